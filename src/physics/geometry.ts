@@ -1,0 +1,179 @@
+// Deterministic electron configurations of unit size (R = 1): positions are float64 (x, y, z) triples.
+// Every generator is a closed formula in the index i = 0..N-1, so a configuration is reproduced by
+// its name and N alone (the CLI, the app's URL and the GPU tests rely on that).
+import { InputError } from './input-error.ts';
+
+export interface Configuration {
+  /** Number of electrons N. */
+  readonly n: number;
+  /** Particle-major positions x0,y0,z0,x1,... in units of R. */
+  readonly positions: Float64Array;
+  /** What produced it: a geometry name or a file name. */
+  readonly source: string;
+}
+
+export const kGeometryNames = [
+  'ring',
+  'disk',
+  'sphere',
+  'annulus',
+  'square',
+  'ball',
+  'cube',
+  'cylinder',
+] as const;
+export type GeometryName = (typeof kGeometryNames)[number];
+
+/** The golden angle pi (3 - sqrt 5): successive points of a Vogel/Fibonacci spiral turn by it. */
+const kGoldenAngle = Math.PI * (3 - Math.sqrt(5));
+/** Inner radius of the annulus, in units of its outer radius. */
+export const kAnnulusInnerRadius = 0.5;
+/** The plastic number g (g^3 = g + 1): the R2 low-discrepancy sequence steps by 1/g and 1/g^2. */
+const kPlastic = 1.324717957244746;
+
+function fract(x: number): number {
+  return x - Math.floor(x);
+}
+
+type PointFormula = (i: number, n: number, out: Float64Array, offset: number) => void;
+
+function cellCentredLattice(dimension: 2 | 3): PointFormula {
+  return (i, n, out, offset) => {
+    // m points per side, cell-centred in [-1, 1]^d, filled row by row: no point sits on an axis of
+    // symmetry when m is even, none at the origin ever for the azimuthal model when m is even.
+    const m = Math.ceil(dimension === 2 ? Math.sqrt(n) - 1e-9 : Math.cbrt(n) - 1e-9);
+    const coordinate = (k: number) => -1 + ((k + 0.5) * 2) / m;
+    out[offset] = coordinate(i % m);
+    out[offset + 1] = coordinate(Math.floor(i / m) % m);
+    out[offset + 2] = dimension === 2 ? 0 : coordinate(Math.floor(i / (m * m)));
+  };
+}
+
+const kFormulas: Record<GeometryName, PointFormula> = {
+  // phi_i = 2 pi i / N on the unit circle (eq. 2 with R = 1).
+  ring: (i, n, out, o) => {
+    const phi = (2 * Math.PI * i) / n;
+    out[o] = Math.cos(phi);
+    out[o + 1] = Math.sin(phi);
+    out[o + 2] = 0;
+  },
+  // Vogel spiral: r_i = sqrt((i + 1/2)/N), theta_i = i * golden angle; equal area per electron.
+  disk: (i, n, out, o) => {
+    const r = Math.sqrt((i + 0.5) / n);
+    const theta = i * kGoldenAngle;
+    out[o] = r * Math.cos(theta);
+    out[o + 1] = r * Math.sin(theta);
+    out[o + 2] = 0;
+  },
+  // Fibonacci sphere: z_i = 1 - (2i + 1)/N, theta_i = i * golden angle, on the unit sphere.
+  sphere: (i, n, out, o) => {
+    const z = 1 - (2 * i + 1) / n;
+    const rho = Math.sqrt(Math.max(0, 1 - z * z));
+    const theta = i * kGoldenAngle;
+    out[o] = rho * Math.cos(theta);
+    out[o + 1] = rho * Math.sin(theta);
+    out[o + 2] = z;
+  },
+  // Vogel spiral on 1/2 <= r <= 1: r_i = sqrt(r_in^2 + (1 - r_in^2)(i + 1/2)/N), equal area per electron.
+  annulus: (i, n, out, o) => {
+    const inner2 = kAnnulusInnerRadius * kAnnulusInnerRadius;
+    const r = Math.sqrt(inner2 + ((1 - inner2) * (i + 0.5)) / n);
+    const theta = i * kGoldenAngle;
+    out[o] = r * Math.cos(theta);
+    out[o + 1] = r * Math.sin(theta);
+    out[o + 2] = 0;
+  },
+  // m = ceil(sqrt N) per side, cell-centred in [-1, 1]^2, z = 0; the last row may be partial.
+  square: cellCentredLattice(2),
+  // Solid unit ball: r_i = ((i + 1/2)/N)^(1/3) gives equal volume per shell; the direction takes
+  // cos(theta_i) = 1 - 2 frac((i + 1/2)/g) and azimuth 2 pi frac((i + 1/2)/g^2) from the R2 sequence.
+  ball: (i, n, out, o) => {
+    const r = Math.cbrt((i + 0.5) / n);
+    const cosTheta = 1 - 2 * fract((i + 0.5) / kPlastic);
+    const azimuth = 2 * Math.PI * fract((i + 0.5) / (kPlastic * kPlastic));
+    const sinTheta = Math.sqrt(Math.max(0, 1 - cosTheta * cosTheta));
+    out[o] = r * sinTheta * Math.cos(azimuth);
+    out[o + 1] = r * sinTheta * Math.sin(azimuth);
+    out[o + 2] = r * cosTheta;
+  },
+  // m = ceil(cbrt N) per side, cell-centred in [-1, 1]^3; the last layer may be partial.
+  cube: cellCentredLattice(3),
+  // Lateral surface of the cylinder rho = 1, -1 <= z <= 1: z_i = -1 + 2(i + 1/2)/N, theta_i = i * golden angle.
+  cylinder: (i, n, out, o) => {
+    const theta = i * kGoldenAngle;
+    out[o] = Math.cos(theta);
+    out[o + 1] = Math.sin(theta);
+    out[o + 2] = -1 + (2 * (i + 0.5)) / n;
+  },
+};
+
+export function isGeometryName(name: string): name is GeometryName {
+  return (kGeometryNames as readonly string[]).includes(name);
+}
+
+/** N electrons placed by the named formula (see kFormulas for each). */
+export function geometry(name: GeometryName, n: number): Configuration {
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`N must be a positive integer, got ${n}`);
+  const positions = new Float64Array(3 * n);
+  const formula = kFormulas[name];
+  for (let i = 0; i < n; i++) formula(i, n, positions, 3 * i);
+  return { n, positions, source: name };
+}
+
+/** Parses CSV text with a header `x,y` or `x,y,z` (any order, extra columns refused). */
+export function parsePositionsCsv(text: string, source = 'positions.csv'): Configuration {
+  const rows = parseNumericCsv(text, source, [
+    ['x', 'y'],
+    ['x', 'y', 'z'],
+  ]);
+  const n = rows.values.length;
+  if (n < 1) throw new InputError(`${source}: no electrons (N < 1)`);
+  const positions = new Float64Array(3 * n);
+  const column = (name: string) => rows.columns.indexOf(name);
+  const [cx, cy, cz] = [column('x'), column('y'), column('z')];
+  rows.values.forEach((row, i) => {
+    positions[3 * i] = row[cx];
+    positions[3 * i + 1] = row[cy];
+    positions[3 * i + 2] = cz >= 0 ? row[cz] : 0;
+  });
+  return { n, positions, source };
+}
+
+export interface NumericCsv {
+  columns: string[];
+  values: number[][];
+}
+
+/**
+ * A CSV of finite numbers whose header must be one of `allowedHeaders` (as sets of names).
+ * Blank lines and lines starting with '#' are ignored; every error names the file and line.
+ */
+export function parseNumericCsv(text: string, source: string, allowedHeaders: string[][]): NumericCsv {
+  const lines = text
+    .split(/\r?\n/)
+    .map((line, index) => ({ line: line.trim(), number: index + 1 }))
+    .filter(({ line }) => line !== '' && !line.startsWith('#'));
+  if (lines.length === 0) throw new InputError(`${source}: empty file`);
+  const columns = lines[0].line.split(',').map((c) => c.trim().toLowerCase());
+  const matches = allowedHeaders.some(
+    (header) => header.length === columns.length && header.every((name) => columns.includes(name)),
+  );
+  if (!matches) {
+    const expected = allowedHeaders.map((h) => h.join(',')).join(' or ');
+    throw new InputError(`${source}: header '${lines[0].line}' should be ${expected}`);
+  }
+  const values = lines.slice(1).map(({ line, number }) => {
+    const cells = line.split(',');
+    if (cells.length !== columns.length) {
+      throw new InputError(`${source}:${number}: expected ${columns.length} values, got ${cells.length}`);
+    }
+    return cells.map((cell) => {
+      const value = Number(cell.trim());
+      if (cell.trim() === '' || !Number.isFinite(value)) {
+        throw new InputError(`${source}:${number}: '${cell.trim()}' is not a finite number`);
+      }
+      return value;
+    });
+  });
+  return { columns, values };
+}

@@ -1,0 +1,170 @@
+// The generalized-momentum ("mass") matrix of N electrons, eq. 48/50 generalised, in units of m and R:
+//   vector model     M = I + eps T,  T_ij = (I + n_ij n_ij^T) / (2 r_ij)  (i != j, 3x3 or 2x2 blocks)
+//   azimuthal model  M_ij = delta_ij rho_i^2 + eps rho_i rho_j [e_i.e_j + (e_i.n_ij)(e_j.n_ij)] / (2 r_ij)
+// The vector block is the velocity part of the Darwin-Breit term eq. (1): p_i = m v_i + sum_j
+// (e^2 / 2 c^2 r_ij)(I + n n^T) v_j, divided by m with lengths in R, so eps = r_e / R. The azimuthal
+// block is P^T T P with P_i = rho_i e_i (v_i = rho_i phidot_i e_i, eq. 2); on a ring it is eq. 31's V_phi.
+// Softening a replaces r_ij by sqrt(r_ij^2 + a^2) (a finite thickness, cf. eq. 45); n_ij stays the
+// direction of the true separation (and is 0 for coincident electrons, which only softening allows).
+import type { Configuration } from './geometry.ts';
+import { InputError } from './input-error.ts';
+
+export const kModelNames = ['vector', 'azimuthal'] as const;
+export type ModelName = (typeof kModelNames)[number];
+export type Dimension = 2 | 3;
+
+/** Everything that fixes the mass matrix. */
+export interface DarwinSystem {
+  readonly configuration: Configuration;
+  readonly model: ModelName;
+  /** Velocity components per electron in the vector model; the azimuthal model has one (phidot). */
+  readonly dim: Dimension;
+  /** eps = r_e / R (eq. 49/50). */
+  readonly epsilon: number;
+  /** Softening length a, units of R; 0 means the bare 1/r_ij. */
+  readonly softening: number;
+}
+
+/** Unknowns per electron: 3 or 2 velocity components (vector model), 1 angular velocity (azimuthal). */
+export function blockSize(system: Pick<DarwinSystem, 'model' | 'dim'>): 1 | 2 | 3 {
+  return system.model === 'azimuthal' ? 1 : system.dim;
+}
+
+/** Size of M: N times the block size. */
+export function unknowns(system: DarwinSystem): number {
+  return system.configuration.n * blockSize(system);
+}
+
+/** rho_i^2 = x_i^2 + y_i^2: the azimuthal model's diagonal (moment of inertia in units m R^2). */
+export function cylindricalRadiusSquared(positions: Float64Array, i: number): number {
+  const x = positions[3 * i];
+  const y = positions[3 * i + 1];
+  return x * x + y * y;
+}
+
+/**
+ * The Jacobi diagonal D = diag M: 1 for every velocity component, rho_i^2 in the azimuthal model.
+ * The diagonal of T vanishes (no self-interaction), so D is also the mass matrix at eps = 0.
+ */
+export function massDiagonal(system: DarwinSystem): Float64Array {
+  const n = system.configuration.n;
+  const size = blockSize(system);
+  const diagonal = new Float64Array(n * size);
+  if (system.model === 'azimuthal') {
+    for (let i = 0; i < n; i++) diagonal[i] = cylindricalRadiusSquared(system.configuration.positions, i);
+  } else diagonal.fill(1);
+  return diagonal;
+}
+
+/**
+ * T_ij of the vector model (without eps) into `out` as a row-major dim x dim block.
+ * Only the in-plane components are used when dim = 2 (positions then have z = 0).
+ */
+export function vectorInteractionBlock(
+  positions: Float64Array,
+  i: number,
+  j: number,
+  softening: number,
+  dim: Dimension,
+  out: Float64Array,
+): void {
+  const dx = positions[3 * i] - positions[3 * j];
+  const dy = positions[3 * i + 1] - positions[3 * j + 1];
+  const dz = positions[3 * i + 2] - positions[3 * j + 2];
+  const r2 = dx * dx + dy * dy + dz * dz;
+  const softened = Math.sqrt(r2 + softening * softening);
+  const scale = 1 / (2 * softened);
+  // (I + n n^T)/(2r) = I/(2r) + d d^T/(2 r |d|^2)
+  const outer = r2 > 0 ? scale / r2 : 0;
+  const d = [dx, dy, dz];
+  for (let a = 0; a < dim; a++) {
+    for (let b = 0; b < dim; b++) out[a * dim + b] = (a === b ? scale : 0) + outer * d[a] * d[b];
+  }
+}
+
+/**
+ * The azimuthal entry rho_i rho_j [e_i.e_j + (e_i.n)(e_j.n)] / (2 r_ij) without eps. With
+ * u_i = rho_i e_i = (-y_i, x_i, 0) it is u_i^T T_ij u_j, which needs no square root of rho.
+ */
+export function azimuthalInteraction(
+  positions: Float64Array,
+  i: number,
+  j: number,
+  softening: number,
+): number {
+  const xi = positions[3 * i];
+  const yi = positions[3 * i + 1];
+  const xj = positions[3 * j];
+  const yj = positions[3 * j + 1];
+  const dx = xi - xj;
+  const dy = yi - yj;
+  const dz = positions[3 * i + 2] - positions[3 * j + 2];
+  const r2 = dx * dx + dy * dy + dz * dz;
+  const softened = Math.sqrt(r2 + softening * softening);
+  const uiuj = yi * yj + xi * xj;
+  const uin = -yi * dx + xi * dy;
+  const ujn = -yj * dx + xj * dy;
+  const projection = r2 > 0 ? (uin * ujn) / r2 : 0;
+  return (uiuj + projection) / (2 * softened);
+}
+
+/**
+ * Refuses a system whose mass matrix is undefined or meaningless: non-finite input, eps < 0,
+ * z != 0 in the 2D vector model, an electron on the axis (rho = 0) in the azimuthal model, or two
+ * electrons at one place without softening (r_ij = 0 makes T_ij infinite).
+ */
+export function validateSystem(system: DarwinSystem): void {
+  const { configuration, epsilon, softening } = system;
+  const { n, positions } = configuration;
+  if (n < 1) throw new InputError('N must be at least 1');
+  if (!Number.isFinite(epsilon) || epsilon < 0)
+    throw new InputError(`epsilon must be finite and >= 0, got ${epsilon}`);
+  if (!Number.isFinite(softening) || softening < 0) {
+    throw new InputError(`softening must be finite and >= 0, got ${softening}`);
+  }
+  for (let i = 0; i < 3 * n; i++) {
+    if (!Number.isFinite(positions[i]))
+      throw new InputError(`electron ${Math.floor(i / 3)} has a non-finite position`);
+  }
+  if (system.model === 'vector' && system.dim === 2) {
+    for (let i = 0; i < n; i++) {
+      if (positions[3 * i + 2] !== 0) {
+        throw new InputError(
+          `the 2D vector model needs z = 0, but electron ${i} has z = ${positions[3 * i + 2]}`,
+        );
+      }
+    }
+  }
+  if (system.model === 'azimuthal') {
+    for (let i = 0; i < n; i++) {
+      if (cylindricalRadiusSquared(positions, i) === 0) {
+        throw new InputError(`the azimuthal model needs rho > 0, but electron ${i} is on the z axis`);
+      }
+    }
+  }
+  if (softening === 0) {
+    const pair = coincidentPair(positions, n);
+    if (pair) {
+      throw new InputError(
+        `electrons ${pair[0]} and ${pair[1]} are at the same place; use --softening A > 0`,
+      );
+    }
+  }
+}
+
+/** Two electrons at exactly the same place, found by a lexicographic sort in O(N log N), or null. */
+export function coincidentPair(positions: Float64Array, n: number): [number, number] | null {
+  const order = Array.from({ length: n }, (_, i) => i);
+  const compare = (a: number, b: number) =>
+    positions[3 * a] - positions[3 * b] ||
+    positions[3 * a + 1] - positions[3 * b + 1] ||
+    positions[3 * a + 2] - positions[3 * b + 2];
+  order.sort(compare);
+  for (let k = 1; k < n; k++) {
+    if (compare(order[k - 1], order[k]) === 0) {
+      const [a, b] = [order[k - 1], order[k]];
+      return a < b ? [a, b] : [b, a];
+    }
+  }
+  return null;
+}

@@ -1,0 +1,37 @@
+// Energies and ratios of a velocity state v with momenta p = M v (eq. 47/48), units m R^2 omega^2.
+// The Darwin Lagrangian's velocity part is homogeneous quadratic, L2 = v^T M v / 2, so it is also the
+// kinetic energy T; the eps = 0 part T0 = v^T D v / 2 is the ordinary one (eq. 3), and T - T0 is the
+// Darwin-Breit energy -V_1 of eq. 1/31 (positive for parallel currents: attraction lowers H).
+
+export interface Energies {
+  /** T0 = v^T D v / 2. */
+  kinetic: number;
+  /** T = v^T M v / 2 = v.p / 2. */
+  total: number;
+  /** T - T0 = eps v^T T v / 2. */
+  darwin: number;
+  /** (v^T M v) / (v^T D v): how much the Darwin term changes the effective inertia of this motion. */
+  inertiaRatio: number;
+}
+
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let sum = 0;
+  for (let k = 0; k < a.length; k++) sum += a[k] * b[k];
+  return sum;
+}
+
+export function energies(
+  velocities: ArrayLike<number>,
+  momenta: ArrayLike<number>,
+  diagonal: ArrayLike<number>,
+): Energies {
+  let vDv = 0;
+  for (let k = 0; k < velocities.length; k++) vDv += diagonal[k] * velocities[k] * velocities[k];
+  const vMv = dot(velocities, momenta);
+  return {
+    kinetic: vDv / 2,
+    total: vMv / 2,
+    darwin: (vMv - vDv) / 2,
+    inertiaRatio: vDv > 0 ? vMv / vDv : NaN,
+  };
+}

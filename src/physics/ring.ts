@@ -1,0 +1,49 @@
+// The ring: electrons on the unit circle at angles phi_i (eq. 2).
+
+/**
+ * V_phi(phi) = (1/4)(1 + 3 cos phi) / sqrt(2 (1 - cos phi))  (eq. 31/42): the Darwin-Breit
+ * interaction of two electrons on the unit ring, as a function of their angular separation.
+ * Written with sin(phi/2) (2 - 2 cos phi = 4 sin^2(phi/2)) so it keeps full precision near phi = 0.
+ */
+export function ringPotential(phi: number): number {
+  return (1 + 3 * Math.cos(phi)) / (8 * Math.abs(Math.sin(phi / 2)));
+}
+
+/** The series of eq. 42 to the order the paper gives: 1/|phi| - |phi|/3 + (97/5760)|phi|^3. */
+export function ringPotentialSeries(phi: number): number {
+  const x = Math.abs(phi);
+  return 1 / x - x / 3 + (97 / 5760) * x * x * x;
+}
+
+/**
+ * Exact eigenvalues of the ring's interaction matrix V_ij = V_phi(phi_i - phi_j) for N equally spaced
+ * electrons: V is circulant, so lambda_k = sum_{j=1}^{N-1} V_phi(2 pi j/N) cos(2 pi j k/N), k = 0..N-1.
+ * k = 0 is the uniform rotation, k = N/2 the alternating mode.
+ */
+export function ringCirculantEigenvalues(n: number): Float64Array {
+  const eigenvalues = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    let sum = 0;
+    for (let j = 1; j < n; j++)
+      sum += ringPotential((2 * Math.PI * j) / n) * Math.cos((2 * Math.PI * j * k) / n);
+    eigenvalues[k] = sum;
+  }
+  return eigenvalues;
+}
+
+/**
+ * The exact two-electron Hamiltonian of eq. 39 in units m = R = 1 and eps = r_e/R:
+ * H = J_C^2 / (4 (1 + eps V_phi)) + J^2 / (1 - eps V_phi), with J_C = J_1 + J_2, J = (J_1 - J_2)/2.
+ */
+export function twoElectronHamiltonian(
+  centreOfMassMomentum: number,
+  relativeMomentum: number,
+  phi: number,
+  epsilon: number,
+): number {
+  const v = epsilon * ringPotential(phi);
+  return (
+    (centreOfMassMomentum * centreOfMassMomentum) / (4 * (1 + v)) +
+    (relativeMomentum * relativeMomentum) / (1 - v)
+  );
+}
