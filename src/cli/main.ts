@@ -1,0 +1,60 @@
+// darwin-breit command line: `npm run --silent cli -- <command> [options]`.
+// Contract: --json prints exactly one JSON object on stdout; progress and logs go to stderr; a user
+// error prints one `error: ...` line on stderr and exits 2, with no stack trace.
+import { InputError } from '../physics/input-error.ts';
+import { paperCommand } from './commands/paper.ts';
+import { solveCommand } from './commands/solve.ts';
+import { spectrumCommand } from './commands/spectrum.ts';
+import type { CommandOutput } from './commands/summary.ts';
+import { toJson } from './formats.ts';
+import { Progress } from './progress.ts';
+
+const kUsage = `Usage: darwin-breit <command> [options]     (npm run --silent cli -- <command> ...)
+
+The Darwin-Breit (order (v/c)^2 magnetic) interaction of N electrons: the mass matrix M of
+eq. 48/50 of Essen (2013), generalised to any configuration, in units of m and R.
+
+Commands:
+  solve      velocities -> momenta (p = M v), or momenta -> velocities (solve M v = p)
+  spectrum   extreme eigenvalues of the scaled M, the collective parameter (eq. 49)
+  paper      the paper's quantitative claims, recomputed
+
+Run 'darwin-breit <command> --help' for each command's options.
+`;
+
+const kCommands: Record<string, (argv: string[], progress: Progress) => Promise<CommandOutput>> = {
+  solve: solveCommand,
+  spectrum: spectrumCommand,
+  paper: paperCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(kUsage);
+    return name === undefined ? 2 : 0;
+  }
+  const command = kCommands[name];
+  if (!command) {
+    process.stderr.write(
+      `error: unknown command '${name}' (commands: ${Object.keys(kCommands).join(', ')})\n`,
+    );
+    return 2;
+  }
+  try {
+    const output = await command(rest, new Progress({ quiet: process.env.DARWIN_BREIT_QUIET === '1' }));
+    if (output.help) process.stdout.write(output.help);
+    else if (output.json) process.stdout.write(toJson(output.summary) + '\n');
+    else process.stdout.write(output.text ?? '');
+    return 0;
+  } catch (error) {
+    if (error instanceof InputError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`error: internal: ${(error as Error)?.stack ?? String(error)}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

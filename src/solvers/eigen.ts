@@ -1,0 +1,135 @@
+// Small dense symmetric eigenproblems in float64: the Lanczos tridiagonal T_k at every step, and (for
+// tests, as a check independent of Lanczos) a whole dense matrix by Householder reduction to
+// tridiagonal form. Both end in the implicit QL iteration with Wilkinson shifts (EISPACK tql1/tql2).
+
+export interface TridiagonalEigen {
+  /** Eigenvalues, ascending. */
+  values: Float64Array;
+  /**
+   * The last component of each normalised eigenvector, in the order of `values`. For T_k of Lanczos,
+   * |beta_k s_k| is then the residual norm ||A y - theta y|| of the Ritz pair (Parlett, ch. 13).
+   */
+  lastComponents: Float64Array;
+}
+
+/** Sweeps allowed per eigenvalue; QL converges cubically, 2-3 sweeps are typical. */
+const kMaxSweeps = 60;
+
+/**
+ * Eigenvalues of the symmetric tridiagonal matrix with the given diagonal (length n) and off-diagonal
+ * (offDiagonal[i] couples i and i+1; only the first n-1 entries are read). Inputs are not modified.
+ * Only the last row of the eigenvector matrix is accumulated, which keeps a call O(n^2).
+ */
+export function tridiagonalEigen(
+  diagonal: ArrayLike<number>,
+  offDiagonal: ArrayLike<number>,
+): TridiagonalEigen {
+  const n = diagonal.length;
+  const d = Float64Array.from(diagonal);
+  const e = new Float64Array(n);
+  for (let i = 0; i + 1 < n; i++) e[i] = offDiagonal[i];
+  // Row n-1 of the accumulated rotations Z (T = Z diag(d) Z^T), starting from the identity's.
+  const z = new Float64Array(n);
+  if (n > 0) z[n - 1] = 1;
+  for (let l = 0; l < n; l++) {
+    let sweeps = 0;
+    let m: number;
+    do {
+      // Look for a negligible off-diagonal element that splits the matrix.
+      for (m = l; m < n - 1; m++) {
+        const dd = Math.abs(d[m]) + Math.abs(d[m + 1]);
+        if (Math.abs(e[m]) + dd === dd) break;
+      }
+      if (m === l) break;
+      if (sweeps++ === kMaxSweeps) {
+        throw new Error(`tridiagonalEigen: no convergence for eigenvalue ${l} after ${kMaxSweeps} sweeps`);
+      }
+      // Wilkinson shift from the leading 2x2 block.
+      let g = (d[l + 1] - d[l]) / (2 * e[l]);
+      let r = Math.hypot(g, 1);
+      g = d[m] - d[l] + e[l] / (g + (g >= 0 ? r : -r));
+      let s = 1;
+      let c = 1;
+      let p = 0;
+      let i: number;
+      for (i = m - 1; i >= l; i--) {
+        const f = s * e[i];
+        const b = c * e[i];
+        r = Math.hypot(f, g);
+        e[i + 1] = r;
+        if (r === 0) {
+          // Underflow: deflate and restart the sweep.
+          d[i + 1] -= p;
+          e[m] = 0;
+          break;
+        }
+        s = f / r;
+        c = g / r;
+        g = d[i + 1] - p;
+        r = (d[i] - g) * s + 2 * c * b;
+        p = s * r;
+        d[i + 1] = g + p;
+        g = c * r - b;
+        const zNext = z[i + 1];
+        z[i + 1] = s * z[i] + c * zNext;
+        z[i] = c * z[i] - s * zNext;
+      }
+      if (r === 0 && i >= l) continue;
+      d[l] -= p;
+      e[l] = g;
+      e[m] = 0;
+    } while (m !== l);
+  }
+  const order = Array.from({ length: n }, (_, k) => k).sort((a, b) => d[a] - d[b]);
+  const values = new Float64Array(n);
+  const lastComponents = new Float64Array(n);
+  order.forEach((source, k) => {
+    values[k] = d[source];
+    lastComponents[k] = z[source];
+  });
+  return { values, lastComponents };
+}
+
+/**
+ * All eigenvalues (ascending) of a dense symmetric size x size row-major matrix: Householder reduction
+ * to tridiagonal form, then QL. O(size^3); meant for checks at sizes up to a few hundred.
+ */
+export function symmetricEigenvalues(matrix: ArrayLike<number>, size: number): Float64Array {
+  if (matrix.length < size * size)
+    throw new RangeError(`matrix has ${matrix.length} entries, need ${size * size}`);
+  const a = Float64Array.from({ length: size * size }, (_, k) => matrix[k]);
+  const diagonal = new Float64Array(size);
+  const offDiagonal = new Float64Array(Math.max(0, size - 1));
+  const v = new Float64Array(size);
+  const p = new Float64Array(size);
+  for (let k = 0; k + 2 < size; k++) {
+    // Reflect x = a[k+1.., k] onto alpha e_1 with H = I - 2 v v^T / (v^T v), v = x - alpha e_1, and
+    // apply H B H to the trailing block B as the rank-2 update B - v q^T - q v^T.
+    let xNorm2 = 0;
+    for (let i = k + 1; i < size; i++) xNorm2 += a[i * size + k] * a[i * size + k];
+    const x0 = a[(k + 1) * size + k];
+    // alpha takes the sign opposite to x_0 so that v_0 = x_0 - alpha does not cancel.
+    const alpha = x0 > 0 ? -Math.sqrt(xNorm2) : Math.sqrt(xNorm2);
+    offDiagonal[k] = alpha;
+    for (let i = k + 1; i < size; i++) v[i] = a[i * size + k];
+    v[k + 1] -= alpha;
+    let vNorm2 = 0;
+    for (let i = k + 1; i < size; i++) vNorm2 += v[i] * v[i];
+    if (vNorm2 === 0) continue;
+    let vp = 0;
+    for (let i = k + 1; i < size; i++) {
+      let sum = 0;
+      for (let j = k + 1; j < size; j++) sum += a[i * size + j] * v[j];
+      p[i] = (2 * sum) / vNorm2;
+      vp += v[i] * p[i];
+    }
+    const kappa = vp / vNorm2;
+    for (let i = k + 1; i < size; i++) p[i] -= kappa * v[i];
+    for (let i = k + 1; i < size; i++) {
+      for (let j = k + 1; j < size; j++) a[i * size + j] -= v[i] * p[j] + p[i] * v[j];
+    }
+  }
+  for (let i = 0; i < size; i++) diagonal[i] = a[i * size + i];
+  if (size >= 2) offDiagonal[size - 2] = a[(size - 1) * size + size - 2];
+  return tridiagonalEigen(diagonal, offDiagonal).values;
+}

@@ -1,0 +1,156 @@
+// Krylov building blocks shared by CG, MINRES and Lanczos. One implementation for both precisions: the
+// work vectors come from vectorOf(op.precision), so every stored vector element is rounded as the GPU
+// rounds it, and scalars (alpha, beta, norms) are rounded to the same precision with `roundTo`. Dot
+// products accumulate in a JS double; the GPU's tree reduction rounds differently anyway, and that
+// difference is far below what the storage costs.
+import { dot } from '../physics/observables.ts';
+import {
+  defaultMaxIterations,
+  defaultRtol,
+  isConverged,
+  vectorOf,
+  type ConvergenceReason,
+  type LinearOperator,
+  type Precision,
+  type SolveOptions,
+  type SolveResult,
+  type Vector,
+} from './types.ts';
+
+/** Rounds a scalar to the storage precision, as a GPU holding it in an f32 would. */
+export function roundTo(precision: Precision): (value: number) => number {
+  return precision === 'float32' ? Math.fround : (value: number) => value;
+}
+
+/** Everything a Krylov solve needs before its first iteration, with the options resolved. */
+export interface KrylovStart {
+  size: number;
+  precision: Precision;
+  round: (value: number) => number;
+  /** The right-hand side as given, copied to float64 (never the caller's array). */
+  b64: Float64Array;
+  /** The right-hand side in the storage precision. */
+  b: Vector;
+  /** The starting guess in the storage precision (a fresh copy of x0, or zero). */
+  x: Vector;
+  /** ||b|| in float64. */
+  bNorm: number;
+  rtol: number;
+  atol: number;
+  /** max(atol, rtol ||b||): the stopping rule's bound on ||r||. */
+  threshold: number;
+  maxIterations: number;
+  onIteration: SolveOptions['onIteration'];
+}
+
+export function startKrylov(op: LinearOperator, b: ArrayLike<number>, options: SolveOptions): KrylovStart {
+  const size = op.size;
+  if (b.length !== size)
+    throw new RangeError(`right-hand side has length ${b.length}, the operator size is ${size}`);
+  const { x0 } = options;
+  if (x0 && x0.length !== size)
+    throw new RangeError(`x0 has length ${x0.length}, the operator size is ${size}`);
+  const precision = op.precision;
+  const b64 = Float64Array.from(b);
+  const bStored = vectorOf(precision, size);
+  bStored.set(b64);
+  const x = vectorOf(precision, size);
+  if (x0) for (let k = 0; k < size; k++) x[k] = x0[k];
+  const bNorm = Math.sqrt(dot(b64, b64));
+  const rtol = options.rtol ?? defaultRtol(precision);
+  const atol = options.atol ?? 0;
+  return {
+    size,
+    precision,
+    round: roundTo(precision),
+    b64,
+    b: bStored,
+    x,
+    bNorm,
+    rtol,
+    atol,
+    threshold: Math.max(atol, rtol * bNorm),
+    maxIterations: options.maxIterations ?? defaultMaxIterations(size),
+    onIteration: options.onIteration,
+  };
+}
+
+/** r = b - A x in the storage precision; `scratch` receives A x. */
+export function residualInto(op: LinearOperator, b: Vector, x: Vector, r: Vector, scratch: Vector): void {
+  op.apply(x, scratch);
+  for (let k = 0; k < r.length; k++) r[k] = b[k] - scratch[k];
+}
+
+/** Which converged reason a passing residual earns; atol first, as PETSc's KSPConvergedDefault does. */
+export function convergedReason(residualNorm: number, atol: number): ConvergenceReason {
+  return residualNorm <= atol ? 'converged_atol' : 'converged_rtol';
+}
+
+/**
+ * Packs a result and recomputes the true residual ||b - A x|| in float64: a float32 recursive residual
+ * can claim convergence the stored x does not have, so both are reported.
+ */
+export function finishKrylov(
+  op: LinearOperator,
+  start: KrylovStart,
+  solver: 'cg' | 'minres',
+  x: Vector,
+  reason: ConvergenceReason,
+  iterations: number,
+  residualNorm: number,
+  history: number[],
+): SolveResult {
+  const { size, b64, bNorm } = start;
+  const x64 = Float64Array.from(x);
+  let trueResidualNorm = 0;
+  if (bNorm > 0) {
+    const ax = new Float64Array(size);
+    op.apply(x64, ax);
+    let sum = 0;
+    for (let k = 0; k < size; k++) {
+      const difference = b64[k] - ax[k];
+      sum += difference * difference;
+    }
+    trueResidualNorm = Math.sqrt(sum);
+  }
+  const relative = (norm: number) => (bNorm > 0 ? norm / bNorm : 0);
+  return {
+    x: x64,
+    solver,
+    reason,
+    converged: isConverged(reason),
+    iterations,
+    residualNorm,
+    relativeResidual: relative(residualNorm),
+    trueResidualNorm,
+    trueRelativeResidual: relative(trueResidualNorm),
+    history,
+  };
+}
+
+/** The answer to b = 0: x = 0 at once, whatever x0 was (scipy's iterative solvers do the same). */
+export function zeroRightHandSide(
+  op: LinearOperator,
+  start: KrylovStart,
+  solver: 'cg' | 'minres',
+): SolveResult {
+  return finishKrylov(op, start, solver, new Float64Array(start.size), 'converged_atol', 0, 0, [0]);
+}
+
+/**
+ * The stopping rule ||r|| <= max(atol, rtol ||b||) after an update (iteration 0: the starting guess).
+ * Records ||r|| in the history, reports it to onIteration, and returns why to stop, or null to go on.
+ */
+export function stoppingReason(
+  start: KrylovStart,
+  history: number[],
+  iteration: number,
+  residualNorm: number,
+): ConvergenceReason | null {
+  if (iteration > 0) history.push(residualNorm);
+  if (!Number.isFinite(residualNorm)) return 'diverged_nan';
+  const proceed = iteration > 0 ? start.onIteration?.(iteration, residualNorm) : undefined;
+  if (residualNorm <= start.threshold) return convergedReason(residualNorm, start.atol);
+  if (proceed === false || iteration === start.maxIterations) return 'diverged_max_it';
+  return null;
+}

@@ -1,0 +1,136 @@
+// The interface every backend honours: the float64 CPU reference here, the GPU engine in src/engine.
+// Callers choose a backend, not an API.
+
+/** Storage precision of a run: float64 is the reference; float32 mirrors the GPU's arithmetic. */
+export type Precision = 'float64' | 'float32';
+export type Vector = Float64Array | Float32Array;
+
+export function vectorOf(precision: Precision, length: number): Vector {
+  return precision === 'float64' ? new Float64Array(length) : new Float32Array(length);
+}
+
+/** A symmetric linear operator y = A x of the given size. */
+export interface LinearOperator {
+  readonly size: number;
+  readonly precision: Precision;
+  apply(x: Vector, y: Vector): void;
+  /** diag A, for the Jacobi preconditioner and the scaling of the spectrum. */
+  diagonal(): Float64Array;
+}
+
+/**
+ * Why a Krylov solve stopped, in the manner of PETSc's KSPConvergedReason (include/petscksp.h).
+ *  converged_rtol       ||r_k|| <= rtol ||b||
+ *  converged_atol       ||r_k|| <= atol (also a zero right-hand side, at iteration 0)
+ *  diverged_max_it      k reached maxIterations without either test passing
+ *  diverged_indefinite  CG met p^T A p <= 0 (or a non-positive preconditioned r^T z): A is not SPD
+ *  diverged_breakdown   a Lanczos/MINRES recurrence produced a zero or negative norm that cannot continue
+ *  diverged_nan         a norm became NaN or infinite
+ */
+export const kConvergenceReasons = [
+  'converged_rtol',
+  'converged_atol',
+  'diverged_max_it',
+  'diverged_indefinite',
+  'diverged_breakdown',
+  'diverged_nan',
+] as const;
+export type ConvergenceReason = (typeof kConvergenceReasons)[number];
+
+export function isConverged(reason: ConvergenceReason): boolean {
+  return reason === 'converged_rtol' || reason === 'converged_atol';
+}
+
+export type SolverName = 'cg' | 'minres' | 'auto';
+
+export interface SolveOptions {
+  /** Relative tolerance on ||r|| / ||b||; default 1e-8 (float64) or 1e-6 (float32). */
+  rtol?: number;
+  /** Absolute tolerance on ||r||; default 0. */
+  atol?: number;
+  /** Default: the operator size (exact arithmetic would be done by then), at least 50. */
+  maxIterations?: number;
+  /** Starting guess; default zero. Never mutated. */
+  x0?: ArrayLike<number>;
+  /** Called after every iteration with the recursive residual norm; false stops it (as diverged_max_it). */
+  onIteration?: (iteration: number, residualNorm: number) => boolean | void;
+}
+
+export interface SolveResult {
+  /** The solution in float64, whatever precision the solve ran in. */
+  x: Float64Array;
+  solver: 'cg' | 'minres';
+  reason: ConvergenceReason;
+  converged: boolean;
+  iterations: number;
+  /** Norm of the recursive (updated) residual at the end, and divided by ||b||. */
+  residualNorm: number;
+  relativeResidual: number;
+  /** ||b - A x|| recomputed in float64 from the final x, and divided by ||b||. */
+  trueResidualNorm: number;
+  trueRelativeResidual: number;
+  /** Recursive residual norm after each iteration; entry 0 is the initial residual. */
+  history: number[];
+  /** Set by the auto solver when CG met indefiniteness and MINRES took over. */
+  switchedFrom?: 'cg';
+}
+
+/**
+ * Why a Lanczos run stopped.
+ *  converged_tol       both extreme Ritz values have residual bounds |beta_k s_k| <= tol * max|theta|
+ *  converged_invariant beta_k = 0: the Krylov space is invariant, the Ritz values are exact eigenvalues
+ *  diverged_max_it     maxIterations reached; the Ritz values are returned with their bounds
+ *  diverged_nan        a NaN or infinity appeared
+ */
+export const kLanczosReasons = [
+  'converged_tol',
+  'converged_invariant',
+  'diverged_max_it',
+  'diverged_nan',
+] as const;
+export type LanczosReason = (typeof kLanczosReasons)[number];
+
+export interface LanczosOptions {
+  /** Relative accuracy of the extreme eigenvalues; default 1e-10 (float64) or 1e-6 (float32). */
+  tol?: number;
+  /** Default min(size, 300). */
+  maxIterations?: number;
+  /** Seed of the random start vector. */
+  seed?: number;
+  onIteration?: (iteration: number, lambdaMin: number, lambdaMax: number) => boolean | void;
+}
+
+export interface LanczosResult {
+  lambdaMin: number;
+  lambdaMax: number;
+  /** Residual bounds |beta_k s_k| of the two extreme Ritz pairs. */
+  residualMin: number;
+  residualMax: number;
+  iterations: number;
+  reason: LanczosReason;
+  converged: boolean;
+  /** All Ritz values of the last step, ascending. */
+  ritzValues: Float64Array;
+}
+
+// Defaults shared by every backend, so a CPU and a GPU run given the same options stop alike.
+
+/** rtol when none is given: a margin above what each precision's recursive residual can reach. */
+export function defaultRtol(precision: Precision): number {
+  return precision === 'float64' ? 1e-8 : 1e-6;
+}
+
+/** maxIterations when none is given: the size (exact arithmetic would be done), at least 50. */
+export function defaultMaxIterations(size: number): number {
+  return Math.max(50, size);
+}
+
+/** Lanczos tol when none is given. */
+export function defaultLanczosTol(precision: Precision): number {
+  return precision === 'float64' ? 1e-10 : 1e-6;
+}
+
+/** Lanczos maxIterations when none is given: the Krylov space cannot grow past the size. */
+export function defaultLanczosMaxIterations(size: number): number {
+  return Math.min(size, 300);
+}

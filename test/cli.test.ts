@@ -1,0 +1,323 @@
+// The CLI contract, exercised as a user would: spawned processes, exit codes, stdout JSON, stderr lines.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { geometry } from '../src/physics/geometry.ts';
+import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
+import { velocityPattern } from '../src/physics/velocities.ts';
+import { massMatrix } from '../src/solvers/dense.ts';
+
+const kCli = 'dist-cli/darwin-breit.mjs';
+let dir: string;
+
+beforeAll(() => {
+  const build = spawnSync('npm', ['run', '--silent', 'build:cli'], { encoding: 'utf8' });
+  expect(build.status, build.stderr).toBe(0);
+  dir = mkdtempSync(join(tmpdir(), 'darwin-breit-cli-'));
+});
+
+function cli(...args: string[]) {
+  const run = spawnSync(process.execPath, [kCli, ...args], { encoding: 'utf8' });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+function json(...args: string[]) {
+  const run = cli(...args, '--json');
+  expect(run.status, run.stderr).toBe(0);
+  return JSON.parse(run.stdout);
+}
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const ring = ['--geometry', 'ring', '--n', '16', '--model', 'azimuthal'];
+
+describe('usage and help', () => {
+  it('prints usage with no command (exit 2) and with --help (exit 0)', () => {
+    expect(cli().status).toBe(2);
+    const help = cli('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/solve.*\n.*spectrum.*\n.*paper/s);
+  });
+  it.each(['solve', 'spectrum', 'paper'])('%s --help', (command) => {
+    const run = cli(command, '--help');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`Usage: darwin-breit ${command}`));
+  });
+  it('runs through npm as the README says', () => {
+    const run = spawnSync(
+      'npm',
+      ['run', '--silent', 'cli', '--', 'spectrum', ...ring, '--epsilon', '0.01', '--json'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).command).toBe('spectrum');
+  });
+});
+
+describe('user errors exit 2 with one error line and no stack trace', () => {
+  const badPositions = () => file('same.csv', 'x,y\n1,0\n0,1\n1,0\n');
+  const axis = () => file('axis.csv', 'x,y,z\n0,0,1\n1,0,0\n');
+  it.each([
+    ['unknown command', () => ['frobnicate'], /unknown command 'frobnicate'/],
+    ['unknown flag', () => ['spectrum', ...ring, '--epsilon', '0.1', '--bogus'], /--bogus/],
+    [
+      'unreadable file',
+      () => ['spectrum', '--positions', '/nonexistent/p.csv', '--epsilon', '0.1'],
+      /cannot read \/nonexistent/,
+    ],
+    ['NaN', () => ['spectrum', ...ring, '--epsilon', 'NaN'], /--epsilon needs a finite number/],
+    ['trailing junk', () => ['spectrum', ...ring, '--epsilon', '0.1x'], /--epsilon needs a finite number/],
+    [
+      'two electrons at one place',
+      () => ['spectrum', '--positions', badPositions(), '--epsilon', '0.1'],
+      /same place.*--softening/,
+    ],
+    [
+      'rho = 0 azimuthal',
+      () => ['spectrum', '--positions', axis(), '--model', 'azimuthal', '--epsilon', '0.1'],
+      /rho > 0/,
+    ],
+    [
+      'N < 1',
+      () => ['spectrum', '--geometry', 'ring', '--n', '0', '--epsilon', '0.1'],
+      /--n must be an integer >= 1/,
+    ],
+    [
+      'both eps and R',
+      () => ['spectrum', ...ring, '--epsilon', '0.1', '--radius-m', '1e-6'],
+      /exactly one of --epsilon/,
+    ],
+    ['neither eps nor R', () => ['spectrum', ...ring], /exactly one of --epsilon/],
+    [
+      'unknown geometry',
+      () => ['spectrum', '--geometry', 'torus', '--n', '4', '--epsilon', '1'],
+      /--geometry must be one of/,
+    ],
+    [
+      '2D with z != 0',
+      () => ['spectrum', '--geometry', 'sphere', '--n', '4', '--dim', '2', '--epsilon', '1'],
+      /z = 0/,
+    ],
+    [
+      'bad solver',
+      () => ['solve', ...ring, '--epsilon', '0.1', '--velocity', 'rigid', '--solver', 'gmres'],
+      /--solver/,
+    ],
+    [
+      'two inputs',
+      () => ['solve', ...ring, '--epsilon', '0.1', '--velocity', 'rigid', '--momenta', 'x.csv'],
+      /exactly one of/,
+    ],
+    [
+      'bad pattern',
+      () => ['solve', ...ring, '--epsilon', '0.1', '--velocity', 'spin'],
+      /--velocity must be one of/,
+    ],
+    [
+      'wrong row count',
+      () => ['solve', ...ring, '--epsilon', '0.1', '--velocities', file('v.csv', 'omega\n1\n2\n')],
+      /2 rows of velocities, but .* N = 16/,
+    ],
+    [
+      'wrong columns',
+      () => ['solve', ...ring, '--epsilon', '0.1', '--velocities', file('w.csv', 'vx,vy\n1,2\n')],
+      /header 'vx,vy' should be omega/,
+    ],
+  ])('%s', (_name, args, message) => {
+    const run = cli(...args());
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^error: /);
+    expect(lines[0]).toMatch(message);
+  });
+});
+
+describe('solve', () => {
+  it('round trip of a rigid rotation: one JSON object, converged, v recovered', () => {
+    const run = cli(
+      'solve',
+      '--geometry',
+      'sphere',
+      '--n',
+      '60',
+      '--epsilon',
+      '0.002',
+      '--velocity',
+      'rigid',
+      '--json',
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/assembling M: 180 x 180/);
+    const out = JSON.parse(run.stdout);
+    expect(out).toMatchObject({
+      command: 'solve',
+      mode: 'round_trip',
+      converged: true,
+      reason: 'converged_rtol',
+    });
+    expect(out.iterations).toBeGreaterThan(0);
+    expect(out.relative_residual).toBeLessThanOrEqual(1e-8);
+    expect(out.true_relative_residual).toBeLessThan(1e-8);
+    expect(out.round_trip_error).toBeLessThan(1e-7);
+    expect(out.configuration).toMatchObject({
+      n: 60,
+      model: 'vector',
+      dim: 3,
+      unknowns: 180,
+      n_epsilon: 0.12,
+    });
+    expect(out.energies.kinetic).toBeGreaterThan(0);
+    expect(out.energies.darwin).toBeGreaterThan(0); // parallel currents attract: the Darwin energy is positive
+    expect(out.inertia_ratio).toBeCloseTo(1 + out.energies.darwin / out.energies.kinetic, 12);
+  });
+  it('velocities from a file give p = M v; the momenta file solves back; --out has flat arrays', () => {
+    const configuration = geometry('disk', 12);
+    const system = {
+      configuration,
+      model: 'vector' as const,
+      dim: 2 as const,
+      epsilon: 0.01,
+      softening: 0.02,
+    };
+    const v = velocityPattern(system, 'random', 5);
+    const expected = new Float64Array(v.length);
+    massMatrix(system).apply(v, expected);
+    const rows = ['vx,vy', ...Array.from({ length: 12 }, (_, i) => `${v[2 * i]},${v[2 * i + 1]}`)];
+    const args = [
+      '--geometry',
+      'disk',
+      '--n',
+      '12',
+      '--dim',
+      '2',
+      '--epsilon',
+      '0.01',
+      '--softening',
+      '0.02',
+    ];
+    const outPath = join(dir, 'momenta.json');
+    const forward = json('solve', ...args, '--velocities', file('v2.csv', rows.join('\n')), '--out', outPath);
+    expect(forward).toMatchObject({ mode: 'momenta', iterations: 0, converged: true, reason: null });
+    const saved = JSON.parse(readFileSync(outPath, 'utf8'));
+    expect(saved.momenta).toHaveLength(24);
+    expect(saved.positions).toHaveLength(36);
+    saved.momenta.forEach((p: number, k: number) => expect(p).toBeCloseTo(expected[k], 14));
+
+    const momentaRows = [
+      'px,py',
+      ...Array.from({ length: 12 }, (_, i) => `${expected[2 * i]},${expected[2 * i + 1]}`),
+    ];
+    const csvPath = join(dir, 'result.csv');
+    const back = json(
+      'solve',
+      ...args,
+      '--momenta',
+      file('p2.csv', momentaRows.join('\n')),
+      '--solver',
+      'cg',
+      '--out',
+      csvPath,
+    );
+    expect(back).toMatchObject({ mode: 'velocities', solver: 'cg', converged: true });
+    const csv = readFileSync(csvPath, 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('x,y,z,vx,vy,px,py');
+    expect(csv).toHaveLength(13);
+    const first = csv[1].split(',').map(Number);
+    expect(first[3]).toBeCloseTo(v[0], 7);
+    expect(first[4]).toBeCloseTo(v[1], 7);
+  });
+  it('an indefinite M: CG reports diverged_indefinite, auto switches to MINRES and converges', () => {
+    const n = 64;
+    const lambdaMin = Math.min(...ringCirculantEigenvalues(n));
+    const epsilon = (-1.5 / lambdaMin).toPrecision(6); // 1 + eps lambda_min = -0.5 < 0
+    const args = [
+      'solve',
+      '--geometry',
+      'ring',
+      '--n',
+      `${n}`,
+      '--model',
+      'azimuthal',
+      '--epsilon',
+      epsilon,
+      '--velocity',
+      'alternating',
+    ];
+    const cg = json(...args, '--solver', 'cg');
+    expect(cg).toMatchObject({ converged: false, reason: 'diverged_indefinite' });
+    const auto = json(...args, '--solver', 'auto');
+    expect(auto).toMatchObject({ converged: true, solver: 'minres', switched_from: 'cg' });
+    expect(auto.round_trip_error).toBeLessThan(1e-6);
+  });
+  it('--max-iter 1 is a result, not an error: diverged_max_it, exit 0', () => {
+    const out = json(
+      'solve',
+      '--geometry',
+      'ball',
+      '--n',
+      '40',
+      '--epsilon',
+      '0.05',
+      '--velocity',
+      'random',
+      '--max-iter',
+      '1',
+      '--solver',
+      'cg',
+    );
+    expect(out).toMatchObject({ converged: false, reason: 'diverged_max_it', iterations: 1 });
+  });
+  it('prints a readable summary without --json', () => {
+    const run = cli('solve', ...ring, '--epsilon', '0.01', '--velocity', 'uniform');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^reason\s+converged_rtol$/m);
+    expect(run.stdout).toMatch(/^configuration\.n\s+16$/m);
+  });
+});
+
+describe('spectrum', () => {
+  it('ring, azimuthal: lambda_max = 1 + eps lambda_0 of the exact circulant; collective parameter', () => {
+    const n = 16;
+    const epsilon = 0.01;
+    const eigenvalues = ringCirculantEigenvalues(n);
+    const out = json('spectrum', ...ring, '--epsilon', `${epsilon}`);
+    expect(out.lambda_max).toBeCloseTo(1 + epsilon * Math.max(...eigenvalues), 10);
+    expect(out.lambda_min).toBeCloseTo(1 + epsilon * Math.min(...eigenvalues), 10);
+    expect(out.collective_parameter).toBeCloseTo(epsilon * Math.max(...eigenvalues), 10);
+    expect(out.n_epsilon).toBeCloseTo(0.16, 14);
+    expect(out.indefinite).toBe(false);
+    expect(out.condition_number).toBeCloseTo(out.lambda_max / out.lambda_min, 10);
+    expect(out.converged).toBe(true);
+  });
+  it('--radius-m sets eps = r_e / R', () => {
+    const out = json('spectrum', ...ring, '--radius-m', '2.8179403262e-13');
+    expect(out.configuration.epsilon).toBeCloseTo(0.01, 14);
+    expect(out.configuration.radius_m).toBe(2.8179403262e-13);
+  });
+});
+
+describe('paper', () => {
+  it('prints rows with the documented keys, eq. 16 = 2.242 nA/T and eq. 39 solver = exact', () => {
+    const out = json('paper');
+    expect(out.rows.length).toBeGreaterThan(8);
+    for (const row of out.rows)
+      expect(Object.keys(row)).toEqual(
+        expect.arrayContaining(['equation', 'quantity', 'paper', 'computed', 'unit']),
+      );
+    const eq16 = out.rows.find((r: { equation: string }) => r.equation === '16');
+    expect(eq16.unit).toBe('nA/T');
+    expect(eq16.computed).toBeCloseTo(2.242, 3);
+    const eq39 = out.rows.find((r: { equation: string }) => r.equation === '39');
+    expect(Math.abs(eq39.computed - eq39.paper) / eq39.paper).toBeLessThan(1e-12);
+  });
+});

@@ -1,0 +1,258 @@
+// The paper's numbers (src/physics/paper.ts) and the Biot-Savart check of eq. 30 (src/physics/biot-savart.ts).
+import { describe, expect, test } from 'vitest';
+import {
+  cylinderLondonParameter,
+  cylinderLondonParameterContinuous,
+  kMu0Over4Pi,
+  londonField,
+  londonParameter,
+  magneticField,
+  rigidRotationVelocities,
+  rotatingFieldAtCentre,
+  sphereLondonParameter,
+} from '../src/physics/biot-savart.ts';
+import {
+  kBohrRadius,
+  kBoltzmann,
+  kClassicalElectronRadius,
+  kElectronMass,
+  kElectronVolt,
+  kElementaryCharge,
+  kHartree,
+  kSpeedOfLight,
+} from '../src/physics/constants.ts';
+import { geometry } from '../src/physics/geometry.ts';
+import { InputError } from '../src/physics/input-error.ts';
+import {
+  fermiParameter,
+  fluxCurrent,
+  kChandrasekhar,
+  kGold,
+  larmorAngularVelocity,
+  larmorCurrent,
+  larmorCurrentPerElectronTesla,
+  larmorElectronCount,
+  maximumCollectiveParameter,
+  minimumSuperconductingSize,
+  pairingBohrRadius,
+  pairingEnergy1d,
+  pairingEnergy1dNumerical,
+  pairingEnergy3d,
+  pairingRadiusCoefficient,
+  pairingTemperature,
+  paperClaims,
+  ringPotentialSeriesCoefficient,
+  softenedCoulombGroundState1d,
+} from '../src/physics/paper.ts';
+import { ringPotential, ringPotentialSeries } from '../src/physics/ring.ts';
+
+/** |got - expected| <= rtol |expected|, with a table of both on failure. */
+function expectRelative(got: number, expected: number, rtol: number, label: string): void {
+  const error = Math.abs(got - expected) / Math.abs(expected);
+  expect(error, `${label}: got ${got}, expected ${expected}, relative error ${error}`).toBeLessThanOrEqual(
+    rtol,
+  );
+}
+
+describe('Biot-Savart', () => {
+  test('mu0/4pi from r_e m / e^2 is the SI 1e-7 T m/A (CODATA 2018: 1.00000000055e-7)', () => {
+    expectRelative(kMu0Over4Pi, 1.00000000055e-7, 1e-9, 'mu0/4pi');
+  });
+
+  test('one moving charge: B = v x E / c^2 with the Coulomb field E', () => {
+    const q = -kElementaryCharge;
+    const r = [1e-9, -2e-9, 0.5e-9];
+    const v = [3e5, 1e5, -2e5];
+    const x = [-1e-9, 1e-9, 2e-9];
+    const field = magneticField(x, r, v, q);
+    // E = q (x - r) / (4 pi eps0 |x - r|^3), 1/(4 pi eps0) = r_e m c^2 / e^2.
+    const coulomb = (kClassicalElectronRadius * kElectronMass * kSpeedOfLight ** 2) / kElementaryCharge ** 2;
+    const d = [x[0] - r[0], x[1] - r[1], x[2] - r[2]];
+    const distance = Math.hypot(...d);
+    const e = d.map((c) => (coulomb * q * c) / distance ** 3);
+    const expected = [v[1] * e[2] - v[2] * e[1], v[2] * e[0] - v[0] * e[2], v[0] * e[1] - v[1] * e[0]].map(
+      (c) => c / kSpeedOfLight ** 2,
+    );
+    for (let k = 0; k < 3; k++) expectRelative(field[k], expected[k], 1e-12, `B[${k}]`);
+  });
+
+  test('a uniformly rotating ring has B = mu0 I / (2R) at its centre, I = N |e| Omega / (2 pi)', () => {
+    for (const n of [1, 3, 64]) {
+      const radius = 2e-6;
+      const omega = 5e3;
+      const field = rotatingFieldAtCentre(geometry('ring', n), radius, omega);
+      const current = (n * kElementaryCharge * omega) / (2 * Math.PI);
+      const expected = (4 * Math.PI * kMu0Over4Pi * current) / (2 * radius);
+      expectRelative(field[2], expected, 1e-13, `ring N = ${n}`);
+      expect(Math.hypot(field[0], field[1])).toBeLessThan(1e-14 * expected);
+    }
+  });
+
+  test('rigid rotation velocities are Omega x r and the field point may not hold a charge', () => {
+    expect(Array.from(rigidRotationVelocities([1, 2, 3], [0, 0, 2]))).toEqual([-4, 2, 0]);
+    expect(() => magneticField([0, 0, 0], [0, 0, 0], [1, 0, 0], 1)).toThrow(InputError);
+  });
+
+  test('London field is 2 m Omega / |e| (eq. 27 in SI)', () => {
+    expectRelative(londonField(1), 1.1371e-11, 1e-4, 'London field at 1 rad/s');
+  });
+});
+
+describe('eq. 30: N r_e / R from the rotating discrete sphere', () => {
+  test('within 1e-2 of 3 at a few thousand electrons, converging toward 3', () => {
+    const coarse = sphereLondonParameter(200);
+    const fine = sphereLondonParameter(3000);
+    expect(Math.abs(fine - 3)).toBeLessThan(1e-2);
+    expect(Math.abs(fine - 3)).toBeLessThan(Math.abs(coarse - 3));
+    // The Fibonacci sphere's sum(1 - z^2)/N = 2/3 + 1/(3 N^2): the exact discrete answer.
+    for (const n of [200, 3000])
+      expectRelative(sphereLondonParameter(n), 3 / (1 + 1 / (2 * n * n)), 1e-12, `N = ${n}`);
+  });
+
+  test('the answer does not depend on R or Omega', () => {
+    const sphere = geometry('sphere', 500);
+    const a = rotatingFieldAtCentre(sphere, 1e-6, 1)[2];
+    const b = rotatingFieldAtCentre(sphere, 3e-6, 7)[2];
+    expectRelative(b, (a * 7) / 3, 1e-12, 'B scales as Omega / R');
+    expectRelative(londonParameter(sphere), 3 / (1 + 1 / (2 * 500 * 500)), 1e-12, 'N = 500');
+  });
+
+  test('cylinder: N r_e / l against the finite solenoid, l = 2h its length', () => {
+    for (const halfHeight of [1, 50]) {
+      const discrete = cylinderLondonParameter(3000, halfHeight);
+      const continuous = cylinderLondonParameterContinuous(halfHeight);
+      expectRelative(discrete.perLength, continuous.perLength, 1e-6, `h = ${halfHeight}`);
+      expectRelative(discrete.perRadius, 2 * halfHeight * discrete.perLength, 1e-14, 'per radius');
+    }
+    expect(cylinderLondonParameterContinuous(1).perLength).toBeCloseTo(Math.SQRT2, 14);
+    expect(cylinderLondonParameterContinuous(1e4).perLength).toBeCloseTo(1, 7);
+  });
+});
+
+describe('eq. 13-18: Larmor currents', () => {
+  test('e^2/(4 pi m) = 2.242 nA/T (eq. 16) from eq. 14 in SI', () => {
+    expect(larmorCurrentPerElectronTesla()).toBeCloseTo(2.242e-9, 12);
+    const radius = 0.7e-6;
+    const field = 0.02;
+    // eq. 14 with Phi = B pi R^2 is independent of R and diamagnetic.
+    expectRelative(
+      fluxCurrent(10, field * Math.PI * radius ** 2, radius),
+      -10 * field * 2.2424457e-9,
+      1e-7,
+      'eq. 14',
+    );
+  });
+
+  test('eq. 18 reproduces eq. 16, and eq. 16 inverts to N', () => {
+    expectRelative(larmorCurrent(100, 1.3e-2), -100 * 1.3e-2 * larmorCurrentPerElectronTesla(), 1e-14, 'I_L');
+    expectRelative(larmorAngularVelocity(1), kElementaryCharge / (2 * kElectronMass), 1e-15, 'Omega_L');
+    expect(larmorElectronCount(0.36e-9, 1.3e-2)).toBeCloseTo(12.349, 3);
+  });
+});
+
+describe('eq. 42: the series of V_phi', () => {
+  test('error of the printed series is O(phi^5), with coefficient -79/483840', () => {
+    for (const phi of [0.05, 0.1, 0.2, 0.3]) {
+      const scaled = (ringPotential(phi) - ringPotentialSeries(phi)) / phi ** 5;
+      expect(Math.abs(scaled)).toBeLessThan(2e-4);
+      expect(scaled).toBeCloseTo(-79 / 483840, 6);
+    }
+  });
+
+  test('coefficients by Cauchy integral: 1, -1/3, 97/5760, -79/483840', () => {
+    const expected: [number, number][] = [
+      [-1, 1],
+      [1, -1 / 3],
+      [3, 97 / 5760],
+      [5, -79 / 483840],
+    ];
+    for (const [power, value] of expected)
+      expectRelative(ringPotentialSeriesCoefficient(power), value, 1e-12, `phi^${power}`);
+    // The direct quotient (V - 1/phi + phi/3)/phi^3 at phi = 0.02 agrees up to its O(phi^2) truncation.
+    const phi = 0.02;
+    expectRelative((ringPotential(phi) - 1 / phi + phi / 3) / phi ** 3, 97 / 5760, 1e-5, 'quotient');
+    expect(() => ringPotentialSeriesCoefficient(2)).toThrow(InputError);
+  });
+});
+
+describe('eq. 43-46: pairing', () => {
+  const goldRadius = pairingBohrRadius(kGold.fermiEnergyJoules);
+
+  test("Au: Z_F, a_m = 2 a0 / Z_F and a_m/a of the paper's order", () => {
+    const zF = (5.53 * kElectronVolt) / (kElectronMass * kSpeedOfLight ** 2);
+    expectRelative(fermiParameter(kGold.fermiEnergyJoules), zF, 1e-9, 'Z_F');
+    expectRelative(goldRadius, (2 * kBohrRadius) / zF, 1e-9, 'a_m');
+    const ratio = goldRadius / kChandrasekhar.thicknessMetres;
+    expect(ratio).toBeGreaterThan(50);
+    expect(ratio).toBeLessThan(300);
+  });
+
+  test('E_1d of eq. 46 against a hand-computed number', () => {
+    // a_m = 1e5 bohr, a = 1e3 bohr: E = -(1e-10)(2 ln 100)^2 Hartree = -8.4830370e-9 Hartree.
+    const energy = pairingEnergy1d(1e5 * kBohrRadius, 1e3 * kBohrRadius);
+    expectRelative(energy, -8.483037e-9 * kHartree, 1e-7, 'E_1d');
+    expectRelative(pairingEnergy3d(1e5 * kBohrRadius), -1e-10 * kHartree, 1e-14, 'E_3d');
+    expectRelative(pairingTemperature(energy), (8.483037e-9 * kHartree) / kBoltzmann, 1e-7, 'T');
+    expect(() => pairingEnergy1d(1e-6, 2e-6)).toThrow(InputError);
+  });
+
+  test('free-electron a_m / r_s^2 is 2.04e4 bohr (the paper prints 1.52e4)', () => {
+    expectRelative(pairingRadiusCoefficient(), 2.0394e4, 1e-4, 'a_m / r_s^2');
+  });
+
+  test('numerical ground state of eq. 45 (scipy reference) and its limit', () => {
+    // Reference: eigh_tridiagonal on 4e5 cells, converged to 1e-6 in grid size and box length.
+    expectRelative(softenedCoulombGroundState1d(1 / 100), -21.22687, 2e-6, 'a_m/a = 100');
+    expectRelative(softenedCoulombGroundState1d(1 / 1000), -59.4899, 2e-6, 'a_m/a = 1000');
+    const ratio = pairingEnergy1dNumerical(goldRadius, 80e-9) / pairingEnergy1d(goldRadius, 80e-9);
+    expect(ratio).toBeGreaterThan(0.2);
+    expect(ratio).toBeLessThan(0.3);
+  });
+});
+
+describe('eq. 51-55: minimum sizes', () => {
+  test('d = 2: a0^2/r_e; d = 3: a0^1.5/r_e^0.5; d = 1: none', () => {
+    expectRelative(minimumSuperconductingSize(2), kBohrRadius ** 2 / kClassicalElectronRadius, 1e-4, 'd = 2');
+    expectRelative(
+      minimumSuperconductingSize(3),
+      kBohrRadius ** 1.5 / kClassicalElectronRadius ** 0.5,
+      1e-4,
+      'd = 3',
+    );
+    expectRelative(minimumSuperconductingSize(2) / kBohrRadius, 18778.87, 1e-6, 'd = 2 in a0');
+    expectRelative(minimumSuperconductingSize(3) / kBohrRadius, 137.036, 1e-6, 'd = 3 in a0');
+    expect(minimumSuperconductingSize(1)).toBe(Infinity);
+    expect(minimumSuperconductingSize(1.01)).toBeGreaterThan(1e100);
+    // At R = R*(d) one electron per atom makes N r_e / R exactly 1 (eq. 49-52); in d = 1 never.
+    for (const d of [2, 3])
+      expect(maximumCollectiveParameter(d, minimumSuperconductingSize(d))).toBeCloseTo(1, 10);
+    expect(maximumCollectiveParameter(1, 1)).toBeCloseTo(maximumCollectiveParameter(1, 1e-9), 18);
+  });
+});
+
+describe('paperClaims()', () => {
+  const rows = paperClaims();
+  test('every row has the documented keys and a finite computed value', () => {
+    expect(rows.length).toBeGreaterThan(20);
+    for (const row of rows) {
+      const keys = Object.keys(row).filter((key) => key !== 'note');
+      expect(keys.sort()).toEqual(['computed', 'equation', 'paper', 'quantity', 'unit']);
+      expect(Number.isFinite(row.computed), `${row.equation} ${row.quantity}`).toBe(true);
+      expect(Number.isFinite(parseFloat(row.equation))).toBe(true);
+      expect(['number', 'string']).toContain(typeof row.paper);
+      if (row.note !== undefined) expect(typeof row.note).toBe('string');
+    }
+  });
+
+  test('rows where the code agrees with the paper agree', () => {
+    const find = (equation: string, fragment: string) => {
+      const row = rows.find((r) => r.equation === equation && r.quantity.includes(fragment));
+      if (!row) throw new Error(`no row ${equation} ${fragment}`);
+      return row;
+    };
+    expect(find('16', 'e^2/(4 pi m)').computed).toBeCloseTo(2.242, 3);
+    expect(find('30', 'sphere').computed).toBeCloseTo(3, 5);
+    expect(find('54', 'd = 2').computed).toBeGreaterThan(18000);
+    expect(find('42', 'coefficient').computed).toBeCloseTo(97 / 5760, 14);
+  });
+});

@@ -1,0 +1,618 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { geometry, type GeometryName } from '../src/physics/geometry.ts';
+import { massDiagonal, type DarwinSystem } from '../src/physics/models.ts';
+import { ringCirculantEigenvalues, ringPotential } from '../src/physics/ring.ts';
+import { seededRandom, velocityPattern } from '../src/physics/velocities.ts';
+import { conjugateGradient } from '../src/solvers/cg.ts';
+import { applyMassMatrix, denseMatrix, massMatrix, type DenseMatrix } from '../src/solvers/dense.ts';
+import { symmetricEigenvalues, tridiagonalEigen } from '../src/solvers/eigen.ts';
+import { lanczos } from '../src/solvers/lanczos.ts';
+import { minres } from '../src/solvers/minres.ts';
+import { solve } from '../src/solvers/solve.ts';
+import { jacobiScaled, massSpectrum } from '../src/solvers/spectrum.ts';
+import type { ConvergenceReason, Precision, SolveOptions, SolverName } from '../src/solvers/types.ts';
+
+// ---------------------------------------------------------------------------------------------------
+// Helpers
+
+function system(
+  name: GeometryName,
+  n: number,
+  model: DarwinSystem['model'],
+  dim: DarwinSystem['dim'],
+  epsilon: number,
+  softening = 0,
+): DarwinSystem {
+  return { configuration: geometry(name, n), model, dim, epsilon, softening };
+}
+
+function norm(v: ArrayLike<number>): number {
+  let sum = 0;
+  for (let k = 0; k < v.length; k++) sum += v[k] * v[k];
+  return Math.sqrt(sum);
+}
+
+/** ||b - A x|| / ||b|| with A applied in float64, independent of what the solver reports. */
+function relativeResidual64(matrix: DenseMatrix, x: Float64Array, b: Float64Array): number {
+  const ax = applyMassMatrix(matrix, x);
+  let sum = 0;
+  for (let k = 0; k < b.length; k++) sum += (b[k] - ax[k]) ** 2;
+  return Math.sqrt(sum) / norm(b);
+}
+
+/**
+ * Asserts ||got - expected|| <= tolerance ||expected|| (or <= tolerance when expected is zero); on
+ * failure the message is a table of the worst entries: index, got, expected, difference.
+ */
+function expectVectorClose(
+  got: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance: number,
+  label: string,
+) {
+  expect(got.length, `${label}: length`).toBe(expected.length);
+  let sum = 0;
+  for (let k = 0; k < got.length; k++) sum += (got[k] - expected[k]) ** 2;
+  const scale = norm(expected) || 1;
+  const error = Math.sqrt(sum) / scale;
+  if (!(error <= tolerance)) {
+    const worst = Array.from({ length: got.length }, (_, k) => k)
+      .sort((a, b) => Math.abs(got[b] - expected[b]) - Math.abs(got[a] - expected[a]))
+      .slice(0, 8);
+    const rows = worst.map(
+      (k) =>
+        `${String(k).padStart(6)} ${got[k].toExponential(10).padStart(18)} ${expected[k]
+          .toExponential(10)
+          .padStart(18)} ${(got[k] - expected[k]).toExponential(2).padStart(10)}`,
+    );
+    const table = [
+      `${'index'.padStart(6)} ${'got'.padStart(18)} ${'expected'.padStart(18)} ${'diff'.padStart(10)}`,
+    ];
+    const message = `${label}: relative error ${error.toExponential(2)} > ${tolerance}\n${[...table, ...rows].join('\n')}`;
+    expect(error, message).toBeLessThanOrEqual(tolerance);
+  }
+}
+
+/** With atol = 0, an exactly zero residual (M = I: one step) is converged_atol, anything else rtol. */
+function convergedReason(residualNorm: number): ConvergenceReason {
+  return residualNorm === 0 ? 'converged_atol' : 'converged_rtol';
+}
+
+function sortedAscending(values: ArrayLike<number>): Float64Array {
+  return Float64Array.from(values).sort();
+}
+
+/** D^-1/2 M D^-1/2 as a dense float64 array, for an eigenvalue reference independent of jacobiScaled. */
+function scaledDense(matrix: DenseMatrix): Float64Array {
+  const { size, data } = matrix;
+  const root = matrix.diagonal().map(Math.sqrt);
+  const scaled = new Float64Array(size * size);
+  for (let i = 0; i < size; i++) {
+    for (let j = 0; j < size; j++) scaled[i * size + j] = data[i * size + j] / (root[i] * root[j]);
+  }
+  return scaled;
+}
+
+// The ring's indefinite regime: M = I + eps V (eq. 50, D = I since rho = 1) has eigenvalues
+// 1 + eps lambda_k(V), and the alternating mode lambda_min ~ -0.22 N makes the smallest negative once
+// eps > 1/|lambda_min|. eps = 2.5/|lambda_min| puts it at -1.5 and keeps every eigenvalue >= 0.05 from
+// zero (checked below), so MINRES converges in a modest number of steps.
+const kIndefiniteN = 64;
+const kRingEigenvalues = ringCirculantEigenvalues(kIndefiniteN);
+const kIndefiniteEpsilon = 2.5 / -Math.min(...kRingEigenvalues);
+
+// ---------------------------------------------------------------------------------------------------
+// The size the CPU reference is meant for: 12 000 unknowns (1.15 GB of float64), ~0.16 s per matvec.
+// It runs first: once float32 matrices have gone through the same dense matvec, V8's polymorphic
+// element access there makes every matvec about twice as slow.
+
+describe('size 12 000: sphere N=4000, vector 3D, eps=1e-3', () => {
+  const built = system('sphere', 4000, 'vector', 3, 1e-3);
+  let matrix: DenseMatrix;
+  let xTrue: Float64Array;
+  let b: Float64Array;
+  beforeAll(() => {
+    matrix = massMatrix(built);
+    xTrue = velocityPattern(built, 'random', 3);
+    b = applyMassMatrix(matrix, xTrue);
+  });
+
+  it('CG converges to rtol 1e-8 in float64', () => {
+    const result = conjugateGradient(matrix, b, { rtol: 1e-8 });
+    expect(result.reason).toBe('converged_rtol');
+    expect(result.iterations).toBeLessThan(50);
+    expect(result.trueRelativeResidual).toBeLessThanOrEqual(1e-8);
+    expectVectorClose(result.x, xTrue, 1e-7, 'x vs x_true');
+  });
+
+  it('Lanczos converges to 1e-10, and brackets the Rayleigh quotients of physical motions', () => {
+    const spectrum = massSpectrum(matrix, 4000, 1e-3);
+    expect(spectrum.lanczos.reason).toBe('converged_tol');
+    expect(spectrum.indefinite).toBe(false);
+    for (const pattern of ['uniform', 'rigid', 'random'] as const) {
+      const v = velocityPattern(built, pattern);
+      const mv = applyMassMatrix(matrix, v);
+      let vMv = 0;
+      let vv = 0;
+      for (let k = 0; k < v.length; k++) {
+        vMv += v[k] * mv[k];
+        vv += v[k] * v[k];
+      }
+      expect(vMv / vv).toBeGreaterThanOrEqual(spectrum.lambdaMin);
+      expect(vMv / vv).toBeLessThanOrEqual(spectrum.lambdaMax);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Solver cases, as a table (scipy sparse/linalg/_isolve/tests/test_iterative.py)
+
+interface SolverCase {
+  name: string;
+  build: () => DarwinSystem;
+  solvers: SolverName[];
+  indefinite: boolean;
+  /** Allowed ||x - x_true|| / ||x_true|| in float64 (rtol 1e-10) and float32 (default rtol 1e-6). */
+  solutionTolerance: Record<Precision, number>;
+  /** M is the identity: one step solves it, so maxIterations 1 cannot fail to converge. */
+  oneStep?: boolean;
+  options?: SolveOptions;
+}
+
+const kAll: SolverName[] = ['cg', 'minres', 'auto'];
+const kSymmetricOnly: SolverName[] = ['minres', 'auto'];
+const kCases: SolverCase[] = [
+  {
+    name: 'ring N=32 azimuthal eps=0.01 (SPD, eq. 50)',
+    build: () => system('ring', 32, 'azimuthal', 3, 0.01),
+    solvers: kAll,
+    indefinite: false,
+    solutionTolerance: { float64: 1e-9, float32: 1e-5 },
+  },
+  {
+    name: 'sphere N=200 vector 3D eps=2e-3',
+    build: () => system('sphere', 200, 'vector', 3, 2e-3),
+    solvers: kAll,
+    indefinite: false,
+    solutionTolerance: { float64: 1e-9, float32: 1e-5 },
+  },
+  {
+    name: 'disk N=150 vector 2D eps=5e-3 softening 0.05',
+    build: () => system('disk', 150, 'vector', 2, 5e-3, 0.05),
+    solvers: kAll,
+    indefinite: false,
+    solutionTolerance: { float64: 1e-9, float32: 1e-5 },
+  },
+  {
+    name: 'disk N=100 azimuthal eps=1e-3 softening 0.02 (D = rho^2 != I)',
+    build: () => system('disk', 100, 'azimuthal', 3, 1e-3, 0.02),
+    solvers: kAll,
+    indefinite: false,
+    solutionTolerance: { float64: 1e-8, float32: 1e-5 },
+  },
+  {
+    name: `ring N=${kIndefiniteN} azimuthal eps=2.5/|lambda_min(V)| (indefinite)`,
+    build: () => system('ring', kIndefiniteN, 'azimuthal', 3, kIndefiniteEpsilon),
+    solvers: kSymmetricOnly,
+    indefinite: true,
+    solutionTolerance: { float64: 1e-8, float32: 1e-4 },
+  },
+  {
+    name: 'annulus N=100 azimuthal eps=0.2 softening 0.02 (indefinite, D != I)',
+    build: () => system('annulus', 100, 'azimuthal', 3, 0.2, 0.02),
+    solvers: kSymmetricOnly,
+    indefinite: true,
+    // lambda ranges over [-0.47, 9.4] with |lambda| >= 5e-3: cond ~ 2e3, and MINRES needs ~250 steps.
+    solutionTolerance: { float64: 1e-7, float32: 1e-2 },
+    options: { maxIterations: 1000 },
+  },
+  {
+    name: 'N=1 ring azimuthal (M = [1])',
+    oneStep: true,
+    build: () => system('ring', 1, 'azimuthal', 3, 0.01),
+    solvers: kAll,
+    indefinite: false,
+    solutionTolerance: { float64: 1e-14, float32: 1e-6 },
+  },
+  {
+    name: 'N=1 sphere vector 3D (M = I_3)',
+    oneStep: true,
+    build: () => system('sphere', 1, 'vector', 3, 0.01),
+    solvers: kAll,
+    indefinite: false,
+    solutionTolerance: { float64: 1e-14, float32: 1e-6 },
+  },
+  {
+    name: 'N=2 ring azimuthal eps=0.1 (eq. 39: 1 +- eps V_phi(pi))',
+    build: () => system('ring', 2, 'azimuthal', 3, 0.1),
+    solvers: kAll,
+    indefinite: false,
+    solutionTolerance: { float64: 1e-12, float32: 1e-6 },
+  },
+  {
+    name: 'N=2 sphere vector 3D eps=0.3 (poles, 6 unknowns)',
+    build: () => system('sphere', 2, 'vector', 3, 0.3),
+    solvers: kAll,
+    indefinite: false,
+    solutionTolerance: { float64: 1e-12, float32: 1e-6 },
+  },
+];
+
+interface Problem {
+  system: DarwinSystem;
+  matrix: DenseMatrix;
+  xTrue: Float64Array;
+  b: Float64Array;
+}
+
+const problems = new Map<string, Problem>();
+function problem(testCase: SolverCase): Problem {
+  let found = problems.get(testCase.name);
+  if (!found) {
+    const built = testCase.build();
+    const matrix = massMatrix(built);
+    const xTrue = velocityPattern(built, 'random', 7);
+    found = { system: built, matrix, xTrue, b: applyMassMatrix(matrix, xTrue) };
+    problems.set(testCase.name, found);
+  }
+  return found;
+}
+
+describe('the indefinite ring case', () => {
+  it('has M indefinite with every eigenvalue 1 + eps lambda_k(V) at least 0.05 from zero', () => {
+    const shifted = kRingEigenvalues.map((lambda) => 1 + kIndefiniteEpsilon * lambda);
+    expect(Math.min(...shifted)).toBeCloseTo(-1.5, 12);
+    expect(Math.min(...shifted.map(Math.abs))).toBeGreaterThan(0.05);
+  });
+});
+
+describe.each(kCases)('$name', (testCase) => {
+  describe.each(testCase.solvers)('%s', (solver) => {
+    it('float64: converges to x_true, true residual checked in float64', () => {
+      const { matrix, xTrue, b } = problem(testCase);
+      const bCopy = Float64Array.from(b);
+      const result = solve(matrix, b, solver, { rtol: 1e-10, ...testCase.options });
+      expect(result.reason).toBe(convergedReason(result.residualNorm));
+      expect(result.converged).toBe(true);
+      expect(result.solver).toBe(solver === 'auto' ? (testCase.indefinite ? 'minres' : 'cg') : solver);
+      expect(result.x).toBeInstanceOf(Float64Array);
+      expect(result.relativeResidual).toBeLessThanOrEqual(1e-10);
+      expect(result.trueRelativeResidual).toBeLessThanOrEqual(1e-9);
+      expect(relativeResidual64(matrix, result.x, b)).toBeLessThanOrEqual(1e-9);
+      expect(result.trueRelativeResidual).toBeCloseTo(relativeResidual64(matrix, result.x, b), 14);
+      expectVectorClose(result.x, xTrue, testCase.solutionTolerance.float64, `${solver} x vs x_true`);
+      expect(result.history).toHaveLength(result.iterations + 1);
+      expect(result.history[0]).toBeCloseTo(norm(b), 12);
+      expect(result.history[result.iterations]).toBe(result.residualNorm);
+      expect(Array.from(b)).toEqual(Array.from(bCopy));
+    });
+
+    it('float32 storage (the GPU mirror): ~1e-5 relative against the float64 matrix', () => {
+      const { system: built, matrix, xTrue, b } = problem(testCase);
+      const matrix32 = massMatrix(built, 'float32');
+      const result = solve(matrix32, b, solver, testCase.options);
+      expect(result.reason).toBe(convergedReason(result.residualNorm));
+      expect(result.x).toBeInstanceOf(Float64Array);
+      expect(result.relativeResidual).toBeLessThanOrEqual(1e-6);
+      expect(result.trueRelativeResidual).toBeLessThanOrEqual(1e-5);
+      expect(relativeResidual64(matrix, result.x, b)).toBeLessThanOrEqual(1e-5);
+      expectVectorClose(result.x, xTrue, testCase.solutionTolerance.float32, `${solver} float32 x vs x_true`);
+    });
+
+    it('zero right-hand side: x = 0 at once, converged_atol, 0 iterations', () => {
+      const { matrix } = problem(testCase);
+      const x0 = Float64Array.from({ length: matrix.size }, (_, k) => k + 1);
+      const result = solve(matrix, new Float64Array(matrix.size), solver, { x0 });
+      expect(result.reason).toBe('converged_atol');
+      expect(result.iterations).toBe(0);
+      expect(result.history).toEqual([0]);
+      expect(Array.from(result.x).every((value) => value === 0)).toBe(true);
+      expect(result.trueResidualNorm).toBe(0);
+    });
+
+    it('atol: stops with converged_atol once ||r|| <= atol', () => {
+      const { matrix, b } = problem(testCase);
+      const atol = 1e-3 * norm(b);
+      const result = solve(matrix, b, solver, { ...testCase.options, rtol: 0, atol });
+      expect(result.reason).toBe('converged_atol');
+      expect(result.residualNorm).toBeLessThanOrEqual(atol);
+      expect(result.trueResidualNorm).toBeLessThanOrEqual(1.01 * atol);
+    });
+
+    it('x0: starts from it, leaves it and b untouched', () => {
+      const { matrix, xTrue, b } = problem(testCase);
+      const random = seededRandom(11);
+      const x0 = Float64Array.from(xTrue, (value) => value + 0.1 * (2 * random() - 1));
+      const x0Copy = Float64Array.from(x0);
+      const bCopy = Float64Array.from(b);
+      const result = solve(matrix, b, solver, { ...testCase.options, x0 });
+      expect(result.converged).toBe(true);
+      expect(result.history[0]).toBeCloseTo(relativeResidual64(matrix, x0, b) * norm(b), 12);
+      expect(result.history[0]).toBeLessThan(norm(b));
+      expect(Array.from(x0)).toEqual(Array.from(x0Copy));
+      expect(Array.from(b)).toEqual(Array.from(bCopy));
+    });
+
+    if (testCase.oneStep) return;
+    it('maxIterations 1: diverged_max_it, not an exception', () => {
+      const { matrix, b } = problem(testCase);
+      // auto may spend its one iteration on CG's indefinite probe; MINRES then gets what is left.
+      const result = solve(matrix, b, solver, { rtol: 1e-10, maxIterations: 1 });
+      expect(result.reason).toBe('diverged_max_it');
+      expect(result.converged).toBe(false);
+      expect(result.iterations).toBe(1);
+      expect(result.history).toHaveLength(2);
+      expect(result.trueRelativeResidual).toBeLessThan(1.5);
+    });
+  });
+
+  if (testCase.indefinite) {
+    it('cg: diverged_indefinite, which auto switches on', () => {
+      const { matrix, b } = problem(testCase);
+      const cg = conjugateGradient(matrix, b, { rtol: 1e-10, ...testCase.options });
+      expect(cg.reason).toBe('diverged_indefinite');
+      expect(cg.converged).toBe(false);
+      const auto = solve(matrix, b, 'auto', { rtol: 1e-10, ...testCase.options });
+      expect(auto.switchedFrom).toBe('cg');
+      expect(auto.solver).toBe('minres');
+      expect(auto.converged).toBe(true);
+      const alone = minres(matrix, b, { rtol: 1e-10, ...testCase.options });
+      expect(auto.iterations).toBe(cg.iterations + alone.iterations);
+      expect(auto.history).toHaveLength(auto.iterations + 1);
+      expect(Array.from(auto.x)).toEqual(Array.from(alone.x));
+    });
+  } else {
+    it('auto stays with CG on an SPD matrix', () => {
+      const { matrix, b } = problem(testCase);
+      const auto = solve(matrix, b, 'auto');
+      expect(auto.solver).toBe('cg');
+      expect(auto.switchedFrom).toBeUndefined();
+    });
+  }
+});
+
+describe('solver edge cases', () => {
+  const sphere = problem(kCases[1]);
+
+  it.each(kAll)('%s: onIteration returning false stops with diverged_max_it', (solver) => {
+    const seen: number[] = [];
+    const result = solve(sphere.matrix, sphere.b, solver, {
+      rtol: 1e-12,
+      onIteration: (iteration, residualNorm) => {
+        seen.push(residualNorm);
+        return iteration < 2;
+      },
+    });
+    expect(result.reason).toBe('diverged_max_it');
+    expect(result.iterations).toBe(2);
+    expect(seen).toEqual(result.history.slice(1));
+  });
+
+  it.each(['cg', 'minres'] as const)('%s: NaN in the operator gives diverged_nan', (solver) => {
+    const matrix = denseMatrix(2, Float64Array.from([1, NaN, NaN, 1]), 'float64');
+    const result = solve(matrix, [1, 2], solver);
+    expect(result.reason).toBe('diverged_nan');
+    expect(result.converged).toBe(false);
+  });
+
+  it('cg: a non-positive diagonal entry proves indefiniteness at once; minres solves it unpreconditioned', () => {
+    // [[0, 1], [1, 0]] has eigenvalues -1 and 1.
+    const matrix = denseMatrix(2, Float64Array.from([0, 1, 1, 0]), 'float64');
+    expect(conjugateGradient(matrix, [1, 2]).reason).toBe('diverged_indefinite');
+    const result = solve(matrix, [1, 2], 'auto');
+    expect(result.switchedFrom).toBe('cg');
+    expect(result.converged).toBe(true);
+    expectVectorClose(result.x, [2, 1], 1e-12, 'x');
+  });
+
+  it('x0 = exact solution: converged at iteration 0', () => {
+    const result = conjugateGradient(sphere.matrix, sphere.b, { x0: sphere.xTrue, rtol: 1e-8 });
+    expect(result.converged).toBe(true);
+    expect(result.iterations).toBe(0);
+  });
+
+  it('a right-hand side of the wrong length is an input error', () => {
+    expect(() => solve(sphere.matrix, [1, 2, 3], 'cg')).toThrow(RangeError);
+    expect(() => solve(sphere.matrix, sphere.b, 'minres', { x0: [1] })).toThrow(RangeError);
+  });
+
+  it('default tolerances: rtol 1e-8 in float64 and 1e-6 in float32', () => {
+    const result64 = conjugateGradient(sphere.matrix, sphere.b);
+    expect(result64.relativeResidual).toBeLessThanOrEqual(1e-8);
+    expect(result64.relativeResidual).toBeGreaterThan(1e-14);
+    const result32 = conjugateGradient(massMatrix(sphere.system, 'float32'), sphere.b);
+    expect(result32.relativeResidual).toBeLessThanOrEqual(1e-6);
+    expect(result32.relativeResidual).toBeGreaterThan(1e-8);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Eigenvalues
+
+describe('tridiagonalEigen (implicit QL)', () => {
+  it('1D Laplacian tridiag(-1, 2, -1): 2 - 2 cos(k pi/(n+1)) and the last eigenvector components', () => {
+    const n = 50;
+    const result = tridiagonalEigen(new Float64Array(n).fill(2), new Float64Array(n - 1).fill(-1));
+    const expected = Float64Array.from(
+      { length: n },
+      (_, k) => 2 - 2 * Math.cos(((k + 1) * Math.PI) / (n + 1)),
+    );
+    expectVectorClose(result.values, expected, 1e-14, 'eigenvalues');
+    // Eigenvector k has components sqrt(2/(n+1)) sin(j k pi/(n+1)); at j = n that is +-sin(k pi/(n+1)).
+    const last = Float64Array.from(
+      { length: n },
+      (_, k) => Math.sqrt(2 / (n + 1)) * Math.sin(((k + 1) * Math.PI) / (n + 1)),
+    );
+    expectVectorClose(result.lastComponents.map(Math.abs), last, 1e-12, '|last components|');
+  });
+
+  it('an already diagonal matrix: sorted, with one-hot last components', () => {
+    const result = tridiagonalEigen([3, -1, 2], [0, 0]);
+    expect(Array.from(result.values)).toEqual([-1, 2, 3]);
+    expect(Array.from(result.lastComponents).map(Math.abs)).toEqual([0, 1, 0]);
+  });
+
+  it('sizes 0 and 1', () => {
+    expect(tridiagonalEigen([], []).values).toHaveLength(0);
+    const one = tridiagonalEigen([4.5], []);
+    expect(Array.from(one.values)).toEqual([4.5]);
+    expect(Array.from(one.lastComponents)).toEqual([1]);
+  });
+});
+
+describe('symmetricEigenvalues (Householder + QL)', () => {
+  it('ring M = I + eps V: 1 + eps lambda_k from the circulant formula', () => {
+    const n = 40;
+    const epsilon = 0.05;
+    const matrix = massMatrix(system('ring', n, 'azimuthal', 3, epsilon));
+    const data = Float64Array.from(matrix.data);
+    const values = symmetricEigenvalues(matrix.data, n);
+    const expected = sortedAscending(ringCirculantEigenvalues(n).map((lambda) => 1 + epsilon * lambda));
+    expectVectorClose(values, expected, 1e-13, 'eigenvalues');
+    expect(Array.from(matrix.data)).toEqual(Array.from(data));
+  });
+
+  it('a random symmetric matrix: trace and Frobenius norm are kept', () => {
+    const size = 30;
+    const random = seededRandom(5);
+    const matrix = new Float64Array(size * size);
+    for (let i = 0; i < size; i++) {
+      for (let j = 0; j <= i; j++) matrix[i * size + j] = matrix[j * size + i] = 2 * random() - 1;
+    }
+    const values = symmetricEigenvalues(matrix, size);
+    let trace = 0;
+    for (let i = 0; i < size; i++) trace += matrix[i * size + i];
+    expect(values.reduce((sum, value) => sum + value, 0)).toBeCloseTo(trace, 12);
+    expect(values.reduce((sum, value) => sum + value * value, 0)).toBeCloseTo(
+      matrix.reduce((sum, value) => sum + value * value, 0),
+      11,
+    );
+  });
+});
+
+describe('lanczos and massSpectrum', () => {
+  it('ring N=64 azimuthal eps=0.01: extremes are 1 + eps lambda_k(V) to 1e-10 (eq. 50, D = I)', () => {
+    const n = 64;
+    const epsilon = 0.01;
+    const spectrum = massSpectrum(massMatrix(system('ring', n, 'azimuthal', 3, epsilon)), n, epsilon);
+    const lambda = ringCirculantEigenvalues(n);
+    const lambdaMin = 1 + epsilon * Math.min(...lambda);
+    const lambdaMax = 1 + epsilon * Math.max(...lambda);
+    expect(spectrum.lanczos.reason).toBe('converged_tol');
+    expect(Math.abs(spectrum.lambdaMin - lambdaMin) / lambdaMin).toBeLessThanOrEqual(1e-10);
+    expect(Math.abs(spectrum.lambdaMax - lambdaMax) / lambdaMax).toBeLessThanOrEqual(1e-10);
+    expect(spectrum.conditionNumber).toBeCloseTo(lambdaMax / lambdaMin, 9);
+    // The most collective mode is k = 1 (just above the uniform rotation k = 0): eq. 49's N eps scale.
+    expect(spectrum.collectiveParameter).toBeCloseTo(epsilon * Math.max(...lambda), 9);
+    expect(Math.max(...lambda)).toBeCloseTo(lambda[1], 10);
+    expect(lambda[1]).toBeGreaterThan(lambda[0]);
+    expect(spectrum.nEpsilon).toBeCloseTo(0.64, 15);
+    expect(spectrum.indefinite).toBe(false);
+    expect(spectrum.lanczos.residualMin).toBeLessThanOrEqual(1e-10 * lambdaMax);
+  });
+
+  it('indefinite ring: lambda_min = -1.5, no condition number', () => {
+    const spectrum = massSpectrum(
+      massMatrix(system('ring', kIndefiniteN, 'azimuthal', 3, kIndefiniteEpsilon)),
+      kIndefiniteN,
+      kIndefiniteEpsilon,
+    );
+    expect(spectrum.lanczos.converged).toBe(true);
+    expect(spectrum.lambdaMin).toBeCloseTo(-1.5, 9);
+    expect(spectrum.lambdaMax).toBeCloseTo(1 + kIndefiniteEpsilon * Math.max(...kRingEigenvalues), 9);
+    expect(spectrum.indefinite).toBe(true);
+    expect(spectrum.conditionNumber).toBeNull();
+  });
+
+  it('sphere N=60 vector 3D: matches the dense Householder-QL spectrum to 1e-10', () => {
+    const matrix = massMatrix(system('sphere', 60, 'vector', 3, 0.02));
+    const reference = symmetricEigenvalues(matrix.data, matrix.size);
+    const result = lanczos(matrix);
+    expect(result.converged).toBe(true);
+    expect(Math.abs(result.lambdaMin - reference[0]) / Math.abs(reference[0])).toBeLessThanOrEqual(1e-10);
+    expect(
+      Math.abs(result.lambdaMax - reference[matrix.size - 1]) / reference[matrix.size - 1],
+    ).toBeLessThanOrEqual(1e-10);
+  });
+
+  it('disk N=80 azimuthal (D = rho^2): massSpectrum is the spectrum of D^-1/2 M D^-1/2', () => {
+    const built = system('disk', 80, 'azimuthal', 3, 0.01, 0.02);
+    const matrix = massMatrix(built);
+    const reference = symmetricEigenvalues(scaledDense(matrix), matrix.size);
+    const spectrum = massSpectrum(matrix, 80, 0.01);
+    expect(spectrum.lanczos.converged).toBe(true);
+    expect(Math.abs(spectrum.lambdaMin - reference[0]) / reference[0]).toBeLessThanOrEqual(1e-10);
+    expect(Math.abs(spectrum.lambdaMax - reference[79]) / reference[79]).toBeLessThanOrEqual(1e-10);
+  });
+
+  it('jacobiScaled applies D^-1/2 M D^-1/2 matrix-free and has unit diagonal', () => {
+    const built = system('disk', 30, 'azimuthal', 3, 0.05, 0.02);
+    const matrix = massMatrix(built);
+    const scaled = jacobiScaled(matrix);
+    const x = velocityPattern(built, 'random', 2);
+    const got = applyMassMatrix(scaled, x);
+    const reference = denseMatrix(30, scaledDense(matrix), 'float64');
+    expectVectorClose(got, applyMassMatrix(reference, x), 1e-14, 'D^-1/2 M D^-1/2 x');
+    expectVectorClose(scaled.diagonal(), new Float64Array(30).fill(1), 1e-15, 'diagonal');
+    expect(Array.from(massDiagonal(built))).toEqual(Array.from(matrix.diagonal()));
+    expect(() => jacobiScaled(denseMatrix(1, Float64Array.from([0]), 'float64'))).toThrow(RangeError);
+  });
+
+  it('maxIterations 4: diverged_max_it with partial Ritz values inside the spectrum', () => {
+    const matrix = massMatrix(system('sphere', 60, 'vector', 3, 0.02));
+    const reference = symmetricEigenvalues(matrix.data, matrix.size);
+    const result = lanczos(matrix, { maxIterations: 4 });
+    expect(result.reason).toBe('diverged_max_it');
+    expect(result.converged).toBe(false);
+    expect(result.iterations).toBe(4);
+    expect(result.ritzValues).toHaveLength(4);
+    expect(Array.from(result.ritzValues)).toEqual(Array.from(sortedAscending(result.ritzValues)));
+    // Cauchy interlacing: Ritz values lie in [lambda_min, lambda_max].
+    expect(result.lambdaMin).toBeGreaterThanOrEqual(reference[0] - 1e-12);
+    expect(result.lambdaMax).toBeLessThanOrEqual(reference[matrix.size - 1] + 1e-12);
+    expect(result.residualMin).toBeGreaterThan(1e-10 * result.lambdaMax);
+  });
+
+  it('onIteration returning false stops with diverged_max_it', () => {
+    const matrix = massMatrix(system('sphere', 60, 'vector', 3, 0.02));
+    const result = lanczos(matrix, { onIteration: (iteration) => iteration < 3 });
+    expect(result.reason).toBe('diverged_max_it');
+    expect(result.iterations).toBe(3);
+  });
+
+  it('N=1: converged_invariant at lambda = 1', () => {
+    const result = lanczos(massMatrix(system('ring', 1, 'azimuthal', 3, 0.01)));
+    expect(result.reason).toBe('converged_invariant');
+    expect(result.lambdaMin).toBe(1);
+    expect(result.lambdaMax).toBe(1);
+  });
+
+  it('N=2 ring: the exact pair 1 -+ eps V_phi(pi) (eq. 39)', () => {
+    const epsilon = 0.1;
+    const result = lanczos(massMatrix(system('ring', 2, 'azimuthal', 3, epsilon)));
+    expect(result.reason).toBe('converged_invariant');
+    expect(result.iterations).toBe(2);
+    const v = ringPotential(Math.PI);
+    expect(result.lambdaMin).toBeCloseTo(1 - epsilon * Math.abs(v), 14);
+    expect(result.lambdaMax).toBeCloseTo(1 + epsilon * Math.abs(v), 14);
+  });
+
+  it('float32 storage: converged_tol at the default 1e-6, within 1e-5 of the float64 extremes', () => {
+    const built = system('ring', 64, 'azimuthal', 3, 0.01);
+    const reference = lanczos(massMatrix(built));
+    const result = lanczos(massMatrix(built, 'float32'));
+    expect(result.reason).toBe('converged_tol');
+    expect(Math.abs(result.lambdaMin - reference.lambdaMin) / reference.lambdaMin).toBeLessThanOrEqual(1e-5);
+    expect(Math.abs(result.lambdaMax - reference.lambdaMax) / reference.lambdaMax).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('the same seed gives the same run; another seed the same extremes', () => {
+    const matrix = massMatrix(system('sphere', 40, 'vector', 3, 0.02));
+    const a = lanczos(matrix, { seed: 3 });
+    const b = lanczos(matrix, { seed: 3 });
+    const c = lanczos(matrix, { seed: 4 });
+    expect(Array.from(a.ritzValues)).toEqual(Array.from(b.ritzValues));
+    expect(c.lambdaMin).toBeCloseTo(a.lambdaMin, 10);
+    expect(c.lambdaMax).toBeCloseTo(a.lambdaMax, 10);
+  });
+});
