@@ -1,0 +1,27 @@
+// The pair interaction of the Darwin-Breit mass matrix in float32, without eps: the one GPU copy of
+// the formulas in src/physics/models.ts. shaders.ts prepends this file to assemble.wgsl and
+// matvec_free.wgsl, so the stored matrix and the matrix-free product cannot drift apart.
+//
+// Vector model: T_ij = (I + n n^T) / (2 r_ij), the Oseen tensor, i.e. the velocity part of the
+// Darwin-Breit term eq. (1). Azimuthal model: u_i^T T_ij u_j with u_i = rho_i e_i = (-y_i, x_i, 0),
+// the V_ij of eq. (48)/(50) off the ring. Softening a: r_ij -> sqrt(r_ij^2 + a^2) in the 1/(2 r);
+// n stays the direction of the true separation.
+
+// For d = r_i - r_j: (1 / (2 r_s), 1 / (2 r_s r^2)) with r_s = sqrt(r^2 + a^2), so that
+// T_ij = I * s.x + d d^T * s.y. Coincident electrons (allowed only with softening) have no
+// direction: s.y = 0 there and T_ij = I / (2a).
+fn oseenScales(d: vec3<f32>, softeningSquared: f32) -> vec2<f32> {
+  let r2 = dot(d, d);
+  let scale = 0.5 / sqrt(r2 + softeningSquared);
+  return vec2<f32>(scale, select(0.0, scale / r2, r2 > 0.0));
+}
+
+// u_i^T T_ij u_j for electrons at pi and pj (i != j): [e_i.e_j + (e_i.n)(e_j.n)] rho_i rho_j / (2 r_s),
+// written with u = (-y, x, 0) so that no square root of rho^2 is needed.
+fn azimuthalInteraction(pi: vec3<f32>, pj: vec3<f32>, softeningSquared: f32) -> f32 {
+  let d = pi - pj;
+  let s = oseenScales(d, softeningSquared);
+  let ui = vec3<f32>(-pi.y, pi.x, 0.0);
+  let uj = vec3<f32>(-pj.y, pj.x, 0.0);
+  return dot(ui, uj) * s.x + dot(ui, d) * dot(uj, d) * s.y;
+}

@@ -1,0 +1,132 @@
+// Matrix-free y = M x (eq. 48/50 generalised; interaction.wgsl, prepended by shaders.ts, holds
+// the pair formulas): every entry of M is recomputed from the positions, so memory is O(N) and
+// any N fits. One thread per electron i sums over all j in tiles of `workgroupSize` electrons
+// whose positions and x components are staged once through workgroup memory (the classic N-body
+// tiling), one entry point per model:
+//   vector model:    y_i = x_i + eps sum_{j != i} [x_j s.x + d (d . x_j) s.y],  d = r_i - r_j
+//   azimuthal model: y_i = rho_i^2 x_i + eps sum_{j != i} u_i^T T_ij u_j x_j
+// x and y are laid out as in the dense matvec: b = dim (vector) or 1 (azimuthal) entries per
+// electron, particle-major.
+//
+// Bindings:
+//   group 0
+//     0 uniform FreeParams
+//     1 storage, read        positions: array<vec4<f32>>, (x, y, z, rho^2) per electron
+//   group 1 (per vector pair, shared with matvec_dense.wgsl)
+//     0 storage, read        x: array<f32>, at least `size` entries
+//     1 storage, read_write  y: array<f32>, at least `size` entries (not the buffer bound as x)
+
+override workgroupSize: u32 = 64u;
+
+struct FreeParams {
+  n: u32,
+  size: u32,
+  epsilon: f32,
+  softeningSquared: f32,
+}
+
+@group(0) @binding(0) var<uniform> params: FreeParams;
+@group(0) @binding(1) var<storage, read> positions: array<vec4<f32>>;
+@group(1) @binding(0) var<storage, read> x: array<f32>;
+@group(1) @binding(1) var<storage, read_write> y: array<f32>;
+
+var<workgroup> tilePositions: array<vec4<f32>, workgroupSize>;
+// The x components of the tile's electrons, padded to a vec4 (3, 2 or 1 of them used).
+var<workgroup> tileX: array<vec4<f32>, workgroupSize>;
+
+// Threads past N still load tiles and meet the barriers (which need uniform control flow); they
+// compute with a clamped position and write nothing.
+
+@compute @workgroup_size(workgroupSize)
+fn matvec_free_vector3d(
+  @builtin(global_invocation_id) id: vec3<u32>,
+  @builtin(local_invocation_index) lane: u32,
+) {
+  let i = id.x;
+  let pi = positions[min(i, params.n - 1u)].xyz;
+  var sum = vec3<f32>(0.0);
+  for (var start = 0u; start < params.n; start += workgroupSize) {
+    let j = start + lane;
+    if (j < params.n) {
+      tilePositions[lane] = positions[j];
+      tileX[lane] = vec4<f32>(x[3u * j], x[3u * j + 1u], x[3u * j + 2u], 0.0);
+    }
+    workgroupBarrier();
+    let count = min(workgroupSize, params.n - start);
+    for (var k = 0u; k < count; k++) {
+      if (start + k != i) {
+        let d = pi - tilePositions[k].xyz;
+        let s = oseenScales(d, params.softeningSquared);
+        let xj = tileX[k].xyz;
+        sum += xj * s.x + d * (dot(d, xj) * s.y);
+      }
+    }
+    workgroupBarrier();
+  }
+  if (i < params.n) {
+    y[3u * i] = x[3u * i] + params.epsilon * sum.x;
+    y[3u * i + 1u] = x[3u * i + 1u] + params.epsilon * sum.y;
+    y[3u * i + 2u] = x[3u * i + 2u] + params.epsilon * sum.z;
+  }
+}
+
+// The 2D model has z = 0 for every electron (validateSystem): only the in-plane parts are used.
+@compute @workgroup_size(workgroupSize)
+fn matvec_free_vector2d(
+  @builtin(global_invocation_id) id: vec3<u32>,
+  @builtin(local_invocation_index) lane: u32,
+) {
+  let i = id.x;
+  let pi = positions[min(i, params.n - 1u)].xy;
+  var sum = vec2<f32>(0.0);
+  for (var start = 0u; start < params.n; start += workgroupSize) {
+    let j = start + lane;
+    if (j < params.n) {
+      tilePositions[lane] = positions[j];
+      tileX[lane] = vec4<f32>(x[2u * j], x[2u * j + 1u], 0.0, 0.0);
+    }
+    workgroupBarrier();
+    let count = min(workgroupSize, params.n - start);
+    for (var k = 0u; k < count; k++) {
+      if (start + k != i) {
+        let d = pi - tilePositions[k].xy;
+        let s = oseenScales(vec3<f32>(d, 0.0), params.softeningSquared);
+        let xj = tileX[k].xy;
+        sum += xj * s.x + d * (dot(d, xj) * s.y);
+      }
+    }
+    workgroupBarrier();
+  }
+  if (i < params.n) {
+    y[2u * i] = x[2u * i] + params.epsilon * sum.x;
+    y[2u * i + 1u] = x[2u * i + 1u] + params.epsilon * sum.y;
+  }
+}
+
+@compute @workgroup_size(workgroupSize)
+fn matvec_free_azimuthal(
+  @builtin(global_invocation_id) id: vec3<u32>,
+  @builtin(local_invocation_index) lane: u32,
+) {
+  let i = id.x;
+  let pi = positions[min(i, params.n - 1u)];
+  var sum = 0.0;
+  for (var start = 0u; start < params.n; start += workgroupSize) {
+    let j = start + lane;
+    if (j < params.n) {
+      tilePositions[lane] = positions[j];
+      tileX[lane] = vec4<f32>(x[j], 0.0, 0.0, 0.0);
+    }
+    workgroupBarrier();
+    let count = min(workgroupSize, params.n - start);
+    for (var k = 0u; k < count; k++) {
+      if (start + k != i) {
+        sum += azimuthalInteraction(pi.xyz, tilePositions[k].xyz, params.softeningSquared) * tileX[k].x;
+      }
+    }
+    workgroupBarrier();
+  }
+  if (i < params.n) {
+    y[i] = pi.w * x[i] + params.epsilon * sum;
+  }
+}

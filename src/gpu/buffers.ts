@@ -1,0 +1,49 @@
+// Buffer helpers shared by every kernel host module: one way to create, fill and size buffers.
+
+/** Rounds `value` up to a multiple of `alignment`. */
+export function alignTo(value: number, alignment: number): number {
+  return Math.ceil(value / alignment) * alignment;
+}
+
+export interface BufferSpec {
+  /** 'Module.thing', so that validation errors name the culprit. */
+  readonly label: string;
+  /** Bytes; rounded up to a multiple of 4 (WebGPU copies and mappings need it). */
+  readonly size: number;
+  readonly usage: GPUBufferUsageFlags;
+  /** Initial contents, written through mappedAtCreation (no extra staging copy). */
+  readonly data?: ArrayBufferView;
+}
+
+export function createBuffer(device: GPUDevice, spec: BufferSpec): GPUBuffer {
+  const size = alignTo(Math.max(spec.size, spec.data?.byteLength ?? 0, 4), 4);
+  const buffer = device.createBuffer({
+    label: spec.label,
+    size,
+    usage: spec.usage,
+    mappedAtCreation: !!spec.data,
+  });
+  if (spec.data) {
+    const bytes = new Uint8Array(spec.data.buffer, spec.data.byteOffset, spec.data.byteLength);
+    new Uint8Array(buffer.getMappedRange()).set(bytes);
+    buffer.unmap();
+  }
+  return buffer;
+}
+
+/**
+ * A float32 vector of `length` entries (or holding `values`, rounded to float32) that kernels
+ * bind as x or y of y = M x: storage, written from the host, read back. No padding: kernels
+ * bound-check against the operator size. (GPUBufferUsage is read here, not at module load: in Node
+ * it is a global only once Dawn is loaded.)
+ */
+export function createVector(
+  device: GPUDevice,
+  label: string,
+  values: ArrayLike<number> | number,
+): GPUBuffer {
+  const data = typeof values === 'number' ? undefined : Float32Array.from(values);
+  const length = typeof values === 'number' ? values : values.length;
+  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+  return createBuffer(device, { label, size: 4 * length, usage, data });
+}

@@ -1,0 +1,286 @@
+// Acquiring the WebGPU device (browser: navigator.gpu; Node: Dawn through the `webgpu` package, falling
+// back to the SwiftShader software Vulkan driver), and the one place device-level errors are handled:
+// `device.lost` and `uncapturederror` go to a single reporter; allocation and pipeline creation run
+// inside error scopes (`withErrorScopes`) so that a mistake surfaces as one GpuError naming its label.
+
+/** What went wrong, for callers that react differently to each. */
+export type GpuErrorKind = 'unavailable' | 'validation' | 'out-of-memory' | 'internal' | 'lost';
+
+/** A user-facing GPU failure with one clear message (the CLI prints it on one line). */
+export class GpuError extends Error {
+  override readonly name = 'GpuError';
+  readonly kind: GpuErrorKind;
+
+  constructor(kind: GpuErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.kind = kind;
+  }
+}
+
+/** The Vulkan ICD of the SwiftShader CPU driver that the chromium package ships. */
+export const kSwiftShaderIcd = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+export interface GpuAdapterSummary {
+  readonly vendor: string;
+  readonly architecture: string;
+  readonly description: string;
+  readonly isFallbackAdapter: boolean;
+  /** Which WebGPU implementation: Dawn in Node, or the browser's own. */
+  readonly backend: 'dawn-node' | 'browser';
+  /** SwiftShader is a CPU: kernels choose their CPU-friendly variants on it. */
+  readonly swiftshader: boolean;
+}
+
+/** The device limits the kernels size their buffers and dispatches by. */
+export interface GpuLimits {
+  readonly maxStorageBufferBindingSize: number;
+  readonly maxBufferSize: number;
+  readonly maxComputeWorkgroupStorageSize: number;
+  readonly maxComputeInvocationsPerWorkgroup: number;
+  readonly maxComputeWorkgroupSizeX: number;
+  readonly maxComputeWorkgroupsPerDimension: number;
+  readonly maxStorageBuffersPerShaderStage: number;
+}
+
+export interface GpuContext {
+  readonly device: GPUDevice;
+  readonly adapterInfo: GpuAdapterSummary;
+  readonly limits: GpuLimits;
+  readonly hasTimestampQuery: boolean;
+  readonly hasSubgroups: boolean;
+}
+
+export interface AcquireOptions {
+  /**
+   * Receives device loss and errors that no error scope caught. Default: one line on stderr. It is
+   * not called when releaseDevice destroys the device on purpose.
+   */
+  onDeviceError?: (error: GpuError) => void;
+  powerPreference?: GPUPowerPreference;
+  /**
+   * A GPU object to use instead of navigator.gpu or Dawn (tests inject one that has no adapter);
+   * its adapter is reported with backend 'browser'.
+   */
+  gpu?: GPU;
+}
+
+const kNoWebGpu = 'use --device cpu for the float64 CPU reference';
+
+/**
+ * Objects returned by Dawn's create(), held while any device lives: if the garbage collector frees
+ * one, the process dies inside Dawn; while one is held, Node does not exit (dawn-gpu/node-webgpu
+ * README, "Lifetime"). Emptied by releaseDevice when the last device goes.
+ */
+let dawnInstances: GPU[] = [];
+const liveDevices = new Set<GPUDevice>();
+
+function isNode(): boolean {
+  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+}
+
+/**
+ * Loads Dawn. The specifier is a variable so that the browser bundle never tries to resolve the
+ * Node-only `webgpu` package; the CLI's SSR build keeps it external.
+ */
+async function loadDawn(): Promise<typeof import('webgpu')> {
+  const specifier = 'webgpu';
+  const dawn = (await import(/* @vite-ignore */ specifier)) as typeof import('webgpu');
+  // GPUBufferUsage, GPUMapMode, ... are globals in a browser; Dawn hands them over separately.
+  const globals = dawn.globals as Record<string, unknown>;
+  for (const [name, value] of Object.entries(globals)) {
+    if (!(name in globalThis)) Object.assign(globalThis, { [name]: value });
+  }
+  return dawn;
+}
+
+async function requestNodeAdapter(options: AcquireOptions): Promise<GPUAdapter | null> {
+  const dawn = await loadDawn();
+  const first = dawn.create([]);
+  dawnInstances.push(first);
+  const adapter = await first.requestAdapter({ powerPreference: options.powerPreference });
+  if (adapter) return adapter;
+  // No hardware (or no working) Vulkan driver: SwiftShader runs the same code on the CPU. The Vulkan
+  // loader reads VK_ICD_FILENAMES when an instance is created, so a second create() sees it.
+  process.env.VK_ICD_FILENAMES = kSwiftShaderIcd;
+  const software = dawn.create([]);
+  dawnInstances.push(software);
+  const fallback = await software.requestAdapter({ powerPreference: options.powerPreference });
+  if (!fallback) {
+    throw new GpuError(
+      'unavailable',
+      `Dawn found no GPU adapter, nor SwiftShader at ${kSwiftShaderIcd}; ${kNoWebGpu}`,
+    );
+  }
+  process.stderr.write('darwin-breit: no GPU adapter found; using the SwiftShader software adapter\n');
+  return fallback;
+}
+
+function summarise(adapter: GPUAdapter, backend: GpuAdapterSummary['backend']): GpuAdapterSummary {
+  const info = adapter.info;
+  // Older browsers put isFallbackAdapter on the adapter rather than its info.
+  const legacy = adapter as unknown as { isFallbackAdapter?: boolean };
+  const isFallbackAdapter = Boolean(info.isFallbackAdapter ?? legacy.isFallbackAdapter);
+  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
+  return {
+    vendor: info.vendor,
+    architecture: info.architecture,
+    description: info.description,
+    isFallbackAdapter,
+    backend,
+    swiftshader: text.includes('swiftshader'),
+  };
+}
+
+/** Dawn's messages span lines (the error, then "While calling ..." context); the CLI prints one. */
+function oneLine(message: string): string {
+  return message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ');
+}
+
+function defaultReporter(error: GpuError): void {
+  console.error(`darwin-breit: ${error.message}`);
+}
+
+async function findAdapter(
+  options: AcquireOptions,
+): Promise<{ adapter: GPUAdapter | null; backend: GpuAdapterSummary['backend'] }> {
+  const request = { powerPreference: options.powerPreference };
+  if (options.gpu) return { adapter: await options.gpu.requestAdapter(request), backend: 'browser' };
+  if (typeof navigator !== 'undefined' && navigator.gpu) {
+    return { adapter: await navigator.gpu.requestAdapter(request), backend: 'browser' };
+  }
+  if (isNode()) return { adapter: await requestNodeAdapter(options), backend: 'dawn-node' };
+  throw new GpuError('unavailable', `this browser has no WebGPU; ${kNoWebGpu}`);
+}
+
+/**
+ * Requests a device with the largest storage buffers the adapter allows (the dense matrix is
+ * split into row blocks of at most maxStorageBufferBindingSize bytes), plus timestamp queries and
+ * subgroups where present. Everything else stays at the WebGPU defaults, which the kernels fit in.
+ */
+export async function acquireDevice(options: AcquireOptions = {}): Promise<GpuContext> {
+  const report = options.onDeviceError ?? defaultReporter;
+  let found: { adapter: GPUAdapter | null; backend: GpuAdapterSummary['backend'] };
+  try {
+    found = await findAdapter(options);
+  } catch (error) {
+    if (liveDevices.size === 0) dawnInstances = [];
+    if (error instanceof GpuError) throw error;
+    throw new GpuError('unavailable', `WebGPU could not be loaded (${String(error)}); ${kNoWebGpu}`, {
+      cause: error,
+    });
+  }
+  const { adapter, backend } = found;
+  if (!adapter) {
+    if (liveDevices.size === 0) dawnInstances = [];
+    throw new GpuError('unavailable', `no WebGPU adapter is available; ${kNoWebGpu}`);
+  }
+
+  const requiredFeatures: GPUFeatureName[] = [];
+  for (const feature of ['timestamp-query', 'subgroups'] as const) {
+    if (adapter.features.has(feature)) requiredFeatures.push(feature);
+  }
+  const requiredLimits: Record<string, number> = {
+    maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+    maxBufferSize: adapter.limits.maxBufferSize,
+  };
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({ label: 'Device.main', requiredFeatures, requiredLimits });
+  } catch (error) {
+    if (liveDevices.size === 0) dawnInstances = [];
+    throw new GpuError('unavailable', `the WebGPU device request failed (${String(error)}); ${kNoWebGpu}`, {
+      cause: error,
+    });
+  }
+  liveDevices.add(device);
+
+  void device.lost.then((info) => {
+    if (info.reason === 'destroyed') return;
+    report(new GpuError('lost', `the GPU device was lost: ${oneLine(info.message) || 'no reason given'}`));
+  });
+  device.addEventListener('uncapturederror', (event) => {
+    const error = (event as GPUUncapturedErrorEvent).error;
+    report(new GpuError(errorKind(error), `uncaptured GPU error: ${oneLine(error.message)}`));
+  });
+
+  const l = device.limits;
+  return {
+    device,
+    adapterInfo: summarise(adapter, backend),
+    limits: {
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+    },
+    hasTimestampQuery: device.features.has('timestamp-query'),
+    hasSubgroups: device.features.has('subgroups'),
+  };
+}
+
+/**
+ * Destroys the device and, once no device is left, drops Dawn's instance so that Node can exit.
+ * Safe to call twice.
+ */
+export function releaseDevice(context: GpuContext): void {
+  if (!liveDevices.delete(context.device)) return;
+  context.device.destroy();
+  if (liveDevices.size === 0) dawnInstances = [];
+}
+
+/** By constructor name: Dawn's error classes are globals only once loadDawn has run. */
+function errorKind(error: GPUError): GpuErrorKind {
+  const name = error.constructor.name;
+  if (name === 'GPUOutOfMemoryError') return 'out-of-memory';
+  if (name === 'GPUInternalError') return 'internal';
+  return 'validation';
+}
+
+/**
+ * Runs `fn` inside 'validation', 'out-of-memory' and 'internal' error scopes, waits for the work it
+ * submitted, and throws a GpuError naming `label` if any scope caught an error (with an exception
+ * that `fn` threw as its cause: a failed mapAsync is explained by the validation error behind it).
+ * Otherwise an exception from `fn` is rethrown once the scopes are popped, so the scope stack stays
+ * balanced. Error scopes are a per-device stack: do not interleave two of these on one device.
+ */
+export async function withErrorScopes<T>(
+  device: GPUDevice,
+  label: string,
+  fn: () => T | Promise<T>,
+): Promise<T> {
+  device.pushErrorScope('validation');
+  device.pushErrorScope('out-of-memory');
+  device.pushErrorScope('internal');
+  let result: T | undefined;
+  let thrown: { error: unknown } | undefined;
+  try {
+    result = await fn();
+    await device.queue.onSubmittedWorkDone();
+  } catch (error) {
+    thrown = { error };
+  }
+  const internal = await device.popErrorScope();
+  const outOfMemory = await device.popErrorScope();
+  const validation = await device.popErrorScope();
+  const caught: [GpuErrorKind, GPUError | null][] = [
+    ['validation', validation],
+    ['out-of-memory', outOfMemory],
+    ['internal', internal],
+  ];
+  for (const [kind, error] of caught) {
+    if (error) {
+      throw new GpuError(kind, `${label}: ${kind} error: ${oneLine(error.message)}`, {
+        cause: thrown?.error,
+      });
+    }
+  }
+  if (thrown) throw thrown.error;
+  return result as T;
+}

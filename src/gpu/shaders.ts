@@ -1,0 +1,32 @@
+// The one place WGSL is loaded: Vite `?raw` imports, which the app build, vitest and the CLI's SSR
+// build all resolve, so no second loader exists. A shader family that shares the pair formulas gets
+// interaction.wgsl prepended here rather than keeping its own copy.
+import assembleSource from '../../shaders/assemble.wgsl?raw';
+import copySource from '../../shaders/copy.wgsl?raw';
+import interactionSource from '../../shaders/interaction.wgsl?raw';
+import matvecDenseSource from '../../shaders/matvec_dense.wgsl?raw';
+import matvecFreeSource from '../../shaders/matvec_free.wgsl?raw';
+
+/** Complete WGSL modules by name, as compiled. */
+export const kShaderSources = {
+  assemble: `${interactionSource}\n${assembleSource}`,
+  matvecDense: matvecDenseSource,
+  matvecFree: `${interactionSource}\n${matvecFreeSource}`,
+  copy: copySource,
+} as const;
+
+export type ShaderName = keyof typeof kShaderSources;
+
+const modules = new WeakMap<GPUDevice, Map<ShaderName, GPUShaderModule>>();
+
+/** The compiled module, one per device and name (labelled 'Shaders.<name>'). */
+export function shaderModule(device: GPUDevice, name: ShaderName): GPUShaderModule {
+  let perDevice = modules.get(device);
+  if (!perDevice) modules.set(device, (perDevice = new Map()));
+  let module = perDevice.get(name);
+  if (!module) {
+    module = device.createShaderModule({ label: `Shaders.${name}`, code: kShaderSources[name] });
+    perDevice.set(name, module);
+  }
+  return module;
+}

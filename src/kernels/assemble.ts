@@ -1,0 +1,131 @@
+// Host side of shaders/assemble.wgsl: fills the row blocks of the dense float32 mass matrix
+// M = D + eps T (eq. 48/50 generalised). The storage layout is documented in mass-matrix.ts.
+import { createBuffer } from '../gpu/buffers.ts';
+import { shaderModule } from '../gpu/shaders.ts';
+import { checkWorkgroupSize, workgroupCount } from './operator.ts';
+import type { GpuModel } from './system.ts';
+
+/** Threads per workgroup along the column chunks; the WGSL `workgroupSize` override. */
+export const kAssembleWorkgroupSize = 64;
+
+/** Byte size of the WGSL struct AssembleParams (a test checks the two agree). */
+export const kAssembleParamsBytes = 32;
+
+export interface AssembleParams {
+  readonly rowStart: number;
+  readonly rowCount: number;
+  readonly size: number;
+  /** Row stride in vec4s: ceil(size / 4). */
+  readonly chunks: number;
+  readonly epsilon: number;
+  readonly softening: number;
+}
+
+export function packAssembleParams(params: AssembleParams): ArrayBuffer {
+  const view = new DataView(new ArrayBuffer(kAssembleParamsBytes));
+  view.setUint32(0, params.rowStart, true); // rowStart: first row of M that the block holds
+  view.setUint32(4, params.rowCount, true); // rowCount: rows in the block
+  view.setUint32(8, params.size, true); // size: N times the block size; columns past it are pad
+  view.setUint32(12, params.chunks, true); // chunks: vec4s per stored row
+  view.setFloat32(16, params.epsilon, true); // epsilon: eps = r_e / R (eq. 49/50)
+  // softeningSquared: a^2, squared in float64 and rounded once.
+  view.setFloat32(20, params.softening * params.softening, true);
+  // pad0, pad1: the struct is rounded up to 16 bytes, the uniform alignment.
+  return view.buffer;
+}
+
+/** A prepared dispatch: the parameters and bind group for one row block. */
+export interface AssembleBinding {
+  readonly bindGroup: GPUBindGroup;
+  readonly params: GPUBuffer;
+  readonly rowCount: number;
+  readonly chunks: number;
+}
+
+const kEntryPoints: Record<GpuModel, string> = {
+  vector3d: 'assemble_vector3d',
+  vector2d: 'assemble_vector2d',
+  azimuthal: 'assemble_azimuthal',
+};
+
+export class AssembleKernel {
+  readonly device: GPUDevice;
+  readonly workgroupSize: number;
+  readonly bindGroupLayout: GPUBindGroupLayout;
+  readonly #pipelineLayout: GPUPipelineLayout;
+  readonly #pipelines = new Map<GpuModel, GPUComputePipeline>();
+
+  constructor(device: GPUDevice, workgroupSize = kAssembleWorkgroupSize) {
+    this.device = device;
+    this.workgroupSize = checkWorkgroupSize(device, workgroupSize, false);
+    this.bindGroupLayout = device.createBindGroupLayout({
+      label: 'Assemble.layout',
+      entries: [
+        {
+          binding: 0,
+          visibility: GPUShaderStage.COMPUTE,
+          // minBindingSize makes pipeline creation fail if the WGSL struct outgrows the packer.
+          buffer: { type: 'uniform', minBindingSize: kAssembleParamsBytes },
+        },
+        { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } },
+        { binding: 2, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } },
+      ],
+    });
+    this.#pipelineLayout = device.createPipelineLayout({
+      label: 'Assemble.pipelineLayout',
+      bindGroupLayouts: [this.bindGroupLayout],
+    });
+  }
+
+  /** The pipeline of one model, built on first use. */
+  pipeline(model: GpuModel): GPUComputePipeline {
+    let pipeline = this.#pipelines.get(model);
+    if (!pipeline) {
+      pipeline = this.device.createComputePipeline({
+        label: `Assemble.${model}`,
+        layout: this.#pipelineLayout,
+        compute: {
+          module: shaderModule(this.device, 'assemble'),
+          entryPoint: kEntryPoints[model],
+          constants: { workgroupSize: this.workgroupSize },
+        },
+      });
+      this.#pipelines.set(model, pipeline);
+    }
+    return pipeline;
+  }
+
+  /** Uploads the parameters of one row block and binds it; destroy `params` once the work is done. */
+  prepare(label: string, params: AssembleParams, positions: GPUBuffer, block: GPUBuffer): AssembleBinding {
+    const paramsBuffer = createBuffer(this.device, {
+      label: `${label}.params`,
+      size: kAssembleParamsBytes,
+      usage: GPUBufferUsage.UNIFORM,
+      data: new Uint8Array(packAssembleParams(params)),
+    });
+    const bindGroup = this.device.createBindGroup({
+      label: `${label}.bindGroup`,
+      layout: this.bindGroupLayout,
+      entries: [
+        { binding: 0, resource: { buffer: paramsBuffer } },
+        { binding: 1, resource: { buffer: positions } },
+        { binding: 2, resource: { buffer: block } },
+      ],
+    });
+    return { bindGroup, params: paramsBuffer, rowCount: params.rowCount, chunks: params.chunks };
+  }
+
+  /** One compute pass, one dispatch per row block: x over vec4 column chunks, y over rows. */
+  record(encoder: GPUCommandEncoder, model: GpuModel, bindings: readonly AssembleBinding[]): void {
+    const pass = encoder.beginComputePass({ label: `Assemble.pass.${model}` });
+    pass.setPipeline(this.pipeline(model));
+    for (const binding of bindings) {
+      pass.setBindGroup(0, binding.bindGroup);
+      pass.dispatchWorkgroups(
+        workgroupCount(this.device, binding.chunks, this.workgroupSize),
+        workgroupCount(this.device, binding.rowCount, 1),
+      );
+    }
+    pass.end();
+  }
+}

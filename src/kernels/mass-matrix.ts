@@ -1,0 +1,236 @@
+// The dense float32 mass matrix M = D + eps T (eq. 48/50 generalised) resident on the GPU,
+// assembled by assemble.wgsl and applied by matvec_dense.wgsl; the GPU Krylov solvers use it
+// through GpuLinearOperator.record(encoder, x, y).
+//
+// Storage layout: row-major with a row stride of `stride` = 4 ceil(size / 4) floats, so every row
+// starts on a vec4 and the matrix is read in whole vec4s; the pad columns hold zeros (x is not
+// padded, so the matvec still masks x's last partial vec4). The
+// rows are split into row blocks of `rowsPerBlock` rows (the last may be shorter), each block its
+// own buffer of rowCount * stride * 4 bytes, because one binding holds at most
+// maxStorageBufferBindingSize bytes (128 MiB by default, 1 GiB on SwiftShader): block b holds rows
+// [b rowsPerBlock, b rowsPerBlock + rowCount) and entry (row, col) sits at float index
+// (row - rowStart) * stride + col of its buffer.
+import { unknowns, validateSystem, type DarwinSystem } from '../physics/models.ts';
+import { alignTo, createBuffer } from '../gpu/buffers.ts';
+import { GpuError, withErrorScopes, type GpuContext, type GpuLimits } from '../gpu/device.ts';
+import { readBuffer } from '../gpu/readback.ts';
+import { AssembleKernel, type AssembleBinding } from './assemble.ts';
+import {
+  chooseDenseMatvecVariant,
+  DenseMatvecKernel,
+  kDenseParamsBytes,
+  packDenseParams,
+  type DenseBlockBinding,
+  type DenseMatvecVariant,
+} from './matvec-dense.ts';
+import type { GpuLinearOperator } from './operator.ts';
+import { createPositionsBuffer, gpuModel } from './system.ts';
+
+export interface RowBlockPlan {
+  readonly rowStart: number;
+  readonly rowCount: number;
+}
+
+export interface StoragePlan {
+  readonly size: number;
+  /** Floats per stored row: size rounded up to a multiple of 4. */
+  readonly stride: number;
+  readonly rowsPerBlock: number;
+  readonly blocks: readonly RowBlockPlan[];
+}
+
+/**
+ * Splits `size` rows into blocks that each fit one storage binding and one dispatch dimension
+ * (assembly and the 'workgroup' matvec launch one workgroup row per matrix row). `maxRowsPerBlock`
+ * lowers the block size further, so that tests can exercise the split at small sizes.
+ */
+export function planStorage(
+  size: number,
+  limits: Pick<
+    GpuLimits,
+    'maxStorageBufferBindingSize' | 'maxBufferSize' | 'maxComputeWorkgroupsPerDimension'
+  >,
+  maxRowsPerBlock = Infinity,
+): StoragePlan {
+  const stride = alignTo(size, 4);
+  const rowBytes = 4 * stride;
+  const bytesPerBlock = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const rowsPerBlock = Math.min(
+    Math.floor(bytesPerBlock / rowBytes),
+    limits.maxComputeWorkgroupsPerDimension,
+    Math.floor(maxRowsPerBlock),
+    size,
+  );
+  if (rowsPerBlock < 1) {
+    throw new GpuError(
+      'out-of-memory',
+      `one row of the ${size} x ${size} matrix (${rowBytes} bytes) exceeds the largest storage binding ` +
+        `(${bytesPerBlock} bytes); use the matrix-free operator`,
+    );
+  }
+  const blocks: RowBlockPlan[] = [];
+  for (let rowStart = 0; rowStart < size; rowStart += rowsPerBlock) {
+    blocks.push({ rowStart, rowCount: Math.min(rowsPerBlock, size - rowStart) });
+  }
+  return { size, stride, rowsPerBlock, blocks };
+}
+
+export interface GpuMassMatrixOptions {
+  /** Default: whatever fits one storage binding. */
+  maxRowsPerBlock?: number;
+  /** Default: chooseDenseMatvecVariant(adapter). */
+  variant?: DenseMatvecVariant;
+  /** Workgroup size of the matvec (a power of two). */
+  workgroupSize?: number;
+}
+
+export interface GpuRowBlock extends RowBlockPlan {
+  readonly buffer: GPUBuffer;
+}
+
+export class GpuMassMatrix implements GpuLinearOperator {
+  readonly size: number;
+  readonly stride: number;
+  readonly rowsPerBlock: number;
+  readonly blocks: readonly GpuRowBlock[];
+  readonly variant: DenseMatvecVariant;
+  readonly #device: GPUDevice;
+  readonly #kernel: DenseMatvecKernel;
+  readonly #params: GPUBuffer;
+  readonly #bindings: readonly DenseBlockBinding[];
+
+  private constructor(
+    device: GPUDevice,
+    plan: StoragePlan,
+    blocks: GpuRowBlock[],
+    kernel: DenseMatvecKernel,
+    params: GPUBuffer,
+    paramsSlot: number,
+  ) {
+    this.#device = device;
+    this.size = plan.size;
+    this.stride = plan.stride;
+    this.rowsPerBlock = plan.rowsPerBlock;
+    this.blocks = blocks;
+    this.variant = kernel.variant;
+    this.#kernel = kernel;
+    this.#params = params;
+    this.#bindings = blocks.map((block, b) => ({
+      bindGroup: kernel.bindBlock(`MassMatrix.block[${b}]`, params, b * paramsSlot, block.buffer),
+      rowCount: block.rowCount,
+    }));
+    // Build the pipeline now, inside the caller's error scopes, not in the first record().
+    void kernel.pipeline;
+  }
+
+  /**
+   * Assembles M for `system` on the GPU (validating it first, as the CPU reference does). Buffer
+   * allocation, pipeline creation and the assembly itself run inside error scopes: a failure is a
+   * GpuError labelled 'GpuMassMatrix.assemble', and nothing is left allocated.
+   */
+  static async assemble(
+    context: GpuContext,
+    system: DarwinSystem,
+    options: GpuMassMatrixOptions = {},
+  ): Promise<GpuMassMatrix> {
+    validateSystem(system);
+    const { device } = context;
+    const size = unknowns(system);
+    const plan = planStorage(size, context.limits, options.maxRowsPerBlock);
+    const chunks = plan.stride / 4;
+    // Buffers the matrix keeps (freed here only on failure) and those only the assembly needs.
+    const owned: GPUBuffer[] = [];
+    const temporary: GPUBuffer[] = [];
+    try {
+      return await withErrorScopes(device, 'GpuMassMatrix.assemble', async () => {
+        const positions = createPositionsBuffer(device, system);
+        temporary.push(positions);
+        const blocks = plan.blocks.map((block, b) => {
+          const buffer = device.createBuffer({
+            label: `MassMatrix.rows[${b}]`,
+            size: 4 * plan.stride * block.rowCount,
+            usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+          });
+          owned.push(buffer);
+          return { ...block, buffer };
+        });
+
+        const assembler = new AssembleKernel(device);
+        const bindings: AssembleBinding[] = blocks.map((block, b) =>
+          assembler.prepare(
+            `Assemble.rows[${b}]`,
+            { ...block, size, chunks, epsilon: system.epsilon, softening: system.softening },
+            positions,
+            block.buffer,
+          ),
+        );
+        temporary.push(...bindings.map((binding) => binding.params));
+        const encoder = device.createCommandEncoder({ label: 'MassMatrix.assembleEncoder' });
+        assembler.record(encoder, gpuModel(system), bindings);
+        device.queue.submit([encoder.finish()]);
+
+        // Every block's DenseParams in one uniform buffer, one aligned slot each.
+        const slot = alignTo(kDenseParamsBytes, device.limits.minUniformBufferOffsetAlignment);
+        const paramsData = new Uint8Array(slot * blocks.length);
+        blocks.forEach((block, b) => {
+          const packed = packDenseParams({
+            rowStart: block.rowStart,
+            rowCount: block.rowCount,
+            size,
+            chunks,
+          });
+          paramsData.set(new Uint8Array(packed), b * slot);
+        });
+        const params = createBuffer(device, {
+          label: 'MassMatrix.params',
+          size: paramsData.byteLength,
+          usage: GPUBufferUsage.UNIFORM,
+          data: paramsData,
+        });
+        owned.push(params);
+        const variant = options.variant ?? chooseDenseMatvecVariant(context.adapterInfo);
+        const kernel = new DenseMatvecKernel(device, variant, options.workgroupSize);
+        const matrix = new GpuMassMatrix(device, plan, blocks, kernel, params, slot);
+        return matrix;
+      });
+    } catch (error) {
+      for (const buffer of owned) buffer.destroy();
+      throw error;
+    } finally {
+      // withErrorScopes has waited for the assembly to finish.
+      for (const buffer of temporary) buffer.destroy();
+    }
+  }
+
+  /** Bytes of GPU memory the stored entries take (padding included). */
+  get byteLength(): number {
+    return this.blocks.reduce((total, block) => total + block.buffer.size, 0);
+  }
+
+  record(
+    encoder: GPUCommandEncoder,
+    x: GPUBuffer,
+    y: GPUBuffer,
+    timestampWrites?: GPUComputePassTimestampWrites,
+  ): void {
+    this.#kernel.record(encoder, this.#bindings, x, y, timestampWrites);
+  }
+
+  /** The size x size entries, row-major without the padding (for tests and small exports). */
+  async read(): Promise<Float32Array> {
+    const entries = new Float32Array(this.size * this.size);
+    for (const block of this.blocks) {
+      const stored = new Float32Array(await readBuffer(this.#device, block.buffer));
+      for (let r = 0; r < block.rowCount; r++) {
+        const row = stored.subarray(r * this.stride, r * this.stride + this.size);
+        entries.set(row, (block.rowStart + r) * this.size);
+      }
+    }
+    return entries;
+  }
+
+  destroy(): void {
+    for (const block of this.blocks) block.buffer.destroy();
+    this.#params.destroy();
+  }
+}

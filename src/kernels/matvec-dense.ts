@@ -1,0 +1,126 @@
+// Host side of shaders/matvec_dense.wgsl: y = M x over the row blocks of a stored matrix
+// (layout in mass-matrix.ts), in one of two variants chosen per adapter.
+import type { GpuAdapterSummary } from '../gpu/device.ts';
+import { shaderModule } from '../gpu/shaders.ts';
+import { checkWorkgroupSize, vectorPairBindGroup, vectorPairLayout, workgroupCount } from './operator.ts';
+
+/**
+ * 'rows': one thread per row, vec4 loads along it; best where the "GPU" is a CPU (SwiftShader),
+ *   whose threads each stream one row through their own cache.
+ * 'workgroup': one workgroup per row with coalesced loads and a tree reduction; best on GPUs,
+ *   where neighbouring threads must load neighbouring addresses.
+ */
+export type DenseMatvecVariant = 'rows' | 'workgroup';
+export const kDenseMatvecVariants: readonly DenseMatvecVariant[] = ['rows', 'workgroup'];
+
+/** The WGSL `workgroupSize` override of either variant (a power of two for the reduction). */
+export const kDenseMatvecWorkgroupSize = 64;
+
+/** Byte size of the WGSL struct DenseParams (a test checks the two agree). */
+export const kDenseParamsBytes = 16;
+
+export interface DenseParams {
+  readonly rowStart: number;
+  readonly rowCount: number;
+  readonly size: number;
+  readonly chunks: number;
+}
+
+export function packDenseParams(params: DenseParams): ArrayBuffer {
+  const words = new Uint32Array(kDenseParamsBytes / 4);
+  words[0] = params.rowStart; // rowStart: the block's first row, where its part of y starts
+  words[1] = params.rowCount; // rowCount: rows in the block
+  words[2] = params.size; // size: length of x and y; stored columns past it are zero pad
+  words[3] = params.chunks; // chunks: vec4s per stored row, ceil(size / 4)
+  return words.buffer;
+}
+
+/** SwiftShader (or any fallback adapter, which is a CPU) gets 'rows'; real GPUs 'workgroup'. */
+export function chooseDenseMatvecVariant(adapter: GpuAdapterSummary): DenseMatvecVariant {
+  return adapter.swiftshader || adapter.isFallbackAdapter ? 'rows' : 'workgroup';
+}
+
+/** One row block as the matvec sees it: its group-0 bind group and row count. */
+export interface DenseBlockBinding {
+  readonly bindGroup: GPUBindGroup;
+  readonly rowCount: number;
+}
+
+const kEntryPoints: Record<DenseMatvecVariant, string> = {
+  rows: 'matvec_dense_rows',
+  workgroup: 'matvec_dense_workgroup',
+};
+
+export class DenseMatvecKernel {
+  readonly device: GPUDevice;
+  readonly variant: DenseMatvecVariant;
+  readonly workgroupSize: number;
+  /** Group 0: the block's DenseParams (uniform) and its entries (read-only storage). */
+  readonly blockLayout: GPUBindGroupLayout;
+  #pipeline?: GPUComputePipeline;
+
+  constructor(device: GPUDevice, variant: DenseMatvecVariant, workgroupSize = kDenseMatvecWorkgroupSize) {
+    this.device = device;
+    this.variant = variant;
+    this.workgroupSize = checkWorkgroupSize(device, workgroupSize, true);
+    this.blockLayout = device.createBindGroupLayout({
+      label: 'MatvecDense.blockLayout',
+      entries: [
+        {
+          binding: 0,
+          visibility: GPUShaderStage.COMPUTE,
+          buffer: { type: 'uniform', minBindingSize: kDenseParamsBytes },
+        },
+        { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } },
+      ],
+    });
+  }
+
+  get pipeline(): GPUComputePipeline {
+    return (this.#pipeline ??= this.device.createComputePipeline({
+      label: `MatvecDense.${this.variant}`,
+      layout: this.device.createPipelineLayout({
+        label: 'MatvecDense.pipelineLayout',
+        bindGroupLayouts: [this.blockLayout, vectorPairLayout(this.device)],
+      }),
+      compute: {
+        module: shaderModule(this.device, 'matvecDense'),
+        entryPoint: kEntryPoints[this.variant],
+        constants: { workgroupSize: this.workgroupSize },
+      },
+    }));
+  }
+
+  /** Binds one block: its params at `paramsOffset` in `params` (a uniform buffer) and its entries. */
+  bindBlock(label: string, params: GPUBuffer, paramsOffset: number, block: GPUBuffer): GPUBindGroup {
+    return this.device.createBindGroup({
+      label,
+      layout: this.blockLayout,
+      entries: [
+        { binding: 0, resource: { buffer: params, offset: paramsOffset, size: kDenseParamsBytes } },
+        { binding: 1, resource: { buffer: block } },
+      ],
+    });
+  }
+
+  /** y = M x as one compute pass with one dispatch per row block. */
+  record(
+    encoder: GPUCommandEncoder,
+    blocks: readonly DenseBlockBinding[],
+    x: GPUBuffer,
+    y: GPUBuffer,
+    timestampWrites?: GPUComputePassTimestampWrites,
+  ): void {
+    const pass = encoder.beginComputePass({ label: `MatvecDense.pass.${this.variant}`, timestampWrites });
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(1, vectorPairBindGroup(this.device, x, y));
+    for (const block of blocks) {
+      pass.setBindGroup(0, block.bindGroup);
+      // 'rows': a thread per row. 'workgroup': a workgroup per row (the shader's grid-stride loop
+      // would take more rows than the limit, but a block never has more than it; see mass-matrix.ts).
+      const items = this.variant === 'rows' ? block.rowCount : block.rowCount * this.workgroupSize;
+      pass.dispatchWorkgroups(workgroupCount(this.device, items, this.workgroupSize));
+    }
+    pass.end();
+  }
+}

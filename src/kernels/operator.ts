@@ -1,0 +1,90 @@
+// What the GPU Krylov solvers (src/engine) see of a mass matrix: y = M x recorded into a command
+// encoder, the GPU counterpart of LinearOperator.apply in src/solvers/types.ts. The dense matrix
+// (mass-matrix.ts) and the matrix-free product (matvec-free.ts) both implement it, and bind x and y
+// through one shared layout, so one bind group per vector pair serves either operator.
+
+/** y = M x on the GPU. */
+export interface GpuLinearOperator {
+  /** Rows of M: N times the block size (src/physics/models.ts unknowns). */
+  readonly size: number;
+  /**
+   * Records y = M x as one compute pass into `encoder` (nothing is submitted). x and y are float32
+   * storage buffers of at least `size` entries, laid out like the CPU vectors; they must be two
+   * different buffers. Bind groups for each (x, y) pair are built once and cached.
+   */
+  record(
+    encoder: GPUCommandEncoder,
+    x: GPUBuffer,
+    y: GPUBuffer,
+    timestampWrites?: GPUComputePassTimestampWrites,
+  ): void;
+  /** Frees the operator's buffers; x and y belong to the caller. */
+  destroy(): void;
+}
+
+const layouts = new WeakMap<GPUDevice, GPUBindGroupLayout>();
+const bindGroups = new WeakMap<GPUBindGroupLayout, WeakMap<GPUBuffer, WeakMap<GPUBuffer, GPUBindGroup>>>();
+
+/** Group 1 of every matvec shader: binding 0 x (read-only storage), binding 1 y (storage). */
+export function vectorPairLayout(device: GPUDevice): GPUBindGroupLayout {
+  let layout = layouts.get(device);
+  if (!layout) {
+    layout = device.createBindGroupLayout({
+      label: 'Operator.vectorPairLayout',
+      entries: [
+        { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } },
+        { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } },
+      ],
+    });
+    layouts.set(device, layout);
+  }
+  return layout;
+}
+
+/** The cached bind group of (x, y) for vectorPairLayout. */
+export function vectorPairBindGroup(device: GPUDevice, x: GPUBuffer, y: GPUBuffer): GPUBindGroup {
+  const layout = vectorPairLayout(device);
+  let byX = bindGroups.get(layout);
+  if (!byX) bindGroups.set(layout, (byX = new WeakMap()));
+  let byY = byX.get(x);
+  if (!byY) byX.set(x, (byY = new WeakMap()));
+  let group = byY.get(y);
+  if (!group) {
+    group = device.createBindGroup({
+      label: `Operator.vectors(${x.label}, ${y.label})`,
+      layout,
+      entries: [
+        { binding: 0, resource: { buffer: x } },
+        { binding: 1, resource: { buffer: y } },
+      ],
+    });
+    byY.set(y, group);
+  }
+  return group;
+}
+
+/**
+ * Checks a workgroup size against the device (and, for tree reductions, that it is a power of
+ * two); a bad one is a programming error, so it throws RangeError rather than GpuError.
+ */
+export function checkWorkgroupSize(device: GPUDevice, size: number, powerOfTwo: boolean): number {
+  const limit = Math.min(
+    device.limits.maxComputeInvocationsPerWorkgroup,
+    device.limits.maxComputeWorkgroupSizeX,
+  );
+  if (!Number.isInteger(size) || size < 1 || size > limit) {
+    throw new RangeError(`workgroup size ${size} is outside 1..${limit}`);
+  }
+  if (powerOfTwo && (size & (size - 1)) !== 0)
+    throw new RangeError(`workgroup size ${size} is not a power of two`);
+  return size;
+}
+
+/** Workgroups to cover `items` with `workgroupSize` threads each, within the per-dimension limit. */
+export function workgroupCount(device: GPUDevice, items: number, workgroupSize: number): number {
+  const count = Math.ceil(items / workgroupSize);
+  const limit = device.limits.maxComputeWorkgroupsPerDimension;
+  if (count > limit)
+    throw new RangeError(`${count} workgroups exceed the device limit of ${limit} per dimension`);
+  return count;
+}

@@ -1,0 +1,40 @@
+// The part of a DarwinSystem the shaders read: which entry point (model and dimension) and the
+// electron positions as float32 vec4s. Shared by assemble.ts and matvec-free.ts.
+import { cylindricalRadiusSquared, type DarwinSystem } from '../physics/models.ts';
+import { createBuffer } from '../gpu/buffers.ts';
+
+/** One WGSL entry point per model and dimension, so no GPU thread branches on the model. */
+export type GpuModel = 'vector3d' | 'vector2d' | 'azimuthal';
+
+export function gpuModel(system: Pick<DarwinSystem, 'model' | 'dim'>): GpuModel {
+  if (system.model === 'azimuthal') return 'azimuthal';
+  return system.dim === 3 ? 'vector3d' : 'vector2d';
+}
+
+/** Bytes per electron in the positions buffer: vec4<f32> (x, y, z, rho^2). */
+export const kPositionStride = 16;
+
+/**
+ * (x, y, z, rho^2) per electron in float32. rho^2 (the azimuthal model's diagonal, eq. 48 in units
+ * of m R^2) is formed in float64 and rounded once, rather than from the rounded x and y.
+ */
+export function packPositions(system: DarwinSystem): Float32Array {
+  const { n, positions } = system.configuration;
+  const packed = new Float32Array(4 * n);
+  for (let i = 0; i < n; i++) {
+    packed[4 * i] = positions[3 * i];
+    packed[4 * i + 1] = positions[3 * i + 1];
+    packed[4 * i + 2] = positions[3 * i + 2];
+    packed[4 * i + 3] = cylindricalRadiusSquared(positions, i);
+  }
+  return packed;
+}
+
+export function createPositionsBuffer(device: GPUDevice, system: DarwinSystem): GPUBuffer {
+  return createBuffer(device, {
+    label: 'System.positions',
+    size: kPositionStride * system.configuration.n,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    data: packPositions(system),
+  });
+}

@@ -1,0 +1,589 @@
+// Every GPU kernel on the real device (Dawn, on SwiftShader where no GPU exists, as in CI) against
+// the float64 CPU reference of src/solvers/dense.ts. One device serves the whole file. Each test
+// runs inside 'validation', 'out-of-memory' and 'internal' error scopes that are popped only after
+// queue.onSubmittedWorkDone(), and has a timeout, so a GPU fault fails it rather than hanging.
+// Without any adapter every test fails (no test may skip): acquireDevice's GpuError is rethrown.
+//
+// Tolerances (float32 storage and arithmetic, float64 reference):
+//   assembled entries   |got - expected| <= 1e-6 * max |M_ij|  (rounding the positions to float32
+//                       moves each entry by ~1e-7 eps / r_ij^2; r_ij >= 0.2 in these configurations)
+//   products y = M x    ||y_gpu - y_64|| <= 1e-6 ||y_64||     (normwise, x random in [-1, 1])
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { geometry, type Configuration, type GeometryName } from '../src/physics/geometry.ts';
+import { unknowns, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
+import { seededRandom } from '../src/physics/velocities.ts';
+import { massMatrix } from '../src/solvers/dense.ts';
+import { createBuffer, createVector } from '../src/gpu/buffers.ts';
+import {
+  acquireDevice,
+  GpuError,
+  releaseDevice,
+  withErrorScopes,
+  type GpuContext,
+} from '../src/gpu/device.ts';
+import { readBuffer, readFloat32 } from '../src/gpu/readback.ts';
+import { kShaderSources } from '../src/gpu/shaders.ts';
+import { kAssembleParamsBytes, packAssembleParams } from '../src/kernels/assemble.ts';
+import { CopyKernel } from '../src/kernels/copy.ts';
+import { GpuMassMatrix, planStorage } from '../src/kernels/mass-matrix.ts';
+import {
+  chooseDenseMatvecVariant,
+  kDenseMatvecVariants,
+  kDenseParamsBytes,
+  packDenseParams,
+} from '../src/kernels/matvec-dense.ts';
+import { GpuMatrixFreeMassMatrix, kFreeParamsBytes, packFreeParams } from '../src/kernels/matvec-free.ts';
+import type { GpuLinearOperator } from '../src/kernels/operator.ts';
+
+const kEntryTolerance = 1e-6;
+const kProductTolerance = 1e-6;
+const kGpuTestTimeoutMs = 90_000;
+
+// ---------------------------------------------------------------------------------------------
+// One device for the file; its acquisition error, if any, fails every GPU test.
+
+let acquisition: Promise<GpuContext>;
+const deviceErrors: GpuError[] = [];
+
+beforeAll(() => {
+  acquisition = acquireDevice({ onDeviceError: (error) => deviceErrors.push(error) });
+  // Observed here so that a rejection is not "unhandled"; each test awaits it and fails.
+  acquisition.catch(() => undefined);
+});
+
+afterAll(async () => {
+  const context = await acquisition.catch(() => null);
+  if (context) releaseDevice(context);
+});
+
+function gpuTest(name: string, body: (context: GpuContext) => Promise<void>): void {
+  test(
+    name,
+    async () => {
+      const context = await acquisition;
+      await withErrorScopes(context.device, name, () => body(context));
+      expect(deviceErrors.map((error) => error.message)).toEqual([]);
+    },
+    kGpuTestTimeoutMs,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cases and comparisons.
+
+interface Case {
+  readonly name: string;
+  readonly system: DarwinSystem;
+}
+
+function makeSystem(
+  configuration: Configuration,
+  model: ModelName,
+  dim: Dimension,
+  softening: number,
+  epsilon = 0.1,
+): DarwinSystem {
+  return { configuration, model, dim, epsilon, softening };
+}
+
+/** Three models (vector 3D, vector 2D, azimuthal) on configurations that suit them, N = 37. */
+const kModelSetups: readonly { label: string; model: ModelName; dim: Dimension; geometry: GeometryName }[] = [
+  { label: 'vector 3D ball', model: 'vector', dim: 3, geometry: 'ball' },
+  { label: 'vector 2D disk', model: 'vector', dim: 2, geometry: 'disk' },
+  { label: 'azimuthal annulus', model: 'azimuthal', dim: 2, geometry: 'annulus' },
+  { label: 'azimuthal sphere', model: 'azimuthal', dim: 3, geometry: 'sphere' },
+];
+
+/** Two electrons at one place (allowed with softening: T_ij = I / (2a) there) and a third apart. */
+const kCoincident: Configuration = {
+  n: 3,
+  positions: new Float64Array([0.5, 0.25, 0, 0.5, 0.25, 0, -0.3, 0.4, 0]),
+  source: 'coincident',
+};
+
+function cases(): Case[] {
+  const list: Case[] = [];
+  for (const setup of kModelSetups) {
+    for (const softening of [0, 0.05]) {
+      list.push({
+        name: `${setup.label} N=37 softening=${softening}`,
+        system: makeSystem(geometry(setup.geometry, 37), setup.model, setup.dim, softening),
+      });
+    }
+  }
+  for (const n of [1, 2]) {
+    list.push({ name: `vector 3D ball N=${n}`, system: makeSystem(geometry('ball', n), 'vector', 3, 0) });
+    list.push({ name: `vector 2D ring N=${n}`, system: makeSystem(geometry('ring', n), 'vector', 2, 0) });
+    list.push({ name: `azimuthal ring N=${n}`, system: makeSystem(geometry('ring', n), 'azimuthal', 2, 0) });
+  }
+  for (const [model, dim] of [
+    ['vector', 3],
+    ['vector', 2],
+    ['azimuthal', 2],
+  ] as const) {
+    list.push({
+      name: `${model} ${dim}D coincident pair, softening=0.1`,
+      system: makeSystem(kCoincident, model, dim, 0.1),
+    });
+  }
+  return list;
+}
+
+function table(rows: { index: number; got: number; expected: number }[]): string {
+  const lines = rows.map(
+    (r) =>
+      `${String(r.index).padStart(8)}  ${r.got.toExponential(8).padStart(16)}  ${r.expected.toExponential(8).padStart(16)}` +
+      `  ${Math.abs(r.got - r.expected).toExponential(2)}`,
+  );
+  return ['   index               got          expected      |diff|', ...lines].join('\n');
+}
+
+/** Entry-wise: |got - expected| <= tolerance, else a table of the worst ten. */
+function expectEntriesClose(
+  label: string,
+  got: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance: number,
+) {
+  expect(got.length, `${label}: length`).toBe(expected.length);
+  const bad: { index: number; got: number; expected: number }[] = [];
+  for (let k = 0; k < expected.length; k++) {
+    if (!(Math.abs(got[k] - expected[k]) <= tolerance))
+      bad.push({ index: k, got: got[k], expected: expected[k] });
+  }
+  if (bad.length > 0) {
+    bad.sort((a, b) => Math.abs(b.got - b.expected) - Math.abs(a.got - a.expected) || 0);
+    throw new Error(
+      `${label}: ${bad.length} of ${expected.length} entries differ by more than ${tolerance.toExponential(1)}\n` +
+        table(bad.slice(0, 10)),
+    );
+  }
+}
+
+/** Normwise: ||got - expected|| <= tolerance ||expected||, else a table of the worst ten entries. */
+function expectNormwiseClose(
+  label: string,
+  got: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance: number,
+) {
+  expect(got.length, `${label}: length`).toBe(expected.length);
+  let difference = 0;
+  let norm = 0;
+  for (let k = 0; k < expected.length; k++) {
+    difference += (got[k] - expected[k]) ** 2;
+    norm += expected[k] ** 2;
+  }
+  const relative = Math.sqrt(difference) / Math.sqrt(norm);
+  if (!(relative <= tolerance)) {
+    const rows = Array.from(expected, (e, index) => ({ index, got: got[index], expected: e }));
+    rows.sort((a, b) => Math.abs(b.got - b.expected) - Math.abs(a.got - a.expected) || 0);
+    throw new Error(
+      `${label}: relative error ${relative.toExponential(2)} > ${tolerance}\n${table(rows.slice(0, 10))}`,
+    );
+  }
+}
+
+function randomVector(length: number, seed: number): Float64Array {
+  const random = seededRandom(seed);
+  return Float64Array.from({ length }, () => 2 * random() - 1);
+}
+
+/** y = M x on the GPU: x (rounded to float32) uploaded, one command buffer, y read back. */
+async function gpuProduct(
+  context: GpuContext,
+  operator: GpuLinearOperator,
+  x: Float64Array,
+): Promise<Float32Array> {
+  const { device } = context;
+  const xBuffer = createVector(device, 'Test.x', x);
+  const yBuffer = createVector(device, 'Test.y', x.length);
+  try {
+    const encoder = device.createCommandEncoder({ label: 'Test.encoder' });
+    operator.record(encoder, xBuffer, yBuffer);
+    device.queue.submit([encoder.finish()]);
+    return await readFloat32(device, yBuffer, x.length);
+  } finally {
+    xBuffer.destroy();
+    yBuffer.destroy();
+  }
+}
+
+/** The CPU reference y = M x in float64, with x rounded to float32 as the GPU sees it. */
+function referenceProduct(system: DarwinSystem, x: Float64Array): Float64Array {
+  const y = new Float64Array(x.length);
+  massMatrix(system).apply(Float64Array.from(Float32Array.from(x)), y);
+  return y;
+}
+
+function maxAbs(values: ArrayLike<number>): number {
+  let max = 0;
+  for (let k = 0; k < values.length; k++) max = Math.max(max, Math.abs(values[k]));
+  return max;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host-side checks that need no device.
+
+/** Byte size of a WGSL struct of 4-byte scalars and vectors of them, by the WGSL layout rules. */
+function wgslStructSize(source: string, name: string): number {
+  const body = new RegExp(`struct\\s+${name}\\s*\\{([^}]*)\\}`).exec(source)?.[1];
+  if (!body) throw new Error(`struct ${name} not found`);
+  const layout: Record<string, [size: number, align: number]> = {
+    f32: [4, 4],
+    u32: [4, 4],
+    i32: [4, 4],
+    'vec2<f32>': [8, 8],
+    'vec2<u32>': [8, 8],
+    'vec3<f32>': [12, 16],
+    'vec4<f32>': [16, 16],
+    'vec4<u32>': [16, 16],
+  };
+  let offset = 0;
+  let structAlign = 4;
+  for (const member of body
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean)) {
+    const type = member.split(':')[1].trim();
+    const entry = layout[type];
+    if (!entry) throw new Error(`struct ${name}: member type ${type} not handled by this test`);
+    const [size, align] = entry;
+    offset = Math.ceil(offset / align) * align + size;
+    structAlign = Math.max(structAlign, align);
+  }
+  return Math.ceil(offset / structAlign) * structAlign;
+}
+
+describe('uniform packers match their WGSL structs', () => {
+  test.each([
+    [
+      'AssembleParams',
+      kShaderSources.assemble,
+      kAssembleParamsBytes,
+      packAssembleParams({ rowStart: 0, rowCount: 1, size: 1, chunks: 1, epsilon: 0, softening: 0 }),
+    ],
+    [
+      'DenseParams',
+      kShaderSources.matvecDense,
+      kDenseParamsBytes,
+      packDenseParams({ rowStart: 0, rowCount: 1, size: 1, chunks: 1 }),
+    ],
+    [
+      'FreeParams',
+      kShaderSources.matvecFree,
+      kFreeParamsBytes,
+      packFreeParams({ n: 1, size: 1, epsilon: 0, softening: 0 }),
+    ],
+  ] as const)('%s', (name, source, bytes, packed) => {
+    expect(wgslStructSize(source, name)).toBe(bytes);
+    expect(packed.byteLength).toBe(bytes);
+  });
+});
+
+describe('row-block planning', () => {
+  const defaults = {
+    maxStorageBufferBindingSize: 2 ** 27,
+    maxBufferSize: 2 ** 28,
+    maxComputeWorkgroupsPerDimension: 65535,
+  };
+  test('pads the stride to a multiple of 4 and fills blocks up to one binding', () => {
+    const plan = planStorage(12000, defaults);
+    expect(plan.stride).toBe(12000);
+    expect(plan.rowsPerBlock).toBe(Math.floor(2 ** 27 / (4 * 12000)));
+    expect(plan.blocks.reduce((sum, b) => sum + b.rowCount, 0)).toBe(12000);
+    expect(planStorage(111, defaults).stride).toBe(112);
+  });
+  test('a forced block size of 7 rows gives 16 blocks for 111 rows, the last of 6', () => {
+    const plan = planStorage(111, defaults, 7);
+    expect(plan.blocks).toHaveLength(16);
+    expect(plan.blocks[15]).toEqual({ rowStart: 105, rowCount: 6 });
+  });
+  test('a row larger than one binding is a GpuError that points to the matrix-free operator', () => {
+    expect(() => planStorage(2 ** 26, defaults)).toThrow(/matrix-free/);
+  });
+});
+
+test('no adapter at all is a GpuError that names --device cpu', async () => {
+  const noAdapter = { requestAdapter: async () => null } as unknown as GPU;
+  const failure = acquireDevice({ gpu: noAdapter }).catch((error: unknown) => error);
+  const error = await failure;
+  expect(error).toBeInstanceOf(GpuError);
+  expect((error as GpuError).kind).toBe('unavailable');
+  expect((error as GpuError).message).toMatch('--device cpu');
+});
+
+// ---------------------------------------------------------------------------------------------
+// On the device.
+
+describe('device', () => {
+  gpuTest('reports its adapter and the limits the kernels use', async (context) => {
+    const { adapterInfo, limits } = context;
+    expect(adapterInfo.backend).toBe('dawn-node');
+    expect(limits.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(2 ** 27);
+    expect(limits.maxBufferSize).toBeGreaterThanOrEqual(2 ** 28);
+    // The adapter's maximum was requested, not the default: SwiftShader offers 1 GiB.
+    if (adapterInfo.swiftshader) expect(limits.maxStorageBufferBindingSize).toBe(2 ** 30);
+    expect(chooseDenseMatvecVariant(adapterInfo)).toBe(
+      adapterInfo.swiftshader || adapterInfo.isFallbackAdapter ? 'rows' : 'workgroup',
+    );
+  });
+
+  gpuTest('a device error inside withErrorScopes is a GpuError naming the label', async ({ device }) => {
+    // MAP_READ combines only with COPY_DST: a validation error, not an exception.
+    const error = await withErrorScopes(device, 'Test.badBuffer', () =>
+      device.createBuffer({
+        label: 'Test.badBuffer',
+        size: 16,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE,
+      }),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GpuError);
+    expect((error as GpuError).kind).toBe('validation');
+    expect((error as GpuError).message).toMatch(/^Test\.badBuffer: validation error: /);
+  });
+
+  gpuTest('an oversized allocation is a GpuError, not a crash', async ({ device, limits }) => {
+    const error = await withErrorScopes(device, 'Test.hugeBuffer', () =>
+      device.createBuffer({
+        label: 'Test.hugeBuffer',
+        size: limits.maxBufferSize + 4,
+        usage: GPUBufferUsage.STORAGE,
+      }),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GpuError);
+    expect((error as GpuError).message).toMatch(/^Test\.hugeBuffer: /);
+  });
+
+  test(
+    'an error that no scope catches reaches onDeviceError, on one line',
+    async () => {
+      const { device } = await acquisition;
+      device.createBuffer({
+        label: 'Test.uncaptured',
+        size: 16,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE,
+      });
+      await device.queue.onSubmittedWorkDone();
+      await vi.waitFor(() => expect(deviceErrors).toHaveLength(1));
+      const [error] = deviceErrors.splice(0);
+      expect(error.kind).toBe('validation');
+      expect(error.message).toMatch(/^uncaptured GPU error: .*Test\.uncaptured/);
+      expect(error.message).not.toMatch('\n');
+    },
+    kGpuTestTimeoutMs,
+  );
+
+  gpuTest('readback returns what was written', async ({ device }) => {
+    const values = Float32Array.from({ length: 33 }, (_, k) => k * 0.5 - 3);
+    const buffer = createVector(device, 'Test.readback', values);
+    expect(Array.from(await readFloat32(device, buffer))).toEqual(Array.from(values));
+    expect(new Float32Array(await readBuffer(device, buffer, 8, 4))).toEqual(values.subarray(1, 3));
+    buffer.destroy();
+  });
+});
+
+describe('copy kernel', () => {
+  gpuTest('copies vec4s, including more than one grid stride', async ({ device }) => {
+    const kernel = new CopyKernel(device, 32);
+    for (const vec4s of [1, 37, 4096 * 32 + 5]) {
+      const values = Float32Array.from({ length: 4 * vec4s }, (_, k) => (k % 1013) - 500.25);
+      const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
+      const source = createBuffer(device, {
+        label: 'Test.copySource',
+        size: values.byteLength,
+        usage,
+        data: values,
+      });
+      const destination = createBuffer(device, {
+        label: 'Test.copyDestination',
+        size: values.byteLength,
+        usage,
+      });
+      const encoder = device.createCommandEncoder({ label: 'Test.copyEncoder' });
+      kernel.record(encoder, source, destination);
+      device.queue.submit([encoder.finish()]);
+      const got = await readFloat32(device, destination);
+      expectEntriesClose(`copy of ${vec4s} vec4s`, got, values, 0);
+      source.destroy();
+      destination.destroy();
+    }
+  });
+});
+
+describe('assembly against massMatrix (float64)', () => {
+  for (const { name, system } of cases()) {
+    gpuTest(name, async (context) => {
+      const matrix = await GpuMassMatrix.assemble(context, system);
+      try {
+        const expected = massMatrix(system).data;
+        expect(matrix.size).toBe(unknowns(system));
+        const got = await matrix.read();
+        expectEntriesClose(name, got, expected, kEntryTolerance * maxAbs(expected));
+      } finally {
+        matrix.destroy();
+      }
+    });
+  }
+
+  gpuTest('row blocks of 7 rows (N=37 vector 3D: 111 rows, 16 blocks), pad columns zero', async (context) => {
+    const system = makeSystem(geometry('ball', 37), 'vector', 3, 0.05);
+    const matrix = await GpuMassMatrix.assemble(context, system, { maxRowsPerBlock: 7 });
+    try {
+      expect(matrix.blocks).toHaveLength(16);
+      expect(matrix.stride).toBe(112);
+      const expected = massMatrix(system).data;
+      expectEntriesClose(
+        'blocked assembly',
+        await matrix.read(),
+        expected,
+        kEntryTolerance * maxAbs(expected),
+      );
+      for (const block of matrix.blocks) {
+        const stored = new Float32Array(await readBuffer(context.device, block.buffer));
+        expect(stored.length).toBe(block.rowCount * matrix.stride);
+        for (let r = 0; r < block.rowCount; r++) expect(stored[r * matrix.stride + 111]).toBe(0);
+      }
+    } finally {
+      matrix.destroy();
+    }
+  });
+});
+
+describe('dense matvec against massMatrix(...).apply (float64)', () => {
+  for (const variant of kDenseMatvecVariants) {
+    for (const { name, system } of cases()) {
+      gpuTest(`${variant}: ${name}`, async (context) => {
+        const matrix = await GpuMassMatrix.assemble(context, system, { variant });
+        try {
+          const x = randomVector(matrix.size, 7);
+          expectNormwiseClose(
+            name,
+            await gpuProduct(context, matrix, x),
+            referenceProduct(system, x),
+            kProductTolerance,
+          );
+        } finally {
+          matrix.destroy();
+        }
+      });
+    }
+
+    gpuTest(`${variant}: row blocks of 7 rows, workgroup size 16`, async (context) => {
+      const system = makeSystem(geometry('ball', 37), 'vector', 3, 0.05);
+      const matrix = await GpuMassMatrix.assemble(context, system, {
+        variant,
+        maxRowsPerBlock: 7,
+        workgroupSize: 16,
+      });
+      try {
+        const x = randomVector(matrix.size, 11);
+        expectNormwiseClose(
+          'blocked',
+          await gpuProduct(context, matrix, x),
+          referenceProduct(system, x),
+          kProductTolerance,
+        );
+      } finally {
+        matrix.destroy();
+      }
+    });
+
+    gpuTest(
+      `${variant}: x and y longer than the size; NaN past x's end and y's tail untouched`,
+      async (context) => {
+        // size 74 = 18 vec4s + 2: the last chunk is partial, so the shader must not read x[74], x[75].
+        const system = makeSystem(geometry('disk', 37), 'vector', 2, 0);
+        const { device } = context;
+        const matrix = await GpuMassMatrix.assemble(context, system, { variant });
+        const x = randomVector(matrix.size, 5);
+        const xBuffer = createVector(device, 'Test.xLong', [...x, NaN, NaN, NaN, NaN, NaN, NaN]);
+        const yBuffer = createVector(device, 'Test.yLong', new Array<number>(matrix.size + 6).fill(-7));
+        try {
+          const encoder = device.createCommandEncoder({ label: 'Test.encoder' });
+          matrix.record(encoder, xBuffer, yBuffer);
+          device.queue.submit([encoder.finish()]);
+          const y = await readFloat32(device, yBuffer);
+          expectNormwiseClose(
+            'long vectors',
+            y.subarray(0, matrix.size),
+            referenceProduct(system, x),
+            kProductTolerance,
+          );
+          expect(Array.from(y.subarray(matrix.size))).toEqual([-7, -7, -7, -7, -7, -7]);
+        } finally {
+          xBuffer.destroy();
+          yBuffer.destroy();
+          matrix.destroy();
+        }
+      },
+    );
+  }
+});
+
+describe('matrix-free matvec against massMatrix(...).apply (float64)', () => {
+  for (const { name, system } of cases()) {
+    gpuTest(name, async (context) => {
+      const operator = await GpuMatrixFreeMassMatrix.create(context, system);
+      try {
+        const x = randomVector(operator.size, 3);
+        expectNormwiseClose(
+          name,
+          await gpuProduct(context, operator, x),
+          referenceProduct(system, x),
+          kProductTolerance,
+        );
+      } finally {
+        operator.destroy();
+      }
+    });
+  }
+
+  for (const setup of kModelSetups) {
+    gpuTest(`${setup.label} N=150, several partial tiles (workgroup size 16 and 64)`, async (context) => {
+      const system = makeSystem(geometry(setup.geometry, 150), setup.model, setup.dim, 0.02, 0.05);
+      const x = randomVector(unknowns(system), 9);
+      const expected = referenceProduct(system, x);
+      for (const workgroupSize of [16, 64]) {
+        const operator = await GpuMatrixFreeMassMatrix.create(context, system, { workgroupSize });
+        try {
+          expectNormwiseClose(
+            `workgroup ${workgroupSize}`,
+            await gpuProduct(context, operator, x),
+            expected,
+            kProductTolerance,
+          );
+        } finally {
+          operator.destroy();
+        }
+      }
+    });
+  }
+
+  gpuTest(
+    'the dense and matrix-free products agree when recorded into one command buffer',
+    async (context) => {
+      const { device } = context;
+      const system = makeSystem(geometry('sphere', 50), 'vector', 3, 0.01);
+      const dense = await GpuMassMatrix.assemble(context, system);
+      const free = await GpuMatrixFreeMassMatrix.create(context, system);
+      const x = randomVector(dense.size, 13);
+      const xBuffer = createVector(device, 'Test.x', x);
+      const yDense = createVector(device, 'Test.yDense', dense.size);
+      const yFree = createVector(device, 'Test.yFree', dense.size);
+      try {
+        const encoder = device.createCommandEncoder({ label: 'Test.encoder' });
+        dense.record(encoder, xBuffer, yDense);
+        free.record(encoder, xBuffer, yFree);
+        device.queue.submit([encoder.finish()]);
+        const expected = referenceProduct(system, x);
+        expectNormwiseClose('dense', await readFloat32(device, yDense), expected, kProductTolerance);
+        expectNormwiseClose('free', await readFloat32(device, yFree), expected, kProductTolerance);
+      } finally {
+        for (const buffer of [xBuffer, yDense, yFree]) buffer.destroy();
+        dense.destroy();
+        free.destroy();
+      }
+    },
+  );
+});
