@@ -1,7 +1,9 @@
 // darwin-breit command line: `npm run --silent cli -- <command> [options]`.
 // Contract: --json prints exactly one JSON object on stdout; progress and logs go to stderr; a user
 // error prints one `error: ...` line on stderr and exits 2, with no stack trace.
+import { GpuError } from '../gpu/device.ts';
 import { InputError } from '../physics/input-error.ts';
+import { benchCommand } from './commands/bench.ts';
 import { paperCommand } from './commands/paper.ts';
 import { solveCommand } from './commands/solve.ts';
 import { spectrumCommand } from './commands/spectrum.ts';
@@ -18,6 +20,7 @@ Commands:
   solve      velocities -> momenta (p = M v), or momenta -> velocities (solve M v = p)
   spectrum   extreme eigenvalues of the scaled M, the collective parameter (eq. 49)
   paper      the paper's quantitative claims, recomputed
+  bench      kernel speeds on this device, as ratios to its own copy bandwidth
 
 Run 'darwin-breit <command> --help' for each command's options.
 `;
@@ -26,6 +29,7 @@ const kCommands: Record<string, (argv: string[], progress: Progress) => Promise<
   solve: solveCommand,
   spectrum: spectrumCommand,
   paper: paperCommand,
+  bench: benchCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -51,6 +55,11 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof InputError) {
       process.stderr.write(`error: ${error.message}\n`);
       return 2;
+    }
+    // No WebGPU at all is the user's environment, not a bug: exit 2, and the message names --device cpu.
+    if (error instanceof GpuError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return error.kind === 'unavailable' ? 2 : 1;
     }
     process.stderr.write(`error: internal: ${(error as Error)?.stack ?? String(error)}\n`);
     return 1;

@@ -93,7 +93,22 @@ async function loadDawn(): Promise<typeof import('webgpu')> {
   return dawn;
 }
 
+/**
+ * Mesa's Vulkan drivers print "error: XDG_RUNTIME_DIR is invalid" while Dawn probes them when the
+ * variable is unset (CI, containers); a private directory keeps stderr to what the user should read.
+ */
+async function ensureRuntimeDirectory(): Promise<void> {
+  if (process.env.XDG_RUNTIME_DIR) return;
+  const [{ mkdtempSync }, { tmpdir }, { join }] = await Promise.all([
+    import('node:fs'),
+    import('node:os'),
+    import('node:path'),
+  ]);
+  process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'darwin-breit-xdg-'));
+}
+
 async function requestNodeAdapter(options: AcquireOptions): Promise<GPUAdapter | null> {
+  await ensureRuntimeDirectory();
   const dawn = await loadDawn();
   const first = dawn.create([]);
   dawnInstances.push(first);

@@ -116,8 +116,13 @@ export class AssembleKernel {
   }
 
   /** One compute pass, one dispatch per row block: x over vec4 column chunks, y over rows. */
-  record(encoder: GPUCommandEncoder, model: GpuModel, bindings: readonly AssembleBinding[]): void {
-    const pass = encoder.beginComputePass({ label: `Assemble.pass.${model}` });
+  record(
+    encoder: GPUCommandEncoder,
+    model: GpuModel,
+    bindings: readonly AssembleBinding[],
+    timestampWrites?: GPUComputePassTimestampWrites,
+  ): void {
+    const pass = encoder.beginComputePass({ label: `Assemble.pass.${model}`, timestampWrites });
     pass.setPipeline(this.pipeline(model));
     for (const binding of bindings) {
       pass.setBindGroup(0, binding.bindGroup);

@@ -1,0 +1,239 @@
+// `bench`: speed of each kernel on the current device, in one run, beside the device's own copy
+// bandwidth (a trivial WGSL vec4 copy) so that every bandwidth is also a ratio to what this device
+// can stream. A benchmark, never a test: nothing here asserts a speed.
+import { createVector } from '../../gpu/buffers.ts';
+import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
+import { timeRuns, type Timing } from '../../gpu/timing.ts';
+import { AssembleKernel } from '../../kernels/assemble.ts';
+import { CopyKernel } from '../../kernels/copy.ts';
+import { GpuMassMatrix } from '../../kernels/mass-matrix.ts';
+import { kDenseMatvecVariants, chooseDenseMatvecVariant } from '../../kernels/matvec-dense.ts';
+import { GpuMatrixFreeMassMatrix } from '../../kernels/matvec-free.ts';
+import { createPositionsBuffer, gpuModel } from '../../kernels/system.ts';
+import { geometry } from '../../physics/geometry.ts';
+import { InputError } from '../../physics/input-error.ts';
+import { blockSize, unknowns, type DarwinSystem } from '../../physics/models.ts';
+import { velocityPattern } from '../../physics/velocities.ts';
+import { openGpu, type DeviceSummary } from '../device.ts';
+import { kCommonOptions, parseCommandArgs, parseNumber, positiveInteger } from '../options.ts';
+import type { Progress } from '../progress.ts';
+import type { CommandOutput } from './summary.ts';
+
+export const kBenchHelp = `Usage: darwin-breit bench [--n N ...] [--model vector|azimuthal] [--dim 2|3] [--repeats R] [--json]
+
+Times, on the current device and in one run: the device's copy bandwidth (a WGSL vec4 copy of a
+buffer as large as the matrix), assembly of the dense M, the dense matvec (every variant; the one
+this adapter gets is marked chosen), the matrix-free matvec, one CG iteration and one full CG solve.
+Bandwidths are also given as a ratio to the copy kernel's. The sphere geometry at eps = 1e-3.
+
+  --n N          electrons; repeat the flag for several sizes                       [1024]
+  --model M      vector|azimuthal                                                    [vector]
+  --dim 2|3      vector model dimension                                              [3]
+  --repeats R    timed runs per kernel (the median is reported)                      [5]
+  --json         {"device": ..., "kernels": [{"name", "n", "ms", "gbps", "gflops", "ratio_to_copy", ...}]}
+`;
+
+const kOptions = {
+  ...kCommonOptions,
+  n: { type: 'string', multiple: true },
+  model: { type: 'string', default: 'vector' },
+  dim: { type: 'string', default: '3' },
+  repeats: { type: 'string', default: '5' },
+} as const;
+
+export interface BenchRow {
+  name: string;
+  variant?: string;
+  chosen?: boolean;
+  n: number;
+  unknowns: number;
+  ms: number;
+  method: Timing['method'] | 'solve';
+  /** Bytes moved per second / 1e9 (reads + writes the kernel must make at least). */
+  gbps: number | null;
+  /** Floating-point operations per second / 1e9 (the counts are given per kernel below). */
+  gflops: number | null;
+  /** Matrix-free only: pair interactions per second / 1e9. */
+  ginteractions?: number;
+  /** gbps / the copy kernel's gbps at the same n. */
+  ratio_to_copy: number | null;
+  iterations?: number;
+}
+
+function rate(amount: number, ms: number): number {
+  return amount / (ms * 1e-3) / 1e9;
+}
+
+async function benchSize(
+  context: GpuContext,
+  system: DarwinSystem,
+  repeats: number,
+  progress: Progress,
+): Promise<BenchRow[]> {
+  const { device } = context;
+  const n = system.configuration.n;
+  const size = unknowns(system);
+  const rows: BenchRow[] = [];
+  const destroy: { destroy(): void }[] = [];
+  try {
+    progress.update(`n = ${n}: assembling ${size} x ${size}`);
+    const matrix = await GpuMassMatrix.assemble(context, system);
+    destroy.push(matrix);
+    const matrixBytes = 4 * matrix.stride * size;
+
+    // The copy moves as many bytes as the matvec reads, so their times compare directly.
+    const copyBytes = Math.ceil(matrixBytes / 16) * 16;
+    const copyUsage = GPUBufferUsage.STORAGE;
+    const source = device.createBuffer({ label: 'Bench.copySource', size: copyBytes, usage: copyUsage });
+    const target = device.createBuffer({ label: 'Bench.copyTarget', size: copyBytes, usage: copyUsage });
+    destroy.push(source, target);
+    const copy = new CopyKernel(device);
+    progress.update(`n = ${n}: copy`);
+    const copyTime = await timeRuns(context, (e, tw) => copy.record(e, source, target, tw), {
+      repeats,
+      singlePass: true,
+    });
+    const copyGbps = rate(2 * copyBytes, copyTime.ms);
+    const row = (name: string, timing: Timing, bytes: number | null, flops: number | null): BenchRow => {
+      const gbps = bytes === null ? null : rate(bytes, timing.ms);
+      return {
+        name,
+        n,
+        unknowns: size,
+        ms: timing.ms,
+        method: timing.method,
+        gbps,
+        gflops: flops === null ? null : rate(flops, timing.ms),
+        ratio_to_copy: gbps === null ? null : gbps / copyGbps,
+      };
+    };
+    rows.push(row('copy', copyTime, 2 * copyBytes, null));
+
+    // Assembly, re-recorded into the matrix's own blocks: it writes the matrix once (and reads
+    // 16 bytes per electron, negligible), so its bound is the write bandwidth.
+    progress.update(`n = ${n}: assembly`);
+    const positions = createPositionsBuffer(device, system);
+    destroy.push(positions);
+    const assembler = new AssembleKernel(device);
+    const bindings = matrix.blocks.map((block, b) =>
+      assembler.prepare(
+        `Bench.assemble[${b}]`,
+        { ...block, size, chunks: matrix.stride / 4, epsilon: system.epsilon, softening: system.softening },
+        positions,
+        block.buffer,
+      ),
+    );
+    destroy.push(...bindings.map((binding) => binding.params));
+    const model = gpuModel(system);
+    const assembleTime = await timeRuns(context, (e, tw) => assembler.record(e, model, bindings, tw), {
+      repeats,
+      singlePass: true,
+    });
+    // About 30 flops per pair block (distance, rsqrt, outer product), counted per stored entry.
+    rows.push(row(`assemble_${model}`, assembleTime, matrixBytes, 30 * size * size));
+
+    const x = createVector(device, 'Bench.x', Float32Array.from(velocityPattern(system, 'random', 1)));
+    const y = createVector(device, 'Bench.y', size);
+    destroy.push(x, y);
+    const chosen = chooseDenseMatvecVariant(context.adapterInfo);
+    for (const variant of kDenseMatvecVariants) {
+      progress.update(`n = ${n}: dense matvec (${variant})`);
+      const operator =
+        variant === matrix.variant ? matrix : await GpuMassMatrix.assemble(context, system, { variant });
+      if (operator !== matrix) destroy.push(operator);
+      const timing = await timeRuns(context, (e, tw) => operator.record(e, x, y, tw), {
+        repeats,
+        singlePass: true,
+      });
+      // Reads M once plus x and writes y: 2 size^2 flops.
+      rows.push({
+        ...row('matvec_dense', timing, matrixBytes + 8 * size, 2 * size * size),
+        variant,
+        chosen: variant === chosen,
+      });
+    }
+
+    progress.update(`n = ${n}: matrix-free matvec`);
+    const free = await GpuMatrixFreeMassMatrix.create(context, system);
+    destroy.push(free);
+    const freeTime = await timeRuns(context, (e, tw) => free.record(e, x, y, tw), {
+      repeats,
+      singlePass: true,
+    });
+    const b = blockSize(system);
+    // Per pair: ~20 flops for the kernel entry plus 2 b^2 for the block times x.
+    rows.push({
+      ...row('matvec_free', freeTime, null, (20 + 2 * b * b) * n * n),
+      ginteractions: rate(n * n, freeTime.ms),
+    });
+    return rows;
+  } finally {
+    for (const item of destroy) item.destroy();
+  }
+}
+
+export async function benchCommand(argv: string[], progress: Progress): Promise<CommandOutput> {
+  const { values } = parseCommandArgs(argv, kOptions);
+  if (values.help) return { help: kBenchHelp };
+  const sizes = (values.n ?? ['1024']).map((text) => parseNumber('n', text, positiveInteger));
+  const repeats = parseNumber('repeats', values.repeats, positiveInteger);
+  if (values.model !== 'vector' && values.model !== 'azimuthal') {
+    throw new InputError(`--model must be vector|azimuthal, got '${values.model}'`);
+  }
+  if (values.dim !== '2' && values.dim !== '3')
+    throw new InputError(`--dim must be 2 or 3, got '${values.dim}'`);
+  const gpu = await openGpu();
+  try {
+    const kernels: BenchRow[] = [];
+    for (const n of sizes) {
+      const system: DarwinSystem = {
+        configuration: geometry('sphere', n),
+        model: values.model,
+        dim: values.dim === '2' ? 2 : 3,
+        epsilon: 1e-3,
+        softening: 0,
+      };
+      kernels.push(...(await benchSize(gpu.context, system, repeats, progress)));
+    }
+    progress.done();
+    const summary = {
+      command: 'bench',
+      date: new Date().toISOString().slice(0, 10),
+      device: gpu.device,
+      kernels,
+    };
+    return { json: values.json, summary, text: benchTable(kernels, gpu.device) };
+  } finally {
+    releaseDevice(gpu.context);
+  }
+}
+
+function fixed(value: number | null | undefined, digits: number): string {
+  return value === null || value === undefined ? '-' : value.toFixed(digits);
+}
+
+export function benchTable(rows: BenchRow[], device: DeviceSummary): string {
+  const header = ['kernel', 'n', 'unknowns', 'ms', 'GB/s', 'GFLOP/s', 'ratio to copy', 'timing'];
+  const lines = rows.map((r) => [
+    r.variant ? `${r.name} (${r.variant}${r.chosen ? ', chosen' : ''})` : r.name,
+    String(r.n),
+    String(r.unknowns),
+    fixed(r.ms, 3),
+    fixed(r.gbps, 2),
+    r.ginteractions !== undefined
+      ? `${fixed(r.gflops, 2)} (${fixed(r.ginteractions, 3)} Gpair/s)`
+      : fixed(r.gflops, 2),
+    fixed(r.ratio_to_copy, 2),
+    r.method,
+  ]);
+  const table = [header, ...lines];
+  const widths = header.map((_, c) => Math.max(...table.map((line) => line[c].length)));
+  const text = table.map((line) =>
+    line
+      .map((cell, c) => cell.padEnd(widths[c]))
+      .join('  ')
+      .trimEnd(),
+  );
+  text.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  return `device: ${JSON.stringify(device)}\n\n${text.join('\n')}\n`;
+}
