@@ -33,25 +33,47 @@ struct AssembleParams {
 @group(0) @binding(1) var<storage, read> positions: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> block: array<vec4<f32>>;
 
-fn vectorEntry(i: u32, a: u32, j: u32, c: u32, d: vec3<f32>) -> f32 {
-  if (i == j) {
-    return select(0.0, 1.0, a == c);
+// The unit vector e_a (a < 3): component a of d is dot(d, axis(a)), with no dynamic vector index
+// (which SwiftShader lowers to a spill through memory).
+fn axis(a: u32) -> vec3<f32> {
+  return vec3<f32>(select(0.0, 1.0, a == 0u), select(0.0, 1.0, a == 1u), select(0.0, 1.0, a == 2u));
+}
+
+// Four consecutive columns of row `row` of the vector model with b velocity components per electron.
+// The four columns touch at most two electrons j, so the pair scales (a sqrt and a division) are
+// formed once per electron rather than once per entry, and the divisions by b once per thread.
+fn vectorChunk(row: u32, firstColumn: u32, b: u32) -> vec4<f32> {
+  let i = row / b;
+  let ea = axis(row % b);
+  let pi = positions[i].xyz;
+  var j = firstColumn / b;
+  var c = firstColumn % b;
+  var d = vec3<f32>(0.0);
+  var s = vec2<f32>(0.0);
+  var value = vec4<f32>(0.0);
+  for (var k = 0u; k < 4u; k++) {
+    let col = firstColumn + k;
+    if (col >= params.size) {
+      break;
+    }
+    if (k == 0u || c == 0u) {
+      d = pi - positions[j].xyz;
+      s = oseenScales(d, params.softeningSquared);
+    }
+    let ec = axis(c);
+    let diagonal = dot(ea, ec);
+    if (i == j) {
+      value[k] = diagonal;
+    } else {
+      value[k] = params.epsilon * (diagonal * s.x + s.y * dot(d, ea) * dot(d, ec));
+    }
+    c++;
+    if (c == b) {
+      c = 0u;
+      j++;
+    }
   }
-  let s = oseenScales(d, params.softeningSquared);
-  return params.epsilon * (select(0.0, s.x, a == c) + s.y * d[a] * d[c]);
-}
-
-fn vector3dEntry(row: u32, col: u32) -> f32 {
-  let i = row / 3u;
-  let j = col / 3u;
-  return vectorEntry(i, row % 3u, j, col % 3u, positions[i].xyz - positions[j].xyz);
-}
-
-// The 2D model has z = 0 for every electron (validateSystem), so the 3D separation is in-plane.
-fn vector2dEntry(row: u32, col: u32) -> f32 {
-  let i = row / 2u;
-  let j = col / 2u;
-  return vectorEntry(i, row % 2u, j, col % 2u, positions[i].xyz - positions[j].xyz);
+  return value;
 }
 
 fn azimuthalEntry(i: u32, j: u32) -> f32 {
@@ -62,21 +84,14 @@ fn azimuthalEntry(i: u32, j: u32) -> f32 {
 }
 
 // Each entry point: one thread writes 4 consecutive columns of one row, zero past the size.
+// The 2D model has z = 0 for every electron (validateSystem), so its separations are in-plane.
 
 @compute @workgroup_size(workgroupSize)
 fn assemble_vector3d(@builtin(global_invocation_id) id: vec3<u32>) {
   if (id.x >= params.chunks || id.y >= params.rowCount) {
     return;
   }
-  let row = params.rowStart + id.y;
-  var value = vec4<f32>(0.0);
-  for (var k = 0u; k < 4u; k++) {
-    let col = 4u * id.x + k;
-    if (col < params.size) {
-      value[k] = vector3dEntry(row, col);
-    }
-  }
-  block[id.y * params.chunks + id.x] = value;
+  block[id.y * params.chunks + id.x] = vectorChunk(params.rowStart + id.y, 4u * id.x, 3u);
 }
 
 @compute @workgroup_size(workgroupSize)
@@ -84,15 +99,7 @@ fn assemble_vector2d(@builtin(global_invocation_id) id: vec3<u32>) {
   if (id.x >= params.chunks || id.y >= params.rowCount) {
     return;
   }
-  let row = params.rowStart + id.y;
-  var value = vec4<f32>(0.0);
-  for (var k = 0u; k < 4u; k++) {
-    let col = 4u * id.x + k;
-    if (col < params.size) {
-      value[k] = vector2dEntry(row, col);
-    }
-  }
-  block[id.y * params.chunks + id.x] = value;
+  block[id.y * params.chunks + id.x] = vectorChunk(params.rowStart + id.y, 4u * id.x, 2u);
 }
 
 @compute @workgroup_size(workgroupSize)
