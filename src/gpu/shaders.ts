@@ -2,10 +2,13 @@
 // build all resolve, so no second loader exists. A shader family that shares the pair formulas gets
 // interaction.wgsl prepended here rather than keeping its own copy.
 import assembleSource from '../../shaders/assemble.wgsl?raw';
+import blasSource from '../../shaders/blas.wgsl?raw';
 import copySource from '../../shaders/copy.wgsl?raw';
 import interactionSource from '../../shaders/interaction.wgsl?raw';
+import krylovSource from '../../shaders/krylov.wgsl?raw';
 import matvecDenseSource from '../../shaders/matvec_dense.wgsl?raw';
 import matvecFreeSource from '../../shaders/matvec_free.wgsl?raw';
+import reduceSource from '../../shaders/reduce.wgsl?raw';
 
 /** Complete WGSL modules by name, as compiled. */
 export const kShaderSources = {
@@ -13,6 +16,9 @@ export const kShaderSources = {
   matvecDense: matvecDenseSource,
   matvecFree: `${interactionSource}\n${matvecFreeSource}`,
   copy: copySource,
+  reduce: reduceSource,
+  blas: blasSource,
+  krylov: krylovSource,
 } as const;
 
 export type ShaderName = keyof typeof kShaderSources;

@@ -1,0 +1,196 @@
+// The GPU backend: the MassMatrixBackend of src/solvers/backend.ts with M on the GPU, dense
+// (src/kernels/mass-matrix.ts) or matrix-free (src/kernels/matvec-free.ts), and the Krylov
+// solvers of this folder. Results have the CPU's shapes plus a `gpu` field of run statistics.
+import { massDiagonal, unknowns, type DarwinSystem } from '../physics/models.ts';
+import { createVector } from '../gpu/buffers.ts';
+import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
+import { readFloat32 } from '../gpu/readback.ts';
+import { GpuMassMatrix, planStorage, type GpuMassMatrixOptions } from '../kernels/mass-matrix.ts';
+import { GpuMatrixFreeMassMatrix, type GpuMatrixFreeOptions } from '../kernels/matvec-free.ts';
+import type { GpuLinearOperator } from '../kernels/operator.ts';
+import type { MassMatrixBackend } from '../solvers/backend.ts';
+import type { SpectrumResult } from '../solvers/spectrum.ts';
+import { defaultMaxIterations, type SolverName } from '../solvers/types.ts';
+import { gpuConjugateGradient } from './cg.ts';
+import {
+  addStats,
+  createKrylovEngine,
+  kDefaultCheckEvery,
+  type GpuSolveOptions,
+  type GpuSolveResult,
+  type KrylovEngine,
+} from './krylov.ts';
+import { gpuLanczos, type GpuLanczosOptions, type GpuLanczosResult } from './lanczos.ts';
+import { gpuMinres } from './minres.ts';
+
+export type MatrixStorage = 'dense' | 'free';
+
+/**
+ * How much GPU memory the dense matrix may take before 'auto' goes matrix-free: 1 GiB. WebGPU does
+ * not report the device's memory; a quarter of the 4 GiB that a WebGPU-class GPU can be assumed to
+ * have leaves room for the browser and other tabs. At 1 GiB the dense float32 M holds up to 16 384
+ * unknowns (the 3D vector model at N = 5461); past that the matrix-free product, O(N) in memory,
+ * recomputes the entries on every matvec.
+ */
+export const kDenseBudgetBytes = 2 ** 30;
+
+/** Bytes of the dense float32 M with rows padded to a multiple of 4 floats (mass-matrix.ts). */
+export function denseMatrixBytes(size: number): number {
+  return 4 * (Math.ceil(size / 4) * 4) * size;
+}
+
+/**
+ * 'dense' while the dense M takes at most `budgetBytes` and one of its rows fits a storage binding
+ * (planStorage's condition), else 'free'.
+ */
+export function chooseMatrixStorage(
+  context: GpuContext,
+  system: DarwinSystem,
+  budgetBytes = kDenseBudgetBytes,
+): MatrixStorage {
+  const size = unknowns(system);
+  if (denseMatrixBytes(size) > budgetBytes) return 'free';
+  try {
+    planStorage(size, context.limits);
+    return 'dense';
+  } catch {
+    return 'free';
+  }
+}
+
+export interface GpuBackendOptions {
+  /** Default 'auto': chooseMatrixStorage. */
+  matrix?: MatrixStorage | 'auto';
+  /** k: iterations per command buffer and between the CPU's reads of the solver state. */
+  checkEvery?: number;
+  /** The dense budget of 'auto' (default kDenseBudgetBytes). */
+  denseBudgetBytes?: number;
+  dense?: GpuMassMatrixOptions;
+  free?: GpuMatrixFreeOptions;
+}
+
+export interface GpuSpectrumResult extends SpectrumResult {
+  readonly lanczos: GpuLanczosResult;
+}
+
+export interface GpuBackend extends MassMatrixBackend {
+  readonly name: 'gpu';
+  readonly matrix: MatrixStorage;
+  readonly checkEvery: number;
+  velocities(momenta: Float64Array, solver: SolverName, options?: GpuSolveOptions): Promise<GpuSolveResult>;
+  spectrum(options?: GpuLanczosOptions): Promise<GpuSpectrumResult>;
+}
+
+/**
+ * Solves M x = b on the GPU: 'cg', 'minres', or 'auto', which is src/solvers/solve.ts's rule: CG,
+ * and on diverged_indefinite MINRES from x0 with what is left of maxIterations, its iterations,
+ * history and onIteration count after CG's, and switchedFrom: 'cg'.
+ */
+export async function gpuSolve(
+  engine: KrylovEngine,
+  b: ArrayLike<number>,
+  solver: SolverName = 'auto',
+  options: GpuSolveOptions = {},
+): Promise<GpuSolveResult> {
+  if (solver === 'minres') return gpuMinres(engine, b, options);
+  const first = await gpuConjugateGradient(engine, b, options);
+  if (solver === 'cg' || first.reason !== 'diverged_indefinite') return first;
+  const budget = options.maxIterations ?? defaultMaxIterations(engine.size);
+  const { onIteration } = options;
+  const second = await gpuMinres(engine, b, {
+    ...options,
+    maxIterations: Math.max(0, budget - first.iterations),
+    onIteration:
+      onIteration && ((iteration, residualNorm) => onIteration(first.iterations + iteration, residualNorm)),
+  });
+  return {
+    ...second,
+    iterations: first.iterations + second.iterations,
+    history: [...first.history, ...second.history.slice(1)],
+    switchedFrom: 'cg',
+    gpu: addStats(first.gpu, second.gpu),
+  };
+}
+
+/** Extreme eigenvalues of D^-1/2 M D^-1/2 and the collective parameter (eq. 49), as massSpectrum. */
+export async function gpuSpectrum(
+  engine: KrylovEngine,
+  system: DarwinSystem,
+  options: GpuLanczosOptions = {},
+): Promise<GpuSpectrumResult> {
+  const lanczos = await gpuLanczos(engine, options);
+  const { lambdaMin, lambdaMax } = lanczos;
+  return {
+    lambdaMin,
+    lambdaMax,
+    conditionNumber: lambdaMin > 0 ? lambdaMax / lambdaMin : null,
+    collectiveParameter: lambdaMax - 1,
+    nEpsilon: system.configuration.n * system.epsilon,
+    indefinite: lambdaMin <= 0,
+    lanczos,
+  };
+}
+
+/**
+ * The GPU backend of `system`: M assembled (dense) or set up (free) and every Krylov pipeline built,
+ * inside error scopes labelled 'gpuBackend.create'. Call dispose() to free the GPU memory.
+ */
+export async function gpuBackend(
+  context: GpuContext,
+  system: DarwinSystem,
+  options: GpuBackendOptions = {},
+): Promise<GpuBackend> {
+  const requested = options.matrix ?? 'auto';
+  const matrix =
+    requested === 'auto' ? chooseMatrixStorage(context, system, options.denseBudgetBytes) : requested;
+  const operator: GpuLinearOperator =
+    matrix === 'dense'
+      ? await GpuMassMatrix.assemble(context, system, options.dense)
+      : await GpuMatrixFreeMassMatrix.create(context, system, options.free);
+  let engine: KrylovEngine | null;
+  try {
+    engine = await withErrorScopes(context.device, 'gpuBackend.create', () =>
+      createKrylovEngine(context, operator, massDiagonal(system), options.checkEvery ?? kDefaultCheckEvery),
+    );
+  } catch (error) {
+    operator.destroy();
+    throw error;
+  }
+  const held = (): KrylovEngine => {
+    if (!engine) throw new Error('gpuBackend used after dispose()');
+    return engine;
+  };
+  return {
+    name: 'gpu',
+    system,
+    matrix,
+    checkEvery: engine.checkEvery,
+    momenta: (velocities) => momenta(held(), velocities),
+    velocities: (p, solver, solveOptions) => gpuSolve(held(), p, solver, solveOptions),
+    spectrum: (lanczosOptions) => gpuSpectrum(held(), system, lanczosOptions),
+    dispose: () => {
+      engine?.operator.destroy();
+      engine = null;
+    },
+  };
+}
+
+/** p = M v (eq. 47/48): one matvec and one readback. */
+async function momenta(engine: KrylovEngine, velocities: Float64Array): Promise<Float64Array> {
+  const { device, size, operator } = engine;
+  if (velocities.length !== size)
+    throw new RangeError(`velocities have length ${velocities.length}, the system has ${size} unknowns`);
+  return withErrorScopes(device, 'GpuBackend.momenta', async () => {
+    const v = createVector(device, 'Momenta.v', velocities);
+    const p = createVector(device, 'Momenta.p', size);
+    try {
+      const encoder = device.createCommandEncoder({ label: 'Momenta.encoder' });
+      operator.record(encoder, v, p);
+      device.queue.submit([encoder.finish()]);
+      return Float64Array.from(await readFloat32(device, p, size));
+    } finally {
+      v.destroy();
+      p.destroy();
+    }
+  });
+}

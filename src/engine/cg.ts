@@ -1,0 +1,95 @@
+// Jacobi-preconditioned CG for M v = p (eq. 48/50) on the GPU: src/solvers/cg.ts step for step,
+// with every vector and scalar on the GPU. One iteration is the matvec q = M p and one compute pass:
+//   p^T q -> alpha = rz / p^T q;  x += alpha p;  r -= alpha q;  ||r|| -> stopping rule;
+//   rz_new = r^T D^-1 r -> beta = rz_new / rz;  p = D^-1 r + beta p
+// (z = D^-1 r is never stored: the weighted dot and weighted_xpay read D^-1 and r directly).
+import { kDotSlot, kStateSlot } from '../kernels/krylov.ts';
+import type { ConvergenceReason } from '../solvers/types.ts';
+import { gpuKrylovSolve, type GpuSolveOptions, type GpuSolveResult, type KrylovEngine } from './krylov.ts';
+
+/**
+ * D^-1 in float32, and the reason src/solvers/cg.ts gives a diagonal entry that is NaN
+ * (diverged_nan) or <= 0 (diverged_indefinite: e_k^T M e_k <= 0 proves M is not SPD).
+ */
+export function cgInverseDiagonal(diagonal: Float64Array): {
+  inverse: Float32Array;
+  status: ConvergenceReason | null;
+} {
+  const inverse = new Float32Array(diagonal.length);
+  for (let k = 0; k < diagonal.length; k++) {
+    const d = diagonal[k];
+    if (Number.isNaN(d)) return { inverse, status: 'diverged_nan' };
+    if (!(d > 0)) return { inverse, status: 'diverged_indefinite' };
+    inverse[k] = 1 / d;
+  }
+  return { inverse, status: null };
+}
+
+/**
+ * Solves M x = b by Jacobi-preconditioned CG on the GPU. Reasons and their formulas are those of
+ * src/solvers/cg.ts; the GPU applies them itself (krylov.wgsl), and the CPU reads the state every
+ * k = checkEvery iterations (see GpuSolveResult for history, onIteration and the true residual).
+ */
+export function gpuConjugateGradient(
+  engine: KrylovEngine,
+  b: ArrayLike<number>,
+  options: GpuSolveOptions = {},
+): Promise<GpuSolveResult> {
+  const { blas, reduce, krylov, operator } = engine;
+  const diagonal = cgInverseDiagonal(engine.diagonal);
+  return gpuKrylovSolve(engine, b, options, {
+    solver: 'cg',
+    label: 'Cg',
+    inverseDiagonal: diagonal.inverse,
+    diagonalStatus: diagonal.status,
+    prepare({ ws, x, r, inverseDiagonal, scalars, residualSquared, beginStart }) {
+      const p = ws.vector('p');
+      const q = ws.vector('q');
+      const alpha = kStateSlot.alpha;
+      const curvature = ws.dot('pq', 'dot', { x: p, y: q, slot: kDotSlot.curvature });
+      const preconditioned = ws.dot('rz', 'weighted', {
+        x: r,
+        y: r,
+        weights: inverseDiagonal,
+        slot: kDotSlot.preconditionedSquared,
+      });
+      const initialDirection = ws.blas('initialDirection', 'weighted_scale', {
+        a: r,
+        b: inverseDiagonal,
+        out: p,
+      });
+      const updateX = ws.blas('x', 'axpy', { a: p, out: x, coefficients: [{ slot: alpha }] });
+      const updateR = ws.blas('r', 'axpy', { a: q, out: r, coefficients: [{ slot: alpha, scale: -1 }] });
+      const updateP = ws.blas('p', 'weighted_xpay', {
+        a: r,
+        b: inverseDiagonal,
+        out: p,
+        coefficients: [{ slot: kStateSlot.beta }],
+      });
+      return {
+        recordStart(encoder) {
+          // r_0 and the check at iteration 0, then rz_0 and p_0 = D^-1 r_0.
+          const pass = beginStart(encoder, q);
+          reduce.record(pass, preconditioned);
+          krylov.record(pass, scalars, 'cg_begin');
+          blas.record(pass, initialDirection);
+          pass.end();
+        },
+        recordStep(encoder) {
+          operator.record(encoder, p, q);
+          const pass = encoder.beginComputePass({ label: 'Cg.iteration' });
+          reduce.record(pass, curvature);
+          krylov.record(pass, scalars, 'cg_alpha');
+          blas.record(pass, updateX);
+          blas.record(pass, updateR);
+          reduce.record(pass, residualSquared);
+          krylov.record(pass, scalars, 'cg_residual');
+          reduce.record(pass, preconditioned);
+          krylov.record(pass, scalars, 'cg_beta');
+          blas.record(pass, updateP);
+          pass.end();
+        },
+      };
+    },
+  });
+}

@@ -1,0 +1,271 @@
+// Lanczos with full reorthogonalisation on the GPU, for the extreme eigenvalues of the Jacobi-scaled
+// A = D^-1/2 M D^-1/2 (src/solvers/spectrum.ts): src/solvers/lanczos.ts step for step. The basis
+// V = [q_0 .. q_j] lives in one GPU buffer, one column per step (columnStride floats apart, so that
+// each column can be bound on its own); step j is
+//   t = D^-1/2 q_j;  u = M t (the matvec);  w = D^-1/2 u;  alpha_j = q_j^T w
+//   w -= alpha_j q_j + beta_{j-1} q_{j-1}
+//   twice ("twice is enough", Giraud et al. 2005): h = V^T w, w -= V h  (classical Gram-Schmidt as
+//     one columns reduction and one GEMV-like kernel, so the cost per step is O(j n) in 3 dispatches)
+//   beta_j = ||w||;  q_{j+1} = w / beta_j
+// alpha_j and beta_j go to the trace ring, read back every k steps with the state; the CPU then
+// replays the CPU reference's stopping tests step by step on T_j (tridiagonalEigen in float64), so
+// the result is the one at the first step j that passes them, whatever the GPU did after it.
+import { GpuError, withErrorScopes } from '../gpu/device.ts';
+import { alignTo } from '../gpu/buffers.ts';
+import type { BlasCall, VectorBinding } from '../kernels/blas.ts';
+import { kDotSlot, kStateSlot } from '../kernels/krylov.ts';
+import type { DotCall } from '../kernels/reduce.ts';
+import { seededRandom } from '../physics/velocities.ts';
+import { tridiagonalEigen } from '../solvers/eigen.ts';
+import {
+  defaultLanczosMaxIterations,
+  defaultLanczosTol,
+  type LanczosOptions,
+  type LanczosReason,
+  type LanczosResult,
+} from '../solvers/types.ts';
+import { checkIterations, runChunked, Workspace, type GpuRunStats, type KrylovEngine } from './krylov.ts';
+
+/** beta_j below this many float32 roundoffs times sqrt(n) ||T_j|| means an invariant space (as the CPU's). */
+const kInvariantRoundoffs = 16;
+const kUnitRoundoff32 = 2 ** -24;
+
+export interface GpuLanczosOptions extends LanczosOptions {
+  /** k: steps per command buffer and per readback (default: the backend's). */
+  checkEvery?: number;
+}
+
+export interface GpuLanczosResult extends LanczosResult {
+  readonly gpu: GpuRunStats;
+}
+
+/** D^-1/2 in float32; like jacobiScaled, a diagonal entry <= 0 is an error, not a result. */
+export function inverseRootDiagonal(diagonal: Float64Array): Float32Array {
+  const root = new Float32Array(diagonal.length);
+  for (let k = 0; k < diagonal.length; k++) {
+    if (!(diagonal[k] > 0) || !Number.isFinite(diagonal[k])) {
+      throw new RangeError(`Jacobi scaling needs diag M > 0, but entry ${k} is ${diagonal[k]}`);
+    }
+    root[k] = 1 / Math.sqrt(diagonal[k]);
+  }
+  return root;
+}
+
+/** The seeded random unit start vector of src/solvers/lanczos.ts, rounded as it rounds it in float32. */
+export function lanczosStart(size: number, seed: number): Float32Array {
+  const random = seededRandom(seed);
+  const q = new Float32Array(size);
+  for (let k = 0; k < size; k++) q[k] = 2 * random() - 1;
+  let sum = 0;
+  for (let k = 0; k < size; k++) sum += q[k] * q[k];
+  const scale = Math.fround(1 / Math.sqrt(sum));
+  for (let k = 0; k < size; k++) q[k] *= scale;
+  return q;
+}
+
+interface StepCalls {
+  readonly alpha: DotCall;
+  readonly subtractAlpha: BlasCall;
+  readonly subtractBeta: BlasCall | null;
+  readonly overlaps: DotCall;
+  readonly project: BlasCall;
+  readonly nextColumn: BlasCall | null;
+  readonly nextT: BlasCall | null;
+}
+
+/**
+ * Extreme eigenvalues of D^-1/2 M D^-1/2 by Lanczos on the GPU. Reasons as in src/solvers/lanczos.ts
+ * (tol, the invariant test, maxIterations), decided on the CPU from T_j; onIteration is called at
+ * the readback points, every k steps, and a false there stops with diverged_max_it.
+ */
+export async function gpuLanczos(
+  engine: KrylovEngine,
+  options: GpuLanczosOptions = {},
+): Promise<GpuLanczosResult> {
+  const { size, blas, reduce, krylov, operator, device } = engine;
+  const tol = options.tol ?? defaultLanczosTol('float32');
+  const maxSteps = Math.min(size, options.maxIterations ?? defaultLanczosMaxIterations(size));
+  const checkEvery = checkIterations(options.checkEvery ?? engine.checkEvery);
+  const inverseRoot = inverseRootDiagonal(engine.diagonal);
+  const alphas = new Float64Array(maxSteps);
+  const betas = new Float64Array(maxSteps);
+  let result: LanczosResult = {
+    lambdaMin: NaN,
+    lambdaMax: NaN,
+    residualMin: NaN,
+    residualMax: NaN,
+    iterations: 0,
+    reason: 'diverged_max_it',
+    converged: false,
+    ritzValues: new Float64Array(0),
+  };
+  const finish = (reason: LanczosReason, gpu: GpuRunStats): GpuLanczosResult => ({
+    ...result,
+    reason,
+    converged: reason === 'converged_tol' || reason === 'converged_invariant',
+    gpu,
+  });
+  if (maxSteps < 1)
+    return finish('diverged_max_it', { readbacks: 0, submits: 0, checkEvery, recordedIterations: 0 });
+
+  // The tests of src/solvers/lanczos.ts after step j, on T_j; null to go on.
+  const replay = (j: number): LanczosReason | null => {
+    const alpha = alphas[j];
+    const beta = betas[j];
+    if (!Number.isFinite(alpha) || !Number.isFinite(beta)) return 'diverged_nan';
+    const { values, lastComponents } = tridiagonalEigen(alphas.subarray(0, j + 1), betas.subarray(0, j));
+    const scale = Math.max(Math.abs(values[0]), Math.abs(values[j]));
+    result = {
+      lambdaMin: values[0],
+      lambdaMax: values[j],
+      residualMin: Math.abs(beta * lastComponents[0]),
+      residualMax: Math.abs(beta * lastComponents[j]),
+      iterations: j + 1,
+      reason: 'diverged_max_it',
+      converged: false,
+      ritzValues: values,
+    };
+    if (beta <= kInvariantRoundoffs * kUnitRoundoff32 * Math.sqrt(size) * scale || j + 1 === size) {
+      return 'converged_invariant';
+    }
+    if (result.residualMin <= tol * scale && result.residualMax <= tol * scale) return 'converged_tol';
+    return null;
+  };
+
+  const columnStride = alignTo(size, device.limits.minStorageBufferOffsetAlignment / 4);
+  const basisBytes = 4 * columnStride * maxSteps;
+  const largest = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+  if (basisBytes > largest) {
+    throw new GpuError(
+      'out-of-memory',
+      `the Lanczos basis of ${maxSteps} vectors of ${size} floats (${basisBytes} bytes) exceeds the ` +
+        `largest storage binding (${largest} bytes); lower maxIterations`,
+    );
+  }
+
+  return withErrorScopes(device, 'GpuLanczos.run', async () => {
+    const ws = new Workspace(engine, 'Lanczos', 2 * checkEvery, maxSteps);
+    try {
+      const basis = ws.buffer('basis', basisBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
+      device.queue.writeBuffer(basis, 0, lanczosStart(size, options.seed ?? 1));
+      const column = (j: number): GPUBufferBinding => ({
+        buffer: basis,
+        offset: 4 * columnStride * j,
+        size: 4 * size,
+      });
+      const scaling = ws.vector('inverseRootDiagonal', inverseRoot);
+      const t = ws.vector('t');
+      const u = ws.vector('u');
+      const w = ws.vector('w');
+      const overlaps = ws.buffer('overlaps', 4 * maxSteps, GPUBufferUsage.STORAGE);
+      const scalars = krylov.bind(
+        'Lanczos.scalars',
+        ws.arena,
+        { threshold: 0, atol: 0, maxIterations: maxSteps, diagonalStatus: null, traceSteps: checkEvery },
+        ws,
+      );
+      const scaled = (name: string, source: VectorBinding, target: VectorBinding) =>
+        ws.blas(name, 'weighted_scale', { a: source, b: scaling, out: target });
+      const subtract = (name: string, source: VectorBinding, coefficient: number) =>
+        ws.blas(name, 'axpy', { a: source, out: w, coefficients: [{ slot: coefficient, scale: -1 }] });
+      const firstT = scaled('t[0]', column(0), t);
+      const scaleU = scaled('w', u, w);
+      const norm = ws.dot('norm', 'dot', { x: w, y: w, slot: kDotSlot.residualSquared });
+      // Step j's calls, built when it is recorded (each step is recorded once).
+      const stepCalls = (j: number): StepCalls => {
+        const next = j + 1 < maxSteps ? j + 1 : null;
+        const columns = { columns: j + 1, columnStride };
+        return {
+          alpha: ws.dot(`alpha[${j}]`, 'dot', { x: column(j), y: w, slot: kDotSlot.rayleigh }),
+          subtractAlpha: subtract(`subtractAlpha[${j}]`, column(j), kStateSlot.alpha),
+          subtractBeta: j > 0 ? subtract(`subtractBeta[${j}]`, column(j - 1), kStateSlot.beta) : null,
+          overlaps: ws.dot(`overlaps[${j}]`, 'columns', {
+            x: basis,
+            y: w,
+            output: overlaps,
+            slot: 0,
+            ...columns,
+          }),
+          project: ws.blas(`project[${j}]`, 'columns_sub', {
+            a: basis,
+            b: overlaps,
+            out: w,
+            coefficients: [{ slot: 0 }],
+            ...columns,
+          }),
+          nextColumn:
+            next === null
+              ? null
+              : ws.blas(`q[${next}]`, 'scale', {
+                  a: w,
+                  out: column(next),
+                  coefficients: [{ slot: kStateSlot.inverseBeta }],
+                }),
+          nextT: next === null ? null : scaled(`t[${next}]`, column(next), t),
+        };
+      };
+
+      let finished: LanczosReason | null = null;
+      let reportedSteps = 0;
+      const outcome = await runChunked(engine, ws, {
+        label: 'Lanczos',
+        maxSteps,
+        checkEvery,
+        recordStart(encoder) {
+          const pass = encoder.beginComputePass({ label: 'Lanczos.start' });
+          blas.record(pass, firstT);
+          pass.end();
+        },
+        recordStep(encoder, j) {
+          const calls = stepCalls(j);
+          operator.record(encoder, t, u);
+          const pass = encoder.beginComputePass({ label: 'Lanczos.step' });
+          blas.record(pass, scaleU);
+          reduce.record(pass, calls.alpha);
+          krylov.record(pass, scalars, 'lanczos_alpha');
+          blas.record(pass, calls.subtractAlpha);
+          if (calls.subtractBeta) blas.record(pass, calls.subtractBeta);
+          for (let sweep = 0; sweep < 2; sweep++) {
+            reduce.record(pass, calls.overlaps);
+            blas.record(pass, calls.project);
+          }
+          reduce.record(pass, norm);
+          krylov.record(pass, scalars, 'lanczos_beta');
+          if (calls.nextColumn) blas.record(pass, calls.nextColumn);
+          if (calls.nextT) blas.record(pass, calls.nextT);
+          pass.end();
+        },
+        onReadback({ state: gpuState, trace, from, to }) {
+          if (finished) return false;
+          const done = Math.min(to, gpuState.iteration);
+          for (let j = from; j < done; j++) {
+            alphas[j] = trace[2 * (j - from)];
+            betas[j] = trace[2 * (j - from) + 1];
+            finished = replay(j);
+            if (finished) return false;
+          }
+          if (done > reportedSteps) {
+            reportedSteps = done;
+            if (options.onIteration?.(done, result.lambdaMin, result.lambdaMax) === false) {
+              finished = 'diverged_max_it';
+              return false;
+            }
+          }
+          return true;
+        },
+      });
+      const gpu: GpuRunStats = {
+        readbacks: outcome.readbacks,
+        submits: outcome.submits,
+        checkEvery,
+        recordedIterations: outcome.recordedSteps,
+      };
+      // Without a verdict from the replay the GPU stopped on its own: NaN or the step limit (its
+      // beta = 0 breakdown always passes the replay's invariant test first).
+      const status = outcome.state.status;
+      return finish(finished ?? (status === 'diverged_nan' ? 'diverged_nan' : 'diverged_max_it'), gpu);
+    } finally {
+      ws.destroy();
+    }
+  });
+}

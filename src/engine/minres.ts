@@ -1,0 +1,156 @@
+// Preconditioned MINRES (Paige and Saunders 1975) on the GPU for a symmetric, possibly indefinite M:
+// src/solvers/minres.ts step for step, the ring past 1 + eps lambda_min(V) < 0 (eq. 50) where CG
+// reports diverged_indefinite. As there, r is carried explicitly (r_k = r_{k-1} - phi_k A w_k, with
+// A w_k by the same three-term recurrence as w_k), so the stopping rule is on ||r_k||_2.
+//
+// The CPU rotates its vectors by swapping references ([r1, r2, y] = [r2, y, r1], [w, w1, w2] =
+// [w1, w2, w]); here the three buffers of each ring are fixed and iteration k binds them in the
+// order k % 3, so one bind group per phase serves every third iteration. One iteration is the
+// matvec A v and one compute pass:
+//   y = A v - (beta/oldb) r1;  alfa = v^T y;  y -= (alfa/beta) r2;  (r1, r2) <- (r2, y)
+//   beta^2 = r2^T D^-1 r2 -> Givens rotation (krylov.wgsl minres_givens)
+//   w = (v - oldeps w1 - delta w2) / gamma, x += phi w;  A w likewise, r -= phi A w
+//   ||r|| -> stopping rule;  v = D^-1 r2 / beta for the next iteration
+import type { BlasCall } from '../kernels/blas.ts';
+import { kDotSlot, kStateSlot } from '../kernels/krylov.ts';
+import type { DotCall } from '../kernels/reduce.ts';
+import { gpuKrylovSolve, type GpuSolveOptions, type GpuSolveResult, type KrylovEngine } from './krylov.ts';
+
+/** D^-1 in float32, or all ones when some entry is <= 0 or not finite (no SPD preconditioner then). */
+export function minresInverseDiagonal(diagonal: Float64Array): Float32Array {
+  const inverse = new Float32Array(diagonal.length);
+  for (let k = 0; k < diagonal.length; k++) {
+    if (!(diagonal[k] > 0) || !Number.isFinite(diagonal[k])) return inverse.fill(1);
+    inverse[k] = 1 / diagonal[k];
+  }
+  return inverse;
+}
+
+/** The calls of one phase k % 3 of the vector rings. */
+interface PhaseCalls {
+  readonly y: BlasCall;
+  readonly alfa: DotCall;
+  readonly yUpdate: BlasCall;
+  readonly betaSquared: DotCall;
+  readonly w: BlasCall;
+  readonly aw: BlasCall;
+  readonly nextV: BlasCall;
+}
+
+/**
+ * Solves M x = b for symmetric M by Jacobi-preconditioned MINRES on the GPU. Reasons and their
+ * formulas are those of src/solvers/minres.ts; see GpuSolveResult for history and the true residual.
+ */
+export function gpuMinres(
+  engine: KrylovEngine,
+  b: ArrayLike<number>,
+  options: GpuSolveOptions = {},
+): Promise<GpuSolveResult> {
+  const { blas, reduce, krylov, operator } = engine;
+  return gpuKrylovSolve(engine, b, options, {
+    solver: 'minres',
+    label: 'Minres',
+    inverseDiagonal: minresInverseDiagonal(engine.diagonal),
+    diagonalStatus: null,
+    prepare({ ws, x, r, inverseDiagonal, scalars, residualSquared, beginStart }) {
+      const v = ws.vector('v');
+      const av = ws.vector('av');
+      const ring = (name: string) => [0, 1, 2].map((k) => ws.vector(`${name}[${k}]`));
+      const lanczosVectors = ring('r'); // r1, r2, y in the order of the phase
+      const w = ring('w');
+      const aw = ring('aw');
+      const slot = kStateSlot;
+      const preconditioned = (name: string, vector: GPUBuffer) =>
+        ws.dot(name, 'weighted', {
+          x: vector,
+          y: vector,
+          weights: inverseDiagonal,
+          slot: kDotSlot.preconditionedSquared,
+        });
+      // v = D^-1 r2 / beta: the CPU's y = D^-1 r2, then v = y / beta at the next iteration.
+      const nextV = (k: string, r2: GPUBuffer) =>
+        ws.blas(`v[${k}]`, 'weighted_scale', {
+          a: r2,
+          b: inverseDiagonal,
+          out: v,
+          coefficients: [{ slot: slot.inverseBeta }],
+        });
+      const initial = {
+        r1: ws.blas('r1', 'scale', { a: r, out: lanczosVectors[0] }),
+        r2: ws.blas('r2', 'scale', { a: r, out: lanczosVectors[1] }),
+        beta1: preconditioned('beta1', lanczosVectors[0]),
+        v: nextV('start', lanczosVectors[1]),
+      };
+      // Phase k binds the rings as the CPU's swaps leave them at iteration k (0-based).
+      const phase = (k: number): PhaseCalls => {
+        const [r1, r2, y] = [0, 1, 2].map((m) => lanczosVectors[(k + m) % 3]);
+        const [wk, w1, w2] = [1, 2, 0].map((m) => w[(k + m) % 3]);
+        const [awk, aw1, aw2] = [1, 2, 0].map((m) => aw[(k + m) % 3]);
+        const recurrence = [{ slot: slot.denominator }, { slot: slot.oldeps }, { slot: slot.delta }];
+        return {
+          y: ws.blas(`y[${k}]`, 'sum', {
+            a: av,
+            b: r1,
+            out: y,
+            coefficients: [{ slot: slot.betaRatio, scale: -1 }],
+          }),
+          alfa: ws.dot(`alfa[${k}]`, 'dot', { x: v, y, slot: kDotSlot.rayleigh }),
+          yUpdate: ws.blas(`yUpdate[${k}]`, 'axpy', {
+            a: r2,
+            out: y,
+            coefficients: [{ slot: slot.alfaRatio, scale: -1 }],
+          }),
+          // From here y is the new r2.
+          betaSquared: preconditioned(`betaSquared[${k}]`, y),
+          w: ws.blas(`w[${k}]`, 'three_term', {
+            a: v,
+            b: w1,
+            c: w2,
+            out: wk,
+            acc: x,
+            coefficients: [...recurrence, { slot: slot.phi }],
+          }),
+          aw: ws.blas(`aw[${k}]`, 'three_term', {
+            a: av,
+            b: aw1,
+            c: aw2,
+            out: awk,
+            acc: r,
+            coefficients: [...recurrence, { slot: slot.phi, scale: -1 }],
+          }),
+          nextV: nextV(String(k), y),
+        };
+      };
+      const phases = [0, 1, 2].map(phase);
+      return {
+        recordStart(encoder) {
+          // r_0 and the check at iteration 0, r1 = r2 = r_0, beta_1, v_1 = D^-1 r_0 / beta_1.
+          const pass = beginStart(encoder, av);
+          blas.record(pass, initial.r1);
+          blas.record(pass, initial.r2);
+          reduce.record(pass, initial.beta1);
+          krylov.record(pass, scalars, 'minres_begin');
+          blas.record(pass, initial.v);
+          pass.end();
+        },
+        recordStep(encoder, step) {
+          const calls = phases[step % 3];
+          operator.record(encoder, v, av);
+          const pass = encoder.beginComputePass({ label: 'Minres.iteration' });
+          blas.record(pass, calls.y);
+          reduce.record(pass, calls.alfa);
+          krylov.record(pass, scalars, 'minres_alfa');
+          blas.record(pass, calls.yUpdate);
+          reduce.record(pass, calls.betaSquared);
+          krylov.record(pass, scalars, 'minres_givens');
+          blas.record(pass, calls.w);
+          blas.record(pass, calls.aw);
+          reduce.record(pass, residualSquared);
+          krylov.record(pass, scalars, 'minres_residual');
+          blas.record(pass, calls.nextV);
+          pass.end();
+        },
+      };
+    },
+  });
+}

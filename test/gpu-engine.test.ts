@@ -1,0 +1,757 @@
+// The GPU Krylov engine (src/engine) on the real device (Dawn, on SwiftShader where no GPU exists,
+// as in CI) against the float64 CPU reference. One device serves the whole file; each test runs
+// inside 'validation', 'out-of-memory' and 'internal' error scopes popped after
+// queue.onSubmittedWorkDone(), with a timeout. Without an adapter every GPU test fails (none skips).
+//
+// Tolerances (float32 storage and arithmetic, float64 reference):
+//   momenta p = M v            ||p_gpu - p_64|| <= 1e-6 ||p_64||         (normwise, v random)
+//   CG velocities, cond(M)<100 ||v_gpu - v|| <= 1e-5 ||v||, v the exact solution of M v = p = M_64 v
+//   extreme eigenvalues        |lambda_gpu - lambda| <= 1e-5             (D^-1/2 M D^-1/2, ~1 in size)
+//   true residual              the reported ||b - M x|| (GPU product, float64 sum) within 1e-6 ||b||
+//                              of the float64 CPU residual of the same x
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { geometry, type GeometryName } from '../src/physics/geometry.ts';
+import { massDiagonal, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
+import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
+import { seededRandom } from '../src/physics/velocities.ts';
+import { cpuBackend } from '../src/solvers/backend.ts';
+import { applyMassMatrix, massMatrix } from '../src/solvers/dense.ts';
+import { symmetricEigenvalues } from '../src/solvers/eigen.ts';
+import { massSpectrum } from '../src/solvers/spectrum.ts';
+import { kConvergenceReasons } from '../src/solvers/types.ts';
+import { createBuffer, createVector } from '../src/gpu/buffers.ts';
+import {
+  acquireDevice,
+  GpuError,
+  releaseDevice,
+  withErrorScopes,
+  type GpuContext,
+} from '../src/gpu/device.ts';
+import { readFloat32 } from '../src/gpu/readback.ts';
+import { kShaderSources, shaderModule } from '../src/gpu/shaders.ts';
+import {
+  BlasKernel,
+  computeLayout,
+  kBlasParamsBytes,
+  packBlasParams,
+  UniformArena,
+} from '../src/kernels/blas.ts';
+import {
+  kKrylovDotFields,
+  kKrylovParamsBytes,
+  kKrylovStateBytes,
+  kKrylovStateFields,
+  kStateSlot,
+  packKrylovParams,
+  statusCode,
+} from '../src/kernels/krylov.ts';
+import { GpuMatrixFreeMassMatrix } from '../src/kernels/matvec-free.ts';
+import { kReduceParamsBytes, packReduceParams, ReduceKernel } from '../src/kernels/reduce.ts';
+import {
+  chooseMatrixStorage,
+  denseMatrixBytes,
+  gpuBackend,
+  gpuSolve,
+  gpuSpectrum,
+  type GpuBackend,
+  type MatrixStorage,
+} from '../src/engine/backend.ts';
+import { createKrylovEngine, type GpuSolveResult } from '../src/engine/krylov.ts';
+
+const kMomentaTolerance = 1e-6;
+const kVelocityTolerance = 1e-5;
+const kEigenvalueTolerance = 1e-5;
+const kTrueResidualTolerance = 1e-6;
+const kGpuTestTimeoutMs = 60_000;
+
+// ---------------------------------------------------------------------------------------------
+// One device for the file; its acquisition error, if any, fails every GPU test.
+
+let acquisition: Promise<GpuContext>;
+const deviceErrors: GpuError[] = [];
+
+beforeAll(() => {
+  acquisition = acquireDevice({ onDeviceError: (error) => deviceErrors.push(error) });
+  acquisition.catch(() => undefined);
+});
+
+afterAll(async () => {
+  const context = await acquisition.catch(() => null);
+  if (context) releaseDevice(context);
+});
+
+/** A test on the device inside error scopes; `backend` gives a disposed-afterwards GPU backend. */
+function gpuTest(
+  name: string,
+  body: (
+    context: GpuContext,
+    backend: (system: DarwinSystem, matrix?: MatrixStorage, checkEvery?: number) => Promise<GpuBackend>,
+  ) => Promise<void>,
+): void {
+  test(
+    name,
+    async () => {
+      const context = await acquisition;
+      const created: GpuBackend[] = [];
+      try {
+        await withErrorScopes(context.device, name, () =>
+          body(context, async (system, matrix = 'dense', checkEvery) => {
+            const made = await gpuBackend(context, system, { matrix, checkEvery });
+            created.push(made);
+            return made;
+          }),
+        );
+      } finally {
+        for (const made of created) made.dispose();
+      }
+      expect(deviceErrors.map((error) => error.message)).toEqual([]);
+    },
+    kGpuTestTimeoutMs,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Systems and comparisons.
+
+function makeSystem(
+  shape: GeometryName,
+  n: number,
+  model: ModelName,
+  dim: Dimension,
+  epsilon: number,
+  softening = 0,
+): DarwinSystem {
+  return { configuration: geometry(shape, n), model, dim, epsilon, softening };
+}
+
+/** Every model and dimension on a configuration that suits it; eps = 0.1 keeps cond(M) in 4..31. */
+const kSetups: readonly { label: string; shape: GeometryName; model: ModelName; dim: Dimension }[] = [
+  { label: 'vector 3D sphere', shape: 'sphere', model: 'vector', dim: 3 },
+  { label: 'vector 2D disk', shape: 'disk', model: 'vector', dim: 2 },
+  { label: 'azimuthal 2D annulus', shape: 'annulus', model: 'azimuthal', dim: 2 },
+  { label: 'azimuthal 3D sphere', shape: 'sphere', model: 'azimuthal', dim: 3 },
+];
+const kStorages: readonly MatrixStorage[] = ['dense', 'free'];
+
+/** The ring's indefinite case of src/solvers (eq. 50): eps = 2.5/|lambda_min(V)| puts lambda_min(M) at -1.5. */
+const kRingN = 64;
+const kRingEigenvalues = ringCirculantEigenvalues(kRingN);
+const kRingEpsilon = 2.5 / -Math.min(...kRingEigenvalues);
+const ringSystem = (epsilon = kRingEpsilon) => makeSystem('ring', kRingN, 'azimuthal', 2, epsilon);
+
+function randomVector(length: number, seed: number): Float64Array {
+  const random = seededRandom(seed);
+  return Float64Array.from({ length }, () => 2 * random() - 1);
+}
+
+function norm(values: ArrayLike<number>): number {
+  let sum = 0;
+  for (let k = 0; k < values.length; k++) sum += values[k] * values[k];
+  return Math.sqrt(sum);
+}
+
+/** ||got - expected|| / ||expected||, failing with a table of the ten worst entries above `tolerance`. */
+function expectRelativeError(
+  label: string,
+  got: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance: number,
+) {
+  expect(got.length, `${label}: length`).toBe(expected.length);
+  const difference = Array.from(expected, (e, k) => got[k] - e);
+  const relative = norm(difference) / norm(expected);
+  if (relative <= tolerance) return;
+  const worst = difference
+    .map((d, index) => ({ index, d }))
+    .sort((a, b) => Math.abs(b.d) - Math.abs(a.d))
+    .slice(0, 10)
+    .map(
+      ({ index }) =>
+        `${String(index).padStart(6)}  ${got[index].toExponential(8)}  ${expected[index].toExponential(8)}`,
+    );
+  throw new Error(
+    `${label}: relative error ${relative.toExponential(2)} > ${tolerance}\n${['index  got  expected', ...worst].join('\n')}`,
+  );
+}
+
+/** ||b - M x|| with the float64 M, summed in float64. */
+function residual64(system: DarwinSystem, b: Float64Array, x: Float64Array): number {
+  return norm(Array.from(applyMassMatrix(massMatrix(system), x), (ax, k) => b[k] - ax));
+}
+
+/** Checks what every solve must satisfy: shape, and a true residual that agrees with the float64 one. */
+function expectHonestResult(system: DarwinSystem, b: Float64Array, result: GpuSolveResult) {
+  expect(result.x).toBeInstanceOf(Float64Array);
+  expect(result.history).toHaveLength(result.iterations + 1);
+  expect(result.residualNorm).toBe(result.history[result.iterations]);
+  const difference = Math.abs(result.trueResidualNorm - residual64(system, b, result.x));
+  expect(difference).toBeLessThanOrEqual(kTrueResidualTolerance * norm(b));
+  expect(result.trueRelativeResidual).toBeCloseTo(result.trueResidualNorm / norm(b), 12);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Uniform packers, state layout and status codes against the WGSL.
+
+/** The member names of a WGSL struct, each a 4-byte f32 or u32 (so member m is word m). */
+function wordFields(source: string, struct: string): string[] {
+  const body = new RegExp(`struct\\s+${struct}\\s*\\{([^}]*)\\}`).exec(source)?.[1];
+  if (!body) throw new Error(`struct ${struct} not found`);
+  return body
+    .split(',')
+    .map((member) => member.trim())
+    .filter(Boolean)
+    .map((member) => {
+      const [name, type] = member.split(':').map((part) => part.trim());
+      expect(['f32', 'u32'], `${struct}.${name}`).toContain(type);
+      return name;
+    });
+}
+
+describe('uniform packers and the solver state match the WGSL', () => {
+  const layouts = {
+    reduce: { entry: 'reduce_final', bindings: { 0: 'uniform', 1: 'read', 5: 'write', 6: 'write' } },
+    blas: { entry: 'scale', bindings: { 0: 'uniform', 1: 'read', 2: 'read', 5: 'write' } },
+    krylov: { entry: 'krylov_start', bindings: { 0: 'uniform', 1: 'write', 2: 'read', 3: 'write' } },
+  } as const;
+  // The WGSL compiler is the judge: a pipeline validates with minBindingSize = the struct's size
+  // and not with 4 bytes less.
+  const cases = [
+    [
+      'ReduceParams',
+      'reduce',
+      kReduceParamsBytes,
+      packReduceParams({ size: 1, partialCount: 1, columnStride: 0, slot: 0 }),
+    ],
+    [
+      'BlasParams',
+      'blas',
+      kBlasParamsBytes,
+      packBlasParams({ size: 1, columns: 0, columnStride: 0, coefficients: [] }),
+    ],
+    [
+      'KrylovParams',
+      'krylov',
+      kKrylovParamsBytes,
+      packKrylovParams({ threshold: 0, atol: 0, maxIterations: 1, diagonalStatus: null, traceSteps: 1 }),
+    ],
+  ] as const;
+  for (const [struct, shader, bytes, packed] of cases) {
+    gpuTest(`${struct}: ${bytes} bytes`, async ({ device }) => {
+      expect(packed.byteLength).toBe(bytes);
+      const { entry, bindings } = layouts[shader];
+      const pipeline = (minBytes: number) =>
+        withErrorScopes(device, `Test.${struct}(${minBytes})`, () =>
+          device.createComputePipeline({
+            label: `Test.${struct}`,
+            layout: device.createPipelineLayout({
+              bindGroupLayouts: [computeLayout(device, `Test.${struct}.layout`, bindings, minBytes)],
+            }),
+            compute: { module: shaderModule(device, shader), entryPoint: entry },
+          }),
+        );
+      await pipeline(bytes);
+      await expect(pipeline(bytes - 4)).rejects.toThrow(GpuError);
+    });
+  }
+
+  test('KrylovState and KrylovDots: field m is word m, as blas.wgsl and reduce_final index them', () => {
+    expect(wordFields(kShaderSources.krylov, 'KrylovState')).toEqual([...kKrylovStateFields]);
+    expect(kKrylovStateBytes).toBe(4 * kKrylovStateFields.length);
+    expect(wordFields(kShaderSources.krylov, 'KrylovDots')).toEqual([...kKrylovDotFields]);
+  });
+
+  test('status codes: 0 running, then 1 + the index in kConvergenceReasons', () => {
+    const constants: Record<string, string> = {
+      kRunning: 'running',
+      kConvergedRtol: 'converged_rtol',
+      kConvergedAtol: 'converged_atol',
+      kDivergedMaxIt: 'diverged_max_it',
+      kDivergedIndefinite: 'diverged_indefinite',
+      kDivergedBreakdown: 'diverged_breakdown',
+      kDivergedNan: 'diverged_nan',
+    };
+    for (const [name, reason] of Object.entries(constants)) {
+      const value = new RegExp(`const ${name} = (\\d+)u;`).exec(kShaderSources.krylov)?.[1];
+      const expected = reason === 'running' ? 0 : statusCode(reason as (typeof kConvergenceReasons)[number]);
+      expect(Number(value), name).toBe(expected);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The building blocks on their own.
+
+describe('reductions and BLAS', () => {
+  gpuTest(
+    'dot, weighted dot and columns dot against float64; a stopped status makes them no-ops',
+    async ({ device }) => {
+      const size = 20_000; // past kMaxPartials * 64 entries: threads loop over several
+      const x = randomVector(size, 1);
+      const y = randomVector(size, 2);
+      const weights = randomVector(size, 3).map(Math.abs);
+      const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+      const state = createBuffer(device, { label: 'Test.state', size: kKrylovStateBytes, usage });
+      const xBuffer = createVector(device, 'Test.x', x);
+      const yBuffer = createVector(device, 'Test.y', y);
+      const wBuffer = createVector(device, 'Test.w', weights);
+      const basis = createVector(device, 'Test.basis', [...x, ...y]);
+      const reduce = new ReduceKernel(device);
+      const arena = new UniformArena(device, 'Test.arena');
+      const partials = createBuffer(device, {
+        label: 'Test.partials',
+        size: 4 * reduce.partialsLength(size, 2),
+        usage,
+      });
+      const output = createVector(device, 'Test.output', [-1, -1, -1, -1, -1]);
+      const common = { size, state, partials, output };
+      const calls = [
+        reduce.prepare('Test.dot', arena, 'dot', { ...common, x: xBuffer, y: yBuffer, slot: 0 }),
+        reduce.prepare('Test.weighted', arena, 'weighted', {
+          ...common,
+          x: xBuffer,
+          y: yBuffer,
+          weights: wBuffer,
+          slot: 1,
+        }),
+        reduce.prepare('Test.columns', arena, 'columns', {
+          ...common,
+          x: basis,
+          y: yBuffer,
+          slot: 2,
+          columns: 2,
+          columnStride: size,
+        }),
+      ];
+      const run = async () => {
+        const encoder = device.createCommandEncoder();
+        const pass = encoder.beginComputePass();
+        for (const call of calls) reduce.record(pass, call);
+        pass.end();
+        device.queue.submit([encoder.finish()]);
+        return readFloat32(device, output);
+      };
+      try {
+        const got = await run();
+        const dot = (a: ArrayLike<number>, b: ArrayLike<number>, w?: ArrayLike<number>) =>
+          Array.from(a).reduce((sum, ak, k) => sum + ak * b[k] * (w ? w[k] : 1), 0);
+        const f32 = (v: Float64Array) => Float64Array.from(Float32Array.from(v));
+        const [x32, y32, w32] = [f32(x), f32(y), f32(weights)];
+        const expected = [dot(x32, y32), dot(x32, y32, w32), dot(x32, y32), dot(y32, y32)];
+        // Each partial sum rounds to float32: the error is ~1e-7 of sum |x_k y_k| (~size/4 here).
+        for (let k = 0; k < 4; k++)
+          expect(Math.abs(got[k] - expected[k]), `output ${k}`).toBeLessThanOrEqual(1e-6 * size);
+        expect(got[4]).toBe(-1);
+
+        device.queue.writeBuffer(state, 0, new Uint32Array([statusCode('converged_rtol')]));
+        device.queue.writeBuffer(output, 0, new Float32Array([7, 7, 7, 7]));
+        expect(Array.from(await run())).toEqual([7, 7, 7, 7, -1]);
+      } finally {
+        for (const buffer of [state, xBuffer, yBuffer, wBuffer, basis, partials, output]) buffer.destroy();
+        arena.destroy();
+      }
+    },
+  );
+
+  gpuTest('coefficients come from the state buffer; columns_sub subtracts V h', async ({ device }) => {
+    const size = 37;
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const words = new Float32Array(kKrylovStateFields.length);
+    words[kStateSlot.alpha] = 0.5;
+    words[kStateSlot.beta] = -2;
+    const state = createBuffer(device, { label: 'Test.state', size: kKrylovStateBytes, usage, data: words });
+    const a = randomVector(size, 4);
+    const b = randomVector(size, 5);
+    const aBuffer = createVector(device, 'Test.a', a);
+    const bBuffer = createVector(device, 'Test.b', b);
+    const out = createVector(device, 'Test.out', size);
+    const acc = createVector(device, 'Test.acc', b);
+    const h = createVector(device, 'Test.h', [0, 3, -1]);
+    const basis = createVector(device, 'Test.basis', [...a, ...b]);
+    const blas = new BlasKernel(device);
+    const arena = new UniformArena(device, 'Test.arena');
+    try {
+      const run = async (call: ReturnType<BlasKernel['prepare']>, buffer = out) => {
+        const encoder = device.createCommandEncoder();
+        const pass = encoder.beginComputePass();
+        blas.record(pass, call);
+        pass.end();
+        device.queue.submit([encoder.finish()]);
+        return Array.from(await readFloat32(device, buffer));
+      };
+      const f = Math.fround;
+      const common = { size, state, a: aBuffer, b: bBuffer, out };
+      // sum: out = a + k0 b with k0 = -1 * beta = 2
+      expectRelativeError(
+        'sum',
+        await run(
+          blas.prepare('sum', arena, 'sum', {
+            ...common,
+            coefficients: [{ slot: kStateSlot.beta, scale: -1 }],
+          }),
+        ),
+        a.map((ak, k) => ak + 2 * b[k]),
+        1e-7,
+      );
+      // three_term: out = alpha (a - 2 b - 0 c), acc += 1 * out (c = b, k2 = 0)
+      const expectedOut = a.map((ak, k) => f(0.5 * (ak - 2 * b[k])));
+      const call = blas.prepare('three_term', arena, 'three_term', {
+        ...common,
+        c: bBuffer,
+        acc,
+        coefficients: [{ slot: kStateSlot.alpha }, { scale: 2 }, { scale: 0 }, {}],
+      });
+      expectRelativeError('three_term out', await run(call), expectedOut, 1e-6);
+      expectRelativeError(
+        'three_term acc',
+        await readFloat32(device, acc),
+        b.map((bk, k) => bk + expectedOut[k]),
+        1e-6,
+      );
+      // columns_sub: out -= V h[1..], V = [a, b], h[1..] = (3, -1): out = expectedOut - 3 a + b
+      const project = blas.prepare('columns_sub', arena, 'columns_sub', {
+        ...common,
+        a: basis,
+        b: h,
+        columns: 2,
+        columnStride: size,
+        coefficients: [{ slot: 1 }],
+      });
+      expectRelativeError(
+        'columns_sub',
+        await run(project),
+        expectedOut.map((o, k) => o - 3 * a[k] + b[k]),
+        1e-6,
+      );
+    } finally {
+      for (const buffer of [state, aBuffer, bBuffer, out, acc, h, basis]) buffer.destroy();
+      arena.destroy();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The backend on every model: momenta and CG.
+
+describe('momenta and CG against float64, every model, dense and matrix-free', () => {
+  for (const setup of kSetups) {
+    for (const softening of [0, 0.05]) {
+      for (const storage of kStorages) {
+        const name = `${setup.label} N=37 softening=${softening} ${storage}`;
+        gpuTest(name, async (_, backend) => {
+          const system = makeSystem(setup.shape, 37, setup.model, setup.dim, 0.1, softening);
+          const matrix = massMatrix(system);
+          const eigenvalues = symmetricEigenvalues(matrix.data, matrix.size);
+          expect(eigenvalues[matrix.size - 1] / eigenvalues[0], 'cond(M)').toBeLessThan(100);
+          const gpu = await backend(system, storage);
+          expect(gpu.matrix).toBe(storage);
+
+          const v = randomVector(matrix.size, 17);
+          const p = applyMassMatrix(matrix, v);
+          const v32 = Float64Array.from(Float32Array.from(v));
+          expectRelativeError(
+            'momenta',
+            await gpu.momenta(v),
+            applyMassMatrix(matrix, v32),
+            kMomentaTolerance,
+          );
+
+          const result = await gpu.velocities(p, 'cg');
+          expect(result.solver).toBe('cg');
+          expect(result.reason).toBe('converged_rtol');
+          // The same algorithm as the CPU's float32 mirror: only the rounding of the sums differs.
+          const mirror = await cpuBackend(system, 'float32').velocities(p, 'cg');
+          expect(Math.abs(result.iterations - mirror.iterations)).toBeLessThanOrEqual(2);
+          expect(result.relativeResidual).toBeLessThanOrEqual(1e-6);
+          expectRelativeError('velocities', result.x, v, kVelocityTolerance);
+          expectHonestResult(system, p, result);
+        });
+      }
+    }
+  }
+
+  for (const n of [1, 2]) {
+    for (const setup of kSetups.slice(0, 3)) {
+      gpuTest(`${setup.label} N=${n}, dense and matrix-free`, async (_, backend) => {
+        const system = makeSystem(setup.shape, n, setup.model, setup.dim, 0.1);
+        const matrix = massMatrix(system);
+        const v = randomVector(matrix.size, 23);
+        const p = applyMassMatrix(matrix, v);
+        for (const storage of kStorages) {
+          const gpu = await backend(system, storage);
+          expectRelativeError(`${storage} momenta`, await gpu.momenta(v), p, kMomentaTolerance);
+          const result = await gpu.velocities(p, 'auto');
+          // N = 1: one step solves M v = p exactly, r = 0 <= atol = 0.
+          expect(result.reason).toBe(n === 1 ? 'converged_atol' : 'converged_rtol');
+          expect(result.iterations).toBeLessThanOrEqual(matrix.size + 1);
+          expectRelativeError(`${storage} velocities`, result.x, v, kVelocityTolerance);
+          expectHonestResult(system, p, result);
+        }
+      });
+    }
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Reasons, options and the readback schedule.
+
+describe('stopping reasons and options', () => {
+  gpuTest(
+    `indefinite ring N=${kRingN}: CG diverged_indefinite, MINRES converges, auto switches`,
+    async (_, backend) => {
+      const system = ringSystem();
+      const matrix = massMatrix(system);
+      const v = randomVector(kRingN, 29);
+      const p = applyMassMatrix(matrix, v);
+      const gpu = await backend(system, 'free');
+
+      const cg = await gpu.velocities(p, 'cg');
+      expect(cg.reason).toBe('diverged_indefinite');
+      expectHonestResult(system, p, cg);
+
+      const minres = await gpu.velocities(p, 'minres');
+      expect(minres.solver).toBe('minres');
+      expect(minres.reason).toBe('converged_rtol');
+      expect(minres.trueRelativeResidual).toBeLessThanOrEqual(1e-5);
+      const mirror = cpuBackend(system, 'float32');
+      expect(cg.iterations).toBe((await mirror.velocities(p, 'cg')).iterations);
+      const mirrorMinres = await mirror.velocities(p, 'minres');
+      expect(Math.abs(minres.iterations - mirrorMinres.iterations)).toBeLessThanOrEqual(5);
+      // ||x - v|| / ||v|| <= cond(M) ||p - M x|| / ||p|| with the float64 M (cond ~ 220 here).
+      const moduli = kRingEigenvalues.map((lambda) => Math.abs(1 + kRingEpsilon * lambda));
+      const cond = Math.max(...moduli) / Math.min(...moduli);
+      const bound = (cond * residual64(system, p, minres.x)) / norm(p);
+      expect(bound).toBeLessThan(1e-3);
+      expectRelativeError('minres velocities', minres.x, v, bound);
+      expectHonestResult(system, p, minres);
+
+      const auto = await gpu.velocities(p, 'auto');
+      expect(auto.switchedFrom).toBe('cg');
+      expect(auto.solver).toBe('minres');
+      expect(auto.reason).toBe('converged_rtol');
+      expect(auto.iterations).toBe(cg.iterations + minres.iterations);
+      expect(auto.history).toEqual([...cg.history, ...minres.history.slice(1)]);
+      expect(Array.from(auto.x)).toEqual(Array.from(minres.x));
+    },
+  );
+
+  gpuTest(
+    'maxIterations: 1 gives diverged_max_it after one iteration (cg, minres, auto)',
+    async (_, backend) => {
+      const system = makeSystem('sphere', 37, 'vector', 3, 0.1);
+      const p = applyMassMatrix(massMatrix(system), randomVector(111, 31));
+      const gpu = await backend(system);
+      for (const solver of ['cg', 'minres', 'auto'] as const) {
+        const result = await gpu.velocities(p, solver, { maxIterations: 1 });
+        expect(result.reason, solver).toBe('diverged_max_it');
+        expect(result.iterations, solver).toBe(1);
+        expect(result.history, solver).toHaveLength(2);
+        expectHonestResult(system, p, result);
+      }
+    },
+  );
+
+  gpuTest('a diagonal entry <= 0: CG diverged_indefinite at 0, MINRES unpreconditioned', async (context) => {
+    // No physical system has one (rho_i > 0 is validated), so the engine is given a doctored D.
+    const system = makeSystem('annulus', 37, 'azimuthal', 2, 0.1);
+    const v = randomVector(37, 47);
+    const p = applyMassMatrix(massMatrix(system), v);
+    const operator = await GpuMatrixFreeMassMatrix.create(context, system);
+    try {
+      const diagonal = massDiagonal(system);
+      diagonal[5] = 0;
+      const engine = createKrylovEngine(context, operator, diagonal);
+      const cg = await gpuSolve(engine, p, 'cg');
+      expect(cg.reason).toBe('diverged_indefinite');
+      expect(cg.iterations).toBe(0);
+      const auto = await gpuSolve(engine, p, 'auto');
+      expect(auto.switchedFrom).toBe('cg');
+      expect(auto.reason).toBe('converged_rtol');
+      expectRelativeError('unpreconditioned minres', auto.x, v, kVelocityTolerance);
+      await expect(gpuSpectrum(engine, system)).rejects.toThrow(RangeError);
+    } finally {
+      operator.destroy();
+    }
+  });
+
+  gpuTest('a zero right-hand side: converged_atol at iteration 0, no GPU work', async (_, backend) => {
+    const gpu = await backend(makeSystem('disk', 37, 'vector', 2, 0.1));
+    for (const solver of ['cg', 'minres', 'auto'] as const) {
+      const result = await gpu.velocities(new Float64Array(74), solver, { x0: randomVector(74, 1) });
+      expect(result.reason).toBe('converged_atol');
+      expect(result.iterations).toBe(0);
+      expect(result.history).toEqual([0]);
+      expect(Array.from(result.x)).toEqual(new Array(74).fill(0));
+      expect(result.gpu.readbacks).toBe(0);
+    }
+  });
+
+  gpuTest(
+    'the units of b do not matter: b 2^-100 (SI momenta) or 2^100 times as large',
+    async (_, backend) => {
+      const system = makeSystem('disk', 37, 'vector', 2, 0.1);
+      const p = applyMassMatrix(massMatrix(system), randomVector(74, 53));
+      const gpu = await backend(system, 'free');
+      for (const solver of ['cg', 'minres'] as const) {
+        const base = await gpu.velocities(p, solver);
+        for (const factor of [2 ** -100, 2 ** 100]) {
+          // Scaling by a power of two is exact, so the runs agree to the bit once scaled back.
+          const scaled = await gpu.velocities(
+            p.map((pk) => pk * factor),
+            solver,
+            { atol: 0 },
+          );
+          expect(scaled.reason).toBe(base.reason);
+          expect(scaled.iterations).toBe(base.iterations);
+          expect(Array.from(scaled.x)).toEqual(Array.from(base.x, (xk) => xk * factor));
+          expect(scaled.history).toEqual(base.history.map((norm) => norm * factor));
+          expect(scaled.trueRelativeResidual).toBe(base.trueRelativeResidual);
+        }
+      }
+    },
+  );
+
+  gpuTest('x0 and atol are honoured, inputs never mutated', async (_, backend) => {
+    const system = makeSystem('annulus', 37, 'azimuthal', 2, 0.1);
+    const v = randomVector(37, 37);
+    const p = applyMassMatrix(massMatrix(system), v);
+    const [pCopy, x0] = [p.slice(), v.map((vk) => vk * 1.001)];
+    const x0Copy = x0.slice();
+    const gpu = await backend(system, 'free');
+    const fromX0 = await gpu.velocities(p, 'cg', { x0 });
+    const fromZero = await gpu.velocities(p, 'cg');
+    expect(fromX0.history[0]).toBeLessThan(0.01 * fromZero.history[0]);
+    expect(fromX0.iterations).toBeLessThan(fromZero.iterations);
+    expectRelativeError('from x0', fromX0.x, v, kVelocityTolerance);
+    const loose = await gpu.velocities(p, 'minres', { atol: 1e-2 * norm(p), rtol: 0 });
+    expect(loose.reason).toBe('converged_atol');
+    expect(loose.residualNorm).toBeLessThanOrEqual(1e-2 * norm(p));
+    expect(Array.from(p)).toEqual(Array.from(pCopy));
+    expect(Array.from(x0)).toEqual(Array.from(x0Copy));
+  });
+
+  gpuTest(
+    'k iterations per command buffer: readbacks bounded, results identical for every k',
+    async (_, backend) => {
+      const system = makeSystem('sphere', 37, 'azimuthal', 3, 0.1);
+      const p = applyMassMatrix(massMatrix(system), randomVector(37, 41));
+      const results = new Map<number, GpuSolveResult>();
+      for (const k of [1, 4, 16]) {
+        const gpu = await backend(system, 'dense', k);
+        const result = await gpu.velocities(p, 'cg');
+        results.set(k, result);
+        expect(result.gpu.checkEvery).toBe(k);
+        // The state once per chunk of k, one chunk ahead of the check, and x with M x at the end.
+        expect(result.gpu.readbacks).toBe(Math.ceil(result.iterations / k) + 2);
+        expect(result.gpu.submits).toBe(result.gpu.readbacks);
+        expect(result.gpu.recordedIterations).toBeLessThan(result.iterations + 2 * k);
+      }
+      const one = results.get(1)!;
+      expect(one.iterations).toBeGreaterThan(8);
+      expect(results.get(16)!.gpu.readbacks).toBeLessThanOrEqual(3);
+      for (const k of [4, 16]) {
+        // The same kernels in the same order: only the command-buffer boundaries moved.
+        expect(results.get(k)!.iterations).toBe(one.iterations);
+        expect(Array.from(results.get(k)!.x)).toEqual(Array.from(one.x));
+        expect(results.get(k)!.history).toEqual(one.history);
+      }
+    },
+  );
+
+  gpuTest(
+    'onIteration is called at the readback points; false stops with diverged_max_it',
+    async (_, backend) => {
+      const system = makeSystem('disk', 37, 'vector', 2, 0.1);
+      const p = applyMassMatrix(massMatrix(system), randomVector(74, 43));
+      const gpu = await backend(system, 'dense', 2);
+      const seen: number[] = [];
+      const result = await gpu.velocities(p, 'cg', {
+        onIteration: (iteration, residualNorm) => {
+          seen.push(iteration);
+          expect(residualNorm).toBeGreaterThan(0);
+          return iteration < 4;
+        },
+      });
+      expect(seen).toEqual([2, 4]);
+      expect(result.reason).toBe('diverged_max_it');
+      // The chunk in flight when the CPU said stop ran too: x stands at the GPU's last iteration.
+      expect(result.iterations).toBe(6);
+      expectHonestResult(system, p, result);
+    },
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
+// Lanczos.
+
+describe('Lanczos on D^-1/2 M D^-1/2', () => {
+  gpuTest(`ring N=${kRingN} (D = I): extremes are 1 + eps lambda_k of the circulant`, async (_, backend) => {
+    for (const epsilon of [0.02, kRingEpsilon]) {
+      const system = ringSystem(epsilon);
+      const diagonal = massDiagonal(system);
+      expect(Math.max(...diagonal.map((d) => Math.abs(d - 1)))).toBeLessThan(1e-15);
+      const shifted = kRingEigenvalues.map((lambda) => 1 + epsilon * lambda);
+      const gpu = await backend(system, 'free');
+      const spectrum = await gpu.spectrum();
+      expect(spectrum.lanczos.converged).toBe(true);
+      expect(Math.abs(spectrum.lambdaMin - Math.min(...shifted))).toBeLessThanOrEqual(kEigenvalueTolerance);
+      expect(Math.abs(spectrum.lambdaMax - Math.max(...shifted))).toBeLessThanOrEqual(kEigenvalueTolerance);
+      expect(spectrum.indefinite).toBe(epsilon === kRingEpsilon);
+      expect(spectrum.collectiveParameter).toBeCloseTo(spectrum.lambdaMax - 1, 12);
+      expect(spectrum.lanczos.gpu.readbacks).toBeLessThanOrEqual(
+        Math.ceil(spectrum.lanczos.iterations / gpu.checkEvery) + 2,
+      );
+    }
+  });
+
+  gpuTest('vector 3D sphere N=37 against the CPU massSpectrum, dense and matrix-free', async (_, backend) => {
+    const system = makeSystem('sphere', 37, 'vector', 3, 0.1, 0.05);
+    const expected = massSpectrum(massMatrix(system), 37, 0.1);
+    for (const storage of kStorages) {
+      const spectrum = await (await backend(system, storage)).spectrum();
+      expect(spectrum.lanczos.converged, storage).toBe(true);
+      expect(Math.abs(spectrum.lambdaMin - expected.lambdaMin), storage).toBeLessThanOrEqual(
+        kEigenvalueTolerance,
+      );
+      expect(Math.abs(spectrum.lambdaMax - expected.lambdaMax), storage).toBeLessThanOrEqual(
+        kEigenvalueTolerance,
+      );
+      expect(spectrum.nEpsilon).toBeCloseTo(3.7, 12);
+      expect(spectrum.conditionNumber).toBeCloseTo(expected.conditionNumber!, 4);
+    }
+  });
+
+  gpuTest('maxIterations and onIteration stop it with the partial Ritz values', async (_, backend) => {
+    const gpu = await backend(makeSystem('ball', 37, 'vector', 3, 0.1), 'dense', 4);
+    const limited = await gpu.spectrum({ maxIterations: 5 });
+    expect(limited.lanczos.reason).toBe('diverged_max_it');
+    expect(limited.lanczos.iterations).toBe(5);
+    expect(limited.lanczos.ritzValues).toHaveLength(5);
+    const seen: number[] = [];
+    const stopped = await gpu.spectrum({ onIteration: (steps) => (seen.push(steps), false) });
+    expect(seen).toEqual([4]);
+    expect(stopped.lanczos.reason).toBe('diverged_max_it');
+    expect(stopped.lanczos.iterations).toBe(4);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Matrix storage.
+
+describe('matrix storage', () => {
+  gpuTest("'auto' is dense while M fits the budget, matrix-free past it", async (context, backend) => {
+    const system = makeSystem('sphere', 37, 'vector', 3, 0.1);
+    expect(denseMatrixBytes(111)).toBe(4 * 112 * 111);
+    expect(chooseMatrixStorage(context, system)).toBe('dense');
+    expect(chooseMatrixStorage(context, system, denseMatrixBytes(111) - 1)).toBe('free');
+    const huge = makeSystem('sphere', 6000, 'vector', 3, 1e-4);
+    expect(chooseMatrixStorage(context, huge)).toBe('free');
+    const gpu = await gpuBackend(context, system, { matrix: 'auto', denseBudgetBytes: 1 });
+    try {
+      expect(gpu.matrix).toBe('free');
+      expect(gpu.name).toBe('gpu');
+    } finally {
+      gpu.dispose();
+    }
+    expect((await backend(system)).matrix).toBe('dense');
+  });
+});
