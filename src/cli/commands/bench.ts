@@ -1,6 +1,7 @@
 // `bench`: speed of each kernel on the current device, in one run, beside the device's own copy
 // bandwidth (a trivial WGSL vec4 copy) so that every bandwidth is also a ratio to what this device
 // can stream. A benchmark, never a test: nothing here asserts a speed.
+import { gpuBackend } from '../../engine/backend.ts';
 import { createVector } from '../../gpu/buffers.ts';
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { timeRuns, type Timing } from '../../gpu/timing.ts';
@@ -166,9 +167,74 @@ async function benchSize(
       ...row('matvec_free', freeTime, null, (20 + 2 * b * b) * n * n),
       ginteractions: rate(n * n, freeTime.ms),
     });
+    rows.push(...(await benchKrylov(context, system, matrix.variant, matrixBytes, copyGbps, progress)));
     return rows;
   } finally {
     for (const item of destroy) item.destroy();
+  }
+}
+
+/** Iterations timed for cg_iteration: enough that the readback every k iterations is amortised. */
+const kTimedIterations = 64;
+
+/**
+ * cg_iteration: a CG run held to kTimedIterations iterations (rtol 0 never converges), wall clock per
+ * iteration, readbacks every k iterations included; bytes and flops are the matvec's plus the
+ * vector updates' (about 10 vectors read or written, 10 size flops). cg_solve: one full solve of
+ * M v = M v_random at the float32 default tolerance.
+ */
+async function benchKrylov(
+  context: GpuContext,
+  system: DarwinSystem,
+  variant: string,
+  matrixBytes: number,
+  copyGbps: number,
+  progress: Progress,
+): Promise<BenchRow[]> {
+  const size = unknowns(system);
+  const backend = await gpuBackend(context, system, { matrix: 'dense' });
+  try {
+    const b = await backend.momenta(velocityPattern(system, 'random', 2));
+    const base = {
+      n: system.configuration.n,
+      unknowns: size,
+      variant,
+      method: 'solve' as const,
+      ratio_to_copy: null,
+    };
+    progress.update(`n = ${system.configuration.n}: CG iterations`);
+    await backend.velocities(b, 'cg', { rtol: 0, maxIterations: 8 });
+    let start = performance.now();
+    const held = await backend.velocities(b, 'cg', { rtol: 0, maxIterations: kTimedIterations });
+    const perIteration = (performance.now() - start) / held.iterations;
+    progress.update(`n = ${system.configuration.n}: CG solve`);
+    start = performance.now();
+    const solved = await backend.velocities(b, 'cg', {});
+    const solveMs = performance.now() - start;
+    const iterationBytes = matrixBytes + 40 * size;
+    const iterationFlops = 2 * size * size + 10 * size;
+    return [
+      {
+        ...base,
+        name: 'cg_iteration',
+        ms: perIteration,
+        gbps: rate(iterationBytes, perIteration),
+        gflops: rate(iterationFlops, perIteration),
+        ratio_to_copy: rate(iterationBytes, perIteration) / copyGbps,
+        iterations: held.iterations,
+      },
+      {
+        ...base,
+        name: 'cg_solve',
+        ms: solveMs,
+        gbps: rate(iterationBytes * solved.iterations, solveMs),
+        gflops: rate(iterationFlops * solved.iterations, solveMs),
+        ratio_to_copy: rate(iterationBytes * solved.iterations, solveMs) / copyGbps,
+        iterations: solved.iterations,
+      },
+    ];
+  } finally {
+    backend.dispose();
   }
 }
 
@@ -224,7 +290,7 @@ export function benchTable(rows: BenchRow[], device: DeviceSummary): string {
       ? `${fixed(r.gflops, 2)} (${fixed(r.ginteractions, 3)} Gpair/s)`
       : fixed(r.gflops, 2),
     fixed(r.ratio_to_copy, 2),
-    r.method,
+    r.iterations === undefined ? r.method : `${r.method}, ${r.iterations} iterations`,
   ]);
   const table = [header, ...lines];
   const widths = header.map((_, c) => Math.max(...table.map((line) => line[c].length)));

@@ -2,11 +2,19 @@
 // M v = p solved by CG/MINRES), or both for a generated velocity pattern (a round trip).
 import { collectiveParameter } from '../../physics/constants.ts';
 import { InputError } from '../../physics/input-error.ts';
-import { massDiagonal, unknowns } from '../../physics/models.ts';
+import { massDiagonal } from '../../physics/models.ts';
 import { energies } from '../../physics/observables.ts';
 import { kVelocityPatterns, velocityPattern, type VelocityPattern } from '../../physics/velocities.ts';
-import { cpuBackend } from '../../solvers/backend.ts';
-import type { SolveResult, SolverName } from '../../solvers/types.ts';
+import type { MassMatrixBackend } from '../../solvers/backend.ts';
+import { defaultRtol, type SolveResult, type SolverName } from '../../solvers/types.ts';
+import {
+  backendChoice,
+  kBackendHelp,
+  kBackendOptions,
+  kCheckTargets,
+  openBackend,
+  relativeError,
+} from '../engine.ts';
 import { parseQuantityCsv, resultCsv, toJson, writeOutput } from '../formats.ts';
 import {
   kCommonOptions,
@@ -35,8 +43,9 @@ Input (exactly one):
                           then solves back for v (a round trip) [--seed S, default 1]
 Solver:
   --solver cg|minres|auto CG (Jacobi), MINRES (indefinite M), or CG switching to MINRES  [auto]
-  --tol T                 relative residual ||p - M v|| / ||p||                          [1e-8]
+  --tol T                 relative residual ||p - M v|| / ||p||     [1e-6 gpu (float32), 1e-8 cpu]
   --max-iter K            iteration limit                                     [max(50, size)]
+${kBackendHelp}
 Output:
   --out FILE.json|FILE.csv  everything, with flat particle-major "velocities" and "momenta"
   --json                  one JSON object on stdout (progress goes to stderr)
@@ -45,12 +54,13 @@ Output:
 const kOptions = {
   ...kSystemOptions,
   ...kCommonOptions,
+  ...kBackendOptions,
   velocities: { type: 'string' },
   momenta: { type: 'string' },
   velocity: { type: 'string' },
   seed: { type: 'string', default: '1' },
   solver: { type: 'string', default: 'auto' },
-  tol: { type: 'string', default: '1e-8' },
+  tol: { type: 'string' },
   'max-iter': { type: 'string' },
   out: { type: 'string' },
 } as const;
@@ -77,7 +87,6 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
   if (solver !== 'cg' && solver !== 'minres' && solver !== 'auto') {
     throw new InputError(`--solver must be cg|minres|auto, got '${solver}'`);
   }
-  const rtol = parseNumber('tol', values.tol, positive);
   const maxIterations =
     values['max-iter'] === undefined
       ? undefined
@@ -106,14 +115,20 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
     velocities = velocityPattern(system, pattern, seed);
   }
 
+  const choice = backendChoice(values, system);
+  // float32 cannot push ||r|| / ||b|| much below 1e-7, so the default tolerance follows the device.
+  const rtol =
+    values.tol === undefined
+      ? defaultRtol(choice.device === 'gpu' ? 'float32' : 'float64')
+      : parseNumber('tol', values.tol, positive);
   const timing: Record<string, number> = {};
-  const size = unknowns(system);
-  progress.log(`assembling M: ${size} x ${size} float64 (${((size * size * 8) / 1e6).toFixed(1)} MB)`);
   let start = performance.now();
-  const backend = cpuBackend(system);
-  timing.assemble_ms = performance.now() - start;
+  const opened = await openBackend(system, choice, progress);
+  timing.setup_ms = performance.now() - start;
   try {
+    const { backend } = opened;
     const mode = momenta !== null ? 'velocities' : pattern !== null ? 'round_trip' : 'momenta';
+    const given = { velocities };
     let result: SolveResult | null = null;
     let roundTripError: number | null = null;
     if (velocities !== null) {
@@ -130,13 +145,15 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
       });
       progress.done();
       timing.solve_ms = performance.now() - start;
-      if (velocities !== null) roundTripError = relativeDifference(result.x, velocities);
+      if (velocities !== null) roundTripError = relativeError(result.x, velocities);
       velocities = result.x;
     }
     const e = energies(velocities!, momenta!, massDiagonal(system));
     const summary = {
       command: 'solve',
       mode,
+      device: opened.device,
+      matrix: opened.matrix,
       configuration: configurationSummary(system, radiusMetres),
       velocity_pattern: pattern,
       seed,
@@ -145,6 +162,7 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
       energies: { kinetic: e.kinetic, darwin: e.darwin, total: e.total },
       inertia_ratio: e.inertiaRatio,
       collective_parameter_n_epsilon: collectiveParameter(system.configuration.n, system.epsilon),
+      check: await checkSolve(opened.reference(), given, momenta!, result, rtol, progress),
       timing_ms: timing,
     };
     if (values.out !== undefined) {
@@ -162,16 +180,39 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
     }
     return { json: values.json, summary, text: printSummary(summary) };
   } finally {
-    backend.dispose();
+    opened.close();
   }
 }
 
-function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let difference = 0;
-  let norm = 0;
-  for (let k = 0; k < a.length; k++) {
-    difference += (a[k] - b[k]) ** 2;
-    norm += b[k] ** 2;
+/**
+ * The GPU's float32 results against the float64 reference: the momenta of the given velocities,
+ * and the solved velocities against a float64 solve of the same momenta to rtol 1e-12.
+ */
+async function checkSolve(
+  reference: MassMatrixBackend | null,
+  given: { velocities: Float64Array | null },
+  momenta: Float64Array,
+  result: SolveResult | null,
+  rtol: number,
+  progress: Progress,
+) {
+  if (!reference) return null;
+  const errors: Record<string, number> = {};
+  if (given.velocities !== null)
+    errors.momenta = relativeError(momenta, await reference.momenta(given.velocities));
+  if (result !== null) {
+    // The same right-hand side the GPU solved, so the error is the solve's alone.
+    const exact = await reference.velocities(momenta, 'auto', { rtol: Math.min(rtol, 1e-12) });
+    errors.velocities = relativeError(result.x, exact.x);
   }
-  return norm > 0 ? Math.sqrt(difference / norm) : Math.sqrt(difference);
+  progress.log(
+    `check: ${Object.entries(errors)
+      .map(([k, v]) => `${k} ${v.toExponential(2)}`)
+      .join(', ')}`,
+  );
+  return {
+    max_relative_error: Math.max(...Object.values(errors)),
+    ...errors,
+    targets: { momenta: kCheckTargets.momenta, velocities: kCheckTargets.velocities },
+  };
 }
