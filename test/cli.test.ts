@@ -331,6 +331,7 @@ describe('paper', () => {
   it('prints rows with the documented keys, eq. 16 = 2.242 nA/T and eq. 39 solver = exact', () => {
     const out = json('paper');
     expect(out.rows.length).toBeGreaterThan(8);
+    expect(out.device.kind).toBe('cpu'); // the paper's numbers are float64 CPU arithmetic
     for (const row of out.rows)
       expect(Object.keys(row)).toEqual(
         expect.arrayContaining(['equation', 'quantity', 'paper', 'computed', 'unit']),

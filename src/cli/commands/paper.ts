@@ -8,6 +8,7 @@ import { paperClaims, type PaperRow } from '../../physics/paper.ts';
 import { twoElectronHamiltonian } from '../../physics/ring.ts';
 import { massMatrix } from '../../solvers/dense.ts';
 import { solve } from '../../solvers/solve.ts';
+import { kCpuDevice } from '../device.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
 import type { CommandOutput } from './summary.ts';
 
@@ -51,7 +52,11 @@ export async function paperCommand(argv: string[]): Promise<CommandOutput> {
   const rows = [...paperClaims(), twoElectronRow(0.05, 0.3, 1.3, 0.7)].sort(
     (a, b) => parseFloat(a.equation) - parseFloat(b.equation),
   );
-  return { json: values.json, summary: { command: 'paper', rows }, text: paperTable(rows) };
+  return {
+    json: values.json,
+    summary: { command: 'paper', device: kCpuDevice, rows },
+    text: paperTable(rows),
+  };
 }
 
 function formatCell(value: number | string): string {
