@@ -1,6 +1,17 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // The browser app: index.html at the root, built into dist/ (scripts/serve.mjs builds and serves
+  // it). Relative asset paths, so dist/ also works from a subdirectory of any static server.
+  base: './',
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: true,
+  },
+  // The float64 reference worker (src/app/reference.worker.ts) is an ES module worker.
+  worker: { format: 'es' },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,

@@ -1,5 +1,6 @@
-// The README's test command: typecheck, lint, format check, then every vitest test (CPU reference
-// and GPU on Dawn). Each static check counts as one test, so the closing line is the whole verdict.
+// The README's test command: typecheck, lint, format check, then every vitest test (CPU reference,
+// GPU on Dawn, e2e in Chromium). Each static check counts as one test, so the closing line is the
+// whole verdict.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 
@@ -21,27 +22,44 @@ for (const [name, command, args] of checks) {
 }
 
 mkdirSync('test-results', { recursive: true });
-const report = 'test-results/vitest.json';
-console.log('\n> vitest');
-const vitest = spawnSync(
-  'npx',
-  ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`],
-  { stdio: 'inherit' },
-);
-try {
-  const results = JSON.parse(readFileSync(report, 'utf8'));
-  passed += results.numPassedTests;
-  failed += results.numFailedTests + results.numPendingTests + results.numTodoTests;
-  // A suite that fails to load runs no tests but is still a failure.
-  failed += results.testResults.filter(
-    (f) => f.status === 'failed' && f.assertionResults.length === 0,
-  ).length;
-  if (results.numPendingTests > 0) console.log('skipped tests count as failures: no test may skip');
-} catch {
-  failed++;
-  console.log('vitest wrote no report');
+// Unit and GPU tests (Node, Dawn on SwiftShader here), then the e2e tests (Playwright driving
+// Debian's Chromium against the built app). Skipped tests count as failures: no test may skip.
+for (const [name, config] of [
+  ['vitest', 'vite.config.ts'],
+  ['e2e', 'vitest.e2e.config.ts'],
+]) {
+  const report = `test-results/${name}.json`;
+  console.log(`\n> ${name}`);
+  const run = spawnSync(
+    'npx',
+    [
+      'vitest',
+      'run',
+      '--config',
+      config,
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${report}`,
+    ],
+    { stdio: 'inherit' },
+  );
+  let counted = 0;
+  try {
+    const results = JSON.parse(readFileSync(report, 'utf8'));
+    passed += results.numPassedTests;
+    counted = results.numFailedTests + results.numPendingTests + results.numTodoTests;
+    // A suite that fails to load runs no tests but is still a failure.
+    counted += results.testResults.filter(
+      (f) => f.status === 'failed' && f.assertionResults.length === 0,
+    ).length;
+    if (results.numPendingTests > 0) console.log(`${name}: skipped tests count as failures`);
+  } catch {
+    counted = 1;
+    console.log(`${name} wrote no report`);
+  }
+  if (run.status !== 0 && counted === 0) counted = 1;
+  failed += counted;
 }
-if (vitest.status !== 0 && failed === 0) failed++;
 
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

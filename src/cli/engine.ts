@@ -5,7 +5,8 @@ import { gpuBackend, type MatrixStorage } from '../engine/backend.ts';
 import { InputError } from '../physics/input-error.ts';
 import { unknowns, type DarwinSystem } from '../physics/models.ts';
 import { cpuBackend, type MassMatrixBackend } from '../solvers/backend.ts';
-import { kCpuDevice, openGpu, type DeviceSummary } from './device.ts';
+import { kCpuDevice, type DeviceSummary } from '../io/formats.ts';
+import { openGpu } from './device.ts';
 import type { Progress } from './progress.ts';
 
 /** --check is on by default up to this many unknowns: the dense float64 reference then takes seconds. */
@@ -110,15 +111,4 @@ export async function openBackend(
     releaseDevice(gpu.context);
     throw error;
   }
-}
-
-/** ||a - b|| / ||b|| (normwise); ||a - b|| when b = 0. */
-export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let difference = 0;
-  let norm = 0;
-  for (let k = 0; k < a.length; k++) {
-    difference += (a[k] - b[k]) ** 2;
-    norm += b[k] ** 2;
-  }
-  return norm > 0 ? Math.sqrt(difference / norm) : Math.sqrt(difference);
 }

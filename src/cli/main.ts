@@ -8,7 +8,7 @@ import { paperCommand } from './commands/paper.ts';
 import { solveCommand } from './commands/solve.ts';
 import { spectrumCommand } from './commands/spectrum.ts';
 import type { CommandOutput } from './commands/summary.ts';
-import { toJson } from './formats.ts';
+import { toJson } from '../io/formats.ts';
 import { Progress } from './progress.ts';
 
 const kUsage = `Usage: darwin-breit <command> [options]     (npm run --silent cli -- <command> ...)

@@ -99,11 +99,13 @@ async function loadDawn(): Promise<typeof import('webgpu')> {
  */
 async function ensureRuntimeDirectory(): Promise<void> {
   if (process.env.XDG_RUNTIME_DIR) return;
-  const [{ mkdtempSync }, { tmpdir }, { join }] = await Promise.all([
-    import('node:fs'),
-    import('node:os'),
-    import('node:path'),
-  ]);
+  // Variable specifiers, as in loadDawn: the browser bundle must not try to resolve Node modules.
+  const load = (name: string) => import(/* @vite-ignore */ name);
+  const [{ mkdtempSync }, { tmpdir }, { join }] = (await Promise.all([
+    load('node:fs'),
+    load('node:os'),
+    load('node:path'),
+  ])) as [typeof import('node:fs'), typeof import('node:os'), typeof import('node:path')];
   process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'darwin-breit-xdg-'));
 }
 

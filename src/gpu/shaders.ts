@@ -9,6 +9,7 @@ import krylovSource from '../../shaders/krylov.wgsl?raw';
 import matvecDenseSource from '../../shaders/matvec_dense.wgsl?raw';
 import matvecFreeSource from '../../shaders/matvec_free.wgsl?raw';
 import reduceSource from '../../shaders/reduce.wgsl?raw';
+import renderSource from '../../shaders/render.wgsl?raw';
 
 /** Complete WGSL modules by name, as compiled. */
 export const kShaderSources = {
@@ -19,6 +20,7 @@ export const kShaderSources = {
   reduce: reduceSource,
   blas: blasSource,
   krylov: krylovSource,
+  render: renderSource,
 } as const;
 
 export type ShaderName = keyof typeof kShaderSources;

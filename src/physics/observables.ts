@@ -35,3 +35,14 @@ export function energies(
     inertiaRatio: vDv > 0 ? vMv / vDv : NaN,
   };
 }
+
+/** ||a - b|| / ||b|| (normwise; ||a - b|| when b = 0): how every result is compared with its reference. */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let difference = 0;
+  let norm = 0;
+  for (let k = 0; k < a.length; k++) {
+    difference += (a[k] - b[k]) ** 2;
+    norm += b[k] ** 2;
+  }
+  return norm > 0 ? Math.sqrt(difference / norm) : Math.sqrt(difference);
+}

@@ -8,7 +8,7 @@ import { paperClaims, type PaperRow } from '../../physics/paper.ts';
 import { twoElectronHamiltonian } from '../../physics/ring.ts';
 import { massMatrix } from '../../solvers/dense.ts';
 import { solve } from '../../solvers/solve.ts';
-import { kCpuDevice } from '../device.ts';
+import { kCpuDevice } from '../../io/formats.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
 import type { CommandOutput } from './summary.ts';
 

@@ -3,19 +3,13 @@
 import { collectiveParameter } from '../../physics/constants.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { massDiagonal } from '../../physics/models.ts';
-import { energies } from '../../physics/observables.ts';
+import { energies, relativeError } from '../../physics/observables.ts';
 import { kVelocityPatterns, velocityPattern, type VelocityPattern } from '../../physics/velocities.ts';
 import type { MassMatrixBackend } from '../../solvers/backend.ts';
 import { defaultRtol, type SolveResult, type SolverName } from '../../solvers/types.ts';
-import {
-  backendChoice,
-  kBackendHelp,
-  kBackendOptions,
-  kCheckTargets,
-  openBackend,
-  relativeError,
-} from '../engine.ts';
-import { parseQuantityCsv, resultCsv, toJson, writeOutput } from '../formats.ts';
+import { backendChoice, kBackendHelp, kBackendOptions, kCheckTargets, openBackend } from '../engine.ts';
+import { configurationSummary, parseQuantityCsv, resultCsv, toJson } from '../../io/formats.ts';
+import { writeOutput } from '../formats.ts';
 import {
   kCommonOptions,
   kSystemHelp,
@@ -29,7 +23,7 @@ import {
   systemFromOptions,
 } from '../options.ts';
 import type { Progress } from '../progress.ts';
-import { configurationSummary, printSummary, type CommandOutput } from './summary.ts';
+import { printSummary, type CommandOutput } from './summary.ts';
 
 export const kSolveHelp = `Usage: darwin-breit solve [configuration] (--velocities FILE | --momenta FILE | --velocity PATTERN) [options]
 

@@ -12,7 +12,8 @@ import {
   systemFromOptions,
 } from '../options.ts';
 import type { Progress } from '../progress.ts';
-import { configurationSummary, printSummary, type CommandOutput } from './summary.ts';
+import { configurationSummary } from '../../io/formats.ts';
+import { printSummary, type CommandOutput } from './summary.ts';
 
 export const kSpectrumHelp = `Usage: darwin-breit spectrum [configuration] [options]
 

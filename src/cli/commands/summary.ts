@@ -1,6 +1,4 @@
 // What every command returns, and how a summary object becomes readable text.
-import { collectiveParameter } from '../../physics/constants.ts';
-import { blockSize, unknowns, type DarwinSystem } from '../../physics/models.ts';
 
 export interface CommandOutput {
   /** The command's --help text: printed on stdout, exit 0. */
@@ -8,21 +6,6 @@ export interface CommandOutput {
   json?: boolean;
   summary?: Record<string, unknown>;
   text?: string;
-}
-
-export function configurationSummary(system: DarwinSystem, radiusMetres: number) {
-  return {
-    source: system.configuration.source,
-    n: system.configuration.n,
-    model: system.model,
-    dim: system.model === 'vector' ? system.dim : null,
-    unknowns: unknowns(system),
-    block_size: blockSize(system),
-    epsilon: system.epsilon,
-    radius_m: radiusMetres,
-    softening: system.softening,
-    n_epsilon: collectiveParameter(system.configuration.n, system.epsilon),
-  };
 }
 
 function formatValue(value: unknown): string {

@@ -1,0 +1,338 @@
+// The browser app end to end, driven through its panel as a user would, on Chromium's SwiftShader
+// WebGPU adapter (a CPU, so N stays in the hundreds). Each test checks the numbers the page shows
+// against physics or the float64 reference, proves something was drawn from the canvas's pixels,
+// saves a screenshot under e2e-results/, and fails on any console error or uncaught exception.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
+import {
+  chooseOption,
+  drawnFraction,
+  kNoWebGpuFlags,
+  kResultsDirectory,
+  kWebGpuFlags,
+  launch,
+  openPage,
+  runAction,
+  screenshot,
+  settled,
+  shownText,
+  shownValue,
+  startApp,
+  status,
+  typeField,
+  type AppPage,
+  type AppServer,
+} from './support.ts';
+
+/** What float32 on the GPU must match the float64 reference to (normwise; eigenvalues near 1). */
+const kGpuTolerance = 1e-5;
+/** Some electrons must be visible: a disc of a few pixels per electron covers at least this much. */
+const kMinimumDrawn = 0.005;
+
+let app: AppServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  app = await startApp();
+  browser = await launch(kWebGpuFlags);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+async function open(query = ''): Promise<AppPage> {
+  return openPage(browser, `${app.url}${query}`);
+}
+
+/** The numbers of a finished solve, as shown. */
+async function solveNumbers(page: Page) {
+  return {
+    iterations: await shownValue(page, 'solve-iterations'),
+    residual: await shownValue(page, 'solve-residual'),
+    trueResidual: await shownValue(page, 'solve-true-residual'),
+    roundTrip: await shownValue(page, 'round-trip'),
+    darwinEnergy: await shownValue(page, 'energy-darwin'),
+    checkMomenta: await shownValue(page, 'check-momenta'),
+    checkVelocities: await shownValue(page, 'check-velocities'),
+  };
+}
+
+async function expectConvergedSolve(page: Page, tolerance: number): Promise<void> {
+  expect(await page.locator('#solve-reason').getAttribute('data-reason')).toBe('converged_rtol');
+  const numbers = await solveNumbers(page);
+  expect(numbers.iterations).toBeGreaterThanOrEqual(1);
+  expect(numbers.residual).toBeLessThanOrEqual(tolerance);
+  // The true residual is recomputed from the final v: float32's M bounds it near 1e-7.
+  expect(numbers.trueResidual).toBeLessThan(kGpuTolerance);
+  expect(numbers.roundTrip).toBeLessThan(kGpuTolerance);
+  expect(numbers.checkMomenta).toBeLessThan(kGpuTolerance);
+  expect(numbers.checkVelocities).toBeLessThan(kGpuTolerance);
+}
+
+describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
+  test('first load runs the default scenario: a rotating sphere of 500 electrons, solved and drawn', async () => {
+    const { page, errors } = await open();
+    expect(await settled(page)).toBe('converged');
+    expect(await shownText(page, 'adapter')).toContain('swiftshader');
+    expect(await shownText(page, 'fallback')).toMatch(/^yes/);
+    expect(await shownText(page, 'matrix-size')).toBe('1500 × 1500');
+    expect(await shownValue(page, 'n-epsilon')).toBeCloseTo(0.5, 12);
+    await expectConvergedSolve(page, 1e-6);
+    // Rigid rotation about z: T0 = sum rho_i^2 / 2 = N (2/3) / 2 for the Fibonacci sphere (exactly,
+    // up to 1/(3N^2), see README eq. 30), and the Darwin energy is positive (parallel currents).
+    expect(await shownValue(page, 'energy-kinetic')).toBeCloseTo((500 * (2 / 3 + 1 / (3 * 500 ** 2))) / 2, 4);
+    expect(await shownValue(page, 'energy-darwin')).toBeGreaterThan(0);
+    expect(await page.locator('#legend').isVisible()).toBe(true);
+    expect(await drawnFraction(page)).toBeGreaterThan(kMinimumDrawn);
+    expect(page.url()).toContain('run=solve');
+    await screenshot(page, '1-default-sphere');
+    expect(errors).toEqual([]);
+  });
+
+  test('changing geometry, N and dim in the panel, then Solve', async () => {
+    const { page, errors } = await open();
+    await settled(page);
+    await chooseOption(page, 'source', 'disk');
+    await typeField(page, 'n', '300');
+    await chooseOption(page, 'dim', '2 (needs z = 0)');
+    await typeField(page, 'epsilon', '2e-3');
+    await chooseOption(page, 'arrows', 'speed |v|');
+    // N r_e/R follows the fields live (eq. 49): 300 x 2e-3.
+    expect(await page.locator('[data-field="collective"] input').inputValue()).toBe('0.6000');
+    expect(await runAction(page, 'solve')).toBe('converged');
+    expect(await shownText(page, 'matrix-size')).toBe('600 × 600');
+    await expectConvergedSolve(page, 1e-6);
+    expect(await drawnFraction(page)).toBeGreaterThan(kMinimumDrawn);
+    expect(page.url()).toMatch(/geometry=disk&n=300&model=vector&dim=2&eps=0\.002/);
+    await screenshot(page, '2-disk-2d-arrows');
+    expect(errors).toEqual([]);
+  });
+
+  test('the spectrum of a ring in the azimuthal model is 1 + ε λ_k of the circulant V_φ (eq. 31/42)', async () => {
+    const { page, errors } = await open();
+    await settled(page);
+    const n = 256;
+    const epsilon = 1e-3;
+    await chooseOption(page, 'source', 'ring');
+    await typeField(page, 'n', String(n));
+    await chooseOption(page, 'model', 'azimuthal (φ̇_i about z)');
+    await typeField(page, 'epsilon', String(epsilon));
+    expect(await runAction(page, 'spectrum')).toBe('converged');
+    // On the unit ring D = I, so D^-1/2 M D^-1/2 = I + eps V and its extremes are exact.
+    const circulant = Array.from(ringCirculantEigenvalues(n));
+    const lambdaMax = 1 + epsilon * Math.max(...circulant);
+    const lambdaMin = 1 + epsilon * Math.min(...circulant);
+    expect(Math.abs((await shownValue(page, 'lambda-max')) - lambdaMax)).toBeLessThan(kGpuTolerance);
+    expect(Math.abs((await shownValue(page, 'lambda-min')) - lambdaMin)).toBeLessThan(kGpuTolerance);
+    expect(await shownValue(page, 'collective')).toBeCloseTo(lambdaMax - 1, 5);
+    expect(await page.locator('#definiteness').getAttribute('data-indefinite')).toBe('false');
+    expect(await shownValue(page, 'check-spectrum')).toBeLessThan(kGpuTolerance);
+    expect(await drawnFraction(page)).toBeGreaterThan(kMinimumDrawn / 5);
+    await screenshot(page, '3-ring-spectrum');
+
+    // At eps = 0.02 the alternating mode's 1 + eps lambda_min(V) < 0: M is indefinite, and marked so.
+    const strong = 0.02;
+    await typeField(page, 'epsilon', String(strong));
+    expect(await runAction(page, 'spectrum')).toBe('converged');
+    const indefiniteMin = 1 + strong * Math.min(...circulant);
+    expect(indefiniteMin).toBeLessThan(0);
+    // Lanczos' tolerance is relative to max |lambda| (about 8 here).
+    expect(Math.abs((await shownValue(page, 'lambda-min')) - indefiniteMin)).toBeLessThan(1e-4);
+    expect(await page.locator('#definiteness').getAttribute('data-indefinite')).toBe('true');
+    expect(await shownText(page, 'definiteness')).toContain('INDEFINITE');
+    await page.locator('#check-note').scrollIntoViewIfNeeded();
+    await screenshot(page, '3b-ring-indefinite');
+    expect(errors).toEqual([]);
+  });
+
+  test('a positions CSV chosen in the file dialog becomes the configuration and solves', async () => {
+    const { page, errors } = await open();
+    await settled(page);
+    // A helix of 200 electrons: three columns, a comment line, any column order.
+    const rows = Array.from({ length: 200 }, (_, i) => {
+      const t = 0.4 * i;
+      return `${(-1 + (2 * i) / 199).toFixed(6)},${Math.cos(t).toFixed(6)},${Math.sin(t).toFixed(6)}`;
+    });
+    const csv = ['# helix', 'z,x,y', ...rows].join('\n');
+    await page
+      .locator('#file-input')
+      .setInputFiles({ name: 'helix.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.waitForFunction(() =>
+      document.getElementById('message')?.textContent?.includes('Loaded 200 positions'),
+    );
+    expect(await page.locator('[data-field="source"] select').inputValue()).toBe('positions file');
+    expect(await page.locator('[data-field="n"] input').inputValue()).toBe('200');
+    expect(await page.locator('[data-field="n"] input').isDisabled()).toBe(true);
+    expect(await runAction(page, 'solve')).toBe('converged');
+    expect(await shownText(page, 'matrix-size')).toBe('600 × 600');
+    await expectConvergedSolve(page, 1e-6);
+    expect(await drawnFraction(page)).toBeGreaterThan(kMinimumDrawn / 5);
+    await screenshot(page, '4-positions-csv-helix');
+    expect(errors).toEqual([]);
+  });
+
+  test('a shared link reproduces the run exactly', async () => {
+    const first = await open();
+    await settled(first.page);
+    await chooseOption(first.page, 'source', 'annulus');
+    await typeField(first.page, 'n', '240');
+    await chooseOption(first.page, 'velocity', 'random');
+    await typeField(first.page, 'seed', '7');
+    expect(await runAction(first.page, 'solve')).toBe('converged');
+    const before = await solveNumbers(first.page);
+    const link = first.page.url();
+    expect(link).toContain('velocity=random&seed=7');
+
+    const second = await open(link.slice(app.url.length));
+    expect(await settled(second.page)).toBe('converged');
+    expect(await solveNumbers(second.page)).toEqual(before);
+    expect(await second.page.locator('[data-field="source"] select').inputValue()).toBe('annulus');
+    await screenshot(second.page, '5-shared-link');
+    expect(first.errors).toEqual([]);
+    expect(second.errors).toEqual([]);
+  });
+
+  test('results download as JSON and CSV in the CLI formats, and the JSON loads back', async () => {
+    const { page, errors } = await open('?geometry=cube&n=125&eps=0.004&velocity=alternating&run=solve');
+    expect(await settled(page)).toBe('converged');
+    const iterations = await shownValue(page, 'solve-iterations');
+
+    const [jsonDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-action="downloadJson"] button').click(),
+    ]);
+    const jsonPath = resolve(kResultsDirectory, 'result.json');
+    await jsonDownload.saveAs(jsonPath);
+    const saved = JSON.parse(readFileSync(jsonPath, 'utf8'));
+    expect(saved.command).toBe('solve');
+    expect(saved.mode).toBe('round_trip');
+    expect(saved.configuration).toMatchObject({
+      source: 'cube',
+      n: 125,
+      model: 'vector',
+      dim: 3,
+      epsilon: 0.004,
+      softening: 0,
+    });
+    expect(saved.configuration.radius_m).toBeCloseTo(2.8179403262e-15 / 0.004, 25);
+    expect(saved.positions).toHaveLength(375);
+    expect(saved.velocities).toHaveLength(375);
+    expect(saved.momenta).toHaveLength(375);
+    expect(saved.iterations).toBe(iterations);
+    expect(saved.history).toHaveLength(iterations + 1);
+    expect(saved.reason).toBe('converged_rtol');
+    expect(saved.velocity_pattern).toBe('alternating');
+
+    const [csvDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-action="downloadCsv"] button').click(),
+    ]);
+    const csvPath = resolve(kResultsDirectory, 'result.csv');
+    await csvDownload.saveAs(csvPath);
+    const lines = readFileSync(csvPath, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('x,y,z,vx,vy,vz,px,py,pz');
+    expect(lines).toHaveLength(126);
+
+    // A fresh page (which ran its own default scenario) loads the saved result.
+    const other = await open();
+    await settled(other.page);
+    await other.page
+      .locator('#file-input')
+      .setInputFiles({ name: 'result.json', mimeType: 'application/json', buffer: readFileSync(jsonPath) });
+    await other.page.waitForFunction(() =>
+      document.getElementById('message')?.textContent?.includes('their result'),
+    );
+    expect(await status(other.page)).toBe('converged');
+    expect(await other.page.locator('[data-field="source"] select').inputValue()).toBe('cube');
+    expect(await shownValue(other.page, 'solve-iterations')).toBe(iterations);
+    expect(await other.page.locator('#solve-reason').getAttribute('data-reason')).toBe('converged_rtol');
+    expect(await drawnFraction(other.page)).toBeGreaterThan(kMinimumDrawn);
+    await screenshot(other.page, '6-loaded-json');
+    expect(errors).toEqual([]);
+    expect(other.errors).toEqual([]);
+  });
+
+  test('bad input is refused next to its field, never as a console error', async () => {
+    const { page, errors } = await open();
+    await settled(page);
+    await typeField(page, 'n', 'abc');
+    await expect
+      .poll(() => page.locator('[data-error-for="n"]').textContent())
+      .toContain('N needs a finite number');
+    await page.locator('[data-action="solve"] button').click();
+    expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
+    await typeField(page, 'n', '-3');
+    await expect.poll(() => page.locator('[data-error-for="n"]').textContent()).toContain('integer >= 1');
+    await typeField(page, 'n', '400');
+    expect(await page.locator('[data-error-for="n"]').count()).toBe(0);
+    await typeField(page, 'epsilon', '-1e-3');
+    await expect
+      .poll(() => page.locator('[data-error-for="epsilon"]').textContent())
+      .toContain('must be >= 0');
+    await typeField(page, 'epsilon', '1e-3');
+    // A sphere is not planar: the 2D vector model refuses it, by the dim field.
+    await chooseOption(page, 'dim', '2 (needs z = 0)');
+    expect(await runAction(page, 'solve')).toBe('failed');
+    expect(await page.locator('[data-error-for="dim"]').textContent()).toContain('needs z = 0');
+    await screenshot(page, '7-bad-input');
+    expect(errors).toEqual([]);
+  });
+
+  test('Stop ends a running solve, and the page keeps drawing frames meanwhile', async () => {
+    const { page, errors } = await open(
+      '?geometry=sphere&n=1000&eps=0.01&velocity=random&tol=1e-12&check=0&run=none',
+    );
+    expect(await settled(page)).toBe('idle');
+    const before = await page.evaluate(() => Number(document.body.dataset.runs ?? 0));
+    await page.locator('[data-action="solve"] button').click();
+    await page.waitForFunction(() => document.body.dataset.status === 'running');
+    // The main thread answers at once while the GPU works: one animation frame comes back quickly.
+    const frameMs = await page.evaluate(
+      () =>
+        new Promise<number>((done) => {
+          const start = performance.now();
+          requestAnimationFrame(() => done(performance.now() - start));
+        }),
+    );
+    expect(frameMs).toBeLessThan(1000);
+    await page.locator('#progress-stop').click();
+    await page.waitForFunction((count) => Number(document.body.dataset.runs ?? 0) > count, before, {
+      timeout: 120_000,
+    });
+    expect(await status(page)).toBe('failed');
+    expect(await page.locator('#solve-reason').getAttribute('data-reason')).toBe('stopped');
+    expect(await shownValue(page, 'solve-iterations')).toBeLessThan(100);
+    await screenshot(page, '8-stopped');
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('the app without WebGPU', () => {
+  let plain: Browser;
+  beforeAll(async () => {
+    plain = await launch(kNoWebGpuFlags);
+  });
+  afterAll(async () => {
+    await plain?.close();
+  });
+
+  test('says so plainly, with how to enable it', async () => {
+    const { page, errors } = await openPage(plain, app.url);
+    // This Chromium, without the flags, really has no adapter to give.
+    expect(
+      await page.evaluate(async () => (navigator.gpu ? await navigator.gpu.requestAdapter() : null)),
+    ).toBeNull();
+    expect(await settled(page)).toBe('no-webgpu');
+    const text = await page.locator('#no-webgpu').innerText();
+    expect(text).toContain('This page needs WebGPU');
+    expect(text).toContain('enable-unsafe-webgpu');
+    expect(await page.locator('#app').isVisible()).toBe(false);
+    await screenshot(page, '9-no-webgpu');
+    expect(errors).toEqual([]);
+  });
+});

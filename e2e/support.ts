@@ -1,0 +1,207 @@
+// What the e2e tests share: the built app served on a free localhost port by scripts/serve.mjs,
+// Debian's Chromium launched with or without SwiftShader's WebGPU adapter, and helpers that drive
+// the page as a user does (the lil-gui fields by their data-field, buttons by their data-action) and
+// read what it shows (every number carries its exact value in data-value).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const kChromium = '/usr/bin/chromium';
+const kCommonFlags = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
+/** WebGPU on SwiftShader, the software Vulkan driver Chromium ships: no GPU needed. */
+export const kWebGpuFlags = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+  '--use-angle=swiftshader',
+  ...kCommonFlags,
+];
+/** The same browser without the WebGPU flags: navigator.gpu exists but yields no adapter. */
+export const kNoWebGpuFlags = kCommonFlags;
+
+export const kResultsDirectory = resolve('e2e-results');
+
+/** A port nobody listens on now (the server is then started with --strict-port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+export interface AppServer {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** Builds the app and serves dist/ (scripts/serve.mjs, as `npm start` does); resolves with its URL. */
+export async function startApp(): Promise<AppServer> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['scripts/serve.mjs', '--port', String(port), '--strict-port'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the app server did not start:\n${output}`)), 180_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /darwin-breit app: (\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolveUrl(match[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the app server exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolveStop) => {
+        if (child.exitCode !== null) return resolveStop();
+        child.once('exit', () => resolveStop());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export function launch(flags: string[]): Promise<Browser> {
+  return chromium.launch({ executablePath: kChromium, headless: true, args: flags });
+}
+
+export interface AppPage {
+  readonly page: Page;
+  /** Console errors and uncaught exceptions, as "type: text". */
+  readonly errors: string[];
+}
+
+export async function openPage(browser: Browser, url: string): Promise<AppPage> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 880 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console.error: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+  await page.goto(url);
+  return { page, errors };
+}
+
+const kFinal = ['converged', 'failed', 'no-webgpu', 'idle'];
+
+export async function status(page: Page): Promise<string> {
+  return (await page.evaluate(() => document.body.dataset.status)) ?? '';
+}
+
+/** Waits until the page is no longer loading or running, and returns its status. */
+export async function settled(page: Page, timeout = 120_000): Promise<string> {
+  await page.waitForFunction((final) => final.includes(document.body.dataset.status ?? ''), kFinal, {
+    timeout,
+  });
+  return status(page);
+}
+
+function finishedRuns(page: Page): Promise<number> {
+  return page.evaluate(() => Number(document.body.dataset.runs ?? 0));
+}
+
+/** Clicks a panel action and waits for that run to finish; returns the status it ended in. */
+export async function runAction(page: Page, action: string, timeout = 120_000): Promise<string> {
+  const before = await finishedRuns(page);
+  await page.locator(`[data-action="${action}"] button`).click();
+  await page.waitForFunction((count) => Number(document.body.dataset.runs ?? 0) > count, before, { timeout });
+  return status(page);
+}
+
+/** Types into a text field and leaves it (Enter), as a user does. */
+export async function typeField(page: Page, field: string, text: string): Promise<void> {
+  const input = page.locator(`[data-field="${field}"] input`);
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+export async function chooseOption(page: Page, field: string, label: string): Promise<void> {
+  await page.locator(`[data-field="${field}"] select`).selectOption({ label });
+}
+
+/** The exact number behind a displayed value (data-value), or NaN when none is shown. */
+export async function shownValue(page: Page, id: string): Promise<number> {
+  const value = await page.locator(`#${id}`).getAttribute('data-value');
+  return value === null ? NaN : Number(value);
+}
+
+export async function shownText(page: Page, id: string): Promise<string> {
+  return (await page.locator(`#${id}`).textContent()) ?? '';
+}
+
+/** Saves a screenshot of the page under e2e-results/ and prints its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(kResultsDirectory, { recursive: true });
+  const path = resolve(kResultsDirectory, `${name}.png`);
+  await page.screenshot({ path });
+  console.log(`screenshot: ${path}`);
+  return path;
+}
+
+/** The view's background (kBackground in src/app/view.ts) as 8-bit sRGB. */
+const kBackgroundRgb = [15, 19, 28];
+
+/**
+ * Fraction of the canvas's pixels that differ from the background, from a screenshot of the canvas
+ * element decoded by the page itself (no PNG library needed in Node).
+ */
+export async function drawnFraction(page: Page): Promise<number> {
+  // The legend and the help line lie over the canvas: hidden, so only what WebGPU drew counts.
+  const overlays = ['#legend', '#view-help'];
+  await page.evaluate(
+    (ids) =>
+      ids.forEach((id) => document.querySelector<HTMLElement>(id)!.style.setProperty('visibility', 'hidden')),
+    overlays,
+  );
+  const png = await page.locator('#view').screenshot();
+  await page.evaluate(
+    (ids) => ids.forEach((id) => document.querySelector<HTMLElement>(id)!.style.removeProperty('visibility')),
+    overlays,
+  );
+  return page.evaluate(
+    async ({ base64, background }) => {
+      const blob = await (await fetch(`data:image/png;base64,${base64}`)).blob();
+      const bitmap = await createImageBitmap(blob);
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const context = canvas.getContext('2d')!;
+      context.drawImage(bitmap, 0, 0);
+      const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height);
+      let drawn = 0;
+      for (let k = 0; k < data.length; k += 4) {
+        const distance =
+          Math.abs(data[k] - background[0]) +
+          Math.abs(data[k + 1] - background[1]) +
+          Math.abs(data[k + 2] - background[2]);
+        if (distance > 24) drawn++;
+      }
+      return drawn / (data.length / 4);
+    },
+    { base64: png.toString('base64'), background: kBackgroundRgb },
+  );
+}

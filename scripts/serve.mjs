@@ -1,0 +1,41 @@
+// `npm start`: builds the browser app (index.html + src/app, into dist/) and serves it on this
+// machine only, printing its address. Options:
+//   --port N       port to listen on (default 4173; the next free one unless --strict-port)
+//   --strict-port  fail rather than move to another port (the e2e tests pick a free one themselves)
+//   --no-build     serve the dist/ already built
+// WebGPU needs a secure context, which http://127.0.0.1 is, so the page works as served.
+import { parseArgs } from 'node:util';
+import { build, preview } from 'vite';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '4173' },
+    'strict-port': { type: 'boolean', default: false },
+    'no-build': { type: 'boolean', default: false },
+  },
+});
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`error: --port must be an integer in 0..65535, got '${values.port}'`);
+  process.exit(2);
+}
+
+if (!values['no-build']) {
+  console.log('building the app into dist/ …');
+  await build({ logLevel: 'warn' });
+}
+const server = await preview({
+  logLevel: 'warn',
+  preview: { host: '127.0.0.1', port, strictPort: values['strict-port'], open: false },
+});
+const url = server.resolvedUrls?.local[0] ?? `http://127.0.0.1:${port}/`;
+// One line the e2e tests (and people) look for; stdout so a pipe sees it at once.
+console.log(`darwin-breit app: ${url}`);
+console.log('press Ctrl+C to stop');
+
+const close = async () => {
+  await server.close();
+  process.exit(0);
+};
+process.on('SIGINT', close);
+process.on('SIGTERM', close);

@@ -1,0 +1,332 @@
+// The live diagnostics beside the view: device, matrix, stage times, the residual-vs-iteration plot
+// (uPlot, log scale, growing while the solve runs), convergence, energies, the spectrum with the
+// collective parameter (eq. 49) and a mark when M turns indefinite, and the GPU-vs-float64 check.
+// Every number is written into an element whose id names it, with the full value in data-value, so a
+// test reads exactly what a user sees.
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { GpuAdapterSummary } from '../gpu/device.ts';
+import type { Energies } from '../physics/observables.ts';
+import type { SpectrumResult } from '../solvers/spectrum.ts';
+import type { SolveResult } from '../solvers/types.ts';
+import { formatNumber } from './colour.ts';
+
+export type Stage = 'build' | 'momenta' | 'solve' | 'spectrum' | 'check';
+
+function element(id: string): HTMLElement {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`index.html has no #${id}`);
+  return found;
+}
+
+/** Writes a number (or a dash for null) into #id, keeping the exact value in data-value. */
+function show(id: string, value: number | null, text?: string): void {
+  const target = element(id);
+  if (value === null) {
+    target.textContent = text ?? '–';
+    delete target.dataset.value;
+    return;
+  }
+  target.textContent = text ?? formatNumber(value, 4);
+  target.dataset.value = String(value);
+}
+
+function showText(id: string, text: string): void {
+  element(id).textContent = text;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toPrecision(3)} ${units[unit]}`;
+}
+
+const kReasonText: Record<string, string> = {
+  converged_rtol: 'converged: ‖r‖ ≤ tol ‖p‖',
+  converged_atol: 'converged: ‖r‖ ≤ atol (or p = 0)',
+  diverged_max_it: 'not converged: iteration limit reached',
+  diverged_indefinite: 'stopped: CG met pᵀMp ≤ 0, M is not positive definite',
+  diverged_breakdown: 'stopped: the recurrence broke down',
+  diverged_nan: 'stopped: NaN or infinity',
+  converged_tol: 'converged: Ritz residuals ≤ tol',
+  converged_invariant: 'converged: invariant Krylov space (exact)',
+};
+
+const kAxisStyle = {
+  stroke: '#aab4c8',
+  font: '11px system-ui, sans-serif',
+  labelFont: '11px system-ui, sans-serif',
+  grid: { stroke: '#253045', width: 1 },
+  ticks: { stroke: '#253045', width: 1, size: 4 },
+};
+
+/** Powers of ten spanning [min, max], every k-th so that at most five are labelled. */
+function decades(min: number, max: number): number[] {
+  if (!(min > 0) || !(max > 0)) return [];
+  const low = Math.floor(Math.log10(min));
+  const high = Math.ceil(Math.log10(max));
+  const step = Math.max(1, Math.ceil((high - low) / 5));
+  const ticks: number[] = [];
+  for (let exponent = low; exponent <= high; exponent += step) {
+    const tick = 10 ** exponent;
+    if (tick >= min * (1 - 1e-9) && tick <= max * (1 + 1e-9)) ticks.push(tick);
+  }
+  return ticks;
+}
+
+export class Diagnostics {
+  readonly #plot: uPlot;
+  readonly #iterations: number[] = [];
+  readonly #residuals: (number | null)[] = [];
+  #tolerance = 0;
+  #plotScheduled = 0;
+
+  constructor() {
+    const container = element('residual-plot');
+    this.#plot = new uPlot(
+      {
+        width: Math.max(200, container.clientWidth),
+        height: 170,
+        legend: { show: false },
+        cursor: { drag: { x: false, y: false } },
+        scales: { x: { time: false }, y: { distr: 3 } },
+        axes: [
+          {
+            label: 'iteration',
+            ...kAxisStyle,
+            size: 28,
+            labelSize: 16,
+          },
+          {
+            label: '‖p − M v‖ / ‖p‖',
+            ...kAxisStyle,
+            size: 44,
+            labelSize: 16,
+            // Whole decades only: uPlot's default log ticks (1..9 per decade) crowd a small plot.
+            splits: (_plot, _axis, min, max) => decades(min, max),
+            values: (_plot, ticks) => ticks.map((t) => (t === null ? '' : `1e${Math.round(Math.log10(t))}`)),
+          },
+        ],
+        series: [
+          {},
+          { label: 'residual', stroke: '#7fd3ff', width: 1.5, points: { show: false } },
+          { label: 'tolerance', stroke: '#f2b75c', dash: [4, 4], width: 1, points: { show: false } },
+        ],
+      },
+      [[], [], []],
+      container,
+    );
+    new ResizeObserver(() => {
+      this.#plot.setSize({ width: Math.max(200, container.clientWidth), height: 170 });
+    }).observe(container);
+  }
+
+  device(info: GpuAdapterSummary, hasTimestampQuery: boolean): void {
+    const name =
+      [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unnamed adapter';
+    showText('adapter', name);
+    const software = info.isFallbackAdapter || info.swiftshader;
+    const fallback = element('fallback');
+    fallback.textContent = software
+      ? 'yes: a software (CPU) implementation, expect it to be slow'
+      : 'no: a hardware GPU';
+    fallback.classList.toggle('warn', software);
+    showText('timestamps', hasTimestampQuery ? 'available' : 'not available (wall-clock times)');
+  }
+
+  matrix(size: number | null, storage: string, bytes: number | null): void {
+    show('matrix-size', size, size === null ? undefined : `${size} × ${size}`);
+    showText('matrix-storage', storage);
+    show('matrix-memory', bytes, bytes === null ? undefined : formatBytes(bytes));
+  }
+
+  stage(stage: Stage, ms: number | null): void {
+    show(`time-${stage}`, ms, ms === null ? undefined : `${ms < 10 ? ms.toFixed(2) : ms.toFixed(0)} ms`);
+  }
+
+  /** Forgets everything computed for the previous system. */
+  clearResults(): void {
+    for (const stage of ['build', 'momenta', 'solve', 'spectrum', 'check'] as const) this.stage(stage, null);
+    this.clearSolve();
+    this.energies(null);
+    this.clearSpectrum();
+    this.clearChecks();
+  }
+
+  clearSolve(): void {
+    this.#iterations.length = 0;
+    this.#residuals.length = 0;
+    this.#redraw();
+    for (const id of ['solve-iterations', 'solve-residual', 'solve-true-residual', 'round-trip'])
+      show(id, null);
+    showText('solve-reason', '–');
+    showText('solve-mode', '–');
+    element('solve-reason').className = '';
+  }
+
+  solveStart(tolerance: number, mode: string): void {
+    this.clearSolve();
+    this.#tolerance = tolerance;
+    showText('solve-mode', mode);
+    showText('solve-reason', 'running…');
+  }
+
+  /** One point of the live plot: the relative recursive residual after `iteration` iterations. */
+  solveProgress(iteration: number, relativeResidual: number): void {
+    this.#iterations.push(iteration);
+    this.#residuals.push(relativeResidual > 0 ? relativeResidual : null);
+    show('solve-iterations', iteration, String(iteration));
+    show('solve-residual', relativeResidual);
+    this.#schedulePlot();
+  }
+
+  /** The finished solve: its whole history replaces the live points. */
+  solveDone(result: SolveResult, normB: number, roundTripError: number | null, stopped: boolean): void {
+    this.#iterations.length = 0;
+    this.#residuals.length = 0;
+    result.history.forEach((norm, k) => {
+      this.#iterations.push(k);
+      this.#residuals.push(normB > 0 && norm > 0 ? norm / normB : null);
+    });
+    this.#redraw();
+    show('solve-iterations', result.iterations, String(result.iterations));
+    show('solve-residual', result.relativeResidual);
+    show('solve-true-residual', result.trueRelativeResidual);
+    show('round-trip', roundTripError);
+    const reason = stopped ? 'stopped by the user' : (kReasonText[result.reason] ?? result.reason);
+    const switched = result.switchedFrom
+      ? ` (CG met indefiniteness; ${result.solver.toUpperCase()} finished)`
+      : '';
+    const target = element('solve-reason');
+    target.textContent = `${reason}${switched}`;
+    target.dataset.reason = stopped ? 'stopped' : result.reason;
+    target.className = result.converged && !stopped ? 'good' : 'bad';
+  }
+
+  /** A saved history (a loaded result file) in the plot. */
+  history(history: number[], normB: number): void {
+    this.#iterations.length = 0;
+    this.#residuals.length = 0;
+    history.forEach((norm, k) => {
+      this.#iterations.push(k);
+      this.#residuals.push(normB > 0 && norm > 0 ? norm / normB : null);
+    });
+    this.#redraw();
+  }
+
+  loadedSummary(summary: Record<string, unknown>): void {
+    const number = (key: string) => (typeof summary[key] === 'number' ? (summary[key] as number) : null);
+    const iterations = number('iterations');
+    show('solve-iterations', iterations, iterations === null ? undefined : String(iterations));
+    show('solve-residual', number('relative_residual'));
+    show('solve-true-residual', number('true_relative_residual'));
+    show('round-trip', number('round_trip_error'));
+    const reason = typeof summary.reason === 'string' ? summary.reason : null;
+    showText('solve-mode', `loaded: ${typeof summary.mode === 'string' ? summary.mode : 'result'}`);
+    const target = element('solve-reason');
+    target.textContent = reason ? (kReasonText[reason] ?? reason) : '–';
+    if (reason) target.dataset.reason = reason;
+    target.className = summary.converged === false ? 'bad' : 'good';
+  }
+
+  energies(energies: Energies | null): void {
+    show('energy-kinetic', energies?.kinetic ?? null);
+    show('energy-darwin', energies?.darwin ?? null);
+    show('energy-total', energies?.total ?? null);
+    show('inertia-ratio', energies?.inertiaRatio ?? null);
+  }
+
+  nEpsilon(value: number): void {
+    show('n-epsilon', value);
+  }
+
+  clearSpectrum(): void {
+    for (const id of ['lambda-min', 'lambda-max', 'collective', 'condition', 'spectrum-steps'])
+      show(id, null);
+    showText('spectrum-reason', '–');
+    const mark = element('definiteness');
+    mark.textContent = '–';
+    mark.className = '';
+    delete mark.dataset.indefinite;
+  }
+
+  spectrumProgress(step: number, lambdaMin: number, lambdaMax: number): void {
+    show('spectrum-steps', step, String(step));
+    show('lambda-min', lambdaMin, lambdaMin.toPrecision(8));
+    show('lambda-max', lambdaMax, lambdaMax.toPrecision(8));
+    showText('spectrum-reason', 'running…');
+  }
+
+  spectrumDone(result: SpectrumResult, stopped: boolean): void {
+    show('lambda-min', result.lambdaMin, result.lambdaMin.toPrecision(8));
+    show('lambda-max', result.lambdaMax, result.lambdaMax.toPrecision(8));
+    show('collective', result.collectiveParameter);
+    show('condition', result.conditionNumber);
+    show('spectrum-steps', result.lanczos.iterations, String(result.lanczos.iterations));
+    const reason = element('spectrum-reason');
+    reason.textContent = stopped
+      ? 'stopped by the user'
+      : (kReasonText[result.lanczos.reason] ?? result.lanczos.reason);
+    reason.dataset.reason = stopped ? 'stopped' : result.lanczos.reason;
+    const mark = element('definiteness');
+    mark.dataset.indefinite = String(result.indefinite);
+    mark.className = result.indefinite ? 'bad' : 'good';
+    mark.textContent = result.indefinite
+      ? 'INDEFINITE: λ_min ≤ 0, the map v → p is not invertible (electrons closer than about r_e)'
+      : 'positive definite';
+  }
+
+  clearChecks(): void {
+    for (const id of ['check-momenta', 'check-velocities', 'check-spectrum']) show(id, null);
+    showText('check-note', '');
+  }
+
+  check(id: 'check-momenta' | 'check-velocities' | 'check-spectrum', value: number): void {
+    show(id, value, value.toExponential(2));
+    element(id).className = value <= 1e-4 ? 'good' : 'bad';
+  }
+
+  checkNote(text: string): void {
+    showText('check-note', text);
+  }
+
+  /** The progress line over the view: what runs, and how far (0..1) when that is known. */
+  progress(text: string, fraction: number | null): void {
+    const box = element('progress');
+    box.hidden = false;
+    showText('progress-text', text);
+    const bar = element('progress-bar');
+    bar.classList.toggle('indeterminate', fraction === null);
+    bar.style.width = fraction === null ? '' : `${Math.round(100 * Math.min(1, Math.max(0, fraction)))}%`;
+  }
+
+  progressDone(): void {
+    element('progress').hidden = true;
+  }
+
+  /** One line under the diagnostics for errors and notices; empty text clears it. */
+  message(text: string, kind: 'error' | 'info' = 'error'): void {
+    const target = element('message');
+    target.textContent = text;
+    target.className = text ? kind : '';
+  }
+
+  #schedulePlot(): void {
+    if (this.#plotScheduled) return;
+    this.#plotScheduled = requestAnimationFrame(() => {
+      this.#plotScheduled = 0;
+      this.#redraw();
+    });
+  }
+
+  #redraw(): void {
+    const tolerance = this.#iterations.map(() => (this.#tolerance > 0 ? this.#tolerance : null));
+    this.#plot.setData([this.#iterations, this.#residuals, tolerance]);
+  }
+}

@@ -1,0 +1,26 @@
+// The one place the app opens the GPU engine (src/engine/backend.ts): everything else in the app
+// sees a GpuBackend, the MassMatrixBackend of src/solvers/backend.ts plus how M is stored.
+import { denseMatrixBytes, gpuBackend, type GpuBackend } from '../engine/backend.ts';
+import type { GpuContext } from '../gpu/device.ts';
+import { kPositionStride } from '../kernels/system.ts';
+import { unknowns, type DarwinSystem } from '../physics/models.ts';
+import type { MatrixChoice } from './state.ts';
+
+export type { GpuBackend };
+
+/** M assembled (dense) or set up (matrix-free) on the GPU, with every solver pipeline built. */
+export function openEngine(
+  context: GpuContext,
+  system: DarwinSystem,
+  matrix: MatrixChoice,
+): Promise<GpuBackend> {
+  return gpuBackend(context, system, { matrix });
+}
+
+/** GPU memory the operator holds: the padded float32 M, or the positions the free product reads. */
+export function operatorBytes(backend: GpuBackend): number {
+  const size = unknowns(backend.system);
+  return backend.matrix === 'dense'
+    ? denseMatrixBytes(size)
+    : kPositionStride * backend.system.configuration.n;
+}

@@ -1,0 +1,165 @@
+// The browser app's entry: acquires WebGPU (or says plainly that there is none and how to get it),
+// then wires the view, the diagnostics, the panel and the session, and runs what the link asks for
+// (on first load, the default scenario: a rotating sphere of 500 electrons, solved).
+import './style.css';
+import { acquireDevice, GpuError, type GpuContext } from '../gpu/device.ts';
+import { Diagnostics } from './diagnostics.ts';
+import { Panel, type PanelAction } from './panel.ts';
+import { Session, type Status } from './session.ts';
+import { parametersFromQuery, type Parameters } from './state.ts';
+import { ParticleView } from './view.ts';
+
+function element<T extends HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`index.html has no #${id}`);
+  return found as T;
+}
+
+let finishedRuns = 0;
+
+/**
+ * document.body.dataset.status, and data-runs: how many runs have finished, so that a test that
+ * clicks an action can wait for that run's end even when the status was already 'converged'.
+ */
+function setStatus(status: Status): void {
+  const body = document.body;
+  if (body.dataset.status === 'running' && status !== 'running') body.dataset.runs = String(++finishedRuns);
+  body.dataset.status = status;
+}
+
+function showNoWebGpu(reason: string): void {
+  element('no-webgpu-reason').textContent = reason;
+  element('no-webgpu').hidden = false;
+  setStatus('no-webgpu');
+}
+
+/** The device, or null after the no-WebGPU page has been shown. */
+async function openDevice(onError: (error: GpuError) => void): Promise<GpuContext | null> {
+  if (!window.isSecureContext) {
+    showNoWebGpu(`This page was opened from ${location.origin}, which is not a secure context.`);
+    return null;
+  }
+  if (!navigator.gpu) {
+    showNoWebGpu('navigator.gpu is not defined: WebGPU is switched off or not implemented in this browser.');
+    return null;
+  }
+  try {
+    return await acquireDevice({ onDeviceError: onError });
+  } catch (error) {
+    if (!(error instanceof GpuError)) throw error;
+    showNoWebGpu(
+      'navigator.gpu exists but gave no adapter (WebGPU is off for this GPU, or no GPU driver is usable): ' +
+        error.message.replace(/; use --device cpu.*$/, '.'),
+    );
+    return null;
+  }
+}
+
+/** Drops anywhere on the page, and the panel's load buttons, end in session.load. */
+function wireFiles(session: Session): void {
+  const input = element<HTMLInputElement>('file-input');
+  input.addEventListener('change', () => {
+    const file = input.files?.[0];
+    input.value = '';
+    if (file) void session.load(file);
+  });
+  const target = element('drop-target');
+  let depth = 0;
+  window.addEventListener('dragenter', (event) => {
+    if (!event.dataTransfer?.types.includes('Files')) return;
+    depth++;
+    target.hidden = false;
+  });
+  window.addEventListener('dragleave', () => {
+    depth = Math.max(0, depth - 1);
+    if (depth === 0) target.hidden = true;
+  });
+  window.addEventListener('dragover', (event) => event.preventDefault());
+  window.addEventListener('drop', (event) => {
+    event.preventDefault();
+    depth = 0;
+    target.hidden = true;
+    const file = event.dataTransfer?.files[0];
+    if (file) void session.load(file);
+  });
+}
+
+async function main(): Promise<void> {
+  setStatus('loading');
+  const { parameters, errors } = parametersFromQuery(location.search);
+  let session: Session | null = null;
+  const gpu = await openDevice((error) => session?.deviceFailed(error));
+  if (!gpu) return;
+
+  const diagnostics = new Diagnostics();
+  diagnostics.device(gpu.adapterInfo, gpu.hasTimestampQuery);
+  const view = new ParticleView(
+    gpu,
+    element<HTMLCanvasElement>('view'),
+    element<HTMLCanvasElement>('legend'),
+  );
+  await view.initialise();
+  const current = new Session(parameters, { gpu, view, diagnostics, setStatus });
+  session = current;
+
+  const act = (action: PanelAction) => {
+    switch (action) {
+      case 'build':
+      case 'momenta':
+      case 'solve':
+      case 'spectrum':
+        void current.run(action);
+        break;
+      case 'stop':
+        current.stop();
+        break;
+      case 'load':
+        element('file-input').click();
+        break;
+      case 'downloadJson':
+        current.downloadJson();
+        break;
+      case 'downloadCsv':
+        current.downloadCsv();
+        break;
+      case 'resetView':
+        view.reframe();
+        break;
+    }
+  };
+  const panel = new Panel(element('panel'), parameters, {
+    changed: (key) => current.changed(key),
+    action: act,
+  });
+  current.attach(panel);
+  element('progress-stop').addEventListener('click', () => current.stop());
+  wireFiles(current);
+
+  const bad = Object.entries(errors) as [keyof Parameters, string][];
+  for (const [key, message] of bad) panel.fieldError(key, `from the link: ${message}`);
+  current.updateUrl();
+  current.preview();
+  if (bad.length > 0) {
+    diagnostics.message(
+      'The link has values this page cannot use: they are marked in red, with defaults in force.',
+    );
+    setStatus('failed');
+    return;
+  }
+  if (parameters.source === 'file' || parameters.velocity === 'file') {
+    diagnostics.message('This link was made with a file: load it (Files › load) and run again.', 'info');
+    setStatus('idle');
+    return;
+  }
+  if (parameters.run === 'none') setStatus('idle');
+  else await current.run(parameters.run);
+}
+
+main().catch((error: unknown) => {
+  // Nothing else catches here: show it on the page, and keep the stack for a developer.
+  console.error(error);
+  const message = element('message');
+  message.textContent = `The page failed to start: ${error instanceof Error ? error.message : String(error)}`;
+  message.className = 'error';
+  setStatus('failed');
+});

@@ -1,0 +1,331 @@
+// The lil-gui panel: configuration, velocities, solver, actions, display and files. Numbers are typed
+// as text and parsed by state.ts, so "1e-3" works and bad input is refused by the field with a
+// message, never as a console error; the last valid value stays in force meanwhile.
+import GUI, { type Controller } from 'lil-gui';
+import { kClassicalElectronRadius } from '../physics/constants.ts';
+import { kGeometryNames } from '../physics/geometry.ts';
+import { InputError } from '../physics/input-error.ts';
+import { kVelocityPatterns } from '../physics/velocities.ts';
+import { formatNumber } from './colour.ts';
+import {
+  formatMaxIterations,
+  parseEpsilon,
+  parseMaxIterations,
+  parseN,
+  parseRadius,
+  parseSeed,
+  parseSoftening,
+  parseTolerance,
+  type Parameters,
+} from './state.ts';
+
+export type PanelAction =
+  'build' | 'momenta' | 'solve' | 'spectrum' | 'stop' | 'load' | 'downloadJson' | 'downloadCsv' | 'resetView';
+
+export interface PanelHooks {
+  /** A parameter took a new valid value. */
+  changed(key: keyof Parameters): void;
+  action(action: PanelAction): void;
+}
+
+type TextKey =
+  | 'n'
+  | 'epsilon'
+  | 'radiusMetres'
+  | 'softening'
+  | 'seed'
+  | 'tolerance'
+  | 'maxIterations'
+  | 'lanczosTolerance';
+
+interface TextSpec {
+  readonly label: string;
+  parse(text: string): number;
+  format(value: number): string;
+}
+
+const kTextFields: Record<TextKey, TextSpec> = {
+  n: { label: 'N electrons', parse: parseN, format: String },
+  epsilon: { label: 'ε = r_e / R', parse: parseEpsilon, format: String },
+  radiusMetres: { label: 'R (metres)', parse: parseRadius, format: (r) => r.toPrecision(6) },
+  softening: { label: 'softening a (R)', parse: parseSoftening, format: String },
+  seed: { label: 'seed', parse: parseSeed, format: String },
+  tolerance: { label: 'tolerance ‖r‖/‖p‖', parse: parseTolerance, format: String },
+  maxIterations: { label: 'max iterations', parse: parseMaxIterations, format: formatMaxIterations },
+  lanczosTolerance: { label: 'spectrum tolerance', parse: parseTolerance, format: String },
+};
+
+/** The velocity inputs a loaded file can provide, named for the user. */
+export interface LoadedNames {
+  positions: string | null;
+  quantity: string | null;
+}
+
+export class Panel {
+  readonly gui: GUI;
+  readonly #parameters: Parameters;
+  readonly #hooks: PanelHooks;
+  readonly #texts = {} as Record<TextKey, string>;
+  readonly #controllers = new Map<string, Controller>();
+  readonly #errors = new Map<string, HTMLElement>();
+  /** Fields whose text does not parse: actions are refused until they are fixed. */
+  readonly #invalid = new Set<string>();
+  readonly #derived = { collective: '', positionsFile: '–', quantityFile: '–' };
+  readonly #actionControllers: Controller[] = [];
+  #stop!: Controller;
+  #downloads: Controller[] = [];
+
+  constructor(container: HTMLElement, parameters: Parameters, hooks: PanelHooks) {
+    this.#parameters = parameters;
+    this.#hooks = hooks;
+    for (const key of Object.keys(kTextFields) as TextKey[]) {
+      this.#texts[key] = kTextFields[key].format(parameters[key]);
+    }
+    this.gui = new GUI({ container, title: 'darwin-breit', width: 320 });
+    const p = parameters;
+
+    const configuration = this.gui.addFolder('Configuration');
+    this.#option(configuration, 'source', 'geometry', {
+      ...Object.fromEntries(kGeometryNames.map((name) => [name, name])),
+      'positions file': 'file',
+    });
+    this.#text(configuration, 'n');
+    this.#readOnly(configuration, 'positionsFile', 'positions file');
+    this.#option(configuration, 'model', 'model', {
+      'vector (v_i)': 'vector',
+      'azimuthal (φ̇_i about z)': 'azimuthal',
+    });
+    this.#option(configuration, 'dim', 'velocity components', { '3': 3, '2 (needs z = 0)': 2 });
+    this.#text(configuration, 'epsilon');
+    this.#text(configuration, 'radiusMetres');
+    this.#readOnly(configuration, 'collective', 'N r_e / R (eq. 49)');
+    this.#text(configuration, 'softening');
+
+    const velocities = this.gui.addFolder('Velocities');
+    this.#option(velocities, 'velocity', 'pattern', {
+      ...Object.fromEntries(kVelocityPatterns.map((name) => [name, name])),
+      'loaded file': 'file',
+    });
+    this.#text(velocities, 'seed');
+    this.#readOnly(velocities, 'quantityFile', 'loaded file');
+    this.#button(velocities, 'load', 'load CSV or JSON…');
+
+    const solver = this.gui.addFolder('Solver');
+    this.#option(solver, 'solver', 'method', {
+      'auto (CG, MINRES if indefinite)': 'auto',
+      'CG (Jacobi)': 'cg',
+      MINRES: 'minres',
+    });
+    this.#text(solver, 'tolerance');
+    this.#text(solver, 'maxIterations');
+    this.#option(solver, 'matrix', 'matrix', {
+      auto: 'auto',
+      'dense (stored)': 'dense',
+      'matrix-free': 'free',
+    });
+    this.#text(solver, 'lanczosTolerance');
+    this.#bool(solver, 'check', 'check against float64');
+
+    const actions = this.gui.addFolder('Actions');
+    this.#actionControllers.push(
+      this.#button(actions, 'build', 'Build M'),
+      this.#button(actions, 'momenta', 'Momenta p = M v'),
+      this.#button(actions, 'solve', 'Solve M v = p'),
+      this.#button(actions, 'spectrum', 'Spectrum λ_min, λ_max'),
+    );
+    this.#stop = this.#button(actions, 'stop', 'Stop');
+    this.#stop.disable();
+
+    const display = this.gui.addFolder('Display');
+    const quantities = {
+      none: 'none',
+      'speed |v|': 'velocity',
+      'momentum |p|': 'momentum',
+      'Darwin part |p − v|': 'darwin',
+    };
+    this.#option(display, 'colourBy', 'colour by', quantities);
+    this.#option(display, 'arrows', 'arrows', quantities);
+    this.#controllers.set(
+      'pointScale',
+      display
+        .add(p, 'pointScale', 0.25, 4, 0.05)
+        .name('point size')
+        .onChange(() => hooks.changed('pointScale')),
+    );
+    this.#option(display, 'view', 'view', {
+      'auto (2D when planar)': 'auto',
+      '3D orbit': '3d',
+      '2D pan/zoom': '2d',
+    });
+    this.#button(display, 'resetView', 'reset view');
+
+    const files = this.gui.addFolder('Files');
+    this.#downloads = [
+      this.#button(files, 'downloadJson', 'download JSON (CLI format)'),
+      this.#button(files, 'downloadCsv', 'download CSV (CLI format)'),
+    ];
+    this.#button(files, 'load', 'load CSV or JSON…');
+    this.setDownloads(false);
+    this.refresh();
+  }
+
+  /** True when every text field parses; otherwise shows why next to each bad one. */
+  valid(): boolean {
+    for (const key of this.#invalid)
+      this.#controllers.get(key)?.domElement.scrollIntoView({ block: 'nearest' });
+    return this.#invalid.size === 0;
+  }
+
+  /** Shows `message` under the field (or clears it with null). */
+  fieldError(key: keyof Parameters | 'actions', message: string | null): void {
+    const controller = this.#controllers.get(key) ?? this.#stop;
+    let box = this.#errors.get(key);
+    if (message === null) {
+      box?.remove();
+      this.#errors.delete(key);
+      controller.domElement.classList.remove('invalid');
+      return;
+    }
+    if (!box) {
+      box = document.createElement('div');
+      box.className = 'field-error';
+      box.setAttribute('role', 'alert');
+      box.dataset.errorFor = key;
+      controller.domElement.after(box);
+      this.#errors.set(key, box);
+    }
+    box.textContent = message;
+    controller.domElement.classList.add('invalid');
+  }
+
+  clearFieldErrors(): void {
+    for (const key of [...this.#errors.keys()]) {
+      if (!this.#invalid.has(key)) this.fieldError(key as keyof Parameters, null);
+    }
+  }
+
+  /** Back from the parameters after they changed elsewhere (a link, a loaded file). */
+  refresh(loaded?: LoadedNames): void {
+    const p = this.#parameters;
+    for (const key of Object.keys(kTextFields) as TextKey[]) {
+      if (this.#invalid.has(key)) continue;
+      this.#texts[key] = kTextFields[key].format(p[key]);
+    }
+    if (loaded) {
+      this.#derived.positionsFile = loaded.positions ?? '–';
+      this.#derived.quantityFile = loaded.quantity ?? '–';
+    }
+    this.#derived.collective = formatNumber((p.n * kClassicalElectronRadius) / p.radiusMetres, 4);
+    this.#controllers.get('n')?.disable(p.source === 'file');
+    this.#controllers.get('dim')?.disable(p.model === 'azimuthal');
+    this.#controllers.get('seed')?.disable(p.velocity !== 'random');
+    for (const controller of this.#controllers.values()) controller.updateDisplay();
+  }
+
+  /** While a run is going: actions off, Stop on. */
+  setBusy(busy: boolean): void {
+    for (const controller of this.#actionControllers) controller.disable(busy);
+    this.#stop.disable(!busy);
+  }
+
+  setDownloads(available: boolean): void {
+    for (const controller of this.#downloads) controller.disable(!available);
+  }
+
+  #mark(key: string, controller: Controller): Controller {
+    controller.domElement.dataset.field = key;
+    this.#controllers.set(key, controller);
+    return controller;
+  }
+
+  #text(folder: GUI, key: TextKey): void {
+    const spec = kTextFields[key];
+    const controller = folder.add(this.#texts, key).name(spec.label);
+    const parse = (): number | null => {
+      try {
+        return spec.parse(this.#texts[key]);
+      } catch (error) {
+        if (error instanceof InputError) return null;
+        throw error;
+      }
+    };
+    // While typing, a value that parses takes effect at once (N r_e/R follows), and one that does
+    // not is remembered as invalid without a message until the field is left.
+    controller.onChange(() => {
+      const value = parse();
+      if (value === null) {
+        this.#invalid.add(key);
+        return;
+      }
+      this.#invalid.delete(key);
+      this.fieldError(key, null);
+      this.#set(key, value);
+    });
+    controller.onFinishChange(() => {
+      try {
+        spec.parse(this.#texts[key]);
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        this.fieldError(key, error.message);
+      }
+    });
+    this.#mark(key, controller);
+  }
+
+  #set(key: TextKey, value: number): void {
+    const p = this.#parameters;
+    if (key === 'epsilon') {
+      p.epsilon = value;
+      p.radiusMetres = kClassicalElectronRadius / value;
+      p.scale = 'epsilon';
+      this.#texts.radiusMetres = kTextFields.radiusMetres.format(p.radiusMetres);
+      this.#invalid.delete('radiusMetres');
+      this.fieldError('radiusMetres', null);
+    } else if (key === 'radiusMetres') {
+      p.radiusMetres = value;
+      p.epsilon = kClassicalElectronRadius / value;
+      p.scale = 'radius';
+      this.#texts.epsilon = formatNumber(p.epsilon, 6);
+      this.#invalid.delete('epsilon');
+      this.fieldError('epsilon', null);
+    } else {
+      p[key] = value;
+    }
+    this.refresh();
+    this.#hooks.changed(key);
+  }
+
+  #option(folder: GUI, key: keyof Parameters, label: string, options: Record<string, unknown>): void {
+    const controller = folder
+      .add(this.#parameters, key, options)
+      .name(label)
+      .onChange(() => {
+        this.fieldError(key, null);
+        this.refresh();
+        this.#hooks.changed(key);
+      });
+    this.#mark(key, controller);
+  }
+
+  #bool(folder: GUI, key: keyof Parameters, label: string): void {
+    this.#mark(
+      key,
+      folder
+        .add(this.#parameters, key)
+        .name(label)
+        .onChange(() => this.#hooks.changed(key)),
+    );
+  }
+
+  #readOnly(folder: GUI, key: 'collective' | 'positionsFile' | 'quantityFile', label: string): void {
+    const controller = folder.add(this.#derived, key).name(label).disable();
+    this.#mark(key, controller);
+  }
+
+  #button(folder: GUI, action: PanelAction, label: string): Controller {
+    const target = { [action]: () => this.#hooks.action(action) };
+    const controller = folder.add(target, action).name(label);
+    controller.domElement.dataset.action = action;
+    return controller;
+  }
+}

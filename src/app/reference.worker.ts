@@ -1,0 +1,51 @@
+// The float64 CPU reference (src/solvers/backend.ts cpuBackend) in a worker, so that checking the GPU
+// never blocks the page: the dense float64 M of the last system asked about is kept for the next
+// request. Messages are described in reference.ts.
+import type { DarwinSystem } from '../physics/models.ts';
+import { cpuBackend, type MassMatrixBackend } from '../solvers/backend.ts';
+import type { ReferenceRequest, ReferenceResponse } from './reference.ts';
+
+let held: { key: string; backend: MassMatrixBackend } | null = null;
+
+function backendFor(key: string, system: DarwinSystem): MassMatrixBackend {
+  if (held?.key !== key) {
+    held?.backend.dispose();
+    held = null;
+    held = { key, backend: cpuBackend(system) };
+  }
+  return held.backend;
+}
+
+async function answer(request: ReferenceRequest): Promise<ReferenceResponse> {
+  const backend = backendFor(request.key, request.system);
+  switch (request.kind) {
+    case 'momenta':
+      return {
+        id: request.id,
+        ok: true,
+        kind: 'momenta',
+        momenta: await backend.momenta(request.velocities),
+      };
+    case 'solve': {
+      const result = await backend.velocities(request.momenta, request.solver, { rtol: request.rtol });
+      return { id: request.id, ok: true, kind: 'solve', result };
+    }
+    case 'spectrum': {
+      const result = await backend.spectrum({ maxIterations: request.maxIterations, seed: request.seed });
+      return { id: request.id, ok: true, kind: 'spectrum', result };
+    }
+  }
+}
+
+self.addEventListener('message', (event: MessageEvent<ReferenceRequest>) => {
+  const request = event.data;
+  answer(request).then(
+    (response) => self.postMessage(response),
+    (error: unknown) =>
+      self.postMessage({
+        id: request.id,
+        ok: false,
+        message: error instanceof Error ? error.message : String(error),
+      } satisfies ReferenceResponse),
+  );
+});

@@ -1,0 +1,252 @@
+// Everything the panel sets, as one plain object that the page's URL query holds, so a link
+// reproduces a run: each field has a query key, a parser that refuses bad text with an InputError (the
+// panel shows the message by the field) and a formatter. The names follow the CLI's options.
+import { epsilonFromRadius, radiusFromEpsilon } from '../physics/constants.ts';
+import { isGeometryName, kGeometryNames, type GeometryName } from '../physics/geometry.ts';
+import { InputError } from '../physics/input-error.ts';
+import { kModelNames, type Dimension, type ModelName } from '../physics/models.ts';
+import { kVelocityPatterns, type VelocityPattern } from '../physics/velocities.ts';
+import type { SolverName } from '../solvers/types.ts';
+import type { RenderQuantity } from '../kernels/render.ts';
+
+export const kActions = ['none', 'build', 'momenta', 'solve', 'spectrum'] as const;
+export type Action = (typeof kActions)[number];
+/** A geometry formula, or positions from a loaded file (which a link cannot carry). */
+export type SourceName = GeometryName | 'file';
+/** A velocity pattern, or velocities / momenta from a loaded file. */
+export type VelocitySource = VelocityPattern | 'file';
+export type MatrixChoice = 'auto' | 'dense' | 'free';
+export type ViewChoice = 'auto' | '3d' | '2d';
+
+export interface Parameters {
+  source: SourceName;
+  n: number;
+  model: ModelName;
+  dim: Dimension;
+  /** Which of epsilon and radiusMetres the user gave; the other follows from it (eps = r_e / R). */
+  scale: 'epsilon' | 'radius';
+  epsilon: number;
+  radiusMetres: number;
+  softening: number;
+  velocity: VelocitySource;
+  seed: number;
+  solver: SolverName;
+  tolerance: number;
+  /** 0: the default max(50, size). */
+  maxIterations: number;
+  matrix: MatrixChoice;
+  lanczosTolerance: number;
+  /** Run the float64 CPU reference beside the GPU and show the difference. */
+  check: boolean;
+  colourBy: RenderQuantity;
+  arrows: RenderQuantity;
+  pointScale: number;
+  view: ViewChoice;
+  /** The action a link runs on load. */
+  run: Action;
+}
+
+/**
+ * The first-load scenario: a rotating Fibonacci sphere of 500 electrons at eps = 1e-3 (N eps = 0.5,
+ * below the collective threshold of eq. 49), solved on the GPU in well under a second.
+ */
+export const kDefaults: Readonly<Parameters> = {
+  source: 'sphere',
+  n: 500,
+  model: 'vector',
+  dim: 3,
+  scale: 'epsilon',
+  epsilon: 1e-3,
+  radiusMetres: radiusFromEpsilon(1e-3),
+  softening: 0,
+  velocity: 'rigid',
+  seed: 1,
+  solver: 'auto',
+  tolerance: 1e-6,
+  maxIterations: 0,
+  matrix: 'auto',
+  lanczosTolerance: 1e-6,
+  check: true,
+  colourBy: 'darwin',
+  arrows: 'none',
+  pointScale: 1,
+  view: 'auto',
+  run: 'solve',
+};
+
+/** Electrons offered in the browser: positions, velocities and render data stay under ~200 MB. */
+export const kMaxElectrons = 2_000_000;
+
+function finite(text: string, what: string): number {
+  const value = text.trim() === '' ? NaN : Number(text);
+  if (!Number.isFinite(value)) throw new InputError(`${what} needs a finite number, got '${text}'`);
+  return value;
+}
+
+function oneOf<T extends string>(values: readonly T[], what: string): (text: string) => T {
+  return (text) => {
+    if ((values as readonly string[]).includes(text)) return text as T;
+    throw new InputError(`${what} must be one of ${values.join(', ')}, got '${text}'`);
+  };
+}
+
+export const parseN = (text: string): number => {
+  const n = finite(text, 'N');
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`N must be an integer >= 1, got ${text}`);
+  if (n > kMaxElectrons) throw new InputError(`N is limited to ${kMaxElectrons} in the browser`);
+  return n;
+};
+export const parseEpsilon = (text: string): number => {
+  const epsilon = finite(text, 'ε');
+  if (epsilon < 0) throw new InputError(`ε must be >= 0, got ${text}`);
+  return epsilon;
+};
+export const parseRadius = (text: string): number => {
+  const radius = finite(text, 'R');
+  if (!(radius > 0)) throw new InputError(`R must be > 0 metres, got ${text}`);
+  return radius;
+};
+export const parseSoftening = (text: string): number => {
+  const softening = finite(text, 'softening');
+  if (softening < 0) throw new InputError(`softening must be >= 0, got ${text}`);
+  return softening;
+};
+export const parseSeed = (text: string): number => {
+  const seed = finite(text, 'seed');
+  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1)
+    throw new InputError(`seed must be an integer in [0, 2^32), got ${text}`);
+  return seed;
+};
+export const parseTolerance = (text: string): number => {
+  const tolerance = finite(text, 'tolerance');
+  if (!(tolerance > 0 && tolerance < 1)) throw new InputError(`tolerance must be in (0, 1), got ${text}`);
+  return tolerance;
+};
+export const parseMaxIterations = (text: string): number => {
+  if (text.trim() === '' || text.trim() === 'auto') return 0;
+  const k = finite(text, 'max iterations');
+  if (!Number.isInteger(k) || k < 1) throw new InputError(`max iterations must be an integer >= 1 or auto`);
+  return k;
+};
+export const formatMaxIterations = (k: number): string => (k === 0 ? 'auto' : String(k));
+const parsePointScale = (text: string): number => {
+  const scale = finite(text, 'point size');
+  if (!(scale > 0 && scale <= 20)) throw new InputError(`point size must be in (0, 20], got ${text}`);
+  return scale;
+};
+const parseBoolean = (text: string): boolean => {
+  if (text === '1' || text === 'true') return true;
+  if (text === '0' || text === 'false') return false;
+  throw new InputError(`expected 1 or 0, got '${text}'`);
+};
+const kQuantities = ['none', 'velocity', 'momentum', 'darwin'] as const;
+
+interface QueryField {
+  readonly key: keyof Parameters;
+  readonly query: string;
+  read(text: string, into: Parameters): void;
+  write(from: Parameters): string | null;
+}
+
+function field<K extends keyof Parameters>(
+  key: K,
+  query: string,
+  parse: (text: string) => Parameters[K],
+  format: (value: Parameters[K]) => string = String,
+): QueryField {
+  return {
+    key,
+    query,
+    read: (text, into) => {
+      into[key] = parse(text);
+    },
+    write: (from) => format(from[key]),
+  };
+}
+
+const kFields: QueryField[] = [
+  field('source', 'geometry', (text) => {
+    if (text === 'file' || isGeometryName(text)) return text;
+    throw new InputError(`geometry must be one of ${kGeometryNames.join(', ')}, got '${text}'`);
+  }),
+  field('n', 'n', parseN),
+  field('model', 'model', oneOf(kModelNames, 'model')),
+  field('dim', 'dim', (text) => {
+    if (text === '2' || text === '3') return Number(text) as Dimension;
+    throw new InputError(`dim must be 2 or 3, got '${text}'`);
+  }),
+  // eps and radius_m: exactly one is written (the one the user gave), as the CLI takes exactly one.
+  {
+    key: 'epsilon',
+    query: 'eps',
+    read: (text, into) => {
+      into.epsilon = parseEpsilon(text);
+      into.radiusMetres = radiusFromEpsilon(into.epsilon);
+      into.scale = 'epsilon';
+    },
+    write: (from) => (from.scale === 'epsilon' ? String(from.epsilon) : null),
+  },
+  {
+    key: 'radiusMetres',
+    query: 'radius_m',
+    read: (text, into) => {
+      into.radiusMetres = parseRadius(text);
+      into.epsilon = epsilonFromRadius(into.radiusMetres);
+      into.scale = 'radius';
+    },
+    write: (from) => (from.scale === 'radius' ? String(from.radiusMetres) : null),
+  },
+  field('softening', 'softening', parseSoftening),
+  field('velocity', 'velocity', (text) => {
+    if (text === 'file') return text;
+    return oneOf(kVelocityPatterns, 'velocity')(text);
+  }),
+  field('seed', 'seed', parseSeed),
+  field('solver', 'solver', oneOf(['cg', 'minres', 'auto'] as const, 'solver')),
+  field('tolerance', 'tol', parseTolerance),
+  field('maxIterations', 'max_iter', parseMaxIterations, formatMaxIterations),
+  field('matrix', 'matrix', oneOf(['auto', 'dense', 'free'] as const, 'matrix')),
+  field('lanczosTolerance', 'lanczos_tol', parseTolerance),
+  field('check', 'check', parseBoolean, (value) => (value ? '1' : '0')),
+  field('colourBy', 'colour', oneOf(kQuantities, 'colour')),
+  field('arrows', 'arrows', oneOf(kQuantities, 'arrows')),
+  field('pointScale', 'point', parsePointScale),
+  field('view', 'view', oneOf(['auto', '3d', '2d'] as const, 'view')),
+  field('run', 'run', oneOf(kActions, 'run')),
+];
+
+export type FieldErrors = Partial<Record<keyof Parameters, string>>;
+
+/**
+ * The parameters a query string describes, over the defaults; a bad value keeps the default and
+ * is reported under its field. An empty query is the first-load scenario.
+ */
+export function parametersFromQuery(search: string): { parameters: Parameters; errors: FieldErrors } {
+  const query = new URLSearchParams(search);
+  const parameters: Parameters = { ...kDefaults };
+  const errors: FieldErrors = {};
+  if (query.has('eps') && query.has('radius_m')) {
+    errors.epsilon = 'give either eps or radius_m in the link, not both';
+  }
+  for (const f of kFields) {
+    const text = query.get(f.query);
+    if (text === null || errors[f.key]) continue;
+    try {
+      f.read(text, parameters);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      errors[f.key] = error.message;
+    }
+  }
+  return { parameters, errors };
+}
+
+/** The query string of a run: every field, so that a link does not depend on today's defaults. */
+export function queryFromParameters(parameters: Parameters): string {
+  const query = new URLSearchParams();
+  for (const f of kFields) {
+    const text = f.write(parameters);
+    if (text !== null) query.set(f.query, text);
+  }
+  return query.toString();
+}

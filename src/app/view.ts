@@ -1,0 +1,304 @@
+// The canvas: a WebGPU swap chain drawn by ParticleRenderer, an orbit or pan/zoom camera driven by the
+// pointer, and the colour legend over it. Frames are drawn on demand (a camera move, new data, a
+// resize), never in a busy loop, so that the GPU's time goes to the solver between them.
+import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
+import {
+  kRenderDepthFormat,
+  ParticleRenderer,
+  type RenderQuantity,
+  type RenderTarget,
+} from '../kernels/render.ts';
+import type { DarwinSystem } from '../physics/models.ts';
+import { bounds, OrbitCamera, PlaneCamera, typicalSpacing, type Camera, type ViewMode } from './camera.ts';
+import { drawLegend, viridisTable, type LegendContent } from './colour.ts';
+import { packParticles, quantityRange } from './particles.ts';
+
+export interface DisplayOptions {
+  colourBy: RenderQuantity;
+  arrows: RenderQuantity;
+  /** Multiplies the automatic disc size. */
+  pointScale: number;
+  view: 'auto' | ViewMode;
+}
+
+const kBackground: GPUColor = { r: 0.06, g: 0.075, b: 0.11, a: 1 };
+const kSampleCount = 4;
+/** Arrows drawn at most; denser clouds get one arrow per so many electrons. */
+const kMaxArrows = 4000;
+/** The longest arrow, in units of the configuration's radius. */
+const kLongestArrow = 0.25;
+
+const kLegendTitles: Record<RenderQuantity, string> = {
+  none: '',
+  velocity: '|v|  speed (R ω)',
+  momentum: '|p|  momentum, p = M v (m R ω)',
+  darwin: '|p − v|  Darwin part ε T v (m R ω)',
+};
+
+interface Shown {
+  system: DarwinSystem;
+  particles: Float32Array;
+  /** Which of velocities and momenta the particles hold. */
+  hasVelocities: boolean;
+  hasMomenta: boolean;
+  radius: number;
+  /** Typical nearest-neighbour distance, units of R. */
+  spacing: number;
+  planar: boolean;
+  /** |quantity| ranges, computed once per data rather than once per frame (O(N) each). */
+  ranges: Map<RenderQuantity, { min: number; max: number }>;
+}
+
+export class ParticleView {
+  readonly canvas: HTMLCanvasElement;
+  readonly #legend: HTMLCanvasElement;
+  readonly #gpu: GpuContext;
+  readonly #context: GPUCanvasContext;
+  readonly #format: GPUTextureFormat;
+  readonly #table = viridisTable();
+  #renderer: ParticleRenderer | null = null;
+  #targets: { colour: GPUTexture; depth: GPUTexture } | null = null;
+  #shown: Shown | null = null;
+  #display: DisplayOptions = { colourBy: 'darwin', arrows: 'none', pointScale: 1, view: 'auto' };
+  #orbit = new OrbitCamera();
+  #plane = new PlaneCamera();
+  #scheduled = 0;
+  #stopped = false;
+  /** Frames drawn: the e2e tests and the diagnostics can tell that drawing happens. */
+  frames = 0;
+
+  constructor(gpu: GpuContext, canvas: HTMLCanvasElement, legend: HTMLCanvasElement) {
+    this.#gpu = gpu;
+    this.canvas = canvas;
+    this.#legend = legend;
+    const context = canvas.getContext('webgpu');
+    if (!context) throw new Error('the canvas has no WebGPU context');
+    this.#context = context;
+    this.#format = navigator.gpu.getPreferredCanvasFormat();
+    this.#context.configure({ device: gpu.device, format: this.#format, alphaMode: 'opaque' });
+    new ResizeObserver(() => this.requestFrame()).observe(canvas);
+    this.#listen();
+  }
+
+  /** Builds the renderer and its pipelines inside error scopes, so a shader fault is one GpuError. */
+  async initialise(): Promise<void> {
+    const { device } = this.#gpu;
+    this.#renderer = await withErrorScopes(device, 'ParticleView.initialise', () => {
+      const renderer = new ParticleRenderer(device, this.#format, this.#table, kSampleCount);
+      renderer.warm();
+      return renderer;
+    });
+  }
+
+  get camera(): Camera {
+    return this.#mode === '3d' ? this.#orbit : this.#plane;
+  }
+
+  get #mode(): ViewMode {
+    if (this.#display.view !== 'auto') return this.#display.view;
+    return this.#shown?.planar ? '2d' : '3d';
+  }
+
+  /** Shows a system; `reframe` points the cameras at it (a new configuration, not new velocities). */
+  show(
+    system: DarwinSystem,
+    velocities: Float64Array | null,
+    momenta: Float64Array | null,
+    reframe: boolean,
+  ): void {
+    const particles = packParticles(system, velocities, momenta);
+    const { n, positions } = system.configuration;
+    const { centre, radius } = bounds(positions, n);
+    let planar = true;
+    for (let i = 0; i < n && planar; i++) planar = positions[3 * i + 2] === 0;
+    const first = this.#shown === null;
+    const spacing =
+      this.#shown?.system.configuration === system.configuration
+        ? this.#shown.spacing
+        : typicalSpacing(positions, n);
+    this.#shown = {
+      system,
+      particles,
+      hasVelocities: velocities !== null,
+      hasMomenta: momenta !== null,
+      radius,
+      spacing,
+      planar,
+      ranges: new Map(),
+    };
+    this.#renderer?.setParticles(particles, n);
+    if (reframe || first) {
+      this.#orbit.frame(centre, radius);
+      this.#plane.frame(centre, radius);
+    }
+    this.requestFrame();
+  }
+
+  setDisplay(display: DisplayOptions): void {
+    this.#display = { ...display };
+    this.requestFrame();
+  }
+
+  /** Points the camera back at the whole configuration. */
+  reframe(): void {
+    if (!this.#shown) return;
+    const { n, positions } = this.#shown.system.configuration;
+    const { centre, radius } = bounds(positions, n);
+    this.camera.frame(centre, radius);
+    this.requestFrame();
+  }
+
+  /** Stops drawing for good (the device is gone). */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  requestFrame(): void {
+    if (this.#scheduled || this.#stopped) return;
+    this.#scheduled = requestAnimationFrame(() => {
+      this.#scheduled = 0;
+      this.#draw();
+    });
+  }
+
+  /** What a colour or arrow can show now: a quantity once its inputs are known (p - v needs both). */
+  #available(wanted: RenderQuantity): RenderQuantity {
+    const shown = this.#shown;
+    if (!shown || wanted === 'none') return 'none';
+    const known =
+      wanted === 'velocity'
+        ? shown.hasVelocities
+        : wanted === 'momentum'
+          ? shown.hasMomenta
+          : shown.hasVelocities && shown.hasMomenta;
+    return known ? wanted : 'none';
+  }
+
+  #draw(): void {
+    const renderer = this.#renderer;
+    if (!renderer || this.#stopped) return;
+    const ratio = window.devicePixelRatio || 1;
+    const limit = this.#gpu.device.limits.maxTextureDimension2D;
+    const width = Math.min(limit, Math.max(1, Math.round(this.canvas.clientWidth * ratio)));
+    const height = Math.min(limit, Math.max(1, Math.round(this.canvas.clientHeight * ratio)));
+    if (this.canvas.width !== width || this.canvas.height !== height) {
+      this.canvas.width = width;
+      this.canvas.height = height;
+    }
+    const targets = this.#ensureTargets(width, height);
+    const shown = this.#shown;
+    const n = shown?.system.configuration.n ?? 0;
+    const colourBy = this.#available(this.#display.colourBy);
+    const arrowOf = this.#available(this.#display.arrows);
+    const range = shown && colourBy !== 'none' ? this.#range(shown, colourBy) : { min: 0, max: 1 };
+    // The longest arrow is kLongestArrow of the configuration's radius.
+    const scale =
+      shown && arrowOf !== 'none' ? (kLongestArrow * shown.radius) / this.#range(shown, arrowOf).max : 0;
+    // The automatic disc size keeps neighbours apart on screen: 0.6 of their typical distance at
+    // the camera's target (so zooming in enlarges them), between 1.5 and 16 CSS pixels.
+    const spacingPixels = (shown?.spacing ?? 1) * this.camera.pixelsPerUnit(this.canvas.clientHeight);
+    const pointPixels = Math.min(16, Math.max(1.5, 0.6 * spacingPixels));
+    const target: RenderTarget = {
+      colour: targets.colour.createView({ label: 'View.colourView' }),
+      resolve: this.#context.getCurrentTexture().createView({ label: 'View.canvasView' }),
+      depth: targets.depth.createView({ label: 'View.depthView' }),
+    };
+    const encoder = this.#gpu.device.createCommandEncoder({ label: 'View.encoder' });
+    renderer.record(
+      encoder,
+      target,
+      {
+        viewProjection: this.camera.viewProjection(width, height),
+        viewportPixels: [width, height],
+        pointPixels: pointPixels * this.#display.pointScale * ratio,
+        arrowScale: scale,
+        colourMin: range.min,
+        colourMax: range.max,
+        colourBy,
+        arrowOf,
+        arrowStride: Math.max(1, Math.ceil(n / kMaxArrows)),
+        shaded: this.#mode === '3d',
+        count: n,
+      },
+      kBackground,
+    );
+    this.#gpu.device.queue.submit([encoder.finish()]);
+    this.frames++;
+    const legend: LegendContent | null =
+      colourBy === 'none' ? null : { title: kLegendTitles[colourBy], min: range.min, max: range.max };
+    drawLegend(this.#legend, this.#table, legend);
+  }
+
+  #range(shown: Shown, quantity: RenderQuantity): { min: number; max: number } {
+    let range = shown.ranges.get(quantity);
+    if (!range) {
+      range = quantityRange(shown.particles, shown.system.configuration.n, quantity);
+      shown.ranges.set(quantity, range);
+    }
+    return range;
+  }
+
+  #ensureTargets(width: number, height: number): { colour: GPUTexture; depth: GPUTexture } {
+    const current = this.#targets;
+    if (current && current.colour.width === width && current.colour.height === height) return current;
+    current?.colour.destroy();
+    current?.depth.destroy();
+    const { device } = this.#gpu;
+    const size = { width, height };
+    this.#targets = {
+      colour: device.createTexture({
+        label: 'View.colour',
+        size,
+        format: this.#format,
+        sampleCount: kSampleCount,
+        usage: GPUTextureUsage.RENDER_ATTACHMENT,
+      }),
+      depth: device.createTexture({
+        label: 'View.depth',
+        size,
+        format: kRenderDepthFormat,
+        sampleCount: kSampleCount,
+        usage: GPUTextureUsage.RENDER_ATTACHMENT,
+      }),
+    };
+    return this.#targets;
+  }
+
+  /** Left drag orbits (3D) or pans (2D); right drag or shift-drag pans; the wheel zooms; double-click frames. */
+  #listen(): void {
+    const canvas = this.canvas;
+    let last: { x: number; y: number } | null = null;
+    let pan = false;
+    canvas.addEventListener('pointerdown', (event) => {
+      canvas.setPointerCapture(event.pointerId);
+      last = { x: event.clientX, y: event.clientY };
+      pan = event.button === 2 || event.shiftKey || event.ctrlKey;
+    });
+    canvas.addEventListener('pointermove', (event) => {
+      if (!last) return;
+      this.camera.drag(event.clientX - last.x, event.clientY - last.y, pan, canvas.clientHeight);
+      last = { x: event.clientX, y: event.clientY };
+      this.requestFrame();
+    });
+    const end = (event: PointerEvent) => {
+      if (canvas.hasPointerCapture(event.pointerId)) canvas.releasePointerCapture(event.pointerId);
+      last = null;
+    };
+    canvas.addEventListener('pointerup', end);
+    canvas.addEventListener('pointercancel', end);
+    canvas.addEventListener('contextmenu', (event) => event.preventDefault());
+    canvas.addEventListener(
+      'wheel',
+      (event) => {
+        event.preventDefault();
+        const box = canvas.getBoundingClientRect();
+        const x = event.clientX - box.left - box.width / 2;
+        const y = event.clientY - box.top - box.height / 2;
+        this.camera.zoom(Math.exp(event.deltaY * 0.0015), x, y, canvas.clientHeight);
+        this.requestFrame();
+      },
+      { passive: false },
+    );
+    canvas.addEventListener('dblclick', () => this.reframe());
+  }
+}

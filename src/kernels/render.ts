@@ -1,0 +1,217 @@
+// Host side of shaders/render.wgsl: the electrons as instanced discs (one draw call for any N) and
+// optional arrows, read from one storage buffer of particles. The app packs the particles and the
+// camera; this module owns the bind-group layout, the two render pipelines and the uniform packer.
+import { createBuffer } from '../gpu/buffers.ts';
+import { shaderModule } from '../gpu/shaders.ts';
+
+/** Which per-electron vector a colour or an arrow shows (the WGSL constants kNone .. kDarwin). */
+export const kQuantityCodes = { none: 0, velocity: 1, momentum: 2, darwin: 3 } as const;
+export type RenderQuantity = keyof typeof kQuantityCodes;
+
+/** Floats per electron in the particles buffer: position, velocity, momentum as vec4 (w unused). */
+export const kParticleFloats = 12;
+
+/** Byte size of the WGSL struct RenderParams (the layout's minBindingSize enforces it). */
+export const kRenderParamsBytes = 112;
+
+export interface RenderParams {
+  /** Clip-space from world (units of R), column-major as wgpu-matrix stores it. */
+  readonly viewProjection: Float32Array;
+  readonly viewportPixels: readonly [number, number];
+  readonly pointPixels: number;
+  /** World length of an arrow per unit of its vector. */
+  readonly arrowScale: number;
+  /** The scalar range the colour map spans; colourMax > colourMin. */
+  readonly colourMin: number;
+  readonly colourMax: number;
+  readonly colourBy: RenderQuantity;
+  readonly arrowOf: RenderQuantity;
+  /** One arrow per arrowStride electrons. */
+  readonly arrowStride: number;
+  /** Sphere-like shading of the discs (3D views). */
+  readonly shaded: boolean;
+  /** Electrons in the particles buffer. */
+  readonly count: number;
+}
+
+export function packRenderParams(params: RenderParams): ArrayBuffer {
+  const buffer = new ArrayBuffer(kRenderParamsBytes);
+  const view = new DataView(buffer);
+  new Float32Array(buffer, 0, 16).set(params.viewProjection); // viewProjection: mat4x4, offset 0
+  view.setFloat32(64, params.viewportPixels[0], true); // viewportPixels.x: canvas width, pixels
+  view.setFloat32(68, params.viewportPixels[1], true); // viewportPixels.y: canvas height, pixels
+  view.setFloat32(72, params.pointPixels, true); // pointPixels: disc diameter, pixels
+  view.setFloat32(76, params.arrowScale, true); // arrowScale: world length per unit vector
+  view.setFloat32(80, params.colourMin, true); // colourMin: scalar at the first colour
+  view.setFloat32(84, params.colourMax, true); // colourMax: scalar at the last colour
+  view.setUint32(88, kQuantityCodes[params.colourBy], true); // colourBy: quantity code
+  view.setUint32(92, kQuantityCodes[params.arrowOf], true); // arrowOf: quantity code
+  view.setUint32(96, Math.max(1, Math.floor(params.arrowStride)), true); // arrowStride: >= 1
+  view.setUint32(100, params.shaded ? 1 : 0, true); // shaded: 0 or 1
+  view.setUint32(104, params.count, true); // count: electrons in the buffer
+  // pad (offset 108): the struct's size rounds up to its 16-byte alignment (the mat4x4's).
+  return buffer;
+}
+
+/** Where one frame is drawn: a multisampled colour and depth target resolved into the canvas. */
+export interface RenderTarget {
+  readonly colour: GPUTextureView;
+  readonly resolve: GPUTextureView;
+  readonly depth: GPUTextureView;
+}
+
+export const kRenderDepthFormat: GPUTextureFormat = 'depth24plus';
+
+export class ParticleRenderer {
+  readonly device: GPUDevice;
+  readonly format: GPUTextureFormat;
+  readonly sampleCount: number;
+  readonly layout: GPUBindGroupLayout;
+  readonly #pipelineLayout: GPUPipelineLayout;
+  readonly #params: GPUBuffer;
+  readonly #colourMap: GPUBuffer;
+  #particles: GPUBuffer;
+  #count = 0;
+  #bindGroup: GPUBindGroup | null = null;
+  #pointPipeline?: GPURenderPipeline;
+  #arrowPipeline?: GPURenderPipeline;
+
+  /** colourMap: 256 (or any number of) RGBA entries in [0, 1]. */
+  constructor(device: GPUDevice, format: GPUTextureFormat, colourMap: Float32Array, sampleCount = 4) {
+    this.device = device;
+    this.format = format;
+    this.sampleCount = sampleCount;
+    const visibility = GPUShaderStage.VERTEX | GPUShaderStage.FRAGMENT;
+    this.layout = device.createBindGroupLayout({
+      label: 'Render.layout',
+      entries: [
+        { binding: 0, visibility, buffer: { type: 'uniform', minBindingSize: kRenderParamsBytes } },
+        { binding: 1, visibility: GPUShaderStage.VERTEX, buffer: { type: 'read-only-storage' } },
+        { binding: 2, visibility: GPUShaderStage.VERTEX, buffer: { type: 'read-only-storage' } },
+      ],
+    });
+    this.#pipelineLayout = device.createPipelineLayout({
+      label: 'Render.pipelineLayout',
+      bindGroupLayouts: [this.layout],
+    });
+    this.#params = createBuffer(device, {
+      label: 'Render.params',
+      size: kRenderParamsBytes,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    this.#colourMap = createBuffer(device, {
+      label: 'Render.colourMap',
+      size: colourMap.byteLength,
+      usage: GPUBufferUsage.STORAGE,
+      data: colourMap,
+    });
+    this.#particles = this.#createParticles(1);
+  }
+
+  /** Builds both pipelines now (inside the caller's error scopes) rather than at the first frame. */
+  warm(): void {
+    void this.#points;
+    void this.#arrows;
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  /**
+   * Replaces the particles: `count` electrons of kParticleFloats floats each. The buffer only
+   * grows, so that a run that changes velocities at fixed N reuses it.
+   */
+  setParticles(data: Float32Array, count: number): void {
+    if (data.length < count * kParticleFloats)
+      throw new RangeError(`${count} particles need ${count * kParticleFloats} floats, got ${data.length}`);
+    const bytes = Math.max(count, 1) * kParticleFloats * 4;
+    if (this.#particles.size < bytes) {
+      this.#particles.destroy();
+      this.#particles = this.#createParticles(Math.max(count, 1));
+      this.#bindGroup = null;
+    }
+    if (count > 0) this.device.queue.writeBuffer(this.#particles, 0, data, 0, count * kParticleFloats);
+    this.#count = count;
+  }
+
+  /** Draws the discs (and the arrows when params.arrowOf is not 'none') into one render pass. */
+  record(encoder: GPUCommandEncoder, target: RenderTarget, params: RenderParams, clear: GPUColor): void {
+    this.device.queue.writeBuffer(this.#params, 0, packRenderParams({ ...params, count: this.#count }));
+    const pass = encoder.beginRenderPass({
+      label: 'Render.pass',
+      colorAttachments: [
+        {
+          view: target.colour,
+          resolveTarget: target.resolve,
+          clearValue: clear,
+          loadOp: 'clear',
+          storeOp: 'discard',
+        },
+      ],
+      depthStencilAttachment: {
+        view: target.depth,
+        depthClearValue: 1,
+        depthLoadOp: 'clear',
+        depthStoreOp: 'discard',
+      },
+    });
+    if (this.#count > 0) {
+      pass.setBindGroup(0, this.#group);
+      pass.setPipeline(this.#points);
+      pass.draw(6, this.#count);
+      if (params.arrowOf !== 'none') {
+        pass.setPipeline(this.#arrows);
+        pass.draw(6, Math.ceil(this.#count / Math.max(1, Math.floor(params.arrowStride))));
+      }
+    }
+    pass.end();
+  }
+
+  destroy(): void {
+    this.#particles.destroy();
+    this.#params.destroy();
+    this.#colourMap.destroy();
+  }
+
+  #createParticles(count: number): GPUBuffer {
+    return createBuffer(this.device, {
+      label: 'Render.particles',
+      size: count * kParticleFloats * 4,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  get #group(): GPUBindGroup {
+    return (this.#bindGroup ??= this.device.createBindGroup({
+      label: 'Render.bindGroup',
+      layout: this.layout,
+      entries: [
+        { binding: 0, resource: { buffer: this.#params } },
+        { binding: 1, resource: { buffer: this.#particles } },
+        { binding: 2, resource: { buffer: this.#colourMap } },
+      ],
+    }));
+  }
+
+  get #points(): GPURenderPipeline {
+    return (this.#pointPipeline ??= this.#pipeline('points', 'point', 'triangle-list'));
+  }
+
+  get #arrows(): GPURenderPipeline {
+    return (this.#arrowPipeline ??= this.#pipeline('arrows', 'arrow', 'line-list'));
+  }
+
+  #pipeline(name: string, entry: string, topology: GPUPrimitiveTopology): GPURenderPipeline {
+    const module = shaderModule(this.device, 'render');
+    return this.device.createRenderPipeline({
+      label: `Render.${name}`,
+      layout: this.#pipelineLayout,
+      vertex: { module, entryPoint: `${entry}_vertex` },
+      fragment: { module, entryPoint: `${entry}_fragment`, targets: [{ format: this.format }] },
+      primitive: { topology },
+      depthStencil: { format: kRenderDepthFormat, depthWriteEnabled: true, depthCompare: 'less-equal' },
+      multisample: { count: this.sampleCount },
+    });
+  }
+}
