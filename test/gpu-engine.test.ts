@@ -1,7 +1,6 @@
 // The GPU Krylov engine (src/engine) on the real device (Dawn, on SwiftShader where no GPU exists,
-// as in CI) against the float64 CPU reference. One device serves the whole file; each test runs
-// inside 'validation', 'out-of-memory' and 'internal' error scopes popped after
-// queue.onSubmittedWorkDone(), with a timeout. Without an adapter every GPU test fails (none skips).
+// as in CI) against the float64 CPU reference, in the harness of test/helpers/gpu.ts: one device
+// for the file, each test inside error scopes and with a timeout, none skipped.
 //
 // Tolerances (float32 storage and arithmetic, float64 reference):
 //   momenta p = M v            ||p_gpu - p_64|| <= 1e-6 ||p_64||         (normwise, v random)
@@ -9,33 +8,22 @@
 //   extreme eigenvalues        |lambda_gpu - lambda| <= 1e-5             (D^-1/2 M D^-1/2, ~1 in size)
 //   true residual              the reported ||b - M x|| (GPU product, float64 sum) within 1e-6 ||b||
 //                              of the float64 CPU residual of the same x
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { geometry, type GeometryName } from '../src/physics/geometry.ts';
 import { massDiagonal, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
-import { seededRandom } from '../src/physics/velocities.ts';
 import { cpuBackend } from '../src/solvers/backend.ts';
 import { applyMassMatrix, massMatrix } from '../src/solvers/dense.ts';
 import { symmetricEigenvalues } from '../src/solvers/eigen.ts';
 import { massSpectrum } from '../src/solvers/spectrum.ts';
 import { kConvergenceReasons } from '../src/solvers/types.ts';
 import { createBuffer, createVector } from '../src/gpu/buffers.ts';
-import {
-  acquireDevice,
-  GpuError,
-  releaseDevice,
-  withErrorScopes,
-  type GpuContext,
-} from '../src/gpu/device.ts';
+import { GpuError, withErrorScopes, type GpuContext } from '../src/gpu/device.ts';
+import { computeLayout } from '../src/gpu/pipelines.ts';
 import { readFloat32 } from '../src/gpu/readback.ts';
 import { kShaderSources, shaderModule } from '../src/gpu/shaders.ts';
-import {
-  BlasKernel,
-  computeLayout,
-  kBlasParamsBytes,
-  packBlasParams,
-  UniformArena,
-} from '../src/kernels/blas.ts';
+import { UniformArena } from '../src/gpu/uniforms.ts';
+import { BlasKernel, kBlasParamsBytes, packBlasParams } from '../src/kernels/blas.ts';
 import {
   kKrylovDotFields,
   kKrylovParamsBytes,
@@ -57,30 +45,21 @@ import {
   type MatrixStorage,
 } from '../src/engine/backend.ts';
 import { createKrylovEngine, type GpuSolveResult } from '../src/engine/krylov.ts';
+import { expectNormwiseClose, norm, randomVector } from './helpers/compare.ts';
+import { gpuHarness } from './helpers/gpu.ts';
+import { structMembers } from './helpers/wgsl.ts';
 
 const kMomentaTolerance = 1e-6;
 const kVelocityTolerance = 1e-5;
 const kEigenvalueTolerance = 1e-5;
 const kTrueResidualTolerance = 1e-6;
-const kGpuTestTimeoutMs = 60_000;
 
 // ---------------------------------------------------------------------------------------------
 // One device for the file; its acquisition error, if any, fails every GPU test.
 
-let acquisition: Promise<GpuContext>;
-const deviceErrors: GpuError[] = [];
+const gpu = gpuHarness(60_000);
 
-beforeAll(() => {
-  acquisition = acquireDevice({ onDeviceError: (error) => deviceErrors.push(error) });
-  acquisition.catch(() => undefined);
-});
-
-afterAll(async () => {
-  const context = await acquisition.catch(() => null);
-  if (context) releaseDevice(context);
-});
-
-/** A test on the device inside error scopes; `backend` gives a disposed-afterwards GPU backend. */
+/** A test on the device inside error scopes; `backend` gives a GPU backend disposed afterwards. */
 function gpuTest(
   name: string,
   body: (
@@ -88,25 +67,12 @@ function gpuTest(
     backend: (system: DarwinSystem, matrix?: MatrixStorage, checkEvery?: number) => Promise<GpuBackend>,
   ) => Promise<void>,
 ): void {
-  test(
-    name,
-    async () => {
-      const context = await acquisition;
-      const created: GpuBackend[] = [];
-      try {
-        await withErrorScopes(context.device, name, () =>
-          body(context, async (system, matrix = 'dense', checkEvery) => {
-            const made = await gpuBackend(context, system, { matrix, checkEvery });
-            created.push(made);
-            return made;
-          }),
-        );
-      } finally {
-        for (const made of created) made.dispose();
-      }
-      expect(deviceErrors.map((error) => error.message)).toEqual([]);
-    },
-    kGpuTestTimeoutMs,
+  gpu.test(name, (context, cleanup) =>
+    body(context, async (system, matrix = 'dense', checkEvery) => {
+      const made = await gpuBackend(context, system, { matrix, checkEvery });
+      cleanup(() => made.dispose());
+      return made;
+    }),
   );
 }
 
@@ -139,41 +105,6 @@ const kRingEigenvalues = ringCirculantEigenvalues(kRingN);
 const kRingEpsilon = 2.5 / -Math.min(...kRingEigenvalues);
 const ringSystem = (epsilon = kRingEpsilon) => makeSystem('ring', kRingN, 'azimuthal', 2, epsilon);
 
-function randomVector(length: number, seed: number): Float64Array {
-  const random = seededRandom(seed);
-  return Float64Array.from({ length }, () => 2 * random() - 1);
-}
-
-function norm(values: ArrayLike<number>): number {
-  let sum = 0;
-  for (let k = 0; k < values.length; k++) sum += values[k] * values[k];
-  return Math.sqrt(sum);
-}
-
-/** ||got - expected|| / ||expected||, failing with a table of the ten worst entries above `tolerance`. */
-function expectRelativeError(
-  label: string,
-  got: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  tolerance: number,
-) {
-  expect(got.length, `${label}: length`).toBe(expected.length);
-  const difference = Array.from(expected, (e, k) => got[k] - e);
-  const relative = norm(difference) / norm(expected);
-  if (relative <= tolerance) return;
-  const worst = difference
-    .map((d, index) => ({ index, d }))
-    .sort((a, b) => Math.abs(b.d) - Math.abs(a.d))
-    .slice(0, 10)
-    .map(
-      ({ index }) =>
-        `${String(index).padStart(6)}  ${got[index].toExponential(8)}  ${expected[index].toExponential(8)}`,
-    );
-  throw new Error(
-    `${label}: relative error ${relative.toExponential(2)} > ${tolerance}\n${['index  got  expected', ...worst].join('\n')}`,
-  );
-}
-
 /** ||b - M x|| with the float64 M, summed in float64. */
 function residual64(system: DarwinSystem, b: Float64Array, x: Float64Array): number {
   return norm(Array.from(applyMassMatrix(massMatrix(system), x), (ax, k) => b[k] - ax));
@@ -194,17 +125,10 @@ function expectHonestResult(system: DarwinSystem, b: Float64Array, result: GpuSo
 
 /** The member names of a WGSL struct, each a 4-byte f32 or u32 (so member m is word m). */
 function wordFields(source: string, struct: string): string[] {
-  const body = new RegExp(`struct\\s+${struct}\\s*\\{([^}]*)\\}`).exec(source)?.[1];
-  if (!body) throw new Error(`struct ${struct} not found`);
-  return body
-    .split(',')
-    .map((member) => member.trim())
-    .filter(Boolean)
-    .map((member) => {
-      const [name, type] = member.split(':').map((part) => part.trim());
-      expect(['f32', 'u32'], `${struct}.${name}`).toContain(type);
-      return name;
-    });
+  return structMembers(source, struct).map(({ name, type }) => {
+    expect(['f32', 'u32'], `${struct}.${name}`).toContain(type);
+    return name;
+  });
 }
 
 describe('uniform packers and the solver state match the WGSL', () => {
@@ -381,7 +305,7 @@ describe('reductions and BLAS', () => {
       const f = Math.fround;
       const common = { size, state, a: aBuffer, b: bBuffer, out };
       // sum: out = a + k0 b with k0 = -1 * beta = 2
-      expectRelativeError(
+      expectNormwiseClose(
         'sum',
         await run(
           blas.prepare('sum', arena, 'sum', {
@@ -400,8 +324,8 @@ describe('reductions and BLAS', () => {
         acc,
         coefficients: [{ slot: kStateSlot.alpha }, { scale: 2 }, { scale: 0 }, {}],
       });
-      expectRelativeError('three_term out', await run(call), expectedOut, 1e-6);
-      expectRelativeError(
+      expectNormwiseClose('three_term out', await run(call), expectedOut, 1e-6);
+      expectNormwiseClose(
         'three_term acc',
         await readFloat32(device, acc),
         b.map((bk, k) => bk + expectedOut[k]),
@@ -416,7 +340,7 @@ describe('reductions and BLAS', () => {
         columnStride: size,
         coefficients: [{ slot: 1 }],
       });
-      expectRelativeError(
+      expectNormwiseClose(
         'columns_sub',
         await run(project),
         expectedOut.map((o, k) => o - 3 * a[k] + b[k]),
@@ -448,7 +372,7 @@ describe('momenta and CG against float64, every model, dense and matrix-free', (
           const v = randomVector(matrix.size, 17);
           const p = applyMassMatrix(matrix, v);
           const v32 = Float64Array.from(Float32Array.from(v));
-          expectRelativeError(
+          expectNormwiseClose(
             'momenta',
             await gpu.momenta(v),
             applyMassMatrix(matrix, v32),
@@ -462,7 +386,7 @@ describe('momenta and CG against float64, every model, dense and matrix-free', (
           const mirror = await cpuBackend(system, 'float32').velocities(p, 'cg');
           expect(Math.abs(result.iterations - mirror.iterations)).toBeLessThanOrEqual(2);
           expect(result.relativeResidual).toBeLessThanOrEqual(1e-6);
-          expectRelativeError('velocities', result.x, v, kVelocityTolerance);
+          expectNormwiseClose('velocities', result.x, v, kVelocityTolerance);
           expectHonestResult(system, p, result);
         });
       }
@@ -478,12 +402,12 @@ describe('momenta and CG against float64, every model, dense and matrix-free', (
         const p = applyMassMatrix(matrix, v);
         for (const storage of kStorages) {
           const gpu = await backend(system, storage);
-          expectRelativeError(`${storage} momenta`, await gpu.momenta(v), p, kMomentaTolerance);
+          expectNormwiseClose(`${storage} momenta`, await gpu.momenta(v), p, kMomentaTolerance);
           const result = await gpu.velocities(p, 'auto');
           // N = 1: one step solves M v = p exactly, r = 0 <= atol = 0.
           expect(result.reason).toBe(n === 1 ? 'converged_atol' : 'converged_rtol');
           expect(result.iterations).toBeLessThanOrEqual(matrix.size + 1);
-          expectRelativeError(`${storage} velocities`, result.x, v, kVelocityTolerance);
+          expectNormwiseClose(`${storage} velocities`, result.x, v, kVelocityTolerance);
           expectHonestResult(system, p, result);
         }
       });
@@ -521,7 +445,7 @@ describe('stopping reasons and options', () => {
       const cond = Math.max(...moduli) / Math.min(...moduli);
       const bound = (cond * residual64(system, p, minres.x)) / norm(p);
       expect(bound).toBeLessThan(1e-3);
-      expectRelativeError('minres velocities', minres.x, v, bound);
+      expectNormwiseClose('minres velocities', minres.x, v, bound);
       expectHonestResult(system, p, minres);
 
       const auto = await gpu.velocities(p, 'auto');
@@ -566,7 +490,7 @@ describe('stopping reasons and options', () => {
       const auto = await gpuSolve(engine, p, 'auto');
       expect(auto.switchedFrom).toBe('cg');
       expect(auto.reason).toBe('converged_rtol');
-      expectRelativeError('unpreconditioned minres', auto.x, v, kVelocityTolerance);
+      expectNormwiseClose('unpreconditioned minres', auto.x, v, kVelocityTolerance);
       await expect(gpuSpectrum(engine, system)).rejects.toThrow(RangeError);
     } finally {
       operator.destroy();
@@ -621,7 +545,7 @@ describe('stopping reasons and options', () => {
     const fromZero = await gpu.velocities(p, 'cg');
     expect(fromX0.history[0]).toBeLessThan(0.01 * fromZero.history[0]);
     expect(fromX0.iterations).toBeLessThan(fromZero.iterations);
-    expectRelativeError('from x0', fromX0.x, v, kVelocityTolerance);
+    expectNormwiseClose('from x0', fromX0.x, v, kVelocityTolerance);
     const loose = await gpu.velocities(p, 'minres', { atol: 1e-2 * norm(p), rtol: 0 });
     expect(loose.reason).toBe('converged_atol');
     expect(loose.residualNorm).toBeLessThanOrEqual(1e-2 * norm(p));

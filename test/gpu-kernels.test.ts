@@ -1,26 +1,17 @@
 // Every GPU kernel on the real device (Dawn, on SwiftShader where no GPU exists, as in CI) against
-// the float64 CPU reference of src/solvers/dense.ts. One device serves the whole file. Each test
-// runs inside 'validation', 'out-of-memory' and 'internal' error scopes that are popped only after
-// queue.onSubmittedWorkDone(), and has a timeout, so a GPU fault fails it rather than hanging.
-// Without any adapter every test fails (no test may skip): acquireDevice's GpuError is rethrown.
+// the float64 CPU reference of src/solvers/dense.ts, in the harness of test/helpers/gpu.ts: one
+// device for the file, each test inside error scopes and with a timeout, none skipped.
 //
 // Tolerances (float32 storage and arithmetic, float64 reference):
 //   assembled entries   |got - expected| <= 1e-6 * max |M_ij|  (rounding the positions to float32
 //                       moves each entry by ~1e-7 eps / r_ij^2; r_ij >= 0.2 in these configurations)
 //   products y = M x    ||y_gpu - y_64|| <= 1e-6 ||y_64||     (normwise, x random in [-1, 1])
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { geometry, type Configuration, type GeometryName } from '../src/physics/geometry.ts';
 import { unknowns, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
-import { seededRandom } from '../src/physics/velocities.ts';
 import { massMatrix } from '../src/solvers/dense.ts';
 import { createBuffer, createVector } from '../src/gpu/buffers.ts';
-import {
-  acquireDevice,
-  GpuError,
-  releaseDevice,
-  withErrorScopes,
-  type GpuContext,
-} from '../src/gpu/device.ts';
+import { acquireDevice, GpuError, withErrorScopes, type GpuContext } from '../src/gpu/device.ts';
 import { readBuffer, readFloat32 } from '../src/gpu/readback.ts';
 import { kShaderSources } from '../src/gpu/shaders.ts';
 import { kAssembleParamsBytes, packAssembleParams } from '../src/kernels/assemble.ts';
@@ -34,39 +25,16 @@ import {
 } from '../src/kernels/matvec-dense.ts';
 import { GpuMatrixFreeMassMatrix, kFreeParamsBytes, packFreeParams } from '../src/kernels/matvec-free.ts';
 import type { GpuLinearOperator } from '../src/kernels/operator.ts';
+import { expectEntriesClose, expectNormwiseClose, randomVector } from './helpers/compare.ts';
+import { gpuHarness } from './helpers/gpu.ts';
+import { structMembers } from './helpers/wgsl.ts';
 
 const kEntryTolerance = 1e-6;
 const kProductTolerance = 1e-6;
-const kGpuTestTimeoutMs = 90_000;
 
-// ---------------------------------------------------------------------------------------------
 // One device for the file; its acquisition error, if any, fails every GPU test.
-
-let acquisition: Promise<GpuContext>;
-const deviceErrors: GpuError[] = [];
-
-beforeAll(() => {
-  acquisition = acquireDevice({ onDeviceError: (error) => deviceErrors.push(error) });
-  // Observed here so that a rejection is not "unhandled"; each test awaits it and fails.
-  acquisition.catch(() => undefined);
-});
-
-afterAll(async () => {
-  const context = await acquisition.catch(() => null);
-  if (context) releaseDevice(context);
-});
-
-function gpuTest(name: string, body: (context: GpuContext) => Promise<void>): void {
-  test(
-    name,
-    async () => {
-      const context = await acquisition;
-      await withErrorScopes(context.device, name, () => body(context));
-      expect(deviceErrors.map((error) => error.message)).toEqual([]);
-    },
-    kGpuTestTimeoutMs,
-  );
-}
+const gpu = gpuHarness(90_000);
+const gpuTest = gpu.test;
 
 // ---------------------------------------------------------------------------------------------
 // Cases and comparisons.
@@ -129,66 +97,6 @@ function cases(): Case[] {
   return list;
 }
 
-function table(rows: { index: number; got: number; expected: number }[]): string {
-  const lines = rows.map(
-    (r) =>
-      `${String(r.index).padStart(8)}  ${r.got.toExponential(8).padStart(16)}  ${r.expected.toExponential(8).padStart(16)}` +
-      `  ${Math.abs(r.got - r.expected).toExponential(2)}`,
-  );
-  return ['   index               got          expected      |diff|', ...lines].join('\n');
-}
-
-/** Entry-wise: |got - expected| <= tolerance, else a table of the worst ten. */
-function expectEntriesClose(
-  label: string,
-  got: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  tolerance: number,
-) {
-  expect(got.length, `${label}: length`).toBe(expected.length);
-  const bad: { index: number; got: number; expected: number }[] = [];
-  for (let k = 0; k < expected.length; k++) {
-    if (!(Math.abs(got[k] - expected[k]) <= tolerance))
-      bad.push({ index: k, got: got[k], expected: expected[k] });
-  }
-  if (bad.length > 0) {
-    bad.sort((a, b) => Math.abs(b.got - b.expected) - Math.abs(a.got - a.expected) || 0);
-    throw new Error(
-      `${label}: ${bad.length} of ${expected.length} entries differ by more than ${tolerance.toExponential(1)}\n` +
-        table(bad.slice(0, 10)),
-    );
-  }
-}
-
-/** Normwise: ||got - expected|| <= tolerance ||expected||, else a table of the worst ten entries. */
-function expectNormwiseClose(
-  label: string,
-  got: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  tolerance: number,
-) {
-  expect(got.length, `${label}: length`).toBe(expected.length);
-  let difference = 0;
-  let norm = 0;
-  for (let k = 0; k < expected.length; k++) {
-    difference += (got[k] - expected[k]) ** 2;
-    norm += expected[k] ** 2;
-  }
-  const relative = Math.sqrt(difference) / Math.sqrt(norm);
-  if (!(relative <= tolerance)) {
-    const rows = Array.from(expected, (e, index) => ({ index, got: got[index], expected: e }));
-    rows.sort((a, b) => Math.abs(b.got - b.expected) - Math.abs(a.got - a.expected) || 0);
-    throw new Error(
-      `${label}: relative error ${relative.toExponential(2)} > ${tolerance}\n${table(rows.slice(0, 10))}`,
-    );
-  }
-}
-
-function randomVector(length: number, seed: number): Float64Array {
-  const random = seededRandom(seed);
-  return Float64Array.from({ length }, () => 2 * random() - 1);
-}
-
 /** y = M x on the GPU: x (rounded to float32) uploaded, one command buffer, y read back. */
 async function gpuProduct(
   context: GpuContext,
@@ -227,8 +135,6 @@ function maxAbs(values: ArrayLike<number>): number {
 
 /** Byte size of a WGSL struct of 4-byte scalars and vectors of them, by the WGSL layout rules. */
 function wgslStructSize(source: string, name: string): number {
-  const body = new RegExp(`struct\\s+${name}\\s*\\{([^}]*)\\}`).exec(source)?.[1];
-  if (!body) throw new Error(`struct ${name} not found`);
   const layout: Record<string, [size: number, align: number]> = {
     f32: [4, 4],
     u32: [4, 4],
@@ -241,11 +147,7 @@ function wgslStructSize(source: string, name: string): number {
   };
   let offset = 0;
   let structAlign = 4;
-  for (const member of body
-    .split(',')
-    .map((m) => m.trim())
-    .filter(Boolean)) {
-    const type = member.split(':')[1].trim();
+  for (const { type } of structMembers(source, name)) {
     const entry = layout[type];
     if (!entry) throw new Error(`struct ${name}: member type ${type} not handled by this test`);
     const [size, align] = entry;
@@ -358,20 +260,20 @@ describe('device', () => {
   test(
     'an error that no scope catches reaches onDeviceError, on one line',
     async () => {
-      const { device } = await acquisition;
+      const { device } = await gpu.context();
       device.createBuffer({
         label: 'Test.uncaptured',
         size: 16,
         usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE,
       });
       await device.queue.onSubmittedWorkDone();
-      await vi.waitFor(() => expect(deviceErrors).toHaveLength(1));
-      const [error] = deviceErrors.splice(0);
+      await vi.waitFor(() => expect(gpu.deviceErrors).toHaveLength(1));
+      const [error] = gpu.deviceErrors.splice(0);
       expect(error.kind).toBe('validation');
       expect(error.message).toMatch(/^uncaptured GPU error: .*Test\.uncaptured/);
       expect(error.message).not.toMatch('\n');
     },
-    kGpuTestTimeoutMs,
+    gpu.timeoutMs,
   );
 
   gpuTest('readback returns what was written', async ({ device }) => {

@@ -11,6 +11,7 @@ import { minres } from '../src/solvers/minres.ts';
 import { solve } from '../src/solvers/solve.ts';
 import { jacobiScaled, massSpectrum } from '../src/solvers/spectrum.ts';
 import type { ConvergenceReason, Precision, SolveOptions, SolverName } from '../src/solvers/types.ts';
+import { expectNormwiseClose, norm } from './helpers/compare.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Helpers
@@ -26,51 +27,12 @@ function system(
   return { configuration: geometry(name, n), model, dim, epsilon, softening };
 }
 
-function norm(v: ArrayLike<number>): number {
-  let sum = 0;
-  for (let k = 0; k < v.length; k++) sum += v[k] * v[k];
-  return Math.sqrt(sum);
-}
-
 /** ||b - A x|| / ||b|| with A applied in float64, independent of what the solver reports. */
 function relativeResidual64(matrix: DenseMatrix, x: Float64Array, b: Float64Array): number {
   const ax = applyMassMatrix(matrix, x);
   let sum = 0;
   for (let k = 0; k < b.length; k++) sum += (b[k] - ax[k]) ** 2;
   return Math.sqrt(sum) / norm(b);
-}
-
-/**
- * Asserts ||got - expected|| <= tolerance ||expected|| (or <= tolerance when expected is zero); on
- * failure the message is a table of the worst entries: index, got, expected, difference.
- */
-function expectVectorClose(
-  got: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  tolerance: number,
-  label: string,
-) {
-  expect(got.length, `${label}: length`).toBe(expected.length);
-  let sum = 0;
-  for (let k = 0; k < got.length; k++) sum += (got[k] - expected[k]) ** 2;
-  const scale = norm(expected) || 1;
-  const error = Math.sqrt(sum) / scale;
-  if (!(error <= tolerance)) {
-    const worst = Array.from({ length: got.length }, (_, k) => k)
-      .sort((a, b) => Math.abs(got[b] - expected[b]) - Math.abs(got[a] - expected[a]))
-      .slice(0, 8);
-    const rows = worst.map(
-      (k) =>
-        `${String(k).padStart(6)} ${got[k].toExponential(10).padStart(18)} ${expected[k]
-          .toExponential(10)
-          .padStart(18)} ${(got[k] - expected[k]).toExponential(2).padStart(10)}`,
-    );
-    const table = [
-      `${'index'.padStart(6)} ${'got'.padStart(18)} ${'expected'.padStart(18)} ${'diff'.padStart(10)}`,
-    ];
-    const message = `${label}: relative error ${error.toExponential(2)} > ${tolerance}\n${[...table, ...rows].join('\n')}`;
-    expect(error, message).toBeLessThanOrEqual(tolerance);
-  }
 }
 
 /** With atol = 0, an exactly zero residual (M = I: one step) is converged_atol, anything else rtol. */
@@ -122,7 +84,7 @@ describe('size 12 000: sphere N=4000, vector 3D, eps=1e-3', () => {
     expect(result.reason).toBe('converged_rtol');
     expect(result.iterations).toBeLessThan(50);
     expect(result.trueRelativeResidual).toBeLessThanOrEqual(1e-8);
-    expectVectorClose(result.x, xTrue, 1e-7, 'x vs x_true');
+    expectNormwiseClose('x vs x_true', result.x, xTrue, 1e-7);
   });
 
   it('Lanczos converges to 1e-10, and brackets the Rayleigh quotients of physical motions', () => {
@@ -280,7 +242,7 @@ describe.each(kCases)('$name', (testCase) => {
       expect(result.trueRelativeResidual).toBeLessThanOrEqual(1e-9);
       expect(relativeResidual64(matrix, result.x, b)).toBeLessThanOrEqual(1e-9);
       expect(result.trueRelativeResidual).toBeCloseTo(relativeResidual64(matrix, result.x, b), 14);
-      expectVectorClose(result.x, xTrue, testCase.solutionTolerance.float64, `${solver} x vs x_true`);
+      expectNormwiseClose(`${solver} x vs x_true`, result.x, xTrue, testCase.solutionTolerance.float64);
       expect(result.history).toHaveLength(result.iterations + 1);
       expect(result.history[0]).toBeCloseTo(norm(b), 12);
       expect(result.history[result.iterations]).toBe(result.residualNorm);
@@ -296,7 +258,12 @@ describe.each(kCases)('$name', (testCase) => {
       expect(result.relativeResidual).toBeLessThanOrEqual(1e-6);
       expect(result.trueRelativeResidual).toBeLessThanOrEqual(1e-5);
       expect(relativeResidual64(matrix, result.x, b)).toBeLessThanOrEqual(1e-5);
-      expectVectorClose(result.x, xTrue, testCase.solutionTolerance.float32, `${solver} float32 x vs x_true`);
+      expectNormwiseClose(
+        `${solver} float32 x vs x_true`,
+        result.x,
+        xTrue,
+        testCase.solutionTolerance.float32,
+      );
     });
 
     it('zero right-hand side: x = 0 at once, converged_atol, 0 iterations', () => {
@@ -402,7 +369,7 @@ describe('solver edge cases', () => {
     const result = solve(matrix, [1, 2], 'auto');
     expect(result.switchedFrom).toBe('cg');
     expect(result.converged).toBe(true);
-    expectVectorClose(result.x, [2, 1], 1e-12, 'x');
+    expectNormwiseClose('x', result.x, [2, 1], 1e-12);
   });
 
   it('x0 = exact solution: converged at iteration 0', () => {
@@ -437,13 +404,13 @@ describe('tridiagonalEigen (implicit QL)', () => {
       { length: n },
       (_, k) => 2 - 2 * Math.cos(((k + 1) * Math.PI) / (n + 1)),
     );
-    expectVectorClose(result.values, expected, 1e-14, 'eigenvalues');
+    expectNormwiseClose('eigenvalues', result.values, expected, 1e-14);
     // Eigenvector k has components sqrt(2/(n+1)) sin(j k pi/(n+1)); at j = n that is +-sin(k pi/(n+1)).
     const last = Float64Array.from(
       { length: n },
       (_, k) => Math.sqrt(2 / (n + 1)) * Math.sin(((k + 1) * Math.PI) / (n + 1)),
     );
-    expectVectorClose(result.lastComponents.map(Math.abs), last, 1e-12, '|last components|');
+    expectNormwiseClose('|last components|', result.lastComponents.map(Math.abs), last, 1e-12);
   });
 
   it('an already diagonal matrix: sorted, with one-hot last components', () => {
@@ -468,7 +435,7 @@ describe('symmetricEigenvalues (Householder + QL)', () => {
     const data = Float64Array.from(matrix.data);
     const values = symmetricEigenvalues(matrix.data, n);
     const expected = sortedAscending(ringCirculantEigenvalues(n).map((lambda) => 1 + epsilon * lambda));
-    expectVectorClose(values, expected, 1e-13, 'eigenvalues');
+    expectNormwiseClose('eigenvalues', values, expected, 1e-13);
     expect(Array.from(matrix.data)).toEqual(Array.from(data));
   });
 
@@ -552,8 +519,8 @@ describe('lanczos and massSpectrum', () => {
     const x = velocityPattern(built, 'random', 2);
     const got = applyMassMatrix(scaled, x);
     const reference = denseMatrix(30, scaledDense(matrix), 'float64');
-    expectVectorClose(got, applyMassMatrix(reference, x), 1e-14, 'D^-1/2 M D^-1/2 x');
-    expectVectorClose(scaled.diagonal(), new Float64Array(30).fill(1), 1e-15, 'diagonal');
+    expectNormwiseClose('D^-1/2 M D^-1/2 x', got, applyMassMatrix(reference, x), 1e-14);
+    expectNormwiseClose('diagonal', scaled.diagonal(), new Float64Array(30).fill(1), 1e-15);
     expect(Array.from(massDiagonal(built))).toEqual(Array.from(matrix.diagonal()));
     expect(() => jacobiScaled(denseMatrix(1, Float64Array.from([0]), 'float64'))).toThrow(RangeError);
   });

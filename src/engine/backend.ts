@@ -9,8 +9,9 @@ import { GpuMassMatrix, planStorage, type GpuMassMatrixOptions } from '../kernel
 import { GpuMatrixFreeMassMatrix, type GpuMatrixFreeOptions } from '../kernels/matvec-free.ts';
 import type { GpuLinearOperator } from '../kernels/operator.ts';
 import type { MassMatrixBackend } from '../solvers/backend.ts';
-import type { SpectrumResult } from '../solvers/spectrum.ts';
-import { defaultMaxIterations, type SolverName } from '../solvers/types.ts';
+import { solveWith } from '../solvers/solve.ts';
+import { spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
+import type { SolverName } from '../solvers/types.ts';
 import { gpuConjugateGradient } from './cg.ts';
 import {
   addStats,
@@ -82,34 +83,20 @@ export interface GpuBackend extends MassMatrixBackend {
 }
 
 /**
- * Solves M x = b on the GPU: 'cg', 'minres', or 'auto', which is src/solvers/solve.ts's rule: CG,
- * and on diverged_indefinite MINRES from x0 with what is left of maxIterations, its iterations,
- * history and onIteration count after CG's, and switchedFrom: 'cg'.
+ * Solves M x = b on the GPU: 'cg', 'minres', or 'auto', by src/solvers/solve.ts's solveWith, the
+ * rule of the CPU's solve; an 'auto' result's run statistics are those of CG and MINRES added.
  */
-export async function gpuSolve(
+export function gpuSolve(
   engine: KrylovEngine,
   b: ArrayLike<number>,
   solver: SolverName = 'auto',
   options: GpuSolveOptions = {},
 ): Promise<GpuSolveResult> {
-  if (solver === 'minres') return gpuMinres(engine, b, options);
-  const first = await gpuConjugateGradient(engine, b, options);
-  if (solver === 'cg' || first.reason !== 'diverged_indefinite') return first;
-  const budget = options.maxIterations ?? defaultMaxIterations(engine.size);
-  const { onIteration } = options;
-  const second = await gpuMinres(engine, b, {
-    ...options,
-    maxIterations: Math.max(0, budget - first.iterations),
-    onIteration:
-      onIteration && ((iteration, residualNorm) => onIteration(first.iterations + iteration, residualNorm)),
+  return solveWith<GpuSolveResult, GpuSolveOptions>(solver, engine.size, options, {
+    cg: (cgOptions) => gpuConjugateGradient(engine, b, cgOptions),
+    minres: (minresOptions) => gpuMinres(engine, b, minresOptions),
+    join: (first, second) => ({ gpu: addStats(first.gpu, second.gpu) }),
   });
-  return {
-    ...second,
-    iterations: first.iterations + second.iterations,
-    history: [...first.history, ...second.history.slice(1)],
-    switchedFrom: 'cg',
-    gpu: addStats(first.gpu, second.gpu),
-  };
 }
 
 /** Extreme eigenvalues of D^-1/2 M D^-1/2 and the collective parameter (eq. 49), as massSpectrum. */
@@ -119,16 +106,7 @@ export async function gpuSpectrum(
   options: GpuLanczosOptions = {},
 ): Promise<GpuSpectrumResult> {
   const lanczos = await gpuLanczos(engine, options);
-  const { lambdaMin, lambdaMax } = lanczos;
-  return {
-    lambdaMin,
-    lambdaMax,
-    conditionNumber: lambdaMin > 0 ? lambdaMax / lambdaMin : null,
-    collectiveParameter: lambdaMax - 1,
-    nEpsilon: system.configuration.n * system.epsilon,
-    indefinite: lambdaMin <= 0,
-    lanczos,
-  };
+  return spectrumFromLanczos(lanczos, system.configuration.n, system.epsilon);
 }
 
 /**

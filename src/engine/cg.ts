@@ -4,26 +4,8 @@
 //   rz_new = r^T D^-1 r -> beta = rz_new / rz;  p = D^-1 r + beta p
 // (z = D^-1 r is never stored: the weighted dot and weighted_xpay read D^-1 and r directly).
 import { kDotSlot, kStateSlot } from '../kernels/krylov.ts';
-import type { ConvergenceReason } from '../solvers/types.ts';
+import { cgInverseDiagonal } from '../solvers/cg.ts';
 import { gpuKrylovSolve, type GpuSolveOptions, type GpuSolveResult, type KrylovEngine } from './krylov.ts';
-
-/**
- * D^-1 in float32, and the reason src/solvers/cg.ts gives a diagonal entry that is NaN
- * (diverged_nan) or <= 0 (diverged_indefinite: e_k^T M e_k <= 0 proves M is not SPD).
- */
-export function cgInverseDiagonal(diagonal: Float64Array): {
-  inverse: Float32Array;
-  status: ConvergenceReason | null;
-} {
-  const inverse = new Float32Array(diagonal.length);
-  for (let k = 0; k < diagonal.length; k++) {
-    const d = diagonal[k];
-    if (Number.isNaN(d)) return { inverse, status: 'diverged_nan' };
-    if (!(d > 0)) return { inverse, status: 'diverged_indefinite' };
-    inverse[k] = 1 / d;
-  }
-  return { inverse, status: null };
-}
 
 /**
  * Solves M x = b by Jacobi-preconditioned CG on the GPU. Reasons and their formulas are those of
@@ -36,12 +18,14 @@ export function gpuConjugateGradient(
   options: GpuSolveOptions = {},
 ): Promise<GpuSolveResult> {
   const { blas, reduce, krylov, operator } = engine;
-  const diagonal = cgInverseDiagonal(engine.diagonal);
+  // D^-1 as src/solvers/cg.ts makes it; the reason of a bad entry is applied on the GPU after the
+  // check at iteration 0, as there.
+  const jacobi = cgInverseDiagonal(engine.diagonal, 'float32');
   return gpuKrylovSolve(engine, b, options, {
     solver: 'cg',
     label: 'Cg',
-    inverseDiagonal: diagonal.inverse,
-    diagonalStatus: diagonal.status,
+    inverseDiagonal: jacobi.inverse,
+    diagonalStatus: jacobi.reason,
     prepare({ ws, x, r, inverseDiagonal, scalars, residualSquared, beginStart }) {
       const p = ws.vector('p');
       const q = ws.vector('q');

@@ -10,13 +10,8 @@
 // and x once more at the end.
 import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
 import { createBuffer, createVector } from '../gpu/buffers.ts';
-import {
-  BlasKernel,
-  UniformArena,
-  type BlasCall,
-  type BlasCallSpec,
-  type BlasOperation,
-} from '../kernels/blas.ts';
+import { UniformArena } from '../gpu/uniforms.ts';
+import { BlasKernel, type BlasCall, type BlasCallSpec, type BlasOperation } from '../kernels/blas.ts';
 import {
   decodeKrylovState,
   kDotSlot,
@@ -34,7 +29,13 @@ import {
   type DotSpec,
 } from '../kernels/reduce.ts';
 import { finishKrylov, startKrylov, zeroRightHandSide, type KrylovStart } from '../solvers/krylov.ts';
-import type { ConvergenceReason, LinearOperator, SolveOptions, SolveResult } from '../solvers/types.ts';
+import type {
+  ConvergenceReason,
+  LinearOperator,
+  SolveOptions,
+  SolveResult,
+  Vector,
+} from '../solvers/types.ts';
 
 /**
  * Iterations per command buffer, and between two readbacks of the state, when none is given: few
@@ -388,7 +389,8 @@ export interface KrylovMethod {
   readonly solver: 'cg' | 'minres';
   /** 'Cg' or 'Minres': labels its GPU objects and its error scope 'Gpu<label>.solve'. */
   readonly label: string;
-  readonly inverseDiagonal: Float32Array;
+  /** D^-1 as the method's CPU reference builds it, in float32. */
+  readonly inverseDiagonal: Vector;
   /** The reason a bad diagonal gives after the check at iteration 0 (CG's), or null. */
   readonly diagonalStatus: ConvergenceReason | null;
   prepare(setup: KrylovSetup): Pick<ChunkedRun, 'recordStart' | 'recordStep'>;

@@ -8,27 +8,23 @@
 //     one columns reduction and one GEMV-like kernel, so the cost per step is O(j n) in 3 dispatches)
 //   beta_j = ||w||;  q_{j+1} = w / beta_j
 // alpha_j and beta_j go to the trace ring, read back every k steps with the state; the CPU then
-// replays the CPU reference's stopping tests step by step on T_j (tridiagonalEigen in float64), so
-// the result is the one at the first step j that passes them, whatever the GPU did after it.
+// replays the CPU reference's stopping tests (lanczosVerdict) step by step on T_j, so the result is
+// the one at the first step j that passes them, whatever the GPU did after it.
+import { alignTo, type VectorBinding } from '../gpu/buffers.ts';
 import { GpuError, withErrorScopes } from '../gpu/device.ts';
-import { alignTo } from '../gpu/buffers.ts';
-import type { BlasCall, VectorBinding } from '../kernels/blas.ts';
+import type { BlasCall } from '../kernels/blas.ts';
 import { kDotSlot, kStateSlot } from '../kernels/krylov.ts';
 import type { DotCall } from '../kernels/reduce.ts';
-import { seededRandom } from '../physics/velocities.ts';
-import { tridiagonalEigen } from '../solvers/eigen.ts';
 import {
-  defaultLanczosMaxIterations,
-  defaultLanczosTol,
-  type LanczosOptions,
-  type LanczosReason,
-  type LanczosResult,
-} from '../solvers/types.ts';
+  lanczosNotStarted,
+  lanczosStartVector,
+  lanczosStopped,
+  lanczosVerdict,
+  startLanczos,
+} from '../solvers/lanczos.ts';
+import { jacobiInverseRoot } from '../solvers/spectrum.ts';
+import type { LanczosOptions, LanczosReason, LanczosResult } from '../solvers/types.ts';
 import { checkIterations, runChunked, Workspace, type GpuRunStats, type KrylovEngine } from './krylov.ts';
-
-/** beta_j below this many float32 roundoffs times sqrt(n) ||T_j|| means an invariant space (as the CPU's). */
-const kInvariantRoundoffs = 16;
-const kUnitRoundoff32 = 2 ** -24;
 
 export interface GpuLanczosOptions extends LanczosOptions {
   /** k: steps per command buffer and per readback (default: the backend's). */
@@ -37,30 +33,6 @@ export interface GpuLanczosOptions extends LanczosOptions {
 
 export interface GpuLanczosResult extends LanczosResult {
   readonly gpu: GpuRunStats;
-}
-
-/** D^-1/2 in float32; like jacobiScaled, a diagonal entry <= 0 is an error, not a result. */
-export function inverseRootDiagonal(diagonal: Float64Array): Float32Array {
-  const root = new Float32Array(diagonal.length);
-  for (let k = 0; k < diagonal.length; k++) {
-    if (!(diagonal[k] > 0) || !Number.isFinite(diagonal[k])) {
-      throw new RangeError(`Jacobi scaling needs diag M > 0, but entry ${k} is ${diagonal[k]}`);
-    }
-    root[k] = 1 / Math.sqrt(diagonal[k]);
-  }
-  return root;
-}
-
-/** The seeded random unit start vector of src/solvers/lanczos.ts, rounded as it rounds it in float32. */
-export function lanczosStart(size: number, seed: number): Float32Array {
-  const random = seededRandom(seed);
-  const q = new Float32Array(size);
-  for (let k = 0; k < size; k++) q[k] = 2 * random() - 1;
-  let sum = 0;
-  for (let k = 0; k < size; k++) sum += q[k] * q[k];
-  const scale = Math.fround(1 / Math.sqrt(sum));
-  for (let k = 0; k < size; k++) q[k] *= scale;
-  return q;
 }
 
 interface StepCalls {
@@ -83,26 +55,15 @@ export async function gpuLanczos(
   options: GpuLanczosOptions = {},
 ): Promise<GpuLanczosResult> {
   const { size, blas, reduce, krylov, operator, device } = engine;
-  const tol = options.tol ?? defaultLanczosTol('float32');
-  const maxSteps = Math.min(size, options.maxIterations ?? defaultLanczosMaxIterations(size));
+  const start = startLanczos(size, 'float32', options);
+  const maxSteps = start.maxIterations;
   const checkEvery = checkIterations(options.checkEvery ?? engine.checkEvery);
-  const inverseRoot = inverseRootDiagonal(engine.diagonal);
+  const inverseRoot = jacobiInverseRoot(engine.diagonal, 'float32');
   const alphas = new Float64Array(maxSteps);
   const betas = new Float64Array(maxSteps);
-  let result: LanczosResult = {
-    lambdaMin: NaN,
-    lambdaMax: NaN,
-    residualMin: NaN,
-    residualMax: NaN,
-    iterations: 0,
-    reason: 'diverged_max_it',
-    converged: false,
-    ritzValues: new Float64Array(0),
-  };
+  let result: LanczosResult = lanczosNotStarted();
   const finish = (reason: LanczosReason, gpu: GpuRunStats): GpuLanczosResult => ({
-    ...result,
-    reason,
-    converged: reason === 'converged_tol' || reason === 'converged_invariant',
+    ...lanczosStopped(result, reason),
     gpu,
   });
   if (maxSteps < 1)
@@ -110,26 +71,9 @@ export async function gpuLanczos(
 
   // The tests of src/solvers/lanczos.ts after step j, on T_j; null to go on.
   const replay = (j: number): LanczosReason | null => {
-    const alpha = alphas[j];
-    const beta = betas[j];
-    if (!Number.isFinite(alpha) || !Number.isFinite(beta)) return 'diverged_nan';
-    const { values, lastComponents } = tridiagonalEigen(alphas.subarray(0, j + 1), betas.subarray(0, j));
-    const scale = Math.max(Math.abs(values[0]), Math.abs(values[j]));
-    result = {
-      lambdaMin: values[0],
-      lambdaMax: values[j],
-      residualMin: Math.abs(beta * lastComponents[0]),
-      residualMax: Math.abs(beta * lastComponents[j]),
-      iterations: j + 1,
-      reason: 'diverged_max_it',
-      converged: false,
-      ritzValues: values,
-    };
-    if (beta <= kInvariantRoundoffs * kUnitRoundoff32 * Math.sqrt(size) * scale || j + 1 === size) {
-      return 'converged_invariant';
-    }
-    if (result.residualMin <= tol * scale && result.residualMax <= tol * scale) return 'converged_tol';
-    return null;
+    const verdict = lanczosVerdict(start, alphas, betas, j, result);
+    result = verdict.result;
+    return verdict.reason;
   };
 
   const columnStride = alignTo(size, device.limits.minStorageBufferOffsetAlignment / 4);
@@ -147,7 +91,7 @@ export async function gpuLanczos(
     const ws = new Workspace(engine, 'Lanczos', 2 * checkEvery, maxSteps);
     try {
       const basis = ws.buffer('basis', basisBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
-      device.queue.writeBuffer(basis, 0, lanczosStart(size, options.seed ?? 1));
+      device.queue.writeBuffer(basis, 0, Float32Array.from(lanczosStartVector(start)));
       const column = (j: number): GPUBufferBinding => ({
         buffer: basis,
         offset: 4 * columnStride * j,

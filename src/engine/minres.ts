@@ -14,17 +14,8 @@
 import type { BlasCall } from '../kernels/blas.ts';
 import { kDotSlot, kStateSlot } from '../kernels/krylov.ts';
 import type { DotCall } from '../kernels/reduce.ts';
+import { minresInverseDiagonal } from '../solvers/minres.ts';
 import { gpuKrylovSolve, type GpuSolveOptions, type GpuSolveResult, type KrylovEngine } from './krylov.ts';
-
-/** D^-1 in float32, or all ones when some entry is <= 0 or not finite (no SPD preconditioner then). */
-export function minresInverseDiagonal(diagonal: Float64Array): Float32Array {
-  const inverse = new Float32Array(diagonal.length);
-  for (let k = 0; k < diagonal.length; k++) {
-    if (!(diagonal[k] > 0) || !Number.isFinite(diagonal[k])) return inverse.fill(1);
-    inverse[k] = 1 / diagonal[k];
-  }
-  return inverse;
-}
 
 /** The calls of one phase k % 3 of the vector rings. */
 interface PhaseCalls {
@@ -50,7 +41,10 @@ export function gpuMinres(
   return gpuKrylovSolve(engine, b, options, {
     solver: 'minres',
     label: 'Minres',
-    inverseDiagonal: minresInverseDiagonal(engine.diagonal),
+    // Without an SPD D (src/solvers/minres.ts runs unpreconditioned then), D^-1 = I does the same.
+    inverseDiagonal:
+      minresInverseDiagonal(engine.diagonal, new Float32Array(engine.size)) ??
+      new Float32Array(engine.size).fill(1),
     diagonalStatus: null,
     prepare({ ws, x, r, inverseDiagonal, scalars, residualSquared, beginStart }) {
       const v = ws.vector('v');

@@ -47,3 +47,10 @@ export function createVector(
   const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
   return createBuffer(device, { label, size: 4 * length, usage, data });
 }
+
+/** A whole buffer, or a range of one (a Lanczos basis column), as a kernel binds a vector. */
+export type VectorBinding = GPUBuffer | GPUBufferBinding;
+
+export function bufferBinding(vector: VectorBinding): GPUBufferBinding {
+  return 'buffer' in vector ? vector : { buffer: vector };
+}

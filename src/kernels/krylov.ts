@@ -1,8 +1,9 @@
 // Host side of shaders/krylov.wgsl: the single-thread kernels that advance the solver scalars on
 // the GPU, the layout of the state they keep (which blas.wgsl reads coefficients from, by word),
 // and the status codes that tell the host why a solve stopped.
+import { ShaderEntries, type BindingKind } from '../gpu/pipelines.ts';
+import type { UniformArena } from '../gpu/uniforms.ts';
 import { kConvergenceReasons, type ConvergenceReason } from '../solvers/types.ts';
-import { ShaderEntries, type BindingKind, type UniformArena } from './blas.ts';
 
 /** Byte size of the WGSL struct KrylovParams (a test checks the two agree). */
 export const kKrylovParamsBytes = 20;

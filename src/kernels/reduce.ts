@@ -1,13 +1,9 @@
 // Host side of shaders/reduce.wgsl: two-stage dot products into a GPU buffer (the solvers' `dots`,
 // or Lanczos' overlaps h = V^T w), recorded into an open compute pass like every Krylov kernel.
+import { bufferBinding, type VectorBinding } from '../gpu/buffers.ts';
 import type { GpuAdapterSummary } from '../gpu/device.ts';
-import {
-  bufferBinding,
-  ShaderEntries,
-  type BindingKind,
-  type UniformArena,
-  type VectorBinding,
-} from './blas.ts';
+import { ShaderEntries, type BindingKind } from '../gpu/pipelines.ts';
+import type { UniformArena } from '../gpu/uniforms.ts';
 import { checkWorkgroupSize } from './operator.ts';
 
 /** Threads per workgroup in both stages on a GPU (a power of two: the tree halves it). */

@@ -6,8 +6,10 @@ import {
   vectorOf,
   type ConvergenceReason,
   type LinearOperator,
+  type Precision,
   type SolveOptions,
   type SolveResult,
+  type Vector,
 } from './types.ts';
 
 /**
@@ -39,15 +41,9 @@ export function conjugateGradient(
   const initial = stoppingReason(start, history, 0, residualNorm);
   if (initial) return finish(initial, 0);
 
-  const diagonal = op.diagonal();
-  const inverseDiagonal = vectorOf(precision, size);
-  for (let k = 0; k < size; k++) {
-    const d = diagonal[k];
-    if (Number.isNaN(d)) return finish('diverged_nan', 0);
-    // e_k^T A e_k <= 0 already proves A is not positive definite.
-    if (!(d > 0)) return finish('diverged_indefinite', 0);
-    inverseDiagonal[k] = 1 / d;
-  }
+  const jacobi = cgInverseDiagonal(op.diagonal(), precision);
+  if (jacobi.reason) return finish(jacobi.reason, 0);
+  const inverseDiagonal = jacobi.inverse;
   for (let k = 0; k < size; k++) {
     z[k] = inverseDiagonal[k] * r[k];
     p[k] = z[k];
@@ -79,4 +75,23 @@ export function conjugateGradient(
     rz = rzNext;
     for (let k = 0; k < size; k++) p[k] = z[k] + beta * p[k];
   }
+}
+
+/**
+ * D^-1 in the given precision (the GPU engine's in float32), or why CG stops at iteration 0 instead:
+ * an entry that is NaN (diverged_nan) or <= 0 (diverged_indefinite: e_k^T A e_k <= 0 already proves
+ * A is not positive definite).
+ */
+export function cgInverseDiagonal(
+  diagonal: Float64Array,
+  precision: Precision,
+): { inverse: Vector; reason: ConvergenceReason | null } {
+  const inverse = vectorOf(precision, diagonal.length);
+  for (let k = 0; k < diagonal.length; k++) {
+    const d = diagonal[k];
+    if (Number.isNaN(d)) return { inverse, reason: 'diverged_nan' };
+    if (!(d > 0)) return { inverse, reason: 'diverged_indefinite' };
+    inverse[k] = 1 / d;
+  }
+  return { inverse, reason: null };
 }

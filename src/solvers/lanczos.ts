@@ -1,7 +1,8 @@
 // Lanczos for the extreme eigenvalues of a symmetric operator, with full reorthogonalisation: the
 // basis is kept (k vectors of the operator's size, 29 MB at size 12 000 and 300 steps in float64), so
 // no spurious copies of converged Ritz values appear and the residual bounds mean what they say.
-// Work vectors are in the operator's precision, like the solvers; T_k is solved in float64.
+// Work vectors are in the operator's precision, like the solvers; T_k is solved in float64. The start
+// vector and the stopping tests are exported: the GPU engine (src/engine/lanczos.ts) uses them too.
 import { seededRandom } from '../physics/velocities.ts';
 import { dot } from '../physics/observables.ts';
 import { roundTo } from './krylov.ts';
@@ -14,33 +15,53 @@ import {
   type LanczosReason,
   type LanczosResult,
   type LinearOperator,
+  type Precision,
   type Vector,
 } from './types.ts';
 
-/** beta_k below this many units of roundoff times ||T_k|| counts as zero: the space is invariant. */
+/** beta_k below this many units of roundoff times sqrt(n) ||T_k|| counts as zero: the space is invariant. */
 const kInvariantRoundoffs = 16;
 
 /**
- * Extreme eigenvalues of op by Lanczos from a seeded random start. Stops (see LanczosReason) when both
- * extreme Ritz pairs have |beta_k s_k| <= tol max|theta| (each bounds its eigenvalue error), when
- * beta_k vanishes or k reaches the size (converged_invariant), or after maxIterations or a false from
- * onIteration (diverged_max_it, with the Ritz values reached so far: they lie inside the spectrum).
+ * A Lanczos run's options resolved with the defaults of types.ts, and what its stopping tests need:
+ * one resolution for the CPU here and the GPU engine (src/engine/lanczos.ts, which runs in float32).
  */
-export function lanczos(op: LinearOperator, options: LanczosOptions = {}): LanczosResult {
-  const { size, precision } = op;
-  const round = roundTo(precision);
-  const tol = options.tol ?? defaultLanczosTol(precision);
-  const maxIterations = Math.min(size, options.maxIterations ?? defaultLanczosMaxIterations(size));
-  const unitRoundoff = precision === 'float64' ? 2 ** -53 : 2 ** -24;
-  const random = seededRandom(options.seed ?? 1);
+export interface LanczosStart {
+  readonly size: number;
+  /** The precision of the work vectors and of the scalars alpha_j, beta_j. */
+  readonly precision: Precision;
+  readonly tol: number;
+  /** Steps at most: the option or its default, never past the size. */
+  readonly maxIterations: number;
+  /** Unit roundoff of the precision (2^-53 or 2^-24), for the invariant-space test. */
+  readonly unitRoundoff: number;
+  readonly seed: number;
+}
 
-  let q = vectorOf(precision, size);
-  for (let k = 0; k < size; k++) q[k] = 2 * random() - 1;
+export function startLanczos(size: number, precision: Precision, options: LanczosOptions): LanczosStart {
+  return {
+    size,
+    precision,
+    tol: options.tol ?? defaultLanczosTol(precision),
+    maxIterations: Math.min(size, options.maxIterations ?? defaultLanczosMaxIterations(size)),
+    unitRoundoff: precision === 'float64' ? 2 ** -53 : 2 ** -24,
+    seed: options.seed ?? 1,
+  };
+}
+
+/** q_0: the seeded random start vector scaled to unit length, rounded to the run's precision. */
+export function lanczosStartVector(start: LanczosStart): Vector {
+  const round = roundTo(start.precision);
+  const random = seededRandom(start.seed);
+  const q = vectorOf(start.precision, start.size);
+  for (let k = 0; k < start.size; k++) q[k] = 2 * random() - 1;
   scaleInPlace(q, round(1 / Math.sqrt(dot(q, q))));
-  const basis: Vector[] = [];
-  const alphas = new Float64Array(maxIterations);
-  const betas = new Float64Array(maxIterations);
-  let result: LanczosResult = {
+  return q;
+}
+
+/** The result before the first step: no Ritz values yet. */
+export function lanczosNotStarted(): LanczosResult {
+  return {
     lambdaMin: NaN,
     lambdaMax: NaN,
     residualMin: NaN,
@@ -50,11 +71,80 @@ export function lanczos(op: LinearOperator, options: LanczosOptions = {}): Lancz
     converged: false,
     ritzValues: new Float64Array(0),
   };
-  const stop = (reason: LanczosReason): LanczosResult => ({
-    ...result,
-    reason,
-    converged: reason === 'converged_tol' || reason === 'converged_invariant',
-  });
+}
+
+/** `result` as the final one, stopped for `reason`. */
+export function lanczosStopped(result: LanczosResult, reason: LanczosReason): LanczosResult {
+  return { ...result, reason, converged: reason === 'converged_tol' || reason === 'converged_invariant' };
+}
+
+/** Where a run stands after one step. */
+export interface LanczosVerdict {
+  /** The Ritz values and bounds of T_j, still running (diverged_max_it); after a NaN, the previous step's. */
+  readonly result: LanczosResult;
+  /** Why to stop after this step (converged_invariant, converged_tol, diverged_nan), or null to go on. */
+  readonly reason: LanczosReason | null;
+}
+
+/**
+ * The stopping tests after step j (from 0), on T_j (diagonal alphas[0..j], off-diagonal
+ * betas[0..j-1]) and beta_j = betas[j], the norm of the next Lanczos vector before scaling:
+ *  diverged_nan         alpha_j or beta_j is NaN or infinite
+ *  converged_invariant  beta_j <= 16 u sqrt(n) ||T_j||, or j + 1 = n: the Krylov space is invariant
+ *  converged_tol        both extreme Ritz pairs have |beta_j s_j| <= tol max|theta|
+ * The CPU applies them at every step; the GPU engine replays them on the alphas and betas it reads
+ * back, so that both stop at the same step for the same reason.
+ */
+export function lanczosVerdict(
+  start: LanczosStart,
+  alphas: Float64Array,
+  betas: Float64Array,
+  j: number,
+  previous: LanczosResult,
+): LanczosVerdict {
+  const beta = betas[j];
+  if (!Number.isFinite(alphas[j]) || !Number.isFinite(beta))
+    return { result: previous, reason: 'diverged_nan' };
+  const { values, lastComponents } = tridiagonalEigen(alphas.subarray(0, j + 1), betas.subarray(0, j));
+  const scale = Math.max(Math.abs(values[0]), Math.abs(values[j]));
+  const result: LanczosResult = {
+    lambdaMin: values[0],
+    lambdaMax: values[j],
+    residualMin: Math.abs(beta * lastComponents[0]),
+    residualMax: Math.abs(beta * lastComponents[j]),
+    iterations: j + 1,
+    reason: 'diverged_max_it',
+    converged: false,
+    ritzValues: values,
+  };
+  const { size, tol } = start;
+  if (beta <= kInvariantRoundoffs * start.unitRoundoff * Math.sqrt(size) * scale || j + 1 === size) {
+    return { result, reason: 'converged_invariant' };
+  }
+  if (result.residualMin <= tol * scale && result.residualMax <= tol * scale) {
+    return { result, reason: 'converged_tol' };
+  }
+  return { result, reason: null };
+}
+
+/**
+ * Extreme eigenvalues of op by Lanczos from a seeded random start. Stops (see lanczosVerdict and
+ * LanczosReason) when both extreme Ritz pairs have |beta_k s_k| <= tol max|theta| (each bounds its
+ * eigenvalue error), when beta_k vanishes or k reaches the size (converged_invariant), or after
+ * maxIterations or a false from onIteration (diverged_max_it, with the Ritz values reached so far:
+ * they lie inside the spectrum).
+ */
+export function lanczos(op: LinearOperator, options: LanczosOptions = {}): LanczosResult {
+  const { size, precision } = op;
+  const round = roundTo(precision);
+  const start = startLanczos(size, precision, options);
+  const { maxIterations } = start;
+
+  let q = lanczosStartVector(start);
+  const basis: Vector[] = [];
+  const alphas = new Float64Array(maxIterations);
+  const betas = new Float64Array(maxIterations);
+  let result = lanczosNotStarted();
 
   for (let j = 0; j < maxIterations; j++) {
     basis.push(q);
@@ -76,31 +166,20 @@ export function lanczos(op: LinearOperator, options: LanczosOptions = {}): Lancz
     }
     const beta = round(Math.sqrt(dot(w, w)));
     betas[j] = beta;
-    if (!Number.isFinite(alpha) || !Number.isFinite(beta)) return stop('diverged_nan');
 
-    const { values, lastComponents } = tridiagonalEigen(alphas.subarray(0, j + 1), betas.subarray(0, j));
-    const last = j;
-    const scale = Math.max(Math.abs(values[0]), Math.abs(values[last]));
-    result = {
-      lambdaMin: values[0],
-      lambdaMax: values[last],
-      residualMin: Math.abs(beta * lastComponents[0]),
-      residualMax: Math.abs(beta * lastComponents[last]),
-      iterations: j + 1,
-      reason: 'diverged_max_it',
-      converged: false,
-      ritzValues: values,
-    };
-    const proceed = options.onIteration?.(j + 1, result.lambdaMin, result.lambdaMax);
-    if (beta <= kInvariantRoundoffs * unitRoundoff * Math.sqrt(size) * scale || j + 1 === size) {
-      return stop('converged_invariant');
-    }
-    if (result.residualMin <= tol * scale && result.residualMax <= tol * scale) return stop('converged_tol');
-    if (proceed === false) return stop('diverged_max_it');
+    const verdict = lanczosVerdict(start, alphas, betas, j, result);
+    result = verdict.result;
+    // onIteration sees every step that has Ritz values, the one that stops included.
+    const proceed =
+      verdict.reason === 'diverged_nan'
+        ? undefined
+        : options.onIteration?.(j + 1, result.lambdaMin, result.lambdaMax);
+    if (verdict.reason) return lanczosStopped(result, verdict.reason);
+    if (proceed === false) return lanczosStopped(result, 'diverged_max_it');
     scaleInPlace(w, round(1 / beta));
     q = w;
   }
-  return stop('diverged_max_it');
+  return lanczosStopped(result, 'diverged_max_it');
 }
 
 function scaleInPlace(v: Vector, factor: number): void {

@@ -52,7 +52,7 @@ export function minres(op: LinearOperator, b: ArrayLike<number>, options: SolveO
   const initial = stoppingReason(start, history, 0, residualNorm);
   if (initial) return finish(initial, 0);
 
-  const inverseDiagonal = jacobiInverse(op, vector());
+  const inverseDiagonal = minresInverseDiagonal(op.diagonal(), vector());
   const precondition = (source: Vector, target: Vector) => {
     if (inverseDiagonal) for (let k = 0; k < size; k++) target[k] = inverseDiagonal[k] * source[k];
     else target.set(source);
@@ -123,9 +123,11 @@ export function minres(op: LinearOperator, b: ArrayLike<number>, options: SolveO
   }
 }
 
-/** 1/diag A in `target`, or null when some entry is not positive (then D is no SPD preconditioner). */
-function jacobiInverse(op: LinearOperator, target: Vector): Vector | null {
-  const diagonal = op.diagonal();
+/**
+ * D^-1 in `target`, or null when some entry is not positive or not finite (then D is no SPD
+ * preconditioner, and MINRES runs unpreconditioned). The GPU engine uses it too.
+ */
+export function minresInverseDiagonal(diagonal: Float64Array, target: Vector): Vector | null {
   for (let k = 0; k < diagonal.length; k++) {
     if (!(diagonal[k] > 0) || !Number.isFinite(diagonal[k])) return null;
     target[k] = 1 / diagonal[k];

@@ -11,6 +11,67 @@ import {
   type SolverName,
 } from './types.ts';
 
+/** A backend's two solvers for one right-hand side, as solveWith runs them. */
+export interface SolverCalls<R extends SolveResult, O extends SolveOptions, Out> {
+  cg(options: O): Out;
+  minres(options: O): Out;
+  /** What an 'auto' result carries besides a SolveResult, from CG's and MINRES's (the GPU's statistics). */
+  join?(first: R, second: R): Partial<R>;
+}
+
+/**
+ * The solver choice of every backend: 'cg' and 'minres' run as named; 'auto' runs CG and, on
+ * diverged_indefinite, MINRES from x0 with what CG left of maxIterations (`size` gives its default).
+ * MINRES's iterations are reported after CG's (in `iterations`, `history` and onIteration's count),
+ * `switchedFrom: 'cg'` marks the switch, and `join` adds the backend's own fields. Synchronous with
+ * synchronous calls (the CPU's), a Promise with asynchronous ones (the GPU's).
+ */
+export function solveWith<R extends SolveResult, O extends SolveOptions>(
+  solver: SolverName,
+  size: number,
+  options: O,
+  calls: SolverCalls<R, O, R>,
+): R;
+export function solveWith<R extends SolveResult, O extends SolveOptions>(
+  solver: SolverName,
+  size: number,
+  options: O,
+  calls: SolverCalls<R, O, Promise<R>>,
+): Promise<R>;
+export function solveWith<R extends SolveResult, O extends SolveOptions>(
+  solver: SolverName,
+  size: number,
+  options: O,
+  calls: SolverCalls<R, O, R | Promise<R>>,
+): R | Promise<R> {
+  if (solver === 'cg') return calls.cg(options);
+  if (solver === 'minres') return calls.minres(options);
+  return andThen(calls.cg(options), (first) => {
+    if (first.reason !== 'diverged_indefinite') return first;
+    const budget = options.maxIterations ?? defaultMaxIterations(size);
+    const { onIteration } = options;
+    const minresRun = calls.minres({
+      ...options,
+      maxIterations: Math.max(0, budget - first.iterations),
+      onIteration:
+        onIteration && ((iteration, residualNorm) => onIteration(first.iterations + iteration, residualNorm)),
+    });
+    return andThen(minresRun, (second) => ({
+      ...second,
+      iterations: first.iterations + second.iterations,
+      // MINRES's entry 0 is the same initial residual as CG's, so it is not repeated.
+      history: [...first.history, ...second.history.slice(1)],
+      switchedFrom: 'cg' as const,
+      ...calls.join?.(first, second),
+    }));
+  });
+}
+
+/** next(value), after value settles if it is a Promise. */
+function andThen<T, U>(value: T | Promise<T>, next: (value: T) => U | Promise<U>): U | Promise<U> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}
+
 /**
  * Solves op x = b. With 'auto', maxIterations bounds CG and MINRES together: MINRES gets what CG left,
  * its iterations are reported after CG's (in `iterations`, `history` and onIteration's count), and
@@ -23,23 +84,8 @@ export function solve(
   solver: SolverName = 'auto',
   options: SolveOptions = {},
 ): SolveResult {
-  if (solver === 'cg') return conjugateGradient(op, b, options);
-  if (solver === 'minres') return minres(op, b, options);
-  const first = conjugateGradient(op, b, options);
-  if (first.reason !== 'diverged_indefinite') return first;
-  const budget = options.maxIterations ?? defaultMaxIterations(op.size);
-  const { onIteration } = options;
-  const second = minres(op, b, {
-    ...options,
-    maxIterations: Math.max(0, budget - first.iterations),
-    onIteration:
-      onIteration && ((iteration, residualNorm) => onIteration(first.iterations + iteration, residualNorm)),
+  return solveWith(solver, op.size, options, {
+    cg: (cgOptions) => conjugateGradient(op, b, cgOptions),
+    minres: (minresOptions) => minres(op, b, minresOptions),
   });
-  return {
-    ...second,
-    iterations: first.iterations + second.iterations,
-    // MINRES's entry 0 is the same initial residual as CG's, so it is not repeated.
-    history: [...first.history, ...second.history.slice(1)],
-    switchedFrom: 'cg',
-  };
 }

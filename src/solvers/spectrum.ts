@@ -28,6 +28,21 @@ export interface SpectrumResult {
 }
 
 /**
+ * D^-1/2 in the given precision (the GPU engine's in float32). A diagonal entry <= 0 or not finite
+ * is an error, not a result: the scaling, and with it the spectrum, is undefined.
+ */
+export function jacobiInverseRoot(diagonal: Float64Array, precision: Precision): Vector {
+  const inverseRoot = vectorOf(precision, diagonal.length);
+  for (let k = 0; k < diagonal.length; k++) {
+    if (!(diagonal[k] > 0) || !Number.isFinite(diagonal[k])) {
+      throw new RangeError(`Jacobi scaling needs diag A > 0, but entry ${k} is ${diagonal[k]}`);
+    }
+    inverseRoot[k] = 1 / Math.sqrt(diagonal[k]);
+  }
+  return inverseRoot;
+}
+
+/**
  * x -> D^-1/2 A (D^-1/2 x), matrix-free, with D = diag A > 0. D^-1/2 is stored in the operator's
  * precision, as the GPU would hold it; the temporary follows the type of x, so a float64 x (the true
  * residual path) stays float64 up to the operator's own storage.
@@ -35,13 +50,7 @@ export interface SpectrumResult {
 export function jacobiScaled(op: LinearOperator): LinearOperator {
   const { size, precision } = op;
   const diagonal = op.diagonal();
-  const inverseRoot = vectorOf(precision, size);
-  for (let k = 0; k < size; k++) {
-    if (!(diagonal[k] > 0) || !Number.isFinite(diagonal[k])) {
-      throw new RangeError(`jacobiScaled needs diag A > 0, but entry ${k} is ${diagonal[k]}`);
-    }
-    inverseRoot[k] = 1 / Math.sqrt(diagonal[k]);
-  }
+  const inverseRoot = jacobiInverseRoot(diagonal, precision);
   const scratch: Partial<Record<Precision, Vector>> = {};
   return {
     size,
@@ -68,7 +77,18 @@ export function massSpectrum(
   epsilon: number,
   options: LanczosOptions = {},
 ): SpectrumResult {
-  const result = lanczos(jacobiScaled(op), options);
+  return spectrumFromLanczos(lanczos(jacobiScaled(op), options), n, epsilon);
+}
+
+/**
+ * The SpectrumResult of a Lanczos run on D^-1/2 M D^-1/2 for n electrons at the given eps, whichever
+ * backend ran it (the GPU engine's result keeps its own Lanczos type).
+ */
+export function spectrumFromLanczos<L extends LanczosResult>(
+  result: L,
+  n: number,
+  epsilon: number,
+): SpectrumResult & { lanczos: L } {
   const { lambdaMin, lambdaMax } = result;
   return {
     lambdaMin,

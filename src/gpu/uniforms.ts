@@ -1,0 +1,50 @@
+// Many small uniform structs in few buffers: a solve binds dozens of parameter structs (one per
+// BLAS call and reduction), and Lanczos one more per step, which would otherwise be as many tiny
+// buffers.
+import { alignTo } from './buffers.ts';
+
+/**
+ * Slots of minUniformBufferOffsetAlignment bytes in buffers of `slotsPerBuffer` slots, each filled
+ * once by queue.writeBuffer (ordered before any later submit).
+ */
+export class UniformArena {
+  readonly device: GPUDevice;
+  readonly label: string;
+  readonly slotBytes: number;
+  readonly slotsPerBuffer: number;
+  readonly #buffers: GPUBuffer[] = [];
+  #used = 0;
+
+  constructor(device: GPUDevice, label: string, slotsPerBuffer = 64, largestStruct = 256) {
+    this.device = device;
+    this.label = label;
+    this.slotBytes = alignTo(largestStruct, device.limits.minUniformBufferOffsetAlignment);
+    this.slotsPerBuffer = slotsPerBuffer;
+  }
+
+  /** A fresh slot holding `data` (at most slotBytes bytes). */
+  allocate(data: ArrayBuffer): GPUBufferBinding {
+    if (data.byteLength > this.slotBytes)
+      throw new RangeError(`a ${data.byteLength}-byte uniform exceeds the ${this.slotBytes}-byte slot`);
+    if (this.#used === this.#buffers.length * this.slotsPerBuffer) {
+      this.#buffers.push(
+        this.device.createBuffer({
+          label: `${this.label}[${this.#buffers.length}]`,
+          size: this.slotBytes * this.slotsPerBuffer,
+          usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+        }),
+      );
+    }
+    const buffer = this.#buffers[this.#buffers.length - 1];
+    const offset = (this.#used % this.slotsPerBuffer) * this.slotBytes;
+    this.#used++;
+    this.device.queue.writeBuffer(buffer, offset, data);
+    return { buffer, offset, size: data.byteLength };
+  }
+
+  destroy(): void {
+    for (const buffer of this.#buffers) buffer.destroy();
+    this.#buffers.length = 0;
+    this.#used = 0;
+  }
+}
