@@ -278,7 +278,7 @@ export class Diagnostics {
     mark.dataset.indefinite = String(result.indefinite);
     mark.className = result.indefinite ? 'bad' : 'good';
     mark.textContent = result.indefinite
-      ? 'INDEFINITE: λ_min ≤ 0, the map v → p is not invertible (electrons closer than about r_e)'
+      ? 'INDEFINITE: λ_min ≤ 0, so some motion has T = vᵀMv/2 ≤ 0 and CG fails (MINRES still solves it); electrons are closer than about r_e'
       : 'positive definite';
   }
 
