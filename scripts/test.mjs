@@ -2,7 +2,7 @@
 // GPU on Dawn, e2e in Chromium). Each static check counts as one test, so the closing line is the
 // whole verdict.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 
 const checks = [
   ['typecheck', 'npx', ['tsc', '--noEmit']],
@@ -29,6 +29,7 @@ for (const [name, config] of [
   ['e2e', 'vitest.e2e.config.ts'],
 ]) {
   const report = `test-results/${name}.json`;
+  rmSync(report, { force: true }); // a stale report must not stand in for a run that wrote none
   console.log(`\n> ${name}`);
   const run = spawnSync(
     'npx',
@@ -43,23 +44,27 @@ for (const [name, config] of [
     ],
     { stdio: 'inherit' },
   );
-  let counted = 0;
-  try {
-    const results = JSON.parse(readFileSync(report, 'utf8'));
-    passed += results.numPassedTests;
-    counted = results.numFailedTests + results.numPendingTests + results.numTodoTests;
-    // A suite that fails to load runs no tests but is still a failure.
-    counted += results.testResults.filter(
-      (f) => f.status === 'failed' && f.assertionResults.length === 0,
-    ).length;
-    if (results.numPendingTests > 0) console.log(`${name}: skipped tests count as failures`);
-  } catch {
-    counted = 1;
-    console.log(`${name} wrote no report`);
-  }
+  let counted = countFailures(name, report);
   if (run.status !== 0 && counted === 0) counted = 1;
   failed += counted;
 }
 
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
+
+/** Failed, skipped and todo tests of one vitest JSON report (adding its passes to `passed`). */
+function countFailures(name, report) {
+  try {
+    const results = JSON.parse(readFileSync(report, 'utf8'));
+    passed += results.numPassedTests;
+    if (results.numPendingTests > 0) console.log(`${name}: skipped tests count as failures`);
+    // A suite that fails to load runs no tests but is still a failure.
+    const unloaded = results.testResults.filter(
+      (f) => f.status === 'failed' && f.assertionResults.length === 0,
+    ).length;
+    return results.numFailedTests + results.numPendingTests + results.numTodoTests + unloaded;
+  } catch {
+    console.log(`${name} wrote no report`);
+    return 1;
+  }
+}
