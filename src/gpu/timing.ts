@@ -18,7 +18,7 @@ export interface Timing {
 /** Records one run; `timestampWrites`, when given, must go on the run's single compute pass. */
 export type RecordRun = (encoder: GPUCommandEncoder, timestampWrites?: GPUComputePassTimestampWrites) => void;
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;

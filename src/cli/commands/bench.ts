@@ -4,7 +4,7 @@
 import { gpuBackend } from '../../engine/backend.ts';
 import { createVector } from '../../gpu/buffers.ts';
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
-import { timeRuns, type Timing } from '../../gpu/timing.ts';
+import { median, timeRuns, type Timing } from '../../gpu/timing.ts';
 import { AssembleKernel } from '../../kernels/assemble.ts';
 import { CopyKernel } from '../../kernels/copy.ts';
 import { GpuMassMatrix } from '../../kernels/mass-matrix.ts';
@@ -168,28 +168,33 @@ async function benchSize(
       ...row('matvec_free', freeTime, null, (20 + 2 * b * b) * n * n),
       ginteractions: rate(n * n, freeTime.ms),
     });
-    rows.push(...(await benchKrylov(context, system, matrix.variant, matrixBytes, copyGbps, progress)));
+    rows.push(
+      ...(await benchKrylov(context, system, matrix.variant, matrixBytes, copyGbps, repeats, progress)),
+    );
     return rows;
   } finally {
     for (const item of destroy) item.destroy();
   }
 }
 
-/** Iterations timed for cg_iteration: enough that the readback every k iterations is amortised. */
-const kTimedIterations = 64;
-
 /**
- * cg_iteration: a CG run held to kTimedIterations iterations (rtol 0 never converges), wall clock per
- * iteration, readbacks every k iterations included; bytes and flops are the matvec's plus the
- * vector updates' (about 10 vectors read or written, 10 size flops). cg_solve: one full solve of
- * M v = M v_random at the float32 default tolerance.
+ * cg_iteration: the difference between CG runs held to kShortRun and kLongRun iterations (rtol 0),
+ * divided by the iterations between them, so set-up, uploads and the final readback cancel and the
+ * readbacks every k iterations stay in; the median of `repeats` such pairs. A well-conditioned M
+ * reaches float32's floor (r = 0) in ~10 iterations, hence the short runs. Bytes and flops are the
+ * matvec's plus the vector updates' (about 10 vectors read or written, 10 size flops).
+ * cg_solve: one full solve of M v = M v_random at the float32 default tolerance.
  */
+const kShortRun = 2;
+const kLongRun = 8;
+
 async function benchKrylov(
   context: GpuContext,
   system: DarwinSystem,
   variant: string,
   matrixBytes: number,
   copyGbps: number,
+  repeats: number,
   progress: Progress,
 ): Promise<BenchRow[]> {
   const size = unknowns(system);
@@ -201,15 +206,24 @@ async function benchKrylov(
       unknowns: size,
       variant,
       method: 'solve' as const,
-      ratio_to_copy: null,
     };
     progress.update(`n = ${system.configuration.n}: CG iterations`);
-    await backend.velocities(b, 'cg', { rtol: 0, maxIterations: 8 });
-    let start = performance.now();
-    const held = await backend.velocities(b, 'cg', { rtol: 0, maxIterations: kTimedIterations });
-    const perIteration = (performance.now() - start) / held.iterations;
+    const runMs = async (maxIterations: number) => {
+      const start = performance.now();
+      const result = await backend.velocities(b, 'cg', { rtol: 0, maxIterations });
+      if (result.iterations !== maxIterations) {
+        throw new Error(
+          `bench: CG stopped after ${result.iterations} of ${maxIterations} iterations (${result.reason})`,
+        );
+      }
+      return performance.now() - start;
+    };
+    await runMs(kShortRun);
+    const differences: number[] = [];
+    for (let k = 0; k < repeats; k++) differences.push((await runMs(kLongRun)) - (await runMs(kShortRun)));
+    const perIteration = median(differences) / (kLongRun - kShortRun);
     progress.update(`n = ${system.configuration.n}: CG solve`);
-    start = performance.now();
+    const start = performance.now();
     const solved = await backend.velocities(b, 'cg', {});
     const solveMs = performance.now() - start;
     const iterationBytes = matrixBytes + 40 * size;
@@ -222,7 +236,7 @@ async function benchKrylov(
         gbps: rate(iterationBytes, perIteration),
         gflops: rate(iterationFlops, perIteration),
         ratio_to_copy: rate(iterationBytes, perIteration) / copyGbps,
-        iterations: held.iterations,
+        iterations: kLongRun - kShortRun,
       },
       {
         ...base,
