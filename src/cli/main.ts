@@ -4,6 +4,9 @@
 import { GpuError } from '../gpu/device.ts';
 import { InputError } from '../physics/input-error.ts';
 import { benchCommand } from './commands/bench.ts';
+import { larmorCommand } from './commands/larmor.ts';
+import { londonCommand } from './commands/london.ts';
+import { pairingCommand } from './commands/pairing.ts';
 import { paperCommand } from './commands/paper.ts';
 import { solveCommand } from './commands/solve.ts';
 import { spectrumCommand } from './commands/spectrum.ts';
@@ -21,6 +24,9 @@ Commands:
   spectrum   extreme eigenvalues of the scaled M, the collective parameter (eq. 49)
   paper      the paper's quantitative claims, recomputed
   bench      kernel speeds on this device, as ratios to its own copy bandwidth
+  london     London moment (eq. 27-30): GPU Biot-Savart field map of a rotating sphere or cylinder
+  larmor     Larmor current, flux quanta and moment of N electrons on a ring (eq. 13-18)
+  pairing    two electrons on a ring of thickness a: numerical ground state vs eq. 46, temperatures
 
 Run 'darwin-breit <command> --help' for each command's options.
 `;
@@ -30,6 +36,9 @@ const kCommands: Record<string, (argv: string[], progress: Progress) => Promise<
   spectrum: spectrumCommand,
   paper: paperCommand,
   bench: benchCommand,
+  london: londonCommand,
+  larmor: larmorCommand,
+  pairing: pairingCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

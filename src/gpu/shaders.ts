@@ -2,6 +2,7 @@
 // build all resolve, so no second loader exists. A shader family that shares the pair formulas gets
 // interaction.wgsl prepended here rather than keeping its own copy.
 import assembleSource from '../../shaders/assemble.wgsl?raw';
+import biotSavartSource from '../../shaders/biot_savart.wgsl?raw';
 import blasSource from '../../shaders/blas.wgsl?raw';
 import copySource from '../../shaders/copy.wgsl?raw';
 import interactionSource from '../../shaders/interaction.wgsl?raw';
@@ -20,6 +21,7 @@ export const kShaderSources = {
   reduce: reduceSource,
   blas: blasSource,
   krylov: krylovSource,
+  biotSavart: biotSavartSource,
   render: renderSource,
 } as const;
 

@@ -1,0 +1,504 @@
+// Dependency-free SVG plots for the study commands' --out files: line plots on linear or log axes
+// (series as lines and/or points, labelled markers, labelled horizontal and vertical reference lines,
+// a legend) and heat maps with a colour bar. Presentation only: callers pass numbers in, get a complete
+// standalone SVG document back as a string, and write it where they like.
+
+export interface PlotSeries {
+  readonly label: string;
+  readonly x: ArrayLike<number>;
+  readonly y: ArrayLike<number>;
+  /** CSS colour; default: the next of kPalette. */
+  readonly colour?: string;
+  /** Join the points with a line (default true). */
+  readonly line?: boolean;
+  /** Draw a dot at each point (default false). */
+  readonly points?: boolean;
+  readonly dashed?: boolean;
+}
+
+/** A single labelled point (a reference value, a measured case). */
+export interface PlotMarker {
+  readonly x: number;
+  readonly y: number;
+  readonly label?: string;
+  readonly colour?: string;
+}
+
+/** A horizontal (hLines: value is y) or vertical (vLines: value is x) line across the plot. */
+export interface ReferenceLine {
+  readonly value: number;
+  readonly label?: string;
+  readonly colour?: string;
+}
+
+export type LegendCorner = 'top-right' | 'top-left' | 'bottom-right' | 'bottom-left';
+
+export interface LinePlotOptions {
+  readonly title?: string;
+  readonly xLabel: string;
+  readonly yLabel: string;
+  readonly series: readonly PlotSeries[];
+  readonly logX?: boolean;
+  readonly logY?: boolean;
+  readonly markers?: readonly PlotMarker[];
+  readonly hLines?: readonly ReferenceLine[];
+  readonly vLines?: readonly ReferenceLine[];
+  /** Axis ranges; default: the data (series, markers and reference lines), padded. */
+  readonly xRange?: readonly [number, number];
+  readonly yRange?: readonly [number, number];
+  readonly width?: number;
+  readonly height?: number;
+  readonly legend?: LegendCorner;
+}
+
+export interface HeatMapOptions {
+  readonly title?: string;
+  readonly xLabel: string;
+  readonly yLabel: string;
+  /** Data coordinates of the first and last column centres. */
+  readonly xRange: readonly [number, number];
+  /** Data coordinates of the bottom and top row centres (row 0 is drawn at the top). */
+  readonly yRange: readonly [number, number];
+  readonly columns: number;
+  readonly rows: number;
+  /** Row-major, row 0 at the top; a non-finite value leaves its cell blank. */
+  readonly values: ArrayLike<number>;
+  readonly colourLabel: string;
+  /** Values mapped to the ends of the colour scale; default: the data's min and max. */
+  readonly valueRange?: readonly [number, number];
+  /** 'equal': one data unit is as long on both axes (a map); 'fill': the plot is square. */
+  readonly aspect?: 'equal' | 'fill';
+  /** Width of the plotting area in pixels. */
+  readonly width?: number;
+}
+
+/** Distinguishable on white and in greyscale (Okabe-Ito). */
+export const kPalette = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#000000'];
+
+/** viridis at eleven evenly spaced stops: perceptually uniform, readable in greyscale. */
+export const kViridis = [
+  '#440154',
+  '#482475',
+  '#414487',
+  '#355f8d',
+  '#2a788e',
+  '#21918c',
+  '#22a884',
+  '#44bf70',
+  '#7ad151',
+  '#bddf26',
+  '#fde725',
+];
+
+const kFont = 'font-family="Helvetica, Arial, sans-serif"';
+/** A white outline behind annotation text, so that it stays readable over lines and grid. */
+const kHalo = 'stroke="#ffffff" stroke-width="3" paint-order="stroke"';
+
+export function escapeXml(text: string): string {
+  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const fixed = (x: number) => Number(x.toFixed(2));
+
+// ---------------------------------------------------------------------------------------------------
+// Axes
+
+export interface Tick {
+  readonly value: number;
+  /** SVG text content (may hold a superscript tspan). */
+  readonly label: string;
+}
+
+/** 1, 2 or 5 times a power of ten, the smallest giving at most `target` intervals. */
+function niceStep(span: number, target: number): number {
+  const raw = span / target;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  for (const factor of [1, 2, 5, 10]) if (factor * power >= raw * (1 - 1e-9)) return factor * power;
+  return 10 * power;
+}
+
+/** A tick label with as many decimals as the step needs, or scientific notation when that is shorter. */
+export function formatTick(value: number, step: number): string {
+  if (value === 0) return '0';
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  const plain = value.toFixed(Math.min(decimals, 20));
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1e6 || (magnitude < 1e-3 && plain.length > 7)) {
+    const digits = Math.max(0, Math.floor(Math.log10(magnitude)) - Math.floor(Math.log10(step) + 1e-9));
+    return value.toExponential(Math.min(digits, 6)).replace('e+', 'e');
+  }
+  return plain;
+}
+
+export function linearTicks(lower: number, upper: number, target = 6): Tick[] {
+  const step = niceStep(upper - lower, target);
+  const ticks: Tick[] = [];
+  for (let k = Math.ceil(lower / step - 1e-9); k * step <= upper + 1e-9 * step; k++) {
+    const value = Math.abs(k * step) < step * 1e-9 ? 0 : k * step;
+    ticks.push({ value, label: formatTick(value, step) });
+  }
+  return ticks;
+}
+
+function powerOfTen(exponent: number, mantissa = 1): string {
+  if (mantissa === 1 && exponent === 0) return '1';
+  if (mantissa === 1 && exponent === 1) return '10';
+  const base = mantissa === 1 ? '10' : `${mantissa}×10`;
+  return `${base}<tspan dy="-0.5em" font-size="75%">${exponent < 0 ? '−' : ''}${Math.abs(exponent)}</tspan>`;
+}
+
+/**
+ * Decades, every k-th when there are many; 2 and 5 as well when the range spans at most three decades.
+ * Labels are powers of ten, or plain numbers when every tick lies in [1e-3, 1e5] and 2 and 5 are shown.
+ */
+export function logTicks(lower: number, upper: number): Tick[] {
+  const first = Math.floor(Math.log10(lower) + 1e-9);
+  const last = Math.ceil(Math.log10(upper) - 1e-9);
+  const every = Math.max(1, Math.ceil((last - first) / 8));
+  const mantissas = last - first <= 3 ? [1, 2, 5] : [1];
+  const ticks: { value: number; m: number; e: number }[] = [];
+  for (let e = first; e <= last; e++) {
+    for (const m of mantissas) {
+      const value = m * 10 ** e;
+      if (value < lower * (1 - 1e-9) || value > upper * (1 + 1e-9)) continue;
+      if (m === 1 && (e - first) % every !== 0) continue;
+      ticks.push({ value, m, e });
+    }
+  }
+  // Fewer than two ticks says nothing about the scale: fall back to linear ticks inside the range.
+  if (ticks.length < 2) return linearTicks(lower, upper, 4);
+  const plain = mantissas.length > 1 && ticks.every((t) => t.value >= 1e-3 && t.value <= 1e5);
+  return ticks.map(({ value, m, e }) => ({
+    value,
+    label: plain ? String(Number(value.toPrecision(1))) : powerOfTen(e, m),
+  }));
+}
+
+interface Axis {
+  readonly lower: number;
+  readonly upper: number;
+  readonly log: boolean;
+  /** Pixel range: `from` at lower, `to` at upper. */
+  readonly from: number;
+  readonly to: number;
+}
+
+function project(axis: Axis, value: number): number {
+  const t = axis.log
+    ? (Math.log10(value) - Math.log10(axis.lower)) / (Math.log10(axis.upper) - Math.log10(axis.lower))
+    : (value - axis.lower) / (axis.upper - axis.lower);
+  return axis.from + t * (axis.to - axis.from);
+}
+
+function usable(value: number, log: boolean): boolean {
+  return Number.isFinite(value) && (!log || value > 0);
+}
+
+/** The data range, padded by 5% of its span (linear) or of its decades (log); a point gets a span. */
+function dataRange(values: readonly number[], log: boolean): [number, number] {
+  const finite = values.filter((v) => usable(v, log));
+  if (finite.length === 0) return log ? [1, 10] : [0, 1];
+  let lower = Math.min(...finite);
+  let upper = Math.max(...finite);
+  if (log) {
+    let [a, b] = [Math.log10(lower), Math.log10(upper)];
+    if (b - a < 1e-9) [a, b] = [a - 0.5, b + 0.5];
+    const pad = 0.05 * (b - a);
+    return [10 ** (a - pad), 10 ** (b + pad)];
+  }
+  if (upper - lower <= 1e-12 * Math.max(Math.abs(lower), Math.abs(upper), 1e-300)) {
+    const half = Math.abs(lower) > 0 ? Math.abs(lower) * 0.05 : 1;
+    [lower, upper] = [lower - half, upper + half];
+  }
+  const pad = 0.05 * (upper - lower);
+  return [lower - pad, upper + pad];
+}
+
+function svgDocument(width: number, height: number, body: string[]): string {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${kFont} font-size="13">`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    ...body,
+    '</svg>',
+    '',
+  ].join('\n');
+}
+
+/** Frame, ticks, tick labels, grid lines and axis titles around the plot area. */
+function drawAxes(x: Axis, y: Axis, xLabel: string, yLabel: string, grid: boolean): string[] {
+  const [left, right, bottom, top] = [x.from, x.to, y.from, y.to];
+  const out: string[] = [];
+  for (const tick of x.log ? logTicks(x.lower, x.upper) : linearTicks(x.lower, x.upper)) {
+    const px = fixed(project(x, tick.value));
+    if (grid) out.push(`<line x1="${px}" y1="${top}" x2="${px}" y2="${bottom}" stroke="#e5e5e5"/>`);
+    out.push(`<line x1="${px}" y1="${bottom}" x2="${px}" y2="${bottom + 5}" stroke="#333"/>`);
+    out.push(`<text x="${px}" y="${bottom + 19}" text-anchor="middle">${tick.label}</text>`);
+  }
+  for (const tick of y.log ? logTicks(y.lower, y.upper) : linearTicks(y.lower, y.upper)) {
+    const py = fixed(project(y, tick.value));
+    if (grid) out.push(`<line x1="${left}" y1="${py}" x2="${right}" y2="${py}" stroke="#e5e5e5"/>`);
+    out.push(`<line x1="${left - 5}" y1="${py}" x2="${left}" y2="${py}" stroke="#333"/>`);
+    out.push(`<text x="${left - 8}" y="${py + 4}" text-anchor="end">${tick.label}</text>`);
+  }
+  out.push(
+    `<rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}" fill="none" stroke="#333"/>`,
+    `<text x="${(left + right) / 2}" y="${bottom + 42}" text-anchor="middle" font-size="14">${escapeXml(xLabel)}</text>`,
+    `<text transform="translate(${left - 62} ${(top + bottom) / 2}) rotate(-90)" text-anchor="middle" font-size="14">${escapeXml(yLabel)}</text>`,
+  );
+  return out;
+}
+
+function drawTitle(title: string | undefined, centre: number): string[] {
+  return title
+    ? [
+        `<text x="${centre}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
+      ]
+    : [];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Line plots
+
+let documentCount = 0;
+
+export function linePlot(options: LinePlotOptions): string {
+  const width = options.width ?? 680;
+  const height = options.height ?? 440;
+  const logX = options.logX ?? false;
+  const logY = options.logY ?? false;
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const s of options.series) {
+    for (let k = 0; k < s.x.length; k++) {
+      if (usable(s.x[k], logX) && usable(s.y[k], logY)) {
+        xs.push(s.x[k]);
+        ys.push(s.y[k]);
+      }
+    }
+  }
+  for (const m of options.markers ?? []) {
+    xs.push(m.x);
+    ys.push(m.y);
+  }
+  for (const line of options.hLines ?? []) ys.push(line.value);
+  for (const line of options.vLines ?? []) xs.push(line.value);
+  const [xLower, xUpper] = options.xRange ?? dataRange(xs, logX);
+  const [yLower, yUpper] = options.yRange ?? dataRange(ys, logY);
+  const [left, right, top, bottom] = [84, width - 24, options.title ? 40 : 20, height - 58];
+  const x: Axis = { lower: xLower, upper: xUpper, log: logX, from: left, to: right };
+  const y: Axis = { lower: yLower, upper: yUpper, log: logY, from: bottom, to: top };
+  const clip = `clip${++documentCount}`;
+  const body: string[] = [
+    ...drawTitle(options.title, (left + right) / 2),
+    `<defs><clipPath id="${clip}"><rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}"/></clipPath></defs>`,
+    ...drawAxes(x, y, options.xLabel, options.yLabel, true),
+  ];
+  const plotted: string[] = [];
+  const colourOf = (index: number, colour?: string) => colour ?? kPalette[index % kPalette.length];
+
+  plotted.push(
+    ...referenceLines(options.hLines ?? [], y, 'horizontal', [left, right]),
+    ...referenceLines(options.vLines ?? [], x, 'vertical', [top, bottom]),
+  );
+  for (const [index, s] of options.series.entries()) {
+    const colour = colourOf(index, s.colour);
+    // Unusable values (NaN, <= 0 on a log axis) break the line into segments.
+    const segments: string[][] = [[]];
+    const dots: string[] = [];
+    for (let k = 0; k < s.x.length; k++) {
+      if (!usable(s.x[k], logX) || !usable(s.y[k], logY)) {
+        if (segments[segments.length - 1].length > 0) segments.push([]);
+        continue;
+      }
+      const [px, py] = [fixed(project(x, s.x[k])), fixed(project(y, s.y[k]))];
+      segments[segments.length - 1].push(`${px},${py}`);
+      if (s.points) dots.push(`<circle cx="${px}" cy="${py}" r="3.5" fill="${colour}"/>`);
+    }
+    if (s.line ?? true) {
+      const dash = s.dashed ? ' stroke-dasharray="7 4"' : '';
+      for (const segment of segments.filter((seg) => seg.length > 1)) {
+        plotted.push(
+          `<polyline points="${segment.join(' ')}" fill="none" stroke="${colour}" stroke-width="2"${dash}/>`,
+        );
+      }
+    }
+    plotted.push(...dots);
+  }
+  for (const marker of options.markers ?? []) {
+    if (!usable(marker.x, logX) || !usable(marker.y, logY)) continue;
+    const [px, py] = [fixed(project(x, marker.x)), fixed(project(y, marker.y))];
+    const colour = marker.colour ?? '#000';
+    plotted.push(
+      `<path d="M${px - 6},${py} L${px},${py - 6} L${px + 6},${py} L${px},${py + 6} Z" fill="${colour}" stroke="#fff"/>`,
+    );
+    if (marker.label) {
+      plotted.push(
+        `<text x="${px + 9}" y="${py - 7}" fill="${colour}" font-size="12" ${kHalo}>${escapeXml(marker.label)}</text>`,
+      );
+    }
+  }
+  body.push(`<g clip-path="url(#${clip})">`, ...plotted, '</g>');
+  body.push(...drawLegend(options, left, right, top, bottom, colourOf));
+  return svgDocument(width, height, body);
+}
+
+/**
+ * Dotted lines at `lines[k].value` on `axis`, across the plot (`span`: its extent on the other axis),
+ * with labels staggered so that neighbours do not overprint.
+ */
+function referenceLines(
+  lines: readonly ReferenceLine[],
+  axis: Axis,
+  orientation: 'horizontal' | 'vertical',
+  span: readonly [number, number],
+): string[] {
+  const out: string[] = [];
+  lines.forEach((line, index) => {
+    if (!usable(line.value, axis.log)) return;
+    const at = fixed(project(axis, line.value));
+    const colour = line.colour ?? '#555';
+    const [x1, y1, x2, y2] =
+      orientation === 'horizontal' ? [span[0], at, span[1], at] : [at, span[0], at, span[1]];
+    out.push(
+      `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${colour}" stroke-dasharray="2 4" stroke-width="1.5"/>`,
+    );
+    if (!line.label) return;
+    let [tx, ty, anchor] = [span[0] + 6, at + (index % 2 === 0 ? -5 : 14), 'start'];
+    if (orientation === 'vertical') {
+      // Right of the line in the left half of the plot, left of it in the right half.
+      const middle = (axis.from + axis.to) / 2;
+      [tx, ty, anchor] =
+        at < middle
+          ? [at + 4, span[0] + 14 + 15 * (index % 3), 'start']
+          : [at - 4, span[0] + 14 + 15 * (index % 3), 'end'];
+    }
+    out.push(
+      `<text x="${tx}" y="${ty}" fill="${colour}" font-size="12" text-anchor="${anchor}" ${kHalo}>${escapeXml(line.label)}</text>`,
+    );
+  });
+  return out;
+}
+
+function drawLegend(
+  options: LinePlotOptions,
+  left: number,
+  right: number,
+  top: number,
+  bottom: number,
+  colourOf: (index: number, colour?: string) => string,
+): string[] {
+  const entries = options.series.filter((s) => s.label !== '');
+  if (entries.length === 0) return [];
+  const rowHeight = 18;
+  const boxWidth = 36 + 7.2 * Math.max(...entries.map((s) => s.label.length));
+  const boxHeight = 8 + rowHeight * entries.length;
+  const corner = options.legend ?? 'top-right';
+  const bx = corner.endsWith('left') ? left + 10 : right - 10 - boxWidth;
+  const by = corner.startsWith('top') ? top + 10 : bottom - 10 - boxHeight;
+  const out = [
+    `<rect x="${fixed(bx)}" y="${by}" width="${fixed(boxWidth)}" height="${boxHeight}" fill="#ffffff" fill-opacity="0.9" stroke="#999"/>`,
+  ];
+  options.series.forEach((s, index) => {
+    const row = entries.indexOf(s);
+    if (row < 0) return;
+    const colour = colourOf(index, s.colour);
+    const ly = by + 4 + rowHeight * row + rowHeight / 2;
+    if (s.line ?? true) {
+      const dash = s.dashed ? ' stroke-dasharray="7 4"' : '';
+      out.push(
+        `<line x1="${fixed(bx + 6)}" y1="${ly}" x2="${fixed(bx + 28)}" y2="${ly}" stroke="${colour}" stroke-width="2"${dash}/>`,
+      );
+    }
+    if (s.points) out.push(`<circle cx="${fixed(bx + 17)}" cy="${ly}" r="3.5" fill="${colour}"/>`);
+    out.push(`<text x="${fixed(bx + 34)}" y="${ly + 4}" font-size="12">${escapeXml(s.label)}</text>`);
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Heat maps
+
+function parseHex(colour: string): [number, number, number] {
+  const v = parseInt(colour.slice(1), 16);
+  return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
+}
+
+/** The colour of t in [0, 1] on `stops` (hex colours, evenly spaced), linearly interpolated. */
+export function colourAt(t: number, stops: readonly string[] = kViridis): string {
+  const clamped = Math.min(1, Math.max(0, t));
+  const position = clamped * (stops.length - 1);
+  const k = Math.min(stops.length - 2, Math.floor(position));
+  const f = position - k;
+  const [a, b] = [parseHex(stops[k]), parseHex(stops[k + 1])];
+  const mixed = a.map((c, i) => Math.round(c + f * (b[i] - c)));
+  return `#${mixed.map((c) => c.toString(16).padStart(2, '0')).join('')}`;
+}
+
+export function heatMap(options: HeatMapOptions): string {
+  const { columns, rows, values } = options;
+  if (values.length !== columns * rows) {
+    throw new RangeError(`heat map: ${values.length} values for ${columns} x ${rows} cells`);
+  }
+  const finite = Array.from(values).filter(Number.isFinite);
+  let [vLower, vUpper] = options.valueRange ?? [Math.min(...finite), Math.max(...finite)];
+  if (!(vUpper > vLower)) [vLower, vUpper] = finite.length ? [vLower - 0.5, vUpper + 0.5] : [0, 1];
+  // Cell edges lie half a cell beyond the first and last centres.
+  const halfX = (options.xRange[1] - options.xRange[0]) / (2 * Math.max(1, columns - 1));
+  const halfY = (options.yRange[1] - options.yRange[0]) / (2 * Math.max(1, rows - 1));
+  const [xLower, xUpper] = [options.xRange[0] - halfX, options.xRange[1] + halfX];
+  const [yLower, yUpper] = [options.yRange[0] - halfY, options.yRange[1] + halfY];
+  let plotWidth = options.width ?? 440;
+  let plotHeight = plotWidth;
+  if ((options.aspect ?? 'equal') === 'equal') {
+    plotHeight = (plotWidth * (yUpper - yLower)) / (xUpper - xLower);
+    if (plotHeight > 640) [plotWidth, plotHeight] = [(plotWidth * 640) / plotHeight, 640];
+    if (plotHeight < 160) [plotWidth, plotHeight] = [(plotWidth * 160) / plotHeight, 160];
+  }
+  const [left, top] = [84, options.title ? 40 : 20];
+  const [right, bottom] = [left + plotWidth, top + plotHeight];
+  const barLeft = right + 22;
+  // Wide enough for the title (bold 15 px: about 8.5 px a character) when the map itself is narrow.
+  const width = Math.ceil(Math.max(barLeft + 16 + 120, 8.5 * (options.title?.length ?? 0) + 20));
+  const height = Math.ceil(bottom + 58);
+  const x: Axis = { lower: xLower, upper: xUpper, log: false, from: left, to: right };
+  const y: Axis = { lower: yLower, upper: yUpper, log: false, from: bottom, to: top };
+  const cellWidth = plotWidth / columns;
+  const cellHeight = plotHeight / rows;
+  const cells: string[] = [];
+  for (let row = 0; row < rows; row++) {
+    for (let column = 0; column < columns; column++) {
+      const value = values[row * columns + column];
+      if (!Number.isFinite(value)) continue;
+      const fill = colourAt((value - vLower) / (vUpper - vLower));
+      // Cells overlap their right and lower neighbours by a hair so that no seams show.
+      cells.push(
+        `<rect x="${fixed(left + column * cellWidth)}" y="${fixed(top + row * cellHeight)}" width="${fixed(cellWidth + 0.5)}" height="${fixed(cellHeight + 0.5)}" fill="${fill}"/>`,
+      );
+    }
+  }
+  const gradient = `gradient${++documentCount}`;
+  const stops = kViridis.map(
+    (colour, k) => `<stop offset="${fixed((100 * k) / (kViridis.length - 1))}%" stop-color="${colour}"/>`,
+  );
+  const bar: Axis = { lower: vLower, upper: vUpper, log: false, from: bottom, to: top };
+  const barTicks = linearTicks(vLower, vUpper, 6).map((tick) => {
+    const py = fixed(project(bar, tick.value));
+    return [
+      `<line x1="${barLeft + 16}" y1="${py}" x2="${barLeft + 21}" y2="${py}" stroke="#333"/>`,
+      `<text x="${barLeft + 24}" y="${py + 4}">${tick.label}</text>`,
+    ].join('');
+  });
+  const body = [
+    ...drawTitle(options.title, width / 2),
+    `<defs><linearGradient id="${gradient}" x1="0" y1="1" x2="0" y2="0">${stops.join('')}</linearGradient></defs>`,
+    `<rect x="${left}" y="${top}" width="${fixed(plotWidth)}" height="${fixed(plotHeight)}" fill="#f2f2f2"/>`,
+    `<g shape-rendering="crispEdges">`,
+    ...cells,
+    '</g>',
+    ...drawAxes(x, y, options.xLabel, options.yLabel, false),
+    `<rect x="${barLeft}" y="${top}" width="16" height="${fixed(plotHeight)}" fill="url(#${gradient})" stroke="#333"/>`,
+    ...barTicks,
+    `<text transform="translate(${barLeft + 100} ${fixed((top + bottom) / 2)}) rotate(-90)" text-anchor="middle" font-size="14">${escapeXml(options.colourLabel)}</text>`,
+  ];
+  return svgDocument(width, height, body);
+}

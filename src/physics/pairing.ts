@@ -1,0 +1,368 @@
+// Sec. IV.B: two electrons on a ring of thickness a bind in their relative motion (eq. 35-46). In units
+// of the pair's Bohr radius a_m = 2 / Z_F (eq. 43-44) and of the effective Rydberg 1/a_m^2 Hartree (so the
+// 3D ground state of eq. 44 is -1), the relative motion in the softened potential of eq. 45 is
+//   -psi''(x) - 2 psi(x) / (|x| + b) = epsilon psi(x),   b = a / a_m,
+// and eq. 46 reads epsilon = -[2 ln(1/b)]^2. Three ways to its ground state live here:
+//   - finite differences on a logarithmic grid (groundState1dMapped): any b, second order, with its own
+//     convergence estimate; it extends softenedCoulombGroundState1d of paper.ts (a uniform grid, which
+//     stops at a_m/a = 1000) to a_m/a = 1e6 and beyond;
+//   - the exact condition from the Whittaker function (whittakerGroundState1d): the even state's
+//     derivative vanishes at x = 0, a transcendental equation solved to rounding error;
+//   - its small-a limit (smallThicknessGroundState1d), whose leading term is eq. 46.
+import { kBoltzmann, kElectronVolt } from './constants.ts';
+import { InputError } from './input-error.ts';
+import {
+  kChandrasekhar,
+  kCopper,
+  kGold,
+  kLevy,
+  pairingBohrRadius,
+  pairingEnergy1d,
+  pairingEnergy3d,
+  type Metal,
+} from './paper.ts';
+
+/** Euler-Mascheroni constant gamma = -psi(1). */
+export const kEulerGamma = 0.5772156649015329;
+
+/** epsilon of eq. 46 in units of 1/a_m^2 Hartree: -[2 ln(a_m / a)]^2. */
+export function eq46Energy(radiusOverThickness: number): number {
+  const logarithm = 2 * Math.log(radiusOverThickness);
+  return -logarithm * logarithm;
+}
+
+function checkRatio(radiusOverThickness: number): void {
+  if (!(radiusOverThickness > 1 && radiusOverThickness <= 1e12)) {
+    throw new InputError(`a_m/a must lie in (1, 1e12], got ${radiusOverThickness}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Finite differences on y = |x| + b = b e^s
+
+/** The grid of groundState1dMapped: cells uniform in s, where |x| + b = b e^s. */
+export interface MappedGrid {
+  /** Cells on 0 <= s <= S. */
+  readonly cells: number;
+  /** Delta s: every cell spans the same ratio e^(Delta s) of |x| + b. */
+  readonly step: number;
+  /** The box 0 <= x <= L (units of a_m); psi(L) = 0. */
+  readonly length: number;
+  /** Width of the first cell, b (e^(Delta s) - 1), units of a_m: the resolution of the softened core. */
+  readonly smallestCell: number;
+}
+
+/** Box length, units of a_m: the state decays like exp(-x sqrt(-epsilon)) with sqrt(-epsilon) >= ~1. */
+export const kPairingBoxLength = 40;
+/**
+ * Coarsest Delta s of the three grids: about 6e-7 relative error; the finest, Delta s / 4, about 4e-8
+ * (the Richardson estimate is reported with every result).
+ */
+export const kPairingStep = 1 / 128;
+
+export function mappedGrid(thicknessOverRadius: number, step = kPairingStep): MappedGrid {
+  const b = thicknessOverRadius;
+  const length = kPairingBoxLength;
+  const span = Math.log((length + b) / b);
+  const cells = Math.ceil(span / step);
+  const exactStep = span / cells;
+  return { cells, step: exactStep, length, smallestCell: b * Math.expm1(exactStep) };
+}
+
+/**
+ * Lowest even eigenvalue of eq. 45 on a logarithmic grid. With y = |x| + b = b e^s the equation becomes
+ * the Sturm-Liouville problem -(psi_s / y)_s - 2 psi = epsilon y psi (the Coulomb term turns into the
+ * constant -2), discretised by finite volumes on cells of equal Delta s: second order in Delta s, fine
+ * cells (b Delta s) in the core and coarse ones in the tail. psi_s = 0 at s = 0 (the mirror: an even
+ * state) and psi = 0 at the centre of cell K, just beyond x = L. The eigenvalues of A psi = epsilon Y psi
+ * below lambda are counted by Sturm's theorem (Y is positive, so the inertia of A - lambda Y counts them)
+ * and bisected. The count is the number of sign changes of the solution of (A - lambda Y) psi = 0 row by
+ * row, carried as the value psi_k and the face flux F = dpsi/dx: the LDL^T pivots of A - lambda Y would
+ * lose the -2 - lambda y part of each row against the O(1 / (Delta s^2 y)) kinetic part once
+ * b < 1e-6, while these increments carry it directly.
+ */
+export function groundState1dMapped(thicknessOverRadius: number, step = kPairingStep): number {
+  const b = thicknessOverRadius;
+  if (!(b > 0 && b < kPairingBoxLength)) {
+    throw new InputError(`a/a_m must lie in (0, ${kPairingBoxLength}), got ${b}`);
+  }
+  const grid = mappedGrid(b, step);
+  const h = grid.step;
+  const cells = grid.cells;
+  // y at the cell centres (k + 1/2) Delta s and at the faces (k + 1) Delta s.
+  const centre = new Float64Array(cells);
+  const face = new Float64Array(cells);
+  for (let k = 0; k < cells; k++) {
+    centre[k] = b * Math.exp((k + 0.5) * h);
+    face[k] = b * Math.exp((k + 1) * h);
+  }
+  // Cell k: -(F_{k+1/2} - F_{k-1/2}) / Delta s - (2 + lambda y_k) psi_k = 0, F_{-1/2} = 0 (the mirror),
+  // and psi_{k+1} = psi_k + Delta s y_{k+1/2} F_{k+1/2}.
+  const countBelow = (lambda: number) => {
+    let count = 0;
+    let psi = 1;
+    let flux = 0;
+    for (let k = 0; k < cells; k++) {
+      flux -= h * (2 + lambda * centre[k]) * psi;
+      let next = psi + h * face[k] * flux;
+      if (next === 0) next = -1e-300 * Math.sign(psi);
+      if (next < 0 !== psi < 0) count++;
+      psi = next;
+      // In the classically forbidden tail psi grows like exp(kappa x): rescale, keeping signs.
+      if (Math.abs(psi) > 1e150) {
+        psi *= 1e-150;
+        flux *= 1e-150;
+      }
+    }
+    return count;
+  };
+  // Every eigenvalue lies above the potential's minimum -2/b; a bound state lies below 0.
+  let lower = -2 / b;
+  let upper = 0;
+  if (countBelow(upper) < 1) throw new InputError(`no bound state found for a/a_m = ${b}`);
+  for (let iteration = 0; iteration < 200 && upper - lower > 4e-16 * Math.abs(lower); iteration++) {
+    const middle = (lower + upper) / 2;
+    if (countBelow(middle) >= 1) upper = middle;
+    else lower = middle;
+  }
+  return (lower + upper) / 2;
+}
+
+/** The ground state on three grids (Delta s, Delta s/2, Delta s/4) and what they say about the error. */
+export interface GridConvergence {
+  /** epsilon on the grids Delta s, Delta s/2, Delta s/4. */
+  readonly energies: readonly [number, number, number];
+  /** (E_1 - E_2) / (E_2 - E_3): 4 for a second-order method in its asymptotic range. */
+  readonly errorRatio: number;
+  /** Richardson extrapolation E_3 + (E_3 - E_2) / 3. */
+  readonly extrapolated: number;
+  /** |E_3 - extrapolated| / |extrapolated|: the finest grid's estimated relative error. */
+  readonly estimatedRelativeError: number;
+  /** The finest grid. */
+  readonly grid: MappedGrid;
+}
+
+export function groundState1dConvergence(thicknessOverRadius: number, step = kPairingStep): GridConvergence {
+  const energies = [1, 2, 4].map((refine) => groundState1dMapped(thicknessOverRadius, step / refine)) as [
+    number,
+    number,
+    number,
+  ];
+  const [e1, e2, e3] = energies;
+  const extrapolated = e3 + (e3 - e2) / 3;
+  return {
+    energies,
+    errorRatio: (e1 - e2) / (e2 - e3),
+    extrapolated,
+    estimatedRelativeError: Math.abs(e3 - extrapolated) / Math.abs(extrapolated),
+    grid: mappedGrid(thicknessOverRadius, step / 4),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The exact condition (Whittaker function) and its small-a limit
+
+/** The digamma function psi(x) for x > 0: recurrence up to x >= 10, then the asymptotic series to B_14. */
+export function digamma(x: number): number {
+  if (!(x > 0)) throw new RangeError(`digamma needs x > 0, got ${x}`);
+  let shift = 0;
+  while (x < 10) {
+    shift -= 1 / x;
+    x += 1;
+  }
+  const t = 1 / (x * x);
+  // ln x - 1/(2x) - sum_k B_2k / (2k x^2k) for B_2 .. B_14 (Horner in 1/x^2); the next term is < 1e-17.
+  const series =
+    t * (1 / 12 - t * (1 / 120 - t * (1 / 252 - t * (1 / 240 - t * (1 / 132 - t * (691 / 32760 - t / 12))))));
+  return shift + Math.log(x) - 0.5 / x - series;
+}
+
+/**
+ * For x > 0 the even state is psi = W_{nu,1/2}(2 kappa (x + b)), the decaying Whittaker function, with
+ * epsilon = -kappa^2 and nu = 1/kappa; evenness needs d/dz W_{nu,1/2}(z) = 0 at z_0 = 2 kappa b. With
+ * W_{nu,1/2}(z) = z e^(-z/2) U(1 - nu, 2, z) and U's expansion (DLMF 13.2.9, n = 1, a = 1 - nu),
+ *   W ~ e^(-z/2) f(z),  f(z) = 1 - nu z sum_k c_k z^k [ln z + d_k],
+ *   c_k = (a)_k / ((2)_k k!),  d_k = psi(a + k) - psi(1 + k) - psi(2 + k),
+ * so the condition is f'(z_0) = f(z_0) / 2. This returns f'(z_0) - f(z_0)/2 for a given nu.
+ */
+function whittakerCondition(nu: number, b: number): number {
+  const a = 1 - nu;
+  const z = (2 * b) / nu;
+  const logZ = Math.log(z);
+  let c = 1; // c_k
+  let zk = 1; // z^k
+  let psiA = digamma(a); // psi(a + k)
+  let psi1 = -kEulerGamma; // psi(1 + k)
+  let psi2 = 1 - kEulerGamma; // psi(2 + k)
+  let sumF = 0;
+  let sumDerivative = 0;
+  for (let k = 0; k < 200; k++) {
+    const d = psiA - psi1 - psi2;
+    const termF = c * zk * (logZ + d);
+    const termDerivative = c * zk * ((k + 1) * (logZ + d) + 1);
+    sumF += termF;
+    sumDerivative += termDerivative;
+    if (Math.abs(termDerivative) < 1e-17 * Math.abs(sumDerivative) && k > 2) break;
+    c *= (a + k) / ((k + 2) * (k + 1));
+    zk *= z;
+    psiA += 1 / (a + k);
+    psi1 += 1 / (k + 1);
+    psi2 += 1 / (k + 2);
+  }
+  const f = 1 - nu * z * sumF;
+  const derivative = -nu * sumDerivative;
+  return derivative - f / 2;
+}
+
+/**
+ * Bisection for the root in nu = 1/kappa of `condition`, which changes sign from - to + on
+ * (sqrt(b/2), 1): epsilon > -2/b (the potential's minimum) puts kappa below sqrt(2/b), which also keeps
+ * z_0 = 2 kappa b below 2 sqrt(2 b), where the series of U converges without cancellation.
+ */
+function bisectNu(b: number, condition: (nu: number) => number): number {
+  let lower = Math.sqrt(b / 2);
+  let upper = 1 - 1e-12;
+  if (!(condition(lower) < 0 && condition(upper) > 0)) {
+    throw new InputError('no even ground state with 0 < 1/kappa < 1 (a too large)');
+  }
+  for (let iteration = 0; iteration < 200 && upper - lower > 1e-16; iteration++) {
+    const middle = (lower + upper) / 2;
+    if (condition(middle) < 0) lower = middle;
+    else upper = middle;
+  }
+  const nu = (lower + upper) / 2;
+  return -1 / (nu * nu);
+}
+
+/**
+ * The exact even ground state of eq. 45 (units 1/a_m^2 Hartree) from the Whittaker condition above: no
+ * grid, only the convergent series of U and a bisection in nu = 1/kappa on (0, 1), where the lowest
+ * state lies (nu -> 0 gives the condition -1/2, nu -> 1 gives +infinity since psi(a) ~ -1/a). Accurate
+ * to rounding while z_0 = 2 kappa b stays O(1) (b <= 0.5), where the series has no cancellation.
+ */
+export function whittakerGroundState1d(radiusOverThickness: number): number {
+  if (!(radiusOverThickness >= 2)) throw new InputError(`a_m/a must be >= 2, got ${radiusOverThickness}`);
+  const b = 1 / radiusOverThickness;
+  return bisectNu(b, (nu) => whittakerCondition(nu, b));
+}
+
+/**
+ * The a -> 0 limit of the condition: keeping only the z^0 terms of f' and f gives
+ *   kappa/2 + ln(2 kappa b) + psi(1 - 1/kappa) + 2 gamma = 0,
+ * exact up to O(kappa b ln b). For kappa -> infinity, psi(1 - 1/kappa) -> -gamma and
+ *   kappa = 2 ln(a_m/a) - 2 ln(2 kappa) - 2 gamma + ...,
+ * whose first term is eq. 46; the second is why eq. 46 approaches the true energy only logarithmically
+ * (relative error ~ 2 ln(4 ln(a_m/a)) / ln(a_m/a)).
+ */
+export function smallThicknessGroundState1d(radiusOverThickness: number): number {
+  if (!(radiusOverThickness >= 2)) throw new InputError(`a_m/a must be >= 2, got ${radiusOverThickness}`);
+  const b = 1 / radiusOverThickness;
+  return bisectNu(b, (nu) => {
+    const kappa = 1 / nu;
+    // Multiplied by -nu so that, as whittakerCondition, it runs from - (nu -> 0) to + (nu -> 1).
+    return -nu * (kappa / 2 + Math.log(2 * kappa * b) + digamma(1 - nu) + 2 * kEulerGamma);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The study: eq. 46 against the numerical ground state over a_m/a, and the two rings
+
+export interface PairingPoint {
+  /** a_m / a. */
+  readonly ratio: number;
+  /** Finest-grid finite-difference ground state, units of 1/a_m^2 Hartree. */
+  readonly energyNumerical: number;
+  readonly energyEq46: number;
+  /** The exact (Whittaker) ground state, where a_m/a >= 2. */
+  readonly energyExact: number | null;
+  /** The small-a limit of the exact condition. */
+  readonly energySmallThickness: number | null;
+  /** (E_numerical - E_46) / E_46. */
+  readonly relativeDifference: number;
+  readonly convergence: GridConvergence;
+}
+
+/** a_m/a from `from` to `to`, `count` points log-spaced. */
+export function logSpaced(from: number, to: number, count: number): number[] {
+  if (count === 1) return [from];
+  const step = Math.log(to / from) / (count - 1);
+  return Array.from({ length: count }, (_, i) => from * Math.exp(i * step));
+}
+
+/** 21 ratios a_m/a from 10 to 1e6: four per decade plus the end. */
+export const kDefaultPairingRatios = logSpaced(10, 1e6, 21);
+
+export function pairingPoint(radiusOverThickness: number, step = kPairingStep): PairingPoint {
+  checkRatio(radiusOverThickness);
+  const convergence = groundState1dConvergence(1 / radiusOverThickness, step);
+  const energyNumerical = convergence.energies[2];
+  const energyEq46 = eq46Energy(radiusOverThickness);
+  const closedForm = radiusOverThickness >= 2;
+  return {
+    ratio: radiusOverThickness,
+    energyNumerical,
+    energyEq46,
+    energyExact: closedForm ? whittakerGroundState1d(radiusOverThickness) : null,
+    energySmallThickness: closedForm ? smallThicknessGroundState1d(radiusOverThickness) : null,
+    relativeDifference: (energyNumerical - energyEq46) / energyEq46,
+    convergence,
+  };
+}
+
+export interface PairingRing {
+  readonly name: string;
+  readonly metal: Metal;
+  readonly thicknessMetres: number;
+  /** Where the thickness comes from, and whether it is an assumption. */
+  readonly thicknessSource: string;
+}
+
+/** The paper's two experiments (sec. IV.B): Chandrasekhar et al.'s Au ring, Levy et al.'s Cu rings. */
+export const kPairingRings: readonly PairingRing[] = [
+  {
+    name: 'Au',
+    metal: kGold,
+    thicknessMetres: kChandrasekhar.thicknessMetres,
+    thicknessSource: 'Chandrasekhar et al., as the paper quotes it (sec. IV.B)',
+  },
+  {
+    name: 'Cu',
+    metal: kCopper,
+    thicknessMetres: kLevy.thicknessMetres,
+    thicknessSource:
+      'ASSUMED: the paper gives no thickness for the Cu rings of Levy et al. ("similar values")',
+  },
+];
+
+export interface RingTemperature {
+  readonly name: string;
+  readonly fermiEnergyEv: number;
+  readonly thicknessMetres: number;
+  readonly thicknessSource: string;
+  /** a_m = 2 a0 / Z_F, metres. */
+  readonly pairingRadiusMetres: number;
+  readonly ratio: number;
+  /** |E| / k_B from eq. 46, kelvin. */
+  readonly temperatureEq46: number;
+  /** |E| / k_B from the finite-difference ground state, kelvin. */
+  readonly temperatureNumerical: number;
+}
+
+export function ringTemperature(ring: PairingRing, step = kPairingStep): RingTemperature {
+  const radius = pairingBohrRadius(ring.metal.fermiEnergyJoules);
+  const ratio = radius / ring.thicknessMetres;
+  checkRatio(ratio);
+  // pairingEnergy3d is -1/a_m^2 Hartree, the unit of epsilon, in joules.
+  const unit = -pairingEnergy3d(radius);
+  return {
+    name: ring.name,
+    // Rounded to 12 digits: the table's 5.53 eV back, not 5.530000000000001 from the joule round trip.
+    fermiEnergyEv: Number((ring.metal.fermiEnergyJoules / kElectronVolt).toPrecision(12)),
+    thicknessMetres: ring.thicknessMetres,
+    thicknessSource: ring.thicknessSource,
+    pairingRadiusMetres: radius,
+    ratio,
+    temperatureEq46: Math.abs(pairingEnergy1d(radius, ring.thicknessMetres)) / kBoltzmann,
+    temperatureNumerical: Math.abs(unit * groundState1dMapped(1 / ratio, step / 4)) / kBoltzmann,
+  };
+}

@@ -1,0 +1,197 @@
+// The study commands `london`, `larmor` and `pairing` as a user runs them: spawned processes, exit
+// codes, one JSON object on stdout, one `error:` line for a user error, SVG files under --out.
+// The bundle is built into its own directory so that this file and test/cli.test.ts, which vitest runs
+// in parallel, never empty each other's output; inside node_modules so that the bundle still resolves
+// the external `webgpu` package.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+
+const kOutDir = 'node_modules/.cache/darwin-breit-study-commands';
+const kCli = join(kOutDir, 'darwin-breit.mjs');
+let dir: string;
+
+beforeAll(() => {
+  const build = spawnSync(
+    'npm',
+    ['run', '--silent', 'build:cli', '--', '--outDir', kOutDir, '--emptyOutDir'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  expect(build.status, build.stderr).toBe(0);
+  dir = mkdtempSync(join(tmpdir(), 'darwin-breit-studies-'));
+}, 120_000);
+
+function cli(...args: string[]) {
+  const run = spawnSync(process.execPath, [kCli, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, DARWIN_BREIT_QUIET: '1' },
+  });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** Exit 0 and stdout exactly one JSON object. */
+function json(...args: string[]) {
+  const run = cli(...args, '--json');
+  expect(run.status, run.stderr).toBe(0);
+  expect(run.stdout.trim().startsWith('{')).toBe(true);
+  return JSON.parse(run.stdout);
+}
+
+/** Exit 2 with exactly one `error: ...` line on stderr (besides the adapter notices) and no stack. */
+function expectUserError(pattern: RegExp, ...args: string[]) {
+  const run = cli(...args);
+  expect(run.status, run.stderr).toBe(2);
+  const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
+  expect(errors).toHaveLength(1);
+  expect(errors[0]).toMatch(pattern);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+  expect(run.stdout).toBe('');
+}
+
+function expectSvgFiles(files: string[], names: string[]) {
+  expect(files.map((file) => file.split('/').pop())).toEqual(names);
+  for (const file of files) {
+    expect(existsSync(file)).toBe(true);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain('<svg');
+    expect(text.trimEnd().endsWith('</svg>')).toBe(true);
+  }
+}
+
+describe('usage and help', () => {
+  test('the usage lists the three study commands', () => {
+    const run = cli('--help');
+    expect(run.status).toBe(0);
+    for (const name of ['london', 'larmor', 'pairing'])
+      expect(run.stdout).toMatch(new RegExp(`\\n  ${name} `));
+  });
+  test.each(['london', 'larmor', 'pairing'])('%s --help', (name) => {
+    const run = cli(name, '--help');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^Usage: darwin-breit ${name}`));
+  });
+});
+
+describe('london', () => {
+  test('the GPU field map of a sphere: JSON with the studies, the check and the convergence of N r_e/R', () => {
+    const result = json('london', '--n', '200', '--n', '400', '--grid', '11');
+    expect(result.command).toBe('london');
+    expect(result.device.kind).toBe('gpu');
+    expect(result.geometry).toBe('sphere');
+    expect(result.grid).toBe(11);
+    expect(result.files).toEqual([]);
+    expect(result.studies.map((s: { n: number }) => s.n)).toEqual([200, 400]);
+    for (const study of result.studies) {
+      expect(Object.keys(study)).toEqual(
+        expect.arrayContaining([
+          'n',
+          'n_re_over_r',
+          'centre_field_ratio',
+          'uniformity',
+          'uniformity_inner',
+          'check',
+        ]),
+      );
+      expect(study.n_re_over_r).toBeCloseTo(3 / (1 + 1 / (2 * study.n ** 2)), 12);
+      expect(study.check).toBeLessThan(1e-5);
+      expect(Math.abs(study.centre_field_ratio - 1)).toBeLessThan(1e-4);
+      expect(study.uniformity_inner).toBeLessThan(study.uniformity);
+    }
+    expect(result.convergence.continuum).toBe(3);
+    expect(result.convergence.fit.exponent).toBeCloseTo(-2, 2);
+  });
+
+  test('a cylinder on the CPU with --out: the map and the convergence plot are SVG files', () => {
+    const out = join(dir, 'london');
+    const result = json(
+      'london',
+      '--geometry',
+      'cylinder',
+      '--half-height',
+      '2',
+      '--n',
+      '150',
+      '--grid',
+      '9',
+      '--device',
+      'cpu',
+      '--out',
+      out,
+    );
+    expect(result.device.kind).toBe('cpu');
+    expect(result.half_height).toBe(2);
+    expect(result.continuum_n_re_over_r).toBeCloseTo(2 * Math.sqrt(5), 12);
+    expect(result.studies[0].n_re_over_l).toBeCloseTo(result.studies[0].n_re_over_r / 4, 12);
+    expect(result.studies[0].check).toBeLessThan(1e-12);
+    expectSvgFiles(result.files, ['london-cylinder-n150.svg', 'london-cylinder-convergence.svg']);
+  });
+
+  test('text output without --json', () => {
+    const run = cli('london', '--n', '100', '--grid', '5', '--device', 'cpu');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/fit: 3\.00000 - N r_e\/R = 1\.49\d N\^-2\.000/);
+  });
+
+  test.each([
+    [/--grid must be an integer in 3\.\.1001/, ['--grid', '2']],
+    [/--geometry must be one of sphere\|cylinder/, ['--geometry', 'ball']],
+    [/--half-height applies only to --geometry cylinder/, ['--half-height', '2']],
+    [/--n must be an integer >= 1/, ['--n', '0']],
+    [/--device must be gpu or cpu/, ['--device', 'tpu']],
+  ])('user error %s', (pattern, args) => {
+    expectUserError(pattern, 'london', ...args);
+  });
+});
+
+describe('larmor', () => {
+  test('eq. 16 and eq. 15 in the JSON', () => {
+    const result = json('larmor', '--n', '10', '--b-tesla', '0.5', '--radius-m', '1e-6');
+    expect(result.command).toBe('larmor');
+    expect(result.ring.current_per_electron_na_per_t).toBeCloseTo(2.242, 3);
+    expect(result.ring.current_a).toBeCloseTo(-10 * 0.5 * 2.2424457e-9, 15);
+    expect(result.ring.current_eq14_a).toBeCloseTo(result.ring.current_a, 20);
+    expect(result.ring.moment_bohr_magnetons).toBeCloseTo(-10 * result.ring.flux_quanta, 6);
+    expect(result.levy.n_from_printed_numbers).toBeCloseTo(12.35, 2);
+    expect(result.chandrasekhar.n_for_larmor_current_at_one_flux_quantum).toHaveLength(2);
+  });
+
+  test.each([
+    [/--n must be an integer >= 1/, ['--n', '1.5']],
+    [/--radius-m must be > 0/, ['--radius-m', '0']],
+    [/--b-tesla needs a finite number/, ['--b-tesla', 'NaN']],
+    [/--bogus/, ['--bogus']],
+  ])('user error %s', (pattern, args) => {
+    expectUserError(pattern, 'larmor', ...args);
+  });
+});
+
+describe('pairing', () => {
+  test('points, rings and the two plots', () => {
+    const out = join(dir, 'pairing');
+    const result = json('pairing', '--ratios', '10,1e3', '--ratios', '1e6', '--out', out);
+    expect(result.command).toBe('pairing');
+    expect(result.points.map((p: { ratio: number }) => p.ratio)).toEqual([10, 1e3, 1e6]);
+    for (const point of result.points) {
+      expect(point.energy_eq46).toBeCloseTo(-((2 * Math.log(point.ratio)) ** 2), 10);
+      expect(point.relative_difference).toBeCloseTo(point.energy_numerical / point.energy_eq46 - 1, 12);
+      expect(Math.abs(point.energy_numerical / point.energy_exact - 1)).toBeLessThan(1e-7);
+      expect(point.grid_error_ratio).toBeCloseTo(4, 1);
+    }
+    expect(result.rings.map((r: { name: string }) => r.name)).toEqual(['Au', 'Cu']);
+    expect(result.rings.map((r: { fermi_energy_ev: number }) => r.fermi_energy_ev)).toEqual([5.53, 7]);
+    expect(result.rings[1].thickness_source).toMatch(/ASSUMED/);
+    expect(result.rings[0].temperature_eq46_mk).toBeCloseTo(0.854, 3);
+    expectSvgFiles(result.files, ['pairing-energy.svg', 'pairing-ratio.svg']);
+  });
+
+  test.each([
+    [/--ratios needs a_m\/a in \(1, 1e12\]/, ['--ratios', '0.5']],
+    [/--ratios needs a finite number, got 'abc'/, ['--ratios', '10,abc']],
+  ])('user error %s', (pattern, args) => {
+    expectUserError(pattern, 'pairing', ...args);
+  });
+});

@@ -1,0 +1,161 @@
+// The SVG plot writer of the study commands (src/cli/svg.ts): well-formed documents, ticks on linear
+// and log axes, every element the options ask for, and the heat map's cells and colour bar.
+import { describe, expect, test } from 'vitest';
+import {
+  colourAt,
+  escapeXml,
+  formatTick,
+  heatMap,
+  kViridis,
+  linearTicks,
+  linePlot,
+  logTicks,
+} from '../src/cli/svg.ts';
+
+/** Tags balance and every '&' starts an entity: enough to know a viewer will parse the document. */
+function expectWellFormed(svg: string): void {
+  expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+  expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+  const stack: string[] = [];
+  for (const match of svg.matchAll(/<(\/?)([a-zA-Z]+)[^<>]*?(\/?)>/g)) {
+    const [, closing, name, selfClosing] = match;
+    if (selfClosing) continue;
+    if (closing) expect(stack.pop(), `closing </${name}>`).toBe(name);
+    else stack.push(name);
+  }
+  expect(stack).toEqual([]);
+  expect(svg.replace(/&(#\d+|[a-z]+);/g, '')).not.toMatch(/&/);
+  // No text content holds a raw '<': every '<' opens a tag.
+  expect(svg.replace(/<\/?[a-zA-Z][^<>]*>/g, '')).not.toMatch(/</);
+}
+
+const count = (svg: string, pattern: RegExp) => [...svg.matchAll(pattern)].length;
+
+describe('ticks', () => {
+  test('linear ticks are 1, 2 or 5 times a power of ten, labelled with the decimals they need', () => {
+    expect(linearTicks(0, 1).map((t) => t.label)).toEqual(['0', '0.2', '0.4', '0.6', '0.8', '1.0']);
+    expect(linearTicks(0.99996, 1.00005).map((t) => t.label)).toEqual([
+      '0.99996',
+      '0.99998',
+      '1.00000',
+      '1.00002',
+      '1.00004',
+    ]);
+    expect(linearTicks(-30, 170).map((t) => t.value)).toEqual([0, 50, 100, 150]);
+    expect(formatTick(2.5e7, 5e6)).toBe('2.5e7');
+    expect(formatTick(0, 0.1)).toBe('0');
+  });
+
+  test('log ticks at decades, with 2 and 5 over at most three decades', () => {
+    expect(logTicks(10, 1e6).map((t) => t.value)).toEqual([10, 100, 1e3, 1e4, 1e5, 1e6]);
+    expect(logTicks(2, 60).map((t) => t.label)).toEqual(['2', '5', '10', '20', '50']);
+    expect(logTicks(2e5, 6e6).map((t) => t.label)[0]).toBe(
+      '2×10<tspan dy="-0.5em" font-size="75%">5</tspan>',
+    );
+    expect(logTicks(1e-9, 1e-1).every((t) => /10<tspan[^>]*>−\d<\/tspan>/.test(t.label))).toBe(true);
+    // Within a single decade the decades say nothing: linear ticks instead.
+    expect(logTicks(3, 4).length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('linePlot', () => {
+  const fit = (n: number) => 1.5 * n ** -2;
+  const ns = [10, 100, 1000, 1e4];
+  const svg = linePlot({
+    title: 'A <log-log> plot & its fit',
+    xLabel: 'N',
+    yLabel: 'deviation',
+    logX: true,
+    logY: true,
+    series: [
+      { label: 'data', x: ns, y: ns.map(fit), points: true, line: false },
+      { label: 'fit 1.5 N^-2', x: ns, y: ns.map(fit), dashed: true },
+      // A non-positive value on a log axis breaks the line in two.
+      { label: 'broken', x: [10, 100, 1000, 1e4], y: [1e-2, 1e-3, -1, 1e-5] },
+    ],
+    markers: [{ x: 300, y: 1e-5, label: 'reference' }],
+    hLines: [{ value: 1e-4, label: 'threshold' }],
+    vLines: [{ value: 2000, label: 'N*' }],
+  });
+
+  test('is a well-formed SVG document with escaped text', () => {
+    expectWellFormed(svg);
+    expect(svg).toContain('A &#60;log-log&#62; plot &#38; its fit');
+    expect(escapeXml(`a"b'c`)).toBe('a&#34;b&#39;c');
+  });
+
+  test('draws every series, marker, reference line and legend entry it is given', () => {
+    // 'data' has points only (4 dots, no line), 'fit' one dashed line, 'broken' two segments of 2 points.
+    expect(count(svg, /<circle /g)).toBe(4 + 1); // + the legend's dot for 'data'
+    expect(count(svg, /<polyline /g)).toBe(1 + 1);
+    expect(svg).toMatch(/<polyline points="[^"]+"[^>]*stroke-dasharray="7 4"/);
+    expect(svg).toContain('>reference</text>');
+    expect(svg).toContain('>threshold</text>');
+    expect(svg).toContain('>N*</text>');
+    for (const label of ['data', 'fit 1.5 N^-2', 'broken']) expect(svg).toContain(`>${label}</text>`);
+    // Padded, x spans five decades and y seven: decade ticks as powers of ten.
+    expect(svg).toContain('>10</text>');
+    expect(svg).toMatch(/10<tspan dy="-0.5em" font-size="75%">4<\/tspan>/);
+    expect(svg).toMatch(/10<tspan dy="-0.5em" font-size="75%">−6<\/tspan>/);
+  });
+
+  test('two plots in one page get distinct clip-path ids', () => {
+    const again = linePlot({ xLabel: 'x', yLabel: 'y', series: [{ label: '', x: [0, 1], y: [0, 1] }] });
+    const id = (s: string) => /clipPath id="([^"]+)"/.exec(s)?.[1];
+    expect(id(again)).not.toBe(id(svg));
+    // An empty label leaves the series out of the legend: no legend box at all.
+    expect(again).not.toContain('fill-opacity="0.9"');
+  });
+});
+
+describe('heatMap', () => {
+  const columns = 5;
+  const rows = 3;
+  const values = Array.from({ length: columns * rows }, (_, k) => (k === 7 ? NaN : k));
+  const svg = heatMap({
+    title: 'map',
+    xLabel: 'x / R',
+    yLabel: 'z / R',
+    xRange: [-1, 1],
+    yRange: [-0.5, 0.5],
+    columns,
+    rows,
+    values,
+    colourLabel: 'B_z / B_London',
+  });
+
+  test('one cell per finite value, the colour scale from min to max, and a labelled colour bar', () => {
+    expectWellFormed(svg);
+    const group = /<g shape-rendering="crispEdges">([^]*?)<\/g>/.exec(svg)?.[1] ?? '';
+    const cells = [...group.matchAll(/<rect [^>]*fill="(#[0-9a-f]{6})"\/>/g)];
+    expect(cells.length).toBe(columns * rows - 1);
+    const fills = cells.map((m) => m[1]);
+    expect(fills[0]).toBe(kViridis[0]);
+    expect(fills[fills.length - 1]).toBe(kViridis[kViridis.length - 1]);
+    expect(count(svg, /<stop /g)).toBe(kViridis.length);
+    expect(svg).toContain('>B_z / B_London</text>');
+    expect(svg).toContain('>x / R</text>');
+  });
+
+  test('colourAt interpolates between stops and clamps outside [0, 1]', () => {
+    expect(colourAt(-1)).toBe(kViridis[0]);
+    expect(colourAt(2)).toBe(kViridis[kViridis.length - 1]);
+    expect(colourAt(0.5)).toBe(kViridis[5]);
+    expect(colourAt(0.5, ['#000000', '#ffffff'])).toBe('#808080');
+  });
+
+  test('a value count that does not fill the grid is a RangeError', () => {
+    expect(() =>
+      heatMap({
+        xLabel: '',
+        yLabel: '',
+        xRange: [0, 1],
+        yRange: [0, 1],
+        columns: 2,
+        rows: 2,
+        values: [1],
+        colourLabel: '',
+      }),
+    ).toThrow(RangeError);
+  });
+});
