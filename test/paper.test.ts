@@ -1,4 +1,5 @@
 // The paper's numbers (src/physics/paper.ts) and the Biot-Savart check of eq. 30 (src/physics/biot-savart.ts).
+import { groundState1dMapped } from '../src/physics/coulomb1d.ts';
 import { describe, expect, test } from 'vitest';
 import {
   cylinderLondonParameter,
@@ -42,7 +43,6 @@ import {
   pairingTemperature,
   paperClaims,
   ringPotentialSeriesCoefficient,
-  softenedCoulombGroundState1d,
 } from '../src/physics/paper.ts';
 import { ringPotential, ringPotentialSeries } from '../src/physics/ring.ts';
 
@@ -202,8 +202,8 @@ describe('eq. 43-46: pairing', () => {
 
   test('numerical ground state of eq. 45 (scipy reference) and its limit', () => {
     // Reference: eigh_tridiagonal on 4e5 cells, converged to 1e-6 in grid size and box length.
-    expectRelative(softenedCoulombGroundState1d(1 / 100), -21.22687, 2e-6, 'a_m/a = 100');
-    expectRelative(softenedCoulombGroundState1d(1 / 1000), -59.4899, 2e-6, 'a_m/a = 1000');
+    expectRelative(groundState1dMapped(1 / 100), -21.22687, 2e-6, 'a_m/a = 100');
+    expectRelative(groundState1dMapped(1 / 1000), -59.4899, 2e-6, 'a_m/a = 1000');
     const ratio = pairingEnergy1dNumerical(goldRadius, 80e-9) / pairingEnergy1d(goldRadius, 80e-9);
     expect(ratio).toBeGreaterThan(0.2);
     expect(ratio).toBeLessThan(0.3);

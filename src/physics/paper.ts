@@ -16,6 +16,7 @@ import {
   kPlanck,
 } from './constants.ts';
 import { cylinderLondonParameter, kSphereLondonParameter, sphereLondonParameter } from './biot-savart.ts';
+import { groundState1dMapped } from './coulomb1d.ts';
 import { InputError } from './input-error.ts';
 import { ringPotential, ringPotentialSeries } from './ring.ts';
 
@@ -196,52 +197,10 @@ export function pairingEnergy1d(pairingRadiusMetres: number, thicknessMetres: nu
   return pairingEnergy3d(pairingRadiusMetres) * logarithm * logarithm;
 }
 
-/**
- * The even ground state of eq. 45 solved numerically: -psi'' - 2 psi / (|x| + b) = epsilon psi with x in
- * units of a_m, b = a / a_m and epsilon in units of the effective Rydberg 1/a_m^2 Hartree (so eq. 46
- * reads epsilon = -[2 ln(1/b)]^2). Cell-centred second differences on 0 < x < L with psi'(0) = 0
- * (mirror) and psi(L) = 0; the lowest eigenvalue of the tridiagonal matrix by Sturm-count bisection.
- * Domain 1e-3 <= b < 1 (a_m/a up to 1000); agrees with a scipy solve to 1e-6 over that range.
- */
-export function softenedCoulombGroundState1d(thicknessOverRadius: number): number {
-  const b = thicknessOverRadius;
-  if (!(b >= 1e-3 && b < 1)) throw new InputError(`a/a_m must lie in [1e-3, 1), got ${b}`);
-  // The state decays like exp(-x sqrt(-epsilon)); numerically sqrt(-epsilon) stays within ~10% of
-  // ln(1/b) for 1e-3 <= b <= 1e-2 and is ~1 for b -> 1, so L = 20 / ln(1/b) (at most 60) spans about
-  // 20 decay lengths; h <= b/200 resolves the softened core.
-  const length = Math.min(60, 20 / Math.log(1 / b));
-  const points = Math.max(100_000, Math.ceil((200 * length) / b));
-  const h = length / points;
-  const offDiagonal = -1 / (h * h);
-  const diagonal = new Float64Array(points);
-  for (let k = 0; k < points; k++) diagonal[k] = 2 / (h * h) - 2 / ((k + 0.5) * h + b);
-  diagonal[0] += offDiagonal; // psi_{-1} = psi_0: the mirror image of an even state
-  // Number of eigenvalues below lambda: negative pivots of the LDL^T factorisation of T - lambda I.
-  const countBelow = (lambda: number) => {
-    let count = 0;
-    let pivot = 1;
-    for (let k = 0; k < points; k++) {
-      pivot = diagonal[k] - lambda - (k > 0 ? (offDiagonal * offDiagonal) / pivot : 0);
-      if (pivot === 0) pivot = -1e-300;
-      if (pivot < 0) count++;
-    }
-    return count;
-  };
-  let lower = -2 / b; // the potential's minimum bounds every eigenvalue from below
-  let upper = 0;
-  if (countBelow(upper) < 1) throw new InputError(`no bound state found for a/a_m = ${b}`);
-  for (let iteration = 0; iteration < 64; iteration++) {
-    const middle = (lower + upper) / 2;
-    if (countBelow(middle) >= 1) upper = middle;
-    else lower = middle;
-  }
-  return (lower + upper) / 2;
-}
-
 /** Eq. 45's ground state from the numerical solve, joules (the exact counterpart of eq. 46). */
 export function pairingEnergy1dNumerical(pairingRadiusMetres: number, thicknessMetres: number): number {
   checkThickness(pairingRadiusMetres, thicknessMetres);
-  const epsilon = softenedCoulombGroundState1d(thicknessMetres / pairingRadiusMetres);
+  const epsilon = groundState1dMapped(thicknessMetres / pairingRadiusMetres);
   return -pairingEnergy3d(pairingRadiusMetres) * epsilon;
 }
 
