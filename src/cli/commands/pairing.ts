@@ -4,14 +4,13 @@
 // Whittaker-function ground state; the pairing temperatures of the Au and Cu rings follow.
 import {
   kDefaultPairingRatios,
-  kPairingBoxLength,
   kPairingRings,
-  kPairingStep,
   pairingPoint,
   ringTemperature,
   type PairingPoint,
   type RingTemperature,
 } from '../../physics/pairing.ts';
+import { kPairingBoxLength, kPairingStep } from '../../physics/coulomb1d.ts';
 import { kCpuDevice } from '../../io/formats.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
 import { prepareOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
