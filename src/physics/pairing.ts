@@ -9,7 +9,12 @@
 //     derivative vanishes at x = 0, a transcendental equation solved to rounding error;
 //   - its small-a limit (smallThicknessGroundState1d), whose leading term is eq. 46.
 import { kBoltzmann, kElectronVolt } from './constants.ts';
-import { groundState1dConvergence, groundState1dMapped, kPairingStep } from './coulomb1d.ts';
+import {
+  groundState1dConvergence,
+  groundState1dMapped,
+  kPairingStep,
+  type GridConvergence,
+} from './coulomb1d.ts';
 import { InputError } from './input-error.ts';
 import {
   kChandrasekhar,
