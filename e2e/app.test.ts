@@ -10,9 +10,9 @@ import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import {
   chooseOption,
   drawnFraction,
+  frameLatency,
   kNoWebGpuFlags,
   kResultsDirectory,
-  kWebGpuFlags,
   launch,
   openPage,
   runAction,
@@ -20,11 +20,11 @@ import {
   settled,
   shownText,
   shownValue,
-  startApp,
+  startAction,
   status,
   typeField,
+  webGpuApp,
   type AppPage,
-  type AppServer,
 } from './support.ts';
 
 /** What float32 on the GPU must match the float64 reference to (normwise; eigenvalues near 1). */
@@ -32,22 +32,8 @@ const kGpuTolerance = 1e-5;
 /** Some electrons must be visible: a disc of a few pixels per electron covers at least this much. */
 const kMinimumDrawn = 0.005;
 
-let app: AppServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  app = await startApp();
-  browser = await launch(kWebGpuFlags);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
-
-async function open(query = ''): Promise<AppPage> {
-  return openPage(browser, `${app.url}${query}`);
-}
+const app = webGpuApp();
+const open = (query = ''): Promise<AppPage> => app.open(query);
 
 /** The numbers of a finished solve, as shown. */
 async function solveNumbers(page: Page) {
@@ -288,23 +274,12 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
       '?geometry=sphere&n=1000&eps=0.01&velocity=random&tol=1e-12&check=0&run=none',
     );
     expect(await settled(page)).toBe('idle');
-    const before = await page.evaluate(() => Number(document.body.dataset.runs ?? 0));
-    await page.locator('[data-action="solve"] button').click();
+    const finished = await startAction(page, 'solve');
     await page.waitForFunction(() => document.body.dataset.status === 'running');
     // The main thread answers at once while the GPU works: one animation frame comes back quickly.
-    const frameMs = await page.evaluate(
-      () =>
-        new Promise<number>((done) => {
-          const start = performance.now();
-          requestAnimationFrame(() => done(performance.now() - start));
-        }),
-    );
-    expect(frameMs).toBeLessThan(1000);
+    expect(await frameLatency(page)).toBeLessThan(1000);
     await page.locator('#progress-stop').click();
-    await page.waitForFunction((count) => Number(document.body.dataset.runs ?? 0) > count, before, {
-      timeout: 120_000,
-    });
-    expect(await status(page)).toBe('failed');
+    expect(await finished()).toBe('failed');
     expect(await page.locator('#solve-reason').getAttribute('data-reason')).toBe('stopped');
     expect(await shownValue(page, 'solve-iterations')).toBeLessThan(100);
     await screenshot(page, '8-stopped');

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 export const kChromium = '/usr/bin/chromium';
 const kCommonFlags = [
@@ -90,6 +91,43 @@ export function launch(flags: string[]): Promise<Browser> {
   return chromium.launch({ executablePath: kChromium, headless: true, args: flags });
 }
 
+export interface WebGpuApp {
+  /** The served app's address. */
+  readonly url: string;
+  /** The page at url + query, with its console errors collected. */
+  open(query?: string): Promise<AppPage>;
+}
+
+/**
+ * The test file's app: built and served, with a SwiftShader WebGPU browser, from its beforeAll to its
+ * afterAll (hooks registered here, so call this at the top level of the test file).
+ */
+export function webGpuApp(): WebGpuApp {
+  let server: AppServer | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    server = await startApp();
+    browser = await launch(kWebGpuFlags);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+  const started = () => {
+    if (!server || !browser) throw new Error('webGpuApp: the app is not started (beforeAll)');
+    return { server, browser };
+  };
+  return {
+    get url() {
+      return started().server.url;
+    },
+    open: (query = '') => {
+      const { server, browser } = started();
+      return openPage(browser, `${server.url}${query}`);
+    },
+  };
+}
+
 export interface AppPage {
   readonly page: Page;
   /** Console errors and uncaught exceptions, as "type: text". */
@@ -126,12 +164,38 @@ function finishedRuns(page: Page): Promise<number> {
   return page.evaluate(() => Number(document.body.dataset.runs ?? 0));
 }
 
-/** Clicks a panel action and waits for that run to finish; returns the status it ended in. */
-export async function runAction(page: Page, action: string, timeout = 120_000): Promise<string> {
+/**
+ * Clicks a panel action and returns at once, with a function that waits for that run to finish and
+ * returns the status it ended in (for a test that acts while the run goes on: Stop).
+ */
+export async function startAction(
+  page: Page,
+  action: string,
+): Promise<(timeout?: number) => Promise<string>> {
   const before = await finishedRuns(page);
   await page.locator(`[data-action="${action}"] button`).click();
-  await page.waitForFunction((count) => Number(document.body.dataset.runs ?? 0) > count, before, { timeout });
-  return status(page);
+  return async (timeout = 120_000) => {
+    await page.waitForFunction((count) => Number(document.body.dataset.runs ?? 0) > count, before, {
+      timeout,
+    });
+    return status(page);
+  };
+}
+
+/** Clicks a panel action and waits for that run to finish; returns the status it ended in. */
+export async function runAction(page: Page, action: string, timeout = 120_000): Promise<string> {
+  return (await startAction(page, action))(timeout);
+}
+
+/** Milliseconds until the page's next animation frame: small while a run keeps the main thread free. */
+export function frameLatency(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      new Promise<number>((done) => {
+        const start = performance.now();
+        requestAnimationFrame(() => done(performance.now() - start));
+      }),
+  );
 }
 
 /** Types into a text field and leaves it (Enter), as a user does. */
@@ -167,13 +231,37 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 /** The view's background (kBackground in src/app/view.ts) as 8-bit sRGB. */
 const kBackgroundRgb = [15, 19, 28];
 
-/**
- * Fraction of the canvas's pixels that differ from the background, from a screenshot of the canvas
- * element decoded by the page itself (no PNG library needed in Node).
- */
+/** Which pixels of a screenshot count: those far from a background colour, or those of strong colour. */
+type PixelTest = { readonly background: readonly number[] } | { readonly minChroma: number };
+
+/** Fraction of a PNG's pixels that pass `test`, decoded by the page itself (no PNG library in Node). */
+function pixelFraction(page: Page, png: Buffer, test: PixelTest): Promise<number> {
+  return page.evaluate(
+    async ({ base64, test }) => {
+      const blob = await (await fetch(`data:image/png;base64,${base64}`)).blob();
+      const bitmap = await createImageBitmap(blob);
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const context = canvas.getContext('2d')!;
+      context.drawImage(bitmap, 0, 0);
+      const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height);
+      let counted = 0;
+      for (let k = 0; k < data.length; k += 4) {
+        const [r, g, b] = [data[k], data[k + 1], data[k + 2]];
+        if ('background' in test) {
+          const [br, bg, bb] = test.background;
+          if (Math.abs(r - br) + Math.abs(g - bg) + Math.abs(b - bb) > 24) counted++;
+        } else if (Math.max(r, g, b) - Math.min(r, g, b) > test.minChroma) counted++;
+      }
+      return counted / (data.length / 4);
+    },
+    { base64: png.toString('base64'), test },
+  );
+}
+
+/** Fraction of the canvas's pixels that differ from the background. */
 export async function drawnFraction(page: Page): Promise<number> {
-  // The legend and the help line lie over the canvas: hidden, so only what WebGPU drew counts.
-  const overlays = ['#legend', '#view-help'];
+  // The legend, the help line and the tabs lie over the canvas: hidden, so only what WebGPU drew counts.
+  const overlays = ['#legend', '#view-help', '#stage-tabs'];
   await page.evaluate(
     (ids) =>
       ids.forEach((id) => document.querySelector<HTMLElement>(id)!.style.setProperty('visibility', 'hidden')),
@@ -184,24 +272,13 @@ export async function drawnFraction(page: Page): Promise<number> {
     (ids) => ids.forEach((id) => document.querySelector<HTMLElement>(id)!.style.removeProperty('visibility')),
     overlays,
   );
-  return page.evaluate(
-    async ({ base64, background }) => {
-      const blob = await (await fetch(`data:image/png;base64,${base64}`)).blob();
-      const bitmap = await createImageBitmap(blob);
-      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-      const context = canvas.getContext('2d')!;
-      context.drawImage(bitmap, 0, 0);
-      const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height);
-      let drawn = 0;
-      for (let k = 0; k < data.length; k += 4) {
-        const distance =
-          Math.abs(data[k] - background[0]) +
-          Math.abs(data[k + 1] - background[1]) +
-          Math.abs(data[k + 2] - background[2]);
-        if (distance > 24) drawn++;
-      }
-      return drawn / (data.length / 4);
-    },
-    { base64: png.toString('base64'), background: kBackgroundRgb },
-  );
+  return pixelFraction(page, png, { background: kBackgroundRgb });
+}
+
+/**
+ * Fraction of an element's pixels in strong colour (max - min channel > 48): the viridis cells of a
+ * heat map, the coloured lines and points of a plot; white, greys and the page's dark blue do not count.
+ */
+export async function colouredFraction(page: Page, selector: string): Promise<number> {
+  return pixelFraction(page, await page.locator(selector).screenshot(), { minChroma: 48 });
 }

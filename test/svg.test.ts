@@ -1,5 +1,5 @@
-// The SVG plot writer of the study commands (src/cli/svg.ts): well-formed documents, ticks on linear
-// and log axes, every element the options ask for, and the heat map's cells and colour bar.
+// The SVG plot writer of the study commands and the app (src/io/svg.ts): well-formed documents, ticks on
+// linear and log axes, every element the options ask for, and the heat map's cells and colour bar.
 import { describe, expect, test } from 'vitest';
 import {
   colourAt,
@@ -10,7 +10,7 @@ import {
   linearTicks,
   linePlot,
   logTicks,
-} from '../src/cli/svg.ts';
+} from '../src/io/svg.ts';
 
 /** Tags balance and every '&' starts an entity: enough to know a viewer will parse the document. */
 function expectWellFormed(svg: string): void {

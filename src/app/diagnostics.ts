@@ -20,7 +20,7 @@ function element(id: string): HTMLElement {
 }
 
 /** Writes a number (or a dash for null) into #id, keeping the exact value in data-value. */
-function show(id: string, value: number | null, text?: string): void {
+export function show(id: string, value: number | null, text?: string): void {
   const target = element(id);
   if (value === null) {
     target.textContent = text ?? '–';
@@ -31,7 +31,7 @@ function show(id: string, value: number | null, text?: string): void {
   target.dataset.value = String(value);
 }
 
-function showText(id: string, text: string): void {
+export function showText(id: string, text: string): void {
   element(id).textContent = text;
 }
 
@@ -58,7 +58,8 @@ const kReasonText: Record<string, string> = {
   converged_invariant: 'converged: invariant Krylov space (exact)',
 };
 
-const kAxisStyle = {
+/** The axes' colours and fonts of the page's uPlot plots. */
+export const kAxisStyle = {
   stroke: '#aab4c8',
   font: '11px system-ui, sans-serif',
   labelFont: '11px system-ui, sans-serif',
@@ -79,6 +80,14 @@ function decades(min: number, max: number): number[] {
   }
   return ticks;
 }
+
+/** Whole decades as the labelled ticks of a log axis, labelled 1eK. */
+export const kDecadeTicks = {
+  // uPlot's default log ticks (1..9 per decade) crowd a small plot.
+  splits: (_plot: uPlot, _axis: number, min: number, max: number) => decades(min, max),
+  values: (_plot: uPlot, ticks: number[]) =>
+    ticks.map((t) => (t === null ? '' : `1e${Math.round(Math.log10(t))}`)),
+};
 
 export class Diagnostics {
   readonly #plot: uPlot;
@@ -108,9 +117,7 @@ export class Diagnostics {
             ...kAxisStyle,
             size: 44,
             labelSize: 16,
-            // Whole decades only: uPlot's default log ticks (1..9 per decade) crowd a small plot.
-            splits: (_plot, _axis, min, max) => decades(min, max),
-            values: (_plot, ticks) => ticks.map((t) => (t === null ? '' : `1e${Math.round(Math.log10(t))}`)),
+            ...kDecadeTicks,
           },
         ],
         series: [

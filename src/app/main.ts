@@ -7,6 +7,8 @@ import { Diagnostics } from './diagnostics.ts';
 import { Panel, type PanelAction } from './panel.ts';
 import { Session, type Status } from './session.ts';
 import { parametersFromQuery, type Parameters } from './state.ts';
+import { Studies } from './studies.ts';
+import { StudiesView } from './studies-view.ts';
 import { ParticleView } from './view.ts';
 
 function element<T extends HTMLElement>(id: string): T {
@@ -99,7 +101,9 @@ async function main(): Promise<void> {
     element<HTMLCanvasElement>('legend'),
   );
   await view.initialise();
-  const current = new Session(parameters, { gpu, view, diagnostics, setStatus });
+  const studiesView = new StudiesView();
+  const studies = new Studies(gpu, studiesView);
+  const current = new Session(parameters, { gpu, view, diagnostics, studies, setStatus });
   session = current;
 
   const act = (action: PanelAction) => {
@@ -108,6 +112,13 @@ async function main(): Promise<void> {
       case 'momenta':
       case 'solve':
       case 'spectrum':
+        studiesView.showTab('electrons');
+        void current.run(action);
+        break;
+      case 'london':
+      case 'pairing':
+      case 'larmor':
+      case 'scaling':
         void current.run(action);
         break;
       case 'stop':
@@ -123,6 +134,7 @@ async function main(): Promise<void> {
         current.downloadCsv();
         break;
       case 'resetView':
+        studiesView.showTab('electrons');
         view.reframe();
         break;
     }

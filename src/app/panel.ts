@@ -5,22 +5,42 @@ import GUI, { type Controller } from 'lil-gui';
 import { kClassicalElectronRadius } from '../physics/constants.ts';
 import { kGeometryNames } from '../physics/geometry.ts';
 import { InputError } from '../physics/input-error.ts';
+import { kLondonGeometries } from '../physics/london.ts';
+import { kModelNames } from '../physics/models.ts';
+import { kScalingGeometries } from '../physics/scaling.ts';
 import { kVelocityPatterns } from '../physics/velocities.ts';
 import { formatNumber } from './colour.ts';
 import {
   formatMaxIterations,
   parseEpsilon,
+  parseFieldTesla,
+  parseHalfHeight,
+  parseLarmorN,
+  parseLondonGrid,
+  parseLondonN,
   parseMaxIterations,
   parseN,
   parseRadius,
+  parseScalingN,
+  parseScalingPoints,
   parseSeed,
   parseSoftening,
   parseTolerance,
   type Parameters,
+  type StudyAction,
 } from './state.ts';
 
 export type PanelAction =
-  'build' | 'momenta' | 'solve' | 'spectrum' | 'stop' | 'load' | 'downloadJson' | 'downloadCsv' | 'resetView';
+  | 'build'
+  | 'momenta'
+  | 'solve'
+  | 'spectrum'
+  | StudyAction
+  | 'stop'
+  | 'load'
+  | 'downloadJson'
+  | 'downloadCsv'
+  | 'resetView';
 
 export interface PanelHooks {
   /** A parameter took a new valid value. */
@@ -36,7 +56,16 @@ type TextKey =
   | 'seed'
   | 'tolerance'
   | 'maxIterations'
-  | 'lanczosTolerance';
+  | 'lanczosTolerance'
+  | 'londonN'
+  | 'londonGrid'
+  | 'londonHalfHeight'
+  | 'larmorN'
+  | 'larmorFieldTesla'
+  | 'larmorRadiusMetres'
+  | 'scalingNMin'
+  | 'scalingNMax'
+  | 'scalingPoints';
 
 interface TextSpec {
   readonly label: string;
@@ -53,6 +82,15 @@ const kTextFields: Record<TextKey, TextSpec> = {
   tolerance: { label: 'tolerance ‖r‖/‖p‖', parse: parseTolerance, format: String },
   maxIterations: { label: 'max iterations', parse: parseMaxIterations, format: formatMaxIterations },
   lanczosTolerance: { label: 'spectrum tolerance', parse: parseTolerance, format: String },
+  londonN: { label: 'N electrons', parse: parseLondonN, format: String },
+  londonGrid: { label: 'grid points per side', parse: parseLondonGrid, format: String },
+  londonHalfHeight: { label: 'half-height h (R)', parse: parseHalfHeight, format: String },
+  larmorN: { label: 'N electrons', parse: parseLarmorN, format: String },
+  larmorFieldTesla: { label: 'B (tesla)', parse: parseFieldTesla, format: String },
+  larmorRadiusMetres: { label: 'R (metres)', parse: parseRadius, format: (r) => r.toPrecision(6) },
+  scalingNMin: { label: 'smallest N', parse: parseScalingN, format: String },
+  scalingNMax: { label: 'largest N', parse: parseScalingN, format: String },
+  scalingPoints: { label: 'points (log-spaced)', parse: parseScalingPoints, format: String },
 };
 
 /** The velocity inputs a loaded file can provide, named for the user. */
@@ -136,6 +174,8 @@ export class Panel {
     this.#stop = this.#button(actions, 'stop', 'Stop');
     this.#stop.disable();
 
+    this.#studies();
+
     const display = this.gui.addFolder('Display');
     const quantities = {
       none: 'none',
@@ -167,6 +207,38 @@ export class Panel {
     this.#button(files, 'load', 'load CSV or JSON…');
     this.setDownloads(false);
     this.refresh();
+  }
+
+  /** The Studies folder: each study's inputs and its Run button; results go to the Studies tab. */
+  #studies(): void {
+    const studies = this.gui.addFolder('Studies (results in the Studies tab)');
+    const london = studies.addFolder('London moment (eq. 27-30)');
+    this.#option(london, 'londonGeometry', 'body', Object.fromEntries(kLondonGeometries.map((g) => [g, g])));
+    this.#text(london, 'londonN');
+    this.#text(london, 'londonGrid');
+    this.#text(london, 'londonHalfHeight');
+    const pairing = studies.addFolder('Pairing on a ring (eq. 45-46)');
+    const larmor = studies.addFolder('Larmor ring (eq. 13-18)');
+    this.#text(larmor, 'larmorN');
+    this.#text(larmor, 'larmorFieldTesla');
+    this.#text(larmor, 'larmorRadiusMetres');
+    const scaling = studies.addFolder('Scaling of λ_max with N (sec. IV.C)');
+    this.#option(
+      scaling,
+      'scalingGeometry',
+      'geometry',
+      Object.fromEntries(kScalingGeometries.map((g) => [g, g])),
+    );
+    this.#option(scaling, 'scalingModel', 'model', Object.fromEntries(kModelNames.map((m) => [m, m])));
+    this.#text(scaling, 'scalingNMin');
+    this.#text(scaling, 'scalingNMax');
+    this.#text(scaling, 'scalingPoints');
+    this.#actionControllers.push(
+      this.#button(london, 'london', 'Run: field map on the GPU'),
+      this.#button(pairing, 'pairing', 'Run: ground state vs eq. 46'),
+      this.#button(larmor, 'larmor', 'Run: current, flux, moment'),
+      this.#button(scaling, 'scaling', 'Run: sweep on the GPU'),
+    );
   }
 
   /** True when every text field parses; otherwise shows why next to each bad one. */
@@ -219,6 +291,7 @@ export class Panel {
     this.#controllers.get('n')?.disable(p.source === 'file');
     this.#controllers.get('dim')?.disable(p.model === 'azimuthal');
     this.#controllers.get('seed')?.disable(p.velocity !== 'random');
+    this.#controllers.get('londonHalfHeight')?.disable(p.londonGeometry !== 'cylinder');
     for (const controller of this.#controllers.values()) controller.updateDisplay();
   }
 

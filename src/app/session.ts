@@ -28,22 +28,14 @@ import {
 import type { Panel } from './panel.ts';
 import { FloatReference, kReferenceMaxUnknowns, kReferenceRtol, ReferenceCancelled } from './reference.ts';
 import { relativeError } from '../physics/observables.ts';
-import { queryFromParameters, type Action, type Parameters } from './state.ts';
+import { FieldError, isStudyAction, queryFromParameters, type Action, type Parameters } from './state.ts';
+import type { Studies } from './studies.ts';
 import type { ParticleView } from './view.ts';
 
 /** document.body.dataset.status: what the e2e tests (and a curious user) wait on. */
 export type Status = 'loading' | 'idle' | 'running' | 'converged' | 'failed' | 'no-webgpu';
 
 export type RunAction = Exclude<Action, 'none'>;
-
-/** An InputError that knows which field of the panel it is about. */
-class FieldError extends InputError {
-  readonly field: keyof Parameters;
-  constructor(field: keyof Parameters, message: string) {
-    super(message);
-    this.field = field;
-  }
-}
 
 /** The panel field a validation message is about (validateSystem's messages name their cause). */
 function fieldOf(error: InputError): keyof Parameters | 'actions' {
@@ -134,6 +126,7 @@ export interface SessionParts {
   readonly gpu: GpuContext;
   readonly view: ParticleView;
   readonly diagnostics: Diagnostics;
+  readonly studies: Studies;
   readonly setStatus: (status: Status) => void;
 }
 
@@ -142,6 +135,7 @@ export class Session {
   readonly #gpu: GpuContext;
   readonly #view: ParticleView;
   readonly #diagnostics: Diagnostics;
+  readonly #studies: Studies;
   readonly #setStatus: (status: Status) => void;
   readonly #reference = new FloatReference();
   #panel: Panel | null = null;
@@ -163,6 +157,7 @@ export class Session {
     this.#gpu = parts.gpu;
     this.#view = parts.view;
     this.#diagnostics = parts.diagnostics;
+    this.#studies = parts.studies;
     this.#setStatus = parts.setStatus;
     this.#view.setDisplay(parameters);
   }
@@ -184,6 +179,7 @@ export class Session {
   /** A panel field changed: refresh what depends on it. */
   changed(key: keyof Parameters): void {
     this.updateUrl();
+    if (!this.#busy) this.#studies.changed(key, this.parameters);
     if (kDisplayKeys.includes(key)) {
       this.#view.setDisplay(this.parameters);
       return;
@@ -258,7 +254,12 @@ export class Session {
     this.#setStatus('running');
     let ok: boolean;
     try {
-      if (action === 'build') ok = (await this.#build(), true);
+      if (isStudyAction(action)) {
+        ok = await this.#studies.run(action, this.parameters, {
+          progress: (text, fraction) => this.#diagnostics.progress(text, fraction),
+          stopped: () => this.#stopRequested,
+        });
+      } else if (action === 'build') ok = (await this.#build(), true);
       else if (action === 'momenta') ok = await this.#momenta();
       else if (action === 'solve') ok = await this.#solve();
       else ok = await this.#spectrum();

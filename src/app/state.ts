@@ -4,13 +4,24 @@
 import { epsilonFromRadius, radiusFromEpsilon } from '../physics/constants.ts';
 import { isGeometryName, kGeometryNames, type GeometryName } from '../physics/geometry.ts';
 import { InputError } from '../physics/input-error.ts';
+import { kLevyRadiusMetres } from '../physics/larmor.ts';
+import { kLondonGeometries, type LondonGeometry } from '../physics/london.ts';
 import { kModelNames, type Dimension, type ModelName } from '../physics/models.ts';
+import { kLevy } from '../physics/paper.ts';
+import { kScalingGeometries, type ScalingGeometry } from '../physics/scaling.ts';
 import { kVelocityPatterns, type VelocityPattern } from '../physics/velocities.ts';
 import type { SolverName } from '../solvers/types.ts';
 import type { RenderQuantity } from '../kernels/render.ts';
 
-export const kActions = ['none', 'build', 'momenta', 'solve', 'spectrum'] as const;
+/** The Studies panel's runs (src/app/studies.ts). */
+export const kStudyActions = ['london', 'pairing', 'larmor', 'scaling'] as const;
+export type StudyAction = (typeof kStudyActions)[number];
+export const kActions = ['none', 'build', 'momenta', 'solve', 'spectrum', ...kStudyActions] as const;
 export type Action = (typeof kActions)[number];
+
+export function isStudyAction(action: string): action is StudyAction {
+  return (kStudyActions as readonly string[]).includes(action);
+}
 /** A geometry formula, or positions from a loaded file (which a link cannot carry). */
 export type SourceName = GeometryName | 'file';
 /** A velocity pattern, or velocities / momenta from a loaded file. */
@@ -44,6 +55,29 @@ export interface Parameters {
   view: ViewChoice;
   /** The action a link runs on load. */
   run: Action;
+  // The Studies panel: the inputs of each study, named after the CLI commands' options.
+  londonGeometry: LondonGeometry;
+  londonN: number;
+  londonGrid: number;
+  /** Cylinder only: half-length h in units of R. */
+  londonHalfHeight: number;
+  larmorN: number;
+  larmorFieldTesla: number;
+  larmorRadiusMetres: number;
+  scalingGeometry: ScalingGeometry;
+  scalingModel: ModelName;
+  scalingNMin: number;
+  scalingNMax: number;
+  scalingPoints: number;
+}
+
+/** An InputError that knows which field of the panel it is about. */
+export class FieldError extends InputError {
+  readonly field: keyof Parameters;
+  constructor(field: keyof Parameters, message: string) {
+    super(message);
+    this.field = field;
+  }
 }
 
 /**
@@ -72,6 +106,19 @@ export const kDefaults: Readonly<Parameters> = {
   pointScale: 1,
   view: 'auto',
   run: 'solve',
+  // A map that SwiftShader draws in a second; Levy et al.'s ring (sec. II.B); a sweep of a few seconds.
+  londonGeometry: 'sphere',
+  londonN: 1000,
+  londonGrid: 41,
+  londonHalfHeight: 1,
+  larmorN: 100,
+  larmorFieldTesla: kLevy.fieldTesla,
+  larmorRadiusMetres: kLevyRadiusMetres,
+  scalingGeometry: 'sphere',
+  scalingModel: 'vector',
+  scalingNMin: 16,
+  scalingNMax: 256,
+  scalingPoints: 5,
 };
 
 /** Electrons offered in the browser: positions, velocities and render data stay under ~200 MB. */
@@ -129,6 +176,31 @@ export const parseMaxIterations = (text: string): number => {
   return k;
 };
 export const formatMaxIterations = (k: number): string => (k === 0 ? 'auto' : String(k));
+/** Sources of the London map in the browser (the CLI takes 1e6): a map of a few seconds on a laptop. */
+export const kMaxLondonElectrons = 200_000;
+export const kMaxLondonGrid = 201;
+/** The scaling sweep's largest N in the browser: a dense M of 768 MB at most. */
+export const kMaxScalingElectrons = 4096;
+export const kMaxScalingPoints = 12;
+
+function integerIn(text: string, what: string, low: number, high: number): number {
+  const k = finite(text, what);
+  if (!Number.isInteger(k) || k < low || k > high) {
+    throw new InputError(`${what} must be an integer in ${low}..${high}, got ${text}`);
+  }
+  return k;
+}
+export const parseLondonN = (text: string): number => integerIn(text, 'N', 1, kMaxLondonElectrons);
+export const parseLondonGrid = (text: string): number => integerIn(text, 'grid', 3, kMaxLondonGrid);
+export const parseHalfHeight = (text: string): number => {
+  const h = finite(text, 'h');
+  if (!(h > 0)) throw new InputError(`h must be > 0, got ${text}`);
+  return h;
+};
+export const parseLarmorN = (text: string): number => integerIn(text, 'N', 1, Number.MAX_SAFE_INTEGER);
+export const parseFieldTesla = (text: string): number => finite(text, 'B');
+export const parseScalingN = (text: string): number => integerIn(text, 'N', 2, kMaxScalingElectrons);
+export const parseScalingPoints = (text: string): number => integerIn(text, 'points', 1, kMaxScalingPoints);
 const parsePointScale = (text: string): number => {
   const scale = finite(text, 'point size');
   if (!(scale > 0 && scale <= 20)) throw new InputError(`point size must be in (0, 20], got ${text}`);
@@ -213,6 +285,18 @@ const kFields: QueryField[] = [
   field('pointScale', 'point', parsePointScale),
   field('view', 'view', oneOf(['auto', '3d', '2d'] as const, 'view')),
   field('run', 'run', oneOf(kActions, 'run')),
+  field('londonGeometry', 'london_geometry', oneOf(kLondonGeometries, 'london_geometry')),
+  field('londonN', 'london_n', parseLondonN),
+  field('londonGrid', 'london_grid', parseLondonGrid),
+  field('londonHalfHeight', 'london_half_height', parseHalfHeight),
+  field('larmorN', 'larmor_n', parseLarmorN),
+  field('larmorFieldTesla', 'larmor_b_tesla', parseFieldTesla),
+  field('larmorRadiusMetres', 'larmor_radius_m', parseRadius),
+  field('scalingGeometry', 'scaling_geometry', oneOf(kScalingGeometries, 'scaling_geometry')),
+  field('scalingModel', 'scaling_model', oneOf(kModelNames, 'scaling_model')),
+  field('scalingNMin', 'scaling_n_min', parseScalingN),
+  field('scalingNMax', 'scaling_n_max', parseScalingN),
+  field('scalingPoints', 'scaling_points', parseScalingPoints),
 ];
 
 export type FieldErrors = Partial<Record<keyof Parameters, string>>;

@@ -8,6 +8,7 @@ import { larmorCommand } from './commands/larmor.ts';
 import { londonCommand } from './commands/london.ts';
 import { pairingCommand } from './commands/pairing.ts';
 import { paperCommand } from './commands/paper.ts';
+import { scalingCommand } from './commands/scaling.ts';
 import { solveCommand } from './commands/solve.ts';
 import { spectrumCommand } from './commands/spectrum.ts';
 import type { CommandOutput } from './commands/summary.ts';
@@ -27,6 +28,7 @@ Commands:
   london     London moment (eq. 27-30): GPU Biot-Savart field map of a rotating sphere or cylinder
   larmor     Larmor current, flux quanta and moment of N electrons on a ring (eq. 13-18)
   pairing    two electrons on a ring of thickness a: numerical ground state vs eq. 46, temperatures
+  scaling    lambda_max of the interaction against N per dimension, and R* beside eq. 53-55
 
 Run 'darwin-breit <command> --help' for each command's options.
 `;
@@ -39,6 +41,7 @@ const kCommands: Record<string, (argv: string[], progress: Progress) => Promise<
   london: londonCommand,
   larmor: larmorCommand,
   pairing: pairingCommand,
+  scaling: scalingCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -10,20 +10,25 @@
 // alpha_j and beta_j go to the trace ring, read back every k steps with the state; the CPU then
 // replays the CPU reference's stopping tests (lanczosVerdict) step by step on T_j, so the result is
 // the one at the first step j that passes them, whatever the GPU did after it.
+// With the option ritzVectors, the extreme Ritz vectors V s are formed on the GPU by the same
+// columns kernel as the reorthogonalisation (x = 0 - V (-s)), s from the CPU's ritzCoefficients.
 import { alignTo, type VectorBinding } from '../gpu/buffers.ts';
 import { GpuError, withErrorScopes } from '../gpu/device.ts';
+import { readFloat32 } from '../gpu/readback.ts';
 import type { BlasCall } from '../kernels/blas.ts';
-import { kDotSlot, kStateSlot } from '../kernels/krylov.ts';
+import { kDotSlot, kKrylovStateBytes, kStateSlot } from '../kernels/krylov.ts';
 import type { DotCall } from '../kernels/reduce.ts';
 import {
   lanczosNotStarted,
   lanczosStartVector,
   lanczosStopped,
   lanczosVerdict,
+  normalised,
+  ritzCoefficients,
   startLanczos,
 } from '../solvers/lanczos.ts';
 import { jacobiInverseRoot } from '../solvers/spectrum.ts';
-import type { LanczosOptions, LanczosReason, LanczosResult } from '../solvers/types.ts';
+import type { LanczosOptions, LanczosReason, LanczosResult, RitzVectors } from '../solvers/types.ts';
 import { checkIterations, runChunked, Workspace, type GpuRunStats, type KrylovEngine } from './krylov.ts';
 
 export interface GpuLanczosOptions extends LanczosOptions {
@@ -207,9 +212,55 @@ export async function gpuLanczos(
       // Without a verdict from the replay the GPU stopped on its own: NaN or the step limit (its
       // beta = 0 breakdown always passes the replay's invariant test first).
       const status = outcome.state.status;
-      return finish(finished ?? (status === 'diverged_nan' ? 'diverged_nan' : 'diverged_max_it'), gpu);
+      const stopped = finish(
+        finished ?? (status === 'diverged_nan' ? 'diverged_nan' : 'diverged_max_it'),
+        gpu,
+      );
+      if (!options.ritzVectors || stopped.iterations === 0) return stopped;
+      const s = ritzCoefficients(alphas, betas, stopped.iterations);
+      const combine = (name: string, coefficients: Float64Array) =>
+        combineColumns(engine, ws, name, { basis, columnStride, coefficients });
+      const ritzVectors: RitzVectors = { min: await combine('min', s.min), max: await combine('max', s.max) };
+      return { ...stopped, ritzVectors };
     } finally {
       ws.destroy();
     }
   });
+}
+
+/**
+ * x = V s for the first s.length basis columns, on the GPU, read back and scaled to unit length in
+ * float64. columns_sub computes out -= V h, so h = -s and out starts at zero; its guard reads a fresh
+ * state buffer (status 0), since the run's own may hold the status that stopped it.
+ */
+async function combineColumns(
+  engine: KrylovEngine,
+  ws: Workspace,
+  name: string,
+  spec: { basis: GPUBuffer; columnStride: number; coefficients: Float64Array },
+): Promise<Float64Array> {
+  const { device, size, blas } = engine;
+  const storage = GPUBufferUsage.STORAGE;
+  const state = ws.buffer(`ritz.${name}.state`, kKrylovStateBytes, storage);
+  const h = ws.vector(
+    `ritz.${name}.coefficients`,
+    spec.coefficients.map((c) => -c),
+  );
+  const x = ws.vector(`ritz.${name}.x`);
+  const call = blas.prepare(`Lanczos.ritz.${name}`, ws.arena, 'columns_sub', {
+    size,
+    state,
+    a: spec.basis,
+    b: h,
+    out: x,
+    coefficients: [{ slot: 0 }],
+    columns: spec.coefficients.length,
+    columnStride: spec.columnStride,
+  });
+  const encoder = device.createCommandEncoder({ label: `Lanczos.ritz.${name}` });
+  const pass = encoder.beginComputePass({ label: `Lanczos.ritz.${name}` });
+  blas.record(pass, call);
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+  return normalised(Float64Array.from(await readFloat32(device, x, size)));
 }

@@ -21,6 +21,9 @@ import {
   squareArea,
 } from './paper.ts';
 
+/** The radius of a circle of Levy et al.'s circumference 2.2 um: the default ring of the study. */
+export const kLevyRadiusMetres = kLevy.circumferenceMetres / (2 * Math.PI);
+
 export interface LarmorRing {
   readonly n: number;
   readonly fieldTesla: number;

@@ -25,12 +25,56 @@ export function tridiagonalEigen(
   offDiagonal: ArrayLike<number>,
 ): TridiagonalEigen {
   const n = diagonal.length;
+  const { values, rows, order } = tridiagonalQl(diagonal, offDiagonal, n > 0 ? [n - 1] : []);
+  const lastComponents = new Float64Array(n);
+  order.forEach((source, k) => (lastComponents[k] = rows[0][source]));
+  return { values, lastComponents };
+}
+
+/**
+ * Eigenvalues (ascending) and the normalised eigenvectors at the given positions of that order (a
+ * negative position counts from the top: -1 is the largest), for Ritz vectors of Lanczos. The same QL
+ * sweeps as tridiagonalEigen, accumulating every row of Z: O(n^3), a few milliseconds at n = 300.
+ */
+export function tridiagonalEigenvectors(
+  diagonal: ArrayLike<number>,
+  offDiagonal: ArrayLike<number>,
+  positions: readonly number[],
+): { values: Float64Array; vectors: Float64Array[] } {
+  const n = diagonal.length;
+  const { values, rows, order } = tridiagonalQl(
+    diagonal,
+    offDiagonal,
+    Array.from({ length: n }, (_, row) => row),
+  );
+  const vectors = positions.map((position) => {
+    const k = position < 0 ? n + position : position;
+    if (!(k >= 0 && k < n)) throw new RangeError(`no eigenvalue ${position} of a ${n} x ${n} matrix`);
+    return Float64Array.from(rows, (row) => row[order[k]]);
+  });
+  return { values, vectors };
+}
+
+/**
+ * The implicit QL iteration (EISPACK tql2) on copies of the inputs, accumulating the requested rows
+ * of the rotations Z (T = Z diag(d) Z^T); `order` sorts d ascending, so eigenvector k is column
+ * order[k] of Z.
+ */
+function tridiagonalQl(
+  diagonal: ArrayLike<number>,
+  offDiagonal: ArrayLike<number>,
+  zRows: readonly number[],
+): { values: Float64Array; rows: Float64Array[]; order: number[] } {
+  const n = diagonal.length;
   const d = Float64Array.from(diagonal);
   const e = new Float64Array(n);
   for (let i = 0; i + 1 < n; i++) e[i] = offDiagonal[i];
-  // Row n-1 of the accumulated rotations Z (T = Z diag(d) Z^T), starting from the identity's.
-  const z = new Float64Array(n);
-  if (n > 0) z[n - 1] = 1;
+  // The requested rows of Z, starting from the identity's.
+  const rows = zRows.map((row) => {
+    const z = new Float64Array(n);
+    z[row] = 1;
+    return z;
+  });
   for (let l = 0; l < n; l++) {
     let sweeps = 0;
     let m: number;
@@ -70,9 +114,11 @@ export function tridiagonalEigen(
         p = s * r;
         d[i + 1] = g + p;
         g = c * r - b;
-        const zNext = z[i + 1];
-        z[i + 1] = s * z[i] + c * zNext;
-        z[i] = c * z[i] - s * zNext;
+        for (const z of rows) {
+          const zNext = z[i + 1];
+          z[i + 1] = s * z[i] + c * zNext;
+          z[i] = c * z[i] - s * zNext;
+        }
       }
       if (r === 0 && i >= l) continue;
       d[l] -= p;
@@ -81,13 +127,7 @@ export function tridiagonalEigen(
     } while (m !== l);
   }
   const order = Array.from({ length: n }, (_, k) => k).sort((a, b) => d[a] - d[b]);
-  const values = new Float64Array(n);
-  const lastComponents = new Float64Array(n);
-  order.forEach((source, k) => {
-    values[k] = d[source];
-    lastComponents[k] = z[source];
-  });
-  return { values, lastComponents };
+  return { values: Float64Array.from(order, (source) => d[source]), rows, order };
 }
 
 /**

@@ -6,7 +6,7 @@
 import { seededRandom } from '../physics/velocities.ts';
 import { dot } from '../physics/observables.ts';
 import { roundTo } from './krylov.ts';
-import { tridiagonalEigen } from './eigen.ts';
+import { tridiagonalEigen, tridiagonalEigenvectors } from './eigen.ts';
 import {
   defaultLanczosMaxIterations,
   defaultLanczosTol,
@@ -16,6 +16,7 @@ import {
   type LanczosResult,
   type LinearOperator,
   type Precision,
+  type RitzVectors,
   type Vector,
 } from './types.ts';
 
@@ -128,6 +129,42 @@ export function lanczosVerdict(
 }
 
 /**
+ * The coefficients s of the extreme Ritz vectors V s after `steps` steps: the eigenvectors of T (the
+ * first `steps` alphas and steps - 1 betas) for its smallest and largest eigenvalue. One computation
+ * for both backends; each forms V s where its basis lives (the GPU with the reorthogonalisation's
+ * columns kernel).
+ */
+export function ritzCoefficients(
+  alphas: Float64Array,
+  betas: Float64Array,
+  steps: number,
+): { min: Float64Array; max: Float64Array } {
+  const { vectors } = tridiagonalEigenvectors(
+    alphas.subarray(0, steps),
+    betas.subarray(0, steps - 1),
+    [0, -1],
+  );
+  return { min: vectors[0], max: vectors[1] };
+}
+
+/** x = sum_k s_k basis_k in float64, scaled to unit length (rounding leaves V s a hair off it). */
+export function combineBasis(basis: readonly ArrayLike<number>[], s: ArrayLike<number>): Float64Array {
+  const x = new Float64Array(basis[0].length);
+  for (let k = 0; k < s.length; k++) {
+    const v = basis[k];
+    for (let i = 0; i < x.length; i++) x[i] += s[k] * v[i];
+  }
+  return normalised(x);
+}
+
+/** x / ||x|| in place (a zero x stays zero). */
+export function normalised(x: Float64Array): Float64Array {
+  const norm = Math.sqrt(dot(x, x));
+  if (norm > 0) for (let i = 0; i < x.length; i++) x[i] /= norm;
+  return x;
+}
+
+/**
  * Extreme eigenvalues of op by Lanczos from a seeded random start. Stops (see lanczosVerdict and
  * LanczosReason) when both extreme Ritz pairs have |beta_k s_k| <= tol max|theta| (each bounds its
  * eigenvalue error), when beta_k vanishes or k reaches the size (converged_invariant), or after
@@ -145,6 +182,13 @@ export function lanczos(op: LinearOperator, options: LanczosOptions = {}): Lancz
   const alphas = new Float64Array(maxIterations);
   const betas = new Float64Array(maxIterations);
   let result = lanczosNotStarted();
+  const stop = (reason: LanczosReason): LanczosResult => {
+    const stopped = lanczosStopped(result, reason);
+    if (!options.ritzVectors || stopped.iterations === 0) return stopped;
+    const s = ritzCoefficients(alphas, betas, stopped.iterations);
+    const ritzVectors: RitzVectors = { min: combineBasis(basis, s.min), max: combineBasis(basis, s.max) };
+    return { ...stopped, ritzVectors };
+  };
 
   for (let j = 0; j < maxIterations; j++) {
     basis.push(q);
@@ -174,12 +218,12 @@ export function lanczos(op: LinearOperator, options: LanczosOptions = {}): Lancz
       verdict.reason === 'diverged_nan'
         ? undefined
         : options.onIteration?.(j + 1, result.lambdaMin, result.lambdaMax);
-    if (verdict.reason) return lanczosStopped(result, verdict.reason);
-    if (proceed === false) return lanczosStopped(result, 'diverged_max_it');
+    if (verdict.reason) return stop(verdict.reason);
+    if (proceed === false) return stop('diverged_max_it');
     scaleInPlace(w, round(1 / beta));
     q = w;
   }
-  return lanczosStopped(result, 'diverged_max_it');
+  return stop('diverged_max_it');
 }
 
 function scaleInPlace(v: Vector, factor: number): void {

@@ -98,6 +98,14 @@ export interface LanczosOptions {
   /** Seed of the random start vector. */
   seed?: number;
   onIteration?: (iteration: number, lambdaMin: number, lambdaMax: number) => boolean | void;
+  /** Also return the Ritz vectors of the two extreme Ritz values (LanczosResult.ritzVectors). */
+  ritzVectors?: boolean;
+}
+
+/** Unit Ritz vectors V s of the extreme Ritz values, in float64 whatever the run's precision. */
+export interface RitzVectors {
+  readonly min: Float64Array;
+  readonly max: Float64Array;
 }
 
 export interface LanczosResult {
@@ -111,6 +119,8 @@ export interface LanczosResult {
   converged: boolean;
   /** All Ritz values of the last step, ascending. */
   ritzValues: Float64Array;
+  /** With the option ritzVectors, once at least one step was done. */
+  ritzVectors?: RitzVectors;
 }
 
 // Defaults shared by every backend, so a CPU and a GPU run given the same options stop alike.

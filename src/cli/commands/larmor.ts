@@ -5,14 +5,13 @@ import { kFluxQuantum, kLevy } from '../../physics/paper.ts';
 import {
   chandrasekharReading,
   kChandrasekharCurrentFractions,
+  kLevyRadiusMetres,
   larmorRing,
   levyReading,
 } from '../../physics/larmor.ts';
 import { kCpuDevice } from '../../io/formats.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positive, positiveInteger } from '../options.ts';
 import { printSummary, type CommandOutput } from './summary.ts';
-
-const kDefaultRadiusMetres = kLevy.circumferenceMetres / (2 * Math.PI);
 
 export const kLarmorHelp = `Usage: darwin-breit larmor [--n N] [--b-tesla B] [--radius-m R] [--json]
 
@@ -25,7 +24,7 @@ of radius R: the paper gives none). SI units.
 
   --n N          electrons (integer >= 1)                                   [100, the paper's N]
   --b-tesla B    field along the ring's axis, tesla                          [${kLevy.fieldTesla}, Levy et al.'s B_0]
-  --radius-m R   ring radius, metres (> 0)       [${kDefaultRadiusMetres.toPrecision(4)}, circumference 2.2 um]
+  --radius-m R   ring radius, metres (> 0)       [${kLevyRadiusMetres.toPrecision(4)}, circumference 2.2 um]
   --json         {"command", "ring": {...}, "levy": {...}, "chandrasekhar": {...}}
 `;
 
@@ -33,7 +32,7 @@ const kOptions = {
   ...kCommonOptions,
   n: { type: 'string', default: '100' },
   'b-tesla': { type: 'string', default: String(kLevy.fieldTesla) },
-  'radius-m': { type: 'string', default: String(kDefaultRadiusMetres) },
+  'radius-m': { type: 'string', default: String(kLevyRadiusMetres) },
 } as const;
 
 export async function larmorCommand(argv: string[]): Promise<CommandOutput> {

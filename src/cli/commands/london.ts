@@ -2,33 +2,32 @@
 // surface charges, sized so that its continuous counterpart has the London field at its centre
 // (N r_e / R = 3 for the sphere, eq. 30), has its Biot-Savart field summed on the GPU over a grid of
 // interior points; the map of B_z / B_London shows how uniform the discrete body's field is, and the
-// float64 sum at the centre gives N r_e / R against N (-> 3 like N^-2).
+// float64 sum at the centre gives N r_e / R against N (-> 3 like N^-2). The computation is
+// src/engine/london.ts and the plots src/io/london.ts, which the app's Studies panel runs too; this file
+// parses the options and writes the JSON, the text and the files.
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
-import { GpuBiotSavart } from '../../kernels/biot-savart.ts';
-import { kMu0Over4Pi, londonParameter, magneticField } from '../../physics/biot-savart.ts';
+import {
+  londonConvergenceSummary,
+  londonFieldMap,
+  type LondonConvergenceSummary,
+  type LondonStudy,
+} from '../../engine/london.ts';
 import { InputError } from '../../physics/input-error.ts';
 import {
   fieldMapGrid,
-  fitPowerLaw,
   isLondonGeometry,
   kLondonConvergenceNs,
   kLondonGeometries,
   kMapExtent,
   londonBody,
-  londonConvergence,
-  londonRatio,
-  reducedField,
-  uniformity,
-  type FieldMapGrid,
-  type LondonBody,
   type LondonGeometry,
 } from '../../physics/london.ts';
 import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
+import { londonConvergenceSvg, londonMapSvg } from '../../io/london.ts';
 import { openGpu } from '../device.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positive, positiveInteger } from '../options.ts';
 import { prepareOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
-import { heatMap, linePlot } from '../svg.ts';
 import type { CommandOutput } from './summary.ts';
 
 export const kLondonHelp = `Usage: darwin-breit london [--geometry sphere|cylinder] [--n N ...] [--grid G] [--out DIR] [--json]
@@ -69,107 +68,6 @@ const kDefaultNs = [250, 1000, 4000];
 /** Sources on the GPU: 32 bytes each, well inside a 128 MiB storage binding. */
 const kMaxElectrons = 1_000_000;
 const kMaxGrid = 1001;
-/** Field points, spread over the map, at which the device's sum is checked against magneticField. */
-const kCheckPoints = 8;
-
-export interface LondonStudy {
-  n: number;
-  /** N r_e / R at which the centre field equals the London field, float64 sum. */
-  n_re_over_r: number;
-  /** The same from the device's centre field (float32 on the GPU). */
-  n_re_over_r_device: number;
-  /** Cylinder: N r_e / l, l = 2 h R its length (the paper's "N r_e / l"). */
-  n_re_over_l?: number;
-  /** B_z(centre) / B_London for the body sized so that N r_e / R is the continuum value. */
-  centre_field_ratio: number;
-  uniformity: number;
-  uniformity_inner: number;
-  /** Largest |b_device - b_64| / |b_64| at the check points (b_64 from magneticField). */
-  check: number;
-  field_points: number;
-  field_ms: number;
-}
-
-/** Evaluates the reduced field at `points` on the GPU, or in float64 when `gpu` is null. */
-async function fieldAt(
-  gpu: GpuBiotSavart | null,
-  body: LondonBody,
-  points: Float64Array,
-): Promise<Float64Array> {
-  if (!gpu) return reducedField(body, points);
-  const raw = await gpu.field(points);
-  const field = new Float64Array(points.length);
-  for (let p = 0; p < points.length / 3; p++) {
-    for (let c = 0; c < 3; c++) field[3 * p + c] = raw[4 * p + c];
-  }
-  return field;
-}
-
-/** Map point indices at which the device is checked: evenly spread, first and last included. */
-function checkIndices(count: number): number[] {
-  const picks = Math.min(kCheckPoints, count);
-  return Array.from({ length: picks }, (_, k) => Math.round((k * (count - 1)) / Math.max(1, picks - 1)));
-}
-
-async function study(
-  context: GpuContext | null,
-  body: LondonBody,
-  grid: FieldMapGrid,
-): Promise<{ study: LondonStudy; ratios: Float64Array }> {
-  const pointCount = grid.points.length / 3;
-  // The map's points, then the centre.
-  const points = new Float64Array(grid.points.length + 3);
-  points.set(grid.points);
-  const started = performance.now();
-  const gpu = context
-    ? await GpuBiotSavart.create(context, {
-        positions: body.configuration.positions,
-        velocities: body.velocities,
-        charge: 1,
-      })
-    : null;
-  let field: Float64Array;
-  try {
-    field = await fieldAt(gpu, body, points);
-  } finally {
-    gpu?.destroy();
-  }
-  const fieldMs = performance.now() - started;
-  const centre = field.subarray(3 * pointCount);
-  const spread = uniformity(field.subarray(0, 3 * pointCount), centre, grid.inner);
-
-  let check = 0;
-  for (const p of [...checkIndices(pointCount), pointCount]) {
-    const point = points.subarray(3 * p, 3 * p + 3);
-    const reference = magneticField(point, body.configuration.positions, body.velocities, 1).map(
-      (b) => b / kMu0Over4Pi,
-    );
-    const error = Math.hypot(...reference.map((b, c) => field[3 * p + c] - b)) / Math.hypot(...reference);
-    check = Math.max(check, error);
-  }
-
-  const ratios = new Float64Array(grid.size * grid.size).fill(NaN);
-  grid.cell.forEach((p, cell) => {
-    if (p >= 0) ratios[cell] = londonRatio(field[3 * p + 2], body.n, body.continuumParameter);
-  });
-  const centreRatio = londonRatio(centre[2], body.n, body.continuumParameter);
-  const parameter = londonParameter(body.configuration);
-  return {
-    study: {
-      n: body.n,
-      n_re_over_r: parameter,
-      n_re_over_r_device: body.continuumParameter / centreRatio,
-      ...(body.geometry === 'cylinder' ? { n_re_over_l: parameter / (2 * body.halfHeight) } : {}),
-      centre_field_ratio: centreRatio,
-      uniformity: spread.all,
-      uniformity_inner: spread.inner,
-      check,
-      field_points: pointCount + 1,
-      field_ms: fieldMs,
-    },
-    ratios,
-  };
-}
 
 type LondonValues = ReturnType<typeof parseCommandArgs<typeof kOptions>>['values'];
 
@@ -216,14 +114,14 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
       const body = londonBody(geometryName, n, halfHeight);
       const map = fieldMapGrid(body, grid);
       progress.update(`london: ${geometryName}, N = ${n}, ${map.points.length / 3} field points`);
-      const result = await study(context, body, map);
+      const result = await londonFieldMap(context, body, map);
       studies.push(result.study);
       if (values.out !== undefined) {
         files.push(
           writeIntoDirectory(
             values.out,
             `london-${geometryName}-n${n}.svg`,
-            mapSvg(body, map, result.ratios),
+            londonMapSvg(body, map, result.ratios),
           ),
         );
       }
@@ -233,20 +131,13 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
   }
 
   progress.update(`london: N r_e/R for N = ${kLondonConvergenceNs.join(', ')}`);
-  const continuum = londonBody(geometryName, 1, halfHeight).continuumParameter;
-  const points = londonConvergence(geometryName, kLondonConvergenceNs, halfHeight);
-  const fit = fitPowerLaw(
-    points.map((p) => p.n),
-    points.map((p) => p.deviation),
-  );
-  const convergence = {
-    continuum,
-    points: points.map((p) => ({ n: p.n, n_re_over_r: p.parameter, deviation: p.deviation })),
-    fit,
-    law: `${continuum.toPrecision(6)} - N r_e/R = ${fit.coefficient.toPrecision(4)} N^${fit.exponent.toFixed(3)}`,
-  };
+  const convergence = londonConvergenceSummary(geometryName, halfHeight);
   if (values.out !== undefined) {
-    const svg = convergenceSvg(geometryName, convergence.points, fit, studies);
+    const svg = londonConvergenceSvg(
+      geometryName,
+      convergence,
+      studies.map((s) => s.n),
+    );
     files.push(writeIntoDirectory(values.out, `london-${geometryName}-convergence.svg`, svg));
   }
   progress.done();
@@ -263,7 +154,7 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
       inner_extent: kMapExtent / 2,
       units: 'R (the sphere or cylinder radius)',
     },
-    continuum_n_re_over_r: continuum,
+    continuum_n_re_over_r: convergence.continuum,
     london_field: 'B_London = 2 m Omega / |e| (eq. 27 in SI)',
     studies,
     convergence,
@@ -272,56 +163,10 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
   return { json: values.json, summary, text: londonText(summary.geometry, studies, convergence, files) };
 }
 
-function mapSvg(body: LondonBody, map: FieldMapGrid, ratios: Float64Array): string {
-  const shape = body.geometry === 'sphere' ? 'sphere' : `cylinder, h = ${body.halfHeight} R`;
-  return heatMap({
-    title: `London field map: rotating ${shape}, N = ${body.n}, N r_e/R = ${body.continuumParameter.toPrecision(4)}`,
-    xLabel: 'x / R',
-    yLabel: 'z / R (rotation axis)',
-    xRange: map.xRange,
-    yRange: [map.zRange[0], map.zRange[1]],
-    columns: map.size,
-    rows: map.size,
-    values: ratios,
-    colourLabel: 'B_z / B_London',
-  });
-}
-
-function convergenceSvg(
-  name: LondonGeometry,
-  points: { n: number; deviation: number }[],
-  fit: { exponent: number; coefficient: number },
-  studies: LondonStudy[],
-): string {
-  const ns = points.map((p) => p.n);
-  return linePlot({
-    title: `${name}: N r_e/R at the London field, distance to the continuum value`,
-    xLabel: 'N (electrons)',
-    yLabel: '|continuum − N r_e/R|',
-    logX: true,
-    logY: true,
-    series: [
-      { label: 'discrete body (float64)', x: ns, y: points.map((p) => Math.abs(p.deviation)), points: true },
-      {
-        label: `fit ${fit.coefficient.toPrecision(3)} N^${fit.exponent.toFixed(2)}`,
-        x: ns,
-        y: ns.map((n) => fit.coefficient * n ** fit.exponent),
-        dashed: true,
-      },
-    ],
-    vLines: studies.map((s) => ({ value: s.n, label: `map N = ${s.n}` })),
-    legend: 'bottom-left',
-  });
-}
-
 function londonText(
   geometryName: string,
   studies: LondonStudy[],
-  convergence: {
-    continuum: number;
-    points: { n: number; n_re_over_r: number; deviation: number }[];
-    law: string;
-  },
+  convergence: LondonConvergenceSummary,
   files: string[],
 ): string {
   const lines = [

@@ -1,21 +1,25 @@
 // `pairing`: two electrons on a ring of thickness a (sec. IV.B, eq. 35-46). The relative motion in the
 // softened 1D Coulomb well -Z_F/(|r| + a) (eq. 45) is solved by finite differences on a logarithmic
 // grid and compared with eq. 46's asymptotic -(1/a_m^2)[2 ln(a_m/a)]^2 over a_m/a, beside the exact
-// Whittaker-function ground state; the pairing temperatures of the Au and Cu rings follow.
+// Whittaker-function ground state; the pairing temperatures of the Au and Cu rings follow. The table and
+// plots are src/io/pairing.ts, which the app's Studies panel uses too.
 import {
   kDefaultPairingRatios,
   kPairingRings,
   pairingPoint,
   ringTemperature,
-  type PairingPoint,
-  type RingTemperature,
 } from '../../physics/pairing.ts';
-import { kPairingBoxLength, kPairingStep } from '../../physics/coulomb1d.ts';
 import { kCpuDevice } from '../../io/formats.ts';
+import {
+  pairingEnergySvg,
+  pairingPointJson,
+  pairingRatioSvg,
+  pairingRingJson,
+  pairingTable,
+} from '../../io/pairing.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
 import { prepareOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
-import { linePlot } from '../svg.ts';
 import type { CommandOutput } from './summary.ts';
 
 export const kPairingHelp = `Usage: darwin-breit pairing [--ratios a_m/a ...] [--out DIR] [--json]
@@ -54,37 +58,6 @@ function parseRatios(texts: string[] | undefined): number[] {
   return [...ratios].sort((a, b) => a - b);
 }
 
-function pointSummary(point: PairingPoint) {
-  const c = point.convergence;
-  return {
-    ratio: point.ratio,
-    energy_numerical: point.energyNumerical,
-    energy_eq46: point.energyEq46,
-    relative_difference: point.relativeDifference,
-    energy_ratio: point.energyNumerical / point.energyEq46,
-    energy_exact: point.energyExact,
-    energy_small_a_limit: point.energySmallThickness,
-    cells: c.grid.cells,
-    grid_energies: c.energies,
-    grid_error_ratio: c.errorRatio,
-    estimated_relative_error: c.estimatedRelativeError,
-  };
-}
-
-function ringSummary(ring: RingTemperature) {
-  return {
-    name: ring.name,
-    fermi_energy_ev: ring.fermiEnergyEv,
-    fermi_energy_source: 'free-electron E_F, Ashcroft & Mermin table 2.1',
-    thickness_m: ring.thicknessMetres,
-    thickness_source: ring.thicknessSource,
-    a_m_m: ring.pairingRadiusMetres,
-    ratio: ring.ratio,
-    temperature_eq46_mk: ring.temperatureEq46 * 1e3,
-    temperature_numerical_mk: ring.temperatureNumerical * 1e3,
-  };
-}
-
 export async function pairingCommand(argv: string[], progress: Progress): Promise<CommandOutput> {
   const { values } = parseCommandArgs(argv, kOptions);
   if (values.help) return { help: kPairingHelp };
@@ -100,89 +73,22 @@ export async function pairingCommand(argv: string[], progress: Progress): Promis
   const files: string[] = [];
   if (values.out !== undefined) {
     files.push(
-      writeIntoDirectory(values.out, 'pairing-energy.svg', energySvg(points, rings)),
-      writeIntoDirectory(values.out, 'pairing-ratio.svg', ratioSvg(points, rings)),
+      writeIntoDirectory(values.out, 'pairing-energy.svg', pairingEnergySvg(points, rings)),
+      writeIntoDirectory(values.out, 'pairing-ratio.svg', pairingRatioSvg(points, rings)),
     );
   }
-  const summaries = points.map(pointSummary);
   const summary = {
     command: 'pairing',
     device: kCpuDevice,
-    equation: "-psi'' - 2 psi / (|x| + a/a_m) = E psi: eq. 45 with x in units of a_m, even ground state",
-    units: {
-      energy: '1/a_m^2 Hartree (the 3D ground state of eq. 44 is -1); a_m = 2/Z_F bohr (eq. 43-44)',
-      ratio: 'a_m / a',
-    },
-    grid: {
-      method:
-        'finite volumes on |x| + a = a e^s with s uniform (second order); lowest eigenvalue by Sturm count',
-      steps: [kPairingStep, kPairingStep / 2, kPairingStep / 4],
-      box_length_a_m: kPairingBoxLength,
-      boundary: "psi'(0) = 0 (even state), psi = 0 at x = L",
-      reported: 'energy_numerical is the finest grid; grid_error_ratio -> 4 shows second order',
-      max_estimated_relative_error: Math.max(...summaries.map((p) => p.estimated_relative_error)),
-    },
-    points: summaries,
-    rings: rings.map(ringSummary),
+    ...pairingTable(points, rings),
     files,
   };
   return { json: values.json, summary, text: pairingText(summary.points, summary.rings, files) };
 }
 
-function ringLines(rings: RingTemperature[]) {
-  return rings.map((ring) => ({
-    value: ring.ratio,
-    label: `${ring.name} ring, a_m/a = ${ring.ratio.toFixed(0)}`,
-  }));
-}
-
-function energySvg(points: PairingPoint[], rings: RingTemperature[]): string {
-  const x = points.map((p) => p.ratio);
-  return linePlot({
-    title: 'Pair binding on a ring of thickness a (eq. 45): numerical vs eq. 46',
-    xLabel: 'a_m / a',
-    yLabel: '−E  (1/a_m² Hartree)',
-    logX: true,
-    logY: true,
-    series: [
-      { label: 'eq. 46: [2 ln(a_m/a)]²', x, y: points.map((p) => -p.energyEq46), dashed: true },
-      { label: 'finite differences (eq. 45)', x, y: points.map((p) => -p.energyNumerical), points: true },
-      {
-        label: 'small-a limit of the exact condition',
-        x,
-        y: points.map((p) => (p.energySmallThickness === null ? NaN : -p.energySmallThickness)),
-        dashed: true,
-      },
-    ],
-    vLines: ringLines(rings),
-    legend: 'bottom-right',
-  });
-}
-
-function ratioSvg(points: PairingPoint[], rings: RingTemperature[]): string {
-  return linePlot({
-    title: 'Eq. 46 approaches the true ground state only logarithmically',
-    xLabel: 'a_m / a',
-    yLabel: 'E_numerical / E_eq.46',
-    logX: true,
-    series: [
-      {
-        label: 'E_numerical / E_eq.46',
-        x: points.map((p) => p.ratio),
-        y: points.map((p) => p.energyNumerical / p.energyEq46),
-        points: true,
-      },
-    ],
-    hLines: [{ value: 1, label: 'eq. 46 exact' }],
-    vLines: ringLines(rings),
-    yRange: [0, 1.05],
-    legend: 'bottom-right',
-  });
-}
-
 function pairingText(
-  points: ReturnType<typeof pointSummary>[],
-  rings: ReturnType<typeof ringSummary>[],
+  points: ReturnType<typeof pairingPointJson>[],
+  rings: ReturnType<typeof pairingRingJson>[],
   files: string[],
 ): string {
   const lines = [

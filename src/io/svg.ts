@@ -1,7 +1,9 @@
-// Dependency-free SVG plots for the study commands' --out files: line plots on linear or log axes
-// (series as lines and/or points, labelled markers, labelled horizontal and vertical reference lines,
-// a legend) and heat maps with a colour bar. Presentation only: callers pass numbers in, get a complete
-// standalone SVG document back as a string, and write it where they like.
+// Dependency-free SVG plots for the study commands' --out files and the app's Studies panels: line plots
+// on linear or log axes (series as lines and/or points, labelled markers, labelled horizontal and
+// vertical reference lines, a legend) and heat maps with a colour bar. Presentation only, free of Node
+// and DOM APIs: callers pass numbers in, get a complete standalone SVG document back as a string, and
+// write it to a file or insert it into the page. Element ids (clip paths, gradients) are numbered per
+// document, so that several documents can live in one page.
 
 export interface PlotSeries {
   readonly label: string;

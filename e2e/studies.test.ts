@@ -1,0 +1,180 @@
+// The Studies tab end to end, driven through the panel's Studies folder on Chromium's SwiftShader WebGPU
+// adapter: the London field map (GPU Biot-Savart), pairing against eq. 46 with the Au and Cu
+// temperatures, the Larmor ring, and a scaling sweep with its Stop. Each test checks the numbers shown
+// against the physics, that its plot is drawn (coloured pixels), saves a screenshot under e2e-results/,
+// and fails on any console error. Sizes are kept small: SwiftShader is a CPU.
+import { describe, expect, test } from 'vitest';
+import { kElectronMass, kElementaryCharge } from '../src/physics/constants.ts';
+import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
+import {
+  chooseOption,
+  colouredFraction,
+  frameLatency,
+  runAction,
+  screenshot,
+  settled,
+  shownText,
+  shownValue,
+  startAction,
+  typeField,
+  webGpuApp,
+  type AppPage,
+} from './support.ts';
+
+const app = webGpuApp();
+
+/** The page with nothing run on load (the default scenario's solve is not what these tests look at). */
+async function open(): Promise<AppPage> {
+  const opened = await app.open('?run=none');
+  expect(await settled(opened.page)).toBe('idle');
+  return opened;
+}
+
+describe('the Studies tab on WebGPU (SwiftShader)', () => {
+  test('London map of a small sphere: N r_e/R -> 3/(1 + 1/(2N^2)) (eq. 30), a drawn heat map', async () => {
+    const { page, errors } = await open();
+    const n = 300;
+    await chooseOption(page, 'londonGeometry', 'sphere');
+    await typeField(page, 'londonN', String(n));
+    await typeField(page, 'londonGrid', '31');
+    expect(await runAction(page, 'london')).toBe('converged');
+    expect(await page.locator('#studies').isVisible()).toBe(true);
+    expect(await page.locator('#study-london').getAttribute('data-state')).toBe('converged');
+    // The Fibonacci sphere's z_i are a midpoint rule, so its centre field is the continuum's times
+    // 1 + 1/(2N^2) (README, eq. 30): N r_e/R at the London field is 3 / (1 + 1/(2N^2)).
+    const expected = 3 / (1 + 1 / (2 * n * n));
+    expect(Math.abs((await shownValue(page, 'london-n-re-over-r')) - expected)).toBeLessThan(1e-3);
+    // The same from the GPU's float32 centre field.
+    expect(Math.abs((await shownValue(page, 'london-n-re-over-r-device')) - expected)).toBeLessThan(1e-3);
+    expect(await shownValue(page, 'london-continuum')).toBe(3);
+    expect(await shownValue(page, 'london-check')).toBeLessThan(1e-5);
+    expect(await shownValue(page, 'london-uniformity-inner')).toBeLessThan(0.2 / n);
+    expect(await shownText(page, 'london-body')).toContain(`N = ${n}, 31 × 31 grid`);
+    // The map: one cell per field point inside the body, in viridis colours.
+    const cells = await page.locator('#london-map svg rect[fill^="#"]').count();
+    expect(cells).toBeGreaterThan(500);
+    expect(await colouredFraction(page, '#london-map')).toBeGreaterThan(0.2);
+    // The convergence plot comes after the float64 list, in the same run.
+    expect(await shownText(page, 'london-law')).toMatch(/N\^-2\.0/);
+    expect(await colouredFraction(page, '#london-convergence')).toBeGreaterThan(0.002);
+    expect(page.url()).toMatch(/run=london.*london_geometry=sphere&london_n=300&london_grid=31/);
+    await screenshot(page, 'studies-1-london-sphere');
+    expect(errors).toEqual([]);
+  });
+
+  test('pairing: the Au ring at 0.854 mK by eq. 46 and 0.217 mK numerically, with the plots', async () => {
+    const { page, errors } = await open();
+    expect(await runAction(page, 'pairing')).toBe('converged');
+    expect(await shownText(page, 'pairing-au-eq46')).toBe('0.854 mK');
+    expect(await shownText(page, 'pairing-au-numerical')).toBe('0.217 mK');
+    expect(await shownValue(page, 'pairing-au-eq46')).toBeCloseTo(0.854, 3);
+    expect(await shownValue(page, 'pairing-au-numerical')).toBeCloseTo(0.217, 3);
+    expect(await shownValue(page, 'pairing-au-thickness')).toBeCloseTo(80, 9);
+    expect(await shownValue(page, 'pairing-cu-numerical')).toBeGreaterThan(0);
+    expect(await shownText(page, 'pairing-points')).toMatch(/^21, from 10\.0 to 1\.00e\+6/);
+    expect(await shownValue(page, 'pairing-max-error')).toBeLessThan(1e-3);
+    expect(await colouredFraction(page, '#pairing-energy')).toBeGreaterThan(0.002);
+    expect(await colouredFraction(page, '#pairing-ratio')).toBeGreaterThan(0.002);
+    await page.locator('#study-pairing').scrollIntoViewIfNeeded();
+    await screenshot(page, 'studies-2-pairing');
+    expect(errors).toEqual([]);
+  });
+
+  test('Larmor ring: eq. 16-18 for the panel N, B, R; it follows the fields, and refuses bad ones', async () => {
+    const { page, errors } = await open();
+    await typeField(page, 'larmorN', '100');
+    await typeField(page, 'larmorFieldTesla', '0.013');
+    await typeField(page, 'larmorRadiusMetres', '3.5e-7');
+    expect(await runAction(page, 'larmor')).toBe('converged');
+    // I = -N B e^2 / (4 pi m): 2.242 nA/T per electron (eq. 16).
+    const perElectron = kElementaryCharge ** 2 / (4 * Math.PI * kElectronMass);
+    expect(await shownValue(page, 'larmor-per-electron')).toBeCloseTo(perElectron * 1e9, 9);
+    expect(await shownText(page, 'larmor-per-electron')).toBe('2.242 nA/T');
+    const current = -100 * 0.013 * perElectron;
+    expect((await shownValue(page, 'larmor-current')) / current).toBeCloseTo(1, 12);
+    expect((await shownValue(page, 'larmor-current-flux')) / current).toBeCloseTo(1, 12);
+    const fluxQuanta = await shownValue(page, 'larmor-flux-quanta');
+    // Eq. 15: the moment is -N n_phi Bohr magnetons (to the rounding of the CODATA constants).
+    expect((await shownValue(page, 'larmor-moment-bohr')) / (-100 * fluxQuanta)).toBeCloseTo(1, 9);
+    // Once shown, the card follows its fields: twice the electrons, twice the current.
+    await typeField(page, 'larmorN', '200');
+    await expect
+      .poll(async () => (await shownValue(page, 'larmor-current')) / current, { timeout: 5000 })
+      .toBeCloseTo(2, 12);
+    await typeField(page, 'larmorRadiusMetres', '-1');
+    await expect
+      .poll(() => page.locator('[data-error-for="larmorRadiusMetres"]').textContent())
+      .toContain('must be > 0');
+    await page.locator('[data-action="larmor"] button').click();
+    expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
+    await page.locator('#study-larmor').scrollIntoViewIfNeeded();
+    await screenshot(page, 'studies-3-larmor');
+    await typeField(page, 'larmorRadiusMetres', '3.5e-7');
+    expect(await page.locator('[data-error-for="larmorRadiusMetres"]').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  test('scaling: the azimuthal ring sweep matches the circulant, draws its plot, and Stop ends a sweep', async () => {
+    const { page, errors } = await open();
+    await chooseOption(page, 'scalingGeometry', 'ring');
+    await chooseOption(page, 'scalingModel', 'azimuthal');
+    await typeField(page, 'scalingNMin', '32');
+    await typeField(page, 'scalingNMax', '128');
+    await typeField(page, 'scalingPoints', '3');
+    expect(await runAction(page, 'scaling')).toBe('converged');
+    expect(await shownText(page, 'scaling-done')).toBe('3 of 3');
+    // On the unit ring D = I: lambda_max of the interaction is the circulant's largest eigenvalue.
+    const exact = Math.max(...ringCirculantEigenvalues(128));
+    expect(Math.abs((await shownValue(page, 'scaling-lambda-max')) - exact) / exact).toBeLessThan(1e-5);
+    expect(await shownText(page, 'scaling-law')).toContain('lambda_max/N = a ln N + b');
+    // a -> 1/pi (the ring's derived prefactor), loosely from three N.
+    expect(Math.abs((await shownValue(page, 'scaling-coefficient')) - 1 / Math.PI)).toBeLessThan(0.05);
+    expect(await shownText(page, 'scaling-paper-radius')).toContain('R → ∞');
+    expect(await colouredFraction(page, '#scaling-plot canvas')).toBeGreaterThan(0.001);
+    await page.locator('#study-scaling').scrollIntoViewIfNeeded();
+    await screenshot(page, 'studies-4-scaling-ring');
+
+    // A longer sweep, stopped after its first point: the run ends as failed with the points so far.
+    await chooseOption(page, 'scalingGeometry', 'sphere');
+    await chooseOption(page, 'scalingModel', 'vector');
+    await typeField(page, 'scalingNMin', '16');
+    await typeField(page, 'scalingNMax', '4096');
+    await typeField(page, 'scalingPoints', '8');
+    const finished = await startAction(page, 'scaling');
+    await page.waitForFunction(() => document.getElementById('scaling-done')?.textContent === '1 of 8');
+    // The page answers at once while the sweep runs: one animation frame comes back quickly.
+    expect(await frameLatency(page)).toBeLessThan(1000);
+    await page.locator('#progress-stop').click();
+    expect(await finished()).toBe('failed');
+    expect(await page.locator('#study-scaling').getAttribute('data-state')).toBe('failed');
+    const done = await shownText(page, 'scaling-done');
+    expect(Number(done.split(' ')[0])).toBeLessThan(8);
+    expect(errors).toEqual([]);
+  });
+
+  test('a link with run=london reproduces the map, and bad study input is refused by its field', async () => {
+    const { page, errors } = await app.open(
+      '?run=london&london_geometry=cylinder&london_n=400&london_grid=21&london_half_height=0.5',
+    );
+    expect(await settled(page)).toBe('converged');
+    expect(await page.locator('[data-field="londonGeometry"] select').inputValue()).toBe('cylinder');
+    expect(await shownText(page, 'london-body')).toContain('cylinder, h = 0.5 R, N = 400');
+    // The cylinder's continuum: 2 sqrt(1 + h^2).
+    expect(await shownValue(page, 'london-continuum')).toBeCloseTo(2 * Math.sqrt(1.25), 12);
+    expect(await colouredFraction(page, '#london-map')).toBeGreaterThan(0.2);
+    await screenshot(page, 'studies-5-london-cylinder-link');
+
+    await typeField(page, 'londonN', '0');
+    await expect
+      .poll(() => page.locator('[data-error-for="londonN"]').textContent())
+      .toContain('integer in 1..200000');
+    await typeField(page, 'londonN', '400');
+    await typeField(page, 'scalingNMin', '100');
+    await typeField(page, 'scalingNMax', '50');
+    expect(await runAction(page, 'scaling')).toBe('failed');
+    expect(await page.locator('[data-error-for="scalingNMax"]').textContent()).toContain(
+      'the largest N must be >= the smallest (100)',
+    );
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,132 @@
+// `npm run results`: regenerates the README's Results and Benchmarks sections and the plots in
+// results/ by running the study commands and the bench on this machine's device. Everything between
+// the <!-- results:begin --> / <!-- results:end --> (and bench) markers in README.md is rewritten.
+// Options: --quick (smaller sweeps, for a look before the full run).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const quick = values.quick;
+
+function run(args) {
+  console.error(`$ darwin-breit ${args.join(' ')}`);
+  const result = spawnSync(process.execPath, ['dist-cli/darwin-breit.mjs', ...args, '--json'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 28,
+  });
+  if (result.status !== 0) throw new Error(`darwin-breit ${args.join(' ')} exited ${result.status}`);
+  return JSON.parse(result.stdout);
+}
+
+const build = spawnSync('npm', ['run', '--silent', 'build:cli'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+mkdirSync('results', { recursive: true });
+
+const f = (x, digits = 4) =>
+  x === null || x === undefined
+    ? '–'
+    : Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0)
+      ? x.toExponential(digits - 1)
+      : x.toPrecision(digits);
+const table = (header, rows) =>
+  [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+
+const scaling = run(['scaling', '--out', 'results', ...(quick ? ['--n-max', '400'] : [])]);
+const london = run(['london', '--out', 'results', ...(quick ? ['--n', '250'] : [])]);
+const pairing = run(['pairing', '--out', 'results']);
+const bench = run(['bench', ...(quick ? ['--n', '256'] : ['--n', '256', '--n', '1024', '--n', '2048'])]);
+
+const device = (d) => `${d.vendor ?? ''} ${d.architecture ?? ''} (${d.description ?? d.kind})`.trim();
+const date = new Date().toISOString().slice(0, 10);
+const results = [
+  `Regenerate with \`npm run results\` (${date}, ${device(scaling.device ?? london.device)}).`,
+  '',
+  '**Collective threshold (`scaling`).** Extreme eigenvalues of the interaction matrix (ε = 1) by Lanczos;',
+  '`coefficient` is the N → ∞ limit of λ_max/N (2D, 3D) or the prefactor of N ln N (ring); R* is the size at',
+  'which ε λ_max reaches 1 with one electron per atom, N = (R/a0)^d (eq. 51), beside eq. 53-55.',
+  '',
+  table(
+    ['geometry', 'model', 'd', 'N range', 'law', 'coefficient', 'R* (m)', 'paper R (m)'],
+    scaling.studies.map((s) => [
+      s.geometry,
+      s.model,
+      String(s.dimension),
+      `${s.points[0].n}–${s.points.at(-1).n}`,
+      s.fit.law,
+      `${f(s.fit.coefficient)} ± ${f(s.fit.uncertainty, 2)}`,
+      typeof s.critical_radius_m === 'number' ? f(s.critical_radius_m, 3) : String(s.critical_radius_m),
+      typeof s.paper_radius_m === 'number' ? f(s.paper_radius_m, 3) : String(s.paper_radius_m),
+    ]),
+  ),
+  '',
+  ...scaling.studies.flatMap((s) => (s.files ?? []).map((file) => `![${s.geometry}](${file})`)),
+  '',
+  '**London moment (`london`).** N r_e/R at which the centre field of the discrete rotating sphere equals',
+  'the London field, and the uniformity of the interior field (GPU Biot-Savart, checked against float64):',
+  '',
+  table(
+    ['N', 'N r_e/R', 'uniformity (0.9 R)', 'uniformity (0.45 R)', 'GPU vs float64'],
+    london.studies.map((s) => [
+      String(s.n),
+      f(s.n_re_over_r, 10),
+      f(s.uniformity, 2),
+      f(s.uniformity_inner, 2),
+      f(s.check, 2),
+    ]),
+  ),
+  '',
+  ...(london.files ?? []).map((file) => `![london](${file})`),
+  '',
+  '**Pairing (`pairing`).** Ground state of eq. 45 against eq. 46, and the rings:',
+  '',
+  table(
+    ['ring', 'E_F (eV)', 'a (nm)', 'a_m (µm)', 'T eq. 46 (mK)', 'T numerical (mK)'],
+    pairing.rings.map((r) => [
+      r.name,
+      f(r.fermi_energy_ev, 3),
+      f(r.thickness_m * 1e9, 3),
+      f(r.a_m_m * 1e6, 4),
+      f(r.temperature_eq46_mk, 3),
+      f(r.temperature_numerical_mk, 3),
+    ]),
+  ),
+  '',
+  ...(pairing.files ?? []).map((file) => `![pairing](${file})`),
+].join('\n');
+
+const benchText = [
+  `\`npm run bench -- --n 256 --n 1024 --n 2048\` on ${device(bench.device)}, ${date}. ratio = the kernel's`,
+  "bandwidth over the copy kernel's (bytes read + written) at the same N; dense matvec target >= 0.7.",
+  '',
+  table(
+    ['kernel', 'N', 'unknowns', 'ms', 'GB/s', 'GFLOP/s', 'ratio to copy', 'timing'],
+    bench.kernels.map((k) => [
+      k.variant ? `${k.name} (${k.variant}${k.chosen ? ', chosen' : ''})` : k.name,
+      String(k.n),
+      String(k.unknowns),
+      f(k.ms),
+      f(k.gbps, 3),
+      k.ginteractions !== undefined ? `${f(k.gflops, 3)} (${f(k.ginteractions, 3)} Gpair/s)` : f(k.gflops, 3),
+      f(k.ratio_to_copy, 2),
+      k.iterations ? `${k.method}, ${k.iterations} it.` : k.method,
+    ]),
+  ),
+].join('\n');
+
+let readme = readFileSync('README.md', 'utf8');
+const replace = (name, text) => {
+  const pattern = new RegExp(`(<!-- ${name}:begin -->\\n)[\\s\\S]*?(\\n<!-- ${name}:end -->)`);
+  if (!pattern.test(readme)) throw new Error(`README.md has no <!-- ${name}:begin/end --> markers`);
+  readme = readme.replace(pattern, `$1${text}$2`);
+};
+replace('results', results);
+replace('bench', benchText);
+writeFileSync('README.md', readme);
+writeFileSync('results/results.json', JSON.stringify({ scaling, london, pairing, bench }, null, 2) + '\n');
+console.error('README.md and results/ updated');

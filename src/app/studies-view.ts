@@ -1,0 +1,415 @@
+// The Studies tab beside the electrons' view: one card per study (London field map, pairing, Larmor
+// ring, scaling sweep) with its numbers, each written into an element whose id names it with the exact
+// value in data-value as the diagnostics do, and its plots: the CLI's own SVG documents
+// (src/io/london.ts, src/io/pairing.ts) inserted into the page, and for the scaling sweep a uPlot that
+// grows point by point while the sweep runs.
+import uPlot from 'uplot';
+import type { LondonConvergenceSummary, LondonStudy } from '../engine/london.ts';
+import type { LarmorRing } from '../physics/larmor.ts';
+import type { LondonBody } from '../physics/london.ts';
+import type { RingTemperature } from '../physics/pairing.ts';
+import { fittedCoefficient, kFitFromN, type ScalingPoint, type ScalingStudy } from '../solvers/scaling.ts';
+import { formatNumber } from './colour.ts';
+import { kAxisStyle, kDecadeTicks, show, showText } from './diagnostics.ts';
+
+export type StageTab = 'electrons' | 'studies';
+export type StudyCard = 'london' | 'pairing' | 'larmor' | 'scaling';
+
+function element<T extends HTMLElement = HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`the page has no #${id}`);
+  return found as T;
+}
+
+function create<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, string> = {},
+  text?: string,
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** [id, label] of each number a card shows. */
+type Rows = readonly (readonly [string, string])[];
+
+interface CardSpec {
+  readonly title: string;
+  /** What the study is and how to run it, under the title. */
+  readonly note: string;
+  readonly rows: Rows;
+  readonly figures: readonly string[];
+}
+
+const kCards: Record<StudyCard, CardSpec> = {
+  london: {
+    title: 'London moment: the field of a rotating body (eq. 27-30)',
+    note:
+      'N charges +|e| on a sphere (Fibonacci points) or a cylinder, turning rigidly about z and sized so that the ' +
+      'continuous body has the London field 2mΩ/|e| at its centre; their Biot-Savart field summed on the GPU over ' +
+      'the x-z plane. Studies › London › Run.',
+    rows: [
+      ['london-body', 'body'],
+      ['london-n-re-over-r', 'N r_e/R at the London field (float64)'],
+      ['london-n-re-over-r-device', 'the same from the GPU centre field'],
+      ['london-continuum', 'continuous body (sphere: 3, eq. 30)'],
+      ['london-centre-ratio', 'B_z(centre) / B_London'],
+      ['london-uniformity', 'max |B − B_c| / |B_c| inside 0.9 R'],
+      ['london-uniformity-inner', '… inside 0.45 R'],
+      ['london-check', 'GPU vs float64 (9 points)'],
+      ['london-time', 'GPU field time'],
+      ['london-law', 'continuum − N r_e/R'],
+    ],
+    figures: ['london-map', 'london-convergence'],
+  },
+  pairing: {
+    title: 'Pairing on a ring of thickness a (eq. 41-46)',
+    note:
+      "The even ground state of −ψ'' − 2ψ/(|x| + a/a_m) = Eψ by finite differences on a logarithmic grid, against " +
+      'eq. 46, E = −[2 ln(a_m/a)]², and the pairing temperatures |E|/k_B of the Au and Cu rings (Cu: a = 100 nm ' +
+      'ASSUMED, the paper gives none). Studies › Pairing › Run.',
+    rows: [
+      ['pairing-points', 'a_m/a values'],
+      ['pairing-max-error', 'largest estimated grid error'],
+    ],
+    figures: ['pairing-energy', 'pairing-ratio'],
+  },
+  larmor: {
+    title: 'Larmor current of N electrons on a ring (eq. 13-18)',
+    note: "The ring of the panel's N, B and R; it follows the fields once shown. Studies › Larmor › Run.",
+    rows: [
+      ['larmor-ring', 'ring'],
+      ['larmor-per-electron', 'current per electron and tesla (eq. 16)'],
+      ['larmor-current', 'Larmor current I_L (eq. 18)'],
+      ['larmor-current-flux', 'I from the flux Φ (eq. 14)'],
+      ['larmor-angular-velocity', 'Ω_L = −eB/2m (eq. 17)'],
+      ['larmor-speed', 'speed Ω_L R'],
+      ['larmor-flux', 'flux Φ = B π R²'],
+      ['larmor-flux-quanta', 'Φ / Φ₀, Φ₀ = h/|e| (eq. 15)'],
+      ['larmor-moment', 'moment I π R²'],
+      ['larmor-moment-bohr', 'moment / μ_B (eq. 15: −N Φ/Φ₀)'],
+    ],
+    figures: [],
+  },
+  scaling: {
+    title: 'Scaling of the interaction with N at fixed size (sec. IV.C, eq. 47-55)',
+    note:
+      'λ_max of D^-½ (M − D) D^-½ at ε = 1 by Lanczos on the GPU, one N after another (Stop ends the sweep), ' +
+      "fitted to the geometry's law, against the paper's estimate λ_max ~ N (eq. 49). Studies › Scaling › Run.",
+    rows: [
+      ['scaling-system', 'sweep'],
+      ['scaling-done', 'points done'],
+      ['scaling-lambda-max', 'λ_max at the largest N'],
+      ['scaling-law', 'law fitted'],
+      ['scaling-coefficient', 'N → ∞ coefficient'],
+      ['scaling-radius', 'R* (ε λ_max = 1 at N = (R/a₀)^d)'],
+      ['scaling-paper-radius', 'the paper (eq. 53-55)'],
+    ],
+    figures: ['scaling-plot'],
+  },
+};
+
+/** The rings' table: one row per ring, its cells' ids pairing-<ring>-<column>. */
+const kRingColumns = [
+  ['fermi', 'E_F (eV)'],
+  ['thickness', 'a (nm)'],
+  ['radius', 'a_m (µm)'],
+  ['ratio', 'a_m/a'],
+  ['eq46', 'T, eq. 46'],
+  ['numerical', 'T, numerical'],
+] as const;
+
+function buildCard(name: StudyCard, spec: CardSpec): HTMLElement {
+  const card = create('article', { id: `study-${name}`, class: 'study', 'data-state': 'idle' });
+  card.append(create('h2', {}, spec.title), create('p', { class: 'note' }, spec.note));
+  const list = create('dl');
+  for (const [id, label] of spec.rows) list.append(create('dt', {}, label), create('dd', { id }, '–'));
+  card.append(list);
+  if (name === 'pairing') card.append(ringTable());
+  if (spec.figures.length) {
+    const figures = create('div', { class: 'figures' });
+    for (const id of spec.figures) figures.append(create('figure', { id }));
+    card.append(figures);
+  }
+  return card;
+}
+
+function ringTable(): HTMLTableElement {
+  const table = create('table', { id: 'pairing-rings' });
+  const head = create('tr');
+  head.append(create('th', {}, 'ring'), ...kRingColumns.map(([, label]) => create('th', {}, label)));
+  table.append(head);
+  for (const ring of ['au', 'cu']) {
+    const row = create('tr');
+    row.append(create('th', {}, ring === 'au' ? 'Au (Chandrasekhar)' : 'Cu (Levy)'));
+    for (const [column] of kRingColumns) row.append(create('td', { id: `pairing-${ring}-${column}` }, '–'));
+    table.append(row);
+  }
+  return table;
+}
+
+/** N values for a smooth fit curve from `from` to `to`. */
+function curveNs(from: number, to: number): number[] {
+  return Array.from({ length: 40 }, (_, k) => from * (to / from) ** (k / 39));
+}
+
+export class StudiesView {
+  readonly #tabs: Record<StageTab, HTMLButtonElement>;
+  readonly #section: HTMLElement;
+  #scalingPlot: uPlot | null = null;
+  /** The sweep's planned N: the plot's x ticks. */
+  #scalingPlan: readonly number[] = [];
+  #larmorShown = false;
+
+  constructor() {
+    this.#section = element('studies');
+    for (const [name, spec] of Object.entries(kCards) as [StudyCard, CardSpec][]) {
+      this.#section.append(buildCard(name, spec));
+    }
+    this.#tabs = {
+      electrons: element<HTMLButtonElement>('tab-electrons'),
+      studies: element<HTMLButtonElement>('tab-studies'),
+    };
+    for (const [tab, button] of Object.entries(this.#tabs) as [StageTab, HTMLButtonElement][]) {
+      button.addEventListener('click', () => this.showTab(tab));
+    }
+    const plot = element('scaling-plot');
+    new ResizeObserver(() => this.#scalingPlot?.setSize(this.#scalingSize())).observe(plot);
+  }
+
+  #scalingSize(): { width: number; height: number } {
+    return { width: Math.max(300, element('scaling-plot').clientWidth), height: 280 };
+  }
+
+  showTab(tab: StageTab): void {
+    for (const [name, button] of Object.entries(this.#tabs))
+      button.setAttribute('aria-selected', String(name === tab));
+    this.#section.hidden = tab !== 'studies';
+    document.body.dataset.tab = tab;
+  }
+
+  /** Shows the Studies tab with `card` in view, marked as running. */
+  start(card: StudyCard): void {
+    this.showTab('studies');
+    const target = element(`study-${card}`);
+    target.dataset.state = 'running';
+    target.scrollIntoView({ block: 'nearest' });
+  }
+
+  /** The card's end: 'converged' or 'failed' (a stop, an error), as the page's data-status. */
+  finish(card: StudyCard, state: 'converged' | 'failed'): void {
+    element(`study-${card}`).dataset.state = state;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // London
+
+  londonMap(body: LondonBody, grid: number, study: LondonStudy, mapSvg: string): void {
+    const shape = body.geometry === 'sphere' ? 'sphere' : `cylinder, h = ${body.halfHeight} R`;
+    showText(
+      'london-body',
+      `${shape}, N = ${body.n}, ${grid} × ${grid} grid, ${study.field_points} field points`,
+    );
+    show('london-n-re-over-r', study.n_re_over_r, study.n_re_over_r.toPrecision(9));
+    show('london-n-re-over-r-device', study.n_re_over_r_device, study.n_re_over_r_device.toPrecision(7));
+    show('london-continuum', body.continuumParameter, body.continuumParameter.toPrecision(6));
+    show('london-centre-ratio', study.centre_field_ratio, study.centre_field_ratio.toPrecision(8));
+    show('london-uniformity', study.uniformity, study.uniformity.toExponential(3));
+    show('london-uniformity-inner', study.uniformity_inner, study.uniformity_inner.toExponential(3));
+    show('london-check', study.check, study.check.toExponential(2));
+    element('london-check').className = study.check <= 1e-4 ? 'good' : 'bad';
+    show('london-time', study.field_ms, `${study.field_ms.toFixed(0)} ms`);
+    show('london-law', null, 'computing…');
+    element('london-map').innerHTML = mapSvg;
+    element('london-convergence').innerHTML = '';
+  }
+
+  londonConvergence(convergence: LondonConvergenceSummary, svg: string): void {
+    showText(
+      'london-law',
+      `${convergence.fit.coefficient.toPrecision(3)} N^${convergence.fit.exponent.toFixed(3)}`,
+    );
+    element('london-convergence').innerHTML = svg;
+  }
+
+  clearLondon(): void {
+    for (const [id] of kCards.london.rows) show(id, null);
+    element('london-map').innerHTML = '';
+    element('london-convergence').innerHTML = '';
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Pairing
+
+  pairingProgress(done: number, total: number): void {
+    showText('pairing-points', `${done} of ${total}`);
+  }
+
+  pairing(
+    ratios: readonly number[],
+    maxError: number,
+    rings: readonly RingTemperature[],
+    energySvg: string,
+    ratioSvg: string,
+  ): void {
+    showText(
+      'pairing-points',
+      `${ratios.length}, from ${formatNumber(ratios[0])} to ${formatNumber(ratios[ratios.length - 1])}`,
+    );
+    show('pairing-max-error', maxError, maxError.toExponential(1));
+    for (const ring of rings) {
+      const id = (column: string) => `pairing-${ring.name.toLowerCase()}-${column}`;
+      show(id('fermi'), ring.fermiEnergyEv, ring.fermiEnergyEv.toFixed(2));
+      show(id('thickness'), ring.thicknessMetres * 1e9, (ring.thicknessMetres * 1e9).toFixed(0));
+      show(id('radius'), ring.pairingRadiusMetres * 1e6, (ring.pairingRadiusMetres * 1e6).toFixed(3));
+      show(id('ratio'), ring.ratio, ring.ratio.toFixed(1));
+      // Temperatures in millikelvin, three digits as the CLI prints them.
+      show(id('eq46'), ring.temperatureEq46 * 1e3, `${(ring.temperatureEq46 * 1e3).toPrecision(3)} mK`);
+      show(
+        id('numerical'),
+        ring.temperatureNumerical * 1e3,
+        `${(ring.temperatureNumerical * 1e3).toPrecision(3)} mK`,
+      );
+    }
+    element('pairing-energy').innerHTML = energySvg;
+    element('pairing-ratio').innerHTML = ratioSvg;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Larmor
+
+  get larmorShown(): boolean {
+    return this.#larmorShown;
+  }
+
+  larmor(ring: LarmorRing): void {
+    this.#larmorShown = true;
+    const radius = ring.radiusMetres;
+    showText(
+      'larmor-ring',
+      `N = ${ring.n}, B = ${formatNumber(ring.fieldTesla, 4)} T, R = ${formatNumber(radius, 4)} m`,
+    );
+    const si = (id: string, value: number, unit: string) =>
+      show(id, value, `${formatNumber(value, 4)} ${unit}`);
+    si('larmor-per-electron', ring.perElectronTesla * 1e9, 'nA/T');
+    si('larmor-current', ring.current, 'A');
+    si('larmor-current-flux', ring.currentFromFlux, 'A');
+    si('larmor-angular-velocity', ring.angularVelocity, 'rad/s');
+    si('larmor-speed', ring.speed, 'm/s');
+    si('larmor-flux', ring.flux, 'Wb');
+    si('larmor-flux-quanta', ring.fluxQuanta, '');
+    si('larmor-moment', ring.moment, 'A m²');
+    si('larmor-moment-bohr', ring.momentBohrMagnetons, 'μ_B');
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Scaling
+
+  /** A new sweep: the plot's N axis spans the planned N, and the numbers are cleared. */
+  scalingStart(description: string, ns: readonly number[]): void {
+    for (const [id] of kCards.scaling.rows) show(id, null);
+    showText('scaling-system', description);
+    showText('scaling-done', `0 of ${ns.length}`);
+    this.#scalingPlot?.destroy();
+    const container = element('scaling-plot');
+    container.innerHTML = '';
+    this.#scalingPlan = [...ns];
+    this.#scalingPlot = new uPlot(
+      {
+        ...this.#scalingSize(),
+        cursor: { drag: { x: false, y: false } },
+        legend: { live: false },
+        scales: { x: { time: false, distr: 3 }, y: { distr: 3 } },
+        axes: [
+          {
+            label: 'N (electrons at fixed size R)',
+            ...kAxisStyle,
+            size: 30,
+            labelSize: 16,
+            // Every planned N labelled: uPlot's log filter would keep only 1-2-5 mantissas.
+            splits: () => [...this.#scalingPlan],
+            filter: (_plot, splits) => splits,
+            values: (_plot, values) => values.map((n) => (n === null ? '' : String(n))),
+          },
+          { label: 'λ_max at ε = 1', ...kAxisStyle, size: 48, labelSize: 16, ...kDecadeTicks },
+        ],
+        series: [
+          { label: 'N' },
+          {
+            label: 'λ_max (Lanczos, GPU)',
+            stroke: '#7fd3ff',
+            paths: () => null,
+            points: { show: true, size: 8, fill: '#7fd3ff' },
+          },
+          {
+            label: 'fit',
+            stroke: '#f2b75c',
+            dash: [6, 4],
+            width: 1.5,
+            points: { show: false },
+            spanGaps: true,
+          },
+          {
+            label: "paper's estimate N (eq. 49)",
+            stroke: '#aab4c8',
+            dash: [2, 4],
+            width: 1,
+            points: { show: false },
+            spanGaps: true,
+          },
+        ],
+      },
+      [[], [], [], []],
+      container,
+    );
+  }
+
+  /** The points so far, with the study's fits, or why there are none yet. */
+  scalingUpdate(points: readonly ScalingPoint[], study: ScalingStudy | string): void {
+    const ns = this.#scalingPlan;
+    showText('scaling-done', `${points.length} of ${ns.length}`);
+    const last = points[points.length - 1];
+    if (last) show('scaling-lambda-max', last.lambdaMax, `${last.lambdaMax.toPrecision(6)} (N = ${last.n})`);
+    const fit = typeof study === 'string' ? null : study.fit;
+    if (fit) {
+      showText('scaling-law', `${fit.law.text}, N = ${fit.nFrom}..${fit.nTo}`);
+      const name = fit.law.parameters[fit.law.coefficientIndex];
+      show(
+        'scaling-coefficient',
+        fit.coefficient,
+        `${name} = ${fit.coefficient.toPrecision(5)} ± ${fit.uncertainty.toExponential(1)}`,
+      );
+    } else {
+      showText('scaling-law', typeof study === 'string' ? study : `not yet: fitted from N = ${kFitFromN}`);
+    }
+    if (typeof study !== 'string') this.#scalingRadius(study);
+
+    // One x axis for the points and the curves: the planned N and a smooth grid, merged.
+    const measured = new Map(points.map((p) => [p.n, p.lambdaMax]));
+    const xs = [...new Set([...ns, ...curveNs(ns[0], ns[ns.length - 1])])].sort((a, b) => a - b);
+    this.#scalingPlot?.setData([
+      xs,
+      xs.map((n) => measured.get(n) ?? null),
+      xs.map((n) => (fit ? n * fittedCoefficient(fit, n) : null)),
+      xs,
+    ]);
+  }
+
+  #scalingRadius(study: ScalingStudy): void {
+    const radius = study.criticalRadius;
+    if (radius) {
+      show(
+        'scaling-radius',
+        radius.metres,
+        radius.metres === null
+          ? `10^${radius.log10Metres.toFixed(1)} m`
+          : `${formatNumber(radius.metres, 3)} m`,
+      );
+    }
+    const paper = study.paperRadiusMetres;
+    if (Number.isFinite(paper)) show('scaling-paper-radius', paper, `${formatNumber(paper, 3)} m`);
+    else show('scaling-paper-radius', null, 'R → ∞ (d = 1)');
+  }
+}

@@ -1,0 +1,455 @@
+// The scaling of the Darwin-Breit interaction with N (sec. IV.C, eq. 47-55): what the largest eigenvalue
+// of the interaction matrix does as electrons are added at fixed size R, and the size R* at which the
+// collective parameter eps lambda_max reaches 1 when N = N_max(d) = (R/a0)^d (eq. 51).
+//
+// The interaction matrix is the eps-free part of the Jacobi-scaled mass matrix,
+//   A = D^-1/2 (M - D) D^-1/2 / eps,
+// T itself in the vector model (D = I) and D^-1/2 (M - D) D^-1/2 at eps = 1 in the azimuthal model
+// (D = diag rho_i^2): then eps lambda(A) = lambda(D^-1/2 M D^-1/2) - 1 is the collective part of eq. 48.
+// Its variables are y = D^1/2 x: the velocity components (vector model), or y_i = rho_i phidot_i =
+// e_phi,i . v_i, the azimuthal speeds (azimuthal model). Velocity patterns are compared in those.
+//
+// Laws, from the continuum limit sum_j f(r_ij) -> N \int rho f dV minus the missing self-cell of
+// volume 1/(N rho) around i, of linear size h ~ N^(-1/d):
+//   ring (d = 1)    the cell cuts off \int dphi/|phi|: lambda_max = (N/pi)(ln N + C) exactly as derived
+//                   below (azimuthal model, error 0.87/N); the vector model adds the radial-tangential
+//                   coupling B_k^2 / (C_k - A_k) of its 2 x 2 Fourier blocks, O(N / ln N).
+//   disk, sphere    the cell holds \int dA / r ~ h, so lambda_max/N = c + b N^(-1/2).
+//   ball            \int dV / r over the cell ~ h^2: c + b N^(-2/3). A surface layer of width h would
+//                   add N^(-1/3), but r_i = ((i + 1/2)/N)^(1/3) puts every shell at its volume midpoint
+//                   (the midpoint rule in r^3), which cancels that term; the measured local exponent
+//                   (0.6-0.7 from N = 128 to 2048) agrees.
+// lambda_min is set by the nearest neighbours, lambda_min ~ -kappa / d_nn: a lone pair at distance r
+// moving apart along its separation has the quotient -(1 + 1)/(2 r) = -1/r; the ring's alternating mode
+// sums it to -2 ln 2 / d_nn; on the sphere the bottom mode is the uniform radial (breathing) motion,
+// whose continuum quotient <(1 - 3 r^2/4)/(2 r)> vanishes over the sphere, leaving the self-cell's
+// -kappa / d_nn; in the ball it is the closest pair itself. M = D + eps T turns indefinite at
+// eps = 1/|lambda_min|, when neighbours are about kappa r_e apart.
+import { kBohrRadius, kClassicalElectronRadius } from './constants.ts';
+import { kSphereLondonParameter } from './biot-savart.ts';
+import { geometry, type Configuration } from './geometry.ts';
+import { InputError } from './input-error.ts';
+import { blockSize, type DarwinSystem, type Dimension, type ModelName } from './models.ts';
+import { dot } from './observables.ts';
+import { kEulerGamma } from './pairing.ts';
+
+export const kScalingGeometries = ['ring', 'disk', 'sphere', 'ball'] as const;
+export type ScalingGeometry = (typeof kScalingGeometries)[number];
+
+export function isScalingGeometry(name: string): name is ScalingGeometry {
+  return (kScalingGeometries as readonly string[]).includes(name);
+}
+
+/**
+ * d of eq. 51: the dimension of the set the electrons fill. The sphere's electrons sit on its surface
+ * (sec. III: superconducting electrons are found just inside it), so it counts as d = 2.
+ */
+export const kDistributionDimension: Record<ScalingGeometry, 1 | 2 | 3> = {
+  ring: 1,
+  disk: 2,
+  sphere: 2,
+  ball: 3,
+};
+
+/** Measure (length, area, volume) of each unit-size set, for the mean spacing (measure / N)^(1/d). */
+const kMeasure: Record<ScalingGeometry, number> = {
+  ring: 2 * Math.PI,
+  disk: Math.PI,
+  sphere: 4 * Math.PI,
+  ball: (4 * Math.PI) / 3,
+};
+
+/** (measure / N)^(1/d): the spacing of N evenly spread electrons. */
+export function meanSpacing(name: ScalingGeometry, n: number): number {
+  return (kMeasure[name] / n) ** (1 / kDistributionDimension[name]);
+}
+
+/**
+ * The study's system: N electrons of `name` at eps = 1. The vector model keeps the velocity components
+ * the electrons can have: in the plane for the planar ring and disk (their out-of-plane block
+ * I / (2 r) is a decoupled, weaker copy: it sets neither extreme), all three otherwise.
+ */
+export function scalingSystem(name: ScalingGeometry, model: ModelName, n: number): DarwinSystem {
+  const configuration = geometry(name, n);
+  const dim: Dimension = kDistributionDimension[name] === 3 || name === 'sphere' ? 3 : 2;
+  return { configuration, model, dim, epsilon: 1, softening: 0 };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The ring: lambda_max = (N/pi)(ln N + C)
+
+/**
+ * C of the ring's lambda_max = (N/pi)(ln N + C) + O(1/N), azimuthal model. With V_phi = g(phi) /
+ * (2 sin(phi/2)), g = (1 + 3 cos phi)/4 (eq. 42: V_phi ~ 1/|phi|), the circulant eigenvalue
+ *   lambda_k = sum_{j=1}^{N-1} V_phi(phi_j) cos(k phi_j),   phi_j = 2 pi j / N,
+ * splits into sum_j 1/(2 sin(phi_j/2)) = (N/pi)(ln(2N/pi) + gamma) + O(1/N) and the sum of the
+ * bounded, periodic (g cos k phi - 1)/(2 sin(phi/2)), which the trapezoid rule gives as
+ * (N/2 pi) I_k + O(1/N). With s = sin(phi/2), g - 1 = -3 s^2/2 and g cos phi - 1 = -7 s^2/2 + 3 s^4,
+ * so I_0 = -(3/4) \int_0^{2 pi} s = -3 and I_1 = \int (-7 s/4 + 3 s^3/2) = -7 + 4 = -3 alike (I_2 = -77/15):
+ * the uniform rotation k = 0 and the translations k = 1 share C = ln(2/pi) + gamma - 3/2 and differ by
+ * 0.52/N, k = 1 on top (ringCirculantEigenvalues).
+ */
+export const kRingConstant = Math.log(2 / Math.PI) + kEulerGamma - 1.5;
+
+/** (N/pi)(ln N + C): the ring's lambda_max to O(1/N) (azimuthal model; the exact one is 0.87/N above). */
+export function ringLambdaMaxAsymptotic(n: number): number {
+  return (n / Math.PI) * (Math.log(n) + kRingConstant);
+}
+
+/**
+ * -2 ln 2 / d_nn: the ring's lambda_min, the alternating mode k = N/2, whose sum of (-1)^j / |phi_j|
+ * is -(N/pi) ln 2 with d_nn = 2 pi / N (both models: their longitudinal blocks share V_phi ~ 1/|phi|).
+ */
+export const kRingMinimumConstant = 2 * Math.LN2;
+
+// ---------------------------------------------------------------------------------------------------
+// Laws of lambda_max / N and the critical size
+
+/**
+ * A law of lambda_max / N linear in its parameters: lambda_max / N = sum_k p_k f_k(ln N). Written in
+ * u = ln N so that it can be evaluated at N = (R* / a0)^d far beyond a double.
+ */
+export interface ScalingLaw {
+  readonly name: 'n_log_n' | 'n_log_n_coupled' | 'inverse_power';
+  /** The law as text, for tables and the JSON. */
+  readonly text: string;
+  readonly parameters: readonly string[];
+  /** Which parameter is the N -> infinity coefficient: the prefactor of ln N, or the limit c. */
+  readonly coefficientIndex: number;
+  /** f_k(u), u = ln N. */
+  basis(u: number): number[];
+  /** The inverse power p of c + b N^-p (inverse_power only). */
+  readonly exponent?: number;
+  /** The value of the coefficient the derivation predicts, where it does. */
+  readonly theory?: number;
+}
+
+/** lambda_max / N = a ln N + b: the azimuthal ring, a = 1/pi, b = C/pi. */
+export const kRingLaw: ScalingLaw = {
+  name: 'n_log_n',
+  text: 'lambda_max/N = a ln N + b',
+  parameters: ['a', 'b'],
+  coefficientIndex: 0,
+  basis: (u) => [u, 1],
+  theory: 1 / Math.PI,
+};
+
+/** lambda_max / N = a ln N + b + g / ln N: the vector ring, whose radial-tangential coupling adds g. */
+export const kCoupledRingLaw: ScalingLaw = {
+  name: 'n_log_n_coupled',
+  text: 'lambda_max/N = a ln N + b + g/ln N',
+  parameters: ['a', 'b', 'g'],
+  coefficientIndex: 0,
+  basis: (u) => [u, 1, 1 / u],
+  theory: 1 / Math.PI,
+};
+
+/** lambda_max / N = c + b N^-p. */
+export function inversePowerLaw(exponent: number, theory?: number): ScalingLaw {
+  const p = exponent === 0.5 ? '1/2' : exponent === 2 / 3 ? '2/3' : exponent.toPrecision(4);
+  return {
+    name: 'inverse_power',
+    text: `lambda_max/N = c + b N^-${p}`,
+    parameters: ['c', 'b'],
+    coefficientIndex: 0,
+    basis: (u) => [1, Math.exp(-exponent * u)],
+    exponent,
+    theory,
+  };
+}
+
+/**
+ * The law of each study (see the header for the derivations). The sphere's top mode is the uniform
+ * translation, whose quotient has the continuum limit (1/2)<(1 + (x.n)^2)/r> = (1/2)(4/3)<1/r> = 2/3
+ * (isotropy, and the shell potential <1/r> = 1 at its surface).
+ */
+export function scalingLaw(name: ScalingGeometry, model: ModelName): ScalingLaw {
+  switch (name) {
+    case 'ring':
+      return model === 'azimuthal' ? kRingLaw : kCoupledRingLaw;
+    case 'disk':
+      return inversePowerLaw(0.5);
+    case 'sphere':
+      return inversePowerLaw(0.5, model === 'vector' ? 2 / 3 : undefined);
+    case 'ball':
+      return inversePowerLaw(2 / 3);
+  }
+}
+
+/** lambda_max / N of a fitted law at N = e^u. */
+export function lawValue(law: ScalingLaw, parameters: readonly number[], u: number): number {
+  return law.basis(u).reduce((sum, f, k) => sum + parameters[k] * f, 0);
+}
+
+export interface CriticalRadius {
+  /** R* in metres, null when it overflows a double (the ring). */
+  readonly metres: number | null;
+  readonly log10Metres: number;
+  /** R* / a0, as its log10 (N_max = (R* / a0)^d electrons). */
+  readonly log10Bohr: number;
+  readonly log10Electrons: number;
+}
+
+/**
+ * R* at which the collective parameter eps lambda_max(N) = (r_e/R) N (lambda_max/N) reaches 1 with
+ * N = N_max(d) = (R/a0)^d (eq. 51): in u = ln N, since r_e/R = (r_e/a0) e^(-u/d),
+ *   h(u) = ln(r_e/a0) + (1 - 1/d) u + ln(lambda_max/N)(u) = 0,
+ * solved by bisection on u >= uFrom (the largest N measured: the law is an asymptotic one). For d = 1
+ * the size drops out of N r_e/R = r_e/a0 = alpha^2 and only the ln N growth of the ring can reach 1:
+ * (r_e/(pi a0))(ln(R/a0) + C) = 1, ln(R* / a0) ~ pi a0/r_e ~ 6e4 (eq. 53's R -> infinity, made finite).
+ */
+export function criticalRadius(
+  dimension: number,
+  law: ScalingLaw,
+  parameters: readonly number[],
+  uFrom: number,
+): CriticalRadius {
+  const logRatio = Math.log(kClassicalElectronRadius / kBohrRadius);
+  const h = (u: number) => {
+    const value = lawValue(law, parameters, u);
+    return value > 0 ? logRatio + (1 - 1 / dimension) * u + Math.log(value) : -Infinity;
+  };
+  let lo = Math.max(uFrom, 0);
+  let hi = Math.max(2 * lo, 1);
+  if (h(lo) >= 0) hi = lo;
+  else {
+    while (h(hi) < 0) {
+      lo = hi;
+      hi *= 2;
+      if (hi > 1e12) throw new InputError('the fitted law never reaches eps lambda_max = 1');
+    }
+    for (let k = 0; k < 200 && hi - lo > 1e-12 * hi; k++) {
+      const mid = (lo + hi) / 2;
+      if (h(mid) < 0) lo = mid;
+      else hi = mid;
+    }
+  }
+  const u = hi;
+  const log10Bohr = u / (dimension * Math.LN10);
+  const log10Metres = log10Bohr + Math.log10(kBohrRadius);
+  const metres = 10 ** log10Metres;
+  return {
+    metres: Number.isFinite(metres) ? metres : null,
+    log10Metres,
+    log10Bohr,
+    log10Electrons: u / Math.LN10,
+  };
+}
+
+/** The leading order of R* for d >= 2: N_max c r_e / R = 1, R = a0 (a0 / (c r_e))^(1/(d-1)) (cf. eq. 52). */
+export function leadingCriticalRadius(dimension: number, coefficient: number): number {
+  return kBohrRadius * (kBohrRadius / (coefficient * kClassicalElectronRadius)) ** (1 / (dimension - 1));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Velocity patterns in the study's variables, and which of them the top eigenvector is
+
+/** A velocity field: electron i at (x, y, z) moves with the returned v. */
+export type Field = (x: number, y: number, z: number, i: number) => [number, number, number];
+
+/**
+ * A velocity field v(r) as the study's variables: its components (vector model) or its azimuthal part
+ * e_phi . v (azimuthal model, y = D^1/2 phidot). Electrons on the axis have no e_phi: 0 there.
+ */
+export function scaledPattern(system: DarwinSystem, field: Field): Float64Array {
+  const { n, positions } = system.configuration;
+  const size = blockSize(system);
+  const y = new Float64Array(n * size);
+  for (let i = 0; i < n; i++) {
+    const [px, py, pz] = [positions[3 * i], positions[3 * i + 1], positions[3 * i + 2]];
+    const v = field(px, py, pz, i);
+    if (size === 1) {
+      const rho = Math.hypot(px, py);
+      y[i] = rho > 0 ? (-py * v[0] + px * v[1]) / rho : 0;
+    } else for (let c = 0; c < size; c++) y[i * size + c] = v[c];
+  }
+  return y;
+}
+
+/** The velocities themselves (the solver's unknowns: v, or phidot = y / rho) of a scaled pattern. */
+export function unscaledPattern(system: DarwinSystem, y: Float64Array): Float64Array {
+  if (blockSize(system) !== 1) return y;
+  const { positions } = system.configuration;
+  return y.map((value, i) => value / Math.hypot(positions[3 * i], positions[3 * i + 1]));
+}
+
+/** Uniform translations along x, y, z. */
+export const kTranslations: readonly Field[] = [() => [1, 0, 0], () => [0, 1, 0], () => [0, 0, 1]];
+
+/** Rigid rotations about x, y, z: v = omega x r. */
+export const kRotations: readonly Field[] = [
+  (_x, y, z) => [0, -z, y],
+  (x, _y, z) => [z, 0, -x],
+  (x, y) => [-y, x, 0],
+];
+
+/** The rigid rotation about z, v = z x r (velocityPattern's 'rigid'). */
+export const kRigidRotation = kRotations[2];
+
+/**
+ * The azimuthal parts e_phi (e_phi . t) of the translations t = x, y: what the azimuthal model calls
+ * translation, and on the ring the k = 1 current along it, the vector model's top mode as N grows
+ * (the radial half of the translation couples to it only through the O(N) Fourier block B_1).
+ */
+export const kAzimuthalTranslations: readonly Field[] = [0, 1].map((axis) => (x: number, y: number) => {
+  const rho2 = x * x + y * y;
+  if (rho2 === 0) return [0, 0, 0];
+  const along = (axis === 0 ? -y : x) / rho2;
+  return [-y * along, x * along, 0];
+});
+
+/** The uniform radial (breathing) motion v = r / |r|. */
+export const kBreathing: Field = (x, y, z) => {
+  const r = Math.hypot(x, y, z);
+  return r > 0 ? [x / r, y / r, z / r] : [0, 0, 0];
+};
+
+/** The azimuth in [0, 2 pi), so that the ring's electron j has phi_j = 2 pi j / N. */
+function azimuth(x: number, y: number): number {
+  const phi = Math.atan2(y, x);
+  return phi < 0 ? phi + 2 * Math.PI : phi;
+}
+
+/**
+ * (-1)^i times the rigid rotation about z, plain (velocityPattern's 'alternating', the ring's k = N/2)
+ * and modulated by cos and sin of phi/2: for odd N the ring's bottom modes k = (N -+ 1)/2 are
+ * e^{i k phi_j} = (-1)^j e^{-+ i phi_j / 2}.
+ */
+export const kAlternating: readonly Field[] = [
+  () => 1,
+  (x: number, y: number) => Math.cos(azimuth(x, y) / 2),
+  (x: number, y: number) => Math.sin(azimuth(x, y) / 2),
+].map((envelope) => (x: number, y: number, _z: number, i: number) => {
+  const a = (i % 2 === 0 ? 1 : -1) * envelope(x, y);
+  return [-y * a, x * a, 0];
+});
+
+/**
+ * ||P x|| / ||x||, P the orthogonal projection on the span of the patterns (orthonormalised by
+ * modified Gram-Schmidt, twice; patterns that vanish in the model, such as v_z in the planar vector
+ * model or z-translation in the azimuthal model, drop out). The top eigenvalue is degenerate by
+ * symmetry (three translations on a sphere), so a subspace, not one pattern, is compared.
+ */
+export function subspaceOverlap(patterns: readonly Float64Array[], x: ArrayLike<number>): number {
+  const basis: Float64Array[] = [];
+  for (const pattern of patterns) {
+    const q = Float64Array.from(pattern);
+    const norm0 = Math.sqrt(dot(q, q));
+    for (let pass = 0; pass < 2; pass++) {
+      for (const b of basis) {
+        const c = dot(b, q);
+        for (let k = 0; k < q.length; k++) q[k] -= c * b[k];
+      }
+    }
+    const norm = Math.sqrt(dot(q, q));
+    if (norm > 1e-8 * norm0 && norm > 0) basis.push(q.map((value) => value / norm));
+  }
+  const xNorm = Math.sqrt(dot(x, x));
+  if (xNorm === 0) return NaN;
+  let projected = 0;
+  for (const b of basis) projected += dot(b, x) ** 2;
+  return Math.sqrt(projected) / xNorm;
+}
+
+/**
+ * 1 / sum_i w_i^2 with w_i = |x_i|^2 / ||x||^2 summed over electron i's components: how many electrons
+ * a mode involves (N for a uniform one, 2 for a pair).
+ */
+export function participation(system: DarwinSystem, x: ArrayLike<number>): number {
+  const size = blockSize(system);
+  const n = system.configuration.n;
+  let total = 0;
+  const weights = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < size; c++) weights[i] += x[i * size + c] ** 2;
+    total += weights[i];
+  }
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += (weights[i] / total) ** 2;
+  return 1 / sum;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Nearest neighbours: what sets lambda_min
+
+/**
+ * Each electron's nearest-neighbour distance, by a hashed cell grid of the given cell size (about the
+ * spacing): cells are searched in Chebyshev shells s = 0, 1, ... until the best distance found is at
+ * most s * cell, beyond which no unsearched electron can be closer. O(N) for even spreads.
+ */
+export function nearestNeighbourDistances(configuration: Configuration, cell: number): Float64Array {
+  const { n, positions } = configuration;
+  const distances = new Float64Array(n).fill(Infinity);
+  if (n < 2) return distances;
+  const low = [Infinity, Infinity, Infinity];
+  const high = [-Infinity, -Infinity, -Infinity];
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) {
+      low[c] = Math.min(low[c], positions[3 * i + c]);
+      high[c] = Math.max(high[c], positions[3 * i + c]);
+    }
+  }
+  const counts = low.map((l, c) => Math.floor((high[c] - l) / cell) + 1);
+  const cellOf = (i: number, c: number) => Math.floor((positions[3 * i + c] - low[c]) / cell);
+  const key = (a: number, b: number, c: number) => a + counts[0] * (b + counts[1] * c);
+  const cells = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const k = key(cellOf(i, 0), cellOf(i, 1), cellOf(i, 2));
+    const bucket = cells.get(k);
+    if (bucket) bucket.push(i);
+    else cells.set(k, [i]);
+  }
+  const largestShell = Math.max(...counts);
+  for (let i = 0; i < n; i++) {
+    const home = [cellOf(i, 0), cellOf(i, 1), cellOf(i, 2)];
+    let best = Infinity;
+    for (let s = 0; s <= largestShell && !(best <= (s - 1) * cell); s++) {
+      for (let a = home[0] - s; a <= home[0] + s; a++) {
+        for (let b = home[1] - s; b <= home[1] + s; b++) {
+          for (let c = home[2] - s; c <= home[2] + s; c++) {
+            const onShell =
+              Math.max(Math.abs(a - home[0]), Math.abs(b - home[1]), Math.abs(c - home[2])) === s;
+            if (!onShell || a < 0 || b < 0 || c < 0 || a >= counts[0] || b >= counts[1] || c >= counts[2])
+              continue;
+            for (const j of cells.get(key(a, b, c)) ?? []) {
+              if (j === i) continue;
+              const r = Math.hypot(
+                positions[3 * i] - positions[3 * j],
+                positions[3 * i + 1] - positions[3 * j + 1],
+                positions[3 * i + 2] - positions[3 * j + 2],
+              );
+              if (r < best) best = r;
+            }
+          }
+        }
+      }
+    }
+    distances[i] = best;
+  }
+  return distances;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The sphere at London's N (eq. 30)
+
+/** eps = r_e / R at London's N = 3 R / r_e (eq. 30): 3 / N. */
+export function londonEpsilon(n: number): number {
+  return kSphereLondonParameter / n;
+}
+
+/**
+ * (v^T M v)/(v^T D v) = 1 + eps q for the rigid rotation at eps = 3/N, q its interaction quotient
+ * (v^T (M - D) v)/(v^T D v) at eps = 1.
+ */
+export function londonInertiaRatio(n: number, rotationQuotient: number): number {
+  return 1 + londonEpsilon(n) * rotationQuotient;
+}
+
+/**
+ * q / N of the rigid rotation of a uniform spherical shell as N -> infinity: 1/3. For divergence-free
+ * currents the Darwin term is the magnetic energy; the shell (charge Q = N e, eq. 28) has the uniform
+ * field (2/3) Q omega / (c R) inside (eq. 29) and a dipole outside, energy Q^2 omega^2 R / (9 c^2) in
+ * all, and T0 = N m omega^2 R^2 / 3, so their ratio is N r_e / (3 R) = eps N / 3. At London's
+ * N r_e / R = 3 the moment of inertia of the rotation doubles: (v^T M v)/(v^T D v) -> 2.
+ */
+export const kSphereRotationCoefficient = 1 / 3;

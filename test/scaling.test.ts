@@ -1,0 +1,424 @@
+// The scaling study (src/physics/scaling.ts, src/solvers/scaling.ts, `scaling` in the CLI): the ring
+// against its exact circulant spectrum and the derived (N/pi)(ln N + C), the fits on synthetic laws,
+// the GPU sweep against the float64 one, the London inertia ratio both ways, and the JSON contract.
+//
+// Tolerances:
+//   ring lambda_max, float64 Lanczos (tol 1e-10)  1e-9 relative to the circulant's exact value
+//   (N/pi)(ln N + C) against the circulant       |difference| <= 1/N (the derivation's O(1/N); 0.87/N)
+//   prefactor a of a ln N + b, azimuthal ring    |pi a - 1| <= 2e-3: the 0.87/N^2 left in lambda/N moves
+//                                                 a by ~ 0.87/(N_min^2 ln(N_max/N_min)) ~ 3e-4 at N >= 32
+//   prefactor, vector ring (with g / ln N)       |pi a - 1| <= 0.05: 1/ln^2 N terms remain (the exact
+//                                                 block-circulant values give 0.97..0.99 for N <= 512)
+//   GPU (float32, Lanczos tol 1e-6) vs float64   1e-5 of max|lambda| for eigenvalues and quotients
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { gpuBackend } from '../src/engine/backend.ts';
+import { kBohrRadius, kClassicalElectronRadius } from '../src/physics/constants.ts';
+import { geometry } from '../src/physics/geometry.ts';
+import { energies } from '../src/physics/observables.ts';
+import { minimumSuperconductingSize } from '../src/physics/paper.ts';
+import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
+import {
+  criticalRadius,
+  inversePowerLaw,
+  kRingConstant,
+  kRingLaw,
+  kRingMinimumConstant,
+  kScalingGeometries,
+  leadingCriticalRadius,
+  londonInertiaRatio,
+  meanSpacing,
+  nearestNeighbourDistances,
+  ringLambdaMaxAsymptotic,
+  scalingSystem,
+  subspaceOverlap,
+} from '../src/physics/scaling.ts';
+import { velocityPattern } from '../src/physics/velocities.ts';
+import { cpuBackend } from '../src/solvers/backend.ts';
+import { applyMassMatrix, massMatrix } from '../src/solvers/dense.ts';
+import { tridiagonalEigenvectors } from '../src/solvers/eigen.ts';
+import { lanczos } from '../src/solvers/lanczos.ts';
+import { linearLeastSquares } from '../src/solvers/least-squares.ts';
+import {
+  fitLaw,
+  logSpacedCounts,
+  londonInertiaRatioDirect,
+  scalingSweep,
+  type BackendFactory,
+  type ScalingStudy,
+} from '../src/solvers/scaling.ts';
+import { jacobiScaled } from '../src/solvers/spectrum.ts';
+import { randomVector } from './helpers/compare.ts';
+import { gpuHarness } from './helpers/gpu.ts';
+
+const cpu: BackendFactory = async (system) => cpuBackend(system);
+
+const cpuSweeps = new Map<string, Promise<ScalingStudy>>();
+/** The float64 sweep of a geometry and model over ns, computed once per file. */
+function cpuSweep(
+  geometryName: (typeof kScalingGeometries)[number],
+  model: 'vector' | 'azimuthal',
+  ns: number[],
+) {
+  const key = `${geometryName}/${model}/${ns.join(',')}`;
+  if (!cpuSweeps.has(key))
+    cpuSweeps.set(key, scalingSweep(cpu, { geometry: geometryName, model, ns, tol: 1e-10 }));
+  return cpuSweeps.get(key)!;
+}
+
+const kRingNs = logSpacedCounts(32, 512, 6);
+
+describe('the ring: exact circulant spectrum and the N ln N law', () => {
+  it('lambda_max and lambda_min of the sweep are the circulant eigenvalues', async () => {
+    const study = await cpuSweep('ring', 'azimuthal', kRingNs);
+    expect(study.points.map((p) => p.n)).toEqual(kRingNs);
+    for (const point of study.points) {
+      const exact = ringCirculantEigenvalues(point.n);
+      const top = Math.max(...exact);
+      expect(Math.abs(point.lambdaMax - top) / top, `N = ${point.n}`).toBeLessThanOrEqual(1e-9);
+      expect(point.exactLambdaMax).toBeCloseTo(top, 12);
+      // lambda_min converges slowly (a dense cluster at k = N/2); its Ritz value is an upper bound.
+      expect(point.lambdaMin).toBeGreaterThanOrEqual(Math.min(...exact) - 1e-9);
+      expect(Math.abs(point.lambdaMin - Math.min(...exact)) / top).toBeLessThanOrEqual(1e-4);
+    }
+  });
+
+  it('(N/pi)(ln N + C), C = ln(2/pi) + gamma - 3/2, is the circulant maximum to O(1/N)', () => {
+    expect(kRingConstant).toBeCloseTo(-1.374367, 6);
+    for (const n of [16, 64, 256, 1024, 4096]) {
+      const exact = Math.max(...ringCirculantEigenvalues(n));
+      const difference = exact - ringLambdaMaxAsymptotic(n);
+      expect(difference * n, `N = ${n}`).toBeGreaterThan(0.8);
+      expect(difference * n, `N = ${n}`).toBeLessThan(0.9);
+    }
+  });
+
+  it('the top mode is k = 1, the translations (their azimuthal part), just above the rotation k = 0', async () => {
+    for (const n of [5, 16, 100]) {
+      const exact = ringCirculantEigenvalues(n);
+      // k and N - k are the same mode (cos and sin): equal to rounding.
+      expect(Math.abs(Math.max(...exact) - exact[1]) / exact[1]).toBeLessThan(1e-14);
+      expect(exact[1] - exact[0]).toBeGreaterThan(0);
+    }
+    const study = await cpuSweep('ring', 'azimuthal', kRingNs);
+    for (const point of study.points) expect(point.overlaps!.translation).toBeGreaterThan(0.999);
+  });
+
+  it('the bottom mode is the alternating one, k = N/2 or, for odd N, k = (N -+ 1)/2', async () => {
+    const study = await cpuSweep('ring', 'azimuthal', [16, 17, 59, 60]);
+    for (const point of study.points) {
+      expect(point.lanczos.converged, `N = ${point.n}`).toBe(true);
+      expect(point.minimumMode, `N = ${point.n}`).toBe('alternating');
+      expect(point.minimumOverlaps!.alternating).toBeGreaterThan(1 - 1e-9);
+    }
+  });
+
+  it('the fitted prefactor of N ln N is 1/pi (azimuthal: 2e-3; vector with g/ln N: 0.05)', async () => {
+    const azimuthal = await cpuSweep('ring', 'azimuthal', kRingNs);
+    expect(Math.abs(Math.PI * azimuthal.fit!.coefficient - 1)).toBeLessThanOrEqual(2e-3);
+    expect(azimuthal.ringConstant!.fitted).toBeCloseTo(kRingConstant, 2);
+    const vector = await cpuSweep('ring', 'vector', kRingNs);
+    expect(vector.fit!.law.name).toBe('n_log_n_coupled');
+    expect(Math.abs(Math.PI * vector.fit!.coefficient - 1)).toBeLessThanOrEqual(0.05);
+    // lambda_min: the alternating mode, -2 ln 2 / d_nn in both models.
+    for (const study of [azimuthal, vector])
+      expect(study.minimumConstant.kappa).toBeCloseTo(kRingMinimumConstant, 2);
+  });
+
+  it("R* of the ring: ln(R*/a0) = pi a0/r_e - C, past a double's range (eq. 53's R -> infinity)", async () => {
+    const study = await cpuSweep('ring', 'azimuthal', kRingNs);
+    const expected = (Math.PI * (kBohrRadius / kClassicalElectronRadius) - kRingConstant) / Math.LN10;
+    expect(study.criticalRadius!.metres).toBeNull();
+    expect(study.criticalRadius!.log10Bohr).toBeCloseTo(expected, 1);
+    expect(study.paperRadiusMetres).toBe(Infinity);
+  });
+});
+
+describe('fits and laws', () => {
+  it('least squares recovers an exact linear law and puts its covariance on noisy data', () => {
+    const ns = [50, 100, 200, 400, 800];
+    const exact = linearLeastSquares(
+      ns.map((n) => [1, n ** -0.5]),
+      ns.map((n) => 0.7 - 1.3 * n ** -0.5),
+    );
+    expect(exact.parameters[0]).toBeCloseTo(0.7, 12);
+    expect(exact.parameters[1]).toBeCloseTo(-1.3, 11);
+    expect(exact.rmsResidual).toBeLessThan(1e-14);
+  });
+
+  it('fitLaw recovers c of c + b N^-1/2 and c + b N^-2/3, with an uncertainty that covers the noise', () => {
+    const ns = logSpacedCounts(32, 4096, 9);
+    for (const exponent of [0.5, 2 / 3]) {
+      const law = inversePowerLaw(exponent);
+      const clean = ns.map((n) => 0.8 + 0.4 * n ** -exponent);
+      const fit = fitLaw(law, ns, clean)!;
+      expect(fit.coefficient).toBeCloseTo(0.8, 12);
+      expect(fit.uncertainty).toBeLessThan(1e-12);
+      expect(fit.freeExponent!).toBeCloseTo(exponent, 3);
+      const noise = randomVector(ns.length, 7);
+      const noisy = fitLaw(
+        law,
+        ns,
+        clean.map((y, k) => y + 1e-4 * noise[k]),
+      )!;
+      expect(Math.abs(noisy.coefficient - 0.8)).toBeLessThanOrEqual(noisy.uncertainty);
+      expect(noisy.uncertainty).toBeLessThan(1e-3);
+    }
+  });
+
+  it('fitLaw with the prefactor held fits the rest (the ring constant)', () => {
+    const ns = logSpacedCounts(32, 4096, 7);
+    const values = ns.map((n) => (Math.log(n) + kRingConstant) / Math.PI);
+    const fit = fitLaw(kRingLaw, ns, values, { coefficient: 1 / Math.PI, report: 1 })!;
+    expect(fit.parameters[0]).toBe(1 / Math.PI);
+    expect(Math.PI * fit.coefficient).toBeCloseTo(kRingConstant, 12);
+  });
+
+  it("R* of a constant law c is a0 (a0 / (c r_e))^(1/(d-1)): the paper's eq. 54/55 for c = 1", () => {
+    for (const d of [2, 3]) {
+      for (const c of [1, 0.6667]) {
+        const radius = criticalRadius(d, inversePowerLaw(0.5), [c, 0], 0);
+        expect(radius.metres! / leadingCriticalRadius(d, c)).toBeCloseTo(1, 9);
+      }
+      expect(leadingCriticalRadius(d, 1) / minimumSuperconductingSize(d)).toBeCloseTo(1, 12);
+    }
+    // A correction b N^-p with b < 0 needs a larger N, so a larger R.
+    expect(criticalRadius(2, inversePowerLaw(0.5), [1, -1], 0).metres!).toBeGreaterThan(
+      leadingCriticalRadius(2, 1),
+    );
+  });
+});
+
+describe('patterns, neighbours and Ritz vectors', () => {
+  it('nearest-neighbour distances match the brute-force minimum', () => {
+    for (const name of kScalingGeometries) {
+      const configuration = geometry(name, 300);
+      const grid = nearestNeighbourDistances(configuration, meanSpacing(name, 300));
+      const p = configuration.positions;
+      for (let i = 0; i < 300; i += 7) {
+        let best = Infinity;
+        for (let j = 0; j < 300; j++) {
+          if (j !== i)
+            best = Math.min(
+              best,
+              Math.hypot(p[3 * i] - p[3 * j], p[3 * i + 1] - p[3 * j + 1], p[3 * i + 2] - p[3 * j + 2]),
+            );
+        }
+        expect(grid[i], `${name} ${i}`).toBe(best);
+      }
+    }
+  });
+
+  it('subspace overlaps: 1 inside the span, 0 orthogonal to it', () => {
+    const a = Float64Array.from([1, 0, 0, 0]);
+    const b = Float64Array.from([1, 1, 0, 0]);
+    expect(subspaceOverlap([a, b], [0, 3, 0, 0])).toBeCloseTo(1, 14);
+    expect(subspaceOverlap([a, b], [0, 0, 2, 0])).toBe(0);
+    expect(subspaceOverlap([a, b], [1, 0, 1, 0])).toBeCloseTo(Math.SQRT1_2, 14);
+  });
+
+  it('tridiagonal eigenvectors satisfy T s = theta s', () => {
+    const d = randomVector(12, 3);
+    const e = randomVector(11, 4);
+    const { values, vectors } = tridiagonalEigenvectors(d, e, [0, 5, -1]);
+    [0, 5, 11].forEach((k, m) => {
+      const s = vectors[m];
+      for (let i = 0; i < 12; i++) {
+        const ts = d[i] * s[i] + (i > 0 ? e[i - 1] * s[i - 1] : 0) + (i < 11 ? e[i] * s[i + 1] : 0);
+        expect(ts).toBeCloseTo(values[k] * s[i], 12);
+      }
+    });
+  });
+
+  it('CPU Lanczos Ritz vectors are eigenvectors of the scaled M within their residual bounds', () => {
+    const system = scalingSystem('ball', 'vector', 60);
+    const op = jacobiScaled(massMatrix(system));
+    const result = lanczos(op, { ritzVectors: true });
+    expect(result.converged).toBe(true);
+    for (const [x, theta, bound] of [
+      [result.ritzVectors!.max, result.lambdaMax, result.residualMax],
+      [result.ritzVectors!.min, result.lambdaMin, result.residualMin],
+    ] as const) {
+      const ax = new Float64Array(op.size);
+      op.apply(x, ax);
+      const residual = Math.hypot(...ax.map((value, k) => value - theta * x[k]));
+      expect(residual).toBeLessThanOrEqual(bound + 1e-9);
+    }
+  });
+});
+
+describe('what sets lambda_min', () => {
+  it('the sphere: the uniform radial (breathing) motion, whose continuum quotient vanishes', async () => {
+    const study = await cpuSweep('sphere', 'vector', [150]);
+    const [point] = study.points;
+    expect(point.minimumMode).toBe('breathing');
+    expect(point.participationMin).toBeCloseTo(150, 0);
+  });
+
+  it('the ball: its closest pair, moving apart along its separation (quotient -1/r for a lone pair)', async () => {
+    const study = await cpuSweep('ball', 'vector', [300]);
+    const [point] = study.points;
+    expect(point.minimumMode).toBe('localized');
+    expect(study.minimumConstant.kappaClosestPair).toBeGreaterThan(1);
+    expect(study.minimumConstant.kappaClosestPair).toBeLessThan(1.3);
+  });
+});
+
+describe("the sphere at London's N = 3R/r_e", () => {
+  it('1 + (3/N) q equals (v^T M v)/(v^T D v) of the mass matrix at eps = 3/N', async () => {
+    const n = 150;
+    const study = await cpuSweep('sphere', 'vector', [n]);
+    const direct = await londonInertiaRatioDirect(cpu, 'vector', n);
+    expect(study.points[0].londonInertiaRatio).toBeCloseTo(direct, 12);
+    const system = { ...scalingSystem('sphere', 'vector', n), epsilon: 3 / n };
+    const v = velocityPattern(system, 'rigid');
+    const ratio = energies(
+      v,
+      applyMassMatrix(massMatrix(system), v),
+      new Float64Array(3 * n).fill(1),
+    ).inertiaRatio;
+    expect(ratio).toBeCloseTo(direct, 12);
+    expect(londonInertiaRatio(n, study.points[0].rigidRotationQuotient)).toBeCloseTo(ratio, 12);
+    // Below its continuum value 2 (the magnetic energy of the rotating shell equals T0), approaching it.
+    expect(direct).toBeGreaterThan(1.7);
+    expect(direct).toBeLessThan(2);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// GPU against the float64 sweep
+
+const gpu = gpuHarness(60_000);
+const kTinyNs = [16, 40];
+const kGpuTolerance = 1e-5;
+
+describe('the GPU sweep against the float64 sweep', () => {
+  for (const name of kScalingGeometries) {
+    for (const storage of name === 'ball' ? (['dense', 'free'] as const) : (['dense'] as const)) {
+      gpu.test(`${name}, ${storage}: eigenvalues, quotients, overlaps`, async (context) => {
+        const factory: BackendFactory = (system) => gpuBackend(context, system, { matrix: storage });
+        const model = name === 'sphere' ? 'azimuthal' : 'vector';
+        const [onGpu, reference] = await Promise.all([
+          scalingSweep(factory, { geometry: name, model, ns: kTinyNs }),
+          cpuSweep(name, model, kTinyNs),
+        ]);
+        onGpu.points.forEach((p, k) => {
+          const q = reference.points[k];
+          const scale = Math.max(Math.abs(q.lambdaMin), Math.abs(q.lambdaMax));
+          const rows = [
+            ['lambda_max', p.lambdaMax, q.lambdaMax],
+            ['lambda_min', p.lambdaMin, q.lambdaMin],
+            ['rotation quotient', p.rigidRotationQuotient, q.rigidRotationQuotient],
+            ['translation quotient', p.translationQuotient, q.translationQuotient],
+          ] as const;
+          for (const [label, got, expected] of rows) {
+            expect(
+              Math.abs(got - expected) / scale,
+              `N = ${p.n} ${label}: ${got} vs ${expected}`,
+            ).toBeLessThanOrEqual(kGpuTolerance);
+          }
+          expect(p.lanczos.converged).toBe(true);
+          expect(p.overlaps!.translationRotation).toBeCloseTo(q.overlaps!.translationRotation, 3);
+          expect(p.mode).toBe(q.mode);
+        });
+      });
+    }
+  }
+
+  gpu.test(
+    'GPU Ritz vectors are the CPU ones (up to sign) where the top eigenvalue is simple',
+    async (context, cleanup) => {
+      // The ball's three translations are split by its irregular points; at N = 40 the top pair is
+      // separated by a few percent, enough for float32.
+      const system = scalingSystem('ball', 'vector', 40);
+      const backend = await gpuBackend(context, system, { matrix: 'dense' });
+      cleanup(() => backend.dispose());
+      const onGpu = (await backend.spectrum({ ritzVectors: true })).lanczos.ritzVectors!;
+      const reference = (await cpuBackend(system).spectrum({ ritzVectors: true })).lanczos.ritzVectors!;
+      for (const which of ['max', 'min'] as const) {
+        const overlap = Math.abs(onGpu[which].reduce((sum, x, k) => sum + x * reference[which][k], 0));
+        expect(overlap, which).toBeGreaterThan(1 - 1e-4);
+      }
+    },
+  );
+
+  gpu.test("London's inertia ratio: GPU and CPU agree", async (context) => {
+    const factory: BackendFactory = (system) => gpuBackend(context, system, { matrix: 'dense' });
+    const n = 200;
+    const [onGpu, reference] = await Promise.all([
+      londonInertiaRatioDirect(factory, 'vector', n),
+      londonInertiaRatioDirect(cpu, 'vector', n),
+    ]);
+    expect(Math.abs(onGpu - reference)).toBeLessThanOrEqual(kGpuTolerance);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The CLI: the JSON contract scripts rely on
+
+describe('scaling on the command line', () => {
+  const kCli = 'dist-cli/darwin-breit.mjs';
+  let dir: string;
+  beforeAll(() => {
+    const build = spawnSync('npm', ['run', '--silent', 'build:cli'], { encoding: 'utf8' });
+    expect(build.status, build.stderr).toBe(0);
+    dir = mkdtempSync(join(tmpdir(), 'darwin-breit-scaling-'));
+  }, 60_000);
+  const cli = (...args: string[]) => spawnSync(process.execPath, [kCli, ...args], { encoding: 'utf8' });
+
+  it('keeps the JSON contract and writes its files', () => {
+    const run = cli('scaling', '--n-min', '8', '--n-max', '30', '--points', '4', '--json', '--out', dir);
+    expect(run.status, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary.studies.map((s: { geometry: string }) => s.geometry)).toEqual([
+      'ring',
+      'disk',
+      'sphere',
+      'ball',
+    ]);
+    for (const study of summary.studies) {
+      for (const key of [
+        'geometry',
+        'model',
+        'dimension',
+        'points',
+        'fit',
+        'critical_radius_m',
+        'paper_radius_m',
+      ]) {
+        expect(study, key).toHaveProperty(key);
+      }
+      expect(study.points).toHaveLength(4);
+      for (const point of study.points) {
+        for (const key of ['n', 'lambda_max', 'lambda_min', 'rigid_rotation_quotient']) {
+          expect(typeof point[key], key).toBe('number');
+        }
+      }
+      for (const key of ['law', 'coefficient', 'uncertainty']) expect(study.fit, key).toHaveProperty(key);
+      expect(typeof study.fit.coefficient).toBe('number');
+    }
+    const [ring, disk, sphere, ball] = summary.studies;
+    expect([ring.dimension, disk.dimension, sphere.dimension, ball.dimension]).toEqual([1, 2, 2, 3]);
+    expect(ring.critical_radius_m).toBeNull();
+    expect(ring.critical_radius_log10_m).toBeGreaterThan(25000);
+    expect(ring.paper_radius_m).toBeNull();
+    expect(disk.paper_radius_m).toBeCloseTo(minimumSuperconductingSize(2), 15);
+    expect(sphere.points[0].london_inertia_ratio).toBeGreaterThan(1);
+    expect(sphere.london_inertia_ratio_direct.n).toBe(30);
+    expect(run.stderr).toMatch(/ball N = 30 \(90 unknowns/);
+    for (const file of ['scaling.json', 'scaling.csv', 'scaling-ring.svg', 'scaling-ball-coefficient.svg']) {
+      expect(existsSync(join(dir, file)), file).toBe(true);
+    }
+    expect(JSON.parse(readFileSync(join(dir, 'scaling.json'), 'utf8')).studies).toHaveLength(4);
+    expect(readFileSync(join(dir, 'scaling.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + 4 * 4);
+  }, 60_000);
+
+  it('refuses a geometry it has no law for (exit 2)', () => {
+    const run = cli('scaling', '--geometries', 'ring,cube');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^error: --geometries takes ring, disk, sphere, ball, got 'cube'\n$/);
+  });
+});
