@@ -1,21 +1,30 @@
-// y = M x for the dense float32 mass matrix stored by assemble.wgsl: row-major, row stride
-// 4 * chunks floats (pad columns zero), rows split over row-block buffers. One dispatch per row
-// block computes y[rowStart .. rowStart + rowCount). Two variants, chosen per adapter by
-// src/kernels/matvec-dense.ts:
-//   matvec_dense_rows       one thread per row, vec4 loads along the row. On a CPU (SwiftShader)
-//                           each thread streams its own row through the cache: the fastest there.
+// y = M x for the dense float32 mass matrix (eq. 48/50 generalised) stored by assemble.wgsl:
+// row-major, row stride 4 * chunks floats (pad columns zero), rows split over row-block buffers.
+// One dispatch per row block computes y[rowStart .. rowStart + rowCount). Two variants, chosen per
+// adapter by src/kernels/matvec-dense.ts:
+//   matvec_dense_rows       one thread per 8 rows, vec4 loads along them. On a CPU (SwiftShader)
+//                           each thread streams its rows through the cache, and every x chunk it
+//                           loads serves 8 rows: loads, not bytes, bound SwiftShader, and one row
+//                           per thread (a load of x per load of M) ran at half this speed.
 //   matvec_dense_workgroup  one workgroup per row, threads stride along the row so that neighbours
 //                           load neighbouring vec4s (coalesced), then a workgroup tree reduction:
 //                           the better shape on real GPUs.
-// Both sum in a vec4 accumulator (four interleaved partial sums), a little more accurate than one.
+// x is read in vec4s: vectors are allocated in whole vec4s (src/gpu/buffers.ts createVector), and
+// the entries of the last chunk past the size are masked, since they may hold anything, even NaN
+// (the matrix's pad columns are 0, but 0 * NaN is NaN).
+//
+// Guard: once the solve bound as `state` has stopped, every thread returns at once
+// (solver_guard.wgsl, prepended by shaders.ts).
 //
 // Bindings:
 //   group 0 (per row block, owned by the matrix)
 //     0 uniform DenseParams
 //     1 storage, read        block: array<vec4<f32>>, rowCount * chunks entries
 //   group 1 (per vector pair, shared with matvec_free.wgsl)
-//     0 storage, read        x: array<f32>, at least `size` entries
+//     0 storage, read        x: array<vec4<f32>>, at least `chunks` entries
 //     1 storage, read_write  y: array<f32>, at least `size` entries (not the buffer bound as x)
+//   group 2 (per solve, shared with matvec_free.wgsl)
+//     0 storage, read        state: array<u32>, word 0 the solver status
 
 override workgroupSize: u32 = 64u;
 
@@ -28,46 +37,69 @@ struct DenseParams {
 
 @group(0) @binding(0) var<uniform> params: DenseParams;
 @group(0) @binding(1) var<storage, read> block: array<vec4<f32>>;
-@group(1) @binding(0) var<storage, read> x: array<f32>;
+@group(1) @binding(0) var<storage, read> x: array<vec4<f32>>;
 @group(1) @binding(1) var<storage, read_write> y: array<f32>;
+@group(2) @binding(0) var<storage, read> state: array<u32>;
 
 var<workgroup> partial: array<f32, workgroupSize>;
 
-// x[4k .. 4k + 3] for a chunk that lies wholly inside x.
+// x[4k .. 4k + 3], zero past the size.
 fn xChunk(k: u32) -> vec4<f32> {
-  let c = 4u * k;
-  return vec4<f32>(x[c], x[c + 1u], x[c + 2u], x[c + 3u]);
-}
-
-// The last, partial chunk: entries past the size are 0 (the matrix's pad columns are 0 too, but
-// x past its size may hold anything, even NaN, and 0 * NaN is NaN).
-fn xTail(k: u32) -> vec4<f32> {
+  let chunk = x[k];
   let c = 4u * k;
   let n = params.size;
-  return vec4<f32>(
-    x[c],
-    select(0.0, x[c + 1u], c + 1u < n),
-    select(0.0, x[c + 2u], c + 2u < n),
-    select(0.0, x[c + 3u], c + 3u < n),
-  );
+  if (c + 4u <= n) {
+    return chunk;
+  }
+  return vec4<f32>(chunk.x, select(0.0, chunk.y, c + 1u < n), select(0.0, chunk.z, c + 2u < n), 0.0);
 }
 
+// Rows of one matvec_dense_rows thread. The loop body below is unrolled by hand into two mat4x4s:
+// SwiftShader neither unrolls loops nor keeps a private array in registers (measured: 2.7x slower).
+const kRowsPerThread = 8u;
+
 @compute @workgroup_size(workgroupSize)
-fn matvec_dense_rows(@builtin(global_invocation_id) id: vec3<u32>) {
-  let local = id.x;
-  if (local >= params.rowCount) {
+fn matvec_dense_rows(
+  @builtin(global_invocation_id) id: vec3<u32>,
+  @builtin(local_invocation_index) lane: u32,
+) {
+  if (stopped(lane)) {
     return;
   }
-  let base = local * params.chunks;
+  let first = kRowsPerThread * id.x;
+  if (first >= params.rowCount) {
+    return;
+  }
+  let rows = min(kRowsPerThread, params.rowCount - first);
+  // Rows past the block re-read the thread's first row, and are not written.
+  let c = params.chunks;
+  let a0 = first * c;
+  let a1 = a0 + select(0u, c, rows > 1u);
+  let a2 = a0 + select(0u, 2u * c, rows > 2u);
+  let a3 = a0 + select(0u, 3u * c, rows > 3u);
+  let a4 = a0 + select(0u, 4u * c, rows > 4u);
+  let a5 = a0 + select(0u, 5u * c, rows > 5u);
+  let a6 = a0 + select(0u, 6u * c, rows > 6u);
+  let a7 = a0 + select(0u, 7u * c, rows > 7u);
+  // xk * mat4x4(m0, m1, m2, m3) = (m0 . xk, m1 . xk, m2 . xk, m3 . xk): four rows' partial sums.
+  var low = vec4<f32>(0.0);
+  var high = vec4<f32>(0.0);
   let full = params.size / 4u;
-  var sum = vec4<f32>(0.0);
   for (var k = 0u; k < full; k++) {
-    sum += block[base + k] * xChunk(k);
+    let xk = x[k];
+    low += xk * mat4x4<f32>(block[a0 + k], block[a1 + k], block[a2 + k], block[a3 + k]);
+    high += xk * mat4x4<f32>(block[a4 + k], block[a5 + k], block[a6 + k], block[a7 + k]);
   }
-  if (full < params.chunks) {
-    sum += block[base + full] * xTail(full);
+  if (full < c) {
+    let xk = xChunk(full);
+    let k = full;
+    low += xk * mat4x4<f32>(block[a0 + k], block[a1 + k], block[a2 + k], block[a3 + k]);
+    high += xk * mat4x4<f32>(block[a4 + k], block[a5 + k], block[a6 + k], block[a7 + k]);
   }
-  y[params.rowStart + local] = (sum.x + sum.y) + (sum.z + sum.w);
+  let out = params.rowStart + first;
+  for (var r = 0u; r < rows; r++) {
+    y[out + r] = select(high, low, r < 4u)[r % 4u];
+  }
 }
 
 // workgroupSize must be a power of two here (the host checks). Rows beyond the dispatch's
@@ -79,15 +111,14 @@ fn matvec_dense_workgroup(
   @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) lane: u32,
 ) {
-  let full = params.size / 4u;
+  if (stopped(lane)) {
+    return;
+  }
   for (var local = group.x; local < params.rowCount; local += groups.x) {
     let base = local * params.chunks;
     var sum = vec4<f32>(0.0);
-    for (var k = lane; k < full; k += workgroupSize) {
+    for (var k = lane; k < params.chunks; k += workgroupSize) {
       sum += block[base + k] * xChunk(k);
-    }
-    if (lane == 0u && full < params.chunks) {
-      sum += block[base + full] * xTail(full);
     }
     partial[lane] = (sum.x + sum.y) + (sum.z + sum.w);
     workgroupBarrier();

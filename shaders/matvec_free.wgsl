@@ -15,6 +15,11 @@
 //   group 1 (per vector pair, shared with matvec_dense.wgsl)
 //     0 storage, read        x: array<f32>, at least `size` entries
 //     1 storage, read_write  y: array<f32>, at least `size` entries (not the buffer bound as x)
+//   group 2 (per solve, shared with matvec_dense.wgsl)
+//     0 storage, read        state: array<u32>, word 0 the solver status
+//
+// Guard: once the solve bound as `state` has stopped, every workgroup returns at once
+// (solver_guard.wgsl, prepended by shaders.ts).
 
 override workgroupSize: u32 = 64u;
 
@@ -29,6 +34,7 @@ struct FreeParams {
 @group(0) @binding(1) var<storage, read> positions: array<vec4<f32>>;
 @group(1) @binding(0) var<storage, read> x: array<f32>;
 @group(1) @binding(1) var<storage, read_write> y: array<f32>;
+@group(2) @binding(0) var<storage, read> state: array<u32>;
 
 var<workgroup> tilePositions: array<vec4<f32>, workgroupSize>;
 // The x components of the tile's electrons, padded to a vec4 (3, 2 or 1 of them used).
@@ -42,6 +48,9 @@ fn matvec_free_vector3d(
   @builtin(global_invocation_id) id: vec3<u32>,
   @builtin(local_invocation_index) lane: u32,
 ) {
+  if (stopped(lane)) {
+    return;
+  }
   let i = id.x;
   let pi = positions[min(i, params.n - 1u)].xyz;
   var sum = vec3<f32>(0.0);
@@ -76,6 +85,9 @@ fn matvec_free_vector2d(
   @builtin(global_invocation_id) id: vec3<u32>,
   @builtin(local_invocation_index) lane: u32,
 ) {
+  if (stopped(lane)) {
+    return;
+  }
   let i = id.x;
   let pi = positions[min(i, params.n - 1u)].xy;
   var sum = vec2<f32>(0.0);
@@ -108,6 +120,9 @@ fn matvec_free_azimuthal(
   @builtin(global_invocation_id) id: vec3<u32>,
   @builtin(local_invocation_index) lane: u32,
 ) {
+  if (stopped(lane)) {
+    return;
+  }
   let i = id.x;
   let pi = positions[min(i, params.n - 1u)];
   var sum = 0.0;

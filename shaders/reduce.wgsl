@@ -13,11 +13,8 @@
 // shader there, so each thread first sums its strided share in a register and only W values go
 // through the workgroup tree (log2 W barriers). Stage 2 is one workgroup per output.
 //
-// Guard: word 0 of `state` is the solver status of krylov.wgsl (0 while running). Once a solve has
-// stopped every reduction returns at once, so iterations recorded ahead of the CPU's check cost no
-// more than their launch. The status is read through workgroupUniformLoad so the early return is
-// workgroup-uniform and the barriers after it stay legal. Bind a state whose word 0 is 0 to reduce
-// outside a solve.
+// Guard: stopped() of solver_guard.wgsl (prepended by shaders.ts) on `state`; bind a state whose
+// word 0 is 0 to reduce outside a solve.
 //
 // Bindings, group 0 (each entry point uses the subset named):
 //   0 uniform               params: ReduceParams                       all
@@ -47,16 +44,6 @@ struct ReduceParams {
 @group(0) @binding(6) var<storage, read_write> output: array<f32>;
 
 var<workgroup> tree: array<f32, workgroupSize>;
-var<workgroup> statusShared: u32;
-
-// The solver status, the same in every lane. Call from uniform control flow.
-fn stopped(lane: u32) -> bool {
-  if (lane == 0u) {
-    statusShared = state[0];
-  }
-  return workgroupUniformLoad(&statusShared) != 0u;
-}
-
 // The sum of `value` over the workgroup, valid in lane 0. Call from uniform control flow.
 fn workgroupSum(lane: u32, value: f32) -> f32 {
   tree[lane] = value;

@@ -252,7 +252,7 @@ describe('reductions and BLAS', () => {
         for (const call of calls) reduce.record(pass, call);
         pass.end();
         device.queue.submit([encoder.finish()]);
-        return readFloat32(device, output);
+        return readFloat32(device, output, 5);
       };
       try {
         const got = await run();
@@ -300,7 +300,7 @@ describe('reductions and BLAS', () => {
         blas.record(pass, call);
         pass.end();
         device.queue.submit([encoder.finish()]);
-        return Array.from(await readFloat32(device, buffer));
+        return Array.from(await readFloat32(device, buffer, size));
       };
       const f = Math.fround;
       const common = { size, state, a: aBuffer, b: bBuffer, out };
@@ -327,7 +327,7 @@ describe('reductions and BLAS', () => {
       expectNormwiseClose('three_term out', await run(call), expectedOut, 1e-6);
       expectNormwiseClose(
         'three_term acc',
-        await readFloat32(device, acc),
+        await readFloat32(device, acc, size),
         b.map((bk, k) => bk + expectedOut[k]),
         1e-6,
       );

@@ -24,6 +24,7 @@ import {
   packDenseParams,
 } from '../src/kernels/matvec-dense.ts';
 import { GpuMatrixFreeMassMatrix, kFreeParamsBytes, packFreeParams } from '../src/kernels/matvec-free.ts';
+import { statusCode } from '../src/kernels/krylov.ts';
 import type { GpuLinearOperator } from '../src/kernels/operator.ts';
 import { expectEntriesClose, expectNormwiseClose, randomVector } from './helpers/compare.ts';
 import { gpuHarness } from './helpers/gpu.ts';
@@ -279,7 +280,9 @@ describe('device', () => {
   gpuTest('readback returns what was written', async ({ device }) => {
     const values = Float32Array.from({ length: 33 }, (_, k) => k * 0.5 - 3);
     const buffer = createVector(device, 'Test.readback', values);
-    expect(Array.from(await readFloat32(device, buffer))).toEqual(Array.from(values));
+    expect(Array.from(await readFloat32(device, buffer, values.length))).toEqual(Array.from(values));
+    // Vectors hold whole vec4s (the dense matvec loads x in vec4s), zero past their length.
+    expect(Array.from(await readFloat32(device, buffer))).toEqual([...values, 0, 0, 0]);
     expect(new Float32Array(await readBuffer(device, buffer, 8, 4))).toEqual(values.subarray(1, 3));
     buffer.destroy();
   });
@@ -394,7 +397,7 @@ describe('dense matvec against massMatrix(...).apply (float64)', () => {
     gpuTest(
       `${variant}: x and y longer than the size; NaN past x's end and y's tail untouched`,
       async (context) => {
-        // size 74 = 18 vec4s + 2: the last chunk is partial, so the shader must not read x[74], x[75].
+        // size 74 = 18 vec4s + 2: the last chunk is partial, so the shader must mask x[74], x[75].
         const system = makeSystem(geometry('disk', 37), 'vector', 2, 0);
         const { device } = context;
         const matrix = await GpuMassMatrix.assemble(context, system, { variant });
@@ -479,12 +482,50 @@ describe('matrix-free matvec against massMatrix(...).apply (float64)', () => {
         free.record(encoder, xBuffer, yFree);
         device.queue.submit([encoder.finish()]);
         const expected = referenceProduct(system, x);
-        expectNormwiseClose('dense', await readFloat32(device, yDense), expected, kProductTolerance);
-        expectNormwiseClose('free', await readFloat32(device, yFree), expected, kProductTolerance);
+        const size = dense.size;
+        expectNormwiseClose('dense', await readFloat32(device, yDense, size), expected, kProductTolerance);
+        expectNormwiseClose('free', await readFloat32(device, yFree, size), expected, kProductTolerance);
       } finally {
         for (const buffer of [xBuffer, yDense, yFree]) buffer.destroy();
         dense.destroy();
         free.destroy();
+      }
+    },
+  );
+  gpuTest(
+    'guarded by a solve state: no-ops once its status is set, products while it is 0',
+    async (context) => {
+      const { device } = context;
+      const system = makeSystem(geometry('ring', 21), 'vector', 3, 0.02);
+      const operators: GpuLinearOperator[] = [
+        ...(await Promise.all(
+          kDenseMatvecVariants.map((variant) => GpuMassMatrix.assemble(context, system, { variant })),
+        )),
+        await GpuMatrixFreeMassMatrix.create(context, system),
+      ];
+      const size = unknowns(system);
+      const x = randomVector(size, 17);
+      const xBuffer = createVector(device, 'Test.x', x);
+      const y = createVector(device, 'Test.y', size);
+      const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
+      const state = createBuffer(device, { label: 'Test.state', size: 4, usage });
+      try {
+        for (const operator of operators) {
+          const product = async () => {
+            device.queue.writeBuffer(y, 0, new Float32Array(size).fill(-3));
+            const encoder = device.createCommandEncoder({ label: 'Test.encoder' });
+            operator.record(encoder, xBuffer, y, { guard: state });
+            device.queue.submit([encoder.finish()]);
+            return readFloat32(device, y, size);
+          };
+          device.queue.writeBuffer(state, 0, new Uint32Array([statusCode('converged_rtol')]));
+          expect(Array.from(await product())).toEqual(new Array<number>(size).fill(-3));
+          device.queue.writeBuffer(state, 0, new Uint32Array([0]));
+          expectNormwiseClose('running', await product(), referenceProduct(system, x), kProductTolerance);
+        }
+      } finally {
+        for (const buffer of [xBuffer, y, state]) buffer.destroy();
+        for (const operator of operators) operator.destroy();
       }
     },
   );

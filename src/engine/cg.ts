@@ -60,7 +60,7 @@ export function gpuConjugateGradient(
           pass.end();
         },
         recordStep(encoder) {
-          operator.record(encoder, p, q);
+          operator.record(encoder, p, q, { guard: ws.state });
           const pass = encoder.beginComputePass({ label: 'Cg.iteration' });
           reduce.record(pass, curvature);
           krylov.record(pass, scalars, 'cg_alpha');

@@ -4,8 +4,9 @@
 //
 // The driver keeps one chunk of k iterations in flight ahead of the one it waits for: chunk c+1 is
 // submitted before chunk c's state is mapped, so the GPU never idles on the CPU's check. That is
-// safe because every kernel returns at once once krylov.wgsl has set the status word; only the
-// matvec (src/kernels, which knows nothing of the status) still runs, at most 2k - 1 times in vain.
+// safe, and cheap, because every kernel, the matvec included (MatvecOptions.guard), returns at
+// once when krylov.wgsl has set the status word: up to 2k - 1 iterations past the stop cost only
+// their launches. The product of the final x for the true residual is recorded unguarded.
 // A solve that stops at iteration s >= 1 thus maps the state ceil(s / k) + 1 times (2 for s = 0),
 // and x once more at the end.
 import { withErrorScopes, type GpuContext } from '../gpu/device.ts';

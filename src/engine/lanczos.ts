@@ -167,7 +167,7 @@ export async function gpuLanczos(
         },
         recordStep(encoder, j) {
           const calls = stepCalls(j);
-          operator.record(encoder, t, u);
+          operator.record(encoder, t, u, { guard: ws.state });
           const pass = encoder.beginComputePass({ label: 'Lanczos.step' });
           blas.record(pass, scaleU);
           reduce.record(pass, calls.alpha);

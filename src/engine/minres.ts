@@ -129,7 +129,7 @@ export function gpuMinres(
         },
         recordStep(encoder, step) {
           const calls = phases[step % 3];
-          operator.record(encoder, v, av);
+          operator.record(encoder, v, av, { guard: ws.state });
           const pass = encoder.beginComputePass({ label: 'Minres.iteration' });
           blas.record(pass, calls.y);
           reduce.record(pass, calls.alfa);

@@ -33,9 +33,10 @@ export function createBuffer(device: GPUDevice, spec: BufferSpec): GPUBuffer {
 
 /**
  * A float32 vector of `length` entries (or holding `values`, rounded to float32) that kernels
- * bind as x or y of y = M x: storage, written from the host, read back. No padding: kernels
- * bound-check against the operator size. (GPUBufferUsage is read here, not at module load: in Node
- * it is a global only once Dawn is loaded.)
+ * bind as x or y of y = M x: storage, written from the host, read back. The buffer holds whole
+ * vec4s (zero past `length`), so that the dense matvec can load x in vec4s; kernels bound-check
+ * against the operator size, and readFloat32 takes the length to read. (GPUBufferUsage is read
+ * here, not at module load: in Node it is a global only once Dawn is loaded.)
  */
 export function createVector(
   device: GPUDevice,
@@ -45,7 +46,7 @@ export function createVector(
   const data = typeof values === 'number' ? undefined : Float32Array.from(values);
   const length = typeof values === 'number' ? values : values.length;
   const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-  return createBuffer(device, { label, size: 4 * length, usage, data });
+  return createBuffer(device, { label, size: alignTo(4 * length, 16), usage, data });
 }
 
 /** A whole buffer, or a range of one (a Lanczos basis column), as a kernel binds a vector. */

@@ -1,6 +1,7 @@
 // The one place WGSL is loaded: Vite `?raw` imports, which the app build, vitest and the CLI's SSR
 // build all resolve, so no second loader exists. A shader family that shares the pair formulas gets
-// interaction.wgsl prepended here rather than keeping its own copy.
+// interaction.wgsl prepended here rather than keeping its own copy; every kernel that runs inside a
+// solve and must skip its work once the solve has stopped gets solver_guard.wgsl.
 import assembleSource from '../../shaders/assemble.wgsl?raw';
 import biotSavartSource from '../../shaders/biot_savart.wgsl?raw';
 import blasSource from '../../shaders/blas.wgsl?raw';
@@ -11,14 +12,15 @@ import matvecDenseSource from '../../shaders/matvec_dense.wgsl?raw';
 import matvecFreeSource from '../../shaders/matvec_free.wgsl?raw';
 import reduceSource from '../../shaders/reduce.wgsl?raw';
 import renderSource from '../../shaders/render.wgsl?raw';
+import solverGuardSource from '../../shaders/solver_guard.wgsl?raw';
 
 /** Complete WGSL modules by name, as compiled. */
 export const kShaderSources = {
   assemble: `${interactionSource}\n${assembleSource}`,
-  matvecDense: matvecDenseSource,
-  matvecFree: `${interactionSource}\n${matvecFreeSource}`,
+  matvecDense: `${solverGuardSource}\n${matvecDenseSource}`,
+  matvecFree: `${interactionSource}\n${solverGuardSource}\n${matvecFreeSource}`,
   copy: copySource,
-  reduce: reduceSource,
+  reduce: `${solverGuardSource}\n${reduceSource}`,
   blas: blasSource,
   krylov: krylovSource,
   biotSavart: biotSavartSource,

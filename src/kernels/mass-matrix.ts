@@ -23,7 +23,7 @@ import {
   type DenseBlockBinding,
   type DenseMatvecVariant,
 } from './matvec-dense.ts';
-import type { GpuLinearOperator } from './operator.ts';
+import type { GpuLinearOperator, MatvecOptions } from './operator.ts';
 import { createPositionsBuffer, gpuModel } from './system.ts';
 
 export interface RowBlockPlan {
@@ -207,13 +207,8 @@ export class GpuMassMatrix implements GpuLinearOperator {
     return this.blocks.reduce((total, block) => total + block.buffer.size, 0);
   }
 
-  record(
-    encoder: GPUCommandEncoder,
-    x: GPUBuffer,
-    y: GPUBuffer,
-    timestampWrites?: GPUComputePassTimestampWrites,
-  ): void {
-    this.#kernel.record(encoder, this.#bindings, x, y, timestampWrites);
+  record(encoder: GPUCommandEncoder, x: GPUBuffer, y: GPUBuffer, options?: MatvecOptions): void {
+    this.#kernel.record(encoder, this.#bindings, x, y, options);
   }
 
   /** The size x size entries, row-major without the padding (for tests and small exports). */

@@ -2,16 +2,26 @@
 // (layout in mass-matrix.ts), in one of two variants chosen per adapter.
 import type { GpuAdapterSummary } from '../gpu/device.ts';
 import { shaderModule } from '../gpu/shaders.ts';
-import { checkWorkgroupSize, vectorPairBindGroup, vectorPairLayout, workgroupCount } from './operator.ts';
+import {
+  beginMatvecPass,
+  checkWorkgroupSize,
+  matvecPipelineLayout,
+  workgroupCount,
+  type MatvecOptions,
+} from './operator.ts';
 
 /**
- * 'rows': one thread per row, vec4 loads along it; best where the "GPU" is a CPU (SwiftShader),
- *   whose threads each stream one row through their own cache.
+ * 'rows': one thread per kRowsPerThread rows, vec4 loads along them; best where the "GPU" is a
+ *   CPU (SwiftShader), whose threads each stream their rows through their own cache and reuse each
+ *   load of x for all of them.
  * 'workgroup': one workgroup per row with coalesced loads and a tree reduction; best on GPUs,
  *   where neighbouring threads must load neighbouring addresses.
  */
 export type DenseMatvecVariant = 'rows' | 'workgroup';
 export const kDenseMatvecVariants: readonly DenseMatvecVariant[] = ['rows', 'workgroup'];
+
+/** Rows one 'rows' thread computes: kRowsPerThread of matvec_dense.wgsl. */
+export const kRowsPerThread = 8;
 
 /** The WGSL `workgroupSize` override of either variant (a power of two for the reduction). */
 export const kDenseMatvecWorkgroupSize = 64;
@@ -79,10 +89,7 @@ export class DenseMatvecKernel {
   get pipeline(): GPUComputePipeline {
     return (this.#pipeline ??= this.device.createComputePipeline({
       label: `MatvecDense.${this.variant}`,
-      layout: this.device.createPipelineLayout({
-        label: 'MatvecDense.pipelineLayout',
-        bindGroupLayouts: [this.blockLayout, vectorPairLayout(this.device)],
-      }),
+      layout: matvecPipelineLayout(this.device, 'MatvecDense.pipelineLayout', this.blockLayout),
       compute: {
         module: shaderModule(this.device, 'matvecDense'),
         entryPoint: kEntryPoints[this.variant],
@@ -109,16 +116,19 @@ export class DenseMatvecKernel {
     blocks: readonly DenseBlockBinding[],
     x: GPUBuffer,
     y: GPUBuffer,
-    timestampWrites?: GPUComputePassTimestampWrites,
+    options?: MatvecOptions,
   ): void {
-    const pass = encoder.beginComputePass({ label: `MatvecDense.pass.${this.variant}`, timestampWrites });
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(1, vectorPairBindGroup(this.device, x, y));
+    const label = `MatvecDense.pass.${this.variant}`;
+    const pass = beginMatvecPass(this.device, encoder, label, this.pipeline, x, y, options);
     for (const block of blocks) {
       pass.setBindGroup(0, block.bindGroup);
-      // 'rows': a thread per row. 'workgroup': a workgroup per row (the shader's grid-stride loop
-      // would take more rows than the limit, but a block never has more than it; see mass-matrix.ts).
-      const items = this.variant === 'rows' ? block.rowCount : block.rowCount * this.workgroupSize;
+      // 'rows': a thread per kRowsPerThread rows. 'workgroup': a workgroup per row (the shader's
+      // grid-stride loop would take more rows than the limit, but a block never has more than it;
+      // see mass-matrix.ts).
+      const items =
+        this.variant === 'rows'
+          ? Math.ceil(block.rowCount / kRowsPerThread)
+          : block.rowCount * this.workgroupSize;
       pass.dispatchWorkgroups(workgroupCount(this.device, items, this.workgroupSize));
     }
     pass.end();

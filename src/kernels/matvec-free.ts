@@ -5,11 +5,12 @@ import { createBuffer } from '../gpu/buffers.ts';
 import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
 import { shaderModule } from '../gpu/shaders.ts';
 import {
+  beginMatvecPass,
   checkWorkgroupSize,
-  vectorPairBindGroup,
-  vectorPairLayout,
+  matvecPipelineLayout,
   workgroupCount,
   type GpuLinearOperator,
+  type MatvecOptions,
 } from './operator.ts';
 import { createPositionsBuffer, gpuModel, type GpuModel } from './system.ts';
 
@@ -64,10 +65,7 @@ export class MatvecFreeKernel {
         { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } },
       ],
     });
-    this.#pipelineLayout = device.createPipelineLayout({
-      label: 'MatvecFree.pipelineLayout',
-      bindGroupLayouts: [this.systemLayout, vectorPairLayout(device)],
-    });
+    this.#pipelineLayout = matvecPipelineLayout(device, 'MatvecFree.pipelineLayout', this.systemLayout);
   }
 
   pipeline(model: GpuModel): GPUComputePipeline {
@@ -106,12 +104,11 @@ export class MatvecFreeKernel {
     n: number,
     x: GPUBuffer,
     y: GPUBuffer,
-    timestampWrites?: GPUComputePassTimestampWrites,
+    options?: MatvecOptions,
   ): void {
-    const pass = encoder.beginComputePass({ label: `MatvecFree.pass.${model}`, timestampWrites });
-    pass.setPipeline(this.pipeline(model));
+    const label = `MatvecFree.pass.${model}`;
+    const pass = beginMatvecPass(this.device, encoder, label, this.pipeline(model), x, y, options);
     pass.setBindGroup(0, system);
-    pass.setBindGroup(1, vectorPairBindGroup(this.device, x, y));
     pass.dispatchWorkgroups(workgroupCount(this.device, n, this.workgroupSize));
     pass.end();
   }
@@ -182,13 +179,8 @@ export class GpuMatrixFreeMassMatrix implements GpuLinearOperator {
     }
   }
 
-  record(
-    encoder: GPUCommandEncoder,
-    x: GPUBuffer,
-    y: GPUBuffer,
-    timestampWrites?: GPUComputePassTimestampWrites,
-  ): void {
-    this.#kernel.record(encoder, this.model, this.#system, this.n, x, y, timestampWrites);
+  record(encoder: GPUCommandEncoder, x: GPUBuffer, y: GPUBuffer, options?: MatvecOptions): void {
+    this.#kernel.record(encoder, this.model, this.#system, this.n, x, y, options);
   }
 
   destroy(): void {

@@ -2,6 +2,19 @@
 // encoder, the GPU counterpart of LinearOperator.apply in src/solvers/types.ts. The dense matrix
 // (mass-matrix.ts) and the matrix-free product (matvec-free.ts) both implement it, and bind x and y
 // through one shared layout, so one bind group per vector pair serves either operator.
+import { createBuffer } from '../gpu/buffers.ts';
+
+/** How one product is recorded. */
+export interface MatvecOptions {
+  /**
+   * The state buffer of the solve the product belongs to (krylov.wgsl): once its status word is
+   * set the product does nothing, so iterations recorded ahead of the CPU's check cost only their
+   * launch. Without it the product always runs.
+   */
+  readonly guard?: GPUBuffer;
+  /** Timestamps around the product's one compute pass. */
+  readonly timestampWrites?: GPUComputePassTimestampWrites;
+}
 
 /** y = M x on the GPU. */
 export interface GpuLinearOperator {
@@ -9,15 +22,11 @@ export interface GpuLinearOperator {
   readonly size: number;
   /**
    * Records y = M x as one compute pass into `encoder` (nothing is submitted). x and y are float32
-   * storage buffers of at least `size` entries, laid out like the CPU vectors; they must be two
-   * different buffers. Bind groups for each (x, y) pair are built once and cached.
+   * vectors from createVector (src/gpu/buffers.ts), which holds them in whole vec4s, of at least
+   * `size` entries, laid out like the CPU vectors; they must be two different buffers. Bind groups
+   * for each (x, y) pair are built once and cached.
    */
-  record(
-    encoder: GPUCommandEncoder,
-    x: GPUBuffer,
-    y: GPUBuffer,
-    timestampWrites?: GPUComputePassTimestampWrites,
-  ): void;
+  record(encoder: GPUCommandEncoder, x: GPUBuffer, y: GPUBuffer, options?: MatvecOptions): void;
   /** Frees the operator's buffers; x and y belong to the caller. */
   destroy(): void;
 }
@@ -61,6 +70,74 @@ export function vectorPairBindGroup(device: GPUDevice, x: GPUBuffer, y: GPUBuffe
     byY.set(y, group);
   }
   return group;
+}
+
+const guardLayouts = new WeakMap<GPUDevice, GPUBindGroupLayout>();
+const guardGroups = new WeakMap<GPUBuffer, GPUBindGroup>();
+const runningStates = new WeakMap<GPUDevice, GPUBuffer>();
+
+/** Group 2 of every matvec shader: binding 0 the solver state (read-only storage). */
+export function guardLayout(device: GPUDevice): GPUBindGroupLayout {
+  let layout = guardLayouts.get(device);
+  if (!layout) {
+    layout = device.createBindGroupLayout({
+      label: 'Operator.guardLayout',
+      entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } }],
+    });
+    guardLayouts.set(device, layout);
+  }
+  return layout;
+}
+
+/** The cached guard bind group of `state`, or of the device's always-running state (status 0). */
+export function guardBindGroup(device: GPUDevice, state?: GPUBuffer): GPUBindGroup {
+  let buffer = state ?? runningStates.get(device);
+  if (!buffer) {
+    buffer = createBuffer(device, { label: 'Operator.running', size: 4, usage: GPUBufferUsage.STORAGE });
+    runningStates.set(device, buffer);
+  }
+  let group = guardGroups.get(buffer);
+  if (!group) {
+    group = device.createBindGroup({
+      label: `Operator.guard(${buffer.label})`,
+      layout: guardLayout(device),
+      entries: [{ binding: 0, resource: { buffer } }],
+    });
+    guardGroups.set(buffer, group);
+  }
+  return group;
+}
+
+/** The pipeline layout of a matvec shader: its own group 0, the vector pair, the guard. */
+export function matvecPipelineLayout(
+  device: GPUDevice,
+  label: string,
+  ownLayout: GPUBindGroupLayout,
+): GPUPipelineLayout {
+  return device.createPipelineLayout({
+    label,
+    bindGroupLayouts: [ownLayout, vectorPairLayout(device), guardLayout(device)],
+  });
+}
+
+/**
+ * Begins the compute pass of one product with `pipeline` set and groups 1 (x, y) and 2 (the guard)
+ * bound; the caller binds group 0 and dispatches, then ends the pass.
+ */
+export function beginMatvecPass(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  label: string,
+  pipeline: GPUComputePipeline,
+  x: GPUBuffer,
+  y: GPUBuffer,
+  options: MatvecOptions = {},
+): GPUComputePassEncoder {
+  const pass = encoder.beginComputePass({ label, timestampWrites: options.timestampWrites });
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(1, vectorPairBindGroup(device, x, y));
+  pass.setBindGroup(2, guardBindGroup(device, options.guard));
+  return pass;
 }
 
 /**

@@ -143,7 +143,7 @@ async function benchSize(
       const operator =
         variant === matrix.variant ? matrix : await GpuMassMatrix.assemble(context, system, { variant });
       if (operator !== matrix) destroy.push(operator);
-      const timing = await timeRuns(context, (e, tw) => operator.record(e, x, y, tw), {
+      const timing = await timeRuns(context, (e, tw) => operator.record(e, x, y, { timestampWrites: tw }), {
         repeats,
         singlePass: true,
       });
@@ -158,7 +158,7 @@ async function benchSize(
     progress.update(`n = ${n}: matrix-free matvec`);
     const free = await GpuMatrixFreeMassMatrix.create(context, system);
     destroy.push(free);
-    const freeTime = await timeRuns(context, (e, tw) => free.record(e, x, y, tw), {
+    const freeTime = await timeRuns(context, (e, tw) => free.record(e, x, y, { timestampWrites: tw }), {
       repeats,
       singlePass: true,
     });
