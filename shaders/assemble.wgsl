@@ -5,23 +5,24 @@
 //   azimuthal model: M[i][j] = delta_ij rho_i^2 + eps u_i^T T_ij u_j (i != j)
 // One entry point per model, so no thread branches on the model.
 //
-// Storage layout (src/kernels/mass-matrix.ts): row-major, row stride `4 * chunks` floats (the size
-// rounded up to a multiple of 4, pad columns zero so vec4 loads need no tail test), rows split into
-// row blocks, each its own buffer of at most maxStorageBufferBindingSize bytes. One dispatch fills
-// the rows [rowStart, rowStart + rowCount) of one block.
+// Storage layout (src/kernels/mass-matrix.ts): row-major, row stride `4 * chunks` floats (the
+// columns of ceil(N / 4) whole groups of 4 electrons, pad columns zero), rows split into row blocks
+// of whole electrons, each its own buffer of at most maxStorageBufferBindingSize bytes. One dispatch
+// fills the rows [rowStart, rowStart + rowCount) of one block.
 //
 // Bindings, group 0:
 //   0 uniform AssembleParams
 //   1 storage, read        positions: array<vec4<f32>>, (x, y, z, rho^2) per electron
 //   2 storage, read_write  block: array<vec4<f32>>, rowCount * chunks entries
-// Grid: global_invocation_id.x is the vec4 column chunk, .y the row within the block.
+// Grid: global_invocation_id.x is the group g of 4 electrons whose columns a thread writes, .y the
+// electron (vector models) or row (azimuthal) within the block.
 
 override workgroupSize: u32 = 64u;
 
 struct AssembleParams {
   rowStart: u32,
   rowCount: u32,
-  size: u32,
+  n: u32,
   chunks: u32,
   epsilon: f32,
   softeningSquared: f32,
@@ -33,87 +34,103 @@ struct AssembleParams {
 @group(0) @binding(1) var<storage, read> positions: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> block: array<vec4<f32>>;
 
-// The unit vector e_a (a < 3): component a of d is dot(d, axis(a)), with no dynamic vector index
-// (which SwiftShader lowers to a spill through memory).
-fn axis(a: u32) -> vec3<f32> {
-  return vec3<f32>(select(0.0, 1.0, a == 0u), select(0.0, 1.0, a == 1u), select(0.0, 1.0, a == 2u));
+// eps T_ij for the electrons at pi and pj: eps (s.x I + s.y d d^T), d = pi - pj, symmetric, so
+// column a is row a; the identity on the diagonal block (i = j); zero for a pad electron past N.
+// Branch-free (selects, and a clamped index for the pad electron): on SwiftShader every branch that
+// lanes may take differently costs both sides.
+fn oseenBlock(i: u32, j: u32, pi: vec3<f32>) -> mat3x3<f32> {
+  let d = pi - positions[min(j, params.n - 1u)].xyz;
+  let s = oseenScales(d, params.softeningSquared);
+  // The pad electron's clamped index may be i itself (s infinite): select, never multiply, it away.
+  let offDiagonal = i != j && j < params.n;
+  let e = select(select(0.0, params.epsilon * s.x, offDiagonal), 1.0, i == j);
+  let sd = select(vec3<f32>(0.0), (params.epsilon * s.y) * d, offDiagonal);
+  return mat3x3<f32>(
+    sd * d.x + vec3<f32>(e, 0.0, 0.0),
+    sd * d.y + vec3<f32>(0.0, e, 0.0),
+    sd * d.z + vec3<f32>(0.0, 0.0, e),
+  );
 }
 
-// Four consecutive columns of row `row` of the vector model with b velocity components per electron.
-// The four columns touch at most two electrons j, so the pair scales (a sqrt and a division) are
-// formed once per electron rather than once per entry, and the divisions by b once per thread.
-fn vectorChunk(row: u32, firstColumn: u32, b: u32) -> vec4<f32> {
-  let i = row / b;
-  let ea = axis(row % b);
+// The vector models: one thread writes the b x 4b entries of electron i's b rows in the columns of
+// the 4 electrons j = 4 g .. 4 g + 3, b whole vec4s per row (b = dim): the pair scales (a sqrt and
+// two divisions) once per pair and every entry a multiply-add. The stride (whole groups of 4
+// electrons) and the blocks (whole electrons) put every store inside the block, so none is tested:
+// tested stores made the kernel 1.6x slower on SwiftShader. The 2D model has z = 0 for every
+// electron (validateSystem), so its separations are in-plane and the upper-left 2 x 2 of the 3D
+// block is its block. Grid: x over g, y over the block's electrons.
+
+// Electron i's blocks with the 4 electrons of group g, for the thread (g, electron) of a block of
+// b rows per electron; none for a thread past the group count or the block's electrons.
+fn groupBlocks(id: vec3<u32>, b: u32) -> array<mat3x3<f32>, 4> {
+  let i = params.rowStart / b + id.y;
   let pi = positions[i].xyz;
-  var j = firstColumn / b;
-  var c = firstColumn % b;
-  var d = vec3<f32>(0.0);
-  var s = vec2<f32>(0.0);
-  var value = vec4<f32>(0.0);
-  for (var k = 0u; k < 4u; k++) {
-    let col = firstColumn + k;
-    if (col >= params.size) {
-      break;
-    }
-    if (k == 0u || c == 0u) {
-      d = pi - positions[j].xyz;
-      s = oseenScales(d, params.softeningSquared);
-    }
-    let ec = axis(c);
-    let diagonal = dot(ea, ec);
-    if (i == j) {
-      value[k] = diagonal;
-    } else {
-      value[k] = params.epsilon * (diagonal * s.x + s.y * dot(d, ea) * dot(d, ec));
-    }
-    c++;
-    if (c == b) {
-      c = 0u;
-      j++;
-    }
-  }
-  return value;
+  let j = 4u * id.x;
+  return array<mat3x3<f32>, 4>(
+    oseenBlock(i, j, pi),
+    oseenBlock(i, j + 1u, pi),
+    oseenBlock(i, j + 2u, pi),
+    oseenBlock(i, j + 3u, pi),
+  );
 }
 
-fn azimuthalEntry(i: u32, j: u32) -> f32 {
-  if (i == j) {
-    return positions[i].w;
-  }
-  return params.epsilon * azimuthalInteraction(positions[i].xyz, positions[j].xyz, params.softeningSquared);
+fn outsideBlock(id: vec3<u32>, b: u32) -> bool {
+  return 4u * id.x >= params.n || b * id.y >= params.rowCount;
 }
-
-// Each entry point: one thread writes 4 consecutive columns of one row, zero past the size.
-// The 2D model has z = 0 for every electron (validateSystem), so its separations are in-plane.
 
 @compute @workgroup_size(workgroupSize)
 fn assemble_vector3d(@builtin(global_invocation_id) id: vec3<u32>) {
-  if (id.x >= params.chunks || id.y >= params.rowCount) {
+  if (outsideBlock(id, 3u)) {
     return;
   }
-  block[id.y * params.chunks + id.x] = vectorChunk(params.rowStart + id.y, 4u * id.x, 3u);
+  let t = groupBlocks(id, 3u);
+  let c = 3u * (id.y * params.chunks + id.x);
+  let next = params.chunks;
+  block[c] = vec4<f32>(t[0][0], t[1][0].x);
+  block[c + 1u] = vec4<f32>(t[1][0].yz, t[2][0].xy);
+  block[c + 2u] = vec4<f32>(t[2][0].z, t[3][0]);
+  block[c + next] = vec4<f32>(t[0][1], t[1][1].x);
+  block[c + next + 1u] = vec4<f32>(t[1][1].yz, t[2][1].xy);
+  block[c + next + 2u] = vec4<f32>(t[2][1].z, t[3][1]);
+  block[c + 2u * next] = vec4<f32>(t[0][2], t[1][2].x);
+  block[c + 2u * next + 1u] = vec4<f32>(t[1][2].yz, t[2][2].xy);
+  block[c + 2u * next + 2u] = vec4<f32>(t[2][2].z, t[3][2]);
 }
 
 @compute @workgroup_size(workgroupSize)
 fn assemble_vector2d(@builtin(global_invocation_id) id: vec3<u32>) {
-  if (id.x >= params.chunks || id.y >= params.rowCount) {
+  if (outsideBlock(id, 2u)) {
     return;
   }
-  block[id.y * params.chunks + id.x] = vectorChunk(params.rowStart + id.y, 4u * id.x, 2u);
+  let t = groupBlocks(id, 2u);
+  let c = 2u * (id.y * params.chunks + id.x);
+  let next = params.chunks;
+  block[c] = vec4<f32>(t[0][0].xy, t[1][0].xy);
+  block[c + 1u] = vec4<f32>(t[2][0].xy, t[3][0].xy);
+  block[c + next] = vec4<f32>(t[0][1].xy, t[1][1].xy);
+  block[c + next + 1u] = vec4<f32>(t[2][1].xy, t[3][1].xy);
 }
 
+// M[i][j] of the azimuthal model: rho_i^2 on the diagonal, 0 for a pad electron past N.
+fn azimuthalEntry(i: u32, j: u32, pi: vec4<f32>) -> f32 {
+  let pj = positions[min(j, params.n - 1u)].xyz;
+  let interaction = params.epsilon * azimuthalInteraction(pi.xyz, pj, params.softeningSquared);
+  return select(select(0.0, interaction, j < params.n), pi.w, i == j);
+}
+
+// One thread per row and group g of 4 electrons: one vec4.
 @compute @workgroup_size(workgroupSize)
 fn assemble_azimuthal(@builtin(global_invocation_id) id: vec3<u32>) {
-  if (id.x >= params.chunks || id.y >= params.rowCount) {
+  if (outsideBlock(id, 1u)) {
     return;
   }
-  let row = params.rowStart + id.y;
-  var value = vec4<f32>(0.0);
-  for (var k = 0u; k < 4u; k++) {
-    let col = 4u * id.x + k;
-    if (col < params.size) {
-      value[k] = azimuthalEntry(row, col);
-    }
-  }
-  block[id.y * params.chunks + id.x] = value;
+  let i = params.rowStart + id.y;
+  let pi = positions[i];
+  let j = 4u * id.x;
+  block[id.y * params.chunks + id.x] = vec4<f32>(
+    azimuthalEntry(i, j, pi),
+    azimuthalEntry(i, j + 1u, pi),
+    azimuthalEntry(i, j + 2u, pi),
+    azimuthalEntry(i, j + 3u, pi),
+  );
 }

@@ -1,11 +1,14 @@
-// destination = source, vec4 by vec4: the bandwidth reference the bench sets the matvec against
-// (a dense matvec streams the matrix once, so copy bandwidth bounds it from above).
-// Copies min(arrayLength(source), arrayLength(destination)) vec4s in a grid-stride loop, so any
-// length fits in one dispatch.
+// The bench's bandwidth references, vec4 by vec4, in grid-stride loops so that any length fits in
+// one dispatch:
+//   copy_vec4  destination = source, min(arrayLength(source), arrayLength(destination)) vec4s: the
+//              reference for the dense matvec (which streams the matrix once, so a copy's read
+//              stream bounds it from above)
+//   fill_vec4  destination[k] = (k, k, k, k), every vec4: the reference for the assembly, which
+//              only writes the matrix (eq. 48/50 entries computed from the positions)
 //
 // Bindings, group 0:
-//   0 storage, read        source: array<vec4<f32>>
-//   1 storage, read_write  destination: array<vec4<f32>>
+//   0 storage, read        source: array<vec4<f32>>        copy_vec4
+//   1 storage, read_write  destination: array<vec4<f32>>   both
 
 override workgroupSize: u32 = 64u;
 
@@ -18,5 +21,14 @@ fn copy_vec4(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgrou
   let stride = groups.x * workgroupSize;
   for (var k = id.x; k < count; k += stride) {
     destination[k] = source[k];
+  }
+}
+
+@compute @workgroup_size(workgroupSize)
+fn fill_vec4(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let count = arrayLength(&destination);
+  let stride = groups.x * workgroupSize;
+  for (var k = id.x; k < count; k += stride) {
+    destination[k] = vec4<f32>(f32(k));
   }
 }

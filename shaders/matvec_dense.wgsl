@@ -1,5 +1,6 @@
 // y = M x for the dense float32 mass matrix (eq. 48/50 generalised) stored by assemble.wgsl:
-// row-major, row stride 4 * chunks floats (pad columns zero), rows split over row-block buffers.
+// row-major, row stride 4 * chunks floats (pad columns zero: the chunks past ceil(size / 4) are never
+// read), rows split over row-block buffers.
 // One dispatch per row block computes y[rowStart .. rowStart + rowCount). Two variants, chosen per
 // adapter by src/kernels/matvec-dense.ts:
 //   matvec_dense_rows       one thread per 8 rows, vec4 loads along them. On a CPU (SwiftShader)
@@ -90,7 +91,7 @@ fn matvec_dense_rows(
     low += xk * mat4x4<f32>(block[a0 + k], block[a1 + k], block[a2 + k], block[a3 + k]);
     high += xk * mat4x4<f32>(block[a4 + k], block[a5 + k], block[a6 + k], block[a7 + k]);
   }
-  if (full < c) {
+  if (4u * full < params.size) {
     let xk = xChunk(full);
     let k = full;
     low += xk * mat4x4<f32>(block[a0 + k], block[a1 + k], block[a2 + k], block[a3 + k]);
@@ -117,7 +118,7 @@ fn matvec_dense_workgroup(
   for (var local = group.x; local < params.rowCount; local += groups.x) {
     let base = local * params.chunks;
     var sum = vec4<f32>(0.0);
-    for (var k = lane; k < params.chunks; k += workgroupSize) {
+    for (var k = lane; 4u * k < params.size; k += workgroupSize) {
       sum += block[base + k] * xChunk(k);
     }
     partial[lane] = (sum.x + sum.y) + (sum.z + sum.w);

@@ -164,7 +164,7 @@ describe('uniform packers match their WGSL structs', () => {
       'AssembleParams',
       kShaderSources.assemble,
       kAssembleParamsBytes,
-      packAssembleParams({ rowStart: 0, rowCount: 1, size: 1, chunks: 1, epsilon: 0, softening: 0 }),
+      packAssembleParams({ rowStart: 0, rowCount: 1, n: 1, chunks: 1, epsilon: 0, softening: 0 }),
     ],
     [
       'DenseParams',
@@ -190,20 +190,24 @@ describe('row-block planning', () => {
     maxBufferSize: 2 ** 28,
     maxComputeWorkgroupsPerDimension: 65535,
   };
-  test('pads the stride to a multiple of 4 and fills blocks up to one binding', () => {
-    const plan = planStorage(12000, defaults);
+  test('pads the stride to whole groups of 4 electrons and fills blocks of whole electrons', () => {
+    const plan = planStorage({ n: 4000, blockSize: 3 }, defaults);
     expect(plan.stride).toBe(12000);
-    expect(plan.rowsPerBlock).toBe(Math.floor(2 ** 27 / (4 * 12000)));
+    expect(plan.rowsPerBlock).toBe(3 * Math.floor(Math.floor(2 ** 27 / (4 * 12000)) / 3));
     expect(plan.blocks.reduce((sum, b) => sum + b.rowCount, 0)).toBe(12000);
-    expect(planStorage(111, defaults).stride).toBe(112);
+    // N = 37: 10 groups of 4 electrons, 4 b columns each.
+    expect(planStorage({ n: 37, blockSize: 3 }, defaults).stride).toBe(120);
+    expect(planStorage({ n: 37, blockSize: 2 }, defaults).stride).toBe(80);
+    expect(planStorage({ n: 37, blockSize: 1 }, defaults).stride).toBe(40);
   });
-  test('a forced block size of 7 rows gives 16 blocks for 111 rows, the last of 6', () => {
-    const plan = planStorage(111, defaults, 7);
-    expect(plan.blocks).toHaveLength(16);
-    expect(plan.blocks[15]).toEqual({ rowStart: 105, rowCount: 6 });
+  test('a forced block size of 7 rows is rounded down to 2 electrons: 19 blocks for 111 rows', () => {
+    const plan = planStorage({ n: 37, blockSize: 3 }, defaults, 7);
+    expect(plan.rowsPerBlock).toBe(6);
+    expect(plan.blocks).toHaveLength(19);
+    expect(plan.blocks[18]).toEqual({ rowStart: 108, rowCount: 3 });
   });
-  test('a row larger than one binding is a GpuError that points to the matrix-free operator', () => {
-    expect(() => planStorage(2 ** 26, defaults)).toThrow(/matrix-free/);
+  test("an electron's rows larger than one binding are a GpuError that points to the matrix-free operator", () => {
+    expect(() => planStorage({ n: 2 ** 22, blockSize: 3 }, defaults)).toThrow(/matrix-free/);
   });
 });
 
@@ -314,6 +318,21 @@ describe('copy kernel', () => {
       destination.destroy();
     }
   });
+
+  gpuTest('fills every vec4 k with (k, k, k, k), including more than one grid stride', async ({ device }) => {
+    const kernel = new CopyKernel(device, 32);
+    for (const vec4s of [1, 37, 4096 * 32 + 5]) {
+      const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
+      const destination = createBuffer(device, { label: 'Test.fill', size: 16 * vec4s, usage });
+      const encoder = device.createCommandEncoder({ label: 'Test.fillEncoder' });
+      kernel.fill(encoder, destination);
+      device.queue.submit([encoder.finish()]);
+      const got = await readFloat32(device, destination);
+      const expected = Float32Array.from({ length: 4 * vec4s }, (_, k) => Math.floor(k / 4));
+      expectEntriesClose(`fill of ${vec4s} vec4s`, got, expected, 0);
+      destination.destroy();
+    }
+  });
 });
 
 describe('assembly against massMatrix (float64)', () => {
@@ -331,12 +350,12 @@ describe('assembly against massMatrix (float64)', () => {
     });
   }
 
-  gpuTest('row blocks of 7 rows (N=37 vector 3D: 111 rows, 16 blocks), pad columns zero', async (context) => {
+  gpuTest('row blocks of 6 rows (N=37 vector 3D: 111 rows, 19 blocks), pad columns zero', async (context) => {
     const system = makeSystem(geometry('ball', 37), 'vector', 3, 0.05);
     const matrix = await GpuMassMatrix.assemble(context, system, { maxRowsPerBlock: 7 });
     try {
-      expect(matrix.blocks).toHaveLength(16);
-      expect(matrix.stride).toBe(112);
+      expect(matrix.blocks).toHaveLength(19);
+      expect(matrix.stride).toBe(120);
       const expected = massMatrix(system).data;
       expectEntriesClose(
         'blocked assembly',
@@ -347,7 +366,11 @@ describe('assembly against massMatrix (float64)', () => {
       for (const block of matrix.blocks) {
         const stored = new Float32Array(await readBuffer(context.device, block.buffer));
         expect(stored.length).toBe(block.rowCount * matrix.stride);
-        for (let r = 0; r < block.rowCount; r++) expect(stored[r * matrix.stride + 111]).toBe(0);
+        for (let r = 0; r < block.rowCount; r++) {
+          expect(Array.from(stored.subarray(r * matrix.stride + 111, (r + 1) * matrix.stride))).toEqual(
+            new Array<number>(9).fill(0),
+          );
+        }
       }
     } finally {
       matrix.destroy();

@@ -1,9 +1,10 @@
 // The one place the app opens the GPU engine (src/engine/backend.ts): everything else in the app
 // sees a GpuBackend, the MassMatrixBackend of src/solvers/backend.ts plus how M is stored.
-import { denseMatrixBytes, gpuBackend, type GpuBackend } from '../engine/backend.ts';
+import { gpuBackend, type GpuBackend } from '../engine/backend.ts';
+import { denseMatrixBytes, matrixShape } from '../kernels/mass-matrix.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { kPositionStride } from '../kernels/system.ts';
-import { unknowns, type DarwinSystem } from '../physics/models.ts';
+import type { DarwinSystem } from '../physics/models.ts';
 import type { MatrixChoice } from './state.ts';
 
 export type { GpuBackend };
@@ -19,8 +20,7 @@ export function openEngine(
 
 /** GPU memory the operator holds: the padded float32 M, or the positions the free product reads. */
 export function operatorBytes(backend: GpuBackend): number {
-  const size = unknowns(backend.system);
   return backend.matrix === 'dense'
-    ? denseMatrixBytes(size)
+    ? denseMatrixBytes(matrixShape(backend.system))
     : kPositionStride * backend.system.configuration.n;
 }

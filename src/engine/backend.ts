@@ -1,11 +1,17 @@
 // The GPU backend: the MassMatrixBackend of src/solvers/backend.ts with M on the GPU, dense
 // (src/kernels/mass-matrix.ts) or matrix-free (src/kernels/matvec-free.ts), and the Krylov
 // solvers of this folder. Results have the CPU's shapes plus a `gpu` field of run statistics.
-import { massDiagonal, unknowns, type DarwinSystem } from '../physics/models.ts';
+import { massDiagonal, type DarwinSystem } from '../physics/models.ts';
 import { createVector } from '../gpu/buffers.ts';
 import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
 import { readFloat32 } from '../gpu/readback.ts';
-import { GpuMassMatrix, planStorage, type GpuMassMatrixOptions } from '../kernels/mass-matrix.ts';
+import {
+  denseMatrixBytes,
+  GpuMassMatrix,
+  matrixShape,
+  planStorage,
+  type GpuMassMatrixOptions,
+} from '../kernels/mass-matrix.ts';
 import { GpuMatrixFreeMassMatrix, type GpuMatrixFreeOptions } from '../kernels/matvec-free.ts';
 import type { GpuLinearOperator } from '../kernels/operator.ts';
 import type { MassMatrixBackend } from '../solvers/backend.ts';
@@ -35,11 +41,6 @@ export type MatrixStorage = 'dense' | 'free';
  */
 export const kDenseBudgetBytes = 2 ** 30;
 
-/** Bytes of the dense float32 M with rows padded to a multiple of 4 floats (mass-matrix.ts). */
-export function denseMatrixBytes(size: number): number {
-  return 4 * (Math.ceil(size / 4) * 4) * size;
-}
-
 /**
  * 'dense' while the dense M takes at most `budgetBytes` and one of its rows fits a storage binding
  * (planStorage's condition), else 'free'.
@@ -49,10 +50,10 @@ export function chooseMatrixStorage(
   system: DarwinSystem,
   budgetBytes = kDenseBudgetBytes,
 ): MatrixStorage {
-  const size = unknowns(system);
-  if (denseMatrixBytes(size) > budgetBytes) return 'free';
+  const shape = matrixShape(system);
+  if (denseMatrixBytes(shape) > budgetBytes) return 'free';
   try {
-    planStorage(size, context.limits);
+    planStorage(shape, context.limits);
     return 'dense';
   } catch {
     return 'free';

@@ -5,7 +5,7 @@ import { shaderModule } from '../gpu/shaders.ts';
 import { checkWorkgroupSize, workgroupCount } from './operator.ts';
 import type { GpuModel } from './system.ts';
 
-/** Threads per workgroup along the column chunks; the WGSL `workgroupSize` override. */
+/** Threads per workgroup along the electron groups; the WGSL `workgroupSize` override. */
 export const kAssembleWorkgroupSize = 64;
 
 /** Byte size of the WGSL struct AssembleParams (a test checks the two agree). */
@@ -14,7 +14,8 @@ export const kAssembleParamsBytes = 32;
 export interface AssembleParams {
   readonly rowStart: number;
   readonly rowCount: number;
-  readonly size: number;
+  /** Electrons N; the columns of electrons past it are pad. */
+  readonly n: number;
   /** Row stride in vec4s: ceil(size / 4). */
   readonly chunks: number;
   readonly epsilon: number;
@@ -25,7 +26,7 @@ export function packAssembleParams(params: AssembleParams): ArrayBuffer {
   const view = new DataView(new ArrayBuffer(kAssembleParamsBytes));
   view.setUint32(0, params.rowStart, true); // rowStart: first row of M that the block holds
   view.setUint32(4, params.rowCount, true); // rowCount: rows in the block
-  view.setUint32(8, params.size, true); // size: N times the block size; columns past it are pad
+  view.setUint32(8, params.n, true); // n: electrons; the columns of electrons past it are pad
   view.setUint32(12, params.chunks, true); // chunks: vec4s per stored row
   view.setFloat32(16, params.epsilon, true); // epsilon: eps = r_e / R (eq. 49/50)
   // softeningSquared: a^2, squared in float64 and rounded once.
@@ -39,7 +40,8 @@ export interface AssembleBinding {
   readonly bindGroup: GPUBindGroup;
   readonly params: GPUBuffer;
   readonly rowCount: number;
-  readonly chunks: number;
+  /** Groups of 4 electrons, one thread each per electron of the block: ceil(n / 4). */
+  readonly groups: number;
 }
 
 const kEntryPoints: Record<GpuModel, string> = {
@@ -47,6 +49,8 @@ const kEntryPoints: Record<GpuModel, string> = {
   vector2d: 'assemble_vector2d',
   azimuthal: 'assemble_azimuthal',
 };
+
+const kBlockSizes: Record<GpuModel, number> = { vector3d: 3, vector2d: 2, azimuthal: 1 };
 
 export class AssembleKernel {
   readonly device: GPUDevice;
@@ -112,10 +116,13 @@ export class AssembleKernel {
         { binding: 2, resource: { buffer: block } },
       ],
     });
-    return { bindGroup, params: paramsBuffer, rowCount: params.rowCount, chunks: params.chunks };
+    return { bindGroup, params: paramsBuffer, rowCount: params.rowCount, groups: Math.ceil(params.n / 4) };
   }
 
-  /** One compute pass, one dispatch per row block: x over vec4 column chunks, y over rows. */
+  /**
+   * One compute pass, one dispatch per row block: x over groups of 4 electrons, y over the block's
+   * electrons (its rows / b, b the model's block size: blocks hold whole electrons).
+   */
   record(
     encoder: GPUCommandEncoder,
     model: GpuModel,
@@ -127,8 +134,8 @@ export class AssembleKernel {
     for (const binding of bindings) {
       pass.setBindGroup(0, binding.bindGroup);
       pass.dispatchWorkgroups(
-        workgroupCount(this.device, binding.chunks, this.workgroupSize),
-        workgroupCount(this.device, binding.rowCount, 1),
+        workgroupCount(this.device, binding.groups, this.workgroupSize),
+        binding.rowCount / kBlockSizes[model],
       );
     }
     pass.end();

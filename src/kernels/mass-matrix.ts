@@ -2,15 +2,16 @@
 // assembled by assemble.wgsl and applied by matvec_dense.wgsl; the GPU Krylov solvers use it
 // through GpuLinearOperator.record(encoder, x, y).
 //
-// Storage layout: row-major with a row stride of `stride` = 4 ceil(size / 4) floats, so every row
-// starts on a vec4 and the matrix is read in whole vec4s; the pad columns hold zeros (x is not
-// padded, so the matvec still masks x's last partial vec4). The
-// rows are split into row blocks of `rowsPerBlock` rows (the last may be shorter), each block its
-// own buffer of rowCount * stride * 4 bytes, because one binding holds at most
-// maxStorageBufferBindingSize bytes (128 MiB by default, 1 GiB on SwiftShader): block b holds rows
-// [b rowsPerBlock, b rowsPerBlock + rowCount) and entry (row, col) sits at float index
+// Storage layout: row-major with a row stride of `stride` = 4 b ceil(N / 4) floats (b unknowns per
+// electron): the columns of whole groups of 4 electrons, so that every row starts on a vec4 and an
+// assembly thread writes a group's b vec4s of a row with no test for the row's end. The pad
+// columns past the size hold zeros. The rows are split into row blocks of `rowsPerBlock` rows, a
+// multiple of b so that no electron's rows straddle two blocks (the last block may be shorter),
+// each block its own buffer of rowCount * stride * 4 bytes, because one binding holds at most
+// maxStorageBufferBindingSize bytes (128 MiB by default, 1 GiB on SwiftShader): block k holds rows
+// [k rowsPerBlock, k rowsPerBlock + rowCount) and entry (row, col) sits at float index
 // (row - rowStart) * stride + col of its buffer.
-import { unknowns, validateSystem, type DarwinSystem } from '../physics/models.ts';
+import { blockSize, unknowns, validateSystem, type DarwinSystem } from '../physics/models.ts';
 import { alignTo, createBuffer } from '../gpu/buffers.ts';
 import { GpuError, withErrorScopes, type GpuContext, type GpuLimits } from '../gpu/device.ts';
 import { readBuffer } from '../gpu/readback.ts';
@@ -31,41 +32,67 @@ export interface RowBlockPlan {
   readonly rowCount: number;
 }
 
+/** What the layout depends on: N electrons of b unknowns each. */
+export interface MatrixShape {
+  readonly n: number;
+  readonly blockSize: number;
+}
+
+export function matrixShape(system: Pick<DarwinSystem, 'configuration' | 'model' | 'dim'>): MatrixShape {
+  return { n: system.configuration.n, blockSize: blockSize(system) };
+}
+
+/** Floats per stored row: the columns of ceil(N / 4) whole groups of 4 electrons. */
+export function rowStride(shape: MatrixShape): number {
+  return 4 * shape.blockSize * Math.ceil(shape.n / 4);
+}
+
+/** Bytes of the stored M, padding included. */
+export function denseMatrixBytes(shape: MatrixShape): number {
+  return 4 * rowStride(shape) * shape.n * shape.blockSize;
+}
+
 export interface StoragePlan {
   readonly size: number;
-  /** Floats per stored row: size rounded up to a multiple of 4. */
   readonly stride: number;
   readonly rowsPerBlock: number;
   readonly blocks: readonly RowBlockPlan[];
 }
 
 /**
- * Splits `size` rows into blocks that each fit one storage binding and one dispatch dimension
- * (assembly and the 'workgroup' matvec launch one workgroup row per matrix row). `maxRowsPerBlock`
- * lowers the block size further, so that tests can exercise the split at small sizes.
+ * Splits the rows into blocks of whole electrons that each fit one storage binding and one
+ * dispatch dimension (the 'workgroup' matvec launches one workgroup per matrix row).
+ * `maxRowsPerBlock` lowers the block size further, so that tests can exercise the split at small
+ * sizes; it is rounded down to whole electrons.
  */
 export function planStorage(
-  size: number,
+  shape: MatrixShape,
   limits: Pick<
     GpuLimits,
     'maxStorageBufferBindingSize' | 'maxBufferSize' | 'maxComputeWorkgroupsPerDimension'
   >,
   maxRowsPerBlock = Infinity,
 ): StoragePlan {
-  const stride = alignTo(size, 4);
+  const b = shape.blockSize;
+  const size = shape.n * b;
+  const stride = rowStride(shape);
   const rowBytes = 4 * stride;
   const bytesPerBlock = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-  const rowsPerBlock = Math.min(
-    Math.floor(bytesPerBlock / rowBytes),
-    limits.maxComputeWorkgroupsPerDimension,
-    Math.floor(maxRowsPerBlock),
-    size,
-  );
+  const rowsPerBlock =
+    b *
+    Math.floor(
+      Math.min(
+        Math.floor(bytesPerBlock / rowBytes),
+        limits.maxComputeWorkgroupsPerDimension,
+        Math.floor(maxRowsPerBlock),
+        size,
+      ) / b,
+    );
   if (rowsPerBlock < 1) {
     throw new GpuError(
       'out-of-memory',
-      `one row of the ${size} x ${size} matrix (${rowBytes} bytes) exceeds the largest storage binding ` +
-        `(${bytesPerBlock} bytes); use the matrix-free operator`,
+      `the ${b} rows of one electron of the ${size} x ${size} matrix (${b * rowBytes} bytes) exceed ` +
+        `the largest storage binding (${bytesPerBlock} bytes); use the matrix-free operator`,
     );
   }
   const blocks: RowBlockPlan[] = [];
@@ -136,7 +163,7 @@ export class GpuMassMatrix implements GpuLinearOperator {
     validateSystem(system);
     const { device } = context;
     const size = unknowns(system);
-    const plan = planStorage(size, context.limits, options.maxRowsPerBlock);
+    const plan = planStorage(matrixShape(system), context.limits, options.maxRowsPerBlock);
     const chunks = plan.stride / 4;
     // Buffers the matrix keeps (freed here only on failure) and those only the assembly needs.
     const owned: GPUBuffer[] = [];
@@ -159,7 +186,13 @@ export class GpuMassMatrix implements GpuLinearOperator {
         const bindings: AssembleBinding[] = blocks.map((block, b) =>
           assembler.prepare(
             `Assemble.rows[${b}]`,
-            { ...block, size, chunks, epsilon: system.epsilon, softening: system.softening },
+            {
+              ...block,
+              n: system.configuration.n,
+              chunks,
+              epsilon: system.epsilon,
+              softening: system.softening,
+            },
             positions,
             block.buffer,
           ),

@@ -24,9 +24,10 @@ import type { CommandOutput } from './summary.ts';
 export const kBenchHelp = `Usage: darwin-breit bench [--n N ...] [--model vector|azimuthal] [--dim 2|3] [--repeats R] [--json]
 
 Times, on the current device and in one run: the device's copy bandwidth (a WGSL vec4 copy of a
-buffer as large as the matrix), assembly of the dense M, the dense matvec (every variant; the one
-this adapter gets is marked chosen), the matrix-free matvec, one CG iteration and one full CG solve.
-Bandwidths are also given as a ratio to the copy kernel's. The sphere geometry at eps = 1e-3.
+buffer as large as the matrix) and write bandwidth (a vec4 fill of it), assembly of the dense M,
+the dense matvec (every variant; the one this adapter gets is marked chosen), the matrix-free
+matvec, one CG iteration and one full CG solve. Bandwidths are also given as a ratio to the copy
+kernel's, and the assembly's, which only writes, to the fill's. The sphere geometry at eps = 1e-3.
 
   --n N          electrons; repeat the flag for several sizes                       [1024]
   --model M      vector|azimuthal                                                    [vector]
@@ -59,6 +60,10 @@ export interface BenchRow {
   ginteractions?: number;
   /** gbps / the copy kernel's gbps at the same n. */
   ratio_to_copy: number | null;
+  /** Assembly and fill: gbps / the fill kernel's gbps at the same n (both only write). */
+  ratio_to_fill?: number;
+  /** cg_iteration: its ms / the chosen dense matvec's ms at the same n. */
+  ratio_to_matvec?: number;
   iterations?: number;
 }
 
@@ -110,6 +115,13 @@ async function benchSize(
       };
     };
     rows.push(row('copy', copyTime, 2 * copyBytes, null));
+    progress.update(`n = ${n}: fill`);
+    const fillTime = await timeRuns(context, (e, tw) => copy.fill(e, target, tw), {
+      repeats,
+      singlePass: true,
+    });
+    const fillGbps = rate(copyBytes, fillTime.ms);
+    rows.push({ ...row('fill', fillTime, copyBytes, null), ratio_to_fill: 1 });
 
     // Assembly, re-recorded into the matrix's own blocks: it writes the matrix once (and reads
     // 16 bytes per electron, negligible), so its bound is the write bandwidth.
@@ -120,7 +132,7 @@ async function benchSize(
     const bindings = matrix.blocks.map((block, b) =>
       assembler.prepare(
         `Bench.assemble[${b}]`,
-        { ...block, size, chunks: matrix.stride / 4, epsilon: system.epsilon, softening: system.softening },
+        { ...block, n, chunks: matrix.stride / 4, epsilon: system.epsilon, softening: system.softening },
         positions,
         block.buffer,
       ),
@@ -132,7 +144,8 @@ async function benchSize(
       singlePass: true,
     });
     // About 30 flops per pair block (distance, rsqrt, outer product), counted per stored entry.
-    rows.push(row(`assemble_${model}`, assembleTime, matrixBytes, 30 * size * size));
+    const assembly = row(`assemble_${model}`, assembleTime, matrixBytes, 30 * size * size);
+    rows.push({ ...assembly, ratio_to_fill: (assembly.gbps ?? 0) / fillGbps });
 
     const x = createVector(device, 'Bench.x', Float32Array.from(velocityPattern(system, 'random', 1)));
     const y = createVector(device, 'Bench.y', size);
@@ -168,9 +181,18 @@ async function benchSize(
       ...row('matvec_free', freeTime, null, (20 + 2 * b * b) * n * n),
       ginteractions: rate(n * n, freeTime.ms),
     });
-    rows.push(
-      ...(await benchKrylov(context, system, matrix.variant, matrixBytes, copyGbps, repeats, progress)),
+    const matvec = rows.find((r) => r.name === 'matvec_dense' && r.chosen);
+    const krylov = await benchKrylov(
+      context,
+      system,
+      matrix.variant,
+      matrixBytes,
+      copyGbps,
+      repeats,
+      progress,
     );
+    for (const r of krylov) if (r.name === 'cg_iteration' && matvec) r.ratio_to_matvec = r.ms / matvec.ms;
+    rows.push(...krylov);
     return rows;
   } finally {
     for (const item of destroy) item.destroy();
@@ -183,6 +205,8 @@ async function benchSize(
  * readbacks every k iterations stay in; the median of `repeats` such pairs. A well-conditioned M
  * reaches float32's floor (r = 0) in ~10 iterations, hence the short runs. Bytes and flops are the
  * matvec's plus the vector updates' (about 10 vectors read or written, 10 size flops).
+ * ratio_to_matvec compares it with the chosen dense matvec, timed by timestamps where the adapter
+ * has them: the iteration's share of the readbacks and its launch gaps count against it.
  * cg_solve: one full solve of M v = M v_random at the float32 default tolerance.
  */
 const kShortRun = 2;
@@ -294,7 +318,18 @@ function fixed(value: number | null | undefined, digits: number): string {
 }
 
 export function benchTable(rows: BenchRow[], device: DeviceSummary): string {
-  const header = ['kernel', 'n', 'unknowns', 'ms', 'GB/s', 'GFLOP/s', 'ratio to copy', 'timing'];
+  const header = [
+    'kernel',
+    'n',
+    'unknowns',
+    'ms',
+    'GB/s',
+    'GFLOP/s',
+    'ratio to copy',
+    'ratio to fill',
+    'CG / matvec',
+    'timing',
+  ];
   const lines = rows.map((r) => [
     r.variant ? `${r.name} (${r.variant}${r.chosen ? ', chosen' : ''})` : r.name,
     String(r.n),
@@ -305,6 +340,8 @@ export function benchTable(rows: BenchRow[], device: DeviceSummary): string {
       ? `${fixed(r.gflops, 2)} (${fixed(r.ginteractions, 3)} Gpair/s)`
       : fixed(r.gflops, 2),
     fixed(r.ratio_to_copy, 2),
+    fixed(r.ratio_to_fill, 2),
+    fixed(r.ratio_to_matvec, 2),
     r.iterations === undefined ? r.method : `${r.method}, ${r.iterations} iterations`,
   ]);
   const table = [header, ...lines];
