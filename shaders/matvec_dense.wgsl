@@ -103,6 +103,17 @@ fn matvec_dense_rows(
   }
 }
 
+// One lane's share of row `local` of the block times x, in a workgroup that takes the row together:
+// the chunks lane, lane + workgroupSize, ..., so that neighbouring lanes load neighbouring vec4s.
+fn laneShare(local: u32, lane: u32) -> f32 {
+  let base = local * params.chunks;
+  var sum = vec4<f32>(0.0);
+  for (var k = lane; 4u * k < params.size; k += workgroupSize) {
+    sum += block[base + k] * xChunk(k);
+  }
+  return (sum.x + sum.y) + (sum.z + sum.w);
+}
+
 // workgroupSize must be a power of two here (the host checks). Rows beyond the dispatch's
 // workgroup count are taken in a grid-stride loop, which stays workgroup-uniform so the barriers
 // are legal.
@@ -116,12 +127,7 @@ fn matvec_dense_workgroup(
     return;
   }
   for (var local = group.x; local < params.rowCount; local += groups.x) {
-    let base = local * params.chunks;
-    var sum = vec4<f32>(0.0);
-    for (var k = lane; 4u * k < params.size; k += workgroupSize) {
-      sum += block[base + k] * xChunk(k);
-    }
-    partial[lane] = (sum.x + sum.y) + (sum.z + sum.w);
+    partial[lane] = laneShare(local, lane);
     workgroupBarrier();
     for (var width = workgroupSize / 2u; width > 0u; width /= 2u) {
       if (lane < width) {

@@ -11,7 +11,13 @@ import { geometry, type Configuration, type GeometryName } from '../src/physics/
 import { unknowns, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
 import { massMatrix } from '../src/solvers/dense.ts';
 import { createBuffer, createVector } from '../src/gpu/buffers.ts';
-import { acquireDevice, GpuError, withErrorScopes, type GpuContext } from '../src/gpu/device.ts';
+import {
+  acquireDevice,
+  GpuError,
+  withErrorScopes,
+  type GpuAdapterSummary,
+  type GpuContext,
+} from '../src/gpu/device.ts';
 import { readBuffer, readFloat32 } from '../src/gpu/readback.ts';
 import { kShaderSources } from '../src/gpu/shaders.ts';
 import { kAssembleParamsBytes, packAssembleParams } from '../src/kernels/assemble.ts';
@@ -19,6 +25,7 @@ import { CopyKernel } from '../src/kernels/copy.ts';
 import { GpuMassMatrix, planStorage } from '../src/kernels/mass-matrix.ts';
 import {
   chooseDenseMatvecVariant,
+  DenseMatvecKernel,
   kDenseMatvecVariants,
   kDenseParamsBytes,
   packDenseParams,
@@ -223,6 +230,15 @@ test('no adapter at all is a GpuError that names --device cpu', async () => {
 // ---------------------------------------------------------------------------------------------
 // On the device.
 
+const kCpuLikeAdapter: GpuAdapterSummary = {
+  vendor: 'google',
+  architecture: 'swiftshader',
+  description: 'SwiftShader',
+  isFallbackAdapter: true,
+  backend: 'dawn-node',
+  swiftshader: true,
+};
+
 describe('device', () => {
   gpuTest('reports its adapter and the limits the kernels use', async (context) => {
     const { adapterInfo, limits } = context;
@@ -231,10 +247,27 @@ describe('device', () => {
     expect(limits.maxBufferSize).toBeGreaterThanOrEqual(2 ** 28);
     // The adapter's maximum was requested, not the default: SwiftShader offers 1 GiB.
     if (adapterInfo.swiftshader) expect(limits.maxStorageBufferBindingSize).toBe(2 ** 30);
-    expect(chooseDenseMatvecVariant(adapterInfo)).toBe(
-      adapterInfo.swiftshader || adapterInfo.isFallbackAdapter ? 'rows' : 'workgroup',
-    );
+    // SwiftShader has subgroups, so CI runs the 'subgroup' matvec too (a device without them fails
+    // its tests rather than skipping them).
+    if (adapterInfo.swiftshader) expect(context.hasSubgroups).toBe(true);
   });
+
+  test("the dense matvec variant: 'rows' on a CPU, 'subgroup' on a GPU with subgroups, else 'workgroup'", () => {
+    const gpu = { ...kCpuLikeAdapter, swiftshader: false, isFallbackAdapter: false };
+    expect(chooseDenseMatvecVariant({ adapterInfo: kCpuLikeAdapter, hasSubgroups: true })).toBe('rows');
+    expect(chooseDenseMatvecVariant({ adapterInfo: gpu, hasSubgroups: true })).toBe('subgroup');
+    expect(chooseDenseMatvecVariant({ adapterInfo: gpu, hasSubgroups: false })).toBe('workgroup');
+  });
+
+  gpuTest(
+    "'subgroup' with a workgroup narrower than the adapter's subgroups is a RangeError",
+    async ({ device }) => {
+      const largest = device.adapterInfo.subgroupMaxSize ?? 1;
+      expect(() => new DenseMatvecKernel(device, 'subgroup', largest / 2)).toThrow(
+        /multiple of the largest subgroup/,
+      );
+    },
+  );
 
   gpuTest('a device error inside withErrorScopes is a GpuError naming the label', async ({ device }) => {
     // MAP_READ combines only with COPY_DST: a validation error, not an exception.

@@ -1,4 +1,4 @@
-// The study commands `london`, `larmor` and `pairing` as a user runs them: spawned processes, exit
+// The study commands `london`, `larmor` and `pairing`, and `bench`, as a user runs them: spawned processes, exit
 // codes, one JSON object on stdout, one `error:` line for a user error, SVG files under --out.
 // The bundle is built into its own directory so that this file and test/cli.test.ts, which vitest runs
 // in parallel, never empty each other's output; inside node_modules so that the bundle still resolves
@@ -73,6 +73,59 @@ describe('usage and help', () => {
     const run = cli(name, '--help');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^Usage: darwin-breit ${name}`));
+  });
+});
+
+describe('bench', () => {
+  // Speeds are not asserted (a benchmark, not a test): the rows, their bookkeeping and the formats are.
+  test('every kernel in one run: JSON rows, the ratios they are defined by, and the Markdown table', () => {
+    const result = json('bench', '--n', '16', '--repeats', '2', '--markdown');
+    expect(result.command).toBe('bench');
+    const rows = result.kernels as {
+      name: string;
+      variant?: string;
+      chosen?: boolean;
+      ms: number;
+      gbps: number | null;
+      ratio_to_copy: number | null;
+      ratio_to_fill?: number;
+      ratio_to_matvec?: number;
+    }[];
+    const names = rows.map((r) => (r.variant ? `${r.name}:${r.variant}` : r.name));
+    expect(names.slice(0, 7)).toEqual([
+      'copy',
+      'fill',
+      'assemble_vector3d',
+      'matvec_dense:rows',
+      'matvec_dense:workgroup',
+      'matvec_dense:subgroup',
+      'matvec_free',
+    ]);
+    expect(names.at(-1)).toBe('cg_solve:rows');
+    for (const r of rows) expect(r.ms, r.name).toBeGreaterThan(0);
+    const byName = (name: string) => rows.find((r) => r.name === name)!;
+    const copy = byName('copy');
+    const fill = byName('fill');
+    const assembly = byName('assemble_vector3d');
+    expect(copy.ratio_to_copy).toBe(1);
+    expect(fill.ratio_to_fill).toBe(1);
+    expect(fill.ratio_to_copy).toBeCloseTo(fill.gbps! / copy.gbps!, 12);
+    expect(assembly.ratio_to_fill).toBeCloseTo(assembly.gbps! / fill.gbps!, 12);
+    // SwiftShader, a CPU, gets the thread-per-rows variant.
+    expect(rows.filter((r) => r.chosen).map((r) => r.variant)).toEqual(['rows']);
+    const chosen = rows.find((r) => r.chosen)!;
+    const iteration = rows.find((r) => r.name === 'cg_iteration');
+    if (iteration) expect(iteration.ratio_to_matvec).toBeCloseTo(iteration.ms / chosen.ms, 12);
+    const table = (result.markdown as string).split('\n');
+    expect(table[0]).toBe(
+      '| kernel | n | unknowns | ms | GB/s | GFLOP/s | ratio to copy | ratio to fill | CG / matvec | timing |',
+    );
+    expect(table).toHaveLength(2 + rows.length);
+    expect(table[5]).toMatch(/^\| matvec_dense \(rows, chosen\) \| 16 \| 48 \| /);
+  }, 120_000);
+
+  test('a size that is not a positive integer is a user error', () => {
+    expectUserError(/--n/, 'bench', '--n', '0');
   });
 });
 

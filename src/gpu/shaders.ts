@@ -9,6 +9,7 @@ import copySource from '../../shaders/copy.wgsl?raw';
 import interactionSource from '../../shaders/interaction.wgsl?raw';
 import krylovSource from '../../shaders/krylov.wgsl?raw';
 import matvecDenseSource from '../../shaders/matvec_dense.wgsl?raw';
+import matvecDenseSubgroupSource from '../../shaders/matvec_dense_subgroup.wgsl?raw';
 import matvecFreeSource from '../../shaders/matvec_free.wgsl?raw';
 import reduceSource from '../../shaders/reduce.wgsl?raw';
 import renderSource from '../../shaders/render.wgsl?raw';
@@ -18,6 +19,8 @@ import solverGuardSource from '../../shaders/solver_guard.wgsl?raw';
 export const kShaderSources = {
   assemble: `${interactionSource}\n${assembleSource}`,
   matvecDense: `${solverGuardSource}\n${matvecDenseSource}`,
+  // Compiles only on a device with the subgroups feature.
+  matvecDenseSubgroup: `enable subgroups;\n${solverGuardSource}\n${matvecDenseSource}\n${matvecDenseSubgroupSource}`,
   matvecFree: `${interactionSource}\n${solverGuardSource}\n${matvecFreeSource}`,
   copy: copySource,
   reduce: `${solverGuardSource}\n${reduceSource}`,

@@ -105,7 +105,7 @@ export function planStorage(
 export interface GpuMassMatrixOptions {
   /** Default: whatever fits one storage binding. */
   maxRowsPerBlock?: number;
-  /** Default: chooseDenseMatvecVariant(adapter). */
+  /** Default: chooseDenseMatvecVariant(context). */
   variant?: DenseMatvecVariant;
   /** Workgroup size of the matvec (a power of two). */
   workgroupSize?: number;
@@ -221,7 +221,7 @@ export class GpuMassMatrix implements GpuLinearOperator {
           data: paramsData,
         });
         owned.push(params);
-        const variant = options.variant ?? chooseDenseMatvecVariant(context.adapterInfo);
+        const variant = options.variant ?? chooseDenseMatvecVariant(context);
         const kernel = new DenseMatvecKernel(device, variant, options.workgroupSize);
         const matrix = new GpuMassMatrix(device, plan, blocks, kernel, params, slot);
         return matrix;

@@ -1,6 +1,6 @@
-// Host side of shaders/matvec_dense.wgsl: y = M x over the row blocks of a stored matrix
-// (layout in mass-matrix.ts), in one of two variants chosen per adapter.
-import type { GpuAdapterSummary } from '../gpu/device.ts';
+// Host side of shaders/matvec_dense.wgsl and matvec_dense_subgroup.wgsl: y = M x over the row
+// blocks of a stored matrix (layout in mass-matrix.ts), in one of three variants chosen per adapter.
+import type { GpuContext } from '../gpu/device.ts';
 import { shaderModule } from '../gpu/shaders.ts';
 import {
   beginMatvecPass,
@@ -14,16 +14,26 @@ import {
  * 'rows': one thread per kRowsPerThread rows, vec4 loads along them; best where the "GPU" is a
  *   CPU (SwiftShader), whose threads each stream their rows through their own cache and reuse each
  *   load of x for all of them.
- * 'workgroup': one workgroup per row with coalesced loads and a tree reduction; best on GPUs,
- *   where neighbouring threads must load neighbouring addresses.
+ * 'workgroup': one workgroup per row with coalesced loads and a tree reduction; for GPUs, where
+ *   neighbouring threads must load neighbouring addresses.
+ * 'subgroup': 'workgroup' with the sum formed by subgroupAdd (2 barriers per row, not 7); for GPUs
+ *   with the subgroups feature.
  */
-export type DenseMatvecVariant = 'rows' | 'workgroup';
-export const kDenseMatvecVariants: readonly DenseMatvecVariant[] = ['rows', 'workgroup'];
+export type DenseMatvecVariant = 'rows' | 'workgroup' | 'subgroup';
+export const kDenseMatvecVariants: readonly DenseMatvecVariant[] = ['rows', 'workgroup', 'subgroup'];
+
+/** The variants `device` can run: 'subgroup' needs the subgroups feature. */
+export function denseMatvecVariants(device: GPUDevice): DenseMatvecVariant[] {
+  return kDenseMatvecVariants.filter((variant) => variant !== 'subgroup' || device.features.has('subgroups'));
+}
 
 /** Rows one 'rows' thread computes: kRowsPerThread of matvec_dense.wgsl. */
 export const kRowsPerThread = 8;
 
-/** The WGSL `workgroupSize` override of either variant (a power of two for the reduction). */
+/**
+ * The WGSL `workgroupSize` override (a power of two for the reductions); 'subgroup' takes the
+ * adapter's largest subgroup size instead where that is larger, so that subgroups are whole.
+ */
 export const kDenseMatvecWorkgroupSize = 64;
 
 /** Byte size of the WGSL struct DenseParams (a test checks the two agree). */
@@ -41,13 +51,20 @@ export function packDenseParams(params: DenseParams): ArrayBuffer {
   words[0] = params.rowStart; // rowStart: the block's first row, where its part of y starts
   words[1] = params.rowCount; // rowCount: rows in the block
   words[2] = params.size; // size: length of x and y; stored columns past it are zero pad
-  words[3] = params.chunks; // chunks: vec4s per stored row, ceil(size / 4)
+  words[3] = params.chunks; // chunks: vec4s per stored row (the row stride / 4)
   return words.buffer;
 }
 
-/** SwiftShader (or any fallback adapter, which is a CPU) gets 'rows'; real GPUs 'workgroup'. */
-export function chooseDenseMatvecVariant(adapter: GpuAdapterSummary): DenseMatvecVariant {
-  return adapter.swiftshader || adapter.isFallbackAdapter ? 'rows' : 'workgroup';
+/**
+ * SwiftShader (or any fallback adapter, which is a CPU) gets 'rows'; real GPUs 'subgroup' where
+ * they have subgroups, else 'workgroup'.
+ */
+export function chooseDenseMatvecVariant(
+  context: Pick<GpuContext, 'adapterInfo' | 'hasSubgroups'>,
+): DenseMatvecVariant {
+  const { adapterInfo } = context;
+  if (adapterInfo.swiftshader || adapterInfo.isFallbackAdapter) return 'rows';
+  return context.hasSubgroups ? 'subgroup' : 'workgroup';
 }
 
 /** One row block as the matvec sees it: its group-0 bind group and row count. */
@@ -59,6 +76,7 @@ export interface DenseBlockBinding {
 const kEntryPoints: Record<DenseMatvecVariant, string> = {
   rows: 'matvec_dense_rows',
   workgroup: 'matvec_dense_workgroup',
+  subgroup: 'matvec_dense_subgroup',
 };
 
 export class DenseMatvecKernel {
@@ -69,10 +87,22 @@ export class DenseMatvecKernel {
   readonly blockLayout: GPUBindGroupLayout;
   #pipeline?: GPUComputePipeline;
 
-  constructor(device: GPUDevice, variant: DenseMatvecVariant, workgroupSize = kDenseMatvecWorkgroupSize) {
+  constructor(device: GPUDevice, variant: DenseMatvecVariant, workgroupSize?: number) {
     this.device = device;
     this.variant = variant;
-    this.workgroupSize = checkWorkgroupSize(device, workgroupSize, true);
+    const largestSubgroup = device.adapterInfo.subgroupMaxSize ?? 1;
+    if (variant === 'subgroup') {
+      if (!device.features.has('subgroups')) {
+        throw new RangeError("the 'subgroup' dense matvec needs a device with the subgroups feature");
+      }
+      workgroupSize ??= Math.max(kDenseMatvecWorkgroupSize, largestSubgroup);
+      if (workgroupSize % largestSubgroup !== 0) {
+        throw new RangeError(
+          `workgroup size ${workgroupSize} is not a multiple of the largest subgroup size ${largestSubgroup}`,
+        );
+      }
+    }
+    this.workgroupSize = checkWorkgroupSize(device, workgroupSize ?? kDenseMatvecWorkgroupSize, true);
     this.blockLayout = device.createBindGroupLayout({
       label: 'MatvecDense.blockLayout',
       entries: [
@@ -91,7 +121,10 @@ export class DenseMatvecKernel {
       label: `MatvecDense.${this.variant}`,
       layout: matvecPipelineLayout(this.device, 'MatvecDense.pipelineLayout', this.blockLayout),
       compute: {
-        module: shaderModule(this.device, 'matvecDense'),
+        module: shaderModule(
+          this.device,
+          this.variant === 'subgroup' ? 'matvecDenseSubgroup' : 'matvecDense',
+        ),
         entryPoint: kEntryPoints[this.variant],
         constants: { workgroupSize: this.workgroupSize },
       },
@@ -122,7 +155,7 @@ export class DenseMatvecKernel {
     const pass = beginMatvecPass(this.device, encoder, label, this.pipeline, x, y, options);
     for (const block of blocks) {
       pass.setBindGroup(0, block.bindGroup);
-      // 'rows': a thread per kRowsPerThread rows. 'workgroup': a workgroup per row (the shader's
+      // 'rows': a thread per kRowsPerThread rows. 'workgroup', 'subgroup': a workgroup per row (the shader's
       // grid-stride loop would take more rows than the limit, but a block never has more than it;
       // see mass-matrix.ts).
       const items =
