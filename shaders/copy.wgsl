@@ -1,10 +1,11 @@
 // The bench's bandwidth references, vec4 by vec4, in grid-stride loops so that any length fits in
 // one dispatch:
 //   copy_vec4  destination = source, min(arrayLength(source), arrayLength(destination)) vec4s: the
-//              reference for the dense matvec (which streams the matrix once, so a copy's read
-//              stream bounds it from above)
+//              reference for the dense matvec, which streams the matrix once
 //   fill_vec4  destination[k] = (k, k, k, k), every vec4: the reference for the assembly, which
 //              only writes the matrix (eq. 48/50 entries computed from the positions)
+// References, not bounds: a kernel of another shape can beat them (on SwiftShader the dense matvec
+// at small N does).
 //
 // Bindings, group 0:
 //   0 storage, read        source: array<vec4<f32>>        copy_vec4

@@ -34,6 +34,7 @@ import {
   statusCode,
 } from '../src/kernels/krylov.ts';
 import { GpuMatrixFreeMassMatrix } from '../src/kernels/matvec-free.ts';
+import type { GpuLinearOperator } from '../src/kernels/operator.ts';
 import { kReduceParamsBytes, packReduceParams, ReduceKernel } from '../src/kernels/reduce.ts';
 import {
   chooseMatrixStorage,
@@ -496,6 +497,46 @@ describe('stopping reasons and options', () => {
       operator.destroy();
     }
   });
+
+  gpuTest(
+    'iteration products are guarded by the solve state, those of r_0 and of the true residual not',
+    async (context) => {
+      const system = makeSystem('disk', 37, 'vector', 2, 0.1);
+      const p = applyMassMatrix(massMatrix(system), randomVector(74, 59));
+      const inner = await GpuMatrixFreeMassMatrix.create(context, system);
+      const guards: (GPUBuffer | undefined)[] = [];
+      const spy: GpuLinearOperator = {
+        size: inner.size,
+        record(encoder, x, y, options) {
+          guards.push(options?.guard);
+          inner.record(encoder, x, y, options);
+        },
+        destroy: () => inner.destroy(),
+      };
+      try {
+        const engine = createKrylovEngine(context, spy, massDiagonal(system));
+        for (const solver of ['cg', 'minres'] as const) {
+          guards.length = 0;
+          const result = await gpuSolve(engine, p, solver);
+          expect(result.reason, solver).toBe('converged_rtol');
+          // r_0 = b - M x_0 first and M x of the final x last; between them one product per recorded
+          // iteration, those recorded past the stop included, all guarded by the one state.
+          expect(guards[0], solver).toBeUndefined();
+          expect(guards.at(-1), solver).toBeUndefined();
+          const steps = guards.slice(1, -1);
+          expect(steps, solver).toHaveLength(result.gpu.recordedIterations);
+          expect(steps[0], solver).toBeDefined();
+          expect(new Set(steps).size, solver).toBe(1);
+        }
+        guards.length = 0;
+        await gpuSpectrum(engine, system);
+        expect(guards.length).toBeGreaterThan(0);
+        expect(guards.every((guard) => guard !== undefined)).toBe(true);
+      } finally {
+        spy.destroy();
+      }
+    },
+  );
 
   gpuTest('a zero right-hand side: converged_atol at iteration 0, no GPU work', async (_, backend) => {
     const gpu = await backend(makeSystem('disk', 37, 'vector', 2, 0.1));

@@ -27,6 +27,8 @@ import {
   chooseDenseMatvecVariant,
   DenseMatvecKernel,
   kDenseMatvecVariants,
+  kRowsPerThread,
+  largestSubgroupSize,
   kDenseParamsBytes,
   packDenseParams,
 } from '../src/kernels/matvec-dense.ts';
@@ -189,6 +191,11 @@ describe('uniform packers match their WGSL structs', () => {
     expect(wgslStructSize(source, name)).toBe(bytes);
     expect(packed.byteLength).toBe(bytes);
   });
+
+  test("the host's rows per 'rows' thread are the shader's", () => {
+    const rows = /const kRowsPerThread = (\d+)u;/.exec(kShaderSources.matvecDense)?.[1];
+    expect(rows).toBe(String(kRowsPerThread));
+  });
 });
 
 describe('row-block planning', () => {
@@ -206,6 +213,9 @@ describe('row-block planning', () => {
     expect(planStorage({ n: 37, blockSize: 3 }, defaults).stride).toBe(120);
     expect(planStorage({ n: 37, blockSize: 2 }, defaults).stride).toBe(80);
     expect(planStorage({ n: 37, blockSize: 1 }, defaults).stride).toBe(40);
+  });
+  test('a forced block size below one electron is a RangeError', () => {
+    expect(() => planStorage({ n: 37, blockSize: 3 }, defaults, 2)).toThrow(/one electron's 3 rows/);
   });
   test('a forced block size of 7 rows is rounded down to 2 electrons: 19 blocks for 111 rows', () => {
     const plan = planStorage({ n: 37, blockSize: 3 }, defaults, 7);
@@ -262,7 +272,7 @@ describe('device', () => {
   gpuTest(
     "'subgroup' with a workgroup narrower than the adapter's subgroups is a RangeError",
     async ({ device }) => {
-      const largest = device.adapterInfo.subgroupMaxSize ?? 1;
+      const largest = largestSubgroupSize(device);
       expect(() => new DenseMatvecKernel(device, 'subgroup', largest / 2)).toThrow(
         /multiple of the largest subgroup/,
       );
@@ -430,25 +440,29 @@ describe('dense matvec against massMatrix(...).apply (float64)', () => {
       });
     }
 
-    gpuTest(`${variant}: row blocks of 7 rows, workgroup size 16`, async (context) => {
-      const system = makeSystem(geometry('ball', 37), 'vector', 3, 0.05);
-      const matrix = await GpuMassMatrix.assemble(context, system, {
-        variant,
-        maxRowsPerBlock: 7,
-        workgroupSize: 16,
-      });
-      try {
-        const x = randomVector(matrix.size, 11);
-        expectNormwiseClose(
-          'blocked',
-          await gpuProduct(context, matrix, x),
-          referenceProduct(system, x),
-          kProductTolerance,
-        );
-      } finally {
-        matrix.destroy();
-      }
-    });
+    gpuTest(
+      `${variant}: row blocks of 6 rows, a workgroup of 16 (or the largest subgroup)`,
+      async (context) => {
+        const system = makeSystem(geometry('ball', 37), 'vector', 3, 0.05);
+        const smallest = variant === 'subgroup' ? largestSubgroupSize(context.device) : 1;
+        const matrix = await GpuMassMatrix.assemble(context, system, {
+          variant,
+          maxRowsPerBlock: 7,
+          workgroupSize: Math.max(16, smallest),
+        });
+        try {
+          const x = randomVector(matrix.size, 11);
+          expectNormwiseClose(
+            'blocked',
+            await gpuProduct(context, matrix, x),
+            referenceProduct(system, x),
+            kProductTolerance,
+          );
+        } finally {
+          matrix.destroy();
+        }
+      },
+    );
 
     gpuTest(
       `${variant}: x and y longer than the size; NaN past x's end and y's tail untouched`,
@@ -548,6 +562,26 @@ describe('matrix-free matvec against massMatrix(...).apply (float64)', () => {
       }
     },
   );
+
+  gpuTest(
+    'the dense product refuses an x shorter than whole vec4s (not from createVector)',
+    async (context) => {
+      const { device } = context;
+      const system = makeSystem(geometry('ring', 5), 'vector', 3, 0.02);
+      const matrix = await GpuMassMatrix.assemble(context, system);
+      const usage = GPUBufferUsage.STORAGE;
+      const x = createBuffer(device, { label: 'Test.shortX', size: 4 * matrix.size, usage });
+      const y = createVector(device, 'Test.y', matrix.size);
+      try {
+        const encoder = device.createCommandEncoder({ label: 'Test.encoder' });
+        expect(() => matrix.record(encoder, x, y)).toThrow(/needs x of 64 bytes/);
+      } finally {
+        for (const buffer of [x, y]) buffer.destroy();
+        matrix.destroy();
+      }
+    },
+  );
+
   gpuTest(
     'guarded by a solve state: no-ops once its status is set, products while it is 0',
     async (context) => {

@@ -16,7 +16,7 @@ export interface AssembleParams {
   readonly rowCount: number;
   /** Electrons N; the columns of electrons past it are pad. */
   readonly n: number;
-  /** Row stride in vec4s: ceil(size / 4). */
+  /** Row stride in vec4s: b ceil(N / 4), b the unknowns per electron (mass-matrix.ts). */
   readonly chunks: number;
   readonly epsilon: number;
   readonly softening: number;

@@ -1,6 +1,5 @@
 // Host side of shaders/copy.wgsl: the bench's bandwidth references, a vec4 copy (for the dense
-// matvec, which reads the matrix once and so cannot beat a copy's read stream) and a vec4 fill (for
-// the assembly, which only writes the matrix).
+// matvec, which reads the matrix once) and a vec4 fill (for the assembly, which only writes it).
 import { shaderModule } from '../gpu/shaders.ts';
 import { checkWorkgroupSize } from './operator.ts';
 

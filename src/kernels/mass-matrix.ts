@@ -74,6 +74,9 @@ export function planStorage(
   maxRowsPerBlock = Infinity,
 ): StoragePlan {
   const b = shape.blockSize;
+  if (maxRowsPerBlock < b) {
+    throw new RangeError(`maxRowsPerBlock ${maxRowsPerBlock} is less than one electron's ${b} rows`);
+  }
   const size = shape.n * b;
   const stride = rowStride(shape);
   const rowBytes = 4 * stride;
@@ -241,6 +244,14 @@ export class GpuMassMatrix implements GpuLinearOperator {
   }
 
   record(encoder: GPUCommandEncoder, x: GPUBuffer, y: GPUBuffer, options?: MatvecOptions): void {
+    // x is read in whole vec4s: a shorter buffer would pass validation and be read past its end.
+    const xBytes = 16 * Math.ceil(this.size / 4);
+    if (x.size < xBytes || y.size < 4 * this.size) {
+      throw new RangeError(
+        `the product of a ${this.size} x ${this.size} matrix needs x of ${xBytes} bytes (createVector) and ` +
+          `y of ${4 * this.size}, got ${x.size} and ${y.size}`,
+      );
+    }
     this.#kernel.record(encoder, this.#bindings, x, y, options);
   }
 

@@ -67,6 +67,15 @@ export function chooseDenseMatvecVariant(
   return context.hasSubgroups ? 'subgroup' : 'workgroup';
 }
 
+/**
+ * The adapter's largest subgroup size (GPUAdapterInfo.subgroupMaxSize, which browsers before 2025
+ * lack on device.adapterInfo: then 1, and the workgroup size is taken on trust).
+ */
+export function largestSubgroupSize(device: GPUDevice): number {
+  const info = device.adapterInfo as GPUAdapterInfo | undefined;
+  return info?.subgroupMaxSize ?? 1;
+}
+
 /** One row block as the matvec sees it: its group-0 bind group and row count. */
 export interface DenseBlockBinding {
   readonly bindGroup: GPUBindGroup;
@@ -90,11 +99,11 @@ export class DenseMatvecKernel {
   constructor(device: GPUDevice, variant: DenseMatvecVariant, workgroupSize?: number) {
     this.device = device;
     this.variant = variant;
-    const largestSubgroup = device.adapterInfo.subgroupMaxSize ?? 1;
     if (variant === 'subgroup') {
       if (!device.features.has('subgroups')) {
         throw new RangeError("the 'subgroup' dense matvec needs a device with the subgroups feature");
       }
+      const largestSubgroup = largestSubgroupSize(device);
       workgroupSize ??= Math.max(kDenseMatvecWorkgroupSize, largestSubgroup);
       if (workgroupSize % largestSubgroup !== 0) {
         throw new RangeError(

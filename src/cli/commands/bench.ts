@@ -67,6 +67,8 @@ export interface BenchRow {
   ratio_to_fill?: number;
   /** cg_iteration: its ms / the chosen dense matvec's ms at the same n. */
   ratio_to_matvec?: number;
+  /** cg_solve: why there is no cg_iteration row at this n, when there is none. */
+  note?: string;
   iterations?: number;
 }
 
@@ -89,9 +91,12 @@ async function benchSize(
     progress.update(`n = ${n}: assembling ${size} x ${size}`);
     const matrix = await GpuMassMatrix.assemble(context, system);
     destroy.push(matrix);
+    // The stored matrix (what assembly writes) and the part of it a product reads: the pad
+    // columns of whole groups of 4 electrons past the last vec4 holding an entry are never read.
     const matrixBytes = 4 * matrix.stride * size;
+    const productBytes = 16 * Math.ceil(size / 4) * size;
 
-    // The copy moves as many bytes as the matvec reads, so their times compare directly.
+    // The copy and the fill each stream a buffer as large as the stored matrix.
     const copyBytes = Math.ceil(matrixBytes / 16) * 16;
     const copyUsage = GPUBufferUsage.STORAGE;
     const source = device.createBuffer({ label: 'Bench.copySource', size: copyBytes, usage: copyUsage });
@@ -146,8 +151,9 @@ async function benchSize(
       repeats,
       singlePass: true,
     });
-    // About 30 flops per pair block (distance, rsqrt, outer product), counted per stored entry.
-    const assembly = row(`assemble_${model}`, assembleTime, matrixBytes, 30 * size * size);
+    // About 30 flops per pair (separation, its length, the two Oseen scales), once per pair, and a
+    // multiply-add per stored entry.
+    const assembly = row(`assemble_${model}`, assembleTime, matrixBytes, 30 * n * n + 2 * size * size);
     rows.push({ ...assembly, ratio_to_fill: (assembly.gbps ?? 0) / fillGbps });
 
     const x = createVector(device, 'Bench.x', Float32Array.from(velocityPattern(system, 'random', 1)));
@@ -165,7 +171,7 @@ async function benchSize(
       });
       // Reads M once plus x and writes y: 2 size^2 flops.
       rows.push({
-        ...row('matvec_dense', timing, matrixBytes + 8 * size, 2 * size * size),
+        ...row('matvec_dense', timing, productBytes + 8 * size, 2 * size * size),
         variant,
         chosen: variant === chosen,
       });
@@ -189,7 +195,7 @@ async function benchSize(
       context,
       system,
       matrix.variant,
-      matrixBytes,
+      productBytes,
       copyGbps,
       repeats,
       progress,
@@ -219,7 +225,7 @@ async function benchKrylov(
   context: GpuContext,
   system: DarwinSystem,
   variant: string,
-  matrixBytes: number,
+  productBytes: number,
   copyGbps: number,
   repeats: number,
   progress: Progress,
@@ -244,11 +250,12 @@ async function benchKrylov(
     // A small system reaches r = 0 before kLongRun: time the iterations it does make, the same in
     // every run (the solve is deterministic).
     const timed = (await run(kLongRun)).iterations - short.iterations;
-    const iterationBytes = matrixBytes + 40 * size;
+    const iterationBytes = productBytes + 40 * size;
     const iterationFlops = 2 * size * size + 10 * size;
     const rows: BenchRow[] = [];
     const n = system.configuration.n;
     let perIteration = NaN;
+    let note: string | undefined;
     if (timed >= 2) {
       const differences: number[] = [];
       for (let k = 0; k < repeats; k++)
@@ -266,11 +273,11 @@ async function benchKrylov(
         iterations: timed,
       });
     } else {
-      progress.log(
+      note =
         timed < 2
-          ? `n = ${n}: CG reaches r = 0 in ${short.iterations + timed} iterations, too few to time one`
-          : `n = ${n}: a CG iteration is below the wall clock's noise here; more --repeats may resolve it`,
-      );
+          ? `no cg_iteration: CG reaches r = 0 in ${short.iterations + timed} iterations, too few to time one`
+          : "no cg_iteration: one is below the wall clock's noise here; more --repeats may resolve it";
+      progress.log(`n = ${n}: ${note}`);
     }
     progress.update(`n = ${system.configuration.n}: CG solve`);
     const start = performance.now();
@@ -284,6 +291,7 @@ async function benchKrylov(
       gflops: rate(iterationFlops * solved.iterations, solveMs),
       ratio_to_copy: rate(iterationBytes * solved.iterations, solveMs) / copyGbps,
       iterations: solved.iterations,
+      ...(note === undefined ? {} : { note }),
     });
     return rows;
   } finally {
