@@ -109,7 +109,7 @@ const benchText = [
   "ratio to copy: the kernel's bandwidth over the copy kernel's (bytes read + written) at the same N",
   '(target for the dense matvec: >= 0.7); ratio to fill: over the write-only fill kernel, the bound of',
   'the assembly, which only writes; CG / matvec: one CG iteration over one chosen dense matvec (target:',
-  '<= 1.3; the matvec is timed by timestamps, the iteration by the wall clock, its readbacks included).',
+  '<= 1.3), both timed by the wall clock as differences of runs, the readbacks of CG included.',
   '',
   bench.markdown,
 ].join('\n');
