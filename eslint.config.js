@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'dist-cli/', 'test-results/', 'e2e-results/'] },
+  { ignores: ['node_modules/', 'dist/', 'dist-cli/', 'test-results/', 'e2e-results/', '.gpu/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
