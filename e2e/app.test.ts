@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import {
   chooseOption,
+  fieldError,
   drawnFraction,
   frameLatency,
   kNoWebGpuFlags,
@@ -247,24 +248,20 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     const { page, errors } = await open();
     await settled(page);
     await typeField(page, 'n', 'abc');
-    await expect
-      .poll(() => page.locator('[data-error-for="n"]').textContent())
-      .toContain('N needs a finite number');
+    await expect.poll(() => fieldError(page, 'n').textContent()).toContain('N needs a finite number');
     await page.locator('[data-action="solve"] button').click();
     expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
     await typeField(page, 'n', '-3');
-    await expect.poll(() => page.locator('[data-error-for="n"]').textContent()).toContain('integer >= 1');
+    await expect.poll(() => fieldError(page, 'n').textContent()).toContain('integer >= 1');
     await typeField(page, 'n', '400');
-    expect(await page.locator('[data-error-for="n"]').count()).toBe(0);
+    expect(await fieldError(page, 'n').count()).toBe(0);
     await typeField(page, 'epsilon', '-1e-3');
-    await expect
-      .poll(() => page.locator('[data-error-for="epsilon"]').textContent())
-      .toContain('must be >= 0');
+    await expect.poll(() => fieldError(page, 'epsilon').textContent()).toContain('must be >= 0');
     await typeField(page, 'epsilon', '1e-3');
     // A sphere is not planar: the 2D vector model refuses it, by the dim field.
     await chooseOption(page, 'dim', '2 (needs z = 0)');
     expect(await runAction(page, 'solve')).toBe('failed');
-    expect(await page.locator('[data-error-for="dim"]').textContent()).toContain('needs z = 0');
+    expect(await fieldError(page, 'dim').textContent()).toContain('needs z = 0');
     await screenshot(page, '7-bad-input');
     expect(errors).toEqual([]);
   });

@@ -8,6 +8,7 @@ import { kElectronMass, kElementaryCharge } from '../src/physics/constants.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import {
   chooseOption,
+  fieldError,
   colouredFraction,
   frameLatency,
   runAction,
@@ -102,15 +103,13 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       .poll(async () => (await shownValue(page, 'larmor-current')) / current, { timeout: 5000 })
       .toBeCloseTo(2, 12);
     await typeField(page, 'larmorRadiusMetres', '-1');
-    await expect
-      .poll(() => page.locator('[data-error-for="larmorRadiusMetres"]').textContent())
-      .toContain('must be > 0');
+    await expect.poll(() => fieldError(page, 'larmorRadiusMetres').textContent()).toContain('must be > 0');
     await page.locator('[data-action="larmor"] button').click();
     expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
     await page.locator('#study-larmor').scrollIntoViewIfNeeded();
     await screenshot(page, 'studies-3-larmor');
     await typeField(page, 'larmorRadiusMetres', '3.5e-7');
-    expect(await page.locator('[data-error-for="larmorRadiusMetres"]').count()).toBe(0);
+    expect(await fieldError(page, 'larmorRadiusMetres').count()).toBe(0);
     expect(errors).toEqual([]);
   });
 
@@ -165,14 +164,12 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     await screenshot(page, 'studies-5-london-cylinder-link');
 
     await typeField(page, 'londonN', '0');
-    await expect
-      .poll(() => page.locator('[data-error-for="londonN"]').textContent())
-      .toContain('integer in 1..200000');
+    await expect.poll(() => fieldError(page, 'londonN').textContent()).toContain('integer in 1..200000');
     await typeField(page, 'londonN', '400');
     await typeField(page, 'scalingNMin', '100');
     await typeField(page, 'scalingNMax', '50');
     expect(await runAction(page, 'scaling')).toBe('failed');
-    expect(await page.locator('[data-error-for="scalingNMax"]').textContent()).toContain(
+    expect(await fieldError(page, 'scalingNMax').textContent()).toContain(
       'the largest N must be >= the smallest (100)',
     );
     expect(errors).toEqual([]);

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 
 export const kChromium = '/usr/bin/chromium';
@@ -203,6 +203,11 @@ export async function typeField(page: Page, field: string, text: string): Promis
   const input = page.locator(`[data-field="${field}"] input`);
   await input.fill(text);
   await input.press('Enter');
+}
+
+/** The inline error the panel shows under a field while the field's text is refused. */
+export function fieldError(page: Page, field: string): Locator {
+  return page.locator(`[data-error-for="${field}"]`);
 }
 
 export async function chooseOption(page: Page, field: string, label: string): Promise<void> {
