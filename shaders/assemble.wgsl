@@ -61,7 +61,8 @@ fn oseenBlock(i: u32, j: u32, pi: vec3<f32>) -> mat3x3<f32> {
 // block is its block. Grid: x over g, y over the block's electrons.
 
 // Electron i's blocks with the 4 electrons of group g, for the thread (g, electron) of a block of
-// b rows per electron; none for a thread past the group count or the block's electrons.
+// b rows per electron (threads past the groups or the block's electrons have returned on
+// outsideBlock before).
 fn groupBlocks(id: vec3<u32>, b: u32) -> array<mat3x3<f32>, 4> {
   let i = params.rowStart / b + id.y;
   let pi = positions[i].xyz;

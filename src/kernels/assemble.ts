@@ -3,6 +3,7 @@
 import { createBuffer } from '../gpu/buffers.ts';
 import { shaderModule } from '../gpu/shaders.ts';
 import { checkWorkgroupSize, workgroupCount } from './operator.ts';
+import { blockSize, type DarwinSystem } from '../physics/models.ts';
 import type { GpuModel } from './system.ts';
 
 /** Threads per workgroup along the electron groups; the WGSL `workgroupSize` override. */
@@ -35,13 +36,21 @@ export function packAssembleParams(params: AssembleParams): ArrayBuffer {
   return view.buffer;
 }
 
+/** One row block of the stored M (mass-matrix.ts) as the assembly fills it. */
+export interface AssembleTarget {
+  readonly rowStart: number;
+  readonly rowCount: number;
+  readonly buffer: GPUBuffer;
+}
+
 /** A prepared dispatch: the parameters and bind group for one row block. */
 export interface AssembleBinding {
   readonly bindGroup: GPUBindGroup;
   readonly params: GPUBuffer;
-  readonly rowCount: number;
   /** Groups of 4 electrons, one thread each per electron of the block: ceil(n / 4). */
   readonly groups: number;
+  /** The block's electrons (its rows / b: blocks hold whole electrons). */
+  readonly electrons: number;
 }
 
 const kEntryPoints: Record<GpuModel, string> = {
@@ -49,8 +58,6 @@ const kEntryPoints: Record<GpuModel, string> = {
   vector2d: 'assemble_vector2d',
   azimuthal: 'assemble_azimuthal',
 };
-
-const kBlockSizes: Record<GpuModel, number> = { vector3d: 3, vector2d: 2, azimuthal: 1 };
 
 export class AssembleKernel {
   readonly device: GPUDevice;
@@ -99,30 +106,48 @@ export class AssembleKernel {
     return pipeline;
   }
 
-  /** Uploads the parameters of one row block and binds it; destroy `params` once the work is done. */
-  prepare(label: string, params: AssembleParams, positions: GPUBuffer, block: GPUBuffer): AssembleBinding {
-    const paramsBuffer = createBuffer(this.device, {
-      label: `${label}.params`,
-      size: kAssembleParamsBytes,
-      usage: GPUBufferUsage.UNIFORM,
-      data: new Uint8Array(packAssembleParams(params)),
+  /**
+   * Uploads the parameters of each row block of `system`'s M, stored `stride` floats per row, and
+   * binds it to its buffer; destroy the bindings' `params` once the work is done.
+   */
+  prepare(
+    label: string,
+    system: DarwinSystem,
+    stride: number,
+    positions: GPUBuffer,
+    blocks: readonly AssembleTarget[],
+  ): AssembleBinding[] {
+    const n = system.configuration.n;
+    return blocks.map((block, b) => {
+      const params = createBuffer(this.device, {
+        label: `${label}[${b}].params`,
+        size: kAssembleParamsBytes,
+        usage: GPUBufferUsage.UNIFORM,
+        data: new Uint8Array(
+          packAssembleParams({
+            rowStart: block.rowStart,
+            rowCount: block.rowCount,
+            n,
+            chunks: stride / 4,
+            epsilon: system.epsilon,
+            softening: system.softening,
+          }),
+        ),
+      });
+      const bindGroup = this.device.createBindGroup({
+        label: `${label}[${b}].bindGroup`,
+        layout: this.bindGroupLayout,
+        entries: [
+          { binding: 0, resource: { buffer: params } },
+          { binding: 1, resource: { buffer: positions } },
+          { binding: 2, resource: { buffer: block.buffer } },
+        ],
+      });
+      return { bindGroup, params, groups: Math.ceil(n / 4), electrons: block.rowCount / blockSize(system) };
     });
-    const bindGroup = this.device.createBindGroup({
-      label: `${label}.bindGroup`,
-      layout: this.bindGroupLayout,
-      entries: [
-        { binding: 0, resource: { buffer: paramsBuffer } },
-        { binding: 1, resource: { buffer: positions } },
-        { binding: 2, resource: { buffer: block } },
-      ],
-    });
-    return { bindGroup, params: paramsBuffer, rowCount: params.rowCount, groups: Math.ceil(params.n / 4) };
   }
 
-  /**
-   * One compute pass, one dispatch per row block: x over groups of 4 electrons, y over the block's
-   * electrons (its rows / b, b the model's block size: blocks hold whole electrons).
-   */
+  /** One compute pass, one dispatch per row block: x over groups of 4 electrons, y over its electrons. */
   record(
     encoder: GPUCommandEncoder,
     model: GpuModel,
@@ -135,7 +160,7 @@ export class AssembleKernel {
       pass.setBindGroup(0, binding.bindGroup);
       pass.dispatchWorkgroups(
         workgroupCount(this.device, binding.groups, this.workgroupSize),
-        binding.rowCount / kBlockSizes[model],
+        binding.electrons,
       );
     }
     pass.end();

@@ -15,7 +15,7 @@ import { blockSize, unknowns, validateSystem, type DarwinSystem } from '../physi
 import { alignTo, createBuffer } from '../gpu/buffers.ts';
 import { GpuError, withErrorScopes, type GpuContext, type GpuLimits } from '../gpu/device.ts';
 import { readBuffer } from '../gpu/readback.ts';
-import { AssembleKernel, type AssembleBinding } from './assemble.ts';
+import { AssembleKernel } from './assemble.ts';
 import {
   chooseDenseMatvecVariant,
   DenseMatvecKernel,
@@ -186,20 +186,7 @@ export class GpuMassMatrix implements GpuLinearOperator {
         });
 
         const assembler = new AssembleKernel(device);
-        const bindings: AssembleBinding[] = blocks.map((block, b) =>
-          assembler.prepare(
-            `Assemble.rows[${b}]`,
-            {
-              ...block,
-              n: system.configuration.n,
-              chunks,
-              epsilon: system.epsilon,
-              softening: system.softening,
-            },
-            positions,
-            block.buffer,
-          ),
-        );
+        const bindings = assembler.prepare('Assemble.rows', system, plan.stride, positions, blocks);
         temporary.push(...bindings.map((binding) => binding.params));
         const encoder = device.createCommandEncoder({ label: 'MassMatrix.assembleEncoder' });
         assembler.record(encoder, gpuModel(system), bindings);

@@ -8,7 +8,7 @@ import { median, timeRuns, type Timing } from '../../gpu/timing.ts';
 import { AssembleKernel } from '../../kernels/assemble.ts';
 import { CopyKernel } from '../../kernels/copy.ts';
 import { GpuMassMatrix } from '../../kernels/mass-matrix.ts';
-import { chooseDenseMatvecVariant, denseMatvecVariants } from '../../kernels/matvec-dense.ts';
+import { denseMatvecVariants } from '../../kernels/matvec-dense.ts';
 import { GpuMatrixFreeMassMatrix } from '../../kernels/matvec-free.ts';
 import { createPositionsBuffer, gpuModel } from '../../kernels/system.ts';
 import { geometry } from '../../physics/geometry.ts';
@@ -139,14 +139,7 @@ async function benchSize(
     const positions = createPositionsBuffer(device, system);
     destroy.push(positions);
     const assembler = new AssembleKernel(device);
-    const bindings = matrix.blocks.map((block, b) =>
-      assembler.prepare(
-        `Bench.assemble[${b}]`,
-        { ...block, n, chunks: matrix.stride / 4, epsilon: system.epsilon, softening: system.softening },
-        positions,
-        block.buffer,
-      ),
-    );
+    const bindings = assembler.prepare('Bench.assemble', system, matrix.stride, positions, matrix.blocks);
     destroy.push(...bindings.map((binding) => binding.params));
     const model = gpuModel(system);
     const assembleTime = await timeRuns(context, (e, tw) => assembler.record(e, model, bindings, tw), {
@@ -161,7 +154,6 @@ async function benchSize(
     const x = createVector(device, 'Bench.x', Float32Array.from(velocityPattern(system, 'random', 1)));
     const y = createVector(device, 'Bench.y', size);
     destroy.push(x, y);
-    const chosen = chooseDenseMatvecVariant(context);
     for (const variant of denseMatvecVariants(device)) {
       progress.update(`n = ${n}: dense matvec (${variant})`);
       const operator =
@@ -175,7 +167,7 @@ async function benchSize(
       rows.push({
         ...row('matvec_dense', timing, productBytes + 8 * size, 2 * size * size),
         variant,
-        chosen: variant === chosen,
+        chosen: variant === matrix.variant,
       });
     }
 
@@ -249,9 +241,20 @@ async function wallClockPerRun(
     return performance.now() - start;
   };
   await runMs(kShortRun);
+  return (await medianLongMinusShort(runMs, repeats)) / (kLongRun - kShortRun);
+}
+
+/**
+ * The median over `repeats` pairs of runMs(kLongRun) - runMs(kShortRun): what a run costs besides
+ * its steps (set-up, uploads, the final wait) cancels.
+ */
+async function medianLongMinusShort(
+  runMs: (steps: number) => Promise<number>,
+  repeats: number,
+): Promise<number> {
   const differences: number[] = [];
   for (let k = 0; k < repeats; k++) differences.push((await runMs(kLongRun)) - (await runMs(kShortRun)));
-  return median(differences) / (kLongRun - kShortRun);
+  return median(differences);
 }
 
 async function benchKrylov(
@@ -290,10 +293,7 @@ async function benchKrylov(
     let perIteration = NaN;
     let note: string | undefined;
     if (timed >= 2) {
-      const differences: number[] = [];
-      for (let k = 0; k < repeats; k++)
-        differences.push((await run(kLongRun)).ms - (await run(kShortRun)).ms);
-      perIteration = median(differences) / timed;
+      perIteration = (await medianLongMinusShort(async (steps) => (await run(steps)).ms, repeats)) / timed;
     }
     if (perIteration > 0) {
       rows.push({
