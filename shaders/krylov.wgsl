@@ -7,8 +7,9 @@
 //   krylov_start   ||r_0||, stopping rule at iteration 0, then a bad diagonal (host-checked)
 //   cg_begin       rz = r^T D^-1 r                          rz <= 0: indefinite
 //   cg_alpha       alpha = rz / p^T M p                     p^T M p <= 0: indefinite (iteration k-1)
-//   cg_residual    k += 1, ||r_k||, stopping rule
-//   cg_beta        beta = rz_new / rz, rz = rz_new          rz_new <= 0: indefinite (iteration k)
+//   cg_residual    k += 1, ||r_k||, stopping rule, then
+//                  beta = rz_new / rz, rz = rz_new          rz_new <= 0: indefinite (iteration k)
+//   (cg_step.wgsl runs cgAlpha, advance and cgBeta inside its one-workgroup iteration.)
 // Preconditioned MINRES (Paige and Saunders 1975, scipy's minres.py), as src/solvers/minres.ts:
 //   minres_begin   beta_1 = sqrt(r^T D^-1 r), phibar = beta_1, cs = -1, sn = 0
 //   minres_alfa    alfa = v^T y  (y = A v - (beta/oldb) r1), and alfa / beta for y -= (alfa/beta) r2
@@ -57,6 +58,8 @@ struct KrylovParams {
   maxIterations: u32,
   diagonalStatus: u32,
   traceSteps: u32,
+  // Unknowns: the vector length of cg_step.wgsl, the one kernel here that touches vectors.
+  size: u32,
 }
 
 // Every field 4 bytes, so field m sits in word m: blas.wgsl reads coefficients by that index.
@@ -126,11 +129,11 @@ fn applyStoppingRule(norm: f32, iteration: u32) -> bool {
   return running();
 }
 
-// k += 1 and the stopping rule on the residual norm that reduce_final left in dots.
-fn advance() -> bool {
+// k += 1 and the stopping rule on ||r_k|| = sqrt(residualSquared); false once it stopped.
+fn advance(residualSquared: f32) -> bool {
   let iteration = state.iteration + 1u;
   state.iteration = iteration;
-  let norm = sqrt(dots.residualSquared);
+  let norm = sqrt(residualSquared);
   state.residualNorm = norm;
   trace[1u + (iteration - 1u) % params.traceSteps] = norm;
   return applyStoppingRule(norm, iteration);
@@ -164,47 +167,44 @@ fn cg_begin() {
   state.rz = rz;
 }
 
-@compute @workgroup_size(1)
-fn cg_alpha() {
-  if (!running()) {
-    return;
-  }
-  let curvature = dots.curvature;
+// alpha = rz / p^T M p; false (and the status set) when the curvature is not positive. The CG
+// scalar steps are functions so that cg_step.wgsl runs the very same ones.
+fn cgAlpha(curvature: f32) -> bool {
   if (!finite(curvature)) {
     state.status = kDivergedNan;
-    return;
-  }
-  if (curvature <= 0.0) {
+  } else if (curvature <= 0.0) {
     state.status = kDivergedIndefinite;
-    return;
+  } else {
+    state.alpha = state.rz / curvature;
   }
-  state.alpha = state.rz / curvature;
+  return running();
+}
+
+// beta = rz_new / rz, rz = rz_new; false (and the status set) when rz_new is not positive.
+fn cgBeta(rzNext: f32) -> bool {
+  if (!finite(rzNext)) {
+    state.status = kDivergedNan;
+  } else if (rzNext <= 0.0) {
+    state.status = kDivergedIndefinite;
+  } else {
+    state.beta = rzNext / state.rz;
+    state.rz = rzNext;
+  }
+  return running();
+}
+
+@compute @workgroup_size(1)
+fn cg_alpha() {
+  if (running()) {
+    cgAlpha(dots.curvature);
+  }
 }
 
 @compute @workgroup_size(1)
 fn cg_residual() {
-  if (!running()) {
-    return;
+  if (running() && advance(dots.residualSquared)) {
+    cgBeta(dots.preconditionedSquared);
   }
-  advance();
-}
-
-@compute @workgroup_size(1)
-fn cg_beta() {
-  if (!running()) {
-    return;
-  }
-  let rzNext = dots.preconditionedSquared;
-  if (!finite(rzNext)) {
-    state.status = kDivergedNan;
-    return;
-  }
-  if (rzNext <= 0.0) {
-    state.status = kDivergedIndefinite;
-    return;
-  }
-  state.beta = rzNext / state.rz;
-  state.rz = rzNext;
 }
 
 @compute @workgroup_size(1)
@@ -292,7 +292,7 @@ fn minres_residual() {
   if (!running()) {
     return;
   }
-  if (advance() && state.beta == 0.0) {
+  if (advance(dots.residualSquared) && state.beta == 0.0) {
     state.status = kDivergedBreakdown;
   }
 }

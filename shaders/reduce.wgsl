@@ -9,9 +9,9 @@
 //     share(g) = { g W + lane + m G W : m = 0, 1, ... } below params.size (W = workgroupSize)
 //   stage 2, reduce_final, workgroup c: output[slot + c] = sum_{k < G} partials[c G + k]
 //
-// On SwiftShader a workgroup's lanes run as SIMD on one CPU thread and every barrier splits the
-// shader there, so each thread first sums its strided share in a register and only W values go
-// through the workgroup tree (log2 W barriers). Stage 2 is one workgroup per output.
+// Each thread first sums its strided share in a register and only W values go through the
+// workgroup tree of workgroup_sum.wgsl (prepended by shaders.ts). Stage 2 is one workgroup per
+// output.
 //
 // Guard: stopped() of solver_guard.wgsl (prepended by shaders.ts) on `state`; bind a state whose
 // word 0 is 0 to reduce outside a solve.
@@ -42,20 +42,6 @@ struct ReduceParams {
 @group(0) @binding(4) var<storage, read> weights: array<f32>;
 @group(0) @binding(5) var<storage, read_write> partials: array<f32>;
 @group(0) @binding(6) var<storage, read_write> output: array<f32>;
-
-var<workgroup> tree: array<f32, workgroupSize>;
-// The sum of `value` over the workgroup, valid in lane 0. Call from uniform control flow.
-fn workgroupSum(lane: u32, value: f32) -> f32 {
-  tree[lane] = value;
-  workgroupBarrier();
-  for (var width = workgroupSize / 2u; width > 0u; width /= 2u) {
-    if (lane < width) {
-      tree[lane] += tree[lane + width];
-    }
-    workgroupBarrier();
-  }
-  return tree[0];
-}
 
 // partials[c G + g] = the workgroup's sum (c = workgroup y, g = workgroup x). Call from uniform
 // control flow.

@@ -24,7 +24,9 @@ import { readFloat32 } from '../src/gpu/readback.ts';
 import { kShaderSources, shaderModule } from '../src/gpu/shaders.ts';
 import { UniformArena } from '../src/gpu/uniforms.ts';
 import { BlasKernel, kBlasParamsBytes, packBlasParams } from '../src/kernels/blas.ts';
+import { CgStepKernel, chooseCgStep, kCgStepVariants, kFusedCgMaxSize } from '../src/kernels/cg-step.ts';
 import {
+  decodeKrylovState,
   kKrylovDotFields,
   kKrylovParamsBytes,
   kKrylovStateBytes,
@@ -42,6 +44,7 @@ import {
   gpuSolve,
   gpuSpectrum,
   type GpuBackend,
+  type GpuBackendOptions,
   type MatrixStorage,
 } from '../src/engine/backend.ts';
 import { denseMatrixBytes, matrixShape } from '../src/kernels/mass-matrix.ts';
@@ -65,12 +68,16 @@ function gpuTest(
   name: string,
   body: (
     context: GpuContext,
-    backend: (system: DarwinSystem, matrix?: MatrixStorage, checkEvery?: number) => Promise<GpuBackend>,
+    backend: (
+      system: DarwinSystem,
+      matrix?: MatrixStorage,
+      options?: Omit<GpuBackendOptions, 'matrix'>,
+    ) => Promise<GpuBackend>,
   ) => Promise<void>,
 ): void {
   gpu.test(name, (context, cleanup) =>
-    body(context, async (system, matrix = 'dense', checkEvery) => {
-      const made = await gpuBackend(context, system, { matrix, checkEvery });
+    body(context, async (system, matrix = 'dense', options = {}) => {
+      const made = await gpuBackend(context, system, { ...options, matrix });
       cleanup(() => made.dispose());
       return made;
     }),
@@ -157,7 +164,14 @@ describe('uniform packers and the solver state match the WGSL', () => {
       'KrylovParams',
       'krylov',
       kKrylovParamsBytes,
-      packKrylovParams({ threshold: 0, atol: 0, maxIterations: 1, diagonalStatus: null, traceSteps: 1 }),
+      packKrylovParams({
+        threshold: 0,
+        atol: 0,
+        maxIterations: 1,
+        diagonalStatus: null,
+        traceSteps: 1,
+        size: 1,
+      }),
     ],
   ] as const;
   for (const [struct, shader, bytes, packed] of cases) {
@@ -354,6 +368,145 @@ describe('reductions and BLAS', () => {
   });
 });
 
+describe('the fused CG step (cg_step.wgsl): one iteration in one workgroup', () => {
+  /** One CG iteration after q = M p in float64 from float32 inputs: src/solvers/cg.ts's formulas. */
+  function cgIteration(
+    p: Float64Array,
+    q: Float64Array,
+    x: Float64Array,
+    r: Float64Array,
+    w: Float64Array,
+    rz: number,
+  ) {
+    const dot = (a: Float64Array, b: Float64Array, c?: Float64Array) =>
+      a.reduce((sum, ak, k) => sum + ak * b[k] * (c ? c[k] : 1), 0);
+    const alpha = rz / dot(p, q);
+    const xNext = x.map((xk, k) => xk + alpha * p[k]);
+    const rNext = r.map((rk, k) => rk - alpha * q[k]);
+    const rzNext = dot(rNext, rNext, w);
+    const beta = rzNext / rz;
+    const pNext = rNext.map((rk, k) => w[k] * rk + beta * p[k]);
+    return { alpha, beta, rzNext, norm: Math.sqrt(dot(rNext, rNext)), xNext, rNext, pNext };
+  }
+
+  for (const workgroupSize of [16, 256]) {
+    gpuTest(
+      `W = ${workgroupSize}: against float64; indefinite, converged and stopped states`,
+      async ({ device }) => {
+        const size = 300; // a multiple of neither W: lanes hold 1 or 2 (W = 256) or 18-19 (W = 16) entries
+        const f32 = (v: ArrayLike<number>) => Float64Array.from(Float32Array.from(v));
+        const p = f32(randomVector(size, 61));
+        // q = 2 p + noise keeps p^T q > 0, as for an SPD M.
+        const q = f32(randomVector(size, 62).map((noise, k) => 2 * p[k] + 0.3 * noise));
+        const x = f32(randomVector(size, 63));
+        const r = f32(randomVector(size, 64));
+        const w = f32(randomVector(size, 65).map((value) => 0.5 + Math.abs(value)));
+        const rz = 3;
+        const traceSteps = 8;
+        const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+        const state = createBuffer(device, { label: 'Test.state', size: kKrylovStateBytes, usage });
+        const trace = createBuffer(device, { label: 'Test.trace', size: 4 * (1 + traceSteps), usage });
+        const vectors = {
+          p: createVector(device, 'Test.p', p),
+          q: createVector(device, 'Test.q', q),
+          x: createVector(device, 'Test.x', x),
+          r: createVector(device, 'Test.r', r),
+          inverseDiagonal: createVector(device, 'Test.w', w),
+        };
+        const kernel = new CgStepKernel(device, workgroupSize);
+        const arena = new UniformArena(device, 'Test.arena');
+        const params = { atol: 0, maxIterations: 100, diagonalStatus: null, traceSteps, size };
+        /** Sets the state (status, iteration 4, rz) and the vectors, runs one step, reads all back. */
+        const run = async (threshold: number, status: number, qValues = q) => {
+          const words = new Float32Array(kKrylovStateFields.length);
+          words[kStateSlot.rz] = rz;
+          const integers = new Uint32Array(words.buffer);
+          integers[kStateSlot.status] = status;
+          integers[kStateSlot.iteration] = 4;
+          device.queue.writeBuffer(state, 0, words);
+          for (const [name, values] of [
+            ['p', p],
+            ['q', qValues],
+            ['x', x],
+            ['r', r],
+          ] as const)
+            device.queue.writeBuffer(vectors[name], 0, Float32Array.from(values));
+          const bindGroup = kernel.bind(
+            'Test.step',
+            arena,
+            { ...params, threshold },
+            { state, trace },
+            vectors,
+          );
+          const encoder = device.createCommandEncoder();
+          const pass = encoder.beginComputePass();
+          kernel.record(pass, bindGroup);
+          pass.end();
+          device.queue.submit([encoder.finish()]);
+          const read = async (buffer: GPUBuffer) =>
+            Float64Array.from(await readFloat32(device, buffer, size));
+          const stateWords = await readFloat32(device, state, kKrylovStateFields.length);
+          return {
+            state: decodeKrylovState(stateWords.slice().buffer),
+            trace: await readFloat32(device, trace, 1 + traceSteps),
+            p: await read(vectors.p),
+            x: await read(vectors.x),
+            r: await read(vectors.r),
+          };
+        };
+        try {
+          const expected = cgIteration(p, q, x, r, w, rz);
+          const relative = (got: number, want: number) => Math.abs(got - want) / Math.abs(want);
+
+          const going = await run(1e-30, 0);
+          expect(going.state.status).toBeNull();
+          expect(going.state.iteration).toBe(5);
+          expect(relative(going.state.alpha, expected.alpha), 'alpha').toBeLessThan(1e-5);
+          expect(relative(going.state.beta, expected.beta), 'beta').toBeLessThan(1e-5);
+          expect(relative(going.state.rz, expected.rzNext), 'rz').toBeLessThan(1e-5);
+          expect(relative(going.state.residualNorm, expected.norm), '||r||').toBeLessThan(1e-5);
+          // ||r_5|| at 1 + (5 - 1) % traceSteps, as krylov.wgsl's advance writes it.
+          expect(going.trace[5]).toBe(going.state.residualNorm);
+          expectNormwiseClose('x', going.x, expected.xNext, 1e-6);
+          expectNormwiseClose('r', going.r, expected.rNext, 1e-5);
+          expectNormwiseClose('p', going.p, expected.pNext, 1e-5);
+
+          // ||r_5|| below the threshold: x and r take the step, p stays.
+          const converged = await run(10 * expected.norm, 0);
+          expect(converged.state.status).toBe('converged_rtol');
+          expect(converged.state.iteration).toBe(5);
+          expectNormwiseClose('converged x', converged.x, expected.xNext, 1e-6);
+          expect(Array.from(converged.p)).toEqual(Array.from(p));
+
+          // p^T q < 0: diverged_indefinite before any update, at iteration 4 (cgAlpha).
+          const indefinite = await run(
+            1e-30,
+            0,
+            q.map((value) => -value),
+          );
+          expect(indefinite.state.status).toBe('diverged_indefinite');
+          expect(indefinite.state.iteration).toBe(4);
+          for (const [name, got, want] of [
+            ['x', indefinite.x, x],
+            ['r', indefinite.r, r],
+            ['p', indefinite.p, p],
+          ] as const)
+            expect(Array.from(got), name).toEqual(Array.from(want));
+
+          // A solve that stopped earlier: nothing moves.
+          const stopped = await run(1e-30, statusCode('converged_atol'));
+          expect(stopped.state.status).toBe('converged_atol');
+          expect(stopped.state.iteration).toBe(4);
+          expect(Array.from(stopped.x)).toEqual(Array.from(x));
+        } finally {
+          for (const buffer of [state, trace, ...Object.values(vectors)]) buffer.destroy();
+          arena.destroy();
+        }
+      },
+    );
+  }
+});
+
 // ---------------------------------------------------------------------------------------------
 // The backend on every model: momenta and CG.
 
@@ -413,6 +566,67 @@ describe('momenta and CG against float64, every model, dense and matrix-free', (
         }
       });
     }
+  }
+});
+
+describe('CG step variants: fused (one workgroup) and split (BLAS, reductions, scalars)', () => {
+  test('every variant is tested here; the chooser fuses on CPUs and small systems', () => {
+    expect([...kCgStepVariants]).toEqual(['fused', 'split']);
+    const gpu = {
+      vendor: 'nvidia',
+      architecture: '',
+      description: '',
+      isFallbackAdapter: false,
+      backend: 'dawn-node',
+      swiftshader: false,
+    } as const;
+    expect(chooseCgStep(gpu, kFusedCgMaxSize)).toBe('fused');
+    expect(chooseCgStep(gpu, kFusedCgMaxSize + 1)).toBe('split');
+    expect(chooseCgStep({ ...gpu, swiftshader: true }, 10 * kFusedCgMaxSize)).toBe('fused');
+    expect(chooseCgStep({ ...gpu, isFallbackAdapter: true }, 10 * kFusedCgMaxSize)).toBe('fused');
+  });
+
+  for (const cgStep of kCgStepVariants) {
+    gpuTest(
+      `${cgStep}: every model against the float32 mirror, N = 2, the indefinite ring, maxIterations 1`,
+      async (_, backend) => {
+        for (const setup of kSetups) {
+          const system = makeSystem(setup.shape, 37, setup.model, setup.dim, 0.1, 0.05);
+          const matrix = massMatrix(system);
+          const v = randomVector(matrix.size, 67);
+          const p = applyMassMatrix(matrix, v);
+          const gpu = await backend(system, 'dense', { cgStep });
+          const result = await gpu.velocities(p, 'cg');
+          expect(result.reason, setup.label).toBe('converged_rtol');
+          const mirror = await cpuBackend(system, 'float32').velocities(p, 'cg');
+          expect(Math.abs(result.iterations - mirror.iterations), setup.label).toBeLessThanOrEqual(2);
+          expectNormwiseClose(`${setup.label} velocities`, result.x, v, kVelocityTolerance);
+          expectHonestResult(system, p, result);
+        }
+
+        const pair = makeSystem('disk', 2, 'vector', 3, 0.1);
+        const pairV = randomVector(6, 71);
+        const pairP = applyMassMatrix(massMatrix(pair), pairV);
+        const pairResult = await (await backend(pair, 'free', { cgStep })).velocities(pairP, 'cg');
+        expect(pairResult.reason).toBe('converged_rtol');
+        expectNormwiseClose('N = 2 velocities', pairResult.x, pairV, kVelocityTolerance);
+
+        const ring = ringSystem();
+        const ringP = applyMassMatrix(massMatrix(ring), randomVector(kRingN, 29));
+        const ringGpu = await backend(ring, 'free', { cgStep });
+        const indefinite = await ringGpu.velocities(ringP, 'cg');
+        expect(indefinite.reason).toBe('diverged_indefinite');
+        expect(indefinite.iterations).toBe(
+          (await cpuBackend(ring, 'float32').velocities(ringP, 'cg')).iterations,
+        );
+        expectHonestResult(ring, ringP, indefinite);
+
+        const one = await ringGpu.velocities(ringP, 'cg', { maxIterations: 1 });
+        expect(one.reason).toBe('diverged_max_it');
+        expect(one.iterations).toBe(1);
+        expect(one.history).toHaveLength(2);
+      },
+    );
   }
 });
 
@@ -601,7 +815,7 @@ describe('stopping reasons and options', () => {
       const p = applyMassMatrix(massMatrix(system), randomVector(37, 41));
       const results = new Map<number, GpuSolveResult>();
       for (const k of [1, 4, 16]) {
-        const gpu = await backend(system, 'dense', k);
+        const gpu = await backend(system, 'dense', { checkEvery: k });
         const result = await gpu.velocities(p, 'cg');
         results.set(k, result);
         expect(result.gpu.checkEvery).toBe(k);
@@ -627,7 +841,7 @@ describe('stopping reasons and options', () => {
     async (_, backend) => {
       const system = makeSystem('disk', 37, 'vector', 2, 0.1);
       const p = applyMassMatrix(massMatrix(system), randomVector(74, 43));
-      const gpu = await backend(system, 'dense', 2);
+      const gpu = await backend(system, 'dense', { checkEvery: 2 });
       const seen: number[] = [];
       const result = await gpu.velocities(p, 'cg', {
         onIteration: (iteration, residualNorm) => {
@@ -686,7 +900,7 @@ describe('Lanczos on D^-1/2 M D^-1/2', () => {
   });
 
   gpuTest('maxIterations and onIteration stop it with the partial Ritz values', async (_, backend) => {
-    const gpu = await backend(makeSystem('ball', 37, 'vector', 3, 0.1), 'dense', 4);
+    const gpu = await backend(makeSystem('ball', 37, 'vector', 3, 0.1), 'dense', { checkEvery: 4 });
     const limited = await gpu.spectrum({ maxIterations: 5 });
     expect(limited.lanczos.reason).toBe('diverged_max_it');
     expect(limited.lanczos.iterations).toBe(5);

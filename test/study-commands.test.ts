@@ -103,7 +103,7 @@ describe('bench', () => {
       'matvec_dense:subgroup',
       'matvec_free',
     ]);
-    expect(names.at(-1)).toBe('cg_solve:rows');
+    expect(names.at(-1)).toBe('cg_solve:rows/fused');
     for (const r of rows) expect(r.ms, r.name).toBeGreaterThan(0);
     const byName = (name: string) => rows.find((r) => r.name === name)!;
     const copy = byName('copy');
@@ -113,14 +113,19 @@ describe('bench', () => {
     expect(fill.ratio_to_fill).toBe(1);
     expect(fill.ratio_to_copy).toBeCloseTo(fill.gbps! / copy.gbps!, 12);
     expect(assembly.ratio_to_fill).toBeCloseTo(assembly.gbps! / fill.gbps!, 12);
-    // SwiftShader, a CPU, gets the thread-per-rows variant.
-    expect(rows.filter((r) => r.chosen).map((r) => r.variant)).toEqual(['rows']);
+    // SwiftShader, a CPU, gets the thread-per-rows matvec and the fused CG step.
+    const chosen = (name: string) => rows.filter((r) => r.name === name && r.chosen).map((r) => r.variant);
+    expect(chosen('matvec_dense')).toEqual(['rows']);
     // At N = 16 CG may reach r = 0 before the timed iterations end: then the solve's row says so.
-    const iteration = rows.find((r) => r.name === 'cg_iteration');
-    if (iteration) {
+    const iterations = rows.filter((r) => r.name === 'cg_iteration');
+    for (const iteration of iterations) {
+      expect(['rows/fused', 'rows/split']).toContain(iteration.variant);
       expect(iteration.matvec_ms).toBeGreaterThan(0);
       expect(iteration.ratio_to_matvec).toBeCloseTo(iteration.ms / iteration.matvec_ms!, 12);
-    } else expect(byName('cg_solve').note).toMatch(/^no cg_iteration: /);
+    }
+    if (iterations.some((r) => r.variant === 'rows/fused'))
+      expect(chosen('cg_iteration')).toEqual(['rows/fused']);
+    else expect(byName('cg_solve').note).toMatch(/^no cg_iteration: /);
     const table = (result.markdown as string).split('\n');
     expect(table[0]).toBe(
       '| kernel | n | unknowns | ms | GB/s | GFLOP/s | ratio to copy | ratio to fill | CG / matvec | timing |',

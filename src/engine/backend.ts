@@ -13,6 +13,7 @@ import {
   type GpuMassMatrixOptions,
 } from '../kernels/mass-matrix.ts';
 import { GpuMatrixFreeMassMatrix, type GpuMatrixFreeOptions } from '../kernels/matvec-free.ts';
+import type { CgStepVariant } from '../kernels/cg-step.ts';
 import type { GpuLinearOperator } from '../kernels/operator.ts';
 import type { MassMatrixBackend } from '../solvers/backend.ts';
 import { solveWith } from '../solvers/solve.ts';
@@ -22,7 +23,6 @@ import { gpuConjugateGradient } from './cg.ts';
 import {
   addStats,
   createKrylovEngine,
-  kDefaultCheckEvery,
   type GpuSolveOptions,
   type GpuSolveResult,
   type KrylovEngine,
@@ -65,6 +65,8 @@ export interface GpuBackendOptions {
   matrix?: MatrixStorage | 'auto';
   /** k: iterations per command buffer and between the CPU's reads of the solver state. */
   checkEvery?: number;
+  /** CG's vector work after the matvec (default: chooseCgStep). */
+  cgStep?: CgStepVariant;
   /** The dense budget of 'auto' (default kDenseBudgetBytes). */
   denseBudgetBytes?: number;
   dense?: GpuMassMatrixOptions;
@@ -129,7 +131,10 @@ export async function gpuBackend(
   let engine: KrylovEngine | null;
   try {
     engine = await withErrorScopes(context.device, 'gpuBackend.create', () =>
-      createKrylovEngine(context, operator, massDiagonal(system), options.checkEvery ?? kDefaultCheckEvery),
+      createKrylovEngine(context, operator, massDiagonal(system), {
+        checkEvery: options.checkEvery,
+        cgStep: options.cgStep,
+      }),
     );
   } catch (error) {
     operator.destroy();

@@ -2,10 +2,19 @@
 // with every vector and scalar on the GPU. One iteration is the matvec q = M p and one compute pass:
 //   p^T q -> alpha = rz / p^T q;  x += alpha p;  r -= alpha q;  ||r|| -> stopping rule;
 //   rz_new = r^T D^-1 r -> beta = rz_new / rz;  p = D^-1 r + beta p
-// (z = D^-1 r is never stored: the weighted dot and weighted_xpay read D^-1 and r directly).
+// (z = D^-1 r is never stored: the weighted dot and the p update read D^-1 and r directly).
+// The pass is one workgroup of cg_step.wgsl ('fused') or eleven launches of the BLAS, reduction
+// and scalar kernels ('split'); engine.cgStepVariant says which (src/kernels/cg-step.ts).
 import { kDotSlot, kStateSlot } from '../kernels/krylov.ts';
 import { cgInverseDiagonal } from '../solvers/cg.ts';
-import { gpuKrylovSolve, type GpuSolveOptions, type GpuSolveResult, type KrylovEngine } from './krylov.ts';
+import type { DotCall } from '../kernels/reduce.ts';
+import {
+  gpuKrylovSolve,
+  type GpuSolveOptions,
+  type GpuSolveResult,
+  type KrylovEngine,
+  type KrylovSetup,
+} from './krylov.ts';
 
 /**
  * Solves M x = b by Jacobi-preconditioned CG on the GPU. Reasons and their formulas are those of
@@ -26,11 +35,10 @@ export function gpuConjugateGradient(
     label: 'Cg',
     inverseDiagonal: jacobi.inverse,
     diagonalStatus: jacobi.reason,
-    prepare({ ws, x, r, inverseDiagonal, scalars, residualSquared, beginStart }) {
+    prepare(setup) {
+      const { ws, r, inverseDiagonal, scalars, beginStart } = setup;
       const p = ws.vector('p');
       const q = ws.vector('q');
-      const alpha = kStateSlot.alpha;
-      const curvature = ws.dot('pq', 'dot', { x: p, y: q, slot: kDotSlot.curvature });
       const preconditioned = ws.dot('rz', 'weighted', {
         x: r,
         y: r,
@@ -42,14 +50,10 @@ export function gpuConjugateGradient(
         b: inverseDiagonal,
         out: p,
       });
-      const updateX = ws.blas('x', 'axpy', { a: p, out: x, coefficients: [{ slot: alpha }] });
-      const updateR = ws.blas('r', 'axpy', { a: q, out: r, coefficients: [{ slot: alpha, scale: -1 }] });
-      const updateP = ws.blas('p', 'weighted_xpay', {
-        a: r,
-        b: inverseDiagonal,
-        out: p,
-        coefficients: [{ slot: kStateSlot.beta }],
-      });
+      const recordVectorWork =
+        engine.cgStepVariant === 'fused'
+          ? fusedStep(engine, setup, p, q)
+          : splitStep(engine, setup, p, q, preconditioned);
       return {
         recordStart(encoder) {
           // r_0 and the check at iteration 0, then rz_0 and p_0 = D^-1 r_0.
@@ -61,19 +65,53 @@ export function gpuConjugateGradient(
         },
         recordStep(encoder) {
           operator.record(encoder, p, q, { guard: ws.state });
-          const pass = encoder.beginComputePass({ label: 'Cg.iteration' });
-          reduce.record(pass, curvature);
-          krylov.record(pass, scalars, 'cg_alpha');
-          blas.record(pass, updateX);
-          blas.record(pass, updateR);
-          reduce.record(pass, residualSquared);
-          krylov.record(pass, scalars, 'cg_residual');
-          reduce.record(pass, preconditioned);
-          krylov.record(pass, scalars, 'cg_beta');
-          blas.record(pass, updateP);
+          const pass = encoder.beginComputePass({ label: `Cg.iteration.${engine.cgStepVariant}` });
+          recordVectorWork(pass);
           pass.end();
         },
       };
     },
   });
+}
+
+/** Records an iteration's vector work after q = M p into an open compute pass. */
+type VectorWork = (pass: GPUComputePassEncoder) => void;
+
+/** cg_step.wgsl: the whole of it in one workgroup. */
+function fusedStep(engine: KrylovEngine, setup: KrylovSetup, p: GPUBuffer, q: GPUBuffer): VectorWork {
+  const { ws, x, r, inverseDiagonal, params } = setup;
+  const step = engine.cgStep.bind('Cg.step', ws.arena, params, ws, { p, q, x, r, inverseDiagonal });
+  return (pass) => engine.cgStep.record(pass, step);
+}
+
+/** The BLAS, reduction and scalar kernels, each over the whole device: eleven launches. */
+function splitStep(
+  engine: KrylovEngine,
+  setup: KrylovSetup,
+  p: GPUBuffer,
+  q: GPUBuffer,
+  preconditioned: DotCall,
+): VectorWork {
+  const { blas, reduce, krylov } = engine;
+  const { ws, x, r, inverseDiagonal, scalars, residualSquared } = setup;
+  const alpha = kStateSlot.alpha;
+  const curvature = ws.dot('pq', 'dot', { x: p, y: q, slot: kDotSlot.curvature });
+  const updateX = ws.blas('x', 'axpy', { a: p, out: x, coefficients: [{ slot: alpha }] });
+  const updateR = ws.blas('r', 'axpy', { a: q, out: r, coefficients: [{ slot: alpha, scale: -1 }] });
+  const updateP = ws.blas('p', 'weighted_xpay', {
+    a: r,
+    b: inverseDiagonal,
+    out: p,
+    coefficients: [{ slot: kStateSlot.beta }],
+  });
+  return (pass) => {
+    reduce.record(pass, curvature);
+    krylov.record(pass, scalars, 'cg_alpha');
+    blas.record(pass, updateX);
+    blas.record(pass, updateR);
+    reduce.record(pass, residualSquared);
+    reduce.record(pass, preconditioned);
+    krylov.record(pass, scalars, 'cg_residual');
+    blas.record(pass, updateP);
+  };
 }

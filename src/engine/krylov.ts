@@ -14,13 +14,19 @@ import { createBuffer, createVector } from '../gpu/buffers.ts';
 import { UniformArena } from '../gpu/uniforms.ts';
 import { BlasKernel, type BlasCall, type BlasCallSpec, type BlasOperation } from '../kernels/blas.ts';
 import {
+  CgStepKernel,
+  chooseCgStep,
+  chooseCgStepWorkgroupSize,
+  type CgStepVariant,
+} from '../kernels/cg-step.ts';
+import {
   decodeKrylovState,
   kDotSlot,
   kKrylovDotsBytes,
   kKrylovStateBytes,
   KrylovKernel,
 } from '../kernels/krylov.ts';
-import type { KrylovBuffers, KrylovStateView } from '../kernels/krylov.ts';
+import type { KrylovBuffers, KrylovParams, KrylovStateView } from '../kernels/krylov.ts';
 import type { GpuLinearOperator } from '../kernels/operator.ts';
 import {
   chooseReduceWorkgroupSize,
@@ -55,12 +61,24 @@ export interface KrylovEngine {
   readonly reduce: ReduceKernel;
   readonly blas: BlasKernel;
   readonly krylov: KrylovKernel;
+  readonly cgStep: CgStepKernel;
+  /** How CG runs its vector work after the matvec (src/kernels/cg-step.ts). */
+  readonly cgStepVariant: CgStepVariant;
   /** k: iterations per command buffer and per readback, unless a call overrides it. */
   readonly checkEvery: number;
 }
 
+export interface KrylovEngineOptions {
+  /** k (default kDefaultCheckEvery). */
+  checkEvery?: number;
+  /** Default: chooseCgStep for the adapter and the operator's size. */
+  cgStep?: CgStepVariant;
+}
+
+type KrylovKernels = Pick<KrylovEngine, 'reduce' | 'blas' | 'krylov' | 'cgStep'>;
+
 /** The Krylov kernels of a device: stateless but for their pipeline caches, so backends share them. */
-const kernelsByDevice = new WeakMap<GPUDevice, Pick<KrylovEngine, 'reduce' | 'blas' | 'krylov'>>();
+const kernelsByDevice = new WeakMap<GPUDevice, KrylovKernels>();
 
 /**
  * The engine of one operator. The kernels (and their compiled pipelines, two dozen, a few hundred
@@ -71,19 +89,18 @@ export function createKrylovEngine(
   context: GpuContext,
   operator: GpuLinearOperator,
   diagonal: Float64Array,
-  checkEvery = kDefaultCheckEvery,
+  options: KrylovEngineOptions = {},
 ): KrylovEngine {
-  const { device } = context;
+  const { device, adapterInfo } = context;
   let kernels = kernelsByDevice.get(device);
   if (!kernels) {
     kernels = {
-      reduce: new ReduceKernel(device, chooseReduceWorkgroupSize(context.adapterInfo)),
+      reduce: new ReduceKernel(device, chooseReduceWorkgroupSize(adapterInfo)),
       blas: new BlasKernel(device),
       krylov: new KrylovKernel(device),
+      cgStep: new CgStepKernel(device, chooseCgStepWorkgroupSize(adapterInfo)),
     };
-    kernels.reduce.entries.warm();
-    kernels.blas.entries.warm();
-    kernels.krylov.entries.warm();
+    for (const kernel of Object.values(kernels)) kernel.entries.warm();
     kernelsByDevice.set(device, kernels);
   }
   return {
@@ -92,7 +109,8 @@ export function createKrylovEngine(
     size: operator.size,
     diagonal,
     ...kernels,
-    checkEvery: checkIterations(checkEvery),
+    cgStepVariant: options.cgStep ?? chooseCgStep(adapterInfo, operator.size),
+    checkEvery: checkIterations(options.checkEvery ?? kDefaultCheckEvery),
   };
 }
 
@@ -374,6 +392,8 @@ export interface KrylovSetup {
   readonly r: GPUBuffer;
   /** D^-1 in float32 (the method's). */
   readonly inverseDiagonal: GPUBuffer;
+  /** What the scalar kernels are told (threshold, maxIterations, ...). */
+  readonly params: KrylovParams;
   /** The bind group of every krylov.wgsl kernel of the solve. */
   readonly scalars: GPUBindGroup;
   /** ||r||^2 into dots.residualSquared. */
@@ -426,24 +446,22 @@ export async function gpuKrylovSolve(
       const rhs = ws.vector('b', scaled(start.b64));
       const r = ws.vector('r');
       const inverseDiagonal = ws.vector('inverseDiagonal', method.inverseDiagonal);
-      const scalars = engine.krylov.bind(
-        `${label}.scalars`,
-        ws.arena,
-        {
-          threshold: start.threshold * scale,
-          atol: start.atol * scale,
-          maxIterations: start.maxIterations,
-          diagonalStatus: method.diagonalStatus,
-          traceSteps: checkEvery,
-        },
-        ws,
-      );
+      const params: KrylovParams = {
+        threshold: start.threshold * scale,
+        atol: start.atol * scale,
+        maxIterations: start.maxIterations,
+        diagonalStatus: method.diagonalStatus,
+        traceSteps: checkEvery,
+        size: engine.size,
+      };
+      const scalars = engine.krylov.bind(`${label}.scalars`, ws.arena, params, ws);
       const residualSquared = ws.dot('rr', 'dot', { x: r, y: r, slot: kDotSlot.residualSquared });
       const recorders = method.prepare({
         ws,
         x,
         r,
         inverseDiagonal,
+        params,
         scalars,
         residualSquared,
         beginStart(encoder, product) {

@@ -110,7 +110,14 @@ export async function gpuLanczos(
       const scalars = krylov.bind(
         'Lanczos.scalars',
         ws.arena,
-        { threshold: 0, atol: 0, maxIterations: maxSteps, diagonalStatus: null, traceSteps: checkEvery },
+        {
+          threshold: 0,
+          atol: 0,
+          maxIterations: maxSteps,
+          diagonalStatus: null,
+          traceSteps: checkEvery,
+          size: engine.size,
+        },
         ws,
       );
       const scaled = (name: string, source: VectorBinding, target: VectorBinding) =>

@@ -31,6 +31,15 @@ export interface GpuAdapterSummary {
   readonly swiftshader: boolean;
 }
 
+/**
+ * SwiftShader, or any fallback adapter: a CPU, where barriers and launches cost more than
+ * arithmetic, so kernels take their CPU-shaped variants (src/kernels: the dense matvec's 'rows',
+ * the small reduction tree, the fused CG step).
+ */
+export function runsOnCpu(adapter: GpuAdapterSummary): boolean {
+  return adapter.swiftshader || adapter.isFallbackAdapter;
+}
+
 /** The device limits the kernels size their buffers and dispatches by. */
 export interface GpuLimits {
   readonly maxStorageBufferBindingSize: number;

@@ -1,10 +1,12 @@
 // The one place WGSL is loaded: Vite `?raw` imports, which the app build, vitest and the CLI's SSR
 // build all resolve, so no second loader exists. A shader family that shares the pair formulas gets
 // interaction.wgsl prepended here rather than keeping its own copy; every kernel that runs inside a
-// solve and must skip its work once the solve has stopped gets solver_guard.wgsl.
+// solve and must skip its work once the solve has stopped gets solver_guard.wgsl, and every one
+// that sums over a workgroup workgroup_sum.wgsl.
 import assembleSource from '../../shaders/assemble.wgsl?raw';
 import biotSavartSource from '../../shaders/biot_savart.wgsl?raw';
 import blasSource from '../../shaders/blas.wgsl?raw';
+import cgStepSource from '../../shaders/cg_step.wgsl?raw';
 import copySource from '../../shaders/copy.wgsl?raw';
 import interactionSource from '../../shaders/interaction.wgsl?raw';
 import krylovSource from '../../shaders/krylov.wgsl?raw';
@@ -14,6 +16,7 @@ import matvecFreeSource from '../../shaders/matvec_free.wgsl?raw';
 import reduceSource from '../../shaders/reduce.wgsl?raw';
 import renderSource from '../../shaders/render.wgsl?raw';
 import solverGuardSource from '../../shaders/solver_guard.wgsl?raw';
+import workgroupSumSource from '../../shaders/workgroup_sum.wgsl?raw';
 
 /** Complete WGSL modules by name, as compiled. */
 export const kShaderSources = {
@@ -23,9 +26,11 @@ export const kShaderSources = {
   matvecDenseSubgroup: `enable subgroups;\n${solverGuardSource}\n${matvecDenseSource}\n${matvecDenseSubgroupSource}`,
   matvecFree: `${interactionSource}\n${solverGuardSource}\n${matvecFreeSource}`,
   copy: copySource,
-  reduce: `${solverGuardSource}\n${reduceSource}`,
+  reduce: `${solverGuardSource}\n${workgroupSumSource}\n${reduceSource}`,
   blas: blasSource,
   krylov: krylovSource,
+  // cg_step runs krylov.wgsl's scalar steps itself, on its bindings.
+  cgStep: `${workgroupSumSource}\n${krylovSource}\n${cgStepSource}`,
   biotSavart: biotSavartSource,
   render: renderSource,
 } as const;

@@ -6,7 +6,7 @@ import type { UniformArena } from '../gpu/uniforms.ts';
 import { kConvergenceReasons, type ConvergenceReason } from '../solvers/types.ts';
 
 /** Byte size of the WGSL struct KrylovParams (a test checks the two agree). */
-export const kKrylovParamsBytes = 20;
+export const kKrylovParamsBytes = 24;
 
 /** The fields of the WGSL struct KrylovState in order; field m is word m (a test checks). */
 export const kKrylovStateFields = [
@@ -74,6 +74,8 @@ export interface KrylovParams {
   readonly diagonalStatus: ConvergenceReason | null;
   /** Iterations per trace ring, the k iterations between the host's readbacks. */
   readonly traceSteps: number;
+  /** Unknowns: the length of the vectors cg_step.wgsl updates. */
+  readonly size: number;
 }
 
 export function packKrylovParams(params: KrylovParams): ArrayBuffer {
@@ -83,6 +85,7 @@ export function packKrylovParams(params: KrylovParams): ArrayBuffer {
   view.setUint32(8, Math.min(params.maxIterations, 0xffffffff), true); // maxIterations
   view.setUint32(12, statusCode(params.diagonalStatus), true); // diagonalStatus: 0 or a status code
   view.setUint32(16, params.traceSteps, true); // traceSteps: length of the trace ring in iterations
+  view.setUint32(20, params.size, true); // size: entries of cg_step's vectors
   return view.buffer;
 }
 
@@ -109,7 +112,6 @@ export const kKrylovEntries = [
   'cg_begin',
   'cg_alpha',
   'cg_residual',
-  'cg_beta',
   'minres_begin',
   'minres_alfa',
   'minres_givens',

@@ -1,6 +1,6 @@
 // Host side of shaders/matvec_dense.wgsl and matvec_dense_subgroup.wgsl: y = M x over the row
 // blocks of a stored matrix (layout in mass-matrix.ts), in one of three variants chosen per adapter.
-import type { GpuContext } from '../gpu/device.ts';
+import { runsOnCpu, type GpuContext } from '../gpu/device.ts';
 import { shaderModule } from '../gpu/shaders.ts';
 import {
   beginMatvecPass,
@@ -63,7 +63,7 @@ export function chooseDenseMatvecVariant(
   context: Pick<GpuContext, 'adapterInfo' | 'hasSubgroups'>,
 ): DenseMatvecVariant {
   const { adapterInfo } = context;
-  if (adapterInfo.swiftshader || adapterInfo.isFallbackAdapter) return 'rows';
+  if (runsOnCpu(adapterInfo)) return 'rows';
   return context.hasSubgroups ? 'subgroup' : 'workgroup';
 }
 

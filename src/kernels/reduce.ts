@@ -1,7 +1,7 @@
 // Host side of shaders/reduce.wgsl: two-stage dot products into a GPU buffer (the solvers' `dots`,
 // or Lanczos' overlaps h = V^T w), recorded into an open compute pass like every Krylov kernel.
 import { bufferBinding, type VectorBinding } from '../gpu/buffers.ts';
-import type { GpuAdapterSummary } from '../gpu/device.ts';
+import { runsOnCpu, type GpuAdapterSummary } from '../gpu/device.ts';
 import { ShaderEntries, type BindingKind } from '../gpu/pipelines.ts';
 import type { UniformArena } from '../gpu/uniforms.ts';
 import { checkWorkgroupSize } from './operator.ts';
@@ -18,9 +18,7 @@ export const kSoftwareReduceWorkgroupSize = 16;
 
 /** SwiftShader (or any fallback adapter, a CPU) gets the small tree. */
 export function chooseReduceWorkgroupSize(adapter: GpuAdapterSummary): number {
-  return adapter.swiftshader || adapter.isFallbackAdapter
-    ? kSoftwareReduceWorkgroupSize
-    : kReduceWorkgroupSize;
+  return runsOnCpu(adapter) ? kSoftwareReduceWorkgroupSize : kReduceWorkgroupSize;
 }
 
 /**

@@ -6,6 +6,7 @@ import { createVector } from '../../gpu/buffers.ts';
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { median, timeRuns, type Timing } from '../../gpu/timing.ts';
 import { AssembleKernel } from '../../kernels/assemble.ts';
+import { chooseCgStep, kCgStepVariants } from '../../kernels/cg-step.ts';
 import { CopyKernel } from '../../kernels/copy.ts';
 import { GpuMassMatrix } from '../../kernels/mass-matrix.ts';
 import { denseMatvecVariants } from '../../kernels/matvec-dense.ts';
@@ -26,9 +27,11 @@ export const kBenchHelp = `Usage: darwin-breit bench [--n N ...] [--model vector
 Times, on the current device and in one run: the device's copy bandwidth (a WGSL vec4 copy of a
 buffer as large as the matrix) and write bandwidth (a vec4 fill of it), assembly of the dense M,
 the dense matvec (every variant the device can run; the one it gets is marked chosen), the
-matrix-free matvec, one CG iteration and one full CG solve. Bandwidths are also given as a ratio
-to the copy kernel's, and the assembly's, which only writes, to the fill's; a CG iteration's time
-as a ratio to the chosen dense matvec's, both by the wall clock. The sphere geometry at eps = 1e-3.
+matrix-free matvec, one CG iteration (labelled matvec variant/CG step variant, each CG step:
+'fused', one workgroup, and 'split', eleven launches) and one full CG solve with the chosen ones.
+Bandwidths are also given as a ratio to the copy kernel's, and the assembly's, which only writes,
+to the fill's; a CG iteration's time as a ratio to the chosen dense matvec's, both by the wall
+clock. The sphere geometry at eps = 1e-3.
 
   --n N          electrons; repeat the flag for several sizes                       [1024]
   --model M      vector|azimuthal                                                    [vector]
@@ -260,76 +263,81 @@ async function medianLongMinusShort(
 async function benchKrylov(
   context: GpuContext,
   system: DarwinSystem,
-  variant: string,
+  matvecVariant: string,
   productBytes: number,
   copyGbps: number,
   repeats: number,
   progress: Progress,
 ): Promise<BenchRow[]> {
   const size = unknowns(system);
-  const backend = await gpuBackend(context, system, { matrix: 'dense' });
-  try {
-    const b = await backend.momenta(velocityPattern(system, 'random', 2));
-    const base = {
-      n: system.configuration.n,
-      unknowns: size,
-      variant,
-      method: 'solve' as const,
-    };
-    progress.update(`n = ${system.configuration.n}: CG iterations`);
-    const run = async (maxIterations: number) => {
+  const n = system.configuration.n;
+  const chosen = chooseCgStep(context.adapterInfo, size);
+  const iterationBytes = productBytes + 40 * size;
+  const iterationFlops = 2 * size * size + 10 * size;
+  const base = { n, unknowns: size, method: 'solve' as const };
+  const rows: BenchRow[] = [];
+  let note: string | undefined;
+  let solve: BenchRow | undefined;
+  for (const cgStep of kCgStepVariants) {
+    const backend = await gpuBackend(context, system, { matrix: 'dense', cgStep });
+    try {
+      const b = await backend.momenta(velocityPattern(system, 'random', 2));
+      progress.update(`n = ${n}: CG iterations (${cgStep} step)`);
+      const run = async (maxIterations: number) => {
+        const start = performance.now();
+        const result = await backend.velocities(b, 'cg', { rtol: 0, maxIterations });
+        return { ms: performance.now() - start, iterations: result.iterations };
+      };
+      const short = await run(kShortRun);
+      // A small system reaches r = 0 before kLongRun: time the iterations it does make, the same in
+      // every run (the solve is deterministic).
+      const timed = (await run(kLongRun)).iterations - short.iterations;
+      let perIteration = NaN;
+      if (timed >= 2) {
+        perIteration = (await medianLongMinusShort(async (steps) => (await run(steps)).ms, repeats)) / timed;
+      }
+      const variant = `${matvecVariant}/${cgStep}`;
+      if (perIteration > 0) {
+        rows.push({
+          ...base,
+          name: 'cg_iteration',
+          variant,
+          chosen: cgStep === chosen,
+          ms: perIteration,
+          gbps: rate(iterationBytes, perIteration),
+          gflops: rate(iterationFlops, perIteration),
+          ratio_to_copy: rate(iterationBytes, perIteration) / copyGbps,
+          iterations: timed,
+        });
+      } else if (cgStep === chosen) {
+        note =
+          timed < 2
+            ? `no cg_iteration: CG reaches r = 0 in ${short.iterations + timed} iterations, too few to time one`
+            : "no cg_iteration: one is below the wall clock's noise here; more --repeats may resolve it";
+        progress.log(`n = ${n}: ${note}`);
+      }
+      if (cgStep !== chosen) continue;
+      progress.update(`n = ${n}: CG solve`);
       const start = performance.now();
-      const result = await backend.velocities(b, 'cg', { rtol: 0, maxIterations });
-      return { ms: performance.now() - start, iterations: result.iterations };
-    };
-    const short = await run(kShortRun);
-    // A small system reaches r = 0 before kLongRun: time the iterations it does make, the same in
-    // every run (the solve is deterministic).
-    const timed = (await run(kLongRun)).iterations - short.iterations;
-    const iterationBytes = productBytes + 40 * size;
-    const iterationFlops = 2 * size * size + 10 * size;
-    const rows: BenchRow[] = [];
-    const n = system.configuration.n;
-    let perIteration = NaN;
-    let note: string | undefined;
-    if (timed >= 2) {
-      perIteration = (await medianLongMinusShort(async (steps) => (await run(steps)).ms, repeats)) / timed;
-    }
-    if (perIteration > 0) {
-      rows.push({
+      const solved = await backend.velocities(b, 'cg', {});
+      const solveMs = performance.now() - start;
+      solve = {
         ...base,
-        name: 'cg_iteration',
-        ms: perIteration,
-        gbps: rate(iterationBytes, perIteration),
-        gflops: rate(iterationFlops, perIteration),
-        ratio_to_copy: rate(iterationBytes, perIteration) / copyGbps,
-        iterations: timed,
-      });
-    } else {
-      note =
-        timed < 2
-          ? `no cg_iteration: CG reaches r = 0 in ${short.iterations + timed} iterations, too few to time one`
-          : "no cg_iteration: one is below the wall clock's noise here; more --repeats may resolve it";
-      progress.log(`n = ${n}: ${note}`);
+        name: 'cg_solve',
+        variant,
+        ms: solveMs,
+        gbps: rate(iterationBytes * solved.iterations, solveMs),
+        gflops: rate(iterationFlops * solved.iterations, solveMs),
+        ratio_to_copy: rate(iterationBytes * solved.iterations, solveMs) / copyGbps,
+        iterations: solved.iterations,
+        ...(note === undefined ? {} : { note }),
+      };
+    } finally {
+      backend.dispose();
     }
-    progress.update(`n = ${system.configuration.n}: CG solve`);
-    const start = performance.now();
-    const solved = await backend.velocities(b, 'cg', {});
-    const solveMs = performance.now() - start;
-    rows.push({
-      ...base,
-      name: 'cg_solve',
-      ms: solveMs,
-      gbps: rate(iterationBytes * solved.iterations, solveMs),
-      gflops: rate(iterationFlops * solved.iterations, solveMs),
-      ratio_to_copy: rate(iterationBytes * solved.iterations, solveMs) / copyGbps,
-      iterations: solved.iterations,
-      ...(note === undefined ? {} : { note }),
-    });
-    return rows;
-  } finally {
-    backend.dispose();
   }
+  // After every cg_iteration row: the solve is the chosen variants'.
+  return solve ? [...rows, solve] : rows;
 }
 
 export async function benchCommand(argv: string[], progress: Progress): Promise<CommandOutput> {

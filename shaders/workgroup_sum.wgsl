@@ -1,0 +1,25 @@
+// The workgroup tree sum of the kernels that reduce inside a GPU Krylov solve (reduce.wgsl,
+// cg_step.wgsl; shaders.ts prepends this file). The including module declares the power-of-two
+// override `workgroupSize`. Each thread brings one value, the sum of its strided share of a
+// vector, so only workgroupSize values go through the tree: on SwiftShader every barrier splits
+// the shader and costs more than the arithmetic, so log2 W barriers is the whole cost.
+
+var<workgroup> tree: array<f32, workgroupSize>;
+
+// The sum of `value` over the workgroup in lane 0, 0 in the others: only lane 0 reads tree[0],
+// so a second sum right after (cg_step.wgsl) races with nothing. Call from uniform control flow.
+fn workgroupSum(lane: u32, value: f32) -> f32 {
+  tree[lane] = value;
+  workgroupBarrier();
+  for (var width = workgroupSize / 2u; width > 0u; width /= 2u) {
+    if (lane < width) {
+      tree[lane] += tree[lane + width];
+    }
+    workgroupBarrier();
+  }
+  var total = 0.0;
+  if (lane == 0u) {
+    total = tree[0];
+  }
+  return total;
+}
