@@ -27,8 +27,8 @@
 // float64 ||b|| on the host); converged_atol when ||r_k|| <= atol, else converged_rtol;
 // diverged_max_it at k = maxIterations; diverged_nan for a non-finite scalar. Status codes are
 // 1 + the index in kConvergenceReasons (src/solvers/types.ts); 0 means running. Once the status is
-// set, `iteration` stays the iteration it happened at and every kernel (here, in blas.wgsl and in
-// reduce.wgsl) returns at once.
+// set, `iteration` stays the iteration it happened at and every kernel (here, in blas.wgsl,
+// reduce.wgsl, cg_step.wgsl and the matvecs) returns at once.
 //
 // Non-finite values are found from the exponent bits: WGSL lets a compiler assume that floats are
 // finite, so x != x may be folded away.
@@ -58,7 +58,8 @@ struct KrylovParams {
   maxIterations: u32,
   diagonalStatus: u32,
   traceSteps: u32,
-  // Unknowns: the vector length of cg_step.wgsl, the one kernel here that touches vectors.
+  // Unknowns: the vector length of cg_step.wgsl, the one kernel including this file that touches
+  // vectors.
   size: u32,
 }
 

@@ -389,11 +389,16 @@ describe('the fused CG step (cg_step.wgsl): one iteration in one workgroup', () 
     return { alpha, beta, rzNext, norm: Math.sqrt(dot(rNext, rNext)), xNext, rNext, pNext };
   }
 
-  for (const workgroupSize of [16, 256]) {
+  // 300 entries, a multiple of neither W: lanes hold 18-19 (W = 16) or 1-2 (W = 256); 3 < W leaves
+  // most lanes without an entry.
+  for (const [workgroupSize, size] of [
+    [16, 300],
+    [256, 300],
+    [256, 3],
+  ]) {
     gpuTest(
-      `W = ${workgroupSize}: against float64; indefinite, converged and stopped states`,
+      `W = ${workgroupSize}, ${size} entries: against float64; indefinite, converged and stopped states`,
       async ({ device }) => {
-        const size = 300; // a multiple of neither W: lanes hold 1 or 2 (W = 256) or 18-19 (W = 16) entries
         const f32 = (v: ArrayLike<number>) => Float64Array.from(Float32Array.from(v));
         const p = f32(randomVector(size, 61));
         // q = 2 p + noise keeps p^T q > 0, as for an SPD M.
@@ -424,6 +429,7 @@ describe('the fused CG step (cg_step.wgsl): one iteration in one workgroup', () 
           integers[kStateSlot.status] = status;
           integers[kStateSlot.iteration] = 4;
           device.queue.writeBuffer(state, 0, words);
+          device.queue.writeBuffer(trace, 0, new Float32Array(1 + traceSteps));
           for (const [name, values] of [
             ['p', p],
             ['q', qValues],
@@ -471,11 +477,14 @@ describe('the fused CG step (cg_step.wgsl): one iteration in one workgroup', () 
           expectNormwiseClose('r', going.r, expected.rNext, 1e-5);
           expectNormwiseClose('p', going.p, expected.pNext, 1e-5);
 
-          // ||r_5|| below the threshold: x and r take the step, p stays.
+          // ||r_5|| below the threshold: x and r take the step, beta is not taken, p stays.
           const converged = await run(10 * expected.norm, 0);
           expect(converged.state.status).toBe('converged_rtol');
           expect(converged.state.iteration).toBe(5);
+          expect(converged.state.rz).toBe(rz);
+          expect(converged.trace[5]).toBe(converged.state.residualNorm);
           expectNormwiseClose('converged x', converged.x, expected.xNext, 1e-6);
+          expectNormwiseClose('converged r', converged.r, expected.rNext, 1e-5);
           expect(Array.from(converged.p)).toEqual(Array.from(p));
 
           // p^T q < 0: diverged_indefinite before any update, at iteration 4 (cgAlpha).
@@ -497,7 +506,13 @@ describe('the fused CG step (cg_step.wgsl): one iteration in one workgroup', () 
           const stopped = await run(1e-30, statusCode('converged_atol'));
           expect(stopped.state.status).toBe('converged_atol');
           expect(stopped.state.iteration).toBe(4);
-          expect(Array.from(stopped.x)).toEqual(Array.from(x));
+          for (const [name, got, want] of [
+            ['x', stopped.x, x],
+            ['r', stopped.r, r],
+            ['p', stopped.p, p],
+          ] as const)
+            expect(Array.from(got), name).toEqual(Array.from(want));
+          expect(Array.from(stopped.trace)).toEqual(new Array(1 + traceSteps).fill(0));
         } finally {
           for (const buffer of [state, trace, ...Object.values(vectors)]) buffer.destroy();
           arena.destroy();
@@ -597,6 +612,7 @@ describe('CG step variants: fused (one workgroup) and split (BLAS, reductions, s
           const p = applyMassMatrix(matrix, v);
           const gpu = await backend(system, 'dense', { cgStep });
           const result = await gpu.velocities(p, 'cg');
+          expect(result.gpu.cgStep).toBe(cgStep);
           expect(result.reason, setup.label).toBe('converged_rtol');
           const mirror = await cpuBackend(system, 'float32').velocities(p, 'cg');
           expect(Math.abs(result.iterations - mirror.iterations), setup.label).toBeLessThanOrEqual(2);
@@ -615,6 +631,7 @@ describe('CG step variants: fused (one workgroup) and split (BLAS, reductions, s
         const ringP = applyMassMatrix(massMatrix(ring), randomVector(kRingN, 29));
         const ringGpu = await backend(ring, 'free', { cgStep });
         const indefinite = await ringGpu.velocities(ringP, 'cg');
+        expect(indefinite.gpu.cgStep).toBe(cgStep);
         expect(indefinite.reason).toBe('diverged_indefinite');
         expect(indefinite.iterations).toBe(
           (await cpuBackend(ring, 'float32').velocities(ringP, 'cg')).iterations,

@@ -1,7 +1,7 @@
 // Jacobi-preconditioned CG for M v = p (eq. 48/50) on the GPU: src/solvers/cg.ts step for step,
 // with every vector and scalar on the GPU. One iteration is the matvec q = M p and one compute pass:
-//   p^T q -> alpha = rz / p^T q;  x += alpha p;  r -= alpha q;  ||r|| -> stopping rule;
-//   rz_new = r^T D^-1 r -> beta = rz_new / rz;  p = D^-1 r + beta p
+//   p^T q -> alpha = rz / p^T q;  x += alpha p;  r -= alpha q;  ||r||^2 and rz_new = r^T D^-1 r;
+//   ||r|| -> stopping rule, and while it runs beta = rz_new / rz;  p = D^-1 r + beta p
 // (z = D^-1 r is never stored: the weighted dot and the p update read D^-1 and r directly).
 // The pass is one workgroup of cg_step.wgsl ('fused') or eleven launches of the BLAS, reduction
 // and scalar kernels ('split'); engine.cgStepVariant says which (src/kernels/cg-step.ts).
@@ -80,8 +80,10 @@ type VectorWork = (pass: GPUComputePassEncoder) => void;
 /** cg_step.wgsl: the whole of it in one workgroup. */
 function fusedStep(engine: KrylovEngine, setup: KrylovSetup, p: GPUBuffer, q: GPUBuffer): VectorWork {
   const { ws, x, r, inverseDiagonal, params } = setup;
-  const step = engine.cgStep.bind('Cg.step', ws.arena, params, ws, { p, q, x, r, inverseDiagonal });
-  return (pass) => engine.cgStep.record(pass, step);
+  const kernel = engine.cgStep;
+  if (!kernel) throw new Error("a 'fused' CG step needs the engine's cg_step kernel");
+  const step = kernel.bind('Cg.step', ws.arena, params, ws, { p, q, x, r, inverseDiagonal });
+  return (pass) => kernel.record(pass, step);
 }
 
 /** The BLAS, reduction and scalar kernels, each over the whole device: eleven launches. */

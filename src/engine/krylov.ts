@@ -61,9 +61,10 @@ export interface KrylovEngine {
   readonly reduce: ReduceKernel;
   readonly blas: BlasKernel;
   readonly krylov: KrylovKernel;
-  readonly cgStep: CgStepKernel;
   /** How CG runs its vector work after the matvec (src/kernels/cg-step.ts). */
   readonly cgStepVariant: CgStepVariant;
+  /** cg_step.wgsl's kernel where cgStepVariant is 'fused', else null (never built). */
+  readonly cgStep: CgStepKernel | null;
   /** k: iterations per command buffer and per readback, unless a call overrides it. */
   readonly checkEvery: number;
 }
@@ -75,10 +76,10 @@ export interface KrylovEngineOptions {
   cgStep?: CgStepVariant;
 }
 
-type KrylovKernels = Pick<KrylovEngine, 'reduce' | 'blas' | 'krylov' | 'cgStep'>;
-
 /** The Krylov kernels of a device: stateless but for their pipeline caches, so backends share them. */
-const kernelsByDevice = new WeakMap<GPUDevice, KrylovKernels>();
+const kernelsByDevice = new WeakMap<GPUDevice, Pick<KrylovEngine, 'reduce' | 'blas' | 'krylov'>>();
+/** cg_step.wgsl's kernel, built on a device's first engine that runs CG 'fused'. */
+const cgStepByDevice = new WeakMap<GPUDevice, CgStepKernel>();
 
 /**
  * The engine of one operator. The kernels (and their compiled pipelines, two dozen, a few hundred
@@ -98,10 +99,16 @@ export function createKrylovEngine(
       reduce: new ReduceKernel(device, chooseReduceWorkgroupSize(adapterInfo)),
       blas: new BlasKernel(device),
       krylov: new KrylovKernel(device),
-      cgStep: new CgStepKernel(device, chooseCgStepWorkgroupSize(adapterInfo)),
     };
     for (const kernel of Object.values(kernels)) kernel.entries.warm();
     kernelsByDevice.set(device, kernels);
+  }
+  const cgStepVariant = options.cgStep ?? chooseCgStep(adapterInfo, operator.size);
+  let cgStep = cgStepByDevice.get(device) ?? null;
+  if (cgStepVariant === 'fused' && !cgStep) {
+    cgStep = new CgStepKernel(device, chooseCgStepWorkgroupSize(adapterInfo));
+    cgStep.entries.warm();
+    cgStepByDevice.set(device, cgStep);
   }
   return {
     device,
@@ -109,7 +116,8 @@ export function createKrylovEngine(
     size: operator.size,
     diagonal,
     ...kernels,
-    cgStepVariant: options.cgStep ?? chooseCgStep(adapterInfo, operator.size),
+    cgStepVariant,
+    cgStep: cgStepVariant === 'fused' ? cgStep : null,
     checkEvery: checkIterations(options.checkEvery ?? kDefaultCheckEvery),
   };
 }
@@ -133,14 +141,18 @@ export interface GpuRunStats {
   readonly checkEvery: number;
   /** Iterations recorded: up to 2k - 1 more than were done, the no-ops recorded ahead of the stop. */
   readonly recordedIterations: number;
+  /** How CG ran its vector work, where the run was (or began with) CG. */
+  readonly cgStep?: CgStepVariant;
 }
 
 export function addStats(a: GpuRunStats, b: GpuRunStats): GpuRunStats {
+  const cgStep = a.cgStep ?? b.cgStep;
   return {
     readbacks: a.readbacks + b.readbacks,
     submits: a.submits + b.submits,
     checkEvery: b.checkEvery,
     recordedIterations: a.recordedIterations + b.recordedIterations,
+    ...(cgStep ? { cgStep } : {}),
   };
 }
 
@@ -557,6 +569,7 @@ export async function finishSolve(
       submits: outcome.submits + 1,
       checkEvery,
       recordedIterations: outcome.recordedSteps,
+      ...(solver === 'cg' ? { cgStep: engine.cgStepVariant } : {}),
     },
   };
 }

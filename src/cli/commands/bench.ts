@@ -312,8 +312,8 @@ async function benchKrylov(
       } else if (cgStep === chosen) {
         note =
           timed < 2
-            ? `no cg_iteration: CG reaches r = 0 in ${short.iterations + timed} iterations, too few to time one`
-            : "no cg_iteration: one is below the wall clock's noise here; more --repeats may resolve it";
+            ? `no cg_iteration (${variant}): CG reaches r = 0 in ${short.iterations + timed} iterations, too few to time one`
+            : `no cg_iteration (${variant}): one is below the wall clock's noise here; more --repeats may resolve it`;
         progress.log(`n = ${n}: ${note}`);
       }
       if (cgStep !== chosen) continue;
