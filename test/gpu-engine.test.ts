@@ -463,6 +463,14 @@ describe('the fused CG step (cg_step.wgsl): one iteration in one workgroup', () 
         try {
           const expected = cgIteration(p, q, x, r, w, rz);
           const relative = (got: number, want: number) => Math.abs(got - want) / Math.abs(want);
+          const expectUnmoved = (
+            label: string,
+            got: { x: Float64Array; r: Float64Array; p: Float64Array },
+          ) => {
+            expect(Array.from(got.x), `${label} x`).toEqual(Array.from(x));
+            expect(Array.from(got.r), `${label} r`).toEqual(Array.from(r));
+            expect(Array.from(got.p), `${label} p`).toEqual(Array.from(p));
+          };
 
           const going = await run(1e-30, 0);
           expect(going.state.status).toBeNull();
@@ -495,23 +503,13 @@ describe('the fused CG step (cg_step.wgsl): one iteration in one workgroup', () 
           );
           expect(indefinite.state.status).toBe('diverged_indefinite');
           expect(indefinite.state.iteration).toBe(4);
-          for (const [name, got, want] of [
-            ['x', indefinite.x, x],
-            ['r', indefinite.r, r],
-            ['p', indefinite.p, p],
-          ] as const)
-            expect(Array.from(got), name).toEqual(Array.from(want));
+          expectUnmoved('indefinite', indefinite);
 
           // A solve that stopped earlier: nothing moves.
           const stopped = await run(1e-30, statusCode('converged_atol'));
           expect(stopped.state.status).toBe('converged_atol');
           expect(stopped.state.iteration).toBe(4);
-          for (const [name, got, want] of [
-            ['x', stopped.x, x],
-            ['r', stopped.r, r],
-            ['p', stopped.p, p],
-          ] as const)
-            expect(Array.from(got), name).toEqual(Array.from(want));
+          expectUnmoved('stopped', stopped);
           expect(Array.from(stopped.trace)).toEqual(new Array(1 + traceSteps).fill(0));
         } finally {
           for (const buffer of [state, trace, ...Object.values(vectors)]) buffer.destroy();
