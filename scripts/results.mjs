@@ -109,7 +109,9 @@ const benchText = [
   "ratio to copy: the kernel's bandwidth over the copy kernel's (bytes read + written) at the same N",
   '(target for the dense matvec: >= 0.7); ratio to fill: over the write-only fill kernel, the bound of',
   'the assembly, which only writes; CG / matvec: one CG iteration over one chosen dense matvec (target:',
-  '<= 1.3), both timed by the wall clock as differences of runs, the readbacks of CG included.',
+  '<= 1.3), both timed by the wall clock as differences of runs, the readbacks of CG included;',
+  'cg_iteration (matvec/step): the dense matvec variant and how the vector work runs (fused: one',
+  'workgroup, one launch; split: eleven launches).',
   '',
   bench.markdown,
 ].join('\n');
