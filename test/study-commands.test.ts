@@ -140,6 +140,25 @@ describe('bench', () => {
   test('a size that is not a positive integer is a user error', () => {
     expectUserError(/--n/, 'bench', '--n', '0');
   });
+
+  test('--workgroup-sizes: every tunable kernel again at each size; one a kernel cannot take is skipped', () => {
+    // 512 is past SwiftShader's 256 invocations per workgroup.
+    const run = cli('bench', '--n', '8', '--repeats', '1', '--workgroup-sizes', '32,512', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const rows = JSON.parse(run.stdout).kernels as { name: string; variant?: string; chosen?: boolean }[];
+    const tuned = rows.filter((r) => r.variant?.includes('wg ')).map((r) => `${r.name}:${r.variant}`);
+    expect(tuned).toEqual([
+      'assemble_vector3d:wg 32',
+      'matvec_dense:rows, wg 32',
+      'matvec_dense:workgroup, wg 32',
+      'matvec_dense:subgroup, wg 32',
+      'matvec_free:wg 32',
+    ]);
+    // The defaults keep their rows, and only the default dense matvec is the chosen one.
+    expect(rows.filter((r) => r.name === 'matvec_dense' && r.chosen).map((r) => r.variant)).toEqual(['rows']);
+    expect(rows.some((r) => r.name === 'assemble_vector3d' && r.variant === undefined)).toBe(true);
+    expectUserError(/--workgroup-sizes must list powers of two/, 'bench', '--workgroup-sizes', '64,48');
+  }, 120_000);
 });
 
 describe('london', () => {

@@ -19,6 +19,9 @@ import { velocityPattern } from '../../physics/velocities.ts';
 import type { DeviceSummary } from '../../io/formats.ts';
 import { openGpu } from '../device.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positiveInteger } from '../options.ts';
+
+const powerOfTwo = (x: number) =>
+  Number.isInteger(x) && x >= 1 && (x & (x - 1)) === 0 ? null : 'must list powers of two';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
@@ -37,6 +40,9 @@ clock. The sphere geometry at eps = 1e-3.
   --model M      vector|azimuthal                                                    [vector]
   --dim 2|3      vector model dimension                                              [3]
   --repeats R    timed runs per kernel (the median is reported)                      [5]
+  --workgroup-sizes W,W,...  also time the assembly, every dense matvec variant and the
+                 matrix-free matvec at these workgroup sizes (powers of two; rows labelled
+                 'wg W'; a size a kernel cannot take is skipped with a note), to tune them
   --markdown     the table in Markdown (with --json: as the field "markdown" beside the numbers)
   --json         {"device": ..., "kernels": [{"name", "n", "ms", "gbps", "gflops", "ratio_to_copy", ...}]}
 `;
@@ -47,6 +53,7 @@ const kOptions = {
   model: { type: 'string', default: 'vector' },
   dim: { type: 'string', default: '3' },
   repeats: { type: 'string', default: '5' },
+  'workgroup-sizes': { type: 'string' },
   markdown: { type: 'boolean', default: false },
 } as const;
 
@@ -85,6 +92,7 @@ async function benchSize(
   context: GpuContext,
   system: DarwinSystem,
   repeats: number,
+  workgroupSizes: readonly number[],
   progress: Progress,
 ): Promise<BenchRow[]> {
   const { device } = context;
@@ -141,52 +149,98 @@ async function benchSize(
     progress.update(`n = ${n}: assembly`);
     const positions = createPositionsBuffer(device, system);
     destroy.push(positions);
-    const assembler = new AssembleKernel(device);
-    const bindings = assembler.prepare('Bench.assemble', system, matrix.stride, positions, matrix.blocks);
-    destroy.push(...bindings.map((binding) => binding.params));
     const model = gpuModel(system);
-    const assembleTime = await timeRuns(context, (e, tw) => assembler.record(e, model, bindings, tw), {
-      repeats,
-      singlePass: true,
-    });
-    // About 30 flops per pair (separation, its length, the two Oseen scales), once per pair, and a
-    // multiply-add per stored entry.
-    const assembly = row(`assemble_${model}`, assembleTime, matrixBytes, 30 * n * n + 2 * size * size);
-    rows.push({ ...assembly, ratio_to_fill: (assembly.gbps ?? 0) / fillGbps });
+    // Each kernel at its default workgroup size (no label), then at every --workgroup-sizes one.
+    const sizes: (number | undefined)[] = [undefined, ...workgroupSizes];
+    const sized = (variant: string | undefined, workgroupSize: number | undefined) =>
+      workgroupSize === undefined
+        ? variant
+        : [variant, `wg ${workgroupSize}`].filter((part) => part !== undefined).join(', ');
+    /** The kernel `make` builds, or null (and a note) where it cannot take this workgroup size. */
+    const tryMake = async <T>(
+      what: string,
+      workgroupSize: number | undefined,
+      make: () => T | Promise<T>,
+    ) => {
+      try {
+        return await make();
+      } catch (error) {
+        if (workgroupSize === undefined || !(error instanceof RangeError)) throw error;
+        progress.log(`n = ${n}: ${what} skipped at workgroup size ${workgroupSize}: ${error.message}`);
+        return null;
+      }
+    };
+    for (const workgroupSize of sizes) {
+      const assembler = await tryMake(
+        'assembly',
+        workgroupSize,
+        () => new AssembleKernel(device, workgroupSize),
+      );
+      if (!assembler) continue;
+      const bindings = assembler.prepare('Bench.assemble', system, matrix.stride, positions, matrix.blocks);
+      destroy.push(...bindings.map((binding) => binding.params));
+      const assembleTime = await timeRuns(context, (e, tw) => assembler.record(e, model, bindings, tw), {
+        repeats,
+        singlePass: true,
+      });
+      // About 30 flops per pair (separation, its length, the two Oseen scales), once per pair, and a
+      // multiply-add per stored entry.
+      const assembly = row(`assemble_${model}`, assembleTime, matrixBytes, 30 * n * n + 2 * size * size);
+      const variant = sized(undefined, workgroupSize);
+      rows.push({
+        ...assembly,
+        ...(variant ? { variant } : {}),
+        ratio_to_fill: (assembly.gbps ?? 0) / fillGbps,
+      });
+    }
 
     const x = createVector(device, 'Bench.x', Float32Array.from(velocityPattern(system, 'random', 1)));
     const y = createVector(device, 'Bench.y', size);
     destroy.push(x, y);
-    for (const variant of denseMatvecVariants(device)) {
-      progress.update(`n = ${n}: dense matvec (${variant})`);
-      const operator =
-        variant === matrix.variant ? matrix : await GpuMassMatrix.assemble(context, system, { variant });
-      if (operator !== matrix) destroy.push(operator);
-      const timing = await timeRuns(context, (e, tw) => operator.record(e, x, y, { timestampWrites: tw }), {
+    for (const workgroupSize of sizes) {
+      for (const variant of denseMatvecVariants(device)) {
+        progress.update(`n = ${n}: dense matvec (${sized(variant, workgroupSize)})`);
+        const operator =
+          variant === matrix.variant && workgroupSize === undefined
+            ? matrix
+            : await tryMake(`the ${variant} dense matvec`, workgroupSize, () =>
+                GpuMassMatrix.assemble(context, system, { variant, workgroupSize }),
+              );
+        if (!operator) continue;
+        if (operator !== matrix) destroy.push(operator);
+        const timing = await timeRuns(context, (e, tw) => operator.record(e, x, y, { timestampWrites: tw }), {
+          repeats,
+          singlePass: true,
+        });
+        // Reads M once plus x and writes y: 2 size^2 flops.
+        rows.push({
+          ...row('matvec_dense', timing, productBytes + 8 * size, 2 * size * size),
+          variant: sized(variant, workgroupSize),
+          chosen: operator === matrix,
+        });
+      }
+    }
+
+    const b = blockSize(system);
+    for (const workgroupSize of sizes) {
+      progress.update(`n = ${n}: matrix-free matvec${workgroupSize ? ` (wg ${workgroupSize})` : ''}`);
+      const free = await tryMake('the matrix-free matvec', workgroupSize, () =>
+        GpuMatrixFreeMassMatrix.create(context, system, { workgroupSize }),
+      );
+      if (!free) continue;
+      destroy.push(free);
+      const freeTime = await timeRuns(context, (e, tw) => free.record(e, x, y, { timestampWrites: tw }), {
         repeats,
         singlePass: true,
       });
-      // Reads M once plus x and writes y: 2 size^2 flops.
+      const variant = sized(undefined, workgroupSize);
+      // Per pair: ~20 flops for the kernel entry plus 2 b^2 for the block times x.
       rows.push({
-        ...row('matvec_dense', timing, productBytes + 8 * size, 2 * size * size),
-        variant,
-        chosen: variant === matrix.variant,
+        ...row('matvec_free', freeTime, null, (20 + 2 * b * b) * n * n),
+        ...(variant ? { variant } : {}),
+        ginteractions: rate(n * n, freeTime.ms),
       });
     }
-
-    progress.update(`n = ${n}: matrix-free matvec`);
-    const free = await GpuMatrixFreeMassMatrix.create(context, system);
-    destroy.push(free);
-    const freeTime = await timeRuns(context, (e, tw) => free.record(e, x, y, { timestampWrites: tw }), {
-      repeats,
-      singlePass: true,
-    });
-    const b = blockSize(system);
-    // Per pair: ~20 flops for the kernel entry plus 2 b^2 for the block times x.
-    rows.push({
-      ...row('matvec_free', freeTime, null, (20 + 2 * b * b) * n * n),
-      ginteractions: rate(n * n, freeTime.ms),
-    });
     // The chosen matvec again, timed as cg_iteration is, so that ratio_to_matvec compares like
     // with like.
     progress.update(`n = ${n}: dense matvec by the wall clock`);
@@ -345,6 +399,9 @@ export async function benchCommand(argv: string[], progress: Progress): Promise<
   if (values.help) return { help: kBenchHelp };
   const sizes = (values.n ?? ['1024']).map((text) => parseNumber('n', text, positiveInteger));
   const repeats = parseNumber('repeats', values.repeats, positiveInteger);
+  const workgroupSizes = (values['workgroup-sizes']?.split(',') ?? []).map((text) =>
+    parseNumber('workgroup-sizes', text, powerOfTwo),
+  );
   if (values.model !== 'vector' && values.model !== 'azimuthal') {
     throw new InputError(`--model must be vector|azimuthal, got '${values.model}'`);
   }
@@ -361,7 +418,7 @@ export async function benchCommand(argv: string[], progress: Progress): Promise<
         epsilon: 1e-3,
         softening: 0,
       };
-      kernels.push(...(await benchSize(gpu.context, system, repeats, progress)));
+      kernels.push(...(await benchSize(gpu.context, system, repeats, workgroupSizes, progress)));
     }
     progress.done();
     const summary = {
