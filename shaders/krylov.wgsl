@@ -9,7 +9,6 @@
 //   cg_alpha       alpha = rz / p^T M p                     p^T M p <= 0: indefinite (iteration k-1)
 //   cg_residual    k += 1, ||r_k||, stopping rule, then
 //                  beta = rz_new / rz, rz = rz_new          rz_new <= 0: indefinite (iteration k)
-//   (cg_step.wgsl runs cgAlpha, advance and cgBeta inside its one-workgroup iteration.)
 // Preconditioned MINRES (Paige and Saunders 1975, scipy's minres.py), as src/solvers/minres.ts:
 //   minres_begin   beta_1 = sqrt(r^T D^-1 r), phibar = beta_1, cs = -1, sn = 0
 //   minres_alfa    alfa = v^T y  (y = A v - (beta/oldb) r1), and alfa / beta for y -= (alfa/beta) r2
@@ -28,7 +27,8 @@
 // diverged_max_it at k = maxIterations; diverged_nan for a non-finite scalar. Status codes are
 // 1 + the index in kConvergenceReasons (src/solvers/types.ts); 0 means running. Once the status is
 // set, `iteration` stays the iteration it happened at and every kernel (here, in blas.wgsl,
-// reduce.wgsl, cg_step.wgsl and the matvecs) returns at once.
+// reduce.wgsl, krylov_step.wgsl and the matvecs) returns at once. krylov_step.wgsl runs the CG and
+// MINRES steps here (cgAlpha, advance, minresGivens, ...) itself, in its one-workgroup iterations.
 //
 // Non-finite values are found from the exponent bits: WGSL lets a compiler assume that floats are
 // finite, so x != x may be folded away.
@@ -58,9 +58,11 @@ struct KrylovParams {
   maxIterations: u32,
   diagonalStatus: u32,
   traceSteps: u32,
-  // Unknowns: the vector length of cg_step.wgsl, the one kernel including this file that touches
-  // vectors.
+  // Unknowns: the vector length of krylov_step.wgsl, the one kernel including this file that
+  // touches vectors ...
   size: u32,
+  // ... and the floats between the vectors of its MINRES ring buffer.
+  ringStride: u32,
 }
 
 // Every field 4 bytes, so field m sits in word m: blas.wgsl reads coefficients by that index.
@@ -169,7 +171,7 @@ fn cg_begin() {
 }
 
 // alpha = rz / p^T M p; false (and the status set) when the curvature is not positive. The CG
-// scalar steps are functions so that cg_step.wgsl runs the very same ones.
+// scalar steps are functions so that krylov_step.wgsl runs the very same ones.
 fn cgAlpha(curvature: f32) -> bool {
   if (!finite(curvature)) {
     state.status = kDivergedNan;
@@ -235,32 +237,25 @@ fn minres_begin() {
   state.betaRatio = 0.0;
 }
 
-@compute @workgroup_size(1)
-fn minres_alfa() {
-  if (!running()) {
-    return;
-  }
-  let alfa = dots.rayleigh;
+// alfa = v^T y and alfa / beta (no verdict: a non-finite alfa is caught by minresGivens).
+fn minresAlfa(alfa: f32) {
   state.alpha = alfa;
   state.alfaRatio = alfa / state.beta;
 }
 
-@compute @workgroup_size(1)
-fn minres_givens() {
-  if (!running()) {
-    return;
-  }
+// beta_{k+1} = sqrt(betaSquared) and the Givens rotation that eliminates it; false (and the status
+// set) on a non-finite scalar or a breakdown.
+fn minresGivens(betaSquared: f32) -> bool {
   let alfa = state.alpha;
-  let betaSquared = dots.preconditionedSquared;
   let oldb = state.beta;
   state.oldb = oldb;
   if (!finite(betaSquared) || !finite(alfa)) {
     state.status = kDivergedNan;
-    return;
+    return false;
   }
   if (betaSquared < 0.0) {
     state.status = kDivergedBreakdown;
-    return;
+    return false;
   }
   let beta = sqrt(betaSquared);
   state.beta = beta;
@@ -275,7 +270,7 @@ fn minres_givens() {
   let gamma = hypot(gbar, beta);
   if (gamma == 0.0) {
     state.status = kDivergedBreakdown;
-    return;
+    return false;
   }
   state.cs = gbar / gamma;
   state.sn = beta / gamma;
@@ -283,18 +278,39 @@ fn minres_givens() {
   state.phibar = state.sn * state.phibar;
   state.denominator = 1.0 / gamma;
   // For the next iteration's v = y / beta and y = A v - (beta / oldb) r1; with beta = 0 the
-  // residual kernel ends the solve before they are used.
+  // residual step ends the solve before they are used.
   state.inverseBeta = select(0.0, 1.0 / beta, beta > 0.0);
   state.betaRatio = beta / oldb;
+  return true;
+}
+
+// k += 1 and the stopping rule on ||r_k||; beta_{k+1} = 0 (an invariant Krylov space) ends it as a
+// breakdown. False once it stopped.
+fn minresResidual(residualSquared: f32) -> bool {
+  if (advance(residualSquared) && state.beta == 0.0) {
+    state.status = kDivergedBreakdown;
+  }
+  return running();
+}
+
+@compute @workgroup_size(1)
+fn minres_alfa() {
+  if (running()) {
+    minresAlfa(dots.rayleigh);
+  }
+}
+
+@compute @workgroup_size(1)
+fn minres_givens() {
+  if (running()) {
+    minresGivens(dots.preconditionedSquared);
+  }
 }
 
 @compute @workgroup_size(1)
 fn minres_residual() {
-  if (!running()) {
-    return;
-  }
-  if (advance(dots.residualSquared) && state.beta == 0.0) {
-    state.status = kDivergedBreakdown;
+  if (running()) {
+    minresResidual(dots.residualSquared);
   }
 }
 

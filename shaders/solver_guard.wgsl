@@ -1,6 +1,6 @@
 // The solver-status guard of the kernels with workgroup barriers that run inside a GPU Krylov solve
 // (reduce.wgsl, matvec_dense.wgsl, matvec_free.wgsl; shaders.ts prepends this file); blas.wgsl,
-// without barriers, reads the status per thread, and cg_step.wgsl, on krylov.wgsl's state struct,
+// without barriers, reads the status per thread, and krylov_step.wgsl, on krylov.wgsl's state struct,
 // has its own. Word 0 of the including
 // module's `state` binding is the status of krylov.wgsl: 0 while the solve runs, the stop reason
 // after. Once a solve has stopped, the iterations recorded ahead of the CPU's check return at once

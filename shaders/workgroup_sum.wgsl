@@ -1,5 +1,5 @@
 // The workgroup tree sum of the kernels that reduce inside a GPU Krylov solve (reduce.wgsl,
-// cg_step.wgsl; shaders.ts prepends this file). The including module declares the power-of-two
+// krylov_step.wgsl; shaders.ts prepends this file). The including module declares the power-of-two
 // override `workgroupSize`. Each thread brings one value, the sum of its strided share of a
 // vector, so only workgroupSize values go through the tree: on SwiftShader every barrier splits
 // the shader and costs more than the arithmetic, so log2 W barriers is the whole cost.
@@ -7,7 +7,7 @@
 var<workgroup> tree: array<f32, workgroupSize>;
 
 // The sum of `value` over the workgroup in lane 0, 0 in the others: only lane 0 reads tree[0],
-// so a second sum right after (cg_step.wgsl) races with nothing. Call from uniform control flow.
+// so a second sum right after (krylov_step.wgsl) races with nothing. Call from uniform control flow.
 fn workgroupSum(lane: u32, value: f32) -> f32 {
   tree[lane] = value;
   workgroupBarrier();

@@ -24,7 +24,12 @@ import { readFloat32 } from '../src/gpu/readback.ts';
 import { kShaderSources, shaderModule } from '../src/gpu/shaders.ts';
 import { UniformArena } from '../src/gpu/uniforms.ts';
 import { BlasKernel, kBlasParamsBytes, packBlasParams } from '../src/kernels/blas.ts';
-import { CgStepKernel, chooseCgStep, kCgStepVariants, kFusedCgMaxSize } from '../src/kernels/cg-step.ts';
+import {
+  chooseKrylovStep,
+  kFusedStepMaxSize,
+  kKrylovStepVariants,
+  KrylovStepKernel,
+} from '../src/kernels/krylov-step.ts';
 import {
   decodeKrylovState,
   kKrylovDotFields,
@@ -368,7 +373,7 @@ describe('reductions and BLAS', () => {
   });
 });
 
-describe('the fused CG step (cg_step.wgsl): one iteration in one workgroup', () => {
+describe('the fused CG step (krylov_step.wgsl cg_step): one iteration in one workgroup', () => {
   /** One CG iteration after q = M p in float64 from float32 inputs: src/solvers/cg.ts's formulas. */
   function cgIteration(
     p: Float64Array,
@@ -418,7 +423,7 @@ describe('the fused CG step (cg_step.wgsl): one iteration in one workgroup', () 
           r: createVector(device, 'Test.r', r),
           inverseDiagonal: createVector(device, 'Test.w', w),
         };
-        const kernel = new CgStepKernel(device, workgroupSize);
+        const kernel = new KrylovStepKernel(device, workgroupSize);
         const arena = new UniformArena(device, 'Test.arena');
         const params = { atol: 0, maxIterations: 100, diagonalStatus: null, traceSteps, size };
         /** Sets the state (status, iteration 4, rz) and the vectors, runs one step, reads all back. */
@@ -437,7 +442,7 @@ describe('the fused CG step (cg_step.wgsl): one iteration in one workgroup', () 
             ['r', r],
           ] as const)
             device.queue.writeBuffer(vectors[name], 0, Float32Array.from(values));
-          const bindGroup = kernel.bind(
+          const step = kernel.prepare(
             'Test.step',
             arena,
             { ...params, threshold },
@@ -446,7 +451,7 @@ describe('the fused CG step (cg_step.wgsl): one iteration in one workgroup', () 
           );
           const encoder = device.createCommandEncoder();
           const pass = encoder.beginComputePass();
-          kernel.record(pass, bindGroup);
+          kernel.record(pass, step);
           pass.end();
           device.queue.submit([encoder.finish()]);
           const read = async (buffer: GPUBuffer) =>
@@ -582,9 +587,9 @@ describe('momenta and CG against float64, every model, dense and matrix-free', (
   }
 });
 
-describe('CG step variants: fused (one workgroup) and split (BLAS, reductions, scalars)', () => {
+describe('Krylov step variants: fused (one workgroup) and split (BLAS, reductions, scalars)', () => {
   test('every variant is tested here; the chooser fuses on CPUs and small systems', () => {
-    expect([...kCgStepVariants]).toEqual(['fused', 'split']);
+    expect([...kKrylovStepVariants]).toEqual(['fused', 'split']);
     const gpu = {
       vendor: 'nvidia',
       architecture: '',
@@ -593,53 +598,68 @@ describe('CG step variants: fused (one workgroup) and split (BLAS, reductions, s
       backend: 'dawn-node',
       swiftshader: false,
     } as const;
-    expect(chooseCgStep(gpu, kFusedCgMaxSize)).toBe('fused');
-    expect(chooseCgStep(gpu, kFusedCgMaxSize + 1)).toBe('split');
-    expect(chooseCgStep({ ...gpu, swiftshader: true }, 10 * kFusedCgMaxSize)).toBe('fused');
-    expect(chooseCgStep({ ...gpu, isFallbackAdapter: true }, 10 * kFusedCgMaxSize)).toBe('fused');
+    expect(chooseKrylovStep(gpu, kFusedStepMaxSize)).toBe('fused');
+    expect(chooseKrylovStep(gpu, kFusedStepMaxSize + 1)).toBe('split');
+    expect(chooseKrylovStep({ ...gpu, swiftshader: true }, 10 * kFusedStepMaxSize)).toBe('fused');
+    expect(chooseKrylovStep({ ...gpu, isFallbackAdapter: true }, 10 * kFusedStepMaxSize)).toBe('fused');
   });
 
-  for (const cgStep of kCgStepVariants) {
+  for (const step of kKrylovStepVariants) {
     gpuTest(
-      `${cgStep}: every model against the float32 mirror, N = 2, the indefinite ring, maxIterations 1`,
+      `${step}: CG and MINRES on every model against the float32 mirror, N = 2, the indefinite ring, maxIterations 1`,
       async (_, backend) => {
         for (const setup of kSetups) {
           const system = makeSystem(setup.shape, 37, setup.model, setup.dim, 0.1, 0.05);
           const matrix = massMatrix(system);
           const v = randomVector(matrix.size, 67);
           const p = applyMassMatrix(matrix, v);
-          const gpu = await backend(system, 'dense', { cgStep });
-          const result = await gpu.velocities(p, 'cg');
-          expect(result.gpu.cgStep).toBe(cgStep);
-          expect(result.reason, setup.label).toBe('converged_rtol');
-          const mirror = await cpuBackend(system, 'float32').velocities(p, 'cg');
-          expect(Math.abs(result.iterations - mirror.iterations), setup.label).toBeLessThanOrEqual(2);
-          expectNormwiseClose(`${setup.label} velocities`, result.x, v, kVelocityTolerance);
-          expectHonestResult(system, p, result);
+          const gpu = await backend(system, 'dense', { step });
+          for (const solver of ['cg', 'minres'] as const) {
+            const label = `${setup.label} ${solver}`;
+            const result = await gpu.velocities(p, solver);
+            expect(result.gpu.step, label).toBe(step);
+            expect(result.reason, label).toBe('converged_rtol');
+            const mirror = await cpuBackend(system, 'float32').velocities(p, solver);
+            expect(Math.abs(result.iterations - mirror.iterations), label).toBeLessThanOrEqual(2);
+            expectNormwiseClose(`${label} velocities`, result.x, v, kVelocityTolerance);
+            expectHonestResult(system, p, result);
+          }
         }
 
         const pair = makeSystem('disk', 2, 'vector', 3, 0.1);
         const pairV = randomVector(6, 71);
         const pairP = applyMassMatrix(massMatrix(pair), pairV);
-        const pairResult = await (await backend(pair, 'free', { cgStep })).velocities(pairP, 'cg');
-        expect(pairResult.reason).toBe('converged_rtol');
-        expectNormwiseClose('N = 2 velocities', pairResult.x, pairV, kVelocityTolerance);
+        const pairGpu = await backend(pair, 'free', { step });
+        for (const solver of ['cg', 'minres'] as const) {
+          const result = await pairGpu.velocities(pairP, solver);
+          expect(result.reason, solver).toBe('converged_rtol');
+          expectNormwiseClose(`N = 2 ${solver} velocities`, result.x, pairV, kVelocityTolerance);
+        }
 
+        // Past the collective threshold: CG stops where the mirror does, MINRES converges.
         const ring = ringSystem();
         const ringP = applyMassMatrix(massMatrix(ring), randomVector(kRingN, 29));
-        const ringGpu = await backend(ring, 'free', { cgStep });
+        const ringGpu = await backend(ring, 'free', { step });
+        const mirror = cpuBackend(ring, 'float32');
         const indefinite = await ringGpu.velocities(ringP, 'cg');
-        expect(indefinite.gpu.cgStep).toBe(cgStep);
+        expect(indefinite.gpu.step).toBe(step);
         expect(indefinite.reason).toBe('diverged_indefinite');
-        expect(indefinite.iterations).toBe(
-          (await cpuBackend(ring, 'float32').velocities(ringP, 'cg')).iterations,
-        );
+        expect(indefinite.iterations).toBe((await mirror.velocities(ringP, 'cg')).iterations);
         expectHonestResult(ring, ringP, indefinite);
+        const minres = await ringGpu.velocities(ringP, 'minres');
+        expect(minres.gpu.step).toBe(step);
+        expect(minres.reason).toBe('converged_rtol');
+        expect(minres.trueRelativeResidual).toBeLessThanOrEqual(1e-5);
+        const mirrorMinres = await mirror.velocities(ringP, 'minres');
+        expect(Math.abs(minres.iterations - mirrorMinres.iterations)).toBeLessThanOrEqual(5);
+        expectHonestResult(ring, ringP, minres);
 
-        const one = await ringGpu.velocities(ringP, 'cg', { maxIterations: 1 });
-        expect(one.reason).toBe('diverged_max_it');
-        expect(one.iterations).toBe(1);
-        expect(one.history).toHaveLength(2);
+        for (const solver of ['cg', 'minres'] as const) {
+          const one = await ringGpu.velocities(ringP, solver, { maxIterations: 1 });
+          expect(one.reason, solver).toBe('diverged_max_it');
+          expect(one.iterations, solver).toBe(1);
+          expect(one.history, solver).toHaveLength(2);
+        }
       },
     );
   }

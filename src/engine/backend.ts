@@ -13,7 +13,7 @@ import {
   type GpuMassMatrixOptions,
 } from '../kernels/mass-matrix.ts';
 import { GpuMatrixFreeMassMatrix, type GpuMatrixFreeOptions } from '../kernels/matvec-free.ts';
-import type { CgStepVariant } from '../kernels/cg-step.ts';
+import type { KrylovStepVariant } from '../kernels/krylov-step.ts';
 import type { GpuLinearOperator } from '../kernels/operator.ts';
 import type { MassMatrixBackend } from '../solvers/backend.ts';
 import { solveWith } from '../solvers/solve.ts';
@@ -65,8 +65,8 @@ export interface GpuBackendOptions {
   matrix?: MatrixStorage | 'auto';
   /** k: iterations per command buffer and between the CPU's reads of the solver state. */
   checkEvery?: number;
-  /** CG's vector work after the matvec (default: chooseCgStep). */
-  cgStep?: CgStepVariant;
+  /** CG's and MINRES's vector work after the matvec (default: chooseKrylovStep). */
+  step?: KrylovStepVariant;
   /** The dense budget of 'auto' (default kDenseBudgetBytes). */
   denseBudgetBytes?: number;
   dense?: GpuMassMatrixOptions;
@@ -133,7 +133,7 @@ export async function gpuBackend(
     engine = await withErrorScopes(context.device, 'gpuBackend.create', () =>
       createKrylovEngine(context, operator, massDiagonal(system), {
         checkEvery: options.checkEvery,
-        cgStep: options.cgStep,
+        step: options.step,
       }),
     );
   } catch (error) {

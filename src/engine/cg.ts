@@ -3,8 +3,8 @@
 //   p^T q -> alpha = rz / p^T q;  x += alpha p;  r -= alpha q;  ||r||^2 and rz_new = r^T D^-1 r;
 //   ||r|| -> stopping rule, and while it runs beta = rz_new / rz;  p = D^-1 r + beta p
 // (z = D^-1 r is never stored: the weighted dot and the p update read D^-1 and r directly).
-// The pass is one workgroup of cg_step.wgsl ('fused') or eleven launches of the BLAS, reduction
-// and scalar kernels ('split'); engine.cgStepVariant says which (src/kernels/cg-step.ts).
+// The pass is one workgroup of krylov_step.wgsl ('fused') or eleven launches of the BLAS, reduction
+// and scalar kernels ('split'); engine.stepVariant says which (src/kernels/krylov-step.ts).
 import { kDotSlot, kStateSlot } from '../kernels/krylov.ts';
 import { cgInverseDiagonal } from '../solvers/cg.ts';
 import type { DotCall } from '../kernels/reduce.ts';
@@ -51,7 +51,7 @@ export function gpuConjugateGradient(
         out: p,
       });
       const recordVectorWork =
-        engine.cgStepVariant === 'fused'
+        engine.stepVariant === 'fused'
           ? fusedStep(engine, setup, p, q)
           : splitStep(engine, setup, p, q, preconditioned);
       return {
@@ -65,7 +65,7 @@ export function gpuConjugateGradient(
         },
         recordStep(encoder) {
           operator.record(encoder, p, q, { guard: ws.state });
-          const pass = encoder.beginComputePass({ label: `Cg.iteration.${engine.cgStepVariant}` });
+          const pass = encoder.beginComputePass({ label: `Cg.iteration.${engine.stepVariant}` });
           recordVectorWork(pass);
           pass.end();
         },
@@ -77,12 +77,12 @@ export function gpuConjugateGradient(
 /** Records an iteration's vector work after q = M p into an open compute pass. */
 type VectorWork = (pass: GPUComputePassEncoder) => void;
 
-/** cg_step.wgsl: the whole of it in one workgroup. */
+/** krylov_step.wgsl's cg_step: the whole of it in one workgroup. */
 function fusedStep(engine: KrylovEngine, setup: KrylovSetup, p: GPUBuffer, q: GPUBuffer): VectorWork {
   const { ws, x, r, inverseDiagonal, params } = setup;
-  const kernel = engine.cgStep;
-  if (!kernel) throw new Error("a 'fused' CG step needs the engine's cg_step kernel");
-  const step = kernel.bind('Cg.step', ws.arena, params, ws, { p, q, x, r, inverseDiagonal });
+  const kernel = engine.step;
+  if (!kernel) throw new Error("a 'fused' CG step needs the engine's krylov_step kernel");
+  const step = kernel.prepare('Cg.step', ws.arena, params, ws, { x, r, inverseDiagonal, p, q });
   return (pass) => kernel.record(pass, step);
 }
 

@@ -14,11 +14,11 @@ import { createBuffer, createVector } from '../gpu/buffers.ts';
 import { UniformArena } from '../gpu/uniforms.ts';
 import { BlasKernel, type BlasCall, type BlasCallSpec, type BlasOperation } from '../kernels/blas.ts';
 import {
-  CgStepKernel,
-  chooseCgStep,
-  chooseCgStepWorkgroupSize,
-  type CgStepVariant,
-} from '../kernels/cg-step.ts';
+  chooseKrylovStep,
+  chooseKrylovStepWorkgroupSize,
+  KrylovStepKernel,
+  type KrylovStepVariant,
+} from '../kernels/krylov-step.ts';
 import {
   decodeKrylovState,
   kDotSlot,
@@ -61,10 +61,10 @@ export interface KrylovEngine {
   readonly reduce: ReduceKernel;
   readonly blas: BlasKernel;
   readonly krylov: KrylovKernel;
-  /** How CG runs its vector work after the matvec (src/kernels/cg-step.ts). */
-  readonly cgStepVariant: CgStepVariant;
-  /** cg_step.wgsl's kernel where cgStepVariant is 'fused', else null (never built). */
-  readonly cgStep: CgStepKernel | null;
+  /** How CG and MINRES run their vector work after the matvec (src/kernels/krylov-step.ts). */
+  readonly stepVariant: KrylovStepVariant;
+  /** krylov_step.wgsl's kernel where stepVariant is 'fused', else null (never built). */
+  readonly step: KrylovStepKernel | null;
   /** k: iterations per command buffer and per readback, unless a call overrides it. */
   readonly checkEvery: number;
 }
@@ -72,14 +72,14 @@ export interface KrylovEngine {
 export interface KrylovEngineOptions {
   /** k (default kDefaultCheckEvery). */
   checkEvery?: number;
-  /** Default: chooseCgStep for the adapter and the operator's size. */
-  cgStep?: CgStepVariant;
+  /** Default: chooseKrylovStep for the adapter and the operator's size. */
+  step?: KrylovStepVariant;
 }
 
 /** The Krylov kernels of a device: stateless but for their pipeline caches, so backends share them. */
 const kernelsByDevice = new WeakMap<GPUDevice, Pick<KrylovEngine, 'reduce' | 'blas' | 'krylov'>>();
-/** cg_step.wgsl's kernel, built on a device's first engine that runs CG 'fused'. */
-const cgStepByDevice = new WeakMap<GPUDevice, CgStepKernel>();
+/** krylov_step.wgsl's kernel, built on a device's first engine that fuses its steps. */
+const stepByDevice = new WeakMap<GPUDevice, KrylovStepKernel>();
 
 /**
  * The engine of one operator. The kernels (and their compiled pipelines, two dozen, a few hundred
@@ -103,12 +103,12 @@ export function createKrylovEngine(
     for (const kernel of Object.values(kernels)) kernel.entries.warm();
     kernelsByDevice.set(device, kernels);
   }
-  const cgStepVariant = options.cgStep ?? chooseCgStep(adapterInfo, operator.size);
-  let cgStep = cgStepByDevice.get(device) ?? null;
-  if (cgStepVariant === 'fused' && !cgStep) {
-    cgStep = new CgStepKernel(device, chooseCgStepWorkgroupSize(adapterInfo));
-    cgStep.entries.warm();
-    cgStepByDevice.set(device, cgStep);
+  const stepVariant = options.step ?? chooseKrylovStep(adapterInfo, operator.size);
+  let step = stepByDevice.get(device) ?? null;
+  if (stepVariant === 'fused' && !step) {
+    step = new KrylovStepKernel(device, chooseKrylovStepWorkgroupSize(adapterInfo));
+    step.entries.warm();
+    stepByDevice.set(device, step);
   }
   return {
     device,
@@ -116,8 +116,8 @@ export function createKrylovEngine(
     size: operator.size,
     diagonal,
     ...kernels,
-    cgStepVariant,
-    cgStep: cgStepVariant === 'fused' ? cgStep : null,
+    stepVariant,
+    step: stepVariant === 'fused' ? step : null,
     checkEvery: checkIterations(options.checkEvery ?? kDefaultCheckEvery),
   };
 }
@@ -141,18 +141,18 @@ export interface GpuRunStats {
   readonly checkEvery: number;
   /** Iterations recorded: up to 2k - 1 more than were done, the no-ops recorded ahead of the stop. */
   readonly recordedIterations: number;
-  /** How CG ran its vector work, where the run was (or began with) CG. */
-  readonly cgStep?: CgStepVariant;
+  /** How CG or MINRES ran its vector work after the matvec (not set for Lanczos). */
+  readonly step?: KrylovStepVariant;
 }
 
 export function addStats(a: GpuRunStats, b: GpuRunStats): GpuRunStats {
-  const cgStep = a.cgStep ?? b.cgStep;
+  const step = b.step ?? a.step;
   return {
     readbacks: a.readbacks + b.readbacks,
     submits: a.submits + b.submits,
     checkEvery: b.checkEvery,
     recordedIterations: a.recordedIterations + b.recordedIterations,
-    ...(cgStep ? { cgStep } : {}),
+    ...(step ? { step } : {}),
   };
 }
 
@@ -569,7 +569,7 @@ export async function finishSolve(
       submits: outcome.submits + 1,
       checkEvery,
       recordedIterations: outcome.recordedSteps,
-      ...(solver === 'cg' ? { cgStep: engine.cgStepVariant } : {}),
+      step: engine.stepVariant,
     },
   };
 }

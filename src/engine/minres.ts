@@ -11,7 +11,12 @@
 //   beta^2 = r2^T D^-1 r2 -> Givens rotation (krylov.wgsl minres_givens)
 //   w = (v - oldeps w1 - delta w2) / gamma, x += phi w;  A w likewise, r -= phi A w
 //   ||r|| -> stopping rule;  v = D^-1 r2 / beta for the next iteration
+// The nine ring vectors live in one buffer, ringStride floats apart (each slot bound on its own by
+// the split kernels), so that krylov_step.wgsl's minres_step ('fused', engine.stepVariant) does the
+// whole pass in one workgroup within 8 storage buffers, picking the slots by k % 3 itself.
+import type { VectorBinding } from '../gpu/buffers.ts';
 import type { BlasCall } from '../kernels/blas.ts';
+import { minresRingStride } from '../kernels/krylov-step.ts';
 import { kDotSlot, kStateSlot } from '../kernels/krylov.ts';
 import type { DotCall } from '../kernels/reduce.ts';
 import { minresInverseDiagonal } from '../solvers/minres.ts';
@@ -46,15 +51,26 @@ export function gpuMinres(
       minresInverseDiagonal(engine.diagonal, new Float32Array(engine.size)) ??
       new Float32Array(engine.size).fill(1),
     diagonalStatus: null,
-    prepare({ ws, x, r, inverseDiagonal, scalars, residualSquared, beginStart }) {
+    prepare({ ws, x, r, inverseDiagonal, params, scalars, residualSquared, beginStart }) {
       const v = ws.vector('v');
       const av = ws.vector('av');
-      const ring = (name: string) => [0, 1, 2].map((k) => ws.vector(`${name}[${k}]`));
-      const lanczosVectors = ring('r'); // r1, r2, y in the order of the phase
-      const w = ring('w');
-      const aw = ring('aw');
+      // The nine ring vectors. Fused: slots of one buffer, which krylov_step.wgsl indexes by k % 3
+      // itself, within 8 storage buffers. Split: nine buffers, for a dispatch may not write one
+      // range of a buffer while it reads another.
+      const fused = engine.stepVariant === 'fused';
+      const ringStride = minresRingStride(engine.device, engine.size);
+      const ringBuffer = fused ? ws.buffer('ring', 4 * 9 * ringStride, GPUBufferUsage.STORAGE) : null;
+      const slot3 = (name: string, first: number): VectorBinding[] =>
+        [0, 1, 2].map((k) =>
+          ringBuffer
+            ? { buffer: ringBuffer, offset: 4 * (first + k) * ringStride, size: 4 * engine.size }
+            : ws.vector(`${name}[${k}]`),
+        );
+      const lanczosVectors = slot3('r', 0); // r1, r2, y in the order of the phase
+      const w = slot3('w', 3);
+      const aw = slot3('aw', 6);
       const slot = kStateSlot;
-      const preconditioned = (name: string, vector: GPUBuffer) =>
+      const preconditioned = (name: string, vector: VectorBinding) =>
         ws.dot(name, 'weighted', {
           x: vector,
           y: vector,
@@ -62,7 +78,7 @@ export function gpuMinres(
           slot: kDotSlot.preconditionedSquared,
         });
       // v = D^-1 r2 / beta: the CPU's y = D^-1 r2, then v = y / beta at the next iteration.
-      const nextV = (k: string, r2: GPUBuffer) =>
+      const nextV = (k: string, r2: VectorBinding) =>
         ws.blas(`v[${k}]`, 'weighted_scale', {
           a: r2,
           b: inverseDiagonal,
@@ -115,7 +131,36 @@ export function gpuMinres(
           nextV: nextV(String(k), y),
         };
       };
-      const phases = [0, 1, 2].map(phase);
+      const recordVectorWork = (() => {
+        if (!ringBuffer) {
+          const phases = [0, 1, 2].map(phase);
+          return (pass: GPUComputePassEncoder, step: number) => {
+            const calls = phases[step % 3];
+            blas.record(pass, calls.y);
+            reduce.record(pass, calls.alfa);
+            krylov.record(pass, scalars, 'minres_alfa');
+            blas.record(pass, calls.yUpdate);
+            reduce.record(pass, calls.betaSquared);
+            krylov.record(pass, scalars, 'minres_givens');
+            blas.record(pass, calls.w);
+            blas.record(pass, calls.aw);
+            reduce.record(pass, residualSquared);
+            krylov.record(pass, scalars, 'minres_residual');
+            blas.record(pass, calls.nextV);
+          };
+        }
+        const kernel = engine.step;
+        if (!kernel) throw new Error("a 'fused' MINRES step needs the engine's krylov_step kernel");
+        const fused = kernel.prepare('Minres.step', ws.arena, { ...params, ringStride }, ws, {
+          x,
+          r,
+          inverseDiagonal,
+          v,
+          av,
+          ring: ringBuffer,
+        });
+        return (pass: GPUComputePassEncoder) => kernel.record(pass, fused);
+      })();
       return {
         recordStart(encoder) {
           // r_0 and the check at iteration 0, r1 = r2 = r_0, beta_1, v_1 = D^-1 r_0 / beta_1.
@@ -128,20 +173,9 @@ export function gpuMinres(
           pass.end();
         },
         recordStep(encoder, step) {
-          const calls = phases[step % 3];
           operator.record(encoder, v, av, { guard: ws.state });
-          const pass = encoder.beginComputePass({ label: 'Minres.iteration' });
-          blas.record(pass, calls.y);
-          reduce.record(pass, calls.alfa);
-          krylov.record(pass, scalars, 'minres_alfa');
-          blas.record(pass, calls.yUpdate);
-          reduce.record(pass, calls.betaSquared);
-          krylov.record(pass, scalars, 'minres_givens');
-          blas.record(pass, calls.w);
-          blas.record(pass, calls.aw);
-          reduce.record(pass, residualSquared);
-          krylov.record(pass, scalars, 'minres_residual');
-          blas.record(pass, calls.nextV);
+          const pass = encoder.beginComputePass({ label: `Minres.iteration.${engine.stepVariant}` });
+          recordVectorWork(pass, step);
           pass.end();
         },
       };

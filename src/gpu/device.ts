@@ -34,7 +34,7 @@ export interface GpuAdapterSummary {
 /**
  * SwiftShader, or any fallback adapter: a CPU, where barriers and launches cost more than
  * arithmetic, so kernels take their CPU-shaped variants (src/kernels: the dense matvec's 'rows',
- * the small reduction tree, the fused CG step).
+ * the small reduction tree, the fused Krylov steps).
  */
 export function runsOnCpu(adapter: GpuAdapterSummary): boolean {
   return adapter.swiftshader || adapter.isFallbackAdapter;

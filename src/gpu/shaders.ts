@@ -6,10 +6,10 @@
 import assembleSource from '../../shaders/assemble.wgsl?raw';
 import biotSavartSource from '../../shaders/biot_savart.wgsl?raw';
 import blasSource from '../../shaders/blas.wgsl?raw';
-import cgStepSource from '../../shaders/cg_step.wgsl?raw';
 import copySource from '../../shaders/copy.wgsl?raw';
 import interactionSource from '../../shaders/interaction.wgsl?raw';
 import krylovSource from '../../shaders/krylov.wgsl?raw';
+import krylovStepSource from '../../shaders/krylov_step.wgsl?raw';
 import matvecDenseSource from '../../shaders/matvec_dense.wgsl?raw';
 import matvecDenseSubgroupSource from '../../shaders/matvec_dense_subgroup.wgsl?raw';
 import matvecFreeSource from '../../shaders/matvec_free.wgsl?raw';
@@ -29,8 +29,8 @@ export const kShaderSources = {
   reduce: `${solverGuardSource}\n${workgroupSumSource}\n${reduceSource}`,
   blas: blasSource,
   krylov: krylovSource,
-  // cg_step runs krylov.wgsl's scalar steps itself, on its bindings.
-  cgStep: `${workgroupSumSource}\n${krylovSource}\n${cgStepSource}`,
+  // krylov_step runs krylov.wgsl's scalar steps itself, on its bindings.
+  krylovStep: `${workgroupSumSource}\n${krylovSource}\n${krylovStepSource}`,
   biotSavart: biotSavartSource,
   render: renderSource,
 } as const;

@@ -6,7 +6,7 @@ import type { UniformArena } from '../gpu/uniforms.ts';
 import { kConvergenceReasons, type ConvergenceReason } from '../solvers/types.ts';
 
 /** Byte size of the WGSL struct KrylovParams (a test checks the two agree). */
-export const kKrylovParamsBytes = 24;
+export const kKrylovParamsBytes = 28;
 
 /** The fields of the WGSL struct KrylovState in order; field m is word m (a test checks). */
 export const kKrylovStateFields = [
@@ -74,8 +74,10 @@ export interface KrylovParams {
   readonly diagonalStatus: ConvergenceReason | null;
   /** Iterations per trace ring, the k iterations between the host's readbacks. */
   readonly traceSteps: number;
-  /** Unknowns: the length of the vectors cg_step.wgsl updates. */
+  /** Unknowns: the length of the vectors krylov_step.wgsl updates. */
   readonly size: number;
+  /** Floats between the vectors of krylov_step.wgsl's MINRES ring buffer (default 0: no ring). */
+  readonly ringStride?: number;
 }
 
 export function packKrylovParams(params: KrylovParams): ArrayBuffer {
@@ -85,7 +87,8 @@ export function packKrylovParams(params: KrylovParams): ArrayBuffer {
   view.setUint32(8, Math.min(params.maxIterations, 0xffffffff), true); // maxIterations
   view.setUint32(12, statusCode(params.diagonalStatus), true); // diagonalStatus: 0 or a status code
   view.setUint32(16, params.traceSteps, true); // traceSteps: length of the trace ring in iterations
-  view.setUint32(20, params.size, true); // size: entries of cg_step's vectors
+  view.setUint32(20, params.size, true); // size: entries of krylov_step's vectors
+  view.setUint32(24, params.ringStride ?? 0, true); // ringStride: floats between its MINRES ring's vectors
   return view.buffer;
 }
 

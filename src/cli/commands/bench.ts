@@ -6,7 +6,7 @@ import { createVector } from '../../gpu/buffers.ts';
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { median, timeRuns, type Timing } from '../../gpu/timing.ts';
 import { AssembleKernel } from '../../kernels/assemble.ts';
-import { chooseCgStep, kCgStepVariants } from '../../kernels/cg-step.ts';
+import { chooseKrylovStep, kKrylovStepVariants } from '../../kernels/krylov-step.ts';
 import { CopyKernel } from '../../kernels/copy.ts';
 import { GpuMassMatrix } from '../../kernels/mass-matrix.ts';
 import { denseMatvecVariants } from '../../kernels/matvec-dense.ts';
@@ -25,16 +25,16 @@ const powerOfTwo = (x: number) =>
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
-export const kBenchHelp = `Usage: darwin-breit bench [--n N ...] [--model vector|azimuthal] [--dim 2|3] [--repeats R] [--markdown] [--json]
+export const kBenchHelp = `Usage: darwin-breit bench [--n N ...] [--model vector|azimuthal] [--dim 2|3] [--repeats R] [--workgroup-sizes W,...] [--markdown] [--json]
 
 Times, on the current device and in one run: the device's copy bandwidth (a WGSL vec4 copy of a
 buffer as large as the matrix) and write bandwidth (a vec4 fill of it), assembly of the dense M,
 the dense matvec (every variant the device can run; the one it gets is marked chosen), the
-matrix-free matvec, one CG iteration (labelled matvec variant/CG step variant, each CG step:
-'fused', one workgroup, and 'split', eleven launches) and one full CG solve with the chosen ones.
-Bandwidths are also given as a ratio to the copy kernel's, and the assembly's, which only writes,
-to the fill's; a CG iteration's time as a ratio to the chosen dense matvec's, both by the wall
-clock. The sphere geometry at eps = 1e-3.
+matrix-free matvec, one CG iteration in each way of running its vector work (labelled matvec
+variant/step: 'fused', one workgroup, one launch; 'split', eleven launches) and one full CG solve
+with the chosen ones. Bandwidths are also given as a ratio to the copy kernel's, and the
+assembly's, which only writes, to the fill's; a CG iteration's time as a ratio to the chosen dense
+matvec's, both by the wall clock. The sphere geometry at eps = 1e-3.
 
   --n N          electrons; repeat the flag for several sizes                       [1024]
   --model M      vector|azimuthal                                                    [vector]
@@ -325,18 +325,18 @@ async function benchKrylov(
 ): Promise<BenchRow[]> {
   const size = unknowns(system);
   const n = system.configuration.n;
-  const chosen = chooseCgStep(context.adapterInfo, size);
+  const chosen = chooseKrylovStep(context.adapterInfo, size);
   const iterationBytes = productBytes + 40 * size;
   const iterationFlops = 2 * size * size + 10 * size;
   const base = { n, unknowns: size, method: 'solve' as const };
   const rows: BenchRow[] = [];
   let note: string | undefined;
   let solve: BenchRow | undefined;
-  for (const cgStep of kCgStepVariants) {
-    const backend = await gpuBackend(context, system, { matrix: 'dense', cgStep });
+  for (const step of kKrylovStepVariants) {
+    const backend = await gpuBackend(context, system, { matrix: 'dense', step });
     try {
       const b = await backend.momenta(velocityPattern(system, 'random', 2));
-      progress.update(`n = ${n}: CG iterations (${cgStep} step)`);
+      progress.update(`n = ${n}: CG iterations (${step} step)`);
       const run = async (maxIterations: number) => {
         const start = performance.now();
         const result = await backend.velocities(b, 'cg', { rtol: 0, maxIterations });
@@ -350,27 +350,27 @@ async function benchKrylov(
       if (timed >= 2) {
         perIteration = (await medianLongMinusShort(async (steps) => (await run(steps)).ms, repeats)) / timed;
       }
-      const variant = `${matvecVariant}/${cgStep}`;
+      const variant = `${matvecVariant}/${step}`;
       if (perIteration > 0) {
         rows.push({
           ...base,
           name: 'cg_iteration',
           variant,
-          chosen: cgStep === chosen,
+          chosen: step === chosen,
           ms: perIteration,
           gbps: rate(iterationBytes, perIteration),
           gflops: rate(iterationFlops, perIteration),
           ratio_to_copy: rate(iterationBytes, perIteration) / copyGbps,
           iterations: timed,
         });
-      } else if (cgStep === chosen) {
+      } else if (step === chosen) {
         note =
           timed < 2
             ? `no cg_iteration (${variant}): CG reaches r = 0 in ${short.iterations + timed} iterations, too few to time one`
             : `no cg_iteration (${variant}): one is below the wall clock's noise here; more --repeats may resolve it`;
         progress.log(`n = ${n}: ${note}`);
       }
-      if (cgStep !== chosen) continue;
+      if (step !== chosen) continue;
       progress.update(`n = ${n}: CG solve`);
       const start = performance.now();
       const solved = await backend.velocities(b, 'cg', {});
