@@ -237,6 +237,9 @@ fn minres_begin() {
   state.betaRatio = 0.0;
 }
 
+// None of the CG and MINRES step functions reads `dots` (the callers pass the sums in): with it,
+// krylov_step.wgsl's minres_step would pass the 8 storage buffers every device allows.
+
 // alfa = v^T y and alfa / beta (no verdict: a non-finite alfa is caught by minresGivens).
 fn minresAlfa(alfa: f32) {
   state.alpha = alfa;

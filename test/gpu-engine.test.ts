@@ -29,6 +29,7 @@ import {
   kFusedStepMaxSize,
   kKrylovStepVariants,
   KrylovStepKernel,
+  minresRingStride,
 } from '../src/kernels/krylov-step.ts';
 import {
   decodeKrylovState,
@@ -584,6 +585,150 @@ describe('momenta and CG against float64, every model, dense and matrix-free', (
         }
       });
     }
+  }
+});
+
+describe('the fused MINRES step (krylov_step.wgsl minres_step): one iteration per ring phase', () => {
+  // Ring slots of iteration k, as src/engine/minres.ts's phase(k) binds them: 0-2 the Lanczos
+  // vectors r1 = k, r2 = k + 1, y = k + 2 (mod 3); w at 3 + (k + 1, k + 2, k) for (w_k, w1, w2);
+  // A w likewise at 6 +.
+  const slots = (k: number) => ({
+    r1: k % 3,
+    r2: (k + 1) % 3,
+    y: (k + 2) % 3,
+    w: 3 + ((k + 1) % 3),
+    w1: 3 + ((k + 2) % 3),
+    w2: 3 + (k % 3),
+    aw: 6 + ((k + 1) % 3),
+    aw1: 6 + ((k + 2) % 3),
+    aw2: 6 + (k % 3),
+  });
+
+  for (const iteration of [3, 4, 5]) {
+    gpuTest(
+      `phase ${iteration % 3} (iteration ${iteration}): against a float64 MINRES step; a stopped solve stays`,
+      async ({ device }) => {
+        const size = 37;
+        const f32 = (v: ArrayLike<number>) => Float64Array.from(Float32Array.from(v));
+        const v = f32(randomVector(size, 81));
+        const av = f32(randomVector(size, 82));
+        const x = f32(randomVector(size, 83));
+        const r = f32(randomVector(size, 84));
+        const d = f32(randomVector(size, 85).map((value) => 0.5 + Math.abs(value)));
+        // Every slot nonzero, so a wrong slot shows from this one step.
+        const ring = Array.from({ length: 9 }, (_, m) => f32(randomVector(size, 90 + m)));
+        const scalars = { beta: 1.3, betaRatio: 0.7, cs: -0.6, sn: 0.8, dbar: 0.25, epsln: 0.4, phibar: 0.9 };
+
+        // src/solvers/minres.ts's step in float64.
+        const at = slots(iteration);
+        const dot = (a: Float64Array, b: Float64Array, c?: Float64Array) =>
+          a.reduce((sum, ak, k) => sum + ak * b[k] * (c ? c[k] : 1), 0);
+        const y0 = av.map((value, k) => value - scalars.betaRatio * ring[at.r1][k]);
+        const alfa = dot(v, y0);
+        const y = y0.map((value, k) => value - (alfa / scalars.beta) * ring[at.r2][k]);
+        const beta = Math.sqrt(dot(y, y, d));
+        const delta = scalars.cs * scalars.dbar + scalars.sn * alfa;
+        const gbar = scalars.sn * scalars.dbar - scalars.cs * alfa;
+        const gamma = Math.hypot(gbar, beta);
+        const cs = gbar / gamma;
+        const sn = beta / gamma;
+        const phi = cs * scalars.phibar;
+        const recurrence = (a: Float64Array, b: Float64Array, c: Float64Array) =>
+          a.map((value, k) => (value - scalars.epsln * b[k] - delta * c[k]) / gamma);
+        const w = recurrence(v, ring[at.w1], ring[at.w2]);
+        const aw = recurrence(av, ring[at.aw1], ring[at.aw2]);
+        const xNext = x.map((value, k) => value + phi * w[k]);
+        const rNext = r.map((value, k) => value - phi * aw[k]);
+        const vNext = y.map((value, k) => (value * d[k]) / beta);
+
+        const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+        const stride = minresRingStride(device, size);
+        const words = new Float32Array(kKrylovStateFields.length);
+        for (const [name, value] of Object.entries(scalars))
+          words[kStateSlot[name as keyof typeof scalars]] = value;
+        new Uint32Array(words.buffer)[kStateSlot.iteration] = iteration;
+        const ringValues = new Float32Array(9 * stride);
+        ring.forEach((values, m) => ringValues.set(values, m * stride));
+        const state = createBuffer(device, {
+          label: 'Test.state',
+          size: kKrylovStateBytes,
+          usage,
+          data: words,
+        });
+        const trace = createBuffer(device, { label: 'Test.trace', size: 4 * 9, usage });
+        const vectors = {
+          x: createVector(device, 'Test.x', x),
+          r: createVector(device, 'Test.r', r),
+          inverseDiagonal: createVector(device, 'Test.d', d),
+          v: createVector(device, 'Test.v', v),
+          av: createVector(device, 'Test.av', av),
+          ring: createBuffer(device, { label: 'Test.ring', size: 4 * 9 * stride, usage, data: ringValues }),
+        };
+        const kernel = new KrylovStepKernel(device, 16);
+        const arena = new UniformArena(device, 'Test.arena');
+        const run = async () => {
+          const params = {
+            threshold: 1e-30,
+            atol: 0,
+            maxIterations: 100,
+            diagonalStatus: null,
+            traceSteps: 8,
+            size,
+            ringStride: stride,
+          };
+          const step = kernel.prepare('Test.minres', arena, params, { state, trace }, vectors);
+          const encoder = device.createCommandEncoder();
+          const pass = encoder.beginComputePass();
+          kernel.record(pass, step);
+          pass.end();
+          device.queue.submit([encoder.finish()]);
+          const read = async (buffer: GPUBuffer, length = size) =>
+            Float64Array.from(await readFloat32(device, buffer, length));
+          const ringRead = await read(vectors.ring, 9 * stride);
+          return {
+            state: decodeKrylovState(
+              (await readFloat32(device, state, kKrylovStateFields.length)).slice().buffer,
+            ),
+            x: await read(vectors.x),
+            r: await read(vectors.r),
+            v: await read(vectors.v),
+            slot: (m: number) => ringRead.subarray(m * stride, m * stride + size),
+          };
+        };
+        try {
+          const got = await run();
+          expect(got.state.status).toBeNull();
+          expect(got.state.iteration).toBe(iteration + 1);
+          const relative = (value: number, want: number) => Math.abs(value - want) / Math.abs(want);
+          expect(relative(got.state.alpha, alfa), 'alfa').toBeLessThan(1e-5);
+          expect(relative(got.state.beta, beta), 'beta').toBeLessThan(1e-5);
+          expect(relative(got.state.phi, phi), 'phi').toBeLessThan(1e-5);
+          expect(relative(got.state.cs, cs), 'cs').toBeLessThan(1e-5);
+          expect(relative(got.state.sn, sn), 'sn').toBeLessThan(1e-5);
+          expect(relative(got.state.residualNorm, norm(rNext)), '||r||').toBeLessThan(1e-5);
+          expectNormwiseClose('y', got.slot(at.y), y, 1e-5);
+          expectNormwiseClose('w', got.slot(at.w), w, 1e-5);
+          expectNormwiseClose('A w', got.slot(at.aw), aw, 1e-5);
+          expectNormwiseClose('x', got.x, xNext, 1e-5);
+          expectNormwiseClose('r', got.r, rNext, 1e-5);
+          expectNormwiseClose('v', got.v, vNext, 1e-5);
+          // The other six slots are only read.
+          for (const m of [at.r1, at.r2, at.w1, at.w2, at.aw1, at.aw2])
+            expect(Array.from(got.slot(m)), `slot ${m}`).toEqual(Array.from(Float32Array.from(ring[m])));
+
+          // Stopped: another step moves nothing.
+          device.queue.writeBuffer(state, 0, new Uint32Array([statusCode('converged_rtol')]));
+          const stopped = await run();
+          for (const name of ['x', 'r', 'v'] as const)
+            expect(Array.from(stopped[name]), name).toEqual(Array.from(got[name]));
+          expect(Array.from(stopped.slot(at.y))).toEqual(Array.from(got.slot(at.y)));
+          expect(stopped.state.iteration).toBe(iteration + 1);
+        } finally {
+          for (const buffer of [state, trace, ...Object.values(vectors)]) buffer.destroy();
+          arena.destroy();
+        }
+      },
+    );
   }
 });
 

@@ -113,15 +113,20 @@ describe('bench', () => {
     expect(fill.ratio_to_fill).toBe(1);
     expect(fill.ratio_to_copy).toBeCloseTo(fill.gbps! / copy.gbps!, 12);
     expect(assembly.ratio_to_fill).toBeCloseTo(assembly.gbps! / fill.gbps!, 12);
-    // SwiftShader, a CPU, gets the thread-per-rows matvec and the fused CG step.
+    // SwiftShader, a CPU, gets the thread-per-rows matvec and the fused Krylov step.
     const chosen = (name: string) => rows.filter((r) => r.name === name && r.chosen).map((r) => r.variant);
     expect(chosen('matvec_dense')).toEqual(['rows']);
     // At N = 16 CG may reach r = 0 before the timed iterations end: then the solve's row says so.
+    // The wall-clock matvec there may be below the clock's noise: then no row has a ratio.
     const iterations = rows.filter((r) => r.name === 'cg_iteration');
     for (const iteration of iterations) {
       expect(['rows/fused', 'rows/split']).toContain(iteration.variant);
-      expect(iteration.matvec_ms).toBeGreaterThan(0);
-      expect(iteration.ratio_to_matvec).toBeCloseTo(iteration.ms / iteration.matvec_ms!, 12);
+      expect(iteration.ms).toBeGreaterThan(0);
+      if (iteration.matvec_ms === undefined) expect(iteration.ratio_to_matvec).toBeUndefined();
+      else {
+        expect(iteration.matvec_ms).toBeGreaterThan(0);
+        expect(iteration.ratio_to_matvec).toBeCloseTo(iteration.ms / iteration.matvec_ms, 12);
+      }
     }
     if (iterations.some((r) => r.variant === 'rows/fused')) {
       expect(chosen('cg_iteration')).toEqual(['rows/fused']);

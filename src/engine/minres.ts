@@ -11,9 +11,9 @@
 //   beta^2 = r2^T D^-1 r2 -> Givens rotation (krylov.wgsl minres_givens)
 //   w = (v - oldeps w1 - delta w2) / gamma, x += phi w;  A w likewise, r -= phi A w
 //   ||r|| -> stopping rule;  v = D^-1 r2 / beta for the next iteration
-// The nine ring vectors live in one buffer, ringStride floats apart (each slot bound on its own by
-// the split kernels), so that krylov_step.wgsl's minres_step ('fused', engine.stepVariant) does the
-// whole pass in one workgroup within 8 storage buffers, picking the slots by k % 3 itself.
+// For the fused step (engine.stepVariant) the nine ring vectors live in one buffer, ringStride
+// floats apart, which krylov_step.wgsl's minres_step indexes by k % 3 itself, doing the whole pass
+// in one workgroup within 8 storage buffers; the start pass binds the slots one by one.
 import type { VectorBinding } from '../gpu/buffers.ts';
 import type { BlasCall } from '../kernels/blas.ts';
 import { minresRingStride } from '../kernels/krylov-step.ts';
@@ -151,7 +151,7 @@ export function gpuMinres(
         }
         const kernel = engine.step;
         if (!kernel) throw new Error("a 'fused' MINRES step needs the engine's krylov_step kernel");
-        const fused = kernel.prepare('Minres.step', ws.arena, { ...params, ringStride }, ws, {
+        const fusedStep = kernel.prepare('Minres.step', ws.arena, { ...params, ringStride }, ws, {
           x,
           r,
           inverseDiagonal,
@@ -159,7 +159,7 @@ export function gpuMinres(
           av,
           ring: ringBuffer,
         });
-        return (pass: GPUComputePassEncoder) => kernel.record(pass, fused);
+        return (pass: GPUComputePassEncoder) => kernel.record(pass, fusedStep);
       })();
       return {
         recordStart(encoder) {

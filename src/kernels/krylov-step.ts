@@ -27,7 +27,7 @@ export const kSoftwareKrylovStepWorkgroupSize = 16;
 
 /**
  * The largest system a GPU gets 'fused' for: 16 entries per thread of the one workgroup, about
- * what the eleven launches of 'split' cost. Past it the vectors are better spread over the GPU,
+ * what the eleven (CG) or fourteen (MINRES) launches of 'split' cost. Past it the vectors are better spread over the GPU,
  * and the launches weigh little against an O(N^2) matvec. Not yet tuned on GPU hardware.
  */
 export const kFusedStepMaxSize = 16 * kKrylovStepWorkgroupSize;

@@ -75,7 +75,10 @@ export interface BenchRow {
   ratio_to_copy: number | null;
   /** Assembly and fill: gbps / the fill kernel's gbps at the same n (both only write). */
   ratio_to_fill?: number;
-  /** cg_iteration: the chosen dense matvec's ms, timed as the iteration is (by the wall clock). */
+  /**
+   * cg_iteration: the chosen dense matvec's ms, timed as the iteration is (by the wall clock);
+   * absent where that came out <= 0, below the clock's noise.
+   */
   matvec_ms?: number;
   /** cg_iteration: its ms / matvec_ms. */
   ratio_to_matvec?: number;
@@ -254,10 +257,14 @@ async function benchSize(
       repeats,
       progress,
     );
-    for (const r of krylov) {
-      if (r.name === 'cg_iteration')
-        Object.assign(r, { matvec_ms: matvecMs, ratio_to_matvec: r.ms / matvecMs });
-    }
+    // A matvec below the wall clock's noise (small n on a busy machine) can come out <= 0: then
+    // there is no ratio to give.
+    if (matvecMs > 0) {
+      for (const r of krylov) {
+        if (r.name === 'cg_iteration')
+          Object.assign(r, { matvec_ms: matvecMs, ratio_to_matvec: r.ms / matvecMs });
+      }
+    } else progress.log(`n = ${n}: no CG / matvec ratio: the matvec is below the wall clock's noise here`);
     rows.push(...krylov);
     return rows;
   } finally {
