@@ -9,6 +9,7 @@ import { kDotSlot, kStateSlot } from '../kernels/krylov.ts';
 import { cgInverseDiagonal } from '../solvers/cg.ts';
 import type { DotCall } from '../kernels/reduce.ts';
 import {
+  fusedStepKernel,
   gpuKrylovSolve,
   type GpuSolveOptions,
   type GpuSolveResult,
@@ -80,8 +81,7 @@ type VectorWork = (pass: GPUComputePassEncoder) => void;
 /** krylov_step.wgsl's cg_step: the whole of it in one workgroup. */
 function fusedStep(engine: KrylovEngine, setup: KrylovSetup, p: GPUBuffer, q: GPUBuffer): VectorWork {
   const { ws, x, r, inverseDiagonal, params } = setup;
-  const kernel = engine.step;
-  if (!kernel) throw new Error("a 'fused' CG step needs the engine's krylov_step kernel");
+  const kernel = fusedStepKernel(engine);
   const step = kernel.prepare('Cg.step', ws.arena, params, ws, { x, r, inverseDiagonal, p, q });
   return (pass) => kernel.record(pass, step);
 }

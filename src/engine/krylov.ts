@@ -122,6 +122,12 @@ export function createKrylovEngine(
   };
 }
 
+/** krylov_step.wgsl's kernel of an engine whose stepVariant is 'fused' (built with the engine). */
+export function fusedStepKernel(engine: KrylovEngine): KrylovStepKernel {
+  if (!engine.step) throw new Error(`the engine's steps are '${engine.stepVariant}', not fused`);
+  return engine.step;
+}
+
 export function checkIterations(checkEvery: number): number {
   if (!Number.isInteger(checkEvery) || checkEvery < 1)
     throw new RangeError(`checkEvery must be a positive integer, got ${checkEvery}`);

@@ -20,7 +20,13 @@ import { minresRingStride } from '../kernels/krylov-step.ts';
 import { kDotSlot, kStateSlot } from '../kernels/krylov.ts';
 import type { DotCall } from '../kernels/reduce.ts';
 import { minresInverseDiagonal } from '../solvers/minres.ts';
-import { gpuKrylovSolve, type GpuSolveOptions, type GpuSolveResult, type KrylovEngine } from './krylov.ts';
+import {
+  fusedStepKernel,
+  gpuKrylovSolve,
+  type GpuSolveOptions,
+  type GpuSolveResult,
+  type KrylovEngine,
+} from './krylov.ts';
 
 /** The calls of one phase k % 3 of the vector rings. */
 interface PhaseCalls {
@@ -57,9 +63,9 @@ export function gpuMinres(
       // The nine ring vectors. Fused: slots of one buffer, which krylov_step.wgsl indexes by k % 3
       // itself, within 8 storage buffers. Split: nine buffers, for a dispatch may not write one
       // range of a buffer while it reads another.
-      const fused = engine.stepVariant === 'fused';
       const ringStride = minresRingStride(engine.device, engine.size);
-      const ringBuffer = fused ? ws.buffer('ring', 4 * 9 * ringStride, GPUBufferUsage.STORAGE) : null;
+      const ringBuffer =
+        engine.stepVariant === 'fused' ? ws.buffer('ring', 4 * 9 * ringStride, GPUBufferUsage.STORAGE) : null;
       const slot3 = (name: string, first: number): VectorBinding[] =>
         [0, 1, 2].map((k) =>
           ringBuffer
@@ -149,8 +155,7 @@ export function gpuMinres(
             blas.record(pass, calls.nextV);
           };
         }
-        const kernel = engine.step;
-        if (!kernel) throw new Error("a 'fused' MINRES step needs the engine's krylov_step kernel");
+        const kernel = fusedStepKernel(engine);
         const fusedStep = kernel.prepare('Minres.step', ws.arena, { ...params, ringStride }, ws, {
           x,
           r,
