@@ -1,13 +1,17 @@
 // `npm run results`: regenerates the README's Results and Benchmarks sections and the plots in
 // results/ by running the study commands and the bench on this machine's device. Everything between
 // the <!-- results:begin --> / <!-- results:end --> (and bench) markers in README.md is rewritten.
-// Options: --quick (the scaling sweep to N = 1000 only).
+// Options: --quick (the scaling sweep to N = 1000 only); --bench-only (only the bench is rerun and
+// its section rewritten; the studies stay as the last run left them in results/results.json).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, 'bench-only': { type: 'boolean', default: false } },
+});
 const quick = values.quick;
+const previous = values['bench-only'] ? JSON.parse(readFileSync('results/results.json', 'utf8')) : null;
 
 function run(args) {
   console.error(`$ darwin-breit ${args.join(' ')}`);
@@ -38,9 +42,10 @@ const table = (header, rows) =>
   ].join('\n');
 
 // --quick shortens only the scaling sweep (its default takes ~9 minutes on SwiftShader).
-const scaling = run(['scaling', '--out', 'results', ...(quick ? ['--n-max', '1000'] : [])]);
-const london = run(['london', '--out', 'results']);
-const pairing = run(['pairing', '--out', 'results']);
+const scaling =
+  previous?.scaling ?? run(['scaling', '--out', 'results', ...(quick ? ['--n-max', '1000'] : [])]);
+const london = previous?.london ?? run(['london', '--out', 'results']);
+const pairing = previous?.pairing ?? run(['pairing', '--out', 'results']);
 const bench = run(['bench', '--n', '256', '--n', '1024', '--n', '2048', '--repeats', '9', '--markdown']);
 
 const device = (d) => `${d.vendor ?? ''} ${d.architecture ?? ''} (${d.description ?? d.kind})`.trim();
@@ -108,8 +113,9 @@ const benchText = [
   `\`npm run bench -- --n 256 --n 1024 --n 2048 --repeats 9 --markdown\` on ${device(bench.device)}, ${date}.`,
   "ratio to copy: the kernel's bandwidth over the copy kernel's (bytes read + written) at the same N",
   '(target for the dense matvec: >= 0.7); ratio to fill: over the write-only fill kernel, the bound of',
-  'the assembly, which only writes; CG / matvec: one CG iteration over one chosen dense matvec (target:',
-  '<= 1.3), both timed by the wall clock as differences of runs, the readbacks of CG included;',
+  'the assembly, which only writes (both targets: the median over runs alternating with the reference',
+  'in one command buffer); CG / matvec: one CG iteration over one chosen dense matvec (target:',
+  '<= 1.3), both timed by the wall clock as differences of runs, alternately, the readbacks of CG included;',
   'cg_iteration (matvec/step): the dense matvec variant and how the vector work runs (fused: one',
   'workgroup, one launch; split: eleven launches).',
   '',
@@ -122,7 +128,7 @@ const replace = (name, text) => {
   if (!pattern.test(readme)) throw new Error(`README.md has no <!-- ${name}:begin/end --> markers`);
   readme = readme.replace(pattern, `$1${text}$2`);
 };
-replace('results', results);
+if (!previous) replace('results', results);
 replace('bench', benchText);
 writeFileSync('README.md', readme);
 writeFileSync('results/results.json', JSON.stringify({ scaling, london, pairing, bench }, null, 2) + '\n');

@@ -19,6 +19,7 @@ import {
   type GpuContext,
 } from '../src/gpu/device.ts';
 import { readBuffer, readFloat32 } from '../src/gpu/readback.ts';
+import { timePaired, timeRuns, type RecordRun } from '../src/gpu/timing.ts';
 import { kShaderSources } from '../src/gpu/shaders.ts';
 import { kAssembleParamsBytes, packAssembleParams } from '../src/kernels/assemble.ts';
 import { CopyKernel } from '../src/kernels/copy.ts';
@@ -376,6 +377,57 @@ describe('copy kernel', () => {
       destination.destroy();
     }
   });
+});
+
+describe('timing (src/gpu/timing.ts)', () => {
+  gpuTest(
+    'timeRuns and timePaired: a warm-up, then every run timed, alternating, by timestamps where the adapter has them, else by the wall clock',
+    async (context) => {
+      const { device } = context;
+      const kernel = new CopyKernel(device);
+      const usage = GPUBufferUsage.STORAGE;
+      const source = createBuffer(device, { label: 'Test.timingSource', size: 1 << 16, usage });
+      const target = createBuffer(device, { label: 'Test.timingTarget', size: 1 << 16, usage });
+      const seen: string[] = [];
+      const copyRun: RecordRun = (encoder, stamps) => {
+        seen.push(stamps ? 'copy@' : 'copy');
+        kernel.record(encoder, source, target, stamps);
+      };
+      const fillRun: RecordRun = (encoder, stamps) => {
+        seen.push(stamps ? 'fill@' : 'fill');
+        kernel.fill(encoder, target, stamps);
+      };
+      try {
+        for (const hasTimestampQuery of [context.hasTimestampQuery, false]) {
+          const at = { ...context, hasTimestampQuery };
+          const mark = hasTimestampQuery ? '@' : '';
+          seen.length = 0;
+          const paired = await timePaired(at, copyRun, fillRun, { repeats: 3 });
+          expect(seen).toEqual([
+            'copy',
+            'fill',
+            ...Array(3)
+              .fill([`copy${mark}`, `fill${mark}`])
+              .flat(),
+          ]);
+          const method = hasTimestampQuery ? 'timestamp' : 'wall';
+          expect([paired.reference.method, paired.run.method]).toEqual([method, method]);
+          expect(paired.reference.ms).toBeGreaterThan(0);
+          expect(paired.run.ms).toBeGreaterThan(0);
+          expect(Number.isFinite(paired.speedup) && paired.speedup > 0).toBe(true);
+
+          seen.length = 0;
+          const single = await timeRuns(at, fillRun, { repeats: 2, singlePass: true });
+          expect(seen).toEqual(['fill', `fill${mark}`, `fill${mark}`]);
+          expect(single).toMatchObject({ method, repeats: 2 });
+          expect(single.ms).toBeGreaterThan(0);
+        }
+      } finally {
+        source.destroy();
+        target.destroy();
+      }
+    },
+  );
 });
 
 describe('assembly against massMatrix (float64)', () => {

@@ -112,7 +112,10 @@ describe('bench', () => {
     expect(copy.ratio_to_copy).toBe(1);
     expect(fill.ratio_to_fill).toBe(1);
     expect(fill.ratio_to_copy).toBeCloseTo(fill.gbps! / copy.gbps!, 12);
-    expect(assembly.ratio_to_fill).toBeCloseTo(assembly.gbps! / fill.gbps!, 12);
+    // The target ratios come from runs alternating with their reference (timePaired), so they
+    // are not the quotients of the rows' medians; they are positive bandwidth ratios all the same.
+    expect(assembly.ratio_to_fill).toBeGreaterThan(0);
+    for (const r of rows.filter((r) => r.name === 'matvec_dense')) expect(r.ratio_to_copy).toBeGreaterThan(0);
     // SwiftShader, a CPU, gets the thread-per-rows matvec and the fused Krylov step.
     const chosen = (name: string) => rows.filter((r) => r.name === name && r.chosen).map((r) => r.variant);
     expect(chosen('matvec_dense')).toEqual(['rows']);
@@ -124,8 +127,9 @@ describe('bench', () => {
       expect(iteration.ms).toBeGreaterThan(0);
       if (iteration.matvec_ms === undefined) expect(iteration.ratio_to_matvec).toBeUndefined();
       else {
+        // The median of per-repeat ratios, not the quotient of the medians.
         expect(iteration.matvec_ms).toBeGreaterThan(0);
-        expect(iteration.ratio_to_matvec).toBeCloseTo(iteration.ms / iteration.matvec_ms, 12);
+        expect(iteration.ratio_to_matvec).toBeGreaterThan(0);
       }
     }
     if (iterations.some((r) => r.variant === 'rows/fused')) {

@@ -4,7 +4,7 @@
 import { gpuBackend } from '../../engine/backend.ts';
 import { createVector } from '../../gpu/buffers.ts';
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
-import { median, timeRuns, type Timing } from '../../gpu/timing.ts';
+import { median, timePaired, timeRuns, type RecordRun, type Timing } from '../../gpu/timing.ts';
 import { AssembleKernel } from '../../kernels/assemble.ts';
 import { chooseKrylovStep, kKrylovStepVariants } from '../../kernels/krylov-step.ts';
 import { CopyKernel } from '../../kernels/copy.ts';
@@ -71,16 +71,22 @@ export interface BenchRow {
   gflops: number | null;
   /** Matrix-free only: pair interactions per second / 1e9. */
   ginteractions?: number;
-  /** gbps / the copy kernel's gbps at the same n. */
+  /**
+   * The kernel's bandwidth over the copy kernel's at the same n: for the dense matvec, the median
+   * of that ratio over runs alternating with the copy (timePaired); else against the copy row.
+   */
   ratio_to_copy: number | null;
-  /** Assembly and fill: gbps / the fill kernel's gbps at the same n (both only write). */
+  /**
+   * Assembly: its bandwidth over the fill kernel's (both only write), the median over runs
+   * alternating with the fill; fill: 1.
+   */
   ratio_to_fill?: number;
   /**
    * cg_iteration: the chosen dense matvec's ms, timed as the iteration is (by the wall clock);
    * absent where that came out <= 0, below the clock's noise.
    */
   matvec_ms?: number;
-  /** cg_iteration: its ms / matvec_ms. */
+  /** cg_iteration: the median over the repeats of its time over the matvec's, sampled alternately. */
   ratio_to_matvec?: number;
   /** cg_solve: why there is no cg_iteration row at this n, when there is none. */
   note?: string;
@@ -120,10 +126,9 @@ async function benchSize(
     destroy.push(source, target);
     const copy = new CopyKernel(device);
     progress.update(`n = ${n}: copy`);
-    const copyTime = await timeRuns(context, (e, tw) => copy.record(e, source, target, tw), {
-      repeats,
-      singlePass: true,
-    });
+    const copyRun: RecordRun = (e, tw) => copy.record(e, source, target, tw);
+    const fillRun: RecordRun = (e, tw) => copy.fill(e, target, tw);
+    const copyTime = await timeRuns(context, copyRun, { repeats, singlePass: true });
     const copyGbps = rate(2 * copyBytes, copyTime.ms);
     const row = (name: string, timing: Timing, bytes: number | null, flops: number | null): BenchRow => {
       const gbps = bytes === null ? null : rate(bytes, timing.ms);
@@ -140,12 +145,15 @@ async function benchSize(
     };
     rows.push(row('copy', copyTime, 2 * copyBytes, null));
     progress.update(`n = ${n}: fill`);
-    const fillTime = await timeRuns(context, (e, tw) => copy.fill(e, target, tw), {
-      repeats,
-      singlePass: true,
-    });
-    const fillGbps = rate(copyBytes, fillTime.ms);
+    const fillTime = await timeRuns(context, fillRun, { repeats, singlePass: true });
     rows.push({ ...row('fill', fillTime, copyBytes, null), ratio_to_fill: 1 });
+    // The two targets' ratios (the assembly's to the fill, the dense matvec's to the copy) are
+    // taken from runs alternating with the reference in one command buffer (timePaired); the
+    // other ratios are to the copy timed above.
+    const paired = async (reference: RecordRun, run: RecordRun, bytes: number, referenceBytes: number) => {
+      const timing = await timePaired(context, reference, run, { repeats });
+      return { timing: timing.run, ratio: (bytes / referenceBytes) * timing.speedup };
+    };
 
     // Assembly, re-recorded into the matrix's own blocks: it writes the matrix once (and reads
     // 16 bytes per electron, negligible), so its bound is the write bandwidth.
@@ -182,18 +190,19 @@ async function benchSize(
       if (!assembler) continue;
       const bindings = assembler.prepare('Bench.assemble', system, matrix.stride, positions, matrix.blocks);
       destroy.push(...bindings.map((binding) => binding.params));
-      const assembleTime = await timeRuns(context, (e, tw) => assembler.record(e, model, bindings, tw), {
-        repeats,
-        singlePass: true,
-      });
-      // About 30 flops per pair (separation, its length, the two Oseen scales), once per pair, and a
-      // multiply-add per stored entry.
-      const assembly = row(`assemble_${model}`, assembleTime, matrixBytes, 30 * n * n + 2 * size * size);
+      const assembly = await paired(
+        fillRun,
+        (e, tw) => assembler.record(e, model, bindings, tw),
+        matrixBytes,
+        copyBytes,
+      );
       const variant = sized(undefined, workgroupSize);
       rows.push({
-        ...assembly,
+        // About 30 flops per pair (separation, its length, the two Oseen scales), once per pair,
+        // and a multiply-add per stored entry.
+        ...row(`assemble_${model}`, assembly.timing, matrixBytes, 30 * n * n + 2 * size * size),
         ...(variant ? { variant } : {}),
-        ratio_to_fill: (assembly.gbps ?? 0) / fillGbps,
+        ratio_to_fill: assembly.ratio,
       });
     }
 
@@ -211,13 +220,17 @@ async function benchSize(
               );
         if (!operator) continue;
         if (operator !== matrix) destroy.push(operator);
-        const timing = await timeRuns(context, (e, tw) => operator.record(e, x, y, { timestampWrites: tw }), {
-          repeats,
-          singlePass: true,
-        });
         // Reads M once plus x and writes y: 2 size^2 flops.
+        const bytes = productBytes + 8 * size;
+        const product = await paired(
+          copyRun,
+          (e, tw) => operator.record(e, x, y, { timestampWrites: tw }),
+          bytes,
+          2 * copyBytes,
+        );
         rows.push({
-          ...row('matvec_dense', timing, productBytes + 8 * size, 2 * size * size),
+          ...row('matvec_dense', product.timing, bytes, 2 * size * size),
+          ratio_to_copy: product.ratio,
           variant: sized(variant, workgroupSize),
           chosen: operator === matrix,
         });
@@ -244,28 +257,21 @@ async function benchSize(
         ginteractions: rate(n * n, freeTime.ms),
       });
     }
-    // The chosen matvec again, timed as cg_iteration is, so that ratio_to_matvec compares like
-    // with like.
-    progress.update(`n = ${n}: dense matvec by the wall clock`);
-    const matvecMs = await wallClockPerRun(context, (encoder) => matrix.record(encoder, x, y), repeats);
-    const krylov = await benchKrylov(
-      context,
-      system,
-      matrix.variant,
-      productBytes,
-      copyGbps,
-      repeats,
-      progress,
+    // The chosen matvec again, timed as cg_iteration is (by the wall clock, as differences of
+    // runs) and alternately with it, so that ratio_to_matvec compares like with like.
+    const matvecSample = wallClockSampler(context, (encoder) => matrix.record(encoder, x, y));
+    rows.push(
+      ...(await benchKrylov(
+        context,
+        system,
+        matrix.variant,
+        productBytes,
+        copyGbps,
+        matvecSample,
+        repeats,
+        progress,
+      )),
     );
-    // A matvec below the wall clock's noise (small n on a busy machine) can come out <= 0: then
-    // there is no ratio to give.
-    if (matvecMs > 0) {
-      for (const r of krylov) {
-        if (r.name === 'cg_iteration')
-          Object.assign(r, { matvec_ms: matvecMs, ratio_to_matvec: r.ms / matvecMs });
-      }
-    } else progress.log(`n = ${n}: no CG / matvec ratio: the matvec is below the wall clock's noise here`);
-    rows.push(...krylov);
     return rows;
   } finally {
     for (const item of destroy) item.destroy();
@@ -276,25 +282,30 @@ async function benchSize(
  * cg_iteration: the difference between CG runs held to kShortRun and kLongRun iterations (rtol 0),
  * divided by the iterations between them (fewer where a small system reaches r = 0 first), so
  * set-up, uploads and the final readback cancel and the readbacks every k iterations stay in; the
- * median of `repeats` such pairs. A well-conditioned M reaches float32's floor (r = 0) in ~10
- * iterations, hence the short runs. Bytes and flops are the matvec's plus the vector updates'
- * (about 10 vectors read or written, 10 size flops). ratio_to_matvec compares it with the chosen
- * dense matvec timed the same way (wallClockPerRun): both by the wall clock, as differences.
+ * median of `repeats` such differences. A well-conditioned M reaches float32's floor (r = 0) in
+ * ~10 iterations, hence the short runs. Bytes and flops are the matvec's plus the vector updates'
+ * (about 10 vectors read or written, 10 size flops). ratio_to_matvec: the median, over the
+ * repeats, of one such CG sample over one sample of the chosen dense matvec taken right after it
+ * the same way (wallClockSampler), so that both see the machine as it is then.
  * cg_solve: one full solve of M v = M v_random at the float32 default tolerance.
  */
 const kShortRun = 2;
 const kLongRun = 8;
 
+/** runMs(kLongRun) - runMs(kShortRun): what a run costs besides its steps (set-up, the final wait) cancels. */
+async function longMinusShort(runMs: (steps: number) => Promise<number>): Promise<number> {
+  return (await runMs(kLongRun)) - (await runMs(kShortRun));
+}
+
 /**
- * Milliseconds of one run of `record`: the difference between command buffers holding kLongRun and
- * kShortRun runs, each submitted and awaited, divided by the runs between them; the median of
- * `repeats` such pairs.
+ * A sampler of the milliseconds of one run of `record`: each call times command buffers holding
+ * kLongRun and kShortRun runs, each submitted and awaited, and divides the difference by the runs
+ * between them. The first call warms up.
  */
-async function wallClockPerRun(
+function wallClockSampler(
   context: GpuContext,
   record: (encoder: GPUCommandEncoder) => void,
-  repeats: number,
-): Promise<number> {
+): () => Promise<number> {
   const { device } = context;
   const runMs = async (runs: number) => {
     const start = performance.now();
@@ -304,21 +315,12 @@ async function wallClockPerRun(
     await device.queue.onSubmittedWorkDone();
     return performance.now() - start;
   };
-  await runMs(kShortRun);
-  return (await medianLongMinusShort(runMs, repeats)) / (kLongRun - kShortRun);
-}
-
-/**
- * The median over `repeats` pairs of runMs(kLongRun) - runMs(kShortRun): what a run costs besides
- * its steps (set-up, uploads, the final wait) cancels.
- */
-async function medianLongMinusShort(
-  runMs: (steps: number) => Promise<number>,
-  repeats: number,
-): Promise<number> {
-  const differences: number[] = [];
-  for (let k = 0; k < repeats; k++) differences.push((await runMs(kLongRun)) - (await runMs(kShortRun)));
-  return median(differences);
+  let warm = false;
+  return async () => {
+    if (!warm) await runMs(kShortRun);
+    warm = true;
+    return (await longMinusShort(runMs)) / (kLongRun - kShortRun);
+  };
 }
 
 async function benchKrylov(
@@ -327,6 +329,7 @@ async function benchKrylov(
   matvecVariant: string,
   productBytes: number,
   copyGbps: number,
+  matvecSample: () => Promise<number>,
   repeats: number,
   progress: Progress,
 ): Promise<BenchRow[]> {
@@ -354,12 +357,30 @@ async function benchKrylov(
       // every run (the solve is deterministic).
       const timed = (await run(kLongRun)).iterations - short.iterations;
       let perIteration = NaN;
+      const matvecs: number[] = [];
+      const ratios: number[] = [];
       if (timed >= 2) {
-        perIteration = (await medianLongMinusShort(async (steps) => (await run(steps)).ms, repeats)) / timed;
+        const iterations: number[] = [];
+        for (let k = 0; k < repeats; k++) {
+          const iteration = (await longMinusShort(async (steps) => (await run(steps)).ms)) / timed;
+          const matvec = await matvecSample();
+          iterations.push(iteration);
+          matvecs.push(matvec);
+          if (iteration > 0 && matvec > 0) ratios.push(iteration / matvec);
+        }
+        perIteration = median(iterations);
       }
       const variant = `${matvecVariant}/${step}`;
+      // A matvec below the wall clock's noise (small n on a busy machine) can come out <= 0: then
+      // there is no ratio to give.
+      const matvecMs = matvecs.length > 0 ? median(matvecs) : NaN;
+      const byMatvec =
+        matvecMs > 0 && ratios.length > 0 ? { matvec_ms: matvecMs, ratio_to_matvec: median(ratios) } : {};
+      if (perIteration > 0 && !('matvec_ms' in byMatvec))
+        progress.log(`n = ${n}: no CG / matvec ratio: the matvec is below the wall clock's noise here`);
       if (perIteration > 0) {
         rows.push({
+          ...byMatvec,
           ...base,
           name: 'cg_iteration',
           variant,
