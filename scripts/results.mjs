@@ -11,7 +11,24 @@ const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, 'bench-only': { type: 'boolean', default: false } },
 });
 const quick = values.quick;
-const previous = values['bench-only'] ? JSON.parse(readFileSync('results/results.json', 'utf8')) : null;
+// --bench-only keeps every study of the last full run, or refuses: rerunning one of them here would
+// rewrite its plots while the Results section stayed as it was.
+function previousRun() {
+  if (quick) throw new Error('--bench-only reruns no study, so --quick has nothing to shorten');
+  let previous;
+  try {
+    previous = JSON.parse(readFileSync('results/results.json', 'utf8'));
+  } catch (error) {
+    throw new Error(
+      `--bench-only needs results/results.json from a full run (npm run results): ${error.message}`,
+    );
+  }
+  const missing = ['scaling', 'london', 'pairing'].filter((key) => !previous[key]);
+  if (missing.length > 0)
+    throw new Error(`results/results.json lacks ${missing.join(', ')}: run npm run results in full`);
+  return previous;
+}
+const previous = values['bench-only'] ? previousRun() : null;
 
 function run(args) {
   console.error(`$ darwin-breit ${args.join(' ')}`);

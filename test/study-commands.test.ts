@@ -146,8 +146,9 @@ describe('bench', () => {
     expect(table[5]).toMatch(/^\| matvec_dense \(rows, chosen\) \| 16 \| 48 \| /);
   }, 120_000);
 
-  test('a size that is not a positive integer is a user error', () => {
+  test('a size that is not a positive integer, or more repeats than a query set holds, is a user error', () => {
     expectUserError(/--n/, 'bench', '--n', '0');
+    expectUserError(/--repeats must be an integer in 1\.\.1000/, 'bench', '--repeats', '1001');
   });
 
   test('--workgroup-sizes: every tunable kernel again at each size; one a kernel cannot take is skipped', () => {

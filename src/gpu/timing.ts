@@ -36,13 +36,16 @@ async function submitAndWait(device: GPUDevice, record: (encoder: GPUCommandEnco
  * the runs alternating round by round, after one warm-up round (pipelines built, caches filled).
  * With `singlePass` and timestamp queries every run's pass carries its own begin/end timestamps
  * and all rounds go into one command buffer; otherwise each run is submitted and awaited alone.
+ * With `warmEach`, every timed run follows an untimed one of itself, so that it finds its own
+ * data in the caches as a run repeated back to back does, not evicted by the run before it.
  */
 async function timeRounds(
   context: GpuContext,
   runs: readonly RecordRun[],
   repeats: number,
-  singlePass: boolean,
+  options: { singlePass: boolean; warmEach: boolean },
 ): Promise<{ durations: number[][]; method: TimingMethod }> {
+  const { singlePass, warmEach } = options;
   const { device } = context;
   await submitAndWait(device, (encoder) => runs.forEach((run) => run(encoder)));
   if (context.hasTimestampQuery && singlePass) {
@@ -57,13 +60,14 @@ async function timeRounds(
       const at = (k: number, m: number) => 2 * (k * runs.length + m);
       await submitAndWait(device, (encoder) => {
         for (let k = 0; k < repeats; k++) {
-          runs.forEach((run, m) =>
+          runs.forEach((run, m) => {
+            if (warmEach) run(encoder);
             run(encoder, {
               querySet,
               beginningOfPassWriteIndex: at(k, m),
               endOfPassWriteIndex: at(k, m) + 1,
-            }),
-          );
+            });
+          });
         }
         encoder.resolveQuerySet(querySet, 0, stamps, resolved, 0);
       });
@@ -82,6 +86,7 @@ async function timeRounds(
   for (let k = 0; k < repeats; k++) {
     const round: number[] = [];
     for (const run of runs) {
+      if (warmEach) await submitAndWait(device, (encoder) => run(encoder));
       const start = performance.now();
       await submitAndWait(device, (encoder) => run(encoder));
       round.push(performance.now() - start);
@@ -101,8 +106,29 @@ export async function timeRuns(
   options: { repeats?: number; singlePass?: boolean } = {},
 ): Promise<Timing> {
   const repeats = options.repeats ?? 5;
-  const { durations, method } = await timeRounds(context, [run], repeats, options.singlePass ?? false);
+  const { durations, method } = await timeRounds(context, [run], repeats, {
+    singlePass: options.singlePass ?? false,
+    warmEach: false,
+  });
   return { ms: median(durations.map(([ms]) => ms)), method, repeats };
+}
+
+/**
+ * Medians of paired samples (a_k, b_k) over the pairs where both are positive (a wall-clock
+ * difference below the clock's noise can come out <= 0), and the median of a_k / b_k over them;
+ * null unless at least `minValid` pairs (default: half, rounded up) are usable.
+ */
+export function pairedMedians(
+  pairs: readonly (readonly [number, number])[],
+  minValid = Math.ceil(pairs.length / 2),
+): { first: number; second: number; ratio: number } | null {
+  const valid = pairs.filter(([a, b]) => a > 0 && b > 0);
+  if (valid.length === 0 || valid.length < minValid) return null;
+  return {
+    first: median(valid.map(([a]) => a)),
+    second: median(valid.map(([, b]) => b)),
+    ratio: median(valid.map(([a, b]) => a / b)),
+  };
 }
 
 /** Two kernels timed side by side: each one's median, and the median of their per-round time ratio. */
@@ -117,7 +143,8 @@ export interface PairedTiming {
  * Times the single-pass `run` beside the single-pass `reference` (the copy or fill kernel),
  * alternating them, so that a ratio between them is taken on the device as it is at that moment:
  * on a shared CPU (SwiftShader) the bandwidth drifts by tens of percent over a bench, which a
- * reference measured once at the start would fold into every ratio.
+ * reference measured once at the start would fold into every ratio. Each timed run follows an
+ * untimed one of itself (warmEach), so a small matrix is timed from the caches, as in a solve.
  */
 export async function timePaired(
   context: GpuContext,
@@ -126,10 +153,15 @@ export async function timePaired(
   options: { repeats?: number } = {},
 ): Promise<PairedTiming> {
   const repeats = options.repeats ?? 5;
-  const { durations, method } = await timeRounds(context, [reference, run], repeats, true);
+  const { durations, method } = await timeRounds(context, [reference, run], repeats, {
+    singlePass: true,
+    warmEach: true,
+  });
+  // Every duration is positive (timeRounds falls back to the wall clock otherwise).
+  const medians = pairedMedians(durations.map(([referenceMs, runMs]) => [referenceMs, runMs] as const))!;
   return {
-    reference: { ms: median(durations.map(([ms]) => ms)), method, repeats },
-    run: { ms: median(durations.map(([, ms]) => ms)), method, repeats },
-    speedup: median(durations.map(([referenceMs, runMs]) => referenceMs / runMs)),
+    reference: { ms: medians.first, method, repeats },
+    run: { ms: medians.second, method, repeats },
+    speedup: medians.ratio,
   };
 }

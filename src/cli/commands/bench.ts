@@ -4,7 +4,14 @@
 import { gpuBackend } from '../../engine/backend.ts';
 import { createVector } from '../../gpu/buffers.ts';
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
-import { median, timePaired, timeRuns, type RecordRun, type Timing } from '../../gpu/timing.ts';
+import {
+  median,
+  pairedMedians,
+  timePaired,
+  timeRuns,
+  type RecordRun,
+  type Timing,
+} from '../../gpu/timing.ts';
 import { AssembleKernel } from '../../kernels/assemble.ts';
 import { chooseKrylovStep, kKrylovStepVariants } from '../../kernels/krylov-step.ts';
 import { CopyKernel } from '../../kernels/copy.ts';
@@ -19,6 +26,8 @@ import { velocityPattern } from '../../physics/velocities.ts';
 import type { DeviceSummary } from '../../io/formats.ts';
 import { openGpu } from '../device.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positiveInteger } from '../options.ts';
+
+const kMaxRepeats = 1000;
 
 const powerOfTwo = (x: number) =>
   Number.isInteger(x) && x >= 1 && (x & (x - 1)) === 0 ? null : 'must list powers of two';
@@ -69,6 +78,11 @@ export interface BenchRow {
   gbps: number | null;
   /** Floating-point operations per second / 1e9 (the counts are given per kernel below). */
   gflops: number | null;
+  /**
+   * Dense matvec and assembly: the copy's (fill's) GB/s in the runs alternating with this kernel,
+   * which its ratio_to_copy (ratio_to_fill) is to; the copy and fill rows are timed on their own.
+   */
+  reference_gbps?: number;
   /** Matrix-free only: pair interactions per second / 1e9. */
   ginteractions?: number;
   /**
@@ -86,7 +100,10 @@ export interface BenchRow {
    * absent where that came out <= 0, below the clock's noise.
    */
   matvec_ms?: number;
-  /** cg_iteration: the median over the repeats of its time over the matvec's, sampled alternately. */
+  /**
+   * cg_iteration: the median of its time over the matvec's, sampled alternately, over the pairs
+   * of samples above the clock's noise (ms and matvec_ms are medians over the same pairs).
+   */
   ratio_to_matvec?: number;
   /** cg_solve: why there is no cg_iteration row at this n, when there is none. */
   note?: string;
@@ -152,7 +169,11 @@ async function benchSize(
     // other ratios are to the copy timed above.
     const paired = async (reference: RecordRun, run: RecordRun, bytes: number, referenceBytes: number) => {
       const timing = await timePaired(context, reference, run, { repeats });
-      return { timing: timing.run, ratio: (bytes / referenceBytes) * timing.speedup };
+      return {
+        timing: timing.run,
+        ratio: (bytes / referenceBytes) * timing.speedup,
+        reference_gbps: rate(referenceBytes, timing.reference.ms),
+      };
     };
 
     // Assembly, re-recorded into the matrix's own blocks: it writes the matrix once (and reads
@@ -203,6 +224,7 @@ async function benchSize(
         ...row(`assemble_${model}`, assembly.timing, matrixBytes, 30 * n * n + 2 * size * size),
         ...(variant ? { variant } : {}),
         ratio_to_fill: assembly.ratio,
+        reference_gbps: assembly.reference_gbps,
       });
     }
 
@@ -231,6 +253,7 @@ async function benchSize(
         rows.push({
           ...row('matvec_dense', product.timing, bytes, 2 * size * size),
           ratio_to_copy: product.ratio,
+          reference_gbps: product.reference_gbps,
           variant: sized(variant, workgroupSize),
           chosen: operator === matrix,
         });
@@ -356,31 +379,21 @@ async function benchKrylov(
       // A small system reaches r = 0 before kLongRun: time the iterations it does make, the same in
       // every run (the solve is deterministic).
       const timed = (await run(kLongRun)).iterations - short.iterations;
-      let perIteration = NaN;
-      const matvecs: number[] = [];
-      const ratios: number[] = [];
-      if (timed >= 2) {
-        const iterations: number[] = [];
-        for (let k = 0; k < repeats; k++) {
-          const iteration = (await longMinusShort(async (steps) => (await run(steps)).ms)) / timed;
-          const matvec = await matvecSample();
-          iterations.push(iteration);
-          matvecs.push(matvec);
-          if (iteration > 0 && matvec > 0) ratios.push(iteration / matvec);
-        }
-        perIteration = median(iterations);
+      // (iteration, matvec) samples taken back to back.
+      const samples: [number, number][] = [];
+      for (let k = 0; timed >= 2 && k < repeats; k++) {
+        const iteration = (await longMinusShort(async (steps) => (await run(steps)).ms)) / timed;
+        samples.push([iteration, await matvecSample()]);
       }
       const variant = `${matvecVariant}/${step}`;
-      // A matvec below the wall clock's noise (small n on a busy machine) can come out <= 0: then
-      // there is no ratio to give.
-      const matvecMs = matvecs.length > 0 ? median(matvecs) : NaN;
-      const byMatvec =
-        matvecMs > 0 && ratios.length > 0 ? { matvec_ms: matvecMs, ratio_to_matvec: median(ratios) } : {};
-      if (perIteration > 0 && !('matvec_ms' in byMatvec))
-        progress.log(`n = ${n}: no CG / matvec ratio: the matvec is below the wall clock's noise here`);
+      // Differences below the wall clock's noise (small n on a busy machine) can come out <= 0:
+      // the ratio needs at least half the pairs usable, the row a positive median.
+      const paired = pairedMedians(samples);
+      const perIteration = paired?.first ?? (samples.length > 0 ? median(samples.map(([ms]) => ms)) : NaN);
+      if (perIteration > 0 && !paired && step === chosen)
+        progress.log(`n = ${n}: no CG / matvec ratio: the timings are below the wall clock's noise here`);
       if (perIteration > 0) {
         rows.push({
-          ...byMatvec,
           ...base,
           name: 'cg_iteration',
           variant,
@@ -389,6 +402,7 @@ async function benchKrylov(
           gbps: rate(iterationBytes, perIteration),
           gflops: rate(iterationFlops, perIteration),
           ratio_to_copy: rate(iterationBytes, perIteration) / copyGbps,
+          ...(paired ? { matvec_ms: paired.second, ratio_to_matvec: paired.ratio } : {}),
           iterations: timed,
         });
       } else if (step === chosen) {
@@ -426,7 +440,10 @@ export async function benchCommand(argv: string[], progress: Progress): Promise<
   const { values } = parseCommandArgs(argv, kOptions);
   if (values.help) return { help: kBenchHelp };
   const sizes = (values.n ?? ['1024']).map((text) => parseNumber('n', text, positiveInteger));
-  const repeats = parseNumber('repeats', values.repeats, positiveInteger);
+  // Two kernels alternating take 4 timestamps a repeat, and a query set holds at most 4096.
+  const repeats = parseNumber('repeats', values.repeats, (x) =>
+    Number.isInteger(x) && x >= 1 && x <= kMaxRepeats ? null : `must be an integer in 1..${kMaxRepeats}`,
+  );
   const workgroupSizes = (values['workgroup-sizes']?.split(',') ?? []).map((text) =>
     parseNumber('workgroup-sizes', text, powerOfTwo),
   );
