@@ -21,6 +21,7 @@ function previousRun() {
   } catch (error) {
     throw new Error(
       `--bench-only needs results/results.json from a full run (npm run results): ${error.message}`,
+      { cause: error },
     );
   }
   const missing = ['scaling', 'london', 'pairing'].filter((key) => !previous[key]);
@@ -28,7 +29,15 @@ function previousRun() {
     throw new Error(`results/results.json lacks ${missing.join(', ')}: run npm run results in full`);
   return previous;
 }
-const previous = values['bench-only'] ? previousRun() : null;
+let previous = null;
+if (values['bench-only']) {
+  try {
+    previous = previousRun();
+  } catch (error) {
+    console.error(`error: ${error.message}`);
+    process.exit(2);
+  }
+}
 
 function run(args) {
   console.error(`$ darwin-breit ${args.join(' ')}`);
