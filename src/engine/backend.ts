@@ -149,7 +149,7 @@ export async function gpuBackend(
     system,
     matrix,
     checkEvery: engine.checkEvery,
-    momenta: (velocities) => momenta(held(), velocities),
+    momenta: (velocities) => gpuMomenta(held(), velocities),
     velocities: (p, solver, solveOptions) => gpuSolve(held(), p, solver, solveOptions),
     spectrum: (lanczosOptions) => gpuSpectrum(held(), system, lanczosOptions),
     dispose: () => {
@@ -160,7 +160,7 @@ export async function gpuBackend(
 }
 
 /** p = M v (eq. 47/48): one matvec and one readback. */
-async function momenta(engine: KrylovEngine, velocities: Float64Array): Promise<Float64Array> {
+export async function gpuMomenta(engine: KrylovEngine, velocities: Float64Array): Promise<Float64Array> {
   const { device, size, operator } = engine;
   if (velocities.length !== size)
     throw new RangeError(`velocities have length ${velocities.length}, the system has ${size} unknowns`);

@@ -1,9 +1,10 @@
 // `bench`: speed of each kernel on the current device, in one run, beside the device's own copy
 // bandwidth (a trivial WGSL vec4 copy) so that every bandwidth is also a ratio to what this device
 // can stream. A benchmark, never a test: nothing here asserts a speed.
-import { gpuBackend } from '../../engine/backend.ts';
+import { gpuMomenta, gpuSolve } from '../../engine/backend.ts';
+import { createKrylovEngine } from '../../engine/krylov.ts';
 import { createVector } from '../../gpu/buffers.ts';
-import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
+import { releaseDevice, withErrorScopes, type GpuContext } from '../../gpu/device.ts';
 import {
   median,
   pairedMedians,
@@ -21,7 +22,7 @@ import { GpuMatrixFreeMassMatrix } from '../../kernels/matvec-free.ts';
 import { createPositionsBuffer, gpuModel } from '../../kernels/system.ts';
 import { geometry } from '../../physics/geometry.ts';
 import { InputError } from '../../physics/input-error.ts';
-import { blockSize, unknowns, type DarwinSystem } from '../../physics/models.ts';
+import { blockSize, massDiagonal, unknowns, type DarwinSystem } from '../../physics/models.ts';
 import { velocityPattern } from '../../physics/velocities.ts';
 import type { DeviceSummary } from '../../io/formats.ts';
 import { openGpu } from '../device.ts';
@@ -241,15 +242,20 @@ async function benchSize(
                 GpuMassMatrix.assemble(context, system, { variant, workgroupSize }),
               );
         if (!operator) continue;
-        if (operator !== matrix) destroy.push(operator);
         // Reads M once plus x and writes y: 2 size^2 flops.
         const bytes = productBytes + 8 * size;
-        const product = await paired(
-          copyRun,
-          (e, tw) => operator.record(e, x, y, { timestampWrites: tw }),
-          bytes,
-          2 * copyBytes,
-        );
+        let product;
+        try {
+          product = await paired(
+            copyRun,
+            (e, tw) => operator.record(e, x, y, { timestampWrites: tw }),
+            bytes,
+            2 * copyBytes,
+          );
+        } finally {
+          // Each other variant holds a matrix of its own: one at a time beside the chosen one.
+          if (operator !== matrix) operator.destroy();
+        }
         rows.push({
           ...row('matvec_dense', product.timing, bytes, 2 * size * size),
           ratio_to_copy: product.ratio,
@@ -267,11 +273,15 @@ async function benchSize(
         GpuMatrixFreeMassMatrix.create(context, system, { workgroupSize }),
       );
       if (!free) continue;
-      destroy.push(free);
-      const freeTime = await timeRuns(context, (e, tw) => free.record(e, x, y, { timestampWrites: tw }), {
-        repeats,
-        singlePass: true,
-      });
+      let freeTime;
+      try {
+        freeTime = await timeRuns(context, (e, tw) => free.record(e, x, y, { timestampWrites: tw }), {
+          repeats,
+          singlePass: true,
+        });
+      } finally {
+        free.destroy();
+      }
       const variant = sized(undefined, workgroupSize);
       // Per pair: ~20 flops for the kernel entry plus 2 b^2 for the block times x.
       rows.push({
@@ -287,7 +297,7 @@ async function benchSize(
       ...(await benchKrylov(
         context,
         system,
-        matrix.variant,
+        matrix,
         productBytes,
         copyGbps,
         matvecSample,
@@ -349,7 +359,7 @@ function wallClockSampler(
 async function benchKrylov(
   context: GpuContext,
   system: DarwinSystem,
-  matvecVariant: string,
+  matrix: GpuMassMatrix,
   productBytes: number,
   copyGbps: number,
   matvecSample: () => Promise<number>,
@@ -366,71 +376,70 @@ async function benchKrylov(
   let note: string | undefined;
   let solve: BenchRow | undefined;
   for (const step of kKrylovStepVariants) {
-    const backend = await gpuBackend(context, system, { matrix: 'dense', step });
-    try {
-      const b = await backend.momenta(velocityPattern(system, 'random', 2));
-      progress.update(`n = ${n}: CG iterations (${step} step)`);
-      const run = async (maxIterations: number) => {
-        const start = performance.now();
-        const result = await backend.velocities(b, 'cg', { rtol: 0, maxIterations });
-        return { ms: performance.now() - start, iterations: result.iterations };
-      };
-      const short = await run(kShortRun);
-      // A small system reaches r = 0 before kLongRun: time the iterations it does make, the same in
-      // every run (the solve is deterministic).
-      const timed = (await run(kLongRun)).iterations - short.iterations;
-      // (iteration, matvec) samples taken back to back.
-      const samples: [number, number][] = [];
-      for (let k = 0; timed >= 2 && k < repeats; k++) {
-        const iteration = (await longMinusShort(async (steps) => (await run(steps)).ms)) / timed;
-        samples.push([iteration, await matvecSample()]);
-      }
-      const variant = `${matvecVariant}/${step}`;
-      // Differences below the wall clock's noise (small n on a busy machine) can come out <= 0:
-      // the ratio needs at least half the pairs usable, the row a positive median.
-      const paired = pairedMedians(samples);
-      const perIteration = paired?.first ?? (samples.length > 0 ? median(samples.map(([ms]) => ms)) : NaN);
-      if (perIteration > 0 && !paired && step === chosen)
-        progress.log(`n = ${n}: no CG / matvec ratio: the timings are below the wall clock's noise here`);
-      if (perIteration > 0) {
-        rows.push({
-          ...base,
-          name: 'cg_iteration',
-          variant,
-          chosen: step === chosen,
-          ms: perIteration,
-          gbps: rate(iterationBytes, perIteration),
-          gflops: rate(iterationFlops, perIteration),
-          ratio_to_copy: rate(iterationBytes, perIteration) / copyGbps,
-          ...(paired ? { matvec_ms: paired.second, ratio_to_matvec: paired.ratio } : {}),
-          iterations: timed,
-        });
-      } else if (step === chosen) {
-        note =
-          timed < 2
-            ? `no cg_iteration (${variant}): CG reaches r = 0 in ${short.iterations + timed} iterations, too few to time one`
-            : `no cg_iteration (${variant}): one is below the wall clock's noise here; more --repeats may resolve it`;
-        progress.log(`n = ${n}: ${note}`);
-      }
-      if (step !== chosen) continue;
-      progress.update(`n = ${n}: CG solve`);
+    // On the matrix benchSize assembled: an engine holds no buffers of its own.
+    const engine = await withErrorScopes(context.device, 'Bench.krylovEngine', () =>
+      createKrylovEngine(context, matrix, massDiagonal(system), { step }),
+    );
+    const b = await gpuMomenta(engine, velocityPattern(system, 'random', 2));
+    progress.update(`n = ${n}: CG iterations (${step} step)`);
+    const run = async (maxIterations: number) => {
       const start = performance.now();
-      const solved = await backend.velocities(b, 'cg', {});
-      const solveMs = performance.now() - start;
-      solve = {
-        ...base,
-        name: 'cg_solve',
-        variant,
-        ms: solveMs,
-        gbps: rate(iterationBytes * solved.iterations, solveMs),
-        gflops: rate(iterationFlops * solved.iterations, solveMs),
-        ratio_to_copy: rate(iterationBytes * solved.iterations, solveMs) / copyGbps,
-        iterations: solved.iterations,
-        ...(note === undefined ? {} : { note }),
-      };
-    } finally {
-      backend.dispose();
+      const result = await gpuSolve(engine, b, 'cg', { rtol: 0, maxIterations });
+      return { ms: performance.now() - start, iterations: result.iterations };
+    };
+    const short = await run(kShortRun);
+    // A small system reaches r = 0 before kLongRun: time the iterations it does make, the same in
+    // every run (the solve is deterministic).
+    const timed = (await run(kLongRun)).iterations - short.iterations;
+    // (iteration, matvec) samples taken back to back.
+    const samples: [number, number][] = [];
+    for (let k = 0; timed >= 2 && k < repeats; k++) {
+      const iteration = (await longMinusShort(async (steps) => (await run(steps)).ms)) / timed;
+      samples.push([iteration, await matvecSample()]);
     }
+    const variant = `${matrix.variant}/${step}`;
+    // Differences below the wall clock's noise (small n on a busy machine) can come out <= 0:
+    // the ratio needs at least half the pairs usable, the row a positive median.
+    const paired = pairedMedians(samples);
+    const perIteration = paired?.first ?? (samples.length > 0 ? median(samples.map(([ms]) => ms)) : NaN);
+    if (perIteration > 0 && !paired && step === chosen)
+      progress.log(`n = ${n}: no CG / matvec ratio: the timings are below the wall clock's noise here`);
+    if (perIteration > 0) {
+      rows.push({
+        ...base,
+        name: 'cg_iteration',
+        variant,
+        chosen: step === chosen,
+        ms: perIteration,
+        gbps: rate(iterationBytes, perIteration),
+        gflops: rate(iterationFlops, perIteration),
+        ratio_to_copy: rate(iterationBytes, perIteration) / copyGbps,
+        ...(paired ? { matvec_ms: paired.second, ratio_to_matvec: paired.ratio } : {}),
+        iterations: timed,
+      });
+    } else if (step === chosen) {
+      note =
+        timed < 2
+          ? `no cg_iteration (${variant}): CG reaches r = 0 in ${short.iterations + timed} iterations, too few to time one`
+          : `no cg_iteration (${variant}): one is below the wall clock's noise here; more --repeats may resolve it`;
+      progress.log(`n = ${n}: ${note}`);
+    }
+    if (step !== chosen) continue;
+    progress.update(`n = ${n}: CG solve`);
+    const start = performance.now();
+    const solved = await gpuSolve(engine, b, 'cg');
+    const solveMs = performance.now() - start;
+    solve = {
+      ...base,
+      name: 'cg_solve',
+      variant,
+      ms: solveMs,
+      gbps: rate(iterationBytes * solved.iterations, solveMs),
+      gflops: rate(iterationFlops * solved.iterations, solveMs),
+      ratio_to_copy: rate(iterationBytes * solved.iterations, solveMs) / copyGbps,
+      iterations: solved.iterations,
+      ...(note === undefined ? {} : { note }),
+    };
   }
   // After every cg_iteration row: the solve is the chosen variants'.
   return solve ? [...rows, solve] : rows;
