@@ -17,7 +17,7 @@ import { applyMassMatrix, massMatrix } from '../src/solvers/dense.ts';
 import { symmetricEigenvalues } from '../src/solvers/eigen.ts';
 import { massSpectrum } from '../src/solvers/spectrum.ts';
 import { kConvergenceReasons } from '../src/solvers/types.ts';
-import { createBuffer, createVector } from '../src/gpu/buffers.ts';
+import { boundVectorStride, createBuffer, createVector } from '../src/gpu/buffers.ts';
 import { GpuError, withErrorScopes, type GpuContext } from '../src/gpu/device.ts';
 import { computeLayout } from '../src/gpu/pipelines.ts';
 import { readFloat32 } from '../src/gpu/readback.ts';
@@ -29,7 +29,6 @@ import {
   kFusedStepMaxSize,
   kKrylovStepVariants,
   KrylovStepKernel,
-  minresRingStride,
 } from '../src/kernels/krylov-step.ts';
 import {
   decodeKrylovState,
@@ -642,7 +641,7 @@ describe('the fused MINRES step (krylov_step.wgsl minres_step): one iteration pe
         const vNext = y.map((value, k) => (value * d[k]) / beta);
 
         const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-        const stride = minresRingStride(device, size);
+        const stride = boundVectorStride(device, size);
         const words = new Float32Array(kKrylovStateFields.length);
         for (const [name, value] of Object.entries(scalars))
           words[kStateSlot[name as keyof typeof scalars]] = value;

@@ -12,7 +12,7 @@
 // the one at the first step j that passes them, whatever the GPU did after it.
 // With the option ritzVectors, the extreme Ritz vectors V s are formed on the GPU by the same
 // columns kernel as the reorthogonalisation (x = 0 - V (-s)), s from the CPU's ritzCoefficients.
-import { alignTo, type VectorBinding } from '../gpu/buffers.ts';
+import { boundVectorStride, type VectorBinding } from '../gpu/buffers.ts';
 import { GpuError, withErrorScopes } from '../gpu/device.ts';
 import { readFloat32 } from '../gpu/readback.ts';
 import type { BlasCall } from '../kernels/blas.ts';
@@ -81,7 +81,7 @@ export async function gpuLanczos(
     return verdict.reason;
   };
 
-  const columnStride = alignTo(size, device.limits.minStorageBufferOffsetAlignment / 4);
+  const columnStride = boundVectorStride(device, size);
   const basisBytes = 4 * columnStride * maxSteps;
   const largest = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
   if (basisBytes > largest) {

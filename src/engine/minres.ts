@@ -14,9 +14,8 @@
 // For the fused step (engine.stepVariant) the nine ring vectors live in one buffer, ringStride
 // floats apart, which krylov_step.wgsl's minres_step indexes by k % 3 itself, doing the whole pass
 // in one workgroup within 8 storage buffers; the start pass binds the slots one by one.
-import type { VectorBinding } from '../gpu/buffers.ts';
+import { boundVectorStride, type VectorBinding } from '../gpu/buffers.ts';
 import type { BlasCall } from '../kernels/blas.ts';
-import { minresRingStride } from '../kernels/krylov-step.ts';
 import { kDotSlot, kStateSlot } from '../kernels/krylov.ts';
 import type { DotCall } from '../kernels/reduce.ts';
 import { minresInverseDiagonal } from '../solvers/minres.ts';
@@ -63,7 +62,7 @@ export function gpuMinres(
       // The nine ring vectors. Fused: slots of one buffer, which krylov_step.wgsl indexes by k % 3
       // itself, within 8 storage buffers. Split: nine buffers, for a dispatch may not write one
       // range of a buffer while it reads another.
-      const ringStride = minresRingStride(engine.device, engine.size);
+      const ringStride = boundVectorStride(engine.device, engine.size);
       const ringBuffer =
         engine.stepVariant === 'fused' ? ws.buffer('ring', 4 * 9 * ringStride, GPUBufferUsage.STORAGE) : null;
       const slot3 = (name: string, first: number): VectorBinding[] =>

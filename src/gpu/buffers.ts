@@ -5,6 +5,15 @@ export function alignTo(value: number, alignment: number): number {
   return Math.ceil(value / alignment) * alignment;
 }
 
+/**
+ * Floats from one vector of `size` floats to the next where several share a buffer and each is
+ * bound on its own (Lanczos' basis, MINRES's ring): binding offsets must be multiples of
+ * minStorageBufferOffsetAlignment.
+ */
+export function boundVectorStride(device: GPUDevice, size: number): number {
+  return alignTo(size, device.limits.minStorageBufferOffsetAlignment / 4);
+}
+
 export interface BufferSpec {
   /** 'Module.thing', so that validation errors name the culprit. */
   readonly label: string;

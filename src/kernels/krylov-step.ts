@@ -1,7 +1,6 @@
 // Host side of shaders/krylov_step.wgsl: a whole CG or MINRES iteration after the matvec in one
 // workgroup, and the rule for when a solve takes it rather than the split sequence of BLAS,
 // reduction and scalar kernels (src/engine/cg.ts, minres.ts).
-import { alignTo } from '../gpu/buffers.ts';
 import { runsOnCpu, type GpuAdapterSummary } from '../gpu/device.ts';
 import { ShaderEntries, type BindingKind } from '../gpu/pipelines.ts';
 import type { UniformArena } from '../gpu/uniforms.ts';
@@ -39,11 +38,6 @@ export function chooseKrylovStep(adapter: GpuAdapterSummary, size: number): Kryl
 
 export function chooseKrylovStepWorkgroupSize(adapter: GpuAdapterSummary): number {
   return runsOnCpu(adapter) ? kSoftwareKrylovStepWorkgroupSize : kKrylovStepWorkgroupSize;
-}
-
-/** Nine vectors of `size` floats in MINRES's ring buffer, each starting at a storage offset alignment. */
-export function minresRingStride(device: GPUDevice, size: number): number {
-  return alignTo(size, device.limits.minStorageBufferOffsetAlignment / 4);
 }
 
 /** The vectors of one solve, by krylov_step.wgsl's binding. */

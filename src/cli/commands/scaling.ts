@@ -2,7 +2,7 @@
 // per geometry, and the size R* at which the collective parameter reaches 1 with N = N_max(d) (eq. 51),
 // beside eq. 53-55. A thin wrapper: the sweep is src/solvers/scaling.ts on a backend per N (the GPU
 // engine, or the float64 CPU reference), the files and plots are src/io/scaling.ts's.
-import { alignTo } from '../../gpu/buffers.ts';
+import { boundVectorStride } from '../../gpu/buffers.ts';
 import { releaseDevice } from '../../gpu/device.ts';
 import { gpuBackend, type MatrixStorage } from '../../engine/backend.ts';
 import { kCpuDevice, toJson, type DeviceSummary } from '../../io/formats.ts';
@@ -162,9 +162,8 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
     // The Lanczos basis is one binding: at most as many columns as fit the largest one.
     const { limits } = context;
     const largest = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-    const alignment = context.device.limits.minStorageBufferOffsetAlignment / 4;
     maxIterations = (size) => {
-      const fits = Math.floor(largest / (4 * alignTo(size, alignment)));
+      const fits = Math.floor(largest / (4 * boundVectorStride(context.device, size)));
       return Math.min(options.maxIterations ?? defaultLanczosMaxIterations(size), fits);
     };
   }
