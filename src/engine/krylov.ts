@@ -61,10 +61,11 @@ export interface KrylovEngine {
   readonly reduce: ReduceKernel;
   readonly blas: BlasKernel;
   readonly krylov: KrylovKernel;
-  /** How CG and MINRES run their vector work after the matvec (src/kernels/krylov-step.ts). */
+  /**
+   * How CG and MINRES run their vector work after the matvec (src/kernels/krylov-step.ts); where
+   * 'fused', fusedStepKernel gives the kernel.
+   */
   readonly stepVariant: KrylovStepVariant;
-  /** krylov_step.wgsl's kernel where stepVariant is 'fused', else null (never built). */
-  readonly step: KrylovStepKernel | null;
   /** k: iterations per command buffer and per readback, unless a call overrides it. */
   readonly checkEvery: number;
 }
@@ -104,9 +105,8 @@ export function createKrylovEngine(
     kernelsByDevice.set(device, kernels);
   }
   const stepVariant = options.step ?? chooseKrylovStep(adapterInfo, operator.size);
-  let step = stepByDevice.get(device) ?? null;
-  if (stepVariant === 'fused' && !step) {
-    step = new KrylovStepKernel(device, chooseKrylovStepWorkgroupSize(adapterInfo));
+  if (stepVariant === 'fused' && !stepByDevice.has(device)) {
+    const step = new KrylovStepKernel(device, chooseKrylovStepWorkgroupSize(adapterInfo));
     step.entries.warm();
     stepByDevice.set(device, step);
   }
@@ -117,15 +117,15 @@ export function createKrylovEngine(
     diagonal,
     ...kernels,
     stepVariant,
-    step: stepVariant === 'fused' ? step : null,
     checkEvery: checkIterations(options.checkEvery ?? kDefaultCheckEvery),
   };
 }
 
 /** krylov_step.wgsl's kernel of an engine whose stepVariant is 'fused' (built with the engine). */
 export function fusedStepKernel(engine: KrylovEngine): KrylovStepKernel {
-  if (!engine.step) throw new Error(`the engine's steps are '${engine.stepVariant}', not fused`);
-  return engine.step;
+  const step = engine.stepVariant === 'fused' ? stepByDevice.get(engine.device) : undefined;
+  if (!step) throw new Error(`the engine's steps are '${engine.stepVariant}', not fused`);
+  return step;
 }
 
 export function checkIterations(checkEvery: number): number {
