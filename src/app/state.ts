@@ -73,9 +73,9 @@ export interface Parameters {
 
 /** An InputError that knows which field of the panel it is about. */
 export class FieldError extends InputError {
-  readonly field: keyof Parameters;
+  override readonly field: keyof Parameters;
   constructor(field: keyof Parameters, message: string) {
-    super(message);
+    super(message, field);
     this.field = field;
   }
 }
