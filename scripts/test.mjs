@@ -1,8 +1,13 @@
-// The README's test command: typecheck, lint, format check, then every vitest test (CPU reference,
-// GPU on Dawn, e2e in Chromium). Each static check counts as one test, so the closing line is the
-// whole verdict.
+// The README's test command: the system prerequisites, then typecheck, lint, format check, then every
+// vitest test (CPU reference, GPU on Dawn, e2e in Chromium). Each static check counts as one test, so
+// the closing line is the whole verdict.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+
+// Missing system packages stop the run at once with the command that installs them.
+if (spawnSync(process.execPath, ['scripts/prerequisites.mjs'], { stdio: 'inherit' }).status !== 0) {
+  process.exit(1);
+}
 
 const checks = [
   ['typecheck', 'npx', ['tsc', '--noEmit']],
