@@ -28,11 +28,12 @@ export function parseQuantityCsv(
   quantity: Quantity,
 ): Float64Array {
   const columns = csvColumns(system, quantity);
-  const csv = parseNumericCsv(text, source, [columns]);
+  const csv = parseNumericCsv(text, source, [columns], quantity);
   const n = system.configuration.n;
   if (csv.values.length !== n) {
     throw new InputError(
       `${source}: ${csv.values.length} rows of ${quantity}, but the configuration has N = ${n}`,
+      quantity,
     );
   }
   const order = columns.map((name) => csv.columns.indexOf(name));
