@@ -26,8 +26,8 @@ export interface SolveRequest {
   readonly maxIterations?: number;
   /** Each solver iteration; returning false stops the solve (a result, not an error). */
   readonly onIteration?: (iteration: number, residualNorm: number) => boolean | void;
-  /** A stage begins (the app's progress line). */
-  readonly onStage?: (stage: SolveStage) => void;
+  /** A stage begins (the app's progress line); the solve stage gets its right-hand side p. */
+  readonly onStage?: (stage: SolveStage, momenta?: Float64Array) => void;
 }
 
 /** The float64 check: each error present when that quantity was computed. */
@@ -91,7 +91,7 @@ export async function runSolve(
         ? () => reference.velocities(p, 'auto', { rtol: Math.min(request.rtol, kReferenceRtol) })
         : null,
     );
-    request.onStage?.('solve');
+    request.onStage?.('solve', p);
     const start = performance.now();
     solve = await backend.velocities(p, request.solver, {
       rtol: request.rtol,
