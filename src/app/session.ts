@@ -14,7 +14,7 @@ import { velocityPattern } from '../physics/velocities.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
 import { defaultLanczosMaxIterations } from '../solvers/types.ts';
 import { checkDecision, CheckStopped, kCheckMaxUnknowns, type Reference } from '../run/check.ts';
-import { solveJson } from '../run/report.ts';
+import { solveJson, spectrumFields } from '../run/report.ts';
 import { runSolve, type SolveMode, type SolveReport } from '../run/solve.ts';
 import { runSpectrum } from '../run/spectrum.ts';
 import { formatNumber } from './colour.ts';
@@ -694,7 +694,15 @@ export class Session {
     if (!system) return null;
     if (r.loaded && !r.report) {
       const { positions } = system.configuration;
-      return { ...r.loaded, positions, velocities: r.velocities, momenta: r.momenta, history: r.history };
+      const spectrum = r.spectrum ? { spectrum: spectrumFields(r.spectrum) } : {};
+      return {
+        ...r.loaded,
+        ...spectrum,
+        positions,
+        velocities: r.velocities,
+        momenta: r.momenta,
+        history: r.history,
+      };
     }
     const context = {
       device: describeDevice(this.#gpu),
