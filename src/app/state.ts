@@ -27,7 +27,6 @@ export function isStudyAction(action: string): action is StudyAction {
 export type SourceName = GeometryName | 'file';
 /** A velocity pattern, or velocities / momenta from a loaded file. */
 export type VelocitySource = VelocityPattern | 'file';
-export type { MatrixChoice } from '../run/inputs.ts';
 export type ViewChoice = 'auto' | '3d' | '2d';
 
 export interface Parameters {
