@@ -152,13 +152,19 @@ export const kMaxScalingElectrons = 4096;
 export const kMaxScalingPoints = 12;
 
 function integerIn(text: string, what: string, low: number, high: number): number {
-  return input.parseNumber(what, what, text, (k) =>
-    Number.isInteger(k) && k >= low && k <= high ? null : `must be an integer in ${low}..${high}`,
-  );
+  const k = finite(text, what);
+  if (!Number.isInteger(k) || k < low || k > high) {
+    throw new InputError(`${what} must be an integer in ${low}..${high}, got ${text}`);
+  }
+  return k;
 }
 export const parseLondonN = (text: string): number => integerIn(text, 'N', 1, kMaxLondonElectrons);
 export const parseLondonGrid = (text: string): number => integerIn(text, 'grid', 3, kMaxLondonGrid);
-export const parseHalfHeight = (text: string): number => input.parseNumber('h', 'h', text, input.positive);
+export const parseHalfHeight = (text: string): number => {
+  const h = finite(text, 'h');
+  if (!(h > 0)) throw new InputError(`h must be > 0, got ${text}`);
+  return h;
+};
 export const parseLarmorN = (text: string): number => integerIn(text, 'N', 1, Number.MAX_SAFE_INTEGER);
 export const parseFieldTesla = (text: string): number => finite(text, 'B');
 export const parseScalingN = (text: string): number => integerIn(text, 'N', 2, kMaxScalingElectrons);
