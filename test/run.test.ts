@@ -10,7 +10,8 @@ import { velocityPattern } from '../src/physics/velocities.ts';
 import { cpuBackend } from '../src/solvers/backend.ts';
 import { applyMassMatrix, massMatrix } from '../src/solvers/dense.ts';
 import { solve } from '../src/solvers/solve.ts';
-import { kCpuDevice } from '../src/io/formats.ts';
+import { csvKind, kCpuDevice, parseSavedResult, resultCsv, toJson } from '../src/io/formats.ts';
+import { InputError } from '../src/physics/input-error.ts';
 import {
   checkDecision,
   CheckStopped,
@@ -360,5 +361,46 @@ describe('the JSON of a run', () => {
     });
     expect(json.timing_ms).toEqual({ setup_ms: 1, lanczos_ms: 3 });
     expect(json.lambda_max).toBe(report.spectrum.lambdaMax);
+  });
+
+  test('the app reads back what solve --out writes: configuration, arrays and summary', async () => {
+    const report = await runSolve(ring, cpuBackend(ring), roundTrip(ring, 'random'));
+    const text = toJson(
+      solveJson(ring, report, { ...context, radiusMetres: 2.8179403262e-13 }, { arrays: true }),
+    );
+    const saved = parseSavedResult(text, 'ring.json');
+    expect(saved).toMatchObject({
+      model: 'azimuthal',
+      epsilon: kEpsilon,
+      softening: 0,
+      radiusMetres: 2.8179403262e-13,
+    });
+    expect(saved.configuration).toEqual(ring.configuration);
+    expect(saved.velocities).toEqual(report.velocities);
+    expect(saved.momenta).toEqual(report.momenta);
+    expect(saved.history).toEqual(report.solve!.history);
+    expect(saved.summary).toMatchObject({ mode: 'round_trip', velocity_pattern: 'random', seed: 7 });
+    expect(Object.keys(saved.summary)).not.toContain('positions');
+    const truncated = text.replace(/"momenta": \[[^\]]*\]/, '"momenta": [1, 2]');
+    const error = (() => {
+      try {
+        parseSavedResult(truncated, 'ring.json');
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(InputError);
+    expect(error).toMatchObject({
+      field: 'result',
+      message: `ring.json: momenta has 2 entries, expected ${kN}`,
+    });
+  });
+
+  test('a CSV is told by its header: the result table is positions first', () => {
+    const report = { velocities: velocityPattern(ring, 'rigid'), momenta: velocityPattern(ring, 'uniform') };
+    expect(csvKind(resultCsv(ring, report.velocities, report.momenta))).toBe('positions');
+    expect(csvKind('# comment\nomega\n1\n')).toBe('velocities');
+    expect(csvKind('px,py,pz\n1,2,3\n')).toBe('momenta');
+    expect(csvKind('a,b\n')).toBeNull();
   });
 });

@@ -20,8 +20,17 @@ import { runSpectrum } from '../run/spectrum.ts';
 import { formatNumber } from './colour.ts';
 import { formatBytes, type Diagnostics } from './diagnostics.ts';
 import { openEngine, operatorBytes, type GpuBackend } from './engine.ts';
-import { csvKind, download, parseSavedResult, type SavedResult } from './files.ts';
-import { describeDevice, parseQuantityCsv, resultCsv, toJson, type Quantity } from '../io/formats.ts';
+import { download } from './files.ts';
+import {
+  csvKind,
+  describeDevice,
+  parseQuantityCsv,
+  parseSavedResult,
+  resultCsv,
+  toJson,
+  type Quantity,
+  type SavedResult,
+} from '../io/formats.ts';
 import type { Panel } from './panel.ts';
 import { FloatReference } from './reference.ts';
 import {
