@@ -286,8 +286,8 @@ describe('solve', () => {
   });
   it('refuses bad backend flags', () => {
     for (const [flag, message] of [
-      [['--device', 'tpu'], /--device must be gpu\|cpu/],
-      [['--matrix', 'sparse'], /--matrix must be dense\|free\|auto/],
+      [['--device', 'tpu'], /--device must be one of gpu, cpu/],
+      [['--matrix', 'sparse'], /--matrix must be one of dense, free, auto/],
       [['--check', '--no-check'], /--check or --no-check/],
     ] as const) {
       const run = cli('spectrum', ...ring, '--epsilon', '0.01', ...flag);

@@ -5,7 +5,7 @@ import { denseMatrixBytes, matrixShape } from '../kernels/mass-matrix.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { kPositionStride } from '../kernels/system.ts';
 import type { DarwinSystem } from '../physics/models.ts';
-import type { MatrixChoice } from './state.ts';
+import type { MatrixChoice } from '../run/inputs.ts';
 
 export type { GpuBackend };
 

@@ -1,15 +1,10 @@
-// The GPU-vs-float64 check: the same stage run by the CPU reference in a worker
-// (reference.worker.ts), compared with the GPU's result. Only small systems are checked: the dense
-// float64 M takes 8 size^2 bytes and its Lanczos O(size^2) per step.
+// The float64 reference of the app's check (src/run/check.ts): the CPU backend in a worker
+// (reference.worker.ts), so that it runs beside the GPU without blocking the page, and a Stop can
+// end it (a dense solve cannot be interrupted otherwise).
 import type { DarwinSystem } from '../physics/models.ts';
+import { CheckStopped, kReferenceRtol, type Reference } from '../run/check.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolveResult, SolverName } from '../solvers/types.ts';
-
-/** Largest system checked: 3000 unknowns is a 72 MB float64 M, solved in about a second. */
-export const kReferenceMaxUnknowns = 3000;
-
-/** rtol of the reference solve: far below float32's, so the difference measures the GPU alone. */
-export const kReferenceRtol = 1e-12;
 
 interface RequestBase {
   id: number;
@@ -21,18 +16,18 @@ interface RequestBase {
 export type ReferenceRequest =
   | (RequestBase & { kind: 'momenta'; velocities: Float64Array })
   | (RequestBase & { kind: 'solve'; momenta: Float64Array; solver: SolverName; rtol: number })
-  | (RequestBase & { kind: 'spectrum'; maxIterations: number | undefined; seed: number });
+  | (RequestBase & {
+      kind: 'spectrum';
+      tol: number | undefined;
+      maxIterations: number | undefined;
+      seed: number | undefined;
+    });
 
 export type ReferenceResponse =
   | { id: number; ok: true; kind: 'momenta'; momenta: Float64Array }
   | { id: number; ok: true; kind: 'solve'; result: SolveResult }
   | { id: number; ok: true; kind: 'spectrum'; result: SpectrumResult }
   | { id: number; ok: false; message: string };
-
-/** Rejects what was pending when the user stopped the run. */
-export class ReferenceCancelled extends Error {
-  override readonly name = 'ReferenceCancelled';
-}
 
 type Pending = { resolve: (response: ReferenceResponse) => void; reject: (error: Error) => void };
 
@@ -46,19 +41,36 @@ export class FloatReference {
   #pending = new Map<number, Pending>();
   #next = 0;
 
-  async momenta(request: Payload<'momenta'>): Promise<Float64Array> {
+  /** The reference of one system, as a run asks it; `key` identifies the system to the worker. */
+  of(key: string, system: DarwinSystem): Reference {
+    return {
+      momenta: (velocities) => this.#momenta({ key, system, velocities }),
+      velocities: (momenta, solver, options) =>
+        this.#solve({ key, system, momenta, solver, rtol: options?.rtol ?? kReferenceRtol }),
+      spectrum: (options) =>
+        this.#spectrum({
+          key,
+          system,
+          tol: options?.tol,
+          maxIterations: options?.maxIterations,
+          seed: options?.seed,
+        }),
+    };
+  }
+
+  async #momenta(request: Payload<'momenta'>): Promise<Float64Array> {
     const response = await this.#ask({ ...request, kind: 'momenta', id: this.#next++ });
     if (response.ok && response.kind === 'momenta') return response.momenta;
     throw new Error('unexpected reference response');
   }
 
-  async solve(request: Payload<'solve'>): Promise<SolveResult> {
+  async #solve(request: Payload<'solve'>): Promise<SolveResult> {
     const response = await this.#ask({ ...request, kind: 'solve', id: this.#next++ });
     if (response.ok && response.kind === 'solve') return response.result;
     throw new Error('unexpected reference response');
   }
 
-  async spectrum(request: Payload<'spectrum'>): Promise<SpectrumResult> {
+  async #spectrum(request: Payload<'spectrum'>): Promise<SpectrumResult> {
     const response = await this.#ask({ ...request, kind: 'spectrum', id: this.#next++ });
     if (response.ok && response.kind === 'spectrum') return response.result;
     throw new Error('unexpected reference response');
@@ -68,7 +80,7 @@ export class FloatReference {
   cancel(): void {
     this.#worker?.terminate();
     this.#worker = null;
-    for (const pending of this.#pending.values()) pending.reject(new ReferenceCancelled('check stopped'));
+    for (const pending of this.#pending.values()) pending.reject(new CheckStopped('check stopped'));
     this.#pending.clear();
   }
 

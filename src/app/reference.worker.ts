@@ -31,7 +31,8 @@ async function answer(request: ReferenceRequest): Promise<ReferenceResponse> {
       return { id: request.id, ok: true, kind: 'solve', result };
     }
     case 'spectrum': {
-      const result = await backend.spectrum({ maxIterations: request.maxIterations, seed: request.seed });
+      const { tol, maxIterations, seed } = request;
+      const result = await backend.spectrum({ tol, maxIterations, seed });
       return { id: request.id, ok: true, kind: 'spectrum', result };
     }
   }

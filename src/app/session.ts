@@ -1,34 +1,46 @@
-// What the page does with the panel's parameters: builds the system and the GPU backend, runs the
-// stages (momenta, solve, spectrum) with live progress and a Stop that the solvers honour through
-// their onIteration callbacks, checks each stage against the float64 reference in a worker, and
-// keeps the results for the view, the diagnostics and the downloads. No stage blocks the page: the
-// GPU solvers read their state back asynchronously every few iterations, and the reference runs off
-// the main thread.
+// The page's state machine over the panel's parameters: builds the system and the GPU backend, runs
+// the stages (momenta, solve, spectrum) of src/run with live progress and a Stop that the solvers
+// honour through their onIteration callbacks, with the float64 reference in a worker as the check,
+// and keeps the reports for the view, the diagnostics and the downloads. No stage blocks the page:
+// the GPU solvers read their state back asynchronously every few iterations, and the reference runs
+// off the main thread.
 import { GpuError, type GpuContext } from '../gpu/device.ts';
 import { collectiveParameter } from '../physics/constants.ts';
 import { geometry, isGeometryName, parsePositionsCsv, type Configuration } from '../physics/geometry.ts';
 import { InputError } from '../physics/input-error.ts';
-import { massDiagonal, unknowns, type DarwinSystem } from '../physics/models.ts';
+import { CoincidentElectronsError, massDiagonal, unknowns, type DarwinSystem } from '../physics/models.ts';
 import { energies, type Energies } from '../physics/observables.ts';
 import { velocityPattern } from '../physics/velocities.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
-import { defaultLanczosMaxIterations, type SolveResult } from '../solvers/types.ts';
+import { defaultLanczosMaxIterations } from '../solvers/types.ts';
+import { checkDecision, CheckStopped, kCheckMaxUnknowns, type Reference } from '../run/check.ts';
+import { solveJson, spectrumFields } from '../run/report.ts';
+import { runSolve, type SolveMode, type SolveReport } from '../run/solve.ts';
+import { runSpectrum } from '../run/spectrum.ts';
 import { formatNumber } from './colour.ts';
 import { formatBytes, type Diagnostics } from './diagnostics.ts';
 import { openEngine, operatorBytes, type GpuBackend } from './engine.ts';
-import { csvKind, download, parseSavedResult, type SavedResult } from './files.ts';
+import { download } from './files.ts';
 import {
-  configurationSummary,
+  csvKind,
   describeDevice,
   parseQuantityCsv,
+  parseSavedResult,
   resultCsv,
   toJson,
   type Quantity,
+  type SavedResult,
 } from '../io/formats.ts';
 import type { Panel } from './panel.ts';
-import { FloatReference, kReferenceMaxUnknowns, kReferenceRtol, ReferenceCancelled } from './reference.ts';
-import { relativeError } from '../physics/observables.ts';
-import { FieldError, isStudyAction, queryFromParameters, type Action, type Parameters } from './state.ts';
+import { FloatReference } from './reference.ts';
+import {
+  FieldError,
+  isStudyAction,
+  panelField,
+  queryFromParameters,
+  type Action,
+  type Parameters,
+} from './state.ts';
 import type { Studies } from './studies.ts';
 import type { ParticleView } from './view.ts';
 
@@ -36,18 +48,6 @@ import type { ParticleView } from './view.ts';
 export type Status = 'loading' | 'idle' | 'running' | 'converged' | 'failed' | 'no-webgpu';
 
 export type RunAction = Exclude<Action, 'none'>;
-
-/** The panel field a validation message is about (validateSystem's messages name their cause). */
-function fieldOf(error: InputError): keyof Parameters | 'actions' {
-  if (error instanceof FieldError) return error.field;
-  const message = error.message;
-  if (/rho > 0|on the z axis/.test(message)) return 'model';
-  if (/2D vector model/.test(message)) return 'dim';
-  if (/same place|softening/.test(message)) return 'softening';
-  if (/epsilon/.test(message)) return 'epsilon';
-  if (/^N /.test(message)) return 'n';
-  return 'actions';
-}
 
 interface PositionsFile {
   readonly name: string;
@@ -69,17 +69,18 @@ interface Built {
 }
 
 interface Results {
-  mode: 'momenta' | 'velocities' | 'round_trip' | null;
+  mode: SolveMode | null;
   system: DarwinSystem | null;
   velocities: Float64Array | null;
   momenta: Float64Array | null;
-  solve: SolveResult | null;
-  roundTripError: number | null;
+  /** The last momenta or solve run, as its JSON is written. */
+  report: SolveReport | null;
   energies: Energies | null;
   spectrum: SpectrumResult | null;
   history: number[];
   /** The summary of a loaded file, shown until something is recomputed. */
   loaded: Record<string, unknown> | null;
+  /** Milliseconds per stage (assemble, matvec, solve, spectrum, check). */
   timing: Record<string, number>;
 }
 
@@ -89,8 +90,7 @@ function emptyResults(): Results {
     system: null,
     velocities: null,
     momenta: null,
-    solve: null,
-    roundTripError: null,
+    report: null,
     energies: null,
     spectrum: null,
     history: [],
@@ -114,12 +114,6 @@ function norm(values: ArrayLike<number>): number {
   let sum = 0;
   for (let k = 0; k < values.length; k++) sum += values[k] * values[k];
   return Math.sqrt(sum);
-}
-
-/** Keeps a promise that may be abandoned from counting as an unhandled rejection. */
-function quiet<T>(promise: Promise<T> | null): Promise<T> | null {
-  promise?.catch(() => undefined);
-  return promise;
 }
 
 export interface SessionParts {
@@ -337,12 +331,7 @@ export class Session {
     if (p.velocity !== 'file')
       return { kind: 'velocities', values: velocityPattern(system, p.velocity, p.seed) };
     if (!this.#quantityFile) throw new FieldError('velocity', 'load a velocities or momenta CSV first');
-    try {
-      return { kind: this.#quantityFile.kind, values: this.#quantityFile.read(system) };
-    } catch (error) {
-      if (error instanceof InputError) throw new FieldError('velocity', error.message);
-      throw error;
-    }
+    return { kind: this.#quantityFile.kind, values: this.#quantityFile.read(system) };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -363,7 +352,7 @@ export class Session {
     const backend = await openEngine(this.#gpu, system, this.parameters.matrix);
     const ms = performance.now() - start;
     this.#built = { key, system, backend };
-    this.#results.timing.assemble_ms = ms;
+    this.#results.timing.assemble = ms;
     this.#diagnostics.stage('build', ms);
     const storage =
       backend.matrix === 'dense'
@@ -373,62 +362,50 @@ export class Session {
     return this.#built;
   }
 
-  /** Whether to run the float64 reference beside this stage, with the reason shown when not. */
-  #checking(system: DarwinSystem): boolean {
-    if (!this.parameters.check) {
+  /** The float64 reference for this stage when the check policy runs it, with the reason shown. */
+  #referenceFor(system: DarwinSystem, key: string): Reference | null {
+    const decision = checkDecision(system, 'gpu', this.parameters.check ? undefined : false);
+    if (decision === 'off') {
       this.#diagnostics.checkNote('off (Solver › check against float64)');
-      return false;
+      return null;
     }
-    const size = unknowns(system);
-    if (size > kReferenceMaxUnknowns) {
+    if (decision === 'too-large') {
+      const size = unknowns(system);
       this.#diagnostics.checkNote(
-        `skipped: ${size} unknowns is above ${kReferenceMaxUnknowns} (the float64 M would take ${formatBytes(8 * size * size)})`,
+        `skipped: ${size} unknowns is above ${kCheckMaxUnknowns} (the float64 M would take ${formatBytes(8 * size * size)})`,
       );
-      return false;
+      return null;
     }
     this.#diagnostics.checkNote('float64 CPU reference, run in a worker beside the GPU');
-    return true;
+    return this.#reference.of(key, system);
   }
 
-  /** Awaits a reference result and shows the difference; a stopped check is a note, not an error. */
-  async #finishCheck<T>(
-    pending: Promise<T> | null,
-    compare: (reference: T) => number,
-    id: 'check-momenta' | 'check-velocities' | 'check-spectrum',
-    started: number,
-  ): Promise<void> {
-    if (!pending) return;
-    this.#diagnostics.progress('Comparing with the float64 reference…', null);
-    try {
-      const reference = await pending;
-      this.#diagnostics.check(id, compare(reference));
-      this.#results.timing.check_ms = performance.now() - started;
-      this.#diagnostics.stage('check', this.#results.timing.check_ms);
-    } catch (error) {
-      if (error instanceof ReferenceCancelled) this.#diagnostics.checkNote('stopped');
-      else throw error;
+  /** Shows a finished run's check: each error, or that it was stopped. */
+  #showCheck(
+    report: { checkStopped: boolean; timing: { check?: number } },
+    errors: [id: 'check-momenta' | 'check-velocities' | 'check-spectrum', value: number | null][],
+  ): void {
+    if (report.checkStopped) {
+      this.#diagnostics.checkNote('stopped');
+      return;
+    }
+    for (const [id, value] of errors) if (value !== null) this.#diagnostics.check(id, value);
+    if (report.timing.check !== undefined) {
+      this.#results.timing.check = report.timing.check;
+      this.#diagnostics.stage('check', report.timing.check);
     }
   }
 
+  /** Momenta p = M v of the given velocities (mode momenta), or also the solve back (round_trip). */
   async #momenta(): Promise<boolean> {
     const { system, backend, key } = await this.#build();
     const input = this.#input(system);
     if (input.kind === 'momenta')
       throw new FieldError('velocity', 'the loaded file holds momenta: Solve finds the velocities from them');
-    const v = input.values;
     this.#diagnostics.clearSolve();
     this.#diagnostics.clearChecks();
-    const checkStart = performance.now();
-    const reference = quiet(
-      this.#checking(system) ? this.#reference.momenta({ key, system, velocities: v }) : null,
-    );
-    this.#diagnostics.progress('Momenta p = M v on the GPU…', null);
-    const start = performance.now();
-    const p = await backend.momenta(v);
-    this.#stageTime('momenta', start);
-    this.#results = { ...emptyResults(), timing: this.#results.timing, spectrum: this.#results.spectrum };
-    this.#setStateResults(system, 'momenta', v, p);
-    await this.#finishCheck(reference, (p64) => relativeError(p, p64), 'check-momenta', checkStart);
+    const report = await this.#runSolve(system, backend, key, 'momenta', input.values);
+    this.#showSolve(report, false);
     return !this.#stopRequested;
   }
 
@@ -436,119 +413,128 @@ export class Session {
     const { system, backend, key } = await this.#build();
     const input = this.#input(system);
     this.#diagnostics.clearChecks();
-    const checking = this.#checking(system);
-    const checkStart = performance.now();
-    let v: Float64Array | null = null;
-    let p: Float64Array;
-    let referenceMomenta: Promise<Float64Array> | null = null;
-    if (input.kind === 'velocities') {
-      v = input.values;
-      referenceMomenta = quiet(checking ? this.#reference.momenta({ key, system, velocities: v }) : null);
-      this.#diagnostics.progress('Momenta p = M v on the GPU…', null);
-      const start = performance.now();
-      p = await backend.momenta(v);
-      this.#stageTime('momenta', start);
-    } else {
-      p = input.values;
-    }
-    const { solver, tolerance } = this.parameters;
-    // The reference solves for the GPU's p, so the difference measures the GPU solve alone.
-    const referenceSolve = quiet(
-      checking ? this.#reference.solve({ key, system, momenta: p, solver, rtol: kReferenceRtol }) : null,
-    );
-    const normB = norm(p);
-    const mode = v ? 'round_trip' : 'velocities';
-    this.#diagnostics.solveStart(
-      tolerance,
-      v ? 'round trip: v → p = M v → solve M v = p' : 'velocities from the loaded momenta',
-    );
-    const maxIterations = this.parameters.maxIterations || undefined;
-    const limit = maxIterations ?? Math.max(50, unknowns(system));
-    const start = performance.now();
-    const result = await backend.velocities(p, solver, {
-      rtol: tolerance,
-      maxIterations,
-      onIteration: (iteration, residualNorm) => {
-        const relative = normB > 0 ? residualNorm / normB : 0;
-        this.#diagnostics.solveProgress(iteration, relative);
-        const fraction = relative > 0 ? Math.log(relative) / Math.log(tolerance) : 1;
-        this.#diagnostics.progress(
-          `Solve: iteration ${iteration} (at most ${limit}), ‖r‖/‖p‖ = ${relative.toExponential(2)}`,
-          Math.max(fraction, iteration / limit),
-        );
-        return !this.#stopRequested;
-      },
-    });
-    this.#stageTime('solve', start);
+    const mode = input.kind === 'velocities' ? 'round_trip' : 'velocities';
+    const report = await this.#runSolve(system, backend, key, mode, input.values);
+    const result = report.solve!;
     // A Stop that came after the solver had already converged changes nothing.
     const stopped = this.#stopRequested && !result.converged;
-    const roundTripError = v ? relativeError(result.x, v) : null;
-    this.#diagnostics.solveDone(result, normB, roundTripError, stopped);
-    this.#results = { ...emptyResults(), timing: this.#results.timing, spectrum: this.#results.spectrum };
-    this.#results.solve = result;
-    this.#results.roundTripError = roundTripError;
-    this.#results.history = result.history;
-    this.#setStateResults(system, mode, result.x, p);
-    const velocitiesFinal = result.x;
-    await this.#finishCheck(referenceMomenta, (p64) => relativeError(p, p64), 'check-momenta', checkStart);
-    await this.#finishCheck(
-      referenceSolve,
-      (solved) => relativeError(velocitiesFinal, solved.x),
-      'check-velocities',
-      checkStart,
-    );
+    this.#showSolve(report, stopped);
     return result.converged && !stopped;
+  }
+
+  #runSolve(
+    system: DarwinSystem,
+    backend: GpuBackend,
+    key: string,
+    mode: SolveMode,
+    given: Float64Array,
+  ): Promise<SolveReport> {
+    const p = this.parameters;
+    const pattern = p.velocity === 'file' ? null : p.velocity;
+    const { tolerance } = p;
+    const maxIterations = p.maxIterations || undefined;
+    const limit = maxIterations ?? Math.max(50, unknowns(system));
+    let normB = 0;
+    return runSolve(
+      system,
+      backend,
+      {
+        mode,
+        given,
+        pattern,
+        seed: pattern === 'random' ? p.seed : null,
+        solver: p.solver,
+        rtol: tolerance,
+        maxIterations,
+        onStage: (stage, momenta) => {
+          if (momenta) normB = norm(momenta);
+          if (stage === 'momenta') this.#diagnostics.progress('Momenta p = M v on the GPU…', null);
+          else if (stage === 'check')
+            this.#diagnostics.progress('Comparing with the float64 reference…', null);
+          else
+            this.#diagnostics.solveStart(
+              tolerance,
+              mode === 'round_trip'
+                ? 'round trip: v → p = M v → solve M v = p'
+                : 'velocities from the loaded momenta',
+            );
+        },
+        onIteration: (iteration, residualNorm) => {
+          const relative = normB > 0 ? residualNorm / normB : 0;
+          this.#diagnostics.solveProgress(iteration, relative);
+          const fraction = relative > 0 ? Math.log(relative) / Math.log(tolerance) : 1;
+          this.#diagnostics.progress(
+            `Solve: iteration ${iteration} (at most ${limit}), ‖r‖/‖p‖ = ${relative.toExponential(2)}`,
+            Math.max(fraction, iteration / limit),
+          );
+          return !this.#stopRequested;
+        },
+      },
+      this.#referenceFor(system, key),
+    );
+  }
+
+  /** A finished momenta or solve run: timings, the solve's diagnostics, the state, the check. */
+  #showSolve(report: SolveReport, stopped: boolean): void {
+    const { timing } = this.#results;
+    if (report.timing.matvec !== undefined) this.#stageTime('momenta', report.timing.matvec);
+    if (report.timing.solve !== undefined) this.#stageTime('solve', report.timing.solve);
+    if (report.solve) {
+      this.#diagnostics.solveDone(report.solve, norm(report.momenta), report.roundTripError, stopped);
+    }
+    this.#results = { ...emptyResults(), timing, spectrum: this.#results.spectrum };
+    this.#results.report = report;
+    this.#results.history = report.solve?.history ?? [];
+    this.#setStateResults(report.system, report.mode, report.velocities, report.momenta);
+    this.#showCheck(report, [
+      ['check-momenta', report.check?.momenta ?? null],
+      ['check-velocities', report.check?.velocities ?? null],
+    ]);
   }
 
   async #spectrum(): Promise<boolean> {
     const { system, backend, key } = await this.#build();
     this.#diagnostics.clearChecks();
-    const checking = this.#checking(system);
-    const checkStart = performance.now();
-    const reference = quiet(
-      checking ? this.#reference.spectrum({ key, system, maxIterations: undefined, seed: 1 }) : null,
-    );
     const steps = defaultLanczosMaxIterations(unknowns(system));
     this.#diagnostics.clearSpectrum();
-    const start = performance.now();
-    const result = await backend.spectrum({
-      tol: this.parameters.lanczosTolerance,
-      seed: 1,
-      onIteration: (step, lambdaMin, lambdaMax) => {
-        this.#diagnostics.spectrumProgress(step, lambdaMin, lambdaMax);
-        this.#diagnostics.progress(
-          `Spectrum: Lanczos step ${step} (at most ${steps}), λ ∈ [${lambdaMin.toPrecision(6)}, ${lambdaMax.toPrecision(6)}]`,
-          step / steps,
-        );
-        return !this.#stopRequested;
+    const report = await runSpectrum(
+      system,
+      backend,
+      {
+        tol: this.parameters.lanczosTolerance,
+        seed: 1,
+        onIteration: (step, lambdaMin, lambdaMax) => {
+          this.#diagnostics.spectrumProgress(step, lambdaMin, lambdaMax);
+          this.#diagnostics.progress(
+            `Spectrum: Lanczos step ${step} (at most ${steps}), λ ∈ [${lambdaMin.toPrecision(6)}, ${lambdaMax.toPrecision(6)}]`,
+            step / steps,
+          );
+          return !this.#stopRequested;
+        },
+        onCheck: () => this.#diagnostics.progress('Comparing with the float64 reference…', null),
       },
-    });
-    this.#stageTime('spectrum', start);
+      this.#referenceFor(system, key),
+    );
+    const result = report.spectrum;
+    this.#stageTime('spectrum', report.timing.lanczos);
     const stopped = this.#stopRequested && !result.lanczos.converged;
     this.#diagnostics.spectrumDone(result, stopped);
     this.#results.spectrum = result;
     this.#results.system ??= system;
-    // Eigenvalues near 1: the absolute difference is also the relative one.
-    await this.#finishCheck(
-      reference,
-      (exact) =>
-        Math.max(Math.abs(result.lambdaMin - exact.lambdaMin), Math.abs(result.lambdaMax - exact.lambdaMax)),
-      'check-spectrum',
-      checkStart,
-    );
+    const errors = report.check ? Math.max(report.check.lambdaMin, report.check.lambdaMax) : null;
+    this.#showCheck(report, [['check-spectrum', errors]]);
     return result.lanczos.converged && !stopped;
   }
 
-  #stageTime(stage: 'momenta' | 'solve' | 'spectrum', start: number): void {
-    const ms = performance.now() - start;
-    this.#results.timing[stage === 'momenta' ? 'matvec_ms' : `${stage}_ms`] = ms;
+  #stageTime(stage: 'momenta' | 'solve' | 'spectrum', ms: number): void {
+    this.#results.timing[stage === 'momenta' ? 'matvec' : stage] = ms;
     this.#diagnostics.stage(stage, ms);
   }
 
   /** Velocities and momenta of a finished stage: energies, the view, what downloads hold. */
   #setStateResults(
     system: DarwinSystem,
-    mode: Results['mode'],
+    mode: SolveMode,
     velocities: Float64Array,
     momenta: Float64Array,
   ): void {
@@ -577,13 +563,13 @@ export class Session {
 
   #report(error: unknown): void {
     if (error instanceof InputError) {
-      const field = fieldOf(error);
-      const message = error.message.replace(/use --softening A > 0/, 'set a softening a > 0');
-      this.#ui.fieldError(field, message);
+      const message =
+        error instanceof CoincidentElectronsError ? `${error.message}; set a softening a > 0` : error.message;
+      this.#ui.fieldError(panelField(error.field), message);
       this.#diagnostics.message(message);
     } else if (error instanceof GpuError) {
       this.#diagnostics.message(`GPU: ${error.message}`);
-    } else if (error instanceof ReferenceCancelled) {
+    } else if (error instanceof CheckStopped) {
       this.#diagnostics.checkNote('stopped');
     } else {
       // A bug, not the user's doing: keep its stack where a developer looks.
@@ -615,13 +601,7 @@ export class Session {
           `${file.name}: the header names neither positions (x,y[,z]), velocities (vx,…; omega) nor momenta (px,…; J)`,
         );
       if (kind === 'positions') {
-        let configuration: Configuration;
-        try {
-          configuration = parsePositionsCsv(text, file.name);
-        } catch (error) {
-          if (error instanceof InputError) throw new FieldError('source', error.message);
-          throw error;
-        }
+        const configuration = parsePositionsCsv(text, file.name);
         this.#positionsFile = { name: file.name, id: ++this.#loads, configuration };
         this.parameters.source = 'file';
         this.parameters.n = configuration.n;
@@ -713,57 +693,37 @@ export class Session {
     this.#setStatus(saved.summary.converged === false ? 'failed' : 'converged');
   }
 
-  /** The CLI's `solve --out FILE.json` object, with the spectrum and device added. */
-  resultObject(): Record<string, unknown> | null {
+  /**
+   * The CLI's `solve --out FILE.json` object (src/run/report.ts), with the last spectrum added; a
+   * loaded file's own summary while nothing was recomputed.
+   */
+  #resultObject(): Record<string, unknown> | null {
     const r = this.#results;
     const system = r.system;
     if (!system) return null;
-    const p = this.parameters;
-    const solve = r.solve;
-    const spectrum = r.spectrum;
-    const loaded = r.loaded ?? {};
-    return {
-      command: 'solve',
-      mode: r.mode,
-      configuration: configurationSummary(system, p.radiusMetres),
-      velocity_pattern: p.velocity === 'file' ? null : p.velocity,
-      seed: p.velocity === 'random' ? p.seed : null,
-      solver: solve?.solver ?? loaded.solver ?? null,
-      switched_from: solve ? (solve.switchedFrom ?? null) : (loaded.switched_from ?? null),
-      iterations: solve?.iterations ?? loaded.iterations ?? 0,
-      converged: solve ? solve.converged : (loaded.converged ?? true),
-      reason: solve?.reason ?? loaded.reason ?? null,
-      relative_residual: solve?.relativeResidual ?? loaded.relative_residual ?? null,
-      true_relative_residual: solve?.trueRelativeResidual ?? loaded.true_relative_residual ?? null,
-      round_trip_error: r.roundTripError ?? loaded.round_trip_error ?? null,
-      energies: r.energies
-        ? { kinetic: r.energies.kinetic, darwin: r.energies.darwin, total: r.energies.total }
-        : null,
-      inertia_ratio: r.energies?.inertiaRatio ?? null,
-      collective_parameter_n_epsilon: collectiveParameter(system.configuration.n, system.epsilon),
-      spectrum: spectrum
-        ? {
-            lambda_min: spectrum.lambdaMin,
-            lambda_max: spectrum.lambdaMax,
-            condition_number: spectrum.conditionNumber,
-            collective_parameter: spectrum.collectiveParameter,
-            indefinite: spectrum.indefinite,
-            iterations: spectrum.lanczos.iterations,
-            converged: spectrum.lanczos.converged,
-            reason: spectrum.lanczos.reason,
-          }
-        : (loaded.spectrum ?? null),
-      timing_ms: r.timing,
+    if (r.loaded && !r.report) {
+      const { positions } = system.configuration;
+      const spectrum = r.spectrum ? { spectrum: spectrumFields(r.spectrum) } : {};
+      return {
+        ...r.loaded,
+        ...spectrum,
+        positions,
+        velocities: r.velocities,
+        momenta: r.momenta,
+        history: r.history,
+      };
+    }
+    const context = {
       device: describeDevice(this.#gpu),
-      positions: system.configuration.positions,
-      velocities: r.velocities,
-      momenta: r.momenta,
-      history: r.history,
+      matrix: this.#built?.backend.matrix ?? null,
+      radiusMetres: this.parameters.radiusMetres,
+      timing: r.timing,
     };
+    return solveJson(system, r.report, context, { arrays: true, spectrum: r.spectrum });
   }
 
   downloadJson(): void {
-    const result = this.resultObject();
+    const result = this.#resultObject();
     if (!result) return;
     download(`${this.#fileStem()}.json`, toJson(result) + '\n', 'application/json');
   }

@@ -2,16 +2,17 @@
 // reproduces a run: each field has a query key, a parser that refuses bad text with an InputError (the
 // panel shows the message by the field) and a formatter. The names follow the CLI's options.
 import { epsilonFromRadius, radiusFromEpsilon } from '../physics/constants.ts';
-import { isGeometryName, kGeometryNames, type GeometryName } from '../physics/geometry.ts';
+import type { GeometryName } from '../physics/geometry.ts';
 import { InputError } from '../physics/input-error.ts';
 import { kLevyRadiusMetres } from '../physics/larmor.ts';
 import { kLondonGeometries, type LondonGeometry } from '../physics/london.ts';
 import { kModelNames, type Dimension, type ModelName } from '../physics/models.ts';
 import { kLevy } from '../physics/paper.ts';
 import { kScalingGeometries, type ScalingGeometry } from '../physics/scaling.ts';
-import { kVelocityPatterns, type VelocityPattern } from '../physics/velocities.ts';
+import type { VelocityPattern } from '../physics/velocities.ts';
 import type { SolverName } from '../solvers/types.ts';
 import type { RenderQuantity } from '../kernels/render.ts';
+import * as input from '../run/inputs.ts';
 
 /** The Studies panel's runs (src/app/studies.ts). */
 export const kStudyActions = ['london', 'pairing', 'larmor', 'scaling'] as const;
@@ -26,7 +27,6 @@ export function isStudyAction(action: string): action is StudyAction {
 export type SourceName = GeometryName | 'file';
 /** A velocity pattern, or velocities / momenta from a loaded file. */
 export type VelocitySource = VelocityPattern | 'file';
-export type MatrixChoice = 'auto' | 'dense' | 'free';
 export type ViewChoice = 'auto' | '3d' | '2d';
 
 export interface Parameters {
@@ -45,7 +45,7 @@ export interface Parameters {
   tolerance: number;
   /** 0: the default max(50, size). */
   maxIterations: number;
-  matrix: MatrixChoice;
+  matrix: input.MatrixChoice;
   lanczosTolerance: number;
   /** Run the float64 CPU reference beside the GPU and show the difference. */
   check: boolean;
@@ -125,56 +125,24 @@ export const kDefaults: Readonly<Parameters> = {
 export const kMaxElectrons = 2_000_000;
 
 function finite(text: string, what: string): number {
-  const value = text.trim() === '' ? NaN : Number(text);
-  if (!Number.isFinite(value)) throw new InputError(`${what} needs a finite number, got '${text}'`);
-  return value;
+  return input.parseNumber(what, what, text);
 }
 
 function oneOf<T extends string>(values: readonly T[], what: string): (text: string) => T {
-  return (text) => {
-    if ((values as readonly string[]).includes(text)) return text as T;
-    throw new InputError(`${what} must be one of ${values.join(', ')}, got '${text}'`);
-  };
+  return (text) => input.parseChoice(what, what, values, text);
 }
 
-export const parseN = (text: string): number => {
-  const n = finite(text, 'N');
-  if (!Number.isInteger(n) || n < 1) throw new InputError(`N must be an integer >= 1, got ${text}`);
-  if (n > kMaxElectrons) throw new InputError(`N is limited to ${kMaxElectrons} in the browser`);
-  return n;
-};
-export const parseEpsilon = (text: string): number => {
-  const epsilon = finite(text, 'ε');
-  if (epsilon < 0) throw new InputError(`ε must be >= 0, got ${text}`);
-  return epsilon;
-};
-export const parseRadius = (text: string): number => {
-  const radius = finite(text, 'R');
-  if (!(radius > 0)) throw new InputError(`R must be > 0 metres, got ${text}`);
-  return radius;
-};
-export const parseSoftening = (text: string): number => {
-  const softening = finite(text, 'softening');
-  if (softening < 0) throw new InputError(`softening must be >= 0, got ${text}`);
-  return softening;
-};
-export const parseSeed = (text: string): number => {
-  const seed = finite(text, 'seed');
-  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1)
-    throw new InputError(`seed must be an integer in [0, 2^32), got ${text}`);
-  return seed;
-};
-export const parseTolerance = (text: string): number => {
-  const tolerance = finite(text, 'tolerance');
-  if (!(tolerance > 0 && tolerance < 1)) throw new InputError(`tolerance must be in (0, 1), got ${text}`);
-  return tolerance;
-};
-export const parseMaxIterations = (text: string): number => {
-  if (text.trim() === '' || text.trim() === 'auto') return 0;
-  const k = finite(text, 'max iterations');
-  if (!Number.isInteger(k) || k < 1) throw new InputError(`max iterations must be an integer >= 1 or auto`);
-  return k;
-};
+// The system and solver fields, over the parsers the CLI's flags share (src/run/inputs.ts); each
+// message names the field by its label in the panel.
+export const parseN = (text: string): number => input.parseElectronCount(text, 'N', kMaxElectrons);
+export const parseEpsilon = (text: string): number => input.parseEpsilon(text, 'ε');
+export const parseRadius = (text: string): number => input.parseRadiusMetres(text, 'R');
+export const parseSoftening = (text: string): number => input.parseSoftening(text, 'softening');
+export const parseSeed = (text: string): number => input.parseSeed(text, 'seed');
+export const parseTolerance = (text: string): number => input.parseTolerance(text, 'tolerance');
+export const parseLanczosTolerance = (text: string): number =>
+  input.parseTolerance(text, 'spectrum tolerance', 'lanczosTolerance');
+export const parseMaxIterations = (text: string): number => input.parseMaxIterations(text, 'max iterations');
 export const formatMaxIterations = (k: number): string => (k === 0 ? 'auto' : String(k));
 /** Sources of the London map in the browser (the CLI takes 1e6): a map of a few seconds on a laptop. */
 export const kMaxLondonElectrons = 200_000;
@@ -201,15 +169,14 @@ export const parseLarmorN = (text: string): number => integerIn(text, 'N', 1, Nu
 export const parseFieldTesla = (text: string): number => finite(text, 'B');
 export const parseScalingN = (text: string): number => integerIn(text, 'N', 2, kMaxScalingElectrons);
 export const parseScalingPoints = (text: string): number => integerIn(text, 'points', 1, kMaxScalingPoints);
-const parsePointScale = (text: string): number => {
-  const scale = finite(text, 'point size');
-  if (!(scale > 0 && scale <= 20)) throw new InputError(`point size must be in (0, 20], got ${text}`);
-  return scale;
-};
+const parsePointScale = (text: string): number =>
+  input.parseNumber('pointScale', 'point size', text, (scale) =>
+    scale > 0 && scale <= 20 ? null : 'must be in (0, 20]',
+  );
 const parseBoolean = (text: string): boolean => {
   if (text === '1' || text === 'true') return true;
   if (text === '0' || text === 'false') return false;
-  throw new InputError(`expected 1 or 0, got '${text}'`);
+  throw new InputError(`expected 1 or 0, got '${text}'`, 'check');
 };
 const kQuantities = ['none', 'velocity', 'momentum', 'darwin'] as const;
 
@@ -237,16 +204,10 @@ function field<K extends keyof Parameters>(
 }
 
 const kFields: QueryField[] = [
-  field('source', 'geometry', (text) => {
-    if (text === 'file' || isGeometryName(text)) return text;
-    throw new InputError(`geometry must be one of ${kGeometryNames.join(', ')}, got '${text}'`);
-  }),
+  field('source', 'geometry', (text) => (text === 'file' ? text : input.parseGeometryName(text, 'geometry'))),
   field('n', 'n', parseN),
-  field('model', 'model', oneOf(kModelNames, 'model')),
-  field('dim', 'dim', (text) => {
-    if (text === '2' || text === '3') return Number(text) as Dimension;
-    throw new InputError(`dim must be 2 or 3, got '${text}'`);
-  }),
+  field('model', 'model', (text) => input.parseModel(text, 'model')),
+  field('dim', 'dim', (text) => input.parseDimension(text, 'dim')),
   // eps and radius_m: exactly one is written (the one the user gave), as the CLI takes exactly one.
   {
     key: 'epsilon',
@@ -269,16 +230,15 @@ const kFields: QueryField[] = [
     write: (from) => (from.scale === 'radius' ? String(from.radiusMetres) : null),
   },
   field('softening', 'softening', parseSoftening),
-  field('velocity', 'velocity', (text) => {
-    if (text === 'file') return text;
-    return oneOf(kVelocityPatterns, 'velocity')(text);
-  }),
+  field('velocity', 'velocity', (text) =>
+    text === 'file' ? text : input.parseVelocityPattern(text, 'velocity'),
+  ),
   field('seed', 'seed', parseSeed),
-  field('solver', 'solver', oneOf(['cg', 'minres', 'auto'] as const, 'solver')),
+  field('solver', 'solver', (text) => input.parseSolver(text, 'solver')),
   field('tolerance', 'tol', parseTolerance),
   field('maxIterations', 'max_iter', parseMaxIterations, formatMaxIterations),
-  field('matrix', 'matrix', oneOf(['auto', 'dense', 'free'] as const, 'matrix')),
-  field('lanczosTolerance', 'lanczos_tol', parseTolerance),
+  field('matrix', 'matrix', (text) => input.parseMatrix(text, 'matrix')),
+  field('lanczosTolerance', 'lanczos_tol', parseLanczosTolerance),
   field('check', 'check', parseBoolean, (value) => (value ? '1' : '0')),
   field('colourBy', 'colour', oneOf(kQuantities, 'colour')),
   field('arrows', 'arrows', oneOf(kQuantities, 'arrows')),
@@ -300,6 +260,20 @@ const kFields: QueryField[] = [
 ];
 
 export type FieldErrors = Partial<Record<keyof Parameters, string>>;
+
+/** Inputs that the panel sets through another field: a file loaded for a source or the velocities. */
+const kPanelFieldOfInput: Readonly<Record<string, keyof Parameters>> = {
+  positions: 'source',
+  velocities: 'velocity',
+  momenta: 'velocity',
+};
+
+/** The panel field an InputError's `field` belongs to; 'actions' when it names none. */
+export function panelField(field: string | null): keyof Parameters | 'actions' {
+  if (field === null) return 'actions';
+  const key = kPanelFieldOfInput[field] ?? field;
+  return key in kDefaults ? (key as keyof Parameters) : 'actions';
+}
 
 /**
  * The parameters a query string describes, over the defaults; a bad value keeps the default and

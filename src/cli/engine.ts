@@ -6,14 +6,10 @@ import { InputError } from '../physics/input-error.ts';
 import { unknowns, type DarwinSystem } from '../physics/models.ts';
 import { cpuBackend, type MassMatrixBackend } from '../solvers/backend.ts';
 import { kCpuDevice, type DeviceSummary } from '../io/formats.ts';
+import { checkDecision, kCheckMaxUnknowns } from '../run/check.ts';
+import { parseDevice, parseMatrix, type DeviceChoice, type MatrixChoice } from '../run/inputs.ts';
 import { openGpu } from './device.ts';
 import type { Progress } from './progress.ts';
-
-/** --check is on by default up to this many unknowns: the dense float64 reference then takes seconds. */
-export const kCheckDefaultMaxUnknowns = 3000;
-
-/** Float32 targets of the check (normwise relative error against float64). */
-export const kCheckTargets = { momenta: 1e-6, velocities: 1e-5, eigenvalues: 1e-5 } as const;
 
 export const kBackendOptions = {
   device: { type: 'string', default: 'gpu' },
@@ -27,29 +23,25 @@ export const kBackendHelp = `Backend:
   --matrix dense|free|auto  GPU storage of M: dense, matrix-free (entries recomputed per
                             product), or dense while it fits the memory budget           [auto]
   --check | --no-check      also run the float64 CPU reference and report the GPU's error
-                            [on up to ${kCheckDefaultMaxUnknowns} unknowns]`;
+                            [on up to ${kCheckMaxUnknowns} unknowns]`;
 
 export interface BackendChoice {
-  device: 'gpu' | 'cpu';
-  matrix: MatrixStorage | 'auto';
+  device: DeviceChoice;
+  matrix: MatrixChoice;
   check: boolean;
 }
 
+/** The backend flags, over the run layer's parsers and check policy (src/run/check.ts). */
 export function backendChoice(
   values: { device?: string; matrix?: string; check?: boolean; 'no-check'?: boolean },
   system: DarwinSystem,
 ): BackendChoice {
-  const device = values.device ?? 'gpu';
-  if (device !== 'gpu' && device !== 'cpu') throw new InputError(`--device must be gpu|cpu, got '${device}'`);
-  const matrix = values.matrix ?? 'auto';
-  if (matrix !== 'dense' && matrix !== 'free' && matrix !== 'auto') {
-    throw new InputError(`--matrix must be dense|free|auto, got '${matrix}'`);
-  }
-  if (values.check && values['no-check']) throw new InputError('give --check or --no-check, not both');
-  const check =
-    device === 'gpu' &&
-    (values.check ?? (!values['no-check'] && unknowns(system) <= kCheckDefaultMaxUnknowns));
-  return { device, matrix, check };
+  const device = parseDevice(values.device ?? 'gpu', '--device');
+  const matrix = parseMatrix(values.matrix ?? 'auto', '--matrix');
+  if (values.check && values['no-check'])
+    throw new InputError('give --check or --no-check, not both', 'check');
+  const requested = values.check ? true : values['no-check'] ? false : undefined;
+  return { device, matrix, check: checkDecision(system, device, requested) === 'on' };
 }
 
 export interface OpenBackend {

@@ -1,17 +1,27 @@
-// Options shared by the commands that describe a system of electrons, and their validation.
-// Every mistake is an InputError: the CLI turns it into one `error: ...` line and exit status 2.
+// Options shared by the commands that describe a system of electrons: flags over the parsers of
+// src/run/inputs.ts, which the app's fields share. Every mistake is an InputError: the CLI turns it
+// into one `error: ...` line and exit status 2.
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { epsilonFromRadius, radiusFromEpsilon } from '../physics/constants.ts';
-import {
-  geometry,
-  isGeometryName,
-  kGeometryNames,
-  parsePositionsCsv,
-  type Configuration,
-} from '../physics/geometry.ts';
+import { geometry, kGeometryNames, parsePositionsCsv, type Configuration } from '../physics/geometry.ts';
 import { InputError } from '../physics/input-error.ts';
-import { kModelNames, validateSystem, type DarwinSystem, type ModelName } from '../physics/models.ts';
+import { CoincidentElectronsError, validateSystem, type DarwinSystem } from '../physics/models.ts';
+import {
+  nonNegative,
+  nonNegativeInteger,
+  parseDimension,
+  parseElectronCount,
+  parseEpsilon,
+  parseGeometryName,
+  parseModel,
+  parseNumber as parseInputNumber,
+  parseRadiusMetres,
+  parseSoftening,
+  positive,
+  positiveInteger,
+  type Check,
+} from '../run/inputs.ts';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -50,32 +60,20 @@ export function parseCommandArgs<T extends OptionSpec>(argv: string[], options: 
   }
 }
 
-/** A finite number, refusing NaN, empty strings and trailing junk ('3x'). */
-export function parseNumber(
-  flag: string,
-  text: string | undefined,
-  check?: (x: number) => string | null,
-): number {
-  const value = text === undefined || text.trim() === '' ? NaN : Number(text);
-  if (!Number.isFinite(value)) throw new InputError(`--${flag} needs a finite number, got '${text ?? ''}'`);
-  const problem = check?.(value);
-  if (problem) throw new InputError(`--${flag} ${problem}, got ${text}`);
-  return value;
+/** A number flag, held to `check`: an InputError naming `--flag`, whose field is the flag's name. */
+export function parseNumber(flag: string, text: string | undefined, check?: Check): number {
+  return parseInputNumber(flag, `--${flag}`, text, check);
 }
 
-export const positive = (x: number) => (x > 0 ? null : 'must be > 0');
-export const nonNegative = (x: number) => (x >= 0 ? null : 'must be >= 0');
-export const positiveInteger = (x: number) =>
-  Number.isInteger(x) && x >= 1 ? null : 'must be an integer >= 1';
-export const nonNegativeInteger = (x: number) =>
-  Number.isInteger(x) && x >= 0 ? null : 'must be an integer >= 0';
+export { positive, nonNegative, positiveInteger, nonNegativeInteger };
 
-export function readTextFile(path: string): string {
+/** A file's text; `field` names the input it was given for ('positions', 'velocities', 'momenta'). */
+export function readTextFile(path: string, field: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(`cannot read ${path}${code ? ` (${code})` : ''}`);
+    throw new InputError(`cannot read ${path}${code ? ` (${code})` : ''}`, field);
   }
 }
 
@@ -89,47 +87,44 @@ type SystemValues = { [K in keyof typeof kSystemOptions]?: string };
 
 export function systemFromOptions(values: SystemValues): SystemChoice {
   const configuration = configurationFromOptions(values);
-  const model = values.model ?? 'vector';
-  if (!(kModelNames as readonly string[]).includes(model)) {
-    throw new InputError(`--model must be one of ${kModelNames.join('|')}, got '${model}'`);
-  }
-  const dimText = values.dim ?? '3';
-  if (dimText !== '2' && dimText !== '3') throw new InputError(`--dim must be 2 or 3, got '${dimText}'`);
+  const model = parseModel(values.model ?? 'vector', '--model');
+  const dim = parseDimension(values.dim ?? '3', '--dim');
   if ((values.epsilon === undefined) === (values['radius-m'] === undefined)) {
-    throw new InputError('give exactly one of --epsilon E or --radius-m R');
+    throw new InputError('give exactly one of --epsilon E or --radius-m R', 'epsilon');
   }
   let epsilon: number;
   let radiusMetres: number;
   if (values.epsilon !== undefined) {
-    epsilon = parseNumber('epsilon', values.epsilon, nonNegative);
+    epsilon = parseEpsilon(values.epsilon, '--epsilon');
     radiusMetres = radiusFromEpsilon(epsilon);
   } else {
-    radiusMetres = parseNumber('radius-m', values['radius-m'], positive);
+    radiusMetres = parseRadiusMetres(values['radius-m'], '--radius-m');
     epsilon = epsilonFromRadius(radiusMetres);
   }
-  const softening = parseNumber('softening', values.softening ?? '0', nonNegative);
-  const system: DarwinSystem = {
-    configuration,
-    model: model as ModelName,
-    dim: dimText === '2' ? 2 : 3,
-    epsilon,
-    softening,
-  };
-  validateSystem(system);
+  const softening = parseSoftening(values.softening ?? '0', '--softening');
+  const system: DarwinSystem = { configuration, model, dim, epsilon, softening };
+  try {
+    validateSystem(system);
+  } catch (error) {
+    if (error instanceof CoincidentElectronsError) {
+      throw new InputError(`${error.message}; use --softening A > 0`, error.field);
+    }
+    throw error;
+  }
   return { system, radiusMetres };
 }
 
 function configurationFromOptions(values: SystemValues): Configuration {
   if (values.positions !== undefined) {
     if (values.geometry !== undefined || values.n !== undefined) {
-      throw new InputError('give either --positions FILE or --geometry NAME --n N, not both');
+      throw new InputError('give either --positions FILE or --geometry NAME --n N, not both', 'source');
     }
-    return parsePositionsCsv(readTextFile(values.positions), values.positions);
+    return parsePositionsCsv(readTextFile(values.positions, 'positions'), values.positions);
   }
-  if (values.geometry === undefined) throw new InputError('give --geometry NAME --n N, or --positions FILE');
-  if (!isGeometryName(values.geometry)) {
-    throw new InputError(`--geometry must be one of ${kGeometryNames.join('|')}, got '${values.geometry}'`);
+  if (values.geometry === undefined) {
+    throw new InputError('give --geometry NAME --n N, or --positions FILE', 'source');
   }
-  if (values.n === undefined) throw new InputError('--geometry needs --n N');
-  return geometry(values.geometry, parseNumber('n', values.n, positiveInteger));
+  const name = parseGeometryName(values.geometry, '--geometry');
+  if (values.n === undefined) throw new InputError('--geometry needs --n N', 'n');
+  return geometry(name, parseElectronCount(values.n, '--n'));
 }

@@ -3,13 +3,21 @@
 //   velocities  vx,vy[,vz] (vector model, dim columns)  or  omega (azimuthal: phidot_i)
 //   momenta     px,py[,pz]                              or  J     (azimuthal: J_i of eq. 47)
 //   results     one row per electron x,y,z,<velocity columns>,<momentum columns>, or the JSON of
-//               `solve --out FILE.json`, whose "configuration" and "device" objects are built here.
+//               `solve --out FILE.json`, whose "configuration" and "device" objects are built here
+//               and which is read back here.
 // Rows are electrons in configuration order; values in units of m, R and 1/time.
 import type { GpuContext } from '../gpu/device.ts';
 import { collectiveParameter } from '../physics/constants.ts';
-import { parseNumericCsv } from '../physics/geometry.ts';
+import { parseNumericCsv, type Configuration } from '../physics/geometry.ts';
 import { InputError } from '../physics/input-error.ts';
-import { blockSize, unknowns, type DarwinSystem } from '../physics/models.ts';
+import {
+  blockSize,
+  kModelNames,
+  unknowns,
+  type DarwinSystem,
+  type Dimension,
+  type ModelName,
+} from '../physics/models.ts';
 
 export type Quantity = 'velocities' | 'momenta';
 
@@ -28,11 +36,12 @@ export function parseQuantityCsv(
   quantity: Quantity,
 ): Float64Array {
   const columns = csvColumns(system, quantity);
-  const csv = parseNumericCsv(text, source, [columns]);
+  const csv = parseNumericCsv(text, source, [columns], quantity);
   const n = system.configuration.n;
   if (csv.values.length !== n) {
     throw new InputError(
       `${source}: ${csv.values.length} rows of ${quantity}, but the configuration has N = ${n}`,
+      quantity,
     );
   }
   const order = columns.map((name) => csv.columns.indexOf(name));
@@ -119,5 +128,99 @@ export function describeDevice(context: GpuContext): DeviceSummary {
     backend: info.backend,
     timestamp_query: context.hasTimestampQuery,
     subgroups: context.hasSubgroups,
+  };
+}
+
+/** What a dropped CSV holds, told by its header (the columns of each format are distinct). */
+export type CsvKind = 'positions' | Quantity;
+
+export function csvKind(text: string): CsvKind | null {
+  const header = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .find((line) => line !== '' && !line.startsWith('#'));
+  if (!header) return null;
+  const columns = header.split(',').map((c) => c.trim().toLowerCase());
+  if (columns.includes('x')) return 'positions';
+  if (columns.some((c) => c === 'omega' || c.startsWith('v'))) return 'velocities';
+  if (columns.some((c) => c === 'j' || c.startsWith('p'))) return 'momenta';
+  return null;
+}
+
+/** A result saved by the app or by the CLI's `solve --out FILE.json` (src/run/report.ts solveJson). */
+export interface SavedResult {
+  readonly configuration: Configuration;
+  readonly model: ModelName;
+  readonly dim: Dimension;
+  readonly epsilon: number;
+  readonly radiusMetres: number | null;
+  readonly softening: number;
+  readonly velocities: Float64Array | null;
+  readonly momenta: Float64Array | null;
+  readonly history: number[];
+  readonly summary: Record<string, unknown>;
+}
+
+function numberArray(value: unknown, what: string, length: number | null): Float64Array {
+  if (!Array.isArray(value) || value.some((x) => typeof x !== 'number' || !Number.isFinite(x)))
+    throw new InputError(`${what} must be an array of finite numbers`, 'result');
+  if (length !== null && value.length !== length)
+    throw new InputError(`${what} has ${value.length} entries, expected ${length}`, 'result');
+  return Float64Array.from(value as number[]);
+}
+
+/**
+ * Parses a result JSON, refusing one that does not describe a configuration it can rebuild; errors
+ * have the field 'result'.
+ */
+export function parseSavedResult(text: string, name: string): SavedResult {
+  let object: Record<string, unknown>;
+  try {
+    object = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new InputError(`${name}: not valid JSON`, 'result');
+  }
+  const configuration = object.configuration as Record<string, unknown> | undefined;
+  if (!configuration || typeof configuration !== 'object')
+    throw new InputError(`${name}: no "configuration" object (save it with solve --out FILE.json)`, 'result');
+  const n = configuration.n;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
+    throw new InputError(`${name}: configuration.n is not N >= 1`, 'result');
+  const model = configuration.model;
+  if (!(kModelNames as readonly unknown[]).includes(model))
+    throw new InputError(`${name}: configuration.model must be vector or azimuthal`, 'result');
+  const dim: Dimension = configuration.dim === 2 ? 2 : 3;
+  const epsilon = configuration.epsilon;
+  if (typeof epsilon !== 'number' || !(epsilon >= 0))
+    throw new InputError(`${name}: configuration.epsilon is not >= 0`, 'result');
+  const softening = typeof configuration.softening === 'number' ? configuration.softening : 0;
+  const positions = numberArray(object.positions, `${name}: positions`, 3 * n);
+  const size = n * blockSize({ model: model as ModelName, dim });
+  const optional = (key: string) =>
+    object[key] === undefined || object[key] === null
+      ? null
+      : numberArray(object[key], `${name}: ${key}`, size);
+  const history = Array.isArray(object.history) ? (object.history as unknown[]).map(Number) : [];
+  // The summary is everything but the per-electron arrays.
+  const summary = Object.fromEntries(
+    Object.entries(object).filter(
+      ([key]) => !['positions', 'velocities', 'momenta', 'history'].includes(key),
+    ),
+  );
+  return {
+    configuration: {
+      n,
+      positions,
+      source: typeof configuration.source === 'string' ? configuration.source : name,
+    },
+    model: model as ModelName,
+    dim,
+    epsilon,
+    radiusMetres: typeof configuration.radius_m === 'number' ? configuration.radius_m : null,
+    softening,
+    velocities: optional('velocities'),
+    momenta: optional('momenta'),
+    history,
+    summary,
   };
 }

@@ -113,7 +113,7 @@ export function isGeometryName(name: string): name is GeometryName {
 
 /** N electrons placed by the named formula (see kFormulas for each). */
 export function geometry(name: GeometryName, n: number): Configuration {
-  if (!Number.isInteger(n) || n < 1) throw new InputError(`N must be a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`N must be a positive integer, got ${n}`, 'n');
   const positions = new Float64Array(3 * n);
   const formula = kFormulas[name];
   for (let i = 0; i < n; i++) formula(i, n, positions, 3 * i);
@@ -122,12 +122,17 @@ export function geometry(name: GeometryName, n: number): Configuration {
 
 /** Parses CSV text with a header `x,y` or `x,y,z` (any order, extra columns refused). */
 export function parsePositionsCsv(text: string, source = 'positions.csv'): Configuration {
-  const rows = parseNumericCsv(text, source, [
-    ['x', 'y'],
-    ['x', 'y', 'z'],
-  ]);
+  const rows = parseNumericCsv(
+    text,
+    source,
+    [
+      ['x', 'y'],
+      ['x', 'y', 'z'],
+    ],
+    'positions',
+  );
   const n = rows.values.length;
-  if (n < 1) throw new InputError(`${source}: no electrons (N < 1)`);
+  if (n < 1) throw new InputError(`${source}: no electrons (N < 1)`, 'positions');
   const positions = new Float64Array(3 * n);
   const column = (name: string) => rows.columns.indexOf(name);
   const [cx, cy, cz] = [column('x'), column('y'), column('z')];
@@ -146,31 +151,40 @@ export interface NumericCsv {
 
 /**
  * A CSV of finite numbers whose header must be one of `allowedHeaders` (as sets of names).
- * Blank lines and lines starting with '#' are ignored; every error names the file and line.
+ * Blank lines and lines starting with '#' are ignored; every error names the file and line, and has
+ * `field` (the input the file was given for: 'positions', 'velocities', 'momenta').
  */
-export function parseNumericCsv(text: string, source: string, allowedHeaders: string[][]): NumericCsv {
+export function parseNumericCsv(
+  text: string,
+  source: string,
+  allowedHeaders: string[][],
+  field: string,
+): NumericCsv {
   const lines = text
     .split(/\r?\n/)
     .map((line, index) => ({ line: line.trim(), number: index + 1 }))
     .filter(({ line }) => line !== '' && !line.startsWith('#'));
-  if (lines.length === 0) throw new InputError(`${source}: empty file`);
+  if (lines.length === 0) throw new InputError(`${source}: empty file`, field);
   const columns = lines[0].line.split(',').map((c) => c.trim().toLowerCase());
   const matches = allowedHeaders.some(
     (header) => header.length === columns.length && header.every((name) => columns.includes(name)),
   );
   if (!matches) {
     const expected = allowedHeaders.map((h) => h.join(',')).join(' or ');
-    throw new InputError(`${source}: header '${lines[0].line}' should be ${expected}`);
+    throw new InputError(`${source}: header '${lines[0].line}' should be ${expected}`, field);
   }
   const values = lines.slice(1).map(({ line, number }) => {
     const cells = line.split(',');
     if (cells.length !== columns.length) {
-      throw new InputError(`${source}:${number}: expected ${columns.length} values, got ${cells.length}`);
+      throw new InputError(
+        `${source}:${number}: expected ${columns.length} values, got ${cells.length}`,
+        field,
+      );
     }
     return cells.map((cell) => {
       const value = Number(cell.trim());
       if (cell.trim() === '' || !Number.isFinite(value)) {
-        throw new InputError(`${source}:${number}: '${cell.trim()}' is not a finite number`);
+        throw new InputError(`${source}:${number}: '${cell.trim()}' is not a finite number`, field);
       }
       return value;
     });

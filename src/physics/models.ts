@@ -109,28 +109,42 @@ export function azimuthalInteraction(
 }
 
 /**
+ * Two electrons at one place without softening: T_ij is infinite. Its own class because the remedy
+ * (a softening > 0) is named by each front end in its own words, the CLI's flag or the app's field.
+ */
+export class CoincidentElectronsError extends InputError {
+  readonly pair: readonly [number, number];
+  constructor(pair: [number, number]) {
+    super(`electrons ${pair[0]} and ${pair[1]} are at the same place`, 'softening');
+    this.pair = pair;
+  }
+}
+
+/**
  * Refuses a system whose mass matrix is undefined or meaningless: non-finite input, eps < 0,
  * z != 0 in the 2D vector model, an electron on the axis (rho = 0) in the azimuthal model, or two
- * electrons at one place without softening (r_ij = 0 makes T_ij infinite).
+ * electrons at one place without softening (r_ij = 0 makes T_ij infinite). Each InputError names the
+ * input to change in its `field`.
  */
 export function validateSystem(system: DarwinSystem): void {
   const { configuration, epsilon, softening } = system;
   const { n, positions } = configuration;
-  if (n < 1) throw new InputError('N must be at least 1');
+  if (n < 1) throw new InputError('N must be at least 1', 'n');
   if (!Number.isFinite(epsilon) || epsilon < 0)
-    throw new InputError(`epsilon must be finite and >= 0, got ${epsilon}`);
+    throw new InputError(`epsilon must be finite and >= 0, got ${epsilon}`, 'epsilon');
   if (!Number.isFinite(softening) || softening < 0) {
-    throw new InputError(`softening must be finite and >= 0, got ${softening}`);
+    throw new InputError(`softening must be finite and >= 0, got ${softening}`, 'softening');
   }
   for (let i = 0; i < 3 * n; i++) {
     if (!Number.isFinite(positions[i]))
-      throw new InputError(`electron ${Math.floor(i / 3)} has a non-finite position`);
+      throw new InputError(`electron ${Math.floor(i / 3)} has a non-finite position`, 'positions');
   }
   if (system.model === 'vector' && system.dim === 2) {
     for (let i = 0; i < n; i++) {
       if (positions[3 * i + 2] !== 0) {
         throw new InputError(
           `the 2D vector model needs z = 0, but electron ${i} has z = ${positions[3 * i + 2]}`,
+          'dim',
         );
       }
     }
@@ -138,17 +152,16 @@ export function validateSystem(system: DarwinSystem): void {
   if (system.model === 'azimuthal') {
     for (let i = 0; i < n; i++) {
       if (cylindricalRadiusSquared(positions, i) === 0) {
-        throw new InputError(`the azimuthal model needs rho > 0, but electron ${i} is on the z axis`);
+        throw new InputError(
+          `the azimuthal model needs rho > 0, but electron ${i} is on the z axis`,
+          'model',
+        );
       }
     }
   }
   if (softening === 0) {
     const pair = coincidentPair(positions, n);
-    if (pair) {
-      throw new InputError(
-        `electrons ${pair[0]} and ${pair[1]} are at the same place; use --softening A > 0`,
-      );
-    }
+    if (pair) throw new CoincidentElectronsError(pair);
   }
 }
 

@@ -1,0 +1,81 @@
+// The float64 check of a run, one policy for the CLI and the app: when it runs, how tight the
+// reference is, and how the errors are defined. The reference is the dense float64 CPU backend
+// (src/solvers/backend.ts cpuBackend), called in-process by the CLI and in a worker by the app.
+import { unknowns, type DarwinSystem } from '../physics/models.ts';
+import type { MassMatrixBackend } from '../solvers/backend.ts';
+import type { DeviceChoice } from './inputs.ts';
+
+/**
+ * The check runs by default up to this many unknowns: the float64 M takes 8 size^2 bytes (72 MB at
+ * 3000) and its solve about a second, beside a GPU run of a fraction of that.
+ */
+export const kCheckMaxUnknowns = 3000;
+
+/** What float32 should reach: normwise relative error against float64. */
+export const kCheckTargets = { momenta: 1e-6, velocities: 1e-5, eigenvalues: 1e-5 } as const;
+
+/**
+ * The reference solve's rtol and Lanczos tol: far below what float32 can resolve (~1e-7), so that the
+ * difference measures the checked run alone, whatever tolerance it ran at.
+ */
+export const kReferenceRtol = 1e-12;
+export const kReferenceLanczosTol = 1e-10;
+
+/** What the reference is asked: the three operations of a backend, answered in float64. */
+export type Reference = Pick<MassMatrixBackend, 'momenta' | 'velocities' | 'spectrum'>;
+
+/** The reference was abandoned (the user stopped the run): the run's report says so, not an error. */
+export class CheckStopped extends Error {
+  override readonly name = 'CheckStopped';
+}
+
+/** Why a run is or is not checked, for the app's note and the CLI's --check default. */
+export type CheckDecision = 'on' | 'off' | 'cpu' | 'too-large';
+
+/**
+ * Whether to check a run of this system: never on the CPU (it is the reference); `requested` true
+ * forces it (the CLI's --check), false turns it off, undefined checks up to kCheckMaxUnknowns.
+ */
+export function checkDecision(
+  system: DarwinSystem,
+  device: DeviceChoice,
+  requested: boolean | undefined,
+): CheckDecision {
+  if (device === 'cpu') return 'cpu';
+  if (requested === false) return 'off';
+  if (requested === undefined && unknowns(system) > kCheckMaxUnknowns) return 'too-large';
+  return 'on';
+}
+
+/**
+ * Errors of the extreme eigenvalues, relative to the largest |lambda| of the reference: the scaled
+ * spectrum sits near 1, so this is the relative error there and stays meaningful past an indefinite M.
+ */
+export function eigenvalueErrors(
+  got: { lambdaMin: number; lambdaMax: number },
+  exact: { lambdaMin: number; lambdaMax: number },
+): { lambdaMin: number; lambdaMax: number } {
+  const scale = Math.max(Math.abs(exact.lambdaMin), Math.abs(exact.lambdaMax));
+  return {
+    lambdaMin: Math.abs(got.lambdaMin - exact.lambdaMin) / scale,
+    lambdaMax: Math.abs(got.lambdaMax - exact.lambdaMax) / scale,
+  };
+}
+
+/**
+ * A reference answer, or null once the check was stopped; started early so that a reference in a
+ * worker runs beside the checked run, and kept from counting as an unhandled rejection meanwhile.
+ */
+export function pendingReference<T>(start: (() => Promise<T>) | null): () => Promise<T | null> {
+  if (!start) return async () => null;
+  const promise = start();
+  promise.catch(() => undefined);
+  return async () => {
+    try {
+      return await promise;
+    } catch (error) {
+      if (error instanceof CheckStopped) return null;
+      throw error;
+    }
+  };
+}

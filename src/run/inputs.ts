@@ -1,0 +1,138 @@
+// The inputs of a solve or spectrum run, parsed and validated once for the CLI's flags and the app's
+// fields and link: each parser turns the user's text into a value or throws an InputError whose
+// `field` is the input's name (the app's Parameters key), and whose message begins with `name`, the
+// front end's word for it (the CLI's `--n`, the app's `N`), so neither has to rewrite the other's text.
+import { kGeometryNames, type GeometryName } from '../physics/geometry.ts';
+import { InputError } from '../physics/input-error.ts';
+import { kModelNames, type Dimension, type ModelName } from '../physics/models.ts';
+import { kVelocityPatterns, type VelocityPattern } from '../physics/velocities.ts';
+import type { SolverName } from '../solvers/types.ts';
+
+/** The inputs these parsers know, named as InputError.field (and the app's panel) names them. */
+export type InputField =
+  | 'source'
+  | 'n'
+  | 'model'
+  | 'dim'
+  | 'epsilon'
+  | 'radiusMetres'
+  | 'softening'
+  | 'velocity'
+  | 'seed'
+  | 'solver'
+  | 'tolerance'
+  | 'maxIterations'
+  | 'matrix'
+  | 'lanczosTolerance'
+  | 'lanczosSeed'
+  | 'device';
+
+/** A limit on a number: null when it holds, else what it must be ('must be > 0'). */
+export type Check = (x: number) => string | null;
+
+export const positive: Check = (x) => (x > 0 ? null : 'must be > 0');
+export const nonNegative: Check = (x) => (x >= 0 ? null : 'must be >= 0');
+export const positiveInteger: Check = (x) =>
+  Number.isInteger(x) && x >= 1 ? null : 'must be an integer >= 1';
+export const nonNegativeInteger: Check = (x) =>
+  Number.isInteger(x) && x >= 0 ? null : 'must be an integer >= 0';
+
+/** A finite number, refusing NaN, empty text and trailing junk ('3x'), then held to `check`. */
+export function parseNumber(
+  field: string,
+  name: string,
+  text: string | undefined,
+  check?: Check | null,
+): number {
+  const value = text === undefined || text.trim() === '' ? NaN : Number(text);
+  if (!Number.isFinite(value))
+    throw new InputError(`${name} needs a finite number, got '${text ?? ''}'`, field);
+  const problem = check?.(value);
+  if (problem) throw new InputError(`${name} ${problem}, got ${text}`, field);
+  return value;
+}
+
+/** One of a fixed list of words. */
+export function parseChoice<T extends string>(
+  field: string,
+  name: string,
+  values: readonly T[],
+  text: string,
+): T {
+  if ((values as readonly string[]).includes(text)) return text as T;
+  throw new InputError(`${name} must be one of ${values.join(', ')}, got '${text}'`, field);
+}
+
+export const parseGeometryName = (text: string, name: string): GeometryName =>
+  parseChoice('source', name, kGeometryNames, text);
+
+/** N electrons; `max` is the front end's own limit (the browser's memory), none by default. */
+export function parseElectronCount(text: string | undefined, name: string, max = Infinity): number {
+  const n = parseNumber('n', name, text, positiveInteger);
+  if (n > max) throw new InputError(`${name} is limited to ${max} here, got ${text}`, 'n');
+  return n;
+}
+
+export const parseModel = (text: string, name: string): ModelName =>
+  parseChoice('model', name, kModelNames, text);
+
+export const parseDimension = (text: string, name: string): Dimension =>
+  Number(parseChoice('dim', name, ['2', '3'] as const, text)) as Dimension;
+
+/** eps = r_e / R (eq. 49); 0 is free electrons. */
+export const parseEpsilon = (text: string | undefined, name: string): number =>
+  parseNumber('epsilon', name, text, nonNegative);
+
+export const parseRadiusMetres = (text: string | undefined, name: string): number =>
+  parseNumber('radiusMetres', name, text, positive);
+
+/** Softening length a in units of R (a thickness, cf. eq. 45). */
+export const parseSoftening = (text: string | undefined, name: string): number =>
+  parseNumber('softening', name, text, nonNegative);
+
+export const parseVelocityPattern = (text: string, name: string): VelocityPattern =>
+  parseChoice('velocity', name, kVelocityPatterns, text);
+
+/** The random pattern's seed: mulberry32 keeps 32 bits, so a larger seed would repeat a smaller one. */
+export const parseSeed = (text: string | undefined, name: string): number =>
+  parseNumber('seed', name, text, (x) =>
+    Number.isInteger(x) && x >= 0 && x < 2 ** 32 ? null : 'must be an integer in [0, 2^32)',
+  );
+
+export const kSolverNames = ['cg', 'minres', 'auto'] as const satisfies readonly SolverName[];
+export const parseSolver = (text: string, name: string): SolverName =>
+  parseChoice('solver', name, kSolverNames, text);
+
+/**
+ * A relative tolerance, of the solve (||r|| / ||p||) or of Lanczos's eigenvalues: at 1 or above
+ * the starting guess already meets it, so only (0, 1) is a request.
+ */
+export const parseTolerance = (
+  text: string | undefined,
+  name: string,
+  field: 'tolerance' | 'lanczosTolerance' = 'tolerance',
+): number => parseNumber(field, name, text, (x) => (x > 0 && x < 1 ? null : 'must be in (0, 1)'));
+
+/** An iteration limit; 'auto' (or nothing) is 0, the solver's own default max(50, size). */
+export function parseMaxIterations(text: string | undefined, name: string): number {
+  if (text === undefined || text.trim() === '' || text.trim() === 'auto') return 0;
+  return parseNumber('maxIterations', name, text, (x) =>
+    Number.isInteger(x) && x >= 1 ? null : 'must be an integer >= 1 or auto',
+  );
+}
+
+/** Lanczos's start-vector seed. */
+export const parseLanczosSeed = (text: string | undefined, name: string): number =>
+  parseNumber('lanczosSeed', name, text, positiveInteger);
+
+export const kMatrixChoices = ['dense', 'free', 'auto'] as const;
+/** How the GPU holds M: dense, matrix-free, or dense while it fits the memory budget. */
+export type MatrixChoice = (typeof kMatrixChoices)[number];
+export const parseMatrix = (text: string, name: string): MatrixChoice =>
+  parseChoice('matrix', name, kMatrixChoices, text);
+
+export const kDevices = ['gpu', 'cpu'] as const;
+/** The WebGPU engine (float32) or the float64 CPU reference. */
+export type DeviceChoice = (typeof kDevices)[number];
+export const parseDevice = (text: string, name: string): DeviceChoice =>
+  parseChoice('device', name, kDevices, text);

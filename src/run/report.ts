@@ -1,0 +1,130 @@
+// The JSON of a solve or spectrum run (README "solve" and "spectrum"), built once for the CLI's
+// stdout and --out file and the app's download: snake_case keys, in the order the README lists them.
+import { collectiveParameter } from '../physics/constants.ts';
+import type { DarwinSystem } from '../physics/models.ts';
+import type { SpectrumResult } from '../solvers/spectrum.ts';
+import { configurationSummary, type DeviceSummary } from '../io/formats.ts';
+import { kCheckTargets } from './check.ts';
+import type { SolveReport } from './solve.ts';
+import type { SpectrumReport } from './spectrum.ts';
+
+/** What a run's JSON says besides its report: where it ran, the scale of R, and its stage times. */
+export interface RunContext {
+  readonly device: DeviceSummary;
+  /** How the GPU held M ('dense' or 'free'); null on the CPU. */
+  readonly matrix: string | null;
+  /** R in metres: as given, or the R that eps implies. */
+  readonly radiusMetres: number;
+  /** Milliseconds per stage, written as `<stage>_ms` in this order. */
+  readonly timing: Readonly<Record<string, number>>;
+}
+
+function timingJson(timing: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(timing).map(([stage, ms]) => [`${stage}_ms`, ms]));
+}
+
+/** The check's errors, their maximum first, and the float32 targets they are held to. */
+function checkJson(
+  errors: Readonly<Record<string, number | null>>,
+  targets: Record<string, number>,
+): Record<string, unknown> {
+  const present = Object.fromEntries(Object.entries(errors).filter(([, e]) => e !== null)) as Record<
+    string,
+    number
+  >;
+  return { max_relative_error: Math.max(...Object.values(present)), ...present, targets };
+}
+
+/** The spectrum keys, shared by `spectrum` and the "spectrum" object of the app's solve download. */
+export function spectrumFields(spectrum: SpectrumResult) {
+  return {
+    lambda_min: spectrum.lambdaMin,
+    lambda_max: spectrum.lambdaMax,
+    condition_number: spectrum.conditionNumber,
+    collective_parameter: spectrum.collectiveParameter,
+    n_epsilon: spectrum.nEpsilon,
+    indefinite: spectrum.indefinite,
+    iterations: spectrum.lanczos.iterations,
+    converged: spectrum.lanczos.converged,
+    reason: spectrum.lanczos.reason,
+    residual_bound_min: spectrum.lanczos.residualMin,
+    residual_bound_max: spectrum.lanczos.residualMax,
+  };
+}
+
+export interface SolveJsonOptions {
+  /** Also the per-electron arrays and the residual history (`--out FILE.json`, the app's download). */
+  readonly arrays?: boolean;
+  /** The app's download also carries the last spectrum of the same system. */
+  readonly spectrum?: SpectrumResult | null;
+}
+
+/**
+ * The `solve` object. `report` null is a system with nothing solved yet (the app after a spectrum
+ * alone): the keys are all there, with null, 0 iterations and converged true as in the momenta mode.
+ */
+export function solveJson(
+  system: DarwinSystem,
+  report: SolveReport | null,
+  context: RunContext,
+  options: SolveJsonOptions = {},
+): Record<string, unknown> {
+  const solve = report?.solve ?? null;
+  const e = report?.energies ?? null;
+  const check = report?.check ?? null;
+  return {
+    command: 'solve',
+    mode: report?.mode ?? null,
+    device: context.device,
+    matrix: context.matrix,
+    configuration: configurationSummary(system, context.radiusMetres),
+    velocity_pattern: report?.pattern ?? null,
+    seed: report?.seed ?? null,
+    solver: solve?.solver ?? null,
+    switched_from: solve?.switchedFrom ?? null,
+    iterations: solve?.iterations ?? 0,
+    converged: solve ? solve.converged : true,
+    reason: solve?.reason ?? null,
+    relative_residual: solve?.relativeResidual ?? null,
+    true_relative_residual: solve?.trueRelativeResidual ?? null,
+    round_trip_error: report?.roundTripError ?? null,
+    energies: e ? { kinetic: e.kinetic, darwin: e.darwin, total: e.total } : null,
+    inertia_ratio: e?.inertiaRatio ?? null,
+    collective_parameter_n_epsilon: collectiveParameter(system.configuration.n, system.epsilon),
+    ...(options.spectrum !== undefined && {
+      spectrum: options.spectrum ? spectrumFields(options.spectrum) : null,
+    }),
+    check: check
+      ? checkJson(
+          { momenta: check.momenta, velocities: check.velocities },
+          { momenta: kCheckTargets.momenta, velocities: kCheckTargets.velocities },
+        )
+      : null,
+    timing_ms: timingJson(context.timing),
+    ...(options.arrays && {
+      positions: system.configuration.positions,
+      velocities: report?.velocities ?? null,
+      momenta: report?.momenta ?? null,
+      history: solve?.history ?? [],
+    }),
+  };
+}
+
+/** The `spectrum` object. */
+export function spectrumJson(report: SpectrumReport, context: RunContext): Record<string, unknown> {
+  const { check } = report;
+  return {
+    command: 'spectrum',
+    device: context.device,
+    matrix: context.matrix,
+    configuration: configurationSummary(report.system, context.radiusMetres),
+    ...spectrumFields(report.spectrum),
+    check: check
+      ? checkJson(
+          { lambda_min: check.lambdaMin, lambda_max: check.lambdaMax },
+          { eigenvalues: kCheckTargets.eigenvalues },
+        )
+      : null,
+    timing_ms: timingJson(context.timing),
+  };
+}

@@ -1,0 +1,134 @@
+// `solve` as a run on any backend: velocities to momenta (p = M v, eq. 47/48), momenta to velocities
+// (the Legendre inversion M v = p), or both (a round trip), with the float64 check beside it. The CLI
+// and the app call this and differ only in how they show progress and the report.
+import { massDiagonal, type DarwinSystem } from '../physics/models.ts';
+import { energies, relativeError, type Energies } from '../physics/observables.ts';
+import type { VelocityPattern } from '../physics/velocities.ts';
+import type { MassMatrixBackend } from '../solvers/backend.ts';
+import type { SolveResult, SolverName } from '../solvers/types.ts';
+import { kReferenceRtol, pendingReference, type Reference } from './check.ts';
+
+/** momenta: p = M v only; velocities: solve M v = p; round_trip: v -> p = M v -> solve back for v. */
+export type SolveMode = 'momenta' | 'velocities' | 'round_trip';
+
+export type SolveStage = 'momenta' | 'solve' | 'check';
+
+export interface SolveRequest {
+  readonly mode: SolveMode;
+  /** The velocities (momenta, round_trip) or the momenta (velocities) the run starts from. */
+  readonly given: Float64Array;
+  /** The generated pattern the velocities came from, and its seed (random only); null from a file. */
+  readonly pattern: VelocityPattern | null;
+  readonly seed: number | null;
+  readonly solver: SolverName;
+  readonly rtol: number;
+  /** undefined: the solver's default max(50, size). */
+  readonly maxIterations?: number;
+  /** Each solver iteration; returning false stops the solve (a result, not an error). */
+  readonly onIteration?: (iteration: number, residualNorm: number) => boolean | void;
+  /** A stage begins (the app's progress line); the solve stage gets its right-hand side p. */
+  readonly onStage?: (stage: SolveStage, momenta?: Float64Array) => void;
+}
+
+/** The float64 check: each error present when that quantity was computed. */
+export interface SolveCheck {
+  readonly momenta: number | null;
+  readonly velocities: number | null;
+}
+
+export interface SolveReport {
+  readonly system: DarwinSystem;
+  readonly mode: SolveMode;
+  readonly pattern: VelocityPattern | null;
+  readonly seed: number | null;
+  readonly velocities: Float64Array;
+  readonly momenta: Float64Array;
+  /** null in the momenta mode, where nothing is solved. */
+  readonly solve: SolveResult | null;
+  /** ||v_solved - v|| / ||v|| of a round trip, else null. */
+  readonly roundTripError: number | null;
+  readonly energies: Energies;
+  /** null when not checked or when the check was stopped (then checkStopped). */
+  readonly check: SolveCheck | null;
+  readonly checkStopped: boolean;
+  /** Milliseconds of each stage that ran. */
+  readonly timing: { matvec?: number; solve?: number; check?: number };
+}
+
+/**
+ * Runs a solve request on `backend`, checked against `reference` when one is given. The reference
+ * gets the backend's own p to solve, so its difference measures the backend's solve alone; its
+ * requests go out before the backend's work, so a reference in a worker runs alongside.
+ */
+export async function runSolve(
+  system: DarwinSystem,
+  backend: MassMatrixBackend,
+  request: SolveRequest,
+  reference: Reference | null = null,
+): Promise<SolveReport> {
+  const { mode, given } = request;
+  const timing: { matvec?: number; solve?: number; check?: number } = {};
+  const checkStart = performance.now();
+  const givenVelocities = mode === 'velocities' ? null : given;
+  const referenceMomenta = pendingReference(
+    reference && givenVelocities ? () => reference.momenta(givenVelocities) : null,
+  );
+  let momenta = given;
+  if (givenVelocities) {
+    request.onStage?.('momenta');
+    const start = performance.now();
+    momenta = await backend.momenta(givenVelocities);
+    timing.matvec = performance.now() - start;
+  }
+  let solve: SolveResult | null = null;
+  let velocities = given;
+  let roundTripError: number | null = null;
+  let referenceVelocities = pendingReference<SolveResult>(null);
+  if (mode !== 'momenta') {
+    const p = momenta;
+    referenceVelocities = pendingReference(
+      reference
+        ? () => reference.velocities(p, 'auto', { rtol: Math.min(request.rtol, kReferenceRtol) })
+        : null,
+    );
+    request.onStage?.('solve', p);
+    const start = performance.now();
+    solve = await backend.velocities(p, request.solver, {
+      rtol: request.rtol,
+      maxIterations: request.maxIterations,
+      onIteration: request.onIteration,
+    });
+    timing.solve = performance.now() - start;
+    velocities = solve.x;
+    if (givenVelocities) roundTripError = relativeError(solve.x, givenVelocities);
+  }
+  let check: SolveCheck | null = null;
+  let checkStopped = false;
+  if (reference) {
+    request.onStage?.('check');
+    const p64 = await referenceMomenta();
+    const solved64 = await referenceVelocities();
+    checkStopped = (givenVelocities !== null && p64 === null) || (solve !== null && solved64 === null);
+    if (!checkStopped) {
+      check = {
+        momenta: p64 ? relativeError(momenta, p64) : null,
+        velocities: solve && solved64 ? relativeError(solve.x, solved64.x) : null,
+      };
+      timing.check = performance.now() - checkStart;
+    }
+  }
+  return {
+    system,
+    mode,
+    pattern: request.pattern,
+    seed: request.seed,
+    velocities,
+    momenta,
+    solve,
+    roundTripError,
+    energies: energies(velocities, momenta, massDiagonal(system)),
+    check,
+    checkStopped,
+    timing,
+  };
+}

@@ -1,0 +1,68 @@
+// `spectrum` as a run on any backend: the extreme eigenvalues of D^-1/2 M D^-1/2 by Lanczos and the
+// collective parameter lambda_max - 1 beside the paper's N eps (eq. 49), with the float64 check.
+import type { DarwinSystem } from '../physics/models.ts';
+import type { MassMatrixBackend } from '../solvers/backend.ts';
+import type { SpectrumResult } from '../solvers/spectrum.ts';
+import { eigenvalueErrors, kReferenceLanczosTol, pendingReference, type Reference } from './check.ts';
+
+export interface SpectrumRequest {
+  /** Relative accuracy of the extreme eigenvalues. */
+  readonly tol: number;
+  /** undefined: min(size, 300). */
+  readonly maxIterations?: number;
+  /** Seed of Lanczos's start vector. */
+  readonly seed: number;
+  /** Each Lanczos step; returning false stops it (a result with its partial Ritz values). */
+  readonly onIteration?: (step: number, lambdaMin: number, lambdaMax: number) => boolean | void;
+  /** The run waits for the reference (the app's progress line). */
+  readonly onCheck?: () => void;
+}
+
+/** Errors of the extreme eigenvalues, relative to the largest |lambda| (check.ts eigenvalueErrors). */
+export interface SpectrumCheck {
+  readonly lambdaMin: number;
+  readonly lambdaMax: number;
+}
+
+export interface SpectrumReport<S extends SpectrumResult = SpectrumResult> {
+  readonly system: DarwinSystem;
+  readonly spectrum: S;
+  /** null when not checked or when the check was stopped (then checkStopped). */
+  readonly check: SpectrumCheck | null;
+  readonly checkStopped: boolean;
+  readonly timing: { lanczos: number; check?: number };
+}
+
+/**
+ * Runs Lanczos on `backend`, checked against `reference` when one is given. The reference gets the
+ * same start vector and step limit, and a tolerance of at most 1e-10: float32 cannot resolve
+ * eigenvalues much better than 1e-7, so whatever tolerance the backend ran at, the check measures it.
+ */
+export async function runSpectrum(
+  system: DarwinSystem,
+  backend: MassMatrixBackend,
+  request: SpectrumRequest,
+  reference: Reference | null = null,
+): Promise<SpectrumReport> {
+  const { tol, maxIterations, seed } = request;
+  const checkStart = performance.now();
+  const exact = pendingReference(
+    reference
+      ? () => reference.spectrum({ tol: Math.min(tol, kReferenceLanczosTol), maxIterations, seed })
+      : null,
+  );
+  const start = performance.now();
+  const spectrum = await backend.spectrum({ tol, maxIterations, seed, onIteration: request.onIteration });
+  const timing: { lanczos: number; check?: number } = { lanczos: performance.now() - start };
+  let check: SpectrumCheck | null = null;
+  let checkStopped = false;
+  if (reference) {
+    request.onCheck?.();
+    const reference64 = await exact();
+    if (reference64) {
+      check = eigenvalueErrors(spectrum, reference64);
+      timing.check = performance.now() - checkStart;
+    } else checkStopped = true;
+  }
+  return { system, spectrum, check, checkStopped, timing };
+}

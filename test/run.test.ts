@@ -1,0 +1,406 @@
+// The run layer (src/run): solve and spectrum as runs on the CPU backends against the ring's closed
+// form and the dense float64 solve, the one check policy, and the JSON the CLI and the app write.
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { geometry } from '../src/physics/geometry.ts';
+import { unknowns, type DarwinSystem } from '../src/physics/models.ts';
+import { relativeError } from '../src/physics/observables.ts';
+import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
+import { velocityPattern } from '../src/physics/velocities.ts';
+import { cpuBackend } from '../src/solvers/backend.ts';
+import { applyMassMatrix, massMatrix } from '../src/solvers/dense.ts';
+import { solve } from '../src/solvers/solve.ts';
+import { csvKind, kCpuDevice, parseSavedResult, resultCsv, toJson } from '../src/io/formats.ts';
+import { InputError } from '../src/physics/input-error.ts';
+import {
+  checkDecision,
+  CheckStopped,
+  eigenvalueErrors,
+  kCheckMaxUnknowns,
+  kCheckTargets,
+  type Reference,
+} from '../src/run/check.ts';
+import { solveJson, spectrumJson } from '../src/run/report.ts';
+import { runSolve, type SolveRequest } from '../src/run/solve.ts';
+import { runSpectrum } from '../src/run/spectrum.ts';
+
+const kN = 24;
+const kEpsilon = 0.01;
+/** N electrons on the unit ring, azimuthal model: M = I + eps V with V circulant (eq. 31). */
+const ring: DarwinSystem = {
+  configuration: geometry('ring', kN),
+  model: 'azimuthal',
+  dim: 3,
+  epsilon: kEpsilon,
+  softening: 0,
+};
+const sphere: DarwinSystem = {
+  configuration: geometry('sphere', 40),
+  model: 'vector',
+  dim: 3,
+  epsilon: 2e-3,
+  softening: 0,
+};
+const lambdas = ringCirculantEigenvalues(kN);
+
+function roundTrip(system: DarwinSystem, pattern: 'rigid' | 'random'): SolveRequest {
+  return {
+    mode: 'round_trip',
+    given: velocityPattern(system, pattern, 7),
+    pattern,
+    seed: 7,
+    solver: 'auto',
+    rtol: 1e-10,
+  };
+}
+
+describe('runSolve on the float64 CPU backend', () => {
+  test('a rigid rotation of the ring is the k = 0 mode: p = (1 + eps lambda_0) omega, closed form', async () => {
+    const report = await runSolve(ring, cpuBackend(ring), roundTrip(ring, 'rigid'));
+    const p0 = 1 + kEpsilon * lambdas[0];
+    for (const p of report.momenta) expect(Math.abs(p - p0) / p0).toBeLessThan(1e-13);
+    // T0 = sum rho^2 phidot^2 / 2 = N/2; T = v.p / 2 = N (1 + eps lambda_0) / 2.
+    expect(report.energies.kinetic).toBeCloseTo(kN / 2, 12);
+    expect(Math.abs(report.energies.total - (kN * p0) / 2)).toBeLessThan(1e-12 * kN);
+    expect(report.energies.inertiaRatio).toBeCloseTo(p0, 12);
+    expect(report.solve?.converged).toBe(true);
+    expect(report.roundTripError).toBeLessThan(1e-10);
+    expect(report.check).toBeNull();
+    expect(report.mode).toBe('round_trip');
+    expect(report.timing.matvec).toBeGreaterThanOrEqual(0);
+    expect(report.timing.solve).toBeGreaterThanOrEqual(0);
+  });
+
+  test('each mode matches the dense float64 product and solve', async () => {
+    const m = massMatrix(sphere);
+    const v = velocityPattern(sphere, 'random', 3);
+    const p = applyMassMatrix(m, v);
+    const backend = cpuBackend(sphere);
+    const base = { pattern: null, seed: null, solver: 'cg', rtol: 1e-12 } as const;
+
+    const momenta = await runSolve(sphere, backend, { ...base, mode: 'momenta', given: v });
+    expect(momenta.solve).toBeNull();
+    expect(momenta.roundTripError).toBeNull();
+    expect(relativeError(momenta.momenta, p)).toBeLessThan(1e-15);
+    expect(momenta.velocities).toBe(v);
+    expect(momenta.timing.solve).toBeUndefined();
+
+    const velocities = await runSolve(sphere, backend, { ...base, mode: 'velocities', given: p });
+    expect(velocities.momenta).toBe(p);
+    expect(velocities.timing.matvec).toBeUndefined();
+    expect(relativeError(velocities.velocities, solve(m, p, 'cg', { rtol: 1e-12 }).x)).toBeLessThan(1e-11);
+    expect(relativeError(velocities.velocities, v)).toBeLessThan(1e-10);
+    expect(velocities.roundTripError).toBeNull();
+  });
+
+  test('the check of a float32 run against the float64 reference measures float32 alone', async () => {
+    const request = roundTrip(sphere, 'random');
+    const float32 = cpuBackend(sphere, 'float32');
+    const reference = cpuBackend(sphere);
+    const report = await runSolve(sphere, float32, { ...request, rtol: 1e-6 }, reference);
+    const check = report.check!;
+    expect(report.checkStopped).toBe(false);
+    // The same numbers the check computes, from the dense float64 M directly.
+    const m = massMatrix(sphere);
+    expect(check.momenta).toBeCloseTo(relativeError(report.momenta, applyMassMatrix(m, request.given)), 14);
+    const exact = solve(m, report.momenta, 'auto', { rtol: 1e-12 }).x;
+    expect(check.velocities).toBeCloseTo(relativeError(report.velocities, exact), 12);
+    // float32 storage of M: a few ulps of 6e-8, not zero, below the targets.
+    expect(check.momenta).toBeGreaterThan(1e-10);
+    expect(check.momenta).toBeLessThan(kCheckTargets.momenta);
+    expect(check.velocities).toBeLessThan(kCheckTargets.velocities);
+    expect(report.timing.check).toBeGreaterThanOrEqual(0);
+  });
+
+  test('a stopped reference leaves the run whole and says the check stopped', async () => {
+    const stopped: Reference = {
+      momenta: () => Promise.reject(new CheckStopped('check stopped')),
+      velocities: () => Promise.reject(new CheckStopped('check stopped')),
+      spectrum: () => Promise.reject(new CheckStopped('check stopped')),
+    };
+    const report = await runSolve(ring, cpuBackend(ring), roundTrip(ring, 'rigid'), stopped);
+    expect(report).toMatchObject({ check: null, checkStopped: true });
+    expect(report.solve?.converged).toBe(true);
+    const spectrum = await runSpectrum(ring, cpuBackend(ring), { tol: 1e-10, seed: 1 }, stopped);
+    expect(spectrum).toMatchObject({ check: null, checkStopped: true });
+    // Any other failure of the reference is an error, not a stopped check.
+    const broken = { ...stopped, momenta: () => Promise.reject(new Error('worker died')) };
+    await expect(runSolve(ring, cpuBackend(ring), roundTrip(ring, 'rigid'), broken)).rejects.toThrow(
+      'worker died',
+    );
+  });
+
+  test('a Stop from onIteration is a result: not converged, the iterations done so far', async () => {
+    const report = await runSolve(ring, cpuBackend(ring), {
+      ...roundTrip(ring, 'random'),
+      solver: 'cg',
+      onIteration: (iteration) => iteration < 2,
+    });
+    expect(report.solve).toMatchObject({ converged: false, iterations: 2 });
+  });
+});
+
+describe('runSpectrum', () => {
+  test('the ring: lambda = 1 + eps lambda_k of the circulant (eq. 31), collective parameter eq. 49', async () => {
+    const report = await runSpectrum(ring, cpuBackend(ring), { tol: 1e-12, seed: 1 });
+    const { spectrum } = report;
+    const max = 1 + kEpsilon * Math.max(...lambdas);
+    const min = 1 + kEpsilon * Math.min(...lambdas);
+    expect(Math.abs(spectrum.lambdaMax - max) / max).toBeLessThan(1e-10);
+    expect(Math.abs(spectrum.lambdaMin - min) / min).toBeLessThan(1e-10);
+    expect(spectrum.collectiveParameter).toBeCloseTo(max - 1, 10);
+    expect(spectrum.nEpsilon).toBeCloseTo(kN * kEpsilon, 14);
+    expect(report.check).toBeNull();
+  });
+
+  test('the check of a float32 Lanczos: eigenvalue errors relative to max |lambda|, below the target', async () => {
+    const report = await runSpectrum(
+      ring,
+      cpuBackend(ring, 'float32'),
+      { tol: 1e-6, seed: 1 },
+      cpuBackend(ring),
+    );
+    const exact = eigenvalueErrors(report.spectrum, {
+      lambdaMin: 1 + kEpsilon * Math.min(...lambdas),
+      lambdaMax: 1 + kEpsilon * Math.max(...lambdas),
+    });
+    expect(report.check!.lambdaMax).toBeCloseTo(exact.lambdaMax, 9);
+    expect(report.check!.lambdaMin).toBeCloseTo(exact.lambdaMin, 9);
+    expect(Math.max(report.check!.lambdaMin, report.check!.lambdaMax)).toBeLessThan(
+      kCheckTargets.eigenvalues,
+    );
+  });
+});
+
+describe('the check policy', () => {
+  const large: DarwinSystem = { ...sphere, configuration: geometry('sphere', kCheckMaxUnknowns / 3 + 1) };
+  test.each([
+    ['gpu', '120 unknowns', sphere, undefined, 'on'],
+    ['gpu', 'above the limit', large, undefined, 'too-large'],
+    ['gpu', 'above the limit, --check', large, true, 'on'],
+    ['gpu', '--no-check', sphere, false, 'off'],
+    ['cpu', '--check', sphere, true, 'cpu'],
+    ['cpu', '120 unknowns', sphere, undefined, 'cpu'],
+  ] as const)('%s, %s', (device, _what, system, requested, decision) => {
+    expect(checkDecision(system, device, requested)).toBe(decision);
+  });
+  test('the default limit is at the unknowns, not the electrons', () => {
+    const atLimit = { ...sphere, configuration: geometry('sphere', kCheckMaxUnknowns / 3) };
+    expect(unknowns(atLimit)).toBe(kCheckMaxUnknowns);
+    expect(checkDecision(atLimit, 'gpu', undefined)).toBe('on');
+  });
+  test('eigenvalue errors are relative to the largest |lambda| of the reference, also when indefinite', () => {
+    const errors = eigenvalueErrors({ lambdaMin: 0.5, lambdaMax: 2.002 }, { lambdaMin: 0.501, lambdaMax: 2 });
+    expect(errors.lambdaMin).toBeCloseTo(0.001 / 2, 14);
+    expect(errors.lambdaMax).toBeCloseTo(0.002 / 2, 14);
+    const indefinite = eigenvalueErrors({ lambdaMin: -3.003, lambdaMax: 1 }, { lambdaMin: -3, lambdaMax: 1 });
+    expect(indefinite.lambdaMin).toBeCloseTo(0.001, 12);
+    expect(indefinite.lambdaMax).toBe(0);
+  });
+});
+
+/** The key paths of a JSON object, dotted, as `printSummary` flattens them. */
+function keyPaths(value: Record<string, unknown>, prefix = ''): string[] {
+  return Object.entries(value).flatMap(([key, child]) =>
+    child !== null && typeof child === 'object' && !Array.isArray(child) && !ArrayBuffer.isView(child)
+      ? keyPaths(child as Record<string, unknown>, `${prefix}${key}.`)
+      : [prefix + key],
+  );
+}
+
+/** The backticked names of the README paragraph that starts with `heading`. */
+function readmeKeys(heading: string): string[] {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const start = readme.indexOf(heading);
+  const paragraph = readme.slice(start, readme.indexOf('\n\n', start));
+  return [...paragraph.matchAll(/`([a-z_]+)`/g)].map((match) => match[1]);
+}
+
+describe('the JSON of a run', () => {
+  const context = {
+    device: kCpuDevice,
+    matrix: null,
+    radiusMetres: 2.8e-13,
+    timing: { setup: 1, matvec: 2 },
+  };
+
+  test('solve: exactly the keys of today’s CLI, the README’s among them, the check with its targets', async () => {
+    const report = await runSolve(
+      sphere,
+      cpuBackend(sphere, 'float32'),
+      roundTrip(sphere, 'rigid'),
+      cpuBackend(sphere),
+    );
+    const json = solveJson(sphere, report, context);
+    // `solve --velocity rigid --json` on the GPU, as the CLI wrote it before the run layer.
+    expect(keyPaths(json)).toEqual([
+      'command',
+      'mode',
+      'device.kind',
+      'device.description',
+      'matrix',
+      ...[
+        'source',
+        'n',
+        'model',
+        'dim',
+        'unknowns',
+        'block_size',
+        'epsilon',
+        'radius_m',
+        'softening',
+        'n_epsilon',
+      ].map((key) => `configuration.${key}`),
+      'velocity_pattern',
+      'seed',
+      'solver',
+      'switched_from',
+      'iterations',
+      'converged',
+      'reason',
+      'relative_residual',
+      'true_relative_residual',
+      'round_trip_error',
+      'energies.kinetic',
+      'energies.darwin',
+      'energies.total',
+      'inertia_ratio',
+      'collective_parameter_n_epsilon',
+      'check.max_relative_error',
+      'check.momenta',
+      'check.velocities',
+      'check.targets.momenta',
+      'check.targets.velocities',
+      'timing_ms.setup_ms',
+      'timing_ms.matvec_ms',
+    ]);
+    const documented = readmeKeys('Summary keys (JSON)');
+    expect(documented).toContain('true_relative_residual');
+    const written = new Set(keyPaths(json).flatMap((path) => path.split('.')));
+    for (const key of documented.filter((key) => !['momenta', 'velocities', 'round_trip'].includes(key))) {
+      expect(written, key).toContain(key);
+    }
+    expect(json).toMatchObject({
+      command: 'solve',
+      mode: 'round_trip',
+      velocity_pattern: 'rigid',
+      seed: 7,
+      converged: true,
+      round_trip_error: report.roundTripError,
+      inertia_ratio: report.energies.inertiaRatio,
+      collective_parameter_n_epsilon: 40 * 2e-3,
+    });
+    const check = json.check as Record<string, number>;
+    expect(check.max_relative_error).toBe(Math.max(report.check!.momenta!, report.check!.velocities!));
+    expect(check.targets).toEqual({ momenta: 1e-6, velocities: 1e-5 });
+  });
+
+  test('solve: the momenta mode has no solve and no velocities error; --out adds the arrays', async () => {
+    const v = velocityPattern(ring, 'uniform');
+    const request = {
+      mode: 'momenta',
+      given: v,
+      pattern: null,
+      seed: null,
+      solver: 'auto',
+      rtol: 1e-8,
+    } as const;
+    const report = await runSolve(ring, cpuBackend(ring, 'float32'), request, cpuBackend(ring));
+    const json = solveJson(ring, report, context, { arrays: true });
+    expect(json).toMatchObject({
+      solver: null,
+      switched_from: null,
+      iterations: 0,
+      converged: true,
+      reason: null,
+    });
+    expect(Object.keys(json.check as object)).toEqual(['max_relative_error', 'momenta', 'targets']);
+    expect(Object.keys(json).slice(-4)).toEqual(['positions', 'velocities', 'momenta', 'history']);
+    expect(json.history).toEqual([]);
+    expect(json.momenta).toBe(report.momenta);
+  });
+
+  test('spectrum: exactly the keys of today’s CLI, the README’s among them', async () => {
+    const report = await runSpectrum(
+      ring,
+      cpuBackend(ring, 'float32'),
+      { tol: 1e-6, seed: 1 },
+      cpuBackend(ring),
+    );
+    const json = spectrumJson(report, { ...context, timing: { setup: 1, lanczos: 3 } });
+    const top = Object.keys(json);
+    expect(top).toEqual([
+      'command',
+      'device',
+      'matrix',
+      'configuration',
+      'lambda_min',
+      'lambda_max',
+      'condition_number',
+      'collective_parameter',
+      'n_epsilon',
+      'indefinite',
+      'iterations',
+      'converged',
+      'reason',
+      'residual_bound_min',
+      'residual_bound_max',
+      'check',
+      'timing_ms',
+    ]);
+    for (const key of readmeKeys('Extreme eigenvalues of `D^-1/2 M D^-1/2`').filter(
+      (key) => key.includes('_') && !/^(converged|diverged)_/.test(key),
+    )) {
+      expect(top, key).toContain(key);
+    }
+    expect(json.check).toEqual({
+      max_relative_error: Math.max(report.check!.lambdaMin, report.check!.lambdaMax),
+      lambda_min: report.check!.lambdaMin,
+      lambda_max: report.check!.lambdaMax,
+      targets: { eigenvalues: 1e-5 },
+    });
+    expect(json.timing_ms).toEqual({ setup_ms: 1, lanczos_ms: 3 });
+    expect(json.lambda_max).toBe(report.spectrum.lambdaMax);
+  });
+
+  test('the app reads back what solve --out writes: configuration, arrays and summary', async () => {
+    const report = await runSolve(ring, cpuBackend(ring), roundTrip(ring, 'random'));
+    const text = toJson(
+      solveJson(ring, report, { ...context, radiusMetres: 2.8179403262e-13 }, { arrays: true }),
+    );
+    const saved = parseSavedResult(text, 'ring.json');
+    expect(saved).toMatchObject({
+      model: 'azimuthal',
+      epsilon: kEpsilon,
+      softening: 0,
+      radiusMetres: 2.8179403262e-13,
+    });
+    expect(saved.configuration).toEqual(ring.configuration);
+    expect(saved.velocities).toEqual(report.velocities);
+    expect(saved.momenta).toEqual(report.momenta);
+    expect(saved.history).toEqual(report.solve!.history);
+    expect(saved.summary).toMatchObject({ mode: 'round_trip', velocity_pattern: 'random', seed: 7 });
+    expect(Object.keys(saved.summary)).not.toContain('positions');
+    const truncated = text.replace(/"momenta": \[[^\]]*\]/, '"momenta": [1, 2]');
+    const error = (() => {
+      try {
+        parseSavedResult(truncated, 'ring.json');
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(InputError);
+    expect(error).toMatchObject({
+      field: 'result',
+      message: `ring.json: momenta has 2 entries, expected ${kN}`,
+    });
+  });
+
+  test('a CSV is told by its header: the result table is positions first', () => {
+    const report = { velocities: velocityPattern(ring, 'rigid'), momenta: velocityPattern(ring, 'uniform') };
+    expect(csvKind(resultCsv(ring, report.velocities, report.momenta))).toBe('positions');
+    expect(csvKind('# comment\nomega\n1\n')).toBe('velocities');
+    expect(csvKind('px,py,pz\n1,2,3\n')).toBe('momenta');
+    expect(csvKind('a,b\n')).toBeNull();
+  });
+});
