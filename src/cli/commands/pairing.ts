@@ -2,21 +2,11 @@
 // softened 1D Coulomb well -Z_F/(|r| + a) (eq. 45) is solved by finite differences on a logarithmic
 // grid and compared with eq. 46's asymptotic -(1/a_m^2)[2 ln(a_m/a)]^2 over a_m/a, beside the exact
 // Whittaker-function ground state; the pairing temperatures of the Au and Cu rings follow. The table and
-// plots are src/io/pairing.ts, which the app's Studies panel uses too.
-import {
-  kDefaultPairingRatios,
-  kPairingRings,
-  pairingPoint,
-  ringTemperature,
-} from '../../physics/pairing.ts';
+// plots are src/studies/pairing/, which the app's Studies panel runs too; this file is its flags.
 import { kCpuDevice } from '../../io/formats.ts';
-import {
-  pairingEnergySvg,
-  pairingPointJson,
-  pairingRatioSvg,
-  pairingRingJson,
-  pairingTable,
-} from '../../io/pairing.ts';
+import { pairingFiles, pairingTable, pairingText } from '../../studies/pairing/report.ts';
+import { runPairing } from '../../studies/pairing/run.ts';
+import { pairingRatios } from '../../studies/pairing/spec.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
 import { prepareOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
@@ -48,34 +38,18 @@ const kOptions = {
   out: { type: 'string' },
 } as const;
 
-function parseRatios(texts: string[] | undefined): number[] {
-  if (!texts) return kDefaultPairingRatios;
-  const ratios = texts
-    .flatMap((text) => text.split(','))
-    .map((text) =>
-      parseNumber('ratios', text, (x) => (x > 1 && x <= 1e12 ? null : 'needs a_m/a in (1, 1e12]')),
-    );
-  return [...ratios].sort((a, b) => a - b);
-}
-
 export async function pairingCommand(argv: string[], progress: Progress): Promise<CommandOutput> {
   const { values } = parseCommandArgs(argv, kOptions);
   if (values.help) return { help: kPairingHelp };
-  const ratios = parseRatios(values.ratios);
+  const ratios = pairingRatios(values.ratios, (text, check) => parseNumber('ratios', text, check));
   if (values.out !== undefined) prepareOutputDirectory(values.out);
-  const points = ratios.map((ratio, k) => {
-    progress.update(`pairing: a_m/a = ${ratio.toPrecision(4)} (${k + 1} of ${ratios.length})`);
-    return pairingPoint(ratio);
-  });
-  const rings = kPairingRings.map((ring) => ringTemperature(ring));
+  const { points, rings } = await runPairing(ratios, { progress: (text) => progress.update(text) });
   progress.done();
 
   const files: string[] = [];
   if (values.out !== undefined) {
-    files.push(
-      writeIntoDirectory(values.out, 'pairing-energy.svg', pairingEnergySvg(points, rings)),
-      writeIntoDirectory(values.out, 'pairing-ratio.svg', pairingRatioSvg(points, rings)),
-    );
+    for (const [name, text] of pairingFiles(points, rings))
+      files.push(writeIntoDirectory(values.out, name, text));
   }
   const summary = {
     command: 'pairing',
@@ -84,39 +58,4 @@ export async function pairingCommand(argv: string[], progress: Progress): Promis
     files,
   };
   return { json: values.json, summary, text: pairingText(summary.points, summary.rings, files) };
-}
-
-function pairingText(
-  points: ReturnType<typeof pairingPointJson>[],
-  rings: ReturnType<typeof pairingRingJson>[],
-  files: string[],
-): string {
-  const lines = [
-    'Pairing on a ring (eq. 45): ground-state energy in units of 1/a_m^2 Hartree',
-    '',
-    '     a_m/a    numerical (FD)        eq. 46   numerical/eq.46   exact (Whittaker)   grid ratio  est. error',
-  ];
-  for (const p of points) {
-    lines.push(
-      [
-        p.ratio.toExponential(3).padStart(10),
-        p.energy_numerical.toPrecision(9).padStart(17),
-        p.energy_eq46.toPrecision(7).padStart(13),
-        p.energy_ratio.toFixed(4).padStart(17),
-        (p.energy_exact === null ? '-' : p.energy_exact.toPrecision(9)).padStart(19),
-        p.grid_error_ratio.toFixed(3).padStart(12),
-        p.estimated_relative_error.toExponential(1).padStart(11),
-      ].join(' '),
-    );
-  }
-  lines.push('', 'Pairing temperatures |E|/k_B:');
-  for (const r of rings) {
-    lines.push(
-      `  ${r.name}: E_F = ${r.fermi_energy_ev.toFixed(2)} eV, a = ${(r.thickness_m * 1e9).toFixed(0)} nm ` +
-        `(${r.thickness_source}), a_m = ${(r.a_m_m * 1e6).toFixed(3)} um, a_m/a = ${r.ratio.toFixed(1)}: ` +
-        `eq. 46 ${r.temperature_eq46_mk.toFixed(3)} mK, numerical ${r.temperature_numerical_mk.toFixed(3)} mK`,
-    );
-  }
-  if (files.length) lines.push('', 'wrote:', ...files.map((f) => `  ${f}`));
-  return lines.join('\n') + '\n';
 }

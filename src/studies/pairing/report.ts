@@ -1,9 +1,9 @@
-// The pairing study's table and plots (`pairing --json`, `--out DIR`, and the app's Studies panel): each
-// a_m/a's ground states (src/physics/pairing.ts) and the two rings' temperatures under the JSON names
-// the CLI prints, and the two plots of the numerical ground state against eq. 46.
-import { kPairingBoxLength, kPairingStep } from '../physics/coulomb1d.ts';
-import type { PairingPoint, RingTemperature } from '../physics/pairing.ts';
-import { linePlot } from './svg.ts';
+// The pairing study's report (`pairing --json`, `--out DIR`, the text, and the app's Studies panel):
+// each a_m/a's ground states (src/physics/pairing.ts) and the two rings' temperatures under the JSON
+// names the CLI prints, and the two plots of the numerical ground state against eq. 46.
+import { linePlot } from '../../io/svg.ts';
+import { kPairingBoxLength, kPairingStep } from '../../physics/coulomb1d.ts';
+import type { PairingPoint, RingTemperature } from '../../physics/pairing.ts';
 
 export function pairingPointJson(point: PairingPoint) {
   const c = point.convergence;
@@ -110,4 +110,51 @@ export function pairingRatioSvg(points: readonly PairingPoint[], rings: readonly
     yRange: [0, 1.05],
     legend: 'bottom-right',
   });
+}
+
+/** The text report: the table of ground states, then the rings. */
+export function pairingText(
+  points: ReturnType<typeof pairingPointJson>[],
+  rings: ReturnType<typeof pairingRingJson>[],
+  files: string[],
+): string {
+  const lines = [
+    'Pairing on a ring (eq. 45): ground-state energy in units of 1/a_m^2 Hartree',
+    '',
+    '     a_m/a    numerical (FD)        eq. 46   numerical/eq.46   exact (Whittaker)   grid ratio  est. error',
+  ];
+  for (const p of points) {
+    lines.push(
+      [
+        p.ratio.toExponential(3).padStart(10),
+        p.energy_numerical.toPrecision(9).padStart(17),
+        p.energy_eq46.toPrecision(7).padStart(13),
+        p.energy_ratio.toFixed(4).padStart(17),
+        (p.energy_exact === null ? '-' : p.energy_exact.toPrecision(9)).padStart(19),
+        p.grid_error_ratio.toFixed(3).padStart(12),
+        p.estimated_relative_error.toExponential(1).padStart(11),
+      ].join(' '),
+    );
+  }
+  lines.push('', 'Pairing temperatures |E|/k_B:');
+  for (const r of rings) {
+    lines.push(
+      `  ${r.name}: E_F = ${r.fermi_energy_ev.toFixed(2)} eV, a = ${(r.thickness_m * 1e9).toFixed(0)} nm ` +
+        `(${r.thickness_source}), a_m = ${(r.a_m_m * 1e6).toFixed(3)} um, a_m/a = ${r.ratio.toFixed(1)}: ` +
+        `eq. 46 ${r.temperature_eq46_mk.toFixed(3)} mK, numerical ${r.temperature_numerical_mk.toFixed(3)} mK`,
+    );
+  }
+  if (files.length) lines.push('', 'wrote:', ...files.map((f) => `  ${f}`));
+  return lines.join('\n') + '\n';
+}
+
+/** The files of `--out DIR`, name and text. */
+export function pairingFiles(
+  points: readonly PairingPoint[],
+  rings: readonly RingTemperature[],
+): [string, string][] {
+  return [
+    ['pairing-energy.svg', pairingEnergySvg(points, rings)],
+    ['pairing-ratio.svg', pairingRatioSvg(points, rings)],
+  ];
 }
