@@ -5,9 +5,9 @@
 import type { GpuContext } from '../gpu/device.ts';
 import { gpuReducedField } from '../engine/london.ts';
 import { InputError } from '../physics/input-error.ts';
-import { larmorRing } from '../physics/larmor.ts';
 import { kLondonConvergenceNs } from '../physics/london.ts';
 import { kDefaultPairingRatios } from '../physics/pairing.ts';
+import { runLarmor } from '../studies/larmor/run.ts';
 import { londonConvergenceSvg, londonMapSvg } from '../studies/london/report.ts';
 import { runLondon } from '../studies/london/run.ts';
 import { pairingEnergySvg, pairingRatioSvg } from '../studies/pairing/report.ts';
@@ -42,12 +42,13 @@ export class Studies {
   /** Runs one study; true when it finished (not stopped, every solver converged). */
   async run(action: StudyAction, parameters: Parameters, hooks: StudyHooks): Promise<boolean> {
     this.#view.start(action);
+    const paced: StudyHooks = { ...hooks, pause: yieldToPage };
     let ok = false;
     try {
-      if (action === 'london') ok = await this.#london(parameters, hooks);
-      else if (action === 'pairing') ok = await this.#pairing(hooks);
+      if (action === 'london') ok = await this.#london(parameters, paced);
+      else if (action === 'pairing') ok = await this.#pairing(paced);
       else if (action === 'larmor') ok = this.#larmor(parameters);
-      else ok = await this.#scaling(parameters, hooks);
+      else ok = await this.#scaling(parameters, paced);
     } finally {
       this.#view.finish(action, ok ? 'converged' : 'failed');
     }
@@ -72,7 +73,6 @@ export class Studies {
       },
       {
         ...hooks,
-        pause: yieldToPage,
         map: (map) =>
           this.#view.londonMap(
             map.body,
@@ -98,7 +98,6 @@ export class Studies {
     const ratios = kDefaultPairingRatios;
     const { points, rings, stopped } = await runPairing(ratios, {
       ...hooks,
-      pause: yieldToPage,
       progress: (text, fraction) => {
         hooks.progress?.(text, fraction);
         this.#view.pairingProgress(Math.round((fraction ?? 0) * ratios.length), ratios.length);
@@ -117,7 +116,12 @@ export class Studies {
   }
 
   #larmor(p: Parameters): boolean {
-    this.#view.larmor(larmorRing(p.larmorN, p.larmorFieldTesla, p.larmorRadiusMetres));
+    const { ring } = runLarmor({
+      n: p.larmorN,
+      fieldTesla: p.larmorFieldTesla,
+      radiusMetres: p.larmorRadiusMetres,
+    });
+    this.#view.larmor(ring);
     return true;
   }
 
@@ -149,10 +153,7 @@ export class Studies {
         onPoint: (_point, points) =>
           this.#view.scalingUpdate(points, this.#summary(p, [...points], performance.now() - started)),
       },
-      {
-        ...hooks,
-        pause: yieldToPage,
-      },
+      hooks,
     );
     return !stopped && study.points.every((point) => point.lanczos.converged);
   }

@@ -9,7 +9,7 @@ import { ringLambdaMaxAsymptotic } from '../../physics/scaling.ts';
 import type { DeviceSummary } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
 import type { ModelName } from '../../physics/models.ts';
-import { isScalingGeometry, type ScalingGeometry } from '../../physics/scaling.ts';
+import { isScalingGeometry } from '../../physics/scaling.ts';
 import type { LanczosReason } from '../../solvers/types.ts';
 import { joinShards, shardJson, type Shard } from '../study.ts';
 import {
@@ -86,8 +86,8 @@ function pointJson(point: ScalingPoint) {
   };
 }
 
-/** One study as the JSON contract names it (extra fields beside the contract's). */
-export function scalingStudyJson(study: ScalingStudy, extra: Record<string, unknown> = {}) {
+/** One study as the JSON contract names it. */
+function scalingStudyJson(study: ScalingStudy) {
   const radius = study.criticalRadius;
   return {
     geometry: study.geometry,
@@ -115,7 +115,6 @@ export function scalingStudyJson(study: ScalingStudy, extra: Record<string, unkn
     rotation_fit: fitJson(study.rotationFit),
     london_inertia_ratio: study.londonInertiaRatio,
     ms: study.milliseconds,
-    ...extra,
   };
 }
 
@@ -323,12 +322,13 @@ export function scalingJson(run: {
     ...(run.shard ? { shard: shardJson(run.shard) } : {}),
     studies: run.studies.map((study, k) => {
       const extra = run.extras[k];
-      return scalingStudyJson(study, {
+      return {
+        ...scalingStudyJson(study),
         matrix: extra.matrix,
         ...(extra.londonInertiaRatioDirect
           ? { london_inertia_ratio_direct: extra.londonInertiaRatioDirect }
           : {}),
-      });
+      };
     }),
     files: [] as string[],
     timing_ms: { total_ms: run.totalMs },
@@ -337,10 +337,6 @@ export function scalingJson(run: {
 
 export type ScalingJson = ReturnType<typeof scalingJson>;
 type PointJson = ReturnType<typeof pointJson>;
-type StudyJson = ReturnType<typeof scalingStudyJson> & {
-  readonly matrix?: Record<string, string> | null;
-  readonly london_inertia_ratio_direct?: { n: number; value: number };
-};
 
 /** A number of the JSON back: null stood for a value that was not finite. */
 const finite = (x: number | null): number => (x === null ? NaN : x);
@@ -410,7 +406,7 @@ export function mergeScaling(shards: readonly ScalingJson[]): {
     if (!json.shard) throw new InputError('merge: a scaling JSON without "shard" is not a shard', 'shards');
     return {
       shard: json.shard,
-      points: json.studies.flatMap((study) => study.points.map((point) => ({ study, point }))),
+      points: json.studies.flatMap((study) => study.points),
     };
   });
   const joined = joinShards(parts);
@@ -420,13 +416,13 @@ export function mergeScaling(shards: readonly ScalingJson[]): {
     const geometry = head.geometry;
     if (!isScalingGeometry(geometry)) throw new InputError(`merge: unknown geometry '${geometry}'`, 'shards');
     const mine = joined.slice(g * first.ns.length, (g + 1) * first.ns.length);
-    const own = shards.map((json) => json.studies[g] as StudyJson);
+    const own = shards.map((json) => json.studies[g]);
     const matrices = own.map((study) => study.matrix ?? null).filter((m) => m !== null);
     studies.push(
       summariseStudy(
-        geometry as ScalingGeometry,
+        geometry,
         first.model,
-        mine.map(({ point }) => scalingPointFromJson(point)),
+        mine.map(scalingPointFromJson),
         own.reduce((sum, study) => sum + study.ms, 0),
       ),
     );

@@ -12,7 +12,13 @@ import { isScalingGeometry, kScalingGeometries, type ScalingGeometry } from '../
 export const kScalingDefaults = { nMin: 16, nMax: 3000, points: 9, seed: 1 } as const;
 
 /** The app's sweep: one geometry, small enough for a laptop's browser. */
-export const kScalingAppDefaults = { geometry: 'sphere', nMin: 16, nMax: 256, points: 5 } as const;
+export const kScalingAppDefaults = {
+  geometry: 'sphere',
+  model: 'vector',
+  nMin: 16,
+  nMax: 256,
+  points: 5,
+} as const;
 
 /** The smallest N of a sweep (a pair). */
 export const kScalingMinElectrons = 2;
