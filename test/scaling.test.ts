@@ -29,13 +29,13 @@ import {
   kRingMinimumConstant,
   kScalingGeometries,
   leadingCriticalRadius,
-  londonInertiaRatio,
   meanSpacing,
-  nearestNeighbourDistances,
   ringLambdaMaxAsymptotic,
   scalingSystem,
-  subspaceOverlap,
 } from '../src/physics/scaling.ts';
+import { londonInertiaRatio } from '../src/physics/london.ts';
+import { subspaceOverlap } from '../src/physics/modes.ts';
+import { nearestNeighbourDistances } from '../src/physics/neighbours.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
 import { cpuBackend } from '../src/solvers/backend.ts';
 import { applyMassMatrix, massMatrix } from '../src/solvers/dense.ts';

@@ -3,11 +3,13 @@
 // rule of src/studies/study.ts drops a point that Stop cut short.
 import { describe, expect, it } from 'vitest';
 import { londonCommand } from '../src/cli/commands/london.ts';
+import { pairingCommand } from '../src/cli/commands/pairing.ts';
 import { scalingCommand } from '../src/cli/commands/scaling.ts';
 import { Progress } from '../src/cli/progress.ts';
 import { toJson } from '../src/io/formats.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import { londonText, mergeLondon, type LondonJson } from '../src/studies/london/report.ts';
+import { mergePairing, pairingText, type PairingJson } from '../src/studies/pairing/report.ts';
 import { mergeScaling, scalingText, type ScalingJson } from '../src/studies/scaling/report.ts';
 import { joinShards, parseShard, shardOf, sweep } from '../src/studies/study.ts';
 
@@ -133,4 +135,19 @@ describe('shards merged equal the whole run', () => {
     expect(printed(merged.json)).toEqual(printed(whole));
     expect(londonText('sphere', merged.studies, merged.convergence, [])).toBe(wholeRun.text);
   }, 120_000);
+
+  it('pairing: five a_m/a in 2 shards', async () => {
+    const argv = ['--ratios', '3,30,300,3e3,3e4'];
+    const wholeRun = await pairingCommand(argv, quiet);
+    const shards = await Promise.all(
+      ['1/2', '2/2'].map(async (shard) => {
+        const summary = (await pairingCommand([...argv, '--shard', shard], quiet)).summary as PairingJson;
+        return JSON.parse(toJson(summary)) as PairingJson;
+      }),
+    );
+    expect(shards[0].points.map((p) => p.ratio)).toEqual([3, 300, 3e4]);
+    const merged = mergePairing(shards);
+    expect(printed(merged.json)).toEqual(printed(wholeRun.summary));
+    expect(pairingText(merged.json.points, merged.json.rings, [])).toBe(wholeRun.text);
+  });
 });

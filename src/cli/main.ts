@@ -30,7 +30,7 @@ Commands:
   larmor     Larmor current, flux quanta and moment of N electrons on a ring (eq. 13-18)
   pairing    two electrons on a ring of thickness a: numerical ground state vs eq. 46, temperatures
   scaling    lambda_max of the interaction against N per dimension, and R* beside eq. 53-55
-  merge      the JSON of a sweep's shards (scaling, london --shard K/N) joined into one run's
+  merge      the JSON of a sweep's shards (scaling, london, pairing --shard K/N) joined into one run's
 
 Run 'darwin-breit <command> --help' for each command's options.
 `;

@@ -1,22 +1,24 @@
-// `merge`: the shards of one sweep (`scaling --shard K/N`, `london --shard K/N`, one job each, e.g. a
+// `merge`: the shards of one sweep (`scaling`, `london` or `pairing` with `--shard K/N`, one job each, e.g. a
 // Slurm job array) joined into the result one run would have printed: the same JSON apart from
 // timings, its fits recomputed from all points, and the same text and files.
 import { parseArgs } from 'node:util';
 import { InputError } from '../../physics/input-error.ts';
 import { mergeLondon, type LondonJson } from '../../studies/london/report.ts';
+import { mergePairing, type PairingJson } from '../../studies/pairing/report.ts';
 import { mergeScaling, type ScalingJson } from '../../studies/scaling/report.ts';
 import { kCommonOptions, readTextFile } from '../options.ts';
 import { prepareOutputDirectory } from '../output-directory.ts';
 import { londonOutput } from './london.ts';
+import { pairingOutput } from './pairing.ts';
 import { scalingOutput } from './scaling.ts';
 import type { CommandOutput } from './summary.ts';
 
 export const kMergeHelp = `Usage: darwin-breit merge SHARD.json ... [--out DIR] [--json]
 
-Joins the JSON of the shards of one sweep (scaling or london run with --shard K/N, K = 1..N, each
-saved with --json) into the result of one run: the points back in the sweep's order, every fit
-recomputed from all of them, and the same text, JSON (timings summed) and --out files as one run
-(london: the convergence plot; each shard's --out holds its own maps).
+Joins the JSON of the shards of one sweep (scaling, london or pairing run with --shard K/N for
+K = 1..N, each saved with --json) into the result of one run: the points back in the sweep's order,
+every fit recomputed from all of them, and the same text, JSON (timings summed) and --out files as
+one run (london: the convergence plot; each shard's --out holds its own maps).
 
   --out DIR   write the files the command writes with --out into DIR
   --json      the merged JSON, as the command prints it
@@ -60,5 +62,12 @@ export async function mergeCommand(argv: string[]): Promise<CommandOutput> {
     const { json, studies, convergence } = mergeLondon(shards as unknown as LondonJson[]);
     return londonOutput(json, [], studies, convergence, values);
   }
-  throw new InputError(`merge joins shards of scaling or london, got '${String(command)}'`, 'shards');
+  if (command === 'pairing') {
+    const { json, plotted } = mergePairing(shards as unknown as PairingJson[]);
+    return pairingOutput(json, plotted.points, plotted.rings, values);
+  }
+  throw new InputError(
+    `merge joins shards of scaling, london or pairing, got '${String(command)}'`,
+    'shards',
+  );
 }

@@ -3,10 +3,10 @@
 // grid and compared with eq. 46's asymptotic -(1/a_m^2)[2 ln(a_m/a)]^2 over a_m/a, beside the exact
 // Whittaker-function ground state; the pairing temperatures of the Au and Cu rings follow. The table and
 // plots are src/studies/pairing/, which the app's Studies panel runs too; this file is its flags.
-import { kCpuDevice } from '../../io/formats.ts';
-import { pairingFiles, pairingTable, pairingText } from '../../studies/pairing/report.ts';
+import { pairingFiles, pairingJson, pairingText, type PairingJson } from '../../studies/pairing/report.ts';
 import { runPairing } from '../../studies/pairing/run.ts';
 import { pairingRatios } from '../../studies/pairing/spec.ts';
+import { parseShard, shardOf } from '../../studies/study.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
 import { prepareOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
@@ -27,6 +27,7 @@ free-electron Fermi energies of Ashcroft & Mermin (Au 5.53 eV, Cu 7.00 eV).
                  [21 values from 10 to 1e6, four per decade]
   --out DIR      write pairing-energy.svg (both energies against a_m/a, log-log) and
                  pairing-ratio.svg (E_numerical / E_eq46) into DIR
+  --shard K/N    run every N-th a_m/a from the K-th; 'merge' joins the shards' JSON into the whole run's
   --json         {"command", "units", "grid", "points": [{"ratio", "energy_numerical", "energy_eq46",
                  "relative_difference", ...}], "rings": [{"name", "fermi_energy_ev", "thickness_m",
                  "a_m_m", "temperature_eq46_mk", "temperature_numerical_mk", ...}], "files"}
@@ -35,6 +36,7 @@ free-electron Fermi energies of Ashcroft & Mermin (Au 5.53 eV, Cu 7.00 eV).
 const kOptions = {
   ...kCommonOptions,
   ratios: { type: 'string', multiple: true },
+  shard: { type: 'string' },
   out: { type: 'string' },
 } as const;
 
@@ -42,20 +44,26 @@ export async function pairingCommand(argv: string[], progress: Progress): Promis
   const { values } = parseCommandArgs(argv, kOptions);
   if (values.help) return { help: kPairingHelp };
   const ratios = pairingRatios(values.ratios, (text, check) => parseNumber('ratios', text, check));
+  const shard = values.shard === undefined ? null : parseShard(values.shard, '--shard');
   if (values.out !== undefined) prepareOutputDirectory(values.out);
-  const { points, rings } = await runPairing(ratios, { progress: (text) => progress.update(text) });
+  const { points, rings } = await runPairing(shardOf(ratios, shard), {
+    progress: (text) => progress.update(text),
+  });
   progress.done();
+  return pairingOutput(pairingJson({ points, rings, ratios, shard }), points, rings, values);
+}
 
-  const files: string[] = [];
+/** The command's output for a run or a merge: the JSON, the text, and with `out` the plots. */
+export function pairingOutput(
+  summary: PairingJson,
+  points: Parameters<typeof pairingFiles>[0],
+  rings: Parameters<typeof pairingFiles>[1],
+  values: { readonly json?: boolean; readonly out?: string },
+): CommandOutput {
   if (values.out !== undefined) {
-    for (const [name, text] of pairingFiles(points, rings))
-      files.push(writeIntoDirectory(values.out, name, text));
+    for (const [name, text] of pairingFiles(points, rings)) {
+      summary.files.push(writeIntoDirectory(values.out, name, text));
+    }
   }
-  const summary = {
-    command: 'pairing',
-    device: kCpuDevice,
-    ...pairingTable(points, rings),
-    files,
-  };
-  return { json: values.json, summary, text: pairingText(summary.points, summary.rings, files) };
+  return { json: values.json, summary, text: pairingText(summary.points, summary.rings, summary.files) };
 }

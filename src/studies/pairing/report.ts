@@ -3,7 +3,14 @@
 // names the CLI prints, and the two plots of the numerical ground state against eq. 46.
 import { linePlot } from '../../io/svg.ts';
 import { kPairingBoxLength, kPairingStep } from '../../physics/coulomb1d.ts';
+import { kCpuDevice } from '../../io/formats.ts';
+import { InputError } from '../../physics/input-error.ts';
 import type { PairingPoint, RingTemperature } from '../../physics/pairing.ts';
+import { joinShards, shardJson, type Shard } from '../study.ts';
+
+/** What the plots read of a point and of a ring (all a merged run has back from the JSON). */
+type PlottedPoint = Pick<PairingPoint, 'ratio' | 'energyNumerical' | 'energyEq46' | 'energySmallThickness'>;
+type PlottedRing = Pick<RingTemperature, 'name' | 'ratio'>;
 
 export function pairingPointJson(point: PairingPoint) {
   const c = point.convergence;
@@ -59,7 +66,7 @@ export function pairingTable(points: readonly PairingPoint[], rings: readonly Ri
   };
 }
 
-function ringLines(rings: readonly RingTemperature[]) {
+function ringLines(rings: readonly PlottedRing[]) {
   return rings.map((ring) => ({
     value: ring.ratio,
     label: `${ring.name} ring, a_m/a = ${ring.ratio.toFixed(0)}`,
@@ -67,7 +74,7 @@ function ringLines(rings: readonly RingTemperature[]) {
 }
 
 /** Both energies against a_m/a, log-log, with the rings marked. */
-export function pairingEnergySvg(points: readonly PairingPoint[], rings: readonly RingTemperature[]): string {
+export function pairingEnergySvg(points: readonly PlottedPoint[], rings: readonly PlottedRing[]): string {
   const x = points.map((p) => p.ratio);
   return linePlot({
     title: 'Pair binding on a ring of thickness a (eq. 45): numerical vs eq. 46',
@@ -91,7 +98,7 @@ export function pairingEnergySvg(points: readonly PairingPoint[], rings: readonl
 }
 
 /** E_numerical / E_eq.46 against a_m/a (log x). */
-export function pairingRatioSvg(points: readonly PairingPoint[], rings: readonly RingTemperature[]): string {
+export function pairingRatioSvg(points: readonly PlottedPoint[], rings: readonly PlottedRing[]): string {
   return linePlot({
     title: 'Eq. 46 approaches the true ground state only logarithmically',
     xLabel: 'a_m / a',
@@ -114,9 +121,9 @@ export function pairingRatioSvg(points: readonly PairingPoint[], rings: readonly
 
 /** The text report: the table of ground states, then the rings. */
 export function pairingText(
-  points: ReturnType<typeof pairingPointJson>[],
-  rings: ReturnType<typeof pairingRingJson>[],
-  files: string[],
+  points: readonly ReturnType<typeof pairingPointJson>[],
+  rings: readonly ReturnType<typeof pairingRingJson>[],
+  files: readonly string[],
 ): string {
   const lines = [
     'Pairing on a ring (eq. 45): ground-state energy in units of 1/a_m^2 Hartree',
@@ -150,11 +157,74 @@ export function pairingText(
 
 /** The files of `--out DIR`, name and text. */
 export function pairingFiles(
-  points: readonly PairingPoint[],
-  rings: readonly RingTemperature[],
+  points: readonly PlottedPoint[],
+  rings: readonly PlottedRing[],
 ): [string, string][] {
   return [
     ['pairing-energy.svg', pairingEnergySvg(points, rings)],
     ['pairing-ratio.svg', pairingRatioSvg(points, rings)],
   ];
+}
+
+/** A run's JSON as `pairing --json` prints it; a shard's also lists the run's ratios and says which shard. */
+export function pairingJson(run: {
+  readonly points: readonly PairingPoint[];
+  readonly rings: readonly RingTemperature[];
+  readonly ratios: readonly number[];
+  readonly shard: Shard | null;
+}) {
+  return {
+    command: 'pairing',
+    device: kCpuDevice,
+    ...(run.shard ? { ratios: run.ratios, shard: shardJson(run.shard) } : {}),
+    ...pairingTable(run.points, run.rings),
+    files: [] as string[],
+  };
+}
+
+export type PairingJson = ReturnType<typeof pairingJson>;
+
+/**
+ * The shards of one `pairing --shard K/N` run joined into the JSON one run prints: the points back in
+ * the order of a_m/a, the largest estimated error over all of them; the rings (every shard's) once.
+ */
+export function mergePairing(shards: readonly PairingJson[]): {
+  readonly json: PairingJson;
+  readonly plotted: { readonly points: PlottedPoint[]; readonly rings: PlottedRing[] };
+} {
+  const first = shards[0];
+  if (!first.ratios || !shards.every((json) => json.ratios?.join() === first.ratios?.join())) {
+    throw new InputError('merge: the pairing shards differ in a_m/a: not one run', 'shards');
+  }
+  const points = joinShards(
+    shards.map((json) => {
+      if (!json.shard) throw new InputError('merge: a pairing JSON without "shard" is not a shard', 'shards');
+      return { shard: json.shard, points: json.points };
+    }),
+  );
+  const json: PairingJson = {
+    command: first.command,
+    device: first.device,
+    equation: first.equation,
+    units: first.units,
+    grid: {
+      ...first.grid,
+      max_estimated_relative_error: Math.max(...points.map((p) => p.estimated_relative_error)),
+    },
+    points,
+    rings: first.rings,
+    files: [],
+  };
+  return {
+    json,
+    plotted: {
+      points: points.map((p) => ({
+        ratio: p.ratio,
+        energyNumerical: p.energy_numerical,
+        energyEq46: p.energy_eq46,
+        energySmallThickness: p.energy_small_a_limit,
+      })),
+      rings: first.rings.map((ring) => ({ name: ring.name, ratio: ring.ratio })),
+    },
+  };
 }

@@ -13,30 +13,31 @@ import {
 } from '../../physics/models.ts';
 import { minimumSuperconductingSize } from '../../physics/paper.ts';
 import { ringCirculantEigenvalues } from '../../physics/ring.ts';
+import { londonEpsilon, londonInertiaRatio } from '../../physics/london.ts';
 import {
-  criticalRadius,
-  kDistributionDimension,
   kAlternating,
   kAzimuthalTranslations,
   kBreathing,
   kRigidRotation,
-  kRingConstant,
   kRotations,
   kTranslations,
-  lawValue,
-  leadingCriticalRadius,
-  londonEpsilon,
-  londonInertiaRatio,
-  meanSpacing,
-  nearestNeighbourDistances,
   participation,
   scaledPattern,
-  scalingLaw,
-  scalingSystem,
   subspaceOverlap,
   unscaledPattern,
-  type CriticalRadius,
   type Field,
+} from '../../physics/modes.ts';
+import { nearestNeighbourDistances } from '../../physics/neighbours.ts';
+import {
+  criticalRadius,
+  kDistributionDimension,
+  kRingConstant,
+  lawValue,
+  leadingCriticalRadius,
+  meanSpacing,
+  scalingLaw,
+  scalingSystem,
+  type CriticalRadius,
   type ScalingGeometry,
   type ScalingLaw,
 } from '../../physics/scaling.ts';
