@@ -9,19 +9,14 @@ import { kModelNames, type Dimension, type ModelName } from '../physics/models.t
 import { kScalingGeometries, type ScalingGeometry } from '../physics/scaling.ts';
 import { kVelocityPatterns, type VelocityPattern } from '../physics/velocities.ts';
 import type { SolverName } from '../solvers/types.ts';
-import { kLarmorDefaults } from '../studies/larmor/spec.ts';
+import { kLarmorDefaults, kLarmorElectrons } from '../studies/larmor/spec.ts';
+import { kLondonAppDefaults, kLondonBrowserElectrons, kLondonBrowserGrid } from '../studies/london/spec.ts';
 import {
-  kLondonAppDefaults,
-  kMaxLondonBrowserElectrons,
-  kMaxLondonBrowserGrid,
-  kMinLondonGrid,
-} from '../studies/london/spec.ts';
-import {
-  kMaxScalingElectrons,
-  kMaxScalingPoints,
   kScalingAppDefaults,
-  kScalingMinElectrons,
+  kScalingBrowserElectrons,
+  kScalingBrowserPoints,
 } from '../studies/scaling/spec.ts';
+import { integerRangeProblem, type IntegerRange } from '../studies/study.ts';
 import type { RenderQuantity } from '../kernels/render.ts';
 
 /** The Studies panel's runs (src/app/studies.ts). */
@@ -188,26 +183,23 @@ export const parseMaxIterations = (text: string): number => {
 };
 export const formatMaxIterations = (k: number): string => (k === 0 ? 'auto' : String(k));
 
-function integerIn(text: string, what: string, low: number, high: number): number {
+function integerIn(text: string, what: string, range: IntegerRange): number {
   const k = finite(text, what);
-  if (!Number.isInteger(k) || k < low || k > high) {
-    throw new InputError(`${what} must be an integer in ${low}..${high}, got ${text}`);
-  }
+  const problem = integerRangeProblem(range, k);
+  if (problem) throw new InputError(`${what} ${problem}, got ${text}`);
   return k;
 }
-export const parseLondonN = (text: string): number => integerIn(text, 'N', 1, kMaxLondonBrowserElectrons);
-export const parseLondonGrid = (text: string): number =>
-  integerIn(text, 'grid', kMinLondonGrid, kMaxLondonBrowserGrid);
+export const parseLondonN = (text: string): number => integerIn(text, 'N', kLondonBrowserElectrons);
+export const parseLondonGrid = (text: string): number => integerIn(text, 'grid', kLondonBrowserGrid);
 export const parseHalfHeight = (text: string): number => {
   const h = finite(text, 'h');
   if (!(h > 0)) throw new InputError(`h must be > 0, got ${text}`);
   return h;
 };
-export const parseLarmorN = (text: string): number => integerIn(text, 'N', 1, Number.MAX_SAFE_INTEGER);
+export const parseLarmorN = (text: string): number => integerIn(text, 'N', kLarmorElectrons);
 export const parseFieldTesla = (text: string): number => finite(text, 'B');
-export const parseScalingN = (text: string): number =>
-  integerIn(text, 'N', kScalingMinElectrons, kMaxScalingElectrons);
-export const parseScalingPoints = (text: string): number => integerIn(text, 'points', 1, kMaxScalingPoints);
+export const parseScalingN = (text: string): number => integerIn(text, 'N', kScalingBrowserElectrons);
+export const parseScalingPoints = (text: string): number => integerIn(text, 'points', kScalingBrowserPoints);
 const parsePointScale = (text: string): number => {
   const scale = finite(text, 'point size');
   if (!(scale > 0 && scale <= 20)) throw new InputError(`point size must be in (0, 20], got ${text}`);

@@ -3,6 +3,22 @@
 // are split into (`--shard K/N`) and joined back from (`merge`).
 import { InputError } from '../physics/input-error.ts';
 
+/**
+ * An integer option of a study's spec (electrons, grid points, sweep points): the range the CLI's
+ * flag and the app's field both check, each naming the option in its own words.
+ */
+export interface IntegerRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Why x is refused by the range, or null; the caller prefixes the option's name. */
+export function integerRangeProblem(range: IntegerRange, x: number): string | null {
+  return Number.isInteger(x) && x >= range.min && x <= range.max
+    ? null
+    : `must be an integer in ${range.min}..${range.max}`;
+}
+
 /** How a run reports and is stopped; every hook is optional (a test passes none). */
 export interface StudyHooks {
   /** Progress text, and the fraction done where it is known. */

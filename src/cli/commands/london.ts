@@ -21,12 +21,11 @@ import type { LondonMap, LondonMapStudy } from '../../studies/london/run.ts';
 import {
   kLondonDefaultGrid,
   kLondonDefaultNs,
+  kLondonGrid,
   kMaxLondonElectrons,
-  kMaxLondonGrid,
-  kMinLondonGrid,
   parseLondonGeometry,
 } from '../../studies/london/spec.ts';
-import { parseShard } from '../../studies/study.ts';
+import { integerRangeProblem, parseShard } from '../../studies/study.ts';
 import { openGpu } from '../device.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positive, positiveInteger } from '../options.ts';
 import { prepareOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
@@ -46,7 +45,7 @@ is also listed for N = ${kLondonConvergenceNs.join(', ')} (float64), with the po
 
   --geometry G      sphere (Fibonacci points) | cylinder (lateral surface rho = R, |z| <= h R)  [sphere]
   --n N             electrons; repeat the flag for several bodies                     [${kLondonDefaultNs.join(', ')}]
-  --grid G          field points per side of the map (${kMinLondonGrid}..${kMaxLondonGrid})                        [${kLondonDefaultGrid}]
+  --grid G          field points per side of the map (${kLondonGrid.min}..${kLondonGrid.max})                        [${kLondonDefaultGrid}]
   --half-height H   cylinder only: half-length h in units of R                        [1]
   --device gpu|cpu  the WebGPU Biot-Savart kernel, or the float64 CPU sum             [gpu]
   --shard K/N       run every N-th point (the maps, then the convergence list) from the K-th;
@@ -87,11 +86,7 @@ function checkOptions(values: LondonValues) {
         positiveInteger(x) ?? (x > kMaxLondonElectrons ? `must be at most ${kMaxLondonElectrons}` : null),
     ),
   );
-  const grid = parseNumber('grid', values.grid, (x) =>
-    Number.isInteger(x) && x >= kMinLondonGrid && x <= kMaxLondonGrid
-      ? null
-      : `must be an integer in ${kMinLondonGrid}..${kMaxLondonGrid}`,
-  );
+  const grid = parseNumber('grid', values.grid, (x) => integerRangeProblem(kLondonGrid, x));
   if (values['half-height'] !== undefined && geometry !== 'cylinder') {
     throw new InputError('--half-height applies only to --geometry cylinder');
   }

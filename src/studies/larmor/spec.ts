@@ -2,9 +2,13 @@
 // the app's Studies fields default to them.
 import { kLevyRadiusMetres } from '../../physics/larmor.ts';
 import { kLevy } from '../../physics/paper.ts';
+import type { IntegerRange } from '../study.ts';
 
 export const kLarmorDefaults = {
   n: 100,
   fieldTesla: kLevy.fieldTesla,
   radiusMetres: kLevyRadiusMetres,
 } as const;
+
+/** Electrons on the ring: any count a double holds exactly. */
+export const kLarmorElectrons: IntegerRange = { min: 1, max: Number.MAX_SAFE_INTEGER };

@@ -2,6 +2,7 @@
 // Studies fields (and URL) both apply.
 import { InputError } from '../../physics/input-error.ts';
 import { isScalingGeometry, kScalingGeometries, type ScalingGeometry } from '../../physics/scaling.ts';
+import type { IntegerRange } from '../study.ts';
 
 /**
  * The CLI's sweep: 9 points from 16 to 3000 electrons per geometry. On SwiftShader with 2 CPU cores
@@ -22,9 +23,9 @@ export const kScalingAppDefaults = {
 
 /** The smallest N of a sweep (a pair). */
 export const kScalingMinElectrons = 2;
-/** The sweep's largest N in the browser: a dense M of 768 MB at most. */
-export const kMaxScalingElectrons = 4096;
-export const kMaxScalingPoints = 12;
+/** The sweep's N in the browser: a dense M of 768 MB at most. */
+export const kScalingBrowserElectrons: IntegerRange = { min: kScalingMinElectrons, max: 4096 };
+export const kScalingBrowserPoints: IntegerRange = { min: 1, max: 12 };
 
 /** Comma-separated geometry names, each checked. */
 export function parseScalingGeometries(text: string): ScalingGeometry[] {
