@@ -2,8 +2,12 @@
 // fields share, read through both adapters.
 import { describe, expect, it } from 'vitest';
 import { parseLondonGrid, parseScalingN, parseScalingPoints } from '../src/app/state.ts';
+import { pairingCommand } from '../src/cli/commands/pairing.ts';
+import { Progress } from '../src/cli/progress.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import { kLondonBrowserGrid, kLondonGrid } from '../src/studies/london/spec.ts';
+import { markdownNumber, markdownTable } from '../src/studies/markdown.ts';
+import type { PairingJson } from '../src/studies/pairing/report.ts';
 import { pairingRatios } from '../src/studies/pairing/spec.ts';
 import { logSpacedCounts, parseScalingGeometries, scalingRangeProblem } from '../src/studies/scaling/spec.ts';
 import { integerRangeProblem } from '../src/studies/study.ts';
@@ -56,5 +60,30 @@ describe('the pairing spec', () => {
     expect(pairingRatios(undefined, parse)).toHaveLength(21);
     expect(() => pairingRatios(['1'], parse)).toThrow('needs a_m/a in (1, 1e12]');
     expect(() => pairingRatios(['2e12'], parse)).toThrow('needs a_m/a in (1, 1e12]');
+  });
+});
+
+describe('the Markdown of the reports', () => {
+  it('numbers as the README prints them, and a table', () => {
+    expect([
+      markdownNumber(3.14159),
+      markdownNumber(123456),
+      markdownNumber(0.000123, 2),
+      markdownNumber(0),
+    ]).toEqual(['3.142', '1.235e+5', '1.2e-4', '0.000']);
+    expect(markdownNumber(null)).toBe('–');
+    expect(markdownTable(['a', 'b'], [['1', '2']])).toBe('| a | b |\n|---|---|\n| 1 | 2 |');
+  });
+
+  it('pairing --markdown: one row per ring with its temperatures from the JSON', async () => {
+    const output = await pairingCommand(['--ratios', '10', '--markdown'], new Progress({ quiet: true }));
+    const summary = output.summary as PairingJson & { markdown: string };
+    const rows = summary.markdown.split('\n');
+    expect(rows).toHaveLength(2 + summary.rings.length);
+    summary.rings.forEach((ring, k) => {
+      expect(rows[2 + k]).toContain(`| ${ring.name} |`);
+      expect(rows[2 + k]).toContain(`| ${markdownNumber(ring.temperature_eq46_mk, 3)} |`);
+    });
+    expect(output.text).toBe(`${summary.markdown}\n`);
   });
 });

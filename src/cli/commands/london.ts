@@ -10,7 +10,13 @@ import { gpuReducedField } from '../../engine/london.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { kLondonConvergenceNs } from '../../physics/london.ts';
 import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
-import { londonFiles, londonJson, londonText, type LondonJson } from '../../studies/london/report.ts';
+import {
+  londonFiles,
+  londonJson,
+  londonMarkdown,
+  londonText,
+  type LondonJson,
+} from '../../studies/london/report.ts';
 import {
   cpuField,
   runLondon,
@@ -52,6 +58,7 @@ is also listed for N = ${kLondonConvergenceNs.join(', ')} (float64), with the po
                     'merge' joins the shards' JSON into the whole run's
   --out DIR         write the maps (london-<geometry>-n<N>.svg) and the convergence plot
                     (london-<geometry>-convergence.svg) into DIR
+  --markdown        the maps' table in Markdown (with --json: the field "markdown")
   --json            {"command", "device", "geometry", "grid", "studies": [{"n", "n_re_over_r",
                     "centre_field_ratio", "uniformity", "uniformity_inner", "check", "field_ms"
                     (upload, pipeline and readback included), ...}], "convergence": {"points",
@@ -66,6 +73,7 @@ const kOptions = {
   'half-height': { type: 'string' },
   device: { type: 'string', default: 'gpu' },
   shard: { type: 'string' },
+  markdown: { type: 'boolean', default: false },
   out: { type: 'string' },
 } as const;
 
@@ -145,7 +153,7 @@ export function londonOutput(
   maps: readonly LondonMap[],
   studies: readonly LondonMapStudy[],
   convergence: LondonConvergence,
-  values: { readonly json?: boolean; readonly out?: string },
+  values: { readonly json?: boolean; readonly out?: string; readonly markdown?: boolean },
 ): CommandOutput {
   const geometry = parseLondonGeometry(summary.geometry);
   if (values.out !== undefined) {
@@ -157,6 +165,10 @@ export function londonOutput(
       studies.map((s) => s.n),
     );
     for (const [name, text] of files) summary.files.push(writeIntoDirectory(out, name, text));
+  }
+  if (values.markdown) {
+    const markdown = londonMarkdown(studies);
+    return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n` };
   }
   return { json: values.json, summary, text: londonText(geometry, studies, convergence, summary.files) };
 }

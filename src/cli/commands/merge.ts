@@ -13,7 +13,7 @@ import { pairingOutput } from './pairing.ts';
 import { scalingOutput } from './scaling.ts';
 import type { CommandOutput } from './summary.ts';
 
-export const kMergeHelp = `Usage: darwin-breit merge SHARD.json ... [--out DIR] [--json]
+export const kMergeHelp = `Usage: darwin-breit merge SHARD.json ... [--out DIR] [--markdown] [--json]
 
 Joins the JSON of the shards of one sweep (scaling, london or pairing run with --shard K/N for
 K = 1..N, each saved with --json) into the result of one run: the points back in the sweep's order,
@@ -21,10 +21,15 @@ every fit recomputed from all of them, and the same text, JSON (timings summed) 
 one run (london: the convergence plot; each shard's --out holds its own maps).
 
   --out DIR   write the files the command writes with --out into DIR
+  --markdown  the command's Markdown table (with --json: the field "markdown")
   --json      the merged JSON, as the command prints it
 `;
 
-const kOptions = { ...kCommonOptions, out: { type: 'string' } } as const;
+const kOptions = {
+  ...kCommonOptions,
+  markdown: { type: 'boolean', default: false },
+  out: { type: 'string' },
+} as const;
 
 function readShard(path: string): Record<string, unknown> {
   try {

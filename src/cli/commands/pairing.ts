@@ -3,7 +3,13 @@
 // grid and compared with eq. 46's asymptotic -(1/a_m^2)[2 ln(a_m/a)]^2 over a_m/a, beside the exact
 // Whittaker-function ground state; the pairing temperatures of the Au and Cu rings follow. The table and
 // plots are src/studies/pairing/, which the app's Studies panel runs too; this file is its flags.
-import { pairingFiles, pairingJson, pairingText, type PairingJson } from '../../studies/pairing/report.ts';
+import {
+  pairingFiles,
+  pairingJson,
+  pairingMarkdown,
+  pairingText,
+  type PairingJson,
+} from '../../studies/pairing/report.ts';
 import { runPairing } from '../../studies/pairing/run.ts';
 import { pairingRatios } from '../../studies/pairing/spec.ts';
 import { parseShard, shardOf } from '../../studies/study.ts';
@@ -28,6 +34,7 @@ free-electron Fermi energies of Ashcroft & Mermin (Au 5.53 eV, Cu 7.00 eV).
   --out DIR      write pairing-energy.svg (both energies against a_m/a, log-log) and
                  pairing-ratio.svg (E_numerical / E_eq46) into DIR
   --shard K/N    run every N-th a_m/a from the K-th; 'merge' joins the shards' JSON into the whole run's
+  --markdown     the rings' table in Markdown (with --json: the field "markdown")
   --json         {"command", "units", "grid", "points": [{"ratio", "energy_numerical", "energy_eq46",
                  "relative_difference", ...}], "rings": [{"name", "fermi_energy_ev", "thickness_m",
                  "a_m_m", "temperature_eq46_mk", "temperature_numerical_mk", ...}], "files"}
@@ -37,6 +44,7 @@ const kOptions = {
   ...kCommonOptions,
   ratios: { type: 'string', multiple: true },
   shard: { type: 'string' },
+  markdown: { type: 'boolean', default: false },
   out: { type: 'string' },
 } as const;
 
@@ -58,12 +66,16 @@ export function pairingOutput(
   summary: PairingJson,
   points: Parameters<typeof pairingFiles>[0],
   rings: Parameters<typeof pairingFiles>[1],
-  values: { readonly json?: boolean; readonly out?: string },
+  values: { readonly json?: boolean; readonly out?: string; readonly markdown?: boolean },
 ): CommandOutput {
   if (values.out !== undefined) {
     for (const [name, text] of pairingFiles(points, rings)) {
       summary.files.push(writeIntoDirectory(values.out, name, text));
     }
+  }
+  if (values.markdown) {
+    const markdown = pairingMarkdown(summary.rings);
+    return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n` };
   }
   return { json: values.json, summary, text: pairingText(summary.points, summary.rings, summary.files) };
 }

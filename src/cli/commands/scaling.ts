@@ -16,6 +16,7 @@ import { runScaling, type BackendFactory } from '../../studies/scaling/run.ts';
 import {
   scalingFiles,
   scalingJson,
+  scalingMarkdown,
   scalingPointLine,
   scalingText,
   type ScalingExtra,
@@ -71,6 +72,7 @@ GPU, --n-max takes N past 10^4 (matrix-free once the dense M would pass 1 GiB).
   --out DIR           write scaling.json, scaling.csv and per geometry scaling-<geometry>.svg
                       (log-log lambda_max vs N, the fit and the paper's N) and
                       scaling-<geometry>-coefficient.svg (lambda_max/N vs N)
+  --markdown          the table of the fits and R* in Markdown (with --json: the field "markdown")
   --json              {"studies": [{"geometry", "model", "dimension", "points": [{"n", "lambda_max",
                       "lambda_min", "rigid_rotation_quotient", ...}], "fit": {"law", "coefficient",
                       "uncertainty", ...}, "critical_radius_m", "paper_radius_m", ...}], ...}
@@ -88,6 +90,7 @@ const kOptions = {
   tol: { type: 'string' },
   'max-iter': { type: 'string' },
   seed: { type: 'string', default: String(kScalingDefaults.seed) },
+  markdown: { type: 'boolean', default: false },
   shard: { type: 'string' },
   out: { type: 'string' },
 } as const;
@@ -216,7 +219,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
 export function scalingOutput(
   summary: ScalingJson,
   studies: ScalingStudy[],
-  values: { readonly json?: boolean; readonly out?: string },
+  values: { readonly json?: boolean; readonly out?: string; readonly markdown?: boolean },
 ): CommandOutput {
   if (values.out !== undefined) {
     const { out } = values;
@@ -224,6 +227,10 @@ export function scalingOutput(
     summary.files.push(
       writeIntoDirectory(out, 'scaling.json', toJson({ ...summary, files: undefined }) + '\n'),
     );
+  }
+  if (values.markdown) {
+    const markdown = scalingMarkdown(studies);
+    return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n` };
   }
   return { json: values.json, summary, text: scalingText(studies, summary.files, summary.device) };
 }

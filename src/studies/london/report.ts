@@ -12,6 +12,7 @@ import {
   type LondonBody,
   type LondonGeometry,
 } from '../../physics/london.ts';
+import { markdownNumber as f, markdownTable } from '../markdown.ts';
 import { joinShards, shardJson, type Shard } from '../study.ts';
 import {
   summariseLondonConvergence,
@@ -248,4 +249,18 @@ export function londonText(
   lines.push('', `fit: ${londonLaw(convergence)}`);
   if (files.length) lines.push('', 'wrote:', ...files.map((f) => `  ${f}`));
   return lines.join('\n') + '\n';
+}
+
+/** The README's table: per body N r_e/R, the uniformity of its field and the device's check. */
+export function londonMarkdown(studies: readonly LondonMapStudy[]): string {
+  return markdownTable(
+    ['N', 'N r_e/R', 'uniformity (0.9 R)', 'uniformity (0.45 R)', 'GPU vs float64'],
+    studies.map((s) => [
+      String(s.n),
+      f(s.parameter, 10),
+      f(s.uniformity, 2),
+      f(s.uniformityInner, 2),
+      f(s.check, 2),
+    ]),
+  );
 }

@@ -6,6 +6,7 @@ import { kPairingBoxLength, kPairingStep } from '../../physics/coulomb1d.ts';
 import { kCpuDevice } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
 import type { PairingPoint, RingTemperature } from '../../physics/pairing.ts';
+import { markdownNumber as f, markdownTable } from '../markdown.ts';
 import { joinShards, shardJson, type Shard } from '../study.ts';
 
 /** What the plots read of a point and of a ring (all a merged run has back from the JSON). */
@@ -227,4 +228,19 @@ export function mergePairing(shards: readonly PairingJson[]): {
       rings: first.rings.map((ring) => ({ name: ring.name, ratio: ring.ratio })),
     },
   };
+}
+
+/** The README's table: the rings' pairing temperatures by eq. 46 and numerically. */
+export function pairingMarkdown(rings: readonly ReturnType<typeof pairingRingJson>[]): string {
+  return markdownTable(
+    ['ring', 'E_F (eV)', 'a (nm)', 'a_m (µm)', 'T eq. 46 (mK)', 'T numerical (mK)'],
+    rings.map((r) => [
+      r.name,
+      f(r.fermi_energy_ev, 3),
+      f(r.thickness_m * 1e9, 3),
+      f(r.a_m_m * 1e6, 4),
+      f(r.temperature_eq46_mk, 3),
+      f(r.temperature_numerical_mk, 3),
+    ]),
+  );
 }

@@ -11,6 +11,7 @@ import { InputError } from '../../physics/input-error.ts';
 import type { ModelName } from '../../physics/models.ts';
 import { isScalingGeometry } from '../../physics/scaling.ts';
 import type { LanczosReason } from '../../solvers/types.ts';
+import { markdownNumber as f, markdownTable } from '../markdown.ts';
 import { joinShards, shardJson, type Shard } from '../study.ts';
 import {
   fittedCoefficient,
@@ -553,4 +554,26 @@ export function scalingText(studies: ScalingStudy[], files: string[], device: De
   }
   if (files.length) lines.push('', 'wrote:', ...files.map((f) => `  ${f}`));
   return lines.join('\n') + '\n';
+}
+
+/** The README's table: per study its law, coefficient, R* and the paper's R (eq. 53-55). */
+export function scalingMarkdown(studies: readonly ScalingStudy[]): string {
+  return markdownTable(
+    ['geometry', 'model', 'd', 'N range', 'law', 'coefficient', 'R* (m)', 'paper R (m)'],
+    studies.map((s) => [
+      s.geometry,
+      s.model,
+      String(s.dimension),
+      `${s.points[0]?.n}–${s.points[s.points.length - 1]?.n}`,
+      s.fit ? s.fit.law.text : '–',
+      s.fit ? `${f(s.fit.coefficient)} ± ${f(s.fit.uncertainty, 2)}` : '–',
+      // The ring's R* overflows a double: its log10 is given instead (eq. 53: R -> infinity).
+      s.criticalRadius?.metres != null
+        ? f(s.criticalRadius.metres, 3)
+        : `10^${f(s.criticalRadius?.log10Metres, 7)}`,
+      Number.isFinite(s.paperRadiusMetres)
+        ? f(s.paperRadiusMetres, 3)
+        : `∞ (eq. ${kPaperEquation[s.dimension] ?? 53})`,
+    ]),
+  );
 }
