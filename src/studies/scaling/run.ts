@@ -522,14 +522,12 @@ export async function scalingSweep(
   };
 }
 
-/** The scaling study's options, as the spec (src/studies/scaling/spec.ts) parses them. */
-export interface ScalingOptions {
+/** A run's options: the geometries, and the sweep of each (its N from src/studies/scaling/spec.ts). */
+export interface ScalingOptions extends Pick<
+  ScalingSweepOptions,
+  'model' | 'ns' | 'tol' | 'seed' | 'maxIterations'
+> {
   readonly geometries: readonly ScalingGeometry[];
-  readonly model: ModelName;
-  readonly ns: readonly number[];
-  readonly tol?: number;
-  readonly seed?: number;
-  readonly maxIterations?: (size: number) => number | undefined;
 }
 
 /** One geometry's sweep, with the sphere's inertia ratio straight from M at its largest N. */
