@@ -11,7 +11,9 @@ import { InputError } from '../src/physics/input-error.ts';
 import { londonText, mergeLondon, type LondonJson } from '../src/studies/london/report.ts';
 import { mergePairing, pairingText, type PairingJson } from '../src/studies/pairing/report.ts';
 import { mergeScaling, scalingText, type ScalingJson } from '../src/studies/scaling/report.ts';
+import { runScaling } from '../src/studies/scaling/run.ts';
 import { joinShards, parseShard, shardOf, sweep } from '../src/studies/study.ts';
+import { cpuBackend } from '../src/solvers/backend.ts';
 
 const quiet = new Progress({ quiet: true });
 
@@ -76,6 +78,29 @@ describe('the one Stop rule', () => {
       async (x) => -x,
     );
     expect({ results, stopped, pauses }).toEqual({ results: [-1, -2, -3], stopped: false, pauses: 3 });
+  });
+});
+
+describe('the Stop rule in a sweep on a backend', () => {
+  it('Stop inside the second Lanczos run keeps the first point alone, and skips the direct ratio', async () => {
+    let stop = false;
+    const points: number[] = [];
+    const runs = await runScaling(
+      async (system) => cpuBackend(system),
+      { geometries: ['sphere', 'ring'], model: 'vector', ns: [12, 24, 48] },
+      {
+        stopped: () => stop,
+        lanczos: (n, iteration) => {
+          if (n === 24 && iteration >= 2) stop = true;
+        },
+        point: (_geometry, point) => points.push(point.n),
+      },
+    );
+    expect(runs).toHaveLength(1);
+    expect(runs[0].stopped).toBe(true);
+    expect(runs[0].study.points.map((p) => p.n)).toEqual([12]);
+    expect(points).toEqual([12]);
+    expect(runs[0].londonInertiaRatioDirect).toBeNull();
   });
 });
 
