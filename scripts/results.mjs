@@ -54,24 +54,12 @@ const build = spawnSync('npm', ['run', '--silent', 'build:cli'], { stdio: 'inher
 if (build.status !== 0) process.exit(build.status ?? 1);
 mkdirSync('results', { recursive: true });
 
-const f = (x, digits = 4) =>
-  x === null || x === undefined
-    ? '–'
-    : Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0)
-      ? x.toExponential(digits - 1)
-      : x.toPrecision(digits);
-const table = (header, rows) =>
-  [
-    `| ${header.join(' | ')} |`,
-    `|${header.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
-  ].join('\n');
-
 // --quick shortens only the scaling sweep (its default takes ~9 minutes on SwiftShader).
 const scaling =
-  previous?.scaling ?? run(['scaling', '--out', 'results', ...(quick ? ['--n-max', '1000'] : [])]);
-const london = previous?.london ?? run(['london', '--out', 'results']);
-const pairing = previous?.pairing ?? run(['pairing', '--out', 'results']);
+  previous?.scaling ??
+  run(['scaling', '--out', 'results', '--markdown', ...(quick ? ['--n-max', '1000'] : [])]);
+const london = previous?.london ?? run(['london', '--out', 'results', '--markdown']);
+const pairing = previous?.pairing ?? run(['pairing', '--out', 'results', '--markdown']);
 const bench = run(['bench', '--n', '256', '--n', '1024', '--n', '2048', '--repeats', '9', '--markdown']);
 
 const device = (d) => `${d.vendor ?? ''} ${d.architecture ?? ''} (${d.description ?? d.kind})`.trim();
@@ -83,54 +71,20 @@ const results = [
   '`coefficient` is the N → ∞ limit of λ_max/N (2D, 3D) or the prefactor of N ln N (ring); R* is the size at',
   'which ε λ_max reaches 1 with one electron per atom, N = (R/a0)^d (eq. 51), beside eq. 53-55.',
   '',
-  table(
-    ['geometry', 'model', 'd', 'N range', 'law', 'coefficient', 'R* (m)', 'paper R (m)'],
-    scaling.studies.map((s) => [
-      s.geometry,
-      s.model,
-      String(s.dimension),
-      `${s.points[0].n}–${s.points.at(-1).n}`,
-      s.fit.law,
-      `${f(s.fit.coefficient)} ± ${f(s.fit.uncertainty, 2)}`,
-      // The ring's R* overflows a double: its log10 is given instead (eq. 53: R -> infinity).
-      typeof s.critical_radius_m === 'number'
-        ? f(s.critical_radius_m, 3)
-        : `10^${f(s.critical_radius_log10_m, 7)}`,
-      typeof s.paper_radius_m === 'number' ? f(s.paper_radius_m, 3) : `∞ (eq. ${s.paper_equation ?? 53})`,
-    ]),
-  ),
+  scaling.markdown,
   '',
   ...scaling.studies.map((s) => `![${s.geometry}](results/scaling-${s.geometry}.svg)`),
   '',
   '**London moment (`london`).** N r_e/R at which the centre field of the discrete rotating sphere equals',
   'the London field, and the uniformity of the interior field (GPU Biot-Savart, checked against float64):',
   '',
-  table(
-    ['N', 'N r_e/R', 'uniformity (0.9 R)', 'uniformity (0.45 R)', 'GPU vs float64'],
-    london.studies.map((s) => [
-      String(s.n),
-      f(s.n_re_over_r, 10),
-      f(s.uniformity, 2),
-      f(s.uniformity_inner, 2),
-      f(s.check, 2),
-    ]),
-  ),
+  london.markdown,
   '',
   ...(london.files ?? []).map((file) => `![london](${file})`),
   '',
   '**Pairing (`pairing`).** Ground state of eq. 45 against eq. 46, and the rings:',
   '',
-  table(
-    ['ring', 'E_F (eV)', 'a (nm)', 'a_m (µm)', 'T eq. 46 (mK)', 'T numerical (mK)'],
-    pairing.rings.map((r) => [
-      r.name,
-      f(r.fermi_energy_ev, 3),
-      f(r.thickness_m * 1e9, 3),
-      f(r.a_m_m * 1e6, 4),
-      f(r.temperature_eq46_mk, 3),
-      f(r.temperature_numerical_mk, 3),
-    ]),
-  ),
+  pairing.markdown,
   '',
   ...(pairing.files ?? []).map((file) => `![pairing](${file})`),
 ].join('\n');

@@ -1,4 +1,4 @@
-// The scaling study (src/physics/scaling.ts, src/solvers/scaling.ts, `scaling` in the CLI): the ring
+// The scaling study (src/physics/scaling.ts, src/studies/scaling/run.ts, `scaling` in the CLI): the ring
 // against its exact circulant spectrum and the derived (N/pi)(ln N + C), the fits on synthetic laws,
 // the GPU sweep against the float64 one, the London inertia ratio both ways, and the JSON contract.
 //
@@ -29,13 +29,13 @@ import {
   kRingMinimumConstant,
   kScalingGeometries,
   leadingCriticalRadius,
-  londonInertiaRatio,
   meanSpacing,
-  nearestNeighbourDistances,
   ringLambdaMaxAsymptotic,
   scalingSystem,
-  subspaceOverlap,
 } from '../src/physics/scaling.ts';
+import { londonInertiaRatio } from '../src/physics/london.ts';
+import { subspaceOverlap } from '../src/physics/modes.ts';
+import { nearestNeighbourDistances } from '../src/physics/neighbours.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
 import { cpuBackend } from '../src/solvers/backend.ts';
 import { applyMassMatrix, massMatrix } from '../src/solvers/dense.ts';
@@ -44,12 +44,12 @@ import { lanczos } from '../src/solvers/lanczos.ts';
 import { linearLeastSquares } from '../src/solvers/least-squares.ts';
 import {
   fitLaw,
-  logSpacedCounts,
   londonInertiaRatioDirect,
   scalingSweep,
   type BackendFactory,
   type ScalingStudy,
-} from '../src/solvers/scaling.ts';
+} from '../src/studies/scaling/run.ts';
+import { logSpacedCounts } from '../src/studies/scaling/spec.ts';
 import { jacobiScaled } from '../src/solvers/spectrum.ts';
 import { randomVector } from './helpers/compare.ts';
 import { gpuHarness } from './helpers/gpu.ts';
@@ -65,7 +65,10 @@ function cpuSweep(
 ) {
   const key = `${geometryName}/${model}/${ns.join(',')}`;
   if (!cpuSweeps.has(key))
-    cpuSweeps.set(key, scalingSweep(cpu, { geometry: geometryName, model, ns, tol: 1e-10 }));
+    cpuSweeps.set(
+      key,
+      scalingSweep(cpu, { geometry: geometryName, model, ns, tol: 1e-10 }).then((run) => run.study),
+    );
   return cpuSweeps.get(key)!;
 }
 
@@ -302,7 +305,7 @@ describe('the GPU sweep against the float64 sweep', () => {
         const factory: BackendFactory = (system) => gpuBackend(context, system, { matrix: storage });
         const model = name === 'sphere' ? 'azimuthal' : 'vector';
         const [onGpu, reference] = await Promise.all([
-          scalingSweep(factory, { geometry: name, model, ns: kTinyNs }),
+          scalingSweep(factory, { geometry: name, model, ns: kTinyNs }).then((run) => run.study),
           cpuSweep(name, model, kTinyNs),
         ]);
         onGpu.points.forEach((p, k) => {

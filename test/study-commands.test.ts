@@ -1,10 +1,11 @@
-// The study commands `london`, `larmor` and `pairing`, and `bench`, as a user runs them: spawned processes, exit
-// codes, one JSON object on stdout, one `error:` line for a user error, SVG files under --out.
+// The study commands `london`, `larmor`, `pairing` and `merge`, and `bench`, as a user runs them:
+// spawned processes, exit codes, one JSON object on stdout, one `error:` line for a user error, SVG
+// files under --out.
 // The bundle is built into its own directory so that this file and test/cli.test.ts, which vitest runs
 // in parallel, never empty each other's output; inside node_modules so that the bundle still resolves
 // the external `webgpu` package.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -288,5 +289,36 @@ describe('pairing', () => {
     [/--ratios needs a finite number, got 'abc'/, ['--ratios', '10,abc']],
   ])('user error %s', (pattern, args) => {
     expectUserError(pattern, 'pairing', ...args);
+  });
+});
+
+describe('--shard and merge', () => {
+  test('london shards on the CPU, merged by the command: the whole run, timings aside', () => {
+    const args = ['london', '--n', '80', '--n', '40', '--grid', '5', '--device', 'cpu'];
+    const whole = json(...args);
+    const paths = ['1/2', '2/2'].map((shard, k) => {
+      const result = json(...args, '--shard', shard);
+      expect(result.shard).toEqual({ index: k + 1, count: 2 });
+      expect(result.ns).toEqual([80, 40]);
+      const path = join(dir, `london-shard-${k + 1}.json`);
+      writeFileSync(path, JSON.stringify(result));
+      return path;
+    });
+    const out = join(dir, 'merged');
+    const merged = json('merge', paths[1], paths[0], '--out', out);
+    const untimed = (value: object) =>
+      JSON.parse(JSON.stringify(value), (key, x) => (['field_ms', 'files'].includes(key) ? undefined : x));
+    expect(untimed(merged)).toEqual(untimed(whole));
+    expectSvgFiles(merged.files, ['london-sphere-convergence.svg']);
+  });
+
+  test('a missing shard, a file that is not JSON, and no file at all are user errors', () => {
+    const path = join(dir, 'london-shard-1.json');
+    expectUserError(/exactly once, got 1\/2/, 'merge', path);
+    const junk = join(dir, 'junk.json');
+    writeFileSync(junk, 'not json');
+    expectUserError(/junk\.json is not JSON/, 'merge', junk);
+    expectUserError(/merge needs the JSON of every shard/, 'merge');
+    expectUserError(/--shard takes K\/N with 1 <= K <= N, got '3\/2'/, 'london', '--shard', '3/2');
   });
 });

@@ -4,13 +4,19 @@
 import { epsilonFromRadius, radiusFromEpsilon } from '../physics/constants.ts';
 import type { GeometryName } from '../physics/geometry.ts';
 import { InputError } from '../physics/input-error.ts';
-import { kLevyRadiusMetres } from '../physics/larmor.ts';
 import { kLondonGeometries, type LondonGeometry } from '../physics/london.ts';
 import { kModelNames, type Dimension, type ModelName } from '../physics/models.ts';
-import { kLevy } from '../physics/paper.ts';
 import { kScalingGeometries, type ScalingGeometry } from '../physics/scaling.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
 import type { SolverName } from '../solvers/types.ts';
+import { kLarmorDefaults, kLarmorElectrons } from '../studies/larmor/spec.ts';
+import { kLondonAppDefaults, kLondonBrowserElectrons, kLondonBrowserGrid } from '../studies/london/spec.ts';
+import {
+  kScalingAppDefaults,
+  kScalingBrowserElectrons,
+  kScalingBrowserPoints,
+} from '../studies/scaling/spec.ts';
+import { integerRangeProblem, type IntegerRange } from '../studies/study.ts';
 import type { RenderQuantity } from '../kernels/render.ts';
 import * as input from '../run/inputs.ts';
 
@@ -107,18 +113,18 @@ export const kDefaults: Readonly<Parameters> = {
   view: 'auto',
   run: 'solve',
   // A map that SwiftShader draws in a second; Levy et al.'s ring (sec. II.B); a sweep of a few seconds.
-  londonGeometry: 'sphere',
-  londonN: 1000,
-  londonGrid: 41,
-  londonHalfHeight: 1,
-  larmorN: 100,
-  larmorFieldTesla: kLevy.fieldTesla,
-  larmorRadiusMetres: kLevyRadiusMetres,
-  scalingGeometry: 'sphere',
-  scalingModel: 'vector',
-  scalingNMin: 16,
-  scalingNMax: 256,
-  scalingPoints: 5,
+  londonGeometry: kLondonAppDefaults.geometry,
+  londonN: kLondonAppDefaults.n,
+  londonGrid: kLondonAppDefaults.grid,
+  londonHalfHeight: kLondonAppDefaults.halfHeight,
+  larmorN: kLarmorDefaults.n,
+  larmorFieldTesla: kLarmorDefaults.fieldTesla,
+  larmorRadiusMetres: kLarmorDefaults.radiusMetres,
+  scalingGeometry: kScalingAppDefaults.geometry,
+  scalingModel: kScalingAppDefaults.model,
+  scalingNMin: kScalingAppDefaults.nMin,
+  scalingNMax: kScalingAppDefaults.nMax,
+  scalingPoints: kScalingAppDefaults.points,
 };
 
 /** Electrons offered in the browser: positions, velocities and render data stay under ~200 MB. */
@@ -144,31 +150,24 @@ export const parseLanczosTolerance = (text: string): number =>
   input.parseTolerance(text, 'spectrum tolerance', 'lanczosTolerance');
 export const parseMaxIterations = (text: string): number => input.parseMaxIterations(text, 'max iterations');
 export const formatMaxIterations = (k: number): string => (k === 0 ? 'auto' : String(k));
-/** Sources of the London map in the browser (the CLI takes 1e6): a map of a few seconds on a laptop. */
-export const kMaxLondonElectrons = 200_000;
-export const kMaxLondonGrid = 201;
-/** The scaling sweep's largest N in the browser: a dense M of 768 MB at most. */
-export const kMaxScalingElectrons = 4096;
-export const kMaxScalingPoints = 12;
 
-function integerIn(text: string, what: string, low: number, high: number): number {
+function integerIn(text: string, what: string, range: IntegerRange): number {
   const k = finite(text, what);
-  if (!Number.isInteger(k) || k < low || k > high) {
-    throw new InputError(`${what} must be an integer in ${low}..${high}, got ${text}`);
-  }
+  const problem = integerRangeProblem(range, k);
+  if (problem) throw new InputError(`${what} ${problem}, got ${text}`);
   return k;
 }
-export const parseLondonN = (text: string): number => integerIn(text, 'N', 1, kMaxLondonElectrons);
-export const parseLondonGrid = (text: string): number => integerIn(text, 'grid', 3, kMaxLondonGrid);
+export const parseLondonN = (text: string): number => integerIn(text, 'N', kLondonBrowserElectrons);
+export const parseLondonGrid = (text: string): number => integerIn(text, 'grid', kLondonBrowserGrid);
 export const parseHalfHeight = (text: string): number => {
   const h = finite(text, 'h');
   if (!(h > 0)) throw new InputError(`h must be > 0, got ${text}`);
   return h;
 };
-export const parseLarmorN = (text: string): number => integerIn(text, 'N', 1, Number.MAX_SAFE_INTEGER);
+export const parseLarmorN = (text: string): number => integerIn(text, 'N', kLarmorElectrons);
 export const parseFieldTesla = (text: string): number => finite(text, 'B');
-export const parseScalingN = (text: string): number => integerIn(text, 'N', 2, kMaxScalingElectrons);
-export const parseScalingPoints = (text: string): number => integerIn(text, 'points', 1, kMaxScalingPoints);
+export const parseScalingN = (text: string): number => integerIn(text, 'N', kScalingBrowserElectrons);
+export const parseScalingPoints = (text: string): number => integerIn(text, 'points', kScalingBrowserPoints);
 const parsePointScale = (text: string): number =>
   input.parseNumber('pointScale', 'point size', text, (scale) =>
     scale > 0 && scale <= 20 ? null : 'must be in (0, 20]',

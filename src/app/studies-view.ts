@@ -1,14 +1,19 @@
 // The Studies tab beside the electrons' view: one card per study (London field map, pairing, Larmor
 // ring, scaling sweep) with its numbers, each written into an element whose id names it with the exact
 // value in data-value as the diagnostics do, and its plots: the CLI's own SVG documents
-// (src/io/london.ts, src/io/pairing.ts) inserted into the page, and for the scaling sweep a uPlot that
-// grows point by point while the sweep runs.
+// (src/studies/london/report.ts, src/studies/pairing/report.ts) inserted into the page, and for the
+// scaling sweep a uPlot that grows point by point while the sweep runs.
 import uPlot from 'uplot';
-import type { LondonConvergenceSummary, LondonStudy } from '../engine/london.ts';
+import type { LondonConvergence, LondonMapStudy } from '../studies/london/run.ts';
 import type { LarmorRing } from '../physics/larmor.ts';
 import type { LondonBody } from '../physics/london.ts';
 import type { RingTemperature } from '../physics/pairing.ts';
-import { fittedCoefficient, kFitFromN, type ScalingPoint, type ScalingStudy } from '../solvers/scaling.ts';
+import {
+  fittedCoefficient,
+  kFitFromN,
+  type ScalingPoint,
+  type ScalingStudy,
+} from '../studies/scaling/run.ts';
 import { formatNumber } from './colour.ts';
 import { kAxisStyle, kDecadeTicks, show, showText } from './diagnostics.ts';
 
@@ -206,27 +211,27 @@ export class StudiesView {
   // -------------------------------------------------------------------------------------------
   // London
 
-  londonMap(body: LondonBody, grid: number, study: LondonStudy, mapSvg: string): void {
+  londonMap(body: LondonBody, grid: number, study: LondonMapStudy, mapSvg: string): void {
     const shape = body.geometry === 'sphere' ? 'sphere' : `cylinder, h = ${body.halfHeight} R`;
     showText(
       'london-body',
-      `${shape}, N = ${body.n}, ${grid} × ${grid} grid, ${study.field_points} field points`,
+      `${shape}, N = ${body.n}, ${grid} × ${grid} grid, ${study.fieldPoints} field points`,
     );
-    show('london-n-re-over-r', study.n_re_over_r, study.n_re_over_r.toPrecision(9));
-    show('london-n-re-over-r-device', study.n_re_over_r_device, study.n_re_over_r_device.toPrecision(7));
+    show('london-n-re-over-r', study.parameter, study.parameter.toPrecision(9));
+    show('london-n-re-over-r-device', study.parameterDevice, study.parameterDevice.toPrecision(7));
     show('london-continuum', body.continuumParameter, body.continuumParameter.toPrecision(6));
-    show('london-centre-ratio', study.centre_field_ratio, study.centre_field_ratio.toPrecision(8));
+    show('london-centre-ratio', study.centreFieldRatio, study.centreFieldRatio.toPrecision(8));
     show('london-uniformity', study.uniformity, study.uniformity.toExponential(3));
-    show('london-uniformity-inner', study.uniformity_inner, study.uniformity_inner.toExponential(3));
+    show('london-uniformity-inner', study.uniformityInner, study.uniformityInner.toExponential(3));
     show('london-check', study.check, study.check.toExponential(2));
     element('london-check').className = study.check <= 1e-4 ? 'good' : 'bad';
-    show('london-time', study.field_ms, `${study.field_ms.toFixed(0)} ms`);
+    show('london-time', study.fieldMs, `${study.fieldMs.toFixed(0)} ms`);
     show('london-law', null, 'computing…');
     element('london-map').innerHTML = mapSvg;
     element('london-convergence').innerHTML = '';
   }
 
-  londonConvergence(convergence: LondonConvergenceSummary, svg: string): void {
+  londonConvergence(convergence: LondonConvergence, svg: string): void {
     showText(
       'london-law',
       `${convergence.fit.coefficient.toPrecision(3)} N^${convergence.fit.exponent.toFixed(3)}`,

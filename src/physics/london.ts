@@ -209,3 +209,23 @@ export function fitPowerLaw(
   const exponent = covariance / variance;
   return { exponent, coefficient: Math.exp(meanW - exponent * meanU) };
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The rigid rotation at London's N (eq. 30), as the scaling study measures it from M
+
+/** eps = r_e / R at London's N = 3 R / r_e (eq. 30): 3 / N. */
+export function londonEpsilon(n: number): number {
+  return kSphereLondonParameter / n;
+}
+
+/**
+ * (v^T M v)/(v^T D v) = 1 + eps q for the rigid rotation at eps = 3/N, q its interaction quotient
+ * (v^T (M - D) v)/(v^T D v) at eps = 1. As N -> infinity q / N -> 1/3 for a uniform spherical shell:
+ * for divergence-free currents the Darwin term is the magnetic energy; the shell (charge Q = N e,
+ * eq. 28) has the uniform field (2/3) Q omega / (c R) inside (eq. 29) and a dipole outside, energy
+ * Q^2 omega^2 R / (9 c^2) in all, and T0 = N m omega^2 R^2 / 3, so their ratio is N r_e / (3 R) =
+ * eps N / 3. At London's N r_e / R = 3 the moment of inertia of the rotation doubles: the ratio -> 2.
+ */
+export function londonInertiaRatio(n: number, rotationQuotient: number): number {
+  return 1 + londonEpsilon(n) * rotationQuotient;
+}

@@ -36,9 +36,14 @@ export function eq46Energy(radiusOverThickness: number): number {
   return -logarithm * logarithm;
 }
 
+/** Why a_m/a is refused, or null: the well needs a ring thinner than the pair, and a grid that resolves it. */
+export function pairingRatioProblem(radiusOverThickness: number): string | null {
+  return radiusOverThickness > 1 && radiusOverThickness <= 1e12 ? null : 'needs a_m/a in (1, 1e12]';
+}
+
 function checkRatio(radiusOverThickness: number): void {
-  if (!(radiusOverThickness > 1 && radiusOverThickness <= 1e12)) {
-    throw new InputError(`a_m/a must lie in (1, 1e12], got ${radiusOverThickness}`);
+  if (pairingRatioProblem(radiusOverThickness)) {
+    throw new InputError(`a_m/a must lie in (1, 1e12], got ${radiusOverThickness}`, 'ratios');
   }
 }
 

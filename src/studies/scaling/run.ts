@@ -3,47 +3,48 @@
 // Lanczos, which velocity pattern the top one is, the rigid rotation's quotient, and the fit of
 // lambda_max / N to the law of the geometry with the critical size R* it implies (eq. 51-55).
 // Backends come from a factory, one per N, so the CLI (GPU or float64 CPU) and the app run the same
-// sweep; nothing here touches the GPU.
-import { InputError } from '../physics/input-error.ts';
+// sweep under the same Stop rule (src/studies/study.ts); nothing here touches the GPU.
 import {
   massDiagonal,
   unknowns,
   validateSystem,
   type DarwinSystem,
   type ModelName,
-} from '../physics/models.ts';
-import { minimumSuperconductingSize } from '../physics/paper.ts';
-import { ringCirculantEigenvalues } from '../physics/ring.ts';
+} from '../../physics/models.ts';
+import { minimumSuperconductingSize } from '../../physics/paper.ts';
+import { ringCirculantEigenvalues } from '../../physics/ring.ts';
+import { londonEpsilon, londonInertiaRatio } from '../../physics/london.ts';
 import {
-  criticalRadius,
-  kDistributionDimension,
   kAlternating,
   kAzimuthalTranslations,
   kBreathing,
   kRigidRotation,
-  kRingConstant,
   kRotations,
   kTranslations,
-  lawValue,
-  leadingCriticalRadius,
-  londonEpsilon,
-  londonInertiaRatio,
-  meanSpacing,
-  nearestNeighbourDistances,
   participation,
   scaledPattern,
-  scalingLaw,
-  scalingSystem,
   subspaceOverlap,
   unscaledPattern,
-  type CriticalRadius,
   type Field,
+} from '../../physics/modes.ts';
+import { nearestNeighbourDistances } from '../../physics/neighbours.ts';
+import {
+  criticalRadius,
+  kDistributionDimension,
+  kRingConstant,
+  lawValue,
+  leadingCriticalRadius,
+  meanSpacing,
+  scalingLaw,
+  scalingSystem,
+  type CriticalRadius,
   type ScalingGeometry,
   type ScalingLaw,
-} from '../physics/scaling.ts';
-import type { MassMatrixBackend } from './backend.ts';
-import { linearLeastSquares } from './least-squares.ts';
-import type { LanczosReason } from './types.ts';
+} from '../../physics/scaling.ts';
+import type { MassMatrixBackend } from '../../solvers/backend.ts';
+import { linearLeastSquares } from '../../solvers/least-squares.ts';
+import type { LanczosReason } from '../../solvers/types.ts';
+import { inShard, sweep, type Shard, type StudyHooks } from '../study.ts';
 
 /** A backend of the system (its M assembled or set up); the sweep disposes of it after use. */
 export type BackendFactory = (system: DarwinSystem) => Promise<MassMatrixBackend>;
@@ -69,13 +70,12 @@ export interface ScalingSweepOptions {
   readonly maxIterations?: (size: number) => number | undefined;
   /** Ritz vectors for the mode identification (default true). */
   readonly ritzVectors?: boolean;
-  /**
-   * Called at the Lanczos readbacks with the Ritz values of A; false ends that Lanczos run (its values
-   * so far are kept, reason diverged_max_it) and the sweep with it.
-   */
-  readonly onLanczos?: (n: number, iteration: number, lambdaMin: number, lambdaMax: number) => boolean | void;
-  /** Called after each point. */
-  readonly onPoint?: (point: ScalingPoint) => void;
+  /** Called before each point's backend is built. */
+  readonly onStart?: (n: number) => void;
+  /** Called at the Lanczos readbacks with the Ritz values of A. */
+  readonly onLanczos?: (n: number, iteration: number, lambdaMin: number, lambdaMax: number) => void;
+  /** Called after each point with the points so far. */
+  readonly onPoint?: (point: ScalingPoint, points: readonly ScalingPoint[]) => void;
 }
 
 /** Which patterns the top Ritz vector lies in: ||P x|| for the span of each. */
@@ -195,19 +195,6 @@ export interface ScalingStudy {
   readonly milliseconds: number;
 }
 
-/** `count` electron counts log-spaced from nMin to nMax, rounded, without repeats. */
-export function logSpacedCounts(nMin: number, nMax: number, count: number): number[] {
-  if (!(Number.isInteger(nMin) && Number.isInteger(nMax) && nMin >= 2 && nMax >= nMin)) {
-    throw new InputError(`need integers 2 <= n-min <= n-max, got ${nMin} and ${nMax}`);
-  }
-  if (!(Number.isInteger(count) && count >= 1)) throw new InputError(`need at least one point, got ${count}`);
-  const ns = new Set<number>();
-  for (let k = 0; k < count; k++) {
-    ns.add(count === 1 ? nMax : Math.round(nMin * (nMax / nMin) ** (k / (count - 1))));
-  }
-  return [...ns].sort((a, b) => a - b);
-}
-
 /** (v^T (M - D) v)/(v^T D v) for the given velocities (the backend's unknowns). */
 async function interactionQuotient(backend: MassMatrixBackend, velocities: Float64Array): Promise<number> {
   const momenta = await backend.momenta(velocities);
@@ -236,11 +223,15 @@ function minimumModeOf(overlaps: MinimumOverlaps, participationMin: number): Min
   return 'other';
 }
 
-/** One point of the sweep: N electrons of the study's geometry at eps = 1 on a fresh backend. */
+/**
+ * One point of the sweep: N electrons of the study's geometry at eps = 1 on a fresh backend. Stop ends
+ * its Lanczos run at a readback (the sweep then drops the point).
+ */
 export async function scalingPoint(
   factory: BackendFactory,
   options: Omit<ScalingSweepOptions, 'ns' | 'onPoint'>,
   n: number,
+  hooks: StudyHooks = {},
 ): Promise<ScalingPoint> {
   const started = performance.now();
   const system = scalingSystem(options.geometry, options.model, n);
@@ -256,7 +247,10 @@ export async function scalingPoint(
       seed: options.seed,
       maxIterations: options.maxIterations?.(size),
       ritzVectors: options.ritzVectors ?? true,
-      onIteration: (k, low, high) => options.onLanczos?.(n, k, low - 1, high - 1),
+      onIteration: (k, low, high) => {
+        options.onLanczos?.(n, k, low - 1, high - 1);
+        return !hooks.stopped?.();
+      },
     });
     const pattern = (field: Field) => unscaledPattern(system, scaledPattern(system, field));
     rotation = await interactionQuotient(backend, pattern(kRigidRotation));
@@ -500,26 +494,88 @@ export function summariseStudy(
   };
 }
 
+/** A sweep's study, and whether Stop ended it early. */
+export interface ScalingSweep {
+  readonly study: ScalingStudy;
+  readonly stopped: boolean;
+}
+
 /** The sweep: every N of options.ns on a fresh backend, then the study's summaries. */
 export async function scalingSweep(
   factory: BackendFactory,
   options: ScalingSweepOptions,
-): Promise<ScalingStudy> {
+  hooks: StudyHooks = {},
+): Promise<ScalingSweep> {
   const started = performance.now();
-  const points: ScalingPoint[] = [];
-  let stop = false;
-  const onLanczos: ScalingSweepOptions['onLanczos'] = (n, k, low, high) => {
-    if (options.onLanczos?.(n, k, low, high) !== false) return true;
-    stop = true;
-    return false;
+  const { results, stopped } = await sweep(
+    options.ns,
+    hooks,
+    (n) => {
+      options.onStart?.(n);
+      return scalingPoint(factory, options, n, hooks);
+    },
+    options.onPoint,
+  );
+  return {
+    study: summariseStudy(options.geometry, options.model, results, performance.now() - started),
+    stopped,
   };
-  for (const n of options.ns) {
-    const point = await scalingPoint(factory, { ...options, onLanczos }, n);
-    points.push(point);
-    options.onPoint?.(point);
-    if (stop) break;
+}
+
+/** A run's options: the geometries, and the sweep of each (its N from src/studies/scaling/spec.ts). */
+export interface ScalingOptions extends Pick<
+  ScalingSweepOptions,
+  'model' | 'ns' | 'tol' | 'seed' | 'maxIterations'
+> {
+  readonly geometries: readonly ScalingGeometry[];
+}
+
+/** One geometry's sweep, with the sphere's inertia ratio straight from M at its largest N. */
+export interface ScalingGeometryRun extends ScalingSweep {
+  readonly londonInertiaRatioDirect: { readonly n: number; readonly value: number } | null;
+}
+
+/**
+ * Every geometry's sweep. The points are enumerated geometry by geometry, N ascending; with a shard,
+ * only its points run (the sphere's direct inertia ratio in the shard holding its largest N).
+ */
+export async function runScaling(
+  factory: BackendFactory,
+  options: ScalingOptions,
+  hooks: StudyHooks & {
+    readonly geometry?: (geometry: ScalingGeometry, ns: readonly number[]) => void;
+    readonly lanczos?: ScalingSweepOptions['onLanczos'];
+    readonly point?: (geometry: ScalingGeometry, point: ScalingPoint) => void;
+  } = {},
+  shard: Shard | null = null,
+): Promise<ScalingGeometryRun[]> {
+  const runs: ScalingGeometryRun[] = [];
+  const { ns } = options;
+  for (const [g, geometry] of options.geometries.entries()) {
+    const mine = ns.filter((_, k) => inShard(g * ns.length + k, shard));
+    hooks.geometry?.(geometry, mine);
+    const run = await scalingSweep(
+      factory,
+      {
+        ...options,
+        geometry,
+        ns: mine,
+        onLanczos: hooks.lanczos,
+        onPoint: (point) => hooks.point?.(geometry, point),
+      },
+      hooks,
+    );
+    let direct: ScalingGeometryRun['londonInertiaRatioDirect'] = null;
+    const last = ns.length - 1;
+    if (geometry === 'sphere' && inShard(g * ns.length + last, shard) && !run.stopped) {
+      // The inertia ratio at London's eps = 3/N straight from M, beside 1 + (3/N) q of the sweep.
+      hooks.progress?.(`sphere N = ${ns[last]}: rigid rotation at London's eps = 3/N`, null);
+      direct = { n: ns[last], value: await londonInertiaRatioDirect(factory, options.model, ns[last]) };
+    }
+    runs.push({ ...run, londonInertiaRatioDirect: direct });
+    if (run.stopped) break;
   }
-  return summariseStudy(options.geometry, options.model, points, performance.now() - started);
+  return runs;
 }
 
 /**

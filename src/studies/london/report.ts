@@ -1,0 +1,266 @@
+// The London study's report, shared by the CLI and the app's Studies panel: its JSON (`london --json`,
+// snake_case as scripts read it), the text table, and the plots (`london --out DIR`): the map of
+// B_z / B_London over the x-z plane of one body, and the distance of N r_e/R from its continuum value
+// against N.
+import type { DeviceSummary } from '../../io/formats.ts';
+import { heatMap, linePlot } from '../../io/svg.ts';
+import { InputError } from '../../physics/input-error.ts';
+import {
+  isLondonGeometry,
+  kMapExtent,
+  type FieldMapGrid,
+  type LondonBody,
+  type LondonGeometry,
+} from '../../physics/london.ts';
+import { markdownNumber as f, markdownTable } from '../markdown.ts';
+import { joinShards, shardJson, type Shard } from '../study.ts';
+import {
+  summariseLondonConvergence,
+  type LondonConvergence,
+  type LondonMap,
+  type LondonMapStudy,
+} from './run.ts';
+
+export function londonMapSvg(body: LondonBody, map: FieldMapGrid, ratios: Float64Array): string {
+  const shape = body.geometry === 'sphere' ? 'sphere' : `cylinder, h = ${body.halfHeight} R`;
+  return heatMap({
+    title: `London field map: rotating ${shape}, N = ${body.n}, N r_e/R = ${body.continuumParameter.toPrecision(4)}`,
+    xLabel: 'x / R',
+    yLabel: 'z / R (rotation axis)',
+    xRange: map.xRange,
+    yRange: [map.zRange[0], map.zRange[1]],
+    columns: map.size,
+    rows: map.size,
+    values: ratios,
+    colourLabel: 'B_z / B_London',
+  });
+}
+
+/** The convergence plot, with a vertical line at each N that has a map. */
+export function londonConvergenceSvg(
+  name: LondonGeometry,
+  convergence: Pick<LondonConvergence, 'points' | 'fit'>,
+  mapNs: readonly number[],
+): string {
+  const { points, fit } = convergence;
+  const ns = points.map((p) => p.n);
+  return linePlot({
+    title: `${name}: N r_e/R at the London field, distance to the continuum value`,
+    xLabel: 'N (electrons)',
+    yLabel: '|continuum − N r_e/R|',
+    logX: true,
+    logY: true,
+    series: [
+      { label: 'discrete body (float64)', x: ns, y: points.map((p) => Math.abs(p.deviation)), points: true },
+      {
+        label: `fit ${fit.coefficient.toPrecision(3)} N^${fit.exponent.toFixed(2)}`,
+        x: ns,
+        y: ns.map((n) => fit.coefficient * n ** fit.exponent),
+        dashed: true,
+      },
+    ],
+    vLines: mapNs.map((n) => ({ value: n, label: `map N = ${n}` })),
+    legend: 'bottom-left',
+  });
+}
+
+/** One body's map as the JSON names it ("studies": [...]). */
+export function londonStudyJson(study: LondonMapStudy) {
+  return {
+    n: study.n,
+    n_re_over_r: study.parameter,
+    n_re_over_r_device: study.parameterDevice,
+    ...(study.parameterPerLength !== null ? { n_re_over_l: study.parameterPerLength } : {}),
+    centre_field_ratio: study.centreFieldRatio,
+    uniformity: study.uniformity,
+    uniformity_inner: study.uniformityInner,
+    check: study.check,
+    field_points: study.fieldPoints,
+    field_ms: study.fieldMs,
+  };
+}
+
+/** The fit's law as text. */
+export function londonLaw(convergence: LondonConvergence): string {
+  const { continuum, fit } = convergence;
+  return `${continuum.toPrecision(6)} - N r_e/R = ${fit.coefficient.toPrecision(4)} N^${fit.exponent.toFixed(3)}`;
+}
+
+/** N r_e / R against N as the JSON names it ("convergence"). */
+export function londonConvergenceJson(convergence: LondonConvergence) {
+  return {
+    continuum: convergence.continuum,
+    points: convergence.points.map((p) => ({ n: p.n, n_re_over_r: p.parameter, deviation: p.deviation })),
+    fit: convergence.fit,
+    law: londonLaw(convergence),
+  };
+}
+
+/** A run's JSON as `london --json` prints it; `shard` only in a shard's. */
+export function londonJson(run: {
+  readonly device: DeviceSummary;
+  readonly geometry: LondonGeometry;
+  readonly halfHeight: number;
+  readonly grid: number;
+  readonly ns: readonly number[];
+  readonly studies: readonly LondonMapStudy[];
+  readonly convergence: LondonConvergence;
+  readonly shard: Shard | null;
+}) {
+  return {
+    command: 'london',
+    device: run.device,
+    geometry: run.geometry,
+    half_height: run.geometry === 'cylinder' ? run.halfHeight : null,
+    grid: run.grid,
+    ...(run.shard ? { ns: run.ns, shard: shardJson(run.shard) } : {}),
+    map: {
+      plane: 'x-z (y = 0), through the rotation axis',
+      extent: kMapExtent,
+      inner_extent: kMapExtent / 2,
+      units: 'R (the sphere or cylinder radius)',
+    },
+    continuum_n_re_over_r: run.convergence.continuum,
+    london_field: 'B_London = 2 m Omega / |e| (eq. 27 in SI)',
+    studies: run.studies.map(londonStudyJson),
+    convergence: londonConvergenceJson(run.convergence),
+    files: [] as string[],
+  };
+}
+
+export type LondonJson = ReturnType<typeof londonJson>;
+
+const finite = (x: number | null): number => (x === null ? NaN : x);
+
+/**
+ * The shards of one `london --shard K/N` run joined into the JSON one run prints: the maps and the
+ * convergence list interleaved back into their order, the power law refitted to all points. A
+ * shard's JSON lists the run's bodies ("ns"), so the bodies and the list can be told apart.
+ */
+export function mergeLondon(shards: readonly LondonJson[]): {
+  readonly json: LondonJson;
+  readonly studies: LondonMapStudy[];
+  readonly convergence: LondonConvergence;
+} {
+  const first = shards[0];
+  const key = (json: LondonJson) => [json.geometry, json.half_height, json.grid, json.ns?.join()].join('/');
+  if (!shards.every((json) => key(json) === key(first)) || !first.ns) {
+    throw new InputError('merge: the London shards differ in geometry, grid or N: not one run', 'shards');
+  }
+  const geometry = first.geometry;
+  if (!isLondonGeometry(geometry)) throw new InputError(`merge: unknown geometry '${geometry}'`, 'shards');
+  const joined = joinShards(
+    shards.map((json) => {
+      if (!json.shard) throw new InputError('merge: a london JSON without "shard" is not a shard', 'shards');
+      return {
+        shard: json.shard,
+        points: [
+          ...json.studies.map((study) => ({ study, point: null })),
+          ...json.convergence.points.map((point) => ({ study: null, point })),
+        ],
+      };
+    }),
+  );
+  const studies: LondonMapStudy[] = joined.flatMap(({ study }) =>
+    study
+      ? [
+          {
+            n: study.n,
+            parameter: study.n_re_over_r,
+            parameterDevice: finite(study.n_re_over_r_device),
+            parameterPerLength: study.n_re_over_l ?? null,
+            centreFieldRatio: finite(study.centre_field_ratio),
+            uniformity: finite(study.uniformity),
+            uniformityInner: finite(study.uniformity_inner),
+            check: finite(study.check),
+            fieldPoints: study.field_points,
+            fieldMs: study.field_ms,
+          },
+        ]
+      : [],
+  );
+  const halfHeight = first.half_height ?? 1;
+  const convergence = summariseLondonConvergence(
+    geometry,
+    halfHeight,
+    joined.flatMap(({ point }) =>
+      point ? [{ n: point.n, parameter: point.n_re_over_r, deviation: point.deviation }] : [],
+    ),
+  );
+  const json = londonJson({
+    device: first.device,
+    geometry,
+    halfHeight,
+    grid: first.grid,
+    ns: first.ns,
+    studies,
+    convergence,
+    shard: null,
+  });
+  return { json, studies, convergence };
+}
+
+/** The maps' and the list's plot files, name and text. */
+export function londonFiles(
+  geometry: LondonGeometry,
+  maps: readonly Pick<LondonMap, 'body' | 'grid' | 'ratios'>[],
+  convergence: LondonConvergence,
+  mapNs: readonly number[],
+): [string, string][] {
+  return [
+    ...maps.map((map): [string, string] => [
+      `london-${geometry}-n${map.body.n}.svg`,
+      londonMapSvg(map.body, map.grid, map.ratios),
+    ]),
+    [`london-${geometry}-convergence.svg`, londonConvergenceSvg(geometry, convergence, mapNs)],
+  ];
+}
+
+/** The text report: the maps' numbers, then N r_e/R against N and its fit. */
+export function londonText(
+  geometry: LondonGeometry,
+  studies: readonly LondonMapStudy[],
+  convergence: LondonConvergence,
+  files: readonly string[],
+): string {
+  const lines = [
+    `London moment, rotating ${geometry}: B_z / B_London on the map, N r_e/R = ${convergence.continuum.toPrecision(6)}`,
+    '',
+    '       N   N r_e/R (f64)   B_c/B_London    uniformity   inner half        check',
+  ];
+  for (const s of studies) {
+    lines.push(
+      [
+        String(s.n).padStart(8),
+        s.parameter.toPrecision(9).padStart(15),
+        s.centreFieldRatio.toPrecision(8).padStart(14),
+        s.uniformity.toExponential(3).padStart(13),
+        s.uniformityInner.toExponential(3).padStart(12),
+        s.check.toExponential(2).padStart(12),
+      ].join(' '),
+    );
+  }
+  lines.push('', '       N   N r_e/R          continuum - N r_e/R');
+  for (const p of convergence.points) {
+    lines.push(
+      `${String(p.n).padStart(8)}   ${p.parameter.toPrecision(12).padEnd(15)}  ${p.deviation.toExponential(4)}`,
+    );
+  }
+  lines.push('', `fit: ${londonLaw(convergence)}`);
+  if (files.length) lines.push('', 'wrote:', ...files.map((f) => `  ${f}`));
+  return lines.join('\n') + '\n';
+}
+
+/** The README's table: per body N r_e/R, the uniformity of its field and the device's check. */
+export function londonMarkdown(studies: readonly LondonMapStudy[]): string {
+  return markdownTable(
+    ['N', 'N r_e/R', 'uniformity (0.9 R)', 'uniformity (0.45 R)', 'GPU vs float64'],
+    studies.map((s) => [
+      String(s.n),
+      f(s.parameter, 10),
+      f(s.uniformity, 2),
+      f(s.uniformityInner, 2),
+      f(s.check, 2),
+    ]),
+  );
+}

@@ -1,0 +1,26 @@
+// The London study's options: defaults and limits that the CLI's flags and the app's Studies fields
+// (and URL) both apply.
+import { InputError } from '../../physics/input-error.ts';
+import { isLondonGeometry, kLondonGeometries, type LondonGeometry } from '../../physics/london.ts';
+import type { IntegerRange } from '../study.ts';
+
+/** The CLI's bodies: three maps, a factor 4 apart in N. */
+export const kLondonDefaultNs: readonly number[] = [250, 1000, 4000];
+export const kLondonDefaultGrid = 61;
+/** The app's one body. */
+export const kLondonAppDefaults = { geometry: 'sphere', n: 1000, grid: 41, halfHeight: 1 } as const;
+
+/** Sources on the GPU: 32 bytes each, well inside a 128 MiB storage binding. */
+export const kMaxLondonElectrons = 1_000_000;
+/** Sources of the map in the browser: a map of a few seconds on a laptop. */
+export const kLondonBrowserElectrons: IntegerRange = { min: 1, max: 200_000 };
+/** Field points per side of the map. */
+export const kLondonGrid: IntegerRange = { min: 3, max: 1001 };
+export const kLondonBrowserGrid: IntegerRange = { min: 3, max: 201 };
+
+export function parseLondonGeometry(text: string): LondonGeometry {
+  if (!isLondonGeometry(text)) {
+    throw new InputError(`geometry must be one of ${kLondonGeometries.join('|')}, got '${text}'`, 'geometry');
+  }
+  return text;
+}

@@ -1,0 +1,246 @@
+// The pairing study's report (`pairing --json`, `--out DIR`, the text, and the app's Studies panel):
+// each a_m/a's ground states (src/physics/pairing.ts) and the two rings' temperatures under the JSON
+// names the CLI prints, and the two plots of the numerical ground state against eq. 46.
+import { linePlot } from '../../io/svg.ts';
+import { kPairingBoxLength, kPairingStep } from '../../physics/coulomb1d.ts';
+import { kCpuDevice } from '../../io/formats.ts';
+import { InputError } from '../../physics/input-error.ts';
+import type { PairingPoint, RingTemperature } from '../../physics/pairing.ts';
+import { markdownNumber as f, markdownTable } from '../markdown.ts';
+import { joinShards, shardJson, type Shard } from '../study.ts';
+
+/** What the plots read of a point and of a ring (all a merged run has back from the JSON). */
+type PlottedPoint = Pick<PairingPoint, 'ratio' | 'energyNumerical' | 'energyEq46' | 'energySmallThickness'>;
+type PlottedRing = Pick<RingTemperature, 'name' | 'ratio'>;
+
+export function pairingPointJson(point: PairingPoint) {
+  const c = point.convergence;
+  return {
+    ratio: point.ratio,
+    energy_numerical: point.energyNumerical,
+    energy_eq46: point.energyEq46,
+    relative_difference: point.relativeDifference,
+    energy_ratio: point.energyNumerical / point.energyEq46,
+    energy_exact: point.energyExact,
+    energy_small_a_limit: point.energySmallThickness,
+    cells: c.grid.cells,
+    grid_energies: c.energies,
+    grid_error_ratio: c.errorRatio,
+    estimated_relative_error: c.estimatedRelativeError,
+  };
+}
+
+export function pairingRingJson(ring: RingTemperature) {
+  return {
+    name: ring.name,
+    fermi_energy_ev: ring.fermiEnergyEv,
+    fermi_energy_source: 'free-electron E_F, Ashcroft & Mermin table 2.1',
+    thickness_m: ring.thicknessMetres,
+    thickness_source: ring.thicknessSource,
+    a_m_m: ring.pairingRadiusMetres,
+    ratio: ring.ratio,
+    temperature_eq46_mk: ring.temperatureEq46 * 1e3,
+    temperature_numerical_mk: ring.temperatureNumerical * 1e3,
+  };
+}
+
+/** The study's table: the equation, its units, the grid, the points and the rings. */
+export function pairingTable(points: readonly PairingPoint[], rings: readonly RingTemperature[]) {
+  const summaries = points.map(pairingPointJson);
+  return {
+    equation: "-psi'' - 2 psi / (|x| + a/a_m) = E psi: eq. 45 with x in units of a_m, even ground state",
+    units: {
+      energy: '1/a_m^2 Hartree (the 3D ground state of eq. 44 is -1); a_m = 2/Z_F bohr (eq. 43-44)',
+      ratio: 'a_m / a',
+    },
+    grid: {
+      method:
+        'finite volumes on |x| + a = a e^s with s uniform (second order); lowest eigenvalue by Sturm count',
+      steps: [kPairingStep, kPairingStep / 2, kPairingStep / 4],
+      box_length_a_m: kPairingBoxLength,
+      boundary: "psi'(0) = 0 (even state), psi = 0 at x = L",
+      reported: 'energy_numerical is the finest grid; grid_error_ratio -> 4 shows second order',
+      max_estimated_relative_error: Math.max(...summaries.map((p) => p.estimated_relative_error)),
+    },
+    points: summaries,
+    rings: rings.map(pairingRingJson),
+  };
+}
+
+function ringLines(rings: readonly PlottedRing[]) {
+  return rings.map((ring) => ({
+    value: ring.ratio,
+    label: `${ring.name} ring, a_m/a = ${ring.ratio.toFixed(0)}`,
+  }));
+}
+
+/** Both energies against a_m/a, log-log, with the rings marked. */
+export function pairingEnergySvg(points: readonly PlottedPoint[], rings: readonly PlottedRing[]): string {
+  const x = points.map((p) => p.ratio);
+  return linePlot({
+    title: 'Pair binding on a ring of thickness a (eq. 45): numerical vs eq. 46',
+    xLabel: 'a_m / a',
+    yLabel: '−E  (1/a_m² Hartree)',
+    logX: true,
+    logY: true,
+    series: [
+      { label: 'eq. 46: [2 ln(a_m/a)]²', x, y: points.map((p) => -p.energyEq46), dashed: true },
+      { label: 'finite differences (eq. 45)', x, y: points.map((p) => -p.energyNumerical), points: true },
+      {
+        label: 'small-a limit of the exact condition',
+        x,
+        y: points.map((p) => (p.energySmallThickness === null ? NaN : -p.energySmallThickness)),
+        dashed: true,
+      },
+    ],
+    vLines: ringLines(rings),
+    legend: 'bottom-right',
+  });
+}
+
+/** E_numerical / E_eq.46 against a_m/a (log x). */
+export function pairingRatioSvg(points: readonly PlottedPoint[], rings: readonly PlottedRing[]): string {
+  return linePlot({
+    title: 'Eq. 46 approaches the true ground state only logarithmically',
+    xLabel: 'a_m / a',
+    yLabel: 'E_numerical / E_eq.46',
+    logX: true,
+    series: [
+      {
+        label: 'E_numerical / E_eq.46',
+        x: points.map((p) => p.ratio),
+        y: points.map((p) => p.energyNumerical / p.energyEq46),
+        points: true,
+      },
+    ],
+    hLines: [{ value: 1, label: 'eq. 46 exact' }],
+    vLines: ringLines(rings),
+    yRange: [0, 1.05],
+    legend: 'bottom-right',
+  });
+}
+
+/** The text report: the table of ground states, then the rings. */
+export function pairingText(
+  points: readonly ReturnType<typeof pairingPointJson>[],
+  rings: readonly ReturnType<typeof pairingRingJson>[],
+  files: readonly string[],
+): string {
+  const lines = [
+    'Pairing on a ring (eq. 45): ground-state energy in units of 1/a_m^2 Hartree',
+    '',
+    '     a_m/a    numerical (FD)        eq. 46   numerical/eq.46   exact (Whittaker)   grid ratio  est. error',
+  ];
+  for (const p of points) {
+    lines.push(
+      [
+        p.ratio.toExponential(3).padStart(10),
+        p.energy_numerical.toPrecision(9).padStart(17),
+        p.energy_eq46.toPrecision(7).padStart(13),
+        p.energy_ratio.toFixed(4).padStart(17),
+        (p.energy_exact === null ? '-' : p.energy_exact.toPrecision(9)).padStart(19),
+        p.grid_error_ratio.toFixed(3).padStart(12),
+        p.estimated_relative_error.toExponential(1).padStart(11),
+      ].join(' '),
+    );
+  }
+  lines.push('', 'Pairing temperatures |E|/k_B:');
+  for (const r of rings) {
+    lines.push(
+      `  ${r.name}: E_F = ${r.fermi_energy_ev.toFixed(2)} eV, a = ${(r.thickness_m * 1e9).toFixed(0)} nm ` +
+        `(${r.thickness_source}), a_m = ${(r.a_m_m * 1e6).toFixed(3)} um, a_m/a = ${r.ratio.toFixed(1)}: ` +
+        `eq. 46 ${r.temperature_eq46_mk.toFixed(3)} mK, numerical ${r.temperature_numerical_mk.toFixed(3)} mK`,
+    );
+  }
+  if (files.length) lines.push('', 'wrote:', ...files.map((f) => `  ${f}`));
+  return lines.join('\n') + '\n';
+}
+
+/** The files of `--out DIR`, name and text. */
+export function pairingFiles(
+  points: readonly PlottedPoint[],
+  rings: readonly PlottedRing[],
+): [string, string][] {
+  return [
+    ['pairing-energy.svg', pairingEnergySvg(points, rings)],
+    ['pairing-ratio.svg', pairingRatioSvg(points, rings)],
+  ];
+}
+
+/** A run's JSON as `pairing --json` prints it; a shard's also lists the run's ratios and says which shard. */
+export function pairingJson(run: {
+  readonly points: readonly PairingPoint[];
+  readonly rings: readonly RingTemperature[];
+  readonly ratios: readonly number[];
+  readonly shard: Shard | null;
+}) {
+  return {
+    command: 'pairing',
+    device: kCpuDevice,
+    ...(run.shard ? { ratios: run.ratios, shard: shardJson(run.shard) } : {}),
+    ...pairingTable(run.points, run.rings),
+    files: [] as string[],
+  };
+}
+
+export type PairingJson = ReturnType<typeof pairingJson>;
+
+/**
+ * The shards of one `pairing --shard K/N` run joined into the JSON one run prints: the points back in
+ * the order of a_m/a, the largest estimated error over all of them; the rings (every shard's) once.
+ */
+export function mergePairing(shards: readonly PairingJson[]): {
+  readonly json: PairingJson;
+  readonly plotted: { readonly points: PlottedPoint[]; readonly rings: PlottedRing[] };
+} {
+  const first = shards[0];
+  if (!first.ratios || !shards.every((json) => json.ratios?.join() === first.ratios?.join())) {
+    throw new InputError('merge: the pairing shards differ in a_m/a: not one run', 'shards');
+  }
+  const points = joinShards(
+    shards.map((json) => {
+      if (!json.shard) throw new InputError('merge: a pairing JSON without "shard" is not a shard', 'shards');
+      return { shard: json.shard, points: json.points };
+    }),
+  );
+  const json: PairingJson = {
+    command: first.command,
+    device: first.device,
+    equation: first.equation,
+    units: first.units,
+    grid: {
+      ...first.grid,
+      max_estimated_relative_error: Math.max(...points.map((p) => p.estimated_relative_error)),
+    },
+    points,
+    rings: first.rings,
+    files: [],
+  };
+  return {
+    json,
+    plotted: {
+      points: points.map((p) => ({
+        ratio: p.ratio,
+        energyNumerical: p.energy_numerical,
+        energyEq46: p.energy_eq46,
+        energySmallThickness: p.energy_small_a_limit,
+      })),
+      rings: first.rings.map((ring) => ({ name: ring.name, ratio: ring.ratio })),
+    },
+  };
+}
+
+/** The README's table: the rings' pairing temperatures by eq. 46 and numerically. */
+export function pairingMarkdown(rings: readonly ReturnType<typeof pairingRingJson>[]): string {
+  return markdownTable(
+    ['ring', 'E_F (eV)', 'a (nm)', 'a_m (µm)', 'T eq. 46 (mK)', 'T numerical (mK)'],
+    rings.map((r) => [
+      r.name,
+      f(r.fermi_energy_ev, 3),
+      f(r.thickness_m * 1e9, 3),
+      f(r.a_m_m * 1e6, 4),
+      f(r.temperature_eq46_mk, 3),
+      f(r.temperature_numerical_mk, 3),
+    ]),
+  );
+}

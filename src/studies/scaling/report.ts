@@ -1,0 +1,579 @@
+// The scaling study's report (`scaling --json`, `--out DIR`, the text table), shared by the CLI and the app:
+//   JSON  {"studies": [{"geometry", "model", "dimension", "points": [{"n", "lambda_max", "lambda_min",
+//         "rigid_rotation_quotient", ...}], "fit": {"law", "coefficient", "uncertainty", ...},
+//         "critical_radius_m", "paper_radius_m", ...}]}   (scripts rely on these names)
+//   CSV   one row per point of every study.
+//   SVG   per study, lambda_max against N (log-log) and lambda_max / N against N.
+import { linePlot, type PlotSeries } from '../../io/svg.ts';
+import { ringLambdaMaxAsymptotic } from '../../physics/scaling.ts';
+import type { DeviceSummary } from '../../io/formats.ts';
+import { InputError } from '../../physics/input-error.ts';
+import type { ModelName } from '../../physics/models.ts';
+import { isScalingGeometry } from '../../physics/scaling.ts';
+import type { LanczosReason } from '../../solvers/types.ts';
+import { markdownNumber as f, markdownTable } from '../markdown.ts';
+import { joinShards, shardJson, type Shard } from '../study.ts';
+import {
+  fittedCoefficient,
+  summariseStudy,
+  type LawFit,
+  type MinimumModeName,
+  type ModeName,
+  type ScalingGeometryRun,
+  type ScalingPoint,
+  type ScalingStudy,
+} from './run.ts';
+
+/** The equation of sec. IV.C that gives the paper's size in dimension d. */
+const kPaperEquation: Record<number, string> = { 1: '53', 2: '54', 3: '55' };
+
+function fitJson(fit: LawFit | null) {
+  if (!fit) return null;
+  return {
+    law: fit.law.text,
+    coefficient: fit.coefficient,
+    uncertainty: fit.uncertainty,
+    uncertainty_covariance: fit.uncertaintyCovariance,
+    uncertainty_window: fit.uncertaintyWindow,
+    uncertainty_note:
+      'sqrt(covariance^2 + window^2): the standard error from the fit covariance (residual variance) ' +
+      'and the largest change when the smallest N are dropped',
+    theory: fit.law.theory ?? null,
+    parameters: Object.fromEntries(fit.law.parameters.map((name, k) => [name, fit.parameters[k]])),
+    exponent: fit.law.exponent ?? null,
+    free_exponent: fit.freeExponent,
+    rms_residual: fit.rmsResidual,
+    n_from: fit.nFrom,
+    n_to: fit.nTo,
+    points: fit.points,
+  };
+}
+
+function pointJson(point: ScalingPoint) {
+  return {
+    n: point.n,
+    unknowns: point.unknowns,
+    lambda_max: point.lambdaMax,
+    lambda_min: point.lambdaMin,
+    lambda_max_over_n: point.coherentCoefficient,
+    rigid_rotation_quotient: point.rigidRotationQuotient,
+    translation_quotient: point.translationQuotient,
+    nearest_neighbour_distance: point.nearestNeighbourMean,
+    nearest_neighbour_min: point.nearestNeighbourMin,
+    minimum_constant: point.minimumConstant,
+    mode: point.mode,
+    overlaps: point.overlaps && {
+      translation: point.overlaps.translation,
+      rotation: point.overlaps.rotation,
+      rigid_rotation: point.overlaps.rigidRotation,
+      azimuthal_translation: point.overlaps.azimuthalTranslation,
+      translation_rotation: point.overlaps.translationRotation,
+    },
+    minimum_mode: point.minimumMode,
+    minimum_overlaps: point.minimumOverlaps,
+    participation_max: point.participationMax,
+    participation_min: point.participationMin,
+    exact_lambda_max: point.exactLambdaMax,
+    exact_lambda_min: point.exactLambdaMin,
+    london_inertia_ratio: point.londonInertiaRatio,
+    lanczos: {
+      iterations: point.lanczos.iterations,
+      converged: point.lanczos.converged,
+      reason: point.lanczos.reason,
+      residual_bound_min: point.lanczos.residualMin,
+      residual_bound_max: point.lanczos.residualMax,
+    },
+    ms: point.milliseconds,
+  };
+}
+
+/** One study as the JSON contract names it. */
+function scalingStudyJson(study: ScalingStudy) {
+  const radius = study.criticalRadius;
+  return {
+    geometry: study.geometry,
+    model: study.model,
+    dimension: study.dimension,
+    velocity_components: study.velocityComponents,
+    points: study.points.map(pointJson),
+    fit: fitJson(study.fit),
+    ring_constant: study.ringConstant,
+    critical_radius_m: radius ? radius.metres : null,
+    critical_radius_log10_m: radius ? radius.log10Metres : null,
+    critical_radius_log10_uncertainty: radius ? radius.log10Uncertainty : null,
+    critical_radius_log10_bohr: radius ? radius.log10Bohr : null,
+    critical_electrons_log10: radius ? radius.log10Electrons : null,
+    critical_radius_leading_m: study.leadingCriticalRadiusMetres,
+    paper_radius_m: study.paperRadiusMetres,
+    paper_equation: kPaperEquation[study.dimension],
+    lambda_min_law: {
+      law: 'lambda_min = -kappa / d_nn (d_nn: mean nearest-neighbour distance)',
+      kappa: study.minimumConstant.kappa,
+      uncertainty: study.minimumConstant.uncertainty,
+      kappa_closest_pair: study.minimumConstant.kappaClosestPair,
+      note: 'M = D + eps T turns indefinite at eps = 1/|lambda_min|: nearest neighbours closer than kappa r_e',
+    },
+    rotation_fit: fitJson(study.rotationFit),
+    london_inertia_ratio: study.londonInertiaRatio,
+    ms: study.milliseconds,
+  };
+}
+
+const kCsvColumns = [
+  'geometry',
+  'model',
+  'dimension',
+  'n',
+  'unknowns',
+  'lambda_max',
+  'lambda_min',
+  'lambda_max_over_n',
+  'rigid_rotation_quotient',
+  'translation_quotient',
+  'nearest_neighbour_distance',
+  'minimum_constant',
+  'overlap_translation',
+  'overlap_rotation',
+  'mode',
+  'minimum_mode',
+  'participation_min',
+  'london_inertia_ratio',
+  'iterations',
+  'converged',
+] as const;
+
+/** Every point of every study, one row each. */
+export function scalingCsv(studies: readonly ScalingStudy[]): string {
+  const lines: string[] = [kCsvColumns.join(',')];
+  for (const study of studies) {
+    for (const p of study.points) {
+      const cells: (string | number | boolean | null)[] = [
+        study.geometry,
+        study.model,
+        study.dimension,
+        p.n,
+        p.unknowns,
+        p.lambdaMax,
+        p.lambdaMin,
+        p.coherentCoefficient,
+        p.rigidRotationQuotient,
+        p.translationQuotient,
+        p.nearestNeighbourMean,
+        p.minimumConstant,
+        p.overlaps?.translation ?? null,
+        p.overlaps?.rotation ?? null,
+        p.mode,
+        p.minimumMode,
+        p.participationMin,
+        p.londonInertiaRatio,
+        p.lanczos.iterations,
+        p.lanczos.converged,
+      ];
+      lines.push(cells.map((cell) => (cell === null ? '' : String(cell))).join(','));
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Nicely spaced N for a fit curve across the sweep. */
+function curveNs(from: number, to: number): number[] {
+  return Array.from({ length: 60 }, (_, k) => from * (to / from) ** (k / 59));
+}
+
+/** The fitted law's right-hand side ('c + b N^-1/2'), short enough for a legend. */
+function fitShape(fit: LawFit): string {
+  return fit.law.text.replace(/^lambda_max\/N = /, '');
+}
+
+/** Log-log lambda_max (and |lambda_min|) against N, the fit, and the paper's estimate lambda_max ~ N. */
+export function scalingEigenvalueSvg(study: ScalingStudy): string {
+  const ns = study.points.map((p) => p.n);
+  const series: PlotSeries[] = [
+    {
+      label: 'lambda_max',
+      x: ns,
+      y: study.points.map((p) => p.lambdaMax),
+      points: true,
+      line: false,
+    },
+    {
+      label: '|lambda_min|',
+      x: ns,
+      y: study.points.map((p) => -p.lambdaMin),
+      points: true,
+      line: false,
+      colour: '#009e73',
+    },
+    {
+      label: 'paper: N (eq. 49)',
+      x: [ns[0], ns[ns.length - 1]],
+      y: [ns[0], ns[ns.length - 1]],
+      dashed: true,
+      colour: '#777777',
+    },
+  ];
+  if (study.fit) {
+    const fit = study.fit;
+    const curve = curveNs(ns[0], ns[ns.length - 1]);
+    series.push({
+      label: `fit: ${fitShape(fit)}`,
+      x: curve,
+      y: curve.map((n) => n * fittedCoefficient(fit, n)),
+      dashed: true,
+      colour: '#d55e00',
+    });
+  }
+  if (study.geometry === 'ring') {
+    const curve = curveNs(ns[0], ns[ns.length - 1]);
+    series.push({
+      label: '(N/pi)(ln N + C)',
+      x: curve,
+      y: curve.map(ringLambdaMaxAsymptotic),
+      dashed: false,
+      colour: '#cc79a7',
+    });
+  }
+  return linePlot({
+    title: `${study.geometry} (${study.model} model, d = ${study.dimension}): extreme eigenvalues of the interaction`,
+    xLabel: 'N (electrons at fixed size R)',
+    yLabel: 'eigenvalue of D^-1/2 (M - D) D^-1/2 at eps = 1',
+    logX: true,
+    logY: true,
+    series,
+    legend: 'top-left',
+  });
+}
+
+/** lambda_max / N and the rigid rotation's quotient / N against N, the fit and its N -> infinity limit. */
+export function scalingCoefficientSvg(study: ScalingStudy): string {
+  const ns = study.points.map((p) => p.n);
+  const fit = study.fit;
+  const curve = curveNs(ns[0], ns[ns.length - 1]);
+  const series: PlotSeries[] = [
+    {
+      label: 'lambda_max / N',
+      x: ns,
+      y: study.points.map((p) => p.coherentCoefficient),
+      points: true,
+      line: false,
+    },
+    {
+      label: 'rigid rotation, q / N',
+      x: ns,
+      y: study.points.map((p) => p.rigidRotationQuotient / p.n),
+      points: true,
+      line: false,
+      colour: '#009e73',
+    },
+  ];
+  if (fit) {
+    series.push({
+      label: `fit: ${fitShape(fit)}`,
+      x: curve,
+      y: curve.map((n) => fittedCoefficient(fit, n)),
+      dashed: true,
+      colour: '#d55e00',
+    });
+  }
+  const hLines =
+    fit && fit.law.name === 'inverse_power'
+      ? [
+          {
+            value: fit.coefficient,
+            label: `N -> infinity: ${fit.coefficient.toFixed(4)} ± ${fit.uncertainty.toFixed(4)}`,
+          },
+        ]
+      : [];
+  // From 0, which leaves the bottom of the plot to the legend (both quotients are positive).
+  const top = Math.max(...series.flatMap((s) => Array.from(s.y)), ...hLines.map((line) => line.value));
+  return linePlot({
+    title: `${study.geometry} (${study.model} model): coherent-mode coefficient lambda_max / N`,
+    xLabel: 'N',
+    yLabel: 'lambda_max / N',
+    logX: true,
+    series,
+    hLines,
+    yRange: [0, 1.06 * top],
+    legend: 'bottom-right',
+  });
+}
+
+/** What one geometry's JSON adds beside the study: the GPU storage per N, the sphere's direct ratio. */
+export interface ScalingExtra {
+  /** N -> 'dense' | 'free' on the GPU; null on the CPU. */
+  readonly matrix: Record<string, string> | null;
+  readonly londonInertiaRatioDirect: ScalingGeometryRun['londonInertiaRatioDirect'];
+}
+
+/** A run's JSON as `scaling --json` prints it; `shard` only in a shard's. */
+export function scalingJson(run: {
+  readonly device: DeviceSummary;
+  readonly model: ModelName;
+  readonly ns: readonly number[];
+  readonly studies: readonly ScalingStudy[];
+  readonly extras: readonly ScalingExtra[];
+  readonly shard: Shard | null;
+  readonly totalMs: number;
+}) {
+  return {
+    command: 'scaling',
+    device: run.device,
+    model: run.model,
+    ns: run.ns,
+    ...(run.shard ? { shard: shardJson(run.shard) } : {}),
+    studies: run.studies.map((study, k) => {
+      const extra = run.extras[k];
+      return {
+        ...scalingStudyJson(study),
+        matrix: extra.matrix,
+        ...(extra.londonInertiaRatioDirect
+          ? { london_inertia_ratio_direct: extra.londonInertiaRatioDirect }
+          : {}),
+      };
+    }),
+    files: [] as string[],
+    timing_ms: { total_ms: run.totalMs },
+  };
+}
+
+export type ScalingJson = ReturnType<typeof scalingJson>;
+type PointJson = ReturnType<typeof pointJson>;
+
+/** A number of the JSON back: null stood for a value that was not finite. */
+const finite = (x: number | null): number => (x === null ? NaN : x);
+
+/** A point back from its JSON (the inverse of pointJson, NaN where the JSON has null). */
+export function scalingPointFromJson(json: PointJson): ScalingPoint {
+  const overlaps = json.overlaps;
+  const minimum = json.minimum_overlaps;
+  return {
+    n: json.n,
+    unknowns: json.unknowns,
+    lambdaMax: finite(json.lambda_max),
+    lambdaMin: finite(json.lambda_min),
+    coherentCoefficient: finite(json.lambda_max_over_n),
+    rigidRotationQuotient: finite(json.rigid_rotation_quotient),
+    translationQuotient: finite(json.translation_quotient),
+    nearestNeighbourMean: finite(json.nearest_neighbour_distance),
+    nearestNeighbourMin: finite(json.nearest_neighbour_min),
+    minimumConstant: finite(json.minimum_constant),
+    overlaps: overlaps && {
+      translation: finite(overlaps.translation),
+      rotation: finite(overlaps.rotation),
+      rigidRotation: finite(overlaps.rigid_rotation),
+      azimuthalTranslation: finite(overlaps.azimuthal_translation),
+      translationRotation: finite(overlaps.translation_rotation),
+    },
+    mode: json.mode as ModeName | null,
+    minimumOverlaps: minimum && {
+      breathing: finite(minimum.breathing),
+      alternating: finite(minimum.alternating),
+    },
+    minimumMode: json.minimum_mode as MinimumModeName | null,
+    participationMax: json.participation_max,
+    participationMin: json.participation_min,
+    exactLambdaMax: json.exact_lambda_max,
+    exactLambdaMin: json.exact_lambda_min,
+    londonInertiaRatio: json.london_inertia_ratio,
+    lanczos: {
+      iterations: json.lanczos.iterations,
+      converged: json.lanczos.converged,
+      reason: json.lanczos.reason as LanczosReason,
+      residualMin: finite(json.lanczos.residual_bound_min),
+      residualMax: finite(json.lanczos.residual_bound_max),
+    },
+    milliseconds: json.ms,
+  };
+}
+
+/**
+ * The shards of one `scaling --shard K/N` sweep joined into the run's JSON as one run prints it: the
+ * points interleaved back into the sweep's order and every fit recomputed from all of them.
+ */
+export function mergeScaling(shards: readonly ScalingJson[]): {
+  readonly studies: ScalingStudy[];
+  readonly json: ScalingJson;
+} {
+  const first = shards[0];
+  const same = (json: ScalingJson) =>
+    json.model === first.model &&
+    json.ns.join() === first.ns.join() &&
+    json.studies.map((study) => study.geometry).join() ===
+      first.studies.map((study) => study.geometry).join();
+  if (!shards.every(same)) {
+    throw new InputError('merge: the shards differ in model, N or geometries: not one sweep', 'shards');
+  }
+  const parts = shards.map((json) => {
+    if (!json.shard) throw new InputError('merge: a scaling JSON without "shard" is not a shard', 'shards');
+    return {
+      shard: json.shard,
+      points: json.studies.flatMap((study) => study.points),
+    };
+  });
+  const joined = joinShards(parts);
+  const studies: ScalingStudy[] = [];
+  const extras: ScalingExtra[] = [];
+  for (const [g, head] of first.studies.entries()) {
+    const geometry = head.geometry;
+    if (!isScalingGeometry(geometry)) throw new InputError(`merge: unknown geometry '${geometry}'`, 'shards');
+    const mine = joined.slice(g * first.ns.length, (g + 1) * first.ns.length);
+    const own = shards.map((json) => json.studies[g]);
+    const matrices = own.map((study) => study.matrix ?? null).filter((m) => m !== null);
+    studies.push(
+      summariseStudy(
+        geometry,
+        first.model,
+        mine.map(scalingPointFromJson),
+        own.reduce((sum, study) => sum + study.ms, 0),
+      ),
+    );
+    extras.push({
+      matrix: matrices.length ? Object.assign({}, ...matrices) : null,
+      londonInertiaRatioDirect:
+        own.find((study) => study.london_inertia_ratio_direct)?.london_inertia_ratio_direct ?? null,
+    });
+  }
+  const json = scalingJson({
+    device: first.device,
+    model: first.model,
+    ns: first.ns,
+    studies,
+    extras,
+    shard: null,
+    totalMs: shards.reduce((sum, json) => sum + json.timing_ms.total_ms, 0),
+  });
+  return { studies, json };
+}
+
+/** The files of `--out DIR`, name and text, scaling.json last (it lists the others). */
+export function scalingFiles(studies: readonly ScalingStudy[]): [string, string][] {
+  return [
+    ['scaling.csv', scalingCsv(studies)],
+    ...studies.flatMap((study): [string, string][] => [
+      [`scaling-${study.geometry}.svg`, scalingEigenvalueSvg(study)],
+      [`scaling-${study.geometry}-coefficient.svg`, scalingCoefficientSvg(study)],
+    ]),
+  ];
+}
+
+/** One point's progress line. */
+export function scalingPointLine(geometry: string, p: ScalingPoint, matrix: string | undefined): string {
+  const overlap = p.overlaps
+    ? `, top mode ${p.mode} (translation ${p.overlaps.translation.toFixed(3)}, rotation ` +
+      `${p.overlaps.rotation.toFixed(3)}), bottom mode ${p.minimumMode} (${p.participationMin?.toFixed(0)} electrons)`
+    : '';
+  return (
+    `${geometry} N = ${p.n} (${p.unknowns} unknowns${matrix ? `, ${matrix}` : ''}): ` +
+    `lambda_max/N = ${p.coherentCoefficient.toPrecision(7)}, lambda_min = ${p.lambdaMin.toPrecision(6)}${overlap}, ` +
+    `${p.lanczos.iterations} Lanczos steps${p.lanczos.converged ? '' : ' (not converged)'}, ` +
+    `${(p.milliseconds / 1000).toFixed(1)} s`
+  );
+}
+
+const exp = (x: number | null | undefined, digits = 3) =>
+  x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toExponential(digits);
+
+function radiusText(study: ScalingStudy): string[] {
+  const r = study.criticalRadius;
+  if (!r) return [];
+  const paper = study.paperRadiusMetres;
+  const paperText = Number.isFinite(paper) ? `${exp(paper)} m` : 'R -> infinity';
+  const equation = { 1: '53', 2: '54', 3: '55' }[study.dimension];
+  const metres = r.metres === null ? `10^${r.log10Metres.toFixed(1)} m` : `${exp(r.metres)} m`;
+  return [
+    `  R* (eps lambda_max = 1 at N = (R/a0)^${study.dimension}): ${metres} ` +
+      `(log10 R*/m = ${r.log10Metres.toFixed(3)} ± ${r.log10Uncertainty.toExponential(1)}, ` +
+      `R*/a0 = 10^${r.log10Bohr.toFixed(3)}, N = 10^${r.log10Electrons.toFixed(2)}); eq. ${equation}: ${paperText}`,
+  ];
+}
+
+/** The text report: a table per geometry, its fits, R* and kappa. */
+export function scalingText(studies: ScalingStudy[], files: string[], device: DeviceSummary): string {
+  const lines = [`scaling of the Darwin-Breit interaction with N (sec. IV.C), device: ${device.description}`];
+  for (const study of studies) {
+    lines.push(
+      '',
+      `${study.geometry} (${study.model} model, d = ${study.dimension}, ${study.velocityComponents} unknowns per electron)`,
+      '       N   lambda_max   lambda_max/N    lambda_min   kappa   q_rot/N   top mode                 T       R   bottom mode   steps',
+    );
+    for (const p of study.points) {
+      lines.push(
+        [
+          String(p.n).padStart(8),
+          p.lambdaMax.toPrecision(7).padStart(12),
+          p.coherentCoefficient.toPrecision(7).padStart(14),
+          p.lambdaMin.toPrecision(6).padStart(13),
+          p.minimumConstant.toFixed(3).padStart(7),
+          (p.rigidRotationQuotient / p.n).toFixed(4).padStart(9),
+          ` ${(p.mode ?? '-').padEnd(22)}`,
+          (p.overlaps ? p.overlaps.translation.toFixed(3) : '-').padStart(6),
+          (p.overlaps ? p.overlaps.rotation.toFixed(3) : '-').padStart(7),
+          ` ${(p.minimumMode ?? '-').padEnd(12)}`,
+          `${p.lanczos.iterations}${p.lanczos.converged ? '' : '*'}`.padStart(7),
+        ].join(' '),
+      );
+    }
+    const fit = study.fit;
+    if (fit) {
+      const theory = fit.law.theory !== undefined ? ` (derived: ${fit.law.theory.toFixed(6)})` : '';
+      const free = fit.freeExponent !== null ? `; best free exponent ${fit.freeExponent.toFixed(3)}` : '';
+      lines.push(
+        `  fit ${fit.law.text}, N = ${fit.nFrom}..${fit.nTo}: ${fit.law.parameters[fit.law.coefficientIndex]} = ` +
+          `${fit.coefficient.toPrecision(7)} ± ${exp(fit.uncertainty, 1)}${theory}${free}`,
+      );
+    }
+    if (study.ringConstant) {
+      const c = study.ringConstant;
+      const theory = c.theory !== null ? ` (derived ln(2/pi) + gamma - 3/2 = ${c.theory.toFixed(6)})` : '';
+      lines.push(`  with a = 1/pi held: C = ${c.fitted.toPrecision(7)} ± ${exp(c.uncertainty, 1)}${theory}`);
+    }
+    lines.push(...radiusText(study));
+    const m = study.minimumConstant;
+    lines.push(
+      `  lambda_min = -kappa/d_nn: kappa = ${m.kappa.toFixed(3)} ± ${m.uncertainty.toFixed(3)} ` +
+        `(closest pair: ${m.kappaClosestPair.toFixed(3)}): M indefinite once neighbours are < ${m.kappa.toFixed(2)} r_e apart`,
+    );
+    if (study.rotationFit) {
+      lines.push(
+        `  rigid rotation: q/N -> ${study.rotationFit.coefficient.toPrecision(5)} ± ${exp(study.rotationFit.uncertainty, 1)}`,
+      );
+    }
+    if (study.londonInertiaRatio) {
+      const last = study.points[study.points.length - 1];
+      lines.push(
+        `  London's N = 3R/r_e: inertia ratio (v^T M v)/(v^T D v) = ${last.londonInertiaRatio?.toFixed(4)} at N = ${last.n}, ` +
+          `-> ${study.londonInertiaRatio.value.toFixed(4)} ± ${study.londonInertiaRatio.uncertainty.toFixed(4)} (continuum: 2)`,
+      );
+    }
+  }
+  if (studies.some((study) => study.points.some((p) => !p.lanczos.converged))) {
+    lines.push(
+      '',
+      '* Lanczos stopped before both extreme Ritz values met the tolerance (values are inner bounds)',
+    );
+  }
+  if (files.length) lines.push('', 'wrote:', ...files.map((f) => `  ${f}`));
+  return lines.join('\n') + '\n';
+}
+
+/** The README's table: per study its law, coefficient, R* and the paper's R (eq. 53-55). */
+export function scalingMarkdown(studies: readonly ScalingStudy[]): string {
+  return markdownTable(
+    ['geometry', 'model', 'd', 'N range', 'law', 'coefficient', 'R* (m)', 'paper R (m)'],
+    studies.map((s) => [
+      s.geometry,
+      s.model,
+      String(s.dimension),
+      `${s.points[0]?.n}–${s.points[s.points.length - 1]?.n}`,
+      s.fit ? s.fit.law.text : '–',
+      s.fit ? `${f(s.fit.coefficient)} ± ${f(s.fit.uncertainty, 2)}` : '–',
+      // The ring's R* overflows a double: its log10 is given instead (eq. 53: R -> infinity).
+      s.criticalRadius?.metres != null
+        ? f(s.criticalRadius.metres, 3)
+        : `10^${f(s.criticalRadius?.log10Metres, 7)}`,
+      Number.isFinite(s.paperRadiusMetres)
+        ? f(s.paperRadiusMetres, 3)
+        : `∞ (eq. ${kPaperEquation[s.dimension] ?? 53})`,
+    ]),
+  );
+}

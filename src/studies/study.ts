@@ -1,0 +1,110 @@
+// What every study shares: the hooks its run is driven by (the CLI's progress line, the app's progress
+// bar and Stop button), the one rule by which a sweep honours Stop, and the shards a sweep's points
+// are split into (`--shard K/N`) and joined back from (`merge`).
+import { InputError } from '../physics/input-error.ts';
+
+/**
+ * An integer option of a study's spec (electrons, grid points, sweep points): the range the CLI's
+ * flag and the app's field both check, each naming the option in its own words.
+ */
+export interface IntegerRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Why x is refused by the range, or null; the caller prefixes the option's name. */
+export function integerRangeProblem(range: IntegerRange, x: number): string | null {
+  return Number.isInteger(x) && x >= range.min && x <= range.max
+    ? null
+    : `must be an integer in ${range.min}..${range.max}`;
+}
+
+/** How a run reports and is stopped; every hook is optional (a test passes none). */
+export interface StudyHooks {
+  /** Progress text, and the fraction done where it is known. */
+  progress?(text: string, fraction: number | null): void;
+  /** True once the user asked to stop. */
+  stopped?(): boolean;
+  /** Awaited between two points: the page draws a frame and takes a Stop click there. */
+  pause?(): Promise<void>;
+}
+
+/**
+ * The one Stop rule: a sweep checks Stop before each point and, inside a long point (a Lanczos run),
+ * at its readbacks; a point that Stop cut short is not a measurement and is dropped, so what a
+ * stopped sweep returns is the points it finished.
+ */
+export async function sweep<P, R>(
+  points: readonly P[],
+  hooks: StudyHooks,
+  measure: (point: P, index: number) => Promise<R>,
+  onResult?: (result: R, results: readonly R[]) => void,
+): Promise<{ readonly results: R[]; readonly stopped: boolean }> {
+  const results: R[] = [];
+  for (const [k, point] of points.entries()) {
+    if (hooks.stopped?.()) return { results, stopped: true };
+    await hooks.pause?.();
+    const result = await measure(point, k);
+    if (hooks.stopped?.()) return { results, stopped: true };
+    results.push(result);
+    onResult?.(result, results);
+  }
+  return { results, stopped: false };
+}
+
+/** Shard `index` of `count` (1 <= index <= count): the points k with k mod count = index - 1. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+/** 'K/N' as a shard; `field` names the option in the error. */
+export function parseShard(text: string, field = 'shard'): Shard {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const index = match ? Number(match[1]) : NaN;
+  const count = match ? Number(match[2]) : NaN;
+  if (!(Number.isSafeInteger(count) && count >= 1 && index >= 1 && index <= count)) {
+    throw new InputError(`${field} takes K/N with 1 <= K <= N, got '${text}'`, field);
+  }
+  return { index, count };
+}
+
+/** Whether the point at `position` of a sweep belongs to `shard` (every point without one). */
+export function inShard(position: number, shard: Shard | null): boolean {
+  return shard === null || position % shard.count === shard.index - 1;
+}
+
+/** The shard's points of a sweep, in the sweep's order. */
+export function shardOf<T>(points: readonly T[], shard: Shard | null): T[] {
+  return points.filter((_, k) => inShard(k, shard));
+}
+
+/**
+ * The sweep's points back from its shards' (each in the sweep's order): point j of shard K is point
+ * K - 1 + j N of the sweep. Every shard of 1..N must be there exactly once.
+ */
+export function joinShards<T>(
+  parts: readonly { readonly shard: Shard; readonly points: readonly T[] }[],
+): T[] {
+  const count = parts[0]?.shard.count ?? 0;
+  const seen = new Set(parts.map((part) => part.shard.index));
+  if (parts.some((part) => part.shard.count !== count) || seen.size !== parts.length || seen.size !== count) {
+    const have = parts.map((part) => `${part.shard.index}/${part.shard.count}`).join(', ');
+    throw new InputError(`merge needs each shard 1/N..N/N of one sweep exactly once, got ${have}`, 'shards');
+  }
+  const total = parts.reduce((sum, part) => sum + part.points.length, 0);
+  const joined: T[] = new Array<T>(total);
+  for (const part of parts) {
+    part.points.forEach((point, j) => {
+      const position = part.shard.index - 1 + j * count;
+      if (position >= total) throw new InputError('merge: the shards are not of one sweep', 'shards');
+      joined[position] = point;
+    });
+  }
+  return joined;
+}
+
+/** The "shard" object of a shard's JSON. */
+export function shardJson(shard: Shard) {
+  return { index: shard.index, count: shard.count };
+}

@@ -1,0 +1,178 @@
+// A sweep split into shards (`--shard K/N`) and joined back (`merge`): the shards' points interleave back
+// into the sweep's order, and the merged JSON and text are the whole run's, timings aside; the one Stop
+// rule of src/studies/study.ts drops a point that Stop cut short.
+import { describe, expect, it } from 'vitest';
+import { londonCommand } from '../src/cli/commands/london.ts';
+import { pairingCommand } from '../src/cli/commands/pairing.ts';
+import { scalingCommand } from '../src/cli/commands/scaling.ts';
+import { Progress } from '../src/cli/progress.ts';
+import { toJson } from '../src/io/formats.ts';
+import { InputError } from '../src/physics/input-error.ts';
+import { londonText, mergeLondon, type LondonJson } from '../src/studies/london/report.ts';
+import { mergePairing, pairingText, type PairingJson } from '../src/studies/pairing/report.ts';
+import { mergeScaling, scalingText, type ScalingJson } from '../src/studies/scaling/report.ts';
+import { runScaling } from '../src/studies/scaling/run.ts';
+import { joinShards, parseShard, shardOf, sweep } from '../src/studies/study.ts';
+import { cpuBackend } from '../src/solvers/backend.ts';
+
+const quiet = new Progress({ quiet: true });
+
+/** The JSON as printed and read back, without its timings. */
+function printed(summary: unknown): unknown {
+  return JSON.parse(toJson(summary), (key, value) =>
+    ['ms', 'field_ms', 'timing_ms'].includes(key) ? undefined : value,
+  );
+}
+
+describe('shards of a list of points', () => {
+  it('parses K/N and refuses what is not a shard', () => {
+    expect(parseShard('2/5')).toEqual({ index: 2, count: 5 });
+    expect(parseShard(' 1 / 1 ')).toEqual({ index: 1, count: 1 });
+    for (const text of ['0/3', '4/3', '1/0', '1.5/3', '-1/3', '2', 'a/b', '']) {
+      expect(() => parseShard(text), text).toThrow(InputError);
+    }
+  });
+
+  it('every N-th point from the K-th, joined back in order', () => {
+    const points = [10, 11, 12, 13, 14, 15, 16];
+    const shards = [1, 2, 3].map((index) => ({
+      shard: { index, count: 3 },
+      points: shardOf(points, { index, count: 3 }),
+    }));
+    expect(shards.map((s) => s.points)).toEqual([
+      [10, 13, 16],
+      [11, 14],
+      [12, 15],
+    ]);
+    expect(joinShards([shards[2], shards[0], shards[1]])).toEqual(points);
+    expect(shardOf(points, null)).toEqual(points);
+  });
+
+  it('refuses a missing or repeated shard', () => {
+    const shard = (index: number, count = 3) => ({ shard: { index, count }, points: [index] });
+    expect(() => joinShards([shard(1), shard(2)])).toThrow(/exactly once/);
+    expect(() => joinShards([shard(1), shard(1), shard(3)])).toThrow(/exactly once/);
+    expect(() => joinShards([shard(1), shard(2, 2)])).toThrow(/exactly once/);
+  });
+});
+
+describe('the one Stop rule', () => {
+  it('drops the point Stop cut short and measures none after it', async () => {
+    let stop = false;
+    const measured: number[] = [];
+    const { results, stopped } = await sweep([1, 2, 3, 4], { stopped: () => stop }, async (x) => {
+      measured.push(x);
+      if (x === 2) stop = true;
+      return x * x;
+    });
+    expect(stopped).toBe(true);
+    expect(results).toEqual([1]);
+    expect(measured).toEqual([1, 2]);
+  });
+
+  it('runs every point when nobody stops, pausing before each', async () => {
+    let pauses = 0;
+    const { results, stopped } = await sweep(
+      [1, 2, 3],
+      { pause: async () => void pauses++ },
+      async (x) => -x,
+    );
+    expect({ results, stopped, pauses }).toEqual({ results: [-1, -2, -3], stopped: false, pauses: 3 });
+  });
+});
+
+describe('the Stop rule in a sweep on a backend', () => {
+  it('Stop inside the second Lanczos run keeps the first point alone, and skips the direct ratio', async () => {
+    let stop = false;
+    const points: number[] = [];
+    const runs = await runScaling(
+      async (system) => cpuBackend(system),
+      { geometries: ['sphere', 'ring'], model: 'vector', ns: [12, 24, 48] },
+      {
+        stopped: () => stop,
+        lanczos: (n, iteration) => {
+          if (n === 24 && iteration >= 2) stop = true;
+        },
+        point: (_geometry, point) => points.push(point.n),
+      },
+    );
+    expect(runs).toHaveLength(1);
+    expect(runs[0].stopped).toBe(true);
+    expect(runs[0].study.points.map((p) => p.n)).toEqual([12]);
+    expect(points).toEqual([12]);
+    expect(runs[0].londonInertiaRatioDirect).toBeNull();
+  });
+});
+
+describe('shards merged equal the whole run', () => {
+  it.each(['vector', 'azimuthal'])(
+    'scaling, %s model: ring and sphere over 4 N in 3 shards',
+    async (model) => {
+      const argv = [
+        '--model',
+        model,
+        '--geometries',
+        'ring,sphere',
+        '--n-min',
+        '8',
+        '--n-max',
+        '40',
+        '--points',
+        '4',
+        '--device',
+        'cpu',
+      ];
+      const whole = (await scalingCommand(argv, quiet)).summary as ScalingJson;
+      const shards: ScalingJson[] = [];
+      for (const k of [3, 1, 2]) {
+        const shard = (await scalingCommand([...argv, '--shard', `${k}/3`], quiet)).summary as ScalingJson;
+        expect(shard.shard).toEqual({ index: k, count: 3 });
+        expect(shard.studies.flatMap((study) => study.points)).toHaveLength(
+          k === 1 ? 3 : 3 - (k === 3 ? 1 : 0),
+        );
+        shards.push(JSON.parse(toJson(shard)) as ScalingJson);
+      }
+      const merged = mergeScaling(shards);
+      expect(printed(merged.json)).toEqual(printed(whole));
+      expect(merged.json).not.toHaveProperty('shard');
+      expect(merged.json.studies[1].london_inertia_ratio_direct).toEqual(
+        (whole.studies[1] as { london_inertia_ratio_direct?: unknown }).london_inertia_ratio_direct,
+      );
+      expect(scalingText(merged.studies, [], merged.json.device)).toBe(
+        (await scalingCommand(argv, quiet)).text,
+      );
+    },
+    120_000,
+  );
+
+  it('london: three bodies and the convergence list in 2 shards', async () => {
+    const argv = ['--n', '60', '--n', '20', '--n', '40', '--grid', '7', '--device', 'cpu'];
+    const wholeRun = await londonCommand(argv, quiet);
+    const whole = wholeRun.summary as LondonJson;
+    const shards = await Promise.all(
+      ['2/2', '1/2'].map(async (shard) => {
+        const summary = (await londonCommand([...argv, '--shard', shard], quiet)).summary as LondonJson;
+        return JSON.parse(toJson(summary)) as LondonJson;
+      }),
+    );
+    expect(shards[1].studies.map((study) => study.n)).toEqual([60, 40]);
+    const merged = mergeLondon(shards);
+    expect(printed(merged.json)).toEqual(printed(whole));
+    expect(londonText('sphere', merged.studies, merged.convergence, [])).toBe(wholeRun.text);
+  }, 120_000);
+
+  it('pairing: five a_m/a in 2 shards', async () => {
+    const argv = ['--ratios', '3,30,300,3e3,3e4'];
+    const wholeRun = await pairingCommand(argv, quiet);
+    const shards = await Promise.all(
+      ['1/2', '2/2'].map(async (shard) => {
+        const summary = (await pairingCommand([...argv, '--shard', shard], quiet)).summary as PairingJson;
+        return JSON.parse(toJson(summary)) as PairingJson;
+      }),
+    );
+    expect(shards[0].points.map((p) => p.ratio)).toEqual([3, 300, 3e4]);
+    const merged = mergePairing(shards);
+    expect(printed(merged.json)).toEqual(printed(wholeRun.summary));
+    expect(pairingText(merged.json.points, merged.json.rings, [])).toBe(wholeRun.text);
+  });
+});
