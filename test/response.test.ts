@@ -203,6 +203,18 @@ describe('the continuum limit at fixed N r_e/R', () => {
   });
 });
 
+test('shouldStop ends the sweep with the points so far', async () => {
+  const spec = responseSpec({ geometry: 'ring', n: '8,16', nEpsilon: '1,2', device: 'cpu' });
+  let solves = 0;
+  const result = await runResponse(spec, cpuOpen, { shouldStop: () => solves++ >= 3 });
+  expect(result.complete).toBe(false);
+  expect(result.points.map((p) => [p.n, p.nEpsilon])).toEqual([
+    [8, 1],
+    [8, 2],
+    [16, 1],
+  ]);
+});
+
 describe('rotation: the London moment (eq. 27-30)', () => {
   test('the lag current is the field drive solved with omega_L = -Omega', async () => {
     const spec = (drive: string) =>
@@ -260,6 +272,11 @@ describe('bad input', () => {
     refuses({ geometry: 'ring', n: '1' }, 'n');
     refuses({ geometry: 'ring', n: '8', grid: '2' }, 'grid');
     refuses({ geometry: 'ring', n: '8', epsilon: '0.1', nEpsilon: '1' }, 'nEpsilon');
+  });
+
+  test('the CPU takes fewer electrons than the GPU', () => {
+    refuses({ geometry: 'ball', n: '5000', device: 'cpu' }, 'n');
+    expect(responseSpec({ geometry: 'ball', n: '5000', device: 'gpu' }).ns).toEqual([5000]);
   });
 
   test('a body on the axis has nothing to turn', () => {

@@ -33,7 +33,7 @@ M v = -(e/m) A(r_i), one CG solve per point. Without the Darwin term every elect
 rotation (eq. 17/18); screening_ratio is the induced moment (the current, for flux) over that.
 
   --geometry G          ${kGeometryNames.join('|')}
-  --n N[,N...]          electrons, 2..${kResponseLimits.maxN}
+  --n N[,N...]          electrons, 2..${kResponseLimits.maxNGpu} (GPU), 2..${kResponseLimits.maxNCpu} (CPU)
   --drive D             ${kDriveNames.join('|')}: a uniform B along z; a thin solenoid's flux on the
                         axis (eq. 5-13); the body spun up to Omega (eq. 27-30)              [${kResponseDefaults.drive}]
   --model M, --dim D    as for solve                                       [${kResponseDefaults.model}, ${kResponseDefaults.dim}]
@@ -50,6 +50,15 @@ rotation (eq. 17/18); screening_ratio is the induced moment (the current, for fl
                         "field_centre_ratio", "iterations", "converged", "reason", "check"}], "limits":
                         [{"n_epsilon", "extrapolated_ratio", "uncertainty", "law", "continuum_ratio"}],
                         "device"}; rotation adds "london_field_ratio" and "n_eff_epsilon" to each point
+
+Units: velocities in omega_L R (field, omega_L = -eB/2m, eq. 17), in omega_Phi R (flux, omega_Phi =
+-e Phi/(2 pi m R^2), eq. 13/14) or in -Omega R relative to the lattice (rotation). field_centre_ratio
+is B_total(0)/B_ext (field), B_total(0)/B_eff in the co-rotating frame (rotation, B_eff = 2m Omega/e),
+null for flux; london_field_ratio is the centre field over 2m Omega/|e| (eq. 27) and n_eff_epsilon
+the N r_e/R of the fully lagging electrons that give it (eq. 30). check: ||b - M v||/||b|| of the
+solve. london_x: R/lambda_L = sqrt(3 N r_e/R) (ball; sphere for the same N in its volume), R/Lambda =
+2 N r_e/R (Pearl, disk). limits: the ratio at each N r_e/R fitted by c + b N^-p over the N given
+(three or more; p = 1/2 on surfaces and films, 2/3 in solids).
 `;
 
 const kOptions = {

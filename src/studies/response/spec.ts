@@ -54,7 +54,9 @@ export const kResponseDefaults = {
 
 export const kResponseLimits = {
   /** One dense float64 M per point on the CPU: 3N = 12 000 unknowns is 1.2 GB. */
-  maxN: 4000,
+  maxNCpu: 4000,
+  /** The GPU goes matrix-free past its dense budget; the centre field and map stay O(N) sums on the CPU. */
+  maxNGpu: 20_000,
   maxPointsPerN: 32,
   minGrid: 3,
   maxGrid: 201,
@@ -95,11 +97,13 @@ export function responseSpec(input: ResponseInput): ResponseSpec {
     );
   }
   const geometryName = input.geometry;
+  const device = oneOf('device', input.device ?? kResponseDefaults.device, kDevices);
   if (input.n === undefined) throw new InputError('give N (a comma-separated list)', 'n');
   const ns = [...new Set(numberList('n', input.n))].sort((a, b) => a - b);
+  const maxN = device === 'cpu' ? kResponseLimits.maxNCpu : kResponseLimits.maxNGpu;
   for (const n of ns) {
-    if (!(Number.isInteger(n) && n >= 2 && n <= kResponseLimits.maxN)) {
-      throw new InputError(`n must be integers in 2..${kResponseLimits.maxN}, got ${n}`, 'n');
+    if (!(Number.isInteger(n) && n >= 2 && n <= maxN)) {
+      throw new InputError(`n must be integers in 2..${maxN} on the ${device}, got ${n}`, 'n');
     }
   }
   const model = oneOf('model', input.model ?? kResponseDefaults.model, kModelNames);
@@ -140,7 +144,7 @@ export function responseSpec(input: ResponseInput): ResponseSpec {
     scale,
     drive,
     grid,
-    device: oneOf('device', input.device ?? kResponseDefaults.device, kDevices),
+    device,
     matrix: oneOf('matrix', input.matrix ?? kResponseDefaults.matrix, kMatrices),
   };
   for (const n of ns) {
