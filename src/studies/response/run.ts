@@ -2,6 +2,7 @@
 // of M s = b (src/physics/response.ts: the drives, their units and the observables), then the sweeps'
 // N -> infinity limits at fixed N r_e/R. Backends come from the caller (GPU or float64 CPU), one per
 // system, and are disposed of here; nothing in this file touches the GPU.
+import { rigidRotationVelocities } from '../../physics/biot-savart.ts';
 import { geometry, type Configuration } from '../../physics/geometry.ts';
 import type { DarwinSystem } from '../../physics/models.ts';
 import {
@@ -142,11 +143,7 @@ async function responsePoint(
   // The fully lagging electrons of eq. 30 leave the lattice charge turning rigidly: velocities z x r.
   const rigidFieldZ =
     spec.drive === 'rotation'
-      ? reducedInducedField(
-          centre,
-          positions,
-          velocityTriples({ ...system, model: 'azimuthal' }, new Float64Array(n).fill(1)),
-        )[2]
+      ? reducedInducedField(centre, positions, rigidRotationVelocities(positions, [0, 0, 1]))[2]
       : NaN;
   let fieldMap: Float64Array | null = null;
   if (withMap && turning && spec.grid !== null) {
@@ -182,7 +179,7 @@ async function responsePoint(
 /**
  * The ratio at fixed N r_e/R against N fitted by c + b N^-p, p = finiteSizeExponent (the inverse power
  * law of the scaling study), with fitLaw's uncertainty (the covariance and the fit-window spread) and
- * its free-exponent check; null with fewer than three N, and on the ring.
+ * its free-exponent check; null with fewer than three converged N, and on the ring.
  */
 export function responseLimit(
   spec: Pick<ResponseSpec, 'geometry' | 'drive'>,
@@ -233,7 +230,8 @@ export async function runResponse(
   const limits: ResponseLimit[] = [];
   if (spec.scale.kind === 'nEpsilon') {
     for (const x of spec.scale.values) {
-      const at = points.filter((p) => p.nEpsilon === x || Math.abs(p.nEpsilon - x) <= 1e-12 * x);
+      // A solve that stopped early (M indefinite once eps |lambda_min| > 1) has no ratio to fit.
+      const at = points.filter((p) => p.converged && Math.abs(p.nEpsilon - x) <= 1e-12 * x);
       const limit = responseLimit(
         spec,
         x,
