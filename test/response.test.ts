@@ -364,6 +364,15 @@ describe('the response command', () => {
       env: { ...process.env, DARWIN_BREIT_QUIET: '1' },
     });
 
+  test('the usage lists it, and --help describes it', () => {
+    const usage = spawnSync(process.execPath, [cliPath, '--help'], { encoding: 'utf8' });
+    expect(usage.status).toBe(0);
+    expect(usage.stdout).toMatch(/\n {2}response /);
+    const help = cli('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: darwin-breit response/);
+  });
+
   test("--json: the issue's keys, the ring at its closed form", () => {
     const run = cli('--geometry', 'ring', '--n', '8,16', '--n-epsilon', '1,3', '--device', 'cpu', '--json');
     expect(run.status, run.stderr).toBe(0);
