@@ -340,8 +340,10 @@ describe('GPU', () => {
     gpu.test(`${drive} drive on the ${input.geometry} (${matrix}) against float64`, async (context) => {
       const spec = responseSpec({ ...input, drive, nEpsilon: '0.3,3' });
       const expected = await runResponse({ ...spec, device: 'cpu' }, cpuOpen);
-      const got = await runResponse(spec, gpuOpen(context, matrix));
+      const got = await runResponse(spec, gpuOpen(context, matrix), {}, cpuOpen);
       expectClose(got.points, expected.points);
+      for (const p of got.points) expect(p.check).toBeLessThan(kGpuTolerance);
+      for (const p of expected.points) expect(p.check).toBeNull();
     });
   }
 });

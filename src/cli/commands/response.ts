@@ -7,6 +7,7 @@ import { gpuBackend } from '../../engine/backend.ts';
 import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { kGeometryNames } from '../../physics/geometry.ts';
+import { blockSize } from '../../physics/models.ts';
 import { kDriveNames } from '../../physics/response.ts';
 import { cpuBackend } from '../../solvers/backend.ts';
 import {
@@ -19,6 +20,7 @@ import {
 import { runResponse, type ResponseResult } from '../../studies/response/run.ts';
 import { kResponseDefaults, kResponseLimits, responseSpec } from '../../studies/response/spec.ts';
 import { openGpu } from '../device.ts';
+import { kCheckDefaultMaxUnknowns } from '../engine.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
 import { prepareOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
@@ -55,8 +57,9 @@ Units: velocities in omega_L R (field, omega_L = -eB/2m, eq. 17), in omega_Phi R
 -e Phi/(2 pi m R^2), eq. 13/14) or in -Omega R relative to the lattice (rotation). field_centre_ratio
 is B_total(0)/B_ext (field), B_total(0)/B_eff in the co-rotating frame (rotation, B_eff = 2m Omega/e),
 null for flux; london_field_ratio is the centre field over 2m Omega/|e| (eq. 27) and n_eff_epsilon
-the N r_e/R of the fully lagging electrons that give it (eq. 30). check: ||b - M v||/||b|| of the
-solve. london_x: R/lambda_L = sqrt(3 N r_e/R) (ball; sphere for the same N in its volume), R/Lambda =
+the N r_e/R of the fully lagging electrons that give it (eq. 30). check: the GPU's velocities against
+a float64 solve, ||v - v64||/||v64|| (up to ${kCheckDefaultMaxUnknowns} unknowns; null above and on the CPU).
+london_x: R/lambda_L = sqrt(3 N r_e/R) (ball; sphere for the same N in its volume), R/Lambda =
 2 N r_e/R (Pearl, disk). limits: the ratio at each N r_e/R fitted by c + b N^-p over the N given
 (three or more; p = 1/2 on surfaces and films, 2/3 in solids).
 `;
@@ -111,6 +114,9 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   let context: GpuContext | null = null;
   let device: DeviceSummary = kCpuDevice;
   if (spec.device === 'gpu') ({ context, device } = await openGpu());
+  // The float64 check of every GPU solve, on the sizes where the dense reference takes seconds.
+  const largest = spec.ns[spec.ns.length - 1];
+  const checked = largest * blockSize(spec) <= kCheckDefaultMaxUnknowns;
   let result: ResponseResult;
   try {
     const gpu = context;
@@ -118,6 +124,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
       spec,
       async (system) => (gpu ? gpuBackend(gpu, system, { matrix: spec.matrix }) : cpuBackend(system)),
       { progress: (_fraction, message) => progress.update(message) },
+      gpu && checked ? async (system) => cpuBackend(system) : null,
     );
   } finally {
     if (context) releaseDevice(context);

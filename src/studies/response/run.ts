@@ -5,6 +5,7 @@
 import { rigidRotationVelocities } from '../../physics/biot-savart.ts';
 import { geometry, type Configuration } from '../../physics/geometry.ts';
 import type { DarwinSystem } from '../../physics/models.ts';
+import { relativeError } from '../../physics/observables.ts';
 import {
   continuumLimit,
   continuumRatio,
@@ -57,8 +58,10 @@ export interface ResponsePoint {
   readonly iterations: number;
   readonly converged: boolean;
   readonly reason: ConvergenceReason;
-  /** The solve's true relative residual ||b - M s|| / ||b||. */
-  readonly check: number;
+  /** The iterate's true relative residual ||b - M s|| / ||b|| (with the backend's own M). */
+  readonly trueRelativeResidual: number;
+  /** ||s - s64|| / ||s64|| against the float64 reference's solve to rtol 1e-12, where one is given. */
+  readonly check: number | null;
   readonly profile: CurrentProfile;
   /** The fitted e-folding depth of the profile, units of R; null where it does not decay inward. */
   readonly decayLength: number | null;
@@ -118,9 +121,25 @@ function reducedFieldMap(positions: Float64Array, velocities: Float64Array, size
   return map;
 }
 
+/** ||x - x64|| / ||x64|| of a solve against the float64 reference's of the same right-hand side. */
+async function referenceError(
+  openReference: OpenResponseBackend,
+  system: DarwinSystem,
+  rightHandSide: Float64Array,
+  x: Float64Array,
+): Promise<number> {
+  const reference = await openReference(system);
+  try {
+    return relativeError(x, (await reference.velocities(rightHandSide, 'cg', { rtol: 1e-12 })).x);
+  } finally {
+    reference.dispose();
+  }
+}
+
 async function responsePoint(
   spec: ResponseSpec,
   openBackend: OpenResponseBackend,
+  openReference: OpenResponseBackend | null,
   configuration: Configuration,
   epsilon: number,
   withMap: boolean,
@@ -167,7 +186,8 @@ async function responsePoint(
     iterations: solve.iterations,
     converged: solve.converged,
     reason: solve.reason,
-    check: solve.trueRelativeResidual,
+    trueRelativeResidual: solve.trueRelativeResidual,
+    check: openReference ? await referenceError(openReference, system, rightHandSide, solve.x) : null,
     profile,
     decayLength: decayLength(profile),
     configuration,
@@ -202,10 +222,15 @@ export function responseLimit(
   };
 }
 
+/**
+ * The sweep: every N of the spec, every eps at it, one solve each on a backend from `openBackend`;
+ * with `openReference` (the float64 CPU reference) each solve is also checked against it.
+ */
 export async function runResponse(
   spec: ResponseSpec,
   openBackend: OpenResponseBackend,
   hooks: ResponseHooks = {},
+  openReference: OpenResponseBackend | null = null,
 ): Promise<ResponseResult> {
   const started = performance.now();
   const points: ResponsePoint[] = [];
@@ -223,7 +248,9 @@ export async function runResponse(
         points.length / total,
         `response: N = ${n}, N r_e/R = ${(n * epsilon).toPrecision(4)}`,
       );
-      points.push(await responsePoint(spec, openBackend, configuration, epsilon, n === largest));
+      points.push(
+        await responsePoint(spec, openBackend, openReference, configuration, epsilon, n === largest),
+      );
     }
   }
   hooks.progress?.(points.length / total, 'response: done');
