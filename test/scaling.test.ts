@@ -42,8 +42,8 @@ import { applyMassMatrix, massMatrix } from '../src/solvers/dense.ts';
 import { tridiagonalEigenvectors } from '../src/solvers/eigen.ts';
 import { lanczos } from '../src/solvers/lanczos.ts';
 import { linearLeastSquares } from '../src/solvers/least-squares.ts';
+import { fitLaw } from '../src/studies/fits.ts';
 import {
-  fitLaw,
   londonInertiaRatioDirect,
   scalingSweep,
   type BackendFactory,

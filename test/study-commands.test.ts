@@ -1,33 +1,23 @@
 // The study commands `london`, `larmor`, `pairing` and `merge`, and `bench`, as a user runs them:
 // spawned processes, exit codes, one JSON object on stdout, one `error:` line for a user error, SVG
 // files under --out.
-// The bundle is built into its own directory so that this file and test/cli.test.ts, which vitest runs
-// in parallel, never empty each other's output; inside node_modules so that the bundle still resolves
-// the external `webgpu` package.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { buildCliBundle } from './helpers/cli-bundle.ts';
 
-const kOutDir = 'node_modules/.cache/darwin-breit-study-commands';
-const kCli = join(kOutDir, 'darwin-breit.mjs');
+let cliPath: string;
 let dir: string;
 
 beforeAll(() => {
-  const build = spawnSync(
-    'npm',
-    ['run', '--silent', 'build:cli', '--', '--outDir', kOutDir, '--emptyOutDir'],
-    {
-      encoding: 'utf8',
-    },
-  );
-  expect(build.status, build.stderr).toBe(0);
+  cliPath = buildCliBundle('darwin-breit-study-commands');
   dir = mkdtempSync(join(tmpdir(), 'darwin-breit-studies-'));
 }, 120_000);
 
 function cli(...args: string[]) {
-  const run = spawnSync(process.execPath, [kCli, ...args], {
+  const run = spawnSync(process.execPath, [cliPath, ...args], {
     encoding: 'utf8',
     env: { ...process.env, DARWIN_BREIT_QUIET: '1' },
   });

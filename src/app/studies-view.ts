@@ -8,12 +8,8 @@ import type { LondonConvergence, LondonMapStudy } from '../studies/london/run.ts
 import type { LarmorRing } from '../physics/larmor.ts';
 import type { LondonBody } from '../physics/london.ts';
 import type { RingTemperature } from '../physics/pairing.ts';
-import {
-  fittedCoefficient,
-  kFitFromN,
-  type ScalingPoint,
-  type ScalingStudy,
-} from '../studies/scaling/run.ts';
+import { fittedCoefficient } from '../studies/fits.ts';
+import { kFitFromN, type ScalingPoint, type ScalingStudy } from '../studies/scaling/run.ts';
 import { formatNumber } from './colour.ts';
 import { kAxisStyle, kDecadeTicks, show, showText } from './diagnostics.ts';
 

@@ -8,6 +8,7 @@ import { larmorCommand } from './commands/larmor.ts';
 import { londonCommand } from './commands/london.ts';
 import { mergeCommand } from './commands/merge.ts';
 import { pairingCommand } from './commands/pairing.ts';
+import { responseCommand } from './commands/response.ts';
 import { paperCommand } from './commands/paper.ts';
 import { scalingCommand } from './commands/scaling.ts';
 import { solveCommand } from './commands/solve.ts';
@@ -30,6 +31,7 @@ Commands:
   larmor     Larmor current, flux quanta and moment of N electrons on a ring (eq. 13-18)
   pairing    two electrons on a ring of thickness a: numerical ground state vs eq. 46, temperatures
   scaling    lambda_max of the interaction against N per dimension, and R* beside eq. 53-55
+  response   electrons in a field, flux or rotation: Larmor moment screened by the Darwin term
   merge      the JSON of a sweep's shards (scaling, london, pairing --shard K/N) joined into one run's
 
 Run 'darwin-breit <command> --help' for each command's options.
@@ -44,6 +46,7 @@ const kCommands: Record<string, (argv: string[], progress: Progress) => Promise<
   larmor: larmorCommand,
   pairing: pairingCommand,
   scaling: scalingCommand,
+  response: responseCommand,
   merge: mergeCommand,
 };
 

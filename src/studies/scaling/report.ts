@@ -13,10 +13,9 @@ import { isScalingGeometry } from '../../physics/scaling.ts';
 import type { LanczosReason } from '../../solvers/types.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
 import { joinShards, shardJson, type Shard } from '../study.ts';
+import { fittedCoefficient, type LawFit } from '../fits.ts';
 import {
-  fittedCoefficient,
   summariseStudy,
-  type LawFit,
   type MinimumModeName,
   type ModeName,
   type ScalingGeometryRun,

@@ -32,18 +32,16 @@ import {
   criticalRadius,
   kDistributionDimension,
   kRingConstant,
-  lawValue,
   leadingCriticalRadius,
   meanSpacing,
   scalingLaw,
   scalingSystem,
   type CriticalRadius,
   type ScalingGeometry,
-  type ScalingLaw,
 } from '../../physics/scaling.ts';
 import type { MassMatrixBackend } from '../../solvers/backend.ts';
-import { linearLeastSquares } from '../../solvers/least-squares.ts';
 import type { LanczosReason } from '../../solvers/types.ts';
+import { fitLaw, type LawFit } from '../fits.ts';
 import { inShard, sweep, type Shard, type StudyHooks } from '../study.ts';
 
 /** A backend of the system (its M assembled or set up); the sweep disposes of it after use. */
@@ -139,26 +137,6 @@ export interface ScalingPoint {
     readonly residualMax: number;
   };
   readonly milliseconds: number;
-}
-
-export interface LawFit {
-  readonly law: ScalingLaw;
-  readonly parameters: number[];
-  /** The law's N -> infinity coefficient (parameters[law.coefficientIndex]). */
-  readonly coefficient: number;
-  /** sqrt(covariance^2 + window^2). */
-  readonly uncertainty: number;
-  /** From the fit's covariance, s^2 (X^T X)^-1 with the residual variance s^2. */
-  readonly uncertaintyCovariance: number;
-  /** The largest change of the coefficient when the smallest N are dropped, one by one, up to half. */
-  readonly uncertaintyWindow: number;
-  readonly rmsResidual: number;
-  /** The N range fitted. */
-  readonly nFrom: number;
-  readonly nTo: number;
-  readonly points: number;
-  /** inverse_power laws: the exponent p that fits best when it is free too (a check of the law's p). */
-  readonly freeExponent: number | null;
 }
 
 export interface ScalingStudy {
@@ -322,91 +300,6 @@ export async function scalingPoint(
     },
     milliseconds: performance.now() - started,
   };
-}
-
-/**
- * Fits law to (n, value) by least squares. Its uncertainty combines the covariance's standard error
- * with the fit-window spread: the coefficient refitted with the 1, 2, ... smallest N dropped, while at
- * least parameters + 2 points and half of them remain; the largest change counts. Where
- * `fixedCoefficient` is given, that parameter is held and the others fitted (uncertainty then of
- * parameter `report`).
- */
-export function fitLaw(
-  law: ScalingLaw,
-  ns: readonly number[],
-  values: readonly number[],
-  fixed?: { readonly coefficient: number; readonly report: number },
-): LawFit | null {
-  const columns = law.parameters.length;
-  const free = fixed ? columns - 1 : columns;
-  if (ns.length < free + 1) return null;
-  const fitFrom = (from: number) => {
-    const rows: number[][] = [];
-    const y: number[] = [];
-    for (let k = from; k < ns.length; k++) {
-      const basis = law.basis(Math.log(ns[k]));
-      if (fixed) {
-        y.push(values[k] - fixed.coefficient * basis[law.coefficientIndex]);
-        basis.splice(law.coefficientIndex, 1);
-      } else y.push(values[k]);
-      rows.push(basis);
-    }
-    const result = linearLeastSquares(rows, y);
-    const parameters = Array.from(result.parameters);
-    if (fixed) parameters.splice(law.coefficientIndex, 0, fixed.coefficient);
-    return { result, parameters };
-  };
-  const index = fixed ? fixed.report : law.coefficientIndex;
-  const freeIndex = fixed && fixed.report > law.coefficientIndex ? fixed.report - 1 : index;
-  const all = fitFrom(0);
-  const coefficient = all.parameters[index];
-  const covariance = Math.sqrt(all.result.covariance[freeIndex * free + freeIndex]);
-  let window = 0;
-  for (let drop = 1; ns.length - drop >= Math.max(free + 2, Math.ceil(ns.length / 2)); drop++) {
-    window = Math.max(window, Math.abs(fitFrom(drop).parameters[index] - coefficient));
-  }
-  const covarianceTerm = Number.isFinite(covariance) ? covariance : 0;
-  return {
-    law,
-    parameters: all.parameters,
-    coefficient,
-    uncertainty: Math.hypot(covarianceTerm, window),
-    uncertaintyCovariance: covariance,
-    uncertaintyWindow: window,
-    rmsResidual: all.result.rmsResidual,
-    nFrom: ns[0],
-    nTo: ns[ns.length - 1],
-    points: ns.length,
-    freeExponent: law.exponent !== undefined && ns.length >= 4 ? freeExponent(ns, values) : null,
-  };
-}
-
-/** The p of value = c + b N^-p with the least residual, p in [0.05, 2], by golden-section search. */
-export function freeExponent(ns: readonly number[], values: readonly number[]): number {
-  const rss = (p: number) => {
-    const fit = linearLeastSquares(
-      ns.map((n) => [1, n ** -p]),
-      values,
-    );
-    return fit.rmsResidual;
-  };
-  const golden = (Math.sqrt(5) - 1) / 2;
-  let [a, b] = [0.05, 2];
-  let c = b - golden * (b - a);
-  let d = a + golden * (b - a);
-  let [fc, fd] = [rss(c), rss(d)];
-  for (let k = 0; k < 80; k++) {
-    if (fc < fd) {
-      [b, d, fd] = [d, c, fc];
-      c = b - golden * (b - a);
-      fc = rss(c);
-    } else {
-      [a, c, fc] = [c, d, fd];
-      d = a + golden * (b - a);
-      fd = rss(d);
-    }
-  }
-  return (a + b) / 2;
 }
 
 /** The study's summaries from its points: the fits, R*, kappa and London's ratio. */
@@ -596,9 +489,4 @@ export async function londonInertiaRatioDirect(
   } finally {
     backend.dispose();
   }
-}
-
-/** lambda_max / N of a fitted law at N (for plotting the fit line). */
-export function fittedCoefficient(fit: LawFit, n: number): number {
-  return lawValue(fit.law, fit.parameters, Math.log(n));
 }

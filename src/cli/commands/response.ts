@@ -1,0 +1,192 @@
+// `response`: electrons in an applied field, flux or rotation (issue 11): the Larmor moment screened by
+// the Darwin term, against N r_e/R and N, beside the continuum theory (London's sphere, the thin shell,
+// the ring's circulant). The study is src/studies/response/ (spec, run, report); this file maps its
+// flags to the spec, opens the backends and writes the JSON, the text and the files.
+import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
+import { gpuBackend } from '../../engine/backend.ts';
+import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
+import { InputError } from '../../physics/input-error.ts';
+import { kGeometryNames } from '../../physics/geometry.ts';
+import { blockSize } from '../../physics/models.ts';
+import { kDriveNames } from '../../physics/response.ts';
+import { cpuBackend } from '../../solvers/backend.ts';
+import {
+  responseFieldMapSvg,
+  responseJson,
+  responseProfileSvg,
+  responseScreeningSvg,
+  responseVelocitiesCsv,
+} from '../../studies/response/report.ts';
+import { runResponse, type ResponseResult } from '../../studies/response/run.ts';
+import { kResponseDefaults, kResponseLimits, responseSpec } from '../../studies/response/spec.ts';
+import { openGpu } from '../device.ts';
+import { kCheckMaxUnknowns } from '../../run/check.ts';
+import { kCommonOptions, parseCommandArgs } from '../options.ts';
+import { prepareOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
+import type { Progress } from '../progress.ts';
+import type { CommandOutput } from './summary.ts';
+
+export const kResponseHelp = `Usage: darwin-breit response --geometry G --n N[,N...] [--drive field|flux|rotation]
+         [--model vector|azimuthal] [--dim 2|3] [--n-epsilon X[,X...] | --epsilon E | --radius-m R]
+         [--grid G] [--device gpu|cpu] [--matrix dense|free|auto] [--json] [--out DIR]
+
+The electrons' response to a vector potential switched on at rest: p = m M v + e A stays 0, so
+M v = -(e/m) A(r_i), one CG solve per point. Without the Darwin term every electron takes the Larmor
+rotation (eq. 17/18); screening_ratio is the induced moment (the current, for flux) over that.
+
+  --geometry G          ${kGeometryNames.join('|')}
+  --n N[,N...]          electrons, 2..${kResponseLimits.maxNGpu} (GPU), 2..${kResponseLimits.maxNCpu} (CPU)
+  --drive D             ${kDriveNames.join('|')}: a uniform B along z; a thin solenoid's flux on the
+                        axis (eq. 5-13); the body spun up to Omega (eq. 27-30)              [${kResponseDefaults.drive}]
+  --model M, --dim D    as for solve                                       [${kResponseDefaults.model}, ${kResponseDefaults.dim}]
+  --n-epsilon X[,X...]  N r_e/R (eq. 49): eps = X/N at each N                [${kResponseDefaults.nEpsilon}]
+  --epsilon E           one eps = r_e/R for every N
+  --radius-m R          one sample radius in metres (eps = r_e/R)
+  --grid G              also map B_z on a G x G grid in the x-z plane (|x|, |z| <= 1.25 R) at the largest N
+  --device gpu|cpu      the WebGPU engine (float32) or the float64 CPU reference             [${kResponseDefaults.device}]
+  --matrix M            GPU storage of M: dense|free|auto                                    [${kResponseDefaults.matrix}]
+  --out DIR             response-screening.svg, response-profile.svg, the maps and
+                        response-n<N>-x<N r_e/R>.csv (per-electron velocities)
+  --json                {"command": "response", "drive", "geometry", "model", "dim", "points": [{"n",
+                        "n_epsilon", "epsilon", "screening_ratio", "continuum_ratio", "london_x",
+                        "field_centre_ratio", "iterations", "converged", "reason", "check"}], "limits":
+                        [{"n_epsilon", "extrapolated_ratio", "uncertainty", "law", "continuum_ratio"}],
+                        "device"}; rotation adds "london_field_ratio" and "n_eff_epsilon" to each point
+
+Units: velocities in omega_L R (field, omega_L = -eB/2m, eq. 17), in omega_Phi R (flux, omega_Phi =
+-e Phi/(2 pi m R^2), eq. 13/14) or in -Omega R relative to the lattice (rotation). field_centre_ratio
+is B_total(0)/B_ext (field), B_total(0)/B_eff in the co-rotating frame (rotation, B_eff = 2m Omega/e),
+null for flux; london_field_ratio is the centre field over 2m Omega/|e| (eq. 27) and n_eff_epsilon
+the N r_e/R of the fully lagging electrons that give it (eq. 30). check: the GPU's velocities against
+a float64 solve, ||v - v64||/||v64|| (up to ${kCheckMaxUnknowns} unknowns; null above and on the CPU).
+london_x: R/lambda_L = sqrt(3 N r_e/R) (ball; sphere for the same N in its volume), R/Lambda =
+2 N r_e/R (Pearl, disk). limits: the ratio at each N r_e/R fitted by c + b N^-p over the N given
+(three or more; p = 1/2 on surfaces and films, 2/3 in solids).
+`;
+
+const kOptions = {
+  ...kCommonOptions,
+  geometry: { type: 'string' },
+  n: { type: 'string' },
+  model: { type: 'string' },
+  dim: { type: 'string' },
+  'n-epsilon': { type: 'string' },
+  epsilon: { type: 'string' },
+  'radius-m': { type: 'string' },
+  drive: { type: 'string' },
+  grid: { type: 'string' },
+  device: { type: 'string' },
+  matrix: { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
+/** The spec's field names as this command's flags. */
+const kFlags: Record<string, string> = { nEpsilon: 'n-epsilon', radiusMetres: 'radius-m' };
+
+export async function responseCommand(argv: string[], progress: Progress): Promise<CommandOutput> {
+  const { values } = parseCommandArgs(argv, kOptions);
+  if (values.help) return { help: kResponseHelp };
+  let spec;
+  try {
+    spec = responseSpec({
+      geometry: values.geometry,
+      n: values.n,
+      model: values.model,
+      dim: values.dim,
+      nEpsilon: values['n-epsilon'],
+      epsilon: values.epsilon,
+      radiusMetres: values['radius-m'],
+      drive: values.drive,
+      grid: values.grid,
+      device: values.device,
+      matrix: values.matrix,
+    });
+  } catch (error) {
+    if (!(error instanceof InputError) || error.field === null) throw error;
+    const flag = `--${kFlags[error.field] ?? error.field}`;
+    const message = error.message.startsWith(`${error.field} `)
+      ? `${flag}${error.message.slice(error.field.length)}`
+      : `${flag}: ${error.message}`;
+    throw new InputError(message, error.field);
+  }
+  if (values.out !== undefined) prepareOutputDirectory(values.out);
+
+  let context: GpuContext | null = null;
+  let device: DeviceSummary = kCpuDevice;
+  if (spec.device === 'gpu') ({ context, device } = await openGpu());
+  // The float64 check of every GPU solve, on the sizes where the dense reference takes seconds.
+  const largest = spec.ns[spec.ns.length - 1];
+  const checked = largest * blockSize(spec) <= kCheckMaxUnknowns;
+  let result: ResponseResult;
+  try {
+    const gpu = context;
+    result = await runResponse(
+      spec,
+      async (system) => (gpu ? gpuBackend(gpu, system, { matrix: spec.matrix }) : cpuBackend(system)),
+      { progress: (_fraction, message) => progress.update(message) },
+      gpu && checked ? async (system) => cpuBackend(system) : null,
+    );
+  } finally {
+    if (context) releaseDevice(context);
+  }
+  progress.done();
+
+  const files: string[] = [];
+  if (values.out !== undefined) {
+    const out = values.out;
+    files.push(writeIntoDirectory(out, 'response-screening.svg', responseScreeningSvg(result)));
+    files.push(writeIntoDirectory(out, 'response-profile.svg', responseProfileSvg(result)));
+    for (const point of result.points) {
+      const tag = `n${point.n}-x${point.nEpsilon.toPrecision(3)}`;
+      files.push(writeIntoDirectory(out, `response-${tag}.csv`, responseVelocitiesCsv(point)));
+      if (point.fieldMap) {
+        files.push(writeIntoDirectory(out, `response-map-${tag}.svg`, responseFieldMapSvg(result, point)));
+      }
+    }
+  }
+  const summary = responseJson(result, device);
+  return { json: values.json, summary, text: responseText(summary, files) };
+}
+
+const fixed = (x: number | null | undefined, width: number) =>
+  (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toPrecision(6)).padStart(width);
+
+function responseText(summary: ReturnType<typeof responseJson>, files: string[]): string {
+  const lines = [
+    `response: ${summary.drive} drive, ${summary.geometry}, ${summary.model} model, device ${summary.device.kind}`,
+    '',
+    '      N   N r_e/R     screening   continuum    London x   B(0)/B_ext   its  converged',
+  ];
+  for (const p of summary.points) {
+    lines.push(
+      [
+        String(p.n).padStart(7),
+        fixed(p.n_epsilon, 9),
+        fixed(p.screening_ratio, 13),
+        fixed(p.continuum_ratio, 11),
+        fixed(p.london_x, 11),
+        fixed(p.field_centre_ratio, 12),
+        String(p.iterations).padStart(5),
+        `  ${p.reason}`,
+      ].join(' '),
+    );
+  }
+  if (summary.drive === 'rotation') {
+    lines.push('', '      N   N r_e/R   B(0)/B_London   N_eff r_e/R (eq. 30)');
+    for (const p of summary.points) {
+      lines.push(
+        `${String(p.n).padStart(7)} ${fixed(p.n_epsilon, 9)} ${fixed(p.london_field_ratio, 15)} ${fixed(p.n_eff_epsilon, 22)}`,
+      );
+    }
+  }
+  if (summary.limits.length) {
+    lines.push('', ' N r_e/R   N -> infinity        +-   continuum   law');
+    for (const l of summary.limits) {
+      lines.push(
+        `${fixed(l.n_epsilon, 8)} ${fixed(l.extrapolated_ratio, 15)} ${fixed(l.uncertainty, 9)} ${fixed(l.continuum_ratio, 11)}   ${l.law}`,
+      );
+    }
+  }
+  if (files.length) lines.push('', 'wrote:', ...files.map((f) => `  ${f}`));
+  return lines.join('\n') + '\n';
+}

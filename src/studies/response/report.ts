@@ -1,0 +1,136 @@
+// The response study's reports: the JSON of issue 11 (snake_case, exactly its keys), the per-electron
+// velocities as CSV, and the SVG plots (screening curves beside the continuum curves, the current against
+// depth, the x-z field map) through src/io/svg.ts. Presentation only: numbers come from run.ts.
+import type { DeviceSummary } from '../../io/formats.ts';
+import { heatMap, linePlot, type PlotSeries } from '../../io/svg.ts';
+import { continuumRatio } from '../../physics/response.ts';
+import { kMapHalfWidth, type ResponsePoint, type ResponseResult } from './run.ts';
+
+export function responseJson(result: ResponseResult, device: DeviceSummary) {
+  const { spec } = result;
+  const rotation = spec.drive === 'rotation';
+  return {
+    command: 'response',
+    drive: spec.drive,
+    geometry: spec.geometry,
+    model: spec.model,
+    dim: spec.model === 'vector' ? spec.dim : null,
+    points: result.points.map((p) => ({
+      n: p.n,
+      n_epsilon: p.nEpsilon,
+      epsilon: p.epsilon,
+      screening_ratio: p.screeningRatio,
+      continuum_ratio: p.continuumRatio,
+      london_x: p.londonX,
+      field_centre_ratio: p.fieldCentreRatio,
+      iterations: p.iterations,
+      converged: p.converged,
+      reason: p.reason,
+      check: p.check,
+      ...(rotation ? { london_field_ratio: p.londonFieldRatio, n_eff_epsilon: p.nEffEpsilon } : {}),
+    })),
+    limits: result.limits.map((l) => ({
+      n_epsilon: l.nEpsilon,
+      extrapolated_ratio: l.extrapolatedRatio,
+      uncertainty: l.uncertainty,
+      law: l.law,
+      continuum_ratio: l.continuumRatio,
+    })),
+    device,
+  };
+}
+
+/** One row per electron: its position (units of R) and velocity (units of the drive's u). */
+export function responseVelocitiesCsv(point: ResponsePoint): string {
+  const { positions } = point.configuration;
+  const v = point.velocities;
+  const lines = ['x,y,z,vx,vy,vz'];
+  for (let k = 0; k < positions.length; k += 3) {
+    lines.push([positions[k], positions[k + 1], positions[k + 2], v[k], v[k + 1], v[k + 2]].join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** The screening ratio against N r_e/R, one series per N, with the continuum theory dashed. */
+export function responseScreeningSvg(result: ResponseResult): string {
+  const { spec, points } = result;
+  const series: PlotSeries[] = [];
+  for (const n of spec.ns) {
+    const at = points.filter((p) => p.n === n);
+    if (at.length === 0) continue;
+    series.push({
+      label: `N = ${n}`,
+      x: at.map((p) => p.nEpsilon),
+      y: at.map((p) => p.screeningRatio),
+      points: true,
+    });
+  }
+  const xs = points.map((p) => p.nEpsilon);
+  const [low, high] = [Math.min(...xs), Math.max(...xs)];
+  const curve = Array.from({ length: 61 }, (_, k) => low * (high / low) ** (k / 60));
+  const continuumNs = spec.geometry === 'ring' ? spec.ns : [spec.ns[spec.ns.length - 1]];
+  for (const n of continuumNs) {
+    const y = curve.map((x) => continuumRatio(spec.geometry, spec.drive, n, x / n));
+    if (y.some((value) => value === null)) continue;
+    series.push({
+      label: spec.geometry === 'ring' ? `circulant, N = ${n}` : 'continuum',
+      x: curve,
+      y: y as number[],
+      dashed: true,
+    });
+  }
+  return linePlot({
+    title: `${spec.drive} drive, ${spec.geometry}, ${spec.model} model: moment over the Larmor moment`,
+    xLabel: 'N r_e / R',
+    yLabel: spec.drive === 'flux' ? 'current / eq. 13 current' : 'μ / μ_Larmor',
+    logX: low < high,
+    series,
+    hLines: [{ value: 1, label: 'no Darwin term' }],
+    vLines: [{ value: 1, label: 'eq. 49' }],
+    legend: 'bottom-left',
+  });
+}
+
+/** The current against depth at the largest N, one series per N r_e/R, with the fitted decay lengths. */
+export function responseProfileSvg(result: ResponseResult): string {
+  const largest = result.points[result.points.length - 1].n;
+  const series: PlotSeries[] = result.points
+    .filter((p) => p.n === largest)
+    .map((p) => {
+      const bins = Array.from(p.profile.depth.keys()).filter((b) => p.profile.counts[b] > 0);
+      const decay = p.decayLength === null ? '' : `, l = ${p.decayLength.toPrecision(3)} R`;
+      return {
+        label: `N r_e/R = ${p.nEpsilon.toPrecision(3)}${decay}`,
+        x: bins.map((b) => p.profile.depth[b]),
+        y: bins.map((b) => p.profile.current[b]),
+        points: true,
+      };
+    });
+  return linePlot({
+    title: `${result.spec.geometry}, N = ${largest}: induced current against depth`,
+    xLabel: 'depth 1 − r/R',
+    yLabel: 'j_φ / sin θ (units of n e u)',
+    series,
+    legend: 'top-right',
+  });
+}
+
+/** The field map of one point (B_z / B_ext, or B_z / B_London for rotation) over the x-z plane. */
+export function responseFieldMapSvg(result: ResponseResult, point: ResponsePoint): string {
+  if (!point.fieldMap) throw new RangeError('this point has no field map');
+  const size = Math.round(Math.sqrt(point.fieldMap.length));
+  const rotation = result.spec.drive === 'rotation';
+  return heatMap({
+    title: `${result.spec.geometry}, N = ${point.n}, N r_e/R = ${point.nEpsilon.toPrecision(3)}`,
+    xLabel: 'x / R',
+    yLabel: 'z / R (the drive axis)',
+    xRange: [-kMapHalfWidth, kMapHalfWidth],
+    yRange: [-kMapHalfWidth, kMapHalfWidth],
+    columns: size,
+    rows: size,
+    values: point.fieldMap,
+    colourLabel: rotation ? 'B_z / B_London' : 'B_z / B_ext',
+    // Points next to an electron see its 1/r^2 field: the scale is clipped to the physics.
+    valueRange: rotation ? [0, 1.5] : [-0.5, 1.5],
+  });
+}

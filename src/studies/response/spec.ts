@@ -1,0 +1,165 @@
+// The response study's inputs (issue 11): their defaults, limits and validation, shared by the CLI's
+// flags and the app's URL. Every value arrives as text; every mistake is an InputError naming its field
+// in these words: geometry, n, model, dim, nEpsilon, epsilon, radiusMetres, drive, grid, device, matrix.
+import { epsilonFromRadius } from '../../physics/constants.ts';
+import { geometry, isGeometryName, kGeometryNames, type GeometryName } from '../../physics/geometry.ts';
+import { InputError } from '../../physics/input-error.ts';
+import { kModelNames, validateSystem, type Dimension, type ModelName } from '../../physics/models.ts';
+import { kDriveNames, validateDrive, type DriveName } from '../../physics/response.ts';
+
+/** How eps is chosen: a list of N r_e/R (eps = X / N for each N), one eps, or one sample radius. */
+export type ResponseScale =
+  | { readonly kind: 'nEpsilon'; readonly values: readonly number[] }
+  | { readonly kind: 'epsilon'; readonly value: number }
+  | { readonly kind: 'radiusMetres'; readonly value: number };
+
+export interface ResponseSpec {
+  readonly geometry: GeometryName;
+  /** Electron counts, ascending, without repeats. */
+  readonly ns: readonly number[];
+  readonly model: ModelName;
+  readonly dim: Dimension;
+  readonly scale: ResponseScale;
+  readonly drive: DriveName;
+  /** Field points per side of the x-z map, or null for none. */
+  readonly grid: number | null;
+  readonly device: 'gpu' | 'cpu';
+  readonly matrix: 'dense' | 'free' | 'auto';
+}
+
+/** The inputs as text (flags or URL parameters); absent ones take kResponseDefaults. */
+export interface ResponseInput {
+  readonly geometry?: string;
+  readonly n?: string;
+  readonly model?: string;
+  readonly dim?: string;
+  readonly nEpsilon?: string;
+  readonly epsilon?: string;
+  readonly radiusMetres?: string;
+  readonly drive?: string;
+  readonly grid?: string;
+  readonly device?: string;
+  readonly matrix?: string;
+}
+
+export const kResponseDefaults = {
+  model: 'vector',
+  dim: '3',
+  drive: 'field',
+  device: 'gpu',
+  matrix: 'auto',
+  /** Six N r_e/R from well below to well above eq. 49's N r_e/R ~ 1. */
+  nEpsilon: '0.1,0.3,1,3,10,30',
+} as const;
+
+export const kResponseLimits = {
+  /** One dense float64 M per point on the CPU: 3N = 12 000 unknowns is 1.2 GB. */
+  maxNCpu: 4000,
+  /** The GPU goes matrix-free past its dense budget; the centre field and map stay O(N) sums on the CPU. */
+  maxNGpu: 20_000,
+  maxPointsPerN: 32,
+  minGrid: 3,
+  maxGrid: 201,
+} as const;
+
+const kDevices = ['gpu', 'cpu'] as const;
+const kMatrices = ['dense', 'free', 'auto'] as const;
+
+function oneOf<T extends string>(field: string, text: string, values: readonly T[]): T {
+  if (!(values as readonly string[]).includes(text)) {
+    throw new InputError(`${field} must be one of ${values.join('|')}, got '${text}'`, field);
+  }
+  return text as T;
+}
+
+function numberList(field: string, text: string): number[] {
+  return text.split(',').map((part) => {
+    const value = part.trim() === '' ? NaN : Number(part);
+    if (!Number.isFinite(value)) throw new InputError(`${field} needs finite numbers, got '${part}'`, field);
+    return value;
+  });
+}
+
+function positiveNumber(field: string, text: string): number {
+  const [value, ...rest] = numberList(field, text);
+  if (rest.length) throw new InputError(`${field} takes one number, got '${text}'`, field);
+  if (!(value > 0)) throw new InputError(`${field} must be > 0, got ${text}`, field);
+  return value;
+}
+
+/** The validated spec: every (N, eps) system is built and checked here, so a run cannot fail on input. */
+export function responseSpec(input: ResponseInput): ResponseSpec {
+  if (input.geometry === undefined) throw new InputError('give a geometry', 'geometry');
+  if (!isGeometryName(input.geometry)) {
+    throw new InputError(
+      `geometry must be one of ${kGeometryNames.join('|')}, got '${input.geometry}'`,
+      'geometry',
+    );
+  }
+  const geometryName = input.geometry;
+  const device = oneOf('device', input.device ?? kResponseDefaults.device, kDevices);
+  if (input.n === undefined) throw new InputError('give N (a comma-separated list)', 'n');
+  const ns = [...new Set(numberList('n', input.n))].sort((a, b) => a - b);
+  const maxN = device === 'cpu' ? kResponseLimits.maxNCpu : kResponseLimits.maxNGpu;
+  for (const n of ns) {
+    if (!(Number.isInteger(n) && n >= 2 && n <= maxN)) {
+      throw new InputError(`n must be integers in 2..${maxN} on the ${device}, got ${n}`, 'n');
+    }
+  }
+  const model = oneOf('model', input.model ?? kResponseDefaults.model, kModelNames);
+  const dimText = oneOf('dim', input.dim ?? kResponseDefaults.dim, ['2', '3']);
+  const drive = oneOf('drive', input.drive ?? kResponseDefaults.drive, kDriveNames);
+  const given = [input.nEpsilon, input.epsilon, input.radiusMetres].filter((x) => x !== undefined);
+  if (given.length > 1) {
+    throw new InputError('give one of N r_e/R, epsilon or the radius in metres', 'nEpsilon');
+  }
+  let scale: ResponseScale;
+  if (input.epsilon !== undefined) {
+    scale = { kind: 'epsilon', value: positiveNumber('epsilon', input.epsilon) };
+  } else if (input.radiusMetres !== undefined) {
+    scale = { kind: 'radiusMetres', value: positiveNumber('radiusMetres', input.radiusMetres) };
+  } else {
+    const values = [...new Set(numberList('nEpsilon', input.nEpsilon ?? kResponseDefaults.nEpsilon))];
+    for (const x of values) {
+      if (!(x > 0)) throw new InputError(`N r_e/R must be > 0, got ${x}`, 'nEpsilon');
+    }
+    if (values.length > kResponseLimits.maxPointsPerN) {
+      throw new InputError(`at most ${kResponseLimits.maxPointsPerN} values of N r_e/R`, 'nEpsilon');
+    }
+    scale = { kind: 'nEpsilon', values: values.sort((a, b) => a - b) };
+  }
+  let grid: number | null = null;
+  if (input.grid !== undefined) {
+    grid = Number(input.grid);
+    const { minGrid, maxGrid } = kResponseLimits;
+    if (!(Number.isInteger(grid) && grid >= minGrid && grid <= maxGrid)) {
+      throw new InputError(`grid must be an integer in ${minGrid}..${maxGrid}, got '${input.grid}'`, 'grid');
+    }
+  }
+  const spec: ResponseSpec = {
+    geometry: geometryName,
+    ns,
+    model,
+    dim: dimText === '2' ? 2 : 3,
+    scale,
+    drive,
+    grid,
+    device,
+    matrix: oneOf('matrix', input.matrix ?? kResponseDefaults.matrix, kMatrices),
+  };
+  for (const n of ns) {
+    const configuration = geometry(geometryName, n);
+    validateDrive(configuration, drive);
+    for (const epsilon of epsilonsOf(spec, n)) {
+      validateSystem({ configuration, model, dim: spec.dim, epsilon, softening: 0 });
+    }
+  }
+  return spec;
+}
+
+/** The eps of each point at N: X / N for each N r_e/R = X, or the one eps the spec fixes. */
+export function epsilonsOf(spec: Pick<ResponseSpec, 'scale'>, n: number): number[] {
+  const { scale } = spec;
+  if (scale.kind === 'nEpsilon') return scale.values.map((x) => x / n);
+  return [scale.kind === 'epsilon' ? scale.value : epsilonFromRadius(scale.value)];
+}

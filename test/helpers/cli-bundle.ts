@@ -1,0 +1,20 @@
+// The CLI bundle for the test files that spawn it: each builds into its own directory, so that files
+// vitest runs in parallel never empty each other's output; inside node_modules so that the bundle
+// still resolves the external `webgpu` package.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+
+/** Builds the CLI into node_modules/.cache/<name> and returns the path of its entry. */
+export function buildCliBundle(name: string): string {
+  const outDir = join('node_modules/.cache', name);
+  const build = spawnSync(
+    'npm',
+    ['run', '--silent', 'build:cli', '--', '--outDir', outDir, '--emptyOutDir'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  expect(build.status, build.stderr).toBe(0);
+  return join(outDir, 'darwin-breit.mjs');
+}

@@ -1,0 +1,463 @@
+// The response study (issue 11): the drives of M v = -(e/m) A against closed forms (the ring's
+// circulant, the Larmor moment of eq. 17/18, London's sphere, the thin shell), the GPU (float32 on
+// Dawn/SwiftShader) against the float64 reference for every drive, bad input, and the `response`
+// command as a user runs it.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { gpuBackend } from '../src/engine/backend.ts';
+import type { GpuContext } from '../src/gpu/device.ts';
+import { londonParameter } from '../src/physics/biot-savart.ts';
+import { kElectronMass, kElementaryCharge } from '../src/physics/constants.ts';
+import { geometry, type GeometryName } from '../src/physics/geometry.ts';
+import { InputError } from '../src/physics/input-error.ts';
+import { larmorRing } from '../src/physics/larmor.ts';
+import type { DarwinSystem, Dimension, ModelName } from '../src/physics/models.ts';
+import { larmorAngularVelocity } from '../src/physics/paper.ts';
+import {
+  continuumLimit,
+  driveRightHandSide,
+  inducedMomentSi,
+  kLondonSeriesBelow,
+  londonSphereRatio,
+  reducedMoment,
+  ringContinuumRatio,
+  screeningRatio,
+  shellContinuumRatio,
+  validateDrive,
+  velocityTriples,
+  type DriveName,
+} from '../src/physics/response.ts';
+import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
+import { cpuBackend } from '../src/solvers/backend.ts';
+import { runResponse, type OpenResponseBackend, type ResponsePoint } from '../src/studies/response/run.ts';
+import { responseSpec, type ResponseInput } from '../src/studies/response/spec.ts';
+import { buildCliBundle } from './helpers/cli-bundle.ts';
+import { gpuHarness } from './helpers/gpu.ts';
+
+/** Float32 CG to rtol 1e-6 on cond(M) of a few: the ratios agree with float64 to this. */
+const kGpuTolerance = 2e-5;
+
+const cpuOpen: OpenResponseBackend = async (system) => cpuBackend(system);
+
+function system(
+  shape: GeometryName,
+  n: number,
+  model: ModelName,
+  dim: Dimension,
+  epsilon: number,
+): DarwinSystem {
+  return { configuration: geometry(shape, n), model, dim, epsilon, softening: 0 };
+}
+
+/** The screening ratio of one system and drive from a float64 solve to rtol 1e-13. */
+async function cpuRatio(s: DarwinSystem, drive: DriveName): Promise<number> {
+  const b = driveRightHandSide(s, drive);
+  const solve = await cpuBackend(s).velocities(b, 'cg', { rtol: 1e-13 });
+  expect(solve.converged).toBe(true);
+  return screeningRatio(s, b, solve.x);
+}
+
+const kRingCases: readonly { model: ModelName; dim: Dimension }[] = [
+  { model: 'azimuthal', dim: 2 },
+  { model: 'vector', dim: 2 },
+  { model: 'vector', dim: 3 },
+];
+
+describe('the ring: the uniform mode of the circulant', () => {
+  test('the closed form is 1/(1 + eps lambda_0) with the circulant eigenvalue lambda_0', () => {
+    for (const n of [3, 8, 17, 64]) {
+      expect(ringContinuumRatio(n, 0.7 / n)).toBeCloseTo(
+        1 / (1 + (0.7 / n) * ringCirculantEigenvalues(n)[0]),
+        14,
+      );
+    }
+  });
+
+  test.each(kRingCases)(
+    'float64 solves give it for several N, $model model, dim $dim',
+    async ({ model, dim }) => {
+      for (const n of [3, 8, 17, 64]) {
+        for (const nEpsilon of [0.1, 1, 10]) {
+          const ratio = await cpuRatio(system('ring', n, model, dim, nEpsilon / n), 'field');
+          expect(Math.abs(ratio - ringContinuumRatio(n, nEpsilon / n))).toBeLessThan(1e-12);
+        }
+      }
+    },
+  );
+
+  test.each(kRingCases)(
+    'field and flux give the same ratio, $model model, dim $dim',
+    async ({ model, dim }) => {
+      // On the unit ring A_phi is uniform for both (B rho / 2 and Phi / (2 pi rho)).
+      for (const n of [5, 32]) {
+        const s = system('ring', n, model, dim, 2 / n);
+        const field = await cpuRatio(s, 'field');
+        expect(Math.abs((await cpuRatio(s, 'flux')) - field)).toBeLessThan(1e-13);
+        expect(Math.abs((await cpuRatio(s, 'rotation')) - field)).toBeLessThan(1e-13);
+        expect(field).toBeLessThan(1);
+      }
+    },
+  );
+});
+
+describe('without the Darwin term: the Larmor rotation (eq. 17/18)', () => {
+  const fieldTesla = 0.013;
+  const radiusMetres = 3.5e-7;
+
+  test('the ring at eps = 0 carries eq. 18 moment I pi R^2, exactly', async () => {
+    for (const n of [4, 100]) {
+      for (const model of ['vector', 'azimuthal'] as const) {
+        const s = system('ring', n, model, 3, 0);
+        const solve = await cpuBackend(s).velocities(driveRightHandSide(s, 'field'), 'cg');
+        const moment = reducedMoment(s.configuration.positions, velocityTriples(s, solve.x));
+        const si = inducedMomentSi(moment, larmorAngularVelocity(fieldTesla), radiusMetres);
+        const expected = larmorRing(n, fieldTesla, radiusMetres).moment;
+        expect(Math.abs(si - expected)).toBeLessThan(1e-13 * Math.abs(expected));
+      }
+    }
+  });
+
+  test('any body at eps = 0 takes the rigid Larmor rotation: mu = -(e^2 B / 4m) sum rho^2', async () => {
+    for (const shape of ['sphere', 'ball', 'disk'] as const) {
+      const s = system(shape, 50, 'vector', shape === 'disk' ? 2 : 3, 0);
+      const solve = await cpuBackend(s).velocities(driveRightHandSide(s, 'field'), 'cg');
+      const { positions } = s.configuration;
+      let rho2 = 0;
+      for (let k = 0; k < positions.length; k += 3) rho2 += positions[k] ** 2 + positions[k + 1] ** 2;
+      const expected =
+        -((kElementaryCharge ** 2 * fieldTesla) / (4 * kElectronMass)) * rho2 * radiusMetres ** 2;
+      const moment = reducedMoment(positions, velocityTriples(s, solve.x));
+      const si = inducedMomentSi(moment, larmorAngularVelocity(fieldTesla), radiusMetres);
+      expect(Math.abs(si - expected)).toBeLessThan(1e-13 * Math.abs(expected));
+      expect(await cpuRatio(s, 'field')).toBe(1);
+    }
+  });
+
+  test('eps -> 0 approaches the Larmor moment linearly in N r_e/R', async () => {
+    const at = async (nEpsilon: number) =>
+      1 - (await cpuRatio(system('sphere', 200, 'vector', 3, nEpsilon / 200), 'field'));
+    const [small, smaller] = [await at(1e-4), await at(1e-5)];
+    expect(small).toBeGreaterThan(0);
+    expect(small / smaller).toBeCloseTo(10, 3);
+  });
+});
+
+describe("London's superconducting sphere", () => {
+  const closed = (x: number) => (15 / (x * x)) * (1 - 3 / (x * Math.tanh(x)) + 3 / (x * x));
+
+  test('the series below x = 0.5 meets the closed form where the latter is still accurate', () => {
+    for (const x of [0.25, 0.35, 0.45, 0.4999]) {
+      expect(Math.abs(londonSphereRatio(x) - closed(x))).toBeLessThan(2e-12);
+    }
+    // Across the switch: the closed form's cancellation (45e-16/x^4 = 7e-14) and the slope over 5e-13.
+    const below = londonSphereRatio(kLondonSeriesBelow * (1 - 1e-12));
+    expect(Math.abs(below - londonSphereRatio(kLondonSeriesBelow))).toBeLessThan(3e-13);
+  });
+
+  test('small x: 1 - 2x^2/21 + x^4/105, where the closed form has lost every digit', () => {
+    for (const x of [1e-2, 1e-3, 1e-5]) {
+      expect(Math.abs(londonSphereRatio(x) - (1 - (2 * x * x) / 21 + x ** 4 / 105))).toBeLessThan(1e-15);
+    }
+    expect(Math.abs(closed(1e-5) - 1)).toBeGreaterThan(1e-3);
+  });
+
+  test('large x: the surface current of depth lambda, 15/x^2 - 45/x^3', () => {
+    const x = 200;
+    expect(londonSphereRatio(x)).toBeCloseTo(15 / x ** 2 - 45 / x ** 3 + 45 / x ** 4, 14);
+  });
+});
+
+describe('the continuum limit at fixed N r_e/R', () => {
+  test('the Fibonacci sphere approaches the thin shell 1/(1 + N eps/3) like N^-1/2', async () => {
+    const spec = responseSpec({ geometry: 'sphere', n: '100,200,400,800', nEpsilon: '3', device: 'cpu' });
+    const result = await runResponse(spec, cpuOpen);
+    const gaps = result.points.map((p) => p.screeningRatio - 0.5);
+    for (let k = 1; k < gaps.length; k++) expect(gaps[k]).toBeLessThan(gaps[k - 1]);
+    expect(gaps[0] / gaps[3]).toBeGreaterThan(2.3); // 8^(1/2) = 2.8 asymptotically
+    const [limit] = result.limits;
+    expect(limit.continuumRatio).toBe(shellContinuumRatio(3));
+    expect(Math.abs(limit.extrapolatedRatio - 0.5)).toBeLessThan(0.005);
+    expect(Math.abs(limit.extrapolatedRatio - 0.5)).toBeLessThan(gaps[3] / 5);
+  });
+
+  test("the uniform ball approaches London's sphere at x^2 = 3 N r_e/R", async () => {
+    const spec = responseSpec({ geometry: 'ball', n: '100,200,400,800', nEpsilon: '3', device: 'cpu' });
+    const result = await runResponse(spec, cpuOpen);
+    const [limit] = result.limits;
+    expect(limit.continuumRatio).toBe(londonSphereRatio(3));
+    expect(Math.abs(limit.extrapolatedRatio - londonSphereRatio(3))).toBeLessThan(0.002);
+    expect(limit.uncertainty).toBeGreaterThan(0);
+    expect(result.points[3].screeningRatio - londonSphereRatio(3)).toBeGreaterThan(0.005);
+  });
+
+  test('the current decays inward faster as N r_e/R grows (London depth R/x)', async () => {
+    const spec = responseSpec({ geometry: 'ball', n: '800', nEpsilon: '1,30', device: 'cpu' });
+    const [weak, strong] = (await runResponse(spec, cpuOpen)).points;
+    expect(strong.decayLength).not.toBeNull();
+    expect(strong.decayLength!).toBeLessThan(0.5 * (weak.decayLength ?? Infinity));
+    // lambda_L / R = 1/x = 0.105 at N r_e/R = 30: the fitted depth (N = 1500 gives 0.1056) is London's.
+    expect(Math.abs(strong.decayLength! * strong.londonX! - 1)).toBeLessThan(0.2);
+  });
+});
+
+test('shouldStop ends the sweep with the points so far', async () => {
+  const spec = responseSpec({ geometry: 'ring', n: '8,16', nEpsilon: '1,2', device: 'cpu' });
+  let solves = 0;
+  const result = await runResponse(spec, cpuOpen, { shouldStop: () => solves++ >= 3 });
+  expect(result.complete).toBe(false);
+  expect(result.points.map((p) => [p.n, p.nEpsilon])).toEqual([
+    [8, 1],
+    [8, 2],
+    [16, 1],
+  ]);
+});
+
+describe('rotation: the London moment (eq. 27-30)', () => {
+  test('the lag current is the field drive solved with omega_L = -Omega', async () => {
+    const spec = (drive: string) =>
+      responseSpec({ geometry: 'sphere', n: '150', nEpsilon: '0.5,5', drive, device: 'cpu' });
+    const field = await runResponse(spec('field'), cpuOpen);
+    const rotation = await runResponse(spec('rotation'), cpuOpen);
+    rotation.points.forEach((p, k) => {
+      expect(p.screeningRatio).toBe(field.points[k].screeningRatio);
+      // In the co-rotating frame B_eff + B_induced: the London field is what screens B_eff.
+      expect(p.londonFieldRatio! + p.fieldCentreRatio!).toBeCloseTo(1, 13);
+    });
+  });
+
+  test("N_eff r_e/R is the London field ratio times the body's eq. 30 parameter (Biot-Savart in SI)", async () => {
+    const spec = responseSpec({
+      geometry: 'sphere',
+      n: '300',
+      nEpsilon: '0.01,3,30',
+      drive: 'rotation',
+      device: 'cpu',
+    });
+    const points = (await runResponse(spec, cpuOpen)).points;
+    const parameter = londonParameter(geometry('sphere', 300));
+    for (const p of points) expect(p.nEffEpsilon! / (p.londonFieldRatio! * parameter)).toBeCloseTo(1, 10);
+    // Weak coupling: every electron lags, N_eff -> N (less the screening, 1 - N eps/3 on the shell);
+    // strong: the field nears London's, N_eff r_e/R nears eq. 30's 3.
+    expect(1 - points[0].nEffEpsilon! / 0.01).toBeGreaterThan(0);
+    expect(1 - points[0].nEffEpsilon! / 0.01).toBeLessThan(0.01 / 3 + 0.001);
+    expect(Math.abs(points[2].nEffEpsilon! - 3)).toBeLessThan(0.3);
+    expect(points[2].londonFieldRatio).toBeGreaterThan(0.9);
+  });
+});
+
+describe('bad input', () => {
+  const refuses = (input: ResponseInput, field: string) => {
+    let error: unknown = null;
+    try {
+      responseSpec(input);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).field).toBe(field);
+    expect((error as InputError).message).not.toContain('\n');
+  };
+
+  test('each mistake names its field', () => {
+    // The cube of 27 electrons has a column on the z axis: the solenoid's flux is infinite there.
+    refuses({ geometry: 'cube', n: '27', drive: 'flux' }, 'geometry');
+    refuses({ geometry: 'ring', n: '8', nEpsilon: '0' }, 'nEpsilon');
+    refuses({ geometry: 'ring', n: '8', nEpsilon: '1,-2' }, 'nEpsilon');
+    refuses({ geometry: 'ring', n: '8', epsilon: '0' }, 'epsilon');
+    refuses({ geometry: 'ring', n: '8', drive: 'spin' }, 'drive');
+    refuses({ geometry: 'torus', n: '8' }, 'geometry');
+    refuses({ geometry: 'ring', n: '1' }, 'n');
+    refuses({ geometry: 'ring', n: '8', grid: '2' }, 'grid');
+    refuses({ geometry: 'ring', n: '8', epsilon: '0.1', nEpsilon: '1' }, 'nEpsilon');
+  });
+
+  test('the CPU takes fewer electrons than the GPU', () => {
+    refuses({ geometry: 'ball', n: '5000', device: 'cpu' }, 'n');
+    expect(responseSpec({ geometry: 'ball', n: '5000', device: 'gpu' }).ns).toEqual([5000]);
+  });
+
+  test('a body on the axis has nothing to turn', () => {
+    const configuration = { n: 2, positions: Float64Array.from([0, 0, 0.5, 0, 0, -0.5]), source: 'axis' };
+    for (const drive of ['field', 'rotation', 'flux'] as const) {
+      expect(() => validateDrive(configuration, drive)).toThrow(InputError);
+    }
+  });
+
+  test('no continuum value where the theory has none', () => {
+    expect(continuumLimit('disk', 'field', 1)).toBeNull();
+    expect(continuumLimit('sphere', 'flux', 1)).toBeNull();
+    expect(continuumLimit('ring', 'field', 1)).toBeNull();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The GPU (float32) against the float64 reference.
+
+const gpu = gpuHarness(120_000);
+
+function gpuOpen(context: GpuContext, matrix: 'dense' | 'free'): OpenResponseBackend {
+  return (s) => gpuBackend(context, s, { matrix });
+}
+
+function expectClose(got: ResponsePoint[], expected: ResponsePoint[]) {
+  expect(got.length).toBe(expected.length);
+  got.forEach((p, k) => {
+    const q = expected[k];
+    expect(p.converged, `N = ${p.n}, N r_e/R = ${p.nEpsilon}: ${p.reason}`).toBe(true);
+    expect(Math.abs(p.screeningRatio - q.screeningRatio)).toBeLessThan(kGpuTolerance * q.screeningRatio);
+    for (const key of ['fieldCentreRatio', 'londonFieldRatio', 'nEffEpsilon'] as const) {
+      if (q[key] === null) expect(p[key]).toBeNull();
+      else expect(Math.abs(p[key]! - q[key]!)).toBeLessThan(kGpuTolerance * Math.max(1, Math.abs(q[key]!)));
+    }
+  });
+}
+
+describe('GPU', () => {
+  gpu.test('the ring closed form in float32, both models', async (context) => {
+    for (const model of ['azimuthal', 'vector'] as const) {
+      const spec = responseSpec({ geometry: 'ring', n: '8,33,128', model, nEpsilon: '0.3,3', device: 'gpu' });
+      const result = await runResponse(spec, gpuOpen(context, 'dense'));
+      for (const p of result.points) {
+        expect(p.converged).toBe(true);
+        expect(Math.abs(p.screeningRatio - ringContinuumRatio(p.n, p.epsilon))).toBeLessThan(
+          kGpuTolerance * p.screeningRatio,
+        );
+      }
+    }
+  });
+
+  const kGpuCases: readonly { drive: DriveName; input: ResponseInput; matrix: 'dense' | 'free' }[] = [
+    { drive: 'field', input: { geometry: 'sphere', n: '120' }, matrix: 'dense' },
+    { drive: 'field', input: { geometry: 'disk', n: '100', dim: '2' }, matrix: 'free' },
+    { drive: 'flux', input: { geometry: 'annulus', n: '90', model: 'azimuthal' }, matrix: 'dense' },
+    { drive: 'flux', input: { geometry: 'sphere', n: '120' }, matrix: 'free' },
+    { drive: 'rotation', input: { geometry: 'ball', n: '150' }, matrix: 'dense' },
+  ];
+  for (const { drive, input, matrix } of kGpuCases) {
+    gpu.test(`${drive} drive on the ${input.geometry} (${matrix}) against float64`, async (context) => {
+      const spec = responseSpec({ ...input, drive, nEpsilon: '0.3,3' });
+      const expected = await runResponse({ ...spec, device: 'cpu' }, cpuOpen);
+      const got = await runResponse(spec, gpuOpen(context, matrix), {}, cpuOpen);
+      expectClose(got.points, expected.points);
+      for (const p of got.points) expect(p.check).toBeLessThan(kGpuTolerance);
+      for (const p of expected.points) expect(p.check).toBeNull();
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// The command, spawned as a user runs it.
+
+describe('the response command', () => {
+  let cliPath: string;
+  let dir: string;
+
+  beforeAll(() => {
+    cliPath = buildCliBundle('darwin-breit-response');
+    dir = mkdtempSync(join(tmpdir(), 'darwin-breit-response-'));
+  }, 120_000);
+
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [cliPath, 'response', ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, DARWIN_BREIT_QUIET: '1' },
+    });
+
+  test('the usage lists it, and --help describes it', () => {
+    const usage = spawnSync(process.execPath, [cliPath, '--help'], { encoding: 'utf8' });
+    expect(usage.status).toBe(0);
+    expect(usage.stdout).toMatch(/\n {2}response /);
+    const help = cli('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: darwin-breit response/);
+  });
+
+  test("--json: the issue's keys, the ring at its closed form", () => {
+    const run = cli('--geometry', 'ring', '--n', '8,16', '--n-epsilon', '1,3', '--device', 'cpu', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(Object.keys(summary)).toEqual([
+      'command',
+      'drive',
+      'geometry',
+      'model',
+      'dim',
+      'points',
+      'limits',
+      'device',
+    ]);
+    expect(summary).toMatchObject({
+      command: 'response',
+      drive: 'field',
+      geometry: 'ring',
+      model: 'vector',
+      dim: 3,
+    });
+    expect(summary.points).toHaveLength(4);
+    expect(Object.keys(summary.points[0])).toEqual([
+      'n',
+      'n_epsilon',
+      'epsilon',
+      'screening_ratio',
+      'continuum_ratio',
+      'london_x',
+      'field_centre_ratio',
+      'iterations',
+      'converged',
+      'reason',
+      'check',
+    ]);
+    for (const p of summary.points) {
+      expect(p.screening_ratio).toBeCloseTo(ringContinuumRatio(p.n, p.epsilon), 10);
+      expect(p.continuum_ratio).toBe(ringContinuumRatio(p.n, p.epsilon));
+    }
+    expect(summary.limits).toEqual([]);
+    expect(summary.device.kind).toBe('cpu');
+  });
+
+  test('rotation adds london_field_ratio and n_eff_epsilon; --out writes the plots and the CSV', () => {
+    const out = join(dir, 'rotation');
+    const run = cli(
+      ...['--geometry', 'sphere', '--n', '40,60,80', '--n-epsilon', '3', '--drive', 'rotation'],
+      ...['--grid', '9', '--device', 'cpu', '--out', out, '--json'],
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(Object.keys(summary.points[0]).slice(-2)).toEqual(['london_field_ratio', 'n_eff_epsilon']);
+    expect(summary.limits).toHaveLength(1);
+    expect(summary.limits[0].continuum_ratio).toBe(0.5);
+    for (const name of ['response-screening.svg', 'response-profile.svg', 'response-map-n80-x3.00.svg']) {
+      expect(readFileSync(join(out, name), 'utf8')).toContain('<svg');
+    }
+    const csv = readFileSync(join(out, 'response-n80-x3.00.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('x,y,z,vx,vy,vz');
+    expect(csv).toHaveLength(81);
+  });
+
+  test('bad input: one error line, exit 2, nothing written', () => {
+    const cases: [RegExp, string[]][] = [
+      [
+        /^error: --geometry: the flux drive needs rho > 0/,
+        ['--geometry', 'cube', '--n', '27', '--drive', 'flux'],
+      ],
+      [/^error: --n-epsilon: N r_e\/R must be > 0/, ['--geometry', 'ring', '--n', '8', '--n-epsilon', '0']],
+      [
+        /^error: --drive must be one of field\|flux\|rotation/,
+        ['--geometry', 'ring', '--n', '8', '--drive', 'spin'],
+      ],
+    ];
+    for (const [pattern, args] of cases) {
+      const out = join(dir, 'never');
+      const run = cli(...args, '--device', 'cpu', '--out', out);
+      expect(run.status, run.stderr).toBe(2);
+      const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(pattern);
+      expect(run.stdout).toBe('');
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+});
