@@ -9,7 +9,7 @@
 import { describe, expect, test, vi } from 'vitest';
 import { geometry, type Configuration, type GeometryName } from '../src/physics/geometry.ts';
 import { unknowns, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
-import { massMatrix } from '../src/solvers/dense.ts';
+import { massMatrix } from '../src/run/backend.ts';
 import { createBuffer, createVector } from '../src/gpu/buffers.ts';
 import {
   acquireDevice,

@@ -37,8 +37,8 @@ import {
   subspaceOverlap,
 } from '../src/physics/scaling.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
-import { cpuBackend } from '../src/solvers/backend.ts';
-import { applyMassMatrix, massMatrix } from '../src/solvers/dense.ts';
+import { cpuBackend, massMatrix } from '../src/run/backend.ts';
+import { applyMassMatrix } from '../src/solvers/dense.ts';
 import { tridiagonalEigenvectors } from '../src/solvers/eigen.ts';
 import { lanczos } from '../src/solvers/lanczos.ts';
 import { linearLeastSquares } from '../src/solvers/least-squares.ts';

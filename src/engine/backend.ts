@@ -1,4 +1,4 @@
-// The GPU backend: the MassMatrixBackend of src/solvers/backend.ts with M on the GPU, dense
+// The GPU backend: the MassMatrixBackend of src/run/backend.ts with M on the GPU, dense
 // (src/kernels/mass-matrix.ts) or matrix-free (src/kernels/matvec-free.ts), and the Krylov
 // solvers of this folder. Results have the CPU's shapes plus a `gpu` field of run statistics.
 import { massDiagonal, type DarwinSystem } from '../physics/models.ts';
@@ -15,7 +15,7 @@ import {
 import { GpuMatrixFreeMassMatrix, type GpuMatrixFreeOptions } from '../kernels/matvec-free.ts';
 import type { KrylovStepVariant } from '../kernels/krylov-step.ts';
 import type { GpuLinearOperator } from '../kernels/operator.ts';
-import type { MassMatrixBackend } from '../solvers/backend.ts';
+import type { MassMatrixBackend } from '../run/backend.ts';
 import { solveWith } from '../solvers/solve.ts';
 import { spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolverName } from '../solvers/types.ts';

@@ -30,7 +30,7 @@ import { kSphereLondonParameter } from './biot-savart.ts';
 import { geometry, type Configuration } from './geometry.ts';
 import { InputError } from './input-error.ts';
 import { blockSize, type DarwinSystem, type Dimension, type ModelName } from './models.ts';
-import { dot } from './observables.ts';
+import { dot } from '../math/vectors.ts';
 import { kEulerGamma } from './pairing.ts';
 
 export const kScalingGeometries = ['ring', 'disk', 'sphere', 'ball'] as const;

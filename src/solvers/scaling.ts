@@ -41,7 +41,7 @@ import {
   type ScalingGeometry,
   type ScalingLaw,
 } from '../physics/scaling.ts';
-import type { MassMatrixBackend } from './backend.ts';
+import type { MassMatrixBackend } from '../run/backend.ts';
 import { linearLeastSquares } from './least-squares.ts';
 import type { LanczosReason } from './types.ts';
 

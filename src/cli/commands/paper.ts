@@ -3,10 +3,10 @@
 // two-electron Hamiltonian against H = J^T M^-1 J / 2 with M^-1 J found by CG.
 import { geometry } from '../../physics/geometry.ts';
 import type { DarwinSystem } from '../../physics/models.ts';
-import { dot } from '../../physics/observables.ts';
+import { dot } from '../../math/vectors.ts';
 import { paperClaims, type PaperRow } from '../../physics/paper.ts';
 import { twoElectronHamiltonian } from '../../physics/ring.ts';
-import { massMatrix } from '../../solvers/dense.ts';
+import { massMatrix } from '../../run/backend.ts';
 import { solve } from '../../solvers/solve.ts';
 import { kCpuDevice } from '../../io/formats.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';

@@ -20,7 +20,7 @@ import {
   kScalingGeometries,
   type ScalingGeometry,
 } from '../../physics/scaling.ts';
-import { cpuBackend } from '../../solvers/backend.ts';
+import { cpuBackend } from '../../run/backend.ts';
 import {
   logSpacedCounts,
   londonInertiaRatioDirect,

@@ -5,7 +5,7 @@ import { InputError } from '../../physics/input-error.ts';
 import { massDiagonal } from '../../physics/models.ts';
 import { energies, relativeError } from '../../physics/observables.ts';
 import { kVelocityPatterns, velocityPattern, type VelocityPattern } from '../../physics/velocities.ts';
-import type { MassMatrixBackend } from '../../solvers/backend.ts';
+import type { MassMatrixBackend } from '../../run/backend.ts';
 import { defaultRtol, type SolveResult, type SolverName } from '../../solvers/types.ts';
 import { backendChoice, kBackendHelp, kBackendOptions, kCheckTargets, openBackend } from '../engine.ts';
 import { configurationSummary, parseQuantityCsv, resultCsv, toJson } from '../../io/formats.ts';
