@@ -29,7 +29,7 @@
 //
 // Why one workgroup: the vector work is O(N), the matvec O(N^2), while each launch costs 60-150 us
 // on SwiftShader and a few us on a GPU, where one workgroup streams a few thousand entries in
-// about that time. src/kernels/krylov-step.ts says when it is chosen.
+// about that time. The device profile (src/gpu/profile.ts) says when it is chosen.
 //
 // Bindings, group 0 (with krylov.wgsl's 0 params, 1 state and 3 trace; dots is not used):
 //   4 storage, read_write   x: array<f32>

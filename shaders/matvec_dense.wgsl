@@ -3,7 +3,7 @@
 // row-major, row stride 4 * chunks floats (pad columns zero: the chunks past ceil(size / 4) are never
 // read), rows split over row-block buffers.
 // One dispatch per row block computes y[rowStart .. rowStart + rowCount). Two variants here and a
-// third in matvec_dense_subgroup.wgsl, chosen per adapter by src/kernels/matvec-dense.ts:
+// third in matvec_dense_subgroup.wgsl, chosen per device by its profile (src/gpu/profile.ts):
 //   matvec_dense_rows       one thread per 8 rows, vec4 loads along them. On a CPU (SwiftShader)
 //                           each thread streams its rows through the cache, and every x chunk it
 //                           loads serves 8 rows: loads, not bytes, bound SwiftShader, and one row

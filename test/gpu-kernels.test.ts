@@ -24,12 +24,15 @@ import { kShaderSources } from '../src/gpu/shaders.ts';
 import { CopyKernel } from '../src/kernels/copy.ts';
 import { GpuMassMatrix, planStorage } from '../src/kernels/mass-matrix.ts';
 import {
-  chooseDenseMatvecVariant,
-  DenseMatvecKernel,
+  deviceProfile,
   kDenseMatvecVariants,
-  kRowsPerThread,
-  largestSubgroupSize,
-} from '../src/kernels/matvec-dense.ts';
+  kFusedStepMaxSize,
+  kKrylovStepWorkgroupSize,
+  kReduceWorkgroupSize,
+  kSoftwareKrylovStepWorkgroupSize,
+  kSoftwareReduceWorkgroupSize,
+} from '../src/gpu/profile.ts';
+import { DenseMatvecKernel, kRowsPerThread, largestSubgroupSize } from '../src/kernels/matvec-dense.ts';
 import { GpuMatrixFreeMassMatrix } from '../src/kernels/matvec-free.ts';
 import { statusCode } from '../src/kernels/krylov.ts';
 import type { GpuLinearOperator } from '../src/kernels/operator.ts';
@@ -211,11 +214,38 @@ describe('device', () => {
     if (adapterInfo.swiftshader) expect(context.hasSubgroups).toBe(true);
   });
 
-  test("the dense matvec variant: 'rows' on a CPU, 'subgroup' on a GPU with subgroups, else 'workgroup'", () => {
+  test("the profile: CPU-shaped kernels on a CPU; on a GPU 'subgroup' where it has subgroups, else 'workgroup'", () => {
     const gpu = { ...kCpuLikeAdapter, swiftshader: false, isFallbackAdapter: false };
-    expect(chooseDenseMatvecVariant({ adapterInfo: kCpuLikeAdapter, hasSubgroups: true })).toBe('rows');
-    expect(chooseDenseMatvecVariant({ adapterInfo: gpu, hasSubgroups: true })).toBe('subgroup');
-    expect(chooseDenseMatvecVariant({ adapterInfo: gpu, hasSubgroups: false })).toBe('workgroup');
+    const onGpu = {
+      runsOnCpu: false,
+      reduceWorkgroupSize: kReduceWorkgroupSize,
+      krylovStepWorkgroupSize: kKrylovStepWorkgroupSize,
+      fusedStepMaxSize: kFusedStepMaxSize,
+    };
+    const onCpu = {
+      runsOnCpu: true,
+      denseMatvec: 'rows',
+      reduceWorkgroupSize: kSoftwareReduceWorkgroupSize,
+      krylovStepWorkgroupSize: kSoftwareKrylovStepWorkgroupSize,
+      fusedStepMaxSize: Infinity,
+    };
+    expect(deviceProfile({ adapterInfo: kCpuLikeAdapter, hasSubgroups: true })).toEqual(onCpu);
+    // A fallback adapter is a CPU whatever its name.
+    expect(deviceProfile({ adapterInfo: { ...gpu, isFallbackAdapter: true }, hasSubgroups: false })).toEqual(
+      onCpu,
+    );
+    expect(deviceProfile({ adapterInfo: gpu, hasSubgroups: true })).toEqual({
+      ...onGpu,
+      denseMatvec: 'subgroup',
+    });
+    expect(deviceProfile({ adapterInfo: gpu, hasSubgroups: false })).toEqual({
+      ...onGpu,
+      denseMatvec: 'workgroup',
+    });
+  });
+
+  gpuTest('the context carries the profile of its adapter', async (context) => {
+    expect(context.profile).toEqual(deviceProfile(context));
   });
 
   gpuTest(

@@ -13,7 +13,7 @@ import {
   type GpuMassMatrixOptions,
 } from '../kernels/mass-matrix.ts';
 import { GpuMatrixFreeMassMatrix, type GpuMatrixFreeOptions } from '../kernels/matvec-free.ts';
-import type { KrylovStepVariant } from '../kernels/krylov-step.ts';
+import type { KrylovStepVariant } from '../gpu/profile.ts';
 import type { GpuLinearOperator } from '../kernels/operator.ts';
 import type { MassMatrixBackend } from '../run/backend.ts';
 import { solveWith } from '../solvers/solve.ts';
@@ -65,7 +65,7 @@ export interface GpuBackendOptions {
   matrix?: MatrixStorage | 'auto';
   /** k: iterations per command buffer and between the CPU's reads of the solver state. */
   checkEvery?: number;
-  /** CG's and MINRES's vector work after the matvec (default: chooseKrylovStep). */
+  /** CG's and MINRES's vector work after the matvec (default: the device profile's, krylovStepFor). */
   step?: KrylovStepVariant;
   /** The dense budget of 'auto' (default kDenseBudgetBytes). */
   denseBudgetBytes?: number;

@@ -1,6 +1,6 @@
 // Host side of shaders/matvec_dense.wgsl and matvec_dense_subgroup.wgsl: y = M x over the row
-// blocks of a stored matrix (layout in mass-matrix.ts), in one of three variants chosen per adapter.
-import { runsOnCpu, type GpuContext } from '../gpu/device.ts';
+// blocks of a stored matrix (layout in mass-matrix.ts), in one of the three DenseMatvecVariants of src/gpu/profile.ts.
+import { kDenseMatvecVariants, type DenseMatvecVariant } from '../gpu/profile.ts';
 import { shaderModule } from '../gpu/shaders.ts';
 import {
   beginMatvecPass,
@@ -9,18 +9,6 @@ import {
   workgroupCount,
   type MatvecOptions,
 } from './operator.ts';
-
-/**
- * 'rows': one thread per kRowsPerThread rows, vec4 loads along them; best where the "GPU" is a
- *   CPU (SwiftShader), whose threads each stream their rows through their own cache and reuse each
- *   load of x for all of them.
- * 'workgroup': one workgroup per row with coalesced loads and a tree reduction; for GPUs, where
- *   neighbouring threads must load neighbouring addresses.
- * 'subgroup': 'workgroup' with the sum formed by subgroupAdd (2 barriers per row, not 7); for GPUs
- *   with the subgroups feature.
- */
-export type DenseMatvecVariant = 'rows' | 'workgroup' | 'subgroup';
-export const kDenseMatvecVariants: readonly DenseMatvecVariant[] = ['rows', 'workgroup', 'subgroup'];
 
 /** The variants `device` can run: 'subgroup' needs the subgroups feature. */
 export function denseMatvecVariants(device: GPUDevice): DenseMatvecVariant[] {
@@ -53,18 +41,6 @@ export function packDenseParams(params: DenseParams): ArrayBuffer {
   words[2] = params.size; // size: length of x and y; stored columns past it are zero pad
   words[3] = params.chunks; // chunks: vec4s per stored row (the row stride / 4)
   return words.buffer;
-}
-
-/**
- * SwiftShader (or any fallback adapter, which is a CPU) gets 'rows'; real GPUs 'subgroup' where
- * they have subgroups, else 'workgroup'.
- */
-export function chooseDenseMatvecVariant(
-  context: Pick<GpuContext, 'adapterInfo' | 'hasSubgroups'>,
-): DenseMatvecVariant {
-  const { adapterInfo } = context;
-  if (runsOnCpu(adapterInfo)) return 'rows';
-  return context.hasSubgroups ? 'subgroup' : 'workgroup';
 }
 
 /**

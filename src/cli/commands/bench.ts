@@ -14,7 +14,7 @@ import {
   type Timing,
 } from '../../gpu/timing.ts';
 import { AssembleKernel } from '../../kernels/assemble.ts';
-import { chooseKrylovStep, kKrylovStepVariants } from '../../kernels/krylov-step.ts';
+import { kKrylovStepVariants, krylovStepFor } from '../../gpu/profile.ts';
 import { CopyKernel } from '../../kernels/copy.ts';
 import { GpuMassMatrix } from '../../kernels/mass-matrix.ts';
 import { denseMatvecVariants } from '../../kernels/matvec-dense.ts';
@@ -368,7 +368,7 @@ async function benchKrylov(
 ): Promise<BenchRow[]> {
   const size = unknowns(system);
   const n = system.configuration.n;
-  const chosen = chooseKrylovStep(context.adapterInfo, size);
+  const chosen = krylovStepFor(context.profile, size);
   const iterationBytes = productBytes + 40 * size;
   const iterationFlops = 2 * size * size + 10 * size;
   const base = { n, unknowns: size, method: 'solve' as const };
