@@ -60,8 +60,12 @@ export class KrylovStepKernel {
   constructor(device: GPUDevice, workgroupSize = kKrylovStepWorkgroupSize) {
     this.device = device;
     this.workgroupSize = checkWorkgroupSize(device, workgroupSize, true);
-    this.entries = new ShaderEntries(device, 'KrylovStep', 'krylovStep', kBindings, kKrylovParamsBytes, {
-      workgroupSize: this.workgroupSize,
+    this.entries = new ShaderEntries(device, {
+      family: 'KrylovStep',
+      shader: 'krylovStep',
+      bindings: kBindings,
+      uniformBytes: kKrylovParamsBytes,
+      constants: { workgroupSize: this.workgroupSize },
     });
   }
 

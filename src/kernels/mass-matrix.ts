@@ -149,7 +149,7 @@ export class GpuMassMatrix implements GpuLinearOperator {
       rowCount: block.rowCount,
     }));
     // Build the pipeline now, inside the caller's error scopes, not in the first record().
-    void kernel.pipeline;
+    kernel.entries.warm();
   }
 
   /**

@@ -1,11 +1,11 @@
 // Host side of shaders/matvec_dense.wgsl and matvec_dense_subgroup.wgsl: y = M x over the row
 // blocks of a stored matrix (layout in mass-matrix.ts), in one of the three DenseMatvecVariants of src/gpu/profile.ts.
 import { kDenseMatvecVariants, type DenseMatvecVariant } from '../gpu/profile.ts';
-import { shaderModule } from '../gpu/shaders.ts';
+import { ShaderEntries } from '../gpu/pipelines.ts';
 import {
   beginMatvecPass,
   checkWorkgroupSize,
-  matvecPipelineLayout,
+  matvecSharedLayouts,
   workgroupCount,
   type MatvecOptions,
 } from './operator.ts';
@@ -58,19 +58,24 @@ export interface DenseBlockBinding {
   readonly rowCount: number;
 }
 
-const kEntryPoints: Record<DenseMatvecVariant, string> = {
+const kEntryPoints = {
   rows: 'matvec_dense_rows',
   workgroup: 'matvec_dense_workgroup',
   subgroup: 'matvec_dense_subgroup',
-};
+} as const satisfies Record<DenseMatvecVariant, string>;
+
+type DenseEntry = (typeof kEntryPoints)[DenseMatvecVariant];
 
 export class DenseMatvecKernel {
   readonly device: GPUDevice;
   readonly variant: DenseMatvecVariant;
   readonly workgroupSize: number;
-  /** Group 0: the block's DenseParams (uniform) and its entries (read-only storage). */
-  readonly blockLayout: GPUBindGroupLayout;
-  #pipeline?: GPUComputePipeline;
+  /**
+   * The variant's entry point: group 0 a row block's DenseParams (uniform) and entries (read-only
+   * storage); groups 1 and 2 the matvecs' shared vector pair and guard.
+   */
+  readonly entries: ShaderEntries<string>;
+  readonly #entry: DenseEntry;
 
   constructor(device: GPUDevice, variant: DenseMatvecVariant, workgroupSize?: number) {
     this.device = device;
@@ -88,44 +93,23 @@ export class DenseMatvecKernel {
       }
     }
     this.workgroupSize = checkWorkgroupSize(device, workgroupSize ?? kDenseMatvecWorkgroupSize, true);
-    this.blockLayout = device.createBindGroupLayout({
-      label: 'MatvecDense.blockLayout',
-      entries: [
-        {
-          binding: 0,
-          visibility: GPUShaderStage.COMPUTE,
-          buffer: { type: 'uniform', minBindingSize: kDenseParamsBytes },
-        },
-        { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } },
-      ],
+    this.#entry = kEntryPoints[variant];
+    this.entries = new ShaderEntries(device, {
+      family: 'MatvecDense',
+      shader: variant === 'subgroup' ? 'matvecDenseSubgroup' : 'matvecDense',
+      bindings: { [this.#entry]: { 0: 'uniform', 1: 'read' } },
+      uniformBytes: kDenseParamsBytes,
+      constants: { workgroupSize: this.workgroupSize },
+      sharedLayouts: matvecSharedLayouts(device),
     });
-  }
-
-  get pipeline(): GPUComputePipeline {
-    return (this.#pipeline ??= this.device.createComputePipeline({
-      label: `MatvecDense.${this.variant}`,
-      layout: matvecPipelineLayout(this.device, 'MatvecDense.pipelineLayout', this.blockLayout),
-      compute: {
-        module: shaderModule(
-          this.device,
-          this.variant === 'subgroup' ? 'matvecDenseSubgroup' : 'matvecDense',
-        ),
-        entryPoint: kEntryPoints[this.variant],
-        constants: { workgroupSize: this.workgroupSize },
-      },
-    }));
   }
 
   /** Binds one block: its params at `paramsOffset` in `params` (a uniform buffer) and its entries. */
   bindBlock(label: string, params: GPUBuffer, paramsOffset: number, block: GPUBuffer): GPUBindGroup {
-    return this.device.createBindGroup({
-      label,
-      layout: this.blockLayout,
-      entries: [
-        { binding: 0, resource: { buffer: params, offset: paramsOffset, size: kDenseParamsBytes } },
-        { binding: 1, resource: { buffer: block } },
-      ],
-    });
+    return this.entries.createBindGroup(label, this.#entry, [
+      { binding: 0, resource: { buffer: params, offset: paramsOffset, size: kDenseParamsBytes } },
+      { binding: 1, resource: { buffer: block } },
+    ]);
   }
 
   /** y = M x as one compute pass with one dispatch per row block. */
@@ -137,9 +121,8 @@ export class DenseMatvecKernel {
     options?: MatvecOptions,
   ): void {
     const label = `MatvecDense.pass.${this.variant}`;
-    const pass = beginMatvecPass(this.device, encoder, label, this.pipeline, x, y, options);
+    const pass = beginMatvecPass(this.device, encoder, label, x, y, options);
     for (const block of blocks) {
-      pass.setBindGroup(0, block.bindGroup);
       // 'rows': a thread per kRowsPerThread rows. 'workgroup', 'subgroup': a workgroup per row (the shader's
       // grid-stride loop would take more rows than the limit, but a block never has more than it;
       // see mass-matrix.ts).
@@ -147,7 +130,12 @@ export class DenseMatvecKernel {
         this.variant === 'rows'
           ? Math.ceil(block.rowCount / kRowsPerThread)
           : block.rowCount * this.workgroupSize;
-      pass.dispatchWorkgroups(workgroupCount(this.device, items, this.workgroupSize));
+      this.entries.dispatch(
+        pass,
+        this.#entry,
+        block.bindGroup,
+        workgroupCount(this.device, items, this.workgroupSize),
+      );
     }
     pass.end();
   }

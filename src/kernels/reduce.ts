@@ -95,8 +95,12 @@ export class ReduceKernel {
   constructor(device: GPUDevice, workgroupSize = kReduceWorkgroupSize) {
     this.device = device;
     this.workgroupSize = checkWorkgroupSize(device, workgroupSize, true);
-    this.entries = new ShaderEntries(device, 'Reduce', 'reduce', kBindings, kReduceParamsBytes, {
-      workgroupSize: this.workgroupSize,
+    this.entries = new ShaderEntries(device, {
+      family: 'Reduce',
+      shader: 'reduce',
+      bindings: kBindings,
+      uniformBytes: kReduceParamsBytes,
+      constants: { workgroupSize: this.workgroupSize },
     });
   }
 
