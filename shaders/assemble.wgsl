@@ -41,20 +41,15 @@ struct AssembleParams {
 // lanes may take differently costs both sides.
 fn oseenBlock(i: u32, j: u32, pi: vec3<f32>) -> mat3x3<f32> {
   let d = pi - positions[min(j, params.n - 1u)].xyz;
-  // eps T_ij = T_ij with eps s for s: T is linear in its scales.
-  let s = params.epsilon * oseenScales(d, params.softeningSquared);
-  // The pad electron's clamped index may be i itself (s infinite): select, never multiply, it away.
+  // eps T_ij is T_ij with the scales eps s (T is linear in them), and 0 with s = 0: the pad
+  // electron's clamped index may be i itself (s infinite), so select, never multiply, it away.
   let offDiagonal = i != j && j < params.n;
-  let t = mat3x3<f32>(
-    applyOseen(d, s, vec3<f32>(1.0, 0.0, 0.0)),
-    applyOseen(d, s, vec3<f32>(0.0, 1.0, 0.0)),
-    applyOseen(d, s, vec3<f32>(0.0, 0.0, 1.0)),
-  );
+  let s = select(vec2<f32>(0.0), params.epsilon * oseenScales(d, params.softeningSquared), offDiagonal);
   let e = select(0.0, 1.0, i == j);
   return mat3x3<f32>(
-    select(vec3<f32>(e, 0.0, 0.0), t[0], offDiagonal),
-    select(vec3<f32>(0.0, e, 0.0), t[1], offDiagonal),
-    select(vec3<f32>(0.0, 0.0, e), t[2], offDiagonal),
+    applyOseen(d, s, vec3<f32>(1.0, 0.0, 0.0)) + vec3<f32>(e, 0.0, 0.0),
+    applyOseen(d, s, vec3<f32>(0.0, 1.0, 0.0)) + vec3<f32>(0.0, e, 0.0),
+    applyOseen(d, s, vec3<f32>(0.0, 0.0, 1.0)) + vec3<f32>(0.0, 0.0, e),
   );
 }
 
