@@ -1,5 +1,6 @@
+// #include interaction
 // Dense float32 mass matrix M = D + eps T (eq. 48/50 of Essen 2013, generalised to any
-// configuration; the formulas are in interaction.wgsl, which shaders.ts prepends):
+// configuration; the formulas are in interaction.wgsl, included):
 //   vector model (dim 3 or 2): M[b i + a][b j + c] = delta_ij delta_ac + eps T_ij[a][c],
 //     T_ij = (I + n n^T) / (2 r_ij) the Oseen tensor, T_ii = 0 (no self-interaction), b = dim
 //   azimuthal model: M[i][j] = delta_ij rho_i^2 + eps u_i^T T_ij u_j (i != j)
@@ -34,21 +35,21 @@ struct AssembleParams {
 @group(0) @binding(1) var<storage, read> positions: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> block: array<vec4<f32>>;
 
-// eps T_ij for the electrons at pi and pj: eps (s.x I + s.y d d^T), d = pi - pj, symmetric, so
-// column a is row a; the identity on the diagonal block (i = j); zero for a pad electron past N.
+// The block of M for the electrons at pi and pj: eps T_ij, its columns T_ij e_a (symmetric, so
+// column a is row a); the identity on the diagonal block (i = j); zero for a pad electron past N.
 // Branch-free (selects, and a clamped index for the pad electron): on SwiftShader every branch that
 // lanes may take differently costs both sides.
 fn oseenBlock(i: u32, j: u32, pi: vec3<f32>) -> mat3x3<f32> {
   let d = pi - positions[min(j, params.n - 1u)].xyz;
-  let s = oseenScales(d, params.softeningSquared);
-  // The pad electron's clamped index may be i itself (s infinite): select, never multiply, it away.
+  // eps T_ij is T_ij with the scales eps s (T is linear in them), and 0 with s = 0: the pad
+  // electron's clamped index may be i itself (s infinite), so select, never multiply, it away.
   let offDiagonal = i != j && j < params.n;
-  let e = select(select(0.0, params.epsilon * s.x, offDiagonal), 1.0, i == j);
-  let sd = select(vec3<f32>(0.0), (params.epsilon * s.y) * d, offDiagonal);
+  let s = select(vec2<f32>(0.0), params.epsilon * oseenScales(d, params.softeningSquared), offDiagonal);
+  let e = select(0.0, 1.0, i == j);
   return mat3x3<f32>(
-    sd * d.x + vec3<f32>(e, 0.0, 0.0),
-    sd * d.y + vec3<f32>(0.0, e, 0.0),
-    sd * d.z + vec3<f32>(0.0, 0.0, e),
+    applyOseen(d, s, vec3<f32>(1.0, 0.0, 0.0)) + vec3<f32>(e, 0.0, 0.0),
+    applyOseen(d, s, vec3<f32>(0.0, 1.0, 0.0)) + vec3<f32>(0.0, e, 0.0),
+    applyOseen(d, s, vec3<f32>(0.0, 0.0, 1.0)) + vec3<f32>(0.0, 0.0, e),
   );
 }
 

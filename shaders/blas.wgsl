@@ -1,3 +1,4 @@
+// #include solverGuard
 // BLAS-1 kernels of the GPU Krylov solvers (src/engine) whose scalar coefficients are read from the
 // solver-state buffer that krylov.wgsl writes (alpha = r^T z / p^T q, beta, the MINRES rotation
 // scalars, Lanczos' alpha_j and 1/beta_j), so the CPU never sees them between iterations. The
@@ -20,9 +21,7 @@
 // where .* is the entrywise product. One thread per entry in a grid-stride loop over params.size
 // entries; vectors may be longer than that.
 //
-// Guard: word 0 of `state` is the solver status of krylov.wgsl (0 while running); once a solve
-// has stopped every kernel returns at once, so iterations recorded ahead of the CPU's check leave
-// x, r and the basis as they were when it stopped.
+// Guard: solveStopped of solver_guard.wgsl on word 0 of `state`, per thread (no barriers here).
 //
 // Bindings, group 0 (each entry point uses the subset its formula names):
 //   0 uniform               params: BlasParams
@@ -55,9 +54,6 @@ struct BlasParams {
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 @group(0) @binding(6) var<storage, read_write> acc: array<f32>;
 
-fn stopped() -> bool {
-  return state[0] != 0u;
-}
 
 // k_m from slots[m] and scales[m]. Callers pass the components (.x, .y, ...) by name: indexing a
 // uniform vector with a variable would lean on Vulkan's shaderUniformBufferArrayDynamicIndexing,
@@ -71,7 +67,7 @@ fn coefficient(slot: u32, scale: f32) -> f32 {
 
 @compute @workgroup_size(workgroupSize)
 fn scale(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  if (stopped()) {
+  if (solveStopped(state[0])) {
     return;
   }
   let k0 = coefficient(params.slots.x, params.scales.x);
@@ -82,7 +78,7 @@ fn scale(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) 
 
 @compute @workgroup_size(workgroupSize)
 fn weighted_scale(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  if (stopped()) {
+  if (solveStopped(state[0])) {
     return;
   }
   let k0 = coefficient(params.slots.x, params.scales.x);
@@ -93,7 +89,7 @@ fn weighted_scale(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wor
 
 @compute @workgroup_size(workgroupSize)
 fn axpy(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  if (stopped()) {
+  if (solveStopped(state[0])) {
     return;
   }
   let k0 = coefficient(params.slots.x, params.scales.x);
@@ -104,7 +100,7 @@ fn axpy(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) g
 
 @compute @workgroup_size(workgroupSize)
 fn xpay(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  if (stopped()) {
+  if (solveStopped(state[0])) {
     return;
   }
   let k0 = coefficient(params.slots.x, params.scales.x);
@@ -115,7 +111,7 @@ fn xpay(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) g
 
 @compute @workgroup_size(workgroupSize)
 fn weighted_xpay(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  if (stopped()) {
+  if (solveStopped(state[0])) {
     return;
   }
   let k0 = coefficient(params.slots.x, params.scales.x);
@@ -126,7 +122,7 @@ fn weighted_xpay(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_work
 
 @compute @workgroup_size(workgroupSize)
 fn sum(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  if (stopped()) {
+  if (solveStopped(state[0])) {
     return;
   }
   let k0 = coefficient(params.slots.x, params.scales.x);
@@ -137,7 +133,7 @@ fn sum(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) gr
 
 @compute @workgroup_size(workgroupSize)
 fn three_term(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  if (stopped()) {
+  if (solveStopped(state[0])) {
     return;
   }
   let k0 = coefficient(params.slots.x, params.scales.x);
@@ -154,7 +150,7 @@ fn three_term(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgro
 
 @compute @workgroup_size(workgroupSize)
 fn columns_sub(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  if (stopped()) {
+  if (solveStopped(state[0])) {
     return;
   }
   let h = params.slots.x;

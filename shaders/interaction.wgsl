@@ -1,6 +1,6 @@
 // The pair interaction of the Darwin-Breit mass matrix in float32, without eps: the one GPU copy of
-// the formulas in src/physics/models.ts. shaders.ts prepends this file to assemble.wgsl and
-// matvec_free.wgsl, so the stored matrix and the matrix-free product cannot drift apart.
+// the formulas in src/physics/models.ts. assemble.wgsl and matvec_free.wgsl include it, so
+// the stored matrix and the matrix-free product cannot drift apart.
 //
 // Vector model: T_ij = (I + n n^T) / (2 r_ij), the Oseen tensor, i.e. the velocity part of the
 // Darwin-Breit term eq. (1). Azimuthal model: u_i^T T_ij u_j with u_i = rho_i e_i = (-y_i, x_i, 0),
@@ -16,12 +16,18 @@ fn oseenScales(d: vec3<f32>, softeningSquared: f32) -> vec2<f32> {
   return vec2<f32>(scale, select(0.0, scale / r2, r2 > 0.0));
 }
 
+// T_ij v = v s.x + d (d . v) s.y: the Oseen tensor applied to v, with s = oseenScales(d, a^2). The
+// one application of T: assemble.wgsl takes its columns (v a unit vector, which the compiler folds),
+// matvec_free.wgsl applies it to x_j, and azimuthalInteraction to u_j.
+fn applyOseen(d: vec3<f32>, s: vec2<f32>, v: vec3<f32>) -> vec3<f32> {
+  return v * s.x + d * (dot(d, v) * s.y);
+}
+
 // u_i^T T_ij u_j for electrons at pi and pj (i != j): [e_i.e_j + (e_i.n)(e_j.n)] rho_i rho_j / (2 r_s),
 // written with u = (-y, x, 0) so that no square root of rho^2 is needed.
 fn azimuthalInteraction(pi: vec3<f32>, pj: vec3<f32>, softeningSquared: f32) -> f32 {
   let d = pi - pj;
-  let s = oseenScales(d, softeningSquared);
   let ui = vec3<f32>(-pi.y, pi.x, 0.0);
   let uj = vec3<f32>(-pj.y, pj.x, 0.0);
-  return dot(ui, uj) * s.x + dot(ui, d) * dot(uj, d) * s.y;
+  return dot(ui, applyOseen(d, oseenScales(d, softeningSquared), uj));
 }

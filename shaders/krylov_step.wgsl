@@ -1,3 +1,5 @@
+// #include workgroupSum
+// #include krylov
 // One whole Krylov iteration after the matvec, in a single workgroup, so that an iteration is two
 // launches (the matvec and this) rather than the split sequence of blas.wgsl, reduce.wgsl and
 // krylov.wgsl kernels (src/engine/cg.ts, minres.ts; eq. 48/50: M v = p).
@@ -14,10 +16,10 @@
 // The products and sums are those of the split kernels, term for term; only the order of the
 // summation differs.
 //
-// shaders.ts composes workgroup_sum.wgsl + krylov.wgsl + this file: lane 0 runs krylov.wgsl's own
-// scalar steps on its bindings, and the other lanes learn its verdict and coefficients through
-// workgroup memory (workgroupUniformLoad, so that returning on the verdict is uniform and later
-// barriers stay legal). Lane l touches entries l, l + W, ... of every vector in every phase, so no
+// This module includes workgroup_sum.wgsl (and its `workgroupSize`) and krylov.wgsl: lane 0 runs
+// krylov.wgsl's own scalar steps on its bindings, and the other lanes learn its verdict and
+// coefficients through workgroup memory (workgroupUniformLoad, so that returning on the verdict is
+// uniform and later barriers stay legal). Lane l touches entries l, l + W, ... of every vector in every phase, so no
 // lane reads an entry another wrote and no storage barrier is needed.
 //
 // MINRES's three-vector rings (r1, r2, y; w; A w) rotate every iteration: the nine vectors sit in
@@ -27,7 +29,7 @@
 //
 // Why one workgroup: the vector work is O(N), the matvec O(N^2), while each launch costs 60-150 us
 // on SwiftShader and a few us on a GPU, where one workgroup streams a few thousand entries in
-// about that time. src/kernels/krylov-step.ts says when it is chosen.
+// about that time. The device profile (src/gpu/profile.ts) says when it is chosen.
 //
 // Bindings, group 0 (with krylov.wgsl's 0 params, 1 state and 3 trace; dots is not used):
 //   4 storage, read_write   x: array<f32>
@@ -41,9 +43,6 @@
 //  10 storage, read         av: array<f32>, A v
 //  11 storage, read_write   ring: array<f32>, 9 vectors
 // params.size entries of each vector are used.
-
-// A power of two (workgroup_sum.wgsl's tree halves it); set by src/kernels/krylov-step.ts.
-override workgroupSize: u32 = 256u;
 
 @group(0) @binding(4) var<storage, read_write> x: array<f32>;
 @group(0) @binding(5) var<storage, read_write> r: array<f32>;

@@ -1,8 +1,9 @@
+// #include solverGuard
 // y = M x for the dense float32 mass matrix (eq. 48/50 generalised) stored by assemble.wgsl:
 // row-major, row stride 4 * chunks floats (pad columns zero: the chunks past ceil(size / 4) are never
 // read), rows split over row-block buffers.
 // One dispatch per row block computes y[rowStart .. rowStart + rowCount). Two variants here and a
-// third in matvec_dense_subgroup.wgsl, chosen per adapter by src/kernels/matvec-dense.ts:
+// third in matvec_dense_subgroup.wgsl, chosen per device by its profile (src/gpu/profile.ts):
 //   matvec_dense_rows       one thread per 8 rows, vec4 loads along them. On a CPU (SwiftShader)
 //                           each thread streams its rows through the cache, and every x chunk it
 //                           loads serves 8 rows: loads, not bytes, bound SwiftShader, and one row
@@ -15,7 +16,7 @@
 // (the matrix's pad columns are 0, but 0 * NaN is NaN).
 //
 // Guard: once the solve bound as `state` has stopped, every thread returns at once
-// (solver_guard.wgsl, prepended by shaders.ts).
+// (workgroupSolveStopped of solver_guard.wgsl on word 0 of `state`).
 //
 // Bindings:
 //   group 0 (per row block, owned by the matrix)
@@ -64,7 +65,7 @@ fn matvec_dense_rows(
   @builtin(global_invocation_id) id: vec3<u32>,
   @builtin(local_invocation_index) lane: u32,
 ) {
-  if (stopped(lane)) {
+  if (workgroupSolveStopped(lane, state[0])) {
     return;
   }
   let first = kRowsPerThread * id.x;
@@ -123,7 +124,7 @@ fn matvec_dense_workgroup(
   @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) lane: u32,
 ) {
-  if (stopped(lane)) {
+  if (workgroupSolveStopped(lane, state[0])) {
     return;
   }
   for (var local = group.x; local < params.rowCount; local += groups.x) {

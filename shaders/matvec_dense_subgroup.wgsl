@@ -1,6 +1,7 @@
+enable subgroups;
+// #include matvecDense
 // y = M x for the dense mass matrix, the subgroup variant of matvec_dense.wgsl (same layout,
-// params, bindings and guard; shaders.ts builds this module as `enable subgroups;`, then
-// solver_guard.wgsl, matvec_dense.wgsl and this file, and src/kernels/matvec-dense.ts uses it only
+// params, bindings and guard, all included from it; src/kernels/matvec-dense.ts uses it only
 // where the device has the subgroups feature):
 //   matvec_dense_subgroup  one workgroup per row with coalesced vec4 loads, as matvec_dense_workgroup,
 //                          but the workgroup sum is two subgroupAdds around one exchange through
@@ -18,7 +19,7 @@ fn matvec_dense_subgroup(
   @builtin(subgroup_invocation_id) subgroupLane: u32,
   @builtin(subgroup_size) subgroupSize: u32,
 ) {
-  if (stopped(lane)) {
+  if (workgroupSolveStopped(lane, state[0])) {
     return;
   }
   for (var local = group.x; local < params.rowCount; local += groups.x) {

@@ -1,4 +1,6 @@
-// Matrix-free y = M x (eq. 48/50 generalised; interaction.wgsl, prepended by shaders.ts, holds
+// #include interaction
+// #include solverGuard
+// Matrix-free y = M x (eq. 48/50 generalised; interaction.wgsl, included, holds
 // the pair formulas): every entry of M is recomputed from the positions, so memory is O(N) and
 // any N fits. One thread per electron i sums over all j in tiles of `workgroupSize` electrons
 // whose positions and x components are staged once through workgroup memory (the classic N-body
@@ -19,7 +21,7 @@
 //     0 storage, read        state: array<u32>, word 0 the solver status
 //
 // Guard: once the solve bound as `state` has stopped, every workgroup returns at once
-// (solver_guard.wgsl, prepended by shaders.ts).
+// (workgroupSolveStopped of solver_guard.wgsl on word 0 of `state`).
 
 override workgroupSize: u32 = 64u;
 
@@ -48,7 +50,7 @@ fn matvec_free_vector3d(
   @builtin(global_invocation_id) id: vec3<u32>,
   @builtin(local_invocation_index) lane: u32,
 ) {
-  if (stopped(lane)) {
+  if (workgroupSolveStopped(lane, state[0])) {
     return;
   }
   let i = id.x;
@@ -65,9 +67,7 @@ fn matvec_free_vector3d(
     for (var k = 0u; k < count; k++) {
       if (start + k != i) {
         let d = pi - tilePositions[k].xyz;
-        let s = oseenScales(d, params.softeningSquared);
-        let xj = tileX[k].xyz;
-        sum += xj * s.x + d * (dot(d, xj) * s.y);
+        sum += applyOseen(d, oseenScales(d, params.softeningSquared), tileX[k].xyz);
       }
     }
     workgroupBarrier();
@@ -85,7 +85,7 @@ fn matvec_free_vector2d(
   @builtin(global_invocation_id) id: vec3<u32>,
   @builtin(local_invocation_index) lane: u32,
 ) {
-  if (stopped(lane)) {
+  if (workgroupSolveStopped(lane, state[0])) {
     return;
   }
   let i = id.x;
@@ -101,10 +101,8 @@ fn matvec_free_vector2d(
     let count = min(workgroupSize, params.n - start);
     for (var k = 0u; k < count; k++) {
       if (start + k != i) {
-        let d = pi - tilePositions[k].xy;
-        let s = oseenScales(vec3<f32>(d, 0.0), params.softeningSquared);
-        let xj = tileX[k].xy;
-        sum += xj * s.x + d * (dot(d, xj) * s.y);
+        let d = vec3<f32>(pi - tilePositions[k].xy, 0.0);
+        sum += applyOseen(d, oseenScales(d, params.softeningSquared), vec3<f32>(tileX[k].xy, 0.0)).xy;
       }
     }
     workgroupBarrier();
@@ -120,7 +118,7 @@ fn matvec_free_azimuthal(
   @builtin(global_invocation_id) id: vec3<u32>,
   @builtin(local_invocation_index) lane: u32,
 ) {
-  if (stopped(lane)) {
+  if (workgroupSolveStopped(lane, state[0])) {
     return;
   }
   let i = id.x;

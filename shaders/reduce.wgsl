@@ -1,3 +1,5 @@
+// #include solverGuard
+// #include workgroupSum
 // Two-stage reductions for the GPU Krylov solvers (src/engine): dot products and squared norms of
 // float32 vectors land in a GPU buffer that the solver-scalar kernels of krylov.wgsl read, so no
 // scalar makes a CPU round trip.
@@ -10,11 +12,11 @@
 //   stage 2, reduce_final, workgroup c: output[slot + c] = sum_{k < G} partials[c G + k]
 //
 // Each thread first sums its strided share in a register and only W values go through the
-// workgroup tree of workgroup_sum.wgsl (prepended by shaders.ts). Stage 2 is one workgroup per
-// output.
+// workgroup tree of workgroup_sum.wgsl, whose `workgroupSize` this module takes. Stage 2 is one
+// workgroup per output.
 //
-// Guard: stopped() of solver_guard.wgsl (prepended by shaders.ts) on `state`; bind a state whose
-// word 0 is 0 to reduce outside a solve.
+// Guard: workgroupSolveStopped of solver_guard.wgsl on word 0 of `state`; bind a state whose word 0
+// is 0 to reduce outside a solve.
 //
 // Bindings, group 0 (each entry point uses the subset named):
 //   0 uniform               params: ReduceParams                       all
@@ -24,9 +26,6 @@
 //   4 storage, read         weights: array<f32>                        weighted_dot_partial
 //   5 storage, read_write   partials: array<f32>, >= C G               all
 //   6 storage, read_write   output: array<f32>                         reduce_final
-
-// A power of two (the tree halves it); set by src/kernels/reduce.ts (chooseReduceWorkgroupSize).
-override workgroupSize: u32 = 64u;
 
 struct ReduceParams {
   size: u32,
@@ -60,7 +59,7 @@ fn dot_partial(
   @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) lane: u32,
 ) {
-  if (stopped(lane)) {
+  if (workgroupSolveStopped(lane, state[0])) {
     return;
   }
   let column = group.y * params.columnStride;
@@ -77,7 +76,7 @@ fn weighted_dot_partial(
   @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) lane: u32,
 ) {
-  if (stopped(lane)) {
+  if (workgroupSolveStopped(lane, state[0])) {
     return;
   }
   var sum = 0.0;
@@ -89,7 +88,7 @@ fn weighted_dot_partial(
 
 @compute @workgroup_size(workgroupSize)
 fn reduce_final(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
-  if (stopped(lane)) {
+  if (workgroupSolveStopped(lane, state[0])) {
     return;
   }
   let base = group.x * params.partialCount;

@@ -1,8 +1,12 @@
 // The workgroup tree sum of the kernels that reduce inside a GPU Krylov solve (reduce.wgsl,
-// krylov_step.wgsl; shaders.ts prepends this file). The including module declares the power-of-two
-// override `workgroupSize`. Each thread brings one value, the sum of its strided share of a
-// vector, so only workgroupSize values go through the tree: on SwiftShader every barrier splits
-// the shader and costs more than the arithmetic, so log2 W barriers is the whole cost.
+// krylov_step.wgsl, which include this module and take its `workgroupSize`). Each thread brings one
+// value, the sum of its strided share of a vector, so only workgroupSize values go through the tree:
+// on SwiftShader every barrier splits the shader and costs more than the arithmetic, so log2 W
+// barriers is the whole cost.
+
+// The including kernel's workgroup size, a power of two (the tree halves it); its host module sets
+// it through the pipeline's `constants` (src/kernels/reduce.ts, krylov-step.ts).
+override workgroupSize: u32 = 64u;
 
 var<workgroup> tree: array<f32, workgroupSize>;
 

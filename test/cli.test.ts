@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { geometry } from '../src/physics/geometry.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
-import { massMatrix } from '../src/solvers/dense.ts';
+import { massMatrix } from '../src/run/backend.ts';
 
 const kCli = 'dist-cli/darwin-breit.mjs';
 let dir: string;

@@ -12,24 +12,20 @@ import { describe, expect, test } from 'vitest';
 import { geometry, type GeometryName } from '../src/physics/geometry.ts';
 import { massDiagonal, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
-import { cpuBackend } from '../src/solvers/backend.ts';
-import { applyMassMatrix, massMatrix } from '../src/solvers/dense.ts';
+import { cpuBackend, massMatrix } from '../src/run/backend.ts';
+import { applyMassMatrix } from '../src/solvers/dense.ts';
 import { symmetricEigenvalues } from '../src/solvers/eigen.ts';
 import { massSpectrum } from '../src/solvers/spectrum.ts';
 import { kConvergenceReasons } from '../src/solvers/types.ts';
 import { boundVectorStride, createBuffer, createVector } from '../src/gpu/buffers.ts';
-import { GpuError, withErrorScopes, type GpuContext } from '../src/gpu/device.ts';
+import { GpuError, withErrorScopes, type GpuAdapterSummary, type GpuContext } from '../src/gpu/device.ts';
 import { computeLayout } from '../src/gpu/pipelines.ts';
 import { readFloat32 } from '../src/gpu/readback.ts';
 import { kShaderSources, shaderModule } from '../src/gpu/shaders.ts';
 import { UniformArena } from '../src/gpu/uniforms.ts';
 import { BlasKernel, kBlasParamsBytes, packBlasParams } from '../src/kernels/blas.ts';
-import {
-  chooseKrylovStep,
-  kFusedStepMaxSize,
-  kKrylovStepVariants,
-  KrylovStepKernel,
-} from '../src/kernels/krylov-step.ts';
+import { deviceProfile, kFusedStepMaxSize, kKrylovStepVariants, krylovStepFor } from '../src/gpu/profile.ts';
+import { KrylovStepKernel } from '../src/kernels/krylov-step.ts';
 import {
   decodeKrylovState,
   kKrylovDotFields,
@@ -732,7 +728,7 @@ describe('the fused MINRES step (krylov_step.wgsl minres_step): one iteration pe
 });
 
 describe('Krylov step variants: fused (one workgroup) and split (BLAS, reductions, scalars)', () => {
-  test('every variant is tested here; the chooser fuses on CPUs and small systems', () => {
+  test('every variant is tested here; the device profile fuses on CPUs and small systems', () => {
     expect([...kKrylovStepVariants]).toEqual(['fused', 'split']);
     const gpu = {
       vendor: 'nvidia',
@@ -742,10 +738,12 @@ describe('Krylov step variants: fused (one workgroup) and split (BLAS, reduction
       backend: 'dawn-node',
       swiftshader: false,
     } as const;
-    expect(chooseKrylovStep(gpu, kFusedStepMaxSize)).toBe('fused');
-    expect(chooseKrylovStep(gpu, kFusedStepMaxSize + 1)).toBe('split');
-    expect(chooseKrylovStep({ ...gpu, swiftshader: true }, 10 * kFusedStepMaxSize)).toBe('fused');
-    expect(chooseKrylovStep({ ...gpu, isFallbackAdapter: true }, 10 * kFusedStepMaxSize)).toBe('fused');
+    const step = (adapterInfo: GpuAdapterSummary, size: number) =>
+      krylovStepFor(deviceProfile({ adapterInfo, hasSubgroups: false }), size);
+    expect(step(gpu, kFusedStepMaxSize)).toBe('fused');
+    expect(step(gpu, kFusedStepMaxSize + 1)).toBe('split');
+    expect(step({ ...gpu, swiftshader: true }, 10 * kFusedStepMaxSize)).toBe('fused');
+    expect(step({ ...gpu, isFallbackAdapter: true }, 10 * kFusedStepMaxSize)).toBe('fused');
   });
 
   for (const step of kKrylovStepVariants) {

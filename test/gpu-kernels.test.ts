@@ -9,7 +9,7 @@
 import { describe, expect, test, vi } from 'vitest';
 import { geometry, type Configuration, type GeometryName } from '../src/physics/geometry.ts';
 import { unknowns, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
-import { massMatrix } from '../src/solvers/dense.ts';
+import { massMatrix } from '../src/run/backend.ts';
 import { createBuffer, createVector } from '../src/gpu/buffers.ts';
 import {
   acquireDevice,
@@ -21,24 +21,23 @@ import {
 import { readBuffer, readFloat32 } from '../src/gpu/readback.ts';
 import { pairedMedians, timePaired, timeRuns, type RecordRun } from '../src/gpu/timing.ts';
 import { kShaderSources } from '../src/gpu/shaders.ts';
-import { kAssembleParamsBytes, packAssembleParams } from '../src/kernels/assemble.ts';
 import { CopyKernel } from '../src/kernels/copy.ts';
 import { GpuMassMatrix, planStorage } from '../src/kernels/mass-matrix.ts';
 import {
-  chooseDenseMatvecVariant,
-  DenseMatvecKernel,
+  deviceProfile,
   kDenseMatvecVariants,
-  kRowsPerThread,
-  largestSubgroupSize,
-  kDenseParamsBytes,
-  packDenseParams,
-} from '../src/kernels/matvec-dense.ts';
-import { GpuMatrixFreeMassMatrix, kFreeParamsBytes, packFreeParams } from '../src/kernels/matvec-free.ts';
+  kFusedStepMaxSize,
+  kKrylovStepWorkgroupSize,
+  kReduceWorkgroupSize,
+  kSoftwareKrylovStepWorkgroupSize,
+  kSoftwareReduceWorkgroupSize,
+} from '../src/gpu/profile.ts';
+import { DenseMatvecKernel, kRowsPerThread, largestSubgroupSize } from '../src/kernels/matvec-dense.ts';
+import { GpuMatrixFreeMassMatrix } from '../src/kernels/matvec-free.ts';
 import { statusCode } from '../src/kernels/krylov.ts';
 import type { GpuLinearOperator } from '../src/kernels/operator.ts';
 import { expectEntriesClose, expectNormwiseClose, randomVector } from './helpers/compare.ts';
 import { gpuHarness } from './helpers/gpu.ts';
-import { structMembers } from './helpers/wgsl.ts';
 
 const kEntryTolerance = 1e-6;
 const kProductTolerance = 1e-6;
@@ -144,55 +143,7 @@ function maxAbs(values: ArrayLike<number>): number {
 // ---------------------------------------------------------------------------------------------
 // Host-side checks that need no device.
 
-/** Byte size of a WGSL struct of 4-byte scalars and vectors of them, by the WGSL layout rules. */
-function wgslStructSize(source: string, name: string): number {
-  const layout: Record<string, [size: number, align: number]> = {
-    f32: [4, 4],
-    u32: [4, 4],
-    i32: [4, 4],
-    'vec2<f32>': [8, 8],
-    'vec2<u32>': [8, 8],
-    'vec3<f32>': [12, 16],
-    'vec4<f32>': [16, 16],
-    'vec4<u32>': [16, 16],
-  };
-  let offset = 0;
-  let structAlign = 4;
-  for (const { type } of structMembers(source, name)) {
-    const entry = layout[type];
-    if (!entry) throw new Error(`struct ${name}: member type ${type} not handled by this test`);
-    const [size, align] = entry;
-    offset = Math.ceil(offset / align) * align + size;
-    structAlign = Math.max(structAlign, align);
-  }
-  return Math.ceil(offset / structAlign) * structAlign;
-}
-
-describe('uniform packers match their WGSL structs', () => {
-  test.each([
-    [
-      'AssembleParams',
-      kShaderSources.assemble,
-      kAssembleParamsBytes,
-      packAssembleParams({ rowStart: 0, rowCount: 1, n: 1, chunks: 1, epsilon: 0, softening: 0 }),
-    ],
-    [
-      'DenseParams',
-      kShaderSources.matvecDense,
-      kDenseParamsBytes,
-      packDenseParams({ rowStart: 0, rowCount: 1, size: 1, chunks: 1 }),
-    ],
-    [
-      'FreeParams',
-      kShaderSources.matvecFree,
-      kFreeParamsBytes,
-      packFreeParams({ n: 1, size: 1, epsilon: 0, softening: 0 }),
-    ],
-  ] as const)('%s', (name, source, bytes, packed) => {
-    expect(wgslStructSize(source, name)).toBe(bytes);
-    expect(packed.byteLength).toBe(bytes);
-  });
-
+describe('host constants match their shaders', () => {
   test("the host's rows per 'rows' thread are the shader's", () => {
     const rows = /const kRowsPerThread = (\d+)u;/.exec(kShaderSources.matvecDense)?.[1];
     expect(rows).toBe(String(kRowsPerThread));
@@ -263,11 +214,38 @@ describe('device', () => {
     if (adapterInfo.swiftshader) expect(context.hasSubgroups).toBe(true);
   });
 
-  test("the dense matvec variant: 'rows' on a CPU, 'subgroup' on a GPU with subgroups, else 'workgroup'", () => {
+  test("the profile: CPU-shaped kernels on a CPU; on a GPU 'subgroup' where it has subgroups, else 'workgroup'", () => {
     const gpu = { ...kCpuLikeAdapter, swiftshader: false, isFallbackAdapter: false };
-    expect(chooseDenseMatvecVariant({ adapterInfo: kCpuLikeAdapter, hasSubgroups: true })).toBe('rows');
-    expect(chooseDenseMatvecVariant({ adapterInfo: gpu, hasSubgroups: true })).toBe('subgroup');
-    expect(chooseDenseMatvecVariant({ adapterInfo: gpu, hasSubgroups: false })).toBe('workgroup');
+    const onGpu = {
+      runsOnCpu: false,
+      reduceWorkgroupSize: kReduceWorkgroupSize,
+      krylovStepWorkgroupSize: kKrylovStepWorkgroupSize,
+      fusedStepMaxSize: kFusedStepMaxSize,
+    };
+    const onCpu = {
+      runsOnCpu: true,
+      denseMatvec: 'rows',
+      reduceWorkgroupSize: kSoftwareReduceWorkgroupSize,
+      krylovStepWorkgroupSize: kSoftwareKrylovStepWorkgroupSize,
+      fusedStepMaxSize: Infinity,
+    };
+    expect(deviceProfile({ adapterInfo: kCpuLikeAdapter, hasSubgroups: true })).toEqual(onCpu);
+    // A fallback adapter is a CPU whatever its name.
+    expect(deviceProfile({ adapterInfo: { ...gpu, isFallbackAdapter: true }, hasSubgroups: false })).toEqual(
+      onCpu,
+    );
+    expect(deviceProfile({ adapterInfo: gpu, hasSubgroups: true })).toEqual({
+      ...onGpu,
+      denseMatvec: 'subgroup',
+    });
+    expect(deviceProfile({ adapterInfo: gpu, hasSubgroups: false })).toEqual({
+      ...onGpu,
+      denseMatvec: 'workgroup',
+    });
+  });
+
+  gpuTest('the context carries the profile of its adapter', async (context) => {
+    expect(context.profile).toEqual(deviceProfile(context));
   });
 
   gpuTest(

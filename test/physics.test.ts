@@ -24,8 +24,9 @@ import {
   ringPotentialSeries,
   twoElectronHamiltonian,
 } from '../src/physics/ring.ts';
-import { seededRandom, velocityPattern } from '../src/physics/velocities.ts';
-import { massMatrix } from '../src/solvers/dense.ts';
+import { seededRandom } from '../src/math/vectors.ts';
+import { velocityPattern } from '../src/physics/velocities.ts';
+import { massMatrix } from '../src/run/backend.ts';
 
 function system(partial: Partial<DarwinSystem> & Pick<DarwinSystem, 'configuration'>): DarwinSystem {
   return { model: 'vector', dim: 3, epsilon: 0.01, softening: 0, ...partial };

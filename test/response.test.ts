@@ -31,7 +31,7 @@ import {
   type DriveName,
 } from '../src/physics/response.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
-import { cpuBackend } from '../src/solvers/backend.ts';
+import { cpuBackend } from '../src/run/backend.ts';
 import { runResponse, type OpenResponseBackend, type ResponsePoint } from '../src/studies/response/run.ts';
 import { responseSpec, type ResponseInput } from '../src/studies/response/spec.ts';
 import { buildCliBundle } from './helpers/cli-bundle.ts';

@@ -13,7 +13,7 @@ import { mergePairing, pairingText, type PairingJson } from '../src/studies/pair
 import { mergeScaling, scalingText, type ScalingJson } from '../src/studies/scaling/report.ts';
 import { runScaling } from '../src/studies/scaling/run.ts';
 import { joinShards, parseShard, shardOf, sweep } from '../src/studies/study.ts';
-import { cpuBackend } from '../src/solvers/backend.ts';
+import { cpuBackend } from '../src/run/backend.ts';
 
 const quiet = new Progress({ quiet: true });
 

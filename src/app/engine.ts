@@ -1,5 +1,5 @@
 // The one place the app opens the GPU engine (src/engine/backend.ts): everything else in the app
-// sees a GpuBackend, the MassMatrixBackend of src/solvers/backend.ts plus how M is stored.
+// sees a GpuBackend, the MassMatrixBackend of src/run/backend.ts plus how M is stored.
 import { gpuBackend, type GpuBackend } from '../engine/backend.ts';
 import { denseMatrixBytes, matrixShape } from '../kernels/mass-matrix.ts';
 import type { GpuContext } from '../gpu/device.ts';

@@ -1,8 +1,8 @@
-// The float64 CPU reference (src/solvers/backend.ts cpuBackend) in a worker, so that checking the GPU
+// The float64 CPU reference (src/run/backend.ts cpuBackend) in a worker, so that checking the GPU
 // never blocks the page: the dense float64 M of the last system asked about is kept for the next
 // request. Messages are described in reference.ts.
 import type { DarwinSystem } from '../physics/models.ts';
-import { cpuBackend, type MassMatrixBackend } from '../solvers/backend.ts';
+import { cpuBackend, type MassMatrixBackend } from '../run/backend.ts';
 import type { ReferenceRequest, ReferenceResponse } from './reference.ts';
 
 let held: { key: string; backend: MassMatrixBackend } | null = null;

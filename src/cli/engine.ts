@@ -1,10 +1,10 @@
 // Which backend a command runs on (--device, --matrix) and the float64 check beside it (--check).
-// Both backends honour MassMatrixBackend (src/solvers/backend.ts), so the commands never branch on it.
+// Both backends honour MassMatrixBackend (src/run/backend.ts), so the commands never branch on it.
 import { releaseDevice } from '../gpu/device.ts';
 import { gpuBackend, type MatrixStorage } from '../engine/backend.ts';
 import { InputError } from '../physics/input-error.ts';
 import { unknowns, type DarwinSystem } from '../physics/models.ts';
-import { cpuBackend, type MassMatrixBackend } from '../solvers/backend.ts';
+import { cpuBackend, type MassMatrixBackend } from '../run/backend.ts';
 import { kCpuDevice, type DeviceSummary } from '../io/formats.ts';
 import { checkDecision, kCheckMaxUnknowns } from '../run/check.ts';
 import { parseDevice, parseMatrix, type DeviceChoice, type MatrixChoice } from '../run/inputs.ts';

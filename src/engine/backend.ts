@@ -1,4 +1,4 @@
-// The GPU backend: the MassMatrixBackend of src/solvers/backend.ts with M on the GPU, dense
+// The GPU backend: the MassMatrixBackend of src/run/backend.ts with M on the GPU, dense
 // (src/kernels/mass-matrix.ts) or matrix-free (src/kernels/matvec-free.ts), and the Krylov
 // solvers of this folder. Results have the CPU's shapes plus a `gpu` field of run statistics.
 import { massDiagonal, type DarwinSystem } from '../physics/models.ts';
@@ -13,9 +13,9 @@ import {
   type GpuMassMatrixOptions,
 } from '../kernels/mass-matrix.ts';
 import { GpuMatrixFreeMassMatrix, type GpuMatrixFreeOptions } from '../kernels/matvec-free.ts';
-import type { KrylovStepVariant } from '../kernels/krylov-step.ts';
+import type { KrylovStepVariant } from '../gpu/profile.ts';
 import type { GpuLinearOperator } from '../kernels/operator.ts';
-import type { MassMatrixBackend } from '../solvers/backend.ts';
+import type { MassMatrixBackend } from '../run/backend.ts';
 import { solveWith } from '../solvers/solve.ts';
 import { spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolverName } from '../solvers/types.ts';
@@ -65,7 +65,7 @@ export interface GpuBackendOptions {
   matrix?: MatrixStorage | 'auto';
   /** k: iterations per command buffer and between the CPU's reads of the solver state. */
   checkEvery?: number;
-  /** CG's and MINRES's vector work after the matvec (default: chooseKrylovStep). */
+  /** CG's and MINRES's vector work after the matvec (default: the device profile's, krylovStepFor). */
   step?: KrylovStepVariant;
   /** The dense budget of 'auto' (default kDenseBudgetBytes). */
   denseBudgetBytes?: number;

@@ -13,12 +13,8 @@ import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
 import { createBuffer, createVector } from '../gpu/buffers.ts';
 import { UniformArena } from '../gpu/uniforms.ts';
 import { BlasKernel, type BlasCall, type BlasCallSpec, type BlasOperation } from '../kernels/blas.ts';
-import {
-  chooseKrylovStep,
-  chooseKrylovStepWorkgroupSize,
-  KrylovStepKernel,
-  type KrylovStepVariant,
-} from '../kernels/krylov-step.ts';
+import { krylovStepFor, type KrylovStepVariant } from '../gpu/profile.ts';
+import { KrylovStepKernel } from '../kernels/krylov-step.ts';
 import {
   decodeKrylovState,
   kDotSlot,
@@ -28,13 +24,7 @@ import {
 } from '../kernels/krylov.ts';
 import type { KrylovBuffers, KrylovParams, KrylovStateView } from '../kernels/krylov.ts';
 import type { GpuLinearOperator } from '../kernels/operator.ts';
-import {
-  chooseReduceWorkgroupSize,
-  ReduceKernel,
-  type DotCall,
-  type DotKind,
-  type DotSpec,
-} from '../kernels/reduce.ts';
+import { ReduceKernel, type DotCall, type DotKind, type DotSpec } from '../kernels/reduce.ts';
 import { finishKrylov, startKrylov, zeroRightHandSide, type KrylovStart } from '../solvers/krylov.ts';
 import type {
   ConvergenceReason,
@@ -73,7 +63,7 @@ export interface KrylovEngine {
 export interface KrylovEngineOptions {
   /** k (default kDefaultCheckEvery). */
   checkEvery?: number;
-  /** Default: chooseKrylovStep for the adapter and the operator's size. */
+  /** Default: the device profile's for the operator's size (krylovStepFor). */
   step?: KrylovStepVariant;
 }
 
@@ -93,20 +83,20 @@ export function createKrylovEngine(
   diagonal: Float64Array,
   options: KrylovEngineOptions = {},
 ): KrylovEngine {
-  const { device, adapterInfo } = context;
+  const { device, profile } = context;
   let kernels = kernelsByDevice.get(device);
   if (!kernels) {
     kernels = {
-      reduce: new ReduceKernel(device, chooseReduceWorkgroupSize(adapterInfo)),
+      reduce: new ReduceKernel(device, profile.reduceWorkgroupSize),
       blas: new BlasKernel(device),
       krylov: new KrylovKernel(device),
     };
     for (const kernel of Object.values(kernels)) kernel.entries.warm();
     kernelsByDevice.set(device, kernels);
   }
-  const stepVariant = options.step ?? chooseKrylovStep(adapterInfo, operator.size);
+  const stepVariant = options.step ?? krylovStepFor(profile, operator.size);
   if (stepVariant === 'fused' && !stepByDevice.has(device)) {
-    const step = new KrylovStepKernel(device, chooseKrylovStepWorkgroupSize(adapterInfo));
+    const step = new KrylovStepKernel(device, profile.krylovStepWorkgroupSize);
     step.entries.warm();
     stepByDevice.set(device, step);
   }

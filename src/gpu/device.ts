@@ -2,6 +2,7 @@
 // back to the SwiftShader software Vulkan driver), and the one place device-level errors are handled:
 // `device.lost` and `uncapturederror` go to a single reporter; allocation and pipeline creation run
 // inside error scopes (`withErrorScopes`) so that a mistake surfaces as one GpuError naming its label.
+import { deviceProfile, type DeviceProfile } from './profile.ts';
 
 /** What went wrong, for callers that react differently to each. */
 export type GpuErrorKind = 'unavailable' | 'validation' | 'out-of-memory' | 'internal' | 'lost';
@@ -27,17 +28,8 @@ export interface GpuAdapterSummary {
   readonly isFallbackAdapter: boolean;
   /** Which WebGPU implementation: Dawn in Node, or the browser's own. */
   readonly backend: 'dawn-node' | 'browser';
-  /** SwiftShader is a CPU: kernels choose their CPU-friendly variants on it. */
+  /** SwiftShader is a CPU: its device profile (src/gpu/profile.ts) takes the CPU-shaped variants. */
   readonly swiftshader: boolean;
-}
-
-/**
- * SwiftShader, or any fallback adapter: a CPU, where barriers and launches cost more than
- * arithmetic, so kernels take their CPU-shaped variants (src/kernels: the dense matvec's 'rows',
- * the small reduction tree, the fused Krylov steps).
- */
-export function runsOnCpu(adapter: GpuAdapterSummary): boolean {
-  return adapter.swiftshader || adapter.isFallbackAdapter;
 }
 
 /** The device limits the kernels size their buffers and dispatches by. */
@@ -57,6 +49,8 @@ export interface GpuContext {
   readonly limits: GpuLimits;
   readonly hasTimestampQuery: boolean;
   readonly hasSubgroups: boolean;
+  /** The kernel variants and workgroup sizes of this device, chosen once (src/gpu/profile.ts). */
+  readonly profile: DeviceProfile;
 }
 
 export interface AcquireOptions {
@@ -234,9 +228,11 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<GpuCo
   });
 
   const l = device.limits;
+  const adapterInfo = summarise(adapter, backend);
+  const hasSubgroups = device.features.has('subgroups');
   return {
     device,
-    adapterInfo: summarise(adapter, backend),
+    adapterInfo,
     limits: {
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
       maxBufferSize: l.maxBufferSize,
@@ -247,7 +243,8 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<GpuCo
       maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
     },
     hasTimestampQuery: device.features.has('timestamp-query'),
-    hasSubgroups: device.features.has('subgroups'),
+    hasSubgroups,
+    profile: deviceProfile({ adapterInfo, hasSubgroups }),
   };
 }
 

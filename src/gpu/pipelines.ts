@@ -1,17 +1,21 @@
-// Explicit bind-group layouts and lazily built, cached compute pipelines for the entry points of one
-// shader module: the plumbing every Krylov kernel host module (src/kernels/blas.ts, reduce.ts,
-// krylov.ts) builds its dispatches on.
+// The one way a kernel host module (src/kernels/*) builds on its shader: explicit bind-group
+// layouts, pipelines built on first use and cached, labels 'Family.thing', overrides (the workgroup
+// size) set through `constants:`, and dispatches recorded into a compute pass the host opens, so
+// that many kernels share one pass and one command buffer.
 import { shaderModule, type ShaderName } from './shaders.ts';
 
 /** What a binding is, for an explicit layout: the params uniform, or storage read / read-write. */
 export type BindingKind = 'uniform' | 'read' | 'write';
 
+/** The bindings of one bind group, by binding number. */
+export type GroupBindings = Readonly<Record<number, BindingKind>>;
+
 /** A compute bind-group layout with the given bindings; the uniform's minimum size is checked. */
 export function computeLayout(
   device: GPUDevice,
   label: string,
-  bindings: Readonly<Record<number, BindingKind>>,
-  uniformBytes: number,
+  bindings: GroupBindings,
+  uniformBytes = 0,
 ): GPUBindGroupLayout {
   const kinds: Record<BindingKind, GPUBufferBindingLayout> = {
     uniform: { type: 'uniform', minBindingSize: uniformBytes },
@@ -28,45 +32,50 @@ export function computeLayout(
   });
 }
 
+export interface ShaderEntriesSpec<Entry extends string> {
+  /** The 'Family' of every label: 'Blas', 'MatvecFree', ... */
+  readonly family: string;
+  readonly shader: ShaderName;
+  /** Each entry point's group 0. Entry points with the same bindings share one layout. */
+  readonly bindings: Readonly<Record<Entry, GroupBindings>>;
+  /**
+   * Byte size of the params uniform struct, the uniform's minBindingSize: pipeline creation fails
+   * if the WGSL struct outgrows its packer.
+   */
+  readonly uniformBytes?: number;
+  /** Pipeline-overridable constants, the workgroup size above all. */
+  readonly constants?: Record<string, number>;
+  /** Groups 1, 2, ... of every entry point, layouts shared with other shaders (operator.ts). */
+  readonly sharedLayouts?: readonly GPUBindGroupLayout[];
+}
+
 /**
  * The entry points of one shader module that a host module dispatches: each gets an explicit
- * layout (entry points with the same bindings share one, so their bind groups are interchangeable)
- * and a pipeline built on first use and cached, labelled '<family>.<entry>', with the workgroup
- * size and other overrides set through `constants:`.
+ * layout for its group 0 (entry points with the same bindings share one, so their bind groups are
+ * interchangeable) after which come the shared groups, and a pipeline built on first use and
+ * cached, labelled '<family>.<entry>'.
  */
 export class ShaderEntries<Entry extends string> {
   readonly device: GPUDevice;
   readonly family: string;
-  readonly #shader: ShaderName;
-  readonly #bindings: Readonly<Record<Entry, Readonly<Record<number, BindingKind>>>>;
-  readonly #uniformBytes: number;
-  readonly #constants: Record<string, number>;
+  readonly #spec: ShaderEntriesSpec<Entry>;
   readonly #layouts = new Map<string, GPUBindGroupLayout>();
   readonly #pipelines = new Map<Entry, GPUComputePipeline>();
 
-  constructor(
-    device: GPUDevice,
-    family: string,
-    shader: ShaderName,
-    bindings: Readonly<Record<Entry, Readonly<Record<number, BindingKind>>>>,
-    uniformBytes: number,
-    constants: Record<string, number> = {},
-  ) {
+  constructor(device: GPUDevice, spec: ShaderEntriesSpec<Entry>) {
     this.device = device;
-    this.family = family;
-    this.#shader = shader;
-    this.#bindings = bindings;
-    this.#uniformBytes = uniformBytes;
-    this.#constants = constants;
+    this.family = spec.family;
+    this.#spec = spec;
   }
 
+  /** The layout of `entry`'s group 0. */
   layout(entry: Entry): GPUBindGroupLayout {
-    const bindings = this.#bindings[entry];
+    const bindings = this.#spec.bindings[entry];
     const key = JSON.stringify(bindings);
     let layout = this.#layouts.get(key);
     if (!layout) {
       const label = `${this.family}.layout[${this.#layouts.size}]`;
-      layout = computeLayout(this.device, label, bindings, this.#uniformBytes);
+      layout = computeLayout(this.device, label, bindings, this.#spec.uniformBytes);
       this.#layouts.set(key, layout);
     }
     return layout;
@@ -80,12 +89,12 @@ export class ShaderEntries<Entry extends string> {
         label,
         layout: this.device.createPipelineLayout({
           label: `${label}.pipelineLayout`,
-          bindGroupLayouts: [this.layout(entry)],
+          bindGroupLayouts: [this.layout(entry), ...(this.#spec.sharedLayouts ?? [])],
         }),
         compute: {
-          module: shaderModule(this.device, this.#shader),
+          module: shaderModule(this.device, this.#spec.shader),
           entryPoint: entry,
-          constants: this.#constants,
+          constants: this.#spec.constants ?? {},
         },
       });
       this.#pipelines.set(entry, pipeline);
@@ -95,17 +104,19 @@ export class ShaderEntries<Entry extends string> {
 
   /** Builds every pipeline now (inside the caller's error scopes), not in the first record(). */
   warm(): void {
-    for (const entry of Object.keys(this.#bindings) as Entry[]) this.pipeline(entry);
+    for (const entry of Object.keys(this.#spec.bindings) as Entry[]) this.pipeline(entry);
   }
 
+  /** A group-0 bind group for `entry` (and every entry point with the same bindings). */
   createBindGroup(label: string, entry: Entry, entries: GPUBindGroupEntry[]): GPUBindGroup {
     return this.device.createBindGroup({ label, layout: this.layout(entry), entries });
   }
 
   /**
-   * Records one dispatch into an open compute pass. The Krylov solvers put a whole iteration's BLAS,
-   * reductions and scalar kernels into one pass (a dispatch sees the writes of the ones before it),
-   * because SwiftShader pays for every pass.
+   * Records one dispatch into an open compute pass, with `bindGroup` as group 0; the shared groups
+   * are the caller's to set. The Krylov solvers put a whole iteration's BLAS, reductions and scalar
+   * kernels into one pass (a dispatch sees the writes of the ones before it), because SwiftShader
+   * pays for every pass.
    */
   dispatch(pass: GPUComputePassEncoder, entry: Entry, bindGroup: GPUBindGroup, x: number, y = 1): void {
     pass.setPipeline(this.pipeline(entry));

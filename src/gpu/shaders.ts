@@ -1,8 +1,14 @@
-// The one place WGSL is loaded: Vite `?raw` imports, which the app build, vitest and the CLI's SSR
-// build all resolve, so no second loader exists. A shader family that shares the pair formulas gets
-// interaction.wgsl prepended here rather than keeping its own copy; every kernel that runs inside a
-// solve and must skip its work once the solve has stopped gets solver_guard.wgsl, and every one
-// that sums over a workgroup workgroup_sum.wgsl.
+// The one place WGSL is loaded and composed: Vite `?raw` imports, which the app build, vitest and the
+// CLI's SSR build all resolve, so no second loader exists.
+//
+// A module is one file of shaders/, named by its file name in camelCase (solver_guard.wgsl is
+// `solverGuard`). It declares the modules whose declarations it uses with one line each,
+//   // #include interaction
+// and resolveShader composes it: every included module first (recursively, depth first, in the
+// order declared), each at most once, then the module itself. `enable` directives, which WGSL
+// wants before any declaration, are moved to the top. A missing or circular include throws, and
+// test/shaders.test.ts checks that every module resolves, names only what it includes, and
+// compiles, so a broken include fails a test rather than a pipeline at run time.
 import assembleSource from '../../shaders/assemble.wgsl?raw';
 import biotSavartSource from '../../shaders/biot_savart.wgsl?raw';
 import blasSource from '../../shaders/blas.wgsl?raw';
@@ -18,24 +24,62 @@ import renderSource from '../../shaders/render.wgsl?raw';
 import solverGuardSource from '../../shaders/solver_guard.wgsl?raw';
 import workgroupSumSource from '../../shaders/workgroup_sum.wgsl?raw';
 
-/** Complete WGSL modules by name, as compiled. */
-export const kShaderSources = {
-  assemble: `${interactionSource}\n${assembleSource}`,
-  matvecDense: `${solverGuardSource}\n${matvecDenseSource}`,
-  // Compiles only on a device with the subgroups feature.
-  matvecDenseSubgroup: `enable subgroups;\n${solverGuardSource}\n${matvecDenseSource}\n${matvecDenseSubgroupSource}`,
-  matvecFree: `${interactionSource}\n${solverGuardSource}\n${matvecFreeSource}`,
-  copy: copySource,
-  reduce: `${solverGuardSource}\n${workgroupSumSource}\n${reduceSource}`,
-  blas: blasSource,
-  krylov: krylovSource,
-  // krylov_step runs krylov.wgsl's scalar steps itself, on its bindings.
-  krylovStep: `${workgroupSumSource}\n${krylovSource}\n${krylovStepSource}`,
+/** Each file of shaders/ as written, by module name. */
+export const kShaderFiles = {
+  assemble: assembleSource,
   biotSavart: biotSavartSource,
+  blas: blasSource,
+  copy: copySource,
+  interaction: interactionSource,
+  krylov: krylovSource,
+  krylovStep: krylovStepSource,
+  matvecDense: matvecDenseSource,
+  matvecDenseSubgroup: matvecDenseSubgroupSource,
+  matvecFree: matvecFreeSource,
+  reduce: reduceSource,
   render: renderSource,
+  solverGuard: solverGuardSource,
+  workgroupSum: workgroupSumSource,
 } as const;
 
-export type ShaderName = keyof typeof kShaderSources;
+export type ShaderName = keyof typeof kShaderFiles;
+
+const kIncludeLine = /^\/\/ #include (\S+)\s*$/gm;
+const kEnableLine = /^enable [^;]+;\s*$/gm;
+
+/** The modules `source` declares with `// #include name` lines, in order. */
+export function shaderIncludes(source: string): string[] {
+  return [...source.matchAll(kIncludeLine)].map((match) => match[1]);
+}
+
+/**
+ * The complete WGSL of module `name` of `files`: its includes, recursively and each once, then the
+ * module, with every `enable` directive first. Throws on a missing or circular include.
+ */
+export function resolveShader(name: string, files: Readonly<Record<string, string>>): string {
+  const order: string[] = [];
+  const visit = (module: string, path: readonly string[]) => {
+    if (order.includes(module)) return;
+    if (path.includes(module)) throw new Error(`circular #include: ${[...path, module].join(' -> ')}`);
+    const source = files[module];
+    if (source === undefined) {
+      const by = path.length > 0 ? ` (included by ${path[path.length - 1]})` : '';
+      throw new Error(`no WGSL module '${module}'${by}`);
+    }
+    for (const include of shaderIncludes(source)) visit(include, [...path, module]);
+    order.push(module);
+  };
+  visit(name, []);
+  const sources = order.map((module) => files[module]);
+  const enables = new Set(sources.flatMap((source) => source.match(kEnableLine) ?? []).map((e) => e.trim()));
+  const bodies = sources.map((source) => source.replace(kEnableLine, ''));
+  return [...enables, ...bodies].join('\n');
+}
+
+/** Complete WGSL modules by name, as compiled. */
+export const kShaderSources = Object.fromEntries(
+  Object.keys(kShaderFiles).map((name) => [name, resolveShader(name, kShaderFiles)]),
+) as Record<ShaderName, string>;
 
 const modules = new WeakMap<GPUDevice, Map<ShaderName, GPUShaderModule>>();
 

@@ -1,10 +1,10 @@
 // Host side of shaders/assemble.wgsl: fills the row blocks of the dense float32 mass matrix
 // M = D + eps T (eq. 48/50 generalised). The storage layout is documented in mass-matrix.ts.
 import { createBuffer } from '../gpu/buffers.ts';
-import { shaderModule } from '../gpu/shaders.ts';
+import { ShaderEntries } from '../gpu/pipelines.ts';
 import { checkWorkgroupSize, workgroupCount } from './operator.ts';
 import { blockSize, type DarwinSystem } from '../physics/models.ts';
-import type { GpuModel } from './system.ts';
+import { gpuModel, type GpuModel } from './system.ts';
 
 /** Threads per workgroup along the electron groups; the WGSL `workgroupSize` override. */
 export const kAssembleWorkgroupSize = 64;
@@ -53,57 +53,36 @@ export interface AssembleBinding {
   readonly electrons: number;
 }
 
-const kEntryPoints: Record<GpuModel, string> = {
+const kEntryPoints = {
   vector3d: 'assemble_vector3d',
   vector2d: 'assemble_vector2d',
   azimuthal: 'assemble_azimuthal',
-};
+} as const satisfies Record<GpuModel, string>;
+
+type AssembleEntry = (typeof kEntryPoints)[GpuModel];
+
+// Every model's group 0: AssembleParams (uniform), the positions, the row block written.
+const kBindings = { 0: 'uniform', 1: 'read', 2: 'write' } as const;
 
 export class AssembleKernel {
   readonly device: GPUDevice;
   readonly workgroupSize: number;
-  readonly bindGroupLayout: GPUBindGroupLayout;
-  readonly #pipelineLayout: GPUPipelineLayout;
-  readonly #pipelines = new Map<GpuModel, GPUComputePipeline>();
+  readonly entries: ShaderEntries<AssembleEntry>;
 
   constructor(device: GPUDevice, workgroupSize = kAssembleWorkgroupSize) {
     this.device = device;
     this.workgroupSize = checkWorkgroupSize(device, workgroupSize, false);
-    this.bindGroupLayout = device.createBindGroupLayout({
-      label: 'Assemble.layout',
-      entries: [
-        {
-          binding: 0,
-          visibility: GPUShaderStage.COMPUTE,
-          // minBindingSize makes pipeline creation fail if the WGSL struct outgrows the packer.
-          buffer: { type: 'uniform', minBindingSize: kAssembleParamsBytes },
-        },
-        { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } },
-        { binding: 2, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } },
-      ],
+    this.entries = new ShaderEntries(device, {
+      family: 'Assemble',
+      shader: 'assemble',
+      bindings: {
+        assemble_vector3d: kBindings,
+        assemble_vector2d: kBindings,
+        assemble_azimuthal: kBindings,
+      },
+      uniformBytes: kAssembleParamsBytes,
+      constants: { workgroupSize: this.workgroupSize },
     });
-    this.#pipelineLayout = device.createPipelineLayout({
-      label: 'Assemble.pipelineLayout',
-      bindGroupLayouts: [this.bindGroupLayout],
-    });
-  }
-
-  /** The pipeline of one model, built on first use. */
-  pipeline(model: GpuModel): GPUComputePipeline {
-    let pipeline = this.#pipelines.get(model);
-    if (!pipeline) {
-      pipeline = this.device.createComputePipeline({
-        label: `Assemble.${model}`,
-        layout: this.#pipelineLayout,
-        compute: {
-          module: shaderModule(this.device, 'assemble'),
-          entryPoint: kEntryPoints[model],
-          constants: { workgroupSize: this.workgroupSize },
-        },
-      });
-      this.#pipelines.set(model, pipeline);
-    }
-    return pipeline;
   }
 
   /**
@@ -118,6 +97,7 @@ export class AssembleKernel {
     blocks: readonly AssembleTarget[],
   ): AssembleBinding[] {
     const n = system.configuration.n;
+    const entry = kEntryPoints[gpuModel(system)];
     return blocks.map((block, b) => {
       const params = createBuffer(this.device, {
         label: `${label}[${b}].params`,
@@ -134,15 +114,11 @@ export class AssembleKernel {
           }),
         ),
       });
-      const bindGroup = this.device.createBindGroup({
-        label: `${label}[${b}].bindGroup`,
-        layout: this.bindGroupLayout,
-        entries: [
-          { binding: 0, resource: { buffer: params } },
-          { binding: 1, resource: { buffer: positions } },
-          { binding: 2, resource: { buffer: block.buffer } },
-        ],
-      });
+      const bindGroup = this.entries.createBindGroup(`${label}[${b}].bindGroup`, entry, [
+        { binding: 0, resource: { buffer: params } },
+        { binding: 1, resource: { buffer: positions } },
+        { binding: 2, resource: { buffer: block.buffer } },
+      ]);
       return { bindGroup, params, groups: Math.ceil(n / 4), electrons: block.rowCount / blockSize(system) };
     });
   }
@@ -155,13 +131,9 @@ export class AssembleKernel {
     timestampWrites?: GPUComputePassTimestampWrites,
   ): void {
     const pass = encoder.beginComputePass({ label: `Assemble.pass.${model}`, timestampWrites });
-    pass.setPipeline(this.pipeline(model));
     for (const binding of bindings) {
-      pass.setBindGroup(0, binding.bindGroup);
-      pass.dispatchWorkgroups(
-        workgroupCount(this.device, binding.groups, this.workgroupSize),
-        binding.electrons,
-      );
+      const groups = workgroupCount(this.device, binding.groups, this.workgroupSize);
+      this.entries.dispatch(pass, kEntryPoints[model], binding.bindGroup, groups, binding.electrons);
     }
     pass.end();
   }

@@ -4,7 +4,7 @@
 import { createBuffer } from '../gpu/buffers.ts';
 import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
 import { readFloat32 } from '../gpu/readback.ts';
-import { shaderModule } from '../gpu/shaders.ts';
+import { ShaderEntries } from '../gpu/pipelines.ts';
 import { InputError } from '../physics/input-error.ts';
 import { checkWorkgroupSize, workgroupCount } from './operator.ts';
 
@@ -64,44 +64,19 @@ export function packSources(sources: BiotSavartSources): Float32Array {
 export class BiotSavartKernel {
   readonly device: GPUDevice;
   readonly workgroupSize: number;
-  readonly layout: GPUBindGroupLayout;
-  #pipeline?: GPUComputePipeline;
+  /** Group 0: BiotSavartParams, the sources, the field points, the field written. */
+  readonly entries: ShaderEntries<'biot_savart'>;
 
   constructor(device: GPUDevice, workgroupSize = kBiotSavartWorkgroupSize) {
     this.device = device;
     this.workgroupSize = checkWorkgroupSize(device, workgroupSize, false);
-    const storage = (type: GPUBufferBindingType) => ({
-      visibility: GPUShaderStage.COMPUTE,
-      buffer: { type },
+    this.entries = new ShaderEntries(device, {
+      family: 'BiotSavart',
+      shader: 'biotSavart',
+      bindings: { biot_savart: { 0: 'uniform', 1: 'read', 2: 'read', 3: 'write' } },
+      uniformBytes: kBiotSavartParamsBytes,
+      constants: { workgroupSize: this.workgroupSize },
     });
-    this.layout = device.createBindGroupLayout({
-      label: 'BiotSavart.layout',
-      entries: [
-        {
-          binding: 0,
-          visibility: GPUShaderStage.COMPUTE,
-          buffer: { type: 'uniform', minBindingSize: kBiotSavartParamsBytes },
-        },
-        { binding: 1, ...storage('read-only-storage') },
-        { binding: 2, ...storage('read-only-storage') },
-        { binding: 3, ...storage('storage') },
-      ],
-    });
-  }
-
-  get pipeline(): GPUComputePipeline {
-    return (this.#pipeline ??= this.device.createComputePipeline({
-      label: 'BiotSavart.field',
-      layout: this.device.createPipelineLayout({
-        label: 'BiotSavart.pipelineLayout',
-        bindGroupLayouts: [this.layout],
-      }),
-      compute: {
-        module: shaderModule(this.device, 'biotSavart'),
-        entryPoint: 'biot_savart',
-        constants: { workgroupSize: this.workgroupSize },
-      },
-    }));
   }
 
   bind(
@@ -111,11 +86,11 @@ export class BiotSavartKernel {
     points: GPUBuffer,
     field: GPUBuffer,
   ): GPUBindGroup {
-    return this.device.createBindGroup({
+    return this.entries.createBindGroup(
       label,
-      layout: this.layout,
-      entries: [params, sources, points, field].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+      'biot_savart',
+      [params, sources, points, field].map((buffer, binding) => ({ binding, resource: { buffer } })),
+    );
   }
 
   /** field = b(points) as one compute pass: one thread per point. */
@@ -126,9 +101,8 @@ export class BiotSavartKernel {
     timestampWrites?: GPUComputePassTimestampWrites,
   ): void {
     const pass = encoder.beginComputePass({ label: 'BiotSavart.pass', timestampWrites });
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(workgroupCount(this.device, pointCount, this.workgroupSize));
+    const groups = workgroupCount(this.device, pointCount, this.workgroupSize);
+    this.entries.dispatch(pass, 'biot_savart', bindGroup, groups);
     pass.end();
   }
 }
@@ -161,7 +135,7 @@ export class GpuBiotSavart {
     return withErrorScopes(device, 'GpuBiotSavart.create', () => {
       const kernel = new BiotSavartKernel(device, workgroupSize);
       // Build the pipeline now, inside these error scopes, not in the first record().
-      void kernel.pipeline;
+      kernel.entries.warm();
       const buffer = createBuffer(device, {
         label: 'BiotSavart.sources',
         size: Math.max(packed.byteLength, kSourceBytes),

@@ -99,8 +99,12 @@ export class BlasKernel {
   constructor(device: GPUDevice, workgroupSize = kBlasWorkgroupSize) {
     this.device = device;
     this.workgroupSize = checkWorkgroupSize(device, workgroupSize, false);
-    this.entries = new ShaderEntries(device, 'Blas', 'blas', kBindings, kBlasParamsBytes, {
-      workgroupSize: this.workgroupSize,
+    this.entries = new ShaderEntries(device, {
+      family: 'Blas',
+      shader: 'blas',
+      bindings: kBindings,
+      uniformBytes: kBlasParamsBytes,
+      constants: { workgroupSize: this.workgroupSize },
     });
   }
 

@@ -1,44 +1,11 @@
 // Host side of shaders/krylov_step.wgsl: a whole CG or MINRES iteration after the matvec in one
-// workgroup, and the rule for when a solve takes it rather than the split sequence of BLAS,
-// reduction and scalar kernels (src/engine/cg.ts, minres.ts).
-import { runsOnCpu, type GpuAdapterSummary } from '../gpu/device.ts';
+// workgroup (the 'fused' KrylovStepVariant of src/gpu/profile.ts, which says when a solve takes it
+// rather than the split sequence of BLAS, reduction and scalar kernels of src/engine/cg.ts, minres.ts).
+import { kKrylovStepWorkgroupSize } from '../gpu/profile.ts';
 import { ShaderEntries, type BindingKind } from '../gpu/pipelines.ts';
 import type { UniformArena } from '../gpu/uniforms.ts';
 import { kKrylovParamsBytes, packKrylovParams, type KrylovBuffers, type KrylovParams } from './krylov.ts';
 import { checkWorkgroupSize } from './operator.ts';
-
-/**
- * A Krylov iteration's vector work after the matvec: 'fused', krylov_step.wgsl in one workgroup
- * (one launch), or 'split', the BLAS, reduction and scalar kernels over the whole device (eleven
- * launches for CG, fourteen for MINRES).
- */
-export type KrylovStepVariant = 'fused' | 'split';
-export const kKrylovStepVariants: readonly KrylovStepVariant[] = ['fused', 'split'];
-
-/** Threads of the one workgroup on a GPU: the most every WebGPU device allows. */
-export const kKrylovStepWorkgroupSize = 256;
-
-/**
- * ... and on a CPU adapter, where the workgroup is one CPU thread whatever its size and each of the
- * tree's log2 W barriers splits the shader.
- */
-export const kSoftwareKrylovStepWorkgroupSize = 16;
-
-/**
- * The largest system a GPU gets 'fused' for: 16 entries per thread of the one workgroup, about
- * what the eleven (CG) or fourteen (MINRES) launches of 'split' cost. Past it the vectors are better spread over the GPU,
- * and the launches weigh little against an O(N^2) matvec. Not yet tuned on GPU hardware.
- */
-export const kFusedStepMaxSize = 16 * kKrylovStepWorkgroupSize;
-
-/** 'fused' on a CPU adapter (a launch costs 60-150 us on SwiftShader) and for small systems. */
-export function chooseKrylovStep(adapter: GpuAdapterSummary, size: number): KrylovStepVariant {
-  return runsOnCpu(adapter) || size <= kFusedStepMaxSize ? 'fused' : 'split';
-}
-
-export function chooseKrylovStepWorkgroupSize(adapter: GpuAdapterSummary): number {
-  return runsOnCpu(adapter) ? kSoftwareKrylovStepWorkgroupSize : kKrylovStepWorkgroupSize;
-}
 
 /** The vectors of one solve, by krylov_step.wgsl's binding. */
 export interface CgStepVectors {
@@ -93,8 +60,12 @@ export class KrylovStepKernel {
   constructor(device: GPUDevice, workgroupSize = kKrylovStepWorkgroupSize) {
     this.device = device;
     this.workgroupSize = checkWorkgroupSize(device, workgroupSize, true);
-    this.entries = new ShaderEntries(device, 'KrylovStep', 'krylovStep', kBindings, kKrylovParamsBytes, {
-      workgroupSize: this.workgroupSize,
+    this.entries = new ShaderEntries(device, {
+      family: 'KrylovStep',
+      shader: 'krylovStep',
+      bindings: kBindings,
+      uniformBytes: kKrylovParamsBytes,
+      constants: { workgroupSize: this.workgroupSize },
     });
   }
 

@@ -148,7 +148,12 @@ export class KrylovKernel {
 
   constructor(device: GPUDevice) {
     this.device = device;
-    this.entries = new ShaderEntries(device, 'Krylov', 'krylov', kBindings, kKrylovParamsBytes);
+    this.entries = new ShaderEntries(device, {
+      family: 'Krylov',
+      shader: 'krylov',
+      bindings: kBindings,
+      uniformBytes: kKrylovParamsBytes,
+    });
   }
 
   /** The bind group of one solve, for every entry point: its params (in the arena) and buffers. */

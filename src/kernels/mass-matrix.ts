@@ -16,13 +16,12 @@ import { alignTo, createBuffer } from '../gpu/buffers.ts';
 import { GpuError, withErrorScopes, type GpuContext, type GpuLimits } from '../gpu/device.ts';
 import { readBuffer } from '../gpu/readback.ts';
 import { AssembleKernel } from './assemble.ts';
+import type { DenseMatvecVariant } from '../gpu/profile.ts';
 import {
-  chooseDenseMatvecVariant,
   DenseMatvecKernel,
   kDenseParamsBytes,
   packDenseParams,
   type DenseBlockBinding,
-  type DenseMatvecVariant,
 } from './matvec-dense.ts';
 import type { GpuLinearOperator, MatvecOptions } from './operator.ts';
 import { createPositionsBuffer, gpuModel } from './system.ts';
@@ -108,7 +107,7 @@ export function planStorage(
 export interface GpuMassMatrixOptions {
   /** Default: whatever fits one storage binding. */
   maxRowsPerBlock?: number;
-  /** Default: chooseDenseMatvecVariant(context). */
+  /** Default: the device profile's (context.profile.denseMatvec). */
   variant?: DenseMatvecVariant;
   /** Workgroup size of the matvec (a power of two). */
   workgroupSize?: number;
@@ -150,7 +149,7 @@ export class GpuMassMatrix implements GpuLinearOperator {
       rowCount: block.rowCount,
     }));
     // Build the pipeline now, inside the caller's error scopes, not in the first record().
-    void kernel.pipeline;
+    kernel.entries.warm();
   }
 
   /**
@@ -211,7 +210,7 @@ export class GpuMassMatrix implements GpuLinearOperator {
           data: paramsData,
         });
         owned.push(params);
-        const variant = options.variant ?? chooseDenseMatvecVariant(context);
+        const variant = options.variant ?? context.profile.denseMatvec;
         const kernel = new DenseMatvecKernel(device, variant, options.workgroupSize);
         const matrix = new GpuMassMatrix(device, plan, blocks, kernel, params, slot);
         return matrix;

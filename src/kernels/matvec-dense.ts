@@ -1,26 +1,14 @@
 // Host side of shaders/matvec_dense.wgsl and matvec_dense_subgroup.wgsl: y = M x over the row
-// blocks of a stored matrix (layout in mass-matrix.ts), in one of three variants chosen per adapter.
-import { runsOnCpu, type GpuContext } from '../gpu/device.ts';
-import { shaderModule } from '../gpu/shaders.ts';
+// blocks of a stored matrix (layout in mass-matrix.ts), in one of the three DenseMatvecVariants of src/gpu/profile.ts.
+import { kDenseMatvecVariants, type DenseMatvecVariant } from '../gpu/profile.ts';
+import { ShaderEntries } from '../gpu/pipelines.ts';
 import {
   beginMatvecPass,
   checkWorkgroupSize,
-  matvecPipelineLayout,
+  matvecSharedLayouts,
   workgroupCount,
   type MatvecOptions,
 } from './operator.ts';
-
-/**
- * 'rows': one thread per kRowsPerThread rows, vec4 loads along them; best where the "GPU" is a
- *   CPU (SwiftShader), whose threads each stream their rows through their own cache and reuse each
- *   load of x for all of them.
- * 'workgroup': one workgroup per row with coalesced loads and a tree reduction; for GPUs, where
- *   neighbouring threads must load neighbouring addresses.
- * 'subgroup': 'workgroup' with the sum formed by subgroupAdd (2 barriers per row, not 7); for GPUs
- *   with the subgroups feature.
- */
-export type DenseMatvecVariant = 'rows' | 'workgroup' | 'subgroup';
-export const kDenseMatvecVariants: readonly DenseMatvecVariant[] = ['rows', 'workgroup', 'subgroup'];
 
 /** The variants `device` can run: 'subgroup' needs the subgroups feature. */
 export function denseMatvecVariants(device: GPUDevice): DenseMatvecVariant[] {
@@ -56,18 +44,6 @@ export function packDenseParams(params: DenseParams): ArrayBuffer {
 }
 
 /**
- * SwiftShader (or any fallback adapter, which is a CPU) gets 'rows'; real GPUs 'subgroup' where
- * they have subgroups, else 'workgroup'.
- */
-export function chooseDenseMatvecVariant(
-  context: Pick<GpuContext, 'adapterInfo' | 'hasSubgroups'>,
-): DenseMatvecVariant {
-  const { adapterInfo } = context;
-  if (runsOnCpu(adapterInfo)) return 'rows';
-  return context.hasSubgroups ? 'subgroup' : 'workgroup';
-}
-
-/**
  * The adapter's largest subgroup size (GPUAdapterInfo.subgroupMaxSize, which browsers before 2025
  * lack on device.adapterInfo: then 1, and the workgroup size is taken on trust).
  */
@@ -82,19 +58,24 @@ export interface DenseBlockBinding {
   readonly rowCount: number;
 }
 
-const kEntryPoints: Record<DenseMatvecVariant, string> = {
+const kEntryPoints = {
   rows: 'matvec_dense_rows',
   workgroup: 'matvec_dense_workgroup',
   subgroup: 'matvec_dense_subgroup',
-};
+} as const satisfies Record<DenseMatvecVariant, string>;
+
+type DenseEntry = (typeof kEntryPoints)[DenseMatvecVariant];
 
 export class DenseMatvecKernel {
   readonly device: GPUDevice;
   readonly variant: DenseMatvecVariant;
   readonly workgroupSize: number;
-  /** Group 0: the block's DenseParams (uniform) and its entries (read-only storage). */
-  readonly blockLayout: GPUBindGroupLayout;
-  #pipeline?: GPUComputePipeline;
+  /**
+   * The variant's entry point: group 0 a row block's DenseParams (uniform) and entries (read-only
+   * storage); groups 1 and 2 the matvecs' shared vector pair and guard.
+   */
+  readonly entries: ShaderEntries<string>;
+  readonly #entry: DenseEntry;
 
   constructor(device: GPUDevice, variant: DenseMatvecVariant, workgroupSize?: number) {
     this.device = device;
@@ -112,44 +93,23 @@ export class DenseMatvecKernel {
       }
     }
     this.workgroupSize = checkWorkgroupSize(device, workgroupSize ?? kDenseMatvecWorkgroupSize, true);
-    this.blockLayout = device.createBindGroupLayout({
-      label: 'MatvecDense.blockLayout',
-      entries: [
-        {
-          binding: 0,
-          visibility: GPUShaderStage.COMPUTE,
-          buffer: { type: 'uniform', minBindingSize: kDenseParamsBytes },
-        },
-        { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } },
-      ],
+    this.#entry = kEntryPoints[variant];
+    this.entries = new ShaderEntries(device, {
+      family: 'MatvecDense',
+      shader: variant === 'subgroup' ? 'matvecDenseSubgroup' : 'matvecDense',
+      bindings: { [this.#entry]: { 0: 'uniform', 1: 'read' } },
+      uniformBytes: kDenseParamsBytes,
+      constants: { workgroupSize: this.workgroupSize },
+      sharedLayouts: matvecSharedLayouts(device),
     });
-  }
-
-  get pipeline(): GPUComputePipeline {
-    return (this.#pipeline ??= this.device.createComputePipeline({
-      label: `MatvecDense.${this.variant}`,
-      layout: matvecPipelineLayout(this.device, 'MatvecDense.pipelineLayout', this.blockLayout),
-      compute: {
-        module: shaderModule(
-          this.device,
-          this.variant === 'subgroup' ? 'matvecDenseSubgroup' : 'matvecDense',
-        ),
-        entryPoint: kEntryPoints[this.variant],
-        constants: { workgroupSize: this.workgroupSize },
-      },
-    }));
   }
 
   /** Binds one block: its params at `paramsOffset` in `params` (a uniform buffer) and its entries. */
   bindBlock(label: string, params: GPUBuffer, paramsOffset: number, block: GPUBuffer): GPUBindGroup {
-    return this.device.createBindGroup({
-      label,
-      layout: this.blockLayout,
-      entries: [
-        { binding: 0, resource: { buffer: params, offset: paramsOffset, size: kDenseParamsBytes } },
-        { binding: 1, resource: { buffer: block } },
-      ],
-    });
+    return this.entries.createBindGroup(label, this.#entry, [
+      { binding: 0, resource: { buffer: params, offset: paramsOffset, size: kDenseParamsBytes } },
+      { binding: 1, resource: { buffer: block } },
+    ]);
   }
 
   /** y = M x as one compute pass with one dispatch per row block. */
@@ -161,9 +121,8 @@ export class DenseMatvecKernel {
     options?: MatvecOptions,
   ): void {
     const label = `MatvecDense.pass.${this.variant}`;
-    const pass = beginMatvecPass(this.device, encoder, label, this.pipeline, x, y, options);
+    const pass = beginMatvecPass(this.device, encoder, label, x, y, options);
     for (const block of blocks) {
-      pass.setBindGroup(0, block.bindGroup);
       // 'rows': a thread per kRowsPerThread rows. 'workgroup', 'subgroup': a workgroup per row (the shader's
       // grid-stride loop would take more rows than the limit, but a block never has more than it;
       // see mass-matrix.ts).
@@ -171,7 +130,12 @@ export class DenseMatvecKernel {
         this.variant === 'rows'
           ? Math.ceil(block.rowCount / kRowsPerThread)
           : block.rowCount * this.workgroupSize;
-      pass.dispatchWorkgroups(workgroupCount(this.device, items, this.workgroupSize));
+      this.entries.dispatch(
+        pass,
+        this.#entry,
+        block.bindGroup,
+        workgroupCount(this.device, items, this.workgroupSize),
+      );
     }
     pass.end();
   }

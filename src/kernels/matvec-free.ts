@@ -3,11 +3,11 @@
 import { unknowns, validateSystem, type DarwinSystem } from '../physics/models.ts';
 import { createBuffer } from '../gpu/buffers.ts';
 import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
-import { shaderModule } from '../gpu/shaders.ts';
+import { ShaderEntries } from '../gpu/pipelines.ts';
 import {
   beginMatvecPass,
   checkWorkgroupSize,
-  matvecPipelineLayout,
+  matvecSharedLayouts,
   workgroupCount,
   type GpuLinearOperator,
   type MatvecOptions,
@@ -37,63 +37,46 @@ export function packFreeParams(params: FreeParams): ArrayBuffer {
   return view.buffer;
 }
 
-const kEntryPoints: Record<GpuModel, string> = {
+const kEntryPoints = {
   vector3d: 'matvec_free_vector3d',
   vector2d: 'matvec_free_vector2d',
   azimuthal: 'matvec_free_azimuthal',
-};
+} as const satisfies Record<GpuModel, string>;
+
+type FreeEntry = (typeof kEntryPoints)[GpuModel];
+
+// Group 0 of every model: FreeParams (uniform) and the positions.
+const kSystemBindings = { 0: 'uniform', 1: 'read' } as const;
 
 export class MatvecFreeKernel {
   readonly device: GPUDevice;
   readonly workgroupSize: number;
-  /** Group 0: FreeParams (uniform) and the positions (read-only storage). */
-  readonly systemLayout: GPUBindGroupLayout;
-  readonly #pipelineLayout: GPUPipelineLayout;
-  readonly #pipelines = new Map<GpuModel, GPUComputePipeline>();
+  /** Group 0 the system's; groups 1 and 2 the matvecs' shared vector pair and guard. */
+  readonly entries: ShaderEntries<FreeEntry>;
 
   constructor(device: GPUDevice, workgroupSize = kMatvecFreeWorkgroupSize) {
     this.device = device;
     this.workgroupSize = checkWorkgroupSize(device, workgroupSize, false);
-    this.systemLayout = device.createBindGroupLayout({
-      label: 'MatvecFree.systemLayout',
-      entries: [
-        {
-          binding: 0,
-          visibility: GPUShaderStage.COMPUTE,
-          buffer: { type: 'uniform', minBindingSize: kFreeParamsBytes },
-        },
-        { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } },
-      ],
+    this.entries = new ShaderEntries(device, {
+      family: 'MatvecFree',
+      shader: 'matvecFree',
+      bindings: {
+        matvec_free_vector3d: kSystemBindings,
+        matvec_free_vector2d: kSystemBindings,
+        matvec_free_azimuthal: kSystemBindings,
+      },
+      uniformBytes: kFreeParamsBytes,
+      constants: { workgroupSize: this.workgroupSize },
+      sharedLayouts: matvecSharedLayouts(device),
     });
-    this.#pipelineLayout = matvecPipelineLayout(device, 'MatvecFree.pipelineLayout', this.systemLayout);
   }
 
-  pipeline(model: GpuModel): GPUComputePipeline {
-    let pipeline = this.#pipelines.get(model);
-    if (!pipeline) {
-      pipeline = this.device.createComputePipeline({
-        label: `MatvecFree.${model}`,
-        layout: this.#pipelineLayout,
-        compute: {
-          module: shaderModule(this.device, 'matvecFree'),
-          entryPoint: kEntryPoints[model],
-          constants: { workgroupSize: this.workgroupSize },
-        },
-      });
-      this.#pipelines.set(model, pipeline);
-    }
-    return pipeline;
-  }
-
+  /** Group 0 of every model's entry point: the params and the positions. */
   bindSystem(label: string, params: GPUBuffer, positions: GPUBuffer): GPUBindGroup {
-    return this.device.createBindGroup({
-      label,
-      layout: this.systemLayout,
-      entries: [
-        { binding: 0, resource: { buffer: params } },
-        { binding: 1, resource: { buffer: positions } },
-      ],
-    });
+    return this.entries.createBindGroup(label, kEntryPoints.vector3d, [
+      { binding: 0, resource: { buffer: params } },
+      { binding: 1, resource: { buffer: positions } },
+    ]);
   }
 
   /** y = M x as one compute pass: one thread per electron. */
@@ -106,10 +89,13 @@ export class MatvecFreeKernel {
     y: GPUBuffer,
     options?: MatvecOptions,
   ): void {
-    const label = `MatvecFree.pass.${model}`;
-    const pass = beginMatvecPass(this.device, encoder, label, this.pipeline(model), x, y, options);
-    pass.setBindGroup(0, system);
-    pass.dispatchWorkgroups(workgroupCount(this.device, n, this.workgroupSize));
+    const pass = beginMatvecPass(this.device, encoder, `MatvecFree.pass.${model}`, x, y, options);
+    this.entries.dispatch(
+      pass,
+      kEntryPoints[model],
+      system,
+      workgroupCount(this.device, n, this.workgroupSize),
+    );
     pass.end();
   }
 }
@@ -140,7 +126,7 @@ export class GpuMatrixFreeMassMatrix implements GpuLinearOperator {
     this.#buffers = [params, positions];
     this.#system = kernel.bindSystem('MatvecFree.system', params, positions);
     // Build the pipeline now, inside the caller's error scopes, not in the first record().
-    kernel.pipeline(this.model);
+    kernel.entries.pipeline(kEntryPoints[this.model]);
   }
 
   /** Uploads the positions and builds the pipeline inside error scopes labelled 'GpuMatrixFreeMassMatrix.create'. */

@@ -108,33 +108,24 @@ export function guardBindGroup(device: GPUDevice, state?: GPUBuffer): GPUBindGro
   return group;
 }
 
-/** The pipeline layout of a matvec shader: its own group 0, the vector pair, the guard. */
-export function matvecPipelineLayout(
-  device: GPUDevice,
-  label: string,
-  ownLayout: GPUBindGroupLayout,
-): GPUPipelineLayout {
-  return device.createPipelineLayout({
-    label,
-    bindGroupLayouts: [ownLayout, vectorPairLayout(device), guardLayout(device)],
-  });
+/** Groups 1 and 2 of every matvec shader (ShaderEntriesSpec.sharedLayouts): the vector pair, the guard. */
+export function matvecSharedLayouts(device: GPUDevice): GPUBindGroupLayout[] {
+  return [vectorPairLayout(device), guardLayout(device)];
 }
 
 /**
- * Begins the compute pass of one product with `pipeline` set and groups 1 (x, y) and 2 (the guard)
- * bound; the caller binds group 0 and dispatches, then ends the pass.
+ * Begins the compute pass of one product with groups 1 (x, y) and 2 (the guard) bound; the caller
+ * dispatches with its group 0 (ShaderEntries.dispatch), then ends the pass.
  */
 export function beginMatvecPass(
   device: GPUDevice,
   encoder: GPUCommandEncoder,
   label: string,
-  pipeline: GPUComputePipeline,
   x: GPUBuffer,
   y: GPUBuffer,
   options: MatvecOptions = {},
 ): GPUComputePassEncoder {
   const pass = encoder.beginComputePass({ label, timestampWrites: options.timestampWrites });
-  pass.setPipeline(pipeline);
   pass.setBindGroup(1, vectorPairBindGroup(device, x, y));
   pass.setBindGroup(2, guardBindGroup(device, options.guard));
   return pass;

@@ -1,25 +1,10 @@
 // Host side of shaders/reduce.wgsl: two-stage dot products into a GPU buffer (the solvers' `dots`,
 // or Lanczos' overlaps h = V^T w), recorded into an open compute pass like every Krylov kernel.
 import { bufferBinding, type VectorBinding } from '../gpu/buffers.ts';
-import { runsOnCpu, type GpuAdapterSummary } from '../gpu/device.ts';
+import { kReduceWorkgroupSize } from '../gpu/profile.ts';
 import { ShaderEntries, type BindingKind } from '../gpu/pipelines.ts';
 import type { UniformArena } from '../gpu/uniforms.ts';
 import { checkWorkgroupSize } from './operator.ts';
-
-/** Threads per workgroup in both stages on a GPU (a power of two: the tree halves it). */
-export const kReduceWorkgroupSize = 64;
-
-/**
- * ... and on SwiftShader, where each of the log2 W barriers of the tree splits the shader and costs
- * more than the arithmetic: 16 made a Lanczos step at size 111 2.7 times faster than 64 (V^T w is
- * one workgroup per column there) and did not slow MINRES (sizes 111 and 1500).
- */
-export const kSoftwareReduceWorkgroupSize = 16;
-
-/** SwiftShader (or any fallback adapter, a CPU) gets the small tree. */
-export function chooseReduceWorkgroupSize(adapter: GpuAdapterSummary): number {
-  return runsOnCpu(adapter) ? kSoftwareReduceWorkgroupSize : kReduceWorkgroupSize;
-}
 
 /**
  * Most stage-1 workgroups per reduction. Past kMaxPartials * workgroupSize entries each thread
@@ -110,8 +95,12 @@ export class ReduceKernel {
   constructor(device: GPUDevice, workgroupSize = kReduceWorkgroupSize) {
     this.device = device;
     this.workgroupSize = checkWorkgroupSize(device, workgroupSize, true);
-    this.entries = new ShaderEntries(device, 'Reduce', 'reduce', kBindings, kReduceParamsBytes, {
-      workgroupSize: this.workgroupSize,
+    this.entries = new ShaderEntries(device, {
+      family: 'Reduce',
+      shader: 'reduce',
+      bindings: kBindings,
+      uniformBytes: kReduceParamsBytes,
+      constants: { workgroupSize: this.workgroupSize },
     });
   }
 

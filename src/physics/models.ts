@@ -181,3 +181,52 @@ export function coincidentPair(positions: Float64Array, n: number): [number, num
   }
   return null;
 }
+
+/** Largest size the dense assembly holds (12 000 is the 3D vector model at N = 4000; 1.15 GB). */
+export const kMaxDenseSize = 16384;
+
+/**
+ * The entries of M = D + eps T (eq. 48/50 generalised), row-major, size x size, from the pair kernels
+ * above: the float64 CPU reference, or rounded to float32 entry by entry as the GPU stores them.
+ */
+export function massMatrixEntries(
+  system: DarwinSystem,
+  precision: 'float64' | 'float32' = 'float64',
+): Float64Array | Float32Array {
+  const size = unknowns(system);
+  if (size > kMaxDenseSize) {
+    throw new InputError(
+      `the dense CPU reference holds at most ${kMaxDenseSize} unknowns, this system has ${size}`,
+    );
+  }
+  const data = precision === 'float64' ? new Float64Array(size * size) : new Float32Array(size * size);
+  const { n, positions } = system.configuration;
+  const { epsilon, softening } = system;
+  const b = blockSize(system);
+  const diagonal = massDiagonal(system);
+  for (let k = 0; k < size; k++) data[k * size + k] = diagonal[k];
+  if (system.model === 'azimuthal') {
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        const value = epsilon * azimuthalInteraction(positions, i, j, softening);
+        data[i * size + j] = value;
+        data[j * size + i] = value;
+      }
+    }
+  } else {
+    const block = new Float64Array(b * b);
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        vectorInteractionBlock(positions, i, j, softening, system.dim, block);
+        for (let a = 0; a < b; a++) {
+          for (let c = 0; c < b; c++) {
+            const value = epsilon * block[a * b + c];
+            data[(i * b + a) * size + j * b + c] = value;
+            data[(j * b + c) * size + i * b + a] = value;
+          }
+        }
+      }
+    }
+  }
+  return data;
+}

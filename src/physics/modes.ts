@@ -3,7 +3,7 @@
 // of them a mode is: its overlap with the span of a set of patterns, and how many electrons it
 // involves.
 import { blockSize, type DarwinSystem } from './models.ts';
-import { dot } from './observables.ts';
+import { dot } from '../math/vectors.ts';
 
 /** A velocity field: electron i at (x, y, z) moves with the returned v. */
 export type Field = (x: number, y: number, z: number, i: number) => [number, number, number];

@@ -2,6 +2,7 @@
 // The Darwin Lagrangian's velocity part is homogeneous quadratic, L2 = v^T M v / 2, so it is also the
 // kinetic energy T; the eps = 0 part T0 = v^T D v / 2 is the ordinary one (eq. 3), and T - T0 is the
 // Darwin-Breit energy -V_1 of eq. 1/31 (positive for parallel currents: attraction lowers H).
+import { dot } from '../math/vectors.ts';
 
 export interface Energies {
   /** T0 = v^T D v / 2. */
@@ -12,12 +13,6 @@ export interface Energies {
   darwin: number;
   /** (v^T M v) / (v^T D v): how much the Darwin term changes the effective inertia of this motion. */
   inertiaRatio: number;
-}
-
-export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let sum = 0;
-  for (let k = 0; k < a.length; k++) sum += a[k] * b[k];
-  return sum;
 }
 
 export function energies(

@@ -3,22 +3,11 @@
 //   uniform      translation along x: v_i = (1, 0, 0); azimuthal model: phidot_i = 1 (the only uniform mode)
 //   random       components uniform in [-1, 1) from a seeded generator (mulberry32), reproducible by seed
 //   alternating  (-1)^i times the rigid rotation: the ring's k = N/2 mode, where M is least positive
+import { seededRandom } from '../math/vectors.ts';
 import { blockSize, type DarwinSystem } from './models.ts';
 
 export const kVelocityPatterns = ['rigid', 'uniform', 'random', 'alternating'] as const;
 export type VelocityPattern = (typeof kVelocityPatterns)[number];
-
-/** mulberry32: a small, well-mixed 32-bit generator; the same seed gives the same velocities everywhere. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function velocityPattern(system: DarwinSystem, pattern: VelocityPattern, seed = 1): Float64Array {
   const { n, positions } = system.configuration;

@@ -1,8 +1,8 @@
 // The float64 check of a run, one policy for the CLI and the app: when it runs, how tight the
 // reference is, and how the errors are defined. The reference is the dense float64 CPU backend
-// (src/solvers/backend.ts cpuBackend), called in-process by the CLI and in a worker by the app.
+// (src/run/backend.ts cpuBackend), called in-process by the CLI and in a worker by the app.
 import { unknowns, type DarwinSystem } from '../physics/models.ts';
-import type { MassMatrixBackend } from '../solvers/backend.ts';
+import type { MassMatrixBackend } from '../run/backend.ts';
 import type { DeviceChoice } from './inputs.ts';
 
 /**

@@ -4,7 +4,7 @@
 import { massDiagonal, type DarwinSystem } from '../physics/models.ts';
 import { energies, relativeError, type Energies } from '../physics/observables.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
-import type { MassMatrixBackend } from '../solvers/backend.ts';
+import type { MassMatrixBackend } from '../run/backend.ts';
 import type { SolveResult, SolverName } from '../solvers/types.ts';
 import { kReferenceRtol, pendingReference, type Reference } from './check.ts';
 

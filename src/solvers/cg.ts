@@ -1,6 +1,6 @@
 // Jacobi-preconditioned conjugate gradients for M v = p (eq. 48/50): the Legendre inversion from
 // momenta back to velocities while M is positive definite.
-import { dot } from '../physics/observables.ts';
+import { dot } from '../math/vectors.ts';
 import { finishKrylov, residualInto, startKrylov, stoppingReason, zeroRightHandSide } from './krylov.ts';
 import {
   vectorOf,

@@ -1,24 +1,12 @@
-// Dense mass matrix M (eq. 48/50 generalised, see src/physics/models.ts) and its matvec.
-// Row-major storage of the full symmetric matrix: the GPU engine stores the same layout, so the
-// float32 variant here mirrors it entry for entry.
-import {
-  azimuthalInteraction,
-  blockSize,
-  massDiagonal,
-  unknowns,
-  vectorInteractionBlock,
-  type DarwinSystem,
-} from '../physics/models.ts';
-import { InputError } from '../physics/input-error.ts';
+// A dense symmetric matrix as a LinearOperator (the mass matrix M of eq. 48/50, whose entries
+// src/physics/models.ts assembles) and its matvec. Row-major storage of the full matrix: the GPU
+// engine stores the same layout, so the float32 variant here mirrors it entry for entry.
 import type { LinearOperator, Precision, Vector } from './types.ts';
 
 export interface DenseMatrix extends LinearOperator {
   /** Row-major size x size entries. */
   readonly data: Float64Array | Float32Array;
 }
-
-/** Largest size the CPU reference will assemble (12 000 is the 3D vector model at N = 4000; 1.15 GB). */
-export const kMaxDenseSize = 16384;
 
 export function denseMatrix(
   size: number,
@@ -58,46 +46,6 @@ function gemv32(data: Float32Array, size: number, x: Vector, y: Vector): void {
     for (let col = 0; col < size; col++) sum += data[offset + col] * x[col];
     y[row] = sum;
   }
-}
-
-/** Assembles M = D + eps T for the system, in the given storage precision. */
-export function massMatrix(system: DarwinSystem, precision: Precision = 'float64'): DenseMatrix {
-  const size = unknowns(system);
-  if (size > kMaxDenseSize) {
-    throw new InputError(
-      `the dense CPU reference holds at most ${kMaxDenseSize} unknowns, this system has ${size}`,
-    );
-  }
-  const data = precision === 'float64' ? new Float64Array(size * size) : new Float32Array(size * size);
-  const { n, positions } = system.configuration;
-  const { epsilon, softening } = system;
-  const b = blockSize(system);
-  const diagonal = massDiagonal(system);
-  for (let k = 0; k < size; k++) data[k * size + k] = diagonal[k];
-  if (system.model === 'azimuthal') {
-    for (let i = 0; i < n; i++) {
-      for (let j = i + 1; j < n; j++) {
-        const value = epsilon * azimuthalInteraction(positions, i, j, softening);
-        data[i * size + j] = value;
-        data[j * size + i] = value;
-      }
-    }
-  } else {
-    const block = new Float64Array(b * b);
-    for (let i = 0; i < n; i++) {
-      for (let j = i + 1; j < n; j++) {
-        vectorInteractionBlock(positions, i, j, softening, system.dim, block);
-        for (let a = 0; a < b; a++) {
-          for (let c = 0; c < b; c++) {
-            const value = epsilon * block[a * b + c];
-            data[(i * b + a) * size + j * b + c] = value;
-            data[(j * b + c) * size + i * b + a] = value;
-          }
-        }
-      }
-    }
-  }
-  return denseMatrix(size, data, precision);
 }
 
 /** p = M v in float64. */

@@ -3,7 +3,7 @@
 // rounds it, and scalars (alpha, beta, norms) are rounded to the same precision with `roundTo`. Dot
 // products accumulate in a JS double; the GPU's tree reduction rounds differently anyway, and that
 // difference is far below what the storage costs.
-import { dot } from '../physics/observables.ts';
+import { dot } from '../math/vectors.ts';
 import {
   defaultMaxIterations,
   defaultRtol,

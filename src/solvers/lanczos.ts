@@ -3,8 +3,7 @@
 // no spurious copies of converged Ritz values appear and the residual bounds mean what they say.
 // Work vectors are in the operator's precision, like the solvers; T_k is solved in float64. The start
 // vector and the stopping tests are exported: the GPU engine (src/engine/lanczos.ts) uses them too.
-import { seededRandom } from '../physics/velocities.ts';
-import { dot } from '../physics/observables.ts';
+import { dot, seededRandom } from '../math/vectors.ts';
 import { roundTo } from './krylov.ts';
 import { tridiagonalEigen, tridiagonalEigenvectors } from './eigen.ts';
 import {

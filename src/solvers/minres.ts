@@ -7,7 +7,7 @@
 // The recurrences only know phibar = ||r||_{D^-1}, but the stopping rule is on ||r||_2. So r is carried
 // explicitly: x_k = x_{k-1} + phi_k w_k, hence r_k = r_{k-1} - phi_k A w_k, and A w_k follows the same
 // three-term recurrence as w_k from A v_k, which the Lanczos step computes anyway: no extra matvec.
-import { dot } from '../physics/observables.ts';
+import { dot } from '../math/vectors.ts';
 import { finishKrylov, residualInto, startKrylov, stoppingReason, zeroRightHandSide } from './krylov.ts';
 import {
   vectorOf,

@@ -2,7 +2,7 @@
 // util/check_contents.ts): on failure, a small table of index, got, expected and |got - expected| for
 // the worst entries.
 import { expect } from 'vitest';
-import { seededRandom } from '../../src/physics/velocities.ts';
+import { seededRandom } from '../../src/math/vectors.ts';
 
 /** Rows of a failure table. */
 const kWorstRows = 10;

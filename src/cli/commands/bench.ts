@@ -14,7 +14,7 @@ import {
   type Timing,
 } from '../../gpu/timing.ts';
 import { AssembleKernel } from '../../kernels/assemble.ts';
-import { chooseKrylovStep, kKrylovStepVariants } from '../../kernels/krylov-step.ts';
+import { kKrylovStepVariants, krylovStepFor } from '../../gpu/profile.ts';
 import { CopyKernel } from '../../kernels/copy.ts';
 import { GpuMassMatrix } from '../../kernels/mass-matrix.ts';
 import { denseMatvecVariants } from '../../kernels/matvec-dense.ts';
@@ -115,6 +115,298 @@ function rate(amount: number, ms: number): number {
   return amount / (ms * 1e-3) / 1e9;
 }
 
+// What each kernel must at least move (bytes) and compute (flops), from which a row's GB/s and
+// GFLOP/s follow. `size` is the unknowns, `n` the electrons, `b` the unknowns per electron.
+
+/**
+ * The part of the stored M a product reads: every row's vec4s up to the last holding an entry
+ * (the pad columns of whole groups of 4 electrons past it are never read).
+ */
+function productMatrixBytes(size: number): number {
+  return 16 * Math.ceil(size / 4) * size;
+}
+
+/** Dense matvec: M once, plus x read and y written. */
+function denseMatvecBytes(size: number): number {
+  return productMatrixBytes(size) + 8 * size;
+}
+
+/** Dense matvec: a multiply-add per entry. */
+function denseMatvecFlops(size: number): number {
+  return 2 * size * size;
+}
+
+/**
+ * Assembly: about 30 flops per pair (separation, its length, the two Oseen scales), once per
+ * pair, and a multiply-add per stored entry. Its bytes are the stored matrix, written once (the
+ * 16 bytes read per electron are negligible).
+ */
+function assemblyFlops(n: number, size: number): number {
+  return 30 * n * n + 2 * size * size;
+}
+
+/** Matrix-free matvec: per pair ~20 flops for the kernel entry plus 2 b^2 for the block times x. */
+function matrixFreeFlops(n: number, b: number): number {
+  return (20 + 2 * b * b) * n * n;
+}
+
+/** One CG iteration: the matvec's bytes plus the vector updates' (about 10 vectors read or written). */
+function cgIterationBytes(size: number): number {
+  return productMatrixBytes(size) + 40 * size;
+}
+
+/** One CG iteration: the matvec's flops plus the vector updates' (about 10 per entry). */
+function cgIterationFlops(size: number): number {
+  return denseMatvecFlops(size) + 10 * size;
+}
+
+/** One size's bench: its system, settings, and the GPU objects to destroy at the end. */
+interface SizeBench {
+  readonly context: GpuContext;
+  readonly system: DarwinSystem;
+  readonly n: number;
+  readonly size: number;
+  readonly repeats: number;
+  /** Each kernel at its default workgroup size (undefined, no label), then at every --workgroup-sizes one. */
+  readonly workgroupSizes: readonly (number | undefined)[];
+  readonly progress: Progress;
+  readonly destroy: { destroy(): void }[];
+}
+
+/** The copy and fill references: each streams a buffer as large as the stored matrix. */
+interface References {
+  readonly copyRun: RecordRun;
+  readonly fillRun: RecordRun;
+  /** Bytes of the buffer each streams. */
+  readonly bytes: number;
+  readonly copyGbps: number;
+}
+
+/** A row's common fields: time, bandwidth and rate by the models above, ratio to the copy. */
+function benchRow(
+  bench: SizeBench,
+  references: Pick<References, 'copyGbps'>,
+  name: string,
+  timing: Timing,
+  bytes: number | null,
+  flops: number | null,
+): BenchRow {
+  const gbps = bytes === null ? null : rate(bytes, timing.ms);
+  return {
+    name,
+    n: bench.n,
+    unknowns: bench.size,
+    ms: timing.ms,
+    method: timing.method,
+    gbps,
+    gflops: flops === null ? null : rate(flops, timing.ms),
+    ratio_to_copy: gbps === null ? null : gbps / references.copyGbps,
+  };
+}
+
+/**
+ * A kernel timed in runs alternating with a reference in one command buffer (timePaired): its
+ * timing, its bandwidth's ratio to the reference's, and the reference's GB/s in those runs.
+ */
+async function pairedWith(
+  bench: SizeBench,
+  reference: RecordRun,
+  run: RecordRun,
+  bytes: number,
+  referenceBytes: number,
+) {
+  const timing = await timePaired(bench.context, reference, run, { repeats: bench.repeats });
+  return {
+    timing: timing.run,
+    ratio: (bytes / referenceBytes) * timing.speedup,
+    reference_gbps: rate(referenceBytes, timing.reference.ms),
+  };
+}
+
+/** A row's variant label: the variant, and the workgroup size where one was asked for. */
+function sizedVariant(variant: string | undefined, workgroupSize: number | undefined): string | undefined {
+  return workgroupSize === undefined
+    ? variant
+    : [variant, `wg ${workgroupSize}`].filter((part) => part !== undefined).join(', ');
+}
+
+/** The kernel `make` builds, or null (and a note) where it cannot take this workgroup size. */
+async function tryMake<T>(
+  bench: SizeBench,
+  what: string,
+  workgroupSize: number | undefined,
+  make: () => T | Promise<T>,
+): Promise<T | null> {
+  try {
+    return await make();
+  } catch (error) {
+    if (workgroupSize === undefined || !(error instanceof RangeError)) throw error;
+    bench.progress.log(
+      `n = ${bench.n}: ${what} skipped at workgroup size ${workgroupSize}: ${error.message}`,
+    );
+    return null;
+  }
+}
+
+/** The copy and fill rows, and the references the other rows are ratios to. */
+async function benchReferences(
+  bench: SizeBench,
+  matrix: GpuMassMatrix,
+): Promise<{ references: References; rows: BenchRow[] }> {
+  const { context, n, repeats, progress } = bench;
+  const { device } = context;
+  const bytes = Math.ceil((4 * matrix.stride * bench.size) / 16) * 16;
+  const usage = GPUBufferUsage.STORAGE;
+  const source = device.createBuffer({ label: 'Bench.copySource', size: bytes, usage });
+  const target = device.createBuffer({ label: 'Bench.copyTarget', size: bytes, usage });
+  bench.destroy.push(source, target);
+  const copy = new CopyKernel(device);
+  progress.update(`n = ${n}: copy`);
+  const copyRun: RecordRun = (e, tw) => copy.record(e, source, target, tw);
+  const fillRun: RecordRun = (e, tw) => copy.fill(e, target, tw);
+  const copyTime = await timeRuns(context, copyRun, { repeats, singlePass: true });
+  const references = { copyRun, fillRun, bytes, copyGbps: rate(2 * bytes, copyTime.ms) };
+  const rows = [benchRow(bench, references, 'copy', copyTime, 2 * bytes, null)];
+  progress.update(`n = ${n}: fill`);
+  const fillTime = await timeRuns(context, fillRun, { repeats, singlePass: true });
+  rows.push({ ...benchRow(bench, references, 'fill', fillTime, bytes, null), ratio_to_fill: 1 });
+  return { references, rows };
+}
+
+/**
+ * Assembly, re-recorded into the matrix's own blocks, alternating with the fill: it writes the
+ * matrix once, so its bound is the write bandwidth.
+ */
+async function benchAssembly(
+  bench: SizeBench,
+  references: References,
+  matrix: GpuMassMatrix,
+  positions: GPUBuffer,
+): Promise<BenchRow[]> {
+  const { context, system, n, size } = bench;
+  bench.progress.update(`n = ${n}: assembly`);
+  const model = gpuModel(system);
+  const matrixBytes = 4 * matrix.stride * size;
+  const rows: BenchRow[] = [];
+  for (const workgroupSize of bench.workgroupSizes) {
+    const assembler = await tryMake(
+      bench,
+      'assembly',
+      workgroupSize,
+      () => new AssembleKernel(context.device, workgroupSize),
+    );
+    if (!assembler) continue;
+    const bindings = assembler.prepare('Bench.assemble', system, matrix.stride, positions, matrix.blocks);
+    bench.destroy.push(...bindings.map((binding) => binding.params));
+    const assembly = await pairedWith(
+      bench,
+      references.fillRun,
+      (e, tw) => assembler.record(e, model, bindings, tw),
+      matrixBytes,
+      references.bytes,
+    );
+    const variant = sizedVariant(undefined, workgroupSize);
+    rows.push({
+      ...benchRow(
+        bench,
+        references,
+        `assemble_${model}`,
+        assembly.timing,
+        matrixBytes,
+        assemblyFlops(n, size),
+      ),
+      ...(variant ? { variant } : {}),
+      ratio_to_fill: assembly.ratio,
+      reference_gbps: assembly.reference_gbps,
+    });
+  }
+  return rows;
+}
+
+/**
+ * Every dense matvec variant the device can run, alternating with the copy: the chosen one on the
+ * matrix benchSize assembled, each other on a matrix of its own, freed once timed.
+ */
+async function benchDenseMatvec(
+  bench: SizeBench,
+  references: References,
+  matrix: GpuMassMatrix,
+  x: GPUBuffer,
+  y: GPUBuffer,
+): Promise<BenchRow[]> {
+  const { context, system, n, size } = bench;
+  const rows: BenchRow[] = [];
+  for (const workgroupSize of bench.workgroupSizes) {
+    for (const variant of denseMatvecVariants(context.device)) {
+      bench.progress.update(`n = ${n}: dense matvec (${sizedVariant(variant, workgroupSize)})`);
+      const operator =
+        variant === matrix.variant && workgroupSize === undefined
+          ? matrix
+          : await tryMake(bench, `the ${variant} dense matvec`, workgroupSize, () =>
+              GpuMassMatrix.assemble(context, system, { variant, workgroupSize }),
+            );
+      if (!operator) continue;
+      const bytes = denseMatvecBytes(size);
+      let product;
+      try {
+        product = await pairedWith(
+          bench,
+          references.copyRun,
+          (e, tw) => operator.record(e, x, y, { timestampWrites: tw }),
+          bytes,
+          2 * references.bytes,
+        );
+      } finally {
+        // Each other variant holds a matrix of its own: one at a time beside the chosen one.
+        if (operator !== matrix) operator.destroy();
+      }
+      rows.push({
+        ...benchRow(bench, references, 'matvec_dense', product.timing, bytes, denseMatvecFlops(size)),
+        ratio_to_copy: product.ratio,
+        reference_gbps: product.reference_gbps,
+        variant: sizedVariant(variant, workgroupSize),
+        chosen: operator === matrix,
+      });
+    }
+  }
+  return rows;
+}
+
+/** The matrix-free matvec, which reads no matrix: rated in flops and pair interactions. */
+async function benchMatrixFree(
+  bench: SizeBench,
+  references: References,
+  x: GPUBuffer,
+  y: GPUBuffer,
+): Promise<BenchRow[]> {
+  const { context, system, n, repeats } = bench;
+  const b = blockSize(system);
+  const rows: BenchRow[] = [];
+  for (const workgroupSize of bench.workgroupSizes) {
+    bench.progress.update(`n = ${n}: matrix-free matvec${workgroupSize ? ` (wg ${workgroupSize})` : ''}`);
+    const free = await tryMake(bench, 'the matrix-free matvec', workgroupSize, () =>
+      GpuMatrixFreeMassMatrix.create(context, system, { workgroupSize }),
+    );
+    if (!free) continue;
+    let freeTime;
+    try {
+      freeTime = await timeRuns(context, (e, tw) => free.record(e, x, y, { timestampWrites: tw }), {
+        repeats,
+        singlePass: true,
+      });
+    } finally {
+      free.destroy();
+    }
+    const variant = sizedVariant(undefined, workgroupSize);
+    rows.push({
+      ...benchRow(bench, references, 'matvec_free', freeTime, null, matrixFreeFlops(n, b)),
+      ...(variant ? { variant } : {}),
+      ginteractions: rate(n * n, freeTime.ms),
+    });
+  }
+  return rows;
+}
+
 async function benchSize(
   context: GpuContext,
   system: DarwinSystem,
@@ -122,192 +414,41 @@ async function benchSize(
   workgroupSizes: readonly number[],
   progress: Progress,
 ): Promise<BenchRow[]> {
-  const { device } = context;
   const n = system.configuration.n;
   const size = unknowns(system);
-  const rows: BenchRow[] = [];
-  const destroy: { destroy(): void }[] = [];
+  const bench: SizeBench = {
+    context,
+    system,
+    n,
+    size,
+    repeats,
+    workgroupSizes: [undefined, ...workgroupSizes],
+    progress,
+    destroy: [],
+  };
   try {
     progress.update(`n = ${n}: assembling ${size} x ${size}`);
     const matrix = await GpuMassMatrix.assemble(context, system);
-    destroy.push(matrix);
-    // The stored matrix (what assembly writes) and the part of it a product reads: the pad
-    // columns of whole groups of 4 electrons past the last vec4 holding an entry are never read.
-    const matrixBytes = 4 * matrix.stride * size;
-    const productBytes = 16 * Math.ceil(size / 4) * size;
-
-    // The copy and the fill each stream a buffer as large as the stored matrix.
-    const copyBytes = Math.ceil(matrixBytes / 16) * 16;
-    const copyUsage = GPUBufferUsage.STORAGE;
-    const source = device.createBuffer({ label: 'Bench.copySource', size: copyBytes, usage: copyUsage });
-    const target = device.createBuffer({ label: 'Bench.copyTarget', size: copyBytes, usage: copyUsage });
-    destroy.push(source, target);
-    const copy = new CopyKernel(device);
-    progress.update(`n = ${n}: copy`);
-    const copyRun: RecordRun = (e, tw) => copy.record(e, source, target, tw);
-    const fillRun: RecordRun = (e, tw) => copy.fill(e, target, tw);
-    const copyTime = await timeRuns(context, copyRun, { repeats, singlePass: true });
-    const copyGbps = rate(2 * copyBytes, copyTime.ms);
-    const row = (name: string, timing: Timing, bytes: number | null, flops: number | null): BenchRow => {
-      const gbps = bytes === null ? null : rate(bytes, timing.ms);
-      return {
-        name,
-        n,
-        unknowns: size,
-        ms: timing.ms,
-        method: timing.method,
-        gbps,
-        gflops: flops === null ? null : rate(flops, timing.ms),
-        ratio_to_copy: gbps === null ? null : gbps / copyGbps,
-      };
-    };
-    rows.push(row('copy', copyTime, 2 * copyBytes, null));
-    progress.update(`n = ${n}: fill`);
-    const fillTime = await timeRuns(context, fillRun, { repeats, singlePass: true });
-    rows.push({ ...row('fill', fillTime, copyBytes, null), ratio_to_fill: 1 });
-    // The two targets' ratios (the assembly's to the fill, the dense matvec's to the copy) are
-    // taken from runs alternating with the reference in one command buffer (timePaired); the
-    // other ratios are to the copy timed above.
-    const paired = async (reference: RecordRun, run: RecordRun, bytes: number, referenceBytes: number) => {
-      const timing = await timePaired(context, reference, run, { repeats });
-      return {
-        timing: timing.run,
-        ratio: (bytes / referenceBytes) * timing.speedup,
-        reference_gbps: rate(referenceBytes, timing.reference.ms),
-      };
-    };
-
-    // Assembly, re-recorded into the matrix's own blocks: it writes the matrix once (and reads
-    // 16 bytes per electron, negligible), so its bound is the write bandwidth.
-    progress.update(`n = ${n}: assembly`);
-    const positions = createPositionsBuffer(device, system);
-    destroy.push(positions);
-    const model = gpuModel(system);
-    // Each kernel at its default workgroup size (no label), then at every --workgroup-sizes one.
-    const sizes: (number | undefined)[] = [undefined, ...workgroupSizes];
-    const sized = (variant: string | undefined, workgroupSize: number | undefined) =>
-      workgroupSize === undefined
-        ? variant
-        : [variant, `wg ${workgroupSize}`].filter((part) => part !== undefined).join(', ');
-    /** The kernel `make` builds, or null (and a note) where it cannot take this workgroup size. */
-    const tryMake = async <T>(
-      what: string,
-      workgroupSize: number | undefined,
-      make: () => T | Promise<T>,
-    ) => {
-      try {
-        return await make();
-      } catch (error) {
-        if (workgroupSize === undefined || !(error instanceof RangeError)) throw error;
-        progress.log(`n = ${n}: ${what} skipped at workgroup size ${workgroupSize}: ${error.message}`);
-        return null;
-      }
-    };
-    for (const workgroupSize of sizes) {
-      const assembler = await tryMake(
-        'assembly',
-        workgroupSize,
-        () => new AssembleKernel(device, workgroupSize),
-      );
-      if (!assembler) continue;
-      const bindings = assembler.prepare('Bench.assemble', system, matrix.stride, positions, matrix.blocks);
-      destroy.push(...bindings.map((binding) => binding.params));
-      const assembly = await paired(
-        fillRun,
-        (e, tw) => assembler.record(e, model, bindings, tw),
-        matrixBytes,
-        copyBytes,
-      );
-      const variant = sized(undefined, workgroupSize);
-      rows.push({
-        // About 30 flops per pair (separation, its length, the two Oseen scales), once per pair,
-        // and a multiply-add per stored entry.
-        ...row(`assemble_${model}`, assembly.timing, matrixBytes, 30 * n * n + 2 * size * size),
-        ...(variant ? { variant } : {}),
-        ratio_to_fill: assembly.ratio,
-        reference_gbps: assembly.reference_gbps,
-      });
-    }
-
-    const x = createVector(device, 'Bench.x', Float32Array.from(velocityPattern(system, 'random', 1)));
-    const y = createVector(device, 'Bench.y', size);
-    destroy.push(x, y);
-    for (const workgroupSize of sizes) {
-      for (const variant of denseMatvecVariants(device)) {
-        progress.update(`n = ${n}: dense matvec (${sized(variant, workgroupSize)})`);
-        const operator =
-          variant === matrix.variant && workgroupSize === undefined
-            ? matrix
-            : await tryMake(`the ${variant} dense matvec`, workgroupSize, () =>
-                GpuMassMatrix.assemble(context, system, { variant, workgroupSize }),
-              );
-        if (!operator) continue;
-        // Reads M once plus x and writes y: 2 size^2 flops.
-        const bytes = productBytes + 8 * size;
-        let product;
-        try {
-          product = await paired(
-            copyRun,
-            (e, tw) => operator.record(e, x, y, { timestampWrites: tw }),
-            bytes,
-            2 * copyBytes,
-          );
-        } finally {
-          // Each other variant holds a matrix of its own: one at a time beside the chosen one.
-          if (operator !== matrix) operator.destroy();
-        }
-        rows.push({
-          ...row('matvec_dense', product.timing, bytes, 2 * size * size),
-          ratio_to_copy: product.ratio,
-          reference_gbps: product.reference_gbps,
-          variant: sized(variant, workgroupSize),
-          chosen: operator === matrix,
-        });
-      }
-    }
-
-    const b = blockSize(system);
-    for (const workgroupSize of sizes) {
-      progress.update(`n = ${n}: matrix-free matvec${workgroupSize ? ` (wg ${workgroupSize})` : ''}`);
-      const free = await tryMake('the matrix-free matvec', workgroupSize, () =>
-        GpuMatrixFreeMassMatrix.create(context, system, { workgroupSize }),
-      );
-      if (!free) continue;
-      let freeTime;
-      try {
-        freeTime = await timeRuns(context, (e, tw) => free.record(e, x, y, { timestampWrites: tw }), {
-          repeats,
-          singlePass: true,
-        });
-      } finally {
-        free.destroy();
-      }
-      const variant = sized(undefined, workgroupSize);
-      // Per pair: ~20 flops for the kernel entry plus 2 b^2 for the block times x.
-      rows.push({
-        ...row('matvec_free', freeTime, null, (20 + 2 * b * b) * n * n),
-        ...(variant ? { variant } : {}),
-        ginteractions: rate(n * n, freeTime.ms),
-      });
-    }
+    bench.destroy.push(matrix);
+    const { references, rows } = await benchReferences(bench, matrix);
+    const positions = createPositionsBuffer(context.device, system);
+    bench.destroy.push(positions);
+    rows.push(...(await benchAssembly(bench, references, matrix, positions)));
+    const random = Float32Array.from(velocityPattern(system, 'random', 1));
+    const x = createVector(context.device, 'Bench.x', random);
+    const y = createVector(context.device, 'Bench.y', size);
+    bench.destroy.push(x, y);
+    rows.push(...(await benchDenseMatvec(bench, references, matrix, x, y)));
+    rows.push(...(await benchMatrixFree(bench, references, x, y)));
     // The chosen matvec again, timed as cg_iteration is (by the wall clock, as differences of
     // runs) and alternately with it, so that ratio_to_matvec compares like with like.
     const matvecSample = wallClockSampler(context, (encoder) => matrix.record(encoder, x, y));
     rows.push(
-      ...(await benchKrylov(
-        context,
-        system,
-        matrix,
-        productBytes,
-        copyGbps,
-        matvecSample,
-        repeats,
-        progress,
-      )),
+      ...(await benchKrylov(context, system, matrix, references.copyGbps, matvecSample, repeats, progress)),
     );
     return rows;
   } finally {
-    for (const item of destroy) item.destroy();
+    for (const item of bench.destroy) item.destroy();
   }
 }
 
@@ -360,7 +501,6 @@ async function benchKrylov(
   context: GpuContext,
   system: DarwinSystem,
   matrix: GpuMassMatrix,
-  productBytes: number,
   copyGbps: number,
   matvecSample: () => Promise<number>,
   repeats: number,
@@ -368,9 +508,9 @@ async function benchKrylov(
 ): Promise<BenchRow[]> {
   const size = unknowns(system);
   const n = system.configuration.n;
-  const chosen = chooseKrylovStep(context.adapterInfo, size);
-  const iterationBytes = productBytes + 40 * size;
-  const iterationFlops = 2 * size * size + 10 * size;
+  const chosen = krylovStepFor(context.profile, size);
+  const iterationBytes = cgIterationBytes(size);
+  const iterationFlops = cgIterationFlops(size);
   const base = { n, unknowns: size, method: 'solve' as const };
   const rows: BenchRow[] = [];
   let note: string | undefined;

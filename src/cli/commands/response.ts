@@ -9,7 +9,7 @@ import { InputError } from '../../physics/input-error.ts';
 import { kGeometryNames } from '../../physics/geometry.ts';
 import { blockSize } from '../../physics/models.ts';
 import { kDriveNames } from '../../physics/response.ts';
-import { cpuBackend } from '../../solvers/backend.ts';
+import { cpuBackend } from '../../run/backend.ts';
 import {
   responseFieldMapSvg,
   responseJson,

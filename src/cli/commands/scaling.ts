@@ -10,7 +10,7 @@ import { kCpuDevice, toJson, type DeviceSummary } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { kModelNames, type ModelName } from '../../physics/models.ts';
 import { kDistributionDimension, kScalingGeometries } from '../../physics/scaling.ts';
-import { cpuBackend } from '../../solvers/backend.ts';
+import { cpuBackend } from '../../run/backend.ts';
 import { defaultLanczosMaxIterations } from '../../solvers/types.ts';
 import { runScaling, type BackendFactory } from '../../studies/scaling/run.ts';
 import {

@@ -3,10 +3,10 @@
 // Hamiltonian against H = J^T M^-1 J / 2 with M^-1 J found by CG (float64).
 import { geometry } from '../../physics/geometry.ts';
 import type { DarwinSystem } from '../../physics/models.ts';
-import { dot } from '../../physics/observables.ts';
+import { dot } from '../../math/vectors.ts';
 import { paperClaims, type PaperRow } from '../../physics/paper.ts';
 import { twoElectronHamiltonian } from '../../physics/ring.ts';
-import { massMatrix } from '../../solvers/dense.ts';
+import { massMatrix } from '../../run/backend.ts';
 import { solve } from '../../solvers/solve.ts';
 
 /** Two electrons on the unit ring at angular separation phi, with momenta J_1, J_2 (eq. 35-39). */

@@ -23,7 +23,7 @@ import {
   type CurrentProfile,
 } from '../../physics/response.ts';
 import { inversePowerLaw } from '../../physics/scaling.ts';
-import type { MassMatrixBackend } from '../../solvers/backend.ts';
+import type { MassMatrixBackend } from '../../run/backend.ts';
 import { linearLeastSquares } from '../../solvers/least-squares.ts';
 import { fitLaw } from '../fits.ts';
 import type { ConvergenceReason } from '../../solvers/types.ts';

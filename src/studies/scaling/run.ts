@@ -39,7 +39,7 @@ import {
   type CriticalRadius,
   type ScalingGeometry,
 } from '../../physics/scaling.ts';
-import type { MassMatrixBackend } from '../../solvers/backend.ts';
+import type { MassMatrixBackend } from '../../run/backend.ts';
 import type { LanczosReason } from '../../solvers/types.ts';
 import { fitLaw, type LawFit } from '../fits.ts';
 import { inShard, sweep, type Shard, type StudyHooks } from '../study.ts';

@@ -1,0 +1,89 @@
+// The device profile: which variant of each kernel and which workgroup sizes this device gets,
+// chosen once, from the adapter and its features, when the device is acquired (GpuContext.profile),
+// so that no kernel host or engine branches on the adapter. The variants are documented beside
+// their kernels (src/kernels/matvec-dense.ts, krylov-step.ts, reduce.ts).
+import type { GpuAdapterSummary, GpuContext } from './device.ts';
+
+/**
+ * y = M x for the stored M (src/kernels/matvec-dense.ts):
+ * 'rows': one thread per kRowsPerThread rows, vec4 loads along them; best where the "GPU" is a
+ *   CPU (SwiftShader), whose threads each stream their rows through their own cache and reuse each
+ *   load of x for all of them.
+ * 'workgroup': one workgroup per row with coalesced loads and a tree reduction; for GPUs, where
+ *   neighbouring threads must load neighbouring addresses.
+ * 'subgroup': 'workgroup' with the sum formed by subgroupAdd (2 barriers per row, not 7); for GPUs
+ *   with the subgroups feature.
+ */
+export type DenseMatvecVariant = 'rows' | 'workgroup' | 'subgroup';
+export const kDenseMatvecVariants: readonly DenseMatvecVariant[] = ['rows', 'workgroup', 'subgroup'];
+
+/**
+ * A Krylov iteration's vector work after the matvec (src/kernels/krylov-step.ts): 'fused',
+ * krylov_step.wgsl in one workgroup (one launch), or 'split', the BLAS, reduction and scalar kernels
+ * over the whole device (eleven launches for CG, fourteen for MINRES).
+ */
+export type KrylovStepVariant = 'fused' | 'split';
+export const kKrylovStepVariants: readonly KrylovStepVariant[] = ['fused', 'split'];
+
+/** Threads per workgroup of both reduction stages on a GPU (a power of two: the tree halves it). */
+export const kReduceWorkgroupSize = 64;
+
+/**
+ * ... and on a CPU, where each of the log2 W barriers of the tree splits the shader and costs more
+ * than the arithmetic: 16 made a Lanczos step at size 111 2.7 times faster than 64 on SwiftShader
+ * (V^T w is one workgroup per column there) and did not slow MINRES (sizes 111 and 1500).
+ */
+export const kSoftwareReduceWorkgroupSize = 16;
+
+/** Threads of the fused Krylov step's one workgroup on a GPU: the most every WebGPU device allows. */
+export const kKrylovStepWorkgroupSize = 256;
+
+/**
+ * ... and on a CPU, where the workgroup is one CPU thread whatever its size and each of the tree's
+ * log2 W barriers splits the shader.
+ */
+export const kSoftwareKrylovStepWorkgroupSize = 16;
+
+/**
+ * The largest system a GPU fuses its Krylov steps for: 16 entries per thread of the one workgroup,
+ * about what the eleven (CG) or fourteen (MINRES) launches of 'split' cost. Past it the vectors are
+ * better spread over the GPU, and the launches weigh little against an O(N^2) matvec. Not yet
+ * tuned on GPU hardware.
+ */
+export const kFusedStepMaxSize = 16 * kKrylovStepWorkgroupSize;
+
+export interface DeviceProfile {
+  /**
+   * SwiftShader, or any fallback adapter: a CPU, where barriers and launches cost more than
+   * arithmetic, so kernels take their CPU-shaped variants.
+   */
+  readonly runsOnCpu: boolean;
+  /** 'rows' on a CPU; on a GPU 'subgroup' where it has subgroups, else 'workgroup'. */
+  readonly denseMatvec: DenseMatvecVariant;
+  readonly reduceWorkgroupSize: number;
+  readonly krylovStepWorkgroupSize: number;
+  /**
+   * The largest operator whose Krylov steps are fused: every size on a CPU (a launch costs 60-150
+   * us on SwiftShader), kFusedStepMaxSize on a GPU.
+   */
+  readonly fusedStepMaxSize: number;
+}
+
+export function deviceProfile(
+  context: Pick<GpuContext, 'hasSubgroups'> & { readonly adapterInfo: GpuAdapterSummary },
+): DeviceProfile {
+  const { adapterInfo } = context;
+  const runsOnCpu = adapterInfo.swiftshader || adapterInfo.isFallbackAdapter;
+  return {
+    runsOnCpu,
+    denseMatvec: runsOnCpu ? 'rows' : context.hasSubgroups ? 'subgroup' : 'workgroup',
+    reduceWorkgroupSize: runsOnCpu ? kSoftwareReduceWorkgroupSize : kReduceWorkgroupSize,
+    krylovStepWorkgroupSize: runsOnCpu ? kSoftwareKrylovStepWorkgroupSize : kKrylovStepWorkgroupSize,
+    fusedStepMaxSize: runsOnCpu ? Infinity : kFusedStepMaxSize,
+  };
+}
+
+/** The Krylov step variant the profile gives an operator of `size` unknowns. */
+export function krylovStepFor(profile: DeviceProfile, size: number): KrylovStepVariant {
+  return size <= profile.fusedStepMaxSize ? 'fused' : 'split';
+}

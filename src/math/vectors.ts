@@ -1,0 +1,21 @@
+// Numerics that both the physics and the float64 solvers use, so that neither layer imports the
+// other: the inner product of the Krylov methods and observables, and the seeded generator of the
+// random velocities and start vectors.
+
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let sum = 0;
+  for (let k = 0; k < a.length; k++) sum += a[k] * b[k];
+  return sum;
+}
+
+/** mulberry32: a small, well-mixed 32-bit generator; the same seed gives the same numbers everywhere. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

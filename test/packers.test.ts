@@ -1,0 +1,161 @@
+// Every uniform packer against its WGSL struct, field by field: distinct values in, and each member
+// read back at its WGSL offset as its WGSL type must be the value the shader expects there. A
+// packer that swapped two fields, wrote one at a wrong offset or as the wrong type fails here,
+// where a byte-size check alone would pass.
+import { describe, expect, test } from 'vitest';
+import { kShaderSources } from '../src/gpu/shaders.ts';
+import { kAssembleParamsBytes, packAssembleParams } from '../src/kernels/assemble.ts';
+import { kBiotSavartParamsBytes, packBiotSavartParams } from '../src/kernels/biot-savart.ts';
+import { kBlasParamsBytes, kNoSlot, packBlasParams } from '../src/kernels/blas.ts';
+import { kKrylovParamsBytes, packKrylovParams, statusCode } from '../src/kernels/krylov.ts';
+import { kDenseParamsBytes, packDenseParams } from '../src/kernels/matvec-dense.ts';
+import { kFreeParamsBytes, packFreeParams } from '../src/kernels/matvec-free.ts';
+import { kReduceParamsBytes, packReduceParams } from '../src/kernels/reduce.ts';
+import { kQuantityCodes, kRenderParamsBytes, packRenderParams } from '../src/kernels/render.ts';
+import { readMember, structLayout } from './helpers/wgsl.ts';
+
+interface PackerCase {
+  readonly struct: string;
+  readonly source: string;
+  readonly bytes: number;
+  readonly packed: ArrayBuffer;
+  /** Every member but padding: the values the shader must read (floats as the float32 they round to). */
+  readonly expected: Readonly<Record<string, number | readonly number[]>>;
+}
+
+const viewProjection = Float32Array.from({ length: 16 }, (_, k) => 0.5 + k);
+
+const kCases: readonly PackerCase[] = [
+  {
+    struct: 'AssembleParams',
+    source: kShaderSources.assemble,
+    bytes: kAssembleParamsBytes,
+    packed: packAssembleParams({ rowStart: 3, rowCount: 5, n: 7, chunks: 11, epsilon: 0.1, softening: 0.3 }),
+    // a^2 squared in float64, then rounded once.
+    expected: { rowStart: 3, rowCount: 5, n: 7, chunks: 11, epsilon: 0.1, softeningSquared: 0.3 * 0.3 },
+  },
+  {
+    struct: 'DenseParams',
+    source: kShaderSources.matvecDense,
+    bytes: kDenseParamsBytes,
+    packed: packDenseParams({ rowStart: 3, rowCount: 5, size: 7, chunks: 11 }),
+    expected: { rowStart: 3, rowCount: 5, size: 7, chunks: 11 },
+  },
+  {
+    struct: 'FreeParams',
+    source: kShaderSources.matvecFree,
+    bytes: kFreeParamsBytes,
+    packed: packFreeParams({ n: 3, size: 9, epsilon: 0.1, softening: 0.3 }),
+    expected: { n: 3, size: 9, epsilon: 0.1, softeningSquared: 0.3 * 0.3 },
+  },
+  {
+    struct: 'BlasParams',
+    source: kShaderSources.blas,
+    bytes: kBlasParamsBytes,
+    packed: packBlasParams({
+      size: 3,
+      columns: 5,
+      columnStride: 7,
+      coefficients: [{ slot: 2, scale: -1 }, { scale: 0.25 }, { slot: 9 }],
+    }),
+    // Coefficients not given: no slot and a scale of 1.
+    expected: {
+      size: 3,
+      columns: 5,
+      columnStride: 7,
+      slots: [2, kNoSlot, 9, kNoSlot],
+      scales: [-1, 0.25, 1, 1],
+    },
+  },
+  {
+    struct: 'ReduceParams',
+    source: kShaderSources.reduce,
+    bytes: kReduceParamsBytes,
+    packed: packReduceParams({ size: 3, partialCount: 5, columnStride: 7, slot: 11 }),
+    expected: { size: 3, partialCount: 5, columnStride: 7, slot: 11 },
+  },
+  {
+    struct: 'KrylovParams',
+    source: kShaderSources.krylov,
+    bytes: kKrylovParamsBytes,
+    packed: packKrylovParams({
+      threshold: 0.1,
+      atol: 0.01,
+      maxIterations: 13,
+      diagonalStatus: 'diverged_indefinite',
+      traceSteps: 5,
+      size: 7,
+      ringStride: 12,
+    }),
+    expected: {
+      threshold: 0.1,
+      atol: 0.01,
+      maxIterations: 13,
+      diagonalStatus: statusCode('diverged_indefinite'),
+      traceSteps: 5,
+      size: 7,
+      ringStride: 12,
+    },
+  },
+  {
+    struct: 'BiotSavartParams',
+    source: kShaderSources.biotSavart,
+    bytes: kBiotSavartParamsBytes,
+    packed: packBiotSavartParams({ sourceCount: 3, pointCount: 5 }),
+    expected: { sourceCount: 3, pointCount: 5 },
+  },
+  {
+    struct: 'RenderParams',
+    source: kShaderSources.render,
+    bytes: kRenderParamsBytes,
+    packed: packRenderParams({
+      viewProjection,
+      viewportPixels: [640, 480],
+      pointPixels: 3,
+      arrowScale: 0.5,
+      colourMin: -2,
+      colourMax: 4,
+      colourBy: 'momentum',
+      arrowOf: 'darwin',
+      arrowStride: 7,
+      shaded: true,
+      count: 11,
+    }),
+    expected: {
+      viewProjection: [...viewProjection],
+      viewportPixels: [640, 480],
+      pointPixels: 3,
+      arrowScale: 0.5,
+      colourMin: -2,
+      colourMax: 4,
+      colourBy: kQuantityCodes.momentum,
+      arrowOf: kQuantityCodes.darwin,
+      arrowStride: 7,
+      shaded: 1,
+      count: 11,
+    },
+  },
+];
+
+const isPadding = (member: string) => /^pad/.test(member);
+
+describe('uniform packers write each WGSL struct member at its offset', () => {
+  test.each(kCases.map((c) => [c.struct, c] as const))(
+    '%s',
+    (_, { struct, source, bytes, packed, expected }) => {
+      const layout = structLayout(source, struct);
+      expect(layout.size).toBe(bytes);
+      expect(packed.byteLength).toBe(bytes);
+      const members = layout.members.filter((member) => !isPadding(member.name));
+      expect(members.map((member) => member.name).sort()).toEqual(Object.keys(expected).sort());
+      for (const member of members) {
+        const want = [expected[member.name]]
+          .flat()
+          .map((value) => (member.scalar === 'f32' ? Math.fround(value) : value));
+        expect(readMember(packed, member), member.name).toEqual(want);
+      }
+      for (const member of layout.members.filter((m) => isPadding(m.name)))
+        expect(readMember(packed, member), member.name).toEqual([0]);
+    },
+  );
+});
