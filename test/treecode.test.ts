@@ -1,0 +1,272 @@
+// The treecode (src/physics/treecode.ts) against the direct float64 sum: the derivative recurrence
+// against closed forms, the tree's direct mode against the dense mass matrix, the achieved error of
+// T x within the requested tolerance on random, lattice, surface, clustered and 2D configurations for
+// every model, the tree on degenerate input, the float32 mirror, the asymmetry, and CG.
+import { describe, expect, it } from 'vitest';
+import { distanceDerivatives, expansionTables } from '../src/physics/cartesian-expansion.ts';
+import { geometry, type Configuration } from '../src/physics/geometry.ts';
+import { blockSize, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
+import { dot, relativeError } from '../src/physics/observables.ts';
+import { buildTree, treeInteraction, treeProduct, type Tree } from '../src/physics/treecode.ts';
+import { conjugateGradient } from '../src/solvers/cg.ts';
+import { massMatrix } from '../src/solvers/dense.ts';
+import type { LinearOperator } from '../src/solvers/types.ts';
+import { expectNormwiseClose, norm, randomVector } from './helpers/compare.ts';
+
+function system(
+  configuration: Configuration,
+  model: ModelName,
+  dim: Dimension,
+  softening = 0,
+  epsilon = 1,
+): DarwinSystem {
+  return { configuration, model, dim, epsilon, softening };
+}
+
+/**
+ * A dense lump beside sparse electrons: `share` of them in a ball (or disk) of radius 0.01 about
+ * (0.4, 0.3, z), the rest spread over the unit ball (or disk), so the tree is deep on one side only.
+ */
+function clustered(n: number, planar: boolean, share = 0.75): Configuration {
+  const lump = Math.round(share * n);
+  const sparse = geometry(planar ? 'disk' : 'ball', n - lump).positions;
+  const dense = geometry(planar ? 'disk' : 'ball', lump).positions;
+  const positions = new Float64Array(3 * n);
+  positions.set(sparse);
+  for (let k = 0; k < 3 * lump; k++) {
+    const centre = [0.4, 0.3, planar ? 0 : 0.2][k % 3];
+    positions[3 * (n - lump) + k] = centre + 0.01 * dense[k];
+  }
+  return { n, positions, source: planar ? 'clustered disk' : 'clustered ball' };
+}
+
+/** T x by the tree with every node opened: the direct sum (checked against the dense matrix below). */
+function directInteraction(system: DarwinSystem, x: Float64Array): Float64Array {
+  const out = new Float64Array(x.length);
+  treeInteraction(buildTree(system, { theta: 0 }), x, out);
+  return out;
+}
+
+function interaction(tree: Tree, x: Float64Array): Float64Array {
+  const out = new Float64Array(x.length);
+  treeInteraction(tree, x, out);
+  return out;
+}
+
+describe('derivatives of r by the recurrence', () => {
+  it('match the closed forms up to third order', () => {
+    const tables = expansionTables(1);
+    const taylor = new Float64Array(tables.derivativeCount + 1);
+    const derivative = new Float64Array(tables.derivativeCount);
+    const [x, y, z] = [0.7, -1.3, 0.4];
+    distanceDerivatives(tables, x, y, z, taylor, derivative);
+    const r = Math.hypot(x, y, z);
+    // Graded order: 1; x, y, z; xx, xy, xz, yy, yz, zz; xxx, xxy, ...
+    expect(derivative[0]).toBeCloseTo(r, 15);
+    expect(derivative[1]).toBeCloseTo(x / r, 15);
+    expect(derivative[3]).toBeCloseTo(z / r, 15);
+    expect(derivative[4]).toBeCloseTo(1 / r - (x * x) / r ** 3, 14);
+    expect(derivative[5]).toBeCloseTo((-x * y) / r ** 3, 14);
+    expect(derivative[7]).toBeCloseTo(1 / r - (y * y) / r ** 3, 14);
+    // d^3 r / dx dy dz = 3 x y z / r^5 and d^3 r / dx^3 = -3 x / r^3 + 3 x^3 / r^5.
+    const xyz = 10 + 4;
+    expect(derivative[xyz]).toBeCloseTo((3 * x * y * z) / r ** 5, 14);
+    expect(derivative[10]).toBeCloseTo((-3 * x) / r ** 3 + (3 * x ** 3) / r ** 5, 14);
+  });
+});
+
+describe('the direct mode (theta = 0) against the dense mass matrix', () => {
+  const cases: [string, DarwinSystem][] = [
+    ['vector 3D ball', system(geometry('ball', 301), 'vector', 3)],
+    ['vector 3D ball softened', system(geometry('ball', 301), 'vector', 3, 0.05)],
+    ['vector 2D disk', system(geometry('disk', 257), 'vector', 2)],
+    ['azimuthal sphere softened', system(geometry('sphere', 333), 'azimuthal', 3, 0.02)],
+    ['azimuthal annulus', system(geometry('annulus', 200), 'azimuthal', 2)],
+  ];
+  it.each(cases)('%s: M x to rounding', (_, s) => {
+    const x = randomVector(s.configuration.n * blockSize(s), 5);
+    const expected = new Float64Array(x.length);
+    massMatrix(s).apply(x, expected);
+    const got = new Float64Array(x.length);
+    treeProduct(buildTree({ ...s, epsilon: 0.3 }, { theta: 0 }), x, got);
+    massMatrix({ ...s, epsilon: 0.3 }).apply(x, expected);
+    expectNormwiseClose('tree direct', got, expected, 1e-14);
+  });
+});
+
+describe('achieved error of T x within the requested tolerance', () => {
+  const n = 1500;
+  const configurations: [string, Configuration, ModelName, Dimension][] = [
+    ['random ball', geometry('ball', n), 'vector', 3],
+    ['lattice cube', geometry('cube', n), 'vector', 3],
+    ['surface sphere', geometry('sphere', n), 'vector', 3],
+    ['clustered ball', clustered(n, false), 'vector', 3],
+    ['disk 2D', geometry('disk', n), 'vector', 2],
+    ['clustered disk 2D', clustered(n, true), 'vector', 2],
+    ['azimuthal ball', geometry('ball', n), 'azimuthal', 3],
+    ['azimuthal cylinder', geometry('cylinder', n), 'azimuthal', 3],
+    ['azimuthal clustered disk', clustered(n, true), 'azimuthal', 2],
+  ];
+  const cases = configurations.flatMap(([name, configuration, model, dim]) =>
+    [0, 2e-3].flatMap((softening) =>
+      [1e-3, 1e-5, 1e-7].map(
+        (tolerance) => [name, softening, tolerance, system(configuration, model, dim, softening)] as const,
+      ),
+    ),
+  );
+  const references = new Map<DarwinSystem, Float64Array>();
+  it.each(cases)('%s, softening %s, tolerance %s', (name, softening, tolerance, s) => {
+    const x = randomVector(s.configuration.n * blockSize(s), 11);
+    const fullSystem = cases.find((c) => c[0] === name && c[1] === softening)![3];
+    if (!references.has(fullSystem)) references.set(fullSystem, directInteraction(s, x));
+    const expected = references.get(fullSystem)!;
+    const tree = buildTree(s, { tolerance, leafSize: 16 });
+    const got = new Float64Array(x.length);
+    const counts = treeInteraction(tree, x, got);
+    const error = relativeError(got, expected);
+    console.log(
+      `${name.padEnd(26)} a=${softening} tol=${tolerance.toExponential(0)} p=${tree.tables.order} ` +
+        `theta=${tree.theta} error=${error.toExponential(2)} far/target=${(counts.expansions / n).toFixed(1)} ` +
+        `pairs/target=${(counts.directPairs / n).toFixed(0)}`,
+    );
+    expect(error).toBeLessThanOrEqual(tolerance);
+    // The expansions were used at all but the tightest settings (else the test proves nothing).
+    if (tolerance >= 1e-5 && softening === 0) expect(counts.expansions).toBeGreaterThan(0);
+  });
+});
+
+/** The layout a GPU port relies on: ranges, permutation, boxes and radii (see treecode.ts). */
+function expectTreeInvariants(tree: Tree, leafSize: number): void {
+  const { n, nodeCount, firstLeaf, nodeStart, nodeEnd, positions, boxMin, boxMax, centre, radius } = tree;
+  expect(Array.from(tree.electron).sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+  expect([nodeStart[0], nodeEnd[0]]).toEqual([0, n]);
+  expect(nodeCount).toBe(2 * firstLeaf + 1);
+  for (let node = 0; node < firstLeaf; node++) {
+    const [left, right] = [2 * node + 1, 2 * node + 2];
+    expect([nodeStart[left], nodeEnd[left], nodeEnd[right]]).toEqual([
+      nodeStart[node],
+      nodeStart[right],
+      nodeEnd[node],
+    ]);
+  }
+  for (let node = 0; node < nodeCount; node++) {
+    const count = nodeEnd[node] - nodeStart[node];
+    if (node >= firstLeaf) expect(count).toBeLessThanOrEqual(leafSize);
+    for (let k = nodeStart[node]; k < nodeEnd[node]; k++) {
+      let distanceSquared = 0;
+      for (let i = 0; i < 3; i++) {
+        expect(positions[3 * k + i]).toBeGreaterThanOrEqual(boxMin[3 * node + i]);
+        expect(positions[3 * k + i]).toBeLessThanOrEqual(boxMax[3 * node + i]);
+        distanceSquared += (positions[3 * k + i] - centre[3 * node + i]) ** 2;
+      }
+      expect(Math.sqrt(distanceSquared)).toBeLessThanOrEqual(radius[node]);
+    }
+  }
+  for (let k = 0; k < n; k++) {
+    for (let i = 0; i < 3; i++)
+      expect(positions[3 * k + i]).toBe(tree.system.configuration.positions[3 * tree.electron[k] + i]);
+  }
+}
+
+function configurationOf(points: number[][], source: string): Configuration {
+  return { n: points.length, positions: Float64Array.from(points.flat()), source };
+}
+
+describe('the tree on degenerate input', () => {
+  const onALine = configurationOf(
+    Array.from({ length: 500 }, (_, i) => [Math.sqrt(i + 1), 0, 0]),
+    'line',
+  );
+  const lump = configurationOf(
+    Array.from({ length: 300 }, (_, i) => (i < 299 ? [0.25, -0.5, 0.125] : [0.9, 0.1, -0.3])),
+    'one point and one electron apart',
+  );
+  const nearPair = configurationOf(
+    [
+      ...Array.from(geometry('ball', 198).positions).reduce<number[][]>((rows, v, k) => {
+        if (k % 3 === 0) rows.push([]);
+        rows[rows.length - 1].push(v);
+        return rows;
+      }, []),
+      [0.3, 0.3, 0.3],
+      [0.3, 0.3, 0.3 + 1e-13],
+    ],
+    'ball with a near-coincident pair',
+  );
+  const cases: [string, DarwinSystem, number][] = [
+    ['N = 1', system(geometry('ball', 1), 'vector', 3), 4],
+    ['N = 2', system(geometry('sphere', 2), 'vector', 3), 1],
+    ['N = 3, one per leaf', system(geometry('ring', 3), 'azimuthal', 2), 1],
+    ['N = 777', system(geometry('ball', 777), 'vector', 3), 5],
+    ['all on a line', system(onALine, 'vector', 3), 4],
+    ['299 at one point, softened', system(lump, 'vector', 3, 1e-3), 8],
+    ['a near-coincident pair, softened', system(nearPair, 'azimuthal', 3, 1e-4), 4],
+  ];
+  it.each(cases)('%s: the layout holds and T x is within tolerance', (_, s, leafSize) => {
+    const tolerance = 1e-5;
+    const tree = buildTree(s, { tolerance, leafSize });
+    expectTreeInvariants(tree, leafSize);
+    const x = randomVector(s.configuration.n * blockSize(s), 17);
+    const expected = directInteraction(s, x);
+    const got = interaction(tree, x);
+    if (s.configuration.n === 1) expect(Array.from(got)).toEqual([0, 0, 0]);
+    else expect(relativeError(got, expected)).toBeLessThanOrEqual(tolerance);
+  });
+});
+
+describe('float32 storage, asymmetry and CG', () => {
+  const s = system(geometry('ball', 1500), 'vector', 3);
+  const tolerance = 1e-5;
+
+  it('float32 storage (the GPU mirror) adds no more than its rounding', () => {
+    const x = randomVector(3 * s.configuration.n, 23);
+    const expected = directInteraction(s, x);
+    const tree64 = buildTree(s, { tolerance, leafSize: 16 });
+    const tree32 = buildTree(s, { tolerance, leafSize: 16, precision: 'float32' });
+    const error64 = relativeError(interaction(tree64, x), expected);
+    const out32 = new Float32Array(x.length);
+    treeInteraction(tree32, x, out32);
+    const error32 = relativeError(out32, expected);
+    console.log(`float64 storage error ${error64.toExponential(2)}, float32 ${error32.toExponential(2)}`);
+    // float32 rounds positions, moments and sources (relative 6e-8 each); the sums carry it over.
+    expect(error32).toBeLessThanOrEqual(error64 + 1e-6);
+  });
+
+  it('is symmetric to within the tolerance: |v.Tw - w.Tv| / (|v| |Tw|)', () => {
+    const v = randomVector(3 * s.configuration.n, 29);
+    const w = randomVector(3 * s.configuration.n, 31);
+    const asymmetry = (tree: Tree) =>
+      Math.abs(dot(v, interaction(tree, w)) - dot(w, interaction(tree, v))) /
+      (norm(v) * norm(interaction(tree, w)));
+    const tree = asymmetry(buildTree(s, { tolerance, leafSize: 16 }));
+    const direct = asymmetry(buildTree(s, { theta: 0 }));
+    console.log(`asymmetry: tree ${tree.toExponential(2)}, direct ${direct.toExponential(2)}`);
+    expect(direct).toBeLessThan(1e-14);
+    expect(tree).toBeLessThanOrEqual(tolerance);
+    expect(tree).toBeGreaterThan(direct);
+  });
+
+  it('CG with the tree operator reaches the dense operator solution to the tolerance', () => {
+    // eps = 1 / (2N): M = I + eps T stays well conditioned, as in the London regime's scaling.
+    const solved = { ...system(clustered(900, false, 0.4), 'vector', 3), epsilon: 1 / 1800 };
+    const dense = massMatrix(solved);
+    const velocities = randomVector(3 * solved.configuration.n, 37);
+    const momenta = new Float64Array(velocities.length);
+    dense.apply(velocities, momenta);
+    const tree = buildTree(solved, { tolerance, leafSize: 16 });
+    const treeOperator: LinearOperator = {
+      size: velocities.length,
+      precision: 'float64',
+      apply: (x, y) => void treeProduct(tree, x, y),
+      diagonal: () => tree.diagonal,
+    };
+    const options = { rtol: 1e-10 };
+    const reference = conjugateGradient(dense, momenta, options);
+    const result = conjugateGradient(treeOperator, momenta, options);
+    console.log(`CG iterations: dense ${reference.iterations}, tree ${result.iterations}`);
+    expect(reference.converged && result.converged).toBe(true);
+    expect(Math.abs(result.iterations - reference.iterations)).toBeLessThanOrEqual(2);
+    expect(relativeError(result.x, reference.x)).toBeLessThanOrEqual(tolerance);
+    expect(relativeError(reference.x, velocities)).toBeLessThanOrEqual(1e-8);
+  });
+});
