@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { crc32, npyBytes, npzBytes, type NpyArray } from '../src/io/npz.ts';
-import { seededRandom } from '../src/physics/velocities.ts';
+import { seededRandom } from '../src/math/vectors.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'npz-test-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));

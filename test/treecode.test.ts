@@ -6,10 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { distanceDerivatives, expansionTables } from '../src/physics/cartesian-expansion.ts';
 import { geometry, type Configuration } from '../src/physics/geometry.ts';
 import { blockSize, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
-import { dot, relativeError } from '../src/physics/observables.ts';
+import { dot } from '../src/math/vectors.ts';
+import { relativeError } from '../src/physics/observables.ts';
 import { buildTree, treeInteraction, treeProduct, type Tree } from '../src/physics/treecode.ts';
 import { conjugateGradient } from '../src/solvers/cg.ts';
-import { massMatrix } from '../src/solvers/dense.ts';
+import { massMatrix } from '../src/run/backend.ts';
 import type { LinearOperator } from '../src/solvers/types.ts';
 import { expectNormwiseClose, norm, randomVector } from './helpers/compare.ts';
 
