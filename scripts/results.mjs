@@ -1,43 +1,62 @@
 // `npm run results`: regenerates the README's Results and Benchmarks sections and the plots in
 // results/ by running the study commands and the bench on this machine's device. Everything between
 // the <!-- results:begin --> / <!-- results:end --> (and bench) markers in README.md is rewritten.
-// Options: --quick (the scaling sweep to N = 1000 only); --bench-only (only the bench is rerun and
-// its section rewritten; the studies stay as the last run left them in results/results.json).
+// Options: --quick (the scaling sweep to N = 1000 only); --only PART,... (rerun only these of
+// scaling, london, pairing, response, bench; the others stay as the last run left them in
+// results/results.json); --bench-only is --only bench.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, 'bench-only': { type: 'boolean', default: false } },
-});
+const kParts = ['scaling', 'london', 'pairing', 'response', 'bench'];
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      'bench-only': { type: 'boolean', default: false },
+    },
+  }));
+} catch (error) {
+  console.error(`error: ${error.message}`);
+  process.exit(2);
+}
 const quick = values.quick;
-// --bench-only keeps every study of the last full run, or refuses: rerunning one of them here would
-// rewrite its plots while the Results section stayed as it was.
+const only = values['bench-only'] ? ['bench'] : (values.only?.split(',') ?? kParts);
+
+// A partial run keeps every other part of the last full run, or refuses: rerunning a part without
+// the others would leave the README's sections out of step with results/.
 function previousRun() {
-  if (quick) throw new Error('--bench-only reruns no study, so --quick has nothing to shorten');
+  const unknown = only.filter((part) => !kParts.includes(part));
+  if (unknown.length > 0) throw new Error(`--only takes ${kParts.join(',')}, got ${unknown.join(',')}`);
+  if (quick && !only.includes('scaling'))
+    throw new Error('--quick shortens only scaling, which is not rerun');
+  if (only.length === kParts.length) return null;
   let previous;
   try {
     previous = JSON.parse(readFileSync('results/results.json', 'utf8'));
   } catch (error) {
     throw new Error(
-      `--bench-only needs results/results.json from a full run (npm run results): ${error.message}`,
+      `a partial run needs results/results.json from a full run (npm run results): ${error.message}`,
       { cause: error },
     );
   }
-  const missing = ['scaling', 'london', 'pairing'].filter((key) => !previous[key]);
+  const missing = kParts.filter((key) => !only.includes(key) && !previous[key]);
   if (missing.length > 0)
     throw new Error(`results/results.json lacks ${missing.join(', ')}: run npm run results in full`);
   return previous;
 }
 let previous = null;
-if (values['bench-only']) {
-  try {
-    previous = previousRun();
-  } catch (error) {
-    console.error(`error: ${error.message}`);
-    process.exit(2);
-  }
+try {
+  previous = previousRun();
+} catch (error) {
+  console.error(`error: ${error.message}`);
+  process.exit(2);
 }
+const rerun = (part) => only.includes(part);
 
 function run(args) {
   console.error(`$ darwin-breit ${args.join(' ')}`);
@@ -55,12 +74,87 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 mkdirSync('results', { recursive: true });
 
 // --quick shortens only the scaling sweep (its default takes ~9 minutes on SwiftShader).
-const scaling =
-  previous?.scaling ??
-  run(['scaling', '--out', 'results', '--markdown', ...(quick ? ['--n-max', '1000'] : [])]);
-const london = previous?.london ?? run(['london', '--out', 'results', '--markdown']);
-const pairing = previous?.pairing ?? run(['pairing', '--out', 'results', '--markdown']);
-const bench = run(['bench', '--n', '256', '--n', '1024', '--n', '2048', '--repeats', '9', '--markdown']);
+const scaling = rerun('scaling')
+  ? run(['scaling', '--out', 'results', '--markdown', ...(quick ? ['--n-max', '1000'] : [])])
+  : previous.scaling;
+const london = rerun('london') ? run(['london', '--out', 'results', '--markdown']) : previous.london;
+const pairing = rerun('pairing') ? run(['pairing', '--out', 'results', '--markdown']) : previous.pairing;
+
+// The response study's sweeps (issue 11): each into a scratch folder, from which the plots the README
+// shows are copied into results/ under the sweep's name (the per-electron CSVs stay behind).
+const kResponseSweeps = [
+  { name: 'ring-field', args: ['--geometry', 'ring', '--model', 'azimuthal', '--n', '16,64,256,1024'] },
+  {
+    name: 'ring-flux',
+    args: ['--geometry', 'ring', '--model', 'azimuthal', '--n', '16,64,256,1024', '--drive', 'flux'],
+  },
+  { name: 'disk-field', args: ['--geometry', 'disk', '--dim', '2', '--n', '250,1000,4000'] },
+  { name: 'sphere-field', args: ['--geometry', 'sphere', '--n', '250,1000,4000'] },
+  { name: 'ball-field', args: ['--geometry', 'ball', '--n', '250,1000,4000', '--grid', '41'], maps: true },
+  { name: 'ball-rotation', args: ['--geometry', 'ball', '--n', '250,1000,4000', '--drive', 'rotation'] },
+];
+function responseSweep({ name, args, maps }) {
+  const scratch = mkdtempSync(join(tmpdir(), 'darwin-breit-response-'));
+  try {
+    const result = run(['response', ...args, '--markdown', '--out', scratch]);
+    const files = [];
+    const keep = (from, to) => {
+      copyFileSync(join(scratch, from), join('results', to));
+      files.push(`results/${to}`);
+    };
+    keep('response-screening.svg', `response-${name}.svg`);
+    if (maps) {
+      keep('response-profile.svg', `response-${name}-profile.svg`);
+      const largest = Math.max(...result.points.map((p) => p.n));
+      for (const x of [0.3, 30]) {
+        keep(`response-map-n${largest}-x${x.toPrecision(3)}.svg`, `response-${name}-map-x${x}.svg`);
+      }
+    }
+    return { name, ...result, files };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+const response = rerun('response') ? kResponseSweeps.map(responseSweep) : previous.response;
+const bench = rerun('bench')
+  ? run(['bench', '--n', '256', '--n', '1024', '--n', '2048', '--repeats', '9', '--markdown'])
+  : previous.bench;
+
+// The Results section's part for the response study: one table and plot per sweep, with what it is.
+const kResponseCaptions = {
+  'ring-field':
+    'Ring of N electrons (azimuthal model) in a uniform field: every N equals the circulant closed form ' +
+    '1/(1 + ε Σ_{j≠0} V_φ(2πj/N)) (the continuum column, at the largest N); at fixed N r_e/R the ' +
+    'screening keeps growing with N, since Σ V_φ ~ (N/π) ln N: a ring has no continuum limit (eq. 53).',
+  'ring-flux':
+    'The same ring threaded by a thin solenoid’s flux (eq. 5-13): the same ratios as the field, since ' +
+    'both vector potentials are uniform along the ring.',
+  'disk-field':
+    'Disk (a 2D film, in-plane velocities) in a perpendicular field: no closed form; R/Λ = 2 N r_e/R is ' +
+    'the radius over the Pearl length.',
+  'sphere-field':
+    'Electrons on a sphere (a thin shell) in a uniform field, beside the shell’s self-consistent rigid ' +
+    'rotation 1/(1 + N r_e/3R).',
+  'ball-field':
+    'A uniform ball in a uniform field, beside London’s superconducting sphere with λ_L² = m/(μ0 n e²), ' +
+    'i.e. (R/λ_L)² = 3 N r_e/R; B(0)/B_ext: the field left at the centre (the Meissner effect).',
+  'ball-rotation':
+    'The ball spun up to Ω (eq. 27-30): the real field at the centre over the London field 2mΩ/|e|, and ' +
+    'N_eff r_e/R, the N r_e/R of the fully lagging electrons that give it (eq. 30 says 3).',
+};
+function responseSection() {
+  const lines = [
+    '**Response to a field, a flux, a rotation (`response`).** The induced moment over the Larmor moment',
+    'without the Darwin term (`screening_ratio`) against N r_e/R, at each N, extrapolated to N → ∞ (fit',
+    'c + b N^-p, p = 1/2 on surfaces, 2/3 in solids), beside the continuum theory:',
+    '',
+  ];
+  for (const sweep of response) {
+    lines.push(`*${sweep.name}.* ${kResponseCaptions[sweep.name]}`, '', sweep.markdown, '');
+    lines.push(...sweep.files.map((file) => `![${sweep.name}](${file})`), '');
+  }
+  return lines;
+}
 
 const device = (d) => `${d.vendor ?? ''} ${d.architecture ?? ''} (${d.description ?? d.kind})`.trim();
 const date = new Date().toISOString().slice(0, 10);
@@ -82,6 +176,7 @@ const results = [
   '',
   ...(london.files ?? []).map((file) => `![london](${file})`),
   '',
+  ...responseSection(),
   '**Pairing (`pairing`).** Ground state of eq. 45 against eq. 46, and the rings:',
   '',
   pairing.markdown,
@@ -108,8 +203,11 @@ const replace = (name, text) => {
   if (!pattern.test(readme)) throw new Error(`README.md has no <!-- ${name}:begin/end --> markers`);
   readme = readme.replace(pattern, `$1${text}$2`);
 };
-if (!previous) replace('results', results);
+replace('results', results);
 replace('bench', benchText);
 writeFileSync('README.md', readme);
-writeFileSync('results/results.json', JSON.stringify({ scaling, london, pairing, bench }, null, 2) + '\n');
+writeFileSync(
+  'results/results.json',
+  JSON.stringify({ scaling, london, pairing, response, bench }, null, 2) + '\n',
+);
 console.error('README.md and results/ updated');

@@ -12,6 +12,7 @@ import { kDriveNames } from '../../physics/response.ts';
 import { cpuBackend } from '../../run/backend.ts';
 import {
   responseFieldMapSvg,
+  responseMarkdown,
   responseJson,
   responseProfileSvg,
   responseScreeningSvg,
@@ -47,6 +48,7 @@ rotation (eq. 17/18); screening_ratio is the induced moment (the current, for fl
   --matrix M            GPU storage of M: dense|free|auto                                    [${kResponseDefaults.matrix}]
   --out DIR             response-screening.svg, response-profile.svg, the maps and
                         response-n<N>-x<N r_e/R>.csv (per-electron velocities)
+  --markdown            the README's table of the sweep (with --json: the field "markdown")
   --json                {"command": "response", "drive", "geometry", "model", "dim", "points": [{"n",
                         "n_epsilon", "epsilon", "screening_ratio", "continuum_ratio", "london_x",
                         "field_centre_ratio", "iterations", "converged", "reason", "check"}], "limits":
@@ -78,6 +80,7 @@ const kOptions = {
   device: { type: 'string' },
   matrix: { type: 'string' },
   out: { type: 'string' },
+  markdown: { type: 'boolean', default: false },
 } as const;
 
 /** The spec's field names as this command's flags. */
@@ -145,6 +148,10 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
     }
   }
   const summary = responseJson(result, device);
+  if (values.markdown) {
+    const markdown = responseMarkdown(result);
+    return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n` };
+  }
   return { json: values.json, summary, text: responseText(summary, files) };
 }
 

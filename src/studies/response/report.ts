@@ -4,6 +4,7 @@
 import type { DeviceSummary } from '../../io/formats.ts';
 import { heatMap, linePlot, type PlotSeries } from '../../io/svg.ts';
 import { continuumRatio } from '../../physics/response.ts';
+import { markdownNumber as f, markdownTable } from '../markdown.ts';
 import { kMapHalfWidth, type ResponsePoint, type ResponseResult } from './run.ts';
 
 export function responseJson(result: ResponseResult, device: DeviceSummary) {
@@ -133,4 +134,43 @@ export function responseFieldMapSvg(result: ResponseResult, point: ResponsePoint
     // Points next to an electron see its 1/r^2 field: the scale is clipped to the physics.
     valueRange: rotation ? [0, 1.5] : [-0.5, 1.5],
   });
+}
+
+/**
+ * The README's table of one sweep: per N r_e/R, the screening ratio at each N, its N -> infinity limit
+ * with the fit's uncertainty, the continuum theory, and at the largest N the centre field (field drive:
+ * B_total(0)/B_ext, the Meissner effect; rotation: the London field ratio and N_eff r_e/R of eq. 30).
+ */
+export function responseMarkdown(result: ResponseResult): string {
+  const { spec } = result;
+  const rotation = spec.drive === 'rotation';
+  const ns = [...new Set(result.points.map((p) => p.n))].sort((a, b) => a - b);
+  const largest = ns[ns.length - 1];
+  const nEpsilons = [...new Set(result.points.map((p) => p.nEpsilon))].sort((a, b) => a - b);
+  const at = (n: number, x: number) => result.points.find((p) => p.n === n && p.nEpsilon === x);
+  const cell = (p: ResponsePoint | undefined, value: (p: ResponsePoint) => number | null) =>
+    p === undefined ? '–' : p.converged ? f(value(p)) : `(${p.reason})`;
+  const header = [
+    'N r_e/R',
+    spec.geometry === 'disk' ? 'R/Λ (Pearl)' : 'R/λ_L',
+    ...ns.map((n) => `N = ${n}`),
+    'N → ∞',
+    'continuum',
+    ...(rotation ? [`B(0)/B_London, N = ${largest}`, 'N_eff r_e/R'] : [`B(0)/B_ext, N = ${largest}`]),
+  ];
+  const rows = nEpsilons.map((x) => {
+    const limit = result.limits.find((l) => l.nEpsilon === x);
+    const top = at(largest, x);
+    return [
+      f(x),
+      f(top?.londonX),
+      ...ns.map((n) => cell(at(n, x), (p) => p.screeningRatio)),
+      limit ? `${f(limit.extrapolatedRatio)} ± ${f(limit.uncertainty, 2)}` : '–',
+      f(limit?.continuumRatio ?? top?.continuumRatio),
+      ...(rotation
+        ? [cell(top, (p) => p.londonFieldRatio), cell(top, (p) => p.nEffEpsilon)]
+        : [cell(top, (p) => p.fieldCentreRatio)]),
+    ];
+  });
+  return markdownTable(header, rows);
 }

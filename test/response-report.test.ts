@@ -1,0 +1,89 @@
+// The response study's README table (responseMarkdown): each cell is the number the run computed, in
+// the README's number format, for the ring (closed form at every N), the ball (London's sphere as the
+// continuum column, the Meissner field at the largest N) and the rotation's London-field columns.
+import { describe, expect, test } from 'vitest';
+import { londonSphereRatio, ringContinuumRatio } from '../src/physics/response.ts';
+import { cpuBackend } from '../src/run/backend.ts';
+import { markdownNumber } from '../src/studies/markdown.ts';
+import { responseMarkdown } from '../src/studies/response/report.ts';
+import { runResponse, type OpenResponseBackend } from '../src/studies/response/run.ts';
+import { responseSpec } from '../src/studies/response/spec.ts';
+
+const cpu: OpenResponseBackend = async (system) => cpuBackend(system);
+
+/** The table's cells, row by row, header first (the separator row dropped). */
+function cells(markdown: string): string[][] {
+  return markdown
+    .split('\n')
+    .filter((line, k) => k !== 1)
+    .map((line) =>
+      line
+        .slice(2, -2)
+        .split(' | ')
+        .map((cell) => cell.trim()),
+    );
+}
+
+describe('responseMarkdown', () => {
+  test('the ring: one column per N, each the circulant closed form; no limit (no power law)', async () => {
+    const spec = responseSpec({
+      geometry: 'ring',
+      model: 'azimuthal',
+      n: '16,64',
+      nEpsilon: '1,3',
+      device: 'cpu',
+    });
+    const [header, ...rows] = cells(responseMarkdown(await runResponse(spec, cpu)));
+    expect(header).toEqual([
+      'N r_e/R',
+      'R/λ_L',
+      'N = 16',
+      'N = 64',
+      'N → ∞',
+      'continuum',
+      'B(0)/B_ext, N = 64',
+    ]);
+    expect(rows.map((row) => row[0])).toEqual(['1.000', '3.000']);
+    for (const [k, x] of [1, 3].entries()) {
+      expect(rows[k][2]).toBe(markdownNumber(ringContinuumRatio(16, x / 16)));
+      expect(rows[k][3]).toBe(markdownNumber(ringContinuumRatio(64, x / 64)));
+      expect(rows[k][4]).toBe('–');
+      expect(rows[k][5]).toBe(markdownNumber(ringContinuumRatio(64, x / 64)));
+    }
+  });
+
+  test('the ball: the limit with its uncertainty beside London, and the field pushed out', async () => {
+    const spec = responseSpec({ geometry: 'ball', n: '100,200,400', nEpsilon: '0.3,10', device: 'cpu' });
+    const result = await runResponse(spec, cpu);
+    const [header, ...rows] = cells(responseMarkdown(result));
+    expect(header.slice(-3)).toEqual(['N → ∞', 'continuum', 'B(0)/B_ext, N = 400']);
+    for (const [k, x] of [0.3, 10].entries()) {
+      const limit = result.limits.find((l) => l.nEpsilon === x)!;
+      expect(rows[k][1]).toBe(markdownNumber(Math.sqrt(3 * x)));
+      expect(rows[k][5]).toBe(
+        `${markdownNumber(limit.extrapolatedRatio)} ± ${markdownNumber(limit.uncertainty, 2)}`,
+      );
+      expect(rows[k][6]).toBe(markdownNumber(londonSphereRatio(Math.sqrt(3 * x))));
+    }
+    // The Meissner effect: at N r_e/R = 10 (R = 5.5 lambda_L) the centre keeps under 5% of B_ext.
+    expect(Number(rows[1][7])).toBeLessThan(0.05);
+    expect(Number(rows[0][7])).toBeGreaterThan(0.8);
+  });
+
+  test('the rotation: the London field ratio and N_eff r_e/R of eq. 30 at the largest N', async () => {
+    const spec = responseSpec({
+      geometry: 'sphere',
+      n: '100,200',
+      nEpsilon: '30',
+      drive: 'rotation',
+      device: 'cpu',
+    });
+    const result = await runResponse(spec, cpu);
+    const [header, row] = cells(responseMarkdown(result));
+    expect(header.slice(-2)).toEqual(['B(0)/B_London, N = 200', 'N_eff r_e/R']);
+    const top = result.points.find((p) => p.n === 200)!;
+    expect(row.slice(-2)).toEqual([markdownNumber(top.londonFieldRatio), markdownNumber(top.nEffEpsilon)]);
+    // Deep in the Meissner regime the lagging electrons give nearly eq. 30's N r_e/R = 3.
+    expect(Math.abs(top.nEffEpsilon! - 3)).toBeLessThan(0.5);
+  });
+});
