@@ -47,7 +47,12 @@ export interface TreeOptions {
 }
 
 export const kDefaultTreeTolerance = 1e-5;
-export const kDefaultLeafSize = 128;
+/**
+ * Most electrons per leaf: a direct pair costs about 9 ns here and a p = 6 expansion about 2 us, and
+ * 256 balanced the two at N = 40 000 (22 600 pairs and 87 expansions per electron; 128 took 1.7 times
+ * as long). A leaf is also one GPU workgroup of targets.
+ */
+export const kDefaultLeafSize = 256;
 /** Leaves at depth <= kMaxTreeDepth: 2^24 leaves is far past any N a device holds. */
 export const kMaxTreeDepth = 24;
 
@@ -84,15 +89,18 @@ export interface Tree {
   readonly moments: TreeStorage;
 }
 
-/** Opening angle of treeAccuracy: of 0.2 .. 0.35 with the order each needs, the cheapest measured. */
+/**
+ * Opening angle of treeAccuracy. Measured at N = 40 000 (ball, random x, tolerance 1e-5): theta 0.25
+ * with p = 6 costs least; 0.35 needs p = 8 and ran 2.5 times longer, as an expansion costs O(p^3).
+ */
 export const kTreeTheta = 0.25;
 /**
- * The error constant C in |T x - tree T x| / |T x| <= C theta^(p+1), measured on random x (the worst
- * case: smooth x has smaller high moments) over balls, cubes, spheres, cylinders, disks and clustered
- * lumps of 1 500 .. 20 000 electrons at theta = 0.25: at most 0.15 at p = 2 (the cube lattice),
- * 0.09 at p = 6 and 0.08 at p = 9, falling with p (test/treecode.test.ts prints the errors).
+ * The error constant C in |T x - tree T x| / |T x| <= C theta^(p+1): the largest measured on random x
+ * (the worst case: smooth x has smaller high moments) over balls, cubes, spheres, cylinders, disks
+ * and clustered lumps of 1 500 .. 40 000 electrons at theta = 0.25 is 0.15 (p = 2, the cube
+ * lattice); it falls to 0.09 at p = 6 and 0.08 at p = 9 (test/treecode.test.ts prints the errors).
  */
-const kTreeErrorConstant = 0.2;
+const kTreeErrorConstant = 0.15;
 
 /**
  * Expansion order and opening angle for a requested relative tolerance of T x (normwise, against the
