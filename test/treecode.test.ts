@@ -162,6 +162,17 @@ function expectTreeInvariants(tree: Tree, leafSize: number): void {
       expect(Math.sqrt(distanceSquared)).toBeLessThanOrEqual(radius[node]);
     }
   }
+  // Every group's lists cover every electron exactly once: its far nodes and near leaves are disjoint.
+  const { farOffset, far, nearOffset, near } = tree.lists;
+  for (let g = 0; g < nodeCount - firstLeaf; g++) {
+    const covered = new Uint8Array(n);
+    const cover = (node: number) => {
+      for (let k = nodeStart[node]; k < nodeEnd[node]; k++) covered[k]++;
+    };
+    far.slice(farOffset[g], farOffset[g + 1]).forEach(cover);
+    near.slice(nearOffset[g], nearOffset[g + 1]).forEach(cover);
+    expect(covered.every((times) => times === 1)).toBe(true);
+  }
   for (let k = 0; k < n; k++) {
     for (let i = 0; i < 3; i++)
       expect(positions[3 * k + i]).toBe(tree.system.configuration.positions[3 * tree.electron[k] + i]);

@@ -81,6 +81,9 @@ export interface Tree {
   readonly radius: TreeStorage;
   /** Smallest distance between a target and an electron of an accepted node: a / sqrt(2 tol). */
   readonly softeningDistance: number;
+  /** Built once: what each leaf group accepts and sums directly, and what a product costs. */
+  readonly lists: InteractionLists;
+  readonly counts: TreeProductCounts;
   /** diag M (models.ts massDiagonal), input order. */
   readonly diagonal: Float64Array;
   /** Per-product work: sources f and sums w in tree order (3 per electron), moments (3 per term). */
@@ -181,6 +184,9 @@ export function buildTree(system: DarwinSystem, options: TreeOptions = {}): Tree
     radius[node] = Math.sqrt(largest);
   }
   const tables = expansionTables(order);
+  const softeningDistance = system.softening / Math.sqrt(2 * tolerance);
+  const geometryOfTree = { depth, nodeCount, firstLeaf, nodeStart, nodeEnd, boxMin, boxMax, centre, radius };
+  const { lists, counts } = interactionLists({ ...geometryOfTree, theta, softeningDistance });
   return {
     system,
     n,
@@ -188,18 +194,12 @@ export function buildTree(system: DarwinSystem, options: TreeOptions = {}): Tree
     tolerance,
     theta,
     tables,
-    depth,
-    nodeCount,
-    firstLeaf,
+    ...geometryOfTree,
     electron,
     positions,
-    nodeStart,
-    nodeEnd,
-    boxMin,
-    boxMax,
-    centre,
-    radius,
-    softeningDistance: system.softening / Math.sqrt(2 * tolerance),
+    softeningDistance,
+    lists,
+    counts,
     diagonal: massDiagonal(system),
     sources: storage(precision, 3 * n),
     sums: storage(precision, 3 * n),
@@ -264,7 +264,19 @@ function selectMedian(
   }
 }
 
-/** What one product did: pairs summed directly and (target, node) expansion evaluations. */
+/**
+ * Compressed rows per leaf group g = leaf - firstLeaf: it evaluates the expansions of the nodes
+ * far[farOffset[g] .. farOffset[g + 1]) and sums the leaves near[nearOffset[g] .. nearOffset[g + 1])
+ * directly (its own leaf among them).
+ */
+export interface InteractionLists {
+  readonly farOffset: Uint32Array;
+  readonly far: Uint32Array;
+  readonly nearOffset: Uint32Array;
+  readonly near: Uint32Array;
+}
+
+/** What one product does: pairs summed directly and (target, node) expansion evaluations. */
 export interface TreeProductCounts {
   directPairs: number;
   expansions: number;
@@ -289,9 +301,9 @@ export function treeInteraction(tree: Tree, x: ArrayLike<number>, out: TreeStora
   }
   gatherSources(tree, x);
   if (tree.theta > 0) upwardPass(tree);
-  const counts = evaluate(tree);
+  evaluate(tree);
   scatterSums(tree, out);
-  return counts;
+  return tree.counts;
 }
 
 /** f_k in tree order from x in input order (see the file comment). */
@@ -382,28 +394,42 @@ function upwardPass(tree: Tree): void {
 }
 
 /**
- * The traversal: each leaf as a target group collects the nodes it accepts and the leaves it sums
- * directly (explicit stack, depth-first), then every target of the group sums both lists.
+ * Interaction lists of every leaf as a target group, by a depth-first walk with an explicit stack
+ * and the acceptance rule of the file comment. They depend on the positions only, so they are built
+ * once per configuration and each product merely runs through them.
  */
-function evaluate(tree: Tree): TreeProductCounts {
+function interactionLists(
+  tree: Pick<
+    Tree,
+    | 'depth'
+    | 'nodeCount'
+    | 'firstLeaf'
+    | 'nodeStart'
+    | 'nodeEnd'
+    | 'boxMin'
+    | 'boxMax'
+    | 'centre'
+    | 'radius'
+    | 'theta'
+    | 'softeningDistance'
+  >,
+): { lists: InteractionLists; counts: TreeProductCounts } {
   const { nodeCount, firstLeaf, nodeStart, nodeEnd, boxMin, boxMax, centre, radius, theta } = tree;
-  const { positions, sources, sums, moments, tables, softeningDistance } = tree;
-  const softeningSquared = tree.system.softening ** 2;
-  const { momentCount, derivativeCount, secondDerivative } = tables;
-  const taylor = new Float64Array(derivativeCount + 1);
-  const derivative = new Float64Array(derivativeCount);
+  const { softeningDistance } = tree;
   const stack = new Uint32Array(tree.depth + 2);
-  const far = new Uint32Array(nodeCount);
-  const near = new Uint32Array(nodeCount - firstLeaf);
+  const farOffset = new Uint32Array(nodeCount - firstLeaf + 1);
+  const nearOffset = new Uint32Array(nodeCount - firstLeaf + 1);
+  const far: number[] = [];
+  const near: number[] = [];
   const counts: TreeProductCounts = { directPairs: 0, expansions: 0 };
   for (let group = firstLeaf; group < nodeCount; group++) {
-    let farCount = 0;
-    let nearCount = 0;
+    const targets = nodeEnd[group] - nodeStart[group];
     let top = 0;
     stack[top++] = 0;
     while (top > 0) {
       const node = stack[--top];
-      if (nodeStart[node] === nodeEnd[node]) continue;
+      const count = nodeEnd[node] - nodeStart[node];
+      if (count === 0) continue;
       let distanceSquared = 0;
       for (let i = 0; i < 3; i++) {
         const c = centre[3 * node + i];
@@ -413,13 +439,38 @@ function evaluate(tree: Tree): TreeProductCounts {
       const distance = Math.sqrt(distanceSquared);
       const r = radius[node];
       // distance > 0 keeps a one-electron node (radius 0) from being accepted by its own group.
-      if (distance > 0 && r <= theta * distance && distance - r >= softeningDistance) far[farCount++] = node;
-      else if (node >= firstLeaf) near[nearCount++] = node;
-      else {
+      if (distance > 0 && r <= theta * distance && distance - r >= softeningDistance) {
+        far.push(node);
+        counts.expansions += targets;
+      } else if (node >= firstLeaf) {
+        near.push(node);
+        // The group's own leaf is always near (its centre lies in its box): minus the self pairs.
+        counts.directPairs += targets * count - (node === group ? targets : 0);
+      } else {
         stack[top++] = 2 * node + 2;
         stack[top++] = 2 * node + 1;
       }
     }
+    farOffset[group - firstLeaf + 1] = far.length;
+    nearOffset[group - firstLeaf + 1] = near.length;
+  }
+  return {
+    lists: { farOffset, far: Uint32Array.from(far), nearOffset, near: Uint32Array.from(near) },
+    counts,
+  };
+}
+
+/** Every target of every group sums its group's near leaves directly and its far nodes' expansions. */
+function evaluate(tree: Tree): void {
+  const { nodeCount, firstLeaf, nodeStart, nodeEnd, centre, positions, sources, sums, moments, tables } =
+    tree;
+  const { farOffset, far, nearOffset, near } = tree.lists;
+  const softeningSquared = tree.system.softening ** 2;
+  const { momentCount, derivativeCount, secondDerivative } = tables;
+  const taylor = new Float64Array(derivativeCount + 1);
+  const derivative = new Float64Array(derivativeCount);
+  for (let group = firstLeaf; group < nodeCount; group++) {
+    const g = group - firstLeaf;
     for (let k = nodeStart[group]; k < nodeEnd[group]; k++) {
       const px = positions[3 * k];
       const py = positions[3 * k + 1];
@@ -427,10 +478,9 @@ function evaluate(tree: Tree): TreeProductCounts {
       let wx = 0;
       let wy = 0;
       let wz = 0;
-      for (let l = 0; l < nearCount; l++) {
+      for (let l = nearOffset[g]; l < nearOffset[g + 1]; l++) {
         const leaf = near[l];
         const end = nodeEnd[leaf];
-        counts.directPairs += end - nodeStart[leaf];
         for (let j = nodeStart[leaf]; j < end; j++) {
           if (j === k) continue;
           // T_kj f_j = f_j / (2 r_s) + d (d . f_j) / (2 r_s r^2), d = r_k - r_j (models.ts).
@@ -448,10 +498,7 @@ function evaluate(tree: Tree): TreeProductCounts {
           wz += scale * sources[3 * j + 2] + outer * dz;
         }
       }
-      // The group's own leaf is always near (its centre lies in its box): minus the self pair.
-      counts.directPairs -= 1;
-      counts.expansions += farCount;
-      for (let l = 0; l < farCount; l++) {
+      for (let l = farOffset[g]; l < farOffset[g + 1]; l++) {
         const node = far[l];
         distanceDerivatives(
           tables,
@@ -490,5 +537,4 @@ function evaluate(tree: Tree): TreeProductCounts {
       sums[3 * k + 2] = wz;
     }
   }
-  return counts;
 }
