@@ -7,7 +7,8 @@ import { distanceDerivatives, expansionTables } from '../src/physics/cartesian-e
 import { geometry, type Configuration } from '../src/physics/geometry.ts';
 import { blockSize, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
 import { dot, relativeError } from '../src/physics/observables.ts';
-import { buildTree, treeInteraction, treeProduct, type Tree } from '../src/physics/treecode.ts';
+import { buildTree, type Tree } from '../src/physics/tree-build.ts';
+import { treeInteraction, treeProduct } from '../src/physics/treecode.ts';
 import { conjugateGradient } from '../src/solvers/cg.ts';
 import { massMatrix } from '../src/solvers/dense.ts';
 import type { LinearOperator } from '../src/solvers/types.ts';
