@@ -33,9 +33,9 @@ export interface TreeOptions {
 
 export const kDefaultTreeTolerance = 1e-5;
 /**
- * Most electrons per leaf: a direct pair costs about 9 ns here and a p = 6 expansion about 2 us, and
- * 256 balanced the two at N = 40 000 (22 600 pairs and 87 expansions per electron; 128 took 1.7 times
- * as long). A leaf is also one GPU workgroup of targets.
+ * Most electrons per leaf: a direct pair costs about 9 ns on the CPU and a p = 6 expansion about
+ * 2 us, and 256 balanced the two at N = 40 000 (22 600 pairs and 87 expansions per electron; at p = 7
+ * leaves of 128 took 1.2 times as long, of 64 2.4 times). A leaf is also one GPU workgroup of targets.
  */
 export const kDefaultLeafSize = 256;
 /** Leaves at depth <= kMaxTreeDepth: 2^24 leaves is far past any N a device holds. */
