@@ -8,7 +8,8 @@ import { geometry, type Configuration } from '../src/physics/geometry.ts';
 import { blockSize, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
 import { dot } from '../src/math/vectors.ts';
 import { relativeError } from '../src/physics/observables.ts';
-import { buildTree, treeInteraction, treeProduct, type Tree } from '../src/physics/treecode.ts';
+import { buildTree, type Tree } from '../src/physics/tree-build.ts';
+import { treeInteraction, treeProduct } from '../src/physics/treecode.ts';
 import { conjugateGradient } from '../src/solvers/cg.ts';
 import { massMatrix } from '../src/run/backend.ts';
 import type { LinearOperator } from '../src/solvers/types.ts';
@@ -162,6 +163,17 @@ function expectTreeInvariants(tree: Tree, leafSize: number): void {
       }
       expect(Math.sqrt(distanceSquared)).toBeLessThanOrEqual(radius[node]);
     }
+  }
+  // Every group's lists cover every electron exactly once: its far nodes and near leaves are disjoint.
+  const { farOffset, far, nearOffset, near } = tree.lists;
+  for (let g = 0; g < nodeCount - firstLeaf; g++) {
+    const covered = new Uint8Array(n);
+    const cover = (node: number) => {
+      for (let k = nodeStart[node]; k < nodeEnd[node]; k++) covered[k]++;
+    };
+    far.slice(farOffset[g], farOffset[g + 1]).forEach(cover);
+    near.slice(nearOffset[g], nearOffset[g + 1]).forEach(cover);
+    expect(covered.every((times) => times === 1)).toBe(true);
   }
   for (let k = 0; k < n; k++) {
     for (let i = 0; i < 3; i++)
