@@ -58,6 +58,8 @@ try {
 }
 const rerun = (part) => only.includes(part);
 
+const today = new Date().toISOString().slice(0, 10);
+
 function run(args) {
   console.error(`$ darwin-breit ${args.join(' ')}`);
   const result = spawnSync(process.execPath, ['dist-cli/darwin-breit.mjs', ...args, '--json'], {
@@ -66,7 +68,8 @@ function run(args) {
     maxBuffer: 1 << 28,
   });
   if (result.status !== 0) throw new Error(`darwin-breit ${args.join(' ')} exited ${result.status}`);
-  return JSON.parse(result.stdout);
+  // Each part keeps the day it was measured, so a partial rerun dates only what it reran.
+  return { ...JSON.parse(result.stdout), date: today };
 }
 
 const build = spawnSync('npm', ['run', '--silent', 'build:cli'], { stdio: 'inherit' });
@@ -157,9 +160,13 @@ function responseSection() {
 }
 
 const device = (d) => `${d.vendor ?? ''} ${d.architecture ?? ''} (${d.description ?? d.kind})`.trim();
-const date = new Date().toISOString().slice(0, 10);
+// The days the parts were measured: 'scaling, london, pairing 2026-11-25; response 2026-12-04'.
+const measured = Object.entries({ scaling, london, pairing, response: response[0] })
+  .reduce((days, [part, value]) => days.set(value.date, [...(days.get(value.date) ?? []), part]), new Map())
+  .entries();
+const dates = [...measured].map(([day, parts]) => `${parts.join(', ')} ${day}`).join('; ');
 const results = [
-  `Regenerate with \`npm run results\`${quick ? ' (these: `npm run results -- --quick`, N <= 1000)' : ''}; ${date}, ${device(scaling.device ?? london.device)}.`,
+  `Regenerate with \`npm run results\`${quick ? ' (these: `npm run results -- --quick`, N <= 1000)' : ''}; ${dates}; ${device(scaling.device ?? london.device)}.`,
   '',
   '**Collective threshold (`scaling`).** Extreme eigenvalues of the interaction matrix (ε = 1) by Lanczos;',
   '`coefficient` is the N → ∞ limit of λ_max/N (2D, 3D) or the prefactor of N ln N (ring); R* is the size at',
@@ -185,7 +192,7 @@ const results = [
 ].join('\n');
 
 const benchText = [
-  `\`npm run bench -- --n 256 --n 1024 --n 2048 --repeats 9 --markdown\` on ${device(bench.device)}, ${date}.`,
+  `\`npm run bench -- --n 256 --n 1024 --n 2048 --repeats 9 --markdown\` on ${device(bench.device)}, ${bench.date}.`,
   "ratio to copy: the kernel's bandwidth over the copy kernel's (bytes read + written) at the same N",
   '(target for the dense matvec: >= 0.7); ratio to fill: over the write-only fill kernel, the bound of',
   'the assembly, which only writes (both targets: the median over runs alternating with the reference',
