@@ -1,6 +1,6 @@
 // The CLI contract, exercised as a user would: spawned processes, exit codes, stdout JSON, stderr lines.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -260,6 +260,61 @@ describe('solve', () => {
     const first = csv[1].split(',').map(Number);
     expect(first[3]).toBeCloseTo(v[0], 7);
     expect(first[4]).toBeCloseTo(v[1], 7);
+  });
+  it('--out FILE.npz: NumPy reads positions, velocities, momenta, history and the summary back', () => {
+    const npzPath = join(dir, 'result.npz');
+    const out = json(
+      'solve',
+      ...args,
+      '--velocity',
+      'random',
+      '--seed',
+      '5',
+      '--out',
+      npzPath,
+      '--device',
+      'cpu',
+    );
+    // An independent reader: NumPy itself (np.load with allow_pickle=False, its default).
+    const read = spawnSync(
+      'python3',
+      [
+        '-c',
+        `import json, sys, numpy as np
+z = np.load(sys.argv[1])
+print(json.dumps({k: z[k].tolist() for k in ['positions', 'velocities', 'momenta', 'history']}
+                 | {'shapes': {k: list(z[k].shape) for k in z.files}, 'summary': json.loads(str(z['summary']))}))`,
+        npzPath,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(read.status, read.stderr).toBe(0);
+    const npz = JSON.parse(read.stdout);
+    expect(npz.shapes).toEqual({
+      positions: [12, 3],
+      velocities: [12, 2],
+      momenta: [12, 2],
+      history: [out.iterations + 1],
+      summary: [],
+    });
+    // the round trip solved back to the pattern, whose momenta are M v
+    npz.momenta.flat().forEach((p: number, k: number) => expect(p).toBeCloseTo(expected[k], 12));
+    npz.velocities.flat().forEach((x: number, k: number) => expect(x).toBeCloseTo(v[k], 6));
+    expect(npz.positions.flat()).toEqual(Array.from(configuration.positions));
+    expect(npz.summary).toEqual({ ...out, timing_ms: npz.summary.timing_ms });
+  });
+  it('--out refuses other extensions, and a failed write leaves no file behind', () => {
+    const bad = cli('solve', ...args, '--velocity', 'rigid', '--device', 'cpu', '--out', join(dir, 'r.txt'));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^error: --out must end in \.json, \.csv or \.npz, got/m);
+    const missing = join(dir, 'no-such-folder', 'r.npz');
+    const failed = cli('solve', ...args, '--velocity', 'rigid', '--device', 'cpu', '--out', missing);
+    expect(failed.status).toBe(2);
+    expect(failed.stderr).toMatch(/^error: cannot write .*r\.npz \(ENOENT\)$/m);
+    expect(existsSync(missing)).toBe(false);
+    // what was written went through a temporary name that is gone once the file is complete
+    expect(readdirSync(dir).filter((name) => name.includes('.partial-'))).toEqual([]);
+    expect(existsSync(join(dir, 'result.npz'))).toBe(true);
   });
   it.each(['dense', 'free'])('on the GPU with --matrix %s: momenta within 1e-6 of float64', (matrix) => {
     const outPath = join(dir, `momenta-${matrix}.json`);

@@ -1,13 +1,21 @@
-// Writing the CLI's output files; the formats themselves are in src/io/formats.ts, shared with the app.
-import { writeFileSync } from 'node:fs';
+// Writing the CLI's output files; the formats themselves are in src/io/ and src/run/report.ts, shared
+// with the app.
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { InputError } from '../physics/input-error.ts';
 
-/** Writes `text` to `path`, turning a file-system failure into a user error that names the path. */
-export function writeOutput(path: string, text: string): void {
+/**
+ * Writes `contents` to `path`, turning a file-system failure into a user error that names the path.
+ * The file is written under a temporary name beside it and renamed when complete, so a run that
+ * fails or is interrupted while writing leaves no half-written file under the name asked for.
+ */
+export function writeOutput(path: string, contents: string | Uint8Array): void {
+  const partial = `${path}.partial-${process.pid}`;
   try {
-    writeFileSync(path, text);
+    writeFileSync(partial, contents);
+    renameSync(partial, path);
   } catch (error) {
+    rmSync(partial, { force: true });
     const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(`cannot write ${path}${code ? ` (${code})` : ''}`);
+    throw new InputError(`cannot write ${path}${code ? ` (${code})` : ''}`, 'out');
   }
 }

@@ -4,6 +4,8 @@ import { collectiveParameter } from '../physics/constants.ts';
 import type { DarwinSystem } from '../physics/models.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
 import { configurationSummary, type DeviceSummary } from '../io/formats.ts';
+import { npzBytes } from '../io/npz.ts';
+import { blockSize } from '../physics/models.ts';
 import { kCheckTargets } from './check.ts';
 import type { SolveReport } from './solve.ts';
 import type { SpectrumReport } from './spectrum.ts';
@@ -108,6 +110,26 @@ export function solveJson(
       history: solve?.history ?? [],
     }),
   };
+}
+
+/**
+ * The solve as NumPy's .npz (`--out FILE.npz`): `positions` (N x 3, units of R), `velocities` and
+ * `momenta` (N x b, b = dim or 1 as in the JSON), the residual `history`, and `summary`, the JSON
+ * above without its arrays (`json.loads(str(np.load(f)['summary']))`).
+ */
+export function solveNpz(system: DarwinSystem, report: SolveReport, context: RunContext): Uint8Array {
+  const n = system.configuration.n;
+  const b = blockSize(system);
+  const history = report.solve?.history ?? [];
+  return npzBytes(
+    {
+      positions: { dtype: 'float64', data: system.configuration.positions, shape: [n, 3] },
+      velocities: { dtype: 'float64', data: report.velocities, shape: [n, b] },
+      momenta: { dtype: 'float64', data: report.momenta, shape: [n, b] },
+      history: { dtype: 'float64', data: history, shape: [history.length] },
+    },
+    solveJson(system, report, context),
+  );
 }
 
 /** The `spectrum` object. */

@@ -11,7 +11,7 @@ import {
   parseTolerance,
   parseVelocityPattern,
 } from '../../run/inputs.ts';
-import { solveJson } from '../../run/report.ts';
+import { solveJson, solveNpz } from '../../run/report.ts';
 import { runSolve, type SolveRequest } from '../../run/solve.ts';
 import { backendChoice, kBackendHelp, kBackendOptions, openBackend } from '../engine.ts';
 import { writeOutput } from '../formats.ts';
@@ -42,7 +42,9 @@ Solver:
   --max-iter K            iteration limit                                     [max(50, size)]
 ${kBackendHelp}
 Output:
-  --out FILE.json|FILE.csv  everything, with flat particle-major "velocities" and "momenta"
+  --out FILE.json|FILE.csv|FILE.npz  everything: JSON with flat particle-major "velocities" and
+                          "momenta", one CSV row per electron, or NumPy arrays (positions, velocities,
+                          momenta, history) with the summary as JSON
   --json                  one JSON object on stdout (progress goes to stderr)
 `;
 
@@ -72,8 +74,8 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
   }
   const solver = parseSolver(values.solver, '--solver');
   const maxIterations = parseMaxIterations(values['max-iter'], '--max-iter') || undefined;
-  if (values.out !== undefined && !/\.(json|csv)$/i.test(values.out)) {
-    throw new InputError(`--out must end in .json or .csv, got '${values.out}'`, 'out');
+  if (values.out !== undefined && !/\.(json|csv|npz)$/i.test(values.out)) {
+    throw new InputError(`--out must end in .json, .csv or .npz, got '${values.out}'`, 'out');
   }
   const { system, radiusMetres } = systemFromOptions(values);
 
@@ -128,10 +130,15 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
     };
     const summary = solveJson(system, report, context);
     if (values.out !== undefined) {
-      const text = values.out.toLowerCase().endsWith('.csv')
-        ? resultCsv(system, report.velocities, report.momenta)
-        : toJson(solveJson(system, report, context, { arrays: true }));
-      writeOutput(values.out, text);
+      const extension = values.out.toLowerCase().slice(-4);
+      writeOutput(
+        values.out,
+        extension === '.csv'
+          ? resultCsv(system, report.velocities, report.momenta)
+          : extension === '.npz'
+            ? solveNpz(system, report, context)
+            : toJson(solveJson(system, report, context, { arrays: true })),
+      );
       progress.log(`wrote ${values.out}`);
     }
     return { json: values.json, summary, text: printSummary(summary) };
