@@ -69,6 +69,41 @@ describe('user errors exit 2 with one error line and no stack trace', () => {
     ['unknown command', () => ['frobnicate'], /unknown command 'frobnicate'/],
     ['unknown flag', () => ['spectrum', ...ring, '--epsilon', '0.1', '--bogus'], /--bogus/],
     [
+      'a mistyped flag, with the near one',
+      () => ['spectrum', ...ring, '--epsilon', '0.1', '--tool', '1'],
+      /^error: unknown option --tool \(did you mean --tol\?\)/,
+    ],
+    [
+      'a negative number is a value, refused by its check',
+      () => ['spectrum', ...ring, '--epsilon', '0.1', '--tol', '-1'],
+      /^error: --tol must be in \(0, 1\), got -1$/,
+    ],
+    [
+      'a negative epsilon',
+      () => ['solve', ...ring, '--epsilon', '-1e-3', '--velocity', 'rigid'],
+      /^error: --epsilon must be >= 0, got -1e-3$/,
+    ],
+    [
+      'a flag without its value',
+      () => ['spectrum', ...ring, '--epsilon', '0.1', '--tol'],
+      /^error: --tol needs a value$/,
+    ],
+    [
+      'a value where the next option stands',
+      () => ['spectrum', ...ring, '--epsilon', '--json'],
+      /^error: --epsilon needs a value, and the next argument is an option/,
+    ],
+    [
+      'a value for a switch',
+      () => ['spectrum', ...ring, '--epsilon', '0.1', '--json=1'],
+      /^error: --json takes no value$/,
+    ],
+    [
+      'a stray argument',
+      () => ['spectrum', ...ring, '--epsilon', '0.1', 'x'],
+      /^error: unexpected argument x: every input is given by an option/,
+    ],
+    [
       'unreadable file',
       () => ['spectrum', '--positions', '/nonexistent/p.csv', '--epsilon', '0.1'],
       /cannot read \/nonexistent/,

@@ -52,12 +52,80 @@ Model:
   --softening A              r_ij -> sqrt(r_ij^2 + A^2), units of R (a thickness, cf. eq. 45) [0]`;
 
 /** parseArgs with strict checking, its TypeError turned into an InputError naming the flag. */
-export function parseCommandArgs<T extends OptionSpec>(argv: string[], options: T) {
+export function parseCommandArgs<T extends OptionSpec>(
+  argv: string[],
+  options: T,
+  { positionals = false }: { positionals?: boolean } = {},
+) {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+    return parseArgs({
+      args: joinNegativeValues(argv, options),
+      options,
+      strict: true,
+      allowPositionals: positionals,
+    });
   } catch (error) {
-    throw new InputError((error as Error).message.replace(/\. To specify a positional.*$/s, ''));
+    throw new InputError(argumentProblem(error as Error & { code?: string }, options));
   }
+}
+
+/** A value that starts like a flag but is a number: -1, -.5, -1e-3, -Infinity. */
+const kNegativeNumber = /^-(\d|\.\d|inf)/i;
+
+/**
+ * `--tol -1` as `--tol=-1`: parseArgs reads a value that starts with a dash as the next flag, but a
+ * negative number after an option that takes a value is that option's value (and then refused, or
+ * not, by the option's own check, in its own words).
+ */
+function joinNegativeValues(argv: readonly string[], options: OptionSpec): string[] {
+  const joined: string[] = [];
+  for (let k = 0; k < argv.length; k++) {
+    const name = argv[k].startsWith('--') ? argv[k].slice(2) : null;
+    const next = argv[k + 1];
+    if (name && options[name]?.type === 'string' && next !== undefined && kNegativeNumber.test(next)) {
+      joined.push(`${argv[k]}=${next}`);
+      k++;
+    } else joined.push(argv[k]);
+  }
+  return joined;
+}
+
+/** parseArgs' refusal in this program's words: one line that names the flag. */
+function argumentProblem(error: Error & { code?: string }, options: OptionSpec): string {
+  const flag = /'(--?[^' ]+)/.exec(error.message)?.[1] ?? '';
+  switch (error.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      const known = Object.keys(options).map((name) => `--${name}`);
+      const near = known.find((name) => editDistance(name, flag) <= 2);
+      return `unknown option ${flag}${near ? ` (did you mean ${near}?)` : ''}; --help lists the options`;
+    }
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument ${/'([^']*)'/.exec(error.message)?.[1] ?? ''}: every input is given by an option (--help)`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (/does not take an argument/.test(error.message)) return `${flag} takes no value`;
+      if (/ambiguous/.test(error.message))
+        return `${flag} needs a value, and the next argument is an option (write ${flag}=VALUE for a value that starts with -)`;
+      return `${flag} needs a value`;
+    default:
+      return error.message.split('\n')[0];
+  }
+}
+
+/** Levenshtein distance, for "did you mean" on a mistyped flag. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j] + 1,
+        current[j - 1] + 1,
+        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 /** A number flag, held to `check`: an InputError naming `--flag`, whose field is the flag's name. */

@@ -1,12 +1,11 @@
 // `merge`: the shards of one sweep (`scaling`, `london` or `pairing` with `--shard K/N`, one job each, e.g. a
 // Slurm job array) joined into the result one run would have printed: the same JSON apart from
 // timings, its fits recomputed from all points, and the same text and files.
-import { parseArgs } from 'node:util';
 import { InputError } from '../../physics/input-error.ts';
 import { mergeLondon, type LondonJson } from '../../studies/london/report.ts';
 import { mergePairing, type PairingJson } from '../../studies/pairing/report.ts';
 import { mergeScaling, type ScalingJson } from '../../studies/scaling/report.ts';
-import { kCommonOptions, readTextFile } from '../options.ts';
+import { kCommonOptions, parseCommandArgs, readTextFile } from '../options.ts';
 import { prepareOutputDirectory } from '../output-directory.ts';
 import { londonOutput } from './london.ts';
 import { pairingOutput } from './pairing.ts';
@@ -40,17 +39,9 @@ function readShard(path: string): Record<string, unknown> {
   }
 }
 
-/** The options, and the shards' paths as positionals (the one command that takes any). */
-function parseMergeArgs(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: kOptions, strict: true, allowPositionals: true });
-  } catch (error) {
-    throw new InputError((error as Error).message);
-  }
-}
-
 export async function mergeCommand(argv: string[]): Promise<CommandOutput> {
-  const { values, positionals: paths } = parseMergeArgs(argv);
+  // The shards' paths are positionals: the one command that takes any.
+  const { values, positionals: paths } = parseCommandArgs(argv, kOptions, { positionals: true });
   if (values.help) return { help: kMergeHelp };
   if (!paths.length) throw new InputError('merge needs the JSON of every shard', 'shards');
   const shards = paths.map(readShard);
