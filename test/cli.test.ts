@@ -365,6 +365,14 @@ print(json.dumps({k: z[k].tolist() for k in ['positions', 'velocities', 'momenta
     });
     expect(Math.sqrt(difference / norm)).toBeLessThan(1e-6);
   });
+  it('says in at most one line which adapter it uses, with no driver warnings on stderr', () => {
+    const run = cli('spectrum', ...ring, '--epsilon', '0.01', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const lines = run.stderr.split('\n');
+    expect(lines.filter((line) => /warning|While initializing|lavapipe/i.test(line))).toEqual([]);
+    expect(lines.filter((line) => /adapter/.test(line)).length).toBeLessThanOrEqual(1);
+    expect(JSON.parse(run.stdout).device.kind).toBe('gpu');
+  });
   it('without any WebGPU adapter, exits 2 and names --device cpu', () => {
     const run = spawnSync(process.execPath, [kCli, 'spectrum', ...ring, '--epsilon', '0.01'], {
       encoding: 'utf8',

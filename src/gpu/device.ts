@@ -112,26 +112,53 @@ async function ensureRuntimeDirectory(): Promise<void> {
   process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'darwin-breit-xdg-'));
 }
 
+/**
+ * Whether this Linux machine has a GPU device node a Vulkan driver could drive: a DRM render node
+ * (/dev/dri/renderD*: Intel, AMD, Mesa drivers) or NVIDIA's /dev/nvidia0. Without one, Dawn's probe
+ * of the installed drivers can only find Mesa's lavapipe (which does not run our kernels) and prints
+ * its Vulkan warnings on the way; going straight to SwiftShader keeps stderr to one line. Other
+ * systems (and a user's own VK_ICD_FILENAMES / VK_DRIVER_FILES) keep Dawn's own probe.
+ */
+async function linuxWithoutGpu(): Promise<boolean> {
+  if (process.platform !== 'linux' || process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) {
+    return false;
+  }
+  const load = (name: string) => import(/* @vite-ignore */ name);
+  const { existsSync, readdirSync } = (await load('node:fs')) as typeof import('node:fs');
+  let renderNodes: string[] = [];
+  try {
+    renderNodes = readdirSync('/dev/dri').filter((name) => name.startsWith('renderD'));
+  } catch {
+    // no DRM at all
+  }
+  return renderNodes.length === 0 && !existsSync('/dev/nvidia0');
+}
+
+const kSoftwareNotice = 'darwin-breit: no GPU adapter found; using the SwiftShader software adapter\n';
+
 async function requestNodeAdapter(options: AcquireOptions): Promise<GPUAdapter | null> {
   await ensureRuntimeDirectory();
   const dawn = await loadDawn();
-  const first = dawn.create([]);
-  dawnInstances.push(first);
-  const adapter = await first.requestAdapter({ powerPreference: options.powerPreference });
-  if (adapter) return adapter;
+  const request = { powerPreference: options.powerPreference };
+  if (!(await linuxWithoutGpu())) {
+    const first = dawn.create([]);
+    dawnInstances.push(first);
+    const adapter = await first.requestAdapter(request);
+    if (adapter) return adapter;
+  }
   // No hardware (or no working) Vulkan driver: SwiftShader runs the same code on the CPU. The Vulkan
   // loader reads VK_ICD_FILENAMES when an instance is created, so a second create() sees it.
   process.env.VK_ICD_FILENAMES = kSwiftShaderIcd;
   const software = dawn.create([]);
   dawnInstances.push(software);
-  const fallback = await software.requestAdapter({ powerPreference: options.powerPreference });
+  const fallback = await software.requestAdapter(request);
   if (!fallback) {
     throw new GpuError(
       'unavailable',
       `Dawn found no GPU adapter, nor SwiftShader at ${kSwiftShaderIcd}; ${kNoWebGpu}`,
     );
   }
-  process.stderr.write('darwin-breit: no GPU adapter found; using the SwiftShader software adapter\n');
+  process.stderr.write(kSoftwareNotice);
   return fallback;
 }
 
