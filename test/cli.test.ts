@@ -99,6 +99,11 @@ describe('user errors exit 2 with one error line and no stack trace', () => {
       /^error: --json takes no value$/,
     ],
     [
+      "eps beyond float32's range on the GPU",
+      () => ['spectrum', '--geometry', 'ball', '--n', '300', '--epsilon', '1e308'],
+      /^error: epsilon = 1e\+308 is too large for float32 .*--device cpu/,
+    ],
+    [
       'a stray argument',
       () => ['spectrum', ...ring, '--epsilon', '0.1', 'x'],
       /^error: unexpected argument x: every input is given by an option/,
@@ -372,6 +377,11 @@ print(json.dumps({k: z[k].tolist() for k in ['positions', 'velocities', 'momenta
     expect(lines.filter((line) => /warning|While initializing|lavapipe/i.test(line))).toEqual([]);
     expect(lines.filter((line) => /adapter/.test(line)).length).toBeLessThanOrEqual(1);
     expect(JSON.parse(run.stdout).device.kind).toBe('gpu');
+  });
+  it("keeps float64's range on the CPU, where the GPU refuses eps = 1e30", () => {
+    const out = json('spectrum', ...ring, '--epsilon', '1e30', '--device', 'cpu');
+    expect(out.converged).toBe(true);
+    expect(out.lambda_max).toBeGreaterThan(1);
   });
   it('without any WebGPU adapter, exits 2 and names --device cpu', () => {
     const run = spawnSync(process.execPath, [kCli, 'spectrum', ...ring, '--epsilon', '0.01'], {

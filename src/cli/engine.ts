@@ -7,6 +7,7 @@ import { unknowns, type DarwinSystem } from '../physics/models.ts';
 import { cpuBackend, type MassMatrixBackend } from '../run/backend.ts';
 import { kCpuDevice, type DeviceSummary } from '../io/formats.ts';
 import { checkDecision, kCheckMaxUnknowns } from '../run/check.ts';
+import { checkFloat32System } from '../run/float32.ts';
 import { parseDevice, parseMatrix, type DeviceChoice, type MatrixChoice } from '../run/inputs.ts';
 import { openGpu } from './device.ts';
 import type { Progress } from './progress.ts';
@@ -82,6 +83,7 @@ export async function openBackend(
       close: () => backend.dispose(),
     };
   }
+  checkFloat32System(system);
   const gpu = await openGpu();
   try {
     progress.log(

@@ -1,0 +1,63 @@
+// What the GPU path can hold. The GPU computes in float32 (largest 3.4e38, smallest normal 1.2e-38;
+// GPUs flush subnormals to zero), so an input outside that range would come back as Inf, NaN or a
+// silent zero (eps = 1e308 gave `diverged_nan` with exit 0). Such inputs are refused before any GPU
+// work, with a message that names the float64 CPU path, which keeps float64's range.
+import { blockSize, type DarwinSystem } from '../physics/models.ts';
+import { InputError } from '../physics/input-error.ts';
+
+export const kFloat32Max = 3.4028234663852886e38;
+export const kFloat32MinNormal = 1.1754943508222875e-38;
+
+const kRemedy = "the GPU computes in float32; the CPU reference (--device cpu) keeps float64's range";
+
+function refuse(what: string, field: string, problem: string): never {
+  throw new InputError(`${what} ${problem} for float32 (${kRemedy})`, field);
+}
+
+/**
+ * A scalar of the kernels: 0, or a float32 normal number (a subnormal eps would be flushed to zero,
+ * silently dropping the Darwin term), whose square is one too where the kernels square it (the
+ * softening a enters as a^2). eps multiplies entries 1/(2 r) and vectors, so it is held to the same
+ * square-root bound, which keeps those products finite.
+ */
+function checkScalar(value: number, what: string, field: string, squared: boolean): void {
+  const magnitude = Math.abs(value);
+  if (magnitude === 0) return;
+  if (magnitude > Math.sqrt(kFloat32Max)) refuse(`${what} = ${value}`, field, 'is too large');
+  const smallest = squared ? Math.sqrt(kFloat32MinNormal) : kFloat32MinNormal;
+  if (magnitude < smallest) refuse(`${what} = ${value}`, field, 'is too small');
+}
+
+/** eps, the softening and the positions (whose squared distances the kernels form) of a GPU system. */
+export function checkFloat32System(system: DarwinSystem): void {
+  checkScalar(system.epsilon, 'epsilon', 'epsilon', false);
+  checkScalar(system.softening, 'the softening', 'softening', true);
+  let largest = 0;
+  for (const x of system.configuration.positions) largest = Math.max(largest, Math.abs(x));
+  // r^2 of two electrons at opposite corners, (2 sqrt(3) L)^2 = 12 L^2, must stay finite.
+  if (12 * largest * largest > kFloat32Max) {
+    refuse(`a position coordinate of ${largest.toExponential(2)} R`, 'positions', 'is too large');
+  }
+}
+
+/**
+ * Velocities or momenta for the GPU: the Krylov solvers form sums of squares of their size, which
+ * must neither overflow nor flush to zero (24 bits kept for the largest entry's square).
+ */
+export function checkFloat32Vector(
+  system: DarwinSystem,
+  values: ArrayLike<number>,
+  what: string,
+  field: string,
+): void {
+  let largest = 0;
+  for (let k = 0; k < values.length; k++) largest = Math.max(largest, Math.abs(values[k]));
+  if (largest === 0) return;
+  const size = system.configuration.n * blockSize(system);
+  if (largest * largest * size > kFloat32Max / 4) {
+    refuse(`${what} of size ${largest.toExponential(2)}`, field, 'are too large');
+  }
+  if (largest * largest < kFloat32MinNormal * 2 ** 24) {
+    refuse(`${what} of size ${largest.toExponential(2)}`, field, 'are too small');
+  }
+}
