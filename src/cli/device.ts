@@ -3,6 +3,7 @@
 // rather than leaving a promise that never settles.
 import { acquireDevice, type GpuContext } from '../gpu/device.ts';
 import { describeDevice, type DeviceSummary } from '../io/formats.ts';
+import { armSignals } from './signals.ts';
 
 export async function openGpu(): Promise<{ context: GpuContext; device: DeviceSummary }> {
   const context = await acquireDevice({
@@ -11,5 +12,6 @@ export async function openGpu(): Promise<{ context: GpuContext; device: DeviceSu
       process.exit(1);
     },
   });
+  armSignals();
   return { context, device: describeDevice(context) };
 }

@@ -15,7 +15,8 @@ import { solveCommand } from './commands/solve.ts';
 import { spectrumCommand } from './commands/spectrum.ts';
 import type { CommandOutput } from './commands/summary.ts';
 import { toJson } from '../io/formats.ts';
-import { Progress } from './progress.ts';
+import { Interrupted, Progress } from './progress.ts';
+import { signalStatus, stopAt } from './signals.ts';
 
 const kUsage = `Usage: darwin-breit <command> [options]     (npm run --silent cli -- <command> ...)
 
@@ -63,13 +64,19 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  const progress = new Progress({ quiet: process.env.DARWIN_BREIT_QUIET === '1' });
+  stopAt(progress);
   try {
-    const output = await command(rest, new Progress({ quiet: process.env.DARWIN_BREIT_QUIET === '1' }));
+    const output = await command(rest, progress);
     if (output.help) process.stdout.write(output.help);
     else if (output.json) process.stdout.write(toJson(output.summary) + '\n');
     else process.stdout.write(output.text ?? '');
     return 0;
   } catch (error) {
+    if (error instanceof Interrupted) {
+      process.stderr.write(`\nerror: ${error.message}; no file is left half-written\n`);
+      return signalStatus(error.signal);
+    }
     if (error instanceof InputError) {
       process.stderr.write(`error: ${error.message}\n`);
       return 2;

@@ -6,8 +6,21 @@ export interface ProgressSink {
   write(text: string): unknown;
 }
 
+/**
+ * Thrown from the progress hooks once the process was asked to stop (SIGINT, SIGTERM): every long
+ * run reports progress, so the stop takes effect at its next report, unwinding through the commands'
+ * `finally` blocks, which release the GPU before the process exits.
+ */
+export class Interrupted extends Error {
+  override readonly name = 'Interrupted';
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted (${signal})`);
+  }
+}
+
 export class Progress {
   #lastPlain = -Infinity;
+  #interrupted: NodeJS.Signals | null = null;
   #live = false;
   readonly #sink: ProgressSink;
   readonly #intervalMs: number;
@@ -25,6 +38,7 @@ export class Progress {
 
   /** A transient status ("CG iteration 40, residual 3e-7"): redrawn on a terminal, throttled otherwise. */
   update(message: string): void {
+    this.checkpoint();
     if (this.#quiet) return;
     if (this.#sink.isTTY) {
       this.#sink.write(`\r\x1b[2K${message}`);
@@ -39,9 +53,20 @@ export class Progress {
 
   /** A lasting line ("assembled M in 1.2 s"): always printed, ending any live line first. */
   log(message: string): void {
+    this.checkpoint();
     if (this.#quiet) return;
     this.#endLive();
     this.#sink.write(`${message}\n`);
+  }
+
+  /** Asks the run to stop: its next progress report throws Interrupted. */
+  interrupt(signal: NodeJS.Signals): void {
+    this.#interrupted = signal;
+  }
+
+  /** Throws Interrupted once interrupt() was called; long loops without reports call it themselves. */
+  checkpoint(): void {
+    if (this.#interrupted) throw new Interrupted(this.#interrupted);
   }
 
   /** Ends a live line so the next output starts on a fresh one. */

@@ -1,0 +1,57 @@
+// Interruption as a user or a scheduler does it: a real SIGINT or SIGTERM in the middle of a GPU run.
+// The run stops at its next progress report, releases the GPU, prints one line and exits with the
+// shell's status (130, 143), and leaves no output file behind, complete or half-written.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { buildCliBundle } from './helpers/cli-bundle.ts';
+
+let cliPath: string;
+beforeAll(() => {
+  cliPath = buildCliBundle('darwin-breit-signals');
+}, 120_000);
+
+/** Runs the CLI, sends `signal` once its stderr shows `ready`, and resolves with how it ended. */
+function interrupt(args: string[], ready: RegExp, signal: NodeJS.Signals) {
+  return new Promise<{
+    status: number | null;
+    signal: NodeJS.Signals | null;
+    stderr: string;
+    stdout: string;
+  }>((resolve) => {
+    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    let sent = false;
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      if (!sent && ready.test(stderr)) {
+        sent = true;
+        child.kill(signal);
+      }
+    });
+    child.on('close', (status, killedBy) => resolve({ status, signal: killedBy, stderr, stdout }));
+  });
+}
+
+describe('SIGINT and SIGTERM in the middle of a GPU run', () => {
+  test.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s: one line, exit %d, no output file', async (signal, status) => {
+    const out = mkdtempSync(join(tmpdir(), 'darwin-breit-signal-'));
+    // A Lanczos sweep of several seconds on SwiftShader; interrupted at its first progress line.
+    const args = ['scaling', '--geometries', 'ball', '--n-min', '400', '--n-max', '2000', '--points', '3'];
+    const run = await interrupt([...args, '--out', out, '--json'], /Lanczos|scaling/i, signal);
+    expect(run.signal).toBeNull(); // it exited itself, rather than being killed by the signal
+    expect(run.status).toBe(status);
+    const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
+    expect(errors).toEqual([`error: interrupted (${signal}); no file is left half-written`]);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.stdout).toBe('');
+    expect(readdirSync(out)).toEqual([]);
+  });
+});
