@@ -149,6 +149,11 @@ export interface NumericCsv {
   values: number[][];
 }
 
+/** Text from a file as quoted in a message: a cell of a hostile file may be megabytes long. */
+function excerpt(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
 /**
  * A CSV of finite numbers whose header must be one of `allowedHeaders` (as sets of names).
  * Blank lines and lines starting with '#' are ignored; every error names the file and line, and has
@@ -161,7 +166,7 @@ export function parseNumericCsv(
   field: string,
 ): NumericCsv {
   const lines = text
-    .split(/\r?\n/)
+    .split(/\r\n|\r|\n/)
     .map((line, index) => ({ line: line.trim(), number: index + 1 }))
     .filter(({ line }) => line !== '' && !line.startsWith('#'));
   if (lines.length === 0) throw new InputError(`${source}: empty file`, field);
@@ -171,7 +176,7 @@ export function parseNumericCsv(
   );
   if (!matches) {
     const expected = allowedHeaders.map((h) => h.join(',')).join(' or ');
-    throw new InputError(`${source}: header '${lines[0].line}' should be ${expected}`, field);
+    throw new InputError(`${source}: header '${excerpt(lines[0].line)}' should be ${expected}`, field);
   }
   const values = lines.slice(1).map(({ line, number }) => {
     const cells = line.split(',');
@@ -184,7 +189,7 @@ export function parseNumericCsv(
     return cells.map((cell) => {
       const value = Number(cell.trim());
       if (cell.trim() === '' || !Number.isFinite(value)) {
-        throw new InputError(`${source}:${number}: '${cell.trim()}' is not a finite number`, field);
+        throw new InputError(`${source}:${number}: '${excerpt(cell.trim())}' is not a finite number`, field);
       }
       return value;
     });

@@ -46,10 +46,15 @@ export function parseNumber(
 ): number {
   const value = text === undefined || text.trim() === '' ? NaN : Number(text);
   if (!Number.isFinite(value))
-    throw new InputError(`${name} needs a finite number, got '${text ?? ''}'`, field);
+    throw new InputError(`${name} needs a finite number, got '${quoted(text ?? '')}'`, field);
   const problem = check?.(value);
-  if (problem) throw new InputError(`${name} ${problem}, got ${text}`, field);
+  if (problem) throw new InputError(`${name} ${problem}, got ${quoted(text!)}`, field);
   return value;
+}
+
+/** What the user typed, as a message quotes it: at most 40 characters of it. */
+function quoted(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 /** One of a fixed list of words. */
@@ -60,16 +65,26 @@ export function parseChoice<T extends string>(
   text: string,
 ): T {
   if ((values as readonly string[]).includes(text)) return text as T;
-  throw new InputError(`${name} must be one of ${values.join(', ')}, got '${text}'`, field);
+  throw new InputError(`${name} must be one of ${values.join(', ')}, got '${quoted(text)}'`, field);
 }
 
 export const parseGeometryName = (text: string, name: string): GeometryName =>
   parseChoice('source', name, kGeometryNames, text);
 
-/** N electrons; `max` is the front end's own limit (the browser's memory), none by default. */
-export function parseElectronCount(text: string | undefined, name: string, max = Infinity): number {
+/**
+ * The most electrons any front end takes: 10^8 electrons' positions alone are 2.4 GB of float64, and
+ * past 2^31 no typed array holds them. The app sets its own, lower limit (the browser's memory).
+ */
+export const kMaxElectrons = 100_000_000;
+
+/** N electrons, at most `max`. */
+export function parseElectronCount(
+  text: string | undefined,
+  name: string,
+  max: number = kMaxElectrons,
+): number {
   const n = parseNumber('n', name, text, positiveInteger);
-  if (n > max) throw new InputError(`${name} is limited to ${max} here, got ${text}`, 'n');
+  if (n > max) throw new InputError(`${name} is limited to ${max} here, got ${quoted(text!)}`, 'n');
   return n;
 }
 
