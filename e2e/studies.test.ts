@@ -217,6 +217,17 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await colouredFraction(page, '#view')).toBeGreaterThan(0.0005);
     await page.evaluate(() => document.getElementById('legend')!.style.removeProperty('visibility'));
     await screenshot(page, 'studies-7-response-canvas');
+    // Another N has no induced current: its electrons are drawn uncoloured, without a legend.
+    await typeField(page, 'n', '17');
+    await expect.poll(() => page.locator('#legend').isVisible()).toBe(false);
+    expect(await drawnFraction(page)).toBeGreaterThan(0.0005);
+    // Back at the run's N, and the map (and the canvas) moved to the smallest N r_e/R.
+    await typeField(page, 'n', String(n));
+    await expect.poll(() => page.locator('#legend').isVisible()).toBe(true);
+    await page.locator('#tab-studies').click();
+    await page.locator('#response-map-select').selectOption({ index: 0 });
+    expect(await shownText(page, 'response-map-point')).toBe(`N = ${n}, N r_e/R = 0.1000`);
+    expect(await shownValue(page, 'response-centre')).toBe(await shownValue(page, 'response-0-field-centre'));
     expect(errors).toEqual([]);
   });
 

@@ -206,7 +206,10 @@ function buildCard(name: StudyCard, spec: CardSpec): HTMLElement {
   if (name === 'response') {
     const picker = create('label', { class: 'picker' }, 'map and canvas at N r_e/R = ');
     picker.append(create('select', { id: 'response-map-select', disabled: '' }));
-    card.append(create('table', { id: 'response-points' }), picker);
+    // A rotation's table is wider than a narrow card: it scrolls rather than spill over.
+    const scroll = create('div', { class: 'table-scroll' });
+    scroll.append(create('table', { id: 'response-points' }));
+    card.append(scroll, picker);
   }
   if (spec.figures.length) {
     const figures = create('div', { class: 'figures' });
