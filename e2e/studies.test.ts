@@ -231,6 +231,28 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test('response: Stop ends a sweep with the points it finished, shown in the card', async () => {
+    const { page, errors } = await open();
+    await chooseOption(page, 'responseGeometry', 'sphere');
+    await typeField(page, 'responseNs', '200,400,800');
+    await typeField(page, 'responseNEpsilon', '0.1,0.3,1,3,10,30');
+    await typeField(page, 'responseGrid', '11');
+    expect(page.url()).toContain('response_geometry=sphere&response_n=200%2C400%2C800');
+    const finished = await startAction(page, 'response');
+    await page.waitForFunction(
+      () => Number(document.getElementById('response-done')?.textContent?.split(' ')[0]) >= 1,
+    );
+    await page.locator('#progress-stop').click();
+    expect(await finished()).toBe('failed');
+    expect(await page.locator('#study-response').getAttribute('data-state')).toBe('failed');
+    const done = Number((await shownText(page, 'response-done')).split(' ')[0]);
+    expect(done).toBeGreaterThan(0);
+    expect(done).toBeLessThan(18);
+    // One table row per finished point, under the header.
+    expect(await page.locator('#response-points tr').count()).toBe(done + 1);
+    expect(errors).toEqual([]);
+  });
+
   test('a response link with a bad value shows it by its field, whether the link or the run refuses it', async () => {
     const link = await app.open(
       '?run=response&response_geometry=ring&response_n=16&response_n_epsilon=0.1,-1',
