@@ -588,14 +588,15 @@ export class StudiesView {
     const point = result.points.find((p) => p.n === largest && sameNEpsilon(p.nEpsilon, nEpsilon));
     if (!point) return;
     showText('response-map-point', `N = ${point.n}, N r_e/R = ${formatNumber(point.nEpsilon, 4)}`);
-    const rotation = result.spec.drive === 'rotation';
-    const centre = rotation ? point.londonFieldRatio : point.fieldCentreRatio;
+    const { fieldCentreRatio, londonFieldRatio } = point;
     show(
       'response-centre',
-      point.fieldCentreRatio,
-      point.fieldCentreRatio === null ? 'none (flux)' : point.fieldCentreRatio.toPrecision(6),
+      fieldCentreRatio,
+      fieldCentreRatio === null ? 'none (flux)' : fieldCentreRatio.toPrecision(6),
     );
-    if (rotation) show('response-london', centre, centre === null ? '–' : centre.toPrecision(6));
+    if (result.spec.drive === 'rotation') {
+      show('response-london', londonFieldRatio, londonFieldRatio?.toPrecision(6));
+    }
     element('response-map').innerHTML = point.fieldMap ? responseFieldMapSvg(result, point) : '';
   }
 
@@ -609,10 +610,7 @@ export class StudiesView {
     table.append(head);
     result.points.forEach((point, k) => {
       const row = create('tr');
-      for (const [column] of columns) {
-        const cell = create('td', { id: `response-${k}-${column}` });
-        row.append(cell);
-      }
+      row.append(...columns.map(([column]) => create('td', { id: `response-${k}-${column}` })));
       table.append(row);
       for (const [column] of columns) {
         const [value, text] = responseCell(point, column);
