@@ -1,15 +1,17 @@
 // The Studies tab end to end, driven through the panel's Studies folder on Chromium's SwiftShader WebGPU
 // adapter: the London field map (GPU Biot-Savart), pairing against eq. 46 with the Au and Cu
-// temperatures, the Larmor ring, and a scaling sweep with its Stop. Each test checks the numbers shown
+// temperatures, the Larmor ring, a scaling sweep with its Stop, and the response of a ring to a field
+// (its screening against the circulant's closed form, the canvas coloured by the induced current). Each test checks the numbers shown
 // against the physics, that its plot is drawn (coloured pixels), saves a screenshot under e2e-results/,
 // and fails on any console error. Sizes are kept small: SwiftShader is a CPU.
 import { describe, expect, test } from 'vitest';
 import { kElectronMass, kElementaryCharge } from '../src/physics/constants.ts';
-import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
+import { ringCirculantEigenvalues, ringPotential } from '../src/physics/ring.ts';
 import {
   chooseOption,
   fieldError,
   colouredFraction,
+  drawnFraction,
   frameLatency,
   runAction,
   screenshot,
@@ -173,5 +175,100 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       'the largest N must be >= the smallest (100)',
     );
     expect(errors).toEqual([]);
+  });
+
+  test('response: a ring in a field is screened as its circulant, with the curve, the map and the canvas', async () => {
+    const n = 16;
+    const nEpsilons = [0.1, 1, 10];
+    const { page, errors } = await app.open(
+      `?run=response&response_geometry=ring&response_n=${n}&response_model=azimuthal&response_drive=field` +
+        `&response_n_epsilon=${nEpsilons.join(',')}&response_grid=21`,
+    );
+    expect(await settled(page)).toBe('converged');
+    expect(await page.locator('#study-response').getAttribute('data-state')).toBe('converged');
+    expect(await shownText(page, 'response-done')).toBe('3 of 3');
+    // The ring's rigid rotation is the uniform mode of its circulant M: 1/(1 + eps sum_{j!=0} V_phi(2 pi j/N)).
+    let sum = 0;
+    for (let j = 1; j < n; j++) sum += ringPotential((2 * Math.PI * j) / n);
+    for (const [k, x] of nEpsilons.entries()) {
+      const expected = 1 / (1 + (x / n) * sum);
+      expect(await shownValue(page, `response-${k}-n-epsilon`)).toBeCloseTo(x, 12);
+      // The GPU's float32 solve.
+      const shown = await shownValue(page, `response-${k}-screening`);
+      expect(Math.abs(shown - expected) / expected).toBeLessThan(1e-5);
+      expect(await shownValue(page, `response-${k}-continuum`)).toBeCloseTo(expected, 12);
+    }
+    expect(await colouredFraction(page, '#response-plot canvas')).toBeGreaterThan(0.001);
+    // The map at the largest N r_e/R: one viridis cell per grid point.
+    expect(await shownText(page, 'response-map-point')).toBe(`N = ${n}, N r_e/R = 10.00`);
+    expect(await page.locator('#response-map svg rect[fill^="#"]').count()).toBeGreaterThan(300);
+    expect(await colouredFraction(page, '#response-map')).toBeGreaterThan(0.2);
+    await page.locator('#study-response').scrollIntoViewIfNeeded();
+    await screenshot(page, 'studies-6-response-ring');
+
+    // The canvas shows the run's ring, coloured by the induced speed: the legend is up and the discs
+    // are in viridis colours (uncoloured ones are grey-blue and do not count).
+    expect(page.url()).toMatch(/[?&]geometry=ring&n=16&/);
+    expect(page.url()).toContain('colour=current');
+    await page.locator('#tab-electrons').click();
+    expect(await drawnFraction(page)).toBeGreaterThan(0.0005);
+    expect(await page.locator('#legend').isVisible()).toBe(true);
+    await page.evaluate(() => document.getElementById('legend')!.style.setProperty('visibility', 'hidden'));
+    expect(await colouredFraction(page, '#view')).toBeGreaterThan(0.0005);
+    await page.evaluate(() => document.getElementById('legend')!.style.removeProperty('visibility'));
+    await screenshot(page, 'studies-7-response-canvas');
+    // Another N has no induced current: its electrons are drawn uncoloured, without a legend.
+    await typeField(page, 'n', '17');
+    await expect.poll(() => page.locator('#legend').isVisible()).toBe(false);
+    expect(await drawnFraction(page)).toBeGreaterThan(0.0005);
+    // Back at the run's N, and the map (and the canvas) moved to the smallest N r_e/R.
+    await typeField(page, 'n', String(n));
+    await expect.poll(() => page.locator('#legend').isVisible()).toBe(true);
+    await page.locator('#tab-studies').click();
+    await page.locator('#response-map-select').selectOption({ index: 0 });
+    expect(await shownText(page, 'response-map-point')).toBe(`N = ${n}, N r_e/R = 0.1000`);
+    expect(await shownValue(page, 'response-centre')).toBe(await shownValue(page, 'response-0-field-centre'));
+    expect(errors).toEqual([]);
+  });
+
+  test('response: Stop ends a sweep with the points it finished, shown in the card', async () => {
+    const { page, errors } = await open();
+    await chooseOption(page, 'responseGeometry', 'sphere');
+    await typeField(page, 'responseNs', '200,400,800');
+    await typeField(page, 'responseNEpsilon', '0.1,0.3,1,3,10,30');
+    await typeField(page, 'responseGrid', '11');
+    expect(page.url()).toContain('response_geometry=sphere&response_n=200%2C400%2C800');
+    const finished = await startAction(page, 'response');
+    await page.waitForFunction(
+      () => Number(document.getElementById('response-done')?.textContent?.split(' ')[0]) >= 1,
+    );
+    await page.locator('#progress-stop').click();
+    expect(await finished()).toBe('failed');
+    expect(await page.locator('#study-response').getAttribute('data-state')).toBe('failed');
+    const done = Number((await shownText(page, 'response-done')).split(' ')[0]);
+    expect(done).toBeGreaterThan(0);
+    expect(done).toBeLessThan(18);
+    // One table row per finished point, under the header.
+    expect(await page.locator('#response-points tr').count()).toBe(done + 1);
+    expect(errors).toEqual([]);
+  });
+
+  test('a response link with a bad value shows it by its field, whether the link or the run refuses it', async () => {
+    const link = await app.open(
+      '?run=response&response_geometry=ring&response_n=16&response_n_epsilon=0.1,-1',
+    );
+    expect(await settled(link.page)).toBe('failed');
+    expect(await fieldError(link.page, 'responseNEpsilon').textContent()).toContain(
+      'N r_e/R must be > 0, got -1',
+    );
+    expect(link.errors).toEqual([]);
+    // Only the whole spec sees that the 2D vector model needs the sphere's electrons at z = 0.
+    const run = await app.open('?run=response&response_geometry=sphere&response_n=50&response_dim=2');
+    expect(await settled(run.page)).toBe('failed');
+    expect(await fieldError(run.page, 'responseDim').textContent()).toContain(
+      'the 2D vector model needs z = 0',
+    );
+    expect(await run.page.locator('#study-response').getAttribute('data-state')).toBe('failed');
+    expect(run.errors).toEqual([]);
   });
 });

@@ -7,7 +7,8 @@
 //
 // The quantities (eq. 47/48): v the velocity, p = M v the generalized momentum, and p - v the Darwin
 // contribution eps T v (in units of m, R and omega; the azimuthal model's phidot and J are turned into
-// vectors along e_phi on the host).
+// vectors along e_phi on the host); and the speed |v_i| a response run induced (issue 11: M v = -(e/m) A),
+// a scalar in the position's w.
 //
 // Bindings, group 0:
 //   0 uniform              params: RenderParams
@@ -44,6 +45,8 @@ const kNone = 0u;
 const kVelocity = 1u;
 const kMomentum = 2u;
 const kDarwin = 3u;
+// A scalar, not a vector: the speed a response run induced, carried in the position's w.
+const kCurrent = 4u;
 
 // Electrons with nothing computed yet are drawn in one neutral colour.
 const kPlainColour = vec3<f32>(0.72, 0.78, 0.88);
@@ -70,7 +73,8 @@ fn colourOf(particle: Particle) -> vec3<f32> {
   if (params.colourBy == kNone) {
     return kPlainColour;
   }
-  let value = length(quantity(particle, params.colourBy));
+  let value = select(length(quantity(particle, params.colourBy)), particle.position.w,
+                     params.colourBy == kCurrent);
   // The host keeps colourMax > colourMin (a constant field gets a range around its value).
   let t = clamp((value - params.colourMin) / (params.colourMax - params.colourMin), 0.0, 1.0);
   let last = arrayLength(&colourMap) - 1u;

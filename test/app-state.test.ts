@@ -1,7 +1,15 @@
 // The app's URL state (src/app/state.ts) for the Studies panel: each study's inputs and its run action
 // survive a link, and a bad value keeps the default and is reported under its own field.
 import { describe, expect, test } from 'vitest';
-import { kDefaults, parametersFromQuery, queryFromParameters, type Parameters } from '../src/app/state.ts';
+import {
+  FieldError,
+  isStudyAction,
+  kDefaults,
+  parametersFromQuery,
+  queryFromParameters,
+  type Parameters,
+} from '../src/app/state.ts';
+import { responseSpecOf } from '../src/app/studies.ts';
 
 describe('the Studies fields in the link', () => {
   test('every study input and run=<study> round-trip through the query', () => {
@@ -20,10 +28,23 @@ describe('the Studies fields in the link', () => {
       scalingNMin: 20,
       scalingNMax: 400,
       scalingPoints: 6,
+      responseGeometry: 'ring',
+      responseNs: [16, 64],
+      responseModel: 'azimuthal',
+      responseDim: 2,
+      responseDrive: 'rotation',
+      responseNEpsilon: [0.1, 1, 10],
+      responseGrid: 21,
+      colourBy: 'current',
     };
     const query = queryFromParameters(chosen);
     expect(query).toContain('run=scaling');
     expect(query).toContain('london_geometry=cylinder&london_n=4321&london_grid=25&london_half_height=0.75');
+    expect(query).toContain('colour=current');
+    expect(query).toContain(
+      'response_geometry=ring&response_n=16%2C64&response_model=azimuthal&response_dim=2&response_drive=rotation' +
+        '&response_n_epsilon=0.1%2C1%2C10&response_grid=21',
+    );
     const { parameters, errors } = parametersFromQuery(`?${query}`);
     expect(errors).toEqual({});
     expect(parameters).toEqual(chosen);
@@ -39,9 +60,72 @@ describe('the Studies fields in the link', () => {
     ['scaling_n_max=5000', 'scalingNMax', 'N must be an integer in 2..4096'],
     ['scaling_points=0', 'scalingPoints', 'points must be an integer in 1..12'],
     ['run=paper', 'run', 'run must be one of'],
+    ['response_geometry=torus', 'responseGeometry', 'response_geometry must be one of ring, '],
+    ['response_n=1', 'responseNs', 'n must be integers in 2..20000 on the gpu, got 1'],
+    ['response_n=16,abc', 'responseNs', "n needs finite numbers, got 'abc'"],
+    ['response_n=20001', 'responseNs', 'n must be integers in 2..20000'],
+    ['response_model=scalar', 'responseModel', 'response_model must be one of vector, azimuthal'],
+    ['response_dim=1', 'responseDim', 'response_dim must be one of 2, 3'],
+    ['response_drive=spin', 'responseDrive', 'response_drive must be one of field, flux, rotation'],
+    ['response_n_epsilon=0,1', 'responseNEpsilon', 'N r_e/R must be > 0, got 0'],
+    ['response_n_epsilon=', 'responseNEpsilon', "nEpsilon needs finite numbers, got ''"],
+    ['response_grid=2', 'responseGrid', "grid must be an integer in 3..201, got '2'"],
+    ['response_grid=10.5', 'responseGrid', 'grid must be an integer in 3..201'],
+    ['arrows=current', 'arrows', 'arrows must be one of none, velocity, momentum, darwin'],
   ] as const)('%s is refused under %s, the default kept', (query, key, message) => {
     const { parameters, errors } = parametersFromQuery(`?${query}`);
     expect(errors[key]).toContain(message);
     expect(parameters[key]).toEqual(kDefaults[key]);
+  });
+});
+
+describe("the response card's link", () => {
+  test('lists are read sorted and without repeats, and run=response is a study action', () => {
+    const { parameters, errors } = parametersFromQuery(
+      '?run=response&response_n=64,16,64&response_n_epsilon=10,0.1,1,0.1&colour=current',
+    );
+    expect(errors).toEqual({});
+    expect(parameters.run).toBe('response');
+    expect(isStudyAction(parameters.run)).toBe(true);
+    expect(parameters.responseNs).toEqual([16, 64]);
+    expect(parameters.responseNEpsilon).toEqual([0.1, 1, 10]);
+    expect(parameters.colourBy).toBe('current');
+  });
+
+  test('the defaults are a spec the study accepts: the ball at N = 500, six N r_e/R, a 41 x 41 map', () => {
+    const spec = responseSpecOf({ ...kDefaults });
+    expect(spec).toMatchObject({
+      geometry: 'ball',
+      ns: [500],
+      model: 'vector',
+      dim: 3,
+      drive: 'field',
+      grid: 41,
+    });
+    expect(spec.scale).toEqual({ kind: 'nEpsilon', values: [0.1, 0.3, 1, 3, 10, 30] });
+  });
+
+  test.each([
+    [{ responseGeometry: 'sphere', responseDim: 2 }, 'responseDim', 'the 2D vector model needs z = 0'],
+    [
+      { responseGeometry: 'square', responseNs: [9], responseModel: 'azimuthal' },
+      'responseModel',
+      'the azimuthal model needs rho > 0, but electron 4 is on the z axis',
+    ],
+    [
+      { responseGeometry: 'square', responseNs: [9], responseDrive: 'flux' },
+      'responseGeometry',
+      'the flux drive needs rho > 0, but electron 4 is on the z axis',
+    ],
+  ] as const)('what only the whole spec refuses (%o) goes to its field', (fields, key, message) => {
+    let refused: unknown = null;
+    try {
+      responseSpecOf({ ...kDefaults, ...fields });
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(FieldError);
+    expect((refused as FieldError).field).toBe(key);
+    expect((refused as FieldError).message).toContain(message);
   });
 });

@@ -119,6 +119,7 @@ async function main(): Promise<void> {
       case 'pairing':
       case 'larmor':
       case 'scaling':
+      case 'response':
         void current.run(action);
         break;
       case 'stop':

@@ -7,7 +7,9 @@ import { kGeometryNames } from '../physics/geometry.ts';
 import { InputError } from '../physics/input-error.ts';
 import { kLondonGeometries } from '../physics/london.ts';
 import { kModelNames } from '../physics/models.ts';
+import { kDriveNames } from '../physics/response.ts';
 import { kScalingGeometries } from '../physics/scaling.ts';
+import { parseNEpsilons, parseResponseGrid } from '../studies/response/spec.ts';
 import { kVelocityPatterns } from '../physics/velocities.ts';
 import { formatNumber } from './colour.ts';
 import {
@@ -22,6 +24,7 @@ import {
   parseMaxIterations,
   parseN,
   parseRadius,
+  parseResponseNList,
   parseScalingN,
   parseScalingPoints,
   parseSeed,
@@ -66,15 +69,21 @@ type TextKey =
   | 'larmorRadiusMetres'
   | 'scalingNMin'
   | 'scalingNMax'
-  | 'scalingPoints';
+  | 'scalingPoints'
+  | 'responseNs'
+  | 'responseNEpsilon'
+  | 'responseGrid';
 
-interface TextSpec {
+/** A text field's value: a number, or a comma-separated list of them. */
+type TextValue = number | readonly number[];
+
+interface TextSpec<T extends TextValue = TextValue> {
   readonly label: string;
-  parse(text: string): number;
-  format(value: number): string;
+  parse(text: string): T;
+  format(value: T): string;
 }
 
-const kTextFields: Record<TextKey, TextSpec> = {
+const kTextFields: { readonly [K in TextKey]: TextSpec<Parameters[K]> } = {
   n: { label: 'N electrons', parse: parseN, format: String },
   epsilon: { label: 'ε = r_e / R', parse: parseEpsilon, format: String },
   radiusMetres: { label: 'R (metres)', parse: parseRadius, format: (r) => r.toPrecision(6) },
@@ -92,7 +101,20 @@ const kTextFields: Record<TextKey, TextSpec> = {
   scalingNMin: { label: 'smallest N', parse: parseScalingN, format: String },
   scalingNMax: { label: 'largest N', parse: parseScalingN, format: String },
   scalingPoints: { label: 'points (log-spaced)', parse: parseScalingPoints, format: String },
+  responseNs: { label: 'N electrons (list)', parse: parseResponseNList, format: String },
+  responseNEpsilon: { label: 'N r_e/R (list, eq. 49)', parse: parseNEpsilons, format: String },
+  responseGrid: { label: 'map points per side', parse: parseResponseGrid, format: String },
 };
+
+/** The field's spec over its own value type (a mapped type's entry, read back as the union). */
+function textSpec(key: TextKey): TextSpec {
+  return kTextFields[key] as TextSpec;
+}
+
+/** A select's options where each value is its own label. */
+function choices(values: readonly string[]): Record<string, string> {
+  return Object.fromEntries(values.map((value) => [value, value]));
+}
 
 /** The velocity inputs a loaded file can provide, named for the user. */
 export interface LoadedNames {
@@ -118,14 +140,14 @@ export class Panel {
     this.#parameters = parameters;
     this.#hooks = hooks;
     for (const key of Object.keys(kTextFields) as TextKey[]) {
-      this.#texts[key] = kTextFields[key].format(parameters[key]);
+      this.#texts[key] = textSpec(key).format(parameters[key]);
     }
     this.gui = new GUI({ container, title: 'darwin-breit', width: 320 });
     const p = parameters;
 
     const configuration = this.gui.addFolder('Configuration');
     this.#option(configuration, 'source', 'geometry', {
-      ...Object.fromEntries(kGeometryNames.map((name) => [name, name])),
+      ...choices(kGeometryNames),
       'positions file': 'file',
     });
     this.#text(configuration, 'n');
@@ -142,7 +164,7 @@ export class Panel {
 
     const velocities = this.gui.addFolder('Velocities');
     this.#option(velocities, 'velocity', 'pattern', {
-      ...Object.fromEntries(kVelocityPatterns.map((name) => [name, name])),
+      ...choices(kVelocityPatterns),
       'loaded file': 'file',
     });
     this.#text(velocities, 'seed');
@@ -184,7 +206,10 @@ export class Panel {
       'momentum |p|': 'momentum',
       'Darwin part |p − v|': 'darwin',
     };
-    this.#option(display, 'colourBy', 'colour by', quantities);
+    this.#option(display, 'colourBy', 'colour by', {
+      ...quantities,
+      'induced current |v_i| (response)': 'current',
+    });
     this.#option(display, 'arrows', 'arrows', quantities);
     this.#controllers.set(
       'pointScale',
@@ -214,7 +239,7 @@ export class Panel {
   #studies(): void {
     const studies = this.gui.addFolder('Studies (results in the Studies tab)');
     const london = studies.addFolder('London moment (eq. 27-30)');
-    this.#option(london, 'londonGeometry', 'body', Object.fromEntries(kLondonGeometries.map((g) => [g, g])));
+    this.#option(london, 'londonGeometry', 'body', choices(kLondonGeometries));
     this.#text(london, 'londonN');
     this.#text(london, 'londonGrid');
     this.#text(london, 'londonHalfHeight');
@@ -224,21 +249,25 @@ export class Panel {
     this.#text(larmor, 'larmorFieldTesla');
     this.#text(larmor, 'larmorRadiusMetres');
     const scaling = studies.addFolder('Scaling of λ_max with N (sec. IV.C)');
-    this.#option(
-      scaling,
-      'scalingGeometry',
-      'geometry',
-      Object.fromEntries(kScalingGeometries.map((g) => [g, g])),
-    );
-    this.#option(scaling, 'scalingModel', 'model', Object.fromEntries(kModelNames.map((m) => [m, m])));
+    this.#option(scaling, 'scalingGeometry', 'geometry', choices(kScalingGeometries));
+    this.#option(scaling, 'scalingModel', 'model', choices(kModelNames));
     this.#text(scaling, 'scalingNMin');
     this.#text(scaling, 'scalingNMax');
     this.#text(scaling, 'scalingPoints');
+    const response = studies.addFolder('Response to a field, flux, rotation (eq. 13-30)');
+    this.#option(response, 'responseGeometry', 'geometry', choices(kGeometryNames));
+    this.#text(response, 'responseNs');
+    this.#option(response, 'responseModel', 'model', choices(kModelNames));
+    this.#option(response, 'responseDim', 'velocity components', { '3': 3, '2 (needs z = 0)': 2 });
+    this.#option(response, 'responseDrive', 'drive', choices(kDriveNames));
+    this.#text(response, 'responseNEpsilon');
+    this.#text(response, 'responseGrid');
     this.#actionControllers.push(
       this.#button(london, 'london', 'Run: field map on the GPU'),
       this.#button(pairing, 'pairing', 'Run: ground state vs eq. 46'),
       this.#button(larmor, 'larmor', 'Run: current, flux, moment'),
       this.#button(scaling, 'scaling', 'Run: sweep on the GPU'),
+      this.#button(response, 'response', 'Run: screening sweep on the GPU'),
     );
   }
 
@@ -282,7 +311,7 @@ export class Panel {
     const p = this.#parameters;
     for (const key of Object.keys(kTextFields) as TextKey[]) {
       if (this.#invalid.has(key)) continue;
-      this.#texts[key] = kTextFields[key].format(p[key]);
+      this.#texts[key] = textSpec(key).format(p[key]);
     }
     if (loaded) {
       this.#derived.positionsFile = loaded.positions ?? '–';
@@ -293,6 +322,7 @@ export class Panel {
     this.#controllers.get('dim')?.disable(p.model === 'azimuthal');
     this.#controllers.get('seed')?.disable(p.velocity !== 'random');
     this.#controllers.get('londonHalfHeight')?.disable(p.londonGeometry !== 'cylinder');
+    this.#controllers.get('responseDim')?.disable(p.responseModel === 'azimuthal');
     for (const controller of this.#controllers.values()) controller.updateDisplay();
   }
 
@@ -313,9 +343,9 @@ export class Panel {
   }
 
   #text(folder: GUI, key: TextKey): void {
-    const spec = kTextFields[key];
+    const spec = textSpec(key);
     const controller = folder.add(this.#texts, key).name(spec.label);
-    const parse = (): number | null => {
+    const parse = (): TextValue | null => {
       try {
         return spec.parse(this.#texts[key]);
       } catch (error) {
@@ -346,16 +376,16 @@ export class Panel {
     this.#mark(key, controller);
   }
 
-  #set(key: TextKey, value: number): void {
+  #set(key: TextKey, value: TextValue): void {
     const p = this.#parameters;
-    if (key === 'epsilon') {
+    if (key === 'epsilon' && typeof value === 'number') {
       p.epsilon = value;
       p.radiusMetres = kClassicalElectronRadius / value;
       p.scale = 'epsilon';
       this.#texts.radiusMetres = kTextFields.radiusMetres.format(p.radiusMetres);
       this.#invalid.delete('radiusMetres');
       this.fieldError('radiusMetres', null);
-    } else if (key === 'radiusMetres') {
+    } else if (key === 'radiusMetres' && typeof value === 'number') {
       p.radiusMetres = value;
       p.epsilon = kClassicalElectronRadius / value;
       p.scale = 'radius';
@@ -363,7 +393,7 @@ export class Panel {
       this.#invalid.delete('epsilon');
       this.fieldError('epsilon', null);
     } else {
-      p[key] = value;
+      (p as Record<TextKey, TextValue>)[key] = value;
     }
     this.refresh();
     this.#hooks.changed(key);

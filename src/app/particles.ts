@@ -2,15 +2,20 @@
 // electron as 3-vectors. The azimuthal model's unknowns are angular: phidot_i and J_i (eq. 47/48). As
 // vectors along e_phi they are v_i = rho_i phidot_i e_phi = phidot_i (-y_i, x_i, 0) and, with
 // J_i = rho_i p_phi,i, p_i = (J_i / rho_i) e_phi = (J_i / rho_i^2)(-y_i, x_i, 0), so that p - v is
-// the Darwin contribution in the same units as in the vector model.
+// the Darwin contribution in the same units as in the vector model. A response run's induced speeds
+// ride along as one scalar per electron.
 import { kParticleFloats, type RenderQuantity } from '../kernels/render.ts';
 import { blockSize, cylindricalRadiusSquared, type DarwinSystem } from '../physics/models.ts';
 
-/** Positions, and velocities and momenta where known (else zero), packed for ParticleRenderer. */
+/**
+ * Positions, and velocities and momenta where known (else zero), packed for ParticleRenderer; `speeds`,
+ * one induced |v_i| per electron from a response run, go into the positions' w.
+ */
 export function packParticles(
   system: DarwinSystem,
   velocities: Float64Array | null,
   momenta: Float64Array | null,
+  speeds: Float64Array | null = null,
 ): Float32Array {
   const { n, positions } = system.configuration;
   const size = blockSize(system);
@@ -22,6 +27,7 @@ export function packParticles(
     out[o] = x;
     out[o + 1] = y;
     out[o + 2] = positions[3 * i + 2];
+    if (speeds) out[o + 3] = speeds[i];
     const write = (values: Float64Array | null, offset: number, angular: 'velocity' | 'momentum') => {
       if (!values) return;
       if (size === 1) {
@@ -40,6 +46,7 @@ export function packParticles(
 
 function magnitude(particles: Float32Array, i: number, quantity: RenderQuantity): number {
   const o = i * kParticleFloats;
+  if (quantity === 'current') return particles[o + 3];
   let sum = 0;
   for (let k = 0; k < 3; k++) {
     const v = particles[o + 4 + k];

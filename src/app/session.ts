@@ -154,6 +154,7 @@ export class Session {
     this.#studies = parts.studies;
     this.#setStatus = parts.setStatus;
     this.#view.setDisplay(parameters);
+    this.#studies.onResponseShown(() => this.#reshow());
   }
 
   attach(panel: Panel): void {
@@ -253,6 +254,7 @@ export class Session {
           progress: (text, fraction) => this.#diagnostics.progress(text, fraction),
           stopped: () => this.#stopRequested,
         });
+        if (action === 'response') this.#showResponse();
       } else if (action === 'build') ok = (await this.#build(), true);
       else if (action === 'momenta') ok = await this.#momenta();
       else if (action === 'solve') ok = await this.#solve();
@@ -321,8 +323,40 @@ export class Session {
 
   #show(system: DarwinSystem, velocities: Float64Array | null, momenta: Float64Array | null): void {
     const key = this.#configurationKey();
-    this.#view.show(system, velocities, momenta, key !== this.#shownConfiguration);
+    const speeds = this.#studies.inducedSpeeds(this.parameters.source, system.configuration.n);
+    this.#view.show(system, velocities, momenta, key !== this.#shownConfiguration, speeds);
     this.#shownConfiguration = key;
+  }
+
+  /** The shown electrons again, with the induced speeds the Studies now hold for them. */
+  #reshow(): void {
+    const { system, velocities, momenta } = this.#results;
+    try {
+      this.#show(system ?? this.#system(), velocities, momenta);
+    } catch (error) {
+      this.#report(error);
+    }
+  }
+
+  /**
+   * After a response run, its configuration (geometry, largest N) is the one shown, coloured by the
+   * induced speed |v_i| (colour by current), as a solve shows its velocities.
+   */
+  #showResponse(): void {
+    const shown = this.#studies.responseConfiguration;
+    if (!shown) return;
+    const p = this.parameters;
+    p.colourBy = 'current';
+    this.#view.setDisplay(p);
+    if (p.source === shown.geometry && p.n === shown.n) {
+      this.#reshow();
+    } else {
+      p.source = shown.geometry;
+      p.n = shown.n;
+      this.preview();
+    }
+    this.#ui.refresh();
+    this.updateUrl();
   }
 
   /** The velocities (or, from a momenta file, the momenta) the stages start from. */

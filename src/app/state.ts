@@ -2,26 +2,34 @@
 // reproduces a run: each field has a query key, a parser that refuses bad text with an InputError (the
 // panel shows the message by the field) and a formatter. The names follow the CLI's options.
 import { epsilonFromRadius, radiusFromEpsilon } from '../physics/constants.ts';
-import type { GeometryName } from '../physics/geometry.ts';
+import { kGeometryNames, type GeometryName } from '../physics/geometry.ts';
 import { InputError } from '../physics/input-error.ts';
 import { kLondonGeometries, type LondonGeometry } from '../physics/london.ts';
 import { kModelNames, type Dimension, type ModelName } from '../physics/models.ts';
+import { kDriveNames, type DriveName } from '../physics/response.ts';
 import { kScalingGeometries, type ScalingGeometry } from '../physics/scaling.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
 import type { SolverName } from '../solvers/types.ts';
 import { kLarmorDefaults, kLarmorElectrons } from '../studies/larmor/spec.ts';
 import { kLondonAppDefaults, kLondonBrowserElectrons, kLondonBrowserGrid } from '../studies/london/spec.ts';
 import {
+  kResponseAppDefaults,
+  kResponseDefaults,
+  parseNEpsilons,
+  parseResponseGrid,
+  parseResponseNs,
+} from '../studies/response/spec.ts';
+import {
   kScalingAppDefaults,
   kScalingBrowserElectrons,
   kScalingBrowserPoints,
 } from '../studies/scaling/spec.ts';
 import { integerRangeProblem, type IntegerRange } from '../studies/study.ts';
-import type { RenderQuantity } from '../kernels/render.ts';
+import type { ArrowQuantity, RenderQuantity } from '../kernels/render.ts';
 import * as input from '../run/inputs.ts';
 
 /** The Studies panel's runs (src/app/studies.ts). */
-export const kStudyActions = ['london', 'pairing', 'larmor', 'scaling'] as const;
+export const kStudyActions = ['london', 'pairing', 'larmor', 'scaling', 'response'] as const;
 export type StudyAction = (typeof kStudyActions)[number];
 export const kActions = ['none', 'build', 'momenta', 'solve', 'spectrum', ...kStudyActions] as const;
 export type Action = (typeof kActions)[number];
@@ -55,8 +63,9 @@ export interface Parameters {
   lanczosTolerance: number;
   /** Run the float64 CPU reference beside the GPU and show the difference. */
   check: boolean;
+  /** `current`: the induced speeds of the last response run, where it ran this configuration. */
   colourBy: RenderQuantity;
-  arrows: RenderQuantity;
+  arrows: ArrowQuantity;
   pointScale: number;
   view: ViewChoice;
   /** The action a link runs on load. */
@@ -75,6 +84,15 @@ export interface Parameters {
   scalingNMin: number;
   scalingNMax: number;
   scalingPoints: number;
+  // The response study (issue 11); the field drive's N r_e/R list and its electron counts as lists.
+  responseGeometry: GeometryName;
+  responseNs: readonly number[];
+  responseModel: ModelName;
+  responseDim: Dimension;
+  responseDrive: DriveName;
+  responseNEpsilon: readonly number[];
+  /** Field points per side of the x-z map. */
+  responseGrid: number;
 }
 
 /** An InputError that knows which field of the panel it is about. */
@@ -125,6 +143,13 @@ export const kDefaults: Readonly<Parameters> = {
   scalingNMin: kScalingAppDefaults.nMin,
   scalingNMax: kScalingAppDefaults.nMax,
   scalingPoints: kScalingAppDefaults.points,
+  responseGeometry: kResponseAppDefaults.geometry,
+  responseNs: kResponseAppDefaults.n,
+  responseModel: kResponseDefaults.model,
+  responseDim: Number(kResponseDefaults.dim) as Dimension,
+  responseDrive: kResponseDefaults.drive,
+  responseNEpsilon: parseNEpsilons(kResponseDefaults.nEpsilon),
+  responseGrid: kResponseAppDefaults.grid,
 };
 
 /** Electrons offered in the browser: positions, velocities and render data stay under ~200 MB. */
@@ -168,6 +193,8 @@ export const parseLarmorN = (text: string): number => integerIn(text, 'N', kLarm
 export const parseFieldTesla = (text: string): number => finite(text, 'B');
 export const parseScalingN = (text: string): number => integerIn(text, 'N', kScalingBrowserElectrons);
 export const parseScalingPoints = (text: string): number => integerIn(text, 'points', kScalingBrowserPoints);
+/** The response study's electron counts, by its spec's parser: the page always runs on the GPU. */
+export const parseResponseNList = (text: string): number[] => parseResponseNs(text, 'gpu');
 const parsePointScale = (text: string): number =>
   input.parseNumber('pointScale', 'point size', text, (scale) =>
     scale > 0 && scale <= 20 ? null : 'must be in (0, 20]',
@@ -177,7 +204,8 @@ const parseBoolean = (text: string): boolean => {
   if (text === '0' || text === 'false') return false;
   throw new InputError(`expected 1 or 0, got '${text}'`, 'check');
 };
-const kQuantities = ['none', 'velocity', 'momentum', 'darwin'] as const;
+const kArrowQuantities = ['none', 'velocity', 'momentum', 'darwin'] as const;
+const kColourQuantities = [...kArrowQuantities, 'current'] as const;
 
 interface QueryField {
   readonly key: keyof Parameters;
@@ -239,8 +267,8 @@ const kFields: QueryField[] = [
   field('matrix', 'matrix', (text) => input.parseMatrix(text, 'matrix')),
   field('lanczosTolerance', 'lanczos_tol', parseLanczosTolerance),
   field('check', 'check', parseBoolean, (value) => (value ? '1' : '0')),
-  field('colourBy', 'colour', oneOf(kQuantities, 'colour')),
-  field('arrows', 'arrows', oneOf(kQuantities, 'arrows')),
+  field('colourBy', 'colour', oneOf(kColourQuantities, 'colour')),
+  field('arrows', 'arrows', oneOf(kArrowQuantities, 'arrows')),
   field('pointScale', 'point', parsePointScale),
   field('view', 'view', oneOf(['auto', '3d', '2d'] as const, 'view')),
   field('run', 'run', oneOf(kActions, 'run')),
@@ -256,6 +284,13 @@ const kFields: QueryField[] = [
   field('scalingNMin', 'scaling_n_min', parseScalingN),
   field('scalingNMax', 'scaling_n_max', parseScalingN),
   field('scalingPoints', 'scaling_points', parseScalingPoints),
+  field('responseGeometry', 'response_geometry', oneOf(kGeometryNames, 'response_geometry')),
+  field('responseNs', 'response_n', parseResponseNList),
+  field('responseModel', 'response_model', oneOf(kModelNames, 'response_model')),
+  field('responseDim', 'response_dim', (text) => input.parseDimension(text, 'response_dim')),
+  field('responseDrive', 'response_drive', oneOf(kDriveNames, 'response_drive')),
+  field('responseNEpsilon', 'response_n_epsilon', parseNEpsilons),
+  field('responseGrid', 'response_grid', parseResponseGrid),
 ];
 
 export type FieldErrors = Partial<Record<keyof Parameters, string>>;

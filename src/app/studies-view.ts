@@ -1,20 +1,24 @@
 // The Studies tab beside the electrons' view: one card per study (London field map, pairing, Larmor
-// ring, scaling sweep) with its numbers, each written into an element whose id names it with the exact
-// value in data-value as the diagnostics do, and its plots: the CLI's own SVG documents
-// (src/studies/london/report.ts, src/studies/pairing/report.ts) inserted into the page, and for the
-// scaling sweep a uPlot that grows point by point while the sweep runs.
+// ring, scaling sweep, response) with its numbers, each written into an element whose id names it with
+// the exact value in data-value as the diagnostics do, and its plots: the CLI's own SVG documents
+// (src/studies/london/report.ts, src/studies/pairing/report.ts, src/studies/response/report.ts' field
+// map) inserted into the page, for the scaling sweep a uPlot that grows point by point while the sweep
+// runs, and for the response the screening curve in a uPlot beside its continuum curves.
 import uPlot from 'uplot';
 import type { LondonConvergence, LondonMapStudy } from '../studies/london/run.ts';
 import type { LarmorRing } from '../physics/larmor.ts';
 import type { LondonBody } from '../physics/london.ts';
 import type { RingTemperature } from '../physics/pairing.ts';
+import { continuumRatio } from '../physics/response.ts';
+import { responseFieldMapSvg } from '../studies/response/report.ts';
+import type { ResponsePoint, ResponseResult } from '../studies/response/run.ts';
 import { fittedCoefficient } from '../studies/fits.ts';
 import { kFitFromN, type ScalingPoint, type ScalingStudy } from '../studies/scaling/run.ts';
 import { formatNumber } from './colour.ts';
 import { kAxisStyle, kDecadeTicks, show, showText } from './diagnostics.ts';
 
 export type StageTab = 'electrons' | 'studies';
-export type StudyCard = 'london' | 'pairing' | 'larmor' | 'scaling';
+export type StudyCard = 'london' | 'pairing' | 'larmor' | 'scaling' | 'response';
 
 function element<T extends HTMLElement = HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -110,7 +114,77 @@ const kCards: Record<StudyCard, CardSpec> = {
     ],
     figures: ['scaling-plot'],
   },
+  response: {
+    title:
+      'Response to a field, a flux or a rotation: Larmor screening, Meissner, London moment (eq. 13-30, 49)',
+    note:
+      'Electrons at rest keep p = m M v + e A = 0 while the drive comes on, so M v = −(e/m) A(r_i): one CG solve ' +
+      'on the GPU per N r_e/R. The screening ratio is the induced moment over the Larmor moment without the ' +
+      "Darwin term (for the flux, the current over eq. 13's), beside the continuum theory (the ring's circulant, " +
+      "the thin shell, London's sphere). The map is B_z in the x-z plane at the largest N, for the N r_e/R " +
+      'picked below; the canvas colours these electrons by their induced speed |v_i|. Studies › Response › Run.',
+    rows: [
+      ['response-system', 'sweep'],
+      ['response-done', 'points done'],
+      ['response-screening', 'screening ratio, last point'],
+      ['response-continuum', 'continuum theory there'],
+      ['response-map-point', 'map and canvas'],
+      ['response-centre', 'B_z(0) / B_ext there (rotation: / B_eff)'],
+      ['response-london', 'B_z(0) / B_London there (eq. 27)'],
+      ['response-limits', 'N → ∞ at fixed N r_e/R'],
+      ['response-time', 'GPU sweep time'],
+    ],
+    figures: ['response-plot', 'response-map'],
+  },
 };
+
+/** The response points' table: [id suffix, the JSON key it shows]; rotation adds the last two. */
+const kResponseColumns = [
+  ['n', 'n'],
+  ['n-epsilon', 'n_epsilon'],
+  ['screening', 'screening_ratio'],
+  ['continuum', 'continuum_ratio'],
+  ['london-x', 'london_x'],
+  ['field-centre', 'field_centre_ratio'],
+  ['iterations', 'iterations'],
+] as const;
+const kRotationColumns = [
+  ['london-field', 'london_field_ratio'],
+  ['n-eff', 'n_eff_epsilon'],
+] as const;
+type ResponseColumn = (typeof kResponseColumns)[number][0] | (typeof kRotationColumns)[number][0];
+
+function responseCell(point: ResponsePoint, column: ResponseColumn): [number | null, string] {
+  const precise = (value: number | null): [number | null, string] => [
+    value,
+    value === null ? '–' : value.toPrecision(6),
+  ];
+  switch (column) {
+    case 'n':
+      return [point.n, String(point.n)];
+    case 'n-epsilon':
+      return [point.nEpsilon, formatNumber(point.nEpsilon, 4)];
+    case 'screening':
+      return precise(point.screeningRatio);
+    case 'continuum':
+      return precise(point.continuumRatio);
+    case 'london-x':
+      return [point.londonX, point.londonX === null ? '–' : formatNumber(point.londonX, 4)];
+    case 'field-centre':
+      return precise(point.fieldCentreRatio);
+    case 'iterations':
+      return [point.iterations, `${point.iterations}${point.converged ? '' : ` (${point.reason})`}`];
+    case 'london-field':
+      return precise(point.londonFieldRatio);
+    case 'n-eff':
+      return precise(point.nEffEpsilon);
+  }
+}
+
+/** Same N r_e/R, to the rounding of N eps at another N (as run.ts matches them). */
+function sameNEpsilon(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1e-12 * Math.abs(b);
+}
 
 /** The rings' table: one row per ring, its cells' ids pairing-<ring>-<column>. */
 const kRingColumns = [
@@ -129,6 +203,14 @@ function buildCard(name: StudyCard, spec: CardSpec): HTMLElement {
   for (const [id, label] of spec.rows) list.append(create('dt', {}, label), create('dd', { id }, '–'));
   card.append(list);
   if (name === 'pairing') card.append(ringTable());
+  if (name === 'response') {
+    const picker = create('label', { class: 'picker' }, 'map and canvas at N r_e/R = ');
+    picker.append(create('select', { id: 'response-map-select', disabled: '' }));
+    // A rotation's table is wider than a narrow card: it scrolls rather than spill over.
+    const scroll = create('div', { class: 'table-scroll' });
+    scroll.append(create('table', { id: 'response-points' }));
+    card.append(scroll, picker);
+  }
   if (spec.figures.length) {
     const figures = create('div', { class: 'figures' });
     for (const id of spec.figures) figures.append(create('figure', { id }));
@@ -151,8 +233,8 @@ function ringTable(): HTMLTableElement {
   return table;
 }
 
-/** N values for a smooth fit curve from `from` to `to`. */
-function curveNs(from: number, to: number): number[] {
+/** Values for a smooth curve on a log axis from `from` to `to`. */
+function logSpaced(from: number, to: number): number[] {
   return Array.from({ length: 40 }, (_, k) => from * (to / from) ** (k / 39));
 }
 
@@ -163,6 +245,9 @@ export class StudiesView {
   /** The sweep's planned N: the plot's x ticks. */
   #scalingPlan: readonly number[] = [];
   #larmorShown = false;
+  #responsePlot: uPlot | null = null;
+  #response: ResponseResult | null = null;
+  #responseSelected: ((nEpsilon: number) => void) | null = null;
 
   constructor() {
     this.#section = element('studies');
@@ -177,11 +262,21 @@ export class StudiesView {
       button.addEventListener('click', () => this.showTab(tab));
     }
     const plot = element('scaling-plot');
-    new ResizeObserver(() => this.#scalingPlot?.setSize(this.#scalingSize())).observe(plot);
+    new ResizeObserver(() => this.#scalingPlot?.setSize(this.#plotSize('scaling-plot'))).observe(plot);
+    const responsePlot = element('response-plot');
+    new ResizeObserver(() => this.#responsePlot?.setSize(this.#plotSize('response-plot'))).observe(
+      responsePlot,
+    );
+    const select = element<HTMLSelectElement>('response-map-select');
+    select.addEventListener('change', () => {
+      const x = Number(select.value);
+      if (this.#response) this.#responseShowMap(this.#response, x);
+      this.#responseSelected?.(x);
+    });
   }
 
-  #scalingSize(): { width: number; height: number } {
-    return { width: Math.max(300, element('scaling-plot').clientWidth), height: 280 };
+  #plotSize(id: string): { width: number; height: number } {
+    return { width: Math.max(300, element(id).clientWidth), height: 280 };
   }
 
   showTab(tab: StageTab): void {
@@ -319,7 +414,7 @@ export class StudiesView {
     this.#scalingPlan = [...ns];
     this.#scalingPlot = new uPlot(
       {
-        ...this.#scalingSize(),
+        ...this.#plotSize('scaling-plot'),
         cursor: { drag: { x: false, y: false } },
         legend: { live: false },
         scales: { x: { time: false, distr: 3 }, y: { distr: 3 } },
@@ -389,7 +484,7 @@ export class StudiesView {
 
     // One x axis for the points and the curves: the planned N and a smooth grid, merged.
     const measured = new Map(points.map((p) => [p.n, p.lambdaMax]));
-    const xs = [...new Set([...ns, ...curveNs(ns[0], ns[ns.length - 1])])].sort((a, b) => a - b);
+    const xs = [...new Set([...ns, ...logSpaced(ns[0], ns[ns.length - 1])])].sort((a, b) => a - b);
     this.#scalingPlot?.setData([
       xs,
       xs.map((n) => measured.get(n) ?? null),
@@ -412,5 +507,179 @@ export class StudiesView {
     const paper = study.paperRadiusMetres;
     if (Number.isFinite(paper)) show('scaling-paper-radius', paper, `${formatNumber(paper, 3)} m`);
     else show('scaling-paper-radius', null, 'R → ∞ (d = 1)');
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Response
+
+  /** Called with the N r_e/R the user picks for the map and the canvas. */
+  onResponseSelected(listener: (nEpsilon: number) => void): void {
+    this.#responseSelected = listener;
+  }
+
+  /** A new sweep: everything of the last one cleared. */
+  responseStart(description: string, total: number): void {
+    for (const [id] of kCards.response.rows) show(id, null);
+    showText('response-system', description);
+    this.responseProgress(0, total);
+    this.#response = null;
+    this.#responsePlot?.destroy();
+    this.#responsePlot = null;
+    element('response-plot').innerHTML = '';
+    element('response-map').innerHTML = '';
+    element('response-points').innerHTML = '';
+    const select = element<HTMLSelectElement>('response-map-select');
+    select.innerHTML = '';
+    select.disabled = true;
+  }
+
+  responseProgress(done: number, total: number): void {
+    showText('response-done', `${done} of ${total}`);
+  }
+
+  /** A finished (or stopped) sweep: its numbers, table, screening curve, and the map at `selected`. */
+  response(result: ResponseResult, total: number, selected: number): void {
+    this.#response = result;
+    const { points, spec } = result;
+    this.responseProgress(points.length, total);
+    show('response-time', result.milliseconds, `${(result.milliseconds / 1000).toFixed(2)} s`);
+    const last = points[points.length - 1];
+    if (last) {
+      show(
+        'response-screening',
+        last.screeningRatio,
+        `${last.screeningRatio.toPrecision(6)} (N = ${last.n}, N r_e/R = ${formatNumber(last.nEpsilon, 4)})`,
+      );
+      const continuum = last.continuumRatio;
+      show(
+        'response-continuum',
+        continuum,
+        continuum === null ? 'none for this geometry and drive' : continuum.toPrecision(6),
+      );
+    }
+    showText(
+      'response-limits',
+      result.limits.length === 0
+        ? 'needs three N or more (none on the ring)'
+        : result.limits
+            .map(
+              (l) =>
+                `${formatNumber(l.nEpsilon, 3)}: ${l.extrapolatedRatio.toPrecision(4)} ± ${l.uncertainty.toExponential(1)}`,
+            )
+            .join('; '),
+    );
+    this.#responseTable(result);
+    this.#responseCurve(result);
+    const largest = last?.n;
+    const select = element<HTMLSelectElement>('response-map-select');
+    select.innerHTML = '';
+    for (const point of points.filter((p) => p.n === largest)) {
+      const option = create('option', { value: String(point.nEpsilon) }, formatNumber(point.nEpsilon, 4));
+      option.selected = sameNEpsilon(point.nEpsilon, selected);
+      select.append(option);
+    }
+    select.disabled = select.options.length === 0;
+    if (spec.drive !== 'rotation') show('response-london', null, 'rotation only');
+    this.#responseShowMap(result, selected);
+  }
+
+  #responseShowMap(result: ResponseResult, nEpsilon: number): void {
+    const largest = result.points[result.points.length - 1]?.n;
+    const point = result.points.find((p) => p.n === largest && sameNEpsilon(p.nEpsilon, nEpsilon));
+    if (!point) return;
+    showText('response-map-point', `N = ${point.n}, N r_e/R = ${formatNumber(point.nEpsilon, 4)}`);
+    const { fieldCentreRatio, londonFieldRatio } = point;
+    show(
+      'response-centre',
+      fieldCentreRatio,
+      fieldCentreRatio === null ? 'none (flux)' : fieldCentreRatio.toPrecision(6),
+    );
+    if (result.spec.drive === 'rotation') {
+      show('response-london', londonFieldRatio, londonFieldRatio?.toPrecision(6));
+    }
+    element('response-map').innerHTML = point.fieldMap ? responseFieldMapSvg(result, point) : '';
+  }
+
+  #responseTable(result: ResponseResult): void {
+    const columns =
+      result.spec.drive === 'rotation' ? [...kResponseColumns, ...kRotationColumns] : [...kResponseColumns];
+    const table = element('response-points');
+    table.innerHTML = '';
+    const head = create('tr');
+    head.append(...columns.map(([, key]) => create('th', {}, key)));
+    table.append(head);
+    result.points.forEach((point, k) => {
+      const row = create('tr');
+      row.append(...columns.map(([column]) => create('td', { id: `response-${k}-${column}` })));
+      table.append(row);
+      for (const [column] of columns) {
+        const [value, text] = responseCell(point, column);
+        show(`response-${k}-${column}`, value, text);
+      }
+    });
+  }
+
+  /** The screening ratio against N r_e/R (log x), one series per N, and the continuum curves dashed. */
+  #responseCurve(result: ResponseResult): void {
+    const { points, spec } = result;
+    this.#responsePlot?.destroy();
+    this.#responsePlot = null;
+    const container = element('response-plot');
+    container.innerHTML = '';
+    if (points.length === 0) return;
+    const xs = points.map((p) => p.nEpsilon);
+    const [low, high] = [Math.min(...xs), Math.max(...xs)];
+    const curve = low < high ? logSpaced(low, high) : [];
+    const axis = [...new Set([...xs, ...curve])].sort((a, b) => a - b);
+    const ns = [...new Set(points.map((p) => p.n))];
+    const colours = ['#7fd3ff', '#f2b75c', '#9be38a', '#e58fd0', '#ff8a7a', '#c7b6ff'];
+    const series: uPlot.Series[] = [{ label: 'N r_e/R' }];
+    const data: (number | null)[][] = [axis];
+    ns.forEach((n, k) => {
+      const colour = colours[k % colours.length];
+      series.push({
+        label: `N = ${n}`,
+        stroke: colour,
+        paths: () => null,
+        points: { show: true, size: 8, fill: colour },
+      });
+      data.push(
+        axis.map((x) => points.find((p) => p.n === n && sameNEpsilon(p.nEpsilon, x))?.screeningRatio ?? null),
+      );
+    });
+    // The ring's circulant depends on N; elsewhere the continuum is one curve (at the largest N).
+    const continuumNs = spec.geometry === 'ring' ? ns : [ns[ns.length - 1]];
+    for (const n of continuumNs) {
+      const values = axis.map((x) => continuumRatio(spec.geometry, spec.drive, n, x / n));
+      if (values.some((value) => value === null)) continue;
+      series.push({
+        label: spec.geometry === 'ring' ? `circulant, N = ${n}` : 'continuum',
+        stroke: '#aab4c8',
+        dash: [6, 4],
+        width: 1.5,
+        points: { show: false },
+      });
+      data.push(values);
+    }
+    this.#responsePlot = new uPlot(
+      {
+        ...this.#plotSize('response-plot'),
+        cursor: { drag: { x: false, y: false } },
+        legend: { live: false },
+        scales: { x: { time: false, distr: 3 } },
+        axes: [
+          { label: 'N r_e / R (eq. 49)', ...kAxisStyle, size: 30, labelSize: 16, ...kDecadeTicks },
+          {
+            label: spec.drive === 'flux' ? 'I / I (eq. 13)' : 'μ / μ_Larmor',
+            ...kAxisStyle,
+            size: 48,
+            labelSize: 16,
+          },
+        ],
+        series,
+      },
+      data as uPlot.AlignedData,
+      container,
+    );
   }
 }

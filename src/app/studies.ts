@@ -1,5 +1,6 @@
 // The Studies panel's runs: thin adapters over src/studies/<name>/ as the CLI's study commands are, the
-// London map on the page's GPU device, the scaling sweep on the GPU engine. Every study's points run
+// London map on the page's GPU device, the scaling and response sweeps on the GPU engine; the last
+// response run's induced speeds are kept for the canvas (colour by current). Every study's points run
 // one at a time with the page's event loop in between (the `pause` hook), so the page keeps drawing,
 // and Stop follows the one rule of src/studies/study.ts.
 import type { GpuContext } from '../gpu/device.ts';
@@ -12,6 +13,9 @@ import { londonConvergenceSvg, londonMapSvg } from '../studies/london/report.ts'
 import { runLondon } from '../studies/london/run.ts';
 import { pairingEnergySvg, pairingRatioSvg } from '../studies/pairing/report.ts';
 import { runPairing } from '../studies/pairing/run.ts';
+import type { GeometryName } from '../physics/geometry.ts';
+import { runResponse, type ResponseResult } from '../studies/response/run.ts';
+import { epsilonsOf, responseSpec, type ResponseSpec } from '../studies/response/spec.ts';
 import { kDistributionDimension } from '../physics/scaling.ts';
 import {
   scalingSweep,
@@ -22,7 +26,7 @@ import {
 import { kScalingDefaults, logSpacedCounts, scalingRangeProblem } from '../studies/scaling/spec.ts';
 import type { StudyHooks } from '../studies/study.ts';
 import { openEngine } from './engine.ts';
-import { FieldError, type Parameters, type StudyAction } from './state.ts';
+import { FieldError, type Parameters, type SourceName, type StudyAction } from './state.ts';
 import type { StudiesView } from './studies-view.ts';
 
 /** Lets the page draw a frame and handle input (a Stop click) between two chunks of a run. */
@@ -30,13 +34,89 @@ function yieldToPage(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+/** The panel field of each of the response spec's InputError fields. */
+const kResponseFields: Readonly<Record<string, keyof Parameters>> = {
+  geometry: 'responseGeometry',
+  n: 'responseNs',
+  model: 'responseModel',
+  dim: 'responseDim',
+  drive: 'responseDrive',
+  nEpsilon: 'responseNEpsilon',
+  grid: 'responseGrid',
+};
+
+/**
+ * The panel's response inputs through the study's own validation (src/studies/response/spec.ts), as
+ * the CLI's flags go: what only the whole spec can refuse (a drive the geometry has no axis for, the 2D
+ * model off the plane) ends as a FieldError by the field it names.
+ */
+export function responseSpecOf(p: Parameters): ResponseSpec {
+  try {
+    return responseSpec({
+      geometry: p.responseGeometry,
+      n: p.responseNs.join(','),
+      model: p.responseModel,
+      dim: String(p.responseDim),
+      drive: p.responseDrive,
+      nEpsilon: p.responseNEpsilon.join(','),
+      grid: String(p.responseGrid),
+      device: 'gpu',
+      matrix: 'auto',
+    });
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    throw new FieldError(kResponseFields[error.field ?? ''] ?? 'responseGeometry', error.message);
+  }
+}
+
+/** |v_i| of each electron from the velocity triples. */
+function speeds(velocities: Float64Array): Float64Array {
+  const out = new Float64Array(velocities.length / 3);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = Math.hypot(velocities[3 * i], velocities[3 * i + 1], velocities[3 * i + 2]);
+  }
+  return out;
+}
+
 export class Studies {
   readonly #gpu: GpuContext;
   readonly #view: StudiesView;
+  #response: ResponseResult | null = null;
+  /** The N r_e/R whose solution the map and the canvas show. */
+  #responseNEpsilon = 0;
+  #responseShown: (() => void) | null = null;
 
   constructor(gpu: GpuContext, view: StudiesView) {
     this.#gpu = gpu;
     this.#view = view;
+    view.onResponseSelected((nEpsilon) => {
+      this.#responseNEpsilon = nEpsilon;
+      this.#responseShown?.();
+    });
+  }
+
+  /** Called when the induced speeds the canvas shows change (a response run, another N r_e/R picked). */
+  onResponseShown(listener: () => void): void {
+    this.#responseShown = listener;
+  }
+
+  /** The last response run's geometry and largest N: the configuration its canvas colouring is for. */
+  get responseConfiguration(): { geometry: GeometryName; n: number } | null {
+    const last = this.#response?.points.at(-1);
+    return this.#response && last ? { geometry: this.#response.spec.geometry, n: last.n } : null;
+  }
+
+  /**
+   * The induced |v_i| of the last response run for the configuration `source` with n electrons, at the
+   * N r_e/R picked in the card (or that N's last point, when a Stop came first); null when it has none.
+   */
+  inducedSpeeds(source: SourceName, n: number): Float64Array | null {
+    const result = this.#response;
+    if (!result || result.spec.geometry !== source) return null;
+    const atN = result.points.filter((p) => p.n === n);
+    const x = this.#responseNEpsilon;
+    const point = atN.find((p) => Math.abs(p.nEpsilon - x) <= 1e-12 * x) ?? atN.at(-1);
+    return point ? speeds(point.velocities) : null;
   }
 
   /** Runs one study; true when it finished (not stopped, every solver converged). */
@@ -48,6 +128,7 @@ export class Studies {
       if (action === 'london') ok = await this.#london(parameters, paced);
       else if (action === 'pairing') ok = await this.#pairing(paced);
       else if (action === 'larmor') ok = this.#larmor(parameters);
+      else if (action === 'response') ok = await this.#runResponse(parameters, paced);
       else ok = await this.#scaling(parameters, paced);
     } finally {
       this.#view.finish(action, ok ? 'converged' : 'failed');
@@ -123,6 +204,30 @@ export class Studies {
     });
     this.#view.larmor(ring);
     return true;
+  }
+
+  /** The sweep, one GPU solve per point (runResponse's Stop rule: checked before each solve). */
+  async #runResponse(p: Parameters, hooks: StudyHooks): Promise<boolean> {
+    const spec = responseSpecOf(p);
+    const total = spec.ns.reduce((sum, n) => sum + epsilonsOf(spec, n).length, 0);
+    const model = spec.model === 'vector' ? `vector model (${spec.dim}D)` : 'azimuthal model';
+    this.#view.responseStart(
+      `${spec.drive} drive, ${spec.geometry}, ${model}, N = ${spec.ns.join(', ')}, ${spec.grid} × ${spec.grid} map`,
+      total,
+    );
+    this.#response = null;
+    const result = await runResponse(spec, (system) => openEngine(this.#gpu, system, spec.matrix), {
+      progress: (fraction, message) => {
+        hooks.progress?.(message, fraction);
+        this.#view.responseProgress(Math.round(fraction * total), total);
+      },
+      shouldStop: () => hooks.stopped?.() ?? false,
+    });
+    this.#response = result;
+    // The map and the canvas start at the largest N r_e/R: the field pushed out furthest.
+    this.#responseNEpsilon = result.points.at(-1)?.nEpsilon ?? 0;
+    this.#view.response(result, total, this.#responseNEpsilon);
+    return result.complete && result.points.every((point) => point.converged);
   }
 
   async #scaling(p: Parameters, hooks: StudyHooks): Promise<boolean> {

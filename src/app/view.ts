@@ -5,6 +5,7 @@ import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
 import {
   kRenderDepthFormat,
   ParticleRenderer,
+  type ArrowQuantity,
   type RenderQuantity,
   type RenderTarget,
 } from '../kernels/render.ts';
@@ -15,7 +16,7 @@ import { packParticles, quantityRange } from './particles.ts';
 
 export interface DisplayOptions {
   colourBy: RenderQuantity;
-  arrows: RenderQuantity;
+  arrows: ArrowQuantity;
   /** Multiplies the automatic disc size. */
   pointScale: number;
   view: 'auto' | ViewMode;
@@ -33,14 +34,16 @@ const kLegendTitles: Record<RenderQuantity, string> = {
   velocity: '|v|  speed (R ω)',
   momentum: '|p|  momentum, p = M v (m R ω)',
   darwin: '|p − v|  Darwin part ε T v (m R ω)',
+  current: '|v_i|  induced by the response run (its unit u)',
 };
 
 interface Shown {
   system: DarwinSystem;
   particles: Float32Array;
-  /** Which of velocities and momenta the particles hold. */
+  /** Which of velocities, momenta and a response run's induced speeds the particles hold. */
   hasVelocities: boolean;
   hasMomenta: boolean;
+  hasSpeeds: boolean;
   radius: number;
   /** Typical nearest-neighbour distance, units of R. */
   spacing: number;
@@ -99,14 +102,18 @@ export class ParticleView {
     return this.#shown?.planar ? '2d' : '3d';
   }
 
-  /** Shows a system; `reframe` points the cameras at it (a new configuration, not new velocities). */
+  /**
+   * Shows a system; `reframe` points the cameras at it (a new configuration, not new velocities);
+   * `speeds`, where a response run has them for this configuration, are what `current` colours by.
+   */
   show(
     system: DarwinSystem,
     velocities: Float64Array | null,
     momenta: Float64Array | null,
     reframe: boolean,
+    speeds: Float64Array | null = null,
   ): void {
-    const particles = packParticles(system, velocities, momenta);
+    const particles = packParticles(system, velocities, momenta, speeds);
     const { n, positions } = system.configuration;
     const { centre, radius } = bounds(positions, n);
     let planar = true;
@@ -121,6 +128,7 @@ export class ParticleView {
       particles,
       hasVelocities: velocities !== null,
       hasMomenta: momenta !== null,
+      hasSpeeds: speeds !== null,
       radius,
       spacing,
       planar,
@@ -161,17 +169,21 @@ export class ParticleView {
     });
   }
 
-  /** What a colour or arrow can show now: a quantity once its inputs are known (p - v needs both). */
-  #available(wanted: RenderQuantity): RenderQuantity {
+  /**
+   * What a colour or arrow can show now: a quantity once its inputs are known (p - v needs both, the
+   * induced current a response run of this configuration).
+   */
+  #available<Q extends RenderQuantity>(wanted: Q): Q | 'none' {
     const shown = this.#shown;
     if (!shown || wanted === 'none') return 'none';
-    const known =
-      wanted === 'velocity'
-        ? shown.hasVelocities
-        : wanted === 'momentum'
-          ? shown.hasMomenta
-          : shown.hasVelocities && shown.hasMomenta;
-    return known ? wanted : 'none';
+    const known: Record<RenderQuantity, boolean> = {
+      none: false,
+      velocity: shown.hasVelocities,
+      momentum: shown.hasMomenta,
+      darwin: shown.hasVelocities && shown.hasMomenta,
+      current: shown.hasSpeeds,
+    };
+    return known[wanted] ? wanted : 'none';
   }
 
   #draw(): void {

@@ -4,11 +4,19 @@
 import { createBuffer } from '../gpu/buffers.ts';
 import { shaderModule } from '../gpu/shaders.ts';
 
-/** Which per-electron vector a colour or an arrow shows (the WGSL constants kNone .. kDarwin). */
-export const kQuantityCodes = { none: 0, velocity: 1, momentum: 2, darwin: 3 } as const;
+/**
+ * Which per-electron quantity a colour or an arrow shows (the WGSL constants kNone .. kCurrent): the
+ * vectors v, p and p - v, or `current`, the scalar a response run induced (colour only, no arrow).
+ */
+export const kQuantityCodes = { none: 0, velocity: 1, momentum: 2, darwin: 3, current: 4 } as const;
 export type RenderQuantity = keyof typeof kQuantityCodes;
+/** The quantities an arrow can show: the vectors. */
+export type ArrowQuantity = Exclude<RenderQuantity, 'current'>;
 
-/** Floats per electron in the particles buffer: position, velocity, momentum as vec4 (w unused). */
+/**
+ * Floats per electron in the particles buffer: position, velocity, momentum as vec4; the position's w
+ * holds the induced speed |v_i| of a response run (`current`), the other two w are unused.
+ */
 export const kParticleFloats = 12;
 
 /** Byte size of the WGSL struct RenderParams (the layout's minBindingSize enforces it). */
@@ -25,7 +33,7 @@ export interface RenderParams {
   readonly colourMin: number;
   readonly colourMax: number;
   readonly colourBy: RenderQuantity;
-  readonly arrowOf: RenderQuantity;
+  readonly arrowOf: ArrowQuantity;
   /** One arrow per arrowStride electrons. */
   readonly arrowStride: number;
   /** Sphere-like shading of the discs (3D views). */

@@ -52,6 +52,9 @@ export const kResponseDefaults = {
   nEpsilon: '0.1,0.3,1,3,10,30',
 } as const;
 
+/** The app's first Response card: a London ball around eq. 49's N r_e/R ~ 1, solved in seconds. */
+export const kResponseAppDefaults = { geometry: 'ball', n: [500], grid: 41 } as const;
+
 export const kResponseLimits = {
   /** One dense float64 M per point on the CPU: 3N = 12 000 unknowns is 1.2 GB. */
   maxNCpu: 4000,
@@ -87,6 +90,40 @@ function positiveNumber(field: string, text: string): number {
   return value;
 }
 
+/** The electron counts of a comma-separated list: ascending, without repeats, within the device's limit. */
+export function parseResponseNs(text: string, device: 'gpu' | 'cpu'): number[] {
+  const ns = [...new Set(numberList('n', text))].sort((a, b) => a - b);
+  const maxN = device === 'cpu' ? kResponseLimits.maxNCpu : kResponseLimits.maxNGpu;
+  for (const n of ns) {
+    if (!(Number.isInteger(n) && n >= 2 && n <= maxN)) {
+      throw new InputError(`n must be integers in 2..${maxN} on the ${device}, got ${n}`, 'n');
+    }
+  }
+  return ns;
+}
+
+/** The N r_e/R of a comma-separated list: positive, ascending, without repeats, at most maxPointsPerN. */
+export function parseNEpsilons(text: string): number[] {
+  const values = [...new Set(numberList('nEpsilon', text))];
+  for (const x of values) {
+    if (!(x > 0)) throw new InputError(`N r_e/R must be > 0, got ${x}`, 'nEpsilon');
+  }
+  if (values.length > kResponseLimits.maxPointsPerN) {
+    throw new InputError(`at most ${kResponseLimits.maxPointsPerN} values of N r_e/R`, 'nEpsilon');
+  }
+  return values.sort((a, b) => a - b);
+}
+
+/** Field points per side of the x-z map. */
+export function parseResponseGrid(text: string): number {
+  const grid = Number(text);
+  const { minGrid, maxGrid } = kResponseLimits;
+  if (!(Number.isInteger(grid) && grid >= minGrid && grid <= maxGrid)) {
+    throw new InputError(`grid must be an integer in ${minGrid}..${maxGrid}, got '${text}'`, 'grid');
+  }
+  return grid;
+}
+
 /** The validated spec: every (N, eps) system is built and checked here, so a run cannot fail on input. */
 export function responseSpec(input: ResponseInput): ResponseSpec {
   if (input.geometry === undefined) throw new InputError('give a geometry', 'geometry');
@@ -99,13 +136,7 @@ export function responseSpec(input: ResponseInput): ResponseSpec {
   const geometryName = input.geometry;
   const device = oneOf('device', input.device ?? kResponseDefaults.device, kDevices);
   if (input.n === undefined) throw new InputError('give N (a comma-separated list)', 'n');
-  const ns = [...new Set(numberList('n', input.n))].sort((a, b) => a - b);
-  const maxN = device === 'cpu' ? kResponseLimits.maxNCpu : kResponseLimits.maxNGpu;
-  for (const n of ns) {
-    if (!(Number.isInteger(n) && n >= 2 && n <= maxN)) {
-      throw new InputError(`n must be integers in 2..${maxN} on the ${device}, got ${n}`, 'n');
-    }
-  }
+  const ns = parseResponseNs(input.n, device);
   const model = oneOf('model', input.model ?? kResponseDefaults.model, kModelNames);
   const dimText = oneOf('dim', input.dim ?? kResponseDefaults.dim, ['2', '3']);
   const drive = oneOf('drive', input.drive ?? kResponseDefaults.drive, kDriveNames);
@@ -119,23 +150,9 @@ export function responseSpec(input: ResponseInput): ResponseSpec {
   } else if (input.radiusMetres !== undefined) {
     scale = { kind: 'radiusMetres', value: positiveNumber('radiusMetres', input.radiusMetres) };
   } else {
-    const values = [...new Set(numberList('nEpsilon', input.nEpsilon ?? kResponseDefaults.nEpsilon))];
-    for (const x of values) {
-      if (!(x > 0)) throw new InputError(`N r_e/R must be > 0, got ${x}`, 'nEpsilon');
-    }
-    if (values.length > kResponseLimits.maxPointsPerN) {
-      throw new InputError(`at most ${kResponseLimits.maxPointsPerN} values of N r_e/R`, 'nEpsilon');
-    }
-    scale = { kind: 'nEpsilon', values: values.sort((a, b) => a - b) };
+    scale = { kind: 'nEpsilon', values: parseNEpsilons(input.nEpsilon ?? kResponseDefaults.nEpsilon) };
   }
-  let grid: number | null = null;
-  if (input.grid !== undefined) {
-    grid = Number(input.grid);
-    const { minGrid, maxGrid } = kResponseLimits;
-    if (!(Number.isInteger(grid) && grid >= minGrid && grid <= maxGrid)) {
-      throw new InputError(`grid must be an integer in ${minGrid}..${maxGrid}, got '${input.grid}'`, 'grid');
-    }
-  }
+  const grid = input.grid === undefined ? null : parseResponseGrid(input.grid);
   const spec: ResponseSpec = {
     geometry: geometryName,
     ns,
