@@ -324,13 +324,13 @@ function fermiReadingRows(): PaperRow[] {
         paper: 'a_m/a ~ 1e2',
         computed: radius / 1e-6,
         unit: 'um',
-        note: `a_m/a = ${(radius / thickness).toFixed(1)} with a = ${thickness / 1e-9} nm${assumed}`,
+        note: `a_m/a = ${(radius / thickness).toFixed(1)} with a = ${(thickness / 1e-9).toFixed(0)} nm${assumed}`,
       });
       if (reading === 'fermi-energy') continue;
       rows.push(
         {
           equation: '46',
-          quantity: `${metal.name}: |E_1d| / k_B, eq. 46, a = ${thickness / 1e-9} nm${assumed}, ${label}`,
+          quantity: `${metal.name}: |E_1d| / k_B, eq. 46, a = ${(thickness / 1e-9).toFixed(0)} nm${assumed}, ${label}`,
           paper: '1-2',
           computed: pairingTemperature(pairingEnergy1d(radius, thickness)) / millikelvin,
           unit: 'mK',
@@ -338,7 +338,7 @@ function fermiReadingRows(): PaperRow[] {
         },
         {
           equation: '46',
-          quantity: `${metal.name}: |E| / k_B, ground state of eq. 45, a = ${thickness / 1e-9} nm${assumed}, ${label}`,
+          quantity: `${metal.name}: |E| / k_B, ground state of eq. 45, a = ${(thickness / 1e-9).toFixed(0)} nm${assumed}, ${label}`,
           paper: '1-2',
           computed: pairingTemperature(pairingEnergy1dNumerical(radius, thickness)) / millikelvin,
           unit: 'mK',
