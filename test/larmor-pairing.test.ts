@@ -181,6 +181,23 @@ describe('pairing: the ground state of eq. 45 (units 1/a_m^2 Hartree)', () => {
     expect(copper.temperatureEq46 * 1e3).toBeCloseTo(1.12, 2);
   });
 
+  test("both readings of eq. 43 for each ring: the first is the study's, the second has a_m halved", () => {
+    for (const ring of kPairingRings.map((r) => ringTemperature(r))) {
+      const [energy, momentum] = ring.readings;
+      expect([energy.reading, momentum.reading]).toEqual(['fermi-energy', 'fermi-momentum']);
+      expectRelative(energy.pairingRadiusMetres, ring.pairingRadiusMetres, 1e-15, 'a_m');
+      expectRelative(energy.temperatureEq46, ring.temperatureEq46, 1e-15, 'T eq. 46');
+      // The Whittaker ground state against the finite-difference one.
+      expectRelative(energy.temperatureExact, ring.temperatureNumerical, 1e-6, 'T exact');
+      expectRelative(momentum.pairingRadiusMetres, ring.pairingRadiusMetres / 2, 1e-14, 'a_m halved');
+      expectRelative(momentum.ratio, ring.ratio / 2, 1e-14, 'a_m/a halved');
+      // 1/a_m^2 quadruples: eq. 46 at a_m/a halved, in the second reading's unit.
+      const logarithm = 2 * Math.log(momentum.ratio);
+      expectRelative(momentum.temperatureEq46, momentum.energyUnitKelvin * logarithm ** 2, 1e-12, 'eq. 46');
+      expectRelative(momentum.energyUnitKelvin, 4 * energy.energyUnitKelvin, 1e-14, 'unit');
+    }
+  });
+
   test.each([
     ['a_m/a = 1', () => pairingPoint(1)],
     ['a_m/a = 0.5', () => pairingPoint(0.5)],
