@@ -30,7 +30,7 @@ import {
   type FermiReading,
   type Metal,
 } from './paper.ts';
-import { ringPair, type RingPair } from './ring-pair.ts';
+import { ringPair, ringRelativeState, type RingPair } from './ring-pair.ts';
 
 /** Euler-Mascheroni constant gamma = -psi(1). */
 export const kEulerGamma = 0.5772156649015329;
@@ -251,7 +251,12 @@ export interface RingReading {
   readonly energyUnitKelvin: number;
   /** The relative motion on the ring of radius R (eq. 41 with the whole V_phi). */
   readonly onRing: RingPair;
+  /** The periodic state's energy on rings of other radii at the same a/a_m: how it reaches the line. */
+  readonly radiusSweep: readonly { readonly radiusOverPairing: number; readonly energy: number }[];
 }
+
+/** R/a_m of the radius sweep: from below the rings' ~0.04-0.09 to where eq. 45's line holds. */
+export const kRingSweepRadii = logSpaced(0.02, 50, 18);
 
 export interface RingTemperature {
   readonly name: string;
@@ -286,6 +291,13 @@ function ringReading(ring: PairingRing, reading: FermiReading, step: number): Ri
     temperatureExact: Math.abs(unit * whittakerGroundState1d(ratio)) / kBoltzmann,
     energyUnitKelvin: unit / kBoltzmann,
     onRing: ringPair(ring.radiusMetres / radius, 1 / ratio, zF, step),
+    // A ring at least twice as wide as it is thick: the chord smoothing needs a < R.
+    radiusSweep: kRingSweepRadii
+      .filter((r) => r > 2 / ratio)
+      .map((radiusOverPairing) => ({
+        radiusOverPairing,
+        energy: ringRelativeState(radiusOverPairing, 1 / ratio, 'periodic', step).energy,
+      })),
   };
 }
 

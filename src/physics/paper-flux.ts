@@ -14,7 +14,7 @@ import {
   type RingCondition,
 } from './flux.ts';
 import { kChandrasekharCurrentFractions, kLevyRadiusMetres } from './larmor.ts';
-import { kPairingRings, ringTemperature } from './pairing.ts';
+import { kPairingRings, ringTemperature, type RingTemperature } from './pairing.ts';
 import {
   fermiCurrent,
   fermiParameter,
@@ -145,9 +145,12 @@ function pairFlux(name: string, reading: string, pair: RingPair): PairFlux {
   };
 }
 
-export function fluxStudy(): FluxStudy {
-  const pairs = kPairingRings.flatMap((ring) =>
-    ringTemperature(ring).readings.map((reading) => pairFlux(ring.name, reading.reading, reading.onRing)),
+/** The flux study; `rings` are the pairing study's (kPairingRings by default), whose pairs it threads. */
+export function fluxStudy(
+  rings: readonly RingTemperature[] = kPairingRings.map((ring) => ringTemperature(ring)),
+): FluxStudy {
+  const pairs = rings.flatMap((ring) =>
+    ring.readings.map((reading) => pairFlux(ring.name, reading.reading, reading.onRing)),
   );
   // a/a_m = 0.01 (eq. 45's a_m/a = 100, the rings' order) on a ring 20 a_m in radius; Z_F of Au.
   const localised = ringPair(kLocalisedPairRadius, 0.01, fermiParameter(kGold.fermiEnergyJoules));

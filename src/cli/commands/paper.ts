@@ -17,8 +17,9 @@ and the bound pair on the ring, each period found from the spectrum. The README 
 disagreement with the paper.
 
   --out DIR      write paper-flux-levels.svg (levels against flux, scalar and spinor),
-                 paper-persistent-current.svg (the sawtooth, N = 9 and 10) and paper-pair-flux.svg
-                 (the pair's ground state against flux) into DIR
+                 paper-persistent-current.svg (the sawtooth, N = 9 and 10), paper-pair-flux.svg
+                 (the pair's ground state against flux) and paper-pair-ring.svg (the pair on rings
+                 of radius R against eq. 45's line) into DIR
   --json         {"command", "rows": [{"equation", "quantity", "paper", "computed", "unit", "note"}],
                  "flux": {"spectra", "fermi_seas", "metal_rings", "pairs", "units"}, "files"}
 `;
@@ -29,10 +30,10 @@ export async function paperCommand(argv: string[]): Promise<CommandOutput> {
   const { values } = parseCommandArgs(argv, kOptions);
   if (values.help) return { help: kPaperHelp };
   if (values.out !== undefined) prepareOutputDirectory(values.out);
-  const { rows, flux } = runPaper();
+  const { rows, flux, rings } = runPaper();
   const summary = paperJson(rows, flux);
   if (values.out !== undefined) {
-    for (const [name, text] of paperFiles(flux))
+    for (const [name, text] of paperFiles(flux, rings))
       summary.files.push(writeIntoDirectory(values.out, name, text));
   }
   return { json: values.json, summary, text: paperTable(rows, summary.files) };

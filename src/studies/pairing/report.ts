@@ -80,6 +80,10 @@ export function ringReadingJson(reading: RingReading) {
       rms_separation_uniform_m: pair.uniformRmsSeparation * am,
       j_squared_over_j_f_squared: pair.relativeMomentumRatio,
       flux_period_phi0: pair.fluxPeriod,
+      radius_sweep: reading.radiusSweep.map((point) => ({
+        radius_over_a_m: point.radiusOverPairing,
+        energy_periodic: point.energy,
+      })),
     },
   };
 }

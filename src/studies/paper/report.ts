@@ -4,6 +4,7 @@ import { kCpuDevice } from '../../io/formats.ts';
 import { linePlot } from '../../io/svg.ts';
 import { persistentCurrent, type RingCondition } from '../../physics/flux.ts';
 import type { PaperRow } from '../../physics/paper.ts';
+import type { RingTemperature } from '../../physics/pairing.ts';
 import { kFluxLevels, ringLevelAt, type FluxStudy } from '../../physics/paper-flux.ts';
 import { pairFluxEnergy } from '../../physics/ring-pair.ts';
 
@@ -150,11 +151,53 @@ export function pairFluxSvg(flux: FluxStudy): string {
   });
 }
 
+/**
+ * The pair's relative energy on rings of radius R at each real ring's a/a_m (eq. 41, periodic state),
+ * against eq. 45's line: the ring reaches the line only once R >> a_m; the real rings are marked.
+ */
+export function pairRingSvg(rings: readonly RingTemperature[]): string {
+  const readings = rings.map((ring) => ({ ring, reading: ring.readings[0] }));
+  return linePlot({
+    title: 'The pair on a ring of radius R (eq. 41) against the line (eq. 45)',
+    xLabel: 'R / a_m',
+    yLabel: '−E  (1/a_m² Hartree)',
+    logX: true,
+    series: readings.flatMap(({ ring, reading }, k) => {
+      const x = reading.radiusSweep.map((p) => p.radiusOverPairing);
+      const colour = k === 0 ? '#1f77b4' : '#d62728';
+      return [
+        {
+          label: `${ring.name}: a/a_m = ${(1 / reading.ratio).toPrecision(3)}, on the ring`,
+          x,
+          y: reading.radiusSweep.map((p) => -p.energy),
+          points: true,
+          colour,
+        },
+        {
+          label: `${ring.name}: eq. 45 on the line`,
+          x,
+          y: x.map(() => -reading.onRing.line.energy),
+          dashed: true,
+          colour,
+        },
+      ];
+    }),
+    markers: readings.map(({ ring, reading }) => ({
+      x: reading.onRing.radiusOverPairing,
+      y: -reading.onRing.periodic.energy,
+      label: `${ring.name} ring`,
+    })),
+    vLines: [{ value: 1 / (2 * Math.PI), label: 'circumference = a_m' }],
+    legend: 'top-right',
+  });
+}
+
 /** The files of `paper --out DIR`, name and text. */
-export function paperFiles(flux: FluxStudy): [string, string][] {
+export function paperFiles(flux: FluxStudy, rings: readonly RingTemperature[]): [string, string][] {
   return [
     ['paper-flux-levels.svg', fluxLevelsSvg()],
     ['paper-persistent-current.svg', persistentCurrentSvg()],
     ['paper-pair-flux.svg', pairFluxSvg(flux)],
+    ['paper-pair-ring.svg', pairRingSvg(rings)],
   ];
 }

@@ -5,6 +5,7 @@
 import { geometry } from '../../physics/geometry.ts';
 import type { DarwinSystem } from '../../physics/models.ts';
 import { dot } from '../../math/vectors.ts';
+import { kPairingRings, ringTemperature, type RingTemperature } from '../../physics/pairing.ts';
 import { paperClaims, type PaperRow } from '../../physics/paper.ts';
 import { fluxRows, fluxStudy, type FluxStudy } from '../../physics/paper-flux.ts';
 import { twoElectronHamiltonian } from '../../physics/ring.ts';
@@ -41,12 +42,15 @@ export interface PaperRun {
   readonly rows: PaperRow[];
   /** Sec. II.D: the periods and currents behind the flux rows, for the JSON and the plots. */
   readonly flux: FluxStudy;
+  /** Sec. IV.B's two rings (the pairing study's), for the plot of the pair on the ring. */
+  readonly rings: RingTemperature[];
 }
 
 export function runPaper(): PaperRun {
-  const flux = fluxStudy();
+  const rings = kPairingRings.map((ring) => ringTemperature(ring));
+  const flux = fluxStudy(rings);
   const rows = [...paperClaims(), twoElectronRow(0.05, 0.3, 1.3, 0.7), ...fluxRows(flux)].sort(
     (a, b) => parseFloat(a.equation) - parseFloat(b.equation),
   );
-  return { rows, flux };
+  return { rows, flux, rings };
 }
