@@ -28,6 +28,8 @@ import { fermiSeaFlux, metalRingCurrent, spectrumPeriod } from '../src/physics/p
 import { fluxCurrent, kCopper, kFluxQuantum } from '../src/physics/paper.ts';
 import { lineRelativeState, pairFluxEnergy, ringPair, ringRelativeState } from '../src/physics/ring-pair.ts';
 import { ringPotential, ringPotentialThick } from '../src/physics/ring.ts';
+import { paperJson } from '../src/studies/paper/report.ts';
+import { runPaper } from '../src/studies/paper/run.ts';
 import { expectNormwiseClose } from './helpers/compare.ts';
 
 const expectRelative = (got: number, expected: number, rtol: number, label: string) =>
@@ -178,5 +180,28 @@ describe('sec. II.D: flux periods from the spectrum', () => {
     expect(fluxPeriod((n) => pairFluxEnergy(n, r, 0, 1 / (4 * r * r)))).toBe(1);
     expect(fluxPeriod((n) => pairFluxEnergy(n, r, -3, -3))).toBe(0.5);
     expect(ringPair(20, 0.01, 1e-5).fluxPeriod).toBe(0.5);
+  });
+});
+
+describe('paper --json: the flux results under their documented keys', () => {
+  test('rows keep their keys; flux holds spectra, fermi_seas, metal_rings and pairs with computed periods', () => {
+    const run = runPaper();
+    const json = paperJson(run.rows, run.flux);
+    expect(Object.keys(json)).toEqual(['command', 'device', 'rows', 'flux', 'files']);
+    expect(json.flux.spectra.map((s) => [s.condition, s.period_phi0])).toEqual([
+      ['scalar', 1],
+      ['spinor', 0.5],
+    ]);
+    for (const sea of json.flux.fermi_seas)
+      expectRelative(sea.amplitude, sea.amplitude_closed_form, 1e-14, 'peak');
+    expect(json.flux.metal_rings.map((r) => r.name)).toEqual([
+      'Cu (Levy et al.)',
+      'Au (Chandrasekhar et al.)',
+    ]);
+    expect(json.flux.pairs.map((p) => p.period_phi0)).toEqual([1, 1, 1, 1, 0.5]);
+    // Every row sorted by equation number, the flux rows among them.
+    const equations = json.rows.map((r) => parseFloat(r.equation));
+    expect(equations).toEqual([...equations].sort((a, b) => a - b));
+    expect(json.rows.filter((r) => r.unit === 'Phi_0')).toHaveLength(2 + 4 + 5);
   });
 });
