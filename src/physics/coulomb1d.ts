@@ -1,10 +1,12 @@
 // The even ground state of the softened one-dimensional Coulomb well of eq. 45,
 //   -psi''(x) - 2 psi(x) / (|x| + b) = epsilon psi(x),   b = a / a_m,
 // in units of a_m and of the effective Rydberg 1/a_m^2 Hartree, by finite differences on a logarithmic
-// grid. Shared by the paper table (paper.ts) and the pairing study (pairing.ts), which import it.
+// grid. Shared by the paper table (paper.ts) and the pairing study (pairing.ts), which import it; the
+// same grid and Sturm count, with a general bounded coupling and a ring's end conditions, solve the
+// pair on the ring itself (ring-pair.ts).
 import { InputError } from './input-error.ts';
 
-/** The grid of groundState1dMapped: cells uniform in s, where |x| + b = b e^s. */
+/** A logarithmic grid on 0 <= x <= L: cells uniform in s, where |x| + b = b e^s. */
 export interface MappedGrid {
   /** b = a / a_m: y = |x| + b = b e^s. */
   readonly thickness: number;

@@ -288,7 +288,8 @@ export function ringPotentialSeriesCoefficient(power: number): number {
 /** Electrons on the discrete Fibonacci sphere and cylinder for the eq. 30 rows. */
 export const kLondonElectrons = 4000;
 
-const kReadingLabels: Record<FermiReading, string> = {
+/** How the table and the pairing JSON name each reading of eq. 43. */
+export const kFermiReadingLabels: Record<FermiReading, string> = {
   'fermi-energy': 'Z_F = E_F/mc^2 (eq. 43, second form)',
   'fermi-momentum': 'Z_F = (J_F^2/mR^2)/mc^2 = 2 E_F/mc^2 (eq. 43, first form; J_F = m R v_F by eq. 37-40)',
 };
@@ -305,7 +306,7 @@ function fermiReadingRows(): PaperRow[] {
   ];
   const rows: PaperRow[] = [];
   for (const reading of kFermiReadings) {
-    const label = kReadingLabels[reading];
+    const label = kFermiReadingLabels[reading];
     const implied = reading === 'fermi-momentum' ? 'the form eq. 41-44 use: ' : '';
     for (const { metal, thickness, assumed } of rings) {
       const radius = pairingBohrRadius(metal.fermiEnergyJoules, reading);
@@ -348,7 +349,7 @@ function fermiReadingRows(): PaperRow[] {
   }
   rows.push({
     equation: '44',
-    quantity: `a_m / r_s^2 for free electrons, ${kReadingLabels['fermi-momentum']}`,
+    quantity: `a_m / r_s^2 for free electrons, ${kFermiReadingLabels['fermi-momentum']}`,
     paper: 1.52e4,
     computed: pairingRadiusCoefficient('fermi-momentum'),
     unit: 'bohr (r_s in bohr)',

@@ -6,6 +6,7 @@ import { kPairingBoxLength, kPairingStep } from '../../physics/coulomb1d.ts';
 import { kCpuDevice } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
 import type { PairingPoint, RingReading, RingTemperature } from '../../physics/pairing.ts';
+import { kFermiReadingLabels } from '../../physics/paper.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
 import { joinShards, shardJson, type Shard } from '../study.ts';
 
@@ -48,12 +49,6 @@ export function pairingRingJson(ring: RingTemperature) {
   };
 }
 
-const kReadingDefinitions = {
-  'fermi-energy': 'Z_F = E_F/mc^2 (eq. 43, second form)',
-  'fermi-momentum':
-    'Z_F = (J_F^2/mR^2)/mc^2 with J_F = m R v_F (eq. 37-40) = 2 E_F/mc^2 (eq. 43, first form)',
-} as const;
-
 /** One reading of eq. 43 for one ring: the line's temperatures, then the pair on the ring (eq. 41). */
 export function ringReadingJson(reading: RingReading) {
   const pair = reading.onRing;
@@ -61,7 +56,7 @@ export function ringReadingJson(reading: RingReading) {
   const millikelvin = reading.energyUnitKelvin * 1e3;
   return {
     reading: reading.reading,
-    z_f_definition: kReadingDefinitions[reading.reading],
+    z_f_definition: kFermiReadingLabels[reading.reading],
     z_f: reading.fermiParameter,
     a_m_m: am,
     ratio: reading.ratio,
