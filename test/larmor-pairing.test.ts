@@ -4,10 +4,33 @@
 // The pairing ground state has three independent routes: the finite-difference eigenproblem on the
 // logarithmic grid (second order in Delta s: the error falls fourfold per halving), the exact Whittaker
 // condition (rounding only), and paper.ts's uniform-grid solver on its domain a_m/a <= 1000.
+//
+// Sec. II.D and sec. IV.B on the ring itself: the mapped-grid solver's end conditions against
+// free-particle closed forms, the pair's relative motion on a ring much larger than a_m against eq. 45's
+// line, the flux periods of one electron and of a Fermi sea under the scalar (eq. 23/24) and spinor
+// (eq. 25/26) conditions, the sawtooth's peak against e h N / (8 pi^2 m R^2), and the pair threaded by
+// flux against two free electrons.
 import { describe, expect, test } from 'vitest';
-import { kBohrMagneton, kElectronMass, kHbar } from '../src/physics/constants.ts';
+import { kBohrMagneton, kElectronMass, kElementaryCharge, kHbar, kPlanck } from '../src/physics/constants.ts';
+import {
+  evenStateMapped,
+  groundState1dConvergence,
+  groundState1dMapped,
+  kPairingStep,
+  lowestEvenEigenvalueMapped,
+  mappedCells,
+  mappedGridTo,
+} from '../src/physics/coulomb1d.ts';
+import {
+  fermiSeaEnergy,
+  fluxPeriod,
+  persistentCurrent,
+  persistentCurrentAmplitude,
+  persistentCurrentAmplitudeClosedForm,
+  ringCurrentUnit,
+} from '../src/physics/flux.ts';
 import { InputError } from '../src/physics/input-error.ts';
-import { chandrasekharReading, larmorRing, levyReading } from '../src/physics/larmor.ts';
+import { chandrasekharReading, kLevyRadiusMetres, larmorRing, levyReading } from '../src/physics/larmor.ts';
 import {
   digamma,
   eq46Energy,
@@ -18,8 +41,10 @@ import {
   smallThicknessGroundState1d,
   whittakerGroundState1d,
 } from '../src/physics/pairing.ts';
-import { groundState1dConvergence, groundState1dMapped } from '../src/physics/coulomb1d.ts';
+import { fermiSeaFlux, metalRingCurrent, spectrumPeriod } from '../src/physics/paper-flux.ts';
 import {
+  fluxCurrent,
+  kCopper,
   kFluxQuantum,
   kGold,
   pairingBohrRadius,
@@ -27,6 +52,10 @@ import {
   pairingEnergy1dNumerical,
   pairingTemperature,
 } from '../src/physics/paper.ts';
+import { lineRelativeState, pairFluxEnergy, ringPair, ringRelativeState } from '../src/physics/ring-pair.ts';
+import { ringPotential, ringPotentialThick } from '../src/physics/ring.ts';
+import { paperJson } from '../src/studies/paper/report.ts';
+import { runPaper } from '../src/studies/paper/run.ts';
 import { expectNormwiseClose } from './helpers/compare.ts';
 
 /** |got - expected| <= rtol |expected|, failing with the two values. */
@@ -181,6 +210,23 @@ describe('pairing: the ground state of eq. 45 (units 1/a_m^2 Hartree)', () => {
     expect(copper.temperatureEq46 * 1e3).toBeCloseTo(1.12, 2);
   });
 
+  test("both readings of eq. 43 for each ring: the first is the study's, the second has a_m halved", () => {
+    for (const ring of kPairingRings.map((r) => ringTemperature(r))) {
+      const [energy, momentum] = ring.readings;
+      expect([energy.reading, momentum.reading]).toEqual(['fermi-energy', 'fermi-momentum']);
+      expectRelative(energy.pairingRadiusMetres, ring.pairingRadiusMetres, 1e-15, 'a_m');
+      expectRelative(energy.temperatureEq46, ring.temperatureEq46, 1e-15, 'T eq. 46');
+      // The Whittaker ground state against the finite-difference one.
+      expectRelative(energy.temperatureExact, ring.temperatureNumerical, 1e-6, 'T exact');
+      expectRelative(momentum.pairingRadiusMetres, ring.pairingRadiusMetres / 2, 1e-14, 'a_m halved');
+      expectRelative(momentum.ratio, ring.ratio / 2, 1e-14, 'a_m/a halved');
+      // 1/a_m^2 quadruples: eq. 46 at a_m/a halved, in the second reading's unit.
+      const logarithm = 2 * Math.log(momentum.ratio);
+      expectRelative(momentum.temperatureEq46, momentum.energyUnitKelvin * logarithm ** 2, 1e-12, 'eq. 46');
+      expectRelative(momentum.energyUnitKelvin, 4 * energy.energyUnitKelvin, 1e-14, 'unit');
+    }
+  });
+
   test.each([
     ['a_m/a = 1', () => pairingPoint(1)],
     ['a_m/a = 0.5', () => pairingPoint(0.5)],
@@ -189,5 +235,176 @@ describe('pairing: the ground state of eq. 45 (units 1/a_m^2 Hartree)', () => {
     ['Whittaker at a_m/a = 1.5', () => whittakerGroundState1d(1.5)],
   ])('%s is an InputError', (_name, call) => {
     expect(call).toThrow(InputError);
+  });
+});
+
+describe('the mapped-grid solver on a finite interval', () => {
+  const length = 3;
+  const grid = mappedGridTo(0.01, length, kPairingStep / 4);
+  const { centre } = mappedCells(grid);
+  const free = new Float64Array(grid.cells);
+
+  test("psi'(L) = 0: the constant state, epsilon = 0 exactly; a constant potential W shifts it to W", () => {
+    expect(Math.abs(lowestEvenEigenvalueMapped(grid, free, 'neumann', -10, 10))).toBeLessThan(1e-12);
+    // coupling = -y W for W = 5.
+    const constant = centre.map((y) => -5 * y);
+    expectRelative(lowestEvenEigenvalueMapped(grid, constant, 'neumann', -10, 20), 5, 1e-12, 'W = 5');
+  });
+
+  test('psi(L) = 0: cos(pi x / 2L), epsilon = (pi / 2L)^2 to second order, and its normalised state', () => {
+    const exact = (Math.PI / (2 * length)) ** 2;
+    const energy = lowestEvenEigenvalueMapped(grid, free, 'dirichlet', -10, 10);
+    expectRelative(energy, exact, 1e-6, 'Dirichlet');
+    const psi = evenStateMapped(grid, free, 'dirichlet', energy);
+    // psi(x) = cos(pi x / 2L) / sqrt(L/2): compare at the cell centres.
+    const expected = Array.from(centre, (y) => Math.cos((Math.PI * (y - 0.01)) / (2 * length)));
+    expectNormwiseClose(
+      'psi',
+      psi,
+      expected.map((v) => v / Math.sqrt(length / 2)),
+      1e-5,
+    );
+    // 'beyond' puts the node half a cell further out: lower, by about the last cell's share.
+    expect(lowestEvenEigenvalueMapped(grid, free, 'beyond', -10, 10)).toBeLessThan(energy);
+  });
+});
+
+describe('eq. 41 on the ring: the smoothed V_phi and the large-ring limit', () => {
+  test('the chord smoothing: V_phi back at a = 0, eq. 45 near phi = 0, 2 pi-periodic', () => {
+    for (const phi of [0.01, 0.7, 2, 3])
+      expectRelative(ringPotentialThick(phi, 0), ringPotential(phi), 1e-15, `phi = ${phi}`);
+    expectRelative(ringPotentialThick(1e-4, 1e-3), 1 / (1e-4 + 1e-3), 1e-7, '1/(|phi| + a/R)');
+    expectRelative(
+      ringPotentialThick(0.3 + 2 * Math.PI, 0.1),
+      ringPotentialThick(-0.3, 0.1),
+      1e-12,
+      'periodic',
+    );
+  });
+
+  test('a ring much larger than a_m reproduces eq. 45 on the line, approaching it as (a_m/R)^2', () => {
+    const b = 0.01;
+    const step = kPairingStep / 4;
+    const line = lineRelativeState(b, step);
+    expectRelative(line.energy, groundState1dMapped(b, step), 0, 'line state = eq. 45 solver');
+    const far = ringRelativeState(1000, b, 'periodic', step);
+    expectRelative(far.energy, line.energy, 1e-7, 'R = 1000 a_m, energy');
+    expectRelative(far.rmsSeparation, line.rmsSeparation, 1e-6, 'R = 1000 a_m, extent');
+    expectRelative(far.kinetic, line.kinetic, 1e-5, 'R = 1000 a_m, kinetic');
+    // The pair does not reach the far side: periodic and antiperiodic agree.
+    expectRelative(ringRelativeState(1000, b, 'antiperiodic', step).energy, far.energy, 1e-13, 'parity');
+    const offset = (r: number) => ringRelativeState(r, b, 'periodic', step).energy - line.energy;
+    const ratio = offset(30) / offset(100);
+    expect(ratio).toBeGreaterThan(0.85 * (100 / 30) ** 2);
+    expect(ratio).toBeLessThan(1.15 * (100 / 30) ** 2);
+  });
+
+  test('a ring smaller than a_m: the pair spreads over it, the line picture fails, the period stays Phi_0', () => {
+    const pair = ringPair(0.05, 0.01, 1e-5);
+    expect(pair.linePictureFails).toBe(true);
+    expect(pair.periodic.rmsSeparation).toBeGreaterThan(0.9 * pair.uniformRmsSeparation);
+    expect(pair.periodic.rmsSeparation).toBeLessThan(pair.uniformRmsSeparation);
+    expect(pair.antiperiodic.energy).toBeGreaterThan(pair.periodic.energy);
+    expect(pair.fluxPeriod).toBe(1);
+    expect(() => ringRelativeState(0.005, 0.01, 'periodic')).toThrow(InputError);
+  });
+
+  test('the Au and Cu rings: both readings of eq. 43 give a_m beyond the 2.2 um circumference', () => {
+    for (const ring of kPairingRings.map((r) => ringTemperature(r))) {
+      for (const reading of ring.readings) {
+        expect(reading.pairingRadiusMetres).toBeGreaterThan(2 * Math.PI * kLevyRadiusMetres);
+        expect(reading.onRing.linePictureFails).toBe(true);
+        // Eq. 41's J^2 << J_F^2 holds by orders of magnitude.
+        expect(reading.onRing.relativeMomentumRatio).toBeLessThan(1e-6);
+        expect(reading.onRing.relativeMomentumRatio).toBeGreaterThan(0);
+      }
+    }
+  });
+});
+
+describe('sec. II.D: flux periods from the spectrum', () => {
+  test('fluxPeriod finds 1/3 for cos(6 pi n) and nothing for a flat function', () => {
+    expect(fluxPeriod((n) => Math.cos(6 * Math.PI * n))).toBeCloseTo(1 / 3, 14);
+    expect(fluxPeriod(() => 2)).toBeNull();
+    expect(fluxPeriod((n) => n)).toBeNull();
+  });
+
+  test('one electron: period Phi_0 with the scalar condition (eq. 24), Phi_0/2 with the spinor (eq. 26)', () => {
+    expect(spectrumPeriod('scalar')).toBe(1);
+    expect(spectrumPeriod('spinor')).toBe(0.5);
+  });
+
+  test.each([1, 2, 3, 4, 9, 10])(
+    'N = %i spinless electrons: periods 1 and 1/2, peak against the closed form',
+    (n) => {
+      const scalar = fermiSeaFlux(n, 'scalar');
+      const spinor = fermiSeaFlux(n, 'spinor');
+      expect(scalar.period).toBe(1);
+      expect(spinor.period).toBe(0.5);
+      expectRelative(scalar.amplitude, n, 1e-14, 'scalar peak = N (hbar^2/2mR^2)/Phi_0');
+      expectRelative(spinor.amplitude, n / 2, 1e-14, 'spinor peak');
+    },
+  );
+
+  test('the sawtooth peak is e h N / (8 pi^2 m R^2) in amperes, and odd N follows eq. 14 exactly', () => {
+    const radius = 0.35e-6;
+    const n = 101;
+    const peak = (kElementaryCharge * kPlanck * n) / (8 * Math.PI ** 2 * kElectronMass * radius ** 2);
+    expectRelative(persistentCurrentAmplitude(n, 'scalar') * ringCurrentUnit(radius), peak, 1e-8, 'peak');
+    expectRelative(persistentCurrentAmplitudeClosedForm(n, 'scalar', radius), peak, 1e-8, 'closed form');
+    for (const f of [-0.4, -0.1, 0.05, 0.3, 0.49]) {
+      const current = persistentCurrent(n, f, 'scalar') * ringCurrentUnit(radius);
+      expectRelative(current, fluxCurrent(n, f * kFluxQuantum, radius), 1e-8, `Larmor at n_phi = ${f}`);
+    }
+    // Odd N is diamagnetic near zero flux, even N paramagnetic; both sum to E = sum k^2.
+    expect(persistentCurrent(n, 0.1, 'scalar')).toBeLessThan(0);
+    expect(persistentCurrent(n + 1, 0.1, 'scalar')).toBeGreaterThan(0);
+    expectRelative(fermiSeaEnergy(3, 0.2, 'scalar'), 0.8 ** 2 + 0.2 ** 2 + 1.2 ** 2, 1e-15, 'E(N = 3)');
+  });
+
+  test('a metal ring as one ballistic channel carries e v_F / (2 pi R) to 1/N', () => {
+    const ring = metalRingCurrent('Cu', kCopper, kLevyRadiusMetres, [3e-3]);
+    expect(ring.n % 2).toBe(1);
+    expectRelative(ring.amplitudeScalar, ring.fermiCurrent, 2 / ring.n, 'e v_F / L');
+    expectRelative(ring.larmorAtHalfQuantum, ring.amplitudeScalar, 1e-8, 'eq. 14 at Phi_0/2');
+    expectRelative(ring.amplitudeSpinor, ring.amplitudeScalar / 2, 1e-12, 'spinor');
+  });
+
+  test('the pair: no interaction gives two free electrons; a localised pair halves the period', () => {
+    const r = 0.7;
+    // Free relative motion: k = 0 for even L (periodic), k = 1/2 for odd L: (1/2)^2 / r^2 in 1/a_m^2 units.
+    for (const n of [0.05, 0.13, 0.25, 0.4, 0.77]) {
+      let free = Infinity;
+      for (let l1 = -4; l1 <= 4; l1++) {
+        for (let l2 = -4; l2 <= 4; l2++) free = Math.min(free, ((l1 + n) ** 2 + (l2 + n) ** 2) / (2 * r * r));
+      }
+      expectRelative(pairFluxEnergy(n, r, 0, 1 / (4 * r * r)), free, 1e-14, `n_phi = ${n}`);
+    }
+    expect(fluxPeriod((n) => pairFluxEnergy(n, r, 0, 1 / (4 * r * r)))).toBe(1);
+    expect(fluxPeriod((n) => pairFluxEnergy(n, r, -3, -3))).toBe(0.5);
+    expect(ringPair(20, 0.01, 1e-5).fluxPeriod).toBe(0.5);
+  });
+});
+
+describe('paper --json: the flux results under their documented keys', () => {
+  test('rows keep their keys; flux holds spectra, fermi_seas, metal_rings and pairs with computed periods', () => {
+    const run = runPaper();
+    const json = paperJson(run.rows, run.flux);
+    expect(Object.keys(json)).toEqual(['command', 'device', 'rows', 'flux', 'files']);
+    expect(json.flux.spectra.map((s) => [s.condition, s.period_phi0])).toEqual([
+      ['scalar', 1],
+      ['spinor', 0.5],
+    ]);
+    for (const sea of json.flux.fermi_seas)
+      expectRelative(sea.amplitude, sea.amplitude_closed_form, 1e-14, 'peak');
+    expect(json.flux.metal_rings.map((r) => r.name)).toEqual([
+      'Cu (Levy et al.)',
+      'Au (Chandrasekhar et al.)',
+    ]);
+    expect(json.flux.pairs.map((p) => p.period_phi0)).toEqual([1, 1, 1, 1, 0.5]);
+    // Every row sorted by equation number, the flux rows among them.
+    const equations = json.rows.map((r) => parseFloat(r.equation));
+    expect(equations).toEqual([...equations].sort((a, b) => a - b));
+    expect(json.rows.filter((r) => r.unit === 'Phi_0')).toHaveLength(2 + 4 + 5);
   });
 });

@@ -200,6 +200,39 @@ describe('eq. 43-46: pairing', () => {
     expectRelative(pairingRadiusCoefficient(), 2.0394e4, 1e-4, 'a_m / r_s^2');
   });
 
+  test("eq. 43's two readings: E_F/mc^2, and the first form 2 E_F/mc^2 with J_F from eq. 37-40", () => {
+    // Hand values: E_F(Au) = 5.53 eV, mc^2 = 510998.95 eV.
+    expectRelative(
+      fermiParameter(kGold.fermiEnergyJoules, 'fermi-energy'),
+      5.53 / 510998.95,
+      1e-8,
+      'second form',
+    );
+    expectRelative(
+      fermiParameter(kGold.fermiEnergyJoules, 'fermi-momentum'),
+      11.06 / 510998.95,
+      1e-8,
+      'first',
+    );
+    // The first form from its definition: J_C = 2 m R^2 phidot_C (eq. 38), phidot_C = v_F / R with
+    // E_F = m v_F^2 / 2, J_F = |J_C| / 2 (eq. 40); Z_F = (J_F^2 / (m R^2)) / (m c^2). R drops out.
+    const radius = 0.35e-6;
+    const fermiSpeed = Math.sqrt((2 * kGold.fermiEnergyJoules) / kElectronMass);
+    const jF = (2 * kElectronMass * radius * radius * (fermiSpeed / radius)) / 2;
+    const firstForm = (jF * jF) / (kElectronMass * radius * radius) / (kElectronMass * kSpeedOfLight ** 2);
+    expectRelative(fermiParameter(kGold.fermiEnergyJoules, 'fermi-momentum'), firstForm, 1e-8, 'J_F route');
+    // a_m halves; a_m / r_s^2 = 2 / (alpha^2 (9 pi/4)^(2/3)) = 1.0197e4 against the printed 1.52e4.
+    expectRelative(
+      pairingBohrRadius(kGold.fermiEnergyJoules, 'fermi-momentum'),
+      goldRadius / 2,
+      1e-14,
+      'a_m',
+    );
+    expectRelative(pairingRadiusCoefficient('fermi-momentum'), 1.0197e4, 1e-4, 'a_m / r_s^2');
+    const rows = paperClaims().filter((r) => r.equation === '43');
+    expect(rows.map((r) => r.computed)).toHaveLength(4);
+  });
+
   test('numerical ground state of eq. 45 (scipy reference) and its limit', () => {
     // Reference: eigh_tridiagonal on 4e5 cells, converged to 1e-6 in grid size and box length.
     expectRelative(groundState1dMapped(1 / 100), -21.22687, 2e-6, 'a_m/a = 100');

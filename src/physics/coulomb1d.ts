@@ -1,16 +1,20 @@
 // The even ground state of the softened one-dimensional Coulomb well of eq. 45,
 //   -psi''(x) - 2 psi(x) / (|x| + b) = epsilon psi(x),   b = a / a_m,
 // in units of a_m and of the effective Rydberg 1/a_m^2 Hartree, by finite differences on a logarithmic
-// grid. Shared by the paper table (paper.ts) and the pairing study (pairing.ts), which import it.
+// grid. Shared by the paper table (paper.ts) and the pairing study (pairing.ts), which import it; the
+// same grid and Sturm count, with a general bounded coupling and a ring's end conditions, solve the
+// pair on the ring itself (ring-pair.ts).
 import { InputError } from './input-error.ts';
 
-/** The grid of groundState1dMapped: cells uniform in s, where |x| + b = b e^s. */
+/** A logarithmic grid on 0 <= x <= L: cells uniform in s, where |x| + b = b e^s. */
 export interface MappedGrid {
+  /** b = a / a_m: y = |x| + b = b e^s. */
+  readonly thickness: number;
   /** Cells on 0 <= s <= S. */
   readonly cells: number;
   /** Delta s: every cell spans the same ratio e^(Delta s) of |x| + b. */
   readonly step: number;
-  /** The box 0 <= x <= L (units of a_m); psi(L) = 0. */
+  /** The end of the grid, x = L (units of a_m). */
   readonly length: number;
   /** Width of the first cell, b (e^(Delta s) - 1), units of a_m: the resolution of the softened core. */
   readonly smallestCell: number;
@@ -24,51 +28,78 @@ export const kPairingBoxLength = 40;
  */
 export const kPairingStep = 1 / 128;
 
-export function mappedGrid(thicknessOverRadius: number, step = kPairingStep): MappedGrid {
+/** The grid of a mapped well that ends at x = `length` (units of a_m): eq. 45's box, or half a ring. */
+export function mappedGridTo(thicknessOverRadius: number, length: number, step = kPairingStep): MappedGrid {
   const b = thicknessOverRadius;
-  const length = kPairingBoxLength;
   const span = Math.log((length + b) / b);
   const cells = Math.ceil(span / step);
   const exactStep = span / cells;
-  return { cells, step: exactStep, length, smallestCell: b * Math.expm1(exactStep) };
+  return { thickness: b, cells, step: exactStep, length, smallestCell: b * Math.expm1(exactStep) };
+}
+
+/** Eq. 45's grid: the box 0 <= x <= kPairingBoxLength, psi = 0 just beyond it. */
+export function mappedGrid(thicknessOverRadius: number, step = kPairingStep): MappedGrid {
+  return mappedGridTo(thicknessOverRadius, kPairingBoxLength, step);
 }
 
 /**
- * Lowest even eigenvalue of eq. 45 on a logarithmic grid. With y = |x| + b = b e^s the equation becomes
- * the Sturm-Liouville problem -(psi_s / y)_s - 2 psi = epsilon y psi (the Coulomb term turns into the
- * constant -2), discretised by finite volumes on cells of equal Delta s: second order in Delta s, fine
- * cells (b Delta s) in the core and coarse ones in the tail. psi_s = 0 at s = 0 (the mirror: an even
- * state) and psi = 0 at the centre of cell K, just beyond x = L. The eigenvalues of A psi = epsilon Y psi
- * below lambda are counted by Sturm's theorem (Y is positive, so the inertia of A - lambda Y counts them)
- * and bisected. The count is the number of sign changes of the solution of (A - lambda Y) psi = 0 row by
- * row, carried as the value psi_k and the face flux F = dpsi/dx: the LDL^T pivots of A - lambda Y would
- * lose the -2 - lambda y part of each row against the O(1 / (Delta s^2 y)) kinetic part once
- * b < 1e-6, while these increments carry it directly.
+ * The condition at the far end x = L of the mapped grid: psi = 0 at the centre of the cell beyond it
+ * (eq. 45's box), psi = 0 at x = L itself (an even state that changes sign across the point opposite
+ * x = 0 on a ring: antiperiodic), or psi'(L) = 0 (an even state on a ring with periodic psi).
  */
-export function groundState1dMapped(thicknessOverRadius: number, step = kPairingStep): number {
-  const b = thicknessOverRadius;
-  if (!(b > 0 && b < kPairingBoxLength)) {
-    throw new InputError(`a/a_m must lie in (0, ${kPairingBoxLength}), got ${b}`);
+export type MappedEnd = 'beyond' | 'dirichlet' | 'neumann';
+
+/** y = |x| + b at the cell centres (k + 1/2) Delta s and at the outer faces (k + 1) Delta s. */
+export function mappedCells(grid: MappedGrid): { centre: Float64Array; face: Float64Array } {
+  const centre = new Float64Array(grid.cells);
+  const face = new Float64Array(grid.cells);
+  for (let k = 0; k < grid.cells; k++) {
+    centre[k] = grid.thickness * Math.exp((k + 0.5) * grid.step);
+    face[k] = grid.thickness * Math.exp((k + 1) * grid.step);
   }
-  const grid = mappedGrid(b, step);
+  return { centre, face };
+}
+
+/**
+ * Lowest even eigenvalue of -psi'' + W(x) psi = epsilon psi on 0 <= x <= L with psi'(0) = 0, on the
+ * logarithmic grid of `grid`, where `coupling[k]` is -(|x| + b) W(x) at the centre of cell k: 2 for eq.
+ * 45's -2/(|x| + b), bounded for any potential with that core. With y = |x| + b = b e^s the equation
+ * becomes the Sturm-Liouville problem -(psi_s / y)_s - coupling psi = epsilon y psi, discretised by
+ * finite volumes on cells of equal Delta s: second order in Delta s, fine cells (b Delta s) in the core
+ * and coarse ones in the tail. The eigenvalues of A psi = epsilon Y psi below lambda are counted by
+ * Sturm's theorem (Y is positive, so the inertia of A - lambda Y counts them) and bisected between
+ * `lowerBound` (at most the potential's minimum) and `upperBound`. The count is the number of sign
+ * changes of the solution of (A - lambda Y) psi = 0 row by row, carried as the value psi_k and the face
+ * flux F = dpsi/dx: the LDL^T pivots of A - lambda Y would lose the coupling - lambda y part of each row
+ * against the O(1 / (Delta s^2 y)) kinetic part once b < 1e-6, while these increments carry it
+ * directly. The end condition enters only the last step: psi beyond the last face at a distance
+ * Delta s y_face (beyond), half of it (dirichlet: the ghost value -psi mirrors the face), or an infinite
+ * one, so that only the sign of the flux the last row asks for counts (neumann).
+ */
+export function lowestEvenEigenvalueMapped(
+  grid: MappedGrid,
+  coupling: Float64Array,
+  end: MappedEnd,
+  lowerBound: number,
+  upperBound: number,
+): number {
   const h = grid.step;
   const cells = grid.cells;
-  // y at the cell centres (k + 1/2) Delta s and at the faces (k + 1) Delta s.
-  const centre = new Float64Array(cells);
-  const face = new Float64Array(cells);
-  for (let k = 0; k < cells; k++) {
-    centre[k] = b * Math.exp((k + 0.5) * h);
-    face[k] = b * Math.exp((k + 1) * h);
-  }
-  // Cell k: -(F_{k+1/2} - F_{k-1/2}) / Delta s - (2 + lambda y_k) psi_k = 0, F_{-1/2} = 0 (the mirror),
-  // and psi_{k+1} = psi_k + Delta s y_{k+1/2} F_{k+1/2}.
+  const { centre, face } = mappedCells(grid);
+  const lastDistance = end === 'dirichlet' ? 0.5 : 1;
+  // Cell k: -(F_{k+1/2} - F_{k-1/2}) / Delta s - (coupling_k + lambda y_k) psi_k = 0, F_{-1/2} = 0 (the
+  // mirror), and psi_{k+1} = psi_k + Delta s y_{k+1/2} F_{k+1/2}.
   const countBelow = (lambda: number) => {
     let count = 0;
     let psi = 1;
     let flux = 0;
     for (let k = 0; k < cells; k++) {
-      flux -= h * (2 + lambda * centre[k]) * psi;
-      let next = psi + h * face[k] * flux;
+      flux -= h * (coupling[k] + lambda * centre[k]) * psi;
+      if (k === cells - 1 && end === 'neumann') {
+        if (flux < 0 !== psi < 0 || flux === 0) count++;
+        break;
+      }
+      let next = psi + (k === cells - 1 ? lastDistance : 1) * h * face[k] * flux;
       if (next === 0) next = -1e-300 * Math.sign(psi);
       if (next < 0 !== psi < 0) count++;
       psi = next;
@@ -80,16 +111,81 @@ export function groundState1dMapped(thicknessOverRadius: number, step = kPairing
     }
     return count;
   };
-  // Every eigenvalue lies above the potential's minimum -2/b; a bound state lies below 0.
-  let lower = -2 / b;
-  let upper = 0;
-  if (countBelow(upper) < 1) throw new InputError(`no bound state found for a/a_m = ${b}`);
+  let lower = lowerBound;
+  let upper = upperBound;
+  if (countBelow(upper) < 1) {
+    throw new InputError(`no even state below ${upper} for a/a_m = ${grid.thickness}`);
+  }
   for (let iteration = 0; iteration < 200 && upper - lower > 4e-16 * Math.abs(lower); iteration++) {
     const middle = (lower + upper) / 2;
     if (countBelow(middle) >= 1) upper = middle;
     else lower = middle;
   }
   return (lower + upper) / 2;
+}
+
+/**
+ * The eigenvector of lowestEvenEigenvalueMapped's problem for its eigenvalue, at the cell centres,
+ * normalised to sum_k psi_k^2 y_k Delta s = 1 (the integral of psi^2 dx over 0 <= x <= L, since dx = y
+ * ds): inverse iteration (A - sigma Y) psi' = Y psi with sigma a hair below the eigenvalue, each step
+ * a tridiagonal solve of the same finite-volume matrix whose inertia the bisection counted.
+ */
+export function evenStateMapped(
+  grid: MappedGrid,
+  coupling: Float64Array,
+  end: MappedEnd,
+  eigenvalue: number,
+): Float64Array {
+  const h = grid.step;
+  const cells = grid.cells;
+  const { centre, face } = mappedCells(grid);
+  const sigma = eigenvalue - 1e-10 * Math.max(Math.abs(eigenvalue), 1);
+  // A - sigma Y: the face terms 1 / (Delta s^2 y_face), the last one as the end condition says.
+  const outer = end === 'neumann' ? 0 : end === 'dirichlet' ? 2 : 1;
+  const diagonal = new Float64Array(cells);
+  const offDiagonal = new Float64Array(cells);
+  for (let k = 0; k < cells; k++) {
+    const out = (k === cells - 1 ? outer : 1) / (h * h * face[k]);
+    const inner = k === 0 ? 0 : 1 / (h * h * face[k - 1]);
+    diagonal[k] = out + inner - coupling[k] - sigma * centre[k];
+    offDiagonal[k] = -1 / (h * h * face[k]);
+  }
+  let psi = new Float64Array(cells).fill(1);
+  const modified = new Float64Array(cells);
+  for (let iteration = 0; iteration < 3; iteration++) {
+    // Thomas algorithm on (A - sigma Y) next = Y psi.
+    const next = new Float64Array(cells);
+    modified[0] = diagonal[0];
+    next[0] = centre[0] * psi[0];
+    for (let k = 1; k < cells; k++) {
+      const factor = offDiagonal[k - 1] / modified[k - 1];
+      modified[k] = diagonal[k] - factor * offDiagonal[k - 1];
+      next[k] = centre[k] * psi[k] - factor * next[k - 1];
+    }
+    next[cells - 1] /= modified[cells - 1];
+    for (let k = cells - 2; k >= 0; k--) next[k] = (next[k] - offDiagonal[k] * next[k + 1]) / modified[k];
+    let norm = 0;
+    for (let k = 0; k < cells; k++) norm += next[k] * next[k] * centre[k] * h;
+    const scale = Math.sign(next[0]) / Math.sqrt(norm);
+    for (let k = 0; k < cells; k++) next[k] *= scale;
+    psi = next;
+  }
+  return psi;
+}
+
+/**
+ * Lowest even eigenvalue of eq. 45 on a logarithmic grid (lowestEvenEigenvalueMapped with the constant
+ * coupling 2 that the Coulomb term becomes), psi'(0) = 0 (the mirror: an even state) and psi = 0 at the
+ * centre of cell K, just beyond x = L.
+ */
+export function groundState1dMapped(thicknessOverRadius: number, step = kPairingStep): number {
+  const b = thicknessOverRadius;
+  if (!(b > 0 && b < kPairingBoxLength)) {
+    throw new InputError(`a/a_m must lie in (0, ${kPairingBoxLength}), got ${b}`);
+  }
+  const grid = mappedGrid(b, step);
+  // Every eigenvalue lies above the potential's minimum -2/b; a bound state lies below 0.
+  return lowestEvenEigenvalueMapped(grid, new Float64Array(grid.cells).fill(2), 'beyond', -2 / b, 0);
 }
 
 /** The ground state on three grids (Delta s, Delta s/2, Delta s/4) and what they say about the error. */

@@ -16,16 +16,21 @@ import {
   type GridConvergence,
 } from './coulomb1d.ts';
 import { InputError } from './input-error.ts';
+import { kLevyRadiusMetres } from './larmor.ts';
 import {
+  fermiParameter,
   kChandrasekhar,
   kCopper,
+  kFermiReadings,
   kGold,
   kLevy,
   pairingBohrRadius,
   pairingEnergy1d,
   pairingEnergy3d,
+  type FermiReading,
   type Metal,
 } from './paper.ts';
+import { ringPair, ringRelativeState, type RingPair } from './ring-pair.ts';
 
 /** Euler-Mascheroni constant gamma = -psi(1). */
 export const kEulerGamma = 0.5772156649015329;
@@ -203,6 +208,9 @@ export interface PairingRing {
   readonly thicknessMetres: number;
   /** Where the thickness comes from, and whether it is an assumption. */
   readonly thicknessSource: string;
+  /** The ring's radius R: the pair's relative motion lives on its circumference 2 pi R. */
+  readonly radiusMetres: number;
+  readonly radiusSource: string;
 }
 
 /** The paper's two experiments (sec. IV.B): Chandrasekhar et al.'s Au ring, Levy et al.'s Cu rings. */
@@ -212,6 +220,10 @@ export const kPairingRings: readonly PairingRing[] = [
     metal: kGold,
     thicknessMetres: kChandrasekhar.thicknessMetres,
     thicknessSource: 'Chandrasekhar et al., as the paper quotes it (sec. IV.B)',
+    radiusMetres: kLevyRadiusMetres,
+    radiusSource:
+      "ASSUMED: the paper gives no radius for Chandrasekhar et al.'s ring; the larmor study's default, a " +
+      'circle of 2.2 um circumference',
   },
   {
     name: 'Cu',
@@ -219,14 +231,40 @@ export const kPairingRings: readonly PairingRing[] = [
     thicknessMetres: kLevy.thicknessMetres,
     thicknessSource:
       'ASSUMED: the paper gives no thickness for the Cu rings of Levy et al. ("similar values")',
+    radiusMetres: kLevyRadiusMetres,
+    radiusSource: 'a circle of the circumference 2.2 um the paper quotes for Levy et al. (sec. II.B)',
   },
 ];
+
+/** One ring under one reading of eq. 43: the line's temperatures and the pair on the ring itself. */
+export interface RingReading {
+  readonly reading: FermiReading;
+  readonly fermiParameter: number;
+  /** a_m = 2 a0 / Z_F, metres. */
+  readonly pairingRadiusMetres: number;
+  readonly ratio: number;
+  /** |E| / k_B from eq. 46, kelvin. */
+  readonly temperatureEq46: number;
+  /** |E| / k_B of eq. 45's exact ground state on the line (Whittaker), kelvin. */
+  readonly temperatureExact: number;
+  /** 1/a_m^2 Hartree / k_B, kelvin: the unit of the energies of `onRing`. */
+  readonly energyUnitKelvin: number;
+  /** The relative motion on the ring of radius R (eq. 41 with the whole V_phi). */
+  readonly onRing: RingPair;
+  /** The periodic state's energy on rings of other radii at the same a/a_m: how it reaches the line. */
+  readonly radiusSweep: readonly { readonly radiusOverPairing: number; readonly energy: number }[];
+}
+
+/** R/a_m of the radius sweep: from below the rings' ~0.04-0.09 to where eq. 45's line holds. */
+export const kRingSweepRadii = logSpaced(0.02, 50, 18);
 
 export interface RingTemperature {
   readonly name: string;
   readonly fermiEnergyEv: number;
   readonly thicknessMetres: number;
   readonly thicknessSource: string;
+  readonly radiusMetres: number;
+  readonly radiusSource: string;
   /** a_m = 2 a0 / Z_F, metres. */
   readonly pairingRadiusMetres: number;
   readonly ratio: number;
@@ -234,6 +272,33 @@ export interface RingTemperature {
   readonly temperatureEq46: number;
   /** |E| / k_B from the finite-difference ground state, kelvin. */
   readonly temperatureNumerical: number;
+  /** Eq. 43's two readings of Z_F (pairingRadiusMetres and the temperatures above are the first's). */
+  readonly readings: readonly RingReading[];
+}
+
+function ringReading(ring: PairingRing, reading: FermiReading, step: number): RingReading {
+  const radius = pairingBohrRadius(ring.metal.fermiEnergyJoules, reading);
+  const ratio = radius / ring.thicknessMetres;
+  checkRatio(ratio);
+  const unit = -pairingEnergy3d(radius);
+  const zF = fermiParameter(ring.metal.fermiEnergyJoules, reading);
+  return {
+    reading,
+    fermiParameter: zF,
+    pairingRadiusMetres: radius,
+    ratio,
+    temperatureEq46: Math.abs(pairingEnergy1d(radius, ring.thicknessMetres)) / kBoltzmann,
+    temperatureExact: Math.abs(unit * whittakerGroundState1d(ratio)) / kBoltzmann,
+    energyUnitKelvin: unit / kBoltzmann,
+    onRing: ringPair(ring.radiusMetres / radius, 1 / ratio, zF, step),
+    // A ring at least twice as wide as it is thick: the chord smoothing needs a < R.
+    radiusSweep: kRingSweepRadii
+      .filter((r) => r > 2 / ratio)
+      .map((radiusOverPairing) => ({
+        radiusOverPairing,
+        energy: ringRelativeState(radiusOverPairing, 1 / ratio, 'periodic', step).energy,
+      })),
+  };
 }
 
 export function ringTemperature(ring: PairingRing, step = kPairingStep): RingTemperature {
@@ -248,9 +313,12 @@ export function ringTemperature(ring: PairingRing, step = kPairingStep): RingTem
     fermiEnergyEv: Number((ring.metal.fermiEnergyJoules / kElectronVolt).toPrecision(12)),
     thicknessMetres: ring.thicknessMetres,
     thicknessSource: ring.thicknessSource,
+    radiusMetres: ring.radiusMetres,
+    radiusSource: ring.radiusSource,
     pairingRadiusMetres: radius,
     ratio,
     temperatureEq46: Math.abs(pairingEnergy1d(radius, ring.thicknessMetres)) / kBoltzmann,
     temperatureNumerical: Math.abs(unit * groundState1dMapped(1 / ratio, step / 4)) / kBoltzmann,
+    readings: kFermiReadings.map((reading) => ringReading(ring, reading, step / 4)),
   };
 }

@@ -143,17 +143,29 @@ export const kChandrasekhar = { thicknessMetres: 80e-9 } as const;
 // ---------------------------------------------------------------------------------------------------
 // Sec. IV.B: pairing (eq. 43-46)
 
-/** Z_F = E_F / (m c^2) (eq. 43): the "nuclear charge" of the pair's relative motion, eq. 44. */
-export function fermiParameter(fermiEnergyJoules: number): number {
-  return fermiEnergyJoules / kElectronRestEnergy;
+/**
+ * Eq. 43 writes Z_F twice, Z_F = (J_F^2 / (m R^2)) / (m c^2) = E_F / (m c^2), and the two forms differ by
+ * a factor 2. 'fermi-energy' is the second form. 'fermi-momentum' is the first with J_F as eq. 37-40
+ * define it: J_C = dL/dphidot_C = 2 m R^2 phidot_C (eq. 38 to zeroth order in r_e/R), |J_C| = 2 J_F
+ * (eq. 40), and both electrons at the Fermi speed, phidot_C = v_F / R, so J_F = m R v_F and
+ * J_F^2 / (m R^2) = m v_F^2 = 2 E_F. The first form is the one eq. 41-44 use (eq. 41's Coulomb term is
+ * (J_F^2 / m R^2)(r_e / R) / |phi| = Z_F e^2 / |r|), so the paper's equations imply Z_F = 2 E_F / m c^2.
+ */
+export type FermiReading = 'fermi-energy' | 'fermi-momentum';
+
+export const kFermiReadings: readonly FermiReading[] = ['fermi-energy', 'fermi-momentum'];
+
+/** Z_F (eq. 43) in either reading: the "nuclear charge" of the pair's relative motion, eq. 44. */
+export function fermiParameter(fermiEnergyJoules: number, reading: FermiReading = 'fermi-energy'): number {
+  return ((reading === 'fermi-energy' ? 1 : 2) * fermiEnergyJoules) / kElectronRestEnergy;
 }
 
 /**
  * The Bohr radius of eq. 44, metres: hbar^2 / (mu Z_F e^2) with reduced mass mu = m/2, i.e. 2 a0 / Z_F
  * (the paper's a_m = 2 / Z_F in atomic units).
  */
-export function pairingBohrRadius(fermiEnergyJoules: number): number {
-  return (2 * kBohrRadius) / fermiParameter(fermiEnergyJoules);
+export function pairingBohrRadius(fermiEnergyJoules: number, reading: FermiReading = 'fermi-energy'): number {
+  return (2 * kBohrRadius) / fermiParameter(fermiEnergyJoules, reading);
 }
 
 /** (9 pi / 4)^(1/3) = 1.919: k_F r_s for free electrons, the paper's "1.92" (v_F = 1.92 / r_s, sec. II.B). */
@@ -167,10 +179,12 @@ export function freeElectronFermiEnergy(radiusParameterBohr: number): number {
 
 /**
  * a_m / r_s^2 in bohr for free electrons: a_m = 2 / Z_F = 2 (m c^2 / E_h) / ((1/2)(1.919/r_s)^2)
- * = 4 r_s^2 / (alpha^2 1.919^2). The paper prints 1.52e4 (sec. IV.B); this gives 2.04e4.
+ * = 4 r_s^2 / (alpha^2 1.919^2) = 2.04e4 r_s^2 with Z_F = E_F/mc^2, half of it (1.02e4) with
+ * Z_F = 2 E_F/mc^2. The paper prints 1.52e4 (sec. IV.B), which is neither.
  */
-export function pairingRadiusCoefficient(): number {
-  return 4 / (kFineStructure * kFineStructure * kFermiWavenumberRadius * kFermiWavenumberRadius);
+export function pairingRadiusCoefficient(reading: FermiReading = 'fermi-energy'): number {
+  const factor = reading === 'fermi-energy' ? 1 : 2;
+  return 4 / (factor * kFineStructure * kFineStructure * kFermiWavenumberRadius * kFermiWavenumberRadius);
 }
 
 /** E_3d = -1/a_m^2 Hartree (a_m in bohr) = -Z_F^2/4 Hartree: the 3D ground state of eq. 44, joules. */
@@ -274,6 +288,76 @@ export function ringPotentialSeriesCoefficient(power: number): number {
 /** Electrons on the discrete Fibonacci sphere and cylinder for the eq. 30 rows. */
 export const kLondonElectrons = 4000;
 
+/** How the table and the pairing JSON name each reading of eq. 43. */
+export const kFermiReadingLabels: Record<FermiReading, string> = {
+  'fermi-energy': 'Z_F = E_F/mc^2 (eq. 43, second form)',
+  'fermi-momentum': 'Z_F = (J_F^2/mR^2)/mc^2 = 2 E_F/mc^2 (eq. 43, first form; J_F = m R v_F by eq. 37-40)',
+};
+
+/**
+ * Eq. 43's two readings side by side for Au and Cu: Z_F, a_m, a_m/r_s^2 and the pairing temperatures of
+ * eq. 46 and of eq. 45's ground state (the rows the second form already has elsewhere are not repeated).
+ */
+function fermiReadingRows(): PaperRow[] {
+  const millikelvin = 1e-3;
+  const rings = [
+    { metal: kGold, thickness: kChandrasekhar.thicknessMetres, assumed: '' },
+    { metal: kCopper, thickness: kLevy.thicknessMetres, assumed: ' ASSUMED' },
+  ];
+  const rows: PaperRow[] = [];
+  for (const reading of kFermiReadings) {
+    const label = kFermiReadingLabels[reading];
+    const implied = reading === 'fermi-momentum' ? 'the form eq. 41-44 use: ' : '';
+    for (const { metal, thickness, assumed } of rings) {
+      const radius = pairingBohrRadius(metal.fermiEnergyJoules, reading);
+      rows.push({
+        equation: '43',
+        quantity: `${metal.name}: ${label}`,
+        paper: 'E_F/mc^2',
+        computed: fermiParameter(metal.fermiEnergyJoules, reading),
+        unit: '1',
+        note: `${implied}E_F = ${(metal.fermiEnergyJoules / kElectronVolt).toFixed(2)} eV`,
+      });
+      if (reading === 'fermi-energy' && metal === kGold) continue;
+      rows.push({
+        equation: '44',
+        quantity: `${metal.name}: a_m = 2 a0 / Z_F, ${label}`,
+        paper: 'a_m/a ~ 1e2',
+        computed: radius / 1e-6,
+        unit: 'um',
+        note: `a_m/a = ${(radius / thickness).toFixed(1)} with a = ${(thickness / 1e-9).toFixed(0)} nm${assumed}`,
+      });
+      if (reading === 'fermi-energy') continue;
+      rows.push(
+        {
+          equation: '46',
+          quantity: `${metal.name}: |E_1d| / k_B, eq. 46, a = ${(thickness / 1e-9).toFixed(0)} nm${assumed}, ${label}`,
+          paper: '1-2',
+          computed: pairingTemperature(pairingEnergy1d(radius, thickness)) / millikelvin,
+          unit: 'mK',
+          note: 'a_m halves, so 1/a_m^2 quadruples while [2 ln(a_m/a)]^2 shrinks',
+        },
+        {
+          equation: '46',
+          quantity: `${metal.name}: |E| / k_B, ground state of eq. 45, a = ${(thickness / 1e-9).toFixed(0)} nm${assumed}, ${label}`,
+          paper: '1-2',
+          computed: pairingTemperature(pairingEnergy1dNumerical(radius, thickness)) / millikelvin,
+          unit: 'mK',
+        },
+      );
+    }
+  }
+  rows.push({
+    equation: '44',
+    quantity: `a_m / r_s^2 for free electrons, ${kFermiReadingLabels['fermi-momentum']}`,
+    paper: 1.52e4,
+    computed: pairingRadiusCoefficient('fermi-momentum'),
+    unit: 'bohr (r_s in bohr)',
+    note: "half the second form's 2.04e4: the paper's 1.52e4 lies between the two readings and matches neither",
+  });
+  return rows;
+}
+
 export function paperClaims(): PaperRow[] {
   const nanoampere = 1e-9;
   const millikelvin = 1e-3;
@@ -295,6 +379,7 @@ export function paperClaims(): PaperRow[] {
   // The paper's own a_m = 1.52e4 r_s^2 bohr with r_s(Au) = 3.01: the route its "1-2 mK" seems to take.
   const goldRadiusPaper = 1.52e4 * kGold.radiusParameterBohr ** 2 * kBohrRadius;
 
+  const readingRows = fermiReadingRows();
   const d2 = minimumSuperconductingSize(2);
   const d3 = minimumSuperconductingSize(3);
 
@@ -349,7 +434,7 @@ export function paperClaims(): PaperRow[] {
       computed: larmorElectronCount(kLevy.currentAmperes, kLevy.fieldTesla),
       unit: '1',
       note:
-        "eq. 16 with the paper's own I_av and B_0 gives N = 12.4 (14.9 with the circle's B_0; the same as " +
+        "eq. 16 with the paper's own I_av and B_0 gives N = 12.35 (14.9 with the circle's B_0; the same as " +
         'N = I pi R^2 / mu_B at one flux quantum), not ~100: an order of magnitude lower. No factor in eq. 13-16 ' +
         'recovers 100 (2 pi would give 78); the paper prints no intermediate step',
     },
@@ -426,8 +511,9 @@ export function paperClaims(): PaperRow[] {
       computed: pairingRadiusCoefficient(),
       unit: 'bohr (r_s in bohr)',
       note:
-        "a_m = 2/Z_F = 4 c^2 r_s^2 / 1.919^2 in atomic units gives 2.04e4 r_s^2; the paper's 1.52e4 is 3/4 of it " +
-        '(cause not identifiable from the text)',
+        "a_m = 2/Z_F = 4 c^2 r_s^2 / 1.919^2 in atomic units with eq. 43's second form Z_F = E_F/mc^2 gives " +
+        "2.04e4 r_s^2, the first form (2 E_F/mc^2) 1.02e4 (eq. 43 rows); the paper's 1.52e4 is 0.75 of the one " +
+        'and 1.49 times the other (cause not identifiable from the text)',
     },
     {
       equation: '44',
@@ -511,6 +597,7 @@ export function paperClaims(): PaperRow[] {
       unit: 'mK',
       note: 'the exact ground state of eq. 45, ~4x below eq. 46 as for Au',
     },
+    ...readingRows,
     {
       equation: '53',
       quantity: 'd = 1: N_max r_e / R = r_e / a0 (independent of R)',

@@ -9,6 +9,18 @@ export function ringPotential(phi: number): number {
   return (1 + 3 * Math.cos(phi)) / (8 * Math.abs(Math.sin(phi / 2)));
 }
 
+/**
+ * V_phi for a ring of thickness a (units of R: beta = a/R): eq. 45's rule r -> r + a applied to the
+ * chord r = 2 |sin(phi/2)| that eq. 31 divides by, (1/4)(1 + 3 cos phi) / (2 |sin(phi/2)| + beta).
+ * Near phi = 0 it is 1/(|phi| + beta) + O(phi), eq. 45's softened 1D Coulomb well exactly, so a ring
+ * much larger than the pair reproduces eq. 45's line; it stays 2 pi-periodic, even and smooth away
+ * from 0, and beta = 0 gives V_phi back. (V_phi at sqrt(phi^2 + beta^2) would soften differently from
+ * eq. 45, 1/sqrt(x^2 + b^2) against 1/(|x| + b), and the large-ring limit would not be eq. 45's.)
+ */
+export function ringPotentialThick(phi: number, thicknessOverRadius: number): number {
+  return (1 + 3 * Math.cos(phi)) / (4 * (2 * Math.abs(Math.sin(phi / 2)) + thicknessOverRadius));
+}
+
 /** The series of eq. 42 to the order the paper gives: 1/|phi| - |phi|/3 + (97/5760)|phi|^3. */
 export function ringPotentialSeries(phi: number): number {
   const x = Math.abs(phi);

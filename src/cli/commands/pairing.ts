@@ -1,7 +1,8 @@
 // `pairing`: two electrons on a ring of thickness a (sec. IV.B, eq. 35-46). The relative motion in the
 // softened 1D Coulomb well -Z_F/(|r| + a) (eq. 45) is solved by finite differences on a logarithmic
 // grid and compared with eq. 46's asymptotic -(1/a_m^2)[2 ln(a_m/a)]^2 over a_m/a, beside the exact
-// Whittaker-function ground state; the pairing temperatures of the Au and Cu rings follow. The table and
+// Whittaker-function ground state; the pairing temperatures of the Au and Cu rings follow, under both
+// readings of eq. 43 and with the pair solved on the ring itself (src/physics/ring-pair.ts). The table and
 // plots are src/studies/pairing/, which the app's Studies panel runs too; this file is its flags.
 import {
   pairingFiles,
@@ -27,7 +28,10 @@ logarithmic grid (|x| + a = a e^s, s uniform; three grids, Delta s = 1/128, 1/25
 convergence) and compared with eq. 46, E = -[2 ln(a_m/a)]^2, and with the exact ground state from the
 Whittaker function. Then the pairing temperatures |E|/k_B of the Au ring of Chandrasekhar et al.
 (a = 80 nm) and of the Cu rings of Levy et al. (a = 100 nm ASSUMED: the paper gives none), with the
-free-electron Fermi energies of Ashcroft & Mermin (Au 5.53 eV, Cu 7.00 eV).
+free-electron Fermi energies of Ashcroft & Mermin (Au 5.53 eV, Cu 7.00 eV). For each ring and each
+reading of eq. 43 (Z_F = E_F/mc^2, or its first form 2 E_F/mc^2), the pair is also solved on the ring
+itself (radius 0.35 um, circumference 2.2 um): eq. 41 with the whole 2 pi-periodic V_phi, softened by
+a on the chord, periodic (even centre-of-mass L) and antiperiodic (odd L), beside the line's solution.
 
   --ratios R     a_m/a values in (1, 1e12]; repeat the flag or separate by commas
                  [21 values from 10 to 1e6, four per decade]
@@ -37,7 +41,12 @@ free-electron Fermi energies of Ashcroft & Mermin (Au 5.53 eV, Cu 7.00 eV).
   --markdown     the rings' table in Markdown (with --json: the field "markdown")
   --json         {"command", "units", "grid", "points": [{"ratio", "energy_numerical", "energy_eq46",
                  "relative_difference", ...}], "rings": [{"name", "fermi_energy_ev", "thickness_m",
-                 "a_m_m", "temperature_eq46_mk", "temperature_numerical_mk", ...}], "files"}
+                 "a_m_m", "temperature_eq46_mk", "temperature_numerical_mk", "radius_m",
+                 "circumference_m", "readings": [{"reading", "z_f", "a_m_m", "ratio",
+                 "temperature_eq46_mk", "temperature_exact_mk", "on_ring": {"energy_periodic",
+                 "energy_antiperiodic", "energy_line", "temperature_mk", "rms_separation_m",
+                 "line_picture_fails", "j_squared_over_j_f_squared", "flux_period_phi0", ...}}], ...}],
+                 "ring_units", "files"}
 `;
 
 const kOptions = {

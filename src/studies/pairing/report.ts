@@ -5,7 +5,8 @@ import { linePlot } from '../../io/svg.ts';
 import { kPairingBoxLength, kPairingStep } from '../../physics/coulomb1d.ts';
 import { kCpuDevice } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
-import type { PairingPoint, RingTemperature } from '../../physics/pairing.ts';
+import type { PairingPoint, RingReading, RingTemperature } from '../../physics/pairing.ts';
+import { kFermiReadingLabels } from '../../physics/paper.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
 import { joinShards, shardJson, type Shard } from '../study.ts';
 
@@ -41,6 +42,44 @@ export function pairingRingJson(ring: RingTemperature) {
     ratio: ring.ratio,
     temperature_eq46_mk: ring.temperatureEq46 * 1e3,
     temperature_numerical_mk: ring.temperatureNumerical * 1e3,
+    radius_m: ring.radiusMetres,
+    radius_source: ring.radiusSource,
+    circumference_m: 2 * Math.PI * ring.radiusMetres,
+    readings: ring.readings.map(ringReadingJson),
+  };
+}
+
+/** One reading of eq. 43 for one ring: the line's temperatures, then the pair on the ring (eq. 41). */
+export function ringReadingJson(reading: RingReading) {
+  const pair = reading.onRing;
+  const am = reading.pairingRadiusMetres;
+  const millikelvin = reading.energyUnitKelvin * 1e3;
+  return {
+    reading: reading.reading,
+    z_f_definition: kFermiReadingLabels[reading.reading],
+    z_f: reading.fermiParameter,
+    a_m_m: am,
+    ratio: reading.ratio,
+    temperature_eq46_mk: reading.temperatureEq46 * 1e3,
+    temperature_exact_mk: reading.temperatureExact * 1e3,
+    on_ring: {
+      radius_over_a_m: pair.radiusOverPairing,
+      line_picture_fails: pair.linePictureFails,
+      energy_periodic: pair.periodic.energy,
+      energy_antiperiodic: pair.antiperiodic.energy,
+      energy_line: pair.line.energy,
+      temperature_mk: Math.abs(pair.periodic.energy) * millikelvin,
+      temperature_line_mk: Math.abs(pair.line.energy) * millikelvin,
+      rms_separation_m: pair.periodic.rmsSeparation * am,
+      rms_separation_line_m: pair.line.rmsSeparation * am,
+      rms_separation_uniform_m: pair.uniformRmsSeparation * am,
+      j_squared_over_j_f_squared: pair.relativeMomentumRatio,
+      flux_period_phi0: pair.fluxPeriod,
+      radius_sweep: reading.radiusSweep.map((point) => ({
+        radius_over_a_m: point.radiusOverPairing,
+        energy_periodic: point.energy,
+      })),
+    },
   };
 }
 
@@ -64,6 +103,13 @@ export function pairingTable(points: readonly PairingPoint[], rings: readonly Ri
     },
     points: summaries,
     rings: rings.map(pairingRingJson),
+    ring_units: {
+      energy: '1/a_m^2 Hartree of the reading (energy_line is eq. 45 on the line at the same a/a_m)',
+      on_ring:
+        "-psi'' - 2 (a_m/R) V_phi^a(x a_m/R) psi = E psi on the circumference, V_phi^a = (1 + 3 cos phi) / " +
+        "(4 (2|sin(phi/2)| + a/R)): eq. 45's r -> r + a on the chord; periodic psi for even centre-of-mass L, " +
+        'antiperiodic for odd L; the pair carries 2e round the ring',
+    },
   };
 }
 
@@ -151,6 +197,21 @@ export function pairingText(
         `(${r.thickness_source}), a_m = ${(r.a_m_m * 1e6).toFixed(3)} um, a_m/a = ${r.ratio.toFixed(1)}: ` +
         `eq. 46 ${r.temperature_eq46_mk.toFixed(3)} mK, numerical ${r.temperature_numerical_mk.toFixed(3)} mK`,
     );
+    for (const reading of r.readings) {
+      const ring = reading.on_ring;
+      lines.push(
+        `    ${reading.z_f_definition}: Z_F = ${reading.z_f.toExponential(4)}, a_m = ` +
+          `${(reading.a_m_m * 1e6).toFixed(3)} um, a_m/a = ${reading.ratio.toFixed(1)}: eq. 46 ` +
+          `${reading.temperature_eq46_mk.toFixed(3)} mK, eq. 45 exact ${reading.temperature_exact_mk.toFixed(3)} mK`,
+        `      on the ring (R = ${(r.radius_m * 1e6).toFixed(3)} um, R/a_m = ${ring.radius_over_a_m.toFixed(4)}): ` +
+          `E = ${ring.energy_periodic.toPrecision(6)} (line ${ring.energy_line.toPrecision(6)}, antiperiodic ` +
+          `${ring.energy_antiperiodic.toPrecision(6)}) 1/a_m^2 Hartree, |E|/k_B = ${ring.temperature_mk.toFixed(3)} mK; ` +
+          `rms separation ${(ring.rms_separation_m * 1e6).toFixed(3)} um (line ${(ring.rms_separation_line_m * 1e6).toFixed(3)}, ` +
+          `spread evenly ${(ring.rms_separation_uniform_m * 1e6).toFixed(3)}); <J^2>/J_F^2 = ` +
+          `${ring.j_squared_over_j_f_squared.toExponential(2)}; flux period ${ring.flux_period_phi0} Phi_0` +
+          (ring.line_picture_fails ? '; a_m > circumference: the line picture fails' : ''),
+      );
+    }
   }
   if (files.length) lines.push('', 'wrote:', ...files.map((f) => `  ${f}`));
   return lines.join('\n') + '\n';
@@ -214,6 +275,7 @@ export function mergePairing(shards: readonly PairingJson[]): {
     },
     points,
     rings: first.rings,
+    ring_units: first.ring_units,
     files: [],
   };
   return {

@@ -1,10 +1,13 @@
 // The paper's quantitative claims recomputed by this code, each beside the paper's number. Rows come
-// from src/physics/paper.ts; eq. 39 is checked here because it needs a solver: the exact two-electron
-// Hamiltonian against H = J^T M^-1 J / 2 with M^-1 J found by CG (float64).
+// from src/physics/paper.ts and, for sec. II.D's flux periodicity, src/physics/paper-flux.ts; eq. 39 is
+// checked here because it needs a solver: the exact two-electron Hamiltonian against
+// H = J^T M^-1 J / 2 with M^-1 J found by CG (float64).
 import { geometry } from '../../physics/geometry.ts';
 import type { DarwinSystem } from '../../physics/models.ts';
 import { dot } from '../../math/vectors.ts';
+import { kPairingRings, ringTemperature, type RingTemperature } from '../../physics/pairing.ts';
 import { paperClaims, type PaperRow } from '../../physics/paper.ts';
+import { fluxRows, fluxStudy, type FluxStudy } from '../../physics/paper-flux.ts';
 import { twoElectronHamiltonian } from '../../physics/ring.ts';
 import { massMatrix } from '../../run/backend.ts';
 import { solve } from '../../solvers/solve.ts';
@@ -34,9 +37,20 @@ export function twoElectronRow(epsilon: number, phi: number, j1: number, j2: num
   };
 }
 
-/** Every row, in the order of the paper's equations. */
-export function runPaper(): PaperRow[] {
-  return [...paperClaims(), twoElectronRow(0.05, 0.3, 1.3, 0.7)].sort(
+export interface PaperRun {
+  /** Every row, in the order of the paper's equations. */
+  readonly rows: PaperRow[];
+  /** Sec. II.D: the periods and currents behind the flux rows, for the JSON and the plots. */
+  readonly flux: FluxStudy;
+  /** Sec. IV.B's two rings (the pairing study's), for the plot of the pair on the ring. */
+  readonly rings: RingTemperature[];
+}
+
+export function runPaper(): PaperRun {
+  const rings = kPairingRings.map((ring) => ringTemperature(ring));
+  const flux = fluxStudy(rings);
+  const rows = [...paperClaims(), twoElectronRow(0.05, 0.3, 1.3, 0.7), ...fluxRows(flux)].sort(
     (a, b) => parseFloat(a.equation) - parseFloat(b.equation),
   );
+  return { rows, flux, rings };
 }
