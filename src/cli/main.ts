@@ -1,7 +1,7 @@
 // darwin-breit command line: `npm run --silent cli -- <command> [options]`.
 // Contract: --json prints exactly one JSON object on stdout; progress and logs go to stderr; a user
 // error prints one `error: ...` line on stderr and exits 2, with no stack trace.
-import { GpuError } from '../gpu/device.ts';
+import { explainDeviceLoss, GpuError } from '../gpu/device.ts';
 import { InputError } from '../physics/input-error.ts';
 import { benchCommand } from './commands/bench.ts';
 import { larmorCommand } from './commands/larmor.ts';
@@ -85,6 +85,11 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof GpuError) {
       process.stderr.write(`error: ${error.message}\n`);
       return error.kind === 'unavailable' ? 2 : 1;
+    }
+    const lost = explainDeviceLoss(error);
+    if (lost) {
+      process.stderr.write(`error: ${lost.message}; the run was stopped\n`);
+      return 1;
     }
     process.stderr.write(`error: internal: ${(error as Error)?.stack ?? String(error)}\n`);
     return 1;

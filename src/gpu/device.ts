@@ -244,10 +244,15 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<GpuCo
     });
   }
   liveDevices.add(device);
+  lastLoss = null; // a failure from here on is this device's
 
   void device.lost.then((info) => {
-    if (info.reason === 'destroyed') return;
-    report(new GpuError('lost', `the GPU device was lost: ${oneLine(info.message) || 'no reason given'}`));
+    // Our own releaseDevice() has already let go of it: nothing was lost.
+    if (!liveDevices.has(device)) return;
+    liveDevices.delete(device);
+    const why = info.reason === 'destroyed' ? 'destroyed while in use' : oneLine(info.message);
+    lastLoss = new GpuError('lost', `the GPU device was lost: ${why || 'no reason given'}`);
+    if (info.reason !== 'destroyed') report(lastLoss);
   });
   device.addEventListener('uncapturederror', (event) => {
     const error = (event as GPUUncapturedErrorEvent).error;
@@ -279,6 +284,18 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<GpuCo
  * Destroys the device and, once no device is left, drops Dawn's instance so that Node can exit.
  * Safe to call twice.
  */
+let lastLoss: GpuError | null = null;
+
+/**
+ * The loss behind `error`, when a device was lost while in use: work in flight then fails with
+ * whatever the operation throws (a rejected mapAsync, an invalid buffer), which says nothing about
+ * why; callers turn it into this one clear GpuError instead.
+ */
+export function explainDeviceLoss(error: unknown): GpuError | null {
+  if (error instanceof GpuError) return error.kind === 'lost' ? error : null;
+  return lastLoss;
+}
+
 export function releaseDevice(context: GpuContext): void {
   if (!liveDevices.delete(context.device)) return;
   context.device.destroy();

@@ -1,0 +1,52 @@
+// A device lost in the middle of a solve (device.destroy(), as the WebGPU CTS provokes it): the work in
+// flight fails, explainDeviceLoss names the loss in one line instead of the failed operation, no device
+// error is reported for it, and a new device then runs the same solve to the float64 answer.
+import { expect, test } from 'vitest';
+import { gpuBackend } from '../src/engine/backend.ts';
+import { acquireDevice, explainDeviceLoss, GpuError, releaseDevice } from '../src/gpu/device.ts';
+import { geometry } from '../src/physics/geometry.ts';
+import type { DarwinSystem } from '../src/physics/models.ts';
+import { velocityPattern } from '../src/physics/velocities.ts';
+import { cpuBackend } from '../src/run/backend.ts';
+import { relativeError } from '../src/physics/observables.ts';
+
+const system: DarwinSystem = {
+  configuration: geometry('ball', 600),
+  model: 'vector',
+  dim: 3,
+  epsilon: 0.01,
+  softening: 0,
+};
+
+test('a device destroyed mid-solve: one clear loss, and a new device works', async () => {
+  const reported: GpuError[] = [];
+  const first = await acquireDevice({ onDeviceError: (error) => reported.push(error) });
+  const backend = await gpuBackend(first, system, { matrix: 'free' });
+  const p = await backend.momenta(velocityPattern(system, 'random', 3));
+  const solve = backend.velocities(p, 'cg', { rtol: 1e-7, maxIterations: 2000 });
+  setTimeout(() => first.device.destroy(), 20);
+  const error = await solve.then(
+    () => null,
+    (failure: unknown) => failure,
+  );
+  expect(error).not.toBeNull();
+  const lost = explainDeviceLoss(error);
+  expect(lost).toBeInstanceOf(GpuError);
+  expect(lost!.kind).toBe('lost');
+  expect(lost!.message).toBe('the GPU device was lost: destroyed while in use');
+  expect(lost!.message).not.toMatch(/\n/);
+  expect(reported).toEqual([]); // a deliberate destroy is no uncaptured error
+  releaseDevice(first); // already lost: a no-op
+
+  const second = await acquireDevice();
+  try {
+    const again = await gpuBackend(second, system, { matrix: 'free' });
+    const result = await again.velocities(p, 'cg', { rtol: 1e-6 });
+    const exact = await cpuBackend(system).velocities(p, 'cg', { rtol: 1e-12 });
+    expect(result.converged).toBe(true);
+    expect(relativeError(result.x, exact.x)).toBeLessThan(1e-5);
+    again.dispose();
+  } finally {
+    releaseDevice(second);
+  }
+}, 120_000);
