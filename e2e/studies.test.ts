@@ -1,12 +1,15 @@
 // The Studies tab end to end, driven through the panel's Studies folder on Chromium's SwiftShader WebGPU
 // adapter: the London field map (GPU Biot-Savart), pairing against eq. 46 with the Au and Cu
-// temperatures, the Larmor ring, a scaling sweep with its Stop, and the response of a ring to a field
+// temperatures and the pair on the ring itself beside the line, the Larmor ring, a scaling sweep with its Stop, and the response of a ring to a field
 // (its screening against the circulant's closed form, the canvas coloured by the induced current). Each test checks the numbers shown
 // against the physics, that its plot is drawn (coloured pixels), saves a screenshot under e2e-results/,
 // and fails on any console error. Sizes are kept small: SwiftShader is a CPU.
 import { describe, expect, test } from 'vitest';
 import { kElectronMass, kElementaryCharge } from '../src/physics/constants.ts';
+import { kFermiReadingLabels } from '../src/physics/paper.ts';
 import { ringCirculantEigenvalues, ringPotential } from '../src/physics/ring.ts';
+import { pairingRingJson } from '../src/studies/pairing/report.ts';
+import { runPairing } from '../src/studies/pairing/run.ts';
 import {
   chooseOption,
   fieldError,
@@ -78,6 +81,45 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await shownValue(page, 'pairing-max-error')).toBeLessThan(1e-3);
     expect(await colouredFraction(page, '#pairing-energy')).toBeGreaterThan(0.002);
     expect(await colouredFraction(page, '#pairing-ratio')).toBeGreaterThan(0.002);
+
+    // The pair on the ring (eq. 41), both readings of eq. 43: the numbers `pairing --json` prints for
+    // its readings[].on_ring, computed here in float64 by the same run (its rings need no a_m/a).
+    const { rings } = await runPairing([]);
+    const close = (shown: number, expected: number) =>
+      expect(Math.abs(shown - expected) / Math.abs(expected)).toBeLessThan(1e-9);
+    for (const ring of rings.map(pairingRingJson)) {
+      // Levy et al.'s circle of 2.2 um circumference (sec. II.B), assumed for Au too.
+      expect(ring.circumference_m * 1e6).toBeCloseTo(2.2, 12);
+      for (const reading of ring.readings) {
+        const id = (column: string) => `pairing-${ring.name.toLowerCase()}-${reading.reading}-${column}`;
+        const pair = reading.on_ring;
+        close(await shownValue(page, id('a-m')), reading.a_m_m * 1e6);
+        close(await shownValue(page, id('eq46')), reading.temperature_eq46_mk);
+        close(await shownValue(page, id('line-t')), pair.temperature_line_mk);
+        close(await shownValue(page, id('ring-t')), pair.temperature_mk);
+        expect(await shownText(page, id('ring-t'))).toBe(pair.temperature_mk.toPrecision(3));
+        close(await shownValue(page, id('rms')), pair.rms_separation_m * 1e6);
+        close(await shownValue(page, id('rms-line')), pair.rms_separation_line_m * 1e6);
+        close(await shownValue(page, id('circumference')), ring.circumference_m * 1e6);
+        // a_m (7.7-9.8 um, 3.9-4.9 um with 2E_F/mc^2) exceeds the circumference: the line's state
+        // cannot fit, and the pair spreads over the ring, within the circumference.
+        expect(pair.line_picture_fails).toBe(true);
+        expect(await shownText(page, id('line-picture'))).toBe('fails');
+        expect(await shownValue(page, id('a-m'))).toBeGreaterThan(
+          await shownValue(page, id('circumference')),
+        );
+        expect(await shownValue(page, id('rms'))).toBeLessThan(await shownValue(page, id('circumference')));
+        expect(await shownValue(page, id('flux-period'))).toBe(pair.flux_period_phi0);
+      }
+    }
+    // Eq. 43's first reading is the one of the rings' table: its line is the numerical ground state.
+    close(
+      await shownValue(page, 'pairing-au-fermi-energy-line-t'),
+      await shownValue(page, 'pairing-au-numerical'),
+    );
+    // Each reading heads its rows, labelled as the pairing report labels it.
+    const table = await shownText(page, 'pairing-on-ring');
+    for (const label of Object.values(kFermiReadingLabels)) expect(table).toContain(label);
     await page.locator('#study-pairing').scrollIntoViewIfNeeded();
     await screenshot(page, 'studies-2-pairing');
     expect(errors).toEqual([]);

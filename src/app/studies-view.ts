@@ -9,6 +9,8 @@ import type { LondonConvergence, LondonMapStudy } from '../studies/london/run.ts
 import type { LarmorRing } from '../physics/larmor.ts';
 import type { LondonBody } from '../physics/london.ts';
 import type { RingTemperature } from '../physics/pairing.ts';
+import { kFermiReadingLabels, kFermiReadings } from '../physics/paper.ts';
+import { pairingRingJson, type ringReadingJson } from '../studies/pairing/report.ts';
 import { continuumRatio } from '../physics/response.ts';
 import { responseFieldMapSvg } from '../studies/response/report.ts';
 import type { ResponsePoint, ResponseResult } from '../studies/response/run.ts';
@@ -74,7 +76,10 @@ const kCards: Record<StudyCard, CardSpec> = {
     note:
       "The even ground state of −ψ'' − 2ψ/(|x| + a/a_m) = Eψ by finite differences on a logarithmic grid, against " +
       'eq. 46, E = −[2 ln(a_m/a)]², and the pairing temperatures |E|/k_B of the Au and Cu rings (Cu: a = 100 nm ' +
-      'ASSUMED, the paper gives none). Studies › Pairing › Run.',
+      'ASSUMED, the paper gives none). Below, for both readings of Z_F in eq. 43, the pair solved on the ring ' +
+      "itself (eq. 41 with the whole V_φ; the Au ring's radius ASSUMED, the paper gives none) beside the line: " +
+      'its temperature, its rms extent against the circumference 2πR (the line picture fails where a_m > 2πR) ' +
+      'and the period of its ground-state energy in the flux. Studies › Pairing › Run.',
     rows: [
       ['pairing-points', 'a_m/a values'],
       ['pairing-max-error', 'largest estimated grid error'],
@@ -196,13 +201,39 @@ const kRingColumns = [
   ['numerical', 'T, numerical'],
 ] as const;
 
+/**
+ * The pair on the ring (eq. 41) beside the line (eq. 45), one row per ring under each reading of eq. 43:
+ * cells pairing-<ring>-<reading>-<column>, the numbers of `pairing --json`'s readings[].on_ring.
+ */
+const kOnRingColumns = [
+  ['a-m', 'a_m (µm)'],
+  ['eq46', 'T, eq. 46 (mK)'],
+  ['line-t', 'T, line (mK)'],
+  ['ring-t', 'T, ring (mK)'],
+  ['rms', 'rms extent, ring (µm)'],
+  ['rms-line', 'line (µm)'],
+  ['circumference', '2πR (µm)'],
+  ['line-picture', 'line picture (a_m < 2πR)'],
+  ['flux-period', 'flux period (Φ₀)'],
+] as const;
+
+/** [id, metal, experiment] of the two rings (sec. IV.B). */
+const kRings = [
+  ['au', 'Au', 'Chandrasekhar'],
+  ['cu', 'Cu', 'Levy'],
+] as const;
+
 function buildCard(name: StudyCard, spec: CardSpec): HTMLElement {
   const card = create('article', { id: `study-${name}`, class: 'study', 'data-state': 'idle' });
   card.append(create('h2', {}, spec.title), create('p', { class: 'note' }, spec.note));
   const list = create('dl');
   for (const [id, label] of spec.rows) list.append(create('dt', {}, label), create('dd', { id }, '–'));
   card.append(list);
-  if (name === 'pairing') card.append(ringTable());
+  if (name === 'pairing') {
+    const scroll = create('div', { class: 'table-scroll' });
+    scroll.append(onRingTable());
+    card.append(ringTable(), scroll);
+  }
   if (name === 'response') {
     const picker = create('label', { class: 'picker' }, 'map and canvas at N r_e/R = ');
     picker.append(create('select', { id: 'response-map-select', disabled: '' }));
@@ -224,11 +255,34 @@ function ringTable(): HTMLTableElement {
   const head = create('tr');
   head.append(create('th', {}, 'ring'), ...kRingColumns.map(([, label]) => create('th', {}, label)));
   table.append(head);
-  for (const ring of ['au', 'cu']) {
+  for (const [ring, metal, experiment] of kRings) {
     const row = create('tr');
-    row.append(create('th', {}, ring === 'au' ? 'Au (Chandrasekhar)' : 'Cu (Levy)'));
+    row.append(create('th', {}, `${metal} (${experiment})`));
     for (const [column] of kRingColumns) row.append(create('td', { id: `pairing-${ring}-${column}` }, '–'));
     table.append(row);
+  }
+  return table;
+}
+
+function onRingTable(): HTMLTableElement {
+  const table = create('table', { id: 'pairing-on-ring' });
+  const head = create('tr');
+  head.append(create('th', {}, 'ring'), ...kOnRingColumns.map(([, label]) => create('th', {}, label)));
+  table.append(head);
+  for (const reading of kFermiReadings) {
+    const caption = create('tr', { class: 'reading' });
+    caption.append(
+      create('th', { colspan: String(kOnRingColumns.length + 1) }, kFermiReadingLabels[reading]),
+    );
+    table.append(caption);
+    for (const [ring, metal] of kRings) {
+      const row = create('tr');
+      row.append(create('th', {}, metal));
+      for (const [column] of kOnRingColumns) {
+        row.append(create('td', { id: `pairing-${ring}-${reading}-${column}` }, '–'));
+      }
+      table.append(row);
+    }
   }
   return table;
 }
@@ -368,9 +422,34 @@ export class StudiesView {
         ring.temperatureNumerical * 1e3,
         `${(ring.temperatureNumerical * 1e3).toPrecision(3)} mK`,
       );
+      const json = pairingRingJson(ring);
+      for (const reading of json.readings) this.#pairingOnRing(ring.name, json.circumference_m, reading);
     }
     element('pairing-energy').innerHTML = energySvg;
     element('pairing-ratio').innerHTML = ratioSvg;
+  }
+
+  /** One reading's row of the on-ring table, from the JSON `pairing --json` prints for it. */
+  #pairingOnRing(ring: string, circumferenceMetres: number, json: ReturnType<typeof ringReadingJson>): void {
+    const id = (column: (typeof kOnRingColumns)[number][0]) =>
+      `pairing-${ring.toLowerCase()}-${json.reading}-${column}`;
+    const pair = json.on_ring;
+    const micrometres = (column: 'a-m' | 'rms' | 'rms-line' | 'circumference', metres: number) =>
+      show(id(column), metres * 1e6, (metres * 1e6).toFixed(3));
+    const millikelvin = (column: 'eq46' | 'line-t' | 'ring-t', value: number) =>
+      show(id(column), value, value.toPrecision(3));
+    micrometres('a-m', json.a_m_m);
+    millikelvin('eq46', json.temperature_eq46_mk);
+    millikelvin('line-t', pair.temperature_line_mk);
+    millikelvin('ring-t', pair.temperature_mk);
+    micrometres('rms', pair.rms_separation_m);
+    micrometres('rms-line', pair.rms_separation_line_m);
+    micrometres('circumference', circumferenceMetres);
+    const flag = element(id('line-picture'));
+    flag.textContent = pair.line_picture_fails ? 'fails' : 'holds';
+    flag.className = pair.line_picture_fails ? 'bad' : 'good';
+    const period = pair.flux_period_phi0;
+    show(id('flux-period'), period, period === null ? 'none found' : formatNumber(period));
   }
 
   // -------------------------------------------------------------------------------------------
