@@ -1,11 +1,15 @@
 // The response study (issue 11) on any backend: for each N the configuration, for each eps one CG solve
 // of M s = b (src/physics/response.ts: the drives, their units and the observables), then the sweeps'
 // N -> infinity limits at fixed N r_e/R. Backends come from the caller (GPU or float64 CPU), one per
-// system, and are disposed of here; nothing in this file touches the GPU.
+// configuration: M = D + eps T, so the eps of a sweep are visited in ascending order on one backend by
+// setEpsilon (one assembly of T per N), each solve warm-started from the previous eps's solution; they
+// are disposed of here. Nothing in this file touches the GPU: a device's field sum comes from the
+// caller too.
 import { rigidRotationVelocities } from '../../physics/biot-savart.ts';
 import { geometry, type Configuration } from '../../physics/geometry.ts';
 import type { DarwinSystem } from '../../physics/models.ts';
 import { relativeError } from '../../physics/observables.ts';
+import { dot } from '../../math/vectors.ts';
 import {
   continuumLimit,
   continuumRatio,
@@ -26,10 +30,21 @@ import { inversePowerLaw } from '../../physics/scaling.ts';
 import type { MassMatrixBackend } from '../../run/backend.ts';
 import { linearLeastSquares } from '../../solvers/least-squares.ts';
 import { fitLaw } from '../fits.ts';
-import type { ConvergenceReason } from '../../solvers/types.ts';
+import type { ConvergenceReason, SolveOptions, SolveResult } from '../../solvers/types.ts';
 import { epsilonsOf, type ResponseSpec } from './spec.ts';
 
 export type OpenResponseBackend = (system: DarwinSystem) => Promise<MassMatrixBackend>;
+
+/**
+ * The reduced field b (reducedInducedField's: B / (mu0/4pi), unit charge) of charges at `positions`
+ * moving with `velocities` (xyz triples), at `points` (xyz triples), as xyz triples: a device's sum
+ * (src/engine/london.ts gpuReducedField), checked here against the float64 sum.
+ */
+export type ReducedFieldSum = (
+  positions: Float64Array,
+  velocities: Float64Array,
+  points: Float64Array,
+) => Promise<Float64Array>;
 
 export interface ResponseHooks {
   progress?(fraction: number, message: string): void;
@@ -70,6 +85,12 @@ export interface ResponsePoint {
   readonly velocities: Float64Array;
   /** B_z / B_ext (field) or B_z / B_London (rotation) on the map's G x G grid, row 0 at the top; or null. */
   readonly fieldMap: Float64Array | null;
+  /**
+   * A device's map against the float64 sum: max |b_z - b_z,64| over the check points (every
+   * kMapCheckStride-th point the device summed, and its last) over max |b_z,64| there; null for a
+   * float64 map, or none.
+   */
+  readonly fieldMapCheck: number | null;
 }
 
 export interface ResponseLimit {
@@ -108,38 +129,133 @@ export function decayLength(profile: CurrentProfile): number | null {
   return slope < 0 ? -1 / slope : null;
 }
 
-/** The map's reduced field b_z at every grid point (row-major, row 0 at z = +kMapHalfWidth). */
-function reducedFieldMap(positions: Float64Array, velocities: Float64Array, size: number): Float64Array {
-  const map = new Float64Array(size * size);
+/** The map's G x G points in the x-z plane as xyz triples, row-major, row 0 at z = +kMapHalfWidth. */
+export function fieldMapPoints(size: number): Float64Array {
+  const points = new Float64Array(3 * size * size);
   const coordinate = (k: number) => -kMapHalfWidth + (2 * kMapHalfWidth * k) / (size - 1);
   for (let row = 0; row < size; row++) {
     for (let column = 0; column < size; column++) {
-      const point = [coordinate(column), 0, -coordinate(row)] as const;
-      map[row * size + column] = reducedInducedField(point, positions, velocities)[2];
+      points[3 * (row * size + column)] = coordinate(column);
+      points[3 * (row * size + column) + 2] = -coordinate(row);
     }
   }
-  return map;
+  return points;
 }
 
-/** ||x - x64|| / ||x64|| of a solve against the float64 reference's of the same right-hand side. */
-async function referenceError(
-  openReference: OpenResponseBackend,
-  system: DarwinSystem,
+/** A device's map is checked against the float64 sum at every kMapCheckStride-th of its points. */
+export const kMapCheckStride = 16;
+
+/** b_z at `points` in float64 (reducedInducedField). */
+function reducedFieldZ64(
+  points: Float64Array,
+  positions: Float64Array,
+  velocities: Float64Array,
+): Float64Array {
+  return Float64Array.from({ length: points.length / 3 }, (_, p) => {
+    const point = [points[3 * p], points[3 * p + 1], points[3 * p + 2]] as const;
+    return reducedInducedField(point, positions, velocities)[2];
+  });
+}
+
+/** An xyz triple rounded to float32, as a key: the device compares positions in float32. */
+function float32Key(values: Float64Array, index: number): string {
+  return [0, 1, 2].map((c) => Math.fround(values[3 * index + c])).join(',');
+}
+
+/**
+ * The map's reduced field b_z at every grid point, from `fieldSum` (then with its check against the
+ * float64 sum) or in float64. A grid point on an electron (in float32, where the device compares
+ * them; the centre of a body with an electron there) is summed in float64, which leaves that
+ * electron out as reducedInducedField does: the device's sum refuses such a point.
+ */
+async function reducedFieldMap(
+  positions: Float64Array,
+  velocities: Float64Array,
+  size: number,
+  fieldSum: ReducedFieldSum | null,
+): Promise<{ map: Float64Array; check: number | null }> {
+  const points = fieldMapPoints(size);
+  const count = size * size;
+  if (!fieldSum) return { map: reducedFieldZ64(points, positions, velocities), check: null };
+  const pick = (indices: number[]) =>
+    Float64Array.from(indices.flatMap((p) => [points[3 * p], points[3 * p + 1], points[3 * p + 2]]));
+  const electrons = new Set(Array.from({ length: positions.length / 3 }, (_, i) => float32Key(positions, i)));
+  const all = Array.from({ length: count }, (_, p) => p);
+  const onElectron = all.filter((p) => electrons.has(float32Key(points, p)));
+  const free = all.filter((p) => !electrons.has(float32Key(points, p)));
+  const map = new Float64Array(count);
+  const field = await fieldSum(positions, velocities, pick(free));
+  free.forEach((p, k) => (map[p] = field[3 * k + 2]));
+  const exact = reducedFieldZ64(pick(onElectron), positions, velocities);
+  onElectron.forEach((p, k) => (map[p] = exact[k]));
+
+  const checked = free.filter((p, k) => k % kMapCheckStride === 0 || k === free.length - 1);
+  const reference = reducedFieldZ64(pick(checked), positions, velocities);
+  let difference = 0;
+  let scale = 0;
+  checked.forEach((p, k) => {
+    difference = Math.max(difference, Math.abs(map[p] - reference[k]));
+    scale = Math.max(scale, Math.abs(reference[k]));
+  });
+  return { map, check: scale > 0 ? difference / scale : difference };
+}
+
+/**
+ * Solves M s = b at the backend's eps, starting from the previous eps's solution s' scaled by
+ * c = s'^T b / s'^T M s': the multiple of s' nearest the new solution in M's energy norm (one
+ * product), so a screened response that shrinks as eps grows starts at the right size. The stopping
+ * rule is the usual ||b - M x|| <= rtol ||b||, measured from that start.
+ */
+async function warmSolve(
+  backend: MassMatrixBackend,
   rightHandSide: Float64Array,
-  x: Float64Array,
-): Promise<number> {
-  const reference = await openReference(system);
-  try {
-    return relativeError(x, (await reference.velocities(rightHandSide, 'cg', { rtol: 1e-12 })).x);
-  } finally {
-    reference.dispose();
+  previous: Float64Array | null,
+  options: SolveOptions,
+): Promise<SolveResult> {
+  let x0: Float64Array | undefined;
+  if (previous) {
+    const product = await backend.momenta(previous);
+    const energy = dot(previous, product);
+    if (energy > 0) {
+      const c = dot(previous, rightHandSide) / energy;
+      x0 = previous.map((value) => c * value);
+    }
+  }
+  return backend.velocities(rightHandSide, 'cg', { ...options, x0 });
+}
+
+/** The backend of one configuration, opened at the sweep's first eps and moved along it by setEpsilon. */
+class SweepBackend {
+  #backend: MassMatrixBackend | null = null;
+  #previous: Float64Array | null = null;
+  readonly #open: OpenResponseBackend;
+  readonly #options: SolveOptions;
+
+  constructor(open: OpenResponseBackend, options: SolveOptions = {}) {
+    this.#open = open;
+    this.#options = options;
+  }
+
+  async solve(system: DarwinSystem, rightHandSide: Float64Array): Promise<SolveResult> {
+    if (this.#backend) this.#backend.setEpsilon(system.epsilon);
+    else this.#backend = await this.#open(system);
+    const solve = await warmSolve(this.#backend, rightHandSide, this.#previous, this.#options);
+    // A solve that stopped early (M indefinite) is no start for the next eps.
+    this.#previous = solve.converged ? solve.x : null;
+    return solve;
+  }
+
+  dispose(): void {
+    this.#backend?.dispose();
+    this.#backend = null;
   }
 }
 
 async function responsePoint(
   spec: ResponseSpec,
-  openBackend: OpenResponseBackend,
-  openReference: OpenResponseBackend | null,
+  backend: SweepBackend,
+  reference: SweepBackend | null,
+  fieldSum: ReducedFieldSum | null,
   configuration: Configuration,
   epsilon: number,
   withMap: boolean,
@@ -147,13 +263,7 @@ async function responsePoint(
   const { n, positions } = configuration;
   const system: DarwinSystem = { configuration, model: spec.model, dim: spec.dim, epsilon, softening: 0 };
   const rightHandSide = driveRightHandSide(system, spec.drive);
-  const backend = await openBackend(system);
-  let solve;
-  try {
-    solve = await backend.velocities(rightHandSide, 'cg');
-  } finally {
-    backend.dispose();
-  }
+  const solve = await backend.solve(system, rightHandSide);
   const velocities = velocityTriples(system, solve.x);
   const profile = currentProfile(positions, velocities);
   const turning = spec.drive !== 'flux';
@@ -165,11 +275,13 @@ async function responsePoint(
       ? reducedInducedField(centre, positions, rigidRotationVelocities(positions, [0, 0, 1]))[2]
       : NaN;
   let fieldMap: Float64Array | null = null;
+  let fieldMapCheck: number | null = null;
   if (withMap && turning && spec.grid !== null) {
-    const reduced = reducedFieldMap(positions, velocities, spec.grid);
-    fieldMap = reduced.map((b) =>
+    const reduced = await reducedFieldMap(positions, velocities, spec.grid, fieldSum);
+    fieldMap = reduced.map.map((b) =>
       spec.drive === 'field' ? 1 + inducedFieldRatio(b, epsilon) : londonFieldRatio(b, epsilon),
     );
+    fieldMapCheck = reduced.check;
   }
   return {
     n,
@@ -187,12 +299,13 @@ async function responsePoint(
     converged: solve.converged,
     reason: solve.reason,
     trueRelativeResidual: solve.trueRelativeResidual,
-    check: openReference ? await referenceError(openReference, system, rightHandSide, solve.x) : null,
+    check: reference ? relativeError(solve.x, (await reference.solve(system, rightHandSide)).x) : null,
     profile,
     decayLength: decayLength(profile),
     configuration,
     velocities,
     fieldMap,
+    fieldMapCheck,
   };
 }
 
@@ -222,15 +335,23 @@ export function responseLimit(
   };
 }
 
+/** float64 reference solves go to rtol 1e-12, so that the check measures the device's error alone. */
+const kReferenceRtol = 1e-12;
+
 /**
- * The sweep: every N of the spec, every eps at it, one solve each on a backend from `openBackend`;
- * with `openReference` (the float64 CPU reference) each solve is also checked against it.
+ * The sweep: every N of the spec, every eps at it, one solve each; one backend per N from
+ * `openBackend` (opened at the smallest eps, moved up by setEpsilon, each solve warm-started), and
+ * with `openReference` (the float64 CPU reference) one more per N against which each solve is
+ * checked. With `fieldSum` (a device's Biot-Savart sum) the field maps are summed by it and checked
+ * against float64 (fieldMapCheck); without, they are summed in float64. Points come in the spec's
+ * order of N, and at each N in ascending eps.
  */
 export async function runResponse(
   spec: ResponseSpec,
   openBackend: OpenResponseBackend,
   hooks: ResponseHooks = {},
   openReference: OpenResponseBackend | null = null,
+  fieldSum: ReducedFieldSum | null = null,
 ): Promise<ResponseResult> {
   const started = performance.now();
   const points: ResponsePoint[] = [];
@@ -239,18 +360,26 @@ export async function runResponse(
   let complete = true;
   sweep: for (const n of spec.ns) {
     const configuration = geometry(spec.geometry, n);
-    for (const epsilon of epsilonsOf(spec, n)) {
-      if (hooks.shouldStop?.()) {
-        complete = false;
-        break sweep;
+    const backend = new SweepBackend(openBackend);
+    const reference = openReference ? new SweepBackend(openReference, { rtol: kReferenceRtol }) : null;
+    try {
+      // Ascending: the spec sorts N r_e/R.
+      for (const epsilon of epsilonsOf(spec, n)) {
+        if (hooks.shouldStop?.()) {
+          complete = false;
+          break sweep;
+        }
+        hooks.progress?.(
+          points.length / total,
+          `response: N = ${n}, N r_e/R = ${(n * epsilon).toPrecision(4)}`,
+        );
+        points.push(
+          await responsePoint(spec, backend, reference, fieldSum, configuration, epsilon, n === largest),
+        );
       }
-      hooks.progress?.(
-        points.length / total,
-        `response: N = ${n}, N r_e/R = ${(n * epsilon).toPrecision(4)}`,
-      );
-      points.push(
-        await responsePoint(spec, openBackend, openReference, configuration, epsilon, n === largest),
-      );
+    } finally {
+      backend.dispose();
+      reference?.dispose();
     }
   }
   hooks.progress?.(points.length / total, 'response: done');
