@@ -38,7 +38,7 @@ export type OpenResponseBackend = (system: DarwinSystem) => Promise<MassMatrixBa
 /**
  * The reduced field b (reducedInducedField's: B / (mu0/4pi), unit charge) of charges at `positions`
  * moving with `velocities` (xyz triples), at `points` (xyz triples), as xyz triples: a device's sum
- * (src/engine/london.ts gpuReducedField), checked here against the float64 sum.
+ * (src/engine/london.ts gpuMovingChargesField), checked here against the float64 sum.
  */
 export type ReducedFieldSum = (
   positions: Float64Array,
@@ -189,7 +189,7 @@ async function reducedFieldMap(
   const exact = reducedFieldZ64(pick(onElectron), positions, velocities);
   onElectron.forEach((p, k) => (map[p] = exact[k]));
 
-  const checked = free.filter((p, k) => k % kMapCheckStride === 0 || k === free.length - 1);
+  const checked = free.filter((_, k) => k % kMapCheckStride === 0 || k === free.length - 1);
   const reference = reducedFieldZ64(pick(checked), positions, velocities);
   let difference = 0;
   let scale = 0;
