@@ -15,7 +15,8 @@ import { kElectronMass, kElementaryCharge } from '../src/physics/constants.ts';
 import { geometry, type GeometryName } from '../src/physics/geometry.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import { larmorRing } from '../src/physics/larmor.ts';
-import type { DarwinSystem, Dimension, ModelName } from '../src/physics/models.ts';
+import { massDiagonal, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
+import { relativeError } from '../src/physics/observables.ts';
 import { larmorAngularVelocity } from '../src/physics/paper.ts';
 import {
   continuumLimit,
@@ -35,6 +36,7 @@ import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { cpuBackend } from '../src/run/backend.ts';
 import {
   runResponse,
+  sweepWarmStart,
   type OpenResponseBackend,
   type ReducedFieldSum,
   type ResponsePoint,
@@ -357,6 +359,36 @@ describe('one backend per N: T assembled once, eps moved by setEpsilon, solves w
     }
     expect(result.points.filter((p) => p.converged)).toHaveLength(10);
     expect(warmIterations).toBeLessThan(coldIterations);
+  });
+
+  test('sweepWarmStart: the Galerkin solution in the span of the earlier ones, none where M is not SPD', async () => {
+    // D = I, b = e_1, x = 2 e_1 solved M(1) x = b, so T e_1 = -e_1 / 2 and M(eps) x = (2 - eps) e_1.
+    const b = Float64Array.from([1, 0]);
+    const solved = [{ epsilon: 1, x: Float64Array.from([2, 0]), relativeResidual: 0 }];
+    const start = (epsilon: number) =>
+      Array.from(sweepWarmStart(Float64Array.from([1, 1]), b, epsilon, solved)!);
+    expect(start(1)[0]).toBeCloseTo(2, 14);
+    // M(1.5) e_1 = e_1 / 4.
+    expect(start(1.5)[0]).toBeCloseTo(4, 14);
+    expect(start(1.5)[1]).toBe(0);
+    expect(sweepWarmStart(Float64Array.from([1, 1]), b, 3, solved)).toBeUndefined();
+    expect(sweepWarmStart(Float64Array.from([1, 1]), b, 1, [])).toBeUndefined();
+
+    // A sphere's solutions at three eps span a start at a fourth far nearer than any one of them.
+    const at = (epsilon: number) => system('sphere', 60, 'vector', 3, epsilon);
+    const rhs = driveRightHandSide(at(0.01), 'field');
+    const solve = async (epsilon: number) => {
+      const result = await cpuBackend(at(epsilon)).velocities(rhs, 'cg', { rtol: 1e-13 });
+      return { epsilon, x: result.x, relativeResidual: result.trueRelativeResidual };
+    };
+    const earlier = await Promise.all([0.005, 0.01, 0.02].map(solve));
+    const exact = (await solve(0.04)).x;
+    const diagonal = massDiagonal(at(0.04));
+    const fromAll = sweepWarmStart(diagonal, rhs, 0.04, earlier)!;
+    const fromLast = sweepWarmStart(diagonal, rhs, 0.04, earlier.slice(-1))!;
+    const error = (x: Float64Array) => relativeError(x, exact);
+    expect(error(fromAll)).toBeLessThan(0.1 * error(fromLast));
+    expect(error(fromLast)).toBeLessThan(error(earlier[2].x));
   });
 
   test('the ring: the previous solution, rescaled, is the next one (b is the uniform mode)', async () => {

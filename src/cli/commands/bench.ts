@@ -514,9 +514,10 @@ async function benchSize(
 /**
  * response_sweep: runResponse (the field drive on this n's sphere, the study's default N r_e/R) on
  * one GPU backend of the storage 'auto' chooses, as the response command runs it, by the wall
- * clock: ms the whole sweep (observables and the warm starts' products included), assembly_ms the
- * opening of its one backend, solves_ms the CG solves. 'warm' starts each solve from the previous
- * one's; 'cold' from zero. The Krylov pipelines are built before, so neither row pays for them.
+ * clock: ms the whole sweep (the study's observables included), assembly_ms the opening of its one
+ * backend, solves_ms the CG solves. 'warm' starts each solve from the Galerkin solution in the span
+ * of the earlier ones (sweepWarmStart); 'cold' from zero. The Krylov pipelines are built before, so
+ * neither row pays for them.
  */
 async function benchResponseSweep(
   context: GpuContext,

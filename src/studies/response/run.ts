@@ -2,12 +2,12 @@
 // of M s = b (src/physics/response.ts: the drives, their units and the observables), then the sweeps'
 // N -> infinity limits at fixed N r_e/R. Backends come from the caller (GPU or float64 CPU), one per
 // configuration: M = D + eps T, so the eps of a sweep are visited in ascending order on one backend by
-// setEpsilon (one assembly of T per N), each solve warm-started from the previous eps's solution; they
-// are disposed of here. Nothing in this file touches the GPU: a device's field sum comes from the
+// setEpsilon (one assembly of T per N), each solve warm-started from the earlier eps's solutions
+// (sweepWarmStart); they are disposed of here. Nothing in this file touches the GPU: a device's field sum comes from the
 // caller too.
 import { rigidRotationVelocities } from '../../physics/biot-savart.ts';
 import { geometry, type Configuration } from '../../physics/geometry.ts';
-import type { DarwinSystem } from '../../physics/models.ts';
+import { massDiagonal, type DarwinSystem } from '../../physics/models.ts';
 import { relativeError } from '../../physics/observables.ts';
 import { dot } from '../../math/vectors.ts';
 import {
@@ -200,34 +200,99 @@ async function reducedFieldMap(
   return { map, check: scale > 0 ? difference / scale : difference };
 }
 
-/**
- * Solves M s = b at the backend's eps, starting from the previous eps's solution s' scaled by
- * c = s'^T b / s'^T M s': the multiple of s' nearest the new solution in M's energy norm (one
- * product), so a screened response that shrinks as eps grows starts at the right size. The stopping
- * rule is the usual ||b - M x|| <= rtol ||b||, measured from that start.
- */
-async function warmSolve(
-  backend: MassMatrixBackend,
-  rightHandSide: Float64Array,
-  previous: Float64Array | null,
-  options: SolveOptions,
-): Promise<SolveResult> {
-  let x0: Float64Array | undefined;
-  if (previous) {
-    const product = await backend.momenta(previous);
-    const energy = dot(previous, product);
-    if (energy > 0) {
-      const c = dot(previous, rightHandSide) / energy;
-      x0 = previous.map((value) => c * value);
-    }
-  }
-  return backend.velocities(rightHandSide, 'cg', { ...options, x0 });
+/** A converged solve of a sweep: M(eps) x = b, so T x = (b - D x) / eps (M = D + eps T, eq. 48/50). */
+export interface SweepSolution {
+  readonly epsilon: number;
+  readonly x: Float64Array;
+  /** ||b - M x|| / ||b||: x's error is at most cond(M) times it. */
+  readonly relativeResidual: number;
 }
 
-/** The backend of one configuration, opened at the sweep's first eps and moved along it by setEpsilon. */
+/**
+ * A direction of the span below this many times its solution's relative residual (of its length)
+ * is that solve's error rather than the solution's: dropped. 1000 bounds cond(M) in the sweeps'
+ * definite range with room to spare (cond <= 31 at eps = 0.1, gpu-engine.test.ts).
+ */
+const kSpanErrorFactor = 1e3;
+
+/**
+ * The warm start at `epsilon`: the Galerkin solution in the span of the sweep's earlier solutions,
+ * the x0 in that span nearest the new solution in M's energy norm. M(eps) x_j = D x_j +
+ * (eps / eps_j)(b - D x_j) needs no product (each x_j solved M(eps_j) x_j = b, to its tolerance), so
+ * the start costs O(k size) on the CPU. The span is orthonormalised (Gram-Schmidt, twice, with the
+ * products carried along), dropping directions within a solve's error (kSpanErrorFactor), and the
+ * k x k system solved by Cholesky; none (undefined) where it is not positive definite (M
+ * indefinite).
+ */
+export function sweepWarmStart(
+  diagonal: Float64Array,
+  rightHandSide: Float64Array,
+  epsilon: number,
+  previous: readonly SweepSolution[],
+): Float64Array | undefined {
+  const basis: Float64Array[] = [];
+  const products: Float64Array[] = [];
+  for (const { epsilon: solvedAt, x, relativeResidual } of previous) {
+    const q = Float64Array.from(x);
+    const product = Float64Array.from(x, (value, k) => {
+      const d = diagonal[k] * value;
+      return d + (epsilon / solvedAt) * (rightHandSide[k] - d);
+    });
+    const length = Math.sqrt(dot(q, q));
+    for (let pass = 0; pass < 2; pass++) {
+      basis.forEach((u, j) => {
+        const c = dot(u, q);
+        for (let k = 0; k < q.length; k++) {
+          q[k] -= c * u[k];
+          product[k] -= c * products[j][k];
+        }
+      });
+    }
+    const norm = Math.sqrt(dot(q, q));
+    if (!(norm > Math.max(1e-6, kSpanErrorFactor * relativeResidual) * length)) continue;
+    basis.push(q.map((value) => value / norm));
+    products.push(product.map((value) => value / norm));
+  }
+  const k = basis.length;
+  if (k === 0) return undefined;
+  // G y = Q^T b with G = Q^T M Q, symmetrised, by Cholesky G = L L^T.
+  const g = basis.map((_, i) =>
+    basis.map((_, j) => 0.5 * (dot(basis[i], products[j]) + dot(basis[j], products[i]))),
+  );
+  const l = g.map(() => new Float64Array(k));
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j <= i; j++) {
+      let sum = g[i][j];
+      for (let m = 0; m < j; m++) sum -= l[i][m] * l[j][m];
+      if (i === j) {
+        if (!(sum > 0)) return undefined;
+        l[i][i] = Math.sqrt(sum);
+      } else l[i][j] = sum / l[j][j];
+    }
+  }
+  const y = basis.map((u) => dot(u, rightHandSide));
+  for (let i = 0; i < k; i++) {
+    for (let m = 0; m < i; m++) y[i] -= l[i][m] * y[m];
+    y[i] /= l[i][i];
+  }
+  for (let i = k - 1; i >= 0; i--) {
+    for (let m = i + 1; m < k; m++) y[i] -= l[m][i] * y[m];
+    y[i] /= l[i][i];
+  }
+  const x0 = new Float64Array(rightHandSide.length);
+  basis.forEach((u, j) => u.forEach((value, index) => (x0[index] += y[j] * value)));
+  return x0;
+}
+
+/**
+ * The backend of one configuration, opened at the sweep's first eps and moved along it by
+ * setEpsilon; each solve starts from sweepWarmStart of the earlier converged ones (a solve that
+ * stopped early, M indefinite, adds nothing). The stopping rule is the usual
+ * ||b - M x|| <= rtol ||b||, measured from that start.
+ */
 class SweepBackend {
   #backend: MassMatrixBackend | null = null;
-  #previous: Float64Array | null = null;
+  readonly #solutions: SweepSolution[] = [];
   readonly #open: OpenResponseBackend;
   readonly #options: SolveOptions;
 
@@ -239,9 +304,12 @@ class SweepBackend {
   async solve(system: DarwinSystem, rightHandSide: Float64Array): Promise<SolveResult> {
     if (this.#backend) this.#backend.setEpsilon(system.epsilon);
     else this.#backend = await this.#open(system);
-    const solve = await warmSolve(this.#backend, rightHandSide, this.#previous, this.#options);
-    // A solve that stopped early (M indefinite) is no start for the next eps.
-    this.#previous = solve.converged ? solve.x : null;
+    const x0 = sweepWarmStart(massDiagonal(system), rightHandSide, system.epsilon, this.#solutions);
+    const solve = await this.#backend.velocities(rightHandSide, 'cg', { ...this.#options, x0 });
+    if (solve.converged) {
+      const { x, trueRelativeResidual: relativeResidual } = solve;
+      this.#solutions.push({ epsilon: system.epsilon, x, relativeResidual });
+    }
     return solve;
   }
 
