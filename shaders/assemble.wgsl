@@ -1,10 +1,12 @@
 // #include interaction
-// Dense float32 mass matrix M = D + eps T (eq. 48/50 of Essen 2013, generalised to any
-// configuration; the formulas are in interaction.wgsl, included):
-//   vector model (dim 3 or 2): M[b i + a][b j + c] = delta_ij delta_ac + eps T_ij[a][c],
+// The interaction part T of the dense float32 mass matrix M = D + eps T (eq. 48/50 of Essen 2013,
+// generalised to any configuration; the formulas are in interaction.wgsl, included):
+//   vector model (dim 3 or 2): T[b i + a][b j + c] = T_ij[a][c],
 //     T_ij = (I + n n^T) / (2 r_ij) the Oseen tensor, T_ii = 0 (no self-interaction), b = dim
-//   azimuthal model: M[i][j] = delta_ij rho_i^2 + eps u_i^T T_ij u_j (i != j)
-// One entry point per model, so no thread branches on the model.
+//   azimuthal model: T[i][j] = u_i^T T_ij u_j (i != j), T[i][i] = 0
+// T alone is stored: the product (matvec_dense.wgsl) adds D x and takes eps from its uniform, so
+// one assembly serves every eps of a sweep (issue 11). One entry point per model, so no thread
+// branches on the model.
 //
 // Storage layout (src/kernels/mass-matrix.ts): row-major, row stride `4 * chunks` floats (the
 // columns of ceil(N / 4) whole groups of 4 electrons, pad columns zero), rows split into row blocks
@@ -25,31 +27,30 @@ struct AssembleParams {
   rowCount: u32,
   n: u32,
   chunks: u32,
-  epsilon: f32,
   softeningSquared: f32,
   pad0: u32,
   pad1: u32,
+  pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: AssembleParams;
 @group(0) @binding(1) var<storage, read> positions: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> block: array<vec4<f32>>;
 
-// The block of M for the electrons at pi and pj: eps T_ij, its columns T_ij e_a (symmetric, so
-// column a is row a); the identity on the diagonal block (i = j); zero for a pad electron past N.
+// The block of T for the electrons at pi and pj: T_ij, its columns T_ij e_a (symmetric, so column a
+// is row a); zero on the diagonal block (i = j) and for a pad electron past N.
 // Branch-free (selects, and a clamped index for the pad electron): on SwiftShader every branch that
 // lanes may take differently costs both sides.
 fn oseenBlock(i: u32, j: u32, pi: vec3<f32>) -> mat3x3<f32> {
   let d = pi - positions[min(j, params.n - 1u)].xyz;
-  // eps T_ij is T_ij with the scales eps s (T is linear in them), and 0 with s = 0: the pad
-  // electron's clamped index may be i itself (s infinite), so select, never multiply, it away.
+  // T_ij is 0 with the scales s = 0: the pad electron's clamped index may be i itself (s
+  // infinite), so select, never multiply, it away.
   let offDiagonal = i != j && j < params.n;
-  let s = select(vec2<f32>(0.0), params.epsilon * oseenScales(d, params.softeningSquared), offDiagonal);
-  let e = select(0.0, 1.0, i == j);
+  let s = select(vec2<f32>(0.0), oseenScales(d, params.softeningSquared), offDiagonal);
   return mat3x3<f32>(
-    applyOseen(d, s, vec3<f32>(1.0, 0.0, 0.0)) + vec3<f32>(e, 0.0, 0.0),
-    applyOseen(d, s, vec3<f32>(0.0, 1.0, 0.0)) + vec3<f32>(0.0, e, 0.0),
-    applyOseen(d, s, vec3<f32>(0.0, 0.0, 1.0)) + vec3<f32>(0.0, 0.0, e),
+    applyOseen(d, s, vec3<f32>(1.0, 0.0, 0.0)),
+    applyOseen(d, s, vec3<f32>(0.0, 1.0, 0.0)),
+    applyOseen(d, s, vec3<f32>(0.0, 0.0, 1.0)),
   );
 }
 
@@ -113,11 +114,11 @@ fn assemble_vector2d(@builtin(global_invocation_id) id: vec3<u32>) {
   block[c + next + 1u] = vec4<f32>(t[2][1].xy, t[3][1].xy);
 }
 
-// M[i][j] of the azimuthal model: rho_i^2 on the diagonal, 0 for a pad electron past N.
+// T[i][j] of the azimuthal model: 0 on the diagonal and for a pad electron past N.
 fn azimuthalEntry(i: u32, j: u32, pi: vec4<f32>) -> f32 {
   let pj = positions[min(j, params.n - 1u)].xyz;
-  let interaction = params.epsilon * azimuthalInteraction(pi.xyz, pj, params.softeningSquared);
-  return select(select(0.0, interaction, j < params.n), pi.w, i == j);
+  let interaction = azimuthalInteraction(pi.xyz, pj, params.softeningSquared);
+  return select(0.0, interaction, i != j && j < params.n);
 }
 
 // One thread per row and group g of 4 electrons: one vec4.

@@ -1,7 +1,10 @@
 // #include solverGuard
-// y = M x for the dense float32 mass matrix (eq. 48/50 generalised) stored by assemble.wgsl:
-// row-major, row stride 4 * chunks floats (pad columns zero: the chunks past ceil(size / 4) are never
-// read), rows split over row-block buffers.
+// y = M x = D x + eps T x for the dense float32 mass matrix M = D + eps T (eq. 48/50 generalised):
+// the stored matrix is the interaction T (zero diagonal) that assemble.wgsl writes, row-major, row
+// stride 4 * chunks floats (pad columns zero: the chunks past ceil(size / 4) are never read), rows
+// split over row-block buffers; the diagonal D (1 in the vector models, rho_i^2 in the azimuthal)
+// is a vector of its own and eps a uniform, so a sweep over eps changes one uniform per block, not
+// the O(N^2) entries (issue 11).
 // One dispatch per row block computes y[rowStart .. rowStart + rowCount). Two variants here and a
 // third in matvec_dense_subgroup.wgsl, chosen per device by its profile (src/gpu/profile.ts):
 //   matvec_dense_rows       one thread per 8 rows, vec4 loads along them. On a CPU (SwiftShader)
@@ -21,7 +24,8 @@
 // Bindings:
 //   group 0 (per row block, owned by the matrix)
 //     0 uniform DenseParams
-//     1 storage, read        block: array<vec4<f32>>, rowCount * chunks entries
+//     1 storage, read        block: array<vec4<f32>>, rowCount * chunks entries of T
+//     2 storage, read        diagonal: array<f32>, `size` entries of D
 //   group 1 (per vector pair, shared with matvec_free.wgsl)
 //     0 storage, read        x: array<vec4<f32>>, at least `chunks` entries
 //     1 storage, read_write  y: array<f32>, at least `size` entries (not the buffer bound as x)
@@ -35,10 +39,15 @@ struct DenseParams {
   rowCount: u32,
   size: u32,
   chunks: u32,
+  epsilon: f32,
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: DenseParams;
 @group(0) @binding(1) var<storage, read> block: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> diagonal: array<f32>;
 @group(1) @binding(0) var<storage, read> x: array<vec4<f32>>;
 @group(1) @binding(1) var<storage, read_write> y: array<f32>;
 @group(2) @binding(0) var<storage, read> state: array<u32>;
@@ -54,6 +63,11 @@ fn xChunk(k: u32) -> vec4<f32> {
     return chunk;
   }
   return vec4<f32>(chunk.x, select(0.0, chunk.y, c + 1u < n), select(0.0, chunk.z, c + 2u < n), 0.0);
+}
+
+// y[row] = D[row] x[row] + eps (T x)[row], given the row's sum (T x)[row].
+fn massRow(row: u32, interaction: f32) -> f32 {
+  return diagonal[row] * x[row / 4u][row % 4u] + params.epsilon * interaction;
 }
 
 // Rows of one matvec_dense_rows thread. The loop body below is unrolled by hand into two mat4x4s:
@@ -100,7 +114,7 @@ fn matvec_dense_rows(
   }
   let out = params.rowStart + first;
   for (var r = 0u; r < rows; r++) {
-    y[out + r] = select(high, low, r < 4u)[r % 4u];
+    y[out + r] = massRow(out + r, select(high, low, r < 4u)[r % 4u]);
   }
 }
 
@@ -137,7 +151,7 @@ fn matvec_dense_workgroup(
       workgroupBarrier();
     }
     if (lane == 0u) {
-      y[params.rowStart + local] = partial[0];
+      y[params.rowStart + local] = massRow(params.rowStart + local, partial[0]);
     }
     // Lane 0 reads partial[0] before it writes it again for the next row; the other lanes write
     // only their own slots, which lane 0 no longer reads: no barrier needed here.

@@ -32,7 +32,7 @@ fn matvec_dense_subgroup(
     }
     let total = subgroupAdd(slots);
     if (lane == 0u) {
-      y[params.rowStart + local] = total;
+      y[params.rowStart + local] = massRow(params.rowStart + local, total);
     }
     // Every lane has read partial before the next row writes it.
     workgroupBarrier();

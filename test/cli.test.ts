@@ -406,7 +406,8 @@ print(json.dumps({k: z[k].tolist() for k in ['positions', 'velocities', 'momenta
   it('prints a readable summary without --json', () => {
     const run = cli('solve', ...ring, '--epsilon', '0.01', '--velocity', 'uniform', '--device', 'cpu');
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/^reason\s+converged_rtol$/m);
+    // The uniform velocity is an eigenvector of the ring's M: CG's one step may leave r = 0 exactly.
+    expect(run.stdout).toMatch(/^reason\s+converged_(rtol|atol)$/m);
     expect(run.stdout).toMatch(/^configuration\.n\s+16$/m);
   });
 });

@@ -10,10 +10,17 @@
 //                              of the float64 CPU residual of the same x
 import { describe, expect, test } from 'vitest';
 import { geometry, type GeometryName } from '../src/physics/geometry.ts';
-import { massDiagonal, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
+import {
+  massDiagonal,
+  unknowns,
+  type DarwinSystem,
+  type Dimension,
+  type ModelName,
+} from '../src/physics/models.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { cpuBackend, massMatrix } from '../src/run/backend.ts';
 import { applyMassMatrix } from '../src/solvers/dense.ts';
+import { conjugateGradient } from '../src/solvers/cg.ts';
 import { symmetricEigenvalues } from '../src/solvers/eigen.ts';
 import { massSpectrum } from '../src/solvers/spectrum.ts';
 import { kConvergenceReasons } from '../src/solvers/types.ts';
@@ -580,6 +587,73 @@ describe('momenta and CG against float64, every model, dense and matrix-free', (
         }
       });
     }
+  }
+});
+
+describe('a sweep over eps on one backend: setEpsilon and warm starts (issue 11)', () => {
+  for (const setup of [kSetups[0], kSetups[2]]) {
+    for (const storage of kStorages) {
+      gpuTest(`${setup.label} ${storage}: setEpsilon equals a fresh backend`, async (_, backend) => {
+        const start = makeSystem(setup.shape, 37, setup.model, setup.dim, 0.05);
+        const target = { ...start, epsilon: 0.1 };
+        const moved = await backend(start, storage);
+        const fresh = await backend(target, storage);
+        moved.setEpsilon(0.1);
+        expect(moved.system.epsilon).toBe(0.1);
+        const v = randomVector(unknowns(target), 31);
+        // The same T, D and eps uniform run the same float32 arithmetic: equal bit for bit.
+        expect(Array.from(await moved.momenta(v))).toEqual(Array.from(await fresh.momenta(v)));
+        const p = applyMassMatrix(massMatrix(target), v);
+        for (const solver of ['cg', 'minres'] as const) {
+          const movedSolve = await moved.velocities(p, solver);
+          const freshSolve = await fresh.velocities(p, solver);
+          expect(movedSolve.iterations, solver).toBe(freshSolve.iterations);
+          expect(Array.from(movedSolve.x), solver).toEqual(Array.from(freshSolve.x));
+          expectNormwiseClose(solver, movedSolve.x, v, kVelocityTolerance);
+        }
+        const spectrum = await moved.spectrum();
+        expect(spectrum.nEpsilon).toBeCloseTo(37 * 0.1, 12);
+        expect(spectrum.lambdaMax).toBe((await fresh.spectrum()).lambdaMax);
+      });
+    }
+  }
+
+  for (const solver of ['cg', 'minres'] as const) {
+    gpuTest(
+      `${solver}: x0 = the solution of the GPU's own M converges at iteration 0`,
+      async (_, backend) => {
+        const system = makeSystem('sphere', 37, 'vector', 3, 0.1);
+        const gpu = await backend(system);
+        // b = M x0 with the GPU's float32 M, so that r_0 = b - M x0 is exactly 0 (powers of two scale).
+        const x0 = Float64Array.from(Float32Array.from(randomVector(111, 37)));
+        const b = await gpu.momenta(x0);
+        const result = await gpu.velocities(b, solver, { x0 });
+        expect(result.iterations).toBe(0);
+        expect(result.converged).toBe(true);
+        expect(result.history).toEqual([0]);
+        expect(Array.from(result.x)).toEqual(Array.from(x0));
+      },
+    );
+
+    gpuTest(
+      `${solver}: a warm start from the neighbouring eps takes fewer iterations, same answer`,
+      async (_, backend) => {
+        const system = makeSystem('sphere', 37, 'vector', 3, 0.1);
+        const gpu = await backend(system);
+        const p = applyMassMatrix(massMatrix(system), randomVector(111, 41));
+        const previous = (await gpu.velocities(p, solver)).x;
+        gpu.setEpsilon(0.11);
+        const cold = await gpu.velocities(p, solver);
+        const warm = await gpu.velocities(p, solver, { x0: previous });
+        expect(cold.converged && warm.converged).toBe(true);
+        expect(warm.iterations).toBeLessThan(cold.iterations);
+        // History entry 0 is ||b - M x0||: the stopping rule starts from the warm residual.
+        expect(warm.history[0]).toBeLessThan(0.2 * cold.history[0]);
+        const exact = conjugateGradient(massMatrix({ ...system, epsilon: 0.11 }), p, { rtol: 1e-12 }).x;
+        expectNormwiseClose('warm', warm.x, exact, kVelocityTolerance);
+        expectNormwiseClose('cold', cold.x, exact, kVelocityTolerance);
+      },
+    );
   }
 });
 

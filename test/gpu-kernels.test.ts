@@ -3,13 +3,13 @@
 // device for the file, each test inside error scopes and with a timeout, none skipped.
 //
 // Tolerances (float32 storage and arithmetic, float64 reference):
-//   assembled entries   |got - expected| <= 1e-6 * max |M_ij|  (rounding the positions to float32
-//                       moves each entry by ~1e-7 eps / r_ij^2; r_ij >= 0.2 in these configurations)
+//   assembled entries   |got - expected| <= 1e-6 * max |T_ij|  (rounding the positions to float32
+//                       moves each entry by ~1e-7 / r_ij^2; r_ij >= 0.2 in these configurations)
 //   products y = M x    ||y_gpu - y_64|| <= 1e-6 ||y_64||     (normwise, x random in [-1, 1])
 import { describe, expect, test, vi } from 'vitest';
 import { geometry, type Configuration, type GeometryName } from '../src/physics/geometry.ts';
 import { unknowns, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
-import { massMatrix } from '../src/run/backend.ts';
+import { interactionMatrix, massMatrix } from '../src/run/backend.ts';
 import { createBuffer, createVector } from '../src/gpu/buffers.ts';
 import {
   acquireDevice,
@@ -427,12 +427,12 @@ describe('timing (src/gpu/timing.ts)', () => {
   );
 });
 
-describe('assembly against massMatrix (float64)', () => {
+describe('assembly of T against interactionMatrix (float64)', () => {
   for (const { name, system } of cases()) {
     gpuTest(name, async (context) => {
       const matrix = await GpuMassMatrix.assemble(context, system);
       try {
-        const expected = massMatrix(system).data;
+        const expected = interactionMatrix(system).data;
         expect(matrix.size).toBe(unknowns(system));
         const got = await matrix.read();
         expectEntriesClose(name, got, expected, kEntryTolerance * maxAbs(expected));
@@ -448,7 +448,7 @@ describe('assembly against massMatrix (float64)', () => {
     try {
       expect(matrix.blocks).toHaveLength(19);
       expect(matrix.stride).toBe(120);
-      const expected = massMatrix(system).data;
+      const expected = interactionMatrix(system).data;
       expectEntriesClose(
         'blocked assembly',
         await matrix.read(),
@@ -542,6 +542,44 @@ describe('dense matvec against massMatrix(...).apply (float64)', () => {
         }
       },
     );
+  }
+});
+
+describe('setEpsilon: eps as a uniform of the product, T kept (issue 11)', () => {
+  const setups = [
+    { label: 'vector 3D ball', system: makeSystem(geometry('ball', 37), 'vector', 3, 0) },
+    { label: 'azimuthal annulus', system: makeSystem(geometry('annulus', 37), 'azimuthal', 2, 0.05) },
+  ];
+  const operators = [
+    ...kDenseMatvecVariants.map((variant) => ({
+      label: `dense ${variant}`,
+      create: (context: GpuContext, system: DarwinSystem) =>
+        GpuMassMatrix.assemble(context, system, { variant }),
+    })),
+    { label: 'free', create: GpuMatrixFreeMassMatrix.create.bind(GpuMatrixFreeMassMatrix) },
+  ];
+  for (const { label, create } of operators) {
+    for (const setup of setups) {
+      gpuTest(`${label}, ${setup.label}: eps 0.1 -> 0.3 equals a fresh operator at 0.3`, async (context) => {
+        const moved = await create(context, setup.system);
+        const target = { ...setup.system, epsilon: 0.3 };
+        const fresh = await create(context, target);
+        try {
+          const x = randomVector(moved.size, 23);
+          const before = await gpuProduct(context, moved, x);
+          expectNormwiseClose('before', before, referenceProduct(setup.system, x), kProductTolerance);
+          moved.setEpsilon(0.3);
+          expect(moved.epsilon).toBe(0.3);
+          const after = await gpuProduct(context, moved, x);
+          // The same T, D and eps uniform: the same float32 arithmetic, bit for bit.
+          expect(Array.from(after)).toEqual(Array.from(await gpuProduct(context, fresh, x)));
+          expectNormwiseClose('after', after, referenceProduct(target, x), kProductTolerance);
+        } finally {
+          moved.destroy();
+          fresh.destroy();
+        }
+      });
+    }
   }
 });
 

@@ -8,8 +8,8 @@ import { kAssembleParamsBytes, packAssembleParams } from '../src/kernels/assembl
 import { kBiotSavartParamsBytes, packBiotSavartParams } from '../src/kernels/biot-savart.ts';
 import { kBlasParamsBytes, kNoSlot, packBlasParams } from '../src/kernels/blas.ts';
 import { kKrylovParamsBytes, packKrylovParams, statusCode } from '../src/kernels/krylov.ts';
-import { kDenseParamsBytes, packDenseParams } from '../src/kernels/matvec-dense.ts';
-import { kFreeParamsBytes, packFreeParams } from '../src/kernels/matvec-free.ts';
+import { kDenseEpsilonOffset, kDenseParamsBytes, packDenseParams } from '../src/kernels/matvec-dense.ts';
+import { kFreeEpsilonOffset, kFreeParamsBytes, packFreeParams } from '../src/kernels/matvec-free.ts';
 import { kReduceParamsBytes, packReduceParams } from '../src/kernels/reduce.ts';
 import { kQuantityCodes, kRenderParamsBytes, packRenderParams } from '../src/kernels/render.ts';
 import { readMember, structLayout } from './helpers/wgsl.ts';
@@ -30,16 +30,16 @@ const kCases: readonly PackerCase[] = [
     struct: 'AssembleParams',
     source: kShaderSources.assemble,
     bytes: kAssembleParamsBytes,
-    packed: packAssembleParams({ rowStart: 3, rowCount: 5, n: 7, chunks: 11, epsilon: 0.1, softening: 0.3 }),
+    packed: packAssembleParams({ rowStart: 3, rowCount: 5, n: 7, chunks: 11, softening: 0.3 }),
     // a^2 squared in float64, then rounded once.
-    expected: { rowStart: 3, rowCount: 5, n: 7, chunks: 11, epsilon: 0.1, softeningSquared: 0.3 * 0.3 },
+    expected: { rowStart: 3, rowCount: 5, n: 7, chunks: 11, softeningSquared: 0.3 * 0.3 },
   },
   {
     struct: 'DenseParams',
     source: kShaderSources.matvecDense,
     bytes: kDenseParamsBytes,
-    packed: packDenseParams({ rowStart: 3, rowCount: 5, size: 7, chunks: 11 }),
-    expected: { rowStart: 3, rowCount: 5, size: 7, chunks: 11 },
+    packed: packDenseParams({ rowStart: 3, rowCount: 5, size: 7, chunks: 11, epsilon: 0.1 }),
+    expected: { rowStart: 3, rowCount: 5, size: 7, chunks: 11, epsilon: 0.1 },
   },
   {
     struct: 'FreeParams',
@@ -158,4 +158,15 @@ describe('uniform packers write each WGSL struct member at its offset', () => {
         expect(readMember(packed, member), member.name).toEqual([0]);
     },
   );
+});
+
+// setEpsilon (issue 11's sweep over eps) rewrites the epsilon member alone, at these offsets.
+describe('the epsilon offsets that setEpsilon writes are the WGSL members', () => {
+  test.each([
+    ['DenseParams', kShaderSources.matvecDense, kDenseEpsilonOffset],
+    ['FreeParams', kShaderSources.matvecFree, kFreeEpsilonOffset],
+  ] as const)('%s', (struct, source, offset) => {
+    const epsilon = structLayout(source, struct).members.find((member) => member.name === 'epsilon');
+    expect(epsilon).toMatchObject({ offset, scalar: 'f32', components: 1 });
+  });
 });

@@ -8,13 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { gpuBackend } from '../src/engine/backend.ts';
+import { gpuMovingChargesField } from '../src/engine/london.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { londonParameter } from '../src/physics/biot-savart.ts';
 import { kElectronMass, kElementaryCharge } from '../src/physics/constants.ts';
 import { geometry, type GeometryName } from '../src/physics/geometry.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import { larmorRing } from '../src/physics/larmor.ts';
-import type { DarwinSystem, Dimension, ModelName } from '../src/physics/models.ts';
+import { massDiagonal, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
+import { relativeError } from '../src/physics/observables.ts';
 import { larmorAngularVelocity } from '../src/physics/paper.ts';
 import {
   continuumLimit,
@@ -32,7 +34,13 @@ import {
 } from '../src/physics/response.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { cpuBackend } from '../src/run/backend.ts';
-import { runResponse, type OpenResponseBackend, type ResponsePoint } from '../src/studies/response/run.ts';
+import {
+  runResponse,
+  sweepWarmStart,
+  type OpenResponseBackend,
+  type ReducedFieldSum,
+  type ResponsePoint,
+} from '../src/studies/response/run.ts';
 import { responseSpec, type ResponseInput } from '../src/studies/response/spec.ts';
 import { buildCliBundle } from './helpers/cli-bundle.ts';
 import { gpuHarness } from './helpers/gpu.ts';
@@ -293,6 +301,107 @@ describe('bad input', () => {
   });
 });
 
+describe('one backend per N: T assembled once, eps moved by setEpsilon, solves warm-started', () => {
+  /** cpuBackend, counting what the sweep does with it. */
+  function countingOpen(log: { opened: [number, number][]; moved: number[]; disposed: number }) {
+    const open: OpenResponseBackend = async (s) => {
+      log.opened.push([s.configuration.n, s.epsilon]);
+      const inner = cpuBackend(s);
+      return {
+        name: inner.name,
+        get system() {
+          return inner.system;
+        },
+        momenta: (v) => inner.momenta(v),
+        velocities: (p, solver, options) => inner.velocities(p, solver, options),
+        spectrum: (options) => inner.spectrum(options),
+        setEpsilon: (epsilon) => {
+          log.moved.push(epsilon);
+          inner.setEpsilon(epsilon);
+        },
+        dispose: () => {
+          log.disposed++;
+          inner.dispose();
+        },
+      };
+    };
+    return open;
+  }
+
+  test('six N r_e/R at each of two N: two assemblies, five moves each, the same ratios', async () => {
+    const spec = responseSpec({ geometry: 'sphere', n: '60,90', device: 'cpu' });
+    const xs = [0.1, 0.3, 1, 3, 10, 30];
+    expect(spec.scale).toEqual({ kind: 'nEpsilon', values: xs });
+    const backends = { opened: [] as [number, number][], moved: [] as number[], disposed: 0 };
+    const references = { opened: [] as [number, number][], moved: [] as number[], disposed: 0 };
+    const result = await runResponse(spec, countingOpen(backends), {}, countingOpen(references));
+    for (const log of [backends, references]) {
+      expect(log.opened).toEqual([
+        [60, 0.1 / 60],
+        [90, 0.1 / 90],
+      ]);
+      expect(log.moved).toEqual([...xs.slice(1).map((x) => x / 60), ...xs.slice(1).map((x) => x / 90)]);
+      expect(log.disposed).toBe(2);
+    }
+    let warmIterations = 0;
+    let coldIterations = 0;
+    for (const p of result.points) {
+      const s = system('sphere', p.n, 'vector', 3, p.epsilon);
+      const cold = await cpuBackend(s).velocities(driveRightHandSide(s, 'field'), 'cg');
+      // N r_e/R = 30 puts eps |lambda_min(T)| past 1: M is indefinite, with or without a warm start.
+      expect(p.reason).toBe(cold.reason);
+      if (!p.converged) continue;
+      expect(p.iterations).toBeLessThanOrEqual(cold.iterations);
+      coldIterations += cold.iterations;
+      warmIterations += p.iterations;
+      expect(Math.abs(p.screeningRatio / (await cpuRatio(s, 'field')) - 1)).toBeLessThan(1e-7);
+      expect(p.check).toBeLessThan(1e-7);
+    }
+    expect(result.points.filter((p) => p.converged)).toHaveLength(10);
+    expect(warmIterations).toBeLessThan(coldIterations);
+  });
+
+  test('sweepWarmStart: the Galerkin solution in the span of the earlier ones, none where M is not SPD', async () => {
+    // D = I, b = e_1, x = 2 e_1 solved M(1) x = b, so T e_1 = -e_1 / 2 and M(eps) x = (2 - eps) e_1.
+    const b = Float64Array.from([1, 0]);
+    const solved = [{ epsilon: 1, x: Float64Array.from([2, 0]), relativeResidual: 0 }];
+    const start = (epsilon: number) =>
+      Array.from(sweepWarmStart(Float64Array.from([1, 1]), b, epsilon, solved)!);
+    expect(start(1)[0]).toBeCloseTo(2, 14);
+    // M(1.5) e_1 = e_1 / 4.
+    expect(start(1.5)[0]).toBeCloseTo(4, 14);
+    expect(start(1.5)[1]).toBe(0);
+    expect(sweepWarmStart(Float64Array.from([1, 1]), b, 3, solved)).toBeUndefined();
+    expect(sweepWarmStart(Float64Array.from([1, 1]), b, 1, [])).toBeUndefined();
+
+    // A sphere's solutions at three eps span a start at a fourth far nearer than any one of them.
+    const at = (epsilon: number) => system('sphere', 60, 'vector', 3, epsilon);
+    const rhs = driveRightHandSide(at(0.01), 'field');
+    const solve = async (epsilon: number) => {
+      const result = await cpuBackend(at(epsilon)).velocities(rhs, 'cg', { rtol: 1e-13 });
+      return { epsilon, x: result.x, relativeResidual: result.trueRelativeResidual };
+    };
+    const earlier = await Promise.all([0.005, 0.01, 0.02].map(solve));
+    const exact = (await solve(0.04)).x;
+    const diagonal = massDiagonal(at(0.04));
+    const fromAll = sweepWarmStart(diagonal, rhs, 0.04, earlier)!;
+    const fromLast = sweepWarmStart(diagonal, rhs, 0.04, earlier.slice(-1))!;
+    const error = (x: Float64Array) => relativeError(x, exact);
+    expect(error(fromAll)).toBeLessThan(0.1 * error(fromLast));
+    expect(error(fromLast)).toBeLessThan(error(earlier[2].x));
+  });
+
+  test('the ring: the previous solution, rescaled, is the next one (b is the uniform mode)', async () => {
+    const spec = responseSpec({ geometry: 'ring', n: '32', nEpsilon: '0.5,1,2', device: 'cpu' });
+    const [first, ...rest] = (await runResponse(spec, cpuOpen)).points;
+    expect(first.iterations).toBe(1);
+    for (const p of rest) {
+      expect(p.iterations).toBe(0);
+      expect(p.screeningRatio).toBeCloseTo(ringContinuumRatio(p.n, p.epsilon), 10);
+    }
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // The GPU (float32) against the float64 reference.
 
@@ -328,6 +437,35 @@ describe('GPU', () => {
       }
     }
   });
+
+  const kMapCases: readonly { drive: DriveName; input: ResponseInput }[] = [
+    // The cube's centre electron sits on the 9 x 9 map's centre point: summed in float64 there.
+    { drive: 'field', input: { geometry: 'cube', n: '27', grid: '9' } },
+    { drive: 'rotation', input: { geometry: 'sphere', n: '120', grid: '17' } },
+  ];
+  for (const { drive, input } of kMapCases) {
+    gpu.test(`the ${drive} map on the ${input.geometry} by the GPU Biot-Savart sum`, async (context) => {
+      const spec = responseSpec({ ...input, drive, nEpsilon: '1,3', device: 'gpu' });
+      const fieldSum: ReducedFieldSum = (positions, velocities, points) =>
+        gpuMovingChargesField(context, positions, velocities, points);
+      const got = await runResponse(spec, gpuOpen(context, 'dense'), {}, null, fieldSum);
+      const expected = await runResponse({ ...spec, device: 'cpu' }, cpuOpen);
+      expectClose(got.points, expected.points);
+      got.points.forEach((p, k) => {
+        const q = expected.points[k];
+        expect(q.fieldMapCheck).toBeNull();
+        // float32 sums of a few hundred terms against float64: rounding, not zero.
+        expect(p.fieldMapCheck).toBeGreaterThan(0);
+        expect(p.fieldMapCheck).toBeLessThan(1e-5);
+        const map = p.fieldMap!;
+        const reference = q.fieldMap!;
+        expect(map).toHaveLength(reference.length);
+        const scale = Math.max(...reference.map(Math.abs));
+        const worst = Math.max(...map.map((value, cell) => Math.abs(value - reference[cell])));
+        expect(worst).toBeLessThan(kGpuTolerance * scale);
+      });
+    });
+  }
 
   const kGpuCases: readonly { drive: DriveName; input: ResponseInput; matrix: 'dense' | 'free' }[] = [
     { drive: 'field', input: { geometry: 'sphere', n: '120' }, matrix: 'dense' },
@@ -427,6 +565,9 @@ describe('the response command', () => {
     expect(run.status, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout);
     expect(Object.keys(summary.points[0]).slice(-2)).toEqual(['london_field_ratio', 'n_eff_epsilon']);
+    // --grid adds the map's check after "device": null on the CPU, whose map is the float64 sum.
+    expect(Object.keys(summary).slice(-2)).toEqual(['device', 'field_map_check']);
+    expect(summary.field_map_check).toBeNull();
     expect(summary.limits).toHaveLength(1);
     expect(summary.limits[0].continuum_ratio).toBe(0.5);
     for (const name of ['response-screening.svg', 'response-profile.svg', 'response-map-n80-x3.00.svg']) {

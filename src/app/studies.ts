@@ -4,7 +4,7 @@
 // one at a time with the page's event loop in between (the `pause` hook), so the page keeps drawing,
 // and Stop follows the one rule of src/studies/study.ts.
 import type { GpuContext } from '../gpu/device.ts';
-import { gpuReducedField } from '../engine/london.ts';
+import { gpuMovingChargesField, gpuReducedField } from '../engine/london.ts';
 import { InputError } from '../physics/input-error.ts';
 import { kLondonConvergenceNs } from '../physics/london.ts';
 import { kDefaultPairingRatios } from '../physics/pairing.ts';
@@ -216,13 +216,20 @@ export class Studies {
       total,
     );
     this.#response = null;
-    const result = await runResponse(spec, (system) => openEngine(this.#gpu, system, spec.matrix), {
-      progress: (fraction, message) => {
-        hooks.progress?.(message, fraction);
-        this.#view.responseProgress(Math.round(fraction * total), total);
+    const result = await runResponse(
+      spec,
+      (system) => openEngine(this.#gpu, system, spec.matrix),
+      {
+        progress: (fraction, message) => {
+          hooks.progress?.(message, fraction);
+          this.#view.responseProgress(Math.round(fraction * total), total);
+        },
+        shouldStop: () => hooks.stopped?.() ?? false,
       },
-      shouldStop: () => hooks.stopped?.() ?? false,
-    });
+      null,
+      // The field map summed by the GPU's Biot-Savart kernel, as the CLI's --device gpu does.
+      (positions, velocities, points) => gpuMovingChargesField(this.#gpu, positions, velocities, points),
+    );
     this.#response = result;
     // The map and the canvas start at the largest N r_e/R: the field pushed out furthest.
     this.#responseNEpsilon = result.points.at(-1)?.nEpsilon ?? 0;

@@ -14,7 +14,7 @@ import {
 } from '../kernels/mass-matrix.ts';
 import { GpuMatrixFreeMassMatrix, type GpuMatrixFreeOptions } from '../kernels/matvec-free.ts';
 import type { KrylovStepVariant } from '../gpu/profile.ts';
-import type { GpuLinearOperator } from '../kernels/operator.ts';
+import type { GpuMassOperator } from '../kernels/operator.ts';
 import type { MassMatrixBackend } from '../run/backend.ts';
 import { solveWith } from '../solvers/solve.ts';
 import { spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
@@ -114,7 +114,8 @@ export async function gpuSpectrum(
 
 /**
  * The GPU backend of `system`: M assembled (dense) or set up (free) and every Krylov pipeline built,
- * inside error scopes labelled 'gpuBackend.create'. Call dispose() to free the GPU memory.
+ * inside error scopes labelled 'gpuBackend.create'. setEpsilon rewrites eps, a uniform of the
+ * product, without touching T. Call dispose() to free the GPU memory.
  */
 export async function gpuBackend(
   context: GpuContext,
@@ -124,7 +125,7 @@ export async function gpuBackend(
   const requested = options.matrix ?? 'auto';
   const matrix =
     requested === 'auto' ? chooseMatrixStorage(context, system, options.denseBudgetBytes) : requested;
-  const operator: GpuLinearOperator =
+  const operator: GpuMassOperator =
     matrix === 'dense'
       ? await GpuMassMatrix.assemble(context, system, options.dense)
       : await GpuMatrixFreeMassMatrix.create(context, system, options.free);
@@ -144,14 +145,23 @@ export async function gpuBackend(
     if (!engine) throw new Error('gpuBackend used after dispose()');
     return engine;
   };
+  let current = system;
   return {
     name: 'gpu',
-    system,
+    get system() {
+      return current;
+    },
     matrix,
     checkEvery: engine.checkEvery,
     momenta: (velocities) => gpuMomenta(held(), velocities),
     velocities: (p, solver, solveOptions) => gpuSolve(held(), p, solver, solveOptions),
-    spectrum: (lanczosOptions) => gpuSpectrum(held(), system, lanczosOptions),
+    spectrum: (lanczosOptions) => gpuSpectrum(held(), current, lanczosOptions),
+    // Jacobi's D (the engine's diagonal) does not depend on eps: only the operator's uniform changes.
+    setEpsilon: (epsilon) => {
+      held();
+      operator.setEpsilon(epsilon);
+      current = { ...current, epsilon };
+    },
     dispose: () => {
       engine?.operator.destroy();
       engine = null;

@@ -1,24 +1,35 @@
-// The London study's GPU operator: the Biot-Savart field of a rotating body (src/physics/london.ts)
-// summed over any set of points by src/kernels/biot-savart.ts (float32). The study around it, and its
-// float64 counterpart, are src/studies/london/run.ts's.
+// The GPU Biot-Savart operator: the field of moving electrons (a rotating body of the London study,
+// src/physics/london.ts, or the response study's induced currents) summed over any set of points by
+// src/kernels/biot-savart.ts (float32). The studies around it, and their float64 counterparts, are
+// src/studies/london/run.ts's and src/studies/response/run.ts's.
 import type { GpuContext } from '../gpu/device.ts';
 import { GpuBiotSavart } from '../kernels/biot-savart.ts';
 import type { LondonBody } from '../physics/london.ts';
 
 /**
- * The reduced field (b of reducedField: B / (mu0/4pi), unit charge) of `body` at `points` (xyz
- * triples) on the GPU of `context`, as xyz triples; upload, pipeline and readback included.
+ * The reduced field (b of reducedField: B / (mu0/4pi), unit charge) of `body`'s electrons moving
+ * with its velocities at `points` (xyz triples) on the GPU of `context`, as xyz triples.
  */
-export async function gpuReducedField(
+export function gpuReducedField(
   context: GpuContext,
   body: LondonBody,
   points: Float64Array,
 ): Promise<Float64Array> {
-  const gpu = await GpuBiotSavart.create(context, {
-    positions: body.configuration.positions,
-    velocities: body.velocities,
-    charge: 1,
-  });
+  return gpuMovingChargesField(context, body.configuration.positions, body.velocities, points);
+}
+
+/**
+ * The reduced field of unit charges at `positions` moving with `velocities` (xyz triples) at
+ * `points` (xyz triples), as xyz triples; upload, pipeline and readback included. A charge on a
+ * field point is an InputError (GpuBiotSavart.field).
+ */
+export async function gpuMovingChargesField(
+  context: GpuContext,
+  positions: Float64Array,
+  velocities: Float64Array,
+  points: Float64Array,
+): Promise<Float64Array> {
+  const gpu = await GpuBiotSavart.create(context, { positions, velocities, charge: 1 });
   let raw: Float32Array;
   try {
     raw = await gpu.field(points);

@@ -1,5 +1,6 @@
-// Host side of shaders/assemble.wgsl: fills the row blocks of the dense float32 mass matrix
-// M = D + eps T (eq. 48/50 generalised). The storage layout is documented in mass-matrix.ts.
+// Host side of shaders/assemble.wgsl: fills the row blocks of the interaction part T of the dense
+// float32 mass matrix M = D + eps T (eq. 48/50 generalised), which depends on the configuration
+// alone; the product adds D and eps. The storage layout is documented in mass-matrix.ts.
 import { createBuffer } from '../gpu/buffers.ts';
 import { ShaderEntries } from '../gpu/pipelines.ts';
 import { checkWorkgroupSize, workgroupCount } from './operator.ts';
@@ -19,7 +20,6 @@ export interface AssembleParams {
   readonly n: number;
   /** Row stride in vec4s: b ceil(N / 4), b the unknowns per electron (mass-matrix.ts). */
   readonly chunks: number;
-  readonly epsilon: number;
   readonly softening: number;
 }
 
@@ -29,14 +29,13 @@ export function packAssembleParams(params: AssembleParams): ArrayBuffer {
   view.setUint32(4, params.rowCount, true); // rowCount: rows in the block
   view.setUint32(8, params.n, true); // n: electrons; the columns of electrons past it are pad
   view.setUint32(12, params.chunks, true); // chunks: vec4s per stored row
-  view.setFloat32(16, params.epsilon, true); // epsilon: eps = r_e / R (eq. 49/50)
   // softeningSquared: a^2, squared in float64 and rounded once.
-  view.setFloat32(20, params.softening * params.softening, true);
-  // pad0, pad1: the struct is rounded up to 16 bytes, the uniform alignment.
+  view.setFloat32(16, params.softening * params.softening, true);
+  // pad0, pad1, pad2: the struct is rounded up to 16 bytes, the uniform alignment.
   return view.buffer;
 }
 
-/** One row block of the stored M (mass-matrix.ts) as the assembly fills it. */
+/** One row block of the stored T (mass-matrix.ts) as the assembly fills it. */
 export interface AssembleTarget {
   readonly rowStart: number;
   readonly rowCount: number;
@@ -86,12 +85,13 @@ export class AssembleKernel {
   }
 
   /**
-   * Uploads the parameters of each row block of `system`'s M, stored `stride` floats per row, and
-   * binds it to its buffer; destroy the bindings' `params` once the work is done.
+   * Uploads the parameters of each row block of `system`'s T, stored `stride` floats per row, and
+   * binds it to its buffer; destroy the bindings' `params` once the work is done. `system.epsilon`
+   * is not read: T does not depend on it.
    */
   prepare(
     label: string,
-    system: DarwinSystem,
+    system: Omit<DarwinSystem, 'epsilon'>,
     stride: number,
     positions: GPUBuffer,
     blocks: readonly AssembleTarget[],
@@ -109,7 +109,6 @@ export class AssembleKernel {
             rowCount: block.rowCount,
             n,
             chunks: stride / 4,
-            epsilon: system.epsilon,
             softening: system.softening,
           }),
         ),

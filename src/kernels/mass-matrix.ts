@@ -1,8 +1,10 @@
-// The dense float32 mass matrix M = D + eps T (eq. 48/50 generalised) resident on the GPU,
-// assembled by assemble.wgsl and applied by matvec_dense.wgsl; the GPU Krylov solvers use it
-// through GpuLinearOperator.record(encoder, x, y).
+// The dense float32 mass matrix M = D + eps T (eq. 48/50 generalised) resident on the GPU: the
+// interaction T, assembled by assemble.wgsl, the diagonal D as a vector and eps as a uniform, applied
+// together by matvec_dense.wgsl; the GPU Krylov solvers use it through
+// GpuLinearOperator.record(encoder, x, y). T depends on the configuration alone, so setEpsilon
+// moves along a sweep over eps at the cost of one uniform write per row block (issue 11).
 //
-// Storage layout: row-major with a row stride of `stride` = 4 b ceil(N / 4) floats (b unknowns per
+// Storage layout of T: row-major with a row stride of `stride` = 4 b ceil(N / 4) floats (b unknowns per
 // electron): the columns of whole groups of 4 electrons, so that every row starts on a vec4 and an
 // assembly thread writes a group's b vec4s of a row with no test for the row's end. The pad
 // columns past the size hold zeros. The rows are split into row blocks of `rowsPerBlock` rows, a
@@ -11,7 +13,7 @@
 // maxStorageBufferBindingSize bytes (128 MiB by default, 1 GiB on SwiftShader): block k holds rows
 // [k rowsPerBlock, k rowsPerBlock + rowCount) and entry (row, col) sits at float index
 // (row - rowStart) * stride + col of its buffer.
-import { blockSize, unknowns, validateSystem, type DarwinSystem } from '../physics/models.ts';
+import { blockSize, massDiagonal, unknowns, validateSystem, type DarwinSystem } from '../physics/models.ts';
 import { alignTo, createBuffer } from '../gpu/buffers.ts';
 import { GpuError, withErrorScopes, type GpuContext, type GpuLimits } from '../gpu/device.ts';
 import { readBuffer } from '../gpu/readback.ts';
@@ -19,11 +21,12 @@ import { AssembleKernel } from './assemble.ts';
 import type { DenseMatvecVariant } from '../gpu/profile.ts';
 import {
   DenseMatvecKernel,
+  kDenseEpsilonOffset,
   kDenseParamsBytes,
   packDenseParams,
   type DenseBlockBinding,
 } from './matvec-dense.ts';
-import type { GpuLinearOperator, MatvecOptions } from './operator.ts';
+import type { GpuMassOperator, MatvecOptions } from './operator.ts';
 import { createPositionsBuffer, gpuModel } from './system.ts';
 
 export interface RowBlockPlan {
@@ -46,7 +49,7 @@ export function rowStride(shape: MatrixShape): number {
   return 4 * shape.blockSize * Math.ceil(shape.n / 4);
 }
 
-/** Bytes of the stored M, padding included. */
+/** Bytes of the stored T, padding included. */
 export function denseMatrixBytes(shape: MatrixShape): number {
   return 4 * rowStride(shape) * shape.n * shape.blockSize;
 }
@@ -117,7 +120,7 @@ export interface GpuRowBlock extends RowBlockPlan {
   readonly buffer: GPUBuffer;
 }
 
-export class GpuMassMatrix implements GpuLinearOperator {
+export class GpuMassMatrix implements GpuMassOperator {
   readonly size: number;
   readonly stride: number;
   readonly rowsPerBlock: number;
@@ -126,15 +129,17 @@ export class GpuMassMatrix implements GpuLinearOperator {
   readonly #device: GPUDevice;
   readonly #kernel: DenseMatvecKernel;
   readonly #params: GPUBuffer;
+  readonly #paramsSlot: number;
+  readonly #diagonal: GPUBuffer;
   readonly #bindings: readonly DenseBlockBinding[];
+  #epsilon: number;
 
   private constructor(
     device: GPUDevice,
     plan: StoragePlan,
     blocks: GpuRowBlock[],
     kernel: DenseMatvecKernel,
-    params: GPUBuffer,
-    paramsSlot: number,
+    uniforms: { params: GPUBuffer; paramsSlot: number; diagonal: GPUBuffer; epsilon: number },
   ) {
     this.#device = device;
     this.size = plan.size;
@@ -143,9 +148,18 @@ export class GpuMassMatrix implements GpuLinearOperator {
     this.blocks = blocks;
     this.variant = kernel.variant;
     this.#kernel = kernel;
-    this.#params = params;
+    this.#params = uniforms.params;
+    this.#paramsSlot = uniforms.paramsSlot;
+    this.#diagonal = uniforms.diagonal;
+    this.#epsilon = uniforms.epsilon;
     this.#bindings = blocks.map((block, b) => ({
-      bindGroup: kernel.bindBlock(`MassMatrix.block[${b}]`, params, b * paramsSlot, block.buffer),
+      bindGroup: kernel.bindBlock(
+        `MassMatrix.block[${b}]`,
+        uniforms.params,
+        b * uniforms.paramsSlot,
+        block.buffer,
+        uniforms.diagonal,
+      ),
       rowCount: block.rowCount,
     }));
     // Build the pipeline now, inside the caller's error scopes, not in the first record().
@@ -153,7 +167,8 @@ export class GpuMassMatrix implements GpuLinearOperator {
   }
 
   /**
-   * Assembles M for `system` on the GPU (validating it first, as the CPU reference does). Buffer
+   * Assembles T for `system` on the GPU, with D and `system.epsilon` for the product (validating
+   * the system first, as the CPU reference does). Buffer
    * allocation, pipeline creation and the assembly itself run inside error scopes: a failure is a
    * GpuError labelled 'GpuMassMatrix.assemble', and nothing is left allocated.
    */
@@ -191,6 +206,13 @@ export class GpuMassMatrix implements GpuLinearOperator {
         assembler.record(encoder, gpuModel(system), bindings);
         device.queue.submit([encoder.finish()]);
 
+        const diagonal = createBuffer(device, {
+          label: 'MassMatrix.diagonal',
+          size: 4 * size,
+          usage: GPUBufferUsage.STORAGE,
+          data: Float32Array.from(massDiagonal(system)),
+        });
+        owned.push(diagonal);
         // Every block's DenseParams in one uniform buffer, one aligned slot each.
         const slot = alignTo(kDenseParamsBytes, device.limits.minUniformBufferOffsetAlignment);
         const paramsData = new Uint8Array(slot * blocks.length);
@@ -200,20 +222,25 @@ export class GpuMassMatrix implements GpuLinearOperator {
             rowCount: block.rowCount,
             size,
             chunks,
+            epsilon: system.epsilon,
           });
           paramsData.set(new Uint8Array(packed), b * slot);
         });
         const params = createBuffer(device, {
           label: 'MassMatrix.params',
           size: paramsData.byteLength,
-          usage: GPUBufferUsage.UNIFORM,
+          usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
           data: paramsData,
         });
         owned.push(params);
         const variant = options.variant ?? context.profile.denseMatvec;
         const kernel = new DenseMatvecKernel(device, variant, options.workgroupSize);
-        const matrix = new GpuMassMatrix(device, plan, blocks, kernel, params, slot);
-        return matrix;
+        return new GpuMassMatrix(device, plan, blocks, kernel, {
+          params,
+          paramsSlot: slot,
+          diagonal,
+          epsilon: system.epsilon,
+        });
       });
     } catch (error) {
       for (const buffer of owned) buffer.destroy();
@@ -224,7 +251,24 @@ export class GpuMassMatrix implements GpuLinearOperator {
     }
   }
 
-  /** Bytes of GPU memory the stored entries take (padding included). */
+  /** eps of the product (eq. 49/50). */
+  get epsilon(): number {
+    return this.#epsilon;
+  }
+
+  /**
+   * Makes later products D x + `epsilon` T x: one uniform write per row block, ordered on the
+   * queue before any command buffer submitted after this call, and after every one before it.
+   */
+  setEpsilon(epsilon: number): void {
+    const value = new Float32Array([epsilon]);
+    this.blocks.forEach((_, b) => {
+      this.#device.queue.writeBuffer(this.#params, b * this.#paramsSlot + kDenseEpsilonOffset, value);
+    });
+    this.#epsilon = epsilon;
+  }
+
+  /** Bytes of GPU memory the stored entries of T take (padding included). */
   get byteLength(): number {
     return this.blocks.reduce((total, block) => total + block.buffer.size, 0);
   }
@@ -241,7 +285,7 @@ export class GpuMassMatrix implements GpuLinearOperator {
     this.#kernel.record(encoder, this.#bindings, x, y, options);
   }
 
-  /** The size x size entries, row-major without the padding (for tests and small exports). */
+  /** The size x size entries of T, row-major without the padding (for tests and small exports). */
   async read(): Promise<Float32Array> {
     const entries = new Float32Array(this.size * this.size);
     for (const block of this.blocks) {
@@ -257,5 +301,6 @@ export class GpuMassMatrix implements GpuLinearOperator {
   destroy(): void {
     for (const block of this.blocks) block.buffer.destroy();
     this.#params.destroy();
+    this.#diagonal.destroy();
   }
 }

@@ -1,5 +1,6 @@
-// Host side of shaders/matvec_dense.wgsl and matvec_dense_subgroup.wgsl: y = M x over the row
-// blocks of a stored matrix (layout in mass-matrix.ts), in one of the three DenseMatvecVariants of src/gpu/profile.ts.
+// Host side of shaders/matvec_dense.wgsl and matvec_dense_subgroup.wgsl: y = M x = D x + eps T x over
+// the row blocks of a stored T (layout in mass-matrix.ts), with the diagonal D a vector and eps a
+// uniform, in one of the three DenseMatvecVariants of src/gpu/profile.ts.
 import { kDenseMatvecVariants, type DenseMatvecVariant } from '../gpu/profile.ts';
 import { ShaderEntries } from '../gpu/pipelines.ts';
 import {
@@ -25,22 +26,28 @@ export const kRowsPerThread = 8;
 export const kDenseMatvecWorkgroupSize = 64;
 
 /** Byte size of the WGSL struct DenseParams (a test checks the two agree). */
-export const kDenseParamsBytes = 16;
+export const kDenseParamsBytes = 32;
+
+/** Byte offset of DenseParams.epsilon, which a sweep over eps rewrites alone. */
+export const kDenseEpsilonOffset = 16;
 
 export interface DenseParams {
   readonly rowStart: number;
   readonly rowCount: number;
   readonly size: number;
   readonly chunks: number;
+  readonly epsilon: number;
 }
 
 export function packDenseParams(params: DenseParams): ArrayBuffer {
-  const words = new Uint32Array(kDenseParamsBytes / 4);
-  words[0] = params.rowStart; // rowStart: the block's first row, where its part of y starts
-  words[1] = params.rowCount; // rowCount: rows in the block
-  words[2] = params.size; // size: length of x and y; stored columns past it are zero pad
-  words[3] = params.chunks; // chunks: vec4s per stored row (the row stride / 4)
-  return words.buffer;
+  const view = new DataView(new ArrayBuffer(kDenseParamsBytes));
+  view.setUint32(0, params.rowStart, true); // rowStart: the block's first row, where its part of y starts
+  view.setUint32(4, params.rowCount, true); // rowCount: rows in the block
+  view.setUint32(8, params.size, true); // size: length of x and y; stored columns past it are zero pad
+  view.setUint32(12, params.chunks, true); // chunks: vec4s per stored row (the row stride / 4)
+  view.setFloat32(kDenseEpsilonOffset, params.epsilon, true); // epsilon: eps = r_e / R (eq. 49/50)
+  // pad0, pad1, pad2: the struct is rounded up to 16 bytes, the uniform alignment.
+  return view.buffer;
 }
 
 /**
@@ -71,8 +78,8 @@ export class DenseMatvecKernel {
   readonly variant: DenseMatvecVariant;
   readonly workgroupSize: number;
   /**
-   * The variant's entry point: group 0 a row block's DenseParams (uniform) and entries (read-only
-   * storage); groups 1 and 2 the matvecs' shared vector pair and guard.
+   * The variant's entry point: group 0 a row block's DenseParams (uniform), entries of T and the
+   * diagonal D (read-only storage); groups 1 and 2 the matvecs' shared vector pair and guard.
    */
   readonly entries: ShaderEntries<string>;
   readonly #entry: DenseEntry;
@@ -97,22 +104,32 @@ export class DenseMatvecKernel {
     this.entries = new ShaderEntries(device, {
       family: 'MatvecDense',
       shader: variant === 'subgroup' ? 'matvecDenseSubgroup' : 'matvecDense',
-      bindings: { [this.#entry]: { 0: 'uniform', 1: 'read' } },
+      bindings: { [this.#entry]: { 0: 'uniform', 1: 'read', 2: 'read' } },
       uniformBytes: kDenseParamsBytes,
       constants: { workgroupSize: this.workgroupSize },
       sharedLayouts: matvecSharedLayouts(device),
     });
   }
 
-  /** Binds one block: its params at `paramsOffset` in `params` (a uniform buffer) and its entries. */
-  bindBlock(label: string, params: GPUBuffer, paramsOffset: number, block: GPUBuffer): GPUBindGroup {
+  /**
+   * Binds one block: its params at `paramsOffset` in `params` (a uniform buffer), its entries of T
+   * and the whole diagonal D (float32, `size` entries).
+   */
+  bindBlock(
+    label: string,
+    params: GPUBuffer,
+    paramsOffset: number,
+    block: GPUBuffer,
+    diagonal: GPUBuffer,
+  ): GPUBindGroup {
     return this.entries.createBindGroup(label, this.#entry, [
       { binding: 0, resource: { buffer: params, offset: paramsOffset, size: kDenseParamsBytes } },
       { binding: 1, resource: { buffer: block } },
+      { binding: 2, resource: { buffer: diagonal } },
     ]);
   }
 
-  /** y = M x as one compute pass with one dispatch per row block. */
+  /** y = D x + eps T x as one compute pass with one dispatch per row block. */
   record(
     encoder: GPUCommandEncoder,
     blocks: readonly DenseBlockBinding[],

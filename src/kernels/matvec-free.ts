@@ -9,7 +9,7 @@ import {
   checkWorkgroupSize,
   matvecSharedLayouts,
   workgroupCount,
-  type GpuLinearOperator,
+  type GpuMassOperator,
   type MatvecOptions,
 } from './operator.ts';
 import { createPositionsBuffer, gpuModel, type GpuModel } from './system.ts';
@@ -19,6 +19,9 @@ export const kMatvecFreeWorkgroupSize = 64;
 
 /** Byte size of the WGSL struct FreeParams (a test checks the two agree). */
 export const kFreeParamsBytes = 16;
+
+/** Byte offset of FreeParams.epsilon, which a sweep over eps rewrites alone. */
+export const kFreeEpsilonOffset = 8;
 
 export interface FreeParams {
   readonly n: number;
@@ -31,7 +34,7 @@ export function packFreeParams(params: FreeParams): ArrayBuffer {
   const view = new DataView(new ArrayBuffer(kFreeParamsBytes));
   view.setUint32(0, params.n, true); // n: electrons N
   view.setUint32(4, params.size, true); // size: length of x and y, N times the block size
-  view.setFloat32(8, params.epsilon, true); // epsilon: eps = r_e / R (eq. 49/50)
+  view.setFloat32(kFreeEpsilonOffset, params.epsilon, true); // epsilon: eps = r_e / R (eq. 49/50)
   // softeningSquared: a^2, squared in float64 and rounded once.
   view.setFloat32(12, params.softening * params.softening, true);
   return view.buffer;
@@ -104,14 +107,16 @@ export interface GpuMatrixFreeOptions {
   workgroupSize?: number;
 }
 
-/** The mass matrix as a matrix-free GpuLinearOperator: O(N) memory, O(N^2) work per product. */
-export class GpuMatrixFreeMassMatrix implements GpuLinearOperator {
+/** The mass matrix as a matrix-free GpuMassOperator: O(N) memory, O(N^2) work per product. */
+export class GpuMatrixFreeMassMatrix implements GpuMassOperator {
   readonly size: number;
   readonly model: GpuModel;
   readonly n: number;
   readonly #kernel: MatvecFreeKernel;
+  readonly #params: GPUBuffer;
   readonly #buffers: readonly GPUBuffer[];
   readonly #system: GPUBindGroup;
+  #epsilon: number;
 
   private constructor(
     kernel: MatvecFreeKernel,
@@ -123,6 +128,8 @@ export class GpuMatrixFreeMassMatrix implements GpuLinearOperator {
     this.model = gpuModel(system);
     this.n = system.configuration.n;
     this.#kernel = kernel;
+    this.#params = params;
+    this.#epsilon = system.epsilon;
     this.#buffers = [params, positions];
     this.#system = kernel.bindSystem('MatvecFree.system', params, positions);
     // Build the pipeline now, inside the caller's error scopes, not in the first record().
@@ -144,7 +151,7 @@ export class GpuMatrixFreeMassMatrix implements GpuLinearOperator {
         const params = createBuffer(device, {
           label: 'MatvecFree.params',
           size: kFreeParamsBytes,
-          usage: GPUBufferUsage.UNIFORM,
+          usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
           data: new Uint8Array(
             packFreeParams({
               n: system.configuration.n,
@@ -163,6 +170,15 @@ export class GpuMatrixFreeMassMatrix implements GpuLinearOperator {
       for (const buffer of owned) buffer.destroy();
       throw error;
     }
+  }
+
+  get epsilon(): number {
+    return this.#epsilon;
+  }
+
+  setEpsilon(epsilon: number): void {
+    this.#kernel.device.queue.writeBuffer(this.#params, kFreeEpsilonOffset, new Float32Array([epsilon]));
+    this.#epsilon = epsilon;
   }
 
   record(encoder: GPUCommandEncoder, x: GPUBuffer, y: GPUBuffer, options?: MatvecOptions): void {

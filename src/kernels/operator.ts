@@ -31,6 +31,20 @@ export interface GpuLinearOperator {
   destroy(): void;
 }
 
+/**
+ * The mass matrix M = D + eps T (eq. 48/50 generalised) as a GPU operator whose eps is a uniform of
+ * the product: a sweep over eps changes it with setEpsilon, without rebuilding anything (issue 11).
+ */
+export interface GpuMassOperator extends GpuLinearOperator {
+  /** eps of the products recorded from now on. */
+  readonly epsilon: number;
+  /**
+   * Sets eps by a queue write: command buffers submitted before the call use the old value, those
+   * submitted after it the new one.
+   */
+  setEpsilon(epsilon: number): void;
+}
+
 const layouts = new WeakMap<GPUDevice, GPUBindGroupLayout>();
 const bindGroups = new WeakMap<GPUBindGroupLayout, WeakMap<GPUBuffer, WeakMap<GPUBuffer, GPUBindGroup>>>();
 

@@ -1,14 +1,24 @@
 // What a caller does with a mass matrix, whichever backend holds it: the float64 CPU reference here
 // (the physics' entries in the solvers' dense operator), the GPU engine in src/engine. Methods are
 // async so the GPU one can await its readbacks.
-import { massMatrixEntries, unknowns, type DarwinSystem } from '../physics/models.ts';
+import { massDiagonal, massMatrixEntries, unknowns, type DarwinSystem } from '../physics/models.ts';
 import { applyMassMatrix, denseMatrix, type DenseMatrix } from '../solvers/dense.ts';
 import { solve } from '../solvers/solve.ts';
 import { massSpectrum, type SpectrumResult } from '../solvers/spectrum.ts';
-import type { LanczosOptions, Precision, SolveOptions, SolveResult, SolverName } from '../solvers/types.ts';
+import {
+  vectorOf,
+  type LanczosOptions,
+  type LinearOperator,
+  type Precision,
+  type SolveOptions,
+  type SolveResult,
+  type SolverName,
+  type Vector,
+} from '../solvers/types.ts';
 
 export interface MassMatrixBackend {
   readonly name: 'cpu' | 'gpu';
+  /** The system of M; its epsilon follows setEpsilon. */
   readonly system: DarwinSystem;
   /** p = M v (eq. 47/48): velocities to momenta. */
   momenta(velocities: Float64Array): Promise<Float64Array>;
@@ -16,6 +26,12 @@ export interface MassMatrixBackend {
   velocities(momenta: Float64Array, solver: SolverName, options?: SolveOptions): Promise<SolveResult>;
   /** Extreme eigenvalues of D^-1/2 M D^-1/2 and the collective parameter (eq. 49). */
   spectrum(options?: LanczosOptions): Promise<SpectrumResult>;
+  /**
+   * Makes M = D + `epsilon` T for every later call, keeping T: a sweep over eps at one
+   * configuration assembles once (issue 11). The same backend, mutated, rather than a new one
+   * sharing the storage: one owner of the storage, one dispose().
+   */
+  setEpsilon(epsilon: number): void;
   dispose(): void;
 }
 
@@ -24,19 +40,64 @@ export function massMatrix(system: DarwinSystem, precision: Precision = 'float64
   return denseMatrix(unknowns(system), massMatrixEntries(system, precision), precision);
 }
 
-/** The CPU reference: a dense M assembled in the given precision (float64 unless mirroring the GPU). */
+/** The interaction T of M = D + eps T as a dense operator: M's off-diagonal entries at eps = 1. */
+export function interactionMatrix(system: DarwinSystem, precision: Precision = 'float64'): DenseMatrix {
+  const size = unknowns(system);
+  // eps = 1 multiplies every interaction entry exactly.
+  const entries = massMatrixEntries({ ...system, epsilon: 1 }, precision);
+  for (let k = 0; k < size; k++) entries[k * size + k] = 0;
+  return denseMatrix(size, entries, precision);
+}
+
+/** M = D + eps T with T stored apart and eps a field: the CPU's counterpart of the GPU's storage. */
+export interface SplitMassMatrix extends LinearOperator {
+  epsilon: number;
+}
+
+/**
+ * M x = D x + eps (T x), T dense in the given precision. The float32 variant rounds as the GPU's
+ * dense product does: T's entries, x and y stored in float32, the sums in a wider type.
+ */
+export function splitMassMatrix(system: DarwinSystem, precision: Precision = 'float64'): SplitMassMatrix {
+  const interaction = interactionMatrix(system, precision);
+  const diagonal = massDiagonal(system);
+  const product: Vector = vectorOf(precision, interaction.size);
+  const matrix: SplitMassMatrix = {
+    size: interaction.size,
+    precision,
+    epsilon: system.epsilon,
+    apply(x, y) {
+      interaction.apply(x, product);
+      for (let k = 0; k < y.length; k++) y[k] = diagonal[k] * x[k] + matrix.epsilon * product[k];
+    },
+    diagonal: () => Float64Array.from(diagonal),
+  };
+  return matrix;
+}
+
+/**
+ * The CPU reference: M = D + eps T with T dense in the given precision (float64 unless mirroring
+ * the GPU); setEpsilon changes eps without reassembly, exactly as a fresh backend would compute.
+ */
 export function cpuBackend(system: DarwinSystem, precision: Precision = 'float64'): MassMatrixBackend {
-  let matrix: DenseMatrix | null = massMatrix(system, precision);
+  let matrix: SplitMassMatrix | null = splitMassMatrix(system, precision);
+  let current = system;
   const held = () => {
     if (!matrix) throw new Error('cpuBackend used after dispose()');
     return matrix;
   };
   return {
     name: 'cpu',
-    system,
+    get system() {
+      return current;
+    },
     momenta: async (velocities) => applyMassMatrix(held(), velocities),
     velocities: async (momenta, solver, options) => solve(held(), momenta, solver, options),
-    spectrum: async (options) => massSpectrum(held(), system.configuration.n, system.epsilon, options),
+    spectrum: async (options) => massSpectrum(held(), current.configuration.n, current.epsilon, options),
+    setEpsilon: (epsilon) => {
+      held().epsilon = epsilon;
+      current = { ...current, epsilon };
+    },
     dispose: () => {
       matrix = null;
     },

@@ -1,7 +1,7 @@
 // `bench`: speed of each kernel on the current device, in one run, beside the device's own copy
 // bandwidth (a trivial WGSL vec4 copy) so that every bandwidth is also a ratio to what this device
 // can stream. A benchmark, never a test: nothing here asserts a speed.
-import { gpuMomenta, gpuSolve } from '../../engine/backend.ts';
+import { gpuBackend, gpuMomenta, gpuSolve, type GpuBackend } from '../../engine/backend.ts';
 import { createKrylovEngine } from '../../engine/krylov.ts';
 import { createVector } from '../../gpu/buffers.ts';
 import { releaseDevice, withErrorScopes, type GpuContext } from '../../gpu/device.ts';
@@ -25,6 +25,9 @@ import { InputError } from '../../physics/input-error.ts';
 import { blockSize, massDiagonal, unknowns, type DarwinSystem } from '../../physics/models.ts';
 import { velocityPattern } from '../../physics/velocities.ts';
 import type { DeviceSummary } from '../../io/formats.ts';
+import type { MassMatrixBackend } from '../../run/backend.ts';
+import { runResponse } from '../../studies/response/run.ts';
+import { kResponseDefaults, responseSpec } from '../../studies/response/spec.ts';
 import { openGpu } from '../device.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positiveInteger } from '../options.ts';
 
@@ -35,16 +38,36 @@ const powerOfTwo = (x: number) =>
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
-export const kBenchHelp = `Usage: darwin-breit bench [--n N ...] [--model vector|azimuthal] [--dim 2|3] [--repeats R] [--workgroup-sizes W,...] [--markdown] [--json]
+/** The rows --only selects by; the assembly's rows are named assemble_<vector3d|vector2d|azimuthal>. */
+export const kBenchKernels = [
+  'copy',
+  'fill',
+  'assemble',
+  'matvec_dense',
+  'matvec_free',
+  'cg_iteration',
+  'cg_solve',
+  'response_sweep',
+] as const;
+export type BenchKernel = (typeof kBenchKernels)[number];
+
+function benchKernel(row: Pick<BenchRow, 'name'>): BenchKernel {
+  return (row.name.startsWith('assemble_') ? 'assemble' : row.name) as BenchKernel;
+}
+
+export const kBenchHelp = `Usage: darwin-breit bench [--n N ...] [--model vector|azimuthal] [--dim 2|3] [--repeats R] [--workgroup-sizes W,...] [--only KERNEL,...] [--markdown] [--json]
 
 Times, on the current device and in one run: the device's copy bandwidth (a WGSL vec4 copy of a
 buffer as large as the matrix) and write bandwidth (a vec4 fill of it), assembly of the dense M,
 the dense matvec (every variant the device can run; the one it gets is marked chosen), the
 matrix-free matvec, one CG iteration in each way of running its vector work (labelled matvec
 variant/step: 'fused', one workgroup, one launch; 'split', eleven launches) and one full CG solve
-with the chosen ones. Bandwidths are also given as a ratio to the copy kernel's, and the
-assembly's, which only writes, to the fill's; a CG iteration's time as a ratio to the chosen dense
-matvec's, both by the wall clock. The sphere geometry at eps = 1e-3.
+with the chosen ones; and the response study's sweep of the field drive over its default N r_e/R
+(${kResponseDefaults.nEpsilon}) on one backend of the storage 'auto' chooses, with and without warm
+starts: its total time against its one assembly plus its solves. Bandwidths are also given as a
+ratio to the copy kernel's, and the assembly's, which only writes, to the fill's; a CG iteration's
+time as a ratio to the chosen dense matvec's, both by the wall clock. The sphere geometry at
+eps = 1e-3.
 
   --n N          electrons; repeat the flag for several sizes                       [1024]
   --model M      vector|azimuthal                                                    [vector]
@@ -53,6 +76,8 @@ matvec's, both by the wall clock. The sphere geometry at eps = 1e-3.
   --workgroup-sizes W,W,...  also time the assembly, every dense matvec variant and the
                  matrix-free matvec at these workgroup sizes (powers of two; rows labelled
                  'wg W'; a size a kernel cannot take is skipped with a note), to tune them
+  --only K,K,... just these rows: ${kBenchKernels.join('|')}
+                 (the copy and fill are still timed where another row is a ratio to them)
   --markdown     the table in Markdown (with --json: as the field "markdown" beside the numbers)
   --json         {"device": ..., "kernels": [{"name", "n", "ms", "gbps", "gflops", "ratio_to_copy", ...}]}
 `;
@@ -64,6 +89,7 @@ const kOptions = {
   dim: { type: 'string', default: '3' },
   repeats: { type: 'string', default: '5' },
   'workgroup-sizes': { type: 'string' },
+  only: { type: 'string' },
   markdown: { type: 'boolean', default: false },
 } as const;
 
@@ -109,6 +135,14 @@ export interface BenchRow {
   /** cg_solve: why there is no cg_iteration row at this n, when there is none. */
   note?: string;
   iterations?: number;
+  /** response_sweep: opening its one backend (assembly of T, or the matrix-free set-up), ms. */
+  assembly_ms?: number;
+  /** response_sweep: its CG solves alone, ms. */
+  solves_ms?: number;
+  /** response_sweep: the solves, one per N r_e/R. */
+  solves?: number;
+  /** response_sweep: ms / (assembly_ms + solves_ms), the issue's target about 1. */
+  ratio_to_parts?: number;
 }
 
 function rate(amount: number, ms: number): number {
@@ -412,6 +446,7 @@ async function benchSize(
   system: DarwinSystem,
   repeats: number,
   workgroupSizes: readonly number[],
+  only: ReadonlySet<BenchKernel>,
   progress: Progress,
 ): Promise<BenchRow[]> {
   const n = system.configuration.n;
@@ -426,30 +461,127 @@ async function benchSize(
     progress,
     destroy: [],
   };
+  const wants = (...kernels: BenchKernel[]) => kernels.some((kernel) => only.has(kernel));
+  const rows: BenchRow[] = [];
   try {
-    progress.update(`n = ${n}: assembling ${size} x ${size}`);
-    const matrix = await GpuMassMatrix.assemble(context, system);
-    bench.destroy.push(matrix);
-    const { references, rows } = await benchReferences(bench, matrix);
-    const positions = createPositionsBuffer(context.device, system);
-    bench.destroy.push(positions);
-    rows.push(...(await benchAssembly(bench, references, matrix, positions)));
-    const random = Float32Array.from(velocityPattern(system, 'random', 1));
-    const x = createVector(context.device, 'Bench.x', random);
-    const y = createVector(context.device, 'Bench.y', size);
-    bench.destroy.push(x, y);
-    rows.push(...(await benchDenseMatvec(bench, references, matrix, x, y)));
-    rows.push(...(await benchMatrixFree(bench, references, x, y)));
-    // The chosen matvec again, timed as cg_iteration is (by the wall clock, as differences of
-    // runs) and alternately with it, so that ratio_to_matvec compares like with like.
-    const matvecSample = wallClockSampler(context, (encoder) => matrix.record(encoder, x, y));
-    rows.push(
-      ...(await benchKrylov(context, system, matrix, references.copyGbps, matvecSample, repeats, progress)),
-    );
-    return rows;
+    // Every row but the sweep is timed on this M, beside the copy and fill references.
+    if (wants('copy', 'fill', 'assemble', 'matvec_dense', 'matvec_free', 'cg_iteration', 'cg_solve')) {
+      progress.update(`n = ${n}: assembling ${size} x ${size}`);
+      const matrix = await GpuMassMatrix.assemble(context, system);
+      bench.destroy.push(matrix);
+      const { references, rows: referenceRows } = await benchReferences(bench, matrix);
+      rows.push(...referenceRows);
+      if (wants('assemble')) {
+        const positions = createPositionsBuffer(context.device, system);
+        bench.destroy.push(positions);
+        rows.push(...(await benchAssembly(bench, references, matrix, positions)));
+      }
+      const random = Float32Array.from(velocityPattern(system, 'random', 1));
+      const x = createVector(context.device, 'Bench.x', random);
+      const y = createVector(context.device, 'Bench.y', size);
+      bench.destroy.push(x, y);
+      if (wants('matvec_dense')) rows.push(...(await benchDenseMatvec(bench, references, matrix, x, y)));
+      if (wants('matvec_free')) rows.push(...(await benchMatrixFree(bench, references, x, y)));
+      if (wants('cg_iteration', 'cg_solve')) {
+        // The chosen matvec again, timed as cg_iteration is (by the wall clock, as differences of
+        // runs) and alternately with it, so that ratio_to_matvec compares like with like.
+        const matvecSample = wallClockSampler(context, (encoder) => matrix.record(encoder, x, y));
+        rows.push(
+          ...(await benchKrylov(
+            context,
+            system,
+            matrix,
+            references.copyGbps,
+            matvecSample,
+            repeats,
+            progress,
+          )),
+        );
+      }
+    }
+    // The sweep opens its own backend; its rows go before the CG rows, so that cg_solve stays last.
+    if (wants('response_sweep')) {
+      const sweep = await benchResponseSweep(context, system, progress);
+      const firstCg = rows.findIndex((row) => row.name.startsWith('cg_'));
+      rows.splice(firstCg < 0 ? rows.length : firstCg, 0, ...sweep);
+    }
+    return rows.filter((row) => only.has(benchKernel(row)));
   } finally {
     for (const item of bench.destroy) item.destroy();
   }
+}
+
+/**
+ * response_sweep: runResponse (the field drive on this n's sphere, the study's default N r_e/R) on
+ * one GPU backend of the storage 'auto' chooses, as the response command runs it, by the wall
+ * clock: ms the whole sweep (the study's observables included), assembly_ms the opening of its one
+ * backend, solves_ms the CG solves. 'warm' starts each solve from the Galerkin solution in the span
+ * of the earlier ones (sweepWarmStart); 'cold' from zero. The Krylov pipelines are built before, so
+ * neither row pays for them.
+ */
+async function benchResponseSweep(
+  context: GpuContext,
+  system: DarwinSystem,
+  progress: Progress,
+): Promise<BenchRow[]> {
+  const n = system.configuration.n;
+  const spec = responseSpec({
+    geometry: 'sphere',
+    n: String(n),
+    model: system.model,
+    dim: String(system.dim),
+    device: 'gpu',
+  });
+  const warmUp = await gpuBackend(context, { ...system, configuration: geometry('sphere', 4) });
+  warmUp.dispose();
+  const rows: BenchRow[] = [];
+  for (const start of ['warm', 'cold'] as const) {
+    progress.update(`n = ${n}: response sweep (${start} starts)`);
+    let assemblyMs = 0;
+    let solvesMs = 0;
+    let storage = '';
+    const open = async (swept: DarwinSystem): Promise<MassMatrixBackend> => {
+      const opened = performance.now();
+      const backend: GpuBackend = await gpuBackend(context, swept, { matrix: spec.matrix });
+      assemblyMs += performance.now() - opened;
+      storage = backend.matrix;
+      return {
+        name: backend.name,
+        get system() {
+          return backend.system;
+        },
+        momenta: (velocities) => backend.momenta(velocities),
+        velocities: async (momenta, solver, options) => {
+          const solving = performance.now();
+          const x0 = start === 'warm' ? options?.x0 : undefined;
+          const result = await backend.velocities(momenta, solver, { ...options, x0 });
+          solvesMs += performance.now() - solving;
+          return result;
+        },
+        spectrum: (options) => backend.spectrum(options),
+        setEpsilon: (epsilon) => backend.setEpsilon(epsilon),
+        dispose: () => backend.dispose(),
+      };
+    };
+    const result = await runResponse(spec, open);
+    rows.push({
+      name: 'response_sweep',
+      variant: `${storage}/${start}`,
+      n,
+      unknowns: unknowns(system),
+      ms: result.milliseconds,
+      method: 'solve',
+      gbps: null,
+      gflops: null,
+      ratio_to_copy: null,
+      iterations: result.points.reduce((sum, point) => sum + point.iterations, 0),
+      assembly_ms: assemblyMs,
+      solves_ms: solvesMs,
+      solves: result.points.length,
+      ratio_to_parts: result.milliseconds / (assemblyMs + solvesMs),
+    });
+  }
+  return rows;
 }
 
 /**
@@ -601,6 +733,7 @@ export async function benchCommand(argv: string[], progress: Progress): Promise<
   }
   if (values.dim !== '2' && values.dim !== '3')
     throw new InputError(`--dim must be 2 or 3, got '${values.dim}'`);
+  const only = parseOnly(values.only);
   const gpu = await openGpu();
   try {
     const kernels: BenchRow[] = [];
@@ -612,7 +745,7 @@ export async function benchCommand(argv: string[], progress: Progress): Promise<
         epsilon: 1e-3,
         softening: 0,
       };
-      kernels.push(...(await benchSize(gpu.context, system, repeats, workgroupSizes, progress)));
+      kernels.push(...(await benchSize(gpu.context, system, repeats, workgroupSizes, only, progress)));
     }
     progress.done();
     const summary = {
@@ -629,6 +762,18 @@ export async function benchCommand(argv: string[], progress: Progress): Promise<
   } finally {
     releaseDevice(gpu.context);
   }
+}
+
+/** --only's rows, or every row. */
+function parseOnly(text: string | undefined): ReadonlySet<BenchKernel> {
+  if (text === undefined) return new Set(kBenchKernels);
+  const names = text.split(',').map((name) => name.trim());
+  const known = new Set<string>(kBenchKernels);
+  const unknown = names.filter((name) => !known.has(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new InputError(`--only takes ${kBenchKernels.join('|')}, got '${unknown.join(',') || text}'`);
+  }
+  return new Set(names as BenchKernel[]);
 }
 
 function fixed(value: number | null | undefined, digits: number): string {
@@ -661,9 +806,20 @@ function benchCells(rows: BenchRow[]): string[][] {
     fixed(r.ratio_to_copy, 2),
     fixed(r.ratio_to_fill, 2),
     fixed(r.ratio_to_matvec, 2),
-    r.iterations === undefined ? r.method : `${r.method}, ${r.iterations} iterations`,
+    timingCell(r),
   ]);
   return [header, ...lines];
+}
+
+/** How a row was timed; the sweep's parts and their ratio to its total. */
+function timingCell(r: BenchRow): string {
+  if (r.ratio_to_parts !== undefined) {
+    return (
+      `${r.solves} solves, ${r.iterations} iterations: assembly ${fixed(r.assembly_ms, 1)} ms + ` +
+      `solves ${fixed(r.solves_ms, 1)} ms; total / (assembly + solves) ${fixed(r.ratio_to_parts, 2)}`
+    );
+  }
+  return r.iterations === undefined ? r.method : `${r.method}, ${r.iterations} iterations`;
 }
 
 /** The kernels as a Markdown table (for the README, or a lab notebook). */

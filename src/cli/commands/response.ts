@@ -4,6 +4,7 @@
 // flags to the spec, opens the backends and writes the JSON, the text and the files.
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { gpuBackend } from '../../engine/backend.ts';
+import { gpuMovingChargesField } from '../../engine/london.ts';
 import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { kGeometryNames } from '../../physics/geometry.ts';
@@ -43,7 +44,10 @@ rotation (eq. 17/18); screening_ratio is the induced moment (the current, for fl
   --n-epsilon X[,X...]  N r_e/R (eq. 49): eps = X/N at each N                [${kResponseDefaults.nEpsilon}]
   --epsilon E           one eps = r_e/R for every N
   --radius-m R          one sample radius in metres (eps = r_e/R)
-  --grid G              also map B_z on a G x G grid in the x-z plane (|x|, |z| <= 1.25 R) at the largest N
+  --grid G              also map B_z on a G x G grid in the x-z plane (|x|, |z| <= 1.25 R) at the largest N,
+                        on --device gpu by the GPU's Biot-Savart sum, checked against float64 at every
+                        16th point: "field_map_check" (after "device"), the largest |dB_z| over the
+                        largest |B_z| there; null on the CPU (the map is the float64 sum)
   --device gpu|cpu      the WebGPU engine (float32) or the float64 CPU reference             [${kResponseDefaults.device}]
   --matrix M            GPU storage of M: dense|free|auto                                    [${kResponseDefaults.matrix}]
   --out DIR             response-screening.svg, response-profile.svg, the maps and
@@ -128,6 +132,9 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
       async (system) => (gpu ? gpuBackend(gpu, system, { matrix: spec.matrix }) : cpuBackend(system)),
       { progress: (_fraction, message) => progress.update(message) },
       gpu && checked ? async (system) => cpuBackend(system) : null,
+      gpu
+        ? (positions, velocities, points) => gpuMovingChargesField(gpu, positions, velocities, points)
+        : null,
     );
   } finally {
     if (context) releaseDevice(context);
@@ -147,12 +154,22 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
       }
     }
   }
-  const summary = responseJson(result, device);
+  const summary = { ...responseJson(result, device), ...fieldMapCheck(result) };
   if (values.markdown) {
     const markdown = responseMarkdown(result);
     return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n` };
   }
   return { json: values.json, summary, text: responseText(summary, files) };
+}
+
+/**
+ * With --grid, "field_map_check": the largest fieldMapCheck of the maps (the GPU's Biot-Savart sum
+ * against float64); null where the maps were summed in float64 (--device cpu).
+ */
+function fieldMapCheck(result: ResponseResult): { field_map_check?: number | null } {
+  if (result.spec.grid === null) return {};
+  const checks = result.points.flatMap((p) => (p.fieldMapCheck === null ? [] : [p.fieldMapCheck]));
+  return { field_map_check: checks.length ? Math.max(...checks) : null };
 }
 
 const fixed = (x: number | null | undefined, width: number) =>

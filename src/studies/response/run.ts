@@ -1,11 +1,15 @@
 // The response study (issue 11) on any backend: for each N the configuration, for each eps one CG solve
 // of M s = b (src/physics/response.ts: the drives, their units and the observables), then the sweeps'
 // N -> infinity limits at fixed N r_e/R. Backends come from the caller (GPU or float64 CPU), one per
-// system, and are disposed of here; nothing in this file touches the GPU.
+// configuration: M = D + eps T, so the eps of a sweep are visited in ascending order on one backend by
+// setEpsilon (one assembly of T per N), each solve warm-started from the earlier eps's solutions
+// (sweepWarmStart); they are disposed of here. Nothing in this file touches the GPU: a device's field sum comes from the
+// caller too.
 import { rigidRotationVelocities } from '../../physics/biot-savart.ts';
 import { geometry, type Configuration } from '../../physics/geometry.ts';
-import type { DarwinSystem } from '../../physics/models.ts';
+import { massDiagonal, type DarwinSystem } from '../../physics/models.ts';
 import { relativeError } from '../../physics/observables.ts';
+import { dot } from '../../math/vectors.ts';
 import {
   continuumLimit,
   continuumRatio,
@@ -26,10 +30,21 @@ import { inversePowerLaw } from '../../physics/scaling.ts';
 import type { MassMatrixBackend } from '../../run/backend.ts';
 import { linearLeastSquares } from '../../solvers/least-squares.ts';
 import { fitLaw } from '../fits.ts';
-import type { ConvergenceReason } from '../../solvers/types.ts';
+import type { ConvergenceReason, SolveOptions, SolveResult } from '../../solvers/types.ts';
 import { epsilonsOf, type ResponseSpec } from './spec.ts';
 
 export type OpenResponseBackend = (system: DarwinSystem) => Promise<MassMatrixBackend>;
+
+/**
+ * The reduced field b (reducedInducedField's: B / (mu0/4pi), unit charge) of charges at `positions`
+ * moving with `velocities` (xyz triples), at `points` (xyz triples), as xyz triples: a device's sum
+ * (src/engine/london.ts gpuMovingChargesField), checked here against the float64 sum.
+ */
+export type ReducedFieldSum = (
+  positions: Float64Array,
+  velocities: Float64Array,
+  points: Float64Array,
+) => Promise<Float64Array>;
 
 export interface ResponseHooks {
   progress?(fraction: number, message: string): void;
@@ -70,6 +85,12 @@ export interface ResponsePoint {
   readonly velocities: Float64Array;
   /** B_z / B_ext (field) or B_z / B_London (rotation) on the map's G x G grid, row 0 at the top; or null. */
   readonly fieldMap: Float64Array | null;
+  /**
+   * A device's map against the float64 sum: max |b_z - b_z,64| over the check points (every
+   * kMapCheckStride-th point the device summed, and its last) over max |b_z,64| there; null for a
+   * float64 map, or none.
+   */
+  readonly fieldMapCheck: number | null;
 }
 
 export interface ResponseLimit {
@@ -108,38 +129,201 @@ export function decayLength(profile: CurrentProfile): number | null {
   return slope < 0 ? -1 / slope : null;
 }
 
-/** The map's reduced field b_z at every grid point (row-major, row 0 at z = +kMapHalfWidth). */
-function reducedFieldMap(positions: Float64Array, velocities: Float64Array, size: number): Float64Array {
-  const map = new Float64Array(size * size);
+/** The map's G x G points in the x-z plane as xyz triples, row-major, row 0 at z = +kMapHalfWidth. */
+export function fieldMapPoints(size: number): Float64Array {
+  const points = new Float64Array(3 * size * size);
   const coordinate = (k: number) => -kMapHalfWidth + (2 * kMapHalfWidth * k) / (size - 1);
   for (let row = 0; row < size; row++) {
     for (let column = 0; column < size; column++) {
-      const point = [coordinate(column), 0, -coordinate(row)] as const;
-      map[row * size + column] = reducedInducedField(point, positions, velocities)[2];
+      points[3 * (row * size + column)] = coordinate(column);
+      points[3 * (row * size + column) + 2] = -coordinate(row);
     }
   }
-  return map;
+  return points;
 }
 
-/** ||x - x64|| / ||x64|| of a solve against the float64 reference's of the same right-hand side. */
-async function referenceError(
-  openReference: OpenResponseBackend,
-  system: DarwinSystem,
+/** A device's map is checked against the float64 sum at every kMapCheckStride-th of its points. */
+export const kMapCheckStride = 16;
+
+/** b_z at `points` in float64 (reducedInducedField). */
+function reducedFieldZ64(
+  points: Float64Array,
+  positions: Float64Array,
+  velocities: Float64Array,
+): Float64Array {
+  return Float64Array.from({ length: points.length / 3 }, (_, p) => {
+    const point = [points[3 * p], points[3 * p + 1], points[3 * p + 2]] as const;
+    return reducedInducedField(point, positions, velocities)[2];
+  });
+}
+
+/** An xyz triple rounded to float32, as a key: the device compares positions in float32. */
+function float32Key(values: Float64Array, index: number): string {
+  return [0, 1, 2].map((c) => Math.fround(values[3 * index + c])).join(',');
+}
+
+/**
+ * The map's reduced field b_z at every grid point, from `fieldSum` (then with its check against the
+ * float64 sum) or in float64. A grid point on an electron (in float32, where the device compares
+ * them; the centre of a body with an electron there) is summed in float64, which leaves that
+ * electron out as reducedInducedField does: the device's sum refuses such a point.
+ */
+async function reducedFieldMap(
+  positions: Float64Array,
+  velocities: Float64Array,
+  size: number,
+  fieldSum: ReducedFieldSum | null,
+): Promise<{ map: Float64Array; check: number | null }> {
+  const points = fieldMapPoints(size);
+  const count = size * size;
+  if (!fieldSum) return { map: reducedFieldZ64(points, positions, velocities), check: null };
+  const pick = (indices: number[]) =>
+    Float64Array.from(indices.flatMap((p) => [points[3 * p], points[3 * p + 1], points[3 * p + 2]]));
+  const electrons = new Set(Array.from({ length: positions.length / 3 }, (_, i) => float32Key(positions, i)));
+  const all = Array.from({ length: count }, (_, p) => p);
+  const onElectron = all.filter((p) => electrons.has(float32Key(points, p)));
+  const free = all.filter((p) => !electrons.has(float32Key(points, p)));
+  const map = new Float64Array(count);
+  const field = await fieldSum(positions, velocities, pick(free));
+  free.forEach((p, k) => (map[p] = field[3 * k + 2]));
+  const exact = reducedFieldZ64(pick(onElectron), positions, velocities);
+  onElectron.forEach((p, k) => (map[p] = exact[k]));
+
+  const checked = free.filter((_, k) => k % kMapCheckStride === 0 || k === free.length - 1);
+  const reference = reducedFieldZ64(pick(checked), positions, velocities);
+  let difference = 0;
+  let scale = 0;
+  checked.forEach((p, k) => {
+    difference = Math.max(difference, Math.abs(map[p] - reference[k]));
+    scale = Math.max(scale, Math.abs(reference[k]));
+  });
+  return { map, check: scale > 0 ? difference / scale : difference };
+}
+
+/** A converged solve of a sweep: M(eps) x = b, so T x = (b - D x) / eps (M = D + eps T, eq. 48/50). */
+export interface SweepSolution {
+  readonly epsilon: number;
+  readonly x: Float64Array;
+  /** ||b - M x|| / ||b||: x's error is at most cond(M) times it. */
+  readonly relativeResidual: number;
+}
+
+/**
+ * A direction of the span below this many times its solution's relative residual (of its length)
+ * is that solve's error rather than the solution's: dropped. 1000 bounds cond(M) in the sweeps'
+ * definite range with room to spare (cond <= 31 at eps = 0.1, gpu-engine.test.ts).
+ */
+const kSpanErrorFactor = 1e3;
+
+/**
+ * The warm start at `epsilon`: the Galerkin solution in the span of the sweep's earlier solutions,
+ * the x0 in that span nearest the new solution in M's energy norm. M(eps) x_j = D x_j +
+ * (eps / eps_j)(b - D x_j) needs no product (each x_j solved M(eps_j) x_j = b, to its tolerance), so
+ * the start costs O(k size) on the CPU. The span is orthonormalised (Gram-Schmidt, twice, with the
+ * products carried along), dropping directions within a solve's error (kSpanErrorFactor), and the
+ * k x k system solved by Cholesky; none (undefined) where it is not positive definite (M
+ * indefinite).
+ */
+export function sweepWarmStart(
+  diagonal: Float64Array,
   rightHandSide: Float64Array,
-  x: Float64Array,
-): Promise<number> {
-  const reference = await openReference(system);
-  try {
-    return relativeError(x, (await reference.velocities(rightHandSide, 'cg', { rtol: 1e-12 })).x);
-  } finally {
-    reference.dispose();
+  epsilon: number,
+  previous: readonly SweepSolution[],
+): Float64Array | undefined {
+  const basis: Float64Array[] = [];
+  const products: Float64Array[] = [];
+  for (const { epsilon: solvedAt, x, relativeResidual } of previous) {
+    const q = Float64Array.from(x);
+    const product = Float64Array.from(x, (value, k) => {
+      const d = diagonal[k] * value;
+      return d + (epsilon / solvedAt) * (rightHandSide[k] - d);
+    });
+    const length = Math.sqrt(dot(q, q));
+    for (let pass = 0; pass < 2; pass++) {
+      basis.forEach((u, j) => {
+        const c = dot(u, q);
+        for (let k = 0; k < q.length; k++) {
+          q[k] -= c * u[k];
+          product[k] -= c * products[j][k];
+        }
+      });
+    }
+    const norm = Math.sqrt(dot(q, q));
+    if (!(norm > Math.max(1e-6, kSpanErrorFactor * relativeResidual) * length)) continue;
+    basis.push(q.map((value) => value / norm));
+    products.push(product.map((value) => value / norm));
+  }
+  const k = basis.length;
+  if (k === 0) return undefined;
+  // G y = Q^T b with G = Q^T M Q, symmetrised, by Cholesky G = L L^T.
+  const g = basis.map((_, i) =>
+    basis.map((_, j) => 0.5 * (dot(basis[i], products[j]) + dot(basis[j], products[i]))),
+  );
+  const l = g.map(() => new Float64Array(k));
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j <= i; j++) {
+      let sum = g[i][j];
+      for (let m = 0; m < j; m++) sum -= l[i][m] * l[j][m];
+      if (i === j) {
+        if (!(sum > 0)) return undefined;
+        l[i][i] = Math.sqrt(sum);
+      } else l[i][j] = sum / l[j][j];
+    }
+  }
+  const y = basis.map((u) => dot(u, rightHandSide));
+  for (let i = 0; i < k; i++) {
+    for (let m = 0; m < i; m++) y[i] -= l[i][m] * y[m];
+    y[i] /= l[i][i];
+  }
+  for (let i = k - 1; i >= 0; i--) {
+    for (let m = i + 1; m < k; m++) y[i] -= l[m][i] * y[m];
+    y[i] /= l[i][i];
+  }
+  const x0 = new Float64Array(rightHandSide.length);
+  basis.forEach((u, j) => u.forEach((value, index) => (x0[index] += y[j] * value)));
+  return x0;
+}
+
+/**
+ * The backend of one configuration, opened at the sweep's first eps and moved along it by
+ * setEpsilon; each solve starts from sweepWarmStart of the earlier converged ones (a solve that
+ * stopped early, M indefinite, adds nothing). The stopping rule is the usual
+ * ||b - M x|| <= rtol ||b||, measured from that start.
+ */
+class SweepBackend {
+  #backend: MassMatrixBackend | null = null;
+  readonly #solutions: SweepSolution[] = [];
+  readonly #open: OpenResponseBackend;
+  readonly #options: SolveOptions;
+
+  constructor(open: OpenResponseBackend, options: SolveOptions = {}) {
+    this.#open = open;
+    this.#options = options;
+  }
+
+  async solve(system: DarwinSystem, rightHandSide: Float64Array): Promise<SolveResult> {
+    if (this.#backend) this.#backend.setEpsilon(system.epsilon);
+    else this.#backend = await this.#open(system);
+    const x0 = sweepWarmStart(massDiagonal(system), rightHandSide, system.epsilon, this.#solutions);
+    const solve = await this.#backend.velocities(rightHandSide, 'cg', { ...this.#options, x0 });
+    if (solve.converged) {
+      const { x, trueRelativeResidual: relativeResidual } = solve;
+      this.#solutions.push({ epsilon: system.epsilon, x, relativeResidual });
+    }
+    return solve;
+  }
+
+  dispose(): void {
+    this.#backend?.dispose();
+    this.#backend = null;
   }
 }
 
 async function responsePoint(
   spec: ResponseSpec,
-  openBackend: OpenResponseBackend,
-  openReference: OpenResponseBackend | null,
+  backend: SweepBackend,
+  reference: SweepBackend | null,
+  fieldSum: ReducedFieldSum | null,
   configuration: Configuration,
   epsilon: number,
   withMap: boolean,
@@ -147,13 +331,7 @@ async function responsePoint(
   const { n, positions } = configuration;
   const system: DarwinSystem = { configuration, model: spec.model, dim: spec.dim, epsilon, softening: 0 };
   const rightHandSide = driveRightHandSide(system, spec.drive);
-  const backend = await openBackend(system);
-  let solve;
-  try {
-    solve = await backend.velocities(rightHandSide, 'cg');
-  } finally {
-    backend.dispose();
-  }
+  const solve = await backend.solve(system, rightHandSide);
   const velocities = velocityTriples(system, solve.x);
   const profile = currentProfile(positions, velocities);
   const turning = spec.drive !== 'flux';
@@ -165,11 +343,13 @@ async function responsePoint(
       ? reducedInducedField(centre, positions, rigidRotationVelocities(positions, [0, 0, 1]))[2]
       : NaN;
   let fieldMap: Float64Array | null = null;
+  let fieldMapCheck: number | null = null;
   if (withMap && turning && spec.grid !== null) {
-    const reduced = reducedFieldMap(positions, velocities, spec.grid);
-    fieldMap = reduced.map((b) =>
+    const reduced = await reducedFieldMap(positions, velocities, spec.grid, fieldSum);
+    fieldMap = reduced.map.map((b) =>
       spec.drive === 'field' ? 1 + inducedFieldRatio(b, epsilon) : londonFieldRatio(b, epsilon),
     );
+    fieldMapCheck = reduced.check;
   }
   return {
     n,
@@ -187,12 +367,13 @@ async function responsePoint(
     converged: solve.converged,
     reason: solve.reason,
     trueRelativeResidual: solve.trueRelativeResidual,
-    check: openReference ? await referenceError(openReference, system, rightHandSide, solve.x) : null,
+    check: reference ? relativeError(solve.x, (await reference.solve(system, rightHandSide)).x) : null,
     profile,
     decayLength: decayLength(profile),
     configuration,
     velocities,
     fieldMap,
+    fieldMapCheck,
   };
 }
 
@@ -222,15 +403,23 @@ export function responseLimit(
   };
 }
 
+/** float64 reference solves go to rtol 1e-12, so that the check measures the device's error alone. */
+const kReferenceRtol = 1e-12;
+
 /**
- * The sweep: every N of the spec, every eps at it, one solve each on a backend from `openBackend`;
- * with `openReference` (the float64 CPU reference) each solve is also checked against it.
+ * The sweep: every N of the spec, every eps at it, one solve each; one backend per N from
+ * `openBackend` (opened at the smallest eps, moved up by setEpsilon, each solve warm-started), and
+ * with `openReference` (the float64 CPU reference) one more per N against which each solve is
+ * checked. With `fieldSum` (a device's Biot-Savart sum) the field maps are summed by it and checked
+ * against float64 (fieldMapCheck); without, they are summed in float64. Points come in the spec's
+ * order of N, and at each N in ascending eps.
  */
 export async function runResponse(
   spec: ResponseSpec,
   openBackend: OpenResponseBackend,
   hooks: ResponseHooks = {},
   openReference: OpenResponseBackend | null = null,
+  fieldSum: ReducedFieldSum | null = null,
 ): Promise<ResponseResult> {
   const started = performance.now();
   const points: ResponsePoint[] = [];
@@ -239,18 +428,26 @@ export async function runResponse(
   let complete = true;
   sweep: for (const n of spec.ns) {
     const configuration = geometry(spec.geometry, n);
-    for (const epsilon of epsilonsOf(spec, n)) {
-      if (hooks.shouldStop?.()) {
-        complete = false;
-        break sweep;
+    const backend = new SweepBackend(openBackend);
+    const reference = openReference ? new SweepBackend(openReference, { rtol: kReferenceRtol }) : null;
+    try {
+      // Ascending: the spec sorts N r_e/R.
+      for (const epsilon of epsilonsOf(spec, n)) {
+        if (hooks.shouldStop?.()) {
+          complete = false;
+          break sweep;
+        }
+        hooks.progress?.(
+          points.length / total,
+          `response: N = ${n}, N r_e/R = ${(n * epsilon).toPrecision(4)}`,
+        );
+        points.push(
+          await responsePoint(spec, backend, reference, fieldSum, configuration, epsilon, n === largest),
+        );
       }
-      hooks.progress?.(
-        points.length / total,
-        `response: N = ${n}, N r_e/R = ${(n * epsilon).toPrecision(4)}`,
-      );
-      points.push(
-        await responsePoint(spec, openBackend, openReference, configuration, epsilon, n === largest),
-      );
+    } finally {
+      backend.dispose();
+      reference?.dispose();
     }
   }
   hooks.progress?.(points.length / total, 'response: done');

@@ -1,0 +1,68 @@
+// `bench --only` and the response_sweep row (issue 11's "Speed": a sweep of six N r_e/R at one N on
+// one backend, about one assembly plus the solves), as a user runs them. A benchmark, not a test of
+// speed: the rows, their bookkeeping and the warm starts' iteration counts are asserted, no time.
+import { spawnSync } from 'node:child_process';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { buildCliBundle } from './helpers/cli-bundle.ts';
+
+let cliPath: string;
+
+beforeAll(() => {
+  cliPath = buildCliBundle('darwin-breit-bench-sweep');
+}, 120_000);
+
+function bench(...args: string[]) {
+  return spawnSync(process.execPath, [cliPath, 'bench', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, DARWIN_BREIT_QUIET: '1' },
+  });
+}
+
+interface SweepRow {
+  name: string;
+  variant?: string;
+  n: number;
+  ms: number;
+  iterations: number;
+  assembly_ms: number;
+  solves_ms: number;
+  solves: number;
+  ratio_to_parts: number;
+}
+
+describe('bench --only response_sweep', () => {
+  test('warm and cold sweeps of the six default N r_e/R: their parts and the ratio to them', () => {
+    const run = bench('--n', '64', '--only', 'response_sweep', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const rows = JSON.parse(run.stdout).kernels as SweepRow[];
+    expect(rows.map((r) => `${r.name}:${r.variant}`)).toEqual([
+      'response_sweep:dense/warm',
+      'response_sweep:dense/cold',
+    ]);
+    for (const r of rows) {
+      expect(r.n).toBe(64);
+      expect(r.solves).toBe(6);
+      expect(r.assembly_ms).toBeGreaterThan(0);
+      expect(r.solves_ms).toBeGreaterThan(0);
+      // The parts are inside the total.
+      expect(r.assembly_ms + r.solves_ms).toBeLessThanOrEqual(r.ms);
+      expect(r.ratio_to_parts).toBeCloseTo(r.ms / (r.assembly_ms + r.solves_ms), 12);
+    }
+    const [warm, cold] = rows;
+    expect(warm.iterations).toBeLessThan(cold.iterations);
+  }, 120_000);
+
+  test('--only names rows; another name is one error line, exit 2', () => {
+    const run = bench('--n', '16', '--repeats', '1', '--only', 'copy,cg_solve', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const rows = JSON.parse(run.stdout).kernels as { name: string }[];
+    expect(rows.map((r) => r.name)).toEqual(['copy', 'cg_solve']);
+
+    const wrong = bench('--only', 'copy,sweep');
+    expect(wrong.status).toBe(2);
+    const errors = wrong.stderr.split('\n').filter((line) => line.startsWith('error:'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/--only takes copy\|fill\|.*\|response_sweep, got 'sweep'/);
+    expect(wrong.stdout).toBe('');
+  }, 120_000);
+});
