@@ -547,6 +547,7 @@ describe('the response command', () => {
       'converged',
       'reason',
       'check',
+      'decay_length',
     ]);
     for (const p of summary.points) {
       expect(p.screening_ratio).toBeCloseTo(ringContinuumRatio(p.n, p.epsilon), 10);

@@ -55,9 +55,10 @@ rotation (eq. 17/18); screening_ratio is the induced moment (the current, for fl
   --markdown            the README's table of the sweep (with --json: the field "markdown")
   --json                {"command": "response", "drive", "geometry", "model", "dim", "points": [{"n",
                         "n_epsilon", "epsilon", "screening_ratio", "continuum_ratio", "london_x",
-                        "field_centre_ratio", "iterations", "converged", "reason", "check"}], "limits":
-                        [{"n_epsilon", "extrapolated_ratio", "uncertainty", "law", "continuum_ratio"}],
-                        "device"}; rotation adds "london_field_ratio" and "n_eff_epsilon" to each point
+                        "field_centre_ratio", "iterations", "converged", "reason", "check",
+                        "decay_length"}], "limits": [{"n_epsilon", "extrapolated_ratio",
+                        "uncertainty", "law", "continuum_ratio"}], "device"}; rotation adds
+                        "london_field_ratio" and "n_eff_epsilon" to each point
 
 Units: velocities in omega_L R (field, omega_L = -eB/2m, eq. 17), in omega_Phi R (flux, omega_Phi =
 -e Phi/(2 pi m R^2), eq. 13/14) or in -Omega R relative to the lattice (rotation). field_centre_ratio

@@ -28,6 +28,9 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
       converged: p.converged,
       reason: p.reason,
       check: p.check,
+      // The fitted e-folding depth of the induced current below the surface, units of R (null where
+      // it does not decay inward): London's lambda_L once R >> lambda_L.
+      decay_length: p.decayLength,
       ...(rotation ? { london_field_ratio: p.londonFieldRatio, n_eff_epsilon: p.nEffEpsilon } : {}),
     })),
     limits: result.limits.map((l) => ({
