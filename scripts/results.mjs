@@ -199,7 +199,8 @@ const benchText = [
   'in one command buffer); CG / matvec: one CG iteration over one chosen dense matvec (target:',
   '<= 1.3), both timed by the wall clock as differences of runs, alternately, the readbacks of CG included;',
   'cg_iteration (matvec/step): the dense matvec variant and how the vector work runs (fused: one',
-  'workgroup, one launch; split: eleven launches).',
+  "workgroup, one launch; split: eleven launches); response_sweep: the response study's six N r_e/R at one N",
+  'on one assembly of T, eps changed as a uniform, each solve warm-started (warm) or from zero (cold).',
   '',
   bench.markdown,
 ].join('\n');
