@@ -3,8 +3,7 @@
 // residual r = p - M v and the update v += d are formed in float64 on the CPU from the positions.
 // Each step multiplies the float64 residual by about max(rtol_inner, cond(M) u32), u32 = 2^-24, so a
 // float32 backend reaches any tolerance down to float64's rounding while cond(M) u32 < 1/2.
-import { applyMassMatrixFree, unknowns, type DarwinSystem } from '../physics/models.ts';
-import { applyMassMatrix } from '../solvers/dense.ts';
+import { applyMassMatrixFree, type DarwinSystem } from '../physics/models.ts';
 import { convergedReason } from '../solvers/krylov.ts';
 import {
   defaultRtol,
@@ -14,8 +13,7 @@ import {
   type SolveResult,
   type SolverName,
 } from '../solvers/types.ts';
-import { splitMassMatrix, type MassMatrixBackend } from './backend.ts';
-import { kCheckMaxUnknowns } from './check.ts';
+import type { MassMatrixBackend } from './backend.ts';
 
 /**
  * Below this tolerance a float32 backend refines: float32's recursive residual stops near 1e-7, and
@@ -39,14 +37,12 @@ export function refines(backend: Pick<MassMatrixBackend, 'name'>, rtol: number):
 export type Float64Product = (v: Float64Array) => Float64Array;
 
 /**
- * The float64 product of `system`: the dense float64 M, assembled on the first call, up to the
- * check's kCheckMaxUnknowns (its memory policy, 72 MB); above, the matrix-free pair loop
- * (applyMassMatrixFree), O(N) in memory. README "solve" gives the measurement behind the choice.
+ * The float64 product of the refinement: the matrix-free pair loop (applyMassMatrixFree), O(N) in
+ * memory. A refined solve forms 2-3 products (one per step, and the momenta); assembling the dense
+ * float64 M costs 2-3 pair loops and pays only from about the fifth product (README "solve").
  */
 export function float64Product(system: DarwinSystem): Float64Product {
-  if (unknowns(system) > kCheckMaxUnknowns) return (v) => applyMassMatrixFree(system, v);
-  let dense: ReturnType<typeof splitMassMatrix> | null = null;
-  return (v) => applyMassMatrix((dense ??= splitMassMatrix(system)), v);
+  return (v) => applyMassMatrixFree(system, v);
 }
 
 export interface RefinedSolveResult extends SolveResult {
