@@ -189,6 +189,9 @@ describe('refinement on the GPU (float32 inner solves), checked against the floa
       });
       expect(json.refinement_steps).toBe(report.refinementSteps);
       expect(json.true_relative_residual).toBe(report.solve!.trueRelativeResidual);
+      const check = json.check as { max_relative_error: number; targets: Record<string, number> };
+      expect(check.targets).toEqual({ momenta: 1e-12, velocities: 10 * kTol });
+      expect(check.max_relative_error).toBeLessThanOrEqual(kCheckTarget);
     });
   }
 
@@ -227,8 +230,9 @@ describe('refinement on the GPU (float32 inner solves), checked against the floa
       const backend = await gpuBackend(context, system);
       cleanup(() => backend.dispose());
       const request = roundTrip(system, 1e-6);
-      const report = await runSolve(system, backend, request);
+      const report = await runSolve(system, backend, request, cpuBackend(system));
       expect(report.refinementSteps).toBe(0);
+      expect(report.checkTargets).toEqual({ momenta: 1e-6, velocities: 1e-5 });
       const momenta = await backend.momenta(request.given);
       expect(report.momenta).toEqual(momenta);
       const direct = await backend.velocities(momenta, 'auto', { rtol: 1e-6 });

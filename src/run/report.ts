@@ -97,12 +97,10 @@ export function solveJson(
     ...(options.spectrum !== undefined && {
       spectrum: options.spectrum ? spectrumFields(options.spectrum) : null,
     }),
-    check: check
-      ? checkJson(
-          { momenta: check.momenta, velocities: check.velocities },
-          { momenta: kCheckTargets.momenta, velocities: kCheckTargets.velocities },
-        )
-      : null,
+    check:
+      report && check
+        ? checkJson({ momenta: check.momenta, velocities: check.velocities }, report.checkTargets)
+        : null,
     timing_ms: timingJson(context.timing),
     ...(options.arrays && {
       positions: system.configuration.positions,

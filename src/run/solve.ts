@@ -8,7 +8,7 @@ import { energies, relativeError, type Energies } from '../physics/observables.t
 import type { VelocityPattern } from '../physics/velocities.ts';
 import type { MassMatrixBackend } from '../run/backend.ts';
 import type { SolveResult, SolverName } from '../solvers/types.ts';
-import { kReferenceRtol, pendingReference, type Reference } from './check.ts';
+import { kReferenceRtol, pendingReference, solveCheckTargets, type Reference } from './check.ts';
 import { float64Product, refinedVelocities, refines } from './refine.ts';
 
 /** momenta: p = M v only; velocities: solve M v = p; round_trip: v -> p = M v -> solve back for v. */
@@ -55,6 +55,8 @@ export interface SolveReport {
   readonly energies: Energies;
   /** null when not checked or when the check was stopped (then checkStopped). */
   readonly check: SolveCheck | null;
+  /** What the check's errors are held to (src/run/check.ts solveCheckTargets). */
+  readonly checkTargets: { readonly momenta: number; readonly velocities: number };
   readonly checkStopped: boolean;
   /** Milliseconds of each stage that ran. */
   readonly timing: { matvec?: number; solve?: number; check?: number };
@@ -141,6 +143,7 @@ export async function runSolve(
     roundTripError,
     energies: energies(velocities, momenta, massDiagonal(system)),
     check,
+    checkTargets: solveCheckTargets(product !== null, request.rtol),
     checkStopped,
     timing,
   };
