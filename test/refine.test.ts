@@ -29,35 +29,40 @@ const kTol = 1e-10;
 const kCheckTarget = 1e-9;
 const kHandful = 4;
 
-function makeSystem(
-  shape: GeometryName,
-  n: number,
-  model: ModelName,
-  dim: Dimension,
-  epsilon: number,
-  softening = 0,
-): DarwinSystem {
-  return { configuration: geometry(shape, n), model, dim, epsilon, softening };
-}
+/** 40 electrons at eps = 0.1, which keeps cond(M) in 4..31 (test/gpu-engine.test.ts). */
+const of40 = (shape: GeometryName, model: ModelName, dim: Dimension, softening = 0): DarwinSystem => ({
+  configuration: geometry(shape, 40),
+  model,
+  dim,
+  epsilon: 0.1,
+  softening,
+});
 
-/** Every model; eps = 0.1 keeps cond(M) in 4..31 (test/gpu-engine.test.ts). */
+/** Every model. */
 const kSetups: readonly { label: string; system: DarwinSystem }[] = [
-  { label: 'vector 3D sphere', system: makeSystem('sphere', 40, 'vector', 3, 0.1) },
-  { label: 'vector 2D disk', system: makeSystem('disk', 40, 'vector', 2, 0.1) },
-  { label: 'azimuthal 2D annulus', system: makeSystem('annulus', 40, 'azimuthal', 2, 0.1) },
-  { label: 'azimuthal 3D sphere, softened', system: makeSystem('sphere', 40, 'azimuthal', 3, 0.1, 0.05) },
+  { label: 'vector 3D sphere', system: of40('sphere', 'vector', 3) },
+  { label: 'vector 2D disk', system: of40('disk', 'vector', 2) },
+  { label: 'azimuthal 2D annulus', system: of40('annulus', 'azimuthal', 2) },
+  { label: 'azimuthal 3D sphere, softened', system: of40('sphere', 'azimuthal', 3, 0.05) },
 ];
 
 /** The ring, azimuthal (eq. 31): M = I + eps V, V circulant, lambda(M) = 1 + eps lambda_k(V). */
 const kRingN = 64;
 const kRingLambdaMin = Math.min(...ringCirculantEigenvalues(kRingN));
+const ring = (epsilon: number): DarwinSystem => ({
+  configuration: geometry('ring', kRingN),
+  model: 'azimuthal',
+  dim: 2,
+  epsilon,
+  softening: 0,
+});
 /** lambda_min(M) = -1.5 (the indefinite case of src/solvers' tests): MINRES inner solves. */
-const indefiniteRing = makeSystem('ring', kRingN, 'azimuthal', 2, 2.5 / -kRingLambdaMin);
+const indefiniteRing = ring(2.5 / -kRingLambdaMin);
 /**
  * lambda_min(M) = 1e-9 and cond(M) ~ 1e10: float32's M (entries rounded by ~6e-8) is not even
  * definite, so cond(M) u32 >> 1/2 and no float32 solve refines it.
  */
-const singularRing = makeSystem('ring', kRingN, 'azimuthal', 2, (1 - 1e-9) / -kRingLambdaMin);
+const singularRing = ring((1 - 1e-9) / -kRingLambdaMin);
 
 /** ||p - M v|| / ||p|| with the dense float64 M: the check independent of the refinement's product. */
 function trueRelativeResidual64(system: DarwinSystem, p: Float64Array, v: Float64Array): number {
