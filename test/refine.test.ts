@@ -56,6 +56,12 @@ const ring = (epsilon: number): DarwinSystem => ({
   epsilon,
   softening: 0,
 });
+const kRingLambdaMax = Math.max(...ringCirculantEigenvalues(kRingN));
+/**
+ * cond(M) = 900, the edge of the issue's target (cond(M) < 10^3): 1 + eps lambda_max = 900 (1 + eps
+ * lambda_min) gives eps = 899 / (lambda_max - 900 lambda_min).
+ */
+const illConditionedRing = ring(899 / (kRingLambdaMax - 900 * kRingLambdaMin));
 /** lambda_min(M) = -1.5 (the indefinite case of src/solvers' tests): MINRES inner solves. */
 const indefiniteRing = ring(2.5 / -kRingLambdaMin);
 /**
@@ -103,7 +109,10 @@ describe('the float64 products of the refinement', () => {
 });
 
 describe('refinedVelocities on the float32 CPU mirror', () => {
-  for (const { label, system } of kSetups) {
+  for (const { label, system } of [
+    ...kSetups,
+    { label: 'ring at cond(M) = 900', system: illConditionedRing },
+  ]) {
     test(`${label}: 1e-10 in float64 from float32 solves, v within 1e-9 of float64's`, async () => {
       const v = velocityPattern(system, 'random', 5);
       const p = applyMassMatrix(massMatrix(system), v);
@@ -167,6 +176,7 @@ const gpu = gpuHarness(120_000);
 describe('refinement on the GPU (float32 inner solves), checked against the float64 solve', () => {
   const cases = [
     ...kSetups.map(({ label, system }) => ({ label, system, solver: 'auto' as const })),
+    { label: 'ring at cond(M) = 900', system: illConditionedRing, solver: 'auto' as const },
     { label: 'indefinite ring (CG switches to MINRES)', system: indefiniteRing, solver: 'auto' as const },
   ];
   for (const { label, system, solver } of cases) {
