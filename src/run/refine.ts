@@ -3,6 +3,7 @@
 // residual r = p - M v and the update v += d are formed in float64 on the CPU from the positions.
 // Each step multiplies the float64 residual by about max(rtol_inner, cond(M) u32), u32 = 2^-24, so a
 // float32 backend reaches any tolerance down to float64's rounding while cond(M) u32 < 1/2.
+import { dot } from '../math/vectors.ts';
 import { applyMassMatrixFree, type DarwinSystem } from '../physics/models.ts';
 import { convergedReason } from '../solvers/krylov.ts';
 import {
@@ -50,11 +51,7 @@ export interface RefinedSolveResult extends SolveResult {
   readonly refinementSteps: number;
 }
 
-function norm(x: ArrayLike<number>): number {
-  let sum = 0;
-  for (let k = 0; k < x.length; k++) sum += x[k] * x[k];
-  return Math.sqrt(sum);
-}
+const norm = (x: ArrayLike<number>) => Math.sqrt(dot(x, x));
 
 /** r = p - M v in float64, and its norm. */
 function residual(product: Float64Product, p: Float64Array, v: Float64Array): [Float64Array, number] {
@@ -66,16 +63,16 @@ function residual(product: Float64Product, p: Float64Array, v: Float64Array): [F
 
 /**
  * Solves M v = p to `rtol` by refinement: v_0 = 0, r_k = p - M v_k (float64), M d_k = r_k / ||r_k||
- * solved on `backend` to kRefinementRtol by `solver`, v_k+1 = v_k +
- * ||r_k|| d_k (float64). Stops with converged_* once ||r_k|| <= max(atol, rtol ||p||) in float64;
- * diverged_refinement when a step fails ||r_k+1|| <= kRefinementContraction ||r_k|| (the step is
- * kept only if it lowered ||r||) or after kMaxRefinementSteps; diverged_max_it instead when that
- * step's inner solve ran out of iterations before `size` of them (maxIterations bounds each inner
- * solve, as it bounds a solve that does not refine; past `size`, exact arithmetic would have
- * finished, so running out is float32's failure), or when onIteration stops; an inner
- * diverged_nan, _breakdown or _indefinite as it came. 'auto' switches once: after an inner switch to
- * MINRES the later steps run MINRES. iterations, history and onIteration's count run on across steps,
- * and the history's norms are the inner ones times ||r_k||, estimates of ||p - M v||.
+ * solved on `backend` to kRefinementRtol by `solver`, v_k+1 = v_k + ||r_k|| d_k (float64).
+ * Stops with converged_* once ||r_k|| <= max(atol, rtol ||p||) in float64; diverged_refinement when
+ * a step fails ||r_k+1|| <= kRefinementContraction ||r_k|| (the step is kept only if it lowered
+ * ||r||) or after kMaxRefinementSteps; diverged_max_it instead when that step's inner solve ran out
+ * of iterations before `size` of them (maxIterations bounds each inner solve, as it bounds a solve
+ * that does not refine; past `size`, exact arithmetic would have finished, so running out is
+ * float32's failure), or when onIteration stops; an inner diverged_nan, _breakdown or _indefinite
+ * as it came. 'auto' switches once: after an inner switch to MINRES the later steps run MINRES.
+ * iterations, history and onIteration's count run on across steps, and the history's norms are the
+ * inner ones times ||r_k||, estimates of ||p - M v||.
  */
 export async function refinedVelocities(
   backend: MassMatrixBackend,
