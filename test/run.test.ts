@@ -261,6 +261,7 @@ describe('the JSON of a run', () => {
       'reason',
       'relative_residual',
       'true_relative_residual',
+      'refinement_steps',
       'round_trip_error',
       'energies.kinetic',
       'energies.darwin',

@@ -230,3 +230,50 @@ export function massMatrixEntries(
   }
   return data;
 }
+
+/**
+ * y = M v (eq. 47/48) in float64 without storing M: the pair kernels above, each pair once (T_ij is
+ * symmetric and T_ji = T_ij), O(N^2) time and O(N) memory. The float64 residual p - M v and the
+ * float64 momenta of the GPU's iterative refinement (src/run/refine.ts).
+ */
+export function applyMassMatrixFree(system: DarwinSystem, v: ArrayLike<number>): Float64Array {
+  const size = unknowns(system);
+  if (v.length !== size) throw new RangeError(`v has length ${v.length}, the system has ${size} unknowns`);
+  const { n, positions } = system.configuration;
+  const { epsilon, softening } = system;
+  const b = blockSize(system);
+  const diagonal = massDiagonal(system);
+  // eps T v is summed apart from D v so that its rounding is relative to the interaction alone.
+  const interaction = new Float64Array(size);
+  if (system.model === 'azimuthal') {
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      for (let j = i + 1; j < n; j++) {
+        const t = azimuthalInteraction(positions, i, j, softening);
+        sum += t * v[j];
+        interaction[j] += t * v[i];
+      }
+      interaction[i] += sum;
+    }
+  } else {
+    const block = new Float64Array(b * b);
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        vectorInteractionBlock(positions, i, j, softening, system.dim, block);
+        for (let a = 0; a < b; a++) {
+          let rowI = 0;
+          let rowJ = 0;
+          for (let c = 0; c < b; c++) {
+            rowI += block[a * b + c] * v[j * b + c];
+            rowJ += block[a * b + c] * v[i * b + c];
+          }
+          interaction[i * b + a] += rowI;
+          interaction[j * b + a] += rowJ;
+        }
+      }
+    }
+  }
+  const y = new Float64Array(size);
+  for (let k = 0; k < size; k++) y[k] = diagonal[k] * v[k] + epsilon * interaction[k];
+  return y;
+}

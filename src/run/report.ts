@@ -89,6 +89,7 @@ export function solveJson(
     reason: solve?.reason ?? null,
     relative_residual: solve?.relativeResidual ?? null,
     true_relative_residual: solve?.trueRelativeResidual ?? null,
+    refinement_steps: report?.refinementSteps ?? 0,
     round_trip_error: report?.roundTripError ?? null,
     energies: e ? { kinetic: e.kinetic, darwin: e.darwin, total: e.total } : null,
     inertia_ratio: e?.inertiaRatio ?? null,
@@ -96,12 +97,10 @@ export function solveJson(
     ...(options.spectrum !== undefined && {
       spectrum: options.spectrum ? spectrumFields(options.spectrum) : null,
     }),
-    check: check
-      ? checkJson(
-          { momenta: check.momenta, velocities: check.velocities },
-          { momenta: kCheckTargets.momenta, velocities: kCheckTargets.velocities },
-        )
-      : null,
+    check:
+      report && check
+        ? checkJson({ momenta: check.momenta, velocities: check.velocities }, report.checkTargets)
+        : null,
     timing_ms: timingJson(context.timing),
     ...(options.arrays && {
       positions: system.configuration.positions,

@@ -1,12 +1,15 @@
 // `solve` as a run on any backend: velocities to momenta (p = M v, eq. 47/48), momenta to velocities
 // (the Legendre inversion M v = p), or both (a round trip), with the float64 check beside it. The CLI
-// and the app call this and differ only in how they show progress and the report.
+// and the app call this and differ only in how they show progress and the report. A float32 backend
+// asked for less than kRefinementRtol refines in float64 (src/run/refine.ts), and then also forms the
+// momenta with the float64 product.
 import { massDiagonal, type DarwinSystem } from '../physics/models.ts';
 import { energies, relativeError, type Energies } from '../physics/observables.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
 import type { MassMatrixBackend } from '../run/backend.ts';
 import type { SolveResult, SolverName } from '../solvers/types.ts';
-import { kReferenceRtol, pendingReference, type Reference } from './check.ts';
+import { kReferenceRtol, pendingReference, solveCheckTargets, type Reference } from './check.ts';
+import { float64Product, refinedVelocities, refines } from './refine.ts';
 
 /** momenta: p = M v only; velocities: solve M v = p; round_trip: v -> p = M v -> solve back for v. */
 export type SolveMode = 'momenta' | 'velocities' | 'round_trip';
@@ -45,11 +48,15 @@ export interface SolveReport {
   readonly momenta: Float64Array;
   /** null in the momenta mode, where nothing is solved. */
   readonly solve: SolveResult | null;
+  /** Iterative refinement's inner solves (src/run/refine.ts); 0 where the solve did not refine. */
+  readonly refinementSteps: number;
   /** ||v_solved - v|| / ||v|| of a round trip, else null. */
   readonly roundTripError: number | null;
   readonly energies: Energies;
   /** null when not checked or when the check was stopped (then checkStopped). */
   readonly check: SolveCheck | null;
+  /** What the check's errors are held to (src/run/check.ts solveCheckTargets). */
+  readonly checkTargets: { readonly momenta: number; readonly velocities: number };
   readonly checkStopped: boolean;
   /** Milliseconds of each stage that ran. */
   readonly timing: { matvec?: number; solve?: number; check?: number };
@@ -73,14 +80,16 @@ export async function runSolve(
   const referenceMomenta = pendingReference(
     reference && givenVelocities ? () => reference.momenta(givenVelocities) : null,
   );
+  const product = refines(backend, request.rtol) ? float64Product(backend.system) : null;
   let momenta = given;
   if (givenVelocities) {
     request.onStage?.('momenta');
     const start = performance.now();
-    momenta = await backend.momenta(givenVelocities);
+    momenta = product ? product(givenVelocities) : await backend.momenta(givenVelocities);
     timing.matvec = performance.now() - start;
   }
   let solve: SolveResult | null = null;
+  let refinementSteps = 0;
   let velocities = given;
   let roundTripError: number | null = null;
   let referenceVelocities = pendingReference<SolveResult>(null);
@@ -93,11 +102,16 @@ export async function runSolve(
     );
     request.onStage?.('solve', p);
     const start = performance.now();
-    solve = await backend.velocities(p, request.solver, {
+    const options = {
       rtol: request.rtol,
       maxIterations: request.maxIterations,
       onIteration: request.onIteration,
-    });
+    };
+    if (product) {
+      const refined = await refinedVelocities(backend, product, p, request.solver, options);
+      refinementSteps = refined.refinementSteps;
+      solve = refined;
+    } else solve = await backend.velocities(p, request.solver, options);
     timing.solve = performance.now() - start;
     velocities = solve.x;
     if (givenVelocities) roundTripError = relativeError(solve.x, givenVelocities);
@@ -125,9 +139,11 @@ export async function runSolve(
     velocities,
     momenta,
     solve,
+    refinementSteps,
     roundTripError,
     energies: energies(velocities, momenta, massDiagonal(system)),
     check,
+    checkTargets: solveCheckTargets(product !== null, request.rtol),
     checkStopped,
     timing,
   };

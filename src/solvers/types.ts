@@ -26,6 +26,9 @@ export interface LinearOperator {
  *  diverged_indefinite  CG met p^T A p <= 0 (or a non-positive preconditioned r^T z): A is not SPD
  *  diverged_breakdown   a Lanczos/MINRES recurrence produced a zero or negative norm that cannot continue
  *  diverged_nan         a norm became NaN or infinite
+ *  diverged_refinement  iterative refinement (src/run/refine.ts) stopped contracting: a step left the
+ *                       float64 residual ||r_k+1|| > 1/2 ||r_k||, or 20 steps did not reach the
+ *                       tolerance; float32 inner solves cannot refine M when cond(M) u32 >~ 1/2
  */
 export const kConvergenceReasons = [
   'converged_rtol',
@@ -34,6 +37,7 @@ export const kConvergenceReasons = [
   'diverged_indefinite',
   'diverged_breakdown',
   'diverged_nan',
+  'diverged_refinement',
 ] as const;
 export type ConvergenceReason = (typeof kConvergenceReasons)[number];
 

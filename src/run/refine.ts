@@ -1,0 +1,171 @@
+// Mixed-precision iterative refinement (Wilkinson 1963; Moler 1967; Higham, "Accuracy and Stability
+// of Numerical Algorithms", ch. 12): the float32 GPU solves the correction equation M d = r, and the
+// residual r = p - M v and the update v += d are formed in float64 on the CPU from the positions.
+// Each step multiplies the float64 residual by about max(rtol_inner, cond(M) u32), u32 = 2^-24, so a
+// float32 backend reaches any tolerance down to float64's rounding while cond(M) u32 < 1/2.
+import { dot } from '../math/vectors.ts';
+import { applyMassMatrixFree, type DarwinSystem } from '../physics/models.ts';
+import { convergedReason } from '../solvers/krylov.ts';
+import {
+  defaultRtol,
+  isConverged,
+  type ConvergenceReason,
+  type SolveOptions,
+  type SolveResult,
+  type SolverName,
+} from '../solvers/types.ts';
+import type { MassMatrixBackend } from './backend.ts';
+
+/**
+ * Below this tolerance a float32 backend refines: float32's recursive residual stops near 1e-7, and
+ * 1e-6 (its default tolerance) is the last one a single float32 solve meets with a margin. It is
+ * also each inner solve's tolerance.
+ */
+export const kRefinementRtol = defaultRtol('float32');
+
+/** A step must shrink the float64 residual at least this much: ||r_k+1|| <= 1/2 ||r_k||. */
+export const kRefinementContraction = 0.5;
+
+/** Steps before diverged_refinement: "a handful" needs 2-4 at cond(M) < 10^3; 20 allow cond(M) u32 ~ 0.3. */
+export const kMaxRefinementSteps = 20;
+
+/** Whether a solve to `rtol` on `backend` refines: a float32 backend below kRefinementRtol. */
+export function refines(backend: Pick<MassMatrixBackend, 'name'>, rtol: number): boolean {
+  return backend.name === 'gpu' && rtol < kRefinementRtol;
+}
+
+/** y = M v in float64. */
+export type Float64Product = (v: Float64Array) => Float64Array;
+
+/**
+ * The float64 product of the refinement: the matrix-free pair loop (applyMassMatrixFree), O(N) in
+ * memory. A refined solve forms 2-3 products (one per step, and the momenta); assembling the dense
+ * float64 M costs 2-3 pair loops and pays only from about the fifth product (README "solve").
+ */
+export function float64Product(system: DarwinSystem): Float64Product {
+  return (v) => applyMassMatrixFree(system, v);
+}
+
+export interface RefinedSolveResult extends SolveResult {
+  /** Inner solves done: 0 for a zero right-hand side. */
+  readonly refinementSteps: number;
+}
+
+const norm = (x: ArrayLike<number>) => Math.sqrt(dot(x, x));
+
+/** r = p - M v in float64, and its norm. */
+function residual(product: Float64Product, p: Float64Array, v: Float64Array): [Float64Array, number] {
+  const mv = product(v);
+  const r = new Float64Array(p.length);
+  for (let k = 0; k < r.length; k++) r[k] = p[k] - mv[k];
+  return [r, norm(r)];
+}
+
+/**
+ * Solves M v = p to `rtol` by refinement: v_0 = 0, r_k = p - M v_k (float64), M d_k = r_k / ||r_k||
+ * solved on `backend` to kRefinementRtol by `solver`, v_k+1 = v_k + ||r_k|| d_k (float64).
+ * Stops with converged_* once ||r_k|| <= max(atol, rtol ||p||) in float64; diverged_refinement when
+ * a step fails ||r_k+1|| <= kRefinementContraction ||r_k|| (the step is kept only if it lowered
+ * ||r||) or after kMaxRefinementSteps; diverged_max_it instead when that step's inner solve ran out
+ * of iterations before `size` of them (maxIterations bounds each inner solve, as it bounds a solve
+ * that does not refine; past `size`, exact arithmetic would have finished, so running out is
+ * float32's failure), or when onIteration stops; an inner diverged_nan, _breakdown or _indefinite
+ * as it came. 'auto' switches once: after an inner switch to MINRES the later steps run MINRES.
+ * iterations, history and onIteration's count run on across steps, and the history's norms are the
+ * inner ones times ||r_k||, estimates of ||p - M v||.
+ */
+export async function refinedVelocities(
+  backend: MassMatrixBackend,
+  product: Float64Product,
+  p: Float64Array,
+  solver: SolverName,
+  options: SolveOptions & { rtol: number },
+): Promise<RefinedSolveResult> {
+  const normP = norm(p);
+  const atol = options.atol ?? 0;
+  const target = Math.max(atol, options.rtol * normP);
+  let v: Float64Array = new Float64Array(p.length);
+  let [r, normR]: [Float64Array, number] = [Float64Array.from(p), normP];
+  let innerSolver = solver;
+  let solverUsed: 'cg' | 'minres' = solver === 'minres' ? 'minres' : 'cg';
+  let switchedFrom: 'cg' | undefined;
+  let iterations = 0;
+  let steps = 0;
+  let stopped = false;
+  const history = [normP];
+  let reason: ConvergenceReason;
+  for (;;) {
+    if (normR <= target) {
+      reason = convergedReason(normR, atol);
+      break;
+    }
+    if (steps === kMaxRefinementSteps) {
+      reason = 'diverged_refinement';
+      break;
+    }
+    const scale = normR;
+    const onIteration = options.onIteration;
+    const start = iterations;
+    const inner = await backend.velocities(
+      r.map((x) => x / scale),
+      innerSolver,
+      {
+        // Never looser near the target: the last step's margin below tol is what keeps the error
+        // ||v - M^-1 p|| <= cond(M) ||r|| within 10 tol up to cond(M) ~ 10^3.
+        rtol: kRefinementRtol,
+        maxIterations: options.maxIterations,
+        onIteration:
+          onIteration &&
+          ((k, residualNorm) => {
+            const go = onIteration(start + k, residualNorm * scale);
+            if (go === false) stopped = true;
+            return go;
+          }),
+      },
+    );
+    steps++;
+    iterations += inner.iterations;
+    history.push(...inner.history.slice(1).map((h) => h * scale));
+    solverUsed = inner.solver;
+    if (inner.switchedFrom) {
+      switchedFrom = 'cg';
+      innerSolver = 'minres';
+    }
+    if (!inner.converged && inner.reason !== 'diverged_max_it') {
+      reason = inner.reason;
+      break;
+    }
+    const next = v.map((x, k) => x + scale * inner.x[k]);
+    const [nextR, nextNorm] = residual(product, p, next);
+    if (!Number.isFinite(nextNorm)) {
+      reason = 'diverged_nan';
+      break;
+    }
+    if (nextNorm < normR) [v, r, normR] = [next, nextR, nextNorm];
+    if (nextNorm > target && nextNorm > kRefinementContraction * scale) {
+      // Cut short below `size` iterations, the inner solve had not done what exact arithmetic would.
+      const cutShort = inner.reason === 'diverged_max_it' && inner.iterations < p.length;
+      reason = cutShort ? 'diverged_max_it' : 'diverged_refinement';
+      break;
+    }
+    if (stopped) {
+      reason = 'diverged_max_it';
+      break;
+    }
+  }
+  const relative = normP > 0 ? normR / normP : 0;
+  return {
+    x: v,
+    solver: solverUsed,
+    reason,
+    converged: isConverged(reason),
+    iterations,
+    residualNorm: normR,
+    relativeResidual: relative,
+    trueResidualNorm: normR,
+    trueRelativeResidual: relative,
+    history,
+    ...(switchedFrom && { switchedFrom }),
+    refinementSteps: steps,
+  };
+}

@@ -1,0 +1,265 @@
+// Mixed-precision iterative refinement (src/run/refine.ts): float32 inner solves, float64 residuals.
+// On the float32 CPU mirror and on the GPU (Dawn, SwiftShader where no GPU exists) against the dense
+// float64 reference. Tolerances:
+//   float64 products             matrix-free vs dense: ||y_free - y_dense|| <= 1e-14 ||y_dense||
+//   refined solve, --tol 1e-10   ||p - M_64 v|| <= 1e-10 ||p|| recomputed with the dense float64 M,
+//                                and ||v - v_64|| <= 1e-9 ||v_64|| (cond(M) < 10^3), in <= 4 steps
+import { describe, expect, test } from 'vitest';
+import { geometry, type GeometryName } from '../src/physics/geometry.ts';
+import {
+  applyMassMatrixFree,
+  type DarwinSystem,
+  type Dimension,
+  type ModelName,
+} from '../src/physics/models.ts';
+import { relativeError } from '../src/physics/observables.ts';
+import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
+import { velocityPattern } from '../src/physics/velocities.ts';
+import { cpuBackend, massMatrix } from '../src/run/backend.ts';
+import { float64Product, kMaxRefinementSteps, refinedVelocities, refines } from '../src/run/refine.ts';
+import { solveJson } from '../src/run/report.ts';
+import { runSolve, type SolveRequest } from '../src/run/solve.ts';
+import { applyMassMatrix } from '../src/solvers/dense.ts';
+import { gpuBackend } from '../src/engine/backend.ts';
+import { kCpuDevice } from '../src/io/formats.ts';
+import { norm, randomVector } from './helpers/compare.ts';
+import { gpuHarness } from './helpers/gpu.ts';
+
+const kTol = 1e-10;
+const kCheckTarget = 1e-9;
+const kHandful = 4;
+
+/** 40 electrons at eps = 0.1, which keeps cond(M) in 4..31 (test/gpu-engine.test.ts). */
+const of40 = (shape: GeometryName, model: ModelName, dim: Dimension, softening = 0): DarwinSystem => ({
+  configuration: geometry(shape, 40),
+  model,
+  dim,
+  epsilon: 0.1,
+  softening,
+});
+
+/** Every model. */
+const kSetups: readonly { label: string; system: DarwinSystem }[] = [
+  { label: 'vector 3D sphere', system: of40('sphere', 'vector', 3) },
+  { label: 'vector 2D disk', system: of40('disk', 'vector', 2) },
+  { label: 'azimuthal 2D annulus', system: of40('annulus', 'azimuthal', 2) },
+  { label: 'azimuthal 3D sphere, softened', system: of40('sphere', 'azimuthal', 3, 0.05) },
+];
+
+/** The ring, azimuthal (eq. 31): M = I + eps V, V circulant, lambda(M) = 1 + eps lambda_k(V). */
+const kRingN = 64;
+const kRingLambdaMin = Math.min(...ringCirculantEigenvalues(kRingN));
+const ring = (epsilon: number): DarwinSystem => ({
+  configuration: geometry('ring', kRingN),
+  model: 'azimuthal',
+  dim: 2,
+  epsilon,
+  softening: 0,
+});
+const kRingLambdaMax = Math.max(...ringCirculantEigenvalues(kRingN));
+/**
+ * cond(M) = 900, the edge of the issue's target (cond(M) < 10^3): 1 + eps lambda_max = 900 (1 + eps
+ * lambda_min) gives eps = 899 / (lambda_max - 900 lambda_min).
+ */
+const illConditionedRing = ring(899 / (kRingLambdaMax - 900 * kRingLambdaMin));
+/** lambda_min(M) = -1.5 (the indefinite case of src/solvers' tests): MINRES inner solves. */
+const indefiniteRing = ring(2.5 / -kRingLambdaMin);
+/**
+ * lambda_min(M) = 1e-9 and cond(M) ~ 1e10: float32's M (entries rounded by ~6e-8) is not even
+ * definite, so cond(M) u32 >> 1/2 and no float32 solve refines it.
+ */
+const singularRing = ring((1 - 1e-9) / -kRingLambdaMin);
+
+/** ||p - M v|| / ||p|| with the dense float64 M: the check independent of the refinement's product. */
+function trueRelativeResidual64(system: DarwinSystem, p: Float64Array, v: Float64Array): number {
+  const mv = applyMassMatrix(massMatrix(system), v);
+  return norm(mv.map((x, k) => p[k] - x)) / norm(p);
+}
+
+function roundTrip(
+  system: DarwinSystem,
+  rtol: number,
+  solver: SolveRequest['solver'] = 'auto',
+): SolveRequest {
+  return {
+    mode: 'round_trip',
+    given: velocityPattern(system, 'random', 3),
+    pattern: 'random',
+    seed: 3,
+    solver,
+    rtol,
+  };
+}
+
+describe('the float64 products of the refinement', () => {
+  for (const { label, system } of kSetups) {
+    test(`${label}: the matrix-free pair loop equals the dense float64 M to rounding`, () => {
+      const v = randomVector(massMatrix(system).size, 11);
+      const dense = applyMassMatrix(massMatrix(system), v);
+      expect(relativeError(applyMassMatrixFree(system, v), dense)).toBeLessThanOrEqual(1e-14);
+      expect(relativeError(float64Product(system)(v), dense)).toBeLessThanOrEqual(1e-14);
+    });
+  }
+
+  test('a float32 backend refines below 1e-6 only; the float64 CPU never does', () => {
+    expect(refines({ name: 'gpu' }, 1e-10)).toBe(true);
+    expect(refines({ name: 'gpu' }, 1e-6)).toBe(false);
+    expect(refines({ name: 'cpu' }, 1e-10)).toBe(false);
+  });
+});
+
+describe('refinedVelocities on the float32 CPU mirror', () => {
+  for (const { label, system } of [
+    ...kSetups,
+    { label: 'ring at cond(M) = 900', system: illConditionedRing },
+  ]) {
+    test(`${label}: 1e-10 in float64 from float32 solves, v within 1e-9 of float64's`, async () => {
+      const v = velocityPattern(system, 'random', 5);
+      const p = applyMassMatrix(massMatrix(system), v);
+      const pCopy = Float64Array.from(p);
+      const result = await refinedVelocities(
+        cpuBackend(system, 'float32'),
+        float64Product(system),
+        p,
+        'auto',
+        {
+          rtol: kTol,
+        },
+      );
+      expect(p).toEqual(pCopy);
+      expect(result.reason).toBe('converged_rtol');
+      expect(result.refinementSteps).toBeGreaterThanOrEqual(2);
+      expect(result.refinementSteps).toBeLessThanOrEqual(kHandful);
+      expect(trueRelativeResidual64(system, p, result.x)).toBeLessThanOrEqual(kTol);
+      expect(result.trueRelativeResidual).toBeCloseTo(trueRelativeResidual64(system, p, result.x), 12);
+      expect(relativeError(result.x, v)).toBeLessThanOrEqual(kCheckTarget);
+      expect(result.history[0]).toBe(norm(p));
+      expect(result.history).toHaveLength(result.iterations + 1);
+    });
+  }
+
+  test('a zero right-hand side returns at once; maxIterations 1 ends with diverged_max_it', async () => {
+    const { system } = kSetups[0];
+    const backend = cpuBackend(system, 'float32');
+    const zero = await refinedVelocities(backend, float64Product(system), new Float64Array(120), 'cg', {
+      rtol: kTol,
+    });
+    expect(zero).toMatchObject({ reason: 'converged_atol', refinementSteps: 0, iterations: 0 });
+    const p = applyMassMatrix(massMatrix(system), velocityPattern(system, 'random', 5));
+    const limited = await refinedVelocities(backend, float64Product(system), p, 'cg', {
+      rtol: kTol,
+      maxIterations: 1,
+    });
+    expect(limited).toMatchObject({ reason: 'diverged_max_it', converged: false, iterations: 1 });
+    expect(limited.refinementSteps).toBe(1);
+  });
+
+  test('the near-singular ring: diverged_refinement, and the residual never grows', async () => {
+    const p = randomVector(kRingN, 5);
+    const result = await refinedVelocities(
+      cpuBackend(singularRing, 'float32'),
+      float64Product(singularRing),
+      p,
+      'minres',
+      { rtol: kTol },
+    );
+    expect(result.reason).toBe('diverged_refinement');
+    expect(result.converged).toBe(false);
+    expect(result.refinementSteps).toBeLessThanOrEqual(kMaxRefinementSteps);
+    expect(result.trueRelativeResidual).toBeGreaterThan(kTol);
+    expect(result.trueRelativeResidual).toBeLessThanOrEqual(1);
+  });
+});
+
+const gpu = gpuHarness(120_000);
+
+describe('refinement on the GPU (float32 inner solves), checked against the float64 solve', () => {
+  const cases = [
+    ...kSetups.map(({ label, system }) => ({ label, system, solver: 'auto' as const })),
+    { label: 'ring at cond(M) = 900', system: illConditionedRing, solver: 'auto' as const },
+    { label: 'indefinite ring (CG switches to MINRES)', system: indefiniteRing, solver: 'auto' as const },
+  ];
+  for (const { label, system, solver } of cases) {
+    gpu.test(`${label}: --tol 1e-10 gives 1e-10 in float64 and check <= 1e-9`, async (context, cleanup) => {
+      const backend = await gpuBackend(context, system);
+      cleanup(() => backend.dispose());
+      const request = roundTrip(system, kTol, solver);
+      const report = await runSolve(system, backend, request, cpuBackend(system));
+      expect(report.solve!.reason).toBe('converged_rtol');
+      expect(report.refinementSteps).toBeGreaterThanOrEqual(2);
+      expect(report.refinementSteps).toBeLessThanOrEqual(kHandful);
+      expect(trueRelativeResidual64(system, report.momenta, report.velocities)).toBeLessThanOrEqual(kTol);
+      // The momenta come from the float64 product too: p = M v to float64's rounding.
+      expect(report.check!.momenta!).toBeLessThanOrEqual(1e-14);
+      expect(report.check!.velocities!).toBeLessThanOrEqual(kCheckTarget);
+      expect(report.roundTripError!).toBeLessThanOrEqual(kCheckTarget);
+      if (system === indefiniteRing) {
+        expect(report.solve).toMatchObject({ solver: 'minres', switchedFrom: 'cg' });
+      }
+      const json = solveJson(system, report, {
+        device: kCpuDevice,
+        matrix: backend.matrix,
+        radiusMetres: 1,
+        timing: {},
+      });
+      expect(json.refinement_steps).toBe(report.refinementSteps);
+      expect(json.true_relative_residual).toBe(report.solve!.trueRelativeResidual);
+      const check = json.check as { max_relative_error: number; targets: Record<string, number> };
+      expect(check.targets).toEqual({ momenta: 1e-12, velocities: 10 * kTol });
+      expect(check.max_relative_error).toBeLessThanOrEqual(kCheckTarget);
+    });
+  }
+
+  gpu.test(
+    'the near-singular ring on MINRES: diverged_refinement, not converged',
+    async (context, cleanup) => {
+      const backend = await gpuBackend(context, singularRing);
+      cleanup(() => backend.dispose());
+      // Random momenta: v = M^-1 p then has a component ~1e9 along the near-null mode, which no
+      // float32 solve resolves (a round trip's p = M v hides that mode from the residual).
+      const report = await runSolve(singularRing, backend, {
+        mode: 'velocities',
+        given: randomVector(kRingN, 5),
+        pattern: null,
+        seed: null,
+        solver: 'minres',
+        rtol: kTol,
+      });
+      expect(report.solve).toMatchObject({ reason: 'diverged_refinement', converged: false });
+      expect(report.refinementSteps).toBeGreaterThanOrEqual(1);
+      expect(report.solve!.trueRelativeResidual).toBeGreaterThan(kTol);
+      const json = solveJson(singularRing, report, {
+        device: kCpuDevice,
+        matrix: 'dense',
+        radiusMetres: 1,
+        timing: {},
+      });
+      expect(json).toMatchObject({ reason: 'diverged_refinement', converged: false });
+    },
+  );
+
+  gpu.test(
+    '--tol 1e-6 and above: no refinement, the GPU solve and product as before',
+    async (context, cleanup) => {
+      const { system } = kSetups[0];
+      const backend = await gpuBackend(context, system);
+      cleanup(() => backend.dispose());
+      const request = roundTrip(system, 1e-6);
+      const report = await runSolve(system, backend, request, cpuBackend(system));
+      expect(report.refinementSteps).toBe(0);
+      expect(report.checkTargets).toEqual({ momenta: 1e-6, velocities: 1e-5 });
+      const momenta = await backend.momenta(request.given);
+      expect(report.momenta).toEqual(momenta);
+      const direct = await backend.velocities(momenta, 'auto', { rtol: 1e-6 });
+      expect(report.solve!.x).toEqual(direct.x);
+      expect(report.solve!.iterations).toBe(direct.iterations);
+      const json = solveJson(system, report, {
+        device: kCpuDevice,
+        matrix: 'dense',
+        radiusMetres: 1,
+        timing: {},
+      });
+      expect(json.refinement_steps).toBe(0);
+    },
+  );
+});
