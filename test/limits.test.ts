@@ -6,12 +6,19 @@ import { geometry, type GeometryName } from '../src/physics/geometry.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import type { DarwinSystem, Dimension, ModelName } from '../src/physics/models.ts';
 import { createVector } from '../src/gpu/buffers.ts';
-import type { DeviceMemory, GpuContext } from '../src/gpu/device.ts';
+import { GpuError, type DeviceMemory, type GpuContext } from '../src/gpu/device.ts';
 import { readFloat32 } from '../src/gpu/readback.ts';
-import { chooseMatrixStorage, denseAllocation, gpuBackend } from '../src/engine/backend.ts';
+import {
+  chooseMatrixStorage,
+  denseAllocation,
+  explainDenseFailure,
+  gpuBackend,
+} from '../src/engine/backend.ts';
 import { checkCpuFits, cpuBackendBytes } from '../src/run/backend.ts';
 import { denseMatrixBytes, GpuMassMatrix, matrixShape } from '../src/kernels/mass-matrix.ts';
 import { GpuMatrixFreeMassMatrix, rowsPerChunk } from '../src/kernels/matvec-free.ts';
+import { chunkProgress } from '../src/cli/engine.ts';
+import { Interrupted, Progress } from '../src/cli/progress.ts';
 import { randomVector } from './helpers/compare.ts';
 import { gpuHarness } from './helpers/gpu.ts';
 
@@ -88,6 +95,19 @@ describe('what the dense storage allocates, against what the device holds', () =
       /^--matrix dense needs 32\.5 GB for the 90000 x 90000 float32 M \(32\.4 GB\), .* more than the 24\.0 GB of the test budget; use --matrix free/,
     );
     await expect(refusal).rejects.toMatchObject({ field: 'matrix' });
+  });
+
+  test('a device that refuses the allocation late gives the same refusal; other errors pass', () => {
+    const late = new GpuError('out-of-memory', 'GpuMassMatrix.assemble: out-of-memory error: no room');
+    const refusal = explainDenseFailure(ball, late);
+    expect(refusal).toBeInstanceOf(InputError);
+    expect((refusal as InputError).message).toBe(
+      "--matrix dense does not fit the device's memory with the 90000 x 90000 float32 M (32.4 GB) " +
+        '(GpuMassMatrix.assemble: out-of-memory error: no room); use --matrix free, which recomputes ' +
+        'the entries in every product in O(N) memory',
+    );
+    const invalid = new GpuError('validation', 'a bug');
+    expect(explainDenseFailure(ball, invalid)).toBe(invalid);
   });
 
   test("'auto' goes matrix-free when the dense storage would not fit the device's memory", () => {
@@ -237,5 +257,45 @@ describe('long steps in chunks, equal to the whole step bit for bit', () => {
     const [chunked, reference] = [await backend.momenta(v), await whole.momenta(v)];
     expect(steps).toEqual(['product 1/2', 'product 2/2']);
     expect(Array.from(chunked)).toEqual(Array.from(reference));
+  });
+});
+
+describe('the progress of a chunked step and a stop between chunks', () => {
+  test('the line gives the chunk and the time left at the rate so far', () => {
+    const lines: string[] = [];
+    const progress = new Progress({ sink: { write: (text) => lines.push(text) }, intervalMs: 0 });
+    let clock = 0;
+    const report = chunkProgress(progress, () => clock);
+    for (const [done, at] of [
+      [1, 500],
+      [2, 1000],
+      [4, 2000],
+    ]) {
+      clock = at;
+      report('product', done, 10);
+    }
+    // 2 chunks per second from chunk 1 on: 8 chunks left at chunk 2 are 4 s, 6 at chunk 4 are 3 s.
+    expect(lines).toEqual([
+      'product: chunk 1 of 10\n',
+      'product: chunk 2 of 10, ~4 s left\n',
+      'product: chunk 4 of 10, ~3 s left\n',
+    ]);
+    // A new step starts its own estimate.
+    clock = 9000;
+    report('product', 1, 10);
+    expect(lines.at(-1)).toBe('product: chunk 1 of 10\n');
+  });
+
+  gpu.test('an interrupted run stops the product at its next chunk', async (context, cleanup) => {
+    const system = makeSystem('sphere', 200, 'vector', 3);
+    const progress = new Progress({ sink: { write: () => true }, quiet: true });
+    const backend = await gpuBackend(context, system, {
+      matrix: 'free',
+      free: { rowsPerChunk: 64 },
+      onChunk: chunkProgress(progress),
+    });
+    cleanup(() => backend.dispose());
+    progress.interrupt('SIGINT');
+    await expect(backend.momenta(randomVector(600, 18))).rejects.toBeInstanceOf(Interrupted);
   });
 });

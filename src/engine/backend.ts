@@ -4,7 +4,7 @@
 import { InputError } from '../physics/input-error.ts';
 import { massDiagonal, unknowns, type DarwinSystem } from '../physics/models.ts';
 import { alignTo, createVector } from '../gpu/buffers.ts';
-import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
+import { GpuError, withErrorScopes, type GpuContext } from '../gpu/device.ts';
 import { readFloat32 } from '../gpu/readback.ts';
 import {
   denseMatrixBytes,
@@ -21,7 +21,7 @@ import {
 import { kPositionStride } from '../kernels/system.ts';
 import type { KrylovStepVariant } from '../gpu/profile.ts';
 import type { GpuMassOperator } from '../kernels/operator.ts';
-import type { MassMatrixBackend } from '../run/backend.ts';
+import { gigabytes, type MassMatrixBackend } from '../run/backend.ts';
 import { solveWith } from '../solvers/solve.ts';
 import { spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
 import { defaultLanczosMaxIterations, type SolverName } from '../solvers/types.ts';
@@ -77,8 +77,19 @@ export function denseAllocation(system: DarwinSystem): DenseAllocation {
   return { matrix, vectors, lanczosBasis, total: matrix + vectors + lanczosBasis };
 }
 
-function gigabytes(bytes: number): string {
-  return `${(bytes / 1e9).toPrecision(3)} GB`;
+/** The refusal of dense storage for `system`, `why` saying what does not fit. */
+function denseRefusal(
+  system: DarwinSystem,
+  why: (matrix: string, need: DenseAllocation) => string,
+): InputError {
+  const need = denseAllocation(system);
+  const size = unknowns(system);
+  const matrix = `the ${size} x ${size} float32 M (${gigabytes(need.matrix)})`;
+  return new InputError(
+    `--matrix dense ${why(matrix, need)}; use --matrix free, which recomputes the entries in every ` +
+      'product in O(N) memory',
+    'matrix',
+  );
 }
 
 /**
@@ -88,26 +99,33 @@ function gigabytes(bytes: number): string {
  * (planStorage). Nothing is allocated: a 32 GB matrix is refused at once, not by the OOM killer.
  */
 export function checkDenseFits(context: GpuContext, system: DarwinSystem): void {
-  const need = denseAllocation(system);
-  const size = unknowns(system);
-  const matrix = `the ${size} x ${size} float32 M (${gigabytes(need.matrix)})`;
-  const advice = 'use --matrix free, which recomputes the entries in every product in O(N) memory';
   const available = context.memory?.availableBytes();
-  if (available !== undefined && need.total > available) {
-    throw new InputError(
-      `--matrix dense needs ${gigabytes(need.total)} for ${matrix}, its vectors and Lanczos basis, ` +
-        `more than the ${gigabytes(available)} of ${context.memory!.source}; ${advice}`,
-      'matrix',
+  if (available !== undefined && denseAllocation(system).total > available) {
+    throw denseRefusal(
+      system,
+      (matrix, need) =>
+        `needs ${gigabytes(need.total)} for ${matrix}, its vectors and Lanczos basis, more than the ` +
+        `${gigabytes(available)} of ${context.memory!.source}`,
     );
   }
   try {
     planStorage(matrixShape(system), context.limits);
   } catch (error) {
-    throw new InputError(
-      `--matrix dense cannot hold ${matrix}: ${(error as Error).message}; ${advice}`,
-      'matrix',
-    );
+    throw denseRefusal(system, (matrix) => `cannot hold ${matrix}: ${(error as Error).message}`);
   }
+}
+
+/**
+ * A device that refuses the dense storage late, inside the error scopes of its allocation (a
+ * hardware GPU, whose memory WebGPU does not report), gives the refusal of checkDenseFits too;
+ * other errors pass through.
+ */
+export function explainDenseFailure(system: DarwinSystem, error: unknown): unknown {
+  if (!(error instanceof GpuError) || error.kind !== 'out-of-memory') return error;
+  return denseRefusal(
+    system,
+    (matrix) => `does not fit the device's memory with ${matrix} (${error.message})`,
+  );
 }
 
 /**
@@ -205,6 +223,8 @@ export async function gpuBackend(
       ? await GpuMassMatrix.assemble(context, system, {
           onChunk: (done, total) => options.onChunk?.('assembly', done, total),
           ...options.dense,
+        }).catch((error: unknown) => {
+          throw explainDenseFailure(system, error);
         })
       : await GpuMatrixFreeMassMatrix.create(context, system, options.free);
   let engine: KrylovEngine | null;

@@ -77,6 +77,12 @@ export function splitMassMatrix(system: DarwinSystem, precision: Precision = 'fl
   return matrix;
 }
 
+/** Bytes in GB for messages: 1.18 GB, 32.5 GB, 3240.0 GB. */
+export function gigabytes(bytes: number): string {
+  const value = bytes / 1e9;
+  return `${value < 10 ? value.toPrecision(3) : value.toFixed(1)} GB`;
+}
+
 /**
  * Bytes the CPU reference holds: the float64 T, (b N)^2 * 8 bytes, and the few float64 vectors of a
  * solve or of Lanczos beside it (the basis of spectrum's default 300 columns included).
@@ -96,8 +102,8 @@ export function checkCpuFits(system: DarwinSystem, memory: DeviceMemory): void {
   if (need > available) {
     const size = unknowns(system);
     throw new InputError(
-      `--device cpu needs ${(need / 1e9).toPrecision(3)} GB for the ${size} x ${size} float64 M, ` +
-        `more than the ${(available / 1e9).toPrecision(3)} GB of ${memory.source}; ` +
+      `--device cpu needs ${gigabytes(need)} for the ${size} x ${size} float64 M, ` +
+        `more than the ${gigabytes(available)} of ${memory.source}; ` +
         'use --device gpu --matrix free, which recomputes the entries in every product in O(N) memory',
       'device',
     );
