@@ -21,12 +21,12 @@ export const kMatvecFreeWorkgroupSize = 64;
 export const kFreeParamsBytes = 32;
 
 /**
- * Electron pairs (i, j) per chunk of a product, by device kind: a fraction of a second at the order
- * of magnitude of each kind's rate (SwiftShader on a few CPU cores: 10^8 pairs/s; a discrete GPU:
- * 10^10), so that progress and a stop take effect within about a second. Up to N = 4096
- * (SwiftShader) or 32768 (a GPU) a product is one chunk.
+ * Electron pairs (i, j) per chunk of a product, by device kind: a fraction of a second at each
+ * kind's rate (SwiftShader on 2 CPU cores: 1.7e7 pairs/s, `solve --n 8192 --matrix free`; a
+ * discrete GPU: of order 10^10), so that progress and a stop take effect within about a second.
+ * Up to N = 2048 (SwiftShader) or 32768 (a GPU) a product is one chunk.
  */
-export const kChunkPairs = { cpu: 2 ** 24, gpu: 2 ** 30 } as const;
+export const kChunkPairs = { cpu: 2 ** 22, gpu: 2 ** 30 } as const;
 
 /** kChunkPairs of the context's device kind: SwiftShader is a CPU. */
 export function chunkPairs(context: GpuContext): number {
