@@ -40,8 +40,9 @@ export type MatrixStorage = 'dense' | 'free';
 
 /**
  * How much GPU memory the dense matrix may take before 'auto' goes matrix-free: 1 GiB, and never
- * more than the device holds (checkDenseFits). WebGPU does not report the device's memory; a quarter of the 4 GiB that a WebGPU-class GPU can be assumed to
- * have leaves room for the browser and other tabs. At 1 GiB the dense float32 M holds up to 16 384
+ * more than the device holds (checkDenseFits). WebGPU does not report the device's memory; a
+ * quarter of the 4 GiB that a WebGPU-class GPU can be assumed to have (kBrowserMemoryBytes) leaves
+ * room for the browser and other tabs. At 1 GiB the dense float32 M holds up to 16 384
  * unknowns (the 3D vector model at N = 5461); past that the matrix-free product, O(N) in memory,
  * recomputes the entries on every matvec.
  */
@@ -54,7 +55,7 @@ export const kDenseBudgetBytes = 2 ** 30;
  */
 const kRunVectors = 32;
 
-/** Floats from one Lanczos basis column to the next: WebGPU's largest storage offset alignment, 256 bytes. */
+/** Floats from one Lanczos basis column to the next: the largest storage offset alignment, 256 bytes. */
 const kBasisAlignmentFloats = 64;
 
 /** What the dense backend allocates on the GPU, in bytes (denseAllocation). */
@@ -68,7 +69,10 @@ export interface DenseAllocation {
   readonly total: number;
 }
 
-/** The GPU memory the dense backend of `system` takes at its largest: the matrix, a solve's vectors, a spectrum's basis. */
+/**
+ * The GPU memory the dense backend of `system` takes at its largest: the matrix, a solve's vectors,
+ * a spectrum's basis.
+ */
 export function denseAllocation(system: DarwinSystem): DenseAllocation {
   const size = unknowns(system);
   const matrix = denseMatrixBytes(matrixShape(system));
