@@ -145,10 +145,13 @@ describe('the dense estimate against the allocation', () => {
 });
 
 describe('long steps in chunks, equal to the whole step bit for bit', () => {
-  test('rowsPerChunk: whole workgroups, at least one, at most N', () => {
+  test('rowsPerChunk: whole workgroups, at least one, at most 8192 chunks, at most N', () => {
     expect(rowsPerChunk(30000, 2 ** 24, 64)).toBe(8 * 64);
     expect(rowsPerChunk(300000, 1, 64)).toBe(64);
     expect(rowsPerChunk(1000, 2 ** 24, 64)).toBe(1000);
+    // 10^7 electrons: 1221 would do for 8192 chunks, rounded up to 20 workgroups.
+    expect(rowsPerChunk(1e7, 2 ** 22, 64)).toBe(20 * 64);
+    expect(rowsPerChunk(300000, 2 ** 22, 64)).toBe(64);
   });
 
   for (const setup of kModels) {

@@ -127,12 +127,22 @@ export interface FreeChunk {
 }
 
 /**
+ * Chunks of one product at most: each holds a 256-byte uniform slot and a bind group, so 2 MiB and
+ * 8192 bind groups at most. N = 300 000 on SwiftShader takes 4688 chunks of one workgroup each.
+ */
+const kMaxChunks = 8192;
+
+/**
  * Electrons per chunk for `pairs` pairs (i, j) per chunk: a whole number of workgroups, at least
- * one, at most all N.
+ * one and enough for at most kMaxChunks chunks, at most all N.
  */
 export function rowsPerChunk(n: number, pairs: number, workgroupSize: number): number {
-  const rows = Math.max(workgroupSize, workgroupSize * Math.floor(pairs / n / workgroupSize));
-  return Math.min(n, rows);
+  const workgroups = Math.max(
+    1,
+    Math.floor(pairs / n / workgroupSize),
+    Math.ceil(n / kMaxChunks / workgroupSize),
+  );
+  return Math.min(n, workgroupSize * workgroups);
 }
 
 export interface GpuMatrixFreeOptions {
