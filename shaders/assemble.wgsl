@@ -11,12 +11,14 @@
 // Storage layout (src/kernels/mass-matrix.ts): row-major, row stride `4 * chunks` floats (the
 // columns of ceil(N / 4) whole groups of 4 electrons, pad columns zero), rows split into row blocks
 // of whole electrons, each its own buffer of at most maxStorageBufferBindingSize bytes. One dispatch
-// fills the rows [rowStart, rowStart + rowCount) of one block.
+// fills the rows [rowStart, rowStart + rowCount) of M, stored from row `blockRow` of its block's
+// buffer: a long assembly is split into such chunks of a fraction of a second
+// (src/kernels/mass-matrix.ts), between which the host reports progress and can stop.
 //
 // Bindings, group 0:
 //   0 uniform AssembleParams
 //   1 storage, read        positions: array<vec4<f32>>, (x, y, z, rho^2) per electron
-//   2 storage, read_write  block: array<vec4<f32>>, rowCount * chunks entries
+//   2 storage, read_write  block: array<vec4<f32>>, the block's rows * chunks entries
 // Grid: global_invocation_id.x is the group g of 4 electrons whose columns a thread writes, .y the
 // electron (vector models) or row (azimuthal) within the block.
 
@@ -28,8 +30,8 @@ struct AssembleParams {
   n: u32,
   chunks: u32,
   softeningSquared: f32,
+  blockRow: u32,
   pad0: u32,
-  pad1: u32,
   pad2: u32,
 }
 
@@ -87,7 +89,7 @@ fn assemble_vector3d(@builtin(global_invocation_id) id: vec3<u32>) {
     return;
   }
   let t = groupBlocks(id, 3u);
-  let c = 3u * (id.y * params.chunks + id.x);
+  let c = params.blockRow * params.chunks + 3u * (id.y * params.chunks + id.x);
   let next = params.chunks;
   block[c] = vec4<f32>(t[0][0], t[1][0].x);
   block[c + 1u] = vec4<f32>(t[1][0].yz, t[2][0].xy);
@@ -106,7 +108,7 @@ fn assemble_vector2d(@builtin(global_invocation_id) id: vec3<u32>) {
     return;
   }
   let t = groupBlocks(id, 2u);
-  let c = 2u * (id.y * params.chunks + id.x);
+  let c = params.blockRow * params.chunks + 2u * (id.y * params.chunks + id.x);
   let next = params.chunks;
   block[c] = vec4<f32>(t[0][0].xy, t[1][0].xy);
   block[c + 1u] = vec4<f32>(t[2][0].xy, t[3][0].xy);
@@ -130,7 +132,7 @@ fn assemble_azimuthal(@builtin(global_invocation_id) id: vec3<u32>) {
   let i = params.rowStart + id.y;
   let pi = positions[i];
   let j = 4u * id.x;
-  block[id.y * params.chunks + id.x] = vec4<f32>(
+  block[(params.blockRow + id.y) * params.chunks + id.x] = vec4<f32>(
     azimuthalEntry(i, j, pi),
     azimuthalEntry(i, j + 1u, pi),
     azimuthalEntry(i, j + 2u, pi),

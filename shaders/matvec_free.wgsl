@@ -9,6 +9,10 @@
 //   azimuthal model: y_i = rho_i^2 x_i + eps sum_{j != i} u_i^T T_ij u_j x_j
 // x and y are laid out as in the dense matvec: b = dim (vector) or 1 (azimuthal) entries per
 // electron, particle-major.
+// One dispatch computes the rows of the electrons [rowStart, rowStart + rowCount): a product at
+// large N is split into such chunks of a fraction of a second (src/kernels/matvec-free.ts), so that
+// the host can report progress and stop between them. Each y_i sums over j in the same order
+// whatever the split, so a chunked product equals the whole one bit for bit.
 //
 // Bindings:
 //   group 0
@@ -30,6 +34,10 @@ struct FreeParams {
   size: u32,
   epsilon: f32,
   softeningSquared: f32,
+  rowStart: u32,
+  rowCount: u32,
+  pad0: u32,
+  pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: FreeParams;
@@ -42,8 +50,8 @@ var<workgroup> tilePositions: array<vec4<f32>, workgroupSize>;
 // The x components of the tile's electrons, padded to a vec4 (3, 2 or 1 of them used).
 var<workgroup> tileX: array<vec4<f32>, workgroupSize>;
 
-// Threads past N still load tiles and meet the barriers (which need uniform control flow); they
-// compute with a clamped position and write nothing.
+// Threads past the chunk's rows still load tiles and meet the barriers (which need uniform control
+// flow); they compute with a clamped position and write nothing.
 
 @compute @workgroup_size(workgroupSize)
 fn matvec_free_vector3d(
@@ -53,7 +61,7 @@ fn matvec_free_vector3d(
   if (workgroupSolveStopped(lane, state[0])) {
     return;
   }
-  let i = id.x;
+  let i = params.rowStart + id.x;
   let pi = positions[min(i, params.n - 1u)].xyz;
   var sum = vec3<f32>(0.0);
   for (var start = 0u; start < params.n; start += workgroupSize) {
@@ -72,7 +80,7 @@ fn matvec_free_vector3d(
     }
     workgroupBarrier();
   }
-  if (i < params.n) {
+  if (id.x < params.rowCount) {
     y[3u * i] = x[3u * i] + params.epsilon * sum.x;
     y[3u * i + 1u] = x[3u * i + 1u] + params.epsilon * sum.y;
     y[3u * i + 2u] = x[3u * i + 2u] + params.epsilon * sum.z;
@@ -88,7 +96,7 @@ fn matvec_free_vector2d(
   if (workgroupSolveStopped(lane, state[0])) {
     return;
   }
-  let i = id.x;
+  let i = params.rowStart + id.x;
   let pi = positions[min(i, params.n - 1u)].xy;
   var sum = vec2<f32>(0.0);
   for (var start = 0u; start < params.n; start += workgroupSize) {
@@ -107,7 +115,7 @@ fn matvec_free_vector2d(
     }
     workgroupBarrier();
   }
-  if (i < params.n) {
+  if (id.x < params.rowCount) {
     y[2u * i] = x[2u * i] + params.epsilon * sum.x;
     y[2u * i + 1u] = x[2u * i + 1u] + params.epsilon * sum.y;
   }
@@ -121,7 +129,7 @@ fn matvec_free_azimuthal(
   if (workgroupSolveStopped(lane, state[0])) {
     return;
   }
-  let i = id.x;
+  let i = params.rowStart + id.x;
   let pi = positions[min(i, params.n - 1u)];
   var sum = 0.0;
   for (var start = 0u; start < params.n; start += workgroupSize) {
@@ -139,7 +147,7 @@ fn matvec_free_azimuthal(
     }
     workgroupBarrier();
   }
-  if (i < params.n) {
+  if (id.x < params.rowCount) {
     y[i] = pi.w * x[i] + params.epsilon * sum;
   }
 }

@@ -403,6 +403,25 @@ print(json.dumps({k: z[k].tolist() for k in ['positions', 'velocities', 'momenta
       expect(run.stderr).toMatch(message);
     }
   });
+  it('refuses a dense M the machine cannot hold at once, naming --matrix free (issue 15)', () => {
+    // 900 000 unknowns: a 3240 GB float32 M on the GPU, 6480 GB of float64 on the CPU, more than any
+    // host has. Allocating either would end in the OOM killer's exit 137, not in one error line.
+    const ball = ['--geometry', 'ball', '--n', '300000', '--velocity', 'rigid', '--epsilon', '1e-4'];
+    for (const [flags, message] of [
+      [
+        ['--matrix', 'dense'],
+        /^error: --matrix dense needs 3241\.2 GB for the 900000 x 900000 float32 M \(3240\.0 GB\), .* use --matrix free/,
+      ],
+      [['--device', 'cpu'], /^error: --device cpu needs 6482\.3 GB .* use --device gpu --matrix free/],
+    ] as const) {
+      const run = cli('solve', ...ball, ...flags);
+      expect(run.status, run.stderr).toBe(2);
+      expect(run.stdout).toBe('');
+      const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(message);
+    }
+  });
   it('prints a readable summary without --json', () => {
     const run = cli('solve', ...ring, '--epsilon', '0.01', '--velocity', 'uniform', '--device', 'cpu');
     expect(run.status).toBe(0);

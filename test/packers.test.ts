@@ -30,9 +30,9 @@ const kCases: readonly PackerCase[] = [
     struct: 'AssembleParams',
     source: kShaderSources.assemble,
     bytes: kAssembleParamsBytes,
-    packed: packAssembleParams({ rowStart: 3, rowCount: 5, n: 7, chunks: 11, softening: 0.3 }),
+    packed: packAssembleParams({ rowStart: 3, rowCount: 5, blockRow: 2, n: 7, chunks: 11, softening: 0.3 }),
     // a^2 squared in float64, then rounded once.
-    expected: { rowStart: 3, rowCount: 5, n: 7, chunks: 11, softeningSquared: 0.3 * 0.3 },
+    expected: { rowStart: 3, rowCount: 5, n: 7, chunks: 11, softeningSquared: 0.3 * 0.3, blockRow: 2 },
   },
   {
     struct: 'DenseParams',
@@ -45,8 +45,8 @@ const kCases: readonly PackerCase[] = [
     struct: 'FreeParams',
     source: kShaderSources.matvecFree,
     bytes: kFreeParamsBytes,
-    packed: packFreeParams({ n: 3, size: 9, epsilon: 0.1, softening: 0.3 }),
-    expected: { n: 3, size: 9, epsilon: 0.1, softeningSquared: 0.3 * 0.3 },
+    packed: packFreeParams({ n: 3, size: 9, epsilon: 0.1, softening: 0.3, rowStart: 1, rowCount: 2 }),
+    expected: { n: 3, size: 9, epsilon: 0.1, softeningSquared: 0.3 * 0.3, rowStart: 1, rowCount: 2 },
   },
   {
     struct: 'BlasParams',

@@ -54,4 +54,21 @@ describe('SIGINT and SIGTERM in the middle of a GPU run', () => {
     expect(run.stdout).toBe('');
     expect(readdirSync(out)).toEqual([]);
   });
+
+  test('SIGINT in the middle of one long matrix-free product: stopped between its chunks', async () => {
+    // p = M v at N = 20 000: 4e8 pairs, tens of seconds on SwiftShader, in chunks of a fraction of a
+    // second (src/kernels/matvec-free.ts). The stop comes at a chunk, not from the grace period's
+    // "exiting without waiting for the GPU".
+    const args = ['solve', '--geometry', 'ball', '--n', '20000', '--velocity', 'rigid', '--epsilon', '1e-4'];
+    const run = await interrupt(
+      [...args, '--matrix', 'free', '--no-check', '--json'],
+      /product: chunk/,
+      'SIGINT',
+    );
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(130);
+    const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
+    expect(errors).toEqual(['error: interrupted (SIGINT); no file is left half-written']);
+    expect(run.stdout).toBe('');
+  });
 });

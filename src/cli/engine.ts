@@ -1,10 +1,11 @@
 // Which backend a command runs on (--device, --matrix) and the float64 check beside it (--check).
 // Both backends honour MassMatrixBackend (src/run/backend.ts), so the commands never branch on it.
+import { freemem } from 'node:os';
 import { releaseDevice } from '../gpu/device.ts';
 import { gpuBackend, type MatrixStorage } from '../engine/backend.ts';
 import { InputError } from '../physics/input-error.ts';
 import { unknowns, type DarwinSystem } from '../physics/models.ts';
-import { cpuBackend, type MassMatrixBackend } from '../run/backend.ts';
+import { checkCpuFits, cpuBackend, type MassMatrixBackend } from '../run/backend.ts';
 import { kCpuDevice, type DeviceSummary } from '../io/formats.ts';
 import { checkDecision, kCheckMaxUnknowns } from '../run/check.ts';
 import { checkFloat32System } from '../run/float32.ts';
@@ -71,6 +72,7 @@ export async function openBackend(
     return reference;
   };
   if (choice.device === 'cpu') {
+    checkCpuFits(system, { source: 'free host memory', availableBytes: freemem });
     progress.log(
       `assembling M on the CPU: ${size} x ${size} float64 (${((size * size * 8) / 1e6).toFixed(1)} MB)`,
     );
@@ -89,7 +91,10 @@ export async function openBackend(
     progress.log(
       `setting up M on the GPU (${gpu.device.description}): ${size} unknowns, matrix ${choice.matrix}`,
     );
-    const backend = await gpuBackend(gpu.context, system, { matrix: choice.matrix });
+    const backend = await gpuBackend(gpu.context, system, {
+      matrix: choice.matrix,
+      onChunk: chunkProgress(progress),
+    });
     return {
       backend,
       device: gpu.device,
@@ -105,4 +110,23 @@ export async function openBackend(
     releaseDevice(gpu.context);
     throw error;
   }
+}
+
+/**
+ * The progress line of a long step split into chunks (a matrix-free product at large N), with the
+ * time left at the rate of its chunks so far; Progress.update's checkpoint stops the step when the
+ * run was interrupted.
+ */
+export function chunkProgress(
+  progress: Progress,
+  now: () => number = () => performance.now(),
+): (step: string, done: number, total: number) => void {
+  let first: { step: string; done: number; at: number } | null = null;
+  return (step, done, total) => {
+    const at = now();
+    if (!first || first.step !== step || done <= first.done) first = { step, done, at };
+    const rate = (done - first.done) / (at - first.at);
+    const left = rate > 0 ? `, ~${Math.ceil((total - done) / rate / 1000)} s left` : '';
+    progress.update(`${step}: chunk ${done} of ${total}${left}`);
+  };
 }

@@ -1,9 +1,10 @@
 // The GPU backend: the MassMatrixBackend of src/run/backend.ts with M on the GPU, dense
 // (src/kernels/mass-matrix.ts) or matrix-free (src/kernels/matvec-free.ts), and the Krylov
 // solvers of this folder. Results have the CPU's shapes plus a `gpu` field of run statistics.
-import { massDiagonal, type DarwinSystem } from '../physics/models.ts';
-import { createVector } from '../gpu/buffers.ts';
-import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
+import { InputError } from '../physics/input-error.ts';
+import { massDiagonal, unknowns, type DarwinSystem } from '../physics/models.ts';
+import { alignTo, createVector } from '../gpu/buffers.ts';
+import { GpuError, withErrorScopes, type GpuContext } from '../gpu/device.ts';
 import { readFloat32 } from '../gpu/readback.ts';
 import {
   denseMatrixBytes,
@@ -12,13 +13,18 @@ import {
   planStorage,
   type GpuMassMatrixOptions,
 } from '../kernels/mass-matrix.ts';
-import { GpuMatrixFreeMassMatrix, type GpuMatrixFreeOptions } from '../kernels/matvec-free.ts';
+import {
+  GpuMatrixFreeMassMatrix,
+  type ChunkHook,
+  type GpuMatrixFreeOptions,
+} from '../kernels/matvec-free.ts';
+import { kPositionStride } from '../kernels/system.ts';
 import type { KrylovStepVariant } from '../gpu/profile.ts';
 import type { GpuMassOperator } from '../kernels/operator.ts';
-import type { MassMatrixBackend } from '../run/backend.ts';
+import { gigabytes, type MassMatrixBackend } from '../run/backend.ts';
 import { solveWith } from '../solvers/solve.ts';
 import { spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
-import type { SolverName } from '../solvers/types.ts';
+import { defaultLanczosMaxIterations, type SolverName } from '../solvers/types.ts';
 import { gpuConjugateGradient } from './cg.ts';
 import {
   addStats,
@@ -33,27 +39,111 @@ import { gpuMinres } from './minres.ts';
 export type MatrixStorage = 'dense' | 'free';
 
 /**
- * How much GPU memory the dense matrix may take before 'auto' goes matrix-free: 1 GiB. WebGPU does
- * not report the device's memory; a quarter of the 4 GiB that a WebGPU-class GPU can be assumed to
- * have leaves room for the browser and other tabs. At 1 GiB the dense float32 M holds up to 16 384
+ * How much GPU memory the dense matrix may take before 'auto' goes matrix-free: 1 GiB, and never
+ * more than the device holds (checkDenseFits). WebGPU does not report the device's memory; a
+ * quarter of the 4 GiB that a WebGPU-class GPU can be assumed to have (kBrowserMemoryBytes) leaves
+ * room for the browser and other tabs. At 1 GiB the dense float32 M holds up to 16 384
  * unknowns (the 3D vector model at N = 5461); past that the matrix-free product, O(N) in memory,
  * recomputes the entries on every matvec.
  */
 export const kDenseBudgetBytes = 2 ** 30;
 
 /**
- * 'dense' while the dense M takes at most `budgetBytes` and one of its rows fits a storage binding
- * (planStorage's condition), else 'free'.
+ * Vectors of `size` floats that one run holds at most at once beside the operator: CG's and
+ * MINRES's workspaces (src/engine/cg.ts, minres.ts: x, r, p, q, MINRES's ring of Lanczos vectors,
+ * the trace), D, the momenta's v and p, and the readback's staging copies, rounded up.
+ */
+const kRunVectors = 32;
+
+/** Floats from one Lanczos basis column to the next: the largest storage offset alignment, 256 bytes. */
+const kBasisAlignmentFloats = 64;
+
+/** What the dense backend allocates on the GPU, in bytes (denseAllocation). */
+export interface DenseAllocation {
+  /** The stored T in its row blocks, padding included (denseMatrixBytes). */
+  readonly matrix: number;
+  /** The positions, D and every vector of a run with its readback staging (kRunVectors). */
+  readonly vectors: number;
+  /** The Lanczos basis of a spectrum with the default maxIterations (src/engine/lanczos.ts). */
+  readonly lanczosBasis: number;
+  readonly total: number;
+}
+
+/**
+ * The GPU memory the dense backend of `system` takes at its largest: the matrix, a solve's vectors,
+ * a spectrum's basis.
+ */
+export function denseAllocation(system: DarwinSystem): DenseAllocation {
+  const size = unknowns(system);
+  const matrix = denseMatrixBytes(matrixShape(system));
+  const vectors = kPositionStride * system.configuration.n + kRunVectors * 16 * Math.ceil(size / 4);
+  const lanczosBasis = 4 * alignTo(size, kBasisAlignmentFloats) * defaultLanczosMaxIterations(size);
+  return { matrix, vectors, lanczosBasis, total: matrix + vectors + lanczosBasis };
+}
+
+/** The refusal of dense storage for `system`, `why` saying what does not fit. */
+function denseRefusal(
+  system: DarwinSystem,
+  why: (matrix: string, need: DenseAllocation) => string,
+): InputError {
+  const need = denseAllocation(system);
+  const size = unknowns(system);
+  const matrix = `the ${size} x ${size} float32 M (${gigabytes(need.matrix)})`;
+  return new InputError(
+    `--matrix dense ${why(matrix, need)}; use --matrix free, which recomputes the entries in every ` +
+      'product in O(N) memory',
+    'matrix',
+  );
+}
+
+/**
+ * Throws an InputError naming --matrix free when the dense backend of `system` cannot fit: when it
+ * takes more than the device's memory (GpuContext.memory: the host's free memory for a CPU adapter,
+ * the browser's budget), or when one electron's rows exceed the largest storage binding
+ * (planStorage). Nothing is allocated: a 32 GB matrix is refused at once, not by the OOM killer.
+ */
+export function checkDenseFits(context: GpuContext, system: DarwinSystem): void {
+  const available = context.memory?.availableBytes();
+  if (available !== undefined && denseAllocation(system).total > available) {
+    throw denseRefusal(
+      system,
+      (matrix, need) =>
+        `needs ${gigabytes(need.total)} for ${matrix}, its vectors and Lanczos basis, more than the ` +
+        `${gigabytes(available)} of ${context.memory!.source}`,
+    );
+  }
+  try {
+    planStorage(matrixShape(system), context.limits);
+  } catch (error) {
+    throw denseRefusal(system, (matrix) => `cannot hold ${matrix}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * A device that refuses the dense storage late, inside the error scopes of its allocation (a
+ * hardware GPU, whose memory WebGPU does not report), gives the refusal of checkDenseFits too;
+ * other errors pass through.
+ */
+export function explainDenseFailure(system: DarwinSystem, error: unknown): unknown {
+  if (!(error instanceof GpuError) || error.kind !== 'out-of-memory') return error;
+  return denseRefusal(
+    system,
+    (matrix) => `does not fit the device's memory with ${matrix} (${error.message})`,
+  );
+}
+
+/**
+ * 'dense' while the dense M takes at most `budgetBytes` and the dense backend fits the device
+ * (checkDenseFits), else 'free'.
  */
 export function chooseMatrixStorage(
   context: GpuContext,
   system: DarwinSystem,
   budgetBytes = kDenseBudgetBytes,
 ): MatrixStorage {
-  const shape = matrixShape(system);
-  if (denseMatrixBytes(shape) > budgetBytes) return 'free';
+  if (denseMatrixBytes(matrixShape(system)) > budgetBytes) return 'free';
   try {
-    planStorage(shape, context.limits);
+    checkDenseFits(context, system);
     return 'dense';
   } catch {
     return 'free';
@@ -71,6 +161,12 @@ export interface GpuBackendOptions {
   denseBudgetBytes?: number;
   dense?: GpuMassMatrixOptions;
   free?: GpuMatrixFreeOptions;
+  /**
+   * Called after each chunk of a long step run outside a recorded solve (the dense assembly, the
+   * matrix-free product of momenta()), with the step's name; a throw stops the step there (the
+   * CLI's Progress.checkpoint).
+   */
+  onChunk?: (step: string, done: number, total: number) => void;
 }
 
 export interface GpuSpectrumResult extends SpectrumResult {
@@ -125,9 +221,15 @@ export async function gpuBackend(
   const requested = options.matrix ?? 'auto';
   const matrix =
     requested === 'auto' ? chooseMatrixStorage(context, system, options.denseBudgetBytes) : requested;
+  if (matrix === 'dense') checkDenseFits(context, system);
   const operator: GpuMassOperator =
     matrix === 'dense'
-      ? await GpuMassMatrix.assemble(context, system, options.dense)
+      ? await GpuMassMatrix.assemble(context, system, {
+          onChunk: (done, total) => options.onChunk?.('assembly', done, total),
+          ...options.dense,
+        }).catch((error: unknown) => {
+          throw explainDenseFailure(system, error);
+        })
       : await GpuMatrixFreeMassMatrix.create(context, system, options.free);
   let engine: KrylovEngine | null;
   try {
@@ -153,7 +255,8 @@ export async function gpuBackend(
     },
     matrix,
     checkEvery: engine.checkEvery,
-    momenta: (velocities) => gpuMomenta(held(), velocities),
+    momenta: (velocities) =>
+      gpuMomenta(held(), velocities, (done, total) => options.onChunk?.('product', done, total)),
     velocities: (p, solver, solveOptions) => gpuSolve(held(), p, solver, solveOptions),
     spectrum: (lanczosOptions) => gpuSpectrum(held(), current, lanczosOptions),
     // Jacobi's D (the engine's diagonal) does not depend on eps: only the operator's uniform changes.
@@ -169,8 +272,15 @@ export async function gpuBackend(
   };
 }
 
-/** p = M v (eq. 47/48): one matvec and one readback. */
-export async function gpuMomenta(engine: KrylovEngine, velocities: Float64Array): Promise<Float64Array> {
+/**
+ * p = M v (eq. 47/48): one matvec and one readback. A matrix-free product of several chunks is
+ * submitted chunk by chunk, `onChunk` called after each.
+ */
+export async function gpuMomenta(
+  engine: KrylovEngine,
+  velocities: Float64Array,
+  onChunk?: ChunkHook,
+): Promise<Float64Array> {
   const { device, size, operator } = engine;
   if (velocities.length !== size)
     throw new RangeError(`velocities have length ${velocities.length}, the system has ${size} unknowns`);
@@ -178,9 +288,13 @@ export async function gpuMomenta(engine: KrylovEngine, velocities: Float64Array)
     const v = createVector(device, 'Momenta.v', velocities);
     const p = createVector(device, 'Momenta.p', size);
     try {
-      const encoder = device.createCommandEncoder({ label: 'Momenta.encoder' });
-      operator.record(encoder, v, p);
-      device.queue.submit([encoder.finish()]);
+      if (operator instanceof GpuMatrixFreeMassMatrix && operator.chunks.length > 1) {
+        await operator.apply(v, p, onChunk);
+      } else {
+        const encoder = device.createCommandEncoder({ label: 'Momenta.encoder' });
+        operator.record(encoder, v, p);
+        device.queue.submit([encoder.finish()]);
+      }
       return Float64Array.from(await readFloat32(device, p, size));
     } finally {
       v.destroy();

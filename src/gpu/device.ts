@@ -43,8 +43,29 @@ export interface GpuLimits {
   readonly maxStorageBuffersPerShaderStage: number;
 }
 
+/** What a device can still allocate, where a figure exists (GpuContext.memory). */
+export interface DeviceMemory {
+  /** Where the figure comes from, for messages: 'free host memory', ... */
+  readonly source: string;
+  /** Bytes, now: host memory is shared with everything else that runs. */
+  availableBytes(): number;
+}
+
+/**
+ * The memory assumed in a browser, which reports none: 4 GiB, what a WebGPU-class GPU can be assumed
+ * to have (and what a tab can hope to get of a CPU adapter's host memory).
+ */
+export const kBrowserMemoryBytes = 4 * 2 ** 30;
+
 export interface GpuContext {
   readonly device: GPUDevice;
+  /**
+   * What the device can hold: a CPU adapter's (SwiftShader's) buffers are host memory, so in Node its
+   * figure is the host's free memory (os.freemem); in a browser, kBrowserMemoryBytes. Absent for a
+   * hardware GPU in Node: WebGPU does not report its memory, and an allocation it refuses fails
+   * inside error scopes (withErrorScopes) instead.
+   */
+  readonly memory?: DeviceMemory;
   readonly adapterInfo: GpuAdapterSummary;
   readonly limits: GpuLimits;
   readonly hasTimestampQuery: boolean;
@@ -262,8 +283,10 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<GpuCo
   const l = device.limits;
   const adapterInfo = summarise(adapter, backend);
   const hasSubgroups = device.features.has('subgroups');
+  const memory = await deviceMemory(adapterInfo);
   return {
     device,
+    ...(memory ? { memory } : {}),
     adapterInfo,
     limits: {
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
@@ -278,6 +301,17 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<GpuCo
     hasSubgroups,
     profile: deviceProfile({ adapterInfo, hasSubgroups }),
   };
+}
+
+async function deviceMemory(adapterInfo: GpuAdapterSummary): Promise<DeviceMemory | undefined> {
+  if (adapterInfo.backend === 'browser') {
+    return { source: 'the browser memory budget', availableBytes: () => kBrowserMemoryBytes };
+  }
+  if (!adapterInfo.swiftshader && !adapterInfo.isFallbackAdapter) return undefined;
+  // A variable specifier, as in loadDawn: the browser bundle must not try to resolve Node modules.
+  const specifier = 'node:os';
+  const { freemem } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:os');
+  return { source: "free host memory (the CPU adapter's)", availableBytes: freemem };
 }
 
 /**

@@ -14,8 +14,11 @@ export const kAssembleWorkgroupSize = 64;
 export const kAssembleParamsBytes = 32;
 
 export interface AssembleParams {
+  /** The dispatch's rows [rowStart, rowStart + rowCount) of M. */
   readonly rowStart: number;
   readonly rowCount: number;
+  /** Where row rowStart sits in the block's buffer: 0 unless the block is filled in chunks. */
+  readonly blockRow: number;
   /** Electrons N; the columns of electrons past it are pad. */
   readonly n: number;
   /** Row stride in vec4s: b ceil(N / 4), b the unknowns per electron (mass-matrix.ts). */
@@ -25,21 +28,24 @@ export interface AssembleParams {
 
 export function packAssembleParams(params: AssembleParams): ArrayBuffer {
   const view = new DataView(new ArrayBuffer(kAssembleParamsBytes));
-  view.setUint32(0, params.rowStart, true); // rowStart: first row of M that the block holds
-  view.setUint32(4, params.rowCount, true); // rowCount: rows in the block
+  view.setUint32(0, params.rowStart, true); // rowStart: first row of M that the dispatch fills
+  view.setUint32(4, params.rowCount, true); // rowCount: rows the dispatch fills
   view.setUint32(8, params.n, true); // n: electrons; the columns of electrons past it are pad
   view.setUint32(12, params.chunks, true); // chunks: vec4s per stored row
   // softeningSquared: a^2, squared in float64 and rounded once.
   view.setFloat32(16, params.softening * params.softening, true);
-  // pad0, pad1, pad2: the struct is rounded up to 16 bytes, the uniform alignment.
+  view.setUint32(20, params.blockRow, true); // blockRow: row rowStart's index in the block's buffer
+  // pad0, pad1: the struct is rounded up to 16 bytes, the uniform alignment.
   return view.buffer;
 }
 
-/** One row block of the stored T (mass-matrix.ts) as the assembly fills it. */
+/** Rows [rowStart, rowStart + rowCount) of the stored T (mass-matrix.ts) as one dispatch fills them. */
 export interface AssembleTarget {
   readonly rowStart: number;
   readonly rowCount: number;
+  /** The row block's buffer, which holds row rowStart at row `blockRow` (default 0). */
   readonly buffer: GPUBuffer;
+  readonly blockRow?: number;
 }
 
 /** A prepared dispatch: the parameters and bind group for one row block. */
@@ -107,6 +113,7 @@ export class AssembleKernel {
           packAssembleParams({
             rowStart: block.rowStart,
             rowCount: block.rowCount,
+            blockRow: block.blockRow ?? 0,
             n,
             chunks: stride / 4,
             softening: system.softening,

@@ -17,7 +17,8 @@ import { blockSize, massDiagonal, unknowns, validateSystem, type DarwinSystem } 
 import { alignTo, createBuffer } from '../gpu/buffers.ts';
 import { GpuError, withErrorScopes, type GpuContext, type GpuLimits } from '../gpu/device.ts';
 import { readBuffer } from '../gpu/readback.ts';
-import { AssembleKernel } from './assemble.ts';
+import { AssembleKernel, type AssembleTarget } from './assemble.ts';
+import { chunkPairs, type ChunkHook } from './matvec-free.ts';
 import type { DenseMatvecVariant } from '../gpu/profile.ts';
 import {
   DenseMatvecKernel,
@@ -114,6 +115,39 @@ export interface GpuMassMatrixOptions {
   variant?: DenseMatvecVariant;
   /** Workgroup size of the matvec (a power of two). */
   workgroupSize?: number;
+  /**
+   * Electrons per chunk of the assembly (default: the device kind's chunkPairs over N); tests force
+   * small chunks.
+   */
+  electronsPerChunk?: number;
+  /** Called after each chunk of an assembly of several; may throw to stop it (src/cli/progress.ts). */
+  onChunk?: ChunkHook;
+}
+
+/**
+ * The assembly's dispatches: each row block split into chunks of `electronsPerChunk` electrons'
+ * rows, so that a long assembly reports progress and can stop between them.
+ */
+export function assemblyChunks(
+  blocks: readonly GpuRowBlock[],
+  blockSize: number,
+  electronsPerChunk: number,
+): AssembleTarget[] {
+  if (!Number.isInteger(electronsPerChunk) || electronsPerChunk < 1)
+    throw new RangeError(`electronsPerChunk must be a positive integer, got ${electronsPerChunk}`);
+  const rows = blockSize * electronsPerChunk;
+  return blocks.flatMap((block) => {
+    const chunks: AssembleTarget[] = [];
+    for (let blockRow = 0; blockRow < block.rowCount; blockRow += rows) {
+      chunks.push({
+        rowStart: block.rowStart + blockRow,
+        rowCount: Math.min(rows, block.rowCount - blockRow),
+        blockRow,
+        buffer: block.buffer,
+      });
+    }
+    return chunks;
+  });
 }
 
 export interface GpuRowBlock extends RowBlockPlan {
@@ -200,11 +234,21 @@ export class GpuMassMatrix implements GpuMassOperator {
         });
 
         const assembler = new AssembleKernel(device);
-        const bindings = assembler.prepare('Assemble.rows', system, plan.stride, positions, blocks);
+        const n = system.configuration.n;
+        const electrons = options.electronsPerChunk ?? Math.max(1, Math.floor(chunkPairs(context) / n));
+        const targets = assemblyChunks(blocks, blockSize(system), electrons);
+        const bindings = assembler.prepare('Assemble.rows', system, plan.stride, positions, targets);
         temporary.push(...bindings.map((binding) => binding.params));
-        const encoder = device.createCommandEncoder({ label: 'MassMatrix.assembleEncoder' });
-        assembler.record(encoder, gpuModel(system), bindings);
-        device.queue.submit([encoder.finish()]);
+        // One submit per chunk: a long assembly reports progress, and a stop takes effect, between them.
+        for (const [c, binding] of bindings.entries()) {
+          const encoder = device.createCommandEncoder({ label: `MassMatrix.assembleEncoder[${c}]` });
+          assembler.record(encoder, gpuModel(system), [binding]);
+          device.queue.submit([encoder.finish()]);
+          if (options.onChunk && bindings.length > 1) {
+            await device.queue.onSubmittedWorkDone();
+            options.onChunk(c + 1, bindings.length);
+          }
+        }
 
         const diagonal = createBuffer(device, {
           label: 'MassMatrix.diagonal',

@@ -1,7 +1,7 @@
 // Host side of shaders/matvec_free.wgsl: matrix-free y = M x (eq. 48/50 generalised), recomputing
 // every entry from the positions, so memory stays O(N) at any N.
 import { unknowns, validateSystem, type DarwinSystem } from '../physics/models.ts';
-import { createBuffer } from '../gpu/buffers.ts';
+import { alignTo, createBuffer } from '../gpu/buffers.ts';
 import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
 import { ShaderEntries } from '../gpu/pipelines.ts';
 import {
@@ -18,7 +18,20 @@ import { createPositionsBuffer, gpuModel, type GpuModel } from './system.ts';
 export const kMatvecFreeWorkgroupSize = 64;
 
 /** Byte size of the WGSL struct FreeParams (a test checks the two agree). */
-export const kFreeParamsBytes = 16;
+export const kFreeParamsBytes = 32;
+
+/**
+ * Electron pairs (i, j) per chunk of a product, by device kind: a fraction of a second at each
+ * kind's rate (SwiftShader on 2 CPU cores: 1.7e7 pairs/s, `solve --n 8192 --matrix free`; a
+ * discrete GPU: of order 10^10), so that progress and a stop take effect within about a second.
+ * Up to N = 2048 (SwiftShader) or 32768 (a GPU) a product is one chunk.
+ */
+export const kChunkPairs = { cpu: 2 ** 22, gpu: 2 ** 30 } as const;
+
+/** kChunkPairs of the context's device kind: SwiftShader is a CPU. */
+export function chunkPairs(context: GpuContext): number {
+  return context.adapterInfo.swiftshader ? kChunkPairs.cpu : kChunkPairs.gpu;
+}
 
 /** Byte offset of FreeParams.epsilon, which a sweep over eps rewrites alone. */
 export const kFreeEpsilonOffset = 8;
@@ -28,6 +41,9 @@ export interface FreeParams {
   readonly size: number;
   readonly epsilon: number;
   readonly softening: number;
+  /** The chunk's electrons [rowStart, rowStart + rowCount). */
+  readonly rowStart: number;
+  readonly rowCount: number;
 }
 
 export function packFreeParams(params: FreeParams): ArrayBuffer {
@@ -37,6 +53,9 @@ export function packFreeParams(params: FreeParams): ArrayBuffer {
   view.setFloat32(kFreeEpsilonOffset, params.epsilon, true); // epsilon: eps = r_e / R (eq. 49/50)
   // softeningSquared: a^2, squared in float64 and rounded once.
   view.setFloat32(12, params.softening * params.softening, true);
+  view.setUint32(16, params.rowStart, true); // rowStart: the chunk's first electron
+  view.setUint32(20, params.rowCount, true); // rowCount: the chunk's electrons
+  // pad0, pad1: the struct is rounded up to 16 bytes, the uniform alignment.
   return view.buffer;
 }
 
@@ -74,64 +93,110 @@ export class MatvecFreeKernel {
     });
   }
 
-  /** Group 0 of every model's entry point: the params and the positions. */
-  bindSystem(label: string, params: GPUBuffer, positions: GPUBuffer): GPUBindGroup {
+  /** Group 0 of every model's entry point: the params (the slot at `offset`) and the positions. */
+  bindSystem(label: string, params: GPUBuffer, offset: number, positions: GPUBuffer): GPUBindGroup {
     return this.entries.createBindGroup(label, kEntryPoints.vector3d, [
-      { binding: 0, resource: { buffer: params } },
+      { binding: 0, resource: { buffer: params, offset, size: kFreeParamsBytes } },
       { binding: 1, resource: { buffer: positions } },
     ]);
   }
 
-  /** y = M x as one compute pass: one thread per electron. */
+  /** y = M x for the chunks given, as one compute pass: one thread per electron, one dispatch per chunk. */
   record(
     encoder: GPUCommandEncoder,
     model: GpuModel,
-    system: GPUBindGroup,
-    n: number,
+    chunks: readonly FreeChunk[],
     x: GPUBuffer,
     y: GPUBuffer,
     options?: MatvecOptions,
   ): void {
     const pass = beginMatvecPass(this.device, encoder, `MatvecFree.pass.${model}`, x, y, options);
-    this.entries.dispatch(
-      pass,
-      kEntryPoints[model],
-      system,
-      workgroupCount(this.device, n, this.workgroupSize),
-    );
+    for (const chunk of chunks) {
+      const groups = workgroupCount(this.device, chunk.rowCount, this.workgroupSize);
+      this.entries.dispatch(pass, kEntryPoints[model], chunk.system, groups);
+    }
     pass.end();
   }
 }
 
+/** One chunk of a product: its electrons and the group 0 that tells the shader which. */
+export interface FreeChunk {
+  readonly rowStart: number;
+  readonly rowCount: number;
+  readonly system: GPUBindGroup;
+}
+
+/**
+ * Chunks of one product at most: each holds a 256-byte uniform slot and a bind group, so 2 MiB and
+ * 8192 bind groups at most. N = 300 000 on SwiftShader takes 4688 chunks of one workgroup each.
+ */
+const kMaxChunks = 8192;
+
+/**
+ * Electrons per chunk for `pairs` pairs (i, j) per chunk: a whole number of workgroups, at least
+ * one and enough for at most kMaxChunks chunks, at most all N.
+ */
+export function rowsPerChunk(n: number, pairs: number, workgroupSize: number): number {
+  const workgroups = Math.max(
+    1,
+    Math.floor(pairs / n / workgroupSize),
+    Math.ceil(n / kMaxChunks / workgroupSize),
+  );
+  return Math.min(n, workgroupSize * workgroups);
+}
+
 export interface GpuMatrixFreeOptions {
   workgroupSize?: number;
+  /**
+   * Electrons per chunk of a product (default rowsPerChunk for the device kind's kChunkPairs);
+   * tests force small chunks.
+   */
+  rowsPerChunk?: number;
 }
+
+/** Called after each chunk of a product run by apply(); may throw to stop (src/cli/progress.ts). */
+export type ChunkHook = (done: number, total: number) => void;
 
 /** The mass matrix as a matrix-free GpuMassOperator: O(N) memory, O(N^2) work per product. */
 export class GpuMatrixFreeMassMatrix implements GpuMassOperator {
   readonly size: number;
   readonly model: GpuModel;
   readonly n: number;
+  /** The product's chunks, in order: one dispatch each. */
+  readonly chunks: readonly FreeChunk[];
   readonly #kernel: MatvecFreeKernel;
   readonly #params: GPUBuffer;
+  readonly #paramsSlot: number;
   readonly #buffers: readonly GPUBuffer[];
-  readonly #system: GPUBindGroup;
   #epsilon: number;
 
   private constructor(
     kernel: MatvecFreeKernel,
     system: DarwinSystem,
-    params: GPUBuffer,
+    uniforms: {
+      params: GPUBuffer;
+      paramsSlot: number;
+      rows: readonly { rowStart: number; rowCount: number }[];
+    },
     positions: GPUBuffer,
   ) {
     this.size = unknowns(system);
     this.model = gpuModel(system);
     this.n = system.configuration.n;
     this.#kernel = kernel;
-    this.#params = params;
+    this.#params = uniforms.params;
+    this.#paramsSlot = uniforms.paramsSlot;
     this.#epsilon = system.epsilon;
-    this.#buffers = [params, positions];
-    this.#system = kernel.bindSystem('MatvecFree.system', params, positions);
+    this.#buffers = [uniforms.params, positions];
+    this.chunks = uniforms.rows.map((rows, c) => ({
+      ...rows,
+      system: kernel.bindSystem(
+        `MatvecFree.system[${c}]`,
+        uniforms.params,
+        c * uniforms.paramsSlot,
+        positions,
+      ),
+    }));
     // Build the pipeline now, inside the caller's error scopes, not in the first record().
     kernel.entries.pipeline(kEntryPoints[this.model]);
   }
@@ -148,23 +213,36 @@ export class GpuMatrixFreeMassMatrix implements GpuMassOperator {
     try {
       return await withErrorScopes(device, 'GpuMatrixFreeMassMatrix.create', () => {
         const kernel = new MatvecFreeKernel(device, options.workgroupSize);
+        const n = system.configuration.n;
+        const chunkRows = options.rowsPerChunk ?? rowsPerChunk(n, chunkPairs(context), kernel.workgroupSize);
+        if (!Number.isInteger(chunkRows) || chunkRows < 1)
+          throw new RangeError(`rowsPerChunk must be a positive integer, got ${chunkRows}`);
+        const rows: { rowStart: number; rowCount: number }[] = [];
+        for (let rowStart = 0; rowStart < n; rowStart += chunkRows)
+          rows.push({ rowStart, rowCount: Math.min(chunkRows, n - rowStart) });
+        // Every chunk's FreeParams in one uniform buffer, one aligned slot each.
+        const slot = alignTo(kFreeParamsBytes, device.limits.minUniformBufferOffsetAlignment);
+        const paramsData = new Uint8Array(slot * rows.length);
+        rows.forEach((chunk, c) => {
+          const packed = packFreeParams({
+            n,
+            size: unknowns(system),
+            epsilon: system.epsilon,
+            softening: system.softening,
+            ...chunk,
+          });
+          paramsData.set(new Uint8Array(packed), c * slot);
+        });
         const params = createBuffer(device, {
           label: 'MatvecFree.params',
-          size: kFreeParamsBytes,
+          size: paramsData.byteLength,
           usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-          data: new Uint8Array(
-            packFreeParams({
-              n: system.configuration.n,
-              size: unknowns(system),
-              epsilon: system.epsilon,
-              softening: system.softening,
-            }),
-          ),
+          data: paramsData,
         });
         owned.push(params);
         const positions = createPositionsBuffer(device, system);
         owned.push(positions);
-        return new GpuMatrixFreeMassMatrix(kernel, system, params, positions);
+        return new GpuMatrixFreeMassMatrix(kernel, system, { params, paramsSlot: slot, rows }, positions);
       });
     } catch (error) {
       for (const buffer of owned) buffer.destroy();
@@ -176,13 +254,33 @@ export class GpuMatrixFreeMassMatrix implements GpuMassOperator {
     return this.#epsilon;
   }
 
+  /** One uniform write per chunk, ordered on the queue like GpuMassMatrix.setEpsilon's. */
   setEpsilon(epsilon: number): void {
-    this.#kernel.device.queue.writeBuffer(this.#params, kFreeEpsilonOffset, new Float32Array([epsilon]));
+    const value = new Float32Array([epsilon]);
+    this.chunks.forEach((_, c) => {
+      this.#kernel.device.queue.writeBuffer(this.#params, c * this.#paramsSlot + kFreeEpsilonOffset, value);
+    });
     this.#epsilon = epsilon;
   }
 
+  /** Every chunk in one compute pass: the Krylov solvers' path, one command buffer for many products. */
   record(encoder: GPUCommandEncoder, x: GPUBuffer, y: GPUBuffer, options?: MatvecOptions): void {
-    this.#kernel.record(encoder, this.model, this.#system, this.n, x, y, options);
+    this.#kernel.record(encoder, this.model, this.chunks, x, y, options);
+  }
+
+  /**
+   * y = M x submitted chunk by chunk, `onChunk` called once each has run: a product of many minutes
+   * at large N reports progress and can be stopped (by a throw from onChunk) between chunks.
+   */
+  async apply(x: GPUBuffer, y: GPUBuffer, onChunk?: ChunkHook): Promise<void> {
+    const { device } = this.#kernel;
+    for (const [c, chunk] of this.chunks.entries()) {
+      const encoder = device.createCommandEncoder({ label: `MatvecFree.chunk[${c}]` });
+      this.#kernel.record(encoder, this.model, [chunk], x, y);
+      device.queue.submit([encoder.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      onChunk?.(c + 1, this.chunks.length);
+    }
   }
 
   destroy(): void {

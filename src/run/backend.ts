@@ -1,6 +1,8 @@
 // What a caller does with a mass matrix, whichever backend holds it: the float64 CPU reference here
 // (the physics' entries in the solvers' dense operator), the GPU engine in src/engine. Methods are
 // async so the GPU one can await its readbacks.
+import type { DeviceMemory } from '../gpu/device.ts';
+import { InputError } from '../physics/input-error.ts';
 import { massDiagonal, massMatrixEntries, unknowns, type DarwinSystem } from '../physics/models.ts';
 import { applyMassMatrix, denseMatrix, type DenseMatrix } from '../solvers/dense.ts';
 import { solve } from '../solvers/solve.ts';
@@ -73,6 +75,39 @@ export function splitMassMatrix(system: DarwinSystem, precision: Precision = 'fl
     diagonal: () => Float64Array.from(diagonal),
   };
   return matrix;
+}
+
+/** Bytes in GB for messages: 1.18 GB, 32.5 GB, 3240.0 GB. */
+export function gigabytes(bytes: number): string {
+  const value = bytes / 1e9;
+  return `${value < 10 ? value.toPrecision(3) : value.toFixed(1)} GB`;
+}
+
+/**
+ * Bytes the CPU reference holds: the float64 T, (b N)^2 * 8 bytes, and the few float64 vectors of a
+ * solve or of Lanczos beside it (the basis of spectrum's default 300 columns included).
+ */
+export function cpuBackendBytes(system: DarwinSystem): number {
+  const size = unknowns(system);
+  return 8 * size * size + 8 * size * 320;
+}
+
+/**
+ * Throws an InputError when the CPU reference of `system` takes more than `memory` holds (the CLI:
+ * the host's free memory), before anything is allocated.
+ */
+export function checkCpuFits(system: DarwinSystem, memory: DeviceMemory): void {
+  const need = cpuBackendBytes(system);
+  const available = memory.availableBytes();
+  if (need > available) {
+    const size = unknowns(system);
+    throw new InputError(
+      `--device cpu needs ${gigabytes(need)} for the ${size} x ${size} float64 M, ` +
+        `more than the ${gigabytes(available)} of ${memory.source}; ` +
+        'use --device gpu --matrix free, which recomputes the entries in every product in O(N) memory',
+      'device',
+    );
+  }
 }
 
 /**

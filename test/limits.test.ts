@@ -1,0 +1,304 @@
+// Issue 15's limits: the dense storage refused up front when it cannot fit (GPU and CPU), 'auto'
+// never choosing it then, and long steps (the matrix-free product, the dense assembly) split into
+// chunks whose results equal the unsplit step's bit for bit.
+import { describe, expect, test } from 'vitest';
+import { geometry, type GeometryName } from '../src/physics/geometry.ts';
+import { InputError } from '../src/physics/input-error.ts';
+import type { DarwinSystem, Dimension, ModelName } from '../src/physics/models.ts';
+import { createVector } from '../src/gpu/buffers.ts';
+import { GpuError, type DeviceMemory, type GpuContext } from '../src/gpu/device.ts';
+import { readFloat32 } from '../src/gpu/readback.ts';
+import {
+  chooseMatrixStorage,
+  denseAllocation,
+  explainDenseFailure,
+  gpuBackend,
+} from '../src/engine/backend.ts';
+import { checkCpuFits, cpuBackendBytes } from '../src/run/backend.ts';
+import { denseMatrixBytes, GpuMassMatrix, matrixShape } from '../src/kernels/mass-matrix.ts';
+import { GpuMatrixFreeMassMatrix, rowsPerChunk } from '../src/kernels/matvec-free.ts';
+import { chunkProgress } from '../src/cli/engine.ts';
+import { Interrupted, Progress } from '../src/cli/progress.ts';
+import { randomVector } from './helpers/compare.ts';
+import { gpuHarness } from './helpers/gpu.ts';
+
+function makeSystem(shape: GeometryName, n: number, model: ModelName, dim: Dimension): DarwinSystem {
+  return { configuration: geometry(shape, n), model, dim, epsilon: 0.1, softening: 0 };
+}
+
+const kModels: readonly { label: string; shape: GeometryName; model: ModelName; dim: Dimension }[] = [
+  { label: 'vector 3D sphere', shape: 'sphere', model: 'vector', dim: 3 },
+  { label: 'vector 2D disk', shape: 'disk', model: 'vector', dim: 2 },
+  { label: 'azimuthal 2D annulus', shape: 'annulus', model: 'azimuthal', dim: 2 },
+];
+
+/** The issue's case: 90 000 unknowns, a 32.4 GB float32 matrix. */
+const ball = makeSystem('ball', 30000, 'vector', 3);
+
+function memory(bytes: number): DeviceMemory {
+  return { source: 'the test budget', availableBytes: () => bytes };
+}
+
+/**
+ * A context whose device throws on any use: a refusal that allocated, or even looked at the device,
+ * would fail with that error instead of the InputError.
+ */
+function untouchableContext(bytes: number): GpuContext {
+  const device = new Proxy({} as GPUDevice, {
+    get(_, property) {
+      throw new Error(`the device was used (${String(property)})`);
+    },
+  });
+  return {
+    device,
+    memory: memory(bytes),
+    adapterInfo: {
+      vendor: 'test',
+      architecture: '',
+      description: 'no device',
+      isFallbackAdapter: true,
+      backend: 'dawn-node',
+      swiftshader: true,
+    },
+    limits: {
+      maxStorageBufferBindingSize: 2 ** 30,
+      maxBufferSize: 2 ** 30,
+      maxComputeWorkgroupStorageSize: 16384,
+      maxComputeInvocationsPerWorkgroup: 256,
+      maxComputeWorkgroupSizeX: 256,
+      maxComputeWorkgroupsPerDimension: 65535,
+      maxStorageBuffersPerShaderStage: 8,
+    },
+    hasTimestampQuery: false,
+    hasSubgroups: false,
+    profile: {} as GpuContext['profile'],
+  };
+}
+
+describe('what the dense storage allocates, against what the device holds', () => {
+  test('the estimate: the padded matrix, the vectors, the Lanczos basis', () => {
+    const need = denseAllocation(ball);
+    // (3 N)^2 floats: N = 30000 is a multiple of 4, so no pad columns.
+    expect(need.matrix).toBe(4 * 90000 * 90000);
+    expect(need.matrix).toBe(denseMatrixBytes(matrixShape(ball)));
+    // 300 basis columns of 90000 floats, each bound at a 256-byte offset: 90048 floats apart.
+    expect(need.lanczosBasis).toBe(4 * 90048 * 300);
+    // Positions (16 bytes per electron) and 32 vectors of 90000 floats.
+    expect(need.vectors).toBe(16 * 30000 + 32 * 4 * 90000);
+    expect(need.total).toBe(need.matrix + need.vectors + need.lanczosBasis);
+  });
+
+  test('--matrix dense past the device memory: one InputError naming --matrix free, nothing allocated', async () => {
+    const refusal = gpuBackend(untouchableContext(24e9), ball, { matrix: 'dense' });
+    await expect(refusal).rejects.toBeInstanceOf(InputError);
+    await expect(refusal).rejects.toThrow(
+      /^--matrix dense needs 32\.5 GB for the 90000 x 90000 float32 M \(32\.4 GB\), .* more than the 24\.0 GB of the test budget; use --matrix free/,
+    );
+    await expect(refusal).rejects.toMatchObject({ field: 'matrix' });
+  });
+
+  test('a device that refuses the allocation late gives the same refusal; other errors pass', () => {
+    const late = new GpuError('out-of-memory', 'GpuMassMatrix.assemble: out-of-memory error: no room');
+    const refusal = explainDenseFailure(ball, late);
+    expect(refusal).toBeInstanceOf(InputError);
+    expect((refusal as InputError).message).toBe(
+      "--matrix dense does not fit the device's memory with the 90000 x 90000 float32 M (32.4 GB) " +
+        '(GpuMassMatrix.assemble: out-of-memory error: no room); use --matrix free, which recomputes ' +
+        'the entries in every product in O(N) memory',
+    );
+    const invalid = new GpuError('validation', 'a bug');
+    expect(explainDenseFailure(ball, invalid)).toBe(invalid);
+  });
+
+  test("'auto' goes matrix-free when the dense storage would not fit the device's memory", () => {
+    const small = makeSystem('sphere', 37, 'vector', 3);
+    const need = denseAllocation(small).total;
+    expect(chooseMatrixStorage(untouchableContext(need), small)).toBe('dense');
+    expect(chooseMatrixStorage(untouchableContext(need - 1), small)).toBe('free');
+    // Within the 1 GiB budget of 'auto' but past the memory: free.
+    const mid = makeSystem('sphere', 4000, 'vector', 3);
+    expect(denseMatrixBytes(matrixShape(mid))).toBeLessThan(2 ** 30);
+    expect(chooseMatrixStorage(untouchableContext(1e8), mid)).toBe('free');
+  });
+
+  test('--device cpu past the host memory: one InputError naming --matrix free', () => {
+    const system = makeSystem('sphere', 4000, 'vector', 3);
+    // (3 * 4000)^2 float64 entries and 320 float64 vectors.
+    expect(cpuBackendBytes(system)).toBe(8 * 12000 * 12000 + 8 * 12000 * 320);
+    expect(() => checkCpuFits(system, memory(1e9))).toThrow(
+      /^--device cpu needs 1\.18 GB for the 12000 x 12000 float64 M, more than the 1\.00 GB of the test budget; use --device gpu --matrix free/,
+    );
+    expect(() => checkCpuFits(system, memory(cpuBackendBytes(system)))).not.toThrow();
+  });
+});
+
+const gpu = gpuHarness(60_000);
+
+describe('the dense estimate against the allocation', () => {
+  gpu.test('the matrix the estimate counts is the row blocks allocated', async (context, cleanup) => {
+    const system = makeSystem('sphere', 37, 'vector', 3);
+    const matrix = await GpuMassMatrix.assemble(context, system, { maxRowsPerBlock: 30 });
+    cleanup(() => matrix.destroy());
+    expect(matrix.blocks.length).toBeGreaterThan(1);
+    expect(matrix.byteLength).toBe(denseAllocation(system).matrix);
+  });
+});
+
+describe('long steps in chunks, equal to the whole step bit for bit', () => {
+  test('rowsPerChunk: whole workgroups, at least one, at most 8192 chunks, at most N', () => {
+    expect(rowsPerChunk(30000, 2 ** 24, 64)).toBe(8 * 64);
+    expect(rowsPerChunk(300000, 1, 64)).toBe(64);
+    expect(rowsPerChunk(1000, 2 ** 24, 64)).toBe(1000);
+    // 10^7 electrons: 1221 would do for 8192 chunks, rounded up to 20 workgroups.
+    expect(rowsPerChunk(1e7, 2 ** 22, 64)).toBe(20 * 64);
+    expect(rowsPerChunk(300000, 2 ** 22, 64)).toBe(64);
+  });
+
+  for (const setup of kModels) {
+    gpu.test(
+      `matrix-free product, ${setup.label}: 4 chunks recorded, 4 submitted, 1 whole`,
+      async (context, cleanup) => {
+        const system = makeSystem(setup.shape, 200, setup.model, setup.dim);
+        const whole = await GpuMatrixFreeMassMatrix.create(context, system);
+        cleanup(() => whole.destroy());
+        const chunked = await GpuMatrixFreeMassMatrix.create(context, system, { rowsPerChunk: 64 });
+        cleanup(() => chunked.destroy());
+        expect(whole.chunks).toHaveLength(1);
+        expect(chunked.chunks.map((chunk) => [chunk.rowStart, chunk.rowCount])).toEqual([
+          [0, 64],
+          [64, 64],
+          [128, 64],
+          [192, 8],
+        ]);
+
+        const { device } = context;
+        const x = createVector(device, 'Limits.x', randomVector(whole.size, 15));
+        const products = [0, 1, 2].map((k) => createVector(device, `Limits.y[${k}]`, whole.size));
+        cleanup(() => [x, ...products].forEach((buffer) => buffer.destroy()));
+        const encoder = device.createCommandEncoder({ label: 'Limits.encoder' });
+        whole.record(encoder, x, products[0]);
+        chunked.record(encoder, x, products[1]);
+        device.queue.submit([encoder.finish()]);
+        const reports: [number, number][] = [];
+        await chunked.apply(x, products[2], (done, total) => reports.push([done, total]));
+        expect(reports).toEqual([
+          [1, 4],
+          [2, 4],
+          [3, 4],
+          [4, 4],
+        ]);
+        const [reference, recorded, submitted] = await Promise.all(
+          products.map((y) => readFloat32(device, y, whole.size)),
+        );
+        expect(reference.some((value) => value !== 0)).toBe(true);
+        expect(Array.from(recorded)).toEqual(Array.from(reference));
+        expect(Array.from(submitted)).toEqual(Array.from(reference));
+      },
+    );
+  }
+
+  gpu.test('a throw from the chunk hook stops the product after that chunk', async (context, cleanup) => {
+    const system = makeSystem('sphere', 200, 'vector', 3);
+    const operator = await GpuMatrixFreeMassMatrix.create(context, system, { rowsPerChunk: 64 });
+    cleanup(() => operator.destroy());
+    const x = createVector(context.device, 'Limits.x', randomVector(operator.size, 16));
+    const y = createVector(context.device, 'Limits.y', operator.size);
+    cleanup(() => [x, y].forEach((buffer) => buffer.destroy()));
+    let calls = 0;
+    const stop = operator.apply(x, y, () => {
+      calls++;
+      throw new Error('stop');
+    });
+    await expect(stop).rejects.toThrow('stop');
+    expect(calls).toBe(1);
+    // Only the first chunk's 64 electrons were computed: the rest of y is still zero.
+    const values = await readFloat32(context.device, y, operator.size);
+    expect(values.subarray(3 * 64).every((value) => value === 0)).toBe(true);
+    expect(values.subarray(0, 3 * 64).some((value) => value !== 0)).toBe(true);
+  });
+
+  for (const setup of kModels) {
+    gpu.test(
+      `dense assembly, ${setup.label}: chunks across row blocks equal one dispatch per block`,
+      async (context, cleanup) => {
+        const system = makeSystem(setup.shape, 37, setup.model, setup.dim);
+        const whole = await GpuMassMatrix.assemble(context, system, { maxRowsPerBlock: 60 });
+        cleanup(() => whole.destroy());
+        const reports: [number, number][] = [];
+        const chunked = await GpuMassMatrix.assemble(context, system, {
+          maxRowsPerBlock: 60,
+          electronsPerChunk: 7,
+          onChunk: (done, total) => reports.push([done, total]),
+        });
+        cleanup(() => chunked.destroy());
+        // Blocks of floor(60 / b) electrons, each in chunks of 7 electrons.
+        const b = whole.size / 37;
+        const perBlock = Math.floor(60 / b);
+        const blockElectrons = whole.blocks.map((block) => block.rowCount / b);
+        expect(blockElectrons.slice(0, -1).every((count) => count === perBlock)).toBe(true);
+        const chunks = blockElectrons.reduce((total, count) => total + Math.ceil(count / 7), 0);
+        expect(reports).toEqual(Array.from({ length: chunks }, (_, c) => [c + 1, chunks]));
+        const [reference, split] = await Promise.all([whole.read(), chunked.read()]);
+        expect(reference.some((value) => value !== 0)).toBe(true);
+        expect(Array.from(split)).toEqual(Array.from(reference));
+      },
+    );
+  }
+
+  gpu.test('the backend reports the chunks of momenta() as the product step', async (context, cleanup) => {
+    const system = makeSystem('sphere', 200, 'vector', 3);
+    const steps: string[] = [];
+    const backend = await gpuBackend(context, system, {
+      matrix: 'free',
+      free: { rowsPerChunk: 100 },
+      onChunk: (step, done, total) => steps.push(`${step} ${done}/${total}`),
+    });
+    cleanup(() => backend.dispose());
+    const whole = await gpuBackend(context, system, { matrix: 'free' });
+    cleanup(() => whole.dispose());
+    const v = randomVector(backend.system.configuration.n * 3, 17);
+    const [chunked, reference] = [await backend.momenta(v), await whole.momenta(v)];
+    expect(steps).toEqual(['product 1/2', 'product 2/2']);
+    expect(Array.from(chunked)).toEqual(Array.from(reference));
+  });
+});
+
+describe('the progress of a chunked step and a stop between chunks', () => {
+  test('the line gives the chunk and the time left at the rate so far', () => {
+    const lines: string[] = [];
+    const progress = new Progress({ sink: { write: (text) => lines.push(text) }, intervalMs: 0 });
+    let clock = 0;
+    const report = chunkProgress(progress, () => clock);
+    for (const [done, at] of [
+      [1, 500],
+      [2, 1000],
+      [4, 2000],
+    ]) {
+      clock = at;
+      report('product', done, 10);
+    }
+    // 2 chunks per second from chunk 1 on: 8 chunks left at chunk 2 are 4 s, 6 at chunk 4 are 3 s.
+    expect(lines).toEqual([
+      'product: chunk 1 of 10\n',
+      'product: chunk 2 of 10, ~4 s left\n',
+      'product: chunk 4 of 10, ~3 s left\n',
+    ]);
+    // A new step starts its own estimate.
+    clock = 9000;
+    report('product', 1, 10);
+    expect(lines.at(-1)).toBe('product: chunk 1 of 10\n');
+  });
+
+  gpu.test('an interrupted run stops the product at its next chunk', async (context, cleanup) => {
+    const system = makeSystem('sphere', 200, 'vector', 3);
+    const progress = new Progress({ sink: { write: () => true }, quiet: true });
+    const backend = await gpuBackend(context, system, {
+      matrix: 'free',
+      free: { rowsPerChunk: 64 },
+      onChunk: chunkProgress(progress),
+    });
+    cleanup(() => backend.dispose());
+    progress.interrupt('SIGINT');
+    await expect(backend.momenta(randomVector(600, 18))).rejects.toBeInstanceOf(Interrupted);
+  });
+});
