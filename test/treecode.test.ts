@@ -3,7 +3,7 @@
 // T x within the requested tolerance on random, lattice, surface, clustered and 2D configurations for
 // every model, the tree on degenerate input, the float32 mirror, the asymmetry, and CG.
 import { describe, expect, it } from 'vitest';
-import { distanceDerivatives, expansionTables } from '../src/physics/cartesian-expansion.ts';
+import { expansionTables, inverseDistanceDerivatives } from '../src/physics/cartesian-expansion.ts';
 import { geometry, type Configuration } from '../src/physics/geometry.ts';
 import { blockSize, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
 import { dot } from '../src/math/vectors.ts';
@@ -55,25 +55,27 @@ function interaction(tree: Tree, x: Float64Array): Float64Array {
   return out;
 }
 
-describe('derivatives of r by the recurrence', () => {
+describe('derivatives of 1/r by the recurrence', () => {
   it('match the closed forms up to third order', () => {
-    const tables = expansionTables(1);
-    const taylor = new Float64Array(tables.derivativeCount + 1);
-    const derivative = new Float64Array(tables.derivativeCount);
+    const tables = expansionTables(3);
+    const taylor = new Float64Array(tables.termCount + 1);
+    const derivative = new Float64Array(tables.termCount);
     const [x, y, z] = [0.7, -1.3, 0.4];
-    distanceDerivatives(tables, x, y, z, taylor, derivative);
+    inverseDistanceDerivatives(tables, x, y, z, taylor, derivative);
     const r = Math.hypot(x, y, z);
-    // Graded order: 1; x, y, z; xx, xy, xz, yy, yz, zz; xxx, xxy, ...
-    expect(derivative[0]).toBeCloseTo(r, 15);
-    expect(derivative[1]).toBeCloseTo(x / r, 15);
-    expect(derivative[3]).toBeCloseTo(z / r, 15);
-    expect(derivative[4]).toBeCloseTo(1 / r - (x * x) / r ** 3, 14);
-    expect(derivative[5]).toBeCloseTo((-x * y) / r ** 3, 14);
-    expect(derivative[7]).toBeCloseTo(1 / r - (y * y) / r ** 3, 14);
-    // d^3 r / dx dy dz = 3 x y z / r^5 and d^3 r / dx^3 = -3 x / r^3 + 3 x^3 / r^5.
+    // Graded order: 1; x, y, z; xx, xy, xz, yy, yz, zz; xxx, xxy, xxz, xyy, xyz, ...
+    expect(derivative[0]).toBeCloseTo(1 / r, 15);
+    expect(derivative[1]).toBeCloseTo(-x / r ** 3, 15);
+    expect(derivative[3]).toBeCloseTo(-z / r ** 3, 15);
+    expect(derivative[4]).toBeCloseTo((3 * x * x) / r ** 5 - 1 / r ** 3, 14);
+    expect(derivative[5]).toBeCloseTo((3 * x * y) / r ** 5, 14);
+    expect(derivative[7]).toBeCloseTo((3 * y * y) / r ** 5 - 1 / r ** 3, 14);
+    // d^3 (1/r) / dx dy dz = -15 x y z / r^7 and d^3 (1/r) / dx^3 = 9 x / r^5 - 15 x^3 / r^7.
     const xyz = 10 + 4;
-    expect(derivative[xyz]).toBeCloseTo((3 * x * y * z) / r ** 5, 14);
-    expect(derivative[10]).toBeCloseTo((-3 * x) / r ** 3 + (3 * x ** 3) / r ** 5, 14);
+    expect(derivative[xyz]).toBeCloseTo((-15 * x * y * z) / r ** 7, 14);
+    expect(derivative[10]).toBeCloseTo((9 * x) / r ** 5 - (15 * x ** 3) / r ** 7, 14);
+    // 1/r is harmonic: the trace of the second derivatives vanishes.
+    expect(derivative[4] + derivative[7] + derivative[9]).toBeCloseTo(0, 14);
   });
 });
 
@@ -128,12 +130,12 @@ describe('achieved error of T x within the requested tolerance', () => {
     const error = relativeError(got, expected);
     console.log(
       `${name.padEnd(26)} a=${softening} tol=${tolerance.toExponential(0)} p=${tree.tables.order} ` +
-        `theta=${tree.theta} error=${error.toExponential(2)} far/target=${(counts.expansions / n).toFixed(1)} ` +
+        `theta=${tree.theta} error=${error.toExponential(2)} m2l/node=${(counts.translations / tree.nodeCount).toFixed(1)} ` +
         `pairs/target=${(counts.directPairs / n).toFixed(0)}`,
     );
     expect(error).toBeLessThanOrEqual(tolerance);
     // The expansions were used at all but the tightest settings (else the test proves nothing).
-    if (tolerance >= 1e-5 && softening === 0) expect(counts.expansions).toBeGreaterThan(0);
+    if (tolerance >= 1e-5 && softening === 0) expect(counts.translations).toBeGreaterThan(0);
   });
 });
 
@@ -164,14 +166,20 @@ function expectTreeInvariants(tree: Tree, leafSize: number): void {
       expect(Math.sqrt(distanceSquared)).toBeLessThanOrEqual(radius[node]);
     }
   }
-  // Every group's lists cover every electron exactly once: its far nodes and near leaves are disjoint.
-  const { farOffset, far, nearOffset, near } = tree.lists;
-  for (let g = 0; g < nodeCount - firstLeaf; g++) {
+  // Every leaf's lists cover every electron exactly once: the M2L sources of the leaf and of its
+  // ancestors (reaching it by L2L) and its near leaves are disjoint.
+  const { m2lOffset, m2l, nearOffset, near } = tree.lists;
+  for (let leaf = firstLeaf; leaf < nodeCount; leaf++) {
+    if (nodeEnd[leaf] === nodeStart[leaf]) continue;
     const covered = new Uint8Array(n);
     const cover = (node: number) => {
       for (let k = nodeStart[node]; k < nodeEnd[node]; k++) covered[k]++;
     };
-    far.slice(farOffset[g], farOffset[g + 1]).forEach(cover);
+    for (let node = leaf; ; node = (node - 1) >> 1) {
+      m2l.slice(m2lOffset[node], m2lOffset[node + 1]).forEach(cover);
+      if (node === 0) break;
+    }
+    const g = leaf - firstLeaf;
     near.slice(nearOffset[g], nearOffset[g + 1]).forEach(cover);
     expect(covered.every((times) => times === 1)).toBe(true);
   }
@@ -278,7 +286,9 @@ describe('float32 storage, asymmetry and CG', () => {
     const result = conjugateGradient(treeOperator, momenta, options);
     console.log(`CG iterations: dense ${reference.iterations}, tree ${result.iterations}`);
     expect(reference.converged && result.converged).toBe(true);
-    expect(Math.abs(result.iterations - reference.iterations)).toBeLessThanOrEqual(2);
+    // The FMM's kernel is symmetric only to its truncation (psi - x . grad phi is not the transpose of
+    // itself term by term), so CG on it may take a few more steps: at most a tenth more.
+    expect(result.iterations).toBeLessThanOrEqual(Math.ceil(1.1 * reference.iterations));
     expect(relativeError(result.x, reference.x)).toBeLessThanOrEqual(tolerance);
     expect(relativeError(reference.x, velocities)).toBeLessThanOrEqual(1e-8);
   });
