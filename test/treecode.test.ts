@@ -124,7 +124,7 @@ describe('achieved error of T x within the requested tolerance', () => {
     const fullSystem = cases.find((c) => c[0] === name && c[1] === softening)![3];
     if (!references.has(fullSystem)) references.set(fullSystem, directInteraction(s, x));
     const expected = references.get(fullSystem)!;
-    const tree = buildTree(s, { tolerance, leafSize: 16 });
+    const tree = buildTree(s, { tolerance, leafSize: 16, translationCost: 0 });
     const got = new Float64Array(x.length);
     const counts = treeInteraction(tree, x, got);
     const error = relativeError(got, expected);
@@ -225,7 +225,7 @@ describe('the tree on degenerate input', () => {
   ];
   it.each(cases)('%s: the layout holds and T x is within tolerance', (_, s, leafSize) => {
     const tolerance = 1e-5;
-    const tree = buildTree(s, { tolerance, leafSize });
+    const tree = buildTree(s, { tolerance, leafSize, translationCost: 0 });
     expectTreeInvariants(tree, leafSize);
     const x = randomVector(s.configuration.n * blockSize(s), 17);
     const expected = directInteraction(s, x);
@@ -242,8 +242,8 @@ describe('float32 storage, asymmetry and CG', () => {
   it('float32 storage (the GPU mirror) adds no more than its rounding', () => {
     const x = randomVector(3 * s.configuration.n, 23);
     const expected = directInteraction(s, x);
-    const tree64 = buildTree(s, { tolerance, leafSize: 16 });
-    const tree32 = buildTree(s, { tolerance, leafSize: 16, precision: 'float32' });
+    const tree64 = buildTree(s, { tolerance, leafSize: 16, translationCost: 0 });
+    const tree32 = buildTree(s, { tolerance, leafSize: 16, precision: 'float32', translationCost: 0 });
     const error64 = relativeError(interaction(tree64, x), expected);
     const out32 = new Float32Array(x.length);
     treeInteraction(tree32, x, out32);
@@ -259,7 +259,7 @@ describe('float32 storage, asymmetry and CG', () => {
     const asymmetry = (tree: Tree) =>
       Math.abs(dot(v, interaction(tree, w)) - dot(w, interaction(tree, v))) /
       (norm(v) * norm(interaction(tree, w)));
-    const tree = asymmetry(buildTree(s, { tolerance, leafSize: 16 }));
+    const tree = asymmetry(buildTree(s, { tolerance, leafSize: 16, translationCost: 0 }));
     const direct = asymmetry(buildTree(s, { theta: 0 }));
     console.log(`asymmetry: tree ${tree.toExponential(2)}, direct ${direct.toExponential(2)}`);
     expect(direct).toBeLessThan(1e-14);
@@ -274,7 +274,7 @@ describe('float32 storage, asymmetry and CG', () => {
     const velocities = randomVector(3 * solved.configuration.n, 37);
     const momenta = new Float64Array(velocities.length);
     dense.apply(velocities, momenta);
-    const tree = buildTree(solved, { tolerance, leafSize: 16 });
+    const tree = buildTree(solved, { tolerance, leafSize: 16, translationCost: 0 });
     const treeOperator: LinearOperator = {
       size: velocities.length,
       precision: 'float64',

@@ -34,6 +34,12 @@ export interface TreeOptions {
   order?: number;
   /** 0 opens every node: the direct O(N^2) sum through the same code. */
   theta?: number;
+  /**
+   * Cost of one M2L in direct pairs: well-separated nodes with fewer pairs than their two M2L are
+   * summed directly. Default from the order (kTranslationCostPerTerm); 0 takes every M2L the
+   * acceptance rule allows, so small configurations exercise the expansions.
+   */
+  translationCost?: number;
   precision?: TreePrecision;
 }
 
@@ -79,11 +85,13 @@ export interface Tree {
   readonly diagonal: Float64Array;
   /**
    * Per-product work: the charges f_x, f_y, f_z, f . (y - origin) in tree order (kCharges per
-   * electron), sums w (3 per electron), moments and local coefficients (kCharges per term and node).
+   * electron), sums w (3 per electron), moments, harmonic moments and local coefficients (kCharges
+   * per term and node).
    */
   readonly charges: TreeStorage;
   readonly sums: TreeStorage;
   readonly moments: TreeStorage;
+  readonly reduced: TreeStorage;
   readonly locals: TreeStorage;
 }
 
@@ -106,6 +114,12 @@ const kTreeErrorConstant = 0.15;
  * direct sum): theta = kTreeTheta and the least p with C theta^p <= tolerance. The softening test of
  * the interaction lists uses the same tolerance.
  */
+/**
+ * Cost of one M2L in direct pairs per term of its contraction (tables.m2lIndex): measured on the CPU,
+ * p = 8 .. 16, an M2L of 4 082 terms (p = 11) took as long as 360 pairs summed both ways.
+ */
+const kTranslationCostPerTerm = 0.09;
+
 export function treeAccuracy(tolerance: number): { order: number; theta: number } {
   if (!(tolerance > 0 && tolerance < 1)) {
     throw new RangeError(`the tree tolerance must be in (0, 1), got ${tolerance}`);
@@ -182,7 +196,13 @@ export function buildTree(system: DarwinSystem, options: TreeOptions = {}): Tree
   const tables = expansionTables(order);
   const softeningDistance = system.softening / Math.sqrt(2 * tolerance);
   const geometryOfTree = { depth, nodeCount, firstLeaf, nodeStart, nodeEnd, boxMin, boxMax, centre, radius };
-  const { lists, counts } = interactionLists({ ...geometryOfTree, theta, softeningDistance });
+  const translationCost = options.translationCost ?? kTranslationCostPerTerm * tables.m2lIndex.length;
+  const { lists, counts } = interactionLists({
+    ...geometryOfTree,
+    theta,
+    softeningDistance,
+    translationCost,
+  });
   return {
     system,
     n,
@@ -200,6 +220,7 @@ export function buildTree(system: DarwinSystem, options: TreeOptions = {}): Tree
     charges: storage(precision, kCharges * n),
     sums: storage(precision, 3 * n),
     moments: storage(precision, kCharges * tables.termCount * nodeCount),
+    reduced: storage(precision, kCharges * tables.reducedCount * nodeCount),
     locals: storage(precision, kCharges * tables.termCount * nodeCount),
   };
 }
@@ -285,14 +306,15 @@ export interface TreeProductCounts {
  *   r_A + r_B <= theta |c_A - c_B|                     (expansion error ~ theta^(p+1))
  *   |c_A - c_B| - r_A - r_B >= a / sqrt(2 tolerance)   (softening: see treecode.ts)
  * else the larger node (by radius) is split, and two leaves that are not well separated are summed
- * directly. Every electron pair is then covered exactly once, by one M2L or one direct sum, on either
+ * directly. Two well-separated nodes whose electrons make fewer pairs than their two M2L cost are
+ * summed directly too, leaf by leaf (exact, and cheaper). Every electron pair is then covered exactly once, by one M2L or one direct sum, on either
  * path from the root: the lists depend on the positions only, so they are built once per configuration.
  */
 function interactionLists(
   tree: Pick<
     Tree,
     'nodeCount' | 'firstLeaf' | 'nodeStart' | 'nodeEnd' | 'centre' | 'radius' | 'theta' | 'softeningDistance'
-  >,
+  > & { translationCost: number },
 ): { lists: InteractionLists; counts: TreeProductCounts } {
   const { nodeCount, firstLeaf, nodeStart, nodeEnd, centre, radius, theta, softeningDistance } = tree;
   const size = (node: number) => nodeEnd[node] - nodeStart[node];
@@ -324,7 +346,15 @@ function interactionLists(
     );
     const reach = radius[a] + radius[b];
     // distance > 0 keeps two coincident one-electron nodes (radii 0) from being accepted.
-    if (distance > 0 && reach <= theta * distance && distance - reach >= softeningDistance) {
+    const separated = distance > 0 && reach <= theta * distance && distance - reach >= softeningDistance;
+    if (separated && size(a) * size(b) < 2 * tree.translationCost) {
+      for (const leafA of leavesOf(a, firstLeaf)) {
+        for (const leafB of leavesOf(b, firstLeaf)) {
+          near(leafA, leafB);
+          near(leafB, leafA);
+        }
+      }
+    } else if (separated) {
       targets.push(a, b);
       sources.push(b, a);
       counts.translations += 2;
@@ -343,6 +373,17 @@ function interactionLists(
     lists: { m2lOffset: m2l.offset, m2l: m2l.values, nearOffset: direct.offset, near: direct.values },
     counts,
   };
+}
+
+/** The leaves below `node` (itself if a leaf): in the complete tree, a contiguous run of indices. */
+function leavesOf(node: number, firstLeaf: number): number[] {
+  let first = node;
+  let last = node;
+  while (first < firstLeaf) {
+    first = 2 * first + 1;
+    last = 2 * last + 2;
+  }
+  return Array.from({ length: last - first + 1 }, (_, k) => first + k);
 }
 
 /** Rows of (row + first, value) pairs by a counting sort: offsets of rowCount + 1 entries, values. */

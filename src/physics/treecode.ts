@@ -22,9 +22,11 @@
 // interaction lists keeps that relative error within the tolerance for every pair an M2L stands for.
 import {
   addChargeToMultipole,
+  completeLocal,
   evaluateLocal,
   kCharges,
   multipoleToLocal,
+  reduceMultipole,
   shiftLocal,
   shiftMultipole,
 } from './cartesian-expansion.ts';
@@ -99,14 +101,16 @@ function scatterSums(tree: Tree, out: TreeStorage): void {
 
 /**
  * Moments of every node (kCharges per term, term-major): P2M at the leaves, M2M from the two children
- * at the parents, so the pass is O(N). Sums accumulate in float64 and are stored once, as a GPU thread
- * keeps them in registers.
+ * at the parents, so the pass is O(N); then each node's harmonic moments for M2L. Sums accumulate in
+ * float64 and are stored once, as a GPU thread keeps them in registers.
  */
 function upwardPass(tree: Tree): void {
   const { tables, nodeCount, firstLeaf, nodeStart, nodeEnd, positions, charges, centre, moments } = tree;
   const stride = kCharges * tables.termCount;
+  const reducedStride = kCharges * tables.reducedCount;
   const monomial = new Float64Array(tables.termCount);
   const sum = new Float64Array(stride);
+  const reduced = new Float64Array(reducedStride);
   for (let node = nodeCount - 1; node >= 0; node--) {
     sum.fill(0);
     const cx = centre[3 * node];
@@ -129,17 +133,21 @@ function upwardPass(tree: Tree): void {
       }
     }
     moments.set(sum, stride * node);
+    reduceMultipole(tables, sum, reduced);
+    tree.reduced.set(reduced, reducedStride * node);
   }
 }
 
 /**
  * Local expansions of every node, parents before children (node k's parent is (k - 1) / 2 < k): the
- * parent's shifted to the node (L2L) plus the M2L of every source node in its list.
+ * parent's shifted to the node (L2L) plus the M2L of every source node in its list, completed by the
+ * harmonic identity (cartesian-expansion.ts).
  */
 function downwardPass(tree: Tree): void {
-  const { tables, nodeCount, centre, moments, locals } = tree;
+  const { tables, nodeCount, centre, reduced, locals } = tree;
   const { m2lOffset, m2l } = tree.lists;
   const stride = kCharges * tables.termCount;
+  const reducedStride = kCharges * tables.reducedCount;
   const monomial = new Float64Array(tables.termCount);
   const taylor = new Float64Array(tables.termCount + 1);
   const derivative = new Float64Array(tables.termCount);
@@ -161,38 +169,43 @@ function downwardPass(tree: Tree): void {
       const rx = cx - centre[3 * source];
       const ry = cy - centre[3 * source + 1];
       const rz = cz - centre[3 * source + 2];
-      multipoleToLocal(tables, rx, ry, rz, moments, stride * source, sum, taylor, derivative);
+      multipoleToLocal(tables, rx, ry, rz, reduced, reducedStride * source, sum, taylor, derivative);
     }
+    completeLocal(tables, sum);
     locals.set(sum, stride * node);
   }
 }
 
 /**
- * Every electron of every leaf: its leaf's local expansion (L2P; the Stokeslet from the four
- * potentials, see the file comment) when `far`, plus its near leaves summed directly.
+ * Every electron of every leaf: its near leaves summed directly, plus its leaf's local expansion
+ * (L2P; the Stokeslet from the four potentials, see the file comment) when `far`. T_kj = T_jk, so
+ * each pair of near leaves (both directions are in the lists, one per target leaf, as a GPU reads
+ * them) is summed once here and added to both sides, halving the direct work of the CPU.
  */
 function evaluate(tree: Tree, far: boolean): void {
-  const { nodeCount, firstLeaf, nodeStart, nodeEnd, centre, positions, charges, sums, locals, tables } = tree;
+  const { n, nodeCount, firstLeaf, nodeStart, nodeEnd, centre, positions, charges, locals, tables } = tree;
   const { nearOffset, near } = tree.lists;
   const softeningSquared = tree.system.softening ** 2;
-  const stride = kCharges * tables.termCount;
-  const monomial = new Float64Array(tables.termCount);
-  const field = new Float64Array(4 * kCharges);
+  const w = new Float64Array(3 * n);
   for (let group = firstLeaf; group < nodeCount; group++) {
     const g = group - firstLeaf;
-    for (let k = nodeStart[group]; k < nodeEnd[group]; k++) {
-      const px = positions[3 * k];
-      const py = positions[3 * k + 1];
-      const pz = positions[3 * k + 2];
-      let wx = 0;
-      let wy = 0;
-      let wz = 0;
-      for (let l = nearOffset[g]; l < nearOffset[g + 1]; l++) {
-        const leaf = near[l];
-        const end = nodeEnd[leaf];
-        for (let j = nodeStart[leaf]; j < end; j++) {
-          if (j === k) continue;
-          // T_kj f_j = f_j / (2 r_s) + d (d . f_j) / (2 r_s r^2), d = r_k - r_j (models.ts).
+    for (let l = nearOffset[g]; l < nearOffset[g + 1]; l++) {
+      const leaf = near[l];
+      if (leaf < group) continue;
+      const end = nodeEnd[leaf];
+      for (let k = nodeStart[group]; k < nodeEnd[group]; k++) {
+        const px = positions[3 * k];
+        const py = positions[3 * k + 1];
+        const pz = positions[3 * k + 2];
+        const gx = charges[kCharges * k];
+        const gy = charges[kCharges * k + 1];
+        const gz = charges[kCharges * k + 2];
+        let wx = 0;
+        let wy = 0;
+        let wz = 0;
+        for (let j = leaf === group ? k + 1 : nodeStart[leaf]; j < end; j++) {
+          // T_kj f_j = f_j / (2 r_s) + d (d . f_j) / (2 r_s r^2), d = r_k - r_j (models.ts), and
+          // T_jk f_k the same with f_k: d d^T is even in d.
           const dx = px - positions[3 * j];
           const dy = py - positions[3 * j + 1];
           const dz = pz - positions[3 * j + 2];
@@ -201,13 +214,31 @@ function evaluate(tree: Tree, far: boolean): void {
           const fz = charges[kCharges * j + 2];
           const r2 = dx * dx + dy * dy + dz * dz;
           const scale = 1 / (2 * Math.sqrt(r2 + softeningSquared));
-          const outer = r2 > 0 ? (scale / r2) * (dx * fx + dy * fy + dz * fz) : 0;
-          wx += scale * fx + outer * dx;
-          wy += scale * fy + outer * dy;
-          wz += scale * fz + outer * dz;
+          const outer = r2 > 0 ? scale / r2 : 0;
+          const toK = outer * (dx * fx + dy * fy + dz * fz);
+          const toJ = outer * (dx * gx + dy * gy + dz * gz);
+          wx += scale * fx + toK * dx;
+          wy += scale * fy + toK * dy;
+          wz += scale * fz + toK * dz;
+          w[3 * j] += scale * gx + toJ * dx;
+          w[3 * j + 1] += scale * gy + toJ * dy;
+          w[3 * j + 2] += scale * gz + toJ * dz;
         }
+        w[3 * k] += wx;
+        w[3 * k + 1] += wy;
+        w[3 * k + 2] += wz;
       }
-      if (far) {
+    }
+  }
+  if (far) {
+    const stride = kCharges * tables.termCount;
+    const monomial = new Float64Array(tables.termCount);
+    const field = new Float64Array(4 * kCharges);
+    for (let group = firstLeaf; group < nodeCount; group++) {
+      for (let k = nodeStart[group]; k < nodeEnd[group]; k++) {
+        const px = positions[3 * k];
+        const py = positions[3 * k + 1];
+        const pz = positions[3 * k + 2];
         evaluateLocal(
           tables,
           px - centre[3 * group],
@@ -220,15 +251,13 @@ function evaluate(tree: Tree, far: boolean): void {
         );
         // (phi_l - sum_m x_m d_l phi_m + d_l psi) / 2, x from the origin; field[4c + 1 + l] = d_l phi_c.
         const x = [px - centre[0], py - centre[1], pz - centre[2]];
-        const stokeslet = (l: number) =>
-          field[4 * l] - x[0] * field[1 + l] - x[1] * field[5 + l] - x[2] * field[9 + l] + field[13 + l];
-        wx += stokeslet(0) / 2;
-        wy += stokeslet(1) / 2;
-        wz += stokeslet(2) / 2;
+        for (let l = 0; l < 3; l++) {
+          const stokeslet =
+            field[4 * l] - x[0] * field[1 + l] - x[1] * field[5 + l] - x[2] * field[9 + l] + field[13 + l];
+          w[3 * k + l] += stokeslet / 2;
+        }
       }
-      sums[3 * k] = wx;
-      sums[3 * k + 1] = wy;
-      sums[3 * k + 2] = wz;
     }
   }
+  tree.sums.set(w);
 }
