@@ -56,8 +56,8 @@ export interface ExpansionTables {
   readonly monomialDivisor: Float64Array;
   /**
    * Index of alpha + beta at sumIndex[sumOffset[beta] + alpha] for |alpha + beta| <= p: as the order is
-   * graded, alpha runs over the contiguous 0 .. termCount(p - |beta|) - 1, so M2M, M2L and L2L loop
-   * over it without a test, and M2L and L2L gather each coefficient in registers.
+   * graded, alpha runs over the contiguous 0 .. termCount(p - |beta|) - 1, so M2M and L2L loop over it
+   * without a test, and L2L gathers each coefficient in registers.
    */
   readonly sumOffset: Uint32Array;
   readonly sumIndex: Uint16Array;

@@ -250,10 +250,12 @@ function evaluate(tree: Tree, far: boolean): void {
           monomial,
         );
         // (phi_l - sum_m x_m d_l phi_m + d_l psi) / 2, x from the origin; field[4c + 1 + l] = d_l phi_c.
-        const x = [px - centre[0], py - centre[1], pz - centre[2]];
+        const x = px - centre[0];
+        const y = py - centre[1];
+        const z = pz - centre[2];
         for (let l = 0; l < 3; l++) {
           const stokeslet =
-            field[4 * l] - x[0] * field[1 + l] - x[1] * field[5 + l] - x[2] * field[9 + l] + field[13 + l];
+            field[4 * l] - x * field[1 + l] - y * field[5 + l] - z * field[9 + l] + field[13 + l];
           w[3 * k + l] += stokeslet / 2;
         }
       }
