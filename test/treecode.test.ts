@@ -11,6 +11,7 @@ import {
   inverseDistanceDerivatives,
   kCharges,
   multipoleToLocal,
+  planarMultipoleToLocal,
   reduceMultipole,
   shiftLocal,
   shiftMultipole,
@@ -205,6 +206,25 @@ describe('the FMM operators against direct evaluation', () => {
         1e-13,
       );
     }
+  });
+
+  it('the planar M2L equals the full one for charges and targets in a plane', () => {
+    const tables = expansionTables(9);
+    const flat = points.map((v, k) => (k % 3 === 2 ? 0.3 : v));
+    const moments = multipoleAt(tables, flat, charges, source);
+    const reduced = new Float64Array(kCharges * tables.reducedCount);
+    reduceMultipole(tables, moments, reduced);
+    const taylor = new Float64Array(tables.termCount + 1);
+    const derivative = new Float64Array(tables.termCount);
+    const [full, planar] = [false, true].map((inPlane) => {
+      const local = new Float64Array(kCharges * tables.termCount);
+      if (inPlane) planarMultipoleToLocal(tables, 2, 1.2, reduced, 0, local, taylor, derivative);
+      else multipoleToLocal(tables, 2, 1.2, 0, reduced, 0, local, taylor, derivative);
+      completeLocal(tables, local);
+      return fieldOfLocal(tables, local, [0, 0, 0], [0.1, -0.2, 0]);
+    });
+    expectNormwiseClose('planar M2L', planar, full, 1e-14);
+    expect(tables.planarIndex.length).toBeLessThan(tables.m2lIndex.length / 2);
   });
 
   it('the harmonic reduction leaves the potential of the moments unchanged', () => {

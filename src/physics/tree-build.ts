@@ -76,6 +76,8 @@ export interface Tree {
   readonly boxMax: TreeStorage;
   readonly centre: TreeStorage;
   readonly radius: TreeStorage;
+  /** Every electron in one plane z = const (dim 2 or a flat configuration): the planar M2L serves. */
+  readonly planar: boolean;
   /** Smallest distance between electrons of two well-separated nodes: a / sqrt(2 tol). */
   readonly softeningDistance: number;
   /** Built once: what each leaf group accepts and sums directly, and what a product costs. */
@@ -196,7 +198,9 @@ export function buildTree(system: DarwinSystem, options: TreeOptions = {}): Tree
   const tables = expansionTables(order);
   const softeningDistance = system.softening / Math.sqrt(2 * tolerance);
   const geometryOfTree = { depth, nodeCount, firstLeaf, nodeStart, nodeEnd, boxMin, boxMax, centre, radius };
-  const translationCost = options.translationCost ?? kTranslationCostPerTerm * tables.m2lIndex.length;
+  const planar = boxMin[2] === boxMax[2];
+  const terms = planar ? tables.planarIndex.length : tables.m2lIndex.length;
+  const translationCost = options.translationCost ?? kTranslationCostPerTerm * terms;
   const { lists, counts } = interactionLists({
     ...geometryOfTree,
     theta,
@@ -213,6 +217,7 @@ export function buildTree(system: DarwinSystem, options: TreeOptions = {}): Tree
     ...geometryOfTree,
     electron,
     positions,
+    planar,
     softeningDistance,
     lists,
     counts,

@@ -26,6 +26,7 @@ import {
   evaluateLocal,
   kCharges,
   multipoleToLocal,
+  planarMultipoleToLocal,
   reduceMultipole,
   shiftLocal,
   shiftMultipole,
@@ -169,7 +170,9 @@ function downwardPass(tree: Tree): void {
       const rx = cx - centre[3 * source];
       const ry = cy - centre[3 * source + 1];
       const rz = cz - centre[3 * source + 2];
-      multipoleToLocal(tables, rx, ry, rz, reduced, reducedStride * source, sum, taylor, derivative);
+      const from = reducedStride * source;
+      if (tree.planar) planarMultipoleToLocal(tables, rx, ry, reduced, from, sum, taylor, derivative);
+      else multipoleToLocal(tables, rx, ry, rz, reduced, from, sum, taylor, derivative);
     }
     completeLocal(tables, sum);
     locals.set(sum, stride * node);
