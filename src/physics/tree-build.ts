@@ -80,7 +80,7 @@ export interface Tree {
   readonly planar: boolean;
   /** Smallest distance between electrons of two well-separated nodes: a / sqrt(2 tol). */
   readonly softeningDistance: number;
-  /** Built once: what each leaf group accepts and sums directly, and what a product costs. */
+  /** Built once: the M2L sources of every node and the leaves every leaf sums directly, and their cost. */
   readonly lists: InteractionLists;
   readonly counts: TreeProductCounts;
   /** diag M (models.ts massDiagonal), input order. */
@@ -312,7 +312,7 @@ export interface TreeProductCounts {
 /**
  * Interaction lists by a dual-tree walk (Dehnen, J. Comput. Phys. 179, 2002) with an explicit stack of
  * node pairs: a pair of nodes A, B is well separated, and exchanges M2L both ways, when
- *   r_A + r_B <= theta |c_A - c_B|                     (expansion error ~ theta^(p+1))
+ *   r_A + r_B <= theta |c_A - c_B|                     (expansion error ~ theta^p, treeAccuracy)
  *   |c_A - c_B| - r_A - r_B >= a / sqrt(2 tolerance)   (softening: see treecode.ts)
  * else the larger node (by radius) is split, and two leaves that are not well separated are summed
  * directly. Two well-separated nodes whose electrons make fewer pairs than their two M2L cost are
