@@ -3,7 +3,20 @@
 // T x within the requested tolerance on random, lattice, surface, clustered and 2D configurations for
 // every model, the tree on degenerate input, the float32 mirror, the asymmetry, and CG.
 import { describe, expect, it } from 'vitest';
-import { distanceDerivatives, expansionTables } from '../src/physics/cartesian-expansion.ts';
+import {
+  addChargeToMultipole,
+  completeLocal,
+  evaluateLocal,
+  expansionTables,
+  inverseDistanceDerivatives,
+  kCharges,
+  multipoleToLocal,
+  planarMultipoleToLocal,
+  reduceMultipole,
+  shiftLocal,
+  shiftMultipole,
+  type ExpansionTables,
+} from '../src/physics/cartesian-expansion.ts';
 import { geometry, type Configuration } from '../src/physics/geometry.ts';
 import { blockSize, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
 import { dot } from '../src/math/vectors.ts';
@@ -55,25 +68,185 @@ function interaction(tree: Tree, x: Float64Array): Float64Array {
   return out;
 }
 
-describe('derivatives of r by the recurrence', () => {
+describe('derivatives of 1/r by the recurrence', () => {
   it('match the closed forms up to third order', () => {
-    const tables = expansionTables(1);
-    const taylor = new Float64Array(tables.derivativeCount + 1);
-    const derivative = new Float64Array(tables.derivativeCount);
+    const tables = expansionTables(3);
+    const taylor = new Float64Array(tables.termCount + 1);
+    const derivative = new Float64Array(tables.termCount);
     const [x, y, z] = [0.7, -1.3, 0.4];
-    distanceDerivatives(tables, x, y, z, taylor, derivative);
+    inverseDistanceDerivatives(tables, x, y, z, taylor, derivative);
     const r = Math.hypot(x, y, z);
-    // Graded order: 1; x, y, z; xx, xy, xz, yy, yz, zz; xxx, xxy, ...
-    expect(derivative[0]).toBeCloseTo(r, 15);
-    expect(derivative[1]).toBeCloseTo(x / r, 15);
-    expect(derivative[3]).toBeCloseTo(z / r, 15);
-    expect(derivative[4]).toBeCloseTo(1 / r - (x * x) / r ** 3, 14);
-    expect(derivative[5]).toBeCloseTo((-x * y) / r ** 3, 14);
-    expect(derivative[7]).toBeCloseTo(1 / r - (y * y) / r ** 3, 14);
-    // d^3 r / dx dy dz = 3 x y z / r^5 and d^3 r / dx^3 = -3 x / r^3 + 3 x^3 / r^5.
+    // Graded order: 1; x, y, z; xx, xy, xz, yy, yz, zz; xxx, xxy, xxz, xyy, xyz, ...
+    expect(derivative[0]).toBeCloseTo(1 / r, 15);
+    expect(derivative[1]).toBeCloseTo(-x / r ** 3, 15);
+    expect(derivative[3]).toBeCloseTo(-z / r ** 3, 15);
+    expect(derivative[4]).toBeCloseTo((3 * x * x) / r ** 5 - 1 / r ** 3, 14);
+    expect(derivative[5]).toBeCloseTo((3 * x * y) / r ** 5, 14);
+    expect(derivative[7]).toBeCloseTo((3 * y * y) / r ** 5 - 1 / r ** 3, 14);
+    // d^3 (1/r) / dx dy dz = -15 x y z / r^7 and d^3 (1/r) / dx^3 = 9 x / r^5 - 15 x^3 / r^7.
     const xyz = 10 + 4;
-    expect(derivative[xyz]).toBeCloseTo((3 * x * y * z) / r ** 5, 14);
-    expect(derivative[10]).toBeCloseTo((-3 * x) / r ** 3 + (3 * x ** 3) / r ** 5, 14);
+    expect(derivative[xyz]).toBeCloseTo((-15 * x * y * z) / r ** 7, 14);
+    expect(derivative[10]).toBeCloseTo((9 * x) / r ** 5 - (15 * x ** 3) / r ** 7, 14);
+    // 1/r is harmonic: the trace of the second derivatives vanishes.
+    expect(derivative[4] + derivative[7] + derivative[9]).toBeCloseTo(0, 14);
+  });
+});
+
+/** Random points within `radius` of `centre`, 3 per point, and kCharges charges each in [-1, 1). */
+function cluster(count: number, centre: number[], radius: number, seed: number) {
+  const random = randomVector(4 * count, seed);
+  const points = new Float64Array(3 * count);
+  for (let k = 0; k < count; k++) {
+    const scale = radius * Math.abs(random[4 * k + 3]);
+    const direction = Math.hypot(random[4 * k], random[4 * k + 1], random[4 * k + 2]);
+    for (let i = 0; i < 3; i++) points[3 * k + i] = centre[i] + (scale * random[4 * k + i]) / direction;
+  }
+  return { points, charges: randomVector(kCharges * count, seed + 1) };
+}
+
+/** Potential and gradient (phi, d/dx, d/dy, d/dz per charge) of the charges at x, by the direct sum. */
+function directField(points: Float64Array, charges: Float64Array, x: number[]): Float64Array {
+  const field = new Float64Array(4 * kCharges);
+  for (let j = 0; j < points.length / 3; j++) {
+    const d = [0, 1, 2].map((i) => x[i] - points[3 * j + i]);
+    const r = Math.hypot(...d);
+    for (let c = 0; c < kCharges; c++) {
+      const q = charges[kCharges * j + c];
+      field[4 * c] += q / r;
+      for (let i = 0; i < 3; i++) field[4 * c + 1 + i] -= (q * d[i]) / r ** 3;
+    }
+  }
+  return field;
+}
+
+function multipoleAt(tables: ExpansionTables, points: Float64Array, charges: Float64Array, centre: number[]) {
+  const moments = new Float64Array(kCharges * tables.termCount);
+  const monomial = new Float64Array(tables.termCount);
+  for (let j = 0; j < points.length / 3; j++) {
+    const [dx, dy, dz] = [0, 1, 2].map((i) => points[3 * j + i] - centre[i]);
+    addChargeToMultipole(tables, dx, dy, dz, charges, kCharges * j, moments, monomial);
+  }
+  return moments;
+}
+
+/** The local expansion about `target` of the charges' multipole about `source` (M2L, completed). */
+function localAt(tables: ExpansionTables, moments: Float64Array, source: number[], target: number[]) {
+  const reduced = new Float64Array(kCharges * tables.reducedCount);
+  reduceMultipole(tables, moments.slice(), reduced);
+  const local = new Float64Array(kCharges * tables.termCount);
+  const [rx, ry, rz] = [0, 1, 2].map((i) => target[i] - source[i]);
+  const taylor = new Float64Array(tables.termCount + 1);
+  const derivative = new Float64Array(tables.termCount);
+  multipoleToLocal(tables, rx, ry, rz, reduced, 0, local, taylor, derivative);
+  completeLocal(tables, local);
+  return local;
+}
+
+function fieldOfLocal(tables: ExpansionTables, local: Float64Array, centre: number[], x: number[]) {
+  const field = new Float64Array(4 * kCharges);
+  const [hx, hy, hz] = [0, 1, 2].map((i) => x[i] - centre[i]);
+  evaluateLocal(tables, hx, hy, hz, local, 0, field, new Float64Array(tables.termCount));
+  return field;
+}
+
+describe('the FMM operators against direct evaluation', () => {
+  const source = [0.1, -0.2, 0.3];
+  const target = [2.1, 1.0, -1.1];
+  const { points, charges } = cluster(40, source, 0.3, 41);
+  const targets = cluster(10, target, 0.3, 43).points;
+  const ratio = 0.6 / Math.hypot(2, 1.2, -1.4);
+
+  it('M2M: the children moments shifted to the parent are the parent moments (exact)', () => {
+    const tables = expansionTables(7);
+    const half = points.length / 2;
+    const parent = multipoleAt(tables, points, charges, source);
+    const shifted = new Float64Array(parent.length);
+    const monomial = new Float64Array(tables.termCount);
+    [
+      [0, [0.2, -0.1, 0.3]],
+      [half, [0.05, -0.3, 0.25]],
+    ].forEach(([start, childCentre]) => {
+      const child = multipoleAt(
+        tables,
+        points.slice(start as number, (start as number) + half),
+        charges.slice(((start as number) / 3) * kCharges),
+        childCentre as number[],
+      );
+      const [sx, sy, sz] = [0, 1, 2].map((i) => (childCentre as number[])[i] - source[i]);
+      shiftMultipole(tables, sx, sy, sz, child, 0, shifted, monomial);
+    });
+    expectNormwiseClose('M2M', shifted, parent, 1e-14);
+  });
+
+  it.each([4, 8, 12])('P2M, M2L, L2P at p = %i: potential and gradient within the truncation bound', (p) => {
+    const tables = expansionTables(p);
+    const local = localAt(tables, multipoleAt(tables, points, charges, source), source, target);
+    for (let t = 0; t < targets.length / 3; t++) {
+      const x = [0, 1, 2].map((i) => targets[3 * t + i]);
+      const got = fieldOfLocal(tables, local, target, x);
+      const expected = directField(points, charges, x);
+      // Error of the double series of total degree p: ~ ((r_s + r_t) / R)^(p + 1) for the
+      // potential, one power less for its gradient (Dehnen 2002).
+      expectNormwiseClose(`L2P p = ${p}`, got, expected, 3 * ratio ** p);
+    }
+  });
+
+  it('L2L: the parent local shifted to a child gives the same field (exact)', () => {
+    const tables = expansionTables(9);
+    const local = localAt(tables, multipoleAt(tables, points, charges, source), source, target);
+    const child = [target[0] + 0.1, target[1] - 0.15, target[2] + 0.05];
+    const shifted = new Float64Array(local.length);
+    shiftLocal(tables, 0.1, -0.15, 0.05, local, 0, shifted, new Float64Array(tables.termCount));
+    for (let t = 0; t < targets.length / 3; t++) {
+      const x = [0, 1, 2].map((i) => targets[3 * t + i]);
+      expectNormwiseClose(
+        'L2L',
+        fieldOfLocal(tables, shifted, child, x),
+        fieldOfLocal(tables, local, target, x),
+        1e-13,
+      );
+    }
+  });
+
+  it('the planar M2L equals the full one for charges and targets in a plane', () => {
+    const tables = expansionTables(9);
+    const flat = points.map((v, k) => (k % 3 === 2 ? 0.3 : v));
+    const moments = multipoleAt(tables, flat, charges, source);
+    const reduced = new Float64Array(kCharges * tables.reducedCount);
+    reduceMultipole(tables, moments, reduced);
+    const taylor = new Float64Array(tables.termCount + 1);
+    const derivative = new Float64Array(tables.termCount);
+    const [full, planar] = [false, true].map((inPlane) => {
+      const local = new Float64Array(kCharges * tables.termCount);
+      if (inPlane) planarMultipoleToLocal(tables, 2, 1.2, reduced, 0, local, taylor, derivative);
+      else multipoleToLocal(tables, 2, 1.2, 0, reduced, 0, local, taylor, derivative);
+      completeLocal(tables, local);
+      return fieldOfLocal(tables, local, [0, 0, 0], [0.1, -0.2, 0]);
+    });
+    expectNormwiseClose('planar M2L', planar, full, 1e-14);
+    expect(tables.planarIndex.length).toBeLessThan(tables.m2lIndex.length / 2);
+  });
+
+  it('the harmonic reduction leaves the potential of the moments unchanged', () => {
+    const tables = expansionTables(10);
+    const moments = multipoleAt(tables, points, charges, source);
+    const reduced = new Float64Array(kCharges * tables.reducedCount);
+    reduceMultipole(tables, moments.slice(), reduced);
+    const full = new Float64Array(moments.length);
+    tables.reducedTerm.forEach((term, r) => {
+      for (let c = 0; c < kCharges; c++) full[kCharges * term + c] = reduced[kCharges * r + c];
+    });
+    const taylor = new Float64Array(tables.termCount + 1);
+    const derivative = new Float64Array(tables.termCount);
+    inverseDistanceDerivatives(tables, 1.3, -0.7, 2.2, taylor, derivative);
+    const potential = (m: Float64Array) =>
+      Array.from({ length: kCharges }, (_, c) =>
+        derivative.reduce((sum, d, term) => sum + d * m[kCharges * term + c], 0),
+      );
+    expectNormwiseClose('reduced', potential(full), potential(moments), 1e-13);
+    // Most moments are gone: (p + 1)^2 of C(p + 3, 3) remain.
+    expect(tables.reducedCount).toBe(121);
+    expect(tables.termCount).toBe(286);
   });
 });
 
@@ -122,18 +295,18 @@ describe('achieved error of T x within the requested tolerance', () => {
     const fullSystem = cases.find((c) => c[0] === name && c[1] === softening)![3];
     if (!references.has(fullSystem)) references.set(fullSystem, directInteraction(s, x));
     const expected = references.get(fullSystem)!;
-    const tree = buildTree(s, { tolerance, leafSize: 16 });
+    const tree = buildTree(s, { tolerance, leafSize: 16, translationCost: 0 });
     const got = new Float64Array(x.length);
     const counts = treeInteraction(tree, x, got);
     const error = relativeError(got, expected);
     console.log(
       `${name.padEnd(26)} a=${softening} tol=${tolerance.toExponential(0)} p=${tree.tables.order} ` +
-        `theta=${tree.theta} error=${error.toExponential(2)} far/target=${(counts.expansions / n).toFixed(1)} ` +
+        `theta=${tree.theta} error=${error.toExponential(2)} m2l/node=${(counts.translations / tree.nodeCount).toFixed(1)} ` +
         `pairs/target=${(counts.directPairs / n).toFixed(0)}`,
     );
     expect(error).toBeLessThanOrEqual(tolerance);
     // The expansions were used at all but the tightest settings (else the test proves nothing).
-    if (tolerance >= 1e-5 && softening === 0) expect(counts.expansions).toBeGreaterThan(0);
+    if (tolerance >= 1e-5 && softening === 0) expect(counts.translations).toBeGreaterThan(0);
   });
 });
 
@@ -164,14 +337,20 @@ function expectTreeInvariants(tree: Tree, leafSize: number): void {
       expect(Math.sqrt(distanceSquared)).toBeLessThanOrEqual(radius[node]);
     }
   }
-  // Every group's lists cover every electron exactly once: its far nodes and near leaves are disjoint.
-  const { farOffset, far, nearOffset, near } = tree.lists;
-  for (let g = 0; g < nodeCount - firstLeaf; g++) {
+  // Every leaf's lists cover every electron exactly once: the M2L sources of the leaf and of its
+  // ancestors (reaching it by L2L) and its near leaves are disjoint.
+  const { m2lOffset, m2l, nearOffset, near } = tree.lists;
+  for (let leaf = firstLeaf; leaf < nodeCount; leaf++) {
+    if (nodeEnd[leaf] === nodeStart[leaf]) continue;
     const covered = new Uint8Array(n);
     const cover = (node: number) => {
       for (let k = nodeStart[node]; k < nodeEnd[node]; k++) covered[k]++;
     };
-    far.slice(farOffset[g], farOffset[g + 1]).forEach(cover);
+    for (let node = leaf; ; node = (node - 1) >> 1) {
+      m2l.slice(m2lOffset[node], m2lOffset[node + 1]).forEach(cover);
+      if (node === 0) break;
+    }
+    const g = leaf - firstLeaf;
     near.slice(nearOffset[g], nearOffset[g + 1]).forEach(cover);
     expect(covered.every((times) => times === 1)).toBe(true);
   }
@@ -217,7 +396,7 @@ describe('the tree on degenerate input', () => {
   ];
   it.each(cases)('%s: the layout holds and T x is within tolerance', (_, s, leafSize) => {
     const tolerance = 1e-5;
-    const tree = buildTree(s, { tolerance, leafSize });
+    const tree = buildTree(s, { tolerance, leafSize, translationCost: 0 });
     expectTreeInvariants(tree, leafSize);
     const x = randomVector(s.configuration.n * blockSize(s), 17);
     const expected = directInteraction(s, x);
@@ -234,8 +413,8 @@ describe('float32 storage, asymmetry and CG', () => {
   it('float32 storage (the GPU mirror) adds no more than its rounding', () => {
     const x = randomVector(3 * s.configuration.n, 23);
     const expected = directInteraction(s, x);
-    const tree64 = buildTree(s, { tolerance, leafSize: 16 });
-    const tree32 = buildTree(s, { tolerance, leafSize: 16, precision: 'float32' });
+    const tree64 = buildTree(s, { tolerance, leafSize: 32, translationCost: 0 });
+    const tree32 = buildTree(s, { tolerance, leafSize: 32, precision: 'float32', translationCost: 0 });
     const error64 = relativeError(interaction(tree64, x), expected);
     const out32 = new Float32Array(x.length);
     treeInteraction(tree32, x, out32);
@@ -251,7 +430,7 @@ describe('float32 storage, asymmetry and CG', () => {
     const asymmetry = (tree: Tree) =>
       Math.abs(dot(v, interaction(tree, w)) - dot(w, interaction(tree, v))) /
       (norm(v) * norm(interaction(tree, w)));
-    const tree = asymmetry(buildTree(s, { tolerance, leafSize: 16 }));
+    const tree = asymmetry(buildTree(s, { tolerance, leafSize: 32, translationCost: 0 }));
     const direct = asymmetry(buildTree(s, { theta: 0 }));
     console.log(`asymmetry: tree ${tree.toExponential(2)}, direct ${direct.toExponential(2)}`);
     expect(direct).toBeLessThan(1e-14);
@@ -266,7 +445,7 @@ describe('float32 storage, asymmetry and CG', () => {
     const velocities = randomVector(3 * solved.configuration.n, 37);
     const momenta = new Float64Array(velocities.length);
     dense.apply(velocities, momenta);
-    const tree = buildTree(solved, { tolerance, leafSize: 16 });
+    const tree = buildTree(solved, { tolerance, leafSize: 32, translationCost: 0 });
     const treeOperator: LinearOperator = {
       size: velocities.length,
       precision: 'float64',
@@ -278,7 +457,9 @@ describe('float32 storage, asymmetry and CG', () => {
     const result = conjugateGradient(treeOperator, momenta, options);
     console.log(`CG iterations: dense ${reference.iterations}, tree ${result.iterations}`);
     expect(reference.converged && result.converged).toBe(true);
-    expect(Math.abs(result.iterations - reference.iterations)).toBeLessThanOrEqual(2);
+    // The FMM's kernel is symmetric only to its truncation (psi - x . grad phi is not the transpose of
+    // itself term by term), so CG on it may take a few more steps: at most a tenth more.
+    expect(result.iterations).toBeLessThanOrEqual(Math.ceil(1.1 * reference.iterations));
     expect(relativeError(result.x, reference.x)).toBeLessThanOrEqual(tolerance);
     expect(relativeError(reference.x, velocities)).toBeLessThanOrEqual(1e-8);
   });

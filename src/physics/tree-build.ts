@@ -1,5 +1,5 @@
-// The treecode's tree (treecode.ts sums with it), built once per configuration in flat arrays as a
-// GPU reads them.
+// The fast multipole method's tree (treecode.ts sums with it), built once per configuration in flat
+// arrays as a GPU reads them.
 //
 // Tree: a complete binary tree over the electrons in tree order (a permutation of the input), built
 // once per configuration by median splits along the longest side of each node's tight box. Node k has
@@ -9,14 +9,20 @@
 // differ. Each node keeps its range, tight box, expansion centre (the box centre) and radius (the
 // largest distance of its electrons from the centre).
 //
-// Interaction lists: each leaf, as a target group, walks the tree once with an explicit stack and the
-// acceptance rule of treecode.ts; the nodes it accepts and the leaves it sums directly are stored as
-// compressed rows, so a product needs no traversal.
-import { expansionTables, kMaxTreeOrder, type ExpansionTables } from './cartesian-expansion.ts';
+// Interaction lists: one dual-tree walk pairs the nodes (interactionLists below); the M2L sources of
+// every node and the leaves every leaf sums directly are stored as compressed rows, so a product needs
+// no traversal.
+import {
+  expansionTables,
+  kCharges,
+  kMaxTreeOrder,
+  type ExpansionStorage,
+  type ExpansionTables,
+} from './cartesian-expansion.ts';
 import { massDiagonal, type DarwinSystem } from './models.ts';
 
 /** Storage of the tree's per-electron and per-node numbers: float64 is the reference, float32 the GPU's. */
-export type TreeStorage = Float64Array | Float32Array;
+export type TreeStorage = ExpansionStorage;
 export type TreePrecision = 'float64' | 'float32';
 
 export interface TreeOptions {
@@ -28,16 +34,22 @@ export interface TreeOptions {
   order?: number;
   /** 0 opens every node: the direct O(N^2) sum through the same code. */
   theta?: number;
+  /**
+   * Cost of one M2L in direct pairs: well-separated nodes with fewer pairs than their two M2L are
+   * summed directly. Default from the order (kTranslationCostPerTerm); 0 takes every M2L the
+   * acceptance rule allows, so small configurations exercise the expansions.
+   */
+  translationCost?: number;
   precision?: TreePrecision;
 }
 
 export const kDefaultTreeTolerance = 1e-5;
 /**
- * Most electrons per leaf: a direct pair costs about 9 ns on the CPU and a p = 6 expansion about
- * 2 us, and 256 balanced the two at N = 40 000 (22 600 pairs and 87 expansions per electron; at p = 7
- * leaves of 128 took 1.2 times as long, of 64 2.4 times). A leaf is also one GPU workgroup of targets.
+ * Most electrons per leaf: on a ball of 20 000 at tolerance 1e-5 (p = 11) leaves of at most 64 (39
+ * on average) cost least, 3.7 s of CPU against 4.1 s for 32 (more M2L: 182 000 against 63 000) and
+ * more for 128 (113 M direct pairs against 63 M). A leaf is also one GPU workgroup of targets.
  */
-export const kDefaultLeafSize = 256;
+export const kDefaultLeafSize = 64;
 /** Leaves at depth <= kMaxTreeDepth: 2^24 leaves is far past any N a device holds. */
 export const kMaxTreeDepth = 24;
 
@@ -64,42 +76,61 @@ export interface Tree {
   readonly boxMax: TreeStorage;
   readonly centre: TreeStorage;
   readonly radius: TreeStorage;
-  /** Smallest distance between a target and an electron of an accepted node: a / sqrt(2 tol). */
+  /** Every electron in one plane z = const (dim 2 or a flat configuration): the planar M2L serves. */
+  readonly planar: boolean;
+  /** Smallest distance between electrons of two well-separated nodes: a / sqrt(2 tol). */
   readonly softeningDistance: number;
-  /** Built once: what each leaf group accepts and sums directly, and what a product costs. */
+  /** Built once: the M2L sources of every node and the leaves every leaf sums directly, and their cost. */
   readonly lists: InteractionLists;
   readonly counts: TreeProductCounts;
   /** diag M (models.ts massDiagonal), input order. */
   readonly diagonal: Float64Array;
-  /** Per-product work: sources f and sums w in tree order (3 per electron), moments (3 per term). */
-  readonly sources: TreeStorage;
+  /**
+   * Per-product work: the charges f_x, f_y, f_z, f . (y - origin) in tree order (kCharges per
+   * electron), sums w (3 per electron), moments, harmonic moments and local coefficients (kCharges
+   * per term and node).
+   */
+  readonly charges: TreeStorage;
   readonly sums: TreeStorage;
   readonly moments: TreeStorage;
+  readonly reduced: TreeStorage;
+  readonly locals: TreeStorage;
 }
 
 /**
- * Opening angle of treeAccuracy. Measured at N = 40 000 (ball, random x, tolerance 1e-5): theta 0.25
- * with p = 6 costs least; 0.35 needs p = 8 and ran 2.5 times longer, as an expansion costs O(p^3).
+ * Opening angle of treeAccuracy: two nodes exchange M2L when r_A + r_B <= theta |c_A - c_B|. On a
+ * ball of 20 000 at tolerance 1e-5 (leaves of 64), theta = 0.45 (p = 13) and 0.5 (p = 14) trade
+ * fewer direct pairs (48 M and 37 M against 63 M at 0.4) for dearer M2L (40 and 51 us against 20 us
+ * at p = 11, counts 55 000 and 47 000 against 63 000) and came out no cheaper; an M2L cheaper in p
+ * (rotations or plane waves) would move the optimum to larger theta.
  */
-export const kTreeTheta = 0.25;
+export const kTreeTheta = 0.4;
 /**
- * The error constant C in |T x - tree T x| / |T x| <= C theta^(p+1): the largest measured on random x
- * (the worst case: smooth x has smaller high moments) over balls, cubes, spheres, cylinders, disks
- * and clustered lumps of 1 500 .. 40 000 electrons at theta = 0.25 is 0.15 (p = 2, the cube
- * lattice); it falls to 0.09 at p = 6 and 0.08 at p = 9 (test/treecode.test.ts prints the errors).
+ * The error constant C in |T x - tree T x| / |T x| <= C theta^p (the Stokeslet is a gradient of
+ * the potentials, so of order p - 1 in the expansions of order p): the largest measured on random x
+ * (the worst case: smooth x has smaller high moments) over the balls, cubes, spheres, cylinders, disks,
+ * clustered lumps and lines of test/treecode.test.ts at theta = 0.4 is 0.15 (p = 10, 500 electrons on
+ * a line, where every pair lies along the axis, the expansions' worst direction); elsewhere at most
+ * 0.07 (p = 5, the cube lattice), and 0.035 on a ball of 20 000 for p = 8 .. 12, theta = 0.4 .. 0.6.
  */
 const kTreeErrorConstant = 0.15;
 
 /**
  * Expansion order and opening angle for a requested relative tolerance of T x (normwise, against the
- * direct sum): theta = kTreeTheta and the least p with C theta^(p+1) <= tolerance. The softening
- * test in the acceptance rule uses the same tolerance.
+ * direct sum): theta = kTreeTheta and the least p with C theta^p <= tolerance. The softening test of
+ * the interaction lists uses the same tolerance.
  */
+/**
+ * Cost of one M2L in direct pairs per term of its contraction (tables.m2lIndex): measured on the CPU,
+ * p = 8 .. 16, an M2L of 4 082 terms (p = 11) took as long as 360 pairs summed both ways.
+ */
+const kTranslationCostPerTerm = 0.09;
+
 export function treeAccuracy(tolerance: number): { order: number; theta: number } {
   if (!(tolerance > 0 && tolerance < 1)) {
     throw new RangeError(`the tree tolerance must be in (0, 1), got ${tolerance}`);
   }
-  const needed = Math.ceil(Math.log(tolerance / kTreeErrorConstant) / Math.log(kTreeTheta)) - 1;
+  const needed = Math.ceil(Math.log(tolerance / kTreeErrorConstant) / Math.log(kTreeTheta));
   return { order: Math.min(kMaxTreeOrder, Math.max(1, needed)), theta: kTreeTheta };
 }
 
@@ -171,7 +202,15 @@ export function buildTree(system: DarwinSystem, options: TreeOptions = {}): Tree
   const tables = expansionTables(order);
   const softeningDistance = system.softening / Math.sqrt(2 * tolerance);
   const geometryOfTree = { depth, nodeCount, firstLeaf, nodeStart, nodeEnd, boxMin, boxMax, centre, radius };
-  const { lists, counts } = interactionLists({ ...geometryOfTree, theta, softeningDistance });
+  const planar = boxMin[2] === boxMax[2];
+  const terms = planar ? tables.planarIndex.length : tables.m2lIndex.length;
+  const translationCost = options.translationCost ?? kTranslationCostPerTerm * terms;
+  const { lists, counts } = interactionLists({
+    ...geometryOfTree,
+    theta,
+    softeningDistance,
+    translationCost,
+  });
   return {
     system,
     n,
@@ -182,13 +221,16 @@ export function buildTree(system: DarwinSystem, options: TreeOptions = {}): Tree
     ...geometryOfTree,
     electron,
     positions,
+    planar,
     softeningDistance,
     lists,
     counts,
     diagonal: massDiagonal(system),
-    sources: storage(precision, 3 * n),
+    charges: storage(precision, kCharges * n),
     sums: storage(precision, 3 * n),
-    moments: storage(precision, 3 * tables.momentCount * nodeCount),
+    moments: storage(precision, kCharges * tables.termCount * nodeCount),
+    reduced: storage(precision, kCharges * tables.reducedCount * nodeCount),
+    locals: storage(precision, kCharges * tables.termCount * nodeCount),
   };
 }
 
@@ -250,86 +292,121 @@ function selectMedian(
 }
 
 /**
- * Compressed rows per leaf group g = leaf - firstLeaf: it evaluates the expansions of the nodes
- * far[farOffset[g] .. farOffset[g + 1]) and sums the leaves near[nearOffset[g] .. nearOffset[g + 1])
- * directly (its own leaf among them).
+ * Compressed rows: target node t takes the M2L of the source nodes m2l[m2lOffset[t] .. m2lOffset[t + 1])
+ * into its local expansion, and leaf group g = leaf - firstLeaf sums the source leaves
+ * near[nearOffset[g] .. nearOffset[g + 1]) directly (its own leaf among them).
  */
 export interface InteractionLists {
-  readonly farOffset: Uint32Array;
-  readonly far: Uint32Array;
+  readonly m2lOffset: Uint32Array;
+  readonly m2l: Uint32Array;
   readonly nearOffset: Uint32Array;
   readonly near: Uint32Array;
 }
 
-/** What one product does: pairs summed directly and (target, node) expansion evaluations. */
+/** What one product does: pairs summed directly and M2L translations. */
 export interface TreeProductCounts {
   directPairs: number;
-  expansions: number;
+  translations: number;
 }
 
 /**
- * Interaction lists of every leaf as a target group, by a depth-first walk with an explicit stack
- * and the acceptance rule of treecode.ts. They depend on the positions only, so they are built
- * once per configuration and each product merely runs through them.
+ * Interaction lists by a dual-tree walk (Dehnen, J. Comput. Phys. 179, 2002) with an explicit stack of
+ * node pairs: a pair of nodes A, B is well separated, and exchanges M2L both ways, when
+ *   r_A + r_B <= theta |c_A - c_B|                     (expansion error ~ theta^p, treeAccuracy)
+ *   |c_A - c_B| - r_A - r_B >= a / sqrt(2 tolerance)   (softening: see treecode.ts)
+ * else the larger node (by radius) is split, and two leaves that are not well separated are summed
+ * directly. Two well-separated nodes whose electrons make fewer pairs than their two M2L cost are
+ * summed directly too, leaf by leaf (exact, and cheaper). Every electron pair is then covered exactly once, by one M2L or one direct sum, on either
+ * path from the root: the lists depend on the positions only, so they are built once per configuration.
  */
 function interactionLists(
   tree: Pick<
     Tree,
-    | 'depth'
-    | 'nodeCount'
-    | 'firstLeaf'
-    | 'nodeStart'
-    | 'nodeEnd'
-    | 'boxMin'
-    | 'boxMax'
-    | 'centre'
-    | 'radius'
-    | 'theta'
-    | 'softeningDistance'
-  >,
+    'nodeCount' | 'firstLeaf' | 'nodeStart' | 'nodeEnd' | 'centre' | 'radius' | 'theta' | 'softeningDistance'
+  > & { translationCost: number },
 ): { lists: InteractionLists; counts: TreeProductCounts } {
-  const { nodeCount, firstLeaf, nodeStart, nodeEnd, boxMin, boxMax, centre, radius, theta } = tree;
-  const { softeningDistance } = tree;
-  const stack = new Uint32Array(tree.depth + 2);
-  const farOffset = new Uint32Array(nodeCount - firstLeaf + 1);
-  const nearOffset = new Uint32Array(nodeCount - firstLeaf + 1);
-  const far: number[] = [];
-  const near: number[] = [];
-  const counts: TreeProductCounts = { directPairs: 0, expansions: 0 };
-  for (let group = firstLeaf; group < nodeCount; group++) {
-    const targets = nodeEnd[group] - nodeStart[group];
-    let top = 0;
-    stack[top++] = 0;
-    while (top > 0) {
-      const node = stack[--top];
-      const count = nodeEnd[node] - nodeStart[node];
-      if (count === 0) continue;
-      let distanceSquared = 0;
-      for (let i = 0; i < 3; i++) {
-        const c = centre[3 * node + i];
-        const gap = Math.max(boxMin[3 * group + i] - c, 0, c - boxMax[3 * group + i]);
-        distanceSquared += gap * gap;
-      }
-      const distance = Math.sqrt(distanceSquared);
-      const r = radius[node];
-      // distance > 0 keeps a one-electron node (radius 0) from being accepted by its own group.
-      if (distance > 0 && r <= theta * distance && distance - r >= softeningDistance) {
-        far.push(node);
-        counts.expansions += targets;
-      } else if (node >= firstLeaf) {
-        near.push(node);
-        // The group's own leaf is always near (its centre lies in its box): minus the self pairs.
-        counts.directPairs += targets * count - (node === group ? targets : 0);
-      } else {
-        stack[top++] = 2 * node + 2;
-        stack[top++] = 2 * node + 1;
-      }
+  const { nodeCount, firstLeaf, nodeStart, nodeEnd, centre, radius, theta, softeningDistance } = tree;
+  const size = (node: number) => nodeEnd[node] - nodeStart[node];
+  const targets: number[] = [];
+  const sources: number[] = [];
+  const nearTargets: number[] = [];
+  const nearSources: number[] = [];
+  const counts: TreeProductCounts = { directPairs: 0, translations: 0 };
+  const near = (target: number, source: number) => {
+    nearTargets.push(target);
+    nearSources.push(source);
+    counts.directPairs += size(target) * size(source) - (target === source ? size(target) : 0);
+  };
+  // Pairs (a, b); a === b is a node with itself.
+  const stack: number[] = [0, 0];
+  while (stack.length > 0) {
+    const b = stack.pop()!;
+    const a = stack.pop()!;
+    if (size(a) === 0 || size(b) === 0) continue;
+    if (a === b) {
+      if (a >= firstLeaf) near(a, a);
+      else stack.push(2 * a + 1, 2 * a + 1, 2 * a + 2, 2 * a + 2, 2 * a + 1, 2 * a + 2);
+      continue;
     }
-    farOffset[group - firstLeaf + 1] = far.length;
-    nearOffset[group - firstLeaf + 1] = near.length;
+    const distance = Math.hypot(
+      centre[3 * a] - centre[3 * b],
+      centre[3 * a + 1] - centre[3 * b + 1],
+      centre[3 * a + 2] - centre[3 * b + 2],
+    );
+    const reach = radius[a] + radius[b];
+    // distance > 0 keeps two coincident one-electron nodes (radii 0) from being accepted.
+    const separated = distance > 0 && reach <= theta * distance && distance - reach >= softeningDistance;
+    if (separated && size(a) * size(b) < 2 * tree.translationCost) {
+      for (const leafA of leavesOf(a, firstLeaf)) {
+        for (const leafB of leavesOf(b, firstLeaf)) {
+          near(leafA, leafB);
+          near(leafB, leafA);
+        }
+      }
+    } else if (separated) {
+      targets.push(a, b);
+      sources.push(b, a);
+      counts.translations += 2;
+    } else if (a >= firstLeaf && b >= firstLeaf) {
+      near(a, b);
+      near(b, a);
+    } else {
+      const splitA = b >= firstLeaf || (a < firstLeaf && radius[a] >= radius[b]);
+      const [open, other] = splitA ? [a, b] : [b, a];
+      stack.push(2 * open + 1, other, 2 * open + 2, other);
+    }
   }
+  const m2l = compressedRows(targets, sources, nodeCount, 0);
+  const direct = compressedRows(nearTargets, nearSources, nodeCount - firstLeaf, firstLeaf);
   return {
-    lists: { farOffset, far: Uint32Array.from(far), nearOffset, near: Uint32Array.from(near) },
+    lists: { m2lOffset: m2l.offset, m2l: m2l.values, nearOffset: direct.offset, near: direct.values },
     counts,
   };
+}
+
+/** The leaves below `node` (itself if a leaf): in the complete tree, a contiguous run of indices. */
+function leavesOf(node: number, firstLeaf: number): number[] {
+  let first = node;
+  let last = node;
+  while (first < firstLeaf) {
+    first = 2 * first + 1;
+    last = 2 * last + 2;
+  }
+  return Array.from({ length: last - first + 1 }, (_, k) => first + k);
+}
+
+/** Rows of (row + first, value) pairs by a counting sort: offsets of rowCount + 1 entries, values. */
+function compressedRows(
+  rows: readonly number[],
+  values: readonly number[],
+  rowCount: number,
+  first: number,
+): { offset: Uint32Array; values: Uint32Array } {
+  const offset = new Uint32Array(rowCount + 1);
+  for (const row of rows) offset[row - first + 1]++;
+  for (let r = 0; r < rowCount; r++) offset[r + 1] += offset[r];
+  const next = offset.slice(0, rowCount);
+  const sorted = new Uint32Array(values.length);
+  rows.forEach((row, k) => (sorted[next[row - first]++] = values[k]));
+  return { offset, values: sorted };
 }

@@ -1,20 +1,36 @@
-// Treecode for the product M x = D x + eps T x (models.ts) in O(N log N) time and O(N) memory.
+// The fast multipole method for the product M x = D x + eps T x (models.ts) in O(N) time and memory.
 //
 // Every model reduces to one Oseen sum over 3-vector sources: w_i = sum_{j != i} T_ij f_j with
 // f_j = x_j (vector model; (x_j, 0) in 2D, where z = 0 keeps the sum in the plane) or f_j = u_j x_j,
 // u_j = rho_j e_j = (-y_j, x_j, 0) (azimuthal model, P^T T P); the result is w_i or u_i . w_i.
 //
-// The tree and each leaf group's interaction lists are built once per configuration (tree-build.ts).
-// A product runs the upward pass, which computes each node's moments of f (cartesian-expansion.ts) at
-// the leaves and shifts them to the parents, then every target sums its group's lists. A node is
-// accepted (its expansion used for every target in the group) when
-//   radius <= theta * distance(centre, group box)                    (multipole error ~ theta^(p+1))
-//   distance(centre, group box) - radius >= a / sqrt(2 tolerance)    (softening: see below)
-// else it is opened, and a leaf that is not accepted is summed directly with the exact softened
-// kernel. The expansion is of the bare kernel: the softened T is the bare one times
-// r / sqrt(r^2 + a^2) = 1 - a^2 / (2 r^2) + ..., so the second test keeps that relative error within
-// the tolerance for every pair the expansion stands for.
-import { distanceDerivatives, scaledMonomials } from './cartesian-expansion.ts';
+// Far from its sources the Stokeslet sum is four Laplace potentials (Tornberg & Greengard, Adv. Comput.
+// Math. 28, 2008): with T = S / 2, S(d) = I / r + d d^T / r^3 and
+//   phi_l(x) = sum_j f_jl / |x - y_j|,   psi(x) = sum_j (f_j . y_j) / |x - y_j|,
+//   (sum_j S(x - y_j) f_j)_l = phi_l - sum_m x_m d_l phi_m + d_l psi,
+// since d_l [(x - y) . f / r] = f_l / r - (x - y) . f (x_l - y_l) / r^3. Positions are taken from the
+// root's centre (the origin of x and y above), which keeps f . y and x_m d_l phi_m of the size of the
+// field in rounding; the truncation error of psi - x . grad phi is that of charges f . (y - x), as every
+// operator is linear in the charges, so it is no larger than that of phi.
+//
+// The tree and its interaction lists are built once per configuration (tree-build.ts). A product runs
+// the upward pass (P2M at the leaves, M2M to the parents, cartesian-expansion.ts), then the downward
+// pass from the root: each node's local expansion is its parent's shifted to it (L2L) plus the M2L of
+// its list, and each leaf's electrons evaluate their leaf's expansion (L2P) and sum its near leaves
+// directly with the exact softened kernel. The expansions are of the bare kernel: the softened T is the
+// bare one times r / sqrt(r^2 + a^2) = 1 - a^2 / (2 r^2) + ..., so the softening test of the
+// interaction lists keeps that relative error within the tolerance for every pair an M2L stands for.
+import {
+  addChargeToMultipole,
+  completeLocal,
+  evaluateLocal,
+  kCharges,
+  multipoleToLocal,
+  planarMultipoleToLocal,
+  reduceMultipole,
+  shiftLocal,
+  shiftMultipole,
+} from './cartesian-expansion.ts';
 import { blockSize } from './models.ts';
 import type { Tree, TreeProductCounts, TreeStorage } from './tree-build.ts';
 
@@ -35,28 +51,41 @@ export function treeInteraction(tree: Tree, x: ArrayLike<number>, out: TreeStora
       `the tree product needs vectors of length ${size}, got ${x.length} and ${out.length}`,
     );
   }
-  gatherSources(tree, x);
-  if (tree.theta > 0) upwardPass(tree);
-  evaluate(tree);
+  gatherCharges(tree, x);
+  const far = tree.counts.translations > 0;
+  if (far) {
+    upwardPass(tree);
+    downwardPass(tree);
+  }
+  evaluate(tree, far);
   scatterSums(tree, out);
   return tree.counts;
 }
 
-/** f_k in tree order from x in input order (see the file comment). */
-function gatherSources(tree: Tree, x: ArrayLike<number>): void {
-  const { n, electron, positions, sources } = tree;
+/** f_k and f_k . (y_k - origin) in tree order from x in input order (see the file comment). */
+function gatherCharges(tree: Tree, x: ArrayLike<number>): void {
+  const { n, electron, positions, charges, centre } = tree;
   const b = blockSize(tree.system);
   for (let k = 0; k < n; k++) {
     const i = electron[k];
+    let fx: number;
+    let fy: number;
+    let fz = 0;
     if (b === 1) {
-      sources[3 * k] = -positions[3 * k + 1] * x[i];
-      sources[3 * k + 1] = positions[3 * k] * x[i];
-      sources[3 * k + 2] = 0;
+      fx = -positions[3 * k + 1] * x[i];
+      fy = positions[3 * k] * x[i];
     } else {
-      sources[3 * k] = x[b * i];
-      sources[3 * k + 1] = x[b * i + 1];
-      sources[3 * k + 2] = b === 3 ? x[b * i + 2] : 0;
+      fx = x[b * i];
+      fy = x[b * i + 1];
+      if (b === 3) fz = x[b * i + 2];
     }
+    charges[kCharges * k] = fx;
+    charges[kCharges * k + 1] = fy;
+    charges[kCharges * k + 2] = fz;
+    charges[kCharges * k + 3] =
+      fx * (positions[3 * k] - centre[0]) +
+      fy * (positions[3 * k + 1] - centre[1]) +
+      fz * (positions[3 * k + 2] - centre[2]);
   }
 }
 
@@ -72,16 +101,17 @@ function scatterSums(tree: Tree, out: TreeStorage): void {
 }
 
 /**
- * Moments of every node (3 per term, term-major): leaves from their electrons, parents by shifting
- * their two children's moments to their own centre (w'_alpha = sum_{beta <= alpha} w_beta
- * (-s)^(alpha - beta) / (alpha - beta)!, s = child centre - parent centre), so the pass is O(N).
- * Sums accumulate in float64 and are stored once, as a GPU thread would keep them in registers.
+ * Moments of every node (kCharges per term, term-major): P2M at the leaves, M2M from the two children
+ * at the parents, so the pass is O(N); then each node's harmonic moments for M2L. Sums accumulate in
+ * float64 and are stored once, as a GPU thread keeps them in registers.
  */
 function upwardPass(tree: Tree): void {
-  const { tables, nodeCount, firstLeaf, nodeStart, nodeEnd, positions, sources, centre, moments } = tree;
-  const { momentCount, shift } = tables;
-  const monomial = new Float64Array(momentCount);
-  const sum = new Float64Array(3 * momentCount);
+  const { tables, nodeCount, firstLeaf, nodeStart, nodeEnd, positions, charges, centre, moments } = tree;
+  const stride = kCharges * tables.termCount;
+  const reducedStride = kCharges * tables.reducedCount;
+  const monomial = new Float64Array(tables.termCount);
+  const sum = new Float64Array(stride);
+  const reduced = new Float64Array(reducedStride);
   for (let node = nodeCount - 1; node >= 0; node--) {
     sum.fill(0);
     const cx = centre[3 * node];
@@ -89,121 +119,150 @@ function upwardPass(tree: Tree): void {
     const cz = centre[3 * node + 2];
     if (node >= firstLeaf) {
       for (let k = nodeStart[node]; k < nodeEnd[node]; k++) {
-        scaledMonomials(
-          tables,
-          positions[3 * k] - cx,
-          positions[3 * k + 1] - cy,
-          positions[3 * k + 2] - cz,
-          monomial,
-        );
-        const fx = sources[3 * k];
-        const fy = sources[3 * k + 1];
-        const fz = sources[3 * k + 2];
-        for (let a = 0; a < momentCount; a++) {
-          sum[3 * a] += monomial[a] * fx;
-          sum[3 * a + 1] += monomial[a] * fy;
-          sum[3 * a + 2] += monomial[a] * fz;
-        }
+        const dx = positions[3 * k] - cx;
+        const dy = positions[3 * k + 1] - cy;
+        const dz = positions[3 * k + 2] - cz;
+        addChargeToMultipole(tables, dx, dy, dz, charges, kCharges * k, sum, monomial);
       }
     } else {
       for (let child = 2 * node + 1; child <= 2 * node + 2; child++) {
-        scaledMonomials(
-          tables,
-          centre[3 * child] - cx,
-          centre[3 * child + 1] - cy,
-          centre[3 * child + 2] - cz,
-          monomial,
-        );
-        const base = 3 * momentCount * child;
-        for (let t = 0; t < shift.length; t += 3) {
-          const alpha = 3 * shift[t];
-          const beta = base + 3 * shift[t + 1];
-          const weight = monomial[shift[t + 2]];
-          sum[alpha] += moments[beta] * weight;
-          sum[alpha + 1] += moments[beta + 1] * weight;
-          sum[alpha + 2] += moments[beta + 2] * weight;
-        }
+        if (nodeEnd[child] === nodeStart[child]) continue;
+        const sx = centre[3 * child] - cx;
+        const sy = centre[3 * child + 1] - cy;
+        const sz = centre[3 * child + 2] - cz;
+        shiftMultipole(tables, sx, sy, sz, moments, stride * child, sum, monomial);
       }
     }
-    moments.set(sum, 3 * momentCount * node);
+    moments.set(sum, stride * node);
+    reduceMultipole(tables, sum, reduced);
+    tree.reduced.set(reduced, reducedStride * node);
   }
 }
 
-/** Every target of every group sums its group's near leaves directly and its far nodes' expansions. */
-function evaluate(tree: Tree): void {
-  const { nodeCount, firstLeaf, nodeStart, nodeEnd, centre, positions, sources, sums, moments, tables } =
-    tree;
-  const { farOffset, far, nearOffset, near } = tree.lists;
+/**
+ * Local expansions of every node, parents before children (node k's parent is (k - 1) / 2 < k): the
+ * parent's shifted to the node (L2L) plus the M2L of every source node in its list, completed by the
+ * harmonic identity (cartesian-expansion.ts).
+ */
+function downwardPass(tree: Tree): void {
+  const { tables, nodeCount, centre, reduced, locals } = tree;
+  const { m2lOffset, m2l } = tree.lists;
+  const stride = kCharges * tables.termCount;
+  const reducedStride = kCharges * tables.reducedCount;
+  const monomial = new Float64Array(tables.termCount);
+  const taylor = new Float64Array(tables.termCount + 1);
+  const derivative = new Float64Array(tables.termCount);
+  const sum = new Float64Array(stride);
+  for (let node = 0; node < nodeCount; node++) {
+    sum.fill(0);
+    const cx = centre[3 * node];
+    const cy = centre[3 * node + 1];
+    const cz = centre[3 * node + 2];
+    if (node > 0) {
+      const parent = (node - 1) >> 1;
+      const sx = cx - centre[3 * parent];
+      const sy = cy - centre[3 * parent + 1];
+      const sz = cz - centre[3 * parent + 2];
+      shiftLocal(tables, sx, sy, sz, locals, stride * parent, sum, monomial);
+    }
+    for (let l = m2lOffset[node]; l < m2lOffset[node + 1]; l++) {
+      const source = m2l[l];
+      const rx = cx - centre[3 * source];
+      const ry = cy - centre[3 * source + 1];
+      const rz = cz - centre[3 * source + 2];
+      const from = reducedStride * source;
+      if (tree.planar) planarMultipoleToLocal(tables, rx, ry, reduced, from, sum, taylor, derivative);
+      else multipoleToLocal(tables, rx, ry, rz, reduced, from, sum, taylor, derivative);
+    }
+    completeLocal(tables, sum);
+    locals.set(sum, stride * node);
+  }
+}
+
+/**
+ * Every electron of every leaf: its near leaves summed directly, plus its leaf's local expansion
+ * (L2P; the Stokeslet from the four potentials, see the file comment) when `far`. T_kj = T_jk, so
+ * each pair of near leaves (both directions are in the lists, one per target leaf, as a GPU reads
+ * them) is summed once here and added to both sides, halving the direct work of the CPU.
+ */
+function evaluate(tree: Tree, far: boolean): void {
+  const { n, nodeCount, firstLeaf, nodeStart, nodeEnd, centre, positions, charges, locals, tables } = tree;
+  const { nearOffset, near } = tree.lists;
   const softeningSquared = tree.system.softening ** 2;
-  const { momentCount, derivativeCount, secondDerivative } = tables;
-  const taylor = new Float64Array(derivativeCount + 1);
-  const derivative = new Float64Array(derivativeCount);
+  const w = new Float64Array(3 * n);
   for (let group = firstLeaf; group < nodeCount; group++) {
     const g = group - firstLeaf;
-    for (let k = nodeStart[group]; k < nodeEnd[group]; k++) {
-      const px = positions[3 * k];
-      const py = positions[3 * k + 1];
-      const pz = positions[3 * k + 2];
-      let wx = 0;
-      let wy = 0;
-      let wz = 0;
-      for (let l = nearOffset[g]; l < nearOffset[g + 1]; l++) {
-        const leaf = near[l];
-        const end = nodeEnd[leaf];
-        for (let j = nodeStart[leaf]; j < end; j++) {
-          if (j === k) continue;
-          // T_kj f_j = f_j / (2 r_s) + d (d . f_j) / (2 r_s r^2), d = r_k - r_j (models.ts).
+    for (let l = nearOffset[g]; l < nearOffset[g + 1]; l++) {
+      const leaf = near[l];
+      if (leaf < group) continue;
+      const end = nodeEnd[leaf];
+      for (let k = nodeStart[group]; k < nodeEnd[group]; k++) {
+        const px = positions[3 * k];
+        const py = positions[3 * k + 1];
+        const pz = positions[3 * k + 2];
+        const gx = charges[kCharges * k];
+        const gy = charges[kCharges * k + 1];
+        const gz = charges[kCharges * k + 2];
+        let wx = 0;
+        let wy = 0;
+        let wz = 0;
+        for (let j = leaf === group ? k + 1 : nodeStart[leaf]; j < end; j++) {
+          // T_kj f_j = f_j / (2 r_s) + d (d . f_j) / (2 r_s r^2), d = r_k - r_j (models.ts), and
+          // T_jk f_k the same with f_k: d d^T is even in d.
           const dx = px - positions[3 * j];
           const dy = py - positions[3 * j + 1];
           const dz = pz - positions[3 * j + 2];
+          const fx = charges[kCharges * j];
+          const fy = charges[kCharges * j + 1];
+          const fz = charges[kCharges * j + 2];
           const r2 = dx * dx + dy * dy + dz * dz;
           const scale = 1 / (2 * Math.sqrt(r2 + softeningSquared));
-          const outer =
-            r2 > 0
-              ? (scale / r2) * (dx * sources[3 * j] + dy * sources[3 * j + 1] + dz * sources[3 * j + 2])
-              : 0;
-          wx += scale * sources[3 * j] + outer * dx;
-          wy += scale * sources[3 * j + 1] + outer * dy;
-          wz += scale * sources[3 * j + 2] + outer * dz;
+          const outer = r2 > 0 ? scale / r2 : 0;
+          const toK = outer * (dx * fx + dy * fy + dz * fz);
+          const toJ = outer * (dx * gx + dy * gy + dz * gz);
+          wx += scale * fx + toK * dx;
+          wy += scale * fy + toK * dy;
+          wz += scale * fz + toK * dz;
+          w[3 * j] += scale * gx + toJ * dx;
+          w[3 * j + 1] += scale * gy + toJ * dy;
+          w[3 * j + 2] += scale * gz + toJ * dz;
         }
+        w[3 * k] += wx;
+        w[3 * k + 1] += wy;
+        w[3 * k + 2] += wz;
       }
-      for (let l = farOffset[g]; l < farOffset[g + 1]; l++) {
-        const node = far[l];
-        distanceDerivatives(
-          tables,
-          px - centre[3 * node],
-          py - centre[3 * node + 1],
-          pz - centre[3 * node + 2],
-          taylor,
-          derivative,
-        );
-        // sum_alpha [I lap D_alpha - grad grad D_alpha] w_alpha, halved: T = S / 2.
-        let ux = 0;
-        let uy = 0;
-        let uz = 0;
-        const base = 3 * momentCount * node;
-        for (let a = 0; a < momentCount; a++) {
-          const q = 6 * a;
-          const dxx = derivative[secondDerivative[q]];
-          const dyy = derivative[secondDerivative[q + 1]];
-          const dzz = derivative[secondDerivative[q + 2]];
-          const dxy = derivative[secondDerivative[q + 3]];
-          const dxz = derivative[secondDerivative[q + 4]];
-          const dyz = derivative[secondDerivative[q + 5]];
-          const mx = moments[base + 3 * a];
-          const my = moments[base + 3 * a + 1];
-          const mz = moments[base + 3 * a + 2];
-          ux += mx * (dyy + dzz) - my * dxy - mz * dxz;
-          uy += my * (dxx + dzz) - mx * dxy - mz * dyz;
-          uz += mz * (dxx + dyy) - mx * dxz - my * dyz;
-        }
-        wx += ux / 2;
-        wy += uy / 2;
-        wz += uz / 2;
-      }
-      sums[3 * k] = wx;
-      sums[3 * k + 1] = wy;
-      sums[3 * k + 2] = wz;
     }
   }
+  if (far) {
+    const stride = kCharges * tables.termCount;
+    const monomial = new Float64Array(tables.termCount);
+    const field = new Float64Array(4 * kCharges);
+    for (let group = firstLeaf; group < nodeCount; group++) {
+      for (let k = nodeStart[group]; k < nodeEnd[group]; k++) {
+        const px = positions[3 * k];
+        const py = positions[3 * k + 1];
+        const pz = positions[3 * k + 2];
+        evaluateLocal(
+          tables,
+          px - centre[3 * group],
+          py - centre[3 * group + 1],
+          pz - centre[3 * group + 2],
+          locals,
+          stride * group,
+          field,
+          monomial,
+        );
+        // (phi_l - sum_m x_m d_l phi_m + d_l psi) / 2, x from the origin; field[4c + 1 + l] = d_l phi_c.
+        const x = px - centre[0];
+        const y = py - centre[1];
+        const z = pz - centre[2];
+        for (let l = 0; l < 3; l++) {
+          const stokeslet =
+            field[4 * l] - x * field[1 + l] - y * field[5 + l] - z * field[9 + l] + field[13 + l];
+          w[3 * k + l] += stokeslet / 2;
+        }
+      }
+    }
+  }
+  tree.sums.set(w);
 }
