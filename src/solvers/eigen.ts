@@ -1,6 +1,7 @@
 // Small dense symmetric eigenproblems in float64: the Lanczos tridiagonal T_k at every step, and (for
 // tests, as a check independent of Lanczos) a whole dense matrix by Householder reduction to
-// tridiagonal form (which also serves the thick restart of Lanczos). Both end in the implicit QL iteration with Wilkinson shifts (EISPACK tql1/tql2).
+// tridiagonal form, which also serves the thick restart of Lanczos. Both end in the implicit QL
+// iteration with Wilkinson shifts (EISPACK tql1/tql2).
 
 export interface TridiagonalEigen {
   /** Eigenvalues, ascending. */

@@ -161,9 +161,9 @@ export function lanczosVerdict(
 
 /**
  * The coefficients s of the extreme Ritz vectors V s of a cycle at `steps` = dim T_j: the
- * eigenvectors of T (the first `steps` alphas and steps - 1 betas) for its smallest and largest eigenvalue. One computation
- * for both backends; each forms V s where its basis lives (the GPU with the reorthogonalisation's
- * columns kernel).
+ * eigenvectors of T (the first `steps` alphas and steps - 1 betas) for its smallest and largest
+ * eigenvalue. One computation for both backends; each forms V s where its basis lives (the GPU with
+ * the reorthogonalisation's columns kernel).
  */
 export function ritzCoefficients(
   alphas: Float64Array,
@@ -199,7 +199,10 @@ export function normalised(x: Float64Array): Float64Array {
 export interface ThickRestart {
   /** New column c is V coefficients[c], over the `steps` columns of T's cycle (c < kept). */
   readonly coefficients: Float64Array[];
-  /** T of the kept columns: diagonal (length kept) and off-diagonal (length kept; the last entry couples the last kept column to q_steps, the next column). */
+  /**
+   * T of the kept columns: diagonal and off-diagonal, both of length kept; the last off-diagonal
+   * entry couples the last kept column to q_steps, the column after them.
+   */
   readonly alphas: Float64Array;
   readonly betas: Float64Array;
 }
@@ -224,8 +227,8 @@ export function keptPerEnd(steps: number, converged: { min: boolean; max: boolea
 /**
  * The thick restart of a full cycle (T of dim `steps`, alphas[0..steps-1], betas[0..steps-1], the last
  * beta the norm that made q_steps): keep the Ritz pairs (theta_i, V y_i) nearest each end. They
- * satisfy A V y_i = theta_i V y_i + b_i q_steps with b_i = beta_{steps-1} y_i[steps - 1] (Wu & Simon,
- * eq. 2.5), so with q_steps first the projected matrix is the arrowhead [[0, b^T], [b, diag theta]].
+ * satisfy A V y_i = theta_i V y_i + b_i q_steps with b_i = beta_{steps-1} y_i[steps - 1] (Wu & Simon
+ * 2000), so with q_steps first the projected matrix is the arrowhead [[0, b^T], [b, diag theta]].
  * Its Householder tridiagonalisation keeps q_steps and rotates the Ritz vectors by Z; in reverse
  * order, Z's columns then q_steps, the kept vectors form a Lanczos basis whose T is the reflected
  * tridiagonal, and the next step is the ordinary three-term step from q_steps.
