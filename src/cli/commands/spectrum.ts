@@ -24,9 +24,9 @@ Darwin contribution, to compare with the paper's N r_e/R (eq. 49).
 ${kSystemHelp}
 Lanczos:
   --tol T         relative accuracy of the extreme eigenvalues                     [1e-10]
-  --max-iter K    matrix-vector products at most, over all restarts          [10000]
-  --basis M       Lanczos vectors held; a full basis restarts from the extreme Ritz
-                  vectors (thick restart), so memory is M vectors          [${kDefaultLanczosBasis}]
+  --max-iter K    matrix-vector products at most, over all restarts                [10000]
+  --basis M       Lanczos vectors held (the memory): a full basis restarts from the
+                  Ritz vectors nearest each end (thick restart)                       [${kDefaultLanczosBasis}]
   --seed S        start vector seed                                                    [1]
 ${kBackendHelp}
   --json          one JSON object on stdout (progress goes to stderr)
