@@ -129,66 +129,78 @@ describe('thick-restart Lanczos in float64', () => {
     expect(vectors.size).toBe(16);
   });
 
-  it('a restart keeps the Lanczos relation, the kept Ritz values, and every converged pair', () => {
-    // A tridiagonal A has the Lanczos basis e_0, e_1, ... from e_0: T of a cycle of `steps` steps is
-    // A's leading block and q_steps = e_steps, so the restart's vectors are its coefficients.
-    const n = 60;
-    const steps = 24;
-    const diagonal = Float64Array.from({ length: n }, (_, i) => 1 + 0.37 * Math.sin(3.1 * i) ** 2);
-    diagonal[0] = 5; // a separated top, converged well within the cycle
-    diagonal[1] = 0.1;
-    const offDiagonal = Float64Array.from({ length: n - 1 }, (_, i) => 0.05 + 0.02 * Math.cos(i));
-    const a = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) a[i * n + i] = diagonal[i];
-    for (let i = 0; i + 1 < n; i++) a[i * n + i + 1] = a[(i + 1) * n + i] = offDiagonal[i];
-    const op = denseOperator(a, n);
+  // A tridiagonal A has the Lanczos basis e_0, e_1, ... from e_0: T of a cycle of `steps` steps is
+  // A's leading block and q_steps = e_steps, so the restart's vectors are its coefficients. A
+  // separated top (5) converges well within the cycle; a separated bottom (0.1) too where given.
+  // tol 1e-13 leaves the bottom pair of the second case (bound 2.5e-12) unconverged.
+  for (const [label, bottomEntry, tol, keptBottom, keptTop] of [
+    ['both extreme pairs converged: half the kept vectors at each end', 0.1, 1e-10, 6, 6],
+    ['only the top converged: it keeps an eighth, the bottom the rest', null, 1e-13, 11, 1],
+  ] as const) {
+    it(`a restart keeps the Lanczos relation and every converged pair; ${label}`, () => {
+      const n = 60;
+      const steps = 24;
+      const diagonal = Float64Array.from({ length: n }, (_, i) => 1 + 0.37 * Math.sin(3.1 * i) ** 2);
+      diagonal[0] = 5;
+      if (bottomEntry !== null) diagonal[1] = bottomEntry;
+      const offDiagonal = Float64Array.from({ length: n - 1 }, (_, i) => 0.05 + 0.02 * Math.cos(i));
+      const a = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) a[i * n + i] = diagonal[i];
+      for (let i = 0; i + 1 < n; i++) a[i * n + i + 1] = a[(i + 1) * n + i] = offDiagonal[i];
+      const op = denseOperator(a, n);
 
-    const before = tridiagonalEigen(diagonal.subarray(0, steps), offDiagonal.subarray(0, steps - 1));
-    const boundBefore = (k: number) => Math.abs(offDiagonal[steps - 1] * before.lastComponents[k]);
-    expect(boundBefore(steps - 1)).toBeLessThan(1e-12);
+      const before = tridiagonalEigen(diagonal.subarray(0, steps), offDiagonal.subarray(0, steps - 1));
+      const threshold = tol * before.values[steps - 1];
+      const convergedBefore = before.values.filter(
+        (_, k) => Math.abs(offDiagonal[steps - 1] * before.lastComponents[k]) <= threshold,
+      );
+      expect(convergedBefore.length).toBeGreaterThan(0);
 
-    const restart = thickRestart(diagonal, offDiagonal, steps, 1e-10);
-    const kept = restart.coefficients.length;
-    expect(kept).toBe(12);
-    // Orthonormal, and orthogonal to q_steps (= e_steps, where every kept vector is zero).
-    const vectors = restart.coefficients.map((y) => {
-      const x = new Float64Array(n);
-      x.set(y);
-      return x;
+      const restart = thickRestart(diagonal, offDiagonal, steps, tol);
+      const kept = restart.coefficients.length;
+      expect(kept).toBe(keptBottom + keptTop);
+      // Orthonormal, and orthogonal to q_steps (= e_steps, where every kept vector is zero).
+      const vectors = restart.coefficients.map((y) => {
+        const x = new Float64Array(n);
+        x.set(y);
+        return x;
+      });
+      const dotOf = (x: Float64Array, y: Float64Array) => x.reduce((sum, value, i) => sum + value * y[i], 0);
+      for (let i = 0; i < kept; i++) {
+        for (let j = 0; j < kept; j++) {
+          expect(Math.abs(dotOf(vectors[i], vectors[j]) - (i === j ? 1 : 0))).toBeLessThan(1e-13);
+        }
+      }
+      // A X = X T' + beta' q_steps e_kept^T: the kept basis is a Lanczos basis again.
+      const product = new Float64Array(n);
+      for (let c = 0; c < kept; c++) {
+        op.apply(vectors[c], product);
+        for (let i = 0; i < n; i++) {
+          let expected = restart.alphas[c] * vectors[c][i];
+          if (c > 0) expected += restart.betas[c - 1] * vectors[c - 1][i];
+          if (c + 1 < kept) expected += restart.betas[c] * vectors[c + 1][i];
+          if (c + 1 === kept && i === steps) expected += restart.betas[c];
+          expect(Math.abs(product[i] - expected)).toBeLessThan(1e-13);
+        }
+      }
+      // T' has the kept Ritz values: the bottom and the top of T's spectrum, every converged one.
+      const after = tridiagonalEigen(restart.alphas, restart.betas);
+      const keptValues = [...before.values.slice(0, keptBottom), ...before.values.slice(steps - keptTop)];
+      after.values.forEach((value, k) => expect(Math.abs(value - keptValues[k])).toBeLessThan(1e-13));
+      for (const value of convergedBefore) {
+        expect(Math.min(...after.values.map((theta) => Math.abs(theta - value)))).toBeLessThan(1e-13);
+      }
+      // The converged top pair is still converged: its bound, and its true residual, stay below tol.
+      const top = kept - 1;
+      expect(Math.abs(restart.betas[kept - 1] * after.lastComponents[top])).toBeLessThanOrEqual(threshold);
+      const ritz = new Float64Array(n);
+      const [eigenvector] = tridiagonalEigenvectors(restart.alphas, restart.betas, [-1]).vectors;
+      for (let c = 0; c < kept; c++) for (let i = 0; i < n; i++) ritz[i] += eigenvector[c] * vectors[c][i];
+      op.apply(ritz, product);
+      const residual = Math.hypot(...product.map((value, i) => value - after.values[top] * ritz[i]));
+      expect(residual).toBeLessThanOrEqual(threshold);
     });
-    const dotOf = (x: Float64Array, y: Float64Array) => x.reduce((sum, value, i) => sum + value * y[i], 0);
-    for (let i = 0; i < kept; i++) {
-      for (let j = 0; j < kept; j++) {
-        expect(Math.abs(dotOf(vectors[i], vectors[j]) - (i === j ? 1 : 0))).toBeLessThan(1e-13);
-      }
-    }
-    // A X = X T' + beta' q_steps e_kept^T: the kept basis is a Lanczos basis again.
-    const product = new Float64Array(n);
-    for (let c = 0; c < kept; c++) {
-      op.apply(vectors[c], product);
-      for (let i = 0; i < n; i++) {
-        let expected = restart.alphas[c] * vectors[c][i];
-        if (c > 0) expected += restart.betas[c - 1] * vectors[c - 1][i];
-        if (c + 1 < kept) expected += restart.betas[c] * vectors[c + 1][i];
-        if (c + 1 === kept && i === steps) expected += restart.betas[c];
-        expect(Math.abs(product[i] - expected)).toBeLessThan(1e-13);
-      }
-    }
-    // T' has the kept Ritz values: the bottom and top of T's spectrum.
-    const after = tridiagonalEigen(restart.alphas, restart.betas);
-    const keptValues = [...before.values.slice(0, kept / 2), ...before.values.slice(steps - kept / 2)];
-    after.values.forEach((value, k) => expect(Math.abs(value - keptValues[k])).toBeLessThan(1e-13));
-    // The converged top pair is still converged: its bound, and its true residual, stay below 1e-12.
-    const top = kept - 1;
-    const boundAfter = Math.abs(restart.betas[kept - 1] * after.lastComponents[top]);
-    expect(boundAfter).toBeLessThan(1e-12);
-    const ritz = new Float64Array(n);
-    const [eigenvector] = tridiagonalEigenvectors(restart.alphas, restart.betas, [-1]).vectors;
-    for (let c = 0; c < kept; c++) for (let i = 0; i < n; i++) ritz[i] += eigenvector[c] * vectors[c][i];
-    op.apply(ritz, product);
-    const residual = Math.hypot(...product.map((value, i) => value - after.values[top] * ritz[i]));
-    expect(residual).toBeLessThan(1e-12);
-  });
+  }
 });
 
 describe('householderTridiagonal', () => {
