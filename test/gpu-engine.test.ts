@@ -9,7 +9,7 @@
 //   true residual              the reported ||b - M x|| (GPU product, float64 sum) within 1e-6 ||b||
 //                              of the float64 CPU residual of the same x
 import { describe, expect, test } from 'vitest';
-import { geometry, type GeometryName } from '../src/physics/geometry.ts';
+import type { GeometryName } from '../src/physics/geometry.ts';
 import {
   massDiagonal,
   unknowns,
@@ -59,6 +59,7 @@ import { denseMatrixBytes, matrixShape } from '../src/kernels/mass-matrix.ts';
 import { createKrylovEngine, type GpuSolveResult } from '../src/engine/krylov.ts';
 import { expectNormwiseClose, norm, randomVector } from './helpers/compare.ts';
 import { gpuHarness } from './helpers/gpu.ts';
+import { darwinSystem as makeSystem } from './helpers/systems.ts';
 import { structMembers } from './helpers/wgsl.ts';
 
 const kMomentaTolerance = 1e-6;
@@ -94,17 +95,6 @@ function gpuTest(
 
 // ---------------------------------------------------------------------------------------------
 // Systems and comparisons.
-
-function makeSystem(
-  shape: GeometryName,
-  n: number,
-  model: ModelName,
-  dim: Dimension,
-  epsilon: number,
-  softening = 0,
-): DarwinSystem {
-  return { configuration: geometry(shape, n), model, dim, epsilon, softening };
-}
 
 /** Every model and dimension on a configuration that suits it; eps = 0.1 keeps cond(M) in 4..31. */
 const kSetups: readonly { label: string; shape: GeometryName; model: ModelName; dim: Dimension }[] = [

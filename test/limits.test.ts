@@ -2,7 +2,7 @@
 // never choosing it then, and long steps (the matrix-free product, the dense assembly) split into
 // chunks whose results equal the unsplit step's bit for bit.
 import { describe, expect, test } from 'vitest';
-import { geometry, type GeometryName } from '../src/physics/geometry.ts';
+import type { GeometryName } from '../src/physics/geometry.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import type { DarwinSystem, Dimension, ModelName } from '../src/physics/models.ts';
 import { createVector } from '../src/gpu/buffers.ts';
@@ -21,10 +21,11 @@ import { chunkProgress } from '../src/cli/engine.ts';
 import { Interrupted, Progress } from '../src/cli/progress.ts';
 import { randomVector } from './helpers/compare.ts';
 import { gpuHarness } from './helpers/gpu.ts';
+import { darwinSystem } from './helpers/systems.ts';
 
-function makeSystem(shape: GeometryName, n: number, model: ModelName, dim: Dimension): DarwinSystem {
-  return { configuration: geometry(shape, n), model, dim, epsilon: 0.1, softening: 0 };
-}
+/** The limits do not depend on eps: every system here has eps = 0.1. */
+const makeSystem = (shape: GeometryName, n: number, model: ModelName, dim: Dimension): DarwinSystem =>
+  darwinSystem(shape, n, model, dim, 0.1);
 
 const kModels: readonly { label: string; shape: GeometryName; model: ModelName; dim: Dimension }[] = [
   { label: 'vector 3D sphere', shape: 'sphere', model: 'vector', dim: 3 },

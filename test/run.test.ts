@@ -347,9 +347,11 @@ describe('the JSON of a run', () => {
       'reason',
       'residual_bound_min',
       'residual_bound_max',
+      'restarts',
       'check',
       'timing_ms',
     ]);
+    expect(json.restarts).toBe(report.spectrum.lanczos.restarts);
     for (const key of readmeKeys('Extreme eigenvalues of `D^-1/2 M D^-1/2`').filter(
       (key) => key.includes('_') && !/^(converged|diverged)_/.test(key),
     )) {

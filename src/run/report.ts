@@ -140,6 +140,7 @@ export function spectrumJson(report: SpectrumReport, context: RunContext): Recor
     matrix: context.matrix,
     configuration: configurationSummary(report.system, context.radiusMetres),
     ...spectrumFields(report.spectrum),
+    restarts: report.spectrum.lanczos.restarts,
     check: check
       ? checkJson(
           { lambda_min: check.lambdaMin, lambda_max: check.lambdaMax },

@@ -8,8 +8,10 @@ import { eigenvalueErrors, kReferenceLanczosTol, pendingReference, type Referenc
 export interface SpectrumRequest {
   /** Relative accuracy of the extreme eigenvalues. */
   readonly tol: number;
-  /** undefined: min(size, 300). */
+  /** Matrix-vector products at most; undefined: defaultLanczosMaxIterations. */
   readonly maxIterations?: number;
+  /** Lanczos vectors held (thick restart); undefined: kDefaultLanczosBasis. */
+  readonly basisSize?: number;
   /** Seed of Lanczos's start vector. */
   readonly seed: number;
   /** Each Lanczos step; returning false stops it (a result with its partial Ritz values). */
@@ -44,15 +46,27 @@ export async function runSpectrum(
   request: SpectrumRequest,
   reference: Reference | null = null,
 ): Promise<SpectrumReport> {
-  const { tol, maxIterations, seed } = request;
+  const { tol, maxIterations, basisSize, seed } = request;
   const checkStart = performance.now();
   const exact = pendingReference(
     reference
-      ? () => reference.spectrum({ tol: Math.min(tol, kReferenceLanczosTol), maxIterations, seed })
+      ? () =>
+          reference.spectrum({
+            tol: Math.min(tol, kReferenceLanczosTol),
+            maxIterations,
+            basisSize,
+            seed,
+          })
       : null,
   );
   const start = performance.now();
-  const spectrum = await backend.spectrum({ tol, maxIterations, seed, onIteration: request.onIteration });
+  const spectrum = await backend.spectrum({
+    tol,
+    maxIterations,
+    basisSize,
+    seed,
+    onIteration: request.onIteration,
+  });
   const timing: { lanczos: number; check?: number } = { lanczos: performance.now() - start };
   let check: SpectrumCheck | null = null;
   let checkStopped = false;

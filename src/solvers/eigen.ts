@@ -1,6 +1,7 @@
 // Small dense symmetric eigenproblems in float64: the Lanczos tridiagonal T_k at every step, and (for
 // tests, as a check independent of Lanczos) a whole dense matrix by Householder reduction to
-// tridiagonal form. Both end in the implicit QL iteration with Wilkinson shifts (EISPACK tql1/tql2).
+// tridiagonal form, which also serves the thick restart of Lanczos. Both end in the implicit QL
+// iteration with Wilkinson shifts (EISPACK tql1/tql2).
 
 export interface TridiagonalEigen {
   /** Eigenvalues, ascending. */
@@ -135,9 +136,29 @@ function tridiagonalQl(
  * to tridiagonal form, then QL. O(size^3); meant for checks at sizes up to a few hundred.
  */
 export function symmetricEigenvalues(matrix: ArrayLike<number>, size: number): Float64Array {
+  const { diagonal, offDiagonal } = householderTridiagonal(matrix, size);
+  return tridiagonalEigen(diagonal, offDiagonal).values;
+}
+
+/** Q^T A Q = T for a symmetric A: T's diagonal and off-diagonal, and Q row-major. */
+export interface Tridiagonalisation {
+  diagonal: Float64Array;
+  offDiagonal: Float64Array;
+  q: Float64Array;
+}
+
+/**
+ * Householder reduction of a dense symmetric size x size row-major matrix to tridiagonal form,
+ * accumulating Q = H_0 H_1 ... Each reflection acts on the indices after its column, so Q e_0 = e_0:
+ * the first index keeps its vector (the thick restart's next Lanczos vector). The off-diagonal is made
+ * nonnegative by flipping the signs of columns 1.. of Q, as Lanczos' betas are. O(size^3).
+ */
+export function householderTridiagonal(matrix: ArrayLike<number>, size: number): Tridiagonalisation {
   if (matrix.length < size * size)
     throw new RangeError(`matrix has ${matrix.length} entries, need ${size * size}`);
   const a = Float64Array.from({ length: size * size }, (_, k) => matrix[k]);
+  const q = new Float64Array(size * size);
+  for (let i = 0; i < size; i++) q[i * size + i] = 1;
   const diagonal = new Float64Array(size);
   const offDiagonal = new Float64Array(Math.max(0, size - 1));
   const v = new Float64Array(size);
@@ -168,8 +189,22 @@ export function symmetricEigenvalues(matrix: ArrayLike<number>, size: number): F
     for (let i = k + 1; i < size; i++) {
       for (let j = k + 1; j < size; j++) a[i * size + j] -= v[i] * p[j] + p[i] * v[j];
     }
+    // Q <- Q H: each row r loses 2 (Q_r . v) / (v^T v) v.
+    for (let r = 0; r < size; r++) {
+      let qv = 0;
+      for (let j = k + 1; j < size; j++) qv += q[r * size + j] * v[j];
+      const factor = (2 * qv) / vNorm2;
+      for (let j = k + 1; j < size; j++) q[r * size + j] -= factor * v[j];
+    }
   }
   for (let i = 0; i < size; i++) diagonal[i] = a[i * size + i];
   if (size >= 2) offDiagonal[size - 2] = a[(size - 1) * size + size - 2];
-  return tridiagonalEigen(diagonal, offDiagonal).values;
+  for (let i = 0; i + 1 < size; i++) {
+    if (offDiagonal[i] >= 0) continue;
+    // Negating column i + 1 of Q flips the couplings of index i + 1 to both neighbours.
+    offDiagonal[i] = -offDiagonal[i];
+    if (i + 2 < size) offDiagonal[i + 1] = -offDiagonal[i + 1];
+    for (let r = 0; r < size; r++) q[r * size + i + 1] = -q[r * size + i + 1];
+  }
+  return { diagonal, offDiagonal, q };
 }

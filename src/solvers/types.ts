@@ -97,8 +97,10 @@ export type LanczosReason = (typeof kLanczosReasons)[number];
 export interface LanczosOptions {
   /** Relative accuracy of the extreme eigenvalues; default 1e-10 (float64) or 1e-6 (float32). */
   tol?: number;
-  /** Default min(size, 300). */
+  /** Matrix-vector products at most, over all restarts (defaultLanczosMaxIterations). */
   maxIterations?: number;
+  /** Lanczos vectors kept in memory, the restart's basis (src/solvers/lanczos.ts kDefaultLanczosBasis). */
+  basisSize?: number;
   /** Seed of the random start vector. */
   seed?: number;
   onIteration?: (iteration: number, lambdaMin: number, lambdaMax: number) => boolean | void;
@@ -119,6 +121,8 @@ export interface LanczosResult {
   residualMin: number;
   residualMax: number;
   iterations: number;
+  /** Thick restarts of the basis (src/solvers/lanczos.ts). */
+  restarts: number;
   reason: LanczosReason;
   converged: boolean;
   /** All Ritz values of the last step, ascending. */
@@ -144,7 +148,10 @@ export function defaultLanczosTol(precision: Precision): number {
   return precision === 'float64' ? 1e-10 : 1e-6;
 }
 
-/** Lanczos maxIterations when none is given: the Krylov space cannot grow past the size. */
+/**
+ * Lanczos maxIterations when none is given: matrix-vector products over all thick restarts, enough
+ * for the dense cluster at the bottom of a ring's circulant spectrum (about 1600 at N = 1000).
+ */
 export function defaultLanczosMaxIterations(size: number): number {
-  return Math.min(size, 300);
+  return Math.max(size, 10_000);
 }

@@ -3,7 +3,6 @@
 // beside eq. 53-55. A thin adapter: the sweep is src/studies/scaling/run.ts on a backend per N (the GPU
 // engine, or the float64 CPU reference), its options src/studies/scaling/spec.ts's, the JSON, text and
 // files src/studies/scaling/report.ts's.
-import { boundVectorStride } from '../../gpu/buffers.ts';
 import { releaseDevice } from '../../gpu/device.ts';
 import { gpuBackend, type MatrixStorage } from '../../engine/backend.ts';
 import { kCpuDevice, toJson, type DeviceSummary } from '../../io/formats.ts';
@@ -11,7 +10,6 @@ import { InputError } from '../../physics/input-error.ts';
 import { kModelNames, type ModelName } from '../../physics/models.ts';
 import { kDistributionDimension, kScalingGeometries } from '../../physics/scaling.ts';
 import { cpuBackend } from '../../run/backend.ts';
-import { defaultLanczosMaxIterations } from '../../solvers/types.ts';
 import { runScaling, type BackendFactory } from '../../studies/scaling/run.ts';
 import {
   scalingFiles,
@@ -145,7 +143,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
 
   let device: DeviceSummary = kCpuDevice;
   let factory: BackendFactory = async (system) => cpuBackend(system);
-  let maxIterations = (_size: number): number | undefined => options.maxIterations;
+  const maxIterations = (): number | undefined => options.maxIterations;
   let release = () => {};
   let storage = new Map<number, string>();
   const storages: Map<number, string>[] = [];
@@ -159,13 +157,6 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
       const backend = await gpuBackend(context, system, { matrix: options.matrix });
       storage.set(system.configuration.n, backend.matrix);
       return backend;
-    };
-    // The Lanczos basis is one binding: at most as many columns as fit the largest one.
-    const { limits } = context;
-    const largest = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-    maxIterations = (size) => {
-      const fits = Math.floor(largest / (4 * boundVectorStride(context.device, size)));
-      return Math.min(options.maxIterations ?? defaultLanczosMaxIterations(size), fits);
     };
   }
 

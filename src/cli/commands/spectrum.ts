@@ -1,8 +1,9 @@
 // `spectrum`: extreme eigenvalues of the Jacobi-scaled mass matrix D^-1/2 M D^-1/2 by Lanczos, and the
 // collective parameter lambda_max - 1 beside the paper's N eps = N r_e / R (eq. 49).
-import { parseLanczosSeed, parseMaxIterations, parseTolerance } from '../../run/inputs.ts';
+import { parseLanczosSeed, parseMaxIterations, parseNumber, parseTolerance } from '../../run/inputs.ts';
 import { spectrumJson } from '../../run/report.ts';
 import { runSpectrum } from '../../run/spectrum.ts';
+import { kDefaultLanczosBasis, kMinLanczosBasis } from '../../solvers/lanczos.ts';
 import { backendChoice, kBackendHelp, kBackendOptions, openBackend } from '../engine.ts';
 import {
   kCommonOptions,
@@ -23,7 +24,9 @@ Darwin contribution, to compare with the paper's N r_e/R (eq. 49).
 ${kSystemHelp}
 Lanczos:
   --tol T         relative accuracy of the extreme eigenvalues                     [1e-10]
-  --max-iter K    Lanczos steps                                          [min(size, 300)]
+  --max-iter K    matrix-vector products at most, over all restarts                [10000]
+  --basis M       Lanczos vectors held (the memory): a full basis restarts from the
+                  Ritz vectors nearest each end (thick restart)                       [${kDefaultLanczosBasis}]
   --seed S        start vector seed                                                    [1]
 ${kBackendHelp}
   --json          one JSON object on stdout (progress goes to stderr)
@@ -35,6 +38,7 @@ const kOptions = {
   ...kBackendOptions,
   tol: { type: 'string', default: '1e-10' },
   'max-iter': { type: 'string' },
+  basis: { type: 'string', default: String(kDefaultLanczosBasis) },
   seed: { type: 'string', default: '1' },
 } as const;
 
@@ -44,6 +48,9 @@ export async function spectrumCommand(argv: string[], progress: Progress): Promi
   const tol = parseTolerance(values.tol, '--tol', 'lanczosTolerance');
   const maxIterations = parseMaxIterations(values['max-iter'], '--max-iter') || undefined;
   const seed = parseLanczosSeed(values.seed, '--seed');
+  const basisSize = parseNumber('lanczosBasis', '--basis', values.basis, (x) =>
+    Number.isInteger(x) && x >= kMinLanczosBasis ? null : `must be an integer >= ${kMinLanczosBasis}`,
+  );
   const { system, radiusMetres } = systemFromOptions(values);
   const choice = backendChoice(values, system);
   const start = performance.now();
@@ -56,6 +63,7 @@ export async function spectrumCommand(argv: string[], progress: Progress): Promi
       {
         tol,
         maxIterations,
+        basisSize,
         seed,
         onIteration: (k, low, high) =>
           progress.update(`Lanczos step ${k}: [${low.toPrecision(8)}, ${high.toPrecision(8)}]`),
