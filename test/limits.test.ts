@@ -82,8 +82,9 @@ describe('what the dense storage allocates, against what the device holds', () =
     // (3 N)^2 floats: N = 30000 is a multiple of 4, so no pad columns.
     expect(need.matrix).toBe(4 * 90000 * 90000);
     expect(need.matrix).toBe(denseMatrixBytes(matrixShape(ball)));
-    // 300 basis columns of 90000 floats, each bound at a 256-byte offset: 90048 floats apart.
-    expect(need.lanczosBasis).toBe(4 * 90048 * 300);
+    // The default basis of 96 columns of 90000 floats, each bound at a 256-byte offset (90048 floats
+    // apart), and the restart's scratch of 47 kept vectors plus one: 144 columns.
+    expect(need.lanczosBasis).toBe(4 * 90048 * 144);
     // Positions (16 bytes per electron) and 32 vectors of 90000 floats.
     expect(need.vectors).toBe(16 * 30000 + 32 * 4 * 90000);
     expect(need.total).toBe(need.matrix + need.vectors + need.lanczosBasis);
@@ -124,10 +125,10 @@ describe('what the dense storage allocates, against what the device holds', () =
 
   test('--device cpu past the host memory: one InputError naming --matrix free', () => {
     const system = makeSystem('sphere', 4000, 'vector', 3);
-    // (3 * 4000)^2 float64 entries and 320 float64 vectors.
-    expect(cpuBackendBytes(system)).toBe(8 * 12000 * 12000 + 8 * 12000 * 320);
+    // (3 * 4000)^2 float64 entries, and 144 Lanczos vectors (basis and kept) and 16 of a solve.
+    expect(cpuBackendBytes(system)).toBe(8 * 12000 * 12000 + 8 * 12000 * 160);
     expect(() => checkCpuFits(system, memory(1e9))).toThrow(
-      /^--device cpu needs 1\.18 GB for the 12000 x 12000 float64 M, more than the 1\.00 GB of the test budget; use --device gpu --matrix free/,
+      /^--device cpu needs 1\.17 GB for the 12000 x 12000 float64 M, more than the 1\.00 GB of the test budget; use --device gpu --matrix free/,
     );
     expect(() => checkCpuFits(system, memory(cpuBackendBytes(system)))).not.toThrow();
   });

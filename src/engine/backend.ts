@@ -24,7 +24,8 @@ import type { GpuMassOperator } from '../kernels/operator.ts';
 import { gigabytes, type MassMatrixBackend } from '../run/backend.ts';
 import { solveWith } from '../solvers/solve.ts';
 import { spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
-import { defaultLanczosMaxIterations, type SolverName } from '../solvers/types.ts';
+import type { SolverName } from '../solvers/types.ts';
+import { lanczosHeldVectors } from '../solvers/lanczos.ts';
 import { gpuConjugateGradient } from './cg.ts';
 import {
   addStats,
@@ -64,7 +65,7 @@ export interface DenseAllocation {
   readonly matrix: number;
   /** The positions, D and every vector of a run with its readback staging (kRunVectors). */
   readonly vectors: number;
-  /** The Lanczos basis of a spectrum with the default maxIterations (src/engine/lanczos.ts). */
+  /** The Lanczos basis and restart scratch of a spectrum with the default basis (src/engine/lanczos.ts). */
   readonly lanczosBasis: number;
   readonly total: number;
 }
@@ -77,7 +78,7 @@ export function denseAllocation(system: DarwinSystem): DenseAllocation {
   const size = unknowns(system);
   const matrix = denseMatrixBytes(matrixShape(system));
   const vectors = kPositionStride * system.configuration.n + kRunVectors * 16 * Math.ceil(size / 4);
-  const lanczosBasis = 4 * alignTo(size, kBasisAlignmentFloats) * defaultLanczosMaxIterations(size);
+  const lanczosBasis = 4 * alignTo(size, kBasisAlignmentFloats) * lanczosHeldVectors(size);
   return { matrix, vectors, lanczosBasis, total: matrix + vectors + lanczosBasis };
 }
 

@@ -6,6 +6,7 @@ import { InputError } from '../physics/input-error.ts';
 import { massDiagonal, massMatrixEntries, unknowns, type DarwinSystem } from '../physics/models.ts';
 import { applyMassMatrix, denseMatrix, type DenseMatrix } from '../solvers/dense.ts';
 import { solve } from '../solvers/solve.ts';
+import { lanczosHeldVectors } from '../solvers/lanczos.ts';
 import { massSpectrum, type SpectrumResult } from '../solvers/spectrum.ts';
 import {
   vectorOf,
@@ -84,13 +85,16 @@ export function gigabytes(bytes: number): string {
 }
 
 /**
- * Bytes the CPU reference holds: the float64 T, (b N)^2 * 8 bytes, and the few float64 vectors of a
- * solve or of Lanczos beside it (the basis of spectrum's default 300 columns included).
+ * Bytes the CPU reference holds: the float64 T, (b N)^2 * 8 bytes, and the float64 vectors beside
+ * it: a Lanczos run's basis with its restart's kept vectors, and a solve's few vectors.
  */
 export function cpuBackendBytes(system: DarwinSystem): number {
   const size = unknowns(system);
-  return 8 * size * size + 8 * size * 320;
+  return 8 * size * size + 8 * size * (lanczosHeldVectors(size) + kSolveVectors);
 }
+
+/** Float64 vectors of a CG or MINRES solve beside M (MINRES's nine, rounded up). */
+const kSolveVectors = 16;
 
 /**
  * Throws an InputError when the CPU reference of `system` takes more than `memory` holds (the CLI:

@@ -57,6 +57,20 @@ export interface LanczosStart {
   readonly seed: number;
 }
 
+/** The basis columns of a run on `size` unknowns: the basis size, or size + 1 for a small system. */
+export function lanczosColumns(size: number, basisSize = kDefaultLanczosBasis): number {
+  return Math.min(basisSize, size + 1);
+}
+
+/**
+ * The vectors a GPU run holds at once (src/engine/lanczos.ts): the basis, and the restart's scratch
+ * of the most kept Ritz vectors plus one.
+ */
+export function lanczosHeldVectors(size: number, basisSize = kDefaultLanczosBasis): number {
+  const columns = lanczosColumns(size, basisSize);
+  return columns + maxKept(columns - 1) + 1;
+}
+
 export function startLanczos(size: number, precision: Precision, options: LanczosOptions): LanczosStart {
   const basisSize = options.basisSize ?? kDefaultLanczosBasis;
   if (!Number.isInteger(basisSize) || basisSize < kMinLanczosBasis)
@@ -66,7 +80,7 @@ export function startLanczos(size: number, precision: Precision, options: Lanczo
     precision,
     tol: options.tol ?? defaultLanczosTol(precision),
     maxIterations: options.maxIterations ?? defaultLanczosMaxIterations(size),
-    columns: Math.min(basisSize, size + 1),
+    columns: lanczosColumns(size, basisSize),
     unitRoundoff: precision === 'float64' ? 2 ** -53 : 2 ** -24,
     seed: options.seed ?? 1,
   };
