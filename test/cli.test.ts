@@ -410,9 +410,9 @@ print(json.dumps({k: z[k].tolist() for k in ['positions', 'velocities', 'momenta
     for (const [flags, message] of [
       [
         ['--matrix', 'dense'],
-        /^error: --matrix dense needs 3241\.2 GB for the 900000 x 900000 float32 M \(3240\.0 GB\), .* use --matrix free/,
+        /^error: --matrix dense needs 3240\.6 GB for the 900000 x 900000 float32 M \(3240\.0 GB\), .* use --matrix free/,
       ],
-      [['--device', 'cpu'], /^error: --device cpu needs 6482\.3 GB .* use --device gpu --matrix free/],
+      [['--device', 'cpu'], /^error: --device cpu needs 6481\.2 GB .* use --device gpu --matrix free/],
     ] as const) {
       const run = cli('solve', ...ball, ...flags);
       expect(run.status, run.stderr).toBe(2);

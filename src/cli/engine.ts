@@ -7,8 +7,8 @@ import { InputError } from '../physics/input-error.ts';
 import { unknowns, type DarwinSystem } from '../physics/models.ts';
 import { checkCpuFits, cpuBackend, type MassMatrixBackend } from '../run/backend.ts';
 import { kCpuDevice, type DeviceSummary } from '../io/formats.ts';
+import { checkFloat32System } from '../engine/float32.ts';
 import { checkDecision, kCheckMaxUnknowns } from '../run/check.ts';
-import { checkFloat32System } from '../run/float32.ts';
 import { parseDevice, parseMatrix, type DeviceChoice, type MatrixChoice } from '../run/inputs.ts';
 import { openGpu } from './device.ts';
 import type { Progress } from './progress.ts';
@@ -85,6 +85,7 @@ export async function openBackend(
       close: () => backend.dispose(),
     };
   }
+  // gpuBackend refuses what float32 cannot hold; asked here first, a refusal needs no device.
   checkFloat32System(system);
   const gpu = await openGpu();
   try {

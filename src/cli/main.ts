@@ -77,6 +77,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`\nerror: ${error.message}; no file is left half-written\n`);
       return signalStatus(error.signal);
     }
+    // A device lost in the middle of a run explains whatever failed after it.
+    const lost = explainDeviceLoss(error);
+    if (lost) {
+      process.stderr.write(`error: ${lost.message}; the run was stopped\n`);
+      return 1;
+    }
     if (error instanceof InputError) {
       process.stderr.write(`error: ${error.message}\n`);
       return 2;
@@ -85,11 +91,6 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof GpuError) {
       process.stderr.write(`error: ${error.message}\n`);
       return error.kind === 'unavailable' ? 2 : 1;
-    }
-    const lost = explainDeviceLoss(error);
-    if (lost) {
-      process.stderr.write(`error: ${lost.message}; the run was stopped\n`);
-      return 1;
     }
     process.stderr.write(`error: internal: ${(error as Error)?.stack ?? String(error)}\n`);
     return 1;

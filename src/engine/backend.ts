@@ -26,6 +26,7 @@ import { solveWith } from '../solvers/solve.ts';
 import { spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolverName } from '../solvers/types.ts';
 import { lanczosHeldVectors } from '../solvers/lanczos.ts';
+import { checkFloat32Epsilon, checkFloat32System } from './float32.ts';
 import { gpuConjugateGradient } from './cg.ts';
 import {
   addStats,
@@ -219,6 +220,8 @@ export async function gpuBackend(
   system: DarwinSystem,
   options: GpuBackendOptions = {},
 ): Promise<GpuBackend> {
+  // Inputs float32 cannot hold are refused before any GPU work, whoever asks (CLI, app, studies).
+  checkFloat32System(system);
   const requested = options.matrix ?? 'auto';
   const matrix =
     requested === 'auto' ? chooseMatrixStorage(context, system, options.denseBudgetBytes) : requested;
@@ -263,6 +266,7 @@ export async function gpuBackend(
     // Jacobi's D (the engine's diagonal) does not depend on eps: only the operator's uniform changes.
     setEpsilon: (epsilon) => {
       held();
+      checkFloat32Epsilon(epsilon);
       operator.setEpsilon(epsilon);
       current = { ...current, epsilon };
     },

@@ -314,22 +314,22 @@ async function deviceMemory(adapterInfo: GpuAdapterSummary): Promise<DeviceMemor
   return { source: "free host memory (the CPU adapter's)", availableBytes: freemem };
 }
 
-/**
- * Destroys the device and, once no device is left, drops Dawn's instance so that Node can exit.
- * Safe to call twice.
- */
 let lastLoss: GpuError | null = null;
 
 /**
  * The loss behind `error`, when a device was lost while in use: work in flight then fails with
- * whatever the operation throws (a rejected mapAsync, an invalid buffer), which says nothing about
- * why; callers turn it into this one clear GpuError instead.
+ * whatever the operation throws (a rejected mapAsync, an invalid buffer, a validation error), which
+ * says nothing about why; callers turn it into this one clear GpuError instead.
  */
 export function explainDeviceLoss(error: unknown): GpuError | null {
-  if (error instanceof GpuError) return error.kind === 'lost' ? error : null;
+  if (error instanceof GpuError && error.kind === 'lost') return error;
   return lastLoss;
 }
 
+/**
+ * Destroys the device and, once no device is left, drops Dawn's instance so that Node can exit.
+ * Safe to call twice.
+ */
 export function releaseDevice(context: GpuContext): void {
   if (!liveDevices.delete(context.device)) return;
   context.device.destroy();

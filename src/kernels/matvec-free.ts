@@ -28,9 +28,9 @@ export const kFreeParamsBytes = 32;
  */
 export const kChunkPairs = { cpu: 2 ** 22, gpu: 2 ** 30 } as const;
 
-/** kChunkPairs of the context's device kind: SwiftShader is a CPU. */
+/** kChunkPairs of the context's device kind, as its profile says (SwiftShader or any fallback: a CPU). */
 export function chunkPairs(context: GpuContext): number {
-  return context.adapterInfo.swiftshader ? kChunkPairs.cpu : kChunkPairs.gpu;
+  return context.profile.runsOnCpu ? kChunkPairs.cpu : kChunkPairs.gpu;
 }
 
 /** Byte offset of FreeParams.epsilon, which a sweep over eps rewrites alone. */

@@ -171,12 +171,6 @@ export function pairingBohrRadius(fermiEnergyJoules: number, reading: FermiReadi
 /** (9 pi / 4)^(1/3) = 1.919: k_F r_s for free electrons, the paper's "1.92" (v_F = 1.92 / r_s, sec. II.B). */
 export const kFermiWavenumberRadius = Math.cbrt((9 * Math.PI) / 4);
 
-/** Free-electron E_F = (1/2)(1.919 / r_s)^2 Hartree (r_s in bohr), joules. */
-export function freeElectronFermiEnergy(radiusParameterBohr: number): number {
-  const kF = kFermiWavenumberRadius / radiusParameterBohr;
-  return 0.5 * kF * kF * kHartree;
-}
-
 /**
  * a_m / r_s^2 in bohr for free electrons: a_m = 2 / Z_F = 2 (m c^2 / E_h) / ((1/2)(1.919/r_s)^2)
  * = 4 r_s^2 / (alpha^2 1.919^2) = 2.04e4 r_s^2 with Z_F = E_F/mc^2, half of it (1.02e4) with

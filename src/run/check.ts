@@ -2,7 +2,7 @@
 // reference is, and how the errors are defined. The reference is the dense float64 CPU backend
 // (src/run/backend.ts cpuBackend), called in-process by the CLI and in a worker by the app.
 import { unknowns, type DarwinSystem } from '../physics/models.ts';
-import type { MassMatrixBackend } from '../run/backend.ts';
+import type { MassMatrixBackend } from './backend.ts';
 import type { DeviceChoice } from './inputs.ts';
 
 /**

@@ -1,11 +1,10 @@
 // The JSON of a solve or spectrum run (README "solve" and "spectrum"), built once for the CLI's
 // stdout and --out file and the app's download: snake_case keys, in the order the README lists them.
 import { collectiveParameter } from '../physics/constants.ts';
-import type { DarwinSystem } from '../physics/models.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
 import { configurationSummary, type DeviceSummary } from '../io/formats.ts';
 import { npzBytes } from '../io/npz.ts';
-import { blockSize } from '../physics/models.ts';
+import { blockSize, type DarwinSystem } from '../physics/models.ts';
 import { kCheckTargets } from './check.ts';
 import type { SolveReport } from './solve.ts';
 import type { SpectrumReport } from './spectrum.ts';

@@ -3,10 +3,11 @@
 // and the app call this and differ only in how they show progress and the report. A float32 backend
 // asked for less than kRefinementRtol refines in float64 (src/run/refine.ts), and then also forms the
 // momenta with the float64 product.
+import { checkFloat32Vector } from '../engine/float32.ts';
 import { massDiagonal, type DarwinSystem } from '../physics/models.ts';
 import { energies, relativeError, type Energies } from '../physics/observables.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
-import type { MassMatrixBackend } from '../run/backend.ts';
+import type { MassMatrixBackend } from './backend.ts';
 import type { SolveResult, SolverName } from '../solvers/types.ts';
 import { kReferenceRtol, pendingReference, solveCheckTargets, type Reference } from './check.ts';
 import { float64Product, refinedVelocities, refines } from './refine.ts';
@@ -74,6 +75,10 @@ export async function runSolve(
   reference: Reference | null = null,
 ): Promise<SolveReport> {
   const { mode, given } = request;
+  if (backend.name === 'gpu') {
+    const quantity = mode === 'velocities' ? 'momenta' : 'velocities';
+    checkFloat32Vector(system, given, `the ${quantity}`, quantity);
+  }
   const timing: { matvec?: number; solve?: number; check?: number } = {};
   const checkStart = performance.now();
   const givenVelocities = mode === 'velocities' ? null : given;

@@ -1,7 +1,7 @@
 // `spectrum` as a run on any backend: the extreme eigenvalues of D^-1/2 M D^-1/2 by Lanczos and the
 // collective parameter lambda_max - 1 beside the paper's N eps (eq. 49), with the float64 check.
 import type { DarwinSystem } from '../physics/models.ts';
-import type { MassMatrixBackend } from '../run/backend.ts';
+import type { MassMatrixBackend } from './backend.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
 import { eigenvalueErrors, kReferenceLanczosTol, pendingReference, type Reference } from './check.ts';
 

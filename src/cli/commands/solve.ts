@@ -11,7 +11,6 @@ import {
   parseTolerance,
   parseVelocityPattern,
 } from '../../run/inputs.ts';
-import { checkFloat32Vector } from '../../run/float32.ts';
 import { solveJson, solveNpz } from '../../run/report.ts';
 import { runSolve, type SolveRequest } from '../../run/solve.ts';
 import { backendChoice, kBackendHelp, kBackendOptions, openBackend } from '../engine.ts';
@@ -97,10 +96,6 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
   }
 
   const choice = backendChoice(values, system);
-  if (choice.device === 'gpu' && request.mode !== 'round_trip') {
-    const quantity = request.mode === 'momenta' ? 'velocities' : 'momenta';
-    checkFloat32Vector(system, request.given, `the ${quantity}`, quantity);
-  }
   // float32 cannot push ||r|| / ||b|| much below 1e-7, so the default tolerance follows the device.
   const rtol =
     values.tol === undefined

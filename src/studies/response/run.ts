@@ -3,8 +3,9 @@
 // N -> infinity limits at fixed N r_e/R. Backends come from the caller (GPU or float64 CPU), one per
 // configuration: M = D + eps T, so the eps of a sweep are visited in ascending order on one backend by
 // setEpsilon (one assembly of T per N), each solve warm-started from the earlier eps's solutions
-// (sweepWarmStart); they are disposed of here. Nothing in this file touches the GPU: a device's field sum comes from the
-// caller too.
+// (sweepWarmStart); they are disposed of here. Nothing in this file touches the GPU: a device's field
+// sum comes from the caller too.
+import { kReferenceRtol } from '../../run/check.ts';
 import { rigidRotationVelocities } from '../../physics/biot-savart.ts';
 import { geometry, type Configuration } from '../../physics/geometry.ts';
 import { massDiagonal, type DarwinSystem } from '../../physics/models.ts';
@@ -402,9 +403,6 @@ export function responseLimit(
     continuumRatio: continuumLimit(spec.geometry, spec.drive, nEpsilon),
   };
 }
-
-/** float64 reference solves go to rtol 1e-12, so that the check measures the device's error alone. */
-const kReferenceRtol = 1e-12;
 
 /**
  * The sweep: every N of the spec, every eps at it, one solve each; one backend per N from

@@ -28,9 +28,14 @@ function checkScalar(value: number, what: string, field: string, squared: boolea
   if (magnitude < smallest) refuse(`${what} = ${value}`, field, 'is too small');
 }
 
+/** eps alone, when a backend changes it (setEpsilon). */
+export function checkFloat32Epsilon(epsilon: number): void {
+  checkScalar(epsilon, 'epsilon', 'epsilon', false);
+}
+
 /** eps, the softening and the positions (whose squared distances the kernels form) of a GPU system. */
 export function checkFloat32System(system: DarwinSystem): void {
-  checkScalar(system.epsilon, 'epsilon', 'epsilon', false);
+  checkFloat32Epsilon(system.epsilon);
   checkScalar(system.softening, 'the softening', 'softening', true);
   let largest = 0;
   for (const x of system.configuration.positions) largest = Math.max(largest, Math.abs(x));
