@@ -21,6 +21,7 @@ export type ReferenceRequest =
       tol: number | undefined;
       maxIterations: number | undefined;
       seed: number | undefined;
+      basisSize: number | undefined;
     });
 
 export type ReferenceResponse =
@@ -54,6 +55,7 @@ export class FloatReference {
           tol: options?.tol,
           maxIterations: options?.maxIterations,
           seed: options?.seed,
+          basisSize: options?.basisSize,
         }),
     };
   }

@@ -31,8 +31,8 @@ async function answer(request: ReferenceRequest): Promise<ReferenceResponse> {
       return { id: request.id, ok: true, kind: 'solve', result };
     }
     case 'spectrum': {
-      const { tol, maxIterations, seed } = request;
-      const result = await backend.spectrum({ tol, maxIterations, seed });
+      const { tol, maxIterations, seed, basisSize } = request;
+      const result = await backend.spectrum({ tol, maxIterations, seed, basisSize });
       return { id: request.id, ok: true, kind: 'spectrum', result };
     }
   }

@@ -539,9 +539,11 @@ export class Session {
         seed: 1,
         onIteration: (step, lambdaMin, lambdaMax) => {
           this.#diagnostics.spectrumProgress(step, lambdaMin, lambdaMax);
+          // A restarted Lanczos stops at convergence, far below its product limit: no fraction
+          // of that limit says how far along it is, so the bar is indeterminate.
           this.#diagnostics.progress(
-            `Spectrum: Lanczos step ${step} (at most ${steps}), λ ∈ [${lambdaMin.toPrecision(6)}, ${lambdaMax.toPrecision(6)}]`,
-            step / steps,
+            `Spectrum: Lanczos product ${step} (at most ${steps}), λ ∈ [${lambdaMin.toPrecision(6)}, ${lambdaMax.toPrecision(6)}]`,
+            null,
           );
           return !this.#stopRequested;
         },
