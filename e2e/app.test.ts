@@ -266,6 +266,31 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test('a hostile link: every bad or repeated parameter ends in a field error, not a blank page', async () => {
+    const { page, errors } = await open(
+      '?n=-5&eps=1e999&dim=7&model=vector&model=azimuthal&softening=abc&tol=2&colour=%00&bogus=1',
+    );
+    expect(await settled(page)).not.toBe('loading');
+    for (const [field, message] of [
+      ['n', 'integer >= 1'],
+      ['epsilon', 'finite number'],
+      ['dim', 'must be one of 2, 3'],
+      ['model', 'model is given 2 times in the link'],
+      ['softening', 'finite number'],
+      ['tolerance', 'must be in (0, 1)'],
+      ['colourBy', 'colour must be one of'],
+    ] as const) {
+      await expect.poll(() => fieldError(page, field).textContent()).toContain(message);
+    }
+    // The page is there to be fixed: the panel, the canvas, and a message saying what happened
+    // (an unknown parameter, bogus=1, is passed over).
+    expect(await page.locator('canvas').count()).toBeGreaterThan(0);
+    expect(await shownText(page, 'message')).toBe(
+      'The link has values this page cannot use: they are marked in red, with defaults in force.',
+    );
+    expect(errors).toEqual([]);
+  });
+
   test('Stop ends a running solve, and the page keeps drawing frames meanwhile', async () => {
     const { page, errors } = await open(
       '?geometry=sphere&n=1000&eps=0.01&velocity=random&tol=1e-12&check=0&run=none',

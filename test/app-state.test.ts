@@ -72,6 +72,9 @@ describe('the Studies fields in the link', () => {
     ['response_grid=2', 'responseGrid', "grid must be an integer in 3..201, got '2'"],
     ['response_grid=10.5', 'responseGrid', 'grid must be an integer in 3..201'],
     ['arrows=current', 'arrows', 'arrows must be one of none, velocity, momentum, darwin'],
+    // a parameter given twice: neither value is taken
+    ['n=3&n=4', 'n', 'n is given 2 times in the link'],
+    ['model=vector&model=azimuthal&model=vector', 'model', 'model is given 3 times in the link'],
   ] as const)('%s is refused under %s, the default kept', (query, key, message) => {
     const { parameters, errors } = parametersFromQuery(`?${query}`);
     expect(errors[key]).toContain(message);

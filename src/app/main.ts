@@ -148,10 +148,11 @@ async function main(): Promise<void> {
   element('progress-stop').addEventListener('click', () => current.stop());
   wireFiles(current);
 
-  const bad = Object.entries(errors) as [keyof Parameters, string][];
-  for (const [key, message] of bad) panel.fieldError(key, `from the link: ${message}`);
   current.updateUrl();
   current.preview();
+  // After the preview, which clears the N field's own errors once the defaults draw.
+  const bad = Object.entries(errors) as [keyof Parameters, string][];
+  for (const [key, message] of bad) panel.fieldError(key, `from the link: ${message}`);
   if (bad.length > 0) {
     diagnostics.message(
       'The link has values this page cannot use: they are marked in red, with defaults in force.',

@@ -321,7 +321,13 @@ export function parametersFromQuery(search: string): { parameters: Parameters; e
     errors.epsilon = 'give either eps or radius_m in the link, not both';
   }
   for (const f of kFields) {
-    const text = query.get(f.query);
+    const texts = query.getAll(f.query);
+    if (texts.length > 1) {
+      // Which of two values a link meant is not ours to guess.
+      errors[f.key] = `${f.query} is given ${texts.length} times in the link`;
+      continue;
+    }
+    const text = texts[0] ?? null;
     if (text === null || errors[f.key]) continue;
     try {
       f.read(text, parameters);
