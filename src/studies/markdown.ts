@@ -1,5 +1,5 @@
-// Markdown for the studies' reports (`--markdown`, the README's Results section): one table helper and
-// the number format the README's tables use.
+// Tables for the reports: Markdown (`--markdown`, the README's Results section) with the number format
+// the README's tables use, and plain text for the terminal.
 
 /** A number with `digits` significant digits, in exponent form outside [1e-3, 1e5); a dash for none. */
 export function markdownNumber(x: number | null | undefined, digits = 4): string {
@@ -16,4 +16,17 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
     `|${header.map(() => '---').join('|')}|`,
     ...rows.map((row) => `| ${row.join(' | ')} |`),
   ].join('\n');
+}
+
+/** A plain-text table: each column padded to its widest cell, a dashed rule under the header row. */
+export function textTable(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  const lines = rows.map((row) =>
+    row
+      .map((cell, c) => cell.padEnd(widths[c]))
+      .join('  ')
+      .trimEnd(),
+  );
+  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  return lines;
 }

@@ -37,6 +37,7 @@ const powerOfTwo = (x: number) =>
   Number.isInteger(x) && x >= 1 && (x & (x - 1)) === 0 ? null : 'must list powers of two';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
+import { textTable } from '../../studies/markdown.ts';
 
 /** The rows --only selects by; the assembly's rows are named assemble_<vector3d|vector2d|azimuthal>. */
 export const kBenchKernels = [
@@ -829,15 +830,5 @@ export function benchMarkdown(rows: BenchRow[]): string {
 }
 
 export function benchTable(rows: BenchRow[], device: DeviceSummary): string {
-  const table = benchCells(rows);
-  const [header] = table;
-  const widths = header.map((_, c) => Math.max(...table.map((line) => line[c].length)));
-  const text = table.map((line) =>
-    line
-      .map((cell, c) => cell.padEnd(widths[c]))
-      .join('  ')
-      .trimEnd(),
-  );
-  text.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
-  return `device: ${JSON.stringify(device)}\n\n${text.join('\n')}\n`;
+  return `device: ${JSON.stringify(device)}\n\n${textTable(benchCells(rows)).join('\n')}\n`;
 }

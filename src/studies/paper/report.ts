@@ -7,6 +7,7 @@ import type { PaperRow } from '../../physics/paper.ts';
 import type { RingTemperature } from '../../physics/pairing.ts';
 import { kFluxLevels, ringLevelAt, type FluxStudy } from '../../physics/paper-flux.ts';
 import { pairFluxEnergy } from '../../physics/ring-pair.ts';
+import { textTable } from '../markdown.ts';
 
 const kConditionEquations: Record<RingCondition, string> = { scalar: '23/24', spinor: '25/26' };
 
@@ -70,14 +71,7 @@ export function paperTable(rows: PaperRow[], files: readonly string[] = []): str
     ['eq.', 'quantity', 'paper', 'computed', 'unit'],
     ...rows.map((r) => [r.equation, r.quantity, formatCell(r.paper), formatCell(r.computed), r.unit]),
   ];
-  const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
-  const lines = table.map((row) =>
-    row
-      .map((cell, c) => cell.padEnd(widths[c]))
-      .join('  ')
-      .trimEnd(),
-  );
-  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  const lines = textTable(table);
   const notes = rows.filter((r) => r.note).map((r) => `  eq. ${r.equation}, ${r.quantity}: ${r.note}`);
   const written = files.length ? ['', 'wrote:', ...files.map((f) => `  ${f}`)] : [];
   return [...lines, '', 'Notes:', ...notes, ...written].join('\n') + '\n';
