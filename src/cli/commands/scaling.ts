@@ -143,7 +143,6 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
 
   let device: DeviceSummary = kCpuDevice;
   let factory: BackendFactory = async (system) => cpuBackend(system);
-  const maxIterations = (): number | undefined => options.maxIterations;
   let release = () => {};
   let storage = new Map<number, string>();
   const storages: Map<number, string>[] = [];
@@ -165,7 +164,14 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
   try {
     runs = await runScaling(
       factory,
-      { geometries: options.geometries, model, ns, tol: options.tol, seed: options.seed, maxIterations },
+      {
+        geometries: options.geometries,
+        model,
+        ns,
+        tol: options.tol,
+        seed: options.seed,
+        maxIterations: options.maxIterations,
+      },
       {
         progress: (text) => progress.update(text),
         geometry: (geometry, mine) => {

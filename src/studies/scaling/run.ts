@@ -64,8 +64,8 @@ export interface ScalingSweepOptions {
   /** Lanczos tolerance; default: the backend precision's. */
   readonly tol?: number;
   readonly seed?: number;
-  /** Lanczos steps for a system of this many unknowns (the GPU caps them by its largest binding). */
-  readonly maxIterations?: (size: number) => number | undefined;
+  /** Lanczos matrix-vector products at most (default: the solver's, defaultLanczosMaxIterations). */
+  readonly maxIterations?: number;
   /** Ritz vectors for the mode identification (default true). */
   readonly ritzVectors?: boolean;
   /** Called before each point's backend is built. */
@@ -223,7 +223,7 @@ export async function scalingPoint(
     spectrum = await backend.spectrum({
       tol: options.tol,
       seed: options.seed,
-      maxIterations: options.maxIterations?.(size),
+      maxIterations: options.maxIterations,
       ritzVectors: options.ritzVectors ?? true,
       onIteration: (k, low, high) => {
         options.onLanczos?.(n, k, low - 1, high - 1);
