@@ -37,15 +37,22 @@ function interrupt(args: string[], ready: RegExp, signal: NodeJS.Signals) {
   });
 }
 
-describe('SIGINT and SIGTERM in the middle of a GPU run', () => {
+describe('SIGINT and SIGTERM in the middle of a run', () => {
+  // On the CPU the run is synchronous loops in a worker thread, which the main thread terminates.
   test.each([
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-  ] as const)('%s: one line, exit %d, no output file', async (signal, status) => {
+    ['gpu', 'SIGINT', 130],
+    ['gpu', 'SIGTERM', 143],
+    ['cpu', 'SIGINT', 130],
+    ['cpu', 'SIGTERM', 143],
+  ] as const)('--device %s, %s: one line, exit %d, no output file', async (device, signal, status) => {
     const out = mkdtempSync(join(tmpdir(), 'darwin-breit-signal-'));
-    // A Lanczos sweep of several seconds on SwiftShader; interrupted at its first progress line.
+    // A Lanczos sweep of several seconds; interrupted at its first progress line.
     const args = ['scaling', '--geometries', 'ball', '--n-min', '400', '--n-max', '2000', '--points', '3'];
-    const run = await interrupt([...args, '--out', out, '--json'], /Lanczos|scaling/i, signal);
+    const run = await interrupt(
+      [...args, '--device', device, '--out', out, '--json'],
+      /Lanczos|scaling/i,
+      signal,
+    );
     expect(run.signal).toBeNull(); // it exited itself, rather than being killed by the signal
     expect(run.status).toBe(status);
     const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
@@ -53,6 +60,16 @@ describe('SIGINT and SIGTERM in the middle of a GPU run', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.stdout).toBe('');
     expect(readdirSync(out)).toEqual([]);
+  });
+
+  test('--device cpu, SIGINT in the middle of the synchronous assembly of M', async () => {
+    const args = ['spectrum', '--geometry', 'ball', '--n', '2000', '--epsilon', '1e-3', '--device', 'cpu'];
+    const run = await interrupt([...args, '--json'], /assembling M on the CPU/, 'SIGINT');
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(130);
+    const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
+    expect(errors).toEqual(['error: interrupted (SIGINT); no file is left half-written']);
+    expect(run.stdout).toBe('');
   });
 
   test('SIGINT in the middle of one long matrix-free product: stopped between its chunks', async () => {

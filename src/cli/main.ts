@@ -15,8 +15,10 @@ import { solveCommand } from './commands/solve.ts';
 import { spectrumCommand } from './commands/spectrum.ts';
 import type { CommandOutput } from './commands/summary.ts';
 import { toJson } from '../io/formats.ts';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Interrupted, Progress } from './progress.ts';
-import { signalStatus, stopAt } from './signals.ts';
+import { interruptedLine, runInWorker, signalStatus, stopAt, type WorkerRun } from './signals.ts';
+import { reportDeviceTo } from './device.ts';
 
 const kUsage = `Usage: darwin-breit <command> [options]     (npm run --silent cli -- <command> ...)
 
@@ -35,7 +37,9 @@ Commands:
   response   electrons in a field, flux or rotation: Larmor moment screened by the Darwin term
   merge      the JSON of a sweep's shards (scaling, london, pairing --shard K/N) joined into one run's
 
-Run 'darwin-breit <command> --help' for each command's options.
+Run 'darwin-breit <command> --help' for each command's options. Every command also takes --verbose:
+on stderr, the adapter and its limits, the kernel variants, memory estimates, chunk sizes and every
+solver check.
 `;
 
 const kCommands: Record<string, (argv: string[], progress: Progress) => Promise<CommandOutput>> = {
@@ -51,7 +55,8 @@ const kCommands: Record<string, (argv: string[], progress: Progress) => Promise<
   merge: mergeCommand,
 };
 
-export async function main(argv: string[]): Promise<number> {
+/** `isTTY`: whether stderr is a terminal (in a worker, process.stderr is a pipe to the main thread). */
+export async function main(argv: string[], isTTY = process.stderr.isTTY): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(kUsage);
@@ -64,8 +69,13 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  const progress = new Progress({ quiet: process.env.DARWIN_BREIT_QUIET === '1' });
+  const progress = new Progress({
+    sink: { isTTY, write: (text) => process.stderr.write(text) },
+    quiet: process.env.DARWIN_BREIT_QUIET === '1',
+    verbose: rest.includes('--verbose'),
+  });
   stopAt(progress);
+  reportDeviceTo(progress);
   try {
     const output = await command(rest, progress);
     if (output.help) process.stdout.write(output.help);
@@ -74,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof Interrupted) {
-      process.stderr.write(`\nerror: ${error.message}; no file is left half-written\n`);
+      process.stderr.write(interruptedLine(error.signal));
       return signalStatus(error.signal);
     }
     // A device lost in the middle of a run explains whatever failed after it.
@@ -97,7 +107,19 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv.slice(2));
-// Exit explicitly once stdout has drained: letting Node wind down on its own while Dawn's threads are
-// still being torn down crashed about one GPU run in ten after its output (SIGSEGV, or a futex abort).
-process.stdout.write('', () => process.exit(code));
+/** --device cpu: the run is the CPU's synchronous loops, which only another thread can stop (signals.ts). */
+function runsOnCpu(argv: readonly string[]): boolean {
+  return argv.some((arg, k) => arg === '--device=cpu' || (arg === '--device' && argv[k + 1] === 'cpu'));
+}
+
+if (isMainThread) {
+  const argv = process.argv.slice(2);
+  const code = runsOnCpu(argv) ? await runInWorker(new URL(import.meta.url), argv) : await main(argv);
+  // Exit explicitly once stdout has drained: letting Node wind down on its own while Dawn's threads
+  // are still being torn down crashed about one GPU run in ten after its output (SIGSEGV, or a futex
+  // abort).
+  process.stdout.write('', () => process.exit(code));
+} else {
+  const run = workerData as WorkerRun;
+  parentPort!.postMessage(await main(run.argv, run.isTTY));
+}

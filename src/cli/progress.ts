@@ -1,5 +1,7 @@
 // Progress of long runs on stderr, so stdout stays one JSON object under --json. On a terminal a single
-// live line is redrawn; otherwise (pipes, CI logs) plain lines, at most one every `intervalMs`.
+// live line is redrawn; otherwise (pipes, CI logs) plain lines, at most one every `intervalMs`. With
+// --verbose, every update is a line of its own (each Krylov check, each chunk) and detail() lines
+// say what was chosen (adapter, limits, kernel variants, memory, chunk sizes).
 
 export interface ProgressSink {
   isTTY?: boolean;
@@ -26,18 +28,33 @@ export class Progress {
   readonly #intervalMs: number;
   readonly #now: () => number;
   readonly #quiet: boolean;
+  readonly verbose: boolean;
 
   constructor(
-    options: { sink?: ProgressSink; intervalMs?: number; now?: () => number; quiet?: boolean } = {},
+    options: {
+      sink?: ProgressSink;
+      intervalMs?: number;
+      now?: () => number;
+      quiet?: boolean;
+      verbose?: boolean;
+    } = {},
   ) {
     this.#sink = options.sink ?? process.stderr;
     this.#intervalMs = options.intervalMs ?? 1000;
     this.#now = options.now ?? (() => performance.now());
     this.#quiet = options.quiet ?? false;
+    this.verbose = options.verbose ?? false;
   }
 
-  /** A transient status ("CG iteration 40, residual 3e-7"): redrawn on a terminal, throttled otherwise. */
+  /**
+   * A transient status ("CG iteration 40, residual 3e-7"): redrawn on a terminal, throttled otherwise;
+   * with verbose, every one a line.
+   */
   update(message: string): void {
+    if (this.verbose) {
+      this.log(message);
+      return;
+    }
     this.checkpoint();
     if (this.#quiet) return;
     if (this.#sink.isTTY) {
@@ -57,6 +74,12 @@ export class Progress {
     if (this.#quiet) return;
     this.#endLive();
     this.#sink.write(`${message}\n`);
+  }
+
+  /** What a user debugging a run wants to know (--verbose): a line only when verbose. */
+  detail(message: string): void {
+    if (this.verbose) this.log(message);
+    else this.checkpoint();
   }
 
   /** Asks the run to stop: its next progress report throws Interrupted. */
