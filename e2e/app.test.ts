@@ -282,12 +282,23 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     ] as const) {
       await expect.poll(() => fieldError(page, field).textContent()).toContain(message);
     }
-    // The page is there to be fixed: the panel, the canvas, and a message saying what happened
-    // (an unknown parameter, bogus=1, is passed over).
+    // The page is there to be fixed: the panel, the canvas, and a message saying what happened,
+    // naming the unknown parameter (bogus=1), which has no field to mark, and the keys a link may hold.
     expect(await page.locator('canvas').count()).toBeGreaterThan(0);
-    expect(await shownText(page, 'message')).toBe(
-      'The link has values this page cannot use: they are marked in red, with defaults in force.',
+    const message = await shownText(page, 'message');
+    expect(message).toMatch(
+      /^The link has values this page cannot use: they are marked in red, with defaults in force\. The link's parameter 'bogus' is unknown and ignored; a link may hold geometry, n, /,
     );
+    expect(errors).toEqual([]);
+  });
+
+  test('a link with a mistyped key: a notice naming it and the known keys, and nothing run', async () => {
+    const { page, errors } = await open('?geometry=sphere&nn=100&eps=0.01&run=solve');
+    expect(await settled(page)).toBe('idle');
+    const message = await shownText(page, 'message');
+    expect(message).toContain("The link's parameter 'nn' is unknown and ignored; a link may hold ");
+    expect(message).toContain(', n, ');
+    expect(message).toMatch(/Nothing was run\.$/);
     expect(errors).toEqual([]);
   });
 
