@@ -302,6 +302,24 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test('a lost device: the page acquires a new one, and the next run works and draws', async () => {
+    const { page, errors } = await open('?geometry=sphere&n=200&eps=0.01&velocity=rigid&run=solve');
+    expect(await settled(page)).toBe('converged');
+    // As a driver reset would: the page's test hook destroys its device (src/app/main.ts).
+    await page.evaluate(() =>
+      (window as unknown as { __darwinBreit: { loseDevice(): void } }).__darwinBreit.loseDevice(),
+    );
+    await page.waitForFunction(() => document.body.dataset.status === 'idle');
+    expect(await shownText(page, 'message')).toBe(
+      'The GPU device was lost (destroyed while in use); a new device is in use: run again.',
+    );
+    expect(await runAction(page, 'solve')).toBe('converged');
+    await expectConvergedSolve(page, 1e-6);
+    expect(await drawnFraction(page)).toBeGreaterThan(kMinimumDrawn);
+    await screenshot(page, '9-new-device');
+    expect(errors).toEqual([]);
+  });
+
   test('Stop ends a running solve, and the page keeps drawing frames meanwhile', async () => {
     const { page, errors } = await open(
       '?geometry=sphere&n=1000&eps=0.01&velocity=random&tol=1e-12&check=0&run=none',

@@ -107,7 +107,11 @@ async function main(): Promise<void> {
   setStatus('loading');
   const { parameters, errors, unknown } = parametersFromQuery(location.search);
   let session: Session | null = null;
-  const gpu = await openDevice((error) => session?.deviceFailed(error));
+  // A loss is watched on device.lost itself (watchLoss): it reports a device destroyed in use too.
+  const onDeviceError = (error: GpuError) => {
+    if (error.kind !== 'lost') session?.deviceFailed(error);
+  };
+  const gpu = await openDevice(onDeviceError);
   if (!gpu) return;
 
   const diagnostics = new Diagnostics();
@@ -164,6 +168,36 @@ async function main(): Promise<void> {
   current.attach(panel);
   element('progress-stop').addEventListener('click', () => current.stop());
   wireFiles(current);
+
+  // After a loss (a driver reset, a GPU process crash), a new device for the view, the studies and
+  // the session: the page stays as it was, and the next run works.
+  let device = gpu.device;
+  const watchLoss = (context: GpuContext) => {
+    device = context.device;
+    void context.device.lost.then(async (info) => {
+      const reason = info.reason === 'destroyed' ? 'destroyed while in use' : info.message;
+      const why = `The GPU device was lost (${reason || 'no reason given'})`;
+      current.deviceLost(why);
+      let next: GpuContext | null;
+      try {
+        next = await acquireDevice({ onDeviceError });
+        await view.useDevice(next);
+      } catch (error) {
+        if (!(error instanceof GpuError)) throw error;
+        next = null;
+      }
+      if (next) {
+        studies.useDevice(next);
+        diagnostics.device(next.adapterInfo, next.hasTimestampQuery);
+        watchLoss(next);
+      }
+      current.useDevice(next, why);
+    });
+  };
+  watchLoss(gpu);
+  // The e2e tests' way to lose the device as a driver reset would (e2e/app.test.ts); harmless to a
+  // user, who would get a new device.
+  Object.assign(window, { __darwinBreit: { loseDevice: () => device.destroy() } });
 
   current.updateUrl();
   current.preview();

@@ -126,7 +126,7 @@ export interface SessionParts {
 
 export class Session {
   readonly parameters: Parameters;
-  readonly #gpu: GpuContext;
+  #gpu: GpuContext;
   readonly #view: ParticleView;
   readonly #diagnostics: Diagnostics;
   readonly #studies: Studies;
@@ -217,19 +217,39 @@ export class Session {
   }
 
   /**
-   * A device-level error no scope caught. A lost device ends the session (nothing more can run);
-   * any other is shown and the page goes on, as the next run gets fresh error scopes.
+   * A device-level error no scope caught, other than a loss (deviceLost): shown, and the page goes
+   * on, as the next run gets fresh error scopes.
    */
   deviceFailed(error: GpuError): void {
-    if (error.kind !== 'lost') {
-      this.#diagnostics.message(error.message);
-      return;
-    }
+    this.#diagnostics.message(error.message);
+  }
+
+  /**
+   * The device is gone (`why`): nothing runs or draws until useDevice gives a new one (the page
+   * acquires it, src/app/main.ts); M, held on the old device, is dropped.
+   */
+  deviceLost(why: string): void {
     this.#dead = true;
     this.#stopRequested = true;
     this.#view.stop();
-    this.#diagnostics.message(`${error.message}. Reload the page to start again.`);
+    this.#built?.backend.dispose();
+    this.#built = null;
+    this.#diagnostics.message(`${why}; acquiring a new device…`);
     this.#setStatus('failed');
+  }
+
+  /** The new device after a loss; `failed`: there is none, and the page says so for good. */
+  useDevice(gpu: GpuContext | null, why: string): void {
+    if (!gpu) {
+      this.#diagnostics.message(
+        `${why}, and no new device could be acquired. Reload the page to start again.`,
+      );
+      return;
+    }
+    this.#gpu = gpu;
+    this.#dead = false;
+    this.#diagnostics.message(`${why}; a new device is in use: run again.`, 'info');
+    if (!this.#busy) this.#setStatus('idle');
   }
 
   async run(action: RunAction): Promise<void> {
