@@ -320,6 +320,19 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test('Stop in the middle of a long matrix-free product: the spectrum ends between two of its pieces', async () => {
+    // N = 6000: one product is 3.6e7 pairs, seconds on SwiftShader, in pieces of a fraction of one.
+    const { page, errors } = await open('?geometry=ball&n=6000&eps=0.001&matrix=free&check=0&run=none');
+    expect(await settled(page)).toBe('idle');
+    const finished = await startAction(page, 'spectrum');
+    await page.waitForFunction(() => document.body.dataset.status === 'running');
+    await page.locator('#progress-stop').click();
+    expect(await finished()).toBe('failed');
+    expect(await shownText(page, 'message')).toBe('Stopped in the middle of a long step: no result.');
+    expect(await shownText(page, 'lambda-min')).toBe('–');
+    expect(errors).toEqual([]);
+  });
+
   test('Stop ends a running solve, and the page keeps drawing frames meanwhile', async () => {
     const { page, errors } = await open(
       '?geometry=sphere&n=1000&eps=0.01&velocity=random&tol=1e-12&check=0&run=none',

@@ -19,7 +19,7 @@ import { runSolve, type SolveMode, type SolveReport } from '../run/solve.ts';
 import { runSpectrum } from '../run/spectrum.ts';
 import { formatNumber } from './colour.ts';
 import { formatBytes, type Diagnostics } from './diagnostics.ts';
-import { openEngine, operatorBytes, type GpuBackend } from './engine.ts';
+import { openEngine, operatorBytes, RunStopped, type GpuBackend } from './engine.ts';
 import { download } from './files.ts';
 import {
   csvKind,
@@ -403,7 +403,7 @@ export class Session {
     this.#diagnostics.progress(`Building M: ${size} × ${size} on the GPU…`, null);
     this.#show(system, null, null);
     const start = performance.now();
-    const backend = await openEngine(this.#gpu, system, this.parameters.matrix);
+    const backend = await openEngine(this.#gpu, system, this.parameters.matrix, () => this.#stopRequested);
     const ms = performance.now() - start;
     this.#built = { key, system, backend };
     this.#results.timing.assemble = ms;
@@ -627,6 +627,11 @@ export class Session {
       this.#diagnostics.message(`GPU: ${error.message}`);
     } else if (error instanceof CheckStopped) {
       this.#diagnostics.checkNote('stopped');
+    } else if (error instanceof RunStopped) {
+      // Stopped inside a long product or assembly: the stage has no result to show.
+      if (this.parameters.run === 'spectrum') this.#diagnostics.clearSpectrum();
+      else this.#diagnostics.clearSolve();
+      this.#diagnostics.message('Stopped in the middle of a long step: no result.', 'info');
     } else {
       // A bug, not the user's doing: keep its stack where a developer looks.
       console.error(error);
