@@ -78,6 +78,9 @@ export async function main(argv: string[], isTTY = process.stderr.isTTY): Promis
   reportDeviceTo(progress);
   try {
     const output = await command(rest, progress);
+    // A signal that came during the run's last synchronous stretch (a float64 refinement on the
+    // CPU) is handled only now: the run is stopped all the same, before anything is printed.
+    progress.checkpoint();
     if (output.help) process.stdout.write(output.help);
     else if (output.json) process.stdout.write(toJson(output.summary) + '\n');
     else process.stdout.write(output.text ?? '');
