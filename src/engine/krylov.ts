@@ -129,7 +129,7 @@ export function productPieces(operator: GpuLinearOperator): number {
 /**
  * The command buffers of one chunk of a run. A short product goes into the current encoder, so k
  * steps make one command buffer; a long one goes one piece per command buffer, each tagged with
- * its place in the product, so that submitRecording can wait for each piece and stop between them.
+ * its place in the product, so that submit() can wait for each piece and stop between them.
  */
 export class Recording {
   readonly #engine: KrylovEngine;
