@@ -72,6 +72,22 @@ describe('SIGINT and SIGTERM in the middle of a run', () => {
     expect(run.stdout).toBe('');
   });
 
+  test('a command that never opens a GPU (pairing): SIGTERM, one line, exit 143, no output file', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'darwin-breit-signal-'));
+    const ratios = Array.from({ length: 100 }, (_, k) => (10 * 1e5 ** (k / 99)).toPrecision(6)).join(',');
+    const run = await interrupt(
+      ['pairing', '--ratios', ratios, '--out', out, '--json'],
+      /pairing: a_m\/a/,
+      'SIGTERM',
+    );
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(143);
+    const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
+    expect(errors).toEqual(['error: interrupted (SIGTERM); no file is left half-written']);
+    expect(run.stdout).toBe('');
+    expect(readdirSync(out)).toEqual([]);
+  });
+
   test('SIGINT in the middle of one long matrix-free product: stopped between its chunks', async () => {
     // p = M v at N = 20 000: 4e8 pairs, tens of seconds on SwiftShader, in chunks of a fraction of a
     // second (src/kernels/matvec-free.ts). The stop comes at a chunk, not from the grace period's

@@ -110,9 +110,19 @@ export async function main(argv: string[], isTTY = process.stderr.isTTY): Promis
   }
 }
 
-/** --device cpu: the run is the CPU's synchronous loops, which only another thread can stop (signals.ts). */
+/** Commands that never open a GPU. */
+const kCpuCommands: ReadonlySet<string> = new Set(['paper', 'larmor', 'pairing', 'merge']);
+
+/**
+ * A CPU run (one of kCpuCommands, or --device cpu): synchronous loops, which only another thread
+ * can stop (signals.ts runInWorker).
+ */
 function runsOnCpu(argv: readonly string[]): boolean {
-  return argv.some((arg, k) => arg === '--device=cpu' || (arg === '--device' && argv[k + 1] === 'cpu'));
+  const [name, ...rest] = argv;
+  return (
+    kCpuCommands.has(name) ||
+    rest.some((arg, k) => arg === '--device=cpu' || (arg === '--device' && rest[k + 1] === 'cpu'))
+  );
 }
 
 if (isMainThread) {
