@@ -4,6 +4,7 @@
 // JSON, is the same either way.
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { Progress } from '../src/cli/progress.ts';
 import { buildCliBundle } from './helpers/cli-bundle.ts';
 
 let cliPath: string;
@@ -87,5 +88,41 @@ describe('--verbose', () => {
       false,
     );
     expect(cli(['larmor', '--json', '--verbose']).stdout).toMatch(/^\{/);
+  });
+});
+
+describe('Progress', () => {
+  test('a chunk line carries the status it belongs to, until a lasting line ends that status', () => {
+    const lines: string[] = [];
+    const progress = new Progress({ sink: { write: (text) => lines.push(text) }, intervalMs: 0 });
+    progress.within('product: chunk 1 of 10');
+    progress.update('iteration 3: residual 1.2e-3');
+    progress.within('product: chunk 4 of 10, ~2 s left');
+    progress.log('check: momenta 1e-8');
+    progress.within('product: chunk 5 of 10');
+    expect(lines).toEqual([
+      'product: chunk 1 of 10\n',
+      'iteration 3: residual 1.2e-3\n',
+      'iteration 3: residual 1.2e-3; product: chunk 4 of 10, ~2 s left\n',
+      'check: momenta 1e-8\n',
+      'product: chunk 5 of 10\n',
+    ]);
+  });
+
+  test('verbose: every update a line, details shown; without it, details are silent', () => {
+    for (const verbose of [false, true]) {
+      const lines: string[] = [];
+      let clock = 0;
+      const progress = new Progress({
+        sink: { write: (text) => lines.push(text) },
+        now: () => clock,
+        verbose,
+      });
+      progress.detail('limits: …');
+      progress.update('iteration 1');
+      clock = 10;
+      progress.update('iteration 2');
+      expect(lines).toEqual(verbose ? ['limits: …\n', 'iteration 1\n', 'iteration 2\n'] : ['iteration 1\n']);
+    }
   });
 });

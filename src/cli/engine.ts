@@ -174,6 +174,6 @@ export function chunkProgress(
     if (!first || first.step !== step || done <= first.done) first = { step, done, at };
     const rate = (done - first.done) / (at - first.at);
     const left = rate > 0 ? `, ~${Math.ceil((total - done) / rate / 1000)} s left` : '';
-    progress.update(`${step}: chunk ${done} of ${total}${left}`);
+    progress.within(`${step}: chunk ${done} of ${total}${left}`);
   };
 }

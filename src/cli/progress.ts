@@ -22,6 +22,8 @@ export class Interrupted extends Error {
 
 export class Progress {
   #lastPlain = -Infinity;
+  /** The last update's message, which within() extends; a log() or done() ends it. */
+  #status = '';
   #interrupted: NodeJS.Signals | null = null;
   #live = false;
   readonly #sink: ProgressSink;
@@ -51,8 +53,21 @@ export class Progress {
    * with verbose, every one a line.
    */
   update(message: string): void {
+    this.#status = message;
+    this.#show(message);
+  }
+
+  /**
+   * Progress inside the current status, shown after it: the chunks of the product that a solver's
+   * iteration is in ("iteration 3: residual 1.2e-3; product: chunk 4 of 10, ~2 s left").
+   */
+  within(message: string): void {
+    this.#show(this.#status ? `${this.#status}; ${message}` : message);
+  }
+
+  #show(message: string): void {
     if (this.verbose) {
-      this.log(message);
+      this.#line(message);
       return;
     }
     this.checkpoint();
@@ -70,6 +85,11 @@ export class Progress {
 
   /** A lasting line ("assembled M in 1.2 s"): always printed, ending any live line first. */
   log(message: string): void {
+    this.#status = '';
+    this.#line(message);
+  }
+
+  #line(message: string): void {
     this.checkpoint();
     if (this.#quiet) return;
     this.#endLive();
@@ -78,7 +98,7 @@ export class Progress {
 
   /** What a user debugging a run wants to know (--verbose): a line only when verbose. */
   detail(message: string): void {
-    if (this.verbose) this.log(message);
+    if (this.verbose) this.#line(message);
     else this.checkpoint();
   }
 
@@ -92,8 +112,9 @@ export class Progress {
     if (this.#interrupted) throw new Interrupted(this.#interrupted);
   }
 
-  /** Ends a live line so the next output starts on a fresh one. */
+  /** Ends a live line so the next output starts on a fresh one, and the status with it. */
   done(): void {
+    this.#status = '';
     this.#endLive();
   }
 
