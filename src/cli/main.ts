@@ -1,6 +1,7 @@
 // darwin-breit command line: `npm run --silent cli -- <command> [options]`.
 // Contract: --json prints exactly one JSON object on stdout; progress and logs go to stderr; a user
 // error prints one `error: ...` line on stderr and exits 2, with no stack trace.
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { explainDeviceLoss, GpuError } from '../gpu/device.ts';
 import { InputError } from '../physics/input-error.ts';
 import { benchCommand } from './commands/bench.ts';
@@ -15,7 +16,6 @@ import { solveCommand } from './commands/solve.ts';
 import { spectrumCommand } from './commands/spectrum.ts';
 import type { CommandOutput } from './commands/summary.ts';
 import { toJson } from '../io/formats.ts';
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Interrupted, Progress } from './progress.ts';
 import { interruptedLine, runInWorker, signalStatus, stopAt, type WorkerRun } from './signals.ts';
 import { reportDeviceTo } from './device.ts';
