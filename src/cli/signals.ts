@@ -4,12 +4,11 @@
 // Interrupted error unwinds through the commands' `finally` blocks, which release the GPU, and the
 // CLI prints one line and exits with the shell's 128 + the signal's number. A run that reports nothing
 // for kStopGraceMs, or a second signal, exits at once. A CPU run (--device cpu, or a command that
-// never opens a GPU) is a synchronous loop
-// (and its products wait on their worker pool in Atomics.wait), so no handler on its thread could
-// run: the CLI runs it in a worker thread (runInWorker) and this thread, whose event loop stays free,
-// terminates it on a signal, which stops it wherever it is, then prints the same line and exits the
-// same way. Output files appear only when complete (src/cli/formats.ts), so no run leaves one
-// half-written.
+// never opens a GPU) is a synchronous loop (and its products wait on their worker pool in
+// Atomics.wait), so no handler on its thread could run: the CLI runs it in a worker thread
+// (runInWorker) and this thread, whose event loop stays free, terminates it on a signal, which stops
+// it wherever it is, then prints the same line and exits the same way. Output files appear only when
+// complete (src/cli/formats.ts), so no run leaves one half-written.
 import { Worker } from 'node:worker_threads';
 import type { Progress } from './progress.ts';
 
