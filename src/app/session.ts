@@ -238,7 +238,7 @@ export class Session {
     this.#setStatus('failed');
   }
 
-  /** The new device after a loss; `failed`: there is none, and the page says so for good. */
+  /** The new device after a loss, or null: none could be acquired, and the page says so for good. */
   useDevice(gpu: GpuContext | null, why: string): void {
     if (!gpu) {
       this.#diagnostics.message(
