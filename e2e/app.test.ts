@@ -320,6 +320,25 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test('a device lost in the middle of a solve: the run fails plainly, and the next one works', async () => {
+    const { page, errors } = await open(
+      '?geometry=sphere&n=1000&eps=0.01&velocity=random&tol=1e-12&check=0&run=none',
+    );
+    expect(await settled(page)).toBe('idle');
+    const finished = await startAction(page, 'solve');
+    await page.waitForFunction(() => document.body.dataset.status === 'running');
+    await page.evaluate(() =>
+      (window as unknown as { __darwinBreit: { loseDevice(): void } }).__darwinBreit.loseDevice(),
+    );
+    expect(await finished()).toBe('failed');
+    await page.waitForFunction(() => document.body.dataset.status === 'idle');
+    expect(await shownText(page, 'message')).toBe(
+      'The GPU device was lost (destroyed while in use); a new device is in use: run again.',
+    );
+    expect(await runAction(page, 'momenta')).toBe('converged');
+    expect(errors).toEqual([]);
+  });
+
   test('Stop in the middle of a long matrix-free product: the spectrum ends between two of its pieces', async () => {
     // N = 6000: one product is 3.6e7 pairs, seconds on SwiftShader, in pieces of a fraction of one.
     const { page, errors } = await open('?geometry=ball&n=6000&eps=0.001&matrix=free&check=0&run=none');

@@ -267,6 +267,8 @@ export class Session {
     this.parameters.run = action;
     this.updateUrl();
     this.#setStatus('running');
+    const gpu = this.#gpu;
+    const replaced = () => this.#dead || this.#gpu !== gpu;
     let ok: boolean;
     try {
       if (isStudyAction(action)) {
@@ -280,7 +282,9 @@ export class Session {
       else if (action === 'solve') ok = await this.#solve();
       else ok = await this.#spectrum();
     } catch (error) {
-      this.#report(error);
+      // A run whose device was lost meanwhile fails however the loss surfaced (a rejected mapping,
+      // a destroyed buffer): the loss's own notice says what happened and what to do.
+      if (!replaced()) this.#report(error);
       ok = false;
     } finally {
       this.#busy = false;
@@ -288,7 +292,8 @@ export class Session {
       this.#diagnostics.progressDone();
     }
     if (this.#dead) return;
-    this.#setStatus(ok ? 'converged' : 'failed');
+    // On a new device the page is ready for the next run (useDevice's notice).
+    this.#setStatus(replaced() ? 'idle' : ok ? 'converged' : 'failed');
     panel.setDownloads(this.#results.system !== null);
     if (this.#previewPending) this.preview();
   }
