@@ -72,6 +72,16 @@ describe('SIGINT and SIGTERM in the middle of a run', () => {
     expect(run.stdout).toBe('');
   });
 
+  test('SIGINT in a scaling sweep, a long matrix-free Lanczos product: stopped between its pieces', async () => {
+    const args = ['scaling', '--geometries', 'ball', '--n-min', '6000', '--n-max', '6000', '--points', '1'];
+    const run = await interrupt([...args, '--matrix', 'free', '--json'], /product: chunk/, 'SIGINT');
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(130);
+    const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
+    expect(errors).toEqual(['error: interrupted (SIGINT); no file is left half-written']);
+    expect(run.stdout).toBe('');
+  });
+
   test('a command that never opens a GPU (pairing): SIGTERM, one line, exit 143, no output file', async () => {
     const out = mkdtempSync(join(tmpdir(), 'darwin-breit-signal-'));
     const ratios = Array.from({ length: 100 }, (_, k) => (10 * 1e5 ** (k / 99)).toPrecision(6)).join(',');
