@@ -282,12 +282,73 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     ] as const) {
       await expect.poll(() => fieldError(page, field).textContent()).toContain(message);
     }
-    // The page is there to be fixed: the panel, the canvas, and a message saying what happened
-    // (an unknown parameter, bogus=1, is passed over).
+    // The page is there to be fixed: the panel, the canvas, and a message saying what happened,
+    // naming the unknown parameter (bogus=1), which has no field to mark, and the keys a link may hold.
     expect(await page.locator('canvas').count()).toBeGreaterThan(0);
-    expect(await shownText(page, 'message')).toBe(
-      'The link has values this page cannot use: they are marked in red, with defaults in force.',
+    const message = await shownText(page, 'message');
+    expect(message).toMatch(
+      /^The link has values this page cannot use: they are marked in red, with defaults in force\. The link's parameter 'bogus' is unknown and ignored; a link may hold geometry, n, /,
     );
+    expect(errors).toEqual([]);
+  });
+
+  test('a link with a mistyped key: a notice naming it and the known keys, and nothing run', async () => {
+    const { page, errors } = await open('?geometry=sphere&nn=100&eps=0.01&run=solve');
+    expect(await settled(page)).toBe('idle');
+    const message = await shownText(page, 'message');
+    expect(message).toContain("The link's parameter 'nn' is unknown and ignored; a link may hold ");
+    expect(message).toContain(', n, ');
+    expect(message).toMatch(/Nothing was run\.$/);
+    expect(errors).toEqual([]);
+  });
+
+  test('a lost device: the page acquires a new one, and the next run works and draws', async () => {
+    const { page, errors } = await open('?geometry=sphere&n=200&eps=0.01&velocity=rigid&run=solve');
+    expect(await settled(page)).toBe('converged');
+    // As a driver reset would: the page's test hook destroys its device (src/app/main.ts).
+    await page.evaluate(() =>
+      (window as unknown as { __darwinBreit: { loseDevice(): void } }).__darwinBreit.loseDevice(),
+    );
+    await page.waitForFunction(() => document.body.dataset.status === 'idle');
+    expect(await shownText(page, 'message')).toBe(
+      'The GPU device was lost (destroyed while in use); a new device is in use: run again.',
+    );
+    expect(await runAction(page, 'solve')).toBe('converged');
+    await expectConvergedSolve(page, 1e-6);
+    expect(await drawnFraction(page)).toBeGreaterThan(kMinimumDrawn);
+    await screenshot(page, '9-new-device');
+    expect(errors).toEqual([]);
+  });
+
+  test('a device lost in the middle of a solve: the run fails plainly, and the next one works', async () => {
+    const { page, errors } = await open(
+      '?geometry=sphere&n=1000&eps=0.01&velocity=random&tol=1e-12&check=0&run=none',
+    );
+    expect(await settled(page)).toBe('idle');
+    const finished = await startAction(page, 'solve');
+    await page.waitForFunction(() => document.body.dataset.status === 'running');
+    await page.evaluate(() =>
+      (window as unknown as { __darwinBreit: { loseDevice(): void } }).__darwinBreit.loseDevice(),
+    );
+    expect(await finished()).toBe('failed');
+    await page.waitForFunction(() => document.body.dataset.status === 'idle');
+    expect(await shownText(page, 'message')).toBe(
+      'The GPU device was lost (destroyed while in use); a new device is in use: run again.',
+    );
+    expect(await runAction(page, 'momenta')).toBe('converged');
+    expect(errors).toEqual([]);
+  });
+
+  test('Stop in the middle of a long matrix-free product: the spectrum ends between two of its pieces', async () => {
+    // N = 6000: one product is 3.6e7 pairs, seconds on SwiftShader, in pieces of a fraction of one.
+    const { page, errors } = await open('?geometry=ball&n=6000&eps=0.001&matrix=free&check=0&run=none');
+    expect(await settled(page)).toBe('idle');
+    const finished = await startAction(page, 'spectrum');
+    await page.waitForFunction(() => document.body.dataset.status === 'running');
+    await page.locator('#progress-stop').click();
+    expect(await finished()).toBe('failed');
+    expect(await shownText(page, 'message')).toBe('Stopped in the middle of a long step: no result.');
+    expect(await shownText(page, 'lambda-min')).toBe('–');
     expect(errors).toEqual([]);
   });
 

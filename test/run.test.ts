@@ -348,10 +348,14 @@ describe('the JSON of a run', () => {
       'residual_bound_min',
       'residual_bound_max',
       'restarts',
+      'refined',
+      'ritz_residual_min',
+      'ritz_residual_max',
       'check',
       'timing_ms',
     ]);
     expect(json.restarts).toBe(report.spectrum.lanczos.restarts);
+    expect([json.refined, json.ritz_residual_min, json.ritz_residual_max]).toEqual([false, null, null]);
     for (const key of readmeKeys('Extreme eigenvalues of `D^-1/2 M D^-1/2`').filter(
       (key) => key.includes('_') && !/^(converged|diverged)_/.test(key),
     )) {

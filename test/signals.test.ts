@@ -2,7 +2,7 @@
 // The run stops at its next progress report, releases the GPU, prints one line and exits with the
 // shell's status (130, 143), and leaves no output file behind, complete or half-written.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -37,20 +37,63 @@ function interrupt(args: string[], ready: RegExp, signal: NodeJS.Signals) {
   });
 }
 
-describe('SIGINT and SIGTERM in the middle of a GPU run', () => {
+describe('SIGINT and SIGTERM in the middle of a run', () => {
+  // On the CPU the run is synchronous loops in a worker thread, which the main thread terminates.
   test.each([
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-  ] as const)('%s: one line, exit %d, no output file', async (signal, status) => {
+    ['gpu', 'SIGINT', 130],
+    ['gpu', 'SIGTERM', 143],
+    ['cpu', 'SIGINT', 130],
+    ['cpu', 'SIGTERM', 143],
+  ] as const)('--device %s, %s: one line, exit %d, no output file', async (device, signal, status) => {
     const out = mkdtempSync(join(tmpdir(), 'darwin-breit-signal-'));
-    // A Lanczos sweep of several seconds on SwiftShader; interrupted at its first progress line.
+    // A Lanczos sweep of several seconds; interrupted at its first progress line.
     const args = ['scaling', '--geometries', 'ball', '--n-min', '400', '--n-max', '2000', '--points', '3'];
-    const run = await interrupt([...args, '--out', out, '--json'], /Lanczos|scaling/i, signal);
+    const run = await interrupt(
+      [...args, '--device', device, '--out', out, '--json'],
+      /Lanczos|scaling/i,
+      signal,
+    );
     expect(run.signal).toBeNull(); // it exited itself, rather than being killed by the signal
     expect(run.status).toBe(status);
     const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
     expect(errors).toEqual([`error: interrupted (${signal}); no file is left half-written`]);
     expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.stdout).toBe('');
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  test('--device cpu, SIGINT in the middle of the synchronous assembly of M', async () => {
+    const args = ['spectrum', '--geometry', 'ball', '--n', '2000', '--epsilon', '1e-3', '--device', 'cpu'];
+    const run = await interrupt([...args, '--json'], /assembling M on the CPU/, 'SIGINT');
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(130);
+    const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
+    expect(errors).toEqual(['error: interrupted (SIGINT); no file is left half-written']);
+    expect(run.stdout).toBe('');
+  });
+
+  test('SIGINT in a scaling sweep, a long matrix-free Lanczos product: stopped between its pieces', async () => {
+    const args = ['scaling', '--geometries', 'ball', '--n-min', '6000', '--n-max', '6000', '--points', '1'];
+    const run = await interrupt([...args, '--matrix', 'free', '--json'], /product: chunk/, 'SIGINT');
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(130);
+    const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
+    expect(errors).toEqual(['error: interrupted (SIGINT); no file is left half-written']);
+    expect(run.stdout).toBe('');
+  });
+
+  test('a command that never opens a GPU (pairing): SIGTERM, one line, exit 143, no output file', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'darwin-breit-signal-'));
+    const ratios = Array.from({ length: 100 }, (_, k) => (10 * 1e5 ** (k / 99)).toPrecision(6)).join(',');
+    const run = await interrupt(
+      ['pairing', '--ratios', ratios, '--out', out, '--json'],
+      /pairing: a_m\/a/,
+      'SIGTERM',
+    );
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(143);
+    const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
+    expect(errors).toEqual(['error: interrupted (SIGTERM); no file is left half-written']);
     expect(run.stdout).toBe('');
     expect(readdirSync(out)).toEqual([]);
   });
@@ -65,6 +108,39 @@ describe('SIGINT and SIGTERM in the middle of a GPU run', () => {
       /product: chunk/,
       'SIGINT',
     );
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(130);
+    const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
+    expect(errors).toEqual(['error: interrupted (SIGINT); no file is left half-written']);
+    expect(run.stdout).toBe('');
+  });
+
+  // Inside a solver, a matrix-free product at N = 6000 (3.6e7 pairs, seconds on SwiftShader) goes
+  // piece by piece (src/engine/krylov.ts Recording): the stop comes between pieces, well inside the
+  // grace period, where k = 8 products in one command buffer would have outlasted it.
+  test('SIGTERM in the middle of a matrix-free CG solve: stopped between the pieces of a product', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'darwin-breit-signal-'));
+    const momenta = join(tmpdir(), `darwin-breit-momenta-${process.pid}.csv`);
+    const rows = Array.from({ length: 6000 }, (_, i) => `${Math.sin(i)},${Math.cos(i)},0`);
+    writeFileSync(momenta, ['px,py,pz', ...rows].join('\n') + '\n');
+    const args = ['solve', '--geometry', 'ball', '--n', '6000', '--momenta', momenta, '--epsilon', '1e-2'];
+    const run = await interrupt(
+      [...args, '--matrix', 'free', '--solver', 'cg', '--no-check', '--out', join(out, 'v.csv'), '--json'],
+      // The fourth progress line, seconds in: past M x_0, in the iterations' products.
+      /(product: chunk.*\n){4}/,
+      'SIGTERM',
+    );
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(143);
+    const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
+    expect(errors).toEqual(['error: interrupted (SIGTERM); no file is left half-written']);
+    expect(run.stdout).toBe('');
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  test('SIGINT in the middle of a matrix-free Lanczos spectrum: stopped between the pieces of a product', async () => {
+    const args = ['spectrum', '--geometry', 'ball', '--n', '6000', '--epsilon', '1e-4', '--matrix', 'free'];
+    const run = await interrupt([...args, '--no-check', '--json'], /product: chunk/, 'SIGINT');
     expect(run.signal).toBeNull();
     expect(run.status).toBe(130);
     const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));

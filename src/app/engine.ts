@@ -9,13 +9,33 @@ import type { MatrixChoice } from '../run/inputs.ts';
 
 export type { GpuBackend };
 
-/** M assembled (dense) or set up (matrix-free) on the GPU, with every solver pipeline built. */
+/**
+ * Thrown from the chunk hook of a long step (the dense assembly, a long matrix-free product, in a
+ * solver or not) once Stop was pressed: the run ends between two chunks, without a result.
+ */
+export class RunStopped extends Error {
+  override readonly name = 'RunStopped';
+  constructor() {
+    super('stopped between two chunks of a long step');
+  }
+}
+
+/**
+ * M assembled (dense) or set up (matrix-free) on the GPU, with every solver pipeline built; once
+ * `stopped()` says so, the next chunk of a long step throws RunStopped.
+ */
 export function openEngine(
   context: GpuContext,
   system: DarwinSystem,
   matrix: MatrixChoice,
+  stopped: () => boolean = () => false,
 ): Promise<GpuBackend> {
-  return gpuBackend(context, system, { matrix });
+  return gpuBackend(context, system, {
+    matrix,
+    onChunk: () => {
+      if (stopped()) throw new RunStopped();
+    },
+  });
 }
 
 /** GPU memory the operator holds: the padded float32 M, or the positions the free product reads. */

@@ -6,7 +6,7 @@ import { acquireDevice, GpuError, type GpuContext } from '../gpu/device.ts';
 import { Diagnostics } from './diagnostics.ts';
 import { Panel, type PanelAction } from './panel.ts';
 import { Session, type Status } from './session.ts';
-import { parametersFromQuery, type Parameters } from './state.ts';
+import { kQueryKeys, parametersFromQuery, type Parameters } from './state.ts';
 import { Studies } from './studies.ts';
 import { StudiesView } from './studies-view.ts';
 import { ParticleView } from './view.ts';
@@ -57,6 +57,23 @@ async function openDevice(onError: (error: GpuError) => void): Promise<GpuContex
   }
 }
 
+/** Unknown keys a notice names at most, and the characters of each: a link may be hostile. */
+const kNamedKeys = 5;
+const kKeyCharacters = 40;
+
+/** The notice of a link's unknown keys, naming them and the keys a link may hold. */
+function unknownParameters(keys: readonly string[]): string {
+  const quoted = keys
+    .slice(0, kNamedKeys)
+    .map((key) => `'${key.length > kKeyCharacters ? `${key.slice(0, kKeyCharacters)}…` : key}'`);
+  if (keys.length > kNamedKeys) quoted.push(`${keys.length - kNamedKeys} more`);
+  const named = quoted.join(', ');
+  return (
+    `The link's ${keys.length === 1 ? 'parameter' : 'parameters'} ${named} ` +
+    `${keys.length === 1 ? 'is' : 'are'} unknown and ignored; a link may hold ${kQueryKeys.join(', ')}.`
+  );
+}
+
 /** Drops anywhere on the page, and the panel's load buttons, end in session.load. */
 function wireFiles(session: Session): void {
   const input = element<HTMLInputElement>('file-input');
@@ -88,9 +105,13 @@ function wireFiles(session: Session): void {
 
 async function main(): Promise<void> {
   setStatus('loading');
-  const { parameters, errors } = parametersFromQuery(location.search);
+  const { parameters, errors, unknown } = parametersFromQuery(location.search);
   let session: Session | null = null;
-  const gpu = await openDevice((error) => session?.deviceFailed(error));
+  // A loss is watched on device.lost itself (watchLoss): it reports a device destroyed in use too.
+  const onDeviceError = (error: GpuError) => {
+    if (error.kind !== 'lost') session?.deviceFailed(error);
+  };
+  const gpu = await openDevice(onDeviceError);
   if (!gpu) return;
 
   const diagnostics = new Diagnostics();
@@ -148,16 +169,54 @@ async function main(): Promise<void> {
   element('progress-stop').addEventListener('click', () => current.stop());
   wireFiles(current);
 
+  // After a loss (a driver reset, a GPU process crash), a new device for the view, the studies and
+  // the session: the page stays as it was, and the next run works.
+  let device = gpu.device;
+  const watchLoss = (context: GpuContext) => {
+    device = context.device;
+    void context.device.lost.then(async (info) => {
+      const reason = info.reason === 'destroyed' ? 'destroyed while in use' : info.message;
+      const why = `The GPU device was lost (${reason || 'no reason given'})`;
+      current.deviceLost(why);
+      let next: GpuContext | null;
+      try {
+        next = await acquireDevice({ onDeviceError });
+        await view.useDevice(next);
+      } catch (error) {
+        if (!(error instanceof GpuError)) throw error;
+        next = null;
+      }
+      if (next) {
+        studies.useDevice(next);
+        diagnostics.device(next.adapterInfo, next.hasTimestampQuery);
+        watchLoss(next);
+      }
+      current.useDevice(next, why);
+    });
+  };
+  watchLoss(gpu);
+  // The e2e tests' way to lose the device as a driver reset would (e2e/app.test.ts); harmless to a
+  // user, who would get a new device.
+  Object.assign(window, { __darwinBreit: { loseDevice: () => device.destroy() } });
+
   current.updateUrl();
   current.preview();
   // After the preview, which clears the N field's own errors once the defaults draw.
   const bad = Object.entries(errors) as [keyof Parameters, string][];
   for (const [key, message] of bad) panel.fieldError(key, `from the link: ${message}`);
+  const unknownNotice = unknown.length > 0 ? unknownParameters(unknown) : '';
   if (bad.length > 0) {
     diagnostics.message(
-      'The link has values this page cannot use: they are marked in red, with defaults in force.',
+      'The link has values this page cannot use: they are marked in red, with defaults in force.' +
+        (unknownNotice && ` ${unknownNotice}`),
     );
     setStatus('failed');
+    return;
+  }
+  // A mistyped key would otherwise run the defaults in its place: say so, and run nothing.
+  if (unknownNotice) {
+    diagnostics.message(`${unknownNotice} Nothing was run.`, 'info');
+    setStatus('idle');
     return;
   }
   if (parameters.source === 'file' || parameters.velocity === 'file') {

@@ -19,7 +19,7 @@ import { runSolve, type SolveMode, type SolveReport } from '../run/solve.ts';
 import { runSpectrum } from '../run/spectrum.ts';
 import { formatNumber } from './colour.ts';
 import { formatBytes, type Diagnostics } from './diagnostics.ts';
-import { openEngine, operatorBytes, type GpuBackend } from './engine.ts';
+import { openEngine, operatorBytes, RunStopped, type GpuBackend } from './engine.ts';
 import { download } from './files.ts';
 import {
   csvKind,
@@ -126,7 +126,7 @@ export interface SessionParts {
 
 export class Session {
   readonly parameters: Parameters;
-  readonly #gpu: GpuContext;
+  #gpu: GpuContext;
   readonly #view: ParticleView;
   readonly #diagnostics: Diagnostics;
   readonly #studies: Studies;
@@ -217,19 +217,39 @@ export class Session {
   }
 
   /**
-   * A device-level error no scope caught. A lost device ends the session (nothing more can run);
-   * any other is shown and the page goes on, as the next run gets fresh error scopes.
+   * A device-level error no scope caught, other than a loss (deviceLost): shown, and the page goes
+   * on, as the next run gets fresh error scopes.
    */
   deviceFailed(error: GpuError): void {
-    if (error.kind !== 'lost') {
-      this.#diagnostics.message(error.message);
-      return;
-    }
+    this.#diagnostics.message(error.message);
+  }
+
+  /**
+   * The device is gone (`why`): nothing runs or draws until useDevice gives a new one (the page
+   * acquires it, src/app/main.ts); M, held on the old device, is dropped.
+   */
+  deviceLost(why: string): void {
     this.#dead = true;
     this.#stopRequested = true;
     this.#view.stop();
-    this.#diagnostics.message(`${error.message}. Reload the page to start again.`);
+    this.#built?.backend.dispose();
+    this.#built = null;
+    this.#diagnostics.message(`${why}; acquiring a new device…`);
     this.#setStatus('failed');
+  }
+
+  /** The new device after a loss, or null: none could be acquired, and the page says so for good. */
+  useDevice(gpu: GpuContext | null, why: string): void {
+    if (!gpu) {
+      this.#diagnostics.message(
+        `${why}, and no new device could be acquired. Reload the page to start again.`,
+      );
+      return;
+    }
+    this.#gpu = gpu;
+    this.#dead = false;
+    this.#diagnostics.message(`${why}; a new device is in use: run again.`, 'info');
+    if (!this.#busy) this.#setStatus('idle');
   }
 
   async run(action: RunAction): Promise<void> {
@@ -247,6 +267,8 @@ export class Session {
     this.parameters.run = action;
     this.updateUrl();
     this.#setStatus('running');
+    const gpu = this.#gpu;
+    const replaced = () => this.#dead || this.#gpu !== gpu;
     let ok: boolean;
     try {
       if (isStudyAction(action)) {
@@ -260,7 +282,9 @@ export class Session {
       else if (action === 'solve') ok = await this.#solve();
       else ok = await this.#spectrum();
     } catch (error) {
-      this.#report(error);
+      // A run whose device was lost meanwhile fails however the loss surfaced (a rejected mapping,
+      // a destroyed buffer): the loss's own notice says what happened and what to do.
+      if (!replaced()) this.#report(error);
       ok = false;
     } finally {
       this.#busy = false;
@@ -268,7 +292,8 @@ export class Session {
       this.#diagnostics.progressDone();
     }
     if (this.#dead) return;
-    this.#setStatus(ok ? 'converged' : 'failed');
+    // On a new device the page is ready for the next run (useDevice's notice).
+    this.#setStatus(replaced() ? 'idle' : ok ? 'converged' : 'failed');
     panel.setDownloads(this.#results.system !== null);
     if (this.#previewPending) this.preview();
   }
@@ -383,7 +408,7 @@ export class Session {
     this.#diagnostics.progress(`Building M: ${size} × ${size} on the GPU…`, null);
     this.#show(system, null, null);
     const start = performance.now();
-    const backend = await openEngine(this.#gpu, system, this.parameters.matrix);
+    const backend = await openEngine(this.#gpu, system, this.parameters.matrix, () => this.#stopRequested);
     const ms = performance.now() - start;
     this.#built = { key, system, backend };
     this.#results.timing.assemble = ms;
@@ -607,6 +632,11 @@ export class Session {
       this.#diagnostics.message(`GPU: ${error.message}`);
     } else if (error instanceof CheckStopped) {
       this.#diagnostics.checkNote('stopped');
+    } else if (error instanceof RunStopped) {
+      // Stopped inside a long product or assembly: the stage has no result to show.
+      if (this.parameters.run === 'spectrum') this.#diagnostics.clearSpectrum();
+      else this.#diagnostics.clearSolve();
+      this.#diagnostics.message('Stopped in the middle of a long step: no result.', 'info');
     } else {
       // A bug, not the user's doing: keep its stack where a developer looks.
       console.error(error);

@@ -309,12 +309,21 @@ export function panelField(field: string | null): keyof Parameters | 'actions' {
   return key in kDefaults ? (key as keyof Parameters) : 'actions';
 }
 
+/** Every query key a link may hold, in the panel's order. */
+export const kQueryKeys: readonly string[] = kFields.map((f) => f.query);
+
 /**
  * The parameters a query string describes, over the defaults; a bad value keeps the default and
- * is reported under its field. An empty query is the first-load scenario.
+ * is reported under its field. An empty query is the first-load scenario. `unknown`: the keys no
+ * field reads (there is no field to mark), in the link's order.
  */
-export function parametersFromQuery(search: string): { parameters: Parameters; errors: FieldErrors } {
+export function parametersFromQuery(search: string): {
+  parameters: Parameters;
+  errors: FieldErrors;
+  unknown: string[];
+} {
   const query = new URLSearchParams(search);
+  const unknown = [...new Set(query.keys())].filter((key) => !kQueryKeys.includes(key));
   const parameters: Parameters = { ...kDefaults };
   const errors: FieldErrors = {};
   if (query.has('eps') && query.has('radius_m')) {
@@ -336,7 +345,7 @@ export function parametersFromQuery(search: string): { parameters: Parameters; e
       errors[f.key] = error.message;
     }
   }
-  return { parameters, errors };
+  return { parameters, errors, unknown };
 }
 
 /** The query string of a run: every field, so that a link does not depend on today's defaults. */

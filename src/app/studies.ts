@@ -79,12 +79,17 @@ function speeds(velocities: Float64Array): Float64Array {
 }
 
 export class Studies {
-  readonly #gpu: GpuContext;
+  #gpu: GpuContext;
   readonly #view: StudiesView;
   #response: ResponseResult | null = null;
   /** The N r_e/R whose solution the map and the canvas show. */
   #responseNEpsilon = 0;
   #responseShown: (() => void) | null = null;
+
+  /** The device of every later run: a new one after a loss. */
+  useDevice(gpu: GpuContext): void {
+    this.#gpu = gpu;
+  }
 
   constructor(gpu: GpuContext, view: StudiesView) {
     this.#gpu = gpu;

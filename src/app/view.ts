@@ -55,7 +55,7 @@ interface Shown {
 export class ParticleView {
   readonly canvas: HTMLCanvasElement;
   readonly #legend: HTMLCanvasElement;
-  readonly #gpu: GpuContext;
+  #gpu: GpuContext;
   readonly #context: GPUCanvasContext;
   readonly #format: GPUTextureFormat;
   readonly #table = viridisTable();
@@ -156,9 +156,24 @@ export class ParticleView {
     this.requestFrame();
   }
 
-  /** Stops drawing for good (the device is gone). */
+  /** Stops drawing (the device is gone), until useDevice gives a new one. */
   stop(): void {
     this.#stopped = true;
+  }
+
+  /**
+   * Draws on `gpu` from now on, a new device after a loss: the canvas reconfigured, the renderer
+   * rebuilt and given what was shown, drawing resumed.
+   */
+  async useDevice(gpu: GpuContext): Promise<void> {
+    this.#gpu = gpu;
+    this.#targets = null;
+    this.#context.configure({ device: gpu.device, format: this.#format, alphaMode: 'opaque' });
+    await this.initialise();
+    const shown = this.#shown;
+    if (shown) this.#renderer?.setParticles(shown.particles, shown.system.configuration.n);
+    this.#stopped = false;
+    this.requestFrame();
   }
 
   requestFrame(): void {

@@ -1,11 +1,20 @@
 // Which backend a command runs on (--device, --matrix) and the float64 check beside it (--check).
 // Both backends honour MassMatrixBackend (src/run/backend.ts), so the commands never branch on it.
 import { freemem } from 'node:os';
-import { releaseDevice } from '../gpu/device.ts';
-import { gpuBackend, type MatrixStorage } from '../engine/backend.ts';
+import { releaseDevice, type GpuContext } from '../gpu/device.ts';
+import { denseAllocation, gpuBackend, type MatrixStorage } from '../engine/backend.ts';
+import { krylovStepFor } from '../gpu/profile.ts';
+import { chunkPairs, kMatvecFreeWorkgroupSize, rowsPerChunk } from '../kernels/matvec-free.ts';
+import { kPositionStride } from '../kernels/system.ts';
 import { InputError } from '../physics/input-error.ts';
 import { unknowns, type DarwinSystem } from '../physics/models.ts';
-import { checkCpuFits, cpuBackend, type MassMatrixBackend } from '../run/backend.ts';
+import {
+  checkCpuFits,
+  cpuBackend,
+  cpuBackendBytes,
+  gigabytes,
+  type MassMatrixBackend,
+} from '../run/backend.ts';
 import { kCpuDevice, type DeviceSummary } from '../io/formats.ts';
 import { checkFloat32System } from '../engine/float32.ts';
 import { checkDecision, kCheckMaxUnknowns } from '../run/check.ts';
@@ -73,6 +82,9 @@ export async function openBackend(
   };
   if (choice.device === 'cpu') {
     checkCpuFits(system, { source: 'free host memory', availableBytes: freemem });
+    progress.detail(
+      `memory: the CPU reference takes ${megabytes(cpuBackendBytes(system))} of ${gigabytes(freemem())} free`,
+    );
     progress.log(
       `assembling M on the CPU: ${size} x ${size} float64 (${((size * size * 8) / 1e6).toFixed(1)} MB)`,
     );
@@ -96,6 +108,10 @@ export async function openBackend(
       matrix: choice.matrix,
       onChunk: chunkProgress(progress),
     });
+    if (progress.verbose) {
+      for (const line of gpuBackendDetails(gpu.context, system, backend.matrix, backend.checkEvery))
+        progress.detail(line);
+    }
     return {
       backend,
       device: gpu.device,
@@ -113,6 +129,36 @@ export async function openBackend(
   }
 }
 
+const megabytes = (bytes: number) => `${(bytes / 1e6).toPrecision(3)} MB`;
+
+/** How the GPU backend holds M and runs its solvers (--verbose): memory, chunks, step variant, k. */
+export function gpuBackendDetails(
+  context: GpuContext,
+  system: DarwinSystem,
+  matrix: MatrixStorage,
+  checkEvery: number,
+): string[] {
+  const size = unknowns(system);
+  const { n } = system.configuration;
+  const step = `Krylov steps '${krylovStepFor(context.profile, size)}', k = ${checkEvery} iterations per readback`;
+  if (matrix === 'dense') {
+    const need = denseAllocation(system);
+    return [
+      `matrix: dense; memory: ${megabytes(need.total)} (M ${megabytes(need.matrix)}, vectors ` +
+        `${megabytes(need.vectors)}, Lanczos basis ${megabytes(need.lanczosBasis)})`,
+      step,
+    ];
+  }
+  const pairs = chunkPairs(context);
+  const rows = rowsPerChunk(n, pairs, kMatvecFreeWorkgroupSize);
+  return [
+    `matrix: free; memory: positions ${megabytes(kPositionStride * n)}, entries recomputed per product`,
+    `product chunks: ${Math.ceil(n / rows)} of ${rows} electrons (${pairs} pairs per chunk on a ` +
+      `${context.profile.runsOnCpu ? 'CPU adapter' : 'GPU'})`,
+    step,
+  ];
+}
+
 /**
  * The progress line of a long step split into chunks (a matrix-free product at large N), with the
  * time left at the rate of its chunks so far; Progress.update's checkpoint stops the step when the
@@ -128,6 +174,6 @@ export function chunkProgress(
     if (!first || first.step !== step || done <= first.done) first = { step, done, at };
     const rate = (done - first.done) / (at - first.at);
     const left = rate > 0 ? `, ~${Math.ceil((total - done) / rate / 1000)} s left` : '';
-    progress.update(`${step}: chunk ${done} of ${total}${left}`);
+    progress.within(`${step}: chunk ${done} of ${total}${left}`);
   };
 }

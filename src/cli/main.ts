@@ -1,6 +1,7 @@
 // darwin-breit command line: `npm run --silent cli -- <command> [options]`.
 // Contract: --json prints exactly one JSON object on stdout; progress and logs go to stderr; a user
 // error prints one `error: ...` line on stderr and exits 2, with no stack trace.
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { explainDeviceLoss, GpuError } from '../gpu/device.ts';
 import { InputError } from '../physics/input-error.ts';
 import { benchCommand } from './commands/bench.ts';
@@ -16,7 +17,8 @@ import { spectrumCommand } from './commands/spectrum.ts';
 import type { CommandOutput } from './commands/summary.ts';
 import { toJson } from '../io/formats.ts';
 import { Interrupted, Progress } from './progress.ts';
-import { signalStatus, stopAt } from './signals.ts';
+import { interruptedLine, runInWorker, signalStatus, stopAt, type WorkerRun } from './signals.ts';
+import { reportDeviceTo } from './device.ts';
 
 const kUsage = `Usage: darwin-breit <command> [options]     (npm run --silent cli -- <command> ...)
 
@@ -35,7 +37,9 @@ Commands:
   response   electrons in a field, flux or rotation: Larmor moment screened by the Darwin term
   merge      the JSON of a sweep's shards (scaling, london, pairing --shard K/N) joined into one run's
 
-Run 'darwin-breit <command> --help' for each command's options.
+Run 'darwin-breit <command> --help' for each command's options. Every command also takes --verbose:
+on stderr, the adapter and its limits, the kernel variants, memory estimates, chunk sizes and every
+solver check.
 `;
 
 const kCommands: Record<string, (argv: string[], progress: Progress) => Promise<CommandOutput>> = {
@@ -51,7 +55,8 @@ const kCommands: Record<string, (argv: string[], progress: Progress) => Promise<
   merge: mergeCommand,
 };
 
-export async function main(argv: string[]): Promise<number> {
+/** `isTTY`: whether stderr is a terminal (in a worker, process.stderr is a pipe to the main thread). */
+export async function main(argv: string[], isTTY = process.stderr.isTTY): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(kUsage);
@@ -64,17 +69,25 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  const progress = new Progress({ quiet: process.env.DARWIN_BREIT_QUIET === '1' });
+  const progress = new Progress({
+    sink: { isTTY, write: (text) => process.stderr.write(text) },
+    quiet: process.env.DARWIN_BREIT_QUIET === '1',
+    verbose: rest.includes('--verbose'),
+  });
   stopAt(progress);
+  reportDeviceTo(progress);
   try {
     const output = await command(rest, progress);
+    // A signal that came during the run's last synchronous stretch (a float64 refinement on the
+    // CPU) is handled only now: the run is stopped all the same, before anything is printed.
+    progress.checkpoint();
     if (output.help) process.stdout.write(output.help);
     else if (output.json) process.stdout.write(toJson(output.summary) + '\n');
     else process.stdout.write(output.text ?? '');
     return 0;
   } catch (error) {
     if (error instanceof Interrupted) {
-      process.stderr.write(`\nerror: ${error.message}; no file is left half-written\n`);
+      process.stderr.write(interruptedLine(error.signal));
       return signalStatus(error.signal);
     }
     // A device lost in the middle of a run explains whatever failed after it.
@@ -97,7 +110,29 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv.slice(2));
-// Exit explicitly once stdout has drained: letting Node wind down on its own while Dawn's threads are
-// still being torn down crashed about one GPU run in ten after its output (SIGSEGV, or a futex abort).
-process.stdout.write('', () => process.exit(code));
+/** Commands that never open a GPU. */
+const kCpuCommands: ReadonlySet<string> = new Set(['paper', 'larmor', 'pairing', 'merge']);
+
+/**
+ * A CPU run (one of kCpuCommands, or --device cpu): synchronous loops, which only another thread
+ * can stop (signals.ts runInWorker).
+ */
+function runsOnCpu(argv: readonly string[]): boolean {
+  const [name, ...rest] = argv;
+  return (
+    kCpuCommands.has(name) ||
+    rest.some((arg, k) => arg === '--device=cpu' || (arg === '--device' && rest[k + 1] === 'cpu'))
+  );
+}
+
+if (isMainThread) {
+  const argv = process.argv.slice(2);
+  const code = runsOnCpu(argv) ? await runInWorker(new URL(import.meta.url), argv) : await main(argv);
+  // Exit explicitly once stdout has drained: letting Node wind down on its own while Dawn's threads
+  // are still being torn down crashed about one GPU run in ten after its output (SIGSEGV, or a futex
+  // abort).
+  process.stdout.write('', () => process.exit(code));
+} else {
+  const run = workerData as WorkerRun;
+  parentPort!.postMessage(await main(run.argv, run.isTTY));
+}

@@ -38,6 +38,9 @@ export const kSystemOptions = {
 
 export const kCommonOptions = {
   json: { type: 'boolean', default: false },
+  // Read by main.ts before the command parses its flags (Progress.detail); listed so that every
+  // command accepts it.
+  verbose: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies OptionSpec;
 

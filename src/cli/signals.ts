@@ -3,12 +3,17 @@
 // openGpu) a signal asks the run to stop at its next progress report (src/cli/progress.ts): the
 // Interrupted error unwinds through the commands' `finally` blocks, which release the GPU, and the
 // CLI prints one line and exits with the shell's 128 + the signal's number. A run that reports nothing
-// for kStopGraceMs, or a second signal, exits at once. Without a GPU the signals keep their default
-// action: CPU runs are synchronous loops, which a JavaScript handler could not interrupt. Output files
-// appear only when complete (src/cli/formats.ts), so no run leaves one half-written.
+// for kStopGraceMs, or a second signal, exits at once. A CPU run (--device cpu, or a command that
+// never opens a GPU) is a synchronous loop (and its products wait on their worker pool in
+// Atomics.wait), so no handler on its thread could run: the CLI runs it in a worker thread
+// (runInWorker) and this thread, whose event loop stays free, terminates it on a signal, which stops
+// it wherever it is, then prints the same line and exits the same way. Output files appear only when
+// complete (src/cli/formats.ts), so no run leaves one half-written.
+import { Worker } from 'node:worker_threads';
 import type { Progress } from './progress.ts';
 
 const kSignalStatus: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+const kSignals = Object.keys(kSignalStatus) as NodeJS.Signals[];
 const kStopGraceMs = 3000;
 
 let target: Progress | null = null;
@@ -29,7 +34,7 @@ export function stopAt(progress: Progress): void {
 export function armSignals(): void {
   if (armed) return;
   armed = true;
-  for (const signal of Object.keys(kSignalStatus) as NodeJS.Signals[]) {
+  for (const signal of kSignals) {
     process.on(signal, () => {
       const status = signalStatus(signal);
       if (stopping || !target) {
@@ -44,4 +49,41 @@ export function armSignals(): void {
       }, kStopGraceMs).unref();
     });
   }
+}
+
+/** The line of a run stopped by `signal`, as the CLI prints it for an Interrupted error. */
+export function interruptedLine(signal: NodeJS.Signals): string {
+  return `\nerror: interrupted (${signal}); no file is left half-written\n`;
+}
+
+/** What a run in a worker is given (workerData): its arguments and whether stderr is a terminal. */
+export interface WorkerRun {
+  readonly argv: string[];
+  readonly isTTY: boolean;
+}
+
+/**
+ * Runs the CLI module `entry` with `argv` in a worker thread and resolves with the exit status it
+ * posts; its stdout and stderr reach this process's. SIGINT and SIGTERM terminate the worker, print
+ * the interrupted line and exit with 128 + the signal's number.
+ */
+export function runInWorker(entry: URL, argv: string[]): Promise<number> {
+  const run: WorkerRun = { argv, isTTY: process.stderr.isTTY === true };
+  const worker = new Worker(entry, { workerData: run });
+  for (const signal of kSignals) {
+    process.on(signal, () => {
+      if (stopping) process.exit(signalStatus(signal));
+      stopping = true;
+      void worker.terminate().finally(() => {
+        process.stderr.write(interruptedLine(signal));
+        process.exit(signalStatus(signal));
+      });
+    });
+  }
+  return new Promise((resolve, reject) => {
+    let status = 1;
+    worker.on('message', (code: number) => (status = code));
+    worker.on('error', reject);
+    worker.on('exit', () => resolve(status));
+  });
 }

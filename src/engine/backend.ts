@@ -164,9 +164,9 @@ export interface GpuBackendOptions {
   dense?: GpuMassMatrixOptions;
   free?: GpuMatrixFreeOptions;
   /**
-   * Called after each chunk of a long step run outside a recorded solve (the dense assembly, the
-   * matrix-free product of momenta()), with the step's name; a throw stops the step there (the
-   * CLI's Progress.checkpoint).
+   * Called after each chunk of a long step (the dense assembly, a long matrix-free product in
+   * momenta() or a solver), with the step's name; a throw stops the step there (the CLI's
+   * Progress.checkpoint).
    */
   onChunk?: (step: string, done: number, total: number) => void;
 }
@@ -241,6 +241,7 @@ export async function gpuBackend(
       createKrylovEngine(context, operator, massDiagonal(system), {
         checkEvery: options.checkEvery,
         step: options.step,
+        onChunk: (done, total) => options.onChunk?.('product', done, total),
       }),
     );
   } catch (error) {

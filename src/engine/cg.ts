@@ -27,7 +27,7 @@ export function gpuConjugateGradient(
   b: ArrayLike<number>,
   options: GpuSolveOptions = {},
 ): Promise<GpuSolveResult> {
-  const { blas, reduce, krylov, operator } = engine;
+  const { blas, reduce, krylov } = engine;
   // D^-1 as src/solvers/cg.ts makes it; the reason of a bad entry is applied on the GPU after the
   // check at iteration 0, as there.
   const jacobi = cgInverseDiagonal(engine.diagonal, 'float32');
@@ -56,17 +56,17 @@ export function gpuConjugateGradient(
           ? fusedStep(engine, setup, p, q)
           : splitStep(engine, setup, p, q, preconditioned);
       return {
-        recordStart(encoder) {
+        recordStart(recording) {
           // r_0 and the check at iteration 0, then rz_0 and p_0 = D^-1 r_0.
-          const pass = beginStart(encoder, q);
+          const pass = beginStart(recording, q);
           reduce.record(pass, preconditioned);
           krylov.record(pass, scalars, 'cg_begin');
           blas.record(pass, initialDirection);
           pass.end();
         },
-        recordStep(encoder) {
-          operator.record(encoder, p, q, { guard: ws.state });
-          const pass = encoder.beginComputePass({ label: `Cg.iteration.${engine.stepVariant}` });
+        recordStep(recording) {
+          recording.product(p, q, { guard: ws.state });
+          const pass = recording.encoder.beginComputePass({ label: `Cg.iteration.${engine.stepVariant}` });
           recordVectorWork(pass);
           pass.end();
         },

@@ -9,6 +9,10 @@
 // their launches. The product of the final x for the true residual is recorded unguarded.
 // A solve that stops at iteration s >= 1 thus maps the state ceil(s / k) + 1 times (2 for s = 0),
 // and x once more at the end.
+// A long product (GpuLinearOperator.pieces > 1: the matrix-free product at large N, seconds to
+// minutes) changes that: its pieces go one command buffer each, each awaited and reported to the
+// engine's onChunk, which may throw to stop between them; k defaults to 1 and nothing is recorded
+// ahead, since a chunk in flight past a stop the CPU decides would run whole products for nothing.
 import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
 import { createBuffer, createVector } from '../gpu/buffers.ts';
 import { UniformArena } from '../gpu/uniforms.ts';
@@ -23,7 +27,8 @@ import {
   KrylovKernel,
 } from '../kernels/krylov.ts';
 import type { KrylovBuffers, KrylovParams, KrylovStateView } from '../kernels/krylov.ts';
-import type { GpuLinearOperator } from '../kernels/operator.ts';
+import type { ChunkHook } from '../kernels/matvec-free.ts';
+import type { GpuLinearOperator, MatvecOptions } from '../kernels/operator.ts';
 import { ReduceKernel, type DotCall, type DotKind, type DotSpec } from '../kernels/reduce.ts';
 import { finishKrylov, startKrylov, zeroRightHandSide, type KrylovStart } from '../solvers/krylov.ts';
 import type {
@@ -58,6 +63,8 @@ export interface KrylovEngine {
   readonly stepVariant: KrylovStepVariant;
   /** k: iterations per command buffer and per readback, unless a call overrides it. */
   readonly checkEvery: number;
+  /** Called after each piece of a long product; a throw stops the run there. */
+  readonly onChunk?: ChunkHook;
 }
 
 export interface KrylovEngineOptions {
@@ -65,6 +72,8 @@ export interface KrylovEngineOptions {
   checkEvery?: number;
   /** Default: the device profile's for the operator's size (krylovStepFor). */
   step?: KrylovStepVariant;
+  /** Called after each piece of a long product (src/cli/engine.ts chunkProgress); may throw to stop. */
+  onChunk?: ChunkHook;
 }
 
 /** The Krylov kernels of a device: stateless but for their pipeline caches, so backends share them. */
@@ -107,8 +116,70 @@ export function createKrylovEngine(
     diagonal,
     ...kernels,
     stepVariant,
-    checkEvery: checkIterations(options.checkEvery ?? kDefaultCheckEvery),
+    checkEvery: checkIterations(options.checkEvery ?? (productPieces(operator) > 1 ? 1 : kDefaultCheckEvery)),
+    ...(options.onChunk && { onChunk: options.onChunk }),
   };
+}
+
+/** Pieces of one product of `operator` (GpuLinearOperator.pieces): 1 when a product is short. */
+export function productPieces(operator: GpuLinearOperator): number {
+  return operator.recordPiece ? (operator.pieces ?? 1) : 1;
+}
+
+/**
+ * The command buffers of one chunk of a run. A short product goes into the current encoder, so k
+ * steps make one command buffer; a long one goes one piece per command buffer, each tagged with
+ * its place in the product, so that submit() can wait for each piece and stop between them.
+ */
+export class Recording {
+  readonly #engine: KrylovEngine;
+  readonly #label: string;
+  readonly #buffers: { buffer: GPUCommandBuffer; piece?: number }[] = [];
+  #encoder: GPUCommandEncoder;
+
+  constructor(engine: KrylovEngine, label: string) {
+    this.#engine = engine;
+    this.#label = label;
+    this.#encoder = this.#open();
+  }
+
+  /** The encoder to record into now: recording a long product moves on to a fresh one. */
+  get encoder(): GPUCommandEncoder {
+    return this.#encoder;
+  }
+
+  /** Records y = M x. */
+  product(x: GPUBuffer, y: GPUBuffer, options?: MatvecOptions): void {
+    const { operator } = this.#engine;
+    const pieces = productPieces(operator);
+    if (pieces === 1) {
+      operator.record(this.#encoder, x, y, options);
+      return;
+    }
+    for (let piece = 0; piece < pieces; piece++) {
+      operator.recordPiece!(this.#encoder, x, y, piece, options);
+      this.#buffers.push({ buffer: this.#encoder.finish(), piece });
+      this.#encoder = this.#open();
+    }
+  }
+
+  /** Submits everything recorded: a long product's pieces one at a time, each awaited and reported. */
+  async submit(): Promise<void> {
+    const { device, operator, onChunk } = this.#engine;
+    const pieces = productPieces(operator);
+    this.#buffers.push({ buffer: this.#encoder.finish() });
+    for (const { buffer, piece } of this.#buffers) {
+      device.queue.submit([buffer]);
+      if (piece === undefined) continue;
+      await device.queue.onSubmittedWorkDone();
+      onChunk?.(piece + 1, pieces);
+    }
+  }
+
+  #open(): GPUCommandEncoder {
+    const label = `${this.#label}[${this.#buffers.length}]`;
+    return this.#engine.device.createCommandEncoder({ label });
+  }
 }
 
 /** krylov_step.wgsl's kernel of an engine whose stepVariant is 'fused' (built with the engine). */
@@ -131,7 +202,7 @@ export interface GpuRunStats {
    * and, for CG and MINRES, x with M x once: max(1, ceil(s / k)) + 2 for a stop at iteration s.
    */
   readonly readbacks: number;
-  /** Command buffers submitted. */
+  /** Chunks submitted: a command buffer each, and one more per piece of a long product. */
   readonly submits: number;
   /** k of the run. */
   readonly checkEvery: number;
@@ -281,8 +352,8 @@ export interface ChunkedRun {
   /** k: steps per command buffer. Chunks start at multiples of k, so step s sits at s % k of the ring. */
   readonly checkEvery: number;
   /** Records the setup (r_0, the first scalars), ahead of step 0 in the first command buffer. */
-  recordStart(encoder: GPUCommandEncoder): void;
-  recordStep(encoder: GPUCommandEncoder, step: number): void;
+  recordStart(recording: Recording): void;
+  recordStep(recording: Recording, step: number): void;
   /** Sees every readback in order; false asks to stop (later readbacks, drained, are still shown). */
   onReadback(readback: Readback): boolean;
 }
@@ -295,7 +366,7 @@ export interface ChunkedOutcome {
   readonly recordedSteps: number;
 }
 
-/** Chunks in flight at once: the one the CPU waits for and one recorded ahead. */
+/** Chunks in flight at once: the one the CPU waits for and one recorded ahead (short products). */
 const kChunksInFlight = 2;
 
 /**
@@ -312,7 +383,8 @@ export async function runChunked(
   const { device } = engine;
   const traceBytes = workspace.trace.size;
   const stagingBytes = kKrylovStateBytes + traceBytes;
-  const staging = Array.from({ length: kChunksInFlight }, (_, index) =>
+  const inFlightMost = productPieces(engine.operator) > 1 ? 1 : kChunksInFlight;
+  const staging = Array.from({ length: inFlightMost }, (_, index) =>
     createBuffer(device, {
       label: `${run.label}.staging[${index}]`,
       size: stagingBytes,
@@ -326,25 +398,26 @@ export async function runChunked(
   let stopping = false;
   let last: KrylovStateView | null = null;
 
-  const submit = () => {
+  const submit = async () => {
     const buffer = free.pop()!;
-    const encoder = device.createCommandEncoder({ label: `${run.label}.chunk[${submits}]` });
-    if (submits === 0) run.recordStart(encoder);
+    const recording = new Recording(engine, `${run.label}.chunk[${submits}]`);
+    if (submits === 0) run.recordStart(recording);
     const from = next;
     const to = Math.min(from + run.checkEvery, run.maxSteps);
-    for (let step = from; step < to; step++) run.recordStep(encoder, step);
+    for (let step = from; step < to; step++) run.recordStep(recording, step);
     next = to;
-    encoder.copyBufferToBuffer(workspace.state, 0, buffer, 0, kKrylovStateBytes);
-    encoder.copyBufferToBuffer(workspace.trace, 0, buffer, kKrylovStateBytes, traceBytes);
-    device.queue.submit([encoder.finish()]);
+    recording.encoder.copyBufferToBuffer(workspace.state, 0, buffer, 0, kKrylovStateBytes);
+    recording.encoder.copyBufferToBuffer(workspace.trace, 0, buffer, kKrylovStateBytes, traceBytes);
     submits++;
+    await recording.submit();
     inFlight.push({ buffer, from, to, mapped: buffer.mapAsync(GPUMapMode.READ) });
   };
 
   try {
-    submit();
+    const more = () => !stopping && next < run.maxSteps && free.length > 0;
+    await submit();
     while (inFlight.length > 0) {
-      if (!stopping && next < run.maxSteps && free.length > 0) submit();
+      if (more()) await submit();
       const chunk = inFlight.shift()!;
       await chunk.mapped;
       const bytes = chunk.buffer.getMappedRange().slice(0);
@@ -360,6 +433,8 @@ export async function runChunked(
         draining: stopping,
       });
       if (!proceed || last.status !== null) stopping = true;
+      // With one chunk in flight (a long product) the next is recorded only now.
+      if (inFlight.length === 0 && more()) await submit();
     }
   } finally {
     // After an exception: the mappings still pending reject once their buffers are destroyed.
@@ -410,7 +485,7 @@ export interface KrylovSetup {
    * Records product = M x_0, then opens a pass holding r_0 = b - product, ||r_0|| and the stopping
    * rule at iteration 0 (krylov_start); the method adds its own start to the pass and ends it.
    */
-  beginStart(encoder: GPUCommandEncoder, product: GPUBuffer): GPUComputePassEncoder;
+  beginStart(recording: Recording, product: GPUBuffer): GPUComputePassEncoder;
 }
 
 /** A Krylov method as gpuKrylovSolve runs it. */
@@ -472,15 +547,15 @@ export async function gpuKrylovSolve(
         params,
         scalars,
         residualSquared,
-        beginStart(encoder, product) {
+        beginStart(recording, product) {
           const initial = ws.blas('initialResidual', 'sum', {
             a: rhs,
             b: product,
             out: r,
             coefficients: [{ scale: -1 }],
           });
-          engine.operator.record(encoder, x, product);
-          const pass = encoder.beginComputePass({ label: `${label}.start` });
+          recording.product(x, product);
+          const pass = recording.encoder.beginComputePass({ label: `${label}.start` });
           engine.blas.record(pass, initial);
           engine.reduce.record(pass, residualSquared);
           engine.krylov.record(pass, scalars, 'krylov_start');
@@ -528,11 +603,11 @@ export async function finishSolve(
   });
   let values: Float32Array;
   try {
-    const encoder = device.createCommandEncoder({ label: `${workspace.label}.final` });
-    engine.operator.record(encoder, x, product);
-    encoder.copyBufferToBuffer(x, 0, staging, 0, bytes);
-    encoder.copyBufferToBuffer(product, 0, staging, bytes, bytes);
-    device.queue.submit([encoder.finish()]);
+    const recording = new Recording(engine, `${workspace.label}.final`);
+    recording.product(x, product);
+    recording.encoder.copyBufferToBuffer(x, 0, staging, 0, bytes);
+    recording.encoder.copyBufferToBuffer(product, 0, staging, bytes, bytes);
+    await recording.submit();
     await staging.mapAsync(GPUMapMode.READ);
     values = new Float32Array(staging.getMappedRange().slice(0));
     staging.unmap();

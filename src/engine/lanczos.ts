@@ -68,7 +68,7 @@ export async function gpuLanczos(
   engine: KrylovEngine,
   options: GpuLanczosOptions = {},
 ): Promise<GpuLanczosResult> {
-  const { size, blas, reduce, krylov, operator, device } = engine;
+  const { size, blas, reduce, krylov, device } = engine;
   const start = startLanczos(size, 'float32', options);
   const { maxIterations, columns } = start;
   const checkEvery = checkIterations(options.checkEvery ?? engine.checkEvery);
@@ -150,7 +150,7 @@ export async function gpuLanczos(
             label: 'Lanczos',
             maxSteps: Math.min(steps - first, maxIterations - done),
             checkEvery,
-            recordStart(encoder) {
+            recordStart({ encoder }) {
               if (cycleRestart) {
                 // V's first columns <- [V Y, q_{m-1}], through the scratch: WebGPU copies never
                 // read and write one buffer.
@@ -176,11 +176,11 @@ export async function gpuLanczos(
               blas.record(pass, calls.firstT(first));
               pass.end();
             },
-            recordStep(encoder, step) {
+            recordStep(recording, step) {
               const j = first + step;
               const call = calls.step(j, j === first && cycleRestart ? cycleRestart.betas[first - 1] : null);
-              operator.record(encoder, t, u, { guard: cycle.state });
-              const pass = encoder.beginComputePass({ label: 'Lanczos.step' });
+              recording.product(t, u, { guard: cycle.state });
+              const pass = recording.encoder.beginComputePass({ label: 'Lanczos.step' });
               blas.record(pass, calls.scaleU);
               reduce.record(pass, call.alpha);
               krylov.record(pass, calls.scalars, 'lanczos_alpha');

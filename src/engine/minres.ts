@@ -47,7 +47,7 @@ export function gpuMinres(
   b: ArrayLike<number>,
   options: GpuSolveOptions = {},
 ): Promise<GpuSolveResult> {
-  const { blas, reduce, krylov, operator } = engine;
+  const { blas, reduce, krylov } = engine;
   return gpuKrylovSolve(engine, b, options, {
     solver: 'minres',
     label: 'Minres',
@@ -166,9 +166,9 @@ export function gpuMinres(
         return (pass: GPUComputePassEncoder) => kernel.record(pass, fusedStep);
       })();
       return {
-        recordStart(encoder) {
+        recordStart(recording) {
           // r_0 and the check at iteration 0, r1 = r2 = r_0, beta_1, v_1 = D^-1 r_0 / beta_1.
-          const pass = beginStart(encoder, av);
+          const pass = beginStart(recording, av);
           blas.record(pass, initial.r1);
           blas.record(pass, initial.r2);
           reduce.record(pass, initial.beta1);
@@ -176,9 +176,11 @@ export function gpuMinres(
           blas.record(pass, initial.v);
           pass.end();
         },
-        recordStep(encoder, step) {
-          operator.record(encoder, v, av, { guard: ws.state });
-          const pass = encoder.beginComputePass({ label: `Minres.iteration.${engine.stepVariant}` });
+        recordStep(recording, step) {
+          recording.product(v, av, { guard: ws.state });
+          const pass = recording.encoder.beginComputePass({
+            label: `Minres.iteration.${engine.stepVariant}`,
+          });
           recordVectorWork(pass, step);
           pass.end();
         },

@@ -268,15 +268,31 @@ export class GpuMatrixFreeMassMatrix implements GpuMassOperator {
     this.#kernel.record(encoder, this.model, this.chunks, x, y, options);
   }
 
+  /** The product's chunks: each a fraction of a second at the device kind's rate (kChunkPairs). */
+  get pieces(): number {
+    return this.chunks.length;
+  }
+
+  /** Chunk `piece` of y = M x as one compute pass: a long product's piece in a Krylov solve. */
+  recordPiece(
+    encoder: GPUCommandEncoder,
+    x: GPUBuffer,
+    y: GPUBuffer,
+    piece: number,
+    options?: MatvecOptions,
+  ): void {
+    this.#kernel.record(encoder, this.model, [this.chunks[piece]], x, y, options);
+  }
+
   /**
    * y = M x submitted chunk by chunk, `onChunk` called once each has run: a product of many minutes
    * at large N reports progress and can be stopped (by a throw from onChunk) between chunks.
    */
   async apply(x: GPUBuffer, y: GPUBuffer, onChunk?: ChunkHook): Promise<void> {
     const { device } = this.#kernel;
-    for (const [c, chunk] of this.chunks.entries()) {
+    for (let c = 0; c < this.chunks.length; c++) {
       const encoder = device.createCommandEncoder({ label: `MatvecFree.chunk[${c}]` });
-      this.#kernel.record(encoder, this.model, [chunk], x, y);
+      this.recordPiece(encoder, x, y, c);
       device.queue.submit([encoder.finish()]);
       await device.queue.onSubmittedWorkDone();
       onChunk?.(c + 1, this.chunks.length);

@@ -27,6 +27,20 @@ export interface GpuLinearOperator {
    * for each (x, y) pair are built once and cached.
    */
   record(encoder: GPUCommandEncoder, x: GPUBuffer, y: GPUBuffer, options?: MatvecOptions): void;
+  /**
+   * Pieces of a fraction of a second each that one product splits into, chosen from the device
+   * profile (the matrix-free product at large N); absent or 1 when a product is short. The Krylov
+   * driver submits a long product piece by piece, so that a stop takes effect between pieces.
+   */
+  readonly pieces?: number;
+  /** Records piece `piece` (0 <= piece < pieces) of y = M x as one compute pass. */
+  recordPiece?(
+    encoder: GPUCommandEncoder,
+    x: GPUBuffer,
+    y: GPUBuffer,
+    piece: number,
+    options?: MatvecOptions,
+  ): void;
   /** Frees the operator's buffers; x and y belong to the caller. */
   destroy(): void;
 }

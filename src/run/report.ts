@@ -140,6 +140,9 @@ export function spectrumJson(report: SpectrumReport, context: RunContext): Recor
     configuration: configurationSummary(report.system, context.radiusMetres),
     ...spectrumFields(report.spectrum),
     restarts: report.spectrum.lanczos.restarts,
+    refined: report.refinement !== null,
+    ritz_residual_min: report.refinement?.residualMin ?? null,
+    ritz_residual_max: report.refinement?.residualMax ?? null,
     check: check
       ? checkJson(
           { lambda_min: check.lambdaMin, lambda_max: check.lambdaMax },

@@ -1,9 +1,12 @@
 // `spectrum` as a run on any backend: the extreme eigenvalues of D^-1/2 M D^-1/2 by Lanczos and the
 // collective parameter lambda_max - 1 beside the paper's N eps (eq. 49), with the float64 check.
-import type { DarwinSystem } from '../physics/models.ts';
+// Asked for a tolerance below float32's reach, a GPU run refines both extremes by the float64
+// Rayleigh quotients of its Ritz vectors (src/run/refine.ts rayleighQuotient).
+import { massDiagonal, type DarwinSystem } from '../physics/models.ts';
 import type { MassMatrixBackend } from './backend.ts';
-import type { SpectrumResult } from '../solvers/spectrum.ts';
+import { spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
 import { eigenvalueErrors, kReferenceLanczosTol, pendingReference, type Reference } from './check.ts';
+import { float64Product, rayleighQuotient, refines } from './refine.ts';
 
 export interface SpectrumRequest {
   /** Relative accuracy of the extreme eigenvalues. */
@@ -26,9 +29,19 @@ export interface SpectrumCheck {
   readonly lambdaMax: number;
 }
 
+/** What the float64 Rayleigh quotients made of the Ritz values (the unrefined stay in spectrum.lanczos). */
+export interface RitzRefinement {
+  /** ||A y - lambda y|| / ||y|| of each refined extreme, A = D^-1/2 M D^-1/2. */
+  readonly residualMin: number;
+  readonly residualMax: number;
+}
+
 export interface SpectrumReport<S extends SpectrumResult = SpectrumResult> {
   readonly system: DarwinSystem;
+  /** With refinement, lambdaMin, lambdaMax and what follows from them are the refined values. */
   readonly spectrum: S;
+  /** null where the run did not refine: a float64 backend, or a tolerance float32 meets. */
+  readonly refinement: RitzRefinement | null;
   /** null when not checked or when the check was stopped (then checkStopped). */
   readonly check: SpectrumCheck | null;
   readonly checkStopped: boolean;
@@ -60,13 +73,28 @@ export async function runSpectrum(
       : null,
   );
   const start = performance.now();
-  const spectrum = await backend.spectrum({
+  const refine = refines(backend, tol);
+  const ritz = await backend.spectrum({
     tol,
     maxIterations,
     basisSize,
     seed,
     onIteration: request.onIteration,
+    ...(refine && { ritzVectors: true }),
   });
+  let spectrum: SpectrumResult = ritz;
+  let refinement: RitzRefinement | null = null;
+  const vectors = ritz.lanczos.ritzVectors;
+  if (refine && vectors) {
+    const product = float64Product(system);
+    const diagonal = massDiagonal(system);
+    const min = rayleighQuotient(product, diagonal, vectors.min);
+    const max = rayleighQuotient(product, diagonal, vectors.max);
+    const { lanczos } = ritz;
+    const refined = { ...lanczos, lambdaMin: min.lambda, lambdaMax: max.lambda };
+    spectrum = { ...spectrumFromLanczos(refined, system.configuration.n, system.epsilon), lanczos };
+    refinement = { residualMin: min.residual, residualMax: max.residual };
+  }
   const timing: { lanczos: number; check?: number } = { lanczos: performance.now() - start };
   let check: SpectrumCheck | null = null;
   let checkStopped = false;
@@ -78,5 +106,5 @@ export async function runSpectrum(
       timing.check = performance.now() - checkStart;
     } else checkStopped = true;
   }
-  return { system, spectrum, check, checkStopped, timing };
+  return { system, spectrum, refinement, check, checkStopped, timing };
 }

@@ -25,6 +25,7 @@ import { openGpu } from '../device.ts';
 import { kCheckMaxUnknowns } from '../../run/check.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
 import { prepareOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
+import { chunkProgress } from '../engine.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
@@ -130,7 +131,10 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
     const gpu = context;
     result = await runResponse(
       spec,
-      async (system) => (gpu ? gpuBackend(gpu, system, { matrix: spec.matrix }) : cpuBackend(system)),
+      async (system) =>
+        gpu
+          ? gpuBackend(gpu, system, { matrix: spec.matrix, onChunk: chunkProgress(progress) })
+          : cpuBackend(system),
       { progress: (_fraction, message) => progress.update(message) },
       gpu && checked ? async (system) => cpuBackend(system) : null,
       gpu

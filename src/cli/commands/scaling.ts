@@ -31,6 +31,7 @@ import type { ScalingStudy } from '../../studies/scaling/run.ts';
 import { openGpu } from '../device.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positive, positiveInteger } from '../options.ts';
 import { prepareOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
+import { chunkProgress } from '../engine.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
@@ -153,7 +154,10 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
     const { context } = gpu;
     release = () => releaseDevice(context);
     factory = async (system) => {
-      const backend = await gpuBackend(context, system, { matrix: options.matrix });
+      const backend = await gpuBackend(context, system, {
+        matrix: options.matrix,
+        onChunk: chunkProgress(progress),
+      });
       storage.set(system.configuration.n, backend.matrix);
       return backend;
     };

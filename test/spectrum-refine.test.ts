@@ -1,0 +1,114 @@
+// Issue 13 item 2, eigenvalues: a GPU spectrum asked for a tolerance below float32's reach refines its
+// extreme Ritz values by float64 Rayleigh quotients of the GPU's Ritz vectors (src/run/refine.ts).
+// Checked against the dense float64 eigensolve of D^-1/2 M D^-1/2: the refined values to ~1e-10 of
+// the largest |lambda|, where the float32 Ritz values are off by ~1e-7.
+import { describe, expect, test } from 'vitest';
+import { gpuBackend } from '../src/engine/backend.ts';
+import { massDiagonal, massMatrixEntries, unknowns, type DarwinSystem } from '../src/physics/models.ts';
+import { rayleighQuotient } from '../src/run/refine.ts';
+import { runSpectrum } from '../src/run/spectrum.ts';
+import { spectrumJson } from '../src/run/report.ts';
+import { kCpuDevice } from '../src/io/formats.ts';
+import { cpuBackend } from '../src/run/backend.ts';
+import { symmetricEigenvalues } from '../src/solvers/eigen.ts';
+import { gpuHarness } from './helpers/gpu.ts';
+import { darwinSystem } from './helpers/systems.ts';
+
+const gpu = gpuHarness(120_000);
+
+/** All eigenvalues of D^-1/2 M D^-1/2 in float64, ascending. */
+function denseSpectrum(system: DarwinSystem): Float64Array {
+  const size = unknowns(system);
+  const m = massMatrixEntries(system);
+  const d = massDiagonal(system);
+  const a = new Float64Array(size * size);
+  for (let i = 0; i < size; i++)
+    for (let j = 0; j < size; j++) a[i * size + j] = m[i * size + j] / Math.sqrt(d[i] * d[j]);
+  return symmetricEigenvalues(a, size);
+}
+
+const kCases: { label: string; system: DarwinSystem }[] = [
+  { label: 'vector 3D ball N=60, eps 0.02', system: darwinSystem('ball', 60, 'vector', 3, 0.02) },
+  { label: 'azimuthal annulus N=150, eps 0.01', system: darwinSystem('annulus', 150, 'azimuthal', 2, 0.01) },
+];
+
+describe('GPU spectrum below float32 reach: extremes refined in float64', () => {
+  for (const { label, system } of kCases) {
+    gpu.test(label, async (context, cleanup) => {
+      const exact = denseSpectrum(system);
+      const [exactMin, exactMax] = [exact[0], exact[exact.length - 1]];
+      const scale = Math.max(Math.abs(exactMin), Math.abs(exactMax));
+      const backend = await gpuBackend(context, system);
+      cleanup(() => backend.dispose());
+
+      const report = await runSpectrum(system, backend, { tol: 1e-10, seed: 1 });
+      expect(report.spectrum.lanczos.converged).toBe(true);
+      const refinement = report.refinement!;
+      expect(refinement).not.toBeNull();
+      const errors = {
+        refinedMin: Math.abs(report.spectrum.lambdaMin - exactMin) / scale,
+        refinedMax: Math.abs(report.spectrum.lambdaMax - exactMax) / scale,
+        ritzMin: Math.abs(report.spectrum.lanczos.lambdaMin - exactMin) / scale,
+        ritzMax: Math.abs(report.spectrum.lanczos.lambdaMax - exactMax) / scale,
+      };
+      if (!(errors.refinedMin <= 1e-10 && errors.refinedMax <= 1e-10)) console.table(errors);
+      expect(errors.refinedMin).toBeLessThanOrEqual(1e-10);
+      expect(errors.refinedMax).toBeLessThanOrEqual(1e-10);
+      // The float32 Ritz values alone: float32's reach, three orders short of the refined.
+      expect(Math.max(errors.ritzMin, errors.ritzMax)).toBeGreaterThan(1e-9);
+      expect(Math.max(errors.ritzMin, errors.ritzMax)).toBeLessThan(1e-5);
+      // The residual bounds hold: an eigenvalue lies within each of its refined value.
+      expect(Math.abs(report.spectrum.lambdaMin - exactMin)).toBeLessThanOrEqual(refinement.residualMin);
+      expect(Math.abs(report.spectrum.lambdaMax - exactMax)).toBeLessThanOrEqual(refinement.residualMax);
+      expect(refinement.residualMax).toBeLessThan(1e-4);
+      // What follows from the extremes follows from the refined ones.
+      expect(report.spectrum.collectiveParameter).toBe(report.spectrum.lambdaMax - 1);
+      const json = spectrumJson(report, {
+        device: kCpuDevice,
+        matrix: backend.matrix,
+        radiusMetres: 1,
+        timing: {},
+      });
+      expect(json).toMatchObject({
+        lambda_min: report.spectrum.lambdaMin,
+        refined: true,
+        ritz_residual_min: refinement.residualMin,
+        ritz_residual_max: refinement.residualMax,
+      });
+    });
+  }
+
+  gpu.test('a tolerance float32 meets, and the CPU backend, do not refine', async (context, cleanup) => {
+    const system = kCases[0].system;
+    const backend = await gpuBackend(context, system);
+    cleanup(() => backend.dispose());
+    const loose = await runSpectrum(system, backend, { tol: 1e-6, seed: 1 });
+    expect(loose.refinement).toBeNull();
+    expect(loose.spectrum.lambdaMax).toBe(loose.spectrum.lanczos.lambdaMax);
+    expect(loose.spectrum.lanczos.ritzVectors).toBeUndefined();
+    const cpu = await runSpectrum(system, cpuBackend(system), { tol: 1e-10, seed: 1 });
+    expect(cpu.refinement).toBeNull();
+    const json = spectrumJson(cpu, { device: kCpuDevice, matrix: null, radiusMetres: 1, timing: {} });
+    expect(json).toMatchObject({ refined: false, ritz_residual_min: null, ritz_residual_max: null });
+  });
+});
+
+test('rayleighQuotient: an exact eigenvector gives its eigenvalue with a zero residual, in D^-1/2 M D^-1/2', () => {
+  // M = diag(4, 9) + off-diagonal 3: A = D^-1/2 M D^-1/2 = [[1, 1/2], [1/2, 1]], eigenvectors (1, ±1).
+  const diagonal = Float64Array.from([4, 9]);
+  const product = (v: Float64Array) => Float64Array.from([4 * v[0] + 3 * v[1], 3 * v[0] + 9 * v[1]]);
+  const plus = rayleighQuotient(product, diagonal, Float64Array.from([1, 1]));
+  expect(plus.lambda).toBeCloseTo(1.5, 15);
+  expect(plus.residual).toBeLessThan(1e-15);
+  const minus = rayleighQuotient(product, diagonal, Float64Array.from([1, -1]));
+  expect(minus.lambda).toBeCloseTo(0.5, 15);
+  // A vector off by angle t: lambda off by (spread) sin^2 t, the residual by (spread/2) sin 2t.
+  const t = 1e-3;
+  const tilted = rayleighQuotient(
+    product,
+    diagonal,
+    Float64Array.from([Math.cos(t) - Math.sin(t), Math.cos(t) + Math.sin(t)]),
+  );
+  expect(tilted.lambda).toBeCloseTo(1.5 - Math.sin(t) ** 2, 14);
+  expect(tilted.residual).toBeCloseTo(Math.abs(Math.sin(2 * t)) / 2, 14);
+});

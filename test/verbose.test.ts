@@ -1,0 +1,128 @@
+// --verbose: by default stderr holds the adapter line and the run's own progress, nothing more;
+// --verbose adds, on stderr, what a user debugging a run wants: the adapter and its limits, the device
+// profile's kernel variants, the memory estimate, the chunk sizes and every Krylov check. stdout, the
+// JSON, is the same either way.
+import { spawnSync } from 'node:child_process';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { Progress } from '../src/cli/progress.ts';
+import { buildCliBundle } from './helpers/cli-bundle.ts';
+
+let cliPath: string;
+beforeAll(() => {
+  cliPath = buildCliBundle('darwin-breit-verbose');
+}, 120_000);
+
+function cli(args: string[]) {
+  const run = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8' });
+  expect(run.status, run.stderr).toBe(0);
+  return { stdout: run.stdout, lines: run.stderr.split('\n').filter((line) => line !== '') };
+}
+
+/** What a default run may print on stderr: the adapter notice and the run's progress. */
+const kDefaultLines = [
+  /^darwin-breit: no GPU adapter found; using the SwiftShader software adapter$/,
+  /^setting up M on the GPU \(.*\): \d+ unknowns, matrix (auto|dense|free)$/,
+  /^assembling M on the CPU: \d+ x \d+ float64 \(.* MB\)$/,
+  /^check: assembling the float64 reference \(\d+ x \d+\)$/,
+  /^check: momenta \S+, velocities \S+$/,
+  /^iteration \d+: residual \S+$/,
+  /^Lanczos step \d+: \[\S+, \S+\]$/,
+  /^product: chunk \d+ of \d+(, ~\d+ s left)?$/,
+];
+
+const kDetails = {
+  adapter: /^adapter: .*\); features: /,
+  limits: /^limits: storage binding \d+ B, buffer \d+ B, workgroups per dimension \d+/,
+  memory: /^memory: .*: [\d.]+ GB$/,
+  profile: /^profile: (CPU adapter|GPU), dense matvec '(rows|workgroup|subgroup)'/,
+  matrix: /^matrix: (dense|free); memory: /,
+  step: /^Krylov steps '(fused|split)', k = \d+ iterations per readback$/,
+};
+
+const withoutTiming = (json: string) => ({ ...JSON.parse(json), timing_ms: null });
+
+describe('--verbose', () => {
+  test.each([
+    [
+      'solve, dense',
+      ['solve', '--geometry', 'sphere', '--n', '200', '--epsilon', '0.05', '--velocity', 'random'],
+    ],
+    ['spectrum, ring', ['spectrum', '--geometry', 'ring', '--n', '16', '--epsilon', '0.1']],
+  ])('%s on the GPU: default stderr unchanged, --verbose adds the details', (_, args) => {
+    const plain = cli([...args, '--json']);
+    for (const line of plain.lines)
+      expect(
+        kDefaultLines.some((pattern) => pattern.test(line)),
+        line,
+      ).toBe(true);
+    expect(plain.lines[0]).toMatch(kDefaultLines[0]);
+    const verbose = cli([...args, '--json', '--verbose']);
+    for (const [name, pattern] of Object.entries(kDetails))
+      expect(
+        verbose.lines.filter((line) => pattern.test(line)),
+        name,
+      ).toHaveLength(1);
+    // Every Krylov check is a line of its own: at least as many as the default's throttled ones.
+    const checks = (lines: string[]) => lines.filter((line) => /^(iteration|Lanczos step) \d+/.test(line));
+    expect(checks(verbose.lines).length).toBeGreaterThan(1);
+    expect(checks(verbose.lines).length).toBeGreaterThanOrEqual(checks(plain.lines).length);
+    expect(withoutTiming(verbose.stdout)).toEqual(withoutTiming(plain.stdout));
+  });
+
+  test('matrix-free: the product chunks and k = 1 are told', () => {
+    const args = ['solve', '--geometry', 'ball', '--n', '3000', '--epsilon', '1e-3', '--velocity', 'rigid'];
+    const { lines } = cli([...args, '--matrix', 'free', '--no-check', '--json', '--verbose']);
+    expect(lines).toContain('matrix: free; memory: positions 0.0480 MB, entries recomputed per product');
+    // 2^22 pairs per chunk on a CPU adapter: 21 workgroups of 64 electrons, 3 chunks for 3000.
+    expect(lines).toContain('product chunks: 3 of 1344 electrons (4194304 pairs per chunk on a CPU adapter)');
+    expect(lines).toContain("Krylov steps 'fused', k = 1 iterations per readback");
+  });
+
+  test('--device cpu: the memory estimate; every command accepts the flag', () => {
+    const args = ['solve', '--geometry', 'sphere', '--n', '100', '--epsilon', '0.01', '--velocity', 'rigid'];
+    const { lines } = cli([...args, '--device', 'cpu', '--json', '--verbose']);
+    expect(
+      lines.filter((line) => /^memory: the CPU reference takes [\d.]+ MB of [\d.]+ GB free$/.test(line)),
+    ).toHaveLength(1);
+    expect(cli([...args, '--device', 'cpu', '--json']).lines.some((line) => line.startsWith('memory:'))).toBe(
+      false,
+    );
+    expect(cli(['larmor', '--json', '--verbose']).stdout).toMatch(/^\{/);
+  });
+});
+
+describe('Progress', () => {
+  test('a chunk line carries the status it belongs to, until a lasting line ends that status', () => {
+    const lines: string[] = [];
+    const progress = new Progress({ sink: { write: (text) => lines.push(text) }, intervalMs: 0 });
+    progress.within('product: chunk 1 of 10');
+    progress.update('iteration 3: residual 1.2e-3');
+    progress.within('product: chunk 4 of 10, ~2 s left');
+    progress.log('check: momenta 1e-8');
+    progress.within('product: chunk 5 of 10');
+    expect(lines).toEqual([
+      'product: chunk 1 of 10\n',
+      'iteration 3: residual 1.2e-3\n',
+      'iteration 3: residual 1.2e-3; product: chunk 4 of 10, ~2 s left\n',
+      'check: momenta 1e-8\n',
+      'product: chunk 5 of 10\n',
+    ]);
+  });
+
+  test('verbose: every update a line, details shown; without it, details are silent', () => {
+    for (const verbose of [false, true]) {
+      const lines: string[] = [];
+      let clock = 0;
+      const progress = new Progress({
+        sink: { write: (text) => lines.push(text) },
+        now: () => clock,
+        verbose,
+      });
+      progress.detail('limits: …');
+      progress.update('iteration 1');
+      clock = 10;
+      progress.update('iteration 2');
+      expect(lines).toEqual(verbose ? ['limits: …\n', 'iteration 1\n', 'iteration 2\n'] : ['iteration 1\n']);
+    }
+  });
+});
