@@ -9,7 +9,15 @@ import { checkCpuFits, cpuBackend, type MassMatrixBackend } from '../run/backend
 import { kCpuDevice, type DeviceSummary } from '../io/formats.ts';
 import { checkFloat32System } from '../engine/float32.ts';
 import { checkDecision, kCheckMaxUnknowns } from '../run/check.ts';
-import { parseDevice, parseMatrix, type DeviceChoice, type MatrixChoice } from '../run/inputs.ts';
+import { kCpuKernels } from '../parallel/mass-matrix.ts';
+import { nodeThreads, nodeWorkerPool } from '../parallel/node.ts';
+import {
+  parseDevice,
+  parseMatrix,
+  parseThreads,
+  type DeviceChoice,
+  type MatrixChoice,
+} from '../run/inputs.ts';
 import { openGpu } from './device.ts';
 import type { Progress } from './progress.ts';
 
@@ -18,6 +26,7 @@ export const kBackendOptions = {
   matrix: { type: 'string', default: 'auto' },
   check: { type: 'boolean' },
   'no-check': { type: 'boolean' },
+  threads: { type: 'string' },
 } as const;
 
 export const kBackendHelp = `Backend:
@@ -25,17 +34,21 @@ export const kBackendHelp = `Backend:
   --matrix dense|free|auto  GPU storage of M: dense, matrix-free (entries recomputed per
                             product), or dense while it fits the memory budget           [auto]
   --check | --no-check      also run the float64 CPU reference and report the GPU's error
-                            [on up to ${kCheckMaxUnknowns} unknowns]`;
+                            [on up to ${kCheckMaxUnknowns} unknowns]
+  --threads K               threads of the float64 CPU path (--device cpu, --check): the
+                            same numbers bit for bit with any K                  [every core]`;
 
 export interface BackendChoice {
   device: DeviceChoice;
   matrix: MatrixChoice;
   check: boolean;
+  /** Threads of the float64 CPU path. */
+  threads: number;
 }
 
 /** The backend flags, over the run layer's parsers and check policy (src/run/check.ts). */
 export function backendChoice(
-  values: { device?: string; matrix?: string; check?: boolean; 'no-check'?: boolean },
+  values: { device?: string; matrix?: string; check?: boolean; 'no-check'?: boolean; threads?: string },
   system: DarwinSystem,
 ): BackendChoice {
   const device = parseDevice(values.device ?? 'gpu', '--device');
@@ -43,7 +56,8 @@ export function backendChoice(
   if (values.check && values['no-check'])
     throw new InputError('give --check or --no-check, not both', 'check');
   const requested = values.check ? true : values['no-check'] ? false : undefined;
-  return { device, matrix, check: checkDecision(system, device, requested) === 'on' };
+  const threads = values.threads === undefined ? nodeThreads() : parseThreads(values.threads, '--threads');
+  return { device, matrix, check: checkDecision(system, device, requested) === 'on', threads };
 }
 
 export interface OpenBackend {
@@ -67,7 +81,7 @@ export async function openBackend(
     if (!choice.check) return null;
     if (!reference) {
       progress.log(`check: assembling the float64 reference (${size} x ${size})`);
-      reference = cpuBackend(system);
+      reference = cpuBackend(system, 'float64', nodeWorkerPool(choice.threads, kCpuKernels));
     }
     return reference;
   };
@@ -76,7 +90,7 @@ export async function openBackend(
     progress.log(
       `assembling M on the CPU: ${size} x ${size} float64 (${((size * size * 8) / 1e6).toFixed(1)} MB)`,
     );
-    const backend = cpuBackend(system);
+    const backend = cpuBackend(system, 'float64', nodeWorkerPool(choice.threads, kCpuKernels));
     return {
       backend,
       device: kCpuDevice,

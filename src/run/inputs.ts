@@ -25,7 +25,8 @@ export type InputField =
   | 'matrix'
   | 'lanczosTolerance'
   | 'lanczosSeed'
-  | 'device';
+  | 'device'
+  | 'threads';
 
 /** A limit on a number: null when it holds, else what it must be ('must be > 0'). */
 export type Check = (x: number) => string | null;
@@ -151,3 +152,7 @@ export const kDevices = ['gpu', 'cpu'] as const;
 export type DeviceChoice = (typeof kDevices)[number];
 export const parseDevice = (text: string, name: string): DeviceChoice =>
   parseChoice('device', name, kDevices, text);
+
+/** Threads of a CPU run (src/parallel/pool.ts): the caller and K - 1 workers. */
+export const parseThreads = (text: string | undefined, name: string): number =>
+  parseNumber('threads', name, text, positiveInteger);

@@ -1,0 +1,264 @@
+// The float64 CPU path on a WorkerPool (src/parallel/): every product and assembly equal bit for bit
+// to the single-thread functions for 1, 2 and 3 threads on rows that do not split evenly; solves
+// and spectra through the CPU backend equal to the single-thread ones; --threads refused below 1;
+// workers that really take blocks, and that leave nothing behind when the pool is disposed or
+// forgotten.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { build } from 'vite';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  kCpuKernels,
+  parallelMassMatrixEntries,
+  parallelMassMatrixFree,
+} from '../src/parallel/mass-matrix.ts';
+import { kNodeWorkers, nodeWorkerPool } from '../src/parallel/node.ts';
+import { evenBlocks, triangleBlocks, WorkerPool } from '../src/parallel/pool.ts';
+import { geometry, type GeometryName } from '../src/physics/geometry.ts';
+import {
+  applyMassMatrixFree,
+  massMatrixEntries,
+  unknowns,
+  type DarwinSystem,
+} from '../src/physics/models.ts';
+import { cpuBackend } from '../src/run/backend.ts';
+import { parseThreads } from '../src/run/inputs.ts';
+import { denseMatrix, kParallelProductSize } from '../src/solvers/dense.ts';
+import type { SolverName } from '../src/solvers/types.ts';
+import { randomVector } from './helpers/compare.ts';
+
+const pools: WorkerPool[] = [];
+function pool(threads: number): WorkerPool {
+  const made = nodeWorkerPool(threads, kCpuKernels);
+  pools.push(made);
+  return made;
+}
+afterEach(() => {
+  for (const made of pools.splice(0)) made.dispose();
+});
+
+/** The same float64 bits everywhere; else the first entry that differs. */
+function expectBitIdentical(got: Float64Array, expected: Float64Array): void {
+  expect(got.length).toBe(expected.length);
+  const bits = (array: Float64Array) => new BigUint64Array(array.buffer, array.byteOffset, array.length);
+  const [a, b] = [bits(got), bits(expected)];
+  const first = a.findIndex((word, k) => word !== b[k]);
+  expect(first < 0 ? null : { index: first, got: got[first], expected: expected[first] }).toBeNull();
+}
+
+function system(
+  name: GeometryName,
+  n: number,
+  model: DarwinSystem['model'],
+  dim: DarwinSystem['dim'],
+  softening = 0,
+): DarwinSystem {
+  return { configuration: geometry(name, n), model, dim, epsilon: 3e-3, softening };
+}
+
+// Sizes that split unevenly into 4 blocks per thread, and the three kinds of pair block.
+const kCases: [string, DarwinSystem][] = [
+  ['vector 3D ball', system('ball', 203, 'vector', 3)],
+  ['vector 2D disk', system('disk', 263, 'vector', 2)],
+  ['azimuthal ring, softened', system('ring', 521, 'azimuthal', 3, 0.05)],
+];
+
+describe('block boundaries', () => {
+  it('cover the rows once, in order, for any count', () => {
+    for (const [rows, blocks] of [
+      [10, 3],
+      [7, 12],
+      [1, 4],
+      [1000, 12],
+    ]) {
+      for (const boundaries of [evenBlocks(rows, blocks), triangleBlocks(rows, blocks)]) {
+        expect(boundaries[0]).toBe(0);
+        expect(boundaries.at(-1)).toBe(rows);
+        for (let k = 1; k < boundaries.length; k++) expect(boundaries[k]).toBeGreaterThan(boundaries[k - 1]);
+      }
+    }
+  });
+
+  it('give the pairs j > i of each block equal work', () => {
+    const n = 1000;
+    const boundaries = triangleBlocks(n, 4);
+    const work = boundaries.slice(1).map((end, k) => {
+      let pairs = 0;
+      for (let i = boundaries[k]; i < end; i++) pairs += n - 1 - i;
+      return pairs;
+    });
+    const total = (n * (n - 1)) / 2;
+    for (const pairs of work) expect(Math.abs(pairs - total / 4) / total).toBeLessThan(0.01);
+  });
+});
+
+describe.each(kCases)('%s on 1, 2 and 3 threads', (_, darwin) => {
+  const size = unknowns(darwin);
+  const reference = massMatrixEntries(darwin) as Float64Array;
+  const v = randomVector(size, 7);
+
+  it('assembles M bit for bit as massMatrixEntries', () => {
+    for (const threads of [1, 2, 3])
+      expectBitIdentical(parallelMassMatrixEntries(darwin, pool(threads)), reference);
+  });
+
+  it('applies the dense M bit for bit as the single-thread product', () => {
+    expect(size).toBeGreaterThanOrEqual(kParallelProductSize);
+    const expected = new Float64Array(size);
+    denseMatrix(size, reference, 'float64').apply(v, expected);
+    for (const threads of [1, 2, 3]) {
+      const workers = pool(threads);
+      const got = new Float64Array(size);
+      denseMatrix(size, parallelMassMatrixEntries(darwin, workers), 'float64', workers).apply(v, got);
+      expectBitIdentical(got, expected);
+    }
+  });
+
+  it('applies M matrix-free bit for bit as applyMassMatrixFree', () => {
+    const expected = applyMassMatrixFree(darwin, v);
+    for (const threads of [1, 2, 3, 4])
+      expectBitIdentical(parallelMassMatrixFree(darwin, pool(threads))(v), expected);
+  });
+});
+
+describe('the CPU backend on a pool', () => {
+  const darwin = system('sphere', 240, 'vector', 3);
+  const momenta = randomVector(unknowns(darwin), 3);
+
+  it.each(['cg', 'minres'] as SolverName[])('solves with %s exactly as on one thread', async (solver) => {
+    const single = cpuBackend(darwin);
+    const expected = await single.velocities(momenta, solver, { rtol: 1e-12 });
+    single.dispose();
+    for (const threads of [2, 3]) {
+      const backend = cpuBackend(darwin, 'float64', nodeWorkerPool(threads, kCpuKernels));
+      const got = await backend.velocities(momenta, solver, { rtol: 1e-12 });
+      backend.dispose();
+      expect(got.converged).toBe(true);
+      expect(got.iterations).toBe(expected.iterations);
+      expectBitIdentical(got.x, expected.x);
+      expect(got.trueResidualNorm).toBe(expected.trueResidualNorm);
+    }
+  });
+
+  it('finds the spectrum (Lanczos) exactly as on one thread, after setEpsilon', async () => {
+    const single = cpuBackend(darwin);
+    single.setEpsilon(0.02);
+    const expected = await single.spectrum({ seed: 5 });
+    single.dispose();
+    const backend = cpuBackend(darwin, 'float64', nodeWorkerPool(3, kCpuKernels));
+    backend.setEpsilon(0.02);
+    const got = await backend.spectrum({ seed: 5 });
+    backend.dispose();
+    expect(got.lanczos.converged).toBe(true);
+    expect(got.lambdaMin).toBe(expected.lambdaMin);
+    expect(got.lambdaMax).toBe(expected.lambdaMax);
+    expect(got.lanczos.iterations).toBe(expected.lanczos.iterations);
+  });
+
+  it('refuses use after dispose, and disposes its pool', async () => {
+    const workers = nodeWorkerPool(2, kCpuKernels);
+    const backend = cpuBackend(darwin, 'float64', workers);
+    backend.dispose();
+    await expect(backend.momenta(momenta)).rejects.toThrow('after dispose');
+    expect(() => workers.run(kCpuKernels[0], [], [0, 1])).toThrow('after dispose');
+  });
+});
+
+describe('--threads', () => {
+  it('takes an integer >= 1 and refuses anything else, naming the flag', () => {
+    expect(parseThreads('3', '--threads')).toBe(3);
+    for (const text of ['0', '-2', '1.5', 'all', '']) {
+      expect(() => parseThreads(text, '--threads')).toThrow(/^--threads /);
+    }
+  });
+});
+
+/**
+ * A kernel that marks its rows with the thread that ran it: -1 on the test's thread, 0 in a worker
+ * (which has no threadMark), after a pause long enough for the workers to wake and claim.
+ */
+function markThread(marks: Float64Array, start: number, end: number): void {
+  const mark = (globalThis as { threadMark?: number }).threadMark ?? 0;
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  for (let k = start; k < end; k++) marks[k] = mark;
+}
+
+describe('workers', () => {
+  it('take blocks of a job, and every block is run once', () => {
+    (globalThis as { threadMark?: number }).threadMark = -1;
+    const workers = new WorkerPool(kNodeWorkers, 3, [markThread]);
+    pools.push(workers);
+    const marks = workers.shared(60);
+    const boundaries = evenBlocks(60, 30);
+    let byWorkers = 0;
+    // A worker starts in tens of milliseconds; the pool does not wait for it, so look at a few jobs.
+    for (let job = 0; job < 50 && byWorkers === 0; job++) {
+      marks.fill(1);
+      workers.run(markThread, [marks], boundaries);
+      expect(marks.every((mark) => mark === -1 || mark === 0)).toBe(true);
+      byWorkers = marks.filter((mark) => mark === 0).length;
+    }
+    expect(byWorkers).toBeGreaterThan(0);
+  });
+
+  it('exit when the pool is disposed', async () => {
+    const started: Worker[] = [];
+    const recording = {
+      prologue: kNodeWorkers.prologue,
+      start(source: string) {
+        const worker = kNodeWorkers.start(source) as Worker;
+        started.push(worker);
+        return worker;
+      },
+    };
+    const workers = new WorkerPool(recording, 4, kCpuKernels);
+    const darwin = system('ball', 40, 'vector', 3);
+    parallelMassMatrixEntries(darwin, workers);
+    expect(started).toHaveLength(3);
+    const exits = started.map((worker) => new Promise((resolve) => worker.once('exit', resolve)));
+    workers.dispose();
+    await Promise.all(exits);
+  });
+
+  it('let a process that never disposes its pool exit on its own', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'darwin-breit-pool-'));
+    try {
+      const source = (path: string) => JSON.stringify(resolve(path));
+      writeFileSync(
+        join(folder, 'entry.ts'),
+        [
+          `import { geometry } from ${source('src/physics/geometry.ts')};`,
+          `import { kCpuKernels } from ${source('src/parallel/mass-matrix.ts')};`,
+          `import { nodeWorkerPool } from ${source('src/parallel/node.ts')};`,
+          `import { cpuBackend } from ${source('src/run/backend.ts')};`,
+          "const configuration = geometry('ball', 200);",
+          "const darwin = { configuration, model: 'vector', dim: 3, epsilon: 1e-3, softening: 0 } as const;",
+          "const backend = cpuBackend(darwin, 'float64', nodeWorkerPool(3, kCpuKernels));",
+          "const result = await backend.velocities(new Float64Array(600).fill(1), 'cg');",
+          'console.log(result.reason);',
+        ].join('\n'),
+      );
+      await build({
+        configFile: false,
+        logLevel: 'silent',
+        build: {
+          ssr: join(folder, 'entry.ts'),
+          outDir: join(folder, 'out'),
+          rollupOptions: { output: { entryFileNames: 'entry.mjs' } },
+        },
+      });
+      const child = spawnSync(process.execPath, [join(folder, 'out', 'entry.mjs')], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(child.stderr).toBe('');
+      expect(child.stdout.trim()).toBe('converged_rtol');
+      expect(child.status).toBe(0);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
