@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { build } from 'vite';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   kCpuKernels,
   parallelMassMatrixEntries,
@@ -26,8 +26,10 @@ import {
 } from '../src/physics/models.ts';
 import { cpuBackend } from '../src/run/backend.ts';
 import { parseThreads } from '../src/run/inputs.ts';
+import { simdAvailable, simdProductRows } from '../src/parallel/simd.ts';
 import { denseMatrix, kParallelProductSize } from '../src/solvers/dense.ts';
 import type { SolverName } from '../src/solvers/types.ts';
+import { buildCliBundle } from './helpers/cli-bundle.ts';
 import { randomVector } from './helpers/compare.ts';
 
 const pools: WorkerPool[] = [];
@@ -39,6 +41,10 @@ function pool(threads: number): WorkerPool {
 afterEach(() => {
   for (const made of pools.splice(0)) made.dispose();
 });
+
+const maxAbsolute = (x: Float64Array) => x.reduce((max, value) => Math.max(max, Math.abs(value)), 0);
+const maxDifference = (a: Float64Array, b: Float64Array) =>
+  a.reduce((max, value, k) => Math.max(max, Math.abs(value - b[k])), 0);
 
 /** The same float64 bits everywhere; else the first entry that differs. */
 function expectBitIdentical(got: Float64Array, expected: Float64Array): void {
@@ -105,15 +111,23 @@ describe.each(kCases)('%s on 1, 2 and 3 threads', (_, darwin) => {
       expectBitIdentical(parallelMassMatrixEntries(darwin, pool(threads)), reference);
   });
 
-  it('applies the dense M bit for bit as the single-thread product', () => {
+  it('applies the dense M bit for bit on any number of threads, equal to one loop to rounding', () => {
     expect(size).toBeGreaterThanOrEqual(kParallelProductSize);
-    const expected = new Float64Array(size);
-    denseMatrix(size, reference, 'float64').apply(v, expected);
-    for (const threads of [1, 2, 3]) {
+    const loop = new Float64Array(size);
+    denseMatrix(size, reference, 'float64').apply(v, loop);
+    const products = [1, 2, 3].map((threads) => {
       const workers = pool(threads);
       const got = new Float64Array(size);
       denseMatrix(size, parallelMassMatrixEntries(darwin, workers), 'float64', workers).apply(v, got);
-      expectBitIdentical(got, expected);
+      return got;
+    });
+    for (const got of products.slice(1)) expectBitIdentical(got, products[0]);
+    // Both sums are within gamma_size sum_j |a_ij v_j| of the exact one (src/parallel/simd.ts).
+    const gamma = (size * 2 ** -53) / (1 - size * 2 ** -53);
+    for (let row = 0; row < size; row++) {
+      let absolute = 0;
+      for (let col = 0; col < size; col++) absolute += Math.abs(reference[row * size + col] * v[col]);
+      expect(Math.abs(products[0][row] - loop[row])).toBeLessThanOrEqual(2 * gamma * absolute);
     }
   });
 
@@ -124,14 +138,44 @@ describe.each(kCases)('%s on 1, 2 and 3 threads', (_, darwin) => {
   });
 });
 
+describe('the SIMD dot product', () => {
+  it('runs here, and sums in the documented order: eight interleaved sums, then the tail', () => {
+    expect(simdAvailable()).toBe(true);
+    const workers = pool(1);
+    for (const size of [8, 13, 600, 613]) {
+      const data = workers.shared(size * size, { trailing: size, wasm: true });
+      data.set(randomVector(size * size, size));
+      const x = workers.view(data, size * size, size);
+      x.set(randomVector(size, 2 * size));
+      const y = new Float64Array(size);
+      simdProductRows(data, size, x, y, 0, size);
+      const expected = Float64Array.from({ length: size }, (_, row) => {
+        const lanes = new Float64Array(8);
+        const end8 = size - (size % 8);
+        for (let k = 0; k < end8; k++) lanes[k % 8] += data[row * size + k] * x[k];
+        const pair = [0, 1].map((r) => lanes[r] + lanes[2 + r] + (lanes[4 + r] + lanes[6 + r]));
+        let sum = pair[0] + pair[1];
+        for (let k = end8; k < size; k++) sum += data[row * size + k] * x[k];
+        return sum;
+      });
+      expectBitIdentical(y, expected);
+    }
+  });
+});
+
 describe('the CPU backend on a pool', () => {
   const darwin = system('sphere', 240, 'vector', 3);
   const momenta = randomVector(unknowns(darwin), 3);
 
   it.each(['cg', 'minres'] as SolverName[])('solves with %s exactly as on one thread', async (solver) => {
-    const single = cpuBackend(darwin);
+    const single = cpuBackend(darwin, 'float64', nodeWorkerPool(1, kCpuKernels));
     const expected = await single.velocities(momenta, solver, { rtol: 1e-12 });
     single.dispose();
+    const loop = cpuBackend(darwin);
+    const unpooled = await loop.velocities(momenta, solver, { rtol: 1e-12 });
+    loop.dispose();
+    // Without a pool the products are the column-order loop's: the same solve to rounding.
+    expect(maxDifference(unpooled.x, expected.x)).toBeLessThan(1e-12 * maxAbsolute(expected.x));
     for (const threads of [2, 3]) {
       const backend = cpuBackend(darwin, 'float64', nodeWorkerPool(threads, kCpuKernels));
       const got = await backend.velocities(momenta, solver, { rtol: 1e-12 });
@@ -144,7 +188,7 @@ describe('the CPU backend on a pool', () => {
   });
 
   it('finds the spectrum (Lanczos) exactly as on one thread, after setEpsilon', async () => {
-    const single = cpuBackend(darwin);
+    const single = cpuBackend(darwin, 'float64', nodeWorkerPool(1, kCpuKernels));
     single.setEpsilon(0.02);
     const expected = await single.spectrum({ seed: 5 });
     single.dispose();
@@ -260,5 +304,113 @@ describe('workers', () => {
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the CLI on every core', () => {
+  let cliPath: string;
+  beforeAll(() => {
+    cliPath = buildCliBundle('darwin-breit-parallel');
+  }, 120_000);
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [cliPath, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, DARWIN_BREIT_QUIET: '1' },
+    });
+
+  it("bench --device cpu: the GPU bench's rows, each a ratio to the same threads' copy", () => {
+    const run = cli('bench', '--device', 'cpu', '--threads', '3', '--n', '200', '--repeats', '2', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.threads).toBe(3);
+    expect(result.device.kind).toBe('cpu');
+    const rows = result.kernels as {
+      name: string;
+      unknowns: number;
+      gbps: number | null;
+      ratio_to_copy: number | null;
+    }[];
+    expect(rows.map((row) => row.name)).toEqual([
+      'copy',
+      'fill',
+      'assemble_vector3d',
+      'matvec_dense',
+      'matvec_free',
+      'cg_iteration',
+    ]);
+    const copy = rows[0];
+    expect(copy.ratio_to_copy).toBe(1);
+    for (const row of rows) {
+      expect(row.unknowns).toBe(600);
+      if (row.gbps !== null) expect(row.ratio_to_copy).toBeCloseTo(row.gbps / copy.gbps!, 12);
+    }
+    const only = JSON.parse(
+      cli(
+        'bench',
+        '--device',
+        'cpu',
+        '--threads',
+        '2',
+        '--n',
+        '100',
+        '--repeats',
+        '1',
+        '--only',
+        'matvec_dense',
+        '--json',
+      ).stdout,
+    );
+    expect(only.kernels.map((row: { name: string }) => row.name)).toEqual(['matvec_dense']);
+  });
+
+  it('refuses --threads 0 in one error line, exit 2', () => {
+    for (const args of [
+      ['bench', '--device', 'cpu', '--n', '10', '--threads', '0'],
+      [
+        'solve',
+        '--geometry',
+        'ball',
+        '--n',
+        '10',
+        '--epsilon',
+        '1e-3',
+        '--velocity',
+        'random',
+        '--device',
+        'cpu',
+        '--threads',
+        '0',
+      ],
+    ]) {
+      const run = cli(...args);
+      expect(run.status).toBe(2);
+      expect(run.stderr.trim()).toBe('error: --threads must be an integer >= 1, got 0');
+    }
+  });
+
+  it('solve --device cpu gives the same JSON on 1 and 3 threads, timings aside', () => {
+    const solve = (threads: string) => {
+      const run = cli(
+        'solve',
+        '--geometry',
+        'ball',
+        '--n',
+        '250',
+        '--epsilon',
+        '1e-2',
+        '--velocity',
+        'random',
+        '--device',
+        'cpu',
+        '--threads',
+        threads,
+        '--json',
+      );
+      expect(run.status, run.stderr).toBe(0);
+      const result = JSON.parse(run.stdout);
+      delete result.timing_ms;
+      return result;
+    };
+    expect(solve('3')).toEqual(solve('1'));
   });
 });

@@ -14,6 +14,7 @@ import {
   type DarwinSystem,
 } from '../physics/models.ts';
 import { denseProductRows } from '../solvers/dense.ts';
+import { simdDotModule, simdProductRows } from './simd.ts';
 import { pairBlocks, rowBlocks, type WorkerPool } from './pool.ts';
 
 /** target[start, end) = source[start, end): the copy that bench measures the CPU's bandwidth by. */
@@ -29,6 +30,8 @@ export function fillRows(target: Float64Array, value: number, start: number, end
 /** Every kernel of the CPU path, with the pair kernels they call: one pool runs them all. */
 export const kCpuKernels = [
   denseProductRows,
+  simdProductRows,
+  simdDotModule,
   massEntryRows,
   massFreeRows,
   azimuthalInteraction,
@@ -52,7 +55,8 @@ export function parallelMassMatrixEntries(system: DarwinSystem, pool: WorkerPool
   const size = unknowns(system);
   checkDenseSize(size);
   const n = system.configuration.n;
-  const data = pool.shared(size * size);
+  // Room for the product's x after M: the SIMD dot product reads both from one memory.
+  const data = pool.shared(size * size, { trailing: size, wasm: true });
   const diagonal = massDiagonal(system);
   for (let k = 0; k < size; k++) data[k * size + k] = diagonal[k];
   const positions = sharedPositions(pool, system);

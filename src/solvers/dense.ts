@@ -2,6 +2,7 @@
 // src/physics/models.ts assembles) and its matvec. Row-major storage of the full matrix: the GPU
 // engine stores the same layout, so the float32 variant here mirrors it entry for entry.
 import { rowBlocks, type WorkerPool } from '../parallel/pool.ts';
+import { simdAvailable, simdProductRows, type MemoryArray } from '../parallel/simd.ts';
 import type { LinearOperator, Precision, Vector } from './types.ts';
 
 export interface DenseMatrix extends LinearOperator {
@@ -11,7 +12,8 @@ export interface DenseMatrix extends LinearOperator {
 
 /**
  * `pool`: split each float64 product over its threads (`data` then comes from pool.shared), from
- * kParallelProductSize unknowns; the result is the same bit for bit.
+ * kParallelProductSize unknowns; the result is the same bit for bit for any number of threads, and
+ * equal to the single-thread loop's to rounding where the pool's SIMD product runs (parallelProduct).
  */
 export function denseMatrix(
   size: number,
@@ -20,7 +22,7 @@ export function denseMatrix(
   pool?: WorkerPool,
 ): DenseMatrix {
   const parallel =
-    pool && pool.threads > 1 && size >= kParallelProductSize && data instanceof Float64Array
+    pool && size >= kParallelProductSize && data instanceof Float64Array
       ? parallelProduct(pool, data, size)
       : null;
   return {
@@ -81,14 +83,24 @@ function gemv32(data: Float32Array, size: number, x: Vector, y: Vector): void {
  */
 export const kParallelProductSize = 512;
 
-/** y = A x with A's rows in blocks over the pool, through vectors it shares. */
-function parallelProduct(pool: WorkerPool, data: Float64Array, size: number): (x: Vector, y: Vector) => void {
-  const xShared = pool.shared(size);
+/**
+ * y = A x with A's rows in blocks over the pool, through vectors it shares: by the SIMD dot product
+ * (src/parallel/simd.ts, equal to the column-order sum to rounding) where A lies in a shared
+ * WebAssembly memory with room for x after it (pool.shared(size * size, { trailing: size, wasm: true })), else
+ * by denseProductRows.
+ */
+function parallelProduct(pool: WorkerPool, data: MemoryArray, size: number): (x: Vector, y: Vector) => void {
+  const simd =
+    data.wasmMemory !== undefined &&
+    data.wasmMemory.buffer.byteLength >= data.byteOffset + 8 * (size * size + size) &&
+    simdAvailable();
+  const xShared = simd ? pool.view(data, size * size, size) : pool.shared(size);
   const yShared = pool.shared(size);
+  const kernel = simd ? simdProductRows : denseProductRows;
   const blocks = rowBlocks(pool, size);
   return (x, y) => {
     xShared.set(x);
-    pool.run(denseProductRows, [data, size, xShared, yShared], blocks);
+    pool.run(kernel, [data, size, xShared, yShared], blocks);
     y.set(yShared);
   };
 }
