@@ -230,6 +230,13 @@ function markThread(marks: Float64Array, start: number, end: number): void {
   for (let k = start; k < end; k++) marks[k] = mark;
 }
 
+/** Throws in a worker (which has no threadMark) after a pause long enough for it to claim. */
+function failInWorkers(marks: Float64Array, start: number, end: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  if ((globalThis as { threadMark?: number }).threadMark === undefined) throw new Error('worker');
+  marks.fill(-1, start, end);
+}
+
 describe('workers', () => {
   it('take blocks of a job, and every block is run once', () => {
     (globalThis as { threadMark?: number }).threadMark = -1;
@@ -246,6 +253,27 @@ describe('workers', () => {
       byWorkers = marks.filter((mark) => mark === 0).length;
     }
     expect(byWorkers).toBeGreaterThan(0);
+  });
+
+  it('fail a job whose kernel throws in one of them, and take the next job', () => {
+    (globalThis as { threadMark?: number }).threadMark = -1;
+    const workers = new WorkerPool(kNodeWorkers, 2, [markThread, failInWorkers]);
+    pools.push(workers);
+    const marks = workers.shared(40);
+    const boundaries = evenBlocks(40, 40);
+    let failed = false;
+    for (let job = 0; job < 50 && !failed; job++) {
+      try {
+        workers.run(failInWorkers, [marks], boundaries);
+      } catch (error) {
+        expect((error as Error).message).toMatch(/failInWorkers failed in a worker thread/);
+        failed = true;
+      }
+    }
+    expect(failed).toBe(true);
+    marks.fill(1);
+    workers.run(markThread, [marks], boundaries);
+    expect(marks.every((mark) => mark === -1 || mark === 0)).toBe(true);
   });
 
   it('exit when the pool is disposed', async () => {

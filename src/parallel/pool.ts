@@ -44,10 +44,12 @@ export interface WorkerAdapter {
 //   0 claim  (job sequence << 24) | (blocks << 12) | next block to claim, one CAS per claim
 //   1 done   blocks finished in the current job
 //   2 wake   bumped with every job: the word idle workers wait on
+//   3 failed set when a kernel threw in a worker
 const kControlWords = 4;
 const kClaim = 0;
 const kDone = 1;
 const kWake = 2;
+const kFailed = 3;
 
 /** Blocks in one job at most (12 bits of the claim word; the sequence takes 7 more). */
 export const kMaxBlocks = 4095;
@@ -99,9 +101,16 @@ function runBlock(
   args: (number | Float64Array)[],
   block: number,
 ): void {
-  kernels[job[0]](...args, job[34 + block], job[35 + block]);
-  Atomics.add(control, 1, 1);
-  Atomics.notify(control, 1);
+  try {
+    kernels[job[0]](...args, job[34 + block], job[35 + block]);
+  } catch (error) {
+    // Counted done all the same, so that no thread waits for the block; the caller then throws.
+    Atomics.store(control, 3, 1);
+    throw error;
+  } finally {
+    Atomics.add(control, 1, 1);
+    Atomics.notify(control, 1);
+  }
 }
 
 /**
@@ -160,7 +169,12 @@ async function workerMain(
       await nextMessage();
       args = jobArguments(job, (id) => arrays.get(id));
     }
-    runBlock(control, job, kernels, args, block);
+    try {
+      runBlock(control, job, kernels, args, block);
+    } catch (error) {
+      // The caller throws for the job; this worker stays for the next one.
+      console.error(error);
+    }
   }
 }
 
@@ -351,15 +365,23 @@ export class WorkerPool {
     for (let k = 0; k <= blocks; k++) job[kBoundaries + k] = boundaries[k];
     const control = this.#control;
     Atomics.store(control, kDone, 0);
+    Atomics.store(control, kFailed, 0);
     this.#sequence = (this.#sequence + 1) & 0x7f;
     Atomics.store(control, kClaim, (this.#sequence << 24) | (blocks << 12));
     Atomics.add(control, kWake, 1);
     Atomics.notify(control, kWake);
     const callerArgs = args as (number | Float64Array)[];
-    for (let block = claimBlock(control); block >= 0; block = claimBlock(control))
-      runBlock(control, job, this.#kernels, callerArgs, block);
-    for (let done = Atomics.load(control, kDone); done < blocks; done = Atomics.load(control, kDone))
-      Atomics.wait(control, kDone, done);
+    try {
+      for (let block = claimBlock(control); block >= 0; block = claimBlock(control))
+        runBlock(control, job, this.#kernels, callerArgs, block);
+    } finally {
+      // Even when a block threw here: the next job may not begin while workers run this one's.
+      while (claimBlock(control) >= 0) Atomics.add(control, kDone, 1);
+      for (let done = Atomics.load(control, kDone); done < blocks; done = Atomics.load(control, kDone))
+        Atomics.wait(control, kDone, done);
+    }
+    if (Atomics.exchange(control, kFailed, 0) !== 0)
+      throw new Error(`kernel ${kernel.name} failed in a worker thread (its console has the error)`);
   }
 
   /** Terminates the workers; the pool refuses later jobs. */
