@@ -17,11 +17,11 @@ function backendFor(key: string, system: DarwinSystem): MassMatrixBackend {
     held?.backend.dispose();
     held = null;
     const { pool, fallback } = browserWorkerPool(kCpuKernels);
-    if (fallback && !fallbackSaid) {
+    if (fallback !== null && !fallbackSaid) {
       console.info(`float64 reference on one thread: ${fallback}`);
       fallbackSaid = true;
     }
-    held = { key, backend: cpuBackend(system, 'float64', pool) };
+    held = { key, backend: cpuBackend(system, 'float64', pool ?? undefined) };
   }
   return held.backend;
 }

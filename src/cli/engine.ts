@@ -56,8 +56,18 @@ export function backendChoice(
   if (values.check && values['no-check'])
     throw new InputError('give --check or --no-check, not both', 'check');
   const requested = values.check ? true : values['no-check'] ? false : undefined;
-  const threads = values.threads === undefined ? nodeThreads() : parseThreads(values.threads, '--threads');
+  const threads = threadsOption(values.threads);
   return { device, matrix, check: checkDecision(system, device, requested) === 'on', threads };
+}
+
+/** --threads: K, or every core of this machine. */
+export function threadsOption(text: string | undefined): number {
+  return text === undefined ? nodeThreads() : parseThreads(text, '--threads');
+}
+
+/** The float64 CPU reference on `threads` threads (src/parallel/); its dispose() ends the workers. */
+export function cpuReference(system: DarwinSystem, threads: number): MassMatrixBackend {
+  return cpuBackend(system, 'float64', nodeWorkerPool(threads, kCpuKernels));
 }
 
 export interface OpenBackend {
@@ -81,7 +91,7 @@ export async function openBackend(
     if (!choice.check) return null;
     if (!reference) {
       progress.log(`check: assembling the float64 reference (${size} x ${size})`);
-      reference = cpuBackend(system, 'float64', nodeWorkerPool(choice.threads, kCpuKernels));
+      reference = cpuReference(system, choice.threads);
     }
     return reference;
   };
@@ -90,7 +100,7 @@ export async function openBackend(
     progress.log(
       `assembling M on the CPU: ${size} x ${size} float64 (${((size * size * 8) / 1e6).toFixed(1)} MB)`,
     );
-    const backend = cpuBackend(system, 'float64', nodeWorkerPool(choice.threads, kCpuKernels));
+    const backend = cpuReference(system, choice.threads);
     return {
       backend,
       device: kCpuDevice,

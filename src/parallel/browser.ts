@@ -19,10 +19,13 @@ export const kBrowserWorkers: WorkerAdapter = {
 
 /**
  * A pool of every core where this thread may share memory and wait (a cross-origin isolated page's
- * worker), else one thread and why.
+ * worker), else null and why not: the caller then runs on its own thread, without shared memory.
  */
-export function browserWorkerPool(kernels: readonly Kernel[]): { pool: WorkerPool; fallback: string | null } {
+export function browserWorkerPool(
+  kernels: readonly Kernel[],
+): { pool: WorkerPool; fallback: null } | { pool: null; fallback: string } {
   const fallback = parallelUnavailable() ?? (typeof Worker === 'undefined' ? 'no nested workers here' : null);
-  const threads = fallback ? 1 : Math.max(1, navigator.hardwareConcurrency || 1);
-  return { pool: new WorkerPool(kBrowserWorkers, threads, kernels), fallback };
+  if (fallback) return { pool: null, fallback };
+  const threads = Math.max(1, navigator.hardwareConcurrency || 1);
+  return { pool: new WorkerPool(kBrowserWorkers, threads, kernels), fallback: null };
 }
