@@ -211,6 +211,20 @@ function sharedMemory(bytes: number): WebAssembly.Memory {
   return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
 }
 
+/**
+ * A shared WebAssembly.Memory of `bytes`, or null where the engine refuses one that large (its
+ * limit is 4 GiB, 65536 pages; a 32-bit address space has less): the array then lies in a plain
+ * SharedArrayBuffer and the dense product takes the JavaScript loop.
+ */
+function wasmMemoryOrNull(bytes: number): WebAssembly.Memory | null {
+  try {
+    return sharedMemory(bytes);
+  } catch (error) {
+    if (error instanceof RangeError) return null;
+    throw error;
+  }
+}
+
 /** Whether shared WebAssembly memories can be made here (they need cross-origin isolation too). */
 const kSharedWasmMemory = (() => {
   try {
@@ -311,7 +325,7 @@ export class WorkerPool {
     { trailing = 0, wasm = false }: { trailing?: number; wasm?: boolean } = {},
   ): MemoryArray {
     const bytes = 8 * (length + trailing);
-    const memory = wasm && kSharedWasmMemory ? sharedMemory(bytes) : null;
+    const memory = wasm && kSharedWasmMemory ? wasmMemoryOrNull(bytes) : null;
     const array: MemoryArray = new Float64Array(memory?.buffer ?? new SharedArrayBuffer(bytes), 0, length);
     if (memory) array.wasmMemory = memory;
     return this.#register(array);
