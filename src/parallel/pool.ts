@@ -1,5 +1,3 @@
-import type { MemoryArray } from './simd.ts';
-
 // A pool of worker threads for the float64 CPU path, with the caller's code kept synchronous (the
 // LinearOperator.apply of src/solvers/types.ts): the caller publishes a job over SharedArrayBuffers,
 // wakes the workers (Atomics.notify), claims blocks of rows like any worker, and then waits
@@ -16,6 +14,7 @@ import type { MemoryArray } from './simd.ts';
 // [start, end) that uses nothing but its arguments, Math and the other kernels of its pool: the
 // workers run its source text (Function.prototype.toString), so it must not reference an import, a
 // module constant or a closure. The same holds for the protocol's functions below that workers run.
+import type { MemoryArray } from './simd.ts';
 
 /** A kernel over the rows [start, end); its other arguments are numbers and pool-shared arrays. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
