@@ -391,9 +391,22 @@ describe('the CLI on every core', () => {
     expect(only.kernels.map((row: { name: string }) => row.name)).toEqual(['matvec_dense']);
   });
 
-  it('refuses --threads 0 in one error line, exit 2', () => {
+  it('refuses --threads 0, and GPU-only or CPU-only bench flags, in one error line, exit 2', () => {
+    for (const [args, message] of [
+      [['bench', '--threads', '2'], 'error: --threads is for bench --device cpu'],
+      [
+        ['bench', '--device', 'cpu', '--workgroup-sizes', '64'],
+        'error: --workgroup-sizes is for the GPU bench',
+      ],
+    ] as const) {
+      const run = cli(...args);
+      expect(run.status).toBe(2);
+      expect(run.stderr.trim()).toBe(message);
+    }
     for (const args of [
       ['bench', '--device', 'cpu', '--n', '10', '--threads', '0'],
+      ['scaling', '--device', 'cpu', '--threads', '0'],
+      ['response', '--device', 'cpu', '--geometry', 'ring', '--n', '8', '--threads', '0'],
       [
         'solve',
         '--geometry',

@@ -748,6 +748,8 @@ export async function benchCommand(argv: string[], progress: Progress): Promise<
   const only = parseOnly(values.only);
   const device = parseDevice(values.device, '--device');
   if (device === 'cpu') {
+    if (workgroupSizes.length > 0)
+      throw new InputError('--workgroup-sizes is for the GPU bench', 'workgroup-sizes');
     const threads = values.threads === undefined ? nodeThreads() : parseThreads(values.threads, '--threads');
     const dim = values.dim === '2' ? 2 : 3;
     const kernels = benchCpu({ sizes, model: values.model, dim, repeats, threads, only }, progress);
