@@ -274,6 +274,9 @@ export function triangleBlocks(n: number, blocks: number): number[] {
  */
 const kBlocksPerThread = 4;
 
+/** Threads a pool takes at most: kBlocksPerThread blocks each within a job's kMaxBlocks. */
+export const kMaxThreads = Math.floor(kMaxBlocks / kBlocksPerThread);
+
 /** The pool's blocks of `rows` rows of equal cost. */
 export function rowBlocks(pool: Pick<WorkerPool, 'threads'>, rows: number): number[] {
   return evenBlocks(rows, kBlocksPerThread * pool.threads);
@@ -305,8 +308,8 @@ export class WorkerPool {
   #disposed = false;
 
   constructor(adapter: WorkerAdapter, threads: number, kernels: readonly Kernel[]) {
-    if (!Number.isInteger(threads) || threads < 1)
-      throw new RangeError(`threads must be an integer >= 1, got ${threads}`);
+    if (!Number.isInteger(threads) || threads < 1 || threads > kMaxThreads)
+      throw new RangeError(`threads must be an integer in 1..${kMaxThreads}, got ${threads}`);
     this.#adapter = adapter;
     this.threads = threads;
     this.#kernels = kernels;

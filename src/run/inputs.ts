@@ -2,6 +2,7 @@
 // fields and link: each parser turns the user's text into a value or throws an InputError whose
 // `field` is the input's name (the app's Parameters key), and whose message begins with `name`, the
 // front end's word for it (the CLI's `--n`, the app's `N`), so neither has to rewrite the other's text.
+import { kMaxThreads } from '../parallel/pool.ts';
 import { kGeometryNames, type GeometryName } from '../physics/geometry.ts';
 import { InputError } from '../physics/input-error.ts';
 import { kModelNames, type Dimension, type ModelName } from '../physics/models.ts';
@@ -155,4 +156,6 @@ export const parseDevice = (text: string, name: string): DeviceChoice =>
 
 /** Threads of a CPU run (src/parallel/pool.ts): the caller and K - 1 workers. */
 export const parseThreads = (text: string | undefined, name: string): number =>
-  parseNumber('threads', name, text, positiveInteger);
+  parseNumber('threads', name, text, (x) =>
+    Number.isInteger(x) && x >= 1 && x <= kMaxThreads ? null : `must be an integer in 1..${kMaxThreads}`,
+  );
