@@ -54,7 +54,10 @@ export function interactionMatrix(system: DarwinSystem, precision: Precision = '
   return denseMatrix(size, entries, precision);
 }
 
-/** interactionMatrix in float64, assembled and applied on the pool's threads (bit for bit the same). */
+/**
+ * interactionMatrix in float64 on the pool's threads: the same entries bit for bit, and products
+ * equal to its own to rounding (the pool's SIMD row sums, src/solvers/dense.ts).
+ */
 function parallelInteractionMatrix(system: DarwinSystem, pool: WorkerPool): DenseMatrix {
   const size = unknowns(system);
   const entries = parallelMassMatrixEntries({ ...system, epsilon: 1 }, pool);
@@ -134,8 +137,9 @@ export function checkCpuFits(system: DarwinSystem, memory: DeviceMemory): void {
 /**
  * The CPU reference: M = D + eps T with T dense in the given precision (float64 unless mirroring
  * the GPU); setEpsilon changes eps without reassembly, exactly as a fresh backend would compute.
- * `pool`: assemble and apply the float64 T on its threads (the same numbers bit for bit); the
- * backend owns it and disposes it with itself.
+ * `pool`: assemble and apply the float64 T on its threads (the same numbers bit for bit for any
+ * number of threads, equal to a backend without a pool to rounding); the backend owns the pool and
+ * disposes it with itself.
  */
 export function cpuBackend(
   system: DarwinSystem,
