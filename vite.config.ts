@@ -1,6 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
+// Cross-origin isolation, so that the float64 reference worker may share memory with nested workers
+// (SharedArrayBuffer, src/parallel/): the app loads nothing from another origin.
+const kIsolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 export default defineConfig({
+  server: { headers: kIsolationHeaders },
+  preview: { headers: kIsolationHeaders },
   // The browser app: index.html at the root, built into dist/ (scripts/serve.mjs builds and serves
   // it). Relative asset paths, so dist/ also works from a subdirectory of any static server.
   base: './',

@@ -3,7 +3,9 @@
 //   --port N       port to listen on (default 4173; the next free one unless --strict-port)
 //   --strict-port  fail rather than move to another port (the e2e tests pick a free one themselves)
 //   --no-build     serve the dist/ already built
-// WebGPU needs a secure context, which http://127.0.0.1 is, so the page works as served.
+// WebGPU needs a secure context, which http://127.0.0.1 is, so the page works as served. The
+// preview server sends vite.config.ts's cross-origin isolation headers (COOP/COEP), under which
+// the float64 reference runs on every core.
 import { parseArgs } from 'node:util';
 import { build, preview } from 'vite';
 

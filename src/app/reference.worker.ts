@@ -1,17 +1,27 @@
 // The float64 CPU reference (src/run/backend.ts cpuBackend) in a worker, so that checking the GPU
 // never blocks the page: the dense float64 M of the last system asked about is kept for the next
-// request. Messages are described in reference.ts.
+// request. Messages are described in reference.ts. Where the page is cross-origin isolated (the
+// COOP/COEP headers of vite.config.ts), M is assembled and applied by nested workers on every core
+// (src/parallel/browser.ts); elsewhere on this worker's thread alone, as the console says once.
+import { browserWorkerPool } from '../parallel/browser.ts';
+import { kCpuKernels } from '../parallel/mass-matrix.ts';
 import type { DarwinSystem } from '../physics/models.ts';
 import { cpuBackend, type MassMatrixBackend } from '../run/backend.ts';
 import type { ReferenceRequest, ReferenceResponse } from './reference.ts';
 
 let held: { key: string; backend: MassMatrixBackend } | null = null;
+let fallbackSaid = false;
 
 function backendFor(key: string, system: DarwinSystem): MassMatrixBackend {
   if (held?.key !== key) {
     held?.backend.dispose();
     held = null;
-    held = { key, backend: cpuBackend(system) };
+    const { pool, fallback } = browserWorkerPool(kCpuKernels);
+    if (fallback !== null && !fallbackSaid) {
+      console.info(`float64 reference on one thread: ${fallback}`);
+      fallbackSaid = true;
+    }
+    held = { key, backend: cpuBackend(system, 'float64', pool ?? undefined) };
   }
   return held.backend;
 }

@@ -18,7 +18,15 @@ import {
 import { kCpuDevice, type DeviceSummary } from '../io/formats.ts';
 import { checkFloat32System } from '../engine/float32.ts';
 import { checkDecision, kCheckMaxUnknowns } from '../run/check.ts';
-import { parseDevice, parseMatrix, type DeviceChoice, type MatrixChoice } from '../run/inputs.ts';
+import { kCpuKernels } from '../parallel/mass-matrix.ts';
+import { nodeThreads, nodeWorkerPool } from '../parallel/node.ts';
+import {
+  parseDevice,
+  parseMatrix,
+  parseThreads,
+  type DeviceChoice,
+  type MatrixChoice,
+} from '../run/inputs.ts';
 import { openGpu } from './device.ts';
 import type { Progress } from './progress.ts';
 
@@ -27,6 +35,7 @@ export const kBackendOptions = {
   matrix: { type: 'string', default: 'auto' },
   check: { type: 'boolean' },
   'no-check': { type: 'boolean' },
+  threads: { type: 'string' },
 } as const;
 
 export const kBackendHelp = `Backend:
@@ -34,17 +43,21 @@ export const kBackendHelp = `Backend:
   --matrix dense|free|auto  GPU storage of M: dense, matrix-free (entries recomputed per
                             product), or dense while it fits the memory budget           [auto]
   --check | --no-check      also run the float64 CPU reference and report the GPU's error
-                            [on up to ${kCheckMaxUnknowns} unknowns]`;
+                            [on up to ${kCheckMaxUnknowns} unknowns]
+  --threads K               threads of the float64 CPU path (--device cpu, --check): the
+                            same numbers bit for bit with any K                  [every core]`;
 
 export interface BackendChoice {
   device: DeviceChoice;
   matrix: MatrixChoice;
   check: boolean;
+  /** Threads of the float64 CPU path. */
+  threads: number;
 }
 
 /** The backend flags, over the run layer's parsers and check policy (src/run/check.ts). */
 export function backendChoice(
-  values: { device?: string; matrix?: string; check?: boolean; 'no-check'?: boolean },
+  values: { device?: string; matrix?: string; check?: boolean; 'no-check'?: boolean; threads?: string },
   system: DarwinSystem,
 ): BackendChoice {
   const device = parseDevice(values.device ?? 'gpu', '--device');
@@ -52,7 +65,18 @@ export function backendChoice(
   if (values.check && values['no-check'])
     throw new InputError('give --check or --no-check, not both', 'check');
   const requested = values.check ? true : values['no-check'] ? false : undefined;
-  return { device, matrix, check: checkDecision(system, device, requested) === 'on' };
+  const threads = threadsOption(values.threads);
+  return { device, matrix, check: checkDecision(system, device, requested) === 'on', threads };
+}
+
+/** --threads: K, or every core of this machine. */
+export function threadsOption(text: string | undefined): number {
+  return text === undefined ? nodeThreads() : parseThreads(text, '--threads');
+}
+
+/** The float64 CPU reference on `threads` threads (src/parallel/); its dispose() ends the workers. */
+export function cpuReference(system: DarwinSystem, threads: number): MassMatrixBackend {
+  return cpuBackend(system, 'float64', nodeWorkerPool(threads, kCpuKernels));
 }
 
 export interface OpenBackend {
@@ -76,7 +100,7 @@ export async function openBackend(
     if (!choice.check) return null;
     if (!reference) {
       progress.log(`check: assembling the float64 reference (${size} x ${size})`);
-      reference = cpuBackend(system);
+      reference = cpuReference(system, choice.threads);
     }
     return reference;
   };
@@ -88,7 +112,7 @@ export async function openBackend(
     progress.log(
       `assembling M on the CPU: ${size} x ${size} float64 (${((size * size * 8) / 1e6).toFixed(1)} MB)`,
     );
-    const backend = cpuBackend(system);
+    const backend = cpuReference(system, choice.threads);
     return {
       backend,
       device: kCpuDevice,

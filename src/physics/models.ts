@@ -185,6 +185,15 @@ export function coincidentPair(positions: Float64Array, n: number): [number, num
 /** Largest size the dense assembly holds (12 000 is the 3D vector model at N = 4000; 1.15 GB). */
 export const kMaxDenseSize = 16384;
 
+/** Refuses a dense assembly of more than kMaxDenseSize unknowns. */
+export function checkDenseSize(size: number): void {
+  if (size > kMaxDenseSize) {
+    throw new InputError(
+      `the dense CPU reference holds at most ${kMaxDenseSize} unknowns, this system has ${size}`,
+    );
+  }
+}
+
 /**
  * The entries of M = D + eps T (eq. 48/50 generalised), row-major, size x size, from the pair kernels
  * above: the float64 CPU reference, or rounded to float32 entry by entry as the GPU stores them.
@@ -194,41 +203,63 @@ export function massMatrixEntries(
   precision: 'float64' | 'float32' = 'float64',
 ): Float64Array | Float32Array {
   const size = unknowns(system);
-  if (size > kMaxDenseSize) {
-    throw new InputError(
-      `the dense CPU reference holds at most ${kMaxDenseSize} unknowns, this system has ${size}`,
-    );
-  }
+  checkDenseSize(size);
   const data = precision === 'float64' ? new Float64Array(size * size) : new Float32Array(size * size);
   const { n, positions } = system.configuration;
-  const { epsilon, softening } = system;
-  const b = blockSize(system);
   const diagonal = massDiagonal(system);
   for (let k = 0; k < size; k++) data[k * size + k] = diagonal[k];
-  if (system.model === 'azimuthal') {
-    for (let i = 0; i < n; i++) {
+  massEntryRows(positions, data, n, kernelModel(system), system.dim, system.epsilon, system.softening, 0, n);
+  return data;
+}
+
+/** The model as a pool kernel's number argument (src/parallel/pool.ts): 1 azimuthal, 0 vector. */
+export function kernelModel(system: Pick<DarwinSystem, 'model'>): 0 | 1 {
+  return system.model === 'azimuthal' ? 1 : 0;
+}
+
+/**
+ * The off-diagonal entries eps T_ij of M for the pairs i < j with i in [start, end), written at
+ * (i, j) and (j, i): the electrons of one block of rows of massMatrixEntries. Each pair is written
+ * by the one thread that owns its i, so blocks run in parallel without a race, and the entries are
+ * the same whichever thread writes them. A pool kernel: it uses only its arguments and the pair
+ * kernels above (src/parallel/pool.ts).
+ */
+export function massEntryRows(
+  positions: Float64Array,
+  data: Float64Array | Float32Array,
+  n: number,
+  azimuthal: number,
+  dim: Dimension,
+  epsilon: number,
+  softening: number,
+  start: number,
+  end: number,
+): void {
+  const b = azimuthal === 1 ? 1 : dim;
+  const size = n * b;
+  if (azimuthal === 1) {
+    for (let i = start; i < end; i++) {
       for (let j = i + 1; j < n; j++) {
         const value = epsilon * azimuthalInteraction(positions, i, j, softening);
         data[i * size + j] = value;
         data[j * size + i] = value;
       }
     }
-  } else {
-    const block = new Float64Array(b * b);
-    for (let i = 0; i < n; i++) {
-      for (let j = i + 1; j < n; j++) {
-        vectorInteractionBlock(positions, i, j, softening, system.dim, block);
-        for (let a = 0; a < b; a++) {
-          for (let c = 0; c < b; c++) {
-            const value = epsilon * block[a * b + c];
-            data[(i * b + a) * size + j * b + c] = value;
-            data[(j * b + c) * size + i * b + a] = value;
-          }
+    return;
+  }
+  const block = new Float64Array(b * b);
+  for (let i = start; i < end; i++) {
+    for (let j = i + 1; j < n; j++) {
+      vectorInteractionBlock(positions, i, j, softening, dim, block);
+      for (let a = 0; a < b; a++) {
+        for (let c = 0; c < b; c++) {
+          const value = epsilon * block[a * b + c];
+          data[(i * b + a) * size + j * b + c] = value;
+          data[(j * b + c) * size + i * b + a] = value;
         }
       }
     }
   }
-  return data;
 }
 
 /**
@@ -276,4 +307,58 @@ export function applyMassMatrixFree(system: DarwinSystem, v: ArrayLike<number>):
   const y = new Float64Array(size);
   for (let k = 0; k < size; k++) y[k] = diagonal[k] * v[k] + epsilon * interaction[k];
   return y;
+}
+
+/**
+ * y = M v (eq. 47/48) for the electrons [start, end), each row summed in the order
+ * applyMassMatrixFree sums it (the pairs i < k, one by one, then the pairs j > k), so that the
+ * result is bit-identical to it for any split into blocks. It evaluates each pair twice, once per
+ * row, where applyMassMatrixFree evaluates it once for both: split over K threads it takes 2/K of
+ * that time. `diagonal` is massDiagonal. A pool kernel (src/parallel/pool.ts).
+ */
+export function massFreeRows(
+  positions: Float64Array,
+  v: Float64Array,
+  y: Float64Array,
+  diagonal: Float64Array,
+  n: number,
+  azimuthal: number,
+  dim: Dimension,
+  epsilon: number,
+  softening: number,
+  start: number,
+  end: number,
+): void {
+  if (azimuthal === 1) {
+    for (let k = start; k < end; k++) {
+      let interaction = 0;
+      for (let i = 0; i < k; i++) interaction += azimuthalInteraction(positions, i, k, softening) * v[i];
+      let sum = 0;
+      for (let j = k + 1; j < n; j++) sum += azimuthalInteraction(positions, k, j, softening) * v[j];
+      interaction += sum;
+      y[k] = diagonal[k] * v[k] + epsilon * interaction;
+    }
+    return;
+  }
+  const b = dim;
+  const block = new Float64Array(b * b);
+  const interaction = new Float64Array(b);
+  for (let e = start; e < end; e++) {
+    interaction.fill(0);
+    for (let other = 0; other < n; other++) {
+      if (other === e) continue;
+      // The reference's block is the pair's (lower index, higher index).
+      if (other < e) vectorInteractionBlock(positions, other, e, softening, dim, block);
+      else vectorInteractionBlock(positions, e, other, softening, dim, block);
+      for (let a = 0; a < b; a++) {
+        let row = 0;
+        for (let c = 0; c < b; c++) row += block[a * b + c] * v[other * b + c];
+        interaction[a] += row;
+      }
+    }
+    for (let a = 0; a < b; a++) {
+      const k = e * b + a;
+      y[k] = diagonal[k] * v[k] + epsilon * interaction[a];
+    }
+  }
 }

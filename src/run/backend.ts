@@ -4,6 +4,8 @@
 import type { DeviceMemory } from '../gpu/device.ts';
 import { InputError } from '../physics/input-error.ts';
 import { massDiagonal, massMatrixEntries, unknowns, type DarwinSystem } from '../physics/models.ts';
+import { parallelMassMatrixEntries } from '../parallel/mass-matrix.ts';
+import type { WorkerPool } from '../parallel/pool.ts';
 import { applyMassMatrix, denseMatrix, type DenseMatrix } from '../solvers/dense.ts';
 import { solve } from '../solvers/solve.ts';
 import { lanczosHeldVectors } from '../solvers/lanczos.ts';
@@ -52,6 +54,17 @@ export function interactionMatrix(system: DarwinSystem, precision: Precision = '
   return denseMatrix(size, entries, precision);
 }
 
+/**
+ * interactionMatrix in float64 on the pool's threads: the same entries bit for bit, and products
+ * equal to its own to rounding (the pool's SIMD row sums, src/solvers/dense.ts).
+ */
+function parallelInteractionMatrix(system: DarwinSystem, pool: WorkerPool): DenseMatrix {
+  const size = unknowns(system);
+  const entries = parallelMassMatrixEntries({ ...system, epsilon: 1 }, pool);
+  for (let k = 0; k < size; k++) entries[k * size + k] = 0;
+  return denseMatrix(size, entries, 'float64', pool);
+}
+
 /** M = D + eps T with T stored apart and eps a field: the CPU's counterpart of the GPU's storage. */
 export interface SplitMassMatrix extends LinearOperator {
   epsilon: number;
@@ -61,8 +74,15 @@ export interface SplitMassMatrix extends LinearOperator {
  * M x = D x + eps (T x), T dense in the given precision. The float32 variant rounds as the GPU's
  * dense product does: T's entries, x and y stored in float32, the sums in a wider type.
  */
-export function splitMassMatrix(system: DarwinSystem, precision: Precision = 'float64'): SplitMassMatrix {
-  const interaction = interactionMatrix(system, precision);
+export function splitMassMatrix(
+  system: DarwinSystem,
+  precision: Precision = 'float64',
+  pool?: WorkerPool,
+): SplitMassMatrix {
+  const interaction =
+    pool && precision === 'float64'
+      ? parallelInteractionMatrix(system, pool)
+      : interactionMatrix(system, precision);
   const diagonal = massDiagonal(system);
   const product: Vector = vectorOf(precision, interaction.size);
   const matrix: SplitMassMatrix = {
@@ -117,9 +137,22 @@ export function checkCpuFits(system: DarwinSystem, memory: DeviceMemory): void {
 /**
  * The CPU reference: M = D + eps T with T dense in the given precision (float64 unless mirroring
  * the GPU); setEpsilon changes eps without reassembly, exactly as a fresh backend would compute.
+ * `pool`: assemble and apply the float64 T on its threads (the same numbers bit for bit for any
+ * number of threads, equal to a backend without a pool to rounding); the backend owns the pool and
+ * disposes it with itself.
  */
-export function cpuBackend(system: DarwinSystem, precision: Precision = 'float64'): MassMatrixBackend {
-  let matrix: SplitMassMatrix | null = splitMassMatrix(system, precision);
+export function cpuBackend(
+  system: DarwinSystem,
+  precision: Precision = 'float64',
+  pool?: WorkerPool,
+): MassMatrixBackend {
+  let matrix: SplitMassMatrix | null = null;
+  try {
+    matrix = splitMassMatrix(system, precision, pool);
+  } catch (error) {
+    pool?.dispose();
+    throw error;
+  }
   let current = system;
   const held = () => {
     if (!matrix) throw new Error('cpuBackend used after dispose()');
@@ -139,6 +172,7 @@ export function cpuBackend(system: DarwinSystem, precision: Precision = 'float64
     },
     dispose: () => {
       matrix = null;
+      pool?.dispose();
     },
   };
 }

@@ -2,6 +2,7 @@
 // fields and link: each parser turns the user's text into a value or throws an InputError whose
 // `field` is the input's name (the app's Parameters key), and whose message begins with `name`, the
 // front end's word for it (the CLI's `--n`, the app's `N`), so neither has to rewrite the other's text.
+import { kMaxThreads } from '../parallel/pool.ts';
 import { kGeometryNames, type GeometryName } from '../physics/geometry.ts';
 import { InputError } from '../physics/input-error.ts';
 import { kModelNames, type Dimension, type ModelName } from '../physics/models.ts';
@@ -25,7 +26,8 @@ export type InputField =
   | 'matrix'
   | 'lanczosTolerance'
   | 'lanczosSeed'
-  | 'device';
+  | 'device'
+  | 'threads';
 
 /** A limit on a number: null when it holds, else what it must be ('must be > 0'). */
 export type Check = (x: number) => string | null;
@@ -151,3 +153,9 @@ export const kDevices = ['gpu', 'cpu'] as const;
 export type DeviceChoice = (typeof kDevices)[number];
 export const parseDevice = (text: string, name: string): DeviceChoice =>
   parseChoice('device', name, kDevices, text);
+
+/** Threads of a CPU run (src/parallel/pool.ts): the caller and K - 1 workers. */
+export const parseThreads = (text: string | undefined, name: string): number =>
+  parseNumber('threads', name, text, (x) =>
+    Number.isInteger(x) && x >= 1 && x <= kMaxThreads ? null : `must be an integer in 1..${kMaxThreads}`,
+  );

@@ -28,7 +28,11 @@ import type { DeviceSummary } from '../../io/formats.ts';
 import type { MassMatrixBackend } from '../../run/backend.ts';
 import { runResponse } from '../../studies/response/run.ts';
 import { kResponseDefaults, responseSpec } from '../../studies/response/spec.ts';
+import { kCpuDevice } from '../../io/formats.ts';
+import { nodeThreads } from '../../parallel/node.ts';
+import { parseDevice, parseThreads } from '../../run/inputs.ts';
 import { openGpu } from '../device.ts';
+import { benchCpu } from './bench-cpu.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positiveInteger } from '../options.ts';
 
 const kMaxRepeats = 1000;
@@ -56,7 +60,7 @@ function benchKernel(row: Pick<BenchRow, 'name'>): BenchKernel {
   return (row.name.startsWith('assemble_') ? 'assemble' : row.name) as BenchKernel;
 }
 
-export const kBenchHelp = `Usage: darwin-breit bench [--n N ...] [--model vector|azimuthal] [--dim 2|3] [--repeats R] [--workgroup-sizes W,...] [--only KERNEL,...] [--markdown] [--json]
+export const kBenchHelp = `Usage: darwin-breit bench [--n N ...] [--model vector|azimuthal] [--dim 2|3] [--repeats R] [--workgroup-sizes W,...] [--only KERNEL,...] [--device gpu|cpu] [--threads K] [--markdown] [--json]
 
 Times, on the current device and in one run: the device's copy bandwidth (a WGSL vec4 copy of a
 buffer as large as the matrix) and write bandwidth (a vec4 fill of it), assembly of the dense M,
@@ -79,6 +83,11 @@ eps = 1e-3.
                  'wg W'; a size a kernel cannot take is skipped with a note), to tune them
   --only K,K,... just these rows: ${kBenchKernels.join('|')}
                  (the copy and fill are still timed where another row is a ratio to them)
+  --device gpu|cpu  cpu: the float64 CPU path's copy, fill, assemble, matvec_dense, matvec_free
+                 and cg_iteration rows over --threads threads (the caller and workers), each
+                 ratio_to_copy against the same threads' float64 copy of a matrix-sized array,
+                 by the wall clock; "threads" in the JSON                             [gpu]
+  --threads K    threads of --device cpu                                  [every core]
   --markdown     the table in Markdown (with --json: as the field "markdown" beside the numbers)
   --json         {"device": ..., "kernels": [{"name", "n", "ms", "gbps", "gflops", "ratio_to_copy", ...}]}
 `;
@@ -91,6 +100,8 @@ const kOptions = {
   repeats: { type: 'string', default: '5' },
   'workgroup-sizes': { type: 'string' },
   only: { type: 'string' },
+  device: { type: 'string', default: 'gpu' },
+  threads: { type: 'string' },
   markdown: { type: 'boolean', default: false },
 } as const;
 
@@ -146,7 +157,7 @@ export interface BenchRow {
   ratio_to_parts?: number;
 }
 
-function rate(amount: number, ms: number): number {
+export function rate(amount: number, ms: number): number {
   return amount / (ms * 1e-3) / 1e9;
 }
 
@@ -167,7 +178,7 @@ function denseMatvecBytes(size: number): number {
 }
 
 /** Dense matvec: a multiply-add per entry. */
-function denseMatvecFlops(size: number): number {
+export function denseMatvecFlops(size: number): number {
   return 2 * size * size;
 }
 
@@ -176,12 +187,12 @@ function denseMatvecFlops(size: number): number {
  * pair, and a multiply-add per stored entry. Its bytes are the stored matrix, written once (the
  * 16 bytes read per electron are negligible).
  */
-function assemblyFlops(n: number, size: number): number {
+export function assemblyFlops(n: number, size: number): number {
   return 30 * n * n + 2 * size * size;
 }
 
 /** Matrix-free matvec: per pair ~20 flops for the kernel entry plus 2 b^2 for the block times x. */
-function matrixFreeFlops(n: number, b: number): number {
+export function matrixFreeFlops(n: number, b: number): number {
   return (20 + 2 * b * b) * n * n;
 }
 
@@ -735,6 +746,17 @@ export async function benchCommand(argv: string[], progress: Progress): Promise<
   if (values.dim !== '2' && values.dim !== '3')
     throw new InputError(`--dim must be 2 or 3, got '${values.dim}'`);
   const only = parseOnly(values.only);
+  const device = parseDevice(values.device, '--device');
+  if (device === 'cpu') {
+    if (workgroupSizes.length > 0)
+      throw new InputError('--workgroup-sizes is for the GPU bench', 'workgroup-sizes');
+    const threads = values.threads === undefined ? nodeThreads() : parseThreads(values.threads, '--threads');
+    const dim = values.dim === '2' ? 2 : 3;
+    const kernels = benchCpu({ sizes, model: values.model, dim, repeats, threads, only }, progress);
+    progress.done();
+    return benchOutput(values, { device: kCpuDevice, threads }, kernels);
+  }
+  if (values.threads !== undefined) throw new InputError('--threads is for bench --device cpu', 'threads');
   const gpu = await openGpu();
   try {
     const kernels: BenchRow[] = [];
@@ -749,20 +771,30 @@ export async function benchCommand(argv: string[], progress: Progress): Promise<
       kernels.push(...(await benchSize(gpu.context, system, repeats, workgroupSizes, only, progress)));
     }
     progress.done();
-    const summary = {
-      command: 'bench',
-      date: new Date().toISOString().slice(0, 10),
-      device: gpu.device,
-      kernels,
-    };
-    if (values.markdown) {
-      const markdown = benchMarkdown(kernels);
-      return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n` };
-    }
-    return { json: values.json, summary, text: benchTable(kernels, gpu.device) };
+    return benchOutput(values, { device: gpu.device }, kernels);
   } finally {
     releaseDevice(gpu.context);
   }
+}
+
+/** The JSON summary (with `threads` on the CPU), as a Markdown or a plain table. */
+function benchOutput(
+  values: { json: boolean; markdown: boolean },
+  where: { device: DeviceSummary; threads?: number },
+  kernels: BenchRow[],
+): CommandOutput {
+  const summary = {
+    command: 'bench',
+    date: new Date().toISOString().slice(0, 10),
+    ...where,
+    kernels,
+  };
+  if (values.markdown) {
+    const markdown = benchMarkdown(kernels);
+    return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n` };
+  }
+  const threads = where.threads === undefined ? '' : `threads: ${where.threads}\n`;
+  return { json: values.json, summary, text: threads + benchTable(kernels, where.device) };
 }
 
 /** --only's rows, or every row. */

@@ -10,7 +10,7 @@ import { InputError } from '../../physics/input-error.ts';
 import { kGeometryNames } from '../../physics/geometry.ts';
 import { blockSize } from '../../physics/models.ts';
 import { kDriveNames } from '../../physics/response.ts';
-import { cpuBackend } from '../../run/backend.ts';
+import { cpuReference, threadsOption } from '../engine.ts';
 import {
   responseFieldMapSvg,
   responseMarkdown,
@@ -50,6 +50,8 @@ rotation (eq. 17/18); screening_ratio is the induced moment (the current, for fl
                         16th point: "field_map_check" (after "device"), the largest |dB_z| over the
                         largest |B_z| there; null on the CPU (the map is the float64 sum)
   --device gpu|cpu      the WebGPU engine (float32) or the float64 CPU reference             [${kResponseDefaults.device}]
+  --threads K           threads of the float64 CPU reference and check (the same numbers
+                        for any K)                                                       [every core]
   --matrix M            GPU storage of M: dense|free|auto                                    [${kResponseDefaults.matrix}]
   --out DIR             response-screening.svg, response-profile.svg, the maps and
                         response-n<N>-x<N r_e/R>.csv (per-electron velocities)
@@ -85,6 +87,7 @@ const kOptions = {
   grid: { type: 'string' },
   device: { type: 'string' },
   matrix: { type: 'string' },
+  threads: { type: 'string' },
   out: { type: 'string' },
   markdown: { type: 'boolean', default: false },
 } as const;
@@ -118,6 +121,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
       : `${flag}: ${error.message}`;
     throw new InputError(message, error.field);
   }
+  const threads = threadsOption(values.threads);
   if (values.out !== undefined) prepareOutputDirectory(values.out);
 
   let context: GpuContext | null = null;
@@ -134,9 +138,9 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
       async (system) =>
         gpu
           ? gpuBackend(gpu, system, { matrix: spec.matrix, onChunk: chunkProgress(progress) })
-          : cpuBackend(system),
+          : cpuReference(system, threads),
       { progress: (_fraction, message) => progress.update(message) },
-      gpu && checked ? async (system) => cpuBackend(system) : null,
+      gpu && checked ? async (system) => cpuReference(system, threads) : null,
       gpu
         ? (positions, velocities, points) => gpuMovingChargesField(gpu, positions, velocities, points)
         : null,

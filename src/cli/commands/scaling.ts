@@ -9,7 +9,7 @@ import { kCpuDevice, toJson, type DeviceSummary } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { kModelNames, type ModelName } from '../../physics/models.ts';
 import { kDistributionDimension, kScalingGeometries } from '../../physics/scaling.ts';
-import { cpuBackend } from '../../run/backend.ts';
+import { cpuReference, threadsOption } from '../engine.ts';
 import { runScaling, type BackendFactory } from '../../studies/scaling/run.ts';
 import {
   scalingFiles,
@@ -62,6 +62,7 @@ GPU, --n-max takes N past 10^4 (matrix-free once the dense M would pass 1 GiB).
   --n-max N           largest N (matrix-free on the GPU once dense M passes 1 GiB)           [${kScalingDefaults.nMax}]
   --points K          N values per geometry, log-spaced                                      [${kScalingDefaults.points}]
   --device gpu|cpu    the WebGPU engine (float32) or the float64 CPU reference                [gpu]
+  --threads K         threads of the float64 CPU reference (the same numbers for any K) [every core]
   --matrix dense|free|auto   GPU storage of M                                                 [auto]
   --tol T             Lanczos tolerance                          [1e-6 on the GPU, 1e-10 on the CPU]
   --max-iter K        Lanczos steps                     [min(size, 300), within the GPU's largest binding]
@@ -86,6 +87,7 @@ const kOptions = {
   points: { type: 'string', default: String(kScalingDefaults.points) },
   device: { type: 'string', default: 'gpu' },
   matrix: { type: 'string', default: 'auto' },
+  threads: { type: 'string' },
   tol: { type: 'string' },
   'max-iter': { type: 'string' },
   seed: { type: 'string', default: String(kScalingDefaults.seed) },
@@ -125,6 +127,7 @@ function parseOptions(argv: string[]) {
     model: values.model as ModelName,
     device: values.device,
     matrix,
+    threads: threadsOption(values.threads),
     ns: logSpacedCounts(nMin, nMax, points),
     tol: values.tol === undefined ? undefined : parseNumber('tol', values.tol, positive),
     maxIterations:
@@ -143,7 +146,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
   if (values.out !== undefined) prepareOutputDirectory(values.out);
 
   let device: DeviceSummary = kCpuDevice;
-  let factory: BackendFactory = async (system) => cpuBackend(system);
+  let factory: BackendFactory = async (system) => cpuReference(system, options.threads);
   let release = () => {};
   let storage = new Map<number, string>();
   const storages: Map<number, string>[] = [];

@@ -1,0 +1,215 @@
+// `bench --device cpu`: the float64 CPU path's kernels on a WorkerPool of --threads threads, by the
+// wall clock, beside the CPU's own copy bandwidth measured in the same run (a float64 array as
+// large as the matrix, copied in blocks over the same threads), so that each bandwidth is also a
+// ratio to what these cores can stream. A benchmark, never a test: nothing here asserts a speed.
+import { geometry } from '../../physics/geometry.ts';
+import {
+  kernelModel,
+  massEntryRows,
+  unknowns,
+  type DarwinSystem,
+  type Dimension,
+  type ModelName,
+} from '../../physics/models.ts';
+import { velocityPattern } from '../../physics/velocities.ts';
+import {
+  copyRows,
+  fillRows,
+  kCpuKernels,
+  parallelMassMatrixEntries,
+  parallelMassMatrixFree,
+} from '../../parallel/mass-matrix.ts';
+import { nodeWorkerPool } from '../../parallel/node.ts';
+import { pairBlocks, rowBlocks, type WorkerPool } from '../../parallel/pool.ts';
+import { conjugateGradient } from '../../solvers/cg.ts';
+import { denseMatrix } from '../../solvers/dense.ts';
+import { median } from '../../gpu/timing.ts';
+import type { Progress } from '../progress.ts';
+import {
+  assemblyFlops,
+  denseMatvecFlops,
+  matrixFreeFlops,
+  rate,
+  type BenchKernel,
+  type BenchRow,
+} from './bench.ts';
+
+export interface CpuBenchOptions {
+  sizes: readonly number[];
+  model: ModelName;
+  dim: Dimension;
+  repeats: number;
+  threads: number;
+  only: ReadonlySet<BenchKernel>;
+}
+
+/** The float64 dense product's bytes: M read once, x read and y written. */
+function cpuMatvecBytes(size: number): number {
+  return 8 * size * size + 16 * size;
+}
+
+/** One CG iteration: the product's bytes plus about 10 float64 vectors read or written. */
+function cpuCgIterationBytes(size: number): number {
+  return 8 * size * size + 80 * size;
+}
+
+/** The median of `repeats` wall-clock runs of `run`, after one run to warm up. */
+function wallMs(run: () => void, repeats: number): number {
+  run();
+  const samples: number[] = [];
+  for (let k = 0; k < repeats; k++) {
+    const start = performance.now();
+    run();
+    samples.push(performance.now() - start);
+  }
+  return median(samples);
+}
+
+/** CG runs of kShortRun and kLongRun iterations (rtol 0): their difference per iteration. */
+const kShortRun = 2;
+const kLongRun = 8;
+
+function row(
+  name: string,
+  system: DarwinSystem,
+  ms: number,
+  bytes: number | null,
+  flops: number | null,
+  copyGbps: number,
+): BenchRow {
+  const gbps = bytes === null ? null : rate(bytes, ms);
+  return {
+    name,
+    n: system.configuration.n,
+    unknowns: unknowns(system),
+    ms,
+    method: 'wall',
+    gbps,
+    gflops: flops === null ? null : rate(flops, ms),
+    ratio_to_copy: gbps === null ? null : gbps / copyGbps,
+  };
+}
+
+/** One size's rows on `pool`. */
+function benchCpuSize(
+  system: DarwinSystem,
+  pool: WorkerPool,
+  options: CpuBenchOptions,
+  progress: Progress,
+): BenchRow[] {
+  const { repeats, only } = options;
+  const n = system.configuration.n;
+  const size = unknowns(system);
+  const entries = size * size;
+  const matrixBytes = 8 * entries;
+  const label = `n = ${n} (${pool.threads} threads)`;
+  const rows: BenchRow[] = [];
+
+  progress.update(`${label}: copy`);
+  const source = pool.shared(entries);
+  const target = pool.shared(entries);
+  source.fill(1);
+  const blocks = rowBlocks(pool, entries);
+  const copyMs = wallMs(() => pool.run(copyRows, [source, target], blocks), repeats);
+  const copyGbps = rate(2 * matrixBytes, copyMs);
+  rows.push(row('copy', system, copyMs, 2 * matrixBytes, null, copyGbps));
+  progress.update(`${label}: fill`);
+  const fillMs = wallMs(() => pool.run(fillRows, [target, 2], blocks), repeats);
+  const fillGbps = rate(matrixBytes, fillMs);
+  rows.push({ ...row('fill', system, fillMs, matrixBytes, null, copyGbps), ratio_to_fill: 1 });
+  pool.release(source);
+  pool.release(target);
+
+  progress.update(`${label}: assembling ${size} x ${size}`);
+  const matrix = parallelMassMatrixEntries(system, pool);
+  if (only.has('assemble')) {
+    // Into the same entries again: the write of the matrix, not its allocation, is timed.
+    const positions = pool.shared(3 * n);
+    positions.set(system.configuration.positions.subarray(0, 3 * n));
+    const { dim, epsilon, softening } = system;
+    const args = [positions, matrix, n, kernelModel(system), dim, epsilon, softening];
+    const assemblyMs = wallMs(() => pool.run(massEntryRows, args, pairBlocks(pool, n)), repeats);
+    const assembly = row(
+      `assemble_${system.model === 'azimuthal' ? 'azimuthal' : `vector${system.dim}d`}`,
+      system,
+      assemblyMs,
+      matrixBytes,
+      assemblyFlops(n, size),
+      copyGbps,
+    );
+    rows.push({ ...assembly, ratio_to_fill: (assembly.gbps ?? 0) / fillGbps });
+    pool.release(positions);
+  }
+
+  const x = Float64Array.from(velocityPattern(system, 'random', 1));
+  const y = new Float64Array(size);
+  const dense = denseMatrix(size, matrix, 'float64', pool);
+  if (only.has('matvec_dense')) {
+    progress.update(`${label}: dense matvec`);
+    const ms = wallMs(() => dense.apply(x, y), repeats);
+    rows.push(row('matvec_dense', system, ms, cpuMatvecBytes(size), denseMatvecFlops(size), copyGbps));
+  }
+  if (only.has('matvec_free')) {
+    progress.update(`${label}: matrix-free matvec`);
+    const product = parallelMassMatrixFree(system, pool);
+    const ms = wallMs(() => product(x), repeats);
+    const b = size / n;
+    rows.push({
+      ...row('matvec_free', system, ms, null, matrixFreeFlops(n, b), copyGbps),
+      ginteractions: rate(n * n, ms),
+    });
+  }
+  if (only.has('cg_iteration')) {
+    progress.update(`${label}: CG iterations`);
+    dense.apply(x, y);
+    const b = Float64Array.from(y);
+    const iterations = (maxIterations: number) =>
+      conjugateGradient(dense, b, { rtol: 0, maxIterations }).iterations;
+    const timed = iterations(kLongRun) - iterations(kShortRun);
+    const samples: number[] = [];
+    for (let k = 0; timed >= 2 && k < repeats; k++) {
+      const long = wallMs(() => iterations(kLongRun), 1);
+      const short = wallMs(() => iterations(kShortRun), 1);
+      samples.push((long - short) / timed);
+    }
+    const ms = median(samples);
+    if (ms > 0) {
+      rows.push({
+        ...row(
+          'cg_iteration',
+          system,
+          ms,
+          cpuCgIterationBytes(size),
+          denseMatvecFlops(size) + 10 * size,
+          copyGbps,
+        ),
+        iterations: timed,
+      });
+    }
+  }
+  pool.release(matrix);
+  return rows.filter((r) => only.has(r.name.startsWith('assemble_') ? 'assemble' : (r.name as BenchKernel)));
+}
+
+/** Every size's rows, on one pool of `threads` threads disposed at the end. */
+export function benchCpu(options: CpuBenchOptions, progress: Progress): BenchRow[] {
+  const pool = nodeWorkerPool(options.threads, kCpuKernels);
+  try {
+    return options.sizes.flatMap((n) =>
+      benchCpuSize(
+        {
+          configuration: geometry('sphere', n),
+          model: options.model,
+          dim: options.dim,
+          epsilon: 1e-3,
+          softening: 0,
+        },
+        pool,
+        options,
+        progress,
+      ),
+    );
+  } finally {
+    pool.dispose();
+  }
+}

@@ -1,0 +1,105 @@
+// The float64 CPU path's kernels on a WorkerPool: the assembly of M (eq. 48/50), the dense product
+// and the matrix-free product, each split into blocks of rows that give the single-thread
+// functions' results bit for bit (src/physics/models.ts, src/solvers/dense.ts).
+import {
+  azimuthalInteraction,
+  applyMassMatrixFree,
+  checkDenseSize,
+  kernelModel,
+  massDiagonal,
+  massEntryRows,
+  massFreeRows,
+  unknowns,
+  vectorInteractionBlock,
+  type DarwinSystem,
+} from '../physics/models.ts';
+import { denseProductRows } from '../solvers/dense.ts';
+import { simdDotModule, simdProductRows } from './simd.ts';
+import { pairBlocks, rowBlocks, type WorkerPool } from './pool.ts';
+
+/** target[start, end) = source[start, end): the copy that bench measures the CPU's bandwidth by. */
+export function copyRows(source: Float64Array, target: Float64Array, start: number, end: number): void {
+  target.set(source.subarray(start, end), start);
+}
+
+/** target[start, end) = value: the write bandwidth, which bounds the assembly. */
+export function fillRows(target: Float64Array, value: number, start: number, end: number): void {
+  target.fill(value, start, end);
+}
+
+/** Every kernel of the CPU path, with the pair kernels they call: one pool runs them all. */
+export const kCpuKernels = [
+  denseProductRows,
+  simdProductRows,
+  simdDotModule,
+  massEntryRows,
+  massFreeRows,
+  azimuthalInteraction,
+  vectorInteractionBlock,
+  copyRows,
+  fillRows,
+];
+
+/** The positions as an array the pool shares. */
+function sharedPositions(pool: WorkerPool, system: DarwinSystem): Float64Array {
+  const positions = pool.shared(3 * system.configuration.n);
+  positions.set(system.configuration.positions.subarray(0, 3 * system.configuration.n));
+  return positions;
+}
+
+/**
+ * massMatrixEntries in float64 on the pool, into an array it shares: the pairs split into blocks
+ * of electrons of equal work (row i holds the pairs j > i). Bit-identical to massMatrixEntries.
+ */
+export function parallelMassMatrixEntries(system: DarwinSystem, pool: WorkerPool): Float64Array {
+  const size = unknowns(system);
+  checkDenseSize(size);
+  const n = system.configuration.n;
+  // Room for the product's x after M: the SIMD dot product reads both from one memory.
+  const data = pool.shared(size * size, { trailing: size, wasm: true });
+  const diagonal = massDiagonal(system);
+  for (let k = 0; k < size; k++) data[k * size + k] = diagonal[k];
+  const positions = sharedPositions(pool, system);
+  const { dim, epsilon, softening } = system;
+  pool.run(
+    massEntryRows,
+    [positions, data, n, kernelModel(system), dim, epsilon, softening],
+    pairBlocks(pool, n),
+  );
+  pool.release(positions);
+  return data;
+}
+
+/**
+ * Threads from which massFreeRows, which evaluates every pair twice, beats applyMassMatrixFree's
+ * one pass over each pair: split over K threads it takes 2/K of its time. Below, the pool's
+ * product is applyMassMatrixFree itself (the same result bit for bit).
+ */
+export const kMatrixFreeMinimumThreads = 3;
+
+/**
+ * y = M v in float64 without storing M (applyMassMatrixFree), rows split over the pool: the
+ * float64 product of the GPU's refinement (src/run/refine.ts) on every core.
+ */
+export function parallelMassMatrixFree(
+  system: DarwinSystem,
+  pool: WorkerPool,
+): (v: ArrayLike<number>) => Float64Array {
+  if (pool.threads < kMatrixFreeMinimumThreads) return (v) => applyMassMatrixFree(system, v);
+  const size = unknowns(system);
+  const n = system.configuration.n;
+  const positions = sharedPositions(pool, system);
+  const diagonal = pool.shared(size);
+  diagonal.set(massDiagonal(system));
+  const x = pool.shared(size);
+  const y = pool.shared(size);
+  const { dim, epsilon, softening } = system;
+  const args = [positions, x, y, diagonal, n, kernelModel(system), dim, epsilon, softening];
+  const blocks = rowBlocks(pool, n);
+  return (v) => {
+    if (v.length !== size) throw new RangeError(`v has length ${v.length}, the system has ${size} unknowns`);
+    x.set(v);
+    pool.run(massFreeRows, args, blocks);
+    return Float64Array.from(y);
+  };
+}

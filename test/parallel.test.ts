@@ -1,0 +1,458 @@
+// The float64 CPU path on a WorkerPool (src/parallel/): every product and assembly equal bit for bit
+// to the single-thread functions for 1, 2 and 3 threads on rows that do not split evenly; solves
+// and spectra through the CPU backend equal to the single-thread ones; --threads refused below 1;
+// workers that really take blocks, and that leave nothing behind when the pool is disposed or
+// forgotten.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { build } from 'vite';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  kCpuKernels,
+  parallelMassMatrixEntries,
+  parallelMassMatrixFree,
+} from '../src/parallel/mass-matrix.ts';
+import { kNodeWorkers, nodeWorkerPool } from '../src/parallel/node.ts';
+import { evenBlocks, triangleBlocks, WorkerPool } from '../src/parallel/pool.ts';
+import { geometry, type GeometryName } from '../src/physics/geometry.ts';
+import {
+  applyMassMatrixFree,
+  massMatrixEntries,
+  unknowns,
+  type DarwinSystem,
+} from '../src/physics/models.ts';
+import { cpuBackend } from '../src/run/backend.ts';
+import { parseThreads } from '../src/run/inputs.ts';
+import { simdAvailable, simdProductRows } from '../src/parallel/simd.ts';
+import { denseMatrix, kParallelProductSize } from '../src/solvers/dense.ts';
+import type { SolverName } from '../src/solvers/types.ts';
+import { buildCliBundle } from './helpers/cli-bundle.ts';
+import { randomVector } from './helpers/compare.ts';
+
+const pools: WorkerPool[] = [];
+function pool(threads: number): WorkerPool {
+  const made = nodeWorkerPool(threads, kCpuKernels);
+  pools.push(made);
+  return made;
+}
+afterEach(() => {
+  for (const made of pools.splice(0)) made.dispose();
+});
+
+const maxAbsolute = (x: Float64Array) => x.reduce((max, value) => Math.max(max, Math.abs(value)), 0);
+const maxDifference = (a: Float64Array, b: Float64Array) =>
+  a.reduce((max, value, k) => Math.max(max, Math.abs(value - b[k])), 0);
+
+/** The same float64 bits everywhere; else the first entry that differs. */
+function expectBitIdentical(got: Float64Array, expected: Float64Array): void {
+  expect(got.length).toBe(expected.length);
+  const bits = (array: Float64Array) => new BigUint64Array(array.buffer, array.byteOffset, array.length);
+  const [a, b] = [bits(got), bits(expected)];
+  const first = a.findIndex((word, k) => word !== b[k]);
+  expect(first < 0 ? null : { index: first, got: got[first], expected: expected[first] }).toBeNull();
+}
+
+function system(
+  name: GeometryName,
+  n: number,
+  model: DarwinSystem['model'],
+  dim: DarwinSystem['dim'],
+  softening = 0,
+): DarwinSystem {
+  return { configuration: geometry(name, n), model, dim, epsilon: 3e-3, softening };
+}
+
+// Sizes that split unevenly into 4 blocks per thread, and the three kinds of pair block.
+const kCases: [string, DarwinSystem][] = [
+  ['vector 3D ball', system('ball', 203, 'vector', 3)],
+  ['vector 2D disk', system('disk', 263, 'vector', 2)],
+  ['azimuthal ring, softened', system('ring', 521, 'azimuthal', 3, 0.05)],
+];
+
+describe('block boundaries', () => {
+  it('cover the rows once, in order, for any count', () => {
+    for (const [rows, blocks] of [
+      [10, 3],
+      [7, 12],
+      [1, 4],
+      [1000, 12],
+    ]) {
+      for (const boundaries of [evenBlocks(rows, blocks), triangleBlocks(rows, blocks)]) {
+        expect(boundaries[0]).toBe(0);
+        expect(boundaries.at(-1)).toBe(rows);
+        for (let k = 1; k < boundaries.length; k++) expect(boundaries[k]).toBeGreaterThan(boundaries[k - 1]);
+      }
+    }
+  });
+
+  it('give the pairs j > i of each block equal work', () => {
+    const n = 1000;
+    const boundaries = triangleBlocks(n, 4);
+    const work = boundaries.slice(1).map((end, k) => {
+      let pairs = 0;
+      for (let i = boundaries[k]; i < end; i++) pairs += n - 1 - i;
+      return pairs;
+    });
+    const total = (n * (n - 1)) / 2;
+    for (const pairs of work) expect(Math.abs(pairs - total / 4) / total).toBeLessThan(0.01);
+  });
+});
+
+describe.each(kCases)('%s on 1, 2 and 3 threads', (_, darwin) => {
+  const size = unknowns(darwin);
+  const reference = massMatrixEntries(darwin) as Float64Array;
+  const v = randomVector(size, 7);
+
+  it('assembles M bit for bit as massMatrixEntries', () => {
+    for (const threads of [1, 2, 3])
+      expectBitIdentical(parallelMassMatrixEntries(darwin, pool(threads)), reference);
+  });
+
+  it('applies the dense M bit for bit on any number of threads, equal to one loop to rounding', () => {
+    expect(size).toBeGreaterThanOrEqual(kParallelProductSize);
+    const loop = new Float64Array(size);
+    denseMatrix(size, reference, 'float64').apply(v, loop);
+    const products = [1, 2, 3].map((threads) => {
+      const workers = pool(threads);
+      const got = new Float64Array(size);
+      denseMatrix(size, parallelMassMatrixEntries(darwin, workers), 'float64', workers).apply(v, got);
+      return got;
+    });
+    for (const got of products.slice(1)) expectBitIdentical(got, products[0]);
+    // Both sums are within gamma_size sum_j |a_ij v_j| of the exact one (src/parallel/simd.ts).
+    const gamma = (size * 2 ** -53) / (1 - size * 2 ** -53);
+    for (let row = 0; row < size; row++) {
+      let absolute = 0;
+      for (let col = 0; col < size; col++) absolute += Math.abs(reference[row * size + col] * v[col]);
+      expect(Math.abs(products[0][row] - loop[row])).toBeLessThanOrEqual(2 * gamma * absolute);
+    }
+  });
+
+  it('applies M matrix-free bit for bit as applyMassMatrixFree', () => {
+    const expected = applyMassMatrixFree(darwin, v);
+    for (const threads of [1, 2, 3, 4])
+      expectBitIdentical(parallelMassMatrixFree(darwin, pool(threads))(v), expected);
+  });
+});
+
+describe('the SIMD dot product', () => {
+  it('runs here, and sums in the documented order: eight interleaved sums, then the tail', () => {
+    expect(simdAvailable()).toBe(true);
+    const workers = pool(1);
+    for (const size of [8, 13, 600, 613]) {
+      const data = workers.shared(size * size, { trailing: size, wasm: true });
+      data.set(randomVector(size * size, size));
+      const x = workers.view(data, size * size, size);
+      x.set(randomVector(size, 2 * size));
+      const y = new Float64Array(size);
+      simdProductRows(data, size, x, y, 0, size);
+      const expected = Float64Array.from({ length: size }, (_, row) => {
+        const lanes = new Float64Array(8);
+        const end8 = size - (size % 8);
+        for (let k = 0; k < end8; k++) lanes[k % 8] += data[row * size + k] * x[k];
+        const pair = [0, 1].map((r) => lanes[r] + lanes[2 + r] + (lanes[4 + r] + lanes[6 + r]));
+        let sum = pair[0] + pair[1];
+        for (let k = end8; k < size; k++) sum += data[row * size + k] * x[k];
+        return sum;
+      });
+      expectBitIdentical(y, expected);
+    }
+  });
+});
+
+describe('the CPU backend on a pool', () => {
+  const darwin = system('sphere', 240, 'vector', 3);
+  const momenta = randomVector(unknowns(darwin), 3);
+
+  it.each(['cg', 'minres'] as SolverName[])('solves with %s exactly as on one thread', async (solver) => {
+    const single = cpuBackend(darwin, 'float64', nodeWorkerPool(1, kCpuKernels));
+    const expected = await single.velocities(momenta, solver, { rtol: 1e-12 });
+    single.dispose();
+    const loop = cpuBackend(darwin);
+    const unpooled = await loop.velocities(momenta, solver, { rtol: 1e-12 });
+    loop.dispose();
+    // Without a pool the products are the column-order loop's: the same solve to rounding.
+    expect(maxDifference(unpooled.x, expected.x)).toBeLessThan(1e-12 * maxAbsolute(expected.x));
+    for (const threads of [2, 3]) {
+      const backend = cpuBackend(darwin, 'float64', nodeWorkerPool(threads, kCpuKernels));
+      const got = await backend.velocities(momenta, solver, { rtol: 1e-12 });
+      backend.dispose();
+      expect(got.converged).toBe(true);
+      expect(got.iterations).toBe(expected.iterations);
+      expectBitIdentical(got.x, expected.x);
+      expect(got.trueResidualNorm).toBe(expected.trueResidualNorm);
+    }
+  });
+
+  it('finds the spectrum (Lanczos) exactly as on one thread, after setEpsilon', async () => {
+    const single = cpuBackend(darwin, 'float64', nodeWorkerPool(1, kCpuKernels));
+    single.setEpsilon(0.02);
+    const expected = await single.spectrum({ seed: 5 });
+    single.dispose();
+    const backend = cpuBackend(darwin, 'float64', nodeWorkerPool(3, kCpuKernels));
+    backend.setEpsilon(0.02);
+    const got = await backend.spectrum({ seed: 5 });
+    backend.dispose();
+    expect(got.lanczos.converged).toBe(true);
+    expect(got.lambdaMin).toBe(expected.lambdaMin);
+    expect(got.lambdaMax).toBe(expected.lambdaMax);
+    expect(got.lanczos.iterations).toBe(expected.lanczos.iterations);
+  });
+
+  it('refuses use after dispose, and disposes its pool', async () => {
+    const workers = nodeWorkerPool(2, kCpuKernels);
+    const backend = cpuBackend(darwin, 'float64', workers);
+    backend.dispose();
+    await expect(backend.momenta(momenta)).rejects.toThrow('after dispose');
+    expect(() => workers.run(kCpuKernels[0], [], [0, 1])).toThrow('after dispose');
+  });
+});
+
+describe('--threads', () => {
+  it('takes an integer >= 1 and refuses anything else, naming the flag', () => {
+    expect(parseThreads('3', '--threads')).toBe(3);
+    expect(parseThreads('1023', '--threads')).toBe(1023);
+    for (const text of ['0', '-2', '1.5', 'all', '', '1024']) {
+      expect(() => parseThreads(text, '--threads')).toThrow(/^--threads /);
+    }
+  });
+});
+
+/**
+ * A kernel that marks its rows with the thread that ran it: -1 on the test's thread, 0 in a worker
+ * (which has no threadMark), after a pause long enough for the workers to wake and claim.
+ */
+function markThread(marks: Float64Array, start: number, end: number): void {
+  const mark = (globalThis as { threadMark?: number }).threadMark ?? 0;
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  for (let k = start; k < end; k++) marks[k] = mark;
+}
+
+/** Throws in a worker (which has no threadMark) after a pause long enough for it to claim. */
+function failInWorkers(marks: Float64Array, start: number, end: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  if ((globalThis as { threadMark?: number }).threadMark === undefined) throw new Error('worker');
+  marks.fill(-1, start, end);
+}
+
+describe('workers', () => {
+  it('take blocks of a job, and every block is run once', () => {
+    (globalThis as { threadMark?: number }).threadMark = -1;
+    const workers = new WorkerPool(kNodeWorkers, 3, [markThread]);
+    pools.push(workers);
+    const marks = workers.shared(60);
+    const boundaries = evenBlocks(60, 30);
+    let byWorkers = 0;
+    // A worker starts in tens of milliseconds; the pool does not wait for it, so look at a few jobs.
+    for (let job = 0; job < 50 && byWorkers === 0; job++) {
+      marks.fill(1);
+      workers.run(markThread, [marks], boundaries);
+      expect(marks.every((mark) => mark === -1 || mark === 0)).toBe(true);
+      byWorkers = marks.filter((mark) => mark === 0).length;
+    }
+    expect(byWorkers).toBeGreaterThan(0);
+  });
+
+  it('fail a job whose kernel throws in one of them, and take the next job', () => {
+    (globalThis as { threadMark?: number }).threadMark = -1;
+    const workers = new WorkerPool(kNodeWorkers, 2, [markThread, failInWorkers]);
+    pools.push(workers);
+    const marks = workers.shared(40);
+    const boundaries = evenBlocks(40, 40);
+    let failed = false;
+    for (let job = 0; job < 50 && !failed; job++) {
+      try {
+        workers.run(failInWorkers, [marks], boundaries);
+      } catch (error) {
+        expect((error as Error).message).toMatch(/failInWorkers failed in a worker thread/);
+        failed = true;
+      }
+    }
+    expect(failed).toBe(true);
+    marks.fill(1);
+    workers.run(markThread, [marks], boundaries);
+    expect(marks.every((mark) => mark === -1 || mark === 0)).toBe(true);
+  });
+
+  it('exit when the pool is disposed', async () => {
+    const started: Worker[] = [];
+    const recording = {
+      prologue: kNodeWorkers.prologue,
+      start(source: string) {
+        const worker = kNodeWorkers.start(source) as Worker;
+        started.push(worker);
+        return worker;
+      },
+    };
+    const workers = new WorkerPool(recording, 4, kCpuKernels);
+    const darwin = system('ball', 40, 'vector', 3);
+    parallelMassMatrixEntries(darwin, workers);
+    expect(started).toHaveLength(3);
+    const exits = started.map((worker) => new Promise((resolve) => worker.once('exit', resolve)));
+    workers.dispose();
+    await Promise.all(exits);
+  });
+
+  it('let a process that never disposes its pool exit on its own', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'darwin-breit-pool-'));
+    try {
+      const source = (path: string) => JSON.stringify(resolve(path));
+      writeFileSync(
+        join(folder, 'entry.ts'),
+        [
+          `import { geometry } from ${source('src/physics/geometry.ts')};`,
+          `import { kCpuKernels } from ${source('src/parallel/mass-matrix.ts')};`,
+          `import { nodeWorkerPool } from ${source('src/parallel/node.ts')};`,
+          `import { cpuBackend } from ${source('src/run/backend.ts')};`,
+          "const configuration = geometry('ball', 200);",
+          "const darwin = { configuration, model: 'vector', dim: 3, epsilon: 1e-3, softening: 0 } as const;",
+          "const backend = cpuBackend(darwin, 'float64', nodeWorkerPool(3, kCpuKernels));",
+          "const result = await backend.velocities(new Float64Array(600).fill(1), 'cg');",
+          'console.log(result.reason);',
+        ].join('\n'),
+      );
+      await build({
+        configFile: false,
+        logLevel: 'silent',
+        build: {
+          ssr: join(folder, 'entry.ts'),
+          outDir: join(folder, 'out'),
+          rollupOptions: { output: { entryFileNames: 'entry.mjs' } },
+        },
+      });
+      const child = spawnSync(process.execPath, [join(folder, 'out', 'entry.mjs')], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(child.stderr).toBe('');
+      expect(child.stdout.trim()).toBe('converged_rtol');
+      expect(child.status).toBe(0);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the CLI on every core', () => {
+  let cliPath: string;
+  beforeAll(() => {
+    cliPath = buildCliBundle('darwin-breit-parallel');
+  }, 120_000);
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [cliPath, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, DARWIN_BREIT_QUIET: '1' },
+    });
+
+  it("bench --device cpu: the GPU bench's rows, each a ratio to the same threads' copy", () => {
+    const run = cli('bench', '--device', 'cpu', '--threads', '3', '--n', '200', '--repeats', '2', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.threads).toBe(3);
+    expect(result.device.kind).toBe('cpu');
+    const rows = result.kernels as {
+      name: string;
+      unknowns: number;
+      gbps: number | null;
+      ratio_to_copy: number | null;
+    }[];
+    expect(rows.map((row) => row.name)).toEqual([
+      'copy',
+      'fill',
+      'assemble_vector3d',
+      'matvec_dense',
+      'matvec_free',
+      'cg_iteration',
+    ]);
+    const copy = rows[0];
+    expect(copy.ratio_to_copy).toBe(1);
+    for (const row of rows) {
+      expect(row.unknowns).toBe(600);
+      if (row.gbps !== null) expect(row.ratio_to_copy).toBeCloseTo(row.gbps / copy.gbps!, 12);
+    }
+    const only = JSON.parse(
+      cli(
+        'bench',
+        '--device',
+        'cpu',
+        '--threads',
+        '2',
+        '--n',
+        '100',
+        '--repeats',
+        '1',
+        '--only',
+        'matvec_dense',
+        '--json',
+      ).stdout,
+    );
+    expect(only.kernels.map((row: { name: string }) => row.name)).toEqual(['matvec_dense']);
+  });
+
+  it('refuses --threads 0, and GPU-only or CPU-only bench flags, in one error line, exit 2', () => {
+    for (const [args, message] of [
+      [['bench', '--threads', '2'], 'error: --threads is for bench --device cpu'],
+      [
+        ['bench', '--device', 'cpu', '--workgroup-sizes', '64'],
+        'error: --workgroup-sizes is for the GPU bench',
+      ],
+    ] as const) {
+      const run = cli(...args);
+      expect(run.status).toBe(2);
+      expect(run.stderr.trim()).toBe(message);
+    }
+    for (const args of [
+      ['bench', '--device', 'cpu', '--n', '10', '--threads', '0'],
+      ['scaling', '--device', 'cpu', '--threads', '0'],
+      ['response', '--device', 'cpu', '--geometry', 'ring', '--n', '8', '--threads', '0'],
+      [
+        'solve',
+        '--geometry',
+        'ball',
+        '--n',
+        '10',
+        '--epsilon',
+        '1e-3',
+        '--velocity',
+        'random',
+        '--device',
+        'cpu',
+        '--threads',
+        '0',
+      ],
+    ]) {
+      const run = cli(...args);
+      expect(run.status).toBe(2);
+      expect(run.stderr.trim()).toBe('error: --threads must be an integer in 1..1023, got 0');
+    }
+  });
+
+  it('solve --device cpu gives the same JSON on 1 and 3 threads, timings aside', () => {
+    const solve = (threads: string) => {
+      const run = cli(
+        'solve',
+        '--geometry',
+        'ball',
+        '--n',
+        '250',
+        '--epsilon',
+        '1e-2',
+        '--velocity',
+        'random',
+        '--device',
+        'cpu',
+        '--threads',
+        threads,
+        '--json',
+      );
+      expect(run.status, run.stderr).toBe(0);
+      const result = JSON.parse(run.stdout);
+      delete result.timing_ms;
+      return result;
+    };
+    expect(solve('3')).toEqual(solve('1'));
+  });
+});
