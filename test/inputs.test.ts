@@ -110,7 +110,7 @@ describe('the link of the system, solver and display fields', () => {
     ['tol=1', 'tolerance', 'tolerance must be in (0, 1)'],
     ['tol=0', 'tolerance', 'tolerance must be in (0, 1)'],
     ['max_iter=0', 'maxIterations', 'max iterations must be an integer >= 1 or auto'],
-    ['matrix=sparse', 'matrix', 'matrix must be one of dense, free, auto'],
+    ['matrix=sparse', 'matrix', 'matrix must be one of dense, free, tree, auto'],
     ['lanczos_tol=2', 'lanczosTolerance', 'spectrum tolerance must be in (0, 1)'],
     ['check=yes', 'check', "expected 1 or 0, got 'yes'"],
     ['colour=charge', 'colourBy', 'colour must be one of none, velocity'],
@@ -160,9 +160,32 @@ describe('one parser for a flag and a field', () => {
     ['lanczosSeed', '--seed must be an integer >= 1, got 0', () => input.parseLanczosSeed('0', '--seed')],
     [
       'matrix',
-      "--matrix must be one of dense, free, auto, got 'sparse'",
+      "--matrix must be one of dense, free, tree, auto, got 'sparse'",
       () => input.parseMatrix('sparse', '--matrix'),
     ],
+    [
+      'matrix',
+      "--matrix must be one of dense, free, tree, auto, got 'trees' (did you mean tree?)",
+      () => input.parseMatrix('trees', '--matrix'),
+    ],
+    [
+      'treeTolerance',
+      '--tree-tol must be in (0, 1), got 0',
+      () => input.parseTolerance('0', '--tree-tol', 'treeTolerance'),
+    ],
+    [
+      'treeTolerance',
+      '--tree-tol must be in (0, 1), got 1',
+      () => input.parseTolerance('1', '--tree-tol', 'treeTolerance'),
+    ],
+    [
+      'treeTolerance',
+      "--tree-tol needs a finite number, got 'abc'",
+      () => input.parseTolerance('abc', '--tree-tol', 'treeTolerance'),
+    ],
+    // A near miss of a short name is no typo: 'x' is two edits from 'cg', and no suggestion is made.
+    ['solver', "--solver must be one of cg, minres, auto, got 'x'", () => input.parseSolver('x', '--solver')],
+    ['solver', "got 'cgg' (did you mean cg?)", () => input.parseSolver('cgg', '--solver')],
     ['device', "--device must be one of gpu, cpu, got 'tpu'", () => input.parseDevice('tpu', '--device')],
   ])('%s: %s', (field, message, run) => {
     const error = refusal(run);

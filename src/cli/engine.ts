@@ -1,56 +1,92 @@
-// Which backend a command runs on (--device, --matrix) and the float64 check beside it (--check).
+// Which backend a command runs on (--device, --matrix, --tree-tol) and the float64 check beside it
+// (--check).
 // Both backends honour MassMatrixBackend (src/run/backend.ts), so the commands never branch on it.
 import { freemem } from 'node:os';
-import { releaseDevice } from '../gpu/device.ts';
-import { gpuBackend, type MatrixStorage } from '../engine/backend.ts';
+import { releaseDevice, type DeviceMemory, type GpuContext } from '../gpu/device.ts';
+import { gpuBackend, type GpuBackend, type MatrixStorage } from '../engine/backend.ts';
 import { InputError } from '../physics/input-error.ts';
 import { unknowns, type DarwinSystem } from '../physics/models.ts';
-import { checkCpuFits, cpuBackend, type MassMatrixBackend } from '../run/backend.ts';
+import { kDefaultTreeTolerance } from '../physics/tree-build.ts';
+import {
+  checkCpuFits,
+  chooseCpuStorage,
+  cpuBackend,
+  cpuTreeBackend,
+  kCpuTreeMinUnknowns,
+  type MassMatrixBackend,
+  type TreeDetails,
+} from '../run/backend.ts';
 import { kCpuDevice, type DeviceSummary } from '../io/formats.ts';
 import { checkFloat32System } from '../engine/float32.ts';
 import { checkDecision, kCheckMaxUnknowns } from '../run/check.ts';
-import { parseDevice, parseMatrix, type DeviceChoice, type MatrixChoice } from '../run/inputs.ts';
+import {
+  parseDevice,
+  parseMatrix,
+  parseTolerance,
+  type DeviceChoice,
+  type MatrixChoice,
+} from '../run/inputs.ts';
 import { openGpu } from './device.ts';
 import type { Progress } from './progress.ts';
 
 export const kBackendOptions = {
   device: { type: 'string', default: 'gpu' },
   matrix: { type: 'string', default: 'auto' },
+  'tree-tol': { type: 'string' },
   check: { type: 'boolean' },
   'no-check': { type: 'boolean' },
 } as const;
 
 export const kBackendHelp = `Backend:
   --device gpu|cpu          the WebGPU engine (float32) or the float64 CPU reference     [gpu]
-  --matrix dense|free|auto  GPU storage of M: dense, matrix-free (entries recomputed per
-                            product), or dense while it fits the memory budget           [auto]
-  --check | --no-check      also run the float64 CPU reference and report the GPU's error
-                            [on up to ${kCheckMaxUnknowns} unknowns]`;
+  --matrix dense|free|tree|auto
+                            storage of M: dense, matrix-free (GPU: entries recomputed per
+                            product), the fast multipole tree (O(N) memory and time, to
+                            --tree-tol), or auto: on the GPU dense while it fits the memory
+                            budget; on the CPU dense below ${kCpuTreeMinUnknowns} unknowns while it fits  [auto]
+  --tree-tol T              relative error of the tree's product T x, normwise  [${kDefaultTreeTolerance}]
+  --check | --no-check      also run the float64 CPU reference (dense) and report the
+                            error of the GPU or the tree [on up to ${kCheckMaxUnknowns} unknowns]`;
+
+/** What the CPU backends may take: the host's free memory. */
+export const kHostMemory: DeviceMemory = { source: 'free host memory', availableBytes: freemem };
 
 export interface BackendChoice {
   device: DeviceChoice;
   matrix: MatrixChoice;
-  check: boolean;
+  /** The tree's tolerance (--tree-tol), used where M is 'tree'. */
+  treeTolerance: number;
+  /** --check / --no-check, or undefined: the check policy decides once the storage is known. */
+  requestedCheck: boolean | undefined;
 }
 
-/** The backend flags, over the run layer's parsers and check policy (src/run/check.ts). */
-export function backendChoice(
-  values: { device?: string; matrix?: string; check?: boolean; 'no-check'?: boolean },
-  system: DarwinSystem,
-): BackendChoice {
+/** The backend flags, over the run layer's parsers (src/run/inputs.ts). */
+export function backendChoice(values: {
+  device?: string;
+  matrix?: string;
+  'tree-tol'?: string;
+  check?: boolean;
+  'no-check'?: boolean;
+}): BackendChoice {
   const device = parseDevice(values.device ?? 'gpu', '--device');
   const matrix = parseMatrix(values.matrix ?? 'auto', '--matrix');
+  const treeTolerance =
+    values['tree-tol'] === undefined
+      ? kDefaultTreeTolerance
+      : parseTolerance(values['tree-tol'], '--tree-tol', 'treeTolerance');
   if (values.check && values['no-check'])
     throw new InputError('give --check or --no-check, not both', 'check');
-  const requested = values.check ? true : values['no-check'] ? false : undefined;
-  return { device, matrix, check: checkDecision(system, device, requested) === 'on' };
+  const requestedCheck = values.check ? true : values['no-check'] ? false : undefined;
+  return { device, matrix, treeTolerance, requestedCheck };
 }
 
 export interface OpenBackend {
   backend: MassMatrixBackend;
   device: DeviceSummary;
-  /** How the GPU holds M ('dense' or 'free'); null on the CPU. */
+  /** How M is held ('dense', 'free' or 'tree'); null for the CPU's dense reference. */
   matrix: MatrixStorage | null;
+  /** The tree's accuracy and work where M is 'tree'. */
+  tree?: TreeDetails;
   /** The float64 reference when --check is on, built on first use. */
   reference(): MassMatrixBackend | null;
   close(): void;
@@ -63,8 +99,10 @@ export async function openBackend(
 ): Promise<OpenBackend> {
   const size = unknowns(system);
   let reference: MassMatrixBackend | null = null;
+  // The check's decision waits for the storage: the CPU's tree is checked, its dense M is the reference.
+  let check = false;
   const referenceOnce = () => {
-    if (!choice.check) return null;
+    if (!check) return null;
     if (!reference) {
       progress.log(`check: assembling the float64 reference (${size} x ${size})`);
       reference = cpuBackend(system);
@@ -72,7 +110,25 @@ export async function openBackend(
     return reference;
   };
   if (choice.device === 'cpu') {
-    checkCpuFits(system, { source: 'free host memory', availableBytes: freemem });
+    const storage = chooseCpuStorage(system, choice.matrix, kHostMemory);
+    check = checkDecision(system, 'cpu', choice.requestedCheck, storage) === 'on';
+    if (storage === 'tree') {
+      checkCpuFits(system, kHostMemory, { tolerance: choice.treeTolerance });
+      progress.log(`building the tree on the CPU: ${size} unknowns, tolerance ${choice.treeTolerance}`);
+      const backend = cpuTreeBackend(system, { tolerance: choice.treeTolerance });
+      return {
+        backend,
+        device: kCpuDevice,
+        matrix: 'tree',
+        tree: backend.tree,
+        reference: referenceOnce,
+        close: () => {
+          backend.dispose();
+          (reference as MassMatrixBackend | null)?.dispose();
+        },
+      };
+    }
+    checkCpuFits(system, kHostMemory);
     progress.log(
       `assembling M on the CPU: ${size} x ${size} float64 (${((size * size * 8) / 1e6).toFixed(1)} MB)`,
     );
@@ -85,6 +141,7 @@ export async function openBackend(
       close: () => backend.dispose(),
     };
   }
+  check = checkDecision(system, 'gpu', choice.requestedCheck) === 'on';
   // gpuBackend refuses what float32 cannot hold; asked here first, a refusal needs no device.
   checkFloat32System(system);
   const gpu = await openGpu();
@@ -94,12 +151,14 @@ export async function openBackend(
     );
     const backend = await gpuBackend(gpu.context, system, {
       matrix: choice.matrix,
+      treeTolerance: choice.treeTolerance,
       onChunk: chunkProgress(progress),
     });
     return {
       backend,
       device: gpu.device,
       matrix: backend.matrix,
+      ...(backend.tree && { tree: backend.tree }),
       reference: referenceOnce,
       close: () => {
         backend.dispose();
@@ -111,6 +170,37 @@ export async function openBackend(
     releaseDevice(gpu.context);
     throw error;
   }
+}
+
+/**
+ * A study's backend of `system` (response, scaling: one per configuration, no check of their own):
+ * on `gpu` the engine with `matrix` and `treeTolerance`, without it the CPU's dense M or tree as
+ * chooseCpuStorage picks, refused up front where it cannot fit the host's memory.
+ */
+export async function openStudyBackend(
+  gpu: GpuContext | null,
+  system: DarwinSystem,
+  matrix: MatrixChoice,
+  treeTolerance: number,
+): Promise<MassMatrixBackend> {
+  if (gpu) return gpuBackend(gpu, system, { matrix, treeTolerance });
+  const storage = chooseCpuStorage(system, matrix, kHostMemory);
+  if (storage === 'tree') {
+    checkCpuFits(system, kHostMemory, { tolerance: treeTolerance });
+    return cpuTreeBackend(system, { tolerance: treeTolerance });
+  }
+  checkCpuFits(system, kHostMemory);
+  return cpuBackend(system);
+}
+
+/** How a backend holds M: the GPU's storage, 'tree' for the CPU's tree, null for its dense M. */
+export function backendStorage(backend: MassMatrixBackend): MatrixStorage | null {
+  if (isGpuBackend(backend)) return backend.matrix;
+  return backend.tree ? 'tree' : null;
+}
+
+function isGpuBackend(backend: MassMatrixBackend): backend is GpuBackend {
+  return backend.name === 'gpu';
 }
 
 /**

@@ -1,9 +1,10 @@
 // The float64 check of a run, one policy for the CLI and the app: when it runs, how tight the
 // reference is, and how the errors are defined. The reference is the dense float64 CPU backend
-// (src/run/backend.ts cpuBackend), called in-process by the CLI and in a worker by the app.
+// (src/run/backend.ts cpuBackend), called in-process by the CLI and in a worker by the app; it checks
+// the GPU's float32 and the fast multipole tree's approximate product (--matrix tree) alike.
 import { unknowns, type DarwinSystem } from '../physics/models.ts';
 import type { MassMatrixBackend } from './backend.ts';
-import type { DeviceChoice } from './inputs.ts';
+import type { DeviceChoice, MatrixChoice } from './inputs.ts';
 
 /**
  * The check runs by default up to this many unknowns: the float64 M takes 8 size^2 bytes (72 MB at
@@ -26,6 +27,16 @@ export function solveCheckTargets(refined: boolean, rtol: number): { momenta: nu
 }
 
 /**
+ * The targets of a float64 run with the tree's product (tolerance t, src/physics/tree-build.ts):
+ * the momenta within t (||eps (T x - tree T x)|| <= t eps ||T x||, and eps ||T x|| <= ||M x|| while
+ * M is definite), the velocities within 10 max(t, rtol) as for a refined solve (cond(M) <= 10). Its
+ * eigenvalues are held to t of the largest |lambda| (Weyl: the perturbation's norm).
+ */
+export function treeCheckTargets(tolerance: number, rtol: number): { momenta: number; velocities: number } {
+  return { momenta: tolerance, velocities: 10 * Math.max(tolerance, rtol) };
+}
+
+/**
  * The reference solve's rtol and Lanczos tol: far below what float32 can resolve (~1e-7), so that the
  * difference measures the checked run alone, whatever tolerance it ran at.
  */
@@ -44,15 +55,17 @@ export class CheckStopped extends Error {
 export type CheckDecision = 'on' | 'off' | 'cpu' | 'too-large';
 
 /**
- * Whether to check a run of this system: never on the CPU (it is the reference); `requested` true
- * forces it (the CLI's --check), false turns it off, undefined checks up to kCheckMaxUnknowns.
+ * Whether to check a run of this system: never on the CPU's dense M (it is the reference), the GPU
+ * and the CPU's tree (`matrix`, as the backend holds M) like it: `requested` true forces it (the
+ * CLI's --check), false turns it off, undefined checks up to kCheckMaxUnknowns.
  */
 export function checkDecision(
   system: DarwinSystem,
   device: DeviceChoice,
   requested: boolean | undefined,
+  matrix: MatrixChoice = 'auto',
 ): CheckDecision {
-  if (device === 'cpu') return 'cpu';
+  if (device === 'cpu' && matrix !== 'tree') return 'cpu';
   if (requested === false) return 'off';
   if (requested === undefined && unknowns(system) > kCheckMaxUnknowns) return 'too-large';
   return 'on';

@@ -9,7 +9,13 @@ import { energies, relativeError, type Energies } from '../physics/observables.t
 import type { VelocityPattern } from '../physics/velocities.ts';
 import type { MassMatrixBackend } from './backend.ts';
 import type { SolveResult, SolverName } from '../solvers/types.ts';
-import { kReferenceRtol, pendingReference, solveCheckTargets, type Reference } from './check.ts';
+import {
+  kReferenceRtol,
+  pendingReference,
+  solveCheckTargets,
+  treeCheckTargets,
+  type Reference,
+} from './check.ts';
 import { float64Product, refinedVelocities, refines } from './refine.ts';
 
 /** momenta: p = M v only; velocities: solve M v = p; round_trip: v -> p = M v -> solve back for v. */
@@ -56,7 +62,7 @@ export interface SolveReport {
   readonly energies: Energies;
   /** null when not checked or when the check was stopped (then checkStopped). */
   readonly check: SolveCheck | null;
-  /** What the check's errors are held to (src/run/check.ts solveCheckTargets). */
+  /** What the check's errors are held to (src/run/check.ts solveCheckTargets, treeCheckTargets). */
   readonly checkTargets: { readonly momenta: number; readonly velocities: number };
   readonly checkStopped: boolean;
   /** Milliseconds of each stage that ran. */
@@ -148,7 +154,9 @@ export async function runSolve(
     roundTripError,
     energies: energies(velocities, momenta, massDiagonal(system)),
     check,
-    checkTargets: solveCheckTargets(product !== null, request.rtol),
+    checkTargets: backend.tree
+      ? treeCheckTargets(backend.tree.tolerance, request.rtol)
+      : solveCheckTargets(product !== null, request.rtol),
     checkStopped,
     timing,
   };

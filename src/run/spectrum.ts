@@ -3,7 +3,13 @@
 import type { DarwinSystem } from '../physics/models.ts';
 import type { MassMatrixBackend } from './backend.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
-import { eigenvalueErrors, kReferenceLanczosTol, pendingReference, type Reference } from './check.ts';
+import {
+  eigenvalueErrors,
+  kCheckTargets,
+  kReferenceLanczosTol,
+  pendingReference,
+  type Reference,
+} from './check.ts';
 
 export interface SpectrumRequest {
   /** Relative accuracy of the extreme eigenvalues. */
@@ -31,6 +37,8 @@ export interface SpectrumReport<S extends SpectrumResult = SpectrumResult> {
   readonly spectrum: S;
   /** null when not checked or when the check was stopped (then checkStopped). */
   readonly check: SpectrumCheck | null;
+  /** What the check's errors are held to: float32's (kCheckTargets) or the tree's tolerance. */
+  readonly checkTarget: number;
   readonly checkStopped: boolean;
   readonly timing: { lanczos: number; check?: number };
 }
@@ -78,5 +86,7 @@ export async function runSpectrum(
       timing.check = performance.now() - checkStart;
     } else checkStopped = true;
   }
-  return { system, spectrum, check, checkStopped, timing };
+  // Weyl: the tree's error moves each eigenvalue by at most its norm (treeCheckTargets).
+  const checkTarget = backend.tree ? backend.tree.tolerance : kCheckTargets.eigenvalues;
+  return { system, spectrum, check, checkTarget, checkStopped, timing };
 }
