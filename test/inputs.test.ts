@@ -57,7 +57,8 @@ describe('the link of the system, solver and display fields', () => {
       solver: 'minres',
       tolerance: 1e-7,
       maxIterations: 42,
-      matrix: 'free',
+      matrix: 'tree',
+      treeTolerance: 1e-3,
       lanczosTolerance: 1e-9,
       check: false,
       colourBy: 'momentum',
@@ -69,7 +70,7 @@ describe('the link of the system, solver and display fields', () => {
     const query = queryFromParameters(chosen);
     expect(query).toContain('geometry=disk&n=321&model=azimuthal&dim=2&eps=0.0125&softening=0.03');
     expect(query).not.toMatch(/(^|&)radius_m=/);
-    expect(query).toContain('max_iter=42&matrix=free&lanczos_tol=1e-9&check=0');
+    expect(query).toContain('max_iter=42&matrix=tree&lanczos_tol=1e-9&check=0&tree_tol=0.001');
     const { parameters, errors } = parametersFromQuery(`?${query}`);
     expect(errors).toEqual({});
     expect(parameters).toEqual(chosen);
@@ -112,6 +113,12 @@ describe('the link of the system, solver and display fields', () => {
     ['max_iter=0', 'maxIterations', 'max iterations must be an integer >= 1 or auto'],
     ['matrix=sparse', 'matrix', 'matrix must be one of dense, free, tree, auto'],
     ['lanczos_tol=2', 'lanczosTolerance', 'spectrum tolerance must be in (0, 1)'],
+    ['tree_tol=0', 'treeTolerance', 'tree tolerance must be in (0, 1)'],
+    [
+      'matrix=trees',
+      'matrix',
+      "matrix must be one of dense, free, tree, auto, got 'trees' (did you mean tree?)",
+    ],
     ['check=yes', 'check', "expected 1 or 0, got 'yes'"],
     ['colour=charge', 'colourBy', 'colour must be one of none, velocity'],
     ['arrows=spin', 'arrows', 'arrows must be one of none'],

@@ -9,13 +9,14 @@ import type { MatrixChoice } from '../run/inputs.ts';
 
 export type { GpuBackend };
 
-/** M assembled (dense) or set up (matrix-free) on the GPU, with every solver pipeline built. */
+/** M assembled (dense) or set up (matrix-free, tree) on the GPU, with every solver pipeline built. */
 export function openEngine(
   context: GpuContext,
   system: DarwinSystem,
   matrix: MatrixChoice,
+  treeTolerance?: number,
 ): Promise<GpuBackend> {
-  return gpuBackend(context, system, { matrix });
+  return gpuBackend(context, system, { matrix, treeTolerance });
 }
 
 /** GPU memory the operator holds: the padded float32 M, or the positions the free product reads. */
