@@ -86,20 +86,35 @@ export function eigenvalueErrors(
   };
 }
 
+/** Milliseconds a run spent on its check, added up by pendingReference. */
+export interface CheckClock {
+  milliseconds: number;
+}
+
 /**
  * A reference answer, or null once the check was stopped; started early so that a reference in a
  * worker runs beside the checked run, and kept from counting as an unhandled rejection meanwhile.
+ * `clock` gets the time the check costs the run: the start (all of it for an in-process reference,
+ * whose work runs before its promise returns) and the wait for the answer (a worker's remainder).
  */
-export function pendingReference<T>(start: (() => Promise<T>) | null): () => Promise<T | null> {
+export function pendingReference<T>(
+  start: (() => Promise<T>) | null,
+  clock: CheckClock | null = null,
+): () => Promise<T | null> {
   if (!start) return async () => null;
+  const begun = performance.now();
   const promise = start();
+  if (clock) clock.milliseconds += performance.now() - begun;
   promise.catch(() => undefined);
   return async () => {
+    const waiting = performance.now();
     try {
       return await promise;
     } catch (error) {
       if (error instanceof CheckStopped) return null;
       throw error;
+    } finally {
+      if (clock) clock.milliseconds += performance.now() - waiting;
     }
   };
 }
