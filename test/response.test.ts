@@ -628,6 +628,28 @@ describe('the response command', () => {
     expect(csv).toHaveLength(81);
   });
 
+  test('--device cpu --matrix tree: "tree" in the JSON, each solve checked against the dense float64 one', () => {
+    const args = ['--geometry', 'ring', '--model', 'azimuthal', '--n', '256,1024', '--n-epsilon', '1,3'];
+    const run = cli(...args, '--device', 'cpu', '--matrix', 'tree', '--tree-tol', '1e-4', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(Object.keys(summary).slice(-2)).toEqual(['device', 'tree']);
+    expect(summary.tree).toEqual({ tolerance: 1e-4, n: [256, 1024] });
+    for (const p of summary.points) {
+      // The ring's exact circulant ratio, to the tree's tolerance; the check is the tree's error.
+      expect(Math.abs(p.screening_ratio - ringContinuumRatio(p.n, p.epsilon))).toBeLessThan(
+        1e-3 * p.screening_ratio,
+      );
+      expect(p.check).toBeLessThan(1e-3);
+    }
+    // At N = 1024 (16 leaves) the tree translates expansions: its error is there.
+    expect(summary.points.at(-1).check).toBeGreaterThan(1e-12);
+    // The dense CPU M is the reference itself: no check, no "tree".
+    const dense = JSON.parse(cli(...args, '--device', 'cpu', '--json').stdout);
+    expect(dense.points.map((p: { check: number | null }) => p.check)).toEqual([null, null, null, null]);
+    expect('tree' in dense).toBe(false);
+  });
+
   test('bad input: one error line, exit 2, nothing written', () => {
     const cases: [RegExp, string[]][] = [
       [
@@ -638,6 +660,14 @@ describe('the response command', () => {
       [
         /^error: --drive must be one of field\|flux\|rotation/,
         ['--geometry', 'ring', '--n', '8', '--drive', 'spin'],
+      ],
+      [
+        /^error: --tree-tol must be in \(0, 1\), got 1$/,
+        ['--geometry', 'ring', '--n', '8', '--tree-tol', '1'],
+      ],
+      [
+        /^error: --matrix must be one of dense\|free\|tree\|auto, got 'trees'$/,
+        ['--geometry', 'ring', '--n', '8', '--matrix', 'trees'],
       ],
     ];
     for (const [pattern, args] of cases) {
