@@ -8,11 +8,9 @@ import { InputError } from '../physics/input-error.ts';
 import { unknowns, type DarwinSystem } from '../physics/models.ts';
 import { kDefaultTreeTolerance } from '../physics/tree-build.ts';
 import {
-  checkCpuFits,
-  chooseCpuStorage,
   cpuBackend,
-  cpuTreeBackend,
   kCpuTreeMinUnknowns,
+  openCpuBackend,
   type MassMatrixBackend,
   type TreeDetails,
 } from '../run/backend.ts';
@@ -110,35 +108,25 @@ export async function openBackend(
     return reference;
   };
   if (choice.device === 'cpu') {
-    const storage = chooseCpuStorage(system, choice.matrix, kHostMemory);
-    check = checkDecision(system, 'cpu', choice.requestedCheck, storage) === 'on';
-    if (storage === 'tree') {
-      checkCpuFits(system, kHostMemory, { tolerance: choice.treeTolerance });
-      progress.log(`building the tree on the CPU: ${size} unknowns, tolerance ${choice.treeTolerance}`);
-      const backend = cpuTreeBackend(system, { tolerance: choice.treeTolerance });
-      return {
-        backend,
-        device: kCpuDevice,
-        matrix: 'tree',
-        tree: backend.tree,
-        reference: referenceOnce,
-        close: () => {
-          backend.dispose();
-          (reference as MassMatrixBackend | null)?.dispose();
-        },
-      };
-    }
-    checkCpuFits(system, kHostMemory);
-    progress.log(
-      `assembling M on the CPU: ${size} x ${size} float64 (${((size * size * 8) / 1e6).toFixed(1)} MB)`,
+    const backend = openCpuBackend(system, choice.matrix, choice.treeTolerance, kHostMemory, (storage) =>
+      progress.log(
+        storage === 'tree'
+          ? `building the tree on the CPU: ${size} unknowns, tolerance ${choice.treeTolerance}`
+          : `assembling M on the CPU: ${size} x ${size} float64 (${((size * size * 8) / 1e6).toFixed(1)} MB)`,
+      ),
     );
-    const backend = cpuBackend(system);
+    const storage = backendStorage(backend);
+    check = checkDecision(system, 'cpu', choice.requestedCheck, storage ?? 'dense') === 'on';
     return {
       backend,
       device: kCpuDevice,
-      matrix: null,
-      reference: () => null,
-      close: () => backend.dispose(),
+      matrix: storage,
+      tree: backend.tree,
+      reference: referenceOnce,
+      close: () => {
+        backend.dispose();
+        (reference as MassMatrixBackend | null)?.dispose();
+      },
     };
   }
   check = checkDecision(system, 'gpu', choice.requestedCheck) === 'on';
@@ -158,7 +146,7 @@ export async function openBackend(
       backend,
       device: gpu.device,
       matrix: backend.matrix,
-      ...(backend.tree && { tree: backend.tree }),
+      tree: backend.tree,
       reference: referenceOnce,
       close: () => {
         backend.dispose();
@@ -174,8 +162,8 @@ export async function openBackend(
 
 /**
  * A study's backend of `system` (response, scaling: one per configuration, no check of their own):
- * on `gpu` the engine with `matrix` and `treeTolerance`, without it the CPU's dense M or tree as
- * chooseCpuStorage picks, refused up front where it cannot fit the host's memory.
+ * on `gpu` the engine with `matrix` and `treeTolerance`, without it the CPU's (openCpuBackend) in
+ * the host's memory.
  */
 export async function openStudyBackend(
   gpu: GpuContext | null,
@@ -184,13 +172,7 @@ export async function openStudyBackend(
   treeTolerance: number,
 ): Promise<MassMatrixBackend> {
   if (gpu) return gpuBackend(gpu, system, { matrix, treeTolerance });
-  const storage = chooseCpuStorage(system, matrix, kHostMemory);
-  if (storage === 'tree') {
-    checkCpuFits(system, kHostMemory, { tolerance: treeTolerance });
-    return cpuTreeBackend(system, { tolerance: treeTolerance });
-  }
-  checkCpuFits(system, kHostMemory);
-  return cpuBackend(system);
+  return openCpuBackend(system, matrix, treeTolerance, kHostMemory);
 }
 
 /** How a backend holds M: the GPU's storage, 'tree' for the CPU's tree, null for its dense M. */

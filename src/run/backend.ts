@@ -232,6 +232,23 @@ export function chooseCpuStorage(
 }
 
 /**
+ * The CPU backend of a --matrix choice (chooseCpuStorage) at `treeTolerance`, refused up front
+ * (checkCpuFits) where it cannot fit `memory`; `announce` hears the storage before the build.
+ */
+export function openCpuBackend(
+  system: DarwinSystem,
+  matrix: MatrixChoice,
+  treeTolerance: number,
+  memory: DeviceMemory,
+  announce?: (storage: 'dense' | 'tree') => void,
+): MassMatrixBackend {
+  const storage = chooseCpuStorage(system, matrix, memory);
+  checkCpuFits(system, memory, storage === 'tree' ? { tolerance: treeTolerance } : null);
+  announce?.(storage);
+  return storage === 'tree' ? cpuTreeBackend(system, { tolerance: treeTolerance }) : cpuBackend(system);
+}
+
+/**
  * The CPU reference: M = D + eps T with T dense in the given precision (float64 unless mirroring
  * the GPU); setEpsilon changes eps without reassembly, exactly as a fresh backend would compute.
  */
