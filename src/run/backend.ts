@@ -163,8 +163,8 @@ export function cpuTreeBackendBytes(system: DarwinSystem, tolerance: number = kD
 
 /**
  * The tree's typed arrays per electron: about 200 bytes of positions, charges, sums and indices, and
- * the expansions of its nodes, 4 bytes per term of order p (a node per ~20 electrons, 4 charges and
- * 3 float64 arrays). Measured on balls and disks of 10^4 and 5 * 10^4 electrons: 489, 1565 and 3801
+ * the expansions of its nodes, about 4 bytes per term of order p (a node per ~20 electrons, each
+ * with float64 moments and local coefficients of 4 charges). Measured on balls and disks of 10^4 and 5 * 10^4 electrons: 489, 1565 and 3801
  * bytes at p = 6, 11, 16 (tolerance 1e-3, 1e-5, 1e-7), against 536, 1656, 4076 here.
  */
 export function treeBytesPerElectron(tolerance: number): number {
