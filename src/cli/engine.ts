@@ -42,7 +42,7 @@ export const kBackendHelp = `Backend:
                             product), the fast multipole tree (O(N) memory and time, to
                             --tree-tol), or auto: on the GPU dense while it fits the memory
                             budget; on the CPU dense below ${kCpuTreeMinUnknowns} unknowns while it fits  [auto]
-  --tree-tol T              relative error of the tree's product T x, normwise  [${kDefaultTreeTolerance}]
+  --tree-tol T              relative error of the tree's product T x, normwise         [${kDefaultTreeTolerance.toExponential(0)}]
   --check | --no-check      also run the float64 CPU reference (dense) and report the
                             error of the GPU or the tree [on up to ${kCheckMaxUnknowns} unknowns]`;
 

@@ -54,7 +54,7 @@ export const kResponseDefaults = {
   drive: 'field',
   device: 'gpu',
   matrix: 'auto',
-  treeTolerance: String(kDefaultTreeTolerance),
+  treeTolerance: kDefaultTreeTolerance.toExponential(0),
   /** Six N r_e/R from well below to well above eq. 49's N r_e/R ~ 1. */
   nEpsilon: '0.1,0.3,1,3,10,30',
 } as const;
