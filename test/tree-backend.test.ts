@@ -17,7 +17,14 @@ import {
   kCpuTreeMinUnknowns,
   treeBytesPerElectron,
 } from '../src/run/backend.ts';
-import { checkDecision, eigenvalueErrors, kCheckMaxUnknowns } from '../src/run/check.ts';
+import {
+  backendCheckTargets,
+  checkDecision,
+  eigenvalueErrors,
+  kCheckMaxUnknowns,
+  solveCheckTargets,
+  treeCheckTargets,
+} from '../src/run/check.ts';
 import { solveJson, spectrumJson } from '../src/run/report.ts';
 import { runSolve } from '../src/run/solve.ts';
 import { runSpectrum } from '../src/run/spectrum.ts';
@@ -131,6 +138,27 @@ test('the check policy: the tree is checked like the GPU, the dense CPU M is the
   expect(checkDecision(large, 'cpu', undefined, 'tree')).toBe('too-large');
   expect(checkDecision(large, 'cpu', true, 'tree')).toBe('on');
   expect(checkDecision(s, 'cpu', true, 'dense')).toBe('cpu');
+});
+
+test("the check's targets: float32's, the CPU tree's, the larger of each for a GPU tree", () => {
+  const float32 = solveCheckTargets(false, 1e-6);
+  const tree = (t: number) => treeCheckTargets(t, 1e-6);
+  const details = cpuTreeBackend(system('ring', 32, 'azimuthal', 3, 1), { tolerance: 1e-7 }).tree;
+  expect(backendCheckTargets({ name: 'gpu' }, float32, tree)).toEqual(float32);
+  expect(backendCheckTargets({ name: 'cpu', tree: details }, float32, tree)).toEqual({
+    momenta: 1e-7,
+    velocities: 10 * 1e-6,
+  });
+  // float32's 1e-6 on the momenta is above a tree of 1e-7; the tree's 1e-3 above float32's 1e-5.
+  expect(backendCheckTargets({ name: 'gpu', tree: details }, float32, tree)).toEqual({
+    momenta: float32.momenta,
+    velocities: 1e-5,
+  });
+  const coarse = { ...details, tolerance: 1e-3 };
+  expect(backendCheckTargets({ name: 'gpu', tree: coarse }, float32, tree)).toEqual({
+    momenta: 1e-3,
+    velocities: 1e-2,
+  });
 });
 
 describe('memory', () => {

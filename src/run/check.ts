@@ -27,13 +27,29 @@ export function solveCheckTargets(refined: boolean, rtol: number): { momenta: nu
 }
 
 /**
- * The targets of a float64 run with the tree's product (tolerance t, src/physics/tree-build.ts):
- * the momenta within t (||eps (T x - tree T x)|| <= t eps ||T x||, and eps ||T x|| <= ||M x|| while
- * M is definite), the velocities within 10 max(t, rtol) as for a refined solve (cond(M) <= 10). Its
- * eigenvalues are held to t of the largest |lambda| (Weyl: the perturbation's norm).
+ * The targets of a run with the tree's product (tolerance t, src/physics/tree-build.ts): the
+ * momenta within t (||eps (T x - tree T x)|| <= t eps ||T x||, and eps ||T x|| <= ||M x|| while M
+ * is definite), the velocities within 10 max(t, rtol) as for a refined solve (cond(M) <= 10).
  */
 export function treeCheckTargets(tolerance: number, rtol: number): { momenta: number; velocities: number } {
   return { momenta: tolerance, velocities: 10 * Math.max(tolerance, rtol) };
+}
+
+/**
+ * A run's targets by its backend: `float32`'s (kCheckTargets, solveCheckTargets) without a tree;
+ * the tree's, `tree(t)`, on the CPU (float64: the tree's error alone); the larger of the two for
+ * each quantity where the GPU's M is the tree (float32 and the tree's error together).
+ */
+export function backendCheckTargets<K extends string>(
+  backend: Pick<MassMatrixBackend, 'name' | 'tree'>,
+  float32: Readonly<Record<K, number>>,
+  tree: (tolerance: number) => Readonly<Record<K, number>>,
+): Record<K, number> {
+  if (!backend.tree) return { ...float32 };
+  const own = tree(backend.tree.tolerance);
+  if (backend.name === 'cpu') return { ...own };
+  const keys = Object.keys(own) as K[];
+  return Object.fromEntries(keys.map((key) => [key, Math.max(own[key], float32[key])])) as Record<K, number>;
 }
 
 /**

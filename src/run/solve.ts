@@ -10,6 +10,7 @@ import type { VelocityPattern } from '../physics/velocities.ts';
 import type { MassMatrixBackend } from './backend.ts';
 import type { SolveResult, SolverName } from '../solvers/types.ts';
 import {
+  backendCheckTargets,
   kReferenceRtol,
   pendingReference,
   solveCheckTargets,
@@ -63,7 +64,7 @@ export interface SolveReport {
   readonly energies: Energies;
   /** null when not checked or when the check was stopped (then checkStopped). */
   readonly check: SolveCheck | null;
-  /** What the check's errors are held to (src/run/check.ts solveCheckTargets, treeCheckTargets). */
+  /** What the check's errors are held to (src/run/check.ts backendCheckTargets). */
   readonly checkTargets: { readonly momenta: number; readonly velocities: number };
   readonly checkStopped: boolean;
   /** Milliseconds of each stage that ran; check: the reference's own time (CheckClock). */
@@ -157,9 +158,9 @@ export async function runSolve(
     roundTripError,
     energies: energies(velocities, momenta, massDiagonal(system)),
     check,
-    checkTargets: backend.tree
-      ? treeCheckTargets(backend.tree.tolerance, request.rtol)
-      : solveCheckTargets(product !== null, request.rtol),
+    checkTargets: backendCheckTargets(backend, solveCheckTargets(product !== null, request.rtol), (t) =>
+      treeCheckTargets(t, request.rtol),
+    ),
     checkStopped,
     timing,
   };

@@ -4,6 +4,7 @@ import type { DarwinSystem } from '../physics/models.ts';
 import type { MassMatrixBackend } from './backend.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
 import {
+  backendCheckTargets,
   eigenvalueErrors,
   kCheckTargets,
   kReferenceLanczosTol,
@@ -38,7 +39,7 @@ export interface SpectrumReport<S extends SpectrumResult = SpectrumResult> {
   readonly spectrum: S;
   /** null when not checked or when the check was stopped (then checkStopped). */
   readonly check: SpectrumCheck | null;
-  /** What the check's errors are held to: float32's (kCheckTargets) or the tree's tolerance. */
+  /** What the check's errors are held to (src/run/check.ts backendCheckTargets). */
   readonly checkTarget: number;
   readonly checkStopped: boolean;
   readonly timing: { lanczos: number; check?: number };
@@ -88,7 +89,11 @@ export async function runSpectrum(
       timing.check = checkClock.milliseconds;
     } else checkStopped = true;
   }
-  // Weyl: the tree's error moves each eigenvalue by at most its norm (treeCheckTargets).
-  const checkTarget = backend.tree ? backend.tree.tolerance : kCheckTargets.eigenvalues;
+  // Weyl: the tree's error moves each eigenvalue by at most its norm, t of the largest |lambda|.
+  const { eigenvalues: checkTarget } = backendCheckTargets(
+    backend,
+    { eigenvalues: kCheckTargets.eigenvalues },
+    (t) => ({ eigenvalues: t }),
+  );
   return { system, spectrum, check, checkTarget, checkStopped, timing };
 }
