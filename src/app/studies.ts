@@ -218,7 +218,7 @@ export class Studies {
     this.#response = null;
     const result = await runResponse(
       spec,
-      (system) => openEngine(this.#gpu, system, spec.matrix),
+      (system) => openEngine(this.#gpu, system, spec.matrix, spec.treeTolerance),
       {
         ...hooks,
         progress: (message, fraction) => {
