@@ -2,15 +2,16 @@
 // results/ by running the study commands and the bench on this machine's device. Everything between
 // the <!-- results:begin --> / <!-- results:end --> (and bench) markers in README.md is rewritten.
 // Options: --quick (the scaling sweep to N = 1000 only); --only PART,... (rerun only these of
-// scaling, london, pairing, response, bench; the others stay as the last run left them in
-// results/results.json); --bench-only is --only bench.
+// scaling, london, pairing, response, large, bench; the others stay as the last run left them in
+// results/results.json); --bench-only is --only bench. `large` (the ball at N >= 5e4 with --matrix
+// tree) takes --large-n N (default 50000) and --large-device cpu|gpu (default cpu: the float64 tree).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const kParts = ['scaling', 'london', 'pairing', 'response', 'bench'];
+const kParts = ['scaling', 'london', 'pairing', 'response', 'large', 'bench'];
 let values;
 try {
   ({ values } = parseArgs({
@@ -18,6 +19,8 @@ try {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       'bench-only': { type: 'boolean', default: false },
+      'large-n': { type: 'string', default: '50000' },
+      'large-device': { type: 'string', default: 'cpu' },
     },
   }));
 } catch (error) {
@@ -44,7 +47,8 @@ function previousRun() {
       { cause: error },
     );
   }
-  const missing = kParts.filter((key) => !only.includes(key) && !previous[key]);
+  // `large` came after the others: a results.json from before it lacks it, and its section waits for it.
+  const missing = kParts.filter((key) => !only.includes(key) && !previous[key] && key !== 'large');
   if (missing.length > 0)
     throw new Error(`results/results.json lacks ${missing.join(', ')}: run npm run results in full`);
   return previous;
@@ -119,6 +123,36 @@ function responseSweep({ name, args, maps }) {
   }
 }
 const response = rerun('response') ? kResponseSweeps.map(responseSweep) : previous.response;
+// The large-N points (issue 12): the ball's screening at N r_e/R = 3 and 30 and lambda_max/N of its
+// interaction matrix at one N of 5e4 or more, the product by the fast multipole tree (--matrix tree,
+// tolerance 1e-5). Lanczos is stopped after kLargeLanczosProducts products: lambda_max, the
+// isolated top of the spectrum, has converged long before lambda_min (a dense cluster) would, and
+// its residual bound says how far.
+const kLargeLanczosProducts = 150;
+/** The tree's tolerance of the part: the CLI's default, named here so the section can say it. */
+const kLargeTreeTolerance = 1e-5;
+function largeN() {
+  const backend = [
+    ...['--matrix', 'tree', '--tree-tol', String(kLargeTreeTolerance)],
+    ...['--device', values['large-device']],
+  ];
+  const ball = ['--geometry', 'ball', '--n', values['large-n']];
+  const screening = run(['response', ...ball, '--n-epsilon', '3,30', ...backend, '--markdown']);
+  const spectrum = run([
+    'spectrum',
+    ...ball,
+    '--epsilon',
+    '1',
+    ...backend,
+    '--tol',
+    '1e-6',
+    '--max-iter',
+    String(kLargeLanczosProducts),
+  ]);
+  return { screening, spectrum, date: today };
+}
+const large = rerun('large') ? largeN() : (previous.large ?? null);
+
 const bench = rerun('bench')
   ? run(['bench', '--n', '256', '--n', '1024', '--n', '2048', '--repeats', '9', '--markdown'])
   : previous.bench;
@@ -159,9 +193,41 @@ function responseSection() {
   return lines;
 }
 
+// The Results section's large-N part: the screening table, and lambda_max/N beside the scaling fit.
+function largeSection() {
+  if (!large) return [];
+  const { screening, spectrum } = large;
+  // The tree's details as the backend reports them (`tree` after `matrix`), or the tolerance asked.
+  const tree = spectrum.tree ?? { tolerance: kLargeTreeTolerance };
+  const n = spectrum.configuration.n;
+  // The vector model's D = I: lambda(D^-1/2 M D^-1/2 at eps = 1) - 1 is the interaction matrix's.
+  const coefficient = (spectrum.lambda_max - 1) / n;
+  // Weyl: the tree's error of T moves lambda_max by at most its norm, tolerance * |lambda_max|.
+  const error = tree.tolerance * Math.abs(spectrum.lambda_max) + spectrum.residual_bound_max;
+  const fit = scaling.studies.find((study) => study.geometry === 'ball')?.fit;
+  const predicted = fit ? fit.parameters.c + fit.parameters.b * n ** -fit.exponent : null;
+  const where = `${screening.device.kind === 'cpu' ? 'float64 CPU' : device(screening.device)}`;
+  const figure = (x) => x.toPrecision(5);
+  return [
+    `**Large N (\`--matrix tree\`).** The uniform ball of N = ${n} electrons, the product by the fast`,
+    `multipole tree (tolerance ${tree.tolerance.toExponential(0)}${tree.order ? `, order ${tree.order}` : ''}, ${where}), ${large.date}. Screening at`,
+    'N r_e/R = 3 and 30 beside London’s sphere (the N → ∞ column above at N ≤ 4000):',
+    '',
+    screening.markdown,
+    '',
+    `λ_max/N of the interaction matrix at N = ${n}: ${figure(coefficient)} ± ${(error / n).toExponential(1)}`,
+    `(the tree's tolerance of λ_max and the Lanczos residual bound, ${spectrum.iterations} products)${
+      predicted === null
+        ? ''
+        : `, beside the scaling fit's ${fit.law.replace('lambda_max/N = ', '')} at this N: ${figure(predicted)}`
+    }.`,
+    '',
+  ];
+}
+
 const device = (d) => `${d.vendor ?? ''} ${d.architecture ?? ''} (${d.description ?? d.kind})`.trim();
 // The days the parts were measured: 'scaling, london, pairing 2026-11-25; response 2026-12-04'.
-const measured = Object.entries({ scaling, london, pairing, response: response[0] })
+const measured = Object.entries({ scaling, london, pairing, response: response[0], ...(large && { large }) })
   .reduce((days, [part, value]) => days.set(value.date, [...(days.get(value.date) ?? []), part]), new Map())
   .entries();
 const dates = [...measured].map(([day, parts]) => `${parts.join(', ')} ${day}`).join('; ');
@@ -184,6 +250,7 @@ const results = [
   ...(london.files ?? []).map((file) => `![london](${file})`),
   '',
   ...responseSection(),
+  ...largeSection(),
   '**Pairing (`pairing`).** Ground state of eq. 45 against eq. 46, and the rings:',
   '',
   pairing.markdown,
@@ -216,6 +283,6 @@ replace('bench', benchText);
 writeFileSync('README.md', readme);
 writeFileSync(
   'results/results.json',
-  JSON.stringify({ scaling, london, pairing, response, bench }, null, 2) + '\n',
+  JSON.stringify({ scaling, london, pairing, response, large, bench }, null, 2) + '\n',
 );
 console.error('README.md and results/ updated');

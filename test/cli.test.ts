@@ -395,12 +395,20 @@ print(json.dumps({k: z[k].tolist() for k in ['positions', 'velocities', 'momenta
   it('refuses bad backend flags', () => {
     for (const [flag, message] of [
       [['--device', 'tpu'], /--device must be one of gpu, cpu/],
-      [['--matrix', 'sparse'], /--matrix must be one of dense, free, auto/],
+      [['--matrix', 'sparse'], /--matrix must be one of dense, free, tree, auto, got 'sparse'$/m],
+      [
+        ['--matrix', 'trees'],
+        /--matrix must be one of dense, free, tree, auto, got 'trees' \(did you mean tree\?\)/,
+      ],
+      [['--tree-tol', '0'], /^error: --tree-tol must be in \(0, 1\), got 0$/m],
+      [['--tree-tol', '1'], /^error: --tree-tol must be in \(0, 1\), got 1$/m],
+      [['--tree-tol', 'abc'], /^error: --tree-tol needs a finite number, got 'abc'$/m],
       [['--check', '--no-check'], /--check or --no-check/],
     ] as const) {
       const run = cli('spectrum', ...ring, '--epsilon', '0.01', ...flag);
       expect(run.status).toBe(2);
       expect(run.stderr).toMatch(message);
+      expect(run.stderr.split('\n').filter((line) => line.startsWith('error:'))).toHaveLength(1);
     }
   });
   it('refuses a dense M the machine cannot hold at once, naming --matrix free (issue 15)', () => {
@@ -412,7 +420,10 @@ print(json.dumps({k: z[k].tolist() for k in ['positions', 'velocities', 'momenta
         ['--matrix', 'dense'],
         /^error: --matrix dense needs 3240\.6 GB for the 900000 x 900000 float32 M \(3240\.0 GB\), .* use --matrix free/,
       ],
-      [['--device', 'cpu'], /^error: --device cpu needs 6481\.2 GB .* use --device gpu --matrix free/],
+      [
+        ['--device', 'cpu', '--matrix', 'dense'],
+        /^error: --device cpu needs 6481\.2 GB .* use --device gpu --matrix free.*, or --matrix tree/,
+      ],
     ] as const) {
       const run = cli('solve', ...ball, ...flags);
       expect(run.status, run.stderr).toBe(2);
@@ -428,6 +439,55 @@ print(json.dumps({k: z[k].tolist() for k in ['positions', 'velocities', 'momenta
     // The uniform velocity is an eigenvector of the ring's M: CG's one step may leave r = 0 exactly.
     expect(run.stdout).toMatch(/^reason\s+converged_(rtol|atol)$/m);
     expect(run.stdout).toMatch(/^configuration\.n\s+16$/m);
+  });
+});
+
+describe('--device cpu --matrix tree', () => {
+  // A ring of 600: leaves of 64 far apart on the circle, so the product takes M2L translations.
+  const big = ['--geometry', 'ring', '--n', '600', '--model', 'azimuthal', '--epsilon', '0.002'];
+  it('solve: the tree, its details, and the check against the dense float64 reference', () => {
+    const out = json('solve', ...big, '--velocity', 'random', '--device', 'cpu', '--matrix', 'tree');
+    expect(out.matrix).toBe('tree');
+    expect(Object.keys(out).slice(2, 5)).toEqual(['device', 'matrix', 'tree']);
+    expect(out.tree).toMatchObject({ tolerance: 1e-5, order: 11, theta: 0.4, leaves: 16 });
+    expect(out.tree.translations).toBeGreaterThan(0);
+    expect(out.tree.direct_pairs).toBeLessThan(600 * 599);
+    expect(out.converged).toBe(true);
+    expect(out.check.targets).toEqual({ momenta: 1e-5, velocities: 1e-4 });
+    expect(out.check.momenta).toBeGreaterThan(0);
+    expect(out.check.momenta).toBeLessThanOrEqual(1e-5);
+    expect(out.check.velocities).toBeLessThanOrEqual(1e-4);
+    const looser = json(
+      'solve',
+      ...big,
+      '--velocity',
+      'random',
+      '--device',
+      'cpu',
+      '--matrix',
+      'tree',
+      '--tree-tol',
+      '1e-3',
+    );
+    expect(looser.tree.tolerance).toBe(1e-3);
+    expect(looser.tree.order).toBeLessThan(out.tree.order);
+    expect(looser.check.momenta).toBeGreaterThan(out.check.momenta);
+    expect(looser.check.momenta).toBeLessThanOrEqual(1e-3);
+  });
+  it("spectrum: the ring's exact circulant extremes to the tree's tolerance", () => {
+    const out = json('spectrum', ...big, '--device', 'cpu', '--matrix', 'tree', '--tol', '1e-8');
+    const eigenvalues = ringCirculantEigenvalues(600).map((lambda) => 1 + 0.002 * lambda);
+    const scale = Math.max(...eigenvalues.map(Math.abs));
+    expect(Math.abs(out.lambda_max - Math.max(...eigenvalues)) / scale).toBeLessThan(1e-5);
+    expect(Math.abs(out.lambda_min - Math.min(...eigenvalues)) / scale).toBeLessThan(1e-5);
+    expect(out.check.targets).toEqual({ eigenvalues: 1e-5 });
+    expect(out.check.max_relative_error).toBeLessThan(1e-5);
+  });
+  it('the dense CPU M keeps matrix null and no tree key', () => {
+    const out = json('solve', ...ring, '--epsilon', '0.01', '--velocity', 'rigid', '--device', 'cpu');
+    expect(out.matrix).toBeNull();
+    expect('tree' in out).toBe(false);
+    expect(out.check).toBeNull();
   });
 });
 

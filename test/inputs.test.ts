@@ -57,7 +57,8 @@ describe('the link of the system, solver and display fields', () => {
       solver: 'minres',
       tolerance: 1e-7,
       maxIterations: 42,
-      matrix: 'free',
+      matrix: 'tree',
+      treeTolerance: 1e-3,
       lanczosTolerance: 1e-9,
       check: false,
       colourBy: 'momentum',
@@ -69,7 +70,7 @@ describe('the link of the system, solver and display fields', () => {
     const query = queryFromParameters(chosen);
     expect(query).toContain('geometry=disk&n=321&model=azimuthal&dim=2&eps=0.0125&softening=0.03');
     expect(query).not.toMatch(/(^|&)radius_m=/);
-    expect(query).toContain('max_iter=42&matrix=free&lanczos_tol=1e-9&check=0');
+    expect(query).toContain('max_iter=42&matrix=tree&lanczos_tol=1e-9&check=0&tree_tol=0.001');
     const { parameters, errors } = parametersFromQuery(`?${query}`);
     expect(errors).toEqual({});
     expect(parameters).toEqual(chosen);
@@ -110,8 +111,14 @@ describe('the link of the system, solver and display fields', () => {
     ['tol=1', 'tolerance', 'tolerance must be in (0, 1)'],
     ['tol=0', 'tolerance', 'tolerance must be in (0, 1)'],
     ['max_iter=0', 'maxIterations', 'max iterations must be an integer >= 1 or auto'],
-    ['matrix=sparse', 'matrix', 'matrix must be one of dense, free, auto'],
+    ['matrix=sparse', 'matrix', 'matrix must be one of dense, free, tree, auto'],
     ['lanczos_tol=2', 'lanczosTolerance', 'spectrum tolerance must be in (0, 1)'],
+    ['tree_tol=0', 'treeTolerance', 'tree tolerance must be in (0, 1)'],
+    [
+      'matrix=trees',
+      'matrix',
+      "matrix must be one of dense, free, tree, auto, got 'trees' (did you mean tree?)",
+    ],
     ['check=yes', 'check', "expected 1 or 0, got 'yes'"],
     ['colour=charge', 'colourBy', 'colour must be one of none, velocity'],
     ['arrows=spin', 'arrows', 'arrows must be one of none'],
@@ -160,9 +167,32 @@ describe('one parser for a flag and a field', () => {
     ['lanczosSeed', '--seed must be an integer >= 1, got 0', () => input.parseLanczosSeed('0', '--seed')],
     [
       'matrix',
-      "--matrix must be one of dense, free, auto, got 'sparse'",
+      "--matrix must be one of dense, free, tree, auto, got 'sparse'",
       () => input.parseMatrix('sparse', '--matrix'),
     ],
+    [
+      'matrix',
+      "--matrix must be one of dense, free, tree, auto, got 'trees' (did you mean tree?)",
+      () => input.parseMatrix('trees', '--matrix'),
+    ],
+    [
+      'treeTolerance',
+      '--tree-tol must be in (0, 1), got 0',
+      () => input.parseTolerance('0', '--tree-tol', 'treeTolerance'),
+    ],
+    [
+      'treeTolerance',
+      '--tree-tol must be in (0, 1), got 1',
+      () => input.parseTolerance('1', '--tree-tol', 'treeTolerance'),
+    ],
+    [
+      'treeTolerance',
+      "--tree-tol needs a finite number, got 'abc'",
+      () => input.parseTolerance('abc', '--tree-tol', 'treeTolerance'),
+    ],
+    // A near miss of a short name is no typo: 'x' is two edits from 'cg', and no suggestion is made.
+    ['solver', "--solver must be one of cg, minres, auto, got 'x'", () => input.parseSolver('x', '--solver')],
+    ['solver', "got 'cgg' (did you mean cg?)", () => input.parseSolver('cgg', '--solver')],
     ['device', "--device must be one of gpu, cpu, got 'tpu'", () => input.parseDevice('tpu', '--device')],
   ])('%s: %s', (field, message, run) => {
     const error = refusal(run);

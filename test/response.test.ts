@@ -33,7 +33,9 @@ import {
   type DriveName,
 } from '../src/physics/response.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
-import { cpuBackend } from '../src/run/backend.ts';
+import { cpuBackend, cpuTreeBackend } from '../src/run/backend.ts';
+import { kCpuDevice } from '../src/io/formats.ts';
+import { responseJson } from '../src/studies/response/report.ts';
 import {
   runResponse,
   sweepWarmStart,
@@ -41,7 +43,7 @@ import {
   type ReducedFieldSum,
   type ResponsePoint,
 } from '../src/studies/response/run.ts';
-import { responseSpec, type ResponseInput } from '../src/studies/response/spec.ts';
+import { kResponseLimits, responseSpec, type ResponseInput } from '../src/studies/response/spec.ts';
 import { buildCliBundle } from './helpers/cli-bundle.ts';
 import { gpuHarness } from './helpers/gpu.ts';
 
@@ -211,10 +213,35 @@ describe('the continuum limit at fixed N r_e/R', () => {
   });
 });
 
-test('shouldStop ends the sweep with the points so far', async () => {
+test('--matrix tree: the sweep on the CPU tree equals the dense one to its tolerance', async () => {
+  const spec = responseSpec({ geometry: 'ball', n: '600', nEpsilon: '3,30', device: 'cpu', matrix: 'tree' });
+  // Small leaves and every M2L allowed: at N = 600 the default cost rule sums the ball directly.
+  const treeOpen: OpenResponseBackend = async (system) =>
+    cpuTreeBackend(system, { tolerance: spec.treeTolerance, leafSize: 16, translationCost: 0 });
+  const tree = await runResponse(spec, treeOpen);
+  const dense = await runResponse(spec, cpuOpen);
+  tree.points.forEach((p, k) => {
+    expect(p.tree!.translations).toBeGreaterThan(0);
+    expect(dense.points[k].tree).toBeNull();
+    const difference = Math.abs(p.screeningRatio - dense.points[k].screeningRatio);
+    expect(difference).toBeGreaterThan(0);
+    expect(difference).toBeLessThan(10 * spec.treeTolerance * dense.points[k].screeningRatio);
+    expect(relativeError(p.velocities, dense.points[k].velocities)).toBeLessThan(10 * spec.treeTolerance);
+  });
+  expect(responseJson(tree, kCpuDevice).tree).toEqual({ tolerance: 1e-5, n: [600] });
+  expect('tree' in responseJson(dense, kCpuDevice)).toBe(false);
+});
+
+test("Stop ends the sweep with the points it finished (study.ts's rule: a cut point is dropped)", async () => {
   const spec = responseSpec({ geometry: 'ring', n: '8,16', nEpsilon: '1,2', device: 'cpu' });
-  let solves = 0;
-  const result = await runResponse(spec, cpuOpen, { shouldStop: () => solves++ >= 3 });
+  let started = 0;
+  // Stop is pressed during the fourth solve: the fourth point is dropped.
+  const result = await runResponse(spec, cpuOpen, {
+    progress: (text) => {
+      if (text.startsWith('response: N =')) started++;
+    },
+    stopped: () => started > 3,
+  });
   expect(result.complete).toBe(false);
   expect(result.points.map((p) => [p.n, p.nEpsilon])).toEqual([
     [8, 1],
@@ -282,9 +309,31 @@ describe('bad input', () => {
     refuses({ geometry: 'ring', n: '8', epsilon: '0.1', nEpsilon: '1' }, 'nEpsilon');
   });
 
-  test('the CPU takes fewer electrons than the GPU', () => {
-    refuses({ geometry: 'ball', n: '5000', device: 'cpu' }, 'n');
+  test("the CPU's dense M takes fewer electrons than the GPU; the tree (and auto on the CPU) far more", () => {
+    refuses({ geometry: 'ball', n: '5000', device: 'cpu', matrix: 'dense' }, 'n');
     expect(responseSpec({ geometry: 'ball', n: '5000', device: 'gpu' }).ns).toEqual([5000]);
+    refuses({ geometry: 'ball', n: '50000', device: 'gpu' }, 'n');
+    for (const [device, matrix] of [
+      ['cpu', 'auto'],
+      ['cpu', 'tree'],
+      ['gpu', 'tree'],
+    ] as const) {
+      const spec = responseSpec({ geometry: 'ball', n: '50000', device, matrix });
+      expect(spec.ns).toEqual([50000]);
+      expect(spec.matrix).toBe(matrix);
+    }
+    refuses(
+      { geometry: 'ball', n: String(kResponseLimits.maxNTree + 1), device: 'cpu', matrix: 'tree' },
+      'n',
+    );
+  });
+
+  test('the tree tolerance: default kDefaultTreeTolerance, in (0, 1)', () => {
+    expect(responseSpec({ geometry: 'ball', n: '100', device: 'cpu' }).treeTolerance).toBe(1e-5);
+    expect(responseSpec({ geometry: 'ball', n: '100', treeTolerance: '1e-3' }).treeTolerance).toBe(1e-3);
+    for (const text of ['0', '1', 'abc'])
+      refuses({ geometry: 'ball', n: '100', treeTolerance: text }, 'treeTolerance');
+    refuses({ geometry: 'ball', n: '100', matrix: 'trees' }, 'matrix');
   });
 
   test('a body on the axis has nothing to turn', () => {
@@ -579,6 +628,28 @@ describe('the response command', () => {
     expect(csv).toHaveLength(81);
   });
 
+  test('--device cpu --matrix tree: "tree" in the JSON, each solve checked against the dense float64 one', () => {
+    const args = ['--geometry', 'ring', '--model', 'azimuthal', '--n', '256,1024', '--n-epsilon', '1,3'];
+    const run = cli(...args, '--device', 'cpu', '--matrix', 'tree', '--tree-tol', '1e-4', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(Object.keys(summary).slice(-2)).toEqual(['device', 'tree']);
+    expect(summary.tree).toEqual({ tolerance: 1e-4, n: [256, 1024] });
+    for (const p of summary.points) {
+      // The ring's exact circulant ratio, to the tree's tolerance; the check is the tree's error.
+      expect(Math.abs(p.screening_ratio - ringContinuumRatio(p.n, p.epsilon))).toBeLessThan(
+        1e-3 * p.screening_ratio,
+      );
+      expect(p.check).toBeLessThan(1e-3);
+    }
+    // At N = 1024 (16 leaves) the tree translates expansions: its error is there.
+    expect(summary.points.at(-1).check).toBeGreaterThan(1e-12);
+    // The dense CPU M is the reference itself: no check, no "tree".
+    const dense = JSON.parse(cli(...args, '--device', 'cpu', '--json').stdout);
+    expect(dense.points.map((p: { check: number | null }) => p.check)).toEqual([null, null, null, null]);
+    expect('tree' in dense).toBe(false);
+  });
+
   test('bad input: one error line, exit 2, nothing written', () => {
     const cases: [RegExp, string[]][] = [
       [
@@ -589,6 +660,14 @@ describe('the response command', () => {
       [
         /^error: --drive must be one of field\|flux\|rotation/,
         ['--geometry', 'ring', '--n', '8', '--drive', 'spin'],
+      ],
+      [
+        /^error: --tree-tol must be in \(0, 1\), got 1$/,
+        ['--geometry', 'ring', '--n', '8', '--tree-tol', '1'],
+      ],
+      [
+        /^error: --matrix must be one of dense\|free\|tree\|auto, got 'trees'$/,
+        ['--geometry', 'ring', '--n', '8', '--matrix', 'trees'],
       ],
     ];
     for (const [pattern, args] of cases) {

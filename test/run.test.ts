@@ -1,7 +1,7 @@
 // The run layer (src/run): solve and spectrum as runs on the CPU backends against the ring's closed
 // form and the dense float64 solve, the one check policy, and the JSON the CLI and the app write.
 import { readFileSync } from 'node:fs';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { geometry } from '../src/physics/geometry.ts';
 import { unknowns, type DarwinSystem } from '../src/physics/models.ts';
 import { relativeError } from '../src/physics/observables.ts';
@@ -129,6 +129,44 @@ describe('runSolve on the float64 CPU backend', () => {
     await expect(runSolve(ring, cpuBackend(ring), roundTrip(ring, 'rigid'), broken)).rejects.toThrow(
       'worker died',
     );
+  });
+
+  test("timing.check is the reference's time alone, in-process or awaited, not the run's", async () => {
+    // A clock the backends advance: the checked run costs 1000 per call, the reference 10 (computed
+    // in-process at its start) and 5 more awaited (a worker's answer arriving after the run).
+    let now = 0;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    try {
+      const backend = cpuBackend(ring);
+      const slow = {
+        ...backend,
+        momenta: async (v: Float64Array) => ((now += 1000), backend.momenta(v)),
+        velocities: async (...args: Parameters<typeof backend.velocities>) => (
+          (now += 1000),
+          backend.velocities(...args)
+        ),
+        spectrum: async (...args: Parameters<typeof backend.spectrum>) => (
+          (now += 1000),
+          backend.spectrum(...args)
+        ),
+      };
+      const reference64 = cpuBackend(ring);
+      const answer = <T>(value: Promise<T>): Promise<T> => {
+        now += 10;
+        return value.then((x) => new Promise<T>((resolve) => setTimeout(() => ((now += 5), resolve(x)))));
+      };
+      const reference: Reference = {
+        momenta: (v) => answer(reference64.momenta(v)),
+        velocities: (...args) => answer(reference64.velocities(...args)),
+        spectrum: (...args) => answer(reference64.spectrum(...args)),
+      };
+      const report = await runSolve(ring, slow, roundTrip(ring, 'rigid'), reference);
+      expect(report.timing).toEqual({ matvec: 1000, solve: 1000, check: 30 });
+      const spectrum = await runSpectrum(ring, slow, { tol: 1e-10, seed: 1 }, reference);
+      expect(spectrum.timing).toEqual({ lanczos: 1000, check: 15 });
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   test('a Stop from onIteration is a result: not converged, the iterations done so far', async () => {

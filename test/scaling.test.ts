@@ -419,6 +419,46 @@ describe('scaling on the command line', () => {
     expect(readFileSync(join(dir, 'scaling.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + 4 * 4);
   }, 60_000);
 
+  it('--device cpu --matrix tree: the points of the dense run to the tree tolerance, matrix "tree" per N', () => {
+    const args = [
+      'scaling',
+      '--geometries',
+      'ring',
+      '--model',
+      'azimuthal',
+      '--n-min',
+      '600',
+      '--n-max',
+      '600',
+    ];
+    const options = [...args, '--points', '1', '--device', 'cpu', '--tol', '1e-8', '--json'];
+    const tree = cli(...options, '--matrix', 'tree', '--tree-tol', '1e-6');
+    const dense = cli(...options);
+    expect(tree.status, tree.stderr).toBe(0);
+    expect(dense.status, dense.stderr).toBe(0);
+    const [got] = JSON.parse(tree.stdout).studies;
+    const [want] = JSON.parse(dense.stdout).studies;
+    expect(got.matrix).toEqual({ 600: 'tree' });
+    expect(want.matrix).toBeNull();
+    const scale = Math.abs(want.points[0].lambda_max) + 1;
+    expect(got.points[0].lambda_max).not.toBe(want.points[0].lambda_max);
+    expect(Math.abs(got.points[0].lambda_max - want.points[0].lambda_max) / scale).toBeLessThan(1e-6);
+    expect(Math.abs(got.points[0].lambda_min - want.points[0].lambda_min) / scale).toBeLessThan(1e-6);
+  }, 120_000);
+
+  it.each([
+    [
+      ['--matrix', 'trees'],
+      /^error: --matrix must be one of dense, free, tree, auto, got 'trees' \(did you mean tree\?\)\n$/,
+    ],
+    [['--tree-tol', '0'], /^error: --tree-tol must be in \(0, 1\), got 0\n$/],
+    [['--tree-tol', 'abc'], /^error: --tree-tol needs a finite number, got 'abc'\n$/],
+  ])('refuses %s (exit 2, one line)', (flags, message) => {
+    const run = cli('scaling', ...flags);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+  });
+
   it('refuses a geometry it has no law for (exit 2)', () => {
     const run = cli('scaling', '--geometries', 'ring,cube');
     expect(run.status).toBe(2);

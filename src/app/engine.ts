@@ -21,17 +21,19 @@ export class RunStopped extends Error {
 }
 
 /**
- * M assembled (dense) or set up (matrix-free) on the GPU, with every solver pipeline built; once
+ * M assembled (dense) or set up (matrix-free, tree) on the GPU, with every solver pipeline built; once
  * `stopped()` says so, the next chunk of a long step throws RunStopped.
  */
 export function openEngine(
   context: GpuContext,
   system: DarwinSystem,
   matrix: MatrixChoice,
+  treeTolerance?: number,
   stopped: () => boolean = () => false,
 ): Promise<GpuBackend> {
   return gpuBackend(context, system, {
     matrix,
+    treeTolerance,
     onChunk: () => {
       if (stopped()) throw new RunStopped();
     },

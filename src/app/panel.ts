@@ -21,6 +21,7 @@ import {
   parseLondonGrid,
   parseLondonN,
   parseLanczosTolerance,
+  parseTreeTolerance,
   parseMaxIterations,
   parseN,
   parseRadius,
@@ -61,6 +62,7 @@ type TextKey =
   | 'tolerance'
   | 'maxIterations'
   | 'lanczosTolerance'
+  | 'treeTolerance'
   | 'londonN'
   | 'londonGrid'
   | 'londonHalfHeight'
@@ -92,6 +94,7 @@ const kTextFields: { readonly [K in TextKey]: TextSpec<Parameters[K]> } = {
   tolerance: { label: 'tolerance ‖r‖/‖p‖', parse: parseTolerance, format: String },
   maxIterations: { label: 'max iterations', parse: parseMaxIterations, format: formatMaxIterations },
   lanczosTolerance: { label: 'spectrum tolerance', parse: parseLanczosTolerance, format: String },
+  treeTolerance: { label: 'tree tolerance (tree)', parse: parseTreeTolerance, format: String },
   londonN: { label: 'N electrons', parse: parseLondonN, format: String },
   londonGrid: { label: 'grid points per side', parse: parseLondonGrid, format: String },
   londonHalfHeight: { label: 'half-height h (R)', parse: parseHalfHeight, format: String },
@@ -183,7 +186,9 @@ export class Panel {
       auto: 'auto',
       'dense (stored)': 'dense',
       'matrix-free': 'free',
+      'tree (fast multipole)': 'tree',
     });
+    this.#text(solver, 'treeTolerance');
     this.#text(solver, 'lanczosTolerance');
     this.#bool(solver, 'check', 'check against float64');
 

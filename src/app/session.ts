@@ -398,7 +398,8 @@ export class Session {
 
   async #build(): Promise<Built> {
     const system = this.#system();
-    const key = `${this.#systemKey()}|${this.parameters.matrix}`;
+    const { matrix, treeTolerance } = this.parameters;
+    const key = `${this.#systemKey()}|${matrix}|${matrix === 'tree' ? treeTolerance : ''}`;
     if (this.#built?.key === key) return this.#built;
     this.#built?.backend.dispose();
     this.#built = null;
@@ -408,15 +409,16 @@ export class Session {
     this.#diagnostics.progress(`Building M: ${size} × ${size} on the GPU…`, null);
     this.#show(system, null, null);
     const start = performance.now();
-    const backend = await openEngine(this.#gpu, system, this.parameters.matrix, () => this.#stopRequested);
+    const backend = await openEngine(this.#gpu, system, matrix, treeTolerance, () => this.#stopRequested);
     const ms = performance.now() - start;
     this.#built = { key, system, backend };
     this.#results.timing.assemble = ms;
     this.#diagnostics.stage('build', ms);
-    const storage =
-      backend.matrix === 'dense'
-        ? 'dense float32, stored'
-        : 'matrix-free: entries recomputed from the positions in every product';
+    const storage = {
+      dense: 'dense float32, stored',
+      free: 'matrix-free: entries recomputed from the positions in every product',
+      tree: `fast multipole tree, to ${treeTolerance} of the direct product`,
+    }[backend.matrix];
     this.#diagnostics.matrix(size, storage, operatorBytes(backend));
     return this.#built;
   }

@@ -8,6 +8,7 @@ import { kLondonGeometries, type LondonGeometry } from '../physics/london.ts';
 import { kModelNames, type Dimension, type ModelName } from '../physics/models.ts';
 import { kDriveNames, type DriveName } from '../physics/response.ts';
 import { kScalingGeometries, type ScalingGeometry } from '../physics/scaling.ts';
+import { kDefaultTreeTolerance } from '../physics/tree-build.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
 import type { SolverName } from '../solvers/types.ts';
 import { kLarmorDefaults, kLarmorElectrons } from '../studies/larmor/spec.ts';
@@ -60,6 +61,8 @@ export interface Parameters {
   /** 0: the default max(50, size). */
   maxIterations: number;
   matrix: input.MatrixChoice;
+  /** The tree's relative error of T x where M is the tree (matrix 'tree'). */
+  treeTolerance: number;
   lanczosTolerance: number;
   /** Run the float64 CPU reference beside the GPU and show the difference. */
   check: boolean;
@@ -123,6 +126,7 @@ export const kDefaults: Readonly<Parameters> = {
   tolerance: 1e-6,
   maxIterations: 0,
   matrix: 'auto',
+  treeTolerance: kDefaultTreeTolerance,
   lanczosTolerance: 1e-6,
   check: true,
   colourBy: 'darwin',
@@ -173,6 +177,8 @@ export const parseSeed = (text: string): number => input.parseSeed(text, 'seed')
 export const parseTolerance = (text: string): number => input.parseTolerance(text, 'tolerance');
 export const parseLanczosTolerance = (text: string): number =>
   input.parseTolerance(text, 'spectrum tolerance', 'lanczosTolerance');
+export const parseTreeTolerance = (text: string): number =>
+  input.parseTolerance(text, 'tree tolerance', 'treeTolerance');
 export const parseMaxIterations = (text: string): number => input.parseMaxIterations(text, 'max iterations');
 export const formatMaxIterations = (k: number): string => (k === 0 ? 'auto' : String(k));
 
@@ -267,6 +273,7 @@ const kFields: QueryField[] = [
   field('matrix', 'matrix', (text) => input.parseMatrix(text, 'matrix')),
   field('lanczosTolerance', 'lanczos_tol', parseLanczosTolerance),
   field('check', 'check', parseBoolean, (value) => (value ? '1' : '0')),
+  field('treeTolerance', 'tree_tol', parseTreeTolerance),
   field('colourBy', 'colour', oneOf(kColourQuantities, 'colour')),
   field('arrows', 'arrows', oneOf(kArrowQuantities, 'arrows')),
   field('pointScale', 'point', parsePointScale),

@@ -211,7 +211,7 @@ export class Studies {
     return true;
   }
 
-  /** The sweep, one GPU solve per point (runResponse's Stop rule: checked before each solve). */
+  /** The sweep, one GPU solve per point (study.ts's Stop rule: checked before and after each solve). */
   async #runResponse(p: Parameters, hooks: StudyHooks): Promise<boolean> {
     const spec = responseSpecOf(p);
     const total = spec.ns.reduce((sum, n) => sum + epsilonsOf(spec, n).length, 0);
@@ -223,13 +223,13 @@ export class Studies {
     this.#response = null;
     const result = await runResponse(
       spec,
-      (system) => openEngine(this.#gpu, system, spec.matrix),
+      (system) => openEngine(this.#gpu, system, spec.matrix, spec.treeTolerance),
       {
-        progress: (fraction, message) => {
+        ...hooks,
+        progress: (message, fraction) => {
           hooks.progress?.(message, fraction);
-          this.#view.responseProgress(Math.round(fraction * total), total);
+          this.#view.responseProgress(Math.round((fraction ?? 0) * total), total);
         },
-        shouldStop: () => hooks.stopped?.() ?? false,
       },
       null,
       // The field map summed by the GPU's Biot-Savart kernel, as the CLI's --device gpu does.

@@ -1,19 +1,30 @@
-// Which backend a command runs on (--device, --matrix) and the float64 check beside it (--check).
+// Which backend a command runs on (--device, --matrix, --tree-tol) and the float64 check beside it
+// (--check).
 // Both backends honour MassMatrixBackend (src/run/backend.ts), so the commands never branch on it.
 import { freemem } from 'node:os';
-import { releaseDevice, type GpuContext } from '../gpu/device.ts';
-import { denseAllocation, gpuBackend, type MatrixStorage } from '../engine/backend.ts';
+import { releaseDevice, type DeviceMemory, type GpuContext } from '../gpu/device.ts';
+import {
+  denseAllocation,
+  gpuBackend,
+  type GpuBackend,
+  type GpuBackendOptions,
+  type MatrixStorage,
+} from '../engine/backend.ts';
 import { krylovStepFor } from '../gpu/profile.ts';
 import { chunkPairs, kMatvecFreeWorkgroupSize, rowsPerChunk } from '../kernels/matvec-free.ts';
 import { kPositionStride } from '../kernels/system.ts';
 import { InputError } from '../physics/input-error.ts';
 import { unknowns, type DarwinSystem } from '../physics/models.ts';
+import { kDefaultTreeTolerance } from '../physics/tree-build.ts';
 import {
-  checkCpuFits,
   cpuBackend,
   cpuBackendBytes,
+  cpuTreeBackendBytes,
   gigabytes,
+  kCpuTreeMinUnknowns,
+  openCpuBackend,
   type MassMatrixBackend,
+  type TreeDetails,
 } from '../run/backend.ts';
 import { kCpuDevice, type DeviceSummary } from '../io/formats.ts';
 import { checkFloat32System } from '../engine/float32.ts';
@@ -24,6 +35,7 @@ import {
   parseDevice,
   parseMatrix,
   parseThreads,
+  parseTolerance,
   type DeviceChoice,
   type MatrixChoice,
 } from '../run/inputs.ts';
@@ -33,6 +45,7 @@ import type { Progress } from './progress.ts';
 export const kBackendOptions = {
   device: { type: 'string', default: 'gpu' },
   matrix: { type: 'string', default: 'auto' },
+  'tree-tol': { type: 'string' },
   check: { type: 'boolean' },
   'no-check': { type: 'boolean' },
   threads: { type: 'string' },
@@ -40,33 +53,51 @@ export const kBackendOptions = {
 
 export const kBackendHelp = `Backend:
   --device gpu|cpu          the WebGPU engine (float32) or the float64 CPU reference     [gpu]
-  --matrix dense|free|auto  GPU storage of M: dense, matrix-free (entries recomputed per
-                            product), or dense while it fits the memory budget           [auto]
-  --check | --no-check      also run the float64 CPU reference and report the GPU's error
-                            [on up to ${kCheckMaxUnknowns} unknowns]
+  --matrix dense|free|tree|auto
+                            storage of M: dense, matrix-free (GPU: entries recomputed per
+                            product), the fast multipole tree (O(N) memory and time, to
+                            --tree-tol), or auto: on the GPU dense while it fits the memory
+                            budget; on the CPU dense below ${kCpuTreeMinUnknowns} unknowns while it fits  [auto]
+  --tree-tol T              relative error of the tree's product T x, normwise         [${kDefaultTreeTolerance.toExponential(0)}]
+  --check | --no-check      also run the float64 CPU reference (dense) and report the
+                            error of the GPU or the tree [on up to ${kCheckMaxUnknowns} unknowns]
   --threads K               threads of the float64 CPU path (--device cpu, --check): the
                             same numbers bit for bit with any K                  [every core]`;
+
+/** What the CPU backends may take: the host's free memory. */
+export const kHostMemory: DeviceMemory = { source: 'free host memory', availableBytes: freemem };
 
 export interface BackendChoice {
   device: DeviceChoice;
   matrix: MatrixChoice;
-  check: boolean;
+  /** The tree's tolerance (--tree-tol), used where M is 'tree'. */
+  treeTolerance: number;
+  /** --check / --no-check, or undefined: the check policy decides once the storage is known. */
+  requestedCheck: boolean | undefined;
   /** Threads of the float64 CPU path. */
   threads: number;
 }
 
-/** The backend flags, over the run layer's parsers and check policy (src/run/check.ts). */
-export function backendChoice(
-  values: { device?: string; matrix?: string; check?: boolean; 'no-check'?: boolean; threads?: string },
-  system: DarwinSystem,
-): BackendChoice {
+/** The backend flags, over the run layer's parsers (src/run/inputs.ts). */
+export function backendChoice(values: {
+  device?: string;
+  matrix?: string;
+  'tree-tol'?: string;
+  check?: boolean;
+  'no-check'?: boolean;
+  threads?: string;
+}): BackendChoice {
   const device = parseDevice(values.device ?? 'gpu', '--device');
   const matrix = parseMatrix(values.matrix ?? 'auto', '--matrix');
+  const treeTolerance =
+    values['tree-tol'] === undefined
+      ? kDefaultTreeTolerance
+      : parseTolerance(values['tree-tol'], '--tree-tol', 'treeTolerance');
   if (values.check && values['no-check'])
     throw new InputError('give --check or --no-check, not both', 'check');
-  const requested = values.check ? true : values['no-check'] ? false : undefined;
+  const requestedCheck = values.check ? true : values['no-check'] ? false : undefined;
   const threads = threadsOption(values.threads);
-  return { device, matrix, check: checkDecision(system, device, requested) === 'on', threads };
+  return { device, matrix, treeTolerance, requestedCheck, threads };
 }
 
 /** --threads: K, or every core of this machine. */
@@ -74,16 +105,23 @@ export function threadsOption(text: string | undefined): number {
   return text === undefined ? nodeThreads() : parseThreads(text, '--threads');
 }
 
+/** A pool of `threads` workers for the float64 CPU path (src/parallel/); whoever holds it disposes it. */
+function cpuPool(threads: number) {
+  return nodeWorkerPool(threads, kCpuKernels);
+}
+
 /** The float64 CPU reference on `threads` threads (src/parallel/); its dispose() ends the workers. */
 export function cpuReference(system: DarwinSystem, threads: number): MassMatrixBackend {
-  return cpuBackend(system, 'float64', nodeWorkerPool(threads, kCpuKernels));
+  return cpuBackend(system, 'float64', cpuPool(threads));
 }
 
 export interface OpenBackend {
   backend: MassMatrixBackend;
   device: DeviceSummary;
-  /** How the GPU holds M ('dense' or 'free'); null on the CPU. */
+  /** How M is held ('dense', 'free' or 'tree'); null for the CPU's dense reference. */
   matrix: MatrixStorage | null;
+  /** The tree's accuracy and work where M is 'tree'. */
+  tree?: TreeDetails;
   /** The float64 reference when --check is on, built on first use. */
   reference(): MassMatrixBackend | null;
   close(): void;
@@ -96,8 +134,10 @@ export async function openBackend(
 ): Promise<OpenBackend> {
   const size = unknowns(system);
   let reference: MassMatrixBackend | null = null;
+  // The check's decision waits for the storage: the CPU's tree is checked, its dense M is the reference.
+  let check = false;
   const referenceOnce = () => {
-    if (!choice.check) return null;
+    if (!check) return null;
     if (!reference) {
       progress.log(`check: assembling the float64 reference (${size} x ${size})`);
       reference = cpuReference(system, choice.threads);
@@ -105,22 +145,38 @@ export async function openBackend(
     return reference;
   };
   if (choice.device === 'cpu') {
-    checkCpuFits(system, { source: 'free host memory', availableBytes: freemem });
-    progress.detail(
-      `memory: the CPU reference takes ${megabytes(cpuBackendBytes(system))} of ${gigabytes(freemem())} free`,
+    const backend = openCpuBackend(
+      system,
+      choice.matrix,
+      choice.treeTolerance,
+      kHostMemory,
+      (storage) => {
+        const bytes =
+          storage === 'tree' ? cpuTreeBackendBytes(system, choice.treeTolerance) : cpuBackendBytes(system);
+        progress.detail(`memory: the CPU backend takes ${megabytes(bytes)} of ${gigabytes(freemem())} free`);
+        progress.log(
+          storage === 'tree'
+            ? `building the tree on the CPU: ${size} unknowns, tolerance ${choice.treeTolerance}`
+            : `assembling M on the CPU: ${size} x ${size} float64 (${((size * size * 8) / 1e6).toFixed(1)} MB)`,
+        );
+      },
+      () => cpuPool(choice.threads),
     );
-    progress.log(
-      `assembling M on the CPU: ${size} x ${size} float64 (${((size * size * 8) / 1e6).toFixed(1)} MB)`,
-    );
-    const backend = cpuReference(system, choice.threads);
+    const storage = backendStorage(backend);
+    check = checkDecision(system, 'cpu', choice.requestedCheck, storage ?? 'dense') === 'on';
     return {
       backend,
       device: kCpuDevice,
-      matrix: null,
-      reference: () => null,
-      close: () => backend.dispose(),
+      matrix: storage,
+      tree: backend.tree,
+      reference: referenceOnce,
+      close: () => {
+        backend.dispose();
+        (reference as MassMatrixBackend | null)?.dispose();
+      },
     };
   }
+  check = checkDecision(system, 'gpu', choice.requestedCheck) === 'on';
   // gpuBackend refuses what float32 cannot hold; asked here first, a refusal needs no device.
   checkFloat32System(system);
   const gpu = await openGpu();
@@ -130,6 +186,7 @@ export async function openBackend(
     );
     const backend = await gpuBackend(gpu.context, system, {
       matrix: choice.matrix,
+      treeTolerance: choice.treeTolerance,
       onChunk: chunkProgress(progress),
     });
     if (progress.verbose) {
@@ -140,6 +197,7 @@ export async function openBackend(
       backend,
       device: gpu.device,
       matrix: backend.matrix,
+      tree: backend.tree,
       reference: referenceOnce,
       close: () => {
         backend.dispose();
@@ -181,6 +239,33 @@ export function gpuBackendDetails(
       `${context.profile.runsOnCpu ? 'CPU adapter' : 'GPU'})`,
     step,
   ];
+}
+
+/**
+ * A study's backend of `system` (response, scaling: one per configuration, no check of their own):
+ * on `gpu` the engine with `matrix` and `treeTolerance` (`onChunk` hears a long product's pieces),
+ * without it the CPU's (openCpuBackend) in the host's memory, a dense M on `threads` threads.
+ */
+export async function openStudyBackend(
+  gpu: GpuContext | null,
+  system: DarwinSystem,
+  matrix: MatrixChoice,
+  treeTolerance: number,
+  threads: number,
+  onChunk?: GpuBackendOptions['onChunk'],
+): Promise<MassMatrixBackend> {
+  if (gpu) return gpuBackend(gpu, system, { matrix, treeTolerance, onChunk });
+  return openCpuBackend(system, matrix, treeTolerance, kHostMemory, undefined, () => cpuPool(threads));
+}
+
+/** How a backend holds M: the GPU's storage, 'tree' for the CPU's tree, null for its dense M. */
+export function backendStorage(backend: MassMatrixBackend): MatrixStorage | null {
+  if (isGpuBackend(backend)) return backend.matrix;
+  return backend.tree ? 'tree' : null;
+}
+
+function isGpuBackend(backend: MassMatrixBackend): backend is GpuBackend {
+  return backend.name === 'gpu';
 }
 
 /**

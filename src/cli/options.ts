@@ -8,6 +8,7 @@ import { geometry, kGeometryNames, parsePositionsCsv, type Configuration } from 
 import { InputError } from '../physics/input-error.ts';
 import { CoincidentElectronsError, validateSystem, type DarwinSystem } from '../physics/models.ts';
 import {
+  didYouMean,
   nonNegative,
   nonNegativeInteger,
   parseDimension,
@@ -99,8 +100,7 @@ function argumentProblem(error: Error & { code?: string }, options: OptionSpec):
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
       const known = Object.keys(options).map((name) => `--${name}`);
-      const near = known.find((name) => editDistance(name, flag) <= 2);
-      return `unknown option ${flag}${near ? ` (did you mean ${near}?)` : ''}; --help lists the options`;
+      return `unknown option ${flag}${didYouMean(flag, known)}; --help lists the options`;
     }
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return `unexpected argument ${/'([^']*)'/.exec(error.message)?.[1] ?? ''}: every input is given by an option (--help)`;
@@ -112,23 +112,6 @@ function argumentProblem(error: Error & { code?: string }, options: OptionSpec):
     default:
       return error.message.split('\n')[0];
   }
-}
-
-/** Levenshtein distance, for "did you mean" on a mistyped flag. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j] + 1,
-        current[j - 1] + 1,
-        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }
 
 /** A number flag, held to `check`: an InputError naming `--flag`, whose field is the flag's name. */

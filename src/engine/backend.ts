@@ -38,7 +38,7 @@ import {
 import { gpuLanczos, type GpuLanczosOptions, type GpuLanczosResult } from './lanczos.ts';
 import { gpuMinres } from './minres.ts';
 
-export type MatrixStorage = 'dense' | 'free';
+export type MatrixStorage = 'dense' | 'free' | 'tree';
 
 /**
  * How much GPU memory the dense matrix may take before 'auto' goes matrix-free: 1 GiB, and never
@@ -155,6 +155,7 @@ export function chooseMatrixStorage(
 export interface GpuBackendOptions {
   /** Default 'auto': chooseMatrixStorage. */
   matrix?: MatrixStorage | 'auto';
+  treeTolerance?: number;
   /** k: iterations per command buffer and between the CPU's reads of the solver state. */
   checkEvery?: number;
   /** CG's and MINRES's vector work after the matvec (default: the device profile's, krylovStepFor). */

@@ -1,9 +1,10 @@
 // The float64 check of a run, one policy for the CLI and the app: when it runs, how tight the
 // reference is, and how the errors are defined. The reference is the dense float64 CPU backend
-// (src/run/backend.ts cpuBackend), called in-process by the CLI and in a worker by the app.
+// (src/run/backend.ts cpuBackend), called in-process by the CLI and in a worker by the app; it checks
+// the GPU's float32 and the fast multipole tree's approximate product (--matrix tree) alike.
 import { unknowns, type DarwinSystem } from '../physics/models.ts';
 import type { MassMatrixBackend } from './backend.ts';
-import type { DeviceChoice } from './inputs.ts';
+import type { DeviceChoice, MatrixChoice } from './inputs.ts';
 
 /**
  * The check runs by default up to this many unknowns: the float64 M takes 8 size^2 bytes (72 MB at
@@ -26,6 +27,32 @@ export function solveCheckTargets(refined: boolean, rtol: number): { momenta: nu
 }
 
 /**
+ * The targets of a run with the tree's product (tolerance t, src/physics/tree-build.ts): the
+ * momenta within t (||eps (T x - tree T x)|| <= t eps ||T x||, and eps ||T x|| <= ||M x|| while M
+ * is definite), the velocities within 10 max(t, rtol) as for a refined solve (cond(M) <= 10).
+ */
+export function treeCheckTargets(tolerance: number, rtol: number): { momenta: number; velocities: number } {
+  return { momenta: tolerance, velocities: 10 * Math.max(tolerance, rtol) };
+}
+
+/**
+ * A run's targets by its backend: `float32`'s (kCheckTargets, solveCheckTargets) without a tree;
+ * the tree's, `tree(t)`, on the CPU (float64: the tree's error alone); the larger of the two for
+ * each quantity where the GPU's M is the tree (float32 and the tree's error together).
+ */
+export function backendCheckTargets<K extends string>(
+  backend: Pick<MassMatrixBackend, 'name' | 'tree'>,
+  float32: Readonly<Record<K, number>>,
+  tree: (tolerance: number) => Readonly<Record<K, number>>,
+): Record<K, number> {
+  if (!backend.tree) return { ...float32 };
+  const own = tree(backend.tree.tolerance);
+  if (backend.name === 'cpu') return { ...own };
+  const keys = Object.keys(own) as K[];
+  return Object.fromEntries(keys.map((key) => [key, Math.max(own[key], float32[key])])) as Record<K, number>;
+}
+
+/**
  * The reference solve's rtol and Lanczos tol: far below what float32 can resolve (~1e-7), so that the
  * difference measures the checked run alone, whatever tolerance it ran at.
  */
@@ -44,15 +71,17 @@ export class CheckStopped extends Error {
 export type CheckDecision = 'on' | 'off' | 'cpu' | 'too-large';
 
 /**
- * Whether to check a run of this system: never on the CPU (it is the reference); `requested` true
- * forces it (the CLI's --check), false turns it off, undefined checks up to kCheckMaxUnknowns.
+ * Whether to check a run of this system: never on the CPU's dense M (it is the reference), the GPU
+ * and the CPU's tree (`matrix`, as the backend holds M) like it: `requested` true forces it (the
+ * CLI's --check), false turns it off, undefined checks up to kCheckMaxUnknowns.
  */
 export function checkDecision(
   system: DarwinSystem,
   device: DeviceChoice,
   requested: boolean | undefined,
+  matrix: MatrixChoice = 'auto',
 ): CheckDecision {
-  if (device === 'cpu') return 'cpu';
+  if (device === 'cpu' && matrix !== 'tree') return 'cpu';
   if (requested === false) return 'off';
   if (requested === undefined && unknowns(system) > kCheckMaxUnknowns) return 'too-large';
   return 'on';
@@ -73,20 +102,35 @@ export function eigenvalueErrors(
   };
 }
 
+/** Milliseconds a run spent on its check, added up by pendingReference. */
+export interface CheckClock {
+  milliseconds: number;
+}
+
 /**
  * A reference answer, or null once the check was stopped; started early so that a reference in a
  * worker runs beside the checked run, and kept from counting as an unhandled rejection meanwhile.
+ * `clock` gets the time the check costs the run: the start (all of it for an in-process reference,
+ * whose work runs before its promise returns) and the wait for the answer (a worker's remainder).
  */
-export function pendingReference<T>(start: (() => Promise<T>) | null): () => Promise<T | null> {
+export function pendingReference<T>(
+  start: (() => Promise<T>) | null,
+  clock: CheckClock | null = null,
+): () => Promise<T | null> {
   if (!start) return async () => null;
+  const begun = performance.now();
   const promise = start();
+  if (clock) clock.milliseconds += performance.now() - begun;
   promise.catch(() => undefined);
   return async () => {
+    const waiting = performance.now();
     try {
       return await promise;
     } catch (error) {
       if (error instanceof CheckStopped) return null;
       throw error;
+    } finally {
+      if (clock) clock.milliseconds += performance.now() - waiting;
     }
   };
 }

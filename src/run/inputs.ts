@@ -24,6 +24,7 @@ export type InputField =
   | 'tolerance'
   | 'maxIterations'
   | 'matrix'
+  | 'treeTolerance'
   | 'lanczosTolerance'
   | 'lanczosSeed'
   | 'device'
@@ -67,7 +68,45 @@ export function parseChoice<T extends string>(
   text: string,
 ): T {
   if ((values as readonly string[]).includes(text)) return text as T;
-  throw new InputError(`${name} must be one of ${values.join(', ')}, got '${quoted(text)}'`, field);
+  throw new InputError(
+    `${name} must be one of ${values.join(', ')}, got '${quoted(text)}'${didYouMean(text, values)}`,
+    field,
+  );
+}
+
+/**
+ * ' (did you mean NAME?)' for the nearest of `names` (the first of equals) within two edits of
+ * `text`, one for names of two or three letters, none for one ('x' is not a typo of 'cg'); else ''.
+ */
+export function didYouMean(text: string, names: readonly string[]): string {
+  if (text.length > 40) return '';
+  let near: string | null = null;
+  let nearest = Infinity;
+  for (const name of names) {
+    const distance = editDistance(name, text);
+    if (distance <= Math.min(2, Math.floor(name.length / 2)) && distance < nearest) {
+      near = name;
+      nearest = distance;
+    }
+  }
+  return near ? ` (did you mean ${near}?)` : '';
+}
+
+/** Levenshtein distance. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j] + 1,
+        current[j - 1] + 1,
+        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 export const parseGeometryName = (text: string, name: string): GeometryName =>
@@ -121,13 +160,14 @@ export const parseSolver = (text: string, name: string): SolverName =>
   parseChoice('solver', name, kSolverNames, text);
 
 /**
- * A relative tolerance, of the solve (||r|| / ||p||) or of Lanczos's eigenvalues: at 1 or above
- * the starting guess already meets it, so only (0, 1) is a request.
+ * A relative tolerance, of the solve (||r|| / ||p||), of Lanczos's eigenvalues or of the tree's
+ * product (||T x - tree T x|| / ||T x||): at 1 or above the starting guess (or T x = 0) already
+ * meets it, so only (0, 1) is a request.
  */
 export const parseTolerance = (
   text: string | undefined,
   name: string,
-  field: 'tolerance' | 'lanczosTolerance' = 'tolerance',
+  field: 'tolerance' | 'lanczosTolerance' | 'treeTolerance' = 'tolerance',
 ): number => parseNumber(field, name, text, (x) => (x > 0 && x < 1 ? null : 'must be in (0, 1)'));
 
 /** An iteration limit; 'auto' (or nothing) is 0, the solver's own default max(50, size). */
@@ -142,8 +182,11 @@ export function parseMaxIterations(text: string | undefined, name: string): numb
 export const parseLanczosSeed = (text: string | undefined, name: string): number =>
   parseNumber('lanczosSeed', name, text, positiveInteger);
 
-export const kMatrixChoices = ['dense', 'free', 'auto'] as const;
-/** How the GPU holds M: dense, matrix-free, or dense while it fits the memory budget. */
+export const kMatrixChoices = ['dense', 'free', 'tree', 'auto'] as const;
+/**
+ * How M is held: dense, matrix-free (GPU), the fast multipole tree (src/physics/treecode.ts, to
+ * the tree tolerance), or the backend's choice by size and memory.
+ */
 export type MatrixChoice = (typeof kMatrixChoices)[number];
 export const parseMatrix = (text: string, name: string): MatrixChoice =>
   parseChoice('matrix', name, kMatrixChoices, text);

@@ -29,9 +29,13 @@ export const kRefinementContraction = 0.5;
 /** Steps before diverged_refinement: "a handful" needs 2-4 at cond(M) < 10^3; 20 allow cond(M) u32 ~ 0.3. */
 export const kMaxRefinementSteps = 20;
 
-/** Whether a solve to `rtol` on `backend` refines: a float32 backend below kRefinementRtol. */
-export function refines(backend: Pick<MassMatrixBackend, 'name'>, rtol: number): boolean {
-  return backend.name === 'gpu' && rtol < kRefinementRtol;
+/**
+ * Whether a solve to `rtol` on `backend` refines: a float32 backend below kRefinementRtol, unless its
+ * product is the tree's, whose tolerance (1e-5 by default) bounds the answer before float32 does and
+ * whose sizes a float64 pair loop could not follow.
+ */
+export function refines(backend: Pick<MassMatrixBackend, 'name' | 'tree'>, rtol: number): boolean {
+  return backend.name === 'gpu' && !backend.tree && rtol < kRefinementRtol;
 }
 
 /** y = M v in float64. */

@@ -5,15 +5,17 @@ import type { SpectrumResult } from '../solvers/spectrum.ts';
 import { configurationSummary, type DeviceSummary } from '../io/formats.ts';
 import { npzBytes } from '../io/npz.ts';
 import { blockSize, type DarwinSystem } from '../physics/models.ts';
-import { kCheckTargets } from './check.ts';
+import type { TreeDetails } from './backend.ts';
 import type { SolveReport } from './solve.ts';
 import type { SpectrumReport } from './spectrum.ts';
 
 /** What a run's JSON says besides its report: where it ran, the scale of R, and its stage times. */
 export interface RunContext {
   readonly device: DeviceSummary;
-  /** How the GPU held M ('dense' or 'free'); null on the CPU. */
+  /** How M was held ('dense', 'free' or 'tree'); null for the CPU's dense reference. */
   readonly matrix: string | null;
+  /** The tree's accuracy and work when M was 'tree', written as `tree` after `matrix`. */
+  readonly tree?: TreeDetails;
   /** R in metres: as given, or the R that eps implies. */
   readonly radiusMetres: number;
   /** Milliseconds per stage, written as `<stage>_ms` in this order. */
@@ -22,6 +24,22 @@ export interface RunContext {
 
 function timingJson(timing: Readonly<Record<string, number>>): Record<string, number> {
   return Object.fromEntries(Object.entries(timing).map(([stage, ms]) => [`${stage}_ms`, ms]));
+}
+
+/** `tree` (README "solve"): the tree's tolerance, order, theta, leaves and one product's work; absent unless M was 'tree'. */
+export function treeJson(context: { readonly tree?: TreeDetails }): { tree?: Record<string, number> } {
+  const { tree } = context;
+  if (!tree) return {};
+  return {
+    tree: {
+      tolerance: tree.tolerance,
+      order: tree.order,
+      theta: tree.theta,
+      leaves: tree.leaves,
+      direct_pairs: tree.directPairs,
+      translations: tree.translations,
+    },
+  };
 }
 
 /** The check's errors, their maximum first, and the float32 targets they are held to. */
@@ -78,6 +96,7 @@ export function solveJson(
     mode: report?.mode ?? null,
     device: context.device,
     matrix: context.matrix,
+    ...treeJson(context),
     configuration: configurationSummary(system, context.radiusMetres),
     velocity_pattern: report?.pattern ?? null,
     seed: report?.seed ?? null,
@@ -137,6 +156,7 @@ export function spectrumJson(report: SpectrumReport, context: RunContext): Recor
     command: 'spectrum',
     device: context.device,
     matrix: context.matrix,
+    ...treeJson(context),
     configuration: configurationSummary(report.system, context.radiusMetres),
     ...spectrumFields(report.spectrum),
     restarts: report.spectrum.lanczos.restarts,
@@ -146,7 +166,7 @@ export function spectrumJson(report: SpectrumReport, context: RunContext): Recor
     check: check
       ? checkJson(
           { lambda_min: check.lambdaMin, lambda_max: check.lambdaMax },
-          { eigenvalues: kCheckTargets.eigenvalues },
+          { eigenvalues: report.checkTarget },
         )
       : null,
     timing_ms: timingJson(context.timing),

@@ -3,14 +3,14 @@
 // the ring's circulant). The study is src/studies/response/ (spec, run, report); this file maps its
 // flags to the spec, opens the backends and writes the JSON, the text and the files.
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
-import { gpuBackend } from '../../engine/backend.ts';
 import { gpuMovingChargesField } from '../../engine/london.ts';
 import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
-import { kGeometryNames } from '../../physics/geometry.ts';
-import { blockSize } from '../../physics/models.ts';
+import { geometry, kGeometryNames } from '../../physics/geometry.ts';
+import type { DarwinSystem } from '../../physics/models.ts';
 import { kDriveNames } from '../../physics/response.ts';
 import { cpuReference, threadsOption } from '../engine.ts';
+import { chooseCpuStorage } from '../../run/backend.ts';
 import {
   responseFieldMapSvg,
   responseMarkdown,
@@ -22,7 +22,8 @@ import {
 import { runResponse, type ResponseResult } from '../../studies/response/run.ts';
 import { kResponseDefaults, kResponseLimits, responseSpec } from '../../studies/response/spec.ts';
 import { openGpu } from '../device.ts';
-import { kCheckMaxUnknowns } from '../../run/check.ts';
+import { kHostMemory, openStudyBackend } from '../engine.ts';
+import { checkDecision, kCheckMaxUnknowns } from '../../run/check.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
 import { prepareOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
 import { chunkProgress } from '../engine.ts';
@@ -31,14 +32,15 @@ import type { CommandOutput } from './summary.ts';
 
 export const kResponseHelp = `Usage: darwin-breit response --geometry G --n N[,N...] [--drive field|flux|rotation]
          [--model vector|azimuthal] [--dim 2|3] [--n-epsilon X[,X...] | --epsilon E | --radius-m R]
-         [--grid G] [--device gpu|cpu] [--matrix dense|free|auto] [--json] [--out DIR]
+         [--grid G] [--device gpu|cpu] [--matrix dense|free|tree|auto] [--tree-tol T] [--json] [--out DIR]
 
 The electrons' response to a vector potential switched on at rest: p = m M v + e A stays 0, so
 M v = -(e/m) A(r_i), one CG solve per point. Without the Darwin term every electron takes the Larmor
 rotation (eq. 17/18); screening_ratio is the induced moment (the current, for flux) over that.
 
   --geometry G          ${kGeometryNames.join('|')}
-  --n N[,N...]          electrons, 2..${kResponseLimits.maxNGpu} (GPU), 2..${kResponseLimits.maxNCpu} (CPU)
+  --n N[,N...]          electrons, 2..${kResponseLimits.maxNGpu} (GPU), 2..${kResponseLimits.maxNCpu} (CPU, --matrix dense),
+                        2..${kResponseLimits.maxNTree} (--matrix tree; CPU auto)
   --drive D             ${kDriveNames.join('|')}: a uniform B along z; a thin solenoid's flux on the
                         axis (eq. 5-13); the body spun up to Omega (eq. 27-30)              [${kResponseDefaults.drive}]
   --model M, --dim D    as for solve                                       [${kResponseDefaults.model}, ${kResponseDefaults.dim}]
@@ -50,9 +52,11 @@ rotation (eq. 17/18); screening_ratio is the induced moment (the current, for fl
                         16th point: "field_map_check" (after "device"), the largest |dB_z| over the
                         largest |B_z| there; null on the CPU (the map is the float64 sum)
   --device gpu|cpu      the WebGPU engine (float32) or the float64 CPU reference             [${kResponseDefaults.device}]
+  --matrix M            storage of M: dense|free|tree|auto, as for solve; auto on the CPU takes
+                        the tree from 3e4 unknowns                                           [${kResponseDefaults.matrix}]
+  --tree-tol T          relative error of the tree's product T x (--matrix tree)            [${kResponseDefaults.treeTolerance}]
   --threads K           threads of the float64 CPU reference and check (the same numbers
                         for any K)                                                       [every core]
-  --matrix M            GPU storage of M: dense|free|auto                                    [${kResponseDefaults.matrix}]
   --out DIR             response-screening.svg, response-profile.svg, the maps and
                         response-n<N>-x<N r_e/R>.csv (per-electron velocities)
   --markdown            the README's table of the sweep (with --json: the field "markdown")
@@ -61,7 +65,8 @@ rotation (eq. 17/18); screening_ratio is the induced moment (the current, for fl
                         "field_centre_ratio", "iterations", "converged", "reason", "check",
                         "decay_length"}], "limits": [{"n_epsilon", "extrapolated_ratio",
                         "uncertainty", "law", "continuum_ratio"}], "device"}; rotation adds
-                        "london_field_ratio" and "n_eff_epsilon" to each point
+                        "london_field_ratio" and "n_eff_epsilon" to each point; where M was the
+                        tree, "tree": {"tolerance", "n": [the N it served]} after "device"
 
 Units: velocities in omega_L R (field, omega_L = -eB/2m, eq. 17), in omega_Phi R (flux, omega_Phi =
 -e Phi/(2 pi m R^2), eq. 13/14) or in -Omega R relative to the lattice (rotation). field_centre_ratio
@@ -87,13 +92,18 @@ const kOptions = {
   grid: { type: 'string' },
   device: { type: 'string' },
   matrix: { type: 'string' },
+  'tree-tol': { type: 'string' },
   threads: { type: 'string' },
   out: { type: 'string' },
   markdown: { type: 'boolean', default: false },
 } as const;
 
 /** The spec's field names as this command's flags. */
-const kFlags: Record<string, string> = { nEpsilon: 'n-epsilon', radiusMetres: 'radius-m' };
+const kFlags: Record<string, string> = {
+  nEpsilon: 'n-epsilon',
+  radiusMetres: 'radius-m',
+  treeTolerance: 'tree-tol',
+};
 
 export async function responseCommand(argv: string[], progress: Progress): Promise<CommandOutput> {
   const { values } = parseCommandArgs(argv, kOptions);
@@ -112,6 +122,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
       grid: values.grid,
       device: values.device,
       matrix: values.matrix,
+      treeTolerance: values['tree-tol'],
     });
   } catch (error) {
     if (!(error instanceof InputError) || error.field === null) throw error;
@@ -127,20 +138,26 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   let context: GpuContext | null = null;
   let device: DeviceSummary = kCpuDevice;
   if (spec.device === 'gpu') ({ context, device } = await openGpu());
-  // The float64 check of every GPU solve, on the sizes where the dense reference takes seconds.
-  const largest = spec.ns[spec.ns.length - 1];
-  const checked = largest * blockSize(spec) <= kCheckMaxUnknowns;
+  // The float64 check of every solve on the GPU or the CPU's tree, by the policy of solve's: on while
+  // the largest N's dense reference takes seconds.
+  const largest: DarwinSystem = {
+    configuration: geometry(spec.geometry, spec.ns[spec.ns.length - 1]),
+    model: spec.model,
+    dim: spec.dim,
+    epsilon: 0,
+    softening: 0,
+  };
+  const storage = spec.device === 'cpu' ? chooseCpuStorage(largest, spec.matrix, kHostMemory) : spec.matrix;
+  const checked = checkDecision(largest, spec.device, undefined, storage) === 'on';
   let result: ResponseResult;
   try {
     const gpu = context;
     result = await runResponse(
       spec,
-      async (system) =>
-        gpu
-          ? gpuBackend(gpu, system, { matrix: spec.matrix, onChunk: chunkProgress(progress) })
-          : cpuReference(system, threads),
-      { progress: (_fraction, message) => progress.update(message) },
-      gpu && checked ? async (system) => cpuReference(system, threads) : null,
+      (system) =>
+        openStudyBackend(gpu, system, spec.matrix, spec.treeTolerance, threads, chunkProgress(progress)),
+      { progress: (message) => progress.update(message) },
+      checked ? async (system) => cpuReference(system, threads) : null,
       gpu
         ? (positions, velocities, points) => gpuMovingChargesField(gpu, positions, velocities, points)
         : null,

@@ -3,13 +3,14 @@
 // beside eq. 53-55. A thin adapter: the sweep is src/studies/scaling/run.ts on a backend per N (the GPU
 // engine, or the float64 CPU reference), its options src/studies/scaling/spec.ts's, the JSON, text and
 // files src/studies/scaling/report.ts's.
-import { releaseDevice } from '../../gpu/device.ts';
-import { gpuBackend, type MatrixStorage } from '../../engine/backend.ts';
+import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { kCpuDevice, toJson, type DeviceSummary } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { kModelNames, type ModelName } from '../../physics/models.ts';
 import { kDistributionDimension, kScalingGeometries } from '../../physics/scaling.ts';
-import { cpuReference, threadsOption } from '../engine.ts';
+import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
+import { parseMatrix, parseTolerance } from '../../run/inputs.ts';
+import { threadsOption } from '../engine.ts';
 import { runScaling, type BackendFactory } from '../../studies/scaling/run.ts';
 import {
   scalingFiles,
@@ -29,6 +30,7 @@ import {
 import { parseShard } from '../../studies/study.ts';
 import type { ScalingStudy } from '../../studies/scaling/run.ts';
 import { openGpu } from '../device.ts';
+import { backendStorage, openStudyBackend } from '../engine.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positive, positiveInteger } from '../options.ts';
 import { prepareOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
 import { chunkProgress } from '../engine.ts';
@@ -36,7 +38,8 @@ import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
 export const kScalingHelp = `Usage: darwin-breit scaling [--geometries ring,disk,sphere,ball] [--model vector|azimuthal]
-                         [--n-min N] [--n-max N] [--points K] [--device gpu|cpu] [--out DIR] [--json]
+                         [--n-min N] [--n-max N] [--points K] [--device gpu|cpu]
+                         [--matrix dense|free|tree|auto] [--tree-tol T] [--out DIR] [--json]
 
 For each geometry, a sweep of N (log-spaced) at fixed size R computing by Lanczos the extreme eigenvalues
 of the interaction matrix: T itself in the vector model (D = I), D^-1/2 (M - D) D^-1/2 at eps = 1 in the
@@ -62,8 +65,10 @@ GPU, --n-max takes N past 10^4 (matrix-free once the dense M would pass 1 GiB).
   --n-max N           largest N (matrix-free on the GPU once dense M passes 1 GiB)           [${kScalingDefaults.nMax}]
   --points K          N values per geometry, log-spaced                                      [${kScalingDefaults.points}]
   --device gpu|cpu    the WebGPU engine (float32) or the float64 CPU reference                [gpu]
+  --matrix dense|free|tree|auto   storage of M, as for solve (tree: the fast multipole product,
+                      O(N) memory; auto on the CPU takes it from 3e4 unknowns)                 [auto]
+  --tree-tol T        relative error of the tree's product T x                            [${kDefaultTreeTolerance.toExponential(0)}]
   --threads K         threads of the float64 CPU reference (the same numbers for any K) [every core]
-  --matrix dense|free|auto   GPU storage of M                                                 [auto]
   --tol T             Lanczos tolerance                          [1e-6 on the GPU, 1e-10 on the CPU]
   --max-iter K        Lanczos steps                     [min(size, 300), within the GPU's largest binding]
   --seed S            Lanczos start vector seed                                               [1]
@@ -87,6 +92,7 @@ const kOptions = {
   points: { type: 'string', default: String(kScalingDefaults.points) },
   device: { type: 'string', default: 'gpu' },
   matrix: { type: 'string', default: 'auto' },
+  'tree-tol': { type: 'string', default: String(kDefaultTreeTolerance) },
   threads: { type: 'string' },
   tol: { type: 'string' },
   'max-iter': { type: 'string' },
@@ -110,10 +116,8 @@ function parseOptions(argv: string[]) {
   if (values.device !== 'gpu' && values.device !== 'cpu') {
     throw new InputError(`--device must be gpu|cpu, got '${values.device}'`);
   }
-  const matrix = values.matrix as MatrixStorage | 'auto';
-  if (matrix !== 'dense' && matrix !== 'free' && matrix !== 'auto') {
-    throw new InputError(`--matrix must be dense|free|auto, got '${values.matrix}'`);
-  }
+  const matrix = parseMatrix(values.matrix, '--matrix');
+  const treeTolerance = parseTolerance(values['tree-tol'], '--tree-tol', 'treeTolerance');
   const nMin = parseNumber('n-min', values['n-min'], (x) =>
     Number.isInteger(x) && x >= kScalingMinElectrons ? null : `must be an integer >= ${kScalingMinElectrons}`,
   );
@@ -127,6 +131,7 @@ function parseOptions(argv: string[]) {
     model: values.model as ModelName,
     device: values.device,
     matrix,
+    treeTolerance,
     threads: threadsOption(values.threads),
     ns: logSpacedCounts(nMin, nMax, points),
     tol: values.tol === undefined ? undefined : parseNumber('tol', values.tol, positive),
@@ -146,25 +151,28 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
   if (values.out !== undefined) prepareOutputDirectory(values.out);
 
   let device: DeviceSummary = kCpuDevice;
-  let factory: BackendFactory = async (system) => cpuReference(system, options.threads);
-  let release = () => {};
+  let context: GpuContext | null = null;
+  if (options.device === 'gpu') ({ context, device } = await openGpu());
+  const release = () => {
+    if (context) releaseDevice(context);
+  };
+  // How each N's M was held: the GPU's storage, or 'tree' where the CPU took the tree.
   let storage = new Map<number, string>();
   const storages: Map<number, string>[] = [];
   let current = '';
-  if (options.device === 'gpu') {
-    const gpu = await openGpu();
-    device = gpu.device;
-    const { context } = gpu;
-    release = () => releaseDevice(context);
-    factory = async (system) => {
-      const backend = await gpuBackend(context, system, {
-        matrix: options.matrix,
-        onChunk: chunkProgress(progress),
-      });
-      storage.set(system.configuration.n, backend.matrix);
-      return backend;
-    };
-  }
+  const factory: BackendFactory = async (system) => {
+    const backend = await openStudyBackend(
+      context,
+      system,
+      options.matrix,
+      options.treeTolerance,
+      options.threads,
+      chunkProgress(progress),
+    );
+    const held = backendStorage(backend);
+    if (held) storage.set(system.configuration.n, held);
+    return backend;
+  };
 
   const started = performance.now();
   let runs;
@@ -204,7 +212,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
 
   const studies = runs.map((run) => run.study);
   const extras: ScalingExtra[] = runs.map((run, k) => ({
-    matrix: options.device === 'gpu' ? Object.fromEntries(storages[k]) : null,
+    matrix: options.device === 'gpu' || storages[k].size ? Object.fromEntries(storages[k]) : null,
     londonInertiaRatioDirect: run.londonInertiaRatioDirect,
   }));
   const summary = scalingJson({

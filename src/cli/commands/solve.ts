@@ -95,7 +95,7 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
     request = { mode: 'round_trip', given: velocityPattern(system, pattern, seed), pattern, seed };
   }
 
-  const choice = backendChoice(values, system);
+  const choice = backendChoice(values);
   // float32 cannot push ||r|| / ||b|| much below 1e-7, so the default tolerance follows the device.
   const rtol =
     values.tol === undefined
@@ -126,6 +126,7 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
     const context = {
       device: opened.device,
       matrix: opened.matrix,
+      tree: opened.tree,
       radiusMetres,
       timing: { setup, ...(matvec !== undefined && { matvec }), ...(solve !== undefined && { solve }) },
     };

@@ -52,7 +52,7 @@ export async function spectrumCommand(argv: string[], progress: Progress): Promi
     Number.isInteger(x) && x >= kMinLanczosBasis ? null : `must be an integer >= ${kMinLanczosBasis}`,
   );
   const { system, radiusMetres } = systemFromOptions(values);
-  const choice = backendChoice(values, system);
+  const choice = backendChoice(values);
   const start = performance.now();
   const opened = await openBackend(system, choice, progress);
   const setup = performance.now() - start;
@@ -74,6 +74,7 @@ export async function spectrumCommand(argv: string[], progress: Progress): Promi
     const summary = spectrumJson(report, {
       device: opened.device,
       matrix: opened.matrix,
+      tree: opened.tree,
       radiusMetres,
       timing: { setup, lanczos: report.timing.lanczos },
     });

@@ -41,6 +41,19 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
       continuum_ratio: l.continuumRatio,
     })),
     device,
+    ...treeSummary(result),
+  };
+}
+
+/**
+ * Where M was the fast multipole tree: "tree": its tolerance and the N it served (auto on the CPU
+ * takes it from 3e4 unknowns); absent otherwise.
+ */
+function treeSummary(result: ResponseResult): { tree?: { tolerance: number; n: number[] } } {
+  const served = result.points.filter((p) => p.tree !== null);
+  if (served.length === 0) return {};
+  return {
+    tree: { tolerance: served[0].tree!.tolerance, n: [...new Set(served.map((p) => p.n))] },
   };
 }
 

@@ -28,9 +28,10 @@ import {
   type CurrentProfile,
 } from '../../physics/response.ts';
 import { inversePowerLaw } from '../../physics/scaling.ts';
-import type { MassMatrixBackend } from '../../run/backend.ts';
+import type { MassMatrixBackend, TreeDetails } from '../../run/backend.ts';
 import { linearLeastSquares } from '../../solvers/least-squares.ts';
 import { fitLaw } from '../fits.ts';
+import { sweep, type StudyHooks } from '../study.ts';
 import type { ConvergenceReason, SolveOptions, SolveResult } from '../../solvers/types.ts';
 import { epsilonsOf, type ResponseSpec } from './spec.ts';
 
@@ -46,12 +47,6 @@ export type ReducedFieldSum = (
   velocities: Float64Array,
   points: Float64Array,
 ) => Promise<Float64Array>;
-
-export interface ResponseHooks {
-  progress?(fraction: number, message: string): void;
-  /** Polled between solves: true ends the sweep with the points so far. */
-  shouldStop?(): boolean;
-}
 
 /** The x-z field map spans [-kMapHalfWidth, kMapHalfWidth] R on both axes: the body and its outside. */
 export const kMapHalfWidth = 1.25;
@@ -78,6 +73,8 @@ export interface ResponsePoint {
   readonly trueRelativeResidual: number;
   /** ||s - s64|| / ||s64|| against the float64 reference's solve to rtol 1e-12, where one is given. */
   readonly check: number | null;
+  /** The fast multipole tree of the backend, where M's product was the tree's (--matrix tree). */
+  readonly tree: TreeDetails | null;
   readonly profile: CurrentProfile;
   /** The fitted e-folding depth of the profile, units of R; null where it does not decay inward. */
   readonly decayLength: number | null;
@@ -110,7 +107,7 @@ export interface ResponseResult {
   readonly spec: ResponseSpec;
   readonly points: ResponsePoint[];
   readonly limits: ResponseLimit[];
-  /** False when shouldStop ended the sweep early. */
+  /** False when Stop (StudyHooks.stopped) ended the sweep early. */
   readonly complete: boolean;
   readonly milliseconds: number;
 }
@@ -314,6 +311,11 @@ class SweepBackend {
     return solve;
   }
 
+  /** The open backend's tree, where its M is the tree. */
+  get tree(): TreeDetails | null {
+    return this.#backend?.tree ?? null;
+  }
+
   dispose(): void {
     this.#backend?.dispose();
     this.#backend = null;
@@ -369,6 +371,7 @@ async function responsePoint(
     reason: solve.reason,
     trueRelativeResidual: solve.trueRelativeResidual,
     check: reference ? relativeError(solve.x, (await reference.solve(system, rightHandSide)).x) : null,
+    tree: backend.tree,
     profile,
     decayLength: decayLength(profile),
     configuration,
@@ -410,45 +413,52 @@ export function responseLimit(
  * with `openReference` (the float64 CPU reference) one more per N against which each solve is
  * checked. With `fieldSum` (a device's Biot-Savart sum) the field maps are summed by it and checked
  * against float64 (fieldMapCheck); without, they are summed in float64. Points come in the spec's
- * order of N, and at each N in ascending eps.
+ * order of N, and at each N in ascending eps; Stop follows study.ts's sweep (checked before and
+ * after each solve, a cut point dropped).
  */
 export async function runResponse(
   spec: ResponseSpec,
   openBackend: OpenResponseBackend,
-  hooks: ResponseHooks = {},
+  hooks: StudyHooks = {},
   openReference: OpenResponseBackend | null = null,
   fieldSum: ReducedFieldSum | null = null,
 ): Promise<ResponseResult> {
   const started = performance.now();
-  const points: ResponsePoint[] = [];
-  const total = spec.ns.reduce((sum, n) => sum + epsilonsOf(spec, n).length, 0);
+  // Ascending eps at each N: the spec sorts N r_e/R.
+  const plan = spec.ns.flatMap((n) => epsilonsOf(spec, n).map((epsilon) => ({ n, epsilon })));
   const largest = spec.ns[spec.ns.length - 1];
-  let complete = true;
-  sweep: for (const n of spec.ns) {
-    const configuration = geometry(spec.geometry, n);
-    const backend = new SweepBackend(openBackend);
-    const reference = openReference ? new SweepBackend(openReference, { rtol: kReferenceRtol }) : null;
-    try {
-      // Ascending: the spec sorts N r_e/R.
-      for (const epsilon of epsilonsOf(spec, n)) {
-        if (hooks.shouldStop?.()) {
-          complete = false;
-          break sweep;
-        }
-        hooks.progress?.(
-          points.length / total,
-          `response: N = ${n}, N r_e/R = ${(n * epsilon).toPrecision(4)}`,
-        );
-        points.push(
-          await responsePoint(spec, backend, reference, fieldSum, configuration, epsilon, n === largest),
-        );
+  let held: {
+    readonly n: number;
+    readonly configuration: Configuration;
+    readonly backend: SweepBackend;
+    readonly reference: SweepBackend | null;
+  } | null = null;
+  const release = () => {
+    held?.backend.dispose();
+    held?.reference?.dispose();
+    held = null;
+  };
+  let swept: { readonly results: ResponsePoint[]; readonly stopped: boolean };
+  try {
+    swept = await sweep(plan, hooks, async ({ n, epsilon }, index) => {
+      if (held?.n !== n) {
+        release();
+        held = {
+          n,
+          configuration: geometry(spec.geometry, n),
+          backend: new SweepBackend(openBackend),
+          reference: openReference ? new SweepBackend(openReference, { rtol: kReferenceRtol }) : null,
+        };
       }
-    } finally {
-      backend.dispose();
-      reference?.dispose();
-    }
+      hooks.progress?.(`response: N = ${n}, N r_e/R = ${(n * epsilon).toPrecision(4)}`, index / plan.length);
+      const { backend, reference, configuration } = held;
+      return responsePoint(spec, backend, reference, fieldSum, configuration, epsilon, n === largest);
+    });
+  } finally {
+    release();
   }
-  hooks.progress?.(points.length / total, 'response: done');
+  const points = swept.results;
+  hooks.progress?.('response: done', points.length / plan.length);
   const limits: ResponseLimit[] = [];
   if (spec.scale.kind === 'nEpsilon') {
     for (const x of spec.scale.values) {
@@ -463,5 +473,5 @@ export async function runResponse(
       if (limit) limits.push(limit);
     }
   }
-  return { spec, points, limits, complete, milliseconds: performance.now() - started };
+  return { spec, points, limits, complete: !swept.stopped, milliseconds: performance.now() - started };
 }

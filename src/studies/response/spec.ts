@@ -1,11 +1,14 @@
 // The response study's inputs (issue 11): their defaults, limits and validation, shared by the CLI's
 // flags and the app's URL. Every value arrives as text; every mistake is an InputError naming its field
-// in these words: geometry, n, model, dim, nEpsilon, epsilon, radiusMetres, drive, grid, device, matrix.
+// in these words: geometry, n, model, dim, nEpsilon, epsilon, radiusMetres, drive, grid, device, matrix,
+// treeTolerance.
 import { epsilonFromRadius } from '../../physics/constants.ts';
 import { geometry, isGeometryName, kGeometryNames, type GeometryName } from '../../physics/geometry.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { kModelNames, validateSystem, type Dimension, type ModelName } from '../../physics/models.ts';
 import { kDriveNames, validateDrive, type DriveName } from '../../physics/response.ts';
+import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
+import { kMatrixChoices, parseTolerance, type MatrixChoice } from '../../run/inputs.ts';
 
 /** How eps is chosen: a list of N r_e/R (eps = X / N for each N), one eps, or one sample radius. */
 export type ResponseScale =
@@ -24,7 +27,9 @@ export interface ResponseSpec {
   /** Field points per side of the x-z map, or null for none. */
   readonly grid: number | null;
   readonly device: 'gpu' | 'cpu';
-  readonly matrix: 'dense' | 'free' | 'auto';
+  readonly matrix: MatrixChoice;
+  /** The tree's relative error of T x where M is 'tree' (src/physics/tree-build.ts). */
+  readonly treeTolerance: number;
 }
 
 /** The inputs as text (flags or URL parameters); absent ones take kResponseDefaults. */
@@ -40,6 +45,7 @@ export interface ResponseInput {
   readonly grid?: string;
   readonly device?: string;
   readonly matrix?: string;
+  readonly treeTolerance?: string;
 }
 
 export const kResponseDefaults = {
@@ -48,6 +54,7 @@ export const kResponseDefaults = {
   drive: 'field',
   device: 'gpu',
   matrix: 'auto',
+  treeTolerance: kDefaultTreeTolerance.toExponential(0),
   /** Six N r_e/R from well below to well above eq. 49's N r_e/R ~ 1. */
   nEpsilon: '0.1,0.3,1,3,10,30',
 } as const;
@@ -60,13 +67,17 @@ export const kResponseLimits = {
   maxNCpu: 4000,
   /** The GPU goes matrix-free past its dense budget; the centre field and map stay O(N) sums on the CPU. */
   maxNGpu: 20_000,
+  /**
+   * The tree (--matrix tree, and 'auto' on the CPU, which takes it past 3 * 10^4 unknowns): O(N)
+   * memory, about 1.3 kB an electron at the default tolerance; the centre field is an O(N) sum.
+   */
+  maxNTree: 1_000_000,
   maxPointsPerN: 32,
   minGrid: 3,
   maxGrid: 201,
 } as const;
 
 const kDevices = ['gpu', 'cpu'] as const;
-const kMatrices = ['dense', 'free', 'auto'] as const;
 
 function oneOf<T extends string>(field: string, text: string, values: readonly T[]): T {
   if (!(values as readonly string[]).includes(text)) {
@@ -90,13 +101,24 @@ function positiveNumber(field: string, text: string): number {
   return value;
 }
 
-/** The electron counts of a comma-separated list: ascending, without repeats, within the device's limit. */
-export function parseResponseNs(text: string, device: 'gpu' | 'cpu'): number[] {
+/** The largest N of a backend: the tree's where M may be the tree, else the device's dense or free M's. */
+export function responseMaxN(device: 'gpu' | 'cpu', matrix: MatrixChoice = 'auto'): number {
+  if (matrix === 'tree' || (device === 'cpu' && matrix === 'auto')) return kResponseLimits.maxNTree;
+  return device === 'cpu' ? kResponseLimits.maxNCpu : kResponseLimits.maxNGpu;
+}
+
+/** The electron counts of a comma-separated list: ascending, without repeats, within the backend's limit. */
+export function parseResponseNs(
+  text: string,
+  device: 'gpu' | 'cpu',
+  matrix: MatrixChoice = 'auto',
+): number[] {
   const ns = [...new Set(numberList('n', text))].sort((a, b) => a - b);
-  const maxN = device === 'cpu' ? kResponseLimits.maxNCpu : kResponseLimits.maxNGpu;
+  const maxN = responseMaxN(device, matrix);
+  const where = matrix === 'tree' ? 'with the tree' : `on the ${device}`;
   for (const n of ns) {
     if (!(Number.isInteger(n) && n >= 2 && n <= maxN)) {
-      throw new InputError(`n must be integers in 2..${maxN} on the ${device}, got ${n}`, 'n');
+      throw new InputError(`n must be integers in 2..${maxN} ${where}, got ${n}`, 'n');
     }
   }
   return ns;
@@ -135,8 +157,14 @@ export function responseSpec(input: ResponseInput): ResponseSpec {
   }
   const geometryName = input.geometry;
   const device = oneOf('device', input.device ?? kResponseDefaults.device, kDevices);
+  const matrix = oneOf('matrix', input.matrix ?? kResponseDefaults.matrix, kMatrixChoices);
+  const treeTolerance = parseTolerance(
+    input.treeTolerance ?? kResponseDefaults.treeTolerance,
+    'treeTolerance',
+    'treeTolerance',
+  );
   if (input.n === undefined) throw new InputError('give N (a comma-separated list)', 'n');
-  const ns = parseResponseNs(input.n, device);
+  const ns = parseResponseNs(input.n, device, matrix);
   const model = oneOf('model', input.model ?? kResponseDefaults.model, kModelNames);
   const dimText = oneOf('dim', input.dim ?? kResponseDefaults.dim, ['2', '3']);
   const drive = oneOf('drive', input.drive ?? kResponseDefaults.drive, kDriveNames);
@@ -162,7 +190,8 @@ export function responseSpec(input: ResponseInput): ResponseSpec {
     drive,
     grid,
     device,
-    matrix: oneOf('matrix', input.matrix ?? kResponseDefaults.matrix, kMatrices),
+    matrix,
+    treeTolerance,
   };
   for (const n of ns) {
     const configuration = geometry(geometryName, n);

@@ -1,0 +1,230 @@
+// The CPU backend with the fast multipole tree as M's product (--device cpu --matrix tree): its solves
+// and spectra against the dense float64 reference to the tree's tolerance, setEpsilon keeping the
+// tree, the storage 'auto' picks, the check policy and memory refusal, and the `tree` JSON.
+import { describe, expect, test } from 'vitest';
+import { kCpuDevice } from '../src/io/formats.ts';
+import { geometry, type GeometryName } from '../src/physics/geometry.ts';
+import { unknowns, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
+import { relativeError } from '../src/physics/observables.ts';
+import { buildTree } from '../src/physics/tree-build.ts';
+import { velocityPattern } from '../src/physics/velocities.ts';
+import {
+  checkCpuFits,
+  chooseCpuStorage,
+  cpuBackend,
+  cpuTreeBackend,
+  cpuTreeBackendBytes,
+  kCpuTreeMinUnknowns,
+  treeBytesPerElectron,
+} from '../src/run/backend.ts';
+import {
+  backendCheckTargets,
+  checkDecision,
+  eigenvalueErrors,
+  kCheckMaxUnknowns,
+  solveCheckTargets,
+  treeCheckTargets,
+} from '../src/run/check.ts';
+import { solveJson, spectrumJson } from '../src/run/report.ts';
+import { runSolve } from '../src/run/solve.ts';
+import { runSpectrum } from '../src/run/spectrum.ts';
+
+function system(
+  name: GeometryName,
+  n: number,
+  model: ModelName,
+  dim: Dimension,
+  nEpsilon: number,
+): DarwinSystem {
+  return { configuration: geometry(name, n), model, dim, epsilon: nEpsilon / n, softening: 0 };
+}
+
+/**
+ * Small leaves and every M2L the acceptance rule allows (translationCost 0): at these N the default
+ * cost rule would sum a ball directly, and the test would not see the expansions.
+ */
+const kExpansions = { leafSize: 16, translationCost: 0 } as const;
+
+/** Name, system, and the N of the spectrum's test: Lanczos's lambda_min of a ring of 1000 takes thousands of products. */
+const cases = [
+  ['ball, vector 3D', system('ball', 800, 'vector', 3, 3), 600],
+  ['ring, azimuthal', system('ring', 1000, 'azimuthal', 3, 1), 300],
+  ['disk, vector 2D', system('disk', 800, 'vector', 2, 3), 400],
+] as const;
+
+describe.each(cases)('%s: the tree backend against the dense float64 one', (_name, s, spectrumN) => {
+  test.each([1e-3, 1e-5])('solve to tolerance %s', async (tolerance) => {
+    const tree = cpuTreeBackend(s, { tolerance, ...kExpansions });
+    expect(tree.tree.translations).toBeGreaterThan(0);
+    const request = {
+      mode: 'round_trip',
+      given: velocityPattern(s, 'random', 3),
+      pattern: 'random',
+      seed: 3,
+      solver: 'cg',
+      rtol: 1e-10,
+    } as const;
+    const got = await runSolve(s, tree, request, cpuBackend(s));
+    const exact = await runSolve(s, cpuBackend(s), request);
+    expect(got.solve!.converged).toBe(true);
+    const momenta = relativeError(got.momenta, exact.momenta);
+    const velocities = relativeError(got.solve!.x, exact.solve!.x);
+    // The tree's error is there (not a direct sum in disguise) and within its tolerance.
+    expect(momenta).toBeGreaterThan(1e-12);
+    expect(momenta).toBeLessThanOrEqual(tolerance);
+    expect(velocities).toBeLessThanOrEqual(10 * tolerance);
+    // The run's own check is the dense reference's, held to treeCheckTargets.
+    expect(got.check!.momenta).toBeCloseTo(momenta, 12);
+    expect(got.checkTargets).toEqual({ momenta: tolerance, velocities: 10 * tolerance });
+    tree.dispose();
+  });
+
+  test('spectrum extremes within the tolerance of the largest |lambda|', async () => {
+    const small = { ...s, configuration: geometry(s.configuration.source as GeometryName, spectrumN) };
+    const tolerance = 1e-5;
+    const tree = cpuTreeBackend(small, { tolerance, ...kExpansions });
+    expect(tree.tree.translations).toBeGreaterThan(0);
+    const request = { tol: 1e-9, seed: 1 };
+    const got = await runSpectrum(small, tree, request, cpuBackend(small));
+    const exact = await runSpectrum(small, cpuBackend(small), request);
+    expect(got.spectrum.lanczos.converged).toBe(true);
+    const errors = eigenvalueErrors(got.spectrum, exact.spectrum);
+    expect(Math.max(errors.lambdaMin, errors.lambdaMax)).toBeLessThanOrEqual(tolerance);
+    // The run's own check (its reference to Lanczos tol 1e-10) says the same.
+    expect(Math.max(got.check!.lambdaMin, got.check!.lambdaMax)).toBeLessThanOrEqual(tolerance);
+    expect(got.checkTarget).toBe(tolerance);
+  });
+});
+
+test('setEpsilon keeps the tree: the products equal a fresh tree backend at the new eps', async () => {
+  const s = system('ball', 600, 'vector', 3, 1);
+  const v = velocityPattern(s, 'random', 5);
+  const backend = cpuTreeBackend(s, kExpansions);
+  await backend.momenta(v);
+  backend.setEpsilon(30 / 600);
+  expect(backend.system.epsilon).toBe(30 / 600);
+  const fresh = cpuTreeBackend({ ...s, epsilon: 30 / 600 }, kExpansions);
+  expect(await backend.momenta(v)).toEqual(await fresh.momenta(v));
+  expect(backend.tree).toEqual(fresh.tree);
+});
+
+describe('the CPU storage of --matrix', () => {
+  const small = system('ball', 1000, 'vector', 3, 1);
+  const large = system('ball', kCpuTreeMinUnknowns / 3, 'vector', 3, 1);
+  const plenty = { source: 'the test', availableBytes: (): number => 1e12 };
+  test.each([
+    ['tree', small, plenty, 'tree'],
+    ['dense', large, plenty, 'dense'],
+    // The CPU has no matrix-free product: free is its dense M, as before --matrix tree.
+    ['free', large, plenty, 'dense'],
+    ['auto', small, plenty, 'dense'],
+    ['auto', large, plenty, 'tree'],
+    // Dense past the memory: the tree rather than a refusal.
+    ['auto', small, { source: 'the test', availableBytes: (): number => 1e6 }, 'tree'],
+  ] as const)('%s at %#', (matrix, s, memory, storage) => {
+    expect(chooseCpuStorage(s, matrix, memory)).toBe(storage);
+  });
+  test('auto takes the tree from kCpuTreeMinUnknowns unknowns', () => {
+    const below = system('ball', kCpuTreeMinUnknowns / 3 - 1, 'vector', 3, 1);
+    expect(chooseCpuStorage(below, 'auto', plenty)).toBe('dense');
+  });
+});
+
+test('the check policy: the tree is checked like the GPU, the dense CPU M is the reference', () => {
+  const s = system('sphere', 100, 'vector', 3, 1);
+  const large = system('sphere', kCheckMaxUnknowns / 3 + 1, 'vector', 3, 1);
+  expect(checkDecision(s, 'cpu', undefined, 'tree')).toBe('on');
+  expect(checkDecision(s, 'cpu', false, 'tree')).toBe('off');
+  expect(checkDecision(large, 'cpu', undefined, 'tree')).toBe('too-large');
+  expect(checkDecision(large, 'cpu', true, 'tree')).toBe('on');
+  expect(checkDecision(s, 'cpu', true, 'dense')).toBe('cpu');
+});
+
+test("the check's targets: float32's, the CPU tree's, the larger of each for a GPU tree", () => {
+  const float32 = solveCheckTargets(false, 1e-6);
+  const tree = (t: number) => treeCheckTargets(t, 1e-6);
+  const details = cpuTreeBackend(system('ring', 32, 'azimuthal', 3, 1), { tolerance: 1e-7 }).tree;
+  expect(backendCheckTargets({ name: 'gpu' }, float32, tree)).toEqual(float32);
+  expect(backendCheckTargets({ name: 'cpu', tree: details }, float32, tree)).toEqual({
+    momenta: 1e-7,
+    velocities: 10 * 1e-6,
+  });
+  // float32's 1e-6 on the momenta is above a tree of 1e-7; the tree's 1e-3 above float32's 1e-5.
+  expect(backendCheckTargets({ name: 'gpu', tree: details }, float32, tree)).toEqual({
+    momenta: float32.momenta,
+    velocities: 1e-5,
+  });
+  const coarse = { ...details, tolerance: 1e-3 };
+  expect(backendCheckTargets({ name: 'gpu', tree: coarse }, float32, tree)).toEqual({
+    momenta: 1e-3,
+    velocities: 1e-2,
+  });
+});
+
+describe('memory', () => {
+  test("the estimate covers the tree's arrays at the tolerances it is asked", () => {
+    const s = system('ball', 5000, 'vector', 3, 1);
+    for (const tolerance of [1e-3, 1e-5, 1e-7]) {
+      const tree = buildTree(s, { tolerance });
+      const arrays = [
+        tree.electron,
+        tree.positions,
+        tree.nodeStart,
+        tree.nodeEnd,
+        tree.boxMin,
+        tree.boxMax,
+        tree.centre,
+        tree.radius,
+        tree.diagonal,
+        tree.charges,
+        tree.sums,
+        tree.moments,
+        tree.reduced,
+        tree.locals,
+        ...Object.values(tree.lists),
+      ];
+      const bytes = arrays.reduce((sum, a) => sum + a.byteLength, 0);
+      const estimate = treeBytesPerElectron(tolerance) * s.configuration.n;
+      expect(estimate).toBeGreaterThanOrEqual(bytes);
+      expect(estimate).toBeLessThan(1.5 * bytes);
+    }
+  });
+  test('past the memory: one InputError naming the tree', () => {
+    const s = system('ball', 100_000, 'vector', 3, 1);
+    const budget = { source: 'the test budget', availableBytes: () => 1e8 };
+    expect(() => checkCpuFits(s, budget, { tolerance: 1e-5 })).toThrow(
+      /^--device cpu --matrix tree needs \d+\.\d+ GB for the tree and the solvers' vectors, more than the 0\.100 GB of the test budget$/,
+    );
+    expect(cpuTreeBackendBytes(s)).toBeLessThan(1e-3 * 8 * unknowns(s) ** 2);
+  });
+});
+
+test('the JSON: matrix "tree" and "tree" after it, in solve and spectrum; absent for the dense M', async () => {
+  const s = system('ring', 64, 'azimuthal', 3, 1);
+  const backend = cpuTreeBackend(s, { tolerance: 1e-4 });
+  const context = { device: kCpuDevice, matrix: 'tree', tree: backend.tree, radiusMetres: 1, timing: {} };
+  const report = await runSolve(s, backend, {
+    mode: 'momenta',
+    given: velocityPattern(s, 'rigid', 1),
+    pattern: 'rigid',
+    seed: null,
+    solver: 'cg',
+    rtol: 1e-8,
+  });
+  const solve = solveJson(s, report, context);
+  expect(Object.keys(solve).slice(2, 5)).toEqual(['device', 'matrix', 'tree']);
+  expect(solve.tree).toEqual({
+    tolerance: 1e-4,
+    order: backend.tree.order,
+    theta: backend.tree.theta,
+    leaves: backend.tree.leaves,
+    direct_pairs: backend.tree.directPairs,
+    translations: backend.tree.translations,
+  });
+  expect(backend.tree.order).toBeGreaterThan(1);
+  expect(backend.tree.leaves).toBe(1);
+  expect(backend.tree.directPairs).toBe(64 * 63);
+  const spectrum = spectrumJson(await runSpectrum(s, backend, { tol: 1e-8, seed: 1 }), context);
+  expect(Object.keys(spectrum).slice(1, 4)).toEqual(['device', 'matrix', 'tree']);
+  expect('tree' in solveJson(s, report, { ...context, matrix: null, tree: undefined })).toBe(false);
+});
