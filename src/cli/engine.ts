@@ -153,7 +153,8 @@ export async function openBackend(
       (storage) => {
         const bytes =
           storage === 'tree' ? cpuTreeBackendBytes(system, choice.treeTolerance) : cpuBackendBytes(system);
-        progress.detail(`memory: the CPU backend takes ${megabytes(bytes)} of ${gigabytes(freemem())} free`);
+        const held = storage === 'tree' ? 'CPU tree' : 'CPU reference';
+        progress.detail(`memory: the ${held} takes ${megabytes(bytes)} of ${gigabytes(freemem())} free`);
         progress.log(
           storage === 'tree'
             ? `building the tree on the CPU: ${size} unknowns, tolerance ${choice.treeTolerance}`
