@@ -50,10 +50,13 @@ export const kDefaultTreeTolerance = 1e-5;
  * more for 128 (113 M direct pairs against 63 M). A leaf is also one GPU workgroup of targets.
  */
 export const kDefaultLeafSize = 64;
+/** Most electrons per leaf of the GPU product (src/kernels/tree.ts): a leaf is one workgroup of targets. */
+export const kGpuLeafSize = 64;
 /** Leaves at depth <= kMaxTreeDepth: 2^24 leaves is far past any N a device holds. */
 export const kMaxTreeDepth = 24;
 
-export interface Tree {
+/** The tree and its lists: everything a product reads, built once per configuration. */
+export interface TreeGeometry {
   readonly system: DarwinSystem;
   readonly n: number;
   readonly precision: TreePrecision;
@@ -85,6 +88,10 @@ export interface Tree {
   readonly counts: TreeProductCounts;
   /** diag M (models.ts massDiagonal), input order. */
   readonly diagonal: Float64Array;
+}
+
+/** The tree with the CPU product's workspace (treecode.ts). */
+export interface Tree extends TreeGeometry {
   /**
    * Per-product work: the charges f_x, f_y, f_z, f . (y - origin) in tree order (kCharges per
    * electron), sums w (3 per electron), moments, harmonic moments and local coefficients (kCharges
@@ -139,6 +146,20 @@ function storage(precision: TreePrecision, length: number): TreeStorage {
 }
 
 export function buildTree(system: DarwinSystem, options: TreeOptions = {}): Tree {
+  const geometry = buildTreeGeometry(system, options);
+  const { n, nodeCount, precision, tables } = geometry;
+  return {
+    ...geometry,
+    charges: storage(precision, kCharges * n),
+    sums: storage(precision, 3 * n),
+    moments: storage(precision, kCharges * tables.termCount * nodeCount),
+    reduced: storage(precision, kCharges * tables.reducedCount * nodeCount),
+    locals: storage(precision, kCharges * tables.termCount * nodeCount),
+  };
+}
+
+/** The tree without a workspace: what the GPU product (src/kernels/tree.ts) uploads. */
+export function buildTreeGeometry(system: DarwinSystem, options: TreeOptions = {}): TreeGeometry {
   const { n, positions: input } = system.configuration;
   const precision = options.precision ?? 'float64';
   const tolerance = options.tolerance ?? kDefaultTreeTolerance;
@@ -226,11 +247,6 @@ export function buildTree(system: DarwinSystem, options: TreeOptions = {}): Tree
     lists,
     counts,
     diagonal: massDiagonal(system),
-    charges: storage(precision, kCharges * n),
-    sums: storage(precision, 3 * n),
-    moments: storage(precision, kCharges * tables.termCount * nodeCount),
-    reduced: storage(precision, kCharges * tables.reducedCount * nodeCount),
-    locals: storage(precision, kCharges * tables.termCount * nodeCount),
   };
 }
 
@@ -321,7 +337,7 @@ export interface TreeProductCounts {
  */
 function interactionLists(
   tree: Pick<
-    Tree,
+    TreeGeometry,
     'nodeCount' | 'firstLeaf' | 'nodeStart' | 'nodeEnd' | 'centre' | 'radius' | 'theta' | 'softeningDistance'
   > & { translationCost: number },
 ): { lists: InteractionLists; counts: TreeProductCounts } {
