@@ -110,6 +110,11 @@ struct TreeParams {
 @group(0) @binding(6) var<storage, read_write> reduced: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> m2lLocals: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> locals: array<vec4<f32>>;
+// Read-only views of buffers other entry points write (SwiftShader loads these much faster).
+@group(0) @binding(9) var<storage, read> harmonicMoments: array<vec4<f32>>;
+@group(0) @binding(10) var<storage, read> sourceCharges: array<vec4<f32>>;
+@group(0) @binding(11) var<storage, read> localCoefficients: array<vec4<f32>>;
+@group(0) @binding(12) var<storage, read> leafMoments: array<vec4<f32>>;
 @group(1) @binding(0) var<storage, read> x: array<f32>;
 @group(1) @binding(1) var<storage, read_write> y: array<f32>;
 @group(2) @binding(0) var<storage, read> state: array<u32>;
@@ -214,7 +219,7 @@ fn tree_p2m(
       for (var m = 1u; m <= k.z; m++) {
         monomial *= minusDelta.z / f32(m);
       }
-      sum += monomial * charges[j];
+      sum += monomial * sourceCharges[j];
     }
     moments[node * termCount + t] = sum;
   }
@@ -281,7 +286,7 @@ fn tree_reduce(
   for (var r = lane; r < params.reducedCount; r += workgroupSize) {
     var sum = vec4<f32>(0.0);
     for (var e = tables[params.reductionOffset + r]; e < tables[params.reductionOffset + r + 1u]; e++) {
-      sum += tableFloat(params.reductionWeight + e) * moments[node * termCount + tables[params.reductionEntry + e]];
+      sum += tableFloat(params.reductionWeight + e) * leafMoments[node * termCount + tables[params.reductionEntry + e]];
     }
     reduced[node * params.reducedCount + r] = sum;
   }
@@ -359,27 +364,32 @@ fn tree_m2l(
     let count = min(m2lBatch, last - batch);
     for (var row = lane; row < rows; row += workgroupSize) {
       var r = row;
-      var rowFirst = tables[params.m2lOffset + row];
-      var rowLast = tables[params.m2lOffset + row + 1u];
       if (params.planar != 0u) {
         r = tables[params.planarReduced + row];
-        rowFirst = tables[params.planarOffset + row];
-        rowLast = tables[params.planarOffset + row + 1u];
       }
       let betaDegree = reducedDegree(r);
       var local = vec4<f32>(0.0);
       for (var j = 0u; j < count; j++) {
         let momentsOf = batchSource[j] * params.reducedCount;
+        let derivativesOf = j * stride;
         var sum = vec4<f32>(0.0);
-        for (var e = rowFirst; e < rowLast; e++) {
-          var alpha = e - rowFirst;
-          var term = tables[params.m2lIndex + e];
-          if (params.planar != 0u) {
-            alpha = tables[params.planarAlpha + e];
-            term = tables[params.planarIndex + e];
+        if (params.planar != 0u) {
+          for (var e = tables[params.planarOffset + row]; e < tables[params.planarOffset + row + 1u]; e++) {
+            let alpha = tables[params.planarAlpha + e];
+            let weight = derivatives[derivativesOf + tables[params.planarIndex + e]];
+            sum += weight * sourceRatio[j][reducedDegree(alpha)] * harmonicMoments[momentsOf + alpha];
           }
-          let weight = derivatives[j * stride + term] * sourceRatio[j][reducedDegree(alpha)];
-          sum += weight * reduced[momentsOf + alpha];
+        } else {
+          // The row's alpha run over the harmonic terms of degree <= p - |beta| in order.
+          var e = tables[params.m2lOffset + row];
+          for (var d = 0u; d <= params.order - betaDegree; d++) {
+            var part = vec4<f32>(0.0);
+            for (var alpha = d * d; alpha <= d * d + 2u * d; alpha++) {
+              part += derivatives[derivativesOf + tables[params.m2lIndex + e]] * harmonicMoments[momentsOf + alpha];
+              e++;
+            }
+            sum += sourceRatio[j][d] * part;
+          }
         }
         local += targetRatio[j][betaDegree] * sum;
       }
@@ -450,10 +460,10 @@ fn farField(leaf: u32, position: vec3<f32>) -> vec3<f32> {
     let k = exponentsOf(b);
     let monomial = hx[k.x] * hy[k.y] * hz[k.z];
     let base = leaf * termCount;
-    phi += monomial * locals[base + b];
+    phi += monomial * localCoefficients[base + b];
     if (k.w < params.order) {
       for (var i = 0u; i < 3u; i++) {
-        gradient[i] += monomial * locals[base + tables[params.plusOne + 3u * b + i]];
+        gradient[i] += monomial * localCoefficients[base + tables[params.plusOne + 3u * b + i]];
       }
     }
   }
@@ -495,7 +505,7 @@ fn tree_evaluate(
         let j = tile + lane;
         if (j < sourceEnd) {
           tilePositions[lane] = electrons[j];
-          tileCharges[lane] = charges[j];
+          tileCharges[lane] = sourceCharges[j];
         }
         workgroupBarrier();
         let count = min(workgroupSize, sourceEnd - tile);

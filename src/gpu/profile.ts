@@ -52,6 +52,12 @@ export const kSoftwareKrylovStepWorkgroupSize = 16;
  */
 export const kFusedStepMaxSize = 16 * kKrylovStepWorkgroupSize;
 
+/**
+ * The N from which 'auto' takes the fast multipole product (src/kernels/tree.ts) over the
+ * matrix-free one, by device kind; see treeCrossover.
+ */
+export const kTreeCrossover = { cpu: 20000, gpu: 20000 } as const;
+
 export interface DeviceProfile {
   /**
    * SwiftShader, or any fallback adapter: a CPU, where barriers and launches cost more than
@@ -81,6 +87,11 @@ export function deviceProfile(
     krylovStepWorkgroupSize: runsOnCpu ? kSoftwareKrylovStepWorkgroupSize : kKrylovStepWorkgroupSize,
     fusedStepMaxSize: runsOnCpu ? Infinity : kFusedStepMaxSize,
   };
+}
+
+/** kTreeCrossover of the profile's device kind. */
+export function treeCrossover(profile: Pick<DeviceProfile, 'runsOnCpu'>): number {
+  return profile.runsOnCpu ? kTreeCrossover.cpu : kTreeCrossover.gpu;
 }
 
 /** The Krylov step variant the profile gives an operator of `size` unknowns. */

@@ -5,6 +5,7 @@
 import {
   completeLocal,
   kCharges,
+  expansionTables,
   reduceMultipole,
   type ExpansionTables,
 } from '../physics/cartesian-expansion.ts';
@@ -12,6 +13,8 @@ import { unknowns, validateSystem, type DarwinSystem } from '../physics/models.t
 import {
   buildTreeGeometry,
   kGpuLeafSize,
+  kMaxTreeDepth,
+  treeAccuracy,
   type TreeGeometry,
   type TreeOptions,
   type TreeProductCounts,
@@ -120,28 +123,20 @@ export function packTreeParams(params: TreeParams): ArrayBuffer {
   return view.buffer;
 }
 
-const kEntryPoints = [
-  'tree_gather',
-  'tree_p2m',
-  'tree_m2m',
-  'tree_reduce',
-  'tree_m2l',
-  'tree_l2l',
-  'tree_evaluate',
-] as const;
-
-type TreeEntry = (typeof kEntryPoints)[number];
+/** The entry points of tree.wgsl, in the order a product dispatches them. */
+type TreeEntry =
+  'tree_gather' | 'tree_p2m' | 'tree_m2m' | 'tree_reduce' | 'tree_m2l' | 'tree_l2l' | 'tree_evaluate';
 
 // Group 0 of each entry point: only the buffers it uses, so none exceeds the 8 storage buffers per
 // stage every device allows (groups 1 and 2 take three).
 const kBindings: Record<TreeEntry, GroupBindings> = {
   tree_gather: { 0: 'uniform', 1: 'read', 2: 'read', 4: 'write' },
-  tree_p2m: { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 4: 'write', 5: 'write' },
+  tree_p2m: { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 5: 'write', 10: 'read' },
   tree_m2m: { 0: 'uniform', 2: 'read', 3: 'read', 5: 'write' },
-  tree_reduce: { 0: 'uniform', 2: 'read', 5: 'write', 6: 'write' },
-  tree_m2l: { 0: 'uniform', 2: 'read', 3: 'read', 6: 'write', 7: 'write' },
+  tree_reduce: { 0: 'uniform', 2: 'read', 6: 'write', 12: 'read' },
+  tree_m2l: { 0: 'uniform', 2: 'read', 3: 'read', 7: 'write', 9: 'read' },
   tree_l2l: { 0: 'uniform', 2: 'read', 3: 'read', 7: 'write', 8: 'write' },
-  tree_evaluate: { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 4: 'write', 8: 'write' },
+  tree_evaluate: { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 10: 'read', 11: 'read' },
 };
 
 const kModelCode: Record<GpuModel, number> = { vector3d: 0, vector2d: 1, azimuthal: 2 };
@@ -305,6 +300,57 @@ function packTreeElectrons(tree: TreeGeometry): Float32Array {
   return packed;
 }
 
+/**
+ * List entries per node that treeBytes allows: the M2L sources of a node and the near leaves of a
+ * leaf number at most about 200 at theta 0.4 in 3D (a ball's inner node: 190 of ~100 counted on
+ * average), a bound rather than a measurement.
+ */
+const kListEntriesPerNode = 256;
+
+/**
+ * Bytes of the GPU objects of a tree product of N electrons at `tolerance` (kGpuLeafSize leaves):
+ * the electrons and charges, the nodes and their four expansions, the index tables (M2M's and L2L's
+ * rows, M2L's, and a few per term) and the lists. O(N): nodes are about
+ * 2 N / leaf size.
+ */
+export function treeBytes(n: number, tolerance: number): number {
+  const tables = expansionTables(treeAccuracy(tolerance).order);
+  const { termCount: terms, reducedCount } = tables;
+  let depth = 0;
+  while (depth < kMaxTreeDepth && Math.ceil(n / 2 ** depth) > kGpuLeafSize) depth++;
+  const nodeCount = 2 ** (depth + 1) - 1;
+  const electrons = (16 + 16 + 4) * n;
+  const expansions = 16 * nodeCount * (1 + 2 * terms + 2 * reducedCount);
+  const indexTables = 4 * (2 * tables.sumIndex.length + 20 * terms + tables.m2lIndex.length);
+  const lists = 4 * kListEntriesPerNode * nodeCount;
+  return electrons + expansions + indexTables + lists;
+}
+
+const kernels = new WeakMap<GPUDevice, Map<string, ShaderEntries<TreeEntry>>>();
+
+/**
+ * The entry points for one set of overrides (workgroup size, model, order, batch), shared by every
+ * product with those: a sweep over configurations compiles its pipelines once.
+ */
+function treeEntries(device: GPUDevice, constants: Record<string, number>): ShaderEntries<TreeEntry> {
+  let perDevice = kernels.get(device);
+  if (!perDevice) kernels.set(device, (perDevice = new Map()));
+  const key = JSON.stringify(constants);
+  let entries = perDevice.get(key);
+  if (!entries) {
+    entries = new ShaderEntries<TreeEntry>(device, {
+      family: 'Tree',
+      shader: 'tree',
+      bindings: kBindings,
+      uniformBytes: kTreeParamsBytes,
+      constants,
+      sharedLayouts: matvecSharedLayouts(device),
+    });
+    perDevice.set(key, entries);
+  }
+  return entries;
+}
+
 /** A dispatch of `count` workgroups as (x, y) within the per-dimension limit. */
 function gridOf(device: GPUDevice, count: number): [number, number] {
   const limit = device.limits.maxComputeWorkgroupsPerDimension;
@@ -384,18 +430,11 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
       return await withErrorScopes(device, 'GpuTreeMassMatrix.create', () => {
         const workgroupSize = checkWorkgroupSize(device, options.workgroupSize ?? kTreeWorkgroupSize, false);
         const { tables } = tree;
-        const entries = new ShaderEntries<TreeEntry>(device, {
-          family: 'Tree',
-          shader: 'tree',
-          bindings: kBindings,
-          uniformBytes: kTreeParamsBytes,
-          constants: {
-            workgroupSize,
-            model: kModelCode[gpuModel(system)],
-            termCount: tables.termCount,
-            m2lBatch: m2lBatchSize(tables.termCount, workgroupSize),
-          },
-          sharedLayouts: matvecSharedLayouts(device),
+        const entries = treeEntries(device, {
+          workgroupSize,
+          model: kModelCode[gpuModel(system)],
+          termCount: tables.termCount,
+          m2lBatch: m2lBatchSize(tables.termCount, workgroupSize),
         });
         const storage = (label: string, data: ArrayBufferView | number) => {
           const buffer = createBuffer(device, {
@@ -420,6 +459,8 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
           7: storage('m2lLocals', expansionBytes(tables.reducedCount)),
           8: storage('locals', expansionBytes(tables.termCount)),
         };
+        // Read-only views (tree.wgsl): the harmonic moments, charges, local coefficients, moments.
+        Object.assign(buffers, { 9: buffers[6], 10: buffers[4], 11: buffers[8], 12: buffers[5] });
         // Uniform slots: all nodes, then each level 0 .. depth (the leaves are the last).
         const ranges = [
           { firstNode: 0, rangeNodes: tree.nodeCount },
