@@ -501,16 +501,16 @@ fn tree_evaluate(
     for (var l = nearFirst; l < nearLast; l++) {
       let source = tables[params.near + l];
       let sourceEnd = tables[params.nodeEnd + source];
-      for (var tile = tables[params.nodeStart + source]; tile < sourceEnd; tile += workgroupSize) {
-        let j = tile + lane;
+      for (var tileStart = tables[params.nodeStart + source]; tileStart < sourceEnd; tileStart += workgroupSize) {
+        let j = tileStart + lane;
         if (j < sourceEnd) {
           tilePositions[lane] = electrons[j];
           tileCharges[lane] = sourceCharges[j];
         }
         workgroupBarrier();
-        let count = min(workgroupSize, sourceEnd - tile);
+        let count = min(workgroupSize, sourceEnd - tileStart);
         for (var q = 0u; q < count; q++) {
-          if (tile + q != k) {
+          if (tileStart + q != k) {
             let d = position.xyz - tilePositions[q].xyz;
             w += applyOseen(d, oseenScales(d, params.softeningSquared), tileCharges[q].xyz);
           }
