@@ -417,10 +417,11 @@ fn tree_l2l(
   let parentNode = select(0u, (node - 1u) / 2u, node > 0u);
   let parent = nodes[parentNode];
   let toChild = (child.xyz - parent.xyz) / parent.w;
-  let shiftX = scaledPowers(toChild.x);
-  let shiftY = scaledPowers(toChild.y);
-  let shiftZ = scaledPowers(toChild.z);
-  let ratio = powers(child.w / parent.w);
+  // var, not let: a dynamically indexed let array is copied at every index (Tint).
+  var shiftX = scaledPowers(toChild.x);
+  var shiftY = scaledPowers(toChild.y);
+  var shiftZ = scaledPowers(toChild.z);
+  var ratio = powers(child.w / parent.w);
   for (var b = lane; b < termCount; b += workgroupSize) {
     // The M2L sums completed by the harmonic identity (cartesian-expansion.ts completeLocal).
     var local = vec4<f32>(0.0);
@@ -451,9 +452,9 @@ var<workgroup> tileCharges: array<vec4<f32>, workgroupSize>;
 fn farField(leaf: u32, position: vec3<f32>) -> vec3<f32> {
   let centre = nodes[leaf];
   let h = (position - centre.xyz) / centre.w;
-  let hx = scaledPowers(h.x);
-  let hy = scaledPowers(h.y);
-  let hz = scaledPowers(h.z);
+  var hx = scaledPowers(h.x);
+  var hy = scaledPowers(h.y);
+  var hz = scaledPowers(h.z);
   var phi = vec4<f32>(0.0);
   var gradient: array<vec4<f32>, 3>;
   for (var b = 0u; b < termCount; b++) {

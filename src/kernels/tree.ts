@@ -13,6 +13,7 @@ import { unknowns, validateSystem, type DarwinSystem } from '../physics/models.t
 import {
   buildTreeGeometry,
   kGpuLeafSize,
+  kGpuTranslationCostPerTerm,
   kMaxTreeDepth,
   treeAccuracy,
   type TreeGeometry,
@@ -414,7 +415,8 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
   }
 
   /**
-   * Builds the tree of `system` (tree-build.ts, GPU defaults: kGpuLeafSize) and uploads it, inside
+   * Builds the tree of `system` (tree-build.ts, GPU defaults: kGpuLeafSize, kGpuTranslationCostPerTerm)
+   * and uploads it, inside
    * error scopes labelled 'GpuTreeMassMatrix.create'.
    */
   static async create(
@@ -424,7 +426,12 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
   ): Promise<GpuTreeMassMatrix> {
     validateSystem(system);
     const { device } = context;
-    const tree = buildTreeGeometry(system, { leafSize: kGpuLeafSize, ...options, precision: 'float64' });
+    const tree = buildTreeGeometry(system, {
+      leafSize: kGpuLeafSize,
+      translationCostPerTerm: kGpuTranslationCostPerTerm,
+      ...options,
+      precision: 'float64',
+    });
     const owned: GPUBuffer[] = [];
     try {
       return await withErrorScopes(device, 'GpuTreeMassMatrix.create', () => {

@@ -40,6 +40,8 @@ export interface TreeOptions {
    * acceptance rule allows, so small configurations exercise the expansions.
    */
   translationCost?: number;
+  /** translationCost per term of the M2L's contraction, where translationCost is not given. */
+  translationCostPerTerm?: number;
   precision?: TreePrecision;
 }
 
@@ -50,8 +52,20 @@ export const kDefaultTreeTolerance = 1e-5;
  * more for 128 (113 M direct pairs against 63 M). A leaf is also one GPU workgroup of targets.
  */
 export const kDefaultLeafSize = 64;
-/** Most electrons per leaf of the GPU product (src/kernels/tree.ts): a leaf is one workgroup of targets. */
-export const kGpuLeafSize = 64;
+/**
+ * Most electrons per leaf of the GPU product (src/kernels/tree.ts), whose leaf is one workgroup of
+ * targets: on SwiftShader (sphere, N = 20 000, tolerance 1e-5) leaves of 64, 128 and 256 cost the
+ * same within the machine's noise (17.7, 17.1 and 20.1 s); 128 halves the nodes, so the memory and
+ * the per-node passes, of 64.
+ */
+export const kGpuLeafSize = 128;
+/**
+ * translationCostPerTerm of the GPU product: on SwiftShader one M2L at p = 11 (4 004 terms) took
+ * 355 us, as long as about 10 000 pairs of its direct sum (0.03e9 pairs/s in the same run), 2.5 pairs
+ * a term, 28 times the CPU's kTranslationCostPerTerm: its contraction gathers where the direct sum
+ * streams.
+ */
+export const kGpuTranslationCostPerTerm = 2.5;
 /** Leaves at depth <= kMaxTreeDepth: 2^24 leaves is far past any N a device holds. */
 export const kMaxTreeDepth = 24;
 
@@ -225,7 +239,8 @@ export function buildTreeGeometry(system: DarwinSystem, options: TreeOptions = {
   const geometryOfTree = { depth, nodeCount, firstLeaf, nodeStart, nodeEnd, boxMin, boxMax, centre, radius };
   const planar = boxMin[2] === boxMax[2];
   const terms = planar ? tables.planarIndex.length : tables.m2lIndex.length;
-  const translationCost = options.translationCost ?? kTranslationCostPerTerm * terms;
+  const translationCost =
+    options.translationCost ?? (options.translationCostPerTerm ?? kTranslationCostPerTerm) * terms;
   const { lists, counts } = interactionLists({
     ...geometryOfTree,
     theta,
