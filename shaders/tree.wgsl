@@ -186,6 +186,10 @@ fn tree_gather(
   charges[k] = vec4<f32>(f, dot(f, position));
 }
 
+// P2M's electrons, a workgroup at a time: ((-delta) / s)^m / m! along each axis, and the charges.
+var<workgroup> electronPowers: array<array<f32, kPowers>, 3u * workgroupSize>;
+var<workgroup> electronCharges: array<vec4<f32>, workgroupSize>;
+
 @compute @workgroup_size(workgroupSize)
 fn tree_p2m(
   @builtin(workgroup_id) group: vec3<u32>,
@@ -204,24 +208,34 @@ fn tree_p2m(
   let inverseScale = 1.0 / centre.w;
   let start = tables[params.nodeStart + node];
   let end = tables[params.nodeEnd + node];
-  for (var t = lane; t < termCount; t += workgroupSize) {
-    let k = exponentsOf(t);
-    var sum = vec4<f32>(0.0);
-    for (var j = start; j < end; j++) {
+  // An empty leaf (leaves of 1 electron, N not a power of two) has zero moments.
+  for (var t = lane; t < termCount && start == end; t += workgroupSize) {
+    moments[node * termCount + t] = vec4<f32>(0.0);
+  }
+  for (var first = start; first < end; first += workgroupSize) {
+    let j = first + lane;
+    if (j < end) {
       let minusDelta = (centre.xyz - electrons[j].xyz) * inverseScale;
-      var monomial = 1.0;
-      for (var m = 1u; m <= k.x; m++) {
-        monomial *= minusDelta.x / f32(m);
-      }
-      for (var m = 1u; m <= k.y; m++) {
-        monomial *= minusDelta.y / f32(m);
-      }
-      for (var m = 1u; m <= k.z; m++) {
-        monomial *= minusDelta.z / f32(m);
-      }
-      sum += monomial * sourceCharges[j];
+      electronPowers[3u * lane] = scaledPowers(minusDelta.x);
+      electronPowers[3u * lane + 1u] = scaledPowers(minusDelta.y);
+      electronPowers[3u * lane + 2u] = scaledPowers(minusDelta.z);
+      electronCharges[lane] = sourceCharges[j];
     }
-    moments[node * termCount + t] = sum;
+    workgroupBarrier();
+    let count = min(workgroupSize, end - first);
+    for (var t = lane; t < termCount; t += workgroupSize) {
+      let k = exponentsOf(t);
+      var sum = vec4<f32>(0.0);
+      if (first != start) {
+        sum = moments[node * termCount + t];
+      }
+      for (var e = 0u; e < count; e++) {
+        let monomial = electronPowers[3u * e][k.x] * electronPowers[3u * e + 1u][k.y] * electronPowers[3u * e + 2u][k.z];
+        sum += monomial * electronCharges[e];
+      }
+      moments[node * termCount + t] = sum;
+    }
+    workgroupBarrier();
   }
 }
 

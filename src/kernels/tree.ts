@@ -32,8 +32,20 @@ import {
 } from './operator.ts';
 import { gpuModel, packPositions, type GpuModel } from './system.ts';
 
-/** Threads per workgroup of every tree dispatch; also the tile of the direct sums. */
+/** Most threads per workgroup of the tree dispatches; also the tile of the direct sums. */
 export const kTreeWorkgroupSize = 64;
+
+/**
+ * Threads per workgroup for leaves of at most `largestLeaf` electrons: a leaf's electrons are its
+ * workgroup's targets, taken kTreeWorkgroupSize at most at a time, so the size is the leaf split into
+ * as few equal rounds as that allows, rounded up to 4 (SwiftShader's SIMD width). Leaves of 78 then
+ * run 2 rounds of 40 threads, not a round of 64 and one of 14 in 64 (61% of the lanes busy): the
+ * direct sum, most of the product, ran about twice as slow per pair as matvec_free in that shape.
+ */
+export function treeWorkgroupSize(largestLeaf: number): number {
+  const rounds = Math.ceil(largestLeaf / kTreeWorkgroupSize);
+  return Math.min(kTreeWorkgroupSize, 4 * Math.ceil(largestLeaf / rounds / 4));
+}
 
 /** Byte size of the WGSL struct TreeParams (a test checks the two agree). */
 export const kTreeParamsBytes = 192;
@@ -435,7 +447,12 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
     const owned: GPUBuffer[] = [];
     try {
       return await withErrorScopes(device, 'GpuTreeMassMatrix.create', () => {
-        const workgroupSize = checkWorkgroupSize(device, options.workgroupSize ?? kTreeWorkgroupSize, false);
+        const largestLeaf = Math.ceil(tree.n / 2 ** tree.depth);
+        const workgroupSize = checkWorkgroupSize(
+          device,
+          options.workgroupSize ?? treeWorkgroupSize(largestLeaf),
+          false,
+        );
         const { tables } = tree;
         const entries = treeEntries(device, {
           workgroupSize,
