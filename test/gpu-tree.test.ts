@@ -263,6 +263,20 @@ describe('the tree backend', () => {
   });
 });
 
+gpu.test('a tree past the memory is refused up front, and auto goes matrix-free', async (context) => {
+  const s = system(geometry('sphere', kTreeCrossover.cpu + kTreeCrossover.gpu), 'vector', 3, 0, 1e-3);
+  const need = treeAllocation(s).total;
+  const budget = (bytes: number): GpuContext => ({
+    ...context,
+    memory: { source: 'the test budget', availableBytes: () => bytes },
+  });
+  expect(chooseMatrixStorage(budget(need), s)).toBe('tree');
+  expect(chooseMatrixStorage(budget(need - 1), s)).toBe('free');
+  await expect(gpuBackend(budget(need - 1), s, { matrix: 'tree' })).rejects.toThrow(
+    /^--matrix tree needs .* more than the .* of the test budget; use --matrix free/,
+  );
+});
+
 test('the tree allocation is O(N): 10x the electrons, at most 10.5x the bytes', () => {
   const small = system(geometry('ball', 100_000), 'vector', 3);
   const large = system(geometry('ball', 1_000_000), 'vector', 3);
