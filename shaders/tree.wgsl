@@ -80,7 +80,6 @@ struct TreeParams {
   reductionWeight: u32,
   minusOne: u32,
   minusTwo: u32,
-  plusOne: u32,
   firstWeight: u32,
   secondWeight: u32,
   factorial: u32,
@@ -99,6 +98,7 @@ struct TreeParams {
   electron: u32,
   pad2: u32,
   pad3: u32,
+  pad4: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: TreeParams;
@@ -471,15 +471,20 @@ fn farField(leaf: u32, position: vec3<f32>) -> vec3<f32> {
   var hz = scaledPowers(h.z);
   var phi = vec4<f32>(0.0);
   var gradient: array<vec4<f32>, 3>;
+  let base = leaf * termCount;
   for (var b = 0u; b < termCount; b++) {
     let k = exponentsOf(b);
-    let monomial = hx[k.x] * hy[k.y] * hz[k.z];
-    let base = leaf * termCount;
-    phi += monomial * localCoefficients[base + b];
-    if (k.w < params.order) {
-      for (var i = 0u; i < 3u; i++) {
-        gradient[i] += monomial * localCoefficients[base + tables[params.plusOne + 3u * b + i]];
-      }
+    let coefficient = localCoefficients[base + b];
+    phi += hx[k.x] * hy[k.y] * hz[k.z] * coefficient;
+    // d_i (h^k / k!) = h^(k - e_i) / (k - e_i)!: each coefficient serves the gradient where k_i >= 1.
+    if (k.x > 0u) {
+      gradient[0] += hx[k.x - 1u] * hy[k.y] * hz[k.z] * coefficient;
+    }
+    if (k.y > 0u) {
+      gradient[1] += hx[k.x] * hy[k.y - 1u] * hz[k.z] * coefficient;
+    }
+    if (k.z > 0u) {
+      gradient[2] += hx[k.x] * hy[k.y] * hz[k.z - 1u] * coefficient;
     }
   }
   var stokeslet: vec3<f32>;

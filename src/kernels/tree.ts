@@ -74,7 +74,6 @@ const kTableNames = [
   'reductionWeight',
   'minusOne',
   'minusTwo',
-  'plusOne',
   'firstWeight',
   'secondWeight',
   'factorial',
@@ -132,7 +131,7 @@ export function packTreeParams(params: TreeParams): ArrayBuffer {
   view.setFloat32(52, params.rootY, true);
   // pad0, pad1 at 56, 60; then each table's offset into the tables buffer, in kTableNames order.
   kTableNames.forEach((name, k) => view.setUint32(64 + 4 * k, params.offsets[name], true));
-  // pad2, pad3: the struct is rounded up to 16 bytes.
+  // pad2 .. pad4: the struct is rounded up to 16 bytes.
   return view.buffer;
 }
 
@@ -203,7 +202,6 @@ export function packTreeTables(tree: TreeGeometry): {
     reductionWeight: floats(reduction.weight),
     minusOne: tables.minusOne,
     minusTwo: tables.minusTwo,
-    plusOne: tables.plusOne,
     firstWeight: floats(tables.firstWeight),
     secondWeight: floats(tables.secondWeight),
     factorial: floats(tables.factorial),
