@@ -5,7 +5,8 @@
 // Greengard) and whose cartesian-expansion.ts holds the operators. The tree and its lists are built
 // once on the CPU (tree-build.ts); a product is seven kinds of dispatch in one compute pass:
 //   tree_gather    one thread per electron: the charges f, f . y in tree order from x (input order)
-//   tree_p2m       one workgroup per leaf, a thread per term: the leaf's moments
+//   tree_p2m       one workgroup per leaf, a thread per term: the leaf's moments (each electron's
+//                  powers staged once through workgroup memory)
 //   tree_m2m       one workgroup per node of a level, deepest first: moments from the two children
 //   tree_reduce    one workgroup per node: the harmonic moments (k_z <= 1) M2L contracts
 //   tree_m2l       one workgroup per node: its list's M2L into its reduced local coefficients
@@ -36,7 +37,11 @@
 //   6 storage, read_write  reduced: array<vec4<f32>>, reducedCount per node
 //   7 storage, read_write  m2lLocals: array<vec4<f32>>, reducedCount per node: the M2L sums
 //   8 storage, read_write  locals: array<vec4<f32>>, termCount per node
+//   9 .. 12 storage, read  read-only views of reduced, charges, locals and moments for the passes that
+//                          only read them (SwiftShader loads through a read-only binding much faster)
 //   group 1 x and y (operator.ts vectorPairLayout), group 2 the solver state (guard).
+// The workgroup size is set per tree (src/kernels/tree.ts treeWorkgroupSize) so that a leaf's
+// electrons fill its workgroup's rounds of targets.
 //
 // Guard: once the solve bound as `state` has stopped, every workgroup of every dispatch returns at once.
 
@@ -474,17 +479,17 @@ fn farField(leaf: u32, position: vec3<f32>) -> vec3<f32> {
   let base = leaf * termCount;
   for (var b = 0u; b < termCount; b++) {
     let k = exponentsOf(b);
-    let coefficient = localCoefficients[base + b];
-    phi += hx[k.x] * hy[k.y] * hz[k.z] * coefficient;
+    let local = localCoefficients[base + b];
+    phi += hx[k.x] * hy[k.y] * hz[k.z] * local;
     // d_i (h^k / k!) = h^(k - e_i) / (k - e_i)!: each coefficient serves the gradient where k_i >= 1.
     if (k.x > 0u) {
-      gradient[0] += hx[k.x - 1u] * hy[k.y] * hz[k.z] * coefficient;
+      gradient[0] += hx[k.x - 1u] * hy[k.y] * hz[k.z] * local;
     }
     if (k.y > 0u) {
-      gradient[1] += hx[k.x] * hy[k.y - 1u] * hz[k.z] * coefficient;
+      gradient[1] += hx[k.x] * hy[k.y - 1u] * hz[k.z] * local;
     }
     if (k.z > 0u) {
-      gradient[2] += hx[k.x] * hy[k.y] * hz[k.z - 1u] * coefficient;
+      gradient[2] += hx[k.x] * hy[k.y] * hz[k.z - 1u] * local;
     }
   }
   var stokeslet: vec3<f32>;
