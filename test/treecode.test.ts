@@ -18,6 +18,7 @@ import {
   type ExpansionTables,
 } from '../src/physics/cartesian-expansion.ts';
 import { geometry, type Configuration } from '../src/physics/geometry.ts';
+import { clustered } from './helpers/configurations.ts';
 import { blockSize, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
 import { dot } from '../src/math/vectors.ts';
 import { relativeError } from '../src/physics/observables.ts';
@@ -36,23 +37,6 @@ function system(
   epsilon = 1,
 ): DarwinSystem {
   return { configuration, model, dim, epsilon, softening };
-}
-
-/**
- * A dense lump beside sparse electrons: `share` of them in a ball (or disk) of radius 0.01 about
- * (0.4, 0.3, z), the rest spread over the unit ball (or disk), so the tree is deep on one side only.
- */
-function clustered(n: number, planar: boolean, share = 0.75): Configuration {
-  const lump = Math.round(share * n);
-  const sparse = geometry(planar ? 'disk' : 'ball', n - lump).positions;
-  const dense = geometry(planar ? 'disk' : 'ball', lump).positions;
-  const positions = new Float64Array(3 * n);
-  positions.set(sparse);
-  for (let k = 0; k < 3 * lump; k++) {
-    const centre = [0.4, 0.3, planar ? 0 : 0.2][k % 3];
-    positions[3 * (n - lump) + k] = centre + 0.01 * dense[k];
-  }
-  return { n, positions, source: planar ? 'clustered disk' : 'clustered ball' };
 }
 
 /** T x by the tree with every node opened: the direct sum (checked against the dense matrix below). */

@@ -1,6 +1,6 @@
 // The GPU backend: the MassMatrixBackend of src/run/backend.ts with M on the GPU, dense
-// (src/kernels/mass-matrix.ts) or matrix-free (src/kernels/matvec-free.ts), and the Krylov
-// solvers of this folder. Results have the CPU's shapes plus a `gpu` field of run statistics.
+// (src/kernels/mass-matrix.ts), matrix-free (src/kernels/matvec-free.ts) or the fast multipole
+// product (src/kernels/tree.ts), and the Krylov solvers of this folder. Results have the CPU's shapes plus a `gpu` field of run statistics.
 import { InputError } from '../physics/input-error.ts';
 import { massDiagonal, unknowns, type DarwinSystem } from '../physics/models.ts';
 import { alignTo, createVector } from '../gpu/buffers.ts';
@@ -19,7 +19,9 @@ import {
   type GpuMatrixFreeOptions,
 } from '../kernels/matvec-free.ts';
 import { kPositionStride } from '../kernels/system.ts';
-import type { KrylovStepVariant } from '../gpu/profile.ts';
+import { GpuTreeMassMatrix, treeBytes, type GpuTreeOptions } from '../kernels/tree.ts';
+import { treeCrossover, type KrylovStepVariant } from '../gpu/profile.ts';
+import { kDefaultTreeTolerance } from '../physics/tree-build.ts';
 import type { GpuMassOperator } from '../kernels/operator.ts';
 import { gigabytes, type MassMatrixBackend } from '../run/backend.ts';
 import { solveWith } from '../solvers/solve.ts';
@@ -76,11 +78,38 @@ export interface DenseAllocation {
  * a spectrum's basis.
  */
 export function denseAllocation(system: DarwinSystem): DenseAllocation {
-  const size = unknowns(system);
   const matrix = denseMatrixBytes(matrixShape(system));
-  const vectors = kPositionStride * system.configuration.n + kRunVectors * 16 * Math.ceil(size / 4);
-  const lanczosBasis = 4 * alignTo(size, kBasisAlignmentFloats) * lanczosHeldVectors(size);
+  const { vectors, lanczosBasis } = runAllocation(system);
   return { matrix, vectors, lanczosBasis, total: matrix + vectors + lanczosBasis };
+}
+
+/** Beside any operator: the positions, D, a run's vectors and staging, and the Lanczos basis. */
+function runAllocation(system: DarwinSystem): { vectors: number; lanczosBasis: number } {
+  const size = unknowns(system);
+  return {
+    vectors: kPositionStride * system.configuration.n + kRunVectors * 16 * Math.ceil(size / 4),
+    lanczosBasis: 4 * alignTo(size, kBasisAlignmentFloats) * lanczosHeldVectors(size),
+  };
+}
+
+/** What the tree backend allocates on the GPU, in bytes (treeAllocation). */
+export interface TreeAllocation {
+  /** The tree, its tables and lists, and the expansions of every node (src/kernels/tree.ts treeBytes). */
+  readonly tree: number;
+  /** As DenseAllocation's. */
+  readonly vectors: number;
+  readonly lanczosBasis: number;
+  readonly total: number;
+}
+
+/**
+ * The GPU memory the tree backend of `system` takes at its largest, O(N): the tree and its
+ * expansions at tolerance `tolerance`, a solve's vectors, a spectrum's basis.
+ */
+export function treeAllocation(system: DarwinSystem, tolerance = kDefaultTreeTolerance): TreeAllocation {
+  const { vectors, lanczosBasis } = runAllocation(system);
+  const tree = treeBytes(system.configuration.n, tolerance);
+  return { tree, vectors, lanczosBasis, total: tree + vectors + lanczosBasis };
 }
 
 /** The refusal of dense storage for `system`, `why` saying what does not fit. */
@@ -135,21 +164,46 @@ export function explainDenseFailure(system: DarwinSystem, error: unknown): unkno
 }
 
 /**
+ * Throws an InputError naming --matrix free when the tree backend of `system` takes more than the
+ * device's memory (GpuContext.memory), as checkDenseFits does for the dense one.
+ */
+export function checkTreeFits(context: GpuContext, system: DarwinSystem, tolerance?: number): void {
+  const available = context.memory?.availableBytes();
+  const need = treeAllocation(system, tolerance);
+  if (available !== undefined && need.total > available) {
+    throw new InputError(
+      `--matrix tree needs ${gigabytes(need.total)} for the tree of ${system.configuration.n} electrons, ` +
+        `its expansions, vectors and Lanczos basis, more than the ${gigabytes(available)} of ` +
+        `${context.memory!.source}; use --matrix free, which holds only the positions and vectors`,
+      'matrix',
+    );
+  }
+}
+
+/**
  * 'dense' while the dense M takes at most `budgetBytes` and the dense backend fits the device
- * (checkDenseFits), else 'free'.
+ * (checkDenseFits); past that 'tree' from the device profile's crossover N on (treeCrossover, where
+ * the fast multipole product overtakes the matrix-free one) if it fits (checkTreeFits), else 'free'.
  */
 export function chooseMatrixStorage(
   context: GpuContext,
   system: DarwinSystem,
   budgetBytes = kDenseBudgetBytes,
+  treeTolerance?: number,
 ): MatrixStorage {
-  if (denseMatrixBytes(matrixShape(system)) > budgetBytes) return 'free';
-  try {
-    checkDenseFits(context, system);
+  const fits = (check: () => void) => {
+    try {
+      check();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (denseMatrixBytes(matrixShape(system)) <= budgetBytes && fits(() => checkDenseFits(context, system))) {
     return 'dense';
-  } catch {
-    return 'free';
   }
+  const treeWins = system.configuration.n >= treeCrossover(context.profile);
+  return treeWins && fits(() => checkTreeFits(context, system, treeTolerance)) ? 'tree' : 'free';
 }
 
 export interface GpuBackendOptions {
@@ -162,8 +216,12 @@ export interface GpuBackendOptions {
   step?: KrylovStepVariant;
   /** The dense budget of 'auto' (default kDenseBudgetBytes). */
   denseBudgetBytes?: number;
+  /** The tree product's relative tolerance of T x (default kDefaultTreeTolerance). */
+  treeTolerance?: number;
   dense?: GpuMassMatrixOptions;
   free?: GpuMatrixFreeOptions;
+  /** The tree's build options beside its tolerance (leaf size, order, opening angle). */
+  tree?: Omit<GpuTreeOptions, 'tolerance'>;
   /**
    * Called after each chunk of a long step (the dense assembly, a long matrix-free product in
    * momenta() or a solver), with the step's name; a throw stops the step there (the CLI's
@@ -224,9 +282,13 @@ export async function gpuBackend(
   // Inputs float32 cannot hold are refused before any GPU work, whoever asks (CLI, app, studies).
   checkFloat32System(system);
   const requested = options.matrix ?? 'auto';
+  const tolerance = options.treeTolerance ?? kDefaultTreeTolerance;
   const matrix =
-    requested === 'auto' ? chooseMatrixStorage(context, system, options.denseBudgetBytes) : requested;
+    requested === 'auto'
+      ? chooseMatrixStorage(context, system, options.denseBudgetBytes, tolerance)
+      : requested;
   if (matrix === 'dense') checkDenseFits(context, system);
+  if (matrix === 'tree') checkTreeFits(context, system, tolerance);
   const operator: GpuMassOperator =
     matrix === 'dense'
       ? await GpuMassMatrix.assemble(context, system, {
@@ -235,7 +297,9 @@ export async function gpuBackend(
         }).catch((error: unknown) => {
           throw explainDenseFailure(system, error);
         })
-      : await GpuMatrixFreeMassMatrix.create(context, system, options.free);
+      : matrix === 'tree'
+        ? await GpuTreeMassMatrix.create(context, system, { ...options.tree, tolerance })
+        : await GpuMatrixFreeMassMatrix.create(context, system, options.free);
   let engine: KrylovEngine | null;
   try {
     engine = await withErrorScopes(context.device, 'gpuBackend.create', () =>

@@ -52,6 +52,16 @@ export const kSoftwareKrylovStepWorkgroupSize = 16;
  */
 export const kFusedStepMaxSize = 16 * kKrylovStepWorkgroupSize;
 
+/**
+ * The N from which 'auto' takes the fast multipole product (src/kernels/tree.ts, tolerance 1e-5)
+ * over the matrix-free one, by device kind. SwiftShader (bench --only matvec_free,matvec_tree, the
+ * sphere, runs alternating with matvec_free on a 2-core CPU shared with other jobs): the tree is
+ * 0.89x as fast at N = 5 000 (all direct by its cost rule), 0.81x at 10 000, 1.78x at 20 000, so
+ * the two cross near 12 000; 15 000 leaves a margin for the machine's noise. A hardware GPU has
+ * not been measured yet (no device was lent): it gets the same value until one is.
+ */
+export const kTreeCrossover = { cpu: 15000, gpu: 15000 } as const;
+
 export interface DeviceProfile {
   /**
    * SwiftShader, or any fallback adapter: a CPU, where barriers and launches cost more than
@@ -81,6 +91,11 @@ export function deviceProfile(
     krylovStepWorkgroupSize: runsOnCpu ? kSoftwareKrylovStepWorkgroupSize : kKrylovStepWorkgroupSize,
     fusedStepMaxSize: runsOnCpu ? Infinity : kFusedStepMaxSize,
   };
+}
+
+/** kTreeCrossover of the profile's device kind. */
+export function treeCrossover(profile: Pick<DeviceProfile, 'runsOnCpu'>): number {
+  return profile.runsOnCpu ? kTreeCrossover.cpu : kTreeCrossover.gpu;
 }
 
 /** The Krylov step variant the profile gives an operator of `size` unknowns. */

@@ -22,6 +22,7 @@ import matvecFreeSource from '../../shaders/matvec_free.wgsl?raw';
 import reduceSource from '../../shaders/reduce.wgsl?raw';
 import renderSource from '../../shaders/render.wgsl?raw';
 import solverGuardSource from '../../shaders/solver_guard.wgsl?raw';
+import treeSource from '../../shaders/tree.wgsl?raw';
 import workgroupSumSource from '../../shaders/workgroup_sum.wgsl?raw';
 
 /** Each file of shaders/ as written, by module name. */
@@ -39,6 +40,7 @@ export const kShaderFiles = {
   reduce: reduceSource,
   render: renderSource,
   solverGuard: solverGuardSource,
+  tree: treeSource,
   workgroupSum: workgroupSumSource,
 } as const;
 

@@ -40,6 +40,8 @@ export interface ExpansionTables {
   readonly order: number;
   /** termCount(p): terms per charge of a multipole or a local expansion; index termCount is a zero. */
   readonly termCount: number;
+  /** (k_x, k_y, k_z) of every term, 3 per term in graded order. */
+  readonly exponents: Uint8Array;
   /** The recurrence's weights (1 - 2|k|) / |k| and (1 - |k|) / |k| per term. */
   readonly firstWeight: Float64Array;
   readonly secondWeight: Float64Array;
@@ -182,6 +184,7 @@ export function expansionTables(order: number): ExpansionTables {
   return {
     order,
     termCount: count,
+    exponents: Uint8Array.from(exponents.flat()),
     planarTerm: Uint16Array.from(planarTerm),
     planarOffset: Uint32Array.from(planarOffset),
     planarAlpha: Uint16Array.from(planarAlpha),

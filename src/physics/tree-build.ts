@@ -40,6 +40,8 @@ export interface TreeOptions {
    * acceptance rule allows, so small configurations exercise the expansions.
    */
   translationCost?: number;
+  /** translationCost per term of the M2L's contraction, where translationCost is not given. */
+  translationCostPerTerm?: number;
   precision?: TreePrecision;
 }
 
@@ -50,10 +52,25 @@ export const kDefaultTreeTolerance = 1e-5;
  * more for 128 (113 M direct pairs against 63 M). A leaf is also one GPU workgroup of targets.
  */
 export const kDefaultLeafSize = 64;
+/**
+ * Most electrons per leaf of the GPU product (src/kernels/tree.ts), whose leaf is one workgroup of
+ * targets: on SwiftShader (sphere, N = 20 000, tolerance 1e-5) leaves of 64, 128 and 256 cost the
+ * same within the machine's noise (17.7, 17.1 and 20.1 s); 128 halves the nodes, so the memory and
+ * the per-node passes, of 64.
+ */
+export const kGpuLeafSize = 128;
+/**
+ * translationCostPerTerm of the GPU product: on SwiftShader one M2L at p = 11 (4 004 terms) took
+ * 355 us, as long as about 10 000 pairs of its direct sum (0.03e9 pairs/s in the same run), 2.5 pairs
+ * a term, 28 times the CPU's kTranslationCostPerTerm: its contraction gathers where the direct sum
+ * streams.
+ */
+export const kGpuTranslationCostPerTerm = 2.5;
 /** Leaves at depth <= kMaxTreeDepth: 2^24 leaves is far past any N a device holds. */
 export const kMaxTreeDepth = 24;
 
-export interface Tree {
+/** The tree and its lists: everything a product reads, built once per configuration. */
+export interface TreeGeometry {
   readonly system: DarwinSystem;
   readonly n: number;
   readonly precision: TreePrecision;
@@ -85,6 +102,10 @@ export interface Tree {
   readonly counts: TreeProductCounts;
   /** diag M (models.ts massDiagonal), input order. */
   readonly diagonal: Float64Array;
+}
+
+/** The tree with the CPU product's workspace (treecode.ts). */
+export interface Tree extends TreeGeometry {
   /**
    * Per-product work: the charges f_x, f_y, f_z, f . (y - origin) in tree order (kCharges per
    * electron), sums w (3 per electron), moments, harmonic moments and local coefficients (kCharges
@@ -139,6 +160,20 @@ function storage(precision: TreePrecision, length: number): TreeStorage {
 }
 
 export function buildTree(system: DarwinSystem, options: TreeOptions = {}): Tree {
+  const geometry = buildTreeGeometry(system, options);
+  const { n, nodeCount, precision, tables } = geometry;
+  return {
+    ...geometry,
+    charges: storage(precision, kCharges * n),
+    sums: storage(precision, 3 * n),
+    moments: storage(precision, kCharges * tables.termCount * nodeCount),
+    reduced: storage(precision, kCharges * tables.reducedCount * nodeCount),
+    locals: storage(precision, kCharges * tables.termCount * nodeCount),
+  };
+}
+
+/** The tree without a workspace: what the GPU product (src/kernels/tree.ts) uploads. */
+export function buildTreeGeometry(system: DarwinSystem, options: TreeOptions = {}): TreeGeometry {
   const { n, positions: input } = system.configuration;
   const precision = options.precision ?? 'float64';
   const tolerance = options.tolerance ?? kDefaultTreeTolerance;
@@ -204,7 +239,8 @@ export function buildTree(system: DarwinSystem, options: TreeOptions = {}): Tree
   const geometryOfTree = { depth, nodeCount, firstLeaf, nodeStart, nodeEnd, boxMin, boxMax, centre, radius };
   const planar = boxMin[2] === boxMax[2];
   const terms = planar ? tables.planarIndex.length : tables.m2lIndex.length;
-  const translationCost = options.translationCost ?? kTranslationCostPerTerm * terms;
+  const translationCost =
+    options.translationCost ?? (options.translationCostPerTerm ?? kTranslationCostPerTerm) * terms;
   const { lists, counts } = interactionLists({
     ...geometryOfTree,
     theta,
@@ -226,11 +262,6 @@ export function buildTree(system: DarwinSystem, options: TreeOptions = {}): Tree
     lists,
     counts,
     diagonal: massDiagonal(system),
-    charges: storage(precision, kCharges * n),
-    sums: storage(precision, 3 * n),
-    moments: storage(precision, kCharges * tables.termCount * nodeCount),
-    reduced: storage(precision, kCharges * tables.reducedCount * nodeCount),
-    locals: storage(precision, kCharges * tables.termCount * nodeCount),
   };
 }
 
@@ -321,7 +352,7 @@ export interface TreeProductCounts {
  */
 function interactionLists(
   tree: Pick<
-    Tree,
+    TreeGeometry,
     'nodeCount' | 'firstLeaf' | 'nodeStart' | 'nodeEnd' | 'centre' | 'radius' | 'theta' | 'softeningDistance'
   > & { translationCost: number },
 ): { lists: InteractionLists; counts: TreeProductCounts } {

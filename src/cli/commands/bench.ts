@@ -19,6 +19,8 @@ import { CopyKernel } from '../../kernels/copy.ts';
 import { GpuMassMatrix } from '../../kernels/mass-matrix.ts';
 import { denseMatvecVariants } from '../../kernels/matvec-dense.ts';
 import { GpuMatrixFreeMassMatrix } from '../../kernels/matvec-free.ts';
+import { GpuTreeMassMatrix } from '../../kernels/tree.ts';
+import { readFloat32 } from '../../gpu/readback.ts';
 import { createPositionsBuffer, gpuModel } from '../../kernels/system.ts';
 import { geometry } from '../../physics/geometry.ts';
 import { InputError } from '../../physics/input-error.ts';
@@ -50,6 +52,7 @@ export const kBenchKernels = [
   'assemble',
   'matvec_dense',
   'matvec_free',
+  'matvec_tree',
   'cg_iteration',
   'cg_solve',
   'response_sweep',
@@ -65,7 +68,8 @@ export const kBenchHelp = `Usage: darwin-breit bench [--n N ...] [--model vector
 Times, on the current device and in one run: the device's copy bandwidth (a WGSL vec4 copy of a
 buffer as large as the matrix) and write bandwidth (a vec4 fill of it), assembly of the dense M,
 the dense matvec (every variant the device can run; the one it gets is marked chosen), the
-matrix-free matvec, one CG iteration in each way of running its vector work (labelled matvec
+matrix-free matvec, the FMM matvec (matvec_tree: its error against the matrix-free product and its
+speed-up over it, in the same run), one CG iteration in each way of running its vector work (labelled matvec
 variant/step: 'fused', one workgroup, one launch; 'split', eleven launches) and one full CG solve
 with the chosen ones; and the response study's sweep of the field drive over its default N r_e/R
 (${kResponseDefaults.nEpsilon}) on one backend of the storage 'auto' chooses, with and without warm
@@ -124,6 +128,17 @@ export interface BenchRow {
   reference_gbps?: number;
   /** Matrix-free only: pair interactions per second / 1e9. */
   ginteractions?: number;
+  /** matvec_tree: direct pairs plus M2L translations of one product (TreeProductCounts). */
+  interactions?: number;
+  direct_pairs?: number;
+  translations?: number;
+  /**
+   * matvec_tree: ||y_tree - y_free|| / ||y_free - D x||, against matvec_free's product of the same
+   * x in the same run: the error of eps T x, which is all the tree approximates.
+   */
+  relative_error?: number;
+  /** matvec_tree: the median over rounds alternating with matvec_free of free ms / tree ms. */
+  speedup?: number;
   /**
    * The kernel's bandwidth over the copy kernel's at the same n: for the dense matvec, the median
    * of that ratio over runs alternating with the copy (timePaired); else against the copy row.
@@ -421,7 +436,7 @@ async function benchDenseMatvec(
 /** The matrix-free matvec, which reads no matrix: rated in flops and pair interactions. */
 async function benchMatrixFree(
   bench: SizeBench,
-  references: References,
+  references: Pick<References, 'copyGbps'>,
   x: GPUBuffer,
   y: GPUBuffer,
 ): Promise<BenchRow[]> {
@@ -453,6 +468,60 @@ async function benchMatrixFree(
   return rows;
 }
 
+/**
+ * matvec_free (every workgroup size) and matvec_tree (the FMM product at the default tolerance) on
+ * the same x: the tree's relative error is against the free product of that x, its speed-up over
+ * the free product (default workgroup size) the median ratio of runs alternating with it
+ * (timePaired), so matvec_tree's ms are from those runs.
+ */
+async function benchFastProducts(bench: SizeBench, only: ReadonlySet<BenchKernel>): Promise<BenchRow[]> {
+  const { context, system, n, size, repeats } = bench;
+  const { device } = context;
+  const x = createVector(device, 'Bench.x', Float32Array.from(velocityPattern(system, 'random', 1)));
+  const y = createVector(device, 'Bench.y', size);
+  bench.destroy.push(x, y);
+  // Nothing here is a ratio to a bandwidth (the rows have no byte counts).
+  const rows = await benchMatrixFree(bench, { copyGbps: NaN }, x, y);
+  if (!only.has('matvec_tree')) return rows;
+  const freeOperator = await GpuMatrixFreeMassMatrix.create(context, system);
+  bench.destroy.push(freeOperator);
+  bench.progress.update(`n = ${n}: tree matvec (building the tree)`);
+  const tree = await GpuTreeMassMatrix.create(context, system);
+  bench.destroy.push(tree);
+  const encoder = device.createCommandEncoder({ label: 'Bench.freeProduct' });
+  freeOperator.record(encoder, x, y);
+  device.queue.submit([encoder.finish()]);
+  const freeY = await readFloat32(device, y, size);
+  bench.progress.update(`n = ${n}: tree matvec`);
+  // Alternating with the free product, so that the speed-up is taken round by round on the device
+  // as it is at that moment (a shared CPU drifts by factors over a long bench).
+  const paired = await timePaired(
+    context,
+    (e, tw) => freeOperator.record(e, x, y, { timestampWrites: tw }),
+    (e, tw) => tree.record(e, x, y, { timestampWrites: tw }),
+    { repeats },
+  );
+  const treeY = await readFloat32(device, y, size);
+  const diagonal = massDiagonal(system);
+  const xValues = await readFloat32(device, x, size);
+  let difference = 0;
+  let interaction = 0;
+  for (let k = 0; k < size; k++) {
+    difference += (treeY[k] - freeY[k]) ** 2;
+    interaction += (freeY[k] - diagonal[k] * xValues[k]) ** 2;
+  }
+  const { directPairs, translations } = tree.counts;
+  rows.push({
+    ...benchRow(bench, { copyGbps: NaN }, 'matvec_tree', paired.run, null, null),
+    interactions: directPairs + translations,
+    direct_pairs: directPairs,
+    translations,
+    relative_error: Math.sqrt(difference / interaction),
+    speedup: paired.speedup,
+  });
+  return rows;
+}
+
 async function benchSize(
   context: GpuContext,
   system: DarwinSystem,
@@ -477,7 +546,7 @@ async function benchSize(
   const rows: BenchRow[] = [];
   try {
     // Every row but the sweep is timed on this M, beside the copy and fill references.
-    if (wants('copy', 'fill', 'assemble', 'matvec_dense', 'matvec_free', 'cg_iteration', 'cg_solve')) {
+    if (wants('copy', 'fill', 'assemble', 'matvec_dense', 'cg_iteration', 'cg_solve')) {
       progress.update(`n = ${n}: assembling ${size} x ${size}`);
       const matrix = await GpuMassMatrix.assemble(context, system);
       bench.destroy.push(matrix);
@@ -493,7 +562,6 @@ async function benchSize(
       const y = createVector(context.device, 'Bench.y', size);
       bench.destroy.push(x, y);
       if (wants('matvec_dense')) rows.push(...(await benchDenseMatvec(bench, references, matrix, x, y)));
-      if (wants('matvec_free')) rows.push(...(await benchMatrixFree(bench, references, x, y)));
       if (wants('cg_iteration', 'cg_solve')) {
         // The chosen matvec again, timed as cg_iteration is (by the wall clock, as differences of
         // runs) and alternately with it, so that ratio_to_matvec compares like with like.
@@ -510,6 +578,12 @@ async function benchSize(
           )),
         );
       }
+    }
+    // The O(N)-memory products need no stored matrix: they run at any N, before the CG rows.
+    if (wants('matvec_free', 'matvec_tree')) {
+      const fast = await benchFastProducts(bench, only);
+      const firstCg = rows.findIndex((row) => row.name.startsWith('cg_'));
+      rows.splice(firstCg < 0 ? rows.length : firstCg, 0, ...fast);
     }
     // The sweep opens its own backend; its rows go before the CG rows, so that cg_solve stays last.
     if (wants('response_sweep')) {
@@ -846,6 +920,12 @@ function benchCells(rows: BenchRow[]): string[][] {
 
 /** How a row was timed; the sweep's parts and their ratio to its total. */
 function timingCell(r: BenchRow): string {
+  if (r.speedup !== undefined) {
+    return (
+      `${r.method}; ${fixed(r.speedup, 2)}x matvec_free, error ${r.relative_error?.toExponential(1)}, ` +
+      `${r.direct_pairs} pairs + ${r.translations} M2L`
+    );
+  }
   if (r.ratio_to_parts !== undefined) {
     return (
       `${r.solves} solves, ${r.iterations} iterations: assembly ${fixed(r.assembly_ms, 1)} ms + ` +

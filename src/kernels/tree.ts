@@ -1,0 +1,602 @@
+// Host side of shaders/tree.wgsl: the fast multipole product y = D x + eps T x on the GPU, O(N) work
+// and memory per product. The tree, its lists and the expansion tables are built once per
+// configuration on the CPU (src/physics/tree-build.ts) and uploaded once; each product is recorded
+// into the caller's encoder as one compute pass, with no readback.
+import {
+  completeLocal,
+  kCharges,
+  expansionTables,
+  reduceMultipole,
+  type ExpansionTables,
+} from '../physics/cartesian-expansion.ts';
+import { unknowns, validateSystem, type DarwinSystem } from '../physics/models.ts';
+import {
+  buildTreeGeometry,
+  kGpuLeafSize,
+  kGpuTranslationCostPerTerm,
+  kMaxTreeDepth,
+  treeAccuracy,
+  type TreeGeometry,
+  type TreeOptions,
+  type TreeProductCounts,
+} from '../physics/tree-build.ts';
+import { alignTo, createBuffer } from '../gpu/buffers.ts';
+import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
+import { ShaderEntries, type GroupBindings } from '../gpu/pipelines.ts';
+import {
+  beginMatvecPass,
+  checkWorkgroupSize,
+  matvecSharedLayouts,
+  type GpuMassOperator,
+  type MatvecOptions,
+} from './operator.ts';
+import { gpuModel, packPositions, type GpuModel } from './system.ts';
+
+/** Most threads per workgroup of the tree dispatches; also the tile of the direct sums. */
+export const kTreeWorkgroupSize = 64;
+
+/**
+ * Threads per workgroup for leaves of at most `largestLeaf` electrons: a leaf's electrons are its
+ * workgroup's targets, taken kTreeWorkgroupSize at most at a time, so the size is the leaf split into
+ * as few equal rounds as that allows, rounded up to 4 (SwiftShader's SIMD width). Leaves of 78 then
+ * run 2 rounds of 40 threads, not a round of 64 and one of 14 in 64 (61% of the lanes busy): the
+ * direct sum, most of the product, ran about twice as slow per pair as matvec_free in that shape.
+ */
+export function treeWorkgroupSize(largestLeaf: number): number {
+  const rounds = Math.ceil(largestLeaf / kTreeWorkgroupSize);
+  return Math.min(kTreeWorkgroupSize, 4 * Math.ceil(largestLeaf / rounds / 4));
+}
+
+/** Byte size of the WGSL struct TreeParams (a test checks the two agree). */
+export const kTreeParamsBytes = 192;
+
+/** Byte offset of TreeParams.epsilon, which setEpsilon rewrites alone. */
+export const kTreeEpsilonOffset = 8;
+
+/**
+ * Workgroup memory an M2L batch may take for its sources' derivatives: 12 KiB of the 16 KiB every
+ * WebGPU device offers, the rest left to the batch's ratios and the guard.
+ */
+const kM2lBatchBytes = 12 * 1024;
+
+/** The index tables of TreeParams, in the order of the WGSL struct: offsets into the tables buffer. */
+const kTableNames = [
+  'exponents',
+  'upwardOffset',
+  'upwardPair',
+  'sumOffset',
+  'sumIndex',
+  'completionOffset',
+  'completionEntry',
+  'completionWeight',
+  'reductionOffset',
+  'reductionEntry',
+  'reductionWeight',
+  'minusOne',
+  'minusTwo',
+  'firstWeight',
+  'secondWeight',
+  'factorial',
+  'm2lOffset',
+  'm2lIndex',
+  'planarReduced',
+  'planarOffset',
+  'planarAlpha',
+  'planarIndex',
+  'nodeStart',
+  'nodeEnd',
+  'listOffset',
+  'list',
+  'nearOffset',
+  'near',
+  'electron',
+] as const;
+
+export type TreeTableName = (typeof kTableNames)[number];
+
+export interface TreeParams {
+  readonly n: number;
+  readonly size: number;
+  readonly epsilon: number;
+  readonly softening: number;
+  /** The dispatch's nodes [firstNode, firstNode + rangeNodes). */
+  readonly firstNode: number;
+  readonly rangeNodes: number;
+  readonly firstLeaf: number;
+  readonly reducedCount: number;
+  readonly order: number;
+  readonly planarCount: number;
+  readonly far: boolean;
+  readonly planar: boolean;
+  readonly rootX: number;
+  readonly rootY: number;
+  readonly offsets: Readonly<Record<TreeTableName, number>>;
+}
+
+export function packTreeParams(params: TreeParams): ArrayBuffer {
+  const view = new DataView(new ArrayBuffer(kTreeParamsBytes));
+  view.setUint32(0, params.n, true); // n: electrons N
+  view.setUint32(4, params.size, true); // size: length of x and y, N times the block size
+  view.setFloat32(kTreeEpsilonOffset, params.epsilon, true); // epsilon: eps = r_e / R (eq. 49/50)
+  view.setFloat32(12, params.softening * params.softening, true); // softeningSquared: a^2, rounded once
+  view.setUint32(16, params.firstNode, true); // firstNode: the dispatch's first node
+  view.setUint32(20, params.rangeNodes, true); // rangeNodes: its nodes, one workgroup each
+  view.setUint32(24, params.firstLeaf, true); // firstLeaf: leaves are firstLeaf .. nodeCount - 1
+  view.setUint32(28, params.reducedCount, true); // reducedCount: (p + 1)^2 harmonic terms
+  view.setUint32(32, params.order, true); // order: p
+  view.setUint32(36, params.planarCount, true); // planarCount: rows of the planar M2L
+  view.setUint32(40, params.far ? 1 : 0, true); // far: 1 when any M2L exists (else all is direct)
+  view.setUint32(44, params.planar ? 1 : 0, true); // planar: 1 for the planar M2L
+  view.setFloat32(48, params.rootX, true); // rootX, rootY: the root centre, for u = (-y, x, 0)
+  view.setFloat32(52, params.rootY, true);
+  // pad0, pad1 at 56, 60; then each table's offset into the tables buffer, in kTableNames order.
+  kTableNames.forEach((name, k) => view.setUint32(64 + 4 * k, params.offsets[name], true));
+  // pad2 .. pad4: the struct is rounded up to 16 bytes.
+  return view.buffer;
+}
+
+/** The entry points of tree.wgsl, in the order a product dispatches them. */
+type TreeEntry =
+  'tree_gather' | 'tree_p2m' | 'tree_m2m' | 'tree_reduce' | 'tree_m2l' | 'tree_l2l' | 'tree_evaluate';
+
+// Group 0 of each entry point: only the buffers it uses, so none exceeds the 8 storage buffers per
+// stage every device allows (groups 1 and 2 take three).
+const kBindings: Record<TreeEntry, GroupBindings> = {
+  tree_gather: { 0: 'uniform', 1: 'read', 2: 'read', 4: 'write' },
+  tree_p2m: { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 5: 'write', 10: 'read' },
+  tree_m2m: { 0: 'uniform', 2: 'read', 3: 'read', 5: 'write' },
+  tree_reduce: { 0: 'uniform', 2: 'read', 6: 'write', 12: 'read' },
+  tree_m2l: { 0: 'uniform', 2: 'read', 3: 'read', 7: 'write', 9: 'read' },
+  tree_l2l: { 0: 'uniform', 2: 'read', 3: 'read', 7: 'write', 8: 'write' },
+  tree_evaluate: { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 10: 'read', 11: 'read' },
+};
+
+const kModelCode: Record<GpuModel, number> = { vector3d: 0, vector2d: 1, azimuthal: 2 };
+
+/** kPowers of tree.wgsl: p + 1 <= 17 powers of a ratio. */
+const kPowers = 17;
+
+/**
+ * Sources per M2L batch for `termCount` terms: their derivatives (termCount + 1 floats), two ratio
+ * tables (kPowers each) and node index fill at most kM2lBatchBytes.
+ */
+export function m2lBatchSize(termCount: number, workgroupSize: number): number {
+  const perSource = 4 * (termCount + 1 + 2 * kPowers + 1);
+  return Math.max(1, Math.min(workgroupSize, Math.floor(kM2lBatchBytes / perSource)));
+}
+
+/** The index tables, node ranges, lists and electron order of `tree` in one u32 array. */
+export function packTreeTables(tree: TreeGeometry): {
+  data: Uint32Array;
+  offsets: Record<TreeTableName, number>;
+} {
+  const { tables, lists } = tree;
+  const count = tables.termCount;
+  const floats = (values: ArrayLike<number>) => new Uint32Array(Float32Array.from(values).buffer);
+  const exponents = Uint32Array.from({ length: count }, (_, t) => {
+    const [kx, ky, kz] = tables.exponents.subarray(3 * t, 3 * t + 3);
+    return kx | (ky << 8) | (kz << 16) | ((kx + ky + kz) << 24);
+  });
+  const upward = upwardRows(tables);
+  const completion = linearRows(count, tables.reducedCount, (r, out) => {
+    out[kCharges * tables.reducedTerm[r]] = 1;
+    completeLocal(tables, out);
+  });
+  const reduction = linearRows(tables.reducedCount, count, (t, out) => {
+    const moments = new Float64Array(kCharges * count);
+    moments[kCharges * t] = 1;
+    reduceMultipole(tables, moments, out);
+  });
+  const reducedIndex = new Map(Array.from(tables.reducedTerm, (term, r) => [term, r]));
+  const parts: Record<TreeTableName, ArrayLike<number>> = {
+    exponents,
+    upwardOffset: upward.offset,
+    upwardPair: upward.pair,
+    sumOffset: tables.sumOffset,
+    sumIndex: tables.sumIndex,
+    completionOffset: completion.offset,
+    completionEntry: completion.entry,
+    completionWeight: floats(completion.weight),
+    reductionOffset: reduction.offset,
+    reductionEntry: reduction.entry,
+    reductionWeight: floats(reduction.weight),
+    minusOne: tables.minusOne,
+    minusTwo: tables.minusTwo,
+    firstWeight: floats(tables.firstWeight),
+    secondWeight: floats(tables.secondWeight),
+    factorial: floats(tables.factorial),
+    m2lOffset: tables.m2lOffset,
+    m2lIndex: tables.m2lIndex,
+    planarReduced: Array.from(tables.planarTerm, (term) => reducedIndex.get(term)!),
+    planarOffset: tables.planarOffset,
+    planarAlpha: tables.planarAlpha,
+    planarIndex: tables.planarIndex,
+    nodeStart: tree.nodeStart,
+    nodeEnd: tree.nodeEnd,
+    listOffset: lists.m2lOffset,
+    list: lists.m2l,
+    nearOffset: lists.nearOffset,
+    near: lists.near,
+    electron: tree.electron,
+  };
+  const offsets = {} as Record<TreeTableName, number>;
+  let length = 0;
+  for (const name of kTableNames) {
+    offsets[name] = length;
+    length += parts[name].length;
+  }
+  const data = new Uint32Array(Math.max(1, length));
+  for (const name of kTableNames) data.set(parts[name], offsets[name]);
+  return { data, offsets };
+}
+
+/**
+ * M2M as a gather (each thread one term t of the parent): every pair (beta, alpha) with
+ * beta + alpha = t, packed beta | alpha << 16, in rows by t; the transpose of sumIndex.
+ */
+function upwardRows(tables: ExpansionTables): { offset: Uint32Array; pair: Uint32Array } {
+  const { termCount: count, sumOffset, sumIndex } = tables;
+  const offset = new Uint32Array(count + 1);
+  for (let k = 0; k < sumIndex.length; k++) offset[sumIndex[k] + 1]++;
+  for (let t = 0; t < count; t++) offset[t + 1] += offset[t];
+  const next = offset.slice(0, count);
+  const pair = new Uint32Array(sumIndex.length);
+  for (let beta = 0; beta < count; beta++) {
+    for (let alpha = 0; alpha < sumOffset[beta + 1] - sumOffset[beta]; alpha++) {
+      pair[next[sumIndex[sumOffset[beta] + alpha]]++] = beta | (alpha << 16);
+    }
+  }
+  return { offset, pair };
+}
+
+/**
+ * The matrix of a linear map from `columns` to `rows` numbers as compressed rows of its non-zero
+ * entries: `apply(column, out)` writes the image of a unit vector into `out` (kCharges per entry,
+ * charge 0 read). The harmonic reduction and completion of cartesian-expansion.ts become gathers.
+ */
+function linearRows(
+  rows: number,
+  columns: number,
+  apply: (column: number, out: Float64Array) => void,
+): { offset: Uint32Array; entry: Uint32Array; weight: Float64Array } {
+  const byRow: { column: number; weight: number }[][] = Array.from({ length: rows }, () => []);
+  const image = new Float64Array(kCharges * Math.max(rows, columns));
+  for (let column = 0; column < columns; column++) {
+    image.fill(0);
+    apply(column, image);
+    for (let row = 0; row < rows; row++) {
+      const weight = image[kCharges * row];
+      if (weight !== 0) byRow[row].push({ column, weight });
+    }
+  }
+  const offset = new Uint32Array(rows + 1);
+  byRow.forEach((entries, row) => (offset[row + 1] = offset[row] + entries.length));
+  const flat = byRow.flat();
+  return {
+    offset,
+    entry: Uint32Array.from(flat, (e) => e.column),
+    weight: Float64Array.from(flat, (e) => e.weight),
+  };
+}
+
+/**
+ * Centre - root centre and scale s per node (vec4s): s is the node's radius, or its parent's where
+ * that is 0 (a point-like node: its moments and coefficients beyond degree 0 vanish or are exact
+ * with any s), 1 for a point-like root.
+ */
+export function packNodes(tree: TreeGeometry): Float32Array {
+  const { nodeCount, centre, radius } = tree;
+  const packed = new Float32Array(4 * nodeCount);
+  const scale = new Float64Array(nodeCount);
+  for (let node = 0; node < nodeCount; node++) {
+    const inherited = node === 0 ? 1 : scale[(node - 1) >> 1];
+    scale[node] = radius[node] > 0 ? radius[node] : inherited;
+    for (let i = 0; i < 3; i++) packed[4 * node + i] = centre[3 * node + i] - centre[i];
+    packed[4 * node + 3] = scale[node];
+  }
+  return packed;
+}
+
+/** Positions - root centre in tree order, and rho^2 (packPositions'), as vec4s. */
+function packTreeElectrons(tree: TreeGeometry): Float32Array {
+  const { n, electron, centre } = tree;
+  const input = packPositions(tree.system);
+  const positions = tree.system.configuration.positions;
+  const packed = new Float32Array(4 * n);
+  for (let k = 0; k < n; k++) {
+    const i = electron[k];
+    for (let c = 0; c < 3; c++) packed[4 * k + c] = positions[3 * i + c] - centre[c];
+    packed[4 * k + 3] = input[4 * i + 3];
+  }
+  return packed;
+}
+
+/**
+ * List entries per node that treeBytes allows: the M2L sources of a node and the near leaves of a
+ * leaf number at most about 200 at theta 0.4 in 3D (a ball's inner node: 190 of ~100 counted on
+ * average), a bound rather than a measurement.
+ */
+const kListEntriesPerNode = 256;
+
+/**
+ * Bytes of the GPU objects of a tree product of N electrons at `tolerance` (kGpuLeafSize leaves):
+ * the electrons and charges, the nodes and their four expansions, the index tables (M2M's and L2L's
+ * rows, M2L's, and a few per term) and the lists. O(N): nodes are about
+ * 2 N / leaf size.
+ */
+export function treeBytes(n: number, tolerance: number): number {
+  const tables = expansionTables(treeAccuracy(tolerance).order);
+  const { termCount: terms, reducedCount } = tables;
+  let depth = 0;
+  while (depth < kMaxTreeDepth && Math.ceil(n / 2 ** depth) > kGpuLeafSize) depth++;
+  const nodeCount = 2 ** (depth + 1) - 1;
+  const electrons = (16 + 16 + 4) * n;
+  const expansions = 16 * nodeCount * (1 + 2 * terms + 2 * reducedCount);
+  const indexTables = 4 * (2 * tables.sumIndex.length + 20 * terms + tables.m2lIndex.length);
+  const lists = 4 * kListEntriesPerNode * nodeCount;
+  return electrons + expansions + indexTables + lists;
+}
+
+const kernels = new WeakMap<GPUDevice, Map<string, ShaderEntries<TreeEntry>>>();
+
+/**
+ * The entry points for one set of overrides (workgroup size, model, order, batch), shared by every
+ * product with those: a sweep over configurations compiles its pipelines once.
+ */
+function treeEntries(device: GPUDevice, constants: Record<string, number>): ShaderEntries<TreeEntry> {
+  let perDevice = kernels.get(device);
+  if (!perDevice) kernels.set(device, (perDevice = new Map()));
+  const key = JSON.stringify(constants);
+  let entries = perDevice.get(key);
+  if (!entries) {
+    entries = new ShaderEntries<TreeEntry>(device, {
+      family: 'Tree',
+      shader: 'tree',
+      bindings: kBindings,
+      uniformBytes: kTreeParamsBytes,
+      constants,
+      sharedLayouts: matvecSharedLayouts(device),
+    });
+    perDevice.set(key, entries);
+  }
+  return entries;
+}
+
+/** A dispatch of `count` workgroups as (x, y) within the per-dimension limit. */
+function gridOf(device: GPUDevice, count: number): [number, number] {
+  const limit = device.limits.maxComputeWorkgroupsPerDimension;
+  const x = Math.max(1, Math.min(count, limit));
+  return [x, Math.ceil(count / x)];
+}
+
+/** What one product dispatches: an entry point, its group 0, and its workgroups. */
+interface TreeDispatch {
+  readonly entry: TreeEntry;
+  readonly group: GPUBindGroup;
+  readonly grid: readonly [number, number];
+}
+
+export interface GpuTreeOptions extends Pick<
+  TreeOptions,
+  'tolerance' | 'leafSize' | 'order' | 'theta' | 'translationCost'
+> {
+  workgroupSize?: number;
+}
+
+/** The mass matrix as a fast multipole GpuMassOperator: O(N) memory and work per product. */
+export class GpuTreeMassMatrix implements GpuMassOperator {
+  readonly size: number;
+  readonly model: GpuModel;
+  readonly n: number;
+  /** The tree the product sums with (tree order, lists, expansion order). */
+  readonly tree: TreeGeometry;
+  /** Direct pairs and M2L translations of one product. */
+  readonly counts: TreeProductCounts;
+  readonly #device: GPUDevice;
+  readonly #entries: ShaderEntries<TreeEntry>;
+  readonly #params: GPUBuffer;
+  readonly #slots: number;
+  readonly #paramsSlot: number;
+  readonly #dispatches: readonly TreeDispatch[];
+  readonly #buffers: readonly GPUBuffer[];
+  #epsilon: number;
+
+  private constructor(
+    device: GPUDevice,
+    tree: TreeGeometry,
+    entries: ShaderEntries<TreeEntry>,
+    uniforms: { params: GPUBuffer; slots: number; paramsSlot: number },
+    dispatches: readonly TreeDispatch[],
+    buffers: readonly GPUBuffer[],
+  ) {
+    this.size = unknowns(tree.system);
+    this.model = gpuModel(tree.system);
+    this.n = tree.n;
+    this.tree = tree;
+    this.counts = tree.counts;
+    this.#device = device;
+    this.#entries = entries;
+    this.#params = uniforms.params;
+    this.#slots = uniforms.slots;
+    this.#paramsSlot = uniforms.paramsSlot;
+    this.#dispatches = dispatches;
+    this.#buffers = buffers;
+    this.#epsilon = tree.system.epsilon;
+  }
+
+  /**
+   * Builds the tree of `system` (tree-build.ts, GPU defaults: kGpuLeafSize, kGpuTranslationCostPerTerm)
+   * and uploads it, inside
+   * error scopes labelled 'GpuTreeMassMatrix.create'.
+   */
+  static async create(
+    context: GpuContext,
+    system: DarwinSystem,
+    options: GpuTreeOptions = {},
+  ): Promise<GpuTreeMassMatrix> {
+    validateSystem(system);
+    const { device } = context;
+    const tree = buildTreeGeometry(system, {
+      leafSize: kGpuLeafSize,
+      translationCostPerTerm: kGpuTranslationCostPerTerm,
+      ...options,
+      precision: 'float64',
+    });
+    const owned: GPUBuffer[] = [];
+    try {
+      return await withErrorScopes(device, 'GpuTreeMassMatrix.create', () => {
+        const largestLeaf = Math.ceil(tree.n / 2 ** tree.depth);
+        const workgroupSize = checkWorkgroupSize(
+          device,
+          options.workgroupSize ?? treeWorkgroupSize(largestLeaf),
+          false,
+        );
+        const { tables } = tree;
+        const entries = treeEntries(device, {
+          workgroupSize,
+          model: kModelCode[gpuModel(system)],
+          termCount: tables.termCount,
+          m2lBatch: m2lBatchSize(tables.termCount, workgroupSize),
+        });
+        const storage = (label: string, data: ArrayBufferView | number) => {
+          const buffer = createBuffer(device, {
+            label: `Tree.${label}`,
+            size: typeof data === 'number' ? data : data.byteLength,
+            usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+            ...(typeof data === 'number' ? {} : { data }),
+          });
+          owned.push(buffer);
+          return buffer;
+        };
+        const packed = packTreeTables(tree);
+        const far = tree.counts.translations > 0;
+        const expansionBytes = (terms: number) => (far ? 16 * terms * tree.nodeCount : 16);
+        const buffers: Record<number, GPUBuffer> = {
+          1: storage('electrons', packTreeElectrons(tree)),
+          2: storage('tables', packed.data),
+          3: storage('nodes', packNodes(tree)),
+          4: storage('charges', 16 * tree.n),
+          5: storage('moments', expansionBytes(tables.termCount)),
+          6: storage('reduced', expansionBytes(tables.reducedCount)),
+          7: storage('m2lLocals', expansionBytes(tables.reducedCount)),
+          8: storage('locals', expansionBytes(tables.termCount)),
+        };
+        // Read-only views (tree.wgsl): the harmonic moments, charges, local coefficients, moments.
+        Object.assign(buffers, { 9: buffers[6], 10: buffers[4], 11: buffers[8], 12: buffers[5] });
+        // Uniform slots: all nodes, then each level 0 .. depth (the leaves are the last).
+        const ranges = [
+          { firstNode: 0, rangeNodes: tree.nodeCount },
+          ...Array.from({ length: tree.depth + 1 }, (_, level) => ({
+            firstNode: 2 ** level - 1,
+            rangeNodes: 2 ** level,
+          })),
+        ];
+        const paramsSlot = alignTo(kTreeParamsBytes, device.limits.minUniformBufferOffsetAlignment);
+        const paramsData = new Uint8Array(paramsSlot * ranges.length);
+        const root = tree.centre;
+        ranges.forEach((range, slot) => {
+          const bytes = packTreeParams({
+            n: tree.n,
+            size: unknowns(system),
+            epsilon: system.epsilon,
+            softening: system.softening,
+            ...range,
+            firstLeaf: tree.firstLeaf,
+            reducedCount: tables.reducedCount,
+            order: tables.order,
+            planarCount: tables.planarTerm.length,
+            far,
+            planar: tree.planar,
+            rootX: root[0],
+            rootY: root[1],
+            offsets: packed.offsets,
+          });
+          paramsData.set(new Uint8Array(bytes), slot * paramsSlot);
+        });
+        const params = createBuffer(device, {
+          label: 'Tree.params',
+          size: paramsData.byteLength,
+          usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+          data: paramsData,
+        });
+        owned.push(params);
+        const groups = new Map<string, GPUBindGroup>();
+        const dispatch = (entry: TreeEntry, slot: number, workgroups: number): TreeDispatch => {
+          const key = `${JSON.stringify(kBindings[entry])}@${slot}`;
+          let group = groups.get(key);
+          if (!group) {
+            group = entries.createBindGroup(
+              `Tree.${entry}[${slot}]`,
+              entry,
+              Object.keys(kBindings[entry]).map((binding) => {
+                const b = Number(binding);
+                return b === 0
+                  ? {
+                      binding: 0,
+                      resource: { buffer: params, offset: slot * paramsSlot, size: kTreeParamsBytes },
+                    }
+                  : { binding: b, resource: { buffer: buffers[b] } };
+              }),
+            );
+            groups.set(key, group);
+          }
+          return { entry, group, grid: gridOf(device, workgroups) };
+        };
+        const leaves = 1 + tree.depth;
+        const leafCount = 2 ** tree.depth;
+        const dispatches: TreeDispatch[] = [dispatch('tree_gather', 0, Math.ceil(tree.n / workgroupSize))];
+        if (far) {
+          dispatches.push(dispatch('tree_p2m', leaves, leafCount));
+          for (let level = tree.depth - 1; level >= 0; level--) {
+            dispatches.push(dispatch('tree_m2m', 1 + level, 2 ** level));
+          }
+          dispatches.push(dispatch('tree_reduce', 0, tree.nodeCount));
+          dispatches.push(dispatch('tree_m2l', 0, tree.nodeCount));
+          for (let level = 0; level <= tree.depth; level++) {
+            dispatches.push(dispatch('tree_l2l', 1 + level, 2 ** level));
+          }
+        }
+        dispatches.push(dispatch('tree_evaluate', leaves, leafCount));
+        // Build the pipelines now, inside the caller's error scopes, not in the first record().
+        entries.warm();
+        return new GpuTreeMassMatrix(
+          device,
+          tree,
+          entries,
+          { params, slots: ranges.length, paramsSlot },
+          dispatches,
+          [...owned],
+        );
+      });
+    } catch (error) {
+      for (const buffer of owned) buffer.destroy();
+      throw error;
+    }
+  }
+
+  get epsilon(): number {
+    return this.#epsilon;
+  }
+
+  /** One uniform write per slot, ordered on the queue like GpuMatrixFreeMassMatrix.setEpsilon's. */
+  setEpsilon(epsilon: number): void {
+    const value = new Float32Array([epsilon]);
+    for (let slot = 0; slot < this.#slots; slot++) {
+      this.#device.queue.writeBuffer(this.#params, slot * this.#paramsSlot + kTreeEpsilonOffset, value);
+    }
+    this.#epsilon = epsilon;
+  }
+
+  /** Every pass of the product in one compute pass: a dispatch sees the writes of the ones before it. */
+  record(encoder: GPUCommandEncoder, x: GPUBuffer, y: GPUBuffer, options?: MatvecOptions): void {
+    const pass = beginMatvecPass(this.#device, encoder, `Tree.pass.${this.model}`, x, y, options);
+    for (const { entry, group, grid } of this.#dispatches) {
+      this.#entries.dispatch(pass, entry, group, grid[0], grid[1]);
+    }
+    pass.end();
+  }
+
+  destroy(): void {
+    for (const buffer of this.#buffers) buffer.destroy();
+  }
+}

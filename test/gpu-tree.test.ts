@@ -1,0 +1,343 @@
+// The fast multipole product on the GPU (src/kernels/tree.ts, shaders/tree.wgsl) against the float64
+// direct product (models.ts applyMassMatrixFree), on SwiftShader through test/helpers/gpu.ts. The
+// trees are forced to use their expansions (translationCost 0, small leaves): the GPU defaults sum
+// configurations this small directly.
+import { describe, expect, test } from 'vitest';
+import { createBuffer, createVector } from '../src/gpu/buffers.ts';
+import type { GpuContext } from '../src/gpu/device.ts';
+import { readFloat32 } from '../src/gpu/readback.ts';
+import { kShaderSources } from '../src/gpu/shaders.ts';
+import { chooseMatrixStorage, gpuBackend, treeAllocation } from '../src/engine/backend.ts';
+import { statusCode } from '../src/kernels/krylov.ts';
+import {
+  GpuTreeMassMatrix,
+  kTreeEpsilonOffset,
+  kTreeParamsBytes,
+  packTreeParams,
+  type GpuTreeOptions,
+  type TreeParams,
+} from '../src/kernels/tree.ts';
+import { kTreeCrossover } from '../src/gpu/profile.ts';
+import { geometry, type Configuration } from '../src/physics/geometry.ts';
+import {
+  applyMassMatrixFree,
+  unknowns,
+  type DarwinSystem,
+  type Dimension,
+  type ModelName,
+} from '../src/physics/models.ts';
+import { clustered } from './helpers/configurations.ts';
+import { norm, randomVector } from './helpers/compare.ts';
+import { gpuHarness } from './helpers/gpu.ts';
+import { readMember, structLayout } from './helpers/wgsl.ts';
+
+const gpu = gpuHarness(120_000);
+
+function system(
+  configuration: Configuration,
+  model: ModelName,
+  dim: Dimension,
+  softening = 0,
+  epsilon = 0.7,
+): DarwinSystem {
+  return { configuration, model, dim, epsilon, softening };
+}
+
+/** Every M2L the acceptance rule allows, in leaves of 16: the expansions do the far field. */
+const kForced: GpuTreeOptions = { translationCost: 0, leafSize: 16 };
+
+/** y = M x by `operator`, read back; `guard` as MatvecOptions.guard. */
+async function product(
+  context: GpuContext,
+  operator: GpuTreeMassMatrix,
+  x: Float64Array,
+  guard?: GPUBuffer,
+  initial = 0,
+): Promise<Float64Array> {
+  const { device } = context;
+  const xBuffer = createVector(device, 'Test.x', x);
+  const yBuffer = createVector(device, 'Test.y', new Float64Array(x.length).fill(initial));
+  try {
+    const encoder = device.createCommandEncoder({ label: 'Test.encoder' });
+    operator.record(encoder, xBuffer, yBuffer, { guard });
+    device.queue.submit([encoder.finish()]);
+    return Float64Array.from(await readFloat32(device, yBuffer, x.length));
+  } finally {
+    xBuffer.destroy();
+    yBuffer.destroy();
+  }
+}
+
+/**
+ * ||got - M x|| / ||eps T x||, M x by the float64 direct sum: the error of the interaction, the
+ * only part the tree approximates (D x is exact in both).
+ */
+function interactionError(system: DarwinSystem, x: Float64Array, got: ArrayLike<number>): number {
+  const expected = applyMassMatrixFree(system, x);
+  const diagonal = applyMassMatrixFree({ ...system, epsilon: 0 }, x);
+  const difference = Array.from(expected, (e, k) => got[k] - e);
+  const interaction = Array.from(expected, (e, k) => e - diagonal[k]);
+  return norm(difference) / norm(interaction);
+}
+
+interface ProductCase {
+  readonly name: string;
+  readonly system: () => DarwinSystem;
+  readonly options: GpuTreeOptions;
+  /** Whether the far field must take part: false where a tree this small is all direct. */
+  readonly far: boolean;
+}
+
+const kProductCases: readonly ProductCase[] = [
+  {
+    name: 'ball, vector 3D',
+    system: () => system(geometry('ball', 700), 'vector', 3),
+    options: kForced,
+    far: true,
+  },
+  {
+    name: 'cube lattice',
+    system: () => system(geometry('cube', 729), 'vector', 3),
+    options: kForced,
+    far: true,
+  },
+  {
+    name: 'sphere surface, softened',
+    system: () => system(geometry('sphere', 700), 'vector', 3, 0.001),
+    options: kForced,
+    far: true,
+  },
+  {
+    name: 'clustered lump beside sparse electrons',
+    system: () => system(clustered(700, false), 'vector', 3),
+    options: kForced,
+    far: true,
+  },
+  {
+    name: 'disk, vector 2D (planar M2L)',
+    system: () => system(geometry('disk', 700), 'vector', 2),
+    options: kForced,
+    far: true,
+  },
+  {
+    name: 'ring, azimuthal (planar M2L)',
+    system: () => system(geometry('ring', 555), 'azimuthal', 3),
+    options: kForced,
+    far: true,
+  },
+  {
+    name: 'ball, azimuthal',
+    system: () => system(geometry('ball', 600), 'azimuthal', 3),
+    options: kForced,
+    far: true,
+  },
+  {
+    name: 'ball at tolerance 1e-3 (a lower order)',
+    system: () => system(geometry('ball', 700), 'vector', 3),
+    options: { ...kForced, tolerance: 1e-3 },
+    far: true,
+  },
+  {
+    name: 'ball, the GPU defaults',
+    system: () => system(geometry('ball', 1000), 'vector', 3),
+    options: {},
+    far: false,
+  },
+  { name: 'N = 2', system: () => system(geometry('ball', 2), 'vector', 3), options: kForced, far: false },
+  {
+    name: 'leaves of 1 with empty nodes (N = 13)',
+    system: () => system(geometry('cube', 13), 'vector', 3),
+    options: { translationCost: 0, leafSize: 1 },
+    far: true,
+  },
+];
+
+describe('GpuTreeMassMatrix against the float64 direct product', () => {
+  for (const { name, system: make, options, far } of kProductCases) {
+    gpu.test(`${name}: error within the requested tolerance`, async (context, cleanup) => {
+      const s = make();
+      const operator = await GpuTreeMassMatrix.create(context, s, options);
+      cleanup(() => operator.destroy());
+      expect(operator.counts.translations > 0, 'the far field takes part').toBe(far);
+      const x = randomVector(unknowns(s), 7);
+      const error = interactionError(s, x, await product(context, operator, x));
+      expect(error).toBeLessThanOrEqual(options.tolerance ?? 1e-5);
+    });
+  }
+
+  gpu.test('N = 1: M x = x exactly (no pair)', async (context, cleanup) => {
+    const s = system(geometry('ball', 1), 'vector', 3);
+    const operator = await GpuTreeMassMatrix.create(context, s, kForced);
+    cleanup(() => operator.destroy());
+    const x = Float64Array.from([0.5, -1.25, 2]);
+    expect(Array.from(await product(context, operator, x))).toEqual([0.5, -1.25, 2]);
+  });
+
+  gpu.test('setEpsilon: the next product uses the new eps', async (context, cleanup) => {
+    const s = system(geometry('ball', 500), 'vector', 3);
+    const operator = await GpuTreeMassMatrix.create(context, s, kForced);
+    cleanup(() => operator.destroy());
+    operator.setEpsilon(0.05);
+    expect(operator.epsilon).toBe(0.05);
+    const x = randomVector(unknowns(s), 3);
+    const error = interactionError({ ...s, epsilon: 0.05 }, x, await product(context, operator, x));
+    expect(error).toBeLessThanOrEqual(1e-5);
+  });
+
+  gpu.test('guarded by a solve state: a no-op once its status is set', async (context, cleanup) => {
+    const { device } = context;
+    const s = system(geometry('ball', 600), 'vector', 3);
+    const operator = await GpuTreeMassMatrix.create(context, s, kForced);
+    const state = createBuffer(device, {
+      label: 'Test.state',
+      size: 4,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
+    cleanup(() => (operator.destroy(), state.destroy()));
+    const x = randomVector(unknowns(s), 5);
+    device.queue.writeBuffer(state, 0, new Uint32Array([statusCode('converged_rtol')]));
+    expect(Array.from(await product(context, operator, x, state, -3))).toEqual(
+      new Array<number>(x.length).fill(-3),
+    );
+    device.queue.writeBuffer(state, 0, new Uint32Array([0]));
+    expect(interactionError(s, x, await product(context, operator, x, state, -3))).toBeLessThanOrEqual(1e-5);
+  });
+
+  gpu.test('symmetric to its tolerance: |v.Tw - w.Tv| / (|v| |Tw|)', async (context, cleanup) => {
+    const s = system(geometry('ball', 700), 'vector', 3, 0, 1);
+    const operator = await GpuTreeMassMatrix.create(context, s, kForced);
+    cleanup(() => operator.destroy());
+    const v = randomVector(unknowns(s), 11);
+    const w = randomVector(unknowns(s), 12);
+    // M = I + T here: v.Mw - w.Mv = v.Tw - w.Tv.
+    const mw = await product(context, operator, w);
+    const mv = await product(context, operator, v);
+    const tw = mw.map((value, k) => value - w[k]);
+    const dot = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+      Array.from(a).reduce((sum, value, k) => sum + value * b[k], 0);
+    const asymmetry = Math.abs(dot(v, mw) - dot(w, mv)) / (norm(v) * norm(tw));
+    expect(asymmetry).toBeLessThan(1e-5);
+  });
+});
+
+describe('the tree backend', () => {
+  // Tolerance 1e-4 (a lower order than the default's) keeps these many products short on SwiftShader.
+  const kTreeTolerance = 1e-4;
+  const treeBackend = (context: GpuContext, s: DarwinSystem) =>
+    gpuBackend(context, s, { matrix: 'tree', treeTolerance: kTreeTolerance, tree: kForced });
+
+  gpu.test('CG reaches the direct operator solution to the tolerance', async (context, cleanup) => {
+    const s = system(geometry('ball', 500), 'vector', 3, 0, 0.02);
+    const tree = await treeBackend(context, s);
+    const direct = await gpuBackend(context, s, { matrix: 'free' });
+    cleanup(() => (tree.dispose(), direct.dispose()));
+    expect(tree.matrix).toBe('tree');
+    const p = randomVector(unknowns(s), 21);
+    const [byTree, byDirect] = [await tree.velocities(p, 'cg'), await direct.velocities(p, 'cg')];
+    expect(byTree.converged && byDirect.converged).toBe(true);
+    expect(Math.abs(byTree.iterations - byDirect.iterations)).toBeLessThanOrEqual(1);
+    const difference = byTree.x.map((value, k) => value - byDirect.x[k]);
+    expect(norm(difference) / norm(byDirect.x)).toBeLessThan(kTreeTolerance);
+  });
+
+  gpu.test('Lanczos extremes agree with the dense operator', async (context, cleanup) => {
+    const s = system(geometry('ball', 300), 'vector', 3, 0, 0.02);
+    const tree = await treeBackend(context, s);
+    const dense = await gpuBackend(context, s, { matrix: 'dense' });
+    cleanup(() => (tree.dispose(), dense.dispose()));
+    const [byTree, byDense] = [
+      await tree.spectrum({ basisSize: 24 }),
+      await dense.spectrum({ basisSize: 24 }),
+    ];
+    // lambda - 1 is the interaction part, what the tree approximates to its tolerance.
+    expect(Math.abs((byTree.lambdaMax - 1) / (byDense.lambdaMax - 1) - 1)).toBeLessThan(kTreeTolerance);
+    expect(Math.abs((byTree.lambdaMin - 1) / (byDense.lambdaMin - 1) - 1)).toBeLessThan(kTreeTolerance);
+  });
+
+  gpu.test("'auto' takes the tree from the device's crossover N on", async (context) => {
+    const crossover = context.profile.runsOnCpu ? kTreeCrossover.cpu : kTreeCrossover.gpu;
+    const below = system(geometry('sphere', crossover - 1), 'vector', 3, 0, 1e-3);
+    const at = system(geometry('sphere', crossover), 'vector', 3, 0, 1e-3);
+    expect(chooseMatrixStorage(context, below)).toBe('free');
+    expect(chooseMatrixStorage(context, at)).toBe('tree');
+  });
+});
+
+gpu.test('a tree past the memory is refused up front, and auto goes matrix-free', async (context) => {
+  const s = system(geometry('sphere', kTreeCrossover.cpu + kTreeCrossover.gpu), 'vector', 3, 0, 1e-3);
+  const need = treeAllocation(s).total;
+  const budget = (bytes: number): GpuContext => ({
+    ...context,
+    memory: { source: 'the test budget', availableBytes: () => bytes },
+  });
+  expect(chooseMatrixStorage(budget(need), s)).toBe('tree');
+  expect(chooseMatrixStorage(budget(need - 1), s)).toBe('free');
+  await expect(gpuBackend(budget(need - 1), s, { matrix: 'tree' })).rejects.toThrow(
+    /^--matrix tree needs .* more than the .* of the test budget; use --matrix free/,
+  );
+});
+
+test('the tree allocation is O(N): 10x the electrons, at most 10.5x the bytes', () => {
+  const small = system(geometry('ball', 100_000), 'vector', 3);
+  const large = system(geometry('ball', 1_000_000), 'vector', 3);
+  const ratio = treeAllocation(large).total / treeAllocation(small).total;
+  expect(ratio).toBeGreaterThan(9);
+  expect(ratio).toBeLessThan(10.5);
+  // The tree of 10^6 electrons takes well under a GB (a few GB tab holds it beside the vectors).
+  expect(treeAllocation(large).tree).toBeLessThan(1e9);
+});
+
+test('packTreeParams writes each TreeParams member at its WGSL offset', () => {
+  const layout = structLayout(kShaderSources.tree, 'TreeParams');
+  expect(layout.size).toBe(kTreeParamsBytes);
+  const params: TreeParams = {
+    n: 3,
+    size: 9,
+    epsilon: 0.1,
+    softening: 0.3,
+    firstNode: 5,
+    rangeNodes: 7,
+    firstLeaf: 11,
+    reducedCount: 13,
+    order: 17,
+    planarCount: 19,
+    far: true,
+    planar: false,
+    rootX: 0.25,
+    rootY: -0.5,
+    // Distinct offsets by the WGSL order of the table members (all after pad1).
+    offsets: Object.fromEntries(
+      layout.members
+        .map((m) => m.name)
+        .filter((name, k) => k >= 16 && !/^pad/.test(name))
+        .map((name, k) => [name, 100 + k]),
+    ) as TreeParams['offsets'],
+  };
+  const packed = packTreeParams(params);
+  expect(packed.byteLength).toBe(kTreeParamsBytes);
+  const expected: Record<string, number> = {
+    n: 3,
+    size: 9,
+    epsilon: 0.1,
+    softeningSquared: 0.3 * 0.3,
+    firstNode: 5,
+    rangeNodes: 7,
+    firstLeaf: 11,
+    reducedCount: 13,
+    order: 17,
+    planarCount: 19,
+    far: 1,
+    planar: 0,
+    rootX: 0.25,
+    rootY: -0.5,
+    ...params.offsets,
+  };
+  for (const member of layout.members) {
+    const want = /^pad/.test(member.name) ? 0 : expected[member.name];
+    expect(want, member.name).toBeDefined();
+    const value = member.scalar === 'f32' ? Math.fround(want) : want;
+    expect(readMember(packed, member), member.name).toEqual([value]);
+  }
+  const epsilon = layout.members.find((member) => member.name === 'epsilon');
+  expect(epsilon).toMatchObject({ offset: kTreeEpsilonOffset, scalar: 'f32' });
+});
