@@ -193,6 +193,17 @@ function responseSection() {
   return lines;
 }
 
+/** A Markdown table less the columns with no value in any row ('–': an N -> infinity fit of one N). */
+function withoutEmptyColumns(markdown) {
+  const rows = markdown
+    .trim()
+    .split('\n')
+    .map((line) => line.slice(1, -1).split('|'));
+  const body = rows.slice(2);
+  const keep = rows[0].map((_, column) => body.some((cells) => cells[column].trim() !== '–'));
+  return rows.map((cells) => `|${cells.filter((_, column) => keep[column]).join('|')}|`).join('\n');
+}
+
 // The Results section's large-N part: the screening table, and lambda_max/N beside the scaling fit.
 function largeSection() {
   if (!large) return [];
@@ -211,9 +222,9 @@ function largeSection() {
   return [
     `**Large N (\`--matrix tree\`).** The uniform ball of N = ${n} electrons, the product by the fast`,
     `multipole tree (tolerance ${tree.tolerance.toExponential(0)}${tree.order ? `, order ${tree.order}` : ''}, ${where}), ${large.date}. Screening at`,
-    'N r_e/R = 3 and 30 beside London’s sphere (the N → ∞ column above at N ≤ 4000):',
+    'N r_e/R = 3 and 30 beside London’s sphere (the N → ∞ fits of the table above come from N ≤ 4000):',
     '',
-    screening.markdown,
+    withoutEmptyColumns(screening.markdown),
     '',
     `λ_max/N of the interaction matrix at N = ${n}: ${figure(coefficient)} ± ${(error / n).toExponential(1)}`,
     `(the tree's tolerance of λ_max and the Lanczos residual bound, ${spectrum.iterations} products)${

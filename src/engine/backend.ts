@@ -23,7 +23,7 @@ import { GpuTreeMassMatrix, treeBytes, type GpuTreeOptions } from '../kernels/tr
 import { treeCrossover, type KrylovStepVariant } from '../gpu/profile.ts';
 import { kDefaultTreeTolerance } from '../physics/tree-build.ts';
 import type { GpuMassOperator } from '../kernels/operator.ts';
-import { gigabytes, type MassMatrixBackend } from '../run/backend.ts';
+import { gigabytes, treeDetails, type MassMatrixBackend } from '../run/backend.ts';
 import { solveWith } from '../solvers/solve.ts';
 import { spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolverName } from '../solvers/types.ts';
@@ -209,7 +209,6 @@ export function chooseMatrixStorage(
 export interface GpuBackendOptions {
   /** Default 'auto': chooseMatrixStorage. */
   matrix?: MatrixStorage | 'auto';
-  treeTolerance?: number;
   /** k: iterations per command buffer and between the CPU's reads of the solver state. */
   checkEvery?: number;
   /** CG's and MINRES's vector work after the matvec (default: the device profile's, krylovStepFor). */
@@ -324,6 +323,7 @@ export async function gpuBackend(
       return current;
     },
     matrix,
+    ...(operator instanceof GpuTreeMassMatrix && { tree: treeDetails(operator.tree) }),
     checkEvery: engine.checkEvery,
     momenta: (velocities) =>
       gpuMomenta(held(), velocities, (done, total) => options.onChunk?.('product', done, total)),

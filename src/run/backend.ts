@@ -13,6 +13,7 @@ import {
   kDefaultTreeTolerance,
   treeAccuracy,
   type Tree,
+  type TreeGeometry,
   type TreeOptions,
 } from '../physics/tree-build.ts';
 import { treeInteraction } from '../physics/treecode.ts';
@@ -44,7 +45,7 @@ export interface TreeDetails {
   readonly translations: number;
 }
 
-export function treeDetails(tree: Tree): TreeDetails {
+export function treeDetails(tree: TreeGeometry): TreeDetails {
   return {
     tolerance: tree.tolerance,
     order: tree.tables.order,
