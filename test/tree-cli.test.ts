@@ -1,0 +1,58 @@
+// `--device gpu --matrix tree` from the command line: the GPU's fast multipole product (src/kernels/
+// tree.ts) reported like the CPU's tree ("matrix": "tree" and its "tree" details), checked against
+// the dense float64 reference within the targets of a float32 tree, and its spectrum not refined in
+// float64 (the tree's tolerance bounds it first: src/run/refine.ts refines).
+import { spawnSync } from 'node:child_process';
+import { beforeAll, expect, test } from 'vitest';
+import { buildCliBundle } from './helpers/cli-bundle.ts';
+
+let cliPath: string;
+beforeAll(() => {
+  cliPath = buildCliBundle('darwin-breit-tree-cli');
+}, 120_000);
+
+function cli(...args: string[]): Record<string, unknown> {
+  const run = spawnSync(process.execPath, [cliPath, ...args, '--json'], { encoding: 'utf8' });
+  expect(run.status, run.stderr).toBe(0);
+  return JSON.parse(run.stdout) as Record<string, unknown>;
+}
+
+type Check = { max_relative_error: number; targets: Record<string, number> };
+type TreeJson = { tolerance: number; order: number; theta: number; leaves: number; translations: number };
+
+// Leaves of at most 128 on the GPU (kGpuLeafSize): 3000 electrons make enough leaves for M2L.
+const ball = ['--geometry', 'ball', '--n', '3000', '--device', 'gpu', '--matrix', 'tree'];
+
+test('solve: the tree in the JSON, the float64 check within its targets', () => {
+  const json = cli(
+    'solve',
+    ...ball,
+    '--velocity',
+    'rigid',
+    '--epsilon',
+    '1e-3',
+    '--tree-tol',
+    '1e-4',
+    '--check',
+  );
+  expect(json.matrix).toBe('tree');
+  const tree = json.tree as TreeJson;
+  expect(tree.tolerance).toBe(1e-4);
+  expect(tree.order).toBeGreaterThan(1);
+  expect(tree.leaves).toBeGreaterThan(8);
+  const check = json.check as Check;
+  expect(check.max_relative_error).toBeLessThan(1e-4);
+  for (const target of Object.values(check.targets)) expect(target).toBeGreaterThanOrEqual(1e-4);
+  expect(json.converged).toBe(true);
+});
+
+test('spectrum: the tree, no float64 refinement, lambda_max within the tree tolerance of the dense one', () => {
+  // 60 products: lambda_max, the isolated top, converges in far fewer; lambda_min, a dense cluster,
+  // would take hundreds (the reference stops at the same step).
+  const json = cli('spectrum', ...ball, '--epsilon', '1e-3', '--tol', '1e-8', '--max-iter', '60', '--check');
+  expect(json.matrix).toBe('tree');
+  expect(json.refined).toBe(false);
+  expect(json.ritz_residual_max).toBeNull();
+  const check = json.check as Check & { lambda_max: number };
+  expect(check.lambda_max).toBeLessThan(1e-5);
+});
