@@ -110,7 +110,7 @@ test('setEpsilon keeps the tree: the products equal a fresh tree backend at the 
 
 describe('the CPU storage of --matrix', () => {
   const small = system('ball', 1000, 'vector', 3, 1);
-  const large = system('ball', kCpuTreeMinUnknowns / 3, 'vector', 3, 1);
+  const large = system('ball', Math.ceil(kCpuTreeMinUnknowns / 3), 'vector', 3, 1);
   const plenty = { source: 'the test', availableBytes: (): number => 1e12 };
   test.each([
     ['tree', small, plenty, 'tree'],
@@ -125,7 +125,7 @@ describe('the CPU storage of --matrix', () => {
     expect(chooseCpuStorage(s, matrix, memory)).toBe(storage);
   });
   test('auto takes the tree from kCpuTreeMinUnknowns unknowns', () => {
-    const below = system('ball', kCpuTreeMinUnknowns / 3 - 1, 'vector', 3, 1);
+    const below = system('ball', Math.ceil(kCpuTreeMinUnknowns / 3) - 1, 'vector', 3, 1);
     expect(chooseCpuStorage(below, 'auto', plenty)).toBe('dense');
   });
 });

@@ -56,3 +56,11 @@ test('spectrum: the tree, no float64 refinement, lambda_max within the tree tole
   const check = json.check as Check & { lambda_max: number };
   expect(check.lambda_max).toBeLessThan(1e-5);
 });
+
+test('--verbose names the tree, its memory and its lists', () => {
+  const args = ['solve', ...ball, '--velocity', 'rigid', '--epsilon', '1e-3', '--no-check', '--verbose'];
+  const run = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8' });
+  expect(run.status, run.stderr).toBe(0);
+  expect(run.stderr).toMatch(/^matrix: tree; memory: [\d.]+ MB \(tree and expansions [\d.]+ MB, /m);
+  expect(run.stderr).toMatch(/^tree: order \d+, theta 0\.4, \d+ leaves, \d+ direct pairs and \d+ M2L/m);
+});

@@ -4,6 +4,7 @@ import { gpuBackend, type GpuBackend } from '../engine/backend.ts';
 import { denseMatrixBytes, matrixShape } from '../kernels/mass-matrix.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { kPositionStride } from '../kernels/system.ts';
+import { treeBytes } from '../kernels/tree.ts';
 import type { DarwinSystem } from '../physics/models.ts';
 import type { MatrixChoice } from '../run/inputs.ts';
 
@@ -40,9 +41,12 @@ export function openEngine(
   });
 }
 
-/** GPU memory the operator holds: the padded float32 M, or the positions the free product reads. */
+/**
+ * GPU memory the operator holds: the padded float32 M, the tree with its lists and expansions, or
+ * the positions the free product reads.
+ */
 export function operatorBytes(backend: GpuBackend): number {
-  return backend.matrix === 'dense'
-    ? denseMatrixBytes(matrixShape(backend.system))
-    : kPositionStride * backend.system.configuration.n;
+  const { n } = backend.system.configuration;
+  if (backend.tree) return treeBytes(n, backend.tree.tolerance);
+  return backend.matrix === 'dense' ? denseMatrixBytes(matrixShape(backend.system)) : kPositionStride * n;
 }

@@ -399,7 +399,8 @@ export class Session {
   async #build(): Promise<Built> {
     const system = this.#system();
     const { matrix, treeTolerance } = this.parameters;
-    const key = `${this.#systemKey()}|${matrix}|${matrix === 'tree' ? treeTolerance : ''}`;
+    // 'auto' may take the tree too (past the device's crossover N): its tolerance is part of the key.
+    const key = `${this.#systemKey()}|${matrix}|${matrix === 'tree' || matrix === 'auto' ? treeTolerance : ''}`;
     if (this.#built?.key === key) return this.#built;
     this.#built?.backend.dispose();
     this.#built = null;

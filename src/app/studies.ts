@@ -43,6 +43,7 @@ const kResponseFields: Readonly<Record<string, keyof Parameters>> = {
   drive: 'responseDrive',
   nEpsilon: 'responseNEpsilon',
   grid: 'responseGrid',
+  treeTolerance: 'treeTolerance',
 };
 
 /**
@@ -62,6 +63,8 @@ export function responseSpecOf(p: Parameters): ResponseSpec {
       grid: String(p.responseGrid),
       device: 'gpu',
       matrix: 'auto',
+      // 'auto' takes the tree past the device's crossover N, at the panel's tolerance.
+      treeTolerance: String(p.treeTolerance),
     });
   } catch (error) {
     if (!(error instanceof InputError)) throw error;

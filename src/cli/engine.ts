@@ -6,6 +6,7 @@ import { releaseDevice, type DeviceMemory, type GpuContext } from '../gpu/device
 import {
   denseAllocation,
   gpuBackend,
+  treeAllocation,
   type GpuBackend,
   type GpuBackendOptions,
   type MatrixStorage,
@@ -57,7 +58,8 @@ export const kBackendHelp = `Backend:
                             storage of M: dense, matrix-free (GPU: entries recomputed per
                             product), the fast multipole tree (O(N) memory and time, to
                             --tree-tol), or auto: on the GPU dense while it fits the memory
-                            budget; on the CPU dense below ${kCpuTreeMinUnknowns} unknowns while it fits  [auto]
+                            budget, past it the tree from the device's crossover N; on the CPU dense up
+                            to ${kCpuTreeMinUnknowns - 1} unknowns while it fits, else the tree       [auto]
   --tree-tol T              relative error of the tree's product T x, normwise         [${kDefaultTreeTolerance.toExponential(0)}]
   --check | --no-check      also run the float64 CPU reference (dense) and report the
                             error of the GPU or the tree [on up to ${kCheckMaxUnknowns} unknowns]
@@ -190,9 +192,12 @@ export async function openBackend(
       treeTolerance: choice.treeTolerance,
       onChunk: chunkProgress(progress),
     });
-    if (progress.verbose) {
-      for (const line of gpuBackendDetails(gpu.context, system, backend.matrix, backend.checkEvery))
-        progress.detail(line);
+    try {
+      // progress.detail checks for a signal: an Interrupted there must not leave the backend behind.
+      if (progress.verbose) for (const line of gpuBackendDetails(gpu.context, backend)) progress.detail(line);
+    } catch (error) {
+      backend.dispose();
+      throw error;
     }
     return {
       backend,
@@ -215,15 +220,21 @@ export async function openBackend(
 const megabytes = (bytes: number) => `${(bytes / 1e6).toPrecision(3)} MB`;
 
 /** How the GPU backend holds M and runs its solvers (--verbose): memory, chunks, step variant, k. */
-export function gpuBackendDetails(
-  context: GpuContext,
-  system: DarwinSystem,
-  matrix: MatrixStorage,
-  checkEvery: number,
-): string[] {
+export function gpuBackendDetails(context: GpuContext, backend: GpuBackend): string[] {
+  const { system, matrix, checkEvery, tree } = backend;
   const size = unknowns(system);
   const { n } = system.configuration;
   const step = `Krylov steps '${krylovStepFor(context.profile, size)}', k = ${checkEvery} iterations per readback`;
+  if (tree) {
+    const need = treeAllocation(system, tree.tolerance);
+    return [
+      `matrix: tree; memory: ${megabytes(need.total)} (tree and expansions ${megabytes(need.tree)}, ` +
+        `vectors ${megabytes(need.vectors)}, Lanczos basis ${megabytes(need.lanczosBasis)})`,
+      `tree: order ${tree.order}, theta ${tree.theta}, ${tree.leaves} leaves, ${tree.directPairs} direct ` +
+        `pairs and ${tree.translations} M2L per product`,
+      step,
+    ];
+  }
   if (matrix === 'dense') {
     const need = denseAllocation(system);
     return [

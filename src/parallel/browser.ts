@@ -1,6 +1,6 @@
 // The pool's workers as Web Workers started from a Blob of source text: a blob: URL inherits the
 // page's origin, so it loads under Cross-Origin-Embedder-Policy: require-corp.
-import { WorkerPool, parallelUnavailable, type Kernel, type WorkerAdapter } from './pool.ts';
+import { WorkerPool, kMaxThreads, parallelUnavailable, type Kernel, type WorkerAdapter } from './pool.ts';
 
 export const kBrowserWorkers: WorkerAdapter = {
   prologue: "const listen = (handler) => self.addEventListener('message', (event) => handler(event.data));",
@@ -26,6 +26,6 @@ export function browserWorkerPool(
 ): { pool: WorkerPool; fallback: null } | { pool: null; fallback: string } {
   const fallback = parallelUnavailable() ?? (typeof Worker === 'undefined' ? 'no nested workers here' : null);
   if (fallback) return { pool: null, fallback };
-  const threads = Math.max(1, navigator.hardwareConcurrency || 1);
+  const threads = Math.min(kMaxThreads, Math.max(1, navigator.hardwareConcurrency || 1));
   return { pool: new WorkerPool(kBrowserWorkers, threads, kernels), fallback: null };
 }

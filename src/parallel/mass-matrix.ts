@@ -78,8 +78,8 @@ export function parallelMassMatrixEntries(system: DarwinSystem, pool: WorkerPool
 export const kMatrixFreeMinimumThreads = 3;
 
 /**
- * y = M v in float64 without storing M (applyMassMatrixFree), rows split over the pool: the
- * float64 product of the GPU's refinement (src/run/refine.ts) on every core.
+ * y = M v in float64 without storing M (applyMassMatrixFree), rows split over the pool (bench
+ * --device cpu's matvec_free row).
  */
 export function parallelMassMatrixFree(
   system: DarwinSystem,

@@ -4,7 +4,13 @@
 import type { DeviceMemory } from '../gpu/device.ts';
 import { InputError } from '../physics/input-error.ts';
 import type { MatrixChoice } from './inputs.ts';
-import { massDiagonal, massMatrixEntries, unknowns, type DarwinSystem } from '../physics/models.ts';
+import {
+  kMaxDenseSize,
+  massDiagonal,
+  massMatrixEntries,
+  unknowns,
+  type DarwinSystem,
+} from '../physics/models.ts';
 import { parallelMassMatrixEntries } from '../parallel/mass-matrix.ts';
 import type { WorkerPool } from '../parallel/pool.ts';
 import { termCount } from '../physics/cartesian-expansion.ts';
@@ -185,8 +191,9 @@ export function cpuTreeBackendBytes(system: DarwinSystem, tolerance: number = kD
 /**
  * The tree's typed arrays per electron: about 200 bytes of positions, charges, sums and indices, and
  * the expansions of its nodes, about 4 bytes per term of order p (a node per ~20 electrons, each
- * with float64 moments and local coefficients of 4 charges). Measured on balls and disks of 10^4 and 5 * 10^4 electrons: 489, 1565 and 3801
- * bytes at p = 6, 11, 16 (tolerance 1e-3, 1e-5, 1e-7), against 536, 1656, 4076 here.
+ * with float64 moments and local coefficients of 4 charges). Measured on balls and disks of 10^4 and
+ * 5 * 10^4 electrons: 489, 1565 and 3801 bytes at p = 6, 11, 16 (tolerance 1e-3, 1e-5, 1e-7),
+ * against 536, 1656, 4076 here.
  */
 export function treeBytesPerElectron(tolerance: number): number {
   return 200 + 4 * termCount(treeAccuracy(tolerance).order);
@@ -203,8 +210,8 @@ export function checkCpuFits(
 ): void {
   const need = tree ? cpuTreeBackendBytes(system, tree.tolerance) : cpuBackendBytes(system);
   const available = memory.availableBytes();
-  if (need <= available) return;
   if (tree) {
+    if (need <= available) return;
     throw new InputError(
       `--device cpu --matrix tree needs ${gigabytes(need)} for the tree and the solvers' vectors, ` +
         `more than the ${gigabytes(available)} of ${memory.source}`,
@@ -212,6 +219,14 @@ export function checkCpuFits(
     );
   }
   const size = unknowns(system);
+  if (size > kMaxDenseSize) {
+    throw new InputError(
+      `--device cpu holds a dense M of at most ${kMaxDenseSize} unknowns, this system has ${size}; ` +
+        'use --matrix tree, the fast multipole product in O(N) memory (to --tree-tol)',
+      'matrix',
+    );
+  }
+  if (need <= available) return;
   throw new InputError(
     `--device cpu needs ${gigabytes(need)} for the ${size} x ${size} float64 M, ` +
       `more than the ${gigabytes(available)} of ${memory.source}; ` +
@@ -222,15 +237,14 @@ export function checkCpuFits(
 }
 
 /**
- * Unknowns from which 'auto' on the CPU takes the tree. Measured on a ball (vector model, 2 shared
- * cores, tolerance 1e-5): N = 3000 a dense product 137 ms after an assembly of 0.76 s, a tree
- * product 313 ms after a build of 28 ms; N = 5000 356 ms after 4.6 s against 577 ms after 34 ms;
- * N = 10^4 a tree product 1.5 s (a matrix-free pair loop 2.9 s), where the dense M, 7.2 GB, would
- * take (as N^2 from 5000) 1.4 s a product after an assembly of about 18 s. From 3 * 10^4 unknowns the
- * tree runs a solve or a Lanczos of a few hundred products in the dense M's time or less, in 1/100 of
- * its memory.
+ * Unknowns from which 'auto' on the CPU takes the tree: past the dense reference's largest size
+ * (kMaxDenseSize), since the dense product is the faster wherever it is held. Measured on a ball
+ * (vector model, 2 shared cores, tolerance 1e-5): N = 3000 a dense product 137 ms after an assembly
+ * of 0.76 s, a tree product 313 ms after a build of 28 ms; N = 5000 356 ms after 4.6 s against 577 ms
+ * after 34 ms; the two would meet in time near 3 * 10^4 unknowns, where the dense M takes 100 times
+ * the tree's memory.
  */
-export const kCpuTreeMinUnknowns = 30_000;
+export const kCpuTreeMinUnknowns = kMaxDenseSize + 1;
 
 /**
  * How the CPU holds M for a --matrix choice: 'tree' as asked; 'dense' for dense and free (the CPU

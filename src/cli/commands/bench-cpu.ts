@@ -29,6 +29,7 @@ import {
   assemblyFlops,
   denseMatvecFlops,
   matrixFreeFlops,
+  benchKernel,
   rate,
   type BenchKernel,
   type BenchRow,
@@ -188,7 +189,7 @@ function benchCpuSize(
     }
   }
   pool.release(matrix);
-  return rows.filter((r) => only.has(r.name.startsWith('assemble_') ? 'assemble' : (r.name as BenchKernel)));
+  return rows.filter((row) => only.has(benchKernel(row)));
 }
 
 /** Every size's rows, on one pool of `threads` threads disposed at the end. */

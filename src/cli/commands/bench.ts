@@ -31,8 +31,8 @@ import type { MassMatrixBackend } from '../../run/backend.ts';
 import { runResponse } from '../../studies/response/run.ts';
 import { kResponseDefaults, responseSpec } from '../../studies/response/spec.ts';
 import { kCpuDevice } from '../../io/formats.ts';
-import { nodeThreads } from '../../parallel/node.ts';
-import { parseDevice, parseThreads } from '../../run/inputs.ts';
+import { parseDevice } from '../../run/inputs.ts';
+import { threadsOption } from '../engine.ts';
 import { openGpu } from '../device.ts';
 import { benchCpu } from './bench-cpu.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positiveInteger } from '../options.ts';
@@ -59,7 +59,7 @@ export const kBenchKernels = [
 ] as const;
 export type BenchKernel = (typeof kBenchKernels)[number];
 
-function benchKernel(row: Pick<BenchRow, 'name'>): BenchKernel {
+export function benchKernel(row: Pick<BenchRow, 'name'>): BenchKernel {
   return (row.name.startsWith('assemble_') ? 'assemble' : row.name) as BenchKernel;
 }
 
@@ -824,7 +824,7 @@ export async function benchCommand(argv: string[], progress: Progress): Promise<
   if (device === 'cpu') {
     if (workgroupSizes.length > 0)
       throw new InputError('--workgroup-sizes is for the GPU bench', 'workgroup-sizes');
-    const threads = values.threads === undefined ? nodeThreads() : parseThreads(values.threads, '--threads');
+    const threads = threadsOption(values.threads);
     const dim = values.dim === '2' ? 2 : 3;
     const kernels = benchCpu({ sizes, model: values.model, dim, repeats, threads, only }, progress);
     progress.done();

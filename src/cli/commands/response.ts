@@ -9,7 +9,7 @@ import { InputError } from '../../physics/input-error.ts';
 import { geometry, kGeometryNames } from '../../physics/geometry.ts';
 import type { DarwinSystem } from '../../physics/models.ts';
 import { kDriveNames } from '../../physics/response.ts';
-import { cpuReference, threadsOption } from '../engine.ts';
+import { chunkProgress, cpuReference, kHostMemory, openStudyBackend, threadsOption } from '../engine.ts';
 import { chooseCpuStorage } from '../../run/backend.ts';
 import {
   responseFieldMapSvg,
@@ -22,11 +22,9 @@ import {
 import { runResponse, type ResponseResult } from '../../studies/response/run.ts';
 import { kResponseDefaults, kResponseLimits, responseSpec } from '../../studies/response/spec.ts';
 import { openGpu } from '../device.ts';
-import { kHostMemory, openStudyBackend } from '../engine.ts';
 import { checkDecision, kCheckMaxUnknowns } from '../../run/check.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
 import { prepareOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
-import { chunkProgress } from '../engine.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
@@ -53,7 +51,7 @@ rotation (eq. 17/18); screening_ratio is the induced moment (the current, for fl
                         largest |B_z| there; null on the CPU (the map is the float64 sum)
   --device gpu|cpu      the WebGPU engine (float32) or the float64 CPU reference             [${kResponseDefaults.device}]
   --matrix M            storage of M: dense|free|tree|auto, as for solve; auto on the CPU takes
-                        the tree from 3e4 unknowns                                           [${kResponseDefaults.matrix}]
+                        the tree past 16 384 unknowns                                        [${kResponseDefaults.matrix}]
   --tree-tol T          relative error of the tree's product T x (--matrix tree)            [${kResponseDefaults.treeTolerance}]
   --threads K           threads of the float64 CPU reference and check (the same numbers
                         for any K)                                                       [every core]

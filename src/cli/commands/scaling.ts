@@ -10,7 +10,7 @@ import { kModelNames, type ModelName } from '../../physics/models.ts';
 import { kDistributionDimension, kScalingGeometries } from '../../physics/scaling.ts';
 import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
 import { parseMatrix, parseTolerance } from '../../run/inputs.ts';
-import { threadsOption } from '../engine.ts';
+import { backendStorage, chunkProgress, openStudyBackend, threadsOption } from '../engine.ts';
 import { runScaling, type BackendFactory } from '../../studies/scaling/run.ts';
 import {
   scalingFiles,
@@ -30,10 +30,8 @@ import {
 import { parseShard } from '../../studies/study.ts';
 import type { ScalingStudy } from '../../studies/scaling/run.ts';
 import { openGpu } from '../device.ts';
-import { backendStorage, openStudyBackend } from '../engine.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positive, positiveInteger } from '../options.ts';
 import { prepareOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
-import { chunkProgress } from '../engine.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
@@ -66,7 +64,7 @@ GPU, --n-max takes N past 10^4 (matrix-free once the dense M would pass 1 GiB).
   --points K          N values per geometry, log-spaced                                      [${kScalingDefaults.points}]
   --device gpu|cpu    the WebGPU engine (float32) or the float64 CPU reference                [gpu]
   --matrix dense|free|tree|auto   storage of M, as for solve (tree: the fast multipole product,
-                      O(N) memory; auto on the CPU takes it from 3e4 unknowns)                 [auto]
+                      O(N) memory; auto on the CPU takes it past 16 384 unknowns)              [auto]
   --tree-tol T        relative error of the tree's product T x                            [${kDefaultTreeTolerance.toExponential(0)}]
   --threads K         threads of the float64 CPU reference (the same numbers for any K) [every core]
   --tol T             Lanczos tolerance                          [1e-6 on the GPU, 1e-10 on the CPU]

@@ -47,7 +47,7 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
 
 /**
  * Where M was the fast multipole tree: "tree": its tolerance and the N it served (auto on the CPU
- * takes it from 3e4 unknowns); absent otherwise.
+ * takes it past 16 384 unknowns); absent otherwise.
  */
 function treeSummary(result: ResponseResult): { tree?: { tolerance: number; n: number[] } } {
   const served = result.points.filter((p) => p.tree !== null);
