@@ -154,7 +154,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
   const release = () => {
     if (context) releaseDevice(context);
   };
-  // How each N's M was held: the GPU's storage, or 'tree' where the CPU took the tree.
+  // How each N's M was held: the GPU's storage; on the CPU 'tree' or 'dense'.
   let storage = new Map<number, string>();
   const storages: Map<number, string>[] = [];
   let current = '';
@@ -168,7 +168,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
       chunkProgress(progress),
     );
     const held = backendStorage(backend);
-    if (held) storage.set(system.configuration.n, held);
+    storage.set(system.configuration.n, held ?? 'dense');
     return backend;
   };
 
@@ -210,7 +210,11 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
 
   const studies = runs.map((run) => run.study);
   const extras: ScalingExtra[] = runs.map((run, k) => ({
-    matrix: options.device === 'gpu' || storages[k].size ? Object.fromEntries(storages[k]) : null,
+    // On the CPU, only where some N took the tree: a dense run keeps its null.
+    matrix:
+      options.device === 'gpu' || [...storages[k].values()].includes('tree')
+        ? Object.fromEntries(storages[k])
+        : null,
     londonInertiaRatioDirect: run.londonInertiaRatioDirect,
   }));
   const summary = scalingJson({

@@ -299,7 +299,10 @@ export function scalingCoefficientSvg(study: ScalingStudy): string {
 
 /** What one geometry's JSON adds beside the study: the GPU storage per N, the sphere's direct ratio. */
 export interface ScalingExtra {
-  /** N -> 'dense' | 'free' on the GPU; null on the CPU. */
+  /**
+   * N -> 'dense' | 'free' | 'tree' on the GPU; on the CPU N -> 'dense' | 'tree' where some N took
+   * the tree, else null.
+   */
   readonly matrix: Record<string, string> | null;
   readonly londonInertiaRatioDirect: ScalingGeometryRun['londonInertiaRatioDirect'];
 }
