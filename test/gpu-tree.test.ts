@@ -9,11 +9,14 @@ import { readFloat32 } from '../src/gpu/readback.ts';
 import { kShaderSources } from '../src/gpu/shaders.ts';
 import { chooseMatrixStorage, gpuBackend, treeAllocation } from '../src/engine/backend.ts';
 import { statusCode } from '../src/kernels/krylov.ts';
+import { kDefaultCheckEvery } from '../src/engine/krylov.ts';
 import {
   GpuTreeMassMatrix,
   kTreeEpsilonOffset,
   kTreeParamsBytes,
   packTreeParams,
+  splitIntoPieces,
+  treeStages,
   type GpuTreeOptions,
   type TreeParams,
 } from '../src/kernels/tree.ts';
@@ -46,21 +49,33 @@ function system(
 /** Every M2L the acceptance rule allows, in leaves of 16: the expansions do the far field. */
 const kForced: GpuTreeOptions = { translationCost: 0, leafSize: 16 };
 
-/** y = M x by `operator`, read back; `guard` as MatvecOptions.guard. */
+/**
+ * y = M x by `operator`, read back; `guard` as MatvecOptions.guard. `inPieces`: recordPiece piece by
+ * piece, a command buffer each, as a Krylov solve submits a long product; else record(), one pass.
+ */
 async function product(
   context: GpuContext,
   operator: GpuTreeMassMatrix,
   x: Float64Array,
   guard?: GPUBuffer,
   initial = 0,
+  inPieces = false,
 ): Promise<Float64Array> {
   const { device } = context;
   const xBuffer = createVector(device, 'Test.x', x);
   const yBuffer = createVector(device, 'Test.y', new Float64Array(x.length).fill(initial));
   try {
-    const encoder = device.createCommandEncoder({ label: 'Test.encoder' });
-    operator.record(encoder, xBuffer, yBuffer, { guard });
-    device.queue.submit([encoder.finish()]);
+    if (inPieces) {
+      for (let piece = 0; piece < operator.pieces; piece++) {
+        const encoder = device.createCommandEncoder({ label: `Test.piece[${piece}]` });
+        operator.recordPiece(encoder, xBuffer, yBuffer, piece, { guard });
+        device.queue.submit([encoder.finish()]);
+      }
+    } else {
+      const encoder = device.createCommandEncoder({ label: 'Test.encoder' });
+      operator.record(encoder, xBuffer, yBuffer, { guard });
+      device.queue.submit([encoder.finish()]);
+    }
     return Float64Array.from(await readFloat32(device, yBuffer, x.length));
   } finally {
     xBuffer.destroy();
@@ -220,6 +235,104 @@ describe('GpuTreeMassMatrix against the float64 direct product', () => {
   });
 });
 
+/** Estimated work of one product of `operator`, in direct pairs (treeStages). */
+function productWork(operator: GpuTreeMassMatrix): number {
+  return treeStages(operator.tree, operator.counts.translations > 0).reduce(
+    (sum, stage) => stage.work.reduce((a, b) => a + b, sum),
+    0,
+  );
+}
+
+test('splitIntoPieces: stages in order, cut between nodes at the budget, a large node alone', () => {
+  const pieces = splitIntoPieces([[1], [2, 2, 2], [5], [1, 1]], 4);
+  expect(pieces).toEqual([
+    [
+      { stage: 0, first: 0, count: 1 },
+      { stage: 1, first: 0, count: 1 },
+    ],
+    [{ stage: 1, first: 1, count: 2 }],
+    [{ stage: 2, first: 0, count: 1 }],
+    [{ stage: 3, first: 0, count: 2 }],
+  ]);
+  expect(splitIntoPieces([[1], [2, 2, 2], [5], [1, 1]], Infinity)).toEqual([
+    [0, 1, 2, 3].map((stage) => ({ stage, first: 0, count: [1, 3, 1, 2][stage] })),
+  ]);
+});
+
+describe('a tree product in pieces equals the one-pass product bit for bit', () => {
+  const kPieceCases = kProductCases.filter((c) =>
+    [
+      'ball, vector 3D',
+      'ring, azimuthal (planar M2L)',
+      'ball, the GPU defaults',
+      'leaves of 1 with empty nodes (N = 13)',
+    ].includes(c.name),
+  );
+  for (const { name, system: make, options, far } of kPieceCases) {
+    gpu.test(`${name}: the dispatches cut into ranges, the same y`, async (context, cleanup) => {
+      const s = make();
+      const probe = await GpuTreeMassMatrix.create(context, s, options);
+      const pieceWork = productWork(probe) / 100;
+      probe.destroy();
+      const operator = await GpuTreeMassMatrix.create(context, s, { ...options, pieceWork });
+      cleanup(() => operator.destroy());
+      const stages = treeStages(operator.tree, far);
+      const split = splitIntoPieces(
+        stages.map((stage) => stage.work),
+        pieceWork,
+      );
+      expect(operator.pieces).toBe(split.length);
+      expect(operator.pieces).toBeGreaterThan(4);
+      // The big dispatches are cut into ranges wherever they hold more than two pieces' work:
+      // tree_evaluate in every case but N = 13 (all M2L), tree_m2l wherever there is a far field.
+      const cut: string[] = [];
+      for (const entry of ['tree_m2l', 'tree_evaluate']) {
+        const stage = stages.findIndex((candidate) => candidate.entry === entry);
+        if (stage < 0 || stages[stage].work.reduce((a, b) => a + b, 0) <= 2 * pieceWork) continue;
+        expect(split.filter((piece) => piece.some((range) => range.stage === stage)).length).toBeGreaterThan(
+          1,
+        );
+        cut.push(entry);
+      }
+      expect(cut).toContain(name.startsWith('leaves of 1') ? 'tree_m2l' : 'tree_evaluate');
+      if (far) expect(cut).toContain('tree_m2l');
+      const x = randomVector(unknowns(s), 9);
+      const whole = await product(context, operator, x);
+      const inPieces = await product(context, operator, x, undefined, 0, true);
+      expect(Array.from(inPieces)).toEqual(Array.from(whole));
+    });
+  }
+
+  gpu.test('every piece is guarded: a stopped solve leaves y untouched', async (context, cleanup) => {
+    const { device } = context;
+    const s = system(geometry('ball', 600), 'vector', 3);
+    const operator = await GpuTreeMassMatrix.create(context, s, { ...kForced, pieceWork: 1e5 });
+    const state = createBuffer(device, {
+      label: 'Test.state',
+      size: 4,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
+    cleanup(() => (operator.destroy(), state.destroy()));
+    expect(operator.pieces).toBeGreaterThan(1);
+    const x = randomVector(unknowns(s), 5);
+    device.queue.writeBuffer(state, 0, new Uint32Array([statusCode('converged_rtol')]));
+    expect(Array.from(await product(context, operator, x, state, -3, true))).toEqual(
+      new Array<number>(x.length).fill(-3),
+    );
+  });
+
+  gpu.test(
+    'a short product is one piece: solvers keep k iterations per command buffer',
+    async (context, cleanup) => {
+      const s = system(geometry('ball', 1000), 'vector', 3);
+      const operator = await GpuTreeMassMatrix.create(context, s);
+      cleanup(() => operator.destroy());
+      expect(productWork(operator)).toBeLessThan(2 ** 22);
+      expect(operator.pieces).toBe(1);
+    },
+  );
+});
+
 describe('the tree backend', () => {
   // Tolerance 1e-4 (a lower order than the default's) keeps these many products short on SwiftShader.
   const kTreeTolerance = 1e-4;
@@ -238,6 +351,72 @@ describe('the tree backend', () => {
     expect(Math.abs(byTree.iterations - byDirect.iterations)).toBeLessThanOrEqual(1);
     const difference = byTree.x.map((value, k) => value - byDirect.x[k]);
     expect(norm(difference) / norm(byDirect.x)).toBeLessThan(kTreeTolerance);
+  });
+
+  gpu.test(
+    'CG and p = M v on a product in pieces: the same numbers bit for bit, a report per piece',
+    async (context, cleanup) => {
+      const s = system(geometry('ball', 500), 'vector', 3, 0, 0.02);
+      const probe = await GpuTreeMassMatrix.create(context, s, { ...kForced, tolerance: kTreeTolerance });
+      const pieceWork = productWork(probe) / 5;
+      probe.destroy();
+      const reports: { step: string; total: number }[] = [];
+      const whole = await gpuBackend(context, s, {
+        matrix: 'tree',
+        treeTolerance: kTreeTolerance,
+        tree: { ...kForced, pieceWork: Infinity },
+      });
+      const pieced = await gpuBackend(context, s, {
+        matrix: 'tree',
+        treeTolerance: kTreeTolerance,
+        tree: { ...kForced, pieceWork },
+        onChunk: (step, _done, total) => reports.push({ step, total }),
+      });
+      cleanup(() => (whole.dispose(), pieced.dispose()));
+      const p = randomVector(unknowns(s), 21);
+      const reference = await whole.velocities(p, 'cg');
+      const result = await pieced.velocities(p, 'cg');
+      expect(reference.converged).toBe(true);
+      expect(reference.gpu.checkEvery).toBe(kDefaultCheckEvery);
+      expect(result.gpu.checkEvery).toBe(1);
+      expect(result.reason).toBe(reference.reason);
+      expect(result.iterations).toBe(reference.iterations);
+      expect(Array.from(result.x)).toEqual(Array.from(reference.x));
+      const pieces = reports[0].total;
+      expect(pieces).toBeGreaterThanOrEqual(5);
+      expect(new Set(reports.map((r) => `${r.step} ${r.total}`))).toEqual(new Set([`product ${pieces}`]));
+      // A report per piece of each product: the iterations', M x_0 and the true residual's.
+      expect(reports.length).toBe(pieces * (result.gpu.recordedIterations + 2));
+      // p = M v outside a solve goes piece by piece too, a report each.
+      reports.length = 0;
+      expect(Array.from(await pieced.momenta(p))).toEqual(Array.from(await whole.momenta(p)));
+      expect(reports.length).toBe(pieces);
+    },
+  );
+
+  gpu.test('a throw from the chunk hook stops a CG solve at that piece', async (context, cleanup) => {
+    const s = system(geometry('ball', 500), 'vector', 3, 0, 0.02);
+    let calls = 0;
+    let pieces = 0;
+    const pieced = await gpuBackend(context, s, {
+      matrix: 'tree',
+      treeTolerance: kTreeTolerance,
+      tree: { ...kForced, pieceWork: 1e5 },
+      onChunk: (_step, _done, total) => {
+        pieces = total;
+        calls++;
+        if (calls === pieces + 2) throw new Error('stop');
+      },
+    });
+    cleanup(() => pieced.dispose());
+    const p = randomVector(unknowns(s), 22);
+    await expect(pieced.velocities(p, 'cg')).rejects.toThrow('stop');
+    expect(pieces).toBeGreaterThan(2);
+    expect(calls).toBe(pieces + 2);
+    // The backend is whole after the stop: the next solve runs.
+    calls = -1e9;
+    const next = await pieced.velocities(p, 'cg');
+    expect(next.converged).toBe(true);
   });
 
   gpu.test('Lanczos extremes agree with the dense operator', async (context, cleanup) => {

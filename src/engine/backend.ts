@@ -33,6 +33,7 @@ import { gpuConjugateGradient } from './cg.ts';
 import {
   addStats,
   createKrylovEngine,
+  productPieces,
   type GpuSolveOptions,
   type GpuSolveResult,
   type KrylovEngine,
@@ -344,8 +345,8 @@ export async function gpuBackend(
 }
 
 /**
- * p = M v (eq. 47/48): one matvec and one readback. A matrix-free product of several chunks is
- * submitted chunk by chunk, `onChunk` called after each.
+ * p = M v (eq. 47/48): one matvec and one readback. A product of several pieces (matrix-free or
+ * tree) is submitted piece by piece, `onChunk` called after each.
  */
 export async function gpuMomenta(
   engine: KrylovEngine,
@@ -359,8 +360,17 @@ export async function gpuMomenta(
     const v = createVector(device, 'Momenta.v', velocities);
     const p = createVector(device, 'Momenta.p', size);
     try {
-      if (operator instanceof GpuMatrixFreeMassMatrix && operator.chunks.length > 1) {
-        await operator.apply(v, p, onChunk);
+      const pieces = productPieces(operator);
+      if (pieces > 1) {
+        // A long product (matrix-free or tree) piece by piece, like a Krylov solve's: a throw from
+        // onChunk stops it between pieces.
+        for (let piece = 0; piece < pieces; piece++) {
+          const encoder = device.createCommandEncoder({ label: `Momenta.piece[${piece}]` });
+          operator.recordPiece!(encoder, v, p, piece);
+          device.queue.submit([encoder.finish()]);
+          await device.queue.onSubmittedWorkDone();
+          onChunk?.(piece + 1, pieces);
+        }
       } else {
         const encoder = device.createCommandEncoder({ label: 'Momenta.encoder' });
         operator.record(encoder, v, p);

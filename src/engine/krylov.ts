@@ -9,7 +9,7 @@
 // their launches. The product of the final x for the true residual is recorded unguarded.
 // A solve that stops at iteration s >= 1 thus maps the state ceil(s / k) + 1 times (2 for s = 0),
 // and x once more at the end.
-// A long product (GpuLinearOperator.pieces > 1: the matrix-free product at large N, seconds to
+// A long product (GpuLinearOperator.pieces > 1: the matrix-free or tree product at large N, seconds to
 // minutes) changes that: its pieces go one command buffer each, each awaited and reported to the
 // engine's onChunk, which may throw to stop between them; k defaults to 1 and nothing is recorded
 // ahead, since a chunk in flight past a stop the CPU decides would run whole products for nothing.

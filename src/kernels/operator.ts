@@ -29,7 +29,7 @@ export interface GpuLinearOperator {
   record(encoder: GPUCommandEncoder, x: GPUBuffer, y: GPUBuffer, options?: MatvecOptions): void;
   /**
    * Pieces of a fraction of a second each that one product splits into, chosen from the device
-   * profile (the matrix-free product at large N); absent or 1 when a product is short. The Krylov
+   * profile (the matrix-free or tree product at large N); absent or 1 when a product is short. The Krylov
    * driver submits a long product piece by piece, so that a stop takes effect between pieces.
    */
   readonly pieces?: number;

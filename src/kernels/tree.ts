@@ -1,7 +1,8 @@
 // Host side of shaders/tree.wgsl: the fast multipole product y = D x + eps T x on the GPU, O(N) work
 // and memory per product. The tree, its lists and the expansion tables are built once per
 // configuration on the CPU (src/physics/tree-build.ts) and uploaded once; each product is recorded
-// into the caller's encoder as one compute pass, with no readback.
+// into the caller's encoder as one compute pass, with no readback, or, where a product is long (large
+// N on a slow adapter), as pieces of a fraction of a second each, so that a solve can stop between them.
 import {
   completeLocal,
   kCharges,
@@ -23,6 +24,7 @@ import {
 import { alignTo, createBuffer } from '../gpu/buffers.ts';
 import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
 import { ShaderEntries, type GroupBindings } from '../gpu/pipelines.ts';
+import { chunkPairs } from './matvec-free.ts';
 import {
   beginMatvecPass,
   checkWorkgroupSize,
@@ -369,6 +371,13 @@ function gridOf(device: GPUDevice, count: number): [number, number] {
   return [x, Math.ceil(count / x)];
 }
 
+/** A dispatch before its group 0 exists: its entry point, params slot and workgroups. */
+interface DispatchPlan {
+  readonly entry: TreeEntry;
+  readonly slot: number;
+  readonly workgroups: number;
+}
+
 /** What one product dispatches: an entry point, its group 0, and its workgroups. */
 interface TreeDispatch {
   readonly entry: TreeEntry;
@@ -376,11 +385,149 @@ interface TreeDispatch {
   readonly grid: readonly [number, number];
 }
 
+/**
+ * One dispatch of a product over a run of nodes (tree_gather: over the electrons, as one unit), with
+ * the estimated work of each node in direct pairs: the nodes of a dispatch are independent (each
+ * workgroup writes only its own node's expansions or its own leaf's electrons of y), so a dispatch
+ * split into node ranges computes the same numbers.
+ */
+export interface TreeStage {
+  readonly entry: TreeEntry;
+  readonly firstNode: number;
+  readonly work: Float64Array;
+}
+
+/**
+ * The dispatches of one product in order, each with its work per node in direct pairs. The direct
+ * sum of a leaf is its pairs; an M2L is its contraction's terms (tables.m2lIndex, or planarIndex)
+ * at kGpuTranslationCostPerTerm pairs each, as tree-build.ts prices it. The other passes are priced
+ * by their terms at the same cost (each term a gather from the tables like M2L's): an estimate, not a
+ * measurement, on the high side. At the GPU defaults they are a small part of a product (a ball of
+ * 5·10^4: 1.8·10^9 pairs in all, 1.5·10^9 of them the near field, 1.6·10^8 M2L, 1.1·10^8 the rest);
+ * in a tree forced to small leaves and every M2L (the tests') M2M and L2L weigh most.
+ */
+export function treeStages(tree: TreeGeometry, far: boolean): TreeStage[] {
+  const { tables, lists, nodeStart, nodeEnd, firstLeaf, depth } = tree;
+  const perTerm = kGpuTranslationCostPerTerm;
+  const terms = tables.termCount;
+  const size = (node: number) => nodeEnd[node] - nodeStart[node];
+  const leafCount = 2 ** depth;
+  const perNode = (count: number, work: (node: number) => number, first: number) =>
+    Float64Array.from({ length: count }, (_, k) => work(first + k));
+  const stages: TreeStage[] = [{ entry: 'tree_gather', firstNode: 0, work: Float64Array.of(tree.n) }];
+  const level = (entry: TreeEntry, l: number, work: number): TreeStage => ({
+    entry,
+    firstNode: 2 ** l - 1,
+    work: new Float64Array(2 ** l).fill(work),
+  });
+  if (far) {
+    stages.push({
+      entry: 'tree_p2m',
+      firstNode: firstLeaf,
+      work: perNode(leafCount, (leaf) => size(leaf) * terms * perTerm, firstLeaf),
+    });
+    // M2M: both children's moments, for each (beta, alpha) of the parent's terms.
+    const m2m = 2 * tables.sumIndex.length * perTerm;
+    for (let l = depth - 1; l >= 0; l--) stages.push(level('tree_m2m', l, m2m));
+    stages.push({
+      entry: 'tree_reduce',
+      firstNode: 0,
+      work: new Float64Array(tree.nodeCount).fill(terms * perTerm),
+    });
+    const contraction = (tree.planar ? tables.planarIndex.length : tables.m2lIndex.length) * perTerm;
+    stages.push({
+      entry: 'tree_m2l',
+      firstNode: 0,
+      work: perNode(
+        tree.nodeCount,
+        (node) => (lists.m2lOffset[node + 1] - lists.m2lOffset[node]) * contraction,
+        0,
+      ),
+    });
+    const l2l = (tables.sumIndex.length + terms) * perTerm;
+    for (let l = 0; l <= depth; l++) stages.push(level('tree_l2l', l, l2l));
+  }
+  const l2p = far ? terms * perTerm : 0;
+  stages.push({
+    entry: 'tree_evaluate',
+    firstNode: firstLeaf,
+    work: perNode(
+      leafCount,
+      (leaf) => {
+        let pairs = size(leaf) * l2p;
+        const g = leaf - firstLeaf;
+        for (let l = lists.nearOffset[g]; l < lists.nearOffset[g + 1]; l++) {
+          const source = lists.near[l];
+          pairs += size(leaf) * size(source) - (source === leaf ? size(leaf) : 0);
+        }
+        return pairs;
+      },
+      firstLeaf,
+    ),
+  });
+  return stages;
+}
+
+/** Nodes [first, first + count) of stage `stage` (indices into the stage's work). */
+export interface StageRange {
+  readonly stage: number;
+  readonly first: number;
+  readonly count: number;
+}
+
+/**
+ * Splits the stages, in order, into pieces of at most `budget` work each: a piece takes whole
+ * stages while they fit, and a stage that does not fit is cut between nodes; a single node over the
+ * budget is a piece of its own (the budget is a target, not a bound).
+ */
+export function splitIntoPieces(work: readonly ArrayLike<number>[], budget: number): StageRange[][] {
+  const pieces: StageRange[][] = [];
+  let piece: StageRange[] = [];
+  let room = budget;
+  work.forEach((nodes, stage) => {
+    let first = 0;
+    while (first < nodes.length) {
+      let end = first;
+      let sum = 0;
+      while (end < nodes.length && sum + nodes[end] <= room) sum += nodes[end++];
+      if (end === first && piece.length > 0) {
+        pieces.push(piece);
+        piece = [];
+        room = budget;
+        continue;
+      }
+      if (end === first) sum = nodes[end++];
+      piece.push({ stage, first, count: end - first });
+      room -= sum;
+      first = end;
+      if (first < nodes.length) {
+        pieces.push(piece);
+        piece = [];
+        room = budget;
+      }
+    }
+  });
+  if (piece.length > 0) pieces.push(piece);
+  return pieces;
+}
+
+/**
+ * Pieces of one product at most: each cut takes a uniform slot (256 bytes) and a bind group, so a
+ * few MiB at most; past it the pieces grow beyond the budget. On SwiftShader a ball of 5·10^4 is 430
+ * pieces, of 10^6 about this many.
+ */
+const kMaxPieces = 8192;
+
 export interface GpuTreeOptions extends Pick<
   TreeOptions,
   'tolerance' | 'leafSize' | 'order' | 'theta' | 'translationCost'
 > {
   workgroupSize?: number;
+  /**
+   * Work of one piece of a product, in direct pairs (treeStages' estimate); default the device kind's
+   * chunkPairs, the matrix-free product's chunk. Tests force small pieces.
+   */
+  pieceWork?: number;
 }
 
 /** The mass matrix as a fast multipole GpuMassOperator: O(N) memory and work per product. */
@@ -398,6 +545,7 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
   readonly #slots: number;
   readonly #paramsSlot: number;
   readonly #dispatches: readonly TreeDispatch[];
+  readonly #pieces: readonly (readonly TreeDispatch[])[];
   readonly #buffers: readonly GPUBuffer[];
   #epsilon: number;
 
@@ -406,7 +554,7 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
     tree: TreeGeometry,
     entries: ShaderEntries<TreeEntry>,
     uniforms: { params: GPUBuffer; slots: number; paramsSlot: number },
-    dispatches: readonly TreeDispatch[],
+    dispatches: { whole: readonly TreeDispatch[]; pieces: readonly (readonly TreeDispatch[])[] },
     buffers: readonly GPUBuffer[],
   ) {
     this.size = unknowns(tree.system);
@@ -419,7 +567,8 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
     this.#params = uniforms.params;
     this.#slots = uniforms.slots;
     this.#paramsSlot = uniforms.paramsSlot;
-    this.#dispatches = dispatches;
+    this.#dispatches = dispatches.whole;
+    this.#pieces = dispatches.pieces;
     this.#buffers = buffers;
     this.#epsilon = tree.system.epsilon;
   }
@@ -483,7 +632,8 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
         };
         // Read-only views (tree.wgsl): the harmonic moments, charges, local coefficients, moments.
         Object.assign(buffers, { 9: buffers[6], 10: buffers[4], 11: buffers[8], 12: buffers[5] });
-        // Uniform slots: all nodes, then each level 0 .. depth (the leaves are the last).
+        // Uniform slots: all nodes, then each level 0 .. depth (the leaves are the last), then the
+        // node ranges of the pieces' cut dispatches.
         const ranges = [
           { firstNode: 0, rangeNodes: tree.nodeCount },
           ...Array.from({ length: tree.depth + 1 }, (_, level) => ({
@@ -491,6 +641,35 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
             rangeNodes: 2 ** level,
           })),
         ];
+        const slotOfRange = new Map(
+          ranges.map((range, slot) => [`${range.firstNode}+${range.rangeNodes}`, slot]),
+        );
+        const slotOf = (firstNode: number, rangeNodes: number): number => {
+          const key = `${firstNode}+${rangeNodes}`;
+          let slot = slotOfRange.get(key);
+          if (slot === undefined) {
+            slot = ranges.push({ firstNode, rangeNodes }) - 1;
+            slotOfRange.set(key, slot);
+          }
+          return slot;
+        };
+        const stages = treeStages(tree, far);
+        const pieceWork = options.pieceWork ?? chunkPairs(context);
+        if (!(pieceWork > 0)) throw new RangeError(`pieceWork must be positive, got ${pieceWork}`);
+        const totalWork = stages.reduce((sum, stage) => stage.work.reduce((a, b) => a + b, sum), 0);
+        const budget = Math.max(pieceWork, totalWork / kMaxPieces);
+        // A dispatch as (entry, params slot, workgroups); tree_gather runs over the electrons, slot 0.
+        const plan = ({ stage, first, count }: StageRange) => {
+          const { entry, firstNode } = stages[stage];
+          return entry === 'tree_gather'
+            ? { entry, slot: 0, workgroups: Math.ceil(tree.n / workgroupSize) }
+            : { entry, slot: slotOf(firstNode + first, count), workgroups: count };
+        };
+        const wholePlan = stages.map((stage, s) => plan({ stage: s, first: 0, count: stage.work.length }));
+        const piecePlans = splitIntoPieces(
+          stages.map((stage) => stage.work),
+          budget,
+        ).map((piece) => piece.map(plan));
         const paramsSlot = alignTo(kTreeParamsBytes, device.limits.minUniformBufferOffsetAlignment);
         const paramsData = new Uint8Array(paramsSlot * ranges.length);
         const root = tree.centre;
@@ -521,7 +700,7 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
         });
         owned.push(params);
         const groups = new Map<string, GPUBindGroup>();
-        const dispatch = (entry: TreeEntry, slot: number, workgroups: number): TreeDispatch => {
+        const dispatch = ({ entry, slot, workgroups }: DispatchPlan): TreeDispatch => {
           const key = `${JSON.stringify(kBindings[entry])}@${slot}`;
           let group = groups.get(key);
           if (!group) {
@@ -542,21 +721,8 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
           }
           return { entry, group, grid: gridOf(device, workgroups) };
         };
-        const leaves = 1 + tree.depth;
-        const leafCount = 2 ** tree.depth;
-        const dispatches: TreeDispatch[] = [dispatch('tree_gather', 0, Math.ceil(tree.n / workgroupSize))];
-        if (far) {
-          dispatches.push(dispatch('tree_p2m', leaves, leafCount));
-          for (let level = tree.depth - 1; level >= 0; level--) {
-            dispatches.push(dispatch('tree_m2m', 1 + level, 2 ** level));
-          }
-          dispatches.push(dispatch('tree_reduce', 0, tree.nodeCount));
-          dispatches.push(dispatch('tree_m2l', 0, tree.nodeCount));
-          for (let level = 0; level <= tree.depth; level++) {
-            dispatches.push(dispatch('tree_l2l', 1 + level, 2 ** level));
-          }
-        }
-        dispatches.push(dispatch('tree_evaluate', leaves, leafCount));
+        const dispatches = wholePlan.map(dispatch);
+        const pieces = piecePlans.map((piece) => piece.map(dispatch));
         // Build the pipelines now, inside the caller's error scopes, not in the first record().
         entries.warm();
         return new GpuTreeMassMatrix(
@@ -564,7 +730,7 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
           tree,
           entries,
           { params, slots: ranges.length, paramsSlot },
-          dispatches,
+          { whole: dispatches, pieces },
           [...owned],
         );
       });
@@ -589,8 +755,45 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
 
   /** Every pass of the product in one compute pass: a dispatch sees the writes of the ones before it. */
   record(encoder: GPUCommandEncoder, x: GPUBuffer, y: GPUBuffer, options?: MatvecOptions): void {
-    const pass = beginMatvecPass(this.#device, encoder, `Tree.pass.${this.model}`, x, y, options);
-    for (const { entry, group, grid } of this.#dispatches) {
+    this.#recordPass(encoder, `Tree.pass.${this.model}`, this.#dispatches, x, y, options);
+  }
+
+  /**
+   * Pieces of a product of about pieceWork direct pairs each (treeStages' estimate; 1 while a
+   * product fits one): the product's dispatches in order, M2L and the near field + L2P cut into
+   * node and leaf ranges, so that a stop waits for a fraction of a second, not a whole product.
+   */
+  get pieces(): number {
+    return this.#pieces.length;
+  }
+
+  /**
+   * Piece `piece` of y = M x as one compute pass (guarded like record()'s): the pieces recorded or
+   * submitted in order make the one-pass product bit for bit, each node's work done by the same
+   * workgroup code with the same inputs; a later piece's pass sees the earlier pieces' writes.
+   */
+  recordPiece(
+    encoder: GPUCommandEncoder,
+    x: GPUBuffer,
+    y: GPUBuffer,
+    piece: number,
+    options?: MatvecOptions,
+  ): void {
+    const dispatches = this.#pieces[piece];
+    if (!dispatches) throw new RangeError(`piece ${piece} is outside 0..${this.#pieces.length - 1}`);
+    this.#recordPass(encoder, `Tree.piece[${piece}].${this.model}`, dispatches, x, y, options);
+  }
+
+  #recordPass(
+    encoder: GPUCommandEncoder,
+    label: string,
+    dispatches: readonly TreeDispatch[],
+    x: GPUBuffer,
+    y: GPUBuffer,
+    options?: MatvecOptions,
+  ): void {
+    const pass = beginMatvecPass(this.#device, encoder, label, x, y, options);
+    for (const { entry, group, grid } of dispatches) {
       this.#entries.dispatch(pass, entry, group, grid[0], grid[1]);
     }
     pass.end();
