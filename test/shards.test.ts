@@ -70,6 +70,23 @@ describe('the one Stop rule', () => {
     expect(measured).toEqual([1, 2]);
   });
 
+  it('a point that throws once Stop is asked is the stop; a throw without Stop is an error', async () => {
+    let stop = false;
+    const stoppedRun = await sweep([1, 2, 3], { stopped: () => stop }, async (x) => {
+      if (x === 2) {
+        stop = true;
+        throw new Error('stopped between two pieces');
+      }
+      return x;
+    });
+    expect(stoppedRun).toEqual({ results: [1], stopped: true });
+    const failing = sweep([1, 2], {}, async (x) => {
+      if (x === 2) throw new Error('device lost');
+      return x;
+    });
+    await expect(failing).rejects.toThrow('device lost');
+  });
+
   it('runs every point when nobody stops, pausing before each', async () => {
     let pauses = 0;
     const { results, stopped } = await sweep(

@@ -217,6 +217,7 @@ export class Studies {
   /** The sweep, one GPU solve per point (study.ts's Stop rule: checked before and after each solve). */
   async #runResponse(p: Parameters, hooks: StudyHooks): Promise<boolean> {
     const spec = responseSpecOf(p);
+    const stopped = () => hooks.stopped?.() ?? false;
     const total = spec.ns.reduce((sum, n) => sum + epsilonsOf(spec, n).length, 0);
     const model = spec.model === 'vector' ? `vector model (${spec.dim}D)` : 'azimuthal model';
     this.#view.responseStart(
@@ -226,7 +227,8 @@ export class Studies {
     this.#response = null;
     const result = await runResponse(
       spec,
-      (system) => openEngine(this.#gpu, system, spec.matrix, spec.treeTolerance),
+      // Stop takes effect between two pieces of a long product: the sweep drops that point.
+      (system) => openEngine(this.#gpu, system, spec.matrix, spec.treeTolerance, stopped),
       {
         ...hooks,
         progress: (message, fraction) => {
@@ -256,9 +258,10 @@ export class Studies {
       ns,
     );
     const started = performance.now();
+    const stopRequested = () => hooks.stopped?.() ?? false;
     const at = (n: number) => `Scaling: ${geometry}, N = ${n} (${ns.indexOf(n) + 1} of ${ns.length})`;
     const { study, stopped } = await scalingSweep(
-      (system) => openEngine(this.#gpu, system, 'auto'),
+      (system) => openEngine(this.#gpu, system, 'auto', undefined, stopRequested),
       {
         geometry,
         model,

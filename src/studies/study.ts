@@ -32,7 +32,8 @@ export interface StudyHooks {
 /**
  * The one Stop rule: a sweep checks Stop before each point and, inside a long point (a Lanczos run),
  * at its readbacks; a point that Stop cut short is not a measurement and is dropped, so what a
- * stopped sweep returns is the points it finished.
+ * stopped sweep returns is the points it finished. A point may also end by throwing once Stop is
+ * asked (the app's engine stops between two pieces of a long product that way): that is the stop too.
  */
 export async function sweep<P, R>(
   points: readonly P[],
@@ -44,7 +45,13 @@ export async function sweep<P, R>(
   for (const [k, point] of points.entries()) {
     if (hooks.stopped?.()) return { results, stopped: true };
     await hooks.pause?.();
-    const result = await measure(point, k);
+    let result: R;
+    try {
+      result = await measure(point, k);
+    } catch (error) {
+      if (hooks.stopped?.()) return { results, stopped: true };
+      throw error;
+    }
     if (hooks.stopped?.()) return { results, stopped: true };
     results.push(result);
     onResult?.(result, results);

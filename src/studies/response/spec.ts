@@ -68,7 +68,7 @@ export const kResponseLimits = {
   /** The GPU goes matrix-free past its dense budget; the centre field and map stay O(N) sums on the CPU. */
   maxNGpu: 20_000,
   /**
-   * The tree (--matrix tree, and 'auto' on the CPU, which takes it past 3 * 10^4 unknowns): O(N)
+   * The tree (--matrix tree, and 'auto' on the CPU, which takes it past 16 384 unknowns): O(N)
    * memory, about 1.3 kB an electron at the default tolerance; the centre field is an O(N) sum.
    */
   maxNTree: 1_000_000,
