@@ -1,6 +1,9 @@
 // A device lost in the middle of a solve (device.destroy(), as the WebGPU CTS provokes it): the work in
 // flight fails, explainDeviceLoss names the loss in one line instead of the failed operation, no device
-// error is reported for it, and a new device then runs the same solve to the float64 answer.
+// error is reported for it, and a new device then runs the same solve to the float64 answer. Devices
+// acquired and released in turn, with the garbage collector run between them, leave the process alive.
+import { runInNewContext } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
 import { expect, test } from 'vitest';
 import { gpuBackend } from '../src/engine/backend.ts';
 import { acquireDevice, explainDeviceLoss, GpuError, releaseDevice } from '../src/gpu/device.ts';
@@ -48,5 +51,29 @@ test('a device destroyed mid-solve: one clear loss, and a new device works', asy
     again.dispose();
   } finally {
     releaseDevice(second);
+  }
+}, 120_000);
+
+// Dawn's create() objects must outlive every collection (src/gpu/device.ts): when one was dropped with
+// its last device, a collection killed the process within a few cycles and vitest reported "Worker
+// exited unexpectedly". Each cycle's device multiplies p = M v, checked against the float64 product.
+test('twelve devices acquired and released, the garbage collector run between: each one computes', async () => {
+  setFlagsFromString('--expose-gc');
+  const collect = runInNewContext('gc') as () => void;
+  const small: DarwinSystem = { ...system, configuration: geometry('ball', 40) };
+  const v = velocityPattern(small, 'random', 5);
+  const exact = await cpuBackend(small).momenta(v);
+  for (let cycle = 0; cycle < 12; cycle++) {
+    const context = await acquireDevice();
+    try {
+      const backend = await gpuBackend(context, small, { matrix: 'free' });
+      expect(relativeError(await backend.momenta(v), exact)).toBeLessThan(1e-6);
+      backend.dispose();
+    } finally {
+      releaseDevice(context);
+    }
+    collect();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    collect();
   }
 }, 120_000);

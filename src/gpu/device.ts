@@ -91,11 +91,14 @@ export interface AcquireOptions {
 const kNoWebGpu = 'use --device cpu for the float64 CPU reference';
 
 /**
- * Objects returned by Dawn's create(), held while any device lives: if the garbage collector frees
- * one, the process dies inside Dawn; while one is held, Node does not exit (dawn-gpu/node-webgpu
- * README, "Lifetime"). Emptied by releaseDevice when the last device goes.
+ * Every object Dawn's create() returned, held for the life of the process: when the garbage
+ * collector frees one the process dies inside Dawn, even after its devices were destroyed and their
+ * loss reported (a loop that drops and collects them crashes at the first collection). Holding one
+ * does not keep Node from exiting once no device lives. Later acquisitions reuse the instance that
+ * found an adapter, so a process creates two at most (hardware probe, SwiftShader).
  */
-let dawnInstances: GPU[] = [];
+const dawnInstances: GPU[] = [];
+let dawnAdapterSource: { readonly gpu: GPU; readonly software: boolean } | null = null;
 const liveDevices = new Set<GPUDevice>();
 
 function isNode(): boolean {
@@ -159,13 +162,21 @@ const kSoftwareNotice = 'darwin-breit: no GPU adapter found; using the SwiftShad
 
 async function requestNodeAdapter(options: AcquireOptions): Promise<GPUAdapter | null> {
   await ensureRuntimeDirectory();
-  const dawn = await loadDawn();
   const request = { powerPreference: options.powerPreference };
-  if (!(await linuxWithoutGpu())) {
+  if (dawnAdapterSource) {
+    const again = await dawnAdapterSource.gpu.requestAdapter(request);
+    if (again && dawnAdapterSource.software) process.stderr.write(kSoftwareNotice);
+    if (again) return again;
+  }
+  const dawn = await loadDawn();
+  if (!dawnAdapterSource && !(await linuxWithoutGpu())) {
     const first = dawn.create([]);
     dawnInstances.push(first);
     const adapter = await first.requestAdapter(request);
-    if (adapter) return adapter;
+    if (adapter) {
+      dawnAdapterSource = { gpu: first, software: false };
+      return adapter;
+    }
   }
   // No hardware (or no working) Vulkan driver: SwiftShader runs the same code on the CPU. The Vulkan
   // loader reads VK_ICD_FILENAMES when an instance is created, so a second create() sees it.
@@ -173,6 +184,7 @@ async function requestNodeAdapter(options: AcquireOptions): Promise<GPUAdapter |
   const software = dawn.create([]);
   dawnInstances.push(software);
   const fallback = await software.requestAdapter(request);
+  if (fallback) dawnAdapterSource = { gpu: software, software: true };
   if (!fallback) {
     throw new GpuError(
       'unavailable',
@@ -235,7 +247,6 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<GpuCo
   try {
     found = await findAdapter(options);
   } catch (error) {
-    if (liveDevices.size === 0) dawnInstances = [];
     if (error instanceof GpuError) throw error;
     throw new GpuError('unavailable', `WebGPU could not be loaded (${String(error)}); ${kNoWebGpu}`, {
       cause: error,
@@ -243,7 +254,6 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<GpuCo
   }
   const { adapter, backend } = found;
   if (!adapter) {
-    if (liveDevices.size === 0) dawnInstances = [];
     throw new GpuError('unavailable', `no WebGPU adapter is available; ${kNoWebGpu}`);
   }
 
@@ -259,7 +269,6 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<GpuCo
   try {
     device = await adapter.requestDevice({ label: 'Device.main', requiredFeatures, requiredLimits });
   } catch (error) {
-    if (liveDevices.size === 0) dawnInstances = [];
     throw new GpuError('unavailable', `the WebGPU device request failed (${String(error)}); ${kNoWebGpu}`, {
       cause: error,
     });
@@ -333,7 +342,6 @@ export function explainDeviceLoss(error: unknown): GpuError | null {
 export function releaseDevice(context: GpuContext): void {
   if (!liveDevices.delete(context.device)) return;
   context.device.destroy();
-  if (liveDevices.size === 0) dawnInstances = [];
 }
 
 /** By constructor name: Dawn's error classes are globals only once loadDawn has run. */
