@@ -31,3 +31,34 @@ fn azimuthalInteraction(pi: vec3<f32>, pj: vec3<f32>, softeningSquared: f32) -> 
   let uj = vec3<f32>(-pj.y, pj.x, 0.0);
   return dot(ui, applyOseen(d, oseenScales(d, softeningSquared), uj));
 }
+
+// Four targets at once, their coordinates (and their sums) held component by component: a CPU
+// adapter such as SwiftShader runs each component as its own SIMD register, so one thread sums four
+// rows for the loads of one source. The formula is applyOseen's for each target.
+struct TargetBlock {
+  x: vec4<f32>,
+  y: vec4<f32>,
+  z: vec4<f32>,
+}
+
+// sum += T_ij v for source j at pj and each target i of `block`; a target that is j itself
+// (`isSource`) adds 0, as the i != j of the pair sums.
+fn addOseenToBlock(
+  sum: ptr<function, TargetBlock>,
+  block: TargetBlock,
+  isSource: vec4<bool>,
+  pj: vec3<f32>,
+  v: vec3<f32>,
+  softeningSquared: f32,
+) {
+  let dx = block.x - pj.x;
+  let dy = block.y - pj.y;
+  let dz = block.z - pj.z;
+  let r2 = dx * dx + dy * dy + dz * dz;
+  let scale = select(0.5 / sqrt(r2 + softeningSquared), vec4<f32>(0.0), isSource);
+  let scaleD = select(vec4<f32>(0.0), scale / r2, r2 > vec4<f32>(0.0));
+  let projection = (dx * v.x + dy * v.y + dz * v.z) * scaleD;
+  (*sum).x += v.x * scale + dx * projection;
+  (*sum).y += v.y * scale + dy * projection;
+  (*sum).z += v.z * scale + dz * projection;
+}

@@ -32,7 +32,7 @@ import {
   type GpuMassOperator,
   type MatvecOptions,
 } from './operator.ts';
-import { gpuModel, packPositions, type GpuModel } from './system.ts';
+import { gpuModel, kGpuModelCode, packPositions, type GpuModel } from './system.ts';
 
 /** Most threads per workgroup of the tree dispatches; also the tile of the direct sums. */
 export const kTreeWorkgroupSize = 64;
@@ -152,8 +152,6 @@ const kBindings: Record<TreeEntry, GroupBindings> = {
   tree_l2l: { 0: 'uniform', 2: 'read', 3: 'read', 7: 'write', 8: 'write' },
   tree_evaluate: { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 10: 'read', 11: 'read' },
 };
-
-const kModelCode: Record<GpuModel, number> = { vector3d: 0, vector2d: 1, azimuthal: 2 };
 
 /** kPowers of tree.wgsl: p + 1 <= 17 powers of a ratio. */
 const kPowers = 17;
@@ -603,7 +601,7 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
         const { tables } = tree;
         const entries = treeEntries(device, {
           workgroupSize,
-          model: kModelCode[gpuModel(system)],
+          model: kGpuModelCode[gpuModel(system)],
           termCount: tables.termCount,
           m2lBatch: m2lBatchSize(tables.termCount, workgroupSize),
         });
