@@ -23,9 +23,10 @@ export const kFreeParamsBytes = 32;
 
 /**
  * Electron pairs (i, j) per chunk of a product, by device kind: a fraction of a second at each
- * kind's rate (SwiftShader on 2 CPU cores: 1.7e7 pairs/s, `solve --n 8192 --matrix free`; a
- * discrete GPU: of order 10^10), so that progress and a stop take effect within about a second.
- * Up to N = 2048 (SwiftShader) or 32768 (a GPU) a product is one chunk.
+ * kind's rate (SwiftShader on 2 CPU cores: about 1.8e8 pairs/s with the 'blocked' variant, `bench
+ * --only matvec_free`, so a chunk takes some 25 ms; a discrete GPU: of order 10^10), so that
+ * progress and a stop take effect well within a second. Up to N = 2048 (SwiftShader) or 32768 (a
+ * GPU) a product is one chunk.
  */
 export const kChunkPairs = { cpu: 2 ** 22, gpu: 2 ** 30 } as const;
 
