@@ -62,3 +62,43 @@ fn addOseenToBlock(
   (*sum).y += v.y * scale + dy * projection;
   (*sum).z += v.z * scale + dz * projection;
 }
+
+// Eight targets, rows first .. first + 7, as two TargetBlocks: what one thread of the CPU variants
+// (matvec_free_blocked, tree_evaluate_blocked) sums.
+const kBlockRows = 8u;
+
+struct EightTargets {
+  first: u32,
+  low: TargetBlock,
+  high: TargetBlock,
+}
+
+struct EightSums {
+  low: TargetBlock,
+  high: TargetBlock,
+}
+
+// sums += T_ij v for source j at pj and each of the eight targets (0 for the target that is j).
+fn addOseenToEight(
+  sums: ptr<function, EightSums>,
+  targets: EightTargets,
+  j: u32,
+  pj: vec3<f32>,
+  v: vec3<f32>,
+  softeningSquared: f32,
+) {
+  let rows = vec4<u32>(targets.first) + vec4<u32>(0u, 1u, 2u, 3u);
+  let source = vec4<u32>(j);
+  addOseenToBlock(&(*sums).low, targets.low, rows == source, pj, v, softeningSquared);
+  addOseenToBlock(&(*sums).high, targets.high, rows + vec4<u32>(4u) == source, pj, v, softeningSquared);
+}
+
+// The sum of row first + t, t < kBlockRows.
+fn sumOfRow(sums: EightSums, t: u32) -> vec3<f32> {
+  var block = sums.low;
+  if (t >= 4u) {
+    block = sums.high;
+  }
+  let c = t % 4u;
+  return vec3<f32>(block.x[c], block.y[c], block.z[c]);
+}

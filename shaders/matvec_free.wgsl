@@ -32,8 +32,6 @@ override workgroupSize: u32 = 64u;
 // 0 vector 3D, 1 vector 2D, 2 azimuthal (GpuModel): the model matvec_free_blocked sums.
 override model: u32 = 0u;
 
-// Targets per thread of matvec_free_blocked: two TargetBlocks (interaction.wgsl).
-const kBlockRows = 8u;
 
 struct FreeParams {
   n: u32,
@@ -211,12 +209,8 @@ fn matvec_free_blocked(
     return;
   }
   let first = params.rowStart + kBlockRows * id.x;
-  let low = targetBlock(first);
-  let high = targetBlock(first + 4u);
-  let lowRows = vec4<u32>(first) + vec4<u32>(0u, 1u, 2u, 3u);
-  let highRows = lowRows + vec4<u32>(4u);
-  var lowSum: TargetBlock;
-  var highSum: TargetBlock;
+  let targets = EightTargets(first, targetBlock(first), targetBlock(first + 4u));
+  var sums: EightSums;
   for (var start = 0u; start < params.n; start += workgroupSize) {
     let j = start + lane;
     if (j < params.n) {
@@ -227,16 +221,11 @@ fn matvec_free_blocked(
     workgroupBarrier();
     let count = min(workgroupSize, params.n - start);
     for (var k = 0u; k < count; k++) {
-      let source = vec4<u32>(start + k);
-      let pj = tilePositions[k].xyz;
-      let v = tileX[k].xyz;
-      addOseenToBlock(&lowSum, low, lowRows == source, pj, v, params.softeningSquared);
-      addOseenToBlock(&highSum, high, highRows == source, pj, v, params.softeningSquared);
+      addOseenToEight(&sums, targets, start + k, tilePositions[k].xyz, tileX[k].xyz, params.softeningSquared);
     }
     workgroupBarrier();
   }
-  for (var t = 0u; t < 4u; t++) {
-    writeRow(first + t, vec3<f32>(lowSum.x[t], lowSum.y[t], lowSum.z[t]));
-    writeRow(first + 4u + t, vec3<f32>(highSum.x[t], highSum.y[t], highSum.z[t]));
+  for (var t = 0u; t < kBlockRows; t++) {
+    writeRow(first + t, sumOfRow(sums, t));
   }
 }

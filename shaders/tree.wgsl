@@ -464,6 +464,19 @@ fn tree_l2l(
   }
 }
 
+// A leaf's electrons [start, end) in tree order and its near list [nearFirst, nearLast) of leaves.
+struct LeafLists {
+  start: u32,
+  end: u32,
+  nearFirst: u32,
+  nearLast: u32,
+}
+
+fn leafLists(leaf: u32) -> LeafLists {
+  let near = params.nearOffset + leaf - params.firstLeaf;
+  return LeafLists(tables[params.nodeStart + leaf], tables[params.nodeEnd + leaf], tables[near], tables[near + 1u]);
+}
+
 var<workgroup> tilePositions: array<vec4<f32>, workgroupSize>;
 var<workgroup> tileCharges: array<vec4<f32>, workgroupSize>;
 
@@ -515,16 +528,15 @@ fn tree_evaluate(
     return;
   }
   let leaf = params.firstNode + index;
-  let start = tables[params.nodeStart + leaf];
-  let end = tables[params.nodeEnd + leaf];
-  let nearFirst = tables[params.nearOffset + leaf - params.firstLeaf];
-  let nearLast = tables[params.nearOffset + leaf - params.firstLeaf + 1u];
+  let lists = leafLists(leaf);
+  let start = lists.start;
+  let end = lists.end;
   // Threads past the leaf's electrons still load tiles and meet the barriers (uniform control flow).
   for (var base = start; base < end; base += workgroupSize) {
     let k = base + lane;
     let position = electrons[min(k, end - 1u)];
     var w = vec3<f32>(0.0);
-    for (var l = nearFirst; l < nearLast; l++) {
+    for (var l = lists.nearFirst; l < lists.nearLast; l++) {
       let source = tables[params.near + l];
       let sourceEnd = tables[params.nodeEnd + source];
       for (var tileStart = tables[params.nodeStart + source]; tileStart < sourceEnd; tileStart += workgroupSize) {
@@ -578,7 +590,6 @@ fn finishTarget(leaf: u32, k: u32, end: u32, near: vec3<f32>) {
 // source staged in workgroup memory is loaded once for eight targets; a tile is kBlockRows sources per
 // thread, so a leaf takes as many barriers as in tree_evaluate.
 override blockedWorkgroupSize: u32 = 16u;
-const kBlockRows = 8u;
 var<workgroup> blockTilePositions: array<vec4<f32>, kBlockRows * blockedWorkgroupSize>;
 var<workgroup> blockTileCharges: array<vec4<f32>, kBlockRows * blockedWorkgroupSize>;
 
@@ -608,24 +619,19 @@ fn tree_evaluate_blocked(
     return;
   }
   let leaf = params.firstNode + index;
-  let start = tables[params.nodeStart + leaf];
-  let end = tables[params.nodeEnd + leaf];
-  let nearFirst = tables[params.nearOffset + leaf - params.firstLeaf];
-  let nearLast = tables[params.nearOffset + leaf - params.firstLeaf + 1u];
-  let tile = kBlockRows * blockedWorkgroupSize;
+  let lists = leafLists(leaf);
+  let start = lists.start;
+  let end = lists.end;
+  let tileSize = kBlockRows * blockedWorkgroupSize;
   // Threads past the leaf's electrons still load tiles and meet the barriers (uniform control flow).
-  for (var base = start; base < end; base += tile) {
+  for (var base = start; base < end; base += tileSize) {
     let first = base + kBlockRows * lane;
-    let low = leafBlock(first, end);
-    let high = leafBlock(first + 4u, end);
-    let lowRows = vec4<u32>(first) + vec4<u32>(0u, 1u, 2u, 3u);
-    let highRows = lowRows + vec4<u32>(4u);
-    var lowSum: TargetBlock;
-    var highSum: TargetBlock;
-    for (var l = nearFirst; l < nearLast; l++) {
+    let targets = EightTargets(first, leafBlock(first, end), leafBlock(first + 4u, end));
+    var sums: EightSums;
+    for (var l = lists.nearFirst; l < lists.nearLast; l++) {
       let source = tables[params.near + l];
       let sourceEnd = tables[params.nodeEnd + source];
-      for (var tileStart = tables[params.nodeStart + source]; tileStart < sourceEnd; tileStart += tile) {
+      for (var tileStart = tables[params.nodeStart + source]; tileStart < sourceEnd; tileStart += tileSize) {
         for (var t = 0u; t < kBlockRows; t++) {
           let slot = t * blockedWorkgroupSize + lane;
           if (tileStart + slot < sourceEnd) {
@@ -634,20 +640,16 @@ fn tree_evaluate_blocked(
           }
         }
         workgroupBarrier();
-        let count = min(tile, sourceEnd - tileStart);
+        let count = min(tileSize, sourceEnd - tileStart);
         for (var q = 0u; q < count; q++) {
-          let j = vec4<u32>(tileStart + q);
-          let pj = blockTilePositions[q].xyz;
           let v = blockTileCharges[q].xyz;
-          addOseenToBlock(&lowSum, low, lowRows == j, pj, v, params.softeningSquared);
-          addOseenToBlock(&highSum, high, highRows == j, pj, v, params.softeningSquared);
+          addOseenToEight(&sums, targets, tileStart + q, blockTilePositions[q].xyz, v, params.softeningSquared);
         }
         workgroupBarrier();
       }
     }
-    for (var t = 0u; t < 4u; t++) {
-      finishTarget(leaf, first + t, end, vec3<f32>(lowSum.x[t], lowSum.y[t], lowSum.z[t]));
-      finishTarget(leaf, first + 4u + t, end, vec3<f32>(highSum.x[t], highSum.y[t], highSum.z[t]));
+    for (var t = 0u; t < kBlockRows; t++) {
+      finishTarget(leaf, first + t, end, sumOfRow(sums, t));
     }
   }
 }
