@@ -31,3 +31,74 @@ fn azimuthalInteraction(pi: vec3<f32>, pj: vec3<f32>, softeningSquared: f32) -> 
   let uj = vec3<f32>(-pj.y, pj.x, 0.0);
   return dot(ui, applyOseen(d, oseenScales(d, softeningSquared), uj));
 }
+
+// Four targets at once, their coordinates (and their sums) held component by component: a CPU
+// adapter such as SwiftShader runs each component as its own SIMD register, so one thread sums four
+// rows for the loads of one source. The formula is applyOseen's for each target.
+struct TargetBlock {
+  x: vec4<f32>,
+  y: vec4<f32>,
+  z: vec4<f32>,
+}
+
+// sum += T_ij v for source j at pj and each target i of `block`; a target that is j itself
+// (`isSource`) adds 0, as the i != j of the pair sums.
+fn addOseenToBlock(
+  sum: ptr<function, TargetBlock>,
+  block: TargetBlock,
+  isSource: vec4<bool>,
+  pj: vec3<f32>,
+  v: vec3<f32>,
+  softeningSquared: f32,
+) {
+  let dx = block.x - pj.x;
+  let dy = block.y - pj.y;
+  let dz = block.z - pj.z;
+  let r2 = dx * dx + dy * dy + dz * dz;
+  let scale = select(0.5 / sqrt(r2 + softeningSquared), vec4<f32>(0.0), isSource);
+  let scaleD = select(vec4<f32>(0.0), scale / r2, r2 > vec4<f32>(0.0));
+  let projection = (dx * v.x + dy * v.y + dz * v.z) * scaleD;
+  (*sum).x += v.x * scale + dx * projection;
+  (*sum).y += v.y * scale + dy * projection;
+  (*sum).z += v.z * scale + dz * projection;
+}
+
+// Eight targets, rows first .. first + 7, as two TargetBlocks: what one thread of the CPU variants
+// (matvec_free_blocked, tree_evaluate_blocked) sums.
+const kBlockRows = 8u;
+
+struct EightTargets {
+  first: u32,
+  low: TargetBlock,
+  high: TargetBlock,
+}
+
+struct EightSums {
+  low: TargetBlock,
+  high: TargetBlock,
+}
+
+// sums += T_ij v for source j at pj and each of the eight targets (0 for the target that is j).
+fn addOseenToEight(
+  sums: ptr<function, EightSums>,
+  targets: EightTargets,
+  j: u32,
+  pj: vec3<f32>,
+  v: vec3<f32>,
+  softeningSquared: f32,
+) {
+  let rows = vec4<u32>(targets.first) + vec4<u32>(0u, 1u, 2u, 3u);
+  let source = vec4<u32>(j);
+  addOseenToBlock(&(*sums).low, targets.low, rows == source, pj, v, softeningSquared);
+  addOseenToBlock(&(*sums).high, targets.high, rows + vec4<u32>(4u) == source, pj, v, softeningSquared);
+}
+
+// The sum of row first + t, t < kBlockRows.
+fn sumOfRow(sums: EightSums, t: u32) -> vec3<f32> {
+  var block = sums.low;
+  if (t >= 4u) {
+    block = sums.high;
+  }
+  let c = t % 4u;
+  return vec3<f32>(block.x[c], block.y[c], block.z[c]);
+}

@@ -12,7 +12,8 @@
 //   tree_m2l       one workgroup per node: its list's M2L into its reduced local coefficients
 //   tree_l2l       one workgroup per node of a level, root first: the parent's shifted + the M2L
 //   tree_evaluate  one workgroup per leaf, its electrons the threads: near leaves directly (tiled
-//                  through workgroup memory), the leaf's local expansion (L2P), y in input order.
+//                  through workgroup memory), the leaf's local expansion (L2P), y in input order;
+//                  tree_evaluate_blocked the same with eight electrons per thread (a CPU adapter).
 //
 // Scaled expansions: node k keeps its moments as M~_a = M_a / s_k^|a| and its local coefficients as
 // L~_b = L_b s_k^|b|, s_k its scale (its radius, or its parent's where that is 0), so every stored
@@ -463,6 +464,19 @@ fn tree_l2l(
   }
 }
 
+// A leaf's electrons [start, end) in tree order and its near list [nearFirst, nearLast) of leaves.
+struct LeafLists {
+  start: u32,
+  end: u32,
+  nearFirst: u32,
+  nearLast: u32,
+}
+
+fn leafLists(leaf: u32) -> LeafLists {
+  let near = params.nearOffset + leaf - params.firstLeaf;
+  return LeafLists(tables[params.nodeStart + leaf], tables[params.nodeEnd + leaf], tables[near], tables[near + 1u]);
+}
+
 var<workgroup> tilePositions: array<vec4<f32>, workgroupSize>;
 var<workgroup> tileCharges: array<vec4<f32>, workgroupSize>;
 
@@ -514,16 +528,15 @@ fn tree_evaluate(
     return;
   }
   let leaf = params.firstNode + index;
-  let start = tables[params.nodeStart + leaf];
-  let end = tables[params.nodeEnd + leaf];
-  let nearFirst = tables[params.nearOffset + leaf - params.firstLeaf];
-  let nearLast = tables[params.nearOffset + leaf - params.firstLeaf + 1u];
+  let lists = leafLists(leaf);
+  let start = lists.start;
+  let end = lists.end;
   // Threads past the leaf's electrons still load tiles and meet the barriers (uniform control flow).
   for (var base = start; base < end; base += workgroupSize) {
     let k = base + lane;
     let position = electrons[min(k, end - 1u)];
     var w = vec3<f32>(0.0);
-    for (var l = nearFirst; l < nearLast; l++) {
+    for (var l = lists.nearFirst; l < lists.nearLast; l++) {
       let source = tables[params.near + l];
       let sourceEnd = tables[params.nodeEnd + source];
       for (var tileStart = tables[params.nodeStart + source]; tileStart < sourceEnd; tileStart += workgroupSize) {
@@ -543,22 +556,100 @@ fn tree_evaluate(
         workgroupBarrier();
       }
     }
-    if (k < end) {
-      if (params.far != 0u) {
-        w += farField(leaf, position.xyz);
+    finishTarget(leaf, k, end, w);
+  }
+}
+
+// y of the electron at tree position k of `leaf` (none past `end`) from its near-field sum w: the far
+// field (L2P) added, then y = D x + eps w in input order.
+fn finishTarget(leaf: u32, k: u32, end: u32, near: vec3<f32>) {
+  if (k >= end) {
+    return;
+  }
+  let position = electrons[k];
+  var w = near;
+  if (params.far != 0u) {
+    w += farField(leaf, position.xyz);
+  }
+  let i = tables[params.electron + k];
+  if (model == 0u) {
+    y[3u * i] = x[3u * i] + params.epsilon * w.x;
+    y[3u * i + 1u] = x[3u * i + 1u] + params.epsilon * w.y;
+    y[3u * i + 2u] = x[3u * i + 2u] + params.epsilon * w.z;
+  } else if (model == 1u) {
+    y[2u * i] = x[2u * i] + params.epsilon * w.x;
+    y[2u * i + 1u] = x[2u * i + 1u] + params.epsilon * w.y;
+  } else {
+    let u = vec2<f32>(-(position.y + params.rootY), position.x + params.rootX);
+    y[i] = position.w * x[i] + params.epsilon * dot(u, w.xy);
+  }
+}
+
+// tree_evaluate_blocked, tree_evaluate for a CPU adapter (src/gpu/profile.ts, as matvec_free_blocked):
+// kBlockRows of the leaf's electrons per thread, two TargetBlocks (interaction.wgsl), so that each
+// source staged in workgroup memory is loaded once for eight targets; a tile is kBlockRows sources per
+// thread, so a leaf takes as many barriers as in tree_evaluate.
+override blockedWorkgroupSize: u32 = 16u;
+var<workgroup> blockTilePositions: array<vec4<f32>, kBlockRows * blockedWorkgroupSize>;
+var<workgroup> blockTileCharges: array<vec4<f32>, kBlockRows * blockedWorkgroupSize>;
+
+// The positions of tree positions first .. first + 3, clamped to the leaf's last electron.
+fn leafBlock(first: u32, end: u32) -> TargetBlock {
+  var block: TargetBlock;
+  for (var t = 0u; t < 4u; t++) {
+    let p = electrons[min(first + t, end - 1u)];
+    block.x[t] = p.x;
+    block.y[t] = p.y;
+    block.z[t] = p.z;
+  }
+  return block;
+}
+
+@compute @workgroup_size(blockedWorkgroupSize)
+fn tree_evaluate_blocked(
+  @builtin(workgroup_id) group: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lane: u32,
+) {
+  if (workgroupSolveStopped(lane, state[0])) {
+    return;
+  }
+  let index = workgroupIndex(group, groups);
+  if (index >= params.rangeNodes) {
+    return;
+  }
+  let leaf = params.firstNode + index;
+  let lists = leafLists(leaf);
+  let start = lists.start;
+  let end = lists.end;
+  let tileSize = kBlockRows * blockedWorkgroupSize;
+  // Threads past the leaf's electrons still load tiles and meet the barriers (uniform control flow).
+  for (var base = start; base < end; base += tileSize) {
+    let first = base + kBlockRows * lane;
+    let targets = EightTargets(first, leafBlock(first, end), leafBlock(first + 4u, end));
+    var sums: EightSums;
+    for (var l = lists.nearFirst; l < lists.nearLast; l++) {
+      let source = tables[params.near + l];
+      let sourceEnd = tables[params.nodeEnd + source];
+      for (var tileStart = tables[params.nodeStart + source]; tileStart < sourceEnd; tileStart += tileSize) {
+        for (var t = 0u; t < kBlockRows; t++) {
+          let slot = t * blockedWorkgroupSize + lane;
+          if (tileStart + slot < sourceEnd) {
+            blockTilePositions[slot] = electrons[tileStart + slot];
+            blockTileCharges[slot] = sourceCharges[tileStart + slot];
+          }
+        }
+        workgroupBarrier();
+        let count = min(tileSize, sourceEnd - tileStart);
+        for (var q = 0u; q < count; q++) {
+          let v = blockTileCharges[q].xyz;
+          addOseenToEight(&sums, targets, tileStart + q, blockTilePositions[q].xyz, v, params.softeningSquared);
+        }
+        workgroupBarrier();
       }
-      let i = tables[params.electron + k];
-      if (model == 0u) {
-        y[3u * i] = x[3u * i] + params.epsilon * w.x;
-        y[3u * i + 1u] = x[3u * i + 1u] + params.epsilon * w.y;
-        y[3u * i + 2u] = x[3u * i + 2u] + params.epsilon * w.z;
-      } else if (model == 1u) {
-        y[2u * i] = x[2u * i] + params.epsilon * w.x;
-        y[2u * i + 1u] = x[2u * i + 1u] + params.epsilon * w.y;
-      } else {
-        let u = vec2<f32>(-(position.y + params.rootY), position.x + params.rootX);
-        y[i] = position.w * x[i] + params.epsilon * dot(u, w.xy);
-      }
+    }
+    for (var t = 0u; t < kBlockRows; t++) {
+      finishTarget(leaf, first + t, end, sumOfRow(sums, t));
     }
   }
 }

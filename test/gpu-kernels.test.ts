@@ -26,6 +26,7 @@ import { GpuMassMatrix, planStorage } from '../src/kernels/mass-matrix.ts';
 import {
   deviceProfile,
   kDenseMatvecVariants,
+  kMatvecFreeVariants,
   kFusedStepMaxSize,
   kKrylovStepWorkgroupSize,
   kReduceWorkgroupSize,
@@ -214,10 +215,11 @@ describe('device', () => {
     if (adapterInfo.swiftshader) expect(context.hasSubgroups).toBe(true);
   });
 
-  test("the profile: CPU-shaped kernels on a CPU; on a GPU 'subgroup' where it has subgroups, else 'workgroup'", () => {
+  test("the profile: CPU-shaped kernels on a CPU; on a GPU 'thread', and 'subgroup' where it has subgroups, else 'workgroup'", () => {
     const gpu = { ...kCpuLikeAdapter, swiftshader: false, isFallbackAdapter: false };
     const onGpu = {
       runsOnCpu: false,
+      matvecFree: 'thread',
       reduceWorkgroupSize: kReduceWorkgroupSize,
       krylovStepWorkgroupSize: kKrylovStepWorkgroupSize,
       fusedStepMaxSize: kFusedStepMaxSize,
@@ -225,6 +227,7 @@ describe('device', () => {
     const onCpu = {
       runsOnCpu: true,
       denseMatvec: 'rows',
+      matvecFree: 'blocked',
       reduceWorkgroupSize: kSoftwareReduceWorkgroupSize,
       krylovStepWorkgroupSize: kSoftwareKrylovStepWorkgroupSize,
       fusedStepMaxSize: Infinity,
@@ -584,42 +587,48 @@ describe('setEpsilon: eps as a uniform of the product, T kept (issue 11)', () =>
 });
 
 describe('matrix-free matvec against massMatrix(...).apply (float64)', () => {
-  for (const { name, system } of cases()) {
-    gpuTest(name, async (context) => {
-      const operator = await GpuMatrixFreeMassMatrix.create(context, system);
-      try {
-        const x = randomVector(operator.size, 3);
-        expectNormwiseClose(
-          name,
-          await gpuProduct(context, operator, x),
-          referenceProduct(system, x),
-          kProductTolerance,
-        );
-      } finally {
-        operator.destroy();
-      }
-    });
-  }
-
-  for (const setup of kModelSetups) {
-    gpuTest(`${setup.label} N=150, several partial tiles (workgroup size 16 and 64)`, async (context) => {
-      const system = makeSystem(geometry(setup.geometry, 150), setup.model, setup.dim, 0.02, 0.05);
-      const x = randomVector(unknowns(system), 9);
-      const expected = referenceProduct(system, x);
-      for (const workgroupSize of [16, 64]) {
-        const operator = await GpuMatrixFreeMassMatrix.create(context, system, { workgroupSize });
+  for (const variant of kMatvecFreeVariants)
+    for (const { name, system } of cases()) {
+      gpuTest(`${variant}: ${name}`, async (context) => {
+        const operator = await GpuMatrixFreeMassMatrix.create(context, system, { variant });
         try {
+          const x = randomVector(operator.size, 3);
           expectNormwiseClose(
-            `workgroup ${workgroupSize}`,
+            name,
             await gpuProduct(context, operator, x),
-            expected,
+            referenceProduct(system, x),
             kProductTolerance,
           );
         } finally {
           operator.destroy();
         }
-      }
-    });
+      });
+    }
+
+  for (const setup of kModelSetups) {
+    gpuTest(
+      `${setup.label} N=150, several partial tiles (workgroup size 16 and 64, each variant)`,
+      async (context) => {
+        const system = makeSystem(geometry(setup.geometry, 150), setup.model, setup.dim, 0.02, 0.05);
+        const x = randomVector(unknowns(system), 9);
+        const expected = referenceProduct(system, x);
+        for (const [workgroupSize, variant] of [16, 64].flatMap((w) =>
+          kMatvecFreeVariants.map((v) => [w, v] as const),
+        )) {
+          const operator = await GpuMatrixFreeMassMatrix.create(context, system, { workgroupSize, variant });
+          try {
+            expectNormwiseClose(
+              `${variant}, workgroup ${workgroupSize}`,
+              await gpuProduct(context, operator, x),
+              expected,
+              kProductTolerance,
+            );
+          } finally {
+            operator.destroy();
+          }
+        }
+      },
+    );
   }
 
   gpuTest(

@@ -20,7 +20,7 @@ import {
   type GpuTreeOptions,
   type TreeParams,
 } from '../src/kernels/tree.ts';
-import { kTreeCrossover } from '../src/gpu/profile.ts';
+import { kMatvecFreeVariants, kTreeCrossover } from '../src/gpu/profile.ts';
 import { geometry, type Configuration } from '../src/physics/geometry.ts';
 import {
   applyMassMatrixFree,
@@ -167,8 +167,19 @@ const kProductCases: readonly ProductCase[] = [
   },
 ];
 
+/** Every case with each near-field variant (src/gpu/profile.ts MatvecFreeVariant). */
+function withVariants(cases: readonly ProductCase[]): ProductCase[] {
+  return cases.flatMap((c) =>
+    kMatvecFreeVariants.map((variant) => ({
+      ...c,
+      name: `${c.name} (${variant})`,
+      options: { ...c.options, variant },
+    })),
+  );
+}
+
 describe('GpuTreeMassMatrix against the float64 direct product', () => {
-  for (const { name, system: make, options, far } of kProductCases) {
+  for (const { name, system: make, options, far } of withVariants(kProductCases)) {
     gpu.test(`${name}: error within the requested tolerance`, async (context, cleanup) => {
       const s = make();
       const operator = await GpuTreeMassMatrix.create(context, s, options);
@@ -260,13 +271,15 @@ test('splitIntoPieces: stages in order, cut between nodes at the budget, a large
 });
 
 describe('a tree product in pieces equals the one-pass product bit for bit', () => {
-  const kPieceCases = kProductCases.filter((c) =>
-    [
-      'ball, vector 3D',
-      'ring, azimuthal (planar M2L)',
-      'ball, the GPU defaults',
-      'leaves of 1 with empty nodes (N = 13)',
-    ].includes(c.name),
+  const kPieceCases = withVariants(
+    kProductCases.filter((c) =>
+      [
+        'ball, vector 3D',
+        'ring, azimuthal (planar M2L)',
+        'ball, the GPU defaults',
+        'leaves of 1 with empty nodes (N = 13)',
+      ].includes(c.name),
+    ),
   );
   for (const { name, system: make, options, far } of kPieceCases) {
     gpu.test(`${name}: the dispatches cut into ranges, the same y`, async (context, cleanup) => {
@@ -285,6 +298,7 @@ describe('a tree product in pieces equals the one-pass product bit for bit', () 
       expect(operator.pieces).toBeGreaterThan(4);
       // The big dispatches are cut into ranges wherever they hold more than two pieces' work:
       // tree_evaluate in every case but N = 13 (all M2L), tree_m2l wherever there is a far field.
+      // (treeStages names the near field tree_evaluate whichever variant runs it.)
       const cut: string[] = [];
       for (const entry of ['tree_m2l', 'tree_evaluate']) {
         const stage = stages.findIndex((candidate) => candidate.entry === entry);

@@ -17,6 +17,7 @@ import {
 import { checkCpuFits, cpuBackendBytes } from '../src/run/backend.ts';
 import { denseMatrixBytes, GpuMassMatrix, matrixShape } from '../src/kernels/mass-matrix.ts';
 import { GpuMatrixFreeMassMatrix, rowsPerChunk } from '../src/kernels/matvec-free.ts';
+import { kMatvecFreeVariants } from '../src/gpu/profile.ts';
 import { chunkProgress } from '../src/cli/engine.ts';
 import { Interrupted, Progress } from '../src/cli/progress.ts';
 import { randomVector } from './helpers/compare.ts';
@@ -156,14 +157,14 @@ describe('long steps in chunks, equal to the whole step bit for bit', () => {
     expect(rowsPerChunk(300000, 2 ** 22, 64)).toBe(64);
   });
 
-  for (const setup of kModels) {
+  for (const [setup, variant] of kModels.flatMap((m) => kMatvecFreeVariants.map((v) => [m, v] as const))) {
     gpu.test(
-      `matrix-free product, ${setup.label}: 4 chunks recorded, 4 submitted, 1 whole`,
+      `matrix-free product (${variant}), ${setup.label}: 4 chunks recorded, 4 submitted, 1 whole`,
       async (context, cleanup) => {
         const system = makeSystem(setup.shape, 200, setup.model, setup.dim);
-        const whole = await GpuMatrixFreeMassMatrix.create(context, system);
+        const whole = await GpuMatrixFreeMassMatrix.create(context, system, { variant });
         cleanup(() => whole.destroy());
-        const chunked = await GpuMatrixFreeMassMatrix.create(context, system, { rowsPerChunk: 64 });
+        const chunked = await GpuMatrixFreeMassMatrix.create(context, system, { rowsPerChunk: 64, variant });
         cleanup(() => chunked.destroy());
         expect(whole.chunks).toHaveLength(1);
         expect(chunked.chunks.map((chunk) => [chunk.rowStart, chunk.rowCount])).toEqual([

@@ -73,8 +73,9 @@ describe('--verbose', () => {
     const args = ['solve', '--geometry', 'ball', '--n', '3000', '--epsilon', '1e-3', '--velocity', 'rigid'];
     const { lines } = cli([...args, '--matrix', 'free', '--no-check', '--json', '--verbose']);
     expect(lines).toContain('matrix: free; memory: positions 0.0480 MB, entries recomputed per product');
-    // 2^22 pairs per chunk on a CPU adapter: 21 workgroups of 64 electrons, 3 chunks for 3000.
-    expect(lines).toContain('product chunks: 3 of 1344 electrons (4194304 pairs per chunk on a CPU adapter)');
+    // 2^22 pairs per chunk on a CPU adapter: 2 workgroups of 512 electrons (64 threads of eight,
+    // the 'blocked' variant), 3 chunks for 3000.
+    expect(lines).toContain('product chunks: 3 of 1024 electrons (4194304 pairs per chunk on a CPU adapter)');
     expect(lines).toContain("Krylov steps 'fused', k = 1 iterations per readback");
   });
 

@@ -12,7 +12,12 @@ import {
   type MatrixStorage,
 } from '../engine/backend.ts';
 import { krylovStepFor } from '../gpu/profile.ts';
-import { chunkPairs, kMatvecFreeWorkgroupSize, rowsPerChunk } from '../kernels/matvec-free.ts';
+import {
+  chunkPairs,
+  kMatvecFreeWorkgroupSize,
+  rowsPerChunk,
+  rowsPerWorkgroup,
+} from '../kernels/matvec-free.ts';
 import { kPositionStride } from '../kernels/system.ts';
 import { InputError } from '../physics/input-error.ts';
 import { unknowns, type DarwinSystem } from '../physics/models.ts';
@@ -244,7 +249,7 @@ export function gpuBackendDetails(context: GpuContext, backend: GpuBackend): str
     ];
   }
   const pairs = chunkPairs(context);
-  const rows = rowsPerChunk(n, pairs, kMatvecFreeWorkgroupSize);
+  const rows = rowsPerChunk(n, pairs, rowsPerWorkgroup(context.profile.matvecFree, kMatvecFreeWorkgroupSize));
   return [
     `matrix: free; memory: positions ${megabytes(kPositionStride * n)}, entries recomputed per product`,
     `product chunks: ${Math.ceil(n / rows)} of ${rows} electrons (${pairs} pairs per chunk on a ` +

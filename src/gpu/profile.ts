@@ -18,6 +18,16 @@ export type DenseMatvecVariant = 'rows' | 'workgroup' | 'subgroup';
 export const kDenseMatvecVariants: readonly DenseMatvecVariant[] = ['rows', 'workgroup', 'subgroup'];
 
 /**
+ * The matrix-free y = M x (src/kernels/matvec-free.ts):
+ * 'thread': one thread per electron, the classic N-body tiling; for GPUs, which need N threads.
+ * 'blocked': eight electrons per thread, each source loaded from workgroup memory once for the
+ *   eight; best on a CPU (SwiftShader), where the loads, not the arithmetic, bound the pair sum:
+ *   3.2 times the pairs per second of 'thread' (N = 8 000, sphere).
+ */
+export type MatvecFreeVariant = 'thread' | 'blocked';
+export const kMatvecFreeVariants: readonly MatvecFreeVariant[] = ['thread', 'blocked'];
+
+/**
  * A Krylov iteration's vector work after the matvec (src/kernels/krylov-step.ts): 'fused',
  * krylov_step.wgsl in one workgroup (one launch), or 'split', the BLAS, reduction and scalar kernels
  * over the whole device (eleven launches for CG, fourteen for MINRES).
@@ -55,12 +65,13 @@ export const kFusedStepMaxSize = 16 * kKrylovStepWorkgroupSize;
 /**
  * The N from which 'auto' takes the fast multipole product (src/kernels/tree.ts, tolerance 1e-5)
  * over the matrix-free one, by device kind. SwiftShader (bench --only matvec_free,matvec_tree, the
- * sphere, runs alternating with matvec_free on a 2-core CPU shared with other jobs): the tree is
- * 0.89x as fast at N = 5 000 (all direct by its cost rule), 0.81x at 10 000, 1.78x at 20 000, so
- * the two cross near 12 000; 15 000 leaves a margin for the machine's noise. A hardware GPU has
- * not been measured yet (no device was lent): it gets the same value until one is.
+ * sphere, both with their 'blocked' variants, on a 2-core CPU): the tree is 0.93x as fast at
+ * N = 20 000, 1.15x at 25 000, 1.46x at 30 000, 2.07x at 50 000, so the two cross near 22 000;
+ * 25 000 leaves a margin for the machine's noise. A hardware GPU (the 'thread' variants, whose ratio
+ * on SwiftShader crossed near 12 000) has not been measured yet (no device was lent): it keeps
+ * 15 000 until one is.
  */
-export const kTreeCrossover = { cpu: 15000, gpu: 15000 } as const;
+export const kTreeCrossover = { cpu: 25000, gpu: 15000 } as const;
 
 export interface DeviceProfile {
   /**
@@ -70,6 +81,8 @@ export interface DeviceProfile {
   readonly runsOnCpu: boolean;
   /** 'rows' on a CPU; on a GPU 'subgroup' where it has subgroups, else 'workgroup'. */
   readonly denseMatvec: DenseMatvecVariant;
+  /** 'blocked' on a CPU, 'thread' on a GPU. */
+  readonly matvecFree: MatvecFreeVariant;
   readonly reduceWorkgroupSize: number;
   readonly krylovStepWorkgroupSize: number;
   /**
@@ -87,6 +100,7 @@ export function deviceProfile(
   return {
     runsOnCpu,
     denseMatvec: runsOnCpu ? 'rows' : context.hasSubgroups ? 'subgroup' : 'workgroup',
+    matvecFree: runsOnCpu ? 'blocked' : 'thread',
     reduceWorkgroupSize: runsOnCpu ? kSoftwareReduceWorkgroupSize : kReduceWorkgroupSize,
     krylovStepWorkgroupSize: runsOnCpu ? kSoftwareKrylovStepWorkgroupSize : kKrylovStepWorkgroupSize,
     fusedStepMaxSize: runsOnCpu ? Infinity : kFusedStepMaxSize,

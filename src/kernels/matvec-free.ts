@@ -12,7 +12,8 @@ import {
   type GpuMassOperator,
   type MatvecOptions,
 } from './operator.ts';
-import { createPositionsBuffer, gpuModel, type GpuModel } from './system.ts';
+import type { MatvecFreeVariant } from '../gpu/profile.ts';
+import { createPositionsBuffer, gpuModel, kGpuModelCode, type GpuModel } from './system.ts';
 
 /** Threads per workgroup, and electrons per tile staged through workgroup memory. */
 export const kMatvecFreeWorkgroupSize = 64;
@@ -22,9 +23,10 @@ export const kFreeParamsBytes = 32;
 
 /**
  * Electron pairs (i, j) per chunk of a product, by device kind: a fraction of a second at each
- * kind's rate (SwiftShader on 2 CPU cores: 1.7e7 pairs/s, `solve --n 8192 --matrix free`; a
- * discrete GPU: of order 10^10), so that progress and a stop take effect within about a second.
- * Up to N = 2048 (SwiftShader) or 32768 (a GPU) a product is one chunk.
+ * kind's rate (SwiftShader on 2 CPU cores: about 1.8e8 pairs/s with the 'blocked' variant, `bench
+ * --only matvec_free`, so a chunk takes some 25 ms; a discrete GPU: of order 10^10), so that
+ * progress and a stop take effect well within a second. Up to N = 2048 (SwiftShader) or 32768 (a
+ * GPU) a product is one chunk.
  */
 export const kChunkPairs = { cpu: 2 ** 22, gpu: 2 ** 30 } as const;
 
@@ -65,20 +67,40 @@ const kEntryPoints = {
   azimuthal: 'matvec_free_azimuthal',
 } as const satisfies Record<GpuModel, string>;
 
-type FreeEntry = (typeof kEntryPoints)[GpuModel];
+type FreeEntry = (typeof kEntryPoints)[GpuModel] | 'matvec_free_blocked';
 
 // Group 0 of every model: FreeParams (uniform) and the positions.
 const kSystemBindings = { 0: 'uniform', 1: 'read' } as const;
 
+/** Electrons per thread of each variant (kBlockRows of matvec_free.wgsl for 'blocked'). */
+const kRowsPerThread: Record<MatvecFreeVariant, number> = { thread: 1, blocked: 8 };
+
+/** Electrons one workgroup of the variant sums. */
+export function rowsPerWorkgroup(variant: MatvecFreeVariant, workgroupSize: number): number {
+  return kRowsPerThread[variant] * workgroupSize;
+}
+
 export class MatvecFreeKernel {
   readonly device: GPUDevice;
   readonly workgroupSize: number;
+  readonly variant: MatvecFreeVariant;
+  /** Electrons a workgroup sums: workgroupSize threads of the variant's rows each. */
+  readonly rowsPerWorkgroup: number;
   /** Group 0 the system's; groups 1 and 2 the matvecs' shared vector pair and guard. */
   readonly entries: ShaderEntries<FreeEntry>;
+  readonly #model: GpuModel;
 
-  constructor(device: GPUDevice, workgroupSize = kMatvecFreeWorkgroupSize) {
+  constructor(
+    device: GPUDevice,
+    model: GpuModel,
+    variant: MatvecFreeVariant,
+    workgroupSize = kMatvecFreeWorkgroupSize,
+  ) {
     this.device = device;
     this.workgroupSize = checkWorkgroupSize(device, workgroupSize, false);
+    this.variant = variant;
+    this.rowsPerWorkgroup = rowsPerWorkgroup(variant, this.workgroupSize);
+    this.#model = model;
     this.entries = new ShaderEntries(device, {
       family: 'MatvecFree',
       shader: 'matvecFree',
@@ -86,34 +108,44 @@ export class MatvecFreeKernel {
         matvec_free_vector3d: kSystemBindings,
         matvec_free_vector2d: kSystemBindings,
         matvec_free_azimuthal: kSystemBindings,
+        matvec_free_blocked: kSystemBindings,
       },
       uniformBytes: kFreeParamsBytes,
-      constants: { workgroupSize: this.workgroupSize },
+      constants: { workgroupSize: this.workgroupSize, model: kGpuModelCode[model] },
       sharedLayouts: matvecSharedLayouts(device),
     });
   }
 
+  /** The entry point of this kernel's model and variant. */
+  get entry(): FreeEntry {
+    return this.variant === 'blocked' ? 'matvec_free_blocked' : kEntryPoints[this.#model];
+  }
+
   /** Group 0 of every model's entry point: the params (the slot at `offset`) and the positions. */
   bindSystem(label: string, params: GPUBuffer, offset: number, positions: GPUBuffer): GPUBindGroup {
-    return this.entries.createBindGroup(label, kEntryPoints.vector3d, [
+    return this.entries.createBindGroup(label, this.entry, [
       { binding: 0, resource: { buffer: params, offset, size: kFreeParamsBytes } },
       { binding: 1, resource: { buffer: positions } },
     ]);
   }
 
-  /** y = M x for the chunks given, as one compute pass: one thread per electron, one dispatch per chunk. */
+  /** y = M x for the chunks given, as one compute pass, one dispatch per chunk. */
   record(
     encoder: GPUCommandEncoder,
-    model: GpuModel,
     chunks: readonly FreeChunk[],
     x: GPUBuffer,
     y: GPUBuffer,
     options?: MatvecOptions,
   ): void {
-    const pass = beginMatvecPass(this.device, encoder, `MatvecFree.pass.${model}`, x, y, options);
+    const pass = beginMatvecPass(this.device, encoder, `MatvecFree.pass.${this.#model}`, x, y, options);
+    const rowsPerThread = kRowsPerThread[this.variant];
     for (const chunk of chunks) {
-      const groups = workgroupCount(this.device, chunk.rowCount, this.workgroupSize);
-      this.entries.dispatch(pass, kEntryPoints[model], chunk.system, groups);
+      const groups = workgroupCount(
+        this.device,
+        Math.ceil(chunk.rowCount / rowsPerThread),
+        this.workgroupSize,
+      );
+      this.entries.dispatch(pass, this.entry, chunk.system, groups);
     }
     pass.end();
   }
@@ -133,20 +165,22 @@ export interface FreeChunk {
 const kMaxChunks = 8192;
 
 /**
- * Electrons per chunk for `pairs` pairs (i, j) per chunk: a whole number of workgroups, at least
- * one and enough for at most kMaxChunks chunks, at most all N.
+ * Electrons per chunk for `pairs` pairs (i, j) per chunk: a whole number of workgroups of
+ * `rowsPerWorkgroup` electrons, at least one and enough for at most kMaxChunks chunks, at most all N.
  */
-export function rowsPerChunk(n: number, pairs: number, workgroupSize: number): number {
+export function rowsPerChunk(n: number, pairs: number, rowsPerWorkgroup: number): number {
   const workgroups = Math.max(
     1,
-    Math.floor(pairs / n / workgroupSize),
-    Math.ceil(n / kMaxChunks / workgroupSize),
+    Math.floor(pairs / n / rowsPerWorkgroup),
+    Math.ceil(n / kMaxChunks / rowsPerWorkgroup),
   );
-  return Math.min(n, workgroupSize * workgroups);
+  return Math.min(n, rowsPerWorkgroup * workgroups);
 }
 
 export interface GpuMatrixFreeOptions {
   workgroupSize?: number;
+  /** Default the device profile's (src/gpu/profile.ts); tests run both. */
+  variant?: MatvecFreeVariant;
   /**
    * Electrons per chunk of a product (default rowsPerChunk for the device kind's kChunkPairs);
    * tests force small chunks.
@@ -198,7 +232,7 @@ export class GpuMatrixFreeMassMatrix implements GpuMassOperator {
       ),
     }));
     // Build the pipeline now, inside the caller's error scopes, not in the first record().
-    kernel.entries.pipeline(kEntryPoints[this.model]);
+    kernel.entries.pipeline(kernel.entry);
   }
 
   /** Uploads the positions and builds the pipeline inside error scopes labelled 'GpuMatrixFreeMassMatrix.create'. */
@@ -212,9 +246,15 @@ export class GpuMatrixFreeMassMatrix implements GpuMassOperator {
     const owned: GPUBuffer[] = [];
     try {
       return await withErrorScopes(device, 'GpuMatrixFreeMassMatrix.create', () => {
-        const kernel = new MatvecFreeKernel(device, options.workgroupSize);
+        const kernel = new MatvecFreeKernel(
+          device,
+          gpuModel(system),
+          options.variant ?? context.profile.matvecFree,
+          options.workgroupSize,
+        );
         const n = system.configuration.n;
-        const chunkRows = options.rowsPerChunk ?? rowsPerChunk(n, chunkPairs(context), kernel.workgroupSize);
+        const chunkRows =
+          options.rowsPerChunk ?? rowsPerChunk(n, chunkPairs(context), kernel.rowsPerWorkgroup);
         if (!Number.isInteger(chunkRows) || chunkRows < 1)
           throw new RangeError(`rowsPerChunk must be a positive integer, got ${chunkRows}`);
         const rows: { rowStart: number; rowCount: number }[] = [];
@@ -265,7 +305,7 @@ export class GpuMatrixFreeMassMatrix implements GpuMassOperator {
 
   /** Every chunk in one compute pass: the Krylov solvers' path, one command buffer for many products. */
   record(encoder: GPUCommandEncoder, x: GPUBuffer, y: GPUBuffer, options?: MatvecOptions): void {
-    this.#kernel.record(encoder, this.model, this.chunks, x, y, options);
+    this.#kernel.record(encoder, this.chunks, x, y, options);
   }
 
   /** The product's chunks: each a fraction of a second at the device kind's rate (kChunkPairs). */
@@ -281,7 +321,7 @@ export class GpuMatrixFreeMassMatrix implements GpuMassOperator {
     piece: number,
     options?: MatvecOptions,
   ): void {
-    this.#kernel.record(encoder, this.model, [this.chunks[piece]], x, y, options);
+    this.#kernel.record(encoder, [this.chunks[piece]], x, y, options);
   }
 
   /**

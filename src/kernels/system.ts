@@ -11,6 +11,12 @@ export function gpuModel(system: Pick<DarwinSystem, 'model' | 'dim'>): GpuModel 
   return system.dim === 3 ? 'vector3d' : 'vector2d';
 }
 
+/**
+ * The `model` override of the kernels that serve every model from one entry point (tree.wgsl,
+ * matvec_free.wgsl's blocked variant): 0 vector 3D, 1 vector 2D, 2 azimuthal.
+ */
+export const kGpuModelCode: Record<GpuModel, number> = { vector3d: 0, vector2d: 1, azimuthal: 2 };
+
 /** Bytes per electron in the positions buffer: vec4<f32> (x, y, z, rho^2). */
 export const kPositionStride = 16;
 

@@ -24,6 +24,7 @@ import {
 import { alignTo, createBuffer } from '../gpu/buffers.ts';
 import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
 import { ShaderEntries, type GroupBindings } from '../gpu/pipelines.ts';
+import type { MatvecFreeVariant } from '../gpu/profile.ts';
 import { chunkPairs } from './matvec-free.ts';
 import {
   beginMatvecPass,
@@ -32,7 +33,7 @@ import {
   type GpuMassOperator,
   type MatvecOptions,
 } from './operator.ts';
-import { gpuModel, packPositions, type GpuModel } from './system.ts';
+import { gpuModel, kGpuModelCode, packPositions, type GpuModel } from './system.ts';
 
 /** Most threads per workgroup of the tree dispatches; also the tile of the direct sums. */
 export const kTreeWorkgroupSize = 64;
@@ -139,7 +140,14 @@ export function packTreeParams(params: TreeParams): ArrayBuffer {
 
 /** The entry points of tree.wgsl, in the order a product dispatches them. */
 type TreeEntry =
-  'tree_gather' | 'tree_p2m' | 'tree_m2m' | 'tree_reduce' | 'tree_m2l' | 'tree_l2l' | 'tree_evaluate';
+  | 'tree_gather'
+  | 'tree_p2m'
+  | 'tree_m2m'
+  | 'tree_reduce'
+  | 'tree_m2l'
+  | 'tree_l2l'
+  | 'tree_evaluate'
+  | 'tree_evaluate_blocked';
 
 // Group 0 of each entry point: only the buffers it uses, so none exceeds the 8 storage buffers per
 // stage every device allows (groups 1 and 2 take three).
@@ -151,9 +159,13 @@ const kBindings: Record<TreeEntry, GroupBindings> = {
   tree_m2l: { 0: 'uniform', 2: 'read', 3: 'read', 7: 'write', 9: 'read' },
   tree_l2l: { 0: 'uniform', 2: 'read', 3: 'read', 7: 'write', 8: 'write' },
   tree_evaluate: { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 10: 'read', 11: 'read' },
+  tree_evaluate_blocked: { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 10: 'read', 11: 'read' },
 };
 
-const kModelCode: Record<GpuModel, number> = { vector3d: 0, vector2d: 1, azimuthal: 2 };
+/** Threads of tree_evaluate_blocked for leaves of at most `largestLeaf`: eight electrons each. */
+export function blockedEvaluateWorkgroupSize(largestLeaf: number): number {
+  return Math.max(1, Math.ceil(largestLeaf / 8));
+}
 
 /** kPowers of tree.wgsl: p + 1 <= 17 powers of a ratio. */
 const kPowers = 17;
@@ -523,6 +535,8 @@ export interface GpuTreeOptions extends Pick<
   'tolerance' | 'leafSize' | 'order' | 'theta' | 'translationCost'
 > {
   workgroupSize?: number;
+  /** The near field's variant, as matvec_free's: default the device profile's; tests run both. */
+  variant?: MatvecFreeVariant;
   /**
    * Work of one piece of a product, in direct pairs (treeStages' estimate); default the device kind's
    * chunkPairs, the matrix-free product's chunk. Tests force small pieces.
@@ -601,9 +615,11 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
           false,
         );
         const { tables } = tree;
+        const blocked = (options.variant ?? context.profile.matvecFree) === 'blocked';
         const entries = treeEntries(device, {
           workgroupSize,
-          model: kModelCode[gpuModel(system)],
+          blockedWorkgroupSize: blockedEvaluateWorkgroupSize(largestLeaf),
+          model: kGpuModelCode[gpuModel(system)],
           termCount: tables.termCount,
           m2lBatch: m2lBatchSize(tables.termCount, workgroupSize),
         });
@@ -660,7 +676,11 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
         const budget = Math.max(pieceWork, totalWork / kMaxPieces);
         // A dispatch as (entry, params slot, workgroups); tree_gather runs over the electrons, slot 0.
         const plan = ({ stage, first, count }: StageRange) => {
-          const { entry, firstNode } = stages[stage];
+          const { firstNode } = stages[stage];
+          const entry =
+            blocked && stages[stage].entry === 'tree_evaluate'
+              ? 'tree_evaluate_blocked'
+              : stages[stage].entry;
           return entry === 'tree_gather'
             ? { entry, slot: 0, workgroups: Math.ceil(tree.n / workgroupSize) }
             : { entry, slot: slotOf(firstNode + first, count), workgroups: count };

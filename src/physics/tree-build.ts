@@ -63,7 +63,9 @@ export const kGpuLeafSize = 128;
  * translationCostPerTerm of the GPU product: on SwiftShader one M2L at p = 11 (4 004 terms) took
  * 355 us, as long as about 10 000 pairs of its direct sum (0.03e9 pairs/s in the same run), 2.5 pairs
  * a term, 28 times the CPU's kTranslationCostPerTerm: its contraction gathers where the direct sum
- * streams.
+ * streams. With the near field's 'blocked' variant (eight targets a thread, src/gpu/profile.ts) a pair
+ * costs less, but the product's time is flat around this value (sphere of 20 000: 3.4 s at 2.5, 3.7 s
+ * at 1.2, 4.8 s at 7.5 pairs a term), so both variants keep it.
  */
 export const kGpuTranslationCostPerTerm = 2.5;
 /** Leaves at depth <= kMaxTreeDepth: 2^24 leaves is far past any N a device holds. */
