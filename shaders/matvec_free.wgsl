@@ -32,7 +32,6 @@ override workgroupSize: u32 = 64u;
 // 0 vector 3D, 1 vector 2D, 2 azimuthal (GpuModel): the model matvec_free_blocked sums.
 override model: u32 = 0u;
 
-
 struct FreeParams {
   n: u32,
   size: u32,

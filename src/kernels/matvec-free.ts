@@ -166,15 +166,15 @@ const kMaxChunks = 8192;
 
 /**
  * Electrons per chunk for `pairs` pairs (i, j) per chunk: a whole number of workgroups of
- * `rowsPerWorkgroup` electrons, at least one and enough for at most kMaxChunks chunks, at most all N.
+ * `workgroupRows` electrons, at least one and enough for at most kMaxChunks chunks, at most all N.
  */
-export function rowsPerChunk(n: number, pairs: number, rowsPerWorkgroup: number): number {
+export function rowsPerChunk(n: number, pairs: number, workgroupRows: number): number {
   const workgroups = Math.max(
     1,
-    Math.floor(pairs / n / rowsPerWorkgroup),
-    Math.ceil(n / kMaxChunks / rowsPerWorkgroup),
+    Math.floor(pairs / n / workgroupRows),
+    Math.ceil(n / kMaxChunks / workgroupRows),
   );
-  return Math.min(n, rowsPerWorkgroup * workgroups);
+  return Math.min(n, workgroupRows * workgroups);
 }
 
 export interface GpuMatrixFreeOptions {
