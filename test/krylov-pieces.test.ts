@@ -1,11 +1,14 @@
 // Long products inside the Krylov solvers (src/engine/krylov.ts Recording): a matrix-free product of
-// several pieces is submitted piece by piece, each reported to the engine's chunk hook, so that a stop
-// takes effect between pieces; the iterates are those of the one-piece product, bit for bit.
+// several pieces is submitted piece by piece (submitPieces, one queued ahead), each reported to the
+// engine's chunk hook, so that a stop takes effect between pieces; the iterates are those of the
+// one-piece product, bit for bit.
 import { describe, expect } from 'vitest';
 import { gpuBackend, type GpuBackend } from '../src/engine/backend.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import type { DarwinSystem } from '../src/physics/models.ts';
-import { kDefaultCheckEvery } from '../src/engine/krylov.ts';
+import { kDefaultCheckEvery, submitPieces } from '../src/engine/krylov.ts';
+import { createBuffer } from '../src/gpu/buffers.ts';
+import { readFloat32 } from '../src/gpu/readback.ts';
 import { randomVector } from './helpers/compare.ts';
 import { gpuHarness, type Cleanup } from './helpers/gpu.ts';
 import { darwinSystem } from './helpers/systems.ts';
@@ -90,4 +93,43 @@ describe('a long product in a Krylov solve: piece by piece, the same iterates', 
     const next = await pieced.velocities(p, 'cg', { rtol: 1e-5 });
     expect(next.converged).toBe(true);
   });
+});
+
+describe('submitPieces', () => {
+  gpu.test(
+    'reports each piece in order once it has run; a throw stops the submissions',
+    async (context, cleanup) => {
+      const { device } = context;
+      // Slot k of `marks` holds 1 until piece k (a command buffer that clears it) has run.
+      const marks = createBuffer(device, {
+        label: 'Test.marks',
+        size: 4 * 6,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+        data: new Float32Array(6).fill(1),
+      });
+      cleanup(() => marks.destroy());
+      const buffers = () =>
+        Array.from({ length: 6 }, (_, piece) => {
+          const encoder = device.createCommandEncoder({ label: `Test.piece[${piece}]` });
+          encoder.clearBuffer(marks, 4 * piece, 4);
+          return { buffer: encoder.finish(), piece };
+        });
+      const seen: number[] = [];
+      const done = (piece: number) => {
+        seen.push(piece);
+        if (piece === 1) throw new Error('stop');
+      };
+      await expect(submitPieces(device, buffers(), done)).rejects.toThrow('stop');
+      await device.queue.onSubmittedWorkDone();
+      expect(seen).toEqual([0, 1]);
+      // Pieces 0 and 1 ran and were reported; piece 2 was queued behind piece 1; 3 to 5 never went.
+      expect(Array.from(await readFloat32(device, marks, 6))).toEqual([0, 0, 0, 1, 1, 1]);
+
+      device.queue.writeBuffer(marks, 0, new Float32Array(6).fill(1));
+      const all: number[] = [];
+      await submitPieces(device, buffers(), (piece) => all.push(piece));
+      expect(all).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(Array.from(await readFloat32(device, marks, 6))).toEqual([0, 0, 0, 0, 0, 0]);
+    },
+  );
 });

@@ -34,6 +34,7 @@ import {
   addStats,
   createKrylovEngine,
   productPieces,
+  submitPieces,
   type GpuSolveOptions,
   type GpuSolveResult,
   type KrylovEngine,
@@ -364,13 +365,12 @@ export async function gpuMomenta(
       if (pieces > 1) {
         // A long product (matrix-free or tree) piece by piece, like a Krylov solve's: a throw from
         // onChunk stops it between pieces.
-        for (let piece = 0; piece < pieces; piece++) {
+        const buffers = Array.from({ length: pieces }, (_, piece) => {
           const encoder = device.createCommandEncoder({ label: `Momenta.piece[${piece}]` });
           operator.recordPiece!(encoder, v, p, piece);
-          device.queue.submit([encoder.finish()]);
-          await device.queue.onSubmittedWorkDone();
-          onChunk?.(piece + 1, pieces);
-        }
+          return { buffer: encoder.finish(), piece };
+        });
+        await submitPieces(device, buffers, (piece) => onChunk?.(piece + 1, pieces));
       } else {
         const encoder = device.createCommandEncoder({ label: 'Momenta.encoder' });
         operator.record(encoder, v, p);

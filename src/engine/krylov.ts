@@ -163,22 +163,48 @@ export class Recording {
     }
   }
 
-  /** Submits everything recorded: a long product's pieces one at a time, each awaited and reported. */
+  /**
+   * Submits everything recorded: a long product's pieces each awaited and reported in turn, with the
+   * next command buffer already queued (submitPieces), so that the device never idles between them.
+   */
   async submit(): Promise<void> {
     const { device, operator, onChunk } = this.#engine;
     const pieces = productPieces(operator);
     this.#buffers.push({ buffer: this.#encoder.finish() });
-    for (const { buffer, piece } of this.#buffers) {
-      device.queue.submit([buffer]);
-      if (piece === undefined) continue;
-      await device.queue.onSubmittedWorkDone();
-      onChunk?.(piece + 1, pieces);
-    }
+    await submitPieces(device, this.#buffers, (piece) => onChunk?.(piece + 1, pieces));
   }
 
   #open(): GPUCommandEncoder {
     const label = `${this.#label}[${this.#buffers.length}]`;
     return this.#engine.device.createCommandEncoder({ label });
+  }
+}
+
+/**
+ * Submits `buffers` in order and calls `done(piece)` once each buffer tagged with a piece has run,
+ * in order. The buffer after a piece is submitted before that piece is awaited: waiting on an empty
+ * queue costs a round trip to the device per piece (about 13 ms on SwiftShader, a third of a
+ * piece's work there). A throw from `done` stops the submissions, so a stop takes effect within two
+ * pieces: the one awaited and the one queued behind it.
+ */
+export async function submitPieces(
+  device: GPUDevice,
+  buffers: readonly { buffer: GPUCommandBuffer; piece?: number }[],
+  done: (piece: number) => void,
+): Promise<void> {
+  let running: { piece: number; finished: Promise<undefined> } | null = null;
+  for (const { buffer, piece } of buffers) {
+    device.queue.submit([buffer]);
+    if (running) {
+      await running.finished;
+      done(running.piece);
+      running = null;
+    }
+    if (piece !== undefined) running = { piece, finished: device.queue.onSubmittedWorkDone() };
+  }
+  if (running) {
+    await running.finished;
+    done(running.piece);
   }
 }
 
