@@ -188,7 +188,10 @@ export interface GpuMatrixFreeOptions {
   rowsPerChunk?: number;
 }
 
-/** Called after each chunk of a product run by apply(); may throw to stop (src/cli/progress.ts). */
+/**
+ * Called after each piece of a long product has run (src/engine/krylov.ts submitPieces) or each chunk
+ * of an assembly; may throw to stop (src/cli/progress.ts).
+ */
 export type ChunkHook = (done: number, total: number) => void;
 
 /** The mass matrix as a matrix-free GpuMassOperator: O(N) memory, O(N^2) work per product. */
@@ -322,21 +325,6 @@ export class GpuMatrixFreeMassMatrix implements GpuMassOperator {
     options?: MatvecOptions,
   ): void {
     this.#kernel.record(encoder, [this.chunks[piece]], x, y, options);
-  }
-
-  /**
-   * y = M x submitted chunk by chunk, `onChunk` called once each has run: a product of many minutes
-   * at large N reports progress and can be stopped (by a throw from onChunk) between chunks.
-   */
-  async apply(x: GPUBuffer, y: GPUBuffer, onChunk?: ChunkHook): Promise<void> {
-    const { device } = this.#kernel;
-    for (let c = 0; c < this.chunks.length; c++) {
-      const encoder = device.createCommandEncoder({ label: `MatvecFree.chunk[${c}]` });
-      this.recordPiece(encoder, x, y, c);
-      device.queue.submit([encoder.finish()]);
-      await device.queue.onSubmittedWorkDone();
-      onChunk?.(c + 1, this.chunks.length);
-    }
   }
 
   destroy(): void {
