@@ -27,7 +27,7 @@ import {
   packDenseParams,
   type DenseBlockBinding,
 } from './matvec-dense.ts';
-import type { GpuMassOperator, MatvecOptions } from './operator.ts';
+import { writeEpsilonSlots, type GpuMassOperator, type MatvecOptions } from './operator.ts';
 import { createPositionsBuffer, gpuModel } from './system.ts';
 
 export interface RowBlockPlan {
@@ -305,10 +305,8 @@ export class GpuMassMatrix implements GpuMassOperator {
    * queue before any command buffer submitted after this call, and after every one before it.
    */
   setEpsilon(epsilon: number): void {
-    const value = new Float32Array([epsilon]);
-    this.blocks.forEach((_, b) => {
-      this.#device.queue.writeBuffer(this.#params, b * this.#paramsSlot + kDenseEpsilonOffset, value);
-    });
+    const blocks = this.blocks.length;
+    writeEpsilonSlots(this.#device, this.#params, blocks, this.#paramsSlot, kDenseEpsilonOffset, epsilon);
     this.#epsilon = epsilon;
   }
 

@@ -6,6 +6,7 @@ import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
 import { ShaderEntries } from '../gpu/pipelines.ts';
 import {
   beginMatvecPass,
+  writeEpsilonSlots,
   checkWorkgroupSize,
   matvecSharedLayouts,
   workgroupCount,
@@ -297,12 +298,17 @@ export class GpuMatrixFreeMassMatrix implements GpuMassOperator {
     return this.#epsilon;
   }
 
-  /** One uniform write per chunk, ordered on the queue like GpuMassMatrix.setEpsilon's. */
+  /** One uniform write per chunk (writeEpsilonSlots). */
   setEpsilon(epsilon: number): void {
-    const value = new Float32Array([epsilon]);
-    this.chunks.forEach((_, c) => {
-      this.#kernel.device.queue.writeBuffer(this.#params, c * this.#paramsSlot + kFreeEpsilonOffset, value);
-    });
+    const { device } = this.#kernel;
+    writeEpsilonSlots(
+      device,
+      this.#params,
+      this.chunks.length,
+      this.#paramsSlot,
+      kFreeEpsilonOffset,
+      epsilon,
+    );
     this.#epsilon = epsilon;
   }
 

@@ -184,3 +184,20 @@ export function workgroupCount(device: GPUDevice, items: number, workgroupSize: 
     throw new RangeError(`${count} workgroups exceed the device limit of ${limit} per dimension`);
   return count;
 }
+
+/**
+ * Writes eps into the float32 at `offset` of each of `slots` uniform slots `slotBytes` apart: an
+ * operator's params, one slot per dispatch range (row block, chunk, tree range). The writes are
+ * ordered on the queue, so the next product recorded after them uses the new eps.
+ */
+export function writeEpsilonSlots(
+  device: GPUDevice,
+  params: GPUBuffer,
+  slots: number,
+  slotBytes: number,
+  offset: number,
+  epsilon: number,
+): void {
+  const value = new Float32Array([epsilon]);
+  for (let slot = 0; slot < slots; slot++) device.queue.writeBuffer(params, slot * slotBytes + offset, value);
+}

@@ -28,6 +28,7 @@ import type { MatvecFreeVariant } from '../gpu/profile.ts';
 import { chunkPairs } from './matvec-free.ts';
 import {
   beginMatvecPass,
+  writeEpsilonSlots,
   checkWorkgroupSize,
   matvecSharedLayouts,
   type GpuMassOperator,
@@ -764,12 +765,9 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
     return this.#epsilon;
   }
 
-  /** One uniform write per slot, ordered on the queue like GpuMatrixFreeMassMatrix.setEpsilon's. */
+  /** One uniform write per slot (writeEpsilonSlots). */
   setEpsilon(epsilon: number): void {
-    const value = new Float32Array([epsilon]);
-    for (let slot = 0; slot < this.#slots; slot++) {
-      this.#device.queue.writeBuffer(this.#params, slot * this.#paramsSlot + kTreeEpsilonOffset, value);
-    }
+    writeEpsilonSlots(this.#device, this.#params, this.#slots, this.#paramsSlot, kTreeEpsilonOffset, epsilon);
     this.#epsilon = epsilon;
   }
 
