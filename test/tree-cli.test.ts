@@ -20,7 +20,7 @@ function cli(...args: string[]): Record<string, unknown> {
 type Check = { max_relative_error: number; targets: Record<string, number> };
 type TreeJson = { tolerance: number; order: number; theta: number; leaves: number; translations: number };
 
-// Leaves of at most 128 on the GPU (kGpuLeafSize): 3000 electrons make enough leaves for M2L.
+// Leaves of at most 256 on the GPU (kGpuLeafSize): 3000 electrons make enough leaves for M2L.
 const ball = ['--geometry', 'ball', '--n', '3000', '--device', 'gpu', '--matrix', 'tree'];
 
 test('solve: the tree in the JSON, the float64 check within its targets', () => {

@@ -54,11 +54,15 @@ export const kDefaultTreeTolerance = 1e-5;
 export const kDefaultLeafSize = 64;
 /**
  * Most electrons per leaf of the GPU product (src/kernels/tree.ts), whose leaf is one workgroup of
- * targets: on SwiftShader (sphere, N = 20 000, tolerance 1e-5) leaves of 64, 128 and 256 cost the
- * same within the machine's noise (17.7, 17.1 and 20.1 s); 128 halves the nodes, so the memory and
- * the per-node passes, of 64.
+ * targets. On SwiftShader, sphere, tolerance 1e-5: with the near field's 'blocked' variant (eight
+ * targets a thread) leaves of 256 cost least, 2.9 s at N = 20 000 against 3.5 s for 128, 3.0 s for
+ * 512 and 4.7 s for 64, and 8.1 s against 9.0 s for 128 at 50 000: the cost rule sums the same pairs
+ * directly (the pairs of two leaves of 128 are cheaper summed than translated), but there are half
+ * the nodes for P2M, M2M and L2L and a leaf's workgroup has more threads; with one target a thread
+ * 64, 128 and 256 cost the same within the machine's noise (17.7, 17.1 and 20.1 s). Fewer nodes also
+ * take less memory.
  */
-export const kGpuLeafSize = 128;
+export const kGpuLeafSize = 256;
 /**
  * translationCostPerTerm of the GPU product: on SwiftShader one M2L at p = 11 (4 004 terms) took
  * 355 us, as long as about 10 000 pairs of its direct sum (0.03e9 pairs/s in the same run), 2.5 pairs
