@@ -66,9 +66,16 @@ function wallMs(run: () => void, repeats: number): number {
   return median(samples);
 }
 
-/** CG runs of kShortRun and kLongRun iterations (rtol 0): their difference per iteration. */
+/**
+ * CG runs of kShortRun and of at least kLongRun iterations (rtol 0): their difference per iteration.
+ * The long run doubles until it takes kLongRunMs, so that at small sizes, where an iteration takes
+ * microseconds, the difference stands above the clock's jitter (with 8 iterations at 600 unknowns
+ * it was sometimes negative, and the row went missing).
+ */
 const kShortRun = 2;
 const kLongRun = 8;
+const kLongRunMs = 20;
+const kMaxLongRun = 1 << 14;
 
 function row(
   name: string,
@@ -166,10 +173,12 @@ function benchCpuSize(
     const b = Float64Array.from(y);
     const iterations = (maxIterations: number) =>
       conjugateGradient(dense, b, { rtol: 0, maxIterations }).iterations;
-    const timed = iterations(kLongRun) - iterations(kShortRun);
+    let longRun = kLongRun;
+    while (longRun < kMaxLongRun && wallMs(() => iterations(longRun), 1) < kLongRunMs) longRun *= 2;
+    const timed = iterations(longRun) - iterations(kShortRun);
     const samples: number[] = [];
     for (let k = 0; timed >= 2 && k < repeats; k++) {
-      const long = wallMs(() => iterations(kLongRun), 1);
+      const long = wallMs(() => iterations(longRun), 1);
       const short = wallMs(() => iterations(kShortRun), 1);
       samples.push((long - short) / timed);
     }
