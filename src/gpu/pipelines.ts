@@ -2,7 +2,7 @@
 // layouts, pipelines built on first use and cached, labels 'Family.thing', overrides (the workgroup
 // size) set through `constants:`, and dispatches recorded into a compute pass the host opens, so
 // that many kernels share one pass and one command buffer.
-import { shaderModule, type ShaderName } from './shaders.ts';
+import { shaderModule, type GeneratedShader, type ShaderName } from './shaders.ts';
 
 /** What a binding is, for an explicit layout: the params uniform, or storage read / read-write. */
 export type BindingKind = 'uniform' | 'read' | 'write';
@@ -35,7 +35,7 @@ export function computeLayout(
 export interface ShaderEntriesSpec<Entry extends string> {
   /** The 'Family' of every label: 'Blas', 'MatvecFree', ... */
   readonly family: string;
-  readonly shader: ShaderName;
+  readonly shader: ShaderName | GeneratedShader;
   /** Each entry point's group 0. Entry points with the same bindings share one layout. */
   readonly bindings: Readonly<Record<Entry, GroupBindings>>;
   /**
@@ -66,6 +66,11 @@ export class ShaderEntries<Entry extends string> {
     this.device = device;
     this.family = spec.family;
     this.#spec = spec;
+  }
+
+  /** `entry`'s group 0 as its spec declares it. */
+  bindings(entry: Entry): GroupBindings {
+    return this.#spec.bindings[entry];
   }
 
   /** The layout of `entry`'s group 0. */

@@ -23,6 +23,7 @@ import reduceSource from '../../shaders/reduce.wgsl?raw';
 import renderSource from '../../shaders/render.wgsl?raw';
 import solverGuardSource from '../../shaders/solver_guard.wgsl?raw';
 import treeSource from '../../shaders/tree.wgsl?raw';
+import treeLayoutSource from '../../shaders/tree_layout.wgsl?raw';
 import workgroupSumSource from '../../shaders/workgroup_sum.wgsl?raw';
 
 /** Each file of shaders/ as written, by module name. */
@@ -41,6 +42,7 @@ export const kShaderFiles = {
   render: renderSource,
   solverGuard: solverGuardSource,
   tree: treeSource,
+  treeLayout: treeLayoutSource,
   workgroupSum: workgroupSumSource,
 } as const;
 
@@ -83,15 +85,30 @@ export const kShaderSources = Object.fromEntries(
   Object.keys(kShaderFiles).map((name) => [name, resolveShader(name, kShaderFiles)]),
 ) as Record<ShaderName, string>;
 
-const modules = new WeakMap<GPUDevice, Map<ShaderName, GPUShaderModule>>();
+/**
+ * A module written by a host at run time (the tree's M2L, unrolled per expansion order), whose
+ * `// #include` lines name modules of shaders/; `name` says which generated module it is, one per
+ * set of inputs, so that each compiles once per device.
+ */
+export interface GeneratedShader {
+  readonly name: string;
+  readonly source: string;
+}
+
+const modules = new WeakMap<GPUDevice, Map<string, GPUShaderModule>>();
 
 /** The compiled module, one per device and name (labelled 'Shaders.<name>'). */
-export function shaderModule(device: GPUDevice, name: ShaderName): GPUShaderModule {
+export function shaderModule(device: GPUDevice, shader: ShaderName | GeneratedShader): GPUShaderModule {
   let perDevice = modules.get(device);
   if (!perDevice) modules.set(device, (perDevice = new Map()));
+  const name = typeof shader === 'string' ? shader : shader.name;
   let module = perDevice.get(name);
   if (!module) {
-    module = device.createShaderModule({ label: `Shaders.${name}`, code: kShaderSources[name] });
+    const code =
+      typeof shader === 'string'
+        ? kShaderSources[shader]
+        : resolveShader(name, { ...kShaderFiles, [name]: shader.source });
+    module = device.createShaderModule({ label: `Shaders.${name}`, code });
     perDevice.set(name, module);
   }
   return module;

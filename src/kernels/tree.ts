@@ -26,6 +26,7 @@ import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
 import { ShaderEntries, type GroupBindings } from '../gpu/pipelines.ts';
 import type { MatvecFreeVariant } from '../gpu/profile.ts';
 import { chunkPairs } from './matvec-free.ts';
+import { kUnrolledM2lWorkgroupSize, unrolledM2l } from './tree-m2l.ts';
 import {
   beginMatvecPass,
   writeEpsilonSlots,
@@ -352,29 +353,58 @@ export function treeBytes(n: number, tolerance: number): number {
   return electrons + expansions + indexTables + lists;
 }
 
-const kernels = new WeakMap<GPUDevice, Map<string, ShaderEntries<TreeEntry>>>();
+const kernels = new WeakMap<GPUDevice, Map<string, ShaderEntries<string>>>();
 
-/**
- * The entry points for one set of overrides (workgroup size, model, order, batch), shared by every
- * product with those: a sweep over configurations compiles its pipelines once.
- */
-function treeEntries(device: GPUDevice, constants: Record<string, number>): ShaderEntries<TreeEntry> {
+/** `make`'s entry points once per device and key: a sweep over configurations compiles them once. */
+function cachedEntries(
+  device: GPUDevice,
+  key: string,
+  make: () => ShaderEntries<string>,
+): ShaderEntries<string> {
   let perDevice = kernels.get(device);
   if (!perDevice) kernels.set(device, (perDevice = new Map()));
-  const key = JSON.stringify(constants);
   let entries = perDevice.get(key);
-  if (!entries) {
-    entries = new ShaderEntries<TreeEntry>(device, {
-      family: 'Tree',
-      shader: 'tree',
-      bindings: kBindings,
-      uniformBytes: kTreeParamsBytes,
-      constants,
-      sharedLayouts: matvecSharedLayouts(device),
-    });
-    perDevice.set(key, entries);
-  }
+  if (!entries) perDevice.set(key, (entries = make()));
   return entries;
+}
+
+/** The entry points of tree.wgsl for one set of overrides (workgroup size, model, order, batch). */
+function treeEntries(device: GPUDevice, constants: Record<string, number>): ShaderEntries<string> {
+  return cachedEntries(
+    device,
+    JSON.stringify(constants),
+    () =>
+      new ShaderEntries<string>(device, {
+        family: 'Tree',
+        shader: 'tree',
+        bindings: kBindings,
+        uniformBytes: kTreeParamsBytes,
+        constants,
+        sharedLayouts: matvecSharedLayouts(device),
+      }),
+  );
+}
+
+/** The unrolled M2L of `tables` (tree-m2l.ts), bound as tree_m2l, and its entry points in order. */
+function unrolledM2lEntries(
+  device: GPUDevice,
+  tables: ExpansionTables,
+  planar: boolean,
+): { entries: ShaderEntries<string>; names: readonly string[] } {
+  const { shader, entries: names } = unrolledM2l(tables, planar);
+  const entries = cachedEntries(
+    device,
+    shader.name,
+    () =>
+      new ShaderEntries<string>(device, {
+        family: 'TreeM2l',
+        shader,
+        bindings: Object.fromEntries(names.map((name) => [name, kBindings.tree_m2l])),
+        uniformBytes: kTreeParamsBytes,
+        sharedLayouts: matvecSharedLayouts(device),
+      }),
+  );
+  return { entries, names };
 }
 
 /** A dispatch of `count` workgroups as (x, y) within the per-dimension limit. */
@@ -386,14 +416,16 @@ function gridOf(device: GPUDevice, count: number): [number, number] {
 
 /** A dispatch before its group 0 exists: its entry point, params slot and workgroups. */
 interface DispatchPlan {
-  readonly entry: TreeEntry;
+  readonly entries: ShaderEntries<string>;
+  readonly entry: string;
   readonly slot: number;
   readonly workgroups: number;
 }
 
 /** What one product dispatches: an entry point, its group 0, and its workgroups. */
 interface TreeDispatch {
-  readonly entry: TreeEntry;
+  readonly entries: ShaderEntries<string>;
+  readonly entry: string;
   readonly group: GPUBindGroup;
   readonly grid: readonly [number, number];
 }
@@ -555,7 +587,6 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
   /** Direct pairs and M2L translations of one product. */
   readonly counts: TreeProductCounts;
   readonly #device: GPUDevice;
-  readonly #entries: ShaderEntries<TreeEntry>;
   readonly #params: GPUBuffer;
   readonly #slots: number;
   readonly #paramsSlot: number;
@@ -567,7 +598,6 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
   private constructor(
     device: GPUDevice,
     tree: TreeGeometry,
-    entries: ShaderEntries<TreeEntry>,
     uniforms: { params: GPUBuffer; slots: number; paramsSlot: number },
     dispatches: { whole: readonly TreeDispatch[]; pieces: readonly (readonly TreeDispatch[])[] },
     buffers: readonly GPUBuffer[],
@@ -578,7 +608,6 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
     this.tree = tree;
     this.counts = tree.counts;
     this.#device = device;
-    this.#entries = entries;
     this.#params = uniforms.params;
     this.#slots = uniforms.slots;
     this.#paramsSlot = uniforms.paramsSlot;
@@ -675,22 +704,30 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
         if (!(pieceWork > 0)) throw new RangeError(`pieceWork must be positive, got ${pieceWork}`);
         const totalWork = stages.reduce((sum, stage) => stage.work.reduce((a, b) => a + b, sum), 0);
         const budget = Math.max(pieceWork, totalWork / kMaxPieces);
-        // A dispatch as (entry, params slot, workgroups); tree_gather runs over the electrons, slot 0.
-        const plan = ({ stage, first, count }: StageRange) => {
-          const { firstNode } = stages[stage];
-          const entry =
-            blocked && stages[stage].entry === 'tree_evaluate'
-              ? 'tree_evaluate_blocked'
-              : stages[stage].entry;
-          return entry === 'tree_gather'
-            ? { entry, slot: 0, workgroups: Math.ceil(tree.n / workgroupSize) }
-            : { entry, slot: slotOf(firstNode + first, count), workgroups: count };
+        // On a CPU adapter the M2L is the unrolled one of tree-m2l.ts, a dispatch per entry point.
+        const m2l = blocked && far ? unrolledM2lEntries(device, tables, tree.planar) : null;
+        // The dispatches of a node range of a stage: (entries, entry, params slot, workgroups);
+        // tree_gather runs over the electrons, slot 0.
+        const plan = ({ stage, first, count }: StageRange): DispatchPlan[] => {
+          const { entry, firstNode } = stages[stage];
+          if (entry === 'tree_gather') {
+            return [{ entries, entry, slot: 0, workgroups: Math.ceil(tree.n / workgroupSize) }];
+          }
+          const slot = slotOf(firstNode + first, count);
+          if (entry === 'tree_m2l' && m2l) {
+            const workgroups = Math.ceil(count / kUnrolledM2lWorkgroupSize);
+            return m2l.names.map((name) => ({ entries: m2l.entries, entry: name, slot, workgroups }));
+          }
+          const chosen = blocked && entry === 'tree_evaluate' ? 'tree_evaluate_blocked' : entry;
+          return [{ entries, entry: chosen, slot, workgroups: count }];
         };
-        const wholePlan = stages.map((stage, s) => plan({ stage: s, first: 0, count: stage.work.length }));
+        const wholePlan = stages.flatMap((stage, s) =>
+          plan({ stage: s, first: 0, count: stage.work.length }),
+        );
         const piecePlans = splitIntoPieces(
           stages.map((stage) => stage.work),
           budget,
-        ).map((piece) => piece.map(plan));
+        ).map((piece) => piece.flatMap(plan));
         const paramsSlot = alignTo(kTreeParamsBytes, device.limits.minUniformBufferOffsetAlignment);
         const paramsData = new Uint8Array(paramsSlot * ranges.length);
         const root = tree.centre;
@@ -721,14 +758,15 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
         });
         owned.push(params);
         const groups = new Map<string, GPUBindGroup>();
-        const dispatch = ({ entry, slot, workgroups }: DispatchPlan): TreeDispatch => {
-          const key = `${JSON.stringify(kBindings[entry])}@${slot}`;
+        const dispatch = ({ entries: host, entry, slot, workgroups }: DispatchPlan): TreeDispatch => {
+          const bindings = host.bindings(entry);
+          const key = `${host.family}:${JSON.stringify(bindings)}@${slot}`;
           let group = groups.get(key);
           if (!group) {
-            group = entries.createBindGroup(
-              `Tree.${entry}[${slot}]`,
+            group = host.createBindGroup(
+              `${host.family}.${entry}[${slot}]`,
               entry,
-              Object.keys(kBindings[entry]).map((binding) => {
+              Object.keys(bindings).map((binding) => {
                 const b = Number(binding);
                 return b === 0
                   ? {
@@ -740,16 +778,16 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
             );
             groups.set(key, group);
           }
-          return { entry, group, grid: gridOf(device, workgroups) };
+          return { entries: host, entry, group, grid: gridOf(device, workgroups) };
         };
         const dispatches = wholePlan.map(dispatch);
         const pieces = piecePlans.map((piece) => piece.map(dispatch));
         // Build the pipelines now, inside the caller's error scopes, not in the first record().
         entries.warm();
+        m2l?.entries.warm();
         return new GpuTreeMassMatrix(
           device,
           tree,
-          entries,
           { params, slots: ranges.length, paramsSlot },
           { whole: dispatches, pieces },
           [...owned],
@@ -811,8 +849,8 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
     options?: MatvecOptions,
   ): void {
     const pass = beginMatvecPass(this.#device, encoder, label, x, y, options);
-    for (const { entry, group, grid } of dispatches) {
-      this.#entries.dispatch(pass, entry, group, grid[0], grid[1]);
+    for (const { entries, entry, group, grid } of dispatches) {
+      entries.dispatch(pass, entry, group, grid[0], grid[1]);
     }
     pass.end();
   }
