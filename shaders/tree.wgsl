@@ -34,8 +34,8 @@
 // Guard: once the solve bound as `state` has stopped, every workgroup of every dispatch returns at once.
 
 override workgroupSize: u32 = 64u;
-// 0 vector 3D, 1 vector 2D, 2 azimuthal (GpuModel).
-override model: u32 = 0u;
+// false where the unrolled L2P of src/kernels/tree-unrolled.ts adds the far field after the near field.
+override evaluateFarField: bool = true;
 // Terms of an expansion (termCount(p)) and sources whose derivatives one M2L batch holds.
 override termCount: u32 = 1u;
 override m2lBatch: u32 = 1u;
@@ -474,28 +474,17 @@ fn tree_evaluate(
 }
 
 // y of the electron at tree position k of `leaf` (none past `end`) from its near-field sum w: the far
-// field (L2P) added, then y = D x + eps w in input order.
+// field (L2P) added unless a later pass adds it, then y = D x + eps w in input order.
 fn finishTarget(leaf: u32, k: u32, end: u32, near: vec3<f32>) {
   if (k >= end) {
     return;
   }
   let position = electrons[k];
   var w = near;
-  if (params.far != 0u) {
+  if (params.far != 0u && evaluateFarField) {
     w += farField(leaf, position.xyz);
   }
-  let i = tables[params.electron + k];
-  if (model == 0u) {
-    y[3u * i] = x[3u * i] + params.epsilon * w.x;
-    y[3u * i + 1u] = x[3u * i + 1u] + params.epsilon * w.y;
-    y[3u * i + 2u] = x[3u * i + 2u] + params.epsilon * w.z;
-  } else if (model == 1u) {
-    y[2u * i] = x[2u * i] + params.epsilon * w.x;
-    y[2u * i + 1u] = x[2u * i + 1u] + params.epsilon * w.y;
-  } else {
-    let u = vec2<f32>(-(position.y + params.rootY), position.x + params.rootX);
-    y[i] = position.w * x[i] + params.epsilon * dot(u, w.xy);
-  }
+  writeProduct(tables[params.electron + k], position, w, false);
 }
 
 // tree_evaluate_blocked, tree_evaluate for a CPU adapter (src/gpu/profile.ts, as matvec_free_blocked):

@@ -16,6 +16,9 @@
 //                          only read them (SwiftShader loads through a read-only binding much faster)
 //   group 1 x and y (operator.ts vectorPairLayout), group 2 the solver state (guard).
 
+// 0 vector 3D, 1 vector 2D, 2 azimuthal (GpuModel).
+override model: u32 = 0u;
+
 struct TreeParams {
   n: u32,
   size: u32,
@@ -88,4 +91,33 @@ struct TreeParams {
 // The k-th workgroup of a dispatch as one index (dispatches past 65 535 workgroups are 2D).
 fn workgroupIndex(group: vec3<u32>, groups: vec3<u32>) -> u32 {
   return group.x + group.y * groups.x;
+}
+
+// y_i, the electron at input index i (tree coordinates and rho^2 in `position`), from w = (T x)_i's
+// block: D x + eps w, or y + eps w where `accumulate` (the far field added after the near field).
+fn writeProduct(i: u32, position: vec4<f32>, w: vec3<f32>, accumulate: bool) {
+  let b = blockSize();
+  for (var c = 0u; c < b; c++) {
+    var base: f32;
+    if (accumulate) {
+      base = y[b * i + c];
+    } else if (model == 2u) {
+      base = position.w * x[i];
+    } else {
+      base = x[b * i + c];
+    }
+    var term: f32;
+    if (model == 2u) {
+      let u = vec2<f32>(-(position.y + params.rootY), position.x + params.rootX);
+      term = dot(u, w.xy);
+    } else {
+      term = w[c];
+    }
+    y[b * i + c] = base + params.epsilon * term;
+  }
+}
+
+// Unknowns per electron: 3 (vector 3D), 2 (vector 2D), 1 (azimuthal).
+fn blockSize() -> u32 {
+  return select(select(1u, 2u, model == 1u), 3u, model == 0u);
 }

@@ -289,18 +289,19 @@ describe('a tree product in pieces equals the one-pass product bit for bit', () 
       probe.destroy();
       const operator = await GpuTreeMassMatrix.create(context, s, { ...options, pieceWork });
       cleanup(() => operator.destroy());
-      const stages = treeStages(operator.tree, far);
+      // On a CPU adapter's variant the unrolled L2P is a stage of its own.
+      const stages = treeStages(operator.tree, far, options?.variant === 'blocked');
       const split = splitIntoPieces(
         stages.map((stage) => stage.work),
         pieceWork,
       );
       expect(operator.pieces).toBe(split.length);
       expect(operator.pieces).toBeGreaterThan(4);
-      // The big dispatches are cut into ranges wherever they hold more than two pieces' work:
-      // tree_evaluate in every case but N = 13 (all M2L), tree_m2l wherever there is a far field.
-      // (treeStages names the near field tree_evaluate whichever variant runs it.)
+      // The big dispatches are cut into ranges wherever they hold more than two pieces' work: the
+      // near field or the unrolled L2P in every case but N = 13 (all M2L), tree_m2l wherever there is
+      // a far field. (treeStages names the near field tree_evaluate whichever variant runs it.)
       const cut: string[] = [];
-      for (const entry of ['tree_m2l', 'tree_evaluate']) {
+      for (const entry of ['tree_m2l', 'tree_evaluate', 'tree_l2p']) {
         const stage = stages.findIndex((candidate) => candidate.entry === entry);
         if (stage < 0 || stages[stage].work.reduce((a, b) => a + b, 0) <= 2 * pieceWork) continue;
         expect(split.filter((piece) => piece.some((range) => range.stage === stage)).length).toBeGreaterThan(
@@ -308,7 +309,8 @@ describe('a tree product in pieces equals the one-pass product bit for bit', () 
         );
         cut.push(entry);
       }
-      expect(cut).toContain(name.startsWith('leaves of 1') ? 'tree_m2l' : 'tree_evaluate');
+      if (name.startsWith('leaves of 1')) expect(cut).toContain('tree_m2l');
+      else expect(cut.some((entry) => entry === 'tree_evaluate' || entry === 'tree_l2p')).toBe(true);
       if (far) expect(cut).toContain('tree_m2l');
       const x = randomVector(unknowns(s), 9);
       const whole = await product(context, operator, x);

@@ -26,7 +26,7 @@ import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
 import { ShaderEntries, type GroupBindings } from '../gpu/pipelines.ts';
 import type { MatvecFreeVariant } from '../gpu/profile.ts';
 import { chunkPairs } from './matvec-free.ts';
-import { kUnrolledM2lWorkgroupSize, unrolledM2l } from './tree-m2l.ts';
+import { kUnrolledWorkgroupSize, unrolledTreePasses } from './tree-unrolled.ts';
 import {
   beginMatvecPass,
   writeEpsilonSlots,
@@ -385,26 +385,39 @@ function treeEntries(device: GPUDevice, constants: Record<string, number>): Shad
   );
 }
 
-/** The unrolled M2L of `tables` (tree-m2l.ts), bound as tree_m2l, and its entry points in order. */
-function unrolledM2lEntries(
+/** Group 0 of the unrolled passes (tree-unrolled.ts): P2M's and M2L's as tree.wgsl's. */
+const kUnrolledBindings = {
+  p2m: kBindings.tree_p2m,
+  m2l: kBindings.tree_m2l,
+  l2p: { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 11: 'read' },
+} as const satisfies Record<string, GroupBindings>;
+
+/** The unrolled P2M, M2L and L2P of `tables` for `model` (tree-unrolled.ts) and their entry points. */
+function unrolledEntries(
   device: GPUDevice,
   tables: ExpansionTables,
   planar: boolean,
-): { entries: ShaderEntries<string>; names: readonly string[] } {
-  const { shader, entries: names } = unrolledM2l(tables, planar);
+  model: number,
+): { entries: ShaderEntries<string>; p2m: string; m2l: readonly string[]; l2p: string } {
+  const { shader, p2m, m2l, l2p } = unrolledTreePasses(tables, planar);
   const entries = cachedEntries(
     device,
-    shader.name,
+    `${shader.name}:${model}`,
     () =>
       new ShaderEntries<string>(device, {
-        family: 'TreeM2l',
+        family: 'TreeUnrolled',
         shader,
-        bindings: Object.fromEntries(names.map((name) => [name, kBindings.tree_m2l])),
+        bindings: {
+          [p2m]: kUnrolledBindings.p2m,
+          ...Object.fromEntries(m2l.map((name) => [name, kUnrolledBindings.m2l])),
+          [l2p]: kUnrolledBindings.l2p,
+        },
         uniformBytes: kTreeParamsBytes,
+        constants: { model },
         sharedLayouts: matvecSharedLayouts(device),
       }),
   );
-  return { entries, names };
+  return { entries, p2m, m2l, l2p };
 }
 
 /** A dispatch of `count` workgroups as (x, y) within the per-dimension limit. */
@@ -437,7 +450,8 @@ interface TreeDispatch {
  * split into node ranges computes the same numbers.
  */
 export interface TreeStage {
-  readonly entry: TreeEntry;
+  /** tree.wgsl's entry point, or tree_l2p: the unrolled L2P pass (tree-unrolled.ts). */
+  readonly entry: TreeEntry | 'tree_l2p';
   readonly firstNode: number;
   readonly work: Float64Array;
 }
@@ -451,7 +465,7 @@ export interface TreeStage {
  * 5·10^4: 1.8·10^9 pairs in all, 1.5·10^9 of them the near field, 1.6·10^8 M2L, 1.1·10^8 the rest);
  * in a tree forced to small leaves and every M2L (the tests') M2M and L2L weigh most.
  */
-export function treeStages(tree: TreeGeometry, far: boolean): TreeStage[] {
+export function treeStages(tree: TreeGeometry, far: boolean, separateL2p = false): TreeStage[] {
   const { tables, lists, nodeStart, nodeEnd, firstLeaf, depth } = tree;
   const perTerm = kGpuTranslationCostPerTerm;
   const terms = tables.termCount;
@@ -493,23 +507,23 @@ export function treeStages(tree: TreeGeometry, far: boolean): TreeStage[] {
     for (let l = 0; l <= depth; l++) stages.push(level('tree_l2l', l, l2l));
   }
   const l2p = far ? terms * perTerm : 0;
+  const leafWork = (work: (leaf: number) => number) => perNode(leafCount, work, firstLeaf);
   stages.push({
     entry: 'tree_evaluate',
     firstNode: firstLeaf,
-    work: perNode(
-      leafCount,
-      (leaf) => {
-        let pairs = size(leaf) * l2p;
-        const g = leaf - firstLeaf;
-        for (let l = lists.nearOffset[g]; l < lists.nearOffset[g + 1]; l++) {
-          const source = lists.near[l];
-          pairs += size(leaf) * size(source) - (source === leaf ? size(leaf) : 0);
-        }
-        return pairs;
-      },
-      firstLeaf,
-    ),
+    work: leafWork((leaf) => {
+      let pairs = separateL2p ? 0 : size(leaf) * l2p;
+      const g = leaf - firstLeaf;
+      for (let l = lists.nearOffset[g]; l < lists.nearOffset[g + 1]; l++) {
+        const source = lists.near[l];
+        pairs += size(leaf) * size(source) - (source === leaf ? size(leaf) : 0);
+      }
+      return pairs;
+    }),
   });
+  if (far && separateL2p) {
+    stages.push({ entry: 'tree_l2p', firstNode: firstLeaf, work: leafWork((leaf) => size(leaf) * l2p) });
+  }
   return stages;
 }
 
@@ -646,8 +660,11 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
         );
         const { tables } = tree;
         const blocked = (options.variant ?? context.profile.matvecFree) === 'blocked';
+        const far = tree.counts.translations > 0;
         const entries = treeEntries(device, {
           workgroupSize,
+          // On a CPU adapter the unrolled L2P adds the far field after the near field.
+          evaluateFarField: blocked && far ? 0 : 1,
           blockedWorkgroupSize: blockedEvaluateWorkgroupSize(largestLeaf),
           model: kGpuModelCode[gpuModel(system)],
           termCount: tables.termCount,
@@ -664,7 +681,6 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
           return buffer;
         };
         const packed = packTreeTables(tree);
-        const far = tree.counts.translations > 0;
         const expansionBytes = (terms: number) => (far ? 16 * terms * tree.nodeCount : 16);
         const buffers: Record<number, GPUBuffer> = {
           1: storage('electrons', packTreeElectrons(tree)),
@@ -699,13 +715,16 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
           }
           return slot;
         };
-        const stages = treeStages(tree, far);
+        // On a CPU adapter P2M, M2L and L2P are the unrolled passes of tree-unrolled.ts.
+        const unrolled =
+          blocked && far
+            ? unrolledEntries(device, tables, tree.planar, kGpuModelCode[gpuModel(system)])
+            : null;
+        const stages = treeStages(tree, far, unrolled !== null);
         const pieceWork = options.pieceWork ?? chunkPairs(context);
         if (!(pieceWork > 0)) throw new RangeError(`pieceWork must be positive, got ${pieceWork}`);
         const totalWork = stages.reduce((sum, stage) => stage.work.reduce((a, b) => a + b, sum), 0);
         const budget = Math.max(pieceWork, totalWork / kMaxPieces);
-        // On a CPU adapter the M2L is the unrolled one of tree-m2l.ts, a dispatch per entry point.
-        const m2l = blocked && far ? unrolledM2lEntries(device, tables, tree.planar) : null;
         // The dispatches of a node range of a stage: (entries, entry, params slot, workgroups);
         // tree_gather runs over the electrons, slot 0.
         const plan = ({ stage, first, count }: StageRange): DispatchPlan[] => {
@@ -714,10 +733,14 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
             return [{ entries, entry, slot: 0, workgroups: Math.ceil(tree.n / workgroupSize) }];
           }
           const slot = slotOf(firstNode + first, count);
-          if (entry === 'tree_m2l' && m2l) {
-            const workgroups = Math.ceil(count / kUnrolledM2lWorkgroupSize);
-            return m2l.names.map((name) => ({ entries: m2l.entries, entry: name, slot, workgroups }));
+          if (unrolled && (entry === 'tree_p2m' || entry === 'tree_m2l' || entry === 'tree_l2p')) {
+            // A thread per node for P2M and M2L, a workgroup per leaf for L2P.
+            const names =
+              entry === 'tree_p2m' ? [unrolled.p2m] : entry === 'tree_m2l' ? unrolled.m2l : [unrolled.l2p];
+            const workgroups = entry === 'tree_l2p' ? count : Math.ceil(count / kUnrolledWorkgroupSize);
+            return names.map((name) => ({ entries: unrolled.entries, entry: name, slot, workgroups }));
           }
+          if (entry === 'tree_l2p') throw new Error('tree_l2p is a stage of the unrolled passes only');
           const chosen = blocked && entry === 'tree_evaluate' ? 'tree_evaluate_blocked' : entry;
           return [{ entries, entry: chosen, slot, workgroups: count }];
         };
@@ -782,9 +805,9 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
         };
         const dispatches = wholePlan.map(dispatch);
         const pieces = piecePlans.map((piece) => piece.map(dispatch));
-        // Build the pipelines now, inside the caller's error scopes, not in the first record().
-        entries.warm();
-        m2l?.entries.warm();
+        // Build the pipelines the product dispatches now, inside the caller's error scopes, not in the
+        // first record() (a CPU adapter's variant leaves tree.wgsl's P2M, M2L and tree_evaluate out).
+        for (const { entries: host, entry } of wholePlan) host.warm([entry]);
         return new GpuTreeMassMatrix(
           device,
           tree,
