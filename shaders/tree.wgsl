@@ -12,6 +12,8 @@
 //   tree_reduce    one workgroup per node: the harmonic moments (k_z <= 1) M2L contracts
 //   tree_m2l       one workgroup per node: its list's M2L into its reduced local coefficients
 //   tree_l2l       one workgroup per node of a level, root first: the parent's shifted + the M2L
+//   tree_complete  one workgroup per node: the M2L completed, added after the unrolled L2L of a CPU
+//                  adapter (src/kernels/tree-unrolled.ts, which does P2M, M2M, M2L, L2L and L2P there)
 //   tree_evaluate  one workgroup per leaf, its electrons the threads: near leaves directly (tiled
 //                  through workgroup memory), the leaf's local expansion (L2P), y in input order;
 //                  tree_evaluate_blocked the same with eight electrons per thread (a CPU adapter).
@@ -332,6 +334,16 @@ fn tree_m2l(
   }
 }
 
+// Term b of node's M2L sums completed by the harmonic identity (cartesian-expansion.ts completeLocal).
+fn completedM2l(node: u32, b: u32) -> vec4<f32> {
+  var local = vec4<f32>(0.0);
+  for (var e = tables[params.completionOffset + b]; e < tables[params.completionOffset + b + 1u]; e++) {
+    let r = tables[params.completionEntry + e];
+    local += tableFloat(params.completionWeight + e) * m2lLocals[node * params.reducedCount + r];
+  }
+  return local;
+}
+
 @compute @workgroup_size(workgroupSize)
 fn tree_l2l(
   @builtin(workgroup_id) group: vec3<u32>,
@@ -356,12 +368,7 @@ fn tree_l2l(
   var shiftZ = scaledPowers(toChild.z);
   var ratio = powers(child.w / parent.w);
   for (var b = lane; b < termCount; b += workgroupSize) {
-    // The M2L sums completed by the harmonic identity (cartesian-expansion.ts completeLocal).
-    var local = vec4<f32>(0.0);
-    for (var e = tables[params.completionOffset + b]; e < tables[params.completionOffset + b + 1u]; e++) {
-      let r = tables[params.completionEntry + e];
-      local += tableFloat(params.completionWeight + e) * m2lLocals[node * params.reducedCount + r];
-    }
+    var local = completedM2l(node, b);
     if (node > 0u) {
       let first = tables[params.sumOffset + b];
       let count = tables[params.sumOffset + b + 1u] - first;
@@ -374,6 +381,27 @@ fn tree_l2l(
       local += ratio[exponentsOf(b).w] * shifted;
     }
     locals[node * termCount + b] = local;
+  }
+}
+
+// The completed M2L sums added to each node's local coefficients, after the unrolled L2L of a CPU
+// adapter (src/kernels/tree-unrolled.ts) has written the parent's part.
+@compute @workgroup_size(workgroupSize)
+fn tree_complete(
+  @builtin(workgroup_id) group: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lane: u32,
+) {
+  if (workgroupSolveStopped(lane, state[0])) {
+    return;
+  }
+  let index = workgroupIndex(group, groups);
+  if (index >= params.rangeNodes) {
+    return;
+  }
+  let node = params.firstNode + index;
+  for (var b = lane; b < termCount; b += workgroupSize) {
+    locals[node * termCount + b] += completedM2l(node, b);
   }
 }
 

@@ -65,9 +65,9 @@ struct TreeParams {
   nearOffset: u32,
   near: u32,
   electron: u32,
-  pad2: u32,
-  pad3: u32,
-  pad4: u32,
+  columnsX: u32,
+  columnsY: u32,
+  columnsZ: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: TreeParams;

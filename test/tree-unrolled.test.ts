@@ -1,12 +1,13 @@
 // The unrolled passes of the tree product (src/kernels/tree-unrolled.ts) as text, at every expansion
 // order: the M2L's entry points together hold each term of the contraction (ExpansionTables.m2lIndex,
 // or planarIndex for a flat tree) exactly once, none over the size that compiles, and write every row
-// of m2lLocals once; and the module is valid WGSL on the device. Their numbers are tested through the
+// of m2lLocals once; the shifts of M2M and L2L run over columns that hold each term once; and the
+// module is valid WGSL on the device. Their numbers are tested through the
 // product in test/gpu-tree.test.ts (the 'blocked' variant) against the float64 direct sum.
 import { describe, expect, test } from 'vitest';
 import { expansionTables, kMaxTreeOrder } from '../src/physics/cartesian-expansion.ts';
 import { resolveShader, kShaderFiles } from '../src/gpu/shaders.ts';
-import { unrolledTreePasses } from '../src/kernels/tree-unrolled.ts';
+import { shiftColumns, unrolledTreePasses } from '../src/kernels/tree-unrolled.ts';
 import { gpuHarness } from './helpers/gpu.ts';
 
 /** The text of entry point `name` of `source`, up to the next entry point. */
@@ -58,6 +59,33 @@ describe('the unrolled M2L holds the contraction', () => {
       expect(rows.sort((a, b) => a - b)).toEqual(Array.from({ length: tables.reducedCount }, (_, r) => r));
     });
   }
+});
+
+describe('the columns of the M2M and L2L shifts', () => {
+  test.each(kOrders)('order %i: each term once, columns along the axis by length', (order) => {
+    const tables = expansionTables(order);
+    const exponent = (t: number, i: number) => tables.exponents[3 * t + i];
+    for (let axis = 0; axis < 3; axis++) {
+      const columns = shiftColumns(tables, axis);
+      expect(Array.from(columns).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: tables.termCount }, (_, t) => t),
+      );
+      const others = [0, 1, 2].filter((i) => i !== axis);
+      let k = 0;
+      for (let length = 1; length <= order + 1; length++) {
+        for (let column = 0; column < order + 2 - length; column++) {
+          const terms = Array.from(columns.subarray(k, k + length));
+          k += length;
+          terms.forEach((t, j) => {
+            expect(exponent(t, axis)).toBe(j);
+            for (const i of others) expect(exponent(t, i)).toBe(exponent(terms[0], i));
+          });
+          expect(others.reduce((sum, i) => sum + exponent(terms[0], i), 0)).toBe(order + 1 - length);
+        }
+      }
+      expect(k).toBe(tables.termCount);
+    }
+  });
 });
 
 const gpu = gpuHarness(60_000);

@@ -64,19 +64,19 @@ function m2lRows(tables: ExpansionTables, planar: boolean): M2lRow[] {
   });
 }
 
-/** The rows cut in order into blocks of at most kMostTermsPerEntry terms (a longer row alone). */
-function rowBlocks(rows: readonly M2lRow[]): M2lRow[][] {
-  const blocks: M2lRow[][] = [];
-  let block: M2lRow[] = [];
-  let terms = 0;
+/** `rows` cut in order into blocks of at most kMostTermsPerEntry terms (a longer row alone). */
+function rowBlocks<Row>(rows: readonly Row[], terms: (row: Row) => number): Row[][] {
+  const blocks: Row[][] = [];
+  let block: Row[] = [];
+  let count = 0;
   for (const row of rows) {
-    if (block.length > 0 && terms + row.alpha.length > kMostTermsPerEntry) {
+    if (block.length > 0 && count + terms(row) > kMostTermsPerEntry) {
       blocks.push(block);
       block = [];
-      terms = 0;
+      count = 0;
     }
     block.push(row);
-    terms += row.alpha.length;
+    count += terms(row);
   }
   if (block.length > 0) blocks.push(block);
   return blocks;
@@ -95,26 +95,33 @@ export interface UnrolledTreePasses {
   /** The M2L's entry points, each a dispatch over the same node range. */
   readonly m2l: readonly string[];
   readonly l2p: string;
+  /** The stages of M2M and L2L, each an entry point over one node range. */
+  readonly shifts: Readonly<Record<ShiftStage, string>>;
 }
 
 export function unrolledTreePasses(tables: ExpansionTables, planar: boolean): UnrolledTreePasses {
-  const blocks = rowBlocks(m2lRows(tables, planar));
+  const blocks = rowBlocks(m2lRows(tables, planar), (row) => row.alpha.length);
   const m2l = blocks.map((_, b) => `tree_m2l_unrolled_${b}`);
   const computed = new Set(blocks.flat().map((row) => row.reduced));
   const unused = Array.from({ length: tables.reducedCount }, (_, r) => r).filter((r) => !computed.has(r));
   const source = [
     '// #include solverGuard',
     '// #include treeLayout',
-    `// P2M, M2L${planar ? ' (planar rows)' : ''} and L2P at order ${tables.order}, written by src/kernels/tree-unrolled.ts.`,
+    `// P2M, M2M, M2L${planar ? ' (planar rows)' : ''}, L2L and L2P at order ${tables.order}, written by src/kernels/tree-unrolled.ts.`,
     p2mEntryPoint(tables),
     ...blocks.map((block, b) => m2lEntryPoint(tables, block, m2l[b], b === 0 ? unused : [])),
     l2pEntryPoint(tables),
+    ...kShiftStages.map((stage) => shiftEntryPoint(tables, stage)),
   ].join('\n');
   return {
     shader: { name: `treeUnrolled${tables.order}${planar ? 'Planar' : ''}`, source },
     p2m: 'tree_p2m_unrolled',
     m2l,
     l2p: 'tree_l2p_unrolled',
+    shifts: Object.fromEntries(kShiftStages.map((stage) => [stage, `tree_${stage}_unrolled`])) as Record<
+      ShiftStage,
+      string
+    >,
   };
 }
 
@@ -320,5 +327,148 @@ function m2lEntryPoint(
   for (const row of block) line(`  m2lLocals[node * ${reducedCount}u + ${row.reduced}u] = l${row.reduced};`);
   for (const r of zeroed) line(`  m2lLocals[node * ${reducedCount}u + ${r}u] = vec4<f32>(0.0);`);
   line('}');
+  return out.join('\n');
+}
+
+/**
+ * The stages of M2M and L2L: each a Taylor shift along one axis, so that the shift by (dx, dy, dz) of
+ * tree.wgsl's M2M (sum over b + a = t) and L2L (sum over g) is three one-dimensional ones:
+ *   M2M  M~'_t = sum_c [S_z S_y S_x (rho_c^|.| M~_c)]_t,  (S_i M)_t = sum_{a <= t_i} M_{t - a e_i} d_i^a / a!
+ *        with d = (c_p - c_c) / s_p and rho_c = s_c / s_p: x and y per child, z per parent over both;
+ *   L2L  L~_t = rho^|t| [S_z S_y S_x L~_p]_t + completed M2L sums,  (S_i L)_t = sum_g L_{t + g e_i} d_i^g / g!
+ *        with d = (c_c - c_p) / s_p, per child; tree.wgsl's tree_complete adds the M2L sums after.
+ * The truncation |t| <= p holds at every stage (a shift moves along its axis within degree <= p). At
+ * p = 11 that is 3 x 1 365 terms a shift against 12 376 in one.
+ *
+ * A shift along axis i acts on each column of terms that differ only in t_i (shiftColumns: columns of
+ * L terms, t_i = 0 .. L - 1, where the other two exponents sum to p + 1 - L) as a triangular Toeplitz
+ * matrix of the powers d_i^m / m!. The code is written out once per column length L and loops over
+ * the columns of that length, reading their terms' indices from the table: C(p + 3, 3) terms of code
+ * (364 at p = 11), where writing out every term (1 365) took SwiftShader 3 to 9 s per stage to compile.
+ * The stages write where the next one reads: M2M x into locals, y into moments (each level's moments
+ * reduced for M2L before), z the parent's moments; L2L x into locals, y into moments (free after the
+ * upward pass), z the child's locals.
+ */
+export const kShiftStages = ['m2mX', 'm2mY', 'm2mZ', 'l2lX', 'l2lY', 'l2lZ'] as const;
+export type ShiftStage = (typeof kShiftStages)[number];
+
+/**
+ * The columns of the terms along `axis`, by length L = 1 .. p + 1 (p + 2 - L columns of each), each
+ * its terms' indices by increasing exponent along the axis: every term once.
+ */
+export function shiftColumns(tables: ExpansionTables, axis: number): Uint32Array {
+  const { termCount, exponents, order, plusOne } = tables;
+  const [first, second] = [0, 1, 2].filter((i) => i !== axis);
+  const out: number[] = [];
+  for (let length = 1; length <= order + 1; length++) {
+    for (let t = 0; t < termCount; t++) {
+      const k = exponents.subarray(3 * t, 3 * t + 3);
+      if (k[axis] !== 0 || k[first] + k[second] !== order + 1 - length) continue;
+      for (let j = 0, index = t; j < length; j++, index = plusOne[3 * index + axis]) out.push(index);
+    }
+  }
+  return Uint32Array.from(out);
+}
+
+/** Where each stage reads and writes (tree_layout.wgsl's bindings), and its axis. */
+const kShiftPlans: Record<
+  ShiftStage,
+  { axis: number; upward: boolean; input: string; output: string; node: 'child' | 'parent' }
+> = {
+  m2mX: { axis: 0, upward: true, input: 'leafMoments', output: 'locals', node: 'child' },
+  m2mY: { axis: 1, upward: true, input: 'localCoefficients', output: 'moments', node: 'child' },
+  m2mZ: { axis: 2, upward: true, input: 'moments', output: 'moments', node: 'parent' },
+  l2lX: { axis: 0, upward: false, input: 'locals', output: 'locals', node: 'child' },
+  l2lY: { axis: 1, upward: false, input: 'localCoefficients', output: 'moments', node: 'child' },
+  l2lZ: { axis: 2, upward: false, input: 'leafMoments', output: 'locals', node: 'child' },
+};
+
+/** `let ${name}1 .. ${name}${last}`: powers of `base`, or with `scaled` v^m / m!. */
+function powerLets(name: string, base: string, last: number, scaled: boolean, indent: string): string[] {
+  return Array.from({ length: last }, (_, m) => {
+    const k = m + 1;
+    const previous = k === 1 ? '' : `${name}${k - 1} * `;
+    const divisor = scaled && k > 1 ? ` * ${literal(1 / k)}` : '';
+    return `${indent}let ${name}${k} = ${previous}${base}${divisor};`;
+  });
+}
+
+/** One shift stage's entry point. */
+function shiftEntryPoint(tables: ExpansionTables, stage: ShiftStage): string {
+  const { termCount, order } = tables;
+  const { axis, upward, input, output, node } = kShiftPlans[stage];
+  const component = ['x', 'y', 'z'][axis];
+  const table = `params.columns${component.toUpperCase()}`;
+  const out = opening(`tree_${stage}_unrolled`, 'node');
+  // d_i^m / m! of one child from its parent, as `${name}m`.
+  const shift = (name: string, childNode: string, parentNode: string) => {
+    const [from, to] = upward ? [parentNode, childNode] : [childNode, parentNode];
+    return [
+      `  let ${name}Distance = (${from}.${component} - ${to}.${component}) / ${parentNode}.w;`,
+      ...powerLets(name, `${name}Distance`, order, true, '  '),
+    ];
+  };
+  // Term j of a column of `length` from its inputs `in` (with prefix) and powers `power`.
+  const term = (length: number, j: number, prefix: string, power: string) => {
+    const parts: string[] = [];
+    if (upward)
+      for (let a = 0; a <= j; a++) parts.push(a === 0 ? `${prefix}${j}` : `${power}${a} * ${prefix}${j - a}`);
+    else
+      for (let g = 0; j + g < length; g++)
+        parts.push(g === 0 ? `${prefix}${j}` : `${power}${g} * ${prefix}${j + g}`);
+    return parts.join(' + ');
+  };
+  if (node === 'parent') {
+    out.push('  let parentNode = nodes[node];');
+    for (const c of [1, 2]) {
+      out.push(`  let child${c} = 2u * node + ${c}u;`);
+      out.push(...shift(`shift${c}_`, `nodes[child${c}]`, 'parentNode'));
+    }
+  } else {
+    out.push('  let parent = select(0u, (node - 1u) / 2u, node > 0u);');
+    out.push('  let childNode = nodes[node];');
+    out.push('  let parentNode = nodes[parent];');
+    out.push(...shift('shift', 'childNode', 'parentNode'));
+    if (stage === 'm2mX' || stage === 'l2lZ') {
+      out.push(...powerLets('ratio', 'childNode.w / parentNode.w', order, false, '  '));
+    }
+  }
+  // L2L z: the root has no parent (tree_complete gives it its M2L sums alone).
+  if (stage === 'l2lZ') out.push('  let fromParent = select(0.0, 1.0, node > 0u);');
+  const at = stage === 'l2lX' ? 'parent' : 'node';
+  let offset = 0;
+  for (let length = 1; length <= order + 1; length++) {
+    const columns = order + 2 - length;
+    // The degree of a column's term j is p + 1 - length + j.
+    const degree = (j: number) => order + 1 - length + j;
+    out.push(`  for (var column = 0u; column < ${columns}u; column++) {`);
+    out.push(`    let first = ${table} + ${offset}u + column * ${length}u;`);
+    for (let j = 0; j < length; j++) out.push(`    let term${j} = tables[first + ${j}u];`);
+    if (node === 'parent') {
+      for (let j = 0; j < length; j++) {
+        for (const c of [1, 2]) {
+          out.push(`    let in${c}_${j} = ${input}[child${c} * ${termCount}u + term${j}];`);
+        }
+      }
+      for (let j = 0; j < length; j++) {
+        const sum = `${term(length, j, 'in1_', 'shift1_')} + ${term(length, j, 'in2_', 'shift2_')}`;
+        out.push(`    ${output}[node * ${termCount}u + term${j}] = ${sum};`);
+      }
+    } else {
+      for (let j = 0; j < length; j++) {
+        // M2M x: the child's moments rescaled to its parent's scale, rho^|b|.
+        const scale = stage === 'm2mX' && degree(j) > 0 ? ` * ratio${degree(j)}` : '';
+        out.push(`    let in${j} = ${input}[${at} * ${termCount}u + term${j}]${scale};`);
+      }
+      for (let j = 0; j < length; j++) {
+        let value = term(length, j, 'in', 'shift');
+        if (stage === 'l2lZ') value = `fromParent * ${degree(j) > 0 ? `ratio${degree(j)} * ` : ''}(${value})`;
+        out.push(`    ${output}[node * ${termCount}u + term${j}] = ${value};`);
+      }
+    }
+    out.push('  }');
+    offset += columns * length;
+  }
+  out.push('}');
   return out.join('\n');
 }

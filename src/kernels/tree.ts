@@ -26,7 +26,14 @@ import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
 import { ShaderEntries, type GroupBindings } from '../gpu/pipelines.ts';
 import type { MatvecFreeVariant } from '../gpu/profile.ts';
 import { chunkPairs } from './matvec-free.ts';
-import { kUnrolledWorkgroupSize, unrolledTreePasses } from './tree-unrolled.ts';
+import {
+  kShiftStages,
+  kUnrolledWorkgroupSize,
+  shiftColumns,
+  unrolledTreePasses,
+  type ShiftStage,
+  type UnrolledTreePasses,
+} from './tree-unrolled.ts';
 import {
   beginMatvecPass,
   writeEpsilonSlots,
@@ -95,6 +102,9 @@ const kTableNames = [
   'nearOffset',
   'near',
   'electron',
+  'columnsX',
+  'columnsY',
+  'columnsZ',
 ] as const;
 
 export type TreeTableName = (typeof kTableNames)[number];
@@ -136,7 +146,6 @@ export function packTreeParams(params: TreeParams): ArrayBuffer {
   view.setFloat32(52, params.rootY, true);
   // pad0, pad1 at 56, 60; then each table's offset into the tables buffer, in kTableNames order.
   kTableNames.forEach((name, k) => view.setUint32(64 + 4 * k, params.offsets[name], true));
-  // pad2 .. pad4: the struct is rounded up to 16 bytes.
   return view.buffer;
 }
 
@@ -148,6 +157,7 @@ type TreeEntry =
   | 'tree_reduce'
   | 'tree_m2l'
   | 'tree_l2l'
+  | 'tree_complete'
   | 'tree_evaluate'
   | 'tree_evaluate_blocked';
 
@@ -160,6 +170,7 @@ const kBindings: Record<TreeEntry, GroupBindings> = {
   tree_reduce: { 0: 'uniform', 2: 'read', 6: 'write', 12: 'read' },
   tree_m2l: { 0: 'uniform', 2: 'read', 3: 'read', 7: 'write', 9: 'read' },
   tree_l2l: { 0: 'uniform', 2: 'read', 3: 'read', 7: 'write', 8: 'write' },
+  tree_complete: { 0: 'uniform', 2: 'read', 7: 'write', 8: 'write' },
   tree_evaluate: { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 10: 'read', 11: 'read' },
   tree_evaluate_blocked: { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 10: 'read', 11: 'read' },
 };
@@ -234,6 +245,9 @@ export function packTreeTables(tree: TreeGeometry): {
     nearOffset: lists.nearOffset,
     near: lists.near,
     electron: tree.electron,
+    columnsX: shiftColumns(tables, 0),
+    columnsY: shiftColumns(tables, 1),
+    columnsZ: shiftColumns(tables, 2),
   };
   const offsets = {} as Record<TreeTableName, number>;
   let length = 0;
@@ -390,34 +404,69 @@ const kUnrolledBindings = {
   p2m: kBindings.tree_p2m,
   m2l: kBindings.tree_m2l,
   l2p: { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 11: 'read' },
+  m2mX: { 0: 'uniform', 2: 'read', 3: 'read', 8: 'write', 12: 'read' },
+  m2mY: { 0: 'uniform', 2: 'read', 3: 'read', 5: 'write', 11: 'read' },
+  m2mZ: { 0: 'uniform', 2: 'read', 3: 'read', 5: 'write' },
+  l2lX: { 0: 'uniform', 2: 'read', 3: 'read', 8: 'write' },
+  l2lY: { 0: 'uniform', 2: 'read', 3: 'read', 5: 'write', 11: 'read' },
+  l2lZ: { 0: 'uniform', 2: 'read', 3: 'read', 7: 'write', 8: 'write', 12: 'read' },
 } as const satisfies Record<string, GroupBindings>;
 
-/** The unrolled P2M, M2L and L2P of `tables` for `model` (tree-unrolled.ts) and their entry points. */
+/**
+ * The unrolled passes of `tables` (tree-unrolled.ts) and the entry points that do each stage of a
+ * product. Only L2P writes y, which depends on the model, so the rest compile once per order.
+ */
 function unrolledEntries(
   device: GPUDevice,
   tables: ExpansionTables,
   planar: boolean,
   model: number,
-): { entries: ShaderEntries<string>; p2m: string; m2l: readonly string[]; l2p: string } {
-  const { shader, p2m, m2l, l2p } = unrolledTreePasses(tables, planar);
-  const entries = cachedEntries(
+): { passes: UnrolledTreePasses; entriesOf: (entry: string) => ShaderEntries<string> } {
+  const passes = unrolledTreePasses(tables, planar);
+  const { shader, p2m, m2l, l2p, shifts } = passes;
+  const spec = {
+    family: 'TreeUnrolled',
+    shader,
+    uniformBytes: kTreeParamsBytes,
+    sharedLayouts: matvecSharedLayouts(device),
+  };
+  const common = cachedEntries(
+    device,
+    shader.name,
+    () =>
+      new ShaderEntries<string>(device, {
+        ...spec,
+        bindings: {
+          [p2m]: kUnrolledBindings.p2m,
+          ...Object.fromEntries(m2l.map((name) => [name, kUnrolledBindings.m2l])),
+          ...Object.fromEntries(kShiftStages.map((stage) => [shifts[stage], kUnrolledBindings[stage]])),
+        },
+      }),
+  );
+  const product = cachedEntries(
     device,
     `${shader.name}:${model}`,
     () =>
       new ShaderEntries<string>(device, {
-        family: 'TreeUnrolled',
-        shader,
-        bindings: {
-          [p2m]: kUnrolledBindings.p2m,
-          ...Object.fromEntries(m2l.map((name) => [name, kUnrolledBindings.m2l])),
-          [l2p]: kUnrolledBindings.l2p,
-        },
-        uniformBytes: kTreeParamsBytes,
+        ...spec,
+        bindings: { [l2p]: kUnrolledBindings.l2p },
         constants: { model },
-        sharedLayouts: matvecSharedLayouts(device),
       }),
   );
-  return { entries, p2m, m2l, l2p };
+  return { passes, entriesOf: (entry) => (entry === l2p ? product : common) };
+}
+
+function isTreeEntry(entry: string): entry is TreeEntry {
+  return entry in kBindings;
+}
+
+/** The unrolled entry points that do stage `entry` of a product, or null where tree.wgsl does it. */
+function unrolledNames(passes: UnrolledTreePasses, entry: TreeStage['entry']): readonly string[] | null {
+  if (entry === 'tree_p2m') return [passes.p2m];
+  if (entry === 'tree_m2l') return passes.m2l;
+  if (entry === 'tree_l2p') return [passes.l2p];
+  const stage = kShiftStages.find((name) => entry === `tree_${name}`);
+  return stage ? [passes.shifts[stage]] : null;
 }
 
 /** A dispatch of `count` workgroups as (x, y) within the per-dimension limit. */
@@ -450,8 +499,11 @@ interface TreeDispatch {
  * split into node ranges computes the same numbers.
  */
 export interface TreeStage {
-  /** tree.wgsl's entry point, or tree_l2p: the unrolled L2P pass (tree-unrolled.ts). */
-  readonly entry: TreeEntry | 'tree_l2p';
+  /**
+   * tree.wgsl's entry point, or a pass of tree-unrolled.ts that tree.wgsl does in another: the L2P
+   * after the near field, and the stages of M2M and L2L.
+   */
+  readonly entry: TreeEntry | 'tree_l2p' | `tree_${ShiftStage}`;
   readonly firstNode: number;
   readonly work: Float64Array;
 }
@@ -465,7 +517,7 @@ export interface TreeStage {
  * 5·10^4: 1.8·10^9 pairs in all, 1.5·10^9 of them the near field, 1.6·10^8 M2L, 1.1·10^8 the rest);
  * in a tree forced to small leaves and every M2L (the tests') M2M and L2L weigh most.
  */
-export function treeStages(tree: TreeGeometry, far: boolean, separateL2p = false): TreeStage[] {
+export function treeStages(tree: TreeGeometry, far: boolean, unrolled = false): TreeStage[] {
   const { tables, lists, nodeStart, nodeEnd, firstLeaf, depth } = tree;
   const perTerm = kGpuTranslationCostPerTerm;
   const terms = tables.termCount;
@@ -474,7 +526,7 @@ export function treeStages(tree: TreeGeometry, far: boolean, separateL2p = false
   const perNode = (count: number, work: (node: number) => number, first: number) =>
     Float64Array.from({ length: count }, (_, k) => work(first + k));
   const stages: TreeStage[] = [{ entry: 'tree_gather', firstNode: 0, work: Float64Array.of(tree.n) }];
-  const level = (entry: TreeEntry, l: number, work: number): TreeStage => ({
+  const level = (entry: TreeStage['entry'], l: number, work: number): TreeStage => ({
     entry,
     firstNode: 2 ** l - 1,
     work: new Float64Array(2 ** l).fill(work),
@@ -485,14 +537,30 @@ export function treeStages(tree: TreeGeometry, far: boolean, separateL2p = false
       firstNode: firstLeaf,
       work: perNode(leafCount, (leaf) => size(leaf) * terms * perTerm, firstLeaf),
     });
-    // M2M: both children's moments, for each (beta, alpha) of the parent's terms.
-    const m2m = 2 * tables.sumIndex.length * perTerm;
-    for (let l = depth - 1; l >= 0; l--) stages.push(level('tree_m2m', l, m2m));
-    stages.push({
-      entry: 'tree_reduce',
-      firstNode: 0,
-      work: new Float64Array(tree.nodeCount).fill(terms * perTerm),
-    });
+    const reduce = terms * perTerm;
+    // A one-dimensional shift (tree-unrolled.ts): p - |t| + 1 terms for each t.
+    let shift = 0;
+    for (let t = 0; t < terms; t++)
+      shift += tables.order + 1 - tables.exponents.subarray(3 * t, 3 * t + 3).reduce((a, b) => a + b);
+    shift *= perTerm;
+    if (unrolled) {
+      // Each level's moments are reduced for M2L before its children's y stage overwrites them.
+      for (let l = depth - 1; l >= 0; l--) {
+        stages.push(level('tree_reduce', l + 1, reduce));
+        stages.push(level('tree_m2mX', l + 1, shift), level('tree_m2mY', l + 1, shift));
+        stages.push(level('tree_m2mZ', l, 2 * shift));
+      }
+      stages.push(level('tree_reduce', 0, reduce));
+    } else {
+      // M2M: both children's moments, for each (beta, alpha) of the parent's terms.
+      const m2m = 2 * tables.sumIndex.length * perTerm;
+      for (let l = depth - 1; l >= 0; l--) stages.push(level('tree_m2m', l, m2m));
+      stages.push({
+        entry: 'tree_reduce',
+        firstNode: 0,
+        work: new Float64Array(tree.nodeCount).fill(reduce),
+      });
+    }
     const contraction = (tree.planar ? tables.planarIndex.length : tables.m2lIndex.length) * perTerm;
     stages.push({
       entry: 'tree_m2l',
@@ -503,8 +571,16 @@ export function treeStages(tree: TreeGeometry, far: boolean, separateL2p = false
         0,
       ),
     });
-    const l2l = (tables.sumIndex.length + terms) * perTerm;
-    for (let l = 0; l <= depth; l++) stages.push(level('tree_l2l', l, l2l));
+    if (unrolled) {
+      // Each level's parent part, then its completed M2L sums, before its children read it.
+      for (let l = 0; l <= depth; l++) {
+        if (l > 0) stages.push(level('tree_l2lX', l, shift), level('tree_l2lY', l, shift));
+        stages.push(level('tree_l2lZ', l, shift), level('tree_complete', l, reduce));
+      }
+    } else {
+      const l2l = (tables.sumIndex.length + terms) * perTerm;
+      for (let l = 0; l <= depth; l++) stages.push(level('tree_l2l', l, l2l));
+    }
   }
   const l2p = far ? terms * perTerm : 0;
   const leafWork = (work: (leaf: number) => number) => perNode(leafCount, work, firstLeaf);
@@ -512,7 +588,7 @@ export function treeStages(tree: TreeGeometry, far: boolean, separateL2p = false
     entry: 'tree_evaluate',
     firstNode: firstLeaf,
     work: leafWork((leaf) => {
-      let pairs = separateL2p ? 0 : size(leaf) * l2p;
+      let pairs = unrolled ? 0 : size(leaf) * l2p;
       const g = leaf - firstLeaf;
       for (let l = lists.nearOffset[g]; l < lists.nearOffset[g + 1]; l++) {
         const source = lists.near[l];
@@ -521,7 +597,7 @@ export function treeStages(tree: TreeGeometry, far: boolean, separateL2p = false
       return pairs;
     }),
   });
-  if (far && separateL2p) {
+  if (far && unrolled) {
     stages.push({ entry: 'tree_l2p', firstNode: firstLeaf, work: leafWork((leaf) => size(leaf) * l2p) });
   }
   return stages;
@@ -733,14 +809,18 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
             return [{ entries, entry, slot: 0, workgroups: Math.ceil(tree.n / workgroupSize) }];
           }
           const slot = slotOf(firstNode + first, count);
-          if (unrolled && (entry === 'tree_p2m' || entry === 'tree_m2l' || entry === 'tree_l2p')) {
-            // A thread per node for P2M and M2L, a workgroup per leaf for L2P.
-            const names =
-              entry === 'tree_p2m' ? [unrolled.p2m] : entry === 'tree_m2l' ? unrolled.m2l : [unrolled.l2p];
+          const names = unrolled ? unrolledNames(unrolled.passes, entry) : null;
+          if (unrolled && names) {
+            // A thread per node, but a workgroup per leaf for L2P.
             const workgroups = entry === 'tree_l2p' ? count : Math.ceil(count / kUnrolledWorkgroupSize);
-            return names.map((name) => ({ entries: unrolled.entries, entry: name, slot, workgroups }));
+            return names.map((name) => ({
+              entries: unrolled.entriesOf(name),
+              entry: name,
+              slot,
+              workgroups,
+            }));
           }
-          if (entry === 'tree_l2p') throw new Error('tree_l2p is a stage of the unrolled passes only');
+          if (!isTreeEntry(entry)) throw new Error(`${entry} is a stage of the unrolled passes only`);
           const chosen = blocked && entry === 'tree_evaluate' ? 'tree_evaluate_blocked' : entry;
           return [{ entries, entry: chosen, slot, workgroups: count }];
         };
