@@ -210,6 +210,28 @@ describe('GpuTreeMassMatrix against the float64 direct product', () => {
     expect(error).toBeLessThanOrEqual(1e-5);
   });
 
+  for (const variant of kMatvecFreeVariants) {
+    gpu.test(
+      `onPipeline (${variant}): each pipeline a product dispatches, counted up to all`,
+      async (context, cleanup) => {
+        const s = system(geometry('ball', 700), 'vector', 3);
+        const heard: [number, number][] = [];
+        const operator = await GpuTreeMassMatrix.create(context, s, {
+          ...kForced,
+          variant,
+          onPipeline: (done, total) => heard.push([done, total]),
+        });
+        cleanup(() => operator.destroy());
+        expect(operator.counts.translations).toBeGreaterThan(0);
+        const total = heard[0][1];
+        expect(heard).toEqual(Array.from({ length: total }, (_, k) => [k + 1, total]));
+        // gather, P2M, M2M, reduce, M2L, L2L, the near field; on a CPU adapter's variant the M2M and
+        // L2L stages (three each), completion and L2P besides, and the M2L of p = 11 in three entry points.
+        expect(total).toBe(variant === 'thread' ? 7 : 15);
+      },
+    );
+  }
+
   gpu.test('guarded by a solve state: a no-op once its status is set', async (context, cleanup) => {
     const { device } = context;
     const s = system(geometry('ball', 600), 'vector', 3);
@@ -398,6 +420,14 @@ describe('the tree backend', () => {
       expect(result.reason).toBe(reference.reason);
       expect(result.iterations).toBe(reference.iterations);
       expect(Array.from(result.x)).toEqual(Array.from(reference.x));
+      // First the tree's pipelines (here all built already, by the probe), then each piece.
+      expect(new Set(reports.filter((r) => r.step !== 'product').map((r) => r.step))).toEqual(
+        new Set(['tree pipelines']),
+      );
+      reports.splice(
+        0,
+        reports.findIndex((r) => r.step === 'product'),
+      );
       const pieces = reports[0].total;
       expect(pieces).toBeGreaterThanOrEqual(5);
       expect(new Set(reports.map((r) => `${r.step} ${r.total}`))).toEqual(new Set([`product ${pieces}`]));
@@ -418,7 +448,8 @@ describe('the tree backend', () => {
       matrix: 'tree',
       treeTolerance: kTreeTolerance,
       tree: { ...kForced, pieceWork: 1e5 },
-      onChunk: (_step, _done, total) => {
+      onChunk: (step, _done, total) => {
+        if (step !== 'product') return;
         pieces = total;
         calls++;
         if (calls === pieces + 2) throw new Error('stop');

@@ -23,7 +23,7 @@ describe('the unrolled M2L holds the contraction', () => {
   for (const planar of [false, true]) {
     test.each(kOrders)(`order %i${planar ? ', planar' : ''}`, (order) => {
       const tables = expansionTables(order);
-      const { shader, m2l } = unrolledTreePasses(tables, planar);
+      const { translations: shader, m2l } = unrolledTreePasses(tables, planar);
       const pairs: string[] = [];
       const rows: number[] = [];
       for (const name of m2l) {
@@ -94,11 +94,13 @@ describe('the unrolled passes are valid WGSL', () => {
   for (const order of [1, 6, kMaxTreeOrder]) {
     for (const planar of [false, true]) {
       gpu.test(`order ${order}${planar ? ', planar' : ''}`, async ({ device }) => {
-        const { shader } = unrolledTreePasses(expansionTables(order), planar);
-        const code = resolveShader(shader.name, { ...kShaderFiles, [shader.name]: shader.source });
-        const module = device.createShaderModule({ label: `Test.${shader.name}`, code });
-        const errors = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
-        expect(errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`)).toEqual([]);
+        const { expansions, translations } = unrolledTreePasses(expansionTables(order), planar);
+        for (const shader of [expansions, translations]) {
+          const code = resolveShader(shader.name, { ...kShaderFiles, [shader.name]: shader.source });
+          const module = device.createShaderModule({ label: `Test.${shader.name}`, code });
+          const errors = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
+          expect(errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`)).toEqual([]);
+        }
       });
     }
   }

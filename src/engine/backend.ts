@@ -224,8 +224,8 @@ export interface GpuBackendOptions {
   /** The tree's build options beside its tolerance (leaf size, order, opening angle). */
   tree?: Omit<GpuTreeOptions, 'tolerance'>;
   /**
-   * Called after each chunk of a long step (the dense assembly, a long matrix-free product in
-   * momenta() or a solver), with the step's name; a throw stops the step there (the CLI's
+   * Called after each chunk of a long step (the dense assembly, the tree's pipelines, a long product
+   * in momenta() or a solver), with the step's name; a throw stops the step there (the CLI's
    * Progress.checkpoint).
    */
   onChunk?: (step: string, done: number, total: number) => void;
@@ -299,7 +299,11 @@ export async function gpuBackend(
           throw explainDenseFailure(system, error);
         })
       : matrix === 'tree'
-        ? await GpuTreeMassMatrix.create(context, system, { ...options.tree, tolerance })
+        ? await GpuTreeMassMatrix.create(context, system, {
+            onPipeline: (done, total) => options.onChunk?.('tree pipelines', done, total),
+            ...options.tree,
+            tolerance,
+          })
         : await GpuMatrixFreeMassMatrix.create(context, system, options.free);
   let engine: KrylovEngine | null;
   try {

@@ -88,9 +88,15 @@ function literal(value: number): string {
   return value.toPrecision(9);
 }
 
-/** The unrolled passes for `tables` (a flat tree's planar M2L rows where `planar`): module and entry points. */
+/**
+ * The unrolled passes for `tables` (a flat tree's planar M2L rows where `planar`): two modules, so
+ * that what does not depend on the rows compiles once per order, and the entry points of each stage.
+ */
 export interface UnrolledTreePasses {
-  readonly shader: GeneratedShader;
+  /** P2M, the stages of M2M and L2L, and L2P: one per order. */
+  readonly expansions: GeneratedShader;
+  /** The M2L: one per order and row set. */
+  readonly translations: GeneratedShader;
   readonly p2m: string;
   /** The M2L's entry points, each a dispatch over the same node range. */
   readonly m2l: readonly string[];
@@ -104,17 +110,27 @@ export function unrolledTreePasses(tables: ExpansionTables, planar: boolean): Un
   const m2l = blocks.map((_, b) => `tree_m2l_unrolled_${b}`);
   const computed = new Set(blocks.flat().map((row) => row.reduced));
   const unused = Array.from({ length: tables.reducedCount }, (_, r) => r).filter((r) => !computed.has(r));
-  const source = [
+  const header = (what: string) => [
     '// #include solverGuard',
     '// #include treeLayout',
-    `// P2M, M2M, M2L${planar ? ' (planar rows)' : ''}, L2L and L2P at order ${tables.order}, written by src/kernels/tree-unrolled.ts.`,
+    `// ${what} at order ${tables.order}, written by src/kernels/tree-unrolled.ts.`,
+  ];
+  const expansions = [
+    ...header('P2M, M2M, L2L and L2P'),
     p2mEntryPoint(tables),
-    ...blocks.map((block, b) => m2lEntryPoint(tables, block, m2l[b], b === 0 ? unused : [])),
     l2pEntryPoint(tables),
     ...kShiftStages.map((stage) => shiftEntryPoint(tables, stage)),
-  ].join('\n');
+  ];
+  const translations = [
+    ...header(`M2L${planar ? ' (planar rows)' : ''}`),
+    ...blocks.map((block, b) => m2lEntryPoint(tables, block, m2l[b], b === 0 ? unused : [])),
+  ];
   return {
-    shader: { name: `treeUnrolled${tables.order}${planar ? 'Planar' : ''}`, source },
+    expansions: { name: `treeExpansions${tables.order}`, source: expansions.join('\n') },
+    translations: {
+      name: `treeTranslations${tables.order}${planar ? 'Planar' : ''}`,
+      source: translations.join('\n'),
+    },
     p2m: 'tree_p2m_unrolled',
     m2l,
     l2p: 'tree_l2p_unrolled',

@@ -24,6 +24,7 @@ import {
 import { alignTo, createBuffer } from '../gpu/buffers.ts';
 import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
 import { ShaderEntries, type GroupBindings } from '../gpu/pipelines.ts';
+import type { GeneratedShader } from '../gpu/shaders.ts';
 import type { MatvecFreeVariant } from '../gpu/profile.ts';
 import { chunkPairs } from './matvec-free.ts';
 import {
@@ -414,7 +415,8 @@ const kUnrolledBindings = {
 
 /**
  * The unrolled passes of `tables` (tree-unrolled.ts) and the entry points that do each stage of a
- * product. Only L2P writes y, which depends on the model, so the rest compile once per order.
+ * product: compiled once per order (P2M, M2M, L2L), per order and row set (M2L), and per order and
+ * model (L2P, which writes y).
  */
 function unrolledEntries(
   device: GPUDevice,
@@ -423,37 +425,45 @@ function unrolledEntries(
   model: number,
 ): { passes: UnrolledTreePasses; entriesOf: (entry: string) => ShaderEntries<string> } {
   const passes = unrolledTreePasses(tables, planar);
-  const { shader, p2m, m2l, l2p, shifts } = passes;
-  const spec = {
-    family: 'TreeUnrolled',
-    shader,
-    uniformBytes: kTreeParamsBytes,
-    sharedLayouts: matvecSharedLayouts(device),
+  const { expansions, translations, p2m, m2l, l2p, shifts } = passes;
+  const host = (
+    shader: GeneratedShader,
+    key: string,
+    bindings: Record<string, GroupBindings>,
+    constants = {},
+  ) =>
+    cachedEntries(
+      device,
+      key,
+      () =>
+        new ShaderEntries<string>(device, {
+          family: 'TreeUnrolled',
+          shader,
+          bindings,
+          constants,
+          uniformBytes: kTreeParamsBytes,
+          sharedLayouts: matvecSharedLayouts(device),
+        }),
+    );
+  const order = host(expansions, expansions.name, {
+    [p2m]: kUnrolledBindings.p2m,
+    ...Object.fromEntries(kShiftStages.map((stage) => [shifts[stage], kUnrolledBindings[stage]])),
+  });
+  const rows = host(
+    translations,
+    translations.name,
+    Object.fromEntries(m2l.map((name) => [name, kUnrolledBindings.m2l])),
+  );
+  const product = host(
+    expansions,
+    `${expansions.name}:${model}`,
+    { [l2p]: kUnrolledBindings.l2p },
+    { model },
+  );
+  return {
+    passes,
+    entriesOf: (entry) => (entry === l2p ? product : m2l.includes(entry) ? rows : order),
   };
-  const common = cachedEntries(
-    device,
-    shader.name,
-    () =>
-      new ShaderEntries<string>(device, {
-        ...spec,
-        bindings: {
-          [p2m]: kUnrolledBindings.p2m,
-          ...Object.fromEntries(m2l.map((name) => [name, kUnrolledBindings.m2l])),
-          ...Object.fromEntries(kShiftStages.map((stage) => [shifts[stage], kUnrolledBindings[stage]])),
-        },
-      }),
-  );
-  const product = cachedEntries(
-    device,
-    `${shader.name}:${model}`,
-    () =>
-      new ShaderEntries<string>(device, {
-        ...spec,
-        bindings: { [l2p]: kUnrolledBindings.l2p },
-        constants: { model },
-      }),
-  );
-  return { passes, entriesOf: (entry) => (entry === l2p ? product : common) };
 }
 
 function isTreeEntry(entry: string): entry is TreeEntry {
@@ -665,6 +675,11 @@ export interface GpuTreeOptions extends Pick<
    * chunkPairs, the matrix-free product's chunk. Tests force small pieces.
    */
   pieceWork?: number;
+  /**
+   * Hears the pipelines being built, (done, total) after each: on a CPU adapter the passes written
+   * out for the order take seconds to compile the first time (src/kernels/tree-unrolled.ts).
+   */
+  onPipeline?: (done: number, total: number) => void;
 }
 
 /** The mass matrix as a fast multipole GpuMassOperator: O(N) memory and work per product. */
@@ -887,7 +902,11 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
         const pieces = piecePlans.map((piece) => piece.map(dispatch));
         // Build the pipelines the product dispatches now, inside the caller's error scopes, not in the
         // first record() (a CPU adapter's variant leaves tree.wgsl's P2M, M2L and tree_evaluate out).
-        for (const { entries: host, entry } of wholePlan) host.warm([entry]);
+        const pipelines = [...new Map(wholePlan.map((d) => [`${d.entries.family}.${d.entry}`, d])).values()];
+        pipelines.forEach(({ entries: host, entry }, k) => {
+          host.warm([entry]);
+          options.onPipeline?.(k + 1, pipelines.length);
+        });
         return new GpuTreeMassMatrix(
           device,
           tree,

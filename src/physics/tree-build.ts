@@ -54,22 +54,19 @@ export const kDefaultTreeTolerance = 1e-5;
 export const kDefaultLeafSize = 64;
 /**
  * Most electrons per leaf of the GPU product (src/kernels/tree.ts), whose leaf is one workgroup of
- * targets. On SwiftShader, sphere, tolerance 1e-5: with the near field's 'blocked' variant (eight
- * targets a thread) leaves of 256 cost least, 2.9 s at N = 20 000 against 3.5 s for 128, 3.0 s for
- * 512 and 4.7 s for 64, and 8.1 s against 9.0 s for 128 at 50 000: the cost rule sums the same pairs
- * directly (the pairs of two leaves of 128 are cheaper summed than translated), but there are half
- * the nodes for P2M, M2M and L2L and a leaf's workgroup has more threads; with one target a thread
- * 64, 128 and 256 cost the same within the machine's noise (17.7, 17.1 and 20.1 s). Fewer nodes also
- * take less memory.
+ * targets. On SwiftShader, sphere of 20 000, tolerance 1e-5, with a CPU adapter's passes (eight
+ * targets a thread in the near field, the far field written out per order): leaves of 256 cost least,
+ * 0.89 s against 1.05 s for 128, which take a third fewer direct pairs but twice the nodes to expand
+ * and translate, and 1.4 s for 512. Fewer nodes also take less memory.
  */
 export const kGpuLeafSize = 256;
 /**
- * translationCostPerTerm of the GPU product: on SwiftShader one M2L at p = 11 (4 004 terms) took
- * 355 us, as long as about 10 000 pairs of its direct sum (0.03e9 pairs/s in the same run), 2.5 pairs
- * a term, 28 times the CPU's kTranslationCostPerTerm: its contraction gathers where the direct sum
- * streams. With the near field's 'blocked' variant (eight targets a thread, src/gpu/profile.ts) a pair
- * costs less, but the product's time is flat around this value (sphere of 20 000: 3.4 s at 2.5, 3.7 s
- * at 1.2, 4.8 s at 7.5 pairs a term), so both variants keep it.
+ * translationCostPerTerm of the GPU product. On SwiftShader one M2L of tree.wgsl's (a hardware GPU's,
+ * its contraction gathered through index tables) took 355 us at p = 11 (4 004 terms), as long as about
+ * 10 000 pairs of the direct sum then, 2.5 pairs a term; the M2L written out for a CPU adapter
+ * (src/kernels/tree-unrolled.ts) takes about 5 ns a term, about one pair. On a sphere of 20 000 at the
+ * GPU defaults 1.0 and 2.5 give the same lists (the opening angle, not the cost, decides which of its
+ * pairs are direct) and the same time, so one value serves both.
  */
 export const kGpuTranslationCostPerTerm = 2.5;
 /** Leaves at depth <= kMaxTreeDepth: 2^24 leaves is far past any N a device holds. */
