@@ -1,15 +1,18 @@
 // The passes of the tree product (shaders/tree.wgsl) that a CPU adapter (SwiftShader) runs written out
-// for one expansion order: P2M, M2L and L2P. tree.wgsl reads their sums from index tables, so each
-// term costs SwiftShader a gather per lane for the index and more for the operands; here every index
-// is a literal, the thread's monomials, derivatives, moments and sums are values in registers, and a
-// term is a few multiply-adds on SIMD registers (M2L: about 5 ns a term against 39 ns on this machine).
+// for one expansion order: P2M, M2M, M2L, L2L and L2P. tree.wgsl reads their sums from index tables,
+// so each term costs SwiftShader a gather per lane for the index and more for the operands; here every
+// index is a literal, the thread's monomials, derivatives, moments and sums are values in registers,
+// and a term is a few multiply-adds on SIMD registers (M2L: about 5 ns a term against 39 ns on this
+// machine). The price is compiling them: about 11 s at p = 11, once per order and device.
 //
-//   P2M  one thread per leaf, its electrons in turn: M~_a += q ((-delta) / s)^a / a!, the monomials by
-//        the recurrence of cartesian-expansion.ts (scaledMonomials);
-//   M2L  one thread per target node, its list in turn (below);
-//   L2P  one workgroup per leaf, its electrons the threads' in rounds: the four potentials and their
-//        gradients from the leaf's local coefficients, the Stokeslet (tree.wgsl farField), y += eps w
-//        after the near field (tree_evaluate_blocked, whose own L2P evaluateFarField turns off).
+//   P2M      one thread per leaf, its electrons in turn: M~_a += q ((-delta) / s)^a / a!, the
+//            monomials by the recurrence of cartesian-expansion.ts (scaledMonomials);
+//   M2M, L2L one thread per node, three one-dimensional shifts each (shiftEntryPoint, below);
+//   M2L      one thread per target node, its list in turn (below);
+//   L2P      one workgroup per leaf, its electrons the threads' in rounds: the four potentials and
+//            their gradients from the leaf's harmonic local coefficients (l2pEntryPoint), the Stokeslet
+//            (tree.wgsl farField), y += eps w after the near field (tree_evaluate_blocked, whose own
+//            L2P evaluateFarField turns off).
 //
 // M2L, per source (tree.wgsl's file comment has the scaled operators): the Taylor coefficients c_k of
 // 1/r at the unit vector R / r by the recurrence of cartesian-expansion.ts (inverseDistanceDerivatives),

@@ -3,6 +3,7 @@
 // configuration on the CPU (src/physics/tree-build.ts) and uploaded once; each product is recorded
 // into the caller's encoder as one compute pass, with no readback, or, where a product is long (large
 // N on a slow adapter), as pieces of a fraction of a second each, so that a solve can stop between them.
+// On a CPU adapter the far field runs in passes written out per expansion order (tree-unrolled.ts).
 import {
   completeLocal,
   kCharges,
