@@ -173,8 +173,8 @@ function opening(name: string, unit: 'node' | 'leaf'): string[] {
 }
 
 /**
- * `let ${name}k = v^k / k!` for every term k >= 1 of `tables` (v = (vx, vy, vz) as WGSL expressions),
- * by the recurrence of scaledMonomials: each from its parent times one coordinate over the exponent.
+ * `let ${name}k = v^k / k!` for every term k >= 1 of `tables`, v the WGSL vector named `name`, by the
+ * recurrence of scaledMonomials: each from its parent times one coordinate over the exponent.
  */
 function monomials(tables: ExpansionTables, name: string, indent: string): string[] {
   const { termCount, monomialParent, monomialAxis, monomialDivisor } = tables;
