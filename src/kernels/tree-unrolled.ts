@@ -67,19 +67,19 @@ function m2lRows(tables: ExpansionTables, planar: boolean): M2lRow[] {
   });
 }
 
-/** `rows` cut in order into blocks of at most kMostTermsPerEntry terms (a longer row alone). */
-function rowBlocks<Row>(rows: readonly Row[], terms: (row: Row) => number): Row[][] {
-  const blocks: Row[][] = [];
-  let block: Row[] = [];
+/** The rows cut in order into blocks of at most kMostTermsPerEntry terms (a longer row alone). */
+function rowBlocks(rows: readonly M2lRow[]): M2lRow[][] {
+  const blocks: M2lRow[][] = [];
+  let block: M2lRow[] = [];
   let count = 0;
   for (const row of rows) {
-    if (block.length > 0 && count + terms(row) > kMostTermsPerEntry) {
+    if (block.length > 0 && count + row.alpha.length > kMostTermsPerEntry) {
       blocks.push(block);
       block = [];
       count = 0;
     }
     block.push(row);
-    count += terms(row);
+    count += row.alpha.length;
   }
   if (block.length > 0) blocks.push(block);
   return blocks;
@@ -109,7 +109,7 @@ export interface UnrolledTreePasses {
 }
 
 export function unrolledTreePasses(tables: ExpansionTables, planar: boolean): UnrolledTreePasses {
-  const blocks = rowBlocks(m2lRows(tables, planar), (row) => row.alpha.length);
+  const blocks = rowBlocks(m2lRows(tables, planar));
   const m2l = blocks.map((_, b) => `tree_m2l_unrolled_${b}`);
   const computed = new Set(blocks.flat().map((row) => row.reduced));
   const unused = Array.from({ length: tables.reducedCount }, (_, r) => r).filter((r) => !computed.has(r));
