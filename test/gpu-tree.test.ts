@@ -223,6 +223,8 @@ describe('GpuTreeMassMatrix against the float64 direct product', () => {
         });
         cleanup(() => operator.destroy());
         expect(operator.counts.translations).toBeGreaterThan(0);
+        expect(operator.farField.passes).toBe(variant === 'thread' ? 'index tables' : 'written out');
+        expect(operator.farField.buildSeconds).toBeGreaterThanOrEqual(0);
         const total = heard[0][1];
         expect(heard).toEqual(Array.from({ length: total }, (_, k) => [k + 1, total]));
         // gather, P2M, M2M, reduce, M2L, L2L, the near field; on a CPU adapter's variant the M2M and

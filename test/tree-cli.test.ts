@@ -63,4 +63,8 @@ test('--verbose names the tree, its memory and its lists', () => {
   expect(run.status, run.stderr).toBe(0);
   expect(run.stderr).toMatch(/^matrix: tree; memory: [\d.]+ MB \(tree and expansions [\d.]+ MB, /m);
   expect(run.stderr).toMatch(/^tree: order \d+, theta 0\.4, \d+ leaves, \d+ direct pairs and \d+ M2L/m);
+  // The ball of 3 000 in leaves of 256 has no pair of nodes far enough apart for an M2L.
+  expect(run.stderr).toMatch(
+    /0 M2L per product; no far field \(every pair summed directly\), its pipelines built in \d+\.\d s$/m,
+  );
 });

@@ -224,6 +224,16 @@ export async function openBackend(
 
 const megabytes = (bytes: number) => `${(bytes / 1e6).toPrecision(3)} MB`;
 
+/** The GPU tree's far field for --verbose: how it runs, and its pipelines' build time. */
+function farFieldNote({ passes, buildSeconds }: NonNullable<TreeDetails['farField']>): string {
+  const how = {
+    'written out': 'far field written out for the order',
+    'index tables': 'far field read through index tables',
+    none: 'no far field (every pair summed directly)',
+  }[passes];
+  return `${how}, its pipelines built in ${buildSeconds.toFixed(1)} s`;
+}
+
 /** How the GPU backend holds M and runs its solvers (--verbose): memory, chunks, step variant, k. */
 export function gpuBackendDetails(context: GpuContext, backend: GpuBackend): string[] {
   const { system, matrix, checkEvery, tree } = backend;
@@ -236,7 +246,8 @@ export function gpuBackendDetails(context: GpuContext, backend: GpuBackend): str
       `matrix: tree; memory: ${megabytes(need.total)} (tree and expansions ${megabytes(need.tree)}, ` +
         `vectors ${megabytes(need.vectors)}, Lanczos basis ${megabytes(need.lanczosBasis)})`,
       `tree: order ${tree.order}, theta ${tree.theta}, ${tree.leaves} leaves, ${tree.directPairs} direct ` +
-        `pairs and ${tree.translations} M2L per product`,
+        `pairs and ${tree.translations} M2L per product` +
+        (tree.farField ? `; ${farFieldNote(tree.farField)}` : ''),
       step,
     ];
   }

@@ -329,7 +329,9 @@ export async function gpuBackend(
       return current;
     },
     matrix,
-    ...(operator instanceof GpuTreeMassMatrix && { tree: treeDetails(operator.tree) }),
+    ...(operator instanceof GpuTreeMassMatrix && {
+      tree: { ...treeDetails(operator.tree), farField: operator.farField },
+    }),
     checkEvery: engine.checkEvery,
     momenta: (velocities) =>
       gpuMomenta(held(), velocities, (done, total) => options.onChunk?.('product', done, total)),

@@ -692,6 +692,11 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
   readonly tree: TreeGeometry;
   /** Direct pairs and M2L translations of one product. */
   readonly counts: TreeProductCounts;
+  /** How the far field runs (TreeDetails.farField), and the seconds create() spent building pipelines. */
+  readonly farField: {
+    readonly passes: 'index tables' | 'written out' | 'none';
+    readonly buildSeconds: number;
+  };
   readonly #device: GPUDevice;
   readonly #params: GPUBuffer;
   readonly #slots: number;
@@ -707,7 +712,9 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
     uniforms: { params: GPUBuffer; slots: number; paramsSlot: number },
     dispatches: { whole: readonly TreeDispatch[]; pieces: readonly (readonly TreeDispatch[])[] },
     buffers: readonly GPUBuffer[],
+    farField: GpuTreeMassMatrix['farField'],
   ) {
+    this.farField = farField;
     this.size = unknowns(tree.system);
     this.model = gpuModel(tree.system);
     this.n = tree.n;
@@ -903,6 +910,7 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
         const pieces = piecePlans.map((piece) => piece.map(dispatch));
         // Build the pipelines the product dispatches now, inside the caller's error scopes, not in the
         // first record() (a CPU adapter's variant leaves tree.wgsl's P2M, M2L and tree_evaluate out).
+        const building = performance.now();
         const pipelines = [...new Map(wholePlan.map((d) => [`${d.entries.family}.${d.entry}`, d])).values()];
         pipelines.forEach(({ entries: host, entry }, k) => {
           host.warm([entry]);
@@ -914,6 +922,10 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
           { params, slots: ranges.length, paramsSlot },
           { whole: dispatches, pieces },
           [...owned],
+          {
+            passes: !far ? 'none' : unrolled ? 'written out' : 'index tables',
+            buildSeconds: (performance.now() - building) / 1000,
+          },
         );
       });
     } catch (error) {

@@ -49,6 +49,16 @@ export interface TreeDetails {
   /** Electron pairs summed directly and M2L translations in one product. */
   readonly directPairs: number;
   readonly translations: number;
+  /**
+   * On the GPU, how the far field runs: tree.wgsl's passes, which read their sums from index tables
+   * (a hardware GPU), the passes written out for the order (a CPU adapter, src/kernels/tree-unrolled.ts),
+   * or none (every pair summed directly); and the seconds the product's pipelines took to build here
+   * (about 0 when an earlier tree built them).
+   */
+  readonly farField?: {
+    readonly passes: 'index tables' | 'written out' | 'none';
+    readonly buildSeconds: number;
+  };
 }
 
 export function treeDetails(tree: TreeGeometry): TreeDetails {
