@@ -6,6 +6,7 @@
 //   assembled entries   |got - expected| <= 1e-6 * max |T_ij|  (rounding the positions to float32
 //                       moves each entry by ~1e-7 / r_ij^2; r_ij >= 0.2 in these configurations)
 //   products y = M x    ||y_gpu - y_64|| <= 1e-6 ||y_64||     (normwise, x random in [-1, 1])
+import { availableParallelism } from 'node:os';
 import { describe, expect, test, vi } from 'vitest';
 import { geometry, type Configuration, type GeometryName } from '../src/physics/geometry.ts';
 import { unknowns, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
@@ -223,6 +224,7 @@ describe('device', () => {
       reduceWorkgroupSize: kReduceWorkgroupSize,
       krylovStepWorkgroupSize: kKrylovStepWorkgroupSize,
       fusedStepMaxSize: kFusedStepMaxSize,
+      cpuThreads: 1,
     };
     const onCpu = {
       runsOnCpu: true,
@@ -231,8 +233,15 @@ describe('device', () => {
       reduceWorkgroupSize: kSoftwareReduceWorkgroupSize,
       krylovStepWorkgroupSize: kSoftwareKrylovStepWorkgroupSize,
       fusedStepMaxSize: Infinity,
+      cpuThreads: 1,
     };
     expect(deviceProfile({ adapterInfo: kCpuLikeAdapter, hasSubgroups: true })).toEqual(onCpu);
+    // A CPU adapter counts the host's threads; a GPU's parallelism is not the host's.
+    expect(deviceProfile({ adapterInfo: kCpuLikeAdapter, hasSubgroups: true, hostThreads: 6 })).toEqual({
+      ...onCpu,
+      cpuThreads: 6,
+    });
+    expect(deviceProfile({ adapterInfo: gpu, hasSubgroups: true, hostThreads: 6 }).cpuThreads).toBe(1);
     // A fallback adapter is a CPU whatever its name.
     expect(deviceProfile({ adapterInfo: { ...gpu, isFallbackAdapter: true }, hasSubgroups: false })).toEqual(
       onCpu,
@@ -247,8 +256,33 @@ describe('device', () => {
     });
   });
 
-  gpuTest('the context carries the profile of its adapter', async (context) => {
-    expect(context.profile).toEqual(deviceProfile(context));
+  gpuTest('the context carries the profile of its adapter and host', async (context) => {
+    expect(context.profile).toEqual(deviceProfile({ ...context, hostThreads: availableParallelism() }));
+  });
+
+  gpuTest("a CPU adapter's device leaves the main thread idle while nothing runs", async (context) => {
+    // Dawn's binding re-polls through setImmediate while any promise of a device is pending, as
+    // `lost` always is: a whole core, which SwiftShader's threads need (src/gpu/device.ts).
+    expect(context.profile.runsOnCpu).toBe(true);
+    const before = process.cpuUsage();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const used = process.cpuUsage(before);
+    expect((used.user + used.system) / 1e6).toBeLessThan(0.3);
+    // The polling still runs: work submitted now completes and is noticed.
+    const x = createVector(context.device, 'x', new Float64Array([1, 2, 3]));
+    expect(Array.from(await readFloat32(context.device, x)).slice(0, 3)).toEqual([1, 2, 3]);
+    x.destroy();
+  });
+
+  test('setImmediate still runs every other callback at once, with its arguments', async () => {
+    const order: string[] = [];
+    await new Promise<void>((resolve) => {
+      setTimeout(() => order.push('timer'), 0);
+      setImmediate((word: string) => order.push(word), 'immediate');
+      setImmediate(resolve);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(order).toEqual(['immediate', 'timer']);
   });
 
   gpuTest(

@@ -156,6 +156,13 @@ describe('long steps in chunks, equal to the whole step bit for bit', () => {
     // 10^7 electrons: 1221 would do for 8192 chunks, rounded up to 20 workgroups.
     expect(rowsPerChunk(1e7, 2 ** 22, 64)).toBe(20 * 64);
     expect(rowsPerChunk(300000, 2 ** 22, 64)).toBe(64);
+    // On a CPU of t threads the workgroups are a multiple of t: 3 of 128 rows become 4 on two
+    // threads, 1 becomes 2, and 8 stay 8; N itself still caps a chunk.
+    expect(rowsPerChunk(20000, 2 ** 23, 128, 2)).toBe(4 * 128);
+    expect(rowsPerChunk(300000, 2 ** 23, 128, 2)).toBe(2 * 128);
+    expect(rowsPerChunk(300000, 2 ** 23, 128, 3)).toBe(3 * 128);
+    expect(rowsPerChunk(8192, 2 ** 23, 128, 2)).toBe(8 * 128);
+    expect(rowsPerChunk(200, 2 ** 23, 128, 16)).toBe(200);
   });
 
   for (const [setup, variant] of kModels.flatMap((m) => kMatvecFreeVariants.map((v) => [m, v] as const))) {

@@ -3,8 +3,10 @@
 // profile's kernel variants, the memory estimate, the chunk sizes and every Krylov check. stdout, the
 // JSON, is the same either way.
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { Progress } from '../src/cli/progress.ts';
+import { rowsPerChunk } from '../src/kernels/matvec-free.ts';
 import { buildCliBundle } from './helpers/cli-bundle.ts';
 
 let cliPath: string;
@@ -34,7 +36,7 @@ const kDetails = {
   adapter: /^adapter: .*\); features: /,
   limits: /^limits: storage binding \d+ B, buffer \d+ B, workgroups per dimension \d+/,
   memory: /^memory: .*: [\d.]+ GB$/,
-  profile: /^profile: (CPU adapter|GPU), dense matvec '(rows|workgroup|subgroup)'/,
+  profile: /^profile: (CPU adapter \(\d+ threads\)|GPU), dense matvec '(rows|workgroup|subgroup)'/,
   matrix: /^matrix: (dense|free); memory: /,
   step: /^Krylov steps '(fused|split)', k = \d+ iterations per readback$/,
 };
@@ -70,12 +72,21 @@ describe('--verbose', () => {
   });
 
   test('matrix-free: the product chunks and k = 1 are told', () => {
-    const args = ['solve', '--geometry', 'ball', '--n', '3000', '--epsilon', '1e-3', '--velocity', 'rigid'];
+    const args = ['solve', '--geometry', 'ball', '--n', '8000', '--epsilon', '1e-3', '--velocity', 'rigid'];
     const { lines } = cli([...args, '--matrix', 'free', '--no-check', '--json', '--verbose']);
-    expect(lines).toContain('matrix: free; memory: positions 0.0480 MB, entries recomputed per product');
-    // 2^22 pairs per chunk on a CPU adapter: 2 workgroups of 512 electrons (64 threads of eight,
-    // the 'blocked' variant), 3 chunks for 3000.
-    expect(lines).toContain('product chunks: 3 of 1024 electrons (4194304 pairs per chunk on a CPU adapter)');
+    expect(lines).toContain('matrix: free; memory: positions 0.128 MB, entries recomputed per product');
+    // 2^22 pairs per chunk and host thread on a CPU adapter, in workgroups of 512 electrons (64
+    // threads of eight, the 'blocked' variant), as many for each thread: 16 chunks of one workgroup
+    // on one thread, 8 of two on two, 4 of four on four.
+    const threads = availableParallelism();
+    const pairs = 2 ** 22 * threads;
+    const rows = rowsPerChunk(8000, pairs, 512, threads);
+    expect(rows % (512 * threads)).toBe(0);
+    expect(lines).toContain(
+      `product chunks: ${Math.ceil(8000 / rows)} of ${rows} electrons (${pairs} pairs per chunk on a CPU adapter)`,
+    );
+    // Several chunks: the solve submits them one by one, one iteration per readback.
+    expect(Math.ceil(8000 / rows)).toBeGreaterThan(1);
     expect(lines).toContain("Krylov steps 'fused', k = 1 iterations per readback");
   });
 

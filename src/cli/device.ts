@@ -38,7 +38,7 @@ export function deviceDetails(context: GpuContext): string[] {
       `workgroups per dimension ${limits.maxComputeWorkgroupsPerDimension}, ` +
       `invocations per workgroup ${limits.maxComputeInvocationsPerWorkgroup}`,
     `memory: ${memory ? `${memory.source}: ${gigabytes(memory.availableBytes())}` : 'not reported'}`,
-    `profile: ${profile.runsOnCpu ? 'CPU adapter' : 'GPU'}, dense matvec '${profile.denseMatvec}', ` +
+    `profile: ${profile.runsOnCpu ? `CPU adapter (${profile.cpuThreads} threads)` : 'GPU'}, dense matvec '${profile.denseMatvec}', ` +
       `reduce workgroup ${profile.reduceWorkgroupSize}, Krylov step workgroup ` +
       `${profile.krylovStepWorkgroupSize}, Krylov steps fused ${Number.isFinite(profile.fusedStepMaxSize) ? `up to ${profile.fusedStepMaxSize} unknowns` : 'at every size'}`,
   ];

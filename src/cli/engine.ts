@@ -260,7 +260,12 @@ export function gpuBackendDetails(context: GpuContext, backend: GpuBackend): str
     ];
   }
   const pairs = chunkPairs(context);
-  const rows = rowsPerChunk(n, pairs, rowsPerWorkgroup(context.profile.matvecFree, kMatvecFreeWorkgroupSize));
+  const rows = rowsPerChunk(
+    n,
+    pairs,
+    rowsPerWorkgroup(context.profile.matvecFree, kMatvecFreeWorkgroupSize),
+    context.profile.cpuThreads,
+  );
   return [
     `matrix: free; memory: positions ${megabytes(kPositionStride * n)}, entries recomputed per product`,
     `product chunks: ${Math.ceil(n / rows)} of ${rows} electrons (${pairs} pairs per chunk on a ` +

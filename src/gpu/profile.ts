@@ -92,15 +92,26 @@ export interface DeviceProfile {
    * us on SwiftShader), kFusedStepMaxSize on a GPU.
    */
   readonly fusedStepMaxSize: number;
+  /**
+   * The host's hardware threads on a CPU, 1 on a GPU. SwiftShader spreads the workgroups of a
+   * dispatch over one thread per core and runs dispatches in turn, so a product cut into dispatches
+   * of one workgroup each ran on one core of two (src/kernels/matvec-free.ts rowsPerChunk).
+   */
+  readonly cpuThreads: number;
 }
 
 export function deviceProfile(
-  context: Pick<GpuContext, 'hasSubgroups'> & { readonly adapterInfo: GpuAdapterSummary },
+  context: Pick<GpuContext, 'hasSubgroups'> & {
+    readonly adapterInfo: GpuAdapterSummary;
+    /** The host's hardware threads (navigator.hardwareConcurrency, os.availableParallelism); default 1. */
+    readonly hostThreads?: number;
+  },
 ): DeviceProfile {
   const { adapterInfo } = context;
   const runsOnCpu = adapterInfo.swiftshader || adapterInfo.isFallbackAdapter;
   return {
     runsOnCpu,
+    cpuThreads: runsOnCpu ? Math.max(1, Math.floor(context.hostThreads ?? 1)) : 1,
     denseMatvec: runsOnCpu ? 'rows' : context.hasSubgroups ? 'subgroup' : 'workgroup',
     matvecFree: runsOnCpu ? 'blocked' : 'thread',
     reduceWorkgroupSize: runsOnCpu ? kSoftwareReduceWorkgroupSize : kReduceWorkgroupSize,

@@ -24,16 +24,16 @@ export const kFreeParamsBytes = 32;
 
 /**
  * Electron pairs (i, j) per chunk of a product, by device kind: a fraction of a second at each
- * kind's rate (SwiftShader on 2 CPU cores: about 1.8e8 pairs/s with the 'blocked' variant, `bench
- * --only matvec_free`, so a chunk takes some 25 ms; a discrete GPU: of order 10^10), so that
- * progress and a stop take effect well within a second. Up to N = 2048 (SwiftShader) or 32768 (a
- * GPU) a product is one chunk.
+ * kind's rate (SwiftShader: about 1.7e8 pairs/s a core with the 'blocked' variant, `bench --only
+ * matvec_free`, so a chunk takes some 25 ms; a discrete GPU: of order 10^10), so that progress and a
+ * stop take effect well within a second. On a CPU the figure is per hardware thread (chunkPairs).
  */
 export const kChunkPairs = { cpu: 2 ** 22, gpu: 2 ** 30 } as const;
 
-/** kChunkPairs of the context's device kind, as its profile says (SwiftShader or any fallback: a CPU). */
+/** kChunkPairs of the context's device kind, on a CPU times its threads (DeviceProfile.cpuThreads). */
 export function chunkPairs(context: GpuContext): number {
-  return context.profile.runsOnCpu ? kChunkPairs.cpu : kChunkPairs.gpu;
+  const { runsOnCpu, cpuThreads } = context.profile;
+  return runsOnCpu ? kChunkPairs.cpu * cpuThreads : kChunkPairs.gpu;
 }
 
 /** Byte offset of FreeParams.epsilon, which a sweep over eps rewrites alone. */
@@ -161,21 +161,23 @@ export interface FreeChunk {
 
 /**
  * Chunks of one product at most: each holds a 256-byte uniform slot and a bind group, so 2 MiB and
- * 8192 bind groups at most. N = 300 000 on SwiftShader takes 4688 chunks of one workgroup each.
+ * 8192 bind groups at most. N = 300 000 on SwiftShader (two threads) takes 1172 chunks of two workgroups.
  */
 const kMaxChunks = 8192;
 
 /**
  * Electrons per chunk for `pairs` pairs (i, j) per chunk: a whole number of workgroups of
  * `workgroupRows` electrons, at least one and enough for at most kMaxChunks chunks, at most all N.
+ * The workgroups are a multiple of `threads` (a CPU's, DeviceProfile.cpuThreads), so that every
+ * thread has as many of the chunk's equal workgroups to run: SwiftShader runs one dispatch at a time.
  */
-export function rowsPerChunk(n: number, pairs: number, workgroupRows: number): number {
+export function rowsPerChunk(n: number, pairs: number, workgroupRows: number, threads = 1): number {
   const workgroups = Math.max(
     1,
     Math.floor(pairs / n / workgroupRows),
     Math.ceil(n / kMaxChunks / workgroupRows),
   );
-  return Math.min(n, workgroupRows * workgroups);
+  return Math.min(n, workgroupRows * threads * Math.ceil(workgroups / threads));
 }
 
 export interface GpuMatrixFreeOptions {
@@ -258,7 +260,8 @@ export class GpuMatrixFreeMassMatrix implements GpuMassOperator {
         );
         const n = system.configuration.n;
         const chunkRows =
-          options.rowsPerChunk ?? rowsPerChunk(n, chunkPairs(context), kernel.rowsPerWorkgroup);
+          options.rowsPerChunk ??
+          rowsPerChunk(n, chunkPairs(context), kernel.rowsPerWorkgroup, context.profile.cpuThreads);
         if (!Number.isInteger(chunkRows) || chunkRows < 1)
           throw new RangeError(`rowsPerChunk must be a positive integer, got ${chunkRows}`);
         const rows: { rowStart: number; rowCount: number }[] = [];
