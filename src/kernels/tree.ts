@@ -664,6 +664,15 @@ export function splitIntoPieces(work: readonly ArrayLike<number>[], budget: numb
  */
 const kMaxPieces = 8192;
 
+/**
+ * Matrix-free chunks of work in one piece of a long product on a CPU adapter. A piece carries costs
+ * a chunk does not (its share of the far field's many small dispatches, a near-field range of a few
+ * leaves spread unevenly over the threads): on SwiftShader (2 cores) the ball of 5·10^4 (`solve
+ * --matrix tree`, 6 CG iterations) took 2.0 min in pieces of one chunk (288 a product) and 1.3 min
+ * in pieces of eight (28, about 0.25 s each). A hardware GPU keeps one chunk until measured.
+ */
+const kCpuTreePieceChunks = 8;
+
 export interface GpuTreeOptions extends Pick<
   TreeOptions,
   'tolerance' | 'leafSize' | 'order' | 'theta' | 'translationCost'
@@ -673,7 +682,8 @@ export interface GpuTreeOptions extends Pick<
   variant?: MatvecFreeVariant;
   /**
    * Work of one piece of a product, in direct pairs (treeStages' estimate); default the device kind's
-   * chunkPairs, the matrix-free product's chunk. Tests force small pieces.
+   * chunkPairs, the matrix-free product's chunk, kCpuTreePieceChunks of them on a CPU adapter.
+   * Tests force small pieces.
    */
   pieceWork?: number;
   /**
@@ -820,7 +830,8 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
             ? unrolledEntries(device, tables, tree.planar, kGpuModelCode[gpuModel(system)])
             : null;
         const stages = treeStages(tree, far, unrolled !== null);
-        const pieceWork = options.pieceWork ?? chunkPairs(context);
+        const pieceWork =
+          options.pieceWork ?? chunkPairs(context) * (context.profile.runsOnCpu ? kCpuTreePieceChunks : 1);
         if (!(pieceWork > 0)) throw new RangeError(`pieceWork must be positive, got ${pieceWork}`);
         const totalWork = stages.reduce((sum, stage) => stage.work.reduce((a, b) => a + b, sum), 0);
         const budget = Math.max(pieceWork, totalWork / kMaxPieces);
