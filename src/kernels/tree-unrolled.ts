@@ -3,7 +3,7 @@
 // so each term costs SwiftShader a gather per lane for the index and more for the operands; here every
 // index is a literal, the thread's monomials, derivatives, moments and sums are values in registers,
 // and a term is a few multiply-adds on SIMD registers (M2L: about 5 ns a term against 39 ns on this
-// machine). The price is compiling them: about 11 s at p = 11, once per order and device.
+// machine). The price is compiling them: about 14 s at p = 11, once per order and device.
 //
 //   P2M      one thread per leaf, its electrons in turn: M~_a += q ((-delta) / s)^a / a!, the
 //            monomials by the recurrence of cartesian-expansion.ts (scaledMonomials);

@@ -54,19 +54,19 @@ export const kDefaultTreeTolerance = 1e-5;
 export const kDefaultLeafSize = 64;
 /**
  * Most electrons per leaf of the GPU product (src/kernels/tree.ts), whose leaf is one workgroup of
- * targets. On SwiftShader, sphere of 20 000, tolerance 1e-5, with a CPU adapter's passes (eight
- * targets a thread in the near field, the far field written out per order): leaves of 256 cost least,
- * 0.89 s against 1.05 s for 128, which take a third fewer direct pairs but twice the nodes to expand
- * and translate, and 1.4 s for 512. Fewer nodes also take less memory.
+ * targets. On SwiftShader (2 cores), sphere of 20 000, tolerance 1e-5, with a CPU adapter's passes
+ * (eight targets a thread in the near field, the far field written out per order): leaves of 256
+ * cost least, 0.54 s a product against 0.57 s for 128 with M2L wherever it is cheaper than the pairs
+ * (a third fewer direct pairs, 70% more M2L), and more for 512. Fewer nodes also take less memory.
  */
 export const kGpuLeafSize = 256;
 /**
  * translationCostPerTerm of the GPU product. On SwiftShader one M2L of tree.wgsl's (a hardware GPU's,
  * its contraction gathered through index tables) took 355 us at p = 11 (4 004 terms), as long as about
  * 10 000 pairs of the direct sum then, 2.5 pairs a term; the M2L written out for a CPU adapter
- * (src/kernels/tree-unrolled.ts) takes about 5 ns a term, about one pair. On a sphere of 20 000 at the
- * GPU defaults 1.0 and 2.5 give the same lists (the opening angle, not the cost, decides which of its
- * pairs are direct) and the same time, so one value serves both.
+ * (src/kernels/tree-unrolled.ts) takes about 13 us at p = 11, some 3 000 pairs, 0.8 a term. On a
+ * sphere of 20 000 at the GPU defaults 0.8 and 2.5 give the same lists (the opening angle, not the
+ * cost, decides which of its pairs are direct) and the same time, so one value serves both.
  */
 export const kGpuTranslationCostPerTerm = 2.5;
 /** Leaves at depth <= kMaxTreeDepth: 2^24 leaves is far past any N a device holds. */
