@@ -140,16 +140,16 @@ export const kTreeTheta = 0.4;
 const kTreeErrorConstant = 0.15;
 
 /**
- * Expansion order and opening angle for a requested relative tolerance of T x (normwise, against the
- * direct sum): theta = kTreeTheta and the least p with C theta^p <= tolerance. The softening test of
- * the interaction lists uses the same tolerance.
- */
-/**
  * Cost of one M2L in direct pairs per term of its contraction (tables.m2lIndex): measured on the CPU,
  * p = 8 .. 16, an M2L of 4 082 terms (p = 11) took as long as 360 pairs summed both ways.
  */
 const kTranslationCostPerTerm = 0.09;
 
+/**
+ * Expansion order and opening angle for a requested relative tolerance of T x (normwise, against the
+ * direct sum): theta = kTreeTheta and the least p with C theta^p <= tolerance. The softening test of
+ * the interaction lists uses the same tolerance.
+ */
 export function treeAccuracy(tolerance: number): { order: number; theta: number } {
   if (!(tolerance > 0 && tolerance < 1)) {
     throw new RangeError(`the tree tolerance must be in (0, 1), got ${tolerance}`);
