@@ -263,8 +263,9 @@ export function massEntryRows(
 }
 
 /**
- * y = M v (eq. 47/48) in float64 without storing M: the pair kernels above, each pair once (T_ij is
- * symmetric and T_ji = T_ij), O(N^2) time and O(N) memory. The float64 residual p - M v and the
+ * y = M v (eq. 47/48) in float64 without storing M: the pair kernels above (the vector model's
+ * block applied in closed form), each pair once (T_ij is symmetric and T_ji = T_ij), O(N^2) time
+ * and O(N) memory. The float64 residual p - M v and the
  * float64 momenta of the GPU's iterative refinement (src/run/refine.ts).
  */
 export function applyMassMatrixFree(system: DarwinSystem, v: ArrayLike<number>): Float64Array {
@@ -287,21 +288,45 @@ export function applyMassMatrixFree(system: DarwinSystem, v: ArrayLike<number>):
       interaction[i] += sum;
     }
   } else {
-    const block = new Float64Array(b * b);
+    // T_ij v_j = scale v_j + outer d (d . v_j), T_ij = scale I + outer d d^T (vectorInteractionBlock),
+    // the (I + n n^T) / (2 r) of eq. 48 applied without forming the block; T_ji v_i the same with v_i.
+    const softeningSquared = softening * softening;
     for (let i = 0; i < n; i++) {
+      const xi = positions[3 * i];
+      const yi = positions[3 * i + 1];
+      const zi = positions[3 * i + 2];
+      const vix = v[b * i];
+      const viy = v[b * i + 1];
+      const viz = b === 3 ? v[b * i + 2] : 0;
+      let sx = 0;
+      let sy = 0;
+      let sz = 0;
       for (let j = i + 1; j < n; j++) {
-        vectorInteractionBlock(positions, i, j, softening, system.dim, block);
-        for (let a = 0; a < b; a++) {
-          let rowI = 0;
-          let rowJ = 0;
-          for (let c = 0; c < b; c++) {
-            rowI += block[a * b + c] * v[j * b + c];
-            rowJ += block[a * b + c] * v[i * b + c];
-          }
-          interaction[i * b + a] += rowI;
-          interaction[j * b + a] += rowJ;
+        const dx = xi - positions[3 * j];
+        const dy = yi - positions[3 * j + 1];
+        const dz = zi - positions[3 * j + 2];
+        const r2 = dx * dx + dy * dy + dz * dz;
+        const scale = 1 / (2 * Math.sqrt(r2 + softeningSquared));
+        const outer = r2 > 0 ? scale / r2 : 0;
+        const vjx = v[b * j];
+        const vjy = v[b * j + 1];
+        const vjz = b === 3 ? v[b * j + 2] : 0;
+        // In 2D the block is the plane's: d and v have no z part there.
+        const ez = b === 3 ? dz : 0;
+        const toI = outer * (dx * vjx + dy * vjy + ez * vjz);
+        const toJ = outer * (dx * vix + dy * viy + ez * viz);
+        sx += scale * vjx + dx * toI;
+        sy += scale * vjy + dy * toI;
+        interaction[b * j] += scale * vix + dx * toJ;
+        interaction[b * j + 1] += scale * viy + dy * toJ;
+        if (b === 3) {
+          sz += scale * vjz + dz * toI;
+          interaction[b * j + 2] += scale * viz + dz * toJ;
         }
       }
+      interaction[b * i] += sx;
+      interaction[b * i + 1] += sy;
+      if (b === 3) interaction[b * i + 2] += sz;
     }
   }
   const y = new Float64Array(size);
@@ -311,7 +336,7 @@ export function applyMassMatrixFree(system: DarwinSystem, v: ArrayLike<number>):
 
 /**
  * y = M v (eq. 47/48) for the electrons [start, end), each row summed in the order
- * applyMassMatrixFree sums it (the pairs i < k, one by one, then the pairs j > k), so that the
+ * applyMassMatrixFree sums it (the pairs i < k one by one, then the pairs j > k as one sum), so that the
  * result is bit-identical to it for any split into blocks. It evaluates each pair twice, once per
  * row, where applyMassMatrixFree evaluates it once for both: split over K threads it takes 2/K of
  * that time. `diagonal` is massDiagonal. A pool kernel (src/parallel/pool.ts).
@@ -341,24 +366,46 @@ export function massFreeRows(
     return;
   }
   const b = dim;
-  const block = new Float64Array(b * b);
-  const interaction = new Float64Array(b);
-  for (let e = start; e < end; e++) {
-    interaction.fill(0);
+  const softeningSquared = softening * softening;
+  for (let k = start; k < end; k++) {
+    let ix = 0;
+    let iy = 0;
+    let iz = 0;
+    let sx = 0;
+    let sy = 0;
+    let sz = 0;
     for (let other = 0; other < n; other++) {
-      if (other === e) continue;
-      // The reference's block is the pair's (lower index, higher index).
-      if (other < e) vectorInteractionBlock(positions, other, e, softening, dim, block);
-      else vectorInteractionBlock(positions, e, other, softening, dim, block);
-      for (let a = 0; a < b; a++) {
-        let row = 0;
-        for (let c = 0; c < b; c++) row += block[a * b + c] * v[other * b + c];
-        interaction[a] += row;
+      if (other === k) continue;
+      // d from the pair's lower index to its higher, as applyMassMatrixFree takes it.
+      const low = other < k ? other : k;
+      const high = other < k ? k : other;
+      const dx = positions[3 * low] - positions[3 * high];
+      const dy = positions[3 * low + 1] - positions[3 * high + 1];
+      const dz = positions[3 * low + 2] - positions[3 * high + 2];
+      const r2 = dx * dx + dy * dy + dz * dz;
+      const scale = 1 / (2 * Math.sqrt(r2 + softeningSquared));
+      const outer = r2 > 0 ? scale / r2 : 0;
+      const vx = v[b * other];
+      const vy = v[b * other + 1];
+      const vz = b === 3 ? v[b * other + 2] : 0;
+      const ez = b === 3 ? dz : 0;
+      const toK = outer * (dx * vx + dy * vy + ez * vz);
+      // The pairs i < k reach row k one by one, the pairs j > k as one sum (applyMassMatrixFree).
+      if (other < k) {
+        ix += scale * vx + dx * toK;
+        iy += scale * vy + dy * toK;
+        if (b === 3) iz += scale * vz + dz * toK;
+      } else {
+        sx += scale * vx + dx * toK;
+        sy += scale * vy + dy * toK;
+        if (b === 3) sz += scale * vz + dz * toK;
       }
     }
-    for (let a = 0; a < b; a++) {
-      const k = e * b + a;
-      y[k] = diagonal[k] * v[k] + epsilon * interaction[a];
-    }
+    ix += sx;
+    iy += sy;
+    iz += sz;
+    y[b * k] = diagonal[b * k] * v[b * k] + epsilon * ix;
+    y[b * k + 1] = diagonal[b * k + 1] * v[b * k + 1] + epsilon * iy;
+    if (b === 3) y[b * k + 2] = diagonal[b * k + 2] * v[b * k + 2] + epsilon * iz;
   }
 }
