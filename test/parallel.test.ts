@@ -1,6 +1,7 @@
 // The float64 CPU path on a WorkerPool (src/parallel/): every product and assembly equal bit for bit
 // to the single-thread functions for 1, 2 and 3 threads on rows that do not split evenly; solves
-// and spectra through the CPU backend equal to the single-thread ones; --threads refused below 1;
+// and spectra through the CPU backend equal to the single-thread ones; the tree's product the same
+// node by node on any number of threads, its sums and solves equal to rounding; --threads refused below 1;
 // workers that really take blocks, and that leave nothing behind when the pool is disposed or
 // forgotten.
 import { spawnSync } from 'node:child_process';
@@ -24,7 +25,9 @@ import {
   unknowns,
   type DarwinSystem,
 } from '../src/physics/models.ts';
-import { cpuBackend } from '../src/run/backend.ts';
+import { buildTree, sharedArrays } from '../src/physics/tree-build.ts';
+import { treeInteraction } from '../src/physics/treecode.ts';
+import { cpuBackend, cpuTreeBackend } from '../src/run/backend.ts';
 import { parseThreads } from '../src/run/inputs.ts';
 import { simdAvailable, simdProductRows } from '../src/parallel/simd.ts';
 import { denseMatrix, kParallelProductSize } from '../src/solvers/dense.ts';
@@ -208,6 +211,65 @@ describe('the CPU backend on a pool', () => {
     backend.dispose();
     await expect(backend.momenta(momenta)).rejects.toThrow('after dispose');
     expect(() => workers.run(kCpuKernels[0], [], [0, 1])).toThrow('after dispose');
+  });
+});
+
+describe("the tree's product on a pool", () => {
+  // Leaves of 16 and every M2L the opening angle allows: six to seven levels, each pass at work.
+  const kTreeCases: [string, DarwinSystem][] = [
+    ['vector 3D ball', system('ball', 1500, 'vector', 3)],
+    ['vector 2D disk (planar M2L)', system('disk', 1100, 'vector', 2)],
+    ['azimuthal cylinder, softened', system('cylinder', 1300, 'azimuthal', 3, 1e-4)],
+  ];
+  const options = { tolerance: 1e-6, leafSize: 16, translationCost: 0 };
+
+  it.each(kTreeCases)(
+    '%s: every node the same on 1 to 4 threads, the sums equal to rounding',
+    (_, darwin) => {
+      const x = randomVector(unknowns(darwin), 41);
+      const serial = buildTree(darwin, options);
+      const expected = new Float64Array(x.length);
+      treeInteraction(serial, x, expected);
+      expect(serial.counts.translations).toBeGreaterThan(0);
+      for (const threads of [1, 2, 3, 4]) {
+        const workers = pool(threads);
+        const tree = buildTree(darwin, options, sharedArrays(workers));
+        const got = new Float64Array(x.length);
+        treeInteraction(tree, x, got, workers);
+        // The passes compute each node's expansions alone: the same bits whoever runs them.
+        expectBitIdentical(tree.moments as Float64Array, serial.moments as Float64Array);
+        expectBitIdentical(tree.locals as Float64Array, serial.locals as Float64Array);
+        // The near field sums pairs across subtrees in another order on threads (nearFieldAcross).
+        if (threads === 1) expectBitIdentical(got, expected);
+        else expect(maxDifference(got, expected)).toBeLessThan(1e-13 * maxAbsolute(expected));
+      }
+    },
+  );
+
+  it('solves with CG as on one thread, and disposes its pool', async () => {
+    const darwin = system('ball', 500, 'vector', 3);
+    const momenta = randomVector(unknowns(darwin), 43);
+    const single = cpuTreeBackend(darwin, options);
+    const expected = await single.velocities(momenta, 'cg', { rtol: 1e-10 });
+    single.dispose();
+    const workers = nodeWorkerPool(3, kCpuKernels);
+    const backend = cpuTreeBackend(darwin, options, workers);
+    const got = await backend.velocities(momenta, 'cg', { rtol: 1e-10 });
+    backend.dispose();
+    expect(got.converged).toBe(true);
+    expect(Math.abs(got.iterations - expected.iterations)).toBeLessThanOrEqual(1);
+    expect(maxDifference(got.x, expected.x)).toBeLessThan(1e-9 * maxAbsolute(expected.x));
+    expect(() => workers.run(kCpuKernels[0], [], [0, 1])).toThrow('after dispose');
+  });
+
+  it("refuses a float32 tree's storage, which a pool cannot share", () => {
+    const darwin = system('ball', 300, 'vector', 3);
+    const workers = pool(2);
+    const tree = buildTree(darwin, { ...options, precision: 'float32' }, sharedArrays(workers));
+    const x = randomVector(unknowns(darwin), 47);
+    expect(() => treeInteraction(tree, x, new Float64Array(x.length), workers)).toThrow(
+      'a kernel array must come from WorkerPool.shared()',
+    );
   });
 });
 
@@ -454,5 +516,23 @@ describe('the CLI on every core', () => {
       return result;
     };
     expect(solve('3')).toEqual(solve('1'));
+  });
+
+  it('solve --device cpu --matrix tree: the same solve on 1 and 3 threads, to rounding', () => {
+    const solve = (threads: string) => {
+      const run = cli(
+        ...['solve', '--geometry', 'ball', '--n', '3000', '--epsilon', '1e-3', '--velocity', 'rigid'],
+        ...['--device', 'cpu', '--matrix', 'tree', '--threads', threads, '--json'],
+      );
+      expect(run.status, run.stderr).toBe(0);
+      return JSON.parse(run.stdout);
+    };
+    const [one, three] = [solve('1'), solve('3')];
+    expect(three.matrix).toBe('tree');
+    expect(three.tree.translations).toBeGreaterThan(0);
+    expect(three.converged).toBe(true);
+    expect(three.iterations).toBe(one.iterations);
+    expect(three.true_relative_residual).toBeCloseTo(one.true_relative_residual, 14);
+    expect(three.energies.total).toBeCloseTo(one.energies.total, 9);
   });
 });

@@ -6,7 +6,7 @@ import { kCpuDevice } from '../src/io/formats.ts';
 import { geometry, type GeometryName } from '../src/physics/geometry.ts';
 import { unknowns, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
 import { relativeError } from '../src/physics/observables.ts';
-import { buildTree } from '../src/physics/tree-build.ts';
+import { allocatedArrays, buildTree } from '../src/physics/tree-build.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
 import {
   checkCpuFits,
@@ -176,12 +176,9 @@ describe('memory', () => {
         tree.centre,
         tree.radius,
         tree.diagonal,
-        tree.charges,
-        tree.sums,
-        tree.moments,
-        tree.reduced,
-        tree.locals,
         ...Object.values(tree.lists),
+        // The product's workspace and the copies its kernels read (buildTree's allocator).
+        ...allocatedArrays(tree),
       ];
       const bytes = arrays.reduce((sum, a) => sum + a.byteLength, 0);
       const estimate = treeBytesPerElectron(tolerance) * s.configuration.n;

@@ -7,14 +7,17 @@ import {
   addChargeToMultipole,
   completeLocal,
   evaluateLocal,
+  expansionTableArrays,
   expansionTables,
   inverseDistanceDerivatives,
   kCharges,
   multipoleToLocal,
+  packExpansionTables,
   planarMultipoleToLocal,
   reduceMultipole,
   shiftLocal,
   shiftMultipole,
+  unpackExpansionTables,
   type ExpansionTables,
 } from '../src/physics/cartesian-expansion.ts';
 import { geometry, type Configuration } from '../src/physics/geometry.ts';
@@ -22,7 +25,7 @@ import { clustered } from './helpers/configurations.ts';
 import { blockSize, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
 import { dot } from '../src/math/vectors.ts';
 import { relativeError } from '../src/physics/observables.ts';
-import { buildTree, type Tree } from '../src/physics/tree-build.ts';
+import { buildTree, kPlainArrays, type Tree } from '../src/physics/tree-build.ts';
 import { treeInteraction, treeProduct } from '../src/physics/treecode.ts';
 import { conjugateGradient } from '../src/solvers/cg.ts';
 import { massMatrix } from '../src/run/backend.ts';
@@ -132,6 +135,26 @@ function fieldOfLocal(tables: ExpansionTables, local: Float64Array, centre: numb
   evaluateLocal(tables, hx, hy, hz, local, 0, field, new Float64Array(tables.termCount));
   return field;
 }
+
+describe('the expansion tables packed for a worker pool', () => {
+  it('unpack to the same numbers, every array of ExpansionTables at orders 1, 11 and 16', () => {
+    for (const order of [1, 11, 16]) {
+      const tables = expansionTables(order);
+      const packed = packExpansionTables(tables, kPlainArrays);
+      const unpacked = unpackExpansionTables(packed.indices, packed.numbers);
+      const names = expansionTableArrays();
+      const arrays = Object.keys(tables).filter(
+        (key) => typeof tables[key as keyof ExpansionTables] !== 'number',
+      );
+      expect([...names.indices, ...names.numbers].sort()).toEqual(arrays.sort());
+      for (const key of Object.keys(tables) as (keyof ExpansionTables)[]) {
+        const value = tables[key];
+        if (typeof value === 'number') expect(unpacked[key]).toBe(value);
+        else expect(Array.from(unpacked[key] as ArrayLike<number>)).toEqual(Array.from(value));
+      }
+    }
+  });
+});
 
 describe('the FMM operators against direct evaluation', () => {
   const source = [0.1, -0.2, 0.3];

@@ -277,7 +277,7 @@ export function gpuBackendDetails(context: GpuContext, backend: GpuBackend): str
 /**
  * A study's backend of `system` (response, scaling: one per configuration, no check of their own):
  * on `gpu` the engine with `matrix` and `treeTolerance` (`onChunk` hears a long product's pieces),
- * without it the CPU's (openCpuBackend) in the host's memory, a dense M on `threads` threads.
+ * without it the CPU's (openCpuBackend) in the host's memory, its dense M or tree on `threads` threads.
  */
 export async function openStudyBackend(
   gpu: GpuContext | null,

@@ -13,6 +13,24 @@ import {
   vectorInteractionBlock,
   type DarwinSystem,
 } from '../physics/models.ts';
+import {
+  addChargeToMultipole,
+  completeLocal,
+  evaluateLocal,
+  expansionTableArrays,
+  inverseDistanceDerivatives,
+  localRows,
+  multipoleRows,
+  multipoleToLocal,
+  planarMultipoleToLocal,
+  reduceMultipole,
+  scaledMonomials,
+  shiftLocal,
+  shiftMultipole,
+  stokesletFarFieldRows,
+  unpackExpansionTables,
+} from '../physics/cartesian-expansion.ts';
+import { nearFieldAcross, nearFieldWithin } from '../physics/treecode.ts';
 import { denseProductRows } from '../solvers/dense.ts';
 import { simdDotModule, simdProductRows } from './simd.ts';
 import { pairBlocks, rowBlocks, type WorkerPool } from './pool.ts';
@@ -38,6 +56,24 @@ export const kCpuKernels = [
   vectorInteractionBlock,
   copyRows,
   fillRows,
+  // The tree's product (src/physics/treecode.ts) and the expansion operators its passes call.
+  multipoleRows,
+  localRows,
+  stokesletFarFieldRows,
+  nearFieldWithin,
+  nearFieldAcross,
+  expansionTableArrays,
+  unpackExpansionTables,
+  scaledMonomials,
+  inverseDistanceDerivatives,
+  addChargeToMultipole,
+  shiftMultipole,
+  reduceMultipole,
+  multipoleToLocal,
+  planarMultipoleToLocal,
+  completeLocal,
+  shiftLocal,
+  evaluateLocal,
 ];
 
 /** The positions as an array the pool shares. */

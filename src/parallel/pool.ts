@@ -16,11 +16,17 @@
 // module constant or a closure. The same holds for the protocol's functions below that workers run.
 import type { MemoryArray } from './simd.ts';
 
-/** A kernel over the rows [start, end); its other arguments are numbers and pool-shared arrays. */
+/**
+ * A kernel over the rows [start, end); its other arguments are numbers and pool-shared arrays:
+ * Float64Arrays, and Uint32Arrays for indices (a double read as an index costs V8 a conversion).
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Kernel = (...args: any[]) => void;
 
-export type KernelArgument = number | Float64Array;
+export type KernelArgument = number | SharedArray;
+
+/** What a pool shares with its workers. */
+export type SharedArray = Float64Array | Uint32Array;
 
 /** One worker as its adapter started it. */
 export interface PoolWorker {
@@ -78,9 +84,9 @@ function claimBlock(control: Int32Array): number {
  */
 function jobArguments(
   job: Float64Array,
-  arrayOf: (id: number) => Float64Array | undefined,
-): (number | Float64Array)[] | null {
-  const args: (number | Float64Array)[] = [];
+  arrayOf: (id: number) => Float64Array | Uint32Array | undefined,
+): (number | Float64Array | Uint32Array)[] | null {
+  const args: (number | Float64Array | Uint32Array)[] = [];
   for (let k = 0; k < job[1]; k++) {
     const value = job[2 + 2 * k];
     if (job[3 + 2 * k] === 0) args.push(value);
@@ -97,7 +103,7 @@ function runBlock(
   control: Int32Array,
   job: Float64Array,
   kernels: readonly Kernel[],
-  args: (number | Float64Array)[],
+  args: (number | Float64Array | Uint32Array)[],
   block: number,
 ): void {
   try {
@@ -124,6 +130,8 @@ interface PoolMessage {
   memory?: WebAssembly.Memory;
   byteOffset?: number;
   length?: number;
+  /** The array is a Uint32Array (else a Float64Array). */
+  indices?: boolean;
   release?: number;
 }
 
@@ -136,7 +144,7 @@ async function workerMain(
   listen: (handler: (message: PoolMessage) => void) => void,
   kernels: readonly Kernel[],
 ): Promise<void> {
-  const arrays = new Map<number, Float64Array>();
+  const arrays = new Map<number, Float64Array | Uint32Array>();
   let arrived: () => void = () => {};
   let control: Int32Array = new Int32Array(0);
   let job: Float64Array = new Float64Array(0);
@@ -145,10 +153,14 @@ async function workerMain(
       control = new Int32Array(message.control);
       job = new Float64Array(message.job);
     } else if (message.id !== undefined) {
-      const buffer = message.memory ? message.memory.buffer : message.buffer;
-      const array = new Float64Array(buffer as SharedArrayBuffer, message.byteOffset, message.length);
-      if (message.memory) (array as MemoryArray).wasmMemory = message.memory;
-      arrays.set(message.id, array);
+      const buffer = (message.memory ? message.memory.buffer : message.buffer) as SharedArrayBuffer;
+      if (message.indices)
+        arrays.set(message.id, new Uint32Array(buffer, message.byteOffset, message.length));
+      else {
+        const array = new Float64Array(buffer, message.byteOffset, message.length);
+        if (message.memory) (array as MemoryArray).wasmMemory = message.memory;
+        arrays.set(message.id, array);
+      }
     } else if (message.release !== undefined) arrays.delete(message.release);
     arrived();
   });
@@ -197,8 +209,10 @@ function workerSource(prologue: string, kernels: readonly Kernel[]): string {
 }
 
 /** A shared array as posted to a worker: the memory it lies in, and where. */
-function arrayMessage(id: number, array: MemoryArray): PoolMessage {
+function arrayMessage(id: number, array: MemoryArray | Uint32Array): PoolMessage {
   const where = { id, byteOffset: array.byteOffset, length: array.length };
+  if (array instanceof Uint32Array)
+    return { ...where, indices: true, buffer: array.buffer as SharedArrayBuffer };
   return array.wasmMemory
     ? { ...where, memory: array.wasmMemory }
     : { ...where, buffer: array.buffer as SharedArrayBuffer };
@@ -299,9 +313,9 @@ export class WorkerPool {
   readonly #kernels: readonly Kernel[];
   readonly #control = new Int32Array(new SharedArrayBuffer(4 * kControlWords));
   readonly #job = new Float64Array(new SharedArrayBuffer(8 * kJobLength));
-  readonly #ids = new WeakMap<Float64Array, number>();
+  readonly #ids = new WeakMap<SharedArray, number>();
   /** Shared arrays by id, posted to each worker when it starts. */
-  readonly #arrays = new Map<number, Float64Array>();
+  readonly #arrays = new Map<number, MemoryArray | Uint32Array>();
   #workers: PoolWorker[] | null = null;
   #nextId = 1;
   #sequence = 0;
@@ -333,6 +347,11 @@ export class WorkerPool {
     return this.#register(array);
   }
 
+  /** A zeroed Uint32Array in shared memory, which run() may pass to the workers: indices. */
+  sharedIndices(length: number): Uint32Array {
+    return this.#register(new Uint32Array(new SharedArrayBuffer(4 * Math.max(1, length)), 0, length));
+  }
+
   /** `length` float64 from `offset` past the start of `array` (in its trailing room), shared. */
   view(array: MemoryArray, offset: number, length: number): MemoryArray {
     const view: MemoryArray = new Float64Array(array.buffer, array.byteOffset + 8 * offset, length);
@@ -341,7 +360,7 @@ export class WorkerPool {
   }
 
   /** Lets the workers drop a shared array no later job uses. */
-  release(array: Float64Array): void {
+  release(array: SharedArray): void {
     const id = this.#ids.get(array);
     if (id === undefined) return;
     this.#arrays.delete(id);
@@ -386,7 +405,7 @@ export class WorkerPool {
     Atomics.store(control, kClaim, (this.#sequence << 24) | (blocks << 12));
     Atomics.add(control, kWake, 1);
     Atomics.notify(control, kWake);
-    const callerArgs = args as (number | Float64Array)[];
+    const callerArgs = args as (number | SharedArray)[];
     try {
       for (let block = claimBlock(control); block >= 0; block = claimBlock(control))
         runBlock(control, job, this.#kernels, callerArgs, block);
@@ -408,7 +427,7 @@ export class WorkerPool {
     this.#arrays.clear();
   }
 
-  #register(array: MemoryArray): MemoryArray {
+  #register<A extends MemoryArray | Uint32Array>(array: A): A {
     const id = this.#nextId++;
     this.#ids.set(array, id);
     this.#arrays.set(id, array);

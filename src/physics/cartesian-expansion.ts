@@ -496,3 +496,245 @@ export function evaluateLocal(
     }
   }
 }
+
+// The passes of the product over a tree's nodes (treecode.ts), as kernels of a WorkerPool
+// (src/parallel/pool.ts): plain functions over the rows [start, end) that use nothing but their
+// arguments, Math and the functions above, so that worker threads can run their source text. Each
+// node's numbers are computed by the same code whichever thread runs it, so a product is the same
+// bit for bit for any number of threads. The tables reach a worker packed into one Float64Array.
+
+/** The arrays of ExpansionTables in the order packExpansionTables lays them out: indices, numbers. */
+export function expansionTableArrays(): { indices: string[]; numbers: string[] } {
+  return {
+    indices: [
+      'exponents',
+      'minusOne',
+      'minusTwo',
+      'plusOne',
+      'monomialParent',
+      'monomialAxis',
+      'sumOffset',
+      'sumIndex',
+      'reducedTerm',
+      'harmonic',
+      'm2lOffset',
+      'm2lIndex',
+      'planarTerm',
+      'planarOffset',
+      'planarAlpha',
+      'planarIndex',
+    ],
+    numbers: ['firstWeight', 'secondWeight', 'factorial', 'monomialDivisor'],
+  };
+}
+
+/** ExpansionTables in two arrays, as a WorkerPool shares them (packExpansionTables). */
+export interface PackedExpansionTables {
+  /** order, termCount, reducedCount, the start of every array (indices, then numbers) and the end of each kind, then the index arrays. */
+  readonly indices: Uint32Array;
+  /** The arrays of numbers. */
+  readonly numbers: Float64Array;
+}
+
+/**
+ * `tables` packed into a Uint32Array and a Float64Array from `allocate`'s: the header (order,
+ * termCount, reducedCount, each array's start, and the end of the indices' and the numbers') and the
+ * index arrays in `indices`, the number arrays in `numbers` (expansionTableArrays' order).
+ */
+export function packExpansionTables(
+  tables: ExpansionTables,
+  allocate: { uint32(length: number): Uint32Array; float64(length: number): Float64Array },
+): PackedExpansionTables {
+  const names = expansionTableArrays();
+  const arraysOf = (list: string[]) =>
+    list.map((name) => tables[name as keyof ExpansionTables] as ArrayLike<number>);
+  const lengthOf = (arrays: ArrayLike<number>[]) => arrays.reduce((sum, array) => sum + array.length, 0);
+  const indexArrays = arraysOf(names.indices);
+  const numberArrays = arraysOf(names.numbers);
+  const header = 3 + names.indices.length + 1 + names.numbers.length + 1;
+  const indices = allocate.uint32(header + lengthOf(indexArrays));
+  const numbers = allocate.float64(lengthOf(numberArrays));
+  indices[0] = tables.order;
+  indices[1] = tables.termCount;
+  indices[2] = tables.reducedCount;
+  let slot = 3;
+  for (const [arrays, into] of [
+    [indexArrays, indices],
+    [numberArrays, numbers],
+  ] as const) {
+    let offset = into === indices ? header : 0;
+    for (const array of arrays) {
+      indices[slot++] = offset;
+      into.set(array, offset);
+      offset += array.length;
+    }
+    indices[slot++] = offset;
+  }
+  return { indices, numbers };
+}
+
+/**
+ * The tables packExpansionTables packed, their arrays views of `indices` and `numbers`: the same
+ * numbers, which the operators above only index.
+ */
+export function unpackExpansionTables(indices: Uint32Array, numbers: Float64Array): ExpansionTables {
+  const names = expansionTableArrays();
+  const tables: Record<string, number | Uint32Array | Float64Array> = {
+    order: indices[0],
+    termCount: indices[1],
+    reducedCount: indices[2],
+  };
+  let slot = 3;
+  for (const name of names.indices) tables[name] = indices.subarray(indices[slot], indices[++slot]);
+  slot++;
+  for (const name of names.numbers) tables[name] = numbers.subarray(indices[slot], indices[++slot]);
+  return tables as unknown as ExpansionTables;
+}
+
+/**
+ * The upward pass at nodes [start, end) of one level, children's levels first: P2M at a leaf (its
+ * electrons nodeStart .. nodeEnd in tree order at `positions`, kCharges charges each), M2M from the
+ * two children elsewhere; then the node's harmonic moments for M2L. Sums accumulate in float64 and
+ * are stored once, as a GPU thread keeps them in registers.
+ */
+export function multipoleRows(
+  tableIndices: Uint32Array,
+  tableNumbers: Float64Array,
+  positions: ArrayLike<number>,
+  charges: ArrayLike<number>,
+  centre: ArrayLike<number>,
+  nodeStart: Uint32Array,
+  nodeEnd: Uint32Array,
+  moments: ExpansionStorage,
+  reducedMoments: ExpansionStorage,
+  firstLeaf: number,
+  start: number,
+  end: number,
+): void {
+  const tables = unpackExpansionTables(tableIndices, tableNumbers);
+  const stride = 4 * tables.termCount;
+  const reducedStride = 4 * tables.reducedCount;
+  const monomial = new Float64Array(tables.termCount);
+  const sum = new Float64Array(stride);
+  const reduced = new Float64Array(reducedStride);
+  for (let node = start; node < end; node++) {
+    sum.fill(0);
+    const cx = centre[3 * node];
+    const cy = centre[3 * node + 1];
+    const cz = centre[3 * node + 2];
+    if (node >= firstLeaf) {
+      for (let k = nodeStart[node]; k < nodeEnd[node]; k++) {
+        const dx = positions[3 * k] - cx;
+        const dy = positions[3 * k + 1] - cy;
+        const dz = positions[3 * k + 2] - cz;
+        addChargeToMultipole(tables, dx, dy, dz, charges, 4 * k, sum, monomial);
+      }
+    } else {
+      for (let child = 2 * node + 1; child <= 2 * node + 2; child++) {
+        if (nodeEnd[child] === nodeStart[child]) continue;
+        const sx = centre[3 * child] - cx;
+        const sy = centre[3 * child + 1] - cy;
+        const sz = centre[3 * child + 2] - cz;
+        shiftMultipole(tables, sx, sy, sz, moments, stride * child, sum, monomial);
+      }
+    }
+    moments.set(sum, stride * node);
+    reduceMultipole(tables, sum, reduced);
+    reducedMoments.set(reduced, reducedStride * node);
+  }
+}
+
+/**
+ * The downward pass at nodes [start, end) of one level, parents' levels first (node k's parent is
+ * (k - 1) / 2): the parent's local expansion shifted to the node (L2L) plus the M2L of every source
+ * node in its list (m2l[m2lOffset[node] ..]), completed by the harmonic identity. `planar` (1 or 0):
+ * every charge and target in one plane z = const (planarMultipoleToLocal).
+ */
+export function localRows(
+  tableIndices: Uint32Array,
+  tableNumbers: Float64Array,
+  centre: ArrayLike<number>,
+  m2lOffset: Uint32Array,
+  m2l: Uint32Array,
+  reducedMoments: ExpansionStorage,
+  locals: ExpansionStorage,
+  planar: number,
+  start: number,
+  end: number,
+): void {
+  const tables = unpackExpansionTables(tableIndices, tableNumbers);
+  const stride = 4 * tables.termCount;
+  const reducedStride = 4 * tables.reducedCount;
+  const monomial = new Float64Array(tables.termCount);
+  const taylor = new Float64Array(tables.termCount + 1);
+  const derivative = new Float64Array(tables.termCount);
+  const sum = new Float64Array(stride);
+  for (let node = start; node < end; node++) {
+    sum.fill(0);
+    const cx = centre[3 * node];
+    const cy = centre[3 * node + 1];
+    const cz = centre[3 * node + 2];
+    if (node > 0) {
+      const parent = (node - 1) >> 1;
+      const sx = cx - centre[3 * parent];
+      const sy = cy - centre[3 * parent + 1];
+      const sz = cz - centre[3 * parent + 2];
+      shiftLocal(tables, sx, sy, sz, locals, stride * parent, sum, monomial);
+    }
+    for (let l = m2lOffset[node]; l < m2lOffset[node + 1]; l++) {
+      const source = m2l[l];
+      const rx = cx - centre[3 * source];
+      const ry = cy - centre[3 * source + 1];
+      const rz = cz - centre[3 * source + 2];
+      const from = reducedStride * source;
+      if (planar) planarMultipoleToLocal(tables, rx, ry, reducedMoments, from, sum, taylor, derivative);
+      else multipoleToLocal(tables, rx, ry, rz, reducedMoments, from, sum, taylor, derivative);
+    }
+    completeLocal(tables, sum);
+    locals.set(sum, stride * node);
+  }
+}
+
+/**
+ * L2P at the electrons of leaves firstLeaf + [start, end): each leaf's local expansion of the four
+ * potentials of treecode.ts, turned into the Stokeslet sum (phi_l - sum_m x_m d_l phi_m + d_l psi) / 2
+ * with x from the root's centre, added to `sums` (3 per electron, tree order).
+ */
+export function stokesletFarFieldRows(
+  tableIndices: Uint32Array,
+  tableNumbers: Float64Array,
+  positions: ArrayLike<number>,
+  centre: ArrayLike<number>,
+  nodeStart: Uint32Array,
+  nodeEnd: Uint32Array,
+  locals: ExpansionStorage,
+  sums: Float64Array,
+  firstLeaf: number,
+  start: number,
+  end: number,
+): void {
+  const tables = unpackExpansionTables(tableIndices, tableNumbers);
+  const stride = 4 * tables.termCount;
+  const monomial = new Float64Array(tables.termCount);
+  const field = new Float64Array(16);
+  for (let leaf = firstLeaf + start; leaf < firstLeaf + end; leaf++) {
+    for (let k = nodeStart[leaf]; k < nodeEnd[leaf]; k++) {
+      const px = positions[3 * k];
+      const py = positions[3 * k + 1];
+      const pz = positions[3 * k + 2];
+      const hx = px - centre[3 * leaf];
+      const hy = py - centre[3 * leaf + 1];
+      const hz = pz - centre[3 * leaf + 2];
+      evaluateLocal(tables, hx, hy, hz, locals, stride * leaf, field, monomial);
+      // field[4c + 1 + l] = d_l phi_c.
+      const x = px - centre[0];
+      const y = py - centre[1];
+      const z = pz - centre[2];
+      for (let l = 0; l < 3; l++) {
+        const stokeslet =
+          field[4 * l] - x * field[1 + l] - y * field[5 + l] - z * field[9 + l] + field[13 + l];
+        sums[3 * k + l] += stokeslet / 2;
+      }
+    }
+  }
+}

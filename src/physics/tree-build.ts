@@ -16,10 +16,13 @@ import {
   expansionTables,
   kCharges,
   kMaxTreeOrder,
+  packExpansionTables,
   type ExpansionStorage,
+  type PackedExpansionTables,
   type ExpansionTables,
 } from './cartesian-expansion.ts';
 import { massDiagonal, type DarwinSystem } from './models.ts';
+import type { WorkerPool } from '../parallel/pool.ts';
 
 /** Storage of the tree's per-electron and per-node numbers: float64 is the reference, float32 the GPU's. */
 export type TreeStorage = ExpansionStorage;
@@ -107,18 +110,64 @@ export interface TreeGeometry {
   readonly diagonal: Float64Array;
 }
 
+/**
+ * Where buildTree puts what the CPU product's kernels touch: plain typed arrays by default, a
+ * WorkerPool's shared memory (shared, sharedIndices) for its threads to share.
+ */
+export interface TreeAllocator {
+  float64(length: number): Float64Array;
+  uint32(length: number): Uint32Array;
+}
+
+export const kPlainArrays: TreeAllocator = {
+  float64: (length) => new Float64Array(length),
+  uint32: (length) => new Uint32Array(length),
+};
+
+/** `pool`'s shared memory, which its threads read and write. */
+export function sharedArrays(pool: Pick<WorkerPool, 'shared' | 'sharedIndices'>): TreeAllocator {
+  return { float64: (length) => pool.shared(length), uint32: (length) => pool.sharedIndices(length) };
+}
+
+/**
+ * What the CPU product's kernels read (treecode.ts, cartesian-expansion.ts multipoleRows ..), from
+ * buildTree's allocator: the expansion tables packed, positions and centres in float64, node ranges
+ * and interaction lists as in TreeGeometry.
+ */
+export interface TreeKernelInputs {
+  readonly tables: PackedExpansionTables;
+  readonly positions: Float64Array;
+  readonly centre: Float64Array;
+  readonly nodeStart: Uint32Array;
+  readonly nodeEnd: Uint32Array;
+  readonly m2lOffset: Uint32Array;
+  readonly m2l: Uint32Array;
+  readonly nearOffset: Uint32Array;
+  readonly near: Uint32Array;
+}
+
 /** The tree with the CPU product's workspace (treecode.ts). */
 export interface Tree extends TreeGeometry {
+  readonly kernelInputs: TreeKernelInputs;
   /**
    * Per-product work: the charges f_x, f_y, f_z, f . (y - origin) in tree order (kCharges per
-   * electron), sums w (3 per electron), moments, harmonic moments and local coefficients (kCharges
-   * per term and node).
+   * electron), moments, harmonic moments and local coefficients (kCharges per term and node) in the
+   * tree's precision, and the sums w (3 per electron) in float64.
    */
   readonly charges: TreeStorage;
-  readonly sums: TreeStorage;
   readonly moments: TreeStorage;
   readonly reduced: TreeStorage;
   readonly locals: TreeStorage;
+  readonly sums: Float64Array;
+}
+
+/** Every array of `tree` from buildTree's allocator: what a pool that shares them may release. */
+export function allocatedArrays(tree: Tree): (Float64Array | Uint32Array)[] {
+  const { tables, ...inputs } = tree.kernelInputs;
+  const work = [tree.charges, tree.moments, tree.reduced, tree.locals].filter(
+    (a) => a instanceof Float64Array,
+  );
+  return [tables.indices, tables.numbers, ...Object.values(inputs), ...work, tree.sums];
 }
 
 /**
@@ -162,16 +211,47 @@ function storage(precision: TreePrecision, length: number): TreeStorage {
   return precision === 'float64' ? new Float64Array(length) : new Float32Array(length);
 }
 
-export function buildTree(system: DarwinSystem, options: TreeOptions = {}): Tree {
+/**
+ * The tree of `system` with the CPU product's workspace, every array the product's kernels touch
+ * (in float64 precision; a float32 tree's expansions stay its own) from `allocate`.
+ */
+export function buildTree(
+  system: DarwinSystem,
+  options: TreeOptions = {},
+  allocate: TreeAllocator = kPlainArrays,
+): Tree {
   const geometry = buildTreeGeometry(system, options);
-  const { n, nodeCount, precision, tables } = geometry;
+  const { n, nodeCount, precision, tables, lists } = geometry;
+  const copy = <A extends Float64Array | Uint32Array>(
+    make: (length: number) => A,
+    values: ArrayLike<number>,
+  ) => {
+    const array = make(values.length);
+    array.set(values);
+    return array;
+  };
+  const indices = (values: ArrayLike<number>) => copy((length) => allocate.uint32(length), values);
+  const numbers = (values: ArrayLike<number>) => copy((length) => allocate.float64(length), values);
+  const work = (length: number) =>
+    precision === 'float64' ? allocate.float64(length) : new Float32Array(length);
   return {
     ...geometry,
-    charges: storage(precision, kCharges * n),
-    sums: storage(precision, 3 * n),
-    moments: storage(precision, kCharges * tables.termCount * nodeCount),
-    reduced: storage(precision, kCharges * tables.reducedCount * nodeCount),
-    locals: storage(precision, kCharges * tables.termCount * nodeCount),
+    kernelInputs: {
+      tables: packExpansionTables(tables, allocate),
+      positions: numbers(geometry.positions),
+      centre: numbers(geometry.centre),
+      nodeStart: indices(geometry.nodeStart),
+      nodeEnd: indices(geometry.nodeEnd),
+      m2lOffset: indices(lists.m2lOffset),
+      m2l: indices(lists.m2l),
+      nearOffset: indices(lists.nearOffset),
+      near: indices(lists.near),
+    },
+    charges: work(kCharges * n),
+    moments: work(kCharges * tables.termCount * nodeCount),
+    reduced: work(kCharges * tables.reducedCount * nodeCount),
+    locals: work(kCharges * tables.termCount * nodeCount),
+    sums: allocate.float64(3 * n),
   };
 }
 

@@ -20,31 +20,67 @@
 // directly with the exact softened kernel. The expansions are of the bare kernel: the softened T is the
 // bare one times r / sqrt(r^2 + a^2) = 1 - a^2 / (2 r^2) + ..., so the softening test of the
 // interaction lists keeps that relative error within the tolerance for every pair an M2L stands for.
-import {
-  addChargeToMultipole,
-  completeLocal,
-  evaluateLocal,
-  kCharges,
-  multipoleToLocal,
-  planarMultipoleToLocal,
-  reduceMultipole,
-  shiftLocal,
-  shiftMultipole,
-} from './cartesian-expansion.ts';
+//
+// Every pass is a kernel over a range of nodes or leaves (cartesian-expansion.ts multipoleRows ..,
+// nearFieldWithin, nearFieldAcross below), so that a WorkerPool's threads share a product: each
+// level's nodes in blocks (the upward pass from the leaves, the downward from the root), then the
+// leaves (treeInteraction).
+import { kCharges, localRows, multipoleRows, stokesletFarFieldRows } from './cartesian-expansion.ts';
 import { blockSize } from './models.ts';
-import type { Tree, TreeProductCounts, TreeStorage } from './tree-build.ts';
+import type { Tree, TreeProductCounts } from './tree-build.ts';
+import type { Kernel, KernelArgument } from '../parallel/pool.ts';
+
+/**
+ * What runs a product's kernels over blocks of rows: a WorkerPool (src/parallel/pool.ts), whose
+ * threads share the tree's arrays (buildTree's `allocate`), or kSerialKernels on the caller alone.
+ */
+export interface KernelRunner {
+  readonly threads: number;
+  /** A float32 tree's storage runs on kSerialKernels only: a pool shares Float64 and Uint32Arrays. */
+  run(kernel: Kernel, args: readonly (KernelArgument | Float32Array)[], boundaries: readonly number[]): void;
+}
+
+/** The caller's thread alone: each block in turn. */
+export const kSerialKernels: KernelRunner = {
+  threads: 1,
+  run(kernel, args, boundaries) {
+    for (let k = 0; k + 1 < boundaries.length; k++) kernel(...args, boundaries[k], boundaries[k + 1]);
+  },
+};
+
+/**
+ * Blocks of a pass per thread: claimed, not assigned, so that nodes of uneven work (long M2L lists,
+ * lumps of near leaves) balance over the threads.
+ */
+const kTreeBlocksPerThread = 4;
 
 /** M x = D x + eps T x (eq. 48/50 generalised) into `out`, input order. */
-export function treeProduct(tree: Tree, x: ArrayLike<number>, out: TreeStorage): TreeProductCounts {
-  const counts = treeInteraction(tree, x, out);
+export function treeProduct(
+  tree: Tree,
+  x: ArrayLike<number>,
+  out: Float64Array | Float32Array,
+  runner: KernelRunner = kSerialKernels,
+): TreeProductCounts {
+  const counts = treeInteraction(tree, x, out, runner);
   const { diagonal } = tree;
   const epsilon = tree.system.epsilon;
   for (let k = 0; k < out.length; k++) out[k] = diagonal[k] * x[k] + epsilon * out[k];
   return counts;
 }
 
-/** T x (no eps, no diagonal) into `out`, input order. */
-export function treeInteraction(tree: Tree, x: ArrayLike<number>, out: TreeStorage): TreeProductCounts {
+/**
+ * T x (no eps, no diagonal) into `out`, input order, its passes run by `runner`: the upward pass
+ * level by level from the leaves, the downward pass from the root, each level's nodes in blocks; the
+ * near field and L2P in blocks of leaves. The passes give every node the same numbers on any number
+ * of threads; the near field's order of summation, and so its rounding, depends on the blocks
+ * (nearField).
+ */
+export function treeInteraction(
+  tree: Tree,
+  x: ArrayLike<number>,
+  out: Float64Array | Float32Array,
+  runner: KernelRunner = kSerialKernels,
+): TreeProductCounts {
   const size = tree.n * blockSize(tree.system);
   if (x.length !== size || out.length !== size) {
     throw new RangeError(
@@ -52,14 +88,193 @@ export function treeInteraction(tree: Tree, x: ArrayLike<number>, out: TreeStora
     );
   }
   gatherCharges(tree, x);
+  tree.sums.fill(0);
+  const { kernelInputs: k, depth, firstLeaf, charges, moments, reduced, locals, sums } = tree;
+  const tables = [k.tables.indices, k.tables.numbers];
   const far = tree.counts.translations > 0;
   if (far) {
-    upwardPass(tree);
-    downwardPass(tree);
+    for (let level = depth; level >= 0; level--) {
+      runner.run(
+        multipoleRows,
+        [...tables, k.positions, charges, k.centre, k.nodeStart, k.nodeEnd, moments, reduced, firstLeaf],
+        levelBlocks(runner, level),
+      );
+    }
+    for (let level = 0; level <= depth; level++) {
+      runner.run(
+        localRows,
+        [...tables, k.centre, k.m2lOffset, k.m2l, reduced, locals, tree.planar ? 1 : 0],
+        levelBlocks(runner, level),
+      );
+    }
   }
-  evaluate(tree, far);
+  nearField(tree, runner);
+  if (far) {
+    runner.run(
+      stokesletFarFieldRows,
+      [...tables, k.positions, k.centre, k.nodeStart, k.nodeEnd, locals, sums, firstLeaf],
+      levelBlocks(runner, depth).map((node) => node - firstLeaf),
+    );
+  }
   scatterSums(tree, out);
   return tree.counts;
+}
+
+/** The nodes of tree level `level`, 2^level - 1 .. 2^(level + 1) - 2, in blocks for `runner`. */
+function levelBlocks(runner: KernelRunner, level: number): number[] {
+  const first = 2 ** level - 1;
+  const count = 2 ** level;
+  const blocks = Math.min(count, runner.threads === 1 ? 1 : kTreeBlocksPerThread * runner.threads);
+  return Array.from({ length: blocks + 1 }, (_, b) => first + Math.round((b * count) / blocks));
+}
+
+/**
+ * The near field into tree.sums. T_kj = T_jk, so nearFieldWithin sums each pair of near leaves once
+ * and adds it to both sides, halving the direct work. On threads it does so within each subtree of
+ * one level, a block each that writes only its own electrons' sums, and nearFieldAcross then sums the
+ * pairs of leaves in different subtrees, each for its target leaf (so each such pair twice): 2^level
+ * subtrees, at least kTreeBlocksPerThread a thread, whose pairs across are the few near their borders.
+ */
+function nearField(tree: Tree, runner: KernelRunner): void {
+  const { kernelInputs: k, depth, firstLeaf, charges, sums } = tree;
+  const softeningSquared = tree.system.softening ** 2;
+  let level = 0;
+  while (runner.threads > 1 && level < depth && 2 ** level < kTreeBlocksPerThread * runner.threads) level++;
+  const subtreeLeaves = 2 ** (depth - level);
+  const blocks = Array.from({ length: 2 ** level + 1 }, (_, b) => b * subtreeLeaves);
+  const args = [
+    k.positions,
+    charges,
+    sums,
+    k.nodeStart,
+    k.nodeEnd,
+    k.nearOffset,
+    k.near,
+    firstLeaf,
+    softeningSquared,
+    subtreeLeaves,
+  ];
+  runner.run(nearFieldWithin, args, blocks);
+  if (level > 0) runner.run(nearFieldAcross, args, blocks);
+}
+
+/**
+ * The near field of the leaves firstLeaf + [start, end) among themselves (a subtree's leaves, or all):
+ * each pair of near leaves (both directions are in the lists, one per target leaf, as a GPU reads them)
+ * summed once and added to both sides. `subtreeLeaves` is nearFieldAcross's.
+ */
+export function nearFieldWithin(
+  positions: Float64Array,
+  charges: ArrayLike<number>,
+  sums: Float64Array,
+  nodeStart: Uint32Array,
+  nodeEnd: Uint32Array,
+  nearOffset: Uint32Array,
+  near: Uint32Array,
+  firstLeaf: number,
+  softeningSquared: number,
+  subtreeLeaves: number,
+  start: number,
+  end: number,
+): void {
+  for (let group = firstLeaf + start; group < firstLeaf + end; group++) {
+    const g = group - firstLeaf;
+    for (let l = nearOffset[g]; l < nearOffset[g + 1]; l++) {
+      const leaf = near[l];
+      if (leaf < group || leaf >= firstLeaf + end) continue;
+      const last = nodeEnd[leaf];
+      for (let k = nodeStart[group]; k < nodeEnd[group]; k++) {
+        const px = positions[3 * k];
+        const py = positions[3 * k + 1];
+        const pz = positions[3 * k + 2];
+        const gx = charges[4 * k];
+        const gy = charges[4 * k + 1];
+        const gz = charges[4 * k + 2];
+        let wx = 0;
+        let wy = 0;
+        let wz = 0;
+        for (let j = leaf === group ? k + 1 : nodeStart[leaf]; j < last; j++) {
+          // T_kj f_j = f_j / (2 r_s) + d (d . f_j) / (2 r_s r^2), d = r_k - r_j (models.ts), and
+          // T_jk f_k the same with f_k: d d^T is even in d.
+          const dx = px - positions[3 * j];
+          const dy = py - positions[3 * j + 1];
+          const dz = pz - positions[3 * j + 2];
+          const fx = charges[4 * j];
+          const fy = charges[4 * j + 1];
+          const fz = charges[4 * j + 2];
+          const r2 = dx * dx + dy * dy + dz * dz;
+          const scale = 1 / (2 * Math.sqrt(r2 + softeningSquared));
+          const outer = r2 > 0 ? scale / r2 : 0;
+          const toK = outer * (dx * fx + dy * fy + dz * fz);
+          const toJ = outer * (dx * gx + dy * gy + dz * gz);
+          wx += scale * fx + toK * dx;
+          wy += scale * fy + toK * dy;
+          wz += scale * fz + toK * dz;
+          sums[3 * j] += scale * gx + toJ * dx;
+          sums[3 * j + 1] += scale * gy + toJ * dy;
+          sums[3 * j + 2] += scale * gz + toJ * dz;
+        }
+        sums[3 * k] += wx;
+        sums[3 * k + 1] += wy;
+        sums[3 * k + 2] += wz;
+      }
+    }
+  }
+}
+
+/**
+ * The near field of the leaves firstLeaf + [start, end) from their near leaves in other subtrees of
+ * `subtreeLeaves` leaves (those nearFieldWithin left out), added to the targets' sums only.
+ */
+export function nearFieldAcross(
+  positions: Float64Array,
+  charges: ArrayLike<number>,
+  sums: Float64Array,
+  nodeStart: Uint32Array,
+  nodeEnd: Uint32Array,
+  nearOffset: Uint32Array,
+  near: Uint32Array,
+  firstLeaf: number,
+  softeningSquared: number,
+  subtreeLeaves: number,
+  start: number,
+  end: number,
+): void {
+  for (let group = firstLeaf + start; group < firstLeaf + end; group++) {
+    const g = group - firstLeaf;
+    const subtree = Math.floor(g / subtreeLeaves);
+    for (let l = nearOffset[g]; l < nearOffset[g + 1]; l++) {
+      const leaf = near[l];
+      if (Math.floor((leaf - firstLeaf) / subtreeLeaves) === subtree) continue;
+      const last = nodeEnd[leaf];
+      for (let k = nodeStart[group]; k < nodeEnd[group]; k++) {
+        const px = positions[3 * k];
+        const py = positions[3 * k + 1];
+        const pz = positions[3 * k + 2];
+        let wx = 0;
+        let wy = 0;
+        let wz = 0;
+        for (let j = nodeStart[leaf]; j < last; j++) {
+          const dx = px - positions[3 * j];
+          const dy = py - positions[3 * j + 1];
+          const dz = pz - positions[3 * j + 2];
+          const fx = charges[4 * j];
+          const fy = charges[4 * j + 1];
+          const fz = charges[4 * j + 2];
+          const r2 = dx * dx + dy * dy + dz * dz;
+          const scale = 1 / (2 * Math.sqrt(r2 + softeningSquared));
+          const outer = r2 > 0 ? scale / r2 : 0;
+          const toK = outer * (dx * fx + dy * fy + dz * fz);
+          wx += scale * fx + toK * dx;
+          wy += scale * fy + toK * dy;
+          wz += scale * fz + toK * dz;
+        }
+        sums[3 * k] += wx;
+        sums[3 * k + 1] += wy;
+        sums[3 * k + 2] += wz;
+      }
+    }
+  }
 }
 
 /** f_k and f_k . (y_k - origin) in tree order from x in input order (see the file comment). */
@@ -90,7 +305,7 @@ function gatherCharges(tree: Tree, x: ArrayLike<number>): void {
 }
 
 /** w_k (tree order) back to input order: the block of T x, or u_i . w_i in the azimuthal model. */
-function scatterSums(tree: Tree, out: TreeStorage): void {
+function scatterSums(tree: Tree, out: Float64Array | Float32Array): void {
   const { n, electron, positions, sums } = tree;
   const b = blockSize(tree.system);
   for (let k = 0; k < n; k++) {
@@ -98,171 +313,4 @@ function scatterSums(tree: Tree, out: TreeStorage): void {
     if (b === 1) out[i] = -positions[3 * k + 1] * sums[3 * k] + positions[3 * k] * sums[3 * k + 1];
     else for (let c = 0; c < b; c++) out[b * i + c] = sums[3 * k + c];
   }
-}
-
-/**
- * Moments of every node (kCharges per term, term-major): P2M at the leaves, M2M from the two children
- * at the parents, so the pass is O(N); then each node's harmonic moments for M2L. Sums accumulate in
- * float64 and are stored once, as a GPU thread keeps them in registers.
- */
-function upwardPass(tree: Tree): void {
-  const { tables, nodeCount, firstLeaf, nodeStart, nodeEnd, positions, charges, centre, moments } = tree;
-  const stride = kCharges * tables.termCount;
-  const reducedStride = kCharges * tables.reducedCount;
-  const monomial = new Float64Array(tables.termCount);
-  const sum = new Float64Array(stride);
-  const reduced = new Float64Array(reducedStride);
-  for (let node = nodeCount - 1; node >= 0; node--) {
-    sum.fill(0);
-    const cx = centre[3 * node];
-    const cy = centre[3 * node + 1];
-    const cz = centre[3 * node + 2];
-    if (node >= firstLeaf) {
-      for (let k = nodeStart[node]; k < nodeEnd[node]; k++) {
-        const dx = positions[3 * k] - cx;
-        const dy = positions[3 * k + 1] - cy;
-        const dz = positions[3 * k + 2] - cz;
-        addChargeToMultipole(tables, dx, dy, dz, charges, kCharges * k, sum, monomial);
-      }
-    } else {
-      for (let child = 2 * node + 1; child <= 2 * node + 2; child++) {
-        if (nodeEnd[child] === nodeStart[child]) continue;
-        const sx = centre[3 * child] - cx;
-        const sy = centre[3 * child + 1] - cy;
-        const sz = centre[3 * child + 2] - cz;
-        shiftMultipole(tables, sx, sy, sz, moments, stride * child, sum, monomial);
-      }
-    }
-    moments.set(sum, stride * node);
-    reduceMultipole(tables, sum, reduced);
-    tree.reduced.set(reduced, reducedStride * node);
-  }
-}
-
-/**
- * Local expansions of every node, parents before children (node k's parent is (k - 1) / 2 < k): the
- * parent's shifted to the node (L2L) plus the M2L of every source node in its list, completed by the
- * harmonic identity (cartesian-expansion.ts).
- */
-function downwardPass(tree: Tree): void {
-  const { tables, nodeCount, centre, reduced, locals } = tree;
-  const { m2lOffset, m2l } = tree.lists;
-  const stride = kCharges * tables.termCount;
-  const reducedStride = kCharges * tables.reducedCount;
-  const monomial = new Float64Array(tables.termCount);
-  const taylor = new Float64Array(tables.termCount + 1);
-  const derivative = new Float64Array(tables.termCount);
-  const sum = new Float64Array(stride);
-  for (let node = 0; node < nodeCount; node++) {
-    sum.fill(0);
-    const cx = centre[3 * node];
-    const cy = centre[3 * node + 1];
-    const cz = centre[3 * node + 2];
-    if (node > 0) {
-      const parent = (node - 1) >> 1;
-      const sx = cx - centre[3 * parent];
-      const sy = cy - centre[3 * parent + 1];
-      const sz = cz - centre[3 * parent + 2];
-      shiftLocal(tables, sx, sy, sz, locals, stride * parent, sum, monomial);
-    }
-    for (let l = m2lOffset[node]; l < m2lOffset[node + 1]; l++) {
-      const source = m2l[l];
-      const rx = cx - centre[3 * source];
-      const ry = cy - centre[3 * source + 1];
-      const rz = cz - centre[3 * source + 2];
-      const from = reducedStride * source;
-      if (tree.planar) planarMultipoleToLocal(tables, rx, ry, reduced, from, sum, taylor, derivative);
-      else multipoleToLocal(tables, rx, ry, rz, reduced, from, sum, taylor, derivative);
-    }
-    completeLocal(tables, sum);
-    locals.set(sum, stride * node);
-  }
-}
-
-/**
- * Every electron of every leaf: its near leaves summed directly, plus its leaf's local expansion
- * (L2P; the Stokeslet from the four potentials, see the file comment) when `far`. T_kj = T_jk, so
- * each pair of near leaves (both directions are in the lists, one per target leaf, as a GPU reads
- * them) is summed once here and added to both sides, halving the direct work of the CPU.
- */
-function evaluate(tree: Tree, far: boolean): void {
-  const { n, nodeCount, firstLeaf, nodeStart, nodeEnd, centre, positions, charges, locals, tables } = tree;
-  const { nearOffset, near } = tree.lists;
-  const softeningSquared = tree.system.softening ** 2;
-  const w = new Float64Array(3 * n);
-  for (let group = firstLeaf; group < nodeCount; group++) {
-    const g = group - firstLeaf;
-    for (let l = nearOffset[g]; l < nearOffset[g + 1]; l++) {
-      const leaf = near[l];
-      if (leaf < group) continue;
-      const end = nodeEnd[leaf];
-      for (let k = nodeStart[group]; k < nodeEnd[group]; k++) {
-        const px = positions[3 * k];
-        const py = positions[3 * k + 1];
-        const pz = positions[3 * k + 2];
-        const gx = charges[kCharges * k];
-        const gy = charges[kCharges * k + 1];
-        const gz = charges[kCharges * k + 2];
-        let wx = 0;
-        let wy = 0;
-        let wz = 0;
-        for (let j = leaf === group ? k + 1 : nodeStart[leaf]; j < end; j++) {
-          // T_kj f_j = f_j / (2 r_s) + d (d . f_j) / (2 r_s r^2), d = r_k - r_j (models.ts), and
-          // T_jk f_k the same with f_k: d d^T is even in d.
-          const dx = px - positions[3 * j];
-          const dy = py - positions[3 * j + 1];
-          const dz = pz - positions[3 * j + 2];
-          const fx = charges[kCharges * j];
-          const fy = charges[kCharges * j + 1];
-          const fz = charges[kCharges * j + 2];
-          const r2 = dx * dx + dy * dy + dz * dz;
-          const scale = 1 / (2 * Math.sqrt(r2 + softeningSquared));
-          const outer = r2 > 0 ? scale / r2 : 0;
-          const toK = outer * (dx * fx + dy * fy + dz * fz);
-          const toJ = outer * (dx * gx + dy * gy + dz * gz);
-          wx += scale * fx + toK * dx;
-          wy += scale * fy + toK * dy;
-          wz += scale * fz + toK * dz;
-          w[3 * j] += scale * gx + toJ * dx;
-          w[3 * j + 1] += scale * gy + toJ * dy;
-          w[3 * j + 2] += scale * gz + toJ * dz;
-        }
-        w[3 * k] += wx;
-        w[3 * k + 1] += wy;
-        w[3 * k + 2] += wz;
-      }
-    }
-  }
-  if (far) {
-    const stride = kCharges * tables.termCount;
-    const monomial = new Float64Array(tables.termCount);
-    const field = new Float64Array(4 * kCharges);
-    for (let group = firstLeaf; group < nodeCount; group++) {
-      for (let k = nodeStart[group]; k < nodeEnd[group]; k++) {
-        const px = positions[3 * k];
-        const py = positions[3 * k + 1];
-        const pz = positions[3 * k + 2];
-        evaluateLocal(
-          tables,
-          px - centre[3 * group],
-          py - centre[3 * group + 1],
-          pz - centre[3 * group + 2],
-          locals,
-          stride * group,
-          field,
-          monomial,
-        );
-        // (phi_l - sum_m x_m d_l phi_m + d_l psi) / 2, x from the origin; field[4c + 1 + l] = d_l phi_c.
-        const x = px - centre[0];
-        const y = py - centre[1];
-        const z = pz - centre[2];
-        for (let l = 0; l < 3; l++) {
-          const stokeslet =
-            field[4 * l] - x * field[1 + l] - y * field[5 + l] - z * field[9 + l] + field[13 + l];
-          w[3 * k + l] += stokeslet / 2;
-        }
-      }
-    }
-  }
-  tree.sums.set(w);
 }

@@ -16,13 +16,14 @@ import type { WorkerPool } from '../parallel/pool.ts';
 import { termCount } from '../physics/cartesian-expansion.ts';
 import {
   buildTree,
+  sharedArrays,
   kDefaultTreeTolerance,
   treeAccuracy,
   type Tree,
   type TreeGeometry,
   type TreeOptions,
 } from '../physics/tree-build.ts';
-import { treeInteraction } from '../physics/treecode.ts';
+import { treeInteraction, type KernelRunner } from '../physics/treecode.ts';
 import { applyMassMatrix, denseMatrix, type DenseMatrix } from '../solvers/dense.ts';
 import { solve } from '../solvers/solve.ts';
 import { lanczosHeldVectors } from '../solvers/lanczos.ts';
@@ -143,8 +144,8 @@ export function splitMassMatrix(
  * M x = D x + eps (T x) with T x the fast multipole tree's (src/physics/treecode.ts), in float64, to
  * the tree's tolerance: O(N) memory, the tree built once for every eps.
  */
-export function treeMassMatrix(tree: Tree): SplitMassMatrix {
-  return splitOperator(tree.system, 'float64', (x, y) => treeInteraction(tree, x, y as Float64Array));
+export function treeMassMatrix(tree: Tree, runner?: KernelRunner): SplitMassMatrix {
+  return splitOperator(tree.system, 'float64', (x, y) => treeInteraction(tree, x, y, runner));
 }
 
 function splitOperator(
@@ -279,7 +280,7 @@ export function chooseCpuStorage(
 /**
  * The CPU backend of a --matrix choice (chooseCpuStorage) at `treeTolerance`, refused up front
  * (checkCpuFits) where it cannot fit `memory`; `announce` hears the storage before the build; a
- * dense M is assembled and applied on the threads of `pool`'s workers (the tree on one thread).
+ * dense M's assembly and products, or the tree's products, run on the threads of `pool`'s workers.
  */
 export function openCpuBackend(
   system: DarwinSystem,
@@ -293,7 +294,7 @@ export function openCpuBackend(
   checkCpuFits(system, memory, storage === 'tree' ? { tolerance: treeTolerance } : null);
   announce?.(storage);
   return storage === 'tree'
-    ? cpuTreeBackend(system, { tolerance: treeTolerance })
+    ? cpuTreeBackend(system, { tolerance: treeTolerance }, pool?.())
     : cpuBackend(system, 'float64', pool?.());
 }
 
@@ -322,14 +323,23 @@ export function cpuBackend(
 /**
  * The CPU backend with the fast multipole tree as M's product (treeMassMatrix): float64, O(N)
  * memory, within the tree's tolerance (default kDefaultTreeTolerance) of the dense reference's
- * products; setEpsilon keeps the tree.
+ * products; setEpsilon keeps the tree. `pool`: the tree's arrays in its shared memory and every pass
+ * of a product on its threads (src/physics/treecode.ts); the backend owns the pool and disposes it
+ * with itself.
  */
 export function cpuTreeBackend(
   system: DarwinSystem,
   options: Omit<TreeOptions, 'precision'> = {},
+  pool?: WorkerPool,
 ): MassMatrixBackend & { readonly tree: TreeDetails } {
-  const tree = buildTree(system, options);
-  return splitBackend(system, treeMassMatrix(tree), { tree: treeDetails(tree) });
+  let tree: Tree;
+  try {
+    tree = buildTree(system, options, pool && sharedArrays(pool));
+  } catch (error) {
+    pool?.dispose();
+    throw error;
+  }
+  return splitBackend(system, treeMassMatrix(tree, pool), { tree: treeDetails(tree), pool });
 }
 
 /** What a split backend holds beside M: the tree's details to report, the worker pool it disposes. */
