@@ -427,6 +427,7 @@ describe('the CLI on every core', () => {
       'assemble_vector3d',
       'matvec_dense',
       'matvec_free',
+      'matvec_tree',
       'cg_iteration',
     ]);
     const copy = rows[0];
@@ -452,6 +453,23 @@ describe('the CLI on every core', () => {
       ).stdout,
     );
     expect(only.kernels.map((row: { name: string }) => row.name)).toEqual(['matvec_dense']);
+  });
+
+  it('bench --device cpu --only matvec_tree: the float64 tree against the free product of the same x', () => {
+    const run = cli(
+      ...['bench', '--device', 'cpu', '--threads', '3', '--n', '4000', '--repeats', '2'],
+      ...['--only', 'matvec_tree', '--json'],
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const rows = JSON.parse(run.stdout).kernels;
+    expect(rows.map((row: { name: string }) => row.name)).toEqual(['matvec_tree']);
+    const [tree] = rows;
+    expect(tree.translations).toBeGreaterThan(0);
+    expect(tree.interactions).toBe(tree.direct_pairs + tree.translations);
+    // The default tolerance, 1e-5, against the direct sum in float64.
+    expect(tree.relative_error).toBeGreaterThan(0);
+    expect(tree.relative_error).toBeLessThanOrEqual(1e-5);
+    expect(tree.speedup).toBeGreaterThan(0);
   });
 
   it('refuses --threads 0, and GPU-only or CPU-only bench flags, in one error line, exit 2', () => {

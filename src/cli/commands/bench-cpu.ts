@@ -11,6 +11,8 @@ import {
   type Dimension,
   type ModelName,
 } from '../../physics/models.ts';
+import { allocatedArrays, buildTree, sharedArrays } from '../../physics/tree-build.ts';
+import { treeProduct } from '../../physics/treecode.ts';
 import { velocityPattern } from '../../physics/velocities.ts';
 import {
   copyRows,
@@ -30,7 +32,9 @@ import {
   denseMatvecFlops,
   matrixFreeFlops,
   benchKernel,
+  kBenchKernels,
   rate,
+  treeRowFields,
   type BenchKernel,
   type BenchRow,
 } from './bench.ts';
@@ -98,6 +102,62 @@ function row(
   };
 }
 
+/** The rows that need the dense M or an array as large. */
+const kMatrixRows: readonly BenchKernel[] = ['copy', 'fill', 'assemble', 'matvec_dense', 'cg_iteration'];
+
+/**
+ * matvec_free (the symmetric pair loop, or rows on 3 threads and more) and matvec_tree (the float64
+ * FMM at the default tolerance, its passes on the pool) of the same x: the tree's relative error
+ * against the free product (as the GPU row's), its speed-up the median ratio of runs alternating
+ * with the free product, so matvec_tree's ms are from those runs.
+ */
+function benchFastProducts(
+  system: DarwinSystem,
+  pool: WorkerPool,
+  x: Float64Array,
+  { repeats, only }: CpuBenchOptions,
+  label: string,
+  progress: Progress,
+): BenchRow[] {
+  if (!only.has('matvec_free') && !only.has('matvec_tree')) return [];
+  const n = system.configuration.n;
+  const size = unknowns(system);
+  progress.update(`${label}: matrix-free matvec`);
+  const free = parallelMassMatrixFree(system, pool);
+  const freeMs = wallMs(() => free(x), repeats);
+  const rows: BenchRow[] = [
+    {
+      ...row('matvec_free', system, freeMs, null, matrixFreeFlops(n, size / n), NaN),
+      ginteractions: rate(n * n, freeMs),
+    },
+  ];
+  if (!only.has('matvec_tree')) return rows;
+  progress.update(`${label}: tree matvec (building the tree)`);
+  const tree = buildTree(system, {}, sharedArrays(pool));
+  const treeY = new Float64Array(size);
+  const product = () => treeProduct(tree, x, treeY, pool);
+  product();
+  progress.update(`${label}: tree matvec`);
+  const treeSamples: number[] = [];
+  const ratios: number[] = [];
+  let freeY = free(x);
+  for (let k = 0; k < repeats; k++) {
+    let start = performance.now();
+    freeY = free(x);
+    const freeSample = performance.now() - start;
+    start = performance.now();
+    product();
+    treeSamples.push(performance.now() - start);
+    ratios.push(freeSample / treeSamples[k]);
+  }
+  rows.push({
+    ...row('matvec_tree', system, median(treeSamples), null, null, NaN),
+    ...treeRowFields(system, x, freeY, treeY, tree.counts, median(ratios)),
+  });
+  for (const array of allocatedArrays(tree)) pool.release(array);
+  return rows;
+}
+
 /** One size's rows on `pool`. */
 function benchCpuSize(
   system: DarwinSystem,
@@ -113,6 +173,11 @@ function benchCpuSize(
   const label = `n = ${n} (${pool.threads} threads)`;
   const rows: BenchRow[] = [];
 
+  const x = Float64Array.from(velocityPattern(system, 'random', 1));
+  const fast = benchFastProducts(system, pool, x, options, label, progress);
+  // The other rows hold a matrix-sized array: at sizes past it, ask for these two by name (--only).
+  if (!kMatrixRows.some((kernel) => only.has(kernel)))
+    return fast.filter((row) => only.has(benchKernel(row)));
   progress.update(`${label}: copy`);
   const source = pool.shared(entries);
   const target = pool.shared(entries);
@@ -149,23 +214,12 @@ function benchCpuSize(
     pool.release(positions);
   }
 
-  const x = Float64Array.from(velocityPattern(system, 'random', 1));
   const y = new Float64Array(size);
   const dense = denseMatrix(size, matrix, 'float64', pool);
   if (only.has('matvec_dense')) {
     progress.update(`${label}: dense matvec`);
     const ms = wallMs(() => dense.apply(x, y), repeats);
     rows.push(row('matvec_dense', system, ms, cpuMatvecBytes(size), denseMatvecFlops(size), copyGbps));
-  }
-  if (only.has('matvec_free')) {
-    progress.update(`${label}: matrix-free matvec`);
-    const product = parallelMassMatrixFree(system, pool);
-    const ms = wallMs(() => product(x), repeats);
-    const b = size / n;
-    rows.push({
-      ...row('matvec_free', system, ms, null, matrixFreeFlops(n, b), copyGbps),
-      ginteractions: rate(n * n, ms),
-    });
   }
   if (only.has('cg_iteration')) {
     progress.update(`${label}: CG iterations`);
@@ -198,7 +252,8 @@ function benchCpuSize(
     }
   }
   pool.release(matrix);
-  return rows.filter((row) => only.has(benchKernel(row)));
+  const order = (row: BenchRow) => kBenchKernels.indexOf(benchKernel(row));
+  return [...rows, ...fast].filter((row) => only.has(benchKernel(row))).sort((a, b) => order(a) - order(b));
 }
 
 /** Every size's rows, on one pool of `threads` threads disposed at the end. */

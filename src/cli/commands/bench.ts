@@ -25,6 +25,7 @@ import { createPositionsBuffer, gpuModel } from '../../kernels/system.ts';
 import { geometry } from '../../physics/geometry.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { blockSize, massDiagonal, unknowns, type DarwinSystem } from '../../physics/models.ts';
+import type { TreeProductCounts } from '../../physics/tree-build.ts';
 import { velocityPattern } from '../../physics/velocities.ts';
 import type { DeviceSummary } from '../../io/formats.ts';
 import type { MassMatrixBackend } from '../../run/backend.ts';
@@ -87,10 +88,11 @@ eps = 1e-3.
                  'wg W'; a size a kernel cannot take is skipped with a note), to tune them
   --only K,K,... just these rows: ${kBenchKernels.join('|')}
                  (the copy and fill are still timed where another row is a ratio to them)
-  --device gpu|cpu  cpu: the float64 CPU path's copy, fill, assemble, matvec_dense, matvec_free
-                 and cg_iteration rows over --threads threads (the caller and workers), each
-                 ratio_to_copy against the same threads' float64 copy of a matrix-sized array,
-                 by the wall clock; "threads" in the JSON                             [gpu]
+  --device gpu|cpu  cpu: the float64 CPU path's copy, fill, assemble, matvec_dense, matvec_free,
+                 matvec_tree and cg_iteration rows over --threads threads (the caller and
+                 workers), each ratio_to_copy against the same threads' float64 copy of a
+                 matrix-sized array, by the wall clock; "threads" in the JSON; --only
+                 matvec_free,matvec_tree holds no matrix-sized array, for large N     [gpu]
   --threads K    threads of --device cpu                                  [every core]
   --markdown     the table in Markdown (with --json: as the field "markdown" beside the numbers)
   --json         {"device": ..., "kernels": [{"name", "n", "ms", "gbps", "gflops", "ratio_to_copy", ...}]}
@@ -502,24 +504,40 @@ async function benchFastProducts(bench: SizeBench, only: ReadonlySet<BenchKernel
     { repeats },
   );
   const treeY = await readFloat32(device, y, size);
-  const diagonal = massDiagonal(system);
   const xValues = await readFloat32(device, x, size);
-  let difference = 0;
-  let interaction = 0;
-  for (let k = 0; k < size; k++) {
-    difference += (treeY[k] - freeY[k]) ** 2;
-    interaction += (freeY[k] - diagonal[k] * xValues[k]) ** 2;
-  }
-  const { directPairs, translations } = tree.counts;
   rows.push({
     ...benchRow(bench, { copyGbps: NaN }, 'matvec_tree', paired.run, null, null),
+    ...treeRowFields(system, xValues, freeY, treeY, tree.counts, paired.speedup),
+  });
+  return rows;
+}
+
+/**
+ * matvec_tree's own fields: its work (tree.counts), its relative error against the free product
+ * of the same x (of eps T x, which is all the tree approximates) and its speed-up over it.
+ */
+export function treeRowFields(
+  system: DarwinSystem,
+  x: ArrayLike<number>,
+  freeY: ArrayLike<number>,
+  treeY: ArrayLike<number>,
+  { directPairs, translations }: TreeProductCounts,
+  speedup: number,
+): Pick<BenchRow, 'interactions' | 'direct_pairs' | 'translations' | 'relative_error' | 'speedup'> {
+  const diagonal = massDiagonal(system);
+  let difference = 0;
+  let interaction = 0;
+  for (let k = 0; k < x.length; k++) {
+    difference += (treeY[k] - freeY[k]) ** 2;
+    interaction += (freeY[k] - diagonal[k] * x[k]) ** 2;
+  }
+  return {
     interactions: directPairs + translations,
     direct_pairs: directPairs,
     translations,
     relative_error: Math.sqrt(difference / interaction),
-    speedup: paired.speedup,
-  });
-  return rows;
+    speedup,
+  };
 }
 
 async function benchSize(
