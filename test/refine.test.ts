@@ -1,7 +1,8 @@
 // Mixed-precision iterative refinement (src/run/refine.ts): float32 inner solves, float64 residuals.
 // On the float32 CPU mirror and on the GPU (Dawn, SwiftShader where no GPU exists) against the dense
 // float64 reference. Tolerances:
-//   float64 products             matrix-free vs dense: ||y_free - y_dense|| <= 1e-14 ||y_dense||
+//   float64 products             matrix-free vs dense: ||y_free - y_dense|| <= 1e-14 ||y_dense||;
+//                                on a pool of threads, the single-thread product bit for bit
 //   refined solve, --tol 1e-10   ||p - M_64 v|| <= 1e-10 ||p|| recomputed with the dense float64 M,
 //                                and ||v - v_64|| <= 1e-9 ||v_64|| (cond(M) < 10^3), in <= 4 steps
 import { describe, expect, test } from 'vitest';
@@ -24,6 +25,8 @@ import { gpuBackend } from '../src/engine/backend.ts';
 import { kCpuDevice } from '../src/io/formats.ts';
 import { norm, randomVector } from './helpers/compare.ts';
 import { gpuHarness } from './helpers/gpu.ts';
+import { kCpuKernels } from '../src/parallel/mass-matrix.ts';
+import { nodeWorkerPool } from '../src/parallel/node.ts';
 
 const kTol = 1e-10;
 const kCheckTarget = 1e-9;
@@ -100,6 +103,20 @@ describe('the float64 products of the refinement', () => {
       expect(relativeError(float64Product(system)(v), dense)).toBeLessThanOrEqual(1e-14);
     });
   }
+
+  test('on a pool of 1 to 4 threads: the single-thread product bit for bit', () => {
+    const { system } = kSetups[0];
+    const v = randomVector(3 * system.configuration.n, 13);
+    const expected = float64Product(system)(v);
+    for (const threads of [1, 2, 3, 4]) {
+      const pool = nodeWorkerPool(threads, kCpuKernels);
+      try {
+        expect(float64Product(system, pool)(v)).toEqual(expected);
+      } finally {
+        pool.dispose();
+      }
+    }
+  });
 
   test('a float32 backend refines below 1e-6 only; the float64 CPU never does', () => {
     expect(refines({ name: 'gpu' }, 1e-10)).toBe(true);
@@ -238,13 +255,34 @@ describe('refinement on the GPU (float32 inner solves), checked against the floa
     },
   );
 
+  gpu.test('the float64 products on threads: the same refined solve', async (context, cleanup) => {
+    const { system } = kSetups[0];
+    const backend = await gpuBackend(context, system);
+    const pool = nodeWorkerPool(3, kCpuKernels);
+    cleanup(() => {
+      backend.dispose();
+      pool.dispose();
+    });
+    const request = roundTrip(system, kTol);
+    const single = await runSolve(system, backend, request);
+    let asked = 0;
+    const threaded = await runSolve(system, backend, { ...request, float64Pool: () => (asked++, pool) });
+    expect(asked).toBe(1);
+    expect(threaded.refinementSteps).toBe(single.refinementSteps);
+    expect(threaded.momenta).toEqual(single.momenta);
+    expect(threaded.velocities).toEqual(single.velocities);
+  });
+
   gpu.test(
     '--tol 1e-6 and above: no refinement, the GPU solve and product as before',
     async (context, cleanup) => {
       const { system } = kSetups[0];
       const backend = await gpuBackend(context, system);
       cleanup(() => backend.dispose());
-      const request = roundTrip(system, 1e-6);
+      const request = {
+        ...roundTrip(system, 1e-6),
+        float64Pool: () => expect.fail('no pool without refining'),
+      };
       const report = await runSolve(system, backend, request, cpuBackend(system));
       expect(report.refinementSteps).toBe(0);
       expect(report.checkTargets).toEqual({ momenta: 1e-6, velocities: 1e-5 });

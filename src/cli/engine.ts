@@ -37,6 +37,7 @@ import { checkFloat32System } from '../engine/float32.ts';
 import { checkDecision, kCheckMaxUnknowns } from '../run/check.ts';
 import { kCpuKernels } from '../parallel/mass-matrix.ts';
 import { nodeThreads, nodeWorkerPool } from '../parallel/node.ts';
+import type { WorkerPool } from '../parallel/pool.ts';
 import {
   parseDevice,
   parseMatrix,
@@ -131,6 +132,8 @@ export interface OpenBackend {
   tree?: TreeDetails;
   /** The float64 reference when --check is on, built on first use. */
   reference(): MassMatrixBackend | null;
+  /** --threads threads for a refined GPU solve's float64 products (runSolve), started on first use. */
+  float64Pool(): WorkerPool;
   close(): void;
 }
 
@@ -141,6 +144,8 @@ export async function openBackend(
 ): Promise<OpenBackend> {
   const size = unknowns(system);
   let reference: MassMatrixBackend | null = null;
+  let pool: WorkerPool | null = null;
+  const float64Pool = () => (pool ??= cpuPool(choice.threads));
   // The check's decision waits for the storage: the CPU's tree is checked, its dense M is the reference.
   let check = false;
   const referenceOnce = () => {
@@ -178,9 +183,11 @@ export async function openBackend(
       matrix: storage,
       tree: backend.tree,
       reference: referenceOnce,
+      float64Pool,
       close: () => {
         backend.dispose();
         (reference as MassMatrixBackend | null)?.dispose();
+        pool?.dispose();
       },
     };
   }
@@ -210,10 +217,12 @@ export async function openBackend(
       matrix: backend.matrix,
       tree: backend.tree,
       reference: referenceOnce,
+      float64Pool,
       close: () => {
         backend.dispose();
         releaseDevice(gpu.context);
         (reference as MassMatrixBackend | null)?.dispose();
+        pool?.dispose();
       },
     };
   } catch (error) {

@@ -4,6 +4,8 @@
 // Each step multiplies the float64 residual by about max(rtol_inner, cond(M) u32), u32 = 2^-24, so a
 // float32 backend reaches any tolerance down to float64's rounding while cond(M) u32 < 1/2.
 import { dot } from '../math/vectors.ts';
+import { parallelMassMatrixFree } from '../parallel/mass-matrix.ts';
+import type { WorkerPool } from '../parallel/pool.ts';
 import { applyMassMatrixFree, type DarwinSystem } from '../physics/models.ts';
 import { convergedReason } from '../solvers/krylov.ts';
 import {
@@ -45,9 +47,11 @@ export type Float64Product = (v: Float64Array) => Float64Array;
  * The float64 product of the refinement: the matrix-free pair loop (applyMassMatrixFree), O(N) in
  * memory. A refined solve forms 2-3 products (one per step, and the momenta); assembling the dense
  * float64 M costs 2-3 pair loops and pays only from about the fifth product (README "solve").
+ * `pool`: its rows on the pool's threads (parallelMassMatrixFree: the same product bit for bit,
+ * faster from kMatrixFreeMinimumThreads threads).
  */
-export function float64Product(system: DarwinSystem): Float64Product {
-  return (v) => applyMassMatrixFree(system, v);
+export function float64Product(system: DarwinSystem, pool?: WorkerPool): Float64Product {
+  return pool ? parallelMassMatrixFree(system, pool) : (v) => applyMassMatrixFree(system, v);
 }
 
 export interface RefinedSolveResult extends SolveResult {

@@ -8,6 +8,7 @@ import { massDiagonal, type DarwinSystem } from '../physics/models.ts';
 import { energies, relativeError, type Energies } from '../physics/observables.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
 import type { MassMatrixBackend } from './backend.ts';
+import type { WorkerPool } from '../parallel/pool.ts';
 import type { SolveResult, SolverName } from '../solvers/types.ts';
 import {
   backendCheckTargets,
@@ -40,6 +41,11 @@ export interface SolveRequest {
   readonly onIteration?: (iteration: number, residualNorm: number) => boolean | void;
   /** A stage begins (the app's progress line); the solve stage gets its right-hand side p. */
   readonly onStage?: (stage: SolveStage, momenta?: Float64Array) => void;
+  /**
+   * Threads for a refined solve's float64 products (float64Product), asked for only when the solve
+   * refines; whoever gives the pool disposes it. Without it they run on the caller's thread.
+   */
+  readonly float64Pool?: () => WorkerPool;
 }
 
 /** The float64 check: each error present when that quantity was computed. */
@@ -94,7 +100,9 @@ export async function runSolve(
     reference && givenVelocities ? () => reference.momenta(givenVelocities) : null,
     checkClock,
   );
-  const product = refines(backend, request.rtol) ? float64Product(backend.system) : null;
+  const product = refines(backend, request.rtol)
+    ? float64Product(backend.system, request.float64Pool?.())
+    : null;
   let momenta = given;
   if (givenVelocities) {
     request.onStage?.('momenta');

@@ -114,6 +114,7 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
         rtol,
         maxIterations,
         onIteration: (k, norm) => progress.update(`iteration ${k}: residual ${norm.toExponential(3)}`),
+        float64Pool: opened.float64Pool,
       },
       opened.reference(),
     );
