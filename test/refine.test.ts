@@ -104,17 +104,14 @@ describe('the float64 products of the refinement', () => {
     });
   }
 
-  test('on a pool of 1 to 4 threads: the single-thread product bit for bit', () => {
+  test("on a pool of 3 threads, where its rows run on the threads: the single-thread product's bits", () => {
     const { system } = kSetups[0];
     const v = randomVector(3 * system.configuration.n, 13);
-    const expected = float64Product(system)(v);
-    for (const threads of [1, 2, 3, 4]) {
-      const pool = nodeWorkerPool(threads, kCpuKernels);
-      try {
-        expect(float64Product(system, pool)(v)).toEqual(expected);
-      } finally {
-        pool.dispose();
-      }
+    const pool = nodeWorkerPool(3, kCpuKernels);
+    try {
+      expect(float64Product(system, pool)(v)).toEqual(float64Product(system)(v));
+    } finally {
+      pool.dispose();
     }
   });
 

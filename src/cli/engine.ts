@@ -69,8 +69,9 @@ export const kBackendHelp = `Backend:
   --tree-tol T              relative error of the tree's product T x, normwise         [${kDefaultTreeTolerance.toExponential(0)}]
   --check | --no-check      also run the float64 CPU reference (dense) and report the
                             error of the GPU or the tree [on up to ${kCheckMaxUnknowns} unknowns]
-  --threads K               threads of the float64 CPU path (--device cpu, --check): the
-                            same numbers bit for bit with any K                  [every core]`;
+  --threads K               threads of the float64 CPU path (--device cpu, --check, a
+                            refined GPU solve's products): the same numbers bit for bit
+                            with any K, the tree's to rounding                   [every core]`;
 
 /** What the CPU backends may take: the host's free memory. */
 export const kHostMemory: DeviceMemory = { source: 'free host memory', availableBytes: freemem };

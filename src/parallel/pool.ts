@@ -349,7 +349,7 @@ export class WorkerPool {
 
   /** A zeroed Uint32Array in shared memory, which run() may pass to the workers: indices. */
   sharedIndices(length: number): Uint32Array {
-    return this.#register(new Uint32Array(new SharedArrayBuffer(4 * Math.max(1, length)), 0, length));
+    return this.#register(new Uint32Array(new SharedArrayBuffer(4 * length), 0, length));
   }
 
   /** `length` float64 from `offset` past the start of `array` (in its trailing room), shared. */

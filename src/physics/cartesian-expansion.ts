@@ -25,6 +25,7 @@
 //
 // Every operator below acts on kCharges charges at once, interleaved (kCharges numbers per term): the
 // Oseen product needs four Laplace potentials (treecode.ts) and shares the index work among them.
+import type { TreeAllocator } from './tree-build.ts';
 
 /** Charges carried by every expansion: the Oseen product's f_x, f_y, f_z and f . y. */
 export const kCharges = 4;
@@ -541,10 +542,7 @@ export interface PackedExpansionTables {
  * termCount, reducedCount, each array's start, and the end of the indices' and the numbers') and the
  * index arrays in `indices`, the number arrays in `numbers` (expansionTableArrays' order).
  */
-export function packExpansionTables(
-  tables: ExpansionTables,
-  allocate: { uint32(length: number): Uint32Array; float64(length: number): Float64Array },
-): PackedExpansionTables {
+export function packExpansionTables(tables: ExpansionTables, allocate: TreeAllocator): PackedExpansionTables {
   const names = expansionTableArrays();
   const arraysOf = (list: string[]) =>
     list.map((name) => tables[name as keyof ExpansionTables] as ArrayLike<number>);

@@ -265,8 +265,8 @@ export function massEntryRows(
 /**
  * y = M v (eq. 47/48) in float64 without storing M: the pair kernels above (the vector model's
  * block applied in closed form), each pair once (T_ij is symmetric and T_ji = T_ij), O(N^2) time
- * and O(N) memory. The float64 residual p - M v and the
- * float64 momenta of the GPU's iterative refinement (src/run/refine.ts).
+ * and O(N) memory: the float64 residual p - M v and the float64 momenta of the GPU's iterative
+ * refinement (src/run/refine.ts).
  */
 export function applyMassMatrixFree(system: DarwinSystem, v: ArrayLike<number>): Float64Array {
   const size = unknowns(system);

@@ -220,32 +220,25 @@ export function buildTree(
   options: TreeOptions = {},
   allocate: TreeAllocator = kPlainArrays,
 ): Tree {
-  const geometry = buildTreeGeometry(system, options);
+  const geometry = buildTreeGeometry(system, options, allocate);
   const { n, nodeCount, precision, tables, lists } = geometry;
-  const copy = <A extends Float64Array | Uint32Array>(
-    make: (length: number) => A,
-    values: ArrayLike<number>,
-  ) => {
-    const array = make(values.length);
-    array.set(values);
-    return array;
-  };
-  const indices = (values: ArrayLike<number>) => copy((length) => allocate.uint32(length), values);
-  const numbers = (values: ArrayLike<number>) => copy((length) => allocate.float64(length), values);
+  // A float32 tree's positions and centres in float64 for the kernels: the same numbers.
+  const float64 = (values: TreeStorage) =>
+    values instanceof Float64Array ? values : Float64Array.from(values);
   const work = (length: number) =>
     precision === 'float64' ? allocate.float64(length) : new Float32Array(length);
   return {
     ...geometry,
     kernelInputs: {
       tables: packExpansionTables(tables, allocate),
-      positions: numbers(geometry.positions),
-      centre: numbers(geometry.centre),
-      nodeStart: indices(geometry.nodeStart),
-      nodeEnd: indices(geometry.nodeEnd),
-      m2lOffset: indices(lists.m2lOffset),
-      m2l: indices(lists.m2l),
-      nearOffset: indices(lists.nearOffset),
-      near: indices(lists.near),
+      positions: float64(geometry.positions),
+      centre: float64(geometry.centre),
+      nodeStart: geometry.nodeStart,
+      nodeEnd: geometry.nodeEnd,
+      m2lOffset: lists.m2lOffset,
+      m2l: lists.m2l,
+      nearOffset: lists.nearOffset,
+      near: lists.near,
     },
     charges: work(kCharges * n),
     moments: work(kCharges * tables.termCount * nodeCount),
@@ -255,8 +248,16 @@ export function buildTree(
   };
 }
 
-/** The tree without a workspace: what the GPU product (src/kernels/tree.ts) uploads. */
-export function buildTreeGeometry(system: DarwinSystem, options: TreeOptions = {}): TreeGeometry {
+/**
+ * The tree without a workspace: what the GPU product (src/kernels/tree.ts) uploads. `allocate`
+ * makes the arrays the CPU product's kernels read (positions and centres in float64 precision, node
+ * ranges, interaction lists).
+ */
+export function buildTreeGeometry(
+  system: DarwinSystem,
+  options: TreeOptions = {},
+  allocate: TreeAllocator = kPlainArrays,
+): TreeGeometry {
   const { n, positions: input } = system.configuration;
   const precision = options.precision ?? 'float64';
   const tolerance = options.tolerance ?? kDefaultTreeTolerance;
@@ -274,8 +275,8 @@ export function buildTreeGeometry(system: DarwinSystem, options: TreeOptions = {
   const firstLeaf = 2 ** depth - 1;
 
   const electron = Uint32Array.from({ length: n }, (_, i) => i);
-  const nodeStart = new Uint32Array(nodeCount);
-  const nodeEnd = new Uint32Array(nodeCount);
+  const nodeStart = allocate.uint32(nodeCount);
+  const nodeEnd = allocate.uint32(nodeCount);
   nodeEnd[0] = n;
   const boxMin = storage(precision, 3 * nodeCount);
   const boxMax = storage(precision, 3 * nodeCount);
@@ -300,11 +301,13 @@ export function buildTreeGeometry(system: DarwinSystem, options: TreeOptions = {
     nodeEnd[2 * node + 2] = end;
   }
 
-  const positions = storage(precision, 3 * n);
+  const numbers = (length: number) =>
+    precision === 'float64' ? allocate.float64(length) : storage(precision, length);
+  const positions = numbers(3 * n);
   for (let k = 0; k < n; k++) {
     for (let i = 0; i < 3; i++) positions[3 * k + i] = input[3 * electron[k] + i];
   }
-  const centre = storage(precision, 3 * nodeCount);
+  const centre = numbers(3 * nodeCount);
   const radius = storage(precision, nodeCount);
   for (let node = 0; node < nodeCount; node++) {
     for (let i = 0; i < 3; i++) centre[3 * node + i] = (boxMin[3 * node + i] + boxMax[3 * node + i]) / 2;
@@ -324,12 +327,10 @@ export function buildTreeGeometry(system: DarwinSystem, options: TreeOptions = {
   const terms = planar ? tables.planarIndex.length : tables.m2lIndex.length;
   const translationCost =
     options.translationCost ?? (options.translationCostPerTerm ?? kTranslationCostPerTerm) * terms;
-  const { lists, counts } = interactionLists({
-    ...geometryOfTree,
-    theta,
-    softeningDistance,
-    translationCost,
-  });
+  const { lists, counts } = interactionLists(
+    { ...geometryOfTree, theta, softeningDistance, translationCost },
+    allocate,
+  );
   return {
     system,
     n,
@@ -438,6 +439,7 @@ function interactionLists(
     TreeGeometry,
     'nodeCount' | 'firstLeaf' | 'nodeStart' | 'nodeEnd' | 'centre' | 'radius' | 'theta' | 'softeningDistance'
   > & { translationCost: number },
+  allocate: TreeAllocator,
 ): { lists: InteractionLists; counts: TreeProductCounts } {
   const { nodeCount, firstLeaf, nodeStart, nodeEnd, centre, radius, theta, softeningDistance } = tree;
   const size = (node: number) => nodeEnd[node] - nodeStart[node];
@@ -490,8 +492,8 @@ function interactionLists(
       stack.push(2 * open + 1, other, 2 * open + 2, other);
     }
   }
-  const m2l = compressedRows(targets, sources, nodeCount, 0);
-  const direct = compressedRows(nearTargets, nearSources, nodeCount - firstLeaf, firstLeaf);
+  const m2l = compressedRows(targets, sources, nodeCount, 0, allocate);
+  const direct = compressedRows(nearTargets, nearSources, nodeCount - firstLeaf, firstLeaf, allocate);
   return {
     lists: { m2lOffset: m2l.offset, m2l: m2l.values, nearOffset: direct.offset, near: direct.values },
     counts,
@@ -515,12 +517,13 @@ function compressedRows(
   values: readonly number[],
   rowCount: number,
   first: number,
+  allocate: TreeAllocator,
 ): { offset: Uint32Array; values: Uint32Array } {
-  const offset = new Uint32Array(rowCount + 1);
+  const offset = allocate.uint32(rowCount + 1);
   for (const row of rows) offset[row - first + 1]++;
   for (let r = 0; r < rowCount; r++) offset[r + 1] += offset[r];
   const next = offset.slice(0, rowCount);
-  const sorted = new Uint32Array(values.length);
+  const sorted = allocate.uint32(values.length);
   rows.forEach((row, k) => (sorted[next[row - first]++] = values[k]));
   return { offset, values: sorted };
 }

@@ -28,7 +28,7 @@
 import { kCharges, localRows, multipoleRows, stokesletFarFieldRows } from './cartesian-expansion.ts';
 import { blockSize } from './models.ts';
 import type { Tree, TreeProductCounts } from './tree-build.ts';
-import type { Kernel, KernelArgument } from '../parallel/pool.ts';
+import { kMaxBlocks, type Kernel, type KernelArgument } from '../parallel/pool.ts';
 
 /**
  * What runs a product's kernels over blocks of rows: a WorkerPool (src/parallel/pool.ts), whose
@@ -124,7 +124,11 @@ export function treeInteraction(
 function levelBlocks(runner: KernelRunner, level: number): number[] {
   const first = 2 ** level - 1;
   const count = 2 ** level;
-  const blocks = Math.min(count, runner.threads === 1 ? 1 : kTreeBlocksPerThread * runner.threads);
+  const blocks = Math.min(
+    count,
+    runner.threads === 1 ? 1 : kTreeBlocksPerThread * runner.threads,
+    kMaxBlocks,
+  );
   return Array.from({ length: blocks + 1 }, (_, b) => first + Math.round((b * count) / blocks));
 }
 
@@ -139,9 +143,11 @@ function nearField(tree: Tree, runner: KernelRunner): void {
   const { kernelInputs: k, depth, firstLeaf, charges, sums } = tree;
   const softeningSquared = tree.system.softening ** 2;
   let level = 0;
-  while (runner.threads > 1 && level < depth && 2 ** level < kTreeBlocksPerThread * runner.threads) level++;
+  const wanted = kTreeBlocksPerThread * runner.threads;
+  while (runner.threads > 1 && level < depth && 2 ** level < wanted && 2 ** (level + 1) <= kMaxBlocks)
+    level++;
   const subtreeLeaves = 2 ** (depth - level);
-  const blocks = Array.from({ length: 2 ** level + 1 }, (_, b) => b * subtreeLeaves);
+  const boundaries = Array.from({ length: 2 ** level + 1 }, (_, b) => b * subtreeLeaves);
   const args = [
     k.positions,
     charges,
@@ -154,8 +160,8 @@ function nearField(tree: Tree, runner: KernelRunner): void {
     softeningSquared,
     subtreeLeaves,
   ];
-  runner.run(nearFieldWithin, args, blocks);
-  if (level > 0) runner.run(nearFieldAcross, args, blocks);
+  runner.run(nearFieldWithin, args, boundaries);
+  if (level > 0) runner.run(nearFieldAcross, args, boundaries);
 }
 
 /**

@@ -46,7 +46,7 @@ export type Float64Product = (v: Float64Array) => Float64Array;
 /**
  * The float64 product of the refinement: the matrix-free pair loop (applyMassMatrixFree), O(N) in
  * memory. A refined solve forms 2-3 products (one per step, and the momenta); assembling the dense
- * float64 M costs 2-3 pair loops and pays only from about the fifth product (README "solve").
+ * float64 M costs 2-13 pair loops and pays only after several products (README "solve").
  * `pool`: its rows on the pool's threads (parallelMassMatrixFree: the same product bit for bit,
  * faster from kMatrixFreeMinimumThreads threads).
  */

@@ -140,7 +140,7 @@ function benchFastProducts(
   progress.update(`${label}: tree matvec`);
   const treeSamples: number[] = [];
   const ratios: number[] = [];
-  let freeY = free(x);
+  let freeY: Float64Array = new Float64Array(0);
   for (let k = 0; k < repeats; k++) {
     let start = performance.now();
     freeY = free(x);

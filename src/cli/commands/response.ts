@@ -53,8 +53,8 @@ rotation (eq. 17/18); screening_ratio is the induced moment (the current, for fl
   --matrix M            storage of M: dense|free|tree|auto, as for solve; auto on the CPU takes
                         the tree past 16 384 unknowns                                        [${kResponseDefaults.matrix}]
   --tree-tol T          relative error of the tree's product T x (--matrix tree)            [${kResponseDefaults.treeTolerance}]
-  --threads K           threads of the float64 CPU reference and check (the same numbers
-                        for any K)                                                       [every core]
+  --threads K           threads of the float64 CPU path and check (the same numbers for
+                        any K, the tree's to rounding)                                   [every core]
   --out DIR             response-screening.svg, response-profile.svg, the maps and
                         response-n<N>-x<N r_e/R>.csv (per-electron velocities)
   --markdown            the README's table of the sweep (with --json: the field "markdown")
