@@ -502,7 +502,7 @@ export function evaluateLocal(
 // (src/parallel/pool.ts): plain functions over the rows [start, end) that use nothing but their
 // arguments, Math and the functions above, so that worker threads can run their source text. Each
 // node's numbers are computed by the same code whichever thread runs it, so a product is the same
-// bit for bit for any number of threads. The tables reach a worker packed into one Float64Array.
+// bit for bit for any number of threads. The tables reach a worker packed (packExpansionTables).
 
 /** The arrays of ExpansionTables in the order packExpansionTables lays them out: indices, numbers. */
 export function expansionTableArrays(): { indices: string[]; numbers: string[] } {
@@ -531,7 +531,10 @@ export function expansionTableArrays(): { indices: string[]; numbers: string[] }
 
 /** ExpansionTables in two arrays, as a WorkerPool shares them (packExpansionTables). */
 export interface PackedExpansionTables {
-  /** order, termCount, reducedCount, the start of every array (indices, then numbers) and the end of each kind, then the index arrays. */
+  /**
+   * order, termCount, reducedCount, the start of every array (the index arrays', then the numbers')
+   * and after each kind its end; then the index arrays.
+   */
   readonly indices: Uint32Array;
   /** The arrays of numbers. */
   readonly numbers: Float64Array;

@@ -119,6 +119,7 @@ export interface TreeAllocator {
   uint32(length: number): Uint32Array;
 }
 
+/** Plain typed arrays: a tree whose product runs on the caller's thread alone. */
 export const kPlainArrays: TreeAllocator = {
   float64: (length) => new Float64Array(length),
   uint32: (length) => new Uint32Array(length),
@@ -131,8 +132,8 @@ export function sharedArrays(pool: Pick<WorkerPool, 'shared' | 'sharedIndices'>)
 
 /**
  * What the CPU product's kernels read (treecode.ts, cartesian-expansion.ts multipoleRows ..), from
- * buildTree's allocator: the expansion tables packed, positions and centres in float64, node ranges
- * and interaction lists as in TreeGeometry.
+ * buildTree's allocator: the expansion tables packed, and TreeGeometry's own positions, centres,
+ * node ranges and interaction lists (a float32 tree's positions and centres copied to float64).
  */
 export interface TreeKernelInputs {
   readonly tables: PackedExpansionTables;
