@@ -158,16 +158,15 @@ function nearField(tree: Tree, runner: KernelRunner): void {
     k.near,
     firstLeaf,
     softeningSquared,
-    subtreeLeaves,
   ];
   runner.run(nearFieldWithin, args, boundaries);
-  if (level > 0) runner.run(nearFieldAcross, args, boundaries);
+  if (level > 0) runner.run(nearFieldAcross, [...args, subtreeLeaves], boundaries);
 }
 
 /**
  * The near field of the leaves firstLeaf + [start, end) among themselves (a subtree's leaves, or all):
  * each pair of near leaves (both directions are in the lists, one per target leaf, as a GPU reads them)
- * summed once and added to both sides. `subtreeLeaves` is nearFieldAcross's.
+ * summed once and added to both sides.
  */
 export function nearFieldWithin(
   positions: Float64Array,
@@ -179,7 +178,6 @@ export function nearFieldWithin(
   near: Uint32Array,
   firstLeaf: number,
   softeningSquared: number,
-  subtreeLeaves: number,
   start: number,
   end: number,
 ): void {
