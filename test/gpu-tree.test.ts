@@ -11,12 +11,17 @@ import { chooseMatrixStorage, gpuBackend, treeAllocation } from '../src/engine/b
 import { statusCode } from '../src/kernels/krylov.ts';
 import { kDefaultCheckEvery } from '../src/engine/krylov.ts';
 import {
+  gpuTreeGeometry,
   GpuTreeMassMatrix,
   kTreeEpsilonOffset,
   kTreeParamsBytes,
   packTreeParams,
+  packTreeTables,
   splitIntoPieces,
+  storageBytes,
+  treeBytes,
   treeStages,
+  treeStorageBuffers,
   type GpuTreeOptions,
   type TreeParams,
 } from '../src/kernels/tree.ts';
@@ -514,6 +519,62 @@ test('the tree allocation is O(N): 10x the electrons, at most 10.5x the bytes', 
   // The tree of 10^6 electrons takes well under a GB (a few GB tab holds it beside the vectors).
   expect(treeAllocation(large).tree).toBeLessThan(1e9);
 });
+
+describe("treeBytes, the up-front estimate, bounds the tree's storage buffers", () => {
+  // The lists per node grow with N in 3D (kListEntriesPerNode); a lump of three quarters of the
+  // electrons beside a sparse ball has the longest.
+  const cases: [string, Configuration, Dimension][] = [
+    ...(['sphere', 'ball', 'cube', 'cylinder'] as const).map((name): [string, Configuration, Dimension] => [
+      `${name} 10^5`,
+      geometry(name, 100_000),
+      3,
+    ]),
+    ...(['disk', 'annulus', 'ring'] as const).map((name): [string, Configuration, Dimension] => [
+      `${name} 10^5`,
+      geometry(name, 100_000),
+      2,
+    ]),
+    ['clustered 10^5', clustered(100_000, false), 3],
+    ['ball 10^6', geometry('ball', 1_000_000), 3],
+    ['clustered 10^6', clustered(1_000_000, false), 3],
+  ];
+  test.each(cases)('%s', (_, configuration, dim) => {
+    const tree = gpuTreeGeometry(system(configuration, 'vector', dim, 0, 1e-3));
+    expect(tree.counts.translations).toBeGreaterThan(0);
+    const bytes = storageBytes(treeStorageBuffers(tree, packTreeTables(tree).data));
+    const estimate = treeBytes(configuration.n, tree.tolerance);
+    expect(bytes).toBeLessThanOrEqual(estimate);
+    // The expansions are most of it and exact in both: the estimate over-counts only the lists, by
+    // less than a seventh of the whole where they are shortest (surfaces, disks, rings).
+    expect(bytes).toBeGreaterThan(0.85 * estimate);
+  });
+}, 120_000);
+
+gpu.test(
+  'create() asks checkFits about the storage it then allocates, and a refusal stops it',
+  async (context) => {
+    const s = system(geometry('ring', 3000), 'vector', 3, 0, 1e-3);
+    const heard: number[] = [];
+    // Tolerance 1e-3: a low order, whose passes compile fast.
+    const operator = await GpuTreeMassMatrix.create(context, s, {
+      tolerance: 1e-3,
+      checkFits: (bytes) => void heard.push(bytes),
+    });
+    try {
+      expect(heard).toHaveLength(1);
+      // operator.bytes adds the uniform slots (a few hundred bytes each) to the storage.
+      expect(operator.bytes - heard[0]).toBeGreaterThan(0);
+      expect(operator.bytes - heard[0]).toBeLessThan(64 * 1024);
+    } finally {
+      operator.destroy();
+    }
+    const refusal = new Error('does not fit');
+    const checkFits = () => {
+      throw refusal;
+    };
+    await expect(GpuTreeMassMatrix.create(context, s, { tolerance: 1e-3, checkFits })).rejects.toBe(refusal);
+  },
+);
 
 test('packTreeParams writes each TreeParams member at its WGSL offset', () => {
   const layout = structLayout(kShaderSources.tree, 'TreeParams');

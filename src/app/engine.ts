@@ -47,6 +47,6 @@ export function openEngine(
  */
 export function operatorBytes(backend: GpuBackend): number {
   const { n } = backend.system.configuration;
-  if (backend.tree) return treeBytes(n, backend.tree.tolerance);
+  if (backend.tree) return backend.tree.gpuBytes ?? treeBytes(n, backend.tree.tolerance);
   return backend.matrix === 'dense' ? denseMatrixBytes(matrixShape(backend.system)) : kPositionStride * n;
 }

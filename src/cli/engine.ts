@@ -252,9 +252,10 @@ export function gpuBackendDetails(context: GpuContext, backend: GpuBackend): str
   const step = `Krylov steps '${krylovStepFor(context.profile, size)}', k = ${checkEvery} iterations per readback`;
   if (tree) {
     const need = treeAllocation(system, tree.tolerance);
+    const held = tree.gpuBytes ?? need.tree;
     return [
-      `matrix: tree; memory: ${megabytes(need.total)} (tree and expansions ${megabytes(need.tree)}, ` +
-        `vectors ${megabytes(need.vectors)}, Lanczos basis ${megabytes(need.lanczosBasis)})`,
+      `matrix: tree; memory: ${megabytes(need.total - need.tree + held)} (tree and expansions ` +
+        `${megabytes(held)}, vectors ${megabytes(need.vectors)}, Lanczos basis ${megabytes(need.lanczosBasis)})`,
       `tree: order ${tree.order}, theta ${tree.theta}, ${tree.leaves} leaves, ${tree.directPairs} direct ` +
         `pairs and ${tree.translations} M2L per product` +
         (tree.farField ? `; ${farFieldNote(tree.farField)}` : ''),

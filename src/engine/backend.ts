@@ -167,14 +167,22 @@ export function explainDenseFailure(system: DarwinSystem, error: unknown): unkno
 
 /**
  * Throws an InputError naming --matrix free when the tree backend of `system` takes more than the
- * device's memory (GpuContext.memory), as checkDenseFits does for the dense one.
+ * device's memory (GpuContext.memory), as checkDenseFits does for the dense one: with treeAllocation's
+ * estimate before the tree is built, with the built tree's bytes (GpuTreeOptions.checkFits) after.
  */
-export function checkTreeFits(context: GpuContext, system: DarwinSystem, tolerance?: number): void {
+export function checkTreeFits(
+  context: GpuContext,
+  system: DarwinSystem,
+  tolerance?: number,
+  builtTreeBytes?: number,
+): void {
   const available = context.memory?.availableBytes();
-  const need = treeAllocation(system, tolerance);
-  if (available !== undefined && need.total > available) {
+  const estimate = treeAllocation(system, tolerance);
+  const need =
+    builtTreeBytes === undefined ? estimate.total : estimate.total - estimate.tree + builtTreeBytes;
+  if (available !== undefined && need > available) {
     throw new InputError(
-      `--matrix tree needs ${gigabytes(need.total)} for the tree of ${system.configuration.n} electrons, ` +
+      `--matrix tree needs ${gigabytes(need)} for the tree of ${system.configuration.n} electrons, ` +
         `its expansions, vectors and Lanczos basis, more than the ${gigabytes(available)} of ` +
         `${context.memory!.source}; use --matrix free, which holds only the positions and vectors`,
       'matrix',
@@ -301,6 +309,7 @@ export async function gpuBackend(
       : matrix === 'tree'
         ? await GpuTreeMassMatrix.create(context, system, {
             onPipeline: (done, total) => options.onChunk?.('tree pipelines', done, total),
+            checkFits: (bytes) => checkTreeFits(context, system, tolerance, bytes),
             ...options.tree,
             tolerance,
           })
@@ -330,7 +339,7 @@ export async function gpuBackend(
     },
     matrix,
     ...(operator instanceof GpuTreeMassMatrix && {
-      tree: { ...treeDetails(operator.tree), farField: operator.farField },
+      tree: { ...treeDetails(operator.tree), farField: operator.farField, gpuBytes: operator.bytes },
     }),
     checkEvery: engine.checkEvery,
     momenta: (velocities) =>

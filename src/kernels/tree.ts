@@ -329,6 +329,39 @@ export function packNodes(tree: TreeGeometry): Float32Array {
   return packed;
 }
 
+/** A storage buffer of the tree product: its binding in tree.wgsl, its label, its contents or bytes. */
+export interface TreeStorageBuffer {
+  readonly binding: number;
+  readonly label: string;
+  readonly data: ArrayBufferView | number;
+}
+
+/**
+ * The storage buffers of `tree`'s product (its uniforms aside) with `tables` (packTreeTables): the
+ * electrons, tables and nodes packed; the charges and the four expansions sized, one vec4 each
+ * where no node pair is far enough for an M2L.
+ */
+export function treeStorageBuffers(tree: TreeGeometry, tables: Uint32Array): TreeStorageBuffer[] {
+  const { termCount, reducedCount } = tree.tables;
+  const far = tree.counts.translations > 0;
+  const expansionBytes = (terms: number) => (far ? 16 * terms * tree.nodeCount : 16);
+  return [
+    { binding: 1, label: 'electrons', data: packTreeElectrons(tree) },
+    { binding: 2, label: 'tables', data: tables },
+    { binding: 3, label: 'nodes', data: packNodes(tree) },
+    { binding: 4, label: 'charges', data: 16 * tree.n },
+    { binding: 5, label: 'moments', data: expansionBytes(termCount) },
+    { binding: 6, label: 'reduced', data: expansionBytes(reducedCount) },
+    { binding: 7, label: 'm2lLocals', data: expansionBytes(reducedCount) },
+    { binding: 8, label: 'locals', data: expansionBytes(termCount) },
+  ];
+}
+
+/** Bytes of `buffers` (treeStorageBuffers). */
+export function storageBytes(buffers: readonly TreeStorageBuffer[]): number {
+  return buffers.reduce((sum, { data }) => sum + (typeof data === 'number' ? data : data.byteLength), 0);
+}
+
 /** Positions - root centre in tree order, and rho^2 (packPositions'), as vec4s. */
 function packTreeElectrons(tree: TreeGeometry): Float32Array {
   const { n, electron, centre } = tree;
@@ -344,11 +377,13 @@ function packTreeElectrons(tree: TreeGeometry): Float32Array {
 }
 
 /**
- * List entries per node that treeBytes allows: the M2L sources of a node and the near leaves of a
- * leaf number at most about 200 at theta 0.4 in 3D (a ball's inner node: 190 of ~100 counted on
- * average), a bound rather than a measurement.
+ * List entries per node that treeBytes allows (M2L sources and near leaves, at theta 0.4 and leaves
+ * of kGpuLeafSize). Measured on average over the nodes: a surface, a disk, a line under 75 at any
+ * N; a ball or cube 64 at 3·10⁴, 230 at 3·10⁵, 340-350 at 10⁷; a lump of three quarters of the
+ * electrons beside a sparse ball (test/helpers/configurations.ts clustered) grows with the depth,
+ * 300 at 3·10⁵, 523 at 10⁷. GpuTreeOptions.checkFits checks the real lists once the tree is built.
  */
-const kListEntriesPerNode = 256;
+const kListEntriesPerNode = 640;
 
 /**
  * Bytes of the GPU objects of a tree product of N electrons at `tolerance` (kGpuLeafSize leaves):
@@ -691,6 +726,25 @@ export interface GpuTreeOptions extends Pick<
    * out for the order take seconds to compile the first time (src/kernels/tree-unrolled.ts).
    */
   onPipeline?: (done: number, total: number) => void;
+  /**
+   * Hears the bytes of the storage buffers (treeStorageBuffers) once the tree is built, before any
+   * is allocated, and throws to refuse them: treeBytes, the estimate that decides up front, bounds
+   * the lists by a measured constant, and this checks what the tree really needs.
+   */
+  checkFits?: (bytes: number) => void;
+}
+
+/**
+ * The tree of `system` as the GPU product sums with it (tree-build.ts; defaults kGpuLeafSize leaves
+ * and M2L priced at kGpuTranslationCostPerTerm), its geometry in float64 for the packers.
+ */
+export function gpuTreeGeometry(system: DarwinSystem, options: GpuTreeOptions = {}): TreeGeometry {
+  return buildTreeGeometry(system, {
+    leafSize: kGpuLeafSize,
+    translationCostPerTerm: kGpuTranslationCostPerTerm,
+    ...options,
+    precision: 'float64',
+  });
 }
 
 /** The mass matrix as a fast multipole GpuMassOperator: O(N) memory and work per product. */
@@ -702,6 +756,8 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
   readonly tree: TreeGeometry;
   /** Direct pairs and M2L translations of one product. */
   readonly counts: TreeProductCounts;
+  /** GPU memory the product holds: its storage buffers and uniforms, in bytes. */
+  readonly bytes: number;
   /** How the far field runs (TreeDetails.farField), and the seconds create() spent building pipelines. */
   readonly farField: {
     readonly passes: 'index tables' | 'written out' | 'none';
@@ -737,13 +793,13 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
     this.#dispatches = dispatches.whole;
     this.#pieces = dispatches.pieces;
     this.#buffers = buffers;
+    this.bytes = buffers.reduce((sum, buffer) => sum + buffer.size, 0);
     this.#epsilon = tree.system.epsilon;
   }
 
   /**
-   * Builds the tree of `system` (tree-build.ts, GPU defaults: kGpuLeafSize, kGpuTranslationCostPerTerm)
-   * and uploads it, inside
-   * error scopes labelled 'GpuTreeMassMatrix.create'.
+   * Builds the tree of `system` (gpuTreeGeometry) and uploads it, inside error scopes labelled
+   * 'GpuTreeMassMatrix.create'.
    */
   static async create(
     context: GpuContext,
@@ -752,12 +808,10 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
   ): Promise<GpuTreeMassMatrix> {
     validateSystem(system);
     const { device } = context;
-    const tree = buildTreeGeometry(system, {
-      leafSize: kGpuLeafSize,
-      translationCostPerTerm: kGpuTranslationCostPerTerm,
-      ...options,
-      precision: 'float64',
-    });
+    const tree = gpuTreeGeometry(system, options);
+    const packed = packTreeTables(tree);
+    const planned = treeStorageBuffers(tree, packed.data);
+    options.checkFits?.(storageBytes(planned));
     const owned: GPUBuffer[] = [];
     try {
       return await withErrorScopes(device, 'GpuTreeMassMatrix.create', () => {
@@ -789,18 +843,8 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
           owned.push(buffer);
           return buffer;
         };
-        const packed = packTreeTables(tree);
-        const expansionBytes = (terms: number) => (far ? 16 * terms * tree.nodeCount : 16);
-        const buffers: Record<number, GPUBuffer> = {
-          1: storage('electrons', packTreeElectrons(tree)),
-          2: storage('tables', packed.data),
-          3: storage('nodes', packNodes(tree)),
-          4: storage('charges', 16 * tree.n),
-          5: storage('moments', expansionBytes(tables.termCount)),
-          6: storage('reduced', expansionBytes(tables.reducedCount)),
-          7: storage('m2lLocals', expansionBytes(tables.reducedCount)),
-          8: storage('locals', expansionBytes(tables.termCount)),
-        };
+        const buffers: Record<number, GPUBuffer> = {};
+        for (const { binding, label, data } of planned) buffers[binding] = storage(label, data);
         // Read-only views (tree.wgsl): the harmonic moments, charges, local coefficients, moments.
         Object.assign(buffers, { 9: buffers[6], 10: buffers[4], 11: buffers[8], 12: buffers[5] });
         // Uniform slots: all nodes, then each level 0 .. depth (the leaves are the last), then the

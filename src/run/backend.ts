@@ -60,6 +60,8 @@ export interface TreeDetails {
     readonly passes: 'index tables' | 'written out' | 'none';
     readonly buildSeconds: number;
   };
+  /** On the GPU, the bytes of the product's buffers (GpuTreeMassMatrix.bytes). */
+  readonly gpuBytes?: number;
 }
 
 export function treeDetails(tree: TreeGeometry): TreeDetails {
