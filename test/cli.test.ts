@@ -1,6 +1,6 @@
 // The CLI contract, exercised as a user would: spawned processes, exit codes, stdout JSON, stderr lines.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -170,6 +170,45 @@ describe('user errors exit 2 with one error line and no stack trace', () => {
       'wrong columns',
       () => ['solve', ...ring, '--epsilon', '0.1', '--velocities', file('w.csv', 'vx,vy\n1,2\n')],
       /header 'vx,vy' should be omega/,
+    ],
+    [
+      'an option given twice, which would keep only its last value',
+      () => ['solve', ...ring, '--epsilon', '0.1', '--velocity', 'rigid', '--n', '30'],
+      /^error: --n is given more than once; give it once$/,
+    ],
+    [
+      // The first --device decides the CPU's worker thread before the flags are parsed.
+      'the device given twice',
+      () => [
+        'solve',
+        ...ring,
+        '--epsilon',
+        '0.1',
+        '--velocity',
+        'rigid',
+        '--device',
+        'cpu',
+        '--device',
+        'gpu',
+      ],
+      /^error: --device is given more than once; give it once$/,
+    ],
+    [
+      'a Lanczos tolerance of 1 in a scaling sweep',
+      () => [
+        'scaling',
+        '--geometries',
+        'ring',
+        '--n-max',
+        '30',
+        '--points',
+        '2',
+        '--device',
+        'cpu',
+        '--tol',
+        '1',
+      ],
+      /^error: --tol must be in \(0, 1\), got 1$/,
     ],
   ])('%s', (_name, args, message) => {
     const run = cli(...args());
@@ -343,15 +382,23 @@ print(json.dumps({k: z[k].tolist() for k in ['positions', 'velocities', 'momenta
     expect(npz.positions.flat()).toEqual(Array.from(configuration.positions));
     expect(npz.summary).toEqual({ ...out, timing_ms: npz.summary.timing_ms });
   });
-  it('--out refuses other extensions, and a failed write leaves no file behind', () => {
+  it('--out refuses other extensions and unwritable paths before the run, and leaves no file behind', () => {
     const bad = cli('solve', ...args, '--velocity', 'rigid', '--device', 'cpu', '--out', join(dir, 'r.txt'));
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^error: --out must end in \.json, \.csv or \.npz, got/m);
     const missing = join(dir, 'no-such-folder', 'r.npz');
     const failed = cli('solve', ...args, '--velocity', 'rigid', '--device', 'cpu', '--out', missing);
     expect(failed.status).toBe(2);
-    expect(failed.stderr).toMatch(/^error: cannot write .*r\.npz \(ENOENT\)$/m);
+    // One line, and nothing computed first: the result would only have been lost at the end.
+    expect(failed.stderr).toMatch(
+      /^error: cannot write .*r\.npz: its directory .*no-such-folder does not exist\n$/,
+    );
     expect(existsSync(missing)).toBe(false);
+    const folder = join(dir, 'a-folder.json');
+    mkdirSync(folder, { recursive: true });
+    const onFolder = cli('solve', ...args, '--velocity', 'rigid', '--device', 'cpu', '--out', folder);
+    expect(onFolder.status).toBe(2);
+    expect(onFolder.stderr).toMatch(/^error: cannot write .*a-folder\.json: it is a directory\n$/);
     // what was written went through a temporary name that is gone once the file is complete
     expect(readdirSync(dir).filter((name) => name.includes('.partial-'))).toEqual([]);
     expect(existsSync(join(dir, 'result.npz'))).toBe(true);

@@ -61,15 +61,35 @@ export function parseCommandArgs<T extends OptionSpec>(
   options: T,
   { positionals = false }: { positionals?: boolean } = {},
 ) {
+  let parsed;
   try {
-    return parseArgs({
+    parsed = parseArgs({
       args: joinNegativeValues(argv, options),
       options,
       strict: true,
       allowPositionals: positionals,
+      tokens: true,
     });
   } catch (error) {
     throw new InputError(argumentProblem(error as Error & { code?: string }, options));
+  }
+  refuseRepeats(parsed.tokens, options);
+  return { values: parsed.values, positionals: parsed.positionals };
+}
+
+/**
+ * An option given twice that takes one value: parseArgs keeps the last, so `--n 30 --n 40` would
+ * run N = 40 without a word, and `--device cpu ... --device gpu` would start the CPU's worker thread
+ * for a GPU run.
+ */
+function refuseRepeats(tokens: readonly { kind: string; name?: string }[], options: OptionSpec): void {
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || !token.name) continue;
+    const { name } = token;
+    if (options[name]?.multiple) continue;
+    if (seen.has(name)) throw new InputError(`--${name} is given more than once; give it once`, name);
+    seen.add(name);
   }
 }
 

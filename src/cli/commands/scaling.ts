@@ -30,7 +30,7 @@ import {
 import { parseShard } from '../../studies/study.ts';
 import type { ScalingStudy } from '../../studies/scaling/run.ts';
 import { openGpu } from '../device.ts';
-import { kCommonOptions, parseCommandArgs, parseNumber, positive, positiveInteger } from '../options.ts';
+import { kCommonOptions, parseCommandArgs, parseNumber, positiveInteger } from '../options.ts';
 import { prepareOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
@@ -133,7 +133,7 @@ function parseOptions(argv: string[]) {
     treeTolerance,
     threads: threadsOption(values.threads),
     ns: logSpacedCounts(nMin, nMax, points),
-    tol: values.tol === undefined ? undefined : parseNumber('tol', values.tol, positive),
+    tol: values.tol === undefined ? undefined : parseTolerance(values.tol, '--tol', 'lanczosTolerance'),
     maxIterations:
       values['max-iter'] === undefined
         ? undefined
