@@ -1,7 +1,11 @@
 // A sweep split into shards (`--shard K/N`) and joined back (`merge`): the shards' points interleave back
 // into the sweep's order, and the merged JSON and text are the whole run's, timings aside; the one Stop
 // rule of src/studies/study.ts drops a point that Stop cut short.
-import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mergeCommand } from '../src/cli/commands/merge.ts';
 import { londonCommand } from '../src/cli/commands/london.ts';
 import { pairingCommand } from '../src/cli/commands/pairing.ts';
 import { scalingCommand } from '../src/cli/commands/scaling.ts';
@@ -191,5 +195,83 @@ describe('shards merged equal the whole run', () => {
     const merged = mergePairing(shards);
     expect(printed(merged.json)).toEqual(printed(wholeRun.summary));
     expect(pairingText(merged.json.points, merged.json.rings, [])).toBe(wholeRun.text);
+  });
+});
+
+describe('merge refuses what is not the shards of one run, in one line', () => {
+  const argv = ['--geometries', 'ring', '--n-min', '8', '--n-max', '16', '--points', '2', '--device', 'cpu'];
+  let directory: string;
+  let shards: ScalingJson[];
+  beforeAll(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'merge-'));
+    shards = [];
+    for (const k of [1, 2]) {
+      const summary = (await scalingCommand([...argv, '--shard', `${k}/2`], quiet)).summary;
+      shards.push(JSON.parse(toJson(summary)) as ScalingJson);
+    }
+  });
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+  let files = 0;
+  const file = (text: string) => {
+    const path = join(directory, `shard-${++files}.json`);
+    writeFileSync(path, text);
+    return path;
+  };
+  const refusal = async (paths: string[], pattern: RegExp) => {
+    const out = join(directory, `out-${files}`);
+    const error = await mergeCommand([...paths, '--out', out]).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toMatch(pattern);
+    expect((error as Error).message).not.toMatch(/\n/);
+    // Nothing written: not even the --out directory.
+    expect(existsSync(out)).toBe(false);
+  };
+
+  it('merges the two shards', async () => {
+    const merged = (await mergeCommand(shards.map((shard) => file(toJson(shard))))).summary as ScalingJson;
+    expect(merged.studies[0].points.map((point) => point.n)).toEqual([8, 16]);
+    expect(shards[0].sweep).toEqual({
+      tol: null,
+      max_iter: null,
+      seed: 1,
+      matrix: 'auto',
+      tree_tolerance: 1e-5,
+    });
+  });
+
+  it('a file that is not JSON, a binary one, JSON of something else', async () => {
+    await refusal([file('not json\nat all')], /shard-\d+\.json is not JSON$/);
+    await refusal([file('PK\u0003\u0004\u0014\u0000\u0000binary')], /is not JSON$/);
+    await refusal([file('null')], /is not the JSON of a scaling, london or pairing run/);
+    await refusal([file('[1, 2]')], /is not the JSON of a scaling, london or pairing run/);
+    await refusal([file('{"command": "solve"}')], /is not the JSON of a scaling, london or pairing run/);
+  });
+
+  it('a whole run given as a shard', async () => {
+    const whole = (await pairingCommand(['--ratios', '3,30'], quiet)).summary;
+    await refusal(
+      [file(toJson(whole))],
+      /is a whole pairing run, not a shard: run each part with --shard K\/N/,
+    );
+  });
+
+  it('a shard that lacks a field its command prints', async () => {
+    const broken = JSON.parse(toJson(shards[1])) as { studies: { points: Record<string, unknown>[] }[] };
+    delete broken.studies[0].points[0].lambda_max;
+    delete broken.studies[0].points[0].lanczos;
+    await refusal(
+      [file(toJson(shards[0])), file(JSON.stringify(broken))],
+      /do not hold what scaling --json prints/,
+    );
+  });
+
+  it('shards of different devices or settings', async () => {
+    const onGpu = { ...shards[1], device: { kind: 'gpu', description: 'a GPU' } };
+    await refusal([file(toJson(shards[0])), file(toJson(onGpu))], /differ in device \("cpu", "gpu"\)/);
+    const looser = { ...shards[1], sweep: { ...shards[1].sweep!, tol: 1e-3 } };
+    await refusal([file(toJson(shards[0])), file(toJson(looser))], /differ in settings/);
   });
 });

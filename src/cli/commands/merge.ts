@@ -30,12 +30,48 @@ const kOptions = {
   out: { type: 'string' },
 } as const;
 
+type Mergeable = 'scaling' | 'london' | 'pairing';
+const kMergeable: readonly string[] = ['scaling', 'london', 'pairing'] satisfies Mergeable[];
+
+/** A shard's JSON, refused in one line unless it is an object of a mergeable command with "shard". */
 function readShard(path: string): Record<string, unknown> {
+  let json: unknown;
   try {
-    return JSON.parse(readTextFile(path, 'shards')) as Record<string, unknown>;
+    json = JSON.parse(readTextFile(path, 'shards'));
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw new InputError(`${path} is not JSON: ${(error as Error).message}`, 'shards');
+    // JSON.parse's message quotes the text, which may span lines or be a binary file's bytes.
+    throw new InputError(`${path} is not JSON`, 'shards');
+  }
+  const { command, shard } = (typeof json === 'object' && json !== null ? json : {}) as Record<
+    string,
+    unknown
+  >;
+  if (Array.isArray(json) || typeof command !== 'string' || !kMergeable.includes(command)) {
+    throw new InputError(`${path} is not the JSON of a scaling, london or pairing run (--json)`, 'shards');
+  }
+  const { index, count } = (shard ?? {}) as Record<string, unknown>;
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(count)) {
+    throw new InputError(
+      `${path} is a whole ${command} run, not a shard: run each part with --shard K/N`,
+      'shards',
+    );
+  }
+  return json as Record<string, unknown>;
+}
+
+/** The shards' `key`s, refused unless one: a run's settings are the same in all its shards. */
+function sameInShards(
+  shards: readonly Record<string, unknown>[],
+  key: (shard: Record<string, unknown>) => unknown,
+  what: string,
+): void {
+  const values = new Set(shards.map((shard) => JSON.stringify(key(shard))));
+  if (values.size > 1) {
+    throw new InputError(
+      `merge: the shards differ in ${what} (${[...values].join(', ')}): not one run`,
+      'shards',
+    );
   }
 }
 
@@ -45,25 +81,45 @@ export async function mergeCommand(argv: string[]): Promise<CommandOutput> {
   if (values.help) return { help: kMergeHelp };
   if (!paths.length) throw new InputError('merge needs the JSON of every shard', 'shards');
   const shards = paths.map(readShard);
-  const command = shards[0].command;
+  const command = shards[0].command as Mergeable;
   if (!shards.every((shard) => shard.command === command)) {
     throw new InputError('merge: the files come from different commands', 'shards');
   }
-  if (values.out !== undefined) prepareOutputDirectory(values.out);
+  // float32 GPU points beside float64 CPU ones would be reported under one device.
+  sameInShards(shards, (shard) => (shard.device as { kind?: unknown } | undefined)?.kind, 'device');
+  if (command === 'scaling') sameInShards(shards, (shard) => shard.sweep, 'settings');
+  try {
+    return mergeShards(command, shards, values);
+  } catch (error) {
+    // A field a shard lacks or holds as the wrong type: someone's edit, or another program's file.
+    if (!(error instanceof TypeError)) throw error;
+    throw new InputError(
+      `merge: the shards do not hold what ${command} --json prints (${error.message})`,
+      'shards',
+    );
+  }
+}
+
+function mergeShards(
+  command: Mergeable,
+  shards: readonly Record<string, unknown>[],
+  values: { readonly json?: boolean; readonly out?: string; readonly markdown?: boolean },
+): CommandOutput {
+  // The directory is made only once the shards have merged: a refusal leaves nothing behind.
+  const prepare = () => {
+    if (values.out !== undefined) prepareOutputDirectory(values.out);
+  };
   if (command === 'scaling') {
     const { json, studies } = mergeScaling(shards as unknown as ScalingJson[]);
+    prepare();
     return scalingOutput(json, studies, values);
   }
   if (command === 'london') {
     const { json, studies, convergence } = mergeLondon(shards as unknown as LondonJson[]);
+    prepare();
     return londonOutput(json, [], studies, convergence, values);
   }
-  if (command === 'pairing') {
-    const { json, plotted } = mergePairing(shards as unknown as PairingJson[]);
-    return pairingOutput(json, plotted.points, plotted.rings, values);
-  }
-  throw new InputError(
-    `merge joins shards of scaling, london or pairing, got '${String(command)}'`,
-    'shards',
-  );
+  const { json, plotted } = mergePairing(shards as unknown as PairingJson[]);
+  prepare();
+  return pairingOutput(json, plotted.points, plotted.rings, values);
 }

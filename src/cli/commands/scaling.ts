@@ -225,6 +225,13 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
     studies,
     extras,
     shard: options.shard,
+    sweep: {
+      tol: options.tol ?? null,
+      max_iter: options.maxIterations ?? null,
+      seed: options.seed,
+      matrix: options.matrix,
+      tree_tolerance: options.treeTolerance,
+    },
     totalMs: performance.now() - started,
   });
   return scalingOutput(summary, studies, values);

@@ -315,6 +315,8 @@ export function scalingJson(run: {
   readonly studies: readonly ScalingStudy[];
   readonly extras: readonly ScalingExtra[];
   readonly shard: Shard | null;
+  /** A shard's settings that its sibling shards must share (merge compares them). */
+  readonly sweep?: ScalingSweep;
   readonly totalMs: number;
 }) {
   return {
@@ -322,7 +324,7 @@ export function scalingJson(run: {
     device: run.device,
     model: run.model,
     ns: run.ns,
-    ...(run.shard ? { shard: shardJson(run.shard) } : {}),
+    ...(run.shard ? { shard: shardJson(run.shard), sweep: run.sweep ?? null } : {}),
     studies: run.studies.map((study, k) => {
       const extra = run.extras[k];
       return {
@@ -339,6 +341,15 @@ export function scalingJson(run: {
 }
 
 export type ScalingJson = ReturnType<typeof scalingJson>;
+
+/** The options of a scaling run beside its model, N and geometries: null where left at the default. */
+export interface ScalingSweep {
+  readonly tol: number | null;
+  readonly max_iter: number | null;
+  readonly seed: number;
+  readonly matrix: string;
+  readonly tree_tolerance: number;
+}
 type PointJson = ReturnType<typeof pointJson>;
 
 /** A number of the JSON back: null stood for a value that was not finite. */
