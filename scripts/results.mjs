@@ -51,6 +51,15 @@ function previousRun() {
   const missing = kParts.filter((key) => !only.includes(key) && !previous[key] && key !== 'large');
   if (missing.length > 0)
     throw new Error(`results/results.json lacks ${missing.join(', ')}: run npm run results in full`);
+  // A part kept from a run whose command did not yet print its table would leave the README's empty.
+  const untabled = ['scaling', 'london', 'pairing', 'bench'].filter(
+    (key) => !only.includes(key) && typeof previous[key].markdown !== 'string',
+  );
+  if (untabled.length > 0) {
+    throw new Error(
+      `results/results.json's ${untabled.join(', ')} has no Markdown table: npm run results -- --only ${untabled.join(',')}`,
+    );
+  }
   return previous;
 }
 let previous = null;
