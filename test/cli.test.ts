@@ -210,6 +210,11 @@ describe('user errors exit 2 with one error line and no stack trace', () => {
       ],
       /^error: --tol must be in \(0, 1\), got 1$/,
     ],
+    [
+      'a row only the GPU bench has, asked of the CPU bench',
+      () => ['bench', '--device', 'cpu', '--only', 'cg_solve'],
+      /^error: --only cg_solve: a row of the GPU bench; --device cpu has copy\|fill\|/,
+    ],
   ])('%s', (_name, args, message) => {
     const run = cli(...args());
     expect(run.status).toBe(2);

@@ -59,6 +59,8 @@ export const kBenchKernels = [
   'response_sweep',
 ] as const;
 export type BenchKernel = (typeof kBenchKernels)[number];
+/** The rows bench --device cpu has no counterpart of. */
+const kGpuOnlyKernels: readonly BenchKernel[] = ['cg_solve', 'response_sweep'];
 
 export function benchKernel(row: Pick<BenchRow, 'name'>): BenchKernel {
   return (row.name.startsWith('assemble_') ? 'assemble' : row.name) as BenchKernel;
@@ -842,6 +844,15 @@ export async function benchCommand(argv: string[], progress: Progress): Promise<
   if (device === 'cpu') {
     if (workgroupSizes.length > 0)
       throw new InputError('--workgroup-sizes is for the GPU bench', 'workgroup-sizes');
+    const gpuOnly = kGpuOnlyKernels.filter((kernel) => only.has(kernel));
+    // Every row was asked for (no --only) or some CPU row beside them: the GPU's are left out.
+    if (values.only !== undefined && gpuOnly.length === only.size) {
+      throw new InputError(
+        `--only ${gpuOnly.join(',')}: ${gpuOnly.length > 1 ? 'rows' : 'a row'} of the GPU bench; --device cpu has ` +
+          kBenchKernels.filter((kernel) => !kGpuOnlyKernels.includes(kernel)).join('|'),
+        'only',
+      );
+    }
     const threads = threadsOption(values.threads);
     const dim = values.dim === '2' ? 2 : 3;
     const kernels = benchCpu({ sizes, model: values.model, dim, repeats, threads, only }, progress);
