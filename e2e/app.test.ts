@@ -11,7 +11,7 @@ import {
   chooseOption,
   fieldError,
   drawnFraction,
-  frameLatency,
+  statusAtFrames,
   kNoWebGpuFlags,
   kResultsDirectory,
   launch,
@@ -359,8 +359,8 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await settled(page)).toBe('idle');
     const finished = await startAction(page, 'solve');
     await page.waitForFunction(() => document.body.dataset.status === 'running');
-    // The main thread answers at once while the GPU works: one animation frame comes back quickly.
-    expect(await frameLatency(page)).toBeLessThan(1000);
+    // The main thread stays free while the GPU works: animation frames arrive before the solve ends.
+    expect(await statusAtFrames(page)).toEqual(['running', 'running', 'running']);
     await page.locator('#progress-stop').click();
     expect(await finished()).toBe('failed');
     expect(await page.locator('#solve-reason').getAttribute('data-reason')).toBe('stopped');

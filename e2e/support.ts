@@ -187,14 +187,25 @@ export async function runAction(page: Page, action: string, timeout = 120_000): 
   return (await startAction(page, action))(timeout);
 }
 
-/** Milliseconds until the page's next animation frame: small while a run keeps the main thread free. */
-export function frameLatency(page: Page): Promise<number> {
+/**
+ * The page's status (body data-status) at each of its next `count` animation frames. A run that
+ * keeps the main thread free lets them come while it goes on ('running'); one that blocked it would
+ * hold them back until it ended, and they would see its final status.
+ */
+export function statusAtFrames(page: Page, count = 3): Promise<string[]> {
   return page.evaluate(
-    () =>
-      new Promise<number>((done) => {
-        const start = performance.now();
-        requestAnimationFrame(() => done(performance.now() - start));
+    (frames) =>
+      new Promise<string[]>((done) => {
+        const seen: string[] = [];
+        const next = () =>
+          requestAnimationFrame(() => {
+            seen.push(document.body.dataset.status ?? '');
+            if (seen.length === frames) done(seen);
+            else next();
+          });
+        next();
       }),
+    count,
   );
 }
 

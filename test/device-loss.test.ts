@@ -26,12 +26,25 @@ test('a device destroyed mid-solve: one clear loss, and a new device works', asy
   const first = await acquireDevice({ onDeviceError: (error) => reported.push(error) });
   const backend = await gpuBackend(first, system, { matrix: 'free' });
   const p = await backend.momenta(velocityPattern(system, 'random', 3));
-  const solve = backend.velocities(p, 'cg', { rtol: 1e-7, maxIterations: 2000 });
-  setTimeout(() => first.device.destroy(), 20);
+  // Destroyed at the solve's first readback (after checkEvery iterations), whatever the device's
+  // speed: the residual read there is still above rtol, so the solve goes on into the lost device.
+  const rtol = 1e-7;
+  const destroyedAt: { iteration: number; residual: number }[] = [];
+  const solve = backend.velocities(p, 'cg', {
+    rtol,
+    maxIterations: 2000,
+    onIteration: (iteration, residual) => {
+      if (destroyedAt.length === 0) first.device.destroy();
+      destroyedAt.push({ iteration, residual });
+    },
+  });
   const error = await solve.then(
     () => null,
     (failure: unknown) => failure,
   );
+  expect(destroyedAt.length).toBeGreaterThan(0);
+  expect(destroyedAt[0].iteration).toBe(backend.checkEvery);
+  expect(destroyedAt[0].residual).toBeGreaterThan(rtol * Math.hypot(...p));
   expect(error).not.toBeNull();
   const lost = explainDeviceLoss(error);
   expect(lost).toBeInstanceOf(GpuError);

@@ -285,7 +285,10 @@ describe('paperClaims()', () => {
     };
     expect(find('16', 'e^2/(4 pi m)').computed).toBeCloseTo(2.242, 3);
     expect(find('30', 'sphere').computed).toBeCloseTo(3, 5);
-    expect(find('54', 'd = 2').computed).toBeGreaterThan(18000);
+    // a0 / r_e = 1/alpha^2 (a0 = r_e / alpha^2), with CODATA 2018's alpha = 7.2973525693e-3: 18778.87,
+    // the paper's "19000" (eq. 54); the code's a0 and r_e are rounded to 12 and 11 digits.
+    const alpha = 7.2973525693e-3;
+    expect(Math.abs(find('54', 'd = 2').computed * alpha * alpha - 1)).toBeLessThan(1e-9);
     expect(find('42', 'coefficient').computed).toBeCloseTo(97 / 5760, 14);
   });
 });

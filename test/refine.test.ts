@@ -17,7 +17,13 @@ import { relativeError } from '../src/physics/observables.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
 import { cpuBackend, massMatrix } from '../src/run/backend.ts';
-import { float64Product, kMaxRefinementSteps, refinedVelocities, refines } from '../src/run/refine.ts';
+import {
+  float64Product,
+  kMaxRefinementSteps,
+  refinedVelocities,
+  refines,
+  type Float64Product,
+} from '../src/run/refine.ts';
 import { solveJson } from '../src/run/report.ts';
 import { runSolve, type SolveRequest } from '../src/run/solve.ts';
 import { applyMassMatrix } from '../src/solvers/dense.ts';
@@ -72,6 +78,26 @@ const indefiniteRing = ring(2.5 / -kRingLambdaMin);
  * definite, so cond(M) u32 >> 1/2 and no float32 solve refines it.
  */
 const singularRing = ring((1 - 1e-9) / -kRingLambdaMin);
+
+/**
+ * float64Product(system), also recording ||p - M v|| in float64 for every v it multiplies: the
+ * refinement forms one product per step, of that step's candidate iterate.
+ */
+function recordingProduct(
+  system: DarwinSystem,
+  p: Float64Array,
+): { product: Float64Product; residuals: number[] } {
+  const product = float64Product(system);
+  const residuals: number[] = [];
+  return {
+    product: (v) => {
+      const mv = product(v);
+      residuals.push(norm(mv.map((x, k) => p[k] - x)));
+      return mv;
+    },
+    residuals,
+  };
+}
 
 /** ||p - M v|| / ||p|| with the dense float64 M: the check independent of the refinement's product. */
 function trueRelativeResidual64(system: DarwinSystem, p: Float64Array, v: Float64Array): number {
@@ -131,19 +157,21 @@ describe('refinedVelocities on the float32 CPU mirror', () => {
       const v = velocityPattern(system, 'random', 5);
       const p = applyMassMatrix(massMatrix(system), v);
       const pCopy = Float64Array.from(p);
-      const result = await refinedVelocities(
-        cpuBackend(system, 'float32'),
-        float64Product(system),
-        p,
-        'auto',
-        {
-          rtol: kTol,
-        },
-      );
+      const { product, residuals } = recordingProduct(system, p);
+      const result = await refinedVelocities(cpuBackend(system, 'float32'), product, p, 'auto', {
+        rtol: kTol,
+      });
       expect(p).toEqual(pCopy);
       expect(result.reason).toBe('converged_rtol');
       expect(result.refinementSteps).toBeGreaterThanOrEqual(2);
       expect(result.refinementSteps).toBeLessThanOrEqual(kHandful);
+      // The float64 residual of each step at most half the one before (kRefinementContraction),
+      // from ||p|| down to the target.
+      expect(residuals).toHaveLength(result.refinementSteps);
+      [norm(p), ...residuals].slice(0, -1).forEach((before, k) => {
+        expect(residuals[k]).toBeLessThanOrEqual(0.5 * before);
+      });
+      expect(residuals[residuals.length - 1]).toBeLessThanOrEqual(kTol * norm(p));
       expect(trueRelativeResidual64(system, p, result.x)).toBeLessThanOrEqual(kTol);
       expect(result.trueRelativeResidual).toBeCloseTo(trueRelativeResidual64(system, p, result.x), 12);
       expect(relativeError(result.x, v)).toBeLessThanOrEqual(kCheckTarget);
@@ -170,16 +198,25 @@ describe('refinedVelocities on the float32 CPU mirror', () => {
 
   test('the near-singular ring: diverged_refinement, and the residual never grows', async () => {
     const p = randomVector(kRingN, 5);
-    const result = await refinedVelocities(
-      cpuBackend(singularRing, 'float32'),
-      float64Product(singularRing),
-      p,
-      'minres',
-      { rtol: kTol },
-    );
+    const { product, residuals: candidates } = recordingProduct(singularRing, p);
+    const result = await refinedVelocities(cpuBackend(singularRing, 'float32'), product, p, 'minres', {
+      rtol: kTol,
+    });
     expect(result.reason).toBe('diverged_refinement');
     expect(result.converged).toBe(false);
     expect(result.refinementSteps).toBeLessThanOrEqual(kMaxRefinementSteps);
+    expect(candidates).toHaveLength(result.refinementSteps);
+    // Every step but the last halved the residual of the iterate kept before it (kept_0 = ||p||); the
+    // last made it grow (float32's M is not even definite here), which ended the run.
+    const kept = [norm(p)];
+    for (const candidate of candidates) kept.push(Math.min(kept[kept.length - 1], candidate));
+    candidates.slice(0, -1).forEach((candidate, k) => expect(candidate).toBeLessThanOrEqual(0.5 * kept[k]));
+    expect(candidates[candidates.length - 1]).toBeGreaterThan(kept[kept.length - 2]);
+    // The grown candidate is dropped: the answer is the last kept iterate, whose residual, recomputed
+    // with the dense float64 M, is the smallest one seen.
+    expect(result.trueResidualNorm).toBe(kept[kept.length - 1]);
+    const recomputed = trueRelativeResidual64(singularRing, p, result.x) * norm(p);
+    expect(Math.abs(recomputed - result.trueResidualNorm)).toBeLessThanOrEqual(1e-12 * norm(p));
     expect(result.trueRelativeResidual).toBeGreaterThan(kTol);
     expect(result.trueRelativeResidual).toBeLessThanOrEqual(1);
   });

@@ -6,7 +6,12 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { whittakerGroundState1d } from '../src/physics/pairing.ts';
 import { buildCliBundle } from './helpers/cli-bundle.ts';
+import { kCopperClosedForm, kGoldClosedForm } from './helpers/pairing.ts';
+
+/** Sec. IV.B's rings in the order `pairing` prints them (Au, Cu). */
+const kPairingClosedForms = [kGoldClosedForm, kCopperClosedForm];
 
 let cliPath: string;
 let dir: string;
@@ -262,15 +267,26 @@ describe('pairing', () => {
     expect(result.command).toBe('pairing');
     expect(result.points.map((p: { ratio: number }) => p.ratio)).toEqual([10, 1e3, 1e6]);
     for (const point of result.points) {
-      expect(point.energy_eq46).toBeCloseTo(-((2 * Math.log(point.ratio)) ** 2), 10);
-      expect(point.relative_difference).toBeCloseTo(point.energy_numerical / point.energy_eq46 - 1, 12);
+      const eq46 = -((2 * Math.log(point.ratio)) ** 2);
+      expect(point.energy_eq46).toBeCloseTo(eq46, 10);
+      // (E_numerical - E_46) / E_46 with the exact (Whittaker) ground state in place of the grid's,
+      // which it matches to the grid's ~4e-8.
+      const exact = whittakerGroundState1d(point.ratio);
+      expect(Math.abs(point.relative_difference - (exact / eq46 - 1))).toBeLessThan(1e-7);
       expect(Math.abs(point.energy_numerical / point.energy_exact - 1)).toBeLessThan(1e-7);
       expect(point.grid_error_ratio).toBeCloseTo(4, 1);
     }
     expect(result.rings.map((r: { name: string }) => r.name)).toEqual(['Au', 'Cu']);
     expect(result.rings.map((r: { fermi_energy_ev: number }) => r.fermi_energy_ev)).toEqual([5.53, 7]);
     expect(result.rings[1].thickness_source).toMatch(/ASSUMED/);
-    expect(result.rings[0].temperature_eq46_mk).toBeCloseTo(0.854, 3);
+    // Eq. 46 for the Au and Cu rings (0.854 and 1.120 mK) from CODATA values independent of the
+    // code's, and the numerical ground state against the Whittaker one in the same unit.
+    kPairingClosedForms.forEach((form, k) => {
+      const ring = result.rings[k];
+      expect(Math.abs(ring.temperature_eq46_mk / (form.eq46Kelvin * 1e3) - 1)).toBeLessThan(1e-9);
+      const exact = form.unitKelvin * -whittakerGroundState1d(form.ratio) * 1e3;
+      expect(Math.abs(ring.temperature_numerical_mk / exact - 1)).toBeLessThan(1e-7);
+    });
     expectSvgFiles(result.files, ['pairing-energy.svg', 'pairing-ratio.svg']);
   });
 
