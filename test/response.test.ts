@@ -331,8 +331,18 @@ describe('bad input', () => {
   });
 
   test("the CPU's dense M takes fewer electrons than the GPU; the tree (and auto on the CPU) far more", () => {
-    refuses({ geometry: 'ball', n: '5000', device: 'cpu', matrix: 'dense' }, 'n');
-    expect(responseSpec({ geometry: 'ball', n: '5000', device: 'gpu' }).ns).toEqual([5000]);
+    // As the CPU backend that 'auto' picks up to the same size: kMaxDenseSize = 16 384 unknowns.
+    const dense = { device: 'cpu', matrix: 'dense' } as const;
+    for (const [geometry, model, dim, largest] of [
+      ['ball', 'vector', '3', 5461],
+      ['disk', 'vector', '2', 8192],
+      ['ring', 'azimuthal', '3', 16384],
+    ] as const) {
+      expect(responseSpec({ geometry, model, dim, n: String(largest), ...dense }).ns).toEqual([largest]);
+      refuses({ geometry, model, dim, n: String(largest + 1), ...dense }, 'n');
+    }
+    refuses({ geometry: 'ball', n: '6000', device: 'cpu', matrix: 'dense' }, 'n');
+    expect(responseSpec({ geometry: 'ball', n: '6000', device: 'gpu' }).ns).toEqual([6000]);
     refuses({ geometry: 'ball', n: '50000', device: 'gpu' }, 'n');
     for (const [device, matrix] of [
       ['cpu', 'auto'],

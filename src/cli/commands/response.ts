@@ -7,7 +7,7 @@ import { gpuMovingChargesField } from '../../engine/london.ts';
 import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { geometry, kGeometryNames } from '../../physics/geometry.ts';
-import type { DarwinSystem } from '../../physics/models.ts';
+import { kMaxDenseSize, type DarwinSystem } from '../../physics/models.ts';
 import { kDriveNames } from '../../physics/response.ts';
 import { chunkProgress, cpuReference, kHostMemory, openStudyBackend, threadsOption } from '../engine.ts';
 import { chooseCpuStorage } from '../../run/backend.ts';
@@ -37,7 +37,7 @@ M v = -(e/m) A(r_i), one CG solve per point. Without the Darwin term every elect
 rotation (eq. 17/18); screening_ratio is the induced moment (the current, for flux) over that.
 
   --geometry G          ${kGeometryNames.join('|')}
-  --n N[,N...]          electrons, 2..${kResponseLimits.maxNGpu} (GPU), 2..${kResponseLimits.maxNCpu} (CPU, --matrix dense),
+  --n N[,N...]          electrons, 2..${kResponseLimits.maxNGpu} (GPU), 2..${(kMaxDenseSize / 3) | 0} (CPU, --matrix dense: ${kMaxDenseSize} unknowns),
                         2..${kResponseLimits.maxNTree} (--matrix tree; CPU auto)
   --drive D             ${kDriveNames.join('|')}: a uniform B along z; a thin solenoid's flux on the
                         axis (eq. 5-13); the body spun up to Omega (eq. 27-30)              [${kResponseDefaults.drive}]

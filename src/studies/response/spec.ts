@@ -5,7 +5,14 @@
 import { epsilonFromRadius } from '../../physics/constants.ts';
 import { geometry, isGeometryName, kGeometryNames, type GeometryName } from '../../physics/geometry.ts';
 import { InputError } from '../../physics/input-error.ts';
-import { kModelNames, validateSystem, type Dimension, type ModelName } from '../../physics/models.ts';
+import {
+  blockSize,
+  kMaxDenseSize,
+  kModelNames,
+  validateSystem,
+  type Dimension,
+  type ModelName,
+} from '../../physics/models.ts';
 import { kDriveNames, validateDrive, type DriveName } from '../../physics/response.ts';
 import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
 import { kMatrixChoices, parseTolerance, type MatrixChoice } from '../../run/inputs.ts';
@@ -63,8 +70,6 @@ export const kResponseDefaults = {
 export const kResponseAppDefaults = { geometry: 'ball', n: [500], grid: 41 } as const;
 
 export const kResponseLimits = {
-  /** One dense float64 M per point on the CPU: 3N = 12 000 unknowns is 1.2 GB. */
-  maxNCpu: 4000,
   /** The GPU goes matrix-free past its dense budget; the centre field and map stay O(N) sums on the CPU. */
   maxNGpu: 20_000,
   /**
@@ -101,10 +106,18 @@ function positiveNumber(field: string, text: string): number {
   return value;
 }
 
-/** The largest N of a backend: the tree's where M may be the tree, else the device's dense or free M's. */
-export function responseMaxN(device: 'gpu' | 'cpu', matrix: MatrixChoice = 'auto'): number {
+/**
+ * The largest N of a backend: the tree's where M may be the tree, else the device's dense or free
+ * M's. On the CPU a dense float64 M per point, as the CLI's CPU backend holds it: kMaxDenseSize
+ * unknowns (2.1 GB), `blockSize` per electron (models.ts blockSize).
+ */
+export function responseMaxN(
+  device: 'gpu' | 'cpu',
+  matrix: MatrixChoice = 'auto',
+  blockSize: 1 | 2 | 3 = 3,
+): number {
   if (matrix === 'tree' || (device === 'cpu' && matrix === 'auto')) return kResponseLimits.maxNTree;
-  return device === 'cpu' ? kResponseLimits.maxNCpu : kResponseLimits.maxNGpu;
+  return device === 'cpu' ? Math.floor(kMaxDenseSize / blockSize) : kResponseLimits.maxNGpu;
 }
 
 /** The electron counts of a comma-separated list: ascending, without repeats, within the backend's limit. */
@@ -112,9 +125,10 @@ export function parseResponseNs(
   text: string,
   device: 'gpu' | 'cpu',
   matrix: MatrixChoice = 'auto',
+  blockSize: 1 | 2 | 3 = 3,
 ): number[] {
   const ns = [...new Set(numberList('n', text))].sort((a, b) => a - b);
-  const maxN = responseMaxN(device, matrix);
+  const maxN = responseMaxN(device, matrix, blockSize);
   const where = matrix === 'tree' ? 'with the tree' : `on the ${device}`;
   for (const n of ns) {
     if (!(Number.isInteger(n) && n >= 2 && n <= maxN)) {
@@ -163,10 +177,10 @@ export function responseSpec(input: ResponseInput): ResponseSpec {
     'treeTolerance',
     'treeTolerance',
   );
-  if (input.n === undefined) throw new InputError('give N (a comma-separated list)', 'n');
-  const ns = parseResponseNs(input.n, device, matrix);
   const model = oneOf('model', input.model ?? kResponseDefaults.model, kModelNames);
   const dimText = oneOf('dim', input.dim ?? kResponseDefaults.dim, ['2', '3']);
+  if (input.n === undefined) throw new InputError('give N (a comma-separated list)', 'n');
+  const ns = parseResponseNs(input.n, device, matrix, blockSize({ model, dim: dimText === '2' ? 2 : 3 }));
   const drive = oneOf('drive', input.drive ?? kResponseDefaults.drive, kDriveNames);
   const given = [input.nEpsilon, input.epsilon, input.radiusMetres].filter((x) => x !== undefined);
   if (given.length > 1) {
