@@ -11,7 +11,8 @@ import {
 } from '../src/app/state.ts';
 import { radiusFromEpsilon } from '../src/physics/constants.ts';
 import { geometry, parsePositionsCsv } from '../src/physics/geometry.ts';
-import { InputError } from '../src/physics/input-error.ts';
+import { decimalNumber, InputError } from '../src/physics/input-error.ts';
+import { responseSpec } from '../src/studies/response/spec.ts';
 import { CoincidentElectronsError, validateSystem, type DarwinSystem } from '../src/physics/models.ts';
 import { parseQuantityCsv } from '../src/io/formats.ts';
 import * as input from '../src/run/inputs.ts';
@@ -129,6 +130,36 @@ describe('the link of the system, solver and display fields', () => {
     expect(Object.keys(errors)).toEqual([key]);
     expect(errors[key]).toContain(message);
     expect(parameters[key]).toEqual(kDefaults[key]);
+  });
+});
+
+describe('numbers are read in decimal only', () => {
+  test.each([
+    ['1', 1],
+    ['-1.5', -1.5],
+    ['+.5', 0.5],
+    ['5.', 5],
+    ['1e-3', 1e-3],
+    ['2.5E+3', 2500],
+    [' 7 ', 7],
+  ])('%j is %d', (text, value) => {
+    expect(decimalNumber(text)).toBe(value);
+  });
+  // Number() reads the first three as 16, 1, 7 and '' as 0.
+  test.each(['0x10', '0b1', '0o7', '', ' ', '1_000', 'Infinity', '1e', 'e3', '--1', '1.2.3', '1,5'])(
+    '%j is not a number',
+    (text) => {
+      expect(decimalNumber(text)).toBeNaN();
+    },
+  );
+  test('a flag, a field, a CSV cell and a response list refuse hexadecimal', () => {
+    expect(() => input.parseElectronCount('0x10', '--n')).toThrow("--n needs a finite number, got '0x10'");
+    expect(() => parsePositionsCsv('x,y\n0x1,0\n0,1\n', 'p.csv')).toThrow(
+      "p.csv:2: '0x1' is not a finite number",
+    );
+    expect(() => responseSpec({ geometry: 'ring', n: '8,0x10' })).toThrow(
+      "n needs finite numbers, got '0x10'",
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 // Deterministic electron configurations of unit size (R = 1): positions are float64 (x, y, z) triples.
 // Every generator is a closed formula in the index i = 0..N-1, so a configuration is reproduced by
 // its name and N alone (the CLI, the app's URL and the GPU tests rely on that).
-import { InputError } from './input-error.ts';
+import { decimalNumber, InputError } from './input-error.ts';
 
 export interface Configuration {
   /** Number of electrons N. */
@@ -187,8 +187,8 @@ export function parseNumericCsv(
       );
     }
     return cells.map((cell) => {
-      const value = Number(cell.trim());
-      if (cell.trim() === '' || !Number.isFinite(value)) {
+      const value = decimalNumber(cell);
+      if (!Number.isFinite(value)) {
         throw new InputError(`${source}:${number}: '${excerpt(cell.trim())}' is not a finite number`, field);
       }
       return value;

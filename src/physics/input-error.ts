@@ -15,3 +15,16 @@ export class InputError extends Error {
     this.field = field;
   }
 }
+
+/** A decimal literal: digits with an optional point and exponent. */
+const kDecimalLiteral = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * The number `text` writes in decimal (spaces around it allowed), else NaN. Number() alone also
+ * reads 0x10, 0o20 and 0b10000 as 16, which no physical input is written in: --n 0x10 would run 16
+ * electrons, and a CSV cell 0x1 would be a coordinate of 1.
+ */
+export function decimalNumber(text: string): number {
+  const trimmed = text.trim();
+  return kDecimalLiteral.test(trimmed) ? Number(trimmed) : NaN;
+}

@@ -4,7 +4,7 @@
 // front end's word for it (the CLI's `--n`, the app's `N`), so neither has to rewrite the other's text.
 import { kMaxThreads } from '../parallel/pool.ts';
 import { kGeometryNames, type GeometryName } from '../physics/geometry.ts';
-import { InputError } from '../physics/input-error.ts';
+import { decimalNumber, InputError } from '../physics/input-error.ts';
 import { kModelNames, type Dimension, type ModelName } from '../physics/models.ts';
 import { kVelocityPatterns, type VelocityPattern } from '../physics/velocities.ts';
 import type { SolverName } from '../solvers/types.ts';
@@ -47,7 +47,7 @@ export function parseNumber(
   text: string | undefined,
   check?: Check | null,
 ): number {
-  const value = text === undefined || text.trim() === '' ? NaN : Number(text);
+  const value = text === undefined ? NaN : decimalNumber(text);
   if (!Number.isFinite(value))
     throw new InputError(`${name} needs a finite number, got '${quoted(text ?? '')}'`, field);
   const problem = check?.(value);

@@ -4,7 +4,7 @@
 // treeTolerance.
 import { epsilonFromRadius } from '../../physics/constants.ts';
 import { geometry, isGeometryName, kGeometryNames, type GeometryName } from '../../physics/geometry.ts';
-import { InputError } from '../../physics/input-error.ts';
+import { decimalNumber, InputError } from '../../physics/input-error.ts';
 import {
   blockSize,
   kMaxDenseSize,
@@ -93,7 +93,7 @@ function oneOf<T extends string>(field: string, text: string, values: readonly T
 
 function numberList(field: string, text: string): number[] {
   return text.split(',').map((part) => {
-    const value = part.trim() === '' ? NaN : Number(part);
+    const value = decimalNumber(part);
     if (!Number.isFinite(value)) throw new InputError(`${field} needs finite numbers, got '${part}'`, field);
     return value;
   });
@@ -152,7 +152,7 @@ export function parseNEpsilons(text: string): number[] {
 
 /** Field points per side of the x-z map. */
 export function parseResponseGrid(text: string): number {
-  const grid = Number(text);
+  const grid = decimalNumber(text);
   const { minGrid, maxGrid } = kResponseLimits;
   if (!(Number.isInteger(grid) && grid >= minGrid && grid <= maxGrid)) {
     throw new InputError(`grid must be an integer in ${minGrid}..${maxGrid}, got '${text}'`, 'grid');
