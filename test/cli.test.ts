@@ -211,6 +211,19 @@ describe('user errors exit 2 with one error line and no stack trace', () => {
       /^error: --tol must be in \(0, 1\), got 1$/,
     ],
     [
+      // One line: refused before the device opens, not after setting M up.
+      "velocities beyond float32's range on the GPU",
+      () => [
+        'solve',
+        ...ring,
+        '--epsilon',
+        '0.1',
+        '--velocities',
+        file('big.csv', `omega\n${'1e30\n'.repeat(16)}`),
+      ],
+      /^error: the velocities of size 1\.00e\+30 are too large for float32 .*--device cpu/,
+    ],
+    [
       'a row only the GPU bench has, asked of the CPU bench',
       () => ['bench', '--device', 'cpu', '--only', 'cg_solve'],
       /^error: --only cg_solve: a row of the GPU bench; --device cpu has copy\|fill\|/,

@@ -78,6 +78,18 @@ export interface SolveReport {
 }
 
 /**
+ * Refuses given velocities or momenta outside float32's range (checkFloat32Vector): runSolve asks on
+ * a GPU backend; a caller that has not opened the device yet may ask first.
+ */
+export function checkFloat32Given(
+  system: DarwinSystem,
+  { mode, given }: Pick<SolveRequest, 'mode' | 'given'>,
+): void {
+  const quantity = mode === 'velocities' ? 'momenta' : 'velocities';
+  checkFloat32Vector(system, given, `the ${quantity}`, quantity);
+}
+
+/**
  * Runs a solve request on `backend`, checked against `reference` when one is given. The reference
  * gets the backend's own p to solve, so its difference measures the backend's solve alone; its
  * requests go out before the backend's work, so a reference in a worker runs alongside.
@@ -89,10 +101,7 @@ export async function runSolve(
   reference: Reference | null = null,
 ): Promise<SolveReport> {
   const { mode, given } = request;
-  if (backend.name === 'gpu') {
-    const quantity = mode === 'velocities' ? 'momenta' : 'velocities';
-    checkFloat32Vector(system, given, `the ${quantity}`, quantity);
-  }
+  if (backend.name === 'gpu') checkFloat32Given(system, request);
   const timing: { matvec?: number; solve?: number; check?: number } = {};
   const checkClock: CheckClock = { milliseconds: 0 };
   const givenVelocities = mode === 'velocities' ? null : given;

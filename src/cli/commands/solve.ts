@@ -12,7 +12,7 @@ import {
   parseVelocityPattern,
 } from '../../run/inputs.ts';
 import { solveJson, solveNpz } from '../../run/report.ts';
-import { runSolve, type SolveRequest } from '../../run/solve.ts';
+import { checkFloat32Given, runSolve, type SolveRequest } from '../../run/solve.ts';
 import { backendChoice, kBackendHelp, kBackendOptions, openBackend } from '../engine.ts';
 import { checkWritable, writeOutput } from '../formats.ts';
 import {
@@ -102,6 +102,8 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
     values.tol === undefined
       ? defaultRtol(choice.device === 'gpu' ? 'float32' : 'float64')
       : parseTolerance(values.tol, '--tol');
+  // Before the device opens and M is set up, as everything else the GPU cannot hold.
+  if (choice.device === 'gpu') checkFloat32Given(system, request);
   const start = performance.now();
   const opened = await openBackend(system, choice, progress);
   const setup = performance.now() - start;
