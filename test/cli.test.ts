@@ -44,10 +44,11 @@ describe('usage and help', () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/solve.*\n.*spectrum.*\n.*paper/s);
   });
-  it.each(['solve', 'spectrum', 'paper'])('%s --help', (command) => {
+  it.each(['solve', 'spectrum', 'paper'])('%s --help, and help %s', (command) => {
     const run = cli(command, '--help');
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`Usage: darwin-breit ${command}`));
+    expect(run.stdout).toMatch(new RegExp(`^Usage: darwin-breit ${command}`));
+    expect(cli('help', command)).toEqual(run);
   });
   it('runs through npm as the README says', () => {
     const run = spawnSync(

@@ -221,6 +221,11 @@ describe('london', () => {
     expectSvgFiles(result.files, ['london-cylinder-n150.svg', 'london-cylinder-convergence.svg']);
   });
 
+  test('--n takes a list, as pairing and response do, and the flag repeated', () => {
+    const result = json('london', '--n', '50,100', '--n', '30', '--grid', '5', '--device', 'cpu');
+    expect(result.studies.map((study: { n: number }) => study.n)).toEqual([50, 100, 30]);
+  });
+
   test('text output without --json', () => {
     const run = cli('london', '--n', '100', '--grid', '5', '--device', 'cpu');
     expect(run.status, run.stderr).toBe(0);

@@ -11,7 +11,7 @@ import {
   type GpuBackendOptions,
   type MatrixStorage,
 } from '../engine/backend.ts';
-import { krylovStepFor } from '../gpu/profile.ts';
+import { krylovStepFor, kTreeCrossover } from '../gpu/profile.ts';
 import {
   chunkPairs,
   kMatvecFreeWorkgroupSize,
@@ -64,8 +64,9 @@ export const kBackendHelp = `Backend:
                             storage of M: dense, matrix-free (GPU: entries recomputed per
                             product), the fast multipole tree (O(N) memory and time, to
                             --tree-tol), or auto: on the GPU dense while it fits the memory
-                            budget, past it the tree from the device's crossover N; on the CPU dense up
-                            to ${kCpuTreeMinUnknowns - 1} unknowns while it fits, else the tree       [auto]
+                            budget, past it matrix-free, and the tree from the device's
+                            crossover N on (${kTreeCrossover.gpu} electrons, ${kTreeCrossover.cpu} on a CPU adapter); on the
+                            CPU dense up to ${kCpuTreeMinUnknowns - 1} unknowns while it fits, else the tree   [auto]
   --tree-tol T              relative error of the tree's product T x, normwise         [${kDefaultTreeTolerance.toExponential(0)}]
   --check | --no-check      also run the float64 CPU reference (dense) and report the
                             error of the GPU or the tree [on up to ${kCheckMaxUnknowns} unknowns]

@@ -37,9 +37,9 @@ Commands:
   response   electrons in a field, flux or rotation: Larmor moment screened by the Darwin term
   merge      the JSON of a sweep's shards (scaling, london, pairing --shard K/N) joined into one run's
 
-Run 'darwin-breit <command> --help' for each command's options. Every command also takes --verbose:
-on stderr, the adapter and its limits, the kernel variants, memory estimates, chunk sizes and every
-solver check.
+Run 'darwin-breit <command> --help' (or 'darwin-breit help <command>') for each command's
+options. Every command also takes --verbose: on stderr, the adapter and its limits, the kernel
+variants, memory estimates, chunk sizes and every solver check.
 `;
 
 const kCommands: Record<string, (argv: string[], progress: Progress) => Promise<CommandOutput>> = {
@@ -57,6 +57,9 @@ const kCommands: Record<string, (argv: string[], progress: Progress) => Promise<
 
 /** `isTTY`: whether stderr is a terminal (in a worker, process.stderr is a pipe to the main thread). */
 export async function main(argv: string[], isTTY = process.stderr.isTTY): Promise<number> {
+  // `help COMMAND` is `COMMAND --help`.
+  if (argv[0] === 'help' && argv.length === 2 && argv[1] in kCommands)
+    return main([argv[1], '--help'], isTTY);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(kUsage);

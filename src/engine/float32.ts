@@ -36,7 +36,7 @@ export function checkFloat32Epsilon(epsilon: number): void {
 /** eps, the softening and the positions (whose squared distances the kernels form) of a GPU system. */
 export function checkFloat32System(system: DarwinSystem): void {
   checkFloat32Epsilon(system.epsilon);
-  checkScalar(system.softening, 'the softening', 'softening', true);
+  checkScalar(system.softening, 'softening', 'softening', true);
   let largest = 0;
   for (const x of system.configuration.positions) largest = Math.max(largest, Math.abs(x));
   // r^2 of two electrons at opposite corners, (2 sqrt(3) L)^2 = 12 L^2, must stay finite.

@@ -38,7 +38,8 @@ import { prepareOutputDirectory, writeIntoDirectory } from '../output-directory.
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
-export const kLondonHelp = `Usage: darwin-breit london [--geometry sphere|cylinder] [--n N ...] [--grid G] [--out DIR] [--json]
+export const kLondonHelp = `Usage: darwin-breit london [--geometry sphere|cylinder] [--n N[,N...]] [--grid G] [--half-height H]
+                          [--device gpu|cpu] [--shard K/N] [--out DIR] [--markdown] [--json]
 
 The London moment (eq. 27-30) of a rigidly rotating body of N surface charges +|e| (the lattice charge
 the superconducting electrons leave behind, sec. III.A), sized so that its continuous counterpart has
@@ -50,7 +51,7 @@ grid and over its inner half (inside 0.45 R). N r_e/R at which the centre field 
 is also listed for N = ${kLondonConvergenceNs.join(', ')} (float64), with the power law of its deviation.
 
   --geometry G      sphere (Fibonacci points) | cylinder (lateral surface rho = R, |z| <= h R)  [sphere]
-  --n N             electrons; repeat the flag for several bodies                     [${kLondonDefaultNs.join(', ')}]
+  --n N[,N...]      electrons; a list, or the flag repeated, for several bodies        [${kLondonDefaultNs.join(', ')}]
   --grid G          field points per side of the map (${kLondonGrid.min}..${kLondonGrid.max})                        [${kLondonDefaultGrid}]
   --half-height H   cylinder only: half-length h in units of R                        [1]
   --device gpu|cpu  the WebGPU Biot-Savart kernel, or the float64 CPU sum             [gpu]
@@ -86,14 +87,17 @@ function checkOptions(values: LondonValues) {
   } catch (error) {
     throw error instanceof InputError ? new InputError(`--${error.message}`, error.field) : error;
   }
-  const ns = (values.n ?? kLondonDefaultNs.map(String)).map((text) =>
-    parseNumber(
-      'n',
-      text,
-      (x) =>
-        positiveInteger(x) ?? (x > kMaxLondonElectrons ? `must be at most ${kMaxLondonElectrons}` : null),
-    ),
-  );
+  // Repeated, or a list as pairing's --ratios and response's --n take it.
+  const ns = (values.n ?? kLondonDefaultNs.map(String))
+    .flatMap((text) => text.split(','))
+    .map((text) =>
+      parseNumber(
+        'n',
+        text,
+        (x) =>
+          positiveInteger(x) ?? (x > kMaxLondonElectrons ? `must be at most ${kMaxLondonElectrons}` : null),
+      ),
+    );
   const grid = parseNumber('grid', values.grid, (x) => integerRangeProblem(kLondonGrid, x));
   if (values['half-height'] !== undefined && geometry !== 'cylinder') {
     throw new InputError('--half-height applies only to --geometry cylinder');

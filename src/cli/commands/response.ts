@@ -30,7 +30,8 @@ import type { CommandOutput } from './summary.ts';
 
 export const kResponseHelp = `Usage: darwin-breit response --geometry G --n N[,N...] [--drive field|flux|rotation]
          [--model vector|azimuthal] [--dim 2|3] [--n-epsilon X[,X...] | --epsilon E | --radius-m R]
-         [--grid G] [--device gpu|cpu] [--matrix dense|free|tree|auto] [--tree-tol T] [--json] [--out DIR]
+         [--grid G] [--device gpu|cpu] [--matrix dense|free|tree|auto] [--tree-tol T] [--threads K]
+         [--out DIR] [--markdown] [--json]
 
 The electrons' response to a vector potential switched on at rest: p = m M v + e A stays 0, so
 M v = -(e/m) A(r_i), one CG solve per point. Without the Darwin term every electron takes the Larmor
@@ -70,8 +71,9 @@ Units: velocities in omega_L R (field, omega_L = -eB/2m, eq. 17), in omega_Phi R
 -e Phi/(2 pi m R^2), eq. 13/14) or in -Omega R relative to the lattice (rotation). field_centre_ratio
 is B_total(0)/B_ext (field), B_total(0)/B_eff in the co-rotating frame (rotation, B_eff = 2m Omega/e),
 null for flux; london_field_ratio is the centre field over 2m Omega/|e| (eq. 27) and n_eff_epsilon
-the N r_e/R of the fully lagging electrons that give it (eq. 30). check: the GPU's velocities against
-a float64 solve, ||v - v64||/||v64|| (up to ${kCheckMaxUnknowns} unknowns; null above and on the CPU).
+the N r_e/R of the fully lagging electrons that give it (eq. 30). check: the velocities of the GPU or
+of the CPU's tree against a dense float64 solve, ||v - v64||/||v64|| (up to ${kCheckMaxUnknowns} unknowns;
+null above, and for the CPU's dense M, which is that solve).
 london_x: R/lambda_L = sqrt(3 N r_e/R) (ball; sphere for the same N in its volume), R/Lambda =
 2 N r_e/R (Pearl, disk). limits: the ratio at each N r_e/R fitted by c + b N^-p over the N given
 (three or more; p = 1/2 on surfaces and films, 2/3 in solids).

@@ -37,7 +37,8 @@ import type { CommandOutput } from './summary.ts';
 
 export const kScalingHelp = `Usage: darwin-breit scaling [--geometries ring,disk,sphere,ball] [--model vector|azimuthal]
                          [--n-min N] [--n-max N] [--points K] [--device gpu|cpu]
-                         [--matrix dense|free|tree|auto] [--tree-tol T] [--out DIR] [--json]
+                         [--matrix dense|free|tree|auto] [--tree-tol T] [--threads K] [--tol T]
+                         [--max-iter K] [--seed S] [--shard K/N] [--out DIR] [--markdown] [--json]
 
 For each geometry, a sweep of N (log-spaced) at fixed size R computing by Lanczos the extreme eigenvalues
 of the interaction matrix: T itself in the vector model (D = I), D^-1/2 (M - D) D^-1/2 at eps = 1 in the

@@ -506,7 +506,7 @@ export function scalingText(studies: ScalingStudy[], files: string[], device: De
   for (const study of studies) {
     lines.push(
       '',
-      `${study.geometry} (${study.model} model, d = ${study.dimension}, ${study.velocityComponents} unknowns per electron)`,
+      `${study.geometry} (${study.model} model, d = ${study.dimension}, ${study.velocityComponents} ${study.velocityComponents === 1 ? 'unknown' : 'unknowns'} per electron)`,
       '       N   lambda_max   lambda_max/N    lambda_min   kappa   q_rot/N   top mode                 T       R   bottom mode   steps',
     );
     for (const p of study.points) {
