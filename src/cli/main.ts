@@ -90,7 +90,7 @@ export async function main(argv: string[], isTTY = process.stderr.isTTY): Promis
     return 0;
   } catch (error) {
     if (error instanceof Interrupted) {
-      process.stderr.write(interruptedLine(error.signal));
+      process.stderr.write(interruptedLine(error.signal, isTTY));
       return signalStatus(error.signal);
     }
     // A device lost in the middle of a run explains whatever failed after it.

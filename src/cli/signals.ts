@@ -38,22 +38,31 @@ export function armSignals(): void {
     process.on(signal, () => {
       const status = signalStatus(signal);
       if (stopping || !target) {
-        process.stderr.write(`\nerror: interrupted (${signal}); exiting at once\n`);
+        process.stderr.write(
+          `${lineBreak(process.stderr.isTTY)}error: interrupted (${signal}); exiting at once\n`,
+        );
         process.exit(status);
       }
       stopping = true;
       target.interrupt(signal);
       setTimeout(() => {
-        process.stderr.write(`\nerror: interrupted (${signal}); exiting without waiting for the GPU\n`);
+        process.stderr.write(
+          `${lineBreak(process.stderr.isTTY)}error: interrupted (${signal}); exiting without waiting for the GPU\n`,
+        );
         process.exit(status);
       }, kStopGraceMs).unref();
     });
   }
 }
 
+/** On a terminal the line after ^C and the live progress line; in a log, nothing: no empty line. */
+function lineBreak(isTTY: boolean | undefined): string {
+  return isTTY ? '\n' : '';
+}
+
 /** The line of a run stopped by `signal`, as the CLI prints it for an Interrupted error. */
-export function interruptedLine(signal: NodeJS.Signals): string {
-  return `\nerror: interrupted (${signal}); no file is left half-written\n`;
+export function interruptedLine(signal: NodeJS.Signals, isTTY: boolean | undefined): string {
+  return `${lineBreak(isTTY)}error: interrupted (${signal}); no file is left half-written\n`;
 }
 
 /** What a run in a worker is given (workerData): its arguments and whether stderr is a terminal. */
@@ -75,7 +84,7 @@ export function runInWorker(entry: URL, argv: string[]): Promise<number> {
       if (stopping) process.exit(signalStatus(signal));
       stopping = true;
       void worker.terminate().finally(() => {
-        process.stderr.write(interruptedLine(signal));
+        process.stderr.write(interruptedLine(signal, process.stderr.isTTY));
         process.exit(signalStatus(signal));
       });
     });
