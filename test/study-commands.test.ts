@@ -266,6 +266,23 @@ describe('larmor', () => {
 });
 
 describe('pairing', () => {
+  test('--out under a file is refused before the run; a new directory is made with the files', () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'not a directory\n');
+    expectUserError(
+      /^error: cannot create directory .*a-file\/sub \(ENOTDIR\)$/,
+      'pairing',
+      '--ratios',
+      '10',
+      '--out',
+      join(file, 'sub'),
+    );
+    const nested = join(dir, 'new', 'nested');
+    const result = json('pairing', '--ratios', '10', '--out', nested);
+    expect(result.files.length).toBeGreaterThan(0);
+    for (const path of result.files) expect(existsSync(path), path).toBe(true);
+  });
+
   test('points, rings and the two plots', () => {
     const out = join(dir, 'pairing');
     const result = json('pairing', '--ratios', '10,1e3', '--ratios', '1e6', '--out', out);

@@ -34,7 +34,7 @@ import {
 import { integerRangeProblem, parseShard } from '../../studies/study.ts';
 import { openGpu } from '../device.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positive, positiveInteger } from '../options.ts';
-import { prepareOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
+import { checkOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
@@ -115,7 +115,7 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
   if (values.help) return { help: kLondonHelp };
   const options = checkOptions(values);
   const { geometry, ns, grid, halfHeight, shard } = options;
-  if (values.out !== undefined) prepareOutputDirectory(values.out);
+  if (values.out !== undefined) checkOutputDirectory(values.out);
 
   let context: GpuContext | null = null;
   let device: DeviceSummary = kCpuDevice;

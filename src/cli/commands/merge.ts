@@ -6,7 +6,7 @@ import { mergeLondon, type LondonJson } from '../../studies/london/report.ts';
 import { mergePairing, type PairingJson } from '../../studies/pairing/report.ts';
 import { mergeScaling, type ScalingJson } from '../../studies/scaling/report.ts';
 import { kCommonOptions, parseCommandArgs, readTextFile } from '../options.ts';
-import { prepareOutputDirectory } from '../output-directory.ts';
+import { checkOutputDirectory } from '../output-directory.ts';
 import { londonOutput } from './london.ts';
 import { pairingOutput } from './pairing.ts';
 import { scalingOutput } from './scaling.ts';
@@ -88,6 +88,7 @@ export async function mergeCommand(argv: string[]): Promise<CommandOutput> {
   // float32 GPU points beside float64 CPU ones would be reported under one device.
   sameInShards(shards, (shard) => (shard.device as { kind?: unknown } | undefined)?.kind, 'device');
   if (command === 'scaling') sameInShards(shards, (shard) => shard.sweep, 'settings');
+  if (values.out !== undefined) checkOutputDirectory(values.out);
   try {
     return mergeShards(command, shards, values);
   } catch (error) {
@@ -105,21 +106,14 @@ function mergeShards(
   shards: readonly Record<string, unknown>[],
   values: { readonly json?: boolean; readonly out?: string; readonly markdown?: boolean },
 ): CommandOutput {
-  // The directory is made only once the shards have merged: a refusal leaves nothing behind.
-  const prepare = () => {
-    if (values.out !== undefined) prepareOutputDirectory(values.out);
-  };
   if (command === 'scaling') {
     const { json, studies } = mergeScaling(shards as unknown as ScalingJson[]);
-    prepare();
     return scalingOutput(json, studies, values);
   }
   if (command === 'london') {
     const { json, studies, convergence } = mergeLondon(shards as unknown as LondonJson[]);
-    prepare();
     return londonOutput(json, [], studies, convergence, values);
   }
   const { json, plotted } = mergePairing(shards as unknown as PairingJson[]);
-  prepare();
   return pairingOutput(json, plotted.points, plotted.rings, values);
 }

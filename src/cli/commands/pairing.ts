@@ -15,7 +15,7 @@ import { runPairing } from '../../studies/pairing/run.ts';
 import { pairingRatios } from '../../studies/pairing/spec.ts';
 import { parseShard, shardOf } from '../../studies/study.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
-import { prepareOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
+import { checkOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
@@ -62,7 +62,7 @@ export async function pairingCommand(argv: string[], progress: Progress): Promis
   if (values.help) return { help: kPairingHelp };
   const ratios = pairingRatios(values.ratios, (text, check) => parseNumber('ratios', text, check));
   const shard = values.shard === undefined ? null : parseShard(values.shard, '--shard');
-  if (values.out !== undefined) prepareOutputDirectory(values.out);
+  if (values.out !== undefined) checkOutputDirectory(values.out);
   const { points, rings } = await runPairing(shardOf(ratios, shard), {
     progress: (text) => progress.update(text),
   });

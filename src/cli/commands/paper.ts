@@ -3,7 +3,7 @@
 import { paperFiles, paperJson, paperTable } from '../../studies/paper/report.ts';
 import { runPaper } from '../../studies/paper/run.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
-import { prepareOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
+import { checkOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
 import type { CommandOutput } from './summary.ts';
 
 export const kPaperHelp = `Usage: darwin-breit paper [--out DIR] [--json]
@@ -29,7 +29,7 @@ const kOptions = { ...kCommonOptions, out: { type: 'string' } } as const;
 export async function paperCommand(argv: string[]): Promise<CommandOutput> {
   const { values } = parseCommandArgs(argv, kOptions);
   if (values.help) return { help: kPaperHelp };
-  if (values.out !== undefined) prepareOutputDirectory(values.out);
+  if (values.out !== undefined) checkOutputDirectory(values.out);
   const { rows, flux, rings } = runPaper();
   const summary = paperJson(rows, flux);
   if (values.out !== undefined) {

@@ -24,7 +24,7 @@ import { kResponseDefaults, kResponseLimits, responseSpec } from '../../studies/
 import { openGpu } from '../device.ts';
 import { checkDecision, kCheckMaxUnknowns } from '../../run/check.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
-import { prepareOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
+import { checkOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
@@ -133,7 +133,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
     throw new InputError(message, error.field);
   }
   const threads = threadsOption(values.threads);
-  if (values.out !== undefined) prepareOutputDirectory(values.out);
+  if (values.out !== undefined) checkOutputDirectory(values.out);
 
   let context: GpuContext | null = null;
   let device: DeviceSummary = kCpuDevice;

@@ -31,7 +31,7 @@ import { parseShard } from '../../studies/study.ts';
 import type { ScalingStudy } from '../../studies/scaling/run.ts';
 import { openGpu } from '../device.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positiveInteger } from '../options.ts';
-import { prepareOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
+import { checkOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
@@ -148,7 +148,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
   const options = parseOptions(argv);
   const { values, model, ns } = options;
   if (values.help) return { help: kScalingHelp };
-  if (values.out !== undefined) prepareOutputDirectory(values.out);
+  if (values.out !== undefined) checkOutputDirectory(values.out);
 
   let device: DeviceSummary = kCpuDevice;
   let context: GpuContext | null = null;
