@@ -154,7 +154,9 @@ export async function openBackend(
     if (!check) return null;
     if (!reference) {
       progress.log(`check: assembling the float64 reference (${size} x ${size})`);
-      reference = cpuReference(system, choice.threads);
+      // On the pool of the CPU backend or of a refined GPU solve's products: one set of threads,
+      // whichever disposes it first ends them (close() disposes all three).
+      reference = cpuBackend(system, 'float64', float64Pool());
     }
     return reference;
   };
@@ -175,7 +177,7 @@ export async function openBackend(
             : `assembling M on the CPU: ${size} x ${size} float64 (${((size * size * 8) / 1e6).toFixed(1)} MB)`,
         );
       },
-      () => cpuPool(choice.threads),
+      float64Pool,
     );
     const storage = backendStorage(backend);
     check = checkDecision(system, 'cpu', choice.requestedCheck, storage ?? 'dense') === 'on';
