@@ -225,6 +225,11 @@ describe('user errors exit 2 with one error line and no stack trace', () => {
       /^error: the velocities of size 1\.00e\+30 are too large for float32 .*--device cpu/,
     ],
     [
+      'a bench of one electron, which has no pair',
+      () => ['bench', '--device', 'cpu', '--n', '1'],
+      /^error: --n must be an integer >= 2, got 1$/,
+    ],
+    [
       'a row only the GPU bench has, asked of the CPU bench',
       () => ['bench', '--device', 'cpu', '--only', 'cg_solve'],
       /^error: --only cg_solve: a row of the GPU bench; --device cpu has copy\|fill\|/,

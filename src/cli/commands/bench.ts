@@ -36,7 +36,7 @@ import { parseDevice } from '../../run/inputs.ts';
 import { threadsOption } from '../engine.ts';
 import { openGpu } from '../device.ts';
 import { benchCpu } from './bench-cpu.ts';
-import { kCommonOptions, parseCommandArgs, parseNumber, positiveInteger } from '../options.ts';
+import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
 
 const kMaxRepeats = 1000;
 
@@ -81,7 +81,7 @@ ratio to the copy kernel's, and the assembly's, which only writes, to the fill's
 time as a ratio to the chosen dense matvec's, both by the wall clock. The sphere geometry at
 eps = 1e-3.
 
-  --n N          electrons; repeat the flag for several sizes                       [1024]
+  --n N          electrons (2 or more); repeat the flag for several sizes            [1024]
   --model M      vector|azimuthal                                                    [vector]
   --dim 2|3      vector model dimension                                              [3]
   --repeats R    timed runs per kernel (the median is reported)                      [5]
@@ -826,7 +826,10 @@ async function benchKrylov(
 export async function benchCommand(argv: string[], progress: Progress): Promise<CommandOutput> {
   const { values } = parseCommandArgs(argv, kOptions);
   if (values.help) return { help: kBenchHelp };
-  const sizes = (values.n ?? ['1024']).map((text) => parseNumber('n', text, positiveInteger));
+  // One electron has no pair: the products are the diagonal alone, and the tree's error 0/0.
+  const sizes = (values.n ?? ['1024']).map((text) =>
+    parseNumber('n', text, (x) => (Number.isInteger(x) && x >= 2 ? null : 'must be an integer >= 2')),
+  );
   // Two kernels alternating take 4 timestamps a repeat, and a query set holds at most 4096.
   const repeats = parseNumber('repeats', values.repeats, (x) =>
     Number.isInteger(x) && x >= 1 && x <= kMaxRepeats ? null : `must be an integer in 1..${kMaxRepeats}`,
