@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { packTreeTables, gpuTreeGeometry, storageBytes, treeStorageBuffers } from '../src/kernels/tree.ts';
+import { geometry } from '../src/physics/geometry.ts';
+import type { DarwinSystem } from '../src/physics/models.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import {
   chooseOption,
@@ -134,6 +137,43 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await shownText(page, 'definiteness')).toContain('INDEFINITE');
     await page.locator('#check-note').scrollIntoViewIfNeeded();
     await screenshot(page, '3b-ring-indefinite');
+    expect(errors).toEqual([]);
+  });
+
+  test('the fast multipole tree from a link: its memory exact, its solve checked against float64', async () => {
+    // A ring of 3000 in the azimuthal model (3000 unknowns: the float64 check runs) in 16 leaves:
+    // its far leaves exchange M2L, so the expansions are in the products the check measures.
+    const query = 'geometry=ring&n=3000&model=azimuthal&eps=1e-3&matrix=tree&tree_tol=1e-3&run=solve';
+    const { page, errors } = await open(`?${query}`);
+    expect(await settled(page)).toBe('converged');
+    expect(await shownText(page, 'matrix-storage')).toBe(
+      'fast multipole tree, to 0.001 of the direct product',
+    );
+    const system: DarwinSystem = {
+      configuration: geometry('ring', 3000),
+      model: 'azimuthal',
+      dim: 3,
+      epsilon: 1e-3,
+      softening: 0,
+    };
+    const tree = gpuTreeGeometry(system, { tolerance: 1e-3 });
+    expect(tree.counts.translations).toBeGreaterThan(0);
+    // The buffers the tree holds: its storage (known here without a device) and its uniform slots.
+    const storage = storageBytes(treeStorageBuffers(tree, packTreeTables(tree).data));
+    const memory = await shownValue(page, 'matrix-memory');
+    expect(memory).toBeGreaterThan(storage);
+    expect(memory).toBeLessThan(storage + 64 * 1024);
+    expect(await page.locator('#solve-reason').getAttribute('data-reason')).toBe('converged_rtol');
+    // Within the tree's tolerance of float64, and farther than float32's rounding alone (~1e-7): the
+    // far field's truncation is there.
+    const { checkMomenta, checkVelocities } = await solveNumbers(page);
+    expect(checkMomenta).toBeLessThan(1e-3);
+    expect(checkMomenta).toBeGreaterThan(1e-6);
+    expect(checkVelocities).toBeLessThan(1e-3);
+    const link = new URL(page.url()).searchParams;
+    expect([link.get('matrix'), link.get('tree_tol')]).toEqual(['tree', '0.001']);
+    expect(await drawnFraction(page)).toBeGreaterThan(kMinimumDrawn / 5);
+    await screenshot(page, '3c-ring-tree');
     expect(errors).toEqual([]);
   });
 
