@@ -364,6 +364,39 @@ describe('solve', () => {
     expect(first[3]).toBeCloseTo(v[0], 7);
     expect(first[4]).toBeCloseTo(v[1], 7);
   });
+  it('a saved result CSV reloads: its positions, and its momenta or velocities', () => {
+    const csvPath = join(dir, 'saved.csv');
+    json('solve', ...args, '--velocities', velocityCsv(), '--out', csvPath, '--device', 'cpu');
+    // The positions from the file, the momenta p = M v it holds solved back to its velocities.
+    const physics = ['--dim', '2', '--epsilon', '0.01', '--softening', '0.02', '--device', 'cpu'];
+    const backPath = join(dir, 'back.json');
+    json(
+      'solve',
+      '--positions',
+      csvPath,
+      '--momenta',
+      csvPath,
+      ...physics,
+      '--tol',
+      '1e-12',
+      '--out',
+      backPath,
+    );
+    const back = JSON.parse(readFileSync(backPath, 'utf8'));
+    expect(back.configuration.n).toBe(12);
+    back.velocities.forEach((x: number, k: number) => expect(x).toBeCloseTo(v[k], 10));
+    // With the geometry regenerated, its velocities give the same momenta.
+    const forwardPath = join(dir, 'forward.json');
+    json('solve', ...args, '--velocities', csvPath, '--device', 'cpu', '--out', forwardPath);
+    const forward = JSON.parse(readFileSync(forwardPath, 'utf8'));
+    forward.momenta.forEach((p: number, k: number) => expect(p).toBeCloseTo(expected[k], 14));
+    // Another configuration's result is refused, naming the first electron out of place.
+    const other = cli('solve', '--geometry', 'ring', '--n', '12', ...physics, '--momenta', csvPath);
+    expect(other.status).toBe(2);
+    expect(other.stderr).toMatch(
+      /^error: .*saved\.csv: electron 1 is at \(.*\), the configuration's at \(1, 0, 0\): the results of another configuration$/m,
+    );
+  });
   it('--out FILE.npz: NumPy reads positions, velocities, momenta, history and the summary back', () => {
     const npzPath = join(dir, 'result.npz');
     const out = json(

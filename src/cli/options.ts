@@ -6,6 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { epsilonFromRadius, radiusFromEpsilon } from '../physics/constants.ts';
 import { geometry, kGeometryNames, parsePositionsCsv, type Configuration } from '../physics/geometry.ts';
 import { InputError } from '../physics/input-error.ts';
+import { kResultHeaders } from '../io/formats.ts';
 import { CoincidentElectronsError, validateSystem, type DarwinSystem } from '../physics/models.ts';
 import {
   didYouMean,
@@ -47,7 +48,7 @@ export const kCommonOptions = {
 
 export const kSystemHelp = `Configuration (one of):
   --geometry NAME --n N   ${kGeometryNames.join('|')}, N electrons, unit radius R = 1
-  --positions FILE        CSV with header x,y or x,y,z (units of R)
+  --positions FILE        CSV with header x,y or x,y,z (units of R), or a solve --out CSV
 Model:
   --model vector|azimuthal   vector: velocities v_i (M = I + eps T, the Oseen tensor);
                              azimuthal: angular velocities about z (M_ij as eq. 47/48)   [vector]
@@ -193,7 +194,7 @@ function configurationFromOptions(values: SystemValues): Configuration {
     if (values.geometry !== undefined || values.n !== undefined) {
       throw new InputError('give either --positions FILE or --geometry NAME --n N, not both', 'source');
     }
-    return parsePositionsCsv(readTextFile(values.positions, 'positions'), values.positions);
+    return parsePositionsCsv(readTextFile(values.positions, 'positions'), values.positions, kResultHeaders);
   }
   if (values.geometry === undefined) {
     throw new InputError('give --geometry NAME --n N, or --positions FILE', 'source');

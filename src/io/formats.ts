@@ -8,7 +8,7 @@
 // Rows are electrons in configuration order; values in units of m, R and 1/time.
 import type { GpuContext } from '../gpu/device.ts';
 import { collectiveParameter } from '../physics/constants.ts';
-import { parseNumericCsv, type Configuration } from '../physics/geometry.ts';
+import { parseNumericCsv, type Configuration, type NumericCsv } from '../physics/geometry.ts';
 import { InputError } from '../physics/input-error.ts';
 import {
   blockSize,
@@ -28,7 +28,24 @@ export function csvColumns(system: Pick<DarwinSystem, 'model' | 'dim'>, quantity
   return ['x', 'y', 'z'].slice(0, size).map((axis) => prefix + axis);
 }
 
-/** A per-electron CSV as a flat particle-major vector of the system's unknowns. */
+/** The header of resultCsv for `system`'s model and dim, lower case as parseNumericCsv reads it. */
+function resultHeader(system: Pick<DarwinSystem, 'model' | 'dim'>): string[] {
+  return ['x', 'y', 'z', ...csvColumns(system, 'velocities'), ...csvColumns(system, 'momenta')];
+}
+
+/** The headers of resultCsv, one per block size: a saved result also serves as a positions file. */
+export const kResultHeaders: readonly string[][] = [
+  resultHeader({ model: 'azimuthal', dim: 3 }),
+  resultHeader({ model: 'vector', dim: 2 }),
+  resultHeader({ model: 'vector', dim: 3 }),
+];
+
+/**
+ * A per-electron CSV as a flat particle-major vector of the system's unknowns: the quantity's
+ * columns alone, or a saved result (resultCsv) of the same configuration, whose positions must be
+ * the system's (to 1e-12 of its size: another JavaScript engine's sin and cos may differ in the
+ * last bit of a formula geometry).
+ */
 export function parseQuantityCsv(
   text: string,
   source: string,
@@ -36,7 +53,7 @@ export function parseQuantityCsv(
   quantity: Quantity,
 ): Float64Array {
   const columns = csvColumns(system, quantity);
-  const csv = parseNumericCsv(text, source, [columns], quantity);
+  const csv = parseNumericCsv(text, source, [columns, resultHeader(system)], quantity);
   const n = system.configuration.n;
   if (csv.values.length !== n) {
     throw new InputError(
@@ -44,6 +61,7 @@ export function parseQuantityCsv(
       quantity,
     );
   }
+  if (csv.columns.includes('x')) checkSameConfiguration(csv, source, system.configuration, quantity);
   const order = columns.map((name) => csv.columns.indexOf(name));
   const vector = new Float64Array(n * columns.length);
   csv.values.forEach((row, i) =>
@@ -52,16 +70,39 @@ export function parseQuantityCsv(
   return vector;
 }
 
+/** Refuses a saved result whose electrons are not where `configuration`'s are. */
+function checkSameConfiguration(
+  csv: NumericCsv,
+  source: string,
+  configuration: Configuration,
+  field: string,
+): void {
+  const { positions } = configuration;
+  const size = positions.reduce((largest, x) => Math.max(largest, Math.abs(x)), 0);
+  const axes = ['x', 'y', 'z'].map((name) => csv.columns.indexOf(name));
+  csv.values.forEach((row, i) => {
+    const apart = axes.some((column, c) => Math.abs(row[column] - positions[3 * i + c]) > 1e-12 * size);
+    if (apart) {
+      const at = (values: ArrayLike<number>) => `(${Array.from(values).join(', ')})`;
+      throw new InputError(
+        `${source}: electron ${i + 1} is at ${at(axes.map((column) => row[column]))}, the configuration's ` +
+          `at ${at(positions.subarray(3 * i, 3 * i + 3))}: the results of another configuration`,
+        field,
+      );
+    }
+  });
+}
+
 /** One row per electron: x,y,z, the velocity columns, the momentum columns. */
 export function resultCsv(
   system: DarwinSystem,
   velocities: ArrayLike<number>,
   momenta: ArrayLike<number>,
 ): string {
-  const velocityColumns = csvColumns(system, 'velocities');
-  const momentumColumns = csvColumns(system, 'momenta').map((c) => (c === 'j' ? 'J' : c));
-  const size = velocityColumns.length;
-  const lines = [['x', 'y', 'z', ...velocityColumns, ...momentumColumns].join(',')];
+  // The azimuthal momentum is J (eq. 47), upper case as the paper writes it; columns are read in any case.
+  const header = resultHeader(system).map((c) => (c === 'j' ? 'J' : c));
+  const size = blockSize(system);
+  const lines = [header.join(',')];
   const { n, positions } = system.configuration;
   for (let i = 0; i < n; i++) {
     const cells = [positions[3 * i], positions[3 * i + 1], positions[3 * i + 2]];

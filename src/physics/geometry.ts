@@ -120,17 +120,17 @@ export function geometry(name: GeometryName, n: number): Configuration {
   return { n, positions, source: name };
 }
 
-/** Parses CSV text with a header `x,y` or `x,y,z` (any order, extra columns refused). */
-export function parsePositionsCsv(text: string, source = 'positions.csv'): Configuration {
-  const rows = parseNumericCsv(
-    text,
-    source,
-    [
-      ['x', 'y'],
-      ['x', 'y', 'z'],
-    ],
-    'positions',
-  );
+/**
+ * Parses CSV text with a header `x,y` or `x,y,z` (any order), or one of `resultHeaders` (a saved
+ * result's x,y,z beside its velocity and momentum columns: src/io/formats.ts kResultHeaders), whose
+ * other columns are left to the velocities and momenta; other extra columns are refused.
+ */
+export function parsePositionsCsv(
+  text: string,
+  source = 'positions.csv',
+  resultHeaders: readonly string[][] = [],
+): Configuration {
+  const rows = parseNumericCsv(text, source, [['x', 'y'], ['x', 'y', 'z'], ...resultHeaders], 'positions');
   const n = rows.values.length;
   if (n < 1) throw new InputError(`${source}: no electrons (N < 1)`, 'positions');
   const positions = new Float64Array(3 * n);
