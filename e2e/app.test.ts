@@ -7,9 +7,12 @@ import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { packTreeTables, gpuTreeGeometry, storageBytes, treeStorageBuffers } from '../src/kernels/tree.ts';
+import { toJson } from '../src/io/formats.ts';
+import { radiusFromEpsilon } from '../src/physics/constants.ts';
 import { geometry } from '../src/physics/geometry.ts';
 import type { DarwinSystem } from '../src/physics/models.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
+import { solveJson } from '../src/run/report.ts';
 import {
   chooseOption,
   fieldError,
@@ -50,6 +53,15 @@ async function solveNumbers(page: Page) {
     checkMomenta: await shownValue(page, 'check-momenta'),
     checkVelocities: await shownValue(page, 'check-velocities'),
   };
+}
+
+/** A result JSON chosen in the page's file dialog, once the page says it loaded it. */
+async function loadResult(page: Page, name: string, json: string): Promise<void> {
+  await page.evaluate(() => (document.getElementById('message')!.textContent = ''));
+  await page
+    .locator('#file-input')
+    .setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(json) });
+  await page.waitForFunction(() => document.getElementById('message')?.textContent?.includes('their result'));
 }
 
 async function expectConvergedSolve(page: Page, tolerance: number): Promise<void> {
@@ -278,10 +290,155 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await other.page.locator('[data-field="source"] select').inputValue()).toBe('cube');
     expect(await shownValue(other.page, 'solve-iterations')).toBe(iterations);
     expect(await other.page.locator('#solve-reason').getAttribute('data-reason')).toBe('converged_rtol');
+    // The file's check against float64, as saved.
+    expect(saved.check.momenta).toBeLessThan(kGpuTolerance);
+    expect(await shownValue(other.page, 'check-momenta')).toBe(saved.check.momenta);
+    expect(await shownValue(other.page, 'check-velocities')).toBe(saved.check.velocities);
     expect(await drawnFraction(other.page)).toBeGreaterThan(kMinimumDrawn);
     await screenshot(other.page, '6-loaded-json');
     expect(errors).toEqual([]);
     expect(other.errors).toEqual([]);
+  });
+
+  test('a loaded spectrum is shown: λ_min, λ_max, the collective parameter and what M is', async () => {
+    const first = await open('?geometry=ball&n=200&eps=0.003&run=spectrum');
+    expect(await settled(first.page)).toBe('converged');
+    const [download] = await Promise.all([
+      first.page.waitForEvent('download'),
+      first.page.locator('[data-action="downloadJson"] button').click(),
+    ]);
+    const path = resolve(kResultsDirectory, 'spectrum.json');
+    await download.saveAs(path);
+    const saved = JSON.parse(readFileSync(path, 'utf8'));
+    expect(saved.mode).toBeNull();
+    expect(saved.spectrum).toMatchObject({ converged: true, indefinite: false });
+    expect(saved.spectrum.lambda_min).toBe(await shownValue(first.page, 'lambda-min'));
+
+    const { page, errors } = await open('?n=10&run=none');
+    expect(await settled(page)).toBe('idle');
+    const load = (name: string, result: unknown) => loadResult(page, name, toJson(result));
+    await load('spectrum.json', saved);
+    expect(await page.locator('[data-field="source"] select').inputValue()).toBe('ball');
+    expect(await shownValue(page, 'lambda-min')).toBe(saved.spectrum.lambda_min);
+    expect(await shownValue(page, 'lambda-max')).toBe(saved.spectrum.lambda_max);
+    expect(await shownValue(page, 'collective')).toBe(saved.spectrum.collective_parameter);
+    expect(await shownValue(page, 'condition')).toBe(saved.spectrum.condition_number);
+    expect(await shownValue(page, 'spectrum-steps')).toBe(saved.spectrum.iterations);
+    expect(await page.locator('#definiteness').getAttribute('data-indefinite')).toBe('false');
+    expect(await shownText(page, 'definiteness')).toBe('positive definite');
+    // No solve in the file: none is shown.
+    expect(await shownText(page, 'solve-mode')).toBe('–');
+
+    // A spectrum that ended short of convergence: its λ_min > 0 only bounds the true one from above.
+    await load('unconverged.json', {
+      ...saved,
+      spectrum: { ...saved.spectrum, converged: false, reason: 'diverged_max_it' },
+    });
+    expect(await shownValue(page, 'lambda-min')).toBe(saved.spectrum.lambda_min);
+    expect(await page.locator('#definiteness').getAttribute('data-indefinite')).toBeNull();
+    expect(await page.locator('#definiteness').getAttribute('data-definiteness')).toBe('not established');
+    expect(await shownText(page, 'definiteness')).toMatch(
+      /^positive definiteness not established \(not converged\)/,
+    );
+    expect(first.errors).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  test("loaded files written elsewhere: a formula geometry from Node's Math.sin, and ε = 0 with no R", async () => {
+    const { page, errors } = await open('?n=10&run=none');
+    expect(await settled(page)).toBe('idle');
+    const load = async (name: string, system: DarwinSystem) => {
+      // What the CLI's solve --out writes for this system (src/run/report.ts), its positions from
+      // Node's Math.sin and Math.cos, which may differ from Chromium's in the last bit.
+      const context = {
+        device: { kind: 'cpu' as const },
+        matrix: null,
+        radiusMetres: radiusFromEpsilon(system.epsilon),
+        timing: {},
+      };
+      await loadResult(page, name, toJson(solveJson(system, null, context, { arrays: true })));
+    };
+    const system = (source: 'disk' | 'sphere', n: number, epsilon: number): DarwinSystem => ({
+      configuration: geometry(source, n),
+      model: 'vector',
+      dim: 3,
+      epsilon,
+      softening: 0,
+    });
+
+    await load('cli-disk.json', system('disk', 150, 0.005));
+    expect(await page.locator('[data-field="source"] select').inputValue()).toBe('disk');
+    expect(new URL(page.url()).searchParams.get('geometry')).toBe('disk');
+
+    // At ε = 0, R is infinite (null in the JSON): shown as a typed ε = 0 shows it, N r_e/R = 0.
+    await load('eps0.json', system('sphere', 50, 0));
+    expect(await page.locator('[data-field="epsilon"] input').inputValue()).toBe('0');
+    expect(await page.locator('[data-field="radiusMetres"] input').inputValue()).toBe('Infinity');
+    expect(await page.locator('[data-field="collective"] input').inputValue()).toBe('0.000');
+    expect(await shownValue(page, 'n-epsilon')).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  test('the cached M after a preview: storage, memory and build time shown, not "not built"', async () => {
+    const { page, errors } = await open();
+    expect(await settled(page)).toBe('converged');
+    const storage = await shownText(page, 'matrix-storage');
+    const memory = await shownValue(page, 'matrix-memory');
+    const assembleMs = await shownValue(page, 'time-build');
+    expect(storage).not.toMatch(/^not built/);
+    expect(memory).toBeGreaterThan(0);
+    expect(assembleMs).toBeGreaterThan(0);
+    const expectCachedM = async () => {
+      expect(await shownText(page, 'matrix-storage')).toBe(storage);
+      expect(await shownValue(page, 'matrix-memory')).toBe(memory);
+      expect(await shownValue(page, 'time-build')).toBe(assembleMs);
+      expect(await shownText(page, 'time-build')).toMatch(/^cached \(.* ms when built\)$/);
+    };
+
+    // Another configuration and back: the preview says "not built", and the Solve reuses M.
+    await chooseOption(page, 'source', 'ring');
+    await chooseOption(page, 'source', 'sphere');
+    expect(await shownText(page, 'matrix-storage')).toBe('not built (auto)');
+    expect(await runAction(page, 'solve')).toBe('converged');
+    await expectCachedM();
+
+    // Velocities from a CSV: the same M again.
+    const rows = Array.from({ length: 500 }, (_, i) => `${Math.cos(i)},${Math.sin(i)},0`);
+    await page.locator('#file-input').setInputFiles({
+      name: 'v.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(['vx,vy,vz', ...rows].join('\n')),
+    });
+    await page.waitForFunction(() =>
+      document.getElementById('message')?.textContent?.includes('Loaded velocities'),
+    );
+    expect(await shownText(page, 'matrix-storage')).toBe('not built (auto)');
+    expect(await runAction(page, 'solve')).toBe('converged');
+    await expectCachedM();
+    expect(errors).toEqual([]);
+  });
+
+  test('new velocities chosen during a solve: its stale results are cleared when it ends', async () => {
+    const { page, errors } = await open(
+      '?geometry=sphere&n=1000&eps=0.01&velocity=random&seed=1&tol=1e-12&check=0&run=none',
+    );
+    expect(await settled(page)).toBe('idle');
+    const finished = await startAction(page, 'solve');
+    await page.waitForFunction(() => document.body.dataset.status === 'running');
+    await chooseOption(page, 'velocity', 'alternating');
+    await chooseOption(page, 'velocity', 'random');
+    await typeField(page, 'seed', '42');
+    // Still the run with seed 1: the changes came while it went on.
+    expect(await status(page)).toBe('running');
+    await page.locator('#progress-stop').click();
+    expect(await finished()).toBe('failed');
+    expect(new URL(page.url()).searchParams.get('seed')).toBe('42');
+    // Nothing of seed 1 is left under the label of seed 42: no solve, no energies, no download.
+    expect(await shownText(page, 'solve-reason')).toBe('–');
+    expect(await shownText(page, 'solve-iterations')).toBe('–');
+    expect(await shownText(page, 'energy-kinetic')).toBe('–');
+    expect(await page.locator('[data-action="downloadJson"] button').isDisabled()).toBe(true);
+    expect(errors).toEqual([]);
   });
 
   test('bad input is refused next to its field, never as a console error', async () => {

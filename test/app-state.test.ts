@@ -1,5 +1,6 @@
 // The app's URL state (src/app/state.ts) for the Studies panel: each study's inputs and its run action
-// survive a link, and a bad value keeps the default and is reported under its own field.
+// survive a link, and a bad value keeps the default and is reported under its own field; so do eps
+// and radius_m given together.
 import { describe, expect, test } from 'vitest';
 import {
   FieldError,
@@ -130,5 +131,26 @@ describe("the response card's link", () => {
     expect(refused).toBeInstanceOf(FieldError);
     expect((refused as FieldError).field).toBe(key);
     expect((refused as FieldError).message).toContain(message);
+  });
+});
+
+describe('the scale of R in the link', () => {
+  test('eps and radius_m together: neither is taken, both fields are marked', () => {
+    const { parameters, errors } = parametersFromQuery('?n=100&eps=0.01&radius_m=1e-9');
+    const message = 'give either eps or radius_m in the link, not both';
+    expect(errors).toEqual({ epsilon: message, radiusMetres: message });
+    expect(parameters).toEqual({ ...kDefaults, n: 100 });
+    const query = new URLSearchParams(queryFromParameters(parameters));
+    expect([query.get('eps'), query.get('radius_m')]).toEqual([String(kDefaults.epsilon), null]);
+  });
+
+  test('either one alone sets the other through eps = r_e / R', () => {
+    const byRadius = parametersFromQuery('?radius_m=1e-9');
+    expect(byRadius.errors).toEqual({});
+    expect(byRadius.parameters).toMatchObject({ scale: 'radius', radiusMetres: 1e-9 });
+    expect(byRadius.parameters.epsilon).toBeCloseTo(2.8179403262e-6, 15);
+    const byEpsilon = parametersFromQuery('?eps=0.01');
+    expect(byEpsilon.parameters).toMatchObject({ scale: 'epsilon', epsilon: 0.01 });
+    expect(byEpsilon.parameters.radiusMetres).toBeCloseTo(2.8179403262e-13, 22);
   });
 });

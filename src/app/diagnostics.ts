@@ -58,6 +58,33 @@ const kReasonText: Record<string, string> = {
   converged_invariant: 'converged: invariant Krylov space (exact)',
 };
 
+/** What a spectrum says of M (eq. 50). */
+export type Definiteness = 'positive definite' | 'indefinite' | 'not established';
+
+/**
+ * A Ritz value bounds the true λ_min from above: one ≤ 0 proves M indefinite even from a Lanczos run
+ * that did not converge (stopped, or out of products), but a positive one shows M positive definite
+ * only once converged.
+ */
+export function definiteness(lambdaMin: number, converged: boolean): Definiteness {
+  if (lambdaMin <= 0) return 'indefinite';
+  return converged ? 'positive definite' : 'not established';
+}
+
+/** The spectrum as shown: a finished run's, or a loaded file's "spectrum" object. */
+interface ShownSpectrum {
+  readonly lambdaMin: number;
+  readonly lambdaMax: number;
+  readonly collectiveParameter: number;
+  /** null while M is indefinite. */
+  readonly conditionNumber: number | null;
+  readonly iterations: number;
+  readonly converged: boolean;
+  readonly reason: string;
+  /** Stopped by the user before Lanczos converged. */
+  readonly stopped: boolean;
+}
+
 /** The axes' colours and fonts of the page's uPlot plots. */
 export const kAxisStyle = {
   stroke: '#aab4c8',
@@ -88,6 +115,20 @@ export const kDecadeTicks = {
   values: (_plot: uPlot, ticks: number[]) =>
     ticks.map((t) => (t === null ? '' : `1e${Math.round(Math.log10(t))}`)),
 };
+
+/** A number of a loaded JSON object, or null where it has none. */
+function numberOf(object: Record<string, unknown>, key: string): number | null {
+  const value = object[key];
+  return typeof value === 'number' ? value : null;
+}
+
+/** An object of a loaded JSON object, or null where it has none (null in the file, or absent). */
+function objectOf(object: Record<string, unknown>, key: string): Record<string, unknown> | null {
+  const value = object[key];
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
+}
 
 export class Diagnostics {
   readonly #plot: uPlot;
@@ -153,8 +194,10 @@ export class Diagnostics {
     show('matrix-memory', bytes, bytes === null ? undefined : formatBytes(bytes));
   }
 
-  stage(stage: Stage, ms: number | null): void {
-    show(`time-${stage}`, ms, ms === null ? undefined : `${ms < 10 ? ms.toFixed(2) : ms.toFixed(0)} ms`);
+  /** A stage's time; `cached`: the time of an earlier run, whose result this one reused. */
+  stage(stage: Stage, ms: number | null, cached = false): void {
+    const time = ms === null ? undefined : `${ms < 10 ? ms.toFixed(2) : ms.toFixed(0)} ms`;
+    show(`time-${stage}`, ms, time && cached ? `cached (${time} when built)` : time);
   }
 
   /** Forgets everything computed for the previous system. */
@@ -227,19 +270,50 @@ export class Diagnostics {
     this.#redraw();
   }
 
+  /**
+   * A loaded file's summary (src/run/report.ts solveJson): its solve, when it holds one (a mode), its
+   * spectrum and its check against float64.
+   */
   loadedSummary(summary: Record<string, unknown>): void {
-    const number = (key: string) => (typeof summary[key] === 'number' ? (summary[key] as number) : null);
-    const iterations = number('iterations');
-    show('solve-iterations', iterations, iterations === null ? undefined : String(iterations));
-    show('solve-residual', number('relative_residual'));
-    show('solve-true-residual', number('true_relative_residual'));
-    show('round-trip', number('round_trip_error'));
-    const reason = typeof summary.reason === 'string' ? summary.reason : null;
-    showText('solve-mode', `loaded: ${typeof summary.mode === 'string' ? summary.mode : 'result'}`);
-    const target = element('solve-reason');
-    target.textContent = reason ? (kReasonText[reason] ?? reason) : '–';
-    if (reason) target.dataset.reason = reason;
-    target.className = summary.converged === false ? 'bad' : 'good';
+    if (typeof summary.mode === 'string') {
+      const iterations = numberOf(summary, 'iterations');
+      show('solve-iterations', iterations, iterations === null ? undefined : String(iterations));
+      show('solve-residual', numberOf(summary, 'relative_residual'));
+      show('solve-true-residual', numberOf(summary, 'true_relative_residual'));
+      show('round-trip', numberOf(summary, 'round_trip_error'));
+      const reason = typeof summary.reason === 'string' ? summary.reason : null;
+      showText('solve-mode', `loaded: ${summary.mode}`);
+      const target = element('solve-reason');
+      target.textContent = reason ? (kReasonText[reason] ?? reason) : '–';
+      if (reason) target.dataset.reason = reason;
+      target.className = summary.converged === false ? 'bad' : 'good';
+    }
+    const spectrum = objectOf(summary, 'spectrum');
+    const lambdaMin = spectrum && numberOf(spectrum, 'lambda_min');
+    const lambdaMax = spectrum && numberOf(spectrum, 'lambda_max');
+    if (spectrum && lambdaMin !== null && lambdaMax !== null) {
+      this.#showSpectrum({
+        lambdaMin,
+        lambdaMax,
+        collectiveParameter: numberOf(spectrum, 'collective_parameter') ?? lambdaMax - 1,
+        conditionNumber: numberOf(spectrum, 'condition_number'),
+        iterations: numberOf(spectrum, 'iterations') ?? 0,
+        converged: spectrum.converged === true,
+        reason: typeof spectrum.reason === 'string' ? spectrum.reason : '–',
+        stopped: false,
+      });
+    }
+    const check = objectOf(summary, 'check');
+    if (check) {
+      for (const [id, key] of [
+        ['check-momenta', 'momenta'],
+        ['check-velocities', 'velocities'],
+      ] as const) {
+        const value = numberOf(check, key);
+        if (value !== null) this.check(id, value);
+      }
+      this.checkNote('from the loaded file');
+    }
   }
 
   energies(energies: Energies | null): void {
@@ -261,6 +335,7 @@ export class Diagnostics {
     mark.textContent = '–';
     mark.className = '';
     delete mark.dataset.indefinite;
+    delete mark.dataset.definiteness;
   }
 
   spectrumProgress(step: number, lambdaMin: number, lambdaMax: number): void {
@@ -271,20 +346,43 @@ export class Diagnostics {
   }
 
   spectrumDone(result: SpectrumResult, stopped: boolean): void {
-    show('lambda-min', result.lambdaMin, result.lambdaMin.toPrecision(8));
-    show('lambda-max', result.lambdaMax, result.lambdaMax.toPrecision(8));
-    show('collective', result.collectiveParameter);
-    show('condition', result.conditionNumber);
-    show('spectrum-steps', result.lanczos.iterations, String(result.lanczos.iterations));
+    this.#showSpectrum({
+      lambdaMin: result.lambdaMin,
+      lambdaMax: result.lambdaMax,
+      collectiveParameter: result.collectiveParameter,
+      conditionNumber: result.conditionNumber,
+      iterations: result.lanczos.iterations,
+      converged: result.lanczos.converged,
+      reason: result.lanczos.reason,
+      stopped,
+    });
+  }
+
+  #showSpectrum(spectrum: ShownSpectrum): void {
+    show('lambda-min', spectrum.lambdaMin, spectrum.lambdaMin.toPrecision(8));
+    show('lambda-max', spectrum.lambdaMax, spectrum.lambdaMax.toPrecision(8));
+    show('collective', spectrum.collectiveParameter);
+    show('condition', spectrum.conditionNumber);
+    show('spectrum-steps', spectrum.iterations, String(spectrum.iterations));
     const reason = element('spectrum-reason');
-    reason.textContent = stopped
+    reason.textContent = spectrum.stopped
       ? 'stopped by the user'
-      : (kReasonText[result.lanczos.reason] ?? result.lanczos.reason);
-    reason.dataset.reason = stopped ? 'stopped' : result.lanczos.reason;
+      : (kReasonText[spectrum.reason] ?? spectrum.reason);
+    reason.dataset.reason = spectrum.stopped ? 'stopped' : spectrum.reason;
     const mark = element('definiteness');
-    mark.dataset.indefinite = String(result.indefinite);
-    mark.className = result.indefinite ? 'bad' : 'good';
-    mark.textContent = result.indefinite
+    const verdict = definiteness(spectrum.lambdaMin, spectrum.converged && !spectrum.stopped);
+    mark.dataset.definiteness = verdict;
+    if (verdict === 'not established') {
+      // Neither proven: a script reading data-indefinite must not take it for either answer.
+      delete mark.dataset.indefinite;
+      mark.className = '';
+      mark.textContent = `positive definiteness not established (${spectrum.stopped ? 'stopped' : 'not converged'}): λ_min > 0 is only an upper bound of the true λ_min until Lanczos converges`;
+      return;
+    }
+    const indefinite = verdict === 'indefinite';
+    mark.dataset.indefinite = String(indefinite);
+    mark.className = indefinite ? 'bad' : 'good';
+    mark.textContent = indefinite
       ? 'INDEFINITE: λ_min ≤ 0, so some motion has T = vᵀMv/2 ≤ 0 and CG fails (MINRES still solves it); electrons are closer than about r_e'
       : 'positive definite';
   }

@@ -5,8 +5,14 @@
 // the GPU solvers read their state back asynchronously every few iterations, and the reference runs
 // off the main thread.
 import { GpuError, type GpuContext } from '../gpu/device.ts';
-import { collectiveParameter } from '../physics/constants.ts';
-import { geometry, isGeometryName, parsePositionsCsv, type Configuration } from '../physics/geometry.ts';
+import { collectiveParameter, radiusFromEpsilon } from '../physics/constants.ts';
+import {
+  firstElectronApart,
+  geometry,
+  isGeometryName,
+  parsePositionsCsv,
+  type Configuration,
+} from '../physics/geometry.ts';
 import { InputError } from '../physics/input-error.ts';
 import { CoincidentElectronsError, massDiagonal, unknowns, type DarwinSystem } from '../physics/models.ts';
 import { energies, type Energies } from '../physics/observables.ts';
@@ -66,6 +72,10 @@ interface Built {
   readonly key: string;
   readonly system: DarwinSystem;
   readonly backend: GpuBackend;
+  /** How M is held, for the diagnostics. */
+  readonly storage: string;
+  /** Milliseconds its assembly took. */
+  readonly assembleMs: number;
 }
 
 interface Results {
@@ -143,6 +153,8 @@ export class Session {
   #busy = false;
   #stopRequested = false;
   #previewPending = false;
+  /** The velocities (pattern or seed) changed during a run: its results are not theirs. */
+  #velocitiesPending = false;
   #dead = false;
   #loads = 0;
 
@@ -180,7 +192,8 @@ export class Session {
       return;
     }
     if (key === 'velocity' || key === 'seed') {
-      if (!this.#busy) this.#clearVelocityResults();
+      if (this.#busy) this.#velocitiesPending = true;
+      else this.#clearVelocityResults();
       return;
     }
     if (kSystemKeys.includes(key) || key === 'matrix') {
@@ -192,6 +205,7 @@ export class Session {
   /** Shows the configuration the parameters describe (nothing computed yet) and forgets old results. */
   preview(): void {
     this.#previewPending = false;
+    this.#velocitiesPending = false;
     this.#results = emptyResults();
     this.#diagnostics.clearResults();
     this.#ui.setDownloads(false);
@@ -296,6 +310,7 @@ export class Session {
     this.#setStatus(replaced() ? 'idle' : ok ? 'converged' : 'failed');
     panel.setDownloads(this.#results.system !== null);
     if (this.#previewPending) this.preview();
+    else if (this.#velocitiesPending) this.#clearVelocityResults();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -401,7 +416,11 @@ export class Session {
     const { matrix, treeTolerance } = this.parameters;
     // 'auto' may take the tree too (past the device's crossover N): its tolerance is part of the key.
     const key = `${this.#systemKey()}|${matrix}|${matrix === 'tree' || matrix === 'auto' ? treeTolerance : ''}`;
-    if (this.#built?.key === key) return this.#built;
+    if (this.#built?.key === key) {
+      // Shown again: a preview since (another configuration and back, a loaded file) wrote "not built".
+      this.#showBuilt(this.#built, true);
+      return this.#built;
+    }
     this.#built?.backend.dispose();
     this.#built = null;
     this.#results = emptyResults();
@@ -411,17 +430,23 @@ export class Session {
     this.#show(system, null, null);
     const start = performance.now();
     const backend = await openEngine(this.#gpu, system, matrix, treeTolerance, () => this.#stopRequested);
-    const ms = performance.now() - start;
-    this.#built = { key, system, backend };
-    this.#results.timing.assemble = ms;
-    this.#diagnostics.stage('build', ms);
+    const assembleMs = performance.now() - start;
     const storage = {
       dense: 'dense float32, stored',
       free: 'matrix-free: entries recomputed from the positions in every product',
       tree: `fast multipole tree, to ${treeTolerance} of the direct product`,
     }[backend.matrix];
-    this.#diagnostics.matrix(size, storage, operatorBytes(backend));
+    this.#built = { key, system, backend, storage, assembleMs };
+    this.#results.timing.assemble = assembleMs;
+    this.#showBuilt(this.#built, false);
     return this.#built;
+  }
+
+  /** M's size, storage and memory, and its assembly time (`cached`: of an earlier run, not this one). */
+  #showBuilt(built: Built, cached: boolean): void {
+    const size = unknowns(built.system);
+    this.#diagnostics.matrix(size, built.storage, operatorBytes(built.backend));
+    this.#diagnostics.stage('build', built.assembleMs, cached);
   }
 
   /** The float64 reference for this stage when the check policy runs it, with the reason shown. */
@@ -612,6 +637,7 @@ export class Session {
   }
 
   #clearVelocityResults(): void {
+    this.#velocitiesPending = false;
     const { spectrum, timing } = this.#results;
     const system = spectrum ? this.#results.system : null;
     this.#results = { ...emptyResults(), spectrum, timing, system };
@@ -710,10 +736,10 @@ export class Session {
     const { configuration } = saved;
     const source = configuration.source;
     // A geometry's positions are its formula's: then the link reproduces the loaded run too.
-    const regenerated = isGeometryName(source) ? geometry(source, configuration.n).positions : null;
-    const sameGeometry =
-      regenerated !== null && regenerated.every((x, k) => x === configuration.positions[k]);
-    if (sameGeometry && isGeometryName(source)) {
+    if (
+      isGeometryName(source) &&
+      firstElectronApart(geometry(source, configuration.n).positions, configuration.positions) < 0
+    ) {
       p.source = source;
     } else {
       this.#positionsFile = { name, id: ++this.#loads, configuration };
@@ -723,7 +749,8 @@ export class Session {
     p.model = saved.model;
     p.dim = saved.dim;
     p.epsilon = saved.epsilon;
-    p.radiusMetres = saved.radiusMetres ?? p.radiusMetres;
+    // A file without R (ε = 0: R infinite, JSON's null) has the R its ε implies, as a typed ε sets it.
+    p.radiusMetres = saved.radiusMetres ?? radiusFromEpsilon(saved.epsilon);
     p.scale = 'epsilon';
     p.softening = saved.softening;
     const pattern = saved.summary.velocity_pattern;

@@ -333,8 +333,9 @@ export function parametersFromQuery(search: string): {
   const unknown = [...new Set(query.keys())].filter((key) => !kQueryKeys.includes(key));
   const parameters: Parameters = { ...kDefaults };
   const errors: FieldErrors = {};
+  // Which of the two scales a link meant is not ours to guess: neither is taken, both are marked.
   if (query.has('eps') && query.has('radius_m')) {
-    errors.epsilon = 'give either eps or radius_m in the link, not both';
+    errors.epsilon = errors.radiusMetres = 'give either eps or radius_m in the link, not both';
   }
   for (const f of kFields) {
     const texts = query.getAll(f.query);

@@ -8,7 +8,12 @@
 // Rows are electrons in configuration order; values in units of m, R and 1/time.
 import type { GpuContext } from '../gpu/device.ts';
 import { collectiveParameter } from '../physics/constants.ts';
-import { parseNumericCsv, type Configuration, type NumericCsv } from '../physics/geometry.ts';
+import {
+  firstElectronApart,
+  parseNumericCsv,
+  type Configuration,
+  type NumericCsv,
+} from '../physics/geometry.ts';
 import { InputError } from '../physics/input-error.ts';
 import {
   blockSize,
@@ -43,8 +48,7 @@ export const kResultHeaders: readonly string[][] = [
 /**
  * A per-electron CSV as a flat particle-major vector of the system's unknowns: the quantity's
  * columns alone, or a saved result (resultCsv) of the same configuration, whose positions must be
- * the system's (to 1e-12 of its size: another JavaScript engine's sin and cos may differ in the
- * last bit of a formula geometry).
+ * the system's (firstElectronApart).
  */
 export function parseQuantityCsv(
   text: string,
@@ -70,27 +74,23 @@ export function parseQuantityCsv(
   return vector;
 }
 
-/** Refuses a saved result whose electrons are not where `configuration`'s are. */
+/** Refuses a saved result whose electrons are not where `configuration`'s are (firstElectronApart). */
 function checkSameConfiguration(
   csv: NumericCsv,
   source: string,
   configuration: Configuration,
   field: string,
 ): void {
-  const { positions } = configuration;
-  const size = positions.reduce((largest, x) => Math.max(largest, Math.abs(x)), 0);
   const axes = ['x', 'y', 'z'].map((name) => csv.columns.indexOf(name));
-  csv.values.forEach((row, i) => {
-    const apart = axes.some((column, c) => Math.abs(row[column] - positions[3 * i + c]) > 1e-12 * size);
-    if (apart) {
-      const at = (values: ArrayLike<number>) => `(${Array.from(values).join(', ')})`;
-      throw new InputError(
-        `${source}: electron ${i + 1} is at ${at(axes.map((column) => row[column]))}, the configuration's ` +
-          `at ${at(positions.subarray(3 * i, 3 * i + 3))}: the results of another configuration`,
-        field,
-      );
-    }
-  });
+  const saved = Float64Array.from(csv.values.flatMap((row) => axes.map((column) => row[column])));
+  const i = firstElectronApart(configuration.positions, saved);
+  if (i < 0) return;
+  const at = (values: ArrayLike<number>) => `(${Array.from(values).join(', ')})`;
+  throw new InputError(
+    `${source}: electron ${i + 1} is at ${at(saved.subarray(3 * i, 3 * i + 3))}, the configuration's ` +
+      `at ${at(configuration.positions.subarray(3 * i, 3 * i + 3))}: the results of another configuration`,
+    field,
+  );
 }
 
 /** One row per electron: x,y,z, the velocity columns, the momentum columns. */

@@ -144,6 +144,22 @@ export function parsePositionsCsv(
   return { n, positions, source };
 }
 
+/**
+ * The first electron of `positions` (x, y, z each) not where `reference`'s is, or -1 when every one
+ * is: to 1e-12 of the reference's size, since Math.sin and Math.cos may differ in their last bit
+ * between JavaScript engines (a formula geometry written by Node, read in Chromium). Where the
+ * lengths differ, the first electron that one of them lacks.
+ */
+export function firstElectronApart(reference: ArrayLike<number>, positions: ArrayLike<number>): number {
+  let size = 0;
+  for (let k = 0; k < reference.length; k++) size = Math.max(size, Math.abs(reference[k]));
+  const shared = Math.min(reference.length, positions.length);
+  for (let k = 0; k < shared; k++) {
+    if (!(Math.abs(reference[k] - positions[k]) <= 1e-12 * size)) return Math.floor(k / 3);
+  }
+  return reference.length === positions.length ? -1 : Math.floor(shared / 3);
+}
+
 export interface NumericCsv {
   columns: string[];
   values: number[][];

@@ -1,0 +1,55 @@
+// What the page decides about a loaded file and a spectrum without drawing anything: whether a saved
+// configuration is its geometry's formula (src/physics/geometry.ts firstElectronApart, which the page
+// and the CLI's result CSVs use), and what a spectrum says of M's
+// definiteness (src/app/diagnostics.ts), from a converged Lanczos run or one that stopped short.
+import { describe, expect, test } from 'vitest';
+import { definiteness } from '../src/app/diagnostics.ts';
+import { firstElectronApart, geometry } from '../src/physics/geometry.ts';
+
+/** x moved by `ulps` units in its last place, as another engine's Math.sin may round it. */
+function nudged(x: number, ulps: number): number {
+  const bits = new Float64Array([x]);
+  const integer = new BigInt64Array(bits.buffer);
+  integer[0] += BigInt(x >= 0 ? ulps : -ulps);
+  return bits[0];
+}
+
+describe('a saved configuration is its geometry when its positions are the formula', () => {
+  const formula = geometry('disk', 150).positions;
+
+  test('a file from another JavaScript engine: a few coordinates a bit apart, still the disk', () => {
+    const file = Float64Array.from(formula);
+    for (const k of [3, 50, 51, 200, 301, 302, 400, 449]) file[k] = nudged(file[k], 1);
+    expect(file).not.toEqual(formula);
+    expect(firstElectronApart(formula, file)).toBe(-1);
+  });
+
+  test('positions moved farther than rounding, or another N, are a positions file', () => {
+    const moved = Float64Array.from(formula);
+    moved[7] += 1e-9;
+    expect(firstElectronApart(formula, moved)).toBe(2);
+    // Another N moves every electron of the spiral; a file one electron short differs at the last.
+    expect(firstElectronApart(formula, geometry('disk', 149).positions)).toBe(0);
+    expect(firstElectronApart(formula, formula.subarray(0, 3 * 149))).toBe(149);
+    expect(firstElectronApart(formula, geometry('ring', 150).positions)).toBe(0);
+    const broken = Float64Array.from(formula);
+    broken[4] = NaN;
+    expect(firstElectronApart(formula, broken)).toBe(1);
+  });
+});
+
+describe('what the spectrum says of M', () => {
+  test('a converged λ_min > 0: positive definite', () => {
+    expect(definiteness(0.37, true)).toBe('positive definite');
+  });
+
+  test('an unconverged (stopped) λ_min > 0 bounds the true λ_min only from above: not established', () => {
+    expect(definiteness(0.37, false)).toBe('not established');
+  });
+
+  test('a Ritz value ≤ 0 proves M indefinite, converged or not', () => {
+    expect(definiteness(-0.2, false)).toBe('indefinite');
+    expect(definiteness(-0.2, true)).toBe('indefinite');
+    expect(definiteness(0, false)).toBe('indefinite');
+  });
+});
