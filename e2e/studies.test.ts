@@ -1,7 +1,8 @@
 // The Studies tab end to end, driven through the panel's Studies folder on Chromium's SwiftShader WebGPU
 // adapter: the London field map (GPU Biot-Savart), pairing against eq. 46 with the Au and Cu
 // temperatures and the pair on the ring itself beside the line, the Larmor ring, a scaling sweep with its Stop, and the response of a ring to a field
-// (its screening against the circulant's closed form, the canvas coloured by the induced current). Each test checks the numbers shown
+// (its screening against the circulant's closed form, the canvas coloured by the induced current), a
+// response sweep whose last point met an indefinite M, and Stop in each sweep. Each test checks the numbers shown
 // against the physics, that its plot is drawn (coloured pixels), saves a screenshot under e2e-results/,
 // and fails on any console error. Sizes are kept small: SwiftShader is a CPU.
 import { describe, expect, test } from 'vitest';
@@ -212,6 +213,9 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await shownText(page, 'london-body')).toContain('cylinder, h = 0.5 R, N = 400');
     // The cylinder's continuum: 2 sqrt(1 + h^2).
     expect(await shownValue(page, 'london-continuum')).toBeCloseTo(2 * Math.sqrt(1.25), 12);
+    expect(
+      await page.locator('#london-continuum').evaluate((dd) => dd.previousElementSibling?.textContent),
+    ).toBe('continuous body (cylinder: 2 √(1 + h²))');
     expect(await colouredFraction(page, '#london-map')).toBeGreaterThan(0.2);
     await screenshot(page, 'studies-5-london-cylinder-link');
 
@@ -249,6 +253,8 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       expect(await shownValue(page, `response-${k}-continuum`)).toBeCloseTo(expected, 12);
     }
     expect(await colouredFraction(page, '#response-plot canvas')).toBeGreaterThan(0.001);
+    // The ring's sum of V_phi grows as N ln N at fixed N r_e/R: there is no N -> infinity to show.
+    expect(await shownText(page, 'response-limits')).toContain('no continuum limit');
     // The map at the largest N r_e/R: one viridis cell per grid point.
     expect(await shownText(page, 'response-map-point')).toBe(`N = ${n}, N r_e/R = 10.00`);
     expect(await page.locator('#response-map svg rect[fill^="#"]').count()).toBeGreaterThan(300);
@@ -278,6 +284,67 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     await page.locator('#response-map-select').selectOption({ index: 0 });
     expect(await shownText(page, 'response-map-point')).toBe(`N = ${n}, N r_e/R = 0.1000`);
     expect(await shownValue(page, 'response-centre')).toBe(await shownValue(page, 'response-0-field-centre'));
+    expect(errors).toEqual([]);
+  });
+
+  test('response: the card starts from the last converged point and marks the diverged one', async () => {
+    // A cube of 64 spun up at the default N r_e/R: at 30, M is indefinite and CG gives up.
+    const { page, errors } = await app.open(
+      '?run=response&response_geometry=cube&response_drive=rotation&response_n=64&response_grid=11',
+    );
+    expect(await settled(page)).toBe('failed');
+    expect(await shownText(page, 'response-done')).toBe('6 of 6');
+    expect(await shownText(page, 'response-5-iterations')).toContain('(diverged_indefinite)');
+    expect(await shownValue(page, 'response-4-n-epsilon')).toBe(10);
+    expect(await shownText(page, 'response-4-iterations')).toMatch(/^\d+$/);
+    // The headline, the map and the canvas start from N r_e/R = 10, the largest that converged.
+    expect(await shownValue(page, 'response-screening')).toBe(await shownValue(page, 'response-4-screening'));
+    expect(await shownText(page, 'response-screening')).toContain('N r_e/R = 10.00)');
+    expect(await shownText(page, 'response-map-point')).toBe('N = 64, N r_e/R = 10.00');
+    expect(await page.locator('#response-map-select').inputValue()).toBe('10');
+    expect(await shownValue(page, 'response-centre')).toBe(await shownValue(page, 'response-4-field-centre'));
+    expect(await page.locator('#response-centre').getAttribute('class')).toBe('');
+    expect(await shownText(page, 'response-limits')).toBe('needs three N or more (1 given)');
+    // The diverged point's row in the table is red, and only its.
+    expect(await page.locator('#response-points tr.bad').count()).toBe(1);
+    expect(await page.locator('#response-points tr.bad td').first().getAttribute('id')).toBe('response-5-n');
+    // Picked, the diverged point's numbers are marked wherever they are shown.
+    await page.locator('#response-map-select').selectOption('30');
+    const mark = ' — not converged (diverged_indefinite)';
+    expect(await shownText(page, 'response-map-point')).toBe(`N = 64, N r_e/R = 30.00${mark}`);
+    for (const id of ['response-map-point', 'response-centre', 'response-london']) {
+      expect(await shownText(page, id)).toContain(mark);
+      expect(await page.locator(`#${id}`).getAttribute('class')).toBe('bad');
+    }
+    expect(await shownValue(page, 'response-centre')).toBe(await shownValue(page, 'response-5-field-centre'));
+    expect(await page.locator('#response-map-select option:checked').textContent()).toBe(
+      '30.00 (not converged)',
+    );
+    await page.locator('#study-response').scrollIntoViewIfNeeded();
+    await screenshot(page, 'studies-8-response-diverged');
+    expect(errors).toEqual([]);
+  });
+
+  test('London: a Stop during the convergence list says so where the fit would be', async () => {
+    const { page, errors } = await open();
+    await typeField(page, 'londonN', '300');
+    await typeField(page, 'londonGrid', '21');
+    // Stop as the map is shown, before the list of N r_e/R against N begins (the observer runs before
+    // the run goes on).
+    await page.evaluate(() => {
+      const law = document.getElementById('london-law')!;
+      new MutationObserver((_records, observer) => {
+        if (law.textContent !== 'computing…') return;
+        observer.disconnect();
+        document.getElementById('progress-stop')!.click();
+      }).observe(law, { childList: true, characterData: true, subtree: true });
+    });
+    expect(await runAction(page, 'london')).toBe('failed');
+    expect(await page.locator('#study-london').getAttribute('data-state')).toBe('failed');
+    expect(await shownText(page, 'london-law')).toBe('stopped after 0 of 8 N: a fit needs two');
+    // The map it finished stays.
+    expect(await shownText(page, 'london-body')).toContain('N = 300, 21 × 21 grid');
+    expect(await colouredFraction(page, '#london-map')).toBeGreaterThan(0.2);
     expect(errors).toEqual([]);
   });
 

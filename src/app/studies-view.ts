@@ -11,11 +11,12 @@ import type { LondonBody } from '../physics/london.ts';
 import type { RingTemperature } from '../physics/pairing.ts';
 import { kFermiReadingLabels, kFermiReadings } from '../physics/paper.ts';
 import { pairingRingJson, type ringReadingJson } from '../studies/pairing/report.ts';
-import { continuumRatio } from '../physics/response.ts';
+import { continuumRatio, finiteSizeExponent } from '../physics/response.ts';
+import { scalingLaw, type CriticalRadius } from '../physics/scaling.ts';
 import { responseFieldMapSvg } from '../studies/response/report.ts';
 import type { ResponsePoint, ResponseResult } from '../studies/response/run.ts';
 import { fittedCoefficient } from '../studies/fits.ts';
-import { kFitFromN, type ScalingPoint, type ScalingStudy } from '../studies/scaling/run.ts';
+import type { ScalingPoint, ScalingStudy } from '../studies/scaling/run.ts';
 import { formatNumber } from './colour.ts';
 import { kAxisStyle, kDecadeTicks, show, showText } from './diagnostics.ts';
 
@@ -39,6 +40,9 @@ function create<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
+/** The London card's label of the continuous body's N r_e/R until a map names the shape. */
+const kLondonContinuumLabel = 'continuous body';
+
 /** [id, label] of each number a card shows. */
 type Rows = readonly (readonly [string, string])[];
 
@@ -61,7 +65,7 @@ const kCards: Record<StudyCard, CardSpec> = {
       ['london-body', 'body'],
       ['london-n-re-over-r', 'N r_e/R at the London field (float64)'],
       ['london-n-re-over-r-device', 'the same from the GPU centre field'],
-      ['london-continuum', 'continuous body (sphere: 3, eq. 30)'],
+      ['london-continuum', kLondonContinuumLabel],
       ['london-centre-ratio', 'B_z(centre) / B_London'],
       ['london-uniformity', 'max |B − B_c| / |B_c| inside 0.9 R'],
       ['london-uniformity-inner', '… inside 0.45 R'],
@@ -127,11 +131,12 @@ const kCards: Record<StudyCard, CardSpec> = {
       'on the GPU per N r_e/R. The screening ratio is the induced moment over the Larmor moment without the ' +
       "Darwin term (for the flux, the current over eq. 13's), beside the continuum theory (the ring's circulant, " +
       "the thin shell, London's sphere). The map is B_z in the x-z plane at the largest N, for the N r_e/R " +
-      'picked below; the canvas colours these electrons by their induced speed |v_i|. Studies › Response › Run.',
+      'picked below (first the largest that converged); the canvas colours these electrons by their induced ' +
+      'speed |v_i|. A point whose solve did not converge is marked in red. Studies › Response › Run.',
     rows: [
       ['response-system', 'sweep'],
       ['response-done', 'points done'],
-      ['response-screening', 'screening ratio, last point'],
+      ['response-screening', 'screening ratio, largest N r_e/R converged'],
       ['response-continuum', 'continuum theory there'],
       ['response-map-point', 'map and canvas'],
       ['response-centre', 'B_z(0) / B_ext there (rotation: / B_eff)'],
@@ -189,6 +194,97 @@ function responseCell(point: ResponsePoint, column: ResponseColumn): [number | n
 /** Same N r_e/R, to the rounding of N eps at another N (as run.ts matches them). */
 function sameNEpsilon(a: number, b: number): boolean {
   return Math.abs(a - b) <= 1e-12 * Math.abs(b);
+}
+
+/**
+ * The last converged point of a sweep's points (N ascending, N r_e/R ascending at each N), else the
+ * last one: a solve that stopped early (M indefinite once eps |lambda_min| > 1) has no ratio to stand
+ * for the sweep.
+ */
+export function lastConvergedPoint<P extends { readonly converged: boolean }>(
+  points: readonly P[],
+): P | undefined {
+  for (let k = points.length - 1; k >= 0; k--) if (points[k].converged) return points[k];
+  return points.at(-1);
+}
+
+/**
+ * The point the card's headline, its map and the canvas start from: at the largest N (the one mapped),
+ * the largest N r_e/R that converged, the field pushed furthest out of the body by a solution.
+ */
+export function responseStartPoint<P extends { readonly n: number; readonly converged: boolean }>(
+  points: readonly P[],
+): P | undefined {
+  const largest = points.at(-1)?.n;
+  return lastConvergedPoint(points.filter((point) => point.n === largest));
+}
+
+/** Follows a point's numbers where its solve did not converge; empty where it did. */
+export function notConvergedMark(point: Pick<ResponsePoint, 'converged' | 'reason'>): string {
+  return point.converged ? '' : ` — not converged (${point.reason})`;
+}
+
+/**
+ * The response card's N -> infinity row. A ring has no limit: at fixed N r_e/R its interaction sum
+ * grows as N ln N (eq. 53), so its screening keeps growing with N. Elsewhere each N r_e/R's fit
+ * c + b N^-p (run.ts responseLimit), which needs three N that converged there.
+ */
+export function responseLimitsText(result: Pick<ResponseResult, 'spec' | 'limits'>): string {
+  const { spec, limits } = result;
+  if (finiteSizeExponent(spec.geometry) === null) {
+    return (
+      'none on the ring: at fixed N r_e/R its interaction sum grows as N ln N (eq. 53), so the screening ' +
+      'keeps growing with N and has no continuum limit'
+    );
+  }
+  if (spec.ns.length < 3) return `needs three N or more (${spec.ns.length} given)`;
+  const nEpsilons = spec.scale.kind === 'nEpsilon' ? spec.scale.values : [];
+  return nEpsilons
+    .map((x) => {
+      const limit = limits.find((l) => sameNEpsilon(l.nEpsilon, x));
+      if (!limit) return `${formatNumber(x, 3)}: fewer than three N converged`;
+      const continuum = limit.continuumRatio;
+      return (
+        `${formatNumber(x, 3)}: ${limit.extrapolatedRatio.toPrecision(4)} ± ${limit.uncertainty.toExponential(1)}` +
+        (continuum === null ? '' : ` (continuum ${continuum.toPrecision(4)})`)
+      );
+    })
+    .join('; ');
+}
+
+/** The scaling card's law row: the law fitted and its N, or how many points its fit needs. */
+export function scalingLawText(study: ScalingStudy): string {
+  const { fit } = study;
+  if (fit) return `${fit.law.text}, N = ${fit.nFrom}..${fit.nTo}`;
+  // fitLaw's least squares leaves at least one degree of freedom: a point more than the parameters.
+  const law = scalingLaw(study.geometry, study.model);
+  const measured = study.points.filter((p) => Number.isFinite(p.coherentCoefficient)).length;
+  return `${law.text} needs ${law.parameters.length + 1} points to fit, ${measured} so far`;
+}
+
+/** The diameter of the observable universe, metres: no body is larger. */
+const kObservableUniverseMetres = 8.8e26;
+
+/** R* in metres, or, past any physical size (the ring's 10^25612 m), its power of ten and why. */
+export function criticalRadiusText(radius: Pick<CriticalRadius, 'metres' | 'log10Metres'>): string {
+  const { metres, log10Metres } = radius;
+  if (metres !== null && metres <= kObservableUniverseMetres) return `${formatNumber(metres, 3)} m`;
+  return (
+    `10^${log10Metres.toFixed(1)} m: larger than the observable universe ` +
+    `(${formatNumber(kObservableUniverseMetres, 2)} m), so no body reaches ε λ_max = 1`
+  );
+}
+
+/** The continuous body's N r_e/R, as the shape mapped has it. */
+export function londonContinuumLabel(geometry: LondonBody['geometry']): string {
+  return geometry === 'sphere'
+    ? `${kLondonContinuumLabel} (sphere: 3, eq. 30)`
+    : `${kLondonContinuumLabel} (cylinder: 2 √(1 + h²))`;
+}
+
+/** Colours a row's value red where it comes from a solve that did not converge. */
+function markConvergence(id: string, point: Pick<ResponsePoint, 'converged'>): void {
+  element(id).className = point.converged ? '' : 'bad';
 }
 
 /** The rings' table: one row per ring, its cells' ids pairing-<ring>-<column>. */
@@ -287,6 +383,11 @@ function onRingTable(): HTMLTableElement {
   return table;
 }
 
+/** The fitted power law of continuum − N r_e/R. */
+function londonLawText(convergence: LondonConvergence): string {
+  return `${convergence.fit.coefficient.toPrecision(3)} N^${convergence.fit.exponent.toFixed(3)}`;
+}
+
 /** Values for a smooth curve on a log axis from `from` to `to`. */
 function logSpaced(from: number, to: number): number[] {
   return Array.from({ length: 40 }, (_, k) => from * (to / from) ** (k / 39));
@@ -365,6 +466,7 @@ export class StudiesView {
     show('london-n-re-over-r', study.parameter, study.parameter.toPrecision(9));
     show('london-n-re-over-r-device', study.parameterDevice, study.parameterDevice.toPrecision(7));
     show('london-continuum', body.continuumParameter, body.continuumParameter.toPrecision(6));
+    this.#londonContinuumLabel(londonContinuumLabel(body.geometry));
     show('london-centre-ratio', study.centreFieldRatio, study.centreFieldRatio.toPrecision(8));
     show('london-uniformity', study.uniformity, study.uniformity.toExponential(3));
     show('london-uniformity-inner', study.uniformityInner, study.uniformityInner.toExponential(3));
@@ -377,17 +479,35 @@ export class StudiesView {
   }
 
   londonConvergence(convergence: LondonConvergence, svg: string): void {
+    showText('london-law', londonLawText(convergence));
+    element('london-convergence').innerHTML = svg;
+  }
+
+  /**
+   * A Stop during the convergence list, after the map: the fit of the N it finished (two or more), or
+   * how far it got, in place of 'computing…'.
+   */
+  londonStopped(convergence: LondonConvergence, total: number): void {
+    const done = convergence.points.length;
     showText(
       'london-law',
-      `${convergence.fit.coefficient.toPrecision(3)} N^${convergence.fit.exponent.toFixed(3)}`,
+      done >= 2
+        ? `${londonLawText(convergence)} (stopped after ${done} of ${total} N)`
+        : `stopped after ${done} of ${total} N: a fit needs two`,
     );
-    element('london-convergence').innerHTML = svg;
   }
 
   clearLondon(): void {
     for (const [id] of kCards.london.rows) show(id, null);
+    this.#londonContinuumLabel(kLondonContinuumLabel);
     element('london-map').innerHTML = '';
     element('london-convergence').innerHTML = '';
+  }
+
+  /** The label (dt) of the continuous body's row. */
+  #londonContinuumLabel(label: string): void {
+    const term = element('london-continuum').previousElementSibling;
+    if (term) term.textContent = label;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -549,16 +669,14 @@ export class StudiesView {
     if (last) show('scaling-lambda-max', last.lambdaMax, `${last.lambdaMax.toPrecision(6)} (N = ${last.n})`);
     const fit = typeof study === 'string' ? null : study.fit;
     if (fit) {
-      showText('scaling-law', `${fit.law.text}, N = ${fit.nFrom}..${fit.nTo}`);
       const name = fit.law.parameters[fit.law.coefficientIndex];
       show(
         'scaling-coefficient',
         fit.coefficient,
         `${name} = ${fit.coefficient.toPrecision(5)} ± ${fit.uncertainty.toExponential(1)}`,
       );
-    } else {
-      showText('scaling-law', typeof study === 'string' ? study : `not yet: fitted from N = ${kFitFromN}`);
     }
+    showText('scaling-law', typeof study === 'string' ? study : scalingLawText(study));
     if (typeof study !== 'string') this.#scalingRadius(study);
 
     // One x axis for the points and the curves: the planned N and a smooth grid, merged.
@@ -574,15 +692,7 @@ export class StudiesView {
 
   #scalingRadius(study: ScalingStudy): void {
     const radius = study.criticalRadius;
-    if (radius) {
-      show(
-        'scaling-radius',
-        radius.metres,
-        radius.metres === null
-          ? `10^${radius.log10Metres.toFixed(1)} m`
-          : `${formatNumber(radius.metres, 3)} m`,
-      );
-    }
+    if (radius) show('scaling-radius', radius.metres, criticalRadiusText(radius));
     const paper = study.paperRadiusMetres;
     if (Number.isFinite(paper)) show('scaling-paper-radius', paper, `${formatNumber(paper, 3)} m`);
     else show('scaling-paper-radius', null, 'R → ∞ (d = 1)');
@@ -598,7 +708,10 @@ export class StudiesView {
 
   /** A new sweep: everything of the last one cleared. */
   responseStart(description: string, total: number): void {
-    for (const [id] of kCards.response.rows) show(id, null);
+    for (const [id] of kCards.response.rows) {
+      show(id, null);
+      element(id).className = '';
+    }
     showText('response-system', description);
     this.responseProgress(0, total);
     this.#response = null;
@@ -622,38 +735,31 @@ export class StudiesView {
     const { points, spec } = result;
     this.responseProgress(points.length, total);
     show('response-time', result.milliseconds, `${(result.milliseconds / 1000).toFixed(2)} s`);
-    const last = points[points.length - 1];
-    if (last) {
+    const headline = responseStartPoint(points);
+    if (headline) {
       show(
         'response-screening',
-        last.screeningRatio,
-        `${last.screeningRatio.toPrecision(6)} (N = ${last.n}, N r_e/R = ${formatNumber(last.nEpsilon, 4)})`,
+        headline.screeningRatio,
+        `${headline.screeningRatio.toPrecision(6)} (N = ${headline.n}, ` +
+          `N r_e/R = ${formatNumber(headline.nEpsilon, 4)})${notConvergedMark(headline)}`,
       );
-      const continuum = last.continuumRatio;
+      markConvergence('response-screening', headline);
+      const continuum = headline.continuumRatio;
       show(
         'response-continuum',
         continuum,
         continuum === null ? 'none for this geometry and drive' : continuum.toPrecision(6),
       );
     }
-    showText(
-      'response-limits',
-      result.limits.length === 0
-        ? 'needs three N or more (none on the ring)'
-        : result.limits
-            .map(
-              (l) =>
-                `${formatNumber(l.nEpsilon, 3)}: ${l.extrapolatedRatio.toPrecision(4)} ± ${l.uncertainty.toExponential(1)}`,
-            )
-            .join('; '),
-    );
+    showText('response-limits', responseLimitsText(result));
     this.#responseTable(result);
     this.#responseCurve(result);
-    const largest = last?.n;
+    const largest = points[points.length - 1]?.n;
     const select = element<HTMLSelectElement>('response-map-select');
     select.innerHTML = '';
     for (const point of points.filter((p) => p.n === largest)) {
-      const option = create('option', { value: String(point.nEpsilon) }, formatNumber(point.nEpsilon, 4));
+      const label = `${formatNumber(point.nEpsilon, 4)}${point.converged ? '' : ' (not converged)'}`;
+      const option = create('option', { value: String(point.nEpsilon) }, label);
       option.selected = sameNEpsilon(point.nEpsilon, selected);
       select.append(option);
     }
@@ -666,15 +772,23 @@ export class StudiesView {
     const largest = result.points[result.points.length - 1]?.n;
     const point = result.points.find((p) => p.n === largest && sameNEpsilon(p.nEpsilon, nEpsilon));
     if (!point) return;
-    showText('response-map-point', `N = ${point.n}, N r_e/R = ${formatNumber(point.nEpsilon, 4)}`);
+    const mark = notConvergedMark(point);
+    showText('response-map-point', `N = ${point.n}, N r_e/R = ${formatNumber(point.nEpsilon, 4)}${mark}`);
+    markConvergence('response-map-point', point);
     const { fieldCentreRatio, londonFieldRatio } = point;
     show(
       'response-centre',
       fieldCentreRatio,
-      fieldCentreRatio === null ? 'none (flux)' : fieldCentreRatio.toPrecision(6),
+      fieldCentreRatio === null ? 'none (flux)' : `${fieldCentreRatio.toPrecision(6)}${mark}`,
     );
+    markConvergence('response-centre', point);
     if (result.spec.drive === 'rotation') {
-      show('response-london', londonFieldRatio, londonFieldRatio?.toPrecision(6));
+      show(
+        'response-london',
+        londonFieldRatio,
+        londonFieldRatio === null ? undefined : `${londonFieldRatio.toPrecision(6)}${mark}`,
+      );
+      markConvergence('response-london', point);
     }
     element('response-map').innerHTML = point.fieldMap ? responseFieldMapSvg(result, point) : '';
   }
@@ -688,7 +802,7 @@ export class StudiesView {
     head.append(...columns.map(([, key]) => create('th', {}, key)));
     table.append(head);
     result.points.forEach((point, k) => {
-      const row = create('tr');
+      const row = create('tr', point.converged ? {} : { class: 'bad' });
       row.append(...columns.map(([column]) => create('td', { id: `response-${k}-${column}` })));
       table.append(row);
       for (const [column] of columns) {
@@ -716,14 +830,20 @@ export class StudiesView {
     const data: (number | null)[][] = [axis];
     ns.forEach((n, k) => {
       const colour = colours[k % colours.length];
+      // A solve that did not converge has no ratio to plot: left out, and the legend says so.
+      const left = points.filter((p) => p.n === n && !p.converged).length;
       series.push({
-        label: `N = ${n}`,
+        label: `N = ${n}${left ? ` (${left} not converged, not drawn)` : ''}`,
         stroke: colour,
         paths: () => null,
         points: { show: true, size: 8, fill: colour },
       });
       data.push(
-        axis.map((x) => points.find((p) => p.n === n && sameNEpsilon(p.nEpsilon, x))?.screeningRatio ?? null),
+        axis.map(
+          (x) =>
+            points.find((p) => p.n === n && p.converged && sameNEpsilon(p.nEpsilon, x))?.screeningRatio ??
+            null,
+        ),
       );
     });
     // The ring's circulant depends on N; elsewhere the continuum is one curve (at the largest N).

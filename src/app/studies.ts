@@ -27,7 +27,7 @@ import { kScalingDefaults, logSpacedCounts, scalingRangeProblem } from '../studi
 import type { StudyHooks } from '../studies/study.ts';
 import { openEngine } from './engine.ts';
 import { FieldError, type Parameters, type SourceName, type StudyAction } from './state.ts';
-import type { StudiesView } from './studies-view.ts';
+import { lastConvergedPoint, responseStartPoint, type StudiesView } from './studies-view.ts';
 
 /** Lets the page draw a frame and handle input (a Stop click) between two chunks of a run. */
 function yieldToPage(): Promise<void> {
@@ -116,14 +116,15 @@ export class Studies {
 
   /**
    * The induced |v_i| of the last response run for the configuration `source` with n electrons, at the
-   * N r_e/R picked in the card (or that N's last point, when a Stop came first); null when it has none.
+   * N r_e/R picked in the card (or that N's last converged point, where it lacks that one: a Stop came
+   * first); null when it has none.
    */
   inducedSpeeds(source: SourceName, n: number): Float64Array | null {
     const result = this.#response;
     if (!result || result.spec.geometry !== source) return null;
     const atN = result.points.filter((p) => p.n === n);
     const x = this.#responseNEpsilon;
-    const point = atN.find((p) => Math.abs(p.nEpsilon - x) <= 1e-12 * x) ?? atN.at(-1);
+    const point = atN.find((p) => Math.abs(p.nEpsilon - x) <= 1e-12 * x) ?? lastConvergedPoint(atN);
     return point ? speeds(point.velocities) : null;
   }
 
@@ -171,7 +172,11 @@ export class Studies {
           ),
       },
     );
-    if (stopped) return false;
+    if (stopped) {
+      // A Stop after the map, during the convergence list, would leave its row at 'computing…'.
+      if (maps.length > 0) this.#view.londonStopped(convergence, kLondonConvergenceNs.length);
+      return false;
+    }
     this.#view.londonConvergence(
       convergence,
       londonConvergenceSvg(
@@ -241,8 +246,7 @@ export class Studies {
       (positions, velocities, points) => gpuMovingChargesField(this.#gpu, positions, velocities, points),
     );
     this.#response = result;
-    // The map and the canvas start at the largest N r_e/R: the field pushed out furthest.
-    this.#responseNEpsilon = result.points.at(-1)?.nEpsilon ?? 0;
+    this.#responseNEpsilon = responseStartPoint(result.points)?.nEpsilon ?? 0;
     this.#view.response(result, total, this.#responseNEpsilon);
     return result.complete && result.points.every((point) => point.converged);
   }

@@ -1,0 +1,119 @@
+// What the Studies tab's cards say (src/app/studies-view.ts), from float64 runs of the studies the
+// cards show: which response point the headline, the map and the canvas start from and how a solve
+// that did not converge is marked; the N -> infinity row on the ring, with too few N and with enough;
+// the scaling card's law and R* rows; and the London card's label of the continuous body.
+import { describe, expect, test } from 'vitest';
+import {
+  criticalRadiusText,
+  lastConvergedPoint,
+  londonContinuumLabel,
+  notConvergedMark,
+  responseLimitsText,
+  responseStartPoint,
+  scalingLawText,
+} from '../src/app/studies-view.ts';
+import { scalingLaw } from '../src/physics/scaling.ts';
+import { cpuBackend } from '../src/run/backend.ts';
+import { runResponse } from '../src/studies/response/run.ts';
+import { responseSpec, type ResponseInput } from '../src/studies/response/spec.ts';
+import { scalingSweep } from '../src/studies/scaling/run.ts';
+
+/** The response sweep on the float64 CPU backend, as `response --device cpu` runs it. */
+function response(input: Omit<ResponseInput, 'device'>) {
+  return runResponse(responseSpec({ ...input, device: 'cpu' }), async (system) => cpuBackend(system));
+}
+
+/** The scaling study of the azimuthal ring over ns, on the float64 CPU backend. */
+async function ringScaling(ns: number[]) {
+  const run = await scalingSweep(async (system) => cpuBackend(system), {
+    geometry: 'ring',
+    model: 'azimuthal',
+    ns,
+  });
+  return run.study;
+}
+
+describe('the response card', () => {
+  test('starts from the last converged point, and marks the one whose CG met an indefinite M', async () => {
+    // The ball of 50 in a flux at the default N r_e/R: at 30, M is indefinite and CG gives up.
+    const { points } = await response({ geometry: 'ball', drive: 'flux', n: '50' });
+    const last = points[points.length - 1];
+    expect(last.nEpsilon).toBe(30);
+    expect(last.reason).toBe('diverged_indefinite');
+    const shown = responseStartPoint(points);
+    expect(shown?.nEpsilon).toBe(10);
+    expect(shown?.converged).toBe(true);
+    expect(notConvergedMark(last)).toBe(' — not converged (diverged_indefinite)');
+    expect(notConvergedMark(points[0])).toBe('');
+  });
+
+  test('starts at the largest N, the one mapped; another N falls back to its own last converged point', async () => {
+    const { points } = await response({ geometry: 'ball', n: '50,100', nEpsilon: '10,30' });
+    expect(points.map((p) => [p.n, p.nEpsilon, p.converged])).toEqual([
+      [50, 10, true],
+      [50, 30, false],
+      [100, 10, true],
+      [100, 30, false],
+    ]);
+    expect(responseStartPoint(points)).toBe(points[2]);
+    expect(lastConvergedPoint(points.filter((p) => p.n === 50))).toBe(points[0]);
+  });
+
+  test('with no point converged, the last one, to be marked', async () => {
+    const { points } = await response({ geometry: 'cube', drive: 'rotation', n: '64', nEpsilon: '30,40' });
+    expect(points.map((p) => p.converged)).toEqual([false, false]);
+    expect(responseStartPoint(points)).toBe(points[1]);
+    expect(notConvergedMark(points[1])).toBe(' — not converged (diverged_indefinite)');
+    expect(responseStartPoint([])).toBeUndefined();
+  });
+
+  test('N → ∞: none on the ring whatever the N, three N needed elsewhere, each limit once fitted', async () => {
+    const ring = await response({ geometry: 'ring', model: 'azimuthal', n: '16,32,64', nEpsilon: '1' });
+    expect(responseLimitsText(ring)).toContain('none on the ring');
+    expect(responseLimitsText(ring)).toContain('no continuum limit');
+    const oneN = await response({ geometry: 'ball', n: '50', nEpsilon: '1,10' });
+    expect(responseLimitsText(oneN)).toBe('needs three N or more (1 given)');
+
+    const threeN = await response({ geometry: 'ball', n: '50,100,200', nEpsilon: '1,30' });
+    const [limit] = threeN.limits;
+    expect(threeN.limits.map((l) => l.nEpsilon)).toEqual([1]);
+    // At 30 every N met an indefinite M: nothing to fit there.
+    expect(responseLimitsText(threeN)).toBe(
+      `1.00: ${limit.extrapolatedRatio.toPrecision(4)} ± ${limit.uncertainty.toExponential(1)} ` +
+        `(continuum ${limit.continuumRatio?.toPrecision(4)}); 30.0: fewer than three N converged`,
+    );
+  });
+});
+
+describe('the scaling card', () => {
+  const law = scalingLaw('ring', 'azimuthal');
+
+  test('one point: how many a fit of the law needs, whichever N it is', async () => {
+    for (const n of [16, 64]) {
+      const study = await ringScaling([n]);
+      expect(study.fit).toBeNull();
+      expect(scalingLawText(study)).toBe(
+        `${law.text} needs ${law.parameters.length + 1} points to fit, 1 so far`,
+      );
+    }
+  });
+
+  test('the ring: its law fitted, and R* said to be larger than any body', async () => {
+    const study = await ringScaling([16, 32, 64]);
+    expect(scalingLawText(study)).toBe(`${law.text}, N = 16..64`);
+    const radius = study.criticalRadius;
+    expect(radius?.metres).toBeNull();
+    expect(radius?.log10Metres).toBeGreaterThan(1e4);
+    expect(criticalRadiusText(radius!)).toBe(
+      `10^${radius!.log10Metres.toFixed(1)} m: larger than the observable universe (8.8e+26 m), ` +
+        'so no body reaches ε λ_max = 1',
+    );
+    // A size of the laboratory stays in metres.
+    expect(criticalRadiusText({ metres: 7.7e-7, log10Metres: Math.log10(7.7e-7) })).toBe('7.70e-7 m');
+  });
+});
+
+test("the London card names the continuous body's N r_e/R of the shape mapped", () => {
+  expect(londonContinuumLabel('sphere')).toBe('continuous body (sphere: 3, eq. 30)');
+  expect(londonContinuumLabel('cylinder')).toBe('continuous body (cylinder: 2 √(1 + h²))');
+});
