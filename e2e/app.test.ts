@@ -236,7 +236,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(second.errors).toEqual([]);
   });
 
-  test('results download as JSON and CSV in the CLI formats, and the JSON loads back', async () => {
+  test('results download as JSON and CSV in the CLI formats; the JSON loads the run back, the CSV its positions', async () => {
     const { page, errors } = await open('?geometry=cube&n=125&eps=0.004&velocity=alternating&run=solve');
     expect(await settled(page)).toBe('converged');
     const iterations = await shownValue(page, 'solve-iterations');
@@ -296,6 +296,16 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await shownValue(other.page, 'check-velocities')).toBe(saved.check.velocities);
     expect(await drawnFraction(other.page)).toBeGreaterThan(kMinimumDrawn);
     await screenshot(other.page, '6-loaded-json');
+
+    // The CSV, chosen in the dialog, gives its positions: the cube's, as a positions file.
+    await other.page
+      .locator('#file-input')
+      .setInputFiles({ name: 'result.csv', mimeType: 'text/csv', buffer: readFileSync(csvPath) });
+    await other.page.waitForFunction(() =>
+      document.getElementById('message')?.textContent?.includes('Loaded 125 positions from result.csv'),
+    );
+    expect(await other.page.locator('[data-field="source"] select').inputValue()).toBe('positions file');
+    expect(await other.page.locator('[data-field="n"] input').inputValue()).toBe('125');
     expect(errors).toEqual([]);
     expect(other.errors).toEqual([]);
   });

@@ -29,6 +29,7 @@ import { openEngine, operatorBytes, RunStopped, type GpuBackend } from './engine
 import { download } from './files.ts';
 import {
   csvKind,
+  kResultHeaders,
   describeDevice,
   parseQuantityCsv,
   parseSavedResult,
@@ -696,7 +697,8 @@ export class Session {
           `${file.name}: the header names neither positions (x,y[,z]), velocities (vx,…; omega) nor momenta (px,…; J)`,
         );
       if (kind === 'positions') {
-        const configuration = parsePositionsCsv(text, file.name);
+        // A saved result's CSV (the page's or solve --out's) holds the positions too.
+        const configuration = parsePositionsCsv(text, file.name, kResultHeaders);
         this.#positionsFile = { name: file.name, id: ++this.#loads, configuration };
         this.parameters.source = 'file';
         this.parameters.n = configuration.n;
