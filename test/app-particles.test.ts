@@ -1,8 +1,10 @@
 // What the canvas colours by (src/app/particles.ts, shaders/render.wgsl): a response run's induced
 // speeds |v_i| ride in each position's w, `current` reads them there and nowhere else, and the shader's
-// quantity codes are the TypeScript ones.
+// quantity codes are the TypeScript ones; a quantity uniform to float32 rounding is one colour, and an
+// arrow field of rounding noise draws no arrows.
 import { describe, expect, test } from 'vitest';
-import { packParticles, quantityRange } from '../src/app/particles.ts';
+import { kColourMapSize, kUniformEntry } from '../src/app/colour.ts';
+import { arrowScale, packParticles, quantityRange, type ColourRange } from '../src/app/particles.ts';
 import { kShaderSources } from '../src/gpu/shaders.ts';
 import { kParticleFloats, kQuantityCodes } from '../src/kernels/render.ts';
 import { geometry } from '../src/physics/geometry.ts';
@@ -29,7 +31,7 @@ describe('colour by induced current', () => {
       expect([...coloured.subarray(o, o + 3)]).toEqual([...plain.subarray(o, o + 3)]);
       expect([...coloured.subarray(o + 4, o + 12)]).toEqual([...plain.subarray(o + 4, o + 12)]);
     }
-    expect(quantityRange(coloured, 4, 'current')).toEqual({ min: 0.25, max: 3 });
+    expect(quantityRange(coloured, 4, 'current')).toEqual({ min: 0.25, max: 3, uniform: null });
     // |v| of the same particles is the velocities', untouched by the speeds.
     const speed = (i: number) => Math.hypot(...velocities.subarray(3 * i, 3 * i + 3));
     expect(quantityRange(coloured, 4, 'velocity').max).toBeCloseTo(Math.max(...[0, 1, 2, 3].map(speed)), 5);
@@ -48,5 +50,120 @@ describe('colour by induced current', () => {
       const match = new RegExp(`const ${constant} = (\\d+)u;`).exec(kShaderSources.render);
       expect(match?.[1], constant).toBe(String(code));
     }
+  });
+});
+
+/** The colour-map entry the render shader gives a value: round(clamp(t) (size - 1)), in float32. */
+function entryOf(value: number, range: ColourRange): number {
+  const f = Math.fround;
+  const t = f(f(f(value) - f(range.min)) / f(f(range.max) - f(range.min)));
+  return Math.round(Math.min(1, Math.max(0, t)) * (kColourMapSize - 1));
+}
+
+/** |velocity| (offset 4), |momentum| (8) or |p - v| of each packed electron, as the shader takes them. */
+function magnitudes(particles: Float32Array, n: number, of: 'velocity' | 'momentum' | 'darwin'): number[] {
+  return Array.from({ length: n }, (_, i) => {
+    const o = i * kParticleFloats;
+    const component = (k: number) =>
+      of === 'velocity'
+        ? particles[o + 4 + k]
+        : of === 'momentum'
+          ? particles[o + 8 + k]
+          : particles[o + 8 + k] - particles[o + 4 + k];
+    return Math.hypot(component(0), component(1), component(2));
+  });
+}
+
+/** A reproducible relative float32-sized error in [-2e-7, 2e-7] per call (what the GPU's p = M v carries). */
+function roundingNoise(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return (state / 2 ** 32 - 0.5) * 4e-7;
+  };
+}
+
+describe('a quantity uniform to float32 rounding is one colour, and rounding draws no arrows', () => {
+  const n = 300;
+  const sphere: DarwinSystem = { ...system, configuration: geometry('sphere', n), epsilon: 0 };
+  // A uniform translation, speed 1 (the link velocity=uniform).
+  const translation = Float64Array.from({ length: 3 * n }, (_, k) => [0.6, 0.8, 0][k % 3]);
+  // With ε = 0, M = I: the GPU's p is v up to float32 rounding of the product.
+  const noise = roundingNoise(7);
+  const identityMomenta = translation.map((v) => v * (1 + noise()));
+
+  test('a uniform translation: every electron on the middle entry, the legend given its one speed', () => {
+    // The velocities as a solve returns them: the translation, each off by float32 rounding.
+    const solved = translation.map((v) => v * (1 + noise()));
+    const particles = packParticles(sphere, solved, identityMomenta);
+    const speeds = magnitudes(particles, n, 'velocity');
+    // float32 makes the speeds differ, which a range of their min and max would spread over the map.
+    expect(new Set(speeds).size).toBeGreaterThan(1);
+    const range = quantityRange(particles, n, 'velocity');
+    expect(range.max).toBeGreaterThan(range.min);
+    expect(new Set(speeds.map((speed) => entryOf(speed, range)))).toEqual(new Set([kUniformEntry]));
+    expect(range.uniform).toBeCloseTo(1, 6);
+    // The arrows are real (one direction, one length): full length, not dropped.
+    expect(arrowScale(particles, n, 'velocity', 0.25)).toBeCloseTo(0.25 / Math.max(...speeds), 12);
+  });
+
+  test('M = I: p - v is rounding of |p|, so its colour is uniform with value 0 and it has no arrows', () => {
+    const particles = packParticles(sphere, translation, identityMomenta);
+    const darwin = magnitudes(particles, n, 'darwin');
+    expect(Math.max(...darwin)).toBeGreaterThan(0);
+    const range = quantityRange(particles, n, 'darwin');
+    expect(new Set(darwin.map((value) => entryOf(value, range)))).toEqual(new Set([kUniformEntry]));
+    expect(arrowScale(particles, n, 'darwin', 0.25)).toBe(0);
+    expect(range.uniform).toBe(0);
+  });
+
+  test('a ring in rotation after the solve: |p - v| uniform by symmetry, to rounding, is one colour', () => {
+    const ring: DarwinSystem = { ...system, configuration: geometry('ring', 200), model: 'azimuthal' };
+    // Azimuthal unknowns: phidot_i = 1 and J_i = 3.5 on the unit ring, each off by float32 rounding.
+    const noisy = roundingNoise(11);
+    const phidot = Float64Array.from({ length: 200 }, () => 1 + noisy());
+    const momenta = Float64Array.from({ length: 200 }, () => 3.5 * (1 + noisy()));
+    const particles = packParticles(ring, phidot, momenta);
+    for (const quantity of ['velocity', 'momentum', 'darwin'] as const) {
+      const values = magnitudes(particles, 200, quantity);
+      expect(new Set(values).size, quantity).toBeGreaterThan(1);
+      const range = quantityRange(particles, 200, quantity);
+      expect(new Set(values.map((value) => entryOf(value, range))), quantity).toEqual(
+        new Set([kUniformEntry]),
+      );
+      expect(range.uniform, quantity).toBeCloseTo({ velocity: 1, momentum: 3.5, darwin: 2.5 }[quantity], 5);
+    }
+  });
+
+  test('a Darwin part of 1e-3 of |p| that varies is spread over the map, with arrows to its largest', () => {
+    // p = v (1 + 1e-3 z_i): a real pattern, a thousand times the rounding.
+    const { positions } = sphere.configuration;
+    const momenta = translation.map((v, k) => v * (1 + 1e-3 * positions[3 * Math.floor(k / 3) + 2]));
+    const particles = packParticles(sphere, translation, momenta);
+    const darwin = magnitudes(particles, n, 'darwin');
+    const range = quantityRange(particles, n, 'darwin');
+    expect(range.uniform).toBeNull();
+    expect(range.min / Math.min(...darwin)).toBeCloseTo(1, 12);
+    expect(range.max / Math.max(...darwin)).toBeCloseTo(1, 12);
+    expect(arrowScale(particles, n, 'darwin', 0.25)).toBeCloseTo(0.25 / Math.max(...darwin), 12);
+  });
+
+  test('nothing moving: |p| = 0 is uniform at 0, and its arrows are none (not 0/0)', () => {
+    const particles = packParticles(sphere, translation, new Float64Array(3 * n));
+    expect(arrowScale(particles, n, 'momentum', 0.25)).toBe(0);
+    expect(quantityRange(particles, n, 'momentum').uniform).toBe(0);
+  });
+
+  test("induced speeds equal to rounding are one colour; ones that vary are the map's ends", () => {
+    const noisy = roundingNoise(3);
+    const even = Float64Array.from({ length: n }, () => 0.02 * (1 + noisy()));
+    const flat = quantityRange(packParticles(sphere, null, null, even), n, 'current');
+    expect(new Set([...even].map((speed) => entryOf(speed, flat)))).toEqual(new Set([kUniformEntry]));
+    expect(flat.uniform).toBeCloseTo(0.02, 8);
+    const varying = Float64Array.from({ length: n }, (_, i) => 0.02 * (1 + i / n));
+    const spread = quantityRange(packParticles(sphere, null, null, varying), n, 'current');
+    expect(spread.uniform).toBeNull();
+    expect(entryOf(Math.fround(varying[0]), spread)).toBe(0);
+    expect(entryOf(Math.fround(varying[n - 1]), spread)).toBe(kColourMapSize - 1);
   });
 });

@@ -1,25 +1,34 @@
 // The two ways of looking at the electrons: an orbit camera about a target for 3D configurations
 // (z up, the axis of the azimuthal model's rotation) and a pan/zoom orthographic view of the xy plane
 // for planar ones. Both give the clip-from-world matrix the render shader takes (wgpu-matrix's
-// projections already map depth to WebGPU's [0, 1]).
+// projections already map depth to WebGPU's [0, 1]). Both scale the view by the canvas's shorter
+// side, so that a framed configuration fits a tall canvas as well as a wide one, and still does after
+// a resize.
 import { mat4, vec3, type Mat4 } from 'wgpu-matrix';
 
 export type ViewMode = '3d' | '2d';
 
-/** What a pointer gesture asks of a camera, in CSS pixels of the canvas. */
+/** What a pointer gesture asks of a camera, in CSS pixels of a canvas `width` by `height`. */
 export interface Camera {
   readonly mode: ViewMode;
-  viewProjection(widthPixels: number, heightPixels: number): Mat4;
+  /** In any pixels (the view passes the drawing buffer's): only the canvas's shape matters. */
+  viewProjection(width: number, height: number): Mat4;
   /** A drag by (dx, dy); `pan` for the secondary button or a modifier key. */
-  drag(dx: number, dy: number, pan: boolean, heightPixels: number): void;
+  drag(dx: number, dy: number, pan: boolean, width: number, height: number): void;
   /** Wheel zoom by `factor` (> 1 zooms out) about the pointer at (x, y) from the canvas centre. */
-  zoom(factor: number, x: number, y: number, heightPixels: number): void;
+  zoom(factor: number, x: number, y: number, width: number, height: number): void;
   /** Frames a configuration of the given centre and radius. */
   frame(centre: readonly number[], radius: number): void;
-  /** Screen pixels per world unit (R) at the target, for a view `heightPixels` high. */
-  pixelsPerUnit(heightPixels: number): number;
+  /** Screen pixels per world unit (R) at the target. */
+  pixelsPerUnit(width: number, height: number): number;
 }
 
+/** The canvas's shorter side, pixels: what the field of view or the plane's span fits. */
+function shorterSide(width: number, height: number): number {
+  return Math.max(Math.min(width, height), 1);
+}
+
+/** The field of view across the canvas's shorter side. */
 const kFieldOfView = (40 * Math.PI) / 180;
 const kMaxPitch = (89 * Math.PI) / 180;
 
@@ -41,18 +50,20 @@ export class OrbitCamera implements Camera {
     // Near and far bracket the configuration's sphere, so depth precision is spent on it.
     const near = Math.max(this.distance - 2 * this.#radius, this.distance * 1e-3);
     const far = this.distance + 2 * this.#radius;
-    const projection = mat4.perspective(kFieldOfView, width / Math.max(height, 1), near, far);
+    // The vertical field of view that makes kFieldOfView span the shorter side.
+    const fieldOfViewY = 2 * Math.atan((Math.tan(kFieldOfView / 2) * height) / shorterSide(width, height));
+    const projection = mat4.perspective(fieldOfViewY, width / Math.max(height, 1), near, far);
     return mat4.multiply(projection, mat4.lookAt(eye, this.target, [0, 0, 1]));
   }
 
-  drag(dx: number, dy: number, pan: boolean, height: number): void {
+  drag(dx: number, dy: number, pan: boolean, width: number, height: number): void {
     if (!pan) {
       this.yaw -= dx * 0.008;
       this.pitch = Math.min(kMaxPitch, Math.max(-kMaxPitch, this.pitch + dy * 0.008));
       return;
     }
     // Move the target in the view plane by the world distance one pixel spans at the target.
-    const perPixel = (2 * this.distance * Math.tan(kFieldOfView / 2)) / Math.max(height, 1);
+    const perPixel = 1 / this.pixelsPerUnit(width, height);
     const forward = vec3.normalize([
       -Math.cos(this.pitch) * Math.cos(this.yaw),
       -Math.cos(this.pitch) * Math.sin(this.yaw),
@@ -63,8 +74,8 @@ export class OrbitCamera implements Camera {
     for (let k = 0; k < 3; k++) this.target[k] += (-dx * right[k] + dy * up[k]) * perPixel;
   }
 
-  pixelsPerUnit(height: number): number {
-    return height / (2 * this.distance * Math.tan(kFieldOfView / 2));
+  pixelsPerUnit(width: number, height: number): number {
+    return shorterSide(width, height) / (2 * this.distance * Math.tan(kFieldOfView / 2));
   }
 
   zoom(factor: number): void {
@@ -81,46 +92,48 @@ export class OrbitCamera implements Camera {
 export class PlaneCamera implements Camera {
   readonly mode = '2d';
   centre = [0, 0];
-  /** Half the visible height, units of R. */
-  halfHeight = 1.2;
+  /** Half the visible extent across the canvas's shorter side, units of R. */
+  halfSpan = 1.2;
   #depth = 1;
 
   viewProjection(width: number, height: number): Mat4 {
-    const halfWidth = (this.halfHeight * width) / Math.max(height, 1);
+    const perPixel = 1 / this.pixelsPerUnit(width, height);
+    const halfWidth = (perPixel * Math.max(width, 1)) / 2;
+    const halfHeight = (perPixel * Math.max(height, 1)) / 2;
     const [x, y] = this.centre;
     return mat4.ortho(
       x - halfWidth,
       x + halfWidth,
-      y - this.halfHeight,
-      y + this.halfHeight,
+      y - halfHeight,
+      y + halfHeight,
       -this.#depth,
       this.#depth,
     );
   }
 
-  drag(dx: number, dy: number, _pan: boolean, height: number): void {
-    const perPixel = (2 * this.halfHeight) / Math.max(height, 1);
+  drag(dx: number, dy: number, _pan: boolean, width: number, height: number): void {
+    const perPixel = 1 / this.pixelsPerUnit(width, height);
     this.centre = [this.centre[0] - dx * perPixel, this.centre[1] + dy * perPixel];
   }
 
   /** Zooms about the pointer: the world point under it stays under it. */
-  zoom(factor: number, x: number, y: number, height: number): void {
-    const perPixel = (2 * this.halfHeight) / Math.max(height, 1);
+  zoom(factor: number, x: number, y: number, width: number, height: number): void {
+    const perPixel = 1 / this.pixelsPerUnit(width, height);
     const worldX = this.centre[0] + x * perPixel;
     const worldY = this.centre[1] - y * perPixel;
-    this.halfHeight *= factor;
-    const after = (2 * this.halfHeight) / Math.max(height, 1);
+    this.halfSpan *= factor;
+    const after = 1 / this.pixelsPerUnit(width, height);
     this.centre = [worldX - x * after, worldY + y * after];
   }
 
-  pixelsPerUnit(height: number): number {
-    return height / (2 * this.halfHeight);
+  pixelsPerUnit(width: number, height: number): number {
+    return shorterSide(width, height) / (2 * this.halfSpan);
   }
 
   frame(centre: readonly number[], radius: number): void {
     const r = radius > 0 ? radius : 1;
     this.centre = [centre[0], centre[1]];
-    this.halfHeight = 1.15 * r;
+    this.halfSpan = 1.15 * r;
     // Every z of a planar configuration is 0; the depth range only has to contain the arrows.
     this.#depth = 10 * r;
   }

@@ -3,6 +3,8 @@
 
 /** Entries in the colour table. */
 export const kColourMapSize = 256;
+/** The entry of a quantity uniform to rounding: the middle of the map, neither low nor high. */
+export const kUniformEntry = Math.floor((kColourMapSize - 1) / 2);
 
 // Matt Zucker's degree-6 polynomial fit of matplotlib's viridis (CC0, shadertoy WlfXRN), in sRGB.
 const kViridis: readonly (readonly [number, number, number])[] = [
@@ -34,6 +36,8 @@ export interface LegendContent {
   readonly title: string;
   readonly min: number;
   readonly max: number;
+  /** The value every electron has, where the spread is rounding (src/app/particles.ts), else null. */
+  readonly uniform: number | null;
 }
 
 /** Labels with three significant digits, switching to exponents outside [1e-2, 1e4). */
@@ -45,8 +49,8 @@ export function formatNumber(value: number, digits = 3): string {
 }
 
 /**
- * The colour bar: the table as a horizontal gradient with the range's ends and middle labelled.
- * Drawn on a 2D canvas at the device pixel ratio, over the WebGPU view; hidden when `content` is null.
+ * The colour bar: the table as a horizontal gradient with the range's ends and middle labelled, or,
+ * for a uniform quantity, kUniformEntry's colour with the one value. Drawn on a 2D canvas at the device pixel ratio, over the WebGPU view; hidden when `content` is null.
  */
 export function drawLegend(
   canvas: HTMLCanvasElement,
@@ -68,14 +72,18 @@ export function drawLegend(
   const barHeight = 12;
   const inset = 8;
   const barWidth = width - 2 * inset;
-  const gradient = context.createLinearGradient(inset, 0, inset + barWidth, 0);
-  const stops = 16;
-  for (let s = 0; s <= stops; s++) {
-    const entry = Math.round((s / stops) * (kColourMapSize - 1));
+  const colour = (entry: number) => {
     const [r, g, b] = [0, 1, 2].map((c) => Math.round(255 * table[4 * entry + c]));
-    gradient.addColorStop(s / stops, `rgb(${r}, ${g}, ${b})`);
-  }
-  context.fillStyle = gradient;
+    return `rgb(${r}, ${g}, ${b})`;
+  };
+  if (content.uniform === null) {
+    const gradient = context.createLinearGradient(inset, 0, inset + barWidth, 0);
+    const stops = 16;
+    for (let s = 0; s <= stops; s++) {
+      gradient.addColorStop(s / stops, colour(Math.round((s / stops) * (kColourMapSize - 1))));
+    }
+    context.fillStyle = gradient;
+  } else context.fillStyle = colour(kUniformEntry);
   context.fillRect(inset, barTop, barWidth, barHeight);
   context.fillStyle = '#dfe6f2';
   context.font = '12px system-ui, sans-serif';
@@ -84,6 +92,12 @@ export function drawLegend(
   context.fillText(content.title, inset, 14);
   context.textBaseline = 'top';
   const labelTop = barTop + barHeight + 3;
+  if (content.uniform !== null) {
+    context.textAlign = 'center';
+    const text = `uniform: ${formatNumber(content.uniform)} (to float32 rounding)`;
+    context.fillText(text, inset + barWidth / 2, labelTop);
+    return;
+  }
   context.fillText(formatNumber(content.min), inset, labelTop);
   context.textAlign = 'center';
   context.fillText(formatNumber((content.min + content.max) / 2), inset + barWidth / 2, labelTop);

@@ -199,31 +199,38 @@ async function main(): Promise<void> {
   // user, who would get a new device.
   Object.assign(window, { __darwinBreit: { loseDevice: () => device.destroy() } });
 
-  current.updateUrl();
   current.preview();
   // After the preview, which clears the N field's own errors once the defaults draw.
   const bad = Object.entries(errors) as [keyof Parameters, string][];
   for (const [key, message] of bad) panel.fieldError(key, `from the link: ${message}`);
   const unknownNotice = unknown.length > 0 ? unknownParameters(unknown) : '';
+  // A link the page does not run stays in the address bar as given, so that a reload shows the same
+  // notice rather than running the defaults in place of its bad values or mistyped keys; and the
+  // parameters forget its run, so that the link a field edit writes does not run on reload either.
+  const notRun = (notice: string, kind: 'error' | 'info', status: Status) => {
+    parameters.run = 'none';
+    diagnostics.message(notice, kind);
+    setStatus(status);
+  };
   if (bad.length > 0) {
-    diagnostics.message(
+    notRun(
       'The link has values this page cannot use: they are marked in red, with defaults in force.' +
         (unknownNotice && ` ${unknownNotice}`),
+      'error',
+      'failed',
     );
-    setStatus('failed');
     return;
   }
   // A mistyped key would otherwise run the defaults in its place: say so, and run nothing.
   if (unknownNotice) {
-    diagnostics.message(`${unknownNotice} Nothing was run.`, 'info');
-    setStatus('idle');
+    notRun(`${unknownNotice} Nothing was run.`, 'info', 'idle');
     return;
   }
   if (parameters.source === 'file' || parameters.velocity === 'file') {
-    diagnostics.message('This link was made with a file: load it (Files › load) and run again.', 'info');
-    setStatus('idle');
+    notRun('This link was made with a file: load it (Files › load) and run again.', 'info', 'idle');
     return;
   }
+  current.updateUrl();
   if (parameters.run === 'none') setStatus('idle');
   else await current.run(parameters.run);
 }

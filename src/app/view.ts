@@ -12,7 +12,13 @@ import {
 import type { DarwinSystem } from '../physics/models.ts';
 import { bounds, OrbitCamera, PlaneCamera, typicalSpacing, type Camera, type ViewMode } from './camera.ts';
 import { drawLegend, viridisTable, type LegendContent } from './colour.ts';
-import { packParticles, quantityRange } from './particles.ts';
+import {
+  arrowScale,
+  packParticles,
+  quantityRange,
+  type ColourRange,
+  type ShownQuantity,
+} from './particles.ts';
 
 export interface DisplayOptions {
   colourBy: RenderQuantity;
@@ -48,8 +54,9 @@ interface Shown {
   /** Typical nearest-neighbour distance, units of R. */
   spacing: number;
   planar: boolean;
-  /** |quantity| ranges, computed once per data rather than once per frame (O(N) each). */
-  ranges: Map<RenderQuantity, { min: number; max: number }>;
+  /** Colour ranges and arrow scales, computed once per data rather than once per frame (O(N) each). */
+  ranges: Map<ShownQuantity, ColourRange>;
+  arrowScales: Map<Exclude<ArrowQuantity, 'none'>, number>;
 }
 
 export class ParticleView {
@@ -133,6 +140,7 @@ export class ParticleView {
       spacing,
       planar,
       ranges: new Map(),
+      arrowScales: new Map(),
     };
     this.#renderer?.setParticles(particles, n);
     if (reframe || first) {
@@ -216,14 +224,15 @@ export class ParticleView {
     const shown = this.#shown;
     const n = shown?.system.configuration.n ?? 0;
     const colourBy = this.#available(this.#display.colourBy);
-    const arrowOf = this.#available(this.#display.arrows);
-    const range = shown && colourBy !== 'none' ? this.#range(shown, colourBy) : { min: 0, max: 1 };
-    // The longest arrow is kLongestArrow of the configuration's radius.
-    const scale =
-      shown && arrowOf !== 'none' ? (kLongestArrow * shown.radius) / this.#range(shown, arrowOf).max : 0;
+    const wanted = this.#available(this.#display.arrows);
+    const range = shown && colourBy !== 'none' ? this.#range(shown, colourBy) : null;
+    const scale = shown && wanted !== 'none' ? this.#arrowScale(shown, wanted) : 0;
+    // An arrow field that is rounding noise has scale 0: nothing to draw.
+    const arrowOf = scale > 0 ? wanted : 'none';
     // The automatic disc size keeps neighbours apart on screen: 0.6 of their typical distance at
     // the camera's target (so zooming in enlarges them), between 1.5 and 16 CSS pixels.
-    const spacingPixels = (shown?.spacing ?? 1) * this.camera.pixelsPerUnit(this.canvas.clientHeight);
+    const spacingPixels =
+      (shown?.spacing ?? 1) * this.camera.pixelsPerUnit(this.canvas.clientWidth, this.canvas.clientHeight);
     const pointPixels = Math.min(16, Math.max(1.5, 0.6 * spacingPixels));
     const target: RenderTarget = {
       colour: targets.colour.createView({ label: 'View.colourView' }),
@@ -239,8 +248,8 @@ export class ParticleView {
         viewportPixels: [width, height],
         pointPixels: pointPixels * this.#display.pointScale * ratio,
         arrowScale: scale,
-        colourMin: range.min,
-        colourMax: range.max,
+        colourMin: range?.min ?? 0,
+        colourMax: range?.max ?? 1,
         colourBy,
         arrowOf,
         arrowStride: Math.max(1, Math.ceil(n / kMaxArrows)),
@@ -251,18 +260,28 @@ export class ParticleView {
     );
     this.#gpu.device.queue.submit([encoder.finish()]);
     this.frames++;
-    const legend: LegendContent | null =
-      colourBy === 'none' ? null : { title: kLegendTitles[colourBy], min: range.min, max: range.max };
+    const legend: LegendContent | null = range && { title: kLegendTitles[colourBy], ...range };
     drawLegend(this.#legend, this.#table, legend);
   }
 
-  #range(shown: Shown, quantity: RenderQuantity): { min: number; max: number } {
+  #range(shown: Shown, quantity: ShownQuantity): ColourRange {
     let range = shown.ranges.get(quantity);
     if (!range) {
       range = quantityRange(shown.particles, shown.system.configuration.n, quantity);
       shown.ranges.set(quantity, range);
     }
     return range;
+  }
+
+  /** The longest arrow is kLongestArrow of the configuration's radius. */
+  #arrowScale(shown: Shown, quantity: Exclude<ArrowQuantity, 'none'>): number {
+    let scale = shown.arrowScales.get(quantity);
+    if (scale === undefined) {
+      const longest = kLongestArrow * shown.radius;
+      scale = arrowScale(shown.particles, shown.system.configuration.n, quantity, longest);
+      shown.arrowScales.set(quantity, scale);
+    }
+    return scale;
   }
 
   #ensureTargets(width: number, height: number): { colour: GPUTexture; depth: GPUTexture } {
@@ -303,7 +322,8 @@ export class ParticleView {
     });
     canvas.addEventListener('pointermove', (event) => {
       if (!last) return;
-      this.camera.drag(event.clientX - last.x, event.clientY - last.y, pan, canvas.clientHeight);
+      const { clientWidth, clientHeight } = canvas;
+      this.camera.drag(event.clientX - last.x, event.clientY - last.y, pan, clientWidth, clientHeight);
       last = { x: event.clientX, y: event.clientY };
       this.requestFrame();
     });
@@ -321,7 +341,7 @@ export class ParticleView {
         const box = canvas.getBoundingClientRect();
         const x = event.clientX - box.left - box.width / 2;
         const y = event.clientY - box.top - box.height / 2;
-        this.camera.zoom(Math.exp(event.deltaY * 0.0015), x, y, canvas.clientHeight);
+        this.camera.zoom(Math.exp(event.deltaY * 0.0015), x, y, canvas.clientWidth, canvas.clientHeight);
         this.requestFrame();
       },
       { passive: false },

@@ -1,0 +1,157 @@
+// The canvas and the notices end to end, on Chromium's SwiftShader WebGPU adapter: a notice is
+// seen without scrolling, a link the page does not run is not run by a reload either, a ring in the
+// 2D view fits the canvas (which is taller than wide at 1400 x 880), and a quantity uniform to
+// float32 rounding is drawn in one colour.
+import type { Page } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import { kUniformEntry, viridisTable } from '../src/app/colour.ts';
+import { screenshot, settled, typeField, webGpuApp } from './support.ts';
+
+const app = webGpuApp();
+
+/** The view's background (kBackground in src/app/view.ts) as 8-bit sRGB. */
+const kBackgroundRgb = [15, 19, 28];
+
+interface Drawing {
+  readonly width: number;
+  readonly height: number;
+  /** The box of the pixels that differ from the background, in canvas pixels. */
+  readonly left: number;
+  readonly right: number;
+  readonly top: number;
+  readonly bottom: number;
+  /**
+   * Of the pixels that are a colour-map entry (the discs' insides; their antialiased and darkened
+   * rims are not), the share that is kUniformEntry or its neighbours.
+   */
+  readonly uniformShare: number;
+}
+
+/** What WebGPU drew on the canvas, with the tabs that lie over it hidden. */
+async function drawing(page: Page): Promise<Drawing> {
+  await page.evaluate(() => document.getElementById('stage-tabs')!.style.setProperty('visibility', 'hidden'));
+  const png = await page.locator('#view').screenshot();
+  await page.evaluate(() => document.getElementById('stage-tabs')!.style.removeProperty('visibility'));
+  const table = Array.from(viridisTable(), (value) => Math.round(255 * value));
+  return page.evaluate(
+    async ({ base64, background, table, uniform }) => {
+      const blob = await (await fetch(`data:image/png;base64,${base64}`)).blob();
+      const bitmap = await createImageBitmap(blob);
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const context = canvas.getContext('2d')!;
+      context.drawImage(bitmap, 0, 0);
+      const { data, width, height } = context.getImageData(0, 0, bitmap.width, bitmap.height);
+      let [left, right, top, bottom] = [width, -1, height, -1];
+      let entries = 0;
+      let uniformEntries = 0;
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const k = 4 * (y * width + x);
+          const rgb = [data[k], data[k + 1], data[k + 2]];
+          if (rgb.reduce((sum, c, channel) => sum + Math.abs(c - background[channel]), 0) <= 24) continue;
+          [left, right, top, bottom] = [
+            Math.min(left, x),
+            Math.max(right, x),
+            Math.min(top, y),
+            Math.max(bottom, y),
+          ];
+          let nearest = { entry: -1, distance: Infinity };
+          for (let entry = 0; entry < table.length / 4; entry++) {
+            const distance = [0, 1, 2].reduce((sum, c) => sum + Math.abs(rgb[c] - table[4 * entry + c]), 0);
+            if (distance < nearest.distance) nearest = { entry, distance };
+          }
+          if (nearest.distance > 3) continue;
+          entries++;
+          if (Math.abs(nearest.entry - uniform) <= 1) uniformEntries++;
+        }
+      }
+      return { width, height, left, right, top, bottom, uniformShare: uniformEntries / Math.max(entries, 1) };
+    },
+    { base64: png.toString('base64'), background: kBackgroundRgb, table, uniform: kUniformEntry },
+  );
+}
+
+/** Whether the element is inside the window and on top at its centre: seen without scrolling. */
+function seen(page: Page, selector: string): Promise<boolean> {
+  return page.evaluate((selector) => {
+    const element = document.querySelector(selector)!;
+    const box = element.getBoundingClientRect();
+    if (box.width === 0 || box.bottom > window.innerHeight || box.right > window.innerWidth) return false;
+    const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+    return top !== null && element.contains(top);
+  }, selector);
+}
+
+/** A drawing that fits: nothing touches the canvas's edges, and it spans most of the shorter side. */
+function expectFitted(shown: Drawing): void {
+  expect(shown.left).toBeGreaterThan(0);
+  expect(shown.top).toBeGreaterThan(0);
+  expect(shown.right).toBeLessThan(shown.width - 1);
+  expect(shown.bottom).toBeLessThan(shown.height - 1);
+  const span = Math.max(shown.right - shown.left, shown.bottom - shown.top);
+  expect(span).toBeGreaterThan(0.6 * Math.min(shown.width, shown.height));
+}
+
+describe('the view and its notices on WebGPU (SwiftShader)', () => {
+  test('a link with unknown keys: the notice is seen, and neither it nor a reload runs anything', async () => {
+    const link = '?n=100&foo=1&N=5';
+    const { page, errors } = await app.open(link);
+    expect(await settled(page)).toBe('idle');
+    const message = page.locator('#message');
+    expect(await message.textContent()).toMatch(/'foo', 'N' are unknown and ignored.*Nothing was run\.$/);
+    expect(await seen(page, '#message')).toBe(true);
+    // The address bar holds the link as given: a reload shows the same notice and runs nothing.
+    expect(page.url()).toBe(`${app.url}${link}`);
+    await screenshot(page, 'view-1-unknown-keys');
+    await page.reload();
+    expect(await settled(page)).toBe('idle');
+    expect(await page.evaluate(() => document.body.dataset.runs)).toBeUndefined();
+    expect(await message.textContent()).toMatch(/Nothing was run\.$/);
+    // A field edited afterwards writes the link of the page's state, which ran nothing.
+    await typeField(page, 'n', '120');
+    expect(new URL(page.url()).searchParams.get('n')).toBe('120');
+    expect(new URL(page.url()).searchParams.get('run')).toBe('none');
+    expect(errors).toEqual([]);
+  });
+
+  test('a link with a bad value stays as given, with the notice in view', async () => {
+    const link = '?n=-5&run=solve';
+    const { page, errors } = await app.open(link);
+    expect(await settled(page)).toBe('failed');
+    expect(await page.locator('#message').textContent()).toMatch(/^The link has values this page cannot use/);
+    expect(await seen(page, '#message')).toBe(true);
+    expect(page.url()).toBe(`${app.url}${link}`);
+    expect(errors).toEqual([]);
+  });
+
+  test('a ring solved in the 2D view fits the canvas, its uniform |p − v| in one colour', async () => {
+    // On the ring |p - v| is the same at every electron by symmetry: what differs is float32 rounding.
+    const { page, errors } = await app.open('?geometry=ring&n=200&model=azimuthal&eps=0.01&colour=darwin');
+    expect(await settled(page)).toBe('converged');
+    const shown = await drawing(page);
+    expect(shown.height).toBeGreaterThan(shown.width);
+    expectFitted(shown);
+    expect(shown.uniformShare).toBeGreaterThan(0.95);
+    await screenshot(page, 'view-2-ring-uniform');
+    expect(errors).toEqual([]);
+  });
+
+  test('three electrons from a positions file are whole discs inside the canvas', async () => {
+    const { page, errors } = await app.open('?n=3&run=none');
+    expect(await settled(page)).toBe('idle');
+    const csv = ['x,y', '-1,0', '1,0', '0,0.3'].join('\n');
+    await page
+      .locator('#file-input')
+      .setInputFiles({ name: 'three.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.waitForFunction(() =>
+      document.getElementById('message')?.textContent?.includes('Loaded 3 positions'),
+    );
+    // The frame the new configuration gets is drawn at the next animation frame.
+    await page.evaluate(
+      () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))),
+    );
+    expectFitted(await drawing(page));
+    await screenshot(page, 'view-3-three-electrons');
+    expect(errors).toEqual([]);
+  });
+});
