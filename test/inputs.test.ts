@@ -77,9 +77,10 @@ describe('the link of the system, solver and display fields', () => {
     expect(parameters).toEqual(chosen);
   });
 
-  test('eps and radius_m together are refused under epsilon', () => {
+  test('eps and radius_m together are refused under both fields', () => {
     const { errors } = parametersFromQuery('?eps=1e-3&radius_m=1e-9');
-    expect(errors).toEqual({ epsilon: 'give either eps or radius_m in the link, not both' });
+    const message = 'give either eps or radius_m in the link, not both';
+    expect(errors).toEqual({ epsilon: message, radiusMetres: message });
   });
 
   test('R given in metres: written as radius_m, eps follows as r_e / R', () => {
