@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { geometry } from '../src/physics/geometry.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
@@ -43,6 +43,10 @@ describe('usage and help', () => {
     const help = cli('--help');
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/solve.*\n.*spectrum.*\n.*paper/s);
+  });
+  it("--version prints package.json's version", () => {
+    const version = JSON.parse(readFileSync(resolve('package.json'), 'utf8')).version;
+    expect(cli('--version')).toEqual({ status: 0, stdout: `darwin-breit ${version}\n`, stderr: '' });
   });
   it.each(['solve', 'spectrum', 'paper'])('%s --help, and help %s', (command) => {
     const run = cli(command, '--help');

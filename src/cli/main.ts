@@ -19,6 +19,7 @@ import { toJson } from '../io/formats.ts';
 import { Interrupted, Progress } from './progress.ts';
 import { interruptedLine, runInWorker, signalStatus, stopAt, type WorkerRun } from './signals.ts';
 import { reportDeviceTo } from './device.ts';
+import packageJson from '../../package.json';
 
 const kUsage = `Usage: darwin-breit <command> [options]     (npm run --silent cli -- <command> ...)
 
@@ -38,8 +39,9 @@ Commands:
   merge      the JSON of a sweep's shards (scaling, london, pairing --shard K/N) joined into one run's
 
 Run 'darwin-breit <command> --help' (or 'darwin-breit help <command>') for each command's
-options. Every command also takes --verbose: on stderr, the adapter and its limits, the kernel
-variants, memory estimates, chunk sizes and every solver check.
+options, 'darwin-breit --version' for the version. Every command also takes --verbose: on
+stderr, the adapter and its limits, the kernel variants, memory estimates, chunk sizes and every
+solver check.
 `;
 
 const kCommands: Record<string, (argv: string[], progress: Progress) => Promise<CommandOutput>> = {
@@ -61,6 +63,10 @@ export async function main(argv: string[], isTTY = process.stderr.isTTY): Promis
   if (argv[0] === 'help' && argv.length === 2 && argv[1] in kCommands)
     return main([argv[1], '--help'], isTTY);
   const [name, ...rest] = argv;
+  if (name === '--version') {
+    process.stdout.write(`darwin-breit ${packageJson.version}\n`);
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(kUsage);
     return name === undefined ? 2 : 0;
