@@ -30,7 +30,13 @@ import {
   ringCurrentUnit,
 } from '../src/physics/flux.ts';
 import { InputError } from '../src/physics/input-error.ts';
-import { chandrasekharReading, kLevyRadiusMetres, larmorRing, levyReading } from '../src/physics/larmor.ts';
+import {
+  chandrasekharReading,
+  kLevyRadiusMetres,
+  larmorRing,
+  larmorSpeedNote,
+  levyReading,
+} from '../src/physics/larmor.ts';
 import {
   digamma,
   eq46Energy,
@@ -84,6 +90,25 @@ describe('Larmor current and flux (eq. 13-18)', () => {
     expectRelative(ring.momentBohrMagnetons, -40, 1e-9, 'moment');
     expectRelative(ring.speed, ring.angularVelocity * radius, 1e-15, 'v = Omega R');
     expect(kBohrMagneton).toBeGreaterThan(0);
+  });
+
+  test("the Larmor speed against c: far below it on the paper's rings, and said so where it is not", () => {
+    // Omega R = |e| B R / 2m (eq. 17) over c, from the constants directly.
+    const speedOverLight = (field: number, radius: number) =>
+      (kElementaryCharge * Math.abs(field) * radius) / (2 * kElectronMass * 299792458);
+    const levy = larmorRing(100, 1.3e-2, 0.35e-6);
+    expectRelative(levy.speedOverLight, speedOverLight(1.3e-2, 0.35e-6), 1e-14, 'v/c, Levy ring');
+    expect(levy.speedOverLight).toBeLessThan(2e-6);
+    expect(larmorSpeedNote(levy)).toBeNull();
+    // 5 T on a ring of 1 mm: Omega R = 4.4e8 m/s, faster than light, beyond eq. 13-18.
+    const fast = larmorRing(1, -5, 1e-3);
+    expectRelative(fast.speedOverLight, speedOverLight(5, 1e-3), 1e-14, 'v/c, 5 T, 1 mm');
+    expect(fast.speedOverLight).toBeGreaterThan(1);
+    expect(larmorSpeedNote(fast)).toMatch(/^\|v\|\/c = 1\.47: relativistic/);
+    // The note starts where (v/c)^2 reaches 1%.
+    const radiusAtTenth = (0.1 * 2 * kElectronMass * 299792458) / (kElementaryCharge * 5);
+    expect(larmorSpeedNote(larmorRing(1, 5, radiusAtTenth * 0.99))).toBeNull();
+    expect(larmorSpeedNote(larmorRing(1, 5, radiusAtTenth * 1.01))).not.toBeNull();
   });
 
   test('Levy et al.: the printed I_av and B_0 give N ~ 12 by eq. 16 (the paper says ~100)', () => {

@@ -6,7 +6,7 @@
 // runs, and for the response the screening curve in a uPlot beside its continuum curves.
 import uPlot from 'uplot';
 import type { LondonConvergence, LondonMapStudy } from '../studies/london/run.ts';
-import type { LarmorRing } from '../physics/larmor.ts';
+import { larmorSpeedNote, type LarmorRing } from '../physics/larmor.ts';
 import type { LondonBody } from '../physics/london.ts';
 import type { RingTemperature } from '../physics/pairing.ts';
 import { kFermiReadingLabels, kFermiReadings } from '../physics/paper.ts';
@@ -592,7 +592,13 @@ export class StudiesView {
     si('larmor-current', ring.current, 'A');
     si('larmor-current-flux', ring.currentFromFlux, 'A');
     si('larmor-angular-velocity', ring.angularVelocity, 'rad/s');
-    si('larmor-speed', ring.speed, 'm/s');
+    const note = larmorSpeedNote(ring);
+    show(
+      'larmor-speed',
+      ring.speed,
+      `${formatNumber(ring.speed, 4)} m/s (${note ?? `|v|/c = ${formatNumber(ring.speedOverLight, 2)}`})`,
+    );
+    element('larmor-speed').className = note ? 'bad' : '';
     si('larmor-flux', ring.flux, 'Wb');
     si('larmor-flux-quanta', ring.fluxQuanta, '');
     si('larmor-moment', ring.moment, 'A m²');

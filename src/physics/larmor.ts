@@ -3,7 +3,7 @@
 // it: Levy et al.'s Cu rings (a Larmor current, N ~ 100 in the paper) and Chandrasekhar et al.'s Au ring
 // (currents of order e v_F / (2 pi R), "only ... ballistic"). SI units throughout; the formulas live
 // in paper.ts and are only combined here.
-import { kBohrMagneton, kElectronMass, kHbar } from './constants.ts';
+import { kBohrMagneton, kElectronMass, kHbar, kSpeedOfLight } from './constants.ts';
 import { InputError } from './input-error.ts';
 import {
   circleArea,
@@ -34,6 +34,8 @@ export interface LarmorRing {
   readonly angularVelocity: number;
   /** v = Omega R, m/s: the Larmor speed of sec. II.B (v_Phi). */
   readonly speed: number;
+  /** |v| / c: eq. 13-18 are non-relativistic, and the Darwin term itself is of order (v/c)^2. */
+  readonly speedOverLight: number;
   /** I_L = N e Omega / (2 pi), amperes (eq. 18). */
   readonly current: number;
   /** I_Phi of eq. 14 with Phi = B pi R^2: the same current from the flux. */
@@ -46,6 +48,19 @@ export interface LarmorRing {
   readonly moment: number;
   /** I pi R^2 / mu_B: eq. 15 says -N n_phi. */
   readonly momentBohrMagnetons: number;
+}
+
+/**
+ * Past this |v|/c the ring's Larmor rotation is relativistic: its (v/c)^2 corrections, which eq. 13-18
+ * leave out, reach 1%.
+ */
+export const kRelativisticSpeed = 0.1;
+
+/** What the ring's speed means for eq. 13-18: null where |v| << c. */
+export function larmorSpeedNote(ring: Pick<LarmorRing, 'speedOverLight'>): string | null {
+  return ring.speedOverLight < kRelativisticSpeed
+    ? null
+    : `|v|/c = ${ring.speedOverLight.toPrecision(3)}: relativistic, where eq. 13-18 (v << c) no longer hold`;
 }
 
 export function larmorRing(n: number, fieldTesla: number, radiusMetres: number): LarmorRing {
@@ -65,6 +80,7 @@ export function larmorRing(n: number, fieldTesla: number, radiusMetres: number):
     perElectronTesla: larmorCurrentPerElectronTesla(),
     angularVelocity,
     speed: angularVelocity * radiusMetres,
+    speedOverLight: Math.abs(angularVelocity * radiusMetres) / kSpeedOfLight,
     current,
     currentFromFlux: fluxCurrent(n, flux, radiusMetres),
     flux,

@@ -1,6 +1,6 @@
 // The Larmor study's report: `larmor --json` (snake_case, SI units); its text is this JSON flattened.
 import { kCpuDevice } from '../../io/formats.ts';
-import { kChandrasekharCurrentFractions } from '../../physics/larmor.ts';
+import { kChandrasekharCurrentFractions, larmorSpeedNote } from '../../physics/larmor.ts';
 import { kFluxQuantum } from '../../physics/paper.ts';
 import type { LarmorRun } from './run.ts';
 
@@ -19,6 +19,8 @@ export function larmorJson(run: LarmorRun) {
       current_per_electron_na_per_t: ring.perElectronTesla / nano,
       larmor_angular_velocity_rad_s: ring.angularVelocity,
       larmor_speed_m_s: ring.speed,
+      larmor_speed_over_c: ring.speedOverLight,
+      speed_note: larmorSpeedNote(ring),
       current_a: ring.current,
       current_eq14_a: ring.currentFromFlux,
       flux_wb: ring.flux,
