@@ -433,16 +433,28 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
       '?geometry=sphere&n=1000&eps=0.01&velocity=random&seed=1&tol=1e-12&check=0&run=none',
     );
     expect(await settled(page)).toBe('idle');
-    const finished = await startAction(page, 'solve');
-    await page.waitForFunction(() => document.body.dataset.status === 'running');
-    await chooseOption(page, 'velocity', 'alternating');
-    await chooseOption(page, 'velocity', 'random');
-    await typeField(page, 'seed', '42');
-    // Still the run with seed 1: the changes came while it went on.
-    expect(await status(page)).toBe('running');
-    await page.locator('#progress-stop').click();
-    expect(await finished()).toBe('failed');
+    const runs = Number(await page.evaluate(() => document.body.dataset.runs ?? 0));
+    // Solve, then the new pattern and seed in the same task: whatever the device's speed, they come
+    // while the solve of seed 1, which awaits its first GPU work, is still going on.
+    const during = await page.evaluate(() => {
+      document.querySelector<HTMLButtonElement>('[data-action="solve"] button')!.click();
+      const pattern = document.querySelector<HTMLSelectElement>('[data-field="velocity"] select')!;
+      for (const label of ['alternating', 'random']) {
+        pattern.selectedIndex = [...pattern.options].findIndex((option) => option.textContent === label);
+        pattern.dispatchEvent(new Event('change'));
+      }
+      const seed = document.querySelector<HTMLInputElement>('[data-field="seed"] input')!;
+      seed.value = '42';
+      seed.dispatchEvent(new Event('input'));
+      seed.dispatchEvent(new Event('change'));
+      return document.body.dataset.status;
+    });
+    expect(during).toBe('running');
+    await page.waitForFunction((count) => Number(document.body.dataset.runs ?? 0) > count, runs, {
+      timeout: 120_000,
+    });
     expect(new URL(page.url()).searchParams.get('seed')).toBe('42');
+    expect(await page.locator('[data-field="seed"] input').inputValue()).toBe('42');
     // Nothing of seed 1 is left under the label of seed 42: no solve, no energies, no download.
     expect(await shownText(page, 'solve-reason')).toBe('–');
     expect(await shownText(page, 'solve-iterations')).toBe('–');

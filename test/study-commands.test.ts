@@ -2,7 +2,7 @@
 // spawned processes, exit codes, one JSON object on stdout, one `error:` line for a user error, SVG
 // files under --out.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -277,6 +277,17 @@ describe('pairing', () => {
       '--out',
       join(file, 'sub'),
     );
+    const dangling = join(dir, 'dangling');
+    symlinkSync(join(dir, 'nowhere'), dangling);
+    expectUserError(
+      /^error: cannot create directory .*dangling \(ENOENT\)$/,
+      'pairing',
+      '--ratios',
+      '10',
+      '--out',
+      dangling,
+    );
+    expectUserError(/^error: --out needs a directory, got ''$/, 'pairing', '--ratios', '10', '--out=');
     const nested = join(dir, 'new', 'nested');
     const result = json('pairing', '--ratios', '10', '--out', nested);
     expect(result.files.length).toBeGreaterThan(0);

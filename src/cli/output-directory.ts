@@ -1,26 +1,65 @@
-// The --out DIR of the study commands: checked before the run, created when the first file is
-// written, and every failure to create or write it is a user error naming the path.
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+// The --out of the commands, a directory (the studies) or a file (solve): checked before the run,
+// a directory created when its first file is written, and every failure to create or write one a
+// user error naming the path.
+import { accessSync, constants, lstatSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../physics/input-error.ts';
-import { writeOutput } from './formats.ts';
+import { partialPath, removeQuietly, writeOutput } from './formats.ts';
 
 /**
- * Refuses `path` unless it is a writable directory or one that could be made there (its nearest
- * existing ancestor a writable directory). Nothing is created: a run that fails or is stopped
- * leaves no empty directory behind.
+ * Refuses `path` as --out DIR unless it is a writable directory, or one that could be made (its
+ * nearest existing ancestor a writable directory). Nothing is created: a run that fails or is
+ * stopped leaves no empty directory behind.
  */
 export function checkOutputDirectory(path: string): void {
-  let existing = resolve(path);
-  while (!entryAt(existing) && dirname(existing) !== existing) existing = dirname(existing);
-  const problem = !entryAt(existing)?.isDirectory() ? 'ENOTDIR' : writable(existing) ? null : 'EACCES';
-  if (problem) throw new InputError(`cannot create directory ${path} (${problem})`, 'out');
+  const refuse = (code: string) => {
+    throw new InputError(`cannot create directory ${path} (${code})`, 'out');
+  };
+  if (path.trim() === '') throw new InputError("--out needs a directory, got ''", 'out');
+  if (entryAt(path, lstatSync)) {
+    // There already: a directory, or a link to one (a dangling link is nothing to write into).
+    const target = entryAt(path, statSync);
+    if (!target) refuse('ENOENT');
+    else if (!target.isDirectory()) refuse('ENOTDIR');
+    else if (!writable(path)) refuse('EACCES');
+    return;
+  }
+  let ancestor = dirname(resolve(path));
+  while (!entryAt(ancestor, statSync) && dirname(ancestor) !== ancestor) ancestor = dirname(ancestor);
+  if (!entryAt(ancestor, statSync)?.isDirectory()) refuse('ENOTDIR');
+  else if (!writable(ancestor)) refuse('EACCES');
 }
 
-/** What is at `path`, or undefined where nothing is (also below a file: ENOTDIR). */
-function entryAt(path: string) {
+/**
+ * Refuses `path` as an output file (--out FILE) before the run that would fill it: writeOutput
+ * writes beside it and renames, so its directory must exist and be writable, and the path must not
+ * be a directory. Its temporary name is created and removed at once, so that what only the file
+ * system knows (a name too long, a read-only mount) is found now too.
+ */
+export function checkOutputFile(path: string): void {
+  const refuse = (why: string) => {
+    throw new InputError(`cannot write ${path}: ${why}`, 'out');
+  };
+  if (path.trim() === '') refuse('no file name');
+  if (entryAt(path, statSync)?.isDirectory()) refuse('it is a directory');
+  const directory = dirname(path);
+  const entry = entryAt(directory, statSync);
+  if (!entry) refuse(`its directory ${directory} does not exist`);
+  else if (!entry.isDirectory()) refuse(`${directory} is not a directory`);
+  else if (!writable(directory)) refuse(`its directory ${directory} is not writable`);
+  const probe = partialPath(path);
   try {
-    return statSync(path);
+    writeFileSync(probe, '', { flag: 'wx' });
+  } catch (error) {
+    refuse(`the file system refuses it (${(error as NodeJS.ErrnoException).code})`);
+  }
+  removeQuietly(probe);
+}
+
+/** What `stat` finds at `path`, or undefined where it finds nothing (missing, below a file, too long). */
+function entryAt(path: string, stat: typeof statSync | typeof lstatSync) {
+  try {
+    return stat(path);
   } catch {
     return undefined;
   }

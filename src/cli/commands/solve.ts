@@ -14,7 +14,8 @@ import {
 import { solveJson, solveNpz } from '../../run/report.ts';
 import { checkFloat32Given, runSolve, type SolveRequest } from '../../run/solve.ts';
 import { backendChoice, kBackendHelp, kBackendOptions, openBackend } from '../engine.ts';
-import { checkWritable, writeOutput } from '../formats.ts';
+import { writeOutput } from '../formats.ts';
+import { checkOutputFile } from '../output-directory.ts';
 import {
   kCommonOptions,
   kSystemHelp,
@@ -78,7 +79,7 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
   if (values.out !== undefined && !/\.(json|csv|npz)$/i.test(values.out)) {
     throw new InputError(`--out must end in .json, .csv or .npz, got '${values.out}'`, 'out');
   }
-  if (values.out !== undefined) checkWritable(values.out);
+  if (values.out !== undefined) checkOutputFile(values.out);
   const { system, radiusMetres } = systemFromOptions(values);
 
   let request: Pick<SolveRequest, 'mode' | 'given' | 'pattern' | 'seed'>;
