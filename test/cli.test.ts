@@ -457,36 +457,22 @@ print(json.dumps({k: z[k].tolist() for k in ['positions', 'velocities', 'momenta
     expect(existsSync(missing)).toBe(false);
     const folder = join(dir, 'a-folder.json');
     mkdirSync(folder, { recursive: true });
-    const onFolder = cli('solve', ...args, '--velocity', 'rigid', '--device', 'cpu', '--out', folder);
-    expect(onFolder.status).toBe(2);
-    expect(onFolder.stderr).toMatch(/^error: cannot write .*a-folder\.json: it is a directory\n$/);
-    // Below a file, and a name the file system refuses: one line each, before the run.
-    const underFile = cli(
-      'solve',
-      ...args,
-      '--velocity',
-      'rigid',
-      '--device',
-      'cpu',
-      '--out',
-      join(file('plain.txt', 'not a directory\n'), 'r.json'),
-    );
-    expect(underFile.status).toBe(2);
-    expect(underFile.stderr).toMatch(/^error: cannot write .*r\.json: .*plain\.txt is not a directory\n$/);
-    const tooLong = cli(
-      'solve',
-      ...args,
-      '--velocity',
-      'rigid',
-      '--device',
-      'cpu',
-      '--out',
-      join(dir, `${'a'.repeat(300)}.csv`),
-    );
-    expect(tooLong.status).toBe(2);
-    expect(tooLong.stderr).toMatch(
-      /^error: cannot write .*\.csv: the file system refuses it \(ENAMETOOLONG\)\n$/,
-    );
+    // A directory, a path below a file, a name the file system refuses: one line each, before the run.
+    for (const [out, refusal] of [
+      [folder, /^error: cannot write .*a-folder\.json: it is a directory\n$/],
+      [
+        join(file('plain.txt', 'not a directory\n'), 'r.json'),
+        /^error: cannot write .*r\.json: .*plain\.txt is not a directory\n$/,
+      ],
+      [
+        join(dir, `${'a'.repeat(300)}.csv`),
+        /^error: cannot write .*\.csv: the file system refuses it \(ENAMETOOLONG\)\n$/,
+      ],
+    ] as const) {
+      const run = cli('solve', ...args, '--velocity', 'rigid', '--device', 'cpu', '--out', out);
+      expect(run.status).toBe(2);
+      expect(run.stderr).toMatch(refusal);
+    }
     // what was written went through a temporary name that is gone once the file is complete
     expect(readdirSync(dir).filter((name) => name.includes('.partial-'))).toEqual([]);
     expect(existsSync(join(dir, 'result.npz'))).toBe(true);
