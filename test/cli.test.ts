@@ -72,6 +72,8 @@ describe('user errors exit 2 with one error line and no stack trace', () => {
   const axis = () => file('axis.csv', 'x,y,z\n0,0,1\n1,0,0\n');
   it.each([
     ['unknown command', () => ['frobnicate'], /unknown command 'frobnicate'/],
+    ["a command named as an object's own key", () => ['constructor'], /unknown command 'constructor'/],
+    ['help of an unknown command', () => ['help', 'sovle'], /unknown command 'sovle'/],
     ['unknown flag', () => ['spectrum', ...ring, '--epsilon', '0.1', '--bogus'], /--bogus/],
     [
       'a mistyped flag, with the near one',

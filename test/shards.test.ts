@@ -273,5 +273,12 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     await refusal([file(toJson(shards[0])), file(toJson(onGpu))], /differ in device \("cpu", "gpu"\)/);
     const looser = { ...shards[1], sweep: { ...shards[1].sweep!, tol: 1e-3 } };
     await refusal([file(toJson(shards[0])), file(toJson(looser))], /differ in settings/);
+    // A shard from before "sweep" was recorded: its settings are unknown, shown as null.
+    const older: Partial<ScalingJson> = { ...shards[1] };
+    delete older.sweep;
+    await refusal([file(toJson(shards[0])), file(toJson(older))], /differ in settings \(\{.*\}, null\)/);
+    const nameless: Partial<ScalingJson> = { ...shards[1] };
+    delete nameless.device;
+    await refusal([file(toJson(shards[0])), file(toJson(nameless))], /shard-\d+\.json names no device/);
   });
 });

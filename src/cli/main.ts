@@ -59,9 +59,8 @@ const kCommands: Record<string, (argv: string[], progress: Progress) => Promise<
 
 /** `isTTY`: whether stderr is a terminal (in a worker, process.stderr is a pipe to the main thread). */
 export async function main(argv: string[], isTTY = process.stderr.isTTY): Promise<number> {
-  // `help COMMAND` is `COMMAND --help`.
-  if (argv[0] === 'help' && argv.length === 2 && argv[1] in kCommands)
-    return main([argv[1], '--help'], isTTY);
+  // `help COMMAND` is `COMMAND --help` (an unknown COMMAND is refused as one).
+  if (argv[0] === 'help' && argv.length === 2) return main([argv[1], '--help'], isTTY);
   const [name, ...rest] = argv;
   if (name === '--version') {
     process.stdout.write(`darwin-breit ${packageJson.version}\n`);
@@ -71,7 +70,8 @@ export async function main(argv: string[], isTTY = process.stderr.isTTY): Promis
     process.stdout.write(kUsage);
     return name === undefined ? 2 : 0;
   }
-  const command = kCommands[name];
+  // Own keys only: 'constructor' or 'toString' is no command.
+  const command = Object.hasOwn(kCommands, name) ? kCommands[name] : undefined;
   if (!command) {
     process.stderr.write(
       `error: unknown command '${name}' (commands: ${Object.keys(kCommands).join(', ')})\n`,

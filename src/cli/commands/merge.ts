@@ -43,7 +43,7 @@ function readShard(path: string): Record<string, unknown> {
     // JSON.parse's message quotes the text, which may span lines or be a binary file's bytes.
     throw new InputError(`${path} is not JSON`, 'shards');
   }
-  const { command, shard } = (typeof json === 'object' && json !== null ? json : {}) as Record<
+  const { command, shard, device } = (typeof json === 'object' && json !== null ? json : {}) as Record<
     string,
     unknown
   >;
@@ -57,6 +57,10 @@ function readShard(path: string): Record<string, unknown> {
       'shards',
     );
   }
+  // The merged text and JSON name the device: a shard without one is not what the command printed.
+  if (typeof (device as { kind?: unknown } | null)?.kind !== 'string') {
+    throw new InputError(`${path} names no device: not what ${command} --json prints`, 'shards');
+  }
   return json as Record<string, unknown>;
 }
 
@@ -66,7 +70,8 @@ function sameInShards(
   key: (shard: Record<string, unknown>) => unknown,
   what: string,
 ): void {
-  const values = new Set(shards.map((shard) => JSON.stringify(key(shard))));
+  // null for a key a shard lacks (a scaling shard written before "sweep" was recorded).
+  const values = new Set(shards.map((shard) => JSON.stringify(key(shard) ?? null)));
   if (values.size > 1) {
     throw new InputError(
       `merge: the shards differ in ${what} (${[...values].join(', ')}): not one run`,
