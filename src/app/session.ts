@@ -276,6 +276,10 @@ export class Session {
     }
     this.#busy = true;
     this.#stopRequested = false;
+    // Changes that came during an earlier run left these for its end; one lost with its device never
+    // reached it, and this run reads the parameters as they are now.
+    this.#previewPending = false;
+    this.#velocitiesPending = false;
     panel.setBusy(true);
     panel.clearFieldErrors();
     this.#diagnostics.message('');
@@ -430,7 +434,14 @@ export class Session {
     this.#diagnostics.progress(`Building M: ${size} × ${size} on the GPU…`, null);
     this.#show(system, null, null);
     const start = performance.now();
-    const backend = await openEngine(this.#gpu, system, matrix, treeTolerance, () => this.#stopRequested);
+    const gpu = this.#gpu;
+    const backend = await openEngine(gpu, system, matrix, treeTolerance, () => this.#stopRequested);
+    if (gpu !== this.#gpu || this.#dead) {
+      // The device was lost while M was built on it, and deviceLost found nothing to drop: kept, this
+      // M would serve the next run, on the new device, from the lost one's buffers.
+      backend.dispose();
+      throw new Error('the device was lost while M was built');
+    }
     const assembleMs = performance.now() - start;
     const storage = {
       dense: 'dense float32, stored',
