@@ -34,6 +34,7 @@ import {
   type Dimension,
   type ModelName,
 } from '../src/physics/models.ts';
+import { InputError } from '../src/physics/input-error.ts';
 import { clustered } from './helpers/configurations.ts';
 import { norm, randomVector } from './helpers/compare.ts';
 import { gpuHarness } from './helpers/gpu.ts';
@@ -509,6 +510,29 @@ gpu.test('a tree past the memory is refused up front, and auto goes matrix-free'
     /^--matrix tree needs .* more than the .* of the test budget; use --matrix free/,
   );
 });
+
+gpu.test(
+  "auto goes matrix-free when the built tree's own bytes are refused; --matrix tree reports it",
+  async (context) => {
+    const s = system(geometry('sphere', kTreeCrossover.cpu + kTreeCrossover.gpu), 'vector', 3, 0, 1e-3);
+    expect(chooseMatrixStorage(context, s)).toBe('tree');
+    // As checkTreeFits refuses a tree whose lists outgrow the estimate: before anything is allocated.
+    const refused = new InputError('--matrix tree needs more than the test budget', 'matrix');
+    const tree = {
+      checkFits: () => {
+        throw refused;
+      },
+    };
+    const backend = await gpuBackend(context, s, { matrix: 'auto', tree });
+    try {
+      expect(backend.matrix).toBe('free');
+      expect(backend.tree).toBeUndefined();
+    } finally {
+      backend.dispose();
+    }
+    await expect(gpuBackend(context, s, { matrix: 'tree', tree })).rejects.toBe(refused);
+  },
+);
 
 test('the tree allocation is O(N): 10x the electrons, at most 10.5x the bytes', () => {
   const small = system(geometry('ball', 100_000), 'vector', 3);

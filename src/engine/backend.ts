@@ -292,7 +292,7 @@ export async function gpuBackend(
   checkFloat32System(system);
   const requested = options.matrix ?? 'auto';
   const tolerance = options.treeTolerance ?? kDefaultTreeTolerance;
-  const matrix =
+  let matrix =
     requested === 'auto'
       ? chooseMatrixStorage(context, system, options.denseBudgetBytes, tolerance)
       : requested;
@@ -312,6 +312,13 @@ export async function gpuBackend(
             checkFits: (bytes) => checkTreeFits(context, system, tolerance, bytes),
             ...options.tree,
             tolerance,
+          }).catch((error: unknown) => {
+            // 'auto' took the tree by treeAllocation's estimate; refused by the built tree's own bytes
+            // (before anything is allocated), it goes matrix-free as it would have up front.
+            if (requested !== 'auto' || !(error instanceof InputError) || error.field !== 'matrix')
+              throw error;
+            matrix = 'free';
+            return GpuMatrixFreeMassMatrix.create(context, system, options.free);
           })
         : await GpuMatrixFreeMassMatrix.create(context, system, options.free);
   let engine: KrylovEngine | null;
