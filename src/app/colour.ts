@@ -50,7 +50,8 @@ export function formatNumber(value: number, digits = 3): string {
 
 /**
  * The colour bar: the table as a horizontal gradient with the range's ends and middle labelled, or,
- * for a uniform quantity, kUniformEntry's colour with the one value. Drawn on a 2D canvas at the device pixel ratio, over the WebGPU view; hidden when `content` is null.
+ * for a uniform quantity, kUniformEntry's colour with the one value. Drawn on a 2D canvas at the
+ * device pixel ratio, below the WebGPU view; hidden when `content` is null.
  */
 export function drawLegend(
   canvas: HTMLCanvasElement,
