@@ -85,6 +85,9 @@ interface ShownSpectrum {
   readonly stopped: boolean;
 }
 
+/** Tick spacings of an iteration axis: 1, 2, 5 times a power of ten. */
+const kIterationTicks = Array.from({ length: 24 }, (_, k) => [1, 2, 5][k % 3] * 10 ** Math.floor(k / 3));
+
 /** The axes' colours and fonts of the page's uPlot plots. */
 export const kAxisStyle = {
   stroke: '#aab4c8',
@@ -150,6 +153,8 @@ export class Diagnostics {
           {
             label: 'iteration',
             ...kAxisStyle,
+            // Whole iterations: a solve of one or two steps would otherwise be ticked at 0.25, 0.5, ...
+            incrs: kIterationTicks,
             size: 28,
             labelSize: 16,
           },

@@ -129,7 +129,7 @@ export function parseResponseNs(
 ): number[] {
   const ns = [...new Set(numberList('n', text))].sort((a, b) => a - b);
   const maxN = responseMaxN(device, matrix, blockSize);
-  const where = matrix === 'tree' ? 'with the tree' : `on the ${device}`;
+  const where = matrix === 'tree' ? 'with the tree' : `on the ${device.toUpperCase()}`;
   for (const n of ns) {
     if (!(Number.isInteger(n) && n >= 2 && n <= maxN)) {
       throw new InputError(`n must be integers in 2..${maxN} ${where}, got ${n}`, 'n');
