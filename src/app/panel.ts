@@ -31,6 +31,7 @@ import {
   parseSeed,
   parseSoftening,
   parseTolerance,
+  kPointScale,
   type Parameters,
   type StudyAction,
 } from './state.ts';
@@ -219,7 +220,7 @@ export class Panel {
     this.#controllers.set(
       'pointScale',
       display
-        .add(p, 'pointScale', 0.25, 4, 0.05)
+        .add(p, 'pointScale', kPointScale.min, kPointScale.max, 0.05)
         .name('point size')
         .onChange(() => hooks.changed('pointScale')),
     );

@@ -201,9 +201,13 @@ export const parseScalingN = (text: string): number => integerIn(text, 'N', kSca
 export const parseScalingPoints = (text: string): number => integerIn(text, 'points', kScalingBrowserPoints);
 /** The response study's electron counts, by its spec's parser: the page always runs on the GPU. */
 export const parseResponseNList = (text: string): number[] => parseResponseNs(text, 'gpu');
+/** The disc size's factor over the automatic size: a link holds what the panel's slider can show. */
+export const kPointScale = { min: 0.25, max: 4 } as const;
 const parsePointScale = (text: string): number =>
   input.parseNumber('pointScale', 'point size', text, (scale) =>
-    scale > 0 && scale <= 20 ? null : 'must be in (0, 20]',
+    scale >= kPointScale.min && scale <= kPointScale.max
+      ? null
+      : `must be in [${kPointScale.min}, ${kPointScale.max}]`,
   );
 const parseBoolean = (text: string): boolean => {
   if (text === '1' || text === 'true') return true;
