@@ -231,6 +231,11 @@ describe('user errors exit 2 with one error line and no stack trace', () => {
       /^error: the velocities of size 1\.00e\+30 are too large for float32 .*--device cpu/,
     ],
     [
+      'a seed for a pattern that draws nothing',
+      () => ['solve', ...ring, '--epsilon', '0.1', '--velocity', 'rigid', '--seed', '3'],
+      /^error: --seed applies only to --velocity random$/,
+    ],
+    [
       'a bench of one electron, which has no pair',
       () => ['bench', '--device', 'cpu', '--n', '1'],
       /^error: --n must be an integer >= 2, got 1$/,
@@ -272,6 +277,9 @@ describe.each(kDevices)('solve on the $device', ({ device, solved }) => {
       mode: 'round_trip',
       converged: true,
       reason: 'converged_rtol',
+      // A rigid rotation draws nothing: no seed is reported.
+      velocity_pattern: 'rigid',
+      seed: null,
     });
     expect(out.device.kind).toBe(device);
     expect(out.iterations).toBeGreaterThan(0);

@@ -36,7 +36,7 @@ Input (exactly one):
   --velocities FILE       CSV vx,vy[,vz] (azimuthal: omega): computes the momenta
   --momenta FILE          CSV px,py[,pz] (azimuthal: J): solves M v = p for the velocities
   --velocity PATTERN      ${kVelocityPatterns.join('|')}: generates v, computes p = M v,
-                          then solves back for v (a round trip) [--seed S, default 1]
+                          then solves back for v (a round trip); random takes --seed S [1]
 Solver:
   --solver cg|minres|auto CG (Jacobi), MINRES (indefinite M), or CG switching to MINRES  [auto]
   --tol T                 relative residual ||p - M v|| / ||p||     [1e-6 gpu (float32), 1e-8 cpu]
@@ -57,7 +57,7 @@ const kOptions = {
   velocities: { type: 'string' },
   momenta: { type: 'string' },
   velocity: { type: 'string' },
-  seed: { type: 'string', default: '1' },
+  seed: { type: 'string' },
   solver: { type: 'string', default: 'auto' },
   tol: { type: 'string' },
   'max-iter': { type: 'string' },
@@ -93,8 +93,17 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
     request = { mode: 'velocities', given, pattern: null, seed: null };
   } else {
     const pattern = parseVelocityPattern(values.velocity!, '--velocity');
-    const seed = parseSeed(values.seed, '--seed');
-    request = { mode: 'round_trip', given: velocityPattern(system, pattern, seed), pattern, seed };
+    // Only the random pattern draws: a seed given for another would be reported yet play no part.
+    const seed = pattern === 'random' ? parseSeed(values.seed ?? '1', '--seed') : null;
+    request = {
+      mode: 'round_trip',
+      given: velocityPattern(system, pattern, seed ?? undefined),
+      pattern,
+      seed,
+    };
+  }
+  if (values.seed !== undefined && request.seed === null) {
+    throw new InputError('--seed applies only to --velocity random', 'seed');
   }
 
   const choice = backendChoice(values);
