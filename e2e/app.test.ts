@@ -433,11 +433,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
       '?geometry=sphere&n=1000&eps=0.01&velocity=random&seed=1&tol=1e-12&check=0&run=none',
     );
     expect(await settled(page)).toBe('idle');
-    const runs = Number(await page.evaluate(() => document.body.dataset.runs ?? 0));
-    // Solve, then the new pattern and seed in the same task: whatever the device's speed, they come
-    // while the solve of seed 1, which awaits its first GPU work, is still going on.
-    const during = await page.evaluate(() => {
-      document.querySelector<HTMLButtonElement>('[data-action="solve"] button')!.click();
+    // The new pattern and seed in the click's task: they come while the solve of seed 1, which awaits
+    // its first GPU work, is still going on.
+    const finished = await startAction(page, 'solve', () => {
       const pattern = document.querySelector<HTMLSelectElement>('[data-field="velocity"] select')!;
       for (const label of ['alternating', 'random']) {
         pattern.selectedIndex = [...pattern.options].findIndex((option) => option.textContent === label);
@@ -447,12 +445,10 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
       seed.value = '42';
       seed.dispatchEvent(new Event('input'));
       seed.dispatchEvent(new Event('change'));
-      return document.body.dataset.status;
+      document.body.dataset.statusAlongside = document.body.dataset.status;
     });
-    expect(during).toBe('running');
-    await page.waitForFunction((count) => Number(document.body.dataset.runs ?? 0) > count, runs, {
-      timeout: 120_000,
-    });
+    expect(await page.evaluate(() => document.body.dataset.statusAlongside)).toBe('running');
+    await finished();
     expect(new URL(page.url()).searchParams.get('seed')).toBe('42');
     expect(await page.locator('[data-field="seed"] input').inputValue()).toBe('42');
     // Nothing of seed 1 is left under the label of seed 42: no solve, no energies, no download.
@@ -542,18 +538,14 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
   test('a device lost in the middle of a run: it fails plainly, and the next ones work', async () => {
     const { page, errors } = await open('?geometry=sphere&n=1000&eps=0.01&velocity=random&check=0&run=none');
     expect(await settled(page)).toBe('idle');
-    const runs = Number(await page.evaluate(() => document.body.dataset.runs ?? 0));
-    // Solve, a new seed while it runs, and the loss, in one task: the loss comes while M is being
-    // built on the device, whatever the device's speed.
-    await page.evaluate(() => {
-      document.querySelector<HTMLButtonElement>('[data-action="solve"] button')!.click();
+    // A new seed and the loss in the click's task: the loss comes while M is being built on the device.
+    const finished = await startAction(page, 'solve', () => {
       const seed = document.querySelector<HTMLInputElement>('[data-field="seed"] input')!;
       seed.value = '42';
       seed.dispatchEvent(new Event('change'));
       (window as unknown as { __darwinBreit: { loseDevice(): void } }).__darwinBreit.loseDevice();
     });
-    await page.waitForFunction((count) => Number(document.body.dataset.runs ?? 0) > count, runs);
-    expect(await status(page)).toBe('failed');
+    expect(await finished()).toBe('failed');
     await page.waitForFunction(() => document.body.dataset.status === 'idle');
     expect(await shownText(page, 'message')).toBe(
       'The GPU device was lost (destroyed while in use); a new device is in use: run again.',

@@ -166,14 +166,20 @@ function finishedRuns(page: Page): Promise<number> {
 
 /**
  * Clicks a panel action and returns at once, with a function that waits for that run to finish and
- * returns the status it ended in (for a test that acts while the run goes on: Stop).
+ * returns the status it ended in (for a test that acts while the run goes on: Stop). `alongside`, a
+ * page function, runs in the click's own task: what it does comes while the run surely goes on,
+ * whatever the device's speed.
  */
 export async function startAction(
   page: Page,
   action: string,
+  alongside?: () => void,
 ): Promise<(timeout?: number) => Promise<string>> {
   const before = await finishedRuns(page);
-  await page.locator(`[data-action="${action}"] button`).click();
+  const button = `[data-action="${action}"] button`;
+  if (alongside) {
+    await page.evaluate(`document.querySelector('${button}').click(); (${alongside.toString()})();`);
+  } else await page.locator(button).click();
   return async (timeout = 120_000) => {
     await page.waitForFunction((count) => Number(document.body.dataset.runs ?? 0) > count, before, {
       timeout,
