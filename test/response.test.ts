@@ -700,6 +700,10 @@ describe('the response command', () => {
         /^error: --matrix must be one of dense\|free\|tree\|auto, got 'trees'$/,
         ['--geometry', 'ring', '--n', '8', '--matrix', 'trees'],
       ],
+      [
+        /^error: --tree-tol applies only to --matrix tree or auto, not dense$/,
+        ['--geometry', 'ring', '--n', '8', '--matrix', 'dense', '--tree-tol', '1e-3'],
+      ],
     ];
     for (const [pattern, args] of cases) {
       const out = join(dir, 'never');

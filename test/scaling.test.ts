@@ -461,6 +461,11 @@ describe('scaling on the command line', () => {
     ],
     [['--tree-tol', '0'], /^error: --tree-tol must be in \(0, 1\), got 0\n$/],
     [['--tree-tol', 'abc'], /^error: --tree-tol needs a finite number, got 'abc'\n$/],
+    // Beside a matrix that never holds the tree the tolerance would be silently ignored.
+    [
+      ['--matrix', 'free', '--tree-tol', '1e-3'],
+      /^error: --tree-tol applies only to --matrix tree or auto, not free\n$/,
+    ],
   ])('refuses %s (exit 2, one line)', (flags, message) => {
     const run = cli('scaling', ...flags);
     expect(run.status).toBe(2);

@@ -42,7 +42,7 @@ import {
   parseDevice,
   parseMatrix,
   parseThreads,
-  parseTolerance,
+  parseTreeToleranceFor,
   type DeviceChoice,
   type MatrixChoice,
 } from '../run/inputs.ts';
@@ -99,10 +99,7 @@ export function backendChoice(values: {
 }): BackendChoice {
   const device = parseDevice(values.device ?? 'gpu', '--device');
   const matrix = parseMatrix(values.matrix ?? 'auto', '--matrix');
-  const treeTolerance =
-    values['tree-tol'] === undefined
-      ? kDefaultTreeTolerance
-      : parseTolerance(values['tree-tol'], '--tree-tol', 'treeTolerance');
+  const treeTolerance = parseTreeToleranceFor(matrix, values['tree-tol'], '--tree-tol', '--matrix');
   if (values.check && values['no-check'])
     throw new InputError('give --check or --no-check, not both', 'check');
   const requestedCheck = values.check ? true : values['no-check'] ? false : undefined;

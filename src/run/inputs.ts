@@ -6,6 +6,7 @@ import { kMaxThreads } from '../parallel/pool.ts';
 import { kGeometryNames, type GeometryName } from '../physics/geometry.ts';
 import { decimalNumber, InputError } from '../physics/input-error.ts';
 import { kModelNames, type Dimension, type ModelName } from '../physics/models.ts';
+import { kDefaultTreeTolerance } from '../physics/tree-build.ts';
 import { kVelocityPatterns, type VelocityPattern } from '../physics/velocities.ts';
 import type { SolverName } from '../solvers/types.ts';
 
@@ -190,6 +191,26 @@ export const kMatrixChoices = ['dense', 'free', 'tree', 'auto'] as const;
 export type MatrixChoice = (typeof kMatrixChoices)[number];
 export const parseMatrix = (text: string, name: string): MatrixChoice =>
   parseChoice('matrix', name, kMatrixChoices, text);
+
+/**
+ * The tree's tolerance (the CLI's --tree-tol): the default when not given, and refused beside a
+ * `matrix` that never holds the tree, where it would be silently ignored. `auto` may take the tree.
+ */
+export function parseTreeToleranceFor(
+  matrix: MatrixChoice,
+  text: string | undefined,
+  name: string,
+  matrixName: string,
+): number {
+  if (text === undefined) return kDefaultTreeTolerance;
+  if (matrix === 'dense' || matrix === 'free') {
+    throw new InputError(
+      `${name} applies only to ${matrixName} tree or auto, not ${matrix}`,
+      'treeTolerance',
+    );
+  }
+  return parseTolerance(text, name, 'treeTolerance');
+}
 
 export const kDevices = ['gpu', 'cpu'] as const;
 /** The WebGPU engine (float32) or the float64 CPU reference. */

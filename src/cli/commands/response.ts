@@ -23,6 +23,7 @@ import { runResponse, type ResponseResult } from '../../studies/response/run.ts'
 import { kResponseDefaults, kResponseLimits, responseSpec } from '../../studies/response/spec.ts';
 import { openGpu } from '../device.ts';
 import { checkDecision, kCheckMaxUnknowns } from '../../run/check.ts';
+import { parseTreeToleranceFor } from '../../run/inputs.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
 import { checkOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
@@ -132,6 +133,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
       : `${flag}: ${error.message}`;
     throw new InputError(message, error.field);
   }
+  parseTreeToleranceFor(spec.matrix, values['tree-tol'], '--tree-tol', '--matrix');
   const threads = threadsOption(values.threads);
   if (values.out !== undefined) checkOutputDirectory(values.out);
 

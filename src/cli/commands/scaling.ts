@@ -9,7 +9,7 @@ import { InputError } from '../../physics/input-error.ts';
 import { kModelNames, type ModelName } from '../../physics/models.ts';
 import { kDistributionDimension, kScalingGeometries } from '../../physics/scaling.ts';
 import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
-import { parseMatrix, parseTolerance } from '../../run/inputs.ts';
+import { parseMatrix, parseTolerance, parseTreeToleranceFor } from '../../run/inputs.ts';
 import { backendStorage, chunkProgress, openStudyBackend, threadsOption } from '../engine.ts';
 import { runScaling, type BackendFactory } from '../../studies/scaling/run.ts';
 import {
@@ -92,7 +92,7 @@ const kOptions = {
   points: { type: 'string', default: String(kScalingDefaults.points) },
   device: { type: 'string', default: 'gpu' },
   matrix: { type: 'string', default: 'auto' },
-  'tree-tol': { type: 'string', default: String(kDefaultTreeTolerance) },
+  'tree-tol': { type: 'string' },
   threads: { type: 'string' },
   tol: { type: 'string' },
   'max-iter': { type: 'string' },
@@ -117,7 +117,7 @@ function parseOptions(argv: string[]) {
     throw new InputError(`--device must be gpu|cpu, got '${values.device}'`);
   }
   const matrix = parseMatrix(values.matrix, '--matrix');
-  const treeTolerance = parseTolerance(values['tree-tol'], '--tree-tol', 'treeTolerance');
+  const treeTolerance = parseTreeToleranceFor(matrix, values['tree-tol'], '--tree-tol', '--matrix');
   const nMin = parseNumber('n-min', values['n-min'], (x) =>
     Number.isInteger(x) && x >= kScalingMinElectrons ? null : `must be an integer >= ${kScalingMinElectrons}`,
   );
