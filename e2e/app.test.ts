@@ -473,10 +473,18 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     await typeField(page, 'epsilon', '-1e-3');
     await expect.poll(() => fieldError(page, 'epsilon').textContent()).toContain('must be >= 0');
     await typeField(page, 'epsilon', '1e-3');
-    // A sphere is not planar: the 2D vector model refuses it, by the dim field.
+    // A sphere is not planar: the 2D vector model refuses it, by the dim field, as soon as it is
+    // chosen (the preview asks), and the run is refused the same way.
     await chooseOption(page, 'dim', '2 (needs z = 0)');
+    await expect.poll(() => fieldError(page, 'dim').textContent()).toContain('needs z = 0');
+    expect(await shownText(page, 'message')).toMatch(/^the 2D vector model needs z = 0, but electron \d+/);
     expect(await runAction(page, 'solve')).toBe('failed');
     expect(await fieldError(page, 'dim').textContent()).toContain('needs z = 0');
+    // Back to 3 components: the refusal is withdrawn with the next preview, field and message.
+    await chooseOption(page, 'dim', '3');
+    await expect.poll(() => fieldError(page, 'dim').count()).toBe(0);
+    expect(await shownText(page, 'message')).toBe('');
+    await chooseOption(page, 'dim', '2 (needs z = 0)');
     await screenshot(page, '7-bad-input');
     expect(errors).toEqual([]);
   });

@@ -427,6 +427,11 @@ export class Diagnostics {
     target.className = text ? kind : '';
   }
 
+  /** Clears the message while it is still `text` (a refusal since lifted), not one written after. */
+  withdrawMessage(text: string): void {
+    if (element('message').textContent === text) this.message('');
+  }
+
   #schedulePlot(): void {
     if (this.#plotScheduled) return;
     this.#plotScheduled = requestAnimationFrame(() => {

@@ -14,7 +14,13 @@ import {
   type Configuration,
 } from '../physics/geometry.ts';
 import { InputError } from '../physics/input-error.ts';
-import { CoincidentElectronsError, massDiagonal, unknowns, type DarwinSystem } from '../physics/models.ts';
+import {
+  CoincidentElectronsError,
+  massDiagonal,
+  unknowns,
+  validateModelPositions,
+  type DarwinSystem,
+} from '../physics/models.ts';
 import { energies, type Energies } from '../physics/observables.ts';
 import { velocityPattern } from '../physics/velocities.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
@@ -158,6 +164,8 @@ export class Session {
   #velocitiesPending = false;
   #dead = false;
   #loads = 0;
+  /** What a preview said because the model refuses the positions, withdrawn by the next preview. */
+  #positionsRefusal: { field: keyof Parameters | 'actions'; message: string } | null = null;
 
   constructor(parameters: Parameters, parts: SessionParts) {
     this.parameters = parameters;
@@ -219,7 +227,28 @@ export class Session {
       this.#show(system, null, null);
       const size = unknowns(system);
       this.#diagnostics.matrix(size, `not built (${p.matrix})`, null);
+      this.#refuseModelPositions(system);
     } catch (error) {
+      this.#report(error);
+    }
+  }
+
+  /**
+   * The model's demand on the positions (validateModelPositions: z = 0 in 2D, rho > 0 azimuthal),
+   * said with the preview rather than at the next run; it costs O(N), unlike the coincident-pair sort
+   * the run adds.
+   */
+  #refuseModelPositions(system: DarwinSystem): void {
+    if (this.#positionsRefusal !== null) {
+      this.#ui.fieldError(this.#positionsRefusal.field, null);
+      this.#diagnostics.withdrawMessage(this.#positionsRefusal.message);
+    }
+    this.#positionsRefusal = null;
+    try {
+      validateModelPositions(system);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      this.#positionsRefusal = { field: panelField(error.field), message: error.message };
       this.#report(error);
     }
   }

@@ -139,6 +139,20 @@ export function validateSystem(system: DarwinSystem): void {
     if (!Number.isFinite(positions[i]))
       throw new InputError(`electron ${Math.floor(i / 3)} has a non-finite position`, 'positions');
   }
+  validateModelPositions(system);
+  if (softening === 0) {
+    const pair = coincidentPair(positions, n);
+    if (pair) throw new CoincidentElectronsError(pair);
+  }
+}
+
+/**
+ * What the model asks of the positions, in O(N): z = 0 in the 2D vector model (the in-plane blocks
+ * of eq. 48 would drop the z parts of r_ij), rho > 0 in the azimuthal model (e_i is undefined on the
+ * axis, eq. 31). The app asks it at every preview, before a run.
+ */
+export function validateModelPositions(system: DarwinSystem): void {
+  const { n, positions } = system.configuration;
   if (system.model === 'vector' && system.dim === 2) {
     for (let i = 0; i < n; i++) {
       if (positions[3 * i + 2] !== 0) {
@@ -158,10 +172,6 @@ export function validateSystem(system: DarwinSystem): void {
         );
       }
     }
-  }
-  if (softening === 0) {
-    const pair = coincidentPair(positions, n);
-    if (pair) throw new CoincidentElectronsError(pair);
   }
 }
 
