@@ -237,7 +237,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
   });
 
   test('results download as JSON and CSV in the CLI formats; the JSON loads the run back, the CSV its positions', async () => {
-    const { page, errors } = await open('?geometry=cube&n=125&eps=0.004&velocity=alternating&run=solve');
+    const { page, errors } = await open(
+      '?geometry=cube&n=125&eps=0.004&velocity=alternating&tol=1e-5&run=solve',
+    );
     expect(await settled(page)).toBe('converged');
     const iterations = await shownValue(page, 'solve-iterations');
 
@@ -266,6 +268,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(saved.history).toHaveLength(iterations + 1);
     expect(saved.reason).toBe('converged_rtol');
     expect(saved.velocity_pattern).toBe('alternating');
+    expect(saved.tolerance).toBe(1e-5);
 
     const [csvDownload] = await Promise.all([
       page.waitForEvent('download'),
@@ -290,6 +293,8 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await other.page.locator('[data-field="source"] select').inputValue()).toBe('cube');
     expect(await shownValue(other.page, 'solve-iterations')).toBe(iterations);
     expect(await other.page.locator('#solve-reason').getAttribute('data-reason')).toBe('converged_rtol');
+    // The residual plot's dashed line at the file's tolerance, not at the default run's 1e-6 before it.
+    expect(await other.page.locator('#residual-plot').getAttribute('data-tolerance')).toBe('0.00001');
     // The file's check against float64, as saved.
     expect(saved.check.momenta).toBeLessThan(kGpuTolerance);
     expect(await shownValue(other.page, 'check-momenta')).toBe(saved.check.momenta);

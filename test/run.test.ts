@@ -293,6 +293,7 @@ describe('the JSON of a run', () => {
       'velocity_pattern',
       'seed',
       'solver',
+      'tolerance',
       'switched_from',
       'iterations',
       'converged',
@@ -325,6 +326,7 @@ describe('the JSON of a run', () => {
       mode: 'round_trip',
       velocity_pattern: 'rigid',
       seed: 7,
+      tolerance: 1e-10,
       converged: true,
       round_trip_error: report.roundTripError,
       inertia_ratio: report.energies.inertiaRatio,
@@ -349,6 +351,7 @@ describe('the JSON of a run', () => {
     const json = solveJson(ring, report, context, { arrays: true });
     expect(json).toMatchObject({
       solver: null,
+      tolerance: null,
       switched_from: null,
       iterations: 0,
       converged: true,

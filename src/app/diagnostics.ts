@@ -265,7 +265,8 @@ export class Diagnostics {
   }
 
   /** A saved history (a loaded result file) in the plot. */
-  history(history: number[], normB: number): void {
+  history(history: number[], normB: number, tolerance: number): void {
+    this.#tolerance = tolerance;
     this.#iterations.length = 0;
     this.#residuals.length = 0;
     history.forEach((norm, k) => {
@@ -443,5 +444,7 @@ export class Diagnostics {
   #redraw(): void {
     const tolerance = this.#iterations.map(() => (this.#tolerance > 0 ? this.#tolerance : null));
     this.#plot.setData([this.#iterations, this.#residuals, tolerance]);
+    // The dashed line's value, as #solve-reason holds its reason: for the page's tests to read.
+    element('residual-plot').dataset.tolerance = this.#tolerance > 0 ? String(this.#tolerance) : '';
   }
 }

@@ -822,7 +822,13 @@ export class Session {
         saved.velocities,
         saved.momenta,
       );
-      this.#diagnostics.history(saved.history, norm(saved.momenta));
+      // The tolerance line where the file says what was asked (older files do not: 0 draws none).
+      const tolerance = saved.summary.tolerance;
+      this.#diagnostics.history(
+        saved.history,
+        norm(saved.momenta),
+        typeof tolerance === 'number' ? tolerance : 0,
+      );
     }
     this.#results.system = system;
     this.#diagnostics.loadedSummary(saved.summary);

@@ -101,6 +101,7 @@ export function solveJson(
     velocity_pattern: report?.pattern ?? null,
     seed: report?.seed ?? null,
     solver: solve?.solver ?? null,
+    tolerance: report?.tolerance ?? null,
     switched_from: solve?.switchedFrom ?? null,
     iterations: solve?.iterations ?? 0,
     converged: solve ? solve.converged : true,

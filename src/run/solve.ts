@@ -63,6 +63,8 @@ export interface SolveReport {
   readonly momenta: Float64Array;
   /** null in the momenta mode, where nothing is solved. */
   readonly solve: SolveResult | null;
+  /** The relative residual ||p - M v|| / ||p|| the solve was asked for; null where nothing is solved. */
+  readonly tolerance: number | null;
   /** Iterative refinement's inner solves (src/run/refine.ts); 0 where the solve did not refine. */
   readonly refinementSteps: number;
   /** ||v_solved - v|| / ||v|| of a round trip, else null. */
@@ -171,6 +173,7 @@ export async function runSolve(
     velocities,
     momenta,
     solve,
+    tolerance: solve ? request.rtol : null,
     refinementSteps,
     roundTripError,
     energies: energies(velocities, momenta, massDiagonal(system)),
