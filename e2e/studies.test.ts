@@ -10,14 +10,20 @@ import { kElectronMass, kElementaryCharge } from '../src/physics/constants.ts';
 import { kFermiReadingLabels } from '../src/physics/paper.ts';
 import { ringCirculantEigenvalues, ringPotential } from '../src/physics/ring.ts';
 import { whittakerGroundState1d } from '../src/physics/pairing.ts';
-import { pairingRingJson } from '../src/studies/pairing/report.ts';
+import { toJson } from '../src/io/formats.ts';
+import { kDefaultPairingRatios } from '../src/physics/pairing.ts';
+import { larmorJson } from '../src/studies/larmor/report.ts';
+import { runLarmor } from '../src/studies/larmor/run.ts';
+import { pairingJson, pairingRingJson } from '../src/studies/pairing/report.ts';
 import { runPairing } from '../src/studies/pairing/run.ts';
 import {
   chooseOption,
   fieldError,
   colouredFraction,
   drawnFraction,
+  expectSameJson,
   runAction,
+  savedStudy,
   screenshot,
   settled,
   shownText,
@@ -67,6 +73,25 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await shownText(page, 'london-law')).toMatch(/N\^-2\.0/);
     expect(await colouredFraction(page, '#london-convergence')).toBeGreaterThan(0.002);
     expect(page.url()).toMatch(/run=london.*london_geometry=sphere&london_n=300&london_grid=31/);
+    // Saved as `london --json` prints it: the numbers the card shows, the GPU's adapter as its device.
+    const saved = await savedStudy(page, 'london');
+    expect(saved.name).toBe('london.json');
+    const london = saved.json as {
+      command: string;
+      device: { kind: string };
+      grid: number;
+      studies: { n: number; n_re_over_r: number; n_re_over_r_device: number; check: number }[];
+      convergence: { points: { n: number; n_re_over_r: number }[]; law: string };
+    };
+    expect(london).toMatchObject({ command: 'london', device: { kind: 'gpu' }, grid: 31 });
+    expect(london.studies).toHaveLength(1);
+    expect(london.studies[0].n).toBe(n);
+    expect(london.studies[0].n_re_over_r).toBe(await shownValue(page, 'london-n-re-over-r'));
+    expect(london.studies[0].n_re_over_r_device).toBe(await shownValue(page, 'london-n-re-over-r-device'));
+    expect(london.studies[0].check).toBe(await shownValue(page, 'london-check'));
+    // The float64 list of the convergence plot, and its law as the card gives it.
+    expect(london.convergence.points.length).toBeGreaterThan(3);
+    expect(london.convergence.law).toMatch(/N\^-2\.0/);
     await screenshot(page, 'studies-1-london-sphere');
     expect(errors).toEqual([]);
   });
@@ -129,6 +154,13 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     // Each reading heads its rows, labelled as the pairing report labels it.
     const table = await shownText(page, 'pairing-on-ring');
     for (const label of Object.values(kFermiReadingLabels)) expect(table).toContain(label);
+    // Saved as `pairing --json` prints it, to the rounding of another engine's Math functions (the
+    // grid error ratio, a quotient of differences, amplifies it to ~1e-9).
+    const saved = await savedStudy(page, 'pairing');
+    expect(saved.name).toBe('pairing.json');
+    const cli = await runPairing(kDefaultPairingRatios);
+    const expected = pairingJson({ ...cli, ratios: kDefaultPairingRatios, shard: null });
+    expectSameJson(saved.json, JSON.parse(toJson(expected)), 1e-6);
     await page.locator('#study-pairing').scrollIntoViewIfNeeded();
     await screenshot(page, 'studies-2-pairing');
     expect(errors).toEqual([]);
@@ -136,6 +168,8 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
 
   test('Larmor ring: eq. 16-18 for the panel N, B, R; it follows the fields, and refuses bad ones', async () => {
     const { page, errors } = await open();
+    // Nothing to save before a run.
+    expect(await page.locator('#study-larmor-save').isDisabled()).toBe(true);
     await typeField(page, 'larmorN', '100');
     await typeField(page, 'larmorFieldTesla', '0.013');
     await typeField(page, 'larmorRadiusMetres', '3.5e-7');
@@ -155,6 +189,11 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     await expect
       .poll(async () => (await shownValue(page, 'larmor-current')) / current, { timeout: 5000 })
       .toBeCloseTo(2, 12);
+    // It saves the ring it shows, as `larmor --n 200 --b-tesla 0.013 --radius-m 3.5e-7 --json` prints it.
+    const saved = await savedStudy(page, 'larmor');
+    expect(saved.name).toBe('larmor.json');
+    const expected = larmorJson(runLarmor({ n: 200, fieldTesla: 0.013, radiusMetres: 3.5e-7 }));
+    expectSameJson(saved.json, JSON.parse(toJson(expected)), 1e-12);
     await typeField(page, 'larmorRadiusMetres', '-1');
     await expect.poll(() => fieldError(page, 'larmorRadiusMetres').textContent()).toContain('must be > 0');
     await page.locator('[data-action="larmor"] button').click();
@@ -183,6 +222,24 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(Math.abs((await shownValue(page, 'scaling-coefficient')) - 1 / Math.PI)).toBeLessThan(0.05);
     expect(await shownText(page, 'scaling-paper-radius')).toContain('R → ∞');
     expect(await colouredFraction(page, '#scaling-plot canvas')).toBeGreaterThan(0.001);
+    // Saved as `scaling --json` prints it: the storage auto took at each N, the points shown.
+    const saved = await savedStudy(page, 'scaling');
+    expect(saved.name).toBe('scaling.json');
+    const scaling = saved.json as {
+      command: string;
+      ns: number[];
+      studies: {
+        geometry: string;
+        matrix: Record<string, string>;
+        points: { n: number; lambda_max: number }[];
+      }[];
+    };
+    expect(scaling).toMatchObject({ command: 'scaling', ns: [32, 64, 128] });
+    expect(scaling.studies).toHaveLength(1);
+    expect(scaling.studies[0].geometry).toBe('ring');
+    expect(scaling.studies[0].matrix).toEqual({ 32: 'dense', 64: 'dense', 128: 'dense' });
+    expect(scaling.studies[0].points.map((point) => point.n)).toEqual([32, 64, 128]);
+    expect(scaling.studies[0].points[2].lambda_max).toBe(await shownValue(page, 'scaling-lambda-max'));
     await page.locator('#study-scaling').scrollIntoViewIfNeeded();
     await screenshot(page, 'studies-4-scaling-ring');
 
@@ -199,6 +256,8 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     await page.locator('#progress-stop').click();
     expect(await finished()).toBe('failed');
     expect(await page.locator('#study-scaling').getAttribute('data-state')).toBe('failed');
+    // The first sweep's file went with the new run; the stopped one is not saved (the CLI writes none).
+    expect(await page.locator('#study-scaling-save').isDisabled()).toBe(true);
     const done = await shownText(page, 'scaling-done');
     expect(Number(done.split(' ')[0])).toBeLessThan(8);
     expect(errors).toEqual([]);
@@ -260,6 +319,37 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     // The map at the largest N r_e/R: one viridis cell per grid point.
     expect(await shownText(page, 'response-map-point')).toBe(`N = ${n}, N r_e/R = 10.00`);
     expect(await page.locator('#response-map svg rect[fill^="#"]').count()).toBeGreaterThan(300);
+    // Saved as `response --json` prints it: every point the table shows, the GPU's map check.
+    const saved = await savedStudy(page, 'response');
+    expect(saved.name).toBe('response.json');
+    const response = saved.json as {
+      command: string;
+      points: { n: number; n_epsilon: number; screening_ratio: number; converged: boolean }[];
+      field_map_check: number;
+    };
+    expect(Object.keys(response)).toEqual([
+      'command',
+      'drive',
+      'geometry',
+      'model',
+      'dim',
+      'points',
+      'limits',
+      'device',
+      'field_map_check',
+    ]);
+    expect(response).toMatchObject({
+      command: 'response',
+      drive: 'field',
+      geometry: 'ring',
+      model: 'azimuthal',
+    });
+    expect(response.points.map((point) => point.n_epsilon)).toEqual(nEpsilons);
+    for (const [k, point] of response.points.entries()) {
+      expect(point.screening_ratio).toBe(await shownValue(page, `response-${k}-screening`));
+      expect(point.converged).toBe(true);
+    }
+    expect(response.field_map_check).toBeLessThan(1e-4);
     expect(await colouredFraction(page, '#response-map')).toBeGreaterThan(0.2);
     await page.locator('#study-response').scrollIntoViewIfNeeded();
     await screenshot(page, 'studies-6-response-ring');
@@ -369,6 +459,7 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(done).toBeLessThan(18);
     // One table row per finished point, under the header.
     expect(await page.locator('#response-points tr').count()).toBe(done + 1);
+    expect(await page.locator('#study-response-save').isDisabled()).toBe(true);
     expect(errors).toEqual([]);
   });
 

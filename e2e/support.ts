@@ -3,7 +3,7 @@
 // the page as a user does (the lil-gui fields by their data-field, buttons by their data-action) and
 // read what it shows (every number carries its exact value in data-value).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
@@ -304,4 +304,47 @@ export async function drawnFraction(page: Page): Promise<number> {
  */
 export async function colouredFraction(page: Page, selector: string): Promise<number> {
   return pixelFraction(page, await page.locator(selector).screenshot(), { minChroma: 48 });
+}
+
+/**
+ * Clicks a study card's download button and reads what it saved (under e2e-results/): the file's
+ * name and its JSON.
+ */
+export async function savedStudy(page: Page, card: string): Promise<{ name: string; json: unknown }> {
+  const [saved] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator(`#study-${card}-save`).click(),
+  ]);
+  mkdirSync(kResultsDirectory, { recursive: true });
+  const path = resolve(kResultsDirectory, `study-${card}.json`);
+  await saved.saveAs(path);
+  return { name: saved.suggestedFilename(), json: JSON.parse(readFileSync(path, 'utf8')) };
+}
+
+/**
+ * `actual` has exactly the keys, array lengths, strings, booleans and nulls of `expected`, and each
+ * of its numbers within `rtol` of the expected one relative to its size (another engine's Math
+ * functions round the last bits differently); the path of the first difference fails the test.
+ */
+export function expectSameJson(actual: unknown, expected: unknown, rtol: number, path = '$'): void {
+  if (typeof expected === 'number' && typeof actual === 'number') {
+    const scale = Math.max(Math.abs(expected), Number.MIN_VALUE);
+    if (!(Math.abs(actual - expected) <= rtol * scale)) {
+      throw new Error(`${path}: ${actual}, expected ${expected} within ${rtol}`);
+    }
+  } else if (Array.isArray(expected) && Array.isArray(actual)) {
+    if (actual.length !== expected.length)
+      throw new Error(`${path}: ${actual.length} entries, expected ${expected.length}`);
+    expected.forEach((x, k) => expectSameJson(actual[k], x, rtol, `${path}[${k}]`));
+  } else if (isObject(expected) && isObject(actual)) {
+    const [got, want] = [Object.keys(actual), Object.keys(expected)];
+    if (got.join() !== want.join()) throw new Error(`${path}: keys ${got.join()}, expected ${want.join()}`);
+    for (const key of want) expectSameJson(actual[key], expected[key], rtol, `${path}.${key}`);
+  } else if (actual !== expected) {
+    throw new Error(`${path}: ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+  }
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }

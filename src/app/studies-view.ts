@@ -325,6 +325,16 @@ function buildCard(name: StudyCard, spec: CardSpec): HTMLElement {
   const list = create('dl');
   for (const [id, label] of spec.rows) list.append(create('dt', {}, label), create('dd', { id }, '–'));
   card.append(list);
+  // The finished run as the CLI's study command prints it with --json (Studies.save).
+  const saves = create('p', { class: 'saves' });
+  saves.append(
+    create(
+      'button',
+      { type: 'button', id: `study-${name}-save`, disabled: '' },
+      'download JSON (CLI format)',
+    ),
+  );
+  card.append(saves);
   if (name === 'pairing') {
     const scroll = create('div', { class: 'table-scroll' });
     scroll.append(onRingTable());
@@ -403,6 +413,7 @@ export class StudiesView {
   #responsePlot: uPlot | null = null;
   #response: ResponseResult | null = null;
   #responseSelected: ((nEpsilon: number) => void) | null = null;
+  #save: ((card: StudyCard) => void) | null = null;
 
   constructor() {
     this.#section = element('studies');
@@ -422,6 +433,9 @@ export class StudiesView {
     new ResizeObserver(() => this.#responsePlot?.setSize(this.#plotSize('response-plot'))).observe(
       responsePlot,
     );
+    for (const card of Object.keys(kCards) as StudyCard[]) {
+      element(`study-${card}-save`).addEventListener('click', () => this.#save?.(card));
+    }
     const select = element<HTMLSelectElement>('response-map-select');
     select.addEventListener('change', () => {
       const x = Number(select.value);
@@ -439,6 +453,16 @@ export class StudiesView {
       button.setAttribute('aria-selected', String(name === tab));
     this.#section.hidden = tab !== 'studies';
     document.body.dataset.tab = tab;
+  }
+
+  /** A card's download button was clicked. */
+  onSave(listener: (card: StudyCard) => void): void {
+    this.#save = listener;
+  }
+
+  /** Enables a card's download (its run finished) or disables it (a run started, or stopped). */
+  saveable(card: StudyCard, available: boolean): void {
+    element<HTMLButtonElement>(`study-${card}-save`).disabled = !available;
   }
 
   /** Shows the Studies tab with `card` in view, marked as running. */

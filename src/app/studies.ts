@@ -8,12 +8,15 @@ import { gpuMovingChargesField, gpuReducedField } from '../engine/london.ts';
 import { InputError } from '../physics/input-error.ts';
 import { kLondonConvergenceNs } from '../physics/london.ts';
 import { kDefaultPairingRatios } from '../physics/pairing.ts';
+import { describeDevice, toJson } from '../io/formats.ts';
+import { larmorJson } from '../studies/larmor/report.ts';
 import { runLarmor } from '../studies/larmor/run.ts';
-import { londonConvergenceSvg, londonMapSvg } from '../studies/london/report.ts';
+import { londonConvergenceSvg, londonJson, londonMapSvg } from '../studies/london/report.ts';
 import { runLondon } from '../studies/london/run.ts';
-import { pairingEnergySvg, pairingRatioSvg } from '../studies/pairing/report.ts';
+import { pairingEnergySvg, pairingJson, pairingRatioSvg } from '../studies/pairing/report.ts';
 import { runPairing } from '../studies/pairing/run.ts';
 import type { GeometryName } from '../physics/geometry.ts';
+import { responseSummary } from '../studies/response/report.ts';
 import { runResponse, type ResponseResult } from '../studies/response/run.ts';
 import { epsilonsOf, responseSpec, type ResponseSpec } from '../studies/response/spec.ts';
 import { kDistributionDimension } from '../physics/scaling.ts';
@@ -23,11 +26,13 @@ import {
   type ScalingPoint,
   type ScalingStudy,
 } from '../studies/scaling/run.ts';
+import { scalingJson } from '../studies/scaling/report.ts';
 import { kScalingDefaults, logSpacedCounts, scalingRangeProblem } from '../studies/scaling/spec.ts';
 import type { StudyHooks } from '../studies/study.ts';
 import { openEngine } from './engine.ts';
+import { download } from './files.ts';
 import { FieldError, type Parameters, type SourceName, type StudyAction } from './state.ts';
-import { lastConvergedPoint, responseStartPoint, type StudiesView } from './studies-view.ts';
+import { lastConvergedPoint, responseStartPoint, type StudiesView, type StudyCard } from './studies-view.ts';
 
 /** Lets the page draw a frame and handle input (a Stop click) between two chunks of a run. */
 function yieldToPage(): Promise<void> {
@@ -88,6 +93,8 @@ export class Studies {
   /** The N r_e/R whose solution the map and the canvas show. */
   #responseNEpsilon = 0;
   #responseShown: (() => void) | null = null;
+  /** Each card's last finished run, as its CLI command prints it with --json: what the card saves. */
+  readonly #summaries = new Map<StudyCard, object>();
 
   /** The device of every later run: a new one after a loss. */
   useDevice(gpu: GpuContext): void {
@@ -97,6 +104,7 @@ export class Studies {
   constructor(gpu: GpuContext, view: StudiesView) {
     this.#gpu = gpu;
     this.#view = view;
+    view.onSave((card) => this.save(card));
     view.onResponseSelected((nEpsilon) => {
       this.#responseNEpsilon = nEpsilon;
       this.#responseShown?.();
@@ -131,6 +139,7 @@ export class Studies {
   /** Runs one study; true when it finished (not stopped, every solver converged). */
   async run(action: StudyAction, parameters: Parameters, hooks: StudyHooks): Promise<boolean> {
     this.#view.start(action);
+    this.#finished(action, null);
     const paced: StudyHooks = { ...hooks, pause: yieldToPage };
     let ok = false;
     try {
@@ -148,6 +157,19 @@ export class Studies {
   /** A panel field changed: the Larmor card, once shown, follows its inputs. */
   changed(key: keyof Parameters, parameters: Parameters): void {
     if (key.startsWith('larmor') && this.#view.larmorShown) this.#larmor(parameters);
+  }
+
+  /** Downloads the card's last finished run as `<card>.json`, the CLI's --json summary of it. */
+  save(card: StudyCard): void {
+    const summary = this.#summaries.get(card);
+    if (summary) download(`${card}.json`, toJson(summary) + '\n', 'application/json');
+  }
+
+  /** The card's run finished with `summary` (its download enabled), or null: started or stopped. */
+  #finished(card: StudyCard, summary: object | null): void {
+    if (summary) this.#summaries.set(card, summary);
+    else this.#summaries.delete(card);
+    this.#view.saveable(card, summary !== null);
   }
 
   async #london(p: Parameters, hooks: StudyHooks): Promise<boolean> {
@@ -185,6 +207,19 @@ export class Studies {
         maps.map((map) => map.body.n),
       ),
     );
+    this.#finished(
+      'london',
+      londonJson({
+        device: describeDevice(this.#gpu),
+        geometry: p.londonGeometry,
+        halfHeight: p.londonHalfHeight,
+        grid: p.londonGrid,
+        ns: [p.londonN],
+        studies: maps.map((map) => map.study),
+        convergence,
+        shard: null,
+      }),
+    );
     return true;
   }
 
@@ -206,16 +241,19 @@ export class Studies {
       pairingEnergySvg(points, rings),
       pairingRatioSvg(points, rings),
     );
+    this.#finished('pairing', pairingJson({ points, rings, ratios, shard: null }));
     return true;
   }
 
   #larmor(p: Parameters): boolean {
-    const { ring } = runLarmor({
+    const run = runLarmor({
       n: p.larmorN,
       fieldTesla: p.larmorFieldTesla,
       radiusMetres: p.larmorRadiusMetres,
     });
-    this.#view.larmor(ring);
+    this.#view.larmor(run.ring);
+    // The card follows its fields: what it saves is the ring it shows.
+    this.#finished('larmor', larmorJson(run));
     return true;
   }
 
@@ -248,6 +286,8 @@ export class Studies {
     this.#response = result;
     this.#responseNEpsilon = responseStartPoint(result.points)?.nEpsilon ?? 0;
     this.#view.response(result, total, this.#responseNEpsilon);
+    // A sweep Stop cut short is shown, but saved only whole, as the CLI writes nothing on an interrupt.
+    if (result.complete) this.#finished('response', responseSummary(result, describeDevice(this.#gpu)));
     return result.complete && result.points.every((point) => point.converged);
   }
 
@@ -264,8 +304,14 @@ export class Studies {
     const started = performance.now();
     const stopRequested = () => hooks.stopped?.() ?? false;
     const at = (n: number) => `Scaling: ${geometry}, N = ${n} (${ns.indexOf(n) + 1} of ${ns.length})`;
+    // The storage auto took at each N, as `scaling --json` reports it on the GPU.
+    const storage: Record<string, string> = {};
     const { study, stopped } = await scalingSweep(
-      (system) => openEngine(this.#gpu, system, 'auto', undefined, stopRequested),
+      async (system) => {
+        const backend = await openEngine(this.#gpu, system, 'auto', undefined, stopRequested);
+        storage[system.configuration.n] = backend.matrix;
+        return backend;
+      },
       {
         geometry,
         model,
@@ -282,6 +328,20 @@ export class Studies {
       },
       hooks,
     );
+    if (!stopped) {
+      this.#finished(
+        'scaling',
+        scalingJson({
+          device: describeDevice(this.#gpu),
+          model,
+          ns,
+          studies: [study],
+          extras: [{ matrix: storage, londonInertiaRatioDirect: null }],
+          shard: null,
+          totalMs: performance.now() - started,
+        }),
+      );
+    }
     return !stopped && study.points.every((point) => point.lanczos.converged);
   }
 

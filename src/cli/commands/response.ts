@@ -14,7 +14,7 @@ import { chooseCpuStorage } from '../../run/backend.ts';
 import {
   responseFieldMapSvg,
   responseMarkdown,
-  responseJson,
+  responseSummary,
   responseProfileSvg,
   responseScreeningSvg,
   responseVelocitiesCsv,
@@ -182,7 +182,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
       }
     }
   }
-  const summary = { ...responseJson(result, device), ...fieldMapCheck(result) };
+  const summary = responseSummary(result, device);
   if (values.markdown) {
     const markdown = responseMarkdown(result);
     return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n` };
@@ -190,20 +190,10 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   return { json: values.json, summary, text: responseText(summary, files) };
 }
 
-/**
- * With --grid, "field_map_check": the largest fieldMapCheck of the maps (the GPU's Biot-Savart sum
- * against float64); null where the maps were summed in float64 (--device cpu).
- */
-function fieldMapCheck(result: ResponseResult): { field_map_check?: number | null } {
-  if (result.spec.grid === null) return {};
-  const checks = result.points.flatMap((p) => (p.fieldMapCheck === null ? [] : [p.fieldMapCheck]));
-  return { field_map_check: checks.length ? Math.max(...checks) : null };
-}
-
 const fixed = (x: number | null | undefined, width: number) =>
   (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toPrecision(6)).padStart(width);
 
-function responseText(summary: ReturnType<typeof responseJson>, files: string[]): string {
+function responseText(summary: ReturnType<typeof responseSummary>, files: string[]): string {
   const lines = [
     `response: ${summary.drive} drive, ${summary.geometry}, ${summary.model} model, device ${summary.device.kind}`,
     '',

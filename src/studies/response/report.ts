@@ -46,6 +46,21 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
 }
 
 /**
+ * `response --json`'s summary, and what the app's Studies › Response saves: responseJson and, where
+ * the run summed maps (a grid), "field_map_check": their largest fieldMapCheck (the GPU's Biot-Savart
+ * sum against float64), null where the maps were summed in float64.
+ */
+export function responseSummary(result: ResponseResult, device: DeviceSummary) {
+  return { ...responseJson(result, device), ...fieldMapCheck(result) };
+}
+
+function fieldMapCheck(result: ResponseResult): { field_map_check?: number | null } {
+  if (result.spec.grid === null) return {};
+  const checks = result.points.flatMap((p) => (p.fieldMapCheck === null ? [] : [p.fieldMapCheck]));
+  return { field_map_check: checks.length ? Math.max(...checks) : null };
+}
+
+/**
  * Where M was the fast multipole tree: "tree": its tolerance and the N it served (auto on the CPU
  * takes it past 16 384 unknowns); absent otherwise.
  */
