@@ -22,6 +22,7 @@ import {
   colouredFraction,
   drawnFraction,
   expectSameJson,
+  loadFile,
   runAction,
   savedStudy,
   screenshot,
@@ -92,6 +93,11 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     // The float64 list of the convergence plot, and its law as the card gives it.
     expect(london.convergence.points.length).toBeGreaterThan(3);
     expect(london.convergence.law).toMatch(/N\^-2\.0/);
+    // Its JSON holds no map for the card to show: loading it says so, and leaves the card as it is.
+    expect(await loadFile(page, 'london.json', JSON.stringify(london))).toBe(
+      "london.json is a london run's JSON, which does not hold the field map: run it again (Studies › London moment › Run)",
+    );
+    expect(await page.locator('#study-london').getAttribute('data-state')).toBe('converged');
     await screenshot(page, 'studies-1-london-sphere');
     expect(errors).toEqual([]);
   });
@@ -194,6 +200,14 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(saved.name).toBe('larmor.json');
     const expected = larmorJson(runLarmor({ n: 200, fieldTesla: 0.013, radiusMetres: 3.5e-7 }));
     expectSameJson(saved.json, JSON.parse(toJson(expected)), 1e-12);
+    // Loaded in a fresh page, the ring comes back with its fields.
+    const fresh = await open();
+    expect(await loadFile(fresh.page, 'larmor.json', JSON.stringify(saved.json))).toBe(
+      'Loaded the Larmor ring of 200 electrons from larmor.json.',
+    );
+    expect(await shownValue(fresh.page, 'larmor-current')).toBe(await shownValue(page, 'larmor-current'));
+    expect(await fresh.page.locator('[data-field="larmorN"] input').inputValue()).toBe('200');
+    expect(fresh.errors).toEqual([]);
     await typeField(page, 'larmorRadiusMetres', '-1');
     await expect.poll(() => fieldError(page, 'larmorRadiusMetres').textContent()).toContain('must be > 0');
     await page.locator('[data-action="larmor"] button').click();
@@ -240,6 +254,23 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(scaling.studies[0].matrix).toEqual({ 32: 'dense', 64: 'dense', 128: 'dense' });
     expect(scaling.studies[0].points.map((point) => point.n)).toEqual([32, 64, 128]);
     expect(scaling.studies[0].points[2].lambda_max).toBe(await shownValue(page, 'scaling-lambda-max'));
+    // The file back in a fresh page: the card shows the sweep, its fits recomputed, and the fields
+    // follow it; the page saves the same file again.
+    const fresh = await open();
+    expect(await loadFile(fresh.page, 'scaling.json', JSON.stringify(scaling))).toBe(
+      'Loaded the ring scaling sweep (3 N) from scaling.json.',
+    );
+    expect(await fresh.page.locator('#study-scaling').getAttribute('data-state')).toBe('converged');
+    expect(await shownText(fresh.page, 'scaling-done')).toBe('3 of 3');
+    for (const id of ['scaling-lambda-max', 'scaling-coefficient']) {
+      expect(await shownValue(fresh.page, id)).toBe(await shownValue(page, id));
+    }
+    expect(await shownText(fresh.page, 'scaling-law')).toBe(await shownText(page, 'scaling-law'));
+    expect(await fresh.page.locator('[data-field="scalingNMax"] input').inputValue()).toBe('128');
+    expect(await fresh.page.locator('[data-field="scalingModel"] select').inputValue()).toBe('azimuthal');
+    expect(await colouredFraction(fresh.page, '#scaling-plot canvas')).toBeGreaterThan(0.001);
+    expect((await savedStudy(fresh.page, 'scaling')).json).toEqual(scaling);
+    expect(fresh.errors).toEqual([]);
     await page.locator('#study-scaling').scrollIntoViewIfNeeded();
     await screenshot(page, 'studies-4-scaling-ring');
 

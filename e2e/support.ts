@@ -348,3 +348,13 @@ export function expectSameJson(actual: unknown, expected: unknown, rtol: number,
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
+
+/** Loads `text` as the file `name` (Files › load) and returns the message the page shows for it. */
+export async function loadFile(page: Page, name: string, text: string): Promise<string> {
+  await page.evaluate(() => (document.getElementById('message')!.textContent = ''));
+  await page
+    .locator('#file-input')
+    .setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
+  await page.waitForFunction(() => document.getElementById('message')?.textContent !== '');
+  return shownText(page, 'message');
+}

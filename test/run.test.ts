@@ -445,6 +445,16 @@ describe('the JSON of a run', () => {
     });
   });
 
+  test.each([
+    ['null', 'x.json: not a JSON object'],
+    ['[1, 2]', 'x.json: not a JSON object'],
+    ['7', 'x.json: not a JSON object'],
+    ['{"n": ', 'x.json: not valid JSON'],
+    ['{"command": "solve"}', 'x.json: no "configuration" object (save it with solve --out FILE.json)'],
+  ])('a file that is not a result object, %s, is refused in one line', (text, message) => {
+    expect(() => parseSavedResult(text, 'x.json')).toThrow(new InputError(message, 'result'));
+  });
+
   test('a CSV is told by its header: the result table is positions first', () => {
     const report = { velocities: velocityPattern(ring, 'rigid'), momenta: velocityPattern(ring, 'uniform') };
     expect(csvKind(resultCsv(ring, report.velocities, report.momenta))).toBe('positions');

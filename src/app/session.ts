@@ -38,7 +38,8 @@ import {
   kResultHeaders,
   describeDevice,
   parseQuantityCsv,
-  parseSavedResult,
+  parseJsonObject,
+  savedResult,
   resultCsv,
   toJson,
   type Quantity,
@@ -727,7 +728,15 @@ export class Session {
     const text = await file.text();
     try {
       if (/\.json$/i.test(file.name) || text.trimStart().startsWith('{')) {
-        this.#loadResult(parseSavedResult(text, file.name), file.name);
+        const object = parseJsonObject(text, file.name);
+        if (typeof object.command === 'string' && isStudyAction(object.command)) {
+          const message = this.#studies.load(object, file.name, this.parameters);
+          this.#ui.refresh();
+          this.updateUrl();
+          this.#diagnostics.message(message, 'info');
+          return;
+        }
+        this.#loadResult(savedResult(object, file.name), file.name);
         return;
       }
       const kind = csvKind(text);

@@ -9,7 +9,7 @@ import { InputError } from '../physics/input-error.ts';
 import { kLondonConvergenceNs } from '../physics/london.ts';
 import { kDefaultPairingRatios } from '../physics/pairing.ts';
 import { describeDevice, toJson } from '../io/formats.ts';
-import { larmorJson } from '../studies/larmor/report.ts';
+import { larmorJson, type LarmorJson } from '../studies/larmor/report.ts';
 import { runLarmor } from '../studies/larmor/run.ts';
 import { londonConvergenceSvg, londonJson, londonMapSvg } from '../studies/london/report.ts';
 import { runLondon } from '../studies/london/run.ts';
@@ -19,14 +19,15 @@ import type { GeometryName } from '../physics/geometry.ts';
 import { responseSummary } from '../studies/response/report.ts';
 import { runResponse, type ResponseResult } from '../studies/response/run.ts';
 import { epsilonsOf, responseSpec, type ResponseSpec } from '../studies/response/spec.ts';
-import { kDistributionDimension } from '../physics/scaling.ts';
+import { isScalingGeometry, kDistributionDimension, type ScalingGeometry } from '../physics/scaling.ts';
+import { kModelNames, type ModelName } from '../physics/models.ts';
 import {
   scalingSweep,
   summariseStudy,
   type ScalingPoint,
   type ScalingStudy,
 } from '../studies/scaling/run.ts';
-import { scalingJson } from '../studies/scaling/report.ts';
+import { scalingJson, scalingPointFromJson, type ScalingJson } from '../studies/scaling/report.ts';
 import { kScalingDefaults, logSpacedCounts, scalingRangeProblem } from '../studies/scaling/spec.ts';
 import type { StudyHooks } from '../studies/study.ts';
 import { openEngine } from './engine.ts';
@@ -34,10 +35,22 @@ import { download } from './files.ts';
 import { FieldError, type Parameters, type SourceName, type StudyAction } from './state.ts';
 import { lastConvergedPoint, responseStartPoint, type StudiesView, type StudyCard } from './studies-view.ts';
 
+/** The scaling card's headline of a sweep. */
+function scalingDescription(geometry: ScalingGeometry, model: ModelName, ns: readonly number[]): string {
+  return `${geometry}, ${model} model, d = ${kDistributionDimension[geometry]}, N = ${ns.join(', ')}`;
+}
+
 /** Lets the page draw a frame and handle input (a Stop click) between two chunks of a run. */
 function yieldToPage(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
+
+/** What a study's JSON lacks for its card to show it again (Studies.load), and the card's folder. */
+const kNotSaved: Readonly<Record<string, readonly [string, string]>> = {
+  london: ['the field map', 'London moment'],
+  pairing: ["the rings' ground states", 'Pairing on a ring'],
+  response: ['the field maps and the velocities', 'Response'],
+};
 
 /** The panel field of each of the response spec's InputError fields. */
 const kResponseFields: Readonly<Record<string, keyof Parameters>> = {
@@ -157,6 +170,68 @@ export class Studies {
   /** A panel field changed: the Larmor card, once shown, follows its inputs. */
   changed(key: keyof Parameters, parameters: Parameters): void {
     if (key.startsWith('larmor') && this.#view.larmorShown) this.#larmor(parameters);
+  }
+
+  /**
+   * A study's saved JSON (a card's download, `<command> --json`) back in its card, where the file holds
+   * what the card shows: the scaling sweep's points (its fits recomputed, as merge does) and the
+   * Larmor ring's inputs. The London map, the pairing rings' states and the response's maps and
+   * velocities are not in their JSON: refused, saying so. The panel's fields follow the file; returns
+   * the page's message.
+   */
+  load(json: Record<string, unknown>, name: string, p: Parameters): string {
+    const command = json.command;
+    try {
+      if (command === 'scaling') return this.#loadScaling(json as unknown as ScalingJson, name, p);
+      if (command === 'larmor') return this.#loadLarmor(json as unknown as LarmorJson, name, p);
+    } catch (error) {
+      if (error instanceof InputError) throw error;
+      // A field missing or of the wrong type deep in the file: not what the command writes.
+      throw new InputError(`${name}: not a ${String(command)} result as --json writes it`, 'result');
+    }
+    const [lacks, folder] = kNotSaved[String(command)];
+    throw new InputError(
+      `${name} is a ${String(command)} run's JSON, which does not hold ${lacks}: run it again (Studies › ${folder} › Run)`,
+      'result',
+    );
+  }
+
+  #loadScaling(json: ScalingJson, name: string, p: Parameters): string {
+    const [first] = json.studies;
+    const geometry = first?.geometry;
+    if (!isScalingGeometry(geometry)) throw new InputError(`${name}: no scaling geometry`, 'result');
+    if (!(kModelNames as readonly string[]).includes(json.model))
+      throw new InputError(`${name}: model must be ${kModelNames.join(' or ')}`, 'result');
+    const model = json.model as ModelName;
+    const points = first.points.map(scalingPointFromJson);
+    if (points.length === 0) throw new InputError(`${name}: a sweep without points`, 'result');
+    const ns = points.map((point) => point.n);
+    Object.assign(p, {
+      scalingGeometry: geometry,
+      scalingModel: model,
+      scalingNMin: ns[0],
+      scalingNMax: ns[ns.length - 1],
+      scalingPoints: ns.length,
+    });
+    this.#view.start('scaling');
+    this.#view.scalingStart(scalingDescription(geometry, model, ns), ns);
+    this.#view.scalingUpdate(points, this.#summary(p, points, first.ms));
+    this.#finished('scaling', json);
+    this.#view.finish('scaling', points.every((point) => point.lanczos.converged) ? 'converged' : 'failed');
+    const others =
+      json.studies.length > 1 ? `; the card shows the first of its ${json.studies.length} geometries` : '';
+    return `Loaded the ${geometry} scaling sweep (${ns.length} N) from ${name}${others}.`;
+  }
+
+  #loadLarmor(json: LarmorJson, name: string, p: Parameters): string {
+    const { n, b_tesla: fieldTesla, radius_m: radiusMetres } = json.ring;
+    if (!Number.isSafeInteger(n) || n < 1 || !Number.isFinite(fieldTesla) || !(radiusMetres > 0))
+      throw new InputError(`${name}: the ring's n, b_tesla or radius_m is out of range`, 'result');
+    Object.assign(p, { larmorN: n, larmorFieldTesla: fieldTesla, larmorRadiusMetres: radiusMetres });
+    this.#view.start('larmor');
+    this.#larmor(p);
+    this.#view.finish('larmor', 'converged');
+    return `Loaded the Larmor ring of ${n} electrons from ${name}.`;
   }
 
   /** Downloads the card's last finished run as `<card>.json`, the CLI's --json summary of it. */
@@ -297,10 +372,7 @@ export class Studies {
     const ns = logSpacedCounts(p.scalingNMin, p.scalingNMax, p.scalingPoints);
     const geometry = p.scalingGeometry;
     const model = p.scalingModel;
-    this.#view.scalingStart(
-      `${geometry}, ${model} model, d = ${kDistributionDimension[geometry]}, N = ${ns.join(', ')}`,
-      ns,
-    );
+    this.#view.scalingStart(scalingDescription(geometry, model, ns), ns);
     const started = performance.now();
     const stopRequested = () => hooks.stopped?.() ?? false;
     const at = (n: number) => `Scaling: ${geometry}, N = ${n} (${ns.indexOf(n) + 1} of ${ns.length})`;

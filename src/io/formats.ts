@@ -210,17 +210,29 @@ function numberArray(value: unknown, what: string, length: number | null): Float
   return Float64Array.from(value as number[]);
 }
 
+/** A loaded file's JSON object; anything else (not JSON, an array, a number, null) is refused. */
+export function parseJsonObject(text: string, name: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new InputError(`${name}: not valid JSON`, 'result');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new InputError(`${name}: not a JSON object`, 'result');
+  return value as Record<string, unknown>;
+}
+
 /**
  * Parses a result JSON, refusing one that does not describe a configuration it can rebuild; errors
  * have the field 'result'.
  */
 export function parseSavedResult(text: string, name: string): SavedResult {
-  let object: Record<string, unknown>;
-  try {
-    object = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    throw new InputError(`${name}: not valid JSON`, 'result');
-  }
+  return savedResult(parseJsonObject(text, name), name);
+}
+
+/** parseSavedResult of an object already parsed. */
+export function savedResult(object: Record<string, unknown>, name: string): SavedResult {
   const configuration = object.configuration as Record<string, unknown> | undefined;
   if (!configuration || typeof configuration !== 'object')
     throw new InputError(`${name}: no "configuration" object (save it with solve --out FILE.json)`, 'result');

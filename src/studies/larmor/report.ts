@@ -57,3 +57,5 @@ export function larmorJson(run: LarmorRun) {
     },
   };
 }
+
+export type LarmorJson = ReturnType<typeof larmorJson>;
