@@ -2,8 +2,6 @@
 // WebGPU adapter (a CPU, so N stays in the hundreds). Each test checks the numbers the page shows
 // against physics or the float64 reference, proves something was drawn from the canvas's pixels,
 // saves a screenshot under e2e-results/, and fails on any console error or uncaught exception.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { packTreeTables, gpuTreeGeometry, storageBytes, treeStorageBuffers } from '../src/kernels/tree.ts';
@@ -18,9 +16,10 @@ import {
   fieldError,
   drawnFraction,
   statusAtFrames,
+  downloaded,
   kNoWebGpuFlags,
-  kResultsDirectory,
   launch,
+  loadFile,
   openPage,
   runAction,
   screenshot,
@@ -57,11 +56,7 @@ async function solveNumbers(page: Page) {
 
 /** A result JSON chosen in the page's file dialog, once the page says it loaded it. */
 async function loadResult(page: Page, name: string, json: string): Promise<void> {
-  await page.evaluate(() => (document.getElementById('message')!.textContent = ''));
-  await page
-    .locator('#file-input')
-    .setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(json) });
-  await page.waitForFunction(() => document.getElementById('message')?.textContent?.includes('their result'));
+  expect(await loadFile(page, name, json)).toContain('their result');
 }
 
 async function expectConvergedSolve(page: Page, tolerance: number): Promise<void> {
@@ -198,12 +193,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
       return `${(-1 + (2 * i) / 199).toFixed(6)},${Math.cos(t).toFixed(6)},${Math.sin(t).toFixed(6)}`;
     });
     const csv = ['# helix', 'z,x,y', ...rows].join('\n');
-    await page
-      .locator('#file-input')
-      .setInputFiles({ name: 'helix.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
-    await page.waitForFunction(() =>
-      document.getElementById('message')?.textContent?.includes('Loaded 200 positions'),
-    );
+    expect(await loadFile(page, 'helix.csv', csv)).toContain('Loaded 200 positions');
     expect(await page.locator('[data-field="source"] select').inputValue()).toBe('positions file');
     expect(await page.locator('[data-field="n"] input').inputValue()).toBe('200');
     expect(await page.locator('[data-field="n"] input').isDisabled()).toBe(true);
@@ -243,13 +233,8 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await settled(page)).toBe('converged');
     const iterations = await shownValue(page, 'solve-iterations');
 
-    const [jsonDownload] = await Promise.all([
-      page.waitForEvent('download'),
-      page.locator('[data-action="downloadJson"] button').click(),
-    ]);
-    const jsonPath = resolve(kResultsDirectory, 'result.json');
-    await jsonDownload.saveAs(jsonPath);
-    const saved = JSON.parse(readFileSync(jsonPath, 'utf8'));
+    const json = await downloaded(page, '[data-action="downloadJson"] button', 'result.json');
+    const saved = JSON.parse(json.text);
     expect(saved.command).toBe('solve');
     expect(saved.mode).toBe('round_trip');
     expect(saved.configuration).toMatchObject({
@@ -270,25 +255,15 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(saved.velocity_pattern).toBe('alternating');
     expect(saved.tolerance).toBe(1e-5);
 
-    const [csvDownload] = await Promise.all([
-      page.waitForEvent('download'),
-      page.locator('[data-action="downloadCsv"] button').click(),
-    ]);
-    const csvPath = resolve(kResultsDirectory, 'result.csv');
-    await csvDownload.saveAs(csvPath);
-    const lines = readFileSync(csvPath, 'utf8').trim().split('\n');
+    const csv = await downloaded(page, '[data-action="downloadCsv"] button', 'result.csv');
+    const lines = csv.text.trim().split('\n');
     expect(lines[0]).toBe('x,y,z,vx,vy,vz,px,py,pz');
     expect(lines).toHaveLength(126);
 
     // A fresh page (which ran its own default scenario) loads the saved result.
     const other = await open();
     await settled(other.page);
-    await other.page
-      .locator('#file-input')
-      .setInputFiles({ name: 'result.json', mimeType: 'application/json', buffer: readFileSync(jsonPath) });
-    await other.page.waitForFunction(() =>
-      document.getElementById('message')?.textContent?.includes('their result'),
-    );
+    await loadResult(other.page, 'result.json', json.text);
     expect(await status(other.page)).toBe('converged');
     expect(await other.page.locator('[data-field="source"] select').inputValue()).toBe('cube');
     expect(await shownValue(other.page, 'solve-iterations')).toBe(iterations);
@@ -303,11 +278,8 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     await screenshot(other.page, '6-loaded-json');
 
     // The CSV, chosen in the dialog, gives its positions: the cube's, as a positions file.
-    await other.page
-      .locator('#file-input')
-      .setInputFiles({ name: 'result.csv', mimeType: 'text/csv', buffer: readFileSync(csvPath) });
-    await other.page.waitForFunction(() =>
-      document.getElementById('message')?.textContent?.includes('Loaded 125 positions from result.csv'),
+    expect(await loadFile(other.page, 'result.csv', csv.text)).toContain(
+      'Loaded 125 positions from result.csv',
     );
     expect(await other.page.locator('[data-field="source"] select').inputValue()).toBe('positions file');
     expect(await other.page.locator('[data-field="n"] input').inputValue()).toBe('125');
@@ -318,13 +290,8 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
   test('a loaded spectrum is shown: λ_min, λ_max, the collective parameter and what M is', async () => {
     const first = await open('?geometry=ball&n=200&eps=0.003&run=spectrum');
     expect(await settled(first.page)).toBe('converged');
-    const [download] = await Promise.all([
-      first.page.waitForEvent('download'),
-      first.page.locator('[data-action="downloadJson"] button').click(),
-    ]);
-    const path = resolve(kResultsDirectory, 'spectrum.json');
-    await download.saveAs(path);
-    const saved = JSON.parse(readFileSync(path, 'utf8'));
+    const download = await downloaded(first.page, '[data-action="downloadJson"] button', 'spectrum.json');
+    const saved = JSON.parse(download.text);
     expect(saved.mode).toBeNull();
     expect(saved.spectrum).toMatchObject({ converged: true, indefinite: false });
     expect(saved.spectrum.lambda_min).toBe(await shownValue(first.page, 'lambda-min'));
@@ -419,14 +386,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
 
     // Velocities from a CSV: the same M again.
     const rows = Array.from({ length: 500 }, (_, i) => `${Math.cos(i)},${Math.sin(i)},0`);
-    await page.locator('#file-input').setInputFiles({
-      name: 'v.csv',
-      mimeType: 'text/csv',
-      buffer: Buffer.from(['vx,vy,vz', ...rows].join('\n')),
-    });
-    await page.waitForFunction(() =>
-      document.getElementById('message')?.textContent?.includes('Loaded velocities'),
-    );
+    expect(await loadFile(page, 'v.csv', ['vx,vy,vz', ...rows].join('\n'))).toContain('Loaded velocities');
     expect(await shownText(page, 'matrix-storage')).toBe('not built (auto)');
     expect(await runAction(page, 'solve')).toBe('converged');
     await expectCachedM();

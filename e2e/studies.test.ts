@@ -214,6 +214,11 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
     await page.locator('#study-larmor').scrollIntoViewIfNeeded();
     await screenshot(page, 'studies-3-larmor');
+    // The saved ring loaded over the bad field: the file's R takes its place, and its error goes.
+    await loadFile(page, 'larmor.json', JSON.stringify(saved.json));
+    expect(await fieldError(page, 'larmorRadiusMetres').count()).toBe(0);
+    expect(await page.locator('[data-field="larmorRadiusMetres"] input').inputValue()).not.toBe('-1');
+    expect(await runAction(page, 'larmor')).toBe('converged');
     await typeField(page, 'larmorRadiusMetres', '3.5e-7');
     expect(await fieldError(page, 'larmorRadiusMetres').count()).toBe(0);
     expect(errors).toEqual([]);
@@ -274,9 +279,25 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     await page.locator('#study-scaling').scrollIntoViewIfNeeded();
     await screenshot(page, 'studies-4-scaling-ring');
 
-    // A longer sweep, stopped after its first point: the run ends as failed with the points so far.
+    // A sphere's file carries, as `scaling --json` does, the inertia ratio at London's eps = 3/N
+    // straight from M at the largest N, beside the sweep's 1 + (3/N) q there.
     await chooseOption(page, 'scalingGeometry', 'sphere');
     await chooseOption(page, 'scalingModel', 'vector');
+    await typeField(page, 'scalingNMin', '16');
+    await typeField(page, 'scalingNMax', '32');
+    await typeField(page, 'scalingPoints', '2');
+    expect(await runAction(page, 'scaling')).toBe('converged');
+    const sphere = (await savedStudy(page, 'scaling')).json as {
+      studies: {
+        points: { n: number; london_inertia_ratio: number }[];
+        london_inertia_ratio_direct: { n: number; value: number };
+      }[];
+    };
+    const [{ points: spherePoints, london_inertia_ratio_direct: direct }] = sphere.studies;
+    expect(direct.n).toBe(32);
+    expect(Math.abs(direct.value - spherePoints[1].london_inertia_ratio)).toBeLessThan(1e-4);
+
+    // A longer sweep, stopped after its first point: the run ends as failed with the points so far.
     await typeField(page, 'scalingNMin', '16');
     await typeField(page, 'scalingNMax', '4096');
     await typeField(page, 'scalingPoints', '8');

@@ -307,18 +307,25 @@ export async function colouredFraction(page: Page, selector: string): Promise<nu
 }
 
 /**
- * Clicks a study card's download button and reads what it saved (under e2e-results/): the file's
- * name and its JSON.
+ * Clicks `button` and keeps what it downloads as e2e-results/`file`: the name the page gave it, where
+ * it was kept, and its text.
  */
-export async function savedStudy(page: Page, card: string): Promise<{ name: string; json: unknown }> {
-  const [saved] = await Promise.all([
-    page.waitForEvent('download'),
-    page.locator(`#study-${card}-save`).click(),
-  ]);
+export async function downloaded(
+  page: Page,
+  button: string,
+  file: string,
+): Promise<{ name: string; path: string; text: string }> {
+  const [saved] = await Promise.all([page.waitForEvent('download'), page.locator(button).click()]);
   mkdirSync(kResultsDirectory, { recursive: true });
-  const path = resolve(kResultsDirectory, `study-${card}.json`);
+  const path = resolve(kResultsDirectory, file);
   await saved.saveAs(path);
-  return { name: saved.suggestedFilename(), json: JSON.parse(readFileSync(path, 'utf8')) };
+  return { name: saved.suggestedFilename(), path, text: readFileSync(path, 'utf8') };
+}
+
+/** A study card's download (its finished run as JSON): the file's name and its JSON. */
+export async function savedStudy(page: Page, card: string): Promise<{ name: string; json: unknown }> {
+  const { name, text } = await downloaded(page, `#study-${card}-save`, `study-${card}.json`);
+  return { name, json: JSON.parse(text) };
 }
 
 /**
@@ -352,9 +359,8 @@ function isObject(x: unknown): x is Record<string, unknown> {
 /** Loads `text` as the file `name` (Files › load) and returns the message the page shows for it. */
 export async function loadFile(page: Page, name: string, text: string): Promise<string> {
   await page.evaluate(() => (document.getElementById('message')!.textContent = ''));
-  await page
-    .locator('#file-input')
-    .setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
+  const mimeType = name.endsWith('.csv') ? 'text/csv' : 'application/json';
+  await page.locator('#file-input').setInputFiles({ name, mimeType, buffer: Buffer.from(text) });
   await page.waitForFunction(() => document.getElementById('message')?.textContent !== '');
   return shownText(page, 'message');
 }

@@ -11,7 +11,10 @@ import { cpuBackend } from '../src/run/backend.ts';
 import { massMatrix } from '../src/run/backend.ts';
 import { applyMassMatrix } from '../src/solvers/dense.ts';
 import { solve } from '../src/solvers/solve.ts';
-import { csvKind, kCpuDevice, parseSavedResult, resultCsv, toJson } from '../src/io/formats.ts';
+import { csvKind, kCpuDevice, parseJsonObject, resultCsv, savedResult, toJson } from '../src/io/formats.ts';
+
+/** A result file's text as the app reads it back. */
+const parseSavedResult = (text: string, name: string) => savedResult(parseJsonObject(text, name), name);
 import { InputError } from '../src/physics/input-error.ts';
 import {
   checkDecision,

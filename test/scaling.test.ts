@@ -49,7 +49,15 @@ import {
   type BackendFactory,
   type ScalingStudy,
 } from '../src/studies/scaling/run.ts';
-import { logSpacedCounts } from '../src/studies/scaling/spec.ts';
+import { scalingJson, scalingRunFromJson } from '../src/studies/scaling/report.ts';
+import {
+  kScalingBrowserElectrons,
+  kScalingBrowserPoints,
+  logSpacedCounts,
+  logSpacedPointCount,
+} from '../src/studies/scaling/spec.ts';
+import { kCpuDevice, toJson } from '../src/io/formats.ts';
+import { InputError } from '../src/physics/input-error.ts';
 import { jacobiScaled } from '../src/solvers/spectrum.ts';
 import { randomVector } from './helpers/compare.ts';
 import { gpuHarness } from './helpers/gpu.ts';
@@ -476,5 +484,91 @@ describe('scaling on the command line', () => {
     const run = cli('scaling', '--geometries', 'ring,cube');
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/^error: --geometries takes ring, disk, sphere, ball, got 'cube'\n$/);
+  });
+});
+
+describe('a saved sweep read back (the app loads scaling.json into its card)', () => {
+  const ns = [12, 24, 48];
+  const saved = async () => {
+    const study = await cpuSweep('sphere', 'vector', ns);
+    const json = scalingJson({
+      device: kCpuDevice,
+      model: 'vector',
+      ns,
+      studies: [study],
+      extras: [{ matrix: null, londonInertiaRatioDirect: { n: 48, value: 1.5 } }],
+      shard: null,
+      totalMs: 5,
+    });
+    return { study, json: JSON.parse(toJson(json)) as Record<string, unknown> };
+  };
+
+  it('gives back every point, the model and what the JSON adds beside the study', async () => {
+    const { study, json } = await saved();
+    const run = scalingRunFromJson(json, 's.json');
+    expect(run.model).toBe('vector');
+    expect(run.studies).toHaveLength(1);
+    expect(run.studies[0].geometry).toBe('sphere');
+    // NaN (null in the JSON) compares equal under toEqual, as it should.
+    expect(run.studies[0].points).toEqual(study.points);
+    expect(run.studies[0].extra).toEqual({ matrix: null, londonInertiaRatioDirect: { n: 48, value: 1.5 } });
+  });
+
+  it.each([
+    [
+      'a shard',
+      { shard: { index: 1, count: 2 } },
+      /one shard of a sweep: join the shards with darwin-breit merge/,
+    ],
+    ['another model', { model: 'scalar' }, /model must be vector or azimuthal/],
+    ['no studies', { studies: [] }, /no "studies" list/],
+    [
+      'a geometry it has no law for',
+      { studies: [{ geometry: 'cube', points: [] }] },
+      /not a scaling geometry/,
+    ],
+    [
+      'a sweep without points',
+      { studies: [{ geometry: 'ring', points: [] }] },
+      /the ring sweep has no points/,
+    ],
+    [
+      'a point that is not one',
+      { studies: [{ geometry: 'ring', points: [{ n: 8 }] }] },
+      /point 0 is not what/,
+    ],
+  ])('refuses %s in one line', async (_name, change, message) => {
+    const { json } = await saved();
+    expect(() => scalingRunFromJson({ ...json, ...change }, 's.json')).toThrow(message);
+    expect(() => scalingRunFromJson({ ...json, ...change }, 's.json')).toThrow(InputError);
+  });
+
+  it('refuses N out of order', async () => {
+    const { json } = await saved();
+    const [study] = json.studies as { points: unknown[] }[];
+    const swapped = { ...study, points: [study.points[1], study.points[0], study.points[2]] };
+    expect(() => scalingRunFromJson({ ...json, studies: [swapped] }, 's.json')).toThrow(
+      /N must be integers >= 2, ascending/,
+    );
+  });
+});
+
+describe("the app's fields for a loaded sweep (logSpacedPointCount)", () => {
+  it('finds the count whose log-spaced N are the sweep, where rounding merged some', () => {
+    const ns = logSpacedCounts(16, 26, 11);
+    expect(ns.length).toBeLessThan(11);
+    const count = logSpacedPointCount(ns, kScalingBrowserElectrons, kScalingBrowserPoints);
+    expect(count).not.toBeNull();
+    expect(logSpacedCounts(16, 26, count!)).toEqual(ns);
+    expect(logSpacedPointCount([32, 64, 128], kScalingBrowserElectrons, kScalingBrowserPoints)).toBe(3);
+  });
+
+  it('none for N the page cannot run or does not space so', () => {
+    expect(logSpacedPointCount([100, 10_000], kScalingBrowserElectrons, kScalingBrowserPoints)).toBeNull();
+    expect(logSpacedPointCount([16, 17, 100], kScalingBrowserElectrons, kScalingBrowserPoints)).toBeNull();
+    // Thirteen N need more points than the page's twelve.
+    expect(
+      logSpacedPointCount(logSpacedCounts(16, 4096, 13), kScalingBrowserElectrons, kScalingBrowserPoints),
+    ).toBeNull();
   });
 });

@@ -217,6 +217,7 @@ export class Diagnostics {
   clearSolve(): void {
     this.#iterations.length = 0;
     this.#residuals.length = 0;
+    this.#tolerance = 0;
     this.#redraw();
     for (const id of ['solve-iterations', 'solve-residual', 'solve-true-residual', 'round-trip'])
       show(id, null);

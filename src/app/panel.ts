@@ -312,6 +312,15 @@ export class Panel {
     }
   }
 
+  /** Fields a loaded file set: text typed there, valid or not, and its error give way to the values. */
+  accept(keys: readonly (keyof Parameters)[]): void {
+    for (const key of keys) {
+      this.#invalid.delete(key as TextKey);
+      this.fieldError(key, null);
+    }
+    this.refresh();
+  }
+
   /** Back from the parameters after they changed elsewhere (a link, a loaded file). */
   refresh(loaded?: LoadedNames): void {
     const p = this.#parameters;

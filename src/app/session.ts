@@ -214,6 +214,7 @@ export class Session {
 
   /** Shows the configuration the parameters describe (nothing computed yet) and forgets old results. */
   preview(): void {
+    this.#withdrawPositionsRefusal();
     this.#previewPending = false;
     this.#velocitiesPending = false;
     this.#results = emptyResults();
@@ -234,17 +235,20 @@ export class Session {
     }
   }
 
+  /** The last preview's refusal of the positions, gone with its cause or not, before the next asks. */
+  #withdrawPositionsRefusal(): void {
+    if (this.#positionsRefusal === null) return;
+    this.#ui.fieldError(this.#positionsRefusal.field, null);
+    this.#diagnostics.withdrawMessage(this.#positionsRefusal.message);
+    this.#positionsRefusal = null;
+  }
+
   /**
    * The model's demand on the positions (validateModelPositions: z = 0 in 2D, rho > 0 azimuthal),
    * said with the preview rather than at the next run; it costs O(N), unlike the coincident-pair sort
    * the run adds.
    */
   #refuseModelPositions(system: DarwinSystem): void {
-    if (this.#positionsRefusal !== null) {
-      this.#ui.fieldError(this.#positionsRefusal.field, null);
-      this.#diagnostics.withdrawMessage(this.#positionsRefusal.message);
-    }
-    this.#positionsRefusal = null;
     try {
       validateModelPositions(system);
     } catch (error) {
@@ -726,12 +730,18 @@ export class Session {
       return;
     }
     const text = await file.text();
+    // A run may have started while a large file was read.
+    if (this.#busy) {
+      this.#diagnostics.message('Stop the run before loading a file.');
+      return;
+    }
     try {
       if (/\.json$/i.test(file.name) || text.trimStart().startsWith('{')) {
         const object = parseJsonObject(text, file.name);
         if (typeof object.command === 'string' && isStudyAction(object.command)) {
-          const message = this.#studies.load(object, file.name, this.parameters);
-          this.#ui.refresh();
+          const { message, fields } = this.#studies.load(object, file.name, this.parameters);
+          this.#ui.clearFieldErrors();
+          this.#ui.accept(fields);
           this.updateUrl();
           this.#diagnostics.message(message, 'info');
           return;
@@ -831,7 +841,7 @@ export class Session {
         saved.velocities,
         saved.momenta,
       );
-      // The tolerance line where the file says what was asked (older files do not: 0 draws none).
+      // The tolerance line where the file says what was asked (a file without "tolerance": none).
       const tolerance = saved.summary.tolerance;
       this.#diagnostics.history(
         saved.history,

@@ -8,8 +8,8 @@ import { gpuMovingChargesField, gpuReducedField } from '../engine/london.ts';
 import { InputError } from '../physics/input-error.ts';
 import { kLondonConvergenceNs } from '../physics/london.ts';
 import { kDefaultPairingRatios } from '../physics/pairing.ts';
-import { describeDevice, toJson } from '../io/formats.ts';
-import { larmorJson, type LarmorJson } from '../studies/larmor/report.ts';
+import { describeDevice, toJson, type DeviceSummary } from '../io/formats.ts';
+import { larmorJson } from '../studies/larmor/report.ts';
 import { runLarmor } from '../studies/larmor/run.ts';
 import { londonConvergenceSvg, londonJson, londonMapSvg } from '../studies/london/report.ts';
 import { runLondon } from '../studies/london/run.ts';
@@ -19,20 +19,36 @@ import type { GeometryName } from '../physics/geometry.ts';
 import { responseSummary } from '../studies/response/report.ts';
 import { runResponse, type ResponseResult } from '../studies/response/run.ts';
 import { epsilonsOf, responseSpec, type ResponseSpec } from '../studies/response/spec.ts';
-import { isScalingGeometry, kDistributionDimension, type ScalingGeometry } from '../physics/scaling.ts';
-import { kModelNames, type ModelName } from '../physics/models.ts';
+import { kDistributionDimension, type ScalingGeometry } from '../physics/scaling.ts';
+import type { DarwinSystem, ModelName } from '../physics/models.ts';
 import {
+  londonInertiaRatioDirect,
   scalingSweep,
   summariseStudy,
   type ScalingPoint,
   type ScalingStudy,
 } from '../studies/scaling/run.ts';
-import { scalingJson, scalingPointFromJson, type ScalingJson } from '../studies/scaling/report.ts';
-import { kScalingDefaults, logSpacedCounts, scalingRangeProblem } from '../studies/scaling/spec.ts';
+import { scalingJson, scalingRunFromJson } from '../studies/scaling/report.ts';
+import {
+  kScalingBrowserElectrons,
+  kScalingBrowserPoints,
+  kScalingDefaults,
+  logSpacedCounts,
+  logSpacedPointCount,
+  scalingRangeProblem,
+} from '../studies/scaling/spec.ts';
 import type { StudyHooks } from '../studies/study.ts';
 import { openEngine } from './engine.ts';
 import { download } from './files.ts';
-import { FieldError, type Parameters, type SourceName, type StudyAction } from './state.ts';
+import {
+  FieldError,
+  parseFieldTesla,
+  parseLarmorN,
+  parseRadius,
+  type Parameters,
+  type SourceName,
+  type StudyAction,
+} from './state.ts';
 import { lastConvergedPoint, responseStartPoint, type StudiesView, type StudyCard } from './studies-view.ts';
 
 /** The scaling card's headline of a sweep. */
@@ -43,6 +59,12 @@ function scalingDescription(geometry: ScalingGeometry, model: ModelName, ns: rea
 /** Lets the page draw a frame and handle input (a Stop click) between two chunks of a run. */
 function yieldToPage(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** A study file loaded into its card: the page's message, and the panel fields it set. */
+export interface StudyLoad {
+  readonly message: string;
+  readonly fields: readonly (keyof Parameters)[];
 }
 
 /** What a study's JSON lacks for its card to show it again (Studies.load), and the card's folder. */
@@ -152,7 +174,6 @@ export class Studies {
   /** Runs one study; true when it finished (not stopped, every solver converged). */
   async run(action: StudyAction, parameters: Parameters, hooks: StudyHooks): Promise<boolean> {
     this.#view.start(action);
-    this.#finished(action, null);
     const paced: StudyHooks = { ...hooks, pause: yieldToPage };
     let ok = false;
     try {
@@ -176,62 +197,82 @@ export class Studies {
    * A study's saved JSON (a card's download, `<command> --json`) back in its card, where the file holds
    * what the card shows: the scaling sweep's points (its fits recomputed, as merge does) and the
    * Larmor ring's inputs. The London map, the pairing rings' states and the response's maps and
-   * velocities are not in their JSON: refused, saying so. The panel's fields follow the file; returns
-   * the page's message.
+   * velocities are not in their JSON: refused, saying so. The file is checked whole before the card
+   * or the fields change; returns the page's message and the fields it set.
    */
-  load(json: Record<string, unknown>, name: string, p: Parameters): string {
-    const command = json.command;
-    try {
-      if (command === 'scaling') return this.#loadScaling(json as unknown as ScalingJson, name, p);
-      if (command === 'larmor') return this.#loadLarmor(json as unknown as LarmorJson, name, p);
-    } catch (error) {
-      if (error instanceof InputError) throw error;
-      // A field missing or of the wrong type deep in the file: not what the command writes.
-      throw new InputError(`${name}: not a ${String(command)} result as --json writes it`, 'result');
-    }
-    const [lacks, folder] = kNotSaved[String(command)];
+  load(json: Record<string, unknown>, name: string, p: Parameters): StudyLoad {
+    const command = String(json.command);
+    if (command === 'scaling') return this.#loadScaling(json, name, p);
+    if (command === 'larmor') return this.#loadLarmor(json, name, p);
+    const [lacks, folder] = kNotSaved[command];
     throw new InputError(
-      `${name} is a ${String(command)} run's JSON, which does not hold ${lacks}: run it again (Studies › ${folder} › Run)`,
+      `${name} is a ${command} run's JSON, which does not hold ${lacks}: run it again (Studies › ${folder} › Run)`,
       'result',
     );
   }
 
-  #loadScaling(json: ScalingJson, name: string, p: Parameters): string {
-    const [first] = json.studies;
-    const geometry = first?.geometry;
-    if (!isScalingGeometry(geometry)) throw new InputError(`${name}: no scaling geometry`, 'result');
-    if (!(kModelNames as readonly string[]).includes(json.model))
-      throw new InputError(`${name}: model must be ${kModelNames.join(' or ')}`, 'result');
-    const model = json.model as ModelName;
-    const points = first.points.map(scalingPointFromJson);
-    if (points.length === 0) throw new InputError(`${name}: a sweep without points`, 'result');
+  #loadScaling(json: Record<string, unknown>, name: string, p: Parameters): StudyLoad {
+    const { model, studies } = scalingRunFromJson(json, name);
+    const [{ geometry, points, ms, extra }] = studies;
     const ns = points.map((point) => point.n);
-    Object.assign(p, {
-      scalingGeometry: geometry,
-      scalingModel: model,
-      scalingNMin: ns[0],
-      scalingNMax: ns[ns.length - 1],
-      scalingPoints: ns.length,
-    });
+    const study = summariseStudy(geometry, model, points, ms);
+    // The fields follow the file where the page's log-spaced sweep gives the same N, else keep theirs.
+    const count = logSpacedPointCount(ns, kScalingBrowserElectrons, kScalingBrowserPoints);
+    const fields =
+      count === null
+        ? {}
+        : {
+            scalingGeometry: geometry,
+            scalingModel: model,
+            scalingNMin: ns[0],
+            scalingNMax: ns[ns.length - 1],
+            scalingPoints: count,
+          };
+    Object.assign(p, fields);
     this.#view.start('scaling');
     this.#view.scalingStart(scalingDescription(geometry, model, ns), ns);
-    this.#view.scalingUpdate(points, this.#summary(p, points, first.ms));
-    this.#finished('scaling', json);
+    this.#view.scalingUpdate(points, study);
+    const device = json.device as DeviceSummary;
+    const total = (json.timing_ms as { total_ms?: number } | undefined)?.total_ms ?? ms;
+    this.#finished(
+      'scaling',
+      scalingJson({ device, model, ns, studies: [study], extras: [extra], shard: null, totalMs: total }),
+    );
     this.#view.finish('scaling', points.every((point) => point.lanczos.converged) ? 'converged' : 'failed');
-    const others =
-      json.studies.length > 1 ? `; the card shows the first of its ${json.studies.length} geometries` : '';
-    return `Loaded the ${geometry} scaling sweep (${ns.length} N) from ${name}${others}.`;
+    const others = studies.length > 1 ? `; the card shows the first of its ${studies.length} geometries` : '';
+    const kept =
+      count === null
+        ? `; the panel's log-spaced N (${kScalingBrowserElectrons.min} to ${kScalingBrowserElectrons.max}) ` +
+          'cannot give these, so its fields stay'
+        : '';
+    return {
+      message: `Loaded the ${geometry} scaling sweep (${ns.length} N) from ${name}${others}${kept}.`,
+      fields: Object.keys(fields) as (keyof Parameters)[],
+    };
   }
 
-  #loadLarmor(json: LarmorJson, name: string, p: Parameters): string {
-    const { n, b_tesla: fieldTesla, radius_m: radiusMetres } = json.ring;
-    if (!Number.isSafeInteger(n) || n < 1 || !Number.isFinite(fieldTesla) || !(radiusMetres > 0))
-      throw new InputError(`${name}: the ring's n, b_tesla or radius_m is out of range`, 'result');
-    Object.assign(p, { larmorN: n, larmorFieldTesla: fieldTesla, larmorRadiusMetres: radiusMetres });
+  #loadLarmor(json: Record<string, unknown>, name: string, p: Parameters): StudyLoad {
+    const ring = (json.ring ?? {}) as Record<string, unknown>;
+    // The panel's own rules for its fields, on the file's numbers.
+    let fields;
+    try {
+      fields = {
+        larmorN: parseLarmorN(String(ring.n)),
+        larmorFieldTesla: parseFieldTesla(String(ring.b_tesla)),
+        larmorRadiusMetres: parseRadius(String(ring.radius_m)),
+      };
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      throw new InputError(`${name}: the ring's ${error.message}`, 'result');
+    }
+    Object.assign(p, fields);
     this.#view.start('larmor');
     this.#larmor(p);
     this.#view.finish('larmor', 'converged');
-    return `Loaded the Larmor ring of ${n} electrons from ${name}.`;
+    return {
+      message: `Loaded the Larmor ring of ${fields.larmorN} electrons from ${name}.`,
+      fields: Object.keys(fields) as (keyof Parameters)[],
+    };
   }
 
   /** Downloads the card's last finished run as `<card>.json`, the CLI's --json summary of it. */
@@ -249,21 +290,24 @@ export class Studies {
 
   async #london(p: Parameters, hooks: StudyHooks): Promise<boolean> {
     this.#view.clearLondon();
+    this.#finished('london', null);
+    // The run's inputs, held: the panel stays editable while it runs.
+    const options = {
+      geometry: p.londonGeometry,
+      ns: [p.londonN],
+      grid: p.londonGrid,
+      halfHeight: p.londonHalfHeight,
+      convergenceNs: kLondonConvergenceNs,
+    };
     const { maps, convergence, stopped } = await runLondon(
       (body, points) => gpuReducedField(this.#gpu, body, points),
-      {
-        geometry: p.londonGeometry,
-        ns: [p.londonN],
-        grid: p.londonGrid,
-        halfHeight: p.londonHalfHeight,
-        convergenceNs: kLondonConvergenceNs,
-      },
+      options,
       {
         ...hooks,
         map: (map) =>
           this.#view.londonMap(
             map.body,
-            p.londonGrid,
+            options.grid,
             map.study,
             londonMapSvg(map.body, map.grid, map.ratios),
           ),
@@ -277,7 +321,7 @@ export class Studies {
     this.#view.londonConvergence(
       convergence,
       londonConvergenceSvg(
-        p.londonGeometry,
+        options.geometry,
         convergence,
         maps.map((map) => map.body.n),
       ),
@@ -285,11 +329,8 @@ export class Studies {
     this.#finished(
       'london',
       londonJson({
+        ...options,
         device: describeDevice(this.#gpu),
-        geometry: p.londonGeometry,
-        halfHeight: p.londonHalfHeight,
-        grid: p.londonGrid,
-        ns: [p.londonN],
         studies: maps.map((map) => map.study),
         convergence,
         shard: null,
@@ -343,6 +384,7 @@ export class Studies {
       total,
     );
     this.#response = null;
+    this.#finished('response', null);
     const result = await runResponse(
       spec,
       // Stop takes effect between two pieces of a long product: the sweep drops that point.
@@ -373,17 +415,19 @@ export class Studies {
     const geometry = p.scalingGeometry;
     const model = p.scalingModel;
     this.#view.scalingStart(scalingDescription(geometry, model, ns), ns);
+    this.#finished('scaling', null);
     const started = performance.now();
     const stopRequested = () => hooks.stopped?.() ?? false;
     const at = (n: number) => `Scaling: ${geometry}, N = ${n} (${ns.indexOf(n) + 1} of ${ns.length})`;
     // The storage auto took at each N, as `scaling --json` reports it on the GPU.
     const storage: Record<string, string> = {};
+    const factory = async (system: DarwinSystem) => {
+      const backend = await openEngine(this.#gpu, system, 'auto', undefined, stopRequested);
+      storage[system.configuration.n] = backend.matrix;
+      return backend;
+    };
     const { study, stopped } = await scalingSweep(
-      async (system) => {
-        const backend = await openEngine(this.#gpu, system, 'auto', undefined, stopRequested);
-        storage[system.configuration.n] = backend.matrix;
-        return backend;
-      },
+      factory,
       {
         geometry,
         model,
@@ -401,6 +445,12 @@ export class Studies {
       hooks,
     );
     if (!stopped) {
+      // As runScaling does for the sphere: the inertia ratio at London's eps = 3/N straight from M.
+      const last = ns[ns.length - 1];
+      const direct =
+        geometry === 'sphere'
+          ? { n: last, value: await londonInertiaRatioDirect(factory, model, last) }
+          : null;
       this.#finished(
         'scaling',
         scalingJson({
@@ -408,7 +458,7 @@ export class Studies {
           model,
           ns,
           studies: [study],
-          extras: [{ matrix: storage, londonInertiaRatioDirect: null }],
+          extras: [{ matrix: storage, londonInertiaRatioDirect: direct }],
           shard: null,
           totalMs: performance.now() - started,
         }),

@@ -224,14 +224,9 @@ export function parseJsonObject(text: string, name: string): Record<string, unkn
 }
 
 /**
- * Parses a result JSON, refusing one that does not describe a configuration it can rebuild; errors
- * have the field 'result'.
+ * A result JSON's object (parseJsonObject), refused unless it describes a configuration it can
+ * rebuild; errors have the field 'result'.
  */
-export function parseSavedResult(text: string, name: string): SavedResult {
-  return savedResult(parseJsonObject(text, name), name);
-}
-
-/** parseSavedResult of an object already parsed. */
 export function savedResult(object: Record<string, unknown>, name: string): SavedResult {
   const configuration = object.configuration as Record<string, unknown> | undefined;
   if (!configuration || typeof configuration !== 'object')

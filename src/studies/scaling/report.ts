@@ -8,11 +8,12 @@ import { linePlot, type PlotSeries } from '../../io/svg.ts';
 import { ringLambdaMaxAsymptotic } from '../../physics/scaling.ts';
 import type { DeviceSummary } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
-import type { ModelName } from '../../physics/models.ts';
-import { isScalingGeometry } from '../../physics/scaling.ts';
+import { kModelNames, type ModelName } from '../../physics/models.ts';
+import { isScalingGeometry, type ScalingGeometry } from '../../physics/scaling.ts';
 import type { LanczosReason } from '../../solvers/types.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
 import { joinShards, shardJson, type Shard } from '../study.ts';
+import { kScalingMinElectrons } from './spec.ts';
 import { fittedCoefficient, type LawFit } from '../fits.ts';
 import {
   summariseStudy,
@@ -397,6 +398,66 @@ export function scalingPointFromJson(json: PointJson): ScalingPoint {
     },
     milliseconds: json.ms,
   };
+}
+
+/** One geometry of a saved scaling run, read back by scalingRunFromJson. */
+export interface SavedScalingStudy {
+  readonly geometry: ScalingGeometry;
+  readonly points: ScalingPoint[];
+  readonly ms: number;
+  readonly extra: ScalingExtra;
+}
+
+/**
+ * A whole run's `scaling --json` read back (the app's Files › load): its model and each geometry's
+ * points, N strictly ascending, with what its JSON adds beside the study. A shard, or a file that is
+ * not what the command writes, is refused in one line (field 'result').
+ */
+export function scalingRunFromJson(
+  json: Record<string, unknown>,
+  name: string,
+): { readonly model: ModelName; readonly studies: SavedScalingStudy[] } {
+  const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
+  if (json.shard) throw refuse('one shard of a sweep: join the shards with darwin-breit merge first');
+  const model = json.model;
+  if (typeof model !== 'string' || !(kModelNames as readonly string[]).includes(model))
+    throw refuse(`model must be ${kModelNames.join(' or ')}`);
+  if (!Array.isArray(json.studies) || json.studies.length === 0) throw refuse('no "studies" list');
+  const studies = (json.studies as unknown[]).map((entry, g): SavedScalingStudy => {
+    const study = (entry ?? {}) as Record<string, unknown>;
+    const geometry = study.geometry;
+    if (typeof geometry !== 'string' || !isScalingGeometry(geometry))
+      throw refuse(`studies[${g}].geometry is not a scaling geometry`);
+    if (!Array.isArray(study.points) || study.points.length === 0)
+      throw refuse(`the ${geometry} sweep has no points`);
+    const points = (study.points as unknown[]).map((point, k) => {
+      try {
+        return scalingPointFromJson(point as PointJson);
+      } catch {
+        throw refuse(`the ${geometry} sweep's point ${k} is not what scaling --json writes`);
+      }
+    });
+    points.forEach((point, k) => {
+      if (
+        !Number.isSafeInteger(point.n) ||
+        point.n < kScalingMinElectrons ||
+        (k > 0 && point.n <= points[k - 1].n)
+      )
+        throw refuse(`the ${geometry} sweep's N must be integers >= ${kScalingMinElectrons}, ascending`);
+    });
+    const direct =
+      study.london_inertia_ratio_direct as SavedScalingStudy['extra']['londonInertiaRatioDirect'];
+    return {
+      geometry,
+      points,
+      ms: typeof study.ms === 'number' ? study.ms : 0,
+      extra: {
+        matrix: (study.matrix ?? null) as Record<string, string> | null,
+        londonInertiaRatioDirect: direct ?? null,
+      },
+    };
+  });
+  return { model: model as ModelName, studies };
 }
 
 /**

@@ -2,7 +2,7 @@
 // Studies fields (and URL) both apply.
 import { InputError } from '../../physics/input-error.ts';
 import { isScalingGeometry, kScalingGeometries, type ScalingGeometry } from '../../physics/scaling.ts';
-import type { IntegerRange } from '../study.ts';
+import { integerRangeProblem, type IntegerRange } from '../study.ts';
 
 /**
  * The CLI's sweep: 9 points from 16 to 3000 electrons per geometry. On SwiftShader with 2 CPU cores
@@ -56,4 +56,23 @@ export function logSpacedCounts(nMin: number, nMax: number, count: number): numb
     ns.add(count === 1 ? nMax : Math.round(nMin * (nMax / nMin) ** (k / (count - 1))));
   }
   return [...ns].sort((a, b) => a - b);
+}
+
+/**
+ * The point count whose logSpacedCounts from the first of `ns` to the last are `ns`, within `points`
+ * and with both ends in `electrons` (the app's fields, to show a loaded sweep); null where none gives
+ * them. Rounding merges close N, so the count may exceed their number.
+ */
+export function logSpacedPointCount(
+  ns: readonly number[],
+  electrons: IntegerRange,
+  points: IntegerRange,
+): number | null {
+  const [low, high] = [ns[0], ns[ns.length - 1]];
+  if (integerRangeProblem(electrons, low) !== null || integerRangeProblem(electrons, high) !== null)
+    return null;
+  for (let count = Math.max(ns.length, points.min); count <= points.max; count++) {
+    if (logSpacedCounts(low, high, count).join() === ns.join()) return count;
+  }
+  return null;
 }
