@@ -657,6 +657,8 @@ describe('the response command', () => {
     const csv = readFileSync(join(out, 'response-n80-x3.00.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe('x,y,z,vx,vy,vz');
     expect(csv).toHaveLength(81);
+    // Beside the plots, the summary as --json prints it: a directory that holds the numbers too.
+    expect(JSON.parse(readFileSync(join(out, 'response.json'), 'utf8'))).toEqual(summary);
   });
 
   test('--device cpu --matrix tree: "tree" in the JSON, each solve checked against the dense float64 one', () => {

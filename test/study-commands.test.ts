@@ -48,14 +48,22 @@ function expectUserError(pattern: RegExp, ...args: string[]) {
   expect(run.stdout).toBe('');
 }
 
-function expectSvgFiles(files: string[], names: string[]) {
-  expect(files.map((file) => file.split('/').pop())).toEqual(names);
-  for (const file of files) {
+/**
+ * What --out wrote (a summary's "files"): the SVG plots named, and last the summary itself as
+ * `summaryName`, the printed JSON less "files".
+ */
+function expectOutFiles(summary: { files: string[] }, svgNames: string[], summaryName: string) {
+  const { files } = summary;
+  expect(files.map((file) => file.split('/').pop())).toEqual([...svgNames, summaryName]);
+  for (const file of files.slice(0, -1)) {
     expect(existsSync(file)).toBe(true);
     const text = readFileSync(file, 'utf8');
     expect(text).toContain('<svg');
     expect(text.trimEnd().endsWith('</svg>')).toBe(true);
   }
+  const written = JSON.parse(readFileSync(files[files.length - 1], 'utf8'));
+  expect(written).toEqual({ ...summary, files: undefined });
+  expect(written).not.toHaveProperty('files');
 }
 
 describe('usage and help', () => {
@@ -218,7 +226,7 @@ describe('london', () => {
     expect(result.continuum_n_re_over_r).toBeCloseTo(2 * Math.sqrt(5), 12);
     expect(result.studies[0].n_re_over_l).toBeCloseTo(result.studies[0].n_re_over_r / 4, 12);
     expect(result.studies[0].check).toBeLessThan(1e-12);
-    expectSvgFiles(result.files, ['london-cylinder-n150.svg', 'london-cylinder-convergence.svg']);
+    expectOutFiles(result, ['london-cylinder-n150.svg', 'london-cylinder-convergence.svg'], 'london.json');
   });
 
   test('--n takes a list, as pairing and response do, and the flag repeated', () => {
@@ -320,7 +328,7 @@ describe('pairing', () => {
       const exact = form.unitKelvin * -whittakerGroundState1d(form.ratio) * 1e3;
       expect(Math.abs(ring.temperature_numerical_mk / exact - 1)).toBeLessThan(1e-7);
     });
-    expectSvgFiles(result.files, ['pairing-energy.svg', 'pairing-ratio.svg']);
+    expectOutFiles(result, ['pairing-energy.svg', 'pairing-ratio.svg'], 'pairing.json');
   });
 
   test.each([
@@ -336,8 +344,10 @@ describe('--shard and merge', () => {
     const args = ['london', '--n', '80', '--n', '40', '--grid', '5', '--device', 'cpu'];
     const whole = json(...args);
     const paths = ['1/2', '2/2'].map((shard, k) => {
-      const result = json(...args, '--shard', shard);
+      // Each shard's --out holds its own maps and its summary under the shard's name.
+      const result = json(...args, '--shard', shard, '--out', join(dir, 'shards'));
       expect(result.shard).toEqual({ index: k + 1, count: 2 });
+      expect(result.files.at(-1)).toBe(join(dir, 'shards', `london-shard${k + 1}of2.json`));
       expect(result.ns).toEqual([80, 40]);
       const path = join(dir, `london-shard-${k + 1}.json`);
       writeFileSync(path, JSON.stringify(result));
@@ -348,7 +358,7 @@ describe('--shard and merge', () => {
     const untimed = (value: object) =>
       JSON.parse(JSON.stringify(value), (key, x) => (['field_ms', 'files'].includes(key) ? undefined : x));
     expect(untimed(merged)).toEqual(untimed(whole));
-    expectSvgFiles(merged.files, ['london-sphere-convergence.svg']);
+    expectOutFiles(merged, ['london-sphere-convergence.svg'], 'london.json');
   });
 
   test('a missing shard, a file that is not JSON, and no file at all are user errors', () => {

@@ -3,6 +3,7 @@
 // user error naming the path.
 import { accessSync, constants, lstatSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { toJson } from '../io/formats.ts';
 import { InputError } from '../physics/input-error.ts';
 import { partialPath, removeQuietly, writeOutput } from './formats.ts';
 
@@ -85,4 +86,19 @@ export function writeIntoDirectory(directory: string, name: string, text: string
   const path = join(directory, name);
   writeOutput(path, text);
   return path;
+}
+
+/**
+ * Writes a study's summary into DIR as its --json prints it, less "files" (the list it is one of):
+ * `<command>.json`, or `<command>-shard<K>of<N>.json` for a shard, so that the shards of one sweep
+ * can share a DIR. --out then holds the numbers beside the plots, in a file merge reads and the app
+ * loads back.
+ */
+export function writeSummaryIntoDirectory(
+  directory: string,
+  summary: { readonly command: string; readonly shard?: { index: number; count: number } },
+): string {
+  const { command, shard } = summary;
+  const name = shard ? `${command}-shard${shard.index}of${shard.count}.json` : `${command}.json`;
+  return writeIntoDirectory(directory, name, toJson({ ...summary, files: undefined }) + '\n');
 }

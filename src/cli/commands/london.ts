@@ -34,7 +34,7 @@ import {
 import { integerRangeProblem, parseShard } from '../../studies/study.ts';
 import { openGpu } from '../device.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positive, positiveInteger } from '../options.ts';
-import { checkOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
+import { checkOutputDirectory, writeIntoDirectory, writeSummaryIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
@@ -57,8 +57,9 @@ is also listed for N = ${kLondonConvergenceNs.join(', ')} (float64), with the po
   --device gpu|cpu  the WebGPU Biot-Savart kernel, or the float64 CPU sum             [gpu]
   --shard K/N       run every N-th point (the maps, then the convergence list) from the K-th;
                     'merge' joins the shards' JSON into the whole run's
-  --out DIR         write the maps (london-<geometry>-n<N>.svg) and the convergence plot
-                    (london-<geometry>-convergence.svg) into DIR
+  --out DIR         write the maps (london-<geometry>-n<N>.svg), the convergence plot
+                    (london-<geometry>-convergence.svg) and london.json (the --json summary)
+                    into DIR
   --markdown        the maps' table in Markdown (with --json: the field "markdown")
   --json            {"command", "device", "geometry", "grid", "studies": [{"n", "n_re_over_r",
                     "centre_field_ratio", "uniformity", "uniformity_inner", "check", "field_ms"
@@ -169,6 +170,7 @@ export function londonOutput(
       studies.map((s) => s.n),
     );
     for (const [name, text] of files) summary.files.push(writeIntoDirectory(out, name, text));
+    summary.files.push(writeSummaryIntoDirectory(out, summary));
   }
   if (values.markdown) {
     const markdown = londonMarkdown(studies);

@@ -15,7 +15,7 @@ import { runPairing } from '../../studies/pairing/run.ts';
 import { pairingRatios } from '../../studies/pairing/spec.ts';
 import { parseShard, shardOf } from '../../studies/study.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
-import { checkOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
+import { checkOutputDirectory, writeIntoDirectory, writeSummaryIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
@@ -35,8 +35,9 @@ a on the chord, periodic (even centre-of-mass L) and antiperiodic (odd L), besid
 
   --ratios R     a_m/a values in (1, 1e12]; repeat the flag or separate by commas
                  [21 values from 10 to 1e6, four per decade]
-  --out DIR      write pairing-energy.svg (both energies against a_m/a, log-log) and
-                 pairing-ratio.svg (E_numerical / E_eq46) into DIR
+  --out DIR      write pairing-energy.svg (both energies against a_m/a, log-log),
+                 pairing-ratio.svg (E_numerical / E_eq46) and pairing.json (the --json
+                 summary) into DIR
   --shard K/N    run every N-th a_m/a from the K-th; 'merge' joins the shards' JSON into the whole run's
   --markdown     the rings' table in Markdown (with --json: the field "markdown")
   --json         {"command", "units", "grid", "points": [{"ratio", "energy_numerical", "energy_eq46",
@@ -81,6 +82,7 @@ export function pairingOutput(
     for (const [name, text] of pairingFiles(points, rings)) {
       summary.files.push(writeIntoDirectory(values.out, name, text));
     }
+    summary.files.push(writeSummaryIntoDirectory(values.out, summary));
   }
   if (values.markdown) {
     const markdown = pairingMarkdown(summary.rings);

@@ -25,7 +25,7 @@ import { openGpu } from '../device.ts';
 import { checkDecision, kCheckMaxUnknowns } from '../../run/check.ts';
 import { parseTreeToleranceFor } from '../../run/inputs.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
-import { checkOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
+import { checkOutputDirectory, writeIntoDirectory, writeSummaryIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
@@ -57,8 +57,9 @@ rotation (eq. 17/18); screening_ratio is the induced moment (the current, for fl
   --tree-tol T          relative error of the tree's product T x (--matrix tree)            [${kResponseDefaults.treeTolerance}]
   --threads K           threads of the float64 CPU path and check (the same numbers for
                         any K, the tree's to rounding)                                   [every core]
-  --out DIR             response-screening.svg, response-profile.svg, the maps and
-                        response-n<N>-x<N r_e/R>.csv (per-electron velocities)
+  --out DIR             response-screening.svg, response-profile.svg, the maps,
+                        response-n<N>-x<N r_e/R>.csv (per-electron velocities) and
+                        response.json (the --json summary)
   --markdown            the README's table of the sweep (with --json: the field "markdown")
   --json                {"command": "response", "drive", "geometry", "model", "dim", "points": [{"n",
                         "n_epsilon", "epsilon", "screening_ratio", "continuum_ratio", "london_x",
@@ -183,6 +184,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
     }
   }
   const summary = responseSummary(result, device);
+  if (values.out !== undefined) files.push(writeSummaryIntoDirectory(values.out, summary));
   if (values.markdown) {
     const markdown = responseMarkdown(result);
     return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n` };

@@ -4,7 +4,7 @@
 // engine, or the float64 CPU reference), its options src/studies/scaling/spec.ts's, the JSON, text and
 // files src/studies/scaling/report.ts's.
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
-import { kCpuDevice, toJson, type DeviceSummary } from '../../io/formats.ts';
+import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { kModelNames, type ModelName } from '../../physics/models.ts';
 import { kDistributionDimension, kScalingGeometries } from '../../physics/scaling.ts';
@@ -31,7 +31,7 @@ import { parseShard } from '../../studies/study.ts';
 import type { ScalingStudy } from '../../studies/scaling/run.ts';
 import { openGpu } from '../device.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positiveInteger } from '../options.ts';
-import { checkOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
+import { checkOutputDirectory, writeIntoDirectory, writeSummaryIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
@@ -247,9 +247,7 @@ export function scalingOutput(
   if (values.out !== undefined) {
     const { out } = values;
     for (const [name, text] of scalingFiles(studies)) summary.files.push(writeIntoDirectory(out, name, text));
-    summary.files.push(
-      writeIntoDirectory(out, 'scaling.json', toJson({ ...summary, files: undefined }) + '\n'),
-    );
+    summary.files.push(writeSummaryIntoDirectory(out, summary));
   }
   if (values.markdown) {
     const markdown = scalingMarkdown(studies);
