@@ -402,6 +402,26 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       expect(point.converged).toBe(true);
     }
     expect(response.field_map_check).toBeLessThan(1e-4);
+    // Loaded in a fresh page: the same table, curve and limits; no map (the JSON holds none).
+    const fresh = await open();
+    expect(await loadFile(fresh.page, 'response.json', JSON.stringify(response))).toBe(
+      "Loaded the ring's field response (3 points) from response.json: its numbers, curve and limits " +
+        "(the maps and the canvas's colours need a run).",
+    );
+    expect(await fresh.page.locator('#study-response').getAttribute('data-state')).toBe('converged');
+    expect(await shownText(fresh.page, 'response-done')).toBe('3 of 3');
+    for (const k of nEpsilons.keys()) {
+      for (const column of ['n-epsilon', 'screening', 'continuum', 'field-centre', 'iterations']) {
+        const id = `response-${k}-${column}`;
+        expect(await shownValue(fresh.page, id), id).toBe(await shownValue(page, id));
+      }
+    }
+    expect(await shownText(fresh.page, 'response-limits')).toBe(await shownText(page, 'response-limits'));
+    expect(await colouredFraction(fresh.page, '#response-plot canvas')).toBeGreaterThan(4e-4);
+    expect(await fresh.page.locator('#response-map svg').count()).toBe(0);
+    // The panel follows the file: the page can run this sweep.
+    expect(await fresh.page.locator('[data-field="responseNs"] input').inputValue()).toBe('16');
+    expect(fresh.errors).toEqual([]);
     expect(await colouredFraction(page, '#response-map')).toBeGreaterThan(0.2);
     await page.locator('#study-response').scrollIntoViewIfNeeded();
     await screenshot(page, 'studies-6-response-ring');

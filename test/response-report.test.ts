@@ -5,7 +5,9 @@ import { describe, expect, test } from 'vitest';
 import { londonSphereRatio, ringContinuumRatio } from '../src/physics/response.ts';
 import { cpuBackend } from '../src/run/backend.ts';
 import { markdownNumber } from '../src/studies/markdown.ts';
-import { responseMarkdown } from '../src/studies/response/report.ts';
+import { kCpuDevice, toJson } from '../src/io/formats.ts';
+import { InputError } from '../src/physics/input-error.ts';
+import { responseFromJson, responseMarkdown, responseSummary } from '../src/studies/response/report.ts';
 import { runResponse, type OpenResponseBackend } from '../src/studies/response/run.ts';
 import { responseSpec } from '../src/studies/response/spec.ts';
 
@@ -85,5 +87,62 @@ describe('responseMarkdown', () => {
     expect(row.slice(-2)).toEqual([markdownNumber(top.londonFieldRatio), markdownNumber(top.nEffEpsilon)]);
     // Deep in the Meissner regime the lagging electrons give nearly eq. 30's N r_e/R = 3.
     expect(Math.abs(top.nEffEpsilon! - 3)).toBeLessThan(0.5);
+  });
+});
+
+describe('responseFromJson: a saved sweep read back (the app loads response.json into its card)', () => {
+  const saved = async (input: Parameters<typeof responseSpec>[0]) => {
+    const result = await runResponse(responseSpec({ device: 'cpu', ...input }), cpu);
+    const json = JSON.parse(toJson(responseSummary(result, kCpuDevice))) as Record<string, unknown>;
+    return { result, json };
+  };
+
+  test('every number of every point and limit, the spec as far as the JSON tells it', async () => {
+    const { result, json } = await saved({
+      geometry: 'ball',
+      n: '100,200,400',
+      nEpsilon: '0.3,10',
+      drive: 'rotation',
+    });
+    const shown = responseFromJson(json, 'r.json');
+    expect(shown.spec).toEqual({
+      geometry: 'ball',
+      ns: [100, 200, 400],
+      model: 'vector',
+      dim: 3,
+      scale: { kind: 'nEpsilon', values: [0.3, 10] },
+      drive: 'rotation',
+    });
+    const keys = Object.keys(shown.points[0]) as (keyof (typeof shown.points)[0])[];
+    expect(keys).toHaveLength(14);
+    for (const [k, point] of shown.points.entries()) {
+      for (const key of keys) expect(point[key], `${k}.${key}`).toEqual(result.points[k][key]);
+    }
+    expect(shown.limits).toHaveLength(2);
+    for (const [k, limit] of shown.limits.entries()) {
+      const { nEpsilon, extrapolatedRatio, uncertainty, law, continuumRatio } = result.limits[k];
+      expect(limit).toEqual({ nEpsilon, extrapolatedRatio, uncertainty, law, continuumRatio });
+    }
+    expect(shown.milliseconds).toBeUndefined();
+  });
+
+  test('one eps for every N (--epsilon) is the scale where the N r_e/R differ between N', async () => {
+    const { json } = await saved({ geometry: 'ring', model: 'azimuthal', n: '16,32', epsilon: '0.01' });
+    expect(responseFromJson(json, 'r.json').spec.scale).toEqual({ kind: 'epsilon', value: 0.01 });
+  });
+
+  test.each([
+    ['a geometry it does not know', { geometry: 'cube3' }, /r\.json: no response geometry/],
+    ['another drive', { drive: 'spin' }, /no drive \(field, flux or rotation\)/],
+    ['no points', { points: [] }, /a sweep without points/],
+    [
+      'a point without its numbers',
+      { points: [{ n: 8 }] },
+      /point 0 has no N >= 1, N r_e\/R > 0 and eps > 0/,
+    ],
+  ])('refuses %s in one line', async (_name, change, message) => {
+    const { json } = await saved({ geometry: 'ring', model: 'azimuthal', n: '16', nEpsilon: '1' });
+    expect(() => responseFromJson({ ...json, ...change }, 'r.json')).toThrow(message);
+    expect(() => responseFromJson({ ...json, ...change }, 'r.json')).toThrow(InputError);
   });
 });

@@ -13,8 +13,11 @@ import { kFermiReadingLabels, kFermiReadings } from '../physics/paper.ts';
 import { pairingRingJson, type ringReadingJson } from '../studies/pairing/report.ts';
 import { continuumRatio, finiteSizeExponent } from '../physics/response.ts';
 import { scalingLaw, type CriticalRadius } from '../physics/scaling.ts';
-import { responseFieldMapSvg } from '../studies/response/report.ts';
-import type { ResponsePoint, ResponseResult } from '../studies/response/run.ts';
+import {
+  responseFieldMapSvg,
+  type ShownResponse,
+  type ShownResponsePoint,
+} from '../studies/response/report.ts';
 import { fittedCoefficient } from '../studies/fits.ts';
 import type { ScalingPoint, ScalingStudy } from '../studies/scaling/run.ts';
 import { formatNumber } from './colour.ts';
@@ -164,7 +167,7 @@ const kRotationColumns = [
 ] as const;
 type ResponseColumn = (typeof kResponseColumns)[number][0] | (typeof kRotationColumns)[number][0];
 
-function responseCell(point: ResponsePoint, column: ResponseColumn): [number | null, string] {
+function responseCell(point: ShownResponsePoint, column: ResponseColumn): [number | null, string] {
   const precise = (value: number | null): [number | null, string] => [
     value,
     value === null ? '–' : value.toPrecision(6),
@@ -220,7 +223,7 @@ export function responseStartPoint<P extends { readonly n: number; readonly conv
 }
 
 /** Follows a point's numbers where its solve did not converge; empty where it did. */
-export function notConvergedMark(point: Pick<ResponsePoint, 'converged' | 'reason'>): string {
+export function notConvergedMark(point: Pick<ShownResponsePoint, 'converged' | 'reason'>): string {
   return point.converged ? '' : ` — not converged (${point.reason})`;
 }
 
@@ -229,7 +232,7 @@ export function notConvergedMark(point: Pick<ResponsePoint, 'converged' | 'reaso
  * grows as N ln N (eq. 53), so its screening keeps growing with N. Elsewhere each N r_e/R's fit
  * c + b N^-p (run.ts responseLimit), which needs three N that converged there.
  */
-export function responseLimitsText(result: Pick<ResponseResult, 'spec' | 'limits'>): string {
+export function responseLimitsText(result: Pick<ShownResponse, 'spec' | 'limits'>): string {
   const { spec, limits } = result;
   if (finiteSizeExponent(spec.geometry) === null) {
     return (
@@ -283,7 +286,7 @@ export function londonContinuumLabel(geometry: LondonBody['geometry']): string {
 }
 
 /** Colours a row's value red where it comes from a solve that did not converge. */
-function markConvergence(id: string, point: Pick<ResponsePoint, 'converged'>): void {
+function markConvergence(id: string, point: Pick<ShownResponsePoint, 'converged'>): void {
   element(id).className = point.converged ? '' : 'bad';
 }
 
@@ -411,7 +414,7 @@ export class StudiesView {
   #scalingPlan: readonly number[] = [];
   #larmorShown = false;
   #responsePlot: uPlot | null = null;
-  #response: ResponseResult | null = null;
+  #response: ShownResponse | null = null;
   #responseSelected: ((nEpsilon: number) => void) | null = null;
   #save: ((card: StudyCard) => void) | null = null;
 
@@ -759,12 +762,16 @@ export class StudiesView {
     showText('response-done', `${done} of ${total}`);
   }
 
-  /** A finished (or stopped) sweep: its numbers, table, screening curve, and the map at `selected`. */
-  response(result: ResponseResult, total: number, selected: number): void {
+  /**
+   * A finished (or stopped) sweep, or one read back from its JSON: its numbers, table, screening
+   * curve, and the map at `selected` where the points have maps.
+   */
+  response(result: ShownResponse, total: number, selected: number): void {
     this.#response = result;
     const { points, spec } = result;
     this.responseProgress(points.length, total);
-    show('response-time', result.milliseconds, `${(result.milliseconds / 1000).toFixed(2)} s`);
+    const ms = result.milliseconds;
+    show('response-time', ms ?? null, ms === undefined ? 'not in the file' : `${(ms / 1000).toFixed(2)} s`);
     const headline = responseStartPoint(points);
     if (headline) {
       show(
@@ -798,7 +805,7 @@ export class StudiesView {
     this.#responseShowMap(result, selected);
   }
 
-  #responseShowMap(result: ResponseResult, nEpsilon: number): void {
+  #responseShowMap(result: ShownResponse, nEpsilon: number): void {
     const largest = result.points[result.points.length - 1]?.n;
     const point = result.points.find((p) => p.n === largest && sameNEpsilon(p.nEpsilon, nEpsilon));
     if (!point) return;
@@ -823,7 +830,7 @@ export class StudiesView {
     element('response-map').innerHTML = point.fieldMap ? responseFieldMapSvg(result, point) : '';
   }
 
-  #responseTable(result: ResponseResult): void {
+  #responseTable(result: ShownResponse): void {
     const columns =
       result.spec.drive === 'rotation' ? [...kResponseColumns, ...kRotationColumns] : [...kResponseColumns];
     const table = element('response-points');
@@ -843,7 +850,7 @@ export class StudiesView {
   }
 
   /** The screening ratio against N r_e/R (log x), one series per N, and the continuum curves dashed. */
-  #responseCurve(result: ResponseResult): void {
+  #responseCurve(result: ShownResponse): void {
     const { points, spec } = result;
     this.#responsePlot?.destroy();
     this.#responsePlot = null;

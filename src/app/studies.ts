@@ -16,7 +16,7 @@ import { runLondon } from '../studies/london/run.ts';
 import { pairingEnergySvg, pairingJson, pairingRatioSvg } from '../studies/pairing/report.ts';
 import { runPairing } from '../studies/pairing/run.ts';
 import type { GeometryName } from '../physics/geometry.ts';
-import { responseSummary } from '../studies/response/report.ts';
+import { responseFromJson, responseSummary } from '../studies/response/report.ts';
 import { runResponse, type ResponseResult } from '../studies/response/run.ts';
 import { epsilonsOf, responseSpec, type ResponseSpec } from '../studies/response/spec.ts';
 import { kDistributionDimension, type ScalingGeometry } from '../physics/scaling.ts';
@@ -51,6 +51,15 @@ import {
 } from './state.ts';
 import { lastConvergedPoint, responseStartPoint, type StudiesView, type StudyCard } from './studies-view.ts';
 
+/** The response card's headline of a sweep, and of its map (`map`). */
+function responseDescription(
+  spec: Pick<ResponseSpec, 'drive' | 'geometry' | 'model' | 'dim' | 'ns'>,
+  map: string,
+): string {
+  const model = spec.model === 'vector' ? `vector model (${spec.dim}D)` : 'azimuthal model';
+  return `${spec.drive} drive, ${spec.geometry}, ${model}, N = ${spec.ns.join(', ')}, ${map}`;
+}
+
 /** The scaling card's headline of a sweep. */
 function scalingDescription(geometry: ScalingGeometry, model: ModelName, ns: readonly number[]): string {
   return `${geometry}, ${model} model, d = ${kDistributionDimension[geometry]}, N = ${ns.join(', ')}`;
@@ -71,7 +80,6 @@ export interface StudyLoad {
 const kNotSaved: Readonly<Record<string, readonly [string, string]>> = {
   london: ['the field map', 'London moment'],
   pairing: ["the rings' ground states", 'Pairing on a ring'],
-  response: ['the field maps and the velocities', 'Response'],
 };
 
 /** The panel field of each of the response spec's InputError fields. */
@@ -195,15 +203,17 @@ export class Studies {
 
   /**
    * A study's saved JSON (a card's download, `<command> --json`) back in its card, where the file holds
-   * what the card shows: the scaling sweep's points (its fits recomputed, as merge does) and the
-   * Larmor ring's inputs. The London map, the pairing rings' states and the response's maps and
-   * velocities are not in their JSON: refused, saying so. The file is checked whole before the card
-   * or the fields change; returns the page's message and the fields it set.
+   * what the card shows: the scaling sweep's points (its fits recomputed, as merge does), the
+   * Larmor ring's inputs, and the response's numbers, curve and limits (its maps and velocities are
+   * not in the JSON). The London map and the pairing rings' states are not in theirs: refused,
+   * saying so. The file is checked whole before the card or the fields change; returns the page's
+   * message and the fields it set.
    */
   load(json: Record<string, unknown>, name: string, p: Parameters): StudyLoad {
     const command = String(json.command);
     if (command === 'scaling') return this.#loadScaling(json, name, p);
     if (command === 'larmor') return this.#loadLarmor(json, name, p);
+    if (command === 'response') return this.#loadResponse(json, name, p);
     const [lacks, folder] = kNotSaved[command];
     throw new InputError(
       `${name} is a ${command} run's JSON, which does not hold ${lacks}: run it again (Studies › ${folder} › Run)`,
@@ -271,6 +281,43 @@ export class Studies {
     this.#view.finish('larmor', 'converged');
     return {
       message: `Loaded the Larmor ring of ${fields.larmorN} electrons from ${name}.`,
+      fields: Object.keys(fields) as (keyof Parameters)[],
+    };
+  }
+
+  #loadResponse(json: Record<string, unknown>, name: string, p: Parameters): StudyLoad {
+    const shown = responseFromJson(json, name);
+    const { spec, points } = shown;
+    // The fields follow the file where the page could run the same sweep (the spec's own rules).
+    const candidate: Partial<Parameters> = {
+      responseGeometry: spec.geometry,
+      responseNs: spec.ns,
+      responseModel: spec.model,
+      responseDim: spec.dim,
+      responseDrive: spec.drive,
+      ...(spec.scale.kind === 'nEpsilon' ? { responseNEpsilon: spec.scale.values } : {}),
+    };
+    let fields: Partial<Parameters> = {};
+    try {
+      responseSpecOf({ ...p, ...candidate });
+      fields = candidate;
+    } catch (error) {
+      if (!(error instanceof FieldError)) throw error;
+    }
+    Object.assign(p, fields);
+    // The file has no velocities: the canvas keeps its colours for a run.
+    this.#response = null;
+    this.#view.start('response');
+    this.#view.responseStart(responseDescription(spec, 'no map in the file'), points.length);
+    this.#finished('response', json);
+    this.#view.response(shown, points.length, responseStartPoint(points)?.nEpsilon ?? 0);
+    this.#view.finish('response', points.every((point) => point.converged) ? 'converged' : 'failed');
+    const kept =
+      Object.keys(fields).length === 0 ? '; the page cannot run this sweep, so its fields stay' : '';
+    return {
+      message:
+        `Loaded the ${spec.geometry}'s ${spec.drive} response (${points.length} points) from ${name}: ` +
+        `its numbers, curve and limits (the maps and the canvas's colours need a run)${kept}.`,
       fields: Object.keys(fields) as (keyof Parameters)[],
     };
   }
@@ -378,11 +425,7 @@ export class Studies {
     const spec = responseSpecOf(p);
     const stopped = () => hooks.stopped?.() ?? false;
     const total = spec.ns.reduce((sum, n) => sum + epsilonsOf(spec, n).length, 0);
-    const model = spec.model === 'vector' ? `vector model (${spec.dim}D)` : 'azimuthal model';
-    this.#view.responseStart(
-      `${spec.drive} drive, ${spec.geometry}, ${model}, N = ${spec.ns.join(', ')}, ${spec.grid} × ${spec.grid} map`,
-      total,
-    );
+    this.#view.responseStart(responseDescription(spec, `${spec.grid} × ${spec.grid} map`), total);
     this.#response = null;
     this.#finished('response', null);
     const result = await runResponse(

@@ -39,6 +39,10 @@ import { ringPotential } from './ring.ts';
 export const kDriveNames = ['field', 'flux', 'rotation'] as const;
 export type DriveName = (typeof kDriveNames)[number];
 
+export function isDriveName(name: string): name is DriveName {
+  return (kDriveNames as readonly string[]).includes(name);
+}
+
 type DrivenSystem = Pick<DarwinSystem, 'configuration' | 'model' | 'dim'>;
 
 /**

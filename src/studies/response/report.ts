@@ -5,7 +5,109 @@ import type { DeviceSummary } from '../../io/formats.ts';
 import { heatMap, linePlot, type PlotSeries } from '../../io/svg.ts';
 import { continuumRatio } from '../../physics/response.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
-import { kMapHalfWidth, type ResponsePoint, type ResponseResult } from './run.ts';
+import { isGeometryName } from '../../physics/geometry.ts';
+import { InputError } from '../../physics/input-error.ts';
+import { kModelNames, type ModelName } from '../../physics/models.ts';
+import { isDriveName } from '../../physics/response.ts';
+import type { ConvergenceReason } from '../../solvers/types.ts';
+import { kMapHalfWidth, type ResponseLimit, type ResponsePoint, type ResponseResult } from './run.ts';
+import type { ResponseScale, ResponseSpec } from './spec.ts';
+
+/** A point as the app's card shows it: a run's, or one read back from the JSON (no map). */
+export type ShownResponsePoint = Pick<
+  ResponsePoint,
+  | 'n'
+  | 'nEpsilon'
+  | 'epsilon'
+  | 'screeningRatio'
+  | 'continuumRatio'
+  | 'londonX'
+  | 'fieldCentreRatio'
+  | 'londonFieldRatio'
+  | 'nEffEpsilon'
+  | 'iterations'
+  | 'converged'
+  | 'reason'
+  | 'check'
+  | 'decayLength'
+> & { readonly fieldMap?: Float64Array | null };
+
+/**
+ * A sweep as the app's card shows it: a run's ResponseResult, or its JSON read back
+ * (responseFromJson), which holds every number but no maps, velocities or run time.
+ */
+export interface ShownResponse {
+  readonly spec: Pick<ResponseSpec, 'geometry' | 'ns' | 'model' | 'dim' | 'scale' | 'drive'>;
+  readonly points: readonly ShownResponsePoint[];
+  readonly limits: readonly Pick<
+    ResponseLimit,
+    'nEpsilon' | 'extrapolatedRatio' | 'uncertainty' | 'law' | 'continuumRatio'
+  >[];
+  readonly milliseconds?: number;
+}
+
+/**
+ * A `response --json` read back (the app's Files › load): its spec as far as the JSON tells it (N
+ * from the points; N r_e/R as a list where every N has the same ones, else the one eps), its points
+ * and limits. A file that is not what the command writes is refused in one line (field 'result').
+ */
+export function responseFromJson(json: Record<string, unknown>, name: string): ShownResponse {
+  const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
+  const { geometry, drive, model } = json;
+  if (typeof geometry !== 'string' || !isGeometryName(geometry)) throw refuse('no response geometry');
+  if (typeof drive !== 'string' || !isDriveName(drive)) throw refuse('no drive (field, flux or rotation)');
+  if (typeof model !== 'string' || !(kModelNames as readonly string[]).includes(model))
+    throw refuse(`model must be ${kModelNames.join(' or ')}`);
+  if (!Array.isArray(json.points) || json.points.length === 0) throw refuse('a sweep without points');
+  const number = (x: unknown) => (typeof x === 'number' ? x : NaN);
+  const orNull = (x: unknown) => (typeof x === 'number' ? x : null);
+  const points = (json.points as unknown[]).map((entry, k): ShownResponsePoint => {
+    const p = (entry ?? {}) as Record<string, unknown>;
+    const point = {
+      n: number(p.n),
+      nEpsilon: number(p.n_epsilon),
+      epsilon: number(p.epsilon),
+      screeningRatio: number(p.screening_ratio),
+      continuumRatio: orNull(p.continuum_ratio),
+      londonX: orNull(p.london_x),
+      fieldCentreRatio: orNull(p.field_centre_ratio),
+      londonFieldRatio: orNull(p.london_field_ratio),
+      nEffEpsilon: orNull(p.n_eff_epsilon),
+      iterations: number(p.iterations),
+      converged: p.converged === true,
+      reason: String(p.reason) as ConvergenceReason,
+      check: orNull(p.check),
+      decayLength: orNull(p.decay_length),
+    };
+    if (!Number.isSafeInteger(point.n) || point.n < 1 || !(point.nEpsilon > 0) || !(point.epsilon > 0))
+      throw refuse(`point ${k} has no N >= 1, N r_e/R > 0 and eps > 0`);
+    if (typeof p.converged !== 'boolean' || !Number.isInteger(point.iterations))
+      throw refuse(`point ${k} is not what response --json writes`);
+    return point;
+  });
+  const ns = [...new Set(points.map((p) => p.n))];
+  if (ns.some((n, k) => k > 0 && n <= ns[k - 1])) throw refuse('its N must come in ascending order');
+  const listAt = (n: number) =>
+    points
+      .filter((p) => p.n === n)
+      .map((p) => p.nEpsilon)
+      .join();
+  const scale: ResponseScale = ns.every((n) => listAt(n) === listAt(ns[0]))
+    ? { kind: 'nEpsilon', values: points.filter((p) => p.n === ns[0]).map((p) => p.nEpsilon) }
+    : { kind: 'epsilon', value: points[0].epsilon };
+  const limits = (Array.isArray(json.limits) ? (json.limits as unknown[]) : []).map((entry) => {
+    const l = (entry ?? {}) as Record<string, unknown>;
+    return {
+      nEpsilon: number(l.n_epsilon),
+      extrapolatedRatio: number(l.extrapolated_ratio),
+      uncertainty: number(l.uncertainty),
+      law: String(l.law),
+      continuumRatio: orNull(l.continuum_ratio),
+    };
+  });
+  const dim = json.dim === 2 ? 2 : 3;
+  return { spec: { geometry, ns, model: model as ModelName, dim, scale, drive }, points, limits };
+}
 
 export function responseJson(result: ResponseResult, device: DeviceSummary) {
   const { spec } = result;
@@ -148,7 +250,10 @@ export function responseProfileSvg(result: ResponseResult): string {
 }
 
 /** The field map of one point (B_z / B_ext, or B_z / B_London for rotation) over the x-z plane. */
-export function responseFieldMapSvg(result: ResponseResult, point: ResponsePoint): string {
+export function responseFieldMapSvg(
+  result: Pick<ShownResponse, 'spec'>,
+  point: Pick<ShownResponsePoint, 'n' | 'nEpsilon' | 'fieldMap'>,
+): string {
   if (!point.fieldMap) throw new RangeError('this point has no field map');
   const size = Math.round(Math.sqrt(point.fieldMap.length));
   const rotation = result.spec.drive === 'rotation';
