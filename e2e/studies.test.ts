@@ -167,6 +167,20 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     const cli = await runPairing(kDefaultPairingRatios);
     const expected = pairingJson({ ...cli, ratios: kDefaultPairingRatios, shard: null });
     expectSameJson(saved.json, JSON.parse(toJson(expected)), 1e-6);
+    // Loaded in a fresh page: both tables and both plots again, from the file alone.
+    const fresh = await open();
+    expect(await loadFile(fresh.page, 'pairing.json', JSON.stringify(saved.json))).toBe(
+      'Loaded the pairing run (21 a_m/a) from pairing.json.',
+    );
+    const shownIds = await page
+      .locator('#study-pairing td[id]')
+      .evaluateAll((cells) => cells.map((cell) => cell.id));
+    expect(shownIds.length).toBeGreaterThan(40);
+    for (const id of shownIds) expect(await shownText(fresh.page, id), id).toBe(await shownText(page, id));
+    expect(await shownText(fresh.page, 'pairing-max-error')).toBe(await shownText(page, 'pairing-max-error'));
+    expect(await colouredFraction(fresh.page, '#pairing-energy')).toBeGreaterThan(0.002);
+    expect(await colouredFraction(fresh.page, '#pairing-ratio')).toBeGreaterThan(0.002);
+    expect(fresh.errors).toEqual([]);
     await page.locator('#study-pairing').scrollIntoViewIfNeeded();
     await screenshot(page, 'studies-2-pairing');
     expect(errors).toEqual([]);

@@ -60,6 +60,9 @@ import {
 } from '../src/physics/paper.ts';
 import { lineRelativeState, pairFluxEnergy, ringPair, ringRelativeState } from '../src/physics/ring-pair.ts';
 import { ringPotential, ringPotentialThick } from '../src/physics/ring.ts';
+import { toJson } from '../src/io/formats.ts';
+import { pairingFromJson, pairingJson } from '../src/studies/pairing/report.ts';
+import { runPairing } from '../src/studies/pairing/run.ts';
 import { paperJson } from '../src/studies/paper/report.ts';
 import { runPaper } from '../src/studies/paper/run.ts';
 import { expectNormwiseClose } from './helpers/compare.ts';
@@ -442,5 +445,40 @@ describe('paper --json: the flux results under their documented keys', () => {
     const equations = json.rows.map((r) => parseFloat(r.equation));
     expect(equations).toEqual([...equations].sort((a, b) => a - b));
     expect(json.rows.filter((r) => r.unit === 'Phi_0')).toHaveLength(2 + 4 + 5);
+  });
+});
+
+describe('pairingFromJson: a saved run read back (the app loads pairing.json into its card)', () => {
+  const saved = async () => {
+    const { points, rings } = await runPairing([10, 1e3]);
+    const json = pairingJson({ points, rings, ratios: [10, 1e3], shard: null });
+    return { points, rings, json: JSON.parse(toJson(json)) as Record<string, unknown> };
+  };
+
+  test('the JSON as written, and what the plots draw: every point and ring', async () => {
+    const { points, rings, json } = await saved();
+    const read = pairingFromJson(json, 'p.json');
+    expect(read.json).toEqual(json);
+    expect(read.plotted.points).toEqual(
+      points.map(({ ratio, energyNumerical, energyEq46, energySmallThickness }) => ({
+        ratio,
+        energyNumerical,
+        energyEq46,
+        energySmallThickness,
+      })),
+    );
+    expect(read.plotted.rings).toEqual(rings.map(({ name, ratio }) => ({ name, ratio })));
+  });
+
+  test.each([
+    ['a shard', { shard: { index: 1, count: 2 } }, /one shard of a run: join the shards/],
+    ['no points', { points: [] }, /no "points" of a_m\/a/],
+    ['a point without energies', { points: [{ ratio: 10 }] }, /a point without its a_m\/a and energies/],
+    ['no grid', { grid: null }, /no grid error/],
+    ['rings without their numbers', { rings: [{ name: 'Au' }] }, /no rings as pairing --json writes them/],
+  ])('refuses %s in one line', async (_name, change, message) => {
+    const { json } = await saved();
+    expect(() => pairingFromJson({ ...json, ...change }, 'p.json')).toThrow(message);
+    expect(() => pairingFromJson({ ...json, ...change }, 'p.json')).toThrow(InputError);
   });
 });

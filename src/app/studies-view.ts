@@ -8,7 +8,6 @@ import uPlot from 'uplot';
 import type { LondonConvergence, LondonMapStudy } from '../studies/london/run.ts';
 import { larmorSpeedNote, type LarmorRing } from '../physics/larmor.ts';
 import type { LondonBody } from '../physics/london.ts';
-import type { RingTemperature } from '../physics/pairing.ts';
 import { kFermiReadingLabels, kFermiReadings } from '../physics/paper.ts';
 import { pairingRingJson, type ringReadingJson } from '../studies/pairing/report.ts';
 import { continuumRatio, finiteSizeExponent } from '../physics/response.ts';
@@ -544,10 +543,11 @@ export class StudiesView {
     showText('pairing-points', `${done} of ${total}`);
   }
 
+  /** A run's points and rings, or a saved run's: the rings as `pairing --json` writes them. */
   pairing(
     ratios: readonly number[],
     maxError: number,
-    rings: readonly RingTemperature[],
+    rings: readonly ReturnType<typeof pairingRingJson>[],
     energySvg: string,
     ratioSvg: string,
   ): void {
@@ -558,19 +558,18 @@ export class StudiesView {
     show('pairing-max-error', maxError, maxError.toExponential(1));
     for (const ring of rings) {
       const id = (column: string) => `pairing-${ring.name.toLowerCase()}-${column}`;
-      show(id('fermi'), ring.fermiEnergyEv, ring.fermiEnergyEv.toFixed(2));
-      show(id('thickness'), ring.thicknessMetres * 1e9, (ring.thicknessMetres * 1e9).toFixed(0));
-      show(id('radius'), ring.pairingRadiusMetres * 1e6, (ring.pairingRadiusMetres * 1e6).toFixed(3));
+      show(id('fermi'), ring.fermi_energy_ev, ring.fermi_energy_ev.toFixed(2));
+      show(id('thickness'), ring.thickness_m * 1e9, (ring.thickness_m * 1e9).toFixed(0));
+      show(id('radius'), ring.a_m_m * 1e6, (ring.a_m_m * 1e6).toFixed(3));
       show(id('ratio'), ring.ratio, ring.ratio.toFixed(1));
       // Temperatures in millikelvin, three digits as the CLI prints them.
-      show(id('eq46'), ring.temperatureEq46 * 1e3, `${(ring.temperatureEq46 * 1e3).toPrecision(3)} mK`);
+      show(id('eq46'), ring.temperature_eq46_mk, `${ring.temperature_eq46_mk.toPrecision(3)} mK`);
       show(
         id('numerical'),
-        ring.temperatureNumerical * 1e3,
-        `${(ring.temperatureNumerical * 1e3).toPrecision(3)} mK`,
+        ring.temperature_numerical_mk,
+        `${ring.temperature_numerical_mk.toPrecision(3)} mK`,
       );
-      const json = pairingRingJson(ring);
-      for (const reading of json.readings) this.#pairingOnRing(ring.name, json.circumference_m, reading);
+      for (const reading of ring.readings) this.#pairingOnRing(ring.name, ring.circumference_m, reading);
     }
     element('pairing-energy').innerHTML = energySvg;
     element('pairing-ratio').innerHTML = ratioSvg;

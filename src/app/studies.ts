@@ -13,7 +13,15 @@ import { larmorJson } from '../studies/larmor/report.ts';
 import { runLarmor } from '../studies/larmor/run.ts';
 import { londonConvergenceSvg, londonJson, londonMapSvg } from '../studies/london/report.ts';
 import { runLondon } from '../studies/london/run.ts';
-import { pairingEnergySvg, pairingJson, pairingRatioSvg } from '../studies/pairing/report.ts';
+import {
+  pairingEnergySvg,
+  pairingFromJson,
+  pairingJson,
+  pairingRatioSvg,
+  type PairingJson,
+  type PlottedPoint,
+  type PlottedRing,
+} from '../studies/pairing/report.ts';
 import { runPairing } from '../studies/pairing/run.ts';
 import type { GeometryName } from '../physics/geometry.ts';
 import { responseFromJson, responseSummary } from '../studies/response/report.ts';
@@ -79,7 +87,6 @@ export interface StudyLoad {
 /** What a study's JSON lacks for its card to show it again (Studies.load), and the card's folder. */
 const kNotSaved: Readonly<Record<string, readonly [string, string]>> = {
   london: ['the field map', 'London moment'],
-  pairing: ["the rings' ground states", 'Pairing on a ring'],
 };
 
 /** The panel field of each of the response spec's InputError fields. */
@@ -204,9 +211,9 @@ export class Studies {
   /**
    * A study's saved JSON (a card's download, `<command> --json`) back in its card, where the file holds
    * what the card shows: the scaling sweep's points (its fits recomputed, as merge does), the
-   * Larmor ring's inputs, and the response's numbers, curve and limits (its maps and velocities are
-   * not in the JSON). The London map and the pairing rings' states are not in theirs: refused,
-   * saying so. The file is checked whole before the card or the fields change; returns the page's
+   * Larmor ring's inputs, the pairing run's points and rings, and the response's numbers, curve and
+   * limits (its maps and velocities are not in the JSON). The London map is not in its JSON:
+   * refused, saying so. The file is checked whole before the card or the fields change; returns the page's
    * message and the fields it set.
    */
   load(json: Record<string, unknown>, name: string, p: Parameters): StudyLoad {
@@ -214,6 +221,16 @@ export class Studies {
     if (command === 'scaling') return this.#loadScaling(json, name, p);
     if (command === 'larmor') return this.#loadLarmor(json, name, p);
     if (command === 'response') return this.#loadResponse(json, name, p);
+    if (command === 'pairing') {
+      const saved = pairingFromJson(json, name);
+      this.#view.start('pairing');
+      this.#showPairing(saved.json, saved.plotted);
+      this.#view.finish('pairing', 'converged');
+      return {
+        message: `Loaded the pairing run (${saved.json.points.length} a_m/a) from ${name}.`,
+        fields: [],
+      };
+    }
     const [lacks, folder] = kNotSaved[command];
     throw new InputError(
       `${name} is a ${command} run's JSON, which does not hold ${lacks}: run it again (Studies › ${folder} › Run)`,
@@ -396,16 +413,23 @@ export class Studies {
       },
     });
     if (stopped) return false;
-    const maxError = Math.max(...points.map((point) => point.convergence.estimatedRelativeError));
-    this.#view.pairing(
-      ratios,
-      maxError,
-      rings,
-      pairingEnergySvg(points, rings),
-      pairingRatioSvg(points, rings),
-    );
-    this.#finished('pairing', pairingJson({ points, rings, ratios, shard: null }));
+    this.#showPairing(pairingJson({ points, rings, ratios, shard: null }), { points, rings });
     return true;
+  }
+
+  /** A pairing run, or a saved one, in its card: the JSON it saves, and what its plots draw. */
+  #showPairing(
+    json: PairingJson,
+    plotted: { readonly points: readonly PlottedPoint[]; readonly rings: readonly PlottedRing[] },
+  ): void {
+    this.#view.pairing(
+      json.points.map((point) => point.ratio),
+      json.grid.max_estimated_relative_error,
+      json.rings,
+      pairingEnergySvg(plotted.points, plotted.rings),
+      pairingRatioSvg(plotted.points, plotted.rings),
+    );
+    this.#finished('pairing', json);
   }
 
   #larmor(p: Parameters): boolean {

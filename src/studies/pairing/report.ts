@@ -11,8 +11,12 @@ import { markdownNumber as f, markdownTable } from '../markdown.ts';
 import { joinShards, shardJson, type Shard } from '../study.ts';
 
 /** What the plots read of a point and of a ring (all a merged run has back from the JSON). */
-type PlottedPoint = Pick<PairingPoint, 'ratio' | 'energyNumerical' | 'energyEq46' | 'energySmallThickness'>;
-type PlottedRing = Pick<RingTemperature, 'name' | 'ratio'>;
+/** What the plots draw of a point and a ring: a run's, or one read back from its JSON. */
+export type PlottedPoint = Pick<
+  PairingPoint,
+  'ratio' | 'energyNumerical' | 'energyEq46' | 'energySmallThickness'
+>;
+export type PlottedRing = Pick<RingTemperature, 'name' | 'ratio'>;
 
 export function pairingPointJson(point: PairingPoint) {
   const c = point.convergence;
@@ -278,18 +282,50 @@ export function mergePairing(shards: readonly PairingJson[]): {
     ring_units: first.ring_units,
     files: [],
   };
+  return { json, plotted: plottedFromJson(json) };
+}
+
+/** What the plots draw, from a run's JSON (pairingEnergySvg, pairingRatioSvg). */
+function plottedFromJson(json: Pick<PairingJson, 'points' | 'rings'>): {
+  readonly points: PlottedPoint[];
+  readonly rings: PlottedRing[];
+} {
   return {
-    json,
-    plotted: {
-      points: points.map((p) => ({
-        ratio: p.ratio,
-        energyNumerical: p.energy_numerical,
-        energyEq46: p.energy_eq46,
-        energySmallThickness: p.energy_small_a_limit,
-      })),
-      rings: first.rings.map((ring) => ({ name: ring.name, ratio: ring.ratio })),
-    },
+    points: json.points.map((p) => ({
+      ratio: p.ratio,
+      energyNumerical: p.energy_numerical,
+      energyEq46: p.energy_eq46,
+      energySmallThickness: p.energy_small_a_limit,
+    })),
+    rings: json.rings.map((ring) => ({ name: ring.name, ratio: ring.ratio })),
   };
+}
+
+/**
+ * A whole run's `pairing --json` read back (the app's Files › load): the JSON, checked as far as
+ * the card reads it, and what its plots draw. A shard, or a file that is not what the command
+ * writes, is refused in one line (field 'result').
+ */
+export function pairingFromJson(
+  json: Record<string, unknown>,
+  name: string,
+): { readonly json: PairingJson; readonly plotted: ReturnType<typeof plottedFromJson> } {
+  const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
+  if (json.shard) throw refuse('one shard of a run: join the shards with darwin-breit merge first');
+  const { points, rings, grid } = json;
+  if (!Array.isArray(points) || points.length === 0) throw refuse('no "points" of a_m/a');
+  const numbers = (entry: unknown, keys: readonly string[]) =>
+    keys.every((key) => typeof (entry as Record<string, unknown> | null)?.[key] === 'number');
+  if (!points.every((p) => numbers(p, ['ratio', 'energy_numerical', 'energy_eq46'])))
+    throw refuse('a point without its a_m/a and energies');
+  if (!numbers(grid, ['max_estimated_relative_error'])) throw refuse('no grid error');
+  const ringKeys = ['fermi_energy_ev', 'thickness_m', 'a_m_m', 'ratio', 'temperature_eq46_mk'];
+  const ringOk = (ring: unknown) =>
+    numbers(ring, [...ringKeys, 'temperature_numerical_mk', 'circumference_m']) &&
+    Array.isArray((ring as Record<string, unknown>).readings);
+  if (!Array.isArray(rings) || !rings.every(ringOk)) throw refuse('no rings as pairing --json writes them');
+  const run = json as unknown as PairingJson;
+  return { json: run, plotted: plottedFromJson(run) };
 }
 
 /** The README's table: the rings' pairing temperatures by eq. 46 and numerically. */
