@@ -44,6 +44,9 @@ import {
   uniformity,
   type LondonBody,
 } from '../src/physics/london.ts';
+import { kCpuDevice, toJson } from '../src/io/formats.ts';
+import { londonFromJson, londonJson } from '../src/studies/london/report.ts';
+import { cpuField, runLondon } from '../src/studies/london/run.ts';
 import { expectNormwiseClose } from './helpers/compare.ts';
 import { gpuHarness } from './helpers/gpu.ts';
 import { structMembers } from './helpers/wgsl.ts';
@@ -318,5 +321,45 @@ describe("the discrete sphere's interior field", () => {
       const solenoid = (n / (2 * h)) * ((h - z) / Math.hypot(h - z, 1) + (h + z) / Math.hypot(h + z, 1));
       expectRelative(field[3 * k + 2], solenoid, 1 / (n * n), `z=${z}`);
     });
+  });
+});
+
+describe('londonFromJson: a saved run read back (the app loads london.json into its card)', () => {
+  const saved = async (geometry: 'sphere' | 'cylinder') => {
+    const options = { geometry, ns: [60, 120], grid: 5, halfHeight: 2, convergenceNs: [10, 20, 40, 80] };
+    const run = await runLondon(cpuField, options);
+    const studies = run.maps.map((map) => map.study);
+    const json = londonJson({
+      ...options,
+      device: kCpuDevice,
+      studies,
+      convergence: run.convergence,
+      shard: null,
+    });
+    return { run, studies, json: JSON.parse(toJson(json)) as Record<string, unknown> };
+  };
+
+  test.each(['sphere', 'cylinder'] as const)(
+    "%s: every map's numbers, the list and its fit",
+    async (geometry) => {
+      const { run, studies, json } = await saved(geometry);
+      const read = londonFromJson(json, 'l.json');
+      expect(read.json).toEqual(json);
+      expect(read.studies).toEqual(studies);
+      // The fit recomputed from the list is the run's own.
+      expect(read.convergence).toEqual(run.convergence);
+    },
+  );
+
+  test.each([
+    ['a shard', { shard: { index: 1, count: 2 } }, /one shard of a run: join the shards/],
+    ['another body', { geometry: 'torus' }, /no London body \(sphere or cylinder\)/],
+    ['no maps', { studies: [] }, /no maps as london --json writes them/],
+    ['no convergence list', { convergence: {} }, /no convergence list as london --json writes it/],
+    ['no grid', { grid: 2.5 }, /no grid \(or cylinder half-height\)/],
+  ])('refuses %s in one line', async (_name, change, message) => {
+    const { json } = await saved('sphere');
+    expect(() => londonFromJson({ ...json, ...change }, 'l.json')).toThrow(message);
+    expect(() => londonFromJson({ ...json, ...change }, 'l.json')).toThrow(InputError);
   });
 });

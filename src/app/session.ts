@@ -739,7 +739,7 @@ export class Session {
       if (/\.json$/i.test(file.name) || text.trimStart().startsWith('{')) {
         const object = parseJsonObject(text, file.name);
         if (typeof object.command === 'string' && isStudyAction(object.command)) {
-          const { message, fields } = this.#studies.load(object, file.name, this.parameters);
+          const { message, fields } = this.#studies.load(object.command, object, file.name, this.parameters);
           this.#ui.clearFieldErrors();
           this.#ui.accept(fields);
           this.updateUrl();

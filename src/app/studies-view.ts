@@ -483,7 +483,13 @@ export class StudiesView {
   // -------------------------------------------------------------------------------------------
   // London
 
-  londonMap(body: LondonBody, grid: number, study: LondonMapStudy, mapSvg: string): void {
+  /** A map's numbers and its SVG; a saved run's (which holds no map) with `mapSvg` empty. */
+  londonMap(
+    body: Pick<LondonBody, 'geometry' | 'halfHeight' | 'n' | 'continuumParameter'>,
+    grid: number,
+    study: LondonMapStudy,
+    mapSvg: string,
+  ): void {
     const shape = body.geometry === 'sphere' ? 'sphere' : `cylinder, h = ${body.halfHeight} R`;
     showText(
       'london-body',

@@ -11,7 +11,7 @@ import { kDefaultPairingRatios } from '../physics/pairing.ts';
 import { describeDevice, toJson, type DeviceSummary } from '../io/formats.ts';
 import { larmorJson } from '../studies/larmor/report.ts';
 import { runLarmor } from '../studies/larmor/run.ts';
-import { londonConvergenceSvg, londonJson, londonMapSvg } from '../studies/london/report.ts';
+import { londonConvergenceSvg, londonFromJson, londonJson, londonMapSvg } from '../studies/london/report.ts';
 import { runLondon } from '../studies/london/run.ts';
 import {
   pairingEnergySvg,
@@ -51,7 +51,10 @@ import { download } from './files.ts';
 import {
   FieldError,
   parseFieldTesla,
+  parseHalfHeight,
   parseLarmorN,
+  parseLondonGrid,
+  parseLondonN,
   parseRadius,
   type Parameters,
   type SourceName,
@@ -83,11 +86,6 @@ export interface StudyLoad {
   readonly message: string;
   readonly fields: readonly (keyof Parameters)[];
 }
-
-/** What a study's JSON lacks for its card to show it again (Studies.load), and the card's folder. */
-const kNotSaved: Readonly<Record<string, readonly [string, string]>> = {
-  london: ['the field map', 'London moment'],
-};
 
 /** The panel field of each of the response spec's InputError fields. */
 const kResponseFields: Readonly<Record<string, keyof Parameters>> = {
@@ -209,33 +207,85 @@ export class Studies {
   }
 
   /**
-   * A study's saved JSON (a card's download, `<command> --json`) back in its card, where the file holds
-   * what the card shows: the scaling sweep's points (its fits recomputed, as merge does), the
-   * Larmor ring's inputs, the pairing run's points and rings, and the response's numbers, curve and
-   * limits (its maps and velocities are not in the JSON). The London map is not in its JSON:
-   * refused, saying so. The file is checked whole before the card or the fields change; returns the page's
+   * A study's saved JSON (a card's download, `<command> --json`, the CLI's `--out` file) back in
+   * its card `card` (the file's command): the scaling sweep and the London convergence list with
+   * their fits recomputed (as merge does), the pairing run's points and rings, the Larmor ring, and
+   * the response's numbers, curve and limits. The JSON holds no maps or velocities: the London and
+   * response maps and the canvas's colours need a run. The file is checked whole before the card or
+   * the fields change, and the fields follow it where the page could run it; returns the page's
    * message and the fields it set.
    */
-  load(json: Record<string, unknown>, name: string, p: Parameters): StudyLoad {
-    const command = String(json.command);
-    if (command === 'scaling') return this.#loadScaling(json, name, p);
-    if (command === 'larmor') return this.#loadLarmor(json, name, p);
-    if (command === 'response') return this.#loadResponse(json, name, p);
-    if (command === 'pairing') {
-      const saved = pairingFromJson(json, name);
-      this.#view.start('pairing');
-      this.#showPairing(saved.json, saved.plotted);
-      this.#view.finish('pairing', 'converged');
-      return {
-        message: `Loaded the pairing run (${saved.json.points.length} a_m/a) from ${name}.`,
-        fields: [],
-      };
+  load(card: StudyCard, json: Record<string, unknown>, name: string, p: Parameters): StudyLoad {
+    switch (card) {
+      case 'london':
+        return this.#loadLondon(json, name, p);
+      case 'pairing': {
+        const saved = pairingFromJson(json, name);
+        this.#view.start('pairing');
+        this.#showPairing(saved.json, saved.plotted);
+        this.#view.finish('pairing', 'converged');
+        return {
+          message: `Loaded the pairing run (${saved.json.points.length} a_m/a) from ${name}.`,
+          fields: [],
+        };
+      }
+      case 'larmor':
+        return this.#loadLarmor(json, name, p);
+      case 'scaling':
+        return this.#loadScaling(json, name, p);
+      case 'response':
+        return this.#loadResponse(json, name, p);
     }
-    const [lacks, folder] = kNotSaved[command];
-    throw new InputError(
-      `${name} is a ${command} run's JSON, which does not hold ${lacks}: run it again (Studies › ${folder} › Run)`,
-      'result',
+  }
+
+  #loadLondon(json: Record<string, unknown>, name: string, p: Parameters): StudyLoad {
+    const saved = londonFromJson(json, name);
+    const { geometry, grid } = saved.json;
+    const halfHeight = saved.json.half_height ?? 1;
+    const [study] = saved.studies;
+    // The fields follow the file where the page's own rules take its body and grid.
+    let fields: Partial<Parameters> = {};
+    try {
+      fields = {
+        londonGeometry: geometry,
+        londonN: parseLondonN(String(study.n)),
+        londonGrid: parseLondonGrid(String(grid)),
+        londonHalfHeight: parseHalfHeight(String(halfHeight)),
+      };
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+    }
+    Object.assign(p, fields);
+    this.#view.start('london');
+    this.#view.clearLondon();
+    const body = { geometry, halfHeight, n: study.n, continuumParameter: saved.json.continuum_n_re_over_r };
+    this.#view.londonMap(body, grid, study, '');
+    const ns = saved.studies.map((s) => s.n);
+    this.#view.londonConvergence(saved.convergence, londonConvergenceSvg(geometry, saved.convergence, ns));
+    const device = saved.json.device;
+    this.#finished(
+      'london',
+      londonJson({
+        device,
+        geometry,
+        halfHeight,
+        grid,
+        ns,
+        studies: saved.studies,
+        convergence: saved.convergence,
+        shard: null,
+      }),
     );
+    this.#view.finish('london', 'converged');
+    const others = ns.length > 1 ? `; the card shows the first of its ${ns.length} bodies` : '';
+    const kept =
+      Object.keys(fields).length === 0 ? '; the page cannot run this body, so its fields stay' : '';
+    return {
+      message:
+        `Loaded the London ${geometry} of ${study.n} charges from ${name}: its numbers and convergence ` +
+        `(the map needs a run)${others}${kept}.`,
+      fields: Object.keys(fields) as (keyof Parameters)[],
+    };
   }
 
   #loadScaling(json: Record<string, unknown>, name: string, p: Parameters): StudyLoad {

@@ -132,6 +132,69 @@ export type LondonJson = ReturnType<typeof londonJson>;
 
 const finite = (x: number | null): number => (x === null ? NaN : x);
 
+/** A map's numbers back from its JSON (the inverse of londonStudyJson, NaN where the JSON has null). */
+function londonStudyFromJson(study: LondonJson['studies'][number]): LondonMapStudy {
+  return {
+    n: study.n,
+    parameter: study.n_re_over_r,
+    parameterDevice: finite(study.n_re_over_r_device),
+    parameterPerLength: study.n_re_over_l ?? null,
+    centreFieldRatio: finite(study.centre_field_ratio),
+    uniformity: finite(study.uniformity),
+    uniformityInner: finite(study.uniformity_inner),
+    check: finite(study.check),
+    fieldPoints: study.field_points,
+    fieldMs: study.field_ms,
+  };
+}
+
+/** A point of the convergence list back from its JSON. */
+function convergencePointFromJson(point: LondonJson['convergence']['points'][number]) {
+  return { n: point.n, parameter: point.n_re_over_r, deviation: point.deviation };
+}
+
+/**
+ * A whole run's `london --json` read back (the app's Files › load): its body and grid, the numbers
+ * of each map (not the maps: the JSON holds none) and the convergence list, its fit recomputed as
+ * merge does. A shard, or a file that is not what the command writes, is refused in one line
+ * (field 'result').
+ */
+export function londonFromJson(
+  json: Record<string, unknown>,
+  name: string,
+): {
+  readonly json: LondonJson;
+  readonly studies: LondonMapStudy[];
+  readonly convergence: LondonConvergence;
+} {
+  const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
+  if (json.shard) throw refuse('one shard of a run: join the shards with darwin-breit merge first');
+  const geometry = json.geometry;
+  if (typeof geometry !== 'string' || !isLondonGeometry(geometry))
+    throw refuse('no London body (sphere or cylinder)');
+  const numbers = (entry: unknown, keys: readonly string[]) =>
+    keys.every((key) => typeof (entry as Record<string, unknown> | null)?.[key] === 'number');
+  const run = json as unknown as LondonJson;
+  if (
+    !Array.isArray(run.studies) ||
+    run.studies.length === 0 ||
+    !run.studies.every((s) => numbers(s, ['n', 'n_re_over_r', 'field_points', 'field_ms']))
+  )
+    throw refuse('no maps as london --json writes them');
+  const points = (run.convergence as { points?: unknown } | undefined)?.points;
+  if (!Array.isArray(points) || !points.every((p) => numbers(p, ['n', 'n_re_over_r', 'deviation'])))
+    throw refuse('no convergence list as london --json writes it');
+  if (!Number.isSafeInteger(run.grid) || (geometry === 'cylinder' && !(Number(run.half_height) > 0)))
+    throw refuse('no grid (or cylinder half-height)');
+  const halfHeight = run.half_height ?? 1;
+  const convergence = summariseLondonConvergence(
+    geometry,
+    halfHeight,
+    run.convergence.points.map(convergencePointFromJson),
+  );
+  return { json: run, studies: run.studies.map(londonStudyFromJson), convergence };
+}
+
 /**
  * The shards of one `london --shard K/N` run joined into the JSON one run prints: the maps and the
  * convergence list interleaved back into their order, the power law refitted to all points. A
@@ -162,30 +225,13 @@ export function mergeLondon(shards: readonly LondonJson[]): {
     }),
   );
   const studies: LondonMapStudy[] = joined.flatMap(({ study }) =>
-    study
-      ? [
-          {
-            n: study.n,
-            parameter: study.n_re_over_r,
-            parameterDevice: finite(study.n_re_over_r_device),
-            parameterPerLength: study.n_re_over_l ?? null,
-            centreFieldRatio: finite(study.centre_field_ratio),
-            uniformity: finite(study.uniformity),
-            uniformityInner: finite(study.uniformity_inner),
-            check: finite(study.check),
-            fieldPoints: study.field_points,
-            fieldMs: study.field_ms,
-          },
-        ]
-      : [],
+    study ? [londonStudyFromJson(study)] : [],
   );
   const halfHeight = first.half_height ?? 1;
   const convergence = summariseLondonConvergence(
     geometry,
     halfHeight,
-    joined.flatMap(({ point }) =>
-      point ? [{ n: point.n, parameter: point.n_re_over_r, deviation: point.deviation }] : [],
-    ),
+    joined.flatMap(({ point }) => (point ? [convergencePointFromJson(point)] : [])),
   );
   const json = londonJson({
     device: first.device,
