@@ -73,6 +73,9 @@ describe('the response card', () => {
     expect(responseLimitsText(ring)).toContain('no continuum limit');
     const oneN = await response({ geometry: 'ball', n: '50', nEpsilon: '1,10' });
     expect(responseLimitsText(oneN)).toBe('needs three N or more (1 given)');
+    // One eps for every N (a CLI run's --epsilon, loaded): no N r_e/R to extrapolate at.
+    const oneEpsilon = await response({ geometry: 'ball', n: '50,100,200', epsilon: '0.01' });
+    expect(responseLimitsText(oneEpsilon)).toBe('none: one eps for every N, so no N r_e/R is held fixed');
 
     const threeN = await response({ geometry: 'ball', n: '50,100,200', nEpsilon: '1,30' });
     const [limit] = threeN.limits;

@@ -457,8 +457,12 @@ describe('pairingFromJson: a saved run read back (the app loads pairing.json int
 
   test('the JSON as written, and what the plots draw: every point and ring', async () => {
     const { points, rings, json } = await saved();
-    const read = pairingFromJson(json, 'p.json');
-    expect(read.json).toEqual(json);
+    // What --json printed beside --out and --markdown: the file list and the table are not the run's.
+    const read = pairingFromJson(
+      { ...json, files: ['/out/pairing-energy.svg'], markdown: '| ring |' },
+      'p.json',
+    );
+    expect(JSON.parse(toJson(read.json))).toEqual(json);
     expect(read.plotted.points).toEqual(
       points.map(({ ratio, energyNumerical, energyEq46, energySmallThickness }) => ({
         ratio,
@@ -475,10 +479,30 @@ describe('pairingFromJson: a saved run read back (the app loads pairing.json int
     ['no points', { points: [] }, /no "points" of a_m\/a/],
     ['a point without energies', { points: [{ ratio: 10 }] }, /a point without its a_m\/a and energies/],
     ['no grid', { grid: null }, /no grid error/],
-    ['rings without their numbers', { rings: [{ name: 'Au' }] }, /no rings as pairing --json writes them/],
+    ['rings without their numbers', { rings: [{ name: 'Au' }] }, /no rings \(Au, Cu\) as pairing --json/],
   ])('refuses %s in one line', async (_name, change, message) => {
     const { json } = await saved();
     expect(() => pairingFromJson({ ...json, ...change }, 'p.json')).toThrow(message);
     expect(() => pairingFromJson({ ...json, ...change }, 'p.json')).toThrow(InputError);
+  });
+
+  // The card looks a ring's row up by its name and reads every reading's pair on the ring.
+  test.each([
+    ['a ring the card has no row for', (au: Record<string, unknown>) => ({ ...au, name: 'Ag' })],
+    ['a reading that is not one', (au: Record<string, unknown>) => ({ ...au, readings: [1] })],
+    [
+      'a pair on the ring without its numbers',
+      (au: Record<string, unknown>) => {
+        const [first, second] = au.readings as Record<string, unknown>[];
+        return { ...au, readings: [{ ...first, on_ring: { temperature_mk: '0.2' } }, second] };
+      },
+    ],
+  ])('refuses %s', async (_name, change) => {
+    const { json } = await saved();
+    const [au, cu] = json.rings as Record<string, unknown>[];
+    const ring = change(au);
+    expect(() => pairingFromJson({ ...json, rings: [ring, cu] }, 'p.json')).toThrow(
+      /p\.json: no rings \(Au, Cu\) as pairing --json writes them/,
+    );
   });
 });

@@ -126,6 +126,16 @@ describe('responseFromJson: a saved sweep read back (the app loads response.json
     expect(shown.milliseconds).toBeUndefined();
   });
 
+  test("N r_e/R lists that N (x / N) rounds in the last bit are still one list, x's to 12 digits", async () => {
+    const { json } = await saved({ geometry: 'ball', n: '11,13,19', nEpsilon: '0.1,0.3,1,3' });
+    const nEpsilons = (json.points as { n_epsilon: number }[]).map((p) => p.n_epsilon);
+    // The file's own values are N (x / N), not all x.
+    expect(nEpsilons.some((x, k) => x !== [0.1, 0.3, 1, 3][k % 4])).toBe(true);
+    const shown = responseFromJson(json, 'r.json');
+    expect(shown.spec.scale).toEqual({ kind: 'nEpsilon', values: [0.1, 0.3, 1, 3] });
+    expect(shown.points.map((p) => p.nEpsilon)).toEqual(nEpsilons);
+  });
+
   test('one eps for every N (--epsilon) is the scale where the N r_e/R differ between N', async () => {
     const { json } = await saved({ geometry: 'ring', model: 'azimuthal', n: '16,32', epsilon: '0.01' });
     expect(responseFromJson(json, 'r.json').spec.scale).toEqual({ kind: 'epsilon', value: 0.01 });

@@ -518,7 +518,7 @@ describe('a saved sweep read back (the app loads scaling.json into its card)', (
     [
       'a shard',
       { shard: { index: 1, count: 2 } },
-      /one shard of a sweep: join the shards with darwin-breit merge/,
+      /one shard of a run: join the shards with darwin-breit merge/,
     ],
     ['another model', { model: 'scalar' }, /model must be vector or azimuthal/],
     ['no studies', { studies: [] }, /no "studies" list/],

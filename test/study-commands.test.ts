@@ -353,6 +353,8 @@ describe('--shard and merge', () => {
       writeFileSync(path, JSON.stringify(result));
       return path;
     });
+    // The two shards' summaries side by side in one directory, neither in place of the other.
+    for (const k of [1, 2]) expect(existsSync(join(dir, 'shards', `london-shard${k}of2.json`))).toBe(true);
     const out = join(dir, 'merged');
     const merged = json('merge', paths[1], paths[0], '--out', out);
     const untimed = (value: object) =>

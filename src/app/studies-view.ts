@@ -239,9 +239,10 @@ export function responseLimitsText(result: Pick<ShownResponse, 'spec' | 'limits'
       'keeps growing with N and has no continuum limit'
     );
   }
+  // One eps for every N (a CLI run's --epsilon or --radius-m, loaded): N r_e/R grows with N.
+  if (spec.scale.kind !== 'nEpsilon') return 'none: one eps for every N, so no N r_e/R is held fixed';
   if (spec.ns.length < 3) return `needs three N or more (${spec.ns.length} given)`;
-  const nEpsilons = spec.scale.kind === 'nEpsilon' ? spec.scale.values : [];
-  return nEpsilons
+  return spec.scale.values
     .map((x) => {
       const limit = limits.find((l) => sameNEpsilon(l.nEpsilon, x));
       if (!limit) return `${formatNumber(x, 3)}: fewer than three N converged`;

@@ -250,15 +250,15 @@ export class Studies {
         londonGeometry: geometry,
         londonN: parseLondonN(String(study.n)),
         londonGrid: parseLondonGrid(String(grid)),
-        londonHalfHeight: parseHalfHeight(String(halfHeight)),
+        // A sphere's file leaves the cylinder's half-height as the panel has it.
+        ...(geometry === 'cylinder' ? { londonHalfHeight: parseHalfHeight(String(halfHeight)) } : {}),
       };
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
     }
-    Object.assign(p, fields);
     this.#view.start('london');
     this.#view.clearLondon();
-    const body = { geometry, halfHeight, n: study.n, continuumParameter: saved.json.continuum_n_re_over_r };
+    const body = { geometry, halfHeight, n: study.n, continuumParameter: saved.convergence.continuum };
     this.#view.londonMap(body, grid, study, '');
     const ns = saved.studies.map((s) => s.n);
     this.#view.londonConvergence(saved.convergence, londonConvergenceSvg(geometry, saved.convergence, ns));
@@ -277,6 +277,7 @@ export class Studies {
       }),
     );
     this.#view.finish('london', 'converged');
+    Object.assign(p, fields);
     const others = ns.length > 1 ? `; the card shows the first of its ${ns.length} bodies` : '';
     const kept =
       Object.keys(fields).length === 0 ? '; the page cannot run this body, so its fields stay' : '';
@@ -305,7 +306,6 @@ export class Studies {
             scalingNMax: ns[ns.length - 1],
             scalingPoints: count,
           };
-    Object.assign(p, fields);
     this.#view.start('scaling');
     this.#view.scalingStart(scalingDescription(geometry, model, ns), ns);
     this.#view.scalingUpdate(points, study);
@@ -316,6 +316,7 @@ export class Studies {
       scalingJson({ device, model, ns, studies: [study], extras: [extra], shard: null, totalMs: total }),
     );
     this.#view.finish('scaling', points.every((point) => point.lanczos.converged) ? 'converged' : 'failed');
+    Object.assign(p, fields);
     const others = studies.length > 1 ? `; the card shows the first of its ${studies.length} geometries` : '';
     const kept =
       count === null
@@ -356,29 +357,36 @@ export class Studies {
     const shown = responseFromJson(json, name);
     const { spec, points } = shown;
     // The fields follow the file where the page could run the same sweep (the spec's own rules).
-    const candidate: Partial<Parameters> = {
-      responseGeometry: spec.geometry,
-      responseNs: spec.ns,
-      responseModel: spec.model,
-      responseDim: spec.dim,
-      responseDrive: spec.drive,
-      ...(spec.scale.kind === 'nEpsilon' ? { responseNEpsilon: spec.scale.values } : {}),
-    };
+    // A sweep of one eps for every N (the CLI's --epsilon, --radius-m) is not one the page runs.
     let fields: Partial<Parameters> = {};
-    try {
-      responseSpecOf({ ...p, ...candidate });
-      fields = candidate;
-    } catch (error) {
-      if (!(error instanceof FieldError)) throw error;
+    if (spec.scale.kind === 'nEpsilon') {
+      const candidate: Partial<Parameters> = {
+        responseGeometry: spec.geometry,
+        responseNs: spec.ns,
+        responseModel: spec.model,
+        responseDim: spec.dim,
+        responseDrive: spec.drive,
+        responseNEpsilon: spec.scale.values,
+      };
+      try {
+        responseSpecOf({ ...p, ...candidate });
+        fields = candidate;
+      } catch (error) {
+        if (!(error instanceof FieldError)) throw error;
+      }
     }
-    Object.assign(p, fields);
-    // The file has no velocities: the canvas keeps its colours for a run.
-    this.#response = null;
     this.#view.start('response');
     this.#view.responseStart(responseDescription(spec, 'no map in the file'), points.length);
-    this.#finished('response', json);
-    this.#view.response(shown, points.length, responseStartPoint(points)?.nEpsilon ?? 0);
+    const selected = responseStartPoint(points)?.nEpsilon ?? 0;
+    this.#view.response(shown, points.length, selected);
+    // What the card saves again is the run's JSON, not the README table beside it.
+    this.#finished('response', { ...json, markdown: undefined });
     this.#view.finish('response', points.every((point) => point.converged) ? 'converged' : 'failed');
+    Object.assign(p, fields);
+    // The file has no velocities: the canvas drops the last run's colours.
+    this.#response = null;
+    this.#responseNEpsilon = selected;
+    this.#responseShown?.();
     const kept =
       Object.keys(fields).length === 0 ? '; the page cannot run this sweep, so its fields stay' : '';
     return {

@@ -17,7 +17,7 @@ import {
 import { InputError } from '../physics/input-error.ts';
 import {
   blockSize,
-  kModelNames,
+  isModelName,
   unknowns,
   type DarwinSystem,
   type Dimension,
@@ -235,7 +235,7 @@ export function savedResult(object: Record<string, unknown>, name: string): Save
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
     throw new InputError(`${name}: configuration.n is not N >= 1`, 'result');
   const model = configuration.model;
-  if (!(kModelNames as readonly unknown[]).includes(model))
+  if (!isModelName(model))
     throw new InputError(`${name}: configuration.model must be vector or azimuthal`, 'result');
   const dim: Dimension = configuration.dim === 2 ? 2 : 3;
   const epsilon = configuration.epsilon;

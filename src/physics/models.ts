@@ -11,6 +11,10 @@ import { InputError } from './input-error.ts';
 
 export const kModelNames = ['vector', 'azimuthal'] as const;
 export type ModelName = (typeof kModelNames)[number];
+
+export function isModelName(name: unknown): name is ModelName {
+  return (kModelNames as readonly unknown[]).includes(name);
+}
 export type Dimension = 2 | 3;
 
 /** Everything that fixes the mass matrix. */

@@ -115,3 +115,30 @@ export function joinShards<T>(
 export function shardJson(shard: Shard) {
   return { index: shard.index, count: shard.count };
 }
+
+/**
+ * Whether `entry`, a value of a saved run's JSON, is an object with a number under each of `keys`
+ * and a number or null under each of `nullable`: what a reader checks before the app shows it.
+ */
+export function holdsNumbers(
+  entry: unknown,
+  keys: readonly string[],
+  nullable: readonly string[] = [],
+): boolean {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return false;
+  const record = entry as Record<string, unknown>;
+  return (
+    keys.every((key) => typeof record[key] === 'number') &&
+    nullable.every((key) => record[key] === null || typeof record[key] === 'number')
+  );
+}
+
+/** A whole run's JSON read back (the app's Files › load) is refused if it is one shard of a run. */
+export function refuseShardJson(json: Record<string, unknown>, name: string): void {
+  if (json.shard) {
+    throw new InputError(
+      `${name}: one shard of a run: join the shards with darwin-breit merge first`,
+      'result',
+    );
+  }
+}

@@ -58,8 +58,8 @@ is also listed for N = ${kLondonConvergenceNs.join(', ')} (float64), with the po
   --shard K/N       run every N-th point (the maps, then the convergence list) from the K-th;
                     'merge' joins the shards' JSON into the whole run's
   --out DIR         write the maps (london-<geometry>-n<N>.svg), the convergence plot
-                    (london-<geometry>-convergence.svg) and london.json (the --json summary)
-                    into DIR
+                    (london-<geometry>-convergence.svg) and london.json (the --json summary;
+                    a shard's london-shard<K>of<N>.json) into DIR
   --markdown        the maps' table in Markdown (with --json: the field "markdown")
   --json            {"command", "device", "geometry", "grid", "studies": [{"n", "n_re_over_r",
                     "centre_field_ratio", "uniformity", "uniformity_inner", "check", "field_ms"

@@ -6,7 +6,7 @@
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
-import { kModelNames, type ModelName } from '../../physics/models.ts';
+import { isModelName, kModelNames, type ModelName } from '../../physics/models.ts';
 import { kDistributionDimension, kScalingGeometries } from '../../physics/scaling.ts';
 import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
 import { parseMatrix, parseTolerance, parseTreeToleranceFor } from '../../run/inputs.ts';
@@ -74,7 +74,8 @@ GPU, --n-max takes N past 10^4 (matrix-free once the dense M would pass 1 GiB).
   --seed S            Lanczos start vector seed                                               [1]
   --shard K/N         run every N-th point of the sweep (geometry by geometry, N ascending) from
                       the K-th: one job of N; 'merge' joins the shards' JSON into the whole run's
-  --out DIR           write scaling.json, scaling.csv and per geometry scaling-<geometry>.svg
+  --out DIR           write scaling.json (a shard's scaling-shard<K>of<N>.json), scaling.csv and
+                      per geometry scaling-<geometry>.svg
                       (log-log lambda_max vs N, the fit and the paper's N) and
                       scaling-<geometry>-coefficient.svg (lambda_max/N vs N)
   --markdown          the table of the fits and R* in Markdown (with --json: the field "markdown")
@@ -110,7 +111,7 @@ function parseOptions(argv: string[]) {
   } catch (error) {
     throw error instanceof InputError ? new InputError(`--${error.message}`, error.field) : error;
   }
-  if (!(kModelNames as readonly string[]).includes(values.model)) {
+  if (!isModelName(values.model)) {
     throw new InputError(`--model must be one of ${kModelNames.join('|')}, got '${values.model}'`);
   }
   if (values.device !== 'gpu' && values.device !== 'cpu') {

@@ -13,7 +13,7 @@ import {
   type LondonGeometry,
 } from '../../physics/london.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
-import { joinShards, shardJson, type Shard } from '../study.ts';
+import { holdsNumbers, joinShards, refuseShardJson, shardJson, type Shard } from '../study.ts';
 import {
   summariseLondonConvergence,
   type LondonConvergence,
@@ -168,28 +168,36 @@ export function londonFromJson(
   readonly convergence: LondonConvergence;
 } {
   const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
-  if (json.shard) throw refuse('one shard of a run: join the shards with darwin-breit merge first');
+  refuseShardJson(json, name);
   const geometry = json.geometry;
   if (typeof geometry !== 'string' || !isLondonGeometry(geometry))
     throw refuse('no London body (sphere or cylinder)');
-  const numbers = (entry: unknown, keys: readonly string[]) =>
-    keys.every((key) => typeof (entry as Record<string, unknown> | null)?.[key] === 'number');
   const run = json as unknown as LondonJson;
+  // null stands for a number that was not finite (toJson), as merge reads it.
+  const mapNumbers = ['n_re_over_r_device', 'centre_field_ratio', 'uniformity', 'uniformity_inner', 'check'];
   if (
     !Array.isArray(run.studies) ||
     run.studies.length === 0 ||
-    !run.studies.every((s) => numbers(s, ['n', 'n_re_over_r', 'field_points', 'field_ms']))
+    !run.studies.every((s) => holdsNumbers(s, ['n', 'n_re_over_r', 'field_points', 'field_ms'], mapNumbers))
   )
     throw refuse('no maps as london --json writes them');
   const points = (run.convergence as { points?: unknown } | undefined)?.points;
-  if (!Array.isArray(points) || !points.every((p) => numbers(p, ['n', 'n_re_over_r', 'deviation'])))
+  // The fit c - b N^p needs two points.
+  if (
+    !Array.isArray(points) ||
+    points.length < 2 ||
+    !points.every((p) => holdsNumbers(p, ['n', 'n_re_over_r', 'deviation']))
+  )
     throw refuse('no convergence list as london --json writes it');
-  if (!Number.isSafeInteger(run.grid) || (geometry === 'cylinder' && !(Number(run.half_height) > 0)))
+  const halfHeight = run.half_height;
+  if (
+    !Number.isSafeInteger(run.grid) ||
+    (geometry === 'cylinder' && !(typeof halfHeight === 'number' && halfHeight > 0))
+  )
     throw refuse('no grid (or cylinder half-height)');
-  const halfHeight = run.half_height ?? 1;
   const convergence = summariseLondonConvergence(
     geometry,
-    halfHeight,
+    halfHeight ?? 1,
     run.convergence.points.map(convergencePointFromJson),
   );
   return { json: run, studies: run.studies.map(londonStudyFromJson), convergence };

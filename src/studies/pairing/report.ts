@@ -5,12 +5,16 @@ import { linePlot } from '../../io/svg.ts';
 import { kPairingBoxLength, kPairingStep } from '../../physics/coulomb1d.ts';
 import { kCpuDevice } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
-import type { PairingPoint, RingReading, RingTemperature } from '../../physics/pairing.ts';
-import { kFermiReadingLabels } from '../../physics/paper.ts';
+import {
+  kPairingRings,
+  type PairingPoint,
+  type RingReading,
+  type RingTemperature,
+} from '../../physics/pairing.ts';
+import { kFermiReadingLabels, kFermiReadings } from '../../physics/paper.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
-import { joinShards, shardJson, type Shard } from '../study.ts';
+import { holdsNumbers, joinShards, refuseShardJson, shardJson, type Shard } from '../study.ts';
 
-/** What the plots read of a point and of a ring (all a merged run has back from the JSON). */
 /** What the plots draw of a point and a ring: a run's, or one read back from its JSON. */
 export type PlottedPoint = Pick<
   PairingPoint,
@@ -311,21 +315,42 @@ export function pairingFromJson(
   name: string,
 ): { readonly json: PairingJson; readonly plotted: ReturnType<typeof plottedFromJson> } {
   const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
-  if (json.shard) throw refuse('one shard of a run: join the shards with darwin-breit merge first');
+  refuseShardJson(json, name);
   const { points, rings, grid } = json;
   if (!Array.isArray(points) || points.length === 0) throw refuse('no "points" of a_m/a');
-  const numbers = (entry: unknown, keys: readonly string[]) =>
-    keys.every((key) => typeof (entry as Record<string, unknown> | null)?.[key] === 'number');
-  if (!points.every((p) => numbers(p, ['ratio', 'energy_numerical', 'energy_eq46'])))
+  if (
+    !points.every((p) =>
+      holdsNumbers(p, ['ratio', 'energy_numerical', 'energy_eq46'], ['energy_small_a_limit']),
+    )
+  )
     throw refuse('a point without its a_m/a and energies');
-  if (!numbers(grid, ['max_estimated_relative_error'])) throw refuse('no grid error');
+  if (!holdsNumbers(grid, ['max_estimated_relative_error'])) throw refuse('no grid error');
   const ringKeys = ['fermi_energy_ev', 'thickness_m', 'a_m_m', 'ratio', 'temperature_eq46_mk'];
-  const ringOk = (ring: unknown) =>
-    numbers(ring, [...ringKeys, 'temperature_numerical_mk', 'circumference_m']) &&
-    Array.isArray((ring as Record<string, unknown>).readings);
-  if (!Array.isArray(rings) || !rings.every(ringOk)) throw refuse('no rings as pairing --json writes them');
-  const run = json as unknown as PairingJson;
-  return { json: run, plotted: plottedFromJson(run) };
+  const names = kPairingRings.map((ring) => ring.name);
+  const onRingKeys = ['temperature_line_mk', 'temperature_mk', 'rms_separation_m', 'rms_separation_line_m'];
+  const readingOk = (entry: unknown) => {
+    const reading = entry as Record<string, unknown>;
+    return (
+      holdsNumbers(reading, ['a_m_m', 'temperature_eq46_mk']) &&
+      (kFermiReadings as readonly unknown[]).includes(reading.reading) &&
+      holdsNumbers(reading.on_ring, onRingKeys, ['flux_period_phi0']) &&
+      typeof (reading.on_ring as Record<string, unknown>).line_picture_fails === 'boolean'
+    );
+  };
+  const ringOk = (entry: unknown) => {
+    const ring = entry as Record<string, unknown>;
+    return (
+      holdsNumbers(ring, [...ringKeys, 'temperature_numerical_mk', 'circumference_m']) &&
+      names.includes(ring.name as string) &&
+      Array.isArray(ring.readings) &&
+      ring.readings.every(readingOk)
+    );
+  };
+  if (!Array.isArray(rings) || rings.length === 0 || !rings.every(ringOk))
+    throw refuse(`no rings (${names.join(', ')}) as pairing --json writes them`);
+  // What the card saves again is the run's JSON, not the CLI's list of its files or its table.
+  const saved = { ...json, markdown: undefined, files: [] } as unknown as PairingJson;
+  return { json: saved, plotted: plottedFromJson(saved) };
 }
 
 /** The README's table: the rings' pairing temperatures by eq. 46 and numerically. */

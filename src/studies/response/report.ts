@@ -7,7 +7,7 @@ import { continuumRatio } from '../../physics/response.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
 import { isGeometryName } from '../../physics/geometry.ts';
 import { InputError } from '../../physics/input-error.ts';
-import { kModelNames, type ModelName } from '../../physics/models.ts';
+import { isModelName, kModelNames } from '../../physics/models.ts';
 import { isDriveName } from '../../physics/response.ts';
 import type { ConvergenceReason } from '../../solvers/types.ts';
 import { kMapHalfWidth, type ResponseLimit, type ResponsePoint, type ResponseResult } from './run.ts';
@@ -56,8 +56,7 @@ export function responseFromJson(json: Record<string, unknown>, name: string): S
   const { geometry, drive, model } = json;
   if (typeof geometry !== 'string' || !isGeometryName(geometry)) throw refuse('no response geometry');
   if (typeof drive !== 'string' || !isDriveName(drive)) throw refuse('no drive (field, flux or rotation)');
-  if (typeof model !== 'string' || !(kModelNames as readonly string[]).includes(model))
-    throw refuse(`model must be ${kModelNames.join(' or ')}`);
+  if (!isModelName(model)) throw refuse(`model must be ${kModelNames.join(' or ')}`);
   if (!Array.isArray(json.points) || json.points.length === 0) throw refuse('a sweep without points');
   const number = (x: unknown) => (typeof x === 'number' ? x : NaN);
   const orNull = (x: unknown) => (typeof x === 'number' ? x : null);
@@ -87,13 +86,14 @@ export function responseFromJson(json: Record<string, unknown>, name: string): S
   });
   const ns = [...new Set(points.map((p) => p.n))];
   if (ns.some((n, k) => k > 0 && n <= ns[k - 1])) throw refuse('its N must come in ascending order');
-  const listAt = (n: number) =>
-    points
-      .filter((p) => p.n === n)
-      .map((p) => p.nEpsilon)
-      .join();
-  const scale: ResponseScale = ns.every((n) => listAt(n) === listAt(ns[0]))
-    ? { kind: 'nEpsilon', values: points.filter((p) => p.n === ns[0]).map((p) => p.nEpsilon) }
+  // A point's N r_e/R is N (x / N), x rounded in its last bit at some N: the lists are compared to
+  // rounding, and the spec's x read back to 12 digits.
+  const listAt = (n: number) => points.filter((p) => p.n === n).map((p) => p.nEpsilon);
+  const first = listAt(ns[0]);
+  const sameList = (list: number[]) =>
+    list.length === first.length && list.every((x, k) => Math.abs(x - first[k]) <= 1e-12 * first[k]);
+  const scale: ResponseScale = ns.every((n) => sameList(listAt(n)))
+    ? { kind: 'nEpsilon', values: first.map((x) => Number(x.toPrecision(12))) }
     : { kind: 'epsilon', value: points[0].epsilon };
   const limits = (Array.isArray(json.limits) ? (json.limits as unknown[]) : []).map((entry) => {
     const l = (entry ?? {}) as Record<string, unknown>;
@@ -106,7 +106,7 @@ export function responseFromJson(json: Record<string, unknown>, name: string): S
     };
   });
   const dim = json.dim === 2 ? 2 : 3;
-  return { spec: { geometry, ns, model: model as ModelName, dim, scale, drive }, points, limits };
+  return { spec: { geometry, ns, model, dim, scale, drive }, points, limits };
 }
 
 export function responseJson(result: ResponseResult, device: DeviceSummary) {

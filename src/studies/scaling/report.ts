@@ -8,11 +8,11 @@ import { linePlot, type PlotSeries } from '../../io/svg.ts';
 import { ringLambdaMaxAsymptotic } from '../../physics/scaling.ts';
 import type { DeviceSummary } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
-import { kModelNames, type ModelName } from '../../physics/models.ts';
+import { isModelName, kModelNames, type ModelName } from '../../physics/models.ts';
 import { isScalingGeometry, type ScalingGeometry } from '../../physics/scaling.ts';
 import type { LanczosReason } from '../../solvers/types.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
-import { joinShards, shardJson, type Shard } from '../study.ts';
+import { joinShards, refuseShardJson, shardJson, type Shard } from '../study.ts';
 import { kScalingMinElectrons } from './spec.ts';
 import { fittedCoefficient, type LawFit } from '../fits.ts';
 import {
@@ -418,10 +418,9 @@ export function scalingRunFromJson(
   name: string,
 ): { readonly model: ModelName; readonly studies: SavedScalingStudy[] } {
   const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
-  if (json.shard) throw refuse('one shard of a sweep: join the shards with darwin-breit merge first');
+  refuseShardJson(json, name);
   const model = json.model;
-  if (typeof model !== 'string' || !(kModelNames as readonly string[]).includes(model))
-    throw refuse(`model must be ${kModelNames.join(' or ')}`);
+  if (!isModelName(model)) throw refuse(`model must be ${kModelNames.join(' or ')}`);
   if (!Array.isArray(json.studies) || json.studies.length === 0) throw refuse('no "studies" list');
   const studies = (json.studies as unknown[]).map((entry, g): SavedScalingStudy => {
     const study = (entry ?? {}) as Record<string, unknown>;
