@@ -403,6 +403,8 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     // The map at the largest N r_e/R: one viridis cell per grid point.
     expect(await shownText(page, 'response-map-point')).toBe(`N = ${n}, N r_e/R = 10.00`);
     expect(await page.locator('#response-map svg rect[fill^="#"]').count()).toBeGreaterThan(300);
+    // A ring's electrons are all at one depth: no profile to draw.
+    expect(await page.locator('#response-profile svg').count()).toBe(0);
     // Saved as `response --json` prints it: every point the table shows, the GPU's map check.
     const saved = await savedStudy(page, 'response');
     expect(saved.name).toBe('response.json');
@@ -501,6 +503,10 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await shownValue(page, 'response-centre')).toBe(await shownValue(page, 'response-4-field-centre'));
     expect(await page.locator('#response-centre').getAttribute('class')).toBe('');
     expect(await shownText(page, 'response-limits')).toBe('needs three N or more (1 given)');
+    // The current against depth at N = 64, one series per converged N r_e/R: not the diverged 30.
+    expect(await colouredFraction(page, '#response-profile')).toBeGreaterThan(0.002);
+    expect(await shownText(page, 'response-profile')).toContain('N r_e/R = 10.0');
+    expect(await shownText(page, 'response-profile')).not.toContain('N r_e/R = 30.0');
     // The diverged point's row in the table is red, and only its.
     expect(await page.locator('#response-points tr.bad').count()).toBe(1);
     expect(await page.locator('#response-points tr.bad td').first().getAttribute('id')).toBe('response-5-n');

@@ -7,7 +7,13 @@ import { cpuBackend } from '../src/run/backend.ts';
 import { markdownNumber } from '../src/studies/markdown.ts';
 import { kCpuDevice, toJson } from '../src/io/formats.ts';
 import { InputError } from '../src/physics/input-error.ts';
-import { responseFromJson, responseMarkdown, responseSummary } from '../src/studies/response/report.ts';
+import {
+  responseFromJson,
+  responseMarkdown,
+  responseProfileSvg,
+  responseScreeningSvg,
+  responseSummary,
+} from '../src/studies/response/report.ts';
 import { runResponse, type OpenResponseBackend } from '../src/studies/response/run.ts';
 import { responseSpec } from '../src/studies/response/spec.ts';
 
@@ -154,5 +160,27 @@ describe('responseFromJson: a saved sweep read back (the app loads response.json
     const { json } = await saved({ geometry: 'ring', model: 'azimuthal', n: '16', nEpsilon: '1' });
     expect(() => responseFromJson({ ...json, ...change }, 'r.json')).toThrow(message);
     expect(() => responseFromJson({ ...json, ...change }, 'r.json')).toThrow(InputError);
+  });
+});
+
+describe('the plots leave out a solve that did not converge', () => {
+  test('a cube spun up to N r_e/R = 30 meets an indefinite M: its point is neither a ratio nor a profile', async () => {
+    const spec = responseSpec({
+      geometry: 'cube',
+      drive: 'rotation',
+      n: '64',
+      nEpsilon: '3,10,30',
+      device: 'cpu',
+    });
+    const result = await runResponse(spec, cpu);
+    expect(result.points.map((p) => p.converged)).toEqual([true, true, false]);
+    // Each drawn point is a circle, and each series one more in its legend.
+    const circles = (svg: string) => (svg.match(/<circle /g) ?? []).length;
+    const screening = responseScreeningSvg(result);
+    expect(screening).toContain('N = 64 (1 not converged, not drawn)');
+    expect(circles(screening)).toBe(2 + 1);
+    const profile = responseProfileSvg(result);
+    expect(profile).toContain('N r_e/R = 10.0');
+    expect(profile).not.toContain('N r_e/R = 30.0');
   });
 });

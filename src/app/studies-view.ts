@@ -146,7 +146,7 @@ const kCards: Record<StudyCard, CardSpec> = {
       ['response-limits', 'N → ∞ at fixed N r_e/R'],
       ['response-time', 'GPU sweep time'],
     ],
-    figures: ['response-plot', 'response-map'],
+    figures: ['response-plot', 'response-map', 'response-profile'],
   },
 };
 
@@ -758,6 +758,7 @@ export class StudiesView {
     this.#responsePlot = null;
     element('response-plot').innerHTML = '';
     element('response-map').innerHTML = '';
+    element('response-profile').innerHTML = '';
     element('response-points').innerHTML = '';
     const select = element<HTMLSelectElement>('response-map-select');
     select.innerHTML = '';
@@ -770,9 +771,11 @@ export class StudiesView {
 
   /**
    * A finished (or stopped) sweep, or one read back from its JSON: its numbers, table, screening
-   * curve, and the map at `selected` where the points have maps.
+   * curve, the map at `selected` where the points have maps, and the current's profile where given.
    */
-  response(result: ShownResponse, total: number, selected: number): void {
+  response(result: ShownResponse, total: number, selected: number, profileSvg = ''): void {
+    // The induced current against depth (a run's; a file holds no profiles): the Meissner layer.
+    element('response-profile').innerHTML = profileSvg;
     this.#response = result;
     const { points, spec } = result;
     this.responseProgress(points.length, total);

@@ -24,8 +24,8 @@ import {
 } from '../studies/pairing/report.ts';
 import { runPairing } from '../studies/pairing/run.ts';
 import type { GeometryName } from '../physics/geometry.ts';
-import { responseFromJson, responseSummary } from '../studies/response/report.ts';
-import { runResponse, type ResponseResult } from '../studies/response/run.ts';
+import { responseFromJson, responseProfileSvg, responseSummary } from '../studies/response/report.ts';
+import { runResponse, type ResponsePoint, type ResponseResult } from '../studies/response/run.ts';
 import { epsilonsOf, responseSpec, type ResponseSpec } from '../studies/response/spec.ts';
 import { kDistributionDimension, type ScalingGeometry } from '../physics/scaling.ts';
 import type { DarwinSystem, ModelName } from '../physics/models.ts';
@@ -69,6 +69,17 @@ function responseDescription(
 ): string {
   const model = spec.model === 'vector' ? `vector model (${spec.dim}D)` : 'azimuthal model';
   return `${spec.drive} drive, ${spec.geometry}, ${model}, N = ${spec.ns.join(', ')}, ${map}`;
+}
+
+/**
+ * The induced current against depth at the largest N (responseProfileSvg), where it has a depth to
+ * show: electrons at more than one depth (not a ring) and a solve that converged there.
+ */
+function profileSvg(result: ResponseResult): string {
+  const largest = result.points.at(-1)?.n;
+  const atLargest = result.points.filter((p) => p.n === largest && p.converged);
+  const depths = (p: ResponsePoint) => p.profile.counts.filter((count) => count > 0).length;
+  return atLargest.some((p) => depths(p) > 1) ? responseProfileSvg(result) : '';
 }
 
 /** The scaling card's headline of a sweep. */
@@ -527,7 +538,7 @@ export class Studies {
     );
     this.#response = result;
     this.#responseNEpsilon = responseStartPoint(result.points)?.nEpsilon ?? 0;
-    this.#view.response(result, total, this.#responseNEpsilon);
+    this.#view.response(result, total, this.#responseNEpsilon, profileSvg(result));
     // A sweep Stop cut short is shown, but saved only whole, as the CLI writes nothing on an interrupt.
     if (result.complete) this.#finished('response', responseSummary(result, describeDevice(this.#gpu)));
     return result.complete && result.points.every((point) => point.converged);

@@ -192,10 +192,13 @@ export function responseScreeningSvg(result: ResponseResult): string {
   for (const n of spec.ns) {
     const at = points.filter((p) => p.n === n);
     if (at.length === 0) continue;
+    // A solve that did not converge has no ratio to plot: left out, and the legend says so.
+    const drawn = at.filter((p) => p.converged);
+    const left = at.length - drawn.length;
     series.push({
-      label: `N = ${n}`,
-      x: at.map((p) => p.nEpsilon),
-      y: at.map((p) => p.screeningRatio),
+      label: `N = ${n}${left ? ` (${left} not converged, not drawn)` : ''}`,
+      x: drawn.map((p) => p.nEpsilon),
+      y: drawn.map((p) => p.screeningRatio),
       points: true,
     });
   }
@@ -225,11 +228,14 @@ export function responseScreeningSvg(result: ResponseResult): string {
   });
 }
 
-/** The current against depth at the largest N, one series per N r_e/R, with the fitted decay lengths. */
+/**
+ * The current against depth at the largest N, one series per N r_e/R whose solve converged, with the
+ * fitted decay lengths.
+ */
 export function responseProfileSvg(result: ResponseResult): string {
   const largest = result.points[result.points.length - 1].n;
   const series: PlotSeries[] = result.points
-    .filter((p) => p.n === largest)
+    .filter((p) => p.n === largest && p.converged)
     .map((p) => {
       const bins = Array.from(p.profile.depth.keys()).filter((b) => p.profile.counts[b] > 0);
       const decay = p.decayLength === null ? '' : `, l = ${p.decayLength.toPrecision(3)} R`;
