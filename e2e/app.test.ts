@@ -283,6 +283,12 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     );
     expect(await other.page.locator('[data-field="source"] select').inputValue()).toBe('positions file');
     expect(await other.page.locator('[data-field="n"] input').inputValue()).toBe('125');
+    // Another command's JSON has no configuration to rebuild: said in one line, the page as it was.
+    expect(await loadFile(other.page, 'spectrum.json', '{"command": "spectrum", "lambda_max": 1.5}')).toBe(
+      "spectrum.json is spectrum's JSON: the page loads a solve's (solve --out FILE.json, or its own " +
+        "download) and the Studies cards' files",
+    );
+    expect(await other.page.locator('[data-field="n"] input').inputValue()).toBe('125');
     expect(errors).toEqual([]);
     expect(other.errors).toEqual([]);
   });

@@ -685,4 +685,21 @@ describe('paper', () => {
     const eq39 = out.rows.find((r: { equation: string }) => r.equation === '39');
     expect(Math.abs(eq39.computed - eq39.paper) / eq39.paper).toBeLessThan(1e-12);
   });
+
+  it('--out writes the four plots and the summary beside them, as --json prints it', () => {
+    const out = join(dir, 'paper');
+    const summary = json('paper', '--out', out);
+    expect(summary.files.map((file: string) => file.split('/').pop())).toEqual([
+      'paper-flux-levels.svg',
+      'paper-persistent-current.svg',
+      'paper-pair-flux.svg',
+      'paper-pair-ring.svg',
+      'paper.json',
+    ]);
+    for (const file of summary.files.slice(0, 4)) expect(readFileSync(file, 'utf8')).toContain('<svg');
+    expect(JSON.parse(readFileSync(join(out, 'paper.json'), 'utf8'))).toEqual({
+      ...summary,
+      files: undefined,
+    });
+  });
 });

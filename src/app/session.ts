@@ -746,6 +746,14 @@ export class Session {
           this.#diagnostics.message(message, 'info');
           return;
         }
+        // Another command's JSON (spectrum, paper, bench) holds no configuration to rebuild.
+        if (typeof object.command === 'string' && object.command !== 'solve') {
+          throw new InputError(
+            `${file.name} is ${object.command}'s JSON: the page loads a solve's (solve --out FILE.json, ` +
+              "or its own download) and the Studies cards' files",
+            'result',
+          );
+        }
         this.#loadResult(savedResult(object, file.name), file.name);
         return;
       }

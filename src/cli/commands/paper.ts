@@ -3,7 +3,7 @@
 import { paperFiles, paperJson, paperTable } from '../../studies/paper/report.ts';
 import { runPaper } from '../../studies/paper/run.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
-import { checkOutputDirectory, writeIntoDirectory } from '../output-directory.ts';
+import { checkOutputDirectory, writeIntoDirectory, writeSummaryIntoDirectory } from '../output-directory.ts';
 import type { CommandOutput } from './summary.ts';
 
 export const kPaperHelp = `Usage: darwin-breit paper [--out DIR] [--json]
@@ -18,8 +18,8 @@ disagreement with the paper.
 
   --out DIR      write paper-flux-levels.svg (levels against flux, scalar and spinor),
                  paper-persistent-current.svg (the sawtooth, N = 9 and 10), paper-pair-flux.svg
-                 (the pair's ground state against flux) and paper-pair-ring.svg (the pair on rings
-                 of radius R against eq. 45's line) into DIR
+                 (the pair's ground state against flux), paper-pair-ring.svg (the pair on rings
+                 of radius R against eq. 45's line) and paper.json (the --json summary) into DIR
   --json         {"command", "rows": [{"equation", "quantity", "paper", "computed", "unit", "note"}],
                  "flux": {"spectra", "fermi_seas", "metal_rings", "pairs", "units"}, "files"}
 `;
@@ -35,6 +35,7 @@ export async function paperCommand(argv: string[]): Promise<CommandOutput> {
   if (values.out !== undefined) {
     for (const [name, text] of paperFiles(flux, rings))
       summary.files.push(writeIntoDirectory(values.out, name, text));
+    summary.files.push(writeSummaryIntoDirectory(values.out, summary));
   }
   return { json: values.json, summary, text: paperTable(rows, summary.files) };
 }
