@@ -182,5 +182,6 @@ describe('the plots leave out a solve that did not converge', () => {
     const profile = responseProfileSvg(result);
     expect(profile).toContain('N r_e/R = 10.0');
     expect(profile).not.toContain('N r_e/R = 30.0');
+    expect(profile).toContain('induced current against depth (1 not converged, not drawn)');
   });
 });

@@ -234,8 +234,10 @@ export function responseScreeningSvg(result: ResponseResult): string {
  */
 export function responseProfileSvg(result: ResponseResult): string {
   const largest = result.points[result.points.length - 1].n;
-  const series: PlotSeries[] = result.points
-    .filter((p) => p.n === largest && p.converged)
+  const atLargest = result.points.filter((p) => p.n === largest);
+  const left = atLargest.filter((p) => !p.converged).length;
+  const series: PlotSeries[] = atLargest
+    .filter((p) => p.converged)
     .map((p) => {
       const bins = Array.from(p.profile.depth.keys()).filter((b) => p.profile.counts[b] > 0);
       const decay = p.decayLength === null ? '' : `, l = ${p.decayLength.toPrecision(3)} R`;
@@ -247,7 +249,9 @@ export function responseProfileSvg(result: ResponseResult): string {
       };
     });
   return linePlot({
-    title: `${result.spec.geometry}, N = ${largest}: induced current against depth`,
+    title:
+      `${result.spec.geometry}, N = ${largest}: induced current against depth` +
+      (left ? ` (${left} not converged, not drawn)` : ''),
     xLabel: 'depth 1 − r/R',
     yLabel: 'j_φ / sin θ (units of n e u)',
     series,
