@@ -311,15 +311,19 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     await page.locator('#study-scaling').scrollIntoViewIfNeeded();
     await screenshot(page, 'studies-4-scaling-ring');
 
-    // A sphere's file carries, as `scaling --json` does, the inertia ratio at London's eps = 3/N
-    // straight from M at the largest N, beside the sweep's 1 + (3/N) q there.
-    await chooseOption(page, 'scalingGeometry', 'sphere');
+    // A disk, then a sphere, in the vector model over the same N, as one CLI run's geometries.
+    await chooseOption(page, 'scalingGeometry', 'disk');
     await chooseOption(page, 'scalingModel', 'vector');
     await typeField(page, 'scalingNMin', '16');
     await typeField(page, 'scalingNMax', '32');
     await typeField(page, 'scalingPoints', '2');
     expect(await runAction(page, 'scaling')).toBe('converged');
-    const sphere = (await savedStudy(page, 'scaling')).json as {
+    const disk = (await savedStudy(page, 'scaling')).json as typeof scaling;
+    // A sphere's file carries, as `scaling --json` does, the inertia ratio at London's eps = 3/N
+    // straight from M at the largest N, beside the sweep's 1 + (3/N) q there.
+    await chooseOption(page, 'scalingGeometry', 'sphere');
+    expect(await runAction(page, 'scaling')).toBe('converged');
+    const sphere = (await savedStudy(page, 'scaling')).json as typeof scaling & {
       studies: {
         points: { n: number; london_inertia_ratio: number }[];
         london_inertia_ratio_direct: { n: number; value: number };
@@ -328,6 +332,15 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     const [{ points: spherePoints, london_inertia_ratio_direct: direct }] = sphere.studies;
     expect(direct.n).toBe(32);
     expect(Math.abs(direct.value - spherePoints[1].london_inertia_ratio)).toBeLessThan(1e-4);
+    // A file of two geometries, as a CLI run of several writes: the card shows the first, and what
+    // it saves again keeps both, their fits recomputed.
+    const both = { ...sphere, studies: [...disk.studies, ...sphere.studies] };
+    const other = await open();
+    expect(await loadFile(other.page, 'scaling.json', JSON.stringify(both))).toBe(
+      'Loaded the disk scaling sweep (2 N) from scaling.json; the card shows the first of its 2 geometries.',
+    );
+    expect((await savedStudy(other.page, 'scaling')).json).toEqual(both);
+    expect(other.errors).toEqual([]);
 
     // A longer sweep, stopped after its first point: the run ends as failed with the points so far.
     await typeField(page, 'scalingNMin', '16');
@@ -440,7 +453,7 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     const fresh = await open();
     expect(await loadFile(fresh.page, 'response.json', JSON.stringify(response))).toBe(
       "Loaded the ring's field response (3 points) from response.json: its numbers, curve and limits " +
-        "(the maps and the canvas's colours need a run).",
+        "(the maps, the current's profile and the canvas's colours need a run).",
     );
     expect(await fresh.page.locator('#study-response').getAttribute('data-state')).toBe('converged');
     expect(await shownText(fresh.page, 'response-done')).toBe('3 of 3');

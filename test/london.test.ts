@@ -366,14 +366,20 @@ describe('londonFromJson: a saved run read back (the app loads london.json into 
       { convergence: { points: [{ n: 10, n_re_over_r: 2.9, deviation: 0.1 }] } },
       /no convergence list/,
     ],
-    [
-      'a map with a number as text',
-      { studies: [{ n: 60, n_re_over_r: 3, field_points: 9, field_ms: 1, check: '1e-9' }] },
-      /no maps as london --json/,
-    ],
+    ['no device', { device: null }, /l\.json: names no device, as --json does/],
   ])('refuses %s in one line', async (_name, change, message) => {
     const { json } = await saved('sphere');
     expect(() => londonFromJson({ ...json, ...change }, 'l.json')).toThrow(message);
     expect(() => londonFromJson({ ...json, ...change }, 'l.json')).toThrow(InputError);
+  });
+
+  test('refuses a map with one of its numbers as text, the others as written', async () => {
+    const { json } = await saved('sphere');
+    const [first, second] = json.studies as Record<string, unknown>[];
+    expect(() => londonFromJson(json, 'l.json')).not.toThrow();
+    for (const key of ['check', 'centre_field_ratio', 'uniformity', 'n_re_over_r_device']) {
+      const studies = [{ ...first, [key]: String(first[key]) }, second];
+      expect(() => londonFromJson({ ...json, studies }, 'l.json'), key).toThrow(/no maps as london --json/);
+    }
   });
 });

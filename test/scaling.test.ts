@@ -506,6 +506,8 @@ describe('a saved sweep read back (the app loads scaling.json into its card)', (
   it('gives back every point, the model and what the JSON adds beside the study', async () => {
     const { study, json } = await saved();
     const run = scalingRunFromJson(json, 's.json');
+    expect(run.device).toEqual(kCpuDevice);
+    expect(run.totalMs).toBe(5);
     expect(run.model).toBe('vector');
     expect(run.studies).toHaveLength(1);
     expect(run.studies[0].geometry).toBe('sphere');
@@ -521,6 +523,7 @@ describe('a saved sweep read back (the app loads scaling.json into its card)', (
       /one shard of a run: join the shards with darwin-breit merge/,
     ],
     ['another model', { model: 'scalar' }, /model must be vector or azimuthal/],
+    ['no device', { device: { kind: 'tpu' } }, /names no device, as --json does/],
     ['no studies', { studies: [] }, /no "studies" list/],
     [
       'a geometry it has no law for',

@@ -8,7 +8,7 @@ import { gpuMovingChargesField, gpuReducedField } from '../engine/london.ts';
 import { InputError } from '../physics/input-error.ts';
 import { kLondonConvergenceNs } from '../physics/london.ts';
 import { kDefaultPairingRatios } from '../physics/pairing.ts';
-import { describeDevice, toJson, type DeviceSummary } from '../io/formats.ts';
+import { describeDevice, toJson } from '../io/formats.ts';
 import { larmorJson } from '../studies/larmor/report.ts';
 import { runLarmor } from '../studies/larmor/run.ts';
 import { londonConvergenceSvg, londonFromJson, londonJson, londonMapSvg } from '../studies/london/report.ts';
@@ -301,10 +301,12 @@ export class Studies {
   }
 
   #loadScaling(json: Record<string, unknown>, name: string, p: Parameters): StudyLoad {
-    const { model, studies } = scalingRunFromJson(json, name);
-    const [{ geometry, points, ms, extra }] = studies;
+    const { device, model, studies, totalMs } = scalingRunFromJson(json, name);
+    // Every geometry's fits recomputed, as merge does: the card shows the first, and saves them all.
+    const summaries = studies.map((s) => summariseStudy(s.geometry, model, s.points, s.ms));
+    const [study] = summaries;
+    const { geometry, points } = study;
     const ns = points.map((point) => point.n);
-    const study = summariseStudy(geometry, model, points, ms);
     // The fields follow the file where the page's log-spaced sweep gives the same N, else keep theirs.
     const count = logSpacedPointCount(ns, kScalingBrowserElectrons, kScalingBrowserPoints);
     const fields =
@@ -320,11 +322,11 @@ export class Studies {
     this.#view.start('scaling');
     this.#view.scalingStart(scalingDescription(geometry, model, ns), ns);
     this.#view.scalingUpdate(points, study);
-    const device = json.device as DeviceSummary;
-    const total = (json.timing_ms as { total_ms?: number } | undefined)?.total_ms ?? ms;
+    const runNs = Array.isArray(json.ns) ? (json.ns as number[]) : ns;
+    const extras = studies.map((s) => s.extra);
     this.#finished(
       'scaling',
-      scalingJson({ device, model, ns, studies: [study], extras: [extra], shard: null, totalMs: total }),
+      scalingJson({ device, model, ns: runNs, studies: summaries, extras, shard: null, totalMs }),
     );
     this.#view.finish('scaling', points.every((point) => point.lanczos.converged) ? 'converged' : 'failed');
     Object.assign(p, fields);
@@ -403,7 +405,8 @@ export class Studies {
     return {
       message:
         `Loaded the ${spec.geometry}'s ${spec.drive} response (${points.length} points) from ${name}: ` +
-        `its numbers, curve and limits (the maps and the canvas's colours need a run)${kept}.`,
+        `its numbers, curve and limits (the maps, the current's profile and the canvas's colours need ` +
+        `a run)${kept}.`,
       fields: Object.keys(fields) as (keyof Parameters)[],
     };
   }
@@ -583,6 +586,8 @@ export class Studies {
     if (!stopped) {
       // As runScaling does for the sphere: the inertia ratio at London's eps = 3/N straight from M.
       const last = ns[ns.length - 1];
+      if (geometry === 'sphere')
+        hooks.progress?.(`Scaling: sphere N = ${last}, rigid rotation at eps = 3/N`, 1);
       const direct =
         geometry === 'sphere'
           ? { n: last, value: await londonInertiaRatioDirect(factory, model, last) }

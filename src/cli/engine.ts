@@ -67,7 +67,8 @@ export const kBackendHelp = `Backend:
                             budget, past it matrix-free, and the tree from the device's
                             crossover N on (${kTreeCrossover.gpu} electrons, ${kTreeCrossover.cpu} on a CPU adapter); on the
                             CPU dense up to ${kCpuTreeMinUnknowns - 1} unknowns while it fits, else the tree   [auto]
-  --tree-tol T              relative error of the tree's product T x, normwise         [${kDefaultTreeTolerance.toExponential(0)}]
+  --tree-tol T              relative error of the tree's product T x, normwise (with   [${kDefaultTreeTolerance.toExponential(0)}]
+                            --matrix tree or auto)
   --check | --no-check      also run the float64 CPU reference (dense) and report the
                             error of the GPU or the tree [on up to ${kCheckMaxUnknowns} unknowns]
   --threads K               threads of the float64 CPU path (--device cpu, --check, a

@@ -1,6 +1,7 @@
 // What every study shares: the hooks its run is driven by (the CLI's progress line, the app's progress
 // bar and Stop button), the one rule by which a sweep honours Stop, and the shards a sweep's points
 // are split into (`--shard K/N`) and joined back from (`merge`).
+import type { DeviceSummary } from '../io/formats.ts';
 import { InputError } from '../physics/input-error.ts';
 
 /**
@@ -133,12 +134,19 @@ export function holdsNumbers(
   );
 }
 
-/** A whole run's JSON read back (the app's Files › load) is refused if it is one shard of a run. */
-export function refuseShardJson(json: Record<string, unknown>, name: string): void {
+/**
+ * A whole run's JSON read back (the app's Files › load): refused if it is one shard of a run, or
+ * names no device (every command's --json does); returns that device.
+ */
+export function savedRunDevice(json: Record<string, unknown>, name: string): DeviceSummary {
   if (json.shard) {
     throw new InputError(
       `${name}: one shard of a run: join the shards with darwin-breit merge first`,
       'result',
     );
   }
+  const kind = (json.device as { kind?: unknown } | null | undefined)?.kind;
+  if (kind !== 'gpu' && kind !== 'cpu')
+    throw new InputError(`${name}: names no device, as --json does`, 'result');
+  return json.device as DeviceSummary;
 }

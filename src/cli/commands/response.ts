@@ -54,7 +54,7 @@ rotation (eq. 17/18); screening_ratio is the induced moment (the current, for fl
   --device gpu|cpu      the WebGPU engine (float32) or the float64 CPU reference             [${kResponseDefaults.device}]
   --matrix M            storage of M: dense|free|tree|auto, as for solve; auto on the CPU takes
                         the tree past 16 384 unknowns                                        [${kResponseDefaults.matrix}]
-  --tree-tol T          relative error of the tree's product T x (--matrix tree)            [${kResponseDefaults.treeTolerance}]
+  --tree-tol T          relative error of the tree's product T x (--matrix tree or auto)    [${kResponseDefaults.treeTolerance}]
   --threads K           threads of the float64 CPU path and check (the same numbers for
                         any K, the tree's to rounding)                                   [every core]
   --out DIR             response-screening.svg, response-profile.svg, the maps,

@@ -66,7 +66,7 @@ GPU, --n-max takes N past 10^4 (matrix-free once the dense M would pass 1 GiB).
   --device gpu|cpu    the WebGPU engine (float32) or the float64 CPU reference                [gpu]
   --matrix dense|free|tree|auto   storage of M, as for solve (tree: the fast multipole product,
                       O(N) memory; auto on the CPU takes it past 16 384 unknowns)              [auto]
-  --tree-tol T        relative error of the tree's product T x                            [${kDefaultTreeTolerance.toExponential(0)}]
+  --tree-tol T        relative error of the tree's product T x (--matrix tree or auto)    [${kDefaultTreeTolerance.toExponential(0)}]
   --threads K         threads of the float64 CPU path (the same numbers for any K, the
                       tree's to rounding)                                            [every core]
   --tol T             Lanczos tolerance                          [1e-6 on the GPU, 1e-10 on the CPU]

@@ -57,5 +57,3 @@ export function larmorJson(run: LarmorRun) {
     },
   };
 }
-
-export type LarmorJson = ReturnType<typeof larmorJson>;

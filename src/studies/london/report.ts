@@ -13,7 +13,7 @@ import {
   type LondonGeometry,
 } from '../../physics/london.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
-import { holdsNumbers, joinShards, refuseShardJson, shardJson, type Shard } from '../study.ts';
+import { holdsNumbers, joinShards, savedRunDevice, shardJson, type Shard } from '../study.ts';
 import {
   summariseLondonConvergence,
   type LondonConvergence,
@@ -168,7 +168,7 @@ export function londonFromJson(
   readonly convergence: LondonConvergence;
 } {
   const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
-  refuseShardJson(json, name);
+  savedRunDevice(json, name);
   const geometry = json.geometry;
   if (typeof geometry !== 'string' || !isLondonGeometry(geometry))
     throw refuse('no London body (sphere or cylinder)');

@@ -13,7 +13,7 @@ import {
 } from '../../physics/pairing.ts';
 import { kFermiReadingLabels, kFermiReadings } from '../../physics/paper.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
-import { holdsNumbers, joinShards, refuseShardJson, shardJson, type Shard } from '../study.ts';
+import { holdsNumbers, joinShards, savedRunDevice, shardJson, type Shard } from '../study.ts';
 
 /** What the plots draw of a point and a ring: a run's, or one read back from its JSON. */
 export type PlottedPoint = Pick<
@@ -315,7 +315,7 @@ export function pairingFromJson(
   name: string,
 ): { readonly json: PairingJson; readonly plotted: ReturnType<typeof plottedFromJson> } {
   const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
-  refuseShardJson(json, name);
+  savedRunDevice(json, name);
   const { points, rings, grid } = json;
   if (!Array.isArray(points) || points.length === 0) throw refuse('no "points" of a_m/a');
   if (

@@ -12,7 +12,7 @@ import { isModelName, kModelNames, type ModelName } from '../../physics/models.t
 import { isScalingGeometry, type ScalingGeometry } from '../../physics/scaling.ts';
 import type { LanczosReason } from '../../solvers/types.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
-import { joinShards, refuseShardJson, shardJson, type Shard } from '../study.ts';
+import { joinShards, savedRunDevice, shardJson, type Shard } from '../study.ts';
 import { kScalingMinElectrons } from './spec.ts';
 import { fittedCoefficient, type LawFit } from '../fits.ts';
 import {
@@ -416,9 +416,14 @@ export interface SavedScalingStudy {
 export function scalingRunFromJson(
   json: Record<string, unknown>,
   name: string,
-): { readonly model: ModelName; readonly studies: SavedScalingStudy[] } {
+): {
+  readonly device: DeviceSummary;
+  readonly model: ModelName;
+  readonly studies: SavedScalingStudy[];
+  readonly totalMs: number;
+} {
   const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
-  refuseShardJson(json, name);
+  const device = savedRunDevice(json, name);
   const model = json.model;
   if (!isModelName(model)) throw refuse(`model must be ${kModelNames.join(' or ')}`);
   if (!Array.isArray(json.studies) || json.studies.length === 0) throw refuse('no "studies" list');
@@ -456,7 +461,9 @@ export function scalingRunFromJson(
       },
     };
   });
-  return { model: model as ModelName, studies };
+  const total = (json.timing_ms as { total_ms?: unknown } | undefined)?.total_ms;
+  const totalMs = typeof total === 'number' ? total : studies.reduce((sum, study) => sum + study.ms, 0);
+  return { device, model: model as ModelName, studies, totalMs };
 }
 
 /**
