@@ -20,6 +20,7 @@ import {
   chooseOption,
   fieldError,
   colouredFraction,
+  downloaded,
   drawnFraction,
   expectSameJson,
   loadFile,
@@ -449,6 +450,19 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       expect(point.converged).toBe(true);
     }
     expect(response.field_map_check).toBeLessThan(1e-4);
+    // The map point's velocities, named as response --out names them: the ring's uniform mode, each
+    // electron rotating rigidly at the screening ratio times the Larmor rotation (units of u = ω_L R).
+    const velocities = await downloaded(page, '#response-save-velocities', 'response-velocities.csv');
+    expect(velocities.name).toBe('response-n16-x10.0.csv');
+    const [header, ...rows] = velocities.text.trim().split('\n');
+    expect(header).toBe('x,y,z,vx,vy,vz');
+    expect(rows).toHaveLength(n);
+    const ratio = response.points[2].screening_ratio;
+    for (const row of rows) {
+      const [x, y, z, vx, vy, vz] = row.split(',').map(Number);
+      expect(z).toBe(0);
+      expect(Math.abs(vx + ratio * y) + Math.abs(vy - ratio * x) + Math.abs(vz)).toBeLessThan(1e-5);
+    }
     // Loaded in a fresh page: the same table, curve and limits; no map (the JSON holds none).
     const fresh = await open();
     expect(await loadFile(fresh.page, 'response.json', JSON.stringify(response))).toBe(
@@ -466,6 +480,8 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await shownText(fresh.page, 'response-limits')).toBe(await shownText(page, 'response-limits'));
     expect(await colouredFraction(fresh.page, '#response-plot canvas')).toBeGreaterThan(4e-4);
     expect(await fresh.page.locator('#response-map svg').count()).toBe(0);
+    // Nor velocities: the file holds none.
+    expect(await fresh.page.locator('#response-save-velocities').isDisabled()).toBe(true);
     // The panel follows the file: the page can run this sweep.
     expect(await fresh.page.locator('[data-field="responseNs"] input').inputValue()).toBe('16');
     expect(fresh.errors).toEqual([]);

@@ -337,6 +337,17 @@ function buildCard(name: StudyCard, spec: CardSpec): HTMLElement {
       'download JSON (CLI format)',
     ),
   );
+  if (name === 'response') {
+    // The picked point's velocities, as the CLI's --out writes each point's.
+    saves.append(
+      ' ',
+      create(
+        'button',
+        { type: 'button', id: 'response-save-velocities', disabled: '' },
+        'download velocities of the map point (CSV)',
+      ),
+    );
+  }
   card.append(saves);
   if (name === 'pairing') {
     const scroll = create('div', { class: 'table-scroll' });
@@ -456,6 +467,16 @@ export class StudiesView {
       button.setAttribute('aria-selected', String(name === tab));
     this.#section.hidden = tab !== 'studies';
     document.body.dataset.tab = tab;
+  }
+
+  /** The response card's velocities button was clicked. */
+  onSaveVelocities(listener: () => void): void {
+    element('response-save-velocities').addEventListener('click', listener);
+  }
+
+  /** Enables the velocities download (a run's solutions are held) or disables it. */
+  velocitiesSaveable(available: boolean): void {
+    element<HTMLButtonElement>('response-save-velocities').disabled = !available;
   }
 
   /** A card's download button was clicked. */

@@ -24,7 +24,13 @@ import {
 } from '../studies/pairing/report.ts';
 import { runPairing } from '../studies/pairing/run.ts';
 import type { GeometryName } from '../physics/geometry.ts';
-import { responseFromJson, responseProfileSvg, responseSummary } from '../studies/response/report.ts';
+import {
+  responseFromJson,
+  responsePointTag,
+  responseProfileSvg,
+  responseSummary,
+  responseVelocitiesCsv,
+} from '../studies/response/report.ts';
 import { runResponse, type ResponsePoint, type ResponseResult } from '../studies/response/run.ts';
 import { epsilonsOf, responseSpec, type ResponseSpec } from '../studies/response/spec.ts';
 import { kDistributionDimension, type ScalingGeometry } from '../physics/scaling.ts';
@@ -164,6 +170,7 @@ export class Studies {
     this.#gpu = gpu;
     this.#view = view;
     view.onSave((card) => this.save(card));
+    view.onSaveVelocities(() => this.#saveVelocities());
     view.onResponseSelected((nEpsilon) => {
       this.#responseNEpsilon = nEpsilon;
       this.#responseShown?.();
@@ -189,10 +196,18 @@ export class Studies {
   inducedSpeeds(source: SourceName, n: number): Float64Array | null {
     const result = this.#response;
     if (!result || result.spec.geometry !== source) return null;
-    const atN = result.points.filter((p) => p.n === n);
-    const x = this.#responseNEpsilon;
-    const point = atN.find((p) => Math.abs(p.nEpsilon - x) <= 1e-12 * x) ?? lastConvergedPoint(atN);
+    const point = this.#shownPoint(n);
     return point ? speeds(point.velocities) : null;
+  }
+
+  /**
+   * The last run's point at `n` electrons (the largest by default: the map's) and the N r_e/R picked
+   * in the card, or that N's last converged point where it lacks that one (a Stop came first).
+   */
+  #shownPoint(n = this.#response?.points.at(-1)?.n): ResponsePoint | undefined {
+    const atN = this.#response?.points.filter((p) => p.n === n) ?? [];
+    const x = this.#responseNEpsilon;
+    return atN.find((p) => Math.abs(p.nEpsilon - x) <= 1e-12 * x) ?? lastConvergedPoint(atN);
   }
 
   /** Runs one study; true when it finished (not stopped, every solver converged). */
@@ -398,6 +413,7 @@ export class Studies {
     Object.assign(p, fields);
     // The file has no velocities: the canvas drops the last run's colours.
     this.#response = null;
+    this.#view.velocitiesSaveable(false);
     this.#responseNEpsilon = selected;
     this.#responseShown?.();
     const kept =
@@ -409,6 +425,12 @@ export class Studies {
         `a run)${kept}.`,
       fields: Object.keys(fields) as (keyof Parameters)[],
     };
+  }
+
+  /** The map point's velocities, as `response --out` writes each point's (response-<tag>.csv). */
+  #saveVelocities(): void {
+    const point = this.#shownPoint();
+    if (point) download(`response-${responsePointTag(point)}.csv`, responseVelocitiesCsv(point), 'text/csv');
   }
 
   /** Downloads the card's last finished run as `<card>.json`, the CLI's --json summary of it. */
@@ -524,6 +546,7 @@ export class Studies {
     this.#view.responseStart(responseDescription(spec, `${spec.grid} × ${spec.grid} map`), total);
     this.#response = null;
     this.#finished('response', null);
+    this.#view.velocitiesSaveable(false);
     const result = await runResponse(
       spec,
       // Stop takes effect between two pieces of a long product: the sweep drops that point.
@@ -542,6 +565,7 @@ export class Studies {
     this.#response = result;
     this.#responseNEpsilon = responseStartPoint(result.points)?.nEpsilon ?? 0;
     this.#view.response(result, total, this.#responseNEpsilon, profileSvg(result));
+    this.#view.velocitiesSaveable(result.points.length > 0);
     // A sweep Stop cut short is shown, but saved only whole, as the CLI writes nothing on an interrupt.
     if (result.complete) this.#finished('response', responseSummary(result, describeDevice(this.#gpu)));
     return result.complete && result.points.every((point) => point.converged);

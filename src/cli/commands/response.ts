@@ -14,6 +14,7 @@ import { chooseCpuStorage } from '../../run/backend.ts';
 import {
   responseFieldMapSvg,
   responseMarkdown,
+  responsePointTag,
   responseSummary,
   responseProfileSvg,
   responseScreeningSvg,
@@ -176,7 +177,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
     files.push(writeIntoDirectory(out, 'response-screening.svg', responseScreeningSvg(result)));
     files.push(writeIntoDirectory(out, 'response-profile.svg', responseProfileSvg(result)));
     for (const point of result.points) {
-      const tag = `n${point.n}-x${point.nEpsilon.toPrecision(3)}`;
+      const tag = responsePointTag(point);
       files.push(writeIntoDirectory(out, `response-${tag}.csv`, responseVelocitiesCsv(point)));
       if (point.fieldMap) {
         files.push(writeIntoDirectory(out, `response-map-${tag}.svg`, responseFieldMapSvg(result, point)));

@@ -174,6 +174,11 @@ function treeSummary(result: ResponseResult): { tree?: { tolerance: number; n: n
   };
 }
 
+/** A point's tag in the names of its files (`response-<tag>.csv`, `response-map-<tag>.svg`). */
+export function responsePointTag(point: Pick<ResponsePoint, 'n' | 'nEpsilon'>): string {
+  return `n${point.n}-x${point.nEpsilon.toPrecision(3)}`;
+}
+
 /** One row per electron: its position (units of R) and velocity (units of the drive's u). */
 export function responseVelocitiesCsv(point: ResponsePoint): string {
   const { positions } = point.configuration;
