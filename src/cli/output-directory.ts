@@ -90,9 +90,8 @@ export function writeIntoDirectory(directory: string, name: string, text: string
 
 /**
  * Writes a study's summary into DIR as its --json prints it, less "files" (the list it is one of):
- * `<command>.json`, or `<command>-shard<K>of<N>.json` for a shard, so that the shards of one sweep
- * can share a DIR. --out then holds the numbers beside the plots, in a file merge reads and the app
- * loads back.
+ * `<command>.json`, or `<command>-shard<K>of<N>.json` for a shard, never taken for a whole run's.
+ * --out then holds the numbers beside the plots, in a file merge reads and the app loads back.
  */
 export function writeSummaryIntoDirectory(
   directory: string,
