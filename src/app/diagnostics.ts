@@ -6,6 +6,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { GpuAdapterSummary } from '../gpu/device.ts';
+import { numberOf } from '../io/formats.ts';
 import type { Energies } from '../physics/observables.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolveResult } from '../solvers/types.ts';
@@ -118,12 +119,6 @@ export const kDecadeTicks = {
   values: (_plot: uPlot, ticks: number[]) =>
     ticks.map((t) => (t === null ? '' : `1e${Math.round(Math.log10(t))}`)),
 };
-
-/** A number of a loaded JSON object, or null where it has none. */
-function numberOf(object: Record<string, unknown>, key: string): number | null {
-  const value = object[key];
-  return typeof value === 'number' ? value : null;
-}
 
 /** An object of a loaded JSON object, or null where it has none (null in the file, or absent). */
 function objectOf(object: Record<string, unknown>, key: string): Record<string, unknown> | null {

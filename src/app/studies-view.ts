@@ -18,6 +18,7 @@ import {
   type ShownResponsePoint,
 } from '../studies/response/report.ts';
 import { fittedCoefficient } from '../studies/fits.ts';
+import { sameNEpsilon } from '../studies/response/run.ts';
 import type { ScalingPoint, ScalingStudy } from '../studies/scaling/run.ts';
 import { formatNumber } from './colour.ts';
 import { kAxisStyle, kDecadeTicks, show, showText } from './diagnostics.ts';
@@ -191,11 +192,6 @@ function responseCell(point: ShownResponsePoint, column: ResponseColumn): [numbe
     case 'n-eff':
       return precise(point.nEffEpsilon);
   }
-}
-
-/** Same N r_e/R, to the rounding of N eps at another N (as run.ts matches them). */
-function sameNEpsilon(a: number, b: number): boolean {
-  return Math.abs(a - b) <= 1e-12 * Math.abs(b);
 }
 
 /**

@@ -31,7 +31,12 @@ import {
   responseSummary,
   responseVelocitiesCsv,
 } from '../studies/response/report.ts';
-import { runResponse, type ResponsePoint, type ResponseResult } from '../studies/response/run.ts';
+import {
+  runResponse,
+  sameNEpsilon,
+  type ResponsePoint,
+  type ResponseResult,
+} from '../studies/response/run.ts';
 import { epsilonsOf, responseSpec, type ResponseSpec } from '../studies/response/spec.ts';
 import { kDistributionDimension, type ScalingGeometry } from '../physics/scaling.ts';
 import type { DarwinSystem, ModelName } from '../physics/models.ts';
@@ -207,7 +212,7 @@ export class Studies {
   #shownPoint(n = this.#response?.points.at(-1)?.n): ResponsePoint | undefined {
     const atN = this.#response?.points.filter((p) => p.n === n) ?? [];
     const x = this.#responseNEpsilon;
-    return atN.find((p) => Math.abs(p.nEpsilon - x) <= 1e-12 * x) ?? lastConvergedPoint(atN);
+    return atN.find((p) => sameNEpsilon(p.nEpsilon, x)) ?? lastConvergedPoint(atN);
   }
 
   /** Runs one study; true when it finished (not stopped, every solver converged). */

@@ -210,6 +210,12 @@ function numberArray(value: unknown, what: string, length: number | null): Float
   return Float64Array.from(value as number[]);
 }
 
+/** A number of a loaded JSON object, or null where it has none. */
+export function numberOf(object: Record<string, unknown>, key: string): number | null {
+  const value = object[key];
+  return typeof value === 'number' ? value : null;
+}
+
 /** A loaded file's JSON object; anything else (not JSON, an array, a number, null) is refused. */
 export function parseJsonObject(text: string, name: string): Record<string, unknown> {
   let value: unknown;

@@ -1,7 +1,7 @@
 // The response study's reports: the JSON of issue 11 (snake_case, exactly its keys), the per-electron
 // velocities as CSV, and the SVG plots (screening curves beside the continuum curves, the current against
 // depth, the x-z field map) through src/io/svg.ts. Presentation only: numbers come from run.ts.
-import type { DeviceSummary } from '../../io/formats.ts';
+import { numberOf, type DeviceSummary } from '../../io/formats.ts';
 import { heatMap, linePlot, type PlotSeries } from '../../io/svg.ts';
 import { continuumRatio } from '../../physics/response.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
@@ -10,7 +10,13 @@ import { InputError } from '../../physics/input-error.ts';
 import { isModelName, kModelNames } from '../../physics/models.ts';
 import { isDriveName } from '../../physics/response.ts';
 import type { ConvergenceReason } from '../../solvers/types.ts';
-import { kMapHalfWidth, type ResponseLimit, type ResponsePoint, type ResponseResult } from './run.ts';
+import {
+  kMapHalfWidth,
+  sameNEpsilon,
+  type ResponseLimit,
+  type ResponsePoint,
+  type ResponseResult,
+} from './run.ts';
 import type { ResponseScale, ResponseSpec } from './spec.ts';
 
 /** A point as the app's card shows it: a run's, or one read back from the JSON (no map). */
@@ -58,25 +64,23 @@ export function responseFromJson(json: Record<string, unknown>, name: string): S
   if (typeof drive !== 'string' || !isDriveName(drive)) throw refuse('no drive (field, flux or rotation)');
   if (!isModelName(model)) throw refuse(`model must be ${kModelNames.join(' or ')}`);
   if (!Array.isArray(json.points) || json.points.length === 0) throw refuse('a sweep without points');
-  const number = (x: unknown) => (typeof x === 'number' ? x : NaN);
-  const orNull = (x: unknown) => (typeof x === 'number' ? x : null);
   const points = (json.points as unknown[]).map((entry, k): ShownResponsePoint => {
     const p = (entry ?? {}) as Record<string, unknown>;
     const point = {
-      n: number(p.n),
-      nEpsilon: number(p.n_epsilon),
-      epsilon: number(p.epsilon),
-      screeningRatio: number(p.screening_ratio),
-      continuumRatio: orNull(p.continuum_ratio),
-      londonX: orNull(p.london_x),
-      fieldCentreRatio: orNull(p.field_centre_ratio),
-      londonFieldRatio: orNull(p.london_field_ratio),
-      nEffEpsilon: orNull(p.n_eff_epsilon),
-      iterations: number(p.iterations),
+      n: numberOf(p, 'n') ?? NaN,
+      nEpsilon: numberOf(p, 'n_epsilon') ?? NaN,
+      epsilon: numberOf(p, 'epsilon') ?? NaN,
+      screeningRatio: numberOf(p, 'screening_ratio') ?? NaN,
+      continuumRatio: numberOf(p, 'continuum_ratio'),
+      londonX: numberOf(p, 'london_x'),
+      fieldCentreRatio: numberOf(p, 'field_centre_ratio'),
+      londonFieldRatio: numberOf(p, 'london_field_ratio'),
+      nEffEpsilon: numberOf(p, 'n_eff_epsilon'),
+      iterations: numberOf(p, 'iterations') ?? NaN,
       converged: p.converged === true,
       reason: String(p.reason) as ConvergenceReason,
-      check: orNull(p.check),
-      decayLength: orNull(p.decay_length),
+      check: numberOf(p, 'check'),
+      decayLength: numberOf(p, 'decay_length'),
     };
     if (!Number.isSafeInteger(point.n) || point.n < 1 || !(point.nEpsilon > 0) || !(point.epsilon > 0))
       throw refuse(`point ${k} has no N >= 1, N r_e/R > 0 and eps > 0`);
@@ -91,18 +95,18 @@ export function responseFromJson(json: Record<string, unknown>, name: string): S
   const listAt = (n: number) => points.filter((p) => p.n === n).map((p) => p.nEpsilon);
   const first = listAt(ns[0]);
   const sameList = (list: number[]) =>
-    list.length === first.length && list.every((x, k) => Math.abs(x - first[k]) <= 1e-12 * first[k]);
+    list.length === first.length && list.every((x, k) => sameNEpsilon(x, first[k]));
   const scale: ResponseScale = ns.every((n) => sameList(listAt(n)))
     ? { kind: 'nEpsilon', values: first.map((x) => Number(x.toPrecision(12))) }
     : { kind: 'epsilon', value: points[0].epsilon };
   const limits = (Array.isArray(json.limits) ? (json.limits as unknown[]) : []).map((entry) => {
     const l = (entry ?? {}) as Record<string, unknown>;
     return {
-      nEpsilon: number(l.n_epsilon),
-      extrapolatedRatio: number(l.extrapolated_ratio),
-      uncertainty: number(l.uncertainty),
+      nEpsilon: numberOf(l, 'n_epsilon') ?? NaN,
+      extrapolatedRatio: numberOf(l, 'extrapolated_ratio') ?? NaN,
+      uncertainty: numberOf(l, 'uncertainty') ?? NaN,
       law: String(l.law),
-      continuumRatio: orNull(l.continuum_ratio),
+      continuumRatio: numberOf(l, 'continuum_ratio'),
     };
   });
   const dim = json.dim === 2 ? 2 : 3;

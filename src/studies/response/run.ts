@@ -51,6 +51,14 @@ export type ReducedFieldSum = (
 /** The x-z field map spans [-kMapHalfWidth, kMapHalfWidth] R on both axes: the body and its outside. */
 export const kMapHalfWidth = 1.25;
 
+/**
+ * Same N r_e/R: a point's is N (x / N), which rounds x in its last bit at some N, so the sweep, its
+ * limits, the app's card and a file read back all match them to that rounding.
+ */
+export function sameNEpsilon(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1e-12 * Math.abs(b);
+}
+
 export interface ResponsePoint {
   readonly n: number;
   /** N r_e/R = N eps (eq. 49). */
@@ -463,7 +471,7 @@ export async function runResponse(
   if (spec.scale.kind === 'nEpsilon') {
     for (const x of spec.scale.values) {
       // A solve that stopped early (M indefinite once eps |lambda_min| > 1) has no ratio to fit.
-      const at = points.filter((p) => p.converged && Math.abs(p.nEpsilon - x) <= 1e-12 * x);
+      const at = points.filter((p) => p.converged && sameNEpsilon(p.nEpsilon, x));
       const limit = responseLimit(
         spec,
         x,
