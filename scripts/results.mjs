@@ -89,8 +89,7 @@ const build = spawnSync('npm', ['run', '--silent', 'build:cli'], { stdio: 'inher
 if (build.status !== 0) process.exit(build.status ?? 1);
 mkdirSync('results', { recursive: true });
 
-// --quick shortens only the scaling sweep (its default took 3 minutes on SwiftShader with the
-// thick-restart Lanczos).
+// --quick shortens only the scaling sweep, the longest part.
 const scaling = rerun('scaling')
   ? run(['scaling', '--out', 'results', '--markdown', ...(quick ? ['--n-max', '1000'] : [])])
   : previous.scaling;

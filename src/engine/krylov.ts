@@ -183,9 +183,9 @@ export class Recording {
 /**
  * Submits `buffers` in order and calls `done(piece)` once each buffer tagged with a piece has run,
  * in order. The buffer after a piece is submitted before that piece is awaited: waiting on an empty
- * queue costs a round trip to the device per piece (about 13 ms on SwiftShader, a third of a
- * piece's work there). A throw from `done` stops the submissions, so a stop takes effect within two
- * pieces: the one awaited and the one queued behind it.
+ * queue costs a round trip to the device per piece (on SwiftShader a third of a piece's work). A
+ * throw from `done` stops the submissions, so a stop takes effect within two pieces: the one
+ * awaited and the one queued behind it.
  */
 export async function submitPieces(
   device: GPUDevice,

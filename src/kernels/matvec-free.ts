@@ -24,8 +24,8 @@ export const kFreeParamsBytes = 32;
 
 /**
  * Electron pairs (i, j) per chunk of a product, by device kind: a fraction of a second at each
- * kind's rate (SwiftShader: about 1.7e8 pairs/s a core with the 'blocked' variant, `bench --only
- * matvec_free`, so a chunk takes some 25 ms; a discrete GPU: of order 10^10), so that progress and a
+ * kind's rate (SwiftShader: of order 10^8 pairs a second a core with the 'blocked' variant, `bench
+ * --only matvec_free`; a discrete GPU: of order 10^10), so that progress and a
  * stop take effect well within a second. On a CPU the figure is per hardware thread (chunkPairs).
  */
 export const kChunkPairs = { cpu: 2 ** 22, gpu: 2 ** 30 } as const;

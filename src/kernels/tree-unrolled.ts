@@ -2,8 +2,9 @@
 // for one expansion order: P2M, M2M, M2L, L2L and L2P. tree.wgsl reads their sums from index tables,
 // so each term costs SwiftShader a gather per lane for the index and more for the operands; here every
 // index is a literal, the thread's monomials, derivatives, moments and sums are values in registers,
-// and a term is a few multiply-adds on SIMD registers (M2L: about 5 ns a term against 39 ns on this
-// machine). The price is compiling them: about 14 s at p = 11, once per order and device.
+// and a term is a few multiply-adds on SIMD registers (an M2L term costs an eighth of a gathered
+// one). The price is compiling them, once per order and device: at p = 11 longer than a product of
+// 10^5 electrons takes (README, "The fast multipole product").
 //
 //   P2M      one thread per leaf, its electrons in turn: M~_a += q ((-delta) / s)^a / a!, the
 //            monomials by the recurrence of cartesian-expansion.ts (scaledMonomials);
@@ -213,8 +214,8 @@ function p2mEntryPoint(tables: ExpansionTables): string {
  * (k_z <= 1) alone, where m = h^t / t! and R is reduceMultipole's map (the adjoint of completeLocal's,
  * which gives every L~_t from the L~_r); the gradient likewise, with m^(i)_t = h^(t - e_i) / (t - e_i)!.
  * That is 4 (p + 1)^2 terms for the four sums instead of about 4 termCount, and only the (p + 1)^2
- * coefficients, which each thread loads once for its rounds (all termCount of them made a pipeline
- * that took SwiftShader 10 s to compile at p = 11).
+ * coefficients, which each thread loads once for its rounds (all termCount of them, two and a half
+ * times the code, made a pipeline slow to compile).
  */
 function l2pEntryPoint(tables: ExpansionTables): string {
   const { termCount, minusOne, harmonic, reducedTerm } = tables;
@@ -363,7 +364,8 @@ function m2lEntryPoint(
  * L terms, t_i = 0 .. L - 1, where the other two exponents sum to p + 1 - L) as a triangular Toeplitz
  * matrix of the powers d_i^m / m!. The code is written out once per column length L and loops over
  * the columns of that length, reading their terms' indices from the table: C(p + 3, 3) terms of code
- * (364 at p = 11), where writing out every term (1 365) took SwiftShader 3 to 9 s per stage to compile.
+ * (364 at p = 11): writing out every term (1 365, nearly four times the code) made each stage's
+ * pipeline slow to compile.
  * The stages write where the next one reads: M2M x into locals, y into moments (each level's moments
  * reduced for M2L before), z the parent's moments; L2L x into locals, y into moments (free after the
  * upward pass), z the child's locals.

@@ -1,8 +1,8 @@
 // The dense product's row dot products in WebAssembly SIMD (f64x2), for matrices the pool holds in
 // a shared WebAssembly.Memory. The plain JavaScript loop sums one product after the other and is
-// held to the latency of each addition (5.5 GB/s of matrix on one core here at 6000 unknowns, four
-// JavaScript accumulators 7.6 GB/s); four f64x2 accumulators stream 13.3 GB/s (one core, min of
-// 7 runs, measured while other work shared the machine).
+// held to the latency of each addition (four JavaScript accumulators gain a third or more); four
+// f64x2 accumulators stream the matrix at about half the copy bandwidth of one core (README, "The
+// float64 CPU path").
 //
 // The sum's order changes: each row is eight interleaved partial sums over the columns k = l mod 8,
 // combined as ((s0 + s1) + (s2 + s3)) lane by lane and then the two lanes, plus the last size mod 8

@@ -50,26 +50,27 @@ export interface TreeOptions {
 
 export const kDefaultTreeTolerance = 1e-5;
 /**
- * Most electrons per leaf: on a ball of 20 000 at tolerance 1e-5 (p = 11) leaves of at most 64 (39
- * on average) cost least, 3.7 s of CPU against 4.1 s for 32 (more M2L: 182 000 against 63 000) and
- * more for 128 (113 M direct pairs against 63 M). A leaf is also one GPU workgroup of targets.
+ * Most electrons per leaf of the CPU product: the balance of direct pairs against M2L. On a ball of
+ * 20 000 at tolerance 1e-5 (p = 11) leaves of at most 64 (39 on average) cost least; 32 triples the
+ * M2L (182 000 against 63 000) for fewer pairs, 128 nearly doubles the direct pairs (113 M against
+ * 63 M) for fewer M2L, and both came out dearer.
  */
 export const kDefaultLeafSize = 64;
 /**
  * Most electrons per leaf of the GPU product (src/kernels/tree.ts), whose leaf is one workgroup of
- * targets. On SwiftShader (2 cores), sphere of 20 000, tolerance 1e-5, with a CPU adapter's passes
- * (eight targets a thread in the near field, the far field written out per order): leaves of 256
- * cost least, 0.54 s a product against 0.57 s for 128 with M2L wherever it is cheaper than the pairs
- * (a third fewer direct pairs, 70% more M2L), and more for 512. Fewer nodes also take less memory.
+ * targets. With a CPU adapter's passes (eight targets a thread in the near field, the far field
+ * written out per order) on a sphere of 20 000 at tolerance 1e-5, leaves of 128 with M2L wherever
+ * it is cheaper than the pairs sum a third fewer direct pairs for 70% more M2L and came out no
+ * faster than 256; 512 is slower. Fewer nodes also take less memory.
  */
 export const kGpuLeafSize = 256;
 /**
  * translationCostPerTerm of the GPU product. On SwiftShader one M2L of tree.wgsl's (a hardware GPU's,
- * its contraction gathered through index tables) took 355 us at p = 11 (4 004 terms), as long as about
- * 10 000 pairs of the direct sum then, 2.5 pairs a term; the M2L written out for a CPU adapter
- * (src/kernels/tree-unrolled.ts) takes about 13 us at p = 11, some 3 000 pairs, 0.8 a term. On a
- * sphere of 20 000 at the GPU defaults 0.8 and 2.5 give the same lists (the opening angle, not the
- * cost, decides which of its pairs are direct) and the same time, so one value serves both.
+ * its contraction gathered through index tables) costs as much as about 2.5 pairs of the direct sum
+ * a term (10 000 pairs at p = 11, 4 004 terms); the M2L written out for a CPU adapter
+ * (src/kernels/tree-unrolled.ts) about 0.8 a term (3 000 pairs). On a sphere of 20 000 at the GPU
+ * defaults 0.8 and 2.5 give the same lists (the opening angle, not the cost, decides which of its
+ * pairs are direct), so one value serves both.
  */
 export const kGpuTranslationCostPerTerm = 2.5;
 /** Leaves at depth <= kMaxTreeDepth: 2^24 leaves is far past any N a device holds. */
@@ -174,9 +175,9 @@ export function allocatedArrays(tree: Tree): (Float64Array | Uint32Array)[] {
 /**
  * Opening angle of treeAccuracy: two nodes exchange M2L when r_A + r_B <= theta |c_A - c_B|. On a
  * ball of 20 000 at tolerance 1e-5 (leaves of 64), theta = 0.45 (p = 13) and 0.5 (p = 14) trade
- * fewer direct pairs (48 M and 37 M against 63 M at 0.4) for dearer M2L (40 and 51 us against 20 us
- * at p = 11, counts 55 000 and 47 000 against 63 000) and came out no cheaper; an M2L cheaper in p
- * (rotations or plane waves) would move the optimum to larger theta.
+ * fewer direct pairs (48 M and 37 M against 63 M at 0.4) for M2L two and two and a half times
+ * dearer than at p = 11 (counts 55 000 and 47 000 against 63 000) and came out no cheaper; an M2L
+ * cheaper in p (rotations or plane waves) would move the optimum to larger theta.
  */
 export const kTreeTheta = 0.4;
 /**

@@ -251,11 +251,11 @@ export function checkCpuFits(
 
 /**
  * Unknowns from which 'auto' on the CPU takes the tree: past the dense reference's largest size
- * (kMaxDenseSize), since the dense product is the faster wherever it is held. Measured on a ball
- * (vector model, 2 shared cores, tolerance 1e-5): N = 3000 a dense product 137 ms after an assembly
- * of 0.76 s, a tree product 313 ms after a build of 28 ms; N = 5000 356 ms after 4.6 s against 577 ms
- * after 34 ms; the two would meet in time near 3 * 10^4 unknowns, where the dense M takes 100 times
- * the tree's memory.
+ * (kMaxDenseSize), since the dense product is the faster wherever it is held. On a ball (vector
+ * model, tolerance 1e-5) a dense product takes a half (N = 3000) to two thirds (N = 5000) of a tree
+ * product, but its assembly costs as much as 2 to 8 tree products against a tree build of under
+ * a tenth of one; the two would meet in time near 3 * 10^4 unknowns, where the dense M takes 100
+ * times the tree's memory.
  */
 export const kCpuTreeMinUnknowns = kMaxDenseSize + 1;
 

@@ -5,10 +5,9 @@ import { isScalingGeometry, kScalingGeometries, type ScalingGeometry } from '../
 import { integerRangeProblem, type IntegerRange } from '../study.ts';
 
 /**
- * The CLI's sweep: 9 points from 16 to 3000 electrons per geometry. On SwiftShader with 2 CPU cores
- * the four geometries took 8.6 minutes (13 with other work on the machine), half of it the ring's and
- * the disk's largest N, where lambda_min (a dense cluster of alternating modes) keeps Lanczos to 300
- * steps.
+ * The CLI's sweep: 9 points from 16 to 3000 electrons per geometry, minutes on SwiftShader, half of
+ * it the ring's and the disk's largest N, where lambda_min (a dense cluster of alternating modes)
+ * keeps Lanczos to 300 steps.
  */
 export const kScalingDefaults = { nMin: 16, nMax: 3000, points: 9, seed: 1 } as const;
 
