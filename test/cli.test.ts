@@ -339,6 +339,12 @@ describe.each(kDevices)('solve on the $device', ({ device, solved }) => {
     ];
     const cg = json(...args, '--solver', 'cg');
     expect(cg).toMatchObject({ converged: false, reason: 'diverged_indefinite' });
+    // The alternating mode is the eigenvector of lambda_min (the circulant's k = N/2), so its
+    // energies, those of the given v and p = M v, whatever the solve back did: T = (1 + eps
+    // lambda_min) T0 = -T0 / 2.
+    expect(cg.inertia_ratio).toBeCloseTo(-0.5, 4);
+    expect(cg.energies.total).toBeCloseTo(-cg.energies.kinetic / 2, 3);
+    expect(cg.energies.kinetic).toBeCloseTo(n / 2, 9); // v_i = +-1 (omega), rho_i = 1: T0 = N/2
     const auto = json(...args, '--solver', 'auto');
     expect(auto).toMatchObject({ converged: true, solver: 'minres', switched_from: 'cg' });
     expect(auto.round_trip_error).toBeLessThan(device === 'cpu' ? 1e-6 : 1e-4);

@@ -176,7 +176,9 @@ export async function runSolve(
     tolerance: solve ? request.rtol : null,
     refinementSteps,
     roundTripError,
-    energies: energies(velocities, momenta, massDiagonal(system)),
+    // A round trip's energies are its given v's, whose p = M v is exact, not those of v solved back
+    // (which a failed solve leaves far from v).
+    energies: energies(givenVelocities ?? velocities, momenta, massDiagonal(system)),
     check,
     checkTargets: backendCheckTargets(backend, solveCheckTargets(product !== null, request.rtol), (t) =>
       treeCheckTargets(t, request.rtol),
