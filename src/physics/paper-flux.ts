@@ -81,8 +81,9 @@ export interface MetalRingCurrent {
   readonly fermiCurrent: number;
   /** |I_Phi| of eq. 14 for the same N at Phi = Phi_0 / 2, the sawtooth's peak flux. */
   readonly larmorAtHalfQuantum: number;
-  /** The measured currents, amperes. */
+  /** The measured currents, amperes, and as the experiments quote them: fractions of e v_F / (2 pi R). */
   readonly measured: readonly number[];
+  readonly measuredFractions: readonly number[];
 }
 
 export function metalRingCurrent(
@@ -104,6 +105,7 @@ export function metalRingCurrent(
     fermiCurrent: fermiCurrent(1, metal.fermiVelocity, circumference),
     larmorAtHalfQuantum: Math.abs(fluxCurrent(n, kFluxQuantum / 2, radiusMetres)),
     measured: measuredFractions.map((f) => fermiCurrent(f, metal.fermiVelocity, circumference)),
+    measuredFractions,
   };
 }
 
@@ -200,10 +202,13 @@ export function fluxRows(study: FluxStudy): PaperRow[] {
   }
   for (const ring of study.metalRings) {
     const measured = ring.measured.map((i) => (i / nanoampere).toPrecision(3)).join('-');
+    // The experiments quote fractions of e v_F/(2 pi R); with this v_F Levy et al.'s 3e-3 is 0.343 nA
+    // where the paper prints 0.36 (README, "The paper's numbers").
+    const fractions = ring.measuredFractions.join('-');
     rows.push({
       equation: '9',
       quantity: `${ring.name}: sawtooth peak of one ballistic channel, N = ${ring.n} (2 k_F R), R = ${(ring.radiusMetres * 1e6).toFixed(3)} um`,
-      paper: `${measured} (measured)`,
+      paper: `${measured} (measured: ${fractions} e v_F/(2 pi R))`,
       computed: ring.amplitudeScalar / nanoampere,
       unit: 'nA',
       note:
