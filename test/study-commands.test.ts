@@ -234,6 +234,13 @@ describe('london', () => {
     expect(result.studies.map((study: { n: number }) => study.n)).toEqual([50, 100, 30]);
   });
 
+  test('--markdown names the device whose field sum it checked', () => {
+    const run = cli('london', '--n', '100', '--grid', '5', '--device', 'cpu', '--markdown');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/\| uniformity \(0\.45 R\) \| CPU vs float64 \|/);
+    expect(run.stdout).toMatch(/^\| 100 \| 2\.999\d+ \|/m);
+  });
+
   test('text output without --json', () => {
     const run = cli('london', '--n', '100', '--grid', '5', '--device', 'cpu');
     expect(run.status, run.stderr).toBe(0);

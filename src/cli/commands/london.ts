@@ -173,7 +173,7 @@ export function londonOutput(
     summary.files.push(writeSummaryIntoDirectory(out, summary));
   }
   if (values.markdown) {
-    const markdown = londonMarkdown(studies);
+    const markdown = londonMarkdown(studies, summary.device);
     return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n` };
   }
   return { json: values.json, summary, text: londonText(geometry, studies, convergence, summary.files) };

@@ -305,10 +305,16 @@ export function londonText(
   return lines.join('\n') + '\n';
 }
 
-/** The README's table: per body N r_e/R, the uniformity of its field and the device's check. */
-export function londonMarkdown(studies: readonly LondonMapStudy[]): string {
+/**
+ * The README's table: per body N r_e/R, the uniformity of its field and the check of the device's
+ * field sum against the float64 one (on the CPU the same sum: rounding only).
+ */
+export function londonMarkdown(
+  studies: readonly LondonMapStudy[],
+  device: Pick<DeviceSummary, 'kind'>,
+): string {
   return markdownTable(
-    ['N', 'N r_e/R', 'uniformity (0.9 R)', 'uniformity (0.45 R)', 'GPU vs float64'],
+    ['N', 'N r_e/R', 'uniformity (0.9 R)', 'uniformity (0.45 R)', `${device.kind.toUpperCase()} vs float64`],
     studies.map((s) => [
       String(s.n),
       f(s.parameter, 10),
