@@ -60,6 +60,36 @@ describe('responseMarkdown', () => {
     }
   });
 
+  test('one row per N r_e/R where N (x/N) misses x in the last bit (N = 11, 19 at 0.1)', async () => {
+    expect(11 * (0.1 / 11)).not.toBe(0.1); // the case itself
+    const spec = responseSpec({ geometry: 'ball', n: '11,19,22', nEpsilon: '0.1', device: 'cpu' });
+    const result = await runResponse(spec, cpu);
+    const [, ...rows] = cells(responseMarkdown(result));
+    expect(rows).toHaveLength(1);
+    const [row] = rows;
+    expect(row.slice(0, 2)).toEqual(['0.1000', markdownNumber(Math.sqrt(0.3))]);
+    for (const [k, n] of [11, 19, 22].entries()) {
+      expect(row[2 + k]).toBe(markdownNumber(result.points.find((p) => p.n === n)!.screeningRatio));
+    }
+    const [limit] = result.limits;
+    expect(row[5]).toBe(
+      `${markdownNumber(limit.extrapolatedRatio)} ± ${markdownNumber(limit.uncertainty, 2)}`,
+    );
+    expect(row[6]).toBe(markdownNumber(londonSphereRatio(Math.sqrt(0.3))));
+  });
+
+  test('with --epsilon each N has its own row, with its R/lambda_L and continuum', async () => {
+    const spec = responseSpec({ geometry: 'ball', n: '100,200', epsilon: '0.01', device: 'cpu' });
+    const [header, ...rows] = cells(responseMarkdown(await runResponse(spec, cpu)));
+    expect(header.slice(2, 4)).toEqual(['N = 100', 'N = 200']);
+    expect(rows.map((row) => row[0])).toEqual(['1.000', '2.000']);
+    for (const [k, x] of [1, 2].entries()) {
+      expect(rows[k][1]).toBe(markdownNumber(Math.sqrt(3 * x)));
+      expect(rows[k][5]).toBe(markdownNumber(londonSphereRatio(Math.sqrt(3 * x))));
+    }
+    expect([rows[0][3], rows[1][2], rows[0][6]]).toEqual(['–', '–', '–']); // no N = 200 at 1, no limit
+  });
+
   test('the ball: the limit with its uncertainty beside London, and the field pushed out', async () => {
     const spec = responseSpec({ geometry: 'ball', n: '100,200,400', nEpsilon: '0.3,10', device: 'cpu' });
     const result = await runResponse(spec, cpu);

@@ -301,8 +301,12 @@ export function responseMarkdown(result: ResponseResult): string {
   const rotation = spec.drive === 'rotation';
   const ns = [...new Set(result.points.map((p) => p.n))].sort((a, b) => a - b);
   const largest = ns[ns.length - 1];
-  const nEpsilons = [...new Set(result.points.map((p) => p.nEpsilon))].sort((a, b) => a - b);
-  const at = (n: number, x: number) => result.points.find((p) => p.n === n && p.nEpsilon === x);
+  // One row per N r_e/R: a sweep's N (x/N) may miss x in the last bit at some N.
+  const nEpsilons: number[] = [];
+  for (const x of result.points.map((p) => p.nEpsilon).sort((a, b) => a - b)) {
+    if (!nEpsilons.some((y) => sameNEpsilon(y, x))) nEpsilons.push(x);
+  }
+  const at = (n: number, x: number) => result.points.find((p) => p.n === n && sameNEpsilon(p.nEpsilon, x));
   const cell = (p: ResponsePoint | undefined, value: (p: ResponsePoint) => number | null) =>
     p === undefined ? '–' : p.converged ? f(value(p)) : `(${p.reason})`;
   const header = [
@@ -314,14 +318,17 @@ export function responseMarkdown(result: ResponseResult): string {
     ...(rotation ? [`B(0)/B_London, N = ${largest}`, 'N_eff r_e/R'] : [`B(0)/B_ext, N = ${largest}`]),
   ];
   const rows = nEpsilons.map((x) => {
-    const limit = result.limits.find((l) => l.nEpsilon === x);
+    const limit = result.limits.find((l) => sameNEpsilon(l.nEpsilon, x));
     const top = at(largest, x);
+    // R/lambda_L and the continuum at the largest N (the ring's circulant depends on N), else at the
+    // largest N that has x: with --epsilon each N has its own x.
+    const shown = top ?? result.points.filter((p) => sameNEpsilon(p.nEpsilon, x)).at(-1);
     return [
       f(x),
-      f(top?.londonX),
+      f(shown?.londonX),
       ...ns.map((n) => cell(at(n, x), (p) => p.screeningRatio)),
       limit ? `${f(limit.extrapolatedRatio)} ± ${f(limit.uncertainty, 2)}` : '–',
-      f(limit?.continuumRatio ?? top?.continuumRatio),
+      f(limit?.continuumRatio ?? shown?.continuumRatio),
       ...(rotation
         ? [cell(top, (p) => p.londonFieldRatio), cell(top, (p) => p.nEffEpsilon)]
         : [cell(top, (p) => p.fieldCentreRatio)]),
