@@ -267,6 +267,11 @@ describe('user errors exit 2 with one error line and no stack trace', () => {
       () => ['bench', '--device', 'cpu', '--only', 'cg_solve'],
       /^error: --only cg_solve: a row of the GPU bench; --device cpu has copy\|fill\|/,
     ],
+    [
+      'a GPU row beside a CPU row, asked of the CPU bench: refused, not left out unsaid',
+      () => ['bench', '--device', 'cpu', '--only', 'assemble,cg_solve,response_sweep'],
+      /^error: --only cg_solve,response_sweep: rows of the GPU bench; --device cpu has copy\|fill\|/,
+    ],
   ])('%s', (_name, args, message) => {
     const run = cli(...args());
     expect(run.status).toBe(2);
