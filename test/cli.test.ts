@@ -38,8 +38,13 @@ function file(name: string, text: string): string {
 const ring = ['--geometry', 'ring', '--n', '16', '--model', 'azimuthal'];
 
 describe('usage and help', () => {
-  it('prints usage with no command (exit 2) and with --help (exit 0)', () => {
-    expect(cli().status).toBe(2);
+  it('refuses no command in one line (exit 2), and prints usage with --help (exit 0)', () => {
+    const none = cli();
+    expect(none.status).toBe(2);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toMatch(
+      /^error: no command \(commands: solve, spectrum, paper, .*; --help says what each does\)\n$/,
+    );
     const help = cli('--help');
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/solve.*\n.*spectrum.*\n.*paper/s);

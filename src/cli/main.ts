@@ -66,15 +66,16 @@ export async function main(argv: string[], isTTY = process.stderr.isTTY): Promis
     process.stdout.write(`darwin-breit ${packageJson.version}\n`);
     return 0;
   }
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(kUsage);
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   // Own keys only: 'constructor' or 'toString' is no command.
-  const command = Object.hasOwn(kCommands, name) ? kCommands[name] : undefined;
+  const command = name !== undefined && Object.hasOwn(kCommands, name) ? kCommands[name] : undefined;
   if (!command) {
+    const problem = name === undefined ? 'no command' : `unknown command '${name}'`;
     process.stderr.write(
-      `error: unknown command '${name}' (commands: ${Object.keys(kCommands).join(', ')})\n`,
+      `error: ${problem} (commands: ${Object.keys(kCommands).join(', ')}; --help says what each does)\n`,
     );
     return 2;
   }
