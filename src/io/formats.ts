@@ -87,7 +87,8 @@ function checkSameConfiguration(
   if (i < 0) return;
   const at = (values: ArrayLike<number>) => `(${Array.from(values).join(', ')})`;
   throw new InputError(
-    `${source}: electron ${i + 1} is at ${at(saved.subarray(3 * i, 3 * i + 3))}, the configuration's ` +
+    // Electrons are numbered from 0 in every message, as in the JSON's arrays; the row helps in the file.
+    `${source}: electron ${i} (row ${i + 1} below the header) is at ${at(saved.subarray(3 * i, 3 * i + 3))}, the configuration's ` +
       `at ${at(configuration.positions.subarray(3 * i, 3 * i + 3))}: the results of another configuration`,
     field,
   );
