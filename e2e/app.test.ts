@@ -471,7 +471,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
       ['dim', 'must be one of 2, 3'],
       ['model', 'model is given 2 times in the link'],
       ['softening', 'finite number'],
-      ['tolerance', 'must be in (0, 1)'],
+      ['tolerance', 'must be in [1e-14, 1)'],
       ['colourBy', 'colour must be one of'],
     ] as const) {
       await expect.poll(() => fieldError(page, field).textContent()).toContain(message);

@@ -88,7 +88,7 @@ describe('user errors exit 2 with one error line and no stack trace', () => {
     [
       'a negative number is a value, refused by its check',
       () => ['spectrum', ...ring, '--epsilon', '0.1', '--tol', '-1'],
-      /^error: --tol must be in \(0, 1\), got -1$/,
+      /^error: --tol must be in \[1e-14, 1\) \(float64's rounding\), got -1$/,
     ],
     [
       'a negative epsilon',
@@ -220,7 +220,7 @@ describe('user errors exit 2 with one error line and no stack trace', () => {
         '--tol',
         '1',
       ],
-      /^error: --tol must be in \(0, 1\), got 1$/,
+      /^error: --tol must be in \[1e-14, 1\) \(float64's rounding\), got 1$/,
     ],
     [
       // One line: refused before the device opens, not after setting M up.
@@ -570,8 +570,18 @@ print(json.dumps({k: z[k].tolist() for k in ['positions', 'velocities', 'momenta
         ['--matrix', 'trees'],
         /--matrix must be one of dense, free, tree, auto, got 'trees' \(did you mean tree\?\)/,
       ],
-      [['--tree-tol', '0'], /^error: --tree-tol must be in \(0, 1\), got 0$/m],
-      [['--tree-tol', '1'], /^error: --tree-tol must be in \(0, 1\), got 1$/m],
+      [
+        ['--tree-tol', '0'],
+        /^error: --tree-tol must be in \[6\.4e-8, 1\) \(the highest expansion order, 16\), got 0$/m,
+      ],
+      [
+        ['--tree-tol', '1'],
+        /^error: --tree-tol must be in \[6\.4e-8, 1\) \(the highest expansion order, 16\), got 1$/m,
+      ],
+      // Below what order 16 meets at theta 0.4 the tree would miss the tolerance asked of it.
+      [['--tree-tol', '6e-8'], /^error: --tree-tol must be in \[6\.4e-8, 1\) .*, got 6e-8$/m],
+      // Below ~100 u a float64 Ritz bound shrinks on while the eigenvalues' error does not.
+      [['--tol', '1e-15'], /^error: --tol must be in \[1e-14, 1\) \(float64's rounding\), got 1e-15$/m],
       [['--tree-tol', 'abc'], /^error: --tree-tol needs a finite number, got 'abc'$/m],
       [['--check', '--no-check'], /--check or --no-check/],
     ] as const) {

@@ -110,12 +110,18 @@ describe('the link of the system, solver and display fields', () => {
     ['seed=4294967296', 'seed', 'seed must be an integer in [0, 2^32)'],
     ['seed=-1', 'seed', 'seed must be an integer in [0, 2^32)'],
     ['solver=gmres', 'solver', 'solver must be one of cg, minres, auto'],
-    ['tol=1', 'tolerance', 'tolerance must be in (0, 1)'],
-    ['tol=0', 'tolerance', 'tolerance must be in (0, 1)'],
+    ['tol=1', 'tolerance', "tolerance must be in [1e-14, 1) (float64's rounding)"],
+    ['tol=0', 'tolerance', "tolerance must be in [1e-14, 1) (float64's rounding)"],
+    ['tol=1e-15', 'tolerance', "tolerance must be in [1e-14, 1) (float64's rounding)"],
     ['max_iter=0', 'maxIterations', 'max iterations must be an integer >= 1 or auto'],
     ['matrix=sparse', 'matrix', 'matrix must be one of dense, free, tree, auto'],
-    ['lanczos_tol=2', 'lanczosTolerance', 'spectrum tolerance must be in (0, 1)'],
-    ['tree_tol=0', 'treeTolerance', 'tree tolerance must be in (0, 1)'],
+    ['lanczos_tol=2', 'lanczosTolerance', 'spectrum tolerance must be in [1e-14, 1)'],
+    [
+      'tree_tol=0',
+      'treeTolerance',
+      'tree tolerance must be in [6.4e-8, 1) (the highest expansion order, 16)',
+    ],
+    ['tree_tol=1e-8', 'treeTolerance', 'tree tolerance must be in [6.4e-8, 1)'],
     [
       'matrix=trees',
       'matrix',
@@ -186,10 +192,14 @@ describe('one parser for a flag and a field', () => {
       "--solver must be one of cg, minres, auto, got 'gmres'",
       () => input.parseSolver('gmres', '--solver'),
     ],
-    ['tolerance', '--tol must be in (0, 1), got 0', () => input.parseTolerance('0', '--tol')],
+    [
+      'tolerance',
+      "--tol must be in [1e-14, 1) (float64's rounding), got 0",
+      () => input.parseTolerance('0', '--tol'),
+    ],
     [
       'lanczosTolerance',
-      '--tol must be in (0, 1)',
+      '--tol must be in [1e-14, 1)',
       () => input.parseTolerance('1', '--tol', 'lanczosTolerance'),
     ],
     [
@@ -210,12 +220,12 @@ describe('one parser for a flag and a field', () => {
     ],
     [
       'treeTolerance',
-      '--tree-tol must be in (0, 1), got 0',
+      '--tree-tol must be in [6.4e-8, 1) (the highest expansion order, 16), got 0',
       () => input.parseTolerance('0', '--tree-tol', 'treeTolerance'),
     ],
     [
       'treeTolerance',
-      '--tree-tol must be in (0, 1), got 1',
+      '--tree-tol must be in [6.4e-8, 1) (the highest expansion order, 16), got 1',
       () => input.parseTolerance('1', '--tree-tol', 'treeTolerance'),
     ],
     [

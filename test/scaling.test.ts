@@ -467,7 +467,10 @@ describe('scaling on the command line', () => {
       ['--matrix', 'trees'],
       /^error: --matrix must be one of dense, free, tree, auto, got 'trees' \(did you mean tree\?\)\n$/,
     ],
-    [['--tree-tol', '0'], /^error: --tree-tol must be in \(0, 1\), got 0\n$/],
+    [
+      ['--tree-tol', '0'],
+      /^error: --tree-tol must be in \[6\.4e-8, 1\) \(the highest expansion order, 16\), got 0\n$/,
+    ],
     [['--tree-tol', 'abc'], /^error: --tree-tol needs a finite number, got 'abc'\n$/],
     // Beside a matrix that never holds the tree the tolerance would be silently ignored.
     [

@@ -197,13 +197,21 @@ const kTreeErrorConstant = 0.15;
 const kTranslationCostPerTerm = 0.09;
 
 /**
+ * The smallest tolerance the bound C theta^p meets at kTreeTheta with the highest order (6.4e-8 at
+ * p = 16): below it the error would exceed what was asked.
+ */
+export const kMinTreeTolerance = kTreeErrorConstant * kTreeTheta ** kMaxTreeOrder;
+
+/**
  * Expansion order and opening angle for a requested relative tolerance of T x (normwise, against the
  * direct sum): theta = kTreeTheta and the least p with C theta^p <= tolerance. The softening test of
  * the interaction lists uses the same tolerance.
  */
 export function treeAccuracy(tolerance: number): { order: number; theta: number } {
-  if (!(tolerance > 0 && tolerance < 1)) {
-    throw new RangeError(`the tree tolerance must be in (0, 1), got ${tolerance}`);
+  if (!(tolerance >= kMinTreeTolerance && tolerance < 1)) {
+    throw new RangeError(
+      `the tree tolerance must be in [${Number(kMinTreeTolerance.toPrecision(2))}, 1), got ${tolerance}`,
+    );
   }
   const needed = Math.ceil(Math.log(tolerance / kTreeErrorConstant) / Math.log(kTreeTheta));
   return { order: Math.min(kMaxTreeOrder, Math.max(1, needed)), theta: kTreeTheta };

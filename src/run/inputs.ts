@@ -6,7 +6,7 @@ import { kMaxThreads } from '../parallel/pool.ts';
 import { kGeometryNames, type GeometryName } from '../physics/geometry.ts';
 import { decimalNumber, InputError } from '../physics/input-error.ts';
 import { kModelNames, type Dimension, type ModelName } from '../physics/models.ts';
-import { kDefaultTreeTolerance } from '../physics/tree-build.ts';
+import { kDefaultTreeTolerance, kMinTreeTolerance } from '../physics/tree-build.ts';
 import { kVelocityPatterns, type VelocityPattern } from '../physics/velocities.ts';
 import type { SolverName } from '../solvers/types.ts';
 
@@ -161,15 +161,30 @@ export const parseSolver = (text: string, name: string): SolverName =>
   parseChoice('solver', name, kSolverNames, text);
 
 /**
+ * The smallest relative tolerance of a solve or of Lanczos's eigenvalues: float64's rounding
+ * (u = 1.1e-16) enters every product and sum, so below about 100 u a recursive residual or a Ritz
+ * bound goes on shrinking while the true residual or eigenvalue error stays where rounding holds it,
+ * and a run would report as met a tolerance it did not meet.
+ */
+export const kMinTolerance = 1e-14;
+
+/**
  * A relative tolerance, of the solve (||r|| / ||p||), of Lanczos's eigenvalues or of the tree's
  * product (||T x - tree T x|| / ||T x||): at 1 or above the starting guess (or T x = 0) already
- * meets it, so only (0, 1) is a request.
+ * meets it, so only below 1 is a request; the least is kMinTolerance, and for the tree
+ * kMinTreeTolerance, what its highest expansion order meets.
  */
 export const parseTolerance = (
   text: string | undefined,
   name: string,
   field: 'tolerance' | 'lanczosTolerance' | 'treeTolerance' = 'tolerance',
-): number => parseNumber(field, name, text, (x) => (x > 0 && x < 1 ? null : 'must be in (0, 1)'));
+): number => {
+  const least = field === 'treeTolerance' ? kMinTreeTolerance : kMinTolerance;
+  const why = field === 'treeTolerance' ? ' (the highest expansion order, 16)' : " (float64's rounding)";
+  return parseNumber(field, name, text, (x) =>
+    x >= least && x < 1 ? null : `must be in [${Number(least.toPrecision(2))}, 1)${why}`,
+  );
+};
 
 /** An iteration limit; 'auto' (or nothing) is 0, the solver's own default max(50, size). */
 export function parseMaxIterations(text: string | undefined, name: string): number {
