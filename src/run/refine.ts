@@ -16,7 +16,8 @@ import {
   type SolveResult,
   type SolverName,
 } from '../solvers/types.ts';
-import type { MassMatrixBackend } from './backend.ts';
+import { buildTree, sharedArrays } from '../physics/tree-build.ts';
+import { treeMassMatrix, type MassMatrixBackend } from './backend.ts';
 
 /**
  * Below this tolerance a float32 backend refines: float32's recursive residual stops near 1e-7, and
@@ -31,13 +32,9 @@ export const kRefinementContraction = 0.5;
 /** Steps before diverged_refinement: "a handful" needs 2-4 at cond(M) < 10^3; 20 allow cond(M) u32 ~ 0.3. */
 export const kMaxRefinementSteps = 20;
 
-/**
- * Whether a solve to `rtol` on `backend` refines: a float32 backend below kRefinementRtol, unless its
- * product is the tree's, whose tolerance (1e-5 by default) bounds the answer before float32 does and
- * whose sizes a float64 pair loop could not follow.
- */
-export function refines(backend: Pick<MassMatrixBackend, 'name' | 'tree'>, rtol: number): boolean {
-  return backend.name === 'gpu' && !backend.tree && rtol < kRefinementRtol;
+/** Whether a solve or spectrum to `rtol` on `backend` refines: a float32 backend below kRefinementRtol. */
+export function refines(backend: Pick<MassMatrixBackend, 'name'>, rtol: number): boolean {
+  return backend.name === 'gpu' && rtol < kRefinementRtol;
 }
 
 /** y = M v in float64. */
@@ -49,8 +46,30 @@ export type Float64Product = (v: Float64Array) => Float64Array;
  * float64 M costs 2-13 pair loops and pays only after several products (README "solve").
  * `pool`: its rows on the pool's threads (parallelMassMatrixFree: the same product bit for bit,
  * faster from kMatrixFreeMinimumThreads threads).
+ *
+ * Where the backend's M is the tree (`tree`: its tolerance), the float64 tree at that tolerance
+ * instead (treeMassMatrix, the CPU backend's --matrix tree; its passes on the pool's threads): the
+ * pair loop is O(N^2) at the sizes the tree serves, and the GPU's float32 tree, within the tolerance
+ * of it too, solves its correction equation as well as M's own product would. The refined answer
+ * is then the float64 tree's, as `--device cpu --matrix tree` gives it: within the tree's tolerance
+ * of M's, to the rtol asked.
  */
-export function float64Product(system: DarwinSystem, pool?: WorkerPool): Float64Product {
+export function float64Product(
+  system: DarwinSystem,
+  pool?: WorkerPool,
+  tree?: { readonly tolerance: number },
+): Float64Product {
+  if (tree) {
+    const matrix = treeMassMatrix(
+      buildTree(system, { tolerance: tree.tolerance }, pool && sharedArrays(pool)),
+      pool,
+    );
+    return (v) => {
+      const y = new Float64Array(v.length);
+      matrix.apply(v, y);
+      return y;
+    };
+  }
   return pool ? parallelMassMatrixFree(system, pool) : (v) => applyMassMatrixFree(system, v);
 }
 

@@ -112,7 +112,7 @@ export async function runSolve(
     checkClock,
   );
   const product = refines(backend, request.rtol)
-    ? float64Product(backend.system, request.float64Pool?.())
+    ? float64Product(backend.system, request.float64Pool?.(), backend.tree)
     : null;
   let momenta = given;
   if (givenVelocities) {

@@ -3,6 +3,7 @@
 // Asked for a tolerance below float32's reach, a GPU run refines both extremes by the float64
 // Rayleigh quotients of its Ritz vectors (src/run/refine.ts rayleighQuotient).
 import { massDiagonal, type DarwinSystem } from '../physics/models.ts';
+import type { WorkerPool } from '../parallel/pool.ts';
 import type { MassMatrixBackend } from './backend.ts';
 import { spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
 import {
@@ -29,6 +30,8 @@ export interface SpectrumRequest {
   readonly onIteration?: (step: number, lambdaMin: number, lambdaMax: number) => boolean | void;
   /** The run waits for the reference (the app's progress line). */
   readonly onCheck?: () => void;
+  /** Threads for a refined GPU spectrum's float64 products, asked for only when it refines. */
+  readonly float64Pool?: () => WorkerPool;
 }
 
 /** Errors of the extreme eigenvalues, relative to the largest |lambda| (check.ts eigenvalueErrors). */
@@ -97,7 +100,7 @@ export async function runSpectrum(
   let refinement: RitzRefinement | null = null;
   const vectors = ritz.lanczos.ritzVectors;
   if (refine && vectors) {
-    const product = float64Product(system);
+    const product = float64Product(system, request.float64Pool?.(), backend.tree);
     const diagonal = massDiagonal(system);
     const min = rayleighQuotient(product, diagonal, vectors.min);
     const max = rayleighQuotient(product, diagonal, vectors.max);
@@ -121,7 +124,7 @@ export async function runSpectrum(
   // refined pair is held to the tolerance asked (as a refined solve is: solveCheckTargets), not to
   // float32's, so that a refinement gone wrong fails its check.
   const { eigenvalues: checkTarget } = refinement
-    ? { eigenvalues: Math.max(10 * tol, 1e-12) }
+    ? { eigenvalues: Math.max(10 * tol, 1e-12, backend.tree?.tolerance ?? 0) }
     : backendCheckTargets(backend, { eigenvalues: kCheckTargets.eigenvalues }, (t) => ({ eigenvalues: t }));
   return { system, spectrum, refinement, check, checkTarget, checkStopped, timing };
 }
