@@ -106,12 +106,16 @@ function isNode(): boolean {
 }
 
 /**
- * Loads Dawn. The specifier is a variable so that the browser bundle never tries to resolve the
- * Node-only `webgpu` package; the CLI's SSR build keeps it external.
+ * A Node module (the `webgpu` package, node:fs, ...). The specifier is a variable so that the browser
+ * bundle never tries to resolve a Node-only module; the CLI's SSR build keeps them external.
  */
+function importNode<T>(specifier: string): Promise<T> {
+  return import(/* @vite-ignore */ specifier) as Promise<T>;
+}
+
+/** Loads Dawn. */
 async function loadDawn(): Promise<typeof import('webgpu')> {
-  const specifier = 'webgpu';
-  const dawn = (await import(/* @vite-ignore */ specifier)) as typeof import('webgpu');
+  const dawn = await importNode<typeof import('webgpu')>('webgpu');
   // GPUBufferUsage, GPUMapMode, ... are globals in a browser; Dawn hands them over separately.
   const globals = dawn.globals as Record<string, unknown>;
   for (const [name, value] of Object.entries(globals)) {
@@ -126,13 +130,11 @@ async function loadDawn(): Promise<typeof import('webgpu')> {
  */
 async function ensureRuntimeDirectory(): Promise<void> {
   if (process.env.XDG_RUNTIME_DIR) return;
-  // Variable specifiers, as in loadDawn: the browser bundle must not try to resolve Node modules.
-  const load = (name: string) => import(/* @vite-ignore */ name);
-  const [{ mkdtempSync }, { tmpdir }, { join }] = (await Promise.all([
-    load('node:fs'),
-    load('node:os'),
-    load('node:path'),
-  ])) as [typeof import('node:fs'), typeof import('node:os'), typeof import('node:path')];
+  const [{ mkdtempSync }, { tmpdir }, { join }] = await Promise.all([
+    importNode<typeof import('node:fs')>('node:fs'),
+    importNode<typeof import('node:os')>('node:os'),
+    importNode<typeof import('node:path')>('node:path'),
+  ]);
   process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'darwin-breit-xdg-'));
 }
 
@@ -147,8 +149,7 @@ async function linuxWithoutGpu(): Promise<boolean> {
   if (process.platform !== 'linux' || process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) {
     return false;
   }
-  const load = (name: string) => import(/* @vite-ignore */ name);
-  const { existsSync, readdirSync } = (await load('node:fs')) as typeof import('node:fs');
+  const { existsSync, readdirSync } = await importNode<typeof import('node:fs')>('node:fs');
   let renderNodes: string[] = [];
   try {
     renderNodes = readdirSync('/dev/dri').filter((name) => name.startsWith('renderD'));
@@ -179,18 +180,17 @@ async function requestNodeAdapter(options: AcquireOptions): Promise<GPUAdapter |
     }
   }
   // No hardware (or no working) Vulkan driver: SwiftShader runs the same code on the CPU. The Vulkan
-  // loader reads VK_ICD_FILENAMES when an instance is created, so a second create() sees it.
+  // loader reads VK_ICD_FILENAMES when an instance is created, so a second create() sees it. Without
+  // the driver's file the loader and Dawn would only print their warnings before the same refusal.
+  const { existsSync } = await importNode<typeof import('node:fs')>('node:fs');
+  const noAdapter = `Dawn found no GPU adapter, nor SwiftShader at ${kSwiftShaderIcd}; ${kNoWebGpu}`;
+  if (!existsSync(kSwiftShaderIcd)) throw new GpuError('unavailable', noAdapter);
   process.env.VK_ICD_FILENAMES = kSwiftShaderIcd;
   const software = dawn.create([]);
   dawnInstances.push(software);
   const fallback = await software.requestAdapter(request);
   if (fallback) dawnAdapterSource = { gpu: software, software: true };
-  if (!fallback) {
-    throw new GpuError(
-      'unavailable',
-      `Dawn found no GPU adapter, nor SwiftShader at ${kSwiftShaderIcd}; ${kNoWebGpu}`,
-    );
-  }
+  if (!fallback) throw new GpuError('unavailable', noAdapter);
   process.stderr.write(kSoftwareNotice);
   return fallback;
 }
@@ -347,18 +347,14 @@ async function deviceMemory(adapterInfo: GpuAdapterSummary): Promise<DeviceMemor
     return { source: 'the browser memory budget', availableBytes: () => kBrowserMemoryBytes };
   }
   if (!adapterInfo.swiftshader && !adapterInfo.isFallbackAdapter) return undefined;
-  // A variable specifier, as in loadDawn: the browser bundle must not try to resolve Node modules.
-  const specifier = 'node:os';
-  const { freemem } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:os');
+  const { freemem } = await importNode<typeof import('node:os')>('node:os');
   return { source: "free host memory (the CPU adapter's)", availableBytes: freemem };
 }
 
 /** Hardware threads of the machine the page or process runs on. */
 async function hostThreads(backend: GpuAdapterSummary['backend']): Promise<number> {
   if (backend === 'browser') return navigator.hardwareConcurrency || 1;
-  // A variable specifier, as in deviceMemory.
-  const specifier = 'node:os';
-  const { availableParallelism } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:os');
+  const { availableParallelism } = await importNode<typeof import('node:os')>('node:os');
   return availableParallelism();
 }
 
