@@ -1,0 +1,190 @@
+// The paths of the CLI's output and input files, as a user meets them: a study's --out written whole
+// or not at all, one file per response point, and the files solve reads back (a study's velocities,
+// a binary or empty name refused in one line). Spawned processes, exit codes, one `error:` line.
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { responsePointTags } from '../src/studies/response/report.ts';
+import { buildCliBundle } from './helpers/cli-bundle.ts';
+
+let cliPath: string;
+let dir: string;
+
+beforeAll(() => {
+  cliPath = buildCliBundle('darwin-breit-output-paths');
+  dir = mkdtempSync(join(tmpdir(), 'darwin-breit-output-paths-'));
+  // Traversable by the unprivileged user of the permission test.
+  chmodSync(dir, 0o755);
+}, 120_000);
+
+/** The CLI as a user runs it, behind `launcher` (setpriv dropping root's privileges) where one is given. */
+function cliAs(launcher: readonly string[], ...args: string[]) {
+  const [file, ...rest] = [...launcher, process.execPath, cliPath, ...args];
+  const run = spawnSync(file, rest, { encoding: 'utf8', env: { ...process.env, DARWIN_BREIT_QUIET: '1' } });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+const cli = (...args: string[]) => cliAs([], ...args);
+
+/** Exit 0 and stdout exactly one JSON object. */
+function json(...args: string[]) {
+  const run = cli(...args, '--json');
+  expect(run.status, run.stderr).toBe(0);
+  return JSON.parse(run.stdout);
+}
+
+/** Exit 2 with exactly one `error: ...` line on stderr, no stack, nothing on stdout. */
+function expectUserError(run: ReturnType<typeof cli>, pattern: RegExp) {
+  expect(run.status, run.stderr).toBe(2);
+  const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
+  expect(errors).toHaveLength(1);
+  expect(errors[0]).toMatch(pattern);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+  expect(run.stdout).toBe('');
+}
+
+/** A CSV's rows as objects of numbers, by its header's names. */
+function readCsv(path: string): Record<string, number>[] {
+  const [header, ...rows] = readFileSync(path, 'utf8').trim().split('\n');
+  const names = header.split(',');
+  return rows.map((row) => Object.fromEntries(row.split(',').map((cell, k) => [names[k], Number(cell)])));
+}
+
+describe('response --out: one file per point', () => {
+  test('tags take as few digits (3 at least) as tell the points apart', () => {
+    const tags = (n: number, xs: number[]) => responsePointTags(xs.map((nEpsilon) => ({ n, nEpsilon })));
+    expect(tags(20, [1, 1.5, 2])).toEqual(['n20-x1.00', 'n20-x1.50', 'n20-x2.00']);
+    expect(tags(20, [1.001, 1.002, 1.003])).toEqual(['n20-x1.001', 'n20-x1.002', 'n20-x1.003']);
+    expect(tags(20, [1, 1.00001])).toEqual(['n20-x1.00000', 'n20-x1.00001']);
+    // N tells points apart as well: the same N r_e/R at two N keeps 3 digits.
+    expect(
+      responsePointTags([
+        { n: 20, nEpsilon: 1.001 },
+        { n: 40, nEpsilon: 1.001 },
+      ]),
+    ).toEqual(['n20-x1.00', 'n40-x1.00']);
+  });
+
+  test("N r_e/R that agree to 3 digits get their own files, each holding its point's velocities", () => {
+    const out = join(dir, 'close-points');
+    const summary = json(
+      'response',
+      ...['--geometry', 'sphere', '--n', '20', '--n-epsilon', '1.001,1.002,1.003', '--grid', '5'],
+      ...['--device', 'cpu', '--out', out],
+    );
+    const xs = ['1.001', '1.002', '1.003'];
+    expect(readdirSync(out).sort()).toEqual(
+      [
+        ...xs.flatMap((x) => [`response-n20-x${x}.csv`, `response-map-n20-x${x}.svg`]),
+        'response-profile.svg',
+        'response-screening.svg',
+        'response.json',
+      ].sort(),
+    );
+    // The field drive's screening ratio is sum (r x v)_z / sum rho^2 (b_i = z x r_i, D = I): each
+    // file's velocities give its own point's ratio, which differ from the next in the 4th digit.
+    xs.forEach((x, k) => {
+      const rows = readCsv(join(out, `response-n20-x${x}.csv`));
+      expect(rows).toHaveLength(20);
+      const moment = rows.reduce((sum, r) => sum + r.x * r.vy - r.y * r.vx, 0);
+      const bare = rows.reduce((sum, r) => sum + r.x * r.x + r.y * r.y, 0);
+      const point = summary.points[k];
+      expect(point.n_epsilon).toBeCloseTo(Number(x), 12);
+      expect(Math.abs(moment / bare - point.screening_ratio)).toBeLessThan(1e-12);
+    });
+    const ratios = summary.points.map((p: { screening_ratio: number }) => p.screening_ratio);
+    expect(Math.abs(ratios[0] - ratios[2])).toBeGreaterThan(1e-6);
+  });
+});
+
+describe('a study run writes its --out whole or not at all', () => {
+  const sweep = ['--geometries', 'ring', '--n-min', '16', '--n-max', '32', '--points', '2'];
+  const scaling = (out: string) => cli('scaling', '--device', 'cpu', ...sweep, '--out', out);
+
+  test('a directory where the summary goes is refused before the run, the folder left as it was', () => {
+    const out = join(dir, 'summary-taken');
+    mkdirSync(join(out, 'scaling.json'), { recursive: true });
+    writeFileSync(join(out, 'scaling.csv'), 'KEEP\n');
+    expectUserError(scaling(out), /^error: cannot write .*summary-taken\/scaling\.json: it is a directory$/);
+    expect(readdirSync(out).sort()).toEqual(['scaling.csv', 'scaling.json']);
+    expect(readFileSync(join(out, 'scaling.csv'), 'utf8')).toBe('KEEP\n');
+  });
+
+  test('a directory where a plot goes is refused before the first write, no partial file left', () => {
+    const out = join(dir, 'plot-taken');
+    mkdirSync(join(out, 'scaling-ring.svg'), { recursive: true });
+    writeFileSync(join(out, 'scaling.csv'), 'KEEP\n');
+    expectUserError(scaling(out), /^error: cannot write .*plot-taken\/scaling-ring\.svg: it is a directory$/);
+    expect(readdirSync(out).sort()).toEqual(['scaling-ring.svg', 'scaling.csv']);
+    expect(readFileSync(join(out, 'scaling.csv'), 'utf8')).toBe('KEEP\n');
+  });
+
+  test.each([
+    ['pairing', ['--ratios', '10'], 'pairing-ratio.svg', 'pairing.json'],
+    [
+      'response',
+      ['--geometry', 'ring', '--n', '8', '--device', 'cpu'],
+      'response-n8-x1.00.csv',
+      'response.json',
+    ],
+    [
+      'london',
+      ['--n', '50', '--grid', '8', '--device', 'cpu'],
+      'london-sphere-convergence.svg',
+      'london.json',
+    ],
+  ])('%s: a directory where a file goes leaves the folder as it was', (command, args, taken, summary) => {
+    const out = join(dir, `${command}-taken`);
+    mkdirSync(join(out, taken), { recursive: true });
+    writeFileSync(join(out, summary), 'KEEP\n');
+    expectUserError(
+      cli(command, ...args, '--out', out),
+      new RegExp(`^error: cannot write .*${taken}: it is a directory$`),
+    );
+    expect(readdirSync(out).sort()).toEqual([summary, taken].sort());
+    expect(readFileSync(join(out, summary), 'utf8')).toBe('KEEP\n');
+  });
+
+  test('a file where the folder should be is refused', () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'KEEP\n');
+    expectUserError(
+      cli('pairing', '--ratios', '10', '--out', file),
+      /^error: cannot create directory .*a-file \(ENOTDIR\)$/,
+    );
+    expect(readFileSync(file, 'utf8')).toBe('KEEP\n');
+  });
+
+  // Root writes anywhere: the check then runs as nobody, where setpriv can drop the privileges.
+  const root = process.getuid?.() === 0;
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
+  test.skipIf(root && !setpriv)(
+    'a folder that cannot be written is named as solve names it (run as nobody by root; skipped where root has no setpriv)',
+    () => {
+      const readOnly = join(dir, 'read-only');
+      mkdirSync(readOnly);
+      chmodSync(readOnly, 0o555);
+      const drop = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+      const unprivileged = (...args: string[]) => cliAs(root ? [setpriv!, ...drop] : [], ...args);
+      expectUserError(
+        unprivileged('paper', '--out', readOnly),
+        /^error: cannot write into .*read-only: the directory .*read-only is not writable$/,
+      );
+      expectUserError(
+        unprivileged('pairing', '--ratios', '10', '--out', join(readOnly, 'new', 'sub')),
+        /^error: cannot create directory .*read-only\/new\/sub: its directory .*read-only is not writable$/,
+      );
+      expect(readdirSync(readOnly)).toEqual([]);
+    },
+  );
+});
