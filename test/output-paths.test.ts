@@ -188,3 +188,76 @@ describe('a study run writes its --out whole or not at all', () => {
     },
   );
 });
+
+describe('solve reads a study’s velocities back', () => {
+  test('response --out’s CSV serves as --positions and --velocities: M v = z x r (field drive)', () => {
+    const out = join(dir, 'load-back');
+    const sphere = ['--geometry', 'sphere', '--n', '20', '--n-epsilon', '2'];
+    json('response', ...sphere, '--device', 'cpu', '--out', out);
+    const saved = join(out, 'response-n20-x2.00.csv');
+    const result = join(dir, 'load-back.csv');
+    // eps = N r_e/R / N = 0.1: the response solved M v = b, b_i = z x r_i; solve's momenta are M v.
+    const cpu = ['--epsilon', '0.1', '--device', 'cpu'];
+    const run = cli('solve', '--positions', saved, '--velocities', saved, ...cpu, '--out', result);
+    expect(run.status, run.stderr).toBe(0);
+    const rows = readCsv(result);
+    expect(rows).toHaveLength(20);
+    for (const r of rows) {
+      expect(Math.abs(r.px + r.y)).toBeLessThan(1e-7);
+      expect(Math.abs(r.py - r.x)).toBeLessThan(1e-7);
+      expect(Math.abs(r.pz)).toBeLessThan(1e-7);
+    }
+    // The velocities of another configuration are refused as a result CSV's are.
+    expectUserError(
+      cli('solve', '--geometry', 'ring', '--n', '20', '--velocities', saved, ...cpu),
+      /response-n20-x2\.00\.csv: electron 0 .* the results of another configuration$/,
+    );
+    // Velocities without momenta are no momenta.
+    expectUserError(
+      cli('solve', '--positions', saved, '--momenta', saved, ...cpu),
+      /header 'x,y,z,vx,vy,vz' should be px,py,pz or x,y,z,vx,vy,vz,px,py,pz$/,
+    );
+  });
+});
+
+describe('input files refused in one line', () => {
+  const ring = ['--geometry', 'ring', '--n', '4', '--epsilon', '0.1', '--device', 'cpu'];
+
+  test.each([
+    [
+      'res.npz',
+      Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00]),
+      /^error: .*res\.npz: not a text CSV but a zip archive \(an \.npz file\?\)$/,
+    ],
+    [
+      'res.json',
+      Buffer.from('{\n  "command": "solve"\n}\n'),
+      /^error: .*res\.json: not a CSV but JSON \(a \.json file\?\)$/,
+    ],
+    [
+      'res.bin',
+      Buffer.from([0x78, 0x2c, 0x79, 0x0a, 0x00, 0x01, 0xff, 0xfe]),
+      /^error: .*res\.bin: not a text CSV but a binary file$/,
+    ],
+  ])('%s given as a CSV is named, not echoed', (name, bytes, pattern) => {
+    const path = join(dir, name);
+    writeFileSync(path, bytes);
+    expectUserError(
+      cli('solve', '--positions', path, '--epsilon', '0.1', '--velocity', 'rotation', '--device', 'cpu'),
+      pattern,
+    );
+    expectUserError(cli('solve', ...ring, '--velocities', path), pattern);
+  });
+
+  test('the accepted headers are printed as the files hold them: J upper case', () => {
+    const path = join(dir, 'wrong-header.csv');
+    writeFileSync(path, 'q\n1\n2\n3\n4\n');
+    expectUserError(
+      cli('solve', ...ring, '--model', 'azimuthal', '--momenta', path),
+      /^error: .*wrong-header\.csv: header 'q' should be J or x,y,z,omega,J$/,
+    );
+    // Read in any case, as before.
+    writeFileSync(path, 'j\n1\n1\n1\n1\n');
+    expect(json('solve', ...ring, '--model', 'azimuthal', '--momenta', path).mode).toBe('velocities');
+  });
+});

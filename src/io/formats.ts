@@ -28,27 +28,41 @@ export type Quantity = 'velocities' | 'momenta';
 
 export function csvColumns(system: Pick<DarwinSystem, 'model' | 'dim'>, quantity: Quantity): string[] {
   const size = blockSize(system);
-  if (size === 1) return [quantity === 'velocities' ? 'omega' : 'j'];
+  // The azimuthal momentum is J (eq. 47), upper case as the paper writes it; files are read in any case.
+  if (size === 1) return [quantity === 'velocities' ? 'omega' : 'J'];
   const prefix = quantity === 'velocities' ? 'v' : 'p';
   return ['x', 'y', 'z'].slice(0, size).map((axis) => prefix + axis);
 }
 
-/** The header of resultCsv for `system`'s model and dim, lower case as parseNumericCsv reads it. */
+/** The header of resultCsv for `system`'s model and dim. */
 function resultHeader(system: Pick<DarwinSystem, 'model' | 'dim'>): string[] {
-  return ['x', 'y', 'z', ...csvColumns(system, 'velocities'), ...csvColumns(system, 'momenta')];
+  return [...velocityResultHeader(system), ...csvColumns(system, 'momenta')];
 }
 
-/** The headers of resultCsv, one per block size: a saved result also serves as a positions file. */
+/** The header of a result without momenta: positions beside velocities (`response --out`'s CSV). */
+function velocityResultHeader(system: Pick<DarwinSystem, 'model' | 'dim'>): string[] {
+  return ['x', 'y', 'z', ...csvColumns(system, 'velocities')];
+}
+
+const kBlockSystems: readonly Pick<DarwinSystem, 'model' | 'dim'>[] = [
+  { model: 'azimuthal', dim: 3 },
+  { model: 'vector', dim: 2 },
+  { model: 'vector', dim: 3 },
+];
+
+/**
+ * The headers of resultCsv and of a result without momenta, one each per block size: a saved
+ * result also serves as a positions file.
+ */
 export const kResultHeaders: readonly string[][] = [
-  resultHeader({ model: 'azimuthal', dim: 3 }),
-  resultHeader({ model: 'vector', dim: 2 }),
-  resultHeader({ model: 'vector', dim: 3 }),
+  ...kBlockSystems.map(resultHeader),
+  ...kBlockSystems.map(velocityResultHeader),
 ];
 
 /**
  * A per-electron CSV as a flat particle-major vector of the system's unknowns: the quantity's
- * columns alone, or a saved result (resultCsv) of the same configuration, whose positions must be
- * the system's (firstElectronApart).
+ * columns alone, or a saved result of the same configuration (resultCsv; for velocities also one
+ * without momenta), whose positions must be the system's (firstElectronApart).
  */
 export function parseQuantityCsv(
   text: string,
@@ -57,7 +71,9 @@ export function parseQuantityCsv(
   quantity: Quantity,
 ): Float64Array {
   const columns = csvColumns(system, quantity);
-  const csv = parseNumericCsv(text, source, [columns, resultHeader(system)], quantity);
+  const results =
+    quantity === 'velocities' ? [resultHeader(system), velocityResultHeader(system)] : [resultHeader(system)];
+  const csv = parseNumericCsv(text, source, [columns, ...results], quantity);
   const n = system.configuration.n;
   if (csv.values.length !== n) {
     throw new InputError(
@@ -100,8 +116,7 @@ export function resultCsv(
   velocities: ArrayLike<number>,
   momenta: ArrayLike<number>,
 ): string {
-  // The azimuthal momentum is J (eq. 47), upper case as the paper writes it; columns are read in any case.
-  const header = resultHeader(system).map((c) => (c === 'j' ? 'J' : c));
+  const header = resultHeader(system);
   const size = blockSize(system);
   const lines = [header.join(',')];
   const { n, positions } = system.configuration;
