@@ -260,4 +260,16 @@ describe('input files refused in one line', () => {
     writeFileSync(path, 'j\n1\n1\n1\n1\n');
     expect(json('solve', ...ring, '--model', 'azimuthal', '--momenta', path).mode).toBe('velocities');
   });
+
+  test.each([
+    [
+      ['solve', '--positions', '', '--epsilon', '0.1', '--velocity', 'rotation', '--device', 'cpu'],
+      /^error: --positions needs a file name, got ''$/,
+    ],
+    [['solve', ...ring, '--velocities', ''], /^error: --velocities needs a file name, got ''$/],
+    [['solve', ...ring, '--momenta', ''], /^error: --momenta needs a file name, got ''$/],
+    [['merge', ''], /^error: merge: every shard needs a file name, got ''$/],
+  ])('an empty file name: %j', (args, pattern) => {
+    expectUserError(cli(...args), pattern);
+  });
 });

@@ -37,7 +37,7 @@ const kMergeable: readonly string[] = ['scaling', 'london', 'pairing'] satisfies
 function readShard(path: string): Record<string, unknown> {
   let json: unknown;
   try {
-    json = JSON.parse(readTextFile(path, 'shards'));
+    json = JSON.parse(readTextFile(path, 'shards', 'merge: every shard'));
   } catch (error) {
     if (error instanceof InputError) throw error;
     // JSON.parse's message quotes the text, which may span lines or be a binary file's bytes.
