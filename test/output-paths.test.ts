@@ -14,6 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { geometry } from '../src/physics/geometry.ts';
 import { responsePointTags } from '../src/studies/response/report.ts';
 import { buildCliBundle } from './helpers/cli-bundle.ts';
 
@@ -53,8 +54,10 @@ function expectUserError(run: ReturnType<typeof cli>, pattern: RegExp) {
   expect(run.stdout).toBe('');
 }
 
+type Row = Record<string, number>;
+
 /** A CSV's rows as objects of numbers, by its header's names. */
-function readCsv(path: string): Record<string, number>[] {
+function readCsv(path: string): Row[] {
   const [header, ...rows] = readFileSync(path, 'utf8').trim().split('\n');
   const names = header.split(',');
   return rows.map((row) => Object.fromEntries(row.split(',').map((cell, k) => [names[k], Number(cell)])));
@@ -190,27 +193,82 @@ describe('a study run writes its --out whole or not at all', () => {
 });
 
 describe('solve reads a study’s velocities back', () => {
-  test('response --out’s CSV serves as --positions and --velocities: M v = z x r (field drive)', () => {
-    const out = join(dir, 'load-back');
-    const sphere = ['--geometry', 'sphere', '--n', '20', '--n-epsilon', '2'];
-    json('response', ...sphere, '--device', 'cpu', '--out', out);
-    const saved = join(out, 'response-n20-x2.00.csv');
-    const result = join(dir, 'load-back.csv');
-    // eps = N r_e/R / N = 0.1: the response solved M v = b, b_i = z x r_i; solve's momenta are M v.
+  // The field drive solves M v = b, b_i = z x r_i (vector) or rho_i^2 (azimuthal, eq. 47's J), at
+  // eps = N r_e/R / N; solve given those velocities computes the momenta M v: b again.
+  test.each([
+    [
+      'vector, 3D',
+      ['--geometry', 'sphere', '--n', '20'],
+      [],
+      '0.1',
+      'n20',
+      (r: Row) => [r.px + r.y, r.py - r.x, r.pz],
+    ],
+    [
+      'vector, 2D',
+      ['--geometry', 'disk', '--n', '16', '--dim', '2'],
+      ['--dim', '2'],
+      '0.125',
+      'n16',
+      (r: Row) => [r.px + r.y, r.py - r.x],
+    ],
+    [
+      'azimuthal',
+      ['--geometry', 'ring', '--n', '16', '--model', 'azimuthal'],
+      ['--model', 'azimuthal'],
+      '0.125',
+      'n16',
+      (r: Row) => [r.J - r.x * r.x - r.y * r.y],
+    ],
+  ])(
+    '%s: response --out’s CSV serves as --positions and --velocities',
+    (name, response, model, epsilon, tag, residual) => {
+      const out = join(dir, `load-back-${name.replace(/\W+/g, '-')}`);
+      json('response', ...response, '--n-epsilon', '2', '--device', 'cpu', '--out', out);
+      const saved = join(out, `response-${tag}-x2.00.csv`);
+      const result = `${out}.csv`;
+      const run = cli(
+        'solve',
+        ...model,
+        '--positions',
+        saved,
+        '--velocities',
+        saved,
+        '--epsilon',
+        epsilon,
+        '--device',
+        'cpu',
+        '--out',
+        result,
+      );
+      expect(run.status, run.stderr).toBe(0);
+      const rows = readCsv(result);
+      expect(rows).toHaveLength(Number(tag.slice(1)));
+      // The response's CG stopped at its tolerance: M v = b to ~1e-9.
+      for (const row of rows) for (const r of residual(row)) expect(Math.abs(r)).toBeLessThan(1e-7);
+    },
+  );
+
+  test('velocities of another configuration, or not of the model, are refused', () => {
+    const saved = join(dir, 'load-back-vector-3D', 'response-n20-x2.00.csv');
     const cpu = ['--epsilon', '0.1', '--device', 'cpu'];
-    const run = cli('solve', '--positions', saved, '--velocities', saved, ...cpu, '--out', result);
-    expect(run.status, run.stderr).toBe(0);
-    const rows = readCsv(result);
-    expect(rows).toHaveLength(20);
-    for (const r of rows) {
-      expect(Math.abs(r.px + r.y)).toBeLessThan(1e-7);
-      expect(Math.abs(r.py - r.x)).toBeLessThan(1e-7);
-      expect(Math.abs(r.pz)).toBeLessThan(1e-7);
-    }
-    // The velocities of another configuration are refused as a result CSV's are.
     expectUserError(
       cli('solve', '--geometry', 'ring', '--n', '20', '--velocities', saved, ...cpu),
       /response-n20-x2\.00\.csv: electron 0 .* the results of another configuration$/,
+    );
+    // A sphere's velocities leave the plane and e_phi.
+    expectUserError(
+      cli('solve', '--positions', saved, '--velocities', saved, '--model', 'azimuthal', ...cpu),
+      /response-n20-x2\.00\.csv: electron 0 \(row 1 below the header\) has v = \(.*\), not along e_phi as the azimuthal model$/,
+    );
+    // A ring's electrons moving along z are no velocities of the plane.
+    const { positions } = geometry('ring', 4);
+    const lifted = join(dir, 'lifted.csv');
+    const rows = [0, 1, 2, 3].map((i) => [...positions.subarray(3 * i, 3 * i + 3), 0, 0, i === 2 ? 1 : 0]);
+    writeFileSync(lifted, ['x,y,z,vx,vy,vz', ...rows.map((row) => row.join(','))].join('\n'));
+    expectUserError(
+      cli('solve', '--geometry', 'ring', '--n', '4', '--velocities', lifted, '--dim', '2', ...cpu),
+      /lifted\.csv: electron 2 \(row 3 below the header\) has v = \(0, 0, 1\), not in the plane as --dim 2$/,
     );
     // Velocities without momenta are no momenta.
     expectUserError(

@@ -59,10 +59,14 @@ export const kResultHeaders: readonly string[][] = [
   ...kBlockSystems.map(velocityResultHeader),
 ];
 
+/** The header of `response --out`'s CSV, whatever its model: positions beside velocityTriples. */
+const kCartesianVelocityHeader = velocityResultHeader({ model: 'vector', dim: 3 });
+
 /**
  * A per-electron CSV as a flat particle-major vector of the system's unknowns: the quantity's
  * columns alone, or a saved result of the same configuration (resultCsv; for velocities also one
- * without momenta), whose positions must be the system's (firstElectronApart).
+ * without momenta, or with Cartesian velocities: velocitiesFromCartesian), whose positions must be
+ * the system's (firstElectronApart).
  */
 export function parseQuantityCsv(
   text: string,
@@ -71,8 +75,11 @@ export function parseQuantityCsv(
   quantity: Quantity,
 ): Float64Array {
   const columns = csvColumns(system, quantity);
-  const results =
-    quantity === 'velocities' ? [resultHeader(system), velocityResultHeader(system)] : [resultHeader(system)];
+  const results = [resultHeader(system)];
+  if (quantity === 'velocities') {
+    results.push(velocityResultHeader(system));
+    if (blockSize(system) !== 3) results.push(kCartesianVelocityHeader);
+  }
   const csv = parseNumericCsv(text, source, [columns, ...results], quantity);
   const n = system.configuration.n;
   if (csv.values.length !== n) {
@@ -82,11 +89,42 @@ export function parseQuantityCsv(
     );
   }
   if (csv.columns.includes('x')) checkSameConfiguration(csv, source, system.configuration, quantity);
+  // vz where the system has none: response's Cartesian velocities.
+  if (csv.columns.includes('vz') && blockSize(system) !== 3)
+    return velocitiesFromCartesian(csv, source, system);
   const order = columns.map((name) => csv.columns.indexOf(name));
   const vector = new Float64Array(n * columns.length);
   csv.values.forEach((row, i) =>
     order.forEach((column, k) => (vector[i * columns.length + k] = row[column])),
   );
+  return vector;
+}
+
+/**
+ * Cartesian velocities (response --out's, whatever its model) as the unknowns of a system with
+ * fewer per electron: vx, vy where vz is 0 (vector model, --dim 2); phidot_i = (r_i x v_i)_z / rho_i^2
+ * where v_i lies along e_phi (azimuthal model, v_i = phidot_i z x r_i). Anything else is refused.
+ */
+function velocitiesFromCartesian(csv: NumericCsv, source: string, system: DarwinSystem): Float64Array {
+  const [x, y, vx, vy, vz] = ['x', 'y', 'vx', 'vy', 'vz'].map((name) => csv.columns.indexOf(name));
+  const azimuthal = system.model === 'azimuthal';
+  const size = blockSize(system);
+  const vector = new Float64Array(csv.values.length * size);
+  csv.values.forEach((row, i) => {
+    const rho2 = row[x] * row[x] + row[y] * row[y];
+    // rho v_rho, zero to rounding for velocityTriples' phidot z x r.
+    const radial = row[x] * row[vx] + row[y] * row[vy];
+    const alongPhi = Math.abs(radial) <= 1e-12 * Math.sqrt(rho2) * Math.hypot(row[vx], row[vy]);
+    if (row[vz] !== 0 || (azimuthal && !alongPhi)) {
+      throw new InputError(
+        `${source}: electron ${i} (row ${i + 1} below the header) has v = (${row[vx]}, ${row[vy]}, ${row[vz]}), ` +
+          (azimuthal ? 'not along e_phi as the azimuthal model' : 'not in the plane as --dim 2'),
+        'velocities',
+      );
+    }
+    if (azimuthal) vector[i] = (row[x] * row[vy] - row[y] * row[vx]) / rho2;
+    else [vector[size * i], vector[size * i + 1]] = [row[vx], row[vy]];
+  });
   return vector;
 }
 
