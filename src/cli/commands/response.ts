@@ -65,8 +65,9 @@ rotation (eq. 17/18); screening_ratio is the induced moment (the current, for fl
   --threads K           threads of the float64 CPU path and check (the same numbers for
                         any K, the tree's to rounding)                                   [every core]
   --out DIR             response-screening.svg, response-profile.svg, the maps,
-                        response-n<N>-x<N r_e/R>.csv (per-electron velocities) and
-                        response.json (the --json summary)
+                        response-n<N>-x<N r_e/R>.csv (per-electron velocities; N r_e/R to 3
+                        digits, more where two points would share them; solve reads it back
+                        as --positions and --velocities) and response.json (the --json summary)
   --markdown            the README's table of the sweep (with --json: the field "markdown")
   --json                {"command": "response", "drive", "geometry", "model", "dim", "points": [{"n",
                         "n_epsilon", "epsilon", "screening_ratio", "continuum_ratio", "london_x",
