@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { geometry } from '../src/physics/geometry.ts';
+import { writeIntoDirectory } from '../src/cli/output-directory.ts';
 import { responsePointTags } from '../src/studies/response/report.ts';
 import { buildCliBundle } from './helpers/cli-bundle.ts';
 
@@ -156,6 +157,25 @@ describe('a study run writes its --out whole or not at all', () => {
     );
     expect(readdirSync(out).sort()).toEqual([summary, taken].sort());
     expect(readFileSync(join(out, summary), 'utf8')).toBe('KEEP\n');
+  });
+
+  test('a file the file system refuses leaves no other written, no partial file, no new folder', () => {
+    const kept = join(dir, 'refused-name');
+    mkdirSync(kept);
+    writeFileSync(join(kept, 'a.svg'), 'KEEP\n');
+    const tooLong = 'b'.repeat(300);
+    for (const out of [kept, join(dir, 'made', 'for-it')]) {
+      expect(() =>
+        writeIntoDirectory(out, [
+          ['a.svg', 'new\n'],
+          [tooLong, 'new\n'],
+        ]),
+      ).toThrow(new RegExp(`^cannot write .*${tooLong} \\(ENAMETOOLONG\\)$`));
+    }
+    expect(readdirSync(kept)).toEqual(['a.svg']);
+    expect(readFileSync(join(kept, 'a.svg'), 'utf8')).toBe('KEEP\n');
+    // Both folders mkdir made are removed again.
+    expect(existsSync(join(dir, 'made'))).toBe(false);
   });
 
   test('a file where the folder should be is refused', () => {

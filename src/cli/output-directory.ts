@@ -1,6 +1,6 @@
 // The --out of the commands, a directory (the studies) or a file (solve): checked before the run,
-// a directory created when its files are written, all of them or none, and every failure to create or write one a
-// user error naming the path.
+// a directory created when its files are written, all of them or none, and every failure to create
+// or write one a user error naming the path.
 import {
   accessSync,
   constants,
@@ -119,22 +119,16 @@ export function writeIntoDirectory(directory: string, files: readonly OutputFile
     throw new InputError(`cannot create directory ${directory}${code ? ` (${code})` : ''}`, 'out');
   }
   const paths = names.map((name) => join(directory, name));
-  const staged: string[] = [];
   let path = '';
   try {
     files.forEach(([, contents], k) => {
       path = paths[k];
       writeFileSync(partialPath(path), contents);
-      staged.push(partialPath(path));
     });
-    paths.forEach((target) => {
-      path = target;
-      renameSync(partialPath(target), target);
-      staged.shift();
-    });
+    for (path of paths) renameSync(partialPath(path), path);
   } catch (error) {
-    // The partial file that failed may exist too (a disk filled while writing it).
-    for (const partial of [...staged, partialPath(path)]) removeQuietly(partial);
+    // Those written, and the one that failed (a disk filled while writing it); a renamed one is gone.
+    for (const target of paths) removeQuietly(partialPath(target));
     if (created !== undefined) removeEmptyDirectories(directory, created);
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputError(`cannot write ${path}${code ? ` (${code})` : ''}`, 'out');
