@@ -159,6 +159,23 @@ describe('a study run writes its --out whole or not at all', () => {
     expect(readFileSync(join(out, summary), 'utf8')).toBe('KEEP\n');
   });
 
+  test('merge: a directory where the merged summary goes is refused, the folder left as it was', () => {
+    const shards = ['1/2', '2/2'].map((shard, k) => {
+      const path = join(dir, `pairing-shard-${k}.json`);
+      writeFileSync(path, JSON.stringify(json('pairing', '--ratios', '10,100', '--shard', shard)));
+      return path;
+    });
+    const out = join(dir, 'merge-taken');
+    mkdirSync(join(out, 'pairing.json'), { recursive: true });
+    writeFileSync(join(out, 'pairing-ratio.svg'), 'KEEP\n');
+    expectUserError(
+      cli('merge', ...shards, '--out', out),
+      /^error: cannot write .*merge-taken\/pairing\.json: it is a directory$/,
+    );
+    expect(readdirSync(out).sort()).toEqual(['pairing-ratio.svg', 'pairing.json']);
+    expect(readFileSync(join(out, 'pairing-ratio.svg'), 'utf8')).toBe('KEEP\n');
+  });
+
   test('a file the file system refuses leaves no other written, no partial file, no new folder', () => {
     const kept = join(dir, 'refused-name');
     mkdirSync(kept);
