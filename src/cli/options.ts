@@ -142,8 +142,13 @@ export function parseNumber(flag: string, text: string | undefined, check?: Chec
 
 export { positive, nonNegative, positiveInteger, nonNegativeInteger };
 
-/** A file's text; `field` names the input it was given for ('positions', 'velocities', 'momenta'). */
-export function readTextFile(path: string, field: string): string {
+/**
+ * A file's text; `field` names the input it was given for ('positions', 'velocities', 'momenta'),
+ * and `flag` the option that takes its name, in the message for an empty one.
+ */
+export function readTextFile(path: string, field: string, flag = `--${field}`): string {
+  // readFileSync('') would say ENOENT of a name the message could not show.
+  if (path === '') throw new InputError(`${flag} needs a file name, got ''`, field);
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {

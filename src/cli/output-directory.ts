@@ -1,18 +1,31 @@
 // The --out of the commands, a directory (the studies) or a file (solve): checked before the run,
-// a directory created when its first file is written, and every failure to create or write one a
-// user error naming the path.
-import { accessSync, constants, lstatSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+// a directory created when its files are written, all of them or none, and every failure to create
+// or write one a user error naming the path.
+import {
+  accessSync,
+  constants,
+  lstatSync,
+  mkdirSync,
+  renameSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { toJson } from '../io/formats.ts';
 import { InputError } from '../physics/input-error.ts';
-import { partialPath, removeQuietly, writeOutput } from './formats.ts';
+import { partialPath, removeQuietly } from './formats.ts';
+
+/** A file a study writes into its --out directory: its name there and its contents. */
+export type OutputFile = readonly [name: string, contents: string];
 
 /**
  * Refuses `path` as --out DIR unless it is a writable directory, or one that could be made (its
- * nearest existing ancestor a writable directory). Nothing is created: a run that fails or is
- * stopped leaves no empty directory behind.
+ * nearest existing ancestor a writable directory), and unless each of `names` in it could be
+ * written: a directory where one of them goes cannot be replaced. Nothing is created: a run that
+ * fails or is stopped leaves no empty directory behind.
  */
-export function checkOutputDirectory(path: string): void {
+export function checkOutputDirectory(path: string, names: readonly string[] = []): void {
   const refuse = (code: string) => {
     throw new InputError(`cannot create directory ${path} (${code})`, 'out');
   };
@@ -22,13 +35,25 @@ export function checkOutputDirectory(path: string): void {
     const target = entryAt(path, statSync);
     if (!target) refuse('ENOENT');
     else if (!target.isDirectory()) refuse('ENOTDIR');
-    else if (!writable(path)) refuse('EACCES');
+    else if (!writable(path)) {
+      throw new InputError(`cannot write into ${path}: the directory ${path} is not writable`, 'out');
+    }
+    for (const name of names) {
+      // lstat: a link where a file goes is replaced by the file, as a file is; a directory is not.
+      const file = join(path, name);
+      if (entryAt(file, lstatSync)?.isDirectory()) {
+        throw new InputError(`cannot write ${file}: it is a directory`, 'out');
+      }
+    }
     return;
   }
-  let ancestor = dirname(resolve(path));
+  // Unresolved, so that a message names the folder as the user would ('.' at the top of a relative path).
+  let ancestor = dirname(path);
   while (!entryAt(ancestor, statSync) && dirname(ancestor) !== ancestor) ancestor = dirname(ancestor);
   if (!entryAt(ancestor, statSync)?.isDirectory()) refuse('ENOTDIR');
-  else if (!writable(ancestor)) refuse('EACCES');
+  else if (!writable(ancestor)) {
+    throw new InputError(`cannot create directory ${path}: its directory ${ancestor} is not writable`, 'out');
+  }
 }
 
 /**
@@ -75,29 +100,70 @@ function writable(directory: string): boolean {
   }
 }
 
-/** Writes `text` to DIR/name, creating DIR (and its parents) first, and returns that path. */
-export function writeIntoDirectory(directory: string, name: string, text: string): string {
+/**
+ * Writes `files` into DIR, creating DIR (and its parents) first, and returns their paths. All or
+ * none: every target is checked (checkOutputDirectory) and every file written under its temporary
+ * name before the first is renamed into place, so a refusal leaves what DIR held as it was.
+ */
+export function writeIntoDirectory(directory: string, files: readonly OutputFile[]): string[] {
+  const names = files.map(([name]) => name);
+  if (new Set(names).size !== names.length) {
+    throw new Error(`two files of one run share a name: ${names.join(', ')}`);
+  }
+  checkOutputDirectory(directory, names);
+  let created: string | undefined;
   try {
-    mkdirSync(directory, { recursive: true });
+    created = mkdirSync(directory, { recursive: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputError(`cannot create directory ${directory}${code ? ` (${code})` : ''}`, 'out');
   }
-  const path = join(directory, name);
-  writeOutput(path, text);
-  return path;
+  const paths = names.map((name) => join(directory, name));
+  let path = '';
+  try {
+    files.forEach(([, contents], k) => {
+      path = paths[k];
+      writeFileSync(partialPath(path), contents);
+    });
+    for (path of paths) renameSync(partialPath(path), path);
+  } catch (error) {
+    // Those written, and the one that failed (a disk filled while writing it); a renamed one is gone.
+    for (const target of paths) removeQuietly(partialPath(target));
+    if (created !== undefined) removeEmptyDirectories(directory, created);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(`cannot write ${path}${code ? ` (${code})` : ''}`, 'out');
+  }
+  return paths;
+}
+
+/** Removes `directory` and its parents up to `top`, the first that mkdir made, while they are empty. */
+function removeEmptyDirectories(directory: string, top: string): void {
+  for (let at = resolve(directory); ; at = dirname(at)) {
+    try {
+      rmdirSync(at);
+    } catch {
+      return;
+    }
+    if (at === resolve(top)) return;
+  }
+}
+
+/** The name of a study's JSON summary in DIR: `<command>.json`, `<command>-shard<K>of<N>.json` for a shard. */
+export function summaryFileName(
+  command: string,
+  shard: { readonly index: number; readonly count: number } | null | undefined,
+): string {
+  return shard ? `${command}-shard${shard.index}of${shard.count}.json` : `${command}.json`;
 }
 
 /**
- * Writes a study's summary into DIR as its --json prints it, less "files" (the list it is one of):
- * `<command>.json`, or `<command>-shard<K>of<N>.json` for a shard, never taken for a whole run's.
- * --out then holds the numbers beside the plots, in a file merge reads and the app loads back.
+ * A study's summary as its --json prints it, less "files" (the list it is one of), named by
+ * summaryFileName: a shard's never taken for a whole run's. --out then holds the numbers beside the
+ * plots, in a file merge reads and the app loads back.
  */
-export function writeSummaryIntoDirectory(
-  directory: string,
-  summary: { readonly command: string; readonly shard?: { index: number; count: number } },
-): string {
-  const { command, shard } = summary;
-  const name = shard ? `${command}-shard${shard.index}of${shard.count}.json` : `${command}.json`;
-  return writeIntoDirectory(directory, name, toJson({ ...summary, files: undefined }) + '\n');
+export function summaryFile(summary: {
+  readonly command: string;
+  readonly shard?: { index: number; count: number } | null;
+}): OutputFile {
+  return [summaryFileName(summary.command, summary.shard), toJson({ ...summary, files: undefined }) + '\n'];
 }

@@ -28,26 +28,44 @@ export type Quantity = 'velocities' | 'momenta';
 
 export function csvColumns(system: Pick<DarwinSystem, 'model' | 'dim'>, quantity: Quantity): string[] {
   const size = blockSize(system);
-  if (size === 1) return [quantity === 'velocities' ? 'omega' : 'j'];
+  // The azimuthal momentum is J (eq. 47), upper case as the paper writes it; files are read in any case.
+  if (size === 1) return [quantity === 'velocities' ? 'omega' : 'J'];
   const prefix = quantity === 'velocities' ? 'v' : 'p';
   return ['x', 'y', 'z'].slice(0, size).map((axis) => prefix + axis);
 }
 
-/** The header of resultCsv for `system`'s model and dim, lower case as parseNumericCsv reads it. */
+/** The header of resultCsv for `system`'s model and dim. */
 function resultHeader(system: Pick<DarwinSystem, 'model' | 'dim'>): string[] {
-  return ['x', 'y', 'z', ...csvColumns(system, 'velocities'), ...csvColumns(system, 'momenta')];
+  return [...velocityResultHeader(system), ...csvColumns(system, 'momenta')];
 }
 
-/** The headers of resultCsv, one per block size: a saved result also serves as a positions file. */
-export const kResultHeaders: readonly string[][] = [
-  resultHeader({ model: 'azimuthal', dim: 3 }),
-  resultHeader({ model: 'vector', dim: 2 }),
-  resultHeader({ model: 'vector', dim: 3 }),
+/** The header of a result without momenta: positions beside velocities (`response --out`'s CSV). */
+function velocityResultHeader(system: Pick<DarwinSystem, 'model' | 'dim'>): string[] {
+  return ['x', 'y', 'z', ...csvColumns(system, 'velocities')];
+}
+
+const kBlockSystems: readonly Pick<DarwinSystem, 'model' | 'dim'>[] = [
+  { model: 'azimuthal', dim: 3 },
+  { model: 'vector', dim: 2 },
+  { model: 'vector', dim: 3 },
 ];
 
 /**
+ * The headers of resultCsv and of a result without momenta, one each per block size: a saved
+ * result also serves as a positions file.
+ */
+export const kResultHeaders: readonly string[][] = [
+  ...kBlockSystems.map(resultHeader),
+  ...kBlockSystems.map(velocityResultHeader),
+];
+
+/** The header of `response --out`'s CSV, whatever its model: positions beside velocityTriples. */
+const kCartesianVelocityHeader = velocityResultHeader({ model: 'vector', dim: 3 });
+
+/**
  * A per-electron CSV as a flat particle-major vector of the system's unknowns: the quantity's
- * columns alone, or a saved result (resultCsv) of the same configuration, whose positions must be
+ * columns alone, or a saved result of the same configuration (resultCsv; for velocities also one
+ * without momenta, or with Cartesian velocities: velocitiesFromCartesian), whose positions must be
  * the system's (firstElectronApart).
  */
 export function parseQuantityCsv(
@@ -57,7 +75,12 @@ export function parseQuantityCsv(
   quantity: Quantity,
 ): Float64Array {
   const columns = csvColumns(system, quantity);
-  const csv = parseNumericCsv(text, source, [columns, resultHeader(system)], quantity);
+  const results = [resultHeader(system)];
+  if (quantity === 'velocities') {
+    results.push(velocityResultHeader(system));
+    if (blockSize(system) !== 3) results.push(kCartesianVelocityHeader);
+  }
+  const csv = parseNumericCsv(text, source, [columns, ...results], quantity);
   const n = system.configuration.n;
   if (csv.values.length !== n) {
     throw new InputError(
@@ -66,11 +89,42 @@ export function parseQuantityCsv(
     );
   }
   if (csv.columns.includes('x')) checkSameConfiguration(csv, source, system.configuration, quantity);
+  // vz where the system has none: response's Cartesian velocities.
+  if (csv.columns.includes('vz') && blockSize(system) !== 3)
+    return velocitiesFromCartesian(csv, source, system);
   const order = columns.map((name) => csv.columns.indexOf(name));
   const vector = new Float64Array(n * columns.length);
   csv.values.forEach((row, i) =>
     order.forEach((column, k) => (vector[i * columns.length + k] = row[column])),
   );
+  return vector;
+}
+
+/**
+ * Cartesian velocities (response --out's, whatever its model) as the unknowns of a system with
+ * fewer per electron: vx, vy where vz is 0 (vector model, --dim 2); phidot_i = (r_i x v_i)_z / rho_i^2
+ * where v_i lies along e_phi (azimuthal model, v_i = phidot_i z x r_i). Anything else is refused.
+ */
+function velocitiesFromCartesian(csv: NumericCsv, source: string, system: DarwinSystem): Float64Array {
+  const [x, y, vx, vy, vz] = ['x', 'y', 'vx', 'vy', 'vz'].map((name) => csv.columns.indexOf(name));
+  const azimuthal = system.model === 'azimuthal';
+  const size = blockSize(system);
+  const vector = new Float64Array(csv.values.length * size);
+  csv.values.forEach((row, i) => {
+    const rho2 = row[x] * row[x] + row[y] * row[y];
+    // rho v_rho, zero to rounding for velocityTriples' phidot z x r.
+    const radial = row[x] * row[vx] + row[y] * row[vy];
+    const alongPhi = Math.abs(radial) <= 1e-12 * Math.sqrt(rho2) * Math.hypot(row[vx], row[vy]);
+    if (row[vz] !== 0 || (azimuthal && !alongPhi)) {
+      throw new InputError(
+        `${source}: electron ${i} (row ${i + 1} below the header) has v = (${row[vx]}, ${row[vy]}, ${row[vz]}), ` +
+          (azimuthal ? 'not along e_phi as the azimuthal model' : 'not in the plane as --dim 2'),
+        'velocities',
+      );
+    }
+    if (azimuthal) vector[i] = (row[x] * row[vy] - row[y] * row[vx]) / rho2;
+    else [vector[size * i], vector[size * i + 1]] = [row[vx], row[vy]];
+  });
   return vector;
 }
 
@@ -100,8 +154,7 @@ export function resultCsv(
   velocities: ArrayLike<number>,
   momenta: ArrayLike<number>,
 ): string {
-  // The azimuthal momentum is J (eq. 47), upper case as the paper writes it; columns are read in any case.
-  const header = resultHeader(system).map((c) => (c === 'j' ? 'J' : c));
+  const header = resultHeader(system);
   const size = blockSize(system);
   const lines = [header.join(',')];
   const { n, positions } = system.configuration;

@@ -171,7 +171,25 @@ function excerpt(text: string): string {
 }
 
 /**
- * A CSV of finite numbers whose header must be one of `allowedHeaders` (as sets of names).
+ * Why `text` is no text CSV, or null where it may be one: bytes a text file does not hold (a
+ * binary file, whose bytes a message would otherwise echo), named where they look like a format of
+ * this program's (a .npz is a zip archive), or JSON.
+ */
+function notTextCsv(text: string): string | null {
+  if (text.startsWith('PK\u0003\u0004')) return 'not a text CSV but a zip archive (an .npz file?)';
+  // Control characters other than tab and line ends, or U+FFFD where bytes were not UTF-8.
+  const head = text.slice(0, 4096);
+  for (let k = 0; k < head.length; k++) {
+    const code = head.charCodeAt(k);
+    if (code < 9 || (code > 13 && code < 32) || code === 0xfffd) return 'not a text CSV but a binary file';
+  }
+  if (/^\s*[{[]/.test(text)) return 'not a CSV but JSON (a .json file?)';
+  return null;
+}
+
+/**
+ * A CSV of finite numbers whose header must be one of `allowedHeaders` (as sets of names, matched
+ * in any case; `columns` holds them spelled as in `allowedHeaders`, in the file's order).
  * Blank lines and lines starting with '#' are ignored; every error names the file and line, and has
  * `field` (the input the file was given for: 'positions', 'velocities', 'momenta').
  */
@@ -181,19 +199,22 @@ export function parseNumericCsv(
   allowedHeaders: string[][],
   field: string,
 ): NumericCsv {
+  const notCsv = notTextCsv(text);
+  if (notCsv) throw new InputError(`${source}: ${notCsv}`, field);
   const lines = text
     .split(/\r\n|\r|\n/)
     .map((line, index) => ({ line: line.trim(), number: index + 1 }))
     .filter(({ line }) => line !== '' && !line.startsWith('#'));
   if (lines.length === 0) throw new InputError(`${source}: empty file`, field);
-  const columns = lines[0].line.split(',').map((c) => c.trim().toLowerCase());
-  const matches = allowedHeaders.some(
-    (header) => header.length === columns.length && header.every((name) => columns.includes(name)),
+  const read = lines[0].line.split(',').map((c) => c.trim().toLowerCase());
+  const matched = allowedHeaders.find(
+    (header) => header.length === read.length && header.every((name) => read.includes(name.toLowerCase())),
   );
-  if (!matches) {
+  if (!matched) {
     const expected = allowedHeaders.map((h) => h.join(',')).join(' or ');
     throw new InputError(`${source}: header '${excerpt(lines[0].line)}' should be ${expected}`, field);
   }
+  const columns = read.map((name) => matched.find((spelled) => spelled.toLowerCase() === name)!);
   const values = lines.slice(1).map(({ line, number }) => {
     const cells = line.split(',');
     if (cells.length !== columns.length) {

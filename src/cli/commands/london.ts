@@ -34,7 +34,12 @@ import {
 import { integerRangeProblem, parseShard } from '../../studies/study.ts';
 import { openGpu } from '../device.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positive, positiveInteger } from '../options.ts';
-import { checkOutputDirectory, writeIntoDirectory, writeSummaryIntoDirectory } from '../output-directory.ts';
+import {
+  checkOutputDirectory,
+  summaryFile,
+  summaryFileName,
+  writeIntoDirectory,
+} from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
@@ -116,7 +121,7 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
   if (values.help) return { help: kLondonHelp };
   const options = checkOptions(values);
   const { geometry, ns, grid, halfHeight, shard } = options;
-  if (values.out !== undefined) checkOutputDirectory(values.out);
+  if (values.out !== undefined) checkOutputDirectory(values.out, [summaryFileName('london', shard)]);
 
   let context: GpuContext | null = null;
   let device: DeviceSummary = kCpuDevice;
@@ -169,8 +174,7 @@ export function londonOutput(
       convergence,
       studies.map((s) => s.n),
     );
-    for (const [name, text] of files) summary.files.push(writeIntoDirectory(out, name, text));
-    summary.files.push(writeSummaryIntoDirectory(out, summary));
+    summary.files.push(...writeIntoDirectory(out, [...files, summaryFile(summary)]));
   }
   if (values.markdown) {
     const markdown = londonMarkdown(studies, summary.device);

@@ -6,7 +6,7 @@ import { mergeLondon, type LondonJson } from '../../studies/london/report.ts';
 import { mergePairing, type PairingJson } from '../../studies/pairing/report.ts';
 import { mergeScaling, type ScalingJson } from '../../studies/scaling/report.ts';
 import { kCommonOptions, parseCommandArgs, readTextFile } from '../options.ts';
-import { checkOutputDirectory } from '../output-directory.ts';
+import { checkOutputDirectory, summaryFileName } from '../output-directory.ts';
 import { londonOutput } from './london.ts';
 import { pairingOutput } from './pairing.ts';
 import { scalingOutput } from './scaling.ts';
@@ -37,7 +37,7 @@ const kMergeable: readonly string[] = ['scaling', 'london', 'pairing'] satisfies
 function readShard(path: string): Record<string, unknown> {
   let json: unknown;
   try {
-    json = JSON.parse(readTextFile(path, 'shards'));
+    json = JSON.parse(readTextFile(path, 'shards', 'merge: every shard'));
   } catch (error) {
     if (error instanceof InputError) throw error;
     // JSON.parse's message quotes the text, which may span lines or be a binary file's bytes.
@@ -93,7 +93,7 @@ export async function mergeCommand(argv: string[]): Promise<CommandOutput> {
   // float32 GPU points beside float64 CPU ones would be reported under one device.
   sameInShards(shards, (shard) => (shard.device as { kind?: unknown } | undefined)?.kind, 'device');
   if (command === 'scaling') sameInShards(shards, (shard) => shard.sweep, 'settings');
-  if (values.out !== undefined) checkOutputDirectory(values.out);
+  if (values.out !== undefined) checkOutputDirectory(values.out, [summaryFileName(command, null)]);
   try {
     return mergeShards(command, shards, values);
   } catch (error) {

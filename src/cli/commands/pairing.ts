@@ -15,7 +15,12 @@ import { runPairing } from '../../studies/pairing/run.ts';
 import { pairingRatios } from '../../studies/pairing/spec.ts';
 import { parseShard, shardOf } from '../../studies/study.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
-import { checkOutputDirectory, writeIntoDirectory, writeSummaryIntoDirectory } from '../output-directory.ts';
+import {
+  checkOutputDirectory,
+  summaryFile,
+  summaryFileName,
+  writeIntoDirectory,
+} from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
@@ -63,7 +68,7 @@ export async function pairingCommand(argv: string[], progress: Progress): Promis
   if (values.help) return { help: kPairingHelp };
   const ratios = pairingRatios(values.ratios, (text, check) => parseNumber('ratios', text, check));
   const shard = values.shard === undefined ? null : parseShard(values.shard, '--shard');
-  if (values.out !== undefined) checkOutputDirectory(values.out);
+  if (values.out !== undefined) checkOutputDirectory(values.out, [summaryFileName('pairing', shard)]);
   const { points, rings } = await runPairing(shardOf(ratios, shard), {
     progress: (text) => progress.update(text),
   });
@@ -79,10 +84,9 @@ export function pairingOutput(
   values: { readonly json?: boolean; readonly out?: string; readonly markdown?: boolean },
 ): CommandOutput {
   if (values.out !== undefined) {
-    for (const [name, text] of pairingFiles(points, rings)) {
-      summary.files.push(writeIntoDirectory(values.out, name, text));
-    }
-    summary.files.push(writeSummaryIntoDirectory(values.out, summary));
+    summary.files.push(
+      ...writeIntoDirectory(values.out, [...pairingFiles(points, rings), summaryFile(summary)]),
+    );
   }
   if (values.markdown) {
     const markdown = pairingMarkdown(summary.rings);

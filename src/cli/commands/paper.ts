@@ -3,7 +3,12 @@
 import { paperFiles, paperJson, paperTable } from '../../studies/paper/report.ts';
 import { runPaper } from '../../studies/paper/run.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
-import { checkOutputDirectory, writeIntoDirectory, writeSummaryIntoDirectory } from '../output-directory.ts';
+import {
+  checkOutputDirectory,
+  summaryFile,
+  summaryFileName,
+  writeIntoDirectory,
+} from '../output-directory.ts';
 import type { CommandOutput } from './summary.ts';
 
 export const kPaperHelp = `Usage: darwin-breit paper [--out DIR] [--json]
@@ -29,13 +34,11 @@ const kOptions = { ...kCommonOptions, out: { type: 'string' } } as const;
 export async function paperCommand(argv: string[]): Promise<CommandOutput> {
   const { values } = parseCommandArgs(argv, kOptions);
   if (values.help) return { help: kPaperHelp };
-  if (values.out !== undefined) checkOutputDirectory(values.out);
+  if (values.out !== undefined) checkOutputDirectory(values.out, [summaryFileName('paper', null)]);
   const { rows, flux, rings } = runPaper();
   const summary = paperJson(rows, flux);
   if (values.out !== undefined) {
-    for (const [name, text] of paperFiles(flux, rings))
-      summary.files.push(writeIntoDirectory(values.out, name, text));
-    summary.files.push(writeSummaryIntoDirectory(values.out, summary));
+    summary.files.push(...writeIntoDirectory(values.out, [...paperFiles(flux, rings), summaryFile(summary)]));
   }
   return { json: values.json, summary, text: paperTable(rows, summary.files) };
 }

@@ -14,7 +14,7 @@ import { chooseCpuStorage } from '../../run/backend.ts';
 import {
   responseFieldMapSvg,
   responseMarkdown,
-  responsePointTag,
+  responsePointTags,
   responseSummary,
   responseProfileSvg,
   responseScreeningSvg,
@@ -26,7 +26,13 @@ import { openGpu } from '../device.ts';
 import { checkDecision, kCheckMaxUnknowns } from '../../run/check.ts';
 import { parseTreeToleranceFor } from '../../run/inputs.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
-import { checkOutputDirectory, writeIntoDirectory, writeSummaryIntoDirectory } from '../output-directory.ts';
+import {
+  checkOutputDirectory,
+  summaryFile,
+  summaryFileName,
+  writeIntoDirectory,
+  type OutputFile,
+} from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
@@ -59,8 +65,9 @@ rotation (eq. 17/18); screening_ratio is the induced moment (the current, for fl
   --threads K           threads of the float64 CPU path and check (the same numbers for
                         any K, the tree's to rounding)                                   [every core]
   --out DIR             response-screening.svg, response-profile.svg, the maps,
-                        response-n<N>-x<N r_e/R>.csv (per-electron velocities) and
-                        response.json (the --json summary)
+                        response-n<N>-x<N r_e/R>.csv (per-electron velocities; N r_e/R to 3
+                        digits, more where two points would share them; solve reads it back
+                        as --positions and --velocities) and response.json (the --json summary)
   --markdown            the README's table of the sweep (with --json: the field "markdown")
   --json                {"command": "response", "drive", "geometry", "model", "dim", "points": [{"n",
                         "n_epsilon", "epsilon", "screening_ratio", "continuum_ratio", "london_x",
@@ -137,7 +144,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   }
   parseTreeToleranceFor(spec.matrix, values['tree-tol'], '--tree-tol', '--matrix');
   const threads = threadsOption(values.threads);
-  if (values.out !== undefined) checkOutputDirectory(values.out);
+  if (values.out !== undefined) checkOutputDirectory(values.out, [summaryFileName('response', null)]);
 
   let context: GpuContext | null = null;
   let device: DeviceSummary = kCpuDevice;
@@ -171,21 +178,20 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   }
   progress.done();
 
+  const summary = responseSummary(result, device);
   const files: string[] = [];
   if (values.out !== undefined) {
-    const out = values.out;
-    files.push(writeIntoDirectory(out, 'response-screening.svg', responseScreeningSvg(result)));
-    files.push(writeIntoDirectory(out, 'response-profile.svg', responseProfileSvg(result)));
-    for (const point of result.points) {
-      const tag = responsePointTag(point);
-      files.push(writeIntoDirectory(out, `response-${tag}.csv`, responseVelocitiesCsv(point)));
-      if (point.fieldMap) {
-        files.push(writeIntoDirectory(out, `response-map-${tag}.svg`, responseFieldMapSvg(result, point)));
-      }
-    }
+    const written: OutputFile[] = [
+      ['response-screening.svg', responseScreeningSvg(result)],
+      ['response-profile.svg', responseProfileSvg(result)],
+    ];
+    const tags = responsePointTags(result.points);
+    result.points.forEach((point, k) => {
+      written.push([`response-${tags[k]}.csv`, responseVelocitiesCsv(point)]);
+      if (point.fieldMap) written.push([`response-map-${tags[k]}.svg`, responseFieldMapSvg(result, point)]);
+    });
+    files.push(...writeIntoDirectory(values.out, [...written, summaryFile(summary)]));
   }
-  const summary = responseSummary(result, device);
-  if (values.out !== undefined) files.push(writeSummaryIntoDirectory(values.out, summary));
   if (values.markdown) {
     const markdown = responseMarkdown(result);
     return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n` };

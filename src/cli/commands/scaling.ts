@@ -31,7 +31,12 @@ import { parseShard } from '../../studies/study.ts';
 import type { ScalingStudy } from '../../studies/scaling/run.ts';
 import { openGpu } from '../device.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positiveInteger } from '../options.ts';
-import { checkOutputDirectory, writeIntoDirectory, writeSummaryIntoDirectory } from '../output-directory.ts';
+import {
+  checkOutputDirectory,
+  summaryFile,
+  summaryFileName,
+  writeIntoDirectory,
+} from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
@@ -149,7 +154,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
   const options = parseOptions(argv);
   const { values, model, ns } = options;
   if (values.help) return { help: kScalingHelp };
-  if (values.out !== undefined) checkOutputDirectory(values.out);
+  if (values.out !== undefined) checkOutputDirectory(values.out, [summaryFileName('scaling', options.shard)]);
 
   let device: DeviceSummary = kCpuDevice;
   let context: GpuContext | null = null;
@@ -246,9 +251,7 @@ export function scalingOutput(
   values: { readonly json?: boolean; readonly out?: string; readonly markdown?: boolean },
 ): CommandOutput {
   if (values.out !== undefined) {
-    const { out } = values;
-    for (const [name, text] of scalingFiles(studies)) summary.files.push(writeIntoDirectory(out, name, text));
-    summary.files.push(writeSummaryIntoDirectory(out, summary));
+    summary.files.push(...writeIntoDirectory(values.out, [...scalingFiles(studies), summaryFile(summary)]));
   }
   if (values.markdown) {
     const markdown = scalingMarkdown(studies);

@@ -178,9 +178,23 @@ function treeSummary(result: ResponseResult): { tree?: { tolerance: number; n: n
   };
 }
 
-/** A point's tag in the names of its files (`response-<tag>.csv`, `response-map-<tag>.svg`). */
-export function responsePointTag(point: Pick<ResponsePoint, 'n' | 'nEpsilon'>): string {
-  return `n${point.n}-x${point.nEpsilon.toPrecision(3)}`;
+/**
+ * A point's tag in the names of its files (`response-<tag>.csv`, `response-map-<tag>.svg`): N, and
+ * N r_e/R to `digits` significant digits.
+ */
+export function responsePointTag(point: Pick<ResponsePoint, 'n' | 'nEpsilon'>, digits = 3): string {
+  return `n${point.n}-x${point.nEpsilon.toPrecision(digits)}`;
+}
+
+/**
+ * The tags of a run's points, with as few significant digits (3 at least) as tell them all apart:
+ * N r_e/R = 1.001 and 1.002 would share 3 digits and one file. 17 digits tell any two doubles apart.
+ */
+export function responsePointTags(points: readonly Pick<ResponsePoint, 'n' | 'nEpsilon'>[]): string[] {
+  for (let digits = 3; ; digits++) {
+    const tags = points.map((point) => responsePointTag(point, digits));
+    if (digits === 17 || new Set(tags).size === tags.length) return tags;
+  }
 }
 
 /** One row per electron: its position (units of R) and velocity (units of the drive's u). */

@@ -1,0 +1,370 @@
+// The paths of the CLI's output and input files, as a user meets them: a study's --out written whole
+// or not at all, one file per response point, and the files solve reads back (a study's velocities,
+// a binary or empty name refused in one line). Spawned processes, exit codes, one `error:` line.
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { geometry } from '../src/physics/geometry.ts';
+import { writeIntoDirectory } from '../src/cli/output-directory.ts';
+import { responsePointTags } from '../src/studies/response/report.ts';
+import { buildCliBundle } from './helpers/cli-bundle.ts';
+
+let cliPath: string;
+let dir: string;
+
+beforeAll(() => {
+  cliPath = buildCliBundle('darwin-breit-output-paths');
+  dir = mkdtempSync(join(tmpdir(), 'darwin-breit-output-paths-'));
+  // Traversable by the unprivileged user of the permission test.
+  chmodSync(dir, 0o755);
+}, 120_000);
+
+/** The CLI as a user runs it, behind `launcher` (setpriv dropping root's privileges) where one is given. */
+function cliAs(launcher: readonly string[], ...args: string[]) {
+  const [file, ...rest] = [...launcher, process.execPath, cliPath, ...args];
+  const run = spawnSync(file, rest, { encoding: 'utf8', env: { ...process.env, DARWIN_BREIT_QUIET: '1' } });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+const cli = (...args: string[]) => cliAs([], ...args);
+
+/** Exit 0 and stdout exactly one JSON object. */
+function json(...args: string[]) {
+  const run = cli(...args, '--json');
+  expect(run.status, run.stderr).toBe(0);
+  return JSON.parse(run.stdout);
+}
+
+/** Exit 2 with exactly one `error: ...` line on stderr, no stack, nothing on stdout. */
+function expectUserError(run: ReturnType<typeof cli>, pattern: RegExp) {
+  expect(run.status, run.stderr).toBe(2);
+  const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
+  expect(errors).toHaveLength(1);
+  expect(errors[0]).toMatch(pattern);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+  expect(run.stdout).toBe('');
+}
+
+type Row = Record<string, number>;
+
+/** A CSV's rows as objects of numbers, by its header's names. */
+function readCsv(path: string): Row[] {
+  const [header, ...rows] = readFileSync(path, 'utf8').trim().split('\n');
+  const names = header.split(',');
+  return rows.map((row) => Object.fromEntries(row.split(',').map((cell, k) => [names[k], Number(cell)])));
+}
+
+describe('response --out: one file per point', () => {
+  test('tags take as few digits (3 at least) as tell the points apart', () => {
+    const tags = (n: number, xs: number[]) => responsePointTags(xs.map((nEpsilon) => ({ n, nEpsilon })));
+    expect(tags(20, [1, 1.5, 2])).toEqual(['n20-x1.00', 'n20-x1.50', 'n20-x2.00']);
+    expect(tags(20, [1.001, 1.002, 1.003])).toEqual(['n20-x1.001', 'n20-x1.002', 'n20-x1.003']);
+    expect(tags(20, [1, 1.00001])).toEqual(['n20-x1.00000', 'n20-x1.00001']);
+    // N tells points apart as well: the same N r_e/R at two N keeps 3 digits.
+    expect(
+      responsePointTags([
+        { n: 20, nEpsilon: 1.001 },
+        { n: 40, nEpsilon: 1.001 },
+      ]),
+    ).toEqual(['n20-x1.00', 'n40-x1.00']);
+  });
+
+  test("N r_e/R that agree to 3 digits get their own files, each holding its point's velocities", () => {
+    const out = join(dir, 'close-points');
+    const summary = json(
+      'response',
+      ...['--geometry', 'sphere', '--n', '20', '--n-epsilon', '1.001,1.002,1.003', '--grid', '5'],
+      ...['--device', 'cpu', '--out', out],
+    );
+    const xs = ['1.001', '1.002', '1.003'];
+    expect(readdirSync(out).sort()).toEqual(
+      [
+        ...xs.flatMap((x) => [`response-n20-x${x}.csv`, `response-map-n20-x${x}.svg`]),
+        'response-profile.svg',
+        'response-screening.svg',
+        'response.json',
+      ].sort(),
+    );
+    // The field drive's screening ratio is sum (r x v)_z / sum rho^2 (b_i = z x r_i, D = I): each
+    // file's velocities give its own point's ratio, which differ from the next in the 4th digit.
+    xs.forEach((x, k) => {
+      const rows = readCsv(join(out, `response-n20-x${x}.csv`));
+      expect(rows).toHaveLength(20);
+      const moment = rows.reduce((sum, r) => sum + r.x * r.vy - r.y * r.vx, 0);
+      const bare = rows.reduce((sum, r) => sum + r.x * r.x + r.y * r.y, 0);
+      const point = summary.points[k];
+      expect(point.n_epsilon).toBeCloseTo(Number(x), 12);
+      expect(Math.abs(moment / bare - point.screening_ratio)).toBeLessThan(1e-12);
+    });
+    const ratios = summary.points.map((p: { screening_ratio: number }) => p.screening_ratio);
+    expect(Math.abs(ratios[0] - ratios[2])).toBeGreaterThan(1e-6);
+  });
+});
+
+describe('a study run writes its --out whole or not at all', () => {
+  const sweep = ['--geometries', 'ring', '--n-min', '16', '--n-max', '32', '--points', '2'];
+  const scaling = (out: string) => cli('scaling', '--device', 'cpu', ...sweep, '--out', out);
+
+  test('a directory where the summary goes is refused before the run, the folder left as it was', () => {
+    const out = join(dir, 'summary-taken');
+    mkdirSync(join(out, 'scaling.json'), { recursive: true });
+    writeFileSync(join(out, 'scaling.csv'), 'KEEP\n');
+    expectUserError(scaling(out), /^error: cannot write .*summary-taken\/scaling\.json: it is a directory$/);
+    expect(readdirSync(out).sort()).toEqual(['scaling.csv', 'scaling.json']);
+    expect(readFileSync(join(out, 'scaling.csv'), 'utf8')).toBe('KEEP\n');
+  });
+
+  test('a directory where a plot goes is refused before the first write, no partial file left', () => {
+    const out = join(dir, 'plot-taken');
+    mkdirSync(join(out, 'scaling-ring.svg'), { recursive: true });
+    writeFileSync(join(out, 'scaling.csv'), 'KEEP\n');
+    expectUserError(scaling(out), /^error: cannot write .*plot-taken\/scaling-ring\.svg: it is a directory$/);
+    expect(readdirSync(out).sort()).toEqual(['scaling-ring.svg', 'scaling.csv']);
+    expect(readFileSync(join(out, 'scaling.csv'), 'utf8')).toBe('KEEP\n');
+  });
+
+  test.each([
+    ['pairing', ['--ratios', '10'], 'pairing-ratio.svg', 'pairing.json'],
+    [
+      'response',
+      ['--geometry', 'ring', '--n', '8', '--device', 'cpu'],
+      'response-n8-x1.00.csv',
+      'response.json',
+    ],
+    [
+      'london',
+      ['--n', '50', '--grid', '8', '--device', 'cpu'],
+      'london-sphere-convergence.svg',
+      'london.json',
+    ],
+  ])('%s: a directory where a file goes leaves the folder as it was', (command, args, taken, summary) => {
+    const out = join(dir, `${command}-taken`);
+    mkdirSync(join(out, taken), { recursive: true });
+    writeFileSync(join(out, summary), 'KEEP\n');
+    expectUserError(
+      cli(command, ...args, '--out', out),
+      new RegExp(`^error: cannot write .*${taken}: it is a directory$`),
+    );
+    expect(readdirSync(out).sort()).toEqual([summary, taken].sort());
+    expect(readFileSync(join(out, summary), 'utf8')).toBe('KEEP\n');
+  });
+
+  test('merge: a directory where the merged summary goes is refused, the folder left as it was', () => {
+    const shards = ['1/2', '2/2'].map((shard, k) => {
+      const path = join(dir, `pairing-shard-${k}.json`);
+      writeFileSync(path, JSON.stringify(json('pairing', '--ratios', '10,100', '--shard', shard)));
+      return path;
+    });
+    const out = join(dir, 'merge-taken');
+    mkdirSync(join(out, 'pairing.json'), { recursive: true });
+    writeFileSync(join(out, 'pairing-ratio.svg'), 'KEEP\n');
+    expectUserError(
+      cli('merge', ...shards, '--out', out),
+      /^error: cannot write .*merge-taken\/pairing\.json: it is a directory$/,
+    );
+    expect(readdirSync(out).sort()).toEqual(['pairing-ratio.svg', 'pairing.json']);
+    expect(readFileSync(join(out, 'pairing-ratio.svg'), 'utf8')).toBe('KEEP\n');
+  });
+
+  test('a file the file system refuses leaves no other written, no partial file, no new folder', () => {
+    const kept = join(dir, 'refused-name');
+    mkdirSync(kept);
+    writeFileSync(join(kept, 'a.svg'), 'KEEP\n');
+    const tooLong = 'b'.repeat(300);
+    for (const out of [kept, join(dir, 'made', 'for-it')]) {
+      expect(() =>
+        writeIntoDirectory(out, [
+          ['a.svg', 'new\n'],
+          [tooLong, 'new\n'],
+        ]),
+      ).toThrow(new RegExp(`^cannot write .*${tooLong} \\(ENAMETOOLONG\\)$`));
+    }
+    expect(readdirSync(kept)).toEqual(['a.svg']);
+    expect(readFileSync(join(kept, 'a.svg'), 'utf8')).toBe('KEEP\n');
+    // Both folders mkdir made are removed again.
+    expect(existsSync(join(dir, 'made'))).toBe(false);
+  });
+
+  test('a file where the folder should be is refused', () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'KEEP\n');
+    expectUserError(
+      cli('pairing', '--ratios', '10', '--out', file),
+      /^error: cannot create directory .*a-file \(ENOTDIR\)$/,
+    );
+    expect(readFileSync(file, 'utf8')).toBe('KEEP\n');
+  });
+
+  // Root writes anywhere: the check then runs as nobody, where setpriv can drop the privileges.
+  const root = process.getuid?.() === 0;
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
+  test.skipIf(root && !setpriv)(
+    'a folder that cannot be written is named as solve names it (run as nobody by root; skipped where root has no setpriv)',
+    () => {
+      const readOnly = join(dir, 'read-only');
+      mkdirSync(readOnly);
+      chmodSync(readOnly, 0o555);
+      const drop = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+      const unprivileged = (...args: string[]) => cliAs(root ? [setpriv!, ...drop] : [], ...args);
+      expectUserError(
+        unprivileged('paper', '--out', readOnly),
+        /^error: cannot write into .*read-only: the directory .*read-only is not writable$/,
+      );
+      expectUserError(
+        unprivileged('pairing', '--ratios', '10', '--out', join(readOnly, 'new', 'sub')),
+        /^error: cannot create directory .*read-only\/new\/sub: its directory .*read-only is not writable$/,
+      );
+      expect(readdirSync(readOnly)).toEqual([]);
+    },
+  );
+});
+
+describe('solve reads a study’s velocities back', () => {
+  // The field drive solves M v = b, b_i = z x r_i (vector) or rho_i^2 (azimuthal, eq. 47's J), at
+  // eps = N r_e/R / N; solve given those velocities computes the momenta M v: b again.
+  test.each([
+    [
+      'vector, 3D',
+      ['--geometry', 'sphere', '--n', '20'],
+      [],
+      '0.1',
+      'n20',
+      (r: Row) => [r.px + r.y, r.py - r.x, r.pz],
+    ],
+    [
+      'vector, 2D',
+      ['--geometry', 'disk', '--n', '16', '--dim', '2'],
+      ['--dim', '2'],
+      '0.125',
+      'n16',
+      (r: Row) => [r.px + r.y, r.py - r.x],
+    ],
+    [
+      'azimuthal',
+      ['--geometry', 'ring', '--n', '16', '--model', 'azimuthal'],
+      ['--model', 'azimuthal'],
+      '0.125',
+      'n16',
+      (r: Row) => [r.J - r.x * r.x - r.y * r.y],
+    ],
+  ])(
+    '%s: response --out’s CSV serves as --positions and --velocities',
+    (name, response, model, epsilon, tag, residual) => {
+      const out = join(dir, `load-back-${name.replace(/\W+/g, '-')}`);
+      json('response', ...response, '--n-epsilon', '2', '--device', 'cpu', '--out', out);
+      const saved = join(out, `response-${tag}-x2.00.csv`);
+      const result = `${out}.csv`;
+      const run = cli(
+        'solve',
+        ...model,
+        '--positions',
+        saved,
+        '--velocities',
+        saved,
+        '--epsilon',
+        epsilon,
+        '--device',
+        'cpu',
+        '--out',
+        result,
+      );
+      expect(run.status, run.stderr).toBe(0);
+      const rows = readCsv(result);
+      expect(rows).toHaveLength(Number(tag.slice(1)));
+      // The response's CG stopped at its tolerance: M v = b to ~1e-9.
+      for (const row of rows) for (const r of residual(row)) expect(Math.abs(r)).toBeLessThan(1e-7);
+    },
+  );
+
+  test('velocities of another configuration, or not of the model, are refused', () => {
+    const saved = join(dir, 'load-back-vector-3D', 'response-n20-x2.00.csv');
+    const cpu = ['--epsilon', '0.1', '--device', 'cpu'];
+    expectUserError(
+      cli('solve', '--geometry', 'ring', '--n', '20', '--velocities', saved, ...cpu),
+      /response-n20-x2\.00\.csv: electron 0 .* the results of another configuration$/,
+    );
+    // A sphere's velocities leave the plane and e_phi.
+    expectUserError(
+      cli('solve', '--positions', saved, '--velocities', saved, '--model', 'azimuthal', ...cpu),
+      /response-n20-x2\.00\.csv: electron 0 \(row 1 below the header\) has v = \(.*\), not along e_phi as the azimuthal model$/,
+    );
+    // A ring's electrons moving along z are no velocities of the plane.
+    const { positions } = geometry('ring', 4);
+    const lifted = join(dir, 'lifted.csv');
+    const rows = [0, 1, 2, 3].map((i) => [...positions.subarray(3 * i, 3 * i + 3), 0, 0, i === 2 ? 1 : 0]);
+    writeFileSync(lifted, ['x,y,z,vx,vy,vz', ...rows.map((row) => row.join(','))].join('\n'));
+    expectUserError(
+      cli('solve', '--geometry', 'ring', '--n', '4', '--velocities', lifted, '--dim', '2', ...cpu),
+      /lifted\.csv: electron 2 \(row 3 below the header\) has v = \(0, 0, 1\), not in the plane as --dim 2$/,
+    );
+    // Velocities without momenta are no momenta.
+    expectUserError(
+      cli('solve', '--positions', saved, '--momenta', saved, ...cpu),
+      /header 'x,y,z,vx,vy,vz' should be px,py,pz or x,y,z,vx,vy,vz,px,py,pz$/,
+    );
+  });
+});
+
+describe('input files refused in one line', () => {
+  const ring = ['--geometry', 'ring', '--n', '4', '--epsilon', '0.1', '--device', 'cpu'];
+
+  test.each([
+    [
+      'res.npz',
+      Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00]),
+      /^error: .*res\.npz: not a text CSV but a zip archive \(an \.npz file\?\)$/,
+    ],
+    [
+      'res.json',
+      Buffer.from('{\n  "command": "solve"\n}\n'),
+      /^error: .*res\.json: not a CSV but JSON \(a \.json file\?\)$/,
+    ],
+    [
+      'res.bin',
+      Buffer.from([0x78, 0x2c, 0x79, 0x0a, 0x00, 0x01, 0xff, 0xfe]),
+      /^error: .*res\.bin: not a text CSV but a binary file$/,
+    ],
+  ])('%s given as a CSV is named, not echoed', (name, bytes, pattern) => {
+    const path = join(dir, name);
+    writeFileSync(path, bytes);
+    expectUserError(
+      cli('solve', '--positions', path, '--epsilon', '0.1', '--velocity', 'rotation', '--device', 'cpu'),
+      pattern,
+    );
+    expectUserError(cli('solve', ...ring, '--velocities', path), pattern);
+  });
+
+  test('the accepted headers are printed as the files hold them: J upper case', () => {
+    const path = join(dir, 'wrong-header.csv');
+    writeFileSync(path, 'q\n1\n2\n3\n4\n');
+    expectUserError(
+      cli('solve', ...ring, '--model', 'azimuthal', '--momenta', path),
+      /^error: .*wrong-header\.csv: header 'q' should be J or x,y,z,omega,J$/,
+    );
+    // Read in any case, as before.
+    writeFileSync(path, 'j\n1\n1\n1\n1\n');
+    expect(json('solve', ...ring, '--model', 'azimuthal', '--momenta', path).mode).toBe('velocities');
+  });
+
+  test.each([
+    [
+      ['solve', '--positions', '', '--epsilon', '0.1', '--velocity', 'rotation', '--device', 'cpu'],
+      /^error: --positions needs a file name, got ''$/,
+    ],
+    [['solve', ...ring, '--velocities', ''], /^error: --velocities needs a file name, got ''$/],
+    [['solve', ...ring, '--momenta', ''], /^error: --momenta needs a file name, got ''$/],
+    [['merge', ''], /^error: merge: every shard needs a file name, got ''$/],
+  ])('an empty file name: %j', (args, pattern) => {
+    expectUserError(cli(...args), pattern);
+  });
+});
