@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { geometry } from '../src/physics/geometry.ts';
 import type { DarwinSystem } from '../src/physics/models.ts';
 import { CheckStopped } from '../src/run/check.ts';
-import { FloatReference, type ReferenceRequest } from '../src/run/reference.ts';
+import { FloatReference, type ReferenceListeners, type ReferenceRequest } from '../src/run/reference.ts';
 import { buildCliBundle } from './helpers/cli-bundle.ts';
 
 const system: DarwinSystem = {
@@ -59,6 +59,25 @@ describe('FloatReference: a stop ends the worker and fails the pending requests'
       [1, 'solve'],
     ]);
   });
+});
+
+test('a worker ended by cancel() that reports its end late leaves the next worker be', async () => {
+  const ports: { listeners: ReferenceListeners; sent: ReferenceRequest[] }[] = [];
+  const reference = new FloatReference((listeners) => {
+    const port = { listeners, sent: [] as ReferenceRequest[] };
+    ports.push(port);
+    return { postMessage: (request) => port.sent.push(request), terminate: () => undefined };
+  });
+  const asked = reference.of('ring', system);
+  const first = asked.momenta(new Float64Array(8));
+  reference.cancel();
+  await expect(first).rejects.toBeInstanceOf(CheckStopped);
+  const second = asked.momenta(new Float64Array(8).fill(1));
+  expect(ports).toHaveLength(2);
+  ports[0].listeners.error(new Error('float64 reference worker exited (code 1)'));
+  const momenta = Float64Array.from({ length: 8 }, (_, k) => k / 4);
+  ports[1].listeners.message({ id: ports[1].sent[0].id, ok: true, kind: 'momenta', momenta });
+  await expect(second).resolves.toEqual(momenta);
 });
 
 describe('the CLI: SIGINT during the check', () => {

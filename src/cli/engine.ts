@@ -20,7 +20,7 @@ import {
 } from '../kernels/matvec-free.ts';
 import { kPositionStride } from '../kernels/system.ts';
 import { InputError } from '../physics/input-error.ts';
-import { unknowns, type DarwinSystem } from '../physics/models.ts';
+import { checkDenseSize, unknowns, type DarwinSystem } from '../physics/models.ts';
 import { kDefaultTreeTolerance } from '../physics/tree-build.ts';
 import {
   cpuBackend,
@@ -154,6 +154,8 @@ export async function openBackend(
   const referenceOnce = () => {
     if (!check) return null;
     if (!reference) {
+      // Refused here, in one line, rather than as the worker's failure once the run is under way.
+      checkDenseSize(size);
       progress.log(`check: assembling the float64 reference (${size} x ${size})`);
       // In a worker thread of its own, on --threads threads beside the run: a signal ends it at once.
       held = nodeReference(choice.threads, () => progress.checkpoint());

@@ -20,8 +20,8 @@ export function isReferenceWorker(data: unknown): data is ReferenceWorkerData {
 
 /**
  * The reference on `threads` threads, in a worker thread started from this module's URL (the CLI is
- * one bundled module) on the first request; `stopRequested` throws once the run was stopped (Progress.checkpoint), which ends
- * the worker and fails the pending requests with what it threw.
+ * one bundled module) on the first request; `stopRequested` throws once the run was stopped
+ * (Progress.checkpoint), which ends the worker and fails the pending requests with what it threw.
  */
 export function nodeReference(threads: number, stopRequested: () => void): FloatReference {
   return new FloatReference((listeners) => {
@@ -31,6 +31,7 @@ export function nodeReference(threads: number, stopRequested: () => void): Float
     worker.on('error', (error) =>
       listeners.error(new Error(`float64 reference worker failed: ${error.message}`)),
     );
+    worker.on('exit', (code) => listeners.error(new Error(`float64 reference worker exited (code ${code})`)));
     return {
       postMessage: (request) => worker.postMessage(request),
       terminate: () => void worker.terminate(),

@@ -44,7 +44,10 @@ export interface ReferencePort {
 /** What the asking side hears from its worker. */
 export interface ReferenceListeners {
   message(response: ReferenceResponse): void;
-  /** The worker failed (it could not start, or it died): every pending request fails with `error`. */
+  /**
+   * The worker failed (it could not start, or it ended unasked): every pending request fails with
+   * `error`.
+   */
   error(error: Error): void;
 }
 
@@ -152,19 +155,26 @@ export class FloatReference {
     }
   }
 
-  #ask(request: ReferenceRequest): Promise<ReferenceResponse> {
-    const port = (this.#port ??= this.#start({
+  #startPort(): ReferencePort {
+    const port: ReferencePort = this.#start({
       message: (response) => {
         const pending = this.#pending.get(response.id);
         this.#pending.delete(response.id);
         this.#watch();
         pending?.resolve(response);
       },
+      // A worker ended by cancel() may report its end later, when another may have started.
       error: (error) => {
+        if (this.#port !== port) return;
         this.#port = null;
         this.#fail(error);
       },
-    }));
+    });
+    return port;
+  }
+
+  #ask(request: ReferenceRequest): Promise<ReferenceResponse> {
+    const port = (this.#port ??= this.#startPort());
     return new Promise<ReferenceResponse>((resolve, reject) => {
       this.#pending.set(request.id, { resolve, reject });
       this.#watch();
