@@ -272,8 +272,9 @@ export function checkCpuBenchFits(
   memory: DeviceMemory,
 ): void {
   const rows = matrixRowsAsked(only, 'cpu');
+  if (rows.length === 0) return;
   const dense = rows.filter((kernel) => kDenseRows.includes(kernel));
-  for (const n of rows.length > 0 ? sizes : []) {
+  for (const n of sizes) {
     const size = unknowns(benchSystem(n, model, dim));
     if (dense.length > 0 && size > kMaxDenseSize) {
       throw benchRefusal(
