@@ -20,7 +20,7 @@ import {
 } from '../kernels/matvec-free.ts';
 import { kPositionStride } from '../kernels/system.ts';
 import { InputError } from '../physics/input-error.ts';
-import { unknowns, type DarwinSystem } from '../physics/models.ts';
+import { checkDenseSize, unknowns, type DarwinSystem } from '../physics/models.ts';
 import { kDefaultTreeTolerance } from '../physics/tree-build.ts';
 import {
   cpuBackend,
@@ -34,7 +34,7 @@ import {
 } from '../run/backend.ts';
 import { kCpuDevice, type DeviceSummary } from '../io/formats.ts';
 import { checkFloat32System } from '../engine/float32.ts';
-import { checkDecision, kCheckMaxUnknowns } from '../run/check.ts';
+import { checkDecision, kCheckMaxUnknowns, type Reference } from '../run/check.ts';
 import { kCpuKernels } from '../parallel/mass-matrix.ts';
 import { nodeThreads, nodeWorkerPool } from '../parallel/node.ts';
 import type { WorkerPool } from '../parallel/pool.ts';
@@ -47,6 +47,8 @@ import {
   type MatrixChoice,
 } from '../run/inputs.ts';
 import { openGpu } from './device.ts';
+import { nodeReference } from './reference.ts';
+import type { FloatReference } from '../run/reference.ts';
 import type { Progress } from './progress.ts';
 
 export const kBackendOptions = {
@@ -130,8 +132,8 @@ export interface OpenBackend {
   matrix: MatrixStorage | null;
   /** The tree's accuracy and work where M is 'tree'. */
   tree?: TreeDetails;
-  /** The float64 reference when --check is on, built on first use. */
-  reference(): MassMatrixBackend | null;
+  /** The float64 reference when --check is on, started on first use. */
+  reference(): Reference | null;
   /** --threads threads for a refined GPU solve's float64 products (runSolve), started on first use. */
   float64Pool(): WorkerPool;
   close(): void;
@@ -143,7 +145,8 @@ export async function openBackend(
   progress: Progress,
 ): Promise<OpenBackend> {
   const size = unknowns(system);
-  let reference: MassMatrixBackend | null = null;
+  let held: FloatReference | null = null;
+  let reference: Reference | null = null;
   let pool: WorkerPool | null = null;
   const float64Pool = () => (pool ??= cpuPool(choice.threads));
   // The check's decision waits for the storage: the CPU's tree is checked, its dense M is the reference.
@@ -151,10 +154,12 @@ export async function openBackend(
   const referenceOnce = () => {
     if (!check) return null;
     if (!reference) {
+      // Refused here, in one line, rather than as the worker's failure once the run is under way.
+      checkDenseSize(size);
       progress.log(`check: assembling the float64 reference (${size} x ${size})`);
-      // On the pool of the CPU backend or of a refined GPU solve's products: one set of threads,
-      // whichever disposes it first ends them (close() disposes all three).
-      reference = cpuBackend(system, 'float64', float64Pool());
+      // In a worker thread of its own, on --threads threads beside the run: a signal ends it at once.
+      held = nodeReference(choice.threads, () => progress.checkpoint());
+      reference = held.of('check', system);
     }
     return reference;
   };
@@ -188,7 +193,7 @@ export async function openBackend(
       float64Pool,
       close: () => {
         backend.dispose();
-        (reference as MassMatrixBackend | null)?.dispose();
+        (held as FloatReference | null)?.cancel();
         pool?.dispose();
       },
     };
@@ -223,7 +228,7 @@ export async function openBackend(
       close: () => {
         backend.dispose();
         releaseDevice(gpu.context);
-        (reference as MassMatrixBackend | null)?.dispose();
+        (held as FloatReference | null)?.cancel();
         pool?.dispose();
       },
     };

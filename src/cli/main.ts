@@ -19,6 +19,7 @@ import { toJson } from '../io/formats.ts';
 import { Interrupted, Progress } from './progress.ts';
 import { interruptedLine, runInWorker, signalStatus, stopAt, type WorkerRun } from './signals.ts';
 import { reportDeviceTo } from './device.ts';
+import { isReferenceWorker, serveReference } from './reference.ts';
 import packageJson from '../../package.json';
 
 const kUsage = `Usage: darwin-breit <command> [options]     (npm run --silent cli -- <command> ...)
@@ -142,6 +143,8 @@ if (isMainThread) {
   // are still being torn down crashed about one GPU run in ten after its output (SIGSEGV, or a futex
   // abort).
   process.stdout.write('', () => process.exit(code));
+} else if (isReferenceWorker(workerData)) {
+  serveReference(workerData);
 } else {
   const run = workerData as WorkerRun;
   parentPort!.postMessage(await main(run.argv, run.isTTY));

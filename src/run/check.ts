@@ -1,7 +1,8 @@
 // The float64 check of a run, one policy for the CLI and the app: when it runs, how tight the
 // reference is, and how the errors are defined. The reference is the dense float64 CPU backend
-// (src/run/backend.ts cpuBackend), called in-process by the CLI and in a worker by the app; it checks
-// the GPU's float32 and the fast multipole tree's approximate product (--matrix tree) alike.
+// (src/run/backend.ts cpuBackend), in a worker beside the run for the CLI and the app alike
+// (reference.ts), so that a stop ends it wherever it is; it checks the GPU's float32 and the fast
+// multipole tree's approximate product (--matrix tree) alike.
 import { unknowns, type DarwinSystem } from '../physics/models.ts';
 import type { MassMatrixBackend } from './backend.ts';
 import type { DeviceChoice, MatrixChoice } from './inputs.ts';

@@ -2,9 +2,10 @@
 // wall clock, beside the CPU's own copy bandwidth measured in the same run (a float64 array as
 // large as the matrix, copied in blocks over the same threads), so that each bandwidth is also a
 // ratio to what these cores can stream. A benchmark, never a test: nothing here asserts a speed.
-import { geometry } from '../../physics/geometry.ts';
+import type { DeviceMemory } from '../../gpu/device.ts';
 import {
   kernelModel,
+  kMaxDenseSize,
   massEntryRows,
   unknowns,
   type DarwinSystem,
@@ -26,10 +27,16 @@ import { pairBlocks, rowBlocks, type WorkerPool } from '../../parallel/pool.ts';
 import { conjugateGradient } from '../../solvers/cg.ts';
 import { denseMatrix } from '../../solvers/dense.ts';
 import { median } from '../../gpu/timing.ts';
+import { gigabytes } from '../../run/backend.ts';
 import type { Progress } from '../progress.ts';
 import {
   assemblyFlops,
+  benchRefusal,
+  benchSystem,
   denseMatvecFlops,
+  kDenseRows,
+  kMatrixRows,
+  matrixRowsAsked,
   matrixFreeFlops,
   benchKernel,
   kBenchKernels,
@@ -101,9 +108,6 @@ function row(
     ratio_to_copy: gbps === null ? null : gbps / copyGbps,
   };
 }
-
-/** The rows that need the dense M or an array as large. */
-const kMatrixRows: readonly BenchKernel[] = ['copy', 'fill', 'assemble', 'matvec_dense', 'cg_iteration'];
 
 /**
  * matvec_free (the symmetric pair loop, or rows on 3 threads and more) and matvec_tree (the float64
@@ -257,23 +261,53 @@ function benchCpuSize(
   return [...rows, ...fast].filter((row) => only.has(benchKernel(row))).sort((a, b) => order(a) - order(b));
 }
 
-/** Every size's rows, on one pool of `threads` threads disposed at the end. */
-export function benchCpu(options: CpuBenchOptions, progress: Progress): BenchRow[] {
+/**
+ * Refuses, before any row runs, a size whose matrix rows the host cannot hold: the dense float64 M
+ * past kMaxDenseSize unknowns (its assembly's limit), or the copy's two float64 arrays as large as
+ * M, the most that benchCpuSize holds at once (16 size^2 bytes), past `memory`. Nothing is
+ * allocated: a 1.4 TB copy is refused at once, not by a failed allocation.
+ */
+export function checkCpuBenchFits(
+  { sizes, model, dim, only }: Pick<CpuBenchOptions, 'sizes' | 'model' | 'dim' | 'only'>,
+  memory: DeviceMemory,
+): void {
+  const rows = matrixRowsAsked(only, 'cpu');
+  if (rows.length === 0) return;
+  const dense = rows.filter((kernel) => kDenseRows.includes(kernel));
+  for (const n of sizes) {
+    const size = unknowns(benchSystem(n, model, dim));
+    if (dense.length > 0 && size > kMaxDenseSize) {
+      throw benchRefusal(
+        'cpu',
+        n,
+        dense,
+        `the ${size} x ${size} float64 M, past the ${kMaxDenseSize} unknowns of the CPU's dense M`,
+      );
+    }
+    const need = 16 * size * size;
+    const available = memory.availableBytes();
+    if (need > available) {
+      throw benchRefusal(
+        'cpu',
+        n,
+        rows,
+        `${gigabytes(need)} for the copy's two float64 arrays as large as the ${size} x ${size} M, ` +
+          `more than the ${gigabytes(available)} of ${memory.source}`,
+      );
+    }
+  }
+}
+
+/**
+ * Every size's rows, on one pool of `threads` threads disposed at the end, once every size is known
+ * to fit `memory` (checkCpuBenchFits).
+ */
+export function benchCpu(options: CpuBenchOptions, memory: DeviceMemory, progress: Progress): BenchRow[] {
+  checkCpuBenchFits(options, memory);
   const pool = nodeWorkerPool(options.threads, kCpuKernels);
   try {
     return options.sizes.flatMap((n) =>
-      benchCpuSize(
-        {
-          configuration: geometry('sphere', n),
-          model: options.model,
-          dim: options.dim,
-          epsilon: 1e-3,
-          softening: 0,
-        },
-        pool,
-        options,
-        progress,
-      ),
+      benchCpuSize(benchSystem(n, options.model, options.dim), pool, options, progress),
     );
   } finally {
     pool.dispose();

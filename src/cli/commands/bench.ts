@@ -1,7 +1,7 @@
 // `bench`: speed of each kernel on the current device, in one run, beside the device's own copy
 // bandwidth (a trivial WGSL vec4 copy) so that every bandwidth is also a ratio to what this device
 // can stream. A benchmark, never a test: nothing here asserts a speed.
-import { gpuBackend, gpuMomenta, gpuSolve, type GpuBackend } from '../../engine/backend.ts';
+import { denseAllocation, gpuBackend, gpuMomenta, gpuSolve, type GpuBackend } from '../../engine/backend.ts';
 import { createKrylovEngine } from '../../engine/krylov.ts';
 import { createVector } from '../../gpu/buffers.ts';
 import { releaseDevice, withErrorScopes, type GpuContext } from '../../gpu/device.ts';
@@ -16,7 +16,7 @@ import {
 import { AssembleKernel } from '../../kernels/assemble.ts';
 import { kKrylovStepVariants, krylovStepFor } from '../../gpu/profile.ts';
 import { CopyKernel } from '../../kernels/copy.ts';
-import { GpuMassMatrix } from '../../kernels/mass-matrix.ts';
+import { denseMatrixBytes, GpuMassMatrix, matrixShape } from '../../kernels/mass-matrix.ts';
 import { denseMatvecVariants } from '../../kernels/matvec-dense.ts';
 import { GpuMatrixFreeMassMatrix } from '../../kernels/matvec-free.ts';
 import { GpuTreeMassMatrix } from '../../kernels/tree.ts';
@@ -24,18 +24,25 @@ import { readFloat32 } from '../../gpu/readback.ts';
 import { createPositionsBuffer, gpuModel } from '../../kernels/system.ts';
 import { geometry } from '../../physics/geometry.ts';
 import { InputError } from '../../physics/input-error.ts';
-import { blockSize, massDiagonal, unknowns, type DarwinSystem } from '../../physics/models.ts';
+import {
+  blockSize,
+  massDiagonal,
+  unknowns,
+  type DarwinSystem,
+  type Dimension,
+  type ModelName,
+} from '../../physics/models.ts';
 import type { TreeProductCounts } from '../../physics/tree-build.ts';
 import { velocityPattern } from '../../physics/velocities.ts';
 import type { DeviceSummary } from '../../io/formats.ts';
-import type { MassMatrixBackend } from '../../run/backend.ts';
+import { gigabytes, type MassMatrixBackend } from '../../run/backend.ts';
 import { runResponse } from '../../studies/response/run.ts';
 import { kResponseDefaults, responseSpec } from '../../studies/response/spec.ts';
 import { kCpuDevice } from '../../io/formats.ts';
-import { parseDevice } from '../../run/inputs.ts';
-import { threadsOption } from '../engine.ts';
+import { parseDevice, type DeviceChoice } from '../../run/inputs.ts';
+import { kHostMemory, threadsOption } from '../engine.ts';
 import { openGpu } from '../device.ts';
-import { benchCpu } from './bench-cpu.ts';
+import { benchCpu, type CpuBenchOptions } from './bench-cpu.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
 
 const kMaxRepeats = 1000;
@@ -61,6 +68,100 @@ export const kBenchKernels = [
 export type BenchKernel = (typeof kBenchKernels)[number];
 /** The rows bench --device cpu has no counterpart of. */
 const kGpuOnlyKernels: readonly BenchKernel[] = ['cg_solve', 'response_sweep'];
+/** The rows that hold arrays as large as the dense M: the copy's and fill's, and M itself. */
+export const kMatrixRows: readonly BenchKernel[] = [
+  'copy',
+  'fill',
+  'assemble',
+  'matvec_dense',
+  'cg_iteration',
+  'cg_solve',
+];
+/** The matrix rows that hold M itself, not only arrays as large. */
+export const kDenseRows: readonly BenchKernel[] = ['assemble', 'matvec_dense', 'cg_iteration', 'cg_solve'];
+
+/**
+ * The bench's system of `n` electrons at eps = 1e-3: the sphere, or the disk where the vector model
+ * is 2D, which needs z = 0 (eq. 48's in-plane blocks); neither puts an electron on the z axis, where
+ * the azimuthal model's e_i is undefined (eq. 31).
+ */
+export function benchSystem(n: number, model: ModelName, dim: Dimension): DarwinSystem {
+  const planar = model === 'vector' && dim === 2;
+  return { configuration: geometry(planar ? 'disk' : 'sphere', n), model, dim, epsilon: 1e-3, softening: 0 };
+}
+
+/** The matrix rows (kMatrixRows) among those asked of `device`'s bench. */
+export function matrixRowsAsked(only: ReadonlySet<BenchKernel>, device: DeviceChoice): BenchKernel[] {
+  return kMatrixRows.filter(
+    (kernel) => only.has(kernel) && (device === 'gpu' || !kGpuOnlyKernels.includes(kernel)),
+  );
+}
+
+/**
+ * The one line refusing `rows` of a bench at `n` (on `device`): what they need and what the device
+ * has (`need`), and the rows that hold no matrix-sized array, which run at any N it holds.
+ */
+export function benchRefusal(
+  device: DeviceChoice,
+  n: number,
+  rows: readonly BenchKernel[],
+  need: string,
+): InputError {
+  const where = device === 'cpu' ? 'bench --device cpu' : 'bench';
+  return new InputError(
+    `${where} --n ${n}: ${rows.join(',')} ${rows.length > 1 ? 'need' : 'needs'} ${need}; ` +
+      '--only matvec_free,matvec_tree holds no matrix-sized array',
+    'n',
+  );
+}
+
+/**
+ * Refuses, before any row runs, a size whose matrix rows the device cannot hold. They hold the
+ * stored float32 M and the copy's two buffers as large (benchReferences), each one buffer: past the
+ * largest storage buffer, or, with a second M for each other dense matvec variant
+ * (benchDenseMatvec), past the device's memory where it reports one (a CPU adapter's: the host's
+ * free memory). Nothing is allocated: a 360 GB buffer is refused at once, not by the OOM killer.
+ */
+export function checkGpuBenchFits(
+  context: GpuContext,
+  sizes: readonly number[],
+  model: ModelName,
+  dim: Dimension,
+  only: ReadonlySet<BenchKernel>,
+): void {
+  const rows = matrixRowsAsked(only, 'gpu');
+  if (rows.length === 0) return;
+  const { limits, memory } = context;
+  const largest = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
+  const matrices = only.has('matvec_dense') && denseMatvecVariants(context.device).length > 1 ? 2 : 1;
+  for (const n of sizes) {
+    const system = benchSystem(n, model, dim);
+    const size = unknowns(system);
+    const matrix = denseMatrixBytes(matrixShape(system));
+    if (matrix > largest) {
+      throw benchRefusal(
+        'gpu',
+        n,
+        rows,
+        `the copy's two buffers of ${gigabytes(matrix)} each, as large as the ${size} x ${size} ` +
+          `float32 M, past the device's largest storage buffer of ${gigabytes(largest)}`,
+      );
+    }
+    const need = (2 + matrices) * matrix + denseAllocation(system).vectors;
+    const available = memory?.availableBytes();
+    if (available !== undefined && need > available) {
+      throw benchRefusal(
+        'gpu',
+        n,
+        rows,
+        `${gigabytes(need)} for the ${size} x ${size} float32 M` +
+          (matrices > 1 ? ', a second for the other dense matvec variants' : '') +
+          `, the copy's two buffers as large and the vectors, more than the ${gigabytes(available)} ` +
+          `of ${memory!.source}`,
+      );
+    }
+  }
+}
 
 export function benchKernel(row: Pick<BenchRow, 'name'>): BenchKernel {
   return (row.name.startsWith('assemble_') ? 'assemble' : row.name) as BenchKernel;
@@ -78,8 +179,8 @@ with the chosen ones; and the response study's sweep of the field drive over its
 (${kResponseDefaults.nEpsilon}) on one backend of the storage 'auto' chooses, with and without warm
 starts: its total time against its one assembly plus its solves. Bandwidths are also given as a
 ratio to the copy kernel's, and the assembly's, which only writes, to the fill's; a CG iteration's
-time as a ratio to the chosen dense matvec's, both by the wall clock. The sphere geometry at
-eps = 1e-3.
+time as a ratio to the chosen dense matvec's, both by the wall clock. The sphere geometry (the
+disk for --dim 2) at eps = 1e-3; a size whose rows cannot fit is refused before any row runs.
 
   --n N          electrons (2 or more); repeat the flag for several sizes            [1024]
   --model M      vector|azimuthal                                                    [vector]
@@ -566,7 +667,7 @@ async function benchSize(
   const rows: BenchRow[] = [];
   try {
     // Every row but the sweep is timed on this M, beside the copy and fill references.
-    if (wants('copy', 'fill', 'assemble', 'matvec_dense', 'cg_iteration', 'cg_solve')) {
+    if (wants(...kMatrixRows)) {
       progress.update(`n = ${n}: assembling ${size} x ${size}`);
       const matrix = await GpuMassMatrix.assemble(context, system);
       bench.destroy.push(matrix);
@@ -632,13 +733,13 @@ async function benchResponseSweep(
 ): Promise<BenchRow[]> {
   const n = system.configuration.n;
   const spec = responseSpec({
-    geometry: 'sphere',
+    geometry: system.configuration.source,
     n: String(n),
     model: system.model,
     dim: String(system.dim),
     device: 'gpu',
   });
-  const warmUp = await gpuBackend(context, { ...system, configuration: geometry('sphere', 4) });
+  const warmUp = await gpuBackend(context, benchSystem(4, system.model, system.dim));
   warmUp.dispose();
   const rows: BenchRow[] = [];
   for (const start of ['warm', 'cold'] as const) {
@@ -842,6 +943,7 @@ export async function benchCommand(argv: string[], progress: Progress): Promise<
   }
   if (values.dim !== '2' && values.dim !== '3')
     throw new InputError(`--dim must be 2 or 3, got '${values.dim}'`);
+  const dim = values.dim === '2' ? 2 : 3;
   const only = parseOnly(values.only);
   const device = parseDevice(values.device, '--device');
   if (device === 'cpu') {
@@ -858,23 +960,18 @@ export async function benchCommand(argv: string[], progress: Progress): Promise<
       );
     }
     const threads = threadsOption(values.threads);
-    const dim = values.dim === '2' ? 2 : 3;
-    const kernels = benchCpu({ sizes, model: values.model, dim, repeats, threads, only }, progress);
+    const options: CpuBenchOptions = { sizes, model: values.model, dim, repeats, threads, only };
+    const kernels = benchCpu(options, kHostMemory, progress);
     progress.done();
     return benchOutput(values, { device: kCpuDevice, threads }, kernels);
   }
   if (values.threads !== undefined) throw new InputError('--threads is for bench --device cpu', 'threads');
   const gpu = await openGpu();
   try {
+    checkGpuBenchFits(gpu.context, sizes, values.model, dim, only);
     const kernels: BenchRow[] = [];
     for (const n of sizes) {
-      const system: DarwinSystem = {
-        configuration: geometry('sphere', n),
-        model: values.model,
-        dim: values.dim === '2' ? 2 : 3,
-        epsilon: 1e-3,
-        softening: 0,
-      };
+      const system = benchSystem(n, values.model, dim);
       kernels.push(...(await benchSize(gpu.context, system, repeats, workgroupSizes, only, progress)));
     }
     progress.done();

@@ -1,0 +1,49 @@
+// The CLI's float64 reference (src/run/reference.ts) in a worker thread running this bundle
+// (main.ts hands a thread started with ReferenceWorkerData to serveReference): the GPU run's thread
+// stays free beside it, so that a signal is heard at once and ends the reference wherever it is
+// (signals.ts), rather than after the assembly and Lanczos run that a thread of its own would
+// finish first.
+import { parentPort, Worker } from 'node:worker_threads';
+import { kCpuKernels } from '../parallel/mass-matrix.ts';
+import { nodeWorkerPool } from '../parallel/node.ts';
+import type { WorkerPool } from '../parallel/pool.ts';
+import { FloatReference, referenceAnswerer, type ReferenceRequest } from '../run/reference.ts';
+
+/** What a reference worker is started with: the threads of its float64 CPU path. */
+export interface ReferenceWorkerData {
+  readonly referenceThreads: number;
+}
+
+export function isReferenceWorker(data: unknown): data is ReferenceWorkerData {
+  return typeof data === 'object' && data !== null && 'referenceThreads' in data;
+}
+
+/**
+ * The reference on `threads` threads, in a worker thread started from this module's URL (the CLI is
+ * one bundled module) on the first request; `stopRequested` throws once the run was stopped
+ * (Progress.checkpoint), which ends the worker and fails the pending requests with what it threw.
+ */
+export function nodeReference(threads: number, stopRequested: () => void): FloatReference {
+  return new FloatReference((listeners) => {
+    const workerData: ReferenceWorkerData = { referenceThreads: threads };
+    const worker = new Worker(new URL(import.meta.url), { workerData });
+    worker.on('message', listeners.message);
+    worker.on('error', (error) =>
+      listeners.error(new Error(`float64 reference worker failed: ${error.message}`)),
+    );
+    worker.on('exit', (code) => listeners.error(new Error(`float64 reference worker exited (code ${code})`)));
+    return {
+      postMessage: (request) => worker.postMessage(request),
+      terminate: () => void worker.terminate(),
+    };
+  }, stopRequested);
+}
+
+/** The worker's side: answers each request on a pool of the threads it was started with. */
+export function serveReference({ referenceThreads }: ReferenceWorkerData): void {
+  const pool = (): WorkerPool => nodeWorkerPool(referenceThreads, kCpuKernels);
+  const answer = referenceAnswerer(pool);
+  parentPort!.on('message', (request: ReferenceRequest) => {
+    void answer(request).then((response) => parentPort!.postMessage(response));
+  });
+}

@@ -1,0 +1,233 @@
+// The float64 reference of a run's check (check.ts) in a worker of its own, for the app (a Web
+// Worker, src/app/reference.worker.ts) and the CLI (a worker thread, src/cli/reference.ts) alike: the
+// run's thread stays free beside it, and a stop ends the worker wherever it is, since a dense
+// assembly, solve or Lanczos run cannot be interrupted otherwise. This module holds what both
+// platforms share: the messages, the asking side (FloatReference) and the answering side
+// (referenceAnswerer); only starting the worker differs.
+import type { WorkerPool } from '../parallel/pool.ts';
+import type { DarwinSystem } from '../physics/models.ts';
+import type { SpectrumResult } from '../solvers/spectrum.ts';
+import type { SolveResult, SolverName } from '../solvers/types.ts';
+import { cpuBackend, type MassMatrixBackend } from './backend.ts';
+import { CheckStopped, kReferenceRtol, type Reference } from './check.ts';
+
+interface RequestBase {
+  id: number;
+  /** Identifies the system, so the worker assembles M once per build. */
+  key: string;
+  system: DarwinSystem;
+}
+
+export type ReferenceRequest =
+  | (RequestBase & { kind: 'momenta'; velocities: Float64Array })
+  | (RequestBase & { kind: 'solve'; momenta: Float64Array; solver: SolverName; rtol: number })
+  | (RequestBase & {
+      kind: 'spectrum';
+      tol: number | undefined;
+      maxIterations: number | undefined;
+      seed: number | undefined;
+      basisSize: number | undefined;
+    });
+
+export type ReferenceResponse =
+  | { id: number; ok: true; kind: 'momenta'; momenta: Float64Array }
+  | { id: number; ok: true; kind: 'solve'; result: SolveResult }
+  | { id: number; ok: true; kind: 'spectrum'; result: SpectrumResult }
+  | { id: number; ok: false; message: string };
+
+/** A started reference worker, as the asking side sees it. */
+export interface ReferencePort {
+  postMessage(request: ReferenceRequest): void;
+  terminate(): void;
+}
+
+/** What the asking side hears from its worker. */
+export interface ReferenceListeners {
+  message(response: ReferenceResponse): void;
+  /**
+   * The worker failed (it could not start, or it ended unasked): every pending request fails with
+   * `error`.
+   */
+  error(error: Error): void;
+}
+
+/** How a platform starts the reference worker. */
+export type StartReference = (listeners: ReferenceListeners) => ReferencePort;
+
+/**
+ * How often a pending request asks `stopRequested` whether the run was stopped: a stop then ends
+ * the worker well within a second, whatever it is computing.
+ */
+export const kStopPollMs = 100;
+
+type Pending = { resolve: (response: ReferenceResponse) => void; reject: (error: Error) => void };
+
+type Payload<K extends ReferenceRequest['kind']> = Omit<
+  Extract<ReferenceRequest, { kind: K }>,
+  'id' | 'kind'
+>;
+
+/**
+ * The asking side: a Reference per system (of), answered by one worker started on the first
+ * request. `stopRequested`, called every kStopPollMs while a request is pending, throws once the run
+ * was stopped (the CLI's Progress.checkpoint): the worker is then ended and the pending requests
+ * fail with what it threw.
+ */
+export class FloatReference {
+  #port: ReferencePort | null = null;
+  #pending = new Map<number, Pending>();
+  #next = 0;
+  #poll: ReturnType<typeof setInterval> | null = null;
+  readonly #start: StartReference;
+  readonly #stopRequested: (() => void) | undefined;
+
+  constructor(start: StartReference, stopRequested?: () => void) {
+    this.#start = start;
+    this.#stopRequested = stopRequested;
+  }
+
+  /** The reference of one system, as a run asks it; `key` identifies the system to the worker. */
+  of(key: string, system: DarwinSystem): Reference {
+    return {
+      momenta: (velocities) => this.#momenta({ key, system, velocities }),
+      velocities: (momenta, solver, options) =>
+        this.#solve({ key, system, momenta, solver, rtol: options?.rtol ?? kReferenceRtol }),
+      spectrum: (options) =>
+        this.#spectrum({
+          key,
+          system,
+          tol: options?.tol,
+          maxIterations: options?.maxIterations,
+          seed: options?.seed,
+          basisSize: options?.basisSize,
+        }),
+    };
+  }
+
+  async #momenta(request: Payload<'momenta'>): Promise<Float64Array> {
+    const response = await this.#ask({ ...request, kind: 'momenta', id: this.#next++ });
+    if (response.ok && response.kind === 'momenta') return response.momenta;
+    throw new Error('unexpected reference response');
+  }
+
+  async #solve(request: Payload<'solve'>): Promise<SolveResult> {
+    const response = await this.#ask({ ...request, kind: 'solve', id: this.#next++ });
+    if (response.ok && response.kind === 'solve') return response.result;
+    throw new Error('unexpected reference response');
+  }
+
+  async #spectrum(request: Payload<'spectrum'>): Promise<SpectrumResult> {
+    const response = await this.#ask({ ...request, kind: 'spectrum', id: this.#next++ });
+    if (response.ok && response.kind === 'spectrum') return response.result;
+    throw new Error('unexpected reference response');
+  }
+
+  /**
+   * Abandons the running check: the worker is ended, and every pending request fails with
+   * `reason` (CheckStopped: the run reports the check as stopped).
+   */
+  cancel(reason: Error = new CheckStopped('check stopped')): void {
+    this.#port?.terminate();
+    this.#port = null;
+    this.#fail(reason);
+  }
+
+  #fail(error: Error): void {
+    for (const pending of this.#pending.values()) pending.reject(error);
+    this.#pending.clear();
+    this.#watch();
+  }
+
+  /** Polls stopRequested while a request is pending, and only then (an idle poll would hold the loop). */
+  #watch(): void {
+    const stopRequested = this.#stopRequested;
+    if (this.#pending.size > 0 && stopRequested && !this.#poll) {
+      this.#poll = setInterval(() => {
+        try {
+          stopRequested();
+        } catch (error) {
+          this.cancel(error as Error);
+        }
+      }, kStopPollMs);
+    } else if (this.#pending.size === 0 && this.#poll) {
+      clearInterval(this.#poll);
+      this.#poll = null;
+    }
+  }
+
+  #startPort(): ReferencePort {
+    const port: ReferencePort = this.#start({
+      message: (response) => {
+        const pending = this.#pending.get(response.id);
+        this.#pending.delete(response.id);
+        this.#watch();
+        pending?.resolve(response);
+      },
+      // A worker ended by cancel() may report its end later, when another may have started.
+      error: (error) => {
+        if (this.#port !== port) return;
+        this.#port = null;
+        this.#fail(error);
+      },
+    });
+    return port;
+  }
+
+  #ask(request: ReferenceRequest): Promise<ReferenceResponse> {
+    const port = (this.#port ??= this.#startPort());
+    return new Promise<ReferenceResponse>((resolve, reject) => {
+      this.#pending.set(request.id, { resolve, reject });
+      this.#watch();
+      port.postMessage(request);
+    }).then((response) => {
+      if (!response.ok) throw new Error(`float64 reference: ${response.message}`);
+      return response;
+    });
+  }
+}
+
+/**
+ * The answering side, run in the worker: each request answered by the dense float64 CPU backend
+ * (cpuBackend) of its system, assembled on the threads of `pool()` (none: this thread alone) and
+ * kept for the next request about the same key. A failure is an answer too ({ ok: false }).
+ */
+export function referenceAnswerer(
+  pool: () => WorkerPool | undefined,
+): (request: ReferenceRequest) => Promise<ReferenceResponse> {
+  let held: { key: string; backend: MassMatrixBackend } | null = null;
+  const backendFor = (key: string, system: DarwinSystem): MassMatrixBackend => {
+    if (held?.key !== key) {
+      held?.backend.dispose();
+      held = null;
+      held = { key, backend: cpuBackend(system, 'float64', pool()) };
+    }
+    return held.backend;
+  };
+  const answer = async (request: ReferenceRequest): Promise<ReferenceResponse> => {
+    const backend = backendFor(request.key, request.system);
+    switch (request.kind) {
+      case 'momenta':
+        return {
+          id: request.id,
+          ok: true,
+          kind: 'momenta',
+          momenta: await backend.momenta(request.velocities),
+        };
+      case 'solve': {
+        const result = await backend.velocities(request.momenta, request.solver, { rtol: request.rtol });
+        return { id: request.id, ok: true, kind: 'solve', result };
+      }
+      case 'spectrum': {
+        const { tol, maxIterations, seed, basisSize } = request;
+        const result = await backend.spectrum({ tol, maxIterations, seed, basisSize });
+        return { id: request.id, ok: true, kind: 'spectrum', result };
+      }
+    }
+  };
+  return (request) =>
+    answer(request).catch((error: unknown): ReferenceResponse => ({
+      id: request.id,
+      ok: false,
+      message: error instanceof Error ? error.message : String(error),
+    }));
+}

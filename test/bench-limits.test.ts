@@ -1,0 +1,169 @@
+// bench's limits: a size whose matrix rows (the copy's and fill's arrays, the dense M) cannot fit is
+// refused in one line before any row runs, naming what they need, what the host or device has and
+// the rows that would run; and --dim 2 benches a planar configuration on both devices alike. Every
+// refused size here is refused before it allocates anything.
+import { spawnSync } from 'node:child_process';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { denseAllocation } from '../src/engine/backend.ts';
+import type { GpuContext } from '../src/gpu/device.ts';
+import { denseMatrixBytes, matrixShape } from '../src/kernels/mass-matrix.ts';
+import { unknowns, validateSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
+import { checkCpuBenchFits } from '../src/cli/commands/bench-cpu.ts';
+import { benchSystem, checkGpuBenchFits, type BenchKernel } from '../src/cli/commands/bench.ts';
+import { buildCliBundle } from './helpers/cli-bundle.ts';
+
+let cliPath: string;
+beforeAll(() => {
+  cliPath = buildCliBundle('darwin-breit-bench-limits');
+}, 120_000);
+
+function bench(...args: string[]) {
+  return spawnSync(process.execPath, [cliPath, 'bench', '--repeats', '1', ...args], { encoding: 'utf8' });
+}
+
+/** A refused run: exit 2, one error line matching `line`, no row begun (no progress), no output. */
+function expectRefused(run: ReturnType<typeof bench>, line: RegExp): void {
+  expect(run.status, run.stderr).toBe(2);
+  const errors = run.stderr.split('\n').filter((text) => text.startsWith('error:'));
+  expect(errors).toHaveLength(1);
+  expect(errors[0]).toMatch(line);
+  expect(run.stderr).not.toMatch(/^n = /m);
+  expect(run.stdout).toBe('');
+}
+
+const kFastRows = '; --only matvec_free,matvec_tree holds no matrix-sized array$';
+
+const memory = (availableBytes: number) => ({
+  source: 'the test budget',
+  availableBytes: () => availableBytes,
+});
+const only = (...kernels: BenchKernel[]) => new Set(kernels);
+
+describe('the bench refuses what cannot fit, before any row runs', () => {
+  // N = 1000 in the 3D vector model: 3000 unknowns.
+  const system = benchSystem(1000, 'vector', 3);
+  const size = unknowns(system);
+
+  test('--device cpu: the copy holds two float64 arrays of size^2, 16 size^2 bytes at once', () => {
+    const options = { sizes: [1000], model: 'vector', dim: 3, only: only('copy') } as const;
+    expect(() => checkCpuBenchFits(options, memory(16 * size * size))).not.toThrow();
+    expect(() => checkCpuBenchFits(options, memory(16 * size * size - 1))).toThrow(
+      /^bench --device cpu --n 1000: copy needs 0\.144 GB for the copy's two float64 arrays as large as the 3000 x 3000 M, more than the 0\.144 GB of the test budget;/,
+    );
+    // The rows without a matrix-sized array are never refused.
+    const fast = { ...options, only: only('matvec_free', 'matvec_tree') };
+    expect(() => checkCpuBenchFits(fast, memory(0))).not.toThrow();
+  });
+
+  test('GPU: M, the copy buffers as large, and a second M for the other dense matvec variants', () => {
+    const matrix = denseMatrixBytes(matrixShape(system));
+    expect(matrix).toBe(4 * size * size);
+    const vectors = denseAllocation(system).vectors;
+    const context = (availableBytes: number, features: string[] = []) =>
+      ({
+        device: { features: new Set(features) },
+        limits: { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30 },
+        memory: memory(availableBytes),
+      }) as unknown as GpuContext;
+    const fits = (available: number, kernels: BenchKernel[], features?: string[]) => () =>
+      checkGpuBenchFits(context(available, features), [16, 1000], 'vector', 3, only(...kernels));
+    expect(fits(3 * matrix + vectors, ['copy', 'assemble'])).not.toThrow();
+    expect(fits(3 * matrix + vectors - 1, ['copy', 'assemble'])).toThrow(
+      /^bench --n 1000: copy,assemble need 0\.108 GB for the 3000 x 3000 float32 M, the copy's two buffers as large and the vectors, more than the 0\.108 GB of the test budget;/,
+    );
+    // rows and workgroup, plus subgroup where the device has subgroups: a second M either way.
+    for (const features of [[], ['subgroups']]) {
+      expect(fits(3 * matrix + vectors, ['matvec_dense'], features)).toThrow(
+        /matvec_dense needs 0\.144 GB for the 3000 x 3000 float32 M, a second for the other dense matvec variants,/,
+      );
+      expect(fits(4 * matrix + vectors, ['matvec_dense'], features)).not.toThrow();
+    }
+    expect(fits(0, ['matvec_free', 'matvec_tree', 'response_sweep'])).not.toThrow();
+  });
+
+  test('GPU: a buffer as large as M past the device largest storage buffer', () => {
+    const context = {
+      device: { features: new Set() },
+      limits: { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 27 },
+    } as unknown as GpuContext;
+    // 6000 unknowns: 144 MB per buffer, past 2^27 = 134 MB; no memory reported (a hardware GPU).
+    expect(() => checkGpuBenchFits(context, [2000], 'vector', 3, only('fill'))).toThrow(
+      /^bench --n 2000: fill needs the copy's two buffers of 0\.144 GB each, as large as the 6000 x 6000 float32 M, past the device's largest storage buffer of 0\.134 GB;/,
+    );
+    expect(() => checkGpuBenchFits(context, [1000], 'vector', 3, only('fill'))).not.toThrow();
+  });
+
+  test('--device cpu --n 100000 --only copy: one line, exit 2, where it crashed allocating 1.4 TB', () => {
+    expectRefused(
+      bench('--device', 'cpu', '--n', '100000', '--only', 'copy'),
+      new RegExp(
+        "^error: bench --device cpu --n 100000: copy needs 1440\\.0 GB for the copy's two float64 arrays " +
+          'as large as the 300000 x 300000 M, more than the [0-9.]+ GB of free host memory' +
+          kFastRows,
+      ),
+    );
+  });
+
+  test('--device cpu: the dense M past its largest size is refused before the smaller size runs', () => {
+    expectRefused(
+      bench('--device', 'cpu', '--n', '64', '--n', '6000', '--only', 'assemble,matvec_free'),
+      new RegExp(
+        '^error: bench --device cpu --n 6000: assemble needs the 18000 x 18000 float64 M, past the ' +
+          "16384 unknowns of the CPU's dense M" +
+          kFastRows,
+      ),
+    );
+  });
+
+  test('--device cpu --only matvec_free runs at that size: it holds no matrix-sized array', () => {
+    const run = bench('--device', 'cpu', '--n', '6000', '--only', 'matvec_free', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const [row, ...others] = JSON.parse(run.stdout).kernels;
+    expect(others).toEqual([]);
+    expect(row).toMatchObject({ name: 'matvec_free', n: 6000, unknowns: 18000 });
+    expect(row.ginteractions).toBeCloseTo((6000 * 6000) / (row.ms * 1e-3) / 1e9, 9);
+  }, 60_000);
+
+  test('GPU --n 100000 --only copy: one line, exit 2, where it assembled 360 GB until killed', () => {
+    expectRefused(
+      bench('--n', '100000', '--only', 'copy'),
+      new RegExp('^error: bench --n 100000: copy needs .* the 300000 x 300000 float32 M.*' + kFastRows),
+    );
+  });
+});
+
+describe('--dim 2 benches the disk, on both devices alike', () => {
+  test.each([
+    ['vector', 2, 'disk'],
+    ['vector', 3, 'sphere'],
+    ['azimuthal', 2, 'sphere'],
+    ['azimuthal', 3, 'sphere'],
+  ] as const)('%s model, dim %d: the %s, a system the model accepts', (model, dim, source) => {
+    const system = benchSystem(64, model as ModelName, dim as Dimension);
+    expect(system.configuration.source).toBe(source);
+    expect(system.epsilon).toBe(1e-3);
+    expect(() => validateSystem(system)).not.toThrow();
+    const z = Array.from({ length: 64 }, (_, i) => system.configuration.positions[3 * i + 2]);
+    if (source === 'disk') expect(z.every((value) => value === 0)).toBe(true);
+    else expect(Math.max(...z.map(Math.abs))).toBeGreaterThan(0.9);
+  });
+
+  test.each([
+    [['--dim', '2'], 'assemble_vector2d', 128],
+    [['--model', 'azimuthal'], 'assemble_azimuthal', 64],
+    [['--model', 'azimuthal', '--dim', '2'], 'assemble_azimuthal', 64],
+  ])(
+    '%j: the same row on the GPU and the CPU',
+    (flags, name, size) => {
+      for (const device of ['gpu', 'cpu']) {
+        const run = bench('--n', '64', '--only', 'assemble', ...flags, '--device', device, '--json');
+        expect(run.status, `${device}: ${run.stderr}`).toBe(0);
+        const [row, ...others] = JSON.parse(run.stdout).kernels;
+        expect(others).toEqual([]);
+        expect(row).toMatchObject({ name, n: 64, unknowns: size });
+        expect(row.ms).toBeGreaterThan(0);
+      }
+    },
+    120_000,
+  );
+});

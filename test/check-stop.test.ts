@@ -1,0 +1,118 @@
+// A stop during the float64 check: the reference runs in a worker of its own (src/run/reference.ts),
+// which a stop ends wherever it is, so that the run ends promptly rather than after the reference's
+// assembly and Lanczos run (about 20 s for the ring below, during which no signal was heard).
+import { spawn } from 'node:child_process';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { geometry } from '../src/physics/geometry.ts';
+import type { DarwinSystem } from '../src/physics/models.ts';
+import { CheckStopped } from '../src/run/check.ts';
+import { FloatReference, type ReferenceListeners, type ReferenceRequest } from '../src/run/reference.ts';
+import { buildCliBundle } from './helpers/cli-bundle.ts';
+
+const system: DarwinSystem = {
+  configuration: geometry('ring', 8),
+  model: 'azimuthal',
+  dim: 3,
+  epsilon: 1e-3,
+  softening: 0,
+};
+
+/** A reference whose worker never answers, recording what it was sent and whether it was ended. */
+function silentReference(stopRequested?: () => void) {
+  const sent: ReferenceRequest[] = [];
+  const port = { terminated: false };
+  const reference = new FloatReference(
+    () => ({
+      postMessage: (request) => sent.push(request),
+      terminate: () => (port.terminated = true),
+    }),
+    stopRequested,
+  );
+  return { reference, sent, port };
+}
+
+describe('FloatReference: a stop ends the worker and fails the pending requests', () => {
+  test('a stop seen by the poll fails the request with what stopRequested threw', async () => {
+    const stop = new Error('interrupted (SIGINT)');
+    let polls = 0;
+    const { reference, sent, port } = silentReference(() => {
+      if (++polls >= 2) throw stop;
+    });
+    const spectrum = reference.of('ring', system).spectrum({ tol: 1e-10 });
+    await expect(spectrum).rejects.toBe(stop);
+    expect(polls).toBe(2);
+    expect(port.terminated).toBe(true);
+    expect(sent.map((request) => request.kind)).toEqual(['spectrum']);
+  });
+
+  test('cancel() fails every pending request with CheckStopped', async () => {
+    const { reference, sent, port } = silentReference();
+    const asked = reference.of('ring', system);
+    const momenta = asked.momenta(new Float64Array(8));
+    const solve = asked.velocities(new Float64Array(8), 'cg');
+    reference.cancel();
+    await expect(momenta).rejects.toBeInstanceOf(CheckStopped);
+    await expect(solve).rejects.toBeInstanceOf(CheckStopped);
+    expect(port.terminated).toBe(true);
+    expect(sent.map((request) => [request.id, request.kind])).toEqual([
+      [0, 'momenta'],
+      [1, 'solve'],
+    ]);
+  });
+});
+
+test('a worker ended by cancel() that reports its end late leaves the next worker be', async () => {
+  const ports: { listeners: ReferenceListeners; sent: ReferenceRequest[] }[] = [];
+  const reference = new FloatReference((listeners) => {
+    const port = { listeners, sent: [] as ReferenceRequest[] };
+    ports.push(port);
+    return { postMessage: (request) => port.sent.push(request), terminate: () => undefined };
+  });
+  const asked = reference.of('ring', system);
+  const first = asked.momenta(new Float64Array(8));
+  reference.cancel();
+  await expect(first).rejects.toBeInstanceOf(CheckStopped);
+  const second = asked.momenta(new Float64Array(8).fill(1));
+  expect(ports).toHaveLength(2);
+  ports[0].listeners.error(new Error('float64 reference worker exited (code 1)'));
+  const momenta = Float64Array.from({ length: 8 }, (_, k) => k / 4);
+  ports[1].listeners.message({ id: ports[1].sent[0].id, ok: true, kind: 'momenta', momenta });
+  await expect(second).resolves.toEqual(momenta);
+});
+
+describe('the CLI: SIGINT during the check', () => {
+  let cliPath: string;
+  beforeAll(() => {
+    cliPath = buildCliBundle('darwin-breit-check-stop');
+  }, 120_000);
+
+  // A bound far above the stop's own time (well under a second) and far below the ~20 s that the
+  // reference's assembly and Lanczos run took before it was heard: a generous one, not a timing.
+  const kStopBoundMs = 8000;
+
+  test('spectrum of a 2000-electron ring: exit 130 with one line, within a few seconds', async () => {
+    const args = ['spectrum', '--geometry', 'ring', '--n', '2000', '--model', 'azimuthal'];
+    const child = spawn(process.execPath, [cliPath, ...args, '--epsilon', '1e-3', '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let stdout = '';
+    let signalledAt = 0;
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      if (!signalledAt && /check: assembling the float64 reference/.test(stderr)) {
+        signalledAt = performance.now();
+        child.kill('SIGINT');
+      }
+    });
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const stoppedMs = performance.now() - signalledAt;
+    expect(signalledAt, stderr).toBeGreaterThan(0);
+    expect(status).toBe(130);
+    const errors = stderr.split('\n').filter((line) => line.startsWith('error:'));
+    expect(errors).toEqual(['error: interrupted (SIGINT); no file is left half-written']);
+    expect(stdout).toBe('');
+    expect(stoppedMs).toBeLessThan(kStopBoundMs);
+  }, 120_000);
+});
