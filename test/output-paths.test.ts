@@ -17,7 +17,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { geometry } from '../src/physics/geometry.ts';
 import { writeIntoDirectory } from '../src/cli/output-directory.ts';
 import { responsePointTags } from '../src/studies/response/report.ts';
-import { buildCliBundle } from './helpers/cli-bundle.ts';
+import { buildCliBundle, expectUserErrorRun } from './helpers/cli-bundle.ts';
 
 let cliPath: string;
 let dir: string;
@@ -43,16 +43,6 @@ function json(...args: string[]) {
   const run = cli(...args, '--json');
   expect(run.status, run.stderr).toBe(0);
   return JSON.parse(run.stdout);
-}
-
-/** Exit 2 with exactly one `error: ...` line on stderr, no stack, nothing on stdout. */
-function expectUserError(run: ReturnType<typeof cli>, pattern: RegExp) {
-  expect(run.status, run.stderr).toBe(2);
-  const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
-  expect(errors).toHaveLength(1);
-  expect(errors[0]).toMatch(pattern);
-  expect(run.stderr).not.toMatch(/\n\s+at /);
-  expect(run.stdout).toBe('');
 }
 
 type Row = Record<string, number>;
@@ -119,7 +109,10 @@ describe('a study run writes its --out whole or not at all', () => {
     const out = join(dir, 'summary-taken');
     mkdirSync(join(out, 'scaling.json'), { recursive: true });
     writeFileSync(join(out, 'scaling.csv'), 'KEEP\n');
-    expectUserError(scaling(out), /^error: cannot write .*summary-taken\/scaling\.json: it is a directory$/);
+    expectUserErrorRun(
+      scaling(out),
+      /^error: cannot write .*summary-taken\/scaling\.json: it is a directory$/,
+    );
     expect(readdirSync(out).sort()).toEqual(['scaling.csv', 'scaling.json']);
     expect(readFileSync(join(out, 'scaling.csv'), 'utf8')).toBe('KEEP\n');
   });
@@ -128,7 +121,10 @@ describe('a study run writes its --out whole or not at all', () => {
     const out = join(dir, 'plot-taken');
     mkdirSync(join(out, 'scaling-ring.svg'), { recursive: true });
     writeFileSync(join(out, 'scaling.csv'), 'KEEP\n');
-    expectUserError(scaling(out), /^error: cannot write .*plot-taken\/scaling-ring\.svg: it is a directory$/);
+    expectUserErrorRun(
+      scaling(out),
+      /^error: cannot write .*plot-taken\/scaling-ring\.svg: it is a directory$/,
+    );
     expect(readdirSync(out).sort()).toEqual(['scaling-ring.svg', 'scaling.csv']);
     expect(readFileSync(join(out, 'scaling.csv'), 'utf8')).toBe('KEEP\n');
   });
@@ -151,7 +147,7 @@ describe('a study run writes its --out whole or not at all', () => {
     const out = join(dir, `${command}-taken`);
     mkdirSync(join(out, taken), { recursive: true });
     writeFileSync(join(out, summary), 'KEEP\n');
-    expectUserError(
+    expectUserErrorRun(
       cli(command, ...args, '--out', out),
       new RegExp(`^error: cannot write .*${taken}: it is a directory$`),
     );
@@ -168,7 +164,7 @@ describe('a study run writes its --out whole or not at all', () => {
     const out = join(dir, 'merge-taken');
     mkdirSync(join(out, 'pairing.json'), { recursive: true });
     writeFileSync(join(out, 'pairing-ratio.svg'), 'KEEP\n');
-    expectUserError(
+    expectUserErrorRun(
       cli('merge', ...shards, '--out', out),
       /^error: cannot write .*merge-taken\/pairing\.json: it is a directory$/,
     );
@@ -198,7 +194,7 @@ describe('a study run writes its --out whole or not at all', () => {
   test('a file where the folder should be is refused', () => {
     const file = join(dir, 'a-file');
     writeFileSync(file, 'KEEP\n');
-    expectUserError(
+    expectUserErrorRun(
       cli('pairing', '--ratios', '10', '--out', file),
       /^error: cannot create directory .*a-file \(ENOTDIR\)$/,
     );
@@ -216,11 +212,11 @@ describe('a study run writes its --out whole or not at all', () => {
       chmodSync(readOnly, 0o555);
       const drop = ['--reuid=65534', '--regid=65534', '--clear-groups'];
       const unprivileged = (...args: string[]) => cliAs(root ? [setpriv!, ...drop] : [], ...args);
-      expectUserError(
+      expectUserErrorRun(
         unprivileged('paper', '--out', readOnly),
         /^error: cannot write into .*read-only: the directory .*read-only is not writable$/,
       );
-      expectUserError(
+      expectUserErrorRun(
         unprivileged('pairing', '--ratios', '10', '--out', join(readOnly, 'new', 'sub')),
         /^error: cannot create directory .*read-only\/new\/sub: its directory .*read-only is not writable$/,
       );
@@ -289,12 +285,12 @@ describe('solve reads a study’s velocities back', () => {
   test('velocities of another configuration, or not of the model, are refused', () => {
     const saved = join(dir, 'load-back-vector-3D', 'response-n20-x2.00.csv');
     const cpu = ['--epsilon', '0.1', '--device', 'cpu'];
-    expectUserError(
+    expectUserErrorRun(
       cli('solve', '--geometry', 'ring', '--n', '20', '--velocities', saved, ...cpu),
       /response-n20-x2\.00\.csv: electron 0 .* the results of another configuration$/,
     );
     // A sphere's velocities leave the plane and e_phi.
-    expectUserError(
+    expectUserErrorRun(
       cli('solve', '--positions', saved, '--velocities', saved, '--model', 'azimuthal', ...cpu),
       /response-n20-x2\.00\.csv: electron 0 \(row 1 below the header\) has v = \(.*\), not along e_phi as the azimuthal model$/,
     );
@@ -303,12 +299,12 @@ describe('solve reads a study’s velocities back', () => {
     const lifted = join(dir, 'lifted.csv');
     const rows = [0, 1, 2, 3].map((i) => [...positions.subarray(3 * i, 3 * i + 3), 0, 0, i === 2 ? 1 : 0]);
     writeFileSync(lifted, ['x,y,z,vx,vy,vz', ...rows.map((row) => row.join(','))].join('\n'));
-    expectUserError(
+    expectUserErrorRun(
       cli('solve', '--geometry', 'ring', '--n', '4', '--velocities', lifted, '--dim', '2', ...cpu),
       /lifted\.csv: electron 2 \(row 3 below the header\) has v = \(0, 0, 1\), not in the plane as --dim 2$/,
     );
     // Velocities without momenta are no momenta.
-    expectUserError(
+    expectUserErrorRun(
       cli('solve', '--positions', saved, '--momenta', saved, ...cpu),
       /header 'x,y,z,vx,vy,vz' should be px,py,pz or x,y,z,vx,vy,vz,px,py,pz$/,
     );
@@ -337,17 +333,17 @@ describe('input files refused in one line', () => {
   ])('%s given as a CSV is named, not echoed', (name, bytes, pattern) => {
     const path = join(dir, name);
     writeFileSync(path, bytes);
-    expectUserError(
+    expectUserErrorRun(
       cli('solve', '--positions', path, '--epsilon', '0.1', '--velocity', 'rotation', '--device', 'cpu'),
       pattern,
     );
-    expectUserError(cli('solve', ...ring, '--velocities', path), pattern);
+    expectUserErrorRun(cli('solve', ...ring, '--velocities', path), pattern);
   });
 
   test('the accepted headers are printed as the files hold them: J upper case', () => {
     const path = join(dir, 'wrong-header.csv');
     writeFileSync(path, 'q\n1\n2\n3\n4\n');
-    expectUserError(
+    expectUserErrorRun(
       cli('solve', ...ring, '--model', 'azimuthal', '--momenta', path),
       /^error: .*wrong-header\.csv: header 'q' should be J or x,y,z,omega,J$/,
     );
@@ -365,6 +361,6 @@ describe('input files refused in one line', () => {
     [['solve', ...ring, '--momenta', ''], /^error: --momenta needs a file name, got ''$/],
     [['merge', ''], /^error: merge: every shard needs a file name, got ''$/],
   ])('an empty file name: %j', (args, pattern) => {
-    expectUserError(cli(...args), pattern);
+    expectUserErrorRun(cli(...args), pattern);
   });
 });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { whittakerGroundState1d } from '../src/physics/pairing.ts';
-import { buildCliBundle } from './helpers/cli-bundle.ts';
+import { buildCliBundle, expectUserErrorRun } from './helpers/cli-bundle.ts';
 import { kCopperClosedForm, kGoldClosedForm } from './helpers/pairing.ts';
 
 /** Sec. IV.B's rings in the order `pairing` prints them (Au, Cu). */
@@ -37,16 +37,7 @@ function json(...args: string[]) {
   return JSON.parse(run.stdout);
 }
 
-/** Exit 2 with exactly one `error: ...` line on stderr (besides the adapter notices) and no stack. */
-function expectUserError(pattern: RegExp, ...args: string[]) {
-  const run = cli(...args);
-  expect(run.status, run.stderr).toBe(2);
-  const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
-  expect(errors).toHaveLength(1);
-  expect(errors[0]).toMatch(pattern);
-  expect(run.stderr).not.toMatch(/\n\s+at /);
-  expect(run.stdout).toBe('');
-}
+const expectUserError = (pattern: RegExp, ...args: string[]) => expectUserErrorRun(cli(...args), pattern);
 
 /**
  * What --out wrote (a summary's "files"): the SVG plots named, and last the summary itself as

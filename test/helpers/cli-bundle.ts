@@ -18,3 +18,23 @@ export function buildCliBundle(name: string): string {
   expect(build.status, build.stderr).toBe(0);
   return join(outDir, 'darwin-breit.mjs');
 }
+
+/** A spawned CLI's exit status and output. */
+export interface CliRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * A refused run as the house rule has it: exit 2 with exactly one `error: ...` line on stderr
+ * (beside the adapter's notices) matching `pattern`, no stack trace, nothing on stdout.
+ */
+export function expectUserErrorRun(run: CliRun, pattern: RegExp): void {
+  expect(run.status, run.stderr).toBe(2);
+  const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
+  expect(errors).toHaveLength(1);
+  expect(errors[0]).toMatch(pattern);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+  expect(run.stdout).toBe('');
+}
