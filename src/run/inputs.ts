@@ -199,9 +199,11 @@ export function parseMaxIterations(text: string | undefined, name: string): numb
   );
 }
 
-/** Lanczos's start-vector seed. */
+/** Lanczos's start-vector seed: mulberry32 keeps 32 bits, as parseSeed's. */
 export const parseLanczosSeed = (text: string | undefined, name: string): number =>
-  parseNumber('lanczosSeed', name, text, positiveInteger);
+  parseNumber('lanczosSeed', name, text, (x) =>
+    Number.isInteger(x) && x >= 1 && x < 2 ** 32 ? null : 'must be an integer in [1, 2^32)',
+  );
 
 export const kMatrixChoices = ['dense', 'free', 'tree', 'auto'] as const;
 /**

@@ -9,7 +9,7 @@ import { InputError } from '../../physics/input-error.ts';
 import { isModelName, kModelNames, type ModelName } from '../../physics/models.ts';
 import { kDistributionDimension, kScalingGeometries } from '../../physics/scaling.ts';
 import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
-import { parseMatrix, parseTolerance, parseTreeToleranceFor } from '../../run/inputs.ts';
+import { parseLanczosSeed, parseMatrix, parseTolerance, parseTreeToleranceFor } from '../../run/inputs.ts';
 import { backendStorage, chunkProgress, openStudyBackend, threadsOption } from '../engine.ts';
 import { runScaling, type BackendFactory } from '../../studies/scaling/run.ts';
 import {
@@ -140,7 +140,7 @@ function parseOptions(argv: string[]) {
       values['max-iter'] === undefined
         ? undefined
         : parseNumber('max-iter', values['max-iter'], positiveInteger),
-    seed: parseNumber('seed', values.seed, positiveInteger),
+    seed: parseLanczosSeed(values.seed, '--seed'),
     shard: values.shard === undefined ? null : parseShard(values.shard, '--shard'),
   };
 }
