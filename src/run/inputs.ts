@@ -141,6 +141,23 @@ export const parseModel = (text: string, name: string): ModelName =>
 export const parseDimension = (text: string, name: string): Dimension =>
   Number(parseChoice('dim', name, ['2', '3'] as const, text)) as Dimension;
 
+/**
+ * The vector model's dimension (3 when not given), refused when given beside the azimuthal model,
+ * whose one angular velocity per electron has no dimension to choose: it would be silently ignored.
+ */
+export function parseDimensionFor(
+  model: ModelName,
+  text: string | undefined,
+  name: string,
+  modelName: string,
+): Dimension {
+  if (text === undefined) return 3;
+  if (model === 'azimuthal') {
+    throw new InputError(`${name} applies only to ${modelName} vector, not azimuthal`, 'dim');
+  }
+  return parseDimension(text, name);
+}
+
 /** eps = r_e / R (eq. 49); 0 is free electrons. */
 export const parseEpsilon = (text: string | undefined, name: string): number =>
   parseNumber('epsilon', name, text, nonNegative);

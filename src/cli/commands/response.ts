@@ -24,7 +24,7 @@ import { runResponse, type ResponseResult } from '../../studies/response/run.ts'
 import { kResponseDefaults, kResponseLimits, responseSpec } from '../../studies/response/spec.ts';
 import { openGpu } from '../device.ts';
 import { checkDecision, kCheckMaxUnknowns } from '../../run/check.ts';
-import { parseTreeToleranceFor } from '../../run/inputs.ts';
+import { parseDimensionFor, parseTreeToleranceFor } from '../../run/inputs.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
 import { checkOutputDirectory, writeIntoDirectory, writeSummaryIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
@@ -136,6 +136,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
     throw new InputError(message, error.field);
   }
   parseTreeToleranceFor(spec.matrix, values['tree-tol'], '--tree-tol', '--matrix');
+  parseDimensionFor(spec.model, values.dim, '--dim', '--model');
   const threads = threadsOption(values.threads);
   if (values.out !== undefined) checkOutputDirectory(values.out);
 
