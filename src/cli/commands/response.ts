@@ -133,7 +133,12 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
     const message = error.message.startsWith(`${error.field} `)
       ? `${flag}${error.message.slice(error.field.length)}`
       : `${flag}: ${error.message}`;
-    throw new InputError(message, error.field);
+    // Another field the message names (nEpsilon, radiusMetres) as its flag too.
+    const others = new RegExp(`\\b(${Object.keys(kFlags).join('|')})\\b`, 'g');
+    throw new InputError(
+      message.replace(others, (field) => `--${kFlags[field]}`),
+      error.field,
+    );
   }
   parseTreeToleranceFor(spec.matrix, values['tree-tol'], '--tree-tol', '--matrix');
   parseDimensionFor(spec.model, values.dim, '--dim', '--model');
