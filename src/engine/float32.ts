@@ -23,9 +23,15 @@ function refuse(what: string, field: string, problem: string): never {
 function checkScalar(value: number, what: string, field: string, squared: boolean): void {
   const magnitude = Math.abs(value);
   if (magnitude === 0) return;
-  if (magnitude > Math.sqrt(kFloat32Max)) refuse(`${what} = ${value}`, field, 'is too large');
+  if (magnitude > Math.sqrt(kFloat32Max)) refuse(`${what} = ${written(value)}`, field, 'is too large');
   const smallest = squared ? Math.sqrt(kFloat32MinNormal) : kFloat32MinNormal;
-  if (magnitude < smallest) refuse(`${what} = ${value}`, field, 'is too small');
+  if (magnitude < smallest) refuse(`${what} = ${written(value)}`, field, 'is too small');
+}
+
+/** A number as a user writes it: 1e+20, not String()'s 100000000000000000000. */
+function written(value: number): string {
+  const magnitude = Math.abs(value);
+  return magnitude >= 1e6 || magnitude < 1e-4 ? value.toExponential() : String(value);
 }
 
 /** eps alone, when a backend changes it (setEpsilon). */
