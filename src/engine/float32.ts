@@ -2,7 +2,7 @@
 // GPUs flush subnormals to zero), so an input outside that range would come back as Inf, NaN or a
 // silent zero (eps = 1e308 gave `diverged_nan` with exit 0). Such inputs are refused before any GPU
 // work, with a message that names the float64 CPU path, which keeps float64's range.
-import { blockSize, type DarwinSystem } from '../physics/models.ts';
+import { blockSize, coincidentPair, type DarwinSystem } from '../physics/models.ts';
 import { InputError } from '../physics/input-error.ts';
 
 export const kFloat32Max = 3.4028234663852886e38;
@@ -48,6 +48,19 @@ export function checkFloat32System(system: DarwinSystem): void {
   // r^2 of two electrons at opposite corners, (2 sqrt(3) L)^2 = 12 L^2, must stay finite.
   if (12 * largest * largest > kFloat32Max) {
     refuse(`a position coordinate of ${largest.toExponential(2)} R`, 'positions', 'is too large');
+  }
+  // Without softening, r_ij = 0 makes T_ij infinite (validateSystem's refusal in float64): two
+  // electrons apart in float64 but at one float32 point would give a NaN run, not the float64 answer.
+  if (system.softening === 0) {
+    const { n, positions } = system.configuration;
+    const pair = coincidentPair(Float32Array.from(positions), n);
+    if (pair) {
+      throw new InputError(
+        `electrons ${pair[0]} and ${pair[1]} are at the same place once rounded to float32, the ` +
+          "GPU's precision; give a softening > 0, or use the CPU reference (--device cpu), which keeps float64",
+        'positions',
+      );
+    }
   }
 }
 
