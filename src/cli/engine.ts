@@ -87,6 +87,8 @@ export interface BackendChoice {
   requestedCheck: boolean | undefined;
   /** Threads of the float64 CPU path. */
   threads: number;
+  /** A spectrum's Lanczos basis (--basis), checked against the GPU's buffer limit up front. */
+  lanczosBasis?: number;
 }
 
 /** The backend flags, over the run layer's parsers (src/run/inputs.ts). */
@@ -204,6 +206,7 @@ export async function openBackend(
     const backend = await gpuBackend(gpu.context, system, {
       matrix: choice.matrix,
       treeTolerance: choice.treeTolerance,
+      lanczosBasis: choice.lanczosBasis,
       onChunk: chunkProgress(progress),
     });
     try {
