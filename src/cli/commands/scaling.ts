@@ -9,8 +9,15 @@ import { InputError } from '../../physics/input-error.ts';
 import { isModelName, kModelNames, type ModelName } from '../../physics/models.ts';
 import { kDistributionDimension, kScalingGeometries } from '../../physics/scaling.ts';
 import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
+import { kDefaultLanczosBasis } from '../../solvers/lanczos.ts';
 import { parseLanczosSeed, parseMatrix, parseTolerance, parseTreeToleranceFor } from '../../run/inputs.ts';
-import { backendStorage, chunkProgress, openStudyBackend, threadsOption } from '../engine.ts';
+import {
+  backendStorage,
+  checkStudyBackend,
+  chunkProgress,
+  openStudyBackend,
+  threadsOption,
+} from '../engine.ts';
 import { runScaling, type BackendFactory } from '../../studies/scaling/run.ts';
 import {
   scalingFiles,
@@ -187,6 +194,8 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
         tol: options.tol,
         seed: options.seed,
         maxIterations: options.maxIterations,
+        checkPoint: (system) =>
+          checkStudyBackend(context, system, options.matrix, options.treeTolerance, kDefaultLanczosBasis),
       },
       {
         progress: (text) => progress.update(text),
