@@ -88,8 +88,8 @@ describe("the response study's scale", () => {
   const ball = { geometry: 'ball', n: '20,40' } as const;
   test.each([
     [{ epsilon: '1e-3', radiusMetres: '1e-6' }, 'epsilon and radiusMetres'],
-    [{ nEpsilon: '1', radiusMetres: '1e-6' }, 'radiusMetres and nEpsilon'],
-    [{ nEpsilon: '1', epsilon: '1e-3' }, 'epsilon and nEpsilon'],
+    [{ nEpsilon: '1', radiusMetres: '1e-6' }, 'nEpsilon and radiusMetres'],
+    [{ nEpsilon: '1', epsilon: '1e-3' }, 'nEpsilon and epsilon'],
   ])('given twice names the two given: %o', (scale, named) => {
     expect(refusal(() => responseSpec({ ...ball, ...scale }))?.message).toBe(
       `${named} are both given; give one of N r_e/R, epsilon or the radius in metres`,
@@ -310,6 +310,10 @@ describe('the CLI refuses these up front: one error line, exit 2, nothing on std
     [
       'response --geometry ball --n 20 --epsilon 1e-3 --radius-m 1e-6',
       /^error: --epsilon and --radius-m are both given; give one of/,
+    ],
+    [
+      'response --geometry ball --n 20 --radius-m 1e-6 --n-epsilon 1',
+      /^error: --n-epsilon and --radius-m are both given; give one of/,
     ],
     [
       'response --geometry ball --n 20,40 --n-epsilon 1,1e300',

@@ -129,16 +129,15 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
     });
   } catch (error) {
     if (!(error instanceof InputError) || error.field === null) throw error;
-    const flag = `--${kFlags[error.field] ?? error.field}`;
-    const message = error.message.startsWith(`${error.field} `)
-      ? `${flag}${error.message.slice(error.field.length)}`
-      : `${flag}: ${error.message}`;
-    // Another field the message names (nEpsilon, radiusMetres) as its flag too.
-    const others = new RegExp(`\\b(${Object.keys(kFlags).join('|')})\\b`, 'g');
-    throw new InputError(
-      message.replace(others, (field) => `--${kFlags[field]}`),
-      error.field,
-    );
+    const flag = (field: string) => `--${kFlags[field] ?? field}`;
+    // A scale given two ways names both fields, each as its flag.
+    const both = /^(\w+) and (\w+)( are both given.*)$/.exec(error.message);
+    const message = both
+      ? `${flag(both[1])} and ${flag(both[2])}${both[3]}`
+      : error.message.startsWith(`${error.field} `)
+        ? `${flag(error.field)}${error.message.slice(error.field.length)}`
+        : `${flag(error.field)}: ${error.message}`;
+    throw new InputError(message, error.field);
   }
   parseTreeToleranceFor(spec.matrix, values['tree-tol'], '--tree-tol', '--matrix');
   parseDimensionFor(spec.model, values.dim, '--dim', '--model');

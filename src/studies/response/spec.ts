@@ -187,8 +187,7 @@ export function responseSpec(input: ResponseInput): ResponseSpec {
   if (input.n === undefined) throw new InputError('give N (a comma-separated list)', 'n');
   const ns = parseResponseNs(input.n, device, matrix, blockSize({ model, dim: dimText === '2' ? 2 : 3 }));
   const drive = oneOf('drive', input.drive ?? kResponseDefaults.drive, kDriveNames);
-  // Named as given, epsilon first when it is one of them: a message begins with its field's name.
-  const given = (['epsilon', 'radiusMetres', 'nEpsilon'] as const).filter((key) => input[key] !== undefined);
+  const given = (['nEpsilon', 'epsilon', 'radiusMetres'] as const).filter((key) => input[key] !== undefined);
   if (given.length > 1) {
     throw new InputError(
       `${given[0]} and ${given[1]} are both given; give one of N r_e/R, epsilon or the radius in metres`,
