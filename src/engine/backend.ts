@@ -290,7 +290,6 @@ export function checkGpuBackendFits(
   system: DarwinSystem,
   options: Pick<GpuBackendOptions, 'matrix' | 'denseBudgetBytes' | 'treeTolerance' | 'lanczosBasis'> = {},
 ): MatrixStorage {
-  checkFloat32System(system);
   const requested = options.matrix ?? 'auto';
   const tolerance = options.treeTolerance ?? kDefaultTreeTolerance;
   const matrix =
@@ -304,6 +303,8 @@ export function checkGpuBackendFits(
     treeTolerance: tolerance,
     lanczosBasis: options.lanczosBasis,
   });
+  // Last, as it reads every position (a sort, O(N log N)): the checks above need only N.
+  checkFloat32System(system);
   return matrix;
 }
 
