@@ -207,7 +207,11 @@ describe('one parser for a flag and a field', () => {
       '--max-iter must be an integer >= 1 or auto',
       () => input.parseMaxIterations('-2', '--max-iter'),
     ],
-    ['lanczosSeed', '--seed must be an integer >= 1, got 0', () => input.parseLanczosSeed('0', '--seed')],
+    [
+      'lanczosSeed',
+      '--seed must be an integer in [1, 2^32), got 0',
+      () => input.parseLanczosSeed('0', '--seed'),
+    ],
     [
       'matrix',
       "--matrix must be one of dense, free, tree, auto, got 'sparse'",

@@ -4,6 +4,7 @@
 import { freemem } from 'node:os';
 import { releaseDevice, type DeviceMemory, type GpuContext } from '../gpu/device.ts';
 import {
+  checkGpuBackendFits,
   denseAllocation,
   gpuBackend,
   treeAllocation,
@@ -23,6 +24,7 @@ import { InputError } from '../physics/input-error.ts';
 import { checkDenseSize, unknowns, type DarwinSystem } from '../physics/models.ts';
 import { kDefaultTreeTolerance } from '../physics/tree-build.ts';
 import {
+  checkCpuBackendFits,
   cpuBackend,
   cpuBackendBytes,
   cpuTreeBackendBytes,
@@ -89,6 +91,8 @@ export interface BackendChoice {
   requestedCheck: boolean | undefined;
   /** Threads of the float64 CPU path. */
   threads: number;
+  /** A spectrum's Lanczos basis (--basis), checked against the GPU's buffer limit up front. */
+  lanczosBasis?: number;
 }
 
 /** The backend flags, over the run layer's parsers (src/run/inputs.ts). */
@@ -209,6 +213,7 @@ export async function openBackend(
     const backend = await gpuBackend(gpu.context, system, {
       matrix: choice.matrix,
       treeTolerance: choice.treeTolerance,
+      lanczosBasis: choice.lanczosBasis,
       onChunk: chunkProgress(progress),
     });
     try {
@@ -306,6 +311,22 @@ export async function openStudyBackend(
 ): Promise<MassMatrixBackend> {
   if (gpu) return gpuBackend(gpu, system, { matrix, treeTolerance, onChunk });
   return openCpuBackend(system, matrix, treeTolerance, kHostMemory, undefined, () => cpuPool(threads));
+}
+
+/**
+ * Refuses up front (an InputError) a system whose study backend (openStudyBackend's) could not be
+ * held: float32's range and the device's memory and buffers (with a spectrum's `lanczosBasis`) on
+ * `gpu`, the host's memory on the CPU.
+ */
+export function checkStudyBackend(
+  gpu: GpuContext | null,
+  system: DarwinSystem,
+  matrix: MatrixChoice,
+  treeTolerance: number,
+  lanczosBasis?: number,
+): void {
+  if (gpu) checkGpuBackendFits(gpu, system, { matrix, treeTolerance, lanczosBasis });
+  else checkCpuBackendFits(system, matrix, treeTolerance, kHostMemory);
 }
 
 /** How a backend holds M: the GPU's storage, 'tree' for the CPU's tree, null for its dense M. */

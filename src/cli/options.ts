@@ -12,7 +12,7 @@ import {
   didYouMean,
   nonNegative,
   nonNegativeInteger,
-  parseDimension,
+  parseDimensionFor,
   parseElectronCount,
   parseEpsilon,
   parseGeometryName,
@@ -32,7 +32,7 @@ export const kSystemOptions = {
   n: { type: 'string' },
   positions: { type: 'string' },
   model: { type: 'string', default: 'vector' },
-  dim: { type: 'string', default: '3' },
+  dim: { type: 'string' },
   epsilon: { type: 'string' },
   'radius-m': { type: 'string' },
   softening: { type: 'string', default: '0' },
@@ -168,7 +168,7 @@ type SystemValues = { [K in keyof typeof kSystemOptions]?: string };
 export function systemFromOptions(values: SystemValues): SystemChoice {
   const configuration = configurationFromOptions(values);
   const model = parseModel(values.model ?? 'vector', '--model');
-  const dim = parseDimension(values.dim ?? '3', '--dim');
+  const dim = parseDimensionFor(model, values.dim, '--dim', '--model');
   if ((values.epsilon === undefined) === (values['radius-m'] === undefined)) {
     throw new InputError('give exactly one of --epsilon E or --radius-m R', 'epsilon');
   }

@@ -2,9 +2,9 @@
 // (src/kernels/mass-matrix.ts), matrix-free (src/kernels/matvec-free.ts) or the fast multipole
 // product (src/kernels/tree.ts), and the Krylov solvers of this folder. Results have the CPU's shapes plus a `gpu` field of run statistics.
 import { InputError } from '../physics/input-error.ts';
-import { massDiagonal, unknowns, type DarwinSystem } from '../physics/models.ts';
+import { blockSize, massDiagonal, unknowns, type DarwinSystem } from '../physics/models.ts';
 import { alignTo, createVector } from '../gpu/buffers.ts';
-import { GpuError, withErrorScopes, type GpuContext } from '../gpu/device.ts';
+import { GpuError, withErrorScopes, type GpuContext, type GpuLimits } from '../gpu/device.ts';
 import { readFloat32 } from '../gpu/readback.ts';
 import {
   denseMatrixBytes,
@@ -19,7 +19,7 @@ import {
   type GpuMatrixFreeOptions,
 } from '../kernels/matvec-free.ts';
 import { kPositionStride } from '../kernels/system.ts';
-import { GpuTreeMassMatrix, treeBytes, type GpuTreeOptions } from '../kernels/tree.ts';
+import { GpuTreeMassMatrix, treeBufferBytes, treeBytes, type GpuTreeOptions } from '../kernels/tree.ts';
 import { treeCrossover, type KrylovStepVariant } from '../gpu/profile.ts';
 import { kDefaultTreeTolerance } from '../physics/tree-build.ts';
 import type { GpuMassOperator } from '../kernels/operator.ts';
@@ -27,7 +27,7 @@ import { gigabytes, treeDetails, type MassMatrixBackend } from '../run/backend.t
 import { solveWith } from '../solvers/solve.ts';
 import { spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolverName } from '../solvers/types.ts';
-import { lanczosHeldVectors } from '../solvers/lanczos.ts';
+import { lanczosColumns, lanczosHeldVectors } from '../solvers/lanczos.ts';
 import { checkFloat32Epsilon, checkFloat32System } from './float32.ts';
 import { gpuConjugateGradient } from './cg.ts';
 import {
@@ -190,6 +190,65 @@ export function checkTreeFits(
   }
 }
 
+/** The device limits that bound one storage buffer. */
+export type BufferLimits = Pick<GpuLimits, 'maxBufferSize' | 'maxStorageBufferBindingSize'>;
+
+/** What checkBuffersFit sizes: the storage, the tree's tolerance, a spectrum's Lanczos basis. */
+export interface BufferPlan {
+  readonly matrix: MatrixStorage;
+  readonly treeTolerance?: number;
+  /** The Lanczos basis a spectrum will hold (its vectors, --basis), or none for a solve. */
+  readonly lanczosBasis?: number;
+}
+
+/**
+ * The largest storage buffer a GPU backend of N electrons, `block` unknowns each, binds whole beside
+ * a dense M's row blocks (planStorage): the positions (kPositionStride bytes an electron), a Krylov
+ * vector, with the tree its largest buffer (treeBufferBytes), and a spectrum's Lanczos basis, whose
+ * columns src/engine/lanczos.ts keeps in one buffer, each at most 256 bytes of alignment apart.
+ */
+function largestBuffer(n: number, block: number, plan: BufferPlan): number {
+  const size = block * n;
+  let largest = Math.max(kPositionStride * n, alignTo(4 * size, 16));
+  if (plan.matrix === 'tree') {
+    largest = Math.max(largest, treeBufferBytes(n, plan.treeTolerance ?? kDefaultTreeTolerance).largest);
+  }
+  if (plan.lanczosBasis !== undefined) {
+    const columns = lanczosColumns(size, plan.lanczosBasis);
+    largest = Math.max(largest, 4 * alignTo(size, kBasisAlignmentFloats) * columns);
+  }
+  return largest;
+}
+
+/**
+ * Throws an InputError naming the largest N that fits when a buffer of the GPU backend of `system`
+ * (largestBuffer) exceeds what one buffer and one storage binding of the device may hold: WebGPU
+ * refuses such a buffer when it is created, after the setup has begun (the matrix-free positions of
+ * 10^8 electrons, 1.6 GB, against SwiftShader's 1 GiB; the 96-vector Lanczos basis from 9.3·10^5
+ * electrons in 3D). Nothing is allocated.
+ */
+export function checkBuffersFit(limits: BufferLimits, system: DarwinSystem, plan: BufferPlan): void {
+  const limit = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
+  const { n } = system.configuration;
+  const block = blockSize(system);
+  const need = largestBuffer(n, block, plan);
+  if (need <= limit) return;
+  // largestBuffer grows with N: the largest N that fits by bisection.
+  let [fits, fails] = [0, n];
+  while (fails - fits > 1) {
+    const middle = Math.floor((fits + fails) / 2);
+    if (largestBuffer(middle, block, plan) <= limit) fits = middle;
+    else fails = middle;
+  }
+  const basis = plan.lanczosBasis === undefined ? '' : ` and a Lanczos basis of ${plan.lanczosBasis} vectors`;
+  throw new InputError(
+    `--matrix ${plan.matrix}${basis} with ${n} electrons needs a buffer of ${need} bytes, more than ` +
+      `the ${limit} bytes the device allows in one storage buffer (maxBufferSize, ` +
+      `maxStorageBufferBindingSize): it holds at most N = ${fits} here`,
+    'n',
+  );
+}
+
 /**
  * 'dense' while the dense M takes at most `budgetBytes` and the dense backend fits the device
  * (checkDenseFits); past that 'tree' from the device profile's crossover N on (treeCrossover, where
@@ -213,7 +272,40 @@ export function chooseMatrixStorage(
     return 'dense';
   }
   const treeWins = system.configuration.n >= treeCrossover(context.profile);
-  return treeWins && fits(() => checkTreeFits(context, system, treeTolerance)) ? 'tree' : 'free';
+  const treeFits = () => {
+    checkTreeFits(context, system, treeTolerance);
+    checkBuffersFit(context.limits, system, { matrix: 'tree', treeTolerance });
+  };
+  return treeWins && fits(treeFits) ? 'tree' : 'free';
+}
+
+/**
+ * The storage of the GPU backend of `system` for `options.matrix` (chooseMatrixStorage for 'auto'),
+ * refused up front with an InputError where float32 cannot hold the inputs (checkFloat32System) or
+ * its buffers cannot fit the device (checkDenseFits, checkTreeFits, checkBuffersFit). Nothing is
+ * allocated: a study asks it of every point before its first runs.
+ */
+export function checkGpuBackendFits(
+  context: GpuContext,
+  system: DarwinSystem,
+  options: Pick<GpuBackendOptions, 'matrix' | 'denseBudgetBytes' | 'treeTolerance' | 'lanczosBasis'> = {},
+): MatrixStorage {
+  const requested = options.matrix ?? 'auto';
+  const tolerance = options.treeTolerance ?? kDefaultTreeTolerance;
+  const matrix =
+    requested === 'auto'
+      ? chooseMatrixStorage(context, system, options.denseBudgetBytes, tolerance)
+      : requested;
+  if (matrix === 'dense') checkDenseFits(context, system);
+  if (matrix === 'tree') checkTreeFits(context, system, tolerance);
+  checkBuffersFit(context.limits, system, {
+    matrix,
+    treeTolerance: tolerance,
+    lanczosBasis: options.lanczosBasis,
+  });
+  // Last, as it reads every position (a sort, O(N log N)): the checks above need only N.
+  checkFloat32System(system);
+  return matrix;
 }
 
 export interface GpuBackendOptions {
@@ -227,6 +319,8 @@ export interface GpuBackendOptions {
   denseBudgetBytes?: number;
   /** The tree product's relative tolerance of T x (default kDefaultTreeTolerance). */
   treeTolerance?: number;
+  /** A spectrum's Lanczos basis (BufferPlan.lanczosBasis), held to the device's buffer limit up front. */
+  lanczosBasis?: number;
   dense?: GpuMassMatrixOptions;
   free?: GpuMatrixFreeOptions;
   /** The tree's build options beside its tolerance (leaf size, order, opening angle). */
@@ -288,16 +382,11 @@ export async function gpuBackend(
   system: DarwinSystem,
   options: GpuBackendOptions = {},
 ): Promise<GpuBackend> {
-  // Inputs float32 cannot hold are refused before any GPU work, whoever asks (CLI, app, studies).
-  checkFloat32System(system);
+  // Inputs float32 or the device cannot hold are refused before any GPU work, whoever asks (CLI,
+  // app, studies).
+  let matrix = checkGpuBackendFits(context, system, options);
   const requested = options.matrix ?? 'auto';
   const tolerance = options.treeTolerance ?? kDefaultTreeTolerance;
-  let matrix =
-    requested === 'auto'
-      ? chooseMatrixStorage(context, system, options.denseBudgetBytes, tolerance)
-      : requested;
-  if (matrix === 'dense') checkDenseFits(context, system);
-  if (matrix === 'tree') checkTreeFits(context, system, tolerance);
   const operator: GpuMassOperator =
     matrix === 'dense'
       ? await GpuMassMatrix.assemble(context, system, {

@@ -2,7 +2,7 @@
 // GPUs flush subnormals to zero), so an input outside that range would come back as Inf, NaN or a
 // silent zero (eps = 1e308 gave `diverged_nan` with exit 0). Such inputs are refused before any GPU
 // work, with a message that names the float64 CPU path, which keeps float64's range.
-import { blockSize, type DarwinSystem } from '../physics/models.ts';
+import { blockSize, coincidentPair, type DarwinSystem } from '../physics/models.ts';
 import { InputError } from '../physics/input-error.ts';
 
 export const kFloat32Max = 3.4028234663852886e38;
@@ -23,9 +23,15 @@ function refuse(what: string, field: string, problem: string): never {
 function checkScalar(value: number, what: string, field: string, squared: boolean): void {
   const magnitude = Math.abs(value);
   if (magnitude === 0) return;
-  if (magnitude > Math.sqrt(kFloat32Max)) refuse(`${what} = ${value}`, field, 'is too large');
+  if (magnitude > Math.sqrt(kFloat32Max)) refuse(`${what} = ${written(value)}`, field, 'is too large');
   const smallest = squared ? Math.sqrt(kFloat32MinNormal) : kFloat32MinNormal;
-  if (magnitude < smallest) refuse(`${what} = ${value}`, field, 'is too small');
+  if (magnitude < smallest) refuse(`${what} = ${written(value)}`, field, 'is too small');
+}
+
+/** A number as a user writes it: 1e+20, not String()'s 100000000000000000000. */
+function written(value: number): string {
+  const magnitude = Math.abs(value);
+  return magnitude >= 1e6 || magnitude < 1e-4 ? value.toExponential() : String(value);
 }
 
 /** eps alone, when a backend changes it (setEpsilon). */
@@ -42,6 +48,19 @@ export function checkFloat32System(system: DarwinSystem): void {
   // r^2 of two electrons at opposite corners, (2 sqrt(3) L)^2 = 12 L^2, must stay finite.
   if (12 * largest * largest > kFloat32Max) {
     refuse(`a position coordinate of ${largest.toExponential(2)} R`, 'positions', 'is too large');
+  }
+  // Without softening, r_ij = 0 makes T_ij infinite (validateSystem's refusal in float64): two
+  // electrons apart in float64 but at one float32 point would give a NaN run, not the float64 answer.
+  if (system.softening === 0) {
+    const { n, positions } = system.configuration;
+    const pair = coincidentPair(Float32Array.from(positions), n);
+    if (pair) {
+      throw new InputError(
+        `electrons ${pair[0]} and ${pair[1]} are at the same place once rounded to float32, the ` +
+          "GPU's precision; give a softening > 0, or use the CPU reference (--device cpu), which keeps float64",
+        'positions',
+      );
+    }
   }
 }
 

@@ -392,6 +392,15 @@ const kListEntriesPerNode = 640;
  * 2 N / leaf size.
  */
 export function treeBytes(n: number, tolerance: number): number {
+  return treeBufferBytes(n, tolerance).total;
+}
+
+/**
+ * treeBytes's estimate as `total`, and `largest`, its largest storage buffer (treeStorageBuffers),
+ * which one binding must hold: the electrons or charges (a vec4 each), an expansion of every node
+ * (a vec4 per term), or the tables with the lists.
+ */
+export function treeBufferBytes(n: number, tolerance: number): { total: number; largest: number } {
   const tables = expansionTables(treeAccuracy(tolerance).order);
   const { termCount: terms, reducedCount } = tables;
   let depth = 0;
@@ -401,7 +410,10 @@ export function treeBytes(n: number, tolerance: number): number {
   const expansions = 16 * nodeCount * (1 + 2 * terms + 2 * reducedCount);
   const indexTables = 4 * (2 * tables.sumIndex.length + 20 * terms + tables.m2lIndex.length);
   const lists = 4 * kListEntriesPerNode * nodeCount;
-  return electrons + expansions + indexTables + lists;
+  return {
+    total: electrons + expansions + indexTables + lists,
+    largest: Math.max(16 * n, 16 * nodeCount * terms, indexTables + lists),
+  };
 }
 
 const kernels = new WeakMap<GPUDevice, Map<string, ShaderEntries<string>>>();

@@ -19,12 +19,25 @@ export class InputError extends Error {
 /** A decimal literal: digits with an optional point and exponent. */
 const kDecimalLiteral = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
+/** A mantissa with a non-zero digit: '1e-400' has one, '0.000e5' has none. */
+const kNonZeroMantissa = /^[^e]*[1-9]/i;
+
+/**
+ * Whether `text` is a decimal literal of a non-zero number too small for float64, which Number()
+ * silently reads as 0 ('1e-400': eps = 0 would be free electrons), as it reads '1e400' as Infinity.
+ */
+export function underflowsToZero(text: string): boolean {
+  const trimmed = text.trim();
+  return kDecimalLiteral.test(trimmed) && Number(trimmed) === 0 && kNonZeroMantissa.test(trimmed);
+}
+
 /**
  * The number `text` writes in decimal (spaces around it allowed), else NaN. Number() alone also
  * reads 0x10, 0o20 and 0b10000 as 16, which no physical input is written in: --n 0x10 would run 16
- * electrons, and a CSV cell 0x1 would be a coordinate of 1.
+ * electrons, and a CSV cell 0x1 would be a coordinate of 1. A literal that underflows to 0
+ * (underflowsToZero) is NaN too, as one that overflows is Infinity: neither is the number written.
  */
 export function decimalNumber(text: string): number {
   const trimmed = text.trim();
-  return kDecimalLiteral.test(trimmed) ? Number(trimmed) : NaN;
+  return kDecimalLiteral.test(trimmed) && !underflowsToZero(trimmed) ? Number(trimmed) : NaN;
 }

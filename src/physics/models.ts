@@ -180,7 +180,7 @@ export function validateModelPositions(system: DarwinSystem): void {
 }
 
 /** Two electrons at exactly the same place, found by a lexicographic sort in O(N log N), or null. */
-export function coincidentPair(positions: Float64Array, n: number): [number, number] | null {
+export function coincidentPair(positions: Float64Array | Float32Array, n: number): [number, number] | null {
   const order = Array.from({ length: n }, (_, i) => i);
   const compare = (a: number, b: number) =>
     positions[3 * a] - positions[3 * b] ||

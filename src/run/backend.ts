@@ -280,6 +280,21 @@ export function chooseCpuStorage(
 }
 
 /**
+ * The storage of the CPU backend of a --matrix choice (chooseCpuStorage) at `treeTolerance`, refused
+ * with an InputError where it cannot fit `memory` (checkCpuFits). Nothing is allocated.
+ */
+export function checkCpuBackendFits(
+  system: DarwinSystem,
+  matrix: MatrixChoice,
+  treeTolerance: number,
+  memory: DeviceMemory,
+): 'dense' | 'tree' {
+  const storage = chooseCpuStorage(system, matrix, memory);
+  checkCpuFits(system, memory, storage === 'tree' ? { tolerance: treeTolerance } : null);
+  return storage;
+}
+
+/**
  * The CPU backend of a --matrix choice (chooseCpuStorage) at `treeTolerance`, refused up front
  * (checkCpuFits) where it cannot fit `memory`; `announce` hears the storage before the build; a
  * dense M's assembly and products, or the tree's products, run on the threads of `pool`'s workers.
@@ -292,8 +307,7 @@ export function openCpuBackend(
   announce?: (storage: 'dense' | 'tree') => void,
   pool?: () => WorkerPool,
 ): MassMatrixBackend {
-  const storage = chooseCpuStorage(system, matrix, memory);
-  checkCpuFits(system, memory, storage === 'tree' ? { tolerance: treeTolerance } : null);
+  const storage = checkCpuBackendFits(system, matrix, treeTolerance, memory);
   announce?.(storage);
   return storage === 'tree'
     ? cpuTreeBackend(system, { tolerance: treeTolerance }, pool?.())

@@ -4,7 +4,7 @@
 // front end's word for it (the CLI's `--n`, the app's `N`), so neither has to rewrite the other's text.
 import { kMaxThreads } from '../parallel/pool.ts';
 import { kGeometryNames, type GeometryName } from '../physics/geometry.ts';
-import { decimalNumber, InputError } from '../physics/input-error.ts';
+import { decimalNumber, InputError, underflowsToZero } from '../physics/input-error.ts';
 import { kModelNames, type Dimension, type ModelName } from '../physics/models.ts';
 import { kDefaultTreeTolerance, kMinTreeTolerance } from '../physics/tree-build.ts';
 import { kVelocityPatterns, type VelocityPattern } from '../physics/velocities.ts';
@@ -41,13 +41,18 @@ export const positiveInteger: Check = (x) =>
 export const nonNegativeInteger: Check = (x) =>
   Number.isInteger(x) && x >= 0 ? null : 'must be an integer >= 0';
 
-/** A finite number, refusing NaN, empty text and trailing junk ('3x'), then held to `check`. */
+/**
+ * A finite number, refusing NaN, empty text and trailing junk ('3x'), and a number too small for
+ * float64 that would silently become 0 ('1e-400', as '1e400' overflows), then held to `check`.
+ */
 export function parseNumber(
   field: string,
   name: string,
   text: string | undefined,
   check?: Check | null,
 ): number {
+  if (text !== undefined && underflowsToZero(text))
+    throw new InputError(`${name} is too small for float64 (it would be 0), got ${quoted(text)}`, field);
   const value = text === undefined ? NaN : decimalNumber(text);
   if (!Number.isFinite(value))
     throw new InputError(`${name} needs a finite number, got '${quoted(text ?? '')}'`, field);
@@ -136,6 +141,23 @@ export const parseModel = (text: string, name: string): ModelName =>
 export const parseDimension = (text: string, name: string): Dimension =>
   Number(parseChoice('dim', name, ['2', '3'] as const, text)) as Dimension;
 
+/**
+ * The vector model's dimension (3 when not given), refused when given beside the azimuthal model,
+ * whose one angular velocity per electron has no dimension to choose: it would be silently ignored.
+ */
+export function parseDimensionFor(
+  model: ModelName,
+  text: string | undefined,
+  name: string,
+  modelName: string,
+): Dimension {
+  if (text === undefined) return 3;
+  if (model === 'azimuthal') {
+    throw new InputError(`${name} applies only to ${modelName} vector, not azimuthal`, 'dim');
+  }
+  return parseDimension(text, name);
+}
+
 /** eps = r_e / R (eq. 49); 0 is free electrons. */
 export const parseEpsilon = (text: string | undefined, name: string): number =>
   parseNumber('epsilon', name, text, nonNegative);
@@ -194,9 +216,11 @@ export function parseMaxIterations(text: string | undefined, name: string): numb
   );
 }
 
-/** Lanczos's start-vector seed. */
+/** Lanczos's start-vector seed: mulberry32 keeps 32 bits, as parseSeed's. */
 export const parseLanczosSeed = (text: string | undefined, name: string): number =>
-  parseNumber('lanczosSeed', name, text, positiveInteger);
+  parseNumber('lanczosSeed', name, text, (x) =>
+    Number.isInteger(x) && x >= 1 && x < 2 ** 32 ? null : 'must be an integer in [1, 2^32)',
+  );
 
 export const kMatrixChoices = ['dense', 'free', 'tree', 'auto'] as const;
 /**

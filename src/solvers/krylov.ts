@@ -102,8 +102,9 @@ export function finishKrylov(
 ): SolveResult {
   const { size, b64, bNorm } = start;
   const x64 = Float64Array.from(x);
+  // A NaN b (a product that overflowed) is no zero right-hand side: its residuals stay NaN, not 0.
   let trueResidualNorm = 0;
-  if (bNorm > 0) {
+  if (bNorm !== 0) {
     const ax = new Float64Array(size);
     op.apply(x64, ax);
     let sum = 0;
@@ -113,7 +114,7 @@ export function finishKrylov(
     }
     trueResidualNorm = Math.sqrt(sum);
   }
-  const relative = (norm: number) => (bNorm > 0 ? norm / bNorm : 0);
+  const relative = (norm: number) => (bNorm === 0 ? 0 : norm / bNorm);
   return {
     x: x64,
     solver,

@@ -24,7 +24,7 @@ import { runResponse, type ResponseResult } from '../../studies/response/run.ts'
 import { kResponseDefaults, kResponseLimits, responseSpec } from '../../studies/response/spec.ts';
 import { openGpu } from '../device.ts';
 import { checkDecision, kCheckMaxUnknowns } from '../../run/check.ts';
-import { parseTreeToleranceFor } from '../../run/inputs.ts';
+import { parseDimensionFor, parseTreeToleranceFor } from '../../run/inputs.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
 import {
   checkOutputDirectory,
@@ -136,13 +136,18 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
     });
   } catch (error) {
     if (!(error instanceof InputError) || error.field === null) throw error;
-    const flag = `--${kFlags[error.field] ?? error.field}`;
-    const message = error.message.startsWith(`${error.field} `)
-      ? `${flag}${error.message.slice(error.field.length)}`
-      : `${flag}: ${error.message}`;
+    const flag = (field: string) => `--${kFlags[field] ?? field}`;
+    // A scale given two ways names both fields, each as its flag.
+    const both = /^(\w+) and (\w+)( are both given.*)$/.exec(error.message);
+    const message = both
+      ? `${flag(both[1])} and ${flag(both[2])}${both[3]}`
+      : error.message.startsWith(`${error.field} `)
+        ? `${flag(error.field)}${error.message.slice(error.field.length)}`
+        : `${flag(error.field)}: ${error.message}`;
     throw new InputError(message, error.field);
   }
   parseTreeToleranceFor(spec.matrix, values['tree-tol'], '--tree-tol', '--matrix');
+  parseDimensionFor(spec.model, values.dim, '--dim', '--model');
   const threads = threadsOption(values.threads);
   if (values.out !== undefined) checkOutputDirectory(values.out, [summaryFileName('response', null)]);
 

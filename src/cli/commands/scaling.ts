@@ -9,8 +9,15 @@ import { InputError } from '../../physics/input-error.ts';
 import { isModelName, kModelNames, type ModelName } from '../../physics/models.ts';
 import { kDistributionDimension, kScalingGeometries } from '../../physics/scaling.ts';
 import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
-import { parseMatrix, parseTolerance, parseTreeToleranceFor } from '../../run/inputs.ts';
-import { backendStorage, chunkProgress, openStudyBackend, threadsOption } from '../engine.ts';
+import { kDefaultLanczosBasis } from '../../solvers/lanczos.ts';
+import { parseLanczosSeed, parseMatrix, parseTolerance, parseTreeToleranceFor } from '../../run/inputs.ts';
+import {
+  backendStorage,
+  checkStudyBackend,
+  chunkProgress,
+  openStudyBackend,
+  threadsOption,
+} from '../engine.ts';
 import { runScaling, type BackendFactory } from '../../studies/scaling/run.ts';
 import {
   scalingFiles,
@@ -145,7 +152,7 @@ function parseOptions(argv: string[]) {
       values['max-iter'] === undefined
         ? undefined
         : parseNumber('max-iter', values['max-iter'], positiveInteger),
-    seed: parseNumber('seed', values.seed, positiveInteger),
+    seed: parseLanczosSeed(values.seed, '--seed'),
     shard: values.shard === undefined ? null : parseShard(values.shard, '--shard'),
   };
 }
@@ -192,6 +199,8 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
         tol: options.tol,
         seed: options.seed,
         maxIterations: options.maxIterations,
+        checkPoint: (system) =>
+          checkStudyBackend(context, system, options.matrix, options.treeTolerance, kDefaultLanczosBasis),
       },
       {
         progress: (text) => progress.update(text),

@@ -52,7 +52,7 @@ export async function spectrumCommand(argv: string[], progress: Progress): Promi
     Number.isInteger(x) && x >= kMinLanczosBasis ? null : `must be an integer >= ${kMinLanczosBasis}`,
   );
   const { system, radiusMetres } = systemFromOptions(values);
-  const choice = backendChoice(values);
+  const choice = { ...backendChoice(values), lanczosBasis: basisSize };
   const start = performance.now();
   const opened = await openBackend(system, choice, progress);
   const setup = performance.now() - start;

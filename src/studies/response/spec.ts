@@ -10,9 +10,11 @@ import {
   kMaxDenseSize,
   kModelNames,
   validateSystem,
+  type DarwinSystem,
   type Dimension,
   type ModelName,
 } from '../../physics/models.ts';
+import { checkFloat32System } from '../../engine/float32.ts';
 import { kDriveNames, validateDrive, type DriveName } from '../../physics/response.ts';
 import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
 import { kMatrixChoices, parseTolerance, type MatrixChoice } from '../../run/inputs.ts';
@@ -160,7 +162,10 @@ export function parseResponseGrid(text: string): number {
   return grid;
 }
 
-/** The validated spec: every (N, eps) system is built and checked here, so a run cannot fail on input. */
+/**
+ * The validated spec: every (N, eps) system is built and checked here (on the GPU against float32's
+ * range too), so a run cannot fail on input.
+ */
 export function responseSpec(input: ResponseInput): ResponseSpec {
   if (input.geometry === undefined) throw new InputError('give a geometry', 'geometry');
   if (!isGeometryName(input.geometry)) {
@@ -182,9 +187,12 @@ export function responseSpec(input: ResponseInput): ResponseSpec {
   if (input.n === undefined) throw new InputError('give N (a comma-separated list)', 'n');
   const ns = parseResponseNs(input.n, device, matrix, blockSize({ model, dim: dimText === '2' ? 2 : 3 }));
   const drive = oneOf('drive', input.drive ?? kResponseDefaults.drive, kDriveNames);
-  const given = [input.nEpsilon, input.epsilon, input.radiusMetres].filter((x) => x !== undefined);
+  const given = (['nEpsilon', 'epsilon', 'radiusMetres'] as const).filter((key) => input[key] !== undefined);
   if (given.length > 1) {
-    throw new InputError('give one of N r_e/R, epsilon or the radius in metres', 'nEpsilon');
+    throw new InputError(
+      `${given[0]} and ${given[1]} are both given; give one of N r_e/R, epsilon or the radius in metres`,
+      given[0],
+    );
   }
   let scale: ResponseScale;
   if (input.epsilon !== undefined) {
@@ -211,10 +219,22 @@ export function responseSpec(input: ResponseInput): ResponseSpec {
     const configuration = geometry(geometryName, n);
     validateDrive(configuration, drive);
     for (const epsilon of epsilonsOf(spec, n)) {
-      validateSystem({ configuration, model, dim: spec.dim, epsilon, softening: 0 });
+      const system = { configuration, model, dim: spec.dim, epsilon, softening: 0 };
+      validateSystem(system);
+      if (device === 'gpu') checkFloat32Point(system, scale.kind);
     }
   }
   return spec;
+}
+
+/** checkFloat32System, a refused eps named as the point and the input it came from. */
+function checkFloat32Point(system: DarwinSystem, field: ResponseScale['kind']): void {
+  try {
+    checkFloat32System(system);
+  } catch (error) {
+    if (!(error instanceof InputError) || error.field !== 'epsilon') throw error;
+    throw new InputError(`at N = ${system.configuration.n}: ${error.message}`, field);
+  }
 }
 
 /** The eps of each point at N: X / N for each N r_e/R = X, or the one eps the spec fixes. */

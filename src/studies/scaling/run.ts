@@ -421,6 +421,12 @@ export interface ScalingOptions extends Pick<
   'model' | 'ns' | 'tol' | 'seed' | 'maxIterations'
 > {
   readonly geometries: readonly ScalingGeometry[];
+  /**
+   * Throws to refuse a point's system that its backend cannot hold (memory, buffer or float32
+   * limits); asked of every point before the first runs, so that a sweep is refused whole rather
+   * than after its small points.
+   */
+  readonly checkPoint?: (system: DarwinSystem) => void;
 }
 
 /** One geometry's sweep, with the sphere's inertia ratio straight from M at its largest N. */
@@ -444,8 +450,15 @@ export async function runScaling(
 ): Promise<ScalingGeometryRun[]> {
   const runs: ScalingGeometryRun[] = [];
   const { ns } = options;
+  const mineOf = options.geometries.map((_, g) => ns.filter((_, k) => inShard(g * ns.length + k, shard)));
+  const { checkPoint } = options;
+  if (checkPoint) {
+    for (const [g, geometry] of options.geometries.entries()) {
+      for (const n of mineOf[g]) checkPoint(scalingSystem(geometry, options.model, n));
+    }
+  }
   for (const [g, geometry] of options.geometries.entries()) {
-    const mine = ns.filter((_, k) => inShard(g * ns.length + k, shard));
+    const mine = mineOf[g];
     hooks.geometry?.(geometry, mine);
     const run = await scalingSweep(
       factory,

@@ -26,12 +26,15 @@ export const kScalingMinElectrons = 2;
 export const kScalingBrowserElectrons: IntegerRange = { min: kScalingMinElectrons, max: 4096 };
 export const kScalingBrowserPoints: IntegerRange = { min: 1, max: 12 };
 
-/** Comma-separated geometry names, each checked. */
+/** Comma-separated geometry names, each checked, none repeated (a repeat would run its sweep twice). */
 export function parseScalingGeometries(text: string): ScalingGeometry[] {
   const names = text.split(',').map((name) => name.trim());
-  for (const name of names) {
+  for (const [k, name] of names.entries()) {
     if (!isScalingGeometry(name)) {
       throw new InputError(`geometries takes ${kScalingGeometries.join(', ')}, got '${name}'`, 'geometries');
+    }
+    if (names.indexOf(name) < k) {
+      throw new InputError(`geometries names ${name} more than once; give it once`, 'geometries');
     }
   }
   return names as ScalingGeometry[];
