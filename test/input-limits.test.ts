@@ -20,7 +20,7 @@ import { denseMatrix } from '../src/solvers/dense.ts';
 import { solve } from '../src/solvers/solve.ts';
 import { runScaling } from '../src/studies/scaling/run.ts';
 import { parseScalingGeometries } from '../src/studies/scaling/spec.ts';
-import { buildCliBundle } from './helpers/cli-bundle.ts';
+import { buildCliBundle, expectUserErrorRun } from './helpers/cli-bundle.ts';
 
 /** The InputError `run` throws (its field and message), or null. */
 function refusal(run: () => unknown): { field: string | null; message: string } | null {
@@ -271,11 +271,7 @@ describe('the CLI refuses these up front: one error line, exit 2, nothing on std
 
   function refused(args: string[], message: RegExp): string {
     const run = cli(...args);
-    expect(run.status, run.stderr).toBe(2);
-    expect(run.stdout).toBe('');
-    const errors = run.stderr.split('\n').filter((line) => line.startsWith('error: '));
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(message);
+    expectUserErrorRun(run, message);
     return run.stderr;
   }
 

@@ -180,7 +180,8 @@ export async function refinedVelocities(
       break;
     }
   }
-  const relative = normP > 0 ? normR / normP : 0;
+  // A NaN p (float32 overflow) stays NaN, not the 0 of a zero right-hand side.
+  const relative = normP === 0 ? 0 : normR / normP;
   return {
     x: v,
     solver: solverUsed,
