@@ -323,6 +323,18 @@ describe('the CLI refuses these up front: one error line, exit 2, nothing on std
     refused(args.split(' '), message);
   });
 
+  test.each([
+    ['GPU', ['--device', 'gpu', '--matrix', 'free']],
+    ['CPU tree', ['--device', 'cpu', '--matrix', 'tree']],
+  ])('--check past the dense reference (%s): refused before M is set up or built', (_name, backend) => {
+    const args = ['solve', '--geometry', 'ring', '--n', '16385', '--model', 'azimuthal', '--epsilon', '1e-6'];
+    const stderr = refused(
+      [...args, '--velocity', 'rigid', '--check', ...backend],
+      /^error: --check needs the dense float64 reference, which holds at most 16384 unknowns; this system has 16385 \(--no-check runs without it\)$/,
+    );
+    expect(stderr).not.toMatch(/setting up M|building the tree/);
+  });
+
   test("a spectrum whose Lanczos basis passes the device's largest buffer, before any product", () => {
     // 3 * 10^5 + 1 columns of 3 * 10^5 floats, 360 GB: past any device's binding.
     const args = ['--geometry', 'sphere', '--n', '100000', '--matrix', 'free', '--epsilon', '1e-6'];

@@ -21,10 +21,11 @@ import {
 } from '../kernels/matvec-free.ts';
 import { kPositionStride } from '../kernels/system.ts';
 import { InputError } from '../physics/input-error.ts';
-import { checkDenseSize, unknowns, type DarwinSystem } from '../physics/models.ts';
+import { kMaxDenseSize, unknowns, type DarwinSystem } from '../physics/models.ts';
 import { kDefaultTreeTolerance } from '../physics/tree-build.ts';
 import {
   checkCpuBackendFits,
+  chooseCpuStorage,
   cpuBackend,
   cpuBackendBytes,
   cpuTreeBackendBytes,
@@ -36,7 +37,7 @@ import {
 } from '../run/backend.ts';
 import { kCpuDevice, type DeviceSummary } from '../io/formats.ts';
 import { checkFloat32System } from '../engine/float32.ts';
-import { checkDecision, kCheckMaxUnknowns, type Reference } from '../run/check.ts';
+import { checkDecision, kCheckMaxUnknowns, type CheckDecision, type Reference } from '../run/check.ts';
 import { kCpuKernels } from '../parallel/mass-matrix.ts';
 import { nodeThreads, nodeWorkerPool } from '../parallel/node.ts';
 import type { WorkerPool } from '../parallel/pool.ts';
@@ -155,19 +156,48 @@ export async function openBackend(
   const float64Pool = () => (pool ??= cpuPool(choice.threads));
   // The check's decision waits for the storage: the CPU's tree is checked, its dense M is the reference.
   let check = false;
+  // A check the dense reference cannot hold (asked by --check past kCheckMaxUnknowns) is refused in
+  // one line before anything is set up, not as the worker's failure once the run is under way.
+  const decideCheck = (decision: CheckDecision) => {
+    check = decision === 'on';
+    if (check && size > kMaxDenseSize) {
+      throw new InputError(
+        `--check needs the dense float64 reference, which holds at most ${kMaxDenseSize} unknowns; ` +
+          `this system has ${size} (--no-check runs without it)`,
+        'check',
+      );
+    }
+  };
   const referenceOnce = () => {
     if (!check) return null;
     if (!reference) {
-      // Refused here, in one line, rather than as the worker's failure once the run is under way.
-      checkDenseSize(size);
-      progress.log(`check: assembling the float64 reference (${size} x ${size})`);
-      // In a worker thread of its own, on --threads threads beside the run: a signal ends it at once.
+      // In a worker thread of its own, on --threads threads, so that a signal ends it at once; asked
+      // after the run (afterRun), so that the two do not share the cores and timing_ms is the run's.
       held = nodeReference(choice.threads, () => progress.checkpoint());
-      reference = held.of('check', system);
+      const asked = held.of('check', system);
+      let announced = false;
+      const announce = () => {
+        if (!announced) progress.log(`check: assembling the float64 reference (${size} x ${size})`);
+        announced = true;
+      };
+      reference = {
+        momenta: (velocities) => (announce(), asked.momenta(velocities)),
+        velocities: (momenta, solver, options) => (announce(), asked.velocities(momenta, solver, options)),
+        spectrum: (options) => (announce(), asked.spectrum(options)),
+        afterRun: true,
+      };
     }
     return reference;
   };
   if (choice.device === 'cpu') {
+    decideCheck(
+      checkDecision(
+        system,
+        'cpu',
+        choice.requestedCheck,
+        chooseCpuStorage(system, choice.matrix, kHostMemory),
+      ),
+    );
     const backend = openCpuBackend(
       system,
       choice.matrix,
@@ -187,7 +217,6 @@ export async function openBackend(
       float64Pool,
     );
     const storage = backendStorage(backend);
-    check = checkDecision(system, 'cpu', choice.requestedCheck, storage ?? 'dense') === 'on';
     return {
       backend,
       device: kCpuDevice,
@@ -202,7 +231,7 @@ export async function openBackend(
       },
     };
   }
-  check = checkDecision(system, 'gpu', choice.requestedCheck) === 'on';
+  decideCheck(checkDecision(system, 'gpu', choice.requestedCheck));
   // gpuBackend refuses what float32 cannot hold; asked here first, a refusal needs no device.
   checkFloat32System(system);
   const gpu = await openGpu();

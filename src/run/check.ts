@@ -60,8 +60,15 @@ export function backendCheckTargets<K extends string>(
 export const kReferenceRtol = 1e-12;
 export const kReferenceLanczosTol = 1e-10;
 
-/** What the reference is asked: the three operations of a backend, answered in float64. */
-export type Reference = Pick<MassMatrixBackend, 'momenta' | 'velocities' | 'spectrum'>;
+/**
+ * What the reference is asked: the three operations of a backend, answered in float64. `afterRun`:
+ * its requests wait until the checked run has finished (pendingReference), so that the two do not
+ * share the cores and the run's timings are its own (the CLI); without it a reference in a worker
+ * runs beside the run (the app, whose check then costs no extra time).
+ */
+export type Reference = Pick<MassMatrixBackend, 'momenta' | 'velocities' | 'spectrum'> & {
+  readonly afterRun?: boolean;
+};
 
 /** The reference was abandoned (the user stopped the run): the run's report says so, not an error. */
 export class CheckStopped extends Error {
@@ -110,23 +117,30 @@ export interface CheckClock {
 
 /**
  * A reference answer, or null once the check was stopped; started early so that a reference in a
- * worker runs beside the checked run, and kept from counting as an unhandled rejection meanwhile.
- * `clock` gets the time the check costs the run: the start (all of it for an in-process reference,
- * whose work runs before its promise returns) and the wait for the answer (a worker's remainder).
+ * worker runs beside the checked run (unless `afterRun`: then when the answer is first awaited), and
+ * kept from counting as an unhandled rejection meanwhile. `clock` gets the time the check costs the
+ * run: the start (all of it for an in-process reference, whose work runs before its promise returns)
+ * and the wait for the answer (a worker's remainder).
  */
 export function pendingReference<T>(
   start: (() => Promise<T>) | null,
   clock: CheckClock | null = null,
+  afterRun = false,
 ): () => Promise<T | null> {
   if (!start) return async () => null;
-  const begun = performance.now();
-  const promise = start();
-  if (clock) clock.milliseconds += performance.now() - begun;
-  promise.catch(() => undefined);
+  let promise: Promise<T> | null = null;
+  const begin = () => {
+    const begun = performance.now();
+    const started = start();
+    if (clock) clock.milliseconds += performance.now() - begun;
+    started.catch(() => undefined);
+    return started;
+  };
+  if (!afterRun) promise = begin();
   return async () => {
     const waiting = performance.now();
     try {
-      return await promise;
+      return await (promise ??= begin());
     } catch (error) {
       if (error instanceof CheckStopped) return null;
       throw error;

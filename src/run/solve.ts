@@ -94,7 +94,8 @@ export function checkFloat32Given(
 /**
  * Runs a solve request on `backend`, checked against `reference` when one is given. The reference
  * gets the backend's own p to solve, so its difference measures the backend's solve alone; its
- * requests go out before the backend's work, so a reference in a worker runs alongside.
+ * requests go out before the backend's work, so a reference in a worker runs alongside, unless it
+ * asks to come after the run (Reference.afterRun).
  */
 export async function runSolve(
   system: DarwinSystem,
@@ -110,6 +111,7 @@ export async function runSolve(
   const referenceMomenta = pendingReference(
     reference && givenVelocities ? () => reference.momenta(givenVelocities) : null,
     checkClock,
+    reference?.afterRun,
   );
   const product = refines(backend, request.rtol)
     ? float64Product(backend.system, request.float64Pool?.(), backend.tree)
@@ -133,6 +135,7 @@ export async function runSolve(
         ? () => reference.velocities(p, 'auto', { rtol: Math.min(request.rtol, kReferenceRtol) })
         : null,
       checkClock,
+      reference?.afterRun,
     );
     request.onStage?.('solve', p);
     const start = performance.now();

@@ -85,6 +85,7 @@ export async function runSpectrum(
           })
       : null,
     checkClock,
+    reference?.afterRun,
   );
   const start = performance.now();
   const refine = refines(backend, tol);
