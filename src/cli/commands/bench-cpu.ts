@@ -180,9 +180,11 @@ function benchCpuSize(
 
   const x = Float64Array.from(velocityPattern(system, 'random', 1));
   const fast = benchFastProducts(system, pool, x, options, label, progress);
+  const order = (row: BenchRow) => kBenchKernels.indexOf(benchKernel(row));
+  const asked = () =>
+    [...rows, ...fast].filter((row) => only.has(benchKernel(row))).sort((a, b) => order(a) - order(b));
   // The other rows hold a matrix-sized array: at sizes past it, ask for these two by name (--only).
-  if (!kMatrixRows.some((kernel) => only.has(kernel)))
-    return fast.filter((row) => only.has(benchKernel(row)));
+  if (!kMatrixRows.some((kernel) => only.has(kernel))) return asked();
   progress.update(`${label}: copy`);
   const source = pool.shared(entries);
   const target = pool.shared(entries);
@@ -197,6 +199,8 @@ function benchCpuSize(
   rows.push({ ...row('fill', system, fillMs, matrixBytes, null, copyGbps), ratio_to_fill: 1 });
   pool.release(source);
   pool.release(target);
+  // Copy and fill alone hold no M, and checkCpuBenchFits lets them past the dense M's limit.
+  if (!kDenseRows.some((kernel) => only.has(kernel))) return asked();
 
   progress.update(`${label}: assembling ${size} x ${size}`);
   const matrix = parallelMassMatrixEntries(system, pool);
@@ -257,8 +261,7 @@ function benchCpuSize(
     }
   }
   pool.release(matrix);
-  const order = (row: BenchRow) => kBenchKernels.indexOf(benchKernel(row));
-  return [...rows, ...fast].filter((row) => only.has(benchKernel(row))).sort((a, b) => order(a) - order(b));
+  return asked();
 }
 
 /**
