@@ -10,7 +10,7 @@ import { denseMatrixBytes, matrixShape } from '../src/kernels/mass-matrix.ts';
 import { unknowns, validateSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
 import { checkCpuBenchFits } from '../src/cli/commands/bench-cpu.ts';
 import { benchSystem, checkGpuBenchFits, type BenchKernel } from '../src/cli/commands/bench.ts';
-import { buildCliBundle } from './helpers/cli-bundle.ts';
+import { buildCliBundle, expectUserErrorRun } from './helpers/cli-bundle.ts';
 
 let cliPath: string;
 beforeAll(() => {
@@ -22,13 +22,10 @@ function bench(...args: string[]) {
 }
 
 /** A refused run: exit 2, one error line matching `line`, no row begun (no progress), no output. */
+/** Refused as every user error is (expectUserErrorRun), before any row ran ("n = ..." progress). */
 function expectRefused(run: ReturnType<typeof bench>, line: RegExp): void {
-  expect(run.status, run.stderr).toBe(2);
-  const errors = run.stderr.split('\n').filter((text) => text.startsWith('error:'));
-  expect(errors).toHaveLength(1);
-  expect(errors[0]).toMatch(line);
+  expectUserErrorRun(run, line);
   expect(run.stderr).not.toMatch(/^n = /m);
-  expect(run.stdout).toBe('');
 }
 
 const kFastRows = '; --only matvec_free,matvec_tree holds no matrix-sized array$';
@@ -151,7 +148,6 @@ describe('--dim 2 benches the disk, on both devices alike', () => {
   test.each([
     [['--dim', '2'], 'assemble_vector2d', 128],
     [['--model', 'azimuthal'], 'assemble_azimuthal', 64],
-    [['--model', 'azimuthal', '--dim', '2'], 'assemble_azimuthal', 64],
   ])(
     '%j: the same row on the GPU and the CPU',
     (flags, name, size) => {
@@ -166,4 +162,11 @@ describe('--dim 2 benches the disk, on both devices alike', () => {
     },
     120_000,
   );
+
+  test('--dim beside --model azimuthal is refused, as solve, spectrum and response refuse it', () => {
+    expectRefused(
+      bench('--n', '64', '--model', 'azimuthal', '--dim', '2', '--device', 'cpu'),
+      /^error: --dim applies only to --model vector, not azimuthal$/,
+    );
+  });
 });

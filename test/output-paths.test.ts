@@ -334,7 +334,7 @@ describe('input files refused in one line', () => {
     const path = join(dir, name);
     writeFileSync(path, bytes);
     expectUserErrorRun(
-      cli('solve', '--positions', path, '--epsilon', '0.1', '--velocity', 'rotation', '--device', 'cpu'),
+      cli('solve', '--positions', path, '--epsilon', '0.1', '--velocity', 'rigid', '--device', 'cpu'),
       pattern,
     );
     expectUserErrorRun(cli('solve', ...ring, '--velocities', path), pattern);
@@ -354,7 +354,7 @@ describe('input files refused in one line', () => {
 
   test.each([
     [
-      ['solve', '--positions', '', '--epsilon', '0.1', '--velocity', 'rotation', '--device', 'cpu'],
+      ['solve', '--positions', '', '--epsilon', '0.1', '--velocity', 'rigid', '--device', 'cpu'],
       /^error: --positions needs a file name, got ''$/,
     ],
     [['solve', ...ring, '--velocities', ''], /^error: --velocities needs a file name, got ''$/],

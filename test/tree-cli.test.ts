@@ -1,7 +1,7 @@
 // `--device gpu --matrix tree` from the command line: the GPU's fast multipole product (src/kernels/
 // tree.ts) reported like the CPU's tree ("matrix": "tree" and its "tree" details), checked against
-// the dense float64 reference within the targets of a float32 tree, and its spectrum not refined in
-// float64 (the tree's tolerance bounds it first: src/run/refine.ts refines).
+// the dense float64 reference within the targets of a float32 tree, and its spectrum refined below
+// float32's reach against the float64 tree at the same tolerance (src/run/refine.ts).
 import { spawnSync } from 'node:child_process';
 import { beforeAll, expect, test } from 'vitest';
 import { buildCliBundle } from './helpers/cli-bundle.ts';

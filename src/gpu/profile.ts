@@ -71,8 +71,7 @@ export const kFusedStepMaxSize = 16 * kKrylovStepWorkgroupSize;
  * 2.41x at 30 000, 4.05x at 50 000, 8.83x at 100 000. Compiling its passes the first time at p = 11
  * (README, "The fast multipole product") costs what a solve of about ten products saves near
  * 30 000, so 'auto' switches there. A hardware GPU (the 'thread' variants, whose ratio on
- * SwiftShader crossed near 12 000) has not been measured yet (no device was lent): it keeps 15 000
- * until one is.
+ * SwiftShader crossed near 12 000) keeps 15 000 until measured on one.
  */
 export const kTreeCrossover = { cpu: 30000, gpu: 15000 } as const;
 

@@ -39,7 +39,7 @@ import { gigabytes, type MassMatrixBackend } from '../../run/backend.ts';
 import { runResponse } from '../../studies/response/run.ts';
 import { kResponseDefaults, responseSpec } from '../../studies/response/spec.ts';
 import { kCpuDevice } from '../../io/formats.ts';
-import { parseDevice, type DeviceChoice } from '../../run/inputs.ts';
+import { parseDevice, parseDimensionFor, type DeviceChoice } from '../../run/inputs.ts';
 import { kHostMemory, threadsOption } from '../engine.ts';
 import { openGpu } from '../device.ts';
 import { benchCpu, type CpuBenchOptions } from './bench-cpu.ts';
@@ -184,7 +184,7 @@ disk for --dim 2) at eps = 1e-3; a size whose rows cannot fit is refused before 
 
   --n N          electrons (2 or more); repeat the flag for several sizes            [1024]
   --model M      vector|azimuthal                                                    [vector]
-  --dim 2|3      vector model dimension                                              [3]
+  --dim 2|3      vector model dimension (refused beside azimuthal)                   [3]
   --repeats R    timed runs per kernel (the median is reported)                      [5]
   --workgroup-sizes W,W,...  also time the assembly, every dense matvec variant and the
                  matrix-free matvec at these workgroup sizes (powers of two; rows labelled
@@ -205,7 +205,7 @@ const kOptions = {
   ...kCommonOptions,
   n: { type: 'string', multiple: true },
   model: { type: 'string', default: 'vector' },
-  dim: { type: 'string', default: '3' },
+  dim: { type: 'string' },
   repeats: { type: 'string', default: '5' },
   'workgroup-sizes': { type: 'string' },
   only: { type: 'string' },
@@ -941,9 +941,8 @@ export async function benchCommand(argv: string[], progress: Progress): Promise<
   if (values.model !== 'vector' && values.model !== 'azimuthal') {
     throw new InputError(`--model must be vector|azimuthal, got '${values.model}'`);
   }
-  if (values.dim !== '2' && values.dim !== '3')
-    throw new InputError(`--dim must be 2 or 3, got '${values.dim}'`);
-  const dim = values.dim === '2' ? 2 : 3;
+  // As solve, spectrum and response: --dim is the vector model's, refused beside azimuthal.
+  const dim = parseDimensionFor(values.model, values.dim, '--dim', '--model');
   const only = parseOnly(values.only);
   const device = parseDevice(values.device, '--device');
   if (device === 'cpu') {
