@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { checkRefinementFits, type OpenBackend } from '../src/cli/engine.ts';
 import { checkFloat32System } from '../src/engine/float32.ts';
 import { checkBuffersFit, type BufferLimits, type BufferPlan } from '../src/engine/backend.ts';
 import { treeBufferBytes } from '../src/kernels/tree.ts';
@@ -14,6 +15,7 @@ import { geometry } from '../src/physics/geometry.ts';
 import { decimalNumber, InputError } from '../src/physics/input-error.ts';
 import { validateSystem, type DarwinSystem } from '../src/physics/models.ts';
 import { kDefaultTreeTolerance } from '../src/physics/tree-build.ts';
+import { cpuTreeBackendBytes } from '../src/run/backend.ts';
 import * as input from '../src/run/inputs.ts';
 import { responseSpec } from '../src/studies/response/spec.ts';
 import { denseMatrix } from '../src/solvers/dense.ts';
@@ -253,6 +255,38 @@ describe("a scaling sweep's points are checked before the first runs", () => {
     );
     await expect(sweep).rejects.toThrow('N = 64 refused');
     expect(opened).toEqual([]);
+  });
+});
+
+describe("a GPU tree's refinement: the float64 CPU tree it builds must fit the host", () => {
+  const system: DarwinSystem = {
+    configuration: geometry('ball', 1000),
+    model: 'vector',
+    dim: 3,
+    epsilon: 1e-3,
+    softening: 0,
+  };
+  const need = cpuTreeBackendBytes(system, 1e-5);
+  const memory = (availableBytes: number) => ({
+    source: 'the test budget',
+    availableBytes: () => availableBytes,
+  });
+  const gpuTree = { backend: { name: 'gpu', tree: { tolerance: 1e-5 } } } as unknown as Pick<
+    OpenBackend,
+    'backend'
+  >;
+
+  test('refused below float32 where it does not fit, in one line naming --tol', () => {
+    expect(() => checkRefinementFits(gpuTree, system, 1e-10, memory(need))).not.toThrow();
+    expect(() => checkRefinementFits(gpuTree, system, 1e-10, memory(need - 1))).toThrow(
+      /^--tol 1e-10 refines the GPU tree's answer against the float64 CPU tree, which needs [\d.]+ GB, more than the [\d.]+ GB of the test budget; ask --tol 1e-6 or more$/,
+    );
+  });
+
+  test('no refinement, or no tree: nothing to hold', () => {
+    expect(() => checkRefinementFits(gpuTree, system, 1e-6, memory(0))).not.toThrow();
+    const free = { backend: { name: 'gpu' } } as unknown as Pick<OpenBackend, 'backend'>;
+    expect(() => checkRefinementFits(free, system, 1e-10, memory(0))).not.toThrow();
   });
 });
 

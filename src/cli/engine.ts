@@ -50,6 +50,7 @@ import {
   type MatrixChoice,
 } from '../run/inputs.ts';
 import { openGpu } from './device.ts';
+import { kRefinementRtol, refines } from '../run/refine.ts';
 import { nodeReference } from './reference.ts';
 import type { FloatReference } from '../run/reference.ts';
 import type { Progress } from './progress.ts';
@@ -142,6 +143,29 @@ export interface OpenBackend {
   /** --threads threads for a refined GPU solve's float64 products (runSolve), started on first use. */
   float64Pool(): WorkerPool;
   close(): void;
+}
+
+/**
+ * Refuses, before the run, a GPU tree's refinement (a tolerance below float32's, src/run/refine.ts)
+ * where the host cannot hold the float64 CPU tree it builds at the same tree tolerance.
+ */
+export function checkRefinementFits(
+  opened: Pick<OpenBackend, 'backend'>,
+  system: DarwinSystem,
+  rtol: number,
+  memory: DeviceMemory = kHostMemory,
+): void {
+  const { backend } = opened;
+  if (!backend.tree || !refines(backend, rtol)) return;
+  const need = cpuTreeBackendBytes(system, backend.tree.tolerance);
+  const available = memory.availableBytes();
+  if (need <= available) return;
+  throw new InputError(
+    `--tol ${rtol} refines the GPU tree's answer against the float64 CPU tree, which needs ` +
+      `${gigabytes(need)}, more than the ${gigabytes(available)} of ${memory.source}; ` +
+      `ask --tol ${kRefinementRtol.toExponential()} or more`,
+    'tolerance',
+  );
 }
 
 export async function openBackend(

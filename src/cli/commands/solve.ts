@@ -13,7 +13,7 @@ import {
 } from '../../run/inputs.ts';
 import { solveJson, solveNpz } from '../../run/report.ts';
 import { checkFloat32Given, runSolve, type SolveRequest } from '../../run/solve.ts';
-import { backendChoice, kBackendHelp, kBackendOptions, openBackend } from '../engine.ts';
+import { backendChoice, checkRefinementFits, kBackendHelp, kBackendOptions, openBackend } from '../engine.ts';
 import { writeOutput } from '../formats.ts';
 import { checkOutputFile } from '../output-directory.ts';
 import {
@@ -118,6 +118,7 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
   const opened = await openBackend(system, choice, progress);
   const setup = performance.now() - start;
   try {
+    checkRefinementFits(opened, system, rtol);
     const report = await runSolve(
       system,
       opened.backend,

@@ -4,7 +4,7 @@ import { parseLanczosSeed, parseMaxIterations, parseNumber, parseTolerance } fro
 import { spectrumJson } from '../../run/report.ts';
 import { runSpectrum } from '../../run/spectrum.ts';
 import { kDefaultLanczosBasis, kMinLanczosBasis } from '../../solvers/lanczos.ts';
-import { backendChoice, kBackendHelp, kBackendOptions, openBackend } from '../engine.ts';
+import { backendChoice, checkRefinementFits, kBackendHelp, kBackendOptions, openBackend } from '../engine.ts';
 import {
   kCommonOptions,
   kSystemHelp,
@@ -57,6 +57,7 @@ export async function spectrumCommand(argv: string[], progress: Progress): Promi
   const opened = await openBackend(system, choice, progress);
   const setup = performance.now() - start;
   try {
+    checkRefinementFits(opened, system, tol);
     const report = await runSpectrum(
       system,
       opened.backend,
