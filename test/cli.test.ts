@@ -446,7 +446,7 @@ describe('solve', () => {
     const other = cli('solve', '--geometry', 'ring', '--n', '12', ...physics, '--momenta', csvPath);
     expect(other.status).toBe(2);
     expect(other.stderr).toMatch(
-      /^error: .*saved\.csv: electron 0 \(row 1 below the header\) is at \(.*\), the configuration's at \(1, 0, 0\): the results of another configuration$/m,
+      /^error: .*saved\.csv:2: electron 0 is at \(.*\), the configuration's at \(1, 0, 0\): the results of another configuration$/m,
     );
   });
   it('--out FILE.npz: NumPy reads positions, velocities, momenta, history and the summary back', () => {

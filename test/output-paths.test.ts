@@ -14,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { geometry } from '../src/physics/geometry.ts';
+import { geometry, parseNumericCsv } from '../src/physics/geometry.ts';
 import { writeIntoDirectory } from '../src/cli/output-directory.ts';
 import { responsePointTags } from '../src/studies/response/report.ts';
 import { buildCliBundle, expectUserErrorRun } from './helpers/cli-bundle.ts';
@@ -292,7 +292,7 @@ describe('solve reads a study’s velocities back', () => {
     // A sphere's velocities leave the plane and e_phi.
     expectUserErrorRun(
       cli('solve', '--positions', saved, '--velocities', saved, '--model', 'azimuthal', ...cpu),
-      /response-n20-x2\.00\.csv: electron 0 \(row 1 below the header\) has v = \(.*\), not along e_phi as the azimuthal model$/,
+      /response-n20-x2\.00\.csv:2: electron 0 has v = \(.*\), not along e_phi as the azimuthal model$/,
     );
     // A ring's electrons moving along z are no velocities of the plane.
     const { positions } = geometry('ring', 4);
@@ -301,7 +301,7 @@ describe('solve reads a study’s velocities back', () => {
     writeFileSync(lifted, ['x,y,z,vx,vy,vz', ...rows.map((row) => row.join(','))].join('\n'));
     expectUserErrorRun(
       cli('solve', '--geometry', 'ring', '--n', '4', '--velocities', lifted, '--dim', '2', ...cpu),
-      /lifted\.csv: electron 2 \(row 3 below the header\) has v = \(0, 0, 1\), not in the plane as --dim 2$/,
+      /lifted\.csv:4: electron 2 has v = \(0, 0, 1\), not in the plane as --dim 2$/,
     );
     // Velocities without momenta are no momenta.
     expectUserErrorRun(
@@ -312,6 +312,19 @@ describe('solve reads a study’s velocities back', () => {
 });
 
 describe('input files refused in one line', () => {
+  test("a row's message names its file line, past comments and blank lines", () => {
+    const text = '# saved\nx,y,z\n\n1,2,3\n# the second\n4,5,6\n';
+    const csv = parseNumericCsv(text, 'f.csv', [['x', 'y', 'z']], 'positions');
+    expect(csv.values).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    expect(csv.lines).toEqual([4, 6]);
+    expect(() => parseNumericCsv(`${text}7,x,9\n`, 'f.csv', [['x', 'y', 'z']], 'positions')).toThrow(
+      "f.csv:7: 'x' is not a finite number",
+    );
+  });
+
   const ring = ['--geometry', 'ring', '--n', '4', '--epsilon', '0.1', '--device', 'cpu'];
 
   test.each([

@@ -117,7 +117,7 @@ function velocitiesFromCartesian(csv: NumericCsv, source: string, system: Darwin
     const alongPhi = Math.abs(radial) <= 1e-12 * Math.sqrt(rho2) * Math.hypot(row[vx], row[vy]);
     if (row[vz] !== 0 || (azimuthal && !alongPhi)) {
       throw new InputError(
-        `${source}: electron ${i} (row ${i + 1} below the header) has v = (${row[vx]}, ${row[vy]}, ${row[vz]}), ` +
+        `${source}:${csv.lines[i]}: electron ${i} has v = (${row[vx]}, ${row[vy]}, ${row[vz]}), ` +
           (azimuthal ? 'not along e_phi as the azimuthal model' : 'not in the plane as --dim 2'),
         'velocities',
       );
@@ -141,8 +141,8 @@ function checkSameConfiguration(
   if (i < 0) return;
   const at = (values: ArrayLike<number>) => `(${Array.from(values).join(', ')})`;
   throw new InputError(
-    // Electrons are numbered from 0 in every message, as in the JSON's arrays; the row helps in the file.
-    `${source}: electron ${i} (row ${i + 1} below the header) is at ${at(saved.subarray(3 * i, 3 * i + 3))}, the configuration's ` +
+    // Electrons are numbered from 0 in every message, as in the JSON's arrays; source:line finds the row.
+    `${source}:${csv.lines[i]}: electron ${i} is at ${at(saved.subarray(3 * i, 3 * i + 3))}, the configuration's ` +
       `at ${at(configuration.positions.subarray(3 * i, 3 * i + 3))}: the results of another configuration`,
     field,
   );

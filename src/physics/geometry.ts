@@ -163,6 +163,8 @@ export function firstElectronApart(reference: ArrayLike<number>, positions: Arra
 export interface NumericCsv {
   columns: string[];
   values: number[][];
+  /** The file's line number (from 1) of each row of values, for messages as `source:line`. */
+  lines: number[];
 }
 
 /** Text from a file as quoted in a message: a cell of a hostile file may be megabytes long. */
@@ -215,7 +217,8 @@ export function parseNumericCsv(
     throw new InputError(`${source}: header '${excerpt(lines[0].line)}' should be ${expected}`, field);
   }
   const columns = read.map((name) => matched.find((spelled) => spelled.toLowerCase() === name)!);
-  const values = lines.slice(1).map(({ line, number }) => {
+  const rows = lines.slice(1);
+  const values = rows.map(({ line, number }) => {
     const cells = line.split(',');
     if (cells.length !== columns.length) {
       throw new InputError(
@@ -231,5 +234,5 @@ export function parseNumericCsv(
       return value;
     });
   });
-  return { columns, values };
+  return { columns, values, lines: rows.map(({ number }) => number) };
 }

@@ -1,8 +1,9 @@
 // The float64 check of a run, one policy for the CLI and the app: when it runs, how tight the
 // reference is, and how the errors are defined. The reference is the dense float64 CPU backend
-// (src/run/backend.ts cpuBackend), in a worker beside the run for the CLI and the app alike
-// (reference.ts), so that a stop ends it wherever it is; it checks the GPU's float32 and the fast
-// multipole tree's approximate product (--matrix tree) alike.
+// (src/run/backend.ts cpuBackend); for solve and spectrum it runs in a worker (reference.ts), beside
+// the run in the app and after it in the CLI, so that a stop ends it wherever it is, while the
+// response study checks a few points in its own thread (at most kCheckMaxUnknowns, a second or
+// so). It checks the GPU's float32 and the fast multipole tree's approximate product alike.
 import { unknowns, type DarwinSystem } from '../physics/models.ts';
 import type { MassMatrixBackend } from './backend.ts';
 import type { DeviceChoice, MatrixChoice } from './inputs.ts';
