@@ -46,7 +46,7 @@ import {
   type SavedResult,
 } from '../io/formats.ts';
 import type { Panel } from './panel.ts';
-import { FloatReference } from './reference.ts';
+import { browserReference } from './reference.ts';
 import {
   FieldError,
   isStudyAction,
@@ -149,7 +149,7 @@ export class Session {
   readonly #diagnostics: Diagnostics;
   readonly #studies: Studies;
   readonly #setStatus: (status: Status) => void;
-  readonly #reference = new FloatReference();
+  readonly #reference = browserReference();
   #panel: Panel | null = null;
   #built: Built | null = null;
   #positionsFile: PositionsFile | null = null;
