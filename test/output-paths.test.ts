@@ -287,7 +287,7 @@ describe('solve reads a study’s velocities back', () => {
     const cpu = ['--epsilon', '0.1', '--device', 'cpu'];
     expectUserErrorRun(
       cli('solve', '--geometry', 'ring', '--n', '20', '--velocities', saved, ...cpu),
-      /response-n20-x2\.00\.csv: electron 0 .* the results of another configuration$/,
+      /response-n20-x2\.00\.csv:2: electron 0 is at .* the results of another configuration$/,
     );
     // A sphere's velocities leave the plane and e_phi.
     expectUserErrorRun(
