@@ -116,6 +116,14 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await fresh.page.locator('#london-map svg').count()).toBe(0);
     expect(await fresh.page.locator('[data-field="londonGrid"] input').inputValue()).toBe('31');
     expect((await savedStudy(fresh.page, 'london')).json).toEqual(london);
+    // The rows that report a device's field sum name the device the file's run had.
+    const rowLabel = (id: string) =>
+      fresh.page.locator(`#${id}`).evaluate((element) => element.previousElementSibling?.textContent);
+    expect(await rowLabel('london-check')).toBe('GPU vs float64 (9 points)');
+    const cpuRun = { ...london, device: { kind: 'cpu', description: 'float64 CPU reference' } };
+    await loadFile(fresh.page, 'london-cpu.json', JSON.stringify(cpuRun));
+    expect(await rowLabel('london-check')).toBe('CPU vs float64 (9 points)');
+    expect(await rowLabel('london-time')).toBe('CPU field time');
     expect(fresh.errors).toEqual([]);
     await screenshot(page, 'studies-1-london-sphere');
     expect(errors).toEqual([]);

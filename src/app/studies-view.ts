@@ -67,13 +67,13 @@ const kCards: Record<StudyCard, CardSpec> = {
     rows: [
       ['london-body', 'body'],
       ['london-n-re-over-r', 'N r_e/R at the London field (float64)'],
-      ['london-n-re-over-r-device', 'the same from the GPU centre field'],
+      ['london-n-re-over-r-device', londonDeviceLabels('gpu')['london-n-re-over-r-device']],
       ['london-continuum', kLondonContinuumLabel],
       ['london-centre-ratio', 'B_z(centre) / B_London'],
       ['london-uniformity', 'max |B − B_c| / |B_c| inside 0.9 R'],
       ['london-uniformity-inner', '… inside 0.45 R'],
-      ['london-check', 'GPU vs float64 (9 points)'],
-      ['london-time', 'GPU field time'],
+      ['london-check', londonDeviceLabels('gpu')['london-check']],
+      ['london-time', londonDeviceLabels('gpu')['london-time']],
       ['london-law', 'continuum − N r_e/R'],
     ],
     figures: ['london-map', 'london-convergence'],
@@ -275,6 +275,19 @@ export function criticalRadiusText(radius: Pick<CriticalRadius, 'metres' | 'log1
 }
 
 /** The continuous body's N r_e/R, as the shape mapped has it. */
+/**
+ * The labels of the London card's rows that name the device whose field sum they report: the GPU's in
+ * a run of the page, the CPU's (float64, the reference's own sum) in a loaded `london --device cpu` run.
+ */
+function londonDeviceLabels(kind: 'gpu' | 'cpu'): Record<string, string> {
+  const device = kind.toUpperCase();
+  return {
+    'london-n-re-over-r-device': `the same from the ${device} centre field`,
+    'london-check': `${device} vs float64 (9 points)`,
+    'london-time': `${device} field time`,
+  };
+}
+
 export function londonContinuumLabel(geometry: LondonBody['geometry']): string {
   return geometry === 'sphere'
     ? `${kLondonContinuumLabel} (sphere: 3, eq. 30)`
@@ -507,7 +520,9 @@ export class StudiesView {
     grid: number,
     study: LondonMapStudy,
     mapSvg: string,
+    deviceKind: 'gpu' | 'cpu' = 'gpu',
   ): void {
+    for (const [id, label] of Object.entries(londonDeviceLabels(deviceKind))) this.#rowLabel(id, label);
     const shape = body.geometry === 'sphere' ? 'sphere' : `cylinder, h = ${body.halfHeight} R`;
     showText(
       'london-body',
@@ -556,7 +571,12 @@ export class StudiesView {
 
   /** The label (dt) of the continuous body's row. */
   #londonContinuumLabel(label: string): void {
-    const term = element('london-continuum').previousElementSibling;
+    this.#rowLabel('london-continuum', label);
+  }
+
+  /** The label (dt) of the row whose value is element `id`. */
+  #rowLabel(id: string, label: string): void {
+    const term = element(id).previousElementSibling;
     if (term) term.textContent = label;
   }
 

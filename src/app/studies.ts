@@ -290,7 +290,7 @@ export class Studies {
     this.#view.start('london');
     this.#view.clearLondon();
     const body = { geometry, halfHeight, n: study.n, continuumParameter: saved.convergence.continuum };
-    this.#view.londonMap(body, grid, study, '');
+    this.#view.londonMap(body, grid, study, '', saved.json.device.kind);
     const ns = saved.studies.map((s) => s.n);
     this.#view.londonConvergence(saved.convergence, londonConvergenceSvg(geometry, saved.convergence, ns));
     const device = saved.json.device;
