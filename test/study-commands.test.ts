@@ -244,6 +244,11 @@ describe('london', () => {
     [/--half-height applies only to --geometry cylinder/, ['--half-height', '2']],
     [/--n must be an integer >= 1/, ['--n', '0']],
     [/--device must be gpu or cpu/, ['--device', 'tpu']],
+    // A cylinder so long that 1/r^2 underflows at its centre: named so, not as no field along Omega.
+    [
+      /^error: cylinder h=1e\+150: its field at the centre underflows to 0 in float64$/,
+      ['--geometry', 'cylinder', '--half-height', '1e150', '--n', '100', '--grid', '5', '--device', 'cpu'],
+    ],
   ])('user error %s', (pattern, args) => {
     expectUserError(pattern, 'london', ...args);
   });
@@ -362,7 +367,22 @@ describe('--shard and merge', () => {
   });
 
   test('a missing shard, a file that is not JSON, and no file at all are user errors', () => {
-    const path = join(dir, 'london-shard-1.json');
+    // Its own shard, not the test's above: each test stands alone.
+    const shard = json(
+      'london',
+      '--n',
+      '40',
+      '--n',
+      '20',
+      '--grid',
+      '5',
+      '--device',
+      'cpu',
+      '--shard',
+      '1/2',
+    );
+    const path = join(dir, 'alone-shard-1.json');
+    writeFileSync(path, JSON.stringify(shard));
     expectUserError(/exactly once, got 1\/2/, 'merge', path);
     const junk = join(dir, 'junk.json');
     writeFileSync(junk, 'not json');

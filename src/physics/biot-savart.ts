@@ -107,6 +107,10 @@ export function londonParameter(configuration: Configuration): number {
   const radiusMetres = 1e-6;
   const omega = 1;
   const fieldZ = rotatingFieldAtCentre(configuration, radiusMetres, omega)[2];
+  if (fieldZ === 0) {
+    // A body far longer than wide (a cylinder of half-height 1e150 R): 1/r^2 underflows at the centre.
+    throw new InputError(`${configuration.source}: its field at the centre underflows to 0 in float64`);
+  }
   if (!(fieldZ > 0))
     throw new InputError(`${configuration.source}: rotation gives no field along Omega at the centre`);
   const requiredN = (configuration.n * londonField(omega)) / fieldZ;
