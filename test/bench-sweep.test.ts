@@ -3,7 +3,7 @@
 // speed: the rows, their bookkeeping and the warm starts' iteration counts are asserted, no time.
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { buildCliBundle } from './helpers/cli-bundle.ts';
+import { buildCliBundle, expectUserErrorRun } from './helpers/cli-bundle.ts';
 
 let cliPath: string;
 
@@ -58,11 +58,9 @@ describe('bench --only response_sweep', () => {
     const rows = JSON.parse(run.stdout).kernels as { name: string }[];
     expect(rows.map((r) => r.name)).toEqual(['copy', 'cg_solve']);
 
-    const wrong = bench('--only', 'copy,sweep');
-    expect(wrong.status).toBe(2);
-    const errors = wrong.stderr.split('\n').filter((line) => line.startsWith('error:'));
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/--only takes copy\|fill\|.*\|response_sweep, got 'sweep'/);
-    expect(wrong.stdout).toBe('');
+    expectUserErrorRun(
+      bench('--only', 'copy,sweep'),
+      /--only takes copy\|fill\|.*\|response_sweep, got 'sweep'/,
+    );
   }, 120_000);
 });

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { expectUserErrorRun } from './helpers/cli-bundle.ts';
 import { geometry } from '../src/physics/geometry.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
@@ -585,10 +586,7 @@ print(json.dumps({k: z[k].tolist() for k in ['positions', 'velocities', 'momenta
       [['--tree-tol', 'abc'], /^error: --tree-tol needs a finite number, got 'abc'$/m],
       [['--check', '--no-check'], /--check or --no-check/],
     ] as const) {
-      const run = cli('spectrum', ...ring, '--epsilon', '0.01', ...flag);
-      expect(run.status).toBe(2);
-      expect(run.stderr).toMatch(message);
-      expect(run.stderr.split('\n').filter((line) => line.startsWith('error:'))).toHaveLength(1);
+      expectUserErrorRun(cli('spectrum', ...ring, '--epsilon', '0.01', ...flag), message);
     }
   });
   it('refuses a dense M the machine cannot hold at once, naming --matrix free (issue 15)', () => {
@@ -606,12 +604,7 @@ print(json.dumps({k: z[k].tolist() for k in ['positions', 'velocities', 'momenta
         /^error: --device cpu holds a dense M of at most 16384 unknowns, this system has 900000; use --matrix tree/,
       ],
     ] as const) {
-      const run = cli('solve', ...ball, ...flags);
-      expect(run.status, run.stderr).toBe(2);
-      expect(run.stdout).toBe('');
-      const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
-      expect(errors).toHaveLength(1);
-      expect(errors[0]).toMatch(message);
+      expectUserErrorRun(cli('solve', ...ball, ...flags), message);
     }
   });
   it('prints a readable summary without --json', () => {

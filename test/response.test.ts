@@ -43,7 +43,7 @@ import {
   type ResponsePoint,
 } from '../src/studies/response/run.ts';
 import { kResponseLimits, responseSpec, type ResponseInput } from '../src/studies/response/spec.ts';
-import { buildCliBundle } from './helpers/cli-bundle.ts';
+import { buildCliBundle, expectUserErrorRun } from './helpers/cli-bundle.ts';
 import { gpuHarness } from './helpers/gpu.ts';
 
 /** Float32 CG to rtol 1e-6 on cond(M) of a few: the ratios agree with float64 to this. */
@@ -709,12 +709,7 @@ describe('the response command', () => {
     ];
     for (const [pattern, args] of cases) {
       const out = join(dir, 'never');
-      const run = cli(...args, '--device', 'cpu', '--out', out);
-      expect(run.status, run.stderr).toBe(2);
-      const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
-      expect(errors).toHaveLength(1);
-      expect(errors[0]).toMatch(pattern);
-      expect(run.stdout).toBe('');
+      expectUserErrorRun(cli(...args, '--device', 'cpu', '--out', out), pattern);
       expect(existsSync(out)).toBe(false);
     }
   });
