@@ -10,6 +10,7 @@ import { radiusFromEpsilon } from '../src/physics/constants.ts';
 import { geometry } from '../src/physics/geometry.ts';
 import type { DarwinSystem } from '../src/physics/models.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
+import { velocityPattern } from '../src/physics/velocities.ts';
 import { solveJson } from '../src/run/report.ts';
 import {
   chooseOption,
@@ -291,6 +292,35 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await other.page.locator('[data-field="n"] input').inputValue()).toBe('125');
     expect(errors).toEqual([]);
     expect(other.errors).toEqual([]);
+  });
+
+  test('a round trip that does not converge shows the energies of its given v, as its JSON says', async () => {
+    // eps = 0.5 makes M indefinite for 300 electrons on a sphere: the solve back stops short, far
+    // from v, while p = M v of the given (random, seed 1) v is exact.
+    const { page, errors } = await open('?geometry=sphere&n=300&eps=0.5&velocity=random&seed=1&run=solve');
+    await settled(page);
+    const json = await downloaded(page, '[data-action="downloadJson"] button', 'indefinite.json');
+    const saved = JSON.parse(json.text);
+    expect(saved.converged).toBe(false);
+    const given = velocityPattern(
+      { configuration: geometry('sphere', 300), model: 'vector', dim: 3, epsilon: 0.5, softening: 0 },
+      'random',
+      1,
+    );
+    // D = I in the vector model: T0 = |v|^2 / 2 of the given v, in float32 as the GPU holds it.
+    const kinetic = given.reduce((sum, x) => sum + Math.fround(x) ** 2, 0) / 2;
+    expect(saved.energies.kinetic).toBeCloseTo(kinetic, 4);
+    for (const page_ of [page, (await open()).page]) {
+      if (page_ !== page) {
+        await settled(page_);
+        await loadResult(page_, 'indefinite.json', json.text);
+      }
+      expect(await shownValue(page_, 'energy-kinetic')).toBe(saved.energies.kinetic);
+      expect(await shownValue(page_, 'energy-darwin')).toBe(saved.energies.darwin);
+      expect(await shownValue(page_, 'energy-total')).toBe(saved.energies.total);
+      expect(await shownValue(page_, 'inertia-ratio')).toBe(saved.inertia_ratio);
+    }
+    expect(errors).toEqual([]);
   });
 
   test('a loaded spectrum is shown: λ_min, λ_max, the collective parameter and what M is', async () => {

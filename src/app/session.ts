@@ -39,6 +39,7 @@ import {
   describeDevice,
   parseQuantityCsv,
   parseJsonObject,
+  savedEnergies,
   savedResult,
   resultCsv,
   toJson,
@@ -618,7 +619,7 @@ export class Session {
     this.#results = { ...emptyResults(), timing, spectrum: this.#results.spectrum };
     this.#results.report = report;
     this.#results.history = report.solve?.history ?? [];
-    this.#setStateResults(report.system, report.mode, report.velocities, report.momenta);
+    this.#setStateResults(report.system, report.mode, report.velocities, report.momenta, report.energies);
     this.#showCheck(report, [
       ['check-momenta', report.check?.momenta ?? null],
       ['check-velocities', report.check?.velocities ?? null],
@@ -666,18 +667,23 @@ export class Session {
     this.#diagnostics.stage(stage, ms);
   }
 
-  /** Velocities and momenta of a finished stage: energies, the view, what downloads hold. */
+  /**
+   * Velocities and momenta of a finished stage: energies, the view, what downloads hold. `shown`:
+   * the energies the run or file reports (a round trip's are its given v's, not those solved back),
+   * else those of these velocities and momenta.
+   */
   #setStateResults(
     system: DarwinSystem,
     mode: SolveMode,
     velocities: Float64Array,
     momenta: Float64Array,
+    shown: Energies | null = null,
   ): void {
     this.#results.system = system;
     this.#results.mode = mode;
     this.#results.velocities = velocities;
     this.#results.momenta = momenta;
-    this.#results.energies = energies(velocities, momenta, massDiagonal(system));
+    this.#results.energies = shown ?? energies(velocities, momenta, massDiagonal(system));
     this.#diagnostics.energies(this.#results.energies);
     this.#show(system, velocities, momenta);
   }
@@ -848,6 +854,7 @@ export class Session {
         mode === 'momenta' || mode === 'velocities' || mode === 'round_trip' ? mode : 'round_trip',
         saved.velocities,
         saved.momenta,
+        savedEnergies(saved.summary),
       );
       // The tolerance line where the file says what was asked (a file without "tolerance": none).
       const tolerance = saved.summary.tolerance;

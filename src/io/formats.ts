@@ -15,6 +15,7 @@ import {
   type NumericCsv,
 } from '../physics/geometry.ts';
 import { InputError } from '../physics/input-error.ts';
+import type { Energies } from '../physics/observables.ts';
 import {
   blockSize,
   isModelName,
@@ -268,6 +269,19 @@ function numberArray(value: unknown, what: string, length: number | null): Float
 export function numberOf(object: Record<string, unknown>, key: string): number | null {
   const value = object[key];
   return typeof value === 'number' ? value : null;
+}
+
+/**
+ * The energies a result's summary records (solve's `energies` and `inertia_ratio`), or null where it
+ * has none: a round trip's are its given v's, which the file's solved-back velocities cannot give.
+ */
+export function savedEnergies(summary: Record<string, unknown>): Energies | null {
+  const saved = summary.energies;
+  if (typeof saved !== 'object' || saved === null) return null;
+  const values = saved as Record<string, unknown>;
+  const [kinetic, darwin, total] = ['kinetic', 'darwin', 'total'].map((key) => numberOf(values, key));
+  if (kinetic === null || darwin === null || total === null) return null;
+  return { kinetic, darwin, total, inertiaRatio: numberOf(summary, 'inertia_ratio') ?? NaN };
 }
 
 /** A loaded file's JSON object; anything else (not JSON, an array, a number, null) is refused. */
