@@ -323,6 +323,22 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test("Momenta after a Solve: the stage times and the JSON's timing are the product's alone", async () => {
+    const { page, errors } = await open('?n=300&velocity=random&run=solve');
+    expect(await settled(page)).toBe('converged');
+    expect(await shownValue(page, 'time-solve')).toBeGreaterThan(0);
+    expect(await runAction(page, 'momenta')).toBe('converged');
+    expect(await shownText(page, 'time-solve')).toBe('–');
+    expect(await shownValue(page, 'time-momenta')).toBeGreaterThan(0);
+    const saved = JSON.parse(
+      (await downloaded(page, '[data-action="downloadJson"] button', 'momenta.json')).text,
+    );
+    expect(saved.mode).toBe('momenta');
+    expect(saved.timing_ms).not.toHaveProperty('solve_ms');
+    expect(saved.timing_ms.matvec_ms).toBe(await shownValue(page, 'time-momenta'));
+    expect(errors).toEqual([]);
+  });
+
   test('a loaded spectrum is shown: λ_min, λ_max, the collective parameter and what M is', async () => {
     const first = await open('?geometry=ball&n=200&eps=0.003&run=spectrum');
     expect(await settled(first.page)).toBe('converged');

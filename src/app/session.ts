@@ -611,6 +611,14 @@ export class Session {
   /** A finished momenta or solve run: timings, the solve's diagnostics, the state, the check. */
   #showSolve(report: SolveReport, stopped: boolean): void {
     const { timing } = this.#results;
+    // This run's stages only: a product alone has no solve, a solve of given momenta no product.
+    for (const [stage, key] of [
+      ['momenta', 'matvec'],
+      ['solve', 'solve'],
+    ] as const) {
+      delete timing[key];
+      this.#diagnostics.stage(stage, null);
+    }
     if (report.timing.matvec !== undefined) this.#stageTime('momenta', report.timing.matvec);
     if (report.timing.solve !== undefined) this.#stageTime('solve', report.timing.solve);
     if (report.solve) {
