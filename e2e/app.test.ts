@@ -339,6 +339,24 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test('a binary file given to load is refused as such, and the page keeps its state and results', async () => {
+    const { page, errors } = await open('?n=200&run=spectrum');
+    expect(await settled(page)).toBe('converged');
+    const [url, velocity, lambdaMax] = [
+      page.url(),
+      await page.locator('[data-field="velocity"] select').inputValue(),
+      await shownValue(page, 'lambda-max'),
+    ];
+    // An .npz's first bytes: a zip archive's local file header.
+    expect(await loadFile(page, 'result.npz', 'PK\u0003\u0004\u0014\u0000\u0000\u0000px')).toBe(
+      'result.npz: not a text CSV but a zip archive (an .npz file?)',
+    );
+    expect(page.url()).toBe(url);
+    expect(await page.locator('[data-field="velocity"] select').inputValue()).toBe(velocity);
+    expect(await shownValue(page, 'lambda-max')).toBe(lambdaMax);
+    expect(errors).toEqual([]);
+  });
+
   test('a loaded spectrum is shown: λ_min, λ_max, the collective parameter and what M is', async () => {
     const first = await open('?geometry=ball&n=200&eps=0.003&run=spectrum');
     expect(await settled(first.page)).toBe('converged');

@@ -10,6 +10,7 @@ import {
   firstElectronApart,
   geometry,
   isGeometryName,
+  notTextCsv,
   parsePositionsCsv,
   type Configuration,
 } from '../physics/geometry.ts';
@@ -771,6 +772,10 @@ export class Session {
         this.#loadResult(savedResult(object, file.name), file.name);
         return;
       }
+      // A binary file (an .npz) is refused as such before its bytes are read as a header, and before
+      // anything of the page's state changes.
+      const notCsv = notTextCsv(text);
+      if (notCsv) throw new InputError(`${file.name}: ${notCsv}`, 'result');
       const kind = csvKind(text);
       if (kind === null)
         throw new FieldError(

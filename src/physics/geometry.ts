@@ -177,7 +177,7 @@ function excerpt(text: string): string {
  * binary file, whose bytes a message would otherwise echo), named where they look like a format of
  * this program's (a .npz is a zip archive), or JSON.
  */
-function notTextCsv(text: string): string | null {
+export function notTextCsv(text: string): string | null {
   if (text.startsWith('PK\u0003\u0004')) return 'not a text CSV but a zip archive (an .npz file?)';
   // Control characters other than tab and line ends, or U+FFFD where bytes were not UTF-8.
   const head = text.slice(0, 4096);
