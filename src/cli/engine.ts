@@ -197,34 +197,22 @@ export async function openBackend(
     if (!reference) {
       // In a worker thread of its own, on --threads threads, so that a signal ends it at once; asked
       // after the run (afterRun), so that the two do not share the cores and timing_ms is the run's.
-      held = nodeReference(choice.threads, () => progress.checkpoint());
-      const asked = held.of('check', system);
-      let announced = false;
-      const announce = () => {
-        if (!announced) progress.log(`check: assembling the float64 reference (${size} x ${size})`);
-        announced = true;
-      };
-      reference = {
-        momenta: (velocities) => (announce(), asked.momenta(velocities)),
-        velocities: (momenta, solver, options) => (announce(), asked.velocities(momenta, solver, options)),
-        spectrum: (options) => (announce(), asked.spectrum(options)),
-        afterRun: true,
-      };
+      held = nodeReference(
+        choice.threads,
+        () => progress.checkpoint(),
+        () => progress.log(`check: assembling the float64 reference (${size} x ${size})`),
+      );
+      reference = { ...held.of('check', system), afterRun: true };
     }
     return reference;
   };
   if (choice.device === 'cpu') {
-    decideCheck(
-      checkDecision(
-        system,
-        'cpu',
-        choice.requestedCheck,
-        chooseCpuStorage(system, choice.matrix, kHostMemory),
-      ),
-    );
+    // The storage decided once: the check's decision needs it before the backend is built.
+    const chosen = chooseCpuStorage(system, choice.matrix, kHostMemory);
+    decideCheck(checkDecision(system, 'cpu', choice.requestedCheck, chosen));
     const backend = openCpuBackend(
       system,
-      choice.matrix,
+      chosen,
       choice.treeTolerance,
       kHostMemory,
       (storage) => {

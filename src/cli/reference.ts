@@ -21,12 +21,18 @@ export function isReferenceWorker(data: unknown): data is ReferenceWorkerData {
 /**
  * The reference on `threads` threads, in a worker thread started from this module's URL on the first
  * request; `stopRequested` throws once the run was stopped (Progress.checkpoint), which ends the
- * worker and fails the pending requests with what it threw. Only the CLI bundle can start it: the
+ * worker and fails the pending requests with what it threw; `started` hears each start of the
+ * worker (the run's progress line). Only the CLI bundle can start it: the
  * bundle is one module whose entry (main.ts) hands such a thread to serveReference, where a source
  * module run by itself would not.
  */
-export function nodeReference(threads: number, stopRequested: () => void): FloatReference {
+export function nodeReference(
+  threads: number,
+  stopRequested: () => void,
+  started?: () => void,
+): FloatReference {
   return new FloatReference((listeners) => {
+    started?.();
     const workerData: ReferenceWorkerData = { referenceThreads: threads };
     const worker = new Worker(new URL(import.meta.url), { workerData });
     worker.on('message', listeners.message);

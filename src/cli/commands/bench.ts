@@ -68,17 +68,10 @@ export const kBenchKernels = [
 export type BenchKernel = (typeof kBenchKernels)[number];
 /** The rows bench --device cpu has no counterpart of. */
 const kGpuOnlyKernels: readonly BenchKernel[] = ['cg_solve', 'response_sweep'];
-/** The rows that hold arrays as large as the dense M: the copy's and fill's, and M itself. */
-export const kMatrixRows: readonly BenchKernel[] = [
-  'copy',
-  'fill',
-  'assemble',
-  'matvec_dense',
-  'cg_iteration',
-  'cg_solve',
-];
-/** The matrix rows that hold M itself, not only arrays as large. */
+/** The rows that hold M itself. */
 export const kDenseRows: readonly BenchKernel[] = ['assemble', 'matvec_dense', 'cg_iteration', 'cg_solve'];
+/** The rows that hold arrays as large as the dense M: the copy's and fill's, and M's own. */
+export const kMatrixRows: readonly BenchKernel[] = ['copy', 'fill', ...kDenseRows];
 
 /**
  * The bench's system of `n` electrons at eps = 1e-3: the sphere, or the disk where the vector model
