@@ -127,11 +127,11 @@ describe('the link of the system, solver and display fields', () => {
       'matrix',
       "matrix must be one of dense, free, tree, auto, got 'trees' (did you mean tree?)",
     ],
-    ['check=yes', 'check', "expected 1 or 0, got 'yes'"],
+    ['check=yes', 'check', "check must be one of 1, 0, true, false, got 'yes'"],
     ['colour=charge', 'colourBy', 'colour must be one of none, velocity'],
     ['arrows=spin', 'arrows', 'arrows must be one of none'],
-    ['point=0', 'pointScale', 'point size must be in [0.25, 4]'],
-    ['point=10', 'pointScale', 'point size must be in [0.25, 4]'],
+    ['point=0', 'pointScale', 'point must be in [0.25, 4]'],
+    ['point=10', 'pointScale', 'point must be in [0.25, 4]'],
     ['view=4d', 'view', 'view must be one of auto, 3d, 2d'],
   ] as const)('%s is refused under %s, the default kept', (query, key, message) => {
     const { parameters, errors } = parametersFromQuery(`?${query}`);

@@ -9,7 +9,6 @@ import { kLondonGeometries } from '../physics/london.ts';
 import { kModelNames } from '../physics/models.ts';
 import { kDriveNames } from '../physics/response.ts';
 import { kScalingGeometries } from '../physics/scaling.ts';
-import { parseNEpsilons, parseResponseGrid } from '../studies/response/spec.ts';
 import { kVelocityPatterns } from '../physics/velocities.ts';
 import { formatNumber } from './colour.ts';
 import {
@@ -25,6 +24,8 @@ import {
   parseMaxIterations,
   parseN,
   parseRadius,
+  parseResponseGrid,
+  parseResponseNEpsilons,
   parseResponseNList,
   parseScalingN,
   parseScalingPoints,
@@ -54,7 +55,7 @@ export interface PanelHooks {
   action(action: PanelAction): void;
 }
 
-type TextKey =
+export type TextKey =
   | 'n'
   | 'epsilon'
   | 'radiusMetres'
@@ -80,13 +81,14 @@ type TextKey =
 /** A text field's value: a number, or a comma-separated list of them. */
 type TextValue = number | readonly number[];
 
-interface TextSpec<T extends TextValue = TextValue> {
+export interface TextSpec<T extends TextValue = TextValue> {
   readonly label: string;
   parse(text: string): T;
   format(value: T): string;
 }
 
-const kTextFields: { readonly [K in TextKey]: TextSpec<Parameters[K]> } = {
+/** The typed fields: each one's label, and the parser whose messages name it by that label. */
+export const kTextFields: { readonly [K in TextKey]: TextSpec<Parameters[K]> } = {
   n: { label: 'N electrons', parse: parseN, format: String },
   epsilon: { label: 'ε = r_e / R', parse: parseEpsilon, format: String },
   radiusMetres: { label: 'R (metres)', parse: parseRadius, format: (r) => r.toPrecision(6) },
@@ -106,8 +108,8 @@ const kTextFields: { readonly [K in TextKey]: TextSpec<Parameters[K]> } = {
   scalingNMax: { label: 'largest N', parse: parseScalingN, format: String },
   scalingPoints: { label: 'points (log-spaced)', parse: parseScalingPoints, format: String },
   responseNs: { label: 'N electrons (list)', parse: parseResponseNList, format: String },
-  responseNEpsilon: { label: 'N r_e/R (list, eq. 49)', parse: parseNEpsilons, format: String },
-  responseGrid: { label: 'map points per side', parse: parseResponseGrid, format: String },
+  responseNEpsilon: { label: 'N r_e/R (list, eq. 49)', parse: parseResponseNEpsilons, format: String },
+  responseGrid: { label: 'grid points per side', parse: parseResponseGrid, format: String },
 };
 
 /** The field's spec over its own value type (a mapped type's entry, read back as the union). */

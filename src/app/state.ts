@@ -16,8 +16,8 @@ import { kLondonAppDefaults, kLondonBrowserElectrons, kLondonBrowserGrid } from 
 import {
   kResponseAppDefaults,
   kResponseDefaults,
+  kResponseLimits,
   parseNEpsilons,
-  parseResponseGrid,
   parseResponseNs,
 } from '../studies/response/spec.ts';
 import {
@@ -167,8 +167,10 @@ function oneOf<T extends string>(values: readonly T[], what: string): (text: str
   return (text) => input.parseChoice(what, what, values, text);
 }
 
-// The system and solver fields, over the parsers the CLI's flags share (src/run/inputs.ts); each
-// message names the field by its label in the panel.
+// The system and solver fields, over the parsers the CLI's flags share (src/run/inputs.ts). A typed
+// field's message names it by its label in the panel ('N' for 'N electrons'), and quotes the text where
+// it is no number ('abc', or empty) but writes a number bare; a choice, which only a link can get
+// wrong, is named by its key in the link.
 export const parseN = (text: string): number => input.parseElectronCount(text, 'N', kMaxElectrons);
 export const parseEpsilon = (text: string): number => input.parseEpsilon(text, 'ε');
 export const parseRadius = (text: string): number => input.parseRadiusMetres(text, 'R');
@@ -199,21 +201,37 @@ export const parseLarmorN = (text: string): number => integerIn(text, 'N', kLarm
 export const parseFieldTesla = (text: string): number => finite(text, 'B');
 export const parseScalingN = (text: string): number => integerIn(text, 'N', kScalingBrowserElectrons);
 export const parseScalingPoints = (text: string): number => integerIn(text, 'points', kScalingBrowserPoints);
+
+/**
+ * A study spec's parser whose messages begin with the spec's word for the field (its InputError
+ * field, as the CLI's flags replace it), under the panel's word for it instead.
+ */
+function named<T>(parse: (text: string) => T, name: string): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (error) {
+      if (!(error instanceof InputError) || error.field === null) throw error;
+      if (!error.message.startsWith(`${error.field} `)) throw error;
+      throw new InputError(`${name}${error.message.slice(error.field.length)}`, error.field);
+    }
+  };
+}
 /** The response study's electron counts, by its spec's parser: the page always runs on the GPU. */
-export const parseResponseNList = (text: string): number[] => parseResponseNs(text, 'gpu');
+export const parseResponseNList = named((text: string): number[] => parseResponseNs(text, 'gpu'), 'N');
+export const parseResponseNEpsilons = named(parseNEpsilons, 'N r_e/R');
+const kResponseGrid: IntegerRange = { min: kResponseLimits.minGrid, max: kResponseLimits.maxGrid };
+export const parseResponseGrid = (text: string): number => integerIn(text, 'grid', kResponseGrid);
 /** The disc size's factor over the automatic size: a link holds what the panel's slider can show. */
 export const kPointScale = { min: 0.25, max: 4 } as const;
 const parsePointScale = (text: string): number =>
-  input.parseNumber('pointScale', 'point size', text, (scale) =>
+  input.parseNumber('pointScale', 'point', text, (scale) =>
     scale >= kPointScale.min && scale <= kPointScale.max
       ? null
       : `must be in [${kPointScale.min}, ${kPointScale.max}]`,
   );
-const parseBoolean = (text: string): boolean => {
-  if (text === '1' || text === 'true') return true;
-  if (text === '0' || text === 'false') return false;
-  throw new InputError(`expected 1 or 0, got '${text}'`, 'check');
-};
+const parseCheck = (text: string): boolean =>
+  ['1', 'true'].includes(input.parseChoice('check', 'check', ['1', '0', 'true', 'false'], text));
 const kArrowQuantities = ['none', 'velocity', 'momentum', 'darwin'] as const;
 const kColourQuantities = [...kArrowQuantities, 'current'] as const;
 
@@ -276,7 +294,7 @@ const kFields: QueryField[] = [
   field('maxIterations', 'max_iter', parseMaxIterations, formatMaxIterations),
   field('matrix', 'matrix', (text) => input.parseMatrix(text, 'matrix')),
   field('lanczosTolerance', 'lanczos_tol', parseLanczosTolerance),
-  field('check', 'check', parseBoolean, (value) => (value ? '1' : '0')),
+  field('check', 'check', parseCheck, (value) => (value ? '1' : '0')),
   field('treeTolerance', 'tree_tol', parseTreeTolerance),
   field('colourBy', 'colour', oneOf(kColourQuantities, 'colour')),
   field('arrows', 'arrows', oneOf(kArrowQuantities, 'arrows')),
@@ -300,7 +318,7 @@ const kFields: QueryField[] = [
   field('responseModel', 'response_model', oneOf(kModelNames, 'response_model')),
   field('responseDim', 'response_dim', (text) => input.parseDimension(text, 'response_dim')),
   field('responseDrive', 'response_drive', oneOf(kDriveNames, 'response_drive')),
-  field('responseNEpsilon', 'response_n_epsilon', parseNEpsilons),
+  field('responseNEpsilon', 'response_n_epsilon', parseResponseNEpsilons),
   field('responseGrid', 'response_grid', parseResponseGrid),
 ];
 
