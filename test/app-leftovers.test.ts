@@ -1,8 +1,14 @@
 // What the app decides outside a page: the messages of its fields (src/app/state.ts, labels in
-// src/app/panel.ts).
+// src/app/panel.ts), and `dim` in its links, written for the vector model only.
 import { describe, expect, test } from 'vitest';
 import { kTextFields, type TextKey } from '../src/app/panel.ts';
-import { kQueryKeys, parametersFromQuery, type Parameters } from '../src/app/state.ts';
+import {
+  kDefaults,
+  kQueryKeys,
+  parametersFromQuery,
+  queryFromParameters,
+  type Parameters,
+} from '../src/app/state.ts';
 
 describe('every field refuses a bad value in the words of its twins', () => {
   /** Values some field refuses: a word, nothing, a negative, zero, fractions, under- and overflow, a list. */
@@ -49,5 +55,43 @@ describe('every field refuses a bad value in the words of its twins', () => {
         expect(parts.map(Number)).toContain(Number(refused));
       }
     }
+  });
+});
+
+describe('dim in the link: the vector model only', () => {
+  test('the vector model writes its dim and reads it back', () => {
+    const chosen: Parameters = { ...kDefaults, source: 'disk', model: 'vector', dim: 2 };
+    const query = queryFromParameters(chosen);
+    expect(query).toContain('model=vector&dim=2&eps=');
+    const { parameters, errors } = parametersFromQuery(`?${query}`);
+    expect(errors).toEqual({});
+    expect(parameters).toEqual(chosen);
+  });
+
+  test('the azimuthal model writes none: its dim (the panel shows it disabled) is not in the link', () => {
+    const chosen: Parameters = { ...kDefaults, source: 'ring', model: 'azimuthal', dim: 2 };
+    const query = queryFromParameters(chosen);
+    expect(new URLSearchParams(query).has('dim')).toBe(false);
+    expect(query).toContain('model=azimuthal&eps=');
+    const { parameters, errors } = parametersFromQuery(`?${query}`);
+    expect(errors).toEqual({});
+    expect(parameters).toEqual({ ...chosen, dim: kDefaults.dim });
+  });
+
+  test.each(['model=azimuthal&dim=2', 'dim=2&model=azimuthal', 'model=azimuthal&dim=3'])(
+    'a link with %s runs the azimuthal model without it, and its rewrite drops it',
+    (link) => {
+      const { parameters, errors } = parametersFromQuery(`?geometry=ring&${link}`);
+      expect(errors).toEqual({});
+      expect(parameters.model).toBe('azimuthal');
+      expect(parameters.dim).toBe(kDefaults.dim);
+      expect(new URLSearchParams(queryFromParameters(parameters)).has('dim')).toBe(false);
+    },
+  );
+
+  test('a bad dim beside the azimuthal model is still refused under its field', () => {
+    const { parameters, errors } = parametersFromQuery('?model=azimuthal&dim=7');
+    expect(errors).toEqual({ dim: "dim must be one of 2, 3, got '7'" });
+    expect(parameters.model).toBe('azimuthal');
   });
 });

@@ -48,7 +48,7 @@ describe('the link of the system, solver and display fields', () => {
       ...kDefaults,
       source: 'disk',
       n: 321,
-      model: 'azimuthal',
+      model: 'vector',
       dim: 2,
       epsilon: 0.0125,
       radiusMetres: radiusFromEpsilon(0.0125),
@@ -69,7 +69,7 @@ describe('the link of the system, solver and display fields', () => {
       run: 'spectrum',
     };
     const query = queryFromParameters(chosen);
-    expect(query).toContain('geometry=disk&n=321&model=azimuthal&dim=2&eps=0.0125&softening=0.03');
+    expect(query).toContain('geometry=disk&n=321&model=vector&dim=2&eps=0.0125&softening=0.03');
     expect(query).not.toMatch(/(^|&)radius_m=/);
     expect(query).toContain('max_iter=42&matrix=tree&lanczos_tol=1e-9&check=0&tree_tol=0.001');
     const { parameters, errors } = parametersFromQuery(`?${query}`);

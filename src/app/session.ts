@@ -389,7 +389,9 @@ export class Session {
     return {
       configuration: this.#configuration(),
       model: p.model,
-      dim: p.dim,
+      // The azimuthal model's one angular velocity per electron has no dimension: the dim the panel
+      // keeps, disabled, for the vector model is not this run's.
+      dim: p.model === 'vector' ? p.dim : 3,
       epsilon: p.epsilon,
       softening: p.softening,
     };

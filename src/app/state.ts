@@ -262,7 +262,15 @@ const kFields: QueryField[] = [
   field('source', 'geometry', (text) => (text === 'file' ? text : input.parseGeometryName(text, 'geometry'))),
   field('n', 'n', parseN),
   field('model', 'model', (text) => input.parseModel(text, 'model')),
-  field('dim', 'dim', (text) => input.parseDimension(text, 'dim')),
+  // dim only for the vector model, as the CLI takes --dim only there (see parametersFromQuery).
+  {
+    key: 'dim',
+    query: 'dim',
+    read: (text, into) => {
+      into.dim = input.parseDimension(text, 'dim');
+    },
+    write: (from) => (from.model === 'vector' ? String(from.dim) : null),
+  },
   // eps and radius_m: exactly one is written (the one the user gave), as the CLI takes exactly one.
   {
     key: 'epsilon',
@@ -375,6 +383,9 @@ export function parametersFromQuery(search: string): {
       errors[f.key] = error.message;
     }
   }
+  // The azimuthal model's one angular velocity per electron has no dimension: a valid dim beside it
+  // is ignored (the panel shows it disabled), so neither the run nor the link rewritten carries it.
+  if (parameters.model === 'azimuthal') parameters.dim = kDefaults.dim;
   return { parameters, errors, unknown };
 }
 
