@@ -1,5 +1,6 @@
-// What the app decides outside a page: the messages of its fields (src/app/state.ts, labels in
-// src/app/panel.ts), and `dim` in its links, written for the vector model only.
+// Three things of the app that its logic decides outside a page: the JSON it downloads after a
+// spectrum alone (src/run/report.ts solveJson), the messages of its fields (src/app/state.ts, labels
+// in src/app/panel.ts), and `dim` in its links, written for the vector model only.
 import { describe, expect, test } from 'vitest';
 import { kTextFields, type TextKey } from '../src/app/panel.ts';
 import {
@@ -9,6 +10,71 @@ import {
   queryFromParameters,
   type Parameters,
 } from '../src/app/state.ts';
+import { kCpuDevice } from '../src/io/formats.ts';
+import { velocityPattern } from '../src/physics/velocities.ts';
+import { cpuBackend } from '../src/run/backend.ts';
+import { kCheckTargets } from '../src/run/check.ts';
+import { solveJson, spectrumJson } from '../src/run/report.ts';
+import { runSolve } from '../src/run/solve.ts';
+import { runSpectrum } from '../src/run/spectrum.ts';
+import { darwinSystem, ringSpectrum } from './helpers/systems.ts';
+
+describe("the app's download after a spectrum alone", () => {
+  const n = 24;
+  const epsilon = 0.01;
+  /** The unit ring in the azimuthal model: D = I, so D^-1/2 M D^-1/2 = I + eps V, V circulant (eq. 31). */
+  const ring = darwinSystem('ring', n, 'azimuthal', 3, epsilon);
+  const context = { device: kCpuDevice, matrix: 'dense', radiusMetres: 2.8179403262e-13, timing: {} };
+
+  test("the spectrum's float64 check in spectrum's shape, and no converged solve where none ran", async () => {
+    // A float32 Lanczos checked against the float64 one, as the page checks its GPU's.
+    const report = await runSpectrum(
+      ring,
+      cpuBackend(ring, 'float32'),
+      { tol: 1e-6, seed: 1 },
+      cpuBackend(ring),
+    );
+    const json = solveJson(ring, null, context, { arrays: true, spectrum: report });
+    expect(json).toMatchObject({ mode: null, iterations: 0, reason: null, tolerance: null, check: null });
+    expect(json.converged).toBeNull();
+
+    const spectrum = json.spectrum as Record<string, unknown>;
+    const check = spectrum.check as Record<string, number | Record<string, number>>;
+    // The errors against the closed form lambda = 1 + eps lambda_k, relative to the largest |lambda|.
+    const exact = ringSpectrum(n, epsilon);
+    const lambdaMax = exact[n - 1];
+    const errorMin = Math.abs(report.spectrum.lambdaMin - exact[0]) / lambdaMax;
+    const errorMax = Math.abs(report.spectrum.lambdaMax - lambdaMax) / lambdaMax;
+    expect(Math.abs((check.lambda_min as number) - errorMin)).toBeLessThan(1e-9);
+    expect(Math.abs((check.lambda_max as number) - errorMax)).toBeLessThan(1e-9);
+    expect(check.max_relative_error).toBe(Math.max(check.lambda_min as number, check.lambda_max as number));
+    expect(check.max_relative_error).toBeGreaterThan(0);
+    expect(check.targets).toEqual({ eigenvalues: kCheckTargets.eigenvalues });
+    // One builder: the CLI's `spectrum --json` writes the same object.
+    expect(check).toEqual(spectrumJson(report, context).check);
+    expect(spectrum.lambda_max).toBe(report.spectrum.lambdaMax);
+
+    // Unchecked, the spectrum says so as `spectrum` does.
+    const unchecked = await runSpectrum(ring, cpuBackend(ring), { tol: 1e-10, seed: 1 });
+    expect(
+      (solveJson(ring, null, context, { spectrum: unchecked }).spectrum as Record<string, unknown>).check,
+    ).toBeNull();
+  });
+
+  test("momenta alone stay converged: p = M v is exact, as the CLI's solve --velocity says", async () => {
+    const given = velocityPattern(ring, 'rigid');
+    const report = await runSolve(ring, cpuBackend(ring), {
+      mode: 'momenta',
+      given,
+      pattern: 'rigid',
+      seed: null,
+      solver: 'auto',
+      rtol: 1e-10,
+    });
+    const json = solveJson(ring, report, context);
+    expect(json).toMatchObject({ mode: 'momenta', iterations: 0, converged: true, reason: null });
+  });
+});
 
 describe('every field refuses a bad value in the words of its twins', () => {
   /** Values some field refuses: a word, nothing, a negative, zero, fractions, under- and overflow, a list. */

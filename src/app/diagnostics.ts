@@ -305,13 +305,15 @@ export class Diagnostics {
         stopped: false,
       });
     }
+    // The solve's check, and the spectrum's under "spectrum" (src/run/report.ts spectrumSummaryJson).
     const check = objectOf(summary, 'check');
-    if (check) {
-      for (const [id, key] of [
-        ['check-momenta', 'momenta'],
-        ['check-velocities', 'velocities'],
+    const spectrumCheck = spectrum && objectOf(spectrum, 'check');
+    if (check || spectrumCheck) {
+      for (const [id, value] of [
+        ['check-momenta', check && numberOf(check, 'momenta')],
+        ['check-velocities', check && numberOf(check, 'velocities')],
+        ['check-spectrum', spectrumCheck && numberOf(spectrumCheck, 'max_relative_error')],
       ] as const) {
-        const value = numberOf(check, key);
         if (value !== null) this.check(id, value);
       }
       this.checkNote('from the loaded file');

@@ -24,12 +24,11 @@ import {
 } from '../physics/models.ts';
 import { energies, type Energies } from '../physics/observables.ts';
 import { velocityPattern } from '../physics/velocities.ts';
-import type { SpectrumResult } from '../solvers/spectrum.ts';
 import { defaultLanczosMaxIterations } from '../solvers/types.ts';
 import { checkDecision, CheckStopped, kCheckMaxUnknowns, type Reference } from '../run/check.ts';
-import { solveJson, spectrumFields } from '../run/report.ts';
+import { solveJson, spectrumSummaryJson } from '../run/report.ts';
 import { runSolve, type SolveMode, type SolveReport } from '../run/solve.ts';
-import { runSpectrum } from '../run/spectrum.ts';
+import { runSpectrum, type SpectrumReport } from '../run/spectrum.ts';
 import { formatNumber } from './colour.ts';
 import { formatBytes, type Diagnostics } from './diagnostics.ts';
 import { openEngine, operatorBytes, RunStopped, type GpuBackend } from './engine.ts';
@@ -96,7 +95,8 @@ interface Results {
   /** The last momenta or solve run, as its JSON is written. */
   report: SolveReport | null;
   energies: Energies | null;
-  spectrum: SpectrumResult | null;
+  /** The last spectrum run, with its check, as the download writes it. */
+  spectrum: SpectrumReport | null;
   history: number[];
   /** The summary of a loaded file, shown until something is recomputed. */
   loaded: Record<string, unknown> | null;
@@ -666,7 +666,7 @@ export class Session {
     this.#stageTime('spectrum', report.timing.lanczos);
     const stopped = this.#stopRequested && !result.lanczos.converged;
     this.#diagnostics.spectrumDone(result, stopped);
-    this.#results.spectrum = result;
+    this.#results.spectrum = report;
     this.#results.system ??= system;
     const errors = report.check ? Math.max(report.check.lambdaMin, report.check.lambdaMax) : null;
     this.#showCheck(report, [['check-spectrum', errors]]);
@@ -896,7 +896,7 @@ export class Session {
     if (!system) return null;
     if (r.loaded && !r.report) {
       const { positions } = system.configuration;
-      const spectrum = r.spectrum ? { spectrum: spectrumFields(r.spectrum) } : {};
+      const spectrum = r.spectrum ? { spectrum: spectrumSummaryJson(r.spectrum) } : {};
       return {
         ...r.loaded,
         ...spectrum,

@@ -71,16 +71,35 @@ export function spectrumFields(spectrum: SpectrumResult) {
   };
 }
 
+/** The float64 check of the extreme eigenvalues as `spectrum` writes it; null when none ran. */
+function eigenvalueCheckJson(
+  report: Pick<SpectrumReport, 'check' | 'checkTarget'>,
+): Record<string, unknown> | null {
+  const { check } = report;
+  return check
+    ? checkJson(
+        { lambda_min: check.lambdaMin, lambda_max: check.lambdaMax },
+        { eigenvalues: report.checkTarget },
+      )
+    : null;
+}
+
+/** The "spectrum" object of the app's solve download: the spectrum keys and, as `spectrum` has it, its check. */
+export function spectrumSummaryJson(report: SpectrumReport): Record<string, unknown> {
+  return { ...spectrumFields(report.spectrum), check: eigenvalueCheckJson(report) };
+}
+
 export interface SolveJsonOptions {
   /** Also the per-electron arrays and the residual history (`--out FILE.json`, the app's download). */
   readonly arrays?: boolean;
   /** The app's download also carries the last spectrum of the same system. */
-  readonly spectrum?: SpectrumResult | null;
+  readonly spectrum?: SpectrumReport | null;
 }
 
 /**
  * The `solve` object. `report` null is a system with nothing solved yet (the app after a spectrum
- * alone): the keys are all there, with null, 0 iterations and converged true as in the momenta mode.
+ * alone): the keys are all there, with null and 0 iterations, and converged null: no solve ran to
+ * converge (the momenta mode's p = M v is exact, and converged true).
  */
 export function solveJson(
   system: DarwinSystem,
@@ -104,7 +123,7 @@ export function solveJson(
     tolerance: report?.tolerance ?? null,
     switched_from: solve?.switchedFrom ?? null,
     iterations: solve?.iterations ?? 0,
-    converged: solve ? solve.converged : true,
+    converged: solve ? solve.converged : report ? true : null,
     reason: solve?.reason ?? null,
     relative_residual: solve?.relativeResidual ?? null,
     true_relative_residual: solve?.trueRelativeResidual ?? null,
@@ -114,7 +133,7 @@ export function solveJson(
     inertia_ratio: e?.inertiaRatio ?? null,
     collective_parameter_n_epsilon: collectiveParameter(system.configuration.n, system.epsilon),
     ...(options.spectrum !== undefined && {
-      spectrum: options.spectrum ? spectrumFields(options.spectrum) : null,
+      spectrum: options.spectrum ? spectrumSummaryJson(options.spectrum) : null,
     }),
     check:
       report && check
@@ -152,7 +171,6 @@ export function solveNpz(system: DarwinSystem, report: SolveReport, context: Run
 
 /** The `spectrum` object. */
 export function spectrumJson(report: SpectrumReport, context: RunContext): Record<string, unknown> {
-  const { check } = report;
   return {
     command: 'spectrum',
     device: context.device,
@@ -164,12 +182,7 @@ export function spectrumJson(report: SpectrumReport, context: RunContext): Recor
     refined: report.refinement !== null,
     ritz_residual_min: report.refinement?.residualMin ?? null,
     ritz_residual_max: report.refinement?.residualMax ?? null,
-    check: check
-      ? checkJson(
-          { lambda_min: check.lambdaMin, lambda_max: check.lambdaMax },
-          { eigenvalues: report.checkTarget },
-        )
-      : null,
+    check: eigenvalueCheckJson(report),
     timing_ms: timingJson(context.timing),
   };
 }
