@@ -881,7 +881,8 @@ export class Session {
     }
     this.#results.system = system;
     this.#diagnostics.loadedSummary(saved.summary);
-    this.#ui.setDownloads(this.#results.velocities !== null);
+    // The file's summary is a result to save again, with or without velocities (a spectrum alone).
+    this.#ui.setDownloads(true);
     this.#diagnostics.message(`Loaded ${configuration.n} electrons and their result from ${name}.`, 'info');
     this.#setStatus(saved.summary.converged === false ? 'failed' : 'converged');
   }

@@ -1,0 +1,51 @@
+// The app's JSON download after a Spectrum alone, on Chromium's SwiftShader WebGPU adapter: what the
+// page shows of the spectrum's check is what the file says, no solve is claimed, and the file loaded
+// elsewhere is a result the page saves again.
+import { expect, test } from 'vitest';
+import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
+import { kCheckTargets } from '../src/run/check.ts';
+import { downloaded, loadFile, settled, shownValue, webGpuApp } from './support.ts';
+
+const app = webGpuApp();
+const kDownloadJson = '[data-action="downloadJson"] button';
+
+test('a spectrum alone downloads its float64 check and no solve, and saves again once loaded', async () => {
+  // The unit ring in the azimuthal model: D^-1/2 M D^-1/2 = I + eps V, V circulant (eq. 31).
+  const n = 64;
+  const epsilon = 1e-3;
+  const first = await app.open(`?geometry=ring&n=${n}&model=azimuthal&eps=${epsilon}&run=spectrum`);
+  expect(await settled(first.page)).toBe('converged');
+  const shownCheck = await shownValue(first.page, 'check-spectrum');
+  const file = await downloaded(first.page, kDownloadJson, 'spectrum-alone.json');
+  const saved = JSON.parse(file.text);
+  expect(saved).toMatchObject({ command: 'solve', mode: null, converged: null, iterations: 0, check: null });
+
+  // The check the page shows, in the CLI's spectrum shape: errors of the GPU's extremes against the
+  // float64 reference, relative to the largest lambda, which the closed form gives here.
+  const { check } = saved.spectrum;
+  expect(check.max_relative_error).toBe(shownCheck);
+  expect(check.max_relative_error).toBe(Math.max(check.lambda_min, check.lambda_max));
+  expect(check.targets).toEqual({ eigenvalues: kCheckTargets.eigenvalues });
+  const circulant = Array.from(ringCirculantEigenvalues(n));
+  const lambdaMax = 1 + epsilon * Math.max(...circulant);
+  const lambdaMin = 1 + epsilon * Math.min(...circulant);
+  expect(
+    Math.abs(check.lambda_max - Math.abs(saved.spectrum.lambda_max - lambdaMax) / lambdaMax),
+  ).toBeLessThan(1e-9);
+  expect(
+    Math.abs(check.lambda_min - Math.abs(saved.spectrum.lambda_min - lambdaMin) / lambdaMax),
+  ).toBeLessThan(1e-9);
+  expect(check.max_relative_error).toBeLessThan(kCheckTargets.eigenvalues);
+
+  // Loaded on another page: its check is shown again, and the JSON download gives the same file.
+  const other = await app.open('?n=10&run=none');
+  expect(await settled(other.page)).toBe('idle');
+  expect(await other.page.locator(kDownloadJson).isDisabled()).toBe(true);
+  expect(await loadFile(other.page, 'spectrum-alone.json', file.text)).toContain('their result');
+  expect(await shownValue(other.page, 'check-spectrum')).toBe(check.max_relative_error);
+  expect(await other.page.locator(kDownloadJson).isDisabled()).toBe(false);
+  const again = await downloaded(other.page, kDownloadJson, 'spectrum-alone-again.json');
+  expect(JSON.parse(again.text)).toEqual(saved);
+  expect(first.errors).toEqual([]);
+  expect(other.errors).toEqual([]);
+});
