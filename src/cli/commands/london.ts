@@ -8,9 +8,10 @@
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { gpuReducedField } from '../../engine/london.ts';
 import { InputError } from '../../physics/input-error.ts';
-import { kLondonConvergenceNs } from '../../physics/london.ts';
+import { kLondonConvergenceNs, type LondonGeometry } from '../../physics/london.ts';
 import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
 import {
+  londonFileNames,
   londonFiles,
   londonJson,
   londonMarkdown,
@@ -31,7 +32,7 @@ import {
   kMaxLondonElectrons,
   parseLondonGeometry,
 } from '../../studies/london/spec.ts';
-import { integerRangeProblem, parseShard } from '../../studies/study.ts';
+import { integerRangeProblem, parseShard, shardOf, type Shard } from '../../studies/study.ts';
 import { openGpu } from '../device.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positive, positiveInteger } from '../options.ts';
 import {
@@ -39,6 +40,7 @@ import {
   summaryFile,
   summaryFileName,
   writeIntoDirectory,
+  type OutputDirectory,
 } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
@@ -121,7 +123,8 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
   if (values.help) return { help: kLondonHelp };
   const options = checkOptions(values);
   const { geometry, ns, grid, halfHeight, shard } = options;
-  if (values.out !== undefined) checkOutputDirectory(values.out, [summaryFileName('london', shard)]);
+  // The maps of the shard's bodies, as runLondon takes them.
+  const out = londonOutputDirectory(values.out, geometry, shardOf(ns, shard), shard);
 
   let context: GpuContext | null = null;
   let device: DeviceSummary = kCpuDevice;
@@ -151,7 +154,22 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
     convergence: run.convergence,
     shard,
   });
-  return londonOutput(summary, run.maps, studies, run.convergence, values);
+  return londonOutput(summary, run.maps, studies, run.convergence, values, out);
+}
+
+/**
+ * --out DIR checked for every file a run (or a shard, or a merge: `shard` null) writes there: the
+ * maps of bodies of `mappedNs` electrons, the convergence plot and the summary.
+ */
+export function londonOutputDirectory(
+  path: string | undefined,
+  geometry: LondonGeometry,
+  mappedNs: readonly number[],
+  shard: Shard | null,
+): OutputDirectory | null {
+  return path === undefined
+    ? null
+    : checkOutputDirectory(path, [...londonFileNames(geometry, mappedNs), summaryFileName('london', shard)]);
 }
 
 /**
@@ -163,11 +181,11 @@ export function londonOutput(
   maps: readonly LondonMap[],
   studies: readonly LondonMapStudy[],
   convergence: LondonConvergence,
-  values: { readonly json?: boolean; readonly out?: string; readonly markdown?: boolean },
+  values: { readonly json?: boolean; readonly markdown?: boolean },
+  out: OutputDirectory | null,
 ): CommandOutput {
   const geometry = parseLondonGeometry(summary.geometry);
-  if (values.out !== undefined) {
-    const { out } = values;
+  if (out) {
     const files = londonFiles(
       geometry,
       maps,

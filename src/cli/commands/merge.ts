@@ -3,13 +3,14 @@
 // timings, its fits recomputed from all points, and the same text and files.
 import { InputError } from '../../physics/input-error.ts';
 import { mergeLondon, type LondonJson } from '../../studies/london/report.ts';
+import { parseLondonGeometry } from '../../studies/london/spec.ts';
 import { mergePairing, type PairingJson } from '../../studies/pairing/report.ts';
 import { mergeScaling, type ScalingJson } from '../../studies/scaling/report.ts';
 import { kCommonOptions, parseCommandArgs, readTextFile } from '../options.ts';
 import { checkOutputDirectory, summaryFileName } from '../output-directory.ts';
-import { londonOutput } from './london.ts';
-import { pairingOutput } from './pairing.ts';
-import { scalingOutput } from './scaling.ts';
+import { londonOutput, londonOutputDirectory } from './london.ts';
+import { pairingOutput, pairingOutputDirectory } from './pairing.ts';
+import { scalingOutput, scalingOutputDirectory } from './scaling.ts';
 import type { CommandOutput } from './summary.ts';
 
 export const kMergeHelp = `Usage: darwin-breit merge SHARD.json ... [--out DIR] [--markdown] [--json]
@@ -111,14 +112,17 @@ function mergeShards(
   shards: readonly Record<string, unknown>[],
   values: { readonly json?: boolean; readonly out?: string; readonly markdown?: boolean },
 ): CommandOutput {
+  // Every file's name is known once the shards are joined (the summary's was checked before).
   if (command === 'scaling') {
     const { json, studies } = mergeScaling(shards as unknown as ScalingJson[]);
-    return scalingOutput(json, studies, values);
+    const geometries = studies.map((study) => study.geometry);
+    return scalingOutput(json, studies, values, scalingOutputDirectory(values.out, geometries, null));
   }
   if (command === 'london') {
     const { json, studies, convergence } = mergeLondon(shards as unknown as LondonJson[]);
-    return londonOutput(json, [], studies, convergence, values);
+    const out = londonOutputDirectory(values.out, parseLondonGeometry(json.geometry), [], null);
+    return londonOutput(json, [], studies, convergence, values, out);
   }
   const { json, plotted } = mergePairing(shards as unknown as PairingJson[]);
-  return pairingOutput(json, plotted.points, plotted.rings, values);
+  return pairingOutput(json, plotted.points, plotted.rings, values, pairingOutputDirectory(values.out, null));
 }

@@ -5,6 +5,7 @@
 // readings of eq. 43 and with the pair solved on the ring itself (src/physics/ring-pair.ts). The table and
 // plots are src/studies/pairing/, which the app's Studies panel runs too; this file is its flags.
 import {
+  kPairingFileNames,
   pairingFiles,
   pairingJson,
   pairingMarkdown,
@@ -13,13 +14,14 @@ import {
 } from '../../studies/pairing/report.ts';
 import { runPairing } from '../../studies/pairing/run.ts';
 import { pairingRatios } from '../../studies/pairing/spec.ts';
-import { parseShard, shardOf } from '../../studies/study.ts';
+import { parseShard, shardOf, type Shard } from '../../studies/study.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
 import {
   checkOutputDirectory,
   summaryFile,
   summaryFileName,
   writeIntoDirectory,
+  type OutputDirectory,
 } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
@@ -68,12 +70,22 @@ export async function pairingCommand(argv: string[], progress: Progress): Promis
   if (values.help) return { help: kPairingHelp };
   const ratios = pairingRatios(values.ratios, (text, check) => parseNumber('ratios', text, check));
   const shard = values.shard === undefined ? null : parseShard(values.shard, '--shard');
-  if (values.out !== undefined) checkOutputDirectory(values.out, [summaryFileName('pairing', shard)]);
+  const out = pairingOutputDirectory(values.out, shard);
   const { points, rings } = await runPairing(shardOf(ratios, shard), {
     progress: (text) => progress.update(text),
   });
   progress.done();
-  return pairingOutput(pairingJson({ points, rings, ratios, shard }), points, rings, values);
+  return pairingOutput(pairingJson({ points, rings, ratios, shard }), points, rings, values, out);
+}
+
+/** --out DIR checked for every file a run (or a shard, or a merge: `shard` null) writes there. */
+export function pairingOutputDirectory(
+  path: string | undefined,
+  shard: Shard | null,
+): OutputDirectory | null {
+  return path === undefined
+    ? null
+    : checkOutputDirectory(path, [...kPairingFileNames, summaryFileName('pairing', shard)]);
 }
 
 /** The command's output for a run or a merge: the JSON, the text, and with `out` the plots. */
@@ -81,13 +93,11 @@ export function pairingOutput(
   summary: PairingJson,
   points: Parameters<typeof pairingFiles>[0],
   rings: Parameters<typeof pairingFiles>[1],
-  values: { readonly json?: boolean; readonly out?: string; readonly markdown?: boolean },
+  values: { readonly json?: boolean; readonly markdown?: boolean },
+  out: OutputDirectory | null,
 ): CommandOutput {
-  if (values.out !== undefined) {
-    summary.files.push(
-      ...writeIntoDirectory(values.out, [...pairingFiles(points, rings), summaryFile(summary)]),
-    );
-  }
+  if (out)
+    summary.files.push(...writeIntoDirectory(out, [...pairingFiles(points, rings), summaryFile(summary)]));
   if (values.markdown) {
     const markdown = pairingMarkdown(summary.rings);
     return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n` };

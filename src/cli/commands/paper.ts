@@ -1,6 +1,6 @@
 // `paper`: the paper's quantitative claims, each beside the paper's number; a thin adapter over
 // src/studies/paper/.
-import { paperFiles, paperJson, paperTable } from '../../studies/paper/report.ts';
+import { kPaperFileNames, paperFiles, paperJson, paperTable } from '../../studies/paper/report.ts';
 import { runPaper } from '../../studies/paper/run.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
 import {
@@ -34,11 +34,12 @@ const kOptions = { ...kCommonOptions, out: { type: 'string' } } as const;
 export async function paperCommand(argv: string[]): Promise<CommandOutput> {
   const { values } = parseCommandArgs(argv, kOptions);
   if (values.help) return { help: kPaperHelp };
-  if (values.out !== undefined) checkOutputDirectory(values.out, [summaryFileName('paper', null)]);
+  const out =
+    values.out === undefined
+      ? null
+      : checkOutputDirectory(values.out, [...kPaperFileNames, summaryFileName('paper', null)]);
   const { rows, flux, rings } = runPaper();
   const summary = paperJson(rows, flux);
-  if (values.out !== undefined) {
-    summary.files.push(...writeIntoDirectory(values.out, [...paperFiles(flux, rings), summaryFile(summary)]));
-  }
+  if (out) summary.files.push(...writeIntoDirectory(out, [...paperFiles(flux, rings), summaryFile(summary)]));
   return { json: values.json, summary, text: paperTable(rows, summary.files) };
 }
