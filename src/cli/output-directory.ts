@@ -180,6 +180,19 @@ export function summaryFileName(
 }
 
 /**
+ * A study's --out DIR, or null without one, checked before its run for `names` (its plots and data,
+ * from its spec) and its summary (summaryFileName: a shard's for a shard).
+ */
+export function checkStudyOutput(
+  path: string | undefined,
+  command: string,
+  shard: { readonly index: number; readonly count: number } | null,
+  names: readonly string[],
+): OutputDirectory | null {
+  return path === undefined ? null : checkOutputDirectory(path, [...names, summaryFileName(command, shard)]);
+}
+
+/**
  * A study's summary as its --json prints it, less "files" (the list it is one of), named by
  * summaryFileName: a shard's never taken for a whole run's. --out then holds the numbers beside the
  * plots, in a file merge reads and the app loads back.

@@ -8,7 +8,7 @@
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { gpuReducedField } from '../../engine/london.ts';
 import { InputError } from '../../physics/input-error.ts';
-import { kLondonConvergenceNs, type LondonGeometry } from '../../physics/london.ts';
+import { kLondonConvergenceNs } from '../../physics/london.ts';
 import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
 import {
   londonFileNames,
@@ -32,13 +32,12 @@ import {
   kMaxLondonElectrons,
   parseLondonGeometry,
 } from '../../studies/london/spec.ts';
-import { integerRangeProblem, parseShard, shardOf, type Shard } from '../../studies/study.ts';
+import { integerRangeProblem, parseShard, shardOf } from '../../studies/study.ts';
 import { openGpu } from '../device.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positive, positiveInteger } from '../options.ts';
 import {
-  checkOutputDirectory,
+  checkStudyOutput,
   summaryFile,
-  summaryFileName,
   writeIntoDirectory,
   type OutputDirectory,
 } from '../output-directory.ts';
@@ -124,7 +123,7 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
   const options = checkOptions(values);
   const { geometry, ns, grid, halfHeight, shard } = options;
   // The maps of the shard's bodies, as runLondon takes them.
-  const out = londonOutputDirectory(values.out, geometry, shardOf(ns, shard), shard);
+  const out = checkStudyOutput(values.out, 'london', shard, londonFileNames(geometry, shardOf(ns, shard)));
 
   let context: GpuContext | null = null;
   let device: DeviceSummary = kCpuDevice;
@@ -155,21 +154,6 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
     shard,
   });
   return londonOutput(summary, run.maps, studies, run.convergence, values, out);
-}
-
-/**
- * --out DIR checked for every file a run (or a shard, or a merge: `shard` null) writes there: the
- * maps of bodies of `mappedNs` electrons, the convergence plot and the summary.
- */
-export function londonOutputDirectory(
-  path: string | undefined,
-  geometry: LondonGeometry,
-  mappedNs: readonly number[],
-  shard: Shard | null,
-): OutputDirectory | null {
-  return path === undefined
-    ? null
-    : checkOutputDirectory(path, [...londonFileNames(geometry, mappedNs), summaryFileName('london', shard)]);
 }
 
 /**

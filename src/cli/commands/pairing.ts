@@ -14,12 +14,11 @@ import {
 } from '../../studies/pairing/report.ts';
 import { runPairing } from '../../studies/pairing/run.ts';
 import { pairingRatios } from '../../studies/pairing/spec.ts';
-import { parseShard, shardOf, type Shard } from '../../studies/study.ts';
+import { parseShard, shardOf } from '../../studies/study.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
 import {
-  checkOutputDirectory,
+  checkStudyOutput,
   summaryFile,
-  summaryFileName,
   writeIntoDirectory,
   type OutputDirectory,
 } from '../output-directory.ts';
@@ -70,22 +69,12 @@ export async function pairingCommand(argv: string[], progress: Progress): Promis
   if (values.help) return { help: kPairingHelp };
   const ratios = pairingRatios(values.ratios, (text, check) => parseNumber('ratios', text, check));
   const shard = values.shard === undefined ? null : parseShard(values.shard, '--shard');
-  const out = pairingOutputDirectory(values.out, shard);
+  const out = checkStudyOutput(values.out, 'pairing', shard, kPairingFileNames);
   const { points, rings } = await runPairing(shardOf(ratios, shard), {
     progress: (text) => progress.update(text),
   });
   progress.done();
   return pairingOutput(pairingJson({ points, rings, ratios, shard }), points, rings, values, out);
-}
-
-/** --out DIR checked for every file a run (or a shard, or a merge: `shard` null) writes there. */
-export function pairingOutputDirectory(
-  path: string | undefined,
-  shard: Shard | null,
-): OutputDirectory | null {
-  return path === undefined
-    ? null
-    : checkOutputDirectory(path, [...kPairingFileNames, summaryFileName('pairing', shard)]);
 }
 
 /** The command's output for a run or a merge: the JSON, the text, and with `out` the plots. */

@@ -3,12 +3,7 @@
 import { kPaperFileNames, paperFiles, paperJson, paperTable } from '../../studies/paper/report.ts';
 import { runPaper } from '../../studies/paper/run.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
-import {
-  checkOutputDirectory,
-  summaryFile,
-  summaryFileName,
-  writeIntoDirectory,
-} from '../output-directory.ts';
+import { checkStudyOutput, summaryFile, writeIntoDirectory } from '../output-directory.ts';
 import type { CommandOutput } from './summary.ts';
 
 export const kPaperHelp = `Usage: darwin-breit paper [--out DIR] [--json]
@@ -34,10 +29,7 @@ const kOptions = { ...kCommonOptions, out: { type: 'string' } } as const;
 export async function paperCommand(argv: string[]): Promise<CommandOutput> {
   const { values } = parseCommandArgs(argv, kOptions);
   if (values.help) return { help: kPaperHelp };
-  const out =
-    values.out === undefined
-      ? null
-      : checkOutputDirectory(values.out, [...kPaperFileNames, summaryFileName('paper', null)]);
+  const out = checkStudyOutput(values.out, 'paper', null, kPaperFileNames);
   const { rows, flux, rings } = runPaper();
   const summary = paperJson(rows, flux);
   if (out) summary.files.push(...writeIntoDirectory(out, [...paperFiles(flux, rings), summaryFile(summary)]));

@@ -23,12 +23,7 @@ import { openGpu } from '../device.ts';
 import { checkDecision, kCheckMaxUnknowns } from '../../run/check.ts';
 import { parseDimensionFor, parseTreeToleranceFor } from '../../run/inputs.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
-import {
-  checkOutputDirectory,
-  summaryFile,
-  summaryFileName,
-  writeIntoDirectory,
-} from '../output-directory.ts';
+import { checkStudyOutput, summaryFile, writeIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
@@ -145,10 +140,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   parseTreeToleranceFor(spec.matrix, values['tree-tol'], '--tree-tol', '--matrix');
   parseDimensionFor(spec.model, values.dim, '--dim', '--model');
   const threads = threadsOption(values.threads);
-  const out =
-    values.out === undefined
-      ? null
-      : checkOutputDirectory(values.out, [...responseFileNames(spec), summaryFileName('response', null)]);
+  const out = checkStudyOutput(values.out, 'response', null, responseFileNames(spec));
 
   let context: GpuContext | null = null;
   let device: DeviceSummary = kCpuDevice;

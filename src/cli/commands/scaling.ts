@@ -35,14 +35,13 @@ import {
   logSpacedCounts,
   parseScalingGeometries,
 } from '../../studies/scaling/spec.ts';
-import { parseShard, type Shard } from '../../studies/study.ts';
+import { parseShard } from '../../studies/study.ts';
 import type { ScalingStudy } from '../../studies/scaling/run.ts';
 import { openGpu } from '../device.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positiveInteger } from '../options.ts';
 import {
-  checkOutputDirectory,
+  checkStudyOutput,
   summaryFile,
-  summaryFileName,
   writeIntoDirectory,
   type OutputDirectory,
 } from '../output-directory.ts';
@@ -163,7 +162,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
   const options = parseOptions(argv);
   const { values, model, ns } = options;
   if (values.help) return { help: kScalingHelp };
-  const out = scalingOutputDirectory(values.out, options.geometries, options.shard);
+  const out = checkStudyOutput(values.out, 'scaling', options.shard, scalingFileNames(options.geometries));
 
   let device: DeviceSummary = kCpuDevice;
   let context: GpuContext | null = null;
@@ -253,17 +252,6 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
     totalMs: performance.now() - started,
   });
   return scalingOutput(summary, studies, values, out);
-}
-
-/** --out DIR checked for every file a run of `geometries` (or a shard, or a merge: `shard` null) writes there. */
-export function scalingOutputDirectory(
-  path: string | undefined,
-  geometries: readonly string[],
-  shard: Shard | null,
-): OutputDirectory | null {
-  return path === undefined
-    ? null
-    : checkOutputDirectory(path, [...scalingFileNames(geometries), summaryFileName('scaling', shard)]);
 }
 
 /** The command's output for a run or a merge: the JSON, the text, and with `out` the files. */
