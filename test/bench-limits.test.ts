@@ -2,7 +2,6 @@
 // refused in one line before any row runs, naming what they need, what the host or device has and
 // the rows that would run; and --dim 2 benches a planar configuration on both devices alike. Every
 // refused size here is refused before it allocates anything.
-import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { denseAllocation } from '../src/engine/backend.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
@@ -10,7 +9,7 @@ import { denseMatrixBytes, matrixShape } from '../src/kernels/mass-matrix.ts';
 import { unknowns, validateSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
 import { checkCpuBenchFits } from '../src/cli/commands/bench-cpu.ts';
 import { benchSystem, checkGpuBenchFits, type BenchKernel } from '../src/cli/commands/bench.ts';
-import { buildCliBundle, expectUserErrorRun } from './helpers/cli-bundle.ts';
+import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
 
 let cliPath: string;
 beforeAll(() => {
@@ -18,7 +17,7 @@ beforeAll(() => {
 }, 120_000);
 
 function bench(...args: string[]) {
-  return spawnSync(process.execPath, [cliPath, 'bench', '--repeats', '1', ...args], { encoding: 'utf8' });
+  return runCli(cliPath, ['bench', '--repeats', '1', ...args]);
 }
 
 /** A refused run: exit 2, one error line matching `line`, no row begun (no progress), no output. */

@@ -1,9 +1,8 @@
 // `bench --only` and the response_sweep row (issue 11's "Speed": a sweep of six N r_e/R at one N on
 // one backend, about one assembly plus the solves), as a user runs them. A benchmark, not a test of
 // speed: the rows, their bookkeeping and the warm starts' iteration counts are asserted, no time.
-import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { buildCliBundle, expectUserErrorRun } from './helpers/cli-bundle.ts';
+import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
 
 let cliPath: string;
 
@@ -12,10 +11,7 @@ beforeAll(() => {
 }, 120_000);
 
 function bench(...args: string[]) {
-  return spawnSync(process.execPath, [cliPath, 'bench', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, DARWIN_BREIT_QUIET: '1' },
-  });
+  return runCli(cliPath, ['bench', ...args], { quiet: true });
 }
 
 interface SweepRow {

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectUserErrorRun } from './helpers/cli-bundle.ts';
+import { expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
 import { geometry } from '../src/physics/geometry.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
@@ -20,8 +20,7 @@ beforeAll(() => {
 });
 
 function cli(...args: string[]) {
-  const run = spawnSync(process.execPath, [kCli, ...args], { encoding: 'utf8' });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  return runCli(kCli, args);
 }
 
 function json(...args: string[]) {
@@ -555,9 +554,8 @@ print(json.dumps({k: z[k].tolist() for k in ['positions', 'velocities', 'momenta
     expect(out.lambda_max).toBeGreaterThan(1);
   });
   it('without any WebGPU adapter, exits 2 and names --device cpu', () => {
-    const run = spawnSync(process.execPath, [kCli, 'spectrum', ...ring, '--epsilon', '0.01'], {
-      encoding: 'utf8',
-      env: { ...process.env, VK_LOADER_DRIVERS_DISABLE: '*' },
+    const run = runCli(kCli, ['spectrum', ...ring, '--epsilon', '0.01'], {
+      env: { VK_LOADER_DRIVERS_DISABLE: '*' },
     });
     expect(run.status).toBe(2);
     expect(run.stdout).toBe('');

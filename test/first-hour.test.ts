@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli-bundle.ts';
 
 function prerequisites(root: string) {
   return spawnSync(process.execPath, ['scripts/prerequisites.mjs', '--root', root], { encoding: 'utf8' });
@@ -54,7 +55,7 @@ describe('system prerequisites of npm test', () => {
 });
 
 describe('the CLI bundle is built once, and again only when the sources change', () => {
-  const cli = () => spawnSync(process.execPath, ['scripts/cli.mjs', '--help'], { encoding: 'utf8' });
+  const cli = () => runCli('scripts/cli.mjs', ['--help']);
   const kBuilding = /building the CLI bundle/;
 
   it('reuses the bundle while the sources are unchanged', () => {

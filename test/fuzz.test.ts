@@ -2,7 +2,6 @@
 // adversarial text, either give a result or refuse it with an InputError whose message is one line of
 // bounded length; never another exception. Then the CLI itself, spawned on generated files: exit 0
 // with a complete result file, or exit 2 with one `error:` line and no file; never a stack trace.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import { parseQuantityCsv } from '../src/io/formats.ts';
 import { geometry, parsePositionsCsv } from '../src/physics/geometry.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import type { DarwinSystem } from '../src/physics/models.ts';
-import { buildCliBundle } from './helpers/cli-bundle.ts';
+import { buildCliBundle, runCli } from './helpers/cli-bundle.ts';
 
 /** A refusal's message: one line, short enough to read (a 1 MB line must not come back whole). */
 function expectReadableRefusal(error: unknown, field: string | null = null) {
@@ -200,11 +199,7 @@ describe('the CLI on generated files', () => {
           '--device',
           'cpu',
         ];
-        const result = spawnSync(process.execPath, [cliPath, ...args, '--out', output], {
-          encoding: 'utf8',
-          timeout: 30_000,
-          env: { ...process.env, DARWIN_BREIT_QUIET: '1' },
-        });
+        const result = runCli(cliPath, [...args, '--out', output], { quiet: true, timeoutMs: 30_000 });
         expect(result.stderr).not.toMatch(/\n\s+at |internal/);
         if (result.status === 0) {
           expect(JSON.parse(readFileSync(output, 'utf8')).command).toBe('solve');

@@ -1,7 +1,6 @@
 // Inputs refused up front, before any run starts: numbers float64 reads as 0, seeds past 32 bits,
 // repeated geometries, flags that do not apply, electrons that meet only in float32, buffers past
 // the device's limits, and a study's points beyond its backend's limits.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +21,7 @@ import { denseMatrix } from '../src/solvers/dense.ts';
 import { solve } from '../src/solvers/solve.ts';
 import { runScaling } from '../src/studies/scaling/run.ts';
 import { parseScalingGeometries } from '../src/studies/scaling/spec.ts';
-import { buildCliBundle, expectUserErrorRun } from './helpers/cli-bundle.ts';
+import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
 
 /** The InputError `run` throws (its field and message), or null. */
 function refusal(run: () => unknown): { field: string | null; message: string } | null {
@@ -299,8 +298,7 @@ describe('the CLI refuses these up front: one error line, exit 2, nothing on std
   }, 120_000);
 
   function cli(...args: string[]) {
-    const run = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8' });
-    return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+    return runCli(cliPath, args);
   }
 
   function refused(args: string[], message: RegExp): string {

@@ -1,7 +1,6 @@
 // The paths of the CLI's output and input files, as a user meets them: a study's --out written whole
 // or not at all, one file per response point, and the files solve reads back (a study's velocities,
 // a binary or empty name refused in one line). Spawned processes, exit codes, one `error:` line.
-import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -17,7 +16,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { geometry, parseNumericCsv } from '../src/physics/geometry.ts';
 import { writeIntoDirectory } from '../src/cli/output-directory.ts';
 import { responsePointTags } from '../src/studies/response/report.ts';
-import { buildCliBundle, expectUserErrorRun } from './helpers/cli-bundle.ts';
+import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
 
 let cliPath: string;
 let dir: string;
@@ -31,9 +30,7 @@ beforeAll(() => {
 
 /** The CLI as a user runs it, behind `launcher` (setpriv dropping root's privileges) where one is given. */
 function cliAs(launcher: readonly string[], ...args: string[]) {
-  const [file, ...rest] = [...launcher, process.execPath, cliPath, ...args];
-  const run = spawnSync(file, rest, { encoding: 'utf8', env: { ...process.env, DARWIN_BREIT_QUIET: '1' } });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  return runCli(cliPath, args, { launcher, quiet: true });
 }
 
 const cli = (...args: string[]) => cliAs([], ...args);
@@ -179,7 +176,7 @@ describe('a study run writes its --out whole or not at all', () => {
     const tooLong = 'b'.repeat(300);
     for (const out of [kept, join(dir, 'made', 'for-it')]) {
       expect(() =>
-        writeIntoDirectory(out, [
+        writeIntoDirectory({ path: out, names: ['a.svg', tooLong] }, [
           ['a.svg', 'new\n'],
           [tooLong, 'new\n'],
         ]),

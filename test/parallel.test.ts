@@ -32,7 +32,7 @@ import { parseThreads } from '../src/run/inputs.ts';
 import { simdAvailable, simdProductRows } from '../src/parallel/simd.ts';
 import { denseMatrix, kParallelProductSize } from '../src/solvers/dense.ts';
 import type { SolverName } from '../src/solvers/types.ts';
-import { buildCliBundle } from './helpers/cli-bundle.ts';
+import { buildCliBundle, runCli } from './helpers/cli-bundle.ts';
 import { randomVector } from './helpers/compare.ts';
 
 const pools: WorkerPool[] = [];
@@ -403,11 +403,7 @@ describe('the CLI on every core', () => {
   beforeAll(() => {
     cliPath = buildCliBundle('darwin-breit-parallel');
   }, 120_000);
-  const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [cliPath, ...args], {
-      encoding: 'utf8',
-      env: { ...process.env, DARWIN_BREIT_QUIET: '1' },
-    });
+  const cli = (...args: string[]) => runCli(cliPath, args, { quiet: true });
 
   it("bench --device cpu: the GPU bench's rows, each a ratio to the same threads' copy", () => {
     const run = cli('bench', '--device', 'cpu', '--threads', '3', '--n', '200', '--repeats', '2', '--json');

@@ -1,8 +1,7 @@
 // `solve --tol` below 1e-6 on the GPU as a user runs it: the spawned CLI refines (src/run/refine.ts)
 // and says so in `refinement_steps`; at the GPU's default tolerance and on the CPU it does not.
-import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildCliBundle } from './helpers/cli-bundle.ts';
+import { buildCliBundle, runCli } from './helpers/cli-bundle.ts';
 
 let bundle: string;
 
@@ -11,24 +10,19 @@ beforeAll(() => {
 }, 120_000);
 
 function solveJson(...args: string[]): Record<string, unknown> {
-  const run = spawnSync(
-    process.execPath,
-    [
-      bundle,
-      'solve',
-      '--geometry',
-      'sphere',
-      '--n',
-      '50',
-      '--epsilon',
-      '0.05',
-      '--velocity',
-      'random',
-      ...args,
-      '--json',
-    ],
-    { encoding: 'utf8' },
-  );
+  const run = runCli(bundle, [
+    'solve',
+    '--geometry',
+    'sphere',
+    '--n',
+    '50',
+    '--epsilon',
+    '0.05',
+    '--velocity',
+    'random',
+    ...args,
+    '--json',
+  ]);
   expect(run.status, run.stderr).toBe(0);
   return JSON.parse(run.stdout) as Record<string, unknown>;
 }

@@ -2,7 +2,6 @@
 // circulant, the Larmor moment of eq. 17/18, London's sphere, the thin shell), the GPU (float32 on
 // Dawn/SwiftShader) against the float64 reference for every drive, bad input, and the `response`
 // command as a user runs it.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +42,7 @@ import {
   type ResponsePoint,
 } from '../src/studies/response/run.ts';
 import { kResponseLimits, responseSpec, type ResponseInput } from '../src/studies/response/spec.ts';
-import { buildCliBundle, expectUserErrorRun } from './helpers/cli-bundle.ts';
+import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
 import { gpuHarness } from './helpers/gpu.ts';
 
 /** Float32 CG to rtol 1e-6 on cond(M) of a few: the ratios agree with float64 to this. */
@@ -578,14 +577,10 @@ describe('the response command', () => {
     dir = mkdtempSync(join(tmpdir(), 'darwin-breit-response-'));
   }, 120_000);
 
-  const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [cliPath, 'response', ...args], {
-      encoding: 'utf8',
-      env: { ...process.env, DARWIN_BREIT_QUIET: '1' },
-    });
+  const cli = (...args: string[]) => runCli(cliPath, ['response', ...args], { quiet: true });
 
   test('the usage lists it, and --help describes it', () => {
-    const usage = spawnSync(process.execPath, [cliPath, '--help'], { encoding: 'utf8' });
+    const usage = runCli(cliPath, ['--help']);
     expect(usage.status).toBe(0);
     expect(usage.stdout).toMatch(/\n {2}response /);
     const help = cli('--help');

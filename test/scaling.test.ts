@@ -60,6 +60,7 @@ import { kCpuDevice, toJson } from '../src/io/formats.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import { jacobiScaled } from '../src/solvers/spectrum.ts';
 import { randomVector } from './helpers/compare.ts';
+import { runCli } from './helpers/cli-bundle.ts';
 import { gpuHarness } from './helpers/gpu.ts';
 
 const cpu: BackendFactory = async (system) => cpuBackend(system);
@@ -386,7 +387,7 @@ describe('scaling on the command line', () => {
     expect(build.status, build.stderr).toBe(0);
     dir = mkdtempSync(join(tmpdir(), 'darwin-breit-scaling-'));
   }, 60_000);
-  const cli = (...args: string[]) => spawnSync(process.execPath, [kCli, ...args], { encoding: 'utf8' });
+  const cli = (...args: string[]) => runCli(kCli, args);
 
   it('keeps the JSON contract and writes its files', () => {
     const run = cli('scaling', '--n-min', '8', '--n-max', '30', '--points', '4', '--json', '--out', dir);

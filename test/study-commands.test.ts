@@ -1,13 +1,12 @@
 // The study commands `london`, `larmor`, `pairing` and `merge`, and `bench`, as a user runs them:
 // spawned processes, exit codes, one JSON object on stdout, one `error:` line for a user error, SVG
 // files under --out.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { whittakerGroundState1d } from '../src/physics/pairing.ts';
-import { buildCliBundle, expectUserErrorRun } from './helpers/cli-bundle.ts';
+import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
 import { kCopperClosedForm, kGoldClosedForm } from './helpers/pairing.ts';
 
 /** Sec. IV.B's rings in the order `pairing` prints them (Au, Cu). */
@@ -22,11 +21,7 @@ beforeAll(() => {
 }, 120_000);
 
 function cli(...args: string[]) {
-  const run = spawnSync(process.execPath, [cliPath, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, DARWIN_BREIT_QUIET: '1' },
-  });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  return runCli(cliPath, args, { quiet: true });
 }
 
 /** Exit 0 and stdout exactly one JSON object. */

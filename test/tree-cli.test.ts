@@ -2,9 +2,8 @@
 // tree.ts) reported like the CPU's tree ("matrix": "tree" and its "tree" details), checked against
 // the dense float64 reference within the targets of a float32 tree, and its spectrum refined below
 // float32's reach against the float64 tree at the same tolerance (src/run/refine.ts).
-import { spawnSync } from 'node:child_process';
 import { beforeAll, expect, test } from 'vitest';
-import { buildCliBundle } from './helpers/cli-bundle.ts';
+import { buildCliBundle, runCli } from './helpers/cli-bundle.ts';
 
 let cliPath: string;
 beforeAll(() => {
@@ -12,7 +11,7 @@ beforeAll(() => {
 }, 120_000);
 
 function cli(...args: string[]): Record<string, unknown> {
-  const run = spawnSync(process.execPath, [cliPath, ...args, '--json'], { encoding: 'utf8' });
+  const run = runCli(cliPath, [...args, '--json']);
   expect(run.status, run.stderr).toBe(0);
   return JSON.parse(run.stdout) as Record<string, unknown>;
 }
@@ -67,7 +66,7 @@ test('spectrum: the tree refined against the float64 tree, lambda_max within the
 
 test('--verbose names the tree, its memory and its lists', () => {
   const args = ['solve', ...ball, '--velocity', 'rigid', '--epsilon', '1e-3', '--no-check', '--verbose'];
-  const run = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8' });
+  const run = runCli(cliPath, args);
   expect(run.status, run.stderr).toBe(0);
   expect(run.stderr).toMatch(/^matrix: tree; memory: [\d.]+ MB \(tree and expansions [\d.]+ MB, /m);
   expect(run.stderr).toMatch(/^tree: order \d+, theta 0\.4, \d+ leaves, \d+ direct pairs and \d+ M2L/m);

@@ -2,12 +2,11 @@
 // --verbose adds, on stderr, what a user debugging a run wants: the adapter and its limits, the device
 // profile's kernel variants, the memory estimate, the chunk sizes and every Krylov check. stdout, the
 // JSON, is the same either way.
-import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { Progress } from '../src/cli/progress.ts';
 import { rowsPerChunk } from '../src/kernels/matvec-free.ts';
-import { buildCliBundle } from './helpers/cli-bundle.ts';
+import { buildCliBundle, runCli } from './helpers/cli-bundle.ts';
 
 let cliPath: string;
 beforeAll(() => {
@@ -15,7 +14,7 @@ beforeAll(() => {
 }, 120_000);
 
 function cli(args: string[]) {
-  const run = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8' });
+  const run = runCli(cliPath, args);
   expect(run.status, run.stderr).toBe(0);
   return { stdout: run.stdout, lines: run.stderr.split('\n').filter((line) => line !== '') };
 }

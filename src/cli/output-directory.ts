@@ -20,16 +20,33 @@ import { partialPath, removeQuietly } from './formats.ts';
 export type OutputFile = readonly [name: string, contents: string];
 
 /**
+ * An --out DIR checked before the run, with the names of every file the run will write there (each
+ * study's from its spec): writeIntoDirectory holds the run to them, so that no file goes unchecked
+ * until a long run has ended.
+ */
+export interface OutputDirectory {
+  readonly path: string;
+  readonly names: readonly string[];
+}
+
+/**
  * Refuses `path` as --out DIR unless it is a writable directory, or one that could be made (its
  * nearest existing ancestor a writable directory), and unless each of `names` in it could be
- * written: a directory where one of them goes cannot be replaced. Nothing is created: a run that
- * fails or is stopped leaves no empty directory behind.
+ * written: a directory where one of them goes cannot be replaced, and no two files of a run can share
+ * a name. Nothing is created: a run that fails or is stopped leaves no empty directory behind.
  */
-export function checkOutputDirectory(path: string, names: readonly string[] = []): void {
+export function checkOutputDirectory(path: string, names: readonly string[]): OutputDirectory {
   const refuse = (code: string) => {
     throw new InputError(`cannot create directory ${path} (${code})`, 'out');
   };
   if (path.trim() === '') throw new InputError("--out needs a directory, got ''", 'out');
+  const twice = names.find((name, k) => names.indexOf(name) < k);
+  if (twice !== undefined) {
+    throw new InputError(
+      `cannot write ${join(path, twice)} twice: two files of this run take that name`,
+      'out',
+    );
+  }
   if (entryAt(path, lstatSync)) {
     // There already: a directory, or a link to one (a dangling link is nothing to write into).
     const target = entryAt(path, statSync);
@@ -45,7 +62,7 @@ export function checkOutputDirectory(path: string, names: readonly string[] = []
         throw new InputError(`cannot write ${file}: it is a directory`, 'out');
       }
     }
-    return;
+    return { path, names };
   }
   // Unresolved, so that a message names the folder as the user would ('.' at the top of a relative path).
   let ancestor = dirname(path);
@@ -54,6 +71,7 @@ export function checkOutputDirectory(path: string, names: readonly string[] = []
   else if (!writable(ancestor)) {
     throw new InputError(`cannot create directory ${path}: its directory ${ancestor} is not writable`, 'out');
   }
+  return { path, names };
 }
 
 /**
@@ -102,14 +120,19 @@ function writable(directory: string): boolean {
 
 /**
  * Writes `files` into DIR, creating DIR (and its parents) first, and returns their paths. All or
- * none: every target is checked (checkOutputDirectory) and every file written under its temporary
- * name before the first is renamed into place, so a refusal leaves what DIR held as it was.
+ * none: every target is checked again (checkOutputDirectory: the folder may have changed during the
+ * run) and every file written under its temporary name before the first is renamed into place, so a
+ * refusal leaves what DIR held as it was. DIR as checked before the run must name these files, in
+ * this order: a file named otherwise would have gone unchecked until now.
  */
-export function writeIntoDirectory(directory: string, files: readonly OutputFile[]): string[] {
+export function writeIntoDirectory(out: OutputDirectory, files: readonly OutputFile[]): string[] {
   const names = files.map(([name]) => name);
-  if (new Set(names).size !== names.length) {
-    throw new Error(`two files of one run share a name: ${names.join(', ')}`);
+  if (names.join('\0') !== out.names.join('\0')) {
+    throw new Error(
+      `the run writes ${names.join(', ')}, not the files checked before it: ${out.names.join(', ')}`,
+    );
   }
+  const directory = out.path;
   checkOutputDirectory(directory, names);
   let created: string | undefined;
   try {
@@ -154,6 +177,19 @@ export function summaryFileName(
   shard: { readonly index: number; readonly count: number } | null | undefined,
 ): string {
   return shard ? `${command}-shard${shard.index}of${shard.count}.json` : `${command}.json`;
+}
+
+/**
+ * A study's --out DIR, or null without one, checked before its run for `names` (its plots and data,
+ * from its spec) and its summary (summaryFileName: a shard's for a shard).
+ */
+export function checkStudyOutput(
+  path: string | undefined,
+  command: string,
+  shard: { readonly index: number; readonly count: number } | null,
+  names: readonly string[],
+): OutputDirectory | null {
+  return path === undefined ? null : checkOutputDirectory(path, [...names, summaryFileName(command, shard)]);
 }
 
 /**

@@ -26,6 +26,29 @@ export interface CliRun {
   readonly stderr: string;
 }
 
+/** How runCli spawns the CLI; by default as a user types it, in this process's environment. */
+export interface CliRunOptions {
+  /** DARWIN_BREIT_QUIET=1: no progress lines on stderr. */
+  readonly quiet?: boolean;
+  /** Variables set over this process's environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** A command the CLI is run through (setpriv dropping root's privileges), before node. */
+  readonly launcher?: readonly string[];
+  /** Killed past this (spawnSync's timeout); no limit by default. */
+  readonly timeoutMs?: number;
+}
+
+/** Runs the CLI at `bundle` (its entry: buildCliBundle's, or dist-cli's) with `args`, to its exit. */
+export function runCli(bundle: string, args: readonly string[], options: CliRunOptions = {}): CliRun {
+  const [file, ...rest] = [...(options.launcher ?? []), process.execPath, bundle, ...args];
+  const run = spawnSync(file, rest, {
+    encoding: 'utf8',
+    timeout: options.timeoutMs,
+    env: { ...process.env, ...(options.quiet ? { DARWIN_BREIT_QUIET: '1' } : {}), ...options.env },
+  });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
 /**
  * A refused run as the house rule has it: exit 2 with exactly one `error: ...` line on stderr
  * (beside the adapter's notices) matching `pattern`, no stack trace, nothing on stdout.

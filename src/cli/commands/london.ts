@@ -11,6 +11,7 @@ import { InputError } from '../../physics/input-error.ts';
 import { kLondonConvergenceNs } from '../../physics/london.ts';
 import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
 import {
+  londonFileNames,
   londonFiles,
   londonJson,
   londonMarkdown,
@@ -31,14 +32,14 @@ import {
   kMaxLondonElectrons,
   parseLondonGeometry,
 } from '../../studies/london/spec.ts';
-import { integerRangeProblem, parseShard } from '../../studies/study.ts';
+import { integerRangeProblem, parseShard, shardOf } from '../../studies/study.ts';
 import { openGpu } from '../device.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positive, positiveInteger } from '../options.ts';
 import {
-  checkOutputDirectory,
+  checkStudyOutput,
   summaryFile,
-  summaryFileName,
   writeIntoDirectory,
+  type OutputDirectory,
 } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
@@ -121,7 +122,8 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
   if (values.help) return { help: kLondonHelp };
   const options = checkOptions(values);
   const { geometry, ns, grid, halfHeight, shard } = options;
-  if (values.out !== undefined) checkOutputDirectory(values.out, [summaryFileName('london', shard)]);
+  // The maps of the shard's bodies, as runLondon takes them.
+  const out = checkStudyOutput(values.out, 'london', shard, londonFileNames(geometry, shardOf(ns, shard)));
 
   let context: GpuContext | null = null;
   let device: DeviceSummary = kCpuDevice;
@@ -151,7 +153,7 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
     convergence: run.convergence,
     shard,
   });
-  return londonOutput(summary, run.maps, studies, run.convergence, values);
+  return londonOutput(summary, run.maps, studies, run.convergence, values, out);
 }
 
 /**
@@ -163,11 +165,11 @@ export function londonOutput(
   maps: readonly LondonMap[],
   studies: readonly LondonMapStudy[],
   convergence: LondonConvergence,
-  values: { readonly json?: boolean; readonly out?: string; readonly markdown?: boolean },
+  values: { readonly json?: boolean; readonly markdown?: boolean },
+  out: OutputDirectory | null,
 ): CommandOutput {
   const geometry = parseLondonGeometry(summary.geometry);
-  if (values.out !== undefined) {
-    const { out } = values;
+  if (out) {
     const files = londonFiles(
       geometry,
       maps,

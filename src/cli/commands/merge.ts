@@ -2,11 +2,12 @@
 // Slurm job array) joined into the result one run would have printed: the same JSON apart from
 // timings, its fits recomputed from all points, and the same text and files.
 import { InputError } from '../../physics/input-error.ts';
-import { mergeLondon, type LondonJson } from '../../studies/london/report.ts';
-import { mergePairing, type PairingJson } from '../../studies/pairing/report.ts';
-import { mergeScaling, type ScalingJson } from '../../studies/scaling/report.ts';
+import { londonFileNames, mergeLondon, type LondonJson } from '../../studies/london/report.ts';
+import { parseLondonGeometry } from '../../studies/london/spec.ts';
+import { kPairingFileNames, mergePairing, type PairingJson } from '../../studies/pairing/report.ts';
+import { mergeScaling, scalingFileNames, type ScalingJson } from '../../studies/scaling/report.ts';
 import { kCommonOptions, parseCommandArgs, readTextFile } from '../options.ts';
-import { checkOutputDirectory, summaryFileName } from '../output-directory.ts';
+import { checkOutputDirectory, checkStudyOutput, summaryFileName } from '../output-directory.ts';
 import { londonOutput } from './london.ts';
 import { pairingOutput } from './pairing.ts';
 import { scalingOutput } from './scaling.ts';
@@ -111,14 +112,19 @@ function mergeShards(
   shards: readonly Record<string, unknown>[],
   values: { readonly json?: boolean; readonly out?: string; readonly markdown?: boolean },
 ): CommandOutput {
+  // Every file's name is known once the shards are joined (the summary's was checked before).
   if (command === 'scaling') {
     const { json, studies } = mergeScaling(shards as unknown as ScalingJson[]);
-    return scalingOutput(json, studies, values);
+    const names = scalingFileNames(studies.map((study) => study.geometry));
+    return scalingOutput(json, studies, values, checkStudyOutput(values.out, command, null, names));
   }
   if (command === 'london') {
     const { json, studies, convergence } = mergeLondon(shards as unknown as LondonJson[]);
-    return londonOutput(json, [], studies, convergence, values);
+    const names = londonFileNames(parseLondonGeometry(json.geometry), []);
+    const out = checkStudyOutput(values.out, command, null, names);
+    return londonOutput(json, [], studies, convergence, values, out);
   }
   const { json, plotted } = mergePairing(shards as unknown as PairingJson[]);
-  return pairingOutput(json, plotted.points, plotted.rings, values);
+  const out = checkStudyOutput(values.out, command, null, kPairingFileNames);
+  return pairingOutput(json, plotted.points, plotted.rings, values, out);
 }

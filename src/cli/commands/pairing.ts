@@ -5,6 +5,7 @@
 // readings of eq. 43 and with the pair solved on the ring itself (src/physics/ring-pair.ts). The table and
 // plots are src/studies/pairing/, which the app's Studies panel runs too; this file is its flags.
 import {
+  kPairingFileNames,
   pairingFiles,
   pairingJson,
   pairingMarkdown,
@@ -16,10 +17,10 @@ import { pairingRatios } from '../../studies/pairing/spec.ts';
 import { parseShard, shardOf } from '../../studies/study.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
 import {
-  checkOutputDirectory,
+  checkStudyOutput,
   summaryFile,
-  summaryFileName,
   writeIntoDirectory,
+  type OutputDirectory,
 } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
@@ -68,12 +69,12 @@ export async function pairingCommand(argv: string[], progress: Progress): Promis
   if (values.help) return { help: kPairingHelp };
   const ratios = pairingRatios(values.ratios, (text, check) => parseNumber('ratios', text, check));
   const shard = values.shard === undefined ? null : parseShard(values.shard, '--shard');
-  if (values.out !== undefined) checkOutputDirectory(values.out, [summaryFileName('pairing', shard)]);
+  const out = checkStudyOutput(values.out, 'pairing', shard, kPairingFileNames);
   const { points, rings } = await runPairing(shardOf(ratios, shard), {
     progress: (text) => progress.update(text),
   });
   progress.done();
-  return pairingOutput(pairingJson({ points, rings, ratios, shard }), points, rings, values);
+  return pairingOutput(pairingJson({ points, rings, ratios, shard }), points, rings, values, out);
 }
 
 /** The command's output for a run or a merge: the JSON, the text, and with `out` the plots. */
@@ -81,13 +82,11 @@ export function pairingOutput(
   summary: PairingJson,
   points: Parameters<typeof pairingFiles>[0],
   rings: Parameters<typeof pairingFiles>[1],
-  values: { readonly json?: boolean; readonly out?: string; readonly markdown?: boolean },
+  values: { readonly json?: boolean; readonly markdown?: boolean },
+  out: OutputDirectory | null,
 ): CommandOutput {
-  if (values.out !== undefined) {
-    summary.files.push(
-      ...writeIntoDirectory(values.out, [...pairingFiles(points, rings), summaryFile(summary)]),
-    );
-  }
+  if (out)
+    summary.files.push(...writeIntoDirectory(out, [...pairingFiles(points, rings), summaryFile(summary)]));
   if (values.markdown) {
     const markdown = pairingMarkdown(summary.rings);
     return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n` };

@@ -1,14 +1,9 @@
 // `paper`: the paper's quantitative claims, each beside the paper's number; a thin adapter over
 // src/studies/paper/.
-import { paperFiles, paperJson, paperTable } from '../../studies/paper/report.ts';
+import { kPaperFileNames, paperFiles, paperJson, paperTable } from '../../studies/paper/report.ts';
 import { runPaper } from '../../studies/paper/run.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
-import {
-  checkOutputDirectory,
-  summaryFile,
-  summaryFileName,
-  writeIntoDirectory,
-} from '../output-directory.ts';
+import { checkStudyOutput, summaryFile, writeIntoDirectory } from '../output-directory.ts';
 import type { CommandOutput } from './summary.ts';
 
 export const kPaperHelp = `Usage: darwin-breit paper [--out DIR] [--json]
@@ -34,11 +29,9 @@ const kOptions = { ...kCommonOptions, out: { type: 'string' } } as const;
 export async function paperCommand(argv: string[]): Promise<CommandOutput> {
   const { values } = parseCommandArgs(argv, kOptions);
   if (values.help) return { help: kPaperHelp };
-  if (values.out !== undefined) checkOutputDirectory(values.out, [summaryFileName('paper', null)]);
+  const out = checkStudyOutput(values.out, 'paper', null, kPaperFileNames);
   const { rows, flux, rings } = runPaper();
   const summary = paperJson(rows, flux);
-  if (values.out !== undefined) {
-    summary.files.push(...writeIntoDirectory(values.out, [...paperFiles(flux, rings), summaryFile(summary)]));
-  }
+  if (out) summary.files.push(...writeIntoDirectory(out, [...paperFiles(flux, rings), summaryFile(summary)]));
   return { json: values.json, summary, text: paperTable(rows, summary.files) };
 }

@@ -12,13 +12,10 @@ import { kDriveNames } from '../../physics/response.ts';
 import { chunkProgress, cpuReference, kHostMemory, openStudyBackend, threadsOption } from '../engine.ts';
 import { chooseCpuStorage } from '../../run/backend.ts';
 import {
-  responseFieldMapSvg,
+  responseFileNames,
+  responseFiles,
   responseMarkdown,
-  responsePointTags,
   responseSummary,
-  responseProfileSvg,
-  responseScreeningSvg,
-  responseVelocitiesCsv,
 } from '../../studies/response/report.ts';
 import { runResponse, type ResponseResult } from '../../studies/response/run.ts';
 import { kResponseDefaults, kResponseLimits, responseSpec } from '../../studies/response/spec.ts';
@@ -26,13 +23,7 @@ import { openGpu } from '../device.ts';
 import { checkDecision, kCheckMaxUnknowns } from '../../run/check.ts';
 import { parseDimensionFor, parseTreeToleranceFor } from '../../run/inputs.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
-import {
-  checkOutputDirectory,
-  summaryFile,
-  summaryFileName,
-  writeIntoDirectory,
-  type OutputFile,
-} from '../output-directory.ts';
+import { checkStudyOutput, summaryFile, writeIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
@@ -149,7 +140,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   parseTreeToleranceFor(spec.matrix, values['tree-tol'], '--tree-tol', '--matrix');
   parseDimensionFor(spec.model, values.dim, '--dim', '--model');
   const threads = threadsOption(values.threads);
-  if (values.out !== undefined) checkOutputDirectory(values.out, [summaryFileName('response', null)]);
+  const out = checkStudyOutput(values.out, 'response', null, responseFileNames(spec));
 
   let context: GpuContext | null = null;
   let device: DeviceSummary = kCpuDevice;
@@ -184,19 +175,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   progress.done();
 
   const summary = responseSummary(result, device);
-  const files: string[] = [];
-  if (values.out !== undefined) {
-    const written: OutputFile[] = [
-      ['response-screening.svg', responseScreeningSvg(result)],
-      ['response-profile.svg', responseProfileSvg(result)],
-    ];
-    const tags = responsePointTags(result.points);
-    result.points.forEach((point, k) => {
-      written.push([`response-${tags[k]}.csv`, responseVelocitiesCsv(point)]);
-      if (point.fieldMap) written.push([`response-map-${tags[k]}.svg`, responseFieldMapSvg(result, point)]);
-    });
-    files.push(...writeIntoDirectory(values.out, [...written, summaryFile(summary)]));
-  }
+  const files = out ? writeIntoDirectory(out, [...responseFiles(result), summaryFile(summary)]) : [];
   if (values.markdown) {
     const markdown = responseMarkdown(result);
     return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n` };

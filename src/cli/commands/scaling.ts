@@ -20,6 +20,7 @@ import {
 } from '../engine.ts';
 import { runScaling, type BackendFactory } from '../../studies/scaling/run.ts';
 import {
+  scalingFileNames,
   scalingFiles,
   scalingJson,
   scalingMarkdown,
@@ -39,10 +40,10 @@ import type { ScalingStudy } from '../../studies/scaling/run.ts';
 import { openGpu } from '../device.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positiveInteger } from '../options.ts';
 import {
-  checkOutputDirectory,
+  checkStudyOutput,
   summaryFile,
-  summaryFileName,
   writeIntoDirectory,
+  type OutputDirectory,
 } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
@@ -161,7 +162,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
   const options = parseOptions(argv);
   const { values, model, ns } = options;
   if (values.help) return { help: kScalingHelp };
-  if (values.out !== undefined) checkOutputDirectory(values.out, [summaryFileName('scaling', options.shard)]);
+  const out = checkStudyOutput(values.out, 'scaling', options.shard, scalingFileNames(options.geometries));
 
   let device: DeviceSummary = kCpuDevice;
   let context: GpuContext | null = null;
@@ -250,18 +251,17 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
     },
     totalMs: performance.now() - started,
   });
-  return scalingOutput(summary, studies, values);
+  return scalingOutput(summary, studies, values, out);
 }
 
 /** The command's output for a run or a merge: the JSON, the text, and with `out` the files. */
 export function scalingOutput(
   summary: ScalingJson,
   studies: ScalingStudy[],
-  values: { readonly json?: boolean; readonly out?: string; readonly markdown?: boolean },
+  values: { readonly json?: boolean; readonly markdown?: boolean },
+  out: OutputDirectory | null,
 ): CommandOutput {
-  if (values.out !== undefined) {
-    summary.files.push(...writeIntoDirectory(values.out, [...scalingFiles(studies), summaryFile(summary)]));
-  }
+  if (out) summary.files.push(...writeIntoDirectory(out, [...scalingFiles(studies), summaryFile(summary)]));
   if (values.markdown) {
     const markdown = scalingMarkdown(studies);
     return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n` };

@@ -254,6 +254,17 @@ export function mergeLondon(shards: readonly LondonJson[]): {
   return { json, studies, convergence };
 }
 
+const londonMapName = (geometry: LondonGeometry, n: number) => `london-${geometry}-n${n}.svg`;
+const londonConvergenceName = (geometry: LondonGeometry) => `london-${geometry}-convergence.svg`;
+
+/**
+ * The names londonFiles gives the maps it is handed, bodies of `mappedNs` electrons (a run's, or a
+ * shard's share; none for a merge), and the list's plot, in its order.
+ */
+export function londonFileNames(geometry: LondonGeometry, mappedNs: readonly number[]): string[] {
+  return [...mappedNs.map((n) => londonMapName(geometry, n)), londonConvergenceName(geometry)];
+}
+
 /** The maps' and the list's plot files, name and text. */
 export function londonFiles(
   geometry: LondonGeometry,
@@ -263,10 +274,10 @@ export function londonFiles(
 ): [string, string][] {
   return [
     ...maps.map((map): [string, string] => [
-      `london-${geometry}-n${map.body.n}.svg`,
+      londonMapName(geometry, map.body.n),
       londonMapSvg(map.body, map.grid, map.ratios),
     ]),
-    [`london-${geometry}-convergence.svg`, londonConvergenceSvg(geometry, convergence, mapNs)],
+    [londonConvergenceName(geometry), londonConvergenceSvg(geometry, convergence, mapNs)],
   ];
 }
 

@@ -17,7 +17,7 @@ import {
   type LondonConvergencePoint,
   type LondonGeometry,
 } from '../../physics/london.ts';
-import { inShard, sweep, type Shard, type StudyHooks } from '../study.ts';
+import { inShard, shardOf, sweep, type Shard, type StudyHooks } from '../study.ts';
 
 /** The reduced field of a body at points (xyz triples): on the GPU, or in float64. */
 export type FieldEvaluator = (body: LondonBody, points: Float64Array) => Promise<Float64Array>;
@@ -166,7 +166,7 @@ export async function runLondon(
   shard: Shard | null = null,
 ): Promise<LondonRun> {
   const { geometry, halfHeight, ns, convergenceNs } = options;
-  const mapNs = ns.filter((_, k) => inShard(k, shard));
+  const mapNs = shardOf(ns, shard);
   const listNs = convergenceNs.filter((_, k) => inShard(ns.length + k, shard));
   const total = mapNs.length + listNs.length;
   const maps = await sweep(

@@ -225,14 +225,20 @@ export function pairingText(
   return lines.join('\n') + '\n';
 }
 
+/** The names of the files of `--out DIR`, the same for every run and shard. */
+const kPairingFiles = { energy: 'pairing-energy.svg', ratio: 'pairing-ratio.svg' } as const;
+
+/** The names pairingFiles gives, in its order. */
+export const kPairingFileNames: readonly string[] = Object.values(kPairingFiles);
+
 /** The files of `--out DIR`, name and text. */
 export function pairingFiles(
   points: readonly PlottedPoint[],
   rings: readonly PlottedRing[],
 ): [string, string][] {
   return [
-    ['pairing-energy.svg', pairingEnergySvg(points, rings)],
-    ['pairing-ratio.svg', pairingRatioSvg(points, rings)],
+    [kPairingFiles.energy, pairingEnergySvg(points, rings)],
+    [kPairingFiles.ratio, pairingRatioSvg(points, rings)],
   ];
 }
 

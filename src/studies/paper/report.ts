@@ -186,12 +186,23 @@ export function pairRingSvg(rings: readonly RingTemperature[]): string {
   });
 }
 
+/** The names of the files of `paper --out DIR`, known before the run. */
+const kPaperFiles = {
+  fluxLevels: 'paper-flux-levels.svg',
+  persistentCurrent: 'paper-persistent-current.svg',
+  pairFlux: 'paper-pair-flux.svg',
+  pairRing: 'paper-pair-ring.svg',
+} as const;
+
+/** The names paperFiles gives, in its order. */
+export const kPaperFileNames: readonly string[] = Object.values(kPaperFiles);
+
 /** The files of `paper --out DIR`, name and text. */
 export function paperFiles(flux: FluxStudy, rings: readonly RingTemperature[]): [string, string][] {
   return [
-    ['paper-flux-levels.svg', fluxLevelsSvg()],
-    ['paper-persistent-current.svg', persistentCurrentSvg()],
-    ['paper-pair-flux.svg', pairFluxSvg(flux)],
-    ['paper-pair-ring.svg', pairRingSvg(rings)],
+    [kPaperFiles.fluxLevels, fluxLevelsSvg()],
+    [kPaperFiles.persistentCurrent, persistentCurrentSvg()],
+    [kPaperFiles.pairFlux, pairFluxSvg(flux)],
+    [kPaperFiles.pairRing, pairRingSvg(rings)],
   ];
 }

@@ -12,6 +12,7 @@ import { isDriveName } from '../../physics/response.ts';
 import type { ConvergenceReason } from '../../solvers/types.ts';
 import {
   kMapHalfWidth,
+  responsePlan,
   sameNEpsilon,
   type ResponseLimit,
   type ResponsePoint,
@@ -195,6 +196,40 @@ export function responsePointTags(points: readonly Pick<ResponsePoint, 'n' | 'nE
     const tags = points.map((point) => responsePointTag(point, digits));
     if (digits === 17 || new Set(tags).size === tags.length) return tags;
   }
+}
+
+const kResponsePlots = { screening: 'response-screening.svg', profile: 'response-profile.svg' } as const;
+
+/** The names of each point's files, from the spec (responsePlan): its velocities, and its map if any. */
+function responsePointFileNames(spec: ResponseSpec): { readonly csv: string; readonly map: string | null }[] {
+  const plan = responsePlan(spec);
+  const tags = responsePointTags(plan.map(({ n, epsilon }) => ({ n, nEpsilon: n * epsilon })));
+  return plan.map((point, k) => ({
+    csv: `response-${tags[k]}.csv`,
+    map: point.fieldMap ? `response-map-${tags[k]}.svg` : null,
+  }));
+}
+
+/** The names responseFiles gives a run of `spec`, known before it runs, in its order. */
+export function responseFileNames(spec: ResponseSpec): string[] {
+  return [
+    ...Object.values(kResponsePlots),
+    ...responsePointFileNames(spec).flatMap(({ csv, map }) => (map === null ? [csv] : [csv, map])),
+  ];
+}
+
+/** The files of `response --out DIR`, name and text: the plots, then each point's velocities and map. */
+export function responseFiles(result: ResponseResult): [string, string][] {
+  const names = responsePointFileNames(result.spec);
+  return [
+    [kResponsePlots.screening, responseScreeningSvg(result)],
+    [kResponsePlots.profile, responseProfileSvg(result)],
+    ...result.points.flatMap((point, k): [string, string][] => {
+      const { csv, map } = names[k];
+      const velocities: [string, string] = [csv, responseVelocitiesCsv(point)];
+      return map === null ? [velocities] : [velocities, [map, responseFieldMapSvg(result, point)]];
+    }),
+  ];
 }
 
 /** One row per electron: its position (units of R) and velocity (units of the drive's u). */

@@ -355,7 +355,7 @@ async function responsePoint(
       : NaN;
   let fieldMap: Float64Array | null = null;
   let fieldMapCheck: number | null = null;
-  if (withMap && turning && spec.grid !== null) {
+  if (withMap && spec.grid !== null) {
     const reduced = await reducedFieldMap(positions, velocities, spec.grid, fieldSum);
     fieldMap = reduced.map.map((b) =>
       spec.drive === 'field' ? 1 + inducedFieldRatio(b, epsilon) : londonFieldRatio(b, epsilon),
@@ -415,6 +415,25 @@ export function responseLimit(
   };
 }
 
+/** A point of the sweep as the spec decides it, before it runs. */
+export interface ResponsePlanPoint {
+  readonly n: number;
+  readonly epsilon: number;
+  /** Whether B_z is mapped on the --grid: at the largest N, for a drive that turns the electrons. */
+  readonly fieldMap: boolean;
+}
+
+/**
+ * The sweep's points in the order runResponse solves them: the spec's N, at each its eps ascending
+ * (the spec sorts N r_e/R). A map is B_z over B_ext (field) or over B_London (rotation): the flux
+ * drive has neither, and no map.
+ */
+export function responsePlan(spec: ResponseSpec): ResponsePlanPoint[] {
+  const largest = spec.ns[spec.ns.length - 1];
+  const mapped = (n: number) => spec.grid !== null && n === largest && spec.drive !== 'flux';
+  return spec.ns.flatMap((n) => epsilonsOf(spec, n).map((epsilon) => ({ n, epsilon, fieldMap: mapped(n) })));
+}
+
 /**
  * The sweep: every N of the spec, every eps at it, one solve each; one backend per N from
  * `openBackend` (opened at the smallest eps, moved up by setEpsilon, each solve warm-started), and
@@ -432,9 +451,7 @@ export async function runResponse(
   fieldSum: ReducedFieldSum | null = null,
 ): Promise<ResponseResult> {
   const started = performance.now();
-  // Ascending eps at each N: the spec sorts N r_e/R.
-  const plan = spec.ns.flatMap((n) => epsilonsOf(spec, n).map((epsilon) => ({ n, epsilon })));
-  const largest = spec.ns[spec.ns.length - 1];
+  const plan = responsePlan(spec);
   let held: {
     readonly n: number;
     readonly configuration: Configuration;
@@ -448,7 +465,7 @@ export async function runResponse(
   };
   let swept: { readonly results: ResponsePoint[]; readonly stopped: boolean };
   try {
-    swept = await sweep(plan, hooks, async ({ n, epsilon }, index) => {
+    swept = await sweep(plan, hooks, async ({ n, epsilon, fieldMap }, index) => {
       if (held?.n !== n) {
         release();
         held = {
@@ -460,7 +477,7 @@ export async function runResponse(
       }
       hooks.progress?.(`response: N = ${n}, N r_e/R = ${(n * epsilon).toPrecision(4)}`, index / plan.length);
       const { backend, reference, configuration } = held;
-      return responsePoint(spec, backend, reference, fieldSum, configuration, epsilon, n === largest);
+      return responsePoint(spec, backend, reference, fieldSum, configuration, epsilon, fieldMap);
     });
   } finally {
     release();

@@ -525,14 +525,29 @@ export function mergeScaling(shards: readonly ScalingJson[]): {
   return { studies, json };
 }
 
+const kScalingCsvName = 'scaling.csv';
+
+/** The names of a geometry's two plots. */
+function scalingPlotNames(geometry: string) {
+  return { eigenvalues: `scaling-${geometry}.svg`, coefficient: `scaling-${geometry}-coefficient.svg` };
+}
+
+/** The names scalingFiles gives a run of these geometries (every shard has a study of each), in its order. */
+export function scalingFileNames(geometries: readonly string[]): string[] {
+  return [kScalingCsvName, ...geometries.flatMap((geometry) => Object.values(scalingPlotNames(geometry)))];
+}
+
 /** The files of `--out DIR`, name and text, scaling.json last (it lists the others). */
 export function scalingFiles(studies: readonly ScalingStudy[]): [string, string][] {
   return [
-    ['scaling.csv', scalingCsv(studies)],
-    ...studies.flatMap((study): [string, string][] => [
-      [`scaling-${study.geometry}.svg`, scalingEigenvalueSvg(study)],
-      [`scaling-${study.geometry}-coefficient.svg`, scalingCoefficientSvg(study)],
-    ]),
+    [kScalingCsvName, scalingCsv(studies)],
+    ...studies.flatMap((study): [string, string][] => {
+      const names = scalingPlotNames(study.geometry);
+      return [
+        [names.eigenvalues, scalingEigenvalueSvg(study)],
+        [names.coefficient, scalingCoefficientSvg(study)],
+      ];
+    }),
   ];
 }
 

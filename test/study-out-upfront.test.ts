@@ -1,0 +1,138 @@
+// Every file a study writes into --out DIR is checked before the run, not only its summary: a
+// directory standing where a plot, a map or a CSV goes is refused at once, before the GPU is opened
+// or the first point is solved, and DIR is left as it was. The names come from the spec (a shard
+// writes only its own maps, the flux drive none), so a directory under a name the run would not
+// write does not stop it.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test, vi } from 'vitest';
+import { paperCommand } from '../src/cli/commands/paper.ts';
+import { runPaper } from '../src/studies/paper/run.ts';
+import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
+
+vi.mock('../src/studies/paper/run.ts', () => ({
+  runPaper: vi.fn(() => {
+    throw new Error('the paper run started');
+  }),
+}));
+
+let cliPath: string;
+let dir: string;
+
+beforeAll(() => {
+  cliPath = buildCliBundle('darwin-breit-study-out-upfront');
+  dir = mkdtempSync(join(tmpdir(), 'darwin-breit-study-out-upfront-'));
+}, 120_000);
+
+/** An --out DIR holding an empty directory named `taken`. */
+function outWithDirectory(label: string, taken: string): string {
+  const out = join(dir, label);
+  mkdirSync(join(out, taken), { recursive: true });
+  return out;
+}
+
+// Default devices (the GPU where a command has one) and --verbose, which prints the adapter as the
+// GPU opens and every progress update as a line: a refusal before the run prints nothing else.
+describe.each([
+  [
+    'response',
+    'a map (largest N)',
+    ['--geometry', 'ball', '--n', '4,8', '--grid', '5'],
+    'response-map-n8-x1.00.svg',
+  ],
+  [
+    'response',
+    'a CSV tagged to 4 digits',
+    ['--geometry', 'ring', '--n', '4', '--n-epsilon', '1,1.001'],
+    'response-n4-x1.001.csv',
+  ],
+  [
+    'response',
+    'the profile plot',
+    ['--geometry', 'ring', '--n', '4', '--n-epsilon', '1'],
+    'response-profile.svg',
+  ],
+  ['london', 'a map', ['--n', '50,60', '--grid', '8'], 'london-sphere-n60.svg'],
+  ['london', "a shard's map", ['--n', '50,60', '--grid', '8', '--shard', '2/2'], 'london-sphere-n60.svg'],
+  ['london', 'the convergence plot', ['--n', '50', '--grid', '8'], 'london-sphere-convergence.svg'],
+  [
+    'scaling',
+    "a geometry's plot",
+    ['--geometries', 'ring,disk', '--n-min', '8', '--n-max', '16', '--points', '2'],
+    'scaling-disk-coefficient.svg',
+  ],
+  [
+    'scaling',
+    'the CSV',
+    ['--geometries', 'ring', '--n-min', '8', '--n-max', '16', '--points', '2'],
+    'scaling.csv',
+  ],
+  ['pairing', 'a plot', ['--ratios', '10'], 'pairing-ratio.svg'],
+  ['paper', 'a plot', [], 'paper-persistent-current.svg'],
+])('%s: a directory where %s goes', (command, what, args, taken) => {
+  test('is refused before the run, DIR left as it was', () => {
+    const out = outWithDirectory(`${command}-${what.replaceAll(/\W+/g, '-')}`, taken);
+    const run = runCli(cliPath, [command, ...args, '--out', out, '--verbose']);
+    expectUserErrorRun(run, /^error: cannot write .*: it is a directory$/);
+    // Nothing else: no adapter line (the GPU not opened), no progress (no point begun).
+    expect(run.stderr).toBe(`error: cannot write ${join(out, taken)}: it is a directory\n`);
+    expect(readdirSync(out)).toEqual([taken]);
+    expect(readdirSync(join(out, taken))).toEqual([]);
+  });
+});
+
+test('paper, which prints no progress: the refusal comes before runPaper', async () => {
+  const out = outWithDirectory('paper-in-process', 'paper-flux-levels.svg');
+  await expect(paperCommand(['--out', out])).rejects.toThrow(
+    `cannot write ${join(out, 'paper-flux-levels.svg')}: it is a directory`,
+  );
+  expect(runPaper).not.toHaveBeenCalled();
+});
+
+test('two files of one run under one name (a body given twice) are refused before the run', () => {
+  const out = join(dir, 'london-twice');
+  const run = runCli(cliPath, ['london', '--n', '50,50', '--grid', '8', '--out', out, '--verbose']);
+  expectUserErrorRun(run, /^error: cannot write .* twice: two files of this run take that name$/);
+  expect(run.stderr).toBe(
+    `error: cannot write ${join(out, 'london-sphere-n50.svg')} twice: two files of this run take that name\n`,
+  );
+  expect(existsSync(out)).toBe(false);
+});
+
+describe('a directory under a name the spec does not write leaves the run to write its own', () => {
+  test.each([
+    // Shard 1/2 maps N = 50; N = 60 is shard 2/2's.
+    [
+      'london',
+      ['--n', '50,60', '--grid', '8', '--shard', '1/2', '--device', 'cpu'],
+      'london-sphere-n60.svg',
+      ['london-shard1of2.json', 'london-sphere-convergence.svg', 'london-sphere-n50.svg'],
+    ],
+    // The flux drive maps no field.
+    [
+      'response',
+      [
+        '--geometry',
+        'ring',
+        '--n',
+        '4',
+        '--n-epsilon',
+        '1',
+        '--drive',
+        'flux',
+        '--grid',
+        '5',
+        '--device',
+        'cpu',
+      ],
+      'response-map-n4-x1.00.svg',
+      ['response-n4-x1.00.csv', 'response-profile.svg', 'response-screening.svg', 'response.json'],
+    ],
+  ])('%s %j', (command, args, taken, written) => {
+    const out = outWithDirectory(`${command}-not-written`, taken);
+    const run = runCli(cliPath, [command, ...args, '--out', out], { quiet: true });
+    expect(run.status, run.stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual([...written, taken].sort());
+  });
+});
