@@ -14,7 +14,7 @@ import {
   responseScreeningSvg,
   responseSummary,
 } from '../src/studies/response/report.ts';
-import { runResponse, type OpenResponseBackend } from '../src/studies/response/run.ts';
+import { continuumDecayLength, runResponse, type OpenResponseBackend } from '../src/studies/response/run.ts';
 import { responseSpec } from '../src/studies/response/spec.ts';
 
 const cpu: OpenResponseBackend = async (system) => cpuBackend(system);
@@ -94,8 +94,19 @@ describe('responseMarkdown', () => {
     const spec = responseSpec({ geometry: 'ball', n: '100,200,400', nEpsilon: '0.3,10', device: 'cpu' });
     const result = await runResponse(spec, cpu);
     const [header, ...rows] = cells(responseMarkdown(result));
-    expect(header.slice(-3)).toEqual(['N → ∞', 'continuum', 'B(0)/B_ext, N = 400']);
+    expect(header.slice(-5)).toEqual([
+      'N → ∞',
+      'continuum',
+      'B(0)/B_ext, N = 400',
+      'decay/R, N = 400',
+      'decay/R, London',
+    ]);
     for (const [k, x] of [0.3, 10].entries()) {
+      const top = result.points.find((p) => p.n === 400 && p.nEpsilon === x)!;
+      expect(rows[k].slice(-2)).toEqual([
+        markdownNumber(top.decayLength),
+        markdownNumber(continuumDecayLength(spec, x)),
+      ]);
       const limit = result.limits.find((l) => l.nEpsilon === x)!;
       expect(rows[k][1]).toBe(markdownNumber(Math.sqrt(3 * x)));
       expect(rows[k][5]).toBe(
@@ -150,7 +161,7 @@ describe('responseFromJson: a saved sweep read back (the app loads response.json
       drive: 'rotation',
     });
     const keys = Object.keys(shown.points[0]) as (keyof (typeof shown.points)[0])[];
-    expect(keys).toHaveLength(14);
+    expect(keys).toHaveLength(15);
     for (const [k, point] of shown.points.entries()) {
       for (const key of keys) expect(point[key], `${k}.${key}`).toEqual(result.points[k][key]);
     }

@@ -22,6 +22,8 @@ import {
   driveRightHandSide,
   inducedMomentSi,
   kLondonSeriesBelow,
+  kProfileBins,
+  londonSphereCurrentProfile,
   londonSphereRatio,
   reducedMoment,
   ringContinuumRatio,
@@ -35,6 +37,8 @@ import { cpuBackend, cpuTreeBackend } from '../src/run/backend.ts';
 import { kCpuDevice } from '../src/io/formats.ts';
 import { responseJson } from '../src/studies/response/report.ts';
 import {
+  continuumDecayLength,
+  decayLength,
   runResponse,
   sweepWarmStart,
   type OpenResponseBackend,
@@ -180,6 +184,39 @@ describe("London's superconducting sphere", () => {
     const x = 200;
     expect(londonSphereRatio(x)).toBeCloseTo(15 / x ** 2 - 45 / x ** 3 + 45 / x ** 4, 14);
   });
+
+  test('its current profile, small x: i_1(u) = u/3 (1 + u^2/10), the bin means of x r/3 over r^2 dr', () => {
+    const x = 1e-3;
+    const profile = londonSphereCurrentProfile(x);
+    expect(profile.current).toHaveLength(kProfileBins);
+    profile.current.forEach((current, b) => {
+      const [inner, outer] = [1 - (b + 1) / kProfileBins, 1 - b / kProfileBins];
+      const meanR = ((3 / 4) * (outer ** 4 - inner ** 4)) / (outer ** 3 - inner ** 3);
+      expect(Math.abs(current / ((x / 3) * meanR * Math.exp(-x)) - 1)).toBeLessThan(1e-6);
+    });
+  });
+
+  test('its fitted decay length: scipy quad 0.29703434 and 0.12295442 at x = 3 and sqrt(90), lambda_L at large x', () => {
+    // Ten bins over the whole radius see i_1's bend near the centre: 1.17 lambda_L at N r_e/R = 30.
+    expect(decayLength(londonSphereCurrentProfile(3))).toBeCloseTo(0.29703434, 7);
+    expect(decayLength(londonSphereCurrentProfile(Math.sqrt(90)))).toBeCloseTo(0.12295442, 7);
+    expect(continuumDecayLength({ geometry: 'ball', drive: 'rotation' }, 30)).toBe(
+      decayLength(londonSphereCurrentProfile(Math.sqrt(90))),
+    );
+    // Deep samples stay finite (e^-x scaling; the central bins underflow to 0 and drop out).
+    for (const x of [300, 3000]) {
+      const length = decayLength(londonSphereCurrentProfile(x))!;
+      expect(length * x).toBeGreaterThan(1);
+      expect(length * x).toBeLessThan(1.02);
+    }
+    for (const [geometry, drive] of [
+      ['sphere', 'field'],
+      ['ball', 'flux'],
+      ['disk', 'field'],
+    ] as const) {
+      expect(continuumDecayLength({ geometry, drive }, 30)).toBeNull();
+    }
+  });
 });
 
 describe('the continuum limit at fixed N r_e/R', () => {
@@ -205,13 +242,18 @@ describe('the continuum limit at fixed N r_e/R', () => {
     expect(result.points[3].screeningRatio - londonSphereRatio(3)).toBeGreaterThan(0.005);
   });
 
-  test('the current decays inward faster as N r_e/R grows (London depth R/x)', async () => {
-    const spec = responseSpec({ geometry: 'ball', n: '800', nEpsilon: '1,30', device: 'cpu' });
-    const [weak, strong] = (await runResponse(spec, cpuOpen)).points;
+  test("the current decays inward faster as N r_e/R grows, nearing London's sphere's decay with N", async () => {
+    const spec = responseSpec({ geometry: 'ball', n: '400,1600', nEpsilon: '1,30', device: 'cpu' });
+    const [, coarse, weak, strong] = (await runResponse(spec, cpuOpen)).points;
     expect(strong.decayLength).not.toBeNull();
     expect(strong.decayLength!).toBeLessThan(0.5 * (weak.decayLength ?? Infinity));
-    // lambda_L / R = 1/x = 0.105 at N r_e/R = 30: the fitted depth (N = 1500 gives 0.1056) is London's.
-    expect(Math.abs(strong.decayLength! * strong.londonX! - 1)).toBeLessThan(0.2);
+    // London's sphere binned and fitted the same way decays over 0.123 R at N r_e/R = 30 (lambda_L
+    // = R/x = 0.105 R): the discrete ball nears it from below (0.114 at N = 4000, 0.122 at 10^5).
+    const continuum = continuumDecayLength(spec, 30)!;
+    expect(strong.continuumDecayLength).toBe(continuum);
+    expect(coarse.decayLength!).toBeLessThan(strong.decayLength!);
+    expect(strong.decayLength!).toBeLessThan(continuum);
+    expect(strong.decayLength! / continuum).toBeGreaterThan(0.8);
   });
 });
 
@@ -623,6 +665,7 @@ describe('the response command', () => {
       'reason',
       'check',
       'decay_length',
+      'continuum_decay_length',
     ]);
     for (const p of summary.points) {
       expect(p.screening_ratio).toBeCloseTo(ringContinuumRatio(p.n, p.epsilon), 10);

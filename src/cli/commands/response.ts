@@ -63,8 +63,9 @@ rotation (eq. 17/18); screening_ratio is the induced moment (the current, for fl
   --json                {"command": "response", "drive", "geometry", "model", "dim", "points": [{"n",
                         "n_epsilon", "epsilon", "screening_ratio", "continuum_ratio", "london_x",
                         "field_centre_ratio", "iterations", "converged", "reason", "check",
-                        "decay_length"}], "limits": [{"n_epsilon", "extrapolated_ratio",
-                        "uncertainty", "law", "continuum_ratio"}], "device"}; rotation adds
+                        "decay_length", "continuum_decay_length"}], "limits": [{"n_epsilon",
+                        "extrapolated_ratio", "uncertainty", "law", "continuum_ratio"}], "device"};
+                        rotation adds
                         "london_field_ratio" and "n_eff_epsilon" to each point; where M was the
                         tree, "tree": {"tolerance", "n": [the N it served]} after "device"
 
@@ -77,7 +78,9 @@ of the CPU's tree against a dense float64 solve, ||v - v64||/||v64|| (up to ${kC
 null above, and for the CPU's dense M, which is that solve).
 london_x: R/lambda_L = sqrt(3 N r_e/R) (ball; sphere for the same N in its volume), R/Lambda =
 2 N r_e/R (Pearl, disk). limits: the ratio at each N r_e/R fitted by c + b N^-p over the N given
-(three or more; p = 1/2 on surfaces and films, 2/3 in solids).
+(three or more; p = 1/2 on surfaces and films, 2/3 in solids). decay_length: the current's e-folding
+depth below the surface (units of R), a line fitted to its logarithm in ten bins of depth;
+continuum_decay_length: London's sphere's current, i_1(r/lambda_L), fitted the same way (the ball).
 `;
 
 const kOptions = {

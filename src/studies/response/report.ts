@@ -37,6 +37,7 @@ export type ShownResponsePoint = Pick<
   | 'reason'
   | 'check'
   | 'decayLength'
+  | 'continuumDecayLength'
 > & { readonly fieldMap?: Float64Array | null };
 
 /**
@@ -82,6 +83,7 @@ export function responseFromJson(json: Record<string, unknown>, name: string): S
       reason: String(p.reason) as ConvergenceReason,
       check: numberOf(p, 'check'),
       decayLength: numberOf(p, 'decay_length'),
+      continuumDecayLength: numberOf(p, 'continuum_decay_length'),
     };
     if (!Number.isSafeInteger(point.n) || point.n < 1 || !(point.nEpsilon > 0) || !(point.epsilon > 0))
       throw refuse(`point ${k} has no N >= 1, N r_e/R > 0 and eps > 0`);
@@ -136,8 +138,9 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
       reason: p.reason,
       check: p.check,
       // The fitted e-folding depth of the induced current below the surface, units of R (null where
-      // it does not decay inward): London's lambda_L once R >> lambda_L.
+      // it does not decay inward), beside London's sphere's fitted the same way (the ball's).
       decay_length: p.decayLength,
+      continuum_decay_length: p.continuumDecayLength,
       ...(rotation ? { london_field_ratio: p.londonFieldRatio, n_eff_epsilon: p.nEffEpsilon } : {}),
     })),
     limits: result.limits.map((l) => ({
@@ -298,7 +301,9 @@ export function responseProfileSvg(result: ResponseResult): string {
     .filter((p) => p.converged)
     .map((p) => {
       const bins = Array.from(p.profile.depth.keys()).filter((b) => p.profile.counts[b] > 0);
-      const decay = p.decayLength === null ? '' : `, l = ${p.decayLength.toPrecision(3)} R`;
+      const continuum =
+        p.continuumDecayLength === null ? '' : ` (London ${p.continuumDecayLength.toPrecision(3)} R)`;
+      const decay = p.decayLength === null ? '' : `, l = ${p.decayLength.toPrecision(3)} R${continuum}`;
       return {
         label: `N r_e/R = ${p.nEpsilon.toPrecision(3)}${decay}`,
         x: bins.map((b) => p.profile.depth[b]),
@@ -358,6 +363,8 @@ export function responseMarkdown(result: ResponseResult): string {
   const at = (n: number, x: number) => result.points.find((p) => p.n === n && sameNEpsilon(p.nEpsilon, x));
   const cell = (p: ResponsePoint | undefined, value: (p: ResponsePoint) => number | null) =>
     p === undefined ? '–' : p.converged ? f(value(p)) : `(${p.reason})`;
+  // The current's decay length beside London's sphere's, where the continuum has one (the ball).
+  const decays = result.points.some((p) => p.continuumDecayLength !== null);
   const header = [
     'N r_e/R',
     spec.geometry === 'disk' ? 'R/Λ (Pearl)' : 'R/λ_L',
@@ -365,6 +372,7 @@ export function responseMarkdown(result: ResponseResult): string {
     'N → ∞',
     'continuum',
     ...(rotation ? [`B(0)/B_London, N = ${largest}`, 'N_eff r_e/R'] : [`B(0)/B_ext, N = ${largest}`]),
+    ...(decays ? [`decay/R, N = ${largest}`, 'decay/R, London'] : []),
   ];
   const rows = nEpsilons.map((x) => {
     const limit = result.limits.find((l) => sameNEpsilon(l.nEpsilon, x));
@@ -381,6 +389,7 @@ export function responseMarkdown(result: ResponseResult): string {
       ...(rotation
         ? [cell(top, (p) => p.londonFieldRatio), cell(top, (p) => p.nEffEpsilon)]
         : [cell(top, (p) => p.fieldCentreRatio)]),
+      ...(decays ? [cell(top, (p) => p.decayLength), f(shown?.continuumDecayLength)] : []),
     ];
   });
   return markdownTable(header, rows);

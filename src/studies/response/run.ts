@@ -12,6 +12,7 @@ import { massDiagonal, type DarwinSystem } from '../../physics/models.ts';
 import { relativeError } from '../../physics/observables.ts';
 import { dot } from '../../math/vectors.ts';
 import {
+  ballLondonParameter,
   continuumLimit,
   continuumRatio,
   currentProfile,
@@ -20,6 +21,7 @@ import {
   effectiveLaggingParameter,
   inducedFieldRatio,
   londonFieldRatio,
+  londonSphereCurrentProfile,
   londonX,
   reducedInducedField,
   reducedMoment,
@@ -86,6 +88,8 @@ export interface ResponsePoint {
   readonly profile: CurrentProfile;
   /** The fitted e-folding depth of the profile, units of R; null where it does not decay inward. */
   readonly decayLength: number | null;
+  /** London's sphere's, binned and fitted the same way (continuumDecayLength); null where none. */
+  readonly continuumDecayLength: number | null;
   readonly configuration: Configuration;
   /** Velocity triples in the drive's unit u. */
   readonly velocities: Float64Array;
@@ -133,6 +137,19 @@ export function decayLength(profile: CurrentProfile): number | null {
   if (rows.length < 3) return null;
   const slope = linearLeastSquares(rows, y).parameters[1];
   return slope < 0 ? -1 / slope : null;
+}
+
+/**
+ * The decay length decayLength fits to London's sphere (londonSphereCurrentProfile at x = R/lambda_L):
+ * the continuum's for the ball in a field or rotating, null elsewhere. It tends to lambda_L only as
+ * x grows (1.17 lambda_L at x = 9.5, 1.01 lambda_L at x = 300): the bins span the whole radius.
+ */
+export function continuumDecayLength(
+  spec: Pick<ResponseSpec, 'geometry' | 'drive'>,
+  nEpsilon: number,
+): number | null {
+  if (spec.geometry !== 'ball' || spec.drive === 'flux') return null;
+  return decayLength(londonSphereCurrentProfile(ballLondonParameter(nEpsilon)));
 }
 
 /** The map's G x G points in the x-z plane as xyz triples, row-major, row 0 at z = +kMapHalfWidth. */
@@ -382,6 +399,7 @@ async function responsePoint(
     tree: backend.tree,
     profile,
     decayLength: decayLength(profile),
+    continuumDecayLength: continuumDecayLength(spec, n * epsilon),
     configuration,
     velocities,
     fieldMap,
