@@ -4,7 +4,7 @@
 // Options: --quick (the scaling sweep to N = 1000 only); --only PART,... (rerun only these of
 // scaling, london, pairing, response, large, bench; the others stay as the last run left them in
 // results/results.json); --bench-only is --only bench. `large` (the ball at N >= 5e4 with --matrix
-// tree) takes --large-n N (default 50000) and --large-device cpu|gpu (default cpu: the float64 tree).
+// tree) takes --large-n N (default 100000) and --large-device cpu|gpu (default cpu: the float64 tree).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ try {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       'bench-only': { type: 'boolean', default: false },
-      'large-n': { type: 'string', default: '50000' },
+      'large-n': { type: 'string', default: '100000' },
       'large-device': { type: 'string', default: 'cpu' },
     },
   }));
