@@ -16,6 +16,16 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * The message under a front end's name for its field (a CLI flag, a panel label) where it begins
+ * with the field's name, as the specs' messages do ('n must be ...' becomes '--n must be ...');
+ * null where it does not.
+ */
+export function renamedMessage(error: InputError, name: string): string | null {
+  const { field, message } = error;
+  return field !== null && message.startsWith(`${field} `) ? `${name}${message.slice(field.length)}` : null;
+}
+
 /** A decimal literal: digits with an optional point and exponent. */
 const kDecimalLiteral = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 

@@ -5,7 +5,7 @@
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { gpuMovingChargesField } from '../../engine/london.ts';
 import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
-import { InputError } from '../../physics/input-error.ts';
+import { InputError, renamedMessage } from '../../physics/input-error.ts';
 import { geometry, kGeometryNames } from '../../physics/geometry.ts';
 import { kMaxDenseSize, type DarwinSystem } from '../../physics/models.ts';
 import { kDriveNames } from '../../physics/response.ts';
@@ -135,9 +135,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
     const both = /^(\w+) and (\w+)( are both given.*)$/.exec(error.message);
     const message = both
       ? `${flag(both[1])} and ${flag(both[2])}${both[3]}`
-      : error.message.startsWith(`${error.field} `)
-        ? `${flag(error.field)}${error.message.slice(error.field.length)}`
-        : `${flag(error.field)}: ${error.message}`;
+      : (renamedMessage(error, flag(error.field)) ?? `${flag(error.field)}: ${error.message}`);
     throw new InputError(message, error.field);
   }
   parseTreeToleranceFor(spec.matrix, values['tree-tol'], '--tree-tol', '--matrix');
