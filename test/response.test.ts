@@ -282,7 +282,7 @@ test("Stop ends the sweep with the points it finished (study.ts's rule: a cut po
   // Stop is pressed during the fourth solve: the fourth point is dropped.
   const result = await runResponse(spec, cpuOpen, {
     progress: (text) => {
-      if (text.startsWith('response: N =')) started++;
+      if (text.startsWith('response: N =') && !text.includes('iteration')) started++;
     },
     stopped: () => started > 3,
   });
@@ -292,6 +292,33 @@ test("Stop ends the sweep with the points it finished (study.ts's rule: a cut po
     [8, 2],
     [16, 1],
   ]);
+});
+
+test("each CG iteration shows on its point's progress line, and Stop takes effect between two", async () => {
+  const spec = responseSpec({ geometry: 'ball', n: '300', nEpsilon: '3,30', device: 'cpu' });
+  const lines: string[] = [];
+  const result = await runResponse(spec, cpuOpen, { progress: (text) => lines.push(text) });
+  for (const [k, point] of result.points.entries()) {
+    const at = `response: N = 300, N r_e/R = ${point.nEpsilon.toPrecision(4)}`;
+    const iterations = lines.filter((line) => line.startsWith(`${at}, CG iteration `));
+    expect(iterations).toHaveLength(point.iterations);
+    expect(iterations.at(-1)).toMatch(
+      new RegExp(`CG iteration ${point.iterations}: residual \\d\\.\\d{3}e-\\d+$`),
+    );
+    expect(lines.indexOf(at)).toBeLessThan(lines.indexOf(iterations[0]));
+    if (k === 1) expect(point.iterations).toBeGreaterThan(3);
+  }
+  // Stop pressed at the strong point's third iteration: its solve ends there and the point is dropped.
+  let seen = 0;
+  const stopped = await runResponse(spec, cpuOpen, {
+    progress: (text) => {
+      if (text.includes('N r_e/R = 30.00, CG iteration')) seen++;
+    },
+    stopped: () => seen >= 3,
+  });
+  expect(seen).toBe(3);
+  expect(stopped.complete).toBe(false);
+  expect(stopped.points.map((p) => p.nEpsilon)).toEqual([3]);
 });
 
 describe('rotation: the London moment (eq. 27-30)', () => {

@@ -324,11 +324,15 @@ class SweepBackend {
     this.#options = options;
   }
 
-  async solve(system: DarwinSystem, rightHandSide: Float64Array): Promise<SolveResult> {
+  async solve(
+    system: DarwinSystem,
+    rightHandSide: Float64Array,
+    onIteration?: SolveOptions['onIteration'],
+  ): Promise<SolveResult> {
     if (this.#backend) this.#backend.setEpsilon(system.epsilon);
     else this.#backend = await this.#open(system);
     const x0 = sweepWarmStart(massDiagonal(system), rightHandSide, system.epsilon, this.#solutions);
-    const solve = await this.#backend.velocities(rightHandSide, 'cg', { ...this.#options, x0 });
+    const solve = await this.#backend.velocities(rightHandSide, 'cg', { ...this.#options, x0, onIteration });
     if (solve.converged) {
       const { x, trueRelativeResidual: relativeResidual } = solve;
       this.#solutions.push({ epsilon: system.epsilon, x, relativeResidual });
@@ -355,11 +359,12 @@ async function responsePoint(
   configuration: Configuration,
   epsilon: number,
   withMap: boolean,
+  onIteration: SolveOptions['onIteration'],
 ): Promise<ResponsePoint> {
   const { n, positions } = configuration;
   const system: DarwinSystem = { configuration, model: spec.model, dim: spec.dim, epsilon, softening: 0 };
   const rightHandSide = driveRightHandSide(system, spec.drive);
-  const solve = await backend.solve(system, rightHandSide);
+  const solve = await backend.solve(system, rightHandSide, onIteration);
   const velocities = velocityTriples(system, solve.x);
   const profile = currentProfile(positions, velocities);
   const turning = spec.drive !== 'flux';
@@ -493,9 +498,16 @@ export async function runResponse(
           reference: openReference ? new SweepBackend(openReference, { rtol: kReferenceRtol }) : null,
         };
       }
-      hooks.progress?.(`response: N = ${n}, N r_e/R = ${(n * epsilon).toPrecision(4)}`, index / plan.length);
+      const at = `response: N = ${n}, N r_e/R = ${(n * epsilon).toPrecision(4)}`;
+      const fraction = index / plan.length;
+      hooks.progress?.(at, fraction);
+      // A solve at 10^5 electrons takes minutes: its iterations on the point's line, and Stop between two.
+      const onIteration = (k: number, residualNorm: number) => {
+        hooks.progress?.(`${at}, CG iteration ${k}: residual ${residualNorm.toExponential(3)}`, fraction);
+        return !hooks.stopped?.();
+      };
       const { backend, reference, configuration } = held;
-      return responsePoint(spec, backend, reference, fieldSum, configuration, epsilon, fieldMap);
+      return responsePoint(spec, backend, reference, fieldSum, configuration, epsilon, fieldMap, onIteration);
     });
   } finally {
     release();
