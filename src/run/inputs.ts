@@ -10,27 +10,6 @@ import { kDefaultTreeTolerance, kMinTreeTolerance } from '../physics/tree-build.
 import { kVelocityPatterns, type VelocityPattern } from '../physics/velocities.ts';
 import type { SolverName } from '../solvers/types.ts';
 
-/** The inputs these parsers know, named as InputError.field (and the app's panel) names them. */
-export type InputField =
-  | 'source'
-  | 'n'
-  | 'model'
-  | 'dim'
-  | 'epsilon'
-  | 'radiusMetres'
-  | 'softening'
-  | 'velocity'
-  | 'seed'
-  | 'solver'
-  | 'tolerance'
-  | 'maxIterations'
-  | 'matrix'
-  | 'treeTolerance'
-  | 'lanczosTolerance'
-  | 'lanczosSeed'
-  | 'device'
-  | 'threads';
-
 /** A limit on a number: null when it holds, else what it must be ('must be > 0'). */
 export type Check = (x: number) => string | null;
 
