@@ -160,4 +160,23 @@ describe('dim in the link: the vector model only', () => {
     expect(errors).toEqual({ dim: "dim must be one of 2, 3, got '7'" });
     expect(parameters.model).toBe('azimuthal');
   });
+  test("the response card's response_dim follows its own model the same way", () => {
+    const vector = parametersFromQuery('?response_model=vector&response_dim=2');
+    expect(vector.errors).toEqual({});
+    expect(vector.parameters.responseDim).toBe(2);
+    expect(queryFromParameters(vector.parameters)).toContain('response_model=vector&response_dim=2');
+    for (const link of [
+      'response_model=azimuthal&response_dim=2',
+      'response_dim=2&response_model=azimuthal',
+    ]) {
+      const { parameters, errors } = parametersFromQuery(`?${link}`);
+      expect(errors).toEqual({});
+      expect(parameters.responseModel).toBe('azimuthal');
+      expect(parameters.responseDim).toBe(kDefaults.responseDim);
+      expect(new URLSearchParams(queryFromParameters(parameters)).has('response_dim')).toBe(false);
+    }
+    // Each dimension follows its own model: the main model's azimuthal leaves the card's dim alone.
+    const mixed = parametersFromQuery('?model=azimuthal&response_model=vector&response_dim=2');
+    expect([mixed.parameters.dim, mixed.parameters.responseDim]).toEqual([kDefaults.dim, 2]);
+  });
 });

@@ -31,7 +31,7 @@ describe('the Studies fields in the link', () => {
       scalingPoints: 6,
       responseGeometry: 'ring',
       responseNs: [16, 64],
-      responseModel: 'azimuthal',
+      responseModel: 'vector',
       responseDim: 2,
       responseDrive: 'rotation',
       responseNEpsilon: [0.1, 1, 10],
@@ -43,7 +43,7 @@ describe('the Studies fields in the link', () => {
     expect(query).toContain('london_geometry=cylinder&london_n=4321&london_grid=25&london_half_height=0.75');
     expect(query).toContain('colour=current');
     expect(query).toContain(
-      'response_geometry=ring&response_n=16%2C64&response_model=azimuthal&response_dim=2&response_drive=rotation' +
+      'response_geometry=ring&response_n=16%2C64&response_model=vector&response_dim=2&response_drive=rotation' +
         '&response_n_epsilon=0.1%2C1%2C10&response_grid=21',
     );
     const { parameters, errors } = parametersFromQuery(`?${query}`);

@@ -258,19 +258,29 @@ function field<K extends keyof Parameters>(
   };
 }
 
+/** Each dimension field and the model field it belongs to. */
+const kModelOfDimension = { dim: 'model', responseDim: 'responseModel' } as const;
+
+/**
+ * A dimension, in the link only beside the vector model, as the CLI takes --dim only there: the
+ * azimuthal model's one angular velocity per electron has none (see parametersFromQuery).
+ */
+function dimensionField(key: keyof typeof kModelOfDimension, query: string): QueryField {
+  return {
+    key,
+    query,
+    read: (text, into) => {
+      into[key] = input.parseDimension(text, query);
+    },
+    write: (from) => (from[kModelOfDimension[key]] === 'vector' ? String(from[key]) : null),
+  };
+}
+
 const kFields: QueryField[] = [
   field('source', 'geometry', (text) => (text === 'file' ? text : input.parseGeometryName(text, 'geometry'))),
   field('n', 'n', parseN),
   field('model', 'model', (text) => input.parseModel(text, 'model')),
-  // dim only for the vector model, as the CLI takes --dim only there (see parametersFromQuery).
-  {
-    key: 'dim',
-    query: 'dim',
-    read: (text, into) => {
-      into.dim = input.parseDimension(text, 'dim');
-    },
-    write: (from) => (from.model === 'vector' ? String(from.dim) : null),
-  },
+  dimensionField('dim', 'dim'),
   // eps and radius_m: exactly one is written (the one the user gave), as the CLI takes exactly one.
   {
     key: 'epsilon',
@@ -324,7 +334,7 @@ const kFields: QueryField[] = [
   field('responseGeometry', 'response_geometry', oneOf(kGeometryNames, 'response_geometry')),
   field('responseNs', 'response_n', parseResponseNList),
   field('responseModel', 'response_model', oneOf(kModelNames, 'response_model')),
-  field('responseDim', 'response_dim', (text) => input.parseDimension(text, 'response_dim')),
+  dimensionField('responseDim', 'response_dim'),
   field('responseDrive', 'response_drive', oneOf(kDriveNames, 'response_drive')),
   field('responseNEpsilon', 'response_n_epsilon', parseResponseNEpsilons),
   field('responseGrid', 'response_grid', parseResponseGrid),
@@ -385,7 +395,9 @@ export function parametersFromQuery(search: string): {
   }
   // The azimuthal model's one angular velocity per electron has no dimension: a valid dim beside it
   // is ignored (the panel shows it disabled), so neither the run nor the link rewritten carries it.
-  if (parameters.model === 'azimuthal') parameters.dim = kDefaults.dim;
+  for (const key of Object.keys(kModelOfDimension) as (keyof typeof kModelOfDimension)[]) {
+    if (parameters[kModelOfDimension[key]] === 'azimuthal') parameters[key] = kDefaults[key];
+  }
   return { parameters, errors, unknown };
 }
 
