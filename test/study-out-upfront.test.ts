@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test, vi } from 'vitest';
 import { paperCommand } from '../src/cli/commands/paper.ts';
+import { checkOutputDirectory } from '../src/cli/output-directory.ts';
 import { runPaper } from '../src/studies/paper/run.ts';
 import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
 
@@ -90,14 +91,19 @@ test('paper, which prints no progress: the refusal comes before runPaper', async
   expect(runPaper).not.toHaveBeenCalled();
 });
 
-test('two files of one run under one name (a body given twice) are refused before the run', () => {
+test('a body given twice is refused before the run, naming --n (its map would be written over itself)', () => {
   const out = join(dir, 'london-twice');
   const run = runCli(cliPath, ['london', '--n', '50,50', '--grid', '8', '--out', out, '--verbose']);
-  expectUserErrorRun(run, /^error: cannot write .* twice: two files of this run take that name$/);
-  expect(run.stderr).toBe(
-    `error: cannot write ${join(out, 'london-sphere-n50.svg')} twice: two files of this run take that name\n`,
-  );
+  expectUserErrorRun(run, /^error: --n names 50 more than once; give it once$/);
+  expect(run.stderr).toBe('error: --n names 50 more than once; give it once\n');
   expect(existsSync(out)).toBe(false);
+});
+
+test('two files of one run under one name are refused by the check itself', () => {
+  const out = join(dir, 'twice');
+  expect(() => checkOutputDirectory(out, ['a.svg', 'b.svg', 'a.svg'])).toThrow(
+    `cannot write ${join(out, 'a.svg')} twice: two files of this run take that name`,
+  );
 });
 
 describe('a directory under a name the spec does not write leaves the run to write its own', () => {

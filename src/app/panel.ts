@@ -10,6 +10,7 @@ import { kModelNames } from '../physics/models.ts';
 import { kDriveNames } from '../physics/response.ts';
 import { kScalingGeometries } from '../physics/scaling.ts';
 import { kVelocityPatterns } from '../physics/velocities.ts';
+import { parseResponseGrid } from '../studies/response/spec.ts';
 import { formatNumber } from './colour.ts';
 import {
   formatMaxIterations,
@@ -24,7 +25,6 @@ import {
   parseMaxIterations,
   parseN,
   parseRadius,
-  parseResponseGrid,
   parseResponseNEpsilons,
   parseResponseNList,
   parseScalingN,

@@ -53,6 +53,7 @@ import {
   isStudyAction,
   panelField,
   queryFromParameters,
+  runDimension,
   type Action,
   type Parameters,
 } from './state.ts';
@@ -389,9 +390,7 @@ export class Session {
     return {
       configuration: this.#configuration(),
       model: p.model,
-      // The azimuthal model's one angular velocity per electron has no dimension: the dim the panel
-      // keeps, disabled, for the vector model is not this run's.
-      dim: p.model === 'vector' ? p.dim : 3,
+      dim: runDimension(p),
       epsilon: p.epsilon,
       softening: p.softening,
     };
@@ -399,9 +398,7 @@ export class Session {
 
   #systemKey(): string {
     const p = this.parameters;
-    return [this.#configurationKey(), p.model, p.model === 'vector' ? p.dim : 1, p.epsilon, p.softening].join(
-      '|',
-    );
+    return [this.#configurationKey(), p.model, runDimension(p), p.epsilon, p.softening].join('|');
   }
 
   #show(system: DarwinSystem, velocities: Float64Array | null, momenta: Float64Array | null): void {

@@ -16,7 +16,7 @@ import { kLondonAppDefaults, kLondonBrowserElectrons, kLondonBrowserGrid } from 
 import {
   kResponseAppDefaults,
   kResponseDefaults,
-  kResponseLimits,
+  parseResponseGrid,
   parseNEpsilons,
   parseResponseNs,
 } from '../studies/response/spec.ts';
@@ -220,8 +220,6 @@ function named<T>(parse: (text: string) => T, name: string): (text: string) => T
 /** The response study's electron counts, by its spec's parser: the page always runs on the GPU. */
 export const parseResponseNList = named((text: string): number[] => parseResponseNs(text, 'gpu'), 'N');
 export const parseResponseNEpsilons = named(parseNEpsilons, 'N r_e/R');
-const kResponseGrid: IntegerRange = { min: kResponseLimits.minGrid, max: kResponseLimits.maxGrid };
-export const parseResponseGrid = (text: string): number => integerIn(text, 'grid', kResponseGrid);
 /** The disc size's factor over the automatic size: a link holds what the panel's slider can show. */
 export const kPointScale = { min: 0.25, max: 4 } as const;
 const parsePointScale = (text: string): number =>
@@ -256,6 +254,14 @@ function field<K extends keyof Parameters>(
     },
     write: (from) => format(from[key]),
   };
+}
+
+/**
+ * The dimension of a run: the panel's for the vector model; the azimuthal model's one angular
+ * velocity per electron has none, and the dim the panel keeps for the vector model is not its.
+ */
+export function runDimension(p: Pick<Parameters, 'model' | 'dim'>): Dimension {
+  return p.model === 'vector' ? p.dim : kDefaults.dim;
 }
 
 /** Each dimension field and the model field it belongs to. */

@@ -122,15 +122,14 @@ function writable(directory: string): boolean {
  * Writes `files` into DIR, creating DIR (and its parents) first, and returns their paths. All or
  * none: every target is checked again (checkOutputDirectory: the folder may have changed during the
  * run) and every file written under its temporary name before the first is renamed into place, so a
- * refusal leaves what DIR held as it was. DIR as checked before the run must name these files, in
- * this order: a file named otherwise would have gone unchecked until now.
+ * refusal leaves what DIR held as it was. DIR as checked before the run must name each of these
+ * files: one named otherwise would have gone unchecked until now.
  */
 export function writeIntoDirectory(out: OutputDirectory, files: readonly OutputFile[]): string[] {
   const names = files.map(([name]) => name);
-  if (names.join('\0') !== out.names.join('\0')) {
-    throw new Error(
-      `the run writes ${names.join(', ')}, not the files checked before it: ${out.names.join(', ')}`,
-    );
+  const unchecked = names.filter((name) => !out.names.includes(name));
+  if (unchecked.length > 0) {
+    throw new Error(`the run writes ${unchecked.join(', ')}, not checked before it: ${out.names.join(', ')}`);
   }
   const directory = out.path;
   checkOutputDirectory(directory, names);

@@ -55,7 +55,7 @@ function checkJson(
 }
 
 /** The spectrum keys, shared by `spectrum` and the "spectrum" object of the app's solve download. */
-export function spectrumFields(spectrum: SpectrumResult) {
+function spectrumFields(spectrum: SpectrumResult) {
   return {
     lambda_min: spectrum.lambdaMin,
     lambda_max: spectrum.lambdaMax,

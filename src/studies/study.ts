@@ -30,6 +30,14 @@ export interface StudyHooks {
   pause?(): Promise<void>;
 }
 
+/** Thrown by a point that Stop cut short, to skip what it had left: the sweep drops it (the Stop rule). */
+export class PointStopped extends Error {
+  override readonly name = 'PointStopped';
+  constructor() {
+    super('stopped');
+  }
+}
+
 /**
  * The one Stop rule: a sweep checks Stop before each point and, inside a long point (a Lanczos run),
  * at its readbacks; a point that Stop cut short is not a measurement and is dropped, so what a

@@ -112,7 +112,7 @@ function mergeShards(
   shards: readonly Record<string, unknown>[],
   values: { readonly json?: boolean; readonly out?: string; readonly markdown?: boolean },
 ): CommandOutput {
-  // Every file's name is known once the shards are joined (the summary's was checked before).
+  // Every file's name is known once the shards are joined: all are checked now, the summary's again.
   if (command === 'scaling') {
     const { json, studies } = mergeScaling(shards as unknown as ScalingJson[]);
     const names = scalingFileNames(studies.map((study) => study.geometry));

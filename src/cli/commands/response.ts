@@ -65,9 +65,9 @@ rotation (eq. 17/18); screening_ratio is the induced moment (the current, for fl
                         "field_centre_ratio", "iterations", "converged", "reason", "check",
                         "decay_length", "continuum_decay_length"}], "limits": [{"n_epsilon",
                         "extrapolated_ratio", "uncertainty", "law", "continuum_ratio"}], "device"};
-                        rotation adds
-                        "london_field_ratio" and "n_eff_epsilon" to each point; where M was the
-                        tree, "tree": {"tolerance", "n": [the N it served]} after "device"
+                        rotation adds "london_field_ratio" and "n_eff_epsilon" to each point;
+                        where M was the tree, "tree": {"tolerance", "n": [the N it served]}
+                        after "device"
 
 Units: velocities in omega_L R (field, omega_L = -eB/2m, eq. 17), in omega_Phi R (flux, omega_Phi =
 -e Phi/(2 pi m R^2), eq. 13/14) or in -Omega R relative to the lattice (rotation). field_centre_ratio

@@ -33,7 +33,7 @@ import { inversePowerLaw } from '../../physics/scaling.ts';
 import type { MassMatrixBackend, TreeDetails } from '../../run/backend.ts';
 import { linearLeastSquares } from '../../solvers/least-squares.ts';
 import { fitLaw } from '../fits.ts';
-import { sweep, type StudyHooks } from '../study.ts';
+import { PointStopped, sweep, type StudyHooks } from '../study.ts';
 import type { ConvergenceReason, SolveOptions, SolveResult } from '../../solvers/types.ts';
 import { epsilonsOf, type ResponseSpec } from './spec.ts';
 
@@ -359,12 +359,14 @@ async function responsePoint(
   configuration: Configuration,
   epsilon: number,
   withMap: boolean,
-  onIteration: SolveOptions['onIteration'],
+  hooks: Pick<StudyHooks, 'stopped'> & Pick<SolveOptions, 'onIteration'>,
 ): Promise<ResponsePoint> {
   const { n, positions } = configuration;
   const system: DarwinSystem = { configuration, model: spec.model, dim: spec.dim, epsilon, softening: 0 };
   const rightHandSide = driveRightHandSide(system, spec.drive);
-  const solve = await backend.solve(system, rightHandSide, onIteration);
+  const solve = await backend.solve(system, rightHandSide, hooks.onIteration);
+  // Stop ended the solve: the map and the check of a point the sweep drops are not worth their time.
+  if (hooks.stopped?.()) throw new PointStopped();
   const velocities = velocityTriples(system, solve.x);
   const profile = currentProfile(positions, velocities);
   const turning = spec.drive !== 'flux';
@@ -507,7 +509,10 @@ export async function runResponse(
         return !hooks.stopped?.();
       };
       const { backend, reference, configuration } = held;
-      return responsePoint(spec, backend, reference, fieldSum, configuration, epsilon, fieldMap, onIteration);
+      return responsePoint(spec, backend, reference, fieldSum, configuration, epsilon, fieldMap, {
+        stopped: hooks.stopped,
+        onIteration,
+      });
     });
   } finally {
     release();

@@ -17,7 +17,8 @@ import {
 import { checkFloat32System } from '../../engine/float32.ts';
 import { kDriveNames, validateDrive, type DriveName } from '../../physics/response.ts';
 import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
-import { kMatrixChoices, parseTolerance, type MatrixChoice } from '../../run/inputs.ts';
+import { integerRangeProblem } from '../study.ts';
+import { kMatrixChoices, parseNumber, parseTolerance, type MatrixChoice } from '../../run/inputs.ts';
 
 /** How eps is chosen: a list of N r_e/R (eps = X / N for each N), one eps, or one sample radius. */
 export type ResponseScale =
@@ -154,12 +155,8 @@ export function parseNEpsilons(text: string): number[] {
 
 /** Field points per side of the x-z map. */
 export function parseResponseGrid(text: string): number {
-  const grid = decimalNumber(text);
-  const { minGrid, maxGrid } = kResponseLimits;
-  if (!(Number.isInteger(grid) && grid >= minGrid && grid <= maxGrid)) {
-    throw new InputError(`grid must be an integer in ${minGrid}..${maxGrid}, got '${text}'`, 'grid');
-  }
-  return grid;
+  const range = { min: kResponseLimits.minGrid, max: kResponseLimits.maxGrid };
+  return parseNumber('grid', 'grid', text, (grid) => integerRangeProblem(range, grid));
 }
 
 /**
