@@ -1,9 +1,10 @@
-// The app's JSON download after a Spectrum alone, on Chromium's SwiftShader WebGPU adapter: what the
+// On Chromium's SwiftShader WebGPU adapter: the app's JSON download after a Spectrum alone (what the
 // page shows of the spectrum's check is what the file says, no solve is claimed, and the file loaded
-// elsewhere is a result the page saves again.
+// elsewhere is a result the page saves again), and the response card's decay lengths.
 import { expect, test } from 'vitest';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { kCheckTargets } from '../src/run/check.ts';
+import { continuumDecayLength } from '../src/studies/response/run.ts';
 import { downloaded, loadFile, settled, shownValue, webGpuApp } from './support.ts';
 
 const app = webGpuApp();
@@ -48,4 +49,21 @@ test('a spectrum alone downloads its float64 check and no solve, and saves again
   expect(JSON.parse(again.text)).toEqual(saved);
   expect(first.errors).toEqual([]);
   expect(other.errors).toEqual([]);
+});
+
+test("the response card's table: the ball's decay length beside London's sphere's, as the CLI's", async () => {
+  const { page, errors } = await app.open(
+    '?run=response&response_geometry=ball&response_n=200&response_n_epsilon=3,10&response_grid=5',
+  );
+  expect(await settled(page)).toBe('converged');
+  const header = await page.locator('#response-points th').allTextContents();
+  expect(header.slice(-2)).toEqual(['decay_length', 'continuum_decay_length']);
+  for (const [k, nEpsilon] of [3, 10].entries()) {
+    const continuum = continuumDecayLength({ geometry: 'ball', drive: 'field' }, nEpsilon)!;
+    expect(await shownValue(page, `response-${k}-continuum-decay`)).toBeCloseTo(continuum, 12);
+    // A coarse ball of 200 electrons: within a quarter of the continuum's.
+    const decay = await shownValue(page, `response-${k}-decay`);
+    expect(Math.abs(decay / continuum - 1)).toBeLessThan(0.25);
+  }
+  expect(errors).toEqual([]);
 });

@@ -151,7 +151,10 @@ const kCards: Record<StudyCard, CardSpec> = {
   },
 };
 
-/** The response points' table: [id suffix, the JSON key it shows]; rotation adds the last two. */
+/**
+ * The response points' table: [id suffix, the JSON key it shows]; rotation adds its two, and a sweep
+ * with London's sphere to compare (the ball) the current's decay length beside the continuum's.
+ */
 const kResponseColumns = [
   ['n', 'n'],
   ['n-epsilon', 'n_epsilon'],
@@ -165,7 +168,14 @@ const kRotationColumns = [
   ['london-field', 'london_field_ratio'],
   ['n-eff', 'n_eff_epsilon'],
 ] as const;
-type ResponseColumn = (typeof kResponseColumns)[number][0] | (typeof kRotationColumns)[number][0];
+const kDecayColumns = [
+  ['decay', 'decay_length'],
+  ['continuum-decay', 'continuum_decay_length'],
+] as const;
+type ResponseColumn =
+  | (typeof kResponseColumns)[number][0]
+  | (typeof kRotationColumns)[number][0]
+  | (typeof kDecayColumns)[number][0];
 
 function responseCell(point: ShownResponsePoint, column: ResponseColumn): [number | null, string] {
   const precise = (value: number | null): [number | null, string] => [
@@ -191,6 +201,10 @@ function responseCell(point: ShownResponsePoint, column: ResponseColumn): [numbe
       return precise(point.londonFieldRatio);
     case 'n-eff':
       return precise(point.nEffEpsilon);
+    case 'decay':
+      return precise(point.decayLength);
+    case 'continuum-decay':
+      return precise(point.continuumDecayLength);
   }
 }
 
@@ -877,8 +891,11 @@ export class StudiesView {
   }
 
   #responseTable(result: ShownResponse): void {
-    const columns =
-      result.spec.drive === 'rotation' ? [...kResponseColumns, ...kRotationColumns] : [...kResponseColumns];
+    const columns = [
+      ...kResponseColumns,
+      ...(result.spec.drive === 'rotation' ? kRotationColumns : []),
+      ...(result.points.some((p) => p.continuumDecayLength !== null) ? kDecayColumns : []),
+    ];
     const table = element('response-points');
     table.innerHTML = '';
     const head = create('tr');
