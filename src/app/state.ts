@@ -3,7 +3,7 @@
 // panel shows the message by the field) and a formatter. The names follow the CLI's options.
 import { epsilonFromRadius, radiusFromEpsilon } from '../physics/constants.ts';
 import { kGeometryNames, type GeometryName } from '../physics/geometry.ts';
-import { InputError, renamedMessage } from '../physics/input-error.ts';
+import { InputError, renamedError } from '../physics/input-error.ts';
 import { kLondonGeometries, type LondonGeometry } from '../physics/london.ts';
 import { kModelNames, type Dimension, type ModelName } from '../physics/models.ts';
 import { kDriveNames, type DriveName } from '../physics/response.ts';
@@ -211,9 +211,7 @@ function named<T>(parse: (text: string) => T, name: string): (text: string) => T
     try {
       return parse(text);
     } catch (error) {
-      const message = error instanceof InputError ? renamedMessage(error, name) : null;
-      if (message === null) throw error;
-      throw new InputError(message, (error as InputError).field);
+      throw renamedError(error, name);
     }
   };
 }

@@ -26,6 +26,12 @@ export function renamedMessage(error: InputError, name: string): string | null {
   return field !== null && message.startsWith(`${field} `) ? `${name}${message.slice(field.length)}` : null;
 }
 
+/** What to throw for `error` caught from a spec's parser: renamed (renamedMessage) where it can be. */
+export function renamedError(error: unknown, name: string): unknown {
+  const message = error instanceof InputError ? renamedMessage(error, name) : null;
+  return message === null ? error : new InputError(message, (error as InputError).field);
+}
+
 /** A decimal literal: digits with an optional point and exponent. */
 const kDecimalLiteral = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 

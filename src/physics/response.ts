@@ -287,10 +287,21 @@ export function pearlParameter(nEpsilon: number): number {
  * pure azimuthal rotation.
  */
 export function continuumLimit(geometry: GeometryName, drive: DriveName, nEpsilon: number): number | null {
-  if (drive === 'flux') return null;
-  if (geometry === 'sphere') return shellContinuumRatio(nEpsilon);
-  if (geometry === 'ball') return londonSphereRatio(ballLondonParameter(nEpsilon));
-  return null;
+  if (geometry === 'sphere' && drive !== 'flux') return shellContinuumRatio(nEpsilon);
+  const x = londonSphereParameter(geometry, drive, nEpsilon);
+  return x === null ? null : londonSphereRatio(x);
+}
+
+/**
+ * x = R / lambda_L where London's superconducting sphere is the continuum theory: the uniform ball in a
+ * field or rotating (the rotation's lag current is the field drive's solution, header); else null.
+ */
+export function londonSphereParameter(
+  geometry: GeometryName,
+  drive: DriveName,
+  nEpsilon: number,
+): number | null {
+  return geometry === 'ball' && drive !== 'flux' ? ballLondonParameter(nEpsilon) : null;
 }
 
 /** The continuum ratio at N electrons: the ring's exact circulant value, else continuumLimit. */

@@ -7,7 +7,7 @@
 // Studies panel uses too.
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { gpuReducedField } from '../../engine/london.ts';
-import { InputError } from '../../physics/input-error.ts';
+import { InputError, renamedError } from '../../physics/input-error.ts';
 import { kLondonConvergenceNs } from '../../physics/london.ts';
 import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
 import {
@@ -92,7 +92,7 @@ function checkOptions(values: LondonValues) {
   try {
     geometry = parseLondonGeometry(values.geometry);
   } catch (error) {
-    throw error instanceof InputError ? new InputError(`--${error.message}`, error.field) : error;
+    throw renamedError(error, '--geometry');
   }
   // Repeated, or a list as pairing's --ratios and response's --n take it.
   const ns = (values.n ?? kLondonDefaultNs.map(String))

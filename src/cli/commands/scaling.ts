@@ -5,7 +5,7 @@
 // files src/studies/scaling/report.ts's.
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
-import { InputError } from '../../physics/input-error.ts';
+import { InputError, renamedError } from '../../physics/input-error.ts';
 import { isModelName, kModelNames, type ModelName } from '../../physics/models.ts';
 import { kDistributionDimension, kScalingGeometries } from '../../physics/scaling.ts';
 import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
@@ -122,7 +122,7 @@ function parseOptions(argv: string[]) {
   try {
     geometries = parseScalingGeometries(values.geometries);
   } catch (error) {
-    throw error instanceof InputError ? new InputError(`--${error.message}`, error.field) : error;
+    throw renamedError(error, '--geometries');
   }
   if (!isModelName(values.model)) {
     throw new InputError(`--model must be one of ${kModelNames.join('|')}, got '${values.model}'`);

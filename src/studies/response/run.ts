@@ -12,7 +12,6 @@ import { massDiagonal, type DarwinSystem } from '../../physics/models.ts';
 import { relativeError } from '../../physics/observables.ts';
 import { dot } from '../../math/vectors.ts';
 import {
-  ballLondonParameter,
   continuumLimit,
   continuumRatio,
   currentProfile,
@@ -22,6 +21,7 @@ import {
   inducedFieldRatio,
   londonFieldRatio,
   londonSphereCurrentProfile,
+  londonSphereParameter,
   londonX,
   reducedInducedField,
   reducedMoment,
@@ -148,8 +148,8 @@ export function continuumDecayLength(
   spec: Pick<ResponseSpec, 'geometry' | 'drive'>,
   nEpsilon: number,
 ): number | null {
-  if (spec.geometry !== 'ball' || spec.drive === 'flux') return null;
-  return decayLength(londonSphereCurrentProfile(ballLondonParameter(nEpsilon)));
+  const x = londonSphereParameter(spec.geometry, spec.drive, nEpsilon);
+  return x === null ? null : decayLength(londonSphereCurrentProfile(x));
 }
 
 /** The map's G x G points in the x-z plane as xyz triples, row-major, row 0 at z = +kMapHalfWidth. */
