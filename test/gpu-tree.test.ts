@@ -7,7 +7,13 @@ import { createBuffer, createVector } from '../src/gpu/buffers.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { readFloat32 } from '../src/gpu/readback.ts';
 import { kShaderSources } from '../src/gpu/shaders.ts';
-import { chooseMatrixStorage, gpuBackend, treeAllocation } from '../src/engine/backend.ts';
+import {
+  checkTreePays,
+  chooseMatrixStorage,
+  gpuBackend,
+  kTreeWorkShare,
+  treeAllocation,
+} from '../src/engine/backend.ts';
 import { statusCode } from '../src/kernels/krylov.ts';
 import { kDefaultCheckEvery } from '../src/engine/krylov.ts';
 import {
@@ -35,6 +41,7 @@ import {
   type ModelName,
 } from '../src/physics/models.ts';
 import { InputError } from '../src/physics/input-error.ts';
+import { kDefaultTreeTolerance, treeProductWork } from '../src/physics/tree-build.ts';
 import { clustered } from './helpers/configurations.ts';
 import { norm, randomVector } from './helpers/compare.ts';
 import { gpuHarness } from './helpers/gpu.ts';
@@ -495,6 +502,35 @@ describe('the tree backend', () => {
     expect(chooseMatrixStorage(context, below)).toBe('free');
     expect(chooseMatrixStorage(context, at)).toBe('tree');
   });
+});
+
+test("the built tree pays for 'auto' where it costs at most half the pairs: a sphere, not a ball", () => {
+  const n = kTreeCrossover.cpu;
+  const built = (name: 'sphere' | 'ball') =>
+    gpuTreeGeometry(system(geometry(name, n), 'vector', 3, 0, 1e-3), { tolerance: kDefaultTreeTolerance });
+  const sphere = built('sphere');
+  expect(treeProductWork(sphere) / (n * (n - 1))).toBeLessThan(kTreeWorkShare);
+  expect(() => checkTreePays(sphere)).not.toThrow();
+  // A ball of as many electrons sums most of its pairs directly: no faster than matrix-free.
+  const ball = built('ball');
+  const share = treeProductWork(ball) / (n * (n - 1));
+  expect(ball.counts.directPairs / (n * (n - 1))).toBeGreaterThan(0.8);
+  expect(() => checkTreePays(ball)).toThrow(
+    new RegExp(`^the tree of ${n} electrons would cost ${Math.round(100 * share)}% of the matrix-free`),
+  );
+});
+
+gpu.test("'auto' on a ball at the crossover N goes matrix-free once its tree is built", async (context) => {
+  const crossover = context.profile.runsOnCpu ? kTreeCrossover.cpu : kTreeCrossover.gpu;
+  const ball = system(geometry('ball', crossover), 'vector', 3, 0, 1e-3);
+  expect(chooseMatrixStorage(context, ball)).toBe('tree');
+  const backend = await gpuBackend(context, ball, { matrix: 'auto' });
+  try {
+    expect(backend.matrix).toBe('free');
+    expect(backend.tree).toBeUndefined();
+  } finally {
+    backend.dispose();
+  }
 });
 
 gpu.test('a tree past the memory is refused up front, and auto goes matrix-free', async (context) => {

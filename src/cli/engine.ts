@@ -7,6 +7,7 @@ import {
   checkGpuBackendFits,
   denseAllocation,
   gpuBackend,
+  kTreeWorkShare,
   treeAllocation,
   type GpuBackend,
   type GpuBackendOptions,
@@ -71,8 +72,10 @@ export const kBackendHelp = `Backend:
                             product), the fast multipole tree (O(N) memory and time, to
                             --tree-tol), or auto: on the GPU dense while it fits the memory
                             budget, past it matrix-free, and the tree from the device's
-                            crossover N on (${kTreeCrossover.gpu} electrons, ${kTreeCrossover.cpu} on a CPU adapter); on the
-                            CPU dense up to ${kCpuTreeMinUnknowns - 1} unknowns while it fits, else the tree   [auto]
+                            crossover N on (${kTreeCrossover.gpu} electrons, ${kTreeCrossover.cpu} on a CPU adapter)
+                            where the built tree costs at most ${100 * kTreeWorkShare}% of the pairs (not a ball
+                            below ~75 000); on the CPU dense up to ${kCpuTreeMinUnknowns - 1} unknowns while it
+                            fits, else the tree                                          [auto]
   --tree-tol T              relative error of the tree's product T x, normwise (with   [${kDefaultTreeTolerance.toExponential(0)}]
                             --matrix tree or auto)
   --check | --no-check      also run the float64 CPU reference (dense) and report the

@@ -21,7 +21,7 @@ import {
 import { kPositionStride } from '../kernels/system.ts';
 import { GpuTreeMassMatrix, treeBufferBytes, treeBytes, type GpuTreeOptions } from '../kernels/tree.ts';
 import { treeCrossover, type KrylovStepVariant } from '../gpu/profile.ts';
-import { kDefaultTreeTolerance } from '../physics/tree-build.ts';
+import { kDefaultTreeTolerance, treeProductWork, type TreeGeometry } from '../physics/tree-build.ts';
 import type { GpuMassOperator } from '../kernels/operator.ts';
 import { gigabytes, treeDetails, type MassMatrixBackend } from '../run/backend.ts';
 import { solveWith } from '../solvers/solve.ts';
@@ -190,6 +190,31 @@ export function checkTreeFits(
   }
 }
 
+/**
+ * The most of the matrix-free product's N (N - 1) pairs that the tree's product may cost
+ * (treeProductWork) for 'auto' to keep it. The crossover N (treeCrossover) is measured on a sphere,
+ * whose tree costs 49% of the pairs at N = 2e4 and 41% at 3e4 (its product 1.9 and 2.4 times as
+ * fast as the matrix-free one on SwiftShader); a ball's costs 89% at 3e4, where its product is 1.1
+ * times as slow (a solve of six products with the compile 1.6 times), 66% at 5e4 (1.2 times as
+ * fast, which ten products do not repay the compile with), 46% at 8e4 and 43% at 1e5.
+ */
+export const kTreeWorkShare = 0.5;
+
+/**
+ * Throws, as checkTreeFits does, where the built tree costs more than kTreeWorkShare of the
+ * matrix-free product's pairs: gpuBackend's 'auto' then goes matrix-free.
+ */
+export function checkTreePays(tree: Pick<TreeGeometry, 'n' | 'counts' | 'translationCost'>): void {
+  const share = treeProductWork(tree) / (tree.n * (tree.n - 1));
+  if (share > kTreeWorkShare) {
+    throw new InputError(
+      `the tree of ${tree.n} electrons would cost ${(100 * share).toFixed(0)}% of the matrix-free ` +
+        `product's pairs (more than ${100 * kTreeWorkShare}%); use --matrix free`,
+      'matrix',
+    );
+  }
+}
+
 /** The device limits that bound one storage buffer. */
 export type BufferLimits = Pick<GpuLimits, 'maxBufferSize' | 'maxStorageBufferBindingSize'>;
 
@@ -253,6 +278,8 @@ export function checkBuffersFit(limits: BufferLimits, system: DarwinSystem, plan
  * 'dense' while the dense M takes at most `budgetBytes` and the dense backend fits the device
  * (checkDenseFits); past that 'tree' from the device profile's crossover N on (treeCrossover, where
  * the fast multipole product overtakes the matrix-free one) if it fits (checkTreeFits), else 'free'.
+ * Up front, from N alone: gpuBackend goes matrix-free yet where the built tree does not pay
+ * (checkTreePays: a ball below ~7.5e4).
  */
 export function chooseMatrixStorage(
   context: GpuContext,
@@ -398,12 +425,15 @@ export async function gpuBackend(
       : matrix === 'tree'
         ? await GpuTreeMassMatrix.create(context, system, {
             onPipeline: (done, total) => options.onChunk?.('tree pipelines', done, total),
-            checkFits: (bytes) => checkTreeFits(context, system, tolerance, bytes),
+            checkFits: (bytes, tree) => {
+              checkTreeFits(context, system, tolerance, bytes);
+              if (requested === 'auto') checkTreePays(tree);
+            },
             ...options.tree,
             tolerance,
           }).catch((error: unknown) => {
-            // 'auto' took the tree by treeAllocation's estimate; refused by the built tree's own bytes
-            // (before anything is allocated), it goes matrix-free as it would have up front.
+            // 'auto' took the tree by treeAllocation's estimate and the crossover N; refused by the built
+            // tree's own bytes or work (before anything is allocated), it goes matrix-free.
             if (requested !== 'auto' || !(error instanceof InputError) || error.field !== 'matrix')
               throw error;
             matrix = 'free';

@@ -739,11 +739,12 @@ export interface GpuTreeOptions extends Pick<
    */
   onPipeline?: (done: number, total: number) => void;
   /**
-   * Hears the bytes of the storage buffers (treeStorageBuffers) once the tree is built, before any
-   * is allocated, and throws to refuse them: treeBytes, the estimate that decides up front, bounds
-   * the lists by a measured constant, and this checks what the tree really needs.
+   * Hears the bytes of the storage buffers (treeStorageBuffers) and the tree once it is built, before
+   * any buffer is allocated or pipeline built, and throws to refuse them: treeBytes, the estimate
+   * that decides up front, bounds the lists by a measured constant, and this checks what the tree
+   * really needs (and, for 'auto', whether it pays: gpuBackend).
    */
-  checkFits?: (bytes: number) => void;
+  checkFits?: (bytes: number, tree: TreeGeometry) => void;
 }
 
 /**
@@ -823,7 +824,7 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
     const tree = gpuTreeGeometry(system, options);
     const packed = packTreeTables(tree);
     const planned = treeStorageBuffers(tree, packed.data);
-    options.checkFits?.(storageBytes(planned));
+    options.checkFits?.(storageBytes(planned), tree);
     const owned: GPUBuffer[] = [];
     try {
       return await withErrorScopes(device, 'GpuTreeMassMatrix.create', () => {

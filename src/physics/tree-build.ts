@@ -107,6 +107,8 @@ export interface TreeGeometry {
   /** Built once: the M2L sources of every node and the leaves every leaf sums directly, and their cost. */
   readonly lists: InteractionLists;
   readonly counts: TreeProductCounts;
+  /** What one M2L costs in direct pairs, as the lists weighed it (treeProductWork). */
+  readonly translationCost: number;
   /** diag M (models.ts massDiagonal), input order. */
   readonly diagonal: Float64Array;
 }
@@ -355,6 +357,7 @@ export function buildTreeGeometry(
     softeningDistance,
     lists,
     counts,
+    translationCost,
     diagonal: massDiagonal(system),
   };
 }
@@ -426,6 +429,14 @@ export interface InteractionLists {
   readonly m2l: Uint32Array;
   readonly nearOffset: Uint32Array;
   readonly near: Uint32Array;
+}
+
+/**
+ * One product's work in direct pairs, as interactionLists weighs it: its pairs and its M2L at
+ * translationCost each; the matrix-free product sums N (N - 1).
+ */
+export function treeProductWork(tree: Pick<TreeGeometry, 'counts' | 'translationCost'>): number {
+  return tree.counts.directPairs + tree.counts.translations * tree.translationCost;
 }
 
 /** What one product does: pairs summed directly and M2L translations. */
