@@ -16,8 +16,8 @@ import { kLondonAppDefaults, kLondonBrowserElectrons, kLondonBrowserGrid } from 
 import {
   kResponseAppDefaults,
   kResponseDefaults,
-  parseResponseGrid,
   parseNEpsilons,
+  parseResponseGrid,
   parseResponseNs,
 } from '../studies/response/spec.ts';
 import {

@@ -20,6 +20,15 @@ export function integerRangeProblem(range: IntegerRange, x: number): string | nu
     : `must be an integer in ${range.min}..${range.max}`;
 }
 
+/**
+ * Refuses a list of a sweep's points that names one twice (the sweep would run it twice and write
+ * its files over themselves): '<name> names X more than once; give it once'.
+ */
+export function checkNoneRepeated(values: readonly (string | number)[], name: string, field: string): void {
+  const twice = values.find((value, k) => values.indexOf(value) < k);
+  if (twice !== undefined) throw new InputError(`${name} names ${twice} more than once; give it once`, field);
+}
+
 /** How a run reports and is stopped; every hook is optional (a test passes none). */
 export interface StudyHooks {
   /** Progress text, and the fraction done where it is known. */

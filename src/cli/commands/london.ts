@@ -32,7 +32,7 @@ import {
   kMaxLondonElectrons,
   parseLondonGeometry,
 } from '../../studies/london/spec.ts';
-import { integerRangeProblem, parseShard, shardOf } from '../../studies/study.ts';
+import { checkNoneRepeated, integerRangeProblem, parseShard, shardOf } from '../../studies/study.ts';
 import { openGpu } from '../device.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positive, positiveInteger } from '../options.ts';
 import {
@@ -105,9 +105,7 @@ function checkOptions(values: LondonValues) {
           positiveInteger(x) ?? (x > kMaxLondonElectrons ? `must be at most ${kMaxLondonElectrons}` : null),
       ),
     );
-  // A body given twice would be summed twice and its map written over itself, as scaling's geometries.
-  const twice = ns.find((n, k) => ns.indexOf(n) !== k);
-  if (twice !== undefined) throw new InputError(`--n names ${twice} more than once; give it once`, 'n');
+  checkNoneRepeated(ns, '--n', 'n');
   const grid = parseNumber('grid', values.grid, (x) => integerRangeProblem(kLondonGrid, x));
   if (values['half-height'] !== undefined && geometry !== 'cylinder') {
     throw new InputError('--half-height applies only to --geometry cylinder');

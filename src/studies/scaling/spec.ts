@@ -2,7 +2,7 @@
 // Studies fields (and URL) both apply.
 import { InputError } from '../../physics/input-error.ts';
 import { isScalingGeometry, kScalingGeometries, type ScalingGeometry } from '../../physics/scaling.ts';
-import { integerRangeProblem, type IntegerRange } from '../study.ts';
+import { checkNoneRepeated, integerRangeProblem, type IntegerRange } from '../study.ts';
 
 /**
  * The CLI's sweep: 9 points from 16 to 3000 electrons per geometry, minutes on SwiftShader, half of
@@ -29,14 +29,12 @@ export const kScalingBrowserPoints: IntegerRange = { min: 1, max: 12 };
 /** Comma-separated geometry names, each checked, none repeated (a repeat would run its sweep twice). */
 export function parseScalingGeometries(text: string): ScalingGeometry[] {
   const names = text.split(',').map((name) => name.trim());
-  for (const [k, name] of names.entries()) {
+  for (const name of names) {
     if (!isScalingGeometry(name)) {
       throw new InputError(`geometries takes ${kScalingGeometries.join(', ')}, got '${name}'`, 'geometries');
     }
-    if (names.indexOf(name) < k) {
-      throw new InputError(`geometries names ${name} more than once; give it once`, 'geometries');
-    }
   }
+  checkNoneRepeated(names, 'geometries', 'geometries');
   return names as ScalingGeometry[];
 }
 
