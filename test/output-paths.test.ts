@@ -114,44 +114,6 @@ describe('a study run writes its --out whole or not at all', () => {
     expect(readFileSync(join(out, 'scaling.csv'), 'utf8')).toBe('KEEP\n');
   });
 
-  test('a directory where a plot goes is refused before the first write, no partial file left', () => {
-    const out = join(dir, 'plot-taken');
-    mkdirSync(join(out, 'scaling-ring.svg'), { recursive: true });
-    writeFileSync(join(out, 'scaling.csv'), 'KEEP\n');
-    expectUserErrorRun(
-      scaling(out),
-      /^error: cannot write .*plot-taken\/scaling-ring\.svg: it is a directory$/,
-    );
-    expect(readdirSync(out).sort()).toEqual(['scaling-ring.svg', 'scaling.csv']);
-    expect(readFileSync(join(out, 'scaling.csv'), 'utf8')).toBe('KEEP\n');
-  });
-
-  test.each([
-    ['pairing', ['--ratios', '10'], 'pairing-ratio.svg', 'pairing.json'],
-    [
-      'response',
-      ['--geometry', 'ring', '--n', '8', '--device', 'cpu'],
-      'response-n8-x1.00.csv',
-      'response.json',
-    ],
-    [
-      'london',
-      ['--n', '50', '--grid', '8', '--device', 'cpu'],
-      'london-sphere-convergence.svg',
-      'london.json',
-    ],
-  ])('%s: a directory where a file goes leaves the folder as it was', (command, args, taken, summary) => {
-    const out = join(dir, `${command}-taken`);
-    mkdirSync(join(out, taken), { recursive: true });
-    writeFileSync(join(out, summary), 'KEEP\n');
-    expectUserErrorRun(
-      cli(command, ...args, '--out', out),
-      new RegExp(`^error: cannot write .*${taken}: it is a directory$`),
-    );
-    expect(readdirSync(out).sort()).toEqual([summary, taken].sort());
-    expect(readFileSync(join(out, summary), 'utf8')).toBe('KEEP\n');
-  });
-
   test('merge: a directory where the merged summary goes is refused, the folder left as it was', () => {
     const shards = ['1/2', '2/2'].map((shard, k) => {
       const path = join(dir, `pairing-shard-${k}.json`);

@@ -3,7 +3,7 @@
 // or the first point is solved, and DIR is left as it was. The names come from the spec (a shard
 // writes only its own maps, the flux drive none), so a directory under a name the run would not
 // write does not stop it.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test, vi } from 'vitest';
@@ -26,10 +26,11 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'darwin-breit-study-out-upfront-'));
 }, 120_000);
 
-/** An --out DIR holding an empty directory named `taken`. */
-function outWithDirectory(label: string, taken: string): string {
+/** An --out DIR holding an empty directory named `taken` and, where given, a file `kept` to keep. */
+function outWithDirectory(label: string, taken: string, kept?: string): string {
   const out = join(dir, label);
   mkdirSync(join(out, taken), { recursive: true });
+  if (kept) writeFileSync(join(out, kept), 'KEEP\n');
   return out;
 }
 
@@ -73,13 +74,16 @@ describe.each([
   ['paper', 'a plot', [], 'paper-persistent-current.svg'],
 ])('%s: a directory where %s goes', (command, what, args, taken) => {
   test('is refused before the run, DIR left as it was', () => {
-    const out = outWithDirectory(`${command}-${what.replaceAll(/\W+/g, '-')}`, taken);
+    // The summary a finished run would write over stands there already.
+    const summary = `${command}${args.includes('--shard') ? '-shard2of2' : ''}.json`;
+    const out = outWithDirectory(`${command}-${what.replaceAll(/\W+/g, '-')}`, taken, summary);
     const run = runCli(cliPath, [command, ...args, '--out', out, '--verbose']);
     expectUserErrorRun(run, /^error: cannot write .*: it is a directory$/);
     // Nothing else: no adapter line (the GPU not opened), no progress (no point begun).
     expect(run.stderr).toBe(`error: cannot write ${join(out, taken)}: it is a directory\n`);
-    expect(readdirSync(out)).toEqual([taken]);
+    expect(readdirSync(out).sort()).toEqual([summary, taken].sort());
     expect(readdirSync(join(out, taken))).toEqual([]);
+    expect(readFileSync(join(out, summary), 'utf8')).toBe('KEEP\n');
   });
 });
 
