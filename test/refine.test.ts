@@ -181,6 +181,25 @@ describe('refinedVelocities on the float32 CPU mirror', () => {
     });
   }
 
+  test('a guess x0 starts the first correction: the same tolerance in fewer iterations', async () => {
+    const { system } = kSetups[0];
+    const v = velocityPattern(system, 'random', 5);
+    const p = applyMassMatrix(massMatrix(system), v);
+    const solve = (x0?: Float64Array) =>
+      refinedVelocities(cpuBackend(system, 'float32'), float64Product(system), p, 'cg', { rtol: kTol, x0 });
+    const cold = await solve();
+    // v to three digits, as an earlier eps of a sweep leaves it.
+    const guess = v.map((x, k) => x * (1 + 1e-3 * Math.sin(k)));
+    const warm = await solve(guess);
+    for (const result of [cold, warm]) {
+      expect(result.reason).toBe('converged_rtol');
+      expect(trueRelativeResidual64(system, p, result.x)).toBeLessThanOrEqual(kTol);
+      expect(relativeError(result.x, v)).toBeLessThanOrEqual(kCheckTarget);
+    }
+    expect(warm.iterations).toBeLessThan(cold.iterations);
+    expect(guess).toEqual(v.map((x, k) => x * (1 + 1e-3 * Math.sin(k))));
+  });
+
   test('a zero right-hand side returns at once; maxIterations 1 ends with diverged_max_it', async () => {
     const { system } = kSetups[0];
     const backend = cpuBackend(system, 'float32');

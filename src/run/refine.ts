@@ -90,7 +90,8 @@ function residual(product: Float64Product, p: Float64Array, v: Float64Array): [F
 
 /**
  * Solves M v = p to `rtol` by refinement: v_0 = 0, r_k = p - M v_k (float64), M d_k = r_k / ||r_k||
- * solved on `backend` to kRefinementRtol by `solver`, v_k+1 = v_k + ||r_k|| d_k (float64).
+ * solved on `backend` to kRefinementRtol by `solver`, v_k+1 = v_k + ||r_k|| d_k (float64); a guess
+ * x0 of v starts the first of those solves (d_0 from x0 / ||p||), so it costs no product of its own.
  * Stops with converged_* once ||r_k|| <= max(atol, rtol ||p||) in float64; diverged_refinement when
  * a step fails ||r_k+1|| <= kRefinementContraction ||r_k|| (the step is kept only if it lowered
  * ||r||) or after kMaxRefinementSteps; diverged_max_it instead when that step's inner solve ran out
@@ -141,6 +142,7 @@ export async function refinedVelocities(
         // ||v - M^-1 p|| <= cond(M) ||r|| within 10 tol up to cond(M) ~ 10^3.
         rtol: kRefinementRtol,
         maxIterations: options.maxIterations,
+        ...(steps === 0 && options.x0 && { x0: Array.from(options.x0, (x) => x / scale) }),
         onIteration:
           onIteration &&
           ((k, residualNorm) => {

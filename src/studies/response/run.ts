@@ -6,6 +6,7 @@
 // (sweepWarmStart); they are disposed of here. Nothing in this file touches the GPU: a device's field
 // sum comes from the caller too.
 import { kReferenceRtol } from '../../run/check.ts';
+import { float64Product, refinedVelocities, refines } from '../../run/refine.ts';
 import { rigidRotationVelocities } from '../../physics/biot-savart.ts';
 import { geometry, type Configuration } from '../../physics/geometry.ts';
 import { massDiagonal, type DarwinSystem } from '../../physics/models.ts';
@@ -308,18 +309,30 @@ export function sweepWarmStart(
 }
 
 /**
+ * The sweep's tolerance where M is exact (dense or matrix-free), on every device. The centre field
+ * B(0)/B_ext = 1 - eps b_z/2 deep in the Meissner regime is a difference of nearly equal numbers
+ * (1 - 0.9993 at N r_e/R = 30), which turns an error of the velocities into one about a thousand
+ * times larger in the ratio: for a ball of 1000 at N r_e/R = 30 (converged: 1.5691e-4) a float32
+ * solve to its own 1e-6 gave 1.508e-4, a float64 one to its default 1e-8 still 1.5695e-4. At 1e-10
+ * the ratio holds four digits; below float32's reach the GPU refines (src/run/refine.ts). With the
+ * tree, each device's default instead.
+ */
+export const kResponseRtol = 1e-10;
+
+/**
  * The backend of one configuration, opened at the sweep's first eps and moved along it by
  * setEpsilon; each solve starts from sweepWarmStart of the earlier converged ones (a solve that
  * stopped early, M indefinite, adds nothing). The stopping rule is the usual
- * ||b - M x|| <= rtol ||b||, measured from that start.
+ * ||b - M x|| <= rtol ||b||, measured from that start; below float32's reach (refines), the
+ * residual is float64's, formed from the positions, and the float32 backend solves the corrections.
  */
 class SweepBackend {
   #backend: MassMatrixBackend | null = null;
   readonly #solutions: SweepSolution[] = [];
   readonly #open: OpenResponseBackend;
-  readonly #options: SolveOptions;
+  readonly #options: SolveOptions & { rtol: number };
 
-  constructor(open: OpenResponseBackend, options: SolveOptions = {}) {
+  constructor(open: OpenResponseBackend, options: SolveOptions & { rtol: number }) {
     this.#open = open;
     this.#options = options;
   }
@@ -332,7 +345,17 @@ class SweepBackend {
     if (this.#backend) this.#backend.setEpsilon(system.epsilon);
     else this.#backend = await this.#open(system);
     const x0 = sweepWarmStart(massDiagonal(system), rightHandSide, system.epsilon, this.#solutions);
-    const solve = await this.#backend.velocities(rightHandSide, 'cg', { ...this.#options, x0, onIteration });
+    // The tree's product is within its tolerance (1e-5) of M's: a tighter solve than the device's
+    // default would not make the velocities M's, and would need a float64 tree beside the GPU's.
+    const rtol = this.#backend.tree ? undefined : this.#options.rtol;
+    const options = { ...this.#options, rtol, x0, onIteration };
+    const solve =
+      rtol !== undefined && refines(this.#backend, rtol)
+        ? await refinedVelocities(this.#backend, float64Product(system), rightHandSide, 'cg', {
+            ...options,
+            rtol,
+          })
+        : await this.#backend.velocities(rightHandSide, 'cg', options);
     if (solve.converged) {
       const { x, trueRelativeResidual: relativeResidual } = solve;
       this.#solutions.push({ epsilon: system.epsilon, x, relativeResidual });
@@ -496,7 +519,7 @@ export async function runResponse(
         held = {
           n,
           configuration: geometry(spec.geometry, n),
-          backend: new SweepBackend(openBackend),
+          backend: new SweepBackend(openBackend, { rtol: kResponseRtol }),
           reference: openReference ? new SweepBackend(openReference, { rtol: kReferenceRtol }) : null,
         };
       }
