@@ -183,7 +183,8 @@ const kResponseCaptions = {
     'rotation 1/(1 + N r_e/3R).',
   'ball-field':
     'A uniform ball in a uniform field, beside London’s superconducting sphere with λ_L² = m/(μ0 n e²), ' +
-    'i.e. (R/λ_L)² = 3 N r_e/R; B(0)/B_ext: the field left at the centre (the Meissner effect).',
+    'i.e. (R/λ_L)² = 3 N r_e/R; B(0)/B_ext: the field left at the centre (a field switched on at rest, ' +
+    'excluded as by a perfect conductor).',
   'ball-rotation':
     'The ball spun up to Ω (eq. 27-30): the real field at the centre over the London field 2mΩ/|e|, and ' +
     'N_eff r_e/R, the N r_e/R of the fully lagging electrons that give it (eq. 30 says 3).',
