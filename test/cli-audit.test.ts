@@ -1,0 +1,74 @@
+// A physicist's first day with the CLI: the mistakes and the corners that a run of every command met,
+// each spawned as a user runs it. Every refusal is one `error:` line, exit 2, nothing on stdout.
+import { beforeAll, describe, expect, test } from 'vitest';
+import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
+
+let cliPath: string;
+
+beforeAll(() => {
+  cliPath = buildCliBundle('darwin-breit-cli-audit');
+}, 120_000);
+
+function cli(...args: string[]) {
+  return runCli(cliPath, args, { quiet: true });
+}
+
+const expectUserError = (pattern: RegExp, ...args: string[]) => expectUserErrorRun(cli(...args), pattern);
+
+describe('a sweep point named twice is refused, as london --n and scaling --geometries are', () => {
+  test('pairing --ratios: 100 and 1e2 are one a_m/a', () => {
+    expectUserError(
+      /^error: --ratios names 100 more than once; give it once$/,
+      'pairing',
+      '--ratios',
+      '100,1e2',
+    );
+    expectUserError(
+      /^error: --ratios names 1000 more than once; give it once$/,
+      'pairing',
+      '--ratios',
+      '1000',
+      '--ratios',
+      '10,1000',
+    );
+  });
+
+  test('bench --n and --workgroup-sizes: each would time its rows twice under one label', () => {
+    expectUserError(/^error: --n names 64 more than once; give it once$/, 'bench', '--n', '64', '--n', '64');
+    expectUserError(
+      /^error: --n names 64 more than once; give it once$/,
+      'bench',
+      '--device',
+      'cpu',
+      '--n',
+      '64',
+      '--n',
+      '64',
+    );
+    expectUserError(
+      /^error: --workgroup-sizes names 64 more than once; give it once$/,
+      'bench',
+      '--workgroup-sizes',
+      '64,128,64',
+    );
+  });
+});
+
+describe('response at an N r_e/R far past the physical range', () => {
+  test("the ball's continuum decay length, past what ten bins can fit, is null at once", () => {
+    // x = R/lambda_L = sqrt(3 N r_e/R) = 1.7e15: London's sphere's profile took ~x Simpson steps a
+    // bin, a run without end; killed past two minutes (spawnSync blocks vitest's own timeout).
+    const nEpsilon = 1e30;
+    const run = runCli(
+      cliPath,
+      ['response', '--geometry', 'ball', '--n', '8', '--device', 'cpu', '--n-epsilon', '1e30', '--json'],
+      { quiet: true, timeoutMs: 120_000 },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const [point] = JSON.parse(run.stdout).points;
+    expect(point.london_x).toBe(Math.sqrt(3 * nEpsilon));
+    // London's sphere deep in the Meissner state: 15/x^2 = 5/(N r_e/R).
+    expect(point.continuum_ratio * nEpsilon).toBeCloseTo(5, 12);
+    expect(point.continuum_decay_length).toBeNull();
+  });
+});
