@@ -72,3 +72,32 @@ describe('response at an N r_e/R far past the physical range', () => {
     expect(point.continuum_decay_length).toBeNull();
   });
 });
+
+describe('a shard that holds none of a geometry N', () => {
+  test('scaling says so, where it printed NaN for the unknowns and kappa; the other rows are the run', () => {
+    const sweep = [
+      'scaling',
+      '--geometries',
+      'ring,disk',
+      '--points',
+      '1',
+      '--n-max',
+      '32',
+      '--device',
+      'cpu',
+    ];
+    const shard = cli(...sweep, '--shard', '2/2');
+    expect(shard.status, shard.stderr).toBe(0);
+    expect(shard.stdout).not.toMatch(/NaN/);
+    expect(shard.stdout).toContain('\nring (vector model, d = 1): no N in this shard\n');
+    const whole = cli(...sweep);
+    expect(whole.status, whole.stderr).toBe(0);
+    // The disk's table: its header line, the column titles, then its one row, N = 32.
+    const diskRow = (text: string) => {
+      const lines = text.split('\n');
+      return lines[lines.findIndex((line) => line.startsWith('disk (')) + 2];
+    };
+    expect(diskRow(shard.stdout)).toMatch(/^ {6}32 /);
+    expect(diskRow(shard.stdout)).toBe(diskRow(whole.stdout));
+  });
+});
