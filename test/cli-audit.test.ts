@@ -1,12 +1,17 @@
 // A physicist's first day with the CLI: the mistakes and the corners that a run of every command met,
 // each spawned as a user runs it. Every refusal is one `error:` line, exit 2, nothing on stdout.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
 
 let cliPath: string;
+let dir: string;
 
 beforeAll(() => {
   cliPath = buildCliBundle('darwin-breit-cli-audit');
+  dir = mkdtempSync(join(tmpdir(), 'darwin-breit-audit-'));
 }, 120_000);
 
 function cli(...args: string[]) {
@@ -73,7 +78,7 @@ describe('response at an N r_e/R far past the physical range', () => {
   });
 });
 
-describe('a shard that holds none of a geometry N', () => {
+describe("a shard that holds few of the sweep's points", () => {
   test('scaling says so, where it printed NaN for the unknowns and kappa; the other rows are the run', () => {
     const sweep = [
       'scaling',
@@ -99,5 +104,23 @@ describe('a shard that holds none of a geometry N', () => {
     };
     expect(diskRow(shard.stdout)).toMatch(/^ {6}32 /);
     expect(diskRow(shard.stdout)).toBe(diskRow(whole.stdout));
+  });
+
+  test('london says its convergence fit is not made, where text, JSON and plot showed NaN N^NaN', () => {
+    const out = join(dir, 'london-shard');
+    // Shard 9 of 9 of one map and the eight N of the convergence list: its last N alone, 30 000.
+    const run = cli('london', '--n', '100', '--grid', '5', '--device', 'cpu', '--shard', '9/9', '--out', out);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain(
+      'fit: 3.00000 - N r_e/R = b N^p: not fitted, 1 N here and the fit needs two\n',
+    );
+    expect(run.stdout).not.toMatch(/NaN/);
+    const summary = JSON.parse(readFileSync(join(out, 'london-shard9of9.json'), 'utf8'));
+    expect(summary.convergence.law).not.toMatch(/NaN/);
+    const [point] = summary.convergence.points;
+    // Eq. 30 for the discrete sphere: N r_e/R = 3/(1 + 1/(2 N^2)).
+    expect(point.n).toBe(30000);
+    expect(point.n_re_over_r).toBeCloseTo(3 / (1 + 1 / (2 * 30000 ** 2)), 12);
+    expect(readFileSync(join(out, 'london-sphere-convergence.svg'), 'utf8')).not.toMatch(/NaN/);
   });
 });
