@@ -1,5 +1,6 @@
 // A physicist's first day with the CLI: the mistakes and the corners that a run of every command met,
 // each spawned as a user runs it. Every refusal is one `error:` line, exit 2, nothing on stdout.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,4 +124,47 @@ describe("a shard that holds few of the sweep's points", () => {
     expect(point.n_re_over_r).toBeCloseTo(3 / (1 + 1 / (2 * 30000 ** 2)), 12);
     expect(readFileSync(join(out, 'london-sphere-convergence.svg'), 'utf8')).not.toMatch(/NaN/);
   });
+});
+
+describe('a CPU run in its worker thread', () => {
+  test('shows its progress while it runs: a Lanczos line arrives, and Ctrl-C on it stops the run', async () => {
+    // A ring's dense circulant cluster at a tolerance it does not reach: hours of Lanczos products.
+    // Its lines came only once the run ended (a worker's stderr passes a write on only when its
+    // event loop turns); killed past a minute without one.
+    const args = [
+      'spectrum',
+      '--geometry',
+      'ring',
+      '--n',
+      '3000',
+      '--model',
+      'azimuthal',
+      '--epsilon',
+      '1e-3',
+    ];
+    const run = await new Promise<{ status: number | null; stderr: string; stdout: string }>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [cliPath, ...args, '--device', 'cpu', '--tol', '1e-14', '--max-iter', '1000000', '--json'],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      let stderr = '';
+      let stdout = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        if (/Lanczos step \d+: \[/.test(stderr)) child.kill('SIGINT');
+      });
+      child.on('close', (status) => {
+        clearTimeout(guard);
+        resolve({ status, stderr, stdout });
+      });
+    });
+    expect(run.status, run.stderr).toBe(130);
+    expect(run.stderr.split('\n').filter((line) => line.startsWith('error:'))).toEqual([
+      'error: interrupted (SIGINT); no file is left half-written',
+    ]);
+    expect(run.stdout).toBe('');
+  }, 90_000);
 });
