@@ -1,7 +1,7 @@
 // A physicist's first day with the CLI: the mistakes and the corners that a run of every command met,
 // each spawned as a user runs it. Every refusal is one `error:` line, exit 2, nothing on stdout.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -167,4 +167,33 @@ describe('a CPU run in its worker thread', () => {
     ]);
     expect(run.stdout).toBe('');
   }, 90_000);
+});
+
+describe('solve', () => {
+  test("zero momenta: v = 0 at once, and the text gives the undefined inertia ratio as '-', as the JSON's null", () => {
+    const positions = join(dir, 'three.csv');
+    const momenta = join(dir, 'zero-momenta.csv');
+    writeFileSync(positions, 'x,y,z\n1,0,0\n0,1,0\n-1,0,0\n');
+    writeFileSync(momenta, 'px,py,pz\n0,0,0\n0,0,0\n0,0,0\n');
+    const args = [
+      'solve',
+      '--positions',
+      positions,
+      '--momenta',
+      momenta,
+      '--epsilon',
+      '1e-3',
+      '--device',
+      'cpu',
+    ];
+    const run = cli(...args);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^reason +converged_atol$/m);
+    expect(run.stdout).toMatch(/^energies\.total +0$/m);
+    expect(run.stdout).toMatch(/^inertia_ratio +-$/m);
+    expect(run.stdout).not.toMatch(/NaN/);
+    const summary = JSON.parse(cli(...args, '--json').stdout);
+    expect(summary.iterations).toBe(0);
+    expect(summary.inertia_ratio).toBeNull();
+  });
 });
