@@ -39,6 +39,15 @@ describe('a sweep point named twice is refused, as london --n and scaling --geom
     );
   });
 
+  test("bench --n takes one N a flag: a list, as london's, is refused as such, not as 'a finite number'", () => {
+    expectUserError(
+      /^error: --n takes one N; repeat the flag for several \(--n 256 --n 1024\), got '256,1024'$/,
+      'bench',
+      '--n',
+      '256,1024',
+    );
+  });
+
   test('bench --n and --workgroup-sizes: each would time its rows twice under one label', () => {
     expectUserError(/^error: --n names 64 more than once; give it once$/, 'bench', '--n', '64', '--n', '64');
     expectUserError(

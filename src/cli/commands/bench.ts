@@ -922,9 +922,16 @@ export async function benchCommand(argv: string[], progress: Progress): Promise<
   const { values } = parseCommandArgs(argv, kOptions);
   if (values.help) return { help: kBenchHelp };
   // One electron has no pair: the products are the diagonal alone, and the tree's error 0/0.
-  const sizes = (values.n ?? ['1024']).map((text) =>
-    parseNumber('n', text, (x) => (Number.isInteger(x) && x >= 2 ? null : 'must be an integer >= 2')),
-  );
+  const sizes = (values.n ?? ['1024']).map((text) => {
+    // london, pairing and response take a list after one flag; here each size is a flag of its own.
+    if (text.includes(',')) {
+      throw new InputError(
+        `--n takes one N; repeat the flag for several (--n 256 --n 1024), got '${text}'`,
+        'n',
+      );
+    }
+    return parseNumber('n', text, (x) => (Number.isInteger(x) && x >= 2 ? null : 'must be an integer >= 2'));
+  });
   // A size or workgroup size named twice would time its rows twice, under the same labels.
   checkNoneRepeated(sizes, '--n', 'n');
   // Two kernels alternating take 4 timestamps a repeat, and a query set holds at most 4096.
