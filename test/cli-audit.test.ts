@@ -206,3 +206,25 @@ describe('solve', () => {
     expect(summary.inertia_ratio).toBeNull();
   });
 });
+
+describe('--help against what the command takes', () => {
+  test("response --help gives --grid's range, the one its refusal names", () => {
+    const help = cli('response', '--help');
+    expect(help.status).toBe(0);
+    const range = /--grid G +also map B_z on a G x G grid, G in (\d+)\.\.(\d+),/.exec(help.stdout);
+    expect(range).not.toBeNull();
+    const [min, max] = [Number(range![1]), Number(range![2])];
+    for (const grid of [min - 1, max + 1]) {
+      expectUserError(
+        new RegExp(`^error: --grid must be an integer in ${min}\\.\\.${max}, got ${grid}$`),
+        'response',
+        '--geometry',
+        'ball',
+        '--n',
+        '10',
+        '--grid',
+        String(grid),
+      );
+    }
+  });
+});
