@@ -178,7 +178,19 @@ describe('a CPU run in its worker thread', () => {
   }, 90_000);
 });
 
-describe('solve', () => {
+describe('the summary printed as text (solve, spectrum, larmor)', () => {
+  test("larmor's lists of currents and N are numbers as the lone ones are, not every float64 digit", () => {
+    const summary = JSON.parse(cli('larmor', '--json').stdout);
+    const currents: number[] = summary.chandrasekhar.currents_a;
+    // I = (0.3 ... 2.0) e v_F/(2 pi R): the two currents stand in the ratio of their fractions.
+    expect(currents[1] / currents[0]).toBeCloseTo(2 / 0.3, 12);
+    const text = cli('larmor').stdout;
+    expect(text).toMatch(
+      new RegExp(`^chandrasekhar\\.currents_a +${currents.map((x) => x.toExponential(6)).join(', ')}$`, 'm'),
+    );
+    expect(text).toMatch(/^chandrasekhar\.current_fractions_e_vf_over_2_pi_r +0\.30000000, 2$/m);
+  });
+
   test("zero momenta: v = 0 at once, and the text gives the undefined inertia ratio as '-', as the JSON's null", () => {
     const positions = join(dir, 'three.csv');
     const momenta = join(dir, 'zero-momenta.csv');

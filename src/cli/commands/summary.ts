@@ -19,6 +19,8 @@ function formatValue(value: unknown): string {
       : value.toPrecision(8);
   }
   if (value === null || value === undefined) return '-';
+  // Each number of a list as a lone number is (larmor's currents), not its every float64 digit.
+  if (Array.isArray(value)) return value.map(formatValue).join(', ');
   return String(value);
 }
 
