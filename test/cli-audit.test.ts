@@ -240,3 +240,33 @@ describe('--help against what the command takes', () => {
     }
   });
 });
+
+describe('input files', () => {
+  test("numpy.savetxt's header, written as a comment: the refusal says so", () => {
+    const solveWith = (positions: string) => [
+      'solve',
+      '--positions',
+      positions,
+      '--velocity',
+      'rigid',
+      '--epsilon',
+      '1e-3',
+      '--device',
+      'cpu',
+    ];
+    // np.savetxt(path, positions, delimiter=',', header='x,y,z') with its default comments='# '.
+    const path = join(dir, 'savetxt.csv');
+    writeFileSync(path, '# x,y,z\n1.0e+00,0.0e+00,0.0e+00\n0.0e+00,1.0e+00,0.0e+00\n');
+    expectUserError(
+      /^error: .*savetxt\.csv: header '1\.0e\+00,0\.0e\+00,0\.0e\+00' should be x,y or x,y,z or .*; its header is a comment, '# x,y,z' \(numpy\.savetxt writes it so unless comments=''\)$/,
+      ...solveWith(path),
+    );
+    // A file without a header anywhere is told only what the header should be.
+    const bare = join(dir, 'bare.csv');
+    writeFileSync(bare, '1,0,0\n0,1,0\n');
+    expectUserError(
+      /^error: .*bare\.csv: header '1,0,0' should be x,y or x,y,z or [^;]*$/,
+      ...solveWith(bare),
+    );
+  });
+});
