@@ -58,10 +58,17 @@ const kCommands: Record<string, (argv: string[], progress: Progress) => Promise<
   merge: mergeCommand,
 };
 
-/** `isTTY`: whether stderr is a terminal (in a worker, process.stderr is a pipe to the main thread). */
-export async function main(argv: string[], isTTY = process.stderr.isTTY): Promise<number> {
+/**
+ * `isTTY`: whether stderr is a terminal; `writeStderr`: where progress and error lines go (in a CPU
+ * run's worker, to the main thread: runInWorker).
+ */
+export async function main(
+  argv: string[],
+  isTTY = process.stderr.isTTY,
+  writeStderr: (text: string) => void = (text) => void process.stderr.write(text),
+): Promise<number> {
   // `help COMMAND` is `COMMAND --help` (an unknown COMMAND is refused as one).
-  if (argv[0] === 'help' && argv.length === 2) return main([argv[1], '--help'], isTTY);
+  if (argv[0] === 'help' && argv.length === 2) return main([argv[1], '--help'], isTTY, writeStderr);
   const [name, ...rest] = argv;
   if (name === '--version') {
     process.stdout.write(`darwin-breit ${packageJson.version}\n`);
@@ -75,13 +82,13 @@ export async function main(argv: string[], isTTY = process.stderr.isTTY): Promis
   const command = name !== undefined && Object.hasOwn(kCommands, name) ? kCommands[name] : undefined;
   if (!command) {
     const problem = name === undefined ? 'no command' : `unknown command '${name}'`;
-    process.stderr.write(
+    writeStderr(
       `error: ${problem} (commands: ${Object.keys(kCommands).join(', ')}; --help says what each does)\n`,
     );
     return 2;
   }
   const progress = new Progress({
-    sink: { isTTY, write: (text) => process.stderr.write(text) },
+    sink: { isTTY, write: writeStderr },
     quiet: process.env.DARWIN_BREIT_QUIET === '1',
     verbose: rest.includes('--verbose'),
   });
@@ -98,25 +105,25 @@ export async function main(argv: string[], isTTY = process.stderr.isTTY): Promis
     return 0;
   } catch (error) {
     if (error instanceof Interrupted) {
-      process.stderr.write(interruptedLine(error.signal, isTTY));
+      writeStderr(interruptedLine(error.signal, isTTY));
       return signalStatus(error.signal);
     }
     // A device lost in the middle of a run explains whatever failed after it.
     const lost = explainDeviceLoss(error);
     if (lost) {
-      process.stderr.write(`error: ${lost.message}; the run was stopped\n`);
+      writeStderr(`error: ${lost.message}; the run was stopped\n`);
       return 1;
     }
     if (error instanceof InputError) {
-      process.stderr.write(`error: ${error.message}\n`);
+      writeStderr(`error: ${error.message}\n`);
       return 2;
     }
     // No WebGPU at all is the user's environment, not a bug: exit 2, and the message names --device cpu.
     if (error instanceof GpuError) {
-      process.stderr.write(`error: ${error.message}\n`);
+      writeStderr(`error: ${error.message}\n`);
       return error.kind === 'unavailable' ? 2 : 1;
     }
-    process.stderr.write(`error: internal: ${(error as Error)?.stack ?? String(error)}\n`);
+    writeStderr(`error: internal: ${(error as Error)?.stack ?? String(error)}\n`);
     return 1;
   }
 }
@@ -147,5 +154,6 @@ if (isMainThread) {
   serveReference(workerData);
 } else {
   const run = workerData as WorkerRun;
-  parentPort!.postMessage(await main(run.argv, run.isTTY));
+  const post = (message: string | number) => parentPort!.postMessage(message);
+  post(await main(run.argv, run.isTTY, post));
 }

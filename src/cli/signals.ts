@@ -73,8 +73,10 @@ export interface WorkerRun {
 
 /**
  * Runs the CLI module `entry` with `argv` in a worker thread and resolves with the exit status it
- * posts; its stdout and stderr reach this process's. SIGINT and SIGTERM terminate the worker, print
- * the interrupted line and exit with 128 + the signal's number.
+ * posts (a number); its stdout reaches this process's, and its progress and error lines come as
+ * messages (strings), written here at once: a worker's own stderr passes a write on only once its
+ * event loop turns, which the run's synchronous loops hold off to the end. SIGINT and SIGTERM
+ * terminate the worker, print the interrupted line and exit with 128 + the signal's number.
  */
 export function runInWorker(entry: URL, argv: string[]): Promise<number> {
   const run: WorkerRun = { argv, isTTY: process.stderr.isTTY === true };
@@ -91,7 +93,10 @@ export function runInWorker(entry: URL, argv: string[]): Promise<number> {
   }
   return new Promise((resolve, reject) => {
     let status = 1;
-    worker.on('message', (code: number) => (status = code));
+    worker.on('message', (message: string | number) => {
+      if (typeof message === 'string') process.stderr.write(message);
+      else status = message;
+    });
     worker.on('error', reject);
     worker.on('exit', () => resolve(status));
   });

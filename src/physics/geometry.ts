@@ -208,13 +208,24 @@ export function parseNumericCsv(
     .map((line, index) => ({ line: line.trim(), number: index + 1 }))
     .filter(({ line }) => line !== '' && !line.startsWith('#'));
   if (lines.length === 0) throw new InputError(`${source}: empty file`, field);
-  const read = lines[0].line.split(',').map((c) => c.trim().toLowerCase());
-  const matched = allowedHeaders.find(
-    (header) => header.length === read.length && header.every((name) => read.includes(name.toLowerCase())),
-  );
+  const names = (line: string) => line.split(',').map((c) => c.trim().toLowerCase());
+  const headerOf = (read: string[]) =>
+    allowedHeaders.find(
+      (header) => header.length === read.length && header.every((name) => read.includes(name.toLowerCase())),
+    );
+  const read = names(lines[0].line);
+  const matched = headerOf(read);
   if (!matched) {
     const expected = allowedHeaders.map((h) => h.join(',')).join(' or ');
-    throw new InputError(`${source}: header '${excerpt(lines[0].line)}' should be ${expected}`, field);
+    // numpy.savetxt(..., header='x,y,z') writes '# x,y,z', a comment, unless comments=''.
+    const commented = text
+      .split(/\r\n|\r|\n/)
+      .map((line) => line.trim())
+      .find((line) => line.startsWith('#') && headerOf(names(line.slice(1))));
+    const hint = commented
+      ? `; its header is a comment, '${excerpt(commented)}' (numpy.savetxt writes it so unless comments='')`
+      : '';
+    throw new InputError(`${source}: header '${excerpt(lines[0].line)}' should be ${expected}${hint}`, field);
   }
   const columns = read.map((name) => matched.find((spelled) => spelled.toLowerCase() === name)!);
   const rows = lines.slice(1);

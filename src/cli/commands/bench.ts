@@ -37,6 +37,7 @@ import { velocityPattern } from '../../physics/velocities.ts';
 import type { DeviceSummary } from '../../io/formats.ts';
 import { gigabytes, type MassMatrixBackend } from '../../run/backend.ts';
 import { runResponse } from '../../studies/response/run.ts';
+import { checkNoneRepeated } from '../../studies/study.ts';
 import { kResponseDefaults, responseSpec } from '../../studies/response/spec.ts';
 import { kCpuDevice } from '../../io/formats.ts';
 import { parseDevice, parseDimensionFor, type DeviceChoice } from '../../run/inputs.ts';
@@ -921,9 +922,18 @@ export async function benchCommand(argv: string[], progress: Progress): Promise<
   const { values } = parseCommandArgs(argv, kOptions);
   if (values.help) return { help: kBenchHelp };
   // One electron has no pair: the products are the diagonal alone, and the tree's error 0/0.
-  const sizes = (values.n ?? ['1024']).map((text) =>
-    parseNumber('n', text, (x) => (Number.isInteger(x) && x >= 2 ? null : 'must be an integer >= 2')),
-  );
+  const sizes = (values.n ?? ['1024']).map((text) => {
+    // london, pairing and response take a list after one flag; here each size is a flag of its own.
+    if (text.includes(',')) {
+      throw new InputError(
+        `--n takes one N; repeat the flag for several (--n 256 --n 1024), got '${text}'`,
+        'n',
+      );
+    }
+    return parseNumber('n', text, (x) => (Number.isInteger(x) && x >= 2 ? null : 'must be an integer >= 2'));
+  });
+  // A size or workgroup size named twice would time its rows twice, under the same labels.
+  checkNoneRepeated(sizes, '--n', 'n');
   // Two kernels alternating take 4 timestamps a repeat, and a query set holds at most 4096.
   const repeats = parseNumber('repeats', values.repeats, (x) =>
     Number.isInteger(x) && x >= 1 && x <= kMaxRepeats ? null : `must be an integer in 1..${kMaxRepeats}`,
@@ -931,6 +941,7 @@ export async function benchCommand(argv: string[], progress: Progress): Promise<
   const workgroupSizes = (values['workgroup-sizes']?.split(',') ?? []).map((text) =>
     parseNumber('workgroup-sizes', text, powerOfTwo),
   );
+  checkNoneRepeated(workgroupSizes, '--workgroup-sizes', 'workgroup-sizes');
   if (values.model !== 'vector' && values.model !== 'azimuthal') {
     throw new InputError(`--model must be vector|azimuthal, got '${values.model}'`);
   }

@@ -14,7 +14,7 @@ import {
 } from '../../studies/pairing/report.ts';
 import { runPairing } from '../../studies/pairing/run.ts';
 import { pairingRatios } from '../../studies/pairing/spec.ts';
-import { parseShard, shardOf } from '../../studies/study.ts';
+import { checkNoneRepeated, parseShard, shardOf } from '../../studies/study.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
 import {
   checkStudyOutput,
@@ -68,6 +68,7 @@ export async function pairingCommand(argv: string[], progress: Progress): Promis
   const { values } = parseCommandArgs(argv, kOptions);
   if (values.help) return { help: kPairingHelp };
   const ratios = pairingRatios(values.ratios, (text, check) => parseNumber('ratios', text, check));
+  checkNoneRepeated(ratios, '--ratios', 'ratios');
   const shard = values.shard === undefined ? null : parseShard(values.shard, '--shard');
   const out = checkStudyOutput(values.out, 'pairing', shard, kPairingFileNames);
   const { points, rings } = await runPairing(shardOf(ratios, shard), {

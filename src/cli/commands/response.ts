@@ -47,10 +47,10 @@ current, for flux) over that.
   --n-epsilon X[,X...]  N r_e/R (eq. 49): eps = X/N at each N                [${kResponseDefaults.nEpsilon}]
   --epsilon E           one eps = r_e/R for every N
   --radius-m R          one sample radius in metres (eps = r_e/R)
-  --grid G              also map B_z on a G x G grid in the x-z plane (|x|, |z| <= 1.25 R) at the largest N,
-                        on --device gpu by the GPU's Biot-Savart sum, checked against float64 at every
-                        16th point: "field_map_check" (after "device"), the largest |dB_z| over the
-                        largest |B_z| there; null on the CPU (the map is the float64 sum)
+  --grid G              also map B_z on a G x G grid, G in ${kResponseLimits.minGrid}..${kResponseLimits.maxGrid}, in the x-z plane (|x|, |z| <= 1.25 R)
+                        at the largest N, on --device gpu by the GPU's Biot-Savart sum, checked against
+                        float64 at every 16th point: "field_map_check" (after "device"), the largest
+                        |dB_z| over the largest |B_z| there; null on the CPU (the map is the float64 sum)
   --device gpu|cpu      the WebGPU engine (float32) or the float64 CPU reference             [${kResponseDefaults.device}]
   --matrix M            storage of M: dense|free|tree|auto, as for solve; auto on the CPU takes
                         the tree past 16 384 unknowns                                        [${kResponseDefaults.matrix}]

@@ -210,7 +210,8 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
           storages.push(storage);
           current = geometry;
           progress.log(
-            `scaling: ${geometry} (${model} model, d = ${kDistributionDimension[geometry]}), N = ${mine.join(', ')}`,
+            `scaling: ${geometry} (${model} model, d = ${kDistributionDimension[geometry]}), ` +
+              (mine.length > 0 ? `N = ${mine.join(', ')}` : 'no N in this shard'),
           );
         },
         lanczos: (n, k, low, high) =>

@@ -10,6 +10,8 @@ export interface CommandOutput {
 
 function formatValue(value: unknown): string {
   if (typeof value === 'number') {
+    // Undefined (the inertia ratio 0/0 of v = 0): '-', as the JSON's null.
+    if (Number.isNaN(value)) return '-';
     if (Number.isInteger(value)) return String(value);
     const magnitude = Math.abs(value);
     return magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e6)
@@ -17,6 +19,8 @@ function formatValue(value: unknown): string {
       : value.toPrecision(8);
   }
   if (value === null || value === undefined) return '-';
+  // Each number of a list as a lone number is (larmor's currents), not its every float64 digit.
+  if (Array.isArray(value)) return value.map(formatValue).join(', ');
   return String(value);
 }
 

@@ -52,12 +52,17 @@ export function londonConvergenceSvg(
     logY: true,
     series: [
       { label: 'discrete body (float64)', x: ns, y: points.map((p) => Math.abs(p.deviation)), points: true },
-      {
-        label: `fit ${fit.coefficient.toPrecision(3)} N^${fit.exponent.toFixed(2)}`,
-        x: ns,
-        y: ns.map((n) => fit.coefficient * n ** fit.exponent),
-        dashed: true,
-      },
+      // A shard may hold fewer than the two N the fit needs.
+      ...(Number.isFinite(fit.exponent)
+        ? [
+            {
+              label: `fit ${fit.coefficient.toPrecision(3)} N^${fit.exponent.toFixed(2)}`,
+              x: ns,
+              y: ns.map((n) => fit.coefficient * n ** fit.exponent),
+              dashed: true,
+            },
+          ]
+        : []),
     ],
     vLines: mapNs.map((n) => ({ value: n, label: `map N = ${n}` })),
     legend: 'bottom-left',
@@ -82,7 +87,10 @@ export function londonStudyJson(study: LondonMapStudy) {
 
 /** The fit's law as text. */
 export function londonLaw(convergence: LondonConvergence): string {
-  const { continuum, fit } = convergence;
+  const { continuum, fit, points } = convergence;
+  if (!Number.isFinite(fit.exponent)) {
+    return `${continuum.toPrecision(6)} - N r_e/R = b N^p: not fitted, ${points.length} N here and the fit needs two`;
+  }
   return `${continuum.toPrecision(6)} - N r_e/R = ${fit.coefficient.toPrecision(4)} N^${fit.exponent.toFixed(3)}`;
 }
 

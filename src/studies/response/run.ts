@@ -17,6 +17,7 @@ import {
   continuumRatio,
   currentProfile,
   finiteSizeExponent,
+  kProfileBins,
   driveRightHandSide,
   effectiveLaggingParameter,
   inducedFieldRatio,
@@ -141,6 +142,14 @@ export function decayLength(profile: CurrentProfile): number | null {
 }
 
 /**
+ * Past this x = R/lambda_L, London's sphere's current below its two outermost bins underflows to 0
+ * (e^(-2x/bins) < 2^-1075, the least double): decayLength has fewer than three bins to fit and gives
+ * null, which is then said without the profile's Simpson sums of ~x steps a bin (minutes from
+ * N r_e/R ~ 10^15 on).
+ */
+const kLondonDecayFitLargestX = (745.2 * kProfileBins) / 2;
+
+/**
  * The decay length decayLength fits to London's sphere (londonSphereCurrentProfile at x = R/lambda_L):
  * the continuum's for the ball in a field or rotating, null elsewhere. It tends to lambda_L only as
  * x grows (1.17 lambda_L at x = 9.5, 1.01 lambda_L at x = 300): the bins span the whole radius.
@@ -150,7 +159,7 @@ export function continuumDecayLength(
   nEpsilon: number,
 ): number | null {
   const x = londonSphereParameter(spec.geometry, spec.drive, nEpsilon);
-  return x === null ? null : decayLength(londonSphereCurrentProfile(x));
+  return x === null || x > kLondonDecayFitLargestX ? null : decayLength(londonSphereCurrentProfile(x));
 }
 
 /** The map's G x G points in the x-z plane as xyz triples, row-major, row 0 at z = +kMapHalfWidth. */

@@ -586,6 +586,11 @@ function radiusText(study: ScalingStudy): string[] {
 export function scalingText(studies: ScalingStudy[], files: string[], device: DeviceSummary): string {
   const lines = [`scaling of the Darwin-Breit interaction with N (sec. IV.C), device: ${device.description}`];
   for (const study of studies) {
+    // A shard can hold none of a geometry's N: nothing measured, where the lines below would print NaN.
+    if (study.points.length === 0) {
+      lines.push('', `${study.geometry} (${study.model} model, d = ${study.dimension}): no N in this shard`);
+      continue;
+    }
     lines.push(
       '',
       `${study.geometry} (${study.model} model, d = ${study.dimension}, ${study.velocityComponents} ${study.velocityComponents === 1 ? 'unknown' : 'unknowns'} per electron)`,

@@ -1,0 +1,272 @@
+// A physicist's first day with the CLI: the mistakes and the corners that a run of every command met,
+// each spawned as a user runs it. Every refusal is one `error:` line, exit 2, nothing on stdout.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
+
+let cliPath: string;
+let dir: string;
+
+beforeAll(() => {
+  cliPath = buildCliBundle('darwin-breit-cli-audit');
+  dir = mkdtempSync(join(tmpdir(), 'darwin-breit-audit-'));
+}, 120_000);
+
+function cli(...args: string[]) {
+  return runCli(cliPath, args, { quiet: true });
+}
+
+const expectUserError = (pattern: RegExp, ...args: string[]) => expectUserErrorRun(cli(...args), pattern);
+
+describe('a sweep point named twice is refused, as london --n and scaling --geometries are', () => {
+  test('pairing --ratios: 100 and 1e2 are one a_m/a', () => {
+    expectUserError(
+      /^error: --ratios names 100 more than once; give it once$/,
+      'pairing',
+      '--ratios',
+      '100,1e2',
+    );
+    expectUserError(
+      /^error: --ratios names 1000 more than once; give it once$/,
+      'pairing',
+      '--ratios',
+      '1000',
+      '--ratios',
+      '10,1000',
+    );
+  });
+
+  test("bench --n takes one N a flag: a list, as london's, is refused as such, not as 'a finite number'", () => {
+    expectUserError(
+      /^error: --n takes one N; repeat the flag for several \(--n 256 --n 1024\), got '256,1024'$/,
+      'bench',
+      '--n',
+      '256,1024',
+    );
+  });
+
+  test('bench --n and --workgroup-sizes: each would time its rows twice under one label', () => {
+    expectUserError(/^error: --n names 64 more than once; give it once$/, 'bench', '--n', '64', '--n', '64');
+    expectUserError(
+      /^error: --n names 64 more than once; give it once$/,
+      'bench',
+      '--device',
+      'cpu',
+      '--n',
+      '64',
+      '--n',
+      '64',
+    );
+    expectUserError(
+      /^error: --workgroup-sizes names 64 more than once; give it once$/,
+      'bench',
+      '--workgroup-sizes',
+      '64,128,64',
+    );
+  });
+});
+
+describe('response at an N r_e/R far past the physical range', () => {
+  test("the ball's continuum decay length, past what ten bins can fit, is null at once", () => {
+    // x = R/lambda_L = sqrt(3 N r_e/R) = 1.7e15: London's sphere's profile took ~x Simpson steps a
+    // bin, a run without end; killed past two minutes (spawnSync blocks vitest's own timeout).
+    const nEpsilon = 1e30;
+    const run = runCli(
+      cliPath,
+      ['response', '--geometry', 'ball', '--n', '8', '--device', 'cpu', '--n-epsilon', '1e30', '--json'],
+      { quiet: true, timeoutMs: 120_000 },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const [point] = JSON.parse(run.stdout).points;
+    expect(point.london_x).toBe(Math.sqrt(3 * nEpsilon));
+    // London's sphere deep in the Meissner state: 15/x^2 = 5/(N r_e/R).
+    expect(point.continuum_ratio * nEpsilon).toBeCloseTo(5, 12);
+    expect(point.continuum_decay_length).toBeNull();
+  });
+});
+
+describe("a shard that holds few of the sweep's points", () => {
+  test('scaling says so, where it printed NaN for the unknowns and kappa; the other rows are the run', () => {
+    const sweep = [
+      'scaling',
+      '--geometries',
+      'ring,disk',
+      '--points',
+      '1',
+      '--n-max',
+      '32',
+      '--device',
+      'cpu',
+    ];
+    const shard = cli(...sweep, '--shard', '2/2');
+    expect(shard.status, shard.stderr).toBe(0);
+    expect(shard.stdout).not.toMatch(/NaN/);
+    expect(shard.stdout).toContain('\nring (vector model, d = 1): no N in this shard\n');
+    const whole = cli(...sweep);
+    expect(whole.status, whole.stderr).toBe(0);
+    // The disk's table: its header line, the column titles, then its one row, N = 32.
+    const diskRow = (text: string) => {
+      const lines = text.split('\n');
+      return lines[lines.findIndex((line) => line.startsWith('disk (')) + 2];
+    };
+    expect(diskRow(shard.stdout)).toMatch(/^ {6}32 /);
+    expect(diskRow(shard.stdout)).toBe(diskRow(whole.stdout));
+  });
+
+  test('london says its convergence fit is not made, where text, JSON and plot showed NaN N^NaN', () => {
+    const out = join(dir, 'london-shard');
+    // Shard 9 of 9 of one map and the eight N of the convergence list: its last N alone, 30 000.
+    const run = cli('london', '--n', '100', '--grid', '5', '--device', 'cpu', '--shard', '9/9', '--out', out);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain(
+      'fit: 3.00000 - N r_e/R = b N^p: not fitted, 1 N here and the fit needs two\n',
+    );
+    expect(run.stdout).not.toMatch(/NaN/);
+    const summary = JSON.parse(readFileSync(join(out, 'london-shard9of9.json'), 'utf8'));
+    expect(summary.convergence.law).not.toMatch(/NaN/);
+    const [point] = summary.convergence.points;
+    // Eq. 30 for the discrete sphere: N r_e/R = 3/(1 + 1/(2 N^2)).
+    expect(point.n).toBe(30000);
+    expect(point.n_re_over_r).toBeCloseTo(3 / (1 + 1 / (2 * 30000 ** 2)), 12);
+    expect(readFileSync(join(out, 'london-sphere-convergence.svg'), 'utf8')).not.toMatch(/NaN/);
+  });
+});
+
+describe('a CPU run in its worker thread', () => {
+  test('shows its progress while it runs: a Lanczos line arrives, and Ctrl-C on it stops the run', async () => {
+    // A ring's dense circulant cluster at a tolerance it does not reach: hours of Lanczos products.
+    // Its lines came only once the run ended (a worker's stderr passes a write on only when its
+    // event loop turns); killed past a minute without one.
+    const args = [
+      'spectrum',
+      '--geometry',
+      'ring',
+      '--n',
+      '3000',
+      '--model',
+      'azimuthal',
+      '--epsilon',
+      '1e-3',
+    ];
+    const run = await new Promise<{ status: number | null; stderr: string; stdout: string }>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [cliPath, ...args, '--device', 'cpu', '--tol', '1e-14', '--max-iter', '1000000', '--json'],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      let stderr = '';
+      let stdout = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        if (/Lanczos step \d+: \[/.test(stderr)) child.kill('SIGINT');
+      });
+      child.on('close', (status) => {
+        clearTimeout(guard);
+        resolve({ status, stderr, stdout });
+      });
+    });
+    expect(run.status, run.stderr).toBe(130);
+    expect(run.stderr.split('\n').filter((line) => line.startsWith('error:'))).toEqual([
+      'error: interrupted (SIGINT); no file is left half-written',
+    ]);
+    expect(run.stdout).toBe('');
+  }, 90_000);
+});
+
+describe('the summary printed as text (solve, spectrum, larmor)', () => {
+  test("larmor's lists of currents and N are numbers as the lone ones are, not every float64 digit", () => {
+    const summary = JSON.parse(cli('larmor', '--json').stdout);
+    const currents: number[] = summary.chandrasekhar.currents_a;
+    // I = (0.3 ... 2.0) e v_F/(2 pi R): the two currents stand in the ratio of their fractions.
+    expect(currents[1] / currents[0]).toBeCloseTo(2 / 0.3, 12);
+    const text = cli('larmor').stdout;
+    expect(text).toMatch(
+      new RegExp(`^chandrasekhar\\.currents_a +${currents.map((x) => x.toExponential(6)).join(', ')}$`, 'm'),
+    );
+    expect(text).toMatch(/^chandrasekhar\.current_fractions_e_vf_over_2_pi_r +0\.30000000, 2$/m);
+  });
+
+  test("zero momenta: v = 0 at once, and the text gives the undefined inertia ratio as '-', as the JSON's null", () => {
+    const positions = join(dir, 'three.csv');
+    const momenta = join(dir, 'zero-momenta.csv');
+    writeFileSync(positions, 'x,y,z\n1,0,0\n0,1,0\n-1,0,0\n');
+    writeFileSync(momenta, 'px,py,pz\n0,0,0\n0,0,0\n0,0,0\n');
+    const args = [
+      'solve',
+      '--positions',
+      positions,
+      '--momenta',
+      momenta,
+      '--epsilon',
+      '1e-3',
+      '--device',
+      'cpu',
+    ];
+    const run = cli(...args);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^reason +converged_atol$/m);
+    expect(run.stdout).toMatch(/^energies\.total +0$/m);
+    expect(run.stdout).toMatch(/^inertia_ratio +-$/m);
+    expect(run.stdout).not.toMatch(/NaN/);
+    const summary = JSON.parse(cli(...args, '--json').stdout);
+    expect(summary.iterations).toBe(0);
+    expect(summary.inertia_ratio).toBeNull();
+  });
+});
+
+describe('--help against what the command takes', () => {
+  test("response --help gives --grid's range, the one its refusal names", () => {
+    const help = cli('response', '--help');
+    expect(help.status).toBe(0);
+    const range = /--grid G +also map B_z on a G x G grid, G in (\d+)\.\.(\d+),/.exec(help.stdout);
+    expect(range).not.toBeNull();
+    const [min, max] = [Number(range![1]), Number(range![2])];
+    for (const grid of [min - 1, max + 1]) {
+      expectUserError(
+        new RegExp(`^error: --grid must be an integer in ${min}\\.\\.${max}, got ${grid}$`),
+        'response',
+        '--geometry',
+        'ball',
+        '--n',
+        '10',
+        '--grid',
+        String(grid),
+      );
+    }
+  });
+});
+
+describe('input files', () => {
+  test("numpy.savetxt's header, written as a comment: the refusal says so", () => {
+    const solveWith = (positions: string) => [
+      'solve',
+      '--positions',
+      positions,
+      '--velocity',
+      'rigid',
+      '--epsilon',
+      '1e-3',
+      '--device',
+      'cpu',
+    ];
+    // np.savetxt(path, positions, delimiter=',', header='x,y,z') with its default comments='# '.
+    const path = join(dir, 'savetxt.csv');
+    writeFileSync(path, '# x,y,z\n1.0e+00,0.0e+00,0.0e+00\n0.0e+00,1.0e+00,0.0e+00\n');
+    expectUserError(
+      /^error: .*savetxt\.csv: header '1\.0e\+00,0\.0e\+00,0\.0e\+00' should be x,y or x,y,z or .*; its header is a comment, '# x,y,z' \(numpy\.savetxt writes it so unless comments=''\)$/,
+      ...solveWith(path),
+    );
+    // A file without a header anywhere is told only what the header should be.
+    const bare = join(dir, 'bare.csv');
+    writeFileSync(bare, '1,0,0\n0,1,0\n');
+    expectUserError(
+      /^error: .*bare\.csv: header '1,0,0' should be x,y or x,y,z or [^;]*$/,
+      ...solveWith(bare),
+    );
+  });
+});
