@@ -48,6 +48,27 @@ describe('a sweep point named twice is refused, as london --n and scaling --geom
     );
   });
 
+  test('response --n and --n-epsilon: the spec keeps one of a repeated point, the command refuses it', () => {
+    expectUserError(
+      /^error: --n names 8 more than once; give it once$/,
+      'response',
+      '--geometry',
+      'ring',
+      '--n',
+      '8,16,8',
+    );
+    expectUserError(
+      /^error: --n-epsilon names 1 more than once; give it once$/,
+      'response',
+      '--geometry',
+      'ring',
+      '--n',
+      '8',
+      '--n-epsilon',
+      '1,3,1.0',
+    );
+  });
+
   test('bench --n and --workgroup-sizes: each would time its rows twice under one label', () => {
     expectUserError(/^error: --n names 64 more than once; give it once$/, 'bench', '--n', '64', '--n', '64');
     expectUserError(

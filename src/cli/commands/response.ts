@@ -18,6 +18,7 @@ import {
   responseSummary,
 } from '../../studies/response/report.ts';
 import { kResponseRtol, runResponse, type ResponseResult } from '../../studies/response/run.ts';
+import { checkNoneRepeated } from '../../studies/study.ts';
 import { kResponseDefaults, kResponseLimits, responseSpec } from '../../studies/response/spec.ts';
 import { openGpu } from '../device.ts';
 import { checkDecision, kCheckMaxUnknowns } from '../../run/check.ts';
@@ -140,6 +141,10 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
       : (renamedMessage(error, flag(error.field)) ?? `${flag(error.field)}: ${error.message}`);
     throw new InputError(message, error.field);
   }
+  // The spec keeps one of a repeated point (a link's list may repeat one); the command refuses it, as
+  // every sweep's list on the command line.
+  checkNoneRepeated(listed(values.n), '--n', 'n');
+  checkNoneRepeated(listed(values['n-epsilon']), '--n-epsilon', 'nEpsilon');
   parseTreeToleranceFor(spec.matrix, values['tree-tol'], '--tree-tol', '--matrix');
   parseDimensionFor(spec.model, values.dim, '--dim', '--model');
   const threads = threadsOption(values.threads);
@@ -185,6 +190,9 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   }
   return { json: values.json, summary, text: responseText(summary, files) };
 }
+
+/** The numbers of a list the spec has read (each a valid number), in the order given. */
+const listed = (text: string | undefined) => (text === undefined ? [] : text.split(',').map(Number));
 
 const fixed = (x: number | null | undefined, width: number) =>
   (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toPrecision(6)).padStart(width);
