@@ -171,7 +171,9 @@ const kResponseCaptions = {
   'ring-field':
     'Ring of N electrons (azimuthal model) in a uniform field: every N equals the circulant closed form ' +
     '1/(1 + ε Σ_{j≠0} V_φ(2πj/N)) (the continuum column, at the largest N); at fixed N r_e/R the ' +
-    'screening keeps growing with N, since Σ V_φ ~ (N/π) ln N: a ring has no continuum limit (eq. 53).',
+    'screening keeps growing with N, since Σ V_φ ~ (N/π) ln N: a ring has no continuum limit (eq. 53). ' +
+    'From N r_e/R ≈ 4.5 on M is indefinite at every N (λ_min(T) ≈ −(2 ln 2) N/2π), but the field drives ' +
+    'only the uniform mode, an eigenvector of the circulant whose eigenvalue stays positive.',
   'ring-flux':
     'The same ring threaded by a thin solenoid’s flux (eq. 5-13): the same ratios as the field, since ' +
     'both vector potentials are uniform along the ring.',
@@ -193,7 +195,10 @@ function responseSection() {
   const lines = [
     '**Response to a field, a flux, a rotation (`response`).** The induced moment over the Larmor moment',
     'without the Darwin term (`screening_ratio`) against N r_e/R, at each N, extrapolated to N → ∞ (fit',
-    'c + b N^-p, p = 1/2 on surfaces, 2/3 in solids), beside the continuum theory:',
+    'c + b N^-p, p = 1/2 on surfaces, 2/3 in solids), beside the continuum theory. Each solve goes to',
+    '10⁻¹⁰; (diverged_indefinite) marks a point where CG met negative curvature: M is indefinite there',
+    '(ε |λ_min(T)| > 1, neighbours within about 2 r_e), and CG may still converge at such a point where',
+    'the drive stays in M’s positive modes (the ring of 16 at N r_e/R = 30):',
     '',
   ];
   for (const sweep of response) {
