@@ -2,7 +2,7 @@
 // circulant, the Larmor moment of eq. 17/18, London's sphere, the thin shell), the GPU (float32 on
 // Dawn/SwiftShader) against the float64 reference for every drive, bad input, and the `response`
 // command as a user runs it.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -711,6 +711,7 @@ describe('the response command', () => {
       'points',
       'limits',
       'device',
+      'files',
     ]);
     expect(summary).toMatchObject({
       command: 'response',
@@ -753,7 +754,7 @@ describe('the response command', () => {
     const summary = JSON.parse(run.stdout);
     expect(Object.keys(summary.points[0]).slice(-2)).toEqual(['london_field_ratio', 'n_eff_epsilon']);
     // --grid adds the map's check after "device": null on the CPU, whose map is the float64 sum.
-    expect(Object.keys(summary).slice(-2)).toEqual(['device', 'field_map_check']);
+    expect(Object.keys(summary).slice(-3)).toEqual(['device', 'field_map_check', 'files']);
     expect(summary.field_map_check).toBeNull();
     expect(summary.limits).toHaveLength(1);
     expect(summary.limits[0].continuum_ratio).toBe(0.5);
@@ -763,8 +764,12 @@ describe('the response command', () => {
     const csv = readFileSync(join(out, 'response-n80-x3.00.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe('x,y,z,vx,vy,vz');
     expect(csv).toHaveLength(81);
-    // Beside the plots, the summary as --json prints it: a directory that holds the numbers too.
-    expect(JSON.parse(readFileSync(join(out, 'response.json'), 'utf8'))).toEqual(summary);
+    // Beside the plots, the summary as --json prints it, less the files: a directory that holds the
+    // numbers too.
+    const { files, ...saved } = summary;
+    expect(JSON.parse(readFileSync(join(out, 'response.json'), 'utf8'))).toEqual(saved);
+    expect(files).toHaveLength(readdirSync(out).length);
+    expect(files).toContain(join(out, 'response.json'));
   });
 
   test('--device cpu --matrix tree: "tree" in the JSON, each solve checked against the dense float64 one', () => {
@@ -772,7 +777,7 @@ describe('the response command', () => {
     const run = cli(...args, '--device', 'cpu', '--matrix', 'tree', '--tree-tol', '1e-4', '--json');
     expect(run.status, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout);
-    expect(Object.keys(summary).slice(-2)).toEqual(['device', 'tree']);
+    expect(Object.keys(summary).slice(-3)).toEqual(['device', 'tree', 'files']);
     expect(summary.tree).toEqual({ tolerance: 1e-4, n: [256, 1024] });
     for (const p of summary.points) {
       // The ring's exact circulant ratio, to the tree's tolerance; the check is the tree's error.

@@ -67,10 +67,10 @@ current, for flux) over that.
                         "n_epsilon", "epsilon", "screening_ratio", "continuum_ratio", "london_x",
                         "field_centre_ratio", "iterations", "converged", "reason", "check",
                         "decay_length", "continuum_decay_length"}], "limits": [{"n_epsilon",
-                        "extrapolated_ratio", "uncertainty", "law", "continuum_ratio"}], "device"};
-                        rotation adds "london_field_ratio" and "n_eff_epsilon" to each point;
-                        where M was the tree, "tree": {"tolerance", "n": [the N it served]}
-                        after "device"
+                        "extrapolated_ratio", "uncertainty", "law", "continuum_ratio"}], "device",
+                        "files": [...]}; rotation adds "london_field_ratio" and "n_eff_epsilon" to
+                        each point; where M was the tree, "tree": {"tolerance", "n": [the N it
+                        served]} after "device"
 
 Units: velocities in omega_L R (field, omega_L = -eB/2m, eq. 17), in omega_Phi R (flux, omega_Phi =
 -e Phi/(2 pi m R^2), eq. 13/14) or in -Omega R relative to the lattice (rotation). field_centre_ratio
@@ -182,8 +182,10 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   }
   progress.done();
 
-  const summary = responseSummary(result, device);
-  const files = out ? writeIntoDirectory(out, [...responseFiles(result), summaryFile(summary)]) : [];
+  const saved = responseSummary(result, device);
+  const files = out ? writeIntoDirectory(out, [...responseFiles(result), summaryFile(saved)]) : [];
+  // As every study's --json: the files written last (the saved summary has none).
+  const summary = { ...saved, files };
   if (values.markdown) {
     const markdown = responseMarkdown(result);
     return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n` };
