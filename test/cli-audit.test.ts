@@ -5,6 +5,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { parseHalfHeight } from '../src/app/state.ts';
+import { cylinderLondonParameter } from '../src/physics/biot-savart.ts';
+import { kMaxLondonHalfHeight } from '../src/studies/london/spec.ts';
 import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
 
 let cliPath: string;
@@ -289,5 +292,27 @@ describe('input files', () => {
       /^error: .*bare\.csv: header '1,0,0' should be x,y or x,y,z or [^;]*$/,
       ...solveWith(bare),
     );
+  });
+});
+
+describe("london's cylinder: a half-height past float64's reach is refused before the run", () => {
+  test('the CLI names --half-height, the page its h, from one limit', () => {
+    const run = cli(
+      'london',
+      '--geometry',
+      'cylinder',
+      '--half-height',
+      '1e300',
+      '--n',
+      '50',
+      '--device',
+      'cpu',
+    );
+    expectUserErrorRun(run, /^error: --half-height must be at most 1e100, got 1e300$/);
+    expect(run.stderr).toBe('error: --half-height must be at most 1e100, got 1e300\n');
+    expect(() => parseHalfHeight('1e300')).toThrow('h must be at most 1e100, got 1e300');
+    expect(parseHalfHeight('1e100')).toBe(kMaxLondonHalfHeight);
+    // At the limit the field at the centre is still a normal float64: the run's own check passes.
+    expect(cylinderLondonParameter(50, kMaxLondonHalfHeight).perRadius).toBeGreaterThan(0);
   });
 });

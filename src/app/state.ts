@@ -12,7 +12,12 @@ import { kDefaultTreeTolerance } from '../physics/tree-build.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
 import type { SolverName } from '../solvers/types.ts';
 import { kLarmorDefaults, kLarmorElectrons } from '../studies/larmor/spec.ts';
-import { kLondonAppDefaults, kLondonBrowserElectrons, kLondonBrowserGrid } from '../studies/london/spec.ts';
+import {
+  kLondonAppDefaults,
+  kLondonBrowserElectrons,
+  kLondonBrowserGrid,
+  londonHalfHeightProblem,
+} from '../studies/london/spec.ts';
 import {
   kResponseAppDefaults,
   kResponseDefaults,
@@ -194,7 +199,8 @@ export const parseLondonN = (text: string): number => integerIn(text, 'N', kLond
 export const parseLondonGrid = (text: string): number => integerIn(text, 'grid', kLondonBrowserGrid);
 export const parseHalfHeight = (text: string): number => {
   const h = finite(text, 'h');
-  if (!(h > 0)) throw new InputError(`h must be > 0, got ${text}`);
+  const problem = londonHalfHeightProblem(h);
+  if (problem) throw new InputError(`h ${problem}, got ${text}`);
   return h;
 };
 export const parseLarmorN = (text: string): number => integerIn(text, 'N', kLarmorElectrons);

@@ -30,11 +30,13 @@ import {
   kLondonDefaultNs,
   kLondonGrid,
   kMaxLondonElectrons,
+  kMaxLondonHalfHeightText,
+  londonHalfHeightProblem,
   parseLondonGeometry,
 } from '../../studies/london/spec.ts';
 import { checkNoneRepeated, integerRangeProblem, parseShard, shardOf } from '../../studies/study.ts';
 import { openGpu } from '../device.ts';
-import { kCommonOptions, parseCommandArgs, parseNumber, positive, positiveInteger } from '../options.ts';
+import { kCommonOptions, parseCommandArgs, parseNumber, positiveInteger } from '../options.ts';
 import {
   checkStudyOutput,
   summaryFile,
@@ -59,7 +61,7 @@ is also listed for N = ${kLondonConvergenceNs.join(', ')} (float64), with the po
   --geometry G      sphere (Fibonacci points) | cylinder (lateral surface rho = R, |z| <= h R)  [sphere]
   --n N[,N...]      electrons; a list, or the flag repeated, for several bodies        [${kLondonDefaultNs.join(', ')}]
   --grid G          field points per side of the map (${kLondonGrid.min}..${kLondonGrid.max})                        [${kLondonDefaultGrid}]
-  --half-height H   cylinder only: half-length h in units of R                        [1]
+  --half-height H   cylinder only: half-length h in units of R, at most ${kMaxLondonHalfHeightText}          [1]
   --device gpu|cpu  the WebGPU Biot-Savart kernel, or the float64 CPU sum             [gpu]
   --shard K/N       run every N-th point (the maps, then the convergence list) from the K-th;
                     'merge' joins the shards' JSON into the whole run's
@@ -110,7 +112,7 @@ function checkOptions(values: LondonValues) {
   if (values['half-height'] !== undefined && geometry !== 'cylinder') {
     throw new InputError('--half-height applies only to --geometry cylinder');
   }
-  const halfHeight = parseNumber('half-height', values['half-height'] ?? '1', positive);
+  const halfHeight = parseNumber('half-height', values['half-height'] ?? '1', londonHalfHeightProblem);
   if (values.device !== 'gpu' && values.device !== 'cpu') {
     throw new InputError(`--device must be gpu or cpu, got '${values.device}'`);
   }

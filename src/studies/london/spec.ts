@@ -18,6 +18,20 @@ export const kLondonBrowserElectrons: IntegerRange = { min: 1, max: 200_000 };
 export const kLondonGrid: IntegerRange = { min: 3, max: 1001 };
 export const kLondonBrowserGrid: IntegerRange = { min: 3, max: 201 };
 
+/**
+ * The cylinder's longest half-height h (units of R): its field at the centre falls as 1/h^2 and
+ * underflows float64 near h ~ 1e150, where the run would stop after its first map; the paper's long
+ * cylinder is h = 50.
+ */
+export const kMaxLondonHalfHeightText = '1e100';
+export const kMaxLondonHalfHeight = Number(kMaxLondonHalfHeightText);
+
+/** What is wrong with a half-height h, or null: > 0 and at most kMaxLondonHalfHeight. */
+export function londonHalfHeightProblem(h: number): string | null {
+  if (!(h > 0)) return 'must be > 0';
+  return h > kMaxLondonHalfHeight ? `must be at most ${kMaxLondonHalfHeightText}` : null;
+}
+
 export function parseLondonGeometry(text: string): LondonGeometry {
   if (!isLondonGeometry(text)) {
     throw new InputError(`geometry must be one of ${kLondonGeometries.join('|')}, got '${text}'`, 'geometry');
