@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { parseHalfHeight } from '../src/app/state.ts';
+import { checkFloat32FieldSum } from '../src/engine/float32.ts';
+import { InputError } from '../src/physics/input-error.ts';
 import { cylinderLondonParameter } from '../src/physics/biot-savart.ts';
 import { kMaxLondonHalfHeight } from '../src/studies/london/spec.ts';
 import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
@@ -314,5 +316,17 @@ describe("london's cylinder: a half-height past float64's reach is refused befor
     expect(parseHalfHeight('1e100')).toBe(kMaxLondonHalfHeight);
     // At the limit the field at the centre is still a normal float64: the run's own check passes.
     expect(cylinderLondonParameter(50, kMaxLondonHalfHeight).perRadius).toBeGreaterThan(0);
+  });
+
+  test("on the GPU, a body whose 1/r^3 flushes to zero in float32 is refused naming the CPU's path", () => {
+    const run = cli('london', '--geometry', 'cylinder', '--half-height', '1e30', '--n', '50', '--grid', '5');
+    expectUserErrorRun(
+      run,
+      /^error: a charge or field point 9\.80e\+29 R from the centre is too far for float32 .*--device cpu/,
+    );
+    // 2 sqrt(3) L, the farthest two points apart, keeps 1/r^3 normal up to L = 1.27e12.
+    const at = (largest: number) => () => checkFloat32FieldSum([0, 0, largest], [0, 0, 0]);
+    expect(at(1.2e12)).not.toThrow();
+    expect(at(1.3e12)).toThrow(InputError);
   });
 });

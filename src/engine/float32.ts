@@ -65,6 +65,26 @@ export function checkFloat32System(system: DarwinSystem): void {
 }
 
 /**
+ * The charges and field points of the GPU's Biot-Savart sum (shaders/biot_savart.wgsl), which weighs
+ * each term by 1/r^3: two of them at opposite corners of the box that holds them all must keep that a
+ * normal float32, or their terms flush to zero (r < 4.4e12 R; a cylinder of half-height 1e30 gave a
+ * zero centre field and a map of NaN).
+ */
+export function checkFloat32FieldSum(positions: ArrayLike<number>, points: ArrayLike<number>): void {
+  let largest = 0;
+  for (const values of [positions, points]) {
+    for (let k = 0; k < values.length; k++) largest = Math.max(largest, Math.abs(values[k]));
+  }
+  if ((2 * Math.sqrt(3) * largest) ** 3 > 1 / kFloat32MinNormal) {
+    refuse(
+      `a charge or field point ${largest.toExponential(2)} R from the centre`,
+      'positions',
+      'is too far',
+    );
+  }
+}
+
+/**
  * Velocities or momenta for the GPU: the Krylov solvers form sums of squares of their size, which
  * must neither overflow nor flush to zero (24 bits kept for the largest entry's square).
  */

@@ -4,6 +4,7 @@
 // src/studies/london/run.ts's and src/studies/response/run.ts's.
 import type { GpuContext } from '../gpu/device.ts';
 import { GpuBiotSavart } from '../kernels/biot-savart.ts';
+import { checkFloat32FieldSum } from './float32.ts';
 import type { LondonBody } from '../physics/london.ts';
 
 /**
@@ -29,6 +30,7 @@ export async function gpuMovingChargesField(
   velocities: Float64Array,
   points: Float64Array,
 ): Promise<Float64Array> {
+  checkFloat32FieldSum(positions, points);
   const gpu = await GpuBiotSavart.create(context, { positions, velocities, charge: 1 });
   let raw: Float32Array;
   try {
