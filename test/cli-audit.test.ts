@@ -330,3 +330,27 @@ describe("london's cylinder: a half-height past float64's reach is refused befor
     expect(at(1.3e12)).toThrow(InputError);
   });
 });
+
+describe('the text tables read as tables', () => {
+  test("bench names its device in words (its JSON has the details), response's limits give +- to two digits", () => {
+    const bench = cli('bench', '--device', 'cpu', '--n', '16', '--only', 'copy', '--repeats', '1');
+    expect(bench.status, bench.stderr).toBe(0);
+    expect(bench.stdout).toMatch(/^threads: \d+\ndevice: float64 CPU reference\n/);
+    const response = cli(
+      'response',
+      '--geometry',
+      'sphere',
+      '--n',
+      '50,100,200',
+      '--n-epsilon',
+      '1',
+      '--device',
+      'cpu',
+    );
+    expect(response.status, response.stderr).toBe(0);
+    const limit = response.stdout.split('\n').find((line) => line.startsWith(' 1.00000 '))!;
+    expect(limit).toMatch(
+      /^ 1\.00000 {8}0\.\d{6} {4}\d\.\de-\d {4}0\.750000 {3}screening_ratio = c \+ b N\^-1\/2$/,
+    );
+  });
+});

@@ -1075,5 +1075,8 @@ export function benchMarkdown(rows: BenchRow[]): string {
 }
 
 export function benchTable(rows: BenchRow[], device: DeviceSummary): string {
-  return `device: ${JSON.stringify(device)}\n\n${textTable(benchCells(rows)).join('\n')}\n`;
+  // The --json field "device" has every detail; the table names the device as the other commands do.
+  const named = [device.vendor, device.architecture].filter(Boolean).join(' ');
+  const line = named ? `${named} (${device.description})` : device.description;
+  return `device: ${line}\n\n${textTable(benchCells(rows)).join('\n')}\n`;
 }

@@ -199,6 +199,10 @@ const listed = (text: string | undefined) => (text === undefined ? [] : text.spl
 const fixed = (x: number | null | undefined, width: number) =>
   (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toPrecision(6)).padStart(width);
 
+/** An uncertainty to two digits, in the limits' 9-wide column (as the README's tables give it). */
+const spread = (x: number | null | undefined) =>
+  (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toExponential(1)).padStart(9);
+
 function responseText(summary: ReturnType<typeof responseSummary>, files: string[]): string {
   const lines = [
     `response: ${summary.drive} drive, ${summary.geometry}, ${summary.model} model, device ${summary.device.kind}`,
@@ -231,7 +235,7 @@ function responseText(summary: ReturnType<typeof responseSummary>, files: string
     lines.push('', ' N r_e/R   N -> infinity        +-   continuum   law');
     for (const l of summary.limits) {
       lines.push(
-        `${fixed(l.n_epsilon, 8)} ${fixed(l.extrapolated_ratio, 15)} ${fixed(l.uncertainty, 9)} ${fixed(l.continuum_ratio, 11)}   ${l.law}`,
+        `${fixed(l.n_epsilon, 8)} ${fixed(l.extrapolated_ratio, 15)} ${spread(l.uncertainty)} ${fixed(l.continuum_ratio, 11)}   ${l.law}`,
       );
     }
   }
