@@ -49,6 +49,7 @@ import {
 import type { Panel } from './panel.ts';
 import { browserReference } from './reference.ts';
 import {
+  checkFileElectrons,
   FieldError,
   isStudyAction,
   panelField,
@@ -768,7 +769,9 @@ export class Session {
             'result',
           );
         }
-        this.#loadResult(savedResult(object, file.name), file.name);
+        const saved = savedResult(object, file.name);
+        checkFileElectrons(saved.configuration.n, file.name, 'result');
+        this.#loadResult(saved, file.name);
         return;
       }
       // A binary file (an .npz) is refused as such before its bytes are read as a header, and before
@@ -784,11 +787,13 @@ export class Session {
       if (kind === 'positions') {
         // A saved result's CSV (the page's or solve --out's) holds the positions too.
         const configuration = parsePositionsCsv(text, file.name, kResultHeaders);
+        checkFileElectrons(configuration.n, file.name, 'positions');
         this.#positionsFile = { name: file.name, id: ++this.#loads, configuration };
         this.parameters.source = 'file';
         this.parameters.n = configuration.n;
         this.#afterLoad();
-        this.#diagnostics.message(`Loaded ${configuration.n} positions from ${file.name}.`, 'info');
+        const positions = configuration.n === 1 ? 'position' : 'positions';
+        this.#diagnostics.message(`Loaded ${configuration.n} ${positions} from ${file.name}.`, 'info');
       } else {
         this.#quantityFile = {
           name: file.name,

@@ -159,6 +159,19 @@ export const kDefaults: Readonly<Parameters> = {
 /** Electrons offered in the browser: positions, velocities and render data stay under ~200 MB. */
 export const kMaxElectrons = 2_000_000;
 
+/**
+ * Refuses a loaded file (positions CSV, result JSON) of more electrons than the N field takes: the
+ * same memory limit, which a file would otherwise pass unasked. `field`: the InputError's field.
+ */
+export function checkFileElectrons(n: number, name: string, field: string): void {
+  if (n > kMaxElectrons) {
+    throw new InputError(
+      `${name}: ${n} electrons, but the page takes at most ${kMaxElectrons} (the CLI takes more)`,
+      field,
+    );
+  }
+}
+
 function finite(text: string, what: string): number {
   return input.parseNumber(what, what, text);
 }
