@@ -171,6 +171,8 @@ export class Session {
   #loads = 0;
   /** What a preview said because the model refuses the positions, withdrawn by the next preview. */
   #positionsRefusal: { field: keyof Parameters | 'actions'; message: string } | null = null;
+  /** The field under which the last file was refused, cleared when the next file is loaded. */
+  #loadRefusal: keyof Parameters | 'actions' | null = null;
 
   constructor(parameters: Parameters, parts: SessionParts) {
     this.parameters = parameters;
@@ -750,6 +752,9 @@ export class Session {
       this.#diagnostics.message('Stop the run before loading a file.');
       return;
     }
+    // The refusal of an earlier file is not this one's: it would stand beside this one's outcome.
+    if (this.#loadRefusal !== null) this.#ui.fieldError(this.#loadRefusal, null);
+    this.#loadRefusal = null;
     try {
       if (/\.json$/i.test(file.name) || text.trimStart().startsWith('{')) {
         const object = parseJsonObject(text, file.name);
@@ -807,6 +812,7 @@ export class Session {
         this.#diagnostics.message(`Loaded ${kind} from ${file.name}.`, 'info');
       }
     } catch (error) {
+      if (error instanceof InputError) this.#loadRefusal = panelField(error.field);
       this.#report(error);
     }
   }
