@@ -141,6 +141,8 @@ export class Panel {
   readonly #actionControllers: Controller[] = [];
   #stop!: Controller;
   #downloads: Controller[] = [];
+  /** The load buttons: the page loads no file while a run goes on (Session.load refuses it). */
+  readonly #loads: Controller[] = [];
 
   constructor(container: HTMLElement, parameters: Parameters, hooks: PanelHooks) {
     this.#parameters = parameters;
@@ -175,7 +177,7 @@ export class Panel {
     });
     this.#text(velocities, 'seed');
     this.#readOnly(velocities, 'quantityFile', 'loaded file');
-    this.#button(velocities, 'load', 'load CSV or JSON…');
+    this.#loads.push(this.#button(velocities, 'load', 'load CSV or JSON…'));
 
     const solver = this.gui.addFolder('Solver');
     this.#option(solver, 'solver', 'method', {
@@ -238,7 +240,7 @@ export class Panel {
       this.#button(files, 'downloadJson', 'download JSON (CLI format)'),
       this.#button(files, 'downloadCsv', 'download CSV (CLI format)'),
     ];
-    this.#button(files, 'load', 'load CSV or JSON…');
+    this.#loads.push(this.#button(files, 'load', 'load CSV or JSON…'));
     this.setDownloads(false);
     this.refresh();
   }
@@ -343,9 +345,9 @@ export class Panel {
     for (const controller of this.#controllers.values()) controller.updateDisplay();
   }
 
-  /** While a run is going: actions off, Stop on. */
+  /** While a run is going: actions and loads off, Stop on. */
   setBusy(busy: boolean): void {
-    for (const controller of this.#actionControllers) controller.disable(busy);
+    for (const controller of [...this.#actionControllers, ...this.#loads]) controller.disable(busy);
     this.#stop.disable(!busy);
   }
 
