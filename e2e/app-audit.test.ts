@@ -1,11 +1,12 @@
 // What a physicist's first hour with the app found, checked in one browser session on SwiftShader:
-// refused files that leave no stale refusals behind.
+// refused files that leave no stale refusals behind, and a study stopped at once that says so, its
+// file buttons off meanwhile.
 import { expect, test } from 'vitest';
-import { loadFile, settled, webGpuApp } from './support.ts';
+import { loadFile, settled, startAction, shownText, webGpuApp } from './support.ts';
 
 const app = webGpuApp();
 
-test("a first hour's findings: refused files", async () => {
+test("a first hour's findings: refused files, a stopped study", async () => {
   const { page, errors } = await app.open('?geometry=cube&n=1');
   expect(await settled(page)).toBe('converged');
 
@@ -14,6 +15,24 @@ test("a first hour's findings: refused files", async () => {
   expect(await page.locator('[data-error-for="velocity"]').count()).toBe(1);
   expect(await loadFile(page, 'bad.json', '{')).toBe('bad.json: not valid JSON');
   expect(await page.locator('[data-error-for]').allTextContents()).toEqual(['bad.json: not valid JSON']);
+
+  // A London run stopped as it starts: the page says so, where the card has nothing to show; while it
+  // ran, neither load button could open a file dialog whose file the page would refuse.
+  const loads = '[data-action="load"] button';
+  const finished = await startAction(page, 'london', () => {
+    const buttons = [...document.querySelectorAll<HTMLButtonElement>('[data-action="load"] button')];
+    Object.assign(window, { loadsWhileRunning: buttons.map((button) => button.disabled) });
+    document.getElementById('progress-stop')!.click();
+  });
+  expect(await finished()).toBe('failed');
+  expect(
+    await page.evaluate(() => (window as unknown as { loadsWhileRunning: boolean[] }).loadsWhileRunning),
+  ).toEqual([true, true]);
+  expect(await shownText(page, 'message')).toBe('Stopped by the user: the london run did not finish.');
+  expect(await page.locator('#study-london-save').isDisabled()).toBe(true);
+  expect(
+    await page.locator(loads).evaluateAll((buttons) => buttons.map((b) => (b as HTMLButtonElement).disabled)),
+  ).toEqual([false, false]);
 
   expect(errors).toEqual([]);
 });

@@ -336,6 +336,9 @@ export class Session {
           stopped: () => this.#stopRequested,
         });
         if (action === 'response') this.#showResponse();
+        // A card stopped before its first result would otherwise show nothing of why it has none.
+        if (!ok && this.#stopRequested)
+          this.#diagnostics.message(`Stopped by the user: the ${action} run did not finish.`, 'info');
       } else if (action === 'build') ok = (await this.#build(), true);
       else if (action === 'momenta') ok = await this.#momenta();
       else if (action === 'solve') ok = await this.#solve();
