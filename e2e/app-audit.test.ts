@@ -1,14 +1,18 @@
 // What a physicist's first hour with the app found, checked in one browser session on SwiftShader:
-// refused files that leave no stale refusals behind, and a study stopped at once that says so, its
-// file buttons off meanwhile.
+// an energy ratio of v = 0, refused files that leave no stale refusals behind, and a study stopped at
+// once that says so, its file buttons off meanwhile.
 import { expect, test } from 'vitest';
-import { loadFile, settled, startAction, shownText, webGpuApp } from './support.ts';
+import { loadFile, settled, startAction, shownText, shownValue, webGpuApp } from './support.ts';
 
 const app = webGpuApp();
 
-test("a first hour's findings: refused files, a stopped study", async () => {
+test("a first hour's findings: v = 0, refused files, a stopped study", async () => {
   const { page, errors } = await app.open('?geometry=cube&n=1');
   expect(await settled(page)).toBe('converged');
+  // One electron at the cube's centre turns rigidly about z with v = 0: vᵀMv / vᵀDv is 0/0, no number.
+  expect(await shownValue(page, 'energy-kinetic')).toBe(0);
+  expect(await shownText(page, 'inertia-ratio')).toBe('none: v = 0');
+  expect(await page.locator('#inertia-ratio').getAttribute('data-value')).toBeNull();
 
   // Two refused files in a row: the second's refusal stands alone, not beside the first's.
   expect(await loadFile(page, 'wrong.csv', 'a,b\n1,2\n')).toContain('the header names neither positions');

@@ -324,7 +324,12 @@ export class Diagnostics {
     show('energy-kinetic', energies?.kinetic ?? null);
     show('energy-darwin', energies?.darwin ?? null);
     show('energy-total', energies?.total ?? null);
-    show('inertia-ratio', energies?.inertiaRatio ?? null);
+    // v = 0 (a rigid rotation of electrons on the axis) has no ratio: energies() gives NaN for 0/0,
+    // as does a loaded file that holds none.
+    const ratio = energies?.inertiaRatio ?? null;
+    if (ratio !== null && Number.isNaN(ratio))
+      show('inertia-ratio', null, energies?.kinetic === 0 ? 'none: v = 0' : undefined);
+    else show('inertia-ratio', ratio);
   }
 
   nEpsilon(value: number): void {
