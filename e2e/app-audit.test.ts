@@ -1,18 +1,37 @@
 // What a physicist's first hour with the app found, checked in one browser session on SwiftShader:
-// an energy ratio of v = 0, refused files that leave no stale refusals behind, and a study stopped at
-// once that says so, its file buttons off meanwhile.
+// an energy ratio of v = 0, a bad N kept marked, refused files that leave no stale refusals behind,
+// and a study stopped at once that says so, its file buttons off meanwhile.
 import { expect, test } from 'vitest';
-import { loadFile, settled, startAction, shownText, shownValue, webGpuApp } from './support.ts';
+import {
+  fieldError,
+  loadFile,
+  settled,
+  startAction,
+  shownText,
+  shownValue,
+  typeField,
+  webGpuApp,
+} from './support.ts';
 
 const app = webGpuApp();
 
-test("a first hour's findings: v = 0, refused files, a stopped study", async () => {
+test("a first hour's findings: v = 0, a bad N, refused files, a stopped study", async () => {
   const { page, errors } = await app.open('?geometry=cube&n=1');
   expect(await settled(page)).toBe('converged');
   // One electron at the cube's centre turns rigidly about z with v = 0: vᵀMv / vᵀDv is 0/0, no number.
   expect(await shownValue(page, 'energy-kinetic')).toBe(0);
   expect(await shownText(page, 'inertia-ratio')).toBe('none: v = 0');
   expect(await page.locator('#inertia-ratio').getAttribute('data-value')).toBeNull();
+
+  // A typed N that does not parse stays marked when another field redraws the configuration: Solve's
+  // refusal points at a field that is in red.
+  await typeField(page, 'n', 'abc');
+  await typeField(page, 'epsilon', '2e-3');
+  expect(await fieldError(page, 'n').textContent()).toBe("N needs a finite number, got 'abc'");
+  await page.locator('[data-action="solve"] button').click();
+  expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
+  await typeField(page, 'n', '1');
+  expect(await fieldError(page, 'n').count()).toBe(0);
 
   // Two refused files in a row: the second's refusal stands alone, not beside the first's.
   expect(await loadFile(page, 'wrong.csv', 'a,b\n1,2\n')).toContain('the header names neither positions');

@@ -292,6 +292,9 @@ export class Panel {
   fieldError(key: keyof Parameters | 'actions', message: string | null): void {
     const controller = this.#controllers.get(key) ?? this.#stop;
     let box = this.#errors.get(key);
+    // A field whose own text does not parse keeps saying so: clearing another refusal of it (a
+    // preview's of N) must not leave its text unmarked while actions are refused for it.
+    if (message === null && this.#invalid.has(key)) message = this.#parseProblem(key as TextKey);
     if (message === null) {
       box?.remove();
       this.#errors.delete(key);
@@ -385,14 +388,21 @@ export class Panel {
       this.#set(key, value);
     });
     controller.onFinishChange(() => {
-      try {
-        spec.parse(this.#texts[key]);
-      } catch (error) {
-        if (!(error instanceof InputError)) throw error;
-        this.fieldError(key, error.message);
-      }
+      const problem = this.#parseProblem(key);
+      if (problem !== null) this.fieldError(key, problem);
     });
     this.#mark(key, controller);
+  }
+
+  /** Why the text typed in `key` does not parse, or null when it does. */
+  #parseProblem(key: TextKey): string | null {
+    try {
+      textSpec(key).parse(this.#texts[key]);
+      return null;
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      return error.message;
+    }
   }
 
   #set(key: TextKey, value: TextValue): void {
