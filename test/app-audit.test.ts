@@ -1,8 +1,24 @@
-// What a first hour with the app found in its logic outside a page: a loaded file is held to the
-// N field's limit (src/app/state.ts).
+// What a first hour with the app found in its logic outside a page (src/app/state.ts): a loaded file
+// is held to the N field's limit, and the shared refusals the page shows name its fields, not the
+// CLI's flags.
 import { describe, expect, test } from 'vitest';
-import { checkFileElectrons, kMaxElectrons, parseN } from '../src/app/state.ts';
+import { checkFileElectrons, inPanelWords, kMaxElectrons, parseN } from '../src/app/state.ts';
+import { checkDenseFits, checkTreeFits } from '../src/engine/backend.ts';
+import { checkFloat32System } from '../src/engine/float32.ts';
+import type { GpuContext } from '../src/gpu/device.ts';
 import { InputError } from '../src/physics/input-error.ts';
+import { darwinSystem } from './helpers/systems.ts';
+
+/** The message `refuse` throws, as the page shows it. */
+function shown(refuse: () => void): string {
+  try {
+    refuse();
+  } catch (error) {
+    if (error instanceof InputError) return inPanelWords(error.message);
+    throw error;
+  }
+  throw new Error('nothing was refused');
+}
 
 describe("a loaded file and the N field's limit", () => {
   test('a file of more electrons than the N field takes is refused, naming the file and both counts', () => {
@@ -23,5 +39,38 @@ describe("a loaded file and the N field's limit", () => {
   test('a file at the limit passes, as the N field takes it', () => {
     expect(parseN(String(kMaxElectrons))).toBe(kMaxElectrons);
     expect(() => checkFileElectrons(kMaxElectrons, 'big.csv', 'positions')).not.toThrow();
+  });
+});
+
+describe("the shared refusals in the panel's words", () => {
+  // A device of 1 kB: every M and tree of a few hundred electrons is refused up front.
+  const tiny = {
+    limits: { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30 },
+    memory: { source: 'the test budget', availableBytes: () => 1024 },
+  } as unknown as GpuContext;
+  const sphere = darwinSystem('sphere', 500, 'vector', 3, 1e-3);
+
+  test("dense storage past the device's memory names the matrix field's choices", () => {
+    expect(shown(() => checkDenseFits(tiny, sphere))).toBe(
+      "matrix 'dense (stored)' needs 0.0101 GB for the 1500 x 1500 float32 M (0.00900 GB), its vectors and " +
+        "Lanczos basis, more than the 0.00000102 GB of the test budget; use matrix 'matrix-free', which " +
+        'recomputes the entries in every product in O(N) memory',
+    );
+  });
+
+  test("the tree past the device's memory names the tree and matrix-free choices", () => {
+    const message = shown(() => checkTreeFits(tiny, sphere));
+    expect(message).toMatch(/^matrix 'tree \(fast multipole\)' needs /);
+    expect(message).toMatch(/; use matrix 'matrix-free', which holds only the positions and vectors$/);
+    expect(message).not.toContain('--');
+  });
+
+  test('two electrons at one float32 point name the float64 path as the CLI’s, which the page has not', () => {
+    const configuration = { n: 2, positions: Float64Array.of(1, 0, 0, 1 + 1e-12, 0, 0), source: 'two' };
+    const system = { configuration, model: 'vector', dim: 3, epsilon: 1e-3, softening: 0 } as const;
+    expect(shown(() => checkFloat32System(system))).toBe(
+      "electrons 0 and 1 are at the same place once rounded to float32, the GPU's precision; give a " +
+        "softening > 0, or use the CPU reference (the CLI's --device cpu), which keeps float64",
+    );
   });
 });

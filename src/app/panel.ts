@@ -32,6 +32,7 @@ import {
   parseSeed,
   parseSoftening,
   parseTolerance,
+  kMatrixLabels,
   kPointScale,
   type Parameters,
   type StudyAction,
@@ -187,12 +188,12 @@ export class Panel {
     });
     this.#text(solver, 'tolerance');
     this.#text(solver, 'maxIterations');
-    this.#option(solver, 'matrix', 'matrix', {
-      auto: 'auto',
-      'dense (stored)': 'dense',
-      'matrix-free': 'free',
-      'tree (fast multipole)': 'tree',
-    });
+    this.#option(
+      solver,
+      'matrix',
+      'matrix',
+      Object.fromEntries(Object.entries(kMatrixLabels).map(([matrix, label]) => [label, matrix])),
+    );
     this.#text(solver, 'treeTolerance');
     this.#text(solver, 'lanczosTolerance');
     this.#bool(solver, 'check', 'check against float64');

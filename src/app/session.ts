@@ -51,6 +51,7 @@ import { browserReference } from './reference.ts';
 import {
   checkFileElectrons,
   FieldError,
+  inPanelWords,
   isStudyAction,
   panelField,
   queryFromParameters,
@@ -719,8 +720,8 @@ export class Session {
 
   #report(error: unknown): void {
     if (error instanceof InputError) {
-      const message =
-        error instanceof CoincidentElectronsError ? `${error.message}; set a softening a > 0` : error.message;
+      const text = inPanelWords(error.message);
+      const message = error instanceof CoincidentElectronsError ? `${text}; set a softening a > 0` : text;
       this.#ui.fieldError(panelField(error.field), message);
       this.#diagnostics.message(message);
     } else if (error instanceof GpuError) {

@@ -156,6 +156,30 @@ export const kDefaults: Readonly<Parameters> = {
   responseGrid: kResponseAppDefaults.grid,
 };
 
+/** The matrix field's choices: the panel's words for each value of the CLI's --matrix. */
+export const kMatrixLabels: Readonly<Record<input.MatrixChoice, string>> = {
+  auto: 'auto',
+  dense: 'dense (stored)',
+  free: 'matrix-free',
+  tree: 'tree (fast multipole)',
+};
+
+/**
+ * A shared message (src/engine, src/run, src/io) in the panel's words: a CLI flag it names as the
+ * remedy becomes the panel's field and choice (--matrix free: matrix 'matrix-free'), and the one the
+ * page has no field for, the float64 CPU path, is said to be the CLI's.
+ */
+export function inPanelWords(message: string): string {
+  return message
+    .replace(
+      /--matrix (dense|free|tree)\b/g,
+      (_, matrix: input.MatrixChoice) => `matrix '${kMatrixLabels[matrix]}'`,
+    )
+    .replace(/--tree-tol\b/g, 'tree tolerance')
+    .replace(/--dim 2\b/g, "velocity components '2'")
+    .replace(/--device cpu\b/g, "the CLI's --device cpu");
+}
+
 /** Electrons offered in the browser: positions, velocities and render data stay under ~200 MB. */
 export const kMaxElectrons = 2_000_000;
 
