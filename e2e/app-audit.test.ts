@@ -1,10 +1,12 @@
 // What a physicist's first hour with the app found, checked in one browser session on SwiftShader:
-// an energy ratio of v = 0, a bad N kept marked, refused files that leave no stale refusals behind,
-// and a study stopped at once that says so, its file buttons off meanwhile.
+// an energy ratio of v = 0, a bad N kept marked, no CSV download without velocities, refused files
+// that leave no stale refusals behind, and a study stopped at once that says so, its file buttons off
+// meanwhile.
 import { expect, test } from 'vitest';
 import {
   fieldError,
   loadFile,
+  runAction,
   settled,
   startAction,
   shownText,
@@ -15,7 +17,7 @@ import {
 
 const app = webGpuApp();
 
-test("a first hour's findings: v = 0, a bad N, refused files, a stopped study", async () => {
+test("a first hour's findings: v = 0, a bad N, the downloads, refused files, a stopped study", async () => {
   const { page, errors } = await app.open('?geometry=cube&n=1');
   expect(await settled(page)).toBe('converged');
   // One electron at the cube's centre turns rigidly about z with v = 0: vᵀMv / vᵀDv is 0/0, no number.
@@ -32,6 +34,11 @@ test("a first hour's findings: v = 0, a bad N, refused files, a stopped study", 
   expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
   await typeField(page, 'n', '1');
   expect(await fieldError(page, 'n').count()).toBe(0);
+
+  // A spectrum alone has no velocities: its JSON downloads, and the CSV of v and p is off.
+  expect(await runAction(page, 'spectrum')).toBe('converged');
+  expect(await page.locator('[data-action="downloadJson"] button').isDisabled()).toBe(false);
+  expect(await page.locator('[data-action="downloadCsv"] button').isDisabled()).toBe(true);
 
   // Two refused files in a row: the second's refusal stands alone, not beside the first's.
   expect(await loadFile(page, 'wrong.csv', 'a,b\n1,2\n')).toContain('the header names neither positions');

@@ -141,7 +141,7 @@ export class Panel {
   readonly #derived = { collective: '', positionsFile: '–', quantityFile: '–' };
   readonly #actionControllers: Controller[] = [];
   #stop!: Controller;
-  #downloads: Controller[] = [];
+  #downloads!: { json: Controller; csv: Controller };
   /** The load buttons: the page loads no file while a run goes on (Session.load refuses it). */
   readonly #loads: Controller[] = [];
 
@@ -237,12 +237,12 @@ export class Panel {
     this.#button(display, 'resetView', 'reset view');
 
     const files = this.gui.addFolder('Files');
-    this.#downloads = [
-      this.#button(files, 'downloadJson', 'download JSON (CLI format)'),
-      this.#button(files, 'downloadCsv', 'download CSV (CLI format)'),
-    ];
+    this.#downloads = {
+      json: this.#button(files, 'downloadJson', 'download JSON (CLI format)'),
+      csv: this.#button(files, 'downloadCsv', 'download CSV (CLI format)'),
+    };
     this.#loads.push(this.#button(files, 'load', 'load CSV or JSON…'));
-    this.setDownloads(false);
+    this.setDownloads(false, false);
     this.refresh();
   }
 
@@ -355,8 +355,10 @@ export class Panel {
     this.#stop.disable(!busy);
   }
 
-  setDownloads(available: boolean): void {
-    for (const controller of this.#downloads) controller.disable(!available);
+  /** Which downloads there is something for: a result (JSON), velocities and momenta (CSV). */
+  setDownloads(json: boolean, csv: boolean): void {
+    this.#downloads.json.disable(!json);
+    this.#downloads.csv.disable(!csv);
   }
 
   #mark(key: string, controller: Controller): Controller {

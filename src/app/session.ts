@@ -226,7 +226,7 @@ export class Session {
     this.#velocitiesPending = false;
     this.#results = emptyResults();
     this.#diagnostics.clearResults();
-    this.#ui.setDownloads(false);
+    this.#showDownloads();
     const p = this.parameters;
     this.#diagnostics.nEpsilon(collectiveParameter(p.n, p.epsilon));
     try {
@@ -357,7 +357,7 @@ export class Session {
     if (this.#dead) return;
     // On a new device the page is ready for the next run (useDevice's notice).
     this.#setStatus(replaced() ? 'idle' : ok ? 'converged' : 'failed');
-    panel.setDownloads(this.#results.system !== null);
+    this.#showDownloads();
     if (this.#previewPending) this.preview();
     else if (this.#velocitiesPending) this.#clearVelocityResults();
   }
@@ -710,7 +710,7 @@ export class Session {
     this.#results = { ...emptyResults(), spectrum, timing, system };
     this.#diagnostics.clearSolve();
     this.#diagnostics.energies(null);
-    this.#ui.setDownloads(system !== null);
+    this.#showDownloads();
     try {
       this.#show(this.#system(), null, null);
     } catch (error) {
@@ -894,7 +894,7 @@ export class Session {
     this.#results.system = system;
     this.#diagnostics.loadedSummary(saved.summary);
     // The file's summary is a result to save again, with or without velocities (a spectrum alone).
-    this.#ui.setDownloads(true);
+    this.#showDownloads();
     this.#diagnostics.message(`Loaded ${configuration.n} electrons and their result from ${name}.`, 'info');
     this.#setStatus(saved.summary.converged === false ? 'failed' : 'converged');
   }
@@ -926,6 +926,12 @@ export class Session {
       timing: r.timing,
     };
     return solveJson(system, r.report, context, { arrays: true, spectrum: r.spectrum });
+  }
+
+  /** The downloads there is something for: the JSON once a system has a result, the CSV its v and p. */
+  #showDownloads(): void {
+    const { system, velocities, momenta } = this.#results;
+    this.#ui.setDownloads(system !== null, system !== null && velocities !== null && momenta !== null);
   }
 
   downloadJson(): void {
