@@ -1,7 +1,7 @@
 // What a physicist's first hour with the app found, checked in one browser session on SwiftShader:
-// an energy ratio of v = 0, a bad N kept marked, no CSV download without velocities, refused files
-// that leave no stale refusals behind, and a study stopped at once that says so, its file buttons off
-// meanwhile.
+// an energy ratio of v = 0, a bad N kept marked, no CSV download without velocities, refusals of files
+// and runs that do not outstay their cause, and a study stopped at once that says so, its file
+// buttons off meanwhile.
 import { expect, test } from 'vitest';
 import {
   fieldError,
@@ -45,6 +45,18 @@ test("a first hour's findings: v = 0, a bad N, the downloads, refused files, a s
   expect(await page.locator('[data-error-for="velocity"]').count()).toBe(1);
   expect(await loadFile(page, 'bad.json', '{')).toBe('bad.json: not valid JSON');
   expect(await page.locator('[data-error-for]').allTextContents()).toEqual(['bad.json: not valid JSON']);
+
+  // A run's refusal is of the configuration it ran: once N is changed it is gone, from its field and
+  // from the message, rather than standing beside a configuration it no longer holds for.
+  expect(await loadFile(page, 'p.csv', 'px,py,pz\n1,0,0\n')).toBe('Loaded momenta from p.csv.');
+  await typeField(page, 'n', '2');
+  expect(await runAction(page, 'solve')).toBe('failed');
+  const refusal = 'p.csv: 1 rows of momenta, but the configuration has N = 2';
+  expect(await fieldError(page, 'velocity').textContent()).toBe(refusal);
+  expect(await shownText(page, 'message')).toBe(refusal);
+  await typeField(page, 'n', '1');
+  expect(await fieldError(page, 'velocity').count()).toBe(0);
+  expect(await shownText(page, 'message')).toBe('');
 
   // A London run stopped as it starts: the page says so, where the card has nothing to show; while it
   // ran, neither load button could open a file dialog whose file the page would refuse.

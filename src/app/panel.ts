@@ -314,6 +314,11 @@ export class Panel {
     controller.domElement.classList.add('invalid');
   }
 
+  /** Clears the field's error while it is still `message` (a refusal since lifted), not one written after. */
+  withdrawFieldError(key: keyof Parameters | 'actions', message: string): void {
+    if (this.#errors.get(key)?.textContent === message) this.fieldError(key, null);
+  }
+
   clearFieldErrors(): void {
     for (const key of [...this.#errors.keys()]) {
       if (!this.#invalid.has(key)) this.fieldError(key as keyof Parameters, null);

@@ -80,6 +80,12 @@ interface QuantityFile {
   read(system: DarwinSystem): Float64Array;
 }
 
+/** An input refused by a field, as shown there and in the page's message. */
+interface Refusal {
+  readonly field: keyof Parameters | 'actions';
+  readonly message: string;
+}
+
 interface Built {
   readonly key: string;
   readonly system: DarwinSystem;
@@ -171,9 +177,11 @@ export class Session {
   #dead = false;
   #loads = 0;
   /** What a preview said because the model refuses the positions, withdrawn by the next preview. */
-  #positionsRefusal: { field: keyof Parameters | 'actions'; message: string } | null = null;
-  /** The field under which the last file was refused, cleared when the next file is loaded. */
-  #loadRefusal: keyof Parameters | 'actions' | null = null;
+  #positionsRefusal: Refusal | null = null;
+  /** The last run's refusal, of the parameters then: withdrawn by the preview of new ones. */
+  #runRefusal: Refusal | null = null;
+  /** The last file's refusal, withdrawn when the next file is loaded. */
+  #loadRefusal: Refusal | null = null;
 
   constructor(parameters: Parameters, parts: SessionParts) {
     this.parameters = parameters;
@@ -221,7 +229,8 @@ export class Session {
 
   /** Shows the configuration the parameters describe (nothing computed yet) and forgets old results. */
   preview(): void {
-    this.#withdrawPositionsRefusal();
+    this.#positionsRefusal = this.#withdraw(this.#positionsRefusal);
+    this.#runRefusal = this.#withdraw(this.#runRefusal);
     this.#previewPending = false;
     this.#velocitiesPending = false;
     this.#results = emptyResults();
@@ -242,12 +251,17 @@ export class Session {
     }
   }
 
-  /** The last preview's refusal of the positions, gone with its cause or not, before the next asks. */
-  #withdrawPositionsRefusal(): void {
-    if (this.#positionsRefusal === null) return;
-    this.#ui.fieldError(this.#positionsRefusal.field, null);
-    this.#diagnostics.withdrawMessage(this.#positionsRefusal.message);
-    this.#positionsRefusal = null;
+  /**
+   * A refusal whose cause may be gone (the positions, run or file it was of replaced), withdrawn from
+   * its field and the message where they still say it, not what was written there since; null, to
+   * assign to what held it.
+   */
+  #withdraw(refusal: Refusal | null): null {
+    if (refusal !== null) {
+      this.#ui.withdrawFieldError(refusal.field, refusal.message);
+      this.#diagnostics.withdrawMessage(refusal.message);
+    }
+    return null;
   }
 
   /**
@@ -260,8 +274,7 @@ export class Session {
       validateModelPositions(system);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
-      this.#positionsRefusal = { field: panelField(error.field), message: error.message };
-      this.#report(error);
+      this.#positionsRefusal = this.#report(error);
     }
   }
 
@@ -347,7 +360,7 @@ export class Session {
     } catch (error) {
       // A run whose device was lost meanwhile fails however the loss surfaced (a rejected mapping,
       // a destroyed buffer): the loss's own notice says what happened and what to do.
-      if (!replaced()) this.#report(error);
+      if (!replaced()) this.#runRefusal = this.#report(error);
       ok = false;
     } finally {
       this.#busy = false;
@@ -718,12 +731,15 @@ export class Session {
     }
   }
 
-  #report(error: unknown): void {
+  /** Shows `error` where it belongs; returns the refusal of an InputError, as shown. */
+  #report(error: unknown): Refusal | null {
     if (error instanceof InputError) {
       const text = inPanelWords(error.message);
       const message = error instanceof CoincidentElectronsError ? `${text}; set a softening a > 0` : text;
-      this.#ui.fieldError(panelField(error.field), message);
+      const field = panelField(error.field);
+      this.#ui.fieldError(field, message);
       this.#diagnostics.message(message);
+      return { field, message };
     } else if (error instanceof GpuError) {
       this.#diagnostics.message(`GPU: ${error.message}`);
     } else if (error instanceof CheckStopped) {
@@ -740,6 +756,7 @@ export class Session {
         `Unexpected error: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
+    return null;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -757,8 +774,7 @@ export class Session {
       return;
     }
     // The refusal of an earlier file is not this one's: it would stand beside this one's outcome.
-    if (this.#loadRefusal !== null) this.#ui.fieldError(this.#loadRefusal, null);
-    this.#loadRefusal = null;
+    this.#loadRefusal = this.#withdraw(this.#loadRefusal);
     try {
       if (/\.json$/i.test(file.name) || text.trimStart().startsWith('{')) {
         const object = parseJsonObject(text, file.name);
@@ -816,8 +832,7 @@ export class Session {
         this.#diagnostics.message(`Loaded ${kind} from ${file.name}.`, 'info');
       }
     } catch (error) {
-      if (error instanceof InputError) this.#loadRefusal = panelField(error.field);
-      this.#report(error);
+      this.#loadRefusal = this.#report(error);
     }
   }
 
