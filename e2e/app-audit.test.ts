@@ -1,12 +1,13 @@
 // What a physicist's first hour with the app found, checked in one browser session on SwiftShader:
 // an energy ratio of v = 0, a bad N kept marked, no CSV download without velocities, refusals of files
-// and runs that do not outstay their cause, and a study stopped at once that says so, its file
-// buttons off meanwhile.
+// and runs that do not outstay their cause, a study stopped at once that says so, its file buttons
+// off meanwhile, and a window of 1024 px.
 import { expect, test } from 'vitest';
 import {
   fieldError,
   loadFile,
   runAction,
+  screenshot,
   settled,
   startAction,
   shownText,
@@ -17,7 +18,7 @@ import {
 
 const app = webGpuApp();
 
-test("a first hour's findings: v = 0, a bad N, the downloads, refused files, a stopped study", async () => {
+test("a first hour's findings: v = 0, a bad N, the downloads, refusals, a stopped study, 1024 px", async () => {
   const { page, errors } = await app.open('?geometry=cube&n=1');
   expect(await settled(page)).toBe('converged');
   // One electron at the cube's centre turns rigidly about z with v = 0: vᵀMv / vᵀDv is 0/0, no number.
@@ -75,6 +76,15 @@ test("a first hour's findings: v = 0, a bad N, the downloads, refused files, a s
   expect(
     await page.locator(loads).evaluateAll((buttons) => buttons.map((b) => (b as HTMLButtonElement).disabled)),
   ).toEqual([false, false]);
+
+  // A window of 1024 px leaves the stage 354 px: the canvas's help line gives way to the legend rather
+  // than wrap a word a line out of the footer, and a card's labels wrap before its values are squeezed.
+  expect(await page.locator('#view-help').isVisible()).toBe(true);
+  await page.setViewportSize({ width: 1024, height: 700 });
+  expect(await page.locator('#view-help').isVisible()).toBe(false);
+  expect(await runAction(page, 'larmor')).toBe('converged');
+  expect((await page.locator('#larmor-ring').boundingBox())!.width).toBeGreaterThanOrEqual(150);
+  await screenshot(page, 'audit-1024-larmor');
 
   expect(errors).toEqual([]);
 });
