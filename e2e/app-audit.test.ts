@@ -1,7 +1,7 @@
 // What a physicist's first hour with the app found, checked in one browser session on SwiftShader:
 // an energy ratio of v = 0, a bad N kept marked, no CSV download without velocities, refusals of files
 // and runs that do not outstay their cause, a study stopped at once that says so, its file buttons
-// off meanwhile, and a window of 1024 px.
+// off meanwhile, a window of 1024 px, and the response table's headers, which say what they head.
 import { expect, test } from 'vitest';
 import {
   fieldError,
@@ -85,6 +85,17 @@ test("a first hour's findings: v = 0, a bad N, the downloads, refusals, a stoppe
   expect(await runAction(page, 'larmor')).toBe('converged');
   expect((await page.locator('#larmor-ring').boundingBox())!.width).toBeGreaterThanOrEqual(150);
   await screenshot(page, 'audit-1024-larmor');
+
+  // The response table's headers are the JSON's keys: each says what its number is, and its unit.
+  await typeField(page, 'responseNs', '8');
+  await typeField(page, 'responseNEpsilon', '1');
+  await typeField(page, 'responseGrid', '5');
+  expect(await runAction(page, 'response')).toBe('converged');
+  const headers = page.locator('#response-points th');
+  expect(await headers.allTextContents()).toContain('london_x');
+  expect(await headers.evaluateAll((cells) => cells.map((cell) => cell.getAttribute('title')))).toContain(
+    "the induced current's fitted e-folding depth below the surface, in units of R",
+  );
 
   expect(errors).toEqual([]);
 });
