@@ -1,7 +1,8 @@
 // What a physicist's first hour with the app found, checked in one browser session on SwiftShader:
 // an energy ratio of v = 0, a bad N kept marked, no CSV download without velocities, refusals of files
 // and runs that do not outstay their cause, a study stopped at once that says so, its file buttons
-// off meanwhile, a window of 1024 px, and the response table's headers, which say what they head.
+// off meanwhile, a window of 1024 px, the response table's headers, which say what they head, and a
+// colour with nothing to colour by, which says so.
 import { expect, test } from 'vitest';
 import {
   fieldError,
@@ -96,6 +97,18 @@ test("a first hour's findings: v = 0, a bad N, the downloads, refusals, a stoppe
   expect(await headers.evaluateAll((cells) => cells.map((cell) => cell.getAttribute('title')))).toContain(
     "the induced current's fitted e-folding depth below the surface, in units of R",
   );
+
+  // The canvas shows the run's ball coloured by |v_i|; at another N there is none to colour by, and a
+  // note in the legend's place says why its electrons are grey.
+  await page.locator('#tab-electrons').click();
+  await expect.poll(() => page.locator('#legend').isVisible()).toBe(true);
+  expect(await page.locator('#colour-note').isVisible()).toBe(false);
+  await typeField(page, 'n', '9');
+  await expect
+    .poll(() => page.locator('#colour-note').textContent())
+    .toBe('colour by |v_i|: no response run of these electrons (Studies › Response)');
+  expect(await page.locator('#legend').isVisible()).toBe(false);
+  await screenshot(page, 'audit-colour-note');
 
   expect(errors).toEqual([]);
 });
