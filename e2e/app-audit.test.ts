@@ -1,10 +1,11 @@
 // What a physicist's first hour with the app found, checked in one browser session on SwiftShader:
-// an energy ratio of v = 0, a bad N kept marked, no CSV download without velocities, refusals of files
-// and runs that do not outstay their cause, a study stopped at once that says so, its file buttons
-// off meanwhile, a window of 1024 px, the response table's headers, which say what they head, and a
-// colour with nothing to colour by, which says so.
+// an energy ratio of v = 0; a bad N kept marked; no CSV download without velocities; each stage's
+// float64 check beside its own result; refusals of files and runs that do not outstay their cause;
+// a study stopped at once that says so, its file buttons off meanwhile; a window of 1024 px; the
+// response table's headers, which say what they head; a colour with nothing to colour by, said.
 import { expect, test } from 'vitest';
 import {
+  chooseOption,
   fieldError,
   loadFile,
   runAction,
@@ -41,6 +42,18 @@ test("a first hour's findings: v = 0, a bad N, the downloads, refusals, a stoppe
   expect(await runAction(page, 'spectrum')).toBe('converged');
   expect(await page.locator('[data-action="downloadJson"] button').isDisabled()).toBe(false);
   expect(await page.locator('[data-action="downloadCsv"] button').isDisabled()).toBe(true);
+
+  // Each stage's float64 check stays beside its result: a solve after the spectrum keeps the
+  // spectrum's, and new velocities take the solve's away with its result, not the spectrum's.
+  const spectrumCheck = await shownValue(page, 'check-spectrum');
+  expect(spectrumCheck).toBeLessThan(1e-5);
+  await chooseOption(page, 'velocity', 'uniform');
+  expect(await runAction(page, 'solve')).toBe('converged');
+  expect(await shownValue(page, 'check-momenta')).toBeLessThan(1e-5);
+  expect(await shownValue(page, 'check-spectrum')).toBe(spectrumCheck);
+  await chooseOption(page, 'velocity', 'rigid');
+  expect(await shownValue(page, 'check-momenta')).toBeNaN();
+  expect(await shownValue(page, 'check-spectrum')).toBe(spectrumCheck);
 
   // Two refused files in a row: the second's refusal stands alone, not beside the first's.
   expect(await loadFile(page, 'wrong.csv', 'a,b\n1,2\n')).toContain('the header names neither positions');

@@ -59,6 +59,12 @@ const kReasonText: Record<string, string> = {
   converged_invariant: 'converged: invariant Krylov space (exact)',
 };
 
+/** The shown checks of a solve's (or a product's) result and of a spectrum's. */
+const kCheckIds = {
+  solve: ['check-momenta', 'check-velocities'],
+  spectrum: ['check-spectrum'],
+} as const;
+
 /** What a spectrum says of M (eq. 50). */
 export type Definiteness = 'positive definite' | 'indefinite' | 'not established';
 
@@ -396,8 +402,12 @@ export class Diagnostics {
       : 'positive definite';
   }
 
-  clearChecks(): void {
-    for (const id of ['check-momenta', 'check-velocities', 'check-spectrum']) show(id, null);
+  /**
+   * Forgets the float64 check of a solve's or a spectrum's result (both by default), and the note:
+   * one stage's run leaves the other's check beside the result it is of.
+   */
+  clearChecks(stages: readonly (keyof typeof kCheckIds)[] = ['solve', 'spectrum']): void {
+    for (const stage of stages) for (const id of kCheckIds[stage]) show(id, null);
     showText('check-note', '');
   }
 

@@ -557,7 +557,7 @@ export class Session {
     if (input.kind === 'momenta')
       throw new FieldError('velocity', 'the loaded file holds momenta: Solve finds the velocities from them');
     this.#diagnostics.clearSolve();
-    this.#diagnostics.clearChecks();
+    this.#diagnostics.clearChecks(['solve']);
     const report = await this.#runSolve(system, backend, key, 'momenta', input.values);
     this.#showSolve(report, false);
     return !this.#stopRequested;
@@ -566,7 +566,7 @@ export class Session {
   async #solve(): Promise<boolean> {
     const { system, backend, key } = await this.#build();
     const input = this.#input(system);
-    this.#diagnostics.clearChecks();
+    this.#diagnostics.clearChecks(['solve']);
     const mode = input.kind === 'velocities' ? 'round_trip' : 'velocities';
     const report = await this.#runSolve(system, backend, key, mode, input.values);
     const result = report.solve!;
@@ -656,7 +656,7 @@ export class Session {
 
   async #spectrum(): Promise<boolean> {
     const { system, backend, key } = await this.#build();
-    this.#diagnostics.clearChecks();
+    this.#diagnostics.clearChecks(['spectrum']);
     const steps = defaultLanczosMaxIterations(unknowns(system));
     this.#diagnostics.clearSpectrum();
     const report = await runSpectrum(
@@ -722,6 +722,7 @@ export class Session {
     const system = spectrum ? this.#results.system : null;
     this.#results = { ...emptyResults(), spectrum, timing, system };
     this.#diagnostics.clearSolve();
+    this.#diagnostics.clearChecks(['solve']);
     this.#diagnostics.energies(null);
     this.#showDownloads();
     try {
