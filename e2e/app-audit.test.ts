@@ -96,7 +96,19 @@ test("a first hour's findings: v = 0, a bad N, the downloads, refusals, a stoppe
   expect(await page.locator('#view-help').isVisible()).toBe(true);
   await page.setViewportSize({ width: 1024, height: 700 });
   expect(await page.locator('#view-help').isVisible()).toBe(false);
-  expect(await runAction(page, 'larmor')).toBe('converged');
+  // A file dropped while the run goes on is refused; once the run is over, the refusal goes with it.
+  const larmor = await startAction(page, 'larmor', () => {
+    const files = new DataTransfer();
+    files.items.add(new File(['x,y\n1,0\n'], 'dropped.csv', { type: 'text/csv' }));
+    window.dispatchEvent(new DragEvent('drop', { dataTransfer: files, cancelable: true }));
+    const said = document.getElementById('message')!.textContent;
+    Object.assign(window, { droppedWhileRunning: said });
+  });
+  expect(await larmor()).toBe('converged');
+  expect(
+    await page.evaluate(() => (window as unknown as { droppedWhileRunning: string }).droppedWhileRunning),
+  ).toBe('Stop the run before loading a file.');
+  expect(await shownText(page, 'message')).toBe('');
   expect((await page.locator('#larmor-ring').boundingBox())!.width).toBeGreaterThanOrEqual(150);
   await screenshot(page, 'audit-1024-larmor');
 

@@ -80,6 +80,9 @@ interface QuantityFile {
   read(system: DarwinSystem): Float64Array;
 }
 
+/** The refusal of a file dropped while a run goes on (the load buttons are off meanwhile). */
+const kLoadWhileBusy = 'Stop the run before loading a file.';
+
 /** An input refused by a field, as shown there and in the page's message. */
 interface Refusal {
   readonly field: keyof Parameters | 'actions';
@@ -366,6 +369,8 @@ export class Session {
       this.#busy = false;
       panel.setBusy(false);
       this.#diagnostics.progressDone();
+      // Said of a file dropped during the run: with the run over, the page takes files again.
+      this.#diagnostics.withdrawMessage(kLoadWhileBusy);
     }
     if (this.#dead) return;
     // On a new device the page is ready for the next run (useDevice's notice).
@@ -765,13 +770,13 @@ export class Session {
 
   async load(file: File): Promise<void> {
     if (this.#busy) {
-      this.#diagnostics.message('Stop the run before loading a file.');
+      this.#diagnostics.message(kLoadWhileBusy);
       return;
     }
     const text = await file.text();
     // A run may have started while a large file was read.
     if (this.#busy) {
-      this.#diagnostics.message('Stop the run before loading a file.');
+      this.#diagnostics.message(kLoadWhileBusy);
       return;
     }
     // The refusal of an earlier file is not this one's: it would stand beside this one's outcome.
