@@ -1,8 +1,8 @@
 // What a first hour with the app found in its logic outside a page (src/app/state.ts): a loaded file
-// is held to the N field's limit, and the shared refusals the page shows name its fields, not the
-// CLI's flags.
+// is held to the N field's limit, the shared refusals the page shows name its fields, not the CLI's
+// flags, and the Larmor ring's N is refused without a bound of 2^53 written out.
 import { describe, expect, test } from 'vitest';
-import { checkFileElectrons, inPanelWords, kMaxElectrons, parseN } from '../src/app/state.ts';
+import { checkFileElectrons, inPanelWords, kMaxElectrons, parseLarmorN, parseN } from '../src/app/state.ts';
 import { checkDenseFits, checkTreeFits } from '../src/engine/backend.ts';
 import { checkFloat32System } from '../src/engine/float32.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
@@ -72,5 +72,15 @@ describe("the shared refusals in the panel's words", () => {
       "electrons 0 and 1 are at the same place once rounded to float32, the GPU's precision; give a " +
         "softening > 0, or use the CPU reference (the CLI's --device cpu), which keeps float64",
     );
+  });
+});
+
+describe("the Larmor ring's N", () => {
+  test('a count under 1 is refused as the N field refuses it, with no bound of 2^53 written out', () => {
+    for (const text of ['0', '-3', '2.5']) {
+      expect(() => parseLarmorN(text)).toThrow(`N must be an integer >= 1, got ${text}`);
+      expect(() => parseLarmorN(text)).toThrow(InputError);
+    }
+    expect(parseLarmorN('1000000000000000')).toBe(1e15);
   });
 });

@@ -234,7 +234,9 @@ export const parseHalfHeight = (text: string): number => {
   if (!(h > 0)) throw new InputError(`h must be > 0, got ${text}`);
   return h;
 };
-export const parseLarmorN = (text: string): number => integerIn(text, 'N', kLarmorElectrons);
+/** The ring's N: any count a double holds exactly, refused as the N field is (no bound of 2^53 shown). */
+export const parseLarmorN = (text: string): number =>
+  input.parseElectronCount(text, 'N', kLarmorElectrons.max);
 export const parseFieldTesla = (text: string): number => finite(text, 'B');
 export const parseScalingN = (text: string): number => integerIn(text, 'N', kScalingBrowserElectrons);
 export const parseScalingPoints = (text: string): number => integerIn(text, 'points', kScalingBrowserPoints);
