@@ -1,8 +1,10 @@
 // What a first hour with the app found in its logic outside a page (src/app/state.ts): a loaded file
 // is held to the N field's limit, the shared refusals the page shows name its fields, not the CLI's
-// flags, and the Larmor ring's N is refused without a bound of 2^53 written out.
+// flags, the Larmor ring's N is refused without a bound of 2^53 written out, and a plot's linear
+// axis has the decimals its ticks need.
 import { describe, expect, test } from 'vitest';
 import { checkFileElectrons, inPanelWords, kMaxElectrons, parseLarmorN, parseN } from '../src/app/state.ts';
+import { linearTickLabels } from '../src/app/diagnostics.ts';
 import { checkDenseFits, checkTreeFits } from '../src/engine/backend.ts';
 import { checkFloat32System } from '../src/engine/float32.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
@@ -82,5 +84,17 @@ describe("the Larmor ring's N", () => {
       expect(() => parseLarmorN(text)).toThrow(InputError);
     }
     expect(parseLarmorN('1000000000000000')).toBe(1e15);
+  });
+});
+
+describe("a linear plot axis's labels", () => {
+  test('ratios within 1e-4 of 1 are told apart, not all written 1', () => {
+    expect(linearTickLabels([0.99998, 1, 1.00002], 2e-5)).toEqual(['0.99998', '1.00000', '1.00002']);
+  });
+
+  test('each label has the decimals of its spacing: 2.5 times a power of ten keeps its 5', () => {
+    expect(linearTickLabels([0, 0.25, 0.5, 0.75], 0.25)).toEqual(['0.00', '0.25', '0.50', '0.75']);
+    expect(linearTickLabels([0.2, 0.4, null], 0.2)).toEqual(['0.2', '0.4', '']);
+    expect(linearTickLabels([0, 10, 20], 10)).toEqual(['0', '10', '20']);
   });
 });

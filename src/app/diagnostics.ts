@@ -126,6 +126,29 @@ export const kDecadeTicks = {
     ticks.map((t) => (t === null ? '' : `1e${Math.round(Math.log10(t))}`)),
 };
 
+/**
+ * Labels of a linear axis with the decimals its tick spacing needs: uPlot's default keeps three, so
+ * ratios within 1e-4 of 1 (a response at N r_e/R = 0.001) were all labelled '1'.
+ */
+export function linearTickLabels(ticks: readonly (number | null)[], increment: number): string[] {
+  // The decimals that write the increment (1, 2, 2.5 or 5 times a power of ten) exactly.
+  let decimals = 0;
+  const scaled = () => increment * 10 ** decimals;
+  while (decimals < 20 && Math.abs(Math.round(scaled()) - scaled()) > 1e-6) decimals++;
+  return ticks.map((tick) => (tick === null ? '' : tick.toFixed(decimals)));
+}
+
+/**
+ * A linear y axis labelled by linearTickLabels, as wide as its longest label needs (about 7 px a
+ * character of kAxisStyle's font, beside the ticks) and at least the other plots' 48 px.
+ */
+export const kLinearTicks = {
+  values: (_plot: uPlot, ticks: number[], _axis: number, _space: number, increment: number) =>
+    linearTickLabels(ticks, increment),
+  size: (_plot: uPlot, labels: string[] | null) =>
+    Math.max(48, 16 + 7 * Math.max(0, ...(labels ?? []).map((label) => label.length))),
+};
+
 /** An object of a loaded JSON object, or null where it has none (null in the file, or absent). */
 function objectOf(object: Record<string, unknown>, key: string): Record<string, unknown> | null {
   const value = object[key];

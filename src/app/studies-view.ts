@@ -21,7 +21,7 @@ import { fittedCoefficient } from '../studies/fits.ts';
 import { sameNEpsilon } from '../studies/response/run.ts';
 import type { ScalingPoint, ScalingStudy } from '../studies/scaling/run.ts';
 import { formatNumber } from './colour.ts';
-import { kAxisStyle, kDecadeTicks, show, showText } from './diagnostics.ts';
+import { kAxisStyle, kDecadeTicks, kLinearTicks, show, showText } from './diagnostics.ts';
 
 export type StageTab = 'electrons' | 'studies';
 export type StudyCard = 'london' | 'pairing' | 'larmor' | 'scaling' | 'response';
@@ -976,8 +976,8 @@ export class StudiesView {
           {
             label: spec.drive === 'flux' ? 'I / I (eq. 13)' : 'μ / μ_Larmor',
             ...kAxisStyle,
-            size: 48,
             labelSize: 16,
+            ...kLinearTicks,
           },
         ],
         series,
