@@ -2,7 +2,8 @@
 // an energy ratio of v = 0; a bad N kept marked; no CSV download without velocities; each stage's
 // float64 check beside its own result; refusals of files and runs that do not outstay their cause;
 // a study stopped at once that says so, its file buttons off meanwhile; a window of 1024 px; the
-// response table's headers, which say what they head; a colour with nothing to colour by, said.
+// response table's headers, which say what they head; a colour with nothing to colour by, said; an
+// indefinite M's condition number.
 import { expect, test } from 'vitest';
 import {
   chooseOption,
@@ -134,6 +135,16 @@ test("a first hour's findings: v = 0, a bad N, the downloads, refusals, a stoppe
     .toBe('colour by |v_i|: no response run of these electrons (Studies › Response)');
   expect(await page.locator('#legend').isVisible()).toBe(false);
   await screenshot(page, 'audit-colour-note');
+
+  // An indefinite M (the azimuthal ring past its threshold, N ε = 32) has no condition number: said
+  // so, where a bare dash read as not computed.
+  await chooseOption(page, 'source', 'ring');
+  await typeField(page, 'n', '64');
+  await chooseOption(page, 'model', 'azimuthal (φ̇_i about z)');
+  await typeField(page, 'epsilon', '0.5');
+  expect(await runAction(page, 'spectrum')).toBe('converged');
+  expect(await shownValue(page, 'lambda-min')).toBeLessThan(0);
+  expect(await shownText(page, 'condition')).toBe('none: λ_min ≤ 0');
 
   expect(errors).toEqual([]);
 });

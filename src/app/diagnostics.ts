@@ -400,7 +400,12 @@ export class Diagnostics {
     show('lambda-min', spectrum.lambdaMin, spectrum.lambdaMin.toPrecision(8));
     show('lambda-max', spectrum.lambdaMax, spectrum.lambdaMax.toPrecision(8));
     show('collective', spectrum.collectiveParameter);
-    show('condition', spectrum.conditionNumber);
+    // λ_max/λ_min has no meaning once λ_min ≤ 0 (spectrum.ts gives null): said, not a bare dash.
+    show(
+      'condition',
+      spectrum.conditionNumber,
+      spectrum.conditionNumber === null && spectrum.lambdaMin <= 0 ? 'none: λ_min ≤ 0' : undefined,
+    );
     show('spectrum-steps', spectrum.iterations, String(spectrum.iterations));
     const reason = element('spectrum-reason');
     reason.textContent = spectrum.stopped
