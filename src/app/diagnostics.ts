@@ -59,6 +59,12 @@ const kReasonText: Record<string, string> = {
   converged_invariant: 'converged: invariant Krylov space (exact)',
 };
 
+/** The shown checks of a solve's (or a product's) result and of a spectrum's. */
+const kCheckIds = {
+  solve: ['check-momenta', 'check-velocities'],
+  spectrum: ['check-spectrum'],
+} as const;
+
 /** What a spectrum says of M (eq. 50). */
 export type Definiteness = 'positive definite' | 'indefinite' | 'not established';
 
@@ -118,6 +124,29 @@ export const kDecadeTicks = {
   splits: (_plot: uPlot, _axis: number, min: number, max: number) => decades(min, max),
   values: (_plot: uPlot, ticks: number[]) =>
     ticks.map((t) => (t === null ? '' : `1e${Math.round(Math.log10(t))}`)),
+};
+
+/**
+ * Labels of a linear axis with the decimals its tick spacing needs: uPlot's default keeps three, so
+ * ratios within 1e-4 of 1 (a response at N r_e/R = 0.001) were all labelled '1'.
+ */
+export function linearTickLabels(ticks: readonly (number | null)[], increment: number): string[] {
+  // The decimals that write the increment (1, 2, 2.5 or 5 times a power of ten) exactly.
+  let decimals = 0;
+  const scaled = () => increment * 10 ** decimals;
+  while (decimals < 20 && Math.abs(Math.round(scaled()) - scaled()) > 1e-6) decimals++;
+  return ticks.map((tick) => (tick === null ? '' : tick.toFixed(decimals)));
+}
+
+/**
+ * A linear y axis labelled by linearTickLabels, as wide as its longest label needs (about 7 px a
+ * character of kAxisStyle's font, beside the ticks) and at least the other plots' 48 px.
+ */
+export const kLinearTicks = {
+  values: (_plot: uPlot, ticks: number[], _axis: number, _space: number, increment: number) =>
+    linearTickLabels(ticks, increment),
+  size: (_plot: uPlot, labels: string[] | null) =>
+    Math.max(48, 16 + 7 * Math.max(0, ...(labels ?? []).map((label) => label.length))),
 };
 
 /** An object of a loaded JSON object, or null where it has none (null in the file, or absent). */
@@ -324,7 +353,12 @@ export class Diagnostics {
     show('energy-kinetic', energies?.kinetic ?? null);
     show('energy-darwin', energies?.darwin ?? null);
     show('energy-total', energies?.total ?? null);
-    show('inertia-ratio', energies?.inertiaRatio ?? null);
+    // v = 0 (a rigid rotation of electrons on the axis) has no ratio: energies() gives NaN for 0/0,
+    // as does a loaded file that holds none.
+    const ratio = energies?.inertiaRatio ?? null;
+    if (ratio !== null && Number.isNaN(ratio))
+      show('inertia-ratio', null, energies?.kinetic === 0 ? 'none: v = 0' : undefined);
+    else show('inertia-ratio', ratio);
   }
 
   nEpsilon(value: number): void {
@@ -366,7 +400,12 @@ export class Diagnostics {
     show('lambda-min', spectrum.lambdaMin, spectrum.lambdaMin.toPrecision(8));
     show('lambda-max', spectrum.lambdaMax, spectrum.lambdaMax.toPrecision(8));
     show('collective', spectrum.collectiveParameter);
-    show('condition', spectrum.conditionNumber);
+    // λ_max/λ_min has no meaning once λ_min ≤ 0 (spectrum.ts gives null): said, not a bare dash.
+    show(
+      'condition',
+      spectrum.conditionNumber,
+      spectrum.conditionNumber === null && spectrum.lambdaMin <= 0 ? 'none: λ_min ≤ 0' : undefined,
+    );
     show('spectrum-steps', spectrum.iterations, String(spectrum.iterations));
     const reason = element('spectrum-reason');
     reason.textContent = spectrum.stopped
@@ -391,8 +430,12 @@ export class Diagnostics {
       : 'positive definite';
   }
 
-  clearChecks(): void {
-    for (const id of ['check-momenta', 'check-velocities', 'check-spectrum']) show(id, null);
+  /**
+   * Forgets the float64 check of a solve's or a spectrum's result (both by default), and the note:
+   * one stage's run leaves the other's check beside the result it is of.
+   */
+  clearChecks(stages: readonly (keyof typeof kCheckIds)[] = ['solve', 'spectrum']): void {
+    for (const stage of stages) for (const id of kCheckIds[stage]) show(id, null);
     showText('check-note', '');
   }
 

@@ -120,6 +120,7 @@ async function main(): Promise<void> {
     gpu,
     element<HTMLCanvasElement>('view'),
     element<HTMLCanvasElement>('legend'),
+    element('colour-note'),
   );
   await view.initialise();
   const studiesView = new StudiesView();

@@ -32,6 +32,7 @@ import {
   parseSeed,
   parseSoftening,
   parseTolerance,
+  kMatrixLabels,
   kPointScale,
   type Parameters,
   type StudyAction,
@@ -140,7 +141,9 @@ export class Panel {
   readonly #derived = { collective: '', positionsFile: '–', quantityFile: '–' };
   readonly #actionControllers: Controller[] = [];
   #stop!: Controller;
-  #downloads: Controller[] = [];
+  #downloads!: { json: Controller; csv: Controller };
+  /** The load buttons: the page loads no file while a run goes on (Session.load refuses it). */
+  readonly #loads: Controller[] = [];
 
   constructor(container: HTMLElement, parameters: Parameters, hooks: PanelHooks) {
     this.#parameters = parameters;
@@ -175,7 +178,7 @@ export class Panel {
     });
     this.#text(velocities, 'seed');
     this.#readOnly(velocities, 'quantityFile', 'loaded file');
-    this.#button(velocities, 'load', 'load CSV or JSON…');
+    this.#loads.push(this.#button(velocities, 'load', 'load CSV or JSON…'));
 
     const solver = this.gui.addFolder('Solver');
     this.#option(solver, 'solver', 'method', {
@@ -185,12 +188,12 @@ export class Panel {
     });
     this.#text(solver, 'tolerance');
     this.#text(solver, 'maxIterations');
-    this.#option(solver, 'matrix', 'matrix', {
-      auto: 'auto',
-      'dense (stored)': 'dense',
-      'matrix-free': 'free',
-      'tree (fast multipole)': 'tree',
-    });
+    this.#option(
+      solver,
+      'matrix',
+      'matrix',
+      Object.fromEntries(Object.entries(kMatrixLabels).map(([matrix, label]) => [label, matrix])),
+    );
     this.#text(solver, 'treeTolerance');
     this.#text(solver, 'lanczosTolerance');
     this.#bool(solver, 'check', 'check against float64');
@@ -234,12 +237,12 @@ export class Panel {
     this.#button(display, 'resetView', 'reset view');
 
     const files = this.gui.addFolder('Files');
-    this.#downloads = [
-      this.#button(files, 'downloadJson', 'download JSON (CLI format)'),
-      this.#button(files, 'downloadCsv', 'download CSV (CLI format)'),
-    ];
-    this.#button(files, 'load', 'load CSV or JSON…');
-    this.setDownloads(false);
+    this.#downloads = {
+      json: this.#button(files, 'downloadJson', 'download JSON (CLI format)'),
+      csv: this.#button(files, 'downloadCsv', 'download CSV (CLI format)'),
+    };
+    this.#loads.push(this.#button(files, 'load', 'load CSV or JSON…'));
+    this.setDownloads(false, false);
     this.refresh();
   }
 
@@ -290,6 +293,9 @@ export class Panel {
   fieldError(key: keyof Parameters | 'actions', message: string | null): void {
     const controller = this.#controllers.get(key) ?? this.#stop;
     let box = this.#errors.get(key);
+    // A field whose own text does not parse keeps saying so: clearing another refusal of it (a
+    // preview's of N) must not leave its text unmarked while actions are refused for it.
+    if (message === null && this.#invalid.has(key)) message = this.#parseProblem(key as TextKey);
     if (message === null) {
       box?.remove();
       this.#errors.delete(key);
@@ -306,6 +312,11 @@ export class Panel {
     }
     box.textContent = message;
     controller.domElement.classList.add('invalid');
+  }
+
+  /** Clears the field's error while it is still `message` (a refusal since lifted), not one written after. */
+  withdrawFieldError(key: keyof Parameters | 'actions', message: string): void {
+    if (this.#errors.get(key)?.textContent === message) this.fieldError(key, null);
   }
 
   clearFieldErrors(): void {
@@ -343,14 +354,16 @@ export class Panel {
     for (const controller of this.#controllers.values()) controller.updateDisplay();
   }
 
-  /** While a run is going: actions off, Stop on. */
+  /** While a run is going: actions and loads off, Stop on. */
   setBusy(busy: boolean): void {
-    for (const controller of this.#actionControllers) controller.disable(busy);
+    for (const controller of [...this.#actionControllers, ...this.#loads]) controller.disable(busy);
     this.#stop.disable(!busy);
   }
 
-  setDownloads(available: boolean): void {
-    for (const controller of this.#downloads) controller.disable(!available);
+  /** Which downloads there is something for: a result (JSON), velocities and momenta (CSV). */
+  setDownloads(json: boolean, csv: boolean): void {
+    this.#downloads.json.disable(!json);
+    this.#downloads.csv.disable(!csv);
   }
 
   #mark(key: string, controller: Controller): Controller {
@@ -383,14 +396,21 @@ export class Panel {
       this.#set(key, value);
     });
     controller.onFinishChange(() => {
-      try {
-        spec.parse(this.#texts[key]);
-      } catch (error) {
-        if (!(error instanceof InputError)) throw error;
-        this.fieldError(key, error.message);
-      }
+      const problem = this.#parseProblem(key);
+      if (problem !== null) this.fieldError(key, problem);
     });
     this.#mark(key, controller);
+  }
+
+  /** Why the text typed in `key` does not parse, or null when it does. */
+  #parseProblem(key: TextKey): string | null {
+    try {
+      textSpec(key).parse(this.#texts[key]);
+      return null;
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      return error.message;
+    }
   }
 
   #set(key: TextKey, value: TextValue): void {

@@ -49,7 +49,9 @@ import {
 import type { Panel } from './panel.ts';
 import { browserReference } from './reference.ts';
 import {
+  checkFileElectrons,
   FieldError,
+  inPanelWords,
   isStudyAction,
   panelField,
   queryFromParameters,
@@ -76,6 +78,15 @@ interface QuantityFile {
   readonly name: string;
   readonly kind: Quantity;
   read(system: DarwinSystem): Float64Array;
+}
+
+/** The refusal of a file dropped while a run goes on (the load buttons are off meanwhile). */
+const kLoadWhileBusy = 'Stop the run before loading a file.';
+
+/** An input refused by a field, as shown there and in the page's message. */
+interface Refusal {
+  readonly field: keyof Parameters | 'actions';
+  readonly message: string;
 }
 
 interface Built {
@@ -169,7 +180,11 @@ export class Session {
   #dead = false;
   #loads = 0;
   /** What a preview said because the model refuses the positions, withdrawn by the next preview. */
-  #positionsRefusal: { field: keyof Parameters | 'actions'; message: string } | null = null;
+  #positionsRefusal: Refusal | null = null;
+  /** The last run's refusal, of the parameters then: withdrawn by the preview of new ones. */
+  #runRefusal: Refusal | null = null;
+  /** The last file's refusal, withdrawn when the next file is loaded. */
+  #loadRefusal: Refusal | null = null;
 
   constructor(parameters: Parameters, parts: SessionParts) {
     this.parameters = parameters;
@@ -217,12 +232,13 @@ export class Session {
 
   /** Shows the configuration the parameters describe (nothing computed yet) and forgets old results. */
   preview(): void {
-    this.#withdrawPositionsRefusal();
+    this.#positionsRefusal = this.#withdraw(this.#positionsRefusal);
+    this.#runRefusal = this.#withdraw(this.#runRefusal);
     this.#previewPending = false;
     this.#velocitiesPending = false;
     this.#results = emptyResults();
     this.#diagnostics.clearResults();
-    this.#ui.setDownloads(false);
+    this.#showDownloads();
     const p = this.parameters;
     this.#diagnostics.nEpsilon(collectiveParameter(p.n, p.epsilon));
     try {
@@ -238,12 +254,17 @@ export class Session {
     }
   }
 
-  /** The last preview's refusal of the positions, gone with its cause or not, before the next asks. */
-  #withdrawPositionsRefusal(): void {
-    if (this.#positionsRefusal === null) return;
-    this.#ui.fieldError(this.#positionsRefusal.field, null);
-    this.#diagnostics.withdrawMessage(this.#positionsRefusal.message);
-    this.#positionsRefusal = null;
+  /**
+   * A refusal whose cause may be gone (the positions, run or file it was of replaced), withdrawn from
+   * its field and the message where they still say it, not what was written there since; null, to
+   * assign to what held it.
+   */
+  #withdraw(refusal: Refusal | null): null {
+    if (refusal !== null) {
+      this.#ui.withdrawFieldError(refusal.field, refusal.message);
+      this.#diagnostics.withdrawMessage(refusal.message);
+    }
+    return null;
   }
 
   /**
@@ -256,8 +277,7 @@ export class Session {
       validateModelPositions(system);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
-      this.#positionsRefusal = { field: panelField(error.field), message: error.message };
-      this.#report(error);
+      this.#positionsRefusal = this.#report(error);
     }
   }
 
@@ -333,6 +353,9 @@ export class Session {
           stopped: () => this.#stopRequested,
         });
         if (action === 'response') this.#showResponse();
+        // A card stopped before its first result would otherwise show nothing of why it has none.
+        if (!ok && this.#stopRequested)
+          this.#diagnostics.message(`Stopped by the user: the ${action} run did not finish.`, 'info');
       } else if (action === 'build') ok = (await this.#build(), true);
       else if (action === 'momenta') ok = await this.#momenta();
       else if (action === 'solve') ok = await this.#solve();
@@ -340,17 +363,19 @@ export class Session {
     } catch (error) {
       // A run whose device was lost meanwhile fails however the loss surfaced (a rejected mapping,
       // a destroyed buffer): the loss's own notice says what happened and what to do.
-      if (!replaced()) this.#report(error);
+      if (!replaced()) this.#runRefusal = this.#report(error);
       ok = false;
     } finally {
       this.#busy = false;
       panel.setBusy(false);
       this.#diagnostics.progressDone();
+      // Said of a file dropped during the run: with the run over, the page takes files again.
+      this.#diagnostics.withdrawMessage(kLoadWhileBusy);
     }
     if (this.#dead) return;
     // On a new device the page is ready for the next run (useDevice's notice).
     this.#setStatus(replaced() ? 'idle' : ok ? 'converged' : 'failed');
-    panel.setDownloads(this.#results.system !== null);
+    this.#showDownloads();
     if (this.#previewPending) this.preview();
     else if (this.#velocitiesPending) this.#clearVelocityResults();
   }
@@ -537,7 +562,7 @@ export class Session {
     if (input.kind === 'momenta')
       throw new FieldError('velocity', 'the loaded file holds momenta: Solve finds the velocities from them');
     this.#diagnostics.clearSolve();
-    this.#diagnostics.clearChecks();
+    this.#diagnostics.clearChecks(['solve']);
     const report = await this.#runSolve(system, backend, key, 'momenta', input.values);
     this.#showSolve(report, false);
     return !this.#stopRequested;
@@ -546,7 +571,7 @@ export class Session {
   async #solve(): Promise<boolean> {
     const { system, backend, key } = await this.#build();
     const input = this.#input(system);
-    this.#diagnostics.clearChecks();
+    this.#diagnostics.clearChecks(['solve']);
     const mode = input.kind === 'velocities' ? 'round_trip' : 'velocities';
     const report = await this.#runSolve(system, backend, key, mode, input.values);
     const result = report.solve!;
@@ -636,7 +661,7 @@ export class Session {
 
   async #spectrum(): Promise<boolean> {
     const { system, backend, key } = await this.#build();
-    this.#diagnostics.clearChecks();
+    this.#diagnostics.clearChecks(['spectrum']);
     const steps = defaultLanczosMaxIterations(unknowns(system));
     this.#diagnostics.clearSpectrum();
     const report = await runSpectrum(
@@ -702,8 +727,9 @@ export class Session {
     const system = spectrum ? this.#results.system : null;
     this.#results = { ...emptyResults(), spectrum, timing, system };
     this.#diagnostics.clearSolve();
+    this.#diagnostics.clearChecks(['solve']);
     this.#diagnostics.energies(null);
-    this.#ui.setDownloads(system !== null);
+    this.#showDownloads();
     try {
       this.#show(this.#system(), null, null);
     } catch (error) {
@@ -711,12 +737,15 @@ export class Session {
     }
   }
 
-  #report(error: unknown): void {
+  /** Shows `error` where it belongs; returns the refusal of an InputError, as shown. */
+  #report(error: unknown): Refusal | null {
     if (error instanceof InputError) {
-      const message =
-        error instanceof CoincidentElectronsError ? `${error.message}; set a softening a > 0` : error.message;
-      this.#ui.fieldError(panelField(error.field), message);
+      const text = inPanelWords(error.message);
+      const message = error instanceof CoincidentElectronsError ? `${text}; set a softening a > 0` : text;
+      const field = panelField(error.field);
+      this.#ui.fieldError(field, message);
       this.#diagnostics.message(message);
+      return { field, message };
     } else if (error instanceof GpuError) {
       this.#diagnostics.message(`GPU: ${error.message}`);
     } else if (error instanceof CheckStopped) {
@@ -733,6 +762,7 @@ export class Session {
         `Unexpected error: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
+    return null;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -740,15 +770,17 @@ export class Session {
 
   async load(file: File): Promise<void> {
     if (this.#busy) {
-      this.#diagnostics.message('Stop the run before loading a file.');
+      this.#diagnostics.message(kLoadWhileBusy);
       return;
     }
     const text = await file.text();
     // A run may have started while a large file was read.
     if (this.#busy) {
-      this.#diagnostics.message('Stop the run before loading a file.');
+      this.#diagnostics.message(kLoadWhileBusy);
       return;
     }
+    // The refusal of an earlier file is not this one's: it would stand beside this one's outcome.
+    this.#loadRefusal = this.#withdraw(this.#loadRefusal);
     try {
       if (/\.json$/i.test(file.name) || text.trimStart().startsWith('{')) {
         const object = parseJsonObject(text, file.name);
@@ -768,7 +800,9 @@ export class Session {
             'result',
           );
         }
-        this.#loadResult(savedResult(object, file.name), file.name);
+        const saved = savedResult(object, file.name);
+        checkFileElectrons(saved.configuration.n, file.name, 'result');
+        this.#loadResult(saved, file.name);
         return;
       }
       // A binary file (an .npz) is refused as such before its bytes are read as a header, and before
@@ -784,11 +818,13 @@ export class Session {
       if (kind === 'positions') {
         // A saved result's CSV (the page's or solve --out's) holds the positions too.
         const configuration = parsePositionsCsv(text, file.name, kResultHeaders);
+        checkFileElectrons(configuration.n, file.name, 'positions');
         this.#positionsFile = { name: file.name, id: ++this.#loads, configuration };
         this.parameters.source = 'file';
         this.parameters.n = configuration.n;
         this.#afterLoad();
-        this.#diagnostics.message(`Loaded ${configuration.n} positions from ${file.name}.`, 'info');
+        const positions = configuration.n === 1 ? 'position' : 'positions';
+        this.#diagnostics.message(`Loaded ${configuration.n} ${positions} from ${file.name}.`, 'info');
       } else {
         this.#quantityFile = {
           name: file.name,
@@ -802,7 +838,7 @@ export class Session {
         this.#diagnostics.message(`Loaded ${kind} from ${file.name}.`, 'info');
       }
     } catch (error) {
-      this.#report(error);
+      this.#loadRefusal = this.#report(error);
     }
   }
 
@@ -879,7 +915,7 @@ export class Session {
     this.#results.system = system;
     this.#diagnostics.loadedSummary(saved.summary);
     // The file's summary is a result to save again, with or without velocities (a spectrum alone).
-    this.#ui.setDownloads(true);
+    this.#showDownloads();
     this.#diagnostics.message(`Loaded ${configuration.n} electrons and their result from ${name}.`, 'info');
     this.#setStatus(saved.summary.converged === false ? 'failed' : 'converged');
   }
@@ -911,6 +947,12 @@ export class Session {
       timing: r.timing,
     };
     return solveJson(system, r.report, context, { arrays: true, spectrum: r.spectrum });
+  }
+
+  /** The downloads there is something for: the JSON once a system has a result, the CSV its v and p. */
+  #showDownloads(): void {
+    const { system, velocities, momenta } = this.#results;
+    this.#ui.setDownloads(system !== null, system !== null && velocities !== null && momenta !== null);
   }
 
   downloadJson(): void {

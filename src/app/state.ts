@@ -161,8 +161,45 @@ export const kDefaults: Readonly<Parameters> = {
   responseGrid: kResponseAppDefaults.grid,
 };
 
+/** The matrix field's choices: the panel's words for each value of the CLI's --matrix. */
+export const kMatrixLabels: Readonly<Record<input.MatrixChoice, string>> = {
+  auto: 'auto',
+  dense: 'dense (stored)',
+  free: 'matrix-free',
+  tree: 'tree (fast multipole)',
+};
+
+/**
+ * A shared message (src/engine, src/run, src/io) in the panel's words: a CLI flag it names as the
+ * remedy becomes the panel's field and choice (--matrix free: matrix 'matrix-free'), and the one the
+ * page has no field for, the float64 CPU path, is said to be the CLI's.
+ */
+export function inPanelWords(message: string): string {
+  return message
+    .replace(
+      /--matrix (dense|free|tree)\b/g,
+      (_, matrix: input.MatrixChoice) => `matrix '${kMatrixLabels[matrix]}'`,
+    )
+    .replace(/--tree-tol\b/g, 'tree tolerance')
+    .replace(/--dim 2\b/g, "velocity components '2'")
+    .replace(/--device cpu\b/g, "the CLI's --device cpu");
+}
+
 /** Electrons offered in the browser: positions, velocities and render data stay under ~200 MB. */
 export const kMaxElectrons = 2_000_000;
+
+/**
+ * Refuses a loaded file (positions CSV, result JSON) of more electrons than the N field takes: the
+ * same memory limit, which a file would otherwise pass unasked. `field`: the InputError's field.
+ */
+export function checkFileElectrons(n: number, name: string, field: string): void {
+  if (n > kMaxElectrons) {
+    throw new InputError(
+      `${name}: ${n} electrons, but the page takes at most ${kMaxElectrons} (the CLI takes more)`,
+      field,
+    );
+  }
+}
 
 function finite(text: string, what: string): number {
   return input.parseNumber(what, what, text);
@@ -203,7 +240,9 @@ export const parseHalfHeight = (text: string): number => {
   if (problem) throw new InputError(`h ${problem}, got ${text}`);
   return h;
 };
-export const parseLarmorN = (text: string): number => integerIn(text, 'N', kLarmorElectrons);
+/** The ring's N: any count a double holds exactly, refused as the N field is (no bound of 2^53 shown). */
+export const parseLarmorN = (text: string): number =>
+  input.parseElectronCount(text, 'N', kLarmorElectrons.max);
 export const parseFieldTesla = (text: string): number => finite(text, 'B');
 export const parseScalingN = (text: string): number => integerIn(text, 'N', kScalingBrowserElectrons);
 export const parseScalingPoints = (text: string): number => integerIn(text, 'points', kScalingBrowserPoints);

@@ -21,7 +21,7 @@ import { fittedCoefficient } from '../studies/fits.ts';
 import { sameNEpsilon } from '../studies/response/run.ts';
 import type { ScalingPoint, ScalingStudy } from '../studies/scaling/run.ts';
 import { formatNumber } from './colour.ts';
-import { kAxisStyle, kDecadeTicks, show, showText } from './diagnostics.ts';
+import { kAxisStyle, kDecadeTicks, kLinearTicks, show, showText } from './diagnostics.ts';
 
 export type StageTab = 'electrons' | 'studies';
 export type StudyCard = 'london' | 'pairing' | 'larmor' | 'scaling' | 'response';
@@ -152,25 +152,30 @@ const kCards: Record<StudyCard, CardSpec> = {
 };
 
 /**
- * The response points' table: [id suffix, the JSON key it shows]; rotation adds its two, and a sweep
- * with London's sphere to compare (the ball) the current's decay length beside the continuum's.
+ * The response points' table: [id suffix, the JSON key that heads it, what its number is (the
+ * header's tooltip)]; rotation adds its two, and a sweep with London's sphere to compare (the ball)
+ * the current's decay length beside the continuum's.
  */
 const kResponseColumns = [
-  ['n', 'n'],
-  ['n-epsilon', 'n_epsilon'],
-  ['screening', 'screening_ratio'],
-  ['continuum', 'continuum_ratio'],
-  ['london-x', 'london_x'],
-  ['field-centre', 'field_centre_ratio'],
-  ['iterations', 'iterations'],
+  ['n', 'n', 'N, the electrons'],
+  ['n-epsilon', 'n_epsilon', 'N r_e/R (eq. 49)'],
+  [
+    'screening',
+    'screening_ratio',
+    "the induced moment over the Larmor moment without the Darwin term (flux: the current over eq. 13's)",
+  ],
+  ['continuum', 'continuum_ratio', "the continuum theory's screening ratio, where the geometry has one"],
+  ['london-x', 'london_x', 'R/λ_L (ball, sphere), or R/Λ = 2 N r_e/R (disk: the Pearl length)'],
+  ['field-centre', 'field_centre_ratio', 'B_total(0)/B_ext, the field at the centre over the applied one'],
+  ['iterations', 'iterations', "CG's iterations, with its reason where it did not converge"],
 ] as const;
 const kRotationColumns = [
-  ['london-field', 'london_field_ratio'],
-  ['n-eff', 'n_eff_epsilon'],
+  ['london-field', 'london_field_ratio', 'B(0)/B_London: the field at the centre over 2mΩ/|e| (eq. 27)'],
+  ['n-eff', 'n_eff_epsilon', 'N_eff r_e/R: the fully lagging electrons that give that field (eq. 30)'],
 ] as const;
 const kDecayColumns = [
-  ['decay', 'decay_length'],
-  ['continuum-decay', 'continuum_decay_length'],
+  ['decay', 'decay_length', "the induced current's fitted e-folding depth below the surface, in units of R"],
+  ['continuum-decay', 'continuum_decay_length', "London's sphere's, fitted the same way, in units of R"],
 ] as const;
 type ResponseColumn =
   | (typeof kResponseColumns)[number][0]
@@ -899,7 +904,7 @@ export class StudiesView {
     const table = element('response-points');
     table.innerHTML = '';
     const head = create('tr');
-    head.append(...columns.map(([, key]) => create('th', {}, key)));
+    head.append(...columns.map(([, key, meaning]) => create('th', { title: meaning }, key)));
     table.append(head);
     result.points.forEach((point, k) => {
       const row = create('tr', point.converged ? {} : { class: 'bad' });
@@ -971,8 +976,8 @@ export class StudiesView {
           {
             label: spec.drive === 'flux' ? 'I / I (eq. 13)' : 'μ / μ_Larmor',
             ...kAxisStyle,
-            size: 48,
             labelSize: 16,
+            ...kLinearTicks,
           },
         ],
         series,

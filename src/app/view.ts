@@ -43,6 +43,14 @@ const kLegendTitles: Record<RenderQuantity, string> = {
   current: '|v_i|  induced by the response run (its unit u)',
 };
 
+/** Why a chosen colour has nothing to colour by yet: the electrons are drawn uncoloured, no legend. */
+const kColourWanting: Record<Exclude<RenderQuantity, 'none'>, string> = {
+  velocity: 'colour by speed |v|: no velocities yet (Momenta or Solve)',
+  momentum: 'colour by momentum |p|: no momenta yet (Momenta or Solve)',
+  darwin: 'colour by |p − v|: no velocities and momenta yet (Momenta or Solve)',
+  current: 'colour by |v_i|: no response run of these electrons (Studies › Response)',
+};
+
 interface Shown {
   system: DarwinSystem;
   particles: Float32Array;
@@ -62,6 +70,8 @@ interface Shown {
 export class ParticleView {
   readonly canvas: HTMLCanvasElement;
   readonly #legend: HTMLCanvasElement;
+  /** Beside the legend: why the chosen colour is not drawn (kColourWanting). */
+  readonly #colourNote: HTMLElement;
   #gpu: GpuContext;
   readonly #context: GPUCanvasContext;
   readonly #format: GPUTextureFormat;
@@ -77,10 +87,16 @@ export class ParticleView {
   /** Frames drawn: the e2e tests and the diagnostics can tell that drawing happens. */
   frames = 0;
 
-  constructor(gpu: GpuContext, canvas: HTMLCanvasElement, legend: HTMLCanvasElement) {
+  constructor(
+    gpu: GpuContext,
+    canvas: HTMLCanvasElement,
+    legend: HTMLCanvasElement,
+    colourNote: HTMLElement,
+  ) {
     this.#gpu = gpu;
     this.canvas = canvas;
     this.#legend = legend;
+    this.#colourNote = colourNote;
     const context = canvas.getContext('webgpu');
     if (!context) throw new Error('the canvas has no WebGPU context');
     this.#context = context;
@@ -262,6 +278,10 @@ export class ParticleView {
     this.frames++;
     const legend: LegendContent | null = range && { title: kLegendTitles[colourBy], ...range };
     drawLegend(this.#legend, this.#table, legend);
+    const chosen = this.#display.colourBy;
+    const note = shown && chosen !== 'none' && colourBy === 'none' ? kColourWanting[chosen] : '';
+    if (this.#colourNote.textContent !== note) this.#colourNote.textContent = note;
+    this.#colourNote.hidden = note === '';
   }
 
   #range(shown: Shown, quantity: ShownQuantity): ColourRange {
