@@ -67,7 +67,7 @@ test("a first hour's findings: v = 0, a bad N, the downloads, refusals, a stoppe
   expect(await loadFile(page, 'p.csv', 'px,py,pz\n1,0,0\n')).toBe('Loaded momenta from p.csv.');
   await typeField(page, 'n', '2');
   expect(await runAction(page, 'solve')).toBe('failed');
-  const refusal = 'p.csv: 1 rows of momenta, but the configuration has N = 2';
+  const refusal = 'p.csv: 1 row of momenta, but the configuration has N = 2';
   expect(await fieldError(page, 'velocity').textContent()).toBe(refusal);
   expect(await shownText(page, 'message')).toBe(refusal);
   await typeField(page, 'n', '1');

@@ -312,7 +312,7 @@ describe('validation errors carry their field, and physics names no flag', () =>
     const momenta = refusal(() => parseQuantityCsv('J\n1\n', 'j.csv', ring, 'momenta'));
     expect(momenta).toMatchObject({
       field: 'momenta',
-      message: 'j.csv: 1 rows of momenta, but the configuration has N = 4',
+      message: 'j.csv: 1 row of momenta, but the configuration has N = 4',
     });
     const velocities = refusal(() => parseQuantityCsv('vx\n1\n', 'v.csv', ring, 'velocities'));
     expect(velocities.field).toBe('velocities');

@@ -85,7 +85,7 @@ export function parseQuantityCsv(
   const n = system.configuration.n;
   if (csv.values.length !== n) {
     throw new InputError(
-      `${source}: ${csv.values.length} rows of ${quantity}, but the configuration has N = ${n}`,
+      `${source}: ${csv.values.length} ${csv.values.length === 1 ? 'row' : 'rows'} of ${quantity}, but the configuration has N = ${n}`,
       quantity,
     );
   }
