@@ -198,6 +198,12 @@ describe('refinedVelocities on the float32 CPU mirror', () => {
     }
     expect(warm.iterations).toBeLessThan(cold.iterations);
     expect(guess).toEqual(v.map((x, k) => x * (1 + 1e-3 * Math.sin(k))));
+    // The history starts from the guess's own residual, in float64.
+    expect(warm.history[0]).toBeCloseTo(trueRelativeResidual64(system, p, guess) * norm(p), 12);
+    // A guess that meets the tolerance is the answer: no inner solve at all.
+    const exact = await solve(cold.x);
+    expect(exact).toMatchObject({ reason: 'converged_rtol', iterations: 0, refinementSteps: 0 });
+    expect(exact.x).toEqual(cold.x);
   });
 
   test('a zero right-hand side returns at once; maxIterations 1 ends with diverged_max_it', async () => {

@@ -659,6 +659,26 @@ describe('GPU', () => {
     });
   }
 
+  gpu.test(
+    'where M is indefinite but the drive is not, the GPU converges where the CPU does',
+    async (context) => {
+      // The ring of 16 at N r_e/R = 10 (lambda_min(M) = -1.17; the field drives only the uniform mode)
+      // and the sphere of 250 at 30 (-0.040): float64 CG converges on both. The refinement's
+      // corrections solve for rounding, which holds the negative modes too: they go on by MINRES.
+      for (const input of [
+        { geometry: 'ring', n: '16', model: 'azimuthal', nEpsilon: '10' },
+        { geometry: 'sphere', n: '250', nEpsilon: '30' },
+      ] as const) {
+        const spec = responseSpec({ ...input, device: 'gpu' });
+        const [p] = (await runResponse(spec, gpuOpen(context, 'dense'))).points;
+        const [q] = (await runResponse({ ...spec, device: 'cpu' }, cpuOpen)).points;
+        expect(q.reason, input.geometry).toBe('converged_rtol');
+        expect(p.reason, input.geometry).toBe('converged_rtol');
+        expect(Math.abs(p.screeningRatio / q.screeningRatio - 1)).toBeLessThan(kRefinedTolerance);
+      }
+    },
+  );
+
   gpu.test('deep in the Meissner regime the centre field, 1 - 0.9998, keeps four digits', async (context) => {
     // B(0)/B_ext of a ball of 1000 at N r_e/R = 30: 1.5691e-4 (float64 CG to 1e-13); float32 CG to
     // its own 1e-6, unrefined, gave 1.508e-4.

@@ -125,7 +125,7 @@ export function threadsOption(text: string | undefined): number {
 }
 
 /** A pool of `threads` workers for the float64 CPU path (src/parallel/); whoever holds it disposes it. */
-function cpuPool(threads: number) {
+export function cpuPool(threads: number): WorkerPool {
   return nodeWorkerPool(threads, kCpuKernels);
 }
 

@@ -90,17 +90,21 @@ function residual(product: Float64Product, p: Float64Array, v: Float64Array): [F
 
 /**
  * Solves M v = p to `rtol` by refinement: v_0 = 0, r_k = p - M v_k (float64), M d_k = r_k / ||r_k||
- * solved on `backend` to kRefinementRtol by `solver`, v_k+1 = v_k + ||r_k|| d_k (float64); a guess
- * x0 of v starts the first of those solves (d_0 from x0 / ||p||), so it costs no product of its own.
- * Stops with converged_* once ||r_k|| <= max(atol, rtol ||p||) in float64; diverged_refinement when
- * a step fails ||r_k+1|| <= kRefinementContraction ||r_k|| (the step is kept only if it lowered
- * ||r||) or after kMaxRefinementSteps; diverged_max_it instead when that step's inner solve ran out
- * of iterations before `size` of them (maxIterations bounds each inner solve, as it bounds a solve
- * that does not refine; past `size`, exact arithmetic would have finished, so running out is
- * float32's failure), or when onIteration stops; an inner diverged_nan, _breakdown or _indefinite
- * as it came. 'auto' switches once: after an inner switch to MINRES the later steps run MINRES.
+ * solved on `backend` to kRefinementRtol by `solver`, v_k+1 = v_k + ||r_k|| d_k (float64). A guess
+ * x0 of v that already meets the tolerance is v (no inner solve); else it starts the first of those
+ * solves (d_0 from x0 / ||p||). Stops with converged_* once ||r_k|| <= max(atol, rtol ||p||) in
+ * float64; diverged_refinement when a step fails ||r_k+1|| <= kRefinementContraction ||r_k|| (the
+ * step is kept only if it lowered ||r||) or after kMaxRefinementSteps; diverged_max_it instead when
+ * that step's inner solve ran out of iterations before `size` of them (maxIterations bounds each
+ * inner solve, as it bounds a solve that does not refine; past `size`, exact arithmetic would have
+ * finished, so running out is float32's failure), or when onIteration stops; an inner
+ * diverged_nan, _breakdown or _indefinite of the first step as it came, with the iterate it reached
+ * where that lowered ||r||, as a solve that does not refine returns its last one. A correction's
+ * right-hand side is the float64 residual, rounding that holds every mode of M even where p excites
+ * only positive ones: CG meeting negative curvature there says nothing of p, so the corrections go on
+ * by MINRES, as 'auto' switches once (after an inner switch the later steps run MINRES too).
  * iterations, history and onIteration's count run on across steps, and the history's norms are the
- * inner ones times ||r_k||, estimates of ||p - M v||.
+ * inner ones times ||r_k||, estimates of ||p - M v|| (entry 0 that of x0 where one is given).
  */
 export async function refinedVelocities(
   backend: MassMatrixBackend,
@@ -114,13 +118,20 @@ export async function refinedVelocities(
   const target = Math.max(atol, options.rtol * normP);
   let v: Float64Array = new Float64Array(p.length);
   let [r, normR]: [Float64Array, number] = [Float64Array.from(p), normP];
+  let initial = normP;
+  if (options.x0) {
+    const guess = Float64Array.from(options.x0);
+    const [guessR, guessNorm] = residual(product, p, guess);
+    initial = guessNorm;
+    if (guessNorm <= target) [v, r, normR] = [guess, guessR, guessNorm];
+  }
   let innerSolver = solver;
   let solverUsed: 'cg' | 'minres' = solver === 'minres' ? 'minres' : 'cg';
   let switchedFrom: 'cg' | undefined;
   let iterations = 0;
   let steps = 0;
   let stopped = false;
-  const history = [normP];
+  const history = [initial];
   let reason: ConvergenceReason;
   for (;;) {
     if (normR <= target) {
@@ -160,25 +171,32 @@ export async function refinedVelocities(
       switchedFrom = 'cg';
       innerSolver = 'minres';
     }
-    if (!inner.converged && inner.reason !== 'diverged_max_it') {
-      reason = inner.reason;
+    if (stopped) {
+      reason = 'diverged_max_it';
       break;
+    }
+    const failed = !inner.converged && inner.reason !== 'diverged_max_it';
+    const curvature = inner.reason === 'diverged_indefinite' || inner.reason === 'diverged_breakdown';
+    if (failed && curvature && steps > 1 && innerSolver === 'cg') {
+      switchedFrom = 'cg';
+      innerSolver = 'minres';
+      continue;
     }
     const next = v.map((x, k) => x + scale * inner.x[k]);
     const [nextR, nextNorm] = residual(product, p, next);
+    if (nextNorm < normR) [v, r, normR] = [next, nextR, nextNorm];
+    if (failed) {
+      reason = inner.reason;
+      break;
+    }
     if (!Number.isFinite(nextNorm)) {
       reason = 'diverged_nan';
       break;
     }
-    if (nextNorm < normR) [v, r, normR] = [next, nextR, nextNorm];
     if (nextNorm > target && nextNorm > kRefinementContraction * scale) {
       // Cut short below `size` iterations, the inner solve had not done what exact arithmetic would.
       const cutShort = inner.reason === 'diverged_max_it' && inner.iterations < p.length;
       reason = cutShort ? 'diverged_max_it' : 'diverged_refinement';
-      break;
-    }
-    if (stopped) {
-      reason = 'diverged_max_it';
       break;
     }
   }

@@ -9,7 +9,15 @@ import { InputError, renamedMessage } from '../../physics/input-error.ts';
 import { geometry, kGeometryNames } from '../../physics/geometry.ts';
 import { kMaxDenseSize, type DarwinSystem } from '../../physics/models.ts';
 import { kDriveNames } from '../../physics/response.ts';
-import { chunkProgress, cpuReference, kHostMemory, openStudyBackend, threadsOption } from '../engine.ts';
+import {
+  chunkProgress,
+  cpuPool,
+  cpuReference,
+  kHostMemory,
+  openStudyBackend,
+  threadsOption,
+} from '../engine.ts';
+import type { WorkerPool } from '../../parallel/pool.ts';
 import { chooseCpuStorage } from '../../run/backend.ts';
 import {
   responseFileNames,
@@ -165,6 +173,8 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   const storage = spec.device === 'cpu' ? chooseCpuStorage(largest, spec.matrix, kHostMemory) : spec.matrix;
   const checked = checkDecision(largest, spec.device, undefined, storage) === 'on';
   let result: ResponseResult;
+  // The float64 products of the GPU's refined solves, on --threads threads from the first.
+  let pool: WorkerPool | null = null;
   try {
     const gpu = context;
     result = await runResponse(
@@ -176,9 +186,11 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
       gpu
         ? (positions, velocities, points) => gpuMovingChargesField(gpu, positions, velocities, points)
         : null,
+      () => (pool ??= cpuPool(threads)),
     );
   } finally {
     if (context) releaseDevice(context);
+    (pool as WorkerPool | null)?.dispose();
   }
   progress.done();
 

@@ -32,6 +32,7 @@ import {
   type CurrentProfile,
 } from '../../physics/response.ts';
 import { inversePowerLaw } from '../../physics/scaling.ts';
+import type { WorkerPool } from '../../parallel/pool.ts';
 import type { MassMatrixBackend, TreeDetails } from '../../run/backend.ts';
 import { linearLeastSquares } from '../../solvers/least-squares.ts';
 import { fitLaw } from '../fits.ts';
@@ -320,8 +321,8 @@ export function sweepWarmStart(
 /**
  * The sweep's tolerance where M is exact (dense or matrix-free), on every device. The centre field
  * B(0)/B_ext = 1 - eps b_z/2 deep in the Meissner regime is a difference of nearly equal numbers
- * (1 - 0.9993 at N r_e/R = 30), which turns an error of the velocities into one about a thousand
- * times larger in the ratio: for a ball of 1000 at N r_e/R = 30 (converged: 1.5691e-4) a float32
+ * (1 - 0.9998 for a ball of 1000 at N r_e/R = 30), which turns an error of the velocities into one
+ * about a thousand times larger in the ratio: for a ball of 1000 at N r_e/R = 30 (converged: 1.5691e-4) a float32
  * solve to its own 1e-6 gave 1.508e-4, a float64 one to its default 1e-8 still 1.5695e-4. At 1e-10
  * the ratio holds four digits; below float32's reach the GPU refines (src/run/refine.ts). With the
  * tree, each device's default instead.
@@ -340,10 +341,17 @@ class SweepBackend {
   readonly #solutions: SweepSolution[] = [];
   readonly #open: OpenResponseBackend;
   readonly #options: SolveOptions & { rtol: number };
+  readonly #float64Pool: (() => WorkerPool) | null;
 
-  constructor(open: OpenResponseBackend, options: SolveOptions & { rtol: number }) {
+  /** `float64Pool`: threads for a refined solve's float64 products (the caller's thread without). */
+  constructor(
+    open: OpenResponseBackend,
+    options: SolveOptions & { rtol: number },
+    float64Pool: (() => WorkerPool) | null = null,
+  ) {
     this.#open = open;
     this.#options = options;
+    this.#float64Pool = float64Pool;
   }
 
   async solve(
@@ -360,10 +368,16 @@ class SweepBackend {
     const options = { ...this.#options, rtol, x0, onIteration };
     const solve =
       rtol !== undefined && refines(this.#backend, rtol)
-        ? await refinedVelocities(this.#backend, float64Product(system), rightHandSide, 'cg', {
-            ...options,
-            rtol,
-          })
+        ? await refinedVelocities(
+            this.#backend,
+            float64Product(system, this.#float64Pool?.()),
+            rightHandSide,
+            'cg',
+            {
+              ...options,
+              rtol,
+            },
+          )
         : await this.#backend.velocities(rightHandSide, 'cg', options);
     if (solve.converged) {
       const { x, trueRelativeResidual: relativeResidual } = solve;
@@ -496,9 +510,10 @@ export function responsePlan(spec: ResponseSpec): ResponsePlanPoint[] {
  * `openBackend` (opened at the smallest eps, moved up by setEpsilon, each solve warm-started), and
  * with `openReference` (the float64 CPU reference) one more per N against which each solve is
  * checked. With `fieldSum` (a device's Biot-Savart sum) the field maps are summed by it and checked
- * against float64 (fieldMapCheck); without, they are summed in float64. Points come in the spec's
- * order of N, and at each N in ascending eps; Stop follows study.ts's sweep (checked before and
- * after each solve, a cut point dropped).
+ * against float64 (fieldMapCheck); without, they are summed in float64. `float64Pool` runs a refined
+ * solve's float64 products on its threads (else on the caller's). Points come in the spec's order of
+ * N, and at each N in ascending eps; Stop follows study.ts's sweep (checked before and after each
+ * solve, a cut point dropped).
  */
 export async function runResponse(
   spec: ResponseSpec,
@@ -506,6 +521,7 @@ export async function runResponse(
   hooks: StudyHooks = {},
   openReference: OpenResponseBackend | null = null,
   fieldSum: ReducedFieldSum | null = null,
+  float64Pool: (() => WorkerPool) | null = null,
 ): Promise<ResponseResult> {
   const started = performance.now();
   const plan = responsePlan(spec);
@@ -528,7 +544,7 @@ export async function runResponse(
         held = {
           n,
           configuration: geometry(spec.geometry, n),
-          backend: new SweepBackend(openBackend, { rtol: kResponseRtol }),
+          backend: new SweepBackend(openBackend, { rtol: kResponseRtol }, float64Pool),
           reference: openReference ? new SweepBackend(openReference, { rtol: kReferenceRtol }) : null,
         };
       }
