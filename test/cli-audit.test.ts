@@ -313,18 +313,22 @@ describe("london's cylinder: a half-height past float64's reach is refused befor
     expectUserErrorRun(run, /^error: --half-height must be at most 1e100, got 1e300$/);
     expect(run.stderr).toBe('error: --half-height must be at most 1e100, got 1e300\n');
     expect(() => parseHalfHeight('1e300')).toThrow('h must be at most 1e100, got 1e300');
-    expect(parseHalfHeight('1e100')).toBe(kMaxLondonHalfHeight);
     // At the limit the field at the centre is still a normal float64: the run's own check passes.
     expect(cylinderLondonParameter(50, kMaxLondonHalfHeight).perRadius).toBeGreaterThan(0);
   });
 
   test("on the GPU, a body whose 1/r^3 flushes to zero in float32 is refused naming the CPU's path", () => {
-    const run = cli('london', '--geometry', 'cylinder', '--half-height', '1e30', '--n', '50', '--grid', '5');
-    expectUserErrorRun(
-      run,
-      /^error: a charge or field point 9\.80e\+29 R from the centre is too far for float32 .*--device cpu/,
-    );
-    // 2 sqrt(3) L, the farthest two points apart, keeps 1/r^3 normal up to L = 1.27e12.
+    const run = cli('london', '--geometry', 'cylinder', '--half-height', '1e13', '--n', '50', '--grid', '5');
+    const message =
+      "error: --half-height must be at most 1e12 on the GPU (float32's 1/r^3 flushes to zero beyond; " +
+      '--device cpu takes up to 1e100), got 1e13\n';
+    expectUserErrorRun(run, /^error: --half-height must be at most 1e12 on the GPU/);
+    expect(run.stderr).toBe(message);
+    // The page runs on the GPU: its h has the GPU's bound.
+    expect(parseHalfHeight('1e12')).toBe(1e12);
+    expect(() => parseHalfHeight('1e13')).toThrow('h must be at most 1e12 on the GPU');
+    // The sum's own guard, for any caller: 2 sqrt(3) L, the farthest two points apart, keeps 1/r^3
+    // normal up to L = 1.27e12, past the map's 0.9 h at h = 1e12.
     const at = (largest: number) => () => checkFloat32FieldSum([0, 0, largest], [0, 0, 0]);
     expect(at(1.2e12)).not.toThrow();
     expect(at(1.3e12)).toThrow(InputError);

@@ -236,7 +236,8 @@ export const parseLondonN = (text: string): number => integerIn(text, 'N', kLond
 export const parseLondonGrid = (text: string): number => integerIn(text, 'grid', kLondonBrowserGrid);
 export const parseHalfHeight = (text: string): number => {
   const h = finite(text, 'h');
-  const problem = londonHalfHeightProblem(h);
+  // The page's London map runs on the GPU.
+  const problem = londonHalfHeightProblem(h, 'gpu');
   if (problem) throw new InputError(`h ${problem}, got ${text}`);
   return h;
 };

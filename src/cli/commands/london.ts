@@ -30,6 +30,7 @@ import {
   kLondonDefaultNs,
   kLondonGrid,
   kMaxLondonElectrons,
+  kMaxLondonHalfHeightGpuText,
   kMaxLondonHalfHeightText,
   londonHalfHeightProblem,
   parseLondonGeometry,
@@ -61,7 +62,8 @@ is also listed for N = ${kLondonConvergenceNs.join(', ')} (float64), with the po
   --geometry G      sphere (Fibonacci points) | cylinder (lateral surface rho = R, |z| <= h R)  [sphere]
   --n N[,N...]      electrons; a list, or the flag repeated, for several bodies        [${kLondonDefaultNs.join(', ')}]
   --grid G          field points per side of the map (${kLondonGrid.min}..${kLondonGrid.max})                        [${kLondonDefaultGrid}]
-  --half-height H   cylinder only: half-length h in units of R, at most ${kMaxLondonHalfHeightText}          [1]
+  --half-height H   cylinder only: half-length h in units of R, at most ${kMaxLondonHalfHeightGpuText} (GPU) or
+                    ${kMaxLondonHalfHeightText} (CPU)                                                [1]
   --device gpu|cpu  the WebGPU Biot-Savart kernel, or the float64 CPU sum             [gpu]
   --shard K/N       run every N-th point (the maps, then the convergence list) from the K-th;
                     'merge' joins the shards' JSON into the whole run's
@@ -112,12 +114,14 @@ function checkOptions(values: LondonValues) {
   if (values['half-height'] !== undefined && geometry !== 'cylinder') {
     throw new InputError('--half-height applies only to --geometry cylinder');
   }
-  const halfHeight = parseNumber('half-height', values['half-height'] ?? '1', londonHalfHeightProblem);
-  if (values.device !== 'gpu' && values.device !== 'cpu') {
-    throw new InputError(`--device must be gpu or cpu, got '${values.device}'`);
-  }
+  const device = values.device;
+  if (device !== 'gpu' && device !== 'cpu')
+    throw new InputError(`--device must be gpu or cpu, got '${device}'`);
+  const halfHeight = parseNumber('half-height', values['half-height'] ?? '1', (h) =>
+    londonHalfHeightProblem(h, device),
+  );
   const shard = values.shard === undefined ? null : parseShard(values.shard, '--shard');
-  return { geometry, ns, grid, halfHeight, device: values.device, shard };
+  return { geometry, ns, grid, halfHeight, device, shard };
 }
 
 export async function londonCommand(argv: string[], progress: Progress): Promise<CommandOutput> {

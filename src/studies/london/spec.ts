@@ -25,11 +25,20 @@ export const kLondonBrowserGrid: IntegerRange = { min: 3, max: 201 };
  */
 export const kMaxLondonHalfHeightText = '1e100';
 export const kMaxLondonHalfHeight = Number(kMaxLondonHalfHeightText);
+/**
+ * The half-height the GPU's float32 Biot-Savart sum holds: its charges and the map's points (out to
+ * kMapExtent h) within 1.27e12 R keep 1/r^3 normal (checkFloat32FieldSum).
+ */
+export const kMaxLondonHalfHeightGpuText = '1e12';
+export const kMaxLondonHalfHeightGpu = Number(kMaxLondonHalfHeightGpuText);
 
-/** What is wrong with a half-height h, or null: > 0 and at most kMaxLondonHalfHeight. */
-export function londonHalfHeightProblem(h: number): string | null {
+/** What is wrong with a half-height h on `device`, or null: > 0 and within the device's bound. */
+export function londonHalfHeightProblem(h: number, device: 'gpu' | 'cpu'): string | null {
   if (!(h > 0)) return 'must be > 0';
-  return h > kMaxLondonHalfHeight ? `must be at most ${kMaxLondonHalfHeightText}` : null;
+  if (h > kMaxLondonHalfHeight) return `must be at most ${kMaxLondonHalfHeightText}`;
+  return device === 'gpu' && h > kMaxLondonHalfHeightGpu
+    ? `must be at most ${kMaxLondonHalfHeightGpuText} on the GPU (float32's 1/r^3 flushes to zero beyond; --device cpu takes up to ${kMaxLondonHalfHeightText})`
+    : null;
 }
 
 export function parseLondonGeometry(text: string): LondonGeometry {
