@@ -63,7 +63,7 @@ is also listed for N = ${kLondonConvergenceNs.join(', ')} (float64), with the po
   --n N[,N...]      electrons; a list, or the flag repeated, for several bodies        [${kLondonDefaultNs.join(', ')}]
   --grid G          field points per side of the map (${kLondonGrid.min}..${kLondonGrid.max})                        [${kLondonDefaultGrid}]
   --half-height H   cylinder only: half-length h in units of R, at most ${kMaxLondonHalfHeightGpuText} (GPU) or
-                    ${kMaxLondonHalfHeightText} (CPU)                                                [1]
+                    ${kMaxLondonHalfHeightText} (CPU)                                                       [1]
   --device gpu|cpu  the WebGPU Biot-Savart kernel, or the float64 CPU sum             [gpu]
   --shard K/N       run every N-th point (the maps, then the convergence list) from the K-th;
                     'merge' joins the shards' JSON into the whole run's
