@@ -27,7 +27,7 @@ import {
 } from '../../studies/response/report.ts';
 import { kResponseRtol, runResponse, type ResponseResult } from '../../studies/response/run.ts';
 import { checkNoneRepeated } from '../../studies/study.ts';
-import { kResponseDefaults, kResponseLimits, responseSpec } from '../../studies/response/spec.ts';
+import { kResponseDefaults, kResponseLimits, numberList, responseSpec } from '../../studies/response/spec.ts';
 import { openGpu } from '../device.ts';
 import { checkDecision, kCheckMaxUnknowns } from '../../run/check.ts';
 import { parseDimensionFor, parseTreeToleranceFor } from '../../run/inputs.ts';
@@ -151,8 +151,10 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   }
   // The spec keeps one of a repeated point (a link's list may repeat one); the command refuses it, as
   // every sweep's list on the command line.
-  checkNoneRepeated(listed(values.n), '--n', 'n');
-  checkNoneRepeated(listed(values['n-epsilon']), '--n-epsilon', 'nEpsilon');
+  checkNoneRepeated(numberList('n', values.n ?? ''), '--n', 'n');
+  if (values['n-epsilon'] !== undefined) {
+    checkNoneRepeated(numberList('nEpsilon', values['n-epsilon']), '--n-epsilon', 'nEpsilon');
+  }
   parseTreeToleranceFor(spec.matrix, values['tree-tol'], '--tree-tol', '--matrix');
   parseDimensionFor(spec.model, values.dim, '--dim', '--model');
   const threads = threadsOption(values.threads);
@@ -205,15 +207,9 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   return { json: values.json, summary, text: responseText(summary, files) };
 }
 
-/** The numbers of a list the spec has read (each a valid number), in the order given. */
-const listed = (text: string | undefined) => (text === undefined ? [] : text.split(',').map(Number));
-
-const fixed = (x: number | null | undefined, width: number) =>
-  (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toPrecision(6)).padStart(width);
-
-/** An uncertainty to two digits, in the limits' 9-wide column (as the README's tables give it). */
-const spread = (x: number | null | undefined) =>
-  (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toExponential(1)).padStart(9);
+/** A number to six digits (an uncertainty to two), right-aligned in `width`; '-' for none. */
+const fixed = (x: number | null | undefined, width: number, written = (y: number) => y.toPrecision(6)) =>
+  (x === null || x === undefined || !Number.isFinite(x) ? '-' : written(x)).padStart(width);
 
 function responseText(summary: ReturnType<typeof responseSummary>, files: string[]): string {
   const lines = [
@@ -247,7 +243,7 @@ function responseText(summary: ReturnType<typeof responseSummary>, files: string
     lines.push('', ' N r_e/R   N -> infinity        +-   continuum   law');
     for (const l of summary.limits) {
       lines.push(
-        `${fixed(l.n_epsilon, 8)} ${fixed(l.extrapolated_ratio, 15)} ${spread(l.uncertainty)} ${fixed(l.continuum_ratio, 11)}   ${l.law}`,
+        `${fixed(l.n_epsilon, 8)} ${fixed(l.extrapolated_ratio, 15)} ${fixed(l.uncertainty, 9, (y) => y.toExponential(1))} ${fixed(l.continuum_ratio, 11)}   ${l.law}`,
       );
     }
   }

@@ -94,7 +94,8 @@ function oneOf<T extends string>(field: string, text: string, values: readonly T
   return text as T;
 }
 
-function numberList(field: string, text: string): number[] {
+/** The numbers of a comma-separated list as given (repeats and order kept), or `field`'s one-line refusal. */
+export function numberList(field: string, text: string): number[] {
   return text.split(',').map((part) => {
     const value = decimalNumber(part);
     if (!Number.isFinite(value)) throw new InputError(`${field} needs finite numbers, got '${part}'`, field);
