@@ -320,12 +320,12 @@ export function sweepWarmStart(
 
 /**
  * The sweep's tolerance where M is exact (dense or matrix-free), on every device. The centre field
- * B(0)/B_ext = 1 - eps b_z/2 deep in the Meissner regime is a difference of nearly equal numbers
- * (1 - 0.9998 for a ball of 1000 at N r_e/R = 30), which turns an error of the velocities into one
- * about a thousand times larger in the ratio: for a ball of 1000 at N r_e/R = 30 (converged: 1.5691e-4) a float32
- * solve to its own 1e-6 gave 1.508e-4, a float64 one to its default 1e-8 still 1.5695e-4. At 1e-10
- * the ratio holds four digits; below float32's reach the GPU refines (src/run/refine.ts). With the
- * tree, each device's default instead.
+ * B(0)/B_ext = 1 - eps b_z/2 deep in the Meissner regime is a difference of nearly equal numbers,
+ * which turns an error of the velocities into one about a thousand times larger in the ratio: for a
+ * ball of 1000 at N r_e/R = 30 (converged: 1 - 0.99984 = 1.5691e-4) a float32 solve to its own 1e-6
+ * gave 1.508e-4, a float64 one to its default 1e-8 still 1.5695e-4. At 1e-10 the ratio holds four
+ * digits; below float32's reach the GPU refines (src/run/refine.ts). With the tree, each device's
+ * default instead.
  */
 export const kResponseRtol = 1e-10;
 
@@ -365,7 +365,7 @@ class SweepBackend {
     // The tree's product is within its tolerance (1e-5) of M's: a tighter solve than the device's
     // default would not make the velocities M's, and would need a float64 tree beside the GPU's.
     const rtol = this.#backend.tree ? undefined : this.#options.rtol;
-    const options = { ...this.#options, rtol, x0, onIteration };
+    const options = { ...this.#options, x0, onIteration };
     const solve =
       rtol !== undefined && refines(this.#backend, rtol)
         ? await refinedVelocities(
@@ -373,12 +373,9 @@ class SweepBackend {
             float64Product(system, this.#float64Pool?.()),
             rightHandSide,
             'cg',
-            {
-              ...options,
-              rtol,
-            },
+            { ...options, rtol },
           )
-        : await this.#backend.velocities(rightHandSide, 'cg', options);
+        : await this.#backend.velocities(rightHandSide, 'cg', { ...options, rtol });
     if (solve.converged) {
       const { x, trueRelativeResidual: relativeResidual } = solve;
       this.#solutions.push({ epsilon: system.epsilon, x, relativeResidual });
