@@ -42,10 +42,10 @@ export const kResponseHelp = `Usage: darwin-breit response --geometry G --n N[,N
          [--out DIR] [--markdown] [--json]
 
 The electrons' response to a vector potential switched on at rest: p = m M v + e A stays 0, so
-M v = -(e/m) A(r_i), one CG solve per point to a relative residual of ${kResponseRtol} in float64 (the GPU
-refines its float32 solves; with the tree, --tol's default of the device). Without the Darwin term
-every electron takes the Larmor rotation (eq. 17/18); screening_ratio is the induced moment (the
-current, for flux) over that.
+M v = -(e/m) A(r_i), one CG solve per point to a relative residual of ${kResponseRtol} in float64 (the
+GPU refines its float32 solves; with the tree, the device's default, 1e-6 GPU or 1e-8 CPU). Without
+the Darwin term every electron takes the Larmor rotation (eq. 17/18); screening_ratio is the induced
+moment (the current, for flux) over that.
 
   --geometry G          ${kGeometryNames.join('|')}
   --n N[,N...]          electrons, 2..${kResponseLimits.maxNGpu} (GPU), 2..${(kMaxDenseSize / 3) | 0} (CPU, --matrix dense: ${kMaxDenseSize} unknowns),
