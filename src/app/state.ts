@@ -234,13 +234,9 @@ function integerIn(text: string, what: string, range: IntegerRange): number {
 }
 export const parseLondonN = (text: string): number => integerIn(text, 'N', kLondonBrowserElectrons);
 export const parseLondonGrid = (text: string): number => integerIn(text, 'grid', kLondonBrowserGrid);
-export const parseHalfHeight = (text: string): number => {
-  const h = finite(text, 'h');
-  // The page's London map runs on the GPU.
-  const problem = londonHalfHeightProblem(h, 'gpu');
-  if (problem) throw new InputError(`h ${problem}, got ${text}`);
-  return h;
-};
+/** The cylinder's half-height, within the GPU's bound: the page's London map runs on the GPU. */
+export const parseHalfHeight = (text: string): number =>
+  input.parseNumber('h', 'h', text, (h) => londonHalfHeightProblem(h, 'gpu'));
 /** The ring's N: any count a double holds exactly, refused as the N field is (no bound of 2^53 shown). */
 export const parseLarmorN = (text: string): number =>
   input.parseElectronCount(text, 'N', kLarmorElectrons.max);

@@ -14,6 +14,7 @@ import {
 import { dirname, join, resolve } from 'node:path';
 import { toJson } from '../io/formats.ts';
 import { InputError } from '../physics/input-error.ts';
+import { firstRepeated } from '../studies/study.ts';
 import { partialPath, removeQuietly } from './formats.ts';
 
 /** A file a study writes into its --out directory: its name there and its contents. */
@@ -40,7 +41,7 @@ export function checkOutputDirectory(path: string, names: readonly string[]): Ou
     throw new InputError(`cannot create directory ${path} (${code})`, 'out');
   };
   if (path.trim() === '') throw new InputError("--out needs a directory, got ''", 'out');
-  const twice = names.find((name, k) => names.indexOf(name) < k);
+  const twice = firstRepeated(names);
   if (twice !== undefined) {
     throw new InputError(
       `cannot write ${join(path, twice)} twice: two files of this run take that name`,

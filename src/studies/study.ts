@@ -20,12 +20,17 @@ export function integerRangeProblem(range: IntegerRange, x: number): string | nu
     : `must be an integer in ${range.min}..${range.max}`;
 }
 
+/** The first value of `values` that an earlier one equals, or undefined where none repeats. */
+export function firstRepeated<T>(values: readonly T[]): T | undefined {
+  return values.find((value, k) => values.indexOf(value) < k);
+}
+
 /**
  * Refuses a list of a sweep's points that names one twice (the sweep would run it twice and write
  * its files over themselves): '<name> names X more than once; give it once'.
  */
 export function checkNoneRepeated(values: readonly (string | number)[], name: string, field: string): void {
-  const twice = values.find((value, k) => values.indexOf(value) < k);
+  const twice = firstRepeated(values);
   if (twice !== undefined) throw new InputError(`${name} names ${twice} more than once; give it once`, field);
 }
 
