@@ -466,6 +466,11 @@ describe('the CLI on every core', () => {
     expect(tree.relative_error).toBeGreaterThan(0);
     expect(tree.relative_error).toBeLessThanOrEqual(1e-5);
     expect(tree.speedup).toBeGreaterThan(0);
+    // In float64 the direct product is symmetric to rounding; the tree's skew part is its error's
+    // (random x and w see a product error d as about d / sqrt(unknowns)).
+    expect(tree.free_asymmetry).toBeLessThan(1e-13);
+    expect(tree.asymmetry).toBeGreaterThan(100 * tree.free_asymmetry);
+    expect(tree.asymmetry).toBeLessThanOrEqual(tree.relative_error);
   });
 
   it('refuses --threads 0, and GPU-only or CPU-only bench flags, in one error line, exit 2', () => {

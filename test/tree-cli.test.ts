@@ -1,9 +1,15 @@
 // `--device gpu --matrix tree` from the command line: the GPU's fast multipole product (src/kernels/
 // tree.ts) reported like the CPU's tree ("matrix": "tree" and its "tree" details), checked against
 // the dense float64 reference within the targets of a float32 tree, and its spectrum refined below
-// float32's reach against the float64 tree at the same tolerance (src/run/refine.ts).
+// float32's reach against the float64 tree at the same tolerance (src/run/refine.ts); bench's
+// matvec_tree row: its error and asymmetry beside the matrix-free product's.
 import { beforeAll, expect, test } from 'vitest';
+import { treeRowFields } from '../src/cli/commands/bench.ts';
+import { geometry } from '../src/physics/geometry.ts';
+import type { DarwinSystem } from '../src/physics/models.ts';
+import { massMatrix } from '../src/run/backend.ts';
 import { buildCliBundle, runCli } from './helpers/cli-bundle.ts';
+import { randomVector } from './helpers/compare.ts';
 
 let cliPath: string;
 beforeAll(() => {
@@ -75,3 +81,69 @@ test('--verbose names the tree, its memory and its lists', () => {
     /0 M2L per product; no far field \(every pair summed directly\), its pipelines built in \d+\.\d s$/m,
   );
 });
+
+test('treeRowFields: the error against the free product and the asymmetry of a known skew part', () => {
+  const s: DarwinSystem = {
+    configuration: geometry('sphere', 40),
+    model: 'vector',
+    dim: 3,
+    epsilon: 1e-2,
+    softening: 0,
+  };
+  const m = massMatrix(s);
+  const size = 120;
+  const x = randomVector(size, 3);
+  const w = randomVector(size, 4);
+  const free = (v: Float64Array) => {
+    const out = new Float64Array(size);
+    m.apply(v, out);
+    return out;
+  };
+  // A "tree" that is M plus a K, K the skew matrix a (e_0 e_1^T - e_1 e_0^T).
+  const a = 1e-4;
+  const skewed = (v: Float64Array) => {
+    const out = free(v);
+    out[0] += a * v[1];
+    out[1] -= a * v[0];
+    return out;
+  };
+  const freeY = free(x);
+  const treeW = skewed(w);
+  const fields = treeRowFields(
+    s,
+    { x, freeY, treeY: skewed(x), w, freeW: free(w), treeW },
+    { directPairs: 7, translations: 5 },
+    2,
+  );
+  const interaction = (y: Float64Array, v: Float64Array) => Math.hypot(...y.map((value, k) => value - v[k]));
+  // M = I + eps T: y - D v is the interaction part (D = I for the vector model).
+  expect(fields.relative_error).toBeCloseTo((a * Math.hypot(x[0], x[1])) / interaction(freeY, x), 14);
+  // x.Kw - w.Kx = 2a (x_0 w_1 - x_1 w_0), over |x| |M~w - D w|.
+  const expected = (2 * a * Math.abs(x[0] * w[1] - x[1] * w[0])) / (Math.hypot(...x) * interaction(treeW, w));
+  expect(fields.asymmetry).toBeCloseTo(expected, 14);
+  expect(fields.free_asymmetry).toBeLessThan(1e-15);
+  expect(fields.interactions).toBe(12);
+  expect(fields.speedup).toBe(2);
+});
+
+test('bench --only matvec_tree on the GPU: error and asymmetry within the default tolerance', () => {
+  // 10 000 electrons on the sphere: the first size whose tree has a far field (1 314 M2L).
+  const json = cli('bench', '--n', '10000', '--only', 'matvec_tree', '--repeats', '1');
+  const [row] = json.kernels as {
+    name: string;
+    translations: number;
+    relative_error: number;
+    asymmetry: number;
+    free_asymmetry: number;
+  }[];
+  expect(row.name).toBe('matvec_tree');
+  expect(row.translations).toBeGreaterThan(0);
+  expect(row.relative_error).toBeGreaterThan(0);
+  expect(row.relative_error).toBeLessThanOrEqual(1e-5);
+  expect(row.free_asymmetry).toBeGreaterThan(0);
+  // Random x and w: float32's rounding of y = x + eps T x leaves the direct product itself ~1e-8
+  // from symmetric here, and the tree, within 1e-5 of it, is no further.
+  expect(row.free_asymmetry).toBeLessThan(1e-7);
+  expect(row.asymmetry).toBeGreaterThan(0);
+  expect(row.asymmetry).toBeLessThan(10 * row.free_asymmetry);
+}, 120_000);

@@ -141,6 +141,9 @@ function benchFastProducts(
   const tree = buildTree(system, {}, sharedArrays(pool));
   const treeY = new Float64Array(size);
   const product = () => treeProduct(tree, x, treeY, pool);
+  const w = Float64Array.from(velocityPattern(system, 'random', 2));
+  const treeW = new Float64Array(size);
+  treeProduct(tree, w, treeW, pool);
   product();
   progress.update(`${label}: tree matvec`);
   const treeSamples: number[] = [];
@@ -157,7 +160,7 @@ function benchFastProducts(
   }
   rows.push({
     ...row('matvec_tree', system, median(treeSamples), null, null, NaN),
-    ...treeRowFields(system, x, freeY, treeY, tree.counts, median(ratios)),
+    ...treeRowFields(system, { x, freeY, treeY, w, freeW: free(w), treeW }, tree.counts, median(ratios)),
   });
   for (const array of allocatedArrays(tree)) pool.release(array);
   return rows;

@@ -166,8 +166,9 @@ export const kBenchHelp = `Usage: darwin-breit bench [--n N ...] [--model vector
 Times, on the current device and in one run: the device's copy bandwidth (a WGSL vec4 copy of a
 buffer as large as the matrix) and write bandwidth (a vec4 fill of it), assembly of the dense M,
 the dense matvec (every variant the device can run; the one it gets is marked chosen), the
-matrix-free matvec, the FMM matvec (matvec_tree: its error against the matrix-free product and its
-speed-up over it, in the same run), one CG iteration in each way of running its vector work (labelled matvec
+matrix-free matvec, the FMM matvec (matvec_tree: its error against the matrix-free product, its
+speed-up over it, in the same run, and its asymmetry |x.Tw - w.Tx| / (|x| |Tw|) beside the
+matrix-free product's), one CG iteration in each way of running its vector work (labelled matvec
 variant/step: 'fused', one workgroup, one launch; 'split', eleven launches) and one full CG solve
 with the chosen ones; and the response study's sweep of the field drive over its default N r_e/R
 (${kResponseDefaults.nEpsilon}) on one backend of the storage 'auto' chooses, with and without warm
@@ -238,6 +239,14 @@ export interface BenchRow {
   relative_error?: number;
   /** matvec_tree: the median over rounds alternating with matvec_free of free ms / tree ms. */
   speedup?: number;
+  /**
+   * matvec_tree: |x.T~w - w.T~x| / (|x| |T~w|), T~ the tree's approximation of eps T, x and w
+   * random: how far from symmetric the tree is (M is; issue 12 asks it to be to its tolerance).
+   * Random vectors dilute a product error d to about d / sqrt(unknowns) here, so it is to be read
+   * beside free_asymmetry, the same of matvec_free's products: the precision's own floor.
+   */
+  asymmetry?: number;
+  free_asymmetry?: number;
   /**
    * The kernel's bandwidth over the copy kernel's at the same n: for the dense matvec, the median
    * of that ratio over runs alternating with the copy (timePaired); else against the copy row.
@@ -602,25 +611,79 @@ async function benchFastProducts(bench: SizeBench, only: ReadonlySet<BenchKernel
   );
   const treeY = await readFloat32(device, y, size);
   const xValues = await readFloat32(device, x, size);
+  const w = createVector(device, 'Bench.w', Float32Array.from(velocityPattern(system, 'random', 2)));
+  bench.destroy.push(w);
+  const treeEncoder = device.createCommandEncoder({ label: 'Bench.treeProduct' });
+  tree.record(treeEncoder, w, y);
+  device.queue.submit([treeEncoder.finish()]);
+  const treeW = await readFloat32(device, y, size);
+  const freeEncoder = device.createCommandEncoder({ label: 'Bench.freeProduct' });
+  freeOperator.record(freeEncoder, w, y);
+  device.queue.submit([freeEncoder.finish()]);
+  const freeW = await readFloat32(device, y, size);
+  const wValues = await readFloat32(device, w, size);
+  const products = { x: xValues, freeY, treeY, w: wValues, freeW, treeW };
   rows.push({
     ...benchRow(bench, { copyGbps: NaN }, 'matvec_tree', paired.run, null, null),
-    ...treeRowFields(system, xValues, freeY, treeY, tree.counts, paired.speedup),
+    ...treeRowFields(system, products, tree.counts, paired.speedup),
   });
   return rows;
 }
 
+/** The products matvec_tree's fields are formed from: the free and the tree's of x and of w. */
+export interface TreeRowProducts {
+  readonly x: ArrayLike<number>;
+  readonly freeY: ArrayLike<number>;
+  readonly treeY: ArrayLike<number>;
+  readonly w: ArrayLike<number>;
+  readonly freeW: ArrayLike<number>;
+  readonly treeW: ArrayLike<number>;
+}
+
+/**
+ * |x.Mw - w.Mx| / (|x| |Mw - D w|) from the products y = Mx, z = Mw (D = diag M, symmetric, so
+ * this is the asymmetry of the interaction part alone).
+ */
+function asymmetry(
+  diagonal: ArrayLike<number>,
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  w: ArrayLike<number>,
+  z: ArrayLike<number>,
+): number {
+  let xz = 0;
+  let wy = 0;
+  let xx = 0;
+  let interaction = 0;
+  for (let k = 0; k < x.length; k++) {
+    xz += x[k] * z[k];
+    wy += w[k] * y[k];
+    xx += x[k] ** 2;
+    interaction += (z[k] - diagonal[k] * w[k]) ** 2;
+  }
+  return Math.abs(xz - wy) / Math.sqrt(xx * interaction);
+}
+
 /**
  * matvec_tree's own fields: its work (tree.counts), its relative error against the free product
- * of the same x (of eps T x, which is all the tree approximates) and its speed-up over it.
+ * of the same x (of eps T x, which is all the tree approximates), its speed-up over it, and its
+ * asymmetry beside the free product's.
  */
 export function treeRowFields(
   system: DarwinSystem,
-  x: ArrayLike<number>,
-  freeY: ArrayLike<number>,
-  treeY: ArrayLike<number>,
+  { x, freeY, treeY, w, freeW, treeW }: TreeRowProducts,
   { directPairs, translations }: TreeProductCounts,
   speedup: number,
-): Pick<BenchRow, 'interactions' | 'direct_pairs' | 'translations' | 'relative_error' | 'speedup'> {
+): Pick<
+  BenchRow,
+  | 'interactions'
+  | 'direct_pairs'
+  | 'translations'
+  | 'relative_error'
+  | 'speedup'
+  | 'asymmetry'
+  | 'free_asymmetry'
+> {
   const diagonal = massDiagonal(system);
   let difference = 0;
   let interaction = 0;
@@ -634,6 +697,8 @@ export function treeRowFields(
     translations,
     relative_error: Math.sqrt(difference / interaction),
     speedup,
+    asymmetry: asymmetry(diagonal, x, treeY, w, treeW),
+    free_asymmetry: asymmetry(diagonal, x, freeY, w, freeW),
   };
 }
 
@@ -1056,6 +1121,7 @@ function timingCell(r: BenchRow): string {
   if (r.speedup !== undefined) {
     return (
       `${r.method}; ${fixed(r.speedup, 2)}x matvec_free, error ${r.relative_error?.toExponential(1)}, ` +
+      `asymmetry ${r.asymmetry?.toExponential(1)} (free ${r.free_asymmetry?.toExponential(1)}), ` +
       `${r.direct_pairs} pairs + ${r.translations} M2L`
     );
   }
