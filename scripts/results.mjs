@@ -2,16 +2,18 @@
 // results/ by running the study commands and the bench on this machine's device. Everything between
 // the <!-- results:begin --> / <!-- results:end --> (and bench) markers in README.md is rewritten.
 // Options: --quick (the scaling sweep to N = 1000 only); --only PART,... (rerun only these of
-// scaling, london, pairing, response, large, bench; the others stay as the last run left them in
-// results/results.json); --bench-only is --only bench. `large` (the ball at N >= 5e4 with --matrix
+// scaling, london, pairing, response, large, bench, tree; the others stay as the last run left them
+// in results/results.json); --bench-only is --only bench. `large` (the ball at N >= 5e4 with --matrix
 // tree) takes --large-n N (default 100000) and --large-device cpu|gpu (default cpu: the float64 tree).
+// `tree` (the GPU tree's product against the matrix-free one, and the solvers with it) writes the
+// Benchmarks' fast multipole part, between the <!-- tree:begin/end --> markers.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const kParts = ['scaling', 'london', 'pairing', 'response', 'large', 'bench'];
+const kParts = ['scaling', 'london', 'pairing', 'response', 'large', 'bench', 'tree'];
 let values;
 try {
   ({ values } = parseArgs({
@@ -47,8 +49,11 @@ function previousRun() {
       { cause: error },
     );
   }
-  // `large` came after the others: a results.json from before it lacks it, and its section waits for it.
-  const missing = kParts.filter((key) => !only.includes(key) && !previous[key] && key !== 'large');
+  // `large` and `tree` came after the others: a results.json from before them lacks them, and their
+  // sections wait for them.
+  const missing = kParts.filter(
+    (key) => !only.includes(key) && !previous[key] && key !== 'large' && key !== 'tree',
+  );
   if (missing.length > 0)
     throw new Error(`results/results.json lacks ${missing.join(', ')}: run npm run results in full`);
   // A part kept from a run whose command did not yet print its table would leave the README's empty.
@@ -161,6 +166,77 @@ function largeN() {
   return { screening, spectrum, date: today };
 }
 const large = rerun('large') ? largeN() : (previous.large ?? null);
+
+// The fast multipole tree on the GPU (issue 12): bench's matvec_tree beside matvec_free on spheres of
+// kTreeBenchN, and the solvers with it. CG and MINRES solve the momenta of random velocities formed by
+// the matrix-free product, with either operator; Lanczos runs kTreeLanczosProducts products on each
+// (the same start vector), so the Ritz values compare step for step whether or not lambda_min's dense
+// cluster has converged by then.
+const kTreeBenchN = [8000, 10000, 20000, 50000, 100000];
+const kTreeSolverSystem = ['--geometry', 'sphere', '--n', '20000', '--epsilon', '1.5e-4'];
+const kTreeLanczosProducts = 200;
+function treePart() {
+  const bench = run([
+    'bench',
+    ...['--only', 'matvec_free,matvec_tree', '--repeats', '3'],
+    ...kTreeBenchN.flatMap((n) => ['--n', String(n)]),
+  ]);
+  const scratch = mkdtempSync(join(tmpdir(), 'darwin-breit-tree-'));
+  try {
+    const solves = ['cg', 'minres'].map((solver) => {
+      const given = join(scratch, `free-${solver}.csv`);
+      const solved = join(scratch, `tree-${solver}.json`);
+      const free = run([
+        ...['solve', ...kTreeSolverSystem, '--velocity', 'random', '--matrix', 'free'],
+        ...['--solver', solver, '--out', given],
+      ]);
+      const tree = run([
+        ...['solve', ...kTreeSolverSystem, '--momenta', given, '--matrix', 'tree'],
+        ...['--solver', solver, '--out', solved],
+      ]);
+      // The matrix-free solution, from its CSV's vx,vy,vz, beside the tree's from its JSON.
+      const [header, ...rows] = readFileSync(given, 'utf8').trim().split('\n');
+      const columns = ['vx', 'vy', 'vz'].map((name) => header.split(',').indexOf(name));
+      const freeV = rows.flatMap((row) => {
+        const cells = row.split(',');
+        return columns.map((k) => Number(cells[k]));
+      });
+      const treeV = JSON.parse(readFileSync(solved, 'utf8')).velocities;
+      let squares = 0;
+      let reference = 0;
+      for (let k = 0; k < freeV.length; k++) {
+        squares += (freeV[k] - treeV[k]) ** 2;
+        reference += freeV[k] ** 2;
+      }
+      const difference = Math.sqrt(squares / reference);
+      const { iterations, true_relative_residual, round_trip_error, converged } = free;
+      return {
+        solver,
+        free: { iterations, true_relative_residual, round_trip_error, converged },
+        tree: {
+          iterations: tree.iterations,
+          true_relative_residual: tree.true_relative_residual,
+          converged: tree.converged,
+          tree: tree.tree,
+        },
+        difference,
+      };
+    });
+    const spectra = Object.fromEntries(
+      ['free', 'tree'].map((matrix) => [
+        matrix,
+        run([
+          ...['spectrum', ...kTreeSolverSystem, '--matrix', matrix],
+          ...['--tol', '1e-6', '--max-iter', String(kTreeLanczosProducts)],
+        ]),
+      ]),
+    );
+    return { bench, solves, spectra, date: today };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+const tree = rerun('tree') ? treePart() : (previous.tree ?? null);
 
 const bench = rerun('bench')
   ? run(['bench', '--n', '256', '--n', '1024', '--n', '2048', '--repeats', '9', '--markdown'])
@@ -300,6 +376,62 @@ const benchText = [
   bench.markdown,
 ].join('\n');
 
+// The Benchmarks' fast multipole part: the products side by side, then the solvers with each.
+function treeText() {
+  if (!tree) return '(`npm run results -- --only tree` has not run yet.)';
+  const { bench: treeBench, solves, spectra } = tree;
+  const exponent = (x) => (x === undefined || x === null ? '-' : x.toExponential(1));
+  const grouped = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+  const rows = treeBench.kernels.filter((row) => row.name === 'matvec_tree');
+  const freeMs = (n) =>
+    treeBench.kernels.find((row) => row.name === 'matvec_free' && row.n === n && !row.variant)?.ms;
+  const order = solves[0].tree.tree;
+  const system = `sphere of ${grouped(spectra.free.configuration.n)}, ε = ${spectra.free.configuration.epsilon} (N r_e/R = ${spectra.free.n_epsilon})`;
+  const lambda = (s) => `${s.lambda_min.toFixed(6)}, ${s.lambda_max.toFixed(6)}`;
+  const relative = (a, b) => Math.abs(a - b) / Math.abs(b);
+  return [
+    `\`npm run results -- --only tree\` on ${device(treeBench.device)}, ${tree.date}: \`bench --only`,
+    `matvec_free,matvec_tree --repeats 3\` on spheres (vector 3D, ε = 10⁻³), tolerance 10⁻⁵ (order ${order?.order ?? '-'},`,
+    `θ = ${order?.theta ?? '-'}). The speed-up is the median over runs alternating the two products, the milliseconds`,
+    'each product’s own medians; asymmetry is |x·T̃w − w·T̃x| / (‖x‖ ‖T̃w‖) for random x, w, the matrix-free',
+    'product’s in brackets (float32’s own floor):',
+    '',
+    '| N | matvec_free ms | matvec_tree ms | speed-up | relative_error | asymmetry (free) | direct pairs | M2L |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (row) =>
+        `| ${grouped(row.n)} | ${grouped(Math.round(freeMs(row.n)))} | ${grouped(Math.round(row.ms))} | ${row.speedup.toFixed(2)} | ` +
+        `${exponent(row.relative_error)} | ${exponent(row.asymmetry)} (${exponent(row.free_asymmetry)}) | ` +
+        `${grouped(row.direct_pairs)} | ${grouped(row.translations)} |`,
+    ),
+    '',
+    '#### The solvers with the tree',
+    '',
+    `CG, MINRES and Lanczos run with the tree unchanged. On a ${system}: the momenta of random`,
+    'velocities (seed 1), p = M v by the matrix-free product, solved back to 10⁻⁶ with either operator',
+    '(`solve --momenta`), the difference of the two solutions, normwise; and the extreme eigenvalues of',
+    `D^-1/2 M D^-1/2 after ${kTreeLanczosProducts} Lanczos products on each (\`spectrum --tol 1e-6 --max-iter ${kTreeLanczosProducts}\`, the same start vector):`,
+    '',
+    '| solver | iterations: matrix-free | iterations: tree | true residual: matrix-free | true residual: tree | ‖v_tree − v_free‖/‖v_free‖ |',
+    '|---|---|---|---|---|---|',
+    ...solves.map(
+      ({ solver, free, tree: t, difference }) =>
+        `| ${solver === 'cg' ? 'CG' : 'MINRES'} | ${free.iterations} | ${t.iterations} | ${exponent(free.true_relative_residual)} | ` +
+        `${exponent(t.true_relative_residual)} | ${exponent(difference)} |`,
+    ),
+    '',
+    '| Lanczos | products | λ_min, λ_max | converged |',
+    '|---|---|---|---|',
+    ...['free', 'tree'].map(
+      (matrix) =>
+        `| ${matrix === 'free' ? 'matrix-free' : 'tree'} | ${spectra[matrix].iterations} | ${lambda(spectra[matrix])} | ${spectra[matrix].reason} |`,
+    ),
+    '',
+    `The tree’s λ_min and λ_max differ from the matrix-free ones by ${exponent(relative(spectra.tree.lambda_min, spectra.free.lambda_min))} and`,
+    `${exponent(relative(spectra.tree.lambda_max, spectra.free.lambda_max))} (relative).`,
+  ].join('\n');
+}
+
 let readme = readFileSync('README.md', 'utf8');
 const replace = (name, text) => {
   const pattern = new RegExp(`(<!-- ${name}:begin -->\\n)[\\s\\S]*?(\\n<!-- ${name}:end -->)`);
@@ -308,9 +440,10 @@ const replace = (name, text) => {
 };
 replace('results', results);
 replace('bench', benchText);
+replace('tree', treeText());
 writeFileSync('README.md', readme);
 writeFileSync(
   'results/results.json',
-  JSON.stringify({ scaling, london, pairing, response, large, bench }, null, 2) + '\n',
+  JSON.stringify({ scaling, london, pairing, response, large, bench, tree }, null, 2) + '\n',
 );
 console.error('README.md and results/ updated');
