@@ -61,6 +61,25 @@ test("a first hour's findings: v = 0, a bad N, the downloads, refusals, a stoppe
   expect(await page.locator('[data-error-for="velocity"]').count()).toBe(1);
   expect(await loadFile(page, 'bad.json', '{')).toBe('bad.json: not valid JSON');
   expect(await page.locator('[data-error-for]').allTextContents()).toEqual(['bad.json: not valid JSON']);
+  // A file larger than a result of the page's 2·10^6 electrons is refused by its size, unread: 600 MB
+  // made of one 1 MB part, dropped on the page.
+  await page.evaluate(() => {
+    document.getElementById('message')!.textContent = '';
+    const part = new Blob([new Uint8Array(1e6)]);
+    const transfer = new DataTransfer();
+    transfer.items.add(
+      new File(
+        Array.from({ length: 600 }, () => part),
+        'big.csv',
+      ),
+    );
+    window.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer }));
+  });
+  await page.waitForFunction(() => document.getElementById('message')?.textContent !== '');
+  const tooLarge =
+    'big.csv: 572 MB, but the page reads at most 488 MB, a result of 2000000 electrons (the CLI takes more)';
+  expect(await shownText(page, 'message')).toBe(tooLarge);
+  expect(await page.locator('[data-error-for]').allTextContents()).toEqual([tooLarge]);
 
   // A run's refusal is of the configuration it ran: once N is changed it is gone, from its field and
   // from the message, rather than standing beside a configuration it no longer holds for.

@@ -251,6 +251,11 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(fresh.errors).toEqual([]);
     await typeField(page, 'larmorRadiusMetres', '-1');
     await expect.poll(() => fieldError(page, 'larmorRadiusMetres').textContent()).toContain('must be > 0');
+    // A field whose ring would leave float64's range, by the bound the CLI's --b-tesla has.
+    await typeField(page, 'larmorFieldTesla', '1e300');
+    await expect
+      .poll(() => fieldError(page, 'larmorFieldTesla').textContent())
+      .toContain('B must be 0 or of magnitude 1e-100 to 1e100, got 1e300');
     await page.locator('[data-action="larmor"] button').click();
     expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
     await page.locator('#study-larmor').scrollIntoViewIfNeeded();
@@ -258,6 +263,7 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     // The saved ring loaded over the bad field: the file's R takes its place, and its error goes.
     await loadFile(page, 'larmor.json', JSON.stringify(saved.json));
     expect(await fieldError(page, 'larmorRadiusMetres').count()).toBe(0);
+    expect(await fieldError(page, 'larmorFieldTesla').count()).toBe(0);
     expect(await page.locator('[data-field="larmorRadiusMetres"] input').inputValue()).not.toBe('-1');
     expect(await runAction(page, 'larmor')).toBe('converged');
     await typeField(page, 'larmorRadiusMetres', '3.5e-7');

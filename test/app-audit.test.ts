@@ -1,14 +1,18 @@
-// What a first hour with the app found in its logic outside a page (src/app/state.ts): a loaded file
-// is held to the N field's limit, the shared refusals the page shows name its fields, not the CLI's
-// flags, the Larmor ring's N is refused without a bound of 2^53 written out, and a plot's linear
-// axis has the decimals its ticks need.
+// What a first hour with the app found in its logic outside a page (src/app/state.ts, files.ts): a
+// loaded file is held to the N field's limit, by its size before it is read, the shared refusals the
+// page shows name its fields, not the CLI's flags, the Larmor ring's N is refused without a bound of
+// 2^53 written out, and a plot's linear axis has the decimals its ticks need.
 import { describe, expect, test } from 'vitest';
 import { checkFileElectrons, inPanelWords, kMaxElectrons, parseLarmorN, parseN } from '../src/app/state.ts';
 import { linearTickLabels } from '../src/app/diagnostics.ts';
+import { kMaxFileBytes, loadedText } from '../src/app/files.ts';
 import { checkDenseFits, checkTreeFits } from '../src/engine/backend.ts';
 import { checkFloat32System } from '../src/engine/float32.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
+import { resultCsv, toJson } from '../src/io/formats.ts';
 import { InputError } from '../src/physics/input-error.ts';
+import { applyMassMatrixFree } from '../src/physics/models.ts';
+import { velocityPattern } from '../src/physics/velocities.ts';
 import { darwinSystem } from './helpers/systems.ts';
 
 /** The message `refuse` throws, as the page shows it. */
@@ -41,6 +45,53 @@ describe("a loaded file and the N field's limit", () => {
   test('a file at the limit passes, as the N field takes it', () => {
     expect(parseN(String(kMaxElectrons))).toBe(kMaxElectrons);
     expect(() => checkFileElectrons(kMaxElectrons, 'big.csv', 'positions')).not.toThrow();
+  });
+});
+
+describe("a loaded file larger than a result of the N field's limit", () => {
+  /** A file of `size` bytes that counts the reads of its text. */
+  const file = (name: string, size: number) => {
+    const counted = {
+      name,
+      size,
+      reads: 0,
+      text: async () => {
+        counted.reads++;
+        return 'x,y\n0,0\n';
+      },
+    };
+    return counted;
+  };
+
+  test('is refused by its size before it is read, naming the file, its size and the limit', async () => {
+    const big = file('big.json', 600e6);
+    const refused = loadedText(big);
+    await expect(refused).rejects.toThrow(InputError);
+    await expect(refused).rejects.toThrow(
+      'big.json: 572 MB, but the page reads at most 488 MB, a result of 2000000 electrons (the CLI takes more)',
+    );
+    await expect(refused).rejects.toMatchObject({ field: 'result' });
+    await expect(loadedText(file('edge.csv', kMaxFileBytes + 1))).rejects.toThrow(InputError);
+    expect(big.reads).toBe(0);
+  });
+
+  test('a file at the limit is read', async () => {
+    const edge = file('edge.csv', kMaxFileBytes);
+    expect(await loadedText(edge)).toBe('x,y\n0,0\n');
+    expect(edge.reads).toBe(1);
+  });
+
+  test("a saved result of the limit's electrons is under it, as CSV and as JSON", () => {
+    const n = 2000;
+    const system = darwinSystem('ball', n, 'vector', 3, 1e-3);
+    const velocities = velocityPattern(system, 'random', 1);
+    const momenta = applyMassMatrixFree(system, velocities);
+    const perElectron = (text: string) => new TextEncoder().encode(text).length / n;
+    const positions = system.configuration.positions;
+    for (const text of [resultCsv(system, velocities, momenta), toJson({ positions, velocities, momenta })]) {
+      expect(perElectron(text)).toBeGreaterThan(150);
+      expect(perElectron(text)).toBeLessThan(kMaxFileBytes / kMaxElectrons);
+    }
   });
 });
 

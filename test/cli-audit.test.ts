@@ -5,10 +5,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { parseHalfHeight } from '../src/app/state.ts';
+import { parseFieldTesla, parseHalfHeight, parseLarmorRadius } from '../src/app/state.ts';
 import { checkFloat32FieldSum } from '../src/engine/float32.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import { cylinderLondonParameter } from '../src/physics/biot-savart.ts';
+import { larmorJson } from '../src/studies/larmor/report.ts';
+import { runLarmor } from '../src/studies/larmor/run.ts';
+import { kLarmorElectrons } from '../src/studies/larmor/spec.ts';
 import { kMaxLondonHalfHeight } from '../src/studies/london/spec.ts';
 import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
 
@@ -356,5 +359,48 @@ describe('the text tables read as tables', () => {
     expect(limit).toMatch(
       /^ 1\.00000 {8}0\.\d{6} {4}\d\.\de-\d {4}0\.750000 {3}screening_ratio = c \+ b N\^-1\/2$/,
     );
+  });
+});
+
+describe("larmor: a field or a radius past float64's reach is refused before the run", () => {
+  test('the CLI names --b-tesla and --radius-m, the page its B and R, from one bound', () => {
+    const refusals = [
+      ['--b-tesla', '1e300', 'B', 'must be 0 or of magnitude 1e-100 to 1e100, got 1e300'],
+      ['--b-tesla', '-1e101', 'B', 'must be 0 or of magnitude 1e-100 to 1e100, got -1e101'],
+      ['--b-tesla', '1e-101', 'B', 'must be 0 or of magnitude 1e-100 to 1e100, got 1e-101'],
+      ['--radius-m', '1e51', 'R', 'must be in [1e-50, 1e50], got 1e51'],
+      ['--radius-m', '1e-51', 'R', 'must be in [1e-50, 1e50], got 1e-51'],
+    ] as const;
+    const parse = { B: parseFieldTesla, R: parseLarmorRadius };
+    for (const [flag, value, name, problem] of refusals) {
+      const run = cli('larmor', flag, value);
+      expectUserErrorRun(run, /^error: /);
+      expect(run.stderr).toBe(`error: ${flag} ${problem}\n`);
+      expect(() => parse[name](value)).toThrow(`${name} ${problem}`);
+    }
+    for (const value of ['0', '-1e100', '1e-100']) expect(parseFieldTesla(value)).toBe(Number(value));
+    for (const value of ['1e50', '1e-50']) expect(parseLarmorRadius(value)).toBe(Number(value));
+  });
+
+  test("at the bounds' corners every number of the ring is a normal float64, or 0 at B = 0", () => {
+    const smallestNormal = 2 ** -1022;
+    const numbers = (value: unknown): number[] =>
+      typeof value === 'number'
+        ? [value]
+        : Array.isArray(value) || (typeof value === 'object' && value !== null)
+          ? Object.values(value).flatMap(numbers)
+          : [];
+    for (const n of [kLarmorElectrons.min, kLarmorElectrons.max])
+      for (const fieldTesla of [1e-100, -1e100, 0])
+        for (const radiusMetres of [1e-50, 1e50]) {
+          const summary = larmorJson(runLarmor({ n, fieldTesla, radiusMetres }));
+          for (const x of numbers(summary)) {
+            expect(Number.isFinite(x), `N ${n}, B ${fieldTesla}, R ${radiusMetres}: ${x}`).toBe(true);
+            if (fieldTesla !== 0)
+              expect(Math.abs(x), `N ${n}, B ${fieldTesla}, R ${radiusMetres}`).toBeGreaterThanOrEqual(
+                smallestNormal,
+              );
+          }
+        }
   });
 });

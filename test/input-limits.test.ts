@@ -108,6 +108,30 @@ describe("the response study's scale", () => {
   });
 });
 
+describe("a response sweep's point named twice", () => {
+  const ring = { geometry: 'ring', device: 'cpu' } as const;
+  test('the command line refuses it, naming the list it is in, as it parses the list', () => {
+    expect(refusal(() => responseSpec({ ...ring, n: '8,16,8' }, { refuseRepeats: true }))).toEqual({
+      field: 'n',
+      message: 'n names 8 more than once; give it once',
+    });
+    // 1 and 1.0 are one N r_e/R.
+    const twice = { ...ring, n: '8', nEpsilon: '1,3,1.0' };
+    expect(refusal(() => responseSpec(twice, { refuseRepeats: true }))).toEqual({
+      field: 'nEpsilon',
+      message: 'nEpsilon names 1 more than once; give it once',
+    });
+  });
+
+  test("a link's list keeps it once, and a list without repeats passes either way", () => {
+    const spec = responseSpec({ ...ring, n: '16,8,16', nEpsilon: '3,1,3' });
+    expect(spec.ns).toEqual([8, 16]);
+    expect(spec.scale).toEqual({ kind: 'nEpsilon', values: [1, 3] });
+    const once = { ...ring, n: '16,8', nEpsilon: '3,1' };
+    expect(responseSpec(once, { refuseRepeats: true })).toEqual(responseSpec(once));
+  });
+});
+
 describe('electrons that coincide only in float32', () => {
   // 0.5 and 0.5 + 2.8e-9 are apart in float64 but one float32 (its spacing at 0.5 is 6e-8).
   const pair = (softening: number): DarwinSystem => ({

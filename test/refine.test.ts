@@ -22,6 +22,7 @@ import {
   kMaxRefinementSteps,
   refinedVelocities,
   refines,
+  solveVelocities,
   type Float64Product,
 } from '../src/run/refine.ts';
 import { solveJson } from '../src/run/report.ts';
@@ -249,6 +250,45 @@ describe('refinedVelocities on the float32 CPU mirror', () => {
 });
 
 const gpu = gpuHarness(120_000);
+
+describe("solveVelocities: the one choice between a refined solve and the backend's own", () => {
+  const { system } = kSetups[0];
+  const p = applyMassMatrix(massMatrix(system), velocityPattern(system, 'random', 5));
+  // The float32 CPU mirror under a float32 backend's name, the name `refines` asks.
+  const float32 = () => ({ ...cpuBackend(system, 'float32'), name: 'gpu' as const });
+
+  test('below 1e-6 on a float32 backend: refinedVelocities, its float64 product made once', async () => {
+    let made = 0;
+    const product = () => {
+      made++;
+      return float64Product(system);
+    };
+    const { solve, refinementSteps } = await solveVelocities(float32(), product, p, 'cg', { rtol: kTol });
+    const refined = await refinedVelocities(float32(), float64Product(system), p, 'cg', { rtol: kTol });
+    expect(made).toBe(1);
+    expect(solve).toEqual(refined);
+    expect(refinementSteps).toBe(refined.refinementSteps);
+    expect(refinementSteps).toBeGreaterThanOrEqual(2);
+    expect(trueRelativeResidual64(system, p, solve.x)).toBeLessThanOrEqual(kTol);
+  });
+
+  test('at 1e-6, with no tolerance, or on the float64 CPU: the backend alone, no product made', async () => {
+    const product = (): Float64Product => {
+      throw new Error('a solve that does not refine made the float64 product');
+    };
+    const cases = [
+      { backend: float32(), rtol: 1e-6 },
+      { backend: float32(), rtol: undefined },
+      { backend: cpuBackend(system), rtol: kTol },
+    ];
+    for (const { backend, rtol } of cases) {
+      const { solve, refinementSteps } = await solveVelocities(backend, product, p, 'cg', { rtol });
+      expect(refinementSteps).toBe(0);
+      expect(solve.converged).toBe(true);
+      expect(solve).toEqual(await backend.velocities(p, 'cg', { rtol }));
+    }
+  });
+});
 
 describe('refinement on the GPU (float32 inner solves), checked against the float64 solve', () => {
   const cases = [

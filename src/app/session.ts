@@ -32,7 +32,7 @@ import { runSpectrum, type SpectrumReport } from '../run/spectrum.ts';
 import { formatNumber } from './colour.ts';
 import { formatBytes, type Diagnostics } from './diagnostics.ts';
 import { openEngine, operatorBytes, RunStopped, type GpuBackend } from './engine.ts';
-import { download } from './files.ts';
+import { download, loadedText } from './files.ts';
 import {
   csvKind,
   kResultHeaders,
@@ -773,7 +773,14 @@ export class Session {
       this.#diagnostics.message(kLoadWhileBusy);
       return;
     }
-    const text = await file.text();
+    let text: string;
+    try {
+      text = await loadedText(file);
+    } catch (error) {
+      this.#withdraw(this.#loadRefusal);
+      this.#loadRefusal = this.#report(error);
+      return;
+    }
     // A run may have started while a large file was read.
     if (this.#busy) {
       this.#diagnostics.message(kLoadWhileBusy);

@@ -11,7 +11,12 @@ import { kScalingGeometries, type ScalingGeometry } from '../physics/scaling.ts'
 import { kDefaultTreeTolerance } from '../physics/tree-build.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
 import type { SolverName } from '../solvers/types.ts';
-import { kLarmorDefaults, kLarmorElectrons } from '../studies/larmor/spec.ts';
+import {
+  kLarmorDefaults,
+  kLarmorElectrons,
+  larmorFieldProblem,
+  larmorRadiusProblem,
+} from '../studies/larmor/spec.ts';
 import {
   kLondonAppDefaults,
   kLondonBrowserElectrons,
@@ -240,7 +245,11 @@ export const parseHalfHeight = (text: string): number =>
 /** The ring's N: any count a double holds exactly, refused as the N field is (no bound of 2^53 shown). */
 export const parseLarmorN = (text: string): number =>
   input.parseElectronCount(text, 'N', kLarmorElectrons.max);
-export const parseFieldTesla = (text: string): number => finite(text, 'B');
+/** The ring's field and radius, within the bounds the CLI's larmor holds them to. */
+export const parseFieldTesla = (text: string): number =>
+  input.parseNumber('B', 'B', text, larmorFieldProblem);
+export const parseLarmorRadius = (text: string): number =>
+  input.parseNumber('R', 'R', text, larmorRadiusProblem);
 export const parseScalingN = (text: string): number => integerIn(text, 'N', kScalingBrowserElectrons);
 export const parseScalingPoints = (text: string): number => integerIn(text, 'points', kScalingBrowserPoints);
 
@@ -371,7 +380,7 @@ const kFields: QueryField[] = [
   field('londonHalfHeight', 'london_half_height', parseHalfHeight),
   field('larmorN', 'larmor_n', parseLarmorN),
   field('larmorFieldTesla', 'larmor_b_tesla', parseFieldTesla),
-  field('larmorRadiusMetres', 'larmor_radius_m', parseRadius),
+  field('larmorRadiusMetres', 'larmor_radius_m', parseLarmorRadius),
   field('scalingGeometry', 'scaling_geometry', oneOf(kScalingGeometries, 'scaling_geometry')),
   field('scalingModel', 'scaling_model', oneOf(kModelNames, 'scaling_model')),
   field('scalingNMin', 'scaling_n_min', parseScalingN),

@@ -64,9 +64,9 @@ import {
   parseFieldTesla,
   parseHalfHeight,
   parseLarmorN,
+  parseLarmorRadius,
   parseLondonGrid,
   parseLondonN,
-  parseRadius,
   type Parameters,
   type SourceName,
   type StudyAction,
@@ -370,7 +370,7 @@ export class Studies {
       fields = {
         larmorN: parseLarmorN(String(ring.n)),
         larmorFieldTesla: parseFieldTesla(String(ring.b_tesla)),
-        larmorRadiusMetres: parseRadius(String(ring.radius_m)),
+        larmorRadiusMetres: parseLarmorRadius(String(ring.radius_m)),
       };
     } catch (error) {
       if (!(error instanceof InputError)) throw error;

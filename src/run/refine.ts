@@ -218,6 +218,33 @@ export async function refinedVelocities(
   };
 }
 
+/** A solve of M v = p, and the refinement steps it took (0 where it did not refine). */
+export interface VelocitiesSolve {
+  readonly solve: SolveResult;
+  readonly refinementSteps: number;
+}
+
+/**
+ * Solves M v = p on `backend` to `options.rtol`: refined in float64 (refinedVelocities) where the
+ * solve refines (`refines`), else by the backend alone with `options` as given, the backend's
+ * default tolerance where they name none. `product` makes the float64 product, and is called only
+ * for a refined solve: building it costs a pair loop's setup or a float64 tree.
+ */
+export async function solveVelocities(
+  backend: MassMatrixBackend,
+  product: () => Float64Product,
+  p: Float64Array,
+  solver: SolverName,
+  options: SolveOptions,
+): Promise<VelocitiesSolve> {
+  const { rtol } = options;
+  if (rtol !== undefined && refines(backend, rtol)) {
+    const refined = await refinedVelocities(backend, product(), p, solver, { ...options, rtol });
+    return { solve: refined, refinementSteps: refined.refinementSteps };
+  }
+  return { solve: await backend.velocities(p, solver, options), refinementSteps: 0 };
+}
+
 /** An extreme eigenvalue of D^-1/2 M D^-1/2 refined in float64 from a Ritz vector (rayleighQuotient). */
 export interface RefinedEigenvalue {
   readonly lambda: number;

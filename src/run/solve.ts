@@ -19,7 +19,7 @@ import {
   type CheckClock,
   type Reference,
 } from './check.ts';
-import { float64Product, refinedVelocities, refines } from './refine.ts';
+import { float64Product, refines, solveVelocities } from './refine.ts';
 
 /** momenta: p = M v only; velocities: solve M v = p; round_trip: v -> p = M v -> solve back for v. */
 export type SolveMode = 'momenta' | 'velocities' | 'round_trip';
@@ -113,9 +113,9 @@ export async function runSolve(
     checkClock,
     reference?.afterRun,
   );
-  const product = refines(backend, request.rtol)
-    ? float64Product(backend.system, request.float64Pool?.(), backend.tree)
-    : null;
+  const makeProduct = () => float64Product(backend.system, request.float64Pool?.(), backend.tree);
+  // Made up front: a refined run's momenta p = M v are this float64 product too.
+  const product = refines(backend, request.rtol) ? makeProduct() : null;
   let momenta = given;
   if (givenVelocities) {
     request.onStage?.('momenta');
@@ -144,11 +144,13 @@ export async function runSolve(
       maxIterations: request.maxIterations,
       onIteration: request.onIteration,
     };
-    if (product) {
-      const refined = await refinedVelocities(backend, product, p, request.solver, options);
-      refinementSteps = refined.refinementSteps;
-      solve = refined;
-    } else solve = await backend.velocities(p, request.solver, options);
+    ({ solve, refinementSteps } = await solveVelocities(
+      backend,
+      () => product ?? makeProduct(),
+      p,
+      request.solver,
+      options,
+    ));
     timing.solve = performance.now() - start;
     velocities = solve.x;
     if (givenVelocities) roundTripError = relativeError(solve.x, givenVelocities);

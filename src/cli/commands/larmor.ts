@@ -3,8 +3,14 @@
 // that the paper makes with them (sec. II.B). A thin adapter over src/studies/larmor/.
 import { larmorJson } from '../../studies/larmor/report.ts';
 import { runLarmor } from '../../studies/larmor/run.ts';
-import { kLarmorDefaults } from '../../studies/larmor/spec.ts';
-import { kCommonOptions, parseCommandArgs, parseNumber, positive, positiveInteger } from '../options.ts';
+import {
+  kLarmorDefaults,
+  kLarmorFieldBoundText,
+  kLarmorRadiusBoundText,
+  larmorFieldProblem,
+  larmorRadiusProblem,
+} from '../../studies/larmor/spec.ts';
+import { kCommonOptions, parseCommandArgs, parseNumber, positiveInteger } from '../options.ts';
 import { printSummary, type CommandOutput } from './summary.ts';
 
 export const kLarmorHelp = `Usage: darwin-breit larmor [--n N] [--b-tesla B] [--radius-m R] [--json]
@@ -18,8 +24,8 @@ paper says ~100) and Chandrasekhar et al.'s Au ring (I = 0.3-2.0 e v_F/(2 pi R),
 of radius R: the paper gives none). SI units.
 
   --n N          electrons (integer >= 1)                                   [${kLarmorDefaults.n}, the paper's N]
-  --b-tesla B    field along the ring's axis, tesla                          [${kLarmorDefaults.fieldTesla}, Levy et al.'s B_0]
-  --radius-m R   ring radius, metres (> 0)       [${kLarmorDefaults.radiusMetres.toPrecision(4)}, circumference 2.2 um]
+  --b-tesla B    field along the axis, tesla: 0 or |B| ${kLarmorFieldBoundText.min}..${kLarmorFieldBoundText.max}        [${kLarmorDefaults.fieldTesla}, Levy et al.'s B_0]
+  --radius-m R   ring radius, metres, in ${kLarmorRadiusBoundText.min}..${kLarmorRadiusBoundText.max}                        [${kLarmorDefaults.radiusMetres.toPrecision(4)}, circumference 2.2 um]
   --json         {"command", "ring": {...}, "levy": {...}, "chandrasekhar": {...}}
 `;
 
@@ -34,8 +40,8 @@ export async function larmorCommand(argv: string[]): Promise<CommandOutput> {
   const { values } = parseCommandArgs(argv, kOptions);
   if (values.help) return { help: kLarmorHelp };
   const n = parseNumber('n', values.n, positiveInteger);
-  const fieldTesla = parseNumber('b-tesla', values['b-tesla']);
-  const radiusMetres = parseNumber('radius-m', values['radius-m'], positive);
+  const fieldTesla = parseNumber('b-tesla', values['b-tesla'], larmorFieldProblem);
+  const radiusMetres = parseNumber('radius-m', values['radius-m'], larmorRadiusProblem);
 
   const summary = larmorJson(runLarmor({ n, fieldTesla, radiusMetres }));
   return { json: values.json, summary, text: printSummary(summary) };

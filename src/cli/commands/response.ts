@@ -26,8 +26,7 @@ import {
   responseSummary,
 } from '../../studies/response/report.ts';
 import { kResponseRtol, runResponse, type ResponseResult } from '../../studies/response/run.ts';
-import { checkNoneRepeated } from '../../studies/study.ts';
-import { kResponseDefaults, kResponseLimits, numberList, responseSpec } from '../../studies/response/spec.ts';
+import { kResponseDefaults, kResponseLimits, responseSpec } from '../../studies/response/spec.ts';
 import { openGpu } from '../device.ts';
 import { checkDecision, kCheckMaxUnknowns } from '../../run/check.ts';
 import { parseDimensionFor, parseTreeToleranceFor } from '../../run/inputs.ts';
@@ -125,20 +124,24 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   if (values.help) return { help: kResponseHelp };
   let spec;
   try {
-    spec = responseSpec({
-      geometry: values.geometry,
-      n: values.n,
-      model: values.model,
-      dim: values.dim,
-      nEpsilon: values['n-epsilon'],
-      epsilon: values.epsilon,
-      radiusMetres: values['radius-m'],
-      drive: values.drive,
-      grid: values.grid,
-      device: values.device,
-      matrix: values.matrix,
-      treeTolerance: values['tree-tol'],
-    });
+    spec = responseSpec(
+      {
+        geometry: values.geometry,
+        n: values.n,
+        model: values.model,
+        dim: values.dim,
+        nEpsilon: values['n-epsilon'],
+        epsilon: values.epsilon,
+        radiusMetres: values['radius-m'],
+        drive: values.drive,
+        grid: values.grid,
+        device: values.device,
+        matrix: values.matrix,
+        treeTolerance: values['tree-tol'],
+      },
+      // As every sweep's list on the command line: a point named twice is refused, not run once.
+      { refuseRepeats: true },
+    );
   } catch (error) {
     if (!(error instanceof InputError) || error.field === null) throw error;
     const flag = (field: string) => `--${kFlags[field] ?? field}`;
@@ -148,12 +151,6 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
       ? `${flag(both[1])} and ${flag(both[2])}${both[3]}`
       : (renamedMessage(error, flag(error.field)) ?? `${flag(error.field)}: ${error.message}`);
     throw new InputError(message, error.field);
-  }
-  // The spec keeps one of a repeated point (a link's list may repeat one); the command refuses it, as
-  // every sweep's list on the command line.
-  checkNoneRepeated(numberList('n', values.n ?? ''), '--n', 'n');
-  if (values['n-epsilon'] !== undefined) {
-    checkNoneRepeated(numberList('nEpsilon', values['n-epsilon']), '--n-epsilon', 'nEpsilon');
   }
   parseTreeToleranceFor(spec.matrix, values['tree-tol'], '--tree-tol', '--matrix');
   parseDimensionFor(spec.model, values.dim, '--dim', '--model');

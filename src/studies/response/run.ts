@@ -6,7 +6,7 @@
 // (sweepWarmStart); they are disposed of here. Nothing in this file touches the GPU: a device's field
 // sum comes from the caller too.
 import { kReferenceRtol } from '../../run/check.ts';
-import { float64Product, refinedVelocities, refines } from '../../run/refine.ts';
+import { float64Product, solveVelocities } from '../../run/refine.ts';
 import { rigidRotationVelocities } from '../../physics/biot-savart.ts';
 import { geometry, type Configuration } from '../../physics/geometry.ts';
 import { massDiagonal, type DarwinSystem } from '../../physics/models.ts';
@@ -365,17 +365,13 @@ class SweepBackend {
     // The tree's product is within its tolerance (1e-5) of M's: a tighter solve than the device's
     // default would not make the velocities M's, and would need a float64 tree beside the GPU's.
     const rtol = this.#backend.tree ? undefined : this.#options.rtol;
-    const options = { ...this.#options, x0, onIteration };
-    const solve =
-      rtol !== undefined && refines(this.#backend, rtol)
-        ? await refinedVelocities(
-            this.#backend,
-            float64Product(system, this.#float64Pool?.()),
-            rightHandSide,
-            'cg',
-            { ...options, rtol },
-          )
-        : await this.#backend.velocities(rightHandSide, 'cg', { ...options, rtol });
+    const { solve } = await solveVelocities(
+      this.#backend,
+      () => float64Product(system, this.#float64Pool?.()),
+      rightHandSide,
+      'cg',
+      { ...this.#options, x0, onIteration, rtol },
+    );
     if (solve.converged) {
       const { x, trueRelativeResidual: relativeResidual } = solve;
       this.#solutions.push({ epsilon: system.epsilon, x, relativeResidual });

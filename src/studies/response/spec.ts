@@ -17,7 +17,7 @@ import {
 import { checkFloat32System } from '../../engine/float32.ts';
 import { kDriveNames, validateDrive, type DriveName } from '../../physics/response.ts';
 import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
-import { integerRangeProblem } from '../study.ts';
+import { checkNoneRepeated, integerRangeProblem } from '../study.ts';
 import { kMatrixChoices, parseNumber, parseTolerance, type MatrixChoice } from '../../run/inputs.ts';
 
 /** How eps is chosen: a list of N r_e/R (eps = X / N for each N), one eps, or one sample radius. */
@@ -95,12 +95,23 @@ function oneOf<T extends string>(field: string, text: string, values: readonly T
 }
 
 /** The numbers of a comma-separated list as given (repeats and order kept), or `field`'s one-line refusal. */
-export function numberList(field: string, text: string): number[] {
+function numberList(field: string, text: string): number[] {
   return text.split(',').map((part) => {
     const value = decimalNumber(part);
     if (!Number.isFinite(value)) throw new InputError(`${field} needs finite numbers, got '${part}'`, field);
     return value;
   });
+}
+
+/**
+ * A sweep's points from a comma-separated list, each once: a point named twice is kept once, or,
+ * with `refuseRepeats`, refused ('<field> names X more than once'), as the command line refuses it
+ * in every sweep's list (the sweep would run it twice and write its files over themselves).
+ */
+function pointList(field: string, text: string, refuseRepeats: boolean): number[] {
+  const given = numberList(field, text);
+  if (refuseRepeats) checkNoneRepeated(given, field, field);
+  return [...new Set(given)];
 }
 
 function positiveNumber(field: string, text: string): number {
@@ -124,14 +135,18 @@ export function responseMaxN(
   return device === 'cpu' ? Math.floor(kMaxDenseSize / blockSize) : kResponseLimits.maxNGpu;
 }
 
-/** The electron counts of a comma-separated list: ascending, without repeats, within the backend's limit. */
+/**
+ * The electron counts of a comma-separated list: ascending, without repeats (pointList), within the
+ * backend's limit.
+ */
 export function parseResponseNs(
   text: string,
   device: 'gpu' | 'cpu',
   matrix: MatrixChoice = 'auto',
   blockSize: 1 | 2 | 3 = 3,
+  refuseRepeats = false,
 ): number[] {
-  const ns = [...new Set(numberList('n', text))].sort((a, b) => a - b);
+  const ns = pointList('n', text, refuseRepeats).sort((a, b) => a - b);
   const maxN = responseMaxN(device, matrix, blockSize);
   const where = matrix === 'tree' ? 'with the tree' : `on the ${device.toUpperCase()}`;
   for (const n of ns) {
@@ -142,9 +157,12 @@ export function parseResponseNs(
   return ns;
 }
 
-/** The N r_e/R of a comma-separated list: positive, ascending, without repeats, at most maxPointsPerN. */
-export function parseNEpsilons(text: string): number[] {
-  const values = [...new Set(numberList('nEpsilon', text))];
+/**
+ * The N r_e/R of a comma-separated list: positive, ascending, without repeats (pointList), at most
+ * maxPointsPerN.
+ */
+export function parseNEpsilons(text: string, refuseRepeats = false): number[] {
+  const values = pointList('nEpsilon', text, refuseRepeats);
   for (const x of values) {
     if (!(x > 0)) throw new InputError(`N r_e/R must be > 0, got ${x}`, 'nEpsilon');
   }
@@ -162,9 +180,13 @@ export function parseResponseGrid(text: string): number {
 
 /**
  * The validated spec: every (N, eps) system is built and checked here (on the GPU against float32's
- * range too), so a run cannot fail on input.
+ * range too), so a run cannot fail on input. `refuseRepeats`: a list of N or N r_e/R that names a
+ * point twice is refused (the command line), not taken once (a link).
  */
-export function responseSpec(input: ResponseInput): ResponseSpec {
+export function responseSpec(
+  input: ResponseInput,
+  { refuseRepeats = false }: { readonly refuseRepeats?: boolean } = {},
+): ResponseSpec {
   if (input.geometry === undefined) throw new InputError('give a geometry', 'geometry');
   if (!isGeometryName(input.geometry)) {
     throw new InputError(
@@ -183,7 +205,13 @@ export function responseSpec(input: ResponseInput): ResponseSpec {
   const model = oneOf('model', input.model ?? kResponseDefaults.model, kModelNames);
   const dimText = oneOf('dim', input.dim ?? kResponseDefaults.dim, ['2', '3']);
   if (input.n === undefined) throw new InputError('give N (a comma-separated list)', 'n');
-  const ns = parseResponseNs(input.n, device, matrix, blockSize({ model, dim: dimText === '2' ? 2 : 3 }));
+  const ns = parseResponseNs(
+    input.n,
+    device,
+    matrix,
+    blockSize({ model, dim: dimText === '2' ? 2 : 3 }),
+    refuseRepeats,
+  );
   const drive = oneOf('drive', input.drive ?? kResponseDefaults.drive, kDriveNames);
   const given = (['nEpsilon', 'epsilon', 'radiusMetres'] as const).filter((key) => input[key] !== undefined);
   if (given.length > 1) {
@@ -198,7 +226,10 @@ export function responseSpec(input: ResponseInput): ResponseSpec {
   } else if (input.radiusMetres !== undefined) {
     scale = { kind: 'radiusMetres', value: positiveNumber('radiusMetres', input.radiusMetres) };
   } else {
-    scale = { kind: 'nEpsilon', values: parseNEpsilons(input.nEpsilon ?? kResponseDefaults.nEpsilon) };
+    scale = {
+      kind: 'nEpsilon',
+      values: parseNEpsilons(input.nEpsilon ?? kResponseDefaults.nEpsilon, refuseRepeats),
+    };
   }
   const grid = input.grid === undefined ? null : parseResponseGrid(input.grid);
   const spec: ResponseSpec = {
