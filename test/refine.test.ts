@@ -19,6 +19,7 @@ import { velocityPattern } from '../src/physics/velocities.ts';
 import { cpuBackend, cpuTreeBackend, massMatrix } from '../src/run/backend.ts';
 import {
   float64Product,
+  float64Products,
   kMaxRefinementSteps,
   refinedVelocities,
   refines,
@@ -28,6 +29,7 @@ import {
 import { solveJson } from '../src/run/report.ts';
 import { runSolve, type SolveRequest } from '../src/run/solve.ts';
 import { runSpectrum } from '../src/run/spectrum.ts';
+import { inProcessReference } from './helpers/reference.ts';
 import { applyMassMatrix } from '../src/solvers/dense.ts';
 import { gpuBackend } from '../src/engine/backend.ts';
 import { kCpuDevice } from '../src/io/formats.ts';
@@ -366,12 +368,34 @@ describe('refinement on the GPU (float32 inner solves), checked against the floa
     const request = roundTrip(system, kTol);
     const single = await runSolve(system, backend, request);
     let asked = 0;
-    const threaded = await runSolve(system, backend, { ...request, float64Pool: () => (asked++, pool) });
+    const threaded = await runSolve(system, backend, {
+      ...request,
+      float64: float64Products(() => (asked++, pool)),
+    });
     expect(asked).toBe(1);
     expect(threaded.refinementSteps).toBe(single.refinementSteps);
     expect(threaded.momenta).toEqual(single.momenta);
     expect(threaded.velocities).toEqual(single.velocities);
   });
+
+  gpu.test(
+    "the float64 products from a worker (the page's): the same refined solve",
+    async (context, cleanup) => {
+      const { system } = kSetups[0];
+      const backend = await gpuBackend(context, system);
+      cleanup(() => backend.dispose());
+      const request = roundTrip(system, kTol);
+      const local = await runSolve(system, backend, request);
+      const { reference, sent } = inProcessReference();
+      const answered = await runSolve(system, backend, { ...request, float64: reference.products() });
+      // One product made (one key) for the momenta and every step's residual.
+      expect(new Set(sent.map((asked) => asked.key)).size).toBe(1);
+      expect(sent).toHaveLength(local.refinementSteps + 1);
+      expect(answered.refinementSteps).toBe(local.refinementSteps);
+      expect(answered.momenta).toEqual(local.momenta);
+      expect(answered.velocities).toEqual(local.velocities);
+    },
+  );
 
   gpu.test(
     '--tol 1e-6 and above: no refinement, the GPU solve and product as before',
@@ -381,7 +405,7 @@ describe('refinement on the GPU (float32 inner solves), checked against the floa
       cleanup(() => backend.dispose());
       const request = {
         ...roundTrip(system, 1e-6),
-        float64Pool: () => expect.fail('no pool without refining'),
+        float64: () => expect.fail('no float64 product without refining'),
       };
       const report = await runSolve(system, backend, request, cpuBackend(system));
       expect(report.refinementSteps).toBe(0);

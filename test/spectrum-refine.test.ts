@@ -93,18 +93,18 @@ describe('GPU spectrum below float32 reach: extremes refined in float64', () => 
   });
 });
 
-test('rayleighQuotient: an exact eigenvector gives its eigenvalue with a zero residual, in D^-1/2 M D^-1/2', () => {
+test('rayleighQuotient: an exact eigenvector gives its eigenvalue with a zero residual, in D^-1/2 M D^-1/2', async () => {
   // M = diag(4, 9) + off-diagonal 3: A = D^-1/2 M D^-1/2 = [[1, 1/2], [1/2, 1]], eigenvectors (1, ±1).
   const diagonal = Float64Array.from([4, 9]);
   const product = (v: Float64Array) => Float64Array.from([4 * v[0] + 3 * v[1], 3 * v[0] + 9 * v[1]]);
-  const plus = rayleighQuotient(product, diagonal, Float64Array.from([1, 1]));
+  const plus = await rayleighQuotient(product, diagonal, Float64Array.from([1, 1]));
   expect(plus.lambda).toBeCloseTo(1.5, 15);
   expect(plus.residual).toBeLessThan(1e-15);
-  const minus = rayleighQuotient(product, diagonal, Float64Array.from([1, -1]));
+  const minus = await rayleighQuotient(product, diagonal, Float64Array.from([1, -1]));
   expect(minus.lambda).toBeCloseTo(0.5, 15);
   // A vector off by angle t: lambda off by (spread) sin^2 t, the residual by (spread/2) sin 2t.
   const t = 1e-3;
-  const tilted = rayleighQuotient(
+  const tilted = await rayleighQuotient(
     product,
     diagonal,
     Float64Array.from([Math.cos(t) - Math.sin(t), Math.cos(t) + Math.sin(t)]),

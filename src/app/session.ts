@@ -164,6 +164,12 @@ export class Session {
   readonly #studies: Studies;
   readonly #setStatus: (status: Status) => void;
   readonly #reference = browserReference();
+  /**
+   * A refined run's float64 products (a tolerance below float32's), in a worker of their own: the
+   * pair loop takes seconds at 10^4 electrons, which the page's thread must not spend. A Stop
+   * does not end it, as it ends the check: the refinement stops after the product under way.
+   */
+  readonly #float64 = browserReference().products();
   #panel: Panel | null = null;
   #built: Built | null = null;
   #positionsFile: PositionsFile | null = null;
@@ -605,6 +611,7 @@ export class Session {
         solver: p.solver,
         rtol: tolerance,
         maxIterations,
+        float64: this.#float64,
         onStage: (stage, momenta) => {
           if (momenta) normB = norm(momenta);
           if (stage === 'momenta') this.#diagnostics.progress('Momenta p = M v on the GPU…', null);
@@ -670,6 +677,7 @@ export class Session {
       {
         tol: this.parameters.lanczosTolerance,
         seed: 1,
+        float64: this.#float64,
         onIteration: (step, lambdaMin, lambdaMax) => {
           this.#diagnostics.spectrumProgress(step, lambdaMin, lambdaMax);
           // A restarted Lanczos stops at convergence, far below its product limit: no fraction

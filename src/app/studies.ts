@@ -59,6 +59,7 @@ import {
 import type { StudyHooks } from '../studies/study.ts';
 import { openEngine } from './engine.ts';
 import { download } from './files.ts';
+import { browserReference } from './reference.ts';
 import {
   FieldError,
   parseFieldTesla,
@@ -165,6 +166,8 @@ export class Studies {
   #responseShown: (() => void) | null = null;
   /** Each card's last finished run, as its CLI command prints it with --json: what the card saves. */
   readonly #summaries = new Map<StudyCard, object>();
+  /** The response's refined solves' float64 products, in a worker (as Session's, which see). */
+  readonly #float64 = browserReference().products();
 
   /** The device of every later run: a new one after a loss. */
   useDevice(gpu: GpuContext): void {
@@ -566,6 +569,7 @@ export class Studies {
       null,
       // The field map summed by the GPU's Biot-Savart kernel, as the CLI's --device gpu does.
       (positions, velocities, points) => gpuMovingChargesField(this.#gpu, positions, velocities, points),
+      this.#float64,
     );
     this.#response = result;
     this.#responseNEpsilon = responseStartPoint(result.points)?.nEpsilon ?? 0;

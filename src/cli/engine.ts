@@ -51,7 +51,7 @@ import {
   type MatrixChoice,
 } from '../run/inputs.ts';
 import { openGpu } from './device.ts';
-import { kRefinementRtol, refines } from '../run/refine.ts';
+import { float64Products, kRefinementRtol, refines, type Float64Products } from '../run/refine.ts';
 import { nodeReference } from './reference.ts';
 import type { FloatReference } from '../run/reference.ts';
 import type { Progress } from './progress.ts';
@@ -143,8 +143,8 @@ export interface OpenBackend {
   tree?: TreeDetails;
   /** The float64 reference when --check is on, started on first use. */
   reference(): Reference | null;
-  /** --threads threads for a refined GPU solve's float64 products (runSolve), started on first use. */
-  float64Pool(): WorkerPool;
+  /** A refined GPU run's float64 products (runSolve, runSpectrum) on --threads threads, started on first use. */
+  float64: Float64Products;
   close(): void;
 }
 
@@ -238,7 +238,7 @@ export async function openBackend(
       matrix: storage,
       tree: backend.tree,
       reference: referenceOnce,
-      float64Pool,
+      float64: float64Products(float64Pool),
       close: () => {
         backend.dispose();
         (held as FloatReference | null)?.cancel();
@@ -273,7 +273,7 @@ export async function openBackend(
       matrix: backend.matrix,
       tree: backend.tree,
       reference: referenceOnce,
-      float64Pool,
+      float64: float64Products(float64Pool),
       close: () => {
         backend.dispose();
         releaseDevice(gpu.context);

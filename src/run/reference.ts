@@ -1,15 +1,18 @@
 // The float64 reference of a run's check (check.ts) in a worker of its own, for the app (a Web
 // Worker, src/app/reference.worker.ts) and the CLI (a worker thread, src/cli/reference.ts) alike: the
 // run's thread stays free beside it, and a stop ends the worker wherever it is, since a dense
-// assembly, solve or Lanczos run cannot be interrupted otherwise. This module holds what both
-// platforms share: the messages, the asking side (FloatReference) and the answering side
-// (referenceAnswerer); only starting the worker differs.
+// assembly, solve or Lanczos run cannot be interrupted otherwise. The same worker forms a refined
+// run's float64 products for the page (FloatReference.products), whose main thread must not spend
+// seconds in an O(N^2) pair loop. This module holds what both platforms share: the messages, the
+// asking side (FloatReference) and the answering side (referenceAnswerer); only starting the worker
+// differs.
 import type { WorkerPool } from '../parallel/pool.ts';
 import type { DarwinSystem } from '../physics/models.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolveResult, SolverName } from '../solvers/types.ts';
 import { cpuBackend, type MassMatrixBackend } from './backend.ts';
 import { CheckStopped, kReferenceRtol, type Reference } from './check.ts';
+import { float64Product, type Float64Products } from './refine.ts';
 
 interface RequestBase {
   id: number;
@@ -20,6 +23,8 @@ interface RequestBase {
 
 export type ReferenceRequest =
   | (RequestBase & { kind: 'momenta'; velocities: Float64Array })
+  /** y = M v by float64Product: the pair loop, or the float64 tree at `treeTolerance`. */
+  | (RequestBase & { kind: 'product'; treeTolerance: number | null; v: Float64Array })
   | (RequestBase & { kind: 'solve'; momenta: Float64Array; solver: SolverName; rtol: number })
   | (RequestBase & {
       kind: 'spectrum';
@@ -31,6 +36,7 @@ export type ReferenceRequest =
 
 export type ReferenceResponse =
   | { id: number; ok: true; kind: 'momenta'; momenta: Float64Array }
+  | { id: number; ok: true; kind: 'product'; product: Float64Array }
   | { id: number; ok: true; kind: 'solve'; result: SolveResult }
   | { id: number; ok: true; kind: 'spectrum'; result: SpectrumResult }
   | { id: number; ok: false; message: string };
@@ -77,6 +83,7 @@ export class FloatReference {
   #port: ReferencePort | null = null;
   #pending = new Map<number, Pending>();
   #next = 0;
+  #products = 0;
   #poll: ReturnType<typeof setInterval> | null = null;
   readonly #start: StartReference;
   readonly #stopRequested: (() => void) | undefined;
@@ -102,6 +109,24 @@ export class FloatReference {
           basisSize: options?.basisSize,
         }),
     };
+  }
+
+  /**
+   * Float64 products formed by the worker (refine.ts's Float64Products): each product made is a
+   * key of its own, under which the worker builds its pair loop or tree once for all its requests.
+   */
+  products(): Float64Products {
+    return (system, tree) => {
+      const key = `product ${this.#products++}`;
+      const treeTolerance = tree?.tolerance ?? null;
+      return (v) => this.#product({ key, system, treeTolerance, v });
+    };
+  }
+
+  async #product(request: Payload<'product'>): Promise<Float64Array> {
+    const response = await this.#ask({ ...request, kind: 'product', id: this.#next++ });
+    if (response.ok && response.kind === 'product') return response.product;
+    throw new Error('unexpected reference response');
   }
 
   async #momenta(request: Payload<'momenta'>): Promise<Float64Array> {
@@ -189,12 +214,18 @@ export class FloatReference {
 /**
  * The answering side, run in the worker: each request answered by the dense float64 CPU backend
  * (cpuBackend) of its system, assembled on the threads of `pool()` (none: this thread alone) and
- * kept for the next request about the same key. A failure is an answer too ({ ok: false }).
+ * kept for the next request about the same key; a product by float64Product, made and kept the
+ * same way apart from the backend (it needs no dense M). A failure is an answer too ({ ok: false }).
  */
 export function referenceAnswerer(
   pool: () => WorkerPool | undefined,
 ): (request: ReferenceRequest) => Promise<ReferenceResponse> {
   let held: { key: string; backend: MassMatrixBackend } | null = null;
+  let heldProduct: {
+    key: string;
+    apply: (v: Float64Array) => Float64Array;
+    pool: WorkerPool | undefined;
+  } | null = null;
   const backendFor = (key: string, system: DarwinSystem): MassMatrixBackend => {
     if (held?.key !== key) {
       held?.backend.dispose();
@@ -203,7 +234,22 @@ export function referenceAnswerer(
     }
     return held.backend;
   };
+  const productFor = (key: string, system: DarwinSystem, treeTolerance: number | null) => {
+    if (heldProduct?.key !== key) {
+      // The product owns its pool (its threads, and the tree's shared arrays), as a backend does.
+      heldProduct?.pool?.dispose();
+      heldProduct = null;
+      const tree = treeTolerance === null ? undefined : { tolerance: treeTolerance };
+      const threads = pool();
+      heldProduct = { key, apply: float64Product(system, threads, tree), pool: threads };
+    }
+    return heldProduct.apply;
+  };
   const answer = async (request: ReferenceRequest): Promise<ReferenceResponse> => {
+    if (request.kind === 'product') {
+      const product = productFor(request.key, request.system, request.treeTolerance)(request.v);
+      return { id: request.id, ok: true, kind: 'product', product };
+    }
     const backend = backendFor(request.key, request.system);
     switch (request.kind) {
       case 'momenta':

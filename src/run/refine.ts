@@ -37,8 +37,23 @@ export function refines(backend: Pick<MassMatrixBackend, 'name'>, rtol: number):
   return backend.name === 'gpu' && rtol < kRefinementRtol;
 }
 
-/** y = M v in float64. */
-export type Float64Product = (v: Float64Array) => Float64Array;
+/**
+ * y = M v in float64: on the caller's thread or its pool (float64Product), or answered by a worker
+ * (the page's, src/run/reference.ts), whose main thread must not spend seconds in a pair loop.
+ */
+export type Float64Product = (v: Float64Array) => Float64Array | Promise<Float64Array>;
+
+/**
+ * Makes a system's float64 product for a refined run, of its float64 tree at `tree.tolerance`
+ * where the backend's M is the tree (float64Product's choice): the CLI's on its --threads pool
+ * (float64Products), the page's in its reference worker (FloatReference.products).
+ */
+export type Float64Products = (system: DarwinSystem, tree?: { readonly tolerance: number }) => Float64Product;
+
+/** float64Product on the threads of `pool` (the caller's thread alone without), each made when asked. */
+export function float64Products(pool?: () => WorkerPool): Float64Products {
+  return (system, tree) => float64Product(system, pool?.(), tree);
+}
 
 /**
  * The float64 product of the refinement: the matrix-free pair loop (applyMassMatrixFree), O(N) in
@@ -58,7 +73,7 @@ export function float64Product(
   system: DarwinSystem,
   pool?: WorkerPool,
   tree?: { readonly tolerance: number },
-): Float64Product {
+): (v: Float64Array) => Float64Array {
   if (tree) {
     const matrix = treeMassMatrix(
       buildTree(system, { tolerance: tree.tolerance }, pool && sharedArrays(pool)),
@@ -81,8 +96,12 @@ export interface RefinedSolveResult extends SolveResult {
 const norm = (x: ArrayLike<number>) => Math.sqrt(dot(x, x));
 
 /** r = p - M v in float64, and its norm. */
-function residual(product: Float64Product, p: Float64Array, v: Float64Array): [Float64Array, number] {
-  const mv = product(v);
+async function residual(
+  product: Float64Product,
+  p: Float64Array,
+  v: Float64Array,
+): Promise<[Float64Array, number]> {
+  const mv = await product(v);
   const r = new Float64Array(p.length);
   for (let k = 0; k < r.length; k++) r[k] = p[k] - mv[k];
   return [r, norm(r)];
@@ -121,7 +140,7 @@ export async function refinedVelocities(
   let initial = normP;
   if (options.x0) {
     const guess = Float64Array.from(options.x0);
-    const [guessR, guessNorm] = residual(product, p, guess);
+    const [guessR, guessNorm] = await residual(product, p, guess);
     initial = guessNorm;
     if (guessNorm <= target) [v, r, normR] = [guess, guessR, guessNorm];
   }
@@ -183,7 +202,7 @@ export async function refinedVelocities(
       continue;
     }
     const next = v.map((x, k) => x + scale * inner.x[k]);
-    const [nextR, nextNorm] = residual(product, p, next);
+    const [nextR, nextNorm] = await residual(product, p, next);
     if (nextNorm < normR) [v, r, normR] = [next, nextR, nextNorm];
     if (failed) {
       reason = inner.reason;
@@ -261,13 +280,13 @@ export interface RefinedEigenvalue {
  * ~1e-6 to its eigenvector gives lambda to ~1e-12 of the spectrum's width, where the float32 Ritz
  * value itself is good to ~1e-7.
  */
-export function rayleighQuotient(
+export async function rayleighQuotient(
   product: Float64Product,
   diagonal: Float64Array,
   ritzVector: Float64Array,
-): RefinedEigenvalue {
+): Promise<RefinedEigenvalue> {
   const v = ritzVector.map((y, k) => y / Math.sqrt(diagonal[k]));
-  const mv = product(v);
+  const mv = await product(v);
   const lambda = dot(v, mv) / dot(ritzVector, ritzVector);
   const r = mv.map((value, k) => (value - lambda * diagonal[k] * v[k]) / Math.sqrt(diagonal[k]));
   return { lambda, residual: norm(r) / norm(ritzVector) };

@@ -8,7 +8,6 @@ import { massDiagonal, type DarwinSystem } from '../physics/models.ts';
 import { energies, relativeError, type Energies } from '../physics/observables.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
 import type { MassMatrixBackend } from './backend.ts';
-import type { WorkerPool } from '../parallel/pool.ts';
 import type { SolveResult, SolverName } from '../solvers/types.ts';
 import {
   backendCheckTargets,
@@ -19,7 +18,7 @@ import {
   type CheckClock,
   type Reference,
 } from './check.ts';
-import { float64Product, refines, solveVelocities } from './refine.ts';
+import { float64Products, refines, solveVelocities, type Float64Products } from './refine.ts';
 
 /** momenta: p = M v only; velocities: solve M v = p; round_trip: v -> p = M v -> solve back for v. */
 export type SolveMode = 'momenta' | 'velocities' | 'round_trip';
@@ -42,10 +41,10 @@ export interface SolveRequest {
   /** A stage begins (the app's progress line); the solve stage gets its right-hand side p. */
   readonly onStage?: (stage: SolveStage, momenta?: Float64Array) => void;
   /**
-   * Threads for a refined solve's float64 products (float64Product), asked for only when the solve
-   * refines; whoever gives the pool disposes it. Without it they run on the caller's thread.
+   * Makes a refined solve's float64 product, asked only when the solve refines: the CLI's on its
+   * threads, the page's in its worker. Without it the product runs on the caller's thread.
    */
-  readonly float64Pool?: () => WorkerPool;
+  readonly float64?: Float64Products;
 }
 
 /** The float64 check: each error present when that quantity was computed. */
@@ -113,14 +112,14 @@ export async function runSolve(
     checkClock,
     reference?.afterRun,
   );
-  const makeProduct = () => float64Product(backend.system, request.float64Pool?.(), backend.tree);
+  const makeProduct = () => (request.float64 ?? float64Products())(backend.system, backend.tree);
   // Made up front: a refined run's momenta p = M v are this float64 product too.
   const product = refines(backend, request.rtol) ? makeProduct() : null;
   let momenta = given;
   if (givenVelocities) {
     request.onStage?.('momenta');
     const start = performance.now();
-    momenta = product ? product(givenVelocities) : await backend.momenta(givenVelocities);
+    momenta = product ? await product(givenVelocities) : await backend.momenta(givenVelocities);
     timing.matvec = performance.now() - start;
   }
   let solve: SolveResult | null = null;

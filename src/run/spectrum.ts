@@ -3,7 +3,6 @@
 // Asked for a tolerance below float32's reach, a GPU run refines both extremes by the float64
 // Rayleigh quotients of its Ritz vectors (src/run/refine.ts rayleighQuotient).
 import { massDiagonal, type DarwinSystem } from '../physics/models.ts';
-import type { WorkerPool } from '../parallel/pool.ts';
 import type { MassMatrixBackend } from './backend.ts';
 import { spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
 import {
@@ -15,7 +14,7 @@ import {
   type CheckClock,
   type Reference,
 } from './check.ts';
-import { float64Product, rayleighQuotient, refines } from './refine.ts';
+import { float64Products, rayleighQuotient, refines, type Float64Products } from './refine.ts';
 
 export interface SpectrumRequest {
   /** Relative accuracy of the extreme eigenvalues. */
@@ -30,8 +29,8 @@ export interface SpectrumRequest {
   readonly onIteration?: (step: number, lambdaMin: number, lambdaMax: number) => boolean | void;
   /** The run waits for the reference (the app's progress line). */
   readonly onCheck?: () => void;
-  /** Threads for a refined GPU spectrum's float64 products, asked for only when it refines. */
-  readonly float64Pool?: () => WorkerPool;
+  /** Makes a refined GPU spectrum's float64 product (as SolveRequest's), asked only when it refines. */
+  readonly float64?: Float64Products;
 }
 
 /** Errors of the extreme eigenvalues, relative to the largest |lambda| (check.ts eigenvalueErrors). */
@@ -101,10 +100,10 @@ export async function runSpectrum(
   let refinement: RitzRefinement | null = null;
   const vectors = ritz.lanczos.ritzVectors;
   if (refine && vectors) {
-    const product = float64Product(system, request.float64Pool?.(), backend.tree);
+    const product = (request.float64 ?? float64Products())(system, backend.tree);
     const diagonal = massDiagonal(system);
-    const min = rayleighQuotient(product, diagonal, vectors.min);
-    const max = rayleighQuotient(product, diagonal, vectors.max);
+    const min = await rayleighQuotient(product, diagonal, vectors.min);
+    const max = await rayleighQuotient(product, diagonal, vectors.max);
     const { lanczos } = ritz;
     const refined = { ...lanczos, lambdaMin: min.lambda, lambdaMax: max.lambda };
     spectrum = { ...spectrumFromLanczos(refined, system.configuration.n, system.epsilon), lanczos };

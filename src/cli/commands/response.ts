@@ -19,6 +19,7 @@ import {
 } from '../engine.ts';
 import type { WorkerPool } from '../../parallel/pool.ts';
 import { chooseCpuStorage } from '../../run/backend.ts';
+import { float64Products } from '../../run/refine.ts';
 import {
   responseFileNames,
   responseFiles,
@@ -185,7 +186,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
       gpu
         ? (positions, velocities, points) => gpuMovingChargesField(gpu, positions, velocities, points)
         : null,
-      () => (pool ??= cpuPool(threads)),
+      float64Products(() => (pool ??= cpuPool(threads))),
     );
   } finally {
     if (context) releaseDevice(context);

@@ -128,7 +128,7 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
         rtol,
         maxIterations,
         onIteration: (k, norm) => progress.update(`iteration ${k}: residual ${norm.toExponential(3)}`),
-        float64Pool: opened.float64Pool,
+        float64: opened.float64,
       },
       opened.reference(),
     );

@@ -68,7 +68,7 @@ export async function spectrumCommand(argv: string[], progress: Progress): Promi
         seed,
         onIteration: (k, low, high) =>
           progress.update(`Lanczos step ${k}: [${low.toPrecision(8)}, ${high.toPrecision(8)}]`),
-        float64Pool: opened.float64Pool,
+        float64: opened.float64,
       },
       opened.reference(),
     );

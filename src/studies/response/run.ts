@@ -6,7 +6,7 @@
 // (sweepWarmStart); they are disposed of here. Nothing in this file touches the GPU: a device's field
 // sum comes from the caller too.
 import { kReferenceRtol } from '../../run/check.ts';
-import { float64Product, solveVelocities } from '../../run/refine.ts';
+import { float64Products, solveVelocities, type Float64Products } from '../../run/refine.ts';
 import { rigidRotationVelocities } from '../../physics/biot-savart.ts';
 import { geometry, type Configuration } from '../../physics/geometry.ts';
 import { massDiagonal, type DarwinSystem } from '../../physics/models.ts';
@@ -32,7 +32,6 @@ import {
   type CurrentProfile,
 } from '../../physics/response.ts';
 import { inversePowerLaw } from '../../physics/scaling.ts';
-import type { WorkerPool } from '../../parallel/pool.ts';
 import type { MassMatrixBackend, TreeDetails } from '../../run/backend.ts';
 import { linearLeastSquares } from '../../solvers/least-squares.ts';
 import { fitLaw } from '../fits.ts';
@@ -341,17 +340,17 @@ class SweepBackend {
   readonly #solutions: SweepSolution[] = [];
   readonly #open: OpenResponseBackend;
   readonly #options: SolveOptions & { rtol: number };
-  readonly #float64Pool: (() => WorkerPool) | null;
+  readonly #float64: Float64Products;
 
-  /** `float64Pool`: threads for a refined solve's float64 products (the caller's thread without). */
+  /** `float64`: makes a refined solve's float64 product (on the caller's thread without). */
   constructor(
     open: OpenResponseBackend,
     options: SolveOptions & { rtol: number },
-    float64Pool: (() => WorkerPool) | null = null,
+    float64: Float64Products = float64Products(),
   ) {
     this.#open = open;
     this.#options = options;
-    this.#float64Pool = float64Pool;
+    this.#float64 = float64;
   }
 
   async solve(
@@ -365,13 +364,12 @@ class SweepBackend {
     // The tree's product is within its tolerance (1e-5) of M's: a tighter solve than the device's
     // default would not make the velocities M's, and would need a float64 tree beside the GPU's.
     const rtol = this.#backend.tree ? undefined : this.#options.rtol;
-    const { solve } = await solveVelocities(
-      this.#backend,
-      () => float64Product(system, this.#float64Pool?.()),
-      rightHandSide,
-      'cg',
-      { ...this.#options, x0, onIteration, rtol },
-    );
+    const { solve } = await solveVelocities(this.#backend, () => this.#float64(system), rightHandSide, 'cg', {
+      ...this.#options,
+      x0,
+      onIteration,
+      rtol,
+    });
     if (solve.converged) {
       const { x, trueRelativeResidual: relativeResidual } = solve;
       this.#solutions.push({ epsilon: system.epsilon, x, relativeResidual });
@@ -503,8 +501,9 @@ export function responsePlan(spec: ResponseSpec): ResponsePlanPoint[] {
  * `openBackend` (opened at the smallest eps, moved up by setEpsilon, each solve warm-started), and
  * with `openReference` (the float64 CPU reference) one more per N against which each solve is
  * checked. With `fieldSum` (a device's Biot-Savart sum) the field maps are summed by it and checked
- * against float64 (fieldMapCheck); without, they are summed in float64. `float64Pool` runs a refined
- * solve's float64 products on its threads (else on the caller's). Points come in the spec's order of
+ * against float64 (fieldMapCheck); without, they are summed in float64. `float64` makes a refined
+ * solve's float64 product (the CLI's on its threads, the page's in its worker; else on the caller's
+ * thread). Points come in the spec's order of
  * N, and at each N in ascending eps; Stop follows study.ts's sweep (checked before and after each
  * solve, a cut point dropped).
  */
@@ -514,7 +513,7 @@ export async function runResponse(
   hooks: StudyHooks = {},
   openReference: OpenResponseBackend | null = null,
   fieldSum: ReducedFieldSum | null = null,
-  float64Pool: (() => WorkerPool) | null = null,
+  float64: Float64Products = float64Products(),
 ): Promise<ResponseResult> {
   const started = performance.now();
   const plan = responsePlan(spec);
@@ -537,7 +536,7 @@ export async function runResponse(
         held = {
           n,
           configuration: geometry(spec.geometry, n),
-          backend: new SweepBackend(openBackend, { rtol: kResponseRtol }, float64Pool),
+          backend: new SweepBackend(openBackend, { rtol: kResponseRtol }, float64),
           reference: openReference ? new SweepBackend(openReference, { rtol: kReferenceRtol }) : null,
         };
       }
