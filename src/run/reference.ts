@@ -1,11 +1,11 @@
 // The float64 reference of a run's check (check.ts) in a worker of its own, for the app (a Web
 // Worker, src/app/reference.worker.ts) and the CLI (a worker thread, src/cli/reference.ts) alike: the
 // run's thread stays free beside it, and a stop ends the worker wherever it is, since a dense
-// assembly, solve or Lanczos run cannot be interrupted otherwise. The same worker forms a refined
-// run's float64 products for the page (FloatReference.products), whose main thread must not spend
-// seconds in an O(N^2) pair loop. This module holds what both platforms share: the messages, the
-// asking side (FloatReference) and the answering side (referenceAnswerer); only starting the worker
-// differs.
+// assembly, solve or Lanczos run cannot be interrupted otherwise. Another worker of this kind, on
+// a FloatReference of its own, forms a refined run's float64 products for the page
+// (FloatReference.products), whose main thread must not spend seconds in an O(N^2) pair loop. This
+// module holds what both platforms share: the messages, the asking side (FloatReference) and the
+// answering side (referenceAnswerer); only starting the worker differs.
 import type { WorkerPool } from '../parallel/pool.ts';
 import type { DarwinSystem } from '../physics/models.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
