@@ -18,7 +18,7 @@ export const kMaxFileBytes = kMaxElectrons * kMaxFileBytesPerElectron;
  * checkFileElectrons refuses one of more electrons once read: reading it would block the page for
  * seconds first.
  */
-export function checkFileBytes(bytes: number, name: string): void {
+function checkFileBytes(bytes: number, name: string): void {
   if (bytes > kMaxFileBytes) {
     throw new InputError(
       `${name}: ${formatBytes(bytes)}, but the page reads at most ${formatBytes(kMaxFileBytes)}, ` +
