@@ -2,8 +2,11 @@
 // (reference.worker.ts), so that it runs beside the GPU without blocking the page, and a Stop can
 // end it (FloatReference.cancel). The CLI's counterpart is src/cli/reference.ts nodeReference.
 import { FloatReference, type ReferenceResponse } from '../run/reference.ts';
+import type { Float64Products } from '../run/refine.ts';
+import { RunStopped } from './engine.ts';
 
-export function browserReference(): FloatReference {
+/** `stopRequested`: polled while a request is pending; what it throws ends the worker (FloatReference). */
+export function browserReference(stopRequested?: () => void): FloatReference {
   return new FloatReference((listeners) => {
     const worker = new Worker(new URL('./reference.worker.ts', import.meta.url), {
       type: 'module',
@@ -17,5 +20,26 @@ export function browserReference(): FloatReference {
       listeners.error(new Error(`float64 reference worker failed: ${event.message || 'could not start'}`));
     });
     return worker;
+  }, stopRequested);
+}
+
+/**
+ * Runs `run` with a refined run's float64 products (src/run/refine.ts) formed in a worker of their
+ * own, so that the page's thread never spends the seconds an O(N^2) pair loop takes at 10^4
+ * electrons. While a product is pending `stopped` is polled: a Stop ends the worker within
+ * kStopPollMs and fails the product with RunStopped. The worker ends with the run, and with it the
+ * pair loop or float64 tree it held.
+ */
+export async function withFloat64Products<T>(
+  stopped: () => boolean,
+  run: (float64: Float64Products) => Promise<T>,
+): Promise<T> {
+  const reference = browserReference(() => {
+    if (stopped()) throw new RunStopped();
   });
+  try {
+    return await run(reference.products());
+  } finally {
+    reference.cancel();
+  }
 }

@@ -27,6 +27,7 @@ import { velocityPattern } from '../physics/velocities.ts';
 import { defaultLanczosMaxIterations } from '../solvers/types.ts';
 import { checkDecision, CheckStopped, kCheckMaxUnknowns, type Reference } from '../run/check.ts';
 import { solveJson, spectrumSummaryJson } from '../run/report.ts';
+import { refines } from '../run/refine.ts';
 import { runSolve, type SolveMode, type SolveReport } from '../run/solve.ts';
 import { runSpectrum, type SpectrumReport } from '../run/spectrum.ts';
 import { formatNumber } from './colour.ts';
@@ -47,7 +48,7 @@ import {
   type SavedResult,
 } from '../io/formats.ts';
 import type { Panel } from './panel.ts';
-import { browserReference } from './reference.ts';
+import { browserReference, withFloat64Products } from './reference.ts';
 import {
   checkFileElectrons,
   FieldError,
@@ -164,12 +165,6 @@ export class Session {
   readonly #studies: Studies;
   readonly #setStatus: (status: Status) => void;
   readonly #reference = browserReference();
-  /**
-   * A refined run's float64 products (a tolerance below float32's), in a worker of their own: the
-   * pair loop takes seconds at 10^4 electrons, which the page's thread must not spend. A Stop
-   * does not end it, as it ends the check: the refinement stops after the product under way.
-   */
-  readonly #float64 = browserReference().products();
   #panel: Panel | null = null;
   #built: Built | null = null;
   #positionsFile: PositionsFile | null = null;
@@ -600,43 +595,50 @@ export class Session {
     const maxIterations = p.maxIterations || undefined;
     const limit = maxIterations ?? Math.max(50, unknowns(system));
     let normB = 0;
-    return runSolve(
-      system,
-      backend,
-      {
-        mode,
-        given,
-        pattern,
-        seed: pattern === 'random' ? p.seed : null,
-        solver: p.solver,
-        rtol: tolerance,
-        maxIterations,
-        float64: this.#float64,
-        onStage: (stage, momenta) => {
-          if (momenta) normB = norm(momenta);
-          if (stage === 'momenta') this.#diagnostics.progress('Momenta p = M v on the GPU…', null);
-          else if (stage === 'check')
-            this.#diagnostics.progress('Comparing with the float64 reference…', null);
-          else
-            this.#diagnostics.solveStart(
-              tolerance,
-              mode === 'round_trip'
-                ? 'round trip: v → p = M v → solve M v = p'
-                : 'velocities from the loaded momenta',
-            );
-        },
-        onIteration: (iteration, residualNorm) => {
-          const relative = normB > 0 ? residualNorm / normB : 0;
-          this.#diagnostics.solveProgress(iteration, relative);
-          const fraction = relative > 0 ? Math.log(relative) / Math.log(tolerance) : 1;
-          this.#diagnostics.progress(
-            `Solve: iteration ${iteration} (at most ${limit}), ‖r‖/‖p‖ = ${relative.toExponential(2)}`,
-            Math.max(fraction, iteration / limit),
-          );
-          return !this.#stopRequested;
-        },
-      },
-      this.#referenceFor(system, key),
+    return withFloat64Products(
+      () => this.#stopRequested,
+      (float64) =>
+        runSolve(
+          system,
+          backend,
+          {
+            mode,
+            given,
+            pattern,
+            seed: pattern === 'random' ? p.seed : null,
+            solver: p.solver,
+            rtol: tolerance,
+            maxIterations,
+            float64,
+            onStage: (stage, momenta) => {
+              if (momenta) normB = norm(momenta);
+              if (stage === 'momenta') {
+                // A refined run forms p in float64 (src/run/solve.ts), in the products' worker.
+                const where = refines(backend, tolerance) ? 'in float64' : 'on the GPU';
+                this.#diagnostics.progress(`Momenta p = M v ${where}…`, null);
+              } else if (stage === 'check')
+                this.#diagnostics.progress('Comparing with the float64 reference…', null);
+              else
+                this.#diagnostics.solveStart(
+                  tolerance,
+                  mode === 'round_trip'
+                    ? 'round trip: v → p = M v → solve M v = p'
+                    : 'velocities from the loaded momenta',
+                );
+            },
+            onIteration: (iteration, residualNorm) => {
+              const relative = normB > 0 ? residualNorm / normB : 0;
+              this.#diagnostics.solveProgress(iteration, relative);
+              const fraction = relative > 0 ? Math.log(relative) / Math.log(tolerance) : 1;
+              this.#diagnostics.progress(
+                `Solve: iteration ${iteration} (at most ${limit}), ‖r‖/‖p‖ = ${relative.toExponential(2)}`,
+                Math.max(fraction, iteration / limit),
+              );
+              return !this.#stopRequested;
+            },
+          },
+          this.#referenceFor(system, key),
+        ),
     );
   }
 
@@ -671,26 +673,30 @@ export class Session {
     this.#diagnostics.clearChecks(['spectrum']);
     const steps = defaultLanczosMaxIterations(unknowns(system));
     this.#diagnostics.clearSpectrum();
-    const report = await runSpectrum(
-      system,
-      backend,
-      {
-        tol: this.parameters.lanczosTolerance,
-        seed: 1,
-        float64: this.#float64,
-        onIteration: (step, lambdaMin, lambdaMax) => {
-          this.#diagnostics.spectrumProgress(step, lambdaMin, lambdaMax);
-          // A restarted Lanczos stops at convergence, far below its product limit: no fraction
-          // of that limit says how far along it is, so the bar is indeterminate.
-          this.#diagnostics.progress(
-            `Spectrum: Lanczos product ${step} (at most ${steps}), λ ∈ [${lambdaMin.toPrecision(6)}, ${lambdaMax.toPrecision(6)}]`,
-            null,
-          );
-          return !this.#stopRequested;
-        },
-        onCheck: () => this.#diagnostics.progress('Comparing with the float64 reference…', null),
-      },
-      this.#referenceFor(system, key),
+    const report = await withFloat64Products(
+      () => this.#stopRequested,
+      (float64) =>
+        runSpectrum(
+          system,
+          backend,
+          {
+            tol: this.parameters.lanczosTolerance,
+            seed: 1,
+            float64,
+            onIteration: (step, lambdaMin, lambdaMax) => {
+              this.#diagnostics.spectrumProgress(step, lambdaMin, lambdaMax);
+              // A restarted Lanczos stops at convergence, far below its product limit: no fraction
+              // of that limit says how far along it is, so the bar is indeterminate.
+              this.#diagnostics.progress(
+                `Spectrum: Lanczos product ${step} (at most ${steps}), λ ∈ [${lambdaMin.toPrecision(6)}, ${lambdaMax.toPrecision(6)}]`,
+                null,
+              );
+              return !this.#stopRequested;
+            },
+            onCheck: () => this.#diagnostics.progress('Comparing with the float64 reference…', null),
+          },
+          this.#referenceFor(system, key),
+        ),
     );
     const result = report.spectrum;
     this.#stageTime('spectrum', report.timing.lanczos);

@@ -59,7 +59,7 @@ import {
 import type { StudyHooks } from '../studies/study.ts';
 import { openEngine } from './engine.ts';
 import { download } from './files.ts';
-import { browserReference } from './reference.ts';
+import { withFloat64Products } from './reference.ts';
 import {
   FieldError,
   parseFieldTesla,
@@ -166,8 +166,6 @@ export class Studies {
   #responseShown: (() => void) | null = null;
   /** Each card's last finished run, as its CLI command prints it with --json: what the card saves. */
   readonly #summaries = new Map<StudyCard, object>();
-  /** The response's refined solves' float64 products, in a worker (as Session's, which see). */
-  readonly #float64 = browserReference().products();
 
   /** The device of every later run: a new one after a loss. */
   useDevice(gpu: GpuContext): void {
@@ -555,21 +553,23 @@ export class Studies {
     this.#response = null;
     this.#finished('response', null);
     this.#view.velocitiesSaveable(false);
-    const result = await runResponse(
-      spec,
-      // Stop takes effect between two pieces of a long product: the sweep drops that point.
-      (system) => openEngine(this.#gpu, system, spec.matrix, spec.treeTolerance, stopped),
-      {
-        ...hooks,
-        progress: (message, fraction) => {
-          hooks.progress?.(message, fraction);
-          this.#view.responseProgress(Math.round((fraction ?? 0) * total), total);
+    const result = await withFloat64Products(stopped, (float64) =>
+      runResponse(
+        spec,
+        // Stop takes effect between two pieces of a long product: the sweep drops that point.
+        (system) => openEngine(this.#gpu, system, spec.matrix, spec.treeTolerance, stopped),
+        {
+          ...hooks,
+          progress: (message, fraction) => {
+            hooks.progress?.(message, fraction);
+            this.#view.responseProgress(Math.round((fraction ?? 0) * total), total);
+          },
         },
-      },
-      null,
-      // The field map summed by the GPU's Biot-Savart kernel, as the CLI's --device gpu does.
-      (positions, velocities, points) => gpuMovingChargesField(this.#gpu, positions, velocities, points),
-      this.#float64,
+        null,
+        // The field map summed by the GPU's Biot-Savart kernel, as the CLI's --device gpu does.
+        (positions, velocities, points) => gpuMovingChargesField(this.#gpu, positions, velocities, points),
+        float64,
+      ),
     );
     this.#response = result;
     this.#responseNEpsilon = responseStartPoint(result.points)?.nEpsilon ?? 0;

@@ -18,7 +18,13 @@ import {
   type CheckClock,
   type Reference,
 } from './check.ts';
-import { float64Products, refines, solveVelocities, type Float64Products } from './refine.ts';
+import {
+  float64Products,
+  refines,
+  solveVelocities,
+  type Float64Product,
+  type Float64Products,
+} from './refine.ts';
 
 /** momenta: p = M v only; velocities: solve M v = p; round_trip: v -> p = M v -> solve back for v. */
 export type SolveMode = 'momenta' | 'velocities' | 'round_trip';
@@ -112,14 +118,16 @@ export async function runSolve(
     checkClock,
     reference?.afterRun,
   );
-  const makeProduct = () => (request.float64 ?? float64Products())(backend.system, backend.tree);
-  // Made up front: a refined run's momenta p = M v are this float64 product too.
-  const product = refines(backend, request.rtol) ? makeProduct() : null;
+  // Made once, where the run refines: its momenta p = M v are this float64 product too.
+  let product: Float64Product | null = null;
+  const float64 = () => (product ??= (request.float64 ?? float64Products())(backend.system, backend.tree));
   let momenta = given;
   if (givenVelocities) {
     request.onStage?.('momenta');
     const start = performance.now();
-    momenta = product ? await product(givenVelocities) : await backend.momenta(givenVelocities);
+    momenta = refines(backend, request.rtol)
+      ? await float64()(givenVelocities)
+      : await backend.momenta(givenVelocities);
     timing.matvec = performance.now() - start;
   }
   let solve: SolveResult | null = null;
@@ -143,13 +151,7 @@ export async function runSolve(
       maxIterations: request.maxIterations,
       onIteration: request.onIteration,
     };
-    ({ solve, refinementSteps } = await solveVelocities(
-      backend,
-      () => product ?? makeProduct(),
-      p,
-      request.solver,
-      options,
-    ));
+    ({ solve, refinementSteps } = await solveVelocities(backend, float64, p, request.solver, options));
     timing.solve = performance.now() - start;
     velocities = solve.x;
     if (givenVelocities) roundTripError = relativeError(solve.x, givenVelocities);
