@@ -615,6 +615,44 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test('a long product shows its pieces with the time left, and the bar follows them', async () => {
+    // The matrix-free product of the Stop test above, in pieces; at 10⁶ electrons on the tree such a
+    // product runs for minutes, and the pieces are all the page can tell of it.
+    const { page, errors } = await open('?geometry=ball&n=6000&eps=0.001&matrix=free&check=0&run=none');
+    expect(await settled(page)).toBe('idle');
+    // Every line the progress shows, with its bar's width, recorded by the page as it changes.
+    await page.evaluate(() => {
+      const lines: [string, string][] = [];
+      Object.assign(window, { progressLines: lines });
+      const box = document.getElementById('progress')!;
+      const record = () => {
+        const text = document.getElementById('progress-text')!.textContent ?? '';
+        const width = document.getElementById('progress-bar')!.style.width;
+        if (lines.at(-1)?.[0] !== text) lines.push([text, width]);
+      };
+      new MutationObserver(record).observe(box, { subtree: true, childList: true, characterData: true });
+    });
+    expect(await runAction(page, 'momenta')).toBe('converged');
+    const lines = await page.evaluate(
+      () => (window as unknown as { progressLines: [string, string][] }).progressLines,
+    );
+    const pieces = lines.flatMap(([text, width]) => {
+      const match = /^Momenta p = M v on the GPU… \(product: chunk (\d+) of (\d+)(, ~\d+ s left)?\)$/.exec(
+        text,
+      );
+      return match ? [{ done: Number(match[1]), total: Number(match[2]), left: match[3], width }] : [];
+    });
+    const total = pieces[0]?.total ?? 0;
+    expect(total).toBeGreaterThan(1);
+    expect(pieces.map((piece) => piece.done)).toEqual(Array.from({ length: total }, (_, k) => k + 1));
+    // The rate is known from the second piece on; the bar is the share of pieces done.
+    expect(pieces.map((piece) => piece.left !== undefined)).toEqual(pieces.map((_, k) => k > 0));
+    expect(pieces.map((piece) => piece.width)).toEqual(
+      pieces.map((piece) => `${Math.round((100 * piece.done) / total)}%`),
+    );
+    expect(errors).toEqual([]);
+  });
+
   test('Stop ends a running solve, and the page keeps drawing frames meanwhile', async () => {
     const { page, errors } = await open(
       '?geometry=sphere&n=1000&eps=0.01&velocity=random&tol=1e-12&check=0&run=none',

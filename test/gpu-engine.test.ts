@@ -954,7 +954,7 @@ describe('stopping reasons and options', () => {
   });
 
   gpuTest(
-    'iteration products are guarded by the solve state, those of r_0 and of the true residual not',
+    'iteration products are guarded by the solve state, those of r_0 (none from 0) and of the true residual not',
     async (context) => {
       const system = makeSystem('disk', 37, 'vector', 2, 0.1);
       const p = applyMassMatrix(massMatrix(system), randomVector(74, 59));
@@ -970,18 +970,24 @@ describe('stopping reasons and options', () => {
       };
       try {
         const engine = createKrylovEngine(context, spy, massDiagonal(system));
+        // From x_0 = 0 no product makes r_0 = b; from x0 = v / 2, M x_0 does.
+        const x0 = randomVector(74, 59).map((vk) => vk / 2);
         for (const solver of ['cg', 'minres'] as const) {
-          guards.length = 0;
-          const result = await gpuSolve(engine, p, solver);
-          expect(result.reason, solver).toBe('converged_rtol');
-          // r_0 = b - M x_0 first and M x of the final x last; between them one product per recorded
-          // iteration, those recorded past the stop included, all guarded by the one state.
-          expect(guards[0], solver).toBeUndefined();
-          expect(guards.at(-1), solver).toBeUndefined();
-          const steps = guards.slice(1, -1);
-          expect(steps, solver).toHaveLength(result.gpu.recordedIterations);
-          expect(steps[0], solver).toBeDefined();
-          expect(new Set(steps).size, solver).toBe(1);
+          for (const start of [{}, { x0 }]) {
+            guards.length = 0;
+            const result = await gpuSolve(engine, p, solver, start);
+            expect(result.reason, solver).toBe('converged_rtol');
+            // r_0 = b - M x_0 first (where x_0 != 0) and M x of the final x last; between them one
+            // product per recorded iteration, those recorded past the stop included, all guarded by
+            // the one state.
+            const first = 'x0' in start ? 1 : 0;
+            if (first) expect(guards[0], solver).toBeUndefined();
+            expect(guards.at(-1), solver).toBeUndefined();
+            const steps = guards.slice(first, -1);
+            expect(steps, solver).toHaveLength(result.gpu.recordedIterations);
+            expect(steps[0], solver).toBeDefined();
+            expect(new Set(steps).size, solver).toBe(1);
+          }
         }
         guards.length = 0;
         await gpuSpectrum(engine, system);

@@ -31,7 +31,7 @@ async function backends(context: GpuContext, cleanup: Cleanup, onChunk: (step: s
   return { whole, pieced };
 }
 
-/** The same solve on both: the pieced one's x equals the whole one's; returns the chunk reports. */
+/** The same solve on both: the pieced one's x equals the whole one's; returns both and their p. */
 async function compareSolves(whole: GpuBackend, pieced: GpuBackend, solver: 'cg' | 'minres') {
   const p = Float64Array.from(randomVector(whole.system.configuration.n * 3, 21));
   const reference = await whole.velocities(p, solver, { rtol: 1e-5 });
@@ -40,7 +40,7 @@ async function compareSolves(whole: GpuBackend, pieced: GpuBackend, solver: 'cg'
   expect(result.reason).toBe(reference.reason);
   expect(result.iterations).toBe(reference.iterations);
   expect(Array.from(result.x)).toEqual(Array.from(reference.x));
-  return { reference, result };
+  return { p, reference, result };
 }
 
 describe('a long product in a Krylov solve: piece by piece, the same iterates', () => {
@@ -48,14 +48,20 @@ describe('a long product in a Krylov solve: piece by piece, the same iterates', 
     gpu.test(`${solver}: k = 1, one report per piece, x equal bit for bit`, async (context, cleanup) => {
       const steps: string[] = [];
       const { whole, pieced } = await backends(context, cleanup, (step) => steps.push(step));
-      const { reference, result } = await compareSolves(whole, pieced, solver);
+      const { p, reference, result } = await compareSolves(whole, pieced, solver);
       expect(reference.gpu.checkEvery).toBe(kDefaultCheckEvery);
       expect(result.gpu.checkEvery).toBe(1);
-      // No chunk is recorded ahead: the products are those of the iterations done, M x_0 and the
-      // true residual's M x (a guarded no-op product follows the stop only within the last chunk).
+      // No chunk is recorded ahead: the products are those of the iterations done and the true
+      // residual's M x (a guarded no-op product follows the stop only within the last chunk); from
+      // x_0 = 0, M x_0 = 0 is no product.
       expect(result.gpu.recordedIterations).toBe(result.iterations + (result.iterations > 0 ? 0 : 1));
-      expect(steps.length).toBe(kPieces * (result.gpu.recordedIterations + 2));
+      expect(steps.length).toBe(kPieces * (result.gpu.recordedIterations + 1));
       expect(new Set(steps)).toEqual(new Set(['product']));
+      // A warm start's M x_0 is a product.
+      steps.length = 0;
+      const warm = await pieced.velocities(p, solver, { rtol: 1e-5, x0: result.x.map((x) => 0.5 * x) });
+      expect(warm.converged).toBe(true);
+      expect(steps.length).toBe(kPieces * (warm.gpu.recordedIterations + 2));
     });
   }
 

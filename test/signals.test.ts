@@ -130,7 +130,7 @@ describe('SIGINT and SIGTERM in the middle of a run', () => {
     const args = ['solve', '--geometry', 'ball', '--n', '6000', '--momenta', momenta, '--epsilon', '1e-2'];
     const run = await interrupt(
       [...args, '--matrix', 'free', '--solver', 'cg', '--no-check', '--out', join(out, 'v.csv'), '--json'],
-      // A chunk line of an iteration's product: past M x_0, seconds in.
+      // A chunk line of a product after the first iteration's readback: seconds in.
       /iteration \d+: [^\n]*product: chunk/,
       'SIGTERM',
     );

@@ -23,7 +23,8 @@ export class RunStopped extends Error {
 
 /**
  * M assembled (dense) or set up (matrix-free, tree) on the GPU, with every solver pipeline built; once
- * `stopped()` says so, the next chunk of a long step throws RunStopped.
+ * `stopped()` says so, the next chunk of a long step throws RunStopped. `onChunk` hears of every
+ * chunk of such a step (the page's progress line), for as long as the backend lives.
  */
 export function openEngine(
   context: GpuContext,
@@ -31,12 +32,14 @@ export function openEngine(
   matrix: MatrixChoice,
   treeTolerance?: number,
   stopped: () => boolean = () => false,
+  onChunk?: (step: string, done: number, total: number) => void,
 ): Promise<GpuBackend> {
   return gpuBackend(context, system, {
     matrix,
     treeTolerance,
-    onChunk: () => {
+    onChunk: (step, done, total) => {
       if (stopped()) throw new RunStopped();
+      onChunk?.(step, done, total);
     },
   });
 }

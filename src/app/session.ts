@@ -26,6 +26,7 @@ import { energies, type Energies } from '../physics/observables.ts';
 import { velocityPattern } from '../physics/velocities.ts';
 import { defaultLanczosMaxIterations } from '../solvers/types.ts';
 import { checkDecision, CheckStopped, kCheckMaxUnknowns, type Reference } from '../run/check.ts';
+import { chunkEstimate } from '../run/chunks.ts';
 import { solveJson, spectrumSummaryJson } from '../run/report.ts';
 import { refines } from '../run/refine.ts';
 import { runSolve, type SolveMode, type SolveReport } from '../run/solve.ts';
@@ -186,6 +187,9 @@ export class Session {
   #runRefusal: Refusal | null = null;
   /** The last file's refusal, withdrawn when the next file is loaded. */
   #loadRefusal: Refusal | null = null;
+  /** The running stage's progress line, which each chunk of a long step extends (#chunkProgress). */
+  #stageLine: { text: string; fraction: number | null } = { text: '', fraction: null };
+  readonly #chunks = chunkEstimate();
 
   constructor(parameters: Parameters, parts: SessionParts) {
     this.parameters = parameters;
@@ -492,11 +496,18 @@ export class Session {
     this.#results = emptyResults();
     this.#diagnostics.clearResults();
     const size = unknowns(system);
-    this.#diagnostics.progress(`Building M: ${size} × ${size} on the GPU…`, null);
+    this.#progress(`Building M: ${size} × ${size} on the GPU…`, null);
     this.#show(system, null, null);
     const start = performance.now();
     const gpu = this.#gpu;
-    const backend = await openEngine(gpu, system, matrix, treeTolerance, () => this.#stopRequested);
+    const backend = await openEngine(
+      gpu,
+      system,
+      matrix,
+      treeTolerance,
+      () => this.#stopRequested,
+      (step, done, total) => this.#chunkProgress(step, done, total),
+    );
     if (gpu !== this.#gpu || this.#dead) {
       // The device was lost while M was built on it, and deviceLost found nothing to drop: kept, this
       // M would serve the next run, on the new device, from the lost one's buffers.
@@ -615,22 +626,24 @@ export class Session {
               if (stage === 'momenta') {
                 // A refined run forms p in float64 (src/run/solve.ts), in the products' worker.
                 const where = refines(backend, tolerance) ? 'in float64' : 'on the GPU';
-                this.#diagnostics.progress(`Momenta p = M v ${where}…`, null);
-              } else if (stage === 'check')
-                this.#diagnostics.progress('Comparing with the float64 reference…', null);
-              else
+                this.#progress(`Momenta p = M v ${where}…`, null);
+              } else if (stage === 'check') this.#progress('Comparing with the float64 reference…', null);
+              else {
                 this.#diagnostics.solveStart(
                   tolerance,
                   mode === 'round_trip'
                     ? 'round trip: v → p = M v → solve M v = p'
                     : 'velocities from the loaded momenta',
                 );
+                // Until the first readback of the iterations, a product away at large N.
+                this.#progress('Solve M v = p on the GPU…', 0);
+              }
             },
             onIteration: (iteration, residualNorm) => {
               const relative = normB > 0 ? residualNorm / normB : 0;
               this.#diagnostics.solveProgress(iteration, relative);
               const fraction = relative > 0 ? Math.log(relative) / Math.log(tolerance) : 1;
-              this.#diagnostics.progress(
+              this.#progress(
                 `Solve: iteration ${iteration} (at most ${limit}), ‖r‖/‖p‖ = ${relative.toExponential(2)}`,
                 Math.max(fraction, iteration / limit),
               );
@@ -686,14 +699,15 @@ export class Session {
             onIteration: (step, lambdaMin, lambdaMax) => {
               this.#diagnostics.spectrumProgress(step, lambdaMin, lambdaMax);
               // A restarted Lanczos stops at convergence, far below its product limit: no fraction
-              // of that limit says how far along it is, so the bar is indeterminate.
-              this.#diagnostics.progress(
+              // of that limit says how far along it is, so the bar is indeterminate (or, where a
+              // product goes in pieces, that product's).
+              this.#progress(
                 `Spectrum: Lanczos product ${step} (at most ${steps}), λ ∈ [${lambdaMin.toPrecision(6)}, ${lambdaMax.toPrecision(6)}]`,
                 null,
               );
               return !this.#stopRequested;
             },
-            onCheck: () => this.#diagnostics.progress('Comparing with the float64 reference…', null),
+            onCheck: () => this.#progress('Comparing with the float64 reference…', null),
           },
           this.#referenceFor(system, key),
         ),
@@ -707,6 +721,23 @@ export class Session {
     const errors = report.check ? Math.max(report.check.lambdaMin, report.check.lambdaMax) : null;
     this.#showCheck(report, [['check-spectrum', errors]]);
     return result.lanczos.converged && !stopped;
+  }
+
+  /** Shows what the run does now; the chunks of a long step extend this line until the next call. */
+  #progress(text: string, fraction: number | null): void {
+    this.#stageLine = { text, fraction };
+    this.#diagnostics.progress(text, fraction);
+  }
+
+  /**
+   * A chunk of a long step (the tree's pipelines, a product of several pieces: minutes at 10⁶
+   * electrons on a CPU adapter) beside the stage's line: which chunk and the time left; the bar
+   * follows the chunks where the stage has no fraction of its own (a build, p = M v).
+   */
+  #chunkProgress(step: string, done: number, total: number): void {
+    const chunk = this.#chunks(step, done, total);
+    const { text, fraction } = this.#stageLine;
+    this.#diagnostics.progress(`${text} (${chunk.text})`, fraction ?? chunk.fraction);
   }
 
   #stageTime(stage: 'momenta' | 'solve' | 'spectrum', ms: number): void {

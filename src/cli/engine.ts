@@ -39,6 +39,7 @@ import {
 import { kCpuDevice, type DeviceSummary } from '../io/formats.ts';
 import { checkFloat32System } from '../engine/float32.ts';
 import { checkDecision, kCheckMaxUnknowns, type CheckDecision, type Reference } from '../run/check.ts';
+import { chunkEstimate } from '../run/chunks.ts';
 import { kCpuKernels } from '../parallel/mass-matrix.ts';
 import { nodeThreads, nodeWorkerPool } from '../parallel/node.ts';
 import type { WorkerPool } from '../parallel/pool.ts';
@@ -385,19 +386,13 @@ function isGpuBackend(backend: MassMatrixBackend): backend is GpuBackend {
 
 /**
  * The progress line of a long step split into chunks (a matrix-free product at large N), with the
- * time left at the rate of its chunks so far; Progress.update's checkpoint stops the step when the
- * run was interrupted.
+ * time left at the rate of its chunks so far (chunkEstimate); Progress.update's checkpoint stops the
+ * step when the run was interrupted.
  */
 export function chunkProgress(
   progress: Progress,
   now: () => number = () => performance.now(),
 ): (step: string, done: number, total: number) => void {
-  let first: { step: string; done: number; at: number } | null = null;
-  return (step, done, total) => {
-    const at = now();
-    if (!first || first.step !== step || done <= first.done) first = { step, done, at };
-    const rate = (done - first.done) / (at - first.at);
-    const left = rate > 0 ? `, ~${Math.ceil((total - done) / rate / 1000)} s left` : '';
-    progress.within(`${step}: chunk ${done} of ${total}${left}`);
-  };
+  const estimate = chunkEstimate(now);
+  return (step, done, total) => progress.within(estimate(step, done, total).text);
 }
