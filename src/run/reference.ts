@@ -83,7 +83,7 @@ export class FloatReference {
   #port: ReferencePort | null = null;
   #pending = new Map<number, Pending>();
   #next = 0;
-  #products = 0;
+  #productsMade = 0;
   #poll: ReturnType<typeof setInterval> | null = null;
   readonly #start: StartReference;
   readonly #stopRequested: (() => void) | undefined;
@@ -117,7 +117,7 @@ export class FloatReference {
    */
   products(): Float64Products {
     return (system, tree) => {
-      const key = `product ${this.#products++}`;
+      const key = `product ${this.#productsMade++}`;
       const treeTolerance = tree?.tolerance ?? null;
       return (v) => this.#product({ key, system, treeTolerance, v });
     };

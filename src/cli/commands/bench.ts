@@ -596,10 +596,14 @@ async function benchFastProducts(bench: SizeBench, only: ReadonlySet<BenchKernel
   bench.progress.update(`n = ${n}: tree matvec (building the tree)`);
   const tree = await GpuTreeMassMatrix.create(context, system);
   bench.destroy.push(tree);
-  const encoder = device.createCommandEncoder({ label: 'Bench.freeProduct' });
-  freeOperator.record(encoder, x, y);
-  device.queue.submit([encoder.finish()]);
-  const freeY = await readFloat32(device, y, size);
+  /** One product of `operator` into y, read back. */
+  const productOf = async (operator: GpuMatrixFreeMassMatrix | GpuTreeMassMatrix, v: GPUBuffer) => {
+    const encoder = device.createCommandEncoder({ label: 'Bench.product' });
+    operator.record(encoder, v, y);
+    device.queue.submit([encoder.finish()]);
+    return readFloat32(device, y, size);
+  };
+  const freeY = await productOf(freeOperator, x);
   bench.progress.update(`n = ${n}: tree matvec`);
   // Alternating with the free product, so that the speed-up is taken round by round on the device
   // as it is at that moment (a shared CPU drifts by factors over a long bench).
@@ -613,14 +617,8 @@ async function benchFastProducts(bench: SizeBench, only: ReadonlySet<BenchKernel
   const xValues = await readFloat32(device, x, size);
   const w = createVector(device, 'Bench.w', Float32Array.from(velocityPattern(system, 'random', 2)));
   bench.destroy.push(w);
-  const treeEncoder = device.createCommandEncoder({ label: 'Bench.treeProduct' });
-  tree.record(treeEncoder, w, y);
-  device.queue.submit([treeEncoder.finish()]);
-  const treeW = await readFloat32(device, y, size);
-  const freeEncoder = device.createCommandEncoder({ label: 'Bench.freeProduct' });
-  freeOperator.record(freeEncoder, w, y);
-  device.queue.submit([freeEncoder.finish()]);
-  const freeW = await readFloat32(device, y, size);
+  const treeW = await productOf(tree, w);
+  const freeW = await productOf(freeOperator, w);
   const wValues = await readFloat32(device, w, size);
   const products = { x: xValues, freeY, treeY, w: wValues, freeW, treeW };
   rows.push({
