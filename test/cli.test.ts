@@ -59,6 +59,11 @@ describe('usage and help', () => {
     expect(run.stdout).toMatch(new RegExp(`^Usage: darwin-breit ${command}`));
     expect(cli('help', command)).toEqual(run);
   });
+  it("spectrum --help's --threads, which solve's help shares, speaks of no solve", () => {
+    const threads = /^ {2}--threads K[^]*?(?=\n {2}-)/m.exec(cli('spectrum', '--help').stdout);
+    expect(threads?.[0]).toMatch(/refined GPU run/);
+    expect(threads?.[0]).not.toMatch(/solve/i);
+  });
   it('runs through npm as the README says', () => {
     const run = spawnSync(
       'npm',

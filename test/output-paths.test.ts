@@ -251,7 +251,7 @@ describe('solve reads a study’s velocities back', () => {
     // A sphere's velocities leave the plane and e_phi.
     expectUserErrorRun(
       cli('solve', '--positions', saved, '--velocities', saved, '--model', 'azimuthal', ...cpu),
-      /response-n20-x2\.00\.csv:2: electron 0 has v = \(.*\), not along e_phi as the azimuthal model$/,
+      /response-n20-x2\.00\.csv:2: electron 0 has v = \(.*\), not along e_phi, as the azimuthal model needs$/,
     );
     // A ring's electrons moving along z are no velocities of the plane.
     const { positions } = geometry('ring', 4);
@@ -260,7 +260,7 @@ describe('solve reads a study’s velocities back', () => {
     writeFileSync(lifted, ['x,y,z,vx,vy,vz', ...rows.map((row) => row.join(','))].join('\n'));
     expectUserErrorRun(
       cli('solve', '--geometry', 'ring', '--n', '4', '--velocities', lifted, '--dim', '2', ...cpu),
-      /lifted\.csv:4: electron 2 has v = \(0, 0, 1\), not in the plane as --dim 2$/,
+      /lifted\.csv:4: electron 2 has v = \(0, 0, 1\), not in the plane, as --dim 2 needs$/,
     );
     // Velocities without momenta are no momenta.
     expectUserErrorRun(

@@ -64,6 +64,17 @@ describe('usage and help', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^Usage: darwin-breit ${name}`));
   });
+  // A user reads the usage line first: an option described below it but missing from it looks
+  // like one the command does not take.
+  test.each(['london', 'larmor', 'pairing', 'merge', 'bench'])(
+    '%s: the usage line names every option',
+    (name) => {
+      const [usage, ...body] = cli(name, '--help').stdout.split('\n\n');
+      const described = [...body.join('\n\n').matchAll(/^ {2}(--[a-z-]+)/gm)].map((match) => match[1]);
+      expect(described.length).toBeGreaterThan(1);
+      expect(described.filter((flag) => !usage.includes(flag))).toEqual([]);
+    },
+  );
 });
 
 describe('bench', () => {

@@ -81,9 +81,9 @@ export const kBackendHelp = `Backend:
                             --matrix tree or auto)
   --check | --no-check      also run the float64 CPU reference (dense) and report the
                             error of the GPU or the tree [on up to ${kCheckMaxUnknowns} unknowns]
-  --threads K               threads of the float64 CPU path (--device cpu, --check, a
-                            refined GPU solve's products): the same numbers bit for bit
-                            with any K, the tree's to rounding                   [every core]`;
+  --threads K               threads of the float64 CPU path (--device cpu, --check, the
+                            float64 products of a refined GPU run): the same numbers bit
+                            for bit with any K, the tree's to rounding           [every core]`;
 
 /** What the CPU backends may take: the host's free memory. */
 export const kHostMemory: DeviceMemory = { source: 'free host memory', availableBytes: freemem };

@@ -119,7 +119,9 @@ function velocitiesFromCartesian(csv: NumericCsv, source: string, system: Darwin
     if (row[vz] !== 0 || (azimuthal && !alongPhi)) {
       throw new InputError(
         `${source}:${csv.lines[i]}: electron ${i} has v = (${row[vx]}, ${row[vy]}, ${row[vz]}), ` +
-          (azimuthal ? 'not along e_phi as the azimuthal model' : 'not in the plane as --dim 2'),
+          (azimuthal
+            ? 'not along e_phi, as the azimuthal model needs'
+            : 'not in the plane, as --dim 2 needs'),
         'velocities',
       );
     }

@@ -25,7 +25,7 @@ import {
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
-export const kPairingHelp = `Usage: darwin-breit pairing [--ratios a_m/a ...] [--out DIR] [--json]
+export const kPairingHelp = `Usage: darwin-breit pairing [--ratios a_m/a ...] [--shard K/N] [--out DIR] [--markdown] [--json]
 
 Two electrons on a ring of thickness a bind in their relative motion (eq. 41-45): the ground state of
 -psi'' - 2 psi/(|x| + a/a_m) = E psi (x in units of the pair's Bohr radius a_m = 2/Z_F, E in units of
