@@ -21,9 +21,13 @@ import {
   float64Product,
   float64Products,
   kMaxRefinementSteps,
+  kStallBelow,
+  kStallFactor,
+  kStallIterations,
   refinedVelocities,
   refines,
   solveVelocities,
+  stallWatch,
   type Float64Product,
 } from '../src/run/refine.ts';
 import { solveJson } from '../src/run/report.ts';
@@ -149,6 +153,35 @@ describe('the float64 products of the refinement', () => {
     expect(refines({ name: 'gpu' }, 1e-10)).toBe(true); // with the tree too, against the float64 tree
     expect(refines({ name: 'gpu' }, 1e-6)).toBe(false);
     expect(refines({ name: 'cpu' }, 1e-10)).toBe(false);
+  });
+});
+
+describe("an inner solve stalled on float32's floor", () => {
+  /** The first iteration at which stallWatch says so, reports every `every` iterations; null if never. */
+  const stallsAt = (residual: (k: number) => number, every: number, last = 800): number | null => {
+    const stalled = stallWatch();
+    for (let k = every; k <= last; k += every) if (stalled(k, residual(k))) return k;
+    return null;
+  };
+
+  test('a plateau below kStallBelow: stalled once it has held kStallIterations, at either cadence', () => {
+    // Falls tenfold every 8 iterations to a floor of 1e-6 at k = 48, then holds it. Within
+    // kStallFactor = 1/2 of it, 2e-6, from k = 45.6: stalled 32 iterations later, at k = 78, or at the
+    // next report every 8, k = 80.
+    expect([kStallBelow, kStallIterations, kStallFactor]).toEqual([1e-4, 32, 0.5]);
+    const plateau = (k: number) => Math.max(1e-6, 10 ** (-k / 8));
+    expect(stallsAt(plateau, 1)).toBe(78);
+    expect(stallsAt(plateau, 8)).toBe(80);
+  });
+
+  test('still falling by kStallFactor a window, or anywhere above kStallBelow: never', () => {
+    const falling = (k: number) => kStallBelow * (0.99 * kStallFactor) ** (k / kStallIterations);
+    expect(stallsAt(falling, 1)).toBeNull();
+    expect(stallsAt(falling, 8)).toBeNull();
+    expect(stallsAt(() => 2 * kStallBelow, 1)).toBeNull();
+    // A rise near the floor (CG's residual is not monotone) ends a window only once it has held.
+    const bump = (k: number) => (k < 100 ? 10 ** (-k / 20) : k < 110 ? 1e-3 : 10 ** (-k / 20));
+    expect(stallsAt(bump, 1, 200)).toBeNull();
   });
 });
 

@@ -679,6 +679,35 @@ describe('GPU', () => {
     },
   );
 
+  gpu.test(
+    "a warm start whose corrections stall on float32's floor takes about a cold start's iterations",
+    async (context) => {
+      // The sphere of 256 at N r_e/R = 30 (M indefinite: the corrections go on by MINRES), warm-started
+      // from 10: a correction's MINRES held 1.2e-6 of its right-hand side, just above its 1e-6 target,
+      // from its 100th iteration to its cap of 768 (807 iterations in all, 106 alone); refine.ts's
+      // stall test ends such a correction and the next one finishes the solve.
+      const input = { geometry: 'sphere', n: '256', device: 'gpu' } as const;
+      const swept = await runResponse(
+        responseSpec({ ...input, nEpsilon: '10,30' }),
+        gpuOpen(context, 'dense'),
+        {},
+        cpuOpen,
+      );
+      const [alone] = (
+        await runResponse(responseSpec({ ...input, nEpsilon: '30' }), gpuOpen(context, 'dense'))
+      ).points;
+      const [expected] = (
+        await runResponse(responseSpec({ ...input, nEpsilon: '30', device: 'cpu' }), cpuOpen)
+      ).points;
+      const warm = swept.points[1];
+      expect(warm.converged).toBe(true);
+      expect(alone.converged).toBe(true);
+      expect(warm.iterations).toBeLessThanOrEqual(2 * alone.iterations);
+      expect(Math.abs(warm.screeningRatio / expected.screeningRatio - 1)).toBeLessThan(kRefinedTolerance);
+      expect(warm.check).toBeLessThan(kRefinedTolerance);
+    },
+  );
+
   gpu.test('deep in the Meissner regime the centre field, 1 - 0.9998, keeps four digits', async (context) => {
     // B(0)/B_ext of a ball of 1000 at N r_e/R = 30: 1.5691e-4 (float64 CG to 1e-13); float32 CG to
     // its own 1e-6, unrefined, gave 1.508e-4.

@@ -32,6 +32,37 @@ export const kRefinementContraction = 0.5;
 /** Steps before diverged_refinement: "a handful" needs 2-4 at cond(M) < 10^3; 20 allow cond(M) u32 ~ 0.3. */
 export const kMaxRefinementSteps = 20;
 
+/**
+ * An inner solve has stalled on float32's floor when its relative residual, below kStallBelow (a
+ * hundred times kRefinementRtol), is not under kStallFactor of what it was kStallIterations before.
+ * Float32's recursive residual stops near cond(M) u32, which an ill-conditioned or indefinite M can
+ * put just above kRefinementRtol, where the solve would run to its iteration cap for nothing (a
+ * warm-started sphere of 256 at N r_e/R = 30 held 1.2e-6 for 700 MINRES iterations). The step ends
+ * there and its float64 residual judges it as any other's. Far above the floor CG and MINRES may
+ * creep, and are left to; near it they fall by orders of magnitude within the window, or not at all.
+ */
+export const kStallBelow = 1e-4;
+export const kStallIterations = 32;
+export const kStallFactor = 0.5;
+
+/**
+ * Watches an inner solve's (iteration, relative residual) reports and says when it has stalled
+ * (kStallBelow): the GPU reports every few iterations, the CPU every one.
+ */
+export function stallWatch(): (iteration: number, relativeResidual: number) => boolean {
+  const seen: { iteration: number; residual: number }[] = [];
+  return (iteration, relativeResidual) => {
+    seen.push({ iteration, residual: relativeResidual });
+    if (!(relativeResidual < kStallBelow)) return false;
+    let before: number | null = null;
+    for (const entry of seen) {
+      if (entry.iteration > iteration - kStallIterations) break;
+      before = entry.residual;
+    }
+    return before !== null && relativeResidual > kStallFactor * before;
+  };
+}
+
 /** Whether a solve or spectrum to `rtol` on `backend` refines: a float32 backend below kRefinementRtol. */
 export function refines(backend: Pick<MassMatrixBackend, 'name'>, rtol: number): boolean {
   return backend.name === 'gpu' && rtol < kRefinementRtol;
@@ -116,8 +147,9 @@ async function residual(
  * step is kept only if it lowered ||r||) or after kMaxRefinementSteps; diverged_max_it instead when
  * that step's inner solve ran out of iterations before `size` of them (maxIterations bounds each
  * inner solve, as it bounds a solve that does not refine; past `size`, exact arithmetic would have
- * finished, so running out is float32's failure), or when onIteration stops; an inner
- * diverged_nan, _breakdown or _indefinite of the first step as it came, with the iterate it reached
+ * finished, so running out is float32's failure; one that stalls on float32's floor, stallWatch,
+ * ends its step early and is not cut short), or when onIteration stops; an inner diverged_nan,
+ * _breakdown or _indefinite of the first step as it came, with the iterate it reached
  * where that lowered ||r||, as a solve that does not refine returns its last one. A correction's
  * right-hand side is the float64 residual, rounding that holds every mode of M even where p excites
  * only positive ones: CG meeting negative curvature there says nothing of p, so the corrections go on
@@ -164,6 +196,8 @@ export async function refinedVelocities(
     const scale = normR;
     const onIteration = options.onIteration;
     const start = iterations;
+    const stalledAt = stallWatch();
+    let stalled = false;
     const inner = await backend.velocities(
       r.map((x) => x / scale),
       innerSolver,
@@ -173,13 +207,15 @@ export async function refinedVelocities(
         rtol: kRefinementRtol,
         maxIterations: options.maxIterations,
         ...(steps === 0 && options.x0 && { x0: Array.from(options.x0, (x) => x / scale) }),
-        onIteration:
-          onIteration &&
-          ((k, residualNorm) => {
-            const go = onIteration(start + k, residualNorm * scale);
-            if (go === false) stopped = true;
-            return go;
-          }),
+        onIteration: (k, residualNorm) => {
+          const go = onIteration?.(start + k, residualNorm * scale);
+          if (go === false) {
+            stopped = true;
+            return false;
+          }
+          stalled = stalledAt(k, residualNorm);
+          return !stalled;
+        },
       },
     );
     steps++;
@@ -213,8 +249,9 @@ export async function refinedVelocities(
       break;
     }
     if (nextNorm > target && nextNorm > kRefinementContraction * scale) {
-      // Cut short below `size` iterations, the inner solve had not done what exact arithmetic would.
-      const cutShort = inner.reason === 'diverged_max_it' && inner.iterations < p.length;
+      // Cut short below `size` iterations, the inner solve had not done what exact arithmetic would;
+      // a stalled one had done what float32 can.
+      const cutShort = inner.reason === 'diverged_max_it' && inner.iterations < p.length && !stalled;
       reason = cutShort ? 'diverged_max_it' : 'diverged_refinement';
       break;
     }
