@@ -55,11 +55,12 @@ describe('a number float64 reads as 0 is refused, as one it reads as Infinity is
 });
 
 describe("Lanczos's seed keeps 32 bits, as the velocity seed does", () => {
-  test('the largest seed is accepted, the next refused rather than wrapped to 0', () => {
+  test('the largest seed is accepted, the next refused rather than wrapped to 0; 0 is a seed too', () => {
     expect(input.parseLanczosSeed('4294967295', '--seed')).toBe(2 ** 32 - 1);
+    expect(input.parseLanczosSeed('0', '--seed')).toBe(0);
     expect(refusal(() => input.parseLanczosSeed('4294967297', '--seed'))).toEqual({
       field: 'lanczosSeed',
-      message: '--seed must be an integer in [1, 2^32), got 4294967297',
+      message: '--seed must be an integer in [0, 2^32), got 4294967297',
     });
   });
 });
@@ -350,9 +351,9 @@ describe('the CLI refuses these up front: one error line, exit 2, nothing on std
     ['solve --geometry ring --n 4 --epsilon 1e-400 --velocity rigid', /too small for float64/],
     [
       'spectrum --geometry ring --n 4 --epsilon 1 --seed 4294967297',
-      /--seed must be an integer in \[1, 2\^32\)/,
+      /--seed must be an integer in \[0, 2\^32\)/,
     ],
-    ['scaling --seed 4294967297', /--seed must be an integer in \[1, 2\^32\)/],
+    ['scaling --seed 4294967297', /--seed must be an integer in \[0, 2\^32\)/],
     ['scaling --geometries ring,ring', /^error: --geometries names ring more than once/],
     [
       'solve --geometry ring --n 4 --epsilon 1 --model azimuthal --dim 3 --velocity rigid',

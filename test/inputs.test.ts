@@ -209,8 +209,8 @@ describe('one parser for a flag and a field', () => {
     ],
     [
       'lanczosSeed',
-      '--seed must be an integer in [1, 2^32), got 0',
-      () => input.parseLanczosSeed('0', '--seed'),
+      '--seed must be an integer in [0, 2^32), got -1',
+      () => input.parseLanczosSeed('-1', '--seed'),
     ],
     [
       'matrix',

@@ -849,9 +849,16 @@ describe('the response command', () => {
         /^error: --geometry: the flux drive needs rho > 0/,
         ['--geometry', 'cube', '--n', '27', '--drive', 'flux'],
       ],
-      [/^error: --n-epsilon: N r_e\/R must be > 0/, ['--geometry', 'ring', '--n', '8', '--n-epsilon', '0']],
       [
-        /^error: --drive must be one of field\|flux\|rotation/,
+        /^error: --n-epsilon: N r_e\/R must be > 0, got 0 \(0 is the bare Larmor rotation, screening ratio 1: see larmor\)$/,
+        ['--geometry', 'ring', '--n', '8', '--n-epsilon', '0'],
+      ],
+      [
+        /^error: --n-epsilon: N r_e\/R must be > 0, got -1$/,
+        ['--geometry', 'ring', '--n', '8', '--n-epsilon', '-1'],
+      ],
+      [
+        /^error: --drive must be one of field, flux, rotation, got 'spin'$/,
         ['--geometry', 'ring', '--n', '8', '--drive', 'spin'],
       ],
       [
@@ -859,7 +866,7 @@ describe('the response command', () => {
         ['--geometry', 'ring', '--n', '8', '--tree-tol', '1'],
       ],
       [
-        /^error: --matrix must be one of dense\|free\|tree\|auto, got 'trees'$/,
+        /^error: --matrix must be one of dense, free, tree, auto, got 'trees' \(did you mean tree\?\)$/,
         ['--geometry', 'ring', '--n', '8', '--matrix', 'trees'],
       ],
       [

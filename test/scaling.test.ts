@@ -464,6 +464,8 @@ describe('scaling on the command line', () => {
   }, 120_000);
 
   it.each([
+    [['--model', 'scalar'], /^error: --model must be one of vector, azimuthal, got 'scalar'\n$/],
+    [['--device', 'tpu'], /^error: --device must be one of gpu, cpu, got 'tpu' \(did you mean gpu\?\)\n$/],
     [
       ['--matrix', 'trees'],
       /^error: --matrix must be one of dense, free, tree, auto, got 'trees' \(did you mean tree\?\)\n$/,

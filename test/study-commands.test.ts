@@ -246,10 +246,10 @@ describe('london', () => {
 
   test.each([
     [/--grid must be an integer in 3\.\.1001/, ['--grid', '2']],
-    [/--geometry must be one of sphere\|cylinder/, ['--geometry', 'ball']],
+    [/--geometry must be one of sphere, cylinder, got 'ball'$/, ['--geometry', 'ball']],
     [/--half-height applies only to --geometry cylinder/, ['--half-height', '2']],
     [/--n must be an integer >= 1/, ['--n', '0']],
-    [/--device must be gpu or cpu/, ['--device', 'tpu']],
+    [/--device must be one of gpu, cpu, got 'tpu' \(did you mean gpu\?\)$/, ['--device', 'tpu']],
     // A cylinder so long that 1/r^2 would underflow at its centre (h ~ 1e150): refused before the run.
     [
       /^error: --half-height must be at most 1e100, got 1e150$/,

@@ -151,11 +151,13 @@ export const parseSoftening = (text: string | undefined, name: string): number =
 export const parseVelocityPattern = (text: string, name: string): VelocityPattern =>
   parseChoice('velocity', name, kVelocityPatterns, text);
 
-/** The random pattern's seed: mulberry32 keeps 32 bits, so a larger seed would repeat a smaller one. */
+/** A seed of seededRandom: mulberry32 keeps 32 bits, so a larger seed would repeat a smaller one. */
+const seedProblem = (x: number): string | null =>
+  Number.isInteger(x) && x >= 0 && x < 2 ** 32 ? null : 'must be an integer in [0, 2^32)';
+
+/** The random pattern's seed. */
 export const parseSeed = (text: string | undefined, name: string): number =>
-  parseNumber('seed', name, text, (x) =>
-    Number.isInteger(x) && x >= 0 && x < 2 ** 32 ? null : 'must be an integer in [0, 2^32)',
-  );
+  parseNumber('seed', name, text, seedProblem);
 
 export const kSolverNames = ['cg', 'minres', 'auto'] as const satisfies readonly SolverName[];
 export const parseSolver = (text: string, name: string): SolverName =>
@@ -195,11 +197,9 @@ export function parseMaxIterations(text: string | undefined, name: string): numb
   );
 }
 
-/** Lanczos's start-vector seed: mulberry32 keeps 32 bits, as parseSeed's. */
+/** Lanczos's start-vector seed, any the random pattern takes. */
 export const parseLanczosSeed = (text: string | undefined, name: string): number =>
-  parseNumber('lanczosSeed', name, text, (x) =>
-    Number.isInteger(x) && x >= 1 && x < 2 ** 32 ? null : 'must be an integer in [1, 2^32)',
-  );
+  parseNumber('lanczosSeed', name, text, seedProblem);
 
 export const kMatrixChoices = ['dense', 'free', 'tree', 'auto'] as const;
 /**

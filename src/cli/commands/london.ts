@@ -10,6 +10,7 @@ import { gpuReducedField } from '../../engine/london.ts';
 import { InputError, renamedError } from '../../physics/input-error.ts';
 import { kLondonConvergenceNs } from '../../physics/london.ts';
 import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
+import { parseDevice } from '../../run/inputs.ts';
 import {
   londonFileNames,
   londonFiles,
@@ -114,9 +115,7 @@ function checkOptions(values: LondonValues) {
   if (values['half-height'] !== undefined && geometry !== 'cylinder') {
     throw new InputError('--half-height applies only to --geometry cylinder');
   }
-  const device = values.device;
-  if (device !== 'gpu' && device !== 'cpu')
-    throw new InputError(`--device must be gpu or cpu, got '${device}'`);
+  const device = parseDevice(values.device, '--device');
   const halfHeight = parseNumber('half-height', values['half-height'] ?? '1', (h) =>
     londonHalfHeightProblem(h, device),
   );

@@ -5,12 +5,19 @@
 // files src/studies/scaling/report.ts's.
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
-import { InputError, renamedError } from '../../physics/input-error.ts';
-import { isModelName, kModelNames, type ModelName } from '../../physics/models.ts';
+import { renamedError } from '../../physics/input-error.ts';
+import { kModelNames } from '../../physics/models.ts';
 import { kDistributionDimension, kScalingGeometries } from '../../physics/scaling.ts';
 import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
 import { kDefaultLanczosBasis } from '../../solvers/lanczos.ts';
-import { parseLanczosSeed, parseMatrix, parseTolerance, parseTreeToleranceFor } from '../../run/inputs.ts';
+import {
+  parseChoice,
+  parseDevice,
+  parseLanczosSeed,
+  parseMatrix,
+  parseTolerance,
+  parseTreeToleranceFor,
+} from '../../run/inputs.ts';
 import {
   backendStorage,
   checkStudyBackend,
@@ -124,12 +131,8 @@ function parseOptions(argv: string[]) {
   } catch (error) {
     throw renamedError(error, '--geometries');
   }
-  if (!isModelName(values.model)) {
-    throw new InputError(`--model must be one of ${kModelNames.join('|')}, got '${values.model}'`);
-  }
-  if (values.device !== 'gpu' && values.device !== 'cpu') {
-    throw new InputError(`--device must be gpu|cpu, got '${values.device}'`);
-  }
+  const model = parseChoice('model', '--model', kModelNames, values.model);
+  const device = parseDevice(values.device, '--device');
   const matrix = parseMatrix(values.matrix, '--matrix');
   const treeTolerance = parseTreeToleranceFor(matrix, values['tree-tol'], '--tree-tol', '--matrix');
   const nMin = parseNumber('n-min', values['n-min'], (x) =>
@@ -142,8 +145,8 @@ function parseOptions(argv: string[]) {
   return {
     values,
     geometries,
-    model: values.model as ModelName,
-    device: values.device,
+    model,
+    device,
     matrix,
     treeTolerance,
     threads: threadsOption(values.threads),

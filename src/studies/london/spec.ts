@@ -1,7 +1,7 @@
 // The London study's options: defaults and limits that the CLI's flags and the app's Studies fields
 // (and URL) both apply.
-import { InputError } from '../../physics/input-error.ts';
-import { isLondonGeometry, kLondonGeometries, type LondonGeometry } from '../../physics/london.ts';
+import { kLondonGeometries, type LondonGeometry } from '../../physics/london.ts';
+import { parseChoice } from '../../run/inputs.ts';
 import type { IntegerRange } from '../study.ts';
 
 /** The CLI's bodies: three maps, a factor 4 apart in N. */
@@ -42,8 +42,5 @@ export function londonHalfHeightProblem(h: number, device: 'gpu' | 'cpu'): strin
 }
 
 export function parseLondonGeometry(text: string): LondonGeometry {
-  if (!isLondonGeometry(text)) {
-    throw new InputError(`geometry must be one of ${kLondonGeometries.join('|')}, got '${text}'`, 'geometry');
-  }
-  return text;
+  return parseChoice('geometry', 'geometry', kLondonGeometries, text);
 }

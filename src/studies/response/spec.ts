@@ -3,7 +3,7 @@
 // in these words: geometry, n, model, dim, nEpsilon, epsilon, radiusMetres, drive, grid, device, matrix,
 // treeTolerance.
 import { epsilonFromRadius } from '../../physics/constants.ts';
-import { geometry, isGeometryName, kGeometryNames, type GeometryName } from '../../physics/geometry.ts';
+import { geometry, kGeometryNames, type GeometryName } from '../../physics/geometry.ts';
 import { decimalNumber, InputError } from '../../physics/input-error.ts';
 import {
   blockSize,
@@ -18,7 +18,14 @@ import { checkFloat32System } from '../../engine/float32.ts';
 import { kDriveNames, validateDrive, type DriveName } from '../../physics/response.ts';
 import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
 import { checkNoneRepeated, integerRangeProblem } from '../study.ts';
-import { kMatrixChoices, parseNumber, parseTolerance, type MatrixChoice } from '../../run/inputs.ts';
+import {
+  kDevices,
+  kMatrixChoices,
+  parseChoice,
+  parseNumber,
+  parseTolerance,
+  type MatrixChoice,
+} from '../../run/inputs.ts';
 
 /** How eps is chosen: a list of N r_e/R (eps = X / N for each N), one eps, or one sample radius. */
 export type ResponseScale =
@@ -85,13 +92,9 @@ export const kResponseLimits = {
   maxGrid: 201,
 } as const;
 
-const kDevices = ['gpu', 'cpu'] as const;
-
+/** One of `values`, worded as every command's choices are (parseChoice). */
 function oneOf<T extends string>(field: string, text: string, values: readonly T[]): T {
-  if (!(values as readonly string[]).includes(text)) {
-    throw new InputError(`${field} must be one of ${values.join('|')}, got '${text}'`, field);
-  }
-  return text as T;
+  return parseChoice(field, field, values, text);
 }
 
 /** The numbers of a comma-separated list as given (repeats and order kept), or `field`'s one-line refusal. */
@@ -114,10 +117,17 @@ function pointList(field: string, text: string, refuseRepeats: boolean): number[
   return [...new Set(given)];
 }
 
-function positiveNumber(field: string, text: string): number {
+/**
+ * Why a sweep takes no eps = 0: without the Darwin term there is nothing to solve, every electron
+ * takes the Larmor rotation (eq. 17/18), and the sweep's plots run on a log axis of N r_e/R.
+ */
+const kWithoutDarwin = ' (0 is the bare Larmor rotation, screening ratio 1: see larmor)';
+
+function positiveNumber(field: string, text: string, zero = ''): number {
   const [value, ...rest] = numberList(field, text);
   if (rest.length) throw new InputError(`${field} takes one number, got '${text}'`, field);
-  if (!(value > 0)) throw new InputError(`${field} must be > 0, got ${text}`, field);
+  if (!(value > 0))
+    throw new InputError(`${field} must be > 0, got ${text}${value === 0 ? zero : ''}`, field);
   return value;
 }
 
@@ -164,7 +174,8 @@ export function parseResponseNs(
 export function parseNEpsilons(text: string, refuseRepeats = false): number[] {
   const values = pointList('nEpsilon', text, refuseRepeats);
   for (const x of values) {
-    if (!(x > 0)) throw new InputError(`N r_e/R must be > 0, got ${x}`, 'nEpsilon');
+    if (!(x > 0))
+      throw new InputError(`N r_e/R must be > 0, got ${x}${x === 0 ? kWithoutDarwin : ''}`, 'nEpsilon');
   }
   if (values.length > kResponseLimits.maxPointsPerN) {
     throw new InputError(`at most ${kResponseLimits.maxPointsPerN} values of N r_e/R`, 'nEpsilon');
@@ -188,13 +199,7 @@ export function responseSpec(
   { refuseRepeats = false }: { readonly refuseRepeats?: boolean } = {},
 ): ResponseSpec {
   if (input.geometry === undefined) throw new InputError('give a geometry', 'geometry');
-  if (!isGeometryName(input.geometry)) {
-    throw new InputError(
-      `geometry must be one of ${kGeometryNames.join('|')}, got '${input.geometry}'`,
-      'geometry',
-    );
-  }
-  const geometryName = input.geometry;
+  const geometryName = oneOf('geometry', input.geometry, kGeometryNames);
   const device = oneOf('device', input.device ?? kResponseDefaults.device, kDevices);
   const matrix = oneOf('matrix', input.matrix ?? kResponseDefaults.matrix, kMatrixChoices);
   const treeTolerance = parseTolerance(
@@ -222,7 +227,7 @@ export function responseSpec(
   }
   let scale: ResponseScale;
   if (input.epsilon !== undefined) {
-    scale = { kind: 'epsilon', value: positiveNumber('epsilon', input.epsilon) };
+    scale = { kind: 'epsilon', value: positiveNumber('epsilon', input.epsilon, kWithoutDarwin) };
   } else if (input.radiusMetres !== undefined) {
     scale = { kind: 'radiusMetres', value: positiveNumber('radiusMetres', input.radiusMetres) };
   } else {
