@@ -10,6 +10,8 @@ import {
   linearTicks,
   linePlot,
   logTicks,
+  type HeatMapOptions,
+  type LinePlotOptions,
 } from '../src/io/svg.ts';
 
 /** Tags balance and every '&' starts an entity: enough to know a viewer will parse the document. */
@@ -157,5 +159,124 @@ describe('heatMap', () => {
         colourLabel: '',
       }),
     ).toThrow(RangeError);
+  });
+
+  test('a grid with no cells, centres that run backwards and an empty value range are RangeErrors', () => {
+    const grid = { xLabel: '', yLabel: '', colourLabel: '', xRange: [0, 1], yRange: [0, 1] } as const;
+    expect(() => heatMap({ ...grid, columns: 0, rows: 2, values: [] })).toThrow('heat map: 0 x 2 cells');
+    expect(() => heatMap({ ...grid, xRange: [1, 0], columns: 2, rows: 1, values: [1, 2] })).toThrow(
+      'heat map: x centres from 1 to 0 (2 of them)',
+    );
+    expect(() => heatMap({ ...grid, columns: 1, rows: 1, values: [1], valueRange: [1, 1] })).toThrow(
+      'heat map: the value range [1, 1] is empty',
+    );
+  });
+});
+
+/** The plot area, from its clip path. */
+function plotArea(svg: string): { x0: number; x1: number; y0: number; y1: number } {
+  const [x, y, width, height] = (
+    /<clipPath id="[^"]+"><rect x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)"/
+      .exec(svg)
+      ?.slice(1) ?? []
+  ).map(Number);
+  return { x0: x, x1: x + width, y0: y, y1: y + height };
+}
+
+/** No NaN or Infinity, and every number in a coordinate, size, point list, path or transform finite. */
+function expectFiniteCoordinates(svg: string): void {
+  expect(svg).not.toMatch(/NaN|Infinity/);
+  const numbers = [
+    ...[...svg.matchAll(/ (?:x|y|x1|y1|x2|y2|cx|cy|r|width|height)="([^"%]*)"/g)].map((m) => m[1]),
+    ...[...svg.matchAll(/ (?:points|d)="([^"]*)"/g)].flatMap(
+      (m) => m[1].match(/-?[\d.]+(?:e[+-]?\d+)?/g) ?? [],
+    ),
+    ...[...svg.matchAll(/translate\(([^)]*)\)/g)].flatMap((m) => m[1].split(' ')),
+  ].map(Number);
+  expect(numbers.length).toBeGreaterThan(10);
+  expect(numbers.filter((n) => !Number.isFinite(n))).toEqual([]);
+}
+
+/** A line plot with axes named x and y. */
+const plotOf = (options: Omit<LinePlotOptions, 'xLabel' | 'yLabel'>) =>
+  linePlot({ xLabel: 'x', yLabel: 'y', ...options });
+/** A heat map with axes named x and y and, unless named, a colour bar named c. */
+const mapOf = (
+  options: Omit<HeatMapOptions, 'xLabel' | 'yLabel' | 'colourLabel'> & { colourLabel?: string },
+) => heatMap({ xLabel: 'x', yLabel: 'y', colourLabel: 'c', ...options });
+
+describe('degenerate inputs', () => {
+  test('zero and negative values on a log axis are dropped; a range end that is not usable is the data’s', () => {
+    const svg = plotOf({
+      logX: true,
+      logY: true,
+      series: [{ label: 'some positive', x: [0, -1, 2, 3], y: [-1, 0, 5, 7] }],
+      markers: [{ x: -1, y: 3, label: 'at x = -1' }],
+      hLines: [{ value: 0, label: 'zero' }],
+    });
+    expect(count(svg, /<polyline points="[\d.]+,[\d.]+ [\d.]+,[\d.]+"/g)).toBe(1);
+    expect(svg).not.toContain('at x = -1');
+    expect(svg).not.toContain('>zero<');
+    // A caller's range of [0, NaN] on a linear axis: 0, and the data's padded top (7.1).
+    const open = plotOf({ series: [{ label: '', x: [2, 3], y: [5, 7] }], yRange: [0, NaN] });
+    expect(open).not.toMatch(/NaN/);
+    expect(open).toContain('>6</text>');
+    expect(() => plotOf({ series: [{ label: '', x: [1, 2], y: [1, 2] }], yRange: [2, 1] })).toThrow(
+      'linePlot: the y range [2, 1] is empty',
+    );
+  });
+
+  test('a single point stands at the centre of the plot', () => {
+    const svg = plotOf({ series: [{ label: 'one', x: [3], y: [7], points: true }] });
+    const area = plotArea(svg);
+    const [cx, cy] = (/<circle cx="([^"]+)" cy="([^"]+)"/.exec(svg)?.slice(1) ?? []).map(Number);
+    expect(cx).toBeCloseTo((area.x0 + area.x1) / 2, 1);
+    expect(cy).toBeCloseTo((area.y0 + area.y1) / 2, 1);
+  });
+
+  const degenerate: [string, () => string][] = [
+    ['no series', () => plotOf({ series: [] })],
+    ['an empty series', () => plotOf({ series: [{ label: 'none', x: [], y: [] }] })],
+    ['one point at 0', () => plotOf({ series: [{ label: 'p', x: [0], y: [0] }] })],
+    ['equal values', () => plotOf({ series: [{ label: 'f', x: [1, 2], y: [5, 5] }] })],
+    [
+      'nothing positive on a log axis',
+      () => plotOf({ logY: true, series: [{ label: 'n', x: [1, 2], y: [-1, -2] }] }),
+    ],
+    [
+      'values from 1e-300 to 1e300 on a log axis',
+      () => plotOf({ logY: true, series: [{ label: 'w', x: [1, 2], y: [1e-300, 1e300] }] }),
+    ],
+    [
+      'a one-cell heat map',
+      () => mapOf({ xRange: [2, 2], yRange: [3, 3], columns: 1, rows: 1, values: [4] }),
+    ],
+    [
+      'a heat map with no finite value',
+      () =>
+        mapOf({
+          xRange: [0, 1],
+          yRange: [0, 1],
+          columns: 2,
+          rows: 2,
+          values: [NaN, NaN, NaN, NaN],
+        }),
+    ],
+    [
+      'a heat map of equal values on a flat strip',
+      () =>
+        mapOf({
+          xRange: [0, 1],
+          yRange: [0, 0.01],
+          columns: 20,
+          rows: 2,
+          values: new Array(40).fill(1e-9),
+        }),
+    ],
+  ];
+  test.each(degenerate)('%s: a well-formed document, every coordinate finite', (_, make) => {
+    const svg = make();
+    expectWellFormed(svg);
+    expectFiniteCoordinates(svg);
   });
 });

@@ -5,6 +5,7 @@
 // write it to a file or insert it into the page. Element ids (clip paths, gradients) are numbered per
 // document, so that several documents can live in one page.
 
+/** A point with a value that is not finite, or not positive on a log axis, is left out: it breaks the line. */
 export interface PlotSeries {
   readonly label: string;
   readonly x: ArrayLike<number>;
@@ -45,7 +46,10 @@ export interface LinePlotOptions {
   readonly markers?: readonly PlotMarker[];
   readonly hLines?: readonly ReferenceLine[];
   readonly vLines?: readonly ReferenceLine[];
-  /** Axis ranges; default: the data (series, markers and reference lines), padded. */
+  /**
+   * Axis ranges; default: the data (series, markers and reference lines), padded. An end that is not
+   * finite (or not positive on a log axis) is the data's; a range that is then empty is a RangeError.
+   */
   readonly xRange?: readonly [number, number];
   readonly yRange?: readonly [number, number];
   readonly width?: number;
@@ -68,7 +72,10 @@ export interface HeatMapOptions {
   readonly colourLabel: string;
   /** Values mapped to the ends of the colour scale; default: the data's min and max. */
   readonly valueRange?: readonly [number, number];
-  /** 'equal': one data unit is as long on both axes (a map); 'fill': the plot is square. */
+  /**
+   * 'equal': one data unit is as long on both axes (a map), within a height of 160 to 640 px and a width
+   * of at most twice `width`; 'fill': the plot is square.
+   */
   readonly aspect?: 'equal' | 'fill';
   /** Width of the plotting area in pixels. */
   readonly width?: number;
@@ -196,24 +203,47 @@ function usable(value: number, log: boolean): boolean {
   return Number.isFinite(value) && (!log || value > 0);
 }
 
+/** A range of one value (or of values alike to twelve digits) widened to ±5% of it, or to ±1 about 0. */
+function widened(lower: number, upper: number): [number, number] {
+  if (upper - lower > 1e-12 * Math.max(Math.abs(lower), Math.abs(upper))) return [lower, upper];
+  const half = lower !== 0 ? Math.abs(lower) * 0.05 : 1;
+  return [lower - half, upper + half];
+}
+
 /** The data range, padded by 5% of its span (linear) or of its decades (log); a point gets a span. */
 function dataRange(values: readonly number[], log: boolean): [number, number] {
   const finite = values.filter((v) => usable(v, log));
   if (finite.length === 0) return log ? [1, 10] : [0, 1];
-  let lower = Math.min(...finite);
-  let upper = Math.max(...finite);
+  const least = finite.reduce((a, b) => Math.min(a, b));
+  const most = finite.reduce((a, b) => Math.max(a, b));
   if (log) {
-    let [a, b] = [Math.log10(lower), Math.log10(upper)];
+    let [a, b] = [Math.log10(least), Math.log10(most)];
     if (b - a < 1e-9) [a, b] = [a - 0.5, b + 0.5];
     const pad = 0.05 * (b - a);
-    return [10 ** (a - pad), 10 ** (b + pad)];
+    // Padding beyond the doubles would put an end at 0 or Infinity.
+    return [Math.max(10 ** (a - pad), Number.MIN_VALUE), Math.min(10 ** (b + pad), Number.MAX_VALUE)];
   }
-  if (upper - lower <= 1e-12 * Math.max(Math.abs(lower), Math.abs(upper), 1e-300)) {
-    const half = Math.abs(lower) > 0 ? Math.abs(lower) * 0.05 : 1;
-    [lower, upper] = [lower - half, upper + half];
-  }
+  const [lower, upper] = widened(least, most);
   const pad = 0.05 * (upper - lower);
   return [lower - pad, upper + pad];
+}
+
+/**
+ * An axis' range: the caller's, where an end that is not finite (or not positive on a log axis) is the
+ * data's; an empty one is refused.
+ */
+function axisRange(
+  given: readonly [number, number] | undefined,
+  values: readonly number[],
+  log: boolean,
+  name: string,
+): [number, number] {
+  const data = dataRange(values, log);
+  if (!given) return data;
+  const lower = usable(given[0], log) ? given[0] : data[0];
+  const upper = usable(given[1], log) ? given[1] : data[1];
+  if (!(upper > lower)) throw new RangeError(`linePlot: the ${name} range [${lower}, ${upper}] is empty`);
+  return [lower, upper];
 }
 
 function svgDocument(width: number, height: number, body: string[]): string {
@@ -279,13 +309,15 @@ export function linePlot(options: LinePlotOptions): string {
     }
   }
   for (const m of options.markers ?? []) {
-    xs.push(m.x);
-    ys.push(m.y);
+    if (usable(m.x, logX) && usable(m.y, logY)) {
+      xs.push(m.x);
+      ys.push(m.y);
+    }
   }
   for (const line of options.hLines ?? []) ys.push(line.value);
   for (const line of options.vLines ?? []) xs.push(line.value);
-  const [xLower, xUpper] = options.xRange ?? dataRange(xs, logX);
-  const [yLower, yUpper] = options.yRange ?? dataRange(ys, logY);
+  const [xLower, xUpper] = axisRange(options.xRange, xs, logX, 'x');
+  const [yLower, yUpper] = axisRange(options.yRange, ys, logY, 'y');
   const [left, right, top, bottom] = [84, width - 24, options.title ? 40 : 20, height - 58];
   const x: Axis = { lower: xLower, upper: xUpper, log: logX, from: left, to: right };
   const y: Axis = { lower: yLower, upper: yUpper, log: logY, from: bottom, to: top };
@@ -438,23 +470,46 @@ export function colourAt(t: number, stops: readonly string[] = kViridis): string
 
 export function heatMap(options: HeatMapOptions): string {
   const { columns, rows, values } = options;
+  if (!(Number.isInteger(columns) && Number.isInteger(rows) && columns >= 1 && rows >= 1)) {
+    throw new RangeError(`heat map: ${columns} x ${rows} cells`);
+  }
   if (values.length !== columns * rows) {
     throw new RangeError(`heat map: ${values.length} values for ${columns} x ${rows} cells`);
   }
-  const finite = Array.from(values).filter(Number.isFinite);
-  let [vLower, vUpper] = options.valueRange ?? [Math.min(...finite), Math.max(...finite)];
-  if (!(vUpper > vLower)) [vLower, vUpper] = finite.length ? [vLower - 0.5, vUpper + 0.5] : [0, 1];
-  // Cell edges lie half a cell beyond the first and last centres.
-  const halfX = (options.xRange[1] - options.xRange[0]) / (2 * Math.max(1, columns - 1));
-  const halfY = (options.yRange[1] - options.yRange[0]) / (2 * Math.max(1, rows - 1));
+  for (const [name, [first, last], count] of [
+    ['x', options.xRange, columns],
+    ['y', options.yRange, rows],
+  ] as const) {
+    if (!(Number.isFinite(first) && Number.isFinite(last) && (count === 1 ? last >= first : last > first))) {
+      throw new RangeError(`heat map: ${name} centres from ${first} to ${last} (${count} of them)`);
+    }
+  }
+  const given = options.valueRange;
+  if (given && !(Number.isFinite(given[0]) && Number.isFinite(given[1]) && given[1] > given[0])) {
+    throw new RangeError(`heat map: the value range [${given[0]}, ${given[1]}] is empty`);
+  }
+  let [least, most] = [Infinity, -Infinity];
+  for (let k = 0; k < values.length; k++) {
+    if (Number.isFinite(values[k])) [least, most] = [Math.min(least, values[k]), Math.max(most, values[k])];
+  }
+  const [vLower, vUpper] = given ?? (least <= most ? widened(least, most) : [0, 1]);
+  // Cell edges lie half a cell beyond the first and last centres; a single column (row) at one
+  // coordinate is as wide as the rows are tall (or one unit).
+  let halfX = (options.xRange[1] - options.xRange[0]) / (2 * Math.max(1, columns - 1));
+  let halfY = (options.yRange[1] - options.yRange[0]) / (2 * Math.max(1, rows - 1));
+  if (halfX === 0) halfX = halfY || 0.5;
+  if (halfY === 0) halfY = halfX;
   const [xLower, xUpper] = [options.xRange[0] - halfX, options.xRange[1] + halfX];
   const [yLower, yUpper] = [options.yRange[0] - halfY, options.yRange[1] + halfY];
-  let plotWidth = options.width ?? 440;
+  const requestedWidth = options.width ?? 440;
+  let plotWidth = requestedWidth;
   let plotHeight = plotWidth;
   if ((options.aspect ?? 'equal') === 'equal') {
     plotHeight = (plotWidth * (yUpper - yLower)) / (xUpper - xLower);
     if (plotHeight > 640) [plotWidth, plotHeight] = [(plotWidth * 640) / plotHeight, 640];
     if (plotHeight < 160) [plotWidth, plotHeight] = [(plotWidth * 160) / plotHeight, 160];
+    // A map far wider or taller than square keeps a readable size rather than its aspect.
+    plotWidth = Math.min(Math.max(plotWidth, 160), 2 * requestedWidth);
   }
   const [left, top] = [84, options.title ? 40 : 20];
   const [right, bottom] = [left + plotWidth, top + plotHeight];
