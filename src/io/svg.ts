@@ -110,12 +110,69 @@ export function escapeXml(text: string): string {
 const fixed = (x: number) => Number(x.toFixed(2));
 
 // ---------------------------------------------------------------------------------------------------
+// Text extents: the layout keeps labels apart by estimating where their text stands
+
+/** Tick labels (the document's font size), axis titles, and notes (legend, markers, lines, offsets). */
+const kTickFont = 13;
+const kAxisTitleFont = 14;
+const kNoteFont = 12;
+/**
+ * The advance of an average character of Helvetica or Arial in em: a little over a digit's (0.556 em), so
+ * that labels laid out by it keep clear of each other.
+ */
+const kCharWidthEm = 0.6;
+/** The least room beside a tick label: between neighbours, and between the x axis' title and offset. */
+const kLabelGap = 10;
+/** Room above the frame for the y axis' (or colour bar's) offset. */
+const kOffsetRow = 14;
+
+/** The characters a run of SVG text content shows: an entity is one, a tag none. */
+const shownLength = (markup: string) => markup.replace(/<[^>]*>/g, '').replace(/&#?\w+;/g, '_').length;
+
+/** The estimated width of SVG text content; a superscript (a tspan at 75%) counts three quarters. */
+export function textWidth(markup: string, fontSize: number): number {
+  let superscript = 0;
+  const rest = markup.replace(/<tspan[^>]*font-size="75%"[^>]*>([^<]*)<\/tspan>/g, (_, inner: string) => {
+    superscript += shownLength(inner);
+    return '';
+  });
+  return kCharWidthEm * fontSize * (shownLength(rest) + 0.75 * superscript);
+}
+
+/** An extent in pixels: x0 < x1 from left to right, y0 < y1 from top to bottom. */
+export interface Box {
+  readonly x0: number;
+  readonly x1: number;
+  readonly y0: number;
+  readonly y1: number;
+}
+
+export type Anchor = 'start' | 'middle' | 'end';
+
+/** Where text with its baseline at y stands: 0.8 em of ascent above, 0.25 em of descent below. */
+export function textBox(markup: string, x: number, y: number, fontSize: number, anchor: Anchor): Box {
+  const width = textWidth(markup, fontSize);
+  const x0 = anchor === 'start' ? x : anchor === 'middle' ? x - width / 2 : x - width;
+  return { x0, x1: x0 + width, y0: y - 0.8 * fontSize, y1: y + 0.25 * fontSize };
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Axes
 
 export interface Tick {
   readonly value: number;
   /** SVG text content (may hold a superscript tspan). */
   readonly label: string;
+}
+
+/** An axis' ticks, and what their labels leave out. */
+export interface AxisTicks {
+  readonly ticks: readonly Tick[];
+  /**
+   * SVG text shown once at the axis' end where the labels are not the values themselves: a common factor,
+   * an offset or both ('×10⁻⁷ + 1': the label 2.5 stands for 1 + 2.5×10⁻⁷); '' where they are.
+   */
+  readonly offset: string;
 }
 
 /** 1, 2 or 5 times a power of ten, the smallest giving at most `target` intervals. */
@@ -126,28 +183,12 @@ function niceStep(span: number, target: number): number {
   return 10 * power;
 }
 
-/** A tick label with as many decimals as the step needs, or scientific notation when that is shorter. */
-export function formatTick(value: number, step: number): string {
-  if (value === 0) return '0';
-  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
-  const plain = value.toFixed(Math.min(decimals, 20));
-  const magnitude = Math.abs(value);
-  if (magnitude >= 1e6 || (magnitude < 1e-3 && plain.length > 7)) {
-    const digits = Math.max(0, Math.floor(Math.log10(magnitude)) - Math.floor(Math.log10(step) + 1e-9));
-    return value.toExponential(Math.min(digits, 6)).replace('e+', 'e');
-  }
-  return plain;
-}
-
-export function linearTicks(lower: number, upper: number, target = 6): Tick[] {
-  const step = niceStep(upper - lower, target);
-  const ticks: Tick[] = [];
-  for (let k = Math.ceil(lower / step - 1e-9); k * step <= upper + 1e-9 * step; k++) {
-    const value = Math.abs(k * step) < step * 1e-9 ? 0 : k * step;
-    ticks.push({ value, label: formatTick(value, step) });
-  }
-  return ticks;
-}
+const decimalPower = (x: number) => Math.floor(Math.log10(x) + 1e-9);
+/** count × 10^power as near as a double gets: a division by 10^-power (exact to 10^22) rounds once. */
+const scaled = (count: number, power: number) => (power >= 0 ? count * 10 ** power : count / 10 ** -power);
+/** A number as typeset: a minus sign, not a hyphen. */
+const typeset = (value: number, decimals: number) =>
+  value === 0 ? '0' : value.toFixed(decimals).replace('-', '−');
 
 function powerOfTen(exponent: number, mantissa = 1): string {
   if (mantissa === 1 && exponent === 0) return '1';
@@ -156,31 +197,96 @@ function powerOfTen(exponent: number, mantissa = 1): string {
   return `${base}<tspan dy="-0.5em" font-size="75%">${exponent < 0 ? '−' : ''}${Math.abs(exponent)}</tspan>`;
 }
 
+/** Tick labels are plain numbers from 10⁻³ up to 10⁶, with at most kLabelDigits significant digits. */
+const kLabelDigits = 6;
+const plainMagnitude = (magnitude: number) => magnitude >= -3 && magnitude <= 5;
+
+/** count × 10^power (count a whole number >= 0) in the fewest digits. */
+function numberLabel(count: number, power: number): string {
+  for (; count !== 0 && count % 10 === 0; power++) count /= 10;
+  const magnitude = count > 0 ? power + decimalPower(count) : power;
+  if (plainMagnitude(magnitude)) return typeset(scaled(count, power), Math.max(0, -power));
+  return powerOfTen(magnitude, scaled(count, power - magnitude));
+}
+
 /**
- * Decades, every k-th when there are many; 2 and 5 as well when the range spans at most three decades.
+ * Labels of ticks at count_k × 10^power (whole count_k, ascending) with the decimals the step needs, so
+ * that no two are alike and none carries a digit more: plain numbers; with a common factor ×10^e below
+ * 10⁻³ and from 10⁶ on; from an offset where the ticks differ only beyond kLabelDigits significant digits
+ * (1.0000001 to 1.0000003 read 1.0 to 3.0, ×10⁻⁷ + 1).
+ */
+function tickLabels(counts: readonly number[], power: number): { labels: string[]; offset: string } {
+  const largest = Math.max(...counts.map(Math.abs));
+  const magnitude = largest > 0 ? power + decimalPower(largest) : power;
+  if (magnitude - power + 1 > kLabelDigits) {
+    // The offset: the tick nearest 0 rounded towards 0 to the power of ten above the ticks' span (they
+    // share a sign, being far from 0 for their span).
+    const base = 10 ** (decimalPower(Math.max(1, counts[counts.length - 1] - counts[0])) + 1);
+    const offsetCount =
+      counts[0] >= 0
+        ? Math.floor(counts[0] / base) * base
+        : Math.ceil(counts[counts.length - 1] / base) * base;
+    const inner = tickLabels(
+      counts.map((count) => count - offsetCount),
+      power,
+    );
+    const shown = `${offsetCount < 0 ? '−' : '+'} ${numberLabel(Math.abs(offsetCount), power)}`;
+    // After a factor's superscript (dy -0.5em of its 75%), back down to the baseline.
+    const offset = inner.offset ? `${inner.offset}<tspan dy="0.375em"> ${shown}</tspan>` : shown;
+    return { labels: inner.labels, offset };
+  }
+  if (!plainMagnitude(magnitude)) {
+    return {
+      labels: counts.map((count) => typeset(scaled(count, power - magnitude), magnitude - power)),
+      offset: `×${powerOfTen(magnitude)}`,
+    };
+  }
+  return { labels: counts.map((count) => typeset(scaled(count, power), Math.max(0, -power))), offset: '' };
+}
+
+/** Ticks at the multiples in [lower, upper] of a 1-2-5 step that makes at most `target` intervals. */
+export function linearTicks(lower: number, upper: number, target = 6): AxisTicks {
+  const step = niceStep(upper - lower, target);
+  const power = decimalPower(step);
+  const unit = Math.round(step / 10 ** power);
+  const counts: number[] = [];
+  // k = 0 as +0 (Math.ceil gives -0 from just below 0), which labels and compares as 0.
+  for (let k = Math.ceil(lower / step - 1e-9); k * step <= upper + 1e-9 * step; k++) {
+    counts.push(k === 0 ? 0 : k * unit);
+  }
+  const { labels, offset } = tickLabels(counts, power);
+  return { ticks: counts.map((count, k) => ({ value: scaled(count, power), label: labels[k] })), offset };
+}
+
+/**
+ * Decades, every k-th of them (k 1, 2 or 5 times a power of ten, at most `target` intervals) when there
+ * are many; 2 and 5 as well where that makes at most target + 1 ticks (up to three decades for 8).
  * Labels are powers of ten, or plain numbers when every tick lies in [1e-3, 1e5] and 2 and 5 are shown.
  */
-export function logTicks(lower: number, upper: number): Tick[] {
+export function logTicks(lower: number, upper: number, target = 8): AxisTicks {
   const first = Math.floor(Math.log10(lower) + 1e-9);
   const last = Math.ceil(Math.log10(upper) - 1e-9);
-  const every = Math.max(1, Math.ceil((last - first) / 8));
-  const mantissas = last - first <= 3 ? [1, 2, 5] : [1];
+  const every = Math.max(1, niceStep(last - first, target));
+  const mantissas = 3 * (last - first) <= target + 1 ? [1, 2, 5] : [1];
   const ticks: { value: number; m: number; e: number }[] = [];
   for (let e = first; e <= last; e++) {
     for (const m of mantissas) {
-      const value = m * 10 ** e;
+      const value = scaled(m, e);
       if (value < lower * (1 - 1e-9) || value > upper * (1 + 1e-9)) continue;
-      if (m === 1 && (e - first) % every !== 0) continue;
+      if (m === 1 && e % every !== 0) continue;
       ticks.push({ value, m, e });
     }
   }
   // Fewer than two ticks says nothing about the scale: fall back to linear ticks inside the range.
-  if (ticks.length < 2) return linearTicks(lower, upper, 4);
+  if (ticks.length < 2) return linearTicks(lower, upper, Math.min(4, target));
   const plain = mantissas.length > 1 && ticks.every((t) => t.value >= 1e-3 && t.value <= 1e5);
-  return ticks.map(({ value, m, e }) => ({
-    value,
-    label: plain ? String(Number(value.toPrecision(1))) : powerOfTen(e, m),
-  }));
+  return {
+    ticks: ticks.map(({ value, m, e }) => ({
+      value,
+      label: plain ? String(Number(value.toPrecision(1))) : powerOfTen(e, m),
+    })),
+    offset: '',
+  };
 }
 
 interface Axis {
@@ -198,6 +304,44 @@ function project(axis: Axis, value: number): number {
     : (value - axis.lower) / (axis.upper - axis.lower);
   return axis.from + t * (axis.to - axis.from);
 }
+
+/** Whether each label keeps clear of the next where they stand on `axis`: side by side, or stacked. */
+function labelsClear(ticks: readonly Tick[], axis: Axis, horizontal: boolean): boolean {
+  return ticks.every((tick, k) => {
+    if (k === 0) return true;
+    const before = ticks[k - 1];
+    const distance = Math.abs(project(axis, tick.value) - project(axis, before.value));
+    const needed = horizontal
+      ? (textWidth(tick.label, kTickFont) + textWidth(before.label, kTickFont)) / 2 + kLabelGap
+      : kTickFont + 3;
+    return distance >= needed;
+  });
+}
+
+/**
+ * The densest ticks (up to 6 intervals on a linear axis, up to 8 decades on a log one) whose labels keep
+ * clear of each other along `axis`; the sparsest where none do.
+ */
+function fittingTicks(axis: Axis, horizontal: boolean): AxisTicks {
+  const targets = axis.log ? [8, 6, 4, 3, 2] : [6, 5, 4, 3, 2];
+  const make = (target: number) =>
+    axis.log ? logTicks(axis.lower, axis.upper, target) : linearTicks(axis.lower, axis.upper, target);
+  for (const target of targets.slice(0, -1)) {
+    const ticks = make(target);
+    if (labelsClear(ticks.ticks, axis, horizontal)) return ticks;
+  }
+  return make(targets[targets.length - 1]);
+}
+
+const widestLabel = (ticks: AxisTicks) =>
+  Math.max(0, ...ticks.ticks.map((t) => textWidth(t.label, kTickFont)));
+/**
+ * How far left of the frame the y axis' title has its baseline (rotated, the descent towards the ticks):
+ * clear of the widest tick label, which ends 8 px left of the frame.
+ */
+const yTitleOffset = (yTicks: AxisTicks) => Math.max(62, widestLabel(yTicks) + 18);
+/** The frame's left edge: room for the y axis' title and its ascent. */
+const leftMargin = (yTicks: AxisTicks) => Math.ceil(yTitleOffset(yTicks) + 22);
 
 function usable(value: number, log: boolean): boolean {
   return Number.isFinite(value) && (!log || value > 0);
@@ -248,7 +392,7 @@ function axisRange(
 
 function svgDocument(width: number, height: number, body: string[]): string {
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${kFont} font-size="13">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${kFont} font-size="${kTickFont}">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     ...body,
     '</svg>',
@@ -256,26 +400,50 @@ function svgDocument(width: number, height: number, body: string[]): string {
   ].join('\n');
 }
 
-/** Frame, ticks, tick labels, grid lines and axis titles around the plot area. */
-function drawAxes(x: Axis, y: Axis, xLabel: string, yLabel: string, grid: boolean): string[] {
+/** The axes around a plot area and their ticks. */
+interface Frame {
+  readonly x: Axis;
+  readonly y: Axis;
+  readonly xTicks: AxisTicks;
+  readonly yTicks: AxisTicks;
+}
+
+/**
+ * Frame, ticks, tick labels, grid lines and axis titles around the plot area; the x axis' offset at its
+ * right end under the tick labels, the y axis' above the frame.
+ */
+function drawAxes(frame: Frame, xLabel: string, yLabel: string, grid: boolean): string[] {
+  const { x, y, xTicks, yTicks } = frame;
   const [left, right, bottom, top] = [x.from, x.to, y.from, y.to];
   const out: string[] = [];
-  for (const tick of x.log ? logTicks(x.lower, x.upper) : linearTicks(x.lower, x.upper)) {
+  for (const tick of xTicks.ticks) {
     const px = fixed(project(x, tick.value));
     if (grid) out.push(`<line x1="${px}" y1="${top}" x2="${px}" y2="${bottom}" stroke="#e5e5e5"/>`);
     out.push(`<line x1="${px}" y1="${bottom}" x2="${px}" y2="${bottom + 5}" stroke="#333"/>`);
     out.push(`<text x="${px}" y="${bottom + 19}" text-anchor="middle">${tick.label}</text>`);
   }
-  for (const tick of y.log ? logTicks(y.lower, y.upper) : linearTicks(y.lower, y.upper)) {
+  for (const tick of yTicks.ticks) {
     const py = fixed(project(y, tick.value));
     if (grid) out.push(`<line x1="${left}" y1="${py}" x2="${right}" y2="${py}" stroke="#e5e5e5"/>`);
     out.push(`<line x1="${left - 5}" y1="${py}" x2="${left}" y2="${py}" stroke="#333"/>`);
     out.push(`<text x="${left - 8}" y="${py + 4}" text-anchor="end">${tick.label}</text>`);
   }
+  const xTitle = escapeXml(xLabel);
+  let xTitleCentre = (left + right) / 2;
+  if (xTicks.offset) {
+    out.push(
+      `<text x="${right}" y="${bottom + 42}" text-anchor="end" font-size="${kNoteFont}">${xTicks.offset}</text>`,
+    );
+    const room = right - textWidth(xTicks.offset, kNoteFont) - kLabelGap;
+    xTitleCentre = Math.min(xTitleCentre, room - textWidth(xTitle, kAxisTitleFont) / 2);
+  }
+  if (yTicks.offset) {
+    out.push(`<text x="${left}" y="${top - 10}" font-size="${kNoteFont}">${yTicks.offset}</text>`);
+  }
   out.push(
-    `<rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}" fill="none" stroke="#333"/>`,
-    `<text x="${(left + right) / 2}" y="${bottom + 42}" text-anchor="middle" font-size="14">${escapeXml(xLabel)}</text>`,
-    `<text transform="translate(${left - 62} ${(top + bottom) / 2}) rotate(-90)" text-anchor="middle" font-size="14">${escapeXml(yLabel)}</text>`,
+    `<rect x="${left}" y="${top}" width="${fixed(right - left)}" height="${fixed(bottom - top)}" fill="none" stroke="#333"/>`,
+    `<text x="${fixed(xTitleCentre)}" y="${bottom + 42}" text-anchor="middle" font-size="${kAxisTitleFont}">${xTitle}</text>`,
+    `<text transform="translate(${fixed(left - yTitleOffset(yTicks))} ${fixed((top + bottom) / 2)}) rotate(-90)" text-anchor="middle" font-size="${kAxisTitleFont}">${escapeXml(yLabel)}</text>`,
   );
   return out;
 }
@@ -283,7 +451,7 @@ function drawAxes(x: Axis, y: Axis, xLabel: string, yLabel: string, grid: boolea
 function drawTitle(title: string | undefined, centre: number): string[] {
   return title
     ? [
-        `<text x="${centre}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
+        `<text x="${fixed(centre)}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
       ]
     : [];
 }
@@ -318,14 +486,27 @@ export function linePlot(options: LinePlotOptions): string {
   for (const line of options.vLines ?? []) xs.push(line.value);
   const [xLower, xUpper] = axisRange(options.xRange, xs, logX, 'x');
   const [yLower, yUpper] = axisRange(options.yRange, ys, logY, 'y');
-  const [left, right, top, bottom] = [84, width - 24, options.title ? 40 : 20, height - 58];
-  const x: Axis = { lower: xLower, upper: xUpper, log: logX, from: left, to: right };
-  const y: Axis = { lower: yLower, upper: yUpper, log: logY, from: bottom, to: top };
+
+  // Margins from the tick labels: the y labels' width sets the left one, the x labels' half width the
+  // right one (the last may be centred on the frame's edge), a y offset a row above the frame.
+  const bottom = height - 58;
+  const yAxis = (top: number): Axis => ({ lower: yLower, upper: yUpper, log: logY, from: bottom, to: top });
+  let top = options.title ? 40 : 20;
+  let yTicks = fittingTicks(yAxis(top), false);
+  if (yTicks.offset) {
+    top += kOffsetRow;
+    yTicks = fittingTicks(yAxis(top), false);
+  }
+  const left = leftMargin(yTicks);
+  const xAxis = (right: number): Axis => ({ lower: xLower, upper: xUpper, log: logX, from: left, to: right });
+  const right = Math.floor(width - Math.max(24, widestLabel(fittingTicks(xAxis(width - 24), true)) / 2 + 4));
+  const x = xAxis(right);
+  const y = yAxis(top);
   const clip = `clip${++documentCount}`;
   const body: string[] = [
     ...drawTitle(options.title, (left + right) / 2),
     `<defs><clipPath id="${clip}"><rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}"/></clipPath></defs>`,
-    ...drawAxes(x, y, options.xLabel, options.yLabel, true),
+    ...drawAxes({ x, y, xTicks: fittingTicks(x, true), yTicks }, options.xLabel, options.yLabel, true),
   ];
   const plotted: string[] = [];
   const colourOf = (index: number, colour?: string) => colour ?? kPalette[index % kPalette.length];
@@ -511,11 +692,25 @@ export function heatMap(options: HeatMapOptions): string {
     // A map far wider or taller than square keeps a readable size rather than its aspect.
     plotWidth = Math.min(Math.max(plotWidth, 160), 2 * requestedWidth);
   }
-  const [left, top] = [84, options.title ? 40 : 20];
+  // The tick labels' density depends on the lengths alone: the margins from their widths, a row above
+  // the frame for an offset.
+  const along = (lower: number, upper: number): Axis => ({
+    lower,
+    upper,
+    log: false,
+    from: plotHeight,
+    to: 0,
+  });
+  const yTicks = fittingTicks(along(yLower, yUpper), false);
+  const barTicks = fittingTicks(along(vLower, vUpper), false);
+  const top = (options.title ? 40 : 20) + (yTicks.offset || barTicks.offset ? kOffsetRow : 0);
+  const left = leftMargin(yTicks);
   const [right, bottom] = [left + plotWidth, top + plotHeight];
   const barLeft = right + 22;
-  // Wide enough for the title (bold 15 px: about 8.5 px a character) when the map itself is narrow.
-  const width = Math.ceil(Math.max(barLeft + 16 + 120, 8.5 * (options.title?.length ?? 0) + 20));
+  // The colour bar's title (rotated, its ascent towards the bar) clear of the bar's widest label.
+  const colourTitleX = barLeft + Math.max(100, 24 + widestLabel(barTicks) + 18);
+  const title = escapeXml(options.title ?? '');
+  const width = Math.ceil(Math.max(colourTitleX + 36, textWidth(title, 15) + 20));
   const height = Math.ceil(bottom + 58);
   const x: Axis = { lower: xLower, upper: xUpper, log: false, from: left, to: right };
   const y: Axis = { lower: yLower, upper: yUpper, log: false, from: bottom, to: top };
@@ -538,13 +733,18 @@ export function heatMap(options: HeatMapOptions): string {
     (colour, k) => `<stop offset="${fixed((100 * k) / (kViridis.length - 1))}%" stop-color="${colour}"/>`,
   );
   const bar: Axis = { lower: vLower, upper: vUpper, log: false, from: bottom, to: top };
-  const barTicks = linearTicks(vLower, vUpper, 6).map((tick) => {
+  const barSvg = barTicks.ticks.map((tick) => {
     const py = fixed(project(bar, tick.value));
     return [
-      `<line x1="${barLeft + 16}" y1="${py}" x2="${barLeft + 21}" y2="${py}" stroke="#333"/>`,
-      `<text x="${barLeft + 24}" y="${py + 4}">${tick.label}</text>`,
+      `<line x1="${fixed(barLeft + 16)}" y1="${py}" x2="${fixed(barLeft + 21)}" y2="${py}" stroke="#333"/>`,
+      `<text x="${fixed(barLeft + 24)}" y="${fixed(py + 4)}">${tick.label}</text>`,
     ].join('');
   });
+  if (barTicks.offset) {
+    barSvg.push(
+      `<text x="${fixed(barLeft)}" y="${top - 10}" font-size="${kNoteFont}">${barTicks.offset}</text>`,
+    );
+  }
   const body = [
     ...drawTitle(options.title, width / 2),
     `<defs><linearGradient id="${gradient}" x1="0" y1="1" x2="0" y2="0">${stops.join('')}</linearGradient></defs>`,
@@ -552,10 +752,10 @@ export function heatMap(options: HeatMapOptions): string {
     `<g shape-rendering="crispEdges">`,
     ...cells,
     '</g>',
-    ...drawAxes(x, y, options.xLabel, options.yLabel, false),
-    `<rect x="${barLeft}" y="${top}" width="16" height="${fixed(plotHeight)}" fill="url(#${gradient})" stroke="#333"/>`,
-    ...barTicks,
-    `<text transform="translate(${barLeft + 100} ${fixed((top + bottom) / 2)}) rotate(-90)" text-anchor="middle" font-size="14">${escapeXml(options.colourLabel)}</text>`,
+    ...drawAxes({ x, y, xTicks: fittingTicks(x, true), yTicks }, options.xLabel, options.yLabel, false),
+    `<rect x="${fixed(barLeft)}" y="${top}" width="16" height="${fixed(plotHeight)}" fill="url(#${gradient})" stroke="#333"/>`,
+    ...barSvg,
+    `<text transform="translate(${fixed(colourTitleX)} ${fixed((top + bottom) / 2)}) rotate(-90)" text-anchor="middle" font-size="${kAxisTitleFont}">${escapeXml(options.colourLabel)}</text>`,
   ];
   return svgDocument(width, height, body);
 }
