@@ -317,6 +317,54 @@ describe('extreme inputs', () => {
     }
   });
 
+  test('crowded marker and reference-line labels keep clear of each other, the legend and the edges', () => {
+    const around = <T>(n: number, f: (k: number) => T) => Array.from({ length: n }, (_, k) => f(k));
+    const svg = plotOf({
+      series: [{ label: 'data', x: [0, 10], y: [0, 10] }],
+      markers: [
+        ...around(6, (k) => ({
+          x: 5 + 0.05 * k,
+          y: 5 + 0.03 * k,
+          label: `marker number ${k}`,
+        })),
+        { x: 10, y: 10, label: 'at the top right corner' },
+        { x: 0, y: 0, label: 'bottom left' },
+      ],
+      hLines: [
+        ...around(5, (k) => ({ value: 5 + 0.02 * k, label: `h line ${k}` })),
+        { value: 10.5, label: 'top' },
+      ],
+      vLines: [
+        ...around(5, (k) => ({ value: 4 + 0.05 * k, label: `v line ${k}` })),
+        { value: 10.5, label: 'edge' },
+      ],
+    });
+    const notes = placedTexts(svg).filter((t) => t.attributes.includes('paint-order'));
+    expect(notes.length).toBe(8 + 6 + 6);
+    expect(overlappingTexts(notes)).toEqual([]);
+    const area = plotArea(svg);
+    const outside = notes.filter(
+      ({ box }) => box.x0 < area.x0 || box.x1 > area.x1 || box.y0 < area.y0 || box.y1 > area.y1,
+    );
+    expect(outside.map((t) => t.markup)).toEqual([]);
+    const [x, y, width, height] = (
+      /<rect x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)" fill="#ffffff" fill-opacity/
+        .exec(svg)
+        ?.slice(1) ?? []
+    ).map(Number);
+    const legend = { x0: x, x1: x + width, y0: y, y1: y + height };
+    expect(notes.filter((t) => boxesOverlap(t.box, legend)).map((t) => t.markup)).toEqual([]);
+    expect(overlappingTexts(placedTexts(svg))).toEqual([]);
+  });
+
+  test('the legend leaves a corner where it would hide the data for one where it hides none', () => {
+    const xs = Array.from({ length: 20 }, (_, k) => k);
+    const svg = plotOf({ series: [{ label: 'rising to the top right', x: xs, y: xs.map((x) => x * x) }] });
+    const area = plotArea(svg);
+    // Top-right was asked for (the default); the curve leaves the top-left empty.
+    expect(svg).toMatch(new RegExp(`<rect x="${area.x0 + 10}" y="${area.y0 + 10}" [^>]*fill-opacity="0.9"`));
+  });
+
   test('zero and negative values on a log axis are dropped; a range end that is not usable is the data’s', () => {
     const svg = plotOf({
       logX: true,

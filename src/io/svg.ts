@@ -54,6 +54,7 @@ export interface LinePlotOptions {
   readonly yRange?: readonly [number, number];
   readonly width?: number;
   readonly height?: number;
+  /** Default top-right; where the legend would hide drawn data there, the corner where it hides least. */
   readonly legend?: LegendCorner;
 }
 
@@ -155,6 +156,8 @@ export function textBox(markup: string, x: number, y: number, fontSize: number, 
   const x0 = anchor === 'start' ? x : anchor === 'middle' ? x - width / 2 : x - width;
   return { x0, x1: x0 + width, y0: y - 0.8 * fontSize, y1: y + 0.25 * fontSize };
 }
+
+const overlaps = (a: Box, b: Box) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
 
 // ---------------------------------------------------------------------------------------------------
 // Axes
@@ -457,9 +460,75 @@ function drawTitle(title: string | undefined, centre: number): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Labels placed clear of each other
+
+/** Where a label's text goes: its baseline's start, middle or end. */
+interface Spot {
+  readonly x: number;
+  readonly y: number;
+  readonly anchor: Anchor;
+}
+
+/**
+ * Places notes (marker and reference-line labels) one at a time inside `bounds`: each at the first of its
+ * candidate spots, nudged up or down by whole lines as needed, where it overlaps nothing placed or blocked
+ * before it; where no spot is clear, at its first, over whatever is there.
+ */
+class LabelPlacer {
+  readonly #taken: Box[] = [];
+
+  constructor(readonly bounds: Box) {}
+
+  block(box: Box): void {
+    this.#taken.push(box);
+  }
+
+  place(markup: string, candidates: readonly Spot[]): Spot {
+    const line = kNoteFont + 3;
+    const reach = Math.ceil((this.bounds.y1 - this.bounds.y0) / line);
+    for (let n = 0; n <= reach; n++) {
+      for (const dy of n === 0 ? [0] : [n * line, -n * line]) {
+        for (const candidate of candidates) {
+          const spot = this.#inside(markup, { ...candidate, y: candidate.y + dy });
+          const box = textBox(markup, spot.x, spot.y, kNoteFont, spot.anchor);
+          if (!this.#taken.some((taken) => overlaps(taken, box))) {
+            this.#taken.push(box);
+            return spot;
+          }
+        }
+      }
+    }
+    return this.#inside(markup, candidates[0]);
+  }
+
+  /** The spot moved the least that brings its text inside the bounds (flush left where it is wider). */
+  #inside(markup: string, spot: Spot): Spot {
+    const box = textBox(markup, spot.x, spot.y, kNoteFont, spot.anchor);
+    const b = this.bounds;
+    const dx = box.x0 < b.x0 ? b.x0 - box.x0 : box.x1 > b.x1 ? Math.max(b.x1 - box.x1, b.x0 - box.x0) : 0;
+    const dy = box.y0 < b.y0 ? b.y0 - box.y0 : box.y1 > b.y1 ? b.y1 - box.y1 : 0;
+    return { x: spot.x + dx, y: spot.y + dy, anchor: spot.anchor };
+  }
+}
+
+const noteText = (spot: Spot, colour: string, markup: string) =>
+  `<text x="${fixed(spot.x)}" y="${fixed(spot.y)}" fill="${colour}" font-size="${kNoteFont}" text-anchor="${spot.anchor}" ${kHalo}>${markup}</text>`;
+
+// ---------------------------------------------------------------------------------------------------
 // Line plots
 
 let documentCount = 0;
+
+/** A stretch of a drawn line, or a point where both ends are one, in pixels: x1, y1, x2, y2. */
+type Trace = readonly [number, number, number, number];
+
+interface LegendEntry {
+  readonly label: string;
+  readonly colour: string;
+  readonly line: boolean;
+  readonly points: boolean;
+  readonly dashed: boolean;
+}
 
 export function linePlot(options: LinePlotOptions): string {
   const width = options.width ?? 680;
@@ -502,130 +571,189 @@ export function linePlot(options: LinePlotOptions): string {
   const right = Math.floor(width - Math.max(24, widestLabel(fittingTicks(xAxis(width - 24), true)) / 2 + 4));
   const x = xAxis(right);
   const y = yAxis(top);
+  const plot: Box = { x0: left, x1: right, y0: top, y1: bottom };
+  const inPlot = (px: number, py: number) => px >= left && px <= right && py >= top && py <= bottom;
+
   const clip = `clip${++documentCount}`;
   const body: string[] = [
     ...drawTitle(options.title, (left + right) / 2),
     `<defs><clipPath id="${clip}"><rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}"/></clipPath></defs>`,
     ...drawAxes({ x, y, xTicks: fittingTicks(x, true), yTicks }, options.xLabel, options.yLabel, true),
   ];
-  const plotted: string[] = [];
   const colourOf = (index: number, colour?: string) => colour ?? kPalette[index % kPalette.length];
 
-  plotted.push(
-    ...referenceLines(options.hLines ?? [], y, 'horizontal', [left, right]),
-    ...referenceLines(options.vLines ?? [], x, 'vertical', [top, bottom]),
-  );
+  // Where the data are drawn, first: the legend and the labels keep off it.
+  const traces: Trace[] = [];
+  const seriesSvg: string[] = [];
   for (const [index, s] of options.series.entries()) {
     const colour = colourOf(index, s.colour);
     // Unusable values (NaN, <= 0 on a log axis) break the line into segments.
-    const segments: string[][] = [[]];
-    const dots: string[] = [];
+    const segments: [number, number][][] = [[]];
     for (let k = 0; k < s.x.length; k++) {
       if (!usable(s.x[k], logX) || !usable(s.y[k], logY)) {
         if (segments[segments.length - 1].length > 0) segments.push([]);
         continue;
       }
-      const [px, py] = [fixed(project(x, s.x[k])), fixed(project(y, s.y[k]))];
-      segments[segments.length - 1].push(`${px},${py}`);
-      if (s.points) dots.push(`<circle cx="${px}" cy="${py}" r="3.5" fill="${colour}"/>`);
+      segments[segments.length - 1].push([fixed(project(x, s.x[k])), fixed(project(y, s.y[k]))]);
     }
     if (s.line ?? true) {
       const dash = s.dashed ? ' stroke-dasharray="7 4"' : '';
       for (const segment of segments.filter((seg) => seg.length > 1)) {
-        plotted.push(
-          `<polyline points="${segment.join(' ')}" fill="none" stroke="${colour}" stroke-width="2"${dash}/>`,
+        seriesSvg.push(
+          `<polyline points="${segment.map(([px, py]) => `${px},${py}`).join(' ')}" fill="none" stroke="${colour}" stroke-width="2"${dash}/>`,
         );
+        for (let k = 1; k < segment.length; k++) traces.push([...segment[k - 1], ...segment[k]]);
       }
     }
-    plotted.push(...dots);
+    if (s.points) {
+      for (const [px, py] of segments.flat()) {
+        seriesSvg.push(`<circle cx="${px}" cy="${py}" r="3.5" fill="${colour}"/>`);
+        traces.push([px, py, px, py]);
+      }
+    }
   }
-  for (const marker of options.markers ?? []) {
-    if (!usable(marker.x, logX) || !usable(marker.y, logY)) continue;
-    const [px, py] = [fixed(project(x, marker.x)), fixed(project(y, marker.y))];
-    const colour = marker.colour ?? '#000';
+  const markers = (options.markers ?? [])
+    .filter((marker) => usable(marker.x, logX) && usable(marker.y, logY))
+    .map((marker) => ({ ...marker, px: fixed(project(x, marker.x)), py: fixed(project(y, marker.y)) }));
+  for (const { px, py } of markers) traces.push([px, py, px, py]);
+
+  const entries: LegendEntry[] = options.series
+    .map((s, index) => ({
+      label: s.label,
+      colour: colourOf(index, s.colour),
+      line: s.line ?? true,
+      points: s.points ?? false,
+      dashed: s.dashed ?? false,
+    }))
+    .filter((entry) => entry.label !== '');
+  const legend = entries.length > 0 ? legendBox(entries, options.legend ?? 'top-right', plot, traces) : null;
+
+  const placer = new LabelPlacer({ x0: left + 3, x1: right - 3, y0: top + 3, y1: bottom - 3 });
+  if (legend) placer.block(legend);
+  for (const { px, py } of markers) placer.block({ x0: px - 6, x1: px + 6, y0: py - 6, y1: py + 6 });
+  const plotted: string[] = [
+    ...referenceLines(options.hLines ?? [], y, 'horizontal', plot, placer),
+    ...referenceLines(options.vLines ?? [], x, 'vertical', plot, placer),
+    ...seriesSvg,
+  ];
+  for (const { px, py, label, colour = '#000' } of markers) {
     plotted.push(
       `<path d="M${px - 6},${py} L${px},${py - 6} L${px + 6},${py} L${px},${py + 6} Z" fill="${colour}" stroke="#fff"/>`,
     );
-    if (marker.label) {
-      plotted.push(
-        `<text x="${px + 9}" y="${py - 7}" fill="${colour}" font-size="12" ${kHalo}>${escapeXml(marker.label)}</text>`,
-      );
-    }
+    if (!label || !inPlot(px, py)) continue;
+    const text = escapeXml(label);
+    const spot = placer.place(text, [
+      { x: px + 9, y: py - 7, anchor: 'start' },
+      { x: px - 9, y: py - 7, anchor: 'end' },
+      { x: px + 9, y: py + 16, anchor: 'start' },
+      { x: px - 9, y: py + 16, anchor: 'end' },
+    ]);
+    plotted.push(noteText(spot, colour, text));
   }
   body.push(`<g clip-path="url(#${clip})">`, ...plotted, '</g>');
-  body.push(...drawLegend(options, left, right, top, bottom, colourOf));
+  if (legend) body.push(...drawLegend(entries, legend));
   return svgDocument(width, height, body);
 }
 
 /**
- * Dotted lines at `lines[k].value` on `axis`, across the plot (`span`: its extent on the other axis),
- * with labels staggered so that neighbours do not overprint.
+ * Dotted lines at `lines[k].value` on `axis`, across the plot, with labels placed by `placer`: beside a
+ * vertical line near the top, above or below a horizontal one at either end.
  */
 function referenceLines(
   lines: readonly ReferenceLine[],
   axis: Axis,
   orientation: 'horizontal' | 'vertical',
-  span: readonly [number, number],
+  plot: Box,
+  placer: LabelPlacer,
 ): string[] {
   const out: string[] = [];
-  lines.forEach((line, index) => {
-    if (!usable(line.value, axis.log)) return;
+  for (const line of lines) {
+    if (!usable(line.value, axis.log)) continue;
     const at = fixed(project(axis, line.value));
     const colour = line.colour ?? '#555';
     const [x1, y1, x2, y2] =
-      orientation === 'horizontal' ? [span[0], at, span[1], at] : [at, span[0], at, span[1]];
+      orientation === 'horizontal' ? [plot.x0, at, plot.x1, at] : [at, plot.y0, at, plot.y1];
     out.push(
       `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${colour}" stroke-dasharray="2 4" stroke-width="1.5"/>`,
     );
-    if (!line.label) return;
-    let [tx, ty, anchor] = [span[0] + 6, at + (index % 2 === 0 ? -5 : 14), 'start'];
-    if (orientation === 'vertical') {
-      // Right of the line in the left half of the plot, left of it in the right half.
-      const middle = (axis.from + axis.to) / 2;
-      [tx, ty, anchor] =
-        at < middle
-          ? [at + 4, span[0] + 14 + 15 * (index % 3), 'start']
-          : [at - 4, span[0] + 14 + 15 * (index % 3), 'end'];
+    // A line outside the axis' range is clipped away, and its label with it.
+    if (!line.label || at < Math.min(axis.from, axis.to) || at > Math.max(axis.from, axis.to)) continue;
+    const text = escapeXml(line.label);
+    let candidates: Spot[];
+    if (orientation === 'horizontal') {
+      candidates = [
+        { x: plot.x0 + 6, y: at - 5, anchor: 'start' },
+        { x: plot.x0 + 6, y: at + 14, anchor: 'start' },
+        { x: plot.x1 - 6, y: at - 5, anchor: 'end' },
+        { x: plot.x1 - 6, y: at + 14, anchor: 'end' },
+      ];
+    } else {
+      // Right of the line in the left half of the plot, left of it in the right half, first.
+      const after: Spot = { x: at + 4, y: plot.y0 + 14, anchor: 'start' };
+      const before: Spot = { x: at - 4, y: plot.y0 + 14, anchor: 'end' };
+      candidates = at < (axis.from + axis.to) / 2 ? [after, before] : [before, after];
     }
-    out.push(
-      `<text x="${tx}" y="${ty}" fill="${colour}" font-size="12" text-anchor="${anchor}" ${kHalo}>${escapeXml(line.label)}</text>`,
-    );
-  });
+    out.push(noteText(placer.place(text, candidates), colour, text));
+  }
   return out;
 }
 
-function drawLegend(
-  options: LinePlotOptions,
-  left: number,
-  right: number,
-  top: number,
-  bottom: number,
-  colourOf: (index: number, colour?: string) => string,
-): string[] {
-  const entries = options.series.filter((s) => s.label !== '');
-  if (entries.length === 0) return [];
-  const rowHeight = 18;
-  const boxWidth = 36 + 7.2 * Math.max(...entries.map((s) => s.label.length));
-  const boxHeight = 8 + rowHeight * entries.length;
-  const corner = options.legend ?? 'top-right';
-  const bx = corner.endsWith('left') ? left + 10 : right - 10 - boxWidth;
-  const by = corner.startsWith('top') ? top + 10 : bottom - 10 - boxHeight;
+const kLegendRow = 18;
+const kLegendCorners: readonly LegendCorner[] = ['top-right', 'top-left', 'bottom-right', 'bottom-left'];
+
+/** Whether the stretch from (x1, y1) to (x2, y2), or the point where they are one, meets the box. */
+function crosses(box: Box, [x1, y1, x2, y2]: Trace): boolean {
+  if (Math.max(x1, x2) < box.x0 || Math.min(x1, x2) > box.x1) return false;
+  if (Math.max(y1, y2) < box.y0 || Math.min(y1, y2) > box.y1) return false;
+  // Within the box's bounds, the stretch meets it unless all four corners lie on one side of its line.
+  const side = (x: number, y: number) => Math.sign((x2 - x1) * (y - y1) - (y2 - y1) * (x - x1));
+  const sides = [side(box.x0, box.y0), side(box.x1, box.y0), side(box.x0, box.y1), side(box.x1, box.y1)];
+  return Math.min(...sides) <= 0 && Math.max(...sides) >= 0;
+}
+
+/** The legend's box in the requested corner; where that would hide data, in the corner hiding the least. */
+function legendBox(
+  entries: readonly LegendEntry[],
+  requested: LegendCorner,
+  plot: Box,
+  traces: readonly Trace[],
+): Box {
+  const width = 36 + Math.max(...entries.map((entry) => textWidth(escapeXml(entry.label), kNoteFont)));
+  const height = 8 + kLegendRow * entries.length;
+  const inCorner = (corner: LegendCorner): Box => {
+    const x0 = corner.endsWith('left') ? plot.x0 + 10 : plot.x1 - 10 - width;
+    const y0 = corner.startsWith('top') ? plot.y0 + 10 : plot.y1 - 10 - height;
+    return { x0, x1: x0 + width, y0, y1: y0 + height };
+  };
+  const hidden = (box: Box) => traces.filter((trace) => crosses(box, trace)).length;
+  let best = inCorner(requested);
+  let fewest = hidden(best);
+  for (const corner of kLegendCorners.filter((c) => c !== requested)) {
+    if (fewest === 0) break;
+    const box = inCorner(corner);
+    const count = hidden(box);
+    if (count < fewest) [best, fewest] = [box, count];
+  }
+  return best;
+}
+
+function drawLegend(entries: readonly LegendEntry[], box: Box): string[] {
+  const bx = box.x0;
   const out = [
-    `<rect x="${fixed(bx)}" y="${by}" width="${fixed(boxWidth)}" height="${boxHeight}" fill="#ffffff" fill-opacity="0.9" stroke="#999"/>`,
+    `<rect x="${fixed(bx)}" y="${fixed(box.y0)}" width="${fixed(box.x1 - bx)}" height="${fixed(box.y1 - box.y0)}" fill="#ffffff" fill-opacity="0.9" stroke="#999"/>`,
   ];
-  options.series.forEach((s, index) => {
-    const row = entries.indexOf(s);
-    if (row < 0) return;
-    const colour = colourOf(index, s.colour);
-    const ly = by + 4 + rowHeight * row + rowHeight / 2;
-    if (s.line ?? true) {
-      const dash = s.dashed ? ' stroke-dasharray="7 4"' : '';
+  entries.forEach((entry, row) => {
+    const ly = fixed(box.y0 + 4 + kLegendRow * row + kLegendRow / 2);
+    if (entry.line) {
+      const dash = entry.dashed ? ' stroke-dasharray="7 4"' : '';
       out.push(
-        `<line x1="${fixed(bx + 6)}" y1="${ly}" x2="${fixed(bx + 28)}" y2="${ly}" stroke="${colour}" stroke-width="2"${dash}/>`,
+        `<line x1="${fixed(bx + 6)}" y1="${ly}" x2="${fixed(bx + 28)}" y2="${ly}" stroke="${entry.colour}" stroke-width="2"${dash}/>`,
       );
     }
-    if (s.points) out.push(`<circle cx="${fixed(bx + 17)}" cy="${ly}" r="3.5" fill="${colour}"/>`);
-    out.push(`<text x="${fixed(bx + 34)}" y="${ly + 4}" font-size="12">${escapeXml(s.label)}</text>`);
+    if (entry.points) out.push(`<circle cx="${fixed(bx + 17)}" cy="${ly}" r="3.5" fill="${entry.colour}"/>`);
+    out.push(
+      `<text x="${fixed(bx + 34)}" y="${fixed(ly + 4)}" font-size="${kNoteFont}">${escapeXml(entry.label)}</text>`,
+    );
   });
   return out;
 }
