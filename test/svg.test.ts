@@ -4,12 +4,17 @@ import { describe, expect, test } from 'vitest';
 import {
   colourAt,
   escapeXml,
-  formatTick,
   heatMap,
   kViridis,
   linearTicks,
   linePlot,
   logTicks,
+  textBox,
+  textWidth,
+  type Anchor,
+  type Box,
+  type HeatMapOptions,
+  type LinePlotOptions,
 } from '../src/io/svg.ts';
 
 /** Tags balance and every '&' starts an entity: enough to know a viewer will parse the document. */
@@ -31,30 +36,68 @@ function expectWellFormed(svg: string): void {
 
 const count = (svg: string, pattern: RegExp) => [...svg.matchAll(pattern)].length;
 
+const labels = (ticks: { ticks: readonly { label: string }[] }) => ticks.ticks.map((t) => t.label);
+const sup = (exponent: string) => `<tspan dy="-0.5em" font-size="75%">${exponent}</tspan>`;
+
 describe('ticks', () => {
   test('linear ticks are 1, 2 or 5 times a power of ten, labelled with the decimals they need', () => {
-    expect(linearTicks(0, 1).map((t) => t.label)).toEqual(['0', '0.2', '0.4', '0.6', '0.8', '1.0']);
-    expect(linearTicks(0.99996, 1.00005).map((t) => t.label)).toEqual([
+    expect(labels(linearTicks(0, 1))).toEqual(['0', '0.2', '0.4', '0.6', '0.8', '1.0']);
+    expect(labels(linearTicks(0.99996, 1.00005))).toEqual([
       '0.99996',
       '0.99998',
       '1.00000',
       '1.00002',
       '1.00004',
     ]);
-    expect(linearTicks(-30, 170).map((t) => t.value)).toEqual([0, 50, 100, 150]);
-    expect(formatTick(2.5e7, 5e6)).toBe('2.5e7');
-    expect(formatTick(0, 0.1)).toBe('0');
+    expect(linearTicks(-30, 170).ticks.map((t) => t.value)).toEqual([0, 50, 100, 150]);
+    // Negative labels take a minus sign, as the exponents do.
+    expect(labels(linearTicks(-0.5, 0.5))).toEqual(['−0.4', '−0.2', '0', '0.2', '0.4']);
+  });
+
+  test('large and small values share one factor, shown once: the labels stay short', () => {
+    const big = linearTicks(0, 5e7);
+    expect(labels(big)).toEqual(['0', '1', '2', '3', '4', '5']);
+    expect(big.offset).toBe(`×10${sup('7')}`);
+    const small = linearTicks(1.2e-12, 9.9e-12);
+    expect(labels(small)).toEqual(['2', '4', '6', '8']);
+    expect(small.ticks.map((t) => t.value)).toEqual([2e-12, 4e-12, 6e-12, 8e-12]);
+    expect(small.offset).toBe(`×10${sup('−12')}`);
+  });
+
+  test('ticks that differ beyond the sixth digit are labelled from an offset, each label distinct', () => {
+    // 1.0000001 .. 1.0000003: labels 1.0 .. 3.0, the offset "×10^-7 + 1" (back on the baseline after it).
+    const tiny = linearTicks(1.00000009, 1.00000031);
+    expect(labels(tiny)).toEqual(['1.0', '1.5', '2.0', '2.5', '3.0']);
+    expect(tiny.offset).toBe(`×10${sup('−7')}<tspan dy="0.375em"> + 1</tspan>`);
+    tiny.ticks.forEach((t, k) => expect(t.value).toBeCloseTo(1 + (1 + 0.5 * k) * 1e-7, 15));
+    const near = linearTicks(1e6 + 0.0009, 1e6 + 0.0031);
+    expect(labels(near)).toEqual(['0.0010', '0.0015', '0.0020', '0.0025', '0.0030']);
+    expect(near.offset).toBe(`+ 10${sup('6')}`);
+    // Below zero the offset is taken towards zero: the labels keep the values' sign.
+    const below = linearTicks(-1e6 - 0.0031, -1e6 - 0.0009);
+    expect(labels(below)).toEqual(['−0.0030', '−0.0025', '−0.0020', '−0.0015', '−0.0010']);
+    expect(below.offset).toBe(`− 10${sup('6')}`);
+    expect(labels(linearTicks(123456.7, 123457.9))).toEqual(['6.8', '7.0', '7.2', '7.4', '7.6', '7.8']);
+    expect(linearTicks(123456.7, 123457.9).offset).toBe('+ 123450');
   });
 
   test('log ticks at decades, with 2 and 5 over at most three decades', () => {
-    expect(logTicks(10, 1e6).map((t) => t.value)).toEqual([10, 100, 1e3, 1e4, 1e5, 1e6]);
-    expect(logTicks(2, 60).map((t) => t.label)).toEqual(['2', '5', '10', '20', '50']);
-    expect(logTicks(2e5, 6e6).map((t) => t.label)[0]).toBe(
-      '2×10<tspan dy="-0.5em" font-size="75%">5</tspan>',
+    expect(logTicks(10, 1e6).ticks.map((t) => t.value)).toEqual([10, 100, 1e3, 1e4, 1e5, 1e6]);
+    expect(labels(logTicks(2, 60))).toEqual(['2', '5', '10', '20', '50']);
+    expect(labels(logTicks(2e5, 6e6))[0]).toBe(`2×10${sup('5')}`);
+    expect(labels(logTicks(1e-9, 1e-1)).every((label) => /10<tspan[^>]*>−\d<\/tspan>/.test(label))).toBe(
+      true,
     );
-    expect(logTicks(1e-9, 1e-1).every((t) => /10<tspan[^>]*>−\d<\/tspan>/.test(t.label))).toBe(true);
+    // Over thirty decades, every fifth: the exponents step evenly from a multiple of five.
+    expect(logTicks(1e-15, 1e15).ticks.map((t) => Math.log10(t.value))).toEqual([-15, -10, -5, 0, 5, 10, 15]);
     // Within a single decade the decades say nothing: linear ticks instead.
-    expect(logTicks(3, 4).length).toBeGreaterThanOrEqual(2);
+    expect(labels(logTicks(3, 4))).toEqual(['3.0', '3.5', '4.0']);
+  });
+
+  test('label widths are estimated from the characters shown, a superscript at three quarters', () => {
+    expect(textWidth('1.0', 10)).toBeCloseTo(3 * 6, 12);
+    expect(textWidth(`2×10${sup('−7')}`, 10)).toBeCloseTo(4 * 6 + 2 * 0.75 * 6, 12);
+    expect(textWidth('a &#38; b', 10)).toBeCloseTo(5 * 6, 12);
   });
 });
 
@@ -157,5 +200,264 @@ describe('heatMap', () => {
         colourLabel: '',
       }),
     ).toThrow(RangeError);
+  });
+
+  test('a grid with no cells, centres that run backwards and an empty value range are RangeErrors', () => {
+    const grid = { xLabel: '', yLabel: '', colourLabel: '', xRange: [0, 1], yRange: [0, 1] } as const;
+    expect(() => heatMap({ ...grid, columns: 0, rows: 2, values: [] })).toThrow('heat map: 0 x 2 cells');
+    expect(() => heatMap({ ...grid, xRange: [1, 0], columns: 2, rows: 1, values: [1, 2] })).toThrow(
+      'heat map: x centres from 1 to 0 (2 of them)',
+    );
+    expect(() => heatMap({ ...grid, columns: 1, rows: 1, values: [1], valueRange: [1, 1] })).toThrow(
+      'heat map: the value range [1, 1] is empty',
+    );
+  });
+});
+
+/** A text element placed by x and y (the rotated axis titles are not), with the box the layout estimates. */
+interface PlacedText {
+  readonly markup: string;
+  readonly attributes: string;
+  readonly box: Box;
+}
+
+function placedTexts(svg: string): PlacedText[] {
+  return [...svg.matchAll(/<text ((?:x|y)="[^>]*)>(.*?)<\/text>/g)].map(([, attributes, markup]) => {
+    const attribute = (name: string) => new RegExp(`(?:^| )${name}="([^"]*)"`).exec(attributes)?.[1];
+    const at = (name: string) => Number(attribute(name));
+    const anchor = (attribute('text-anchor') ?? 'start') as Anchor;
+    return {
+      markup,
+      attributes,
+      box: textBox(markup, at('x'), at('y'), Number(attribute('font-size') ?? 13), anchor),
+    };
+  });
+}
+
+const boxesOverlap = (a: Box, b: Box) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+
+/** Every pair of texts whose estimated boxes overlap, by their markup. */
+function overlappingTexts(texts: readonly PlacedText[]): [string, string][] {
+  return texts.flatMap((a, i) =>
+    texts
+      .slice(i + 1)
+      .flatMap((b) => (boxesOverlap(a.box, b.box) ? [[a.markup, b.markup] as [string, string]] : [])),
+  );
+}
+
+/** The plot area, from its clip path. */
+function plotArea(svg: string): Box {
+  const [x, y, width, height] = (
+    /<clipPath id="[^"]+"><rect x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)"/
+      .exec(svg)
+      ?.slice(1) ?? []
+  ).map(Number);
+  return { x0: x, x1: x + width, y0: y, y1: y + height };
+}
+
+/** No NaN or Infinity, and every number in a coordinate, size, point list, path or transform finite. */
+function expectFiniteCoordinates(svg: string): void {
+  expect(svg).not.toMatch(/NaN|Infinity/);
+  const numbers = [
+    ...[...svg.matchAll(/ (?:x|y|x1|y1|x2|y2|cx|cy|r|width|height)="([^"%]*)"/g)].map((m) => m[1]),
+    ...[...svg.matchAll(/ (?:points|d)="([^"]*)"/g)].flatMap(
+      (m) => m[1].match(/-?[\d.]+(?:e[+-]?\d+)?/g) ?? [],
+    ),
+    ...[...svg.matchAll(/translate\(([^)]*)\)/g)].flatMap((m) => m[1].split(' ')),
+  ].map(Number);
+  expect(numbers.length).toBeGreaterThan(10);
+  expect(numbers.filter((n) => !Number.isFinite(n))).toEqual([]);
+}
+
+/** The tick labels of the y axis (right-aligned left of the frame) and of the x axis (centred under it). */
+const yTickLabels = (svg: string) =>
+  placedTexts(svg)
+    .filter((t) => / text-anchor="end"/.test(t.attributes) && !/fill=|font-size/.test(t.attributes))
+    .map((t) => t.markup);
+const xTickLabels = (svg: string) =>
+  placedTexts(svg)
+    .filter((t) => t.attributes.includes('text-anchor="middle"') && !t.attributes.includes('font-size'))
+    .map((t) => t.markup);
+
+/** A line plot with axes named x and y. */
+const plotOf = (options: Omit<LinePlotOptions, 'xLabel' | 'yLabel'>) =>
+  linePlot({ xLabel: 'x', yLabel: 'y', ...options });
+/** A heat map with axes named x and y and, unless named, a colour bar named c. */
+const mapOf = (
+  options: Omit<HeatMapOptions, 'xLabel' | 'yLabel' | 'colourLabel'> & { colourLabel?: string },
+) => heatMap({ xLabel: 'x', yLabel: 'y', colourLabel: 'c', ...options });
+
+describe('extreme inputs', () => {
+  test('a nearly constant series gets distinct, short tick labels and its offset above the axis', () => {
+    const svg = plotOf({
+      series: [{ label: 's', x: [0, 1, 2], y: [1.0000001, 1.0000002, 1.0000003], points: true }],
+    });
+    expect(yTickLabels(svg)).toEqual(['1.0', '1.5', '2.0', '2.5', '3.0']);
+    expect(svg).toContain(`>×10${sup('−7')}<tspan dy="0.375em"> + 1</tspan></text>`);
+    // x from 1e6 + 0.001 to 1e6 + 0.003: the offset at the x axis' right end.
+    const wide = plotOf({ width: 320, series: [{ label: '', x: [1e6 + 0.001, 1e6 + 0.003], y: [0, 1] }] });
+    // On a 320 px plot five ticks 0.0005 apart would crowd: three 0.001 apart.
+    expect(xTickLabels(wide)).toEqual(['0.001', '0.002', '0.003']);
+    expect(wide).toContain(`>+ 10${sup('6')}</text>`);
+    expect(overlappingTexts(placedTexts(wide))).toEqual([]);
+  });
+
+  test('tick labels are thinned until they keep clear of each other on a small plot', () => {
+    const plot = (width: number, height: number) =>
+      plotOf({ width, height, series: [{ label: '', x: [0.99996, 1.00005], y: [1.2345e-12, 9.87e-12] }] });
+    const large = plot(680, 440);
+    expect(xTickLabels(large)).toEqual(['0.99996', '0.99998', '1.00000', '1.00002', '1.00004']);
+    expect(yTickLabels(large)).toEqual(['0.2', '0.4', '0.6', '0.8', '1.0']);
+    const small = plot(260, 160);
+    expect(xTickLabels(small)).toEqual(['1.00000', '1.00005']);
+    expect(yTickLabels(small)).toEqual(['0.5', '1.0']);
+    for (const svg of [large, small]) {
+      expect(svg).toContain(`>×10${sup('−11')}</text>`);
+      expect(overlappingTexts(placedTexts(svg))).toEqual([]);
+    }
+  });
+
+  test('crowded marker and reference-line labels keep clear of each other, the legend and the edges', () => {
+    const around = <T>(n: number, f: (k: number) => T) => Array.from({ length: n }, (_, k) => f(k));
+    const svg = plotOf({
+      series: [{ label: 'data', x: [0, 10], y: [0, 10] }],
+      markers: [
+        ...around(6, (k) => ({
+          x: 5 + 0.05 * k,
+          y: 5 + 0.03 * k,
+          label: `marker number ${k}`,
+        })),
+        { x: 10, y: 10, label: 'at the top right corner' },
+        { x: 0, y: 0, label: 'bottom left' },
+      ],
+      hLines: [
+        ...around(5, (k) => ({ value: 5 + 0.02 * k, label: `h line ${k}` })),
+        { value: 10.5, label: 'top' },
+      ],
+      vLines: [
+        ...around(5, (k) => ({ value: 4 + 0.05 * k, label: `v line ${k}` })),
+        { value: 10.5, label: 'edge' },
+      ],
+    });
+    const notes = placedTexts(svg).filter((t) => t.attributes.includes('paint-order'));
+    expect(notes.length).toBe(8 + 6 + 6);
+    expect(overlappingTexts(notes)).toEqual([]);
+    const area = plotArea(svg);
+    const outside = notes.filter(
+      ({ box }) => box.x0 < area.x0 || box.x1 > area.x1 || box.y0 < area.y0 || box.y1 > area.y1,
+    );
+    expect(outside.map((t) => t.markup)).toEqual([]);
+    const [x, y, width, height] = (
+      /<rect x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)" fill="#ffffff" fill-opacity/
+        .exec(svg)
+        ?.slice(1) ?? []
+    ).map(Number);
+    const legend = { x0: x, x1: x + width, y0: y, y1: y + height };
+    expect(notes.filter((t) => boxesOverlap(t.box, legend)).map((t) => t.markup)).toEqual([]);
+    expect(overlappingTexts(placedTexts(svg))).toEqual([]);
+  });
+
+  test('the legend leaves a corner where it would hide the data for one where it hides none', () => {
+    const xs = Array.from({ length: 20 }, (_, k) => k);
+    const svg = plotOf({ series: [{ label: 'rising to the top right', x: xs, y: xs.map((x) => x * x) }] });
+    const area = plotArea(svg);
+    // Top-right was asked for (the default); the curve leaves the top-left empty.
+    expect(svg).toMatch(new RegExp(`<rect x="${area.x0 + 10}" y="${area.y0 + 10}" [^>]*fill-opacity="0.9"`));
+  });
+
+  test('zero and negative values on a log axis are dropped; a range end that is not usable is the data’s', () => {
+    const svg = plotOf({
+      logX: true,
+      logY: true,
+      series: [{ label: 'some positive', x: [0, -1, 2, 3], y: [-1, 0, 5, 7] }],
+      markers: [{ x: -1, y: 3, label: 'at x = -1' }],
+      hLines: [{ value: 0, label: 'zero' }],
+    });
+    expect(count(svg, /<polyline points="[\d.]+,[\d.]+ [\d.]+,[\d.]+"/g)).toBe(1);
+    expect(svg).not.toContain('at x = -1');
+    expect(svg).not.toContain('>zero<');
+    // A caller's range of [0, NaN] on a linear axis: 0, and the data's padded top (7.1).
+    const open = plotOf({ series: [{ label: '', x: [2, 3], y: [5, 7] }], yRange: [0, NaN] });
+    expect(yTickLabels(open)).toEqual(['0', '2', '4', '6']);
+    expect(() => plotOf({ series: [{ label: '', x: [1, 2], y: [1, 2] }], yRange: [2, 1] })).toThrow(
+      'linePlot: the y range [2, 1] is empty',
+    );
+  });
+
+  test('a single point stands at the centre of the plot', () => {
+    const svg = plotOf({ series: [{ label: 'one', x: [3], y: [7], points: true }] });
+    const area = plotArea(svg);
+    const [cx, cy] = (/<circle cx="([^"]+)" cy="([^"]+)"/.exec(svg)?.slice(1) ?? []).map(Number);
+    expect(cx).toBeCloseTo((area.x0 + area.x1) / 2, 1);
+    expect(cy).toBeCloseTo((area.y0 + area.y1) / 2, 1);
+  });
+
+  const degenerate: [string, () => string][] = [
+    ['no series', () => plotOf({ series: [] })],
+    ['an empty series', () => plotOf({ series: [{ label: 'none', x: [], y: [] }] })],
+    ['one point at 0', () => plotOf({ series: [{ label: 'p', x: [0], y: [0] }] })],
+    ['equal values', () => plotOf({ series: [{ label: 'f', x: [1, 2], y: [5, 5] }] })],
+    [
+      'nothing positive on a log axis',
+      () => plotOf({ logY: true, series: [{ label: 'n', x: [1, 2], y: [-1, -2] }] }),
+    ],
+    [
+      'values from 1e-300 to 1e300 on a log axis',
+      () => plotOf({ logY: true, series: [{ label: 'w', x: [1, 2], y: [1e-300, 1e300] }] }),
+    ],
+    [
+      'a one-cell heat map',
+      () => mapOf({ xRange: [2, 2], yRange: [3, 3], columns: 1, rows: 1, values: [4] }),
+    ],
+    [
+      'a heat map with no finite value',
+      () =>
+        mapOf({
+          xRange: [0, 1],
+          yRange: [0, 1],
+          columns: 2,
+          rows: 2,
+          values: [NaN, NaN, NaN, NaN],
+        }),
+    ],
+    [
+      'a heat map of equal values on a flat strip',
+      () =>
+        mapOf({
+          xRange: [0, 1],
+          yRange: [0, 0.01],
+          columns: 20,
+          rows: 2,
+          values: new Array(40).fill(1e-9),
+        }),
+    ],
+  ];
+  test.each(degenerate)(
+    '%s: a well-formed document, every coordinate finite, no text over another',
+    (_, make) => {
+      const svg = make();
+      expectWellFormed(svg);
+      expectFiniteCoordinates(svg);
+      expect(overlappingTexts(placedTexts(svg))).toEqual([]);
+    },
+  );
+
+  test('a heat map of a tiny value range labels its colour bar from an offset, its title clear of the labels', () => {
+    const svg = mapOf({
+      xRange: [-1, 1],
+      yRange: [-1, 1],
+      columns: 3,
+      rows: 3,
+      values: Array.from({ length: 9 }, (_, k) => 1 + k * 1e-8),
+      colourLabel: 'B_z / B_ext',
+    });
+    const bar = placedTexts(svg).filter((t) => !/text-anchor|font-size/.test(t.attributes));
+    expect(bar.map((t) => t.markup)).toEqual(['0', '2', '4', '6', '8']);
+    expect(svg).toContain(`>×10${sup('−8')}<tspan dy="0.375em"> + 1</tspan></text>`);
+    expect(overlappingTexts(placedTexts(svg))).toEqual([]);
+    // The colour title is rotated: its ascent (0.8 em of 14 px) reaches left of its baseline.
+    const [titleX] =
+      /translate\(([\d.]+) [\d.]+\) rotate\(-90\)[^>]*>B_z/.exec(svg)?.slice(1).map(Number) ?? [];
+    expect(titleX - 0.8 * 14).toBeGreaterThan(Math.max(...bar.map((t) => t.box.x1)));
   });
 });

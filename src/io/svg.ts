@@ -5,6 +5,7 @@
 // write it to a file or insert it into the page. Element ids (clip paths, gradients) are numbered per
 // document, so that several documents can live in one page.
 
+/** A point with a value that is not finite, or not positive on a log axis, is left out: it breaks the line. */
 export interface PlotSeries {
   readonly label: string;
   readonly x: ArrayLike<number>;
@@ -45,11 +46,15 @@ export interface LinePlotOptions {
   readonly markers?: readonly PlotMarker[];
   readonly hLines?: readonly ReferenceLine[];
   readonly vLines?: readonly ReferenceLine[];
-  /** Axis ranges; default: the data (series, markers and reference lines), padded. */
+  /**
+   * Axis ranges; default: the data (series, markers and reference lines), padded. An end that is not
+   * finite (or not positive on a log axis) is the data's; a range that is then empty is a RangeError.
+   */
   readonly xRange?: readonly [number, number];
   readonly yRange?: readonly [number, number];
   readonly width?: number;
   readonly height?: number;
+  /** Default top-right; where the legend would hide drawn data there, the corner where it hides least. */
   readonly legend?: LegendCorner;
 }
 
@@ -68,7 +73,10 @@ export interface HeatMapOptions {
   readonly colourLabel: string;
   /** Values mapped to the ends of the colour scale; default: the data's min and max. */
   readonly valueRange?: readonly [number, number];
-  /** 'equal': one data unit is as long on both axes (a map); 'fill': the plot is square. */
+  /**
+   * 'equal': one data unit is as long on both axes (a map), within a height of 160 to 640 px and a width
+   * of at most twice `width`; 'fill': the plot is square.
+   */
   readonly aspect?: 'equal' | 'fill';
   /** Width of the plotting area in pixels. */
   readonly width?: number;
@@ -103,12 +111,71 @@ export function escapeXml(text: string): string {
 const fixed = (x: number) => Number(x.toFixed(2));
 
 // ---------------------------------------------------------------------------------------------------
+// Text extents: the layout keeps labels apart by estimating where their text stands
+
+/** Tick labels (the document's font size), axis titles, and notes (legend, markers, lines, offsets). */
+const kTickFont = 13;
+const kAxisTitleFont = 14;
+const kNoteFont = 12;
+/**
+ * The advance of an average character of Helvetica or Arial in em: a little over a digit's (0.556 em), so
+ * that labels laid out by it keep clear of each other.
+ */
+const kCharWidthEm = 0.6;
+/** The least room beside a tick label: between neighbours, and between the x axis' title and offset. */
+const kLabelGap = 10;
+/** Room above the frame for the y axis' (or colour bar's) offset. */
+const kOffsetRow = 14;
+
+/** The characters a run of SVG text content shows: an entity is one, a tag none. */
+const shownLength = (markup: string) => markup.replace(/<[^>]*>/g, '').replace(/&#?\w+;/g, '_').length;
+
+/** The estimated width of SVG text content; a superscript (a tspan at 75%) counts three quarters. */
+export function textWidth(markup: string, fontSize: number): number {
+  let superscript = 0;
+  const rest = markup.replace(/<tspan[^>]*font-size="75%"[^>]*>([^<]*)<\/tspan>/g, (_, inner: string) => {
+    superscript += shownLength(inner);
+    return '';
+  });
+  return kCharWidthEm * fontSize * (shownLength(rest) + 0.75 * superscript);
+}
+
+/** An extent in pixels: x0 < x1 from left to right, y0 < y1 from top to bottom. */
+export interface Box {
+  readonly x0: number;
+  readonly x1: number;
+  readonly y0: number;
+  readonly y1: number;
+}
+
+export type Anchor = 'start' | 'middle' | 'end';
+
+/** Where text with its baseline at y stands: 0.8 em of ascent above, 0.25 em of descent below. */
+export function textBox(markup: string, x: number, y: number, fontSize: number, anchor: Anchor): Box {
+  const width = textWidth(markup, fontSize);
+  const x0 = anchor === 'start' ? x : anchor === 'middle' ? x - width / 2 : x - width;
+  return { x0, x1: x0 + width, y0: y - 0.8 * fontSize, y1: y + 0.25 * fontSize };
+}
+
+const overlaps = (a: Box, b: Box) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+
+// ---------------------------------------------------------------------------------------------------
 // Axes
 
 export interface Tick {
   readonly value: number;
   /** SVG text content (may hold a superscript tspan). */
   readonly label: string;
+}
+
+/** An axis' ticks, and what their labels leave out. */
+export interface AxisTicks {
+  readonly ticks: readonly Tick[];
+  /**
+   * SVG text shown once at the axis' end where the labels are not the values themselves: a common factor,
+   * an offset or both ('×10⁻⁷ + 1': the label 2.5 stands for 1 + 2.5×10⁻⁷); '' where they are.
+   */
+  readonly offset: string;
 }
 
 /** 1, 2 or 5 times a power of ten, the smallest giving at most `target` intervals. */
@@ -119,28 +186,12 @@ function niceStep(span: number, target: number): number {
   return 10 * power;
 }
 
-/** A tick label with as many decimals as the step needs, or scientific notation when that is shorter. */
-export function formatTick(value: number, step: number): string {
-  if (value === 0) return '0';
-  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
-  const plain = value.toFixed(Math.min(decimals, 20));
-  const magnitude = Math.abs(value);
-  if (magnitude >= 1e6 || (magnitude < 1e-3 && plain.length > 7)) {
-    const digits = Math.max(0, Math.floor(Math.log10(magnitude)) - Math.floor(Math.log10(step) + 1e-9));
-    return value.toExponential(Math.min(digits, 6)).replace('e+', 'e');
-  }
-  return plain;
-}
-
-export function linearTicks(lower: number, upper: number, target = 6): Tick[] {
-  const step = niceStep(upper - lower, target);
-  const ticks: Tick[] = [];
-  for (let k = Math.ceil(lower / step - 1e-9); k * step <= upper + 1e-9 * step; k++) {
-    const value = Math.abs(k * step) < step * 1e-9 ? 0 : k * step;
-    ticks.push({ value, label: formatTick(value, step) });
-  }
-  return ticks;
-}
+const decimalPower = (x: number) => Math.floor(Math.log10(x) + 1e-9);
+/** count × 10^power as near as a double gets: a division by 10^-power (exact to 10^22) rounds once. */
+const scaled = (count: number, power: number) => (power >= 0 ? count * 10 ** power : count / 10 ** -power);
+/** A number as typeset: a minus sign, not a hyphen. */
+const typeset = (value: number, decimals: number) =>
+  value === 0 ? '0' : value.toFixed(decimals).replace('-', '−');
 
 function powerOfTen(exponent: number, mantissa = 1): string {
   if (mantissa === 1 && exponent === 0) return '1';
@@ -149,31 +200,96 @@ function powerOfTen(exponent: number, mantissa = 1): string {
   return `${base}<tspan dy="-0.5em" font-size="75%">${exponent < 0 ? '−' : ''}${Math.abs(exponent)}</tspan>`;
 }
 
+/** Tick labels are plain numbers from 10⁻³ up to 10⁶, with at most kLabelDigits significant digits. */
+const kLabelDigits = 6;
+const plainMagnitude = (magnitude: number) => magnitude >= -3 && magnitude <= 5;
+
+/** count × 10^power (count a whole number >= 0) in the fewest digits. */
+function numberLabel(count: number, power: number): string {
+  for (; count !== 0 && count % 10 === 0; power++) count /= 10;
+  const magnitude = count > 0 ? power + decimalPower(count) : power;
+  if (plainMagnitude(magnitude)) return typeset(scaled(count, power), Math.max(0, -power));
+  return powerOfTen(magnitude, scaled(count, power - magnitude));
+}
+
 /**
- * Decades, every k-th when there are many; 2 and 5 as well when the range spans at most three decades.
+ * Labels of ticks at count_k × 10^power (whole count_k, ascending) with the decimals the step needs, so
+ * that no two are alike and none carries a digit more: plain numbers; with a common factor ×10^e below
+ * 10⁻³ and from 10⁶ on; from an offset where the ticks differ only beyond kLabelDigits significant digits
+ * (1.0000001 to 1.0000003 read 1.0 to 3.0, ×10⁻⁷ + 1).
+ */
+function tickLabels(counts: readonly number[], power: number): { labels: string[]; offset: string } {
+  const largest = Math.max(...counts.map(Math.abs));
+  const magnitude = largest > 0 ? power + decimalPower(largest) : power;
+  if (magnitude - power + 1 > kLabelDigits) {
+    // The offset: the tick nearest 0 rounded towards 0 to the power of ten above the ticks' span (they
+    // share a sign, being far from 0 for their span).
+    const base = 10 ** (decimalPower(Math.max(1, counts[counts.length - 1] - counts[0])) + 1);
+    const offsetCount =
+      counts[0] >= 0
+        ? Math.floor(counts[0] / base) * base
+        : Math.ceil(counts[counts.length - 1] / base) * base;
+    const inner = tickLabels(
+      counts.map((count) => count - offsetCount),
+      power,
+    );
+    const shown = `${offsetCount < 0 ? '−' : '+'} ${numberLabel(Math.abs(offsetCount), power)}`;
+    // After a factor's superscript (dy -0.5em of its 75%), back down to the baseline.
+    const offset = inner.offset ? `${inner.offset}<tspan dy="0.375em"> ${shown}</tspan>` : shown;
+    return { labels: inner.labels, offset };
+  }
+  if (!plainMagnitude(magnitude)) {
+    return {
+      labels: counts.map((count) => typeset(scaled(count, power - magnitude), magnitude - power)),
+      offset: `×${powerOfTen(magnitude)}`,
+    };
+  }
+  return { labels: counts.map((count) => typeset(scaled(count, power), Math.max(0, -power))), offset: '' };
+}
+
+/** Ticks at the multiples in [lower, upper] of a 1-2-5 step that makes at most `target` intervals. */
+export function linearTicks(lower: number, upper: number, target = 6): AxisTicks {
+  const step = niceStep(upper - lower, target);
+  const power = decimalPower(step);
+  const unit = Math.round(step / 10 ** power);
+  const counts: number[] = [];
+  // k = 0 as +0 (Math.ceil gives -0 from just below 0), which labels and compares as 0.
+  for (let k = Math.ceil(lower / step - 1e-9); k * step <= upper + 1e-9 * step; k++) {
+    counts.push(k === 0 ? 0 : k * unit);
+  }
+  const { labels, offset } = tickLabels(counts, power);
+  return { ticks: counts.map((count, k) => ({ value: scaled(count, power), label: labels[k] })), offset };
+}
+
+/**
+ * Decades, every k-th of them (k 1, 2 or 5 times a power of ten, at most `target` intervals) when there
+ * are many; 2 and 5 as well where that makes at most target + 1 ticks (up to three decades for 8).
  * Labels are powers of ten, or plain numbers when every tick lies in [1e-3, 1e5] and 2 and 5 are shown.
  */
-export function logTicks(lower: number, upper: number): Tick[] {
+export function logTicks(lower: number, upper: number, target = 8): AxisTicks {
   const first = Math.floor(Math.log10(lower) + 1e-9);
   const last = Math.ceil(Math.log10(upper) - 1e-9);
-  const every = Math.max(1, Math.ceil((last - first) / 8));
-  const mantissas = last - first <= 3 ? [1, 2, 5] : [1];
+  const every = Math.max(1, niceStep(last - first, target));
+  const mantissas = 3 * (last - first) <= target + 1 ? [1, 2, 5] : [1];
   const ticks: { value: number; m: number; e: number }[] = [];
   for (let e = first; e <= last; e++) {
     for (const m of mantissas) {
-      const value = m * 10 ** e;
+      const value = scaled(m, e);
       if (value < lower * (1 - 1e-9) || value > upper * (1 + 1e-9)) continue;
-      if (m === 1 && (e - first) % every !== 0) continue;
+      if (m === 1 && e % every !== 0) continue;
       ticks.push({ value, m, e });
     }
   }
   // Fewer than two ticks says nothing about the scale: fall back to linear ticks inside the range.
-  if (ticks.length < 2) return linearTicks(lower, upper, 4);
+  if (ticks.length < 2) return linearTicks(lower, upper, Math.min(4, target));
   const plain = mantissas.length > 1 && ticks.every((t) => t.value >= 1e-3 && t.value <= 1e5);
-  return ticks.map(({ value, m, e }) => ({
-    value,
-    label: plain ? String(Number(value.toPrecision(1))) : powerOfTen(e, m),
-  }));
+  return {
+    ticks: ticks.map(({ value, m, e }) => ({
+      value,
+      label: plain ? String(Number(value.toPrecision(1))) : powerOfTen(e, m),
+    })),
+    offset: '',
+  };
 }
 
 interface Axis {
@@ -192,33 +308,94 @@ function project(axis: Axis, value: number): number {
   return axis.from + t * (axis.to - axis.from);
 }
 
+/** Whether each label keeps clear of the next where they stand on `axis`: side by side, or stacked. */
+function labelsClear(ticks: readonly Tick[], axis: Axis, horizontal: boolean): boolean {
+  return ticks.every((tick, k) => {
+    if (k === 0) return true;
+    const before = ticks[k - 1];
+    const distance = Math.abs(project(axis, tick.value) - project(axis, before.value));
+    const needed = horizontal
+      ? (textWidth(tick.label, kTickFont) + textWidth(before.label, kTickFont)) / 2 + kLabelGap
+      : kTickFont + 3;
+    return distance >= needed;
+  });
+}
+
+/**
+ * The densest ticks (up to 6 intervals on a linear axis, up to 8 decades on a log one) whose labels keep
+ * clear of each other along `axis`; the sparsest where none do.
+ */
+function fittingTicks(axis: Axis, horizontal: boolean): AxisTicks {
+  const targets = axis.log ? [8, 6, 4, 3, 2] : [6, 5, 4, 3, 2];
+  const make = (target: number) =>
+    axis.log ? logTicks(axis.lower, axis.upper, target) : linearTicks(axis.lower, axis.upper, target);
+  for (const target of targets.slice(0, -1)) {
+    const ticks = make(target);
+    if (labelsClear(ticks.ticks, axis, horizontal)) return ticks;
+  }
+  return make(targets[targets.length - 1]);
+}
+
+const widestLabel = (ticks: AxisTicks) =>
+  Math.max(0, ...ticks.ticks.map((t) => textWidth(t.label, kTickFont)));
+/**
+ * How far left of the frame the y axis' title has its baseline (rotated, the descent towards the ticks):
+ * clear of the widest tick label, which ends 8 px left of the frame.
+ */
+const yTitleOffset = (yTicks: AxisTicks) => Math.max(62, widestLabel(yTicks) + 18);
+/** The frame's left edge: room for the y axis' title and its ascent. */
+const leftMargin = (yTicks: AxisTicks) => Math.ceil(yTitleOffset(yTicks) + 22);
+
 function usable(value: number, log: boolean): boolean {
   return Number.isFinite(value) && (!log || value > 0);
+}
+
+/** A range of one value (or of values alike to twelve digits) widened to ±5% of it, or to ±1 about 0. */
+function widened(lower: number, upper: number): [number, number] {
+  if (upper - lower > 1e-12 * Math.max(Math.abs(lower), Math.abs(upper))) return [lower, upper];
+  const half = lower !== 0 ? Math.abs(lower) * 0.05 : 1;
+  return [lower - half, upper + half];
 }
 
 /** The data range, padded by 5% of its span (linear) or of its decades (log); a point gets a span. */
 function dataRange(values: readonly number[], log: boolean): [number, number] {
   const finite = values.filter((v) => usable(v, log));
   if (finite.length === 0) return log ? [1, 10] : [0, 1];
-  let lower = Math.min(...finite);
-  let upper = Math.max(...finite);
+  const least = finite.reduce((a, b) => Math.min(a, b));
+  const most = finite.reduce((a, b) => Math.max(a, b));
   if (log) {
-    let [a, b] = [Math.log10(lower), Math.log10(upper)];
+    let [a, b] = [Math.log10(least), Math.log10(most)];
     if (b - a < 1e-9) [a, b] = [a - 0.5, b + 0.5];
     const pad = 0.05 * (b - a);
-    return [10 ** (a - pad), 10 ** (b + pad)];
+    // Padding beyond the doubles would put an end at 0 or Infinity.
+    return [Math.max(10 ** (a - pad), Number.MIN_VALUE), Math.min(10 ** (b + pad), Number.MAX_VALUE)];
   }
-  if (upper - lower <= 1e-12 * Math.max(Math.abs(lower), Math.abs(upper), 1e-300)) {
-    const half = Math.abs(lower) > 0 ? Math.abs(lower) * 0.05 : 1;
-    [lower, upper] = [lower - half, upper + half];
-  }
+  const [lower, upper] = widened(least, most);
   const pad = 0.05 * (upper - lower);
   return [lower - pad, upper + pad];
 }
 
+/**
+ * An axis' range: the caller's, where an end that is not finite (or not positive on a log axis) is the
+ * data's; an empty one is refused.
+ */
+function axisRange(
+  given: readonly [number, number] | undefined,
+  values: readonly number[],
+  log: boolean,
+  name: string,
+): [number, number] {
+  const data = dataRange(values, log);
+  if (!given) return data;
+  const lower = usable(given[0], log) ? given[0] : data[0];
+  const upper = usable(given[1], log) ? given[1] : data[1];
+  if (!(upper > lower)) throw new RangeError(`linePlot: the ${name} range [${lower}, ${upper}] is empty`);
+  return [lower, upper];
+}
+
 function svgDocument(width: number, height: number, body: string[]): string {
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${kFont} font-size="13">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${kFont} font-size="${kTickFont}">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     ...body,
     '</svg>',
@@ -226,26 +403,50 @@ function svgDocument(width: number, height: number, body: string[]): string {
   ].join('\n');
 }
 
-/** Frame, ticks, tick labels, grid lines and axis titles around the plot area. */
-function drawAxes(x: Axis, y: Axis, xLabel: string, yLabel: string, grid: boolean): string[] {
+/** The axes around a plot area and their ticks. */
+interface Frame {
+  readonly x: Axis;
+  readonly y: Axis;
+  readonly xTicks: AxisTicks;
+  readonly yTicks: AxisTicks;
+}
+
+/**
+ * Frame, ticks, tick labels, grid lines and axis titles around the plot area; the x axis' offset at its
+ * right end under the tick labels, the y axis' above the frame.
+ */
+function drawAxes(frame: Frame, xLabel: string, yLabel: string, grid: boolean): string[] {
+  const { x, y, xTicks, yTicks } = frame;
   const [left, right, bottom, top] = [x.from, x.to, y.from, y.to];
   const out: string[] = [];
-  for (const tick of x.log ? logTicks(x.lower, x.upper) : linearTicks(x.lower, x.upper)) {
+  for (const tick of xTicks.ticks) {
     const px = fixed(project(x, tick.value));
     if (grid) out.push(`<line x1="${px}" y1="${top}" x2="${px}" y2="${bottom}" stroke="#e5e5e5"/>`);
     out.push(`<line x1="${px}" y1="${bottom}" x2="${px}" y2="${bottom + 5}" stroke="#333"/>`);
     out.push(`<text x="${px}" y="${bottom + 19}" text-anchor="middle">${tick.label}</text>`);
   }
-  for (const tick of y.log ? logTicks(y.lower, y.upper) : linearTicks(y.lower, y.upper)) {
+  for (const tick of yTicks.ticks) {
     const py = fixed(project(y, tick.value));
     if (grid) out.push(`<line x1="${left}" y1="${py}" x2="${right}" y2="${py}" stroke="#e5e5e5"/>`);
     out.push(`<line x1="${left - 5}" y1="${py}" x2="${left}" y2="${py}" stroke="#333"/>`);
     out.push(`<text x="${left - 8}" y="${py + 4}" text-anchor="end">${tick.label}</text>`);
   }
+  const xTitle = escapeXml(xLabel);
+  let xTitleCentre = (left + right) / 2;
+  if (xTicks.offset) {
+    out.push(
+      `<text x="${right}" y="${bottom + 42}" text-anchor="end" font-size="${kNoteFont}">${xTicks.offset}</text>`,
+    );
+    const room = right - textWidth(xTicks.offset, kNoteFont) - kLabelGap;
+    xTitleCentre = Math.min(xTitleCentre, room - textWidth(xTitle, kAxisTitleFont) / 2);
+  }
+  if (yTicks.offset) {
+    out.push(`<text x="${left}" y="${top - 10}" font-size="${kNoteFont}">${yTicks.offset}</text>`);
+  }
   out.push(
-    `<rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}" fill="none" stroke="#333"/>`,
-    `<text x="${(left + right) / 2}" y="${bottom + 42}" text-anchor="middle" font-size="14">${escapeXml(xLabel)}</text>`,
-    `<text transform="translate(${left - 62} ${(top + bottom) / 2}) rotate(-90)" text-anchor="middle" font-size="14">${escapeXml(yLabel)}</text>`,
+    `<rect x="${left}" y="${top}" width="${fixed(right - left)}" height="${fixed(bottom - top)}" fill="none" stroke="#333"/>`,
+    `<text x="${fixed(xTitleCentre)}" y="${bottom + 42}" text-anchor="middle" font-size="${kAxisTitleFont}">${xTitle}</text>`,
+    `<text transform="translate(${fixed(left - yTitleOffset(yTicks))} ${fixed((top + bottom) / 2)}) rotate(-90)" text-anchor="middle" font-size="${kAxisTitleFont}">${escapeXml(yLabel)}</text>`,
   );
   return out;
 }
@@ -253,15 +454,81 @@ function drawAxes(x: Axis, y: Axis, xLabel: string, yLabel: string, grid: boolea
 function drawTitle(title: string | undefined, centre: number): string[] {
   return title
     ? [
-        `<text x="${centre}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
+        `<text x="${fixed(centre)}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
       ]
     : [];
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Labels placed clear of each other
+
+/** Where a label's text goes: its baseline's start, middle or end. */
+interface Spot {
+  readonly x: number;
+  readonly y: number;
+  readonly anchor: Anchor;
+}
+
+/**
+ * Places notes (marker and reference-line labels) one at a time inside `bounds`: each at the first of its
+ * candidate spots, nudged up or down by whole lines as needed, where it overlaps nothing placed or blocked
+ * before it; where no spot is clear, at its first, over whatever is there.
+ */
+class LabelPlacer {
+  readonly #taken: Box[] = [];
+
+  constructor(readonly bounds: Box) {}
+
+  block(box: Box): void {
+    this.#taken.push(box);
+  }
+
+  place(markup: string, candidates: readonly Spot[]): Spot {
+    const line = kNoteFont + 3;
+    const reach = Math.ceil((this.bounds.y1 - this.bounds.y0) / line);
+    for (let n = 0; n <= reach; n++) {
+      for (const dy of n === 0 ? [0] : [n * line, -n * line]) {
+        for (const candidate of candidates) {
+          const spot = this.#inside(markup, { ...candidate, y: candidate.y + dy });
+          const box = textBox(markup, spot.x, spot.y, kNoteFont, spot.anchor);
+          if (!this.#taken.some((taken) => overlaps(taken, box))) {
+            this.#taken.push(box);
+            return spot;
+          }
+        }
+      }
+    }
+    return this.#inside(markup, candidates[0]);
+  }
+
+  /** The spot moved the least that brings its text inside the bounds (flush left where it is wider). */
+  #inside(markup: string, spot: Spot): Spot {
+    const box = textBox(markup, spot.x, spot.y, kNoteFont, spot.anchor);
+    const b = this.bounds;
+    const dx = box.x0 < b.x0 ? b.x0 - box.x0 : box.x1 > b.x1 ? Math.max(b.x1 - box.x1, b.x0 - box.x0) : 0;
+    const dy = box.y0 < b.y0 ? b.y0 - box.y0 : box.y1 > b.y1 ? b.y1 - box.y1 : 0;
+    return { x: spot.x + dx, y: spot.y + dy, anchor: spot.anchor };
+  }
+}
+
+const noteText = (spot: Spot, colour: string, markup: string) =>
+  `<text x="${fixed(spot.x)}" y="${fixed(spot.y)}" fill="${colour}" font-size="${kNoteFont}" text-anchor="${spot.anchor}" ${kHalo}>${markup}</text>`;
+
+// ---------------------------------------------------------------------------------------------------
 // Line plots
 
 let documentCount = 0;
+
+/** A stretch of a drawn line, or a point where both ends are one, in pixels: x1, y1, x2, y2. */
+type Trace = readonly [number, number, number, number];
+
+interface LegendEntry {
+  readonly label: string;
+  readonly colour: string;
+  readonly line: boolean;
+  readonly points: boolean;
+  readonly dashed: boolean;
+}
 
 export function linePlot(options: LinePlotOptions): string {
   const width = options.width ?? 680;
@@ -279,140 +546,214 @@ export function linePlot(options: LinePlotOptions): string {
     }
   }
   for (const m of options.markers ?? []) {
-    xs.push(m.x);
-    ys.push(m.y);
+    if (usable(m.x, logX) && usable(m.y, logY)) {
+      xs.push(m.x);
+      ys.push(m.y);
+    }
   }
   for (const line of options.hLines ?? []) ys.push(line.value);
   for (const line of options.vLines ?? []) xs.push(line.value);
-  const [xLower, xUpper] = options.xRange ?? dataRange(xs, logX);
-  const [yLower, yUpper] = options.yRange ?? dataRange(ys, logY);
-  const [left, right, top, bottom] = [84, width - 24, options.title ? 40 : 20, height - 58];
-  const x: Axis = { lower: xLower, upper: xUpper, log: logX, from: left, to: right };
-  const y: Axis = { lower: yLower, upper: yUpper, log: logY, from: bottom, to: top };
+  const [xLower, xUpper] = axisRange(options.xRange, xs, logX, 'x');
+  const [yLower, yUpper] = axisRange(options.yRange, ys, logY, 'y');
+
+  // Margins from the tick labels: the y labels' width sets the left one, the x labels' half width the
+  // right one (the last may be centred on the frame's edge), a y offset a row above the frame.
+  const bottom = height - 58;
+  const yAxis = (top: number): Axis => ({ lower: yLower, upper: yUpper, log: logY, from: bottom, to: top });
+  let top = options.title ? 40 : 20;
+  let yTicks = fittingTicks(yAxis(top), false);
+  if (yTicks.offset) {
+    top += kOffsetRow;
+    yTicks = fittingTicks(yAxis(top), false);
+  }
+  const left = leftMargin(yTicks);
+  const xAxis = (right: number): Axis => ({ lower: xLower, upper: xUpper, log: logX, from: left, to: right });
+  const right = Math.floor(width - Math.max(24, widestLabel(fittingTicks(xAxis(width - 24), true)) / 2 + 4));
+  const x = xAxis(right);
+  const y = yAxis(top);
+  const plot: Box = { x0: left, x1: right, y0: top, y1: bottom };
+  const inPlot = (px: number, py: number) => px >= left && px <= right && py >= top && py <= bottom;
+
   const clip = `clip${++documentCount}`;
   const body: string[] = [
     ...drawTitle(options.title, (left + right) / 2),
     `<defs><clipPath id="${clip}"><rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}"/></clipPath></defs>`,
-    ...drawAxes(x, y, options.xLabel, options.yLabel, true),
+    ...drawAxes({ x, y, xTicks: fittingTicks(x, true), yTicks }, options.xLabel, options.yLabel, true),
   ];
-  const plotted: string[] = [];
   const colourOf = (index: number, colour?: string) => colour ?? kPalette[index % kPalette.length];
 
-  plotted.push(
-    ...referenceLines(options.hLines ?? [], y, 'horizontal', [left, right]),
-    ...referenceLines(options.vLines ?? [], x, 'vertical', [top, bottom]),
-  );
+  // Where the data are drawn, first: the legend and the labels keep off it.
+  const traces: Trace[] = [];
+  const seriesSvg: string[] = [];
   for (const [index, s] of options.series.entries()) {
     const colour = colourOf(index, s.colour);
     // Unusable values (NaN, <= 0 on a log axis) break the line into segments.
-    const segments: string[][] = [[]];
-    const dots: string[] = [];
+    const segments: [number, number][][] = [[]];
     for (let k = 0; k < s.x.length; k++) {
       if (!usable(s.x[k], logX) || !usable(s.y[k], logY)) {
         if (segments[segments.length - 1].length > 0) segments.push([]);
         continue;
       }
-      const [px, py] = [fixed(project(x, s.x[k])), fixed(project(y, s.y[k]))];
-      segments[segments.length - 1].push(`${px},${py}`);
-      if (s.points) dots.push(`<circle cx="${px}" cy="${py}" r="3.5" fill="${colour}"/>`);
+      segments[segments.length - 1].push([fixed(project(x, s.x[k])), fixed(project(y, s.y[k]))]);
     }
     if (s.line ?? true) {
       const dash = s.dashed ? ' stroke-dasharray="7 4"' : '';
       for (const segment of segments.filter((seg) => seg.length > 1)) {
-        plotted.push(
-          `<polyline points="${segment.join(' ')}" fill="none" stroke="${colour}" stroke-width="2"${dash}/>`,
+        seriesSvg.push(
+          `<polyline points="${segment.map(([px, py]) => `${px},${py}`).join(' ')}" fill="none" stroke="${colour}" stroke-width="2"${dash}/>`,
         );
+        for (let k = 1; k < segment.length; k++) traces.push([...segment[k - 1], ...segment[k]]);
       }
     }
-    plotted.push(...dots);
+    if (s.points) {
+      for (const [px, py] of segments.flat()) {
+        seriesSvg.push(`<circle cx="${px}" cy="${py}" r="3.5" fill="${colour}"/>`);
+        traces.push([px, py, px, py]);
+      }
+    }
   }
-  for (const marker of options.markers ?? []) {
-    if (!usable(marker.x, logX) || !usable(marker.y, logY)) continue;
-    const [px, py] = [fixed(project(x, marker.x)), fixed(project(y, marker.y))];
-    const colour = marker.colour ?? '#000';
+  const markers = (options.markers ?? [])
+    .filter((marker) => usable(marker.x, logX) && usable(marker.y, logY))
+    .map((marker) => ({ ...marker, px: fixed(project(x, marker.x)), py: fixed(project(y, marker.y)) }));
+  for (const { px, py } of markers) traces.push([px, py, px, py]);
+
+  const entries: LegendEntry[] = options.series
+    .map((s, index) => ({
+      label: s.label,
+      colour: colourOf(index, s.colour),
+      line: s.line ?? true,
+      points: s.points ?? false,
+      dashed: s.dashed ?? false,
+    }))
+    .filter((entry) => entry.label !== '');
+  const legend = entries.length > 0 ? legendBox(entries, options.legend ?? 'top-right', plot, traces) : null;
+
+  const placer = new LabelPlacer({ x0: left + 3, x1: right - 3, y0: top + 3, y1: bottom - 3 });
+  if (legend) placer.block(legend);
+  for (const { px, py } of markers) placer.block({ x0: px - 6, x1: px + 6, y0: py - 6, y1: py + 6 });
+  const plotted: string[] = [
+    ...referenceLines(options.hLines ?? [], y, 'horizontal', plot, placer),
+    ...referenceLines(options.vLines ?? [], x, 'vertical', plot, placer),
+    ...seriesSvg,
+  ];
+  for (const { px, py, label, colour = '#000' } of markers) {
     plotted.push(
       `<path d="M${px - 6},${py} L${px},${py - 6} L${px + 6},${py} L${px},${py + 6} Z" fill="${colour}" stroke="#fff"/>`,
     );
-    if (marker.label) {
-      plotted.push(
-        `<text x="${px + 9}" y="${py - 7}" fill="${colour}" font-size="12" ${kHalo}>${escapeXml(marker.label)}</text>`,
-      );
-    }
+    if (!label || !inPlot(px, py)) continue;
+    const text = escapeXml(label);
+    const spot = placer.place(text, [
+      { x: px + 9, y: py - 7, anchor: 'start' },
+      { x: px - 9, y: py - 7, anchor: 'end' },
+      { x: px + 9, y: py + 16, anchor: 'start' },
+      { x: px - 9, y: py + 16, anchor: 'end' },
+    ]);
+    plotted.push(noteText(spot, colour, text));
   }
   body.push(`<g clip-path="url(#${clip})">`, ...plotted, '</g>');
-  body.push(...drawLegend(options, left, right, top, bottom, colourOf));
+  if (legend) body.push(...drawLegend(entries, legend));
   return svgDocument(width, height, body);
 }
 
 /**
- * Dotted lines at `lines[k].value` on `axis`, across the plot (`span`: its extent on the other axis),
- * with labels staggered so that neighbours do not overprint.
+ * Dotted lines at `lines[k].value` on `axis`, across the plot, with labels placed by `placer`: beside a
+ * vertical line near the top, above or below a horizontal one at either end.
  */
 function referenceLines(
   lines: readonly ReferenceLine[],
   axis: Axis,
   orientation: 'horizontal' | 'vertical',
-  span: readonly [number, number],
+  plot: Box,
+  placer: LabelPlacer,
 ): string[] {
   const out: string[] = [];
-  lines.forEach((line, index) => {
-    if (!usable(line.value, axis.log)) return;
+  for (const line of lines) {
+    if (!usable(line.value, axis.log)) continue;
     const at = fixed(project(axis, line.value));
     const colour = line.colour ?? '#555';
     const [x1, y1, x2, y2] =
-      orientation === 'horizontal' ? [span[0], at, span[1], at] : [at, span[0], at, span[1]];
+      orientation === 'horizontal' ? [plot.x0, at, plot.x1, at] : [at, plot.y0, at, plot.y1];
     out.push(
       `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${colour}" stroke-dasharray="2 4" stroke-width="1.5"/>`,
     );
-    if (!line.label) return;
-    let [tx, ty, anchor] = [span[0] + 6, at + (index % 2 === 0 ? -5 : 14), 'start'];
-    if (orientation === 'vertical') {
-      // Right of the line in the left half of the plot, left of it in the right half.
-      const middle = (axis.from + axis.to) / 2;
-      [tx, ty, anchor] =
-        at < middle
-          ? [at + 4, span[0] + 14 + 15 * (index % 3), 'start']
-          : [at - 4, span[0] + 14 + 15 * (index % 3), 'end'];
+    // A line outside the axis' range is clipped away, and its label with it.
+    if (!line.label || at < Math.min(axis.from, axis.to) || at > Math.max(axis.from, axis.to)) continue;
+    const text = escapeXml(line.label);
+    let candidates: Spot[];
+    if (orientation === 'horizontal') {
+      candidates = [
+        { x: plot.x0 + 6, y: at - 5, anchor: 'start' },
+        { x: plot.x0 + 6, y: at + 14, anchor: 'start' },
+        { x: plot.x1 - 6, y: at - 5, anchor: 'end' },
+        { x: plot.x1 - 6, y: at + 14, anchor: 'end' },
+      ];
+    } else {
+      // Right of the line in the left half of the plot, left of it in the right half, first.
+      const after: Spot = { x: at + 4, y: plot.y0 + 14, anchor: 'start' };
+      const before: Spot = { x: at - 4, y: plot.y0 + 14, anchor: 'end' };
+      candidates = at < (axis.from + axis.to) / 2 ? [after, before] : [before, after];
     }
-    out.push(
-      `<text x="${tx}" y="${ty}" fill="${colour}" font-size="12" text-anchor="${anchor}" ${kHalo}>${escapeXml(line.label)}</text>`,
-    );
-  });
+    out.push(noteText(placer.place(text, candidates), colour, text));
+  }
   return out;
 }
 
-function drawLegend(
-  options: LinePlotOptions,
-  left: number,
-  right: number,
-  top: number,
-  bottom: number,
-  colourOf: (index: number, colour?: string) => string,
-): string[] {
-  const entries = options.series.filter((s) => s.label !== '');
-  if (entries.length === 0) return [];
-  const rowHeight = 18;
-  const boxWidth = 36 + 7.2 * Math.max(...entries.map((s) => s.label.length));
-  const boxHeight = 8 + rowHeight * entries.length;
-  const corner = options.legend ?? 'top-right';
-  const bx = corner.endsWith('left') ? left + 10 : right - 10 - boxWidth;
-  const by = corner.startsWith('top') ? top + 10 : bottom - 10 - boxHeight;
+const kLegendRow = 18;
+const kLegendCorners: readonly LegendCorner[] = ['top-right', 'top-left', 'bottom-right', 'bottom-left'];
+
+/** Whether the stretch from (x1, y1) to (x2, y2), or the point where they are one, meets the box. */
+function crosses(box: Box, [x1, y1, x2, y2]: Trace): boolean {
+  if (Math.max(x1, x2) < box.x0 || Math.min(x1, x2) > box.x1) return false;
+  if (Math.max(y1, y2) < box.y0 || Math.min(y1, y2) > box.y1) return false;
+  // Within the box's bounds, the stretch meets it unless all four corners lie on one side of its line.
+  const side = (x: number, y: number) => Math.sign((x2 - x1) * (y - y1) - (y2 - y1) * (x - x1));
+  const sides = [side(box.x0, box.y0), side(box.x1, box.y0), side(box.x0, box.y1), side(box.x1, box.y1)];
+  return Math.min(...sides) <= 0 && Math.max(...sides) >= 0;
+}
+
+/** The legend's box in the requested corner; where that would hide data, in the corner hiding the least. */
+function legendBox(
+  entries: readonly LegendEntry[],
+  requested: LegendCorner,
+  plot: Box,
+  traces: readonly Trace[],
+): Box {
+  const width = 36 + Math.max(...entries.map((entry) => textWidth(escapeXml(entry.label), kNoteFont)));
+  const height = 8 + kLegendRow * entries.length;
+  const inCorner = (corner: LegendCorner): Box => {
+    const x0 = corner.endsWith('left') ? plot.x0 + 10 : plot.x1 - 10 - width;
+    const y0 = corner.startsWith('top') ? plot.y0 + 10 : plot.y1 - 10 - height;
+    return { x0, x1: x0 + width, y0, y1: y0 + height };
+  };
+  const hidden = (box: Box) => traces.filter((trace) => crosses(box, trace)).length;
+  let best = inCorner(requested);
+  let fewest = hidden(best);
+  for (const corner of kLegendCorners.filter((c) => c !== requested)) {
+    if (fewest === 0) break;
+    const box = inCorner(corner);
+    const count = hidden(box);
+    if (count < fewest) [best, fewest] = [box, count];
+  }
+  return best;
+}
+
+function drawLegend(entries: readonly LegendEntry[], box: Box): string[] {
+  const bx = box.x0;
   const out = [
-    `<rect x="${fixed(bx)}" y="${by}" width="${fixed(boxWidth)}" height="${boxHeight}" fill="#ffffff" fill-opacity="0.9" stroke="#999"/>`,
+    `<rect x="${fixed(bx)}" y="${fixed(box.y0)}" width="${fixed(box.x1 - bx)}" height="${fixed(box.y1 - box.y0)}" fill="#ffffff" fill-opacity="0.9" stroke="#999"/>`,
   ];
-  options.series.forEach((s, index) => {
-    const row = entries.indexOf(s);
-    if (row < 0) return;
-    const colour = colourOf(index, s.colour);
-    const ly = by + 4 + rowHeight * row + rowHeight / 2;
-    if (s.line ?? true) {
-      const dash = s.dashed ? ' stroke-dasharray="7 4"' : '';
+  entries.forEach((entry, row) => {
+    const ly = fixed(box.y0 + 4 + kLegendRow * row + kLegendRow / 2);
+    if (entry.line) {
+      const dash = entry.dashed ? ' stroke-dasharray="7 4"' : '';
       out.push(
-        `<line x1="${fixed(bx + 6)}" y1="${ly}" x2="${fixed(bx + 28)}" y2="${ly}" stroke="${colour}" stroke-width="2"${dash}/>`,
+        `<line x1="${fixed(bx + 6)}" y1="${ly}" x2="${fixed(bx + 28)}" y2="${ly}" stroke="${entry.colour}" stroke-width="2"${dash}/>`,
       );
     }
-    if (s.points) out.push(`<circle cx="${fixed(bx + 17)}" cy="${ly}" r="3.5" fill="${colour}"/>`);
-    out.push(`<text x="${fixed(bx + 34)}" y="${ly + 4}" font-size="12">${escapeXml(s.label)}</text>`);
+    if (entry.points) out.push(`<circle cx="${fixed(bx + 17)}" cy="${ly}" r="3.5" fill="${entry.colour}"/>`);
+    out.push(
+      `<text x="${fixed(bx + 34)}" y="${fixed(ly + 4)}" font-size="${kNoteFont}">${escapeXml(entry.label)}</text>`,
+    );
   });
   return out;
 }
@@ -438,29 +779,66 @@ export function colourAt(t: number, stops: readonly string[] = kViridis): string
 
 export function heatMap(options: HeatMapOptions): string {
   const { columns, rows, values } = options;
+  if (!(Number.isInteger(columns) && Number.isInteger(rows) && columns >= 1 && rows >= 1)) {
+    throw new RangeError(`heat map: ${columns} x ${rows} cells`);
+  }
   if (values.length !== columns * rows) {
     throw new RangeError(`heat map: ${values.length} values for ${columns} x ${rows} cells`);
   }
-  const finite = Array.from(values).filter(Number.isFinite);
-  let [vLower, vUpper] = options.valueRange ?? [Math.min(...finite), Math.max(...finite)];
-  if (!(vUpper > vLower)) [vLower, vUpper] = finite.length ? [vLower - 0.5, vUpper + 0.5] : [0, 1];
-  // Cell edges lie half a cell beyond the first and last centres.
-  const halfX = (options.xRange[1] - options.xRange[0]) / (2 * Math.max(1, columns - 1));
-  const halfY = (options.yRange[1] - options.yRange[0]) / (2 * Math.max(1, rows - 1));
+  for (const [name, [first, last], count] of [
+    ['x', options.xRange, columns],
+    ['y', options.yRange, rows],
+  ] as const) {
+    if (!(Number.isFinite(first) && Number.isFinite(last) && (count === 1 ? last >= first : last > first))) {
+      throw new RangeError(`heat map: ${name} centres from ${first} to ${last} (${count} of them)`);
+    }
+  }
+  const given = options.valueRange;
+  if (given && !(Number.isFinite(given[0]) && Number.isFinite(given[1]) && given[1] > given[0])) {
+    throw new RangeError(`heat map: the value range [${given[0]}, ${given[1]}] is empty`);
+  }
+  let [least, most] = [Infinity, -Infinity];
+  for (let k = 0; k < values.length; k++) {
+    if (Number.isFinite(values[k])) [least, most] = [Math.min(least, values[k]), Math.max(most, values[k])];
+  }
+  const [vLower, vUpper] = given ?? (least <= most ? widened(least, most) : [0, 1]);
+  // Cell edges lie half a cell beyond the first and last centres; a single column (row) at one
+  // coordinate is as wide as the rows are tall (or one unit).
+  let halfX = (options.xRange[1] - options.xRange[0]) / (2 * Math.max(1, columns - 1));
+  let halfY = (options.yRange[1] - options.yRange[0]) / (2 * Math.max(1, rows - 1));
+  if (halfX === 0) halfX = halfY || 0.5;
+  if (halfY === 0) halfY = halfX;
   const [xLower, xUpper] = [options.xRange[0] - halfX, options.xRange[1] + halfX];
   const [yLower, yUpper] = [options.yRange[0] - halfY, options.yRange[1] + halfY];
-  let plotWidth = options.width ?? 440;
+  const requestedWidth = options.width ?? 440;
+  let plotWidth = requestedWidth;
   let plotHeight = plotWidth;
   if ((options.aspect ?? 'equal') === 'equal') {
     plotHeight = (plotWidth * (yUpper - yLower)) / (xUpper - xLower);
     if (plotHeight > 640) [plotWidth, plotHeight] = [(plotWidth * 640) / plotHeight, 640];
     if (plotHeight < 160) [plotWidth, plotHeight] = [(plotWidth * 160) / plotHeight, 160];
+    // A map far wider or taller than square keeps a readable size rather than its aspect.
+    plotWidth = Math.min(Math.max(plotWidth, 160), 2 * requestedWidth);
   }
-  const [left, top] = [84, options.title ? 40 : 20];
+  // The tick labels' density depends on the lengths alone: the margins from their widths, a row above
+  // the frame for an offset.
+  const along = (lower: number, upper: number): Axis => ({
+    lower,
+    upper,
+    log: false,
+    from: plotHeight,
+    to: 0,
+  });
+  const yTicks = fittingTicks(along(yLower, yUpper), false);
+  const barTicks = fittingTicks(along(vLower, vUpper), false);
+  const top = (options.title ? 40 : 20) + (yTicks.offset || barTicks.offset ? kOffsetRow : 0);
+  const left = leftMargin(yTicks);
   const [right, bottom] = [left + plotWidth, top + plotHeight];
   const barLeft = right + 22;
-  // Wide enough for the title (bold 15 px: about 8.5 px a character) when the map itself is narrow.
-  const width = Math.ceil(Math.max(barLeft + 16 + 120, 8.5 * (options.title?.length ?? 0) + 20));
+  // The colour bar's title (rotated, its ascent towards the bar) clear of the bar's widest label.
+  const colourTitleX = barLeft + Math.max(100, 24 + widestLabel(barTicks) + 18);
+  const title = escapeXml(options.title ?? '');
+  const width = Math.ceil(Math.max(colourTitleX + 36, textWidth(title, 15) + 20));
   const height = Math.ceil(bottom + 58);
   const x: Axis = { lower: xLower, upper: xUpper, log: false, from: left, to: right };
   const y: Axis = { lower: yLower, upper: yUpper, log: false, from: bottom, to: top };
@@ -483,13 +861,18 @@ export function heatMap(options: HeatMapOptions): string {
     (colour, k) => `<stop offset="${fixed((100 * k) / (kViridis.length - 1))}%" stop-color="${colour}"/>`,
   );
   const bar: Axis = { lower: vLower, upper: vUpper, log: false, from: bottom, to: top };
-  const barTicks = linearTicks(vLower, vUpper, 6).map((tick) => {
+  const barSvg = barTicks.ticks.map((tick) => {
     const py = fixed(project(bar, tick.value));
     return [
-      `<line x1="${barLeft + 16}" y1="${py}" x2="${barLeft + 21}" y2="${py}" stroke="#333"/>`,
-      `<text x="${barLeft + 24}" y="${py + 4}">${tick.label}</text>`,
+      `<line x1="${fixed(barLeft + 16)}" y1="${py}" x2="${fixed(barLeft + 21)}" y2="${py}" stroke="#333"/>`,
+      `<text x="${fixed(barLeft + 24)}" y="${fixed(py + 4)}">${tick.label}</text>`,
     ].join('');
   });
+  if (barTicks.offset) {
+    barSvg.push(
+      `<text x="${fixed(barLeft)}" y="${top - 10}" font-size="${kNoteFont}">${barTicks.offset}</text>`,
+    );
+  }
   const body = [
     ...drawTitle(options.title, width / 2),
     `<defs><linearGradient id="${gradient}" x1="0" y1="1" x2="0" y2="0">${stops.join('')}</linearGradient></defs>`,
@@ -497,10 +880,10 @@ export function heatMap(options: HeatMapOptions): string {
     `<g shape-rendering="crispEdges">`,
     ...cells,
     '</g>',
-    ...drawAxes(x, y, options.xLabel, options.yLabel, false),
-    `<rect x="${barLeft}" y="${top}" width="16" height="${fixed(plotHeight)}" fill="url(#${gradient})" stroke="#333"/>`,
-    ...barTicks,
-    `<text transform="translate(${barLeft + 100} ${fixed((top + bottom) / 2)}) rotate(-90)" text-anchor="middle" font-size="14">${escapeXml(options.colourLabel)}</text>`,
+    ...drawAxes({ x, y, xTicks: fittingTicks(x, true), yTicks }, options.xLabel, options.yLabel, false),
+    `<rect x="${fixed(barLeft)}" y="${top}" width="16" height="${fixed(plotHeight)}" fill="url(#${gradient})" stroke="#333"/>`,
+    ...barSvg,
+    `<text transform="translate(${fixed(colourTitleX)} ${fixed((top + bottom) / 2)}) rotate(-90)" text-anchor="middle" font-size="${kAxisTitleFont}">${escapeXml(options.colourLabel)}</text>`,
   ];
   return svgDocument(width, height, body);
 }
