@@ -1,11 +1,12 @@
 // The canvas and the notices end to end, on Chromium's SwiftShader WebGPU adapter: a notice is
 // seen without scrolling, a link the page does not run is not run by a reload either, a ring in the
-// 2D view fits the canvas (which is taller than wide at 1400 x 880), and a quantity uniform to
-// float32 rounding is drawn in one colour.
+// 2D view fits the canvas (which is taller than wide at 1400 x 880), a quantity uniform to
+// float32 rounding is drawn in one colour, and past the CPU adapter's draw budget every s-th electron
+// is drawn and said to be.
 import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { kUniformEntry, viridisTable } from '../src/app/colour.ts';
-import { screenshot, settled, typeField, webGpuApp } from './support.ts';
+import { drawnFraction, screenshot, settled, typeField, webGpuApp } from './support.ts';
 
 const app = webGpuApp();
 
@@ -82,6 +83,11 @@ function seen(page: Page, selector: string): Promise<boolean> {
   }, selector);
 }
 
+/** Frames the view has submitted (the canvas's data-frames). */
+async function frames(page: Page): Promise<number> {
+  return Number((await page.locator('#view').getAttribute('data-frames')) ?? 0);
+}
+
 /** A drawing that fits: nothing touches the canvas's edges, and it spans most of the shorter side. */
 function expectFitted(shown: Drawing): void {
   expect(shown.left).toBeGreaterThan(0);
@@ -152,6 +158,39 @@ describe('the view and its notices on WebGPU (SwiftShader)', () => {
     );
     expectFitted(await drawing(page));
     await screenshot(page, 'view-3-three-electrons');
+    expect(errors).toEqual([]);
+  });
+
+  test('past the draw budget SwiftShader draws 1 in s electrons, says so, and the view still turns', async () => {
+    // The budget lowered from kCpuDrawBudget to 5000 stands in for 10^6 electrons: 20 000 preview at once.
+    const { page, errors } = await app.open('?geometry=sphere&n=20000&eps=1e-6&run=none');
+    expect(await settled(page)).toBe('idle');
+    await page.waitForFunction(() => Number(document.getElementById('view')?.dataset.frames) > 0);
+    const note = page.locator('#draw-note');
+    expect(await note.isVisible()).toBe(false);
+    const whole = await drawnFraction(page);
+    const before = await frames(page);
+    await page.evaluate(() =>
+      (
+        window as unknown as { __darwinBreit: { drawAtMost(electrons: number): void } }
+      ).__darwinBreit.drawAtMost(5000),
+    );
+    await expect.poll(() => note.textContent()).toBe('drawing 1 in 4 of 20000 electrons (CPU adapter)');
+    expect(await note.isVisible()).toBe(true);
+    expect(await frames(page)).toBeGreaterThan(before);
+    // A quarter of the discs, each the size the whole sphere's spacing gives, cover less of it.
+    const subsample = await drawnFraction(page);
+    expect(subsample).toBeGreaterThan(0.05);
+    expect(subsample).toBeLessThan(0.5 * whole);
+    await screenshot(page, 'view-4-draw-budget');
+    // A drag turns the view: another frame is drawn.
+    const turned = await frames(page);
+    const box = (await page.locator('#view').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 80, box.y + box.height / 2, { steps: 4 });
+    await page.mouse.up();
+    await expect.poll(() => frames(page)).toBeGreaterThan(turned);
     expect(errors).toEqual([]);
   });
 });
