@@ -662,6 +662,11 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     await page.waitForFunction(() => document.body.dataset.status === 'running');
     // The main thread stays free while the GPU works: animation frames arrive before the solve ends.
     expect(await statusAtFrames(page)).toEqual(['running', 'running', 'running']);
+    // Stop once the solver iterates (tol 1e-12 is beyond float32: it would not end by itself); a Stop
+    // during the build or p = M v before it ends the run with no solve at all.
+    await page.waitForFunction(() =>
+      document.getElementById('progress-text')?.textContent?.startsWith('Solve: iteration'),
+    );
     await page.locator('#progress-stop').click();
     expect(await finished()).toBe('failed');
     expect(await page.locator('#solve-reason').getAttribute('data-reason')).toBe('stopped');

@@ -1,11 +1,13 @@
 // The canvas and the notices end to end, on Chromium's SwiftShader WebGPU adapter: a notice is
 // seen without scrolling, a link the page does not run is not run by a reload either, a ring in the
-// 2D view fits the canvas (which is taller than wide at 1400 x 880), and a quantity uniform to
-// float32 rounding is drawn in one colour.
+// 2D view fits the canvas (which is taller than wide at 1400 x 880), a quantity uniform to
+// float32 rounding is drawn in one colour, past the CPU adapter's draw budget every s-th electron
+// is drawn and said to be, and windows of 800 and 600 px hold the canvas and the panel side by side or
+// one above the other, nothing wider than the window or a study's card.
 import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { kUniformEntry, viridisTable } from '../src/app/colour.ts';
-import { screenshot, settled, typeField, webGpuApp } from './support.ts';
+import { drawnFraction, runAction, screenshot, settled, typeField, webGpuApp } from './support.ts';
 
 const app = webGpuApp();
 
@@ -82,6 +84,34 @@ function seen(page: Page, selector: string): Promise<boolean> {
   }, selector);
 }
 
+/** Frames the view has submitted (the canvas's data-frames). */
+async function frames(page: Page): Promise<number> {
+  return Number((await page.locator('#view').getAttribute('data-frames')) ?? 0);
+}
+
+interface Box {
+  readonly left: number;
+  readonly right: number;
+  readonly top: number;
+  readonly bottom: number;
+}
+
+/** Where the page puts its parts, in page pixels, and how wide the page and the window are. */
+async function layout(page: Page): Promise<{ pageWidth: number; windowWidth: number; boxes: Box[] }> {
+  return page.evaluate(() => ({
+    pageWidth: document.documentElement.scrollWidth,
+    windowWidth: window.innerWidth,
+    boxes: ['#view', '#panel', '#legend'].map((selector) => {
+      const box = document.querySelector(selector)!.getBoundingClientRect();
+      return { left: box.left, right: box.right, top: box.top + scrollY, bottom: box.bottom + scrollY };
+    }),
+  }));
+}
+
+const overlap = (a: Box, b: Box) =>
+  Math.min(a.right, b.right) > Math.max(a.left, b.left) &&
+  Math.min(a.bottom, b.bottom) > Math.max(a.top, b.top);
+
 /** A drawing that fits: nothing touches the canvas's edges, and it spans most of the shorter side. */
 function expectFitted(shown: Drawing): void {
   expect(shown.left).toBeGreaterThan(0);
@@ -152,6 +182,84 @@ describe('the view and its notices on WebGPU (SwiftShader)', () => {
     );
     expectFitted(await drawing(page));
     await screenshot(page, 'view-3-three-electrons');
+    expect(errors).toEqual([]);
+  });
+
+  test('past the draw budget SwiftShader draws 1 in s electrons, says so, and the view still turns', async () => {
+    // The budget lowered from kCpuDrawBudget to 5000 stands in for 10^6 electrons: 20 000 preview at once.
+    const { page, errors } = await app.open('?geometry=sphere&n=20000&eps=1e-6&run=none');
+    expect(await settled(page)).toBe('idle');
+    await page.waitForFunction(() => Number(document.getElementById('view')?.dataset.frames) > 0);
+    const note = page.locator('#draw-note');
+    expect(await note.isVisible()).toBe(false);
+    const whole = await drawnFraction(page);
+    const before = await frames(page);
+    await page.evaluate(() =>
+      (
+        window as unknown as { __darwinBreit: { drawAtMost(electrons: number): void } }
+      ).__darwinBreit.drawAtMost(5000),
+    );
+    await expect.poll(() => note.textContent()).toBe('drawing 1 in 4 of 20000 electrons (CPU adapter)');
+    expect(await note.isVisible()).toBe(true);
+    expect(await frames(page)).toBeGreaterThan(before);
+    // A quarter of the discs, each the size the whole sphere's spacing gives, cover less of it.
+    const subsample = await drawnFraction(page);
+    expect(subsample).toBeGreaterThan(0.05);
+    expect(subsample).toBeLessThan(0.5 * whole);
+    await screenshot(page, 'view-4-draw-budget');
+    // A drag turns the view: another frame is drawn.
+    const turned = await frames(page);
+    const box = (await page.locator('#view').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 80, box.y + box.height / 2, { steps: 4 });
+    await page.mouse.up();
+    await expect.poll(() => frames(page)).toBeGreaterThan(turned);
+    expect(errors).toEqual([]);
+  });
+
+  test('at 800 and 600 px the canvas and the panel are side by side, then stacked; nothing overflows', async () => {
+    const { page, errors } = await app.open('?n=500&run=solve');
+    expect(await settled(page)).toBe('converged');
+    for (const { width, stacked } of [
+      { width: 800, stacked: false },
+      { width: 600, stacked: true },
+    ]) {
+      await page.setViewportSize({ width, height: 800 });
+      await expect.poll(async () => (await layout(page)).windowWidth).toBe(width);
+      const { pageWidth, boxes } = await layout(page);
+      const [view, panel, legend] = boxes;
+      expect(pageWidth, `${width} px`).toBeLessThanOrEqual(width);
+      for (const box of boxes) {
+        expect(box.left, `${width} px`).toBeGreaterThanOrEqual(0);
+        expect(box.right, `${width} px`).toBeLessThanOrEqual(width);
+      }
+      expect(await page.locator('#view').isVisible()).toBe(true);
+      expect(await page.locator('#panel').isVisible()).toBe(true);
+      expect(overlap(view, panel) || overlap(view, legend) || overlap(legend, panel), `${width} px`).toBe(
+        false,
+      );
+      // Side by side the canvas takes what the panel leaves; stacked, the whole width above the panel.
+      if (stacked) {
+        expect(view.right - view.left).toBe(width);
+        expect(panel.top).toBeGreaterThanOrEqual(view.bottom);
+      } else {
+        expect(view.right).toBeLessThanOrEqual(panel.left);
+        expect(view.right - view.left).toBeGreaterThanOrEqual(width / 2);
+      }
+      expect(await drawnFraction(page)).toBeGreaterThan(0.05);
+      await screenshot(page, `view-5-${width}px`);
+    }
+    // The pairing card's ring tables, wider than a card of a 700 px window, scroll within the card
+    // rather than spill over its edge into the panel's column.
+    expect(await runAction(page, 'pairing')).toBe('converged');
+    await page.setViewportSize({ width: 700, height: 800 });
+    await page.locator('#tab-studies').click();
+    const spill = await page
+      .locator('.study')
+      .evaluateAll((cards) => cards.map((card) => card.scrollWidth - card.clientWidth));
+    expect(spill).toEqual(spill.map(() => 0));
+    expect((await layout(page)).pageWidth).toBeLessThanOrEqual(700);
     expect(errors).toEqual([]);
   });
 });

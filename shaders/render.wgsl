@@ -1,9 +1,11 @@
-// Drawing the electrons: one instanced draw of screen-aligned discs (six vertices per electron, two
-// triangles), and optionally one instanced draw of arrows (six line-list vertices per drawn electron:
-// the shaft and the two strokes of its head). Each electron's position, velocity and momentum are
-// read from one storage buffer by instance index, so hundreds of thousands of electrons cost one
-// draw call and no per-vertex attributes. Colour is a scalar of the electron looked up in a 256-entry
-// colour map that the legend draws from the same table.
+// Drawing the electrons: one draw of screen-aligned discs (three vertices per drawn electron, one
+// triangle about its disc), and optionally one draw of arrows (six line-list vertices per drawn
+// electron: the shaft and the two strokes of its head). Each electron's position, velocity and
+// momentum are read from one storage buffer at the index its vertex index gives, not by instance (a
+// CPU adapter sets up every instance anew), so a million electrons cost one draw call and no
+// per-vertex attributes; every discStride-th (arrowStride-th) electron is drawn, all where the
+// stride is 1. Colour is a scalar of the electron looked up in a 256-entry colour map that the
+// legend draws from the same table.
 //
 // The quantities (eq. 47/48): v the velocity, p = M v the generalized momentum, and p - v the Darwin
 // contribution eps T v (in units of m, R and omega; the azimuthal model's phidot and J are turned into
@@ -27,7 +29,7 @@ struct RenderParams {
   arrowStride: u32,
   shaded: u32,
   count: u32,
-  pad: u32,
+  discStride: u32,
 }
 
 struct Particle {
@@ -81,14 +83,13 @@ fn colourOf(particle: Particle) -> vec3<f32> {
   return colourMap[u32(round(t * f32(last)))].rgb;
 }
 
-// Two triangles covering [-1, 1]^2; `corner` is the offset from the centre in units of the radius.
-const kCorners = array<vec2<f32>, 6>(
-  vec2<f32>(-1.0, -1.0),
-  vec2<f32>(1.0, -1.0),
-  vec2<f32>(-1.0, 1.0),
-  vec2<f32>(-1.0, 1.0),
-  vec2<f32>(1.0, -1.0),
-  vec2<f32>(1.0, 1.0),
+// The equilateral triangle whose inscribed circle is the unit disc (circumradius 2); `corner` is the
+// offset from the centre in units of the disc's radius. One triangle, not the two of a square: on a
+// CPU the vertices and triangles, not the few pixels of a disc, are a frame's cost.
+const kCorners = array<vec2<f32>, 3>(
+  vec2<f32>(0.0, 2.0),
+  vec2<f32>(-1.7320508, -1.0),
+  vec2<f32>(1.7320508, -1.0),
 );
 
 struct PointVarying {
@@ -98,9 +99,10 @@ struct PointVarying {
 }
 
 @vertex
-fn point_vertex(@builtin(vertex_index) vertex: u32, @builtin(instance_index) instance: u32) -> PointVarying {
-  let particle = particles[instance];
-  let corner = kCorners[vertex];
+fn point_vertex(@builtin(vertex_index) index: u32) -> PointVarying {
+  // The host draws 3 ceil(count / discStride) vertices: the electron is below count.
+  let particle = particles[(index / 3u) * params.discStride];
+  let corner = kCorners[index % 3u];
   var clip = params.viewProjection * vec4<f32>(particle.position.xyz, 1.0);
   // A disc of pointPixels diameter whatever the depth: NDC spans 2 over the viewport, so a radius of
   // pointPixels / 2 pixels is pointPixels / viewport in NDC, times w in clip space.
@@ -143,10 +145,10 @@ fn toPixels(clip: vec4<f32>) -> vec2<f32> {
 }
 
 @vertex
-fn arrow_vertex(@builtin(vertex_index) vertex: u32, @builtin(instance_index) instance: u32) -> ArrowVarying {
+fn arrow_vertex(@builtin(vertex_index) index: u32) -> ArrowVarying {
   // One arrow every arrowStride electrons, so that a dense cloud stays readable.
-  let index = min(instance * params.arrowStride, params.count - 1u);
-  let particle = particles[index];
+  let vertex = index % 6u;
+  let particle = particles[min((index / 6u) * params.arrowStride, params.count - 1u)];
   let base = particle.position.xyz;
   let tip = base + params.arrowScale * quantity(particle, params.arrowOf);
   let clipBase = params.viewProjection * vec4<f32>(base, 1.0);

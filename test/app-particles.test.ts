@@ -1,13 +1,15 @@
 // What the canvas colours by (src/app/particles.ts, shaders/render.wgsl): a response run's induced
 // speeds |v_i| ride in each position's w, `current` reads them there and nowhere else, and the shader's
 // quantity codes are the TypeScript ones; a quantity uniform to float32 rounding is one colour, and an
-// arrow field of rounding noise draws no arrows.
+// arrow field of rounding noise draws no arrows; past a CPU adapter's draw budget every s-th electron
+// is drawn, spread over the configuration as all of them are.
 import { describe, expect, test } from 'vitest';
 import { kColourMapSize, kUniformEntry } from '../src/app/colour.ts';
+import { kCpuDrawBudget } from '../src/gpu/profile.ts';
 import { arrowScale, packParticles, quantityRange, type ColourRange } from '../src/app/particles.ts';
 import { kShaderSources } from '../src/gpu/shaders.ts';
-import { kParticleFloats, kQuantityCodes } from '../src/kernels/render.ts';
-import { geometry } from '../src/physics/geometry.ts';
+import { drawStride, kParticleFloats, kQuantityCodes } from '../src/kernels/render.ts';
+import { geometry, kGeometryNames } from '../src/physics/geometry.ts';
 import type { DarwinSystem } from '../src/physics/models.ts';
 
 const system: DarwinSystem = {
@@ -165,5 +167,48 @@ describe('a quantity uniform to float32 rounding is one colour, and rounding dra
     expect(spread.uniform).toBeNull();
     expect(entryOf(Math.fround(varying[0]), spread)).toBe(0);
     expect(entryOf(Math.fround(varying[n - 1]), spread)).toBe(kColourMapSize - 1);
+  });
+});
+
+describe('the draw budget', () => {
+  test('every s-th electron is drawn, s the least that keeps them within the budget', () => {
+    const cases = [
+      { n: 0, most: 500_000, stride: 1 },
+      { n: 300_000, most: 500_000, stride: 1 },
+      { n: 500_000, most: 500_000, stride: 1 },
+      { n: 500_001, most: 500_000, stride: 2 },
+      { n: 1_000_000, most: 500_000, stride: 2 },
+      { n: 1_000_001, most: 500_000, stride: 3 },
+      { n: 2_000_000, most: 500_000, stride: 4 },
+      { n: 20_000, most: 5_000, stride: 4 },
+      // A GPU's budget: all of them.
+      { n: 2_000_000, most: Infinity, stride: 1 },
+    ];
+    for (const { n, most, stride } of cases) {
+      expect(drawStride(n, most), `${n} electrons, at most ${most}`).toBe(stride);
+      // The shader draws electrons 0, s, 2s, ... of ceil(n / s) discs: within the budget and below n.
+      const drawn = Math.ceil(n / stride);
+      expect(drawn).toBeLessThanOrEqual(most);
+      if (n > 0) expect((drawn - 1) * stride).toBeLessThan(n);
+    }
+  });
+
+  test("past a CPU adapter's budget, each geometry's drawn electrons fill its octants as all of them do", () => {
+    // Every 3rd of 10^6 + 1: the lattices' columns (square, cube) are the coarsest, 1 in 3 drawn.
+    const n = 1_000_001;
+    const stride = drawStride(n, kCpuDrawBudget);
+    expect(stride).toBe(3);
+    const octant = (p: Float64Array, i: number) =>
+      (p[3 * i] > 0 ? 1 : 0) + (p[3 * i + 1] > 0 ? 2 : 0) + (p[3 * i + 2] > 0 ? 4 : 0);
+    for (const name of kGeometryNames) {
+      const { positions } = geometry(name, n);
+      const all = new Array<number>(8).fill(0);
+      const drawn = new Array<number>(8).fill(0);
+      for (let i = 0; i < n; i++) all[octant(positions, i)] += 1 / n;
+      const count = Math.ceil(n / stride);
+      for (let i = 0; i < n; i += stride) drawn[octant(positions, i)] += 1 / count;
+      for (let k = 0; k < 8; k++)
+        expect(Math.abs(drawn[k] - all[k]), `${name}, octant ${k}`).toBeLessThan(1e-3);
+    }
   });
 });

@@ -27,9 +27,11 @@ import { CopyKernel } from '../src/kernels/copy.ts';
 import { GpuMassMatrix, planStorage } from '../src/kernels/mass-matrix.ts';
 import {
   deviceProfile,
+  kCpuDrawBudget,
   kDenseMatvecVariants,
   kMatvecFreeVariants,
   kFusedStepMaxSize,
+  kGpuSampleCount,
   kKrylovStepWorkgroupSize,
   kReduceWorkgroupSize,
   kSoftwareKrylovStepWorkgroupSize,
@@ -250,6 +252,8 @@ describe('device', () => {
       krylovStepWorkgroupSize: kKrylovStepWorkgroupSize,
       fusedStepMaxSize: kFusedStepMaxSize,
       cpuThreads: 1,
+      drawBudget: Infinity,
+      renderSampleCount: kGpuSampleCount,
     };
     const onCpu = {
       runsOnCpu: true,
@@ -259,6 +263,8 @@ describe('device', () => {
       krylovStepWorkgroupSize: kSoftwareKrylovStepWorkgroupSize,
       fusedStepMaxSize: Infinity,
       cpuThreads: 1,
+      drawBudget: kCpuDrawBudget,
+      renderSampleCount: 1,
     };
     expect(deviceProfile({ adapterInfo: kCpuLikeAdapter, hasSubgroups: true })).toEqual(onCpu);
     // A CPU adapter counts the host's threads; a GPU's parallelism is not the host's.

@@ -121,6 +121,7 @@ async function main(): Promise<void> {
     element<HTMLCanvasElement>('view'),
     element<HTMLCanvasElement>('legend'),
     element('colour-note'),
+    element('draw-note'),
   );
   await view.initialise();
   const studiesView = new StudiesView();
@@ -196,9 +197,14 @@ async function main(): Promise<void> {
     });
   };
   watchLoss(gpu);
-  // The e2e tests' way to lose the device as a driver reset would (e2e/app.test.ts); harmless to a
-  // user, who would get a new device.
-  Object.assign(window, { __darwinBreit: { loseDevice: () => device.destroy() } });
+  // The e2e tests' ways to lose the device as a driver reset would (e2e/app.test.ts), harmless to a
+  // user, who would get a new device; and to lower the view's draw budget (ParticleView.drawAtMost).
+  Object.assign(window, {
+    __darwinBreit: {
+      loseDevice: () => device.destroy(),
+      drawAtMost: (electrons: number) => view.drawAtMost(electrons),
+    },
+  });
 
   current.preview();
   // After the preview, which clears the N field's own errors once the defaults draw.

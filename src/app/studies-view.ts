@@ -377,18 +377,11 @@ function buildCard(name: StudyCard, spec: CardSpec): HTMLElement {
     );
   }
   card.append(saves);
-  if (name === 'pairing') {
-    const scroll = create('div', { class: 'table-scroll' });
-    scroll.append(onRingTable());
-    card.append(ringTable(), scroll);
-  }
+  if (name === 'pairing') card.append(scrolling(ringTable()), scrolling(onRingTable()));
   if (name === 'response') {
     const picker = create('label', { class: 'picker' }, 'map and canvas at N r_e/R = ');
     picker.append(create('select', { id: 'response-map-select', disabled: '' }));
-    // A rotation's table is wider than a narrow card: it scrolls rather than spill over.
-    const scroll = create('div', { class: 'table-scroll' });
-    scroll.append(create('table', { id: 'response-points' }));
-    card.append(scroll, picker);
+    card.append(scrolling(create('table', { id: 'response-points' })), picker);
   }
   if (spec.figures.length) {
     const figures = create('div', { class: 'figures' });
@@ -396,6 +389,16 @@ function buildCard(name: StudyCard, spec: CardSpec): HTMLElement {
     card.append(figures);
   }
   return card;
+}
+
+/**
+ * A table in a box of its own that scrolls sideways: a rotation's response table, and the pairing
+ * card's ring tables in a card of 350 px (a window of 700 to 1000 px), are wider than the card.
+ */
+function scrolling(table: HTMLTableElement): HTMLDivElement {
+  const scroll = create('div', { class: 'table-scroll' });
+  scroll.append(table);
+  return scroll;
 }
 
 function ringTable(): HTMLTableElement {

@@ -1,8 +1,10 @@
 // The canvas: a WebGPU swap chain drawn by ParticleRenderer, an orbit or pan/zoom camera driven by the
 // pointer, and the colour legend over it. Frames are drawn on demand (a camera move, new data, a
-// resize), never in a busy loop, so that the GPU's time goes to the solver between them.
+// resize), never in a busy loop, so that the GPU's time goes to the solver between them. A CPU
+// adapter draws at most its profile's drawBudget electrons a frame (src/gpu/profile.ts), and says so.
 import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
 import {
+  drawStride,
   kRenderDepthFormat,
   ParticleRenderer,
   type ArrowQuantity,
@@ -29,7 +31,6 @@ export interface DisplayOptions {
 }
 
 const kBackground: GPUColor = { r: 0.06, g: 0.075, b: 0.11, a: 1 };
-const kSampleCount = 4;
 /** Arrows drawn at most; denser clouds get one arrow per so many electrons. */
 const kMaxArrows = 4000;
 /** The longest arrow, in units of the configuration's radius. */
@@ -67,36 +68,54 @@ interface Shown {
   arrowScales: Map<Exclude<ArrowQuantity, 'none'>, number>;
 }
 
+interface Targets {
+  readonly colour: GPUTexture | null;
+  readonly depth: GPUTexture;
+}
+
+/** A note beside the legend: its text, hidden where there is none. */
+function showNote(element: HTMLElement, note: string): void {
+  if (element.textContent !== note) element.textContent = note;
+  element.hidden = note === '';
+}
+
 export class ParticleView {
   readonly canvas: HTMLCanvasElement;
   readonly #legend: HTMLCanvasElement;
   /** Beside the legend: why the chosen colour is not drawn (kColourWanting). */
   readonly #colourNote: HTMLElement;
+  /** Beside the legend: which share of the electrons is drawn, where not all are. */
+  readonly #drawNote: HTMLElement;
   #gpu: GpuContext;
+  /** Electrons drawn at most a frame: the profile's, or what drawAtMost set. */
+  #drawBudget: number;
   readonly #context: GPUCanvasContext;
   readonly #format: GPUTextureFormat;
   readonly #table = viridisTable();
   #renderer: ParticleRenderer | null = null;
-  #targets: { colour: GPUTexture; depth: GPUTexture } | null = null;
+  #targets: Targets | null = null;
   #shown: Shown | null = null;
   #display: DisplayOptions = { colourBy: 'darwin', arrows: 'none', pointScale: 1, view: 'auto' };
   #orbit = new OrbitCamera();
   #plane = new PlaneCamera();
   #scheduled = 0;
   #stopped = false;
-  /** Frames drawn: the e2e tests and the diagnostics can tell that drawing happens. */
-  frames = 0;
+  /** Frames submitted, shown as the canvas's data-frames: the e2e tests can tell that drawing happens. */
+  #frames = 0;
 
   constructor(
     gpu: GpuContext,
     canvas: HTMLCanvasElement,
     legend: HTMLCanvasElement,
     colourNote: HTMLElement,
+    drawNote: HTMLElement,
   ) {
     this.#gpu = gpu;
+    this.#drawBudget = gpu.profile.drawBudget;
     this.canvas = canvas;
     this.#legend = legend;
     this.#colourNote = colourNote;
+    this.#drawNote = drawNote;
     const context = canvas.getContext('webgpu');
     if (!context) throw new Error('the canvas has no WebGPU context');
     this.#context = context;
@@ -110,10 +129,23 @@ export class ParticleView {
   async initialise(): Promise<void> {
     const { device } = this.#gpu;
     this.#renderer = await withErrorScopes(device, 'ParticleView.initialise', () => {
-      const renderer = new ParticleRenderer(device, this.#format, this.#table, kSampleCount);
+      const renderer = new ParticleRenderer(device, this.#format, this.#table, this.#sampleCount);
       renderer.warm();
       return renderer;
     });
+  }
+
+  get #sampleCount(): number {
+    return this.#gpu.profile.renderSampleCount;
+  }
+
+  /**
+   * Draws at most `electrons` a frame from the next frame on, in place of the profile's budget: the
+   * e2e tests' way to see the subsample at an N that builds in seconds.
+   */
+  drawAtMost(electrons: number): void {
+    this.#drawBudget = electrons;
+    this.requestFrame();
   }
 
   get camera(): Camera {
@@ -191,6 +223,7 @@ export class ParticleView {
    */
   async useDevice(gpu: GpuContext): Promise<void> {
     this.#gpu = gpu;
+    this.#drawBudget = gpu.profile.drawBudget;
     this.#targets = null;
     this.#context.configure({ device: gpu.device, format: this.#format, alphaMode: 'opaque' });
     await this.initialise();
@@ -249,12 +282,15 @@ export class ParticleView {
     // the camera's target (so zooming in enlarges them), between 1.5 and 16 CSS pixels.
     const spacingPixels =
       (shown?.spacing ?? 1) * this.camera.pixelsPerUnit(this.canvas.clientWidth, this.canvas.clientHeight);
+    // A subsample's discs keep the size all the electrons' spacing gives rather than grow by
+    // s^(1/dimension) to cover the gaps: what a zoom shows is then the 1 in s the note says.
     const pointPixels = Math.min(16, Math.max(1.5, 0.6 * spacingPixels));
-    const target: RenderTarget = {
-      colour: targets.colour.createView({ label: 'View.colourView' }),
-      resolve: this.#context.getCurrentTexture().createView({ label: 'View.canvasView' }),
-      depth: targets.depth.createView({ label: 'View.depthView' }),
-    };
+    const discStride = drawStride(n, this.#drawBudget);
+    const canvasView = this.#context.getCurrentTexture().createView({ label: 'View.canvasView' });
+    const depth = targets.depth.createView({ label: 'View.depthView' });
+    const target: RenderTarget = targets.colour
+      ? { colour: targets.colour.createView({ label: 'View.colourView' }), resolve: canvasView, depth }
+      : { colour: canvasView, depth };
     const encoder = this.#gpu.device.createCommandEncoder({ label: 'View.encoder' });
     renderer.record(
       encoder,
@@ -268,20 +304,24 @@ export class ParticleView {
         colourMax: range?.max ?? 1,
         colourBy,
         arrowOf,
-        arrowStride: Math.max(1, Math.ceil(n / kMaxArrows)),
+        discStride,
+        arrowStride: discStride * drawStride(Math.ceil(n / discStride), kMaxArrows),
         shaded: this.#mode === '3d',
         count: n,
       },
       kBackground,
     );
     this.#gpu.device.queue.submit([encoder.finish()]);
-    this.frames++;
+    this.canvas.dataset.frames = String(++this.#frames);
     const legend: LegendContent | null = range && { title: kLegendTitles[colourBy], ...range };
     drawLegend(this.#legend, this.#table, legend);
     const chosen = this.#display.colourBy;
     const note = shown && chosen !== 'none' && colourBy === 'none' ? kColourWanting[chosen] : '';
-    if (this.#colourNote.textContent !== note) this.#colourNote.textContent = note;
-    this.#colourNote.hidden = note === '';
+    showNote(this.#colourNote, note);
+    showNote(
+      this.#drawNote,
+      discStride > 1 ? `drawing 1 in ${discStride} of ${n} electrons (CPU adapter)` : '',
+    );
   }
 
   #range(shown: Shown, quantity: ShownQuantity): ColourRange {
@@ -304,27 +344,27 @@ export class ParticleView {
     return scale;
   }
 
-  #ensureTargets(width: number, height: number): { colour: GPUTexture; depth: GPUTexture } {
+  /** The depth target, and the multisampled colour target where the profile multisamples. */
+  #ensureTargets(width: number, height: number): Targets {
     const current = this.#targets;
-    if (current && current.colour.width === width && current.colour.height === height) return current;
-    current?.colour.destroy();
+    if (current && current.depth.width === width && current.depth.height === height) return current;
+    current?.colour?.destroy();
     current?.depth.destroy();
     const { device } = this.#gpu;
     const size = { width, height };
+    const sampleCount = this.#sampleCount;
+    const usage = GPUTextureUsage.RENDER_ATTACHMENT;
     this.#targets = {
-      colour: device.createTexture({
-        label: 'View.colour',
-        size,
-        format: this.#format,
-        sampleCount: kSampleCount,
-        usage: GPUTextureUsage.RENDER_ATTACHMENT,
-      }),
+      colour:
+        sampleCount > 1
+          ? device.createTexture({ label: 'View.colour', size, format: this.#format, sampleCount, usage })
+          : null,
       depth: device.createTexture({
         label: 'View.depth',
         size,
         format: kRenderDepthFormat,
-        sampleCount: kSampleCount,
-        usage: GPUTextureUsage.RENDER_ATTACHMENT,
+        sampleCount,
+        usage,
       }),
     };
     return this.#targets;

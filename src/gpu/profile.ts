@@ -75,6 +75,16 @@ export const kFusedStepMaxSize = 16 * kKrylovStepWorkgroupSize;
  */
 export const kTreeCrossover = { cpu: 30000, gpu: 15000 } as const;
 
+/**
+ * The canvas (src/app/view.ts, shaders/render.wgsl) on a CPU: electrons drawn at most a frame, and no
+ * multisampling. SwiftShader (2 shared cores) spends about 1 us an electron on a frame of
+ * single-sampled discs and twice that with 4x multisampling, so that 5·10^5 electrons keep a frame,
+ * which holds the GPU process and with it any run and the next turn of the view, under a second;
+ * past them every s-th electron is drawn. A GPU draws every electron with 4x multisampling.
+ */
+export const kCpuDrawBudget = 500_000;
+export const kGpuSampleCount = 4;
+
 export interface DeviceProfile {
   /**
    * SwiftShader, or any fallback adapter: a CPU, where barriers and launches cost more than
@@ -98,6 +108,10 @@ export interface DeviceProfile {
    * of one workgroup each ran on one core of two (src/kernels/matvec-free.ts rowsPerChunk).
    */
   readonly cpuThreads: number;
+  /** Electrons the canvas draws at most a frame: kCpuDrawBudget on a CPU, all on a GPU. */
+  readonly drawBudget: number;
+  /** The canvas's samples a pixel: 1 on a CPU, kGpuSampleCount on a GPU. */
+  readonly renderSampleCount: number;
 }
 
 export function deviceProfile(
@@ -117,6 +131,8 @@ export function deviceProfile(
     reduceWorkgroupSize: runsOnCpu ? kSoftwareReduceWorkgroupSize : kReduceWorkgroupSize,
     krylovStepWorkgroupSize: runsOnCpu ? kSoftwareKrylovStepWorkgroupSize : kKrylovStepWorkgroupSize,
     fusedStepMaxSize: runsOnCpu ? Infinity : kFusedStepMaxSize,
+    drawBudget: runsOnCpu ? kCpuDrawBudget : Infinity,
+    renderSampleCount: runsOnCpu ? 1 : kGpuSampleCount,
   };
 }
 

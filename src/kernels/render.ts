@@ -1,6 +1,7 @@
-// Host side of shaders/render.wgsl: the electrons as instanced discs (one draw call for any N) and
-// optional arrows, read from one storage buffer of particles. The app packs the particles and the
-// camera; this module owns the bind-group layout, the two render pipelines and the uniform packer.
+// Host side of shaders/render.wgsl: the electrons as discs (one draw call for any N) and optional
+// arrows, read from one storage buffer of particles, all of them or every s-th. The app packs the
+// particles and the camera; this module owns the bind-group layout, the two render pipelines and the
+// uniform packer.
 import { createBuffer } from '../gpu/buffers.ts';
 import { shaderModule } from '../gpu/shaders.ts';
 
@@ -34,7 +35,9 @@ export interface RenderParams {
   readonly colourMax: number;
   readonly colourBy: RenderQuantity;
   readonly arrowOf: ArrowQuantity;
-  /** One arrow per arrowStride electrons. */
+  /** One disc per discStride electrons (drawStride). */
+  readonly discStride: number;
+  /** One arrow per arrowStride electrons: a multiple of discStride, so that every arrow has its disc. */
   readonly arrowStride: number;
   /** Sphere-like shading of the discs (3D views). */
   readonly shaded: boolean;
@@ -57,18 +60,34 @@ export function packRenderParams(params: RenderParams): ArrayBuffer {
   view.setUint32(96, Math.max(1, Math.floor(params.arrowStride)), true); // arrowStride: >= 1
   view.setUint32(100, params.shaded ? 1 : 0, true); // shaded: 0 or 1
   view.setUint32(104, params.count, true); // count: electrons in the buffer
-  // pad (offset 108): the struct's size rounds up to its 16-byte alignment (the mat4x4's).
+  view.setUint32(108, Math.max(1, Math.floor(params.discStride)), true); // discStride: >= 1
   return buffer;
 }
 
-/** Where one frame is drawn: a multisampled colour and depth target resolved into the canvas. */
+/**
+ * Every how many of `count` electrons one is drawn so that at most `most` are: 1 (all) where they fit.
+ * Every s-th of the index order is spread over the configuration, since every geometry's formula
+ * (src/physics/geometry.ts) walks its whole extent evenly (a file's electrons go in the file's order).
+ */
+export function drawStride(count: number, most: number): number {
+  return Math.max(1, Math.ceil(count / most));
+}
+
+/**
+ * Where one frame is drawn: a colour and depth target of the renderer's sampleCount; a multisampled
+ * colour is resolved into `resolve` (the canvas), a single-sampled one is the canvas itself.
+ */
 export interface RenderTarget {
   readonly colour: GPUTextureView;
-  readonly resolve: GPUTextureView;
+  readonly resolve?: GPUTextureView;
   readonly depth: GPUTextureView;
 }
 
 export const kRenderDepthFormat: GPUTextureFormat = 'depth24plus';
+
+/** Vertices a disc (one triangle about it) and an arrow (three lines), as shaders/render.wgsl draws them. */
+const kDiscVertices = 3;
+const kArrowVertices = 6;
 
 export class ParticleRenderer {
   readonly device: GPUDevice;
@@ -84,8 +103,8 @@ export class ParticleRenderer {
   #pointPipeline?: GPURenderPipeline;
   #arrowPipeline?: GPURenderPipeline;
 
-  /** colourMap: 256 (or any number of) RGBA entries in [0, 1]. */
-  constructor(device: GPUDevice, format: GPUTextureFormat, colourMap: Float32Array, sampleCount = 4) {
+  /** colourMap: 256 (or any number of) RGBA entries in [0, 1]; sampleCount: the targets' (the profile's). */
+  constructor(device: GPUDevice, format: GPUTextureFormat, colourMap: Float32Array, sampleCount: number) {
     this.device = device;
     this.format = format;
     this.sampleCount = sampleCount;
@@ -143,7 +162,12 @@ export class ParticleRenderer {
     this.#count = count;
   }
 
-  /** Draws the discs (and the arrows when params.arrowOf is not 'none') into one render pass. */
+  /**
+   * Draws the discs (and the arrows when params.arrowOf is not 'none') into one render pass. Neither
+   * draw is instanced: the shader finds the electron from the vertex index, since SwiftShader sets up
+   * each instance of a draw anew, which made a frame of instanced discs six times slower (a GPU
+   * draws both alike).
+   */
   record(encoder: GPUCommandEncoder, target: RenderTarget, params: RenderParams, clear: GPUColor): void {
     this.device.queue.writeBuffer(this.#params, 0, packRenderParams({ ...params, count: this.#count }));
     const pass = encoder.beginRenderPass({
@@ -154,7 +178,7 @@ export class ParticleRenderer {
           resolveTarget: target.resolve,
           clearValue: clear,
           loadOp: 'clear',
-          storeOp: 'discard',
+          storeOp: target.resolve ? 'discard' : 'store',
         },
       ],
       depthStencilAttachment: {
@@ -167,13 +191,18 @@ export class ParticleRenderer {
     if (this.#count > 0) {
       pass.setBindGroup(0, this.#group);
       pass.setPipeline(this.#points);
-      pass.draw(6, this.#count);
+      pass.draw(kDiscVertices * this.#drawn(params.discStride));
       if (params.arrowOf !== 'none') {
         pass.setPipeline(this.#arrows);
-        pass.draw(6, Math.ceil(this.#count / Math.max(1, Math.floor(params.arrowStride))));
+        pass.draw(kArrowVertices * this.#drawn(params.arrowStride));
       }
     }
     pass.end();
+  }
+
+  /** Electrons drawn at one in `stride`, as the packer rounds it: 0, stride, 2 stride, ... */
+  #drawn(stride: number): number {
+    return Math.ceil(this.#count / Math.max(1, Math.floor(stride)));
   }
 
   destroy(): void {
