@@ -5,7 +5,7 @@
 // test reads exactly what a user sees.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { GpuAdapterSummary } from '../gpu/device.ts';
+import type { GpuContext } from '../gpu/device.ts';
 import { numberOf } from '../io/formats.ts';
 import type { Energies } from '../physics/observables.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
@@ -204,11 +204,13 @@ export class Diagnostics {
     }).observe(container);
   }
 
-  device(info: GpuAdapterSummary, hasTimestampQuery: boolean): void {
+  /** The adapter, whether it is a CPU (the device profile's runsOnCpu) and its timestamps. */
+  device(gpu: Pick<GpuContext, 'adapterInfo' | 'hasTimestampQuery' | 'profile'>): void {
+    const { adapterInfo: info, hasTimestampQuery } = gpu;
     const name =
       [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unnamed adapter';
     showText('adapter', name);
-    const software = info.isFallbackAdapter || info.swiftshader;
+    const software = gpu.profile.runsOnCpu;
     const fallback = element('fallback');
     fallback.textContent = software
       ? 'yes: a software (CPU) implementation, expect it to be slow'

@@ -115,7 +115,7 @@ async function main(): Promise<void> {
   if (!gpu) return;
 
   const diagnostics = new Diagnostics();
-  diagnostics.device(gpu.adapterInfo, gpu.hasTimestampQuery);
+  diagnostics.device(gpu);
   const view = new ParticleView(
     gpu,
     element<HTMLCanvasElement>('view'),
@@ -190,7 +190,7 @@ async function main(): Promise<void> {
       }
       if (next) {
         studies.useDevice(next);
-        diagnostics.device(next.adapterInfo, next.hasTimestampQuery);
+        diagnostics.device(next);
         watchLoss(next);
       }
       current.useDevice(next, why);
