@@ -5,6 +5,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { packTreeTables, gpuTreeGeometry, storageBytes, treeStorageBuffers } from '../src/kernels/tree.ts';
+import { kCpuTreeLeaves } from '../src/gpu/profile.ts';
 import { toJson } from '../src/io/formats.ts';
 import { radiusFromEpsilon } from '../src/physics/constants.ts';
 import { geometry } from '../src/physics/geometry.ts';
@@ -164,7 +165,8 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
       epsilon: 1e-3,
       softening: 0,
     };
-    const tree = gpuTreeGeometry(system, { tolerance: 1e-3 });
+    // Chromium's SwiftShader adapter is a CPU adapter: its leaves.
+    const tree = gpuTreeGeometry(system, kCpuTreeLeaves, { tolerance: 1e-3 });
     expect(tree.counts.translations).toBeGreaterThan(0);
     // The buffers the tree holds: its storage (known here without a device) and its uniform slots.
     const storage = storageBytes(treeStorageBuffers(tree, packTreeTables(tree).data));

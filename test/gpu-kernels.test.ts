@@ -32,6 +32,8 @@ import {
   kMatvecFreeVariants,
   kFusedStepMaxSize,
   kGpuSampleCount,
+  kCpuTreeLeaves,
+  kGpuTreeLeaves,
   kKrylovStepWorkgroupSize,
   kReduceWorkgroupSize,
   kSoftwareKrylovStepWorkgroupSize,
@@ -254,6 +256,7 @@ describe('device', () => {
       cpuThreads: 1,
       drawBudget: Infinity,
       renderSampleCount: kGpuSampleCount,
+      treeLeaves: kGpuTreeLeaves,
     };
     const onCpu = {
       runsOnCpu: true,
@@ -265,6 +268,7 @@ describe('device', () => {
       cpuThreads: 1,
       drawBudget: kCpuDrawBudget,
       renderSampleCount: 1,
+      treeLeaves: kCpuTreeLeaves,
     };
     expect(deviceProfile({ adapterInfo: kCpuLikeAdapter, hasSubgroups: true })).toEqual(onCpu);
     // A CPU adapter counts the host's threads; a GPU's parallelism is not the host's.

@@ -76,6 +76,34 @@ export const kFusedStepMaxSize = 16 * kKrylovStepWorkgroupSize;
 export const kTreeCrossover = { cpu: 30000, gpu: 15000 } as const;
 
 /**
+ * The fast multipole product's leaves (src/kernels/tree.ts; tree-build.ts's TreeOptions): the most
+ * electrons a leaf holds, one workgroup of targets, and the price of an M2L in direct pairs a term
+ * of its contraction, below which two well-separated nodes are summed directly instead.
+ */
+export interface TreeLeaves {
+  readonly leafSize: number;
+  readonly translationCostPerTerm: number;
+}
+
+/**
+ * A hardware GPU's: tree.wgsl's M2L gathers its contraction through index tables, about 2.5 pairs a
+ * term on SwiftShader (10 000 at p = 11, 4 004 terms), which keeps leaves of 256 (a GPU's usual
+ * workgroup) exchanging few M2L. Not yet tuned on GPU hardware.
+ */
+export const kGpuTreeLeaves: TreeLeaves = { leafSize: 256, translationCostPerTerm: 2.5 };
+
+/**
+ * A CPU adapter's: its M2L written out for the order (src/kernels/tree-unrolled.ts) costs about 0.8
+ * pairs a term (3 000 at p = 11), so leaves of 128 exchange M2L where leaves of 256 sum each other
+ * directly. Against kGpuTreeLeaves on SwiftShader (2 cores, tolerance 1e-5, products alternating):
+ * a sphere of 2·10^4 1.05x as fast (two thirds of the direct pairs), a ball of 5·10^4 1.26x (0.58 of
+ * them, four times the M2L), a sphere of 10^5 1.42x (0.47 of them); the tree's buffers take 1.7-1.8
+ * times the bytes. Leaves of 64 sum the same pairs at this price (two leaves of 64 make fewer pairs
+ * than two M2L cost).
+ */
+export const kCpuTreeLeaves: TreeLeaves = { leafSize: 128, translationCostPerTerm: 0.8 };
+
+/**
  * The canvas (src/app/view.ts, shaders/render.wgsl) on a CPU: electrons drawn at most a frame, and no
  * multisampling. SwiftShader (2 shared cores) spends about 1 us an electron on a frame of
  * single-sampled discs and twice that with 4x multisampling, so that 5·10^5 electrons keep a frame,
@@ -112,6 +140,8 @@ export interface DeviceProfile {
   readonly drawBudget: number;
   /** The canvas's samples a pixel: 1 on a CPU, kGpuSampleCount on a GPU. */
   readonly renderSampleCount: number;
+  /** The fast multipole product's leaves: kCpuTreeLeaves on a CPU, kGpuTreeLeaves on a GPU. */
+  readonly treeLeaves: TreeLeaves;
 }
 
 export function deviceProfile(
@@ -133,6 +163,7 @@ export function deviceProfile(
     fusedStepMaxSize: runsOnCpu ? Infinity : kFusedStepMaxSize,
     drawBudget: runsOnCpu ? kCpuDrawBudget : Infinity,
     renderSampleCount: runsOnCpu ? 1 : kGpuSampleCount,
+    treeLeaves: runsOnCpu ? kCpuTreeLeaves : kGpuTreeLeaves,
   };
 }
 

@@ -14,8 +14,6 @@ import {
 import { unknowns, validateSystem, type DarwinSystem } from '../physics/models.ts';
 import {
   buildTreeGeometry,
-  kGpuLeafSize,
-  kGpuTranslationCostPerTerm,
   kMaxTreeDepth,
   treeAccuracy,
   type TreeGeometry,
@@ -26,7 +24,7 @@ import { alignTo, createBuffer } from '../gpu/buffers.ts';
 import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
 import { ShaderEntries, type GroupBindings } from '../gpu/pipelines.ts';
 import type { GeneratedShader } from '../gpu/shaders.ts';
-import type { MatvecFreeVariant } from '../gpu/profile.ts';
+import { kCpuTreeLeaves, kGpuTreeLeaves, type MatvecFreeVariant, type TreeLeaves } from '../gpu/profile.ts';
 import { chunkPairs } from './matvec-free.ts';
 import {
   kShiftStages,
@@ -377,20 +375,24 @@ function packTreeElectrons(tree: TreeGeometry): Float32Array {
 }
 
 /**
- * List entries per node that treeBytes allows (M2L sources and near leaves, at theta 0.4 and leaves
- * of kGpuLeafSize). Measured on average over the nodes: a surface, a disk, a line under 75 at any
- * N; a ball or cube 64 at 3·10⁴, 230 at 3·10⁵, 340-350 at 10⁷; a lump of three quarters of the
- * electrons beside a sparse ball (test/helpers/configurations.ts clustered) grows with the depth,
- * 300 at 3·10⁵, 523 at 10⁷. GpuTreeOptions.checkFits checks the real lists once the tree is built.
+ * List entries per node that treeBytes allows (M2L sources and near leaves, at theta 0.4). Measured
+ * on average over the nodes with kGpuTreeLeaves: a surface, a disk, a line under 75 at any N; a ball
+ * or cube 64 at 3·10⁴, 230 at 3·10⁵, 340-350 at 10⁷; a lump of three quarters of the electrons
+ * beside a sparse ball (test/helpers/configurations.ts clustered) grows with the depth, 300 at
+ * 3·10⁵, 523 at 10⁷; with kCpuTreeLeaves a ball of 10⁶ 285 (271 with kGpuTreeLeaves), a sphere 55.
+ * GpuTreeOptions.checkFits checks the real lists once the tree is built.
  */
 const kListEntriesPerNode = 640;
 
 /**
- * Bytes of the GPU objects of a tree product of N electrons at `tolerance` (kGpuLeafSize leaves):
- * the electrons and charges, the nodes and their four expansions, the index tables (M2M's and L2L's
- * rows, M2L's, and a few per term) and the lists. O(N): nodes are about
- * 2 N / leaf size.
+ * Bytes of the GPU objects of a tree product of N electrons at `tolerance`: the electrons and
+ * charges, the nodes and their four expansions, the index tables (M2M's and L2L's rows, M2L's, and a
+ * few per term) and the lists. O(N): nodes are about 2 N / leaf size, here the smaller leaves of
+ * either kind of device (kEstimateLeafSize), so that one estimate bounds both before the device's
+ * tree is built.
  */
+const kEstimateLeafSize = Math.min(kCpuTreeLeaves.leafSize, kGpuTreeLeaves.leafSize);
+
 export function treeBytes(n: number, tolerance: number): number {
   return treeBufferBytes(n, tolerance).total;
 }
@@ -404,7 +406,7 @@ export function treeBufferBytes(n: number, tolerance: number): { total: number; 
   const tables = expansionTables(treeAccuracy(tolerance).order);
   const { termCount: terms, reducedCount } = tables;
   let depth = 0;
-  while (depth < kMaxTreeDepth && Math.ceil(n / 2 ** depth) > kGpuLeafSize) depth++;
+  while (depth < kMaxTreeDepth && Math.ceil(n / 2 ** depth) > kEstimateLeafSize) depth++;
   const nodeCount = 2 ** (depth + 1) - 1;
   const electrons = (16 + 16 + 4) * n;
   const expansions = 16 * nodeCount * (1 + 2 * terms + 2 * reducedCount);
@@ -569,15 +571,15 @@ export interface TreeStage {
 /**
  * The dispatches of one product in order, each with its work per node in direct pairs. The direct
  * sum of a leaf is its pairs; an M2L is its contraction's terms (tables.m2lIndex, or planarIndex)
- * at kGpuTranslationCostPerTerm pairs each, as tree-build.ts prices it. The other passes are priced
- * by their terms at the same cost (each term a gather from the tables like M2L's): an estimate, not a
+ * at a hardware GPU's price (kGpuTreeLeaves), the dearer one. The other passes are priced by their
+ * terms at the same cost (each term a gather from the tables like M2L's): an estimate, not a
  * measurement, on the high side. At the GPU defaults they are a small part of a product (a ball of
  * 5·10^4: 1.8·10^9 pairs in all, 1.5·10^9 of them the near field, 1.6·10^8 M2L, 1.1·10^8 the rest);
  * in a tree forced to small leaves and every M2L (the tests') M2M and L2L weigh most.
  */
 export function treeStages(tree: TreeGeometry, far: boolean, unrolled = false): TreeStage[] {
   const { tables, lists, nodeStart, nodeEnd, firstLeaf, depth } = tree;
-  const perTerm = kGpuTranslationCostPerTerm;
+  const perTerm = kGpuTreeLeaves.translationCostPerTerm;
   const terms = tables.termCount;
   const size = (node: number) => nodeEnd[node] - nodeStart[node];
   const leafCount = 2 ** depth;
@@ -748,13 +750,17 @@ export interface GpuTreeOptions extends Pick<
 }
 
 /**
- * The tree of `system` as the GPU product sums with it (tree-build.ts; defaults kGpuLeafSize leaves
- * and M2L priced at kGpuTranslationCostPerTerm), its geometry in float64 for the packers.
+ * The tree of `system` as the GPU product sums with it (tree-build.ts) on a device whose profile
+ * gives `leaves` (DeviceProfile.treeLeaves; `options` may override either), its geometry in float64
+ * for the packers.
  */
-export function gpuTreeGeometry(system: DarwinSystem, options: GpuTreeOptions = {}): TreeGeometry {
+export function gpuTreeGeometry(
+  system: DarwinSystem,
+  leaves: TreeLeaves,
+  options: GpuTreeOptions = {},
+): TreeGeometry {
   return buildTreeGeometry(system, {
-    leafSize: kGpuLeafSize,
-    translationCostPerTerm: kGpuTranslationCostPerTerm,
+    ...leaves,
     ...options,
     precision: 'float64',
   });
@@ -821,7 +827,7 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
   ): Promise<GpuTreeMassMatrix> {
     validateSystem(system);
     const { device } = context;
-    const tree = gpuTreeGeometry(system, options);
+    const tree = gpuTreeGeometry(system, context.profile.treeLeaves, options);
     const packed = packTreeTables(tree);
     const planned = treeStorageBuffers(tree, packed.data);
     options.checkFits?.(storageBytes(planned), tree);

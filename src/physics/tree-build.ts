@@ -56,23 +56,6 @@ export const kDefaultTreeTolerance = 1e-5;
  * 63 M) for fewer M2L, and both came out dearer.
  */
 export const kDefaultLeafSize = 64;
-/**
- * Most electrons per leaf of the GPU product (src/kernels/tree.ts), whose leaf is one workgroup of
- * targets. With a CPU adapter's passes (eight targets a thread in the near field, the far field
- * written out per order) on a sphere of 20 000 at tolerance 1e-5, leaves of 128 with M2L wherever
- * it is cheaper than the pairs sum a third fewer direct pairs for 70% more M2L and came out no
- * faster than 256; 512 is slower. Fewer nodes also take less memory.
- */
-export const kGpuLeafSize = 256;
-/**
- * translationCostPerTerm of the GPU product. On SwiftShader one M2L of tree.wgsl's (a hardware GPU's,
- * its contraction gathered through index tables) costs as much as about 2.5 pairs of the direct sum
- * a term (10 000 pairs at p = 11, 4 004 terms); the M2L written out for a CPU adapter
- * (src/kernels/tree-unrolled.ts) about 0.8 a term (3 000 pairs). On a sphere of 20 000 at the GPU
- * defaults 0.8 and 2.5 give the same lists (the opening angle, not the cost, decides which of its
- * pairs are direct), so one value serves both.
- */
-export const kGpuTranslationCostPerTerm = 2.5;
 /** Leaves at depth <= kMaxTreeDepth: 2^24 leaves is far past any N a device holds. */
 export const kMaxTreeDepth = 24;
 
