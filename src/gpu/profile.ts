@@ -66,11 +66,10 @@ export const kFusedStepMaxSize = 16 * kKrylovStepWorkgroupSize;
  * The N from which 'auto' takes the fast multipole product (src/kernels/tree.ts, tolerance 1e-5)
  * over the matrix-free one, by device kind. SwiftShader (bench --only matvec_free,matvec_tree, the
  * sphere, both in their CPU variants: eight targets a thread, the tree's far field written out per
- * order, on a 2-core CPU, both products on both cores): the tree product is 1.10x as fast at
- * N = 8 000 (all of it direct), 1.12x at 10 000, 1.58x at 15 000, 1.89x at 20 000, 2.08x at 25 000,
- * 2.41x at 30 000, 4.05x at 50 000, 8.83x at 100 000. Compiling its passes the first time at p = 11
- * (README, "The fast multipole product") costs what a solve of about ten products saves near
- * 30 000, so 'auto' switches there. A hardware GPU (the 'thread' variants, whose ratio on
+ * order, kCpuTreeLeaves, on a 2-core CPU, both products on both cores): the tree product is 1.00x
+ * as fast at N = 8 000, 1.03x at 10 000, 2.24x at 20 000, 5.57x at 50 000, 10.5x at 100 000.
+ * Compiling its passes the first time at p = 11 (README, "The fast multipole product") costs what a
+ * solve of about ten products saves between 20 000 (8 s) and 30 000, so 'auto' switches at 30 000. A hardware GPU (the 'thread' variants, whose ratio on
  * SwiftShader crossed near 12 000) keeps 15 000 until measured on one.
  */
 export const kTreeCrossover = { cpu: 30000, gpu: 15000 } as const;
