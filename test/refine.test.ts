@@ -522,9 +522,10 @@ describe("the GPU's tree refines against the float64 tree at its tolerance", () 
       const residual = report.refinement![end === 'lambdaMin' ? 'residualMin' : 'residualMax'];
       expect(Math.abs(report.spectrum[end] - exact[end]), end).toBeLessThanOrEqual(residual);
     }
-    expect(Math.abs(report.spectrum.lambdaMax - exact.lambdaMax) / exact.lambdaMax).toBeLessThanOrEqual(
-      kCheckTarget,
-    );
+    // The isolated top to 1e-8, far inside its residual's linear bound (~1e-5): the Ritz vector is the
+    // float32 GPU product's (its leaves summed directly at this size), the quotient the float64
+    // tree's.
+    expect(Math.abs(report.spectrum.lambdaMax - exact.lambdaMax) / exact.lambdaMax).toBeLessThanOrEqual(1e-8);
     expect(report.checkTarget).toBe(tolerance);
   });
 });

@@ -850,7 +850,7 @@ describe('the response command', () => {
         ['--geometry', 'cube', '--n', '27', '--drive', 'flux'],
       ],
       [
-        /^error: --n-epsilon: N r_e\/R must be > 0, got 0 \(0 is the bare Larmor rotation, screening ratio 1: see larmor\)$/,
+        /^error: --n-epsilon: N r_e\/R must be > 0 \(0 is the bare Larmor rotation, screening ratio 1: see larmor\), got 0$/,
         ['--geometry', 'ring', '--n', '8', '--n-epsilon', '0'],
       ],
       [

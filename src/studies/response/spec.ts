@@ -127,7 +127,7 @@ function positiveNumber(field: string, text: string, zero = ''): number {
   const [value, ...rest] = numberList(field, text);
   if (rest.length) throw new InputError(`${field} takes one number, got '${text}'`, field);
   if (!(value > 0))
-    throw new InputError(`${field} must be > 0, got ${text}${value === 0 ? zero : ''}`, field);
+    throw new InputError(`${field} must be > 0${value === 0 ? zero : ''}, got ${text}`, field);
   return value;
 }
 
@@ -175,7 +175,7 @@ export function parseNEpsilons(text: string, refuseRepeats = false): number[] {
   const values = pointList('nEpsilon', text, refuseRepeats);
   for (const x of values) {
     if (!(x > 0))
-      throw new InputError(`N r_e/R must be > 0, got ${x}${x === 0 ? kWithoutDarwin : ''}`, 'nEpsilon');
+      throw new InputError(`N r_e/R must be > 0${x === 0 ? kWithoutDarwin : ''}, got ${x}`, 'nEpsilon');
   }
   if (values.length > kResponseLimits.maxPointsPerN) {
     throw new InputError(`at most ${kResponseLimits.maxPointsPerN} values of N r_e/R`, 'nEpsilon');
