@@ -68,7 +68,11 @@ describe('the Studies fields in the link', () => {
     ['response_model=scalar', 'responseModel', 'response_model must be one of vector, azimuthal'],
     ['response_dim=1', 'responseDim', 'response_dim must be one of 2, 3'],
     ['response_drive=spin', 'responseDrive', 'response_drive must be one of field, flux, rotation'],
-    ['response_n_epsilon=0,1', 'responseNEpsilon', 'N r_e/R must be > 0, got 0'],
+    [
+      'response_n_epsilon=0,1',
+      'responseNEpsilon',
+      'N r_e/R must be > 0 (0 is the bare Larmor rotation, screening ratio 1: see larmor), got 0',
+    ],
     ['response_n_epsilon=', 'responseNEpsilon', "N r_e/R needs finite numbers, got ''"],
     ['response_grid=2', 'responseGrid', 'grid must be an integer in 3..201, got 2'],
     ['response_grid=10.5', 'responseGrid', 'grid must be an integer in 3..201'],
