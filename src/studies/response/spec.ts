@@ -8,7 +8,6 @@ import { decimalNumber, InputError } from '../../physics/input-error.ts';
 import {
   blockSize,
   kMaxDenseSize,
-  kModelNames,
   validateSystem,
   type DarwinSystem,
   type Dimension,
@@ -19,9 +18,11 @@ import { kDriveNames, validateDrive, type DriveName } from '../../physics/respon
 import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
 import { checkNoneRepeated, integerRangeProblem } from '../study.ts';
 import {
-  kDevices,
-  kMatrixChoices,
   parseChoice,
+  parseDevice,
+  parseDimension,
+  parseMatrix,
+  parseModel,
   parseNumber,
   parseTolerance,
   type MatrixChoice,
@@ -200,23 +201,17 @@ export function responseSpec(
 ): ResponseSpec {
   if (input.geometry === undefined) throw new InputError('give a geometry', 'geometry');
   const geometryName = oneOf('geometry', input.geometry, kGeometryNames);
-  const device = oneOf('device', input.device ?? kResponseDefaults.device, kDevices);
-  const matrix = oneOf('matrix', input.matrix ?? kResponseDefaults.matrix, kMatrixChoices);
+  const device = parseDevice(input.device ?? kResponseDefaults.device, 'device');
+  const matrix = parseMatrix(input.matrix ?? kResponseDefaults.matrix, 'matrix');
   const treeTolerance = parseTolerance(
     input.treeTolerance ?? kResponseDefaults.treeTolerance,
     'treeTolerance',
     'treeTolerance',
   );
-  const model = oneOf('model', input.model ?? kResponseDefaults.model, kModelNames);
-  const dimText = oneOf('dim', input.dim ?? kResponseDefaults.dim, ['2', '3']);
+  const model = parseModel(input.model ?? kResponseDefaults.model, 'model');
+  const dim = parseDimension(input.dim ?? kResponseDefaults.dim, 'dim');
   if (input.n === undefined) throw new InputError('give N (a comma-separated list)', 'n');
-  const ns = parseResponseNs(
-    input.n,
-    device,
-    matrix,
-    blockSize({ model, dim: dimText === '2' ? 2 : 3 }),
-    refuseRepeats,
-  );
+  const ns = parseResponseNs(input.n, device, matrix, blockSize({ model, dim }), refuseRepeats);
   const drive = oneOf('drive', input.drive ?? kResponseDefaults.drive, kDriveNames);
   const given = (['nEpsilon', 'epsilon', 'radiusMetres'] as const).filter((key) => input[key] !== undefined);
   if (given.length > 1) {
@@ -241,7 +236,7 @@ export function responseSpec(
     geometry: geometryName,
     ns,
     model,
-    dim: dimText === '2' ? 2 : 3,
+    dim,
     scale,
     drive,
     grid,
