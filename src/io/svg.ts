@@ -476,6 +476,8 @@ interface Spot {
  */
 class LabelPlacer {
   readonly #taken: Box[] = [];
+  /** Where the notes stand, those over something else included: a legend blocked here must not hide one. */
+  readonly placed: Box[] = [];
 
   constructor(readonly bounds: Box) {}
 
@@ -493,12 +495,15 @@ class LabelPlacer {
           const box = textBox(markup, spot.x, spot.y, kNoteFont, spot.anchor);
           if (!this.#taken.some((taken) => overlaps(taken, box))) {
             this.#taken.push(box);
+            this.placed.push(box);
             return spot;
           }
         }
       }
     }
-    return this.#inside(markup, candidates[0]);
+    const spot = this.#inside(markup, candidates[0]);
+    this.placed.push(textBox(markup, spot.x, spot.y, kNoteFont, spot.anchor));
+    return spot;
   }
 
   /** The spot moved the least that brings its text inside the bounds (flush left where it is wider). */
@@ -626,31 +631,43 @@ export function linePlot(options: LinePlotOptions): string {
       dashed: s.dashed ?? false,
     }))
     .filter((entry) => entry.label !== '');
-  const legend = entries.length > 0 ? legendBox(entries, options.legend ?? 'top-right', plot, traces) : null;
 
-  const placer = new LabelPlacer({ x0: left + 3, x1: right - 3, y0: top + 3, y1: bottom - 3 });
-  if (legend) placer.block(legend);
-  for (const { px, py } of markers) placer.block({ x0: px - 6, x1: px + 6, y0: py - 6, y1: py + 6 });
-  const plotted: string[] = [
-    ...referenceLines(options.hLines ?? [], y, 'horizontal', plot, placer),
-    ...referenceLines(options.vLines ?? [], x, 'vertical', plot, placer),
+  // The notes give way to a legend in the plot, so they are placed anew for each place it is tried in.
+  const annotate = (legend: Box | null) => {
+    const placer = new LabelPlacer({ x0: left + 3, x1: right - 3, y0: top + 3, y1: bottom - 3 });
+    if (legend) placer.block(legend);
+    for (const { px, py } of markers) placer.block({ x0: px - 6, x1: px + 6, y0: py - 6, y1: py + 6 });
+    const lines = [
+      ...referenceLines(options.hLines ?? [], y, 'horizontal', plot, placer),
+      ...referenceLines(options.vLines ?? [], x, 'vertical', plot, placer),
+    ];
+    const marked: string[] = [];
+    for (const { px, py, label, colour = '#000' } of markers) {
+      marked.push(
+        `<path d="M${px - 6},${py} L${px},${py - 6} L${px + 6},${py} L${px},${py + 6} Z" fill="${colour}" stroke="#fff"/>`,
+      );
+      if (!label || !inPlot(px, py)) continue;
+      const text = escapeXml(label);
+      const spot = placer.place(text, [
+        { x: px + 9, y: py - 7, anchor: 'start' },
+        { x: px - 9, y: py - 7, anchor: 'end' },
+        { x: px + 9, y: py + 16, anchor: 'start' },
+        { x: px - 9, y: py + 16, anchor: 'end' },
+      ]);
+      marked.push(noteText(spot, colour, text));
+    }
+    return { lines, marked, notes: placer.placed };
+  };
+
+  const legend = entries.length > 0 ? legendBox(entries, options.legend ?? 'top-right', plot, traces) : null;
+  const annotations = annotate(legend);
+  body.push(
+    `<g clip-path="url(#${clip})">`,
+    ...annotations.lines,
     ...seriesSvg,
-  ];
-  for (const { px, py, label, colour = '#000' } of markers) {
-    plotted.push(
-      `<path d="M${px - 6},${py} L${px},${py - 6} L${px + 6},${py} L${px},${py + 6} Z" fill="${colour}" stroke="#fff"/>`,
-    );
-    if (!label || !inPlot(px, py)) continue;
-    const text = escapeXml(label);
-    const spot = placer.place(text, [
-      { x: px + 9, y: py - 7, anchor: 'start' },
-      { x: px - 9, y: py - 7, anchor: 'end' },
-      { x: px + 9, y: py + 16, anchor: 'start' },
-      { x: px - 9, y: py + 16, anchor: 'end' },
-    ]);
-    plotted.push(noteText(spot, colour, text));
-  }
-  body.push(`<g clip-path="url(#${clip})">`, ...plotted, '</g>');
+    ...annotations.marked,
+    '</g>',
+  );
   if (legend) body.push(...drawLegend(entries, legend));
   return svgDocument(width, height, body);
 }
