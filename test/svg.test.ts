@@ -255,6 +255,40 @@ function plotArea(svg: string): Box {
   return { x0: x, x1: x + width, y0: y, y1: y + height };
 }
 
+/** The legend's box, from its white, slightly translucent background; null where there is none. */
+function legendArea(svg: string): Box | null {
+  const found =
+    /<rect x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)" fill="#ffffff" fill-opacity/.exec(svg);
+  if (!found) return null;
+  const [x, y, width, height] = found.slice(1).map(Number);
+  return { x0: x, x1: x + width, y0: y, y1: y + height };
+}
+
+/** Every point the data are drawn through: the series' line vertices and dots, the markers' corners. */
+function drawnVertices(svg: string): [number, number][] {
+  const clipped = /<g clip-path="[^"]+">([^]*?)<\/g>/.exec(svg)?.[1] ?? '';
+  const pairs = (list: string) =>
+    [...list.matchAll(/(-?[\d.]+),(-?[\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])] as [number, number]);
+  return [
+    ...[...clipped.matchAll(/<polyline points="([^"]+)"/g)].flatMap((m) => pairs(m[1])),
+    ...[...clipped.matchAll(/<circle cx="([^"]+)" cy="([^"]+)"/g)].map(
+      (m) => [Number(m[1]), Number(m[2])] as [number, number],
+    ),
+    ...[...clipped.matchAll(/<path d="([^"]+)"/g)].flatMap((m) => pairs(m[1])),
+  ];
+}
+
+const within = (box: Box, [x, y]: readonly [number, number]) =>
+  x >= box.x0 && x <= box.x1 && y >= box.y0 && y <= box.y1;
+
+/** The document's width and height, which its viewBox must repeat from the origin. */
+function documentSize(svg: string): [number, number] {
+  const [, width, height, viewBox] =
+    /^<svg [^>]*width="([^"]+)" height="([^"]+)" viewBox="([^"]+)"/.exec(svg) ?? [];
+  expect(viewBox).toBe(`0 0 ${width} ${height}`);
+  return [Number(width), Number(height)];
+}
+
 /** No NaN or Infinity, and every number in a coordinate, size, point list, path or transform finite. */
 function expectFiniteCoordinates(svg: string): void {
   expect(svg).not.toMatch(/NaN|Infinity/);
@@ -347,13 +381,9 @@ describe('extreme inputs', () => {
       ({ box }) => box.x0 < area.x0 || box.x1 > area.x1 || box.y0 < area.y0 || box.y1 > area.y1,
     );
     expect(outside.map((t) => t.markup)).toEqual([]);
-    const [x, y, width, height] = (
-      /<rect x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)" fill="#ffffff" fill-opacity/
-        .exec(svg)
-        ?.slice(1) ?? []
-    ).map(Number);
-    const legend = { x0: x, x1: x + width, y0: y, y1: y + height };
-    expect(notes.filter((t) => boxesOverlap(t.box, legend)).map((t) => t.markup)).toEqual([]);
+    const legend = legendArea(svg);
+    expect(legend).not.toBeNull();
+    expect(notes.filter((t) => legend && boxesOverlap(t.box, legend)).map((t) => t.markup)).toEqual([]);
     expect(overlappingTexts(placedTexts(svg))).toEqual([]);
   });
 
@@ -363,6 +393,101 @@ describe('extreme inputs', () => {
     const area = plotArea(svg);
     // Top-right was asked for (the default); the curve leaves the top-left empty.
     expect(svg).toMatch(new RegExp(`<rect x="${area.x0 + 10}" y="${area.y0 + 10}" [^>]*fill-opacity="0.9"`));
+  });
+
+  /**
+   * The legend outside the plot: clear of the plot area, which holds every point the data are drawn
+   * through (and so, being convex, every line between them), and inside the document.
+   */
+  function expectLegendBelow(svg: string): Box {
+    expectWellFormed(svg);
+    const area = plotArea(svg);
+    const legend = legendArea(svg);
+    if (!legend) throw new Error('no legend');
+    expect(legend.y0).toBeGreaterThan(area.y1);
+    const vertices = drawnVertices(svg);
+    expect(vertices.length).toBeGreaterThan(0);
+    expect(vertices.filter((vertex) => !within(area, vertex))).toEqual([]);
+    expect(vertices.filter((vertex) => within(legend, vertex))).toEqual([]);
+    const [width, height] = documentSize(svg);
+    expect(legend.x0).toBeGreaterThanOrEqual(0);
+    expect(legend.x1).toBeLessThanOrEqual(width);
+    expect(legend.y1).toBeLessThanOrEqual(height);
+    expect(overlappingTexts(placedTexts(svg))).toEqual([]);
+    return legend;
+  }
+
+  test('a legend that would hide data in every corner goes below the plot, the document growing to hold it', () => {
+    // Dots on a grid over the whole plot, in three series whose long labels no gap between them holds.
+    const grid = Array.from({ length: 21 * 21 }, (_, k) => [k % 21, Math.floor(k / 21)]);
+    const series = ['first', 'second', 'third'].map((name, i) => ({
+      label: `the ${name} of three series, its label long`,
+      x: grid.filter((_, k) => k % 3 === i).map(([x]) => x),
+      y: grid.filter((_, k) => k % 3 === i).map(([, y]) => y),
+      points: true,
+      line: false,
+    }));
+    const svg = plotOf({ title: 'a full plot', series });
+    const legend = expectLegendBelow(svg);
+    expect(drawnVertices(svg).length).toBe(21 * 21);
+    for (const { label } of series) expect(svg).toContain(`>${label}</text>`);
+    // Below the x axis' title; the plot keeps its size and the document its width.
+    expect(plotArea(svg).y1).toBe(440 - 58);
+    const xTitle = placedTexts(svg).find((t) => t.markup === 'x' && t.attributes.includes('font-size="14"'));
+    expect(legend.y0).toBeGreaterThan(xTitle?.box.y1 ?? Infinity);
+    const [width, height] = documentSize(svg);
+    expect(width).toBe(680);
+    expect(height).toBeGreaterThan(440);
+  });
+
+  test('a legend below the plot takes as many columns as the plot is wide; a label wider than that widens the document', () => {
+    // A zigzag with a tooth every 28 px across the whole plot: no corner holds even the smallest legend.
+    const xs = Array.from({ length: 21 }, (_, k) => k);
+    const zigzag = (label: string) => ({ label, x: xs, y: xs.map((x) => 20 * (x % 2)) });
+    const many = plotOf({ series: Array.from({ length: 12 }, (_, k) => zigzag(`s${k + 1}`)) });
+    const legend = expectLegendBelow(many);
+    const area = plotArea(many);
+    // Twelve columns of 57.6 px do not fit in 572 px, eight do: two rows, of six each.
+    expect(legend.x1 - legend.x0).toBeLessThanOrEqual(area.x1 - area.x0);
+    const entries = placedTexts(many).filter((t) => /^s\d+$/.test(t.markup));
+    expect(entries.length).toBe(12);
+    expect(new Set(entries.map((t) => t.box.y0)).size).toBe(2);
+    expect(new Set(entries.map((t) => t.box.x0)).size).toBe(6);
+    expect(documentSize(many)[0]).toBe(680);
+
+    // A legend larger than a small plot, though it would hide none of its data, goes below it too.
+    const small = plotOf({
+      width: 260,
+      height: 160,
+      series: [{ label: 'wider than the plot', x: [5], y: [5], points: true }],
+    });
+    expectLegendBelow(small);
+    expect(documentSize(small)[0]).toBe(260);
+
+    const long = 'a label far longer than the plot is wide, which no column of the legend can shorten';
+    const wide = plotOf({ series: [zigzag(`${long}, ${long}`)] });
+    const wideLegend = expectLegendBelow(wide);
+    expect(wideLegend.x1 - wideLegend.x0).toBeGreaterThan(680);
+    expect(documentSize(wide)[0]).toBeGreaterThan(680);
+  });
+
+  test('the legend passes over a corner free of data where a crowded note could stand only under it', () => {
+    // Sixty labelled lines leave the last labels no clear spot: they stand at their first, at the left.
+    const svg = plotOf({
+      legend: 'top-left',
+      series: [{ label: 'the one point', x: [5], y: [5], points: true, line: false }],
+      hLines: Array.from({ length: 60 }, (_, k) => ({ value: k / 6, label: `level ${k} of the crowd` })),
+    });
+    const area = plotArea(svg);
+    const legend = legendArea(svg);
+    if (!legend) throw new Error('no legend');
+    const notes = placedTexts(svg).filter((t) => t.attributes.includes('paint-order'));
+    expect(notes.length).toBe(60);
+    expect(notes.filter((t) => boxesOverlap(t.box, legend)).map((t) => t.markup)).toEqual([]);
+    // The top-right is free of both, and the document keeps its size.
+    expect(legend.x1).toBeCloseTo(area.x1 - 10, 1);
+    expect(legend.y0).toBe(area.y0 + 10);
+    expect(documentSize(svg)).toEqual([680, 440]);
   });
 
   test('zero and negative values on a log axis are dropped; a range end that is not usable is the data’s', () => {

@@ -54,7 +54,11 @@ export interface LinePlotOptions {
   readonly yRange?: readonly [number, number];
   readonly width?: number;
   readonly height?: number;
-  /** Default top-right; where the legend would hide drawn data there, the corner where it hides least. */
+  /**
+   * Default top-right; where the legend would hide drawn data or a note (a marker's or reference line's
+   * label) there, the first other corner where it hides none; where every corner would (or the legend is
+   * larger than the plot), below the plot, the document growing to hold it.
+   */
   readonly legend?: LegendCorner;
 }
 
@@ -158,6 +162,8 @@ export function textBox(markup: string, x: number, y: number, fontSize: number, 
 }
 
 const overlaps = (a: Box, b: Box) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+const encloses = (outer: Box, inner: Box) =>
+  inner.x0 >= outer.x0 && inner.x1 <= outer.x1 && inner.y0 >= outer.y0 && inner.y1 <= outer.y1;
 
 // ---------------------------------------------------------------------------------------------------
 // Axes
@@ -476,6 +482,8 @@ interface Spot {
  */
 class LabelPlacer {
   readonly #taken: Box[] = [];
+  /** Where the notes stand, those over something else included: a legend blocked here must not hide one. */
+  readonly placed: Box[] = [];
 
   constructor(readonly bounds: Box) {}
 
@@ -493,12 +501,15 @@ class LabelPlacer {
           const box = textBox(markup, spot.x, spot.y, kNoteFont, spot.anchor);
           if (!this.#taken.some((taken) => overlaps(taken, box))) {
             this.#taken.push(box);
+            this.placed.push(box);
             return spot;
           }
         }
       }
     }
-    return this.#inside(markup, candidates[0]);
+    const spot = this.#inside(markup, candidates[0]);
+    this.placed.push(textBox(markup, spot.x, spot.y, kNoteFont, spot.anchor));
+    return spot;
   }
 
   /** The spot moved the least that brings its text inside the bounds (flush left where it is wider). */
@@ -626,33 +637,66 @@ export function linePlot(options: LinePlotOptions): string {
       dashed: s.dashed ?? false,
     }))
     .filter((entry) => entry.label !== '');
-  const legend = entries.length > 0 ? legendBox(entries, options.legend ?? 'top-right', plot, traces) : null;
 
-  const placer = new LabelPlacer({ x0: left + 3, x1: right - 3, y0: top + 3, y1: bottom - 3 });
-  if (legend) placer.block(legend);
-  for (const { px, py } of markers) placer.block({ x0: px - 6, x1: px + 6, y0: py - 6, y1: py + 6 });
-  const plotted: string[] = [
-    ...referenceLines(options.hLines ?? [], y, 'horizontal', plot, placer),
-    ...referenceLines(options.vLines ?? [], x, 'vertical', plot, placer),
-    ...seriesSvg,
-  ];
-  for (const { px, py, label, colour = '#000' } of markers) {
-    plotted.push(
-      `<path d="M${px - 6},${py} L${px},${py - 6} L${px + 6},${py} L${px},${py + 6} Z" fill="${colour}" stroke="#fff"/>`,
-    );
-    if (!label || !inPlot(px, py)) continue;
-    const text = escapeXml(label);
-    const spot = placer.place(text, [
-      { x: px + 9, y: py - 7, anchor: 'start' },
-      { x: px - 9, y: py - 7, anchor: 'end' },
-      { x: px + 9, y: py + 16, anchor: 'start' },
-      { x: px - 9, y: py + 16, anchor: 'end' },
-    ]);
-    plotted.push(noteText(spot, colour, text));
+  // The notes give way to a legend in the plot, so they are placed anew for each place it is tried in.
+  const annotate = (legend: Box | null) => {
+    const placer = new LabelPlacer({ x0: left + 3, x1: right - 3, y0: top + 3, y1: bottom - 3 });
+    if (legend) placer.block(legend);
+    for (const { px, py } of markers) placer.block({ x0: px - 6, x1: px + 6, y0: py - 6, y1: py + 6 });
+    const lines = [
+      ...referenceLines(options.hLines ?? [], y, 'horizontal', plot, placer),
+      ...referenceLines(options.vLines ?? [], x, 'vertical', plot, placer),
+    ];
+    const marked: string[] = [];
+    for (const { px, py, label, colour = '#000' } of markers) {
+      marked.push(
+        `<path d="M${px - 6},${py} L${px},${py - 6} L${px + 6},${py} L${px},${py + 6} Z" fill="${colour}" stroke="#fff"/>`,
+      );
+      if (!label || !inPlot(px, py)) continue;
+      const text = escapeXml(label);
+      const spot = placer.place(text, [
+        { x: px + 9, y: py - 7, anchor: 'start' },
+        { x: px - 9, y: py - 7, anchor: 'end' },
+        { x: px + 9, y: py + 16, anchor: 'start' },
+        { x: px - 9, y: py + 16, anchor: 'end' },
+      ]);
+      marked.push(noteText(spot, colour, text));
+    }
+    return { lines, marked, notes: placer.placed };
+  };
+
+  // The legend in the first corner, the requested one first, where it hides neither data nor a note; below
+  // the plot where every corner would hide something, or where it is too large for the plot (it would
+  // cover the frame and tick labels, or be clipped at the document's edge).
+  let legend: LegendLayout | null = null;
+  let annotations: ReturnType<typeof annotate> | null = null;
+  if (entries.length > 0) {
+    for (const corner of legendCorners(options.legend ?? 'top-right')) {
+      const layout = inCorner(entries, corner, plot);
+      if (!encloses(plot, layout.box)) continue;
+      if (traces.some((trace) => crosses(layout.box, trace))) continue;
+      const trial = annotate(layout.box);
+      if (trial.notes.some((note) => overlaps(note, layout.box))) continue;
+      [legend, annotations] = [layout, trial];
+      break;
+    }
+    legend ??= belowPlot(entries, plot);
   }
-  body.push(`<g clip-path="url(#${clip})">`, ...plotted, '</g>');
+  annotations ??= annotate(null);
+  body.push(
+    `<g clip-path="url(#${clip})">`,
+    ...annotations.lines,
+    ...seriesSvg,
+    ...annotations.marked,
+    '</g>',
+  );
   if (legend) body.push(...drawLegend(entries, legend));
-  return svgDocument(width, height, body);
+  // A legend below the plot makes the document taller (and wider, where one entry is wider than the
+  // document); one in a corner lies inside it already.
+  const [documentWidth, documentHeight] = legend
+    ? [Math.max(width, Math.ceil(legend.box.x1 + 10)), Math.max(height, Math.ceil(legend.box.y1 + 12))]
+    : [width, height];
+  return svgDocument(documentWidth, documentHeight, body);
 }
 
 /**
@@ -699,6 +743,8 @@ function referenceLines(
 }
 
 const kLegendRow = 18;
+/** Between the columns of a legend below the plot. */
+const kLegendColumnGap = 10;
 const kLegendCorners: readonly LegendCorner[] = ['top-right', 'top-left', 'bottom-right', 'bottom-left'];
 
 /** Whether the stretch from (x1, y1) to (x2, y2), or the point where they are one, meets the box. */
@@ -711,39 +757,56 @@ function crosses(box: Box, [x1, y1, x2, y2]: Trace): boolean {
   return Math.min(...sides) <= 0 && Math.max(...sides) >= 0;
 }
 
-/** The legend's box in the requested corner; where that would hide data, in the corner hiding the least. */
-function legendBox(
-  entries: readonly LegendEntry[],
-  requested: LegendCorner,
-  plot: Box,
-  traces: readonly Trace[],
-): Box {
-  const width = 36 + Math.max(...entries.map((entry) => textWidth(escapeXml(entry.label), kNoteFont)));
-  const height = 8 + kLegendRow * entries.length;
-  const inCorner = (corner: LegendCorner): Box => {
-    const x0 = corner.endsWith('left') ? plot.x0 + 10 : plot.x1 - 10 - width;
-    const y0 = corner.startsWith('top') ? plot.y0 + 10 : plot.y1 - 10 - height;
-    return { x0, x1: x0 + width, y0, y1: y0 + height };
-  };
-  const hidden = (box: Box) => traces.filter((trace) => crosses(box, trace)).length;
-  let best = inCorner(requested);
-  let fewest = hidden(best);
-  for (const corner of kLegendCorners.filter((c) => c !== requested)) {
-    if (fewest === 0) break;
-    const box = inCorner(corner);
-    const count = hidden(box);
-    if (count < fewest) [best, fewest] = [box, count];
-  }
-  return best;
+/** Where the legend stands: its entries down `rows` rows, then on in the next column to the right. */
+interface LegendLayout {
+  readonly box: Box;
+  readonly rows: number;
+  readonly columnWidth: number;
 }
 
-function drawLegend(entries: readonly LegendEntry[], box: Box): string[] {
-  const bx = box.x0;
+/** The requested corner, then the others in their usual order. */
+const legendCorners = (requested: LegendCorner) => [
+  requested,
+  ...kLegendCorners.filter((corner) => corner !== requested),
+];
+
+/** An entry's sample line and its label, the widest label's. */
+const legendColumnWidth = (entries: readonly LegendEntry[]) =>
+  36 + Math.max(...entries.map((entry) => textWidth(escapeXml(entry.label), kNoteFont)));
+
+/** The legend in one column in a corner of the plot, 10 px in from its edges. */
+function inCorner(entries: readonly LegendEntry[], corner: LegendCorner, plot: Box): LegendLayout {
+  const width = legendColumnWidth(entries);
+  const height = 8 + kLegendRow * entries.length;
+  const x0 = corner.endsWith('left') ? plot.x0 + 10 : plot.x1 - 10 - width;
+  const y0 = corner.startsWith('top') ? plot.y0 + 10 : plot.y1 - 10 - height;
+  return { box: { x0, x1: x0 + width, y0, y1: y0 + height }, rows: entries.length, columnWidth: width };
+}
+
+/**
+ * The legend under the x axis' title (whose descent ends 45.5 px below the frame), centred on the plot, in
+ * as many columns as fit its width: outside the plot it hides nothing, and the document grows by its rows
+ * rather than its width, which would scale the plot's text down where a page fits it to a column.
+ */
+function belowPlot(entries: readonly LegendEntry[], plot: Box): LegendLayout {
+  const columnWidth = legendColumnWidth(entries);
+  const fitting = Math.floor((plot.x1 - plot.x0 + kLegendColumnGap) / (columnWidth + kLegendColumnGap));
+  const rows = Math.ceil(entries.length / Math.min(entries.length, Math.max(1, fitting)));
+  // As few columns as those rows need: no column is left empty.
+  const columns = Math.ceil(entries.length / rows);
+  const width = columns * columnWidth + (columns - 1) * kLegendColumnGap;
+  const x0 = Math.max(10, (plot.x0 + plot.x1 - width) / 2);
+  const y0 = plot.y1 + 54;
+  return { box: { x0, x1: x0 + width, y0, y1: y0 + 8 + kLegendRow * rows }, rows, columnWidth };
+}
+
+function drawLegend(entries: readonly LegendEntry[], { box, rows, columnWidth }: LegendLayout): string[] {
   const out = [
-    `<rect x="${fixed(bx)}" y="${fixed(box.y0)}" width="${fixed(box.x1 - bx)}" height="${fixed(box.y1 - box.y0)}" fill="#ffffff" fill-opacity="0.9" stroke="#999"/>`,
+    `<rect x="${fixed(box.x0)}" y="${fixed(box.y0)}" width="${fixed(box.x1 - box.x0)}" height="${fixed(box.y1 - box.y0)}" fill="#ffffff" fill-opacity="0.9" stroke="#999"/>`,
   ];
-  entries.forEach((entry, row) => {
-    const ly = fixed(box.y0 + 4 + kLegendRow * row + kLegendRow / 2);
+  entries.forEach((entry, k) => {
+    const bx = box.x0 + Math.floor(k / rows) * (columnWidth + kLegendColumnGap);
+    const ly = fixed(box.y0 + 4 + kLegendRow * (k % rows) + kLegendRow / 2);
     if (entry.line) {
       const dash = entry.dashed ? ' stroke-dasharray="7 4"' : '';
       out.push(
