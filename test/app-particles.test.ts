@@ -1,14 +1,14 @@
 // What the canvas colours by (src/app/particles.ts, shaders/render.wgsl): a response run's induced
 // speeds |v_i| ride in each position's w, `current` reads them there and nowhere else, and the shader's
 // quantity codes are the TypeScript ones; a quantity uniform to float32 rounding is one colour, and an
-// arrow field of rounding noise draws no arrows; past a CPU adapter's draw budget every s-th electron
-// is drawn, spread over the configuration as all of them are.
+// arrow field of rounding noise draws no arrows; past a CPU adapter's draw budget one electron of each
+// s consecutive is drawn, picked by a hash, spread over the configuration as all of them are.
 import { describe, expect, test } from 'vitest';
 import { kColourMapSize, kUniformEntry } from '../src/app/colour.ts';
 import { kCpuDrawBudget } from '../src/gpu/profile.ts';
 import { arrowScale, packParticles, quantityRange, type ColourRange } from '../src/app/particles.ts';
 import { kShaderSources } from '../src/gpu/shaders.ts';
-import { drawStride, kParticleFloats, kQuantityCodes } from '../src/kernels/render.ts';
+import { drawnElectron, drawStride, kParticleFloats, kQuantityCodes } from '../src/kernels/render.ts';
 import { geometry, kGeometryNames } from '../src/physics/geometry.ts';
 import type { DarwinSystem } from '../src/physics/models.ts';
 
@@ -170,8 +170,13 @@ describe('a quantity uniform to float32 rounding is one colour, and rounding dra
   });
 });
 
+/** The blocks of `stride` electrons of `count` and the electron `pick` draws of each. */
+function drawnSet(count: number, stride: number, pick: (block: number) => number): number[] {
+  return Array.from({ length: Math.ceil(count / stride) }, (_, block) => pick(block));
+}
+
 describe('the draw budget', () => {
-  test('every s-th electron is drawn, s the least that keeps them within the budget', () => {
+  test('one electron of each s consecutive is drawn, s the least that keeps them within the budget', () => {
     const cases = [
       { n: 0, most: 500_000, stride: 1 },
       { n: 300_000, most: 500_000, stride: 1 },
@@ -186,27 +191,43 @@ describe('the draw budget', () => {
     ];
     for (const { n, most, stride } of cases) {
       expect(drawStride(n, most), `${n} electrons, at most ${most}`).toBe(stride);
-      // The shader draws electrons 0, s, 2s, ... of ceil(n / s) discs: within the budget and below n.
+      // The shader draws ceil(n / s) discs, one a block of s (the last what is left): within the
+      // budget, the note's 1 in s, and below n.
       const drawn = Math.ceil(n / stride);
       expect(drawn).toBeLessThanOrEqual(most);
-      if (n > 0) expect((drawn - 1) * stride).toBeLessThan(n);
+      if (n > 0) expect(drawnElectron(drawn - 1, stride, n)).toBeLessThan(n);
     }
   });
 
+  test('each block draws one of its own electrons, by the block alone; a stride of 1 draws each', () => {
+    for (const n of [1, 7, 1000, 1001, 99_999])
+      for (const stride of [1, 2, 3, 4, 7]) {
+        const drawn = drawnSet(n, stride, (block) => drawnElectron(block, stride, n));
+        const outside = drawn.filter(
+          (i, block) => i < block * stride || i >= Math.min((block + 1) * stride, n),
+        );
+        expect(outside, `${n} electrons, 1 in ${stride}`).toEqual([]);
+        if (stride === 1) expect(drawn).toEqual(Array.from({ length: n }, (_, i) => i));
+      }
+    // The same N and stride draw the same electrons every frame: the hash of the block, pinned here
+    // (test/render.test.ts holds the shader to this mirror).
+    expect(drawnSet(20, 3, (block) => drawnElectron(block, 3, 20))).toEqual([0, 4, 6, 10, 13, 16, 19]);
+  });
+
   test("past a CPU adapter's budget, each geometry's drawn electrons fill its octants as all of them do", () => {
-    // Every 3rd of 10^6 + 1: the lattices' columns (square, cube) are the coarsest, 1 in 3 drawn.
+    // 1 in 3 of 10^6 + 1: the lattices' columns (square, cube) are the coarsest.
     const n = 1_000_001;
     const stride = drawStride(n, kCpuDrawBudget);
     expect(stride).toBe(3);
     const octant = (p: Float64Array, i: number) =>
       (p[3 * i] > 0 ? 1 : 0) + (p[3 * i + 1] > 0 ? 2 : 0) + (p[3 * i + 2] > 0 ? 4 : 0);
+    const drawnElectrons = drawnSet(n, stride, (block) => drawnElectron(block, stride, n));
     for (const name of kGeometryNames) {
       const { positions } = geometry(name, n);
       const all = new Array<number>(8).fill(0);
       const drawn = new Array<number>(8).fill(0);
       for (let i = 0; i < n; i++) all[octant(positions, i)] += 1 / n;
-      const count = Math.ceil(n / stride);
-      for (let i = 0; i < n; i += stride) drawn[octant(positions, i)] += 1 / count;
+      for (const i of drawnElectrons) drawn[octant(positions, i)] += 1 / drawnElectrons.length;
       for (let k = 0; k < 8; k++)
         expect(Math.abs(drawn[k] - all[k]), `${name}, octant ${k}`).toBeLessThan(1e-3);
     }
