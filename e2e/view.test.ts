@@ -1,8 +1,8 @@
 // The canvas and the notices end to end, on Chromium's SwiftShader WebGPU adapter: a notice is
 // seen without scrolling, a link the page does not run is not run by a reload either, a ring in the
 // 2D view fits the canvas (which is taller than wide at 1400 x 880), a quantity uniform to
-// float32 rounding is drawn in one colour, past the CPU adapter's draw budget every s-th electron
-// is drawn and said to be, and windows of 800 and 600 px hold the canvas and the panel side by side or
+// float32 rounding is drawn in one colour, past the CPU adapter's draw budget one electron in s is
+// drawn and said to be, and windows of 800 and 600 px hold the canvas and the panel side by side or
 // one above the other, nothing wider than the window or a study's card.
 import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';

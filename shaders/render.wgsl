@@ -3,9 +3,9 @@
 // electron: the shaft and the two strokes of its head). Each electron's position, velocity and
 // momentum are read from one storage buffer at the index its vertex index gives, not by instance (a
 // CPU adapter sets up every instance anew), so a million electrons cost one draw call and no
-// per-vertex attributes; every discStride-th (arrowStride-th) electron is drawn, all where the
-// stride is 1. Colour is a scalar of the electron looked up in a 256-entry colour map that the
-// legend draws from the same table.
+// per-vertex attributes; one electron of every discStride (arrowStride) consecutive ones is drawn,
+// all where the stride is 1 (drawnElectron says which). Colour is a scalar of the electron looked up
+// in a 256-entry colour map that the legend draws from the same table.
 //
 // The quantities (eq. 47/48): v the velocity, p = M v the generalized momentum, and p - v the Darwin
 // contribution eps T v (in units of m, R and omega; the azimuthal model's phidot and J are turned into
@@ -83,6 +83,44 @@ fn colourOf(particle: Particle) -> vec3<f32> {
   return colourMap[u32(round(t * f32(last)))].rgb;
 }
 
+// lowbias32 (C. Wellons, hash-prospector): an invertible mix of 32 bits, two multiplies, whose every
+// output bit depends on every input bit, so that neighbouring blocks draw unrelated members.
+fn blockHash(block: u32) -> u32 {
+  var x = block;
+  x ^= x >> 16u;
+  x *= 0x7feb352du;
+  x ^= x >> 15u;
+  x *= 0x846ca68bu;
+  x ^= x >> 16u;
+  return x;
+}
+
+// The electron drawn for `block` when one in `stride` of `count` is: a member of the block's stride
+// consecutive electrons (the last block holds what is left of count) that the block's hash picks.
+// Not every stride-th electron: the geometries number their electrons along a golden-angle spiral or
+// a lattice's rows (src/physics/geometry.ts), and every s-th point of those is itself a spiral or a
+// lattice, which a zoom shows as stripes that the density does not have. One electron a block keeps
+// the count and the even spread, the hash breaks the period, and it depends on the block alone, so
+// that the same N and stride draw the same electrons every frame. A stride of 1 is every electron,
+// without the division. drawnElectron in src/kernels/render.ts is its mirror on the host.
+fn drawnElectron(block: u32, stride: u32, count: u32) -> u32 {
+  if (stride == 1u) {
+    return block;
+  }
+  let first = block * stride;
+  return first + blockHash(block) % min(stride, count - first);
+}
+
+// The electron arrow `block` is drawn at. arrowStride is a multiple of discStride (the packer holds it
+// to that): the arrow's block of electrons picks one of its disc blocks as a disc block picks its
+// electron, so that every arrow has its disc and the arrows have no period either.
+// arrowElectron in src/kernels/render.ts is its mirror on the host.
+fn arrowElectron(block: u32) -> u32 {
+  let discBlocks = (params.count + params.discStride - 1u) / params.discStride;
+  let discBlock = drawnElectron(block, params.arrowStride / params.discStride, discBlocks);
+  return drawnElectron(discBlock, params.discStride, params.count);
+}
+
 // The equilateral triangle whose inscribed circle is the unit disc (circumradius 2); `corner` is the
 // offset from the centre in units of the disc's radius. One triangle, not the two of a square: on a
 // CPU the vertices and triangles, not the few pixels of a disc, are a frame's cost.
@@ -100,8 +138,8 @@ struct PointVarying {
 
 @vertex
 fn point_vertex(@builtin(vertex_index) index: u32) -> PointVarying {
-  // The host draws 3 ceil(count / discStride) vertices: the electron is below count.
-  let particle = particles[(index / 3u) * params.discStride];
+  // The host draws 3 ceil(count / discStride) vertices: every block has an electron below count.
+  let particle = particles[drawnElectron(index / 3u, params.discStride, params.count)];
   let corner = kCorners[index % 3u];
   var clip = params.viewProjection * vec4<f32>(particle.position.xyz, 1.0);
   // A disc of pointPixels diameter whatever the depth: NDC spans 2 over the viewport, so a radius of
@@ -148,7 +186,7 @@ fn toPixels(clip: vec4<f32>) -> vec2<f32> {
 fn arrow_vertex(@builtin(vertex_index) index: u32) -> ArrowVarying {
   // One arrow every arrowStride electrons, so that a dense cloud stays readable.
   let vertex = index % 6u;
-  let particle = particles[min((index / 6u) * params.arrowStride, params.count - 1u)];
+  let particle = particles[arrowElectron(index / 6u)];
   let base = particle.position.xyz;
   let tip = base + params.arrowScale * quantity(particle, params.arrowOf);
   let clipBase = params.viewProjection * vec4<f32>(base, 1.0);

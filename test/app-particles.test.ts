@@ -1,14 +1,22 @@
 // What the canvas colours by (src/app/particles.ts, shaders/render.wgsl): a response run's induced
 // speeds |v_i| ride in each position's w, `current` reads them there and nowhere else, and the shader's
 // quantity codes are the TypeScript ones; a quantity uniform to float32 rounding is one colour, and an
-// arrow field of rounding noise draws no arrows; past a CPU adapter's draw budget every s-th electron
-// is drawn, spread over the configuration as all of them are.
+// arrow field of rounding noise draws no arrows; past a CPU adapter's draw budget one electron of each
+// s consecutive is drawn, picked by a hash, spread over the configuration as all of them are and, on a
+// golden-angle spiral, with none of the spiral's period that every s-th electron has.
 import { describe, expect, test } from 'vitest';
 import { kColourMapSize, kUniformEntry } from '../src/app/colour.ts';
 import { kCpuDrawBudget } from '../src/gpu/profile.ts';
 import { arrowScale, packParticles, quantityRange, type ColourRange } from '../src/app/particles.ts';
 import { kShaderSources } from '../src/gpu/shaders.ts';
-import { drawStride, kParticleFloats, kQuantityCodes } from '../src/kernels/render.ts';
+import {
+  arrowElectron,
+  drawnElectron,
+  drawStride,
+  kParticleFloats,
+  kQuantityCodes,
+  packRenderParams,
+} from '../src/kernels/render.ts';
 import { geometry, kGeometryNames } from '../src/physics/geometry.ts';
 import type { DarwinSystem } from '../src/physics/models.ts';
 
@@ -170,8 +178,78 @@ describe('a quantity uniform to float32 rounding is one colour, and rounding dra
   });
 });
 
+/** The blocks of `stride` electrons of `count` and the electron `pick` draws of each. */
+function drawnSet(count: number, stride: number, pick: (block: number) => number): number[] {
+  return Array.from({ length: Math.ceil(count / stride) }, (_, block) => pick(block));
+}
+
+/**
+ * The highest peak of the structure factor S(k) = |sum_j w_j exp(2 pi i k.x_j)|^2 / sum_j w_j^2 of the
+ * given electrons of a Fibonacci sphere of n in a patch about height z0 and azimuth phi0, at
+ * 0.1 <= |k| <= 0.85 in cycles per sqrt(4 pi / n), the spacing of all n. The patch holds `patch` of all
+ * the electrons, in the Lambert coordinates (rho0 phi, z / rho0) about its centre, locally an isometry
+ * in which the spiral's points are an exact lattice; the Hann window w keeps its edges from ringing.
+ * Points on a lattice of this density or coarser put a Bragg peak there, of about 0.44 of the patch's
+ * points (the window's loss); the lattice of all n peaks only above |k| ~ 1; points with no period
+ * leave S near 1, its largest over the band a few times that.
+ */
+function braggPeak(
+  positions: Float64Array,
+  drawn: readonly number[],
+  z0: number,
+  phi0: number,
+  patch: number,
+): number {
+  const n = positions.length / 3;
+  const spacing = Math.sqrt((4 * Math.PI) / n);
+  const rho0 = Math.sqrt(1 - z0 * z0);
+  const half = Math.sqrt(patch) / 2;
+  const xs: number[] = [];
+  const ys: number[] = [];
+  const ws: number[] = [];
+  for (const i of drawn) {
+    const z = positions[3 * i + 2];
+    const phi = Math.atan2(positions[3 * i + 1], positions[3 * i]);
+    const turn = phi - phi0 - 2 * Math.PI * Math.round((phi - phi0) / (2 * Math.PI));
+    const x = (rho0 * turn) / spacing;
+    const y = (z - z0) / rho0 / spacing;
+    if (Math.abs(x) >= half || Math.abs(y) >= half) continue;
+    xs.push(x);
+    ys.push(y);
+    ws.push((1 + Math.cos((Math.PI * x) / half)) * (1 + Math.cos((Math.PI * y) / half)));
+  }
+  const norm = ws.reduce((sum, w) => sum + w * w, 0);
+  const step = 0.01;
+  const steps = 85;
+  const re = new Float64Array(2 * steps + 1);
+  const im = new Float64Array(2 * steps + 1);
+  let peak = 0;
+  // Half the k plane (S(-k) = S(k)), a row of k_x at a time by rotating each point's phase.
+  for (let row = 0; row <= steps; row++) {
+    re.fill(0);
+    im.fill(0);
+    for (let j = 0; j < xs.length; j++) {
+      const phase = 2 * Math.PI * step * (row * ys[j] - steps * xs[j]);
+      let c = ws[j] * Math.cos(phase);
+      let s = ws[j] * Math.sin(phase);
+      const dc = Math.cos(2 * Math.PI * step * xs[j]);
+      const ds = Math.sin(2 * Math.PI * step * xs[j]);
+      for (let column = 0; column <= 2 * steps; column++) {
+        re[column] += c;
+        im[column] += s;
+        [c, s] = [c * dc - s * ds, c * ds + s * dc];
+      }
+    }
+    for (let column = 0; column <= 2 * steps; column++) {
+      const k = step * Math.hypot(column - steps, row);
+      if (k >= 0.1 && k <= 0.85) peak = Math.max(peak, (re[column] ** 2 + im[column] ** 2) / norm);
+    }
+  }
+  return peak;
+}
+
 describe('the draw budget', () => {
-  test('every s-th electron is drawn, s the least that keeps them within the budget', () => {
+  test('one electron of each s consecutive is drawn, s the least that keeps them within the budget', () => {
     const cases = [
       { n: 0, most: 500_000, stride: 1 },
       { n: 300_000, most: 500_000, stride: 1 },
@@ -186,29 +264,125 @@ describe('the draw budget', () => {
     ];
     for (const { n, most, stride } of cases) {
       expect(drawStride(n, most), `${n} electrons, at most ${most}`).toBe(stride);
-      // The shader draws electrons 0, s, 2s, ... of ceil(n / s) discs: within the budget and below n.
+      // The shader draws ceil(n / s) discs, one a block of s (the last what is left): within the
+      // budget, the note's 1 in s, and below n.
       const drawn = Math.ceil(n / stride);
       expect(drawn).toBeLessThanOrEqual(most);
-      if (n > 0) expect((drawn - 1) * stride).toBeLessThan(n);
+      if (n > 0) expect(drawnElectron(drawn - 1, stride, n)).toBeLessThan(n);
     }
   });
 
+  test('each block draws one of its own electrons, by the block alone; a stride of 1 draws each', () => {
+    for (const n of [1, 7, 1000, 1001, 99_999])
+      for (const stride of [1, 2, 3, 4, 7]) {
+        const drawn = drawnSet(n, stride, (block) => drawnElectron(block, stride, n));
+        const outside = drawn.filter(
+          (i, block) => i < block * stride || i >= Math.min((block + 1) * stride, n),
+        );
+        expect(outside, `${n} electrons, 1 in ${stride}`).toEqual([]);
+        if (stride === 1) expect(drawn).toEqual(Array.from({ length: n }, (_, i) => i));
+      }
+    // The same N and stride draw the same electrons every frame: the hash of the block, pinned here
+    // (test/render.test.ts holds the shader to this mirror).
+    expect(drawnSet(20, 3, (block) => drawnElectron(block, 3, 20))).toEqual([0, 4, 6, 10, 13, 16, 19]);
+  });
+
+  test('the drawn electrons are no arithmetic progression: their places in the blocks spread evenly', () => {
+    // Every s-th electron is the first of every block; here each place of a block is drawn about as
+    // often as the others, and a block's place does not follow from its neighbour's.
+    const blocks = 100_000;
+    for (const stride of [2, 3, 4, 7]) {
+      const n = blocks * stride;
+      const places = drawnSet(n, stride, (block) => drawnElectron(block, stride, n) - block * stride);
+      const counts = new Array<number>(stride).fill(0);
+      for (const place of places) counts[place] += 1;
+      for (const count of counts)
+        expect(Math.abs(count / blocks - 1 / stride), `1 in ${stride}`).toBeLessThan(0.01);
+      const repeats = places.filter((place, block) => block > 0 && place === places[block - 1]).length;
+      expect(Math.abs(repeats / blocks - 1 / stride), `1 in ${stride}, repeats`).toBeLessThan(0.01);
+    }
+  });
+
+  test('every arrow sits on a drawn disc, one in each block of arrowStride electrons', () => {
+    for (const n of [1, 10, 1001, 20_000])
+      for (const [discStride, arrowStride] of [
+        [1, 1],
+        [1, 5],
+        [2, 2],
+        [2, 6],
+        [3, 12],
+      ]) {
+        const arrows = drawnSet(n, arrowStride, (block) => arrowElectron(block, discStride, arrowStride, n));
+        const misplaced = arrows.filter(
+          (i, block) =>
+            i < block * arrowStride ||
+            i >= Math.min((block + 1) * arrowStride, n) ||
+            drawnElectron(Math.floor(i / discStride), discStride, n) !== i,
+        );
+        expect(misplaced, `${n}: arrows 1 in ${arrowStride}, discs 1 in ${discStride}`).toEqual([]);
+        if (arrowStride === 1) expect(arrows).toEqual(Array.from({ length: n }, (_, i) => i));
+      }
+  });
+
+  test('the packer refuses an arrow stride that is not a multiple of the disc stride', () => {
+    const params = {
+      viewProjection: new Float32Array(16),
+      viewportPixels: [64, 64] as const,
+      pointPixels: 4,
+      arrowScale: 1,
+      colourMin: 0,
+      colourMax: 1,
+      colourBy: 'none',
+      arrowOf: 'velocity',
+      shaded: false,
+      count: 10,
+    } as const;
+    expect(() => packRenderParams({ ...params, discStride: 2, arrowStride: 6 })).not.toThrow();
+    expect(() => packRenderParams({ ...params, discStride: 2, arrowStride: 3 })).toThrow(RangeError);
+    expect(() => packRenderParams({ ...params, discStride: 3, arrowStride: 1 })).toThrow(RangeError);
+  });
+
   test("past a CPU adapter's budget, each geometry's drawn electrons fill its octants as all of them do", () => {
-    // Every 3rd of 10^6 + 1: the lattices' columns (square, cube) are the coarsest, 1 in 3 drawn.
+    // 1 in 3 of 10^6 + 1: the lattices' columns (square, cube) are the coarsest.
     const n = 1_000_001;
     const stride = drawStride(n, kCpuDrawBudget);
     expect(stride).toBe(3);
     const octant = (p: Float64Array, i: number) =>
       (p[3 * i] > 0 ? 1 : 0) + (p[3 * i + 1] > 0 ? 2 : 0) + (p[3 * i + 2] > 0 ? 4 : 0);
+    const drawnElectrons = drawnSet(n, stride, (block) => drawnElectron(block, stride, n));
     for (const name of kGeometryNames) {
       const { positions } = geometry(name, n);
       const all = new Array<number>(8).fill(0);
       const drawn = new Array<number>(8).fill(0);
       for (let i = 0; i < n; i++) all[octant(positions, i)] += 1 / n;
-      const count = Math.ceil(n / stride);
-      for (let i = 0; i < n; i += stride) drawn[octant(positions, i)] += 1 / count;
+      for (const i of drawnElectrons) drawn[octant(positions, i)] += 1 / drawnElectrons.length;
       for (let k = 0; k < 8; k++)
         expect(Math.abs(drawn[k] - all[k]), `${name}, octant ${k}`).toBeLessThan(1e-3);
+    }
+  });
+
+  test("zoomed in, a sphere's drawn electrons are no spiral: no Bragg peak below the lattice of them all", () => {
+    // Every s-th point of the Fibonacci sphere is a spiral of s times the golden angle, a lattice in
+    // any patch, which a zoom shows as stripes: its peak is 150-180 here, near 0.44 of the 400 drawn
+    // electrons a patch holds. The hashed pick's is 3-7, that of points with no period.
+    for (const { n, most } of [
+      { n: 1_000_001, most: kCpuDrawBudget },
+      { n: 20_000, most: 5_000 },
+      { n: 600_000, most: kCpuDrawBudget },
+    ]) {
+      const stride = drawStride(n, most);
+      const { positions } = geometry('sphere', n);
+      const drawn = drawnSet(n, stride, (block) => drawnElectron(block, stride, n));
+      const everySth = drawnSet(n, stride, (block) => block * stride);
+      for (const [z0, phi0] of [
+        [0.9, 1],
+        [0.3, -2],
+        [-0.5, 0.5],
+      ]) {
+        const where = `${n} electrons, 1 in ${stride}, patch at z ${z0}`;
+        expect(braggPeak(positions, everySth, z0, phi0, 400 * stride), where).toBeGreaterThan(100);
+        expect(braggPeak(positions, drawn, z0, phi0, 400 * stride), where).toBeLessThan(25);
+      }
     }
   });
 });

@@ -107,7 +107,8 @@ export const kCpuTreeLeaves: TreeLeaves = { leafSize: 128, translationCostPerTer
  * multisampling. SwiftShader (2 shared cores) spends about 1 us an electron on a frame of
  * single-sampled discs and twice that with 4x multisampling, so that 5·10^5 electrons keep a frame,
  * which holds the GPU process and with it any run and the next turn of the view, under a second;
- * past them every s-th electron is drawn. A GPU draws every electron with 4x multisampling.
+ * past them one in s is drawn, a hashed one of each s consecutive (drawnElectron in
+ * src/kernels/render.ts). A GPU draws every electron with 4x multisampling.
  */
 export const kCpuDrawBudget = 500_000;
 export const kGpuSampleCount = 4;

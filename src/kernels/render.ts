@@ -1,5 +1,5 @@
 // Host side of shaders/render.wgsl: the electrons as discs (one draw call for any N) and optional
-// arrows, read from one storage buffer of particles, all of them or every s-th. The app packs the
+// arrows, read from one storage buffer of particles, all of them or one in s. The app packs the
 // particles and the camera; this module owns the bind-group layout, the two render pipelines and the
 // uniform packer.
 import { createBuffer } from '../gpu/buffers.ts';
@@ -35,9 +35,12 @@ export interface RenderParams {
   readonly colourMax: number;
   readonly colourBy: RenderQuantity;
   readonly arrowOf: ArrowQuantity;
-  /** One disc per discStride electrons (drawStride). */
+  /** One disc per discStride electrons (drawStride), the one drawnElectron picks. */
   readonly discStride: number;
-  /** One arrow per arrowStride electrons: a multiple of discStride, so that every arrow has its disc. */
+  /**
+   * One arrow per arrowStride electrons: a multiple of discStride, so that every arrow has its disc
+   * (the shader picks one disc block of the arrow's as drawnElectron picks a block's electron).
+   */
   readonly arrowStride: number;
   /** Sphere-like shading of the discs (3D views). */
   readonly shaded: boolean;
@@ -46,6 +49,10 @@ export interface RenderParams {
 }
 
 export function packRenderParams(params: RenderParams): ArrayBuffer {
+  const discStride = Math.max(1, Math.floor(params.discStride));
+  const arrowStride = Math.max(1, Math.floor(params.arrowStride));
+  if (arrowStride % discStride !== 0)
+    throw new RangeError(`arrowStride ${arrowStride} is not a multiple of discStride ${discStride}`);
   const buffer = new ArrayBuffer(kRenderParamsBytes);
   const view = new DataView(buffer);
   new Float32Array(buffer, 0, 16).set(params.viewProjection); // viewProjection: mat4x4, offset 0
@@ -57,20 +64,54 @@ export function packRenderParams(params: RenderParams): ArrayBuffer {
   view.setFloat32(84, params.colourMax, true); // colourMax: scalar at the last colour
   view.setUint32(88, kQuantityCodes[params.colourBy], true); // colourBy: quantity code
   view.setUint32(92, kQuantityCodes[params.arrowOf], true); // arrowOf: quantity code
-  view.setUint32(96, Math.max(1, Math.floor(params.arrowStride)), true); // arrowStride: >= 1
+  view.setUint32(96, arrowStride, true); // arrowStride: a multiple of discStride
   view.setUint32(100, params.shaded ? 1 : 0, true); // shaded: 0 or 1
   view.setUint32(104, params.count, true); // count: electrons in the buffer
-  view.setUint32(108, Math.max(1, Math.floor(params.discStride)), true); // discStride: >= 1
+  view.setUint32(108, discStride, true); // discStride: >= 1
   return buffer;
 }
 
 /**
  * Every how many of `count` electrons one is drawn so that at most `most` are: 1 (all) where they fit.
- * Every s-th of the index order is spread over the configuration, since every geometry's formula
- * (src/physics/geometry.ts) walks its whole extent evenly (a file's electrons go in the file's order).
+ * One of each s consecutive in the index order is spread over the configuration, since every
+ * geometry's formula (src/physics/geometry.ts) walks its whole extent evenly (a file's electrons go
+ * in the file's order).
  */
 export function drawStride(count: number, most: number): number {
   return Math.max(1, Math.ceil(count / most));
+}
+
+/** lowbias32, as blockHash in shaders/render.wgsl. */
+function blockHash(block: number): number {
+  let x = block >>> 0;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x7feb352d);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x846ca68b);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/**
+ * The electron the shader draws for disc `block` (0 .. ceil(count / stride) - 1) at one in `stride`
+ * of `count`: one of the block's stride consecutive electrons (fewer in the last block), picked by a
+ * hash of the block rather than every stride-th, since every s-th point of a spiral or a lattice is a
+ * spiral or a lattice again (drawnElectron in shaders/render.wgsl, which this mirrors, says more).
+ */
+export function drawnElectron(block: number, stride: number, count: number): number {
+  if (stride === 1) return block;
+  const first = block * stride;
+  return first + (blockHash(block) % Math.min(stride, count - first));
+}
+
+/**
+ * The electron the shader draws arrow `block` (0 .. ceil(count / arrowStride) - 1) at: the electron of
+ * one of the arrow's arrowStride / discStride disc blocks, picked as drawnElectron picks a block's
+ * electron, so that every arrow has its disc (arrowElectron in shaders/render.wgsl; its mirror).
+ */
+export function arrowElectron(block: number, discStride: number, arrowStride: number, count: number): number {
+  const discBlock = drawnElectron(block, arrowStride / discStride, Math.ceil(count / discStride));
+  return drawnElectron(discBlock, discStride, count);
 }
 
 /**
@@ -200,7 +241,7 @@ export class ParticleRenderer {
     pass.end();
   }
 
-  /** Electrons drawn at one in `stride`, as the packer rounds it: 0, stride, 2 stride, ... */
+  /** Electrons drawn at one in `stride`, as the packer rounds it: one a block of stride (drawnElectron). */
   #drawn(stride: number): number {
     return Math.ceil(this.#count / Math.max(1, Math.floor(stride)));
   }
