@@ -531,6 +531,18 @@ describe('extreme inputs', () => {
       () => plotOf({ logY: true, series: [{ label: 'w', x: [1, 2], y: [1e-300, 1e300] }] }),
     ],
     [
+      'values from -1e308 to 1e308 on a linear axis (a span past the doubles)',
+      () => plotOf({ series: [{ label: 'w', x: [1, 2], y: [-1e308, 1e308] }] }),
+    ],
+    [
+      'values at ±MAX_VALUE on a linear axis',
+      () => plotOf({ series: [{ label: 'w', x: [1, 2], y: [-Number.MAX_VALUE, Number.MAX_VALUE] }] }),
+    ],
+    [
+      'a heat map of values from -1e308 to 1e308',
+      () => mapOf({ xRange: [0, 1], yRange: [0, 1], columns: 2, rows: 1, values: [-1e308, 1e308] }),
+    ],
+    [
       'a one-cell heat map',
       () => mapOf({ xRange: [2, 2], yRange: [3, 3], columns: 1, rows: 1, values: [4] }),
     ],
@@ -566,6 +578,16 @@ describe('extreme inputs', () => {
       expect(overlappingTexts(placedTexts(svg))).toEqual([]);
     },
   );
+
+  test('a linear axis spanning past the doubles keeps its ticks, from one factor, and every colour', () => {
+    const plot = plotOf({ series: [{ label: 'w', x: [1, 2], y: [-1e308, 1e308] }] });
+    const labels = placedTexts(plot).map((t) => t.markup);
+    expect(labels).toEqual(expect.arrayContaining(['−1.0', '−0.5', '0', '0.5', '1.0']));
+    expect(plot).toContain(`×10${sup('308')}`);
+    const map = mapOf({ xRange: [0, 1], yRange: [0, 1], columns: 2, rows: 1, values: [-1e308, 1e308] });
+    const fills = [...map.matchAll(/<rect [^>]*fill="([^"]+)"/g)].map((m) => m[1]);
+    expect(fills).toEqual(expect.arrayContaining([colourAt(0), colourAt(1)]));
+  });
 
   test('a heat map of a tiny value range labels its colour bar from an offset, its title clear of the labels', () => {
     const svg = mapOf({

@@ -253,14 +253,19 @@ function tickLabels(counts: readonly number[], power: number): { labels: string[
   return { labels: counts.map((count) => typeset(scaled(count, power), Math.max(0, -power))), offset: '' };
 }
 
-/** Ticks at the multiples in [lower, upper] of a 1-2-5 step that makes at most `target` intervals. */
+/**
+ * Ticks at the multiples in [lower, upper] of a 1-2-5 step that makes at most `target` intervals. The
+ * span is taken in halves (upper - lower overflows for ends near ±1.8e308; halving is exact elsewhere).
+ */
 export function linearTicks(lower: number, upper: number, target = 6): AxisTicks {
-  const step = niceStep(upper - lower, target);
+  const step = niceStep(upper / 2 - lower / 2, target / 2);
   const power = decimalPower(step);
   const unit = Math.round(step / 10 ** power);
   const counts: number[] = [];
   // k = 0 as +0 (Math.ceil gives -0 from just below 0), which labels and compares as 0.
-  for (let k = Math.ceil(lower / step - 1e-9); k * step <= upper + 1e-9 * step; k++) {
+  // The last tick's bound held to the doubles: past MAX_VALUE it would be Infinity, which k step reaches.
+  const last = Math.min(upper + 1e-9 * step, Number.MAX_VALUE);
+  for (let k = Math.ceil(lower / step - 1e-9); k * step <= last; k++) {
     counts.push(k === 0 ? 0 : k * unit);
   }
   const { labels, offset } = tickLabels(counts, power);
@@ -310,7 +315,8 @@ interface Axis {
 function project(axis: Axis, value: number): number {
   const t = axis.log
     ? (Math.log10(value) - Math.log10(axis.lower)) / (Math.log10(axis.upper) - Math.log10(axis.lower))
-    : (value - axis.lower) / (axis.upper - axis.lower);
+    : // In halves, as linearTicks' span: the same ratio, bit for bit, where the whole differences are finite.
+      (value / 2 - axis.lower / 2) / (axis.upper / 2 - axis.lower / 2);
   return axis.from + t * (axis.to - axis.from);
 }
 
@@ -377,8 +383,9 @@ function dataRange(values: readonly number[], log: boolean): [number, number] {
     return [Math.max(10 ** (a - pad), Number.MIN_VALUE), Math.min(10 ** (b + pad), Number.MAX_VALUE)];
   }
   const [lower, upper] = widened(least, most);
-  const pad = 0.05 * (upper - lower);
-  return [lower - pad, upper + pad];
+  // 5% of the span, taken in halves (linearTicks); padding beyond the doubles would put an end at ±Infinity.
+  const pad = 0.05 * (upper / 2 - lower / 2) * 2;
+  return [Math.max(lower - pad, -Number.MAX_VALUE), Math.min(upper + pad, Number.MAX_VALUE)];
 }
 
 /**
@@ -912,7 +919,8 @@ export function heatMap(options: HeatMapOptions): string {
     for (let column = 0; column < columns; column++) {
       const value = values[row * columns + column];
       if (!Number.isFinite(value)) continue;
-      const fill = colourAt((value - vLower) / (vUpper - vLower));
+      // In halves, as project's: a value range near ±1.8e308 has a span beyond the doubles.
+      const fill = colourAt((value / 2 - vLower / 2) / (vUpper / 2 - vLower / 2));
       // Cells overlap their right and lower neighbours by a hair so that no seams show.
       cells.push(
         `<rect x="${fixed(left + column * cellWidth)}" y="${fixed(top + row * cellHeight)}" width="${fixed(cellWidth + 0.5)}" height="${fixed(cellHeight + 0.5)}" fill="${fill}"/>`,
