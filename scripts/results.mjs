@@ -328,6 +328,9 @@ function largeSection() {
 }
 
 const device = (d) => `${d.vendor ?? ''} ${d.architecture ?? ''} (${d.description ?? d.kind})`.trim();
+/** The plots among a study's files (`--out` writes its JSON summary beside them, which stays data). */
+const figures = (files) => (files ?? []).filter((file) => file.endsWith('.svg'));
+
 // The days the parts were measured: 'scaling, london, pairing 2026-11-25; response 2026-12-04'.
 const measured = Object.entries({ scaling, london, pairing, response: response[0], ...(large && { large }) })
   .reduce((days, [part, value]) => days.set(value.date, [...(days.get(value.date) ?? []), part]), new Map())
@@ -351,7 +354,7 @@ const results = [
   '',
   london.markdown,
   '',
-  ...(london.files ?? []).map((file) => `![london](${file})`),
+  ...figures(london.files).map((file) => `![london](${file})`),
   '',
   ...responseSection(),
   ...largeSection(),
@@ -359,7 +362,7 @@ const results = [
   '',
   pairing.markdown,
   '',
-  ...(pairing.files ?? []).map((file) => `![pairing](${file})`),
+  ...figures(pairing.files).map((file) => `![pairing](${file})`),
 ].join('\n');
 
 const benchText = [
