@@ -63,8 +63,8 @@ fn addOseenToBlock(
   (*sum).z += v.z * scale + dz * projection;
 }
 
-// Eight targets, rows first .. first + 7, as two TargetBlocks: what one thread of the CPU variants
-// (matvec_free_blocked, tree_evaluate_blocked) sums.
+// Eight targets, rows first .. first + 7, as two TargetBlocks: what one thread of matvec_free_blocked,
+// the matrix-free product's CPU variant, sums.
 const kBlockRows = 8u;
 
 struct EightTargets {

@@ -16,7 +16,8 @@
 //                  adapter (src/kernels/tree-unrolled.ts, which does P2M, M2M, M2L, L2L and L2P there)
 //   tree_evaluate  one workgroup per leaf, its electrons the threads: near leaves directly (tiled
 //                  through workgroup memory), the leaf's local expansion (L2P), y in input order;
-//                  tree_evaluate_blocked the same with eight electrons per thread (a CPU adapter).
+//                  tree_evaluate_blocked the same with a leaf's electrons in one SIMD group (a CPU
+//                  adapter).
 //
 // Scaled expansions: node k keeps its moments as M~_a = M_a / s_k^|a| and its local coefficients as
 // L~_b = L_b s_k^|b|, s_k its scale (its radius, or its parent's where that is 0), so every stored
@@ -515,13 +516,20 @@ fn finishTarget(leaf: u32, k: u32, end: u32, near: vec3<f32>) {
   writeProduct(tables[params.electron + k], position, w, false);
 }
 
-// tree_evaluate_blocked, tree_evaluate for a CPU adapter (src/gpu/profile.ts, as matvec_free_blocked):
-// kBlockRows of the leaf's electrons per thread, two TargetBlocks (interaction.wgsl), so that each
-// source staged in workgroup memory is loaded once for eight targets; a tile is kBlockRows sources per
-// thread, so a leaf takes as many barriers as in tree_evaluate.
-override blockedWorkgroupSize: u32 = 16u;
-var<workgroup> blockTilePositions: array<vec4<f32>, kBlockRows * blockedWorkgroupSize>;
-var<workgroup> blockTileCharges: array<vec4<f32>, kBlockRows * blockedWorkgroupSize>;
+// tree_evaluate_blocked, tree_evaluate for a CPU adapter (src/gpu/profile.ts): one SIMD group of
+// kBlockedThreads threads (SwiftShader's width), each summing `targetBlocks` blocks of four of the
+// leaf's electrons (TargetBlock, interaction.wgsl), targetBlocks = ceil(leaf / 16) (at most
+// kMostTargetBlocks, in rounds past that), so that the leaf fills the group's lanes, each source staged
+// in workgroup memory is loaded once for 4 targetBlocks targets, and a barrier waits for one group
+// alone. The blocks are variables of their own, written out to kMostTargetBlocks: held in an array
+// indexed in a loop they went to memory and the sum took twice as long. matvec_free_blocked's shape,
+// two TargetBlocks a thread in as many threads as the leaf needs, spread a leaf of 79 over 10 threads
+// in three groups of four and took 1.35 times as long a pair as matvec_free; this takes as long.
+override targetBlocks: u32 = 2u;
+const kBlockedThreads = 4u;
+const kMostTargetBlocks = 8u;
+var<workgroup> blockTilePositions: array<vec4<f32>, 4u * targetBlocks * kBlockedThreads>;
+var<workgroup> blockTileCharges: array<vec4<f32>, 4u * targetBlocks * kBlockedThreads>;
 
 // The positions of tree positions first .. first + 3, clamped to the leaf's last electron.
 fn leafBlock(first: u32, end: u32) -> TargetBlock {
@@ -535,7 +543,32 @@ fn leafBlock(first: u32, end: u32) -> TargetBlock {
   return block;
 }
 
-@compute @workgroup_size(blockedWorkgroupSize)
+// Four targets of a leaf from tree position `first`: positions, tree positions and near-field sums.
+struct LeafTargets {
+  positions: TargetBlock,
+  rows: vec4<u32>,
+  sums: TargetBlock,
+}
+
+fn leafTargets(first: u32, end: u32) -> LeafTargets {
+  var targets: LeafTargets;
+  targets.positions = leafBlock(first, end);
+  targets.rows = vec4<u32>(first) + vec4<u32>(0u, 1u, 2u, 3u);
+  return targets;
+}
+
+// sums += T_ij v for source j at pj (0 for the target that is j, as the i != j of the pair sums).
+fn addSource(targets: ptr<function, LeafTargets>, j: u32, pj: vec3<f32>, v: vec3<f32>) {
+  addOseenToBlock(&(*targets).sums, (*targets).positions, (*targets).rows == vec4<u32>(j), pj, v, params.softeningSquared);
+}
+
+fn finishBlock(leaf: u32, targets: LeafTargets, end: u32) {
+  for (var t = 0u; t < 4u; t++) {
+    finishTarget(leaf, targets.rows[t], end, vec3<f32>(targets.sums.x[t], targets.sums.y[t], targets.sums.z[t]));
+  }
+}
+
+@compute @workgroup_size(kBlockedThreads)
 fn tree_evaluate_blocked(
   @builtin(workgroup_id) group: vec3<u32>,
   @builtin(num_workgroups) groups: vec3<u32>,
@@ -552,18 +585,25 @@ fn tree_evaluate_blocked(
   let lists = leafLists(leaf);
   let start = lists.start;
   let end = lists.end;
-  let tileSize = kBlockRows * blockedWorkgroupSize;
+  let rowsPerThread = 4u * targetBlocks;
+  let tileSize = rowsPerThread * kBlockedThreads;
   // Threads past the leaf's electrons still load tiles and meet the barriers (uniform control flow).
   for (var base = start; base < end; base += tileSize) {
-    let first = base + kBlockRows * lane;
-    let targets = EightTargets(first, leafBlock(first, end), leafBlock(first + 4u, end));
-    var sums: EightSums;
+    let first = base + rowsPerThread * lane;
+    var b0 = leafTargets(first + 0u, end);
+    var b1 = leafTargets(first + 4u, end);
+    var b2 = leafTargets(first + 8u, end);
+    var b3 = leafTargets(first + 12u, end);
+    var b4 = leafTargets(first + 16u, end);
+    var b5 = leafTargets(first + 20u, end);
+    var b6 = leafTargets(first + 24u, end);
+    var b7 = leafTargets(first + 28u, end);
     for (var l = lists.nearFirst; l < lists.nearLast; l++) {
       let source = tables[params.near + l];
       let sourceEnd = tables[params.nodeEnd + source];
       for (var tileStart = tables[params.nodeStart + source]; tileStart < sourceEnd; tileStart += tileSize) {
-        for (var t = 0u; t < kBlockRows; t++) {
-          let slot = t * blockedWorkgroupSize + lane;
+        for (var t = 0u; t < rowsPerThread; t++) {
+          let slot = t * kBlockedThreads + lane;
           if (tileStart + slot < sourceEnd) {
             blockTilePositions[slot] = electrons[tileStart + slot];
             blockTileCharges[slot] = sourceCharges[tileStart + slot];
@@ -572,14 +612,56 @@ fn tree_evaluate_blocked(
         workgroupBarrier();
         let count = min(tileSize, sourceEnd - tileStart);
         for (var q = 0u; q < count; q++) {
+          let j = tileStart + q;
+          let pj = blockTilePositions[q].xyz;
           let v = blockTileCharges[q].xyz;
-          addOseenToEight(&sums, targets, tileStart + q, blockTilePositions[q].xyz, v, params.softeningSquared);
+          addSource(&b0, j, pj, v);
+          if (targetBlocks > 1u) {
+            addSource(&b1, j, pj, v);
+          }
+          if (targetBlocks > 2u) {
+            addSource(&b2, j, pj, v);
+          }
+          if (targetBlocks > 3u) {
+            addSource(&b3, j, pj, v);
+          }
+          if (targetBlocks > 4u) {
+            addSource(&b4, j, pj, v);
+          }
+          if (targetBlocks > 5u) {
+            addSource(&b5, j, pj, v);
+          }
+          if (targetBlocks > 6u) {
+            addSource(&b6, j, pj, v);
+          }
+          if (targetBlocks > 7u) {
+            addSource(&b7, j, pj, v);
+          }
         }
         workgroupBarrier();
       }
     }
-    for (var t = 0u; t < kBlockRows; t++) {
-      finishTarget(leaf, first + t, end, sumOfRow(sums, t));
+    finishBlock(leaf, b0, end);
+    if (targetBlocks > 1u) {
+      finishBlock(leaf, b1, end);
+    }
+    if (targetBlocks > 2u) {
+      finishBlock(leaf, b2, end);
+    }
+    if (targetBlocks > 3u) {
+      finishBlock(leaf, b3, end);
+    }
+    if (targetBlocks > 4u) {
+      finishBlock(leaf, b4, end);
+    }
+    if (targetBlocks > 5u) {
+      finishBlock(leaf, b5, end);
+    }
+    if (targetBlocks > 6u) {
+      finishBlock(leaf, b6, end);
+    }
+    if (targetBlocks > 7u) {
+      finishBlock(leaf, b7, end);
     }
   }
 }

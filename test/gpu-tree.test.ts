@@ -25,6 +25,7 @@ import {
   packTreeTables,
   splitIntoPieces,
   storageBytes,
+  targetBlocksOf,
   treeBytes,
   treeStages,
   treeStorageBuffers,
@@ -169,6 +170,13 @@ const kProductCases: readonly ProductCase[] = [
     name: 'ball, the GPU defaults',
     system: () => system(geometry('ball', 1000), 'vector', 3),
     options: {},
+    far: false,
+  },
+  {
+    // Past the CPU variant's 4 threads of 8 blocks of four (128 targets), a leaf is summed in rounds.
+    name: 'ball in leaves of 300 (the CPU near field in rounds of 128)',
+    system: () => system(geometry('ball', 1200), 'vector', 3),
+    options: { leafSize: 300 },
     far: false,
   },
   { name: 'N = 2', system: () => system(geometry('ball', 2), 'vector', 3), options: kForced, far: false },
@@ -644,6 +652,21 @@ gpu.test(
     await expect(GpuTreeMassMatrix.create(context, s, { tolerance: 1e-3, checkFits })).rejects.toBe(refusal);
   },
 );
+
+test('the CPU near field holds a leaf in one SIMD group: blocks of four targets, as many as tree.wgsl writes out', () => {
+  const written = Number(/const kMostTargetBlocks = (\d+)u;/.exec(kShaderSources.tree)?.[1]);
+  const threads = Number(/const kBlockedThreads = (\d+)u;/.exec(kShaderSources.tree)?.[1]);
+  expect([written, threads]).toEqual([8, 4]);
+  const leaves = [1, 16, 17, 79, 98, 125, 128, 129, 300];
+  expect(leaves.map(targetBlocksOf)).toEqual([1, 1, 2, 5, 7, 8, 8, 8, 8]);
+  // Up to the written-out blocks, one round of 4 threads x 4 targets a block holds the leaf, with no
+  // block to spare.
+  for (const leaf of leaves.filter((l) => l <= 4 * 4 * written)) {
+    const blocks = targetBlocksOf(leaf);
+    expect(threads * 4 * blocks).toBeGreaterThanOrEqual(leaf);
+    expect(threads * 4 * (blocks - 1)).toBeLessThan(leaf);
+  }
+});
 
 test('packTreeParams writes each TreeParams member at its WGSL offset', () => {
   const layout = structLayout(kShaderSources.tree, 'TreeParams');

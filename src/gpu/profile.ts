@@ -22,7 +22,9 @@ export const kDenseMatvecVariants: readonly DenseMatvecVariant[] = ['rows', 'wor
  * 'thread': one thread per electron, the classic N-body tiling; for GPUs, which need N threads.
  * 'blocked': eight electrons per thread, each source loaded from workgroup memory once for the
  *   eight; best on a CPU (SwiftShader), where the loads, not the arithmetic, bound the pair sum:
- *   3.2 times the pairs per second of 'thread' (N = 8 000, sphere).
+ *   3.2 times the pairs per second of 'thread' (N = 8 000, sphere). The tree's near field in this
+ *   variant holds a leaf in one SIMD group, up to 32 electrons a thread (tree.wgsl
+ *   tree_evaluate_blocked).
  */
 export type MatvecFreeVariant = 'thread' | 'blocked';
 export const kMatvecFreeVariants: readonly MatvecFreeVariant[] = ['thread', 'blocked'];

@@ -175,9 +175,15 @@ const kBindings: Record<TreeEntry, GroupBindings> = {
   tree_evaluate_blocked: { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 10: 'read', 11: 'read' },
 };
 
-/** Threads of tree_evaluate_blocked for leaves of at most `largestLeaf`: eight electrons each. */
-export function blockedEvaluateWorkgroupSize(largestLeaf: number): number {
-  return Math.max(1, Math.ceil(largestLeaf / 8));
+/** kMostTargetBlocks of tree.wgsl: tree_evaluate_blocked's blocks of four targets a thread, written out. */
+const kMostTargetBlocks = 8;
+
+/**
+ * Blocks of four targets per thread of tree_evaluate_blocked for leaves of at most `largestLeaf`: its
+ * four threads (one SIMD group of a CPU adapter) hold the leaf, in rounds past kMostTargetBlocks.
+ */
+export function targetBlocksOf(largestLeaf: number): number {
+  return Math.min(kMostTargetBlocks, Math.max(1, Math.ceil(largestLeaf / 16)));
 }
 
 /** kPowers of tree.wgsl: p + 1 <= 17 powers of a ratio. */
@@ -847,7 +853,7 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
           workgroupSize,
           // On a CPU adapter the unrolled L2P adds the far field after the near field.
           evaluateFarField: blocked && far ? 0 : 1,
-          blockedWorkgroupSize: blockedEvaluateWorkgroupSize(largestLeaf),
+          targetBlocks: targetBlocksOf(largestLeaf),
           model: kGpuModelCode[gpuModel(system)],
           termCount: tables.termCount,
           m2lBatch: m2lBatchSize(tables.termCount, workgroupSize),
