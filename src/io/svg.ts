@@ -254,11 +254,18 @@ function tickLabels(counts: readonly number[], power: number): { labels: string[
 }
 
 /**
- * Ticks at the multiples in [lower, upper] of a 1-2-5 step that makes at most `target` intervals. The
- * span is taken in halves (upper - lower overflows for ends near ±1.8e308; halving is exact elsewhere).
+ * Half of upper - lower, which is finite for any two doubles: the whole difference overflows for ends
+ * near ±1.8e308, and halving is exact elsewhere, so what is formed from it is bit for bit the same.
  */
+const halfSpan = (lower: number, upper: number) => upper / 2 - lower / 2;
+
+/** Where `value` stands in [lower, upper], 0 at lower and 1 at upper, by halves (halfSpan). */
+const linearFraction = (value: number, lower: number, upper: number) =>
+  (value / 2 - lower / 2) / halfSpan(lower, upper);
+
+/** Ticks at the multiples in [lower, upper] of a 1-2-5 step that makes at most `target` intervals. */
 export function linearTicks(lower: number, upper: number, target = 6): AxisTicks {
-  const step = niceStep(upper / 2 - lower / 2, target / 2);
+  const step = niceStep(halfSpan(lower, upper), target / 2);
   const power = decimalPower(step);
   const unit = Math.round(step / 10 ** power);
   const counts: number[] = [];
@@ -315,8 +322,7 @@ interface Axis {
 function project(axis: Axis, value: number): number {
   const t = axis.log
     ? (Math.log10(value) - Math.log10(axis.lower)) / (Math.log10(axis.upper) - Math.log10(axis.lower))
-    : // In halves, as linearTicks' span: the same ratio, bit for bit, where the whole differences are finite.
-      (value / 2 - axis.lower / 2) / (axis.upper / 2 - axis.lower / 2);
+    : linearFraction(value, axis.lower, axis.upper);
   return axis.from + t * (axis.to - axis.from);
 }
 
@@ -383,8 +389,8 @@ function dataRange(values: readonly number[], log: boolean): [number, number] {
     return [Math.max(10 ** (a - pad), Number.MIN_VALUE), Math.min(10 ** (b + pad), Number.MAX_VALUE)];
   }
   const [lower, upper] = widened(least, most);
-  // 5% of the span, taken in halves (linearTicks); padding beyond the doubles would put an end at ±Infinity.
-  const pad = 0.05 * (upper / 2 - lower / 2) * 2;
+  // 5% of the span; padding beyond the doubles would put an end at ±Infinity.
+  const pad = 0.05 * halfSpan(lower, upper) * 2;
   return [Math.max(lower - pad, -Number.MAX_VALUE), Math.min(upper + pad, Number.MAX_VALUE)];
 }
 
@@ -919,8 +925,7 @@ export function heatMap(options: HeatMapOptions): string {
     for (let column = 0; column < columns; column++) {
       const value = values[row * columns + column];
       if (!Number.isFinite(value)) continue;
-      // In halves, as project's: a value range near ±1.8e308 has a span beyond the doubles.
-      const fill = colourAt((value / 2 - vLower / 2) / (vUpper / 2 - vLower / 2));
+      const fill = colourAt(linearFraction(value, vLower, vUpper));
       // Cells overlap their right and lower neighbours by a hair so that no seams show.
       cells.push(
         `<rect x="${fixed(left + column * cellWidth)}" y="${fixed(top + row * cellHeight)}" width="${fixed(cellWidth + 0.5)}" height="${fixed(cellHeight + 0.5)}" fill="${fill}"/>`,
