@@ -299,6 +299,26 @@ function productWork(operator: GpuTreeMassMatrix): number {
   );
 }
 
+test('treeStages prices an M2L at the cost of the passes that run it', () => {
+  // The unrolled passes (a CPU adapter's) at kCpuTreeLeaves' price a term, tree.wgsl's at
+  // kGpuTreeLeaves': pieces of equal estimated work then take about equal time on either.
+  const tree = gpuTreeGeometry(system(geometry('ball', 3000), 'vector', 3), kCpuTreeLeaves, kForced);
+  const m2lTerms = tree.counts.translations * tree.tables.m2lIndex.length;
+  expect(tree.counts.translations).toBeGreaterThan(1000);
+  const m2lWork = (unrolled: boolean) => {
+    const stage = treeStages(tree, true, unrolled).find((candidate) => candidate.entry === 'tree_m2l');
+    return stage!.work.reduce((a, b) => a + b, 0);
+  };
+  expect(m2lWork(true)).toBeCloseTo(m2lTerms * kCpuTreeLeaves.translationCostPerTerm, 6);
+  expect(m2lWork(false)).toBeCloseTo(m2lTerms * kGpuTreeLeaves.translationCostPerTerm, 6);
+  // The near field is its direct pairs, whichever passes run the far field.
+  const nearWork = (unrolled: boolean) =>
+    treeStages(tree, true, unrolled)
+      .find((candidate) => candidate.entry === 'tree_evaluate')!
+      .work.reduce((a, b) => a + b, 0);
+  expect(nearWork(true)).toBe(tree.counts.directPairs);
+});
+
 test('splitIntoPieces: stages in order, cut between nodes at the budget, a large node alone', () => {
   const pieces = splitIntoPieces([[1], [2, 2, 2], [5], [1, 1]], 4);
   expect(pieces).toEqual([

@@ -577,15 +577,20 @@ export interface TreeStage {
 /**
  * The dispatches of one product in order, each with its work per node in direct pairs. The direct
  * sum of a leaf is its pairs; an M2L is its contraction's terms (tables.m2lIndex, or planarIndex)
- * at a hardware GPU's price (kGpuTreeLeaves), the dearer one. The other passes are priced by their
- * terms at the same cost (each term a gather from the tables like M2L's): an estimate, not a
- * measurement, on the high side. At the GPU defaults they are a small part of a product (a ball of
- * 5·10^4: 1.8·10^9 pairs in all, 1.5·10^9 of them the near field, 1.6·10^8 M2L, 1.1·10^8 the rest);
- * in a tree forced to small leaves and every M2L (the tests') M2M and L2L weigh most.
+ * at the price of the passes that run it: tree.wgsl's, which gather every term through the index
+ * tables (kGpuTreeLeaves), or the unrolled ones, written out (kCpuTreeLeaves, a third of that). The
+ * other passes are priced by their terms at the same cost: an estimate, not a measurement. Pieces of
+ * equal estimated work then take about equal time, which the time left of a long product assumes
+ * (src/run/chunks.ts): on a ball of 2·10^5 on SwiftShader, the first half of the pieces took 0.47 of
+ * a product's time (0.21 with the unrolled passes priced as tree.wgsl's, when the time left read a
+ * quarter of the truth half way).
+ * At the GPU defaults the other passes are a small part of a product (a ball of 5·10^4: 1.8·10^9
+ * pairs in all, 1.5·10^9 of them the near field, 1.6·10^8 M2L, 1.1·10^8 the rest); in a tree forced
+ * to small leaves and every M2L (the tests') M2M and L2L weigh most.
  */
 export function treeStages(tree: TreeGeometry, far: boolean, unrolled = false): TreeStage[] {
   const { tables, lists, nodeStart, nodeEnd, firstLeaf, depth } = tree;
-  const perTerm = kGpuTreeLeaves.translationCostPerTerm;
+  const perTerm = (unrolled ? kCpuTreeLeaves : kGpuTreeLeaves).translationCostPerTerm;
   const terms = tables.termCount;
   const size = (node: number) => nodeEnd[node] - nodeStart[node];
   const leafCount = 2 ** depth;
@@ -723,8 +728,8 @@ const kMaxPieces = 8192;
  * Matrix-free chunks of work in one piece of a long product on a CPU adapter. A piece carries costs
  * a chunk does not (its share of the far field's many small dispatches, a near-field range of a few
  * leaves spread unevenly over the threads): on SwiftShader (2 cores) the ball of 5·10^4 (`solve
- * --matrix tree`) solved in a third less time in pieces of eight chunks (28 a product, each still a
- * fraction of a second) than of one (288). A hardware GPU keeps one chunk until measured.
+ * --matrix tree`) solved in a third less time in pieces of eight chunks than of one (a product in 17
+ * pieces of about a quarter of a second each). A hardware GPU keeps one chunk until measured.
  */
 const kCpuTreePieceChunks = 8;
 
