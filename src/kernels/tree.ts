@@ -60,7 +60,7 @@ export function treeWorkgroupSize(largestLeaf: number): number {
 }
 
 /** Byte size of the WGSL struct TreeParams (a test checks the two agree). */
-export const kTreeParamsBytes = 192;
+export const kTreeParamsBytes = 196;
 
 /** Byte offset of TreeParams.epsilon, which setEpsilon rewrites alone. */
 export const kTreeEpsilonOffset = 8;
@@ -105,6 +105,7 @@ const kTableNames = [
   'columnsX',
   'columnsY',
   'columnsZ',
+  'm2lNodes',
 ] as const;
 
 export type TreeTableName = (typeof kTableNames)[number];
@@ -114,7 +115,7 @@ export interface TreeParams {
   readonly size: number;
   readonly epsilon: number;
   readonly softening: number;
-  /** The dispatch's nodes [firstNode, firstNode + rangeNodes). */
+  /** The dispatch's nodes [firstNode, firstNode + rangeNodes) (the M2L's: positions in m2lNodeOrder). */
   readonly firstNode: number;
   readonly rangeNodes: number;
   readonly firstLeaf: number;
@@ -198,6 +199,21 @@ export function m2lBatchSize(termCount: number, workgroupSize: number): number {
   return Math.max(1, Math.min(workgroupSize, Math.floor(kM2lBatchBytes / perSource)));
 }
 
+/**
+ * The order in which the M2L pass takes the nodes: longest interaction list first (ties by node). A
+ * CPU adapter's unrolled M2L runs a node a thread and its SIMD group of four as long as the longest
+ * of their lists, so that in node order a sphere of 2·10^4 kept its lanes busy 0.69 of the time;
+ * sorted, neighbouring threads' lists differ by an entry or two, and the M2L took 0.72 of the time.
+ * Every node is in it, those with no list last (the pass zeroes their M2L sums). Each node's sum is
+ * the same whatever the order.
+ */
+export function m2lNodeOrder(lists: TreeGeometry['lists'], nodeCount: number): Uint32Array {
+  const length = (node: number) => lists.m2lOffset[node + 1] - lists.m2lOffset[node];
+  return Uint32Array.from({ length: nodeCount }, (_, node) => node).sort(
+    (a, b) => length(b) - length(a) || a - b,
+  );
+}
+
 /** The index tables, node ranges, lists and electron order of `tree` in one u32 array. */
 export function packTreeTables(tree: TreeGeometry): {
   data: Uint32Array;
@@ -254,6 +270,7 @@ export function packTreeTables(tree: TreeGeometry): {
     columnsX: shiftColumns(tables, 0),
     columnsY: shiftColumns(tables, 1),
     columnsZ: shiftColumns(tables, 2),
+    m2lNodes: m2lNodeOrder(lists, tree.nodeCount),
   };
   const offsets = {} as Record<TreeTableName, number>;
   let length = 0;
@@ -633,13 +650,14 @@ export function treeStages(tree: TreeGeometry, far: boolean, unrolled = false): 
       });
     }
     const contraction = (tree.planar ? tables.planarIndex.length : tables.m2lIndex.length) * perTerm;
+    // Its "nodes" are positions in m2lNodeOrder, as the pass reads them.
+    const order = m2lNodeOrder(lists, tree.nodeCount);
     stages.push({
       entry: 'tree_m2l',
       firstNode: 0,
-      work: perNode(
-        tree.nodeCount,
+      work: Float64Array.from(
+        order,
         (node) => (lists.m2lOffset[node + 1] - lists.m2lOffset[node]) * contraction,
-        0,
       ),
     });
     if (unrolled) {
