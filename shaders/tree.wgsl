@@ -248,7 +248,8 @@ fn tree_m2l(
   if (index >= params.rangeNodes) {
     return;
   }
-  let node = params.firstNode + index;
+  // The range is of positions in the M2L's order (m2lNodeOrder), longest list first.
+  let node = tables[params.m2lNodes + params.firstNode + index];
   let targetNode = nodes[node];
   let rows = select(params.reducedCount, params.planarCount, params.planar != 0u);
   for (var r = lane; r < params.reducedCount; r += workgroupSize) {

@@ -68,6 +68,7 @@ struct TreeParams {
   columnsX: u32,
   columnsY: u32,
   columnsZ: u32,
+  m2lNodes: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: TreeParams;

@@ -21,6 +21,7 @@ import {
   GpuTreeMassMatrix,
   kTreeEpsilonOffset,
   kTreeParamsBytes,
+  m2lNodeOrder,
   packTreeParams,
   packTreeTables,
   splitIntoPieces,
@@ -291,13 +292,53 @@ describe('GpuTreeMassMatrix against the float64 direct product', () => {
   });
 });
 
-/** Estimated work of one product of `operator`, in direct pairs (treeStages). */
+/** Estimated work of one product of `operator`, in direct pairs, as it prices it (treeStages). */
 function productWork(operator: GpuTreeMassMatrix): number {
-  return treeStages(operator.tree, operator.counts.translations > 0).reduce(
+  const unrolled = operator.farField.passes === 'written out';
+  return treeStages(operator.tree, operator.counts.translations > 0, unrolled).reduce(
     (sum, stage) => stage.work.reduce((a, b) => a + b, sum),
     0,
   );
 }
+
+test('treeStages prices an M2L at the cost of the passes that run it', () => {
+  // The unrolled passes (a CPU adapter's) at kCpuTreeLeaves' price a term, tree.wgsl's at
+  // kGpuTreeLeaves': pieces of equal estimated work then take about equal time on either.
+  const tree = gpuTreeGeometry(system(geometry('ball', 3000), 'vector', 3), kCpuTreeLeaves, kForced);
+  const m2lTerms = tree.counts.translations * tree.tables.m2lIndex.length;
+  expect(tree.counts.translations).toBeGreaterThan(1000);
+  const m2lWork = (unrolled: boolean) => {
+    const stage = treeStages(tree, true, unrolled).find((candidate) => candidate.entry === 'tree_m2l');
+    return stage!.work.reduce((a, b) => a + b, 0);
+  };
+  expect(m2lWork(true)).toBeCloseTo(m2lTerms * kCpuTreeLeaves.translationCostPerTerm, 6);
+  expect(m2lWork(false)).toBeCloseTo(m2lTerms * kGpuTreeLeaves.translationCostPerTerm, 6);
+  // The near field is its direct pairs, whichever passes run the far field.
+  const nearWork = (unrolled: boolean) =>
+    treeStages(tree, true, unrolled)
+      .find((candidate) => candidate.entry === 'tree_evaluate')!
+      .work.reduce((a, b) => a + b, 0);
+  expect(nearWork(true)).toBe(tree.counts.directPairs);
+});
+
+test('m2lNodeOrder: every node once, the longest interaction lists first, and the M2L stage in that order', () => {
+  const tree = gpuTreeGeometry(system(geometry('sphere', 4000), 'vector', 3), kCpuTreeLeaves, kForced);
+  const order = m2lNodeOrder(tree.lists, tree.nodeCount);
+  expect(Array.from(order).sort((a, b) => a - b)).toEqual(
+    Array.from({ length: tree.nodeCount }, (_, k) => k),
+  );
+  const length = (node: number) => tree.lists.m2lOffset[node + 1] - tree.lists.m2lOffset[node];
+  const lengths = Array.from(order, length);
+  expect(new Set(lengths).size).toBeGreaterThan(5);
+  for (let k = 1; k < order.length; k++) {
+    expect(lengths[k]).toBeLessThanOrEqual(lengths[k - 1]);
+    if (lengths[k] === lengths[k - 1]) expect(order[k]).toBeGreaterThan(order[k - 1]);
+  }
+  // treeStages' M2L work is per position of the order, as the pass reads the nodes.
+  const m2l = treeStages(tree, true, true).find((stage) => stage.entry === 'tree_m2l')!;
+  const perTerm = tree.tables.m2lIndex.length * kCpuTreeLeaves.translationCostPerTerm;
+  expect(Array.from(m2l.work)).toEqual(lengths.map((entries) => entries * perTerm));
+});
 
 test('splitIntoPieces: stages in order, cut between nodes at the budget, a large node alone', () => {
   const pieces = splitIntoPieces([[1], [2, 2, 2], [5], [1, 1]], 4);

@@ -146,12 +146,13 @@ export function unrolledTreePasses(tables: ExpansionTables, planar: boolean): Un
 }
 
 /**
- * The opening of an entry point: the guard, then the thread's node of the range (`node`), or the
- * workgroup's leaf (`leaf`).
+ * The opening of an entry point: the guard, then the thread's node of the range (`node`), the
+ * workgroup's leaf (`leaf`), or for the M2L the thread's node at its position of the range in the
+ * M2L's order (`listed`: m2lNodeOrder, tree.ts).
  */
-function opening(name: string, unit: 'node' | 'leaf'): string[] {
+function opening(name: string, unit: 'node' | 'leaf' | 'listed'): string[] {
   const index =
-    unit === 'node'
+    unit !== 'leaf'
       ? `workgroupIndex(group, groups) * ${kUnrolledWorkgroupSize}u + lane`
       : 'workgroupIndex(group, groups)';
   return [
@@ -169,7 +170,9 @@ function opening(name: string, unit: 'node' | 'leaf'): string[] {
     '  if (index >= params.rangeNodes) {',
     '    return;',
     '  }',
-    `  let ${unit} = params.firstNode + index;`,
+    unit === 'listed'
+      ? '  let node = tables[params.m2lNodes + params.firstNode + index];'
+      : `  let ${unit} = params.firstNode + index;`,
   ];
 }
 
@@ -291,7 +294,7 @@ function m2lEntryPoint(
   const lastDerivative = derivatives[derivatives.length - 1];
   const alphaDegree = Math.max(...alphas.map((a) => degree(reducedTerm[a])));
   const betaDegree = Math.max(...block.map((row) => degree(reducedTerm[row.reduced])));
-  const out = opening(name, 'node');
+  const out = opening(name, 'listed');
   const line = (text: string) => out.push(text);
   line('  let targetNode = nodes[node];');
   for (const row of block) line(`  var l${row.reduced} = vec4<f32>(0.0);`);

@@ -60,7 +60,7 @@ export function treeWorkgroupSize(largestLeaf: number): number {
 }
 
 /** Byte size of the WGSL struct TreeParams (a test checks the two agree). */
-export const kTreeParamsBytes = 192;
+export const kTreeParamsBytes = 196;
 
 /** Byte offset of TreeParams.epsilon, which setEpsilon rewrites alone. */
 export const kTreeEpsilonOffset = 8;
@@ -105,6 +105,7 @@ const kTableNames = [
   'columnsX',
   'columnsY',
   'columnsZ',
+  'm2lNodes',
 ] as const;
 
 export type TreeTableName = (typeof kTableNames)[number];
@@ -114,7 +115,7 @@ export interface TreeParams {
   readonly size: number;
   readonly epsilon: number;
   readonly softening: number;
-  /** The dispatch's nodes [firstNode, firstNode + rangeNodes). */
+  /** The dispatch's nodes [firstNode, firstNode + rangeNodes) (the M2L's: positions in m2lNodeOrder). */
   readonly firstNode: number;
   readonly rangeNodes: number;
   readonly firstLeaf: number;
@@ -198,6 +199,21 @@ export function m2lBatchSize(termCount: number, workgroupSize: number): number {
   return Math.max(1, Math.min(workgroupSize, Math.floor(kM2lBatchBytes / perSource)));
 }
 
+/**
+ * The order in which the M2L pass takes the nodes: longest interaction list first (ties by node). A
+ * CPU adapter's unrolled M2L runs a node a thread and its SIMD group of four as long as the longest
+ * of their lists, so that in node order a sphere of 2·10^4 kept its lanes busy 0.69 of the time;
+ * sorted, neighbouring threads' lists differ by an entry or two, and the M2L took 0.72 of the time.
+ * Every node is in it, those with no list last (the pass zeroes their M2L sums). Each node's sum is
+ * the same whatever the order.
+ */
+export function m2lNodeOrder(lists: TreeGeometry['lists'], nodeCount: number): Uint32Array {
+  const length = (node: number) => lists.m2lOffset[node + 1] - lists.m2lOffset[node];
+  return Uint32Array.from({ length: nodeCount }, (_, node) => node).sort(
+    (a, b) => length(b) - length(a) || a - b,
+  );
+}
+
 /** The index tables, node ranges, lists and electron order of `tree` in one u32 array. */
 export function packTreeTables(tree: TreeGeometry): {
   data: Uint32Array;
@@ -254,6 +270,7 @@ export function packTreeTables(tree: TreeGeometry): {
     columnsX: shiftColumns(tables, 0),
     columnsY: shiftColumns(tables, 1),
     columnsZ: shiftColumns(tables, 2),
+    m2lNodes: m2lNodeOrder(lists, tree.nodeCount),
   };
   const offsets = {} as Record<TreeTableName, number>;
   let length = 0;
@@ -577,15 +594,20 @@ export interface TreeStage {
 /**
  * The dispatches of one product in order, each with its work per node in direct pairs. The direct
  * sum of a leaf is its pairs; an M2L is its contraction's terms (tables.m2lIndex, or planarIndex)
- * at a hardware GPU's price (kGpuTreeLeaves), the dearer one. The other passes are priced by their
- * terms at the same cost (each term a gather from the tables like M2L's): an estimate, not a
- * measurement, on the high side. At the GPU defaults they are a small part of a product (a ball of
- * 5·10^4: 1.8·10^9 pairs in all, 1.5·10^9 of them the near field, 1.6·10^8 M2L, 1.1·10^8 the rest);
- * in a tree forced to small leaves and every M2L (the tests') M2M and L2L weigh most.
+ * at the price of the passes that run it: tree.wgsl's, which gather every term through the index
+ * tables (kGpuTreeLeaves), or the unrolled ones, written out (kCpuTreeLeaves, a third of that). The
+ * other passes are priced by their terms at the same cost: an estimate, not a measurement. Pieces of
+ * equal estimated work then take about equal time, which the time left of a long product assumes
+ * (src/run/chunks.ts): on a ball of 2·10^5 on SwiftShader, the first half of the pieces took 0.47 of
+ * a product's time (0.21 with the unrolled passes priced as tree.wgsl's, when the time left read a
+ * quarter of the truth half way).
+ * At the GPU defaults the other passes are a small part of a product (a ball of 5·10^4: 1.8·10^9
+ * pairs in all, 1.5·10^9 of them the near field, 1.6·10^8 M2L, 1.1·10^8 the rest); in a tree forced
+ * to small leaves and every M2L (the tests') M2M and L2L weigh most.
  */
 export function treeStages(tree: TreeGeometry, far: boolean, unrolled = false): TreeStage[] {
   const { tables, lists, nodeStart, nodeEnd, firstLeaf, depth } = tree;
-  const perTerm = kGpuTreeLeaves.translationCostPerTerm;
+  const perTerm = (unrolled ? kCpuTreeLeaves : kGpuTreeLeaves).translationCostPerTerm;
   const terms = tables.termCount;
   const size = (node: number) => nodeEnd[node] - nodeStart[node];
   const leafCount = 2 ** depth;
@@ -628,13 +650,14 @@ export function treeStages(tree: TreeGeometry, far: boolean, unrolled = false): 
       });
     }
     const contraction = (tree.planar ? tables.planarIndex.length : tables.m2lIndex.length) * perTerm;
+    // Its "nodes" are positions in m2lNodeOrder, as the pass reads them.
+    const order = m2lNodeOrder(lists, tree.nodeCount);
     stages.push({
       entry: 'tree_m2l',
       firstNode: 0,
-      work: perNode(
-        tree.nodeCount,
+      work: Float64Array.from(
+        order,
         (node) => (lists.m2lOffset[node + 1] - lists.m2lOffset[node]) * contraction,
-        0,
       ),
     });
     if (unrolled) {
@@ -714,8 +737,8 @@ export function splitIntoPieces(work: readonly ArrayLike<number>[], budget: numb
 
 /**
  * Pieces of one product at most: each cut takes a uniform slot (256 bytes) and a bind group, so a
- * few MiB at most; past it the pieces grow beyond the budget. On SwiftShader a ball of 5·10^4 is 430
- * pieces, of 10^6 about this many.
+ * few MiB at most; past it the pieces grow beyond the budget. On SwiftShader a ball of 5·10^4 is 17
+ * pieces, of 10^6 587.
  */
 const kMaxPieces = 8192;
 
@@ -723,8 +746,8 @@ const kMaxPieces = 8192;
  * Matrix-free chunks of work in one piece of a long product on a CPU adapter. A piece carries costs
  * a chunk does not (its share of the far field's many small dispatches, a near-field range of a few
  * leaves spread unevenly over the threads): on SwiftShader (2 cores) the ball of 5·10^4 (`solve
- * --matrix tree`) solved in a third less time in pieces of eight chunks (28 a product, each still a
- * fraction of a second) than of one (288). A hardware GPU keeps one chunk until measured.
+ * --matrix tree`) solved in a third less time in pieces of eight chunks than of one (a product in 17
+ * pieces of about a quarter of a second each). A hardware GPU keeps one chunk until measured.
  */
 const kCpuTreePieceChunks = 8;
 
