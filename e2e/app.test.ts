@@ -187,6 +187,31 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test('past the dense check a solve is checked on float64 rows at sampled electrons', async () => {
+    // A ring of 3000 in the vector model: 9000 unknowns, whose float64 M would take 648·10⁶ bytes.
+    const query = 'geometry=ring&n=3000&eps=1e-3&matrix=tree&tree_tol=1e-4&velocity=rigid&run=solve';
+    const { page, errors } = await open(`?${query}`);
+    expect(await settled(page)).toBe('converged');
+    expect(await shownText(page, 'check-note')).toBe(
+      'sampled: 9000 unknowns is above 3000 (the float64 M would take 618 MB), so float64 rows of M at 256 electrons, summed in a worker',
+    );
+    const { checkMomenta, checkVelocities } = await solveNumbers(page);
+    // float32's and the tree's error, within the tree tolerance; the velocities' error needs the dense
+    // solve, and the residual against the direct sum's rows stands in for it.
+    expect(checkMomenta).toBeGreaterThan(1e-8);
+    expect(checkMomenta).toBeLessThan(1e-4);
+    expect(checkVelocities).toBeNaN();
+    const residual = await shownValue(page, 'check-residual');
+    expect(residual).toBeGreaterThan(1e-8);
+    expect(residual).toBeLessThan(1e-3);
+    // The download's check says what the sample was.
+    const download = await downloaded(page, '[data-action="downloadJson"] button', 'sampled.json');
+    const check = (JSON.parse(download.text) as Record<string, unknown>).check as Record<string, unknown>;
+    expect(check.sampled_electrons).toBe(256);
+    expect(check.residual).toBeCloseTo(residual, 12);
+    expect(errors).toEqual([]);
+  });
+
   test('a positions CSV chosen in the file dialog becomes the configuration and solves', async () => {
     const { page, errors } = await open();
     await settled(page);

@@ -310,6 +310,20 @@ function largeSection() {
   const predicted = fit ? fit.parameters.c + fit.parameters.b * n ** -fit.exponent : null;
   const where = `${screening.device.kind === 'cpu' ? 'float64 CPU' : device(screening.device)}`;
   const figure = (x) => x.toPrecision(5);
+  // Past the dense check each solve's residual against direct float64 rows of M (src/run/check.ts).
+  const residuals = screening.points.flatMap((p) => (typeof p.sampled_residual === 'number' ? [p] : []));
+  const checked = residuals.length
+    ? [
+        `Each solve's residual ‖b − Mv‖/‖b‖ against the direct sum's float64 rows at 256 sampled electrons`,
+        `(the tree's error on the solution with the solve's own): ${residuals
+          .map(
+            (p) =>
+              `${p.sampled_residual.toExponential(1)} at N r_e/R = ${Number(p.n_epsilon.toPrecision(3))}`,
+          )
+          .join(', ')}.`,
+        '',
+      ]
+    : [];
   return [
     `**Large N (\`--matrix tree\`).** The uniform ball of N = ${n} electrons, the product by the fast`,
     `multipole tree (tolerance ${tree.tolerance.toExponential(0)}${tree.order ? `, order ${tree.order}` : ''}, ${where}), ${large.date}. Screening at`,
@@ -317,6 +331,7 @@ function largeSection() {
     '',
     withoutEmptyColumns(screening.markdown),
     '',
+    ...checked,
     `λ_max/N of the interaction matrix at N = ${n}: ${figure(coefficient)} ± ${(error / n).toExponential(1)}`,
     `(the tree's tolerance of λ_max and the Lanczos residual bound, ${spectrum.iterations} products)${
       predicted === null

@@ -442,7 +442,7 @@ describe('refinement on the GPU (float32 inner solves), checked against the floa
       };
       const report = await runSolve(system, backend, request, cpuBackend(system));
       expect(report.refinementSteps).toBe(0);
-      expect(report.checkTargets).toEqual({ momenta: 1e-6, velocities: 1e-5 });
+      expect(report.checkTargets).toEqual({ momenta: 1e-6, velocities: 1e-5, residual: 10 * 1e-6 });
       const momenta = await backend.momenta(request.given);
       expect(report.momenta).toEqual(momenta);
       const direct = await backend.velocities(momenta, 'auto', { rtol: 1e-6 });
@@ -496,7 +496,11 @@ describe("the GPU's tree refines against the float64 tree at its tolerance", () 
       const treeSolve = await cpuTree.velocities(report.momenta, 'cg', { rtol: 1e-13 });
       expect(relativeError(report.velocities, treeSolve.x)).toBeLessThanOrEqual(kCheckTarget);
       // Against M's own float64 solve: the tree's error, far above the solve's, within its target.
-      expect(report.checkTargets).toEqual({ momenta: tolerance, velocities: 10 * tolerance });
+      expect(report.checkTargets).toEqual({
+        momenta: tolerance,
+        velocities: 10 * tolerance,
+        residual: 10 * tolerance,
+      });
       expect(report.check!.velocities!).toBeGreaterThan(1e3 * kTol);
       expect(report.check!.velocities!).toBeLessThanOrEqual(10 * tolerance);
     },

@@ -14,7 +14,13 @@ import { kClassicalElectronRadius, kElectronMass, kElementaryCharge } from '../s
 import { geometry, type GeometryName } from '../src/physics/geometry.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import { larmorRing } from '../src/physics/larmor.ts';
-import { massDiagonal, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
+import {
+  applyMassMatrixFree,
+  massDiagonal,
+  type DarwinSystem,
+  type Dimension,
+  type ModelName,
+} from '../src/physics/models.ts';
 import { relativeError } from '../src/physics/observables.ts';
 import { larmorAngularVelocity } from '../src/physics/paper.ts';
 import {
@@ -270,11 +276,28 @@ test('--matrix tree: the sweep on the CPU tree equals the dense one to its toler
   // Small leaves and every M2L allowed: at N = 600 the default cost rule sums the ball directly.
   const treeOpen: OpenResponseBackend = async (system) =>
     cpuTreeBackend(system, { tolerance: spec.treeTolerance, leafSize: 16, translationCost: 0 });
-  const tree = await runResponse(spec, treeOpen);
+  // Checked on sampled rows of M, as past the dense check: each solve's residual against direct sums.
+  const tree = await runResponse(spec, treeOpen, {}, 'sampled');
   const dense = await runResponse(spec, cpuOpen);
   tree.points.forEach((p, k) => {
     expect(p.tree!.translations).toBeGreaterThan(0);
     expect(dense.points[k].tree).toBeNull();
+    // The tree's error on the solution, seen by 256 of the 600 electrons' rows as by all of them.
+    const system: DarwinSystem = {
+      configuration: p.configuration,
+      model: 'vector',
+      dim: 3,
+      epsilon: p.epsilon,
+      softening: 0,
+    };
+    const b = driveRightHandSide(system, spec.drive);
+    const residual = relativeError(applyMassMatrixFree(system, p.velocities), b);
+    expect(p.check).toBeNull();
+    expect(dense.points[k].sampledResidual).toBeNull();
+    expect(p.sampledResidual!).toBeGreaterThan(1e-9);
+    expect(p.sampledResidual! / residual).toBeGreaterThan(0.5);
+    expect(p.sampledResidual! / residual).toBeLessThan(2);
+    expect(responseJson(tree, kCpuDevice).points[k].sampled_residual).toBe(p.sampledResidual);
     const difference = Math.abs(p.screeningRatio - dense.points[k].screeningRatio);
     expect(difference).toBeGreaterThan(0);
     expect(difference).toBeLessThan(10 * spec.treeTolerance * dense.points[k].screeningRatio);
@@ -841,6 +864,20 @@ describe('the response command', () => {
     const dense = JSON.parse(cli(...args, '--device', 'cpu', '--json').stdout);
     expect(dense.points.map((p: { check: number | null }) => p.check)).toEqual([null, null, null, null]);
     expect('tree' in dense).toBe(false);
+  });
+
+  test('past the dense check each point has its residual on float64 rows at sampled electrons', () => {
+    // 4 096 unknowns at the largest N, past kCheckMaxUnknowns: no dense check, a sampled residual.
+    const args = ['--geometry', 'ring', '--model', 'azimuthal', '--n', '1024,4096', '--n-epsilon', '3'];
+    const run = cli(...args, '--device', 'cpu', '--matrix', 'tree', '--tree-tol', '1e-4', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    for (const p of summary.points) {
+      expect(p.check).toBeNull();
+      // The solve's rtol (1e-8) and the tree's error on it, against direct sums.
+      expect(p.sampled_residual).toBeGreaterThan(1e-12);
+      expect(p.sampled_residual).toBeLessThan(1e-4);
+    }
   });
 
   test('bad input: one error line, exit 2, nothing written', () => {

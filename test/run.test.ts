@@ -218,7 +218,7 @@ describe('the check policy', () => {
   const large: DarwinSystem = { ...sphere, configuration: geometry('sphere', kCheckMaxUnknowns / 3 + 1) };
   test.each([
     ['gpu', '120 unknowns', sphere, undefined, 'on'],
-    ['gpu', 'above the limit', large, undefined, 'too-large'],
+    ['gpu', 'above the limit', large, undefined, 'sampled'],
     ['gpu', 'above the limit, --check', large, true, 'on'],
     ['gpu', '--no-check', sphere, false, 'off'],
     ['cpu', '--check', sphere, true, 'cpu'],

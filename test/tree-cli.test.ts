@@ -30,19 +30,11 @@ type TreeJson = { tolerance: number; order: number; theta: number; leaves: numbe
 // separated; in a ball none is, and every pair is summed directly.
 const ring = ['--geometry', 'ring', '--n', '3000', '--device', 'gpu', '--matrix', 'tree'];
 const ball = ['--geometry', 'ball', '--n', '3000', '--device', 'gpu', '--matrix', 'tree'];
+/** The ring's rigid rotation solved at tree tolerance 1e-4: 9 000 unknowns. */
+const ringSolve = ['solve', ...ring, '--velocity', 'rigid', '--epsilon', '1e-3', '--tree-tol', '1e-4'];
 
 test('solve: the tree in the JSON, the float64 check within its targets', () => {
-  const json = cli(
-    'solve',
-    ...ring,
-    '--velocity',
-    'rigid',
-    '--epsilon',
-    '1e-3',
-    '--tree-tol',
-    '1e-4',
-    '--check',
-  );
+  const json = cli(...ringSolve, '--check');
   expect(json.matrix).toBe('tree');
   const tree = json.tree as TreeJson;
   expect(tree.tolerance).toBe(1e-4);
@@ -55,6 +47,25 @@ test('solve: the tree in the JSON, the float64 check within its targets', () => 
   expect(check.max_relative_error).toBeLessThan(1e-4);
   for (const target of Object.values(check.targets)) expect(target).toBeGreaterThanOrEqual(1e-4);
   expect(json.converged).toBe(true);
+});
+
+test('solve past the dense check: the tree checked on float64 rows at sampled electrons', () => {
+  // 9 000 unknowns, past kCheckMaxUnknowns: without --check the run checks 256 electrons' rows.
+  const run = runCli(cliPath, [...ringSolve, '--json']);
+  expect(run.status, run.stderr).toBe(0);
+  expect(run.stderr).toMatch(
+    /^check: momenta [\d.]+e-\d+, residual [\d.]+e-\d+ \(float64 rows at 256 sampled electrons\)$/m,
+  );
+  const json = JSON.parse(run.stdout) as Record<string, unknown>;
+  expect((json.tree as TreeJson).translations).toBeGreaterThan(0);
+  const check = json.check as Check & { momenta: number; residual: number; sampled_electrons: number };
+  expect(check.sampled_electrons).toBe(256);
+  // The product's error is float32's and the tree's, within the tree tolerance; the solve's residual
+  // against the direct sum's rows likewise, within 10 max(tol, tree tolerance).
+  expect(check.momenta).toBeGreaterThan(1e-8);
+  expect(check.momenta).toBeLessThan(1e-4);
+  expect(check.residual).toBeLessThan(check.targets.residual);
+  expect(check.targets).toEqual({ momenta: 1e-4, residual: 1e-3 });
 });
 
 test('spectrum: the tree refined against the float64 tree, lambda_max within the tree tolerance of the dense one', () => {

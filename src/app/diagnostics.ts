@@ -60,8 +60,9 @@ const kReasonText: Record<string, string> = {
 };
 
 /** The shown checks of a solve's (or a product's) result and of a spectrum's. */
+export type CheckId = 'check-momenta' | 'check-velocities' | 'check-residual' | 'check-spectrum';
 const kCheckIds = {
-  solve: ['check-momenta', 'check-velocities'],
+  solve: ['check-momenta', 'check-velocities', 'check-residual'],
   spectrum: ['check-spectrum'],
 } as const;
 
@@ -343,6 +344,7 @@ export class Diagnostics {
       for (const [id, value] of [
         ['check-momenta', check && numberOf(check, 'momenta')],
         ['check-velocities', check && numberOf(check, 'velocities')],
+        ['check-residual', check && numberOf(check, 'residual')],
         ['check-spectrum', spectrumCheck && numberOf(spectrumCheck, 'max_relative_error')],
       ] as const) {
         if (value !== null) this.check(id, value);
@@ -441,7 +443,7 @@ export class Diagnostics {
     showText('check-note', '');
   }
 
-  check(id: 'check-momenta' | 'check-velocities' | 'check-spectrum', value: number): void {
+  check(id: CheckId, value: number): void {
     show(id, value, value.toExponential(2));
     element(id).className = value <= 1e-4 ? 'good' : 'bad';
   }

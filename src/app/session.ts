@@ -25,14 +25,21 @@ import {
 import { energies, type Energies } from '../physics/observables.ts';
 import { velocityPattern } from '../physics/velocities.ts';
 import { defaultLanczosMaxIterations } from '../solvers/types.ts';
-import { checkDecision, CheckStopped, kCheckMaxUnknowns, type Reference } from '../run/check.ts';
+import {
+  checkDecision,
+  CheckStopped,
+  kCheckMaxUnknowns,
+  sampledElectrons,
+  type Reference,
+  type SampledReference,
+} from '../run/check.ts';
 import { chunkEstimate } from '../run/chunks.ts';
 import { solveJson, spectrumSummaryJson } from '../run/report.ts';
 import { refines } from '../run/refine.ts';
 import { runSolve, type SolveMode, type SolveReport } from '../run/solve.ts';
 import { runSpectrum, type SpectrumReport } from '../run/spectrum.ts';
 import { formatNumber } from './colour.ts';
-import { formatBytes, type Diagnostics } from './diagnostics.ts';
+import { formatBytes, type CheckId, type Diagnostics } from './diagnostics.ts';
 import { openEngine, operatorBytes, RunStopped, type GpuBackend } from './engine.ts';
 import { download, loadedText } from './files.ts';
 import {
@@ -533,19 +540,35 @@ export class Session {
     this.#diagnostics.stage('build', built.assembleMs, cached);
   }
 
-  /** The float64 reference for this stage when the check policy runs it, with the reason shown. */
-  #referenceFor(system: DarwinSystem, key: string): Reference | null {
+  /**
+   * The float64 reference for this stage when the check policy runs it, with the reason shown: past
+   * kCheckMaxUnknowns a solve's is the sampled one (float64 rows of M at sampled electrons), and a
+   * spectrum goes unchecked.
+   */
+  #referenceFor(system: DarwinSystem, key: string, stage: 'solve'): Reference | SampledReference | null;
+  #referenceFor(system: DarwinSystem, key: string, stage: 'spectrum'): Reference | null;
+  #referenceFor(
+    system: DarwinSystem,
+    key: string,
+    stage: 'solve' | 'spectrum',
+  ): Reference | SampledReference | null {
     const decision = checkDecision(system, 'gpu', this.parameters.check ? undefined : false);
     if (decision === 'off') {
       this.#diagnostics.checkNote('off (Solver › check against float64)');
       return null;
     }
-    if (decision === 'too-large') {
+    if (decision === 'sampled') {
       const size = unknowns(system);
+      const dense = `${size} unknowns is above ${kCheckMaxUnknowns} (the float64 M would take ${formatBytes(8 * size * size)})`;
+      if (stage === 'spectrum') {
+        this.#diagnostics.checkNote(`skipped: ${dense}`);
+        return null;
+      }
+      const electrons = sampledElectrons(system.configuration.n);
       this.#diagnostics.checkNote(
-        `skipped: ${size} unknowns is above ${kCheckMaxUnknowns} (the float64 M would take ${formatBytes(8 * size * size)})`,
+        `sampled: ${dense}, so float64 rows of M at ${electrons.length} electrons, summed in a worker`,
       );
-      return null;
+      return this.#reference.sampled(key, system, electrons);
     }
     this.#diagnostics.checkNote('float64 CPU reference, run in a worker beside the GPU');
     return this.#reference.of(key, system);
@@ -554,7 +577,7 @@ export class Session {
   /** Shows a finished run's check: each error, or that it was stopped. */
   #showCheck(
     report: { checkStopped: boolean; timing: { check?: number } },
-    errors: [id: 'check-momenta' | 'check-velocities' | 'check-spectrum', value: number | null][],
+    errors: [id: CheckId, value: number | null][],
   ): void {
     if (report.checkStopped) {
       this.#diagnostics.checkNote('stopped');
@@ -650,7 +673,7 @@ export class Session {
               return !this.#stopRequested;
             },
           },
-          this.#referenceFor(system, key),
+          this.#referenceFor(system, key, 'solve'),
         ),
     );
   }
@@ -678,6 +701,7 @@ export class Session {
     this.#showCheck(report, [
       ['check-momenta', report.check?.momenta ?? null],
       ['check-velocities', report.check?.velocities ?? null],
+      ['check-residual', report.check?.residual ?? null],
     ]);
   }
 
@@ -709,7 +733,7 @@ export class Session {
             },
             onCheck: () => this.#progress('Comparing with the float64 reference…', null),
           },
-          this.#referenceFor(system, key),
+          this.#referenceFor(system, key, 'spectrum'),
         ),
     );
     const result = report.spectrum;

@@ -38,7 +38,15 @@ import {
 } from '../run/backend.ts';
 import { kCpuDevice, type DeviceSummary } from '../io/formats.ts';
 import { checkFloat32System } from '../engine/float32.ts';
-import { checkDecision, kCheckMaxUnknowns, type CheckDecision, type Reference } from '../run/check.ts';
+import {
+  checkDecision,
+  kCheckMaxUnknowns,
+  kSampledCheckElectrons,
+  sampledElectrons,
+  type CheckDecision,
+  type Reference,
+  type SampledReference,
+} from '../run/check.ts';
 import { chunkEstimate } from '../run/chunks.ts';
 import { kCpuKernels } from '../parallel/mass-matrix.ts';
 import { nodeThreads, nodeWorkerPool } from '../parallel/node.ts';
@@ -80,7 +88,8 @@ export const kBackendHelp = `Backend:
   --tree-tol T              relative error of the tree's product T x, normwise (with   [${kDefaultTreeTolerance.toExponential(0)}]
                             --matrix tree or auto)
   --check | --no-check      also run the float64 CPU reference (dense) and report the
-                            error of the GPU or the tree [on up to ${kCheckMaxUnknowns} unknowns]
+                            error of the GPU or the tree [on up to ${kCheckMaxUnknowns} unknowns;
+                            past them a solve checks float64 rows of M at ${kSampledCheckElectrons} electrons]
   --threads K               threads of the float64 CPU path (--device cpu, --check, the
                             float64 products of a refined GPU run): the same numbers bit
                             for bit with any K, the tree's to rounding           [every core]`;
@@ -144,6 +153,8 @@ export interface OpenBackend {
   tree?: TreeDetails;
   /** The float64 reference when --check is on, started on first use. */
   reference(): Reference | null;
+  /** The sampled check's reference past kCheckMaxUnknowns (a solve's; null otherwise), likewise. */
+  sampledReference(): SampledReference | null;
   /** A refined GPU run's float64 products (runSolve, runSpectrum) on --threads threads, started on first use. */
   float64: Float64Products;
   close(): void;
@@ -184,10 +195,12 @@ export async function openBackend(
   const float64Pool = () => (pool ??= cpuPool(choice.threads));
   // The check's decision waits for the storage: the CPU's tree is checked, its dense M is the reference.
   let check = false;
+  let sampled = false;
   // A check the dense reference cannot hold (asked by --check past kCheckMaxUnknowns) is refused in
   // one line before anything is set up, not as the worker's failure once the run is under way.
   const decideCheck = (decision: CheckDecision) => {
     check = decision === 'on';
+    sampled = decision === 'sampled';
     if (check && size > kMaxDenseSize) {
       throw new InputError(
         `--check needs the dense float64 reference, which holds at most ${kMaxDenseSize} unknowns; ` +
@@ -209,6 +222,16 @@ export async function openBackend(
       reference = { ...held.of('check', system), afterRun: true };
     }
     return reference;
+  };
+  const sampledReferenceOnce = (): SampledReference | null => {
+    if (!sampled) return null;
+    const electrons = sampledElectrons(system.configuration.n);
+    held ??= nodeReference(
+      choice.threads,
+      () => progress.checkpoint(),
+      () => progress.log(`check: float64 rows of M at ${electrons.length} sampled electrons`),
+    );
+    return { ...held.sampled('check', system, electrons), afterRun: true };
   };
   if (choice.device === 'cpu') {
     // The storage decided once: the check's decision needs it before the backend is built.
@@ -239,6 +262,7 @@ export async function openBackend(
       matrix: storage,
       tree: backend.tree,
       reference: referenceOnce,
+      sampledReference: sampledReferenceOnce,
       float64: float64Products(float64Pool),
       close: () => {
         backend.dispose();
@@ -274,6 +298,7 @@ export async function openBackend(
       matrix: backend.matrix,
       tree: backend.tree,
       reference: referenceOnce,
+      sampledReference: sampledReferenceOnce,
       float64: float64Products(float64Pool),
       close: () => {
         backend.dispose();

@@ -11,7 +11,13 @@ import type { DarwinSystem } from '../physics/models.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolveResult, SolverName } from '../solvers/types.ts';
 import { cpuBackend, type MassMatrixBackend } from './backend.ts';
-import { CheckStopped, kReferenceRtol, type Reference } from './check.ts';
+import {
+  CheckStopped,
+  kReferenceRtol,
+  sampledMassRows,
+  type Reference,
+  type SampledReference,
+} from './check.ts';
 import { float64Product, type Float64Products } from './refine.ts';
 
 interface RequestBase {
@@ -25,6 +31,8 @@ export type ReferenceRequest =
   | (RequestBase & { kind: 'momenta'; velocities: Float64Array })
   /** y = M v by float64Product: the pair loop, or the float64 tree at `treeTolerance`. */
   | (RequestBase & { kind: 'product'; treeTolerance: number | null; v: Float64Array })
+  /** The sampled check's float64 rows of M x at `electrons` (sampledMassRows). */
+  | (RequestBase & { kind: 'rows'; electrons: Uint32Array; x: Float64Array })
   | (RequestBase & { kind: 'solve'; momenta: Float64Array; solver: SolverName; rtol: number })
   | (RequestBase & {
       kind: 'spectrum';
@@ -37,6 +45,7 @@ export type ReferenceRequest =
 export type ReferenceResponse =
   | { id: number; ok: true; kind: 'momenta'; momenta: Float64Array }
   | { id: number; ok: true; kind: 'product'; product: Float64Array }
+  | { id: number; ok: true; kind: 'rows'; rows: Float64Array }
   | { id: number; ok: true; kind: 'solve'; result: SolveResult }
   | { id: number; ok: true; kind: 'spectrum'; result: SpectrumResult }
   | { id: number; ok: false; message: string };
@@ -111,6 +120,11 @@ export class FloatReference {
     };
   }
 
+  /** The sampled check's reference of one system (past kCheckMaxUnknowns): its rows at `electrons`. */
+  sampled(key: string, system: DarwinSystem, electrons: Uint32Array): SampledReference {
+    return { electrons, rows: (x) => this.#rows({ key, system, electrons, x }) };
+  }
+
   /**
    * Float64 products formed by the worker (refine.ts's Float64Products): each product made is a
    * key of its own, under which the worker builds its pair loop or tree once for all its requests.
@@ -126,6 +140,12 @@ export class FloatReference {
   async #product(request: Payload<'product'>): Promise<Float64Array> {
     const response = await this.#ask({ ...request, kind: 'product', id: this.#next++ });
     if (response.ok && response.kind === 'product') return response.product;
+    throw new Error('unexpected reference response');
+  }
+
+  async #rows(request: Payload<'rows'>): Promise<Float64Array> {
+    const response = await this.#ask({ ...request, kind: 'rows', id: this.#next++ });
+    if (response.ok && response.kind === 'rows') return response.rows;
     throw new Error('unexpected reference response');
   }
 
@@ -215,7 +235,8 @@ export class FloatReference {
  * The answering side, run in the worker: each request answered by the dense float64 CPU backend
  * (cpuBackend) of its system, assembled on the threads of `pool()` (none: this thread alone) and
  * kept for the next request about the same key; a product by float64Product, made and kept the
- * same way apart from the backend (it needs no dense M). A failure is an answer too ({ ok: false }).
+ * same way apart from the backend (it needs no dense M); the sampled check's rows on this thread
+ * (O(256 N), nothing kept). A failure is an answer too ({ ok: false }).
  */
 export function referenceAnswerer(
   pool: () => WorkerPool | undefined,
@@ -249,6 +270,10 @@ export function referenceAnswerer(
     if (request.kind === 'product') {
       const product = productFor(request.key, request.system, request.treeTolerance)(request.v);
       return { id: request.id, ok: true, kind: 'product', product };
+    }
+    if (request.kind === 'rows') {
+      const rows = sampledMassRows(request.system, request.x, request.electrons);
+      return { id: request.id, ok: true, kind: 'rows', rows };
     }
     const backend = backendFor(request.key, request.system);
     switch (request.kind) {

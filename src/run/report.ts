@@ -6,7 +6,7 @@ import { configurationSummary, type DeviceSummary } from '../io/formats.ts';
 import { npzBytes } from '../io/npz.ts';
 import { blockSize, type DarwinSystem } from '../physics/models.ts';
 import type { TreeDetails } from './backend.ts';
-import type { SolveReport } from './solve.ts';
+import type { SolveCheck, SolveReport } from './solve.ts';
 import type { SpectrumReport } from './spectrum.ts';
 
 /** What a run's JSON says besides its report: where it ran, the scale of R, and its stage times. */
@@ -52,6 +52,22 @@ function checkJson(
     number
   >;
   return { max_relative_error: Math.max(...Object.values(present)), ...present, targets };
+}
+
+/**
+ * A solve's check: the dense one's errors of the momenta and velocities, or the sampled one's of the
+ * momenta and the residual, with its electrons.
+ */
+function solveCheckJson(check: SolveCheck, targets: SolveReport['checkTargets']): Record<string, unknown> {
+  if (check.sampled === null) {
+    const { momenta, velocities } = targets;
+    return checkJson({ momenta: check.momenta, velocities: check.velocities }, { momenta, velocities });
+  }
+  const { momenta, residual } = targets;
+  return {
+    ...checkJson({ momenta: check.momenta, residual: check.residual }, { momenta, residual }),
+    sampled_electrons: check.sampled,
+  };
 }
 
 /** The spectrum keys, shared by `spectrum` and the "spectrum" object of the app's solve download. */
@@ -135,10 +151,7 @@ export function solveJson(
     ...(options.spectrum !== undefined && {
       spectrum: options.spectrum ? spectrumSummaryJson(options.spectrum) : null,
     }),
-    check:
-      report && check
-        ? checkJson({ momenta: check.momenta, velocities: check.velocities }, report.checkTargets)
-        : null,
+    check: report && check ? solveCheckJson(check, report.checkTargets) : null,
     timing_ms: timingJson(context.timing),
     ...(options.arrays && {
       positions: system.configuration.positions,

@@ -13,10 +13,12 @@ import {
   backendCheckTargets,
   kReferenceRtol,
   pendingReference,
+  sampledErrors,
   solveCheckTargets,
   treeCheckTargets,
   type CheckClock,
   type Reference,
+  type SampledReference,
 } from './check.ts';
 import {
   float64Products,
@@ -53,10 +55,17 @@ export interface SolveRequest {
   readonly float64?: Float64Products;
 }
 
-/** The float64 check: each error present when that quantity was computed. */
+/**
+ * The float64 check: each error present when that quantity was computed. The dense check gives the
+ * momenta's and the velocities' errors; the sampled one (past kCheckMaxUnknowns) the momenta's and
+ * the solved velocities' residual against float64 rows of M at `sampled` electrons.
+ */
 export interface SolveCheck {
   readonly momenta: number | null;
   readonly velocities: number | null;
+  readonly residual: number | null;
+  /** The sampled check's electrons; null for the dense check. */
+  readonly sampled: number | null;
 }
 
 export interface SolveReport {
@@ -77,8 +86,11 @@ export interface SolveReport {
   readonly energies: Energies;
   /** null when not checked or when the check was stopped (then checkStopped). */
   readonly check: SolveCheck | null;
-  /** What the check's errors are held to (src/run/check.ts backendCheckTargets). */
-  readonly checkTargets: { readonly momenta: number; readonly velocities: number };
+  /**
+   * What the check's errors are held to (src/run/check.ts backendCheckTargets); the sampled residual
+   * to 10 max(rtol, momenta's), as the velocities are.
+   */
+  readonly checkTargets: { readonly momenta: number; readonly velocities: number; readonly residual: number };
   readonly checkStopped: boolean;
   /** Milliseconds of each stage that ran; check: the reference's own time (CheckClock). */
   readonly timing: { matvec?: number; solve?: number; check?: number };
@@ -97,26 +109,31 @@ export function checkFloat32Given(
 }
 
 /**
- * Runs a solve request on `backend`, checked against `reference` when one is given. The reference
- * gets the backend's own p to solve, so its difference measures the backend's solve alone; its
- * requests go out before the backend's work, so a reference in a worker runs alongside, unless it
- * asks to come after the run (Reference.afterRun).
+ * Runs a solve request on `backend`, checked against `reference` when one is given. The dense
+ * reference gets the backend's own p to solve, so its difference measures the backend's solve alone;
+ * the sampled one sums rows of M v at its electrons, for the given v (the momenta's error) and the
+ * solved v (the residual). The requests go out before the backend's work, so a reference in a worker
+ * runs alongside, unless it asks to come after the run (afterRun).
  */
 export async function runSolve(
   system: DarwinSystem,
   backend: MassMatrixBackend,
   request: SolveRequest,
-  reference: Reference | null = null,
+  checkedBy: Reference | SampledReference | null = null,
 ): Promise<SolveReport> {
+  const sampled = checkedBy && 'electrons' in checkedBy ? checkedBy : null;
+  const reference = sampled ? null : (checkedBy as Reference | null);
   const { mode, given } = request;
   if (backend.name === 'gpu') checkFloat32Given(system, request);
   const timing: { matvec?: number; solve?: number; check?: number } = {};
   const checkClock: CheckClock = { milliseconds: 0 };
   const givenVelocities = mode === 'velocities' ? null : given;
   const referenceMomenta = pendingReference(
-    reference && givenVelocities ? () => reference.momenta(givenVelocities) : null,
+    givenVelocities && (reference || sampled)
+      ? () => (sampled ? sampled.rows(givenVelocities) : reference!.momenta(givenVelocities))
+      : null,
     checkClock,
-    reference?.afterRun,
+    checkedBy?.afterRun,
   );
   // Made once, where the run refines: its momenta p = M v are this float64 product too.
   let product: Float64Product | null = null;
@@ -156,21 +173,40 @@ export async function runSolve(
     velocities = solve.x;
     if (givenVelocities) roundTripError = relativeError(solve.x, givenVelocities);
   }
+  // The solved velocities' rows, asked once they exist.
+  const solvedRows = pendingReference(
+    sampled && solve ? () => sampled.rows(solve.x) : null,
+    checkClock,
+    true,
+  );
   let check: SolveCheck | null = null;
   let checkStopped = false;
-  if (reference) {
+  if (checkedBy) {
     request.onStage?.('check');
     const p64 = await referenceMomenta();
     const solved64 = await referenceVelocities();
-    checkStopped = (givenVelocities !== null && p64 === null) || (solve !== null && solved64 === null);
+    const rows64 = await solvedRows();
+    const answered = sampled ? rows64 : solved64;
+    checkStopped = (givenVelocities !== null && p64 === null) || (solve !== null && answered === null);
     if (!checkStopped) {
-      check = {
-        momenta: p64 ? relativeError(momenta, p64) : null,
-        velocities: solve && solved64 ? relativeError(solve.x, solved64.x) : null,
-      };
+      check = sampled
+        ? {
+            ...sampledErrors(system, sampled.electrons, momenta, p64, rows64),
+            velocities: null,
+            sampled: sampled.electrons.length,
+          }
+        : {
+            momenta: p64 ? relativeError(momenta, p64) : null,
+            velocities: solve && solved64 ? relativeError(solve.x, solved64.x) : null,
+            residual: null,
+            sampled: null,
+          };
       timing.check = checkClock.milliseconds;
     }
   }
+  const targets = backendCheckTargets(backend, solveCheckTargets(product !== null, request.rtol), (t) =>
+    treeCheckTargets(t, request.rtol),
+  );
   return {
     system,
     mode,
@@ -186,9 +222,7 @@ export async function runSolve(
     // (which a failed solve leaves far from v).
     energies: energies(givenVelocities ?? velocities, momenta, massDiagonal(system)),
     check,
-    checkTargets: backendCheckTargets(backend, solveCheckTargets(product !== null, request.rtol), (t) =>
-      treeCheckTargets(t, request.rtol),
-    ),
+    checkTargets: { ...targets, residual: 10 * Math.max(request.rtol, targets.momenta) },
     checkStopped,
     timing,
   };

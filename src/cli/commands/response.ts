@@ -29,7 +29,7 @@ import {
 import { kResponseRtol, runResponse, type ResponseResult } from '../../studies/response/run.ts';
 import { kResponseDefaults, kResponseLimits, responseSpec } from '../../studies/response/spec.ts';
 import { openGpu } from '../device.ts';
-import { checkDecision, kCheckMaxUnknowns } from '../../run/check.ts';
+import { checkDecision, kCheckMaxUnknowns, kSampledCheckElectrons } from '../../run/check.ts';
 import { parseDimensionFor, parseTreeToleranceFor } from '../../run/inputs.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
 import { checkStudyOutput, summaryFile, writeIntoDirectory } from '../output-directory.ts';
@@ -86,7 +86,8 @@ is B_total(0)/B_ext (field), B_total(0)/B_eff in the co-rotating frame (rotation
 null for flux; london_field_ratio is the centre field over 2m Omega/|e| (eq. 27) and n_eff_epsilon
 the N r_e/R of the fully lagging electrons that give it (eq. 30). check: the velocities of the GPU or
 of the CPU's tree against a dense float64 solve, ||v - v64||/||v64|| (up to ${kCheckMaxUnknowns} unknowns;
-null above, and for the CPU's dense M, which is that solve).
+null above, and for the CPU's dense M, which is that solve). Above, each point has "sampled_residual":
+||b - M v||/||b|| over float64 rows of M (direct sums) at ${kSampledCheckElectrons} sampled electrons.
 london_x: R/lambda_L = sqrt(3 N r_e/R) (ball; sphere for the same N in its volume), R/Lambda =
 2 N r_e/R (Pearl, disk). limits: the ratio at each N r_e/R fitted by c + b N^-p over the N given
 (three or more; p = 1/2 on surfaces and films, 2/3 in solids). decay_length: the current's e-folding
@@ -161,8 +162,8 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   let context: GpuContext | null = null;
   let device: DeviceSummary = kCpuDevice;
   if (spec.device === 'gpu') ({ context, device } = await openGpu());
-  // The float64 check of every solve on the GPU or the CPU's tree, by the policy of solve's: on while
-  // the largest N's dense reference takes seconds.
+  // The float64 check of every solve on the GPU or the CPU's tree, by the policy of solve's: dense
+  // while the largest N's dense reference takes seconds, on sampled rows of M past it.
   const largest: DarwinSystem = {
     configuration: geometry(spec.geometry, spec.ns[spec.ns.length - 1]),
     model: spec.model,
@@ -171,7 +172,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
     softening: 0,
   };
   const storage = spec.device === 'cpu' ? chooseCpuStorage(largest, spec.matrix, kHostMemory) : spec.matrix;
-  const checked = checkDecision(largest, spec.device, undefined, storage) === 'on';
+  const checked = checkDecision(largest, spec.device, undefined, storage);
   let result: ResponseResult;
   // The float64 products of the GPU's refined solves, on --threads threads from the first.
   let pool: WorkerPool | null = null;
@@ -182,7 +183,11 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
       (system) =>
         openStudyBackend(gpu, system, spec.matrix, spec.treeTolerance, threads, chunkProgress(progress)),
       { progress: (message) => progress.update(message) },
-      checked ? async (system) => cpuReference(system, threads) : null,
+      checked === 'on'
+        ? async (system) => cpuReference(system, threads)
+        : checked === 'sampled'
+          ? 'sampled'
+          : null,
       gpu
         ? (positions, velocities, points) => gpuMovingChargesField(gpu, positions, velocities, points)
         : null,

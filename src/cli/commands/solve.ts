@@ -130,12 +130,14 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
         onIteration: (k, norm) => progress.update(`iteration ${k}: residual ${norm.toExponential(3)}`),
         float64: opened.float64,
       },
-      opened.reference(),
+      opened.reference() ?? opened.sampledReference(),
     );
     progress.done();
     if (report.check) {
-      const errors = Object.entries(report.check).filter(([, e]) => e !== null) as [string, number][];
-      progress.log(`check: ${errors.map(([k, e]) => `${k} ${e.toExponential(2)}`).join(', ')}`);
+      const { sampled, ...each } = report.check;
+      const errors = Object.entries(each).filter(([, e]) => e !== null) as [string, number][];
+      const over = sampled === null ? '' : ` (float64 rows at ${sampled} sampled electrons)`;
+      progress.log(`check: ${errors.map(([k, e]) => `${k} ${e.toExponential(2)}`).join(', ')}${over}`);
     }
     const { matvec, solve } = report.timing;
     const context = {

@@ -137,6 +137,7 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
       converged: p.converged,
       reason: p.reason,
       check: p.check,
+      ...(p.sampledResidual !== null && { sampled_residual: p.sampledResidual }),
       // The fitted e-folding depth of the induced current below the surface, units of R (null where
       // it does not decay inward), beside London's sphere's fitted the same way (the ball's).
       decay_length: p.decayLength,

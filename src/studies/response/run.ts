@@ -5,11 +5,11 @@
 // setEpsilon (one assembly of T per N), each solve warm-started from the earlier eps's solutions
 // (sweepWarmStart); they are disposed of here. Nothing in this file touches the GPU: a device's field
 // sum comes from the caller too.
-import { kReferenceRtol } from '../../run/check.ts';
+import { kReferenceRtol, sampledElectrons, sampledEntries, sampledMassRows } from '../../run/check.ts';
 import { float64Products, solveVelocities, type Float64Products } from '../../run/refine.ts';
 import { rigidRotationVelocities } from '../../physics/biot-savart.ts';
 import { geometry, type Configuration } from '../../physics/geometry.ts';
-import { massDiagonal, type DarwinSystem } from '../../physics/models.ts';
+import { blockSize, massDiagonal, type DarwinSystem } from '../../physics/models.ts';
 import { relativeError } from '../../physics/observables.ts';
 import { dot } from '../../math/vectors.ts';
 import {
@@ -85,6 +85,12 @@ export interface ResponsePoint {
   readonly trueRelativeResidual: number;
   /** ||s - s64|| / ||s64|| against the float64 reference's solve to rtol 1e-12, where one is given. */
   readonly check: number | null;
+  /**
+   * Where the sweep is checked on sampled rows (runResponse's 'sampled', past the dense check):
+   * ||b - M s|| / ||b|| over the float64 rows of M at kSampledCheckElectrons electrons
+   * (src/run/check.ts), each the direct pair sum, so that a tree's error is in it; else null.
+   */
+  readonly sampledResidual: number | null;
   /** The fast multipole tree of the backend, where M's product was the tree's (--matrix tree). */
   readonly tree: TreeDetails | null;
   readonly profile: CurrentProfile;
@@ -391,7 +397,7 @@ class SweepBackend {
 async function responsePoint(
   spec: ResponseSpec,
   backend: SweepBackend,
-  reference: SweepBackend | null,
+  reference: SweepBackend | 'sampled' | null,
   fieldSum: ReducedFieldSum | null,
   configuration: Configuration,
   epsilon: number,
@@ -439,7 +445,11 @@ async function responsePoint(
     converged: solve.converged,
     reason: solve.reason,
     trueRelativeResidual: solve.trueRelativeResidual,
-    check: reference ? relativeError(solve.x, (await reference.solve(system, rightHandSide)).x) : null,
+    check:
+      reference instanceof SweepBackend
+        ? relativeError(solve.x, (await reference.solve(system, rightHandSide)).x)
+        : null,
+    sampledResidual: reference === 'sampled' ? sampledResidual(system, rightHandSide, solve.x) : null,
     tree: backend.tree,
     profile,
     decayLength: decayLength(profile),
@@ -449,6 +459,13 @@ async function responsePoint(
     fieldMap,
     fieldMapCheck,
   };
+}
+
+/** ||b - M s|| / ||b|| over the float64 rows of M at the sampled electrons (sampledMassRows). */
+function sampledResidual(system: DarwinSystem, rightHandSide: Float64Array, s: Float64Array): number {
+  const electrons = sampledElectrons(system.configuration.n);
+  const b = sampledEntries(rightHandSide, electrons, blockSize(system));
+  return relativeError(sampledMassRows(system, s, electrons), b);
 }
 
 /**
@@ -500,7 +517,8 @@ export function responsePlan(spec: ResponseSpec): ResponsePlanPoint[] {
  * The sweep: every N of the spec, every eps at it, one solve each; one backend per N from
  * `openBackend` (opened at the smallest eps, moved up by setEpsilon, each solve warm-started), and
  * with `openReference` (the float64 CPU reference) one more per N against which each solve is
- * checked. With `fieldSum` (a device's Biot-Savart sum) the field maps are summed by it and checked
+ * checked, or with 'sampled' each solve's residual on float64 rows of M at sampled electrons (the
+ * sizes past the dense reference, sampledResidual). With `fieldSum` (a device's Biot-Savart sum) the field maps are summed by it and checked
  * against float64 (fieldMapCheck); without, they are summed in float64. `float64` makes a refined
  * solve's float64 product (the CLI's on its threads, the page's in its worker; else on the caller's
  * thread). Points come in the spec's order of
@@ -511,7 +529,7 @@ export async function runResponse(
   spec: ResponseSpec,
   openBackend: OpenResponseBackend,
   hooks: StudyHooks = {},
-  openReference: OpenResponseBackend | null = null,
+  openReference: OpenResponseBackend | 'sampled' | null = null,
   fieldSum: ReducedFieldSum | null = null,
   float64: Float64Products = float64Products(),
 ): Promise<ResponseResult> {
@@ -521,11 +539,11 @@ export async function runResponse(
     readonly n: number;
     readonly configuration: Configuration;
     readonly backend: SweepBackend;
-    readonly reference: SweepBackend | null;
+    readonly reference: SweepBackend | 'sampled' | null;
   } | null = null;
   const release = () => {
     held?.backend.dispose();
-    held?.reference?.dispose();
+    if (held?.reference instanceof SweepBackend) held.reference.dispose();
     held = null;
   };
   let swept: { readonly results: ResponsePoint[]; readonly stopped: boolean };
@@ -537,7 +555,10 @@ export async function runResponse(
           n,
           configuration: geometry(spec.geometry, n),
           backend: new SweepBackend(openBackend, { rtol: kResponseRtol }, float64),
-          reference: openReference ? new SweepBackend(openReference, { rtol: kReferenceRtol }) : null,
+          reference:
+            typeof openReference === 'function'
+              ? new SweepBackend(openReference, { rtol: kReferenceRtol })
+              : openReference,
         };
       }
       const at = `response: N = ${n}, N r_e/R = ${(n * epsilon).toPrecision(4)}`;

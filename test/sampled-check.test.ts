@@ -1,0 +1,156 @@
+// The sampled check (src/run/check.ts), which takes over from the dense float64 reference past
+// kCheckMaxUnknowns: its electrons, its float64 rows of M against the dense M's rows (eq. 48/50, every
+// model and dim, with softening), and runSolve's errors over the sample against those computed
+// independently from the dense reference's vectors, on the fast multipole tree, whose product has a
+// real error for the check to see.
+import { describe, expect, test } from 'vitest';
+import { geometry } from '../src/physics/geometry.ts';
+import {
+  applyMassMatrixFree,
+  blockSize,
+  massMatrixEntries,
+  type DarwinSystem,
+} from '../src/physics/models.ts';
+import { relativeError } from '../src/physics/observables.ts';
+import { velocityPattern } from '../src/physics/velocities.ts';
+import { cpuBackend, cpuTreeBackend } from '../src/run/backend.ts';
+import {
+  kSampledCheckElectrons,
+  sampledElectrons,
+  sampledEntries,
+  sampledMassRows,
+  type SampledReference,
+} from '../src/run/check.ts';
+import { solveJson } from '../src/run/report.ts';
+import { runSolve, type SolveReport } from '../src/run/solve.ts';
+import { kCpuDevice } from '../src/io/formats.ts';
+import { randomVector } from './helpers/compare.ts';
+
+/** The "check" object of the solve JSON (src/run/report.ts) of a CPU run. */
+function checkJson(system: DarwinSystem, report: SolveReport, matrix: string): Record<string, unknown> {
+  const context = { device: kCpuDevice, matrix, radiusMetres: 1, timing: {} };
+  return solveJson(system, report, context).check as Record<string, unknown>;
+}
+
+describe('sampledElectrons', () => {
+  test('distinct, increasing, inside 0..n-1, the same on every call', () => {
+    const electrons = sampledElectrons(100_000);
+    expect(electrons.length).toBe(kSampledCheckElectrons);
+    for (let k = 1; k < electrons.length; k++) expect(electrons[k]).toBeGreaterThan(electrons[k - 1]);
+    expect(electrons[electrons.length - 1]).toBeLessThan(100_000);
+    expect(sampledElectrons(100_000)).toEqual(electrons);
+    // Spread over the whole range, not a run at its start: generated geometries order their
+    // electrons in space, so a run would sample one patch.
+    expect(electrons[0]).toBeLessThan(5_000);
+    expect(electrons[electrons.length - 1]).toBeGreaterThan(95_000);
+  });
+
+  test('every electron where there are no more than the sample', () => {
+    expect(Array.from(sampledElectrons(5, 8))).toEqual([0, 1, 2, 3, 4]);
+    expect(Array.from(sampledElectrons(8, 8))).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+});
+
+describe.each([
+  ['ball, vector 3D', 'ball', 'vector', 3, 0],
+  ['disk, vector 2D', 'disk', 'vector', 2, 0],
+  ['ring, azimuthal', 'ring', 'azimuthal', 3, 0],
+  ['ball, vector 3D, softened', 'ball', 'vector', 3, 0.05],
+] as const)('sampledMassRows, %s', (_name, shape, model, dim, softening) => {
+  test("are the dense float64 M's rows at the sampled electrons", () => {
+    const n = 300;
+    const system: DarwinSystem = { configuration: geometry(shape, n), model, dim, epsilon: 0.01, softening };
+    const x = randomVector(blockSize(system) * n, 7);
+    const electrons = sampledElectrons(n, 40);
+    const dense = massMatrixEntries(system);
+    const size = x.length;
+    const exact = new Float64Array(size);
+    for (let i = 0; i < size; i++) {
+      let sum = 0;
+      for (let j = 0; j < size; j++) sum += dense[i * size + j] * x[j];
+      exact[i] = sum;
+    }
+    const rows = sampledMassRows(system, x, electrons);
+    expect(rows.length).toBe(blockSize(system) * electrons.length);
+    expect(relativeError(rows, sampledEntries(exact, electrons, blockSize(system)))).toBeLessThan(1e-13);
+  });
+});
+
+describe('runSolve checked on sampled rows (the CPU tree)', () => {
+  // A ball of 2 000 in leaves of 16 with every M2L allowed: the tree's error, about its tolerance,
+  // is what the sample must see; 256 of 2 000 electrons.
+  const n = 2000;
+  const system: DarwinSystem = {
+    configuration: geometry('ball', n),
+    model: 'vector',
+    dim: 3,
+    epsilon: 3 / n,
+    softening: 0,
+  };
+  const tolerance = 1e-4;
+  const electrons = sampledElectrons(n);
+  const sampled: SampledReference = { electrons, rows: async (x) => sampledMassRows(system, x, electrons) };
+  const request = {
+    mode: 'round_trip',
+    given: velocityPattern(system, 'random', 5),
+    pattern: 'random',
+    seed: 5,
+    solver: 'cg',
+    rtol: 1e-8,
+  } as const;
+
+  test('the momenta error and the residual over the sample, as the dense vectors give them', async () => {
+    const tree = cpuTreeBackend(system, { tolerance, leafSize: 16, translationCost: 0 });
+    expect(tree.tree.translations).toBeGreaterThan(0);
+    const report = await runSolve(system, tree, request, sampled);
+    tree.dispose();
+    const exactMomenta = applyMassMatrixFree(system, request.given);
+    const p = sampledEntries(report.momenta, electrons, 3);
+    const momentaError = relativeError(p, sampledEntries(exactMomenta, electrons, 3));
+    const solvedRows = sampledEntries(applyMassMatrixFree(system, report.solve!.x), electrons, 3);
+    const residual = relativeError(solvedRows, p);
+    const check = report.check!;
+    expect(check.sampled).toBe(kSampledCheckElectrons);
+    expect(check.velocities).toBeNull();
+    expect(check.momenta).toBeCloseTo(momentaError, 12);
+    expect(check.residual).toBeCloseTo(residual, 12);
+    // The tree's error is there, and the sample's estimate of it is within a factor 2 of the
+    // normwise error over all 6 000 unknowns.
+    const fullError = relativeError(report.momenta, exactMomenta);
+    expect(fullError).toBeGreaterThan(1e-7);
+    expect(check.momenta! / fullError).toBeGreaterThan(0.5);
+    expect(check.momenta! / fullError).toBeLessThan(2);
+    // The solve met rtol 1e-8 on the tree's M: against the direct sum's rows the residual is the
+    // tree's error on the solved v, of the momenta's size, and within the targets.
+    expect(check.residual!).toBeGreaterThan(1e-7);
+    expect(check.momenta!).toBeLessThanOrEqual(report.checkTargets.momenta);
+    expect(check.residual!).toBeLessThanOrEqual(report.checkTargets.residual);
+    expect(report.checkTargets.residual).toBe(10 * tolerance);
+    expect(checkJson(system, report, 'tree')).toEqual({
+      max_relative_error: Math.max(check.momenta!, check.residual!),
+      momenta: check.momenta,
+      residual: check.residual,
+      targets: { momenta: tolerance, residual: 10 * tolerance },
+      sampled_electrons: kSampledCheckElectrons,
+    });
+  });
+
+  test('the dense check is unchanged beside it: velocities, no residual, no sample', async () => {
+    const small: DarwinSystem = { ...system, configuration: geometry('ball', 300), epsilon: 0.01 };
+    const report = await runSolve(
+      small,
+      cpuBackend(small, 'float32'),
+      { ...request, given: velocityPattern(small, 'random', 5) },
+      cpuBackend(small),
+    );
+    expect(report.check!.sampled).toBeNull();
+    expect(report.check!.residual).toBeNull();
+    expect(report.check!.velocities).toBeLessThan(1e-5);
+    expect(Object.keys(checkJson(small, report, 'dense')).sort()).toEqual([
+      'max_relative_error',
+      'momenta',
+      'targets',
+      'velocities',
+    ]);
+  });
+});
