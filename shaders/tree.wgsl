@@ -12,12 +12,13 @@
 //   tree_reduce    one workgroup per node: the harmonic moments (k_z <= 1) M2L contracts
 //   tree_m2l       one workgroup per node: its list's M2L into its reduced local coefficients
 //   tree_l2l       one workgroup per node of a level, root first: the parent's shifted + the M2L
-//   tree_complete  one workgroup per node: the M2L completed, added after the unrolled L2L of a CPU
-//                  adapter (src/kernels/tree-unrolled.ts, which does P2M, M2M, M2L, L2L and L2P there)
 //   tree_evaluate  one workgroup per leaf, its electrons the threads: near leaves directly (tiled
 //                  through workgroup memory), the leaf's local expansion (L2P), y in input order;
 //                  tree_evaluate_blocked the same with a leaf's electrons in one SIMD group (a CPU
 //                  adapter).
+// A CPU adapter runs the far field written out for the order instead (src/kernels/tree-unrolled.ts:
+// P2M, the reduction, M2M, M2L, L2L and the M2L's completion, L2P) beside tree_gather and
+// tree_evaluate_blocked.
 //
 // Scaled expansions: node k keeps its moments as M~_a = M_a / s_k^|a| and its local coefficients as
 // L~_b = L_b s_k^|b|, s_k its scale (its radius, or its parent's where that is 0), so every stored
@@ -383,27 +384,6 @@ fn tree_l2l(
       local += ratio[exponentsOf(b).w] * shifted;
     }
     locals[node * termCount + b] = local;
-  }
-}
-
-// The completed M2L sums added to each node's local coefficients, after the unrolled L2L of a CPU
-// adapter (src/kernels/tree-unrolled.ts) has written the parent's part.
-@compute @workgroup_size(workgroupSize)
-fn tree_complete(
-  @builtin(workgroup_id) group: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) lane: u32,
-) {
-  if (workgroupSolveStopped(lane, state[0])) {
-    return;
-  }
-  let index = workgroupIndex(group, groups);
-  if (index >= params.rangeNodes) {
-    return;
-  }
-  let node = params.firstNode + index;
-  for (var b = lane; b < termCount; b += workgroupSize) {
-    locals[node * termCount + b] += completedM2l(node, b);
   }
 }
 

@@ -1,11 +1,18 @@
 // The unrolled passes of the tree product (src/kernels/tree-unrolled.ts) as text, at every expansion
 // order: the M2L's entry points together hold each term of the contraction (ExpansionTables.m2lIndex,
 // or planarIndex for a flat tree) exactly once, none over the size that compiles, and write every row
-// of m2lLocals once; the shifts of M2M and L2L run over columns that hold each term once; and the
-// module is valid WGSL on the device. Their numbers are tested through the
+// of m2lLocals once; the shifts of M2M and L2L run over columns that hold each term once; the
+// harmonic reduction and completion, run as written, give reduceMultipole's and completeLocal's
+// numbers; and the module is valid WGSL on the device. Their numbers are tested through the
 // product in test/gpu-tree.test.ts (the 'blocked' variant) against the float64 direct sum.
 import { describe, expect, test } from 'vitest';
-import { expansionTables, kMaxTreeOrder } from '../src/physics/cartesian-expansion.ts';
+import {
+  completeLocal,
+  expansionTables,
+  kCharges,
+  kMaxTreeOrder,
+  reduceMultipole,
+} from '../src/physics/cartesian-expansion.ts';
 import { resolveShader, kShaderFiles } from '../src/gpu/shaders.ts';
 import { shiftColumns, unrolledTreePasses } from '../src/kernels/tree-unrolled.ts';
 import { gpuHarness } from './helpers/gpu.ts';
@@ -85,6 +92,58 @@ describe('the columns of the M2M and L2L shifts', () => {
       }
       expect(k).toBe(tables.termCount);
     }
+  });
+});
+
+/**
+ * Runs the straight-line statements of a reduce or complete entry point on one charge: `let`/`var`
+ * from a buffer or an expression of earlier names, `-=`, and stores (`=`, `+=`) into `stored`.
+ */
+function interpret(text: string, buffers: Record<string, Float64Array>, stored: Float64Array): void {
+  const value = new Map<string, number>();
+  const read = (name: string) => {
+    const v = value.get(name);
+    if (v === undefined) throw new Error(`${name} read before it is set`);
+    return v;
+  };
+  for (const line of text.split('\n').map((l) => l.trim())) {
+    let m: RegExpExecArray | null;
+    if ((m = /^(?:let|var) (\w+) = (\w+)\[node \* \d+u \+ (\d+)u\];$/.exec(line))) {
+      value.set(m[1], buffers[m[2]][Number(m[3])]);
+    } else if ((m = /^let (\w+) = -(\w+) - (\w+);$/.exec(line))) {
+      value.set(m[1], -read(m[2]) - read(m[3]));
+    } else if ((m = /^(\w+) -= (\w+);$/.exec(line))) {
+      value.set(m[1], read(m[1]) - read(m[2]));
+    } else if ((m = /^\w+\[node \* \d+u \+ (\d+)u\] (\+?)= (\w+);$/.exec(line))) {
+      stored[Number(m[1])] = (m[2] ? stored[Number(m[1])] : 0) + read(m[3]);
+    }
+  }
+}
+
+describe('the unrolled reduce and complete are the harmonic identity', () => {
+  test.each(kOrders)('order %i', (order) => {
+    const tables = expansionTables(order);
+    const { expansions, reduce, complete } = unrolledTreePasses(tables, false);
+    const { termCount, reducedCount, reducedTerm } = tables;
+    const moments = Float64Array.from({ length: termCount }, (_, t) => Math.sin(1 + 2.3 * t));
+    // reduceMultipole on the four charges at once: charge 0 carries the moments, the rest zero.
+    const four = new Float64Array(kCharges * termCount);
+    moments.forEach((m, t) => (four[kCharges * t] = m));
+    const expected = new Float64Array(kCharges * reducedCount);
+    reduceMultipole(tables, four, expected);
+    const reduced = new Float64Array(reducedCount).fill(NaN);
+    interpret(entryText(expansions.source, reduce), { leafMoments: moments }, reduced);
+    expect(Array.from(reduced)).toEqual(
+      Array.from({ length: reducedCount }, (_, r) => expected[kCharges * r]),
+    );
+    // The completed M2L sums added to locals that hold the L2L's part.
+    const m2lLocals = Float64Array.from({ length: reducedCount }, (_, r) => Math.cos(0.7 * r));
+    const full = new Float64Array(kCharges * termCount);
+    reducedTerm.forEach((t, r) => (full[kCharges * t] = m2lLocals[r]));
+    completeLocal(tables, full);
+    const locals = Float64Array.from({ length: termCount }, (_, t) => t);
+    interpret(entryText(expansions.source, complete), { m2lLocals }, locals);
+    expect(Array.from(locals)).toEqual(Array.from({ length: termCount }, (_, t) => t + full[kCharges * t]));
   });
 });
 

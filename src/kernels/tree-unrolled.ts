@@ -9,7 +9,11 @@
 //   P2M      one thread per leaf, its electrons in turn: M~_a += q ((-delta) / s)^a / a!, the
 //            monomials by the recurrence of cartesian-expansion.ts (scaledMonomials);
 //   M2M, L2L one thread per node, three one-dimensional shifts each (shiftEntryPoint, below);
+//   reduce   one thread per node: its harmonic moments for M2L (the harmonic identity run backwards,
+//            cartesian-expansion.ts reduceMultipole), written out (reduceEntryPoint);
 //   M2L      one thread per target node, its list in turn (below);
+//   complete one thread per node: the M2L sums completed by the harmonic identity and added to its
+//            local coefficients after the L2L (completeLocal; completeEntryPoint);
 //   L2P      one workgroup per leaf, its electrons the threads' in rounds: the four potentials and
 //            their gradients from the leaf's harmonic local coefficients (l2pEntryPoint), the Stokeslet
 //            (tree.wgsl farField), y += eps w after the near field (tree_evaluate_blocked, whose own
@@ -102,6 +106,9 @@ export interface UnrolledTreePasses {
   /** The M2L: one per order and row set. */
   readonly translations: GeneratedShader;
   readonly p2m: string;
+  /** The harmonic reduction before M2L and the completion after it (tree.wgsl's tree_reduce, tree_complete). */
+  readonly reduce: string;
+  readonly complete: string;
   /** The M2L's entry points, each a dispatch over the same node range. */
   readonly m2l: readonly string[];
   readonly l2p: string;
@@ -122,6 +129,8 @@ export function unrolledTreePasses(tables: ExpansionTables, planar: boolean): Un
   const expansions = [
     ...header('P2M, M2M, L2L and L2P'),
     p2mEntryPoint(tables),
+    reduceEntryPoint(tables),
+    completeEntryPoint(tables),
     l2pEntryPoint(tables),
     ...kShiftStages.map((stage) => shiftEntryPoint(tables, stage)),
   ];
@@ -136,6 +145,8 @@ export function unrolledTreePasses(tables: ExpansionTables, planar: boolean): Un
       source: translations.join('\n'),
     },
     p2m: 'tree_p2m_unrolled',
+    reduce: 'tree_reduce_unrolled',
+    complete: 'tree_complete_unrolled',
     m2l,
     l2p: 'tree_l2p_unrolled',
     shifts: Object.fromEntries(kShiftStages.map((stage) => [stage, `tree_${stage}_unrolled`])) as Record<
@@ -207,6 +218,51 @@ function p2mEntryPoint(tables: ExpansionTables): string {
   for (let k = 1; k < termCount; k++) out.push(`    moment${k} += minusDelta${k} * q;`);
   out.push('  }');
   for (let k = 0; k < termCount; k++) out.push(`  moments[node * ${termCount}u + ${k}u] = moment${k};`);
+  out.push('}');
+  return out.join('\n');
+}
+
+/**
+ * The harmonic moments of one node a thread (reduceMultipole): each moment loaded where the harmonic
+ * identity, run backwards from the highest term, first needs it, subtracted from the two it feeds, and
+ * the reducedCount harmonic ones (k_z <= 1) stored. tree.wgsl's tree_reduce gathers each of the
+ * reduction's weights and moments through the index tables instead.
+ */
+function reduceEntryPoint(tables: ExpansionTables): string {
+  const { termCount, harmonic, reducedTerm, reducedCount } = tables;
+  const out = opening('tree_reduce_unrolled', 'node');
+  const loaded = new Set<number>();
+  const use = (t: number) => {
+    if (loaded.has(t)) return;
+    loaded.add(t);
+    out.push(`  var m${t} = leafMoments[node * ${termCount}u + ${t}u];`);
+  };
+  for (let j = harmonic.length - 3; j >= 0; j -= 3) {
+    const [from, toX, toY] = [harmonic[j], harmonic[j + 1], harmonic[j + 2]];
+    for (const t of [from, toX, toY]) use(t);
+    out.push(`  m${toX} -= m${from};`, `  m${toY} -= m${from};`);
+  }
+  reducedTerm.forEach((t, r) => {
+    use(t);
+    out.push(`  reduced[node * ${reducedCount}u + ${r}u] = m${t};`);
+  });
+  out.push('}');
+  return out.join('\n');
+}
+
+/**
+ * The M2L sums of one node a thread completed (completeLocal: the terms with k_z >= 2 from the
+ * harmonic ones, in the identity's order) and added to its local coefficients, which the L2L wrote.
+ */
+function completeEntryPoint(tables: ExpansionTables): string {
+  const { termCount, harmonic, reducedTerm, reducedCount } = tables;
+  const out = opening('tree_complete_unrolled', 'node');
+  reducedTerm.forEach((t, r) => out.push(`  let l${t} = m2lLocals[node * ${reducedCount}u + ${r}u];`));
+  for (let j = 0; j < harmonic.length; j += 3) {
+    const [to, fromX, fromY] = [harmonic[j], harmonic[j + 1], harmonic[j + 2]];
+    out.push(`  let l${to} = -l${fromX} - l${fromY};`);
+  }
+  for (let t = 0; t < termCount; t++) out.push(`  locals[node * ${termCount}u + ${t}u] += l${t};`);
   out.push('}');
   return out.join('\n');
 }

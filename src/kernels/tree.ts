@@ -158,7 +158,6 @@ type TreeEntry =
   | 'tree_reduce'
   | 'tree_m2l'
   | 'tree_l2l'
-  | 'tree_complete'
   | 'tree_evaluate'
   | 'tree_evaluate_blocked';
 
@@ -171,7 +170,6 @@ const kBindings: Record<TreeEntry, GroupBindings> = {
   tree_reduce: { 0: 'uniform', 2: 'read', 6: 'write', 12: 'read' },
   tree_m2l: { 0: 'uniform', 2: 'read', 3: 'read', 7: 'write', 9: 'read' },
   tree_l2l: { 0: 'uniform', 2: 'read', 3: 'read', 7: 'write', 8: 'write' },
-  tree_complete: { 0: 'uniform', 2: 'read', 7: 'write', 8: 'write' },
   tree_evaluate: { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 10: 'read', 11: 'read' },
   tree_evaluate_blocked: { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 10: 'read', 11: 'read' },
 };
@@ -478,6 +476,8 @@ const kUnrolledBindings = {
   p2m: kBindings.tree_p2m,
   m2l: kBindings.tree_m2l,
   l2p: { 0: 'uniform', 1: 'read', 2: 'read', 3: 'read', 11: 'read' },
+  reduce: { 0: 'uniform', 6: 'write', 12: 'read' },
+  complete: { 0: 'uniform', 7: 'write', 8: 'write' },
   m2mX: { 0: 'uniform', 2: 'read', 3: 'read', 8: 'write', 12: 'read' },
   m2mY: { 0: 'uniform', 2: 'read', 3: 'read', 5: 'write', 11: 'read' },
   m2mZ: { 0: 'uniform', 2: 'read', 3: 'read', 5: 'write' },
@@ -498,7 +498,7 @@ function unrolledEntries(
   model: number,
 ): { passes: UnrolledTreePasses; entriesOf: (entry: string) => ShaderEntries<string> } {
   const passes = unrolledTreePasses(tables, planar);
-  const { expansions, translations, p2m, m2l, l2p, shifts } = passes;
+  const { expansions, translations, p2m, reduce, complete, m2l, l2p, shifts } = passes;
   const host = (
     shader: GeneratedShader,
     key: string,
@@ -520,6 +520,8 @@ function unrolledEntries(
     );
   const order = host(expansions, expansions.name, {
     [p2m]: kUnrolledBindings.p2m,
+    [reduce]: kUnrolledBindings.reduce,
+    [complete]: kUnrolledBindings.complete,
     ...Object.fromEntries(kShiftStages.map((stage) => [shifts[stage], kUnrolledBindings[stage]])),
   });
   const rows = host(
@@ -546,6 +548,8 @@ function isTreeEntry(entry: string): entry is TreeEntry {
 /** The unrolled entry points that do stage `entry` of a product, or null where tree.wgsl does it. */
 function unrolledNames(passes: UnrolledTreePasses, entry: TreeStage['entry']): readonly string[] | null {
   if (entry === 'tree_p2m') return [passes.p2m];
+  if (entry === 'tree_reduce') return [passes.reduce];
+  if (entry === 'tree_complete') return [passes.complete];
   if (entry === 'tree_m2l') return passes.m2l;
   if (entry === 'tree_l2p') return [passes.l2p];
   const stage = kShiftStages.find((name) => entry === `tree_${name}`);
@@ -584,9 +588,9 @@ interface TreeDispatch {
 export interface TreeStage {
   /**
    * tree.wgsl's entry point, or a pass of tree-unrolled.ts that tree.wgsl does in another: the L2P
-   * after the near field, and the stages of M2M and L2L.
+   * after the near field, the stages of M2M and L2L, and the M2L's completion after the L2L.
    */
-  readonly entry: TreeEntry | 'tree_l2p' | `tree_${ShiftStage}`;
+  readonly entry: TreeEntry | 'tree_l2p' | 'tree_complete' | `tree_${ShiftStage}`;
   readonly firstNode: number;
   readonly work: Float64Array;
 }
