@@ -69,8 +69,8 @@ export const kFusedStepMaxSize = 16 * kKrylovStepWorkgroupSize;
  * over the matrix-free one, by device kind. SwiftShader (bench --only matvec_free,matvec_tree, the
  * sphere, both in their CPU variants: eight targets a thread, a leaf of the tree's near field in one
  * SIMD group, its far field written out per order, kCpuTreeLeaves, on a 2-core CPU, both products on
- * both cores): the tree product is about as fast at N = 8 000 (0.98x-1.1x), 1.36x at 10 000, 2.57x
- * at 20 000, 6.47x at 50 000, 13.6x at 100 000.
+ * both cores): the tree product is about as fast at N = 8 000 (0.98x-1.1x), 1.54x at 10 000, 2.81x
+ * at 20 000, 6.83x at 50 000, 14.3x at 100 000.
  * Compiling its passes the first time at p = 11 (README, "The fast multipole product") costs what a
  * solve of about ten products saves between 20 000 (8 s) and 30 000, so 'auto' switches at 30 000. A hardware GPU (the 'thread' variants, whose ratio on
  * SwiftShader crossed near 12 000) keeps 15 000 until measured on one.
