@@ -101,12 +101,12 @@ function literal(value: number): string {
  * that what does not depend on the rows compiles once per order, and the entry points of each stage.
  */
 export interface UnrolledTreePasses {
-  /** P2M, the stages of M2M and L2L, and L2P: one per order. */
+  /** P2M, the reduction, the stages of M2M and L2L, the completion, and L2P: one per order. */
   readonly expansions: GeneratedShader;
   /** The M2L: one per order and row set. */
   readonly translations: GeneratedShader;
   readonly p2m: string;
-  /** The harmonic reduction before M2L and the completion after it (tree.wgsl's tree_reduce, tree_complete). */
+  /** The harmonic reduction before M2L (tree.wgsl's tree_reduce) and the completion after it (tree_l2l's). */
   readonly reduce: string;
   readonly complete: string;
   /** The M2L's entry points, each a dispatch over the same node range. */
@@ -127,7 +127,7 @@ export function unrolledTreePasses(tables: ExpansionTables, planar: boolean): Un
     `// ${what} at order ${tables.order}, written by src/kernels/tree-unrolled.ts.`,
   ];
   const expansions = [
-    ...header('P2M, M2M, L2L and L2P'),
+    ...header('P2M, the reduction, M2M, L2L, the completion and L2P'),
     p2mEntryPoint(tables),
     reduceEntryPoint(tables),
     completeEntryPoint(tables),
