@@ -15,6 +15,7 @@ import { relativeError } from '../src/physics/observables.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
 import { cpuBackend, cpuTreeBackend } from '../src/run/backend.ts';
 import {
+  CheckStopped,
   kSampledCheckElectrons,
   sampledElectrons,
   sampledEntries,
@@ -25,6 +26,7 @@ import { solveJson } from '../src/run/report.ts';
 import { runSolve, type SolveReport } from '../src/run/solve.ts';
 import { kCpuDevice } from '../src/io/formats.ts';
 import { randomVector } from './helpers/compare.ts';
+import { inProcessReference } from './helpers/reference.ts';
 
 /** The "check" object of the solve JSON (src/run/report.ts) of a CPU run. */
 function checkJson(system: DarwinSystem, report: SolveReport, matrix: string): Record<string, unknown> {
@@ -89,7 +91,11 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
   };
   const tolerance = 1e-4;
   const electrons = sampledElectrons(n);
-  const sampled: SampledReference = { electrons, rows: async (x) => sampledMassRows(system, x, electrons) };
+  const sampled: SampledReference = {
+    kind: 'sampled',
+    electrons,
+    rows: async (x) => sampledMassRows(system, x, electrons),
+  };
   const request = {
     mode: 'round_trip',
     given: velocityPattern(system, 'random', 5),
@@ -133,6 +139,34 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
       targets: { momenta: tolerance, residual: 10 * tolerance },
       sampled_electrons: kSampledCheckElectrons,
     });
+  });
+
+  test("the reference worker's rows (FloatReference.sampled) are sampledMassRows'", async () => {
+    const { reference, sent } = inProcessReference();
+    const x = randomVector(3 * n, 11);
+    const rows = await reference.sampled('rows', system, electrons).rows(x);
+    expect(sent.map((request) => request.kind)).toEqual(['rows']);
+    expect(rows).toEqual(sampledMassRows(system, x, electrons));
+  });
+
+  test('a stopped sampled check asks nothing more and reports the check stopped', async () => {
+    const asked: number[] = [];
+    const stopped: SampledReference = {
+      kind: 'sampled',
+      electrons,
+      rows: async (x) => {
+        asked.push(x.length);
+        throw new CheckStopped('check stopped');
+      },
+    };
+    const tree = cpuTreeBackend(system, { tolerance });
+    const report = await runSolve(system, tree, request, stopped);
+    tree.dispose();
+    // The round trip's momenta rows were stopped: the solved velocities' rows are not asked.
+    expect(asked).toEqual([3 * n]);
+    expect(report.checkStopped).toBe(true);
+    expect(report.check).toBeNull();
+    expect(report.solve!.converged).toBe(true);
   });
 
   test('the dense check is unchanged beside it: velocities, no residual, no sample', async () => {

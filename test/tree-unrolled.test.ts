@@ -95,27 +95,43 @@ describe('the columns of the M2M and L2L shifts', () => {
   });
 });
 
+/** A buffer of one node's expansion, as an entry point indexes it: node * stride + term. */
+interface NodeBuffer {
+  readonly name: string;
+  readonly stride: number;
+  readonly values: Float64Array;
+}
+
 /**
- * Runs the straight-line statements of a reduce or complete entry point on one charge: `let`/`var`
- * from a buffer or an expression of earlier names, `-=`, and stores (`=`, `+=`) into `stored`.
+ * Runs the straight-line statements of a reduce or complete entry point on one charge, from its first
+ * load to its end: `let`/`var` from `read`, an expression of earlier names, `-=`, and stores (`=`,
+ * `+=`) into `written`. A load or store of another buffer or stride, or any other statement, fails.
  */
-function interpret(text: string, buffers: Record<string, Float64Array>, stored: Float64Array): void {
+function interpret(text: string, read: NodeBuffer, written: NodeBuffer): void {
   const value = new Map<string, number>();
-  const read = (name: string) => {
+  const get = (name: string) => {
     const v = value.get(name);
     if (v === undefined) throw new Error(`${name} read before it is set`);
     return v;
   };
-  for (const line of text.split('\n').map((l) => l.trim())) {
+  const lines = text.split('\n').map((l) => l.trim());
+  const first = lines.findIndex((l) => /^(?:let|var) \w+ = \w+\[node \*/.test(l));
+  expect(first).toBeGreaterThan(0);
+  for (const line of lines.slice(first)) {
     let m: RegExpExecArray | null;
-    if ((m = /^(?:let|var) (\w+) = (\w+)\[node \* \d+u \+ (\d+)u\];$/.exec(line))) {
-      value.set(m[1], buffers[m[2]][Number(m[3])]);
+    if ((m = /^(?:let|var) (\w+) = (\w+)\[node \* (\d+)u \+ (\d+)u\];$/.exec(line))) {
+      expect([m[2], Number(m[3])]).toEqual([read.name, read.stride]);
+      value.set(m[1], read.values[Number(m[4])]);
     } else if ((m = /^let (\w+) = -(\w+) - (\w+);$/.exec(line))) {
-      value.set(m[1], -read(m[2]) - read(m[3]));
+      value.set(m[1], -get(m[2]) - get(m[3]));
     } else if ((m = /^(\w+) -= (\w+);$/.exec(line))) {
-      value.set(m[1], read(m[1]) - read(m[2]));
-    } else if ((m = /^\w+\[node \* \d+u \+ (\d+)u\] (\+?)= (\w+);$/.exec(line))) {
-      stored[Number(m[1])] = (m[2] ? stored[Number(m[1])] : 0) + read(m[3]);
+      value.set(m[1], get(m[1]) - get(m[2]));
+    } else if ((m = /^(\w+)\[node \* (\d+)u \+ (\d+)u\] (\+?)= (\w+);$/.exec(line))) {
+      expect([m[1], Number(m[2])]).toEqual([written.name, written.stride]);
+      const t = Number(m[3]);
+      written.values[t] = (m[4] ? written.values[t] : 0) + get(m[5]);
+    } else if (line !== '}' && line !== '') {
+      throw new Error(`a statement the harmonic identity does not have: ${line}`);
     }
   }
 }
@@ -132,7 +148,11 @@ describe('the unrolled reduce and complete are the harmonic identity', () => {
     const expected = new Float64Array(kCharges * reducedCount);
     reduceMultipole(tables, four, expected);
     const reduced = new Float64Array(reducedCount).fill(NaN);
-    interpret(entryText(expansions.source, reduce), { leafMoments: moments }, reduced);
+    interpret(
+      entryText(expansions.source, reduce),
+      { name: 'leafMoments', stride: termCount, values: moments },
+      { name: 'reduced', stride: reducedCount, values: reduced },
+    );
     expect(Array.from(reduced)).toEqual(
       Array.from({ length: reducedCount }, (_, r) => expected[kCharges * r]),
     );
@@ -142,7 +162,11 @@ describe('the unrolled reduce and complete are the harmonic identity', () => {
     reducedTerm.forEach((t, r) => (full[kCharges * t] = m2lLocals[r]));
     completeLocal(tables, full);
     const locals = Float64Array.from({ length: termCount }, (_, t) => t);
-    interpret(entryText(expansions.source, complete), { m2lLocals }, locals);
+    interpret(
+      entryText(expansions.source, complete),
+      { name: 'm2lLocals', stride: reducedCount, values: m2lLocals },
+      { name: 'locals', stride: termCount, values: locals },
+    );
     expect(Array.from(locals)).toEqual(Array.from({ length: termCount }, (_, t) => t + full[kCharges * t]));
   });
 });

@@ -60,11 +60,11 @@ const kReasonText: Record<string, string> = {
 };
 
 /** The shown checks of a solve's (or a product's) result and of a spectrum's. */
-export type CheckId = 'check-momenta' | 'check-velocities' | 'check-residual' | 'check-spectrum';
 const kCheckIds = {
   solve: ['check-momenta', 'check-velocities', 'check-residual'],
   spectrum: ['check-spectrum'],
 } as const;
+export type CheckId = (typeof kCheckIds)[keyof typeof kCheckIds][number];
 
 /** What a spectrum says of M (eq. 50). */
 export type Definiteness = 'positive definite' | 'indefinite' | 'not established';

@@ -172,7 +172,11 @@ export class Session {
   readonly #diagnostics: Diagnostics;
   readonly #studies: Studies;
   readonly #setStatus: (status: Status) => void;
-  readonly #reference = browserReference();
+  // A request made after Stop (the sampled check asks for the solved velocities' rows after the run)
+  // fails within a poll (kStopPollMs), as those made before it do through stop()'s cancel.
+  readonly #reference = browserReference(() => {
+    if (this.#stopRequested) throw new CheckStopped('check stopped');
+  });
   #panel: Panel | null = null;
   #built: Built | null = null;
   #positionsFile: PositionsFile | null = null;

@@ -1,5 +1,6 @@
 // The passes of the tree product (shaders/tree.wgsl) that a CPU adapter (SwiftShader) runs written out
-// for one expansion order: P2M, M2M, M2L, L2L and L2P. tree.wgsl reads their sums from index tables,
+// for one expansion order: P2M, the harmonic reduction, M2M, M2L, L2L, the M2L's completion and L2P.
+// tree.wgsl reads their sums from index tables,
 // so each term costs SwiftShader a gather per lane for the index and more for the operands; here every
 // index is a literal, the thread's monomials, derivatives, moments and sums are values in registers,
 // and a term is a few multiply-adds on SIMD registers (an M2L term costs an eighth of a gathered
@@ -415,7 +416,7 @@ function m2lEntryPoint(
  *   M2M  M~'_t = sum_c [S_z S_y S_x (rho_c^|.| M~_c)]_t,  (S_i M)_t = sum_{a <= t_i} M_{t - a e_i} d_i^a / a!
  *        with d = (c_p - c_c) / s_p and rho_c = s_c / s_p: x and y per child, z per parent over both;
  *   L2L  L~_t = rho^|t| [S_z S_y S_x L~_p]_t + completed M2L sums,  (S_i L)_t = sum_g L_{t + g e_i} d_i^g / g!
- *        with d = (c_c - c_p) / s_p, per child; tree.wgsl's tree_complete adds the M2L sums after.
+ *        with d = (c_c - c_p) / s_p, per child; tree_complete_unrolled adds the M2L sums after.
  * The truncation |t| <= p holds at every stage (a shift moves along its axis within degree <= p). At
  * p = 11 that is 3 x 1 365 terms a shift against 12 376 in one.
  *
@@ -513,7 +514,7 @@ function shiftEntryPoint(tables: ExpansionTables, stage: ShiftStage): string {
       out.push(...powerLets('ratio', 'childNode.w / parentNode.w', order, false, '  '));
     }
   }
-  // L2L z: the root has no parent (tree_complete gives it its M2L sums alone).
+  // L2L z: the root has no parent (tree_complete_unrolled gives it its M2L sums alone).
   if (stage === 'l2lZ') out.push('  let fromParent = select(0.0, 1.0, node > 0u);');
   const at = stage === 'l2lX' ? 'parent' : 'node';
   let offset = 0;

@@ -4,10 +4,18 @@
 // the run in the app and after it in the CLI, so that a stop ends it wherever it is, while the
 // response study checks a few points in its own thread (at most kCheckMaxUnknowns, a second or
 // so). Past kCheckMaxUnknowns a solve is checked on float64 rows of M at sampled electrons instead
-// (SampledReference), in the same worker. It checks the GPU's float32 and the fast multipole tree's
-// approximate product alike.
+// (SampledReference), in the same worker, and the response study sums such rows for each point's
+// residual in its own thread. It checks the GPU's float32 and the fast multipole tree's approximate
+// product alike.
 import { seededRandom } from '../math/vectors.ts';
-import { blockSize, massDiagonal, massFreeRows, unknowns, type DarwinSystem } from '../physics/models.ts';
+import {
+  blockSize,
+  kernelModel,
+  massDiagonal,
+  massFreeRows,
+  unknowns,
+  type DarwinSystem,
+} from '../physics/models.ts';
 import { relativeError } from '../physics/observables.ts';
 import type { MassMatrixBackend } from './backend.ts';
 import type { DeviceChoice, MatrixChoice } from './inputs.ts';
@@ -72,6 +80,8 @@ export const kReferenceLanczosTol = 1e-10;
  * runs beside the run (the app, whose check then costs no extra time).
  */
 export type Reference = Pick<MassMatrixBackend, 'momenta' | 'velocities' | 'spectrum'> & {
+  /** Absent or 'dense': what tells it from a SampledReference where a run takes either. */
+  readonly kind?: 'dense';
   readonly afterRun?: boolean;
 };
 
@@ -90,6 +100,7 @@ export const kSampledCheckElectrons = 256;
  * `afterRun`.
  */
 export interface SampledReference {
+  readonly kind: 'sampled';
   readonly electrons: Uint32Array;
   rows(x: Float64Array): Promise<Float64Array>;
   readonly afterRun?: boolean;
@@ -109,7 +120,7 @@ export function sampledMassRows(system: DarwinSystem, x: Float64Array, electrons
   const b = blockSize(system);
   const { n, positions } = system.configuration;
   const diagonal = massDiagonal(system);
-  const azimuthal = system.model === 'azimuthal' ? 1 : 0;
+  const azimuthal = kernelModel(system);
   const y = new Float64Array(x.length);
   for (const i of electrons) {
     massFreeRows(

@@ -64,7 +64,7 @@ export interface SolveCheck {
   readonly momenta: number | null;
   readonly velocities: number | null;
   readonly residual: number | null;
-  /** The sampled check's electrons; null for the dense check. */
+  /** How many electrons the sampled check summed rows at; null for the dense check. */
   readonly sampled: number | null;
 }
 
@@ -88,7 +88,7 @@ export interface SolveReport {
   readonly check: SolveCheck | null;
   /**
    * What the check's errors are held to (src/run/check.ts backendCheckTargets); the sampled residual
-   * to 10 max(rtol, momenta's), as the velocities are.
+   * to 10 max(rtol, the momenta's target): the solve's own residual and the product's error.
    */
   readonly checkTargets: { readonly momenta: number; readonly velocities: number; readonly residual: number };
   readonly checkStopped: boolean;
@@ -121,8 +121,8 @@ export async function runSolve(
   request: SolveRequest,
   checkedBy: Reference | SampledReference | null = null,
 ): Promise<SolveReport> {
-  const sampled = checkedBy && 'electrons' in checkedBy ? checkedBy : null;
-  const reference = sampled ? null : (checkedBy as Reference | null);
+  const sampled = checkedBy?.kind === 'sampled' ? checkedBy : null;
+  const reference = checkedBy?.kind !== 'sampled' ? checkedBy : null;
   const { mode, given } = request;
   if (backend.name === 'gpu') checkFloat32Given(system, request);
   const timing: { matvec?: number; solve?: number; check?: number } = {};
@@ -130,7 +130,7 @@ export async function runSolve(
   const givenVelocities = mode === 'velocities' ? null : given;
   const referenceMomenta = pendingReference(
     givenVelocities && (reference || sampled)
-      ? () => (sampled ? sampled.rows(givenVelocities) : reference!.momenta(givenVelocities))
+      ? () => (reference ? reference.momenta(givenVelocities) : sampled!.rows(givenVelocities))
       : null,
     checkClock,
     checkedBy?.afterRun,
@@ -185,7 +185,8 @@ export async function runSolve(
     request.onStage?.('check');
     const p64 = await referenceMomenta();
     const solved64 = await referenceVelocities();
-    const rows64 = await solvedRows();
+    // A check stopped at the momenta asks nothing more.
+    const rows64 = givenVelocities !== null && p64 === null ? null : await solvedRows();
     const answered = sampled ? rows64 : solved64;
     checkStopped = (givenVelocities !== null && p64 === null) || (solve !== null && answered === null);
     if (!checkStopped) {

@@ -5,11 +5,11 @@
 // setEpsilon (one assembly of T per N), each solve warm-started from the earlier eps's solutions
 // (sweepWarmStart); they are disposed of here. Nothing in this file touches the GPU: a device's field
 // sum comes from the caller too.
-import { kReferenceRtol, sampledElectrons, sampledEntries, sampledMassRows } from '../../run/check.ts';
+import { kReferenceRtol, sampledElectrons, sampledErrors, sampledMassRows } from '../../run/check.ts';
 import { float64Products, solveVelocities, type Float64Products } from '../../run/refine.ts';
 import { rigidRotationVelocities } from '../../physics/biot-savart.ts';
 import { geometry, type Configuration } from '../../physics/geometry.ts';
-import { blockSize, massDiagonal, type DarwinSystem } from '../../physics/models.ts';
+import { massDiagonal, type DarwinSystem } from '../../physics/models.ts';
 import { relativeError } from '../../physics/observables.ts';
 import { dot } from '../../math/vectors.ts';
 import {
@@ -464,8 +464,8 @@ async function responsePoint(
 /** ||b - M s|| / ||b|| over the float64 rows of M at the sampled electrons (sampledMassRows). */
 function sampledResidual(system: DarwinSystem, rightHandSide: Float64Array, s: Float64Array): number {
   const electrons = sampledElectrons(system.configuration.n);
-  const b = sampledEntries(rightHandSide, electrons, blockSize(system));
-  return relativeError(sampledMassRows(system, s, electrons), b);
+  return sampledErrors(system, electrons, rightHandSide, null, sampledMassRows(system, s, electrons))
+    .residual!;
 }
 
 /**
