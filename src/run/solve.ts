@@ -109,7 +109,7 @@ export function checkFloat32Given(
 }
 
 /**
- * Runs a solve request on `backend`, checked against `reference` when one is given. The dense
+ * Runs a solve request on `backend`, checked by `checkedBy` when one is given. The dense
  * reference gets the backend's own p to solve, so its difference measures the backend's solve alone;
  * the sampled one sums rows of M v at its electrons, for the given v (the momenta's error) and the
  * solved v (the residual). The requests go out before the backend's work, so a reference in a worker
