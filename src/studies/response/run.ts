@@ -518,11 +518,11 @@ export function responsePlan(spec: ResponseSpec): ResponsePlanPoint[] {
  * `openBackend` (opened at the smallest eps, moved up by setEpsilon, each solve warm-started), and
  * with `openReference` (the float64 CPU reference) one more per N against which each solve is
  * checked, or with 'sampled' each solve's residual on float64 rows of M at sampled electrons (the
- * sizes past the dense reference, sampledResidual). With `fieldSum` (a device's Biot-Savart sum) the field maps are summed by it and checked
- * against float64 (fieldMapCheck); without, they are summed in float64. `float64` makes a refined
- * solve's float64 product (the CLI's on its threads, the page's in its worker; else on the caller's
- * thread). Points come in the spec's order of
- * N, and at each N in ascending eps; Stop follows study.ts's sweep (checked before and after each
+ * sizes past the dense reference, sampledResidual). With `fieldSum` (a device's Biot-Savart sum)
+ * the field maps are summed by it and checked against float64 (fieldMapCheck); without, they are
+ * summed in float64. `float64` makes a refined solve's float64 product (the CLI's on its threads, the
+ * page's in its worker; else on the caller's thread). Points come in the spec's order of N, and at
+ * each N in ascending eps; Stop follows study.ts's sweep (checked before and after each
  * solve, a cut point dropped).
  */
 export async function runResponse(
