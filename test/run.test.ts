@@ -208,7 +208,7 @@ describe('runSpectrum', () => {
     });
     expect(report.check!.lambdaMax).toBeCloseTo(exact.lambdaMax, 9);
     expect(report.check!.lambdaMin).toBeCloseTo(exact.lambdaMin, 9);
-    expect(Math.max(report.check!.lambdaMin, report.check!.lambdaMax)).toBeLessThan(
+    expect(Math.max(report.check!.lambdaMin!, report.check!.lambdaMax!)).toBeLessThan(
       kCheckTargets.eigenvalues,
     );
   });
@@ -406,7 +406,7 @@ describe('the JSON of a run', () => {
       expect(top, key).toContain(key);
     }
     expect(json.check).toEqual({
-      max_relative_error: Math.max(report.check!.lambdaMin, report.check!.lambdaMax),
+      max_relative_error: Math.max(report.check!.lambdaMin!, report.check!.lambdaMax!),
       lambda_min: report.check!.lambdaMin,
       lambda_max: report.check!.lambdaMax,
       targets: { eigenvalues: 1e-5 },

@@ -2,12 +2,14 @@
 // kCheckMaxUnknowns: its electrons, its float64 rows of M against the dense M's rows (eq. 48/50, every
 // model and dim, with softening), and runSolve's errors over the sample against those computed
 // independently from the dense reference's vectors, on the fast multipole tree, whose product has a
-// real error for the check to see.
+// real error for the check to see; runSpectrum's Ritz residuals on the sample against those over all
+// unknowns, and as bounds on the eigenvalues' errors against the dense reference's.
 import { describe, expect, test } from 'vitest';
 import { geometry } from '../src/physics/geometry.ts';
 import {
   applyMassMatrixFree,
   blockSize,
+  massDiagonal,
   massMatrixEntries,
   type DarwinSystem,
 } from '../src/physics/models.ts';
@@ -22,16 +24,32 @@ import {
   sampledMassRows,
   type SampledReference,
 } from '../src/run/check.ts';
-import { solveJson } from '../src/run/report.ts';
+import { solveJson, spectrumJson } from '../src/run/report.ts';
 import { runSolve, type SolveReport } from '../src/run/solve.ts';
+import { runSpectrum, type SpectrumReport } from '../src/run/spectrum.ts';
 import { kCpuDevice } from '../src/io/formats.ts';
 import { randomVector } from './helpers/compare.ts';
+import { darwinSystem } from './helpers/systems.ts';
 import { inProcessReference } from './helpers/reference.ts';
 
 /** The "check" object of the solve JSON (src/run/report.ts) of a CPU run. */
 function checkJson(system: DarwinSystem, report: SolveReport, matrix: string): Record<string, unknown> {
   const context = { device: kCpuDevice, matrix, radiusMetres: 1, timing: {} };
   return solveJson(system, report, context).check as Record<string, unknown>;
+}
+
+/** A sampled reference whose every request is stopped (the user's Stop), with the x lengths asked. */
+function stoppedRows(electrons: Uint32Array): { asked: number[]; stopped: SampledReference } {
+  const asked: number[] = [];
+  const stopped: SampledReference = {
+    kind: 'sampled',
+    electrons,
+    rows: async (x) => {
+      asked.push(x.length);
+      throw new CheckStopped('check stopped');
+    },
+  };
+  return { asked, stopped };
 }
 
 describe('sampledElectrons', () => {
@@ -150,15 +168,7 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
   });
 
   test('a stopped sampled check asks nothing more and reports the check stopped', async () => {
-    const asked: number[] = [];
-    const stopped: SampledReference = {
-      kind: 'sampled',
-      electrons,
-      rows: async (x) => {
-        asked.push(x.length);
-        throw new CheckStopped('check stopped');
-      },
-    };
+    const { asked, stopped } = stoppedRows(electrons);
     const tree = cpuTreeBackend(system, { tolerance });
     const report = await runSolve(system, tree, request, stopped);
     tree.dispose();
@@ -186,5 +196,117 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
       'targets',
       'velocities',
     ]);
+  });
+});
+
+/** The sampled reference of `system` in this thread: float64 rows of M at `electrons`. */
+function sampledRows(system: DarwinSystem, electrons: Uint32Array): SampledReference {
+  return { kind: 'sampled', electrons, rows: async (x) => sampledMassRows(system, x, electrons) };
+}
+
+/**
+ * ||A y - lambda y|| / ||y|| over every unknown, A = D^-1/2 M D^-1/2, by the direct float64 product
+ * of M (applyMassMatrixFree), relative to the largest |lambda|: what the sampled check estimates.
+ */
+function ritzResiduals(system: DarwinSystem, report: SpectrumReport): { min: number; max: number } {
+  const { spectrum } = report;
+  const vectors = spectrum.lanczos.ritzVectors!;
+  const diagonal = massDiagonal(system);
+  const scale = Math.max(Math.abs(spectrum.lambdaMin), Math.abs(spectrum.lambdaMax));
+  const residual = (y: Float64Array, lambda: number) => {
+    const mv = applyMassMatrixFree(
+      system,
+      y.map((value, k) => value / Math.sqrt(diagonal[k])),
+    );
+    let rr = 0;
+    let yy = 0;
+    y.forEach((value, k) => {
+      rr += (mv[k] / Math.sqrt(diagonal[k]) - lambda * value) ** 2;
+      yy += value * value;
+    });
+    return Math.sqrt(rr / yy) / scale;
+  };
+  return { min: residual(vectors.min, spectrum.lambdaMin), max: residual(vectors.max, spectrum.lambdaMax) };
+}
+
+describe('runSpectrum checked on sampled rows (the CPU tree)', () => {
+  const tolerance = 1e-4;
+  const request = { tol: 1e-9, seed: 1 };
+
+  test("with every electron sampled the residuals are exact and bound the eigenvalues' errors", async () => {
+    // 200 electrons, fewer than the sample: every row is summed, so the residuals are those over all
+    // unknowns, and by Weyl each extreme of the dense float64 M lies within its residual.
+    const n = 200;
+    const system = darwinSystem('ring', n, 'azimuthal', 3, 0.3 / n);
+    const electrons = sampledElectrons(n);
+    expect(electrons.length).toBe(n);
+    const tree = cpuTreeBackend(system, { tolerance, leafSize: 8, translationCost: 0 });
+    expect(tree.tree.translations).toBeGreaterThan(0);
+    const report = await runSpectrum(system, tree, request, sampledRows(system, electrons));
+    tree.dispose();
+    const exact = ritzResiduals(system, report);
+    const check = report.check!;
+    expect(check.sampled).toBe(n);
+    expect([check.lambdaMin, check.lambdaMax]).toEqual([null, null]);
+    expect(check.residualMin).toBeCloseTo(exact.min, 12);
+    expect(check.residualMax).toBeCloseTo(exact.max, 12);
+    // Lanczos converged on the tree's M to 1e-9: what is left is the tree's error, of its tolerance.
+    expect(check.residualMax!).toBeGreaterThan(1e-8);
+    expect(check.residualMax!).toBeLessThan(tolerance);
+    const dense = (await runSpectrum(system, cpuBackend(system), request)).spectrum;
+    const scale = Math.max(Math.abs(dense.lambdaMin), Math.abs(dense.lambdaMax));
+    expect(Math.abs(report.spectrum.lambdaMin - dense.lambdaMin) / scale).toBeLessThanOrEqual(
+      check.residualMin!,
+    );
+    expect(Math.abs(report.spectrum.lambdaMax - dense.lambdaMax) / scale).toBeLessThanOrEqual(
+      check.residualMax!,
+    );
+  });
+
+  test('256 of 2 000 electrons estimate the residuals over all unknowns; the JSON says so', async () => {
+    const n = 2000;
+    const system = darwinSystem('ball', n, 'vector', 3, 3 / n);
+    const electrons = sampledElectrons(n);
+    const tree = cpuTreeBackend(system, { tolerance, leafSize: 16, translationCost: 0 });
+    const report = await runSpectrum(system, tree, { ...request, tol: 1e-5 }, sampledRows(system, electrons));
+    tree.dispose();
+    const exact = ritzResiduals(system, report);
+    const check = report.check!;
+    expect(check.sampled).toBe(kSampledCheckElectrons);
+    for (const [estimate, full] of [
+      [check.residualMin!, exact.min],
+      [check.residualMax!, exact.max],
+    ]) {
+      expect(full).toBeGreaterThan(1e-8);
+      expect(estimate / full).toBeGreaterThan(0.5);
+      expect(estimate / full).toBeLessThan(2);
+    }
+    // Lanczos's tolerance and the tree's error, within 10 max(tol, tree tolerance).
+    expect(report.checkTargets).toEqual({ eigenvalues: tolerance, residual: 10 * tolerance });
+    expect(Math.max(check.residualMin!, check.residualMax!)).toBeLessThanOrEqual(
+      report.checkTargets.residual,
+    );
+    const context = { device: kCpuDevice, matrix: 'tree', radiusMetres: 1, timing: {} };
+    expect(spectrumJson(report, context).check).toEqual({
+      max_relative_error: Math.max(check.residualMin!, check.residualMax!),
+      residual_min: check.residualMin,
+      residual_max: check.residualMax,
+      targets: { residual: 10 * tolerance },
+      sampled_electrons: kSampledCheckElectrons,
+    });
+  });
+
+  test('a stopped sampled check asks nothing more and reports the check stopped', async () => {
+    const n = 300;
+    const system = darwinSystem('ball', n, 'vector', 3, 0.01);
+    const { asked, stopped } = stoppedRows(sampledElectrons(n));
+    const tree = cpuTreeBackend(system, { tolerance });
+    const report = await runSpectrum(system, tree, request, stopped);
+    tree.dispose();
+    // λ_min's rows were stopped: λ_max's are not asked.
+    expect(asked).toEqual([3 * n]);
+    expect(report.checkStopped).toBe(true);
+    expect(report.check).toBeNull();
+    expect(report.spectrum.lanczos.converged).toBe(true);
   });
 });

@@ -168,6 +168,35 @@ export function sampledErrors(
   };
 }
 
+/**
+ * A Ritz pair's residual from the sample: ||A y - lambda y|| / ||y|| for the spectrum's
+ * A = D^-1/2 M D^-1/2 (src/solvers/spectrum.ts), estimated from `rows`, the float64 rows of M v at
+ * `electrons` for v = D^-1/2 y. At a sampled unknown k, (A y - lambda y)_k = ((M v)_k - lambda D_k
+ * v_k) / sqrt(D_k); every electron is drawn alike, so their squares summed over the sample, times
+ * n / (sampled electrons), estimate the sum over all unknowns (exactly where every electron is
+ * sampled). A itself is symmetric, so an eigenvalue of the float64 M lies within this of lambda.
+ */
+export function sampledRitzResidual(
+  system: DarwinSystem,
+  electrons: Uint32Array,
+  ritzVector: Float64Array,
+  lambda: number,
+  rows: Float64Array,
+): number {
+  const b = blockSize(system);
+  const diagonal = sampledEntries(massDiagonal(system), electrons, b);
+  const y = sampledEntries(ritzVector, electrons, b);
+  let sampledSquares = 0;
+  for (let k = 0; k < rows.length; k++) {
+    const v = y[k] / Math.sqrt(diagonal[k]);
+    sampledSquares += (rows[k] - lambda * diagonal[k] * v) ** 2 / diagonal[k];
+  }
+  const squares = (sampledSquares * system.configuration.n) / electrons.length;
+  let yy = 0;
+  for (const value of ritzVector) yy += value * value;
+  return Math.sqrt(squares / yy);
+}
+
 /** The reference was abandoned (the user stopped the run): the run's report says so, not an error. */
 export class CheckStopped extends Error {
   override readonly name = 'CheckStopped';

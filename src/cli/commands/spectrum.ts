@@ -70,9 +70,19 @@ export async function spectrumCommand(argv: string[], progress: Progress): Promi
           progress.update(`Lanczos step ${k}: [${low.toPrecision(8)}, ${high.toPrecision(8)}]`),
         float64: opened.float64,
       },
-      opened.reference(),
+      opened.reference() ?? opened.sampledReference(),
     );
     progress.done();
+    const { check } = report;
+    if (check) {
+      const e = (value: number | null) => value!.toExponential(2);
+      progress.log(
+        check.sampled === null
+          ? `check: lambda_min ${e(check.lambdaMin)}, lambda_max ${e(check.lambdaMax)}`
+          : `check: Ritz residual lambda_min ${e(check.residualMin)}, lambda_max ${e(check.residualMax)} ` +
+              `(float64 rows at ${check.sampled} sampled electrons; each bounds its eigenvalue's error)`,
+      );
+    }
     const summary = spectrumJson(report, {
       device: opened.device,
       matrix: opened.matrix,
