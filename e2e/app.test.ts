@@ -221,7 +221,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     );
     expect(await settled(page)).toBe('converged');
     expect(await shownText(page, 'check-note')).toBe(
-      'sampled: 3003 unknowns is above 3000 (the float64 M would take 68.8 MB), so float64 rows of M at 256 electrons, summed in a worker, give the Ritz residuals that bound |Δλ|',
+      'sampled: 3003 unknowns is above 3000 (the float64 M would take 68.8 MB), so float64 rows of M at 256 electrons and the 64 where each Ritz vector is largest, summed in a worker: an eigenvalue of the direct sum lies within each Ritz residual',
     );
     // Lanczos converged to 1e-4 of the largest |λ|: λ_min's residual, the larger, is about that, and
     // within its target 10 max(tol, float32's 1e-5), so marked good.
@@ -448,6 +448,28 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await shownText(page, 'definiteness')).toMatch(
       /^positive definiteness not established \(not converged\)/,
     );
+
+    // The check's value is marked by its own target from the file: float32's 1e-5 for the dense
+    // check's eigenvalues, 10 max(tol, ...) for a sampled check's Ritz residuals, none without targets.
+    const checkClass = () => page.locator('#check-spectrum').getAttribute('class');
+    expect(saved.spectrum.check.targets).toEqual({ eigenvalues: 1e-5 });
+    await load('checked.json', saved);
+    expect(await shownValue(page, 'check-spectrum')).toBe(saved.spectrum.check.max_relative_error);
+    expect(await checkClass()).toBe('good');
+    const checked = (check: Record<string, unknown>) => ({
+      ...saved,
+      spectrum: { ...saved.spectrum, check },
+    });
+    const over = { ...saved.spectrum.check, max_relative_error: 5e-5, lambda_min: 5e-5 };
+    await load('over.json', checked(over));
+    expect(await shownValue(page, 'check-spectrum')).toBe(5e-5);
+    expect(await checkClass()).toBe('bad');
+    const sampled = { max_relative_error: 5e-5, residual_min: 5e-5, residual_max: 1e-7 };
+    await load('sampled.json', checked({ ...sampled, targets: { residual: 1e-3 }, sampled_electrons: 256 }));
+    expect(await checkClass()).toBe('good');
+    await load('untargeted.json', checked({ ...over, targets: undefined }));
+    expect(await shownValue(page, 'check-spectrum')).toBe(5e-5);
+    expect(await checkClass()).toBe('');
     expect(first.errors).toEqual([]);
     expect(errors).toEqual([]);
   });

@@ -69,8 +69,8 @@ test('solve past the dense check: the tree checked on float64 rows at sampled el
 });
 
 test('spectrum past the dense check: Ritz residuals on float64 rows at sampled electrons', () => {
-  // 9 000 unknowns without --check: the extreme Ritz vectors' rows at 256 electrons. --tol 1e-5 is
-  // within float32's reach, so nothing is refined.
+  // 9 000 unknowns without --check: the extreme Ritz vectors' rows at 256 electrons and the 64
+  // where each is largest. --tol 1e-5 is within float32's reach, so nothing is refined.
   const args = [
     'spectrum',
     ...ring,
@@ -86,7 +86,7 @@ test('spectrum past the dense check: Ritz residuals on float64 rows at sampled e
   const run = runCli(cliPath, [...args, '--json']);
   expect(run.status, run.stderr).toBe(0);
   expect(run.stderr).toMatch(
-    /^check: Ritz residual lambda_min [\d.]+e-\d+, lambda_max [\d.]+e-\d+ \(float64 rows at 256 sampled electrons; each bounds its eigenvalue's error\)$/m,
+    /^check: Ritz residual lambda_min [\d.]+e-\d+, lambda_max [\d.]+e-\d+ \(float64 rows at 256 sampled electrons and the 64 where each Ritz vector is largest; an eigenvalue of the direct sum lies within each\)$/m,
   );
   const json = JSON.parse(run.stdout) as Record<string, unknown>;
   expect(json.refined).toBe(false);

@@ -341,19 +341,18 @@ export class Diagnostics {
     const check = objectOf(summary, 'check');
     const spectrumCheck = spectrum && objectOf(spectrum, 'check');
     if (check || spectrumCheck) {
-      // Each error beside its target (the spectrum's: the eigenvalues' or the sampled residuals').
+      // Each error beside its target (the spectrum's: its sampled residuals' where it was sampled).
       const targets = (object: Record<string, unknown> | null) =>
         (object && objectOf(object, 'targets')) ?? {};
-      const spectrumTargets = Object.values(targets(spectrumCheck)).filter((t) => typeof t === 'number');
+      const spectrumTarget = numberOf(
+        targets(spectrumCheck),
+        spectrumCheck && 'sampled_electrons' in spectrumCheck ? 'residual' : 'eigenvalues',
+      );
       for (const [id, value, target] of [
         ['check-momenta', check && numberOf(check, 'momenta'), numberOf(targets(check), 'momenta')],
         ['check-velocities', check && numberOf(check, 'velocities'), numberOf(targets(check), 'velocities')],
         ['check-residual', check && numberOf(check, 'residual'), numberOf(targets(check), 'residual')],
-        [
-          'check-spectrum',
-          spectrumCheck && numberOf(spectrumCheck, 'max_relative_error'),
-          spectrumTargets.length > 0 ? Math.max(...spectrumTargets) : null,
-        ],
+        ['check-spectrum', spectrumCheck && numberOf(spectrumCheck, 'max_relative_error'), spectrumTarget],
       ] as const) {
         if (value !== null) this.check(id, value, target);
       }
@@ -447,7 +446,12 @@ export class Diagnostics {
    * one stage's run leaves the other's check beside the result it is of.
    */
   clearChecks(stages: readonly (keyof typeof kCheckIds)[] = ['solve', 'spectrum']): void {
-    for (const stage of stages) for (const id of kCheckIds[stage]) show(id, null);
+    for (const stage of stages) {
+      for (const id of kCheckIds[stage]) {
+        show(id, null);
+        element(id).className = '';
+      }
+    }
     showText('check-note', '');
   }
 

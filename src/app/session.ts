@@ -29,6 +29,7 @@ import {
   checkDecision,
   CheckStopped,
   kCheckMaxUnknowns,
+  kHeaviestElectrons,
   sampledElectrons,
   type Reference,
   type SampledReference,
@@ -562,9 +563,12 @@ export class Session {
       const size = unknowns(system);
       const dense = `${size} unknowns is above ${kCheckMaxUnknowns} (the float64 M would take ${formatBytes(8 * size * size)})`;
       const electrons = sampledElectrons(system.configuration.n);
-      const of = stage === 'spectrum' ? ', give the Ritz residuals that bound |Δλ|' : '';
+      const rows = `float64 rows of M at ${electrons.length} electrons`;
       this.#diagnostics.checkNote(
-        `sampled: ${dense}, so float64 rows of M at ${electrons.length} electrons, summed in a worker${of}`,
+        stage === 'solve'
+          ? `sampled: ${dense}, so ${rows}, summed in a worker`
+          : `sampled: ${dense}, so ${rows} and the ${kHeaviestElectrons} where each Ritz vector is largest, ` +
+              'summed in a worker: an eigenvalue of the direct sum lies within each Ritz residual',
       );
       return this.#reference.sampled(key, system, electrons);
     }
@@ -743,14 +747,12 @@ export class Session {
     this.#results.system ??= system;
     // The dense check's errors of the extremes, or the sampled one's Ritz residuals that bound them.
     const { check, checkTargets } = report;
-    if (check?.sampled === null) {
-      this.#showCheck(report, [
-        ['check-spectrum', Math.max(check.lambdaMin!, check.lambdaMax!), checkTargets.eigenvalues],
-      ]);
-    } else {
-      const bound = check && Math.max(check.residualMin!, check.residualMax!);
-      this.#showCheck(report, [['check-spectrum', bound, checkTargets.residual]]);
-    }
+    const [value, target] = !check
+      ? [null, 0]
+      : check.sampled === null
+        ? [Math.max(check.lambdaMin, check.lambdaMax), checkTargets.eigenvalues]
+        : [Math.max(check.residualMin, check.residualMax), checkTargets.residual];
+    this.#showCheck(report, [['check-spectrum', value, target]]);
     return result.lanczos.converged && !stopped;
   }
 

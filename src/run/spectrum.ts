@@ -13,6 +13,7 @@ import {
   kCheckTargets,
   kReferenceLanczosTol,
   pendingReference,
+  ritzSample,
   sampledRitzResidual,
   type CheckClock,
   type Reference,
@@ -39,17 +40,13 @@ export interface SpectrumRequest {
 
 /**
  * The float64 check, relative to the largest |lambda|: the dense one's errors of the extreme
- * eigenvalues (check.ts eigenvalueErrors), or the sampled one's Ritz residuals of the two extremes
- * (sampledRitzResidual), each a bound on its eigenvalue's error, with its electrons.
+ * eigenvalues (check.ts eigenvalueErrors, `sampled` null), or the sampled one's residuals of the two
+ * extreme Ritz pairs (sampledRitzResidual: an eigenvalue of the direct sum's A lies within each),
+ * with the uniform sample's size.
  */
-export interface SpectrumCheck {
-  readonly lambdaMin: number | null;
-  readonly lambdaMax: number | null;
-  readonly residualMin: number | null;
-  readonly residualMax: number | null;
-  /** How many electrons the sampled check summed rows at; null for the dense check. */
-  readonly sampled: number | null;
-}
+export type SpectrumCheck =
+  | { readonly sampled: null; readonly lambdaMin: number; readonly lambdaMax: number }
+  | { readonly sampled: number; readonly residualMin: number; readonly residualMax: number };
 
 /** What the float64 Rayleigh quotients made of the Ritz values (the unrefined stay in spectrum.lanczos). */
 export interface RitzRefinement {
@@ -129,42 +126,32 @@ export async function runSpectrum(
     refinement = { residualMin: min.residual, residualMax: max.residual };
   }
   const timing: { lanczos: number; check?: number } = { lanczos: performance.now() - start };
-  // The Ritz vectors' rows at the sampled electrons, of v = D^-1/2 y, asked once the run is done.
-  const ritzRows = (y: Float64Array | undefined) =>
-    pendingReference(
-      sampled && y ? () => sampled.rows(y.map((value, k) => value / Math.sqrt(diagonal[k]))) : null,
-      checkClock,
-      true,
-    );
-  const minRows = ritzRows(vectors?.min);
-  const maxRows = ritzRows(vectors?.max);
   let check: SpectrumCheck | null = null;
   let checkStopped = false;
   if (reference) {
     request.onCheck?.();
     const reference64 = await exact();
     if (reference64) {
-      const errors = eigenvalueErrors(spectrum, reference64);
-      check = { ...errors, residualMin: null, residualMax: null, sampled: null };
+      check = { sampled: null, ...eigenvalueErrors(spectrum, reference64) };
       timing.check = checkClock.milliseconds;
     } else checkStopped = true;
-  } else if (sampled && vectors) {
+  } else if (sampled) {
     request.onCheck?.();
-    const rowsMin = await minRows();
-    // A check stopped at the first vector asks nothing more.
-    const rowsMax = rowsMin && (await maxRows());
-    if (rowsMin && rowsMax) {
-      const { electrons } = sampled;
-      const scale = Math.max(Math.abs(spectrum.lambdaMin), Math.abs(spectrum.lambdaMax));
-      const residual = (y: Float64Array, lambda: number, rows: Float64Array) =>
-        sampledRitzResidual(system, electrons, y, lambda, rows) / scale;
-      check = {
-        lambdaMin: null,
-        lambdaMax: null,
-        residualMin: residual(vectors.min, spectrum.lambdaMin, rowsMin),
-        residualMax: residual(vectors.max, spectrum.lambdaMax, rowsMax),
-        sampled: electrons.length,
-      };
+    const scale = Math.max(Math.abs(spectrum.lambdaMin), Math.abs(spectrum.lambdaMax));
+    // Each extreme Ritz vector y's rows of M v, v = D^-1/2 y, at its sample; null once stopped.
+    const residual = async (y: Float64Array, lambda: number) => {
+      const sample = ritzSample(system, y, sampled.electrons);
+      const v = y.map((value, k) => value / Math.sqrt(diagonal[k]));
+      const rows = await pendingReference(() => sampled.rows(v, sample.electrons), checkClock)();
+      return rows && sampledRitzResidual(system, diagonal, sample, y, lambda, rows) / scale;
+    };
+    // No Ritz vectors: the run stopped before its first step. A check stopped at the first vector
+    // asks nothing more.
+    const residualMin = vectors ? await residual(vectors.min, spectrum.lambdaMin) : null;
+    const residualMax =
+      vectors && residualMin !== null ? await residual(vectors.max, spectrum.lambdaMax) : null;
+    if (residualMin !== null && residualMax !== null) {
+      check = { sampled: sampled.electrons.length, residualMin, residualMax };
       timing.check = checkClock.milliseconds;
     } else checkStopped = true;
   }
