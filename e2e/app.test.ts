@@ -204,11 +204,40 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     const residual = await shownValue(page, 'check-residual');
     expect(residual).toBeGreaterThan(1e-8);
     expect(residual).toBeLessThan(1e-3);
+    // Each value is marked by its own target: the residual's is 10 max(tol, tree tolerance) = 1e-3.
+    expect(await page.locator('#check-residual').getAttribute('class')).toBe('good');
     // The download's check says what the sample was.
     const download = await downloaded(page, '[data-action="downloadJson"] button', 'sampled.json');
     const check = (JSON.parse(download.text) as Record<string, unknown>).check as Record<string, unknown>;
     expect(check.sampled_electrons).toBe(256);
     expect(check.residual).toBeCloseTo(residual, 12);
+    expect(errors).toEqual([]);
+  });
+
+  test("past the dense check a spectrum's Ritz residuals are checked on float64 rows at sampled electrons", async () => {
+    // A ring of 1001 in the vector model: 3003 unknowns, just past the dense check.
+    const { page, errors } = await open(
+      '?geometry=ring&n=1001&eps=1e-3&matrix=free&lanczos_tol=1e-4&run=spectrum',
+    );
+    expect(await settled(page)).toBe('converged');
+    expect(await shownText(page, 'check-note')).toBe(
+      'sampled: 3003 unknowns is above 3000 (the float64 M would take 68.8 MB), so float64 rows of M at 256 electrons and the 64 where each Ritz vector is largest, summed in a worker: an eigenvalue of the direct sum lies within each Ritz residual',
+    );
+    // Lanczos converged to 1e-4 of the largest |λ|: λ_min's residual, the larger, is about that, and
+    // within its target 10 max(tol, float32's 1e-5), so marked good.
+    const bound = await shownValue(page, 'check-spectrum');
+    expect(bound).toBeGreaterThan(1e-6);
+    expect(bound).toBeLessThan(1e-3);
+    expect(await page.locator('#check-spectrum').getAttribute('class')).toBe('good');
+    const download = await downloaded(page, '[data-action="downloadJson"] button', 'spectrum.json');
+    const spectrum = (JSON.parse(download.text) as { spectrum: Record<string, unknown> }).spectrum;
+    const check = spectrum.check as Record<string, unknown>;
+    expect(check.sampled_electrons).toBe(256);
+    expect(check.targets).toEqual({ residual: 1e-3 });
+    expect(check.max_relative_error).toBeCloseTo(bound, 12);
+    expect(Math.max(check.residual_min as number, check.residual_max as number)).toBe(
+      check.max_relative_error,
+    );
     expect(errors).toEqual([]);
   });
 
@@ -419,6 +448,28 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await shownText(page, 'definiteness')).toMatch(
       /^positive definiteness not established \(not converged\)/,
     );
+
+    // The check's value is marked by its own target from the file: float32's 1e-5 for the dense
+    // check's eigenvalues, 10 max(tol, ...) for a sampled check's Ritz residuals, none without targets.
+    const checkClass = () => page.locator('#check-spectrum').getAttribute('class');
+    expect(saved.spectrum.check.targets).toEqual({ eigenvalues: 1e-5 });
+    await load('checked.json', saved);
+    expect(await shownValue(page, 'check-spectrum')).toBe(saved.spectrum.check.max_relative_error);
+    expect(await checkClass()).toBe('good');
+    const checked = (check: Record<string, unknown>) => ({
+      ...saved,
+      spectrum: { ...saved.spectrum, check },
+    });
+    const over = { ...saved.spectrum.check, max_relative_error: 5e-5, lambda_min: 5e-5 };
+    await load('over.json', checked(over));
+    expect(await shownValue(page, 'check-spectrum')).toBe(5e-5);
+    expect(await checkClass()).toBe('bad');
+    const sampled = { max_relative_error: 5e-5, residual_min: 5e-5, residual_max: 1e-7 };
+    await load('sampled.json', checked({ ...sampled, targets: { residual: 1e-3 }, sampled_electrons: 256 }));
+    expect(await checkClass()).toBe('good');
+    await load('untargeted.json', checked({ ...over, targets: undefined }));
+    expect(await shownValue(page, 'check-spectrum')).toBe(5e-5);
+    expect(await checkClass()).toBe('');
     expect(first.errors).toEqual([]);
     expect(errors).toEqual([]);
   });

@@ -295,6 +295,20 @@ function withoutEmptyColumns(markdown) {
   return rows.map((cells) => `|${cells.filter((_, column) => keep[column]).join('|')}|`).join('\n');
 }
 
+// Past the dense check the spectrum's top Ritz vector's residual against the direct sum's float64
+// rows (src/run/check.ts sampledRitzResidual), relative to lambda_max: an eigenvalue of the direct
+// sum lies within it.
+function ritzChecked(spectrum) {
+  const residual = spectrum.check?.residual_max;
+  if (typeof residual !== 'number') return [];
+  const shift = (residual * spectrum.lambda_max) / spectrum.configuration.n;
+  return [
+    `Its Ritz vector's residual ‖Ay − λy‖/‖y‖ against the direct sum's float64 rows (${spectrum.check.sampled_electrons}`,
+    `sampled electrons and those where the vector is largest) is ${residual.toExponential(1)} of λ_max: the direct`,
+    `sum has an eigenvalue whose λ/N lies within ${shift.toExponential(1)} of this one.`,
+  ];
+}
+
 // The Results section's large-N part: the screening table, and lambda_max/N beside the scaling fit.
 function largeSection() {
   if (!large) return [];
@@ -338,6 +352,7 @@ function largeSection() {
         ? ''
         : `, beside the scaling fit's ${fit.law.replace('lambda_max/N = ', '')} at this N: ${figure(predicted)}`
     }.`,
+    ...ritzChecked(spectrum),
     '',
   ];
 }

@@ -2,12 +2,14 @@
 // kCheckMaxUnknowns: its electrons, its float64 rows of M against the dense M's rows (eq. 48/50, every
 // model and dim, with softening), and runSolve's errors over the sample against those computed
 // independently from the dense reference's vectors, on the fast multipole tree, whose product has a
-// real error for the check to see.
+// real error for the check to see; runSpectrum's Ritz residuals on the sample against those over all
+// unknowns, and as bounds on the eigenvalues' errors against the dense reference's.
 import { describe, expect, test } from 'vitest';
 import { geometry } from '../src/physics/geometry.ts';
 import {
   applyMassMatrixFree,
   blockSize,
+  massDiagonal,
   massMatrixEntries,
   type DarwinSystem,
 } from '../src/physics/models.ts';
@@ -17,21 +19,40 @@ import { cpuBackend, cpuTreeBackend } from '../src/run/backend.ts';
 import {
   CheckStopped,
   kSampledCheckElectrons,
+  ritzSample,
   sampledElectrons,
   sampledEntries,
   sampledMassRows,
+  sampledRitzResidual,
   type SampledReference,
 } from '../src/run/check.ts';
-import { solveJson } from '../src/run/report.ts';
+import { solveJson, spectrumJson } from '../src/run/report.ts';
 import { runSolve, type SolveReport } from '../src/run/solve.ts';
+import { runSpectrum, type SpectrumReport } from '../src/run/spectrum.ts';
 import { kCpuDevice } from '../src/io/formats.ts';
+import type { LanczosOptions } from '../src/solvers/types.ts';
 import { randomVector } from './helpers/compare.ts';
-import { inProcessReference } from './helpers/reference.ts';
+import { darwinSystem } from './helpers/systems.ts';
+import { inProcessReference, sampledRows, sampledSpectrumCheck } from './helpers/reference.ts';
 
 /** The "check" object of the solve JSON (src/run/report.ts) of a CPU run. */
 function checkJson(system: DarwinSystem, report: SolveReport, matrix: string): Record<string, unknown> {
   const context = { device: kCpuDevice, matrix, radiusMetres: 1, timing: {} };
   return solveJson(system, report, context).check as Record<string, unknown>;
+}
+
+/** A sampled reference whose every request is stopped (the user's Stop), with the x lengths asked. */
+function stoppedRows(electrons: Uint32Array): { asked: number[]; stopped: SampledReference } {
+  const asked: number[] = [];
+  const stopped: SampledReference = {
+    kind: 'sampled',
+    electrons,
+    rows: async (x) => {
+      asked.push(x.length);
+      throw new CheckStopped('check stopped');
+    },
+  };
+  return { asked, stopped };
 }
 
 describe('sampledElectrons', () => {
@@ -150,15 +171,7 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
   });
 
   test('a stopped sampled check asks nothing more and reports the check stopped', async () => {
-    const asked: number[] = [];
-    const stopped: SampledReference = {
-      kind: 'sampled',
-      electrons,
-      rows: async (x) => {
-        asked.push(x.length);
-        throw new CheckStopped('check stopped');
-      },
-    };
+    const { asked, stopped } = stoppedRows(electrons);
     const tree = cpuTreeBackend(system, { tolerance });
     const report = await runSolve(system, tree, request, stopped);
     tree.dispose();
@@ -186,5 +199,198 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
       'targets',
       'velocities',
     ]);
+  });
+});
+
+/**
+ * ||A y - lambda y|| / ||y|| over every unknown, A = D^-1/2 M D^-1/2, by the direct float64 product
+ * of M (applyMassMatrixFree), relative to the largest |lambda|: what the sampled check estimates.
+ */
+function ritzResiduals(system: DarwinSystem, report: SpectrumReport): { min: number; max: number } {
+  const { spectrum } = report;
+  const vectors = spectrum.lanczos.ritzVectors!;
+  const diagonal = massDiagonal(system);
+  const scale = Math.max(Math.abs(spectrum.lambdaMin), Math.abs(spectrum.lambdaMax));
+  const residual = (y: Float64Array, lambda: number) => {
+    const mv = applyMassMatrixFree(
+      system,
+      y.map((value, k) => value / Math.sqrt(diagonal[k])),
+    );
+    let rr = 0;
+    let yy = 0;
+    y.forEach((value, k) => {
+      rr += (mv[k] / Math.sqrt(diagonal[k]) - lambda * value) ** 2;
+      yy += value * value;
+    });
+    return Math.sqrt(rr / yy) / scale;
+  };
+  return { min: residual(vectors.min, spectrum.lambdaMin), max: residual(vectors.max, spectrum.lambdaMax) };
+}
+
+describe('ritzSample and sampledRitzResidual', () => {
+  const n = 2000;
+  const uniform = sampledElectrons(n);
+  // Two electrons the uniform sample did not draw, the second moved to 1e-4 of the first: with
+  // eps = 1e-4 their pair term eps / 2r is 0.5, as for the close pair that carries the lowest mode
+  // of a configuration (scaling study: 'localized').
+  const pair = [0, 1, 2, 3].filter((i) => !uniform.includes(i)).slice(0, 2);
+  const ball = geometry('ball', n);
+  const positions = ball.positions.slice();
+  for (let c = 0; c < 3; c++) positions[3 * pair[1] + c] = positions[3 * pair[0] + c] + (c === 0 ? 1e-4 : 0);
+  const closePair: DarwinSystem = {
+    configuration: { ...ball, positions },
+    model: 'vector',
+    dim: 3,
+    epsilon: 1e-4,
+    softening: 0,
+  };
+
+  /** ||A y - lambda y|| / ||y|| over every unknown (A = M here: D = I) and its sampled estimate. */
+  function residuals(
+    y: Float64Array,
+    heaviest?: number,
+    system: DarwinSystem = closePair,
+  ): { full: number; estimate: number } {
+    const diagonal = massDiagonal(system);
+    const my = applyMassMatrixFree(system, y);
+    const yy = y.reduce((sum, value) => sum + value * value, 0);
+    const lambda = my.reduce((sum, value, k) => sum + value * y[k], 0) / yy;
+    const full = Math.sqrt(my.reduce((sum, value, k) => sum + (value - lambda * y[k]) ** 2, 0) / yy);
+    const sample = ritzSample(system, y, uniform, heaviest);
+    const rows = sampledMassRows(system, y, sample.electrons);
+    return { full, estimate: sampledRitzResidual(system, diagonal, sample, y, lambda, rows) };
+  }
+
+  test('the heaviest electrons exactly, the uniform sample standing for the rest', () => {
+    const y = randomVector(3 * n, 3);
+    for (const i of pair) y[3 * i] = 100;
+    const sample = ritzSample(closePair, y, uniform, 2);
+    const others = Array.from(uniform).filter((i) => !pair.includes(i));
+    expect(Array.from(sample.electrons)).toEqual([...pair, ...others].sort((a, b) => a - b));
+    sample.electrons.forEach((i, k) =>
+      expect(sample.weights[k]).toBe(pair.includes(i) ? 1 : (n - 2) / others.length),
+    );
+    // Every electron sampled: weight 1 throughout.
+    const all = ritzSample(closePair, y, sampledElectrons(n, n));
+    expect(all.electrons.length).toBe(n);
+    expect(Array.from(new Set(all.weights))).toEqual([1]);
+  });
+
+  test('a vector spread over a ball: the estimate within a factor 1.5 of the full residual', () => {
+    const spread = randomVector(3 * n, 5);
+    const { full, estimate } = residuals(spread, undefined, darwinSystem('ball', n, 'vector', 3, 3 / n));
+    expect(full).toBeGreaterThan(1e-3);
+    expect(estimate / full).toBeGreaterThan(1 / 1.5);
+    expect(estimate / full).toBeLessThan(1.5);
+  });
+
+  test('a vector on the close pair: the heaviest electrons catch the residual the uniform sample misses', () => {
+    // Small noise everywhere and most of the vector on the pair, across its axis in one and along it
+    // in the other: not a mode of the pair, so its residual sits there.
+    const y = randomVector(3 * n, 7).map((value) => 1e-3 * value);
+    y[3 * pair[0]] = 1;
+    y[3 * pair[1] + 1] = 1;
+    const { full, estimate } = residuals(y);
+    expect(full).toBeGreaterThan(0.1);
+    expect(estimate / full).toBeGreaterThan(0.99);
+    expect(estimate / full).toBeLessThan(1.01);
+    // The uniform sample alone sees only what the pair's field does elsewhere.
+    expect(residuals(y, 0).estimate / full).toBeLessThan(0.02);
+  });
+});
+
+describe('runSpectrum checked on sampled rows (the CPU tree)', () => {
+  const tolerance = 1e-4;
+  const request = { tol: 1e-9, seed: 1 };
+
+  test("with every electron sampled the residuals are exact and bound the eigenvalues' errors", async () => {
+    // 200 electrons, fewer than the sample: every row is summed, so the residuals are those over all
+    // unknowns, and an eigenvalue of the dense float64 M lies within each (Parlett, Thm 4.5.1): here,
+    // converged, the extreme one.
+    const n = 200;
+    const system = darwinSystem('ring', n, 'azimuthal', 3, 0.3 / n);
+    const electrons = sampledElectrons(n);
+    expect(electrons.length).toBe(n);
+    const tree = cpuTreeBackend(system, { tolerance, leafSize: 8, translationCost: 0 });
+    expect(tree.tree.translations).toBeGreaterThan(0);
+    const report = await runSpectrum(system, tree, request, sampledRows(system, electrons));
+    tree.dispose();
+    const exact = ritzResiduals(system, report);
+    const check = sampledSpectrumCheck(report);
+    expect(check.sampled).toBe(n);
+    expect(check.residualMin).toBeCloseTo(exact.min, 12);
+    expect(check.residualMax).toBeCloseTo(exact.max, 12);
+    // Lanczos converged on the tree's M to 1e-9: what is left is the tree's error, of its tolerance.
+    expect(check.residualMax).toBeGreaterThan(1e-8);
+    expect(check.residualMax).toBeLessThan(tolerance);
+    const dense = (await runSpectrum(system, cpuBackend(system), request)).spectrum;
+    const scale = Math.max(Math.abs(dense.lambdaMin), Math.abs(dense.lambdaMax));
+    expect(Math.abs(report.spectrum.lambdaMin - dense.lambdaMin) / scale).toBeLessThanOrEqual(
+      check.residualMin,
+    );
+    expect(Math.abs(report.spectrum.lambdaMax - dense.lambdaMax) / scale).toBeLessThanOrEqual(
+      check.residualMax,
+    );
+  });
+
+  test('256 of 2 000 electrons estimate the residuals over all unknowns; the JSON says so', async () => {
+    const n = 2000;
+    const system = darwinSystem('ball', n, 'vector', 3, 3 / n);
+    const electrons = sampledElectrons(n);
+    const tree = cpuTreeBackend(system, { tolerance, leafSize: 16, translationCost: 0 });
+    const report = await runSpectrum(system, tree, { ...request, tol: 1e-5 }, sampledRows(system, electrons));
+    tree.dispose();
+    const exact = ritzResiduals(system, report);
+    const check = sampledSpectrumCheck(report);
+    expect(check.sampled).toBe(kSampledCheckElectrons);
+    for (const [estimate, full] of [
+      [check.residualMin, exact.min],
+      [check.residualMax, exact.max],
+    ]) {
+      expect(full).toBeGreaterThan(1e-8);
+      expect(estimate / full).toBeGreaterThan(0.5);
+      expect(estimate / full).toBeLessThan(2);
+    }
+    // Lanczos's tolerance and the tree's error, within 10 max(tol, tree tolerance).
+    expect(report.checkTargets).toEqual({ eigenvalues: tolerance, residual: 10 * tolerance });
+    expect(Math.max(check.residualMin, check.residualMax)).toBeLessThanOrEqual(report.checkTargets.residual);
+    const context = { device: kCpuDevice, matrix: 'tree', radiusMetres: 1, timing: {} };
+    expect(spectrumJson(report, context).check).toEqual({
+      max_relative_error: Math.max(check.residualMin, check.residualMax),
+      residual_min: check.residualMin,
+      residual_max: check.residualMax,
+      targets: { residual: 10 * tolerance },
+      sampled_electrons: kSampledCheckElectrons,
+    });
+  });
+
+  test('a run with no Ritz vectors (stopped before its first step) has its check stopped', async () => {
+    const n = 300;
+    const system = darwinSystem('ball', n, 'vector', 3, 0.01);
+    const tree = cpuTreeBackend(system, { tolerance });
+    const { asked, stopped } = stoppedRows(sampledElectrons(n));
+    const withoutVectors = {
+      ...tree,
+      spectrum: (options: LanczosOptions) => tree.spectrum({ ...options, ritzVectors: false }),
+    };
+    const report = await runSpectrum(system, withoutVectors, request, stopped);
+    tree.dispose();
+    expect(asked).toEqual([]);
+    expect(report.checkStopped).toBe(true);
+    expect(report.check).toBeNull();
+  });
+
+  test('a stopped sampled check asks nothing more and reports the check stopped', async () => {
+    const n = 300;
+    const system = darwinSystem('ball', n, 'vector', 3, 0.01);
+    const { asked, stopped } = stoppedRows(sampledElectrons(n));
+    const tree = cpuTreeBackend(system, { tolerance });
+    const report = await runSpectrum(system, tree, request, stopped);
+    tree.dispose();
+    // λ_min's rows were stopped: λ_max's are not asked.
+    expect(asked).toEqual([3 * n]);
+    expect(report.checkStopped).toBe(true);
+    expect(report.check).toBeNull();
+    expect(report.spectrum.lanczos.converged).toBe(true);
   });
 });

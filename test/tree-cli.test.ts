@@ -68,6 +68,46 @@ test('solve past the dense check: the tree checked on float64 rows at sampled el
   expect(check.targets).toEqual({ momenta: 1e-4, residual: 1e-3 });
 });
 
+test('spectrum past the dense check: Ritz residuals on float64 rows at sampled electrons', () => {
+  // 9 000 unknowns without --check: the extreme Ritz vectors' rows at 256 electrons and the 64
+  // where each is largest. --tol 1e-5 is within float32's reach, so nothing is refined.
+  const args = [
+    'spectrum',
+    ...ring,
+    '--epsilon',
+    '1e-3',
+    '--tree-tol',
+    '1e-4',
+    '--tol',
+    '1e-5',
+    '--max-iter',
+    '60',
+  ];
+  const run = runCli(cliPath, [...args, '--json']);
+  expect(run.status, run.stderr).toBe(0);
+  expect(run.stderr).toMatch(
+    /^check: Ritz residual lambda_min [\d.]+e-\d+, lambda_max [\d.]+e-\d+ \(float64 rows at 256 sampled electrons and the 64 where each Ritz vector is largest; an eigenvalue of the direct sum lies within each\)$/m,
+  );
+  const json = JSON.parse(run.stdout) as Record<string, unknown>;
+  expect(json.refined).toBe(false);
+  const check = json.check as Check & {
+    residual_min: number;
+    residual_max: number;
+    sampled_electrons: number;
+  };
+  expect(check.sampled_electrons).toBe(256);
+  expect(check.targets).toEqual({ residual: 10 * 1e-4 });
+  // lambda_max, the isolated top, converges within the 60 products: its residual against the direct
+  // sum's rows is float32's and the tree's error, within the target.
+  expect(check.residual_max).toBeGreaterThan(1e-8);
+  expect(check.residual_max).toBeLessThan(check.targets.residual);
+  // lambda_min, a dense cluster, has not converged: its residual is about Lanczos's own bound.
+  const scale = Math.max(Math.abs(json.lambda_min as number), Math.abs(json.lambda_max as number));
+  const bound = (json.residual_bound_min as number) / scale;
+  expect(check.residual_min / bound).toBeGreaterThan(0.5);
+  expect(check.residual_min / bound).toBeLessThan(2);
+});
+
 test('spectrum: the tree refined against the float64 tree, lambda_max within the tree tolerance of the dense one', () => {
   // 60 products: lambda_max, the isolated top, converges in far fewer; lambda_min, a dense cluster,
   // would take hundreds (the reference stops at the same step).

@@ -26,6 +26,7 @@ const kDefaultLines = [
   /^assembling M on the CPU: \d+ x \d+ float64 \(.* MB\)$/,
   /^check: assembling the float64 reference \(\d+ x \d+\)$/,
   /^check: momenta \S+, velocities \S+$/,
+  /^check: lambda_min \S+, lambda_max \S+$/,
   /^iteration \d+: residual \S+$/,
   /^Lanczos step \d+: \[\S+, \S+\]$/,
   /^product: chunk \d+ of \d+(, ~\d+ s left)?$/,

@@ -341,13 +341,20 @@ export class Diagnostics {
     const check = objectOf(summary, 'check');
     const spectrumCheck = spectrum && objectOf(spectrum, 'check');
     if (check || spectrumCheck) {
-      for (const [id, value] of [
-        ['check-momenta', check && numberOf(check, 'momenta')],
-        ['check-velocities', check && numberOf(check, 'velocities')],
-        ['check-residual', check && numberOf(check, 'residual')],
-        ['check-spectrum', spectrumCheck && numberOf(spectrumCheck, 'max_relative_error')],
+      // Each error beside its target (the spectrum's: its sampled residuals' where it was sampled).
+      const targets = (object: Record<string, unknown> | null) =>
+        (object && objectOf(object, 'targets')) ?? {};
+      const spectrumTarget = numberOf(
+        targets(spectrumCheck),
+        spectrumCheck && 'sampled_electrons' in spectrumCheck ? 'residual' : 'eigenvalues',
+      );
+      for (const [id, value, target] of [
+        ['check-momenta', check && numberOf(check, 'momenta'), numberOf(targets(check), 'momenta')],
+        ['check-velocities', check && numberOf(check, 'velocities'), numberOf(targets(check), 'velocities')],
+        ['check-residual', check && numberOf(check, 'residual'), numberOf(targets(check), 'residual')],
+        ['check-spectrum', spectrumCheck && numberOf(spectrumCheck, 'max_relative_error'), spectrumTarget],
       ] as const) {
-        if (value !== null) this.check(id, value);
+        if (value !== null) this.check(id, value, target);
       }
       this.checkNote('from the loaded file');
     }
@@ -439,13 +446,19 @@ export class Diagnostics {
    * one stage's run leaves the other's check beside the result it is of.
    */
   clearChecks(stages: readonly (keyof typeof kCheckIds)[] = ['solve', 'spectrum']): void {
-    for (const stage of stages) for (const id of kCheckIds[stage]) show(id, null);
+    for (const stage of stages) {
+      for (const id of kCheckIds[stage]) {
+        show(id, null);
+        element(id).className = '';
+      }
+    }
     showText('check-note', '');
   }
 
-  check(id: CheckId, value: number): void {
+  /** An error of the check, marked good or bad by its target (neither where a file gives none). */
+  check(id: CheckId, value: number, target: number | null): void {
     show(id, value, value.toExponential(2));
-    element(id).className = value <= 1e-4 ? 'good' : 'bad';
+    element(id).className = target === null ? '' : value <= target ? 'good' : 'bad';
   }
 
   checkNote(text: string): void {

@@ -29,6 +29,7 @@ import {
   checkDecision,
   CheckStopped,
   kCheckMaxUnknowns,
+  kHeaviestElectrons,
   sampledElectrons,
   type Reference,
   type SampledReference,
@@ -546,11 +547,8 @@ export class Session {
 
   /**
    * The float64 reference for this stage when the check policy runs it, with the reason shown: past
-   * kCheckMaxUnknowns a solve's is the sampled one (float64 rows of M at sampled electrons), and a
-   * spectrum goes unchecked.
+   * kCheckMaxUnknowns it is the sampled one (float64 rows of M at sampled electrons).
    */
-  #referenceFor(system: DarwinSystem, key: string, stage: 'solve'): Reference | SampledReference | null;
-  #referenceFor(system: DarwinSystem, key: string, stage: 'spectrum'): Reference | null;
   #referenceFor(
     system: DarwinSystem,
     key: string,
@@ -564,13 +562,13 @@ export class Session {
     if (decision === 'sampled') {
       const size = unknowns(system);
       const dense = `${size} unknowns is above ${kCheckMaxUnknowns} (the float64 M would take ${formatBytes(8 * size * size)})`;
-      if (stage === 'spectrum') {
-        this.#diagnostics.checkNote(`skipped: ${dense}`);
-        return null;
-      }
       const electrons = sampledElectrons(system.configuration.n);
+      const rows = `float64 rows of M at ${electrons.length} electrons`;
       this.#diagnostics.checkNote(
-        `sampled: ${dense}, so float64 rows of M at ${electrons.length} electrons, summed in a worker`,
+        stage === 'solve'
+          ? `sampled: ${dense}, so ${rows}, summed in a worker`
+          : `sampled: ${dense}, so ${rows} and the ${kHeaviestElectrons} where each Ritz vector is largest, ` +
+              'summed in a worker: an eigenvalue of the direct sum lies within each Ritz residual',
       );
       return this.#reference.sampled(key, system, electrons);
     }
@@ -581,13 +579,13 @@ export class Session {
   /** Shows a finished run's check: each error, or that it was stopped. */
   #showCheck(
     report: { checkStopped: boolean; timing: { check?: number } },
-    errors: [id: CheckId, value: number | null][],
+    errors: [id: CheckId, value: number | null, target: number][],
   ): void {
     if (report.checkStopped) {
       this.#diagnostics.checkNote('stopped');
       return;
     }
-    for (const [id, value] of errors) if (value !== null) this.#diagnostics.check(id, value);
+    for (const [id, value, target] of errors) if (value !== null) this.#diagnostics.check(id, value, target);
     if (report.timing.check !== undefined) {
       this.#results.timing.check = report.timing.check;
       this.#diagnostics.stage('check', report.timing.check);
@@ -702,10 +700,11 @@ export class Session {
     this.#results.report = report;
     this.#results.history = report.solve?.history ?? [];
     this.#setStateResults(report.system, report.mode, report.velocities, report.momenta, report.energies);
+    const { check, checkTargets } = report;
     this.#showCheck(report, [
-      ['check-momenta', report.check?.momenta ?? null],
-      ['check-velocities', report.check?.velocities ?? null],
-      ['check-residual', report.check?.residual ?? null],
+      ['check-momenta', check?.momenta ?? null, checkTargets.momenta],
+      ['check-velocities', check?.velocities ?? null, checkTargets.velocities],
+      ['check-residual', check?.residual ?? null, checkTargets.residual],
     ]);
   }
 
@@ -746,8 +745,14 @@ export class Session {
     this.#diagnostics.spectrumDone(result, stopped);
     this.#results.spectrum = report;
     this.#results.system ??= system;
-    const errors = report.check ? Math.max(report.check.lambdaMin, report.check.lambdaMax) : null;
-    this.#showCheck(report, [['check-spectrum', errors]]);
+    // The dense check's errors of the extremes, or the sampled one's Ritz residuals that bound them.
+    const { check, checkTargets } = report;
+    const [value, target] = !check
+      ? [null, 0]
+      : check.sampled === null
+        ? [Math.max(check.lambdaMin, check.lambdaMax), checkTargets.eigenvalues]
+        : [Math.max(check.residualMin, check.residualMax), checkTargets.residual];
+    this.#showCheck(report, [['check-spectrum', value, target]]);
     return result.lanczos.converged && !stopped;
   }
 

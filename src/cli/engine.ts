@@ -89,7 +89,7 @@ export const kBackendHelp = `Backend:
                             --matrix tree or auto)
   --check | --no-check      also run the float64 CPU reference (dense) and report the
                             error of the GPU or the tree [on up to ${kCheckMaxUnknowns} unknowns;
-                            past them a solve checks float64 rows of M at ${kSampledCheckElectrons} electrons]
+                            past them float64 rows of M at ${kSampledCheckElectrons} electrons]
   --threads K               threads of the float64 CPU path (--device cpu, --check, the
                             float64 products of a refined GPU run): the same numbers bit
                             for bit with any K, the tree's to rounding           [every core]`;
@@ -153,7 +153,7 @@ export interface OpenBackend {
   tree?: TreeDetails;
   /** The float64 reference when --check is on, started on first use. */
   reference(): Reference | null;
-  /** The sampled check's reference past kCheckMaxUnknowns (a solve's; null otherwise), likewise. */
+  /** The sampled check's reference past kCheckMaxUnknowns (null up to it), likewise. */
   sampledReference(): SampledReference | null;
   /** A refined GPU run's float64 products (runSolve, runSpectrum) on --threads threads, started on first use. */
   float64: Float64Products;

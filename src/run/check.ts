@@ -3,10 +3,10 @@
 // (src/run/backend.ts cpuBackend); for solve and spectrum it runs in a worker (reference.ts), beside
 // the run in the app and after it in the CLI, so that a stop ends it wherever it is, while the
 // response study checks a few points in its own thread (at most kCheckMaxUnknowns, a second or
-// so). Past kCheckMaxUnknowns a solve is checked on float64 rows of M at sampled electrons instead
-// (SampledReference), in the same worker, and the response study sums such rows for each point's
-// residual in its own thread. It checks the GPU's float32 and the fast multipole tree's approximate
-// product alike.
+// so). Past kCheckMaxUnknowns a solve or a spectrum is checked on float64 rows of M at sampled
+// electrons instead (SampledReference), in the same worker, and the response study sums such rows for
+// each point's residual in its own thread. It checks the GPU's float32 and the fast multipole tree's
+// approximate product alike.
 import { seededRandom } from '../math/vectors.ts';
 import {
   blockSize,
@@ -95,14 +95,14 @@ export type Reference = Pick<MassMatrixBackend, 'momenta' | 'velocities' | 'spec
 export const kSampledCheckElectrons = 256;
 
 /**
- * The sampled check's reference: float64 rows (M x)_i at `electrons` (sampledElectrons), each
- * electron's block of rows in turn; in a worker like the dense Reference, asked after the run where
- * `afterRun`.
+ * The sampled check's reference: float64 rows (M x)_i at `electrons` (sampledElectrons), or at the
+ * electrons a request names (a Ritz vector's, ritzSample), each electron's block of rows in turn; in
+ * a worker like the dense Reference, asked after the run where `afterRun`.
  */
 export interface SampledReference {
   readonly kind: 'sampled';
   readonly electrons: Uint32Array;
-  rows(x: Float64Array): Promise<Float64Array>;
+  rows(x: Float64Array, at?: Uint32Array): Promise<Float64Array>;
   readonly afterRun?: boolean;
 }
 
@@ -166,6 +166,80 @@ export function sampledErrors(
     momenta: exactMomenta && relativeError(p, exactMomenta),
     residual: solvedRows && relativeError(solvedRows, p),
   };
+}
+
+/**
+ * Electrons a Ritz vector's check sums exactly beside the uniform sample: those where the vector is
+ * largest. An extreme mode may live on a few electrons (the lowest on a close pair, scaling study's
+ * 'localized'), which a uniform sample of 256 would miss and call converged.
+ */
+export const kHeaviestElectrons = 64;
+
+/** Where a Ritz vector's residual is summed (ritzSample), and each electron's weight in the estimate. */
+export interface RitzSample {
+  /** Increasing: the heaviest electrons and the uniform sample's others. */
+  readonly electrons: Uint32Array;
+  /** 1 for a heaviest electron, (n - heaviest) / (the uniform sample's others) for the rest. */
+  readonly weights: Float64Array;
+}
+
+/**
+ * The electrons of a Ritz vector y's check: the `heaviest` where |y_i| is largest, summed exactly,
+ * and those of the uniform sample `uniform` not among them, each standing for (n - heaviest) /
+ * (their count) electrons of the rest. The heaviest depend on y alone, so the uniform sample's others
+ * are a uniform sample of the rest, and the weighted sum of squares estimates the sum over all
+ * electrons without bias (exactly where the sample holds every electron).
+ */
+export function ritzSample(
+  system: DarwinSystem,
+  y: Float64Array,
+  uniform: Uint32Array,
+  heaviest: number = kHeaviestElectrons,
+): RitzSample {
+  const b = blockSize(system);
+  const { n } = system.configuration;
+  const weight = new Float64Array(n);
+  for (let i = 0; i < n; i++) for (let c = 0; c < b; c++) weight[i] += y[b * i + c] ** 2;
+  // The heaviest-th largest weight by a numeric sort (natively: 0.1 s at 10^6), then the
+  // electrons above it and as many at it as fill the count.
+  const count = Math.min(heaviest, n);
+  const threshold = count > 0 ? weight.slice().sort()[n - count] : Infinity;
+  const heavy = new Set<number>();
+  for (let i = 0; i < n; i++) if (weight[i] > threshold) heavy.add(i);
+  for (let i = 0; i < n && heavy.size < count; i++) if (weight[i] === threshold) heavy.add(i);
+  const others = Array.from(uniform).filter((i) => !heavy.has(i));
+  const electrons = Uint32Array.from([...heavy, ...others]).sort();
+  const rest = others.length > 0 ? (n - heavy.size) / others.length : 0;
+  return { electrons, weights: Float64Array.from(electrons, (i) => (heavy.has(i) ? 1 : rest)) };
+}
+
+/**
+ * A Ritz pair's residual from its sample: ||A y - lambda y|| / ||y|| for the spectrum's
+ * A = D^-1/2 M D^-1/2 (src/solvers/spectrum.ts), estimated from `rows`, the float64 rows of M v at
+ * `sample`'s electrons for v = D^-1/2 y (`diagonal`: D). At an unknown k there,
+ * (A y - lambda y)_k = (M v)_k / sqrt(D_k) - lambda y_k, its square weighted as ritzSample says. A is
+ * symmetric, so one of its eigenvalues lies within this of lambda (Parlett, The Symmetric Eigenvalue
+ * Problem, Thm 4.5.1): the direct sum's A has an eigenvalue that close, as far as the sample
+ * estimates the residual.
+ */
+export function sampledRitzResidual(
+  system: DarwinSystem,
+  diagonal: Float64Array,
+  sample: RitzSample,
+  ritzVector: Float64Array,
+  lambda: number,
+  rows: Float64Array,
+): number {
+  const b = blockSize(system);
+  const d = sampledEntries(diagonal, sample.electrons, b);
+  const y = sampledEntries(ritzVector, sample.electrons, b);
+  let squares = 0;
+  for (let k = 0; k < rows.length; k++) {
+    squares += sample.weights[Math.floor(k / b)] * (rows[k] / Math.sqrt(d[k]) - lambda * y[k]) ** 2;
+  }
+  let yy = 0;
+  for (const value of ritzVector) yy += value * value;
+  return Math.sqrt(squares / yy);
 }
 
 /** The reference was abandoned (the user stopped the run): the run's report says so, not an error. */

@@ -122,7 +122,11 @@ export class FloatReference {
 
   /** The sampled check's reference of one system (past kCheckMaxUnknowns): its rows at `electrons`. */
   sampled(key: string, system: DarwinSystem, electrons: Uint32Array): SampledReference {
-    return { kind: 'sampled', electrons, rows: (x) => this.#rows({ key, system, electrons, x }) };
+    return {
+      kind: 'sampled',
+      electrons,
+      rows: (x, at = electrons) => this.#rows({ key, system, electrons: at, x }),
+    };
   }
 
   /**

@@ -87,17 +87,28 @@ function spectrumFields(spectrum: SpectrumResult) {
   };
 }
 
-/** The float64 check of the extreme eigenvalues as `spectrum` writes it; null when none ran. */
+/**
+ * The float64 check of the extreme eigenvalues as `spectrum` writes it: the dense one's errors, or
+ * the sampled one's Ritz residuals with its electrons; null when none ran.
+ */
 function eigenvalueCheckJson(
-  report: Pick<SpectrumReport, 'check' | 'checkTarget'>,
+  report: Pick<SpectrumReport, 'check' | 'checkTargets'>,
 ): Record<string, unknown> | null {
-  const { check } = report;
-  return check
-    ? checkJson(
-        { lambda_min: check.lambdaMin, lambda_max: check.lambdaMax },
-        { eigenvalues: report.checkTarget },
-      )
-    : null;
+  const { check, checkTargets } = report;
+  if (!check) return null;
+  if (check.sampled === null) {
+    return checkJson(
+      { lambda_min: check.lambdaMin, lambda_max: check.lambdaMax },
+      { eigenvalues: checkTargets.eigenvalues },
+    );
+  }
+  return {
+    ...checkJson(
+      { residual_min: check.residualMin, residual_max: check.residualMax },
+      { residual: checkTargets.residual },
+    ),
+    sampled_electrons: check.sampled,
+  };
 }
 
 /** The "spectrum" object of the app's solve download: the spectrum keys and, as `spectrum` has it, its check. */

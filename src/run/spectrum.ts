@@ -1,7 +1,9 @@
 // `spectrum` as a run on any backend: the extreme eigenvalues of D^-1/2 M D^-1/2 by Lanczos and the
 // collective parameter lambda_max - 1 beside the paper's N eps (eq. 49), with the float64 check.
 // Asked for a tolerance below float32's reach, a GPU run refines both extremes by the float64
-// Rayleigh quotients of its Ritz vectors (src/run/refine.ts rayleighQuotient).
+// Rayleigh quotients of its Ritz vectors (src/run/refine.ts rayleighQuotient). Past the dense
+// reference's size the check bounds each extreme's error by its Ritz residual on float64 rows of M at
+// sampled electrons (check.ts sampledRitzResidual).
 import { massDiagonal, type DarwinSystem } from '../physics/models.ts';
 import type { MassMatrixBackend } from './backend.ts';
 import { spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
@@ -11,8 +13,11 @@ import {
   kCheckTargets,
   kReferenceLanczosTol,
   pendingReference,
+  ritzSample,
+  sampledRitzResidual,
   type CheckClock,
   type Reference,
+  type SampledReference,
 } from './check.ts';
 import { float64Products, rayleighQuotient, refines, type Float64Products } from './refine.ts';
 
@@ -33,11 +38,15 @@ export interface SpectrumRequest {
   readonly float64?: Float64Products;
 }
 
-/** Errors of the extreme eigenvalues, relative to the largest |lambda| (check.ts eigenvalueErrors). */
-export interface SpectrumCheck {
-  readonly lambdaMin: number;
-  readonly lambdaMax: number;
-}
+/**
+ * The float64 check, relative to the largest |lambda|: the dense one's errors of the extreme
+ * eigenvalues (check.ts eigenvalueErrors, `sampled` null), or the sampled one's residuals of the two
+ * extreme Ritz pairs (sampledRitzResidual: an eigenvalue of the direct sum's A lies within each),
+ * with the uniform sample's size.
+ */
+export type SpectrumCheck =
+  | { readonly sampled: null; readonly lambdaMin: number; readonly lambdaMax: number }
+  | { readonly sampled: number; readonly residualMin: number; readonly residualMax: number };
 
 /** What the float64 Rayleigh quotients made of the Ritz values (the unrefined stay in spectrum.lanczos). */
 export interface RitzRefinement {
@@ -54,23 +63,30 @@ export interface SpectrumReport<S extends SpectrumResult = SpectrumResult> {
   readonly refinement: RitzRefinement | null;
   /** null when not checked or when the check was stopped (then checkStopped). */
   readonly check: SpectrumCheck | null;
-  /** What the check's errors are held to (src/run/check.ts backendCheckTargets). */
-  readonly checkTarget: number;
+  /**
+   * What the check's errors are held to (src/run/check.ts backendCheckTargets): the eigenvalues', and
+   * the sampled Ritz residuals' 10 max(tol, the unrefined eigenvalues') (a Ritz vector is float32's
+   * on the GPU even where its eigenvalue is refined).
+   */
+  readonly checkTargets: { readonly eigenvalues: number; readonly residual: number };
   readonly checkStopped: boolean;
   readonly timing: { lanczos: number; check?: number };
 }
 
 /**
- * Runs Lanczos on `backend`, checked against `reference` when one is given. The reference gets the
+ * Runs Lanczos on `backend`, checked by `checkedBy` when one is given. The dense reference gets the
  * same start vector and step limit, and a tolerance of at most 1e-10: float32 cannot resolve
  * eigenvalues much better than 1e-7, so whatever tolerance the backend ran at, the check measures it.
+ * The sampled one sums rows of M at its electrons for the two extreme Ritz vectors, after the run.
  */
 export async function runSpectrum(
   system: DarwinSystem,
   backend: MassMatrixBackend,
   request: SpectrumRequest,
-  reference: Reference | null = null,
+  checkedBy: Reference | SampledReference | null = null,
 ): Promise<SpectrumReport> {
+  const sampled = checkedBy?.kind === 'sampled' ? checkedBy : null;
+  const reference = checkedBy?.kind !== 'sampled' ? checkedBy : null;
   const { tol, maxIterations, basisSize, seed } = request;
   const checkClock: CheckClock = { milliseconds: 0 };
   const exact = pendingReference(
@@ -94,14 +110,14 @@ export async function runSpectrum(
     basisSize,
     seed,
     onIteration: request.onIteration,
-    ...(refine && { ritzVectors: true }),
+    ...((refine || sampled) && { ritzVectors: true }),
   });
   let spectrum: SpectrumResult = ritz;
   let refinement: RitzRefinement | null = null;
   const vectors = ritz.lanczos.ritzVectors;
+  const diagonal = massDiagonal(system);
   if (refine && vectors) {
     const product = (request.float64 ?? float64Products())(system, backend.tree);
-    const diagonal = massDiagonal(system);
     const min = await rayleighQuotient(product, diagonal, vectors.min);
     const max = await rayleighQuotient(product, diagonal, vectors.max);
     const { lanczos } = ritz;
@@ -116,15 +132,38 @@ export async function runSpectrum(
     request.onCheck?.();
     const reference64 = await exact();
     if (reference64) {
-      check = eigenvalueErrors(spectrum, reference64);
+      check = { sampled: null, ...eigenvalueErrors(spectrum, reference64) };
+      timing.check = checkClock.milliseconds;
+    } else checkStopped = true;
+  } else if (sampled) {
+    request.onCheck?.();
+    const scale = Math.max(Math.abs(spectrum.lambdaMin), Math.abs(spectrum.lambdaMax));
+    // Each extreme Ritz vector y's rows of M v, v = D^-1/2 y, at its sample; null once stopped.
+    const residual = async (y: Float64Array, lambda: number) => {
+      const sample = ritzSample(system, y, sampled.electrons);
+      const v = y.map((value, k) => value / Math.sqrt(diagonal[k]));
+      const rows = await pendingReference(() => sampled.rows(v, sample.electrons), checkClock)();
+      return rows && sampledRitzResidual(system, diagonal, sample, y, lambda, rows) / scale;
+    };
+    // No Ritz vectors: the run stopped before its first step. A check stopped at the first vector
+    // asks nothing more.
+    const residualMin = vectors ? await residual(vectors.min, spectrum.lambdaMin) : null;
+    const residualMax =
+      vectors && residualMin !== null ? await residual(vectors.max, spectrum.lambdaMax) : null;
+    if (residualMin !== null && residualMax !== null) {
+      check = { sampled: sampled.electrons.length, residualMin, residualMax };
       timing.check = checkClock.milliseconds;
     } else checkStopped = true;
   }
   // Weyl: the tree's error moves each eigenvalue by at most its norm, t of the largest |lambda|. A
   // refined pair is held to the tolerance asked (as a refined solve is: solveCheckTargets), not to
   // float32's, so that a refinement gone wrong fails its check.
-  const { eigenvalues: checkTarget } = refinement
-    ? { eigenvalues: Math.max(10 * tol, 1e-12, backend.tree?.tolerance ?? 0) }
-    : backendCheckTargets(backend, { eigenvalues: kCheckTargets.eigenvalues }, (t) => ({ eigenvalues: t }));
-  return { system, spectrum, refinement, check, checkTarget, checkStopped, timing };
+  const unrefined = backendCheckTargets(backend, { eigenvalues: kCheckTargets.eigenvalues }, (t) => ({
+    eigenvalues: t,
+  })).eigenvalues;
+  const checkTargets = {
+    eigenvalues: refinement ? Math.max(10 * tol, 1e-12, backend.tree?.tolerance ?? 0) : unrefined,
+    residual: 10 * Math.max(tol, unrefined),
+  };
+  return { system, spectrum, refinement, check, checkTargets, checkStopped, timing };
 }

@@ -1,6 +1,9 @@
 // A FloatReference whose "worker" is referenceAnswerer on this thread: the messages of
 // src/run/reference.ts go both ways as they would to a Web Worker or a worker thread, without one.
 import { FloatReference, referenceAnswerer, type ReferenceRequest } from '../../src/run/reference.ts';
+import { sampledMassRows, type SampledReference } from '../../src/run/check.ts';
+import type { DarwinSystem } from '../../src/physics/models.ts';
+import type { SpectrumCheck, SpectrumReport } from '../../src/run/spectrum.ts';
 
 export function inProcessReference(): { reference: FloatReference; sent: ReferenceRequest[] } {
   const answer = referenceAnswerer(() => undefined);
@@ -13,4 +16,24 @@ export function inProcessReference(): { reference: FloatReference; sent: Referen
     terminate: () => undefined,
   }));
   return { reference, sent };
+}
+
+/** A spectrum's dense check, its eigenvalues' errors (a test fails where it has none or a sampled one). */
+export function denseSpectrumCheck(report: SpectrumReport): Extract<SpectrumCheck, { sampled: null }> {
+  const { check } = report;
+  if (check?.sampled !== null) throw new Error(`expected the dense check, got ${JSON.stringify(check)}`);
+  return check;
+}
+
+/** A spectrum's sampled check, its Ritz residuals (a test fails where it has none or a dense one). */
+export function sampledSpectrumCheck(report: SpectrumReport): Extract<SpectrumCheck, { sampled: number }> {
+  const { check } = report;
+  if (!check || check.sampled === null)
+    throw new Error(`expected the sampled check, got ${JSON.stringify(check)}`);
+  return check;
+}
+
+/** The sampled reference of `system` in this thread: float64 rows of M at `electrons` (or at `at`). */
+export function sampledRows(system: DarwinSystem, electrons: Uint32Array): SampledReference {
+  return { kind: 'sampled', electrons, rows: async (x, at = electrons) => sampledMassRows(system, x, at) };
 }

@@ -2,6 +2,7 @@
 // collective parameter lambda_max - 1 beside the paper's N eps = N r_e / R (eq. 49).
 import { parseLanczosSeed, parseMaxIterations, parseNumber, parseTolerance } from '../../run/inputs.ts';
 import { spectrumJson } from '../../run/report.ts';
+import { kHeaviestElectrons } from '../../run/check.ts';
 import { runSpectrum } from '../../run/spectrum.ts';
 import { kDefaultLanczosBasis, kMinLanczosBasis } from '../../solvers/lanczos.ts';
 import { backendChoice, checkRefinementFits, kBackendHelp, kBackendOptions, openBackend } from '../engine.ts';
@@ -70,9 +71,20 @@ export async function spectrumCommand(argv: string[], progress: Progress): Promi
           progress.update(`Lanczos step ${k}: [${low.toPrecision(8)}, ${high.toPrecision(8)}]`),
         float64: opened.float64,
       },
-      opened.reference(),
+      opened.reference() ?? opened.sampledReference(),
     );
     progress.done();
+    const { check } = report;
+    if (check) {
+      const e = (value: number) => value.toExponential(2);
+      progress.log(
+        check.sampled === null
+          ? `check: lambda_min ${e(check.lambdaMin)}, lambda_max ${e(check.lambdaMax)}`
+          : `check: Ritz residual lambda_min ${e(check.residualMin)}, lambda_max ${e(check.residualMax)} ` +
+              `(float64 rows at ${check.sampled} sampled electrons and the ${kHeaviestElectrons} where each ` +
+              `Ritz vector is largest; an eigenvalue of the direct sum lies within each)`,
+      );
+    }
     const summary = spectrumJson(report, {
       device: opened.device,
       matrix: opened.matrix,
