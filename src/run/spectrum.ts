@@ -2,8 +2,8 @@
 // collective parameter lambda_max - 1 beside the paper's N eps (eq. 49), with the float64 check.
 // Asked for a tolerance below float32's reach, a GPU run refines both extremes by the float64
 // Rayleigh quotients of its Ritz vectors (src/run/refine.ts rayleighQuotient). Past the dense
-// reference's size the check bounds each extreme's error by its Ritz residual on float64 rows of M at
-// sampled electrons (check.ts sampledRitzResidual).
+// reference's size the check is each extreme Ritz pair's residual on float64 rows of M at sampled
+// electrons (check.ts sampledRitzResidual): an eigenvalue of the direct sum lies within it.
 import { massDiagonal, type DarwinSystem } from '../physics/models.ts';
 import type { MassMatrixBackend } from './backend.ts';
 import { spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
