@@ -305,7 +305,7 @@ function ritzChecked(spectrum) {
   return [
     `Its Ritz vector's residual ‖Ay − λy‖/‖y‖ against the direct sum's float64 rows (${spectrum.check.sampled_electrons}`,
     `sampled electrons and those where the vector is largest) is ${residual.toExponential(1)} of λ_max: the direct`,
-    `sum has an eigenvalue whose λ/N lies within ${shift.toExponential(1)} of this one.`,
+    `sum has an eigenvalue whose (λ − 1)/N lies within ${shift.toExponential(1)} of this λ_max/N.`,
   ];
 }
 
