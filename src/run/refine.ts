@@ -309,6 +309,14 @@ export interface RefinedEigenvalue {
 }
 
 /**
+ * v = D^-1/2 y: the velocities of a Ritz vector y of A = D^-1/2 M D^-1/2, whose products M v give
+ * its residual D^-1/2 (M v - lambda D v) (rayleighQuotient, and check.ts sampledRitzResidual).
+ */
+export function ritzVelocities(ritzVector: Float64Array, diagonal: Float64Array): Float64Array {
+  return ritzVector.map((y, k) => y / Math.sqrt(diagonal[k]));
+}
+
+/**
  * The float64 Rayleigh quotient of a Ritz vector y of A = D^-1/2 M D^-1/2 (the spectrum's matrix,
  * src/solvers/spectrum.ts): with v = D^-1/2 y, lambda = y^T A y / y^T y = v^T M v / v^T D v, and the
  * residual ||A y - lambda y|| / ||y|| = ||D^-1/2 (M v - lambda D v)|| / ||y||, which bounds the
@@ -322,7 +330,7 @@ export async function rayleighQuotient(
   diagonal: Float64Array,
   ritzVector: Float64Array,
 ): Promise<RefinedEigenvalue> {
-  const v = ritzVector.map((y, k) => y / Math.sqrt(diagonal[k]));
+  const v = ritzVelocities(ritzVector, diagonal);
   const mv = await product(v);
   const lambda = dot(v, mv) / dot(ritzVector, ritzVector);
   const r = mv.map((value, k) => (value - lambda * diagonal[k] * v[k]) / Math.sqrt(diagonal[k]));

@@ -19,7 +19,13 @@ import {
   type Reference,
   type SampledReference,
 } from './check.ts';
-import { float64Products, rayleighQuotient, refines, type Float64Products } from './refine.ts';
+import {
+  float64Products,
+  rayleighQuotient,
+  refines,
+  ritzVelocities,
+  type Float64Products,
+} from './refine.ts';
 
 export interface SpectrumRequest {
   /** Relative accuracy of the extreme eigenvalues. */
@@ -141,7 +147,7 @@ export async function runSpectrum(
     // Each extreme Ritz vector y's rows of M v, v = D^-1/2 y, at its sample; null once stopped.
     const residual = async (y: Float64Array, lambda: number) => {
       const sample = ritzSample(system, y, sampled.electrons);
-      const v = y.map((value, k) => value / Math.sqrt(diagonal[k]));
+      const v = ritzVelocities(y, diagonal);
       const rows = await pendingReference(() => sampled.rows(v, sample.electrons), checkClock)();
       return rows && sampledRitzResidual(system, diagonal, sample, y, lambda, rows) / scale;
     };
