@@ -301,10 +301,12 @@ function withoutEmptyColumns(markdown) {
 function ritzChecked(spectrum) {
   const residual = spectrum.check?.residual_max;
   if (typeof residual !== 'number') return [];
-  const shift = (residual * spectrum.lambda_max) / spectrum.configuration.n;
+  // The check's residuals are relative to the largest |lambda|.
+  const scale = Math.max(Math.abs(spectrum.lambda_min), Math.abs(spectrum.lambda_max));
+  const shift = (residual * scale) / spectrum.configuration.n;
   return [
     `Its Ritz vector's residual ‖Ay − λy‖/‖y‖ against the direct sum's float64 rows (${spectrum.check.sampled_electrons}`,
-    `sampled electrons and those where the vector is largest) is ${residual.toExponential(1)} of λ_max: the direct`,
+    `sampled electrons and those where the vector is largest) is ${residual.toExponential(1)} of the largest |λ|: the direct`,
     `sum has an eigenvalue whose (λ − 1)/N lies within ${shift.toExponential(1)} of this λ_max/N.`,
   ];
 }

@@ -745,7 +745,8 @@ export class Session {
     this.#diagnostics.spectrumDone(result, stopped);
     this.#results.spectrum = report;
     this.#results.system ??= system;
-    // The dense check's errors of the extremes, or the sampled one's Ritz residuals that bound them.
+    // The dense check's errors of the extremes, or the sampled one's Ritz residuals (an eigenvalue of
+    // the direct sum within each).
     const { check, checkTargets } = report;
     const [value, target] = !check
       ? [null, 0]
