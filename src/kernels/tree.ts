@@ -212,8 +212,14 @@ export function m2lNodeOrder(lists: TreeGeometry['lists'], nodeCount: number): U
   );
 }
 
-/** The index tables, node ranges, lists and electron order of `tree` in one u32 array. */
-export function packTreeTables(tree: TreeGeometry): {
+/**
+ * The index tables, node ranges, lists and electron order of `tree` in one u32 array, with the M2L
+ * pass's node order (m2lNodeOrder, which treeStages prices in the same order).
+ */
+export function packTreeTables(
+  tree: TreeGeometry,
+  m2lNodes = m2lNodeOrder(tree.lists, tree.nodeCount),
+): {
   data: Uint32Array;
   offsets: Record<TreeTableName, number>;
 } {
@@ -268,7 +274,7 @@ export function packTreeTables(tree: TreeGeometry): {
     columnsX: shiftColumns(tables, 0),
     columnsY: shiftColumns(tables, 1),
     columnsZ: shiftColumns(tables, 2),
-    m2lNodes: m2lNodeOrder(lists, tree.nodeCount),
+    m2lNodes,
   };
   const offsets = {} as Record<TreeTableName, number>;
   let length = 0;
@@ -609,7 +615,12 @@ export interface TreeStage {
  * pairs in all, 1.5·10^9 of them the near field, 1.6·10^8 M2L, 1.1·10^8 the rest); in a tree forced
  * to small leaves and every M2L (the tests') M2M and L2L weigh most.
  */
-export function treeStages(tree: TreeGeometry, far: boolean, unrolled = false): TreeStage[] {
+export function treeStages(
+  tree: TreeGeometry,
+  far: boolean,
+  unrolled = false,
+  m2lNodes = m2lNodeOrder(tree.lists, tree.nodeCount),
+): TreeStage[] {
   const { tables, lists, nodeStart, nodeEnd, firstLeaf, depth } = tree;
   const perTerm = (unrolled ? kCpuTreeLeaves : kGpuTreeLeaves).translationCostPerTerm;
   const terms = tables.termCount;
@@ -655,12 +666,11 @@ export function treeStages(tree: TreeGeometry, far: boolean, unrolled = false): 
     }
     const contraction = (tree.planar ? tables.planarIndex.length : tables.m2lIndex.length) * perTerm;
     // Its "nodes" are positions in m2lNodeOrder, as the pass reads them.
-    const order = m2lNodeOrder(lists, tree.nodeCount);
     stages.push({
       entry: 'tree_m2l',
       firstNode: 0,
       work: Float64Array.from(
-        order,
+        m2lNodes,
         (node) => (lists.m2lOffset[node + 1] - lists.m2lOffset[node]) * contraction,
       ),
     });
@@ -861,7 +871,8 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
     validateSystem(system);
     const { device } = context;
     const tree = gpuTreeGeometry(system, context.profile.treeLeaves, options);
-    const packed = packTreeTables(tree);
+    const m2lNodes = m2lNodeOrder(tree.lists, tree.nodeCount);
+    const packed = packTreeTables(tree, m2lNodes);
     const planned = treeStorageBuffers(tree, packed.data);
     options.checkFits?.(storageBytes(planned), tree);
     const owned: GPUBuffer[] = [];
@@ -925,7 +936,7 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
           blocked && far
             ? unrolledEntries(device, tables, tree.planar, kGpuModelCode[gpuModel(system)])
             : null;
-        const stages = treeStages(tree, far, unrolled !== null);
+        const stages = treeStages(tree, far, unrolled !== null, m2lNodes);
         const pieceWork =
           options.pieceWork ?? chunkPairs(context) * (context.profile.runsOnCpu ? kCpuTreePieceChunks : 1);
         if (!(pieceWork > 0)) throw new RangeError(`pieceWork must be positive, got ${pieceWork}`);
