@@ -7,7 +7,7 @@ import { checkFileElectrons, inPanelWords, kMaxElectrons, parseLarmorN, parseN }
 import { linearTickLabels } from '../src/app/diagnostics.ts';
 import { kMaxFileBytes, loadedText } from '../src/app/files.ts';
 import { checkDenseFits, checkTreeFits } from '../src/engine/backend.ts';
-import { checkFloat32System } from '../src/engine/float32.ts';
+import { checkFloat32System } from '../src/run/float32.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { resultCsv, toJson } from '../src/io/formats.ts';
 import { InputError } from '../src/physics/input-error.ts';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { parseFieldTesla, parseHalfHeight, parseLarmorRadius } from '../src/app/state.ts';
-import { checkFloat32FieldSum } from '../src/engine/float32.ts';
+import { checkFloat32FieldSum } from '../src/run/float32.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import { cylinderLondonParameter } from '../src/physics/biot-savart.ts';
 import { larmorJson } from '../src/studies/larmor/report.ts';

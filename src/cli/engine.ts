@@ -37,7 +37,7 @@ import {
   type TreeDetails,
 } from '../run/backend.ts';
 import { kCpuDevice, type DeviceSummary } from '../io/formats.ts';
-import { checkFloat32System } from '../engine/float32.ts';
+import { checkFloat32System } from '../run/float32.ts';
 import {
   checkDecision,
   kCheckMaxUnknowns,
@@ -83,7 +83,7 @@ export const kBackendHelp = `Backend:
                             budget, past it matrix-free, and the tree from the device's
                             crossover N on (${kTreeCrossover.gpu} electrons, ${kTreeCrossover.cpu} on a CPU adapter)
                             where the built tree costs at most ${100 * kTreeWorkShare}% of the pairs (not a ball
-                            below ~75 000); on the CPU dense up to ${kCpuTreeMinUnknowns - 1} unknowns while it
+                            below ~45 000 on a CPU adapter, ~75 000 on a GPU); on the CPU dense up to ${kCpuTreeMinUnknowns - 1} unknowns while it
                             fits, else the tree                                          [auto]
   --tree-tol T              relative error of the tree's product T x, normwise (with   [${kDefaultTreeTolerance.toExponential(0)}]
                             --matrix tree or auto)

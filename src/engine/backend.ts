@@ -28,7 +28,7 @@ import { solveWith } from '../solvers/solve.ts';
 import { spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolverName } from '../solvers/types.ts';
 import { lanczosColumns, lanczosHeldVectors } from '../solvers/lanczos.ts';
-import { checkFloat32Epsilon, checkFloat32System } from './float32.ts';
+import { checkFloat32Epsilon, checkFloat32System } from '../run/float32.ts';
 import { gpuConjugateGradient } from './cg.ts';
 import {
   addStats,

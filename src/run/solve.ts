@@ -3,7 +3,7 @@
 // and the app call this and differ only in how they show progress and the report. A float32 backend
 // asked for less than kRefinementRtol refines in float64 (src/run/refine.ts), and then also forms the
 // momenta with the float64 product.
-import { checkFloat32Vector } from '../engine/float32.ts';
+import { checkFloat32Vector } from './float32.ts';
 import { massDiagonal, type DarwinSystem } from '../physics/models.ts';
 import { energies, relativeError, type Energies } from '../physics/observables.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';

@@ -13,7 +13,7 @@ import {
   type Dimension,
   type ModelName,
 } from '../../physics/models.ts';
-import { checkFloat32System } from '../../engine/float32.ts';
+import { checkFloat32System } from '../../run/float32.ts';
 import { kDriveNames, validateDrive, type DriveName } from '../../physics/response.ts';
 import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
 import { checkNoneRepeated, integerRangeProblem } from '../study.ts';
