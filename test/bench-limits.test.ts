@@ -1,12 +1,14 @@
-// bench's limits: a size whose matrix rows (the copy's and fill's arrays, the dense M) cannot fit is
-// refused in one line before any row runs, naming what they need, what the host or device has and
+// bench's limits: a size whose rows (the copy's and fill's arrays, the dense M; matvec_free's positions
+// and vectors, matvec_tree's tree) cannot fit is refused in one line before any row runs, naming what they need, what the host or device has and
 // the rows that would run; and --dim 2 benches a planar configuration on both devices alike. Every
 // refused size here is refused before it allocates anything.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { denseAllocation } from '../src/engine/backend.ts';
+import { denseAllocation, treeAllocation } from '../src/engine/backend.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { denseMatrixBytes, matrixShape } from '../src/kernels/mass-matrix.ts';
 import { unknowns, validateSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
+import { kDefaultTreeTolerance } from '../src/physics/tree-build.ts';
+import { treeBytesPerElectron } from '../src/run/backend.ts';
 import { checkCpuBenchFits } from '../src/cli/commands/bench-cpu.ts';
 import { benchSystem, checkGpuBenchFits, type BenchKernel } from '../src/cli/commands/bench.ts';
 import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
@@ -46,9 +48,24 @@ describe('the bench refuses what cannot fit, before any row runs', () => {
     expect(() => checkCpuBenchFits(options, memory(16 * size * size - 1))).toThrow(
       /^bench --device cpu --n 1000: copy needs 0\.144 GB for the copy's two float64 arrays as large as the 3000 x 3000 M, more than the 0\.144 GB of the test budget;/,
     );
-    // The rows without a matrix-sized array are never refused.
-    const fast = { ...options, only: only('matvec_free', 'matvec_tree') };
-    expect(() => checkCpuBenchFits(fast, memory(0))).not.toThrow();
+  });
+
+  test('--device cpu: matvec_free holds the positions and eight vectors, matvec_tree the tree besides', () => {
+    const options = { sizes: [1000], model: 'vector', dim: 3 } as const;
+    const vectors = 8 * (3 * 1000 + 8 * size);
+    const free = { ...options, only: only('matvec_free') };
+    expect(() => checkCpuBenchFits(free, memory(vectors))).not.toThrow();
+    expect(() => checkCpuBenchFits(free, memory(vectors - 1))).toThrow(
+      /^bench --device cpu --n 1000: matvec_free needs [0-9.]+ GB for the positions, the product's vectors, more than the [0-9.]+ GB of the test budget$/,
+    );
+    // The tree's arrays at the default tolerance, ~1.7 kB an electron (treeBytesPerElectron).
+    const tree = vectors + treeBytesPerElectron(kDefaultTreeTolerance) * 1000;
+    expect(tree - vectors).toBeGreaterThan(1000 * 1500);
+    const both = { ...options, only: only('matvec_free', 'matvec_tree') };
+    expect(() => checkCpuBenchFits(both, memory(tree))).not.toThrow();
+    expect(() => checkCpuBenchFits(both, memory(tree - 1))).toThrow(
+      /^bench --device cpu --n 1000: matvec_free,matvec_tree need [0-9.]+ GB for the positions, the products' vectors and the tree, more than/,
+    );
   });
 
   test('GPU: M, the copy buffers as large, and a second M for the other dense matvec variants', () => {
@@ -74,7 +91,17 @@ describe('the bench refuses what cannot fit, before any row runs', () => {
       );
       expect(fits(4 * matrix + vectors, ['matvec_dense'], features)).not.toThrow();
     }
-    expect(fits(0, ['matvec_free', 'matvec_tree', 'response_sweep'])).not.toThrow();
+    expect(fits(0, ['response_sweep'])).not.toThrow();
+    // The positions and vectors, and the tree's buffers beside them (treeAllocation), at the largest N.
+    const tree = treeAllocation(system).tree;
+    expect(fits(vectors, ['matvec_free'])).not.toThrow();
+    expect(fits(vectors - 1, ['matvec_free'])).toThrow(
+      /^bench --n 1000: matvec_free needs [0-9.]+ GB for the positions and vectors, more than the [0-9.]+ GB of the test budget$/,
+    );
+    expect(fits(vectors + tree, ['matvec_free', 'matvec_tree'])).not.toThrow();
+    expect(fits(vectors + tree - 1, ['matvec_free', 'matvec_tree'])).toThrow(
+      /^bench --n 1000: matvec_free,matvec_tree need [0-9.]+ GB for the positions and vectors, the tree and its expansions, more than/,
+    );
   });
 
   test('GPU: a buffer as large as M past the device largest storage buffer', () => {
@@ -87,6 +114,23 @@ describe('the bench refuses what cannot fit, before any row runs', () => {
       /^bench --n 2000: fill needs the copy's two buffers of 0\.144 GB each, as large as the 6000 x 6000 float32 M, past the device's largest storage buffer of 0\.134 GB;/,
     );
     expect(() => checkGpuBenchFits(context, [1000], 'vector', 3, only('fill'))).not.toThrow();
+    // The matrix-free positions, 16 bytes an electron, past 2^27 bytes from 2^23 electrons.
+    expect(() => checkGpuBenchFits(context, [2 ** 23 + 1], 'vector', 3, only('matvec_free'))).toThrow(
+      /^bench --n 8388609: matvec_free: --matrix free with 8388609 electrons needs a buffer of 134217744 bytes, more than the 134217728 bytes .*: it holds at most N = 8388608 here$/,
+    );
+    expect(() => checkGpuBenchFits(context, [2 ** 23], 'vector', 3, only('matvec_free'))).not.toThrow();
+  });
+
+  test('--n past the 10^8 electrons of every command, and the tree of 10^8 on the CPU: one line, at once', () => {
+    expectRefused(
+      bench('--device', 'cpu', '--n', '100000001', '--only', 'matvec_free'),
+      /^error: --n must be an integer in 2\.\.100000000, got 100000001$/,
+    );
+    // Where it was killed for memory (24 GB resident) building the tree: 1.7 kB an electron.
+    expectRefused(
+      bench('--device', 'cpu', '--n', '100000000', '--only', 'matvec_tree'),
+      /^error: bench --device cpu --n 100000000: matvec_tree needs 1[0-9]{2}\.[0-9] GB for the positions, the products' vectors and the tree, more than the [0-9.]+ GB of free host memory$/,
+    );
   });
 
   test('--device cpu --n 100000 --only copy: one line, exit 2, where it crashed allocating 1.4 TB', () => {

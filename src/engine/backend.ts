@@ -2,7 +2,7 @@
 // (src/kernels/mass-matrix.ts), matrix-free (src/kernels/matvec-free.ts) or the fast multipole
 // product (src/kernels/tree.ts), and the Krylov solvers of this folder. Results have the CPU's shapes plus a `gpu` field of run statistics.
 import { InputError } from '../physics/input-error.ts';
-import { blockSize, massDiagonal, unknowns, type DarwinSystem } from '../physics/models.ts';
+import { blockSize, massDiagonal, unknowns, type DarwinSystem, type SystemSize } from '../physics/models.ts';
 import { alignTo, createVector } from '../gpu/buffers.ts';
 import { GpuError, withErrorScopes, type GpuContext, type GpuLimits } from '../gpu/device.ts';
 import { readFloat32 } from '../gpu/readback.ts';
@@ -79,14 +79,14 @@ export interface DenseAllocation {
  * The GPU memory the dense backend of `system` takes at its largest: the matrix, a solve's vectors,
  * a spectrum's basis.
  */
-export function denseAllocation(system: DarwinSystem): DenseAllocation {
+export function denseAllocation(system: SystemSize): DenseAllocation {
   const matrix = denseMatrixBytes(matrixShape(system));
   const { vectors, lanczosBasis } = runAllocation(system);
   return { matrix, vectors, lanczosBasis, total: matrix + vectors + lanczosBasis };
 }
 
 /** Beside any operator: the positions, D, a run's vectors and staging, and the Lanczos basis. */
-function runAllocation(system: DarwinSystem): { vectors: number; lanczosBasis: number } {
+function runAllocation(system: SystemSize): { vectors: number; lanczosBasis: number } {
   const size = unknowns(system);
   return {
     vectors: kPositionStride * system.configuration.n + kRunVectors * 16 * Math.ceil(size / 4),
@@ -108,7 +108,7 @@ export interface TreeAllocation {
  * The GPU memory the tree backend of `system` takes at its largest, O(N): the tree and its
  * expansions at tolerance `tolerance`, a solve's vectors, a spectrum's basis.
  */
-export function treeAllocation(system: DarwinSystem, tolerance = kDefaultTreeTolerance): TreeAllocation {
+export function treeAllocation(system: SystemSize, tolerance = kDefaultTreeTolerance): TreeAllocation {
   const { vectors, lanczosBasis } = runAllocation(system);
   const tree = treeBytes(system.configuration.n, tolerance);
   return { tree, vectors, lanczosBasis, total: tree + vectors + lanczosBasis };
@@ -254,7 +254,7 @@ function largestBuffer(n: number, block: number, plan: BufferPlan): number {
  * 10^8 electrons, 1.6 GB, against SwiftShader's 1 GiB; the 96-vector Lanczos basis from 9.3·10^5
  * electrons in 3D). Nothing is allocated.
  */
-export function checkBuffersFit(limits: BufferLimits, system: DarwinSystem, plan: BufferPlan): void {
+export function checkBuffersFit(limits: BufferLimits, system: SystemSize, plan: BufferPlan): void {
   const limit = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
   const { n } = system.configuration;
   const block = blockSize(system);

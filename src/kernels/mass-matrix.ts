@@ -13,7 +13,14 @@
 // maxStorageBufferBindingSize bytes (128 MiB by default, 1 GiB on SwiftShader): block k holds rows
 // [k rowsPerBlock, k rowsPerBlock + rowCount) and entry (row, col) sits at float index
 // (row - rowStart) * stride + col of its buffer.
-import { blockSize, massDiagonal, unknowns, validateSystem, type DarwinSystem } from '../physics/models.ts';
+import {
+  blockSize,
+  massDiagonal,
+  unknowns,
+  validateSystem,
+  type DarwinSystem,
+  type SystemSize,
+} from '../physics/models.ts';
 import { alignTo, createBuffer } from '../gpu/buffers.ts';
 import { GpuError, withErrorScopes, type GpuContext, type GpuLimits } from '../gpu/device.ts';
 import { readBuffer } from '../gpu/readback.ts';
@@ -41,7 +48,7 @@ export interface MatrixShape {
   readonly blockSize: number;
 }
 
-export function matrixShape(system: Pick<DarwinSystem, 'configuration' | 'model' | 'dim'>): MatrixShape {
+export function matrixShape(system: SystemSize): MatrixShape {
   return { n: system.configuration.n, blockSize: blockSize(system) };
 }
 

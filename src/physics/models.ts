@@ -34,8 +34,13 @@ export function blockSize(system: Pick<DarwinSystem, 'model' | 'dim'>): 1 | 2 | 
   return system.model === 'azimuthal' ? 1 : system.dim;
 }
 
+/** What sizes M and its buffers: N and the model, without the positions. */
+export type SystemSize = Pick<DarwinSystem, 'model' | 'dim'> & {
+  readonly configuration: Pick<Configuration, 'n'>;
+};
+
 /** Size of M: N times the block size. */
-export function unknowns(system: DarwinSystem): number {
+export function unknowns(system: SystemSize): number {
   return system.configuration.n * blockSize(system);
 }
 

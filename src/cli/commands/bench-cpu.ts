@@ -11,8 +11,10 @@ import {
   type DarwinSystem,
   type Dimension,
   type ModelName,
+  type SystemSize,
 } from '../../physics/models.ts';
-import { allocatedArrays, buildTree, sharedArrays } from '../../physics/tree-build.ts';
+import { InputError } from '../../physics/input-error.ts';
+import { allocatedArrays, buildTree, kDefaultTreeTolerance, sharedArrays } from '../../physics/tree-build.ts';
 import { treeProduct } from '../../physics/treecode.ts';
 import { velocityPattern } from '../../physics/velocities.ts';
 import {
@@ -27,7 +29,7 @@ import { pairBlocks, rowBlocks, type WorkerPool } from '../../parallel/pool.ts';
 import { conjugateGradient } from '../../solvers/cg.ts';
 import { denseMatrix } from '../../solvers/dense.ts';
 import { median } from '../../gpu/timing.ts';
-import { gigabytes } from '../../run/backend.ts';
+import { gigabytes, treeBytesPerElectron } from '../../run/backend.ts';
 import type { Progress } from '../progress.ts';
 import {
   assemblyFlops,
@@ -270,18 +272,30 @@ function benchCpuSize(
 /**
  * Refuses, before any row runs, a size whose matrix rows the host cannot hold: the dense float64 M
  * past kMaxDenseSize unknowns (its assembly's limit), or the copy's two float64 arrays as large as
- * M, the most that benchCpuSize holds at once (16 size^2 bytes), past `memory`. Nothing is
- * allocated: a 1.4 TB copy is refused at once, not by a failed allocation.
+ * M, the most that benchCpuSize holds at once (16 size^2 bytes), past `memory`; and a size whose
+ * matvec_free or matvec_tree cannot fit `memory` (fastRowsNeed). Nothing is allocated, not even the
+ * positions: a 1.4 TB copy or the tree of 10^8 electrons is refused at once, not by the OOM killer.
  */
 export function checkCpuBenchFits(
   { sizes, model, dim, only }: Pick<CpuBenchOptions, 'sizes' | 'model' | 'dim' | 'only'>,
   memory: DeviceMemory,
 ): void {
+  for (const n of sizes) {
+    const fast = fastRowsNeed({ configuration: { n }, model, dim }, only);
+    if (fast !== null && fast.bytes > memory.availableBytes()) {
+      throw new InputError(
+        `bench --device cpu --n ${n}: ${fast.rows.join(',')} ${fast.rows.length > 1 ? 'need' : 'needs'} ` +
+          `${gigabytes(fast.bytes)} for the positions, ${fast.what}, more than the ` +
+          `${gigabytes(memory.availableBytes())} of ${memory.source}`,
+        'n',
+      );
+    }
+  }
   const rows = matrixRowsAsked(only, 'cpu');
   if (rows.length === 0) return;
   const dense = rows.filter((kernel) => kDenseRows.includes(kernel));
   for (const n of sizes) {
-    const size = unknowns(benchSystem(n, model, dim));
+    const size = unknowns({ configuration: { n }, model, dim });
     if (dense.length > 0 && size > kMaxDenseSize) {
       throw benchRefusal(
         'cpu',
@@ -302,6 +316,27 @@ export function checkCpuBenchFits(
       );
     }
   }
+}
+
+/**
+ * What matvec_free and matvec_tree (benchFastProducts) hold, where `only` asks for either: the
+ * positions and the eight float64 vectors of the two products (x, w and each product of them), and
+ * the tree's arrays at the default tolerance (treeBytesPerElectron).
+ */
+function fastRowsNeed(
+  system: SystemSize,
+  only: ReadonlySet<BenchKernel>,
+): { rows: BenchKernel[]; bytes: number; what: string } | null {
+  const rows = (['matvec_free', 'matvec_tree'] as const).filter((kernel) => only.has(kernel));
+  if (rows.length === 0) return null;
+  const { n } = system.configuration;
+  const vectors = 8 * (3 * n + 8 * unknowns(system));
+  const tree = only.has('matvec_tree') ? treeBytesPerElectron(kDefaultTreeTolerance) * n : 0;
+  return {
+    rows,
+    bytes: vectors + tree,
+    what: tree > 0 ? "the products' vectors and the tree" : "the product's vectors",
+  };
 }
 
 /**

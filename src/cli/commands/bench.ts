@@ -1,7 +1,15 @@
 // `bench`: speed of each kernel on the current device, in one run, beside the device's own copy
 // bandwidth (a trivial WGSL vec4 copy) so that every bandwidth is also a ratio to what this device
 // can stream. A benchmark, never a test: nothing here asserts a speed.
-import { denseAllocation, gpuBackend, gpuMomenta, gpuSolve, type GpuBackend } from '../../engine/backend.ts';
+import {
+  checkBuffersFit,
+  denseAllocation,
+  gpuBackend,
+  gpuMomenta,
+  gpuSolve,
+  treeAllocation,
+  type GpuBackend,
+} from '../../engine/backend.ts';
 import { createKrylovEngine } from '../../engine/krylov.ts';
 import { createVector } from '../../gpu/buffers.ts';
 import { releaseDevice, withErrorScopes, type GpuContext } from '../../gpu/device.ts';
@@ -31,6 +39,7 @@ import {
   type DarwinSystem,
   type Dimension,
   type ModelName,
+  type SystemSize,
 } from '../../physics/models.ts';
 import type { TreeProductCounts } from '../../physics/tree-build.ts';
 import { velocityPattern } from '../../physics/velocities.ts';
@@ -40,7 +49,7 @@ import { runResponse } from '../../studies/response/run.ts';
 import { checkNoneRepeated } from '../../studies/study.ts';
 import { kResponseDefaults, responseSpec } from '../../studies/response/spec.ts';
 import { kCpuDevice } from '../../io/formats.ts';
-import { parseDevice, parseDimensionFor, type DeviceChoice } from '../../run/inputs.ts';
+import { kMaxElectrons, parseDevice, parseDimensionFor, type DeviceChoice } from '../../run/inputs.ts';
 import { kHostMemory, threadsOption } from '../engine.ts';
 import { openGpu } from '../device.ts';
 import { benchCpu, type CpuBenchOptions } from './bench-cpu.ts';
@@ -110,11 +119,13 @@ export function benchRefusal(
 }
 
 /**
- * Refuses, before any row runs, a size whose matrix rows the device cannot hold. They hold the
+ * Refuses, before any row runs, a size whose rows the device cannot hold. The matrix rows hold the
  * stored float32 M and the copy's two buffers as large (benchReferences), each one buffer: past the
  * largest storage buffer, or, with a second M for each other dense matvec variant
  * (benchDenseMatvec), past the device's memory where it reports one (a CPU adapter's: the host's
- * free memory). Nothing is allocated: a 360 GB buffer is refused at once, not by the OOM killer.
+ * free memory). matvec_free and matvec_tree hold the positions and vectors, and the tree its lists
+ * and expansions (treeAllocation), each buffer within the largest (checkBuffersFit). Nothing is
+ * allocated, not even the positions: a 360 GB buffer is refused at once, not by the OOM killer.
  */
 export function checkGpuBenchFits(
   context: GpuContext,
@@ -123,13 +134,35 @@ export function checkGpuBenchFits(
   dim: Dimension,
   only: ReadonlySet<BenchKernel>,
 ): void {
+  const { limits, memory } = context;
+  const available = memory?.availableBytes();
+  const fast = (['matvec_free', 'matvec_tree'] as const).filter((kernel) => only.has(kernel));
+  for (const n of fast.length > 0 ? sizes : []) {
+    const system: SystemSize = { configuration: { n }, model, dim };
+    const tree = only.has('matvec_tree');
+    const named = `bench --n ${n}: ${fast.join(',')}`;
+    try {
+      checkBuffersFit(limits, system, { matrix: tree ? 'tree' : 'free' });
+    } catch (error) {
+      if (error instanceof InputError) throw new InputError(`${named}: ${error.message}`, 'n');
+      throw error;
+    }
+    const need = denseAllocation(system).vectors + (tree ? treeAllocation(system).tree : 0);
+    if (available !== undefined && need > available) {
+      throw new InputError(
+        `${named} ${fast.length > 1 ? 'need' : 'needs'} ${gigabytes(need)} for the positions and vectors` +
+          `${tree ? ', the tree and its expansions' : ''}, more than the ${gigabytes(available)} of ` +
+          `${memory!.source}`,
+        'n',
+      );
+    }
+  }
   const rows = matrixRowsAsked(only, 'gpu');
   if (rows.length === 0) return;
-  const { limits, memory } = context;
   const largest = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
   const matrices = only.has('matvec_dense') && denseMatvecVariants(context.device).length > 1 ? 2 : 1;
   for (const n of sizes) {
-    const system = benchSystem(n, model, dim);
+    const system: SystemSize = { configuration: { n }, model, dim };
     const size = unknowns(system);
     const matrix = denseMatrixBytes(matrixShape(system));
     if (matrix > largest) {
@@ -142,7 +175,6 @@ export function checkGpuBenchFits(
       );
     }
     const need = (2 + matrices) * matrix + denseAllocation(system).vectors;
-    const available = memory?.availableBytes();
     if (available !== undefined && need > available) {
       throw benchRefusal(
         'gpu',
@@ -993,7 +1025,11 @@ export async function benchCommand(argv: string[], progress: Progress): Promise<
         'n',
       );
     }
-    return parseNumber('n', text, (x) => (Number.isInteger(x) && x >= 2 ? null : 'must be an integer >= 2'));
+    return parseNumber('n', text, (x) =>
+      Number.isInteger(x) && x >= 2 && x <= kMaxElectrons
+        ? null
+        : `must be an integer in 2..${kMaxElectrons}`,
+    );
   });
   // A size or workgroup size named twice would time its rows twice, under the same labels.
   checkNoneRepeated(sizes, '--n', 'n');
