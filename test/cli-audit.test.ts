@@ -268,6 +268,38 @@ describe('--help against what the command takes', () => {
       );
     }
   });
+
+  test('--max-iter auto, which the refusal offers, is in the --help of every command that takes it', () => {
+    const defaults = { solve: 'max(50, size)', spectrum: 'max(size, 10000)', scaling: 'max(size, 10000)' };
+    for (const [command, automatic] of Object.entries(defaults)) {
+      const help = cli(command, '--help');
+      expect(help.status).toBe(0);
+      const option = /^ {2}--max-iter K[^]*?(?=\n {2}-|\n\S)/m.exec(help.stdout)?.[0].replace(/\s+/g, ' ');
+      expect(option, command).toMatch(
+        new RegExp(`or auto: ${automatic.replace(/[()]/g, '\\$&')}.*\\[auto\\]$`),
+      );
+    }
+  });
+
+  test('scaling --max-iter auto is the sweep without --max-iter, as in spectrum; 0 is refused in its words', () => {
+    const sweep = ['scaling', '--geometries', 'ring', '--n-min', '8', '--n-max', '16', '--points', '2'];
+    // The sweep's points as printed, less their timings.
+    const studies = (...extra: string[]) => {
+      const run = cli(...sweep, '--device', 'cpu', ...extra, '--json');
+      expect(run.status, run.stderr).toBe(0);
+      return JSON.parse(run.stdout, (key, value) => (key === 'ms' ? undefined : value)).studies;
+    };
+    const automatic = studies('--max-iter', 'auto');
+    expect(automatic[0].points[1].lanczos.iterations).toBeGreaterThan(1);
+    expect(automatic).toEqual(studies());
+    expect(studies('--max-iter', '1')).not.toEqual(automatic);
+    expectUserError(
+      /^error: --max-iter must be an integer >= 1 or auto, got 0$/,
+      ...sweep,
+      '--max-iter',
+      '0',
+    );
+  });
 });
 
 describe('input files', () => {

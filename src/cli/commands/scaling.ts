@@ -15,6 +15,7 @@ import {
   parseDevice,
   parseLanczosSeed,
   parseMatrix,
+  parseMaxIterations,
   parseTolerance,
   parseTreeToleranceFor,
 } from '../../run/inputs.ts';
@@ -90,7 +91,8 @@ GPU, --n-max takes N past 10^4 (matrix-free once the dense M would pass 1 GiB).
   --threads K         threads of the float64 CPU path (the same numbers for any K, the
                       tree's to rounding)                                            [every core]
   --tol T             Lanczos tolerance                          [1e-6 on the GPU, 1e-10 on the CPU]
-  --max-iter K        Lanczos steps                     [min(size, 300), within the GPU's largest binding]
+  --max-iter K        Lanczos matrix-vector products at most, over all restarts (K >= 1),
+                      or auto: max(size, 10000), as spectrum                               [auto]
   --seed S            Lanczos start vector seed                                               [1]
   --shard K/N         run every N-th point of the sweep (geometry by geometry, N ascending) from
                       the K-th: one job of N; 'merge' joins the shards' JSON into the whole run's
@@ -152,10 +154,7 @@ function parseOptions(argv: string[]) {
     threads: threadsOption(values.threads),
     ns: logSpacedCounts(nMin, nMax, points),
     tol: values.tol === undefined ? undefined : parseTolerance(values.tol, '--tol', 'lanczosTolerance'),
-    maxIterations:
-      values['max-iter'] === undefined
-        ? undefined
-        : parseNumber('max-iter', values['max-iter'], positiveInteger),
+    maxIterations: parseMaxIterations(values['max-iter'], '--max-iter') || undefined,
     seed: parseLanczosSeed(values.seed, '--seed'),
     shard: values.shard === undefined ? null : parseShard(values.shard, '--shard'),
   };
