@@ -21,7 +21,8 @@ K = 1..N, each saved with --json) into the result of one run: the points back in
 every fit recomputed from all of them, and the same text, JSON (timings summed) and --out files as
 one run (london: the convergence plot; each shard's --out holds its own maps).
 
-  --out DIR   write the files the command writes with --out into DIR
+  --out DIR   write the files the command writes with --out into DIR, created with any
+              missing parents
   --markdown  the command's Markdown table (with --json: the field "markdown")
   --json      the merged JSON, as the command prints it
 `;

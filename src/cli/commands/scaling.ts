@@ -99,7 +99,8 @@ GPU, --n-max takes N past 10^4 (matrix-free once the dense M would pass 1 GiB).
   --out DIR           write scaling.json (a shard's scaling-shard<K>of<N>.json), scaling.csv and
                       per geometry scaling-<geometry>.svg
                       (log-log lambda_max vs N, the fit and the paper's N) and
-                      scaling-<geometry>-coefficient.svg (lambda_max/N vs N)
+                      scaling-<geometry>-coefficient.svg (lambda_max/N vs N) into DIR,
+                      created with any missing parents
   --markdown          the table of the fits and R* in Markdown (with --json: the field "markdown")
   --json              {"studies": [{"geometry", "model", "dimension", "points": [{"n", "lambda_max",
                       "lambda_min", "rigid_rotation_quotient", ...}], "fit": {"law", "coefficient",
