@@ -6,6 +6,9 @@
 // "Changed" is a fingerprint of the path, size and modification time of every file the bundle is
 // built from (src/, shaders/, the build config, package-lock.json), kept beside the bundle. A
 // checkout or an edit changes it; a stat of a few hundred files costs milliseconds.
+//
+// `--build-only` (npm run build:cli) builds the bundle whatever the fingerprint says and runs
+// nothing: it leaves the fingerprint as a call would, so the next call does not build again.
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -47,7 +50,6 @@ function upToDate(fingerprint) {
 // Built into a private folder and moved into place by one rename, so that CLI calls started side by
 // side never import a half-written bundle; the last of them to finish writes the same file again.
 async function buildBundle(fingerprint) {
-  process.stderr.write('darwin-breit: sources changed, building the CLI bundle …\n');
   const { build } = await import('vite');
   const scratch = join(root, `dist-cli.build-${process.pid}`);
   try {
@@ -66,6 +68,18 @@ async function buildBundle(fingerprint) {
 }
 
 const fingerprint = sourcesFingerprint();
-if (!upToDate(fingerprint)) await buildBundle(fingerprint);
-// The bundle reads process.argv.slice(2), which is already the command and its options here.
-await import(pathToFileURL(bundle).href);
+if (process.argv[2] === '--build-only') {
+  // Its bundle goes to dist-cli/ only, where the calls look for it: an --outDir would be ignored.
+  if (process.argv.length > 3) {
+    process.stderr.write(`error: --build-only takes no other argument, got ${process.argv[3]}\n`);
+    process.exit(2);
+  }
+  await buildBundle(fingerprint);
+} else {
+  if (!upToDate(fingerprint)) {
+    process.stderr.write('darwin-breit: sources changed, building the CLI bundle …\n');
+    await buildBundle(fingerprint);
+  }
+  // The bundle reads process.argv.slice(2), which is already the command and its options here.
+  await import(pathToFileURL(bundle).href);
+}

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { parseFieldTesla, parseHalfHeight, parseLarmorRadius } from '../src/app/state.ts';
+import { parseFieldTesla, parseHalfHeight, parseLarmorN, parseLarmorRadius } from '../src/app/state.ts';
 import { checkFloat32FieldSum } from '../src/run/float32.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import { cylinderLondonParameter } from '../src/physics/biot-savart.ts';
@@ -268,6 +268,38 @@ describe('--help against what the command takes', () => {
       );
     }
   });
+
+  test('--max-iter auto, which the refusal offers, is in the --help of every command that takes it', () => {
+    const defaults = { solve: 'max(50, size)', spectrum: 'max(size, 10000)', scaling: 'max(size, 10000)' };
+    for (const [command, automatic] of Object.entries(defaults)) {
+      const help = cli(command, '--help');
+      expect(help.status).toBe(0);
+      const option = /^ {2}--max-iter K[^]*?(?=\n {2}-|\n\S)/m.exec(help.stdout)?.[0].replace(/\s+/g, ' ');
+      expect(option, command).toMatch(
+        new RegExp(`or auto: ${automatic.replace(/[()]/g, '\\$&')}.*\\[auto\\]$`),
+      );
+    }
+  });
+
+  test('scaling --max-iter auto is the sweep without --max-iter, as in spectrum; 0 is refused in its words', () => {
+    const sweep = ['scaling', '--geometries', 'ring', '--n-min', '8', '--n-max', '16', '--points', '2'];
+    // The sweep's points as printed, less their timings.
+    const studies = (...extra: string[]) => {
+      const run = cli(...sweep, '--device', 'cpu', ...extra, '--json');
+      expect(run.status, run.stderr).toBe(0);
+      return JSON.parse(run.stdout, (key, value) => (key === 'ms' ? undefined : value)).studies;
+    };
+    const automatic = studies('--max-iter', 'auto');
+    expect(automatic[0].points[1].lanczos.iterations).toBeGreaterThan(1);
+    expect(automatic).toEqual(studies());
+    expect(studies('--max-iter', '1')).not.toEqual(automatic);
+    expectUserError(
+      /^error: --max-iter must be an integer >= 1 or auto, got 0$/,
+      ...sweep,
+      '--max-iter',
+      '0',
+    );
+  });
 });
 
 describe('input files', () => {
@@ -362,7 +394,7 @@ describe('the text tables read as tables', () => {
   });
 });
 
-describe("larmor: a field or a radius past float64's reach is refused before the run", () => {
+describe("larmor: an N, a field or a radius past float64's reach is refused before the run", () => {
   test('the CLI names --b-tesla and --radius-m, the page its B and R, from one bound', () => {
     const refusals = [
       ['--b-tesla', '1e300', 'B', 'must be 0 or of magnitude 1e-100 to 1e100, got 1e300'],
@@ -380,6 +412,19 @@ describe("larmor: a field or a radius past float64's reach is refused before the
     }
     for (const value of ['0', '-1e100', '1e-100']) expect(parseFieldTesla(value)).toBe(Number(value));
     for (const value of ['1e50', '1e-50']) expect(parseLarmorRadius(value)).toBe(Number(value));
+  });
+
+  test('an N past 2^53 - 1, which a double would round, is refused by the CLI and the page alike', () => {
+    const limit = `is limited to ${Number.MAX_SAFE_INTEGER} here`;
+    for (const text of ['9007199254740992', '9007199254740993', '1e308']) {
+      const run = cli('larmor', '--n', text, '--b-tesla', '1e100', '--radius-m', '1e50');
+      expectUserErrorRun(run, /^error: /);
+      expect(run.stderr).toBe(`error: --n ${limit}, got ${text}\n`);
+      expect(() => parseLarmorN(text)).toThrow(`N ${limit}, got ${text}`);
+    }
+    const largest = cli('larmor', '--n', String(kLarmorElectrons.max), '--json');
+    expect(largest.status, largest.stderr).toBe(0);
+    expect(JSON.parse(largest.stdout).ring.n).toBe(kLarmorElectrons.max);
   });
 
   test("at the bounds' corners every number of the ring is a normal float64, or 0 at B = 0", () => {

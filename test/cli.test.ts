@@ -84,6 +84,11 @@ describe('user errors exit 2 with one error line and no stack trace', () => {
     ['unknown command', () => ['frobnicate'], /unknown command 'frobnicate'/],
     ["a command named as an object's own key", () => ['constructor'], /unknown command 'constructor'/],
     ['help of an unknown command', () => ['help', 'sovle'], /unknown command 'sovle'/],
+    [
+      'help with an argument after its command',
+      () => ['help', 'solve', 'extra'],
+      /^error: unexpected argument extra: help takes one command \(help solve\)$/,
+    ],
     ['unknown flag', () => ['spectrum', ...ring, '--epsilon', '0.1', '--bogus'], /--bogus/],
     [
       'a mistyped flag, with the near one',

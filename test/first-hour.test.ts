@@ -76,4 +76,21 @@ describe('the CLI bundle is built once, and again only when the sources change',
     expect(rebuilt.stdout).toMatch(/^Usage: darwin-breit <command>/);
     expect(cli().stderr).not.toMatch(kBuilding);
   });
+
+  it('npm run build:cli leaves the record, so the next call builds nothing', () => {
+    rmSync('dist-cli/sources.sha1', { force: true });
+    const build = spawnSync('npm', ['run', '--silent', 'build:cli'], { encoding: 'utf8' });
+    expect(build.status, build.stderr).toBe(0);
+    expect(build.stdout).toBe('');
+    const next = cli();
+    expect(next.status, next.stderr).toBe(0);
+    expect(next.stderr).not.toMatch(kBuilding);
+    expect(next.stdout).toMatch(/^Usage: darwin-breit <command>/);
+    // The bundle goes where the calls look for it: another folder is refused, not ignored.
+    const elsewhere = spawnSync('npm', ['run', '--silent', 'build:cli', '--', '--outDir', 'x'], {
+      encoding: 'utf8',
+    });
+    expect(elsewhere.status).toBe(2);
+    expect(elsewhere.stderr).toBe('error: --build-only takes no other argument, got --outDir\n');
+  });
 });

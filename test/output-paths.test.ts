@@ -150,6 +150,38 @@ describe('a study run writes its --out whole or not at all', () => {
     expect(existsSync(join(dir, 'made'))).toBe(false);
   });
 
+  test("a missing DIR is created with its missing parents, as every --out DIR's --help says; solve's FILE is not", () => {
+    for (const command of ['london', 'pairing', 'paper', 'response', 'scaling', 'merge']) {
+      const help = cli(command, '--help').stdout;
+      const option = /^ {2}--out DIR[^]*?(?=\n {2}-|\n\S)/m.exec(help)?.[0].replace(/\s+/g, ' ');
+      expect(option, command).toMatch(/ into DIR, created with any missing parents$/);
+    }
+    const deeper = join(dir, 'missing', 'deeper');
+    const run = cli('pairing', '--ratios', '10', '--out', deeper);
+    expect(run.status, run.stderr).toBe(0);
+    expect(readdirSync(deeper)).toContain('pairing.json');
+    const file = join(dir, 'missing-too', 'r.json');
+    expectUserErrorRun(
+      cli(
+        'solve',
+        '--geometry',
+        'ring',
+        '--n',
+        '8',
+        '--epsilon',
+        '0.01',
+        '--velocity',
+        'rigid',
+        '--device',
+        'cpu',
+        '--out',
+        file,
+      ),
+      /missing-too/,
+    );
+    expect(existsSync(join(dir, 'missing-too'))).toBe(false);
+  });
+
   test('a file where the folder should be is refused', () => {
     const file = join(dir, 'a-file');
     writeFileSync(file, 'KEEP\n');

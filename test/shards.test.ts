@@ -281,4 +281,42 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     delete nameless.device;
     await refusal([file(toJson(shards[0])), file(toJson(nameless))], /shard-\d+\.json names no device/);
   });
+
+  it("shards of two runs, named by what differs: scaling's model or N, a cylinder's half-height", async () => {
+    const pair = (changed: Partial<ScalingJson>) => [
+      file(toJson(shards[0])),
+      file(toJson({ ...shards[1], ...changed })),
+    ];
+    await refusal(
+      pair({ model: 'azimuthal' }),
+      /^merge: the shards differ in model \("vector", "azimuthal"\): not one run$/,
+    );
+    await refusal(pair({ ns: [8, 32] }), /^merge: the shards differ in N \(\[8,16\], \[8,32\]\)/);
+    const london = async (halfHeight: string, shard: string) =>
+      toJson(
+        (
+          await londonCommand(
+            [
+              '--geometry',
+              'cylinder',
+              '--half-height',
+              halfHeight,
+              '--n',
+              '20',
+              '--grid',
+              '5',
+              '--device',
+              'cpu',
+              '--shard',
+              shard,
+            ],
+            quiet,
+          )
+        ).summary,
+      );
+    await refusal(
+      [file(await london('1', '1/2')), file(await london('2', '2/2'))],
+      /^merge: the shards differ in half-height \(1, 2\): not one run$/,
+    );
+  });
 });

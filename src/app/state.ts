@@ -13,9 +13,9 @@ import type { VelocityPattern } from '../physics/velocities.ts';
 import type { SolverName } from '../solvers/types.ts';
 import {
   kLarmorDefaults,
-  kLarmorElectrons,
   larmorFieldProblem,
   larmorRadiusProblem,
+  parseLarmorElectrons,
 } from '../studies/larmor/spec.ts';
 import {
   kLondonAppDefaults,
@@ -243,8 +243,7 @@ export const parseLondonGrid = (text: string): number => integerIn(text, 'grid',
 export const parseHalfHeight = (text: string): number =>
   input.parseNumber('h', 'h', text, (h) => londonHalfHeightProblem(h, 'gpu'));
 /** The ring's N: any count a double holds exactly, refused as the N field is (no bound of 2^53 shown). */
-export const parseLarmorN = (text: string): number =>
-  input.parseElectronCount(text, 'N', kLarmorElectrons.max);
+export const parseLarmorN = (text: string): number => parseLarmorElectrons(text, 'N');
 /** The ring's field and radius, within the bounds the CLI's larmor holds them to. */
 export const parseFieldTesla = (text: string): number =>
   input.parseNumber('B', 'B', text, larmorFieldProblem);

@@ -67,7 +67,12 @@ export async function main(
   isTTY = process.stderr.isTTY,
   writeStderr: (text: string) => void = (text) => void process.stderr.write(text),
 ): Promise<number> {
-  // `help COMMAND` is `COMMAND --help` (an unknown COMMAND is refused as one).
+  // `help COMMAND` is `COMMAND --help` (an unknown COMMAND is refused as one); an argument after
+  // COMMAND is a mistake to say, not one to answer with the usage and exit 0.
+  if (argv[0] === 'help' && argv.length > 2) {
+    writeStderr(`error: unexpected argument ${argv[2]}: help takes one command (help ${argv[1]})\n`);
+    return 2;
+  }
   if (argv[0] === 'help' && argv.length === 2) return main([argv[1], '--help'], isTTY, writeStderr);
   const [name, ...rest] = argv;
   if (name === '--version') {

@@ -134,6 +134,18 @@ export function joinShards<T>(
   return joined;
 }
 
+/** The shards' `key`s, refused unless one: a run's settings are the same in all its shards. */
+export function sameInShards<T>(shards: readonly T[], key: (shard: T) => unknown, what: string): void {
+  // null for a key a shard lacks (a scaling shard written before "sweep" was recorded).
+  const values = new Set(shards.map((shard) => JSON.stringify(key(shard) ?? null)));
+  if (values.size > 1) {
+    throw new InputError(
+      `merge: the shards differ in ${what} (${[...values].join(', ')}): not one run`,
+      'shards',
+    );
+  }
+}
+
 /** The "shard" object of a shard's JSON. */
 export function shardJson(shard: Shard) {
   return { index: shard.index, count: shard.count };

@@ -8,12 +8,21 @@ import { expect } from 'vitest';
 /** Builds the CLI into node_modules/.cache/<name> and returns the path of its entry. */
 export function buildCliBundle(name: string): string {
   const outDir = join('node_modules/.cache', name);
+  // vite itself, not build:cli, which builds into dist-cli/ only.
   const build = spawnSync(
-    'npm',
-    ['run', '--silent', 'build:cli', '--', '--outDir', outDir, '--emptyOutDir'],
-    {
-      encoding: 'utf8',
-    },
+    process.execPath,
+    [
+      'node_modules/vite/bin/vite.js',
+      'build',
+      '--config',
+      'vite.cli.config.ts',
+      '--logLevel',
+      'silent',
+      '--outDir',
+      outDir,
+      '--emptyOutDir',
+    ],
+    { encoding: 'utf8' },
   );
   expect(build.status, build.stderr).toBe(0);
   return join(outDir, 'darwin-breit.mjs');

@@ -9,8 +9,9 @@ import {
   kLarmorRadiusBoundText,
   larmorFieldProblem,
   larmorRadiusProblem,
+  parseLarmorElectrons,
 } from '../../studies/larmor/spec.ts';
-import { kCommonOptions, parseCommandArgs, parseNumber, positiveInteger } from '../options.ts';
+import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
 import { printSummary, type CommandOutput } from './summary.ts';
 
 export const kLarmorHelp = `Usage: darwin-breit larmor [--n N] [--b-tesla B] [--radius-m R] [--json]
@@ -23,7 +24,7 @@ paper's readings: Levy et al.'s Cu rings (N from eq. 16 with the printed 0.36 nA
 paper says ~100) and Chandrasekhar et al.'s Au ring (I = 0.3-2.0 e v_F/(2 pi R), here for the ring
 of radius R: the paper gives none). SI units.
 
-  --n N          electrons (integer >= 1)                                   [${kLarmorDefaults.n}, the paper's N]
+  --n N          electrons, an integer in 1..2^53 - 1                       [${kLarmorDefaults.n}, the paper's N]
   --b-tesla B    field along the axis, tesla: 0 or |B| ${kLarmorFieldBoundText.min}..${kLarmorFieldBoundText.max}        [${kLarmorDefaults.fieldTesla}, Levy et al.'s B_0]
   --radius-m R   ring radius, metres, in ${kLarmorRadiusBoundText.min}..${kLarmorRadiusBoundText.max}                        [${kLarmorDefaults.radiusMetres.toPrecision(4)}, circumference 2.2 um]
   --json         {"command", "ring": {...}, "levy": {...}, "chandrasekhar": {...}}
@@ -39,7 +40,7 @@ const kOptions = {
 export async function larmorCommand(argv: string[]): Promise<CommandOutput> {
   const { values } = parseCommandArgs(argv, kOptions);
   if (values.help) return { help: kLarmorHelp };
-  const n = parseNumber('n', values.n, positiveInteger);
+  const n = parseLarmorElectrons(values.n, '--n');
   const fieldTesla = parseNumber('b-tesla', values['b-tesla'], larmorFieldProblem);
   const radiusMetres = parseNumber('radius-m', values['radius-m'], larmorRadiusProblem);
 

@@ -70,7 +70,7 @@ is also listed for N = ${kLondonConvergenceNs.join(', ')} (float64), with the po
                     'merge' joins the shards' JSON into the whole run's
   --out DIR         write the maps (london-<geometry>-n<N>.svg), the convergence plot
                     (london-<geometry>-convergence.svg) and london.json (the --json summary;
-                    a shard's london-shard<K>of<N>.json) into DIR
+                    a shard's london-shard<K>of<N>.json) into DIR, created with any missing parents
   --markdown        the maps' table in Markdown (with --json: the field "markdown")
   --json            {"command", "device", "geometry", "grid", "studies": [{"n", "n_re_over_r",
                     "centre_field_ratio", "uniformity", "uniformity_inner", "check", "field_ms"

@@ -6,6 +6,7 @@ import { londonFileNames, mergeLondon, type LondonJson } from '../../studies/lon
 import { parseLondonGeometry } from '../../studies/london/spec.ts';
 import { kPairingFileNames, mergePairing, type PairingJson } from '../../studies/pairing/report.ts';
 import { mergeScaling, scalingFileNames, type ScalingJson } from '../../studies/scaling/report.ts';
+import { sameInShards } from '../../studies/study.ts';
 import { kCommonOptions, parseCommandArgs, readTextFile } from '../options.ts';
 import { checkOutputDirectory, checkStudyOutput, summaryFileName } from '../output-directory.ts';
 import { londonOutput } from './london.ts';
@@ -20,7 +21,8 @@ K = 1..N, each saved with --json) into the result of one run: the points back in
 every fit recomputed from all of them, and the same text, JSON (timings summed) and --out files as
 one run (london: the convergence plot; each shard's --out holds its own maps).
 
-  --out DIR   write the files the command writes with --out into DIR
+  --out DIR   write the files the command writes with --out into DIR, created with any
+              missing parents
   --markdown  the command's Markdown table (with --json: the field "markdown")
   --json      the merged JSON, as the command prints it
 `;
@@ -63,22 +65,6 @@ function readShard(path: string): Record<string, unknown> {
     throw new InputError(`${path} names no device: not what ${command} --json prints`, 'shards');
   }
   return json as Record<string, unknown>;
-}
-
-/** The shards' `key`s, refused unless one: a run's settings are the same in all its shards. */
-function sameInShards(
-  shards: readonly Record<string, unknown>[],
-  key: (shard: Record<string, unknown>) => unknown,
-  what: string,
-): void {
-  // null for a key a shard lacks (a scaling shard written before "sweep" was recorded).
-  const values = new Set(shards.map((shard) => JSON.stringify(key(shard) ?? null)));
-  if (values.size > 1) {
-    throw new InputError(
-      `merge: the shards differ in ${what} (${[...values].join(', ')}): not one run`,
-      'shards',
-    );
-  }
 }
 
 export async function mergeCommand(argv: string[]): Promise<CommandOutput> {

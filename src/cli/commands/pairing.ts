@@ -43,7 +43,8 @@ a on the chord, periodic (even centre-of-mass L) and antiperiodic (odd L), besid
                  [21 values from 10 to 1e6, four per decade]
   --out DIR      write pairing-energy.svg (both energies against a_m/a, log-log),
                  pairing-ratio.svg (E_numerical / E_eq46) and pairing.json (the --json
-                 summary; a shard's pairing-shard<K>of<N>.json) into DIR
+                 summary; a shard's pairing-shard<K>of<N>.json) into DIR, created with any
+                 missing parents
   --shard K/N    run every N-th a_m/a from the K-th; 'merge' joins the shards' JSON into the whole run's
   --markdown     the rings' table in Markdown (with --json: the field "markdown")
   --json         {"command", "units", "grid", "points": [{"ratio", "energy_numerical", "energy_eq46",

@@ -19,7 +19,8 @@ disagreement with the paper.
   --out DIR      write paper-flux-levels.svg (levels against flux, scalar and spinor),
                  paper-persistent-current.svg (the sawtooth, N = 9 and 10), paper-pair-flux.svg
                  (the pair's ground state against flux), paper-pair-ring.svg (the pair on rings
-                 of radius R against eq. 45's line) and paper.json (the --json summary) into DIR
+                 of radius R against eq. 45's line) and paper.json (the --json summary) into DIR,
+                 created with any missing parents
   --json         {"command", "rows": [{"equation", "quantity", "paper", "computed", "unit", "note"}],
                  "flux": {"spectra", "fermi_seas", "metal_rings", "pairs", "units"}, "files"}
 `;

@@ -70,6 +70,7 @@ moment (the current, for flux) over that.
                         response-n<N>-x<N r_e/R>.csv (per-electron velocities; N r_e/R to 3
                         digits, more where two points would share them; solve reads it back
                         as --positions and --velocities) and response.json (the --json summary)
+                        into DIR, created with any missing parents
   --markdown            the README's table of the sweep (with --json: the field "markdown")
   --json                {"command": "response", "drive", "geometry", "model", "dim", "points": [{"n",
                         "n_epsilon", "epsilon", "screening_ratio", "continuum_ratio", "london_x",

@@ -15,6 +15,7 @@ import {
   parseDevice,
   parseLanczosSeed,
   parseMatrix,
+  parseMaxIterations,
   parseTolerance,
   parseTreeToleranceFor,
 } from '../../run/inputs.ts';
@@ -91,14 +92,16 @@ GPU, --n-max takes N past 10^4 (matrix-free once the dense M would pass 1 GiB).
   --threads K         threads of the float64 CPU path (the same numbers for any K, the
                       tree's to rounding)                                            [every core]
   --tol T             Lanczos tolerance, on the GPU at least 1e-6  [1e-6 on the GPU, 1e-10 on the CPU]
-  --max-iter K        Lanczos steps                     [min(size, 300), within the GPU's largest binding]
+  --max-iter K        Lanczos matrix-vector products at most, over all restarts (K >= 1),
+                      or auto: max(size, 10000), as spectrum                               [auto]
   --seed S            Lanczos start vector seed                                               [1]
   --shard K/N         run every N-th point of the sweep (geometry by geometry, N ascending) from
                       the K-th: one job of N; 'merge' joins the shards' JSON into the whole run's
   --out DIR           write scaling.json (a shard's scaling-shard<K>of<N>.json), scaling.csv and
                       per geometry scaling-<geometry>.svg
                       (log-log lambda_max vs N, the fit and the paper's N) and
-                      scaling-<geometry>-coefficient.svg (lambda_max/N vs N)
+                      scaling-<geometry>-coefficient.svg (lambda_max/N vs N) into DIR,
+                      created with any missing parents
   --markdown          the table of the fits and R* in Markdown (with --json: the field "markdown")
   --json              {"studies": [{"geometry", "model", "dimension", "points": [{"n", "lambda_max",
                       "lambda_min", "rigid_rotation_quotient", ...}], "fit": {"law", "coefficient",
@@ -163,10 +166,7 @@ function parseOptions(argv: string[]) {
     threads: threadsOption(values.threads),
     ns: logSpacedCounts(nMin, nMax, points),
     tol,
-    maxIterations:
-      values['max-iter'] === undefined
-        ? undefined
-        : parseNumber('max-iter', values['max-iter'], positiveInteger),
+    maxIterations: parseMaxIterations(values['max-iter'], '--max-iter') || undefined,
     seed: parseLanczosSeed(values.seed, '--seed'),
     shard: values.shard === undefined ? null : parseShard(values.shard, '--shard'),
   };

@@ -41,7 +41,7 @@ Solver:
   --solver cg|minres|auto CG (Jacobi), MINRES (indefinite M), or CG switching to MINRES  [auto]
   --tol T                 relative residual ||p - M v|| / ||p||     [1e-6 gpu (float32), 1e-8 cpu]
                           (gpu below 1e-6: float32 solves refined in float64)
-  --max-iter K            iteration limit                                     [max(50, size)]
+  --max-iter K            iteration limit (K >= 1), or auto: max(50, size)               [auto]
 ${kBackendHelp}
 Output:
   --out FILE.json|FILE.csv|FILE.npz  everything: JSON with flat particle-major "velocities" and

@@ -25,7 +25,8 @@ Darwin contribution, to compare with the paper's N r_e/R (eq. 49).
 ${kSystemHelp}
 Lanczos:
   --tol T         relative accuracy of the extreme eigenvalues                     [1e-10]
-  --max-iter K    matrix-vector products at most, over all restarts                [10000]
+  --max-iter K    matrix-vector products at most, over all restarts (K >= 1), or
+                  auto: max(size, 10000)                                            [auto]
   --basis M       Lanczos vectors held (the memory): a full basis restarts from the
                   Ritz vectors nearest each end (thick restart)                       [${kDefaultLanczosBasis}]
   --seed S        start vector seed                                                    [1]

@@ -2,6 +2,7 @@
 // the app's Studies fields default to them.
 import { kLevyRadiusMetres } from '../../physics/larmor.ts';
 import { kLevy } from '../../physics/paper.ts';
+import { parseElectronCount } from '../../run/inputs.ts';
 import type { IntegerRange } from '../study.ts';
 
 export const kLarmorDefaults = {
@@ -12,6 +13,14 @@ export const kLarmorDefaults = {
 
 /** Electrons on the ring: any count a double holds exactly. */
 export const kLarmorElectrons: IntegerRange = { min: 1, max: Number.MAX_SAFE_INTEGER };
+
+/**
+ * The ring's N as the CLI's --n and the app's N field take it, within kLarmorElectrons: past 2^53 - 1
+ * a double no longer holds every integer, so the N typed would be run rounded (9007199254740993 as
+ * 9007199254740992), and past 1e308 the moment overflows.
+ */
+export const parseLarmorElectrons = (text: string | undefined, name: string): number =>
+  parseElectronCount(text, name, kLarmorElectrons.max);
 
 /**
  * The field's and the radius's bounds: every quantity of the study stays a normal float64 for any N

@@ -13,7 +13,7 @@ import {
   type LondonGeometry,
 } from '../../physics/london.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
-import { holdsNumbers, joinShards, savedRunDevice, shardJson, type Shard } from '../study.ts';
+import { holdsNumbers, joinShards, sameInShards, savedRunDevice, shardJson, type Shard } from '../study.ts';
 import {
   summariseLondonConvergence,
   type LondonConvergence,
@@ -222,10 +222,11 @@ export function mergeLondon(shards: readonly LondonJson[]): {
   readonly convergence: LondonConvergence;
 } {
   const first = shards[0];
-  const key = (json: LondonJson) => [json.geometry, json.half_height, json.grid, json.ns?.join()].join('/');
-  if (!shards.every((json) => key(json) === key(first)) || !first.ns) {
-    throw new InputError('merge: the London shards differ in geometry, grid or N: not one run', 'shards');
-  }
+  sameInShards(shards, (json) => json.geometry, 'geometry');
+  sameInShards(shards, (json) => json.half_height, 'half-height');
+  sameInShards(shards, (json) => json.grid, 'grid');
+  sameInShards(shards, (json) => json.ns, 'N');
+  if (!first.ns) throw new InputError('merge: a london JSON without "ns" is not a shard', 'shards');
   const geometry = first.geometry;
   if (!isLondonGeometry(geometry)) throw new InputError(`merge: unknown geometry '${geometry}'`, 'shards');
   const joined = joinShards(

@@ -12,7 +12,7 @@ import { isModelName, kModelNames, type ModelName } from '../../physics/models.t
 import { isScalingGeometry, type ScalingGeometry } from '../../physics/scaling.ts';
 import type { LanczosReason } from '../../solvers/types.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
-import { joinShards, savedRunDevice, shardJson, type Shard } from '../study.ts';
+import { joinShards, sameInShards, savedRunDevice, shardJson, type Shard } from '../study.ts';
 import { kScalingMinElectrons } from './spec.ts';
 import { fittedCoefficient, type LawFit } from '../fits.ts';
 import {
@@ -475,14 +475,9 @@ export function mergeScaling(shards: readonly ScalingJson[]): {
   readonly json: ScalingJson;
 } {
   const first = shards[0];
-  const same = (json: ScalingJson) =>
-    json.model === first.model &&
-    json.ns.join() === first.ns.join() &&
-    json.studies.map((study) => study.geometry).join() ===
-      first.studies.map((study) => study.geometry).join();
-  if (!shards.every(same)) {
-    throw new InputError('merge: the shards differ in model, N or geometries: not one sweep', 'shards');
-  }
+  sameInShards(shards, (json) => json.model, 'model');
+  sameInShards(shards, (json) => json.ns, 'N');
+  sameInShards(shards, (json) => json.studies.map((study) => study.geometry), 'geometries');
   const parts = shards.map((json) => {
     if (!json.shard) throw new InputError('merge: a scaling JSON without "shard" is not a shard', 'shards');
     return {
