@@ -334,7 +334,7 @@ test("each CG iteration shows on its point's progress line, and Stop takes effec
     const iterations = lines.filter((line) => line.startsWith(`${at}, CG iteration `));
     expect(iterations).toHaveLength(point.iterations);
     expect(iterations.at(-1)).toMatch(
-      new RegExp(`CG iteration ${point.iterations}: residual \\d\\.\\d{3}e-\\d+$`),
+      new RegExp(`CG iteration ${point.iterations}: relative residual \\d\\.\\d{3}e-\\d+$`),
     );
     expect(lines.indexOf(at)).toBeLessThan(lines.indexOf(iterations[0]));
     if (k === 1) expect(point.iterations).toBeGreaterThan(3);

@@ -27,7 +27,7 @@ const kDefaultLines = [
   /^check: assembling the float64 reference \(\d+ x \d+\)$/,
   /^check: momenta \S+, velocities \S+$/,
   /^check: lambda_min \S+, lambda_max \S+$/,
-  /^iteration \d+: residual \S+$/,
+  /^iteration \d+: relative residual \S+$/,
   /^Lanczos step \d+: \[\S+, \S+\]$/,
   /^product: chunk \d+ of \d+(, ~\d+ s left)?$/,
 ];
@@ -88,6 +88,18 @@ describe('--verbose', () => {
     // Several chunks: the solve submits them one by one, one iteration per readback.
     expect(Math.ceil(8000 / rows)).toBeGreaterThan(1);
     expect(lines).toContain("Krylov steps 'fused', k = 1 iterations per readback");
+  });
+
+  test("a solve's iterations show ||r|| / ||p||, the residual --tol is held to, ending on the summary's", () => {
+    // ||p|| = 17.9 here: ||r|| itself ended at 1.2e-7, over the tol 1e-8 the solve had met.
+    const args = ['solve', '--geometry', 'sphere', '--n', '200', '--epsilon', '1e-2', '--velocity', 'rigid'];
+    const { stdout, lines } = cli([...args, '--device', 'cpu', '--json', '--verbose']);
+    const summary = JSON.parse(stdout);
+    const last = lines.filter((line) => line.startsWith('iteration ')).at(-1);
+    expect(last).toBe(
+      `iteration ${summary.iterations}: relative residual ${summary.relative_residual.toExponential(3)}`,
+    );
+    expect(summary.relative_residual).toBeLessThan(1e-8);
   });
 
   test('--device cpu: the memory estimate; every command accepts the flag', () => {

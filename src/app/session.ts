@@ -630,7 +630,6 @@ export class Session {
     const { tolerance } = p;
     const maxIterations = p.maxIterations || undefined;
     const limit = maxIterations ?? Math.max(50, unknowns(system));
-    let normB = 0;
     return withFloat64Products(
       () => this.#stopRequested,
       (float64) =>
@@ -646,8 +645,7 @@ export class Session {
             rtol: tolerance,
             maxIterations,
             float64,
-            onStage: (stage, momenta) => {
-              if (momenta) normB = norm(momenta);
+            onStage: (stage) => {
               if (stage === 'momenta') {
                 // A refined run forms p in float64 (src/run/solve.ts), in the products' worker.
                 const where = refines(backend, tolerance) ? 'in float64' : 'on the GPU';
@@ -664,8 +662,7 @@ export class Session {
                 this.#progress('Solve M v = p on the GPU…', 0);
               }
             },
-            onIteration: (iteration, residualNorm) => {
-              const relative = normB > 0 ? residualNorm / normB : 0;
+            onIteration: (iteration, _, relative) => {
               this.#diagnostics.solveProgress(iteration, relative);
               const fraction = relative > 0 ? Math.log(relative) / Math.log(tolerance) : 1;
               this.#progress(

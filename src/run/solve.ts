@@ -3,6 +3,7 @@
 // and the app call this and differ only in how they show progress and the report. A float32 backend
 // asked for less than kRefinementRtol refines in float64 (src/run/refine.ts), and then also forms the
 // momenta with the float64 product.
+import { dot } from '../math/vectors.ts';
 import { checkFloat32Vector } from './float32.ts';
 import { massDiagonal, type DarwinSystem } from '../physics/models.ts';
 import { energies, relativeError, type Energies } from '../physics/observables.ts';
@@ -44,8 +45,15 @@ export interface SolveRequest {
   readonly rtol: number;
   /** undefined: the solver's default max(50, size). */
   readonly maxIterations?: number;
-  /** Each solver iteration; returning false stops the solve (a result, not an error). */
-  readonly onIteration?: (iteration: number, residualNorm: number) => boolean | void;
+  /**
+   * Each solver iteration, with ||r|| and ||r|| / ||p||, what --tol is held to (0 where p = 0);
+   * returning false stops the solve (a result, not an error).
+   */
+  readonly onIteration?: (
+    iteration: number,
+    residualNorm: number,
+    relativeResidual: number,
+  ) => boolean | void;
   /** A stage begins (the app's progress line); the solve stage gets its right-hand side p. */
   readonly onStage?: (stage: SolveStage, momenta?: Float64Array) => void;
   /**
@@ -163,10 +171,15 @@ export async function runSolve(
     );
     request.onStage?.('solve', p);
     const start = performance.now();
+    const momentaNorm = Math.sqrt(dot(p, p));
+    const { onIteration } = request;
     const options = {
       rtol: request.rtol,
       maxIterations: request.maxIterations,
-      onIteration: request.onIteration,
+      onIteration:
+        onIteration &&
+        ((k: number, residualNorm: number) =>
+          onIteration(k, residualNorm, momentaNorm > 0 ? residualNorm / momentaNorm : 0)),
     };
     ({ solve, refinementSteps } = await solveVelocities(backend, float64, p, request.solver, options));
     timing.solve = performance.now() - start;

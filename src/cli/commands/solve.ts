@@ -127,7 +127,8 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
         solver,
         rtol,
         maxIterations,
-        onIteration: (k, norm) => progress.update(`iteration ${k}: residual ${norm.toExponential(3)}`),
+        onIteration: (k, _, relative) =>
+          progress.update(`iteration ${k}: relative residual ${relative.toExponential(3)}`),
         float64: opened.float64,
       },
       opened.reference() ?? opened.sampledReference(),

@@ -402,12 +402,21 @@ async function responsePoint(
   configuration: Configuration,
   epsilon: number,
   withMap: boolean,
-  hooks: Pick<StudyHooks, 'stopped'> & Pick<SolveOptions, 'onIteration'>,
+  hooks: Pick<StudyHooks, 'stopped'> & {
+    /** Each CG iteration's ||r|| / ||b||, what the solve's tolerance is held to. */
+    onIteration?: (iteration: number, relativeResidual: number) => boolean | void;
+  },
 ): Promise<ResponsePoint> {
   const { n, positions } = configuration;
   const system: DarwinSystem = { configuration, model: spec.model, dim: spec.dim, epsilon, softening: 0 };
   const rightHandSide = driveRightHandSide(system, spec.drive);
-  const solve = await backend.solve(system, rightHandSide, hooks.onIteration);
+  const { onIteration } = hooks;
+  const driveNorm = Math.sqrt(dot(rightHandSide, rightHandSide));
+  const solve = await backend.solve(
+    system,
+    rightHandSide,
+    onIteration && ((k, residualNorm) => onIteration(k, driveNorm > 0 ? residualNorm / driveNorm : 0)),
+  );
   // Stop ended the solve: the map and the check of a point the sweep drops are not worth their time.
   if (hooks.stopped?.()) throw new PointStopped();
   const velocities = velocityTriples(system, solve.x);
@@ -565,8 +574,11 @@ export async function runResponse(
       const fraction = index / plan.length;
       hooks.progress?.(at, fraction);
       // A solve at 10^5 electrons takes minutes: its iterations on the point's line, and Stop between two.
-      const onIteration = (k: number, residualNorm: number) => {
-        hooks.progress?.(`${at}, CG iteration ${k}: residual ${residualNorm.toExponential(3)}`, fraction);
+      const onIteration = (k: number, relativeResidual: number) => {
+        hooks.progress?.(
+          `${at}, CG iteration ${k}: relative residual ${relativeResidual.toExponential(3)}`,
+          fraction,
+        );
         return !hooks.stopped?.();
       };
       const { backend, reference, configuration } = held;
