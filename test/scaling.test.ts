@@ -480,6 +480,11 @@ describe('scaling on the command line', () => {
       ['--matrix', 'free', '--tree-tol', '1e-3'],
       /^error: --tree-tol applies only to --matrix tree or auto, not free\n$/,
     ],
+    // Past the 10^8 electrons of every command, refused before any point builds its positions.
+    [
+      ['--n-max', '200000000'],
+      /^error: --n-max must be an integer in n-min\.\.100000000 \(16\.\.100000000\), got 200000000\n$/,
+    ],
     // The study reports the float32 Lanczos run unrefined: its bounds below 1e-6 are rounding.
     [
       ['--tol', '1e-7'],

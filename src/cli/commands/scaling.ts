@@ -11,6 +11,7 @@ import { kDistributionDimension, kScalingGeometries } from '../../physics/scalin
 import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
 import { kDefaultLanczosBasis } from '../../solvers/lanczos.ts';
 import {
+  kMaxElectrons,
   parseChoice,
   parseDevice,
   parseLanczosSeed,
@@ -143,7 +144,9 @@ function parseOptions(argv: string[]) {
     Number.isInteger(x) && x >= kScalingMinElectrons ? null : `must be an integer >= ${kScalingMinElectrons}`,
   );
   const nMax = parseNumber('n-max', values['n-max'], (x) =>
-    Number.isInteger(x) && x >= nMin ? null : `must be an integer >= n-min (${nMin})`,
+    Number.isInteger(x) && x >= nMin && x <= kMaxElectrons
+      ? null
+      : `must be an integer in n-min..${kMaxElectrons} (${nMin}..${kMaxElectrons})`,
   );
   const points = parseNumber('points', values.points, positiveInteger);
   const tol = values.tol === undefined ? undefined : parseTolerance(values.tol, '--tol', 'lanczosTolerance');
