@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { parseFieldTesla, parseHalfHeight, parseLarmorN, parseLarmorRadius } from '../src/app/state.ts';
 import { checkFloat32FieldSum } from '../src/run/float32.ts';
+import { systemFromOptions } from '../src/cli/options.ts';
 import { InputError } from '../src/physics/input-error.ts';
+import type { SystemSize } from '../src/physics/models.ts';
 import { cylinderLondonParameter } from '../src/physics/biot-savart.ts';
 import { larmorJson } from '../src/studies/larmor/report.ts';
 import { runLarmor } from '../src/studies/larmor/run.ts';
@@ -447,5 +449,40 @@ describe("larmor: an N, a field or a radius past float64's reach is refused befo
               );
           }
         }
+  });
+});
+
+describe('a CPU run too large for the host is refused from N alone', () => {
+  test('spectrum --n 10^8 --device cpu: one line, the tree it would need, no positions made first', () => {
+    expectUserError(
+      /^error: --device cpu --matrix tree needs 5[0-9]{2}\.[0-9] GB for the tree and the solvers' vectors, more than the [0-9.]+ GB of free host memory$/,
+      'spectrum',
+      '--geometry',
+      'sphere',
+      '--n',
+      '100000000',
+      '--epsilon',
+      '1e-9',
+      '--device',
+      'cpu',
+    );
+  });
+
+  test('systemFromOptions hears the size before it makes or sorts the positions', () => {
+    const heard: SystemSize[] = [];
+    const refuse = (size: SystemSize) => {
+      heard.push(size);
+      throw new InputError('too large', 'n');
+    };
+    const values = { geometry: 'ring', n: '12', epsilon: '0.1', model: 'azimuthal' };
+    expect(() => systemFromOptions(values, refuse)).toThrow('too large');
+    expect(heard).toEqual([{ configuration: { n: 12 }, model: 'azimuthal', dim: 3 }]);
+    // A file's two electrons at one place: the size is refused before the coincidence is looked for.
+    const file = join(dir, 'coincident.csv');
+    writeFileSync(file, 'x,y,z\n0.5,0,0\n0.5,0,0\n');
+    const fromFile = { positions: file, epsilon: '0.1' };
+    expect(() => systemFromOptions(fromFile)).toThrow(/--softening/);
+    expect(() => systemFromOptions(fromFile, refuse)).toThrow('too large');
+    expect(heard.at(-1)).toEqual({ configuration: { n: 2 }, model: 'vector', dim: 3 });
   });
 });

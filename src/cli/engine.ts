@@ -22,7 +22,7 @@ import {
 } from '../kernels/matvec-free.ts';
 import { kPositionStride } from '../kernels/system.ts';
 import { InputError } from '../physics/input-error.ts';
-import { kMaxDenseSize, unknowns, type DarwinSystem } from '../physics/models.ts';
+import { kMaxDenseSize, unknowns, type DarwinSystem, type SystemSize } from '../physics/models.ts';
 import { kDefaultTreeTolerance } from '../physics/tree-build.ts';
 import {
   checkCpuBackendFits,
@@ -127,6 +127,15 @@ export function backendChoice(values: {
   const requestedCheck = values.check ? true : values['no-check'] ? false : undefined;
   const threads = threadsOption(values.threads);
   return { device, matrix, treeTolerance, requestedCheck, threads };
+}
+
+/**
+ * Refuses, from N and the model alone, a CPU backend the host cannot hold (checkCpuBackendFits),
+ * before the positions exist: N = 10^8 spent minutes building and sorting them before the refusal.
+ * The GPU's limits wait for its device, which openBackend opens.
+ */
+export function checkBackendSize(size: SystemSize, choice: BackendChoice): void {
+  if (choice.device === 'cpu') checkCpuBackendFits(size, choice.matrix, choice.treeTolerance, kHostMemory);
 }
 
 /** --threads: K, or every core of this machine. */

@@ -7,7 +7,12 @@ import { epsilonFromRadius, radiusFromEpsilon } from '../physics/constants.ts';
 import { geometry, kGeometryNames, parsePositionsCsv, type Configuration } from '../physics/geometry.ts';
 import { InputError } from '../physics/input-error.ts';
 import { kResultHeaders } from '../io/formats.ts';
-import { CoincidentElectronsError, validateSystem, type DarwinSystem } from '../physics/models.ts';
+import {
+  CoincidentElectronsError,
+  validateSystem,
+  type DarwinSystem,
+  type SystemSize,
+} from '../physics/models.ts';
 import {
   didYouMean,
   nonNegative,
@@ -165,10 +170,20 @@ export interface SystemChoice {
 
 type SystemValues = { [K in keyof typeof kSystemOptions]?: string };
 
-export function systemFromOptions(values: SystemValues): SystemChoice {
-  const configuration = configurationFromOptions(values);
+/**
+ * The system the flags describe. `checkSize` hears its N and model before the positions are
+ * generated, or before a file's are checked for coincident electrons (a sort of all N), so that a
+ * size the run cannot hold is refused at once, not after seconds of setup.
+ */
+export function systemFromOptions(
+  values: SystemValues,
+  checkSize: (size: SystemSize) => void = () => {},
+): SystemChoice {
   const model = parseModel(values.model ?? 'vector', '--model');
   const dim = parseDimensionFor(model, values.dim, '--dim', '--model');
+  const configuration = configurationFromOptions(values, (n) =>
+    checkSize({ configuration: { n }, model, dim }),
+  );
   if ((values.epsilon === undefined) === (values['radius-m'] === undefined)) {
     throw new InputError('give exactly one of --epsilon E or --radius-m R', 'epsilon');
   }
@@ -194,17 +209,25 @@ export function systemFromOptions(values: SystemValues): SystemChoice {
   return { system, radiusMetres };
 }
 
-function configurationFromOptions(values: SystemValues): Configuration {
+function configurationFromOptions(values: SystemValues, checkSize: (n: number) => void): Configuration {
   if (values.positions !== undefined) {
     if (values.geometry !== undefined || values.n !== undefined) {
       throw new InputError('give either --positions FILE or --geometry NAME --n N, not both', 'source');
     }
-    return parsePositionsCsv(readTextFile(values.positions, 'positions'), values.positions, kResultHeaders);
+    const read = parsePositionsCsv(
+      readTextFile(values.positions, 'positions'),
+      values.positions,
+      kResultHeaders,
+    );
+    checkSize(read.n);
+    return read;
   }
   if (values.geometry === undefined) {
     throw new InputError('give --geometry NAME --n N, or --positions FILE', 'source');
   }
   const name = parseGeometryName(values.geometry, '--geometry');
   if (values.n === undefined) throw new InputError('--geometry needs --n N', 'n');
-  return geometry(name, parseElectronCount(values.n, '--n'));
+  const n = parseElectronCount(values.n, '--n');
+  checkSize(n);
+  return geometry(name, n);
 }

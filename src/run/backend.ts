@@ -10,6 +10,7 @@ import {
   massMatrixEntries,
   unknowns,
   type DarwinSystem,
+  type SystemSize,
 } from '../physics/models.ts';
 import { parallelMassMatrixEntries } from '../parallel/mass-matrix.ts';
 import type { WorkerPool } from '../parallel/pool.ts';
@@ -181,7 +182,7 @@ export function gigabytes(bytes: number): string {
  * Bytes the CPU reference holds: the float64 T, (b N)^2 * 8 bytes, and the float64 vectors beside
  * it: a Lanczos run's basis with its restart's kept vectors, and a solve's few vectors.
  */
-export function cpuBackendBytes(system: DarwinSystem): number {
+export function cpuBackendBytes(system: SystemSize): number {
   const size = unknowns(system);
   return 8 * size * size + 8 * size * (lanczosHeldVectors(size) + kSolveVectors);
 }
@@ -193,7 +194,7 @@ const kSolveVectors = 16;
  * Bytes of the tree backend at `tolerance`: the tree (treeBytesPerElectron) and the vectors of
  * cpuBackendBytes.
  */
-export function cpuTreeBackendBytes(system: DarwinSystem, tolerance: number = kDefaultTreeTolerance): number {
+export function cpuTreeBackendBytes(system: SystemSize, tolerance: number = kDefaultTreeTolerance): number {
   const size = unknowns(system);
   return (
     treeBytesPerElectron(tolerance) * system.configuration.n +
@@ -217,7 +218,7 @@ export function treeBytesPerElectron(tolerance: number): number {
  * `memory` holds (the CLI: the host's free memory), before anything is allocated.
  */
 export function checkCpuFits(
-  system: DarwinSystem,
+  system: SystemSize,
   memory: DeviceMemory,
   tree: { readonly tolerance: number } | null = null,
 ): void {
@@ -265,7 +266,7 @@ export const kCpuTreeMinUnknowns = kMaxDenseSize + 1;
  * `memory` (checkCpuFits), else the tree.
  */
 export function chooseCpuStorage(
-  system: DarwinSystem,
+  system: SystemSize,
   matrix: MatrixChoice,
   memory: DeviceMemory,
 ): 'dense' | 'tree' {
@@ -284,7 +285,7 @@ export function chooseCpuStorage(
  * with an InputError where it cannot fit `memory` (checkCpuFits). Nothing is allocated.
  */
 export function checkCpuBackendFits(
-  system: DarwinSystem,
+  system: SystemSize,
   matrix: MatrixChoice,
   treeTolerance: number,
   memory: DeviceMemory,

@@ -13,7 +13,14 @@ import {
 } from '../../run/inputs.ts';
 import { solveJson, solveNpz } from '../../run/report.ts';
 import { checkFloat32Given, runSolve, type SolveRequest } from '../../run/solve.ts';
-import { backendChoice, checkRefinementFits, kBackendHelp, kBackendOptions, openBackend } from '../engine.ts';
+import {
+  backendChoice,
+  checkBackendSize,
+  checkRefinementFits,
+  kBackendHelp,
+  kBackendOptions,
+  openBackend,
+} from '../engine.ts';
 import { writeOutput } from '../formats.ts';
 import { checkOutputFile } from '../output-directory.ts';
 import {
@@ -80,7 +87,8 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
     throw new InputError(`--out must end in .json, .csv or .npz, got '${values.out}'`, 'out');
   }
   if (values.out !== undefined) checkOutputFile(values.out);
-  const { system, radiusMetres } = systemFromOptions(values);
+  const choice = backendChoice(values);
+  const { system, radiusMetres } = systemFromOptions(values, (size) => checkBackendSize(size, choice));
 
   let request: Pick<SolveRequest, 'mode' | 'given' | 'pattern' | 'seed'>;
   if (values.velocities !== undefined) {
@@ -106,7 +114,6 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
     throw new InputError('--seed applies only to --velocity random', 'seed');
   }
 
-  const choice = backendChoice(values);
   // float32 cannot push ||r|| / ||b|| much below 1e-7, so the default tolerance follows the device.
   const rtol =
     values.tol === undefined

@@ -5,7 +5,14 @@ import { spectrumJson } from '../../run/report.ts';
 import { kHeaviestElectrons } from '../../run/check.ts';
 import { runSpectrum } from '../../run/spectrum.ts';
 import { kDefaultLanczosBasis, kMinLanczosBasis } from '../../solvers/lanczos.ts';
-import { backendChoice, checkRefinementFits, kBackendHelp, kBackendOptions, openBackend } from '../engine.ts';
+import {
+  backendChoice,
+  checkBackendSize,
+  checkRefinementFits,
+  kBackendHelp,
+  kBackendOptions,
+  openBackend,
+} from '../engine.ts';
 import {
   kCommonOptions,
   kSystemHelp,
@@ -53,8 +60,8 @@ export async function spectrumCommand(argv: string[], progress: Progress): Promi
   const basisSize = parseNumber('lanczosBasis', '--basis', values.basis, (x) =>
     Number.isInteger(x) && x >= kMinLanczosBasis ? null : `must be an integer >= ${kMinLanczosBasis}`,
   );
-  const { system, radiusMetres } = systemFromOptions(values);
   const choice = { ...backendChoice(values), lanczosBasis: basisSize };
+  const { system, radiusMetres } = systemFromOptions(values, (size) => checkBackendSize(size, choice));
   const start = performance.now();
   const opened = await openBackend(system, choice, progress);
   const setup = performance.now() - start;
