@@ -53,11 +53,12 @@ describe('usage and help', () => {
     const version = JSON.parse(readFileSync(resolve('package.json'), 'utf8')).version;
     expect(cli('--version')).toEqual({ status: 0, stdout: `darwin-breit ${version}\n`, stderr: '' });
   });
-  it.each(['solve', 'spectrum', 'paper'])('%s --help, and help %s', (command) => {
+  it.each(['solve', 'spectrum', 'paper'])('%s --help, help %s and --help %s', (command) => {
     const run = cli(command, '--help');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^Usage: darwin-breit ${command}`));
     expect(cli('help', command)).toEqual(run);
+    expect(cli('--help', command)).toEqual(run);
   });
   it("spectrum --help's --threads, which solve's help shares, speaks of no solve", () => {
     const threads = /^ {2}--threads K[^]*?(?=\n {2}-)/m.exec(cli('spectrum', '--help').stdout);
@@ -88,6 +89,16 @@ describe('user errors exit 2 with one error line and no stack trace', () => {
       'help with an argument after its command',
       () => ['help', 'solve', 'extra'],
       /^error: unexpected argument extra: help takes one command \(help solve\)$/,
+    ],
+    [
+      '--help with an argument after its command',
+      () => ['--help', 'solve', 'extra'],
+      /^error: unexpected argument extra: --help takes one command \(--help solve\)$/,
+    ],
+    [
+      '--version with an argument',
+      () => ['--version', 'extra'],
+      /^error: unexpected argument extra: --version takes none$/,
     ],
     ['unknown flag', () => ['spectrum', ...ring, '--epsilon', '0.1', '--bogus'], /--bogus/],
     [

@@ -67,20 +67,24 @@ export async function main(
   isTTY = process.stderr.isTTY,
   writeStderr: (text: string) => void = (text) => void process.stderr.write(text),
 ): Promise<number> {
-  // `help COMMAND` is `COMMAND --help` (an unknown COMMAND is refused as one); an argument after
-  // COMMAND is a mistake to say, not one to answer with the usage and exit 0.
-  if (argv[0] === 'help' && argv.length > 2) {
-    writeStderr(`error: unexpected argument ${argv[2]}: help takes one command (help ${argv[1]})\n`);
-    return 2;
-  }
-  if (argv[0] === 'help' && argv.length === 2) return main([argv[1], '--help'], isTTY, writeStderr);
   const [name, ...rest] = argv;
-  if (name === '--version') {
-    process.stdout.write(`darwin-breit ${packageJson.version}\n`);
+  // `help COMMAND` (or --help COMMAND) is `COMMAND --help` (an unknown COMMAND is refused as one); an
+  // argument more is a mistake to say, not one to answer with the usage and exit 0.
+  if (name === 'help' || name === '--help' || name === '-h') {
+    if (rest.length > 1) {
+      writeStderr(`error: unexpected argument ${rest[1]}: ${name} takes one command (${name} ${rest[0]})\n`);
+      return 2;
+    }
+    if (rest.length === 1) return main([rest[0], '--help'], isTTY, writeStderr);
+    process.stdout.write(kUsage);
     return 0;
   }
-  if (name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(kUsage);
+  if (name === '--version') {
+    if (rest.length > 0) {
+      writeStderr(`error: unexpected argument ${rest[0]}: --version takes none\n`);
+      return 2;
+    }
+    process.stdout.write(`darwin-breit ${packageJson.version}\n`);
     return 0;
   }
   // Own keys only: 'constructor' or 'toString' is no command.
