@@ -541,7 +541,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
-  test('new velocities chosen during a solve: its stale results are cleared when it ends', async () => {
+  test('new velocities chosen during a solve: its stale results are cleared when it ends, and it says so', async () => {
     const { page, errors } = await open(
       '?geometry=sphere&n=1000&eps=0.01&velocity=random&seed=1&tol=1e-12&check=0&run=none',
     );
@@ -561,7 +561,11 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
       document.body.dataset.statusAlongside = document.body.dataset.status;
     });
     expect(await page.evaluate(() => document.body.dataset.statusAlongside)).toBe('running');
-    await finished();
+    // Not 'converged' over a page that shows nothing of the run: it says why, and is ready again.
+    expect(await finished()).toBe('idle');
+    expect(await shownText(page, 'message')).toBe(
+      'The fields changed during the run, so its results, which were of the old values, are cleared: run again.',
+    );
     expect(new URL(page.url()).searchParams.get('seed')).toBe('42');
     expect(await page.locator('[data-field="seed"] input').inputValue()).toBe('42');
     // Nothing of seed 1 is left under the label of seed 42: no solve, no energies, no download.

@@ -92,6 +92,9 @@ interface QuantityFile {
 
 /** The refusal of a file dropped while a run goes on (the load buttons are off meanwhile). */
 const kLoadWhileBusy = 'Stop the run before loading a file.';
+/** Said when fields changed during a run whose results they invalidate (Session.run). */
+const kChangedDuringRun =
+  'The fields changed during the run, so its results, which were of the old values, are cleared: run again.';
 
 /** An input refused by a field, as shown there and in the page's message. */
 interface Refusal {
@@ -390,11 +393,21 @@ export class Session {
       this.#diagnostics.withdrawMessage(kLoadWhileBusy);
     }
     if (this.#dead) return;
-    // On a new device the page is ready for the next run (useDevice's notice).
-    this.#setStatus(replaced() ? 'idle' : ok ? 'converged' : 'failed');
+    // Fields changed during the run are applied now, which clears the results they invalidate: a
+    // solve's and its momenta's on any change of the system or the velocities, a spectrum's on one
+    // of the system. A study's results are its card's and stay.
+    const dropped =
+      ok &&
+      !replaced() &&
+      (action === 'momenta' || action === 'solve' || action === 'spectrum') &&
+      (this.#previewPending || (this.#velocitiesPending && action !== 'spectrum'));
+    // On a new device the page is ready for the next run (useDevice's notice), and so it is once
+    // the run's results are dropped.
+    this.#setStatus(replaced() || dropped ? 'idle' : ok ? 'converged' : 'failed');
     this.#showDownloads();
     if (this.#previewPending) this.preview();
     else if (this.#velocitiesPending) this.#clearVelocityResults();
+    if (dropped) this.#diagnostics.message(kChangedDuringRun, 'info');
   }
 
   // -------------------------------------------------------------------------------------------
