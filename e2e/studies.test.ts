@@ -322,6 +322,13 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await fresh.page.locator('[data-field="scalingModel"] select').inputValue()).toBe('azimuthal');
     expect(await colouredFraction(fresh.page, '#scaling-plot canvas')).toBeGreaterThan(0.001);
     expect((await savedStudy(fresh.page, 'scaling')).json).toEqual(scaling);
+    // The legend names whose Lanczos runs the points are: the page's GPU, or a CPU run's float64.
+    const legend = () => fresh.page.locator('#scaling-plot .u-legend').innerText();
+    expect(await legend()).toContain('λ_max (Lanczos, GPU)');
+    const cpu = { ...scaling, device: { kind: 'cpu' } };
+    await loadFile(fresh.page, 'scaling-cpu.json', JSON.stringify(cpu));
+    expect(await legend()).toContain('λ_max (Lanczos, CPU)');
+    expect(await legend()).not.toContain('GPU');
     expect(fresh.errors).toEqual([]);
     await page.locator('#study-scaling').scrollIntoViewIfNeeded();
     await screenshot(page, 'studies-4-scaling-ring');
@@ -393,8 +400,16 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     await typeField(page, 'londonN', '0');
     await expect.poll(() => fieldError(page, 'londonN').textContent()).toContain('integer in 1..200000');
     await typeField(page, 'londonN', '400');
+    // The two N against each other are marked as soon as either is left, not only at Run.
     await typeField(page, 'scalingNMin', '100');
     await typeField(page, 'scalingNMax', '50');
+    await expect
+      .poll(() => fieldError(page, 'scalingNMax').textContent())
+      .toContain('the largest N must be >= the smallest (100)');
+    await typeField(page, 'scalingNMin', '40');
+    await expect.poll(() => fieldError(page, 'scalingNMax').count()).toBe(0);
+    await typeField(page, 'scalingNMin', '100');
+    await expect.poll(() => fieldError(page, 'scalingNMax').count()).toBe(1);
     expect(await runAction(page, 'scaling')).toBe('failed');
     expect(await fieldError(page, 'scalingNMax').textContent()).toContain(
       'the largest N must be >= the smallest (100)',

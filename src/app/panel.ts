@@ -11,6 +11,7 @@ import { kDriveNames } from '../physics/response.ts';
 import { kScalingGeometries } from '../physics/scaling.ts';
 import { kVelocityPatterns } from '../physics/velocities.ts';
 import { parseResponseGrid } from '../studies/response/spec.ts';
+import { scalingRangeProblem } from '../studies/scaling/spec.ts';
 import { formatNumber } from './colour.ts';
 import {
   formatMaxIterations,
@@ -399,8 +400,20 @@ export class Panel {
     controller.onFinishChange(() => {
       const problem = this.#parseProblem(key);
       if (problem !== null) this.fieldError(key, problem);
+      else if (key === 'scalingNMin' || key === 'scalingNMax') this.#checkScalingRange();
     });
     this.#mark(key, controller);
+  }
+
+  /**
+   * The sweep's two N against each other, as the run would refuse them (src/app/studies.ts), marked
+   * on the largest as soon as either is left; only while both parse, so that neither's own refusal
+   * is cleared by it.
+   */
+  #checkScalingRange(): void {
+    if (this.#invalid.has('scalingNMin') || this.#invalid.has('scalingNMax')) return;
+    const p = this.#parameters;
+    this.fieldError('scalingNMax', scalingRangeProblem(p.scalingNMin, p.scalingNMax));
   }
 
   /** Why the text typed in `key` does not parse, or null when it does. */

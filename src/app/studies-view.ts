@@ -700,8 +700,11 @@ export class StudiesView {
   // -------------------------------------------------------------------------------------------
   // Scaling
 
-  /** A new sweep: the plot's N axis spans the planned N, and the numbers are cleared. */
-  scalingStart(description: string, ns: readonly number[]): void {
+  /**
+   * A new sweep: the plot's N axis spans the planned N, and the numbers are cleared. `deviceKind`: whose
+   * Lanczos runs the points are, the page's GPU or a loaded `scaling --device cpu` run's float64.
+   */
+  scalingStart(description: string, ns: readonly number[], deviceKind: 'gpu' | 'cpu' = 'gpu'): void {
     for (const [id] of kCards.scaling.rows) show(id, null);
     showText('scaling-system', description);
     showText('scaling-done', `0 of ${ns.length}`);
@@ -731,7 +734,7 @@ export class StudiesView {
         series: [
           { label: 'N' },
           {
-            label: 'λ_max (Lanczos, GPU)',
+            label: `λ_max (Lanczos, ${deviceKind.toUpperCase()})`,
             stroke: '#7fd3ff',
             paths: () => null,
             points: { show: true, size: 8, fill: '#7fd3ff' },

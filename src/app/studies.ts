@@ -341,7 +341,7 @@ export class Studies {
             scalingPoints: count,
           };
     this.#view.start('scaling');
-    this.#view.scalingStart(scalingDescription(geometry, model, ns), ns);
+    this.#view.scalingStart(scalingDescription(geometry, model, ns), ns, device.kind);
     this.#view.scalingUpdate(points, study);
     const runNs = Array.isArray(json.ns) ? (json.ns as number[]) : ns;
     const extras = studies.map((s) => s.extra);
