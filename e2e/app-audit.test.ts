@@ -80,6 +80,16 @@ test("a first hour's findings: v = 0, a bad N, the downloads, refusals, a stoppe
     'big.csv: 572 MB, but the page reads at most 488 MB, a result of 2000000 electrons (the CLI takes more)';
   expect(await shownText(page, 'message')).toBe(tooLarge);
   expect(await page.locator('[data-error-for]').allTextContents()).toEqual([tooLarge]);
+  // Two files in one drop: neither is loaded unsaid; the page asks for one at a time.
+  await page.evaluate(() => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File(['x,y\n1,0\n0,1\n'], 'a.csv', { type: 'text/csv' }));
+    transfer.items.add(new File(['vx,vy\n0,1\n1,0\n'], 'b.csv', { type: 'text/csv' }));
+    window.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer }));
+  });
+  expect(await shownText(page, 'message')).toBe(
+    'Drop one file at a time: 2 were dropped (a.csv, b.csv), none loaded.',
+  );
 
   // A run's refusal is of the configuration it ran: once N is changed it is gone, from its field and
   // from the message, rather than standing beside a configuration it no longer holds for.

@@ -74,8 +74,11 @@ function unknownParameters(keys: readonly string[]): string {
   );
 }
 
-/** Drops anywhere on the page, and the panel's load buttons, end in session.load. */
-function wireFiles(session: Session): void {
+/**
+ * Drops anywhere on the page, and the panel's load buttons, end in session.load: one file at a time,
+ * so that a drop of several says so rather than load one of them unsaid.
+ */
+function wireFiles(session: Session, diagnostics: Diagnostics): void {
   const input = element<HTMLInputElement>('file-input');
   input.addEventListener('change', () => {
     const file = input.files?.[0];
@@ -98,8 +101,11 @@ function wireFiles(session: Session): void {
     event.preventDefault();
     depth = 0;
     target.hidden = true;
-    const file = event.dataTransfer?.files[0];
-    if (file) void session.load(file);
+    const files = [...(event.dataTransfer?.files ?? [])];
+    if (files.length > 1) {
+      const names = files.map((file) => file.name).join(', ');
+      diagnostics.message(`Drop one file at a time: ${files.length} were dropped (${names}), none loaded.`);
+    } else if (files.length === 1) void session.load(files[0]);
   });
 }
 
@@ -169,7 +175,7 @@ async function main(): Promise<void> {
   });
   current.attach(panel);
   element('progress-stop').addEventListener('click', () => current.stop());
-  wireFiles(current);
+  wireFiles(current, diagnostics);
 
   // After a loss (a driver reset, a GPU process crash), a new device for the view, the studies and
   // the session: the page stays as it was, and the next run works.
