@@ -7,13 +7,13 @@ import {
   criticalRadiusText,
   lastConvergedPoint,
   londonContinuumLabel,
-  notConvergedMark,
   responseLimitsText,
   responseStartPoint,
   scalingLawText,
 } from '../src/app/studies-view.ts';
 import { scalingLaw } from '../src/physics/scaling.ts';
 import { cpuBackend } from '../src/run/backend.ts';
+import { notConvergedMark, responseFieldMapSvg } from '../src/studies/response/report.ts';
 import { runResponse } from '../src/studies/response/run.ts';
 import { responseSpec, type ResponseInput } from '../src/studies/response/spec.ts';
 import { scalingSweep } from '../src/studies/scaling/run.ts';
@@ -36,7 +36,8 @@ async function ringScaling(ns: number[]) {
 describe('the response card', () => {
   test('starts from the last converged point, and marks the one whose CG met an indefinite M', async () => {
     // The ball of 50 in a flux at the default N r_e/R: at 30, M is indefinite and CG gives up.
-    const { points } = await response({ geometry: 'ball', drive: 'flux', n: '50' });
+    const study = await response({ geometry: 'ball', drive: 'flux', n: '50' });
+    const { points } = study;
     const last = points[points.length - 1];
     expect(last.nEpsilon).toBe(30);
     expect(last.reason).toBe('diverged_indefinite');
@@ -45,6 +46,11 @@ describe('the response card', () => {
     expect(shown?.converged).toBe(true);
     expect(notConvergedMark(last)).toBe(' — not converged (diverged_indefinite)');
     expect(notConvergedMark(points[0])).toBe('');
+    // Its field map, made of the velocities CG gave up on, says so in its title (the page's and --out's).
+    const map = (point: (typeof points)[number]) =>
+      responseFieldMapSvg(study, { ...point, fieldMap: new Float64Array(16).fill(1) });
+    expect(map(last)).toContain('ball, N = 50, N r_e/R = 30.0 — not converged (diverged_indefinite)');
+    expect(map(points[0])).not.toContain('not converged');
   });
 
   test('starts at the largest N, the one mapped; another N falls back to its own last converged point', async () => {

@@ -13,6 +13,7 @@ import { pairingRingJson, type ringReadingJson } from '../studies/pairing/report
 import { continuumRatio, finiteSizeExponent } from '../physics/response.ts';
 import { scalingLaw, type CriticalRadius } from '../physics/scaling.ts';
 import {
+  notConvergedMark,
   responseFieldMapSvg,
   type ShownResponse,
   type ShownResponsePoint,
@@ -234,11 +235,6 @@ export function responseStartPoint<P extends { readonly n: number; readonly conv
 ): P | undefined {
   const largest = points.at(-1)?.n;
   return lastConvergedPoint(points.filter((point) => point.n === largest));
-}
-
-/** Follows a point's numbers where its solve did not converge; empty where it did. */
-export function notConvergedMark(point: Pick<ShownResponsePoint, 'converged' | 'reason'>): string {
-  return point.converged ? '' : ` — not converged (${point.reason})`;
 }
 
 /**

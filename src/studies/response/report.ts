@@ -323,16 +323,26 @@ export function responseProfileSvg(result: ResponseResult): string {
   });
 }
 
-/** The field map of one point (B_z / B_ext, or B_z / B_London for rotation) over the x-z plane. */
+/** Follows a point's numbers where its solve did not converge; empty where it did. */
+export function notConvergedMark(point: Pick<ShownResponsePoint, 'converged' | 'reason'>): string {
+  return point.converged ? '' : ` — not converged (${point.reason})`;
+}
+
+/**
+ * The field map of one point (B_z / B_ext, or B_z / B_London for rotation) over the x-z plane; its
+ * title says where the velocities it is made of are an unconverged solve's.
+ */
 export function responseFieldMapSvg(
   result: Pick<ShownResponse, 'spec'>,
-  point: Pick<ShownResponsePoint, 'n' | 'nEpsilon' | 'fieldMap'>,
+  point: Pick<ShownResponsePoint, 'n' | 'nEpsilon' | 'fieldMap' | 'converged' | 'reason'>,
 ): string {
   if (!point.fieldMap) throw new RangeError('this point has no field map');
   const size = Math.round(Math.sqrt(point.fieldMap.length));
   const rotation = result.spec.drive === 'rotation';
   return heatMap({
-    title: `${result.spec.geometry}, N = ${point.n}, N r_e/R = ${point.nEpsilon.toPrecision(3)}`,
+    title:
+      `${result.spec.geometry}, N = ${point.n}, N r_e/R = ${point.nEpsilon.toPrecision(3)}` +
+      notConvergedMark(point),
     xLabel: 'x / R',
     yLabel: 'z / R (the drive axis)',
     xRange: [-kMapHalfWidth, kMapHalfWidth],
