@@ -262,4 +262,27 @@ describe('the view and its notices on WebGPU (SwiftShader)', () => {
     expect((await layout(page)).pageWidth).toBeLessThanOrEqual(700);
     expect(errors).toEqual([]);
   });
+
+  test("at 500 px a solve's progress line shows whole, on two lines beside Stop", async () => {
+    const { page, errors } = await app.open('?n=200&run=none');
+    expect(await settled(page)).toBe('idle');
+    await page.setViewportSize({ width: 500, height: 800 });
+    // The line of a long solve, as the page writes it while it runs.
+    const line = 'Solve: iteration 1234 (at most 3000), ‖r‖/‖p‖ = 1.23e-4';
+    const fit = await page.evaluate((text) => {
+      document.getElementById('progress')!.hidden = false;
+      const shown = document.getElementById('progress-text')!;
+      shown.textContent = text;
+      const box = shown.getBoundingClientRect();
+      const stop = document.getElementById('progress-stop')!.getBoundingClientRect();
+      return {
+        whole: shown.scrollHeight <= shown.clientHeight && shown.scrollWidth <= shown.clientWidth,
+        lines: Math.round(box.height / parseFloat(getComputedStyle(shown).lineHeight)),
+        besideStop: box.right <= stop.left,
+        inHeader: box.bottom <= document.querySelector('header')!.getBoundingClientRect().bottom,
+      };
+    }, line);
+    expect(fit).toEqual({ whole: true, lines: 2, besideStop: true, inHeader: true });
+    expect(errors).toEqual([]);
+  });
 });
