@@ -1,6 +1,7 @@
 // The SVG plot writer of the study commands and the app (src/io/svg.ts): well-formed documents, ticks on
 // linear and log axes, every element the options ask for, and the heat map's cells and colour bar.
 import { describe, expect, test } from 'vitest';
+import { pairingEnergySvg } from '../src/studies/pairing/report.ts';
 import {
   colourAt,
   escapeXml,
@@ -384,6 +385,26 @@ describe('extreme inputs', () => {
     const legend = legendArea(svg);
     expect(legend).not.toBeNull();
     expect(notes.filter((t) => legend && boxesOverlap(t.box, legend)).map((t) => t.markup)).toEqual([]);
+    expect(overlappingTexts(placedTexts(svg))).toEqual([]);
+  });
+
+  test("the pairing plot's two rings: their labels do not abut on one row, where they read as one", () => {
+    // Cu's a_m/a = 77 and Au's 122 lie 0.2 decades apart on an axis of five.
+    const points = Array.from({ length: 21 }, (_, k) => {
+      const ratio = 10 * 10 ** (k / 4);
+      const energyEq46 = -((2 * Math.log(ratio)) ** 2);
+      return { ratio, energyEq46, energyNumerical: 1.2 * energyEq46, energySmallThickness: null };
+    });
+    const rings = [
+      { name: 'Au', ratio: 122.24638297280543 },
+      { name: 'Cu', ratio: 77.25971403881304 },
+    ];
+    const svg = pairingEnergySvg(points, rings);
+    const notes = placedTexts(svg).filter((t) => / ring, a_m\/a = /.test(t.markup));
+    expect(notes.map((t) => t.markup)).toEqual(['Au ring, a_m/a = 122', 'Cu ring, a_m/a = 77']);
+    const [au, cu] = notes.map((t) => t.box);
+    const sameRow = cu.y0 < au.y1 && au.y0 < cu.y1;
+    expect(sameRow).toBe(false);
     expect(overlappingTexts(placedTexts(svg))).toEqual([]);
   });
 

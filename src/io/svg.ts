@@ -491,8 +491,12 @@ interface Spot {
 /**
  * Places notes (marker and reference-line labels) one at a time inside `bounds`: each at the first of its
  * candidate spots, nudged up or down by whole lines as needed, where it overlaps nothing placed or blocked
- * before it; where no spot is clear, at its first, over whatever is there.
+ * before it, nor comes within kNoteGap of a note on its row (two notes abutting read as one); where no
+ * spot is clear, at its first, over whatever is there.
  */
+/** The least space between two notes side by side: about two characters of the note font. */
+const kNoteGap = 12;
+
 class LabelPlacer {
   readonly #taken: Box[] = [];
   /** Where the notes stand, those over something else included: a legend blocked here must not hide one. */
@@ -512,7 +516,8 @@ class LabelPlacer {
         for (const candidate of candidates) {
           const spot = this.#inside(markup, { ...candidate, y: candidate.y + dy });
           const box = textBox(markup, spot.x, spot.y, kNoteFont, spot.anchor);
-          if (!this.#taken.some((taken) => overlaps(taken, box))) {
+          const spaced = { ...box, x0: box.x0 - kNoteGap, x1: box.x1 + kNoteGap };
+          if (!this.#taken.some((taken) => overlaps(taken, spaced))) {
             this.#taken.push(box);
             this.placed.push(box);
             return spot;
