@@ -7,6 +7,7 @@ import {
   isStudyAction,
   kDefaults,
   parametersFromQuery,
+  parseRadius,
   queryFromParameters,
   type Parameters,
 } from '../src/app/state.ts';
@@ -156,5 +157,18 @@ describe('the scale of R in the link', () => {
     const byEpsilon = parametersFromQuery('?eps=0.01');
     expect(byEpsilon.parameters).toMatchObject({ scale: 'epsilon', epsilon: 0.01 });
     expect(byEpsilon.parameters.radiusMetres).toBeCloseTo(2.8179403262e-13, 22);
+  });
+});
+
+describe('eps = 0, no Darwin term: the R field shows ∞ and takes it back', () => {
+  test('R = ∞ reads as eps = 0, in the field and in the link, and a link of it round-trips', () => {
+    expect(parseRadius('∞')).toBe(Infinity);
+    expect(() => parseRadius('Infinity')).toThrow('R needs a finite number');
+    const { parameters, errors } = parametersFromQuery('?radius_m=%E2%88%9E');
+    expect(errors).toEqual({});
+    expect(parameters).toMatchObject({ epsilon: 0, radiusMetres: Infinity, scale: 'radius' });
+    const query = queryFromParameters(parameters);
+    expect(query).toContain('radius_m=%E2%88%9E');
+    expect(parametersFromQuery(`?${query}`).parameters).toEqual(parameters);
   });
 });

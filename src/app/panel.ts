@@ -94,7 +94,11 @@ export interface TextSpec<T extends TextValue = TextValue> {
 export const kTextFields: { readonly [K in TextKey]: TextSpec<Parameters[K]> } = {
   n: { label: 'N electrons', parse: parseN, format: String },
   epsilon: { label: 'ε = r_e / R', parse: parseEpsilon, format: String },
-  radiusMetres: { label: 'R (metres)', parse: parseRadius, format: (r) => r.toPrecision(6) },
+  radiusMetres: {
+    label: 'R (metres)',
+    parse: parseRadius,
+    format: (r) => (r === Infinity ? '∞' : r.toPrecision(6)),
+  },
   softening: { label: 'softening a (R)', parse: parseSoftening, format: String },
   seed: { label: 'seed', parse: parseSeed, format: String },
   tolerance: { label: 'tolerance ‖r‖/‖p‖', parse: parseTolerance, format: String },

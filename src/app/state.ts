@@ -220,7 +220,9 @@ function oneOf<T extends string>(values: readonly T[], what: string): (text: str
 // wrong, is named by its key in the link.
 export const parseN = (text: string): number => input.parseElectronCount(text, 'N', kMaxElectrons);
 export const parseEpsilon = (text: string): number => input.parseEpsilon(text, 'ε');
-export const parseRadius = (text: string): number => input.parseRadiusMetres(text, 'R');
+/** R in metres, or ∞, which the R field shows at eps = 0 (no Darwin term), so that it reads back. */
+export const parseRadius = (text: string): number =>
+  text.trim() === '∞' ? Infinity : input.parseRadiusMetres(text, 'R');
 export const parseSoftening = (text: string): number => input.parseSoftening(text, 'softening');
 export const parseSeed = (text: string): number => input.parseSeed(text, 'seed');
 export const parseTolerance = (text: string): number => input.parseTolerance(text, 'tolerance');
@@ -354,7 +356,8 @@ const kFields: QueryField[] = [
       into.epsilon = epsilonFromRadius(into.radiusMetres);
       into.scale = 'radius';
     },
-    write: (from) => (from.scale === 'radius' ? String(from.radiusMetres) : null),
+    write: (from) =>
+      from.scale === 'radius' ? (from.radiusMetres === Infinity ? '∞' : String(from.radiusMetres)) : null,
   },
   field('softening', 'softening', parseSoftening),
   field('velocity', 'velocity', (text) =>
