@@ -60,6 +60,17 @@ describe('usage and help', () => {
     expect(cli('help', command)).toEqual(run);
     expect(cli('--help', command)).toEqual(run);
   });
+  it('help of help, or of a flag, is the usage', () => {
+    const usage = cli('--help');
+    for (const args of [
+      ['help', 'help'],
+      ['--help', '--help'],
+      ['-h', '-h'],
+      ['--help', '-h'],
+      ['help', '--version'],
+    ])
+      expect(cli(...args), args.join(' ')).toEqual(usage);
+  });
   it("spectrum --help's --threads, which solve's help shares, speaks of no solve", () => {
     const threads = /^ {2}--threads K[^]*?(?=\n {2}-)/m.exec(cli('spectrum', '--help').stdout);
     expect(threads?.[0]).toMatch(/refined GPU run/);

@@ -75,7 +75,11 @@ export async function main(
       writeStderr(`error: unexpected argument ${rest[1]}: ${name} takes one command (${name} ${rest[0]})\n`);
       return 2;
     }
-    if (rest.length === 1) return main([rest[0], '--help'], isTTY, writeStderr);
+    // Of itself or of a flag (help help, --help -h, help --version) it is the usage, not a call of
+    // itself again.
+    if (rest.length === 1 && rest[0] !== 'help' && !rest[0].startsWith('-')) {
+      return main([rest[0], '--help'], isTTY, writeStderr);
+    }
     process.stdout.write(kUsage);
     return 0;
   }
