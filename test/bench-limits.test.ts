@@ -116,7 +116,7 @@ describe('the bench refuses what cannot fit, before any row runs', () => {
     expect(() => checkGpuBenchFits(context, [1000], 'vector', 3, only('fill'))).not.toThrow();
     // The matrix-free positions, 16 bytes an electron, past 2^27 bytes from 2^23 electrons.
     expect(() => checkGpuBenchFits(context, [2 ** 23 + 1], 'vector', 3, only('matvec_free'))).toThrow(
-      /^bench --n 8388609: matvec_free: --matrix free with 8388609 electrons needs a buffer of 134217744 bytes, more than the 134217728 bytes .*: it holds at most N = 8388608 here$/,
+      /^bench --n 8388609: matvec_free with 8388609 electrons needs a buffer of 134217744 bytes, more than the 134217728 bytes .*: it holds at most N = 8388608 here$/,
     );
     expect(() => checkGpuBenchFits(context, [2 ** 23], 'vector', 3, only('matvec_free'))).not.toThrow();
   });

@@ -252,9 +252,15 @@ function largestBuffer(n: number, block: number, plan: BufferPlan): number {
  * (largestBuffer) exceeds what one buffer and one storage binding of the device may hold: WebGPU
  * refuses such a buffer when it is created, after the setup has begun (the matrix-free positions of
  * 10^8 electrons, 1.6 GB, against SwiftShader's 1 GiB; the 96-vector Lanczos basis from 9.3·10^5
- * electrons in 3D). Nothing is allocated.
+ * electrons in 3D). Nothing is allocated. `what` names the run in the caller's words (bench has no
+ * --matrix flag).
  */
-export function checkBuffersFit(limits: BufferLimits, system: SystemSize, plan: BufferPlan): void {
+export function checkBuffersFit(
+  limits: BufferLimits,
+  system: SystemSize,
+  plan: BufferPlan,
+  what = `--matrix ${plan.matrix}`,
+): void {
   const limit = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
   const { n } = system.configuration;
   const block = blockSize(system);
@@ -269,7 +275,7 @@ export function checkBuffersFit(limits: BufferLimits, system: SystemSize, plan: 
   }
   const basis = plan.lanczosBasis === undefined ? '' : ` and a Lanczos basis of ${plan.lanczosBasis} vectors`;
   throw new InputError(
-    `--matrix ${plan.matrix}${basis} with ${n} electrons needs a buffer of ${need} bytes, more than ` +
+    `${what}${basis} with ${n} electrons needs a buffer of ${need} bytes, more than ` +
       `the ${limit} bytes the device allows in one storage buffer (maxBufferSize, ` +
       `maxStorageBufferBindingSize): it holds at most N = ${fits} here`,
     'n',

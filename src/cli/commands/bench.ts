@@ -141,12 +141,7 @@ export function checkGpuBenchFits(
     const system: SystemSize = { configuration: { n }, model, dim };
     const tree = only.has('matvec_tree');
     const named = `bench --n ${n}: ${fast.join(',')}`;
-    try {
-      checkBuffersFit(limits, system, { matrix: tree ? 'tree' : 'free' });
-    } catch (error) {
-      if (error instanceof InputError) throw new InputError(`${named}: ${error.message}`, 'n');
-      throw error;
-    }
+    checkBuffersFit(limits, system, { matrix: tree ? 'tree' : 'free' }, named);
     const need = denseAllocation(system).vectors + (tree ? treeAllocation(system).tree : 0);
     if (available !== undefined && need > available) {
       throw new InputError(
@@ -209,7 +204,7 @@ ratio to the copy kernel's, and the assembly's, which only writes, to the fill's
 time as a ratio to the chosen dense matvec's, both by the wall clock. The sphere geometry (the
 disk for --dim 2) at eps = 1e-3; a size whose rows cannot fit is refused before any row runs.
 
-  --n N          electrons (2 or more); repeat the flag for several sizes            [1024]
+  --n N          electrons, 2..10^8; repeat the flag for several sizes             [1024]
   --model M      vector|azimuthal                                                    [vector]
   --dim 2|3      vector model dimension (refused beside azimuthal)                   [3]
   --repeats R    timed runs per kernel (the median is reported)                      [5]
