@@ -481,6 +481,7 @@ describe('scaling on the command line', () => {
       /^error: --tree-tol applies only to --matrix tree or auto, not free\n$/,
     ],
     // Past the 10^8 electrons of every command, refused before any point builds its positions.
+    [['--n-min', '200000000'], /^error: --n-min must be an integer in 2\.\.100000000, got 200000000\n$/],
     [
       ['--n-max', '200000000'],
       /^error: --n-max must be an integer in n-min\.\.100000000 \(16\.\.100000000\), got 200000000\n$/,

@@ -141,7 +141,9 @@ function parseOptions(argv: string[]) {
   const matrix = parseMatrix(values.matrix, '--matrix');
   const treeTolerance = parseTreeToleranceFor(matrix, values['tree-tol'], '--tree-tol', '--matrix');
   const nMin = parseNumber('n-min', values['n-min'], (x) =>
-    Number.isInteger(x) && x >= kScalingMinElectrons ? null : `must be an integer >= ${kScalingMinElectrons}`,
+    Number.isInteger(x) && x >= kScalingMinElectrons && x <= kMaxElectrons
+      ? null
+      : `must be an integer in ${kScalingMinElectrons}..${kMaxElectrons}`,
   );
   const nMax = parseNumber('n-max', values['n-max'], (x) =>
     Number.isInteger(x) && x >= nMin && x <= kMaxElectrons
