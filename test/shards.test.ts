@@ -195,6 +195,13 @@ describe('shards merged equal the whole run', () => {
     const merged = mergePairing(shards);
     expect(printed(merged.json)).toEqual(printed(wholeRun.summary));
     expect(pairingText(merged.json.points, merged.json.rings, [])).toBe(wholeRun.text);
+    // Shards of two runs are named by what differs, as scaling's and london's are.
+    expect(() => mergePairing([shards[0], { ...shards[1], ratios: [3, 30] }])).toThrow(
+      /^merge: the shards differ in a_m\/a \(\[3,30,300,3000,30000\], \[3,30\]\): not one run$/,
+    );
+    expect(() => mergePairing(shards.map(({ ratios: _, ...rest }) => rest as PairingJson))).toThrow(
+      'merge: the pairing shards list no a_m/a ("ratios")',
+    );
   });
 });
 

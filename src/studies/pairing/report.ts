@@ -13,7 +13,7 @@ import {
 } from '../../physics/pairing.ts';
 import { kFermiReadingLabels, kFermiReadings } from '../../physics/paper.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
-import { holdsNumbers, joinShards, savedRunDevice, shardJson, type Shard } from '../study.ts';
+import { holdsNumbers, joinShards, sameInShards, savedRunDevice, shardJson, type Shard } from '../study.ts';
 
 /** What the plots draw of a point and a ring: a run's, or one read back from its JSON. */
 export type PlottedPoint = Pick<
@@ -269,9 +269,8 @@ export function mergePairing(shards: readonly PairingJson[]): {
   readonly plotted: { readonly points: PlottedPoint[]; readonly rings: PlottedRing[] };
 } {
   const first = shards[0];
-  if (!first.ratios || !shards.every((json) => json.ratios?.join() === first.ratios?.join())) {
-    throw new InputError('merge: the pairing shards differ in a_m/a: not one run', 'shards');
-  }
+  sameInShards(shards, (json) => json.ratios, 'a_m/a');
+  if (!first.ratios) throw new InputError('merge: the pairing shards list no a_m/a ("ratios")', 'shards');
   const points = joinShards(
     shards.map((json) => {
       if (!json.shard) throw new InputError('merge: a pairing JSON without "shard" is not a shard', 'shards');
