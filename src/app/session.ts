@@ -675,7 +675,7 @@ export class Session {
                 this.#progress('Solve M v = p on the GPU…', 0);
               }
             },
-            onIteration: (iteration, _, relative) => {
+            onIteration: (iteration, relative) => {
               this.#diagnostics.solveProgress(iteration, relative);
               const fraction = relative > 0 ? Math.log(relative) / Math.log(tolerance) : 1;
               this.#progress(

@@ -46,16 +46,12 @@ export interface SolveRequest {
   /** undefined: the solver's default max(50, size). */
   readonly maxIterations?: number;
   /**
-   * Each solver iteration, with ||r|| and ||r|| / ||p||, what --tol is held to (0 where p = 0);
-   * returning false stops the solve (a result, not an error).
+   * Each solver iteration, with ||r|| / ||p||, what --tol is held to (0 where p = 0); returning false
+   * stops the solve (a result, not an error).
    */
-  readonly onIteration?: (
-    iteration: number,
-    residualNorm: number,
-    relativeResidual: number,
-  ) => boolean | void;
-  /** A stage begins (the app's progress line); the solve stage gets its right-hand side p. */
-  readonly onStage?: (stage: SolveStage, momenta?: Float64Array) => void;
+  readonly onIteration?: (iteration: number, relativeResidual: number) => boolean | void;
+  /** A stage begins (the app's progress line). */
+  readonly onStage?: (stage: SolveStage) => void;
   /**
    * Makes a refined solve's float64 product, asked only when the solve refines: the CLI's on its
    * threads, the page's in its worker. Without it the product runs on the caller's thread.
@@ -169,7 +165,7 @@ export async function runSolve(
       checkClock,
       reference?.afterRun,
     );
-    request.onStage?.('solve', p);
+    request.onStage?.('solve');
     const start = performance.now();
     const momentaNorm = Math.sqrt(dot(p, p));
     const { onIteration } = request;
@@ -179,7 +175,7 @@ export async function runSolve(
       onIteration:
         onIteration &&
         ((k: number, residualNorm: number) =>
-          onIteration(k, residualNorm, momentaNorm > 0 ? residualNorm / momentaNorm : 0)),
+          onIteration(k, momentaNorm > 0 ? residualNorm / momentaNorm : 0)),
     };
     ({ solve, refinementSteps } = await solveVelocities(backend, float64, p, request.solver, options));
     timing.solve = performance.now() - start;

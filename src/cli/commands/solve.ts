@@ -134,7 +134,7 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
         solver,
         rtol,
         maxIterations,
-        onIteration: (k, _, relative) =>
+        onIteration: (k, relative) =>
           progress.update(`iteration ${k}: relative residual ${relative.toExponential(3)}`),
         float64: opened.float64,
       },
