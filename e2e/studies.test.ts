@@ -414,6 +414,11 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await fieldError(page, 'scalingNMax').textContent()).toContain(
       'the largest N must be >= the smallest (100)',
     );
+    expect(await shownText(page, 'message')).toContain('the largest N must be >= the smallest (100)');
+    // Fixed, the refusal goes from the field and from the message.
+    await typeField(page, 'scalingNMin', '40');
+    await expect.poll(() => fieldError(page, 'scalingNMax').count()).toBe(0);
+    expect(await shownText(page, 'message')).toBe('');
     expect(errors).toEqual([]);
   });
 

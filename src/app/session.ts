@@ -235,6 +235,11 @@ export class Session {
   changed(key: keyof Parameters): void {
     this.updateUrl();
     if (!this.#busy) this.#studies.changed(key, this.parameters);
+    // A run's refusal of the sweep's two N against each other is the panel's to say from here on: it
+    // checks them as either field is left, and the message must not outlive a fix.
+    if ((key === 'scalingNMin' || key === 'scalingNMax') && this.#runRefusal?.field === 'scalingNMax') {
+      this.#runRefusal = this.#withdraw(this.#runRefusal);
+    }
     if (kDisplayKeys.includes(key)) {
       this.#view.setDisplay(this.parameters);
       return;
@@ -394,20 +399,22 @@ export class Session {
     }
     if (this.#dead) return;
     // Fields changed during the run are applied now, which clears the results they invalidate: a
-    // solve's and its momenta's on any change of the system or the velocities, a spectrum's on one
-    // of the system. A study's results are its card's and stay.
+    // solve's and its momenta's on any change of the system or the velocities, a spectrum's and a
+    // build's on one of the system. A study's results are its card's and stay.
+    const velocityRun = action === 'momenta' || action === 'solve';
     const dropped =
       ok &&
       !replaced() &&
-      (action === 'momenta' || action === 'solve' || action === 'spectrum') &&
-      (this.#previewPending || (this.#velocitiesPending && action !== 'spectrum'));
+      ((velocityRun && (this.#previewPending || this.#velocitiesPending)) ||
+        ((action === 'spectrum' || action === 'build') && this.#previewPending));
     // On a new device the page is ready for the next run (useDevice's notice), and so it is once
     // the run's results are dropped.
     this.#setStatus(replaced() || dropped ? 'idle' : ok ? 'converged' : 'failed');
     this.#showDownloads();
+    // Said first, so that a refusal of the new fields, which the preview reports, takes its place.
+    if (dropped) this.#diagnostics.message(kChangedDuringRun, 'info');
     if (this.#previewPending) this.preview();
     else if (this.#velocitiesPending) this.#clearVelocityResults();
-    if (dropped) this.#diagnostics.message(kChangedDuringRun, 'info');
   }
 
   // -------------------------------------------------------------------------------------------
