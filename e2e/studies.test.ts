@@ -329,6 +329,9 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     await loadFile(fresh.page, 'scaling-cpu.json', JSON.stringify(cpu));
     expect(await legend()).toContain('λ_max (Lanczos, CPU)');
     expect(await legend()).not.toContain('GPU');
+    expect(await fresh.page.locator('#study-scaling p.note').textContent()).toContain(
+      'by Lanczos on the CPU (float64), one N after another',
+    );
     expect(fresh.errors).toEqual([]);
     await page.locator('#study-scaling').scrollIntoViewIfNeeded();
     await screenshot(page, 'studies-4-scaling-ring');
@@ -521,6 +524,14 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await fresh.page.locator('#response-save-velocities').isDisabled()).toBe(true);
     // The panel follows the file: the page can run this sweep.
     expect(await fresh.page.locator('[data-field="responseNs"] input').inputValue()).toBe('16');
+    // The card names the device of the run it shows: the page's GPU, or a CPU file's float64.
+    const timeLabel = () =>
+      fresh.page.locator('#response-time').evaluate((dd) => dd.previousElementSibling?.textContent);
+    const note = () => fresh.page.locator('#study-response p.note').textContent();
+    expect(await timeLabel()).toBe('GPU sweep time');
+    await loadFile(fresh.page, 'response-cpu.json', JSON.stringify({ ...response, device: { kind: 'cpu' } }));
+    expect(await timeLabel()).toBe('CPU sweep time');
+    expect(await note()).toContain('one CG solve on the CPU (float64) per N r_e/R');
     expect(fresh.errors).toEqual([]);
     expect(await colouredFraction(page, '#response-map')).toBeGreaterThan(0.2);
     await page.locator('#study-response').scrollIntoViewIfNeeded();

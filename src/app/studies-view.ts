@@ -592,6 +592,17 @@ export class StudiesView {
     this.#rowLabel('london-continuum', label);
   }
 
+  /**
+   * Where a card's run was made, in its note and time row: the page's GPU, or the float64 CPU of a
+   * loaded `--device cpu` run (the London card's rows: londonDeviceLabels).
+   */
+  #deviceWords(card: 'scaling' | 'response', kind: 'gpu' | 'cpu'): void {
+    const where = kind === 'cpu' ? 'on the CPU (float64)' : 'on the GPU';
+    const note = element(`study-${card}`).querySelector('p.note');
+    if (note) note.textContent = kCards[card].note.replace('on the GPU', where);
+    if (card === 'response') this.#rowLabel('response-time', `${kind.toUpperCase()} sweep time`);
+  }
+
   /** The label (dt) of the row whose value is element `id`. */
   #rowLabel(id: string, label: string): void {
     const term = element(id).previousElementSibling;
@@ -701,6 +712,7 @@ export class StudiesView {
    * Lanczos runs the points are, the page's GPU or a loaded `scaling --device cpu` run's float64.
    */
   scalingStart(description: string, ns: readonly number[], deviceKind: 'gpu' | 'cpu' = 'gpu'): void {
+    this.#deviceWords('scaling', deviceKind);
     for (const [id] of kCards.scaling.rows) show(id, null);
     showText('scaling-system', description);
     showText('scaling-done', `0 of ${ns.length}`);
@@ -804,7 +816,8 @@ export class StudiesView {
   }
 
   /** A new sweep: everything of the last one cleared. */
-  responseStart(description: string, total: number): void {
+  responseStart(description: string, total: number, deviceKind: 'gpu' | 'cpu' = 'gpu'): void {
+    this.#deviceWords('response', deviceKind);
     for (const [id] of kCards.response.rows) {
       show(id, null);
       element(id).className = '';

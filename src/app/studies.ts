@@ -410,7 +410,9 @@ export class Studies {
       }
     }
     this.#view.start('response');
-    this.#view.responseStart(responseDescription(spec, 'no map in the file'), points.length);
+    // A file's run is the CLI's, on the GPU or (--device cpu) in float64.
+    const deviceKind = (json.device as { kind?: unknown } | undefined)?.kind === 'cpu' ? 'cpu' : 'gpu';
+    this.#view.responseStart(responseDescription(spec, 'no map in the file'), points.length, deviceKind);
     const selected = responseStartPoint(points)?.nEpsilon ?? 0;
     this.#view.response(shown, points.length, selected);
     // What the card saves again is the run's JSON, not the README table beside it.
