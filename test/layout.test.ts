@@ -69,6 +69,13 @@ describe('the layout of src/ (README, Development › Layout)', () => {
     expect(crossing(['engine'], ['studies', 'app', 'cli'])).toEqual([]);
   });
 
+  it('io/ and parallel/, which every layer may use, import nothing GPU but a type and nothing above', () => {
+    // With every folder under a rule, a chain of direct imports cannot carry GPU code where it is barred.
+    const deviceType = (i: Import) => i.to === 'gpu/device.ts' && i.typeOnly;
+    expect(crossing(['io', 'parallel'], kGpu, deviceType)).toEqual([]);
+    expect(crossing(['io', 'parallel'], kAbove)).toEqual([]);
+  });
+
   it('kernels/ and gpu/ import nothing from the engine or above', () => {
     expect(crossing(['kernels', 'gpu'], ['engine', ...kAbove])).toEqual([]);
     expect(crossing(['gpu'], ['kernels'])).toEqual([]);
