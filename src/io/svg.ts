@@ -494,8 +494,8 @@ interface Spot {
  * before it, nor comes within kNoteGap of a note on its row (two notes abutting read as one); where no
  * spot is clear, at its first, over whatever is there.
  */
-/** The least space between two notes side by side: about two characters of the note font. */
-const kNoteGap = 12;
+/** The least space between two notes side by side: about a character of the note font. */
+const kNoteGap = 6;
 
 class LabelPlacer {
   readonly #taken: Box[] = [];
