@@ -488,15 +488,15 @@ interface Spot {
   readonly anchor: Anchor;
 }
 
+/** The least space between two notes side by side: about a character of the note font. */
+const kNoteGap = 6;
+
 /**
  * Places notes (marker and reference-line labels) one at a time inside `bounds`: each at the first of its
  * candidate spots, nudged up or down by whole lines as needed, where it overlaps nothing placed or blocked
  * before it, nor comes within kNoteGap of a note on its row (two notes abutting read as one); where no
  * spot is clear, at its first, over whatever is there.
  */
-/** The least space between two notes side by side: about a character of the note font. */
-const kNoteGap = 6;
-
 class LabelPlacer {
   readonly #taken: Box[] = [];
   /** Where the notes stand, those over something else included: a legend blocked here must not hide one. */
