@@ -500,12 +500,18 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await page.locator('[data-field="source"] select').inputValue()).toBe('disk');
     expect(new URL(page.url()).searchParams.get('geometry')).toBe('disk');
 
-    // At ε = 0, R is infinite (null in the JSON): shown as a typed ε = 0 shows it, N r_e/R = 0.
+    // At ε = 0, R is infinite (null in the JSON): shown as ∞, which the field takes back, N r_e/R = 0.
     await load('eps0.json', system('sphere', 50, 0));
     expect(await page.locator('[data-field="epsilon"] input').inputValue()).toBe('0');
-    expect(await page.locator('[data-field="radiusMetres"] input').inputValue()).toBe('Infinity');
+    expect(await page.locator('[data-field="radiusMetres"] input').inputValue()).toBe('∞');
     expect(await page.locator('[data-field="collective"] input').inputValue()).toBe('0.000');
     expect(await shownValue(page, 'n-epsilon')).toBe(0);
+    // Typed back after another R, ∞ is ε = 0 again, with no refusal.
+    await typeField(page, 'radiusMetres', '1e-6');
+    expect(await page.locator('[data-field="epsilon"] input').inputValue()).not.toBe('0');
+    await typeField(page, 'radiusMetres', '∞');
+    expect(await page.locator('[data-field="epsilon"] input').inputValue()).toBe('0');
+    expect(await fieldError(page, 'radiusMetres').count()).toBe(0);
     expect(errors).toEqual([]);
   });
 
