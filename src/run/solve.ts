@@ -113,6 +113,18 @@ export function checkFloat32Given(
 }
 
 /**
+ * A solver's onIteration, which hears ||r||, turned into one that hears ||r|| / ||b||, what a
+ * tolerance is held to (0 where b = 0): the solve's and the response study's progress lines.
+ */
+export function relativeIterations(
+  rightHandSide: ArrayLike<number>,
+  onIteration: (iteration: number, relativeResidual: number) => boolean | void,
+): (iteration: number, residualNorm: number) => boolean | void {
+  const norm = Math.sqrt(dot(rightHandSide, rightHandSide));
+  return (iteration, residualNorm) => onIteration(iteration, norm > 0 ? residualNorm / norm : 0);
+}
+
+/**
  * Runs a solve request on `backend`, checked by `checkedBy` when one is given. The dense
  * reference gets the backend's own p to solve, so its difference measures the backend's solve alone;
  * the sampled one sums rows of M v at its electrons, for the given v (the momenta's error) and the
@@ -167,15 +179,10 @@ export async function runSolve(
     );
     request.onStage?.('solve');
     const start = performance.now();
-    const momentaNorm = Math.sqrt(dot(p, p));
-    const { onIteration } = request;
     const options = {
       rtol: request.rtol,
       maxIterations: request.maxIterations,
-      onIteration:
-        onIteration &&
-        ((k: number, residualNorm: number) =>
-          onIteration(k, momentaNorm > 0 ? residualNorm / momentaNorm : 0)),
+      onIteration: request.onIteration && relativeIterations(p, request.onIteration),
     };
     ({ solve, refinementSteps } = await solveVelocities(backend, float64, p, request.solver, options));
     timing.solve = performance.now() - start;

@@ -7,6 +7,7 @@
 // sum comes from the caller too.
 import { kReferenceRtol, sampledElectrons, sampledErrors, sampledMassRows } from '../../run/check.ts';
 import { float64Products, solveVelocities, type Float64Products } from '../../run/refine.ts';
+import { relativeIterations } from '../../run/solve.ts';
 import { rigidRotationVelocities } from '../../physics/biot-savart.ts';
 import { geometry, type Configuration } from '../../physics/geometry.ts';
 import { massDiagonal, type DarwinSystem } from '../../physics/models.ts';
@@ -410,12 +411,10 @@ async function responsePoint(
   const { n, positions } = configuration;
   const system: DarwinSystem = { configuration, model: spec.model, dim: spec.dim, epsilon, softening: 0 };
   const rightHandSide = driveRightHandSide(system, spec.drive);
-  const { onIteration } = hooks;
-  const driveNorm = Math.sqrt(dot(rightHandSide, rightHandSide));
   const solve = await backend.solve(
     system,
     rightHandSide,
-    onIteration && ((k, residualNorm) => onIteration(k, driveNorm > 0 ? residualNorm / driveNorm : 0)),
+    hooks.onIteration && relativeIterations(rightHandSide, hooks.onIteration),
   );
   // Stop ended the solve: the map and the check of a point the sweep drops are not worth their time.
   if (hooks.stopped?.()) throw new PointStopped();
