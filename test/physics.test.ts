@@ -287,10 +287,27 @@ describe('velocity patterns and energies', () => {
     const v = velocityPattern(s, 'rigid');
     const p = new Float64Array(n);
     massMatrix(s).apply(v, p);
-    const e = energies(v, p, massDiagonal(s));
+    const e = energies(s, v, p);
     const lambda0 = ringCirculantEigenvalues(n)[0];
     expect(e.kinetic).toBeCloseTo(n / 2, 13);
     expect(e.darwin).toBeCloseTo((epsilon * n * lambda0) / 2, 12);
     expect(e.inertiaRatio).toBeCloseTo(1 + epsilon * lambda0, 13);
+  });
+  it('at eps = 0 (M = D, eq. 48) the Darwin energy is 0 and T = T0 exactly, whatever float32 momenta round to', () => {
+    const n = 300;
+    const s = system({ configuration: geometry('disk', n), model: 'azimuthal', epsilon: 0 });
+    const v = velocityPattern(s, 'random', 1);
+    const d = massDiagonal(s);
+    // A GPU's p = D v: each factor and the product rounded to float32.
+    const p = Float64Array.from(v, (x, k) => Math.fround(Math.fround(d[k]) * Math.fround(x)));
+    const e = energies(s, v, p);
+    let vDv = 0;
+    for (let k = 0; k < n; k++) vDv += d[k] * v[k] * v[k];
+    expect(e.darwin).toBe(0);
+    expect(e.total).toBe(e.kinetic);
+    expect(e.kinetic).toBe(vDv / 2);
+    expect(e.inertiaRatio).toBe(1);
+    // The same momenta at eps > 0 are taken as they are: their rounding is what T - T0 would show.
+    expect(energies({ ...s, epsilon: 1e-9 }, v, p).darwin).not.toBe(0);
   });
 });

@@ -17,7 +17,6 @@ import {
 import { InputError } from '../physics/input-error.ts';
 import {
   CoincidentElectronsError,
-  massDiagonal,
   unknowns,
   validateModelPositions,
   type DarwinSystem,
@@ -812,7 +811,7 @@ export class Session {
     this.#results.mode = mode;
     this.#results.velocities = velocities;
     this.#results.momenta = momenta;
-    this.#results.energies = shown ?? energies(velocities, momenta, massDiagonal(system));
+    this.#results.energies = shown ?? energies(system, velocities, momenta);
     this.#diagnostics.energies(this.#results.energies);
     this.#show(system, velocities, momenta);
   }

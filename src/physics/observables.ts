@@ -3,6 +3,7 @@
 // kinetic energy T; the eps = 0 part T0 = v^T D v / 2 is the ordinary one (eq. 3), and T - T0 is the
 // Darwin-Breit energy -V_1 of eq. 1/31 (positive for parallel currents: attraction lowers H).
 import { dot } from '../math/vectors.ts';
+import { massDiagonal, type DarwinSystem } from './models.ts';
 
 export interface Energies {
   /** T0 = v^T D v / 2. */
@@ -15,14 +16,20 @@ export interface Energies {
   inertiaRatio: number;
 }
 
+/**
+ * The energies of `velocities` with their `momenta` in `system`. At eps = 0 the Darwin term is absent
+ * (M = D, eq. 48), so T = T0 exactly: a float32 product's momenta would otherwise show their rounding
+ * as a Darwin energy.
+ */
 export function energies(
+  system: DarwinSystem,
   velocities: ArrayLike<number>,
   momenta: ArrayLike<number>,
-  diagonal: ArrayLike<number>,
 ): Energies {
+  const diagonal = massDiagonal(system);
   let vDv = 0;
   for (let k = 0; k < velocities.length; k++) vDv += diagonal[k] * velocities[k] * velocities[k];
-  const vMv = dot(velocities, momenta);
+  const vMv = system.epsilon === 0 ? vDv : dot(velocities, momenta);
   return {
     kinetic: vDv / 2,
     total: vMv / 2,

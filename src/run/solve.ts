@@ -5,7 +5,7 @@
 // momenta with the float64 product.
 import { dot } from '../math/vectors.ts';
 import { checkFloat32Vector } from './float32.ts';
-import { massDiagonal, type DarwinSystem } from '../physics/models.ts';
+import type { DarwinSystem } from '../physics/models.ts';
 import { energies, relativeError, type Energies } from '../physics/observables.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
 import type { MassMatrixBackend } from './backend.ts';
@@ -237,7 +237,7 @@ export async function runSolve(
     roundTripError,
     // A round trip's energies are its given v's, whose p = M v is exact, not those of v solved back
     // (which a failed solve leaves far from v).
-    energies: energies(givenVelocities ?? velocities, momenta, massDiagonal(system)),
+    energies: energies(system, givenVelocities ?? velocities, momenta),
     check,
     checkTargets: { ...targets, residual: 10 * Math.max(request.rtol, targets.momenta) },
     checkStopped,
