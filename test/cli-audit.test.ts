@@ -455,7 +455,7 @@ describe("larmor: an N, a field or a radius past float64's reach is refused befo
 describe('a CPU run too large for the host is refused from N alone', () => {
   test('spectrum --n 10^8 --device cpu: one line, the tree it would need, no positions made first', () => {
     expectUserError(
-      /^error: --device cpu --matrix tree needs 5[0-9]{2}\.[0-9] GB for the tree and the solvers' vectors, more than the [0-9.]+ GB of free host memory$/,
+      /^error: --device cpu --matrix tree needs 5[0-9]{2}\.[0-9] GB for the tree, the solvers' vectors and the Lanczos basis, more than the [0-9.]+ GB of free host memory$/,
       'spectrum',
       '--geometry',
       'sphere',
@@ -465,6 +465,26 @@ describe('a CPU run too large for the host is refused from N alone', () => {
       '1e-9',
       '--device',
       'cpu',
+    );
+  });
+
+  test('spectrum --basis counts: a basis the host cannot hold is refused before the run, not hours into it', () => {
+    // 10^5 columns of 3 * 10^5 float64 unknowns: 240 GB before the restart's kept vectors.
+    expectUserError(
+      /^error: --device cpu --matrix tree needs [0-9]{3}\.[0-9] GB for the tree, the solvers' vectors and the Lanczos basis, more than the [0-9.]+ GB of free host memory$/,
+      'spectrum',
+      '--geometry',
+      'sphere',
+      '--n',
+      '100000',
+      '--epsilon',
+      '1e-6',
+      '--device',
+      'cpu',
+      '--matrix',
+      'tree',
+      '--basis',
+      '100000',
     );
   });
 

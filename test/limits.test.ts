@@ -9,12 +9,20 @@ import { createVector } from '../src/gpu/buffers.ts';
 import { GpuError, type DeviceMemory, type GpuContext } from '../src/gpu/device.ts';
 import { readFloat32 } from '../src/gpu/readback.ts';
 import {
+  checkGpuBackendFits,
   chooseMatrixStorage,
   denseAllocation,
   explainDenseFailure,
   gpuBackend,
+  treeAllocation,
 } from '../src/engine/backend.ts';
-import { checkCpuFits, cpuBackendBytes } from '../src/run/backend.ts';
+import {
+  checkCpuBackendFits,
+  checkCpuFits,
+  cpuBackendBytes,
+  cpuTreeBackendBytes,
+} from '../src/run/backend.ts';
+import { kDefaultLanczosBasis, lanczosHeldVectors } from '../src/solvers/lanczos.ts';
 import { denseMatrixBytes, GpuMassMatrix, matrixShape } from '../src/kernels/mass-matrix.ts';
 import { GpuMatrixFreeMassMatrix, rowsPerChunk } from '../src/kernels/matvec-free.ts';
 import { submitPieces } from '../src/engine/krylov.ts';
@@ -130,9 +138,51 @@ describe('what the dense storage allocates, against what the device holds', () =
     // (3 * 4000)^2 float64 entries, and 144 Lanczos vectors (basis and kept) and 16 of a solve.
     expect(cpuBackendBytes(system)).toBe(8 * 12000 * 12000 + 8 * 12000 * 160);
     expect(() => checkCpuFits(system, memory(1e9))).toThrow(
-      /^--device cpu needs 1\.17 GB for the 12000 x 12000 float64 M, more than the 1\.00 GB of the test budget; use --device gpu --matrix free/,
+      /^--device cpu needs 1\.17 GB for the 12000 x 12000 float64 M, its vectors and Lanczos basis, more than the 1\.00 GB of the test budget; use --device gpu --matrix free/,
     );
     expect(() => checkCpuFits(system, memory(cpuBackendBytes(system)))).not.toThrow();
+  });
+
+  test("a spectrum's --basis counts in every memory estimate: a larger basis is refused up front", () => {
+    const system = makeSystem('sphere', 4000, 'vector', 3);
+    const basis = 2000;
+    // The basis and the restart's kept vectors in float64 on the CPU; on the GPU float32 columns
+    // starting 256 bytes apart, 12000 floats rounded up to 12032.
+    const extra = lanczosHeldVectors(12000, basis) - lanczosHeldVectors(12000, kDefaultLanczosBasis);
+    expect(extra).toBeGreaterThan(2000);
+    expect(cpuBackendBytes(system, basis) - cpuBackendBytes(system)).toBe(8 * 12000 * extra);
+    expect(cpuTreeBackendBytes(system, 1e-5, basis) - cpuTreeBackendBytes(system, 1e-5)).toBe(
+      8 * 12000 * extra,
+    );
+    expect(denseAllocation(system, basis).lanczosBasis - denseAllocation(system).lanczosBasis).toBe(
+      4 * 12032 * extra,
+    );
+    expect(treeAllocation(system, 1e-5, basis).total - treeAllocation(system, 1e-5).total).toBe(
+      4 * 12032 * extra,
+    );
+
+    // Room for the default basis but not for 2000 vectors: refused, on the CPU and on a device.
+    const cpuRoom = memory(cpuBackendBytes(system));
+    expect(checkCpuBackendFits(system, 'dense', 1e-5, cpuRoom)).toBe('dense');
+    expect(() => checkCpuBackendFits(system, 'dense', 1e-5, cpuRoom, basis)).toThrow(
+      /^--device cpu needs 1\.[0-9]{2} GB for the 12000 x 12000 float64 M, its vectors and Lanczos basis, more than the 1\.[0-9]{2} GB of the test budget/,
+    );
+    const treeRoom = memory(cpuTreeBackendBytes(system, 1e-5));
+    expect(() => checkCpuBackendFits(system, 'tree', 1e-5, treeRoom, basis)).toThrow(
+      /^--device cpu --matrix tree needs .* the Lanczos basis, more than/,
+    );
+    const gpuRoom = untouchableContext(treeAllocation(system, 1e-5).total);
+    expect(checkGpuBackendFits(gpuRoom, system, { matrix: 'tree', treeTolerance: 1e-5 })).toBe('tree');
+    expect(() =>
+      checkGpuBackendFits(gpuRoom, system, { matrix: 'tree', treeTolerance: 1e-5, lanczosBasis: basis }),
+    ).toThrow(/^--matrix tree needs .* Lanczos basis, more than/);
+    const denseRoom = untouchableContext(denseAllocation(system).total);
+    expect(() => checkGpuBackendFits(denseRoom, system, { matrix: 'dense', lanczosBasis: basis })).toThrow(
+      /^--matrix dense needs .* its vectors and Lanczos basis, more than/,
+    );
+    // 'auto' with that basis: past the dense budget's room it goes matrix-free, as for a larger M.
+    expect(chooseMatrixStorage(denseRoom, system)).toBe('dense');
+    expect(chooseMatrixStorage(denseRoom, system, undefined, undefined, basis)).toBe('free');
   });
 });
 

@@ -135,7 +135,8 @@ export function backendChoice(values: {
  * The GPU's limits wait for its device, which openBackend opens.
  */
 export function checkBackendSize(size: SystemSize, choice: BackendChoice): void {
-  if (choice.device === 'cpu') checkCpuBackendFits(size, choice.matrix, choice.treeTolerance, kHostMemory);
+  if (choice.device === 'cpu')
+    checkCpuBackendFits(size, choice.matrix, choice.treeTolerance, kHostMemory, choice.lanczosBasis);
 }
 
 /** --threads: K, or every core of this machine. */
@@ -244,7 +245,7 @@ export async function openBackend(
   };
   if (choice.device === 'cpu') {
     // The storage decided once: the check's decision needs it before the backend is built.
-    const chosen = chooseCpuStorage(system, choice.matrix, kHostMemory);
+    const chosen = chooseCpuStorage(system, choice.matrix, kHostMemory, choice.lanczosBasis);
     decideCheck(checkDecision(system, 'cpu', choice.requestedCheck, chosen));
     const backend = openCpuBackend(
       system,
@@ -253,7 +254,9 @@ export async function openBackend(
       kHostMemory,
       (storage) => {
         const bytes =
-          storage === 'tree' ? cpuTreeBackendBytes(system, choice.treeTolerance) : cpuBackendBytes(system);
+          storage === 'tree'
+            ? cpuTreeBackendBytes(system, choice.treeTolerance, choice.lanczosBasis)
+            : cpuBackendBytes(system, choice.lanczosBasis);
         const held = storage === 'tree' ? 'CPU tree' : 'CPU reference';
         progress.detail(`memory: the ${held} takes ${megabytes(bytes)} of ${gigabytes(freemem())} free`);
         progress.log(
@@ -296,7 +299,9 @@ export async function openBackend(
     });
     try {
       // progress.detail checks for a signal: an Interrupted there must not leave the backend behind.
-      if (progress.verbose) for (const line of gpuBackendDetails(gpu.context, backend)) progress.detail(line);
+      if (progress.verbose)
+        for (const line of gpuBackendDetails(gpu.context, backend, choice.lanczosBasis))
+          progress.detail(line);
     } catch (error) {
       backend.dispose();
       throw error;
@@ -334,14 +339,17 @@ function farFieldNote({ passes, buildSeconds }: NonNullable<TreeDetails['farFiel
   return `${how}, its pipelines built in ${buildSeconds.toFixed(1)} s`;
 }
 
-/** How the GPU backend holds M and runs its solvers (--verbose): memory, chunks, step variant, k. */
-export function gpuBackendDetails(context: GpuContext, backend: GpuBackend): string[] {
+/**
+ * How the GPU backend holds M and runs its solvers (--verbose): memory (with a spectrum's basis of
+ * `lanczosBasis` vectors), chunks, step variant, k.
+ */
+export function gpuBackendDetails(context: GpuContext, backend: GpuBackend, lanczosBasis?: number): string[] {
   const { system, matrix, checkEvery, tree } = backend;
   const size = unknowns(system);
   const { n } = system.configuration;
   const step = `Krylov steps '${krylovStepFor(context.profile, size)}', k = ${checkEvery} iterations per readback`;
   if (tree) {
-    const need = treeAllocation(system, tree.tolerance);
+    const need = treeAllocation(system, tree.tolerance, lanczosBasis);
     const held = tree.gpuBytes ?? need.tree;
     return [
       `matrix: tree; memory: ${megabytes(need.total - need.tree + held)} (tree and expansions ` +
@@ -353,7 +361,7 @@ export function gpuBackendDetails(context: GpuContext, backend: GpuBackend): str
     ];
   }
   if (matrix === 'dense') {
-    const need = denseAllocation(system);
+    const need = denseAllocation(system, lanczosBasis);
     return [
       `matrix: dense; memory: ${megabytes(need.total)} (M ${megabytes(need.matrix)}, vectors ` +
         `${megabytes(need.vectors)}, Lanczos basis ${megabytes(need.lanczosBasis)})`,
@@ -405,7 +413,7 @@ export function checkStudyBackend(
   lanczosBasis?: number,
 ): void {
   if (gpu) checkGpuBackendFits(gpu, system, { matrix, treeTolerance, lanczosBasis });
-  else checkCpuBackendFits(system, matrix, treeTolerance, kHostMemory);
+  else checkCpuBackendFits(system, matrix, treeTolerance, kHostMemory, lanczosBasis);
 }
 
 /** How a backend holds M: the GPU's storage, 'tree' for the CPU's tree, null for its dense M. */

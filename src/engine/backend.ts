@@ -27,7 +27,7 @@ import { gigabytes, treeDetails, type MassMatrixBackend } from '../run/backend.t
 import { solveWith } from '../solvers/solve.ts';
 import { spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolverName } from '../solvers/types.ts';
-import { lanczosColumns, lanczosHeldVectors } from '../solvers/lanczos.ts';
+import { kDefaultLanczosBasis, lanczosColumns, lanczosHeldVectors } from '../solvers/lanczos.ts';
 import { checkFloat32Epsilon, checkFloat32System } from '../run/float32.ts';
 import { gpuConjugateGradient } from './cg.ts';
 import {
@@ -70,27 +70,27 @@ export interface DenseAllocation {
   readonly matrix: number;
   /** The positions, D and every vector of a run with its readback staging (kRunVectors). */
   readonly vectors: number;
-  /** The Lanczos basis and restart scratch of a spectrum with the default basis (src/engine/lanczos.ts). */
+  /** The Lanczos basis and restart scratch of a spectrum (src/engine/lanczos.ts). */
   readonly lanczosBasis: number;
   readonly total: number;
 }
 
 /**
  * The GPU memory the dense backend of `system` takes at its largest: the matrix, a solve's vectors,
- * a spectrum's basis.
+ * a spectrum's basis of `basis` vectors (--basis).
  */
-export function denseAllocation(system: SystemSize): DenseAllocation {
+export function denseAllocation(system: SystemSize, basis = kDefaultLanczosBasis): DenseAllocation {
   const matrix = denseMatrixBytes(matrixShape(system));
-  const { vectors, lanczosBasis } = runAllocation(system);
+  const { vectors, lanczosBasis } = runAllocation(system, basis);
   return { matrix, vectors, lanczosBasis, total: matrix + vectors + lanczosBasis };
 }
 
 /** Beside any operator: the positions, D, a run's vectors and staging, and the Lanczos basis. */
-function runAllocation(system: SystemSize): { vectors: number; lanczosBasis: number } {
+function runAllocation(system: SystemSize, basis: number): { vectors: number; lanczosBasis: number } {
   const size = unknowns(system);
   return {
     vectors: kPositionStride * system.configuration.n + kRunVectors * 16 * Math.ceil(size / 4),
-    lanczosBasis: 4 * alignTo(size, kBasisAlignmentFloats) * lanczosHeldVectors(size),
+    lanczosBasis: 4 * alignTo(size, kBasisAlignmentFloats) * lanczosHeldVectors(size, basis),
   };
 }
 
@@ -106,10 +106,14 @@ export interface TreeAllocation {
 
 /**
  * The GPU memory the tree backend of `system` takes at its largest, O(N): the tree and its
- * expansions at tolerance `tolerance`, a solve's vectors, a spectrum's basis.
+ * expansions at tolerance `tolerance`, a solve's vectors, a spectrum's basis of `basis` vectors.
  */
-export function treeAllocation(system: SystemSize, tolerance = kDefaultTreeTolerance): TreeAllocation {
-  const { vectors, lanczosBasis } = runAllocation(system);
+export function treeAllocation(
+  system: SystemSize,
+  tolerance = kDefaultTreeTolerance,
+  basis = kDefaultLanczosBasis,
+): TreeAllocation {
+  const { vectors, lanczosBasis } = runAllocation(system, basis);
   const tree = treeBytes(system.configuration.n, tolerance);
   return { tree, vectors, lanczosBasis, total: tree + vectors + lanczosBasis };
 }
@@ -118,8 +122,9 @@ export function treeAllocation(system: SystemSize, tolerance = kDefaultTreeToler
 function denseRefusal(
   system: DarwinSystem,
   why: (matrix: string, need: DenseAllocation) => string,
+  basis = kDefaultLanczosBasis,
 ): InputError {
-  const need = denseAllocation(system);
+  const need = denseAllocation(system, basis);
   const size = unknowns(system);
   const matrix = `the ${size} x ${size} float32 M (${gigabytes(need.matrix)})`;
   return new InputError(
@@ -130,19 +135,25 @@ function denseRefusal(
 }
 
 /**
- * Throws an InputError naming --matrix free when the dense backend of `system` cannot fit: when it
- * takes more than the device's memory (GpuContext.memory: the host's free memory for a CPU adapter,
- * the browser's budget), or when one electron's rows exceed the largest storage binding
- * (planStorage). Nothing is allocated: a 32 GB matrix is refused at once, not by the OOM killer.
+ * Throws an InputError naming --matrix free when the dense backend of `system`, with a spectrum's
+ * basis of `basis` vectors, cannot fit: when it takes more than the device's memory
+ * (GpuContext.memory: the host's free memory for a CPU adapter, the browser's budget), or when one
+ * electron's rows exceed the largest storage binding (planStorage). Nothing is allocated: a 32 GB
+ * matrix is refused at once, not by the OOM killer.
  */
-export function checkDenseFits(context: GpuContext, system: DarwinSystem): void {
+export function checkDenseFits(
+  context: GpuContext,
+  system: DarwinSystem,
+  basis = kDefaultLanczosBasis,
+): void {
   const available = context.memory?.availableBytes();
-  if (available !== undefined && denseAllocation(system).total > available) {
+  if (available !== undefined && denseAllocation(system, basis).total > available) {
     throw denseRefusal(
       system,
       (matrix, need) =>
         `needs ${gigabytes(need.total)} for ${matrix}, its vectors and Lanczos basis, more than the ` +
         `${gigabytes(available)} of ${context.memory!.source}`,
+      basis,
     );
   }
   try {
@@ -166,18 +177,20 @@ export function explainDenseFailure(system: DarwinSystem, error: unknown): unkno
 }
 
 /**
- * Throws an InputError naming --matrix free when the tree backend of `system` takes more than the
- * device's memory (GpuContext.memory), as checkDenseFits does for the dense one: with treeAllocation's
- * estimate before the tree is built, with the built tree's bytes (GpuTreeOptions.checkFits) after.
+ * Throws an InputError naming --matrix free when the tree backend of `system`, with a spectrum's
+ * basis of `basis` vectors, takes more than the device's memory (GpuContext.memory), as
+ * checkDenseFits does for the dense one: with treeAllocation's estimate before the tree is built,
+ * with the built tree's bytes (GpuTreeOptions.checkFits) after.
  */
 export function checkTreeFits(
   context: GpuContext,
   system: DarwinSystem,
   tolerance?: number,
   builtTreeBytes?: number,
+  basis = kDefaultLanczosBasis,
 ): void {
   const available = context.memory?.availableBytes();
-  const estimate = treeAllocation(system, tolerance);
+  const estimate = treeAllocation(system, tolerance, basis);
   const need =
     builtTreeBytes === undefined ? estimate.total : estimate.total - estimate.tree + builtTreeBytes;
   if (available !== undefined && need > available) {
@@ -287,14 +300,16 @@ export function checkBuffersFit(
  * (checkDenseFits); past that 'tree' from the device profile's crossover N on (treeCrossover, where
  * the fast multipole product overtakes the matrix-free one) if it fits (checkTreeFits), else 'free'.
  * Up front, from N alone: gpuBackend goes matrix-free yet where the built tree does not pay
- * (checkTreePays: a ball below ~7.5e4).
+ * (checkTreePays: a ball below ~7.5e4). `lanczosBasis`: a spectrum's basis (--basis), none for a solve.
  */
 export function chooseMatrixStorage(
   context: GpuContext,
   system: DarwinSystem,
   budgetBytes = kDenseBudgetBytes,
   treeTolerance?: number,
+  lanczosBasis?: number,
 ): MatrixStorage {
+  const basis = lanczosBasis ?? kDefaultLanczosBasis;
   const fits = (check: () => void) => {
     try {
       check();
@@ -303,13 +318,16 @@ export function chooseMatrixStorage(
       return false;
     }
   };
-  if (denseMatrixBytes(matrixShape(system)) <= budgetBytes && fits(() => checkDenseFits(context, system))) {
+  if (
+    denseMatrixBytes(matrixShape(system)) <= budgetBytes &&
+    fits(() => checkDenseFits(context, system, basis))
+  ) {
     return 'dense';
   }
   const treeWins = system.configuration.n >= treeCrossover(context.profile);
   const treeFits = () => {
-    checkTreeFits(context, system, treeTolerance);
-    checkBuffersFit(context.limits, system, { matrix: 'tree', treeTolerance });
+    checkTreeFits(context, system, treeTolerance, undefined, basis);
+    checkBuffersFit(context.limits, system, { matrix: 'tree', treeTolerance, lanczosBasis });
   };
   return treeWins && fits(treeFits) ? 'tree' : 'free';
 }
@@ -327,12 +345,13 @@ export function checkGpuBackendFits(
 ): MatrixStorage {
   const requested = options.matrix ?? 'auto';
   const tolerance = options.treeTolerance ?? kDefaultTreeTolerance;
+  const basis = options.lanczosBasis ?? kDefaultLanczosBasis;
   const matrix =
     requested === 'auto'
-      ? chooseMatrixStorage(context, system, options.denseBudgetBytes, tolerance)
+      ? chooseMatrixStorage(context, system, options.denseBudgetBytes, tolerance, options.lanczosBasis)
       : requested;
-  if (matrix === 'dense') checkDenseFits(context, system);
-  if (matrix === 'tree') checkTreeFits(context, system, tolerance);
+  if (matrix === 'dense') checkDenseFits(context, system, basis);
+  if (matrix === 'tree') checkTreeFits(context, system, tolerance, undefined, basis);
   checkBuffersFit(context.limits, system, {
     matrix,
     treeTolerance: tolerance,
@@ -434,7 +453,7 @@ export async function gpuBackend(
         ? await GpuTreeMassMatrix.create(context, system, {
             onPipeline: (done, total) => options.onChunk?.('tree pipelines', done, total),
             checkFits: (bytes, tree) => {
-              checkTreeFits(context, system, tolerance, bytes);
+              checkTreeFits(context, system, tolerance, bytes, options.lanczosBasis);
               if (requested === 'auto') checkTreePays(tree);
             },
             ...options.tree,

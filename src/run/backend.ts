@@ -27,7 +27,7 @@ import {
 import { treeInteraction, type KernelRunner } from '../physics/treecode.ts';
 import { applyMassMatrix, denseMatrix, type DenseMatrix } from '../solvers/dense.ts';
 import { solve } from '../solvers/solve.ts';
-import { lanczosHeldVectors } from '../solvers/lanczos.ts';
+import { kDefaultLanczosBasis, lanczosHeldVectors } from '../solvers/lanczos.ts';
 import { massSpectrum, type SpectrumResult } from '../solvers/spectrum.ts';
 import {
   vectorOf,
@@ -180,11 +180,12 @@ export function gigabytes(bytes: number): string {
 
 /**
  * Bytes the CPU reference holds: the float64 T, (b N)^2 * 8 bytes, and the float64 vectors beside
- * it: a Lanczos run's basis with its restart's kept vectors, and a solve's few vectors.
+ * it: a Lanczos run's basis of `lanczosBasis` vectors (a spectrum's --basis) with its restart's kept
+ * vectors, and a solve's few vectors.
  */
-export function cpuBackendBytes(system: SystemSize): number {
+export function cpuBackendBytes(system: SystemSize, lanczosBasis = kDefaultLanczosBasis): number {
   const size = unknowns(system);
-  return 8 * size * size + 8 * size * (lanczosHeldVectors(size) + kSolveVectors);
+  return 8 * size * size + 8 * size * (lanczosHeldVectors(size, lanczosBasis) + kSolveVectors);
 }
 
 /** Float64 vectors of a CG or MINRES solve beside M (MINRES's nine, rounded up). */
@@ -194,11 +195,15 @@ const kSolveVectors = 16;
  * Bytes of the tree backend at `tolerance`: the tree (treeBytesPerElectron) and the vectors of
  * cpuBackendBytes.
  */
-export function cpuTreeBackendBytes(system: SystemSize, tolerance: number = kDefaultTreeTolerance): number {
+export function cpuTreeBackendBytes(
+  system: SystemSize,
+  tolerance: number = kDefaultTreeTolerance,
+  lanczosBasis = kDefaultLanczosBasis,
+): number {
   const size = unknowns(system);
   return (
     treeBytesPerElectron(tolerance) * system.configuration.n +
-    8 * size * (lanczosHeldVectors(size) + kSolveVectors)
+    8 * size * (lanczosHeldVectors(size, lanczosBasis) + kSolveVectors)
   );
 }
 
@@ -214,20 +219,24 @@ export function treeBytesPerElectron(tolerance: number): number {
 }
 
 /**
- * Throws an InputError when the CPU backend of `system` (dense, or the tree) takes more than
- * `memory` holds (the CLI: the host's free memory), before anything is allocated.
+ * Throws an InputError when the CPU backend of `system` (dense, or the tree) with a spectrum's basis
+ * of `lanczosBasis` vectors takes more than `memory` holds (the CLI: the host's free memory), before
+ * anything is allocated.
  */
 export function checkCpuFits(
   system: SystemSize,
   memory: DeviceMemory,
   tree: { readonly tolerance: number } | null = null,
+  lanczosBasis = kDefaultLanczosBasis,
 ): void {
-  const need = tree ? cpuTreeBackendBytes(system, tree.tolerance) : cpuBackendBytes(system);
+  const need = tree
+    ? cpuTreeBackendBytes(system, tree.tolerance, lanczosBasis)
+    : cpuBackendBytes(system, lanczosBasis);
   const available = memory.availableBytes();
   if (tree) {
     if (need <= available) return;
     throw new InputError(
-      `--device cpu --matrix tree needs ${gigabytes(need)} for the tree and the solvers' vectors, ` +
+      `--device cpu --matrix tree needs ${gigabytes(need)} for the tree, the solvers' vectors and the Lanczos basis, ` +
         `more than the ${gigabytes(available)} of ${memory.source}`,
       'device',
     );
@@ -242,7 +251,7 @@ export function checkCpuFits(
   }
   if (need <= available) return;
   throw new InputError(
-    `--device cpu needs ${gigabytes(need)} for the ${size} x ${size} float64 M, ` +
+    `--device cpu needs ${gigabytes(need)} for the ${size} x ${size} float64 M, its vectors and Lanczos basis, ` +
       `more than the ${gigabytes(available)} of ${memory.source}; ` +
       'use --device gpu --matrix free, which recomputes the entries in every product in O(N) memory, ' +
       'or --matrix tree, the fast multipole product in O(N) memory (to --tree-tol)',
@@ -263,17 +272,18 @@ export const kCpuTreeMinUnknowns = kMaxDenseSize + 1;
 /**
  * How the CPU holds M for a --matrix choice: 'tree' as asked; 'dense' for dense and free (the CPU
  * has no matrix-free product of its own); 'auto' dense below kCpuTreeMinUnknowns while it fits
- * `memory` (checkCpuFits), else the tree.
+ * `memory` with a basis of `lanczosBasis` vectors (checkCpuFits), else the tree.
  */
 export function chooseCpuStorage(
   system: SystemSize,
   matrix: MatrixChoice,
   memory: DeviceMemory,
+  lanczosBasis = kDefaultLanczosBasis,
 ): 'dense' | 'tree' {
   if (matrix !== 'auto') return matrix === 'tree' ? 'tree' : 'dense';
   if (unknowns(system) >= kCpuTreeMinUnknowns) return 'tree';
   try {
-    checkCpuFits(system, memory);
+    checkCpuFits(system, memory, null, lanczosBasis);
     return 'dense';
   } catch {
     return 'tree';
@@ -282,16 +292,18 @@ export function chooseCpuStorage(
 
 /**
  * The storage of the CPU backend of a --matrix choice (chooseCpuStorage) at `treeTolerance`, refused
- * with an InputError where it cannot fit `memory` (checkCpuFits). Nothing is allocated.
+ * with an InputError where it cannot fit `memory` with a spectrum's basis of `lanczosBasis` vectors
+ * (checkCpuFits). Nothing is allocated.
  */
 export function checkCpuBackendFits(
   system: SystemSize,
   matrix: MatrixChoice,
   treeTolerance: number,
   memory: DeviceMemory,
+  lanczosBasis = kDefaultLanczosBasis,
 ): 'dense' | 'tree' {
-  const storage = chooseCpuStorage(system, matrix, memory);
-  checkCpuFits(system, memory, storage === 'tree' ? { tolerance: treeTolerance } : null);
+  const storage = chooseCpuStorage(system, matrix, memory, lanczosBasis);
+  checkCpuFits(system, memory, storage === 'tree' ? { tolerance: treeTolerance } : null, lanczosBasis);
   return storage;
 }
 
