@@ -307,6 +307,33 @@ test('--matrix tree: the sweep on the CPU tree equals the dense one to its toler
   expect('tree' in responseJson(dense, kCpuDevice)).toBe(false);
 });
 
+test("the JSON reports each solve's true residual, recomputed here, and the limit's law exponent with its free fit", async () => {
+  const spec = responseSpec({ geometry: 'sphere', n: '40,80,160,320', nEpsilon: '3', device: 'cpu' });
+  const result = await runResponse(spec, cpuOpen, {});
+  const json = responseJson(result, kCpuDevice);
+  for (const [k, p] of result.points.entries()) {
+    // ||b - M s|| / ||b|| from the velocities with the pair sum of eq. 48, not the backend's dense M.
+    const s = system('sphere', p.n, 'vector', 3, p.epsilon);
+    const b = driveRightHandSide(s, 'field');
+    const residual = relativeError(applyMassMatrixFree(s, p.velocities), b);
+    expect(json.points[k].true_relative_residual).toBe(p.trueRelativeResidual);
+    expect(p.trueRelativeResidual).toBeLessThanOrEqual(kResponseRtol);
+    expect(Math.abs(p.trueRelativeResidual - residual)).toBeLessThan(1e-3 * residual);
+  }
+  // A thin shell's finite-size law goes as N^-1/2; four N fit the exponent freely too, near it.
+  const [limit] = json.limits;
+  expect(limit.exponent).toBe(0.5);
+  expect(limit.law).toBe('screening_ratio = c + b N^-1/2');
+  expect(limit.free_exponent).toBeGreaterThan(0.25);
+  expect(limit.free_exponent).toBeLessThan(1);
+  const three = await runResponse(
+    responseSpec({ geometry: 'sphere', n: '40,80,160', nEpsilon: '3', device: 'cpu' }),
+    cpuOpen,
+    {},
+  );
+  expect(responseJson(three, kCpuDevice).limits[0].free_exponent).toBeNull();
+});
+
 test("Stop ends the sweep with the points it finished (study.ts's rule: a cut point is dropped)", async () => {
   const spec = responseSpec({ geometry: 'ring', n: '8,16', nEpsilon: '1,2', device: 'cpu' });
   let started = 0;

@@ -90,7 +90,7 @@ export interface MassMatrixBackend {
   spectrum(options?: LanczosOptions): Promise<SpectrumResult>;
   /**
    * Makes M = D + `epsilon` T for every later call, keeping T: a sweep over eps at one
-   * configuration assembles once (issue 11). The same backend, mutated, rather than a new one
+   * configuration assembles once. The same backend, mutated, rather than a new one
    * sharing the storage: one owner of the storage, one dispose().
    */
   setEpsilon(epsilon: number): void;

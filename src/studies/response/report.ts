@@ -1,4 +1,4 @@
-// The response study's reports: the JSON of issue 11 (snake_case, exactly its keys), the per-electron
+// The response study's reports: the JSON (snake_case keys, as the README lists them), the per-electron
 // velocities as CSV, and the SVG plots (screening curves beside the continuum curves, the current against
 // depth, the x-z field map) through src/io/svg.ts. Presentation only: numbers come from run.ts.
 import { numberOf, type DeviceSummary } from '../../io/formats.ts';
@@ -136,6 +136,7 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
       iterations: p.iterations,
       converged: p.converged,
       reason: p.reason,
+      true_relative_residual: p.trueRelativeResidual,
       check: p.check,
       ...(p.sampledResidual !== null && { sampled_residual: p.sampledResidual }),
       // The fitted e-folding depth of the induced current below the surface, units of R (null where
@@ -149,6 +150,8 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
       extrapolated_ratio: l.extrapolatedRatio,
       uncertainty: l.uncertainty,
       law: l.law,
+      exponent: l.exponent,
+      free_exponent: l.freeExponent,
       continuum_ratio: l.continuumRatio,
     })),
     device,

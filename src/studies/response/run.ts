@@ -1,4 +1,4 @@
-// The response study (issue 11) on any backend: for each N the configuration, for each eps one CG solve
+// The response study on any backend: for each N the configuration, for each eps one CG solve
 // of M s = b (src/physics/response.ts: the drives, their units and the observables), then the sweeps'
 // N -> infinity limits at fixed N r_e/R. Backends come from the caller (GPU or float64 CPU), one per
 // configuration: M = D + eps T, so the eps of a sweep are visited in ascending order on one backend by
@@ -27,7 +27,6 @@ import {
   londonSphereParameter,
   londonX,
   reducedInducedField,
-  reducedMoment,
   screeningRatio,
   velocityTriples,
   type CurrentProfile,
@@ -77,8 +76,6 @@ export interface ResponsePoint {
   /** Rotation: the centre field over the London field 2 m Omega / |e|, and N_eff r_e/R (eq. 30). */
   readonly londonFieldRatio: number | null;
   readonly nEffEpsilon: number | null;
-  /** sum (r x v)_z in units of R u: mu_z = (e/2) u R times it. */
-  readonly moment: number;
   readonly iterations: number;
   readonly converged: boolean;
   readonly reason: ConvergenceReason;
@@ -448,7 +445,6 @@ async function responsePoint(
     londonFieldRatio: spec.drive === 'rotation' ? londonFieldRatio(fieldZ, epsilon) : null,
     nEffEpsilon:
       spec.drive === 'rotation' ? effectiveLaggingParameter(n, epsilon, fieldZ, rigidFieldZ) : null,
-    moment: reducedMoment(positions, velocities),
     iterations: solve.iterations,
     converged: solve.converged,
     reason: solve.reason,

@@ -1,4 +1,4 @@
-// The response study's inputs (issue 11): their defaults, limits and validation, shared by the CLI's
+// The response study's inputs: their defaults, limits and validation, shared by the CLI's
 // flags and the app's URL. Every value arrives as text; every mistake is an InputError naming its field
 // in these words: geometry, n, model, dim, nEpsilon, epsilon, radiusMetres, drive, grid, device, matrix,
 // treeTolerance.
