@@ -428,7 +428,7 @@ export async function gpuSpectrum(
 
 /**
  * The GPU backend of `system`: M assembled (dense) or set up (free) and every Krylov pipeline built,
- * inside error scopes labelled 'gpuBackend.create'. setEpsilon rewrites eps, a uniform of the
+ * inside error scopes labelled 'GpuBackend.create'. setEpsilon rewrites eps, a uniform of the
  * product, without touching T. Call dispose() to free the GPU memory.
  */
 export async function gpuBackend(
@@ -469,7 +469,7 @@ export async function gpuBackend(
         : await GpuMatrixFreeMassMatrix.create(context, system, options.free);
   let engine: KrylovEngine | null;
   try {
-    engine = await withErrorScopes(context.device, 'gpuBackend.create', () =>
+    engine = await withErrorScopes(context.device, 'GpuBackend.create', () =>
       createKrylovEngine(context, operator, massDiagonal(system), {
         checkEvery: options.checkEvery,
         step: options.step,

@@ -371,8 +371,8 @@ export function explainDeviceLoss(error: unknown): GpuError | null {
 }
 
 /**
- * Destroys the device and, once no device is left, drops Dawn's instance so that Node can exit.
- * Safe to call twice.
+ * Destroys the device, which lets Node exit once no device lives (Dawn's instances stay held,
+ * dawnInstances). Safe to call twice.
  */
 export function releaseDevice(context: GpuContext): void {
   if (!liveDevices.delete(context.device)) return;
