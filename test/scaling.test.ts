@@ -212,6 +212,35 @@ describe('fits and laws', () => {
   });
 });
 
+describe("the rigid rotation's fit has the rotation's own continuum value", () => {
+  it('q/N -> 1/3 on the thin shell and 2/7 in the uniform ball (inertia 1 + N r_e/3R, 1 + (2/7) N r_e/R)', async () => {
+    const ns = logSpacedCounts(150, 1000, 4);
+    for (const [geometryName, theory] of [
+      ['sphere', 1 / 3],
+      ['ball', 2 / 7],
+    ] as const) {
+      const study = await cpuSweep(geometryName, 'vector', ns);
+      const fit = study.rotationFit!;
+      expect(fit.law.theory).toBe(theory);
+      expect(fit.law.text).toMatch(/^q_rotation\/N = c \+ b N\^-/);
+      // The fit of N = 150 .. 1000 meets it to 3e-4 (shell) and 1.6e-3 (ball).
+      expect(Math.abs(fit.coefficient - theory)).toBeLessThan(3e-3 * theory);
+      // The translation's law keeps its own value (the sphere's 2/3), the rotation's is not it.
+      expect(study.fit!.law.theory).toBe(geometryName === 'sphere' ? 2 / 3 : undefined);
+      const json = scalingJson({
+        device: kCpuDevice,
+        model: 'vector',
+        ns,
+        studies: [study],
+        extras: [{ matrix: null, londonInertiaRatioDirect: null }],
+        shard: null,
+        totalMs: 1,
+      });
+      expect(json.studies[0].rotation_fit!.theory).toBe(theory);
+    }
+  });
+});
+
 describe('patterns, neighbours and Ritz vectors', () => {
   it('nearest-neighbour distances match the brute-force minimum', () => {
     for (const name of kScalingGeometries) {

@@ -177,6 +177,18 @@ export function scalingLaw(name: ScalingGeometry, model: ModelName): ScalingLaw 
   }
 }
 
+/**
+ * The law of the rigid rotation's quotient q / N (its (v^T (M - D) v)/(v^T D v) at eps = 1), of the
+ * study's form, with the rotation's own continuum value: on the ring the rigid rotation is the
+ * uniform mode, whose a is 1/pi as lambda_max's; the thin shell's 1/3 (its rotation's field, eq. 29:
+ * inertia 1 + N r_e/3R); the uniform ball's 2/7 (1 + (2/7) N r_e/R); none derived for the disk.
+ */
+export function rigidRotationLaw(name: ScalingGeometry, model: ModelName): ScalingLaw {
+  const law = scalingLaw(name, model);
+  const theory = { ring: 1 / Math.PI, sphere: 1 / 3, ball: 2 / 7, disk: undefined }[name];
+  return { ...law, text: law.text.replace('lambda_max/N', 'q_rotation/N'), theory };
+}
+
 /** lambda_max / N of a fitted law at N = e^u. */
 export function lawValue(law: ScalingLaw, parameters: readonly number[], u: number): number {
   return law.basis(u).reduce((sum, f, k) => sum + parameters[k] * f, 0);

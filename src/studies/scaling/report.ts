@@ -629,9 +629,9 @@ export function scalingText(studies: ScalingStudy[], files: string[], device: De
         `(closest pair: ${m.kappaClosestPair.toFixed(3)}): M indefinite once neighbours are < ${m.kappa.toFixed(2)} r_e apart`,
     );
     if (study.rotationFit) {
-      lines.push(
-        `  rigid rotation: q/N -> ${study.rotationFit.coefficient.toPrecision(5)} ± ${exp(study.rotationFit.uncertainty, 1)}`,
-      );
+      const { coefficient, uncertainty, law } = study.rotationFit;
+      const theory = law.theory !== undefined ? ` (derived: ${law.theory.toFixed(6)})` : '';
+      lines.push(`  rigid rotation: q/N -> ${coefficient.toPrecision(5)} ± ${exp(uncertainty, 1)}${theory}`);
     }
     if (study.londonInertiaRatio) {
       const last = study.points[study.points.length - 1];

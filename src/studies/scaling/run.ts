@@ -34,6 +34,7 @@ import {
   kRingConstant,
   leadingCriticalRadius,
   meanSpacing,
+  rigidRotationLaw,
   scalingLaw,
   scalingSystem,
   type CriticalRadius,
@@ -351,7 +352,7 @@ export function summariseStudy(
   const kappas = upper.map((p) => p.minimumConstant);
   const last = points[points.length - 1];
   const rotationFit = fitLaw(
-    law,
+    rigidRotationLaw(geometry, model),
     ns,
     fitted.map((p) => p.rigidRotationQuotient / p.n),
   );
