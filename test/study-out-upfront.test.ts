@@ -110,6 +110,32 @@ test('two files of one run under one name are refused by the check itself', () =
   );
 });
 
+test('a folder the file system refuses, whatever the access bits say to root, is refused by the check', () => {
+  // /proc refuses every new entry, to root too (for whom access(W_OK) passes); Node's recursive mkdir
+  // there never returns, so the refusal must come from the check, and nothing be left behind.
+  for (const [path, message] of [
+    [
+      '/proc/darwin-breit-out/sub',
+      /^cannot create directory \/proc\/darwin-breit-out\/sub: (the file system refuses it \(E[A-Z]+\)|its directory \/proc is not writable)$/,
+    ],
+    [
+      '/proc',
+      /^cannot write into \/proc: (the file system refuses it \(E[A-Z]+\)|the directory \/proc is not writable)$/,
+    ],
+  ] as const) {
+    expect(() => checkOutputDirectory(path, ['a.json'])).toThrow(message);
+  }
+  expect(readdirSync('/proc').filter((name) => name.startsWith('.darwin-breit'))).toEqual([]);
+  // A writable folder passes and keeps no probe.
+  const fine = join(dir, 'fine');
+  mkdirSync(fine);
+  expect(checkOutputDirectory(fine, ['a.json'])).toEqual({ path: fine, names: ['a.json'] });
+  expect(checkOutputDirectory(join(fine, 'new', 'deeper'), ['a.json']).path).toBe(
+    join(fine, 'new', 'deeper'),
+  );
+  expect(readdirSync(fine)).toEqual([]);
+});
+
 describe('a directory under a name the spec does not write leaves the run to write its own', () => {
   test.each([
     // Shard 1/2 maps N = 50; N = 60 is shard 2/2's.

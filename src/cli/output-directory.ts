@@ -56,6 +56,9 @@ export function checkOutputDirectory(path: string, names: readonly string[]): Ou
     else if (!writable(path)) {
       throw new InputError(`cannot write into ${path}: the directory ${path} is not writable`, 'out');
     }
+    const refused = refusalToCreate(join(path, kProbeName), 'file');
+    if (refused)
+      throw new InputError(`cannot write into ${path}: the file system refuses it (${refused})`, 'out');
     for (const name of names) {
       // lstat: a link where a file goes is replaced by the file, as a file is; a directory is not.
       const file = join(path, name);
@@ -72,14 +75,38 @@ export function checkOutputDirectory(path: string, names: readonly string[]): Ou
   else if (!writable(ancestor)) {
     throw new InputError(`cannot create directory ${path}: its directory ${ancestor} is not writable`, 'out');
   }
+  const refused = refusalToCreate(join(ancestor, kProbeName), 'directory');
+  if (refused)
+    throw new InputError(`cannot create directory ${path}: the file system refuses it (${refused})`, 'out');
   return { path, names };
+}
+
+/** The name of checkOutputDirectory's probes, made unique by partialPath. */
+const kProbeName = '.darwin-breit';
+
+/**
+ * Creates `what` beside `path` (partialPath) and removes it at once: the code of the file system's
+ * refusal, or null. Access bits say nothing to root, whom a read-only mount, /sys or /proc refuse
+ * all the same, and what only the file system knows (a name too long) shows too; Node's recursive
+ * mkdir never returns in /proc, so a directory there must be refused before it is made.
+ */
+function refusalToCreate(path: string, what: 'file' | 'directory'): string | null {
+  const probe = partialPath(path);
+  try {
+    if (what === 'file') writeFileSync(probe, '', { flag: 'wx' });
+    else mkdirSync(probe);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? 'refused';
+  }
+  if (what === 'file') removeQuietly(probe);
+  else rmdirSync(probe);
+  return null;
 }
 
 /**
  * Refuses `path` as an output file (--out FILE) before the run that would fill it: writeOutput
  * writes beside it and renames, so its directory must exist and be writable, and the path must not
- * be a directory. Its temporary name is created and removed at once, so that what only the file
- * system knows (a name too long, a read-only mount) is found now too.
+ * be a directory. Its temporary name is created and removed at once (refusalToCreate).
  */
 export function checkOutputFile(path: string): void {
   const refuse = (why: string) => {
@@ -92,13 +119,8 @@ export function checkOutputFile(path: string): void {
   if (!entry) refuse(`its directory ${directory} does not exist`);
   else if (!entry.isDirectory()) refuse(`${directory} is not a directory`);
   else if (!writable(directory)) refuse(`its directory ${directory} is not writable`);
-  const probe = partialPath(path);
-  try {
-    writeFileSync(probe, '', { flag: 'wx' });
-  } catch (error) {
-    refuse(`the file system refuses it (${(error as NodeJS.ErrnoException).code})`);
-  }
-  removeQuietly(probe);
+  const refused = refusalToCreate(path, 'file');
+  if (refused) refuse(`the file system refuses it (${refused})`);
 }
 
 /** What `stat` finds at `path`, or undefined where it finds nothing (missing, below a file, too long). */
