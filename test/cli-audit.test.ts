@@ -1,7 +1,7 @@
 // A physicist's first day with the CLI: the mistakes and the corners that a run of every command met,
 // each spawned as a user runs it. Every refusal is one `error:` line, exit 2, nothing on stdout.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -162,7 +162,8 @@ describe("a shard that holds few of the sweep's points", () => {
     // Eq. 30 for the discrete sphere: N r_e/R = 3/(1 + 1/(2 N^2)).
     expect(point.n).toBe(30000);
     expect(point.n_re_over_r).toBeCloseTo(3 / (1 + 1 / (2 * 30000 ** 2)), 12);
-    expect(readFileSync(join(out, 'london-sphere-convergence.svg'), 'utf8')).not.toMatch(/NaN/);
+    // The plot of a part of the list is merge's to draw, from all of it.
+    expect(existsSync(join(out, 'london-sphere-convergence.svg'))).toBe(false);
   });
 });
 

@@ -1,7 +1,7 @@
 // The study commands `london`, `larmor`, `pairing` and `merge`, and `bench`, as a user runs them:
 // spawned processes, exit codes, one JSON object on stdout, one `error:` line for a user error, SVG
 // files under --out.
-import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -362,14 +362,33 @@ describe('--shard and merge', () => {
       writeFileSync(path, JSON.stringify(result));
       return path;
     });
-    // The two shards' summaries side by side in one directory, neither in place of the other.
-    for (const k of [1, 2]) expect(existsSync(join(dir, 'shards', `london-shard${k}of2.json`))).toBe(true);
+    // The two shards' summaries side by side in one directory, neither in place of the other, beside
+    // their maps; the convergence of the whole list is merge's plot.
+    expect(readdirSync(join(dir, 'shards')).sort()).toEqual([
+      'london-shard1of2.json',
+      'london-shard2of2.json',
+      'london-sphere-n40.svg',
+      'london-sphere-n80.svg',
+    ]);
     const out = join(dir, 'merged');
     const merged = json('merge', paths[1], paths[0], '--out', out);
     const untimed = (value: object) =>
       JSON.parse(JSON.stringify(value), (key, x) => (['field_ms', 'files'].includes(key) ? undefined : x));
     expect(untimed(merged)).toEqual(untimed(whole));
     expectOutFiles(merged, ['london-sphere-convergence.svg'], 'london.json');
+  });
+
+  test.each([
+    ['pairing', ['--ratios', '10,100,1000']],
+    [
+      'scaling',
+      ['--geometries', 'disk', '--n-min', '16', '--n-max', '64', '--points', '3', '--device', 'cpu'],
+    ],
+  ])("a %s shard's --out holds its JSON alone: plots of part of the sweep are merge's", (command, args) => {
+    const out = join(dir, `${command}-shard-out`);
+    const result = json(command, ...args, '--shard', '1/2', '--out', out);
+    expect(result.files).toEqual([join(out, `${command}-shard1of2.json`)]);
+    expect(readdirSync(out)).toEqual([`${command}-shard1of2.json`]);
   });
 
   test('a missing shard, a file that is not JSON, and no file at all are user errors', () => {

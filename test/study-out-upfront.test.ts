@@ -143,7 +143,7 @@ describe('a directory under a name the spec does not write leaves the run to wri
       'london',
       ['--n', '50,60', '--grid', '8', '--shard', '1/2', '--device', 'cpu'],
       'london-sphere-n60.svg',
-      ['london-shard1of2.json', 'london-sphere-convergence.svg', 'london-sphere-n50.svg'],
+      ['london-shard1of2.json', 'london-sphere-n50.svg'],
     ],
     // The flux drive maps no field.
     [

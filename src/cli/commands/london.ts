@@ -70,7 +70,8 @@ is also listed for N = ${kLondonConvergenceNs.join(', ')} (float64), with the po
                     'merge' joins the shards' JSON into the whole run's
   --out DIR         write the maps (london-<geometry>-n<N>.svg), the convergence plot
                     (london-<geometry>-convergence.svg) and london.json (the --json summary;
-                    a shard's london-shard<K>of<N>.json) into DIR, created with any missing parents
+                    a shard: its maps and london-shard<K>of<N>.json, merge --out plots the
+                    convergence) into DIR, created with any missing parents
   --markdown        the maps' table in Markdown (with --json: the field "markdown")
   --json            {"command", "device", "geometry", "grid", "studies": [{"n", "n_re_over_r",
                     "centre_field_ratio", "uniformity", "uniformity_inner", "check", "field_ms"
@@ -128,8 +129,10 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
   if (values.help) return { help: kLondonHelp };
   const options = checkOptions(values);
   const { geometry, ns, grid, halfHeight, shard } = options;
-  // The maps of the shard's bodies, as runLondon takes them.
-  const out = checkStudyOutput(values.out, 'london', shard, londonFileNames(geometry, shardOf(ns, shard)));
+  // The maps of the shard's bodies, as runLondon takes them; the convergence of the whole list is
+  // merge's to plot.
+  const names = londonFileNames(geometry, shardOf(ns, shard), shard === null);
+  const out = checkStudyOutput(values.out, 'london', shard, names);
 
   let context: GpuContext | null = null;
   let device: DeviceSummary = kCpuDevice;
@@ -176,10 +179,11 @@ export function londonOutput(
 ): CommandOutput {
   const geometry = parseLondonGeometry(summary.geometry);
   if (out) {
+    // A shard's convergence fit is of its part of the list: its --out holds its maps alone.
     const files = londonFiles(
       geometry,
       maps,
-      convergence,
+      summary.shard ? null : convergence,
       studies.map((s) => s.n),
     );
     summary.files.push(...writeIntoDirectory(out, [...files, summaryFile(summary)]));

@@ -43,8 +43,8 @@ a on the chord, periodic (even centre-of-mass L) and antiperiodic (odd L), besid
                  [21 values from 10 to 1e6, four per decade]
   --out DIR      write pairing-energy.svg (both energies against a_m/a, log-log),
                  pairing-ratio.svg (E_numerical / E_eq46) and pairing.json (the --json
-                 summary; a shard's pairing-shard<K>of<N>.json) into DIR, created with any
-                 missing parents
+                 summary; a shard its pairing-shard<K>of<N>.json alone, merge --out writes
+                 the plots) into DIR, created with any missing parents
   --shard K/N    run every N-th a_m/a from the K-th; 'merge' joins the shards' JSON into the whole run's
   --markdown     the rings' table in Markdown (with --json: the field "markdown")
   --json         {"command", "units", "grid", "points": [{"ratio", "energy_numerical", "energy_eq46",
@@ -71,7 +71,8 @@ export async function pairingCommand(argv: string[], progress: Progress): Promis
   const ratios = pairingRatios(values.ratios, (text, check) => parseNumber('ratios', text, check));
   checkNoneRepeated(ratios, '--ratios', 'ratios');
   const shard = values.shard === undefined ? null : parseShard(values.shard, '--shard');
-  const out = checkStudyOutput(values.out, 'pairing', shard, kPairingFileNames);
+  // A shard's plots, of part of the a_m/a list, would pass for the whole run's: merge's.
+  const out = checkStudyOutput(values.out, 'pairing', shard, shard ? [] : kPairingFileNames);
   const { points, rings } = await runPairing(shardOf(ratios, shard), {
     progress: (text) => progress.update(text),
   });
@@ -87,8 +88,10 @@ export function pairingOutput(
   values: { readonly json?: boolean; readonly markdown?: boolean },
   out: OutputDirectory | null,
 ): CommandOutput {
-  if (out)
-    summary.files.push(...writeIntoDirectory(out, [...pairingFiles(points, rings), summaryFile(summary)]));
+  if (out) {
+    const files = summary.shard ? [] : pairingFiles(points, rings);
+    summary.files.push(...writeIntoDirectory(out, [...files, summaryFile(summary)]));
+  }
   if (values.markdown) {
     const markdown = pairingMarkdown(summary.rings);
     return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n` };

@@ -98,11 +98,11 @@ GPU, --n-max takes N past 10^4 (matrix-free once the dense M would pass 1 GiB).
   --seed S            Lanczos start vector seed                                               [1]
   --shard K/N         run every N-th point of the sweep (geometry by geometry, N ascending) from
                       the K-th: one job of N; 'merge' joins the shards' JSON into the whole run's
-  --out DIR           write scaling.json (a shard's scaling-shard<K>of<N>.json), scaling.csv and
-                      per geometry scaling-<geometry>.svg
+  --out DIR           write scaling.json, scaling.csv and per geometry scaling-<geometry>.svg
                       (log-log lambda_max vs N, the fit and the paper's N) and
-                      scaling-<geometry>-coefficient.svg (lambda_max/N vs N) into DIR,
-                      created with any missing parents
+                      scaling-<geometry>-coefficient.svg (lambda_max/N vs N); a shard its
+                      scaling-shard<K>of<N>.json alone, merge --out writes the CSV and plots;
+                      into DIR, created with any missing parents
   --markdown          the table of the fits and R* in Markdown (with --json: the field "markdown")
   --json              {"studies": [{"geometry", "model", "dimension", "points": [{"n", "lambda_max",
                       "lambda_min", "rigid_rotation_quotient", ...}], "fit": {"law", "coefficient",
@@ -181,7 +181,9 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
   const options = parseOptions(argv);
   const { values, model, ns } = options;
   if (values.help) return { help: kScalingHelp };
-  const out = checkStudyOutput(values.out, 'scaling', options.shard, scalingFileNames(options.geometries));
+  // A shard's CSV and plots, fitted to part of the sweep, would pass for the whole run's: merge's.
+  const names = options.shard ? [] : scalingFileNames(options.geometries);
+  const out = checkStudyOutput(values.out, 'scaling', options.shard, names);
 
   let device: DeviceSummary = kCpuDevice;
   let context: GpuContext | null = null;
@@ -281,7 +283,10 @@ export function scalingOutput(
   values: { readonly json?: boolean; readonly markdown?: boolean },
   out: OutputDirectory | null,
 ): CommandOutput {
-  if (out) summary.files.push(...writeIntoDirectory(out, [...scalingFiles(studies), summaryFile(summary)]));
+  if (out) {
+    const files = summary.shard ? [] : scalingFiles(studies);
+    summary.files.push(...writeIntoDirectory(out, [...files, summaryFile(summary)]));
+  }
   if (values.markdown) {
     const markdown = scalingMarkdown(studies);
     return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n` };

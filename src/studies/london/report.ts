@@ -270,24 +270,28 @@ const londonConvergenceName = (geometry: LondonGeometry) => `london-${geometry}-
  * The names londonFiles gives the maps it is handed, bodies of `mappedNs` electrons (a run's, or a
  * shard's share; none for a merge), and the list's plot, in its order.
  */
-export function londonFileNames(geometry: LondonGeometry, mappedNs: readonly number[]): string[] {
-  return [...mappedNs.map((n) => londonMapName(geometry, n)), londonConvergenceName(geometry)];
+export function londonFileNames(
+  geometry: LondonGeometry,
+  mappedNs: readonly number[],
+  withConvergence = true,
+): string[] {
+  const maps = mappedNs.map((n) => londonMapName(geometry, n));
+  return withConvergence ? [...maps, londonConvergenceName(geometry)] : maps;
 }
 
-/** The maps' and the list's plot files, name and text. */
+/** The maps' and the list's plot files, name and text; a shard's (`convergence` null) its maps alone. */
 export function londonFiles(
   geometry: LondonGeometry,
   maps: readonly Pick<LondonMap, 'body' | 'grid' | 'ratios'>[],
-  convergence: LondonConvergence,
+  convergence: LondonConvergence | null,
   mapNs: readonly number[],
 ): [string, string][] {
-  return [
-    ...maps.map((map): [string, string] => [
-      londonMapName(geometry, map.body.n),
-      londonMapSvg(map.body, map.grid, map.ratios),
-    ]),
-    [londonConvergenceName(geometry), londonConvergenceSvg(geometry, convergence, mapNs)],
-  ];
+  const mapFiles = maps.map((map): [string, string] => [
+    londonMapName(geometry, map.body.n),
+    londonMapSvg(map.body, map.grid, map.ratios),
+  ]);
+  if (!convergence) return mapFiles;
+  return [...mapFiles, [londonConvergenceName(geometry), londonConvergenceSvg(geometry, convergence, mapNs)]];
 }
 
 /** The text report: the maps' numbers, then N r_e/R against N and its fit. */
