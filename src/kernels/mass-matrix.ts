@@ -2,7 +2,7 @@
 // interaction T, assembled by assemble.wgsl, the diagonal D as a vector and eps as a uniform, applied
 // together by matvec_dense.wgsl; the GPU Krylov solvers use it through
 // GpuLinearOperator.record(encoder, x, y). T depends on the configuration alone, so setEpsilon
-// moves along a sweep over eps at the cost of one uniform write per row block (issue 11).
+// moves along a sweep over eps at the cost of one uniform write per row block, not a reassembly.
 //
 // Storage layout of T: row-major with a row stride of `stride` = 4 b ceil(N / 4) floats (b unknowns per
 // electron): the columns of whole groups of 4 electrons, so that every row starts on a vec4 and an
