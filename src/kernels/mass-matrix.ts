@@ -164,7 +164,6 @@ export interface GpuRowBlock extends RowBlockPlan {
 export class GpuMassMatrix implements GpuMassOperator {
   readonly size: number;
   readonly stride: number;
-  readonly rowsPerBlock: number;
   readonly blocks: readonly GpuRowBlock[];
   readonly variant: DenseMatvecVariant;
   readonly #device: GPUDevice;
@@ -185,7 +184,6 @@ export class GpuMassMatrix implements GpuMassOperator {
     this.#device = device;
     this.size = plan.size;
     this.stride = plan.stride;
-    this.rowsPerBlock = plan.rowsPerBlock;
     this.blocks = blocks;
     this.variant = kernel.variant;
     this.#kernel = kernel;

@@ -813,7 +813,6 @@ export function gpuTreeGeometry(
 export class GpuTreeMassMatrix implements GpuMassOperator {
   readonly size: number;
   readonly model: GpuModel;
-  readonly n: number;
   /** The tree the product sums with (tree order, lists, expansion order). */
   readonly tree: TreeGeometry;
   /** Direct pairs and M2L translations of one product. */
@@ -845,7 +844,6 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
     this.farField = farField;
     this.size = unknowns(tree.system);
     this.model = gpuModel(tree.system);
-    this.n = tree.n;
     this.tree = tree;
     this.counts = tree.counts;
     this.#device = device;
