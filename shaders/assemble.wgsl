@@ -5,7 +5,7 @@
 //     T_ij = (I + n n^T) / (2 r_ij) the Oseen tensor, T_ii = 0 (no self-interaction), b = dim
 //   azimuthal model: T[i][j] = u_i^T T_ij u_j (i != j), T[i][i] = 0
 // T alone is stored: the product (matvec_dense.wgsl) adds D x and takes eps from its uniform, so
-// one assembly serves every eps of a sweep (issue 11). One entry point per model, so no thread
+// one assembly serves every eps of a sweep. One entry point per model, so no thread
 // branches on the model.
 //
 // Storage layout (src/kernels/mass-matrix.ts): row-major, row stride `4 * chunks` floats (the

@@ -4,7 +4,7 @@
 // stride 4 * chunks floats (pad columns zero: the chunks past ceil(size / 4) are never read), rows
 // split over row-block buffers; the diagonal D (1 in the vector models, rho_i^2 in the azimuthal)
 // is a vector of its own and eps a uniform, so a sweep over eps changes one uniform per block, not
-// the O(N^2) entries (issue 11).
+// the O(N^2) entries.
 // One dispatch per row block computes y[rowStart .. rowStart + rowCount). Two variants here and a
 // third in matvec_dense_subgroup.wgsl, chosen per device by its profile (src/gpu/profile.ts):
 //   matvec_dense_rows       one thread per 8 rows, vec4 loads along them. On a CPU (SwiftShader)

@@ -9,7 +9,7 @@
 //
 // The quantities (eq. 47/48): v the velocity, p = M v the generalized momentum, and p - v the Darwin
 // contribution eps T v (in units of m, R and omega; the azimuthal model's phidot and J are turned into
-// vectors along e_phi on the host); and the speed |v_i| a response run induced (issue 11: M v = -(e/m) A),
+// vectors along e_phi on the host); and the speed |v_i| a response run induced (M v = -(e/m) A),
 // a scalar in the position's w.
 //
 // Bindings, group 0:

@@ -498,19 +498,20 @@ fn finishTarget(leaf: u32, k: u32, end: u32, near: vec3<f32>) {
 }
 
 // tree_evaluate_blocked, tree_evaluate for a CPU adapter (src/gpu/profile.ts): one SIMD group of
-// kBlockedThreads threads (SwiftShader's width), each summing `targetBlocks` blocks of four of the
-// leaf's electrons (TargetBlock, interaction.wgsl), targetBlocks = ceil(leaf / 16) (at most
-// kMostTargetBlocks, in rounds past that), so that the leaf fills the group's lanes, each source staged
-// in workgroup memory is loaded once for 4 targetBlocks targets, and a barrier waits for one group
-// alone. The blocks are variables of their own, written out to kMostTargetBlocks: held in an array
-// indexed in a loop they went to memory and the sum took twice as long. matvec_free_blocked's shape,
-// two TargetBlocks a thread in as many threads as the leaf needs, spread a leaf of 79 over 10 threads
-// in three groups of four and took 1.35 times as long a pair as matvec_free; this takes as long.
+// blockedThreads threads (SwiftShader's width, 4: src/kernels/tree.ts kBlockedThreads), each summing
+// `targetBlocks` blocks of four of the leaf's electrons (TargetBlock, interaction.wgsl), targetBlocks =
+// ceil(leaf / (4 blockedThreads)) (at most kMostTargetBlocks, in rounds past that), so that the leaf
+// fills the group's lanes, each source staged in workgroup memory is loaded once for 4 targetBlocks
+// targets, and a barrier waits for one group alone. The blocks are variables of their own, written out
+// to kMostTargetBlocks: held in an array indexed in a loop they went to memory and the sum took twice
+// as long. matvec_free_blocked's shape, two TargetBlocks a thread in as many threads as the leaf needs,
+// spread a leaf of 79 over 10 threads in three groups of four and took 1.35 times as long a pair as
+// matvec_free; this takes as long.
 override targetBlocks: u32 = 2u;
-const kBlockedThreads = 4u;
+override blockedThreads: u32 = 4u;
 const kMostTargetBlocks = 8u;
-var<workgroup> blockTilePositions: array<vec4<f32>, 4u * targetBlocks * kBlockedThreads>;
-var<workgroup> blockTileCharges: array<vec4<f32>, 4u * targetBlocks * kBlockedThreads>;
+var<workgroup> blockTilePositions: array<vec4<f32>, 4u * targetBlocks * blockedThreads>;
+var<workgroup> blockTileCharges: array<vec4<f32>, 4u * targetBlocks * blockedThreads>;
 
 // The positions of tree positions first .. first + 3, clamped to the leaf's last electron.
 fn leafBlock(first: u32, end: u32) -> TargetBlock {
@@ -549,7 +550,7 @@ fn finishBlock(leaf: u32, targets: LeafTargets, end: u32) {
   }
 }
 
-@compute @workgroup_size(kBlockedThreads)
+@compute @workgroup_size(blockedThreads)
 fn tree_evaluate_blocked(
   @builtin(workgroup_id) group: vec3<u32>,
   @builtin(num_workgroups) groups: vec3<u32>,
@@ -567,7 +568,7 @@ fn tree_evaluate_blocked(
   let start = lists.start;
   let end = lists.end;
   let rowsPerThread = 4u * targetBlocks;
-  let tileSize = rowsPerThread * kBlockedThreads;
+  let tileSize = rowsPerThread * blockedThreads;
   // Threads past the leaf's electrons still load tiles and meet the barriers (uniform control flow).
   for (var base = start; base < end; base += tileSize) {
     let first = base + rowsPerThread * lane;
@@ -584,7 +585,7 @@ fn tree_evaluate_blocked(
       let sourceEnd = tables[params.nodeEnd + source];
       for (var tileStart = tables[params.nodeStart + source]; tileStart < sourceEnd; tileStart += tileSize) {
         for (var t = 0u; t < rowsPerThread; t++) {
-          let slot = t * kBlockedThreads + lane;
+          let slot = t * blockedThreads + lane;
           if (tileStart + slot < sourceEnd) {
             blockTilePositions[slot] = electrons[tileStart + slot];
             blockTileCharges[slot] = sourceCharges[tileStart + slot];

@@ -19,6 +19,8 @@ import { kDefaultCheckEvery } from '../src/engine/krylov.ts';
 import {
   gpuTreeGeometry,
   GpuTreeMassMatrix,
+  kBlockedThreads,
+  kPowers,
   kTreeEpsilonOffset,
   kTreeParamsBytes,
   m2lNodeOrder,
@@ -696,7 +698,10 @@ gpu.test(
 
 test('the CPU near field holds a leaf in one SIMD group: blocks of four targets, as many as tree.wgsl writes out', () => {
   const written = Number(/const kMostTargetBlocks = (\d+)u;/.exec(kShaderSources.tree)?.[1]);
-  const threads = Number(/const kBlockedThreads = (\d+)u;/.exec(kShaderSources.tree)?.[1]);
+  // The workgroup is the override blockedThreads, which tree.ts sets to kBlockedThreads.
+  expect(kShaderSources.tree).toMatch(/override blockedThreads: u32/);
+  expect(kShaderSources.tree).toMatch(/@workgroup_size\(blockedThreads\)\s*fn tree_evaluate_blocked\(/);
+  const threads = kBlockedThreads;
   expect([written, threads]).toEqual([8, 4]);
   const leaves = [1, 16, 17, 79, 98, 125, 128, 129, 300];
   expect(leaves.map(targetBlocksOf)).toEqual([1, 1, 2, 5, 7, 8, 8, 8, 8]);
@@ -707,6 +712,10 @@ test('the CPU near field holds a leaf in one SIMD group: blocks of four targets,
     expect(threads * 4 * blocks).toBeGreaterThanOrEqual(leaf);
     expect(threads * 4 * (blocks - 1)).toBeLessThan(leaf);
   }
+});
+
+test("tree.ts's kPowers is tree.wgsl's, which sizes the power tables m2lBatchSize counts", () => {
+  expect(Number(/const kPowers = (\d+)u;/.exec(kShaderSources.tree)?.[1])).toBe(kPowers);
 });
 
 test('packTreeParams writes each TreeParams member at its WGSL offset', () => {

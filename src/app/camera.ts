@@ -10,7 +10,6 @@ export type ViewMode = '3d' | '2d';
 
 /** What a pointer gesture asks of a camera, in CSS pixels of a canvas `width` by `height`. */
 export interface Camera {
-  readonly mode: ViewMode;
   /** In any pixels (the view passes the drawing buffer's): only the canvas's shape matters. */
   viewProjection(width: number, height: number): Mat4;
   /** A drag by (dx, dy); `pan` for the secondary button or a modifier key. */
@@ -33,7 +32,6 @@ const kFieldOfView = (40 * Math.PI) / 180;
 const kMaxPitch = (89 * Math.PI) / 180;
 
 export class OrbitCamera implements Camera {
-  readonly mode = '3d';
   target = [0, 0, 0];
   distance = 3.5;
   /** Azimuth of the eye about z and its elevation above the xy plane, radians. */
@@ -90,7 +88,6 @@ export class OrbitCamera implements Camera {
 }
 
 export class PlaneCamera implements Camera {
-  readonly mode = '2d';
   centre = [0, 0];
   /** Half the visible extent across the canvas's shorter side, units of R. */
   halfSpan = 1.2;

@@ -128,8 +128,8 @@ export const kDecadeTicks = {
 };
 
 /**
- * Labels of a linear axis with the decimals its tick spacing needs: uPlot's default keeps three, so
- * ratios within 1e-4 of 1 (a response at N r_e/R = 0.001) were all labelled '1'.
+ * Labels of a linear axis with the decimals its tick spacing needs: uPlot's default keeps three,
+ * which labels every tick '1' on an axis of ratios within 1e-4 of 1 (a response at N r_e/R = 0.001).
  */
 export function linearTickLabels(ticks: readonly (number | null)[], increment: number): string[] {
   // The decimals that write the increment (1, 2, 2.5 or 5 times a power of ten) exactly.

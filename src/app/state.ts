@@ -97,7 +97,7 @@ export interface Parameters {
   scalingNMin: number;
   scalingNMax: number;
   scalingPoints: number;
-  // The response study (issue 11); the field drive's N r_e/R list and its electron counts as lists.
+  // The response study: the field drive's N r_e/R list and its electron counts as lists.
   responseGeometry: GeometryName;
   responseNs: readonly number[];
   responseModel: ModelName;

@@ -78,11 +78,9 @@ export interface HeatMapOptions {
   /** Values mapped to the ends of the colour scale; default: the data's min and max. */
   readonly valueRange?: readonly [number, number];
   /**
-   * 'equal': one data unit is as long on both axes (a map), within a height of 160 to 640 px and a width
-   * of at most twice `width`; 'fill': the plot is square.
+   * Width of the plotting area in pixels, default 440. One data unit is as long on both axes (a map),
+   * within a height of 160 to 640 px and a width of at most twice this.
    */
-  readonly aspect?: 'equal' | 'fill';
-  /** Width of the plotting area in pixels. */
   readonly width?: number;
 }
 
@@ -893,14 +891,11 @@ export function heatMap(options: HeatMapOptions): string {
   const [yLower, yUpper] = [options.yRange[0] - halfY, options.yRange[1] + halfY];
   const requestedWidth = options.width ?? 440;
   let plotWidth = requestedWidth;
-  let plotHeight = plotWidth;
-  if ((options.aspect ?? 'equal') === 'equal') {
-    plotHeight = (plotWidth * (yUpper - yLower)) / (xUpper - xLower);
-    if (plotHeight > 640) [plotWidth, plotHeight] = [(plotWidth * 640) / plotHeight, 640];
-    if (plotHeight < 160) [plotWidth, plotHeight] = [(plotWidth * 160) / plotHeight, 160];
-    // A map far wider or taller than square keeps a readable size rather than its aspect.
-    plotWidth = Math.min(Math.max(plotWidth, 160), 2 * requestedWidth);
-  }
+  let plotHeight = (plotWidth * (yUpper - yLower)) / (xUpper - xLower);
+  if (plotHeight > 640) [plotWidth, plotHeight] = [(plotWidth * 640) / plotHeight, 640];
+  if (plotHeight < 160) [plotWidth, plotHeight] = [(plotWidth * 160) / plotHeight, 160];
+  // A map far wider or taller than square keeps a readable size rather than its aspect.
+  plotWidth = Math.min(Math.max(plotWidth, 160), 2 * requestedWidth);
   // The tick labels' density depends on the lengths alone: the margins from their widths, a row above
   // the frame for an offset.
   const along = (lower: number, upper: number): Axis => ({

@@ -6,9 +6,12 @@ import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
 import { readFloat32 } from '../gpu/readback.ts';
 import { ShaderEntries } from '../gpu/pipelines.ts';
 import { InputError } from '../physics/input-error.ts';
-import { checkWorkgroupSize, workgroupCount } from './operator.ts';
+import { workgroupCount } from './operator.ts';
 
-/** Threads per workgroup, and sources per tile staged through workgroup memory (32 bytes each). */
+/**
+ * Threads per workgroup, and sources per tile staged through workgroup memory (32 bytes each); within
+ * every device's limits (WebGPU guarantees 256 invocations and 16 KiB of workgroup memory).
+ */
 export const kBiotSavartWorkgroupSize = 64;
 
 /** Byte size of the WGSL struct BiotSavartParams (a test checks the two agree). */
@@ -63,19 +66,17 @@ export function packSources(sources: BiotSavartSources): Float32Array {
 
 export class BiotSavartKernel {
   readonly device: GPUDevice;
-  readonly workgroupSize: number;
   /** Group 0: BiotSavartParams, the sources, the field points, the field written. */
   readonly entries: ShaderEntries<'biot_savart'>;
 
-  constructor(device: GPUDevice, workgroupSize = kBiotSavartWorkgroupSize) {
+  constructor(device: GPUDevice) {
     this.device = device;
-    this.workgroupSize = checkWorkgroupSize(device, workgroupSize, false);
     this.entries = new ShaderEntries(device, {
       family: 'BiotSavart',
       shader: 'biotSavart',
       bindings: { biot_savart: { 0: 'uniform', 1: 'read', 2: 'read', 3: 'write' } },
       uniformBytes: kBiotSavartParamsBytes,
-      constants: { workgroupSize: this.workgroupSize },
+      constants: { workgroupSize: kBiotSavartWorkgroupSize },
     });
   }
 
@@ -94,14 +95,9 @@ export class BiotSavartKernel {
   }
 
   /** field = b(points) as one compute pass: one thread per point. */
-  record(
-    encoder: GPUCommandEncoder,
-    bindGroup: GPUBindGroup,
-    pointCount: number,
-    timestampWrites?: GPUComputePassTimestampWrites,
-  ): void {
-    const pass = encoder.beginComputePass({ label: 'BiotSavart.pass', timestampWrites });
-    const groups = workgroupCount(this.device, pointCount, this.workgroupSize);
+  record(encoder: GPUCommandEncoder, bindGroup: GPUBindGroup, pointCount: number): void {
+    const pass = encoder.beginComputePass({ label: 'BiotSavart.pass' });
+    const groups = workgroupCount(this.device, pointCount, kBiotSavartWorkgroupSize);
     this.entries.dispatch(pass, 'biot_savart', bindGroup, groups);
     pass.end();
   }
@@ -125,15 +121,11 @@ export class GpuBiotSavart {
     this.sourceCount = count;
   }
 
-  static async create(
-    context: GpuContext,
-    sources: BiotSavartSources,
-    workgroupSize = kBiotSavartWorkgroupSize,
-  ): Promise<GpuBiotSavart> {
+  static async create(context: GpuContext, sources: BiotSavartSources): Promise<GpuBiotSavart> {
     const packed = packSources(sources);
     const { device } = context;
     return withErrorScopes(device, 'GpuBiotSavart.create', () => {
-      const kernel = new BiotSavartKernel(device, workgroupSize);
+      const kernel = new BiotSavartKernel(device);
       // Build the pipeline now, inside these error scopes, not in the first record().
       kernel.entries.warm();
       const buffer = createBuffer(device, {

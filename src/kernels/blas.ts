@@ -3,8 +3,9 @@
 import { bufferBinding, type VectorBinding } from '../gpu/buffers.ts';
 import { ShaderEntries, type BindingKind } from '../gpu/pipelines.ts';
 import type { UniformArena } from '../gpu/uniforms.ts';
-import { checkWorkgroupSize, workgroupCount } from './operator.ts';
+import { workgroupCount } from './operator.ts';
 
+/** Threads per workgroup; within every device's limits (WebGPU guarantees 256). */
 export const kBlasWorkgroupSize = 64;
 
 /** Most workgroups one BLAS call launches; the shaders' grid-stride loops cover the rest. */
@@ -93,18 +94,16 @@ const kBindings = Object.fromEntries(
 
 export class BlasKernel {
   readonly device: GPUDevice;
-  readonly workgroupSize: number;
   readonly entries: ShaderEntries<BlasOperation>;
 
-  constructor(device: GPUDevice, workgroupSize = kBlasWorkgroupSize) {
+  constructor(device: GPUDevice) {
     this.device = device;
-    this.workgroupSize = checkWorkgroupSize(device, workgroupSize, false);
     this.entries = new ShaderEntries(device, {
       family: 'Blas',
       shader: 'blas',
       bindings: kBindings,
       uniformBytes: kBlasParamsBytes,
-      constants: { workgroupSize: this.workgroupSize },
+      constants: { workgroupSize: kBlasWorkgroupSize },
     });
   }
 
@@ -126,7 +125,7 @@ export class BlasKernel {
       if (!vector) throw new RangeError(`Blas.${operation} (${label}) needs operand ${operand}`);
       entries.push({ binding: kOperandBinding[operand], resource: bufferBinding(vector) });
     }
-    const groups = Math.min(workgroupCount(this.device, spec.size, this.workgroupSize), kMaxBlasWorkgroups);
+    const groups = Math.min(workgroupCount(this.device, spec.size, kBlasWorkgroupSize), kMaxBlasWorkgroups);
     return {
       operation,
       bindGroup: this.entries.createBindGroup(label, operation, entries),

@@ -99,9 +99,10 @@ export type KrylovStateView = Record<Exclude<KrylovStateField, 'status' | 'itera
   readonly iteration: number;
 };
 
-export function decodeKrylovState(bytes: ArrayBuffer, byteOffset = 0): KrylovStateView {
-  const words = new Uint32Array(bytes, byteOffset, kKrylovStateFields.length);
-  const floats = new Float32Array(bytes, byteOffset, kKrylovStateFields.length);
+/** The KrylovState at the start of `bytes`, a readback of the state buffer. */
+export function decodeKrylovState(bytes: ArrayBuffer): KrylovStateView {
+  const words = new Uint32Array(bytes, 0, kKrylovStateFields.length);
+  const floats = new Float32Array(bytes, 0, kKrylovStateFields.length);
   const view: Record<string, unknown> = {};
   kKrylovStateFields.forEach((field, word) => (view[field] = floats[word]));
   view.status = reasonOf(words[kStateSlot.status]);

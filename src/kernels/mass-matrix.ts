@@ -2,7 +2,7 @@
 // interaction T, assembled by assemble.wgsl, the diagonal D as a vector and eps as a uniform, applied
 // together by matvec_dense.wgsl; the GPU Krylov solvers use it through
 // GpuLinearOperator.record(encoder, x, y). T depends on the configuration alone, so setEpsilon
-// moves along a sweep over eps at the cost of one uniform write per row block (issue 11).
+// moves along a sweep over eps at the cost of one uniform write per row block, not a reassembly.
 //
 // Storage layout of T: row-major with a row stride of `stride` = 4 b ceil(N / 4) floats (b unknowns per
 // electron): the columns of whole groups of 4 electrons, so that every row starts on a vec4 and an
@@ -164,7 +164,6 @@ export interface GpuRowBlock extends RowBlockPlan {
 export class GpuMassMatrix implements GpuMassOperator {
   readonly size: number;
   readonly stride: number;
-  readonly rowsPerBlock: number;
   readonly blocks: readonly GpuRowBlock[];
   readonly variant: DenseMatvecVariant;
   readonly #device: GPUDevice;
@@ -185,7 +184,6 @@ export class GpuMassMatrix implements GpuMassOperator {
     this.#device = device;
     this.size = plan.size;
     this.stride = plan.stride;
-    this.rowsPerBlock = plan.rowsPerBlock;
     this.blocks = blocks;
     this.variant = kernel.variant;
     this.#kernel = kernel;

@@ -200,8 +200,6 @@ export type ChunkHook = (done: number, total: number) => void;
 /** The mass matrix as a matrix-free GpuMassOperator: O(N) memory, O(N^2) work per product. */
 export class GpuMatrixFreeMassMatrix implements GpuMassOperator {
   readonly size: number;
-  readonly model: GpuModel;
-  readonly n: number;
   /** The product's chunks, in order: one dispatch each. */
   readonly chunks: readonly FreeChunk[];
   readonly #kernel: MatvecFreeKernel;
@@ -221,8 +219,6 @@ export class GpuMatrixFreeMassMatrix implements GpuMassOperator {
     positions: GPUBuffer,
   ) {
     this.size = unknowns(system);
-    this.model = gpuModel(system);
-    this.n = system.configuration.n;
     this.#kernel = kernel;
     this.#params = uniforms.params;
     this.#paramsSlot = uniforms.paramsSlot;

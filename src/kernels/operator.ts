@@ -47,7 +47,7 @@ export interface GpuLinearOperator {
 
 /**
  * The mass matrix M = D + eps T (eq. 48/50 generalised) as a GPU operator whose eps is a uniform of
- * the product: a sweep over eps changes it with setEpsilon, without rebuilding anything (issue 11).
+ * the product: a sweep over eps changes it with setEpsilon, without rebuilding anything.
  */
 export interface GpuMassOperator extends GpuLinearOperator {
   /** eps of the products recorded from now on. */

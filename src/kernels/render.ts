@@ -182,10 +182,6 @@ export class ParticleRenderer {
     void this.#arrows;
   }
 
-  get count(): number {
-    return this.#count;
-  }
-
   /**
    * Replaces the particles: `count` electrons of kParticleFloats floats each. The buffer only
    * grows, so that a run that changes velocities at fixed N reuses it.

@@ -178,15 +178,21 @@ const kBindings: Record<TreeEntry, GroupBindings> = {
 const kMostTargetBlocks = 8;
 
 /**
+ * Threads of tree_evaluate_blocked's workgroup, its override blockedThreads: one SIMD group of a CPU
+ * adapter (SwiftShader's width), so that a barrier waits for that group alone.
+ */
+export const kBlockedThreads = 4;
+
+/**
  * Blocks of four targets per thread of tree_evaluate_blocked for leaves of at most `largestLeaf`: its
- * four threads (one SIMD group of a CPU adapter) hold the leaf, in rounds past kMostTargetBlocks.
+ * kBlockedThreads threads hold the leaf, in rounds past kMostTargetBlocks.
  */
 export function targetBlocksOf(largestLeaf: number): number {
-  return Math.min(kMostTargetBlocks, Math.max(1, Math.ceil(largestLeaf / 16)));
+  return Math.min(kMostTargetBlocks, Math.max(1, Math.ceil(largestLeaf / (4 * kBlockedThreads))));
 }
 
-/** kPowers of tree.wgsl: p + 1 <= 17 powers of a ratio. */
-const kPowers = 17;
+/** kPowers of tree.wgsl: p + 1 <= 17 powers of a ratio (a test checks the two agree). */
+export const kPowers = 17;
 
 /**
  * Sources per M2L batch for `termCount` terms: their derivatives (termCount + 1 floats), two ratio
@@ -813,7 +819,6 @@ export function gpuTreeGeometry(
 export class GpuTreeMassMatrix implements GpuMassOperator {
   readonly size: number;
   readonly model: GpuModel;
-  readonly n: number;
   /** The tree the product sums with (tree order, lists, expansion order). */
   readonly tree: TreeGeometry;
   /** Direct pairs and M2L translations of one product. */
@@ -845,7 +850,6 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
     this.farField = farField;
     this.size = unknowns(tree.system);
     this.model = gpuModel(tree.system);
-    this.n = tree.n;
     this.tree = tree;
     this.counts = tree.counts;
     this.#device = device;
@@ -892,6 +896,7 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
           // On a CPU adapter the unrolled L2P adds the far field after the near field.
           evaluateFarField: blocked && far ? 0 : 1,
           targetBlocks: targetBlocksOf(largestLeaf),
+          blockedThreads: kBlockedThreads,
           model: kGpuModelCode[gpuModel(system)],
           termCount: tables.termCount,
           m2lBatch: m2lBatchSize(tables.termCount, workgroupSize),

@@ -16,8 +16,6 @@ export interface MappedGrid {
   readonly step: number;
   /** The end of the grid, x = L (units of a_m). */
   readonly length: number;
-  /** Width of the first cell, b (e^(Delta s) - 1), units of a_m: the resolution of the softened core. */
-  readonly smallestCell: number;
 }
 
 /** Box length, units of a_m: the state decays like exp(-x sqrt(-epsilon)) with sqrt(-epsilon) >= ~1. */
@@ -34,7 +32,7 @@ export function mappedGridTo(thicknessOverRadius: number, length: number, step =
   const span = Math.log((length + b) / b);
   const cells = Math.ceil(span / step);
   const exactStep = span / cells;
-  return { thickness: b, cells, step: exactStep, length, smallestCell: b * Math.expm1(exactStep) };
+  return { thickness: b, cells, step: exactStep, length };
 }
 
 /** Eq. 45's grid: the box 0 <= x <= kPairingBoxLength, psi = 0 just beyond it. */

@@ -56,19 +56,19 @@ export function persistentCurrent(n: number, fluxQuanta: number, condition: Ring
   return occupiedWavenumbers(n, fluxQuanta, condition).reduce((sum, k) => sum - 2 * k, 0);
 }
 
+/** Samples per flux quantum of the amplitude's grid: a multiple of 4, so it holds the crossings. */
+const kAmplitudeSamplesPerQuantum = 64;
+
 /**
  * The sawtooth's amplitude max |I| in units (hbar^2 / 2 m R^2) / Phi_0, sampled on a grid of
- * `samplesPerQuantum` points per flux quantum that holds the crossings (multiples of 1/4): there the
- * current takes its one-sided limit, the sawtooth's peak.
+ * kAmplitudeSamplesPerQuantum points per flux quantum that holds the crossings (multiples of 1/4):
+ * there the current takes its one-sided limit, the sawtooth's peak.
  */
-export function persistentCurrentAmplitude(
-  n: number,
-  condition: RingCondition,
-  samplesPerQuantum = 64,
-): number {
+export function persistentCurrentAmplitude(n: number, condition: RingCondition): number {
   let amplitude = 0;
-  for (let j = 0; j < samplesPerQuantum; j++) {
-    amplitude = Math.max(amplitude, Math.abs(persistentCurrent(n, j / samplesPerQuantum, condition)));
+  for (let j = 0; j < kAmplitudeSamplesPerQuantum; j++) {
+    const fluxQuanta = j / kAmplitudeSamplesPerQuantum;
+    amplitude = Math.max(amplitude, Math.abs(persistentCurrent(n, fluxQuanta, condition)));
   }
   return amplitude;
 }
@@ -89,27 +89,32 @@ export function persistentCurrentAmplitudeClosedForm(
   return (condition === 'scalar' ? 1 : 0.5) * n * ringCurrentUnit(radiusMetres);
 }
 
+/** fluxPeriod's samples per flux quantum: 96 = 2^5 3 holds the periods 1/2^k and 1/3. */
+const kPeriodSamplesPerQuantum = 96;
+
+/** The longest period fluxPeriod looks for, in flux quanta: twice the longest expected, Phi_0. */
+const kPeriodMaxQuanta = 2;
+
+/** fluxPeriod's agreement of shifted samples, relative to their range: float64 rounding, with room. */
+const kPeriodTolerance = 1e-9;
+
 /**
- * The smallest period p = k / samplesPerQuantum (k >= 1) of `energy` in n_phi, found from samples on
- * [0, 2 maxQuanta): the first shift under which every sample agrees with its shifted one to
- * `tolerance` of the samples' range. Null when no shift up to maxQuanta does (or the function is flat).
+ * The smallest period p = k / kPeriodSamplesPerQuantum (k >= 1) of `energy` in n_phi, found from
+ * samples on [0, 2 kPeriodMaxQuanta): the first shift under which every sample agrees with its shifted
+ * one to kPeriodTolerance of the samples' range. Null when no shift up to kPeriodMaxQuanta does (or
+ * the function is flat).
  */
-export function fluxPeriod(
-  energy: (fluxQuanta: number) => number,
-  samplesPerQuantum = 96,
-  maxQuanta = 2,
-  tolerance = 1e-9,
-): number | null {
-  const count = 2 * maxQuanta * samplesPerQuantum;
-  const samples = Array.from({ length: count }, (_, j) => energy(j / samplesPerQuantum));
+export function fluxPeriod(energy: (fluxQuanta: number) => number): number | null {
+  const count = 2 * kPeriodMaxQuanta * kPeriodSamplesPerQuantum;
+  const samples = Array.from({ length: count }, (_, j) => energy(j / kPeriodSamplesPerQuantum));
   const range = Math.max(...samples) - Math.min(...samples);
   if (!(range > 0)) return null;
-  for (let shift = 1; shift <= maxQuanta * samplesPerQuantum; shift++) {
+  for (let shift = 1; shift <= kPeriodMaxQuanta * kPeriodSamplesPerQuantum; shift++) {
     let agrees = true;
     for (let j = 0; j + shift < count && agrees; j++) {
-      agrees = Math.abs(samples[j + shift] - samples[j]) <= tolerance * range;
+      agrees = Math.abs(samples[j + shift] - samples[j]) <= kPeriodTolerance * range;
     }
-    if (agrees) return shift / samplesPerQuantum;
+    if (agrees) return shift / kPeriodSamplesPerQuantum;
   }
   return null;
 }

@@ -185,9 +185,9 @@ export function logSpaced(from: number, to: number, count: number): number[] {
 /** 21 ratios a_m/a from 10 to 1e6: four per decade plus the end. */
 export const kDefaultPairingRatios = logSpaced(10, 1e6, 21);
 
-export function pairingPoint(radiusOverThickness: number, step = kPairingStep): PairingPoint {
+export function pairingPoint(radiusOverThickness: number): PairingPoint {
   checkRatio(radiusOverThickness);
-  const convergence = groundState1dConvergence(1 / radiusOverThickness, step);
+  const convergence = groundState1dConvergence(1 / radiusOverThickness, kPairingStep);
   const energyNumerical = convergence.energies[2];
   const energyEq46 = eq46Energy(radiusOverThickness);
   const closedForm = radiusOverThickness >= 2;
@@ -276,7 +276,10 @@ export interface RingTemperature {
   readonly readings: readonly RingReading[];
 }
 
-function ringReading(ring: PairingRing, reading: FermiReading, step: number): RingReading {
+/** A ring's energies on the finest of pairingPoint's three grids: about 4e-8 relative error (kPairingStep). */
+const kRingStep = kPairingStep / 4;
+
+function ringReading(ring: PairingRing, reading: FermiReading): RingReading {
   const radius = pairingBohrRadius(ring.metal.fermiEnergyJoules, reading);
   const ratio = radius / ring.thicknessMetres;
   checkRatio(ratio);
@@ -290,18 +293,18 @@ function ringReading(ring: PairingRing, reading: FermiReading, step: number): Ri
     temperatureEq46: Math.abs(pairingEnergy1d(radius, ring.thicknessMetres)) / kBoltzmann,
     temperatureExact: Math.abs(unit * whittakerGroundState1d(ratio)) / kBoltzmann,
     energyUnitKelvin: unit / kBoltzmann,
-    onRing: ringPair(ring.radiusMetres / radius, 1 / ratio, zF, step),
+    onRing: ringPair(ring.radiusMetres / radius, 1 / ratio, zF, kRingStep),
     // A ring at least twice as wide as it is thick: the chord smoothing needs a < R.
     radiusSweep: kRingSweepRadii
       .filter((r) => r > 2 / ratio)
       .map((radiusOverPairing) => ({
         radiusOverPairing,
-        energy: ringRelativeState(radiusOverPairing, 1 / ratio, 'periodic', step).energy,
+        energy: ringRelativeState(radiusOverPairing, 1 / ratio, 'periodic', kRingStep).energy,
       })),
   };
 }
 
-export function ringTemperature(ring: PairingRing, step = kPairingStep): RingTemperature {
+export function ringTemperature(ring: PairingRing): RingTemperature {
   const radius = pairingBohrRadius(ring.metal.fermiEnergyJoules);
   const ratio = radius / ring.thicknessMetres;
   checkRatio(ratio);
@@ -318,7 +321,7 @@ export function ringTemperature(ring: PairingRing, step = kPairingStep): RingTem
     pairingRadiusMetres: radius,
     ratio,
     temperatureEq46: Math.abs(pairingEnergy1d(radius, ring.thicknessMetres)) / kBoltzmann,
-    temperatureNumerical: Math.abs(unit * groundState1dMapped(1 / ratio, step / 4)) / kBoltzmann,
-    readings: kFermiReadings.map((reading) => ringReading(ring, reading, step / 4)),
+    temperatureNumerical: Math.abs(unit * groundState1dMapped(1 / ratio, kRingStep)) / kBoltzmann,
+    readings: kFermiReadings.map((reading) => ringReading(ring, reading)),
   };
 }

@@ -365,30 +365,26 @@ export interface CurrentProfile {
   readonly counts: Int32Array;
 }
 
-/** The centres of `bins` equal bins of depth over [0, 1]. */
-function binCentres(bins: number): Float64Array {
-  return Float64Array.from({ length: bins }, (_, b) => (b + 0.5) / bins);
+/** The centres of the kProfileBins equal bins of depth over [0, 1]. */
+function binCentres(): Float64Array {
+  return Float64Array.from({ length: kProfileBins }, (_, b) => (b + 0.5) / kProfileBins);
 }
 
 /** The induced current against depth below the surface; electrons on the axis (rho = 0) are left out. */
-export function currentProfile(
-  positions: Float64Array,
-  velocities: Float64Array,
-  bins = kProfileBins,
-): CurrentProfile {
-  const sums = new Float64Array(bins);
-  const counts = new Int32Array(bins);
+export function currentProfile(positions: Float64Array, velocities: Float64Array): CurrentProfile {
+  const sums = new Float64Array(kProfileBins);
+  const counts = new Int32Array(kProfileBins);
   for (let k = 0; k < positions.length; k += 3) {
     const [x, y, z] = [positions[k], positions[k + 1], positions[k + 2]];
     const rho2 = x * x + y * y;
     if (rho2 === 0) continue;
     const r = Math.sqrt(rho2 + z * z);
-    const bin = Math.min(bins - 1, Math.max(0, Math.floor((1 - r) * bins)));
+    const bin = Math.min(kProfileBins - 1, Math.max(0, Math.floor((1 - r) * kProfileBins)));
     sums[bin] += ((-y * velocities[k] + x * velocities[k + 1]) * r) / rho2;
     counts[bin]++;
   }
   return {
-    depth: binCentres(bins),
+    depth: binCentres(),
     current: sums.map((sum, b) => (counts[b] > 0 ? sum / counts[b] : NaN)),
     counts,
   };
@@ -416,12 +412,12 @@ function scaledBesselI1(u: number, x: number): number {
  * e^(-depth/lambda_L): fitted over all ten bins it decays over 1.17 lambda_L at x = 9.5, not lambda_L.
  * `counts` are 0: no electrons. Composite Simpson in each bin, fine enough that e^(x h) stays near 1.
  */
-export function londonSphereCurrentProfile(x: number, bins = kProfileBins): CurrentProfile {
-  const steps = 2 * Math.ceil(Math.max(16, (4 * x) / bins));
-  const current = new Float64Array(bins);
-  for (let b = 0; b < bins; b++) {
-    const inner = 1 - (b + 1) / bins;
-    const h = 1 / bins / steps;
+export function londonSphereCurrentProfile(x: number): CurrentProfile {
+  const steps = 2 * Math.ceil(Math.max(16, (4 * x) / kProfileBins));
+  const current = new Float64Array(kProfileBins);
+  for (let b = 0; b < kProfileBins; b++) {
+    const inner = 1 - (b + 1) / kProfileBins;
+    const h = 1 / kProfileBins / steps;
     let moment = 0;
     let weight = 0;
     for (let k = 0; k <= steps; k++) {
@@ -433,8 +429,8 @@ export function londonSphereCurrentProfile(x: number, bins = kProfileBins): Curr
     current[b] = moment / weight;
   }
   return {
-    depth: binCentres(bins),
+    depth: binCentres(),
     current,
-    counts: new Int32Array(bins),
+    counts: new Int32Array(kProfileBins),
   };
 }

@@ -33,7 +33,7 @@ export const kCheckTargets = { momenta: 1e-6, velocities: 1e-5, eigenvalues: 1e-
  * A solve's targets: float32's, or for a refined GPU solve (src/run/refine.ts) float64's products
  * (momenta to rounding, 1e-12) and velocities within 10 tol, the error ||v - v_64|| <= cond(M) tol
  * allows while cond(M) <= 10 and a refined solve, which overshoots its tolerance, meets up to
- * cond(M) ~ 10^3 (issue 13: 1e-9 at tol 1e-10).
+ * cond(M) ~ 10^3 (velocities within 1e-9 at tol 1e-10).
  */
 export function solveCheckTargets(refined: boolean, rtol: number): { momenta: number; velocities: number } {
   if (!refined) return { momenta: kCheckTargets.momenta, velocities: kCheckTargets.velocities };

@@ -35,7 +35,6 @@ export interface KrylovStart {
   x: Vector;
   /** ||b|| in float64. */
   bNorm: number;
-  rtol: number;
   atol: number;
   /** max(atol, rtol ||b||): the stopping rule's bound on ||r||. */
   threshold: number;
@@ -67,7 +66,6 @@ export function startKrylov(op: LinearOperator, b: ArrayLike<number>, options: S
     b: bStored,
     x,
     bNorm,
-    rtol,
     atol,
     threshold: Math.max(atol, rtol * bNorm),
     maxIterations: options.maxIterations ?? defaultMaxIterations(size),

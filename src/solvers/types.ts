@@ -82,7 +82,9 @@ export interface SolveResult {
 /**
  * Why a Lanczos run stopped.
  *  converged_tol       both extreme Ritz values have residual bounds |beta_k s_k| <= tol * max|theta|
- *  converged_invariant beta_k = 0: the Krylov space is invariant, the Ritz values are exact eigenvalues
+ *  converged_invariant beta_k <= 16 u sqrt(n) ||T_k|| (u the unit roundoff of the arithmetic, n the
+ *                      size, ||T_k|| = max|theta|: beta_k is zero to rounding), or k + 1 = n (the
+ *                      space is full): the Krylov space is invariant, the Ritz values are eigenvalues
  *  diverged_max_it     maxIterations reached; the Ritz values are returned with their bounds
  *  diverged_nan        a NaN or infinity appeared
  */

@@ -136,7 +136,7 @@ export function joinShards<T>(
 
 /** The shards' `key`s, refused unless one: a run's settings are the same in all its shards. */
 export function sameInShards<T>(shards: readonly T[], key: (shard: T) => unknown, what: string): void {
-  // null for a key a shard lacks (a scaling shard written before "sweep" was recorded).
+  // A key a shard lacks counts as null, what a shard's JSON holds for one not recorded (scaling's "sweep").
   const values = new Set(shards.map((shard) => JSON.stringify(key(shard) ?? null)));
   if (values.size > 1) {
     throw new InputError(

@@ -82,8 +82,8 @@ function wallMs(run: () => void, repeats: number): number {
 /**
  * CG runs of kShortRun and of at least kLongRun iterations (rtol 0): their difference per iteration.
  * The long run doubles until it takes kLongRunMs, so that at small sizes, where an iteration takes
- * microseconds, the difference stands above the clock's jitter (with 8 iterations at 600 unknowns
- * it was sometimes negative, and the row went missing).
+ * microseconds, the difference stands above the clock's jitter: 8 iterations at 600 unknowns take
+ * about as long as that jitter, and a difference below it can come out negative.
  */
 const kShortRun = 2;
 const kLongRun = 8;

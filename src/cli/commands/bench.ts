@@ -268,7 +268,7 @@ export interface BenchRow {
   speedup?: number;
   /**
    * matvec_tree: |x.T~w - w.T~x| / (|x| |T~w|), T~ the tree's approximation of eps T, x and w
-   * random: how far from symmetric the tree is (M is; issue 12 asks it to be to its tolerance).
+   * random: how far from symmetric the tree is (M is, and the tree must be to its tolerance).
    * Random vectors dilute a product error d to about d / sqrt(unknowns) here, so it is to be read
    * beside free_asymmetry, the same of matvec_free's products: the precision's own floor.
    */
@@ -303,7 +303,10 @@ export interface BenchRow {
   solves_ms?: number;
   /** response_sweep: the solves, one per N r_e/R. */
   solves?: number;
-  /** response_sweep: ms / (assembly_ms + solves_ms), the issue's target about 1. */
+  /**
+   * response_sweep: ms / (assembly_ms + solves_ms), which should be about 1: a sweep costs one
+   * assembly plus its solves.
+   */
   ratio_to_parts?: number;
 }
 

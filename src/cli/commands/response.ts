@@ -1,4 +1,4 @@
-// `response`: electrons in an applied field, flux or rotation (issue 11): the Larmor moment screened by
+// `response`: electrons in an applied field, flux or rotation: the Larmor moment screened by
 // the Darwin term, against N r_e/R and N, beside the continuum theory (London's sphere, the thin shell,
 // the ring's circulant). The study is src/studies/response/ (spec, run, report); this file maps its
 // flags to the spec, opens the backends and writes the JSON, the text and the files.

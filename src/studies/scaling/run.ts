@@ -1,4 +1,4 @@
-// The scaling study (issue 5) on any backend: for one geometry, a sweep of N computing the extreme
+// The scaling study on any backend: for one geometry, a sweep of N computing the extreme
 // eigenvalues of the interaction matrix A = D^-1/2 (M - D) D^-1/2 at eps = 1 (src/physics/scaling.ts) by
 // Lanczos, which velocity pattern the top one is, the rigid rotation's quotient, and the fit of
 // lambda_max / N to the law of the geometry with the critical size R* it implies (eq. 51-55).
