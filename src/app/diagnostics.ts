@@ -14,10 +14,11 @@ import { formatNumber } from './colour.ts';
 
 export type Stage = 'build' | 'momenta' | 'solve' | 'spectrum' | 'check';
 
-function element(id: string): HTMLElement {
+/** The element #id of index.html, as the type its caller knows it to be; throws where it is missing. */
+export function element<T extends HTMLElement = HTMLElement>(id: string): T {
   const found = document.getElementById(id);
   if (!found) throw new Error(`index.html has no #${id}`);
-  return found;
+  return found as T;
 }
 
 /** Writes a number (or a dash for null) into #id, keeping the exact value in data-value. */

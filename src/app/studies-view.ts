@@ -22,16 +22,10 @@ import { fittedCoefficient } from '../studies/fits.ts';
 import { sameNEpsilon } from '../studies/response/run.ts';
 import type { ScalingPoint, ScalingStudy } from '../studies/scaling/run.ts';
 import { formatNumber } from './colour.ts';
-import { kAxisStyle, kDecadeTicks, kLinearTicks, show, showText } from './diagnostics.ts';
+import { element, kAxisStyle, kDecadeTicks, kLinearTicks, show, showText } from './diagnostics.ts';
 
 export type StageTab = 'electrons' | 'studies';
 export type StudyCard = 'london' | 'pairing' | 'larmor' | 'scaling' | 'response';
-
-function element<T extends HTMLElement = HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`the page has no #${id}`);
-  return found as T;
-}
 
 function create<K extends keyof HTMLElementTagNameMap>(
   tag: K,
