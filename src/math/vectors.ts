@@ -1,6 +1,7 @@
 // Numerics that both the physics and the float64 solvers use, so that neither layer imports the
 // other: the inner product of the Krylov methods and observables, and the seeded generator of the
-// random velocities and start vectors.
+// random velocities and start vectors; and the log-spaced points of the physics' sweeps and the app's
+// curves.
 
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let sum = 0;
@@ -18,4 +19,11 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** `count` points log-spaced from `from` to `to` (both > 0): a sweep's values, a curve's grid. */
+export function logSpaced(from: number, to: number, count: number): number[] {
+  if (count === 1) return [from];
+  const step = Math.log(to / from) / (count - 1);
+  return Array.from({ length: count }, (_, i) => from * Math.exp(i * step));
 }
