@@ -1,7 +1,15 @@
 // Numerics that both the physics and the float64 solvers use, so that neither layer imports the
-// other: the inner product of the Krylov methods and observables, and the seeded generator of the
-// random velocities and start vectors; and the log-spaced points of the physics' sweeps and the app's
-// curves.
+// other: the storage precisions of their arrays, the inner product of the Krylov methods and
+// observables, and the seeded generator of the random velocities and start vectors; and the
+// log-spaced points of the physics' sweeps and the app's curves.
+
+/** Storage precision of a run: float64 is the reference; float32 mirrors the GPU's arithmetic. */
+export type Precision = 'float64' | 'float32';
+export type Vector = Float64Array | Float32Array;
+
+export function vectorOf(precision: Precision, length: number): Vector {
+  return precision === 'float64' ? new Float64Array(length) : new Float32Array(length);
+}
 
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let sum = 0;
