@@ -17,6 +17,11 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return sum;
 }
 
+/** The Euclidean norm ||x|| = sqrt(x . x). */
+export function norm(x: ArrayLike<number>): number {
+  return Math.sqrt(dot(x, x));
+}
+
 /** mulberry32: a small, well-mixed 32-bit generator; the same seed gives the same numbers everywhere. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
