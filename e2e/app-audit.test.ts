@@ -77,7 +77,7 @@ test("a first hour's findings: v = 0, a bad N, the downloads, refusals, a stoppe
   });
   await page.waitForFunction(() => document.getElementById('message')?.textContent !== '');
   const tooLarge =
-    'big.csv: 572 MB, but the page reads at most 488 MB, a result of 2000000 electrons (the CLI takes more)';
+    'big.csv: 600 MB, but the page reads at most 512 MB, a result of 2000000 electrons (the CLI takes more)';
   expect(await shownText(page, 'message')).toBe(tooLarge);
   expect(await page.locator('[data-error-for]').allTextContents()).toEqual([tooLarge]);
   // Two files in one drop: neither is loaded unsaid; the page asks for one at a time.

@@ -68,7 +68,7 @@ describe("a loaded file larger than a result of the N field's limit", () => {
     const refused = loadedText(big);
     await expect(refused).rejects.toThrow(InputError);
     await expect(refused).rejects.toThrow(
-      'big.json: 572 MB, but the page reads at most 488 MB, a result of 2000000 electrons (the CLI takes more)',
+      'big.json: 600 MB, but the page reads at most 512 MB, a result of 2000000 electrons (the CLI takes more)',
     );
     await expect(refused).rejects.toMatchObject({ field: 'result' });
     await expect(loadedText(file('edge.csv', kMaxFileBytes + 1))).rejects.toThrow(InputError);

@@ -8,16 +8,18 @@ import 'uplot/dist/uPlot.min.css';
 import type { GpuContext } from '../gpu/device.ts';
 import { numberOf } from '../io/formats.ts';
 import type { Energies } from '../physics/observables.ts';
+import { gigabytes, megabytes } from '../run/backend.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolveResult } from '../solvers/types.ts';
 import { formatNumber } from './colour.ts';
 
 export type Stage = 'build' | 'momenta' | 'solve' | 'spectrum' | 'check';
 
-function element(id: string): HTMLElement {
+/** The element #id of index.html, as the type its caller knows it to be; throws where it is missing. */
+export function element<T extends HTMLElement = HTMLElement>(id: string): T {
   const found = document.getElementById(id);
   if (!found) throw new Error(`index.html has no #${id}`);
-  return found;
+  return found as T;
 }
 
 /** Writes a number (or a dash for null) into #id, keeping the exact value in data-value. */
@@ -36,16 +38,12 @@ export function showText(id: string, text: string): void {
   element(id).textContent = text;
 }
 
+/**
+ * Bytes as the page shows them, in the CLI's decimal units, as its refusals (run/, engine/) already
+ * write GB: MB below a GB (from 999.5 MB, three digits would read 1.00e+3 MB), GB from there.
+ */
 export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toPrecision(3)} ${units[unit]}`;
+  return bytes < 999.5e6 ? megabytes(bytes) : gigabytes(bytes);
 }
 
 const kReasonText: Record<string, string> = {

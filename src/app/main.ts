@@ -3,19 +3,13 @@
 // (on first load, the default scenario: a rotating sphere of 500 electrons, solved).
 import './style.css';
 import { acquireDevice, GpuError, type GpuContext } from '../gpu/device.ts';
-import { Diagnostics } from './diagnostics.ts';
+import { Diagnostics, element } from './diagnostics.ts';
 import { Panel, type PanelAction } from './panel.ts';
 import { Session, type Status } from './session.ts';
 import { kQueryKeys, parametersFromQuery, type Parameters } from './state.ts';
 import { Studies } from './studies.ts';
 import { StudiesView } from './studies-view.ts';
 import { ParticleView } from './view.ts';
-
-function element<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`index.html has no #${id}`);
-  return found as T;
-}
 
 let finishedRuns = 0;
 

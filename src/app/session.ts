@@ -14,6 +14,7 @@ import {
   parsePositionsCsv,
   type Configuration,
 } from '../physics/geometry.ts';
+import { norm } from '../math/vectors.ts';
 import { InputError } from '../physics/input-error.ts';
 import {
   CoincidentElectronsError,
@@ -153,12 +154,6 @@ const kSystemKeys: readonly (keyof Parameters)[] = [
   'softening',
 ];
 const kDisplayKeys: readonly (keyof Parameters)[] = ['colourBy', 'arrows', 'pointScale', 'view'];
-
-function norm(values: ArrayLike<number>): number {
-  let sum = 0;
-  for (let k = 0; k < values.length; k++) sum += values[k] * values[k];
-  return Math.sqrt(sum);
-}
 
 export interface SessionParts {
   readonly gpu: GpuContext;

@@ -18,20 +18,15 @@ import {
   type ShownResponse,
   type ShownResponsePoint,
 } from '../studies/response/report.ts';
+import { logSpaced } from '../math/vectors.ts';
 import { fittedCoefficient } from '../studies/fits.ts';
 import { sameNEpsilon } from '../studies/response/run.ts';
 import type { ScalingPoint, ScalingStudy } from '../studies/scaling/run.ts';
 import { formatNumber } from './colour.ts';
-import { kAxisStyle, kDecadeTicks, kLinearTicks, show, showText } from './diagnostics.ts';
+import { element, kAxisStyle, kDecadeTicks, kLinearTicks, show, showText } from './diagnostics.ts';
 
 export type StageTab = 'electrons' | 'studies';
 export type StudyCard = 'london' | 'pairing' | 'larmor' | 'scaling' | 'response';
-
-function element<T extends HTMLElement = HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`the page has no #${id}`);
-  return found as T;
-}
 
 function create<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -439,10 +434,8 @@ function londonLawText(convergence: LondonConvergence): string {
   return `${convergence.fit.coefficient.toPrecision(3)} N^${convergence.fit.exponent.toFixed(3)}`;
 }
 
-/** Values for a smooth curve on a log axis from `from` to `to`. */
-function logSpaced(from: number, to: number): number[] {
-  return Array.from({ length: 40 }, (_, k) => from * (to / from) ** (k / 39));
-}
+/** Points of a smooth curve on a log axis. */
+const kCurvePoints = 40;
 
 export class StudiesView {
   readonly #tabs: Record<StageTab, HTMLButtonElement>;
@@ -790,7 +783,8 @@ export class StudiesView {
 
     // One x axis for the points and the curves: the planned N and a smooth grid, merged.
     const measured = new Map(points.map((p) => [p.n, p.lambdaMax]));
-    const xs = [...new Set([...ns, ...logSpaced(ns[0], ns[ns.length - 1])])].sort((a, b) => a - b);
+    const curve = logSpaced(ns[0], ns[ns.length - 1], kCurvePoints);
+    const xs = [...new Set([...ns, ...curve])].sort((a, b) => a - b);
     this.#scalingPlot?.setData([
       xs,
       xs.map((n) => measured.get(n) ?? null),
@@ -942,7 +936,7 @@ export class StudiesView {
     if (points.length === 0) return;
     const xs = points.map((p) => p.nEpsilon);
     const [low, high] = [Math.min(...xs), Math.max(...xs)];
-    const curve = low < high ? logSpaced(low, high) : [];
+    const curve = low < high ? logSpaced(low, high, kCurvePoints) : [];
     const axis = [...new Set([...xs, ...curve])].sort((a, b) => a - b);
     const ns = [...new Set(points.map((p) => p.n))];
     const colours = ['#7fd3ff', '#f2b75c', '#9be38a', '#e58fd0', '#ff8a7a', '#c7b6ff'];

@@ -32,6 +32,7 @@ import {
   cpuTreeBackendBytes,
   gigabytes,
   kCpuTreeMinUnknowns,
+  megabytes,
   openCpuBackend,
   type MassMatrixBackend,
   type TreeDetails,
@@ -326,8 +327,6 @@ export async function openBackend(
     throw error;
   }
 }
-
-const megabytes = (bytes: number) => `${(bytes / 1e6).toPrecision(3)} MB`;
 
 /** The GPU tree's far field for --verbose: how it runs, and its pipelines' build time. */
 function farFieldNote({ passes, buildSeconds }: NonNullable<TreeDetails['farField']>): string {

@@ -1,11 +1,25 @@
 // Numerics that both the physics and the float64 solvers use, so that neither layer imports the
-// other: the inner product of the Krylov methods and observables, and the seeded generator of the
-// random velocities and start vectors.
+// other: the storage precisions of their arrays, the inner product of the Krylov methods and
+// observables, and the seeded generator of the random velocities and start vectors; and the
+// log-spaced points of the physics' sweeps and the app's curves.
+
+/** Storage precision of a run: float64 is the reference; float32 mirrors the GPU's arithmetic. */
+export type Precision = 'float64' | 'float32';
+export type Vector = Float64Array | Float32Array;
+
+export function vectorOf(precision: Precision, length: number): Vector {
+  return precision === 'float64' ? new Float64Array(length) : new Float32Array(length);
+}
 
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let sum = 0;
   for (let k = 0; k < a.length; k++) sum += a[k] * b[k];
   return sum;
+}
+
+/** The Euclidean norm ||x|| = sqrt(x . x). */
+export function norm(x: ArrayLike<number>): number {
+  return Math.sqrt(dot(x, x));
 }
 
 /** mulberry32: a small, well-mixed 32-bit generator; the same seed gives the same numbers everywhere. */
@@ -18,4 +32,11 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** `count` points log-spaced from `from` to `to` (both > 0): a sweep's values, a curve's grid. */
+export function logSpaced(from: number, to: number, count: number): number[] {
+  if (count === 1) return [from];
+  const step = Math.log(to / from) / (count - 1);
+  return Array.from({ length: count }, (_, i) => from * Math.exp(i * step));
 }

@@ -25,6 +25,7 @@
 //
 // Every operator below acts on kCharges charges at once, interleaved (kCharges numbers per term): the
 // Oseen product needs four Laplace potentials (treecode.ts) and shares the index work among them.
+import type { Vector } from '../math/vectors.ts';
 import type { TreeAllocator } from './tree-build.ts';
 
 /** Charges carried by every expansion: the Oseen product's f_x, f_y, f_z and f . y. */
@@ -257,9 +258,6 @@ export function inverseDistanceDerivatives(
   }
 }
 
-/** Storage of moments and local coefficients: float64 is the reference, float32 the GPU's. */
-export type ExpansionStorage = Float64Array | Float32Array;
-
 /**
  * P2M: adds the charges q[qOffset .. qOffset + kCharges) at c + delta to the moments in `sum`
  * (kCharges per term); `monomial` is scratch of termCount entries.
@@ -297,7 +295,7 @@ export function shiftMultipole(
   sx: number,
   sy: number,
   sz: number,
-  moments: ExpansionStorage,
+  moments: Vector,
   childOffset: number,
   sum: Float64Array,
   monomial: Float64Array,
@@ -353,7 +351,7 @@ export function multipoleToLocal(
   rx: number,
   ry: number,
   rz: number,
-  reduced: ExpansionStorage,
+  reduced: Vector,
   offset: number,
   local: Float64Array,
   taylor: Float64Array,
@@ -389,7 +387,7 @@ export function planarMultipoleToLocal(
   tables: ExpansionTables,
   rx: number,
   ry: number,
-  reduced: ExpansionStorage,
+  reduced: Vector,
   offset: number,
   local: Float64Array,
   taylor: Float64Array,
@@ -438,7 +436,7 @@ export function shiftLocal(
   sx: number,
   sy: number,
   sz: number,
-  locals: ExpansionStorage,
+  locals: Vector,
   parentOffset: number,
   local: Float64Array,
   monomial: Float64Array,
@@ -477,7 +475,7 @@ export function evaluateLocal(
   hx: number,
   hy: number,
   hz: number,
-  locals: ExpansionStorage,
+  locals: Vector,
   offset: number,
   out: Float64Array,
   monomial: Float64Array,
@@ -606,8 +604,8 @@ export function multipoleRows(
   centre: ArrayLike<number>,
   nodeStart: Uint32Array,
   nodeEnd: Uint32Array,
-  moments: ExpansionStorage,
-  reducedMoments: ExpansionStorage,
+  moments: Vector,
+  reducedMoments: Vector,
   firstLeaf: number,
   start: number,
   end: number,
@@ -657,8 +655,8 @@ export function localRows(
   centre: ArrayLike<number>,
   m2lOffset: Uint32Array,
   m2l: Uint32Array,
-  reducedMoments: ExpansionStorage,
-  locals: ExpansionStorage,
+  reducedMoments: Vector,
+  locals: Vector,
   planar: number,
   start: number,
   end: number,
@@ -708,7 +706,7 @@ export function stokesletFarFieldRows(
   centre: ArrayLike<number>,
   nodeStart: Uint32Array,
   nodeEnd: Uint32Array,
-  locals: ExpansionStorage,
+  locals: Vector,
   sums: Float64Array,
   firstLeaf: number,
   start: number,

@@ -1,7 +1,7 @@
 // Deterministic electron configurations of unit size (R = 1): positions are float64 (x, y, z) triples.
 // Every generator is a closed formula in the index i = 0..N-1, so a configuration is reproduced by
 // its name and N alone (the CLI, the app's URL and the GPU tests rely on that).
-import { decimalNumber, InputError } from './input-error.ts';
+import { decimalNumber, excerpt, InputError } from './input-error.ts';
 
 export interface Configuration {
   /** Number of electrons N. */
@@ -165,11 +165,6 @@ export interface NumericCsv {
   values: number[][];
   /** The file's line number (from 1) of each row of values, for messages as `source:line`. */
   lines: number[];
-}
-
-/** Text from a file as quoted in a message: a cell of a hostile file may be megabytes long. */
-function excerpt(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 /**

@@ -32,6 +32,14 @@ export function renamedError(error: unknown, name: string): unknown {
   return message === null ? error : new InputError(message, (error as InputError).field);
 }
 
+/**
+ * What the user typed or a file holds, as a message quotes it: at most 40 characters of it (a cell
+ * of a hostile file may be megabytes long).
+ */
+export function excerpt(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
 /** A decimal literal: digits with an optional point and exponent. */
 const kDecimalLiteral = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 

@@ -3,7 +3,7 @@
 // of them a mode is: its overlap with the span of a set of patterns, and how many electrons it
 // involves.
 import { blockSize, type DarwinSystem } from './models.ts';
-import { dot } from '../math/vectors.ts';
+import { dot, norm } from '../math/vectors.ts';
 
 /** A velocity field: electron i at (x, y, z) moves with the returned v. */
 export type Field = (x: number, y: number, z: number, i: number) => [number, number, number];
@@ -95,17 +95,17 @@ export function subspaceOverlap(patterns: readonly Float64Array[], x: ArrayLike<
   const basis: Float64Array[] = [];
   for (const pattern of patterns) {
     const q = Float64Array.from(pattern);
-    const norm0 = Math.sqrt(dot(q, q));
+    const norm0 = norm(q);
     for (let pass = 0; pass < 2; pass++) {
       for (const b of basis) {
         const c = dot(b, q);
         for (let k = 0; k < q.length; k++) q[k] -= c * b[k];
       }
     }
-    const norm = Math.sqrt(dot(q, q));
-    if (norm > 1e-8 * norm0 && norm > 0) basis.push(q.map((value) => value / norm));
+    const qNorm = norm(q);
+    if (qNorm > 1e-8 * norm0 && qNorm > 0) basis.push(q.map((value) => value / qNorm));
   }
-  const xNorm = Math.sqrt(dot(x, x));
+  const xNorm = norm(x);
   if (xNorm === 0) return NaN;
   let projected = 0;
   for (const b of basis) projected += dot(b, x) ** 2;

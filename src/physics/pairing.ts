@@ -8,6 +8,7 @@
 //   - the exact condition from the Whittaker function (whittakerGroundState1d): the even state's
 //     derivative vanishes at x = 0, a transcendental equation solved to rounding error;
 //   - its small-a limit (smallThicknessGroundState1d), whose leading term is eq. 46.
+import { logSpaced } from '../math/vectors.ts';
 import { kBoltzmann, kElectronVolt } from './constants.ts';
 import {
   groundState1dConvergence,
@@ -173,13 +174,6 @@ export interface PairingPoint {
   /** (E_numerical - E_46) / E_46. */
   readonly relativeDifference: number;
   readonly convergence: GridConvergence;
-}
-
-/** a_m/a from `from` to `to`, `count` points log-spaced. */
-export function logSpaced(from: number, to: number, count: number): number[] {
-  if (count === 1) return [from];
-  const step = Math.log(to / from) / (count - 1);
-  return Array.from({ length: count }, (_, i) => from * Math.exp(i * step));
 }
 
 /** 21 ratios a_m/a from 10 to 1e6: four per decade plus the end. */

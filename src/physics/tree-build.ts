@@ -17,16 +17,12 @@ import {
   kCharges,
   kMaxTreeOrder,
   packExpansionTables,
-  type ExpansionStorage,
   type PackedExpansionTables,
   type ExpansionTables,
 } from './cartesian-expansion.ts';
 import { massDiagonal, type DarwinSystem } from './models.ts';
 import type { WorkerPool } from '../parallel/pool.ts';
-
-/** Storage of the tree's per-electron and per-node numbers: float64 is the reference, float32 the GPU's. */
-export type TreeStorage = ExpansionStorage;
-export type TreePrecision = 'float64' | 'float32';
+import { vectorOf, type Precision, type Vector } from '../math/vectors.ts';
 
 export interface TreeOptions {
   /** Requested relative error of T x, normwise against the direct sum; default kDefaultTreeTolerance. */
@@ -45,7 +41,7 @@ export interface TreeOptions {
   translationCost?: number;
   /** translationCost per term of the M2L's contraction, where translationCost is not given. */
   translationCostPerTerm?: number;
-  precision?: TreePrecision;
+  precision?: Precision;
 }
 
 export const kDefaultTreeTolerance = 1e-5;
@@ -63,7 +59,7 @@ export const kMaxTreeDepth = 24;
 export interface TreeGeometry {
   readonly system: DarwinSystem;
   readonly n: number;
-  readonly precision: TreePrecision;
+  readonly precision: Precision;
   readonly tolerance: number;
   readonly theta: number;
   readonly tables: ExpansionTables;
@@ -74,15 +70,15 @@ export interface TreeGeometry {
   /** electron[k] is the input index of the electron at tree position k. */
   readonly electron: Uint32Array;
   /** Positions in tree order, 3 per electron. */
-  readonly positions: TreeStorage;
+  readonly positions: Vector;
   /** Node k holds tree positions nodeStart[k] .. nodeEnd[k] - 1. */
   readonly nodeStart: Uint32Array;
   readonly nodeEnd: Uint32Array;
   /** Tight boxes and expansion centres, 3 per node; radii, 1 per node. */
-  readonly boxMin: TreeStorage;
-  readonly boxMax: TreeStorage;
-  readonly centre: TreeStorage;
-  readonly radius: TreeStorage;
+  readonly boxMin: Vector;
+  readonly boxMax: Vector;
+  readonly centre: Vector;
+  readonly radius: Vector;
   /** Every electron in one plane z = const (dim 2 or a flat configuration): the planar M2L serves. */
   readonly planar: boolean;
   /** Smallest distance between electrons of two well-separated nodes: a / sqrt(2 tol). */
@@ -141,10 +137,10 @@ export interface Tree extends TreeGeometry {
    * electron), moments, harmonic moments and local coefficients (kCharges per term and node) in the
    * tree's precision, and the sums w (3 per electron) in float64.
    */
-  readonly charges: TreeStorage;
-  readonly moments: TreeStorage;
-  readonly reduced: TreeStorage;
-  readonly locals: TreeStorage;
+  readonly charges: Vector;
+  readonly moments: Vector;
+  readonly reduced: Vector;
+  readonly locals: Vector;
   readonly sums: Float64Array;
 }
 
@@ -202,10 +198,6 @@ export function treeAccuracy(tolerance: number): { order: number; theta: number 
   return { order: Math.min(kMaxTreeOrder, Math.max(1, needed)), theta: kTreeTheta };
 }
 
-function storage(precision: TreePrecision, length: number): TreeStorage {
-  return precision === 'float64' ? new Float64Array(length) : new Float32Array(length);
-}
-
 /**
  * The tree of `system` with the CPU product's workspace, every array the product's kernels touch
  * (in float64 precision; a float32 tree's expansions stay its own) from `allocate`.
@@ -218,8 +210,7 @@ export function buildTree(
   const geometry = buildTreeGeometry(system, options, allocate);
   const { n, nodeCount, precision, tables, lists } = geometry;
   // A float32 tree's positions and centres in float64 for the kernels: the same numbers.
-  const float64 = (values: TreeStorage) =>
-    values instanceof Float64Array ? values : Float64Array.from(values);
+  const float64 = (values: Vector) => (values instanceof Float64Array ? values : Float64Array.from(values));
   const work = (length: number) =>
     precision === 'float64' ? allocate.float64(length) : new Float32Array(length);
   return {
@@ -273,8 +264,8 @@ export function buildTreeGeometry(
   const nodeStart = allocate.uint32(nodeCount);
   const nodeEnd = allocate.uint32(nodeCount);
   nodeEnd[0] = n;
-  const boxMin = storage(precision, 3 * nodeCount);
-  const boxMax = storage(precision, 3 * nodeCount);
+  const boxMin = vectorOf(precision, 3 * nodeCount);
+  const boxMax = vectorOf(precision, 3 * nodeCount);
   const low = new Float64Array(3);
   const high = new Float64Array(3);
   for (let node = 0; node < nodeCount; node++) {
@@ -297,13 +288,13 @@ export function buildTreeGeometry(
   }
 
   const numbers = (length: number) =>
-    precision === 'float64' ? allocate.float64(length) : storage(precision, length);
+    precision === 'float64' ? allocate.float64(length) : vectorOf(precision, length);
   const positions = numbers(3 * n);
   for (let k = 0; k < n; k++) {
     for (let i = 0; i < 3; i++) positions[3 * k + i] = input[3 * electron[k] + i];
   }
   const centre = numbers(3 * nodeCount);
-  const radius = storage(precision, nodeCount);
+  const radius = vectorOf(precision, nodeCount);
   for (let node = 0; node < nodeCount; node++) {
     for (let i = 0; i < 3; i++) centre[3 * node + i] = (boxMin[3 * node + i] + boxMax[3 * node + i]) / 2;
     let largest = 0;

@@ -178,6 +178,11 @@ export function gigabytes(bytes: number): string {
   return `${value < 10 ? value.toPrecision(3) : value.toFixed(1)} GB`;
 }
 
+/** Bytes in MB for messages, three digits: 0.128 MB, 72.1 MB, 648 MB. */
+export function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toPrecision(3)} MB`;
+}
+
 /**
  * Bytes the CPU reference holds: the float64 T, (b N)^2 * 8 bytes, and the float64 vectors beside
  * it: a Lanczos run's basis of `lanczosBasis` vectors (a spectrum's --basis) with its restart's kept

@@ -4,7 +4,7 @@
 // front end's word for it (the CLI's `--n`, the app's `N`), so neither has to rewrite the other's text.
 import { kMaxThreads } from '../parallel/pool.ts';
 import { kGeometryNames, type GeometryName } from '../physics/geometry.ts';
-import { decimalNumber, InputError, underflowsToZero } from '../physics/input-error.ts';
+import { decimalNumber, excerpt, InputError, underflowsToZero } from '../physics/input-error.ts';
 import { kModelNames, type Dimension, type ModelName } from '../physics/models.ts';
 import { kDefaultTreeTolerance, kMinTreeTolerance } from '../physics/tree-build.ts';
 import { kVelocityPatterns, type VelocityPattern } from '../physics/velocities.ts';
@@ -31,18 +31,13 @@ export function parseNumber(
   check?: Check | null,
 ): number {
   if (text !== undefined && underflowsToZero(text))
-    throw new InputError(`${name} is too small for float64 (it would be 0), got ${quoted(text)}`, field);
+    throw new InputError(`${name} is too small for float64 (it would be 0), got ${excerpt(text)}`, field);
   const value = text === undefined ? NaN : decimalNumber(text);
   if (!Number.isFinite(value))
-    throw new InputError(`${name} needs a finite number, got '${quoted(text ?? '')}'`, field);
+    throw new InputError(`${name} needs a finite number, got '${excerpt(text ?? '')}'`, field);
   const problem = check?.(value);
-  if (problem) throw new InputError(`${name} ${problem}, got ${quoted(text!)}`, field);
+  if (problem) throw new InputError(`${name} ${problem}, got ${excerpt(text!)}`, field);
   return value;
-}
-
-/** What the user typed, as a message quotes it: at most 40 characters of it. */
-function quoted(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 /** One of a fixed list of words. */
@@ -54,7 +49,7 @@ export function parseChoice<T extends string>(
 ): T {
   if ((values as readonly string[]).includes(text)) return text as T;
   throw new InputError(
-    `${name} must be one of ${values.join(', ')}, got '${quoted(text)}'${didYouMean(text, values)}`,
+    `${name} must be one of ${values.join(', ')}, got '${excerpt(text)}'${didYouMean(text, values)}`,
     field,
   );
 }
@@ -110,7 +105,7 @@ export function parseElectronCount(
   max: number = kMaxElectrons,
 ): number {
   const n = parseNumber('n', name, text, positiveInteger);
-  if (n > max) throw new InputError(`${name} is limited to ${max} here, got ${quoted(text!)}`, 'n');
+  if (n > max) throw new InputError(`${name} is limited to ${max} here, got ${excerpt(text!)}`, 'n');
   return n;
 }
 

@@ -3,7 +3,7 @@
 // residual r = p - M v and the update v += d are formed in float64 on the CPU from the positions.
 // Each step multiplies the float64 residual by about max(rtol_inner, cond(M) u32), u32 = 2^-24, so a
 // float32 backend reaches any tolerance down to float64's rounding while cond(M) u32 < 1/2.
-import { dot } from '../math/vectors.ts';
+import { dot, norm } from '../math/vectors.ts';
 import { parallelMassMatrixFree } from '../parallel/mass-matrix.ts';
 import type { WorkerPool } from '../parallel/pool.ts';
 import { applyMassMatrixFree, type DarwinSystem } from '../physics/models.ts';
@@ -123,8 +123,6 @@ export interface RefinedSolveResult extends SolveResult {
   /** Inner solves done: 0 for a zero right-hand side. */
   readonly refinementSteps: number;
 }
-
-const norm = (x: ArrayLike<number>) => Math.sqrt(dot(x, x));
 
 /** r = p - M v in float64, and its norm. */
 async function residual(

@@ -3,7 +3,7 @@
 // and the app call this and differ only in how they show progress and the report. A float32 backend
 // asked for less than kRefinementRtol refines in float64 (src/run/refine.ts), and then also forms the
 // momenta with the float64 product.
-import { dot } from '../math/vectors.ts';
+import { norm } from '../math/vectors.ts';
 import { checkFloat32Vector } from './float32.ts';
 import type { DarwinSystem } from '../physics/models.ts';
 import { energies, relativeError, type Energies } from '../physics/observables.ts';
@@ -120,8 +120,9 @@ export function relativeIterations(
   rightHandSide: ArrayLike<number>,
   onIteration: (iteration: number, relativeResidual: number) => boolean | void,
 ): (iteration: number, residualNorm: number) => boolean | void {
-  const norm = Math.sqrt(dot(rightHandSide, rightHandSide));
-  return (iteration, residualNorm) => onIteration(iteration, norm > 0 ? residualNorm / norm : 0);
+  const rightHandSideNorm = norm(rightHandSide);
+  return (iteration, residualNorm) =>
+    onIteration(iteration, rightHandSideNorm > 0 ? residualNorm / rightHandSideNorm : 0);
 }
 
 /**

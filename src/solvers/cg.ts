@@ -1,6 +1,6 @@
 // Jacobi-preconditioned conjugate gradients for M v = p (eq. 48/50): the Legendre inversion from
 // momenta back to velocities while M is positive definite.
-import { dot } from '../math/vectors.ts';
+import { dot, norm } from '../math/vectors.ts';
 import { finishKrylov, residualInto, startKrylov, stoppingReason, zeroRightHandSide } from './krylov.ts';
 import {
   vectorOf,
@@ -34,7 +34,7 @@ export function conjugateGradient(
   const p = vectorOf(precision, size);
   const q = vectorOf(precision, size);
   residualInto(op, start.b, x, r, q);
-  let residualNorm = round(Math.sqrt(dot(r, r)));
+  let residualNorm = round(norm(r));
   const history = [residualNorm];
   const finish = (reason: ConvergenceReason, iterations: number) =>
     finishKrylov(op, start, 'cg', x, reason, iterations, residualNorm, history);
@@ -63,7 +63,7 @@ export function conjugateGradient(
       x[k] += alpha * p[k];
       r[k] -= alpha * q[k];
     }
-    residualNorm = round(Math.sqrt(dot(r, r)));
+    residualNorm = round(norm(r));
     const stop = stoppingReason(start, history, iteration, residualNorm);
     if (stop) return finish(stop, iteration);
 

@@ -3,7 +3,7 @@
 // rounds it, and scalars (alpha, beta, norms) are rounded to the same precision with `roundTo`. Dot
 // products accumulate in a JS double; the GPU's tree reduction rounds differently anyway, and that
 // difference is far below what the storage costs.
-import { dot } from '../math/vectors.ts';
+import { norm } from '../math/vectors.ts';
 import {
   defaultMaxIterations,
   defaultRtol,
@@ -55,7 +55,7 @@ export function startKrylov(op: LinearOperator, b: ArrayLike<number>, options: S
   bStored.set(b64);
   const x = vectorOf(precision, size);
   if (x0) for (let k = 0; k < size; k++) x[k] = x0[k];
-  const bNorm = Math.sqrt(dot(b64, b64));
+  const bNorm = norm(b64);
   const rtol = options.rtol ?? defaultRtol(precision);
   const atol = options.atol ?? 0;
   return {

@@ -9,7 +9,7 @@
 // Work vectors are in the operator's precision, like the solvers; T_j is solved in float64. The start
 // vector, the stopping tests and the restart are exported: the GPU engine (src/engine/lanczos.ts)
 // uses them too.
-import { dot, seededRandom } from '../math/vectors.ts';
+import { dot, norm, seededRandom } from '../math/vectors.ts';
 import { roundTo } from './krylov.ts';
 import { householderTridiagonal, tridiagonalEigen, tridiagonalEigenvectors } from './eigen.ts';
 import {
@@ -92,7 +92,7 @@ export function lanczosStartVector(start: LanczosStart): Vector {
   const random = seededRandom(start.seed);
   const q = vectorOf(start.precision, start.size);
   for (let k = 0; k < start.size; k++) q[k] = 2 * random() - 1;
-  scaleInPlace(q, round(1 / Math.sqrt(dot(q, q))));
+  scaleInPlace(q, round(1 / norm(q)));
   return q;
 }
 
@@ -204,8 +204,8 @@ export function combineBasis(basis: readonly ArrayLike<number>[], s: ArrayLike<n
 
 /** x / ||x|| in place (a zero x stays zero). */
 export function normalised(x: Float64Array): Float64Array {
-  const norm = Math.sqrt(dot(x, x));
-  if (norm > 0) for (let i = 0; i < x.length; i++) x[i] /= norm;
+  const xNorm = norm(x);
+  if (xNorm > 0) for (let i = 0; i < x.length; i++) x[i] /= xNorm;
   return x;
 }
 
@@ -343,7 +343,7 @@ export function lanczos(op: LinearOperator, options: LanczosOptions = {}): Lancz
         for (let k = 0; k < size; k++) w[k] -= overlap * v[k];
       }
     }
-    const beta = round(Math.sqrt(dot(w, w)));
+    const beta = round(norm(w));
     betas[j] = beta;
 
     const verdict = lanczosVerdict(start, alphas, betas, j, result, { iterations: iteration, restarts });

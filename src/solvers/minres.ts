@@ -7,7 +7,7 @@
 // The recurrences only know phibar = ||r||_{D^-1}, but the stopping rule is on ||r||_2. So r is carried
 // explicitly: x_k = x_{k-1} + phi_k w_k, hence r_k = r_{k-1} - phi_k A w_k, and A w_k follows the same
 // three-term recurrence as w_k from A v_k, which the Lanczos step computes anyway: no extra matvec.
-import { dot } from '../math/vectors.ts';
+import { dot, norm } from '../math/vectors.ts';
 import { finishKrylov, residualInto, startKrylov, stoppingReason, zeroRightHandSide } from './krylov.ts';
 import {
   vectorOf,
@@ -45,7 +45,7 @@ export function minres(op: LinearOperator, b: ArrayLike<number>, options: SolveO
   let aw1 = vector();
   let aw2 = vector();
   residualInto(op, start.b, x, r, av);
-  let residualNorm = round(Math.sqrt(dot(r, r)));
+  let residualNorm = round(norm(r));
   const history = [residualNorm];
   const finish = (reason: ConvergenceReason, iterations: number) =>
     finishKrylov(op, start, 'minres', x, reason, iterations, residualNorm, history);
@@ -115,7 +115,7 @@ export function minres(op: LinearOperator, b: ArrayLike<number>, options: SolveO
       x[k] += phi * w[k];
       r[k] -= phi * aw[k];
     }
-    residualNorm = round(Math.sqrt(dot(r, r)));
+    residualNorm = round(norm(r));
     const stop = stoppingReason(start, history, iteration, residualNorm);
     if (stop) return finish(stop, iteration);
     // beta = 0: the Krylov space is invariant, so this x is the best there is and it did not converge.

@@ -1,13 +1,11 @@
 // The interface every backend honours: the float64 CPU reference here, the GPU engine in src/engine.
 // Callers choose a backend, not an API.
 
-/** Storage precision of a run: float64 is the reference; float32 mirrors the GPU's arithmetic. */
-export type Precision = 'float64' | 'float32';
-export type Vector = Float64Array | Float32Array;
+import type { Precision, Vector } from '../math/vectors.ts';
 
-export function vectorOf(precision: Precision, length: number): Vector {
-  return precision === 'float64' ? new Float64Array(length) : new Float32Array(length);
-}
+// The storage precision and its arrays are math/'s, shared with the physics' tree (which imports no
+// solvers/), and re-exported here for the backends.
+export { type Precision, type Vector, vectorOf } from '../math/vectors.ts';
 
 /** A symmetric linear operator y = A x of the given size. */
 export interface LinearOperator {

@@ -12,7 +12,7 @@ import { rigidRotationVelocities } from '../../physics/biot-savart.ts';
 import { geometry, type Configuration } from '../../physics/geometry.ts';
 import { massDiagonal, type DarwinSystem } from '../../physics/models.ts';
 import { relativeError } from '../../physics/observables.ts';
-import { dot } from '../../math/vectors.ts';
+import { dot, norm } from '../../math/vectors.ts';
 import {
   continuumLimit,
   continuumRatio,
@@ -275,7 +275,7 @@ export function sweepWarmStart(
       const d = diagonal[k] * value;
       return d + (epsilon / solvedAt) * (rightHandSide[k] - d);
     });
-    const length = Math.sqrt(dot(q, q));
+    const length = norm(q);
     for (let pass = 0; pass < 2; pass++) {
       basis.forEach((u, j) => {
         const c = dot(u, q);
@@ -285,10 +285,10 @@ export function sweepWarmStart(
         }
       });
     }
-    const norm = Math.sqrt(dot(q, q));
-    if (!(norm > Math.max(1e-6, kSpanErrorFactor * relativeResidual) * length)) continue;
-    basis.push(q.map((value) => value / norm));
-    products.push(product.map((value) => value / norm));
+    const qNorm = norm(q);
+    if (!(qNorm > Math.max(1e-6, kSpanErrorFactor * relativeResidual) * length)) continue;
+    basis.push(q.map((value) => value / qNorm));
+    products.push(product.map((value) => value / qNorm));
   }
   const k = basis.length;
   if (k === 0) return undefined;
