@@ -240,13 +240,21 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
   it('merges the two shards', async () => {
     const merged = (await mergeCommand(shards.map((shard) => file(toJson(shard))))).summary as ScalingJson;
     expect(merged.studies[0].points.map((point) => point.n)).toEqual([8, 16]);
+    // The CPU's default Lanczos tolerance, as applied.
     expect(shards[0].sweep).toEqual({
-      tol: null,
+      tol: 1e-10,
       max_iter: null,
       seed: 1,
       matrix: 'auto',
       tree_tolerance: 1e-5,
     });
+  });
+
+  it('a shard given the default tolerance by name is of the same run', async () => {
+    const named = (await scalingCommand([...argv, '--shard', '2/2', '--tol', '1e-10'], quiet)).summary;
+    const merged = (await mergeCommand([file(toJson(shards[0])), file(toJson(named))]))
+      .summary as ScalingJson;
+    expect(merged.studies[0].points.map((point) => point.n)).toEqual([8, 16]);
   });
 
   it('a file that is not JSON, a binary one, JSON of something else', async () => {

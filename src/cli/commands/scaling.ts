@@ -21,6 +21,7 @@ import {
   parseTreeToleranceFor,
 } from '../../run/inputs.ts';
 import { kRefinementRtol } from '../../run/refine.ts';
+import { defaultLanczosTol } from '../../solvers/types.ts';
 import {
   backendStorage,
   checkStudyBackend,
@@ -151,10 +152,15 @@ function parseOptions(argv: string[]) {
       : `must be an integer in n-min..${kMaxElectrons} (${nMin}..${kMaxElectrons})`,
   );
   const points = parseNumber('points', values.points, positiveInteger);
-  const tol = values.tol === undefined ? undefined : parseTolerance(values.tol, '--tol', 'lanczosTolerance');
+  // The device's default made explicit, so that a shard's "sweep" records the tolerance applied: a
+  // sibling given the same one by name is the same run.
+  const tol =
+    values.tol === undefined
+      ? defaultLanczosTol(device === 'gpu' ? 'float32' : 'float64')
+      : parseTolerance(values.tol, '--tol', 'lanczosTolerance');
   // spectrum refines a tighter --tol in float64 (src/run/spectrum.ts); the study reports the float32
   // Lanczos run itself, whose residual bounds below this are float32's rounding, not convergence.
-  if (device === 'gpu' && tol !== undefined && tol < kRefinementRtol) {
+  if (device === 'gpu' && tol < kRefinementRtol) {
     throw new InputError(
       `--tol ${values.tol} is below the ${kRefinementRtol.toExponential(0)} the GPU's float32 Lanczos resolves, and scaling ` +
         'does not refine its eigenvalues in float64 (spectrum does); use --device cpu',
@@ -265,7 +271,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
     extras,
     shard: options.shard,
     sweep: {
-      tol: options.tol ?? null,
+      tol: options.tol,
       max_iter: options.maxIterations ?? null,
       seed: options.seed,
       matrix: options.matrix,

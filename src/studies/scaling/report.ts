@@ -343,9 +343,12 @@ export function scalingJson(run: {
 
 export type ScalingJson = ReturnType<typeof scalingJson>;
 
-/** The options of a scaling run beside its model, N and geometries: null where left at the default. */
+/**
+ * The options of a scaling run beside its model, N and geometries: the Lanczos tolerance applied,
+ * the others null where left at the default.
+ */
 export interface ScalingSweep {
-  readonly tol: number | null;
+  readonly tol: number;
   readonly max_iter: number | null;
   readonly seed: number;
   readonly matrix: string;
