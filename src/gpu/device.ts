@@ -127,15 +127,18 @@ async function loadDawn(): Promise<typeof import('webgpu')> {
 /**
  * Mesa's Vulkan drivers print "error: XDG_RUNTIME_DIR is invalid" while Dawn probes them when the
  * variable is unset (CI, containers); a private directory keeps stderr to what the user should read.
+ * It goes when the process exits, or every run would leave one behind in the temporary directory.
  */
 async function ensureRuntimeDirectory(): Promise<void> {
   if (process.env.XDG_RUNTIME_DIR) return;
-  const [{ mkdtempSync }, { tmpdir }, { join }] = await Promise.all([
+  const [{ mkdtempSync, rmSync }, { tmpdir }, { join }] = await Promise.all([
     importNode<typeof import('node:fs')>('node:fs'),
     importNode<typeof import('node:os')>('node:os'),
     importNode<typeof import('node:path')>('node:path'),
   ]);
-  process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'darwin-breit-xdg-'));
+  const directory = mkdtempSync(join(tmpdir(), 'darwin-breit-xdg-'));
+  process.env.XDG_RUNTIME_DIR = directory;
+  process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
 }
 
 /**
