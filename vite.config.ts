@@ -23,6 +23,7 @@ export default defineConfig({
   worker: { format: 'es' },
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/helpers/temporary-directory.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // One fork: Dawn is loaded once per process, and the SwiftShader device is a CPU that two

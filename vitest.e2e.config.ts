@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['e2e/**/*.test.ts'],
+    globalSetup: ['test/helpers/temporary-directory.ts'],
     testTimeout: 180_000,
     // The first hook builds the app before serving it.
     hookTimeout: 240_000,

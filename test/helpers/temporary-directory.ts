@@ -1,0 +1,14 @@
+// Vitest's global setup (vite.config.ts, vitest.e2e.config.ts): every temporary file of a test run
+// (mkdtemp, the CLI bundles, the commands' --out, Chromium's profile) goes under one directory of
+// this run, removed at its end, so that a test which stops halfway, or keeps what it made, leaves
+// nothing behind in the system's temporary directory. Workers and the processes they start inherit
+// TMPDIR, which os.tmpdir() reads.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export default function setup(): () => void {
+  const directory = mkdtempSync(join(tmpdir(), 'darwin-breit-tests-'));
+  process.env.TMPDIR = directory;
+  return () => rmSync(directory, { recursive: true, force: true });
+}
