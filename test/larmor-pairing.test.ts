@@ -122,6 +122,13 @@ describe('Larmor current and flux (eq. 13-18)', () => {
     expectRelative(levy.fieldPrinted, 1.3e-2, 0, 'B_0 as printed');
   });
 
+  test("Levy et al.'s field of one flux quantum: Phi_0 over the ring's circle and over the square of its perimeter", () => {
+    const levy = levyReading();
+    const l = levy.circumferenceMetres;
+    expectRelative(levy.fieldCircle, kFluxQuantum / (l ** 2 / (4 * Math.PI)), 1e-14, 'B over the circle');
+    expectRelative(levy.fieldSquare, kFluxQuantum / (l / 4) ** 2, 1e-14, 'B over the square');
+  });
+
   test('Chandrasekhar et al.: a Larmor current at one flux quantum matches (0.3-2.0) e v_F/(2 pi R) for N = fraction x k_F R', () => {
     const radius = 1.2e-6;
     const reading = chandrasekharReading(radius);

@@ -25,9 +25,11 @@ import { relativeError } from '../src/physics/observables.ts';
 import { larmorAngularVelocity } from '../src/physics/paper.ts';
 import {
   continuumLimit,
+  currentProfile,
   driveRightHandSide,
   inducedFieldRatio,
   inducedMomentSi,
+  kDriveNames,
   kLondonSeriesBelow,
   kProfileBins,
   londonSphereCurrentProfile,
@@ -173,6 +175,30 @@ describe('without the Darwin term: the Larmor rotation (eq. 17/18)', () => {
     expect(small).toBeGreaterThan(0);
     expect(small / smaller).toBeCloseTo(10, 3);
   });
+});
+
+test('at eps = 0 off the ring (azimuthal disk, D = diag rho^2) every drive screens nothing: ratio 1', async () => {
+  const s = system('disk', 40, 'azimuthal', 2, 0);
+  for (const drive of kDriveNames) {
+    const b = driveRightHandSide(s, drive);
+    const x = (await cpuBackend(s).velocities(b, 'cg', { rtol: 1e-14 })).x;
+    expect(screeningRatio(s, b, x), drive).toBeCloseTo(1, 14);
+  }
+});
+
+test('currentProfile: a rigid rotation puts |r| in the bin of depth 1 - |r|, tenths of R deep', () => {
+  const radii = [0.95, 0.85, 0.55, 0.05];
+  const positions = Float64Array.from(radii.flatMap((r) => [r, 0, 0]));
+  const velocities = Float64Array.from(radii.flatMap((r) => [0, r, 0]));
+  const profile = currentProfile(positions, velocities);
+  expect(Array.from(profile.counts)).toEqual([1, 1, 0, 0, 1, 0, 0, 0, 0, 1]);
+  for (const [bin, r] of [
+    [0, 0.95],
+    [1, 0.85],
+    [4, 0.55],
+    [9, 0.05],
+  ])
+    expect(profile.current[bin]).toBeCloseTo(r, 14);
 });
 
 describe("London's superconducting sphere", () => {

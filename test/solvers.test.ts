@@ -392,6 +392,32 @@ describe('solver edge cases', () => {
     expectNormwiseClose('x', result.x, [2, 1], 1e-12);
   });
 
+  it('cg: p^T A p = 0 along a search direction proves indefiniteness too; auto then takes MINRES', () => {
+    // [[1, 1], [1, 1]] is singular: b = (1, -1) is its null vector, so p0 = b has zero curvature.
+    const matrix = denseMatrix(2, Float64Array.from([1, 1, 1, 1]), 'float64');
+    expect(conjugateGradient(matrix, [1, -1]).reason).toBe('diverged_indefinite');
+    expect(solve(matrix, [1, -1], 'auto').solver).toBe('minres');
+  });
+
+  it('minres: a Krylov space that closes short of rtol 0 is a breakdown with the exact solution, not NaN', () => {
+    // b = (1, 1) on diag(1, 2) spans the whole space in two steps; beta then vanishes.
+    const result = minres(denseMatrix(2, Float64Array.from([1, 0, 0, 2]), 'float64'), [1, 1], { rtol: 0 });
+    expect(result.reason).toBe('diverged_breakdown');
+    expect(result.residualNorm).toBeLessThan(1e-15);
+    expectNormwiseClose('x', result.x, [1, 0.5], 1e-15);
+  });
+
+  it('float32 CG: the true residual is against the float64 b, not its float32 rounding', () => {
+    const matrix32 = massMatrix(sphere.system, 'float32');
+    // Entries float32 cannot hold: their rounding would show in a residual against float32's b.
+    const b = Float64Array.from(sphere.b, (x, k) => x + 1e-3 * Math.PI * Math.sin(k + 0.1));
+    const result = conjugateGradient(matrix32, b);
+    const product = new Float64Array(b.length);
+    matrix32.apply(result.x, product);
+    const exact = norm(Array.from(b, (x, k) => x - product[k]));
+    expect(Math.abs(result.trueResidualNorm - exact)).toBeLessThanOrEqual(1e-12 * norm(b));
+  });
+
   it('x0 = exact solution: converged at iteration 0', () => {
     const result = conjugateGradient(sphere.matrix, sphere.b, { x0: sphere.xTrue, rtol: 1e-8 });
     expect(result.converged).toBe(true);
