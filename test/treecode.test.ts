@@ -317,6 +317,27 @@ describe('achieved error of T x within the requested tolerance', () => {
     if (tree.softeningDistance < 1) expect(counts.translations).toBeGreaterThan(0);
     else expect(counts.translations).toBe(0);
   });
+
+  it.each([
+    ['ball', 3],
+    ['disk', 2],
+  ] as const)(
+    '%s at the default translation cost: well-separated leaves summed directly where cheaper, within tolerance',
+    (name, dim) => {
+      const s = system(geometry(name, 6000), 'vector', dim, 0);
+      const x = randomVector(s.configuration.n * blockSize(s), 11);
+      const tolerance = 1e-5;
+      const priced = buildTree(s, { tolerance, leafSize: 16 });
+      const free = buildTree(s, { tolerance, leafSize: 16, translationCost: 0 });
+      // The pairs of leaves that the price moves from M2L to the near field, the path this case is
+      // for, beside M2L of larger nodes.
+      expect(priced.counts.directPairs).toBeGreaterThan(free.counts.directPairs);
+      expect(priced.counts.translations).toBeGreaterThan(0);
+      const got = new Float64Array(x.length);
+      treeInteraction(priced, x, got);
+      expect(relativeError(got, directInteraction(s, x))).toBeLessThanOrEqual(tolerance);
+    },
+  );
 });
 
 /** The layout a GPU port relies on: ranges, permutation, boxes and radii (see treecode.ts). */
