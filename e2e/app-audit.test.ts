@@ -57,7 +57,9 @@ test("a first hour's findings: v = 0, a bad N, the downloads, refusals, a stoppe
   expect(await shownValue(page, 'check-spectrum')).toBe(spectrumCheck);
 
   // Two refused files in a row: the second's refusal stands alone, not beside the first's.
-  expect(await loadFile(page, 'wrong.csv', 'a,b\n1,2\n')).toContain('the header names neither positions');
+  expect(await loadFile(page, 'wrong.csv', 'a,b\n1,2\n')).toContain(
+    "wrong.csv: header 'a,b' is none of the page's CSVs",
+  );
   expect(await page.locator('[data-error-for="velocity"]').count()).toBe(1);
   expect(await loadFile(page, 'bad.json', '{')).toBe('bad.json: not valid JSON');
   expect(await page.locator('[data-error-for]').allTextContents()).toEqual(['bad.json: not valid JSON']);

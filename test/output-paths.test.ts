@@ -77,7 +77,6 @@ describe('response --out: one file per point', () => {
     expect(readdirSync(out).sort()).toEqual(
       [
         ...xs.flatMap((x) => [`response-n20-x${x}.csv`, `response-map-n20-x${x}.svg`]),
-        'response-profile.svg',
         'response-screening.svg',
         'response.json',
       ].sort(),

@@ -5,7 +5,7 @@
 // workers that really take blocks, and that leave nothing behind when the pool is disposed or
 // forgotten.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -356,6 +356,68 @@ describe('workers', () => {
     const exits = started.map((worker) => new Promise((resolve) => worker.once('exit', resolve)));
     workers.dispose();
     await Promise.all(exits);
+  });
+
+  it('that cannot start leave their blocks to the caller: a pool started after its working directory is deleted', async () => {
+    // Node's bootstrap of every worker reads process.cwd(), which throws ENOENT once the directory is
+    // gone: such a worker never claims a block, and the process must neither crash nor hang on it.
+    const folder = mkdtempSync(join(tmpdir(), 'darwin-breit-pool-cwd-'));
+    try {
+      const source = (path: string) => JSON.stringify(resolve(path));
+      writeFileSync(
+        join(folder, 'entry.ts'),
+        [
+          "import { rmdirSync } from 'node:fs';",
+          "import type { Worker } from 'node:worker_threads';",
+          `import { geometry } from ${source('src/physics/geometry.ts')};`,
+          `import { kCpuKernels } from ${source('src/parallel/mass-matrix.ts')};`,
+          `import { kNodeWorkers } from ${source('src/parallel/node.ts')};`,
+          `import { WorkerPool } from ${source('src/parallel/pool.ts')};`,
+          `import { cpuBackend } from ${source('src/run/backend.ts')};`,
+          'rmdirSync(process.cwd());',
+          'const started: Worker[] = [];',
+          'const recording = {',
+          '  prologue: kNodeWorkers.prologue,',
+          '  start(source: string) {',
+          '    const worker = kNodeWorkers.start(source) as Worker;',
+          '    started.push(worker);',
+          '    return worker;',
+          '  },',
+          '};',
+          "const configuration = geometry('ball', 200);",
+          "const darwin = { configuration, model: 'vector', dim: 3, epsilon: 1e-3, softening: 0 } as const;",
+          "const backend = cpuBackend(darwin, 'float64', new WorkerPool(recording, 3, kCpuKernels));",
+          "const result = await backend.velocities(new Float64Array(600).fill(1), 'cg');",
+          // Each worker's end heard, its 'error' (if any) with it, before the process may exit: the
+          // pool's workers are unref'd, so a timer holds the process open till then.
+          'const open = setInterval(() => {}, 1000);',
+          "await Promise.all(started.map((worker) => new Promise((done) => worker.on('exit', done))));",
+          'clearInterval(open);',
+          'console.log(result.reason, started.length);',
+        ].join('\n'),
+      );
+      await build({
+        configFile: false,
+        logLevel: 'silent',
+        build: {
+          ssr: join(folder, 'entry.ts'),
+          outDir: join(folder, 'out'),
+          rollupOptions: { output: { entryFileNames: 'entry.mjs' } },
+        },
+      });
+      const cwd = join(folder, 'cwd');
+      mkdirSync(cwd);
+      const child = spawnSync(process.execPath, [join(folder, 'out', 'entry.mjs')], {
+        cwd,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(child.stderr).toBe('');
+      expect(child.stdout.trim()).toBe('converged_rtol 2');
+      expect(child.status).toBe(0);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('let a process that never disposes its pool exit on its own', async () => {

@@ -8,6 +8,8 @@ import { markdownNumber } from '../src/studies/markdown.ts';
 import { kCpuDevice, toJson } from '../src/io/formats.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import {
+  responseFileNames,
+  responseFiles,
   responseFromJson,
   responseMarkdown,
   responseProfileSvg,
@@ -224,5 +226,41 @@ describe('the plots leave out a solve that did not converge', () => {
     expect(profile).toContain('N r_e/R = 10.0');
     expect(profile).not.toContain('N r_e/R = 30.0');
     expect(profile).toContain('induced current against depth (1 not converged, not drawn)');
+  });
+});
+
+describe('the current against depth is drawn only where the electrons lie at more than one depth', () => {
+  // A ring's, a sphere's and a cylinder's electrons all sit at |r| >= 1: one bin of depth, no profile.
+  test.each([
+    ['ring', 'azimuthal', null],
+    ['sphere', 'vector', null],
+    ['cylinder', 'vector', null],
+    ['disk', 'vector', 'response-profile.svg'],
+    ['ball', 'vector', 'response-profile.svg'],
+  ] as const)('%s', async (geometry, model, profile) => {
+    const spec = responseSpec({ geometry, model, n: '16,32', nEpsilon: '1', device: 'cpu' });
+    const result = await runResponse(spec, cpu);
+    expect(result.points.every((p) => p.converged)).toBe(true);
+    const names = responseFiles(result).map(([name]) => name);
+    const expected = ['response-screening.svg', ...(profile ? [profile] : [])];
+    expect(names.filter((name) => name.endsWith('.svg'))).toEqual(expected);
+    // Known before the run: the names checked in --out DIR are the names written.
+    expect(responseFileNames(spec)).toEqual(names);
+    if (profile) expect(responseProfileSvg(result)).toContain('induced current against depth');
+    else expect(responseProfileSvg(result)).toBeNull();
+  });
+
+  test('none where no solve at the largest N converged', async () => {
+    const spec = responseSpec({
+      geometry: 'cube',
+      drive: 'rotation',
+      n: '64',
+      nEpsilon: '30',
+      device: 'cpu',
+    });
+    const result = await runResponse(spec, cpu);
+    expect(result.points.map((p) => p.converged)).toEqual([false]);
+    expect(responseProfileSvg(result)).toBeNull();
+    expect(responseFiles(result).map(([name]) => name)).not.toContain('response-profile.svg');
   });
 });

@@ -883,9 +883,11 @@ describe('the response command', () => {
     expect(summary.field_map_check).toBeNull();
     expect(summary.limits).toHaveLength(1);
     expect(summary.limits[0].continuum_ratio).toBe(0.5);
-    for (const name of ['response-screening.svg', 'response-profile.svg', 'response-map-n80-x3.00.svg']) {
+    for (const name of ['response-screening.svg', 'response-map-n80-x3.00.svg']) {
       expect(readFileSync(join(out, name), 'utf8')).toContain('<svg');
     }
+    // The sphere's electrons are all at depth 0: no current against depth.
+    expect(existsSync(join(out, 'response-profile.svg'))).toBe(false);
     const csv = readFileSync(join(out, 'response-n80-x3.00.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe('x,y,z,vx,vy,vz');
     expect(csv).toHaveLength(81);

@@ -11,7 +11,15 @@ import { cpuBackend } from '../src/run/backend.ts';
 import { massMatrix } from '../src/run/backend.ts';
 import { applyMassMatrix } from '../src/solvers/dense.ts';
 import { solve } from '../src/solvers/solve.ts';
-import { csvKind, kCpuDevice, parseJsonObject, resultCsv, savedResult, toJson } from '../src/io/formats.ts';
+import {
+  csvKind,
+  kCpuDevice,
+  parseJsonObject,
+  resultCsv,
+  savedResult,
+  toJson,
+  unknownCsvMessage,
+} from '../src/io/formats.ts';
 
 /** A result file's text as the app reads it back. */
 const parseSavedResult = (text: string, name: string) => savedResult(parseJsonObject(text, name), name);
@@ -465,5 +473,55 @@ describe('the JSON of a run', () => {
     expect(csvKind('# comment\nomega\n1\n')).toBe('velocities');
     expect(csvKind('px,py,pz\n1,2,3\n')).toBe('momenta');
     expect(csvKind('a,b\n')).toBeNull();
+  });
+
+  // Each header the readers take, as sets of names: any order, any case.
+  test.each([
+    ['x,y', 'positions'],
+    ['Z,X,Y', 'positions'],
+    ['x,y,z,vx,vy,vz', 'positions'],
+    ['x,y,z,omega,J', 'positions'],
+    ['vx,vy', 'velocities'],
+    ['vz,VY,vx', 'velocities'],
+    ['Omega', 'velocities'],
+    ['px,py', 'momenta'],
+    ['py,px,pz', 'momenta'],
+    ['j', 'momenta'],
+  ] as const)('the header %s is %s', (header, kind) => {
+    expect(csvKind(`${header}\n1,2,3\n`)).toBe(kind);
+  });
+
+  // A column that merely begins as one of theirs does (scaling.csv's participation_min is no momentum).
+  test.each([
+    'geometry,model,dimension,n,unknowns,lambda_max,participation_min,converged',
+    'p',
+    'vx',
+    'px,py,x',
+    'x,y,vx,vy',
+    'velocity',
+    'x',
+    'omega,J',
+  ])('the header %s is none of them', (header) => {
+    expect(csvKind(`${header}\n1\n`)).toBeNull();
+  });
+
+  test("a CSV of none of them is refused naming its header's first columns and what the page loads", () => {
+    // scaling --out's scaling.csv, whose participation_min was once taken for a momentum.
+    const scaling =
+      'geometry,model,dimension,n,unknowns,lambda_max,lambda_min,lambda_max_over_n,participation_min,converged\n' +
+      'ring,vector,1,8,16,4.21,-1.63,0.526,8,true\n';
+    expect(csvKind(scaling)).toBeNull();
+    expect(unknownCsvMessage(scaling, 'scaling.csv')).toBe(
+      "scaling.csv: header 'geometry,model,dimension,n,… (10 columns)' is none of the page's CSVs: " +
+        'the page loads positions (x,y or x,y,z, or a saved result: x,y,z, its velocities and momenta), ' +
+        'velocities (vx,vy or vx,vy,vz; omega) or momenta (px,py or px,py,pz; J), columns in any order and case',
+    );
+    expect(unknownCsvMessage('a,b\n1,2\n', 'wrong.csv')).toMatch(/^wrong\.csv: header 'a,b' is none of/);
+    expect(unknownCsvMessage('# only\n# comments\n', 'c.csv')).toMatch(/^c\.csv: no header, only comments: /);
+    expect(unknownCsvMessage('\n', 'e.csv')).toMatch(/^e\.csv: empty file: the page loads /);
+    // numpy.savetxt's header is a comment unless comments='': the first row of numbers is no header.
+    expect(unknownCsvMessage('# vx,vy\n1,2\n', 'v.csv')).toMatch(
+      /^v\.csv: header '1,2' is none of .*; its header is a comment, '# vx,vy' \(numpy\.savetxt/,
+    );
   });
 });

@@ -283,6 +283,51 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     );
   });
 
+  it('a pairing shard that lacks a field merge or its reports read, or holds it as another type', async () => {
+    const [first, second] = await Promise.all(
+      ['1/2', '2/2'].map(async (shard) => {
+        const run = await pairingCommand(['--ratios', '10,100', '--shard', shard], quiet);
+        return JSON.parse(toJson(run.summary)) as Record<string, unknown>;
+      }),
+    );
+    /** The second shard's file with the value at `path` set to `value` (undefined: deleted). */
+    const broken = (path: (string | number)[], value: unknown) => {
+      const json = structuredClone(second);
+      let at = json as Record<string | number, unknown>;
+      for (const key of path.slice(0, -1)) at = at[key] as Record<string | number, unknown>;
+      if (value === undefined) delete at[path[path.length - 1]];
+      else at[path[path.length - 1]] = value;
+      return file(JSON.stringify(json));
+    };
+    const cases: [(string | number)[], unknown, string][] = [
+      [['points'], undefined, 'points is missing'],
+      [['points'], [{}], 'points[0].ratio is missing'],
+      [['points', 0, 'energy_numerical'], '-21.2', 'points[0].energy_numerical is not a number'],
+      [['points', 0], null, 'points[0] is not an object'],
+      [['ratios'], ['10', '100'], 'ratios[0] is not a number'],
+      [['grid'], undefined, 'grid is missing'],
+      [['rings', 0, 'readings'], undefined, 'rings[0].readings is missing'],
+      [
+        ['rings', 1, 'readings', 1, 'on_ring', 'energy_line'],
+        undefined,
+        'rings[1].readings[1].on_ring.energy_line is missing',
+      ],
+      [['rings'], [], 'rings is empty'],
+    ];
+    for (const [path, value, lack] of cases) {
+      const shard = broken(path, value);
+      const message = `${shard}: not a pairing shard (${lack})`;
+      const pattern = new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+      // Either file may be the broken one: merge takes the rings of the first alone.
+      await refusal([file(toJson(first)), shard], pattern);
+      await refusal([shard, file(toJson(first))], pattern);
+    }
+    // null is toJson's stand-in for no number: eq. 45's exact energy, where it has none, is read as none.
+    const exactless = broken(['points', 0, 'energy_exact'], null);
+    const merged = (await mergeCommand([file(toJson(first)), exactless])).summary as PairingJson;
+    expect(merged.points.map((p) => p.energy_exact)).toEqual([expect.any(Number), null]);
+  });
+
   it('shards of different devices or settings', async () => {
     const onGpu = { ...shards[1], device: { kind: 'gpu', description: 'a GPU' } };
     await refusal([file(toJson(shards[0])), file(toJson(onGpu))], /differ in device \("cpu", "gpu"\)/);

@@ -52,7 +52,7 @@ describe.each([
   [
     'response',
     'the profile plot',
-    ['--geometry', 'ring', '--n', '4', '--n-epsilon', '1'],
+    ['--geometry', 'disk', '--n', '4', '--n-epsilon', '1'],
     'response-profile.svg',
   ],
   ['london', 'a map', ['--n', '50,60', '--grid', '8'], 'london-sphere-n60.svg'],
@@ -163,10 +163,17 @@ describe('a directory under a name the spec does not write leaves the run to wri
         'cpu',
       ],
       'response-map-n4-x1.00.svg',
-      ['response-n4-x1.00.csv', 'response-profile.svg', 'response-screening.svg', 'response.json'],
+      ['response-n4-x1.00.csv', 'response-screening.svg', 'response.json'],
+    ],
+    // A ring's electrons are all at one depth: no current against depth to draw.
+    [
+      'response',
+      ['--geometry', 'ring', '--n', '4', '--n-epsilon', '1', '--device', 'cpu'],
+      'response-profile.svg',
+      ['response-n4-x1.00.csv', 'response-screening.svg', 'response.json'],
     ],
   ])('%s %j', (command, args, taken, written) => {
-    const out = outWithDirectory(`${command}-not-written`, taken);
+    const out = outWithDirectory(`${command}-not-written-${taken}`, taken);
     const run = runCli(cliPath, [command, ...args, '--out', out], { quiet: true });
     expect(run.status, run.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual([...written, taken].sort());

@@ -45,6 +45,7 @@ import { openEngine, operatorBytes, RunStopped, type GpuBackend } from './engine
 import { download, loadedText } from './files.ts';
 import {
   csvKind,
+  unknownCsvMessage,
   kResultHeaders,
   describeDevice,
   parseQuantityCsv,
@@ -907,11 +908,7 @@ export class Session {
       const notCsv = notTextCsv(text);
       if (notCsv) throw new InputError(`${file.name}: ${notCsv}`, 'result');
       const kind = csvKind(text);
-      if (kind === null)
-        throw new FieldError(
-          'velocity',
-          `${file.name}: the header names neither positions (x,y[,z]), velocities (vx,…; omega) nor momenta (px,…; J)`,
-        );
+      if (kind === null) throw new FieldError('velocity', unknownCsvMessage(text, file.name));
       if (kind === 'positions') {
         // A saved result's CSV (the page's or solve --out's) holds the positions too.
         const configuration = parsePositionsCsv(text, file.name, kResultHeaders);

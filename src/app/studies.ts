@@ -83,17 +83,6 @@ function responseDescription(
   return `${spec.drive} drive, ${spec.geometry}, ${model}, N = ${spec.ns.join(', ')}, ${map}`;
 }
 
-/**
- * The induced current against depth at the largest N (responseProfileSvg), where it has a depth to
- * show: electrons at more than one depth (not a ring) and a solve that converged there.
- */
-function profileSvg(result: ResponseResult): string {
-  const largest = result.points.at(-1)?.n;
-  const atLargest = result.points.filter((p) => p.n === largest && p.converged);
-  const depths = (p: ResponsePoint) => p.profile.counts.filter((count) => count > 0).length;
-  return atLargest.some((p) => depths(p) > 1) ? responseProfileSvg(result) : '';
-}
-
 /** The scaling card's headline of a sweep. */
 function scalingDescription(geometry: ScalingGeometry, model: ModelName, ns: readonly number[]): string {
   return `${geometry}, ${model} model, d = ${kDistributionDimension[geometry]}, N = ${ns.join(', ')}`;
@@ -575,7 +564,7 @@ export class Studies {
     );
     this.#response = result;
     this.#responseNEpsilon = responseStartPoint(result.points)?.nEpsilon ?? 0;
-    this.#view.response(result, total, this.#responseNEpsilon, profileSvg(result));
+    this.#view.response(result, total, this.#responseNEpsilon, responseProfileSvg(result) ?? '');
     this.#view.velocitiesSaveable(result.points.length > 0);
     // A sweep Stop cut short is shown, but saved only whole, as the CLI writes nothing on an interrupt.
     if (result.complete) this.#finished('response', responseSummary(result, describeDevice(this.#gpu)));

@@ -232,17 +232,70 @@ export function describeDevice(context: GpuContext): DeviceSummary {
 /** What a dropped CSV holds, told by its header (the columns of each format are distinct). */
 export type CsvKind = 'positions' | Quantity;
 
-export function csvKind(text: string): CsvKind | null {
-  const header = text
-    .split(/\r?\n/)
+/**
+ * The headers of each CSV the page loads, the readers' own (parsePositionsCsv with kResultHeaders,
+ * parseQuantityCsv), so that a file csvKind names is one its reader takes, and a file it names none
+ * of is not taken for one because a column begins with the same letter.
+ */
+const kCsvHeaders: readonly (readonly [CsvKind, readonly string[]])[] = [
+  ...[['x', 'y'], ['x', 'y', 'z'], ...kResultHeaders].map((header) => ['positions', header] as const),
+  ...(['velocities', 'momenta'] as const).flatMap((quantity) =>
+    kBlockSystems.map((system) => [quantity, csvColumns(system, quantity)] as const),
+  ),
+];
+
+/** The comma-separated names of a CSV line, trimmed and in lower case (a header is read in any case). */
+function csvNames(line: string): string[] {
+  return line.split(',').map((name) => name.trim().toLowerCase());
+}
+
+/** The kind whose header `names` is, in any order (parseNumericCsv's match); null for none. */
+function headerKind(names: readonly string[]): CsvKind | null {
+  const found = kCsvHeaders.find(
+    ([, header]) =>
+      header.length === names.length && header.every((name) => names.includes(name.toLowerCase())),
+  );
+  return found ? found[0] : null;
+}
+
+/** The lines of a CSV that are not blank, trimmed: comments ('#') and the rest. */
+function csvLines(text: string): string[] {
+  return text
+    .split(/\r\n|\r|\n/)
     .map((line) => line.trim())
-    .find((line) => line !== '' && !line.startsWith('#'));
-  if (!header) return null;
-  const columns = header.split(',').map((c) => c.trim().toLowerCase());
-  if (columns.includes('x')) return 'positions';
-  if (columns.some((c) => c === 'omega' || c.startsWith('v'))) return 'velocities';
-  if (columns.some((c) => c === 'j' || c.startsWith('p'))) return 'momenta';
-  return null;
+    .filter((line) => line !== '');
+}
+
+/** What a CSV holds, by the exact names of its header (the first line that is no comment); null for none. */
+export function csvKind(text: string): CsvKind | null {
+  const header = csvLines(text).find((line) => !line.startsWith('#'));
+  return header === undefined ? null : headerKind(csvNames(header));
+}
+
+/**
+ * Why a CSV csvKind names none of is refused, naming the file (`source`): the header it found (its
+ * first columns) and the headers the page loads; where a comment holds one of them, that too.
+ */
+export function unknownCsvMessage(text: string, source: string): string {
+  const lines = csvLines(text);
+  const header = lines.find((line) => !line.startsWith('#'));
+  // A cell of a hostile file may be megabytes long.
+  const clip = (line: string, length: number) => (line.length > length ? `${line.slice(0, length)}…` : line);
+  const loads =
+    'the page loads positions (x,y or x,y,z, or a saved result: x,y,z, its velocities and momenta), ' +
+    'velocities (vx,vy or vx,vy,vz; omega) or momenta (px,py or px,py,pz; J), columns in any order and case';
+  if (header === undefined)
+    return `${source}: ${lines.length ? 'no header, only comments' : 'empty file'}: ${loads}`;
+  const names = header.split(',').map((name) => name.trim());
+  const shown = names.length > 4 ? `${names.slice(0, 4).join(',')},… (${names.length} columns)` : header;
+  // numpy.savetxt(..., header='x,y,z') writes '# x,y,z', a comment, unless comments=''.
+  const commented = lines.find(
+    (line) => line.startsWith('#') && headerKind(csvNames(line.slice(1))) !== null,
+  );
+  const hint = commented
+    ? `; its header is a comment, '${clip(commented, 40)}' (numpy.savetxt writes it so unless comments='')`
+    : '';
+  return `${source}: header '${clip(shown, 80)}' is none of the page's CSVs: ${loads}${hint}`;
 }
 
 /** A result saved by the app or by the CLI's `solve --out FILE.json` (src/run/report.ts solveJson). */

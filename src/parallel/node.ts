@@ -10,6 +10,12 @@ export const kNodeWorkers: WorkerAdapter = {
     const worker = new Worker(source, { eval: true });
     // An idle worker never keeps the process alive, even if its pool is never disposed.
     worker.unref();
+    // A worker that cannot start claims no block, and the caller and the other workers do its share.
+    // Unheard, its 'error' would end the thread that owns the pool once the run let its event loop
+    // turn, after the run. Node's own bootstrap of every worker reads process.cwd(), which throws
+    // ENOENT once the working directory has been deleted: a run that outlives its directory goes on
+    // with the threads it started before.
+    worker.on('error', () => {});
     return worker;
   },
 };

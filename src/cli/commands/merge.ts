@@ -4,7 +4,12 @@
 import { InputError } from '../../physics/input-error.ts';
 import { londonFileNames, mergeLondon, type LondonJson } from '../../studies/london/report.ts';
 import { parseLondonGeometry } from '../../studies/london/spec.ts';
-import { kPairingFileNames, mergePairing, type PairingJson } from '../../studies/pairing/report.ts';
+import {
+  kPairingFileNames,
+  mergePairing,
+  pairingShardFromJson,
+  type PairingJson,
+} from '../../studies/pairing/report.ts';
 import { mergeScaling, scalingFileNames, type ScalingJson } from '../../studies/scaling/report.ts';
 import { sameInShards } from '../../studies/study.ts';
 import { kCommonOptions, parseCommandArgs, readTextFile } from '../options.ts';
@@ -77,6 +82,8 @@ export async function mergeCommand(argv: string[]): Promise<CommandOutput> {
   if (!shards.every((shard) => shard.command === command)) {
     throw new InputError('merge: the files come from different commands', 'shards');
   }
+  // Each field pairing's merge and reports read, checked in each file: a refusal can name the file.
+  if (command === 'pairing') shards.forEach((shard, k) => pairingShardFromJson(shard, paths[k]));
   // float32 GPU points beside float64 CPU ones would be reported under one device.
   sameInShards(shards, (shard) => (shard.device as { kind?: unknown } | undefined)?.kind, 'device');
   if (command === 'scaling') sameInShards(shards, (shard) => shard.sweep, 'settings');
@@ -110,6 +117,7 @@ function mergeShards(
     const out = checkStudyOutput(values.out, command, null, names);
     return londonOutput(json, [], studies, convergence, values, out);
   }
+  // Each checked by pairingShardFromJson as it was read.
   const { json, plotted } = mergePairing(shards as unknown as PairingJson[]);
   const out = checkStudyOutput(values.out, command, null, kPairingFileNames);
   return pairingOutput(json, plotted.points, plotted.rings, values, out);

@@ -294,6 +294,129 @@ export function mergePairing(shards: readonly PairingJson[]): {
   return { json, plotted: plottedFromJson(json) };
 }
 
+/** A field's kind in the JSON: '?' after a kind admits null (toJson's stand-in for no number). */
+type FieldKind = 'number' | 'number?' | 'string' | 'boolean';
+
+// What merge, pairingText, pairingMarkdown and the plots read of a point, a ring, a reading of eq. 43
+// and its pair on the ring: a shard lacking one would stop them halfway with a TypeError.
+const kPointFields: Record<string, FieldKind> = {
+  ratio: 'number',
+  energy_numerical: 'number',
+  energy_eq46: 'number',
+  energy_ratio: 'number',
+  energy_exact: 'number?',
+  energy_small_a_limit: 'number?',
+  grid_error_ratio: 'number',
+  estimated_relative_error: 'number',
+};
+const kRingFields: Record<string, FieldKind> = {
+  name: 'string',
+  fermi_energy_ev: 'number',
+  thickness_m: 'number',
+  thickness_source: 'string',
+  a_m_m: 'number',
+  ratio: 'number',
+  temperature_eq46_mk: 'number',
+  temperature_numerical_mk: 'number',
+  radius_m: 'number',
+};
+const kReadingFields: Record<string, FieldKind> = {
+  z_f_definition: 'string',
+  z_f: 'number',
+  a_m_m: 'number',
+  ratio: 'number',
+  temperature_eq46_mk: 'number',
+  temperature_exact_mk: 'number',
+};
+const kOnRingFields: Record<string, FieldKind> = {
+  radius_over_a_m: 'number',
+  line_picture_fails: 'boolean',
+  energy_periodic: 'number',
+  energy_antiperiodic: 'number',
+  energy_line: 'number',
+  temperature_mk: 'number',
+  rms_separation_m: 'number',
+  rms_separation_line_m: 'number',
+  rms_separation_uniform_m: 'number',
+  j_squared_over_j_f_squared: 'number',
+  flux_period_phi0: 'number?',
+};
+
+/** Whether `value` is a JSON object (not null, not a list). */
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `key` under `path` as a reader names it: 'points[0].ratio', or 'ratios' at the top. */
+function fieldPath(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+/** What `value` at `path` lacks of an object holding `fields` of their kinds, in words; null if nothing. */
+function objectLack(value: unknown, path: string, fields: Record<string, FieldKind>): string | null {
+  if (!isObject(value)) return `${path} is not an object`;
+  for (const [key, kind] of Object.entries(fields)) {
+    const field = value[key];
+    const nullable = kind.endsWith('?');
+    const type = nullable ? kind.slice(0, -1) : kind;
+    if (typeof field === type || (nullable && field === null)) continue;
+    const wanted = `${type === 'boolean' ? 'a boolean' : `a ${type}`}${nullable ? ' or null' : ''}`;
+    return `${fieldPath(path, key)} ${field === undefined ? 'is missing' : `is not ${wanted}`}`;
+  }
+  return null;
+}
+
+/** What a list under `key` of `parent` (at `path`) lacks, its entries checked by `entry`; null if nothing. */
+function listLack(
+  parent: Record<string, unknown>,
+  path: string,
+  key: string,
+  entry: (value: unknown, path: string) => string | null,
+): string | null {
+  const list = parent[key];
+  const at = fieldPath(path, key);
+  if (!Array.isArray(list)) return `${at} ${list === undefined ? 'is missing' : 'is not a list'}`;
+  for (const [k, value] of list.entries()) {
+    const lack = entry(value, `${at}[${k}]`);
+    if (lack !== null) return lack;
+  }
+  return null;
+}
+
+/** What a reading of eq. 43 lacks, its pair on the ring with it; null if nothing. */
+function readingLack(reading: unknown, path: string): string | null {
+  return (
+    objectLack(reading, path, kReadingFields) ??
+    objectLack((reading as Record<string, unknown>).on_ring, fieldPath(path, 'on_ring'), kOnRingFields)
+  );
+}
+
+/** What a ring lacks, its readings with it; null if nothing. */
+function ringLack(ring: unknown, path: string): string | null {
+  return (
+    objectLack(ring, path, kRingFields) ??
+    listLack(ring as Record<string, unknown>, path, 'readings', readingLack)
+  );
+}
+
+/**
+ * One shard of `pairing --shard K/N --json` read for merge (`name`, its file): the run's a_m/a, its
+ * points, grid and rings, each field merge, the text, the table and the plots read, of its kind. A
+ * file that lacks one is refused in one line that names it (field 'shards').
+ */
+export function pairingShardFromJson(json: Record<string, unknown>, name: string): PairingJson {
+  const lack =
+    listLack(json, '', 'ratios', (ratio, path) =>
+      typeof ratio === 'number' ? null : `${path} is not a number`,
+    ) ??
+    listLack(json, '', 'points', (point, path) => objectLack(point, path, kPointFields)) ??
+    (isObject(json.grid) ? null : `grid ${json.grid === undefined ? 'is missing' : 'is not an object'}`) ??
+    listLack(json, '', 'rings', ringLack) ??
+    ((json.rings as unknown[]).length === 0 ? 'rings is empty' : null);
+  if (lack !== null) throw new InputError(`${name}: not a pairing shard (${lack})`, 'shards');
+  return json as unknown as PairingJson;
+}
+
 /** What the plots draw, from a run's JSON (pairingEnergySvg, pairingRatioSvg). */
 function plottedFromJson(json: Pick<PairingJson, 'points' | 'rings'>): {
   readonly points: PlottedPoint[];

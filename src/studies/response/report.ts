@@ -3,9 +3,9 @@
 // depth, the x-z field map) through src/io/svg.ts. Presentation only: numbers come from run.ts.
 import { numberOf, type DeviceSummary } from '../../io/formats.ts';
 import { heatMap, linePlot, type PlotSeries } from '../../io/svg.ts';
-import { continuumRatio } from '../../physics/response.ts';
+import { continuumRatio, currentProfile, type CurrentProfile } from '../../physics/response.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
-import { isGeometryName } from '../../physics/geometry.ts';
+import { geometry, isGeometryName } from '../../physics/geometry.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { isModelName, kModelNames } from '../../physics/models.ts';
 import { isDriveName } from '../../physics/response.ts';
@@ -217,20 +217,44 @@ function responsePointFileNames(spec: ResponseSpec): { readonly csv: string; rea
   }));
 }
 
+/**
+ * How many bins of depth hold electrons: the current against depth is a profile only over two or
+ * more. A ring's, a sphere's and a cylinder's electrons all lie at |r| >= 1, depth 0: one bin.
+ */
+function depthsHeld(profile: Pick<CurrentProfile, 'counts'>): number {
+  return profile.counts.filter((count) => count > 0).length;
+}
+
+/**
+ * Whether some N of `spec` puts its electrons at more than one depth, so that a run may draw their
+ * current against depth (the bins of currentProfile hold positions only: no solve needed to tell).
+ */
+function mayDrawProfile(spec: Pick<ResponseSpec, 'geometry' | 'ns'>): boolean {
+  return spec.ns.some((n) => {
+    const { positions } = geometry(spec.geometry, n);
+    return depthsHeld(currentProfile(positions, new Float64Array(positions.length))) > 1;
+  });
+}
+
 /** The names responseFiles gives a run of `spec`, known before it runs, in its order. */
 export function responseFileNames(spec: ResponseSpec): string[] {
   return [
-    ...Object.values(kResponsePlots),
+    kResponsePlots.screening,
+    ...(mayDrawProfile(spec) ? [kResponsePlots.profile] : []),
     ...responsePointFileNames(spec).flatMap(({ csv, map }) => (map === null ? [csv] : [csv, map])),
   ];
 }
 
-/** The files of `response --out DIR`, name and text: the plots, then each point's velocities and map. */
+/**
+ * The files of `response --out DIR`, name and text: the plots (the profile where there is one to
+ * draw), then each point's velocities and map.
+ */
 export function responseFiles(result: ResponseResult): [string, string][] {
   const names = responsePointFileNames(result.spec);
+  const profile = responseProfileSvg(result);
   return [
     [kResponsePlots.screening, responseScreeningSvg(result)],
-    [kResponsePlots.profile, responseProfileSvg(result)],
+    ...(profile === null ? [] : [[kResponsePlots.profile, profile] as [string, string]]),
     ...result.points.flatMap((point, k): [string, string][] => {
       const { csv, map } = names[k];
       const velocities: [string, string] = [csv, responseVelocitiesCsv(point)];
@@ -295,11 +319,13 @@ export function responseScreeningSvg(result: ResponseResult): string {
 
 /**
  * The current against depth at the largest N, one series per N r_e/R whose solve converged, with the
- * fitted decay lengths.
+ * fitted decay lengths; null where there is nothing to draw: no converged point there, or its
+ * electrons all at one depth (a ring, a sphere, a cylinder: depthsHeld).
  */
-export function responseProfileSvg(result: ResponseResult): string {
-  const largest = result.points[result.points.length - 1].n;
+export function responseProfileSvg(result: ResponseResult): string | null {
+  const largest = result.points.at(-1)?.n;
   const atLargest = result.points.filter((p) => p.n === largest);
+  if (!atLargest.some((p) => p.converged && depthsHeld(p.profile) > 1)) return null;
   const left = atLargest.filter((p) => !p.converged).length;
   const series: PlotSeries[] = atLargest
     .filter((p) => p.converged)
