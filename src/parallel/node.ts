@@ -14,8 +14,14 @@ export const kNodeWorkers: WorkerAdapter = {
     // Unheard, its 'error' would end the thread that owns the pool once the run let its event loop
     // turn, after the run. Node's own bootstrap of every worker reads process.cwd(), which throws
     // ENOENT once the working directory has been deleted: a run that outlives its directory goes on
-    // with the threads it started before.
-    worker.on('error', () => {});
+    // with the threads it started before. A worker that fails once running (its kernels' errors are
+    // the pool's to report) may hold a claimed block, which no thread would finish: that still ends
+    // the process, as an unheard error does.
+    let running = false;
+    worker.once('online', () => (running = true));
+    worker.on('error', (error) => {
+      if (running) throw error;
+    });
     return worker;
   },
 };
