@@ -4,7 +4,7 @@
 // node by node on any number of threads, its sums and solves equal to rounding; --threads refused below 1;
 // workers that really take blocks, and that leave nothing behind when the pool is disposed or
 // forgotten.
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -361,102 +361,58 @@ describe('workers', () => {
   it('that cannot start leave their blocks to the caller: a pool started after its working directory is deleted', async () => {
     // Node's bootstrap of every worker reads process.cwd(), which throws ENOENT once the directory is
     // gone: such a worker never claims a block, and the process must neither crash nor hang on it.
-    const folder = mkdtempSync(join(tmpdir(), 'darwin-breit-pool-cwd-'));
-    try {
-      const source = (path: string) => JSON.stringify(resolve(path));
-      writeFileSync(
-        join(folder, 'entry.ts'),
-        [
-          "import { rmdirSync } from 'node:fs';",
-          "import type { Worker } from 'node:worker_threads';",
-          `import { geometry } from ${source('src/physics/geometry.ts')};`,
-          `import { kCpuKernels } from ${source('src/parallel/mass-matrix.ts')};`,
-          `import { kNodeWorkers } from ${source('src/parallel/node.ts')};`,
-          `import { WorkerPool } from ${source('src/parallel/pool.ts')};`,
-          `import { cpuBackend } from ${source('src/run/backend.ts')};`,
-          'rmdirSync(process.cwd());',
-          'const started: Worker[] = [];',
-          'const recording = {',
-          '  prologue: kNodeWorkers.prologue,',
-          '  start(source: string) {',
-          '    const worker = kNodeWorkers.start(source) as Worker;',
-          '    started.push(worker);',
-          '    return worker;',
-          '  },',
-          '};',
-          "const configuration = geometry('ball', 200);",
-          "const darwin = { configuration, model: 'vector', dim: 3, epsilon: 1e-3, softening: 0 } as const;",
-          "const backend = cpuBackend(darwin, 'float64', new WorkerPool(recording, 3, kCpuKernels));",
-          "const result = await backend.velocities(new Float64Array(600).fill(1), 'cg');",
-          // Each worker's end heard, its 'error' (if any) with it, before the process may exit: the
-          // pool's workers are unref'd, so a timer holds the process open till then.
-          'const open = setInterval(() => {}, 1000);',
-          "await Promise.all(started.map((worker) => new Promise((done) => worker.on('exit', done))));",
-          'clearInterval(open);',
-          'console.log(result.reason, started.length);',
-        ].join('\n'),
-      );
-      await build({
-        configFile: false,
-        logLevel: 'silent',
-        build: {
-          ssr: join(folder, 'entry.ts'),
-          outDir: join(folder, 'out'),
-          rollupOptions: { output: { entryFileNames: 'entry.mjs' } },
-        },
-      });
-      const cwd = join(folder, 'cwd');
-      mkdirSync(cwd);
-      const child = spawnSync(process.execPath, [join(folder, 'out', 'entry.mjs')], {
-        cwd,
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
-      expect(child.stderr).toBe('');
-      expect(child.stdout.trim()).toBe('converged_rtol 2');
-      expect(child.status).toBe(0);
-    } finally {
-      rmSync(folder, { recursive: true, force: true });
-    }
+    const child = await runEntry(
+      (source) => [
+        "import { rmdirSync } from 'node:fs';",
+        "import type { Worker } from 'node:worker_threads';",
+        `import { geometry } from ${source('src/physics/geometry.ts')};`,
+        `import { kCpuKernels } from ${source('src/parallel/mass-matrix.ts')};`,
+        `import { kNodeWorkers } from ${source('src/parallel/node.ts')};`,
+        `import { WorkerPool } from ${source('src/parallel/pool.ts')};`,
+        `import { cpuBackend } from ${source('src/run/backend.ts')};`,
+        'rmdirSync(process.cwd());',
+        'const started: Worker[] = [];',
+        'const recording = {',
+        '  prologue: kNodeWorkers.prologue,',
+        '  start(source: string) {',
+        '    const worker = kNodeWorkers.start(source) as Worker;',
+        '    started.push(worker);',
+        '    return worker;',
+        '  },',
+        '};',
+        "const configuration = geometry('ball', 200);",
+        "const darwin = { configuration, model: 'vector', dim: 3, epsilon: 1e-3, softening: 0 } as const;",
+        "const backend = cpuBackend(darwin, 'float64', new WorkerPool(recording, 3, kCpuKernels));",
+        "const result = await backend.velocities(new Float64Array(600).fill(1), 'cg');",
+        // Each worker's end heard, its 'error' (if any) with it, before the process may exit: the
+        // pool's workers are unref'd, so a timer holds the process open till then.
+        'const open = setInterval(() => {}, 1000);',
+        "await Promise.all(started.map((worker) => new Promise((done) => worker.on('exit', done))));",
+        'clearInterval(open);',
+        'console.log(result.reason, started.length);',
+      ],
+      true,
+    );
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe('converged_rtol 2');
+    expect(child.status).toBe(0);
   });
 
   it('let a process that never disposes its pool exit on its own', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'darwin-breit-pool-'));
-    try {
-      const source = (path: string) => JSON.stringify(resolve(path));
-      writeFileSync(
-        join(folder, 'entry.ts'),
-        [
-          `import { geometry } from ${source('src/physics/geometry.ts')};`,
-          `import { kCpuKernels } from ${source('src/parallel/mass-matrix.ts')};`,
-          `import { nodeWorkerPool } from ${source('src/parallel/node.ts')};`,
-          `import { cpuBackend } from ${source('src/run/backend.ts')};`,
-          "const configuration = geometry('ball', 200);",
-          "const darwin = { configuration, model: 'vector', dim: 3, epsilon: 1e-3, softening: 0 } as const;",
-          "const backend = cpuBackend(darwin, 'float64', nodeWorkerPool(3, kCpuKernels));",
-          "const result = await backend.velocities(new Float64Array(600).fill(1), 'cg');",
-          'console.log(result.reason);',
-        ].join('\n'),
-      );
-      await build({
-        configFile: false,
-        logLevel: 'silent',
-        build: {
-          ssr: join(folder, 'entry.ts'),
-          outDir: join(folder, 'out'),
-          rollupOptions: { output: { entryFileNames: 'entry.mjs' } },
-        },
-      });
-      const child = spawnSync(process.execPath, [join(folder, 'out', 'entry.mjs')], {
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
-      expect(child.stderr).toBe('');
-      expect(child.stdout.trim()).toBe('converged_rtol');
-      expect(child.status).toBe(0);
-    } finally {
-      rmSync(folder, { recursive: true, force: true });
-    }
+    const child = await runEntry((source) => [
+      `import { geometry } from ${source('src/physics/geometry.ts')};`,
+      `import { kCpuKernels } from ${source('src/parallel/mass-matrix.ts')};`,
+      `import { nodeWorkerPool } from ${source('src/parallel/node.ts')};`,
+      `import { cpuBackend } from ${source('src/run/backend.ts')};`,
+      "const configuration = geometry('ball', 200);",
+      "const darwin = { configuration, model: 'vector', dim: 3, epsilon: 1e-3, softening: 0 } as const;",
+      "const backend = cpuBackend(darwin, 'float64', nodeWorkerPool(3, kCpuKernels));",
+      "const result = await backend.velocities(new Float64Array(600).fill(1), 'cg');",
+      'console.log(result.reason);',
+    ]);
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe('converged_rtol');
+    expect(child.status).toBe(0);
   });
 });
 
@@ -617,3 +573,36 @@ describe('the CLI on every core', () => {
     expect(three.energies.total).toBeCloseTo(one.energies.total, 9);
   });
 });
+
+/**
+ * Builds `lines` (a TypeScript module; `source` quotes a path of this repository for its imports) with
+ * Vite and runs it in a Node process of its own, from a working directory of its own where
+ * `ownDirectory` (the module may remove it), and returns what the process printed.
+ */
+async function runEntry(
+  lines: (source: (path: string) => string) => string[],
+  ownDirectory = false,
+): Promise<SpawnSyncReturns<string>> {
+  const folder = mkdtempSync(join(tmpdir(), 'darwin-breit-pool-'));
+  try {
+    writeFileSync(join(folder, 'entry.ts'), lines((path) => JSON.stringify(resolve(path))).join('\n'));
+    await build({
+      configFile: false,
+      logLevel: 'silent',
+      build: {
+        ssr: join(folder, 'entry.ts'),
+        outDir: join(folder, 'out'),
+        rollupOptions: { output: { entryFileNames: 'entry.mjs' } },
+      },
+    });
+    const cwd = ownDirectory ? join(folder, 'cwd') : undefined;
+    if (cwd) mkdirSync(cwd);
+    return spawnSync(process.execPath, [join(folder, 'out', 'entry.mjs')], {
+      cwd,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
