@@ -241,6 +241,25 @@ describe("the rigid rotation's fit has the rotation's own continuum value", () =
   });
 });
 
+describe("the rigid rotation's fit on the ring and the disk", () => {
+  it('the vector ring: a ln N + b of the tangential uniform mode (no radial-tangential g), a -> 1/pi', async () => {
+    const study = await cpuSweep('ring', 'vector', kRingNs);
+    const fit = study.rotationFit!;
+    expect(fit.law.parameters).toEqual(['a', 'b']);
+    expect(fit.law.text).toBe('q_rotation/N = a ln N + b');
+    expect(fit.law.theory).toBe(1 / Math.PI);
+    // N = 32 .. 512 fit it to 3e-4.
+    expect(Math.abs(fit.coefficient - 1 / Math.PI)).toBeLessThan(1e-3 / Math.PI);
+  });
+  it('the uniform disk: q/N -> 32/(15 pi)', async () => {
+    const study = await cpuSweep('disk', 'vector', logSpacedCounts(150, 1000, 4));
+    const fit = study.rotationFit!;
+    expect(fit.law.theory).toBe(32 / (15 * Math.PI));
+    // N = 150 .. 1000 fit it to 2.3e-3 (the disk's edge corrects c + b N^-1/2 at these N).
+    expect(Math.abs(fit.coefficient - fit.law.theory!)).toBeLessThan(5e-3 * fit.law.theory!);
+  });
+});
+
 describe('patterns, neighbours and Ritz vectors', () => {
   it('nearest-neighbour distances match the brute-force minimum', () => {
     for (const name of kScalingGeometries) {

@@ -179,13 +179,15 @@ export function scalingLaw(name: ScalingGeometry, model: ModelName): ScalingLaw 
 
 /**
  * The law of the rigid rotation's quotient q / N (its (v^T (M - D) v)/(v^T D v) at eps = 1), of the
- * study's form, with the rotation's own continuum value: on the ring the rigid rotation is the
- * uniform mode, whose a is 1/pi as lambda_max's; the thin shell's 1/3 (its rotation's field, eq. 29:
- * inertia 1 + N r_e/3R); the uniform ball's 2/7 (1 + (2/7) N r_e/R); none derived for the disk.
+ * study's form, with the rotation's own continuum value. On the ring the rigid rotation is purely
+ * tangential: the azimuthal circulant's uniform mode in either model, a ln N + b with a = 1/pi and no
+ * radial-tangential g. The thin shell's 1/3 (its rotation's field, eq. 29: inertia 1 + N r_e/3R);
+ * the uniform ball's 2/7 (1 + (2/7) N r_e/R); the uniform disk's 32/(15 pi), the continuum's double
+ * integral of (v.v' + (v.n)(v'.n))/(2 |r - r'|) over the unit disk (a Monte Carlo of 4e7 pairs: 0.6792).
  */
 export function rigidRotationLaw(name: ScalingGeometry, model: ModelName): ScalingLaw {
-  const law = scalingLaw(name, model);
-  const theory = { ring: 1 / Math.PI, sphere: 1 / 3, ball: 2 / 7, disk: undefined }[name];
+  const law = name === 'ring' ? kRingLaw : scalingLaw(name, model);
+  const theory = { ring: 1 / Math.PI, sphere: 1 / 3, ball: 2 / 7, disk: 32 / (15 * Math.PI) }[name];
   return { ...law, text: law.text.replace('lambda_max/N', 'q_rotation/N'), theory };
 }
 

@@ -634,7 +634,9 @@ export function scalingText(studies: ScalingStudy[], files: string[], device: De
     if (study.rotationFit) {
       const { coefficient, uncertainty, law } = study.rotationFit;
       const theory = law.theory !== undefined ? ` (derived: ${law.theory.toFixed(6)})` : '';
-      lines.push(`  rigid rotation: q/N -> ${coefficient.toPrecision(5)} ± ${exp(uncertainty, 1)}${theory}`);
+      // The ring's q/N grows as ln N: its fit's coefficient is the prefactor a.
+      const what = study.geometry === 'ring' ? `q/N = a ln N + b: a =` : 'q/N ->';
+      lines.push(`  rigid rotation: ${what} ${coefficient.toPrecision(5)} ± ${exp(uncertainty, 1)}${theory}`);
     }
     if (study.londonInertiaRatio) {
       const last = study.points[study.points.length - 1];
