@@ -21,6 +21,7 @@ import {
   checkCpuFits,
   cpuBackendBytes,
   cpuTreeBackendBytes,
+  openCpuBackend,
 } from '../src/run/backend.ts';
 import { kDefaultLanczosBasis, lanczosHeldVectors } from '../src/solvers/lanczos.ts';
 import { denseMatrixBytes, GpuMassMatrix, matrixShape } from '../src/kernels/mass-matrix.ts';
@@ -167,6 +168,11 @@ describe('what the dense storage allocates, against what the device holds', () =
     expect(() => checkCpuBackendFits(system, 'dense', 1e-5, cpuRoom, basis)).toThrow(
       /^--device cpu needs 1\.[0-9]{2} GB for the 12000 x 12000 float64 M, its vectors and Lanczos basis, more than the 1\.[0-9]{2} GB of the test budget/,
     );
+    // A basis smaller than the default fits where the default would not, through to the backend.
+    const small = makeSystem('sphere', 300, 'vector', 3);
+    const smallRoom = memory(cpuBackendBytes(small, 20));
+    expect(() => openCpuBackend(small, 'dense', 1e-5, smallRoom)).toThrow(/^--device cpu needs /);
+    openCpuBackend(small, 'dense', 1e-5, smallRoom, { lanczosBasis: 20 }).dispose();
     const treeRoom = memory(cpuTreeBackendBytes(system, 1e-5));
     expect(() => checkCpuBackendFits(system, 'tree', 1e-5, treeRoom, basis)).toThrow(
       /^--device cpu --matrix tree needs .* the Lanczos basis, more than/,

@@ -248,12 +248,10 @@ export async function openBackend(
     // The storage decided once: the check's decision needs it before the backend is built.
     const chosen = chooseCpuStorage(system, choice.matrix, kHostMemory, choice.lanczosBasis);
     decideCheck(checkDecision(system, 'cpu', choice.requestedCheck, chosen));
-    const backend = openCpuBackend(
-      system,
-      chosen,
-      choice.treeTolerance,
-      kHostMemory,
-      (storage) => {
+    const backend = openCpuBackend(system, chosen, choice.treeTolerance, kHostMemory, {
+      lanczosBasis: choice.lanczosBasis,
+      pool: float64Pool,
+      announce: (storage) => {
         const bytes =
           storage === 'tree'
             ? cpuTreeBackendBytes(system, choice.treeTolerance, choice.lanczosBasis)
@@ -266,8 +264,7 @@ export async function openBackend(
             : `assembling M on the CPU: ${size} x ${size} float64 (${((size * size * 8) / 1e6).toFixed(1)} MB)`,
         );
       },
-      float64Pool,
-    );
+    });
     const storage = backendStorage(backend);
     return {
       backend,
@@ -396,7 +393,7 @@ export async function openStudyBackend(
   onChunk?: GpuBackendOptions['onChunk'],
 ): Promise<MassMatrixBackend> {
   if (gpu) return gpuBackend(gpu, system, { matrix, treeTolerance, onChunk });
-  return openCpuBackend(system, matrix, treeTolerance, kHostMemory, undefined, () => cpuPool(threads));
+  return openCpuBackend(system, matrix, treeTolerance, kHostMemory, { pool: () => cpuPool(threads) });
 }
 
 /**

@@ -314,18 +314,23 @@ export function checkCpuBackendFits(
 
 /**
  * The CPU backend of a --matrix choice (chooseCpuStorage) at `treeTolerance`, refused up front
- * (checkCpuFits) where it cannot fit `memory`; `announce` hears the storage before the build; a
- * dense M's assembly and products, or the tree's products, run on the threads of `pool`'s workers.
+ * (checkCpuFits, with a spectrum's basis of `lanczosBasis` vectors) where it cannot fit `memory`;
+ * `announce` hears the storage before the build; a dense M's assembly and products, or the tree's
+ * products, run on the threads of `pool`'s workers.
  */
 export function openCpuBackend(
   system: DarwinSystem,
   matrix: MatrixChoice,
   treeTolerance: number,
   memory: DeviceMemory,
-  announce?: (storage: 'dense' | 'tree') => void,
-  pool?: () => WorkerPool,
+  options: {
+    readonly announce?: (storage: 'dense' | 'tree') => void;
+    readonly pool?: () => WorkerPool;
+    readonly lanczosBasis?: number;
+  } = {},
 ): MassMatrixBackend {
-  const storage = checkCpuBackendFits(system, matrix, treeTolerance, memory);
+  const { announce, pool, lanczosBasis } = options;
+  const storage = checkCpuBackendFits(system, matrix, treeTolerance, memory, lanczosBasis);
   announce?.(storage);
   return storage === 'tree'
     ? cpuTreeBackend(system, { tolerance: treeTolerance }, pool?.())
