@@ -34,7 +34,8 @@ export interface OutputDirectory {
  * Refuses `path` as --out DIR unless it is a writable directory, or one that could be made (its
  * nearest existing ancestor a writable directory), and unless each of `names` in it could be
  * written: a directory where one of them goes cannot be replaced, and no two files of a run can share
- * a name. Nothing is created: a run that fails or is stopped leaves no empty directory behind.
+ * a name. Nothing is left behind (refusalToCreate's probe is removed at once): a run that fails or
+ * is stopped leaves no empty directory.
  */
 export function checkOutputDirectory(path: string, names: readonly string[]): OutputDirectory {
   const refuse = (code: string) => {

@@ -14,7 +14,7 @@ import {
   type Configuration,
   type NumericCsv,
 } from '../physics/geometry.ts';
-import { InputError } from '../physics/input-error.ts';
+import { excerpt, InputError } from '../physics/input-error.ts';
 import type { Energies } from '../physics/observables.ts';
 import {
   blockSize,
@@ -279,8 +279,6 @@ export function csvKind(text: string): CsvKind | null {
 export function unknownCsvMessage(text: string, source: string): string {
   const lines = csvLines(text);
   const header = lines.find((line) => !line.startsWith('#'));
-  // A cell of a hostile file may be megabytes long.
-  const clip = (line: string, length: number) => (line.length > length ? `${line.slice(0, length)}…` : line);
   const loads =
     'the page loads positions (x,y or x,y,z, or a saved result: x,y,z, its velocities and momenta), ' +
     'velocities (vx,vy or vx,vy,vz; omega) or momenta (px,py or px,py,pz; J), columns in any order and case';
@@ -293,9 +291,9 @@ export function unknownCsvMessage(text: string, source: string): string {
     (line) => line.startsWith('#') && headerKind(csvNames(line.slice(1))) !== null,
   );
   const hint = commented
-    ? `; its header is a comment, '${clip(commented, 40)}' (numpy.savetxt writes it so unless comments='')`
+    ? `; its header is a comment, '${excerpt(commented)}' (numpy.savetxt writes it so unless comments='')`
     : '';
-  return `${source}: header '${clip(shown, 80)}' is none of the page's CSVs: ${loads}${hint}`;
+  return `${source}: header '${excerpt(shown, 80)}' is none of the page's CSVs: ${loads}${hint}`;
 }
 
 /** A result saved by the app or by the CLI's `solve --out FILE.json` (src/run/report.ts solveJson). */

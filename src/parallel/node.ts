@@ -14,9 +14,9 @@ export const kNodeWorkers: WorkerAdapter = {
     // Unheard, its 'error' would end the thread that owns the pool once the run let its event loop
     // turn, after the run. Node's own bootstrap of every worker reads process.cwd(), which throws
     // ENOENT once the working directory has been deleted: a run that outlives its directory goes on
-    // with the threads it started before. A worker that fails once running (its kernels' errors are
-    // the pool's to report) may hold a claimed block, which no thread would finish: that still ends
-    // the process, as an unheard error does.
+    // with the threads it started before. An error of a worker once running (its kernels' own are
+    // the pool's to report) stays an error of the thread that owns the pool, raised when its event
+    // loop next turns, as an unheard one is.
     let running = false;
     worker.once('online', () => (running = true));
     worker.on('error', (error) => {

@@ -33,11 +33,11 @@ export function renamedError(error: unknown, name: string): unknown {
 }
 
 /**
- * What the user typed or a file holds, as a message quotes it: at most 40 characters of it (a cell
- * of a hostile file may be megabytes long).
+ * What the user typed or a file holds, as a message quotes it: at most `length` characters of it (a
+ * cell of a hostile file may be megabytes long).
  */
-export function excerpt(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+export function excerpt(text: string, length = 40): string {
+  return text.length > length ? `${text.slice(0, length)}…` : text;
 }
 
 /** A decimal literal: digits with an optional point and exponent. */

@@ -75,9 +75,10 @@ moment (the current, for flux) over that.
   --markdown            the README's table of the sweep (with --json: the field "markdown")
   --json                {"command": "response", "drive", "geometry", "model", "dim", "points": [{"n",
                         "n_epsilon", "epsilon", "screening_ratio", "continuum_ratio", "london_x",
-                        "field_centre_ratio", "iterations", "converged", "reason", "check",
-                        "decay_length", "continuum_decay_length"}], "limits": [{"n_epsilon",
-                        "extrapolated_ratio", "uncertainty", "law", "continuum_ratio"}], "device",
+                        "field_centre_ratio", "iterations", "converged", "reason",
+                        "true_relative_residual", "check", "decay_length",
+                        "continuum_decay_length"}], "limits": [{"n_epsilon", "extrapolated_ratio",
+                        "uncertainty", "law", "exponent", "free_exponent", "continuum_ratio"}], "device",
                         "files": [...]}; rotation adds "london_field_ratio" and "n_eff_epsilon" to
                         each point; where M was the tree, "tree": {"tolerance", "n": [the N it
                         served]} after "device"

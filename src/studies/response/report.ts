@@ -226,14 +226,13 @@ function depthsHeld(profile: Pick<CurrentProfile, 'counts'>): number {
 }
 
 /**
- * Whether some N of `spec` puts its electrons at more than one depth, so that a run may draw their
- * current against depth (the bins of currentProfile hold positions only: no solve needed to tell).
+ * Whether the largest N of `spec` puts its electrons at more than one depth, so that a run may draw
+ * their current against depth (the bins of currentProfile hold positions only: no solve needed to tell).
  */
 function mayDrawProfile(spec: Pick<ResponseSpec, 'geometry' | 'ns'>): boolean {
-  return spec.ns.some((n) => {
-    const { positions } = geometry(spec.geometry, n);
-    return depthsHeld(currentProfile(positions, new Float64Array(positions.length))) > 1;
-  });
+  // responseProfileSvg draws the largest N's.
+  const { positions } = geometry(spec.geometry, Math.max(...spec.ns));
+  return depthsHeld(currentProfile(positions, new Float64Array(positions.length))) > 1;
 }
 
 /** The names responseFiles gives a run of `spec`, known before it runs, in its order. */
