@@ -857,6 +857,7 @@ describe('the response command', () => {
       'iterations',
       'converged',
       'reason',
+      'true_relative_residual',
       'check',
       'decay_length',
       'continuum_decay_length',
