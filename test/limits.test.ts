@@ -75,11 +75,9 @@ function untouchableContext(bytes: number): GpuContext {
     limits: {
       maxStorageBufferBindingSize: 2 ** 30,
       maxBufferSize: 2 ** 30,
-      maxComputeWorkgroupStorageSize: 16384,
       maxComputeInvocationsPerWorkgroup: 256,
       maxComputeWorkgroupSizeX: 256,
       maxComputeWorkgroupsPerDimension: 65535,
-      maxStorageBuffersPerShaderStage: 8,
     },
     hasTimestampQuery: false,
     hasSubgroups: false,

@@ -36,11 +36,9 @@ export interface GpuAdapterSummary {
 export interface GpuLimits {
   readonly maxStorageBufferBindingSize: number;
   readonly maxBufferSize: number;
-  readonly maxComputeWorkgroupStorageSize: number;
   readonly maxComputeInvocationsPerWorkgroup: number;
   readonly maxComputeWorkgroupSizeX: number;
   readonly maxComputeWorkgroupsPerDimension: number;
-  readonly maxStorageBuffersPerShaderStage: number;
 }
 
 /** What a device can still allocate, where a figure exists (GpuContext.memory). */
@@ -305,11 +303,9 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<GpuCo
     limits: {
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
       maxBufferSize: l.maxBufferSize,
-      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
       maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
       maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
       maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
-      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
     },
     hasTimestampQuery: device.features.has('timestamp-query'),
     hasSubgroups,
