@@ -814,6 +814,45 @@ describe('the response command', () => {
 
   const cli = (...args: string[]) => runCli(cliPath, ['response', ...args], { quiet: true });
 
+  test('the text: a point that did not converge shows its reason, not values; the decay lengths; why no limit', () => {
+    // A ball of 100 rotating at N r_e/R = 30 has M indefinite: CG stops diverged_indefinite.
+    const run = cli(
+      '--geometry',
+      'ball',
+      '--n',
+      '100,200',
+      '--n-epsilon',
+      '3,30',
+      '--drive',
+      'rotation',
+      '--device',
+      'cpu',
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines[2]).toMatch(/ B\(0\)\/B_eff +its +converged$/);
+    // The row of N and N r_e/R in the text's first, second or third table, split into its cells.
+    const row = (table: number, n: number, x: string) => {
+      const rows = lines.filter((line) => new RegExp(`^ +${n} +${x} `).test(line));
+      return rows[table].trim().split(/ +/);
+    };
+    // N, N r_e/R, screening, continuum, London x, B(0)/B_eff, iterations, reason.
+    const diverged = row(0, 100, '30.0000');
+    expect(diverged[7]).toBe('diverged_indefinite');
+    expect([diverged[2], diverged[5]]).toEqual(['-', '-']);
+    expect(Number(diverged[3])).toBeCloseTo(londonSphereRatio(Math.sqrt(90)), 5);
+    expect(row(0, 100, '3.00000')[7]).toBe('converged_rtol');
+    expect(Number(row(0, 100, '3.00000')[2])).toBeGreaterThan(0);
+    // The rotation's table and the decay lengths' show none for it either; London's decay stands.
+    expect(row(1, 100, '30.0000').slice(2)).toEqual(['-', '-']);
+    const decay = row(2, 100, '30.0000');
+    expect(decay[2]).toBe('-');
+    expect(Number(decay[3])).toBeGreaterThan(0);
+    expect(run.stdout).toContain(
+      'N -> infinity: not fitted, the law c + b N^-p needs three N or more that converged\n',
+    );
+  });
+
   test('the usage lists it, and --help describes it', () => {
     const usage = runCli(cliPath, ['--help']);
     expect(usage.status).toBe(0);

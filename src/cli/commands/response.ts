@@ -8,7 +8,7 @@ import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
 import { InputError, renamedMessage } from '../../physics/input-error.ts';
 import { geometry, kGeometryNames } from '../../physics/geometry.ts';
 import { kMaxDenseSize, type DarwinSystem } from '../../physics/models.ts';
-import { kDriveNames } from '../../physics/response.ts';
+import { finiteSizeExponent, kDriveNames } from '../../physics/response.ts';
 import {
   chunkProgress,
   cpuPool,
@@ -218,30 +218,45 @@ const fixed = (x: number | null | undefined, width: number, written = (y: number
   (x === null || x === undefined || !Number.isFinite(x) ? '-' : written(x)).padStart(width);
 
 function responseText(summary: ReturnType<typeof responseSummary>, files: string[]): string {
+  const rotation = summary.drive === 'rotation';
+  // A point whose solve did not converge has no values to show, only its reason (as --markdown).
+  const solved = (p: (typeof summary.points)[number], x: number | null | undefined) =>
+    p.converged ? x : null;
   const lines = [
     `response: ${summary.drive} drive, ${summary.geometry}, ${summary.model} model, device ${summary.device.kind}`,
     '',
-    '      N   N r_e/R     screening   continuum    London x   B(0)/B_ext   its  converged',
+    `      N   N r_e/R     screening   continuum    London x   ${rotation ? 'B(0)/B_eff' : 'B(0)/B_ext'}   its  converged`,
   ];
   for (const p of summary.points) {
     lines.push(
       [
         String(p.n).padStart(7),
         fixed(p.n_epsilon, 9),
-        fixed(p.screening_ratio, 13),
+        fixed(solved(p, p.screening_ratio), 13),
         fixed(p.continuum_ratio, 11),
         fixed(p.london_x, 11),
-        fixed(p.field_centre_ratio, 12),
+        fixed(solved(p, p.field_centre_ratio), 12),
         String(p.iterations).padStart(5),
         `  ${p.reason}`,
       ].join(' '),
     );
   }
-  if (summary.drive === 'rotation') {
+  if (rotation) {
     lines.push('', '      N   N r_e/R   B(0)/B_London   N_eff r_e/R (eq. 30)');
     for (const p of summary.points) {
+      const [field, lagging] = [solved(p, p.london_field_ratio), solved(p, p.n_eff_epsilon)];
       lines.push(
-        `${String(p.n).padStart(7)} ${fixed(p.n_epsilon, 9)} ${fixed(p.london_field_ratio, 15)} ${fixed(p.n_eff_epsilon, 22)}`,
+        `${String(p.n).padStart(7)} ${fixed(p.n_epsilon, 9)} ${fixed(field, 15)} ${fixed(lagging, 22)}`,
+      );
+    }
+  }
+  // The current's e-folding depth below the surface, beside London's sphere's, where it decays.
+  if (summary.points.some((p) => p.decay_length !== null || p.continuum_decay_length !== null)) {
+    lines.push('', '      N   N r_e/R     decay/R   London decay/R');
+    for (const p of summary.points) {
+      const decay = solved(p, p.decay_length);
+      lines.push(
+        `${String(p.n).padStart(7)} ${fixed(p.n_epsilon, 9)} ${fixed(decay, 11)} ${fixed(p.continuum_decay_length, 16)}`,
       );
     }
   }
@@ -252,6 +267,8 @@ function responseText(summary: ReturnType<typeof responseSummary>, files: string
         `${fixed(l.n_epsilon, 8)} ${fixed(l.extrapolated_ratio, 15)} ${fixed(l.uncertainty, 9, (y) => y.toExponential(1))} ${fixed(l.continuum_ratio, 11)}   ${l.law}`,
       );
     }
+  } else if (finiteSizeExponent(summary.geometry) !== null) {
+    lines.push('', 'N -> infinity: not fitted, the law c + b N^-p needs three N or more that converged');
   }
   if (files.length) lines.push('', 'wrote:', ...files.map((f) => `  ${f}`));
   return lines.join('\n') + '\n';
