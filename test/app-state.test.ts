@@ -63,7 +63,11 @@ describe('the Studies fields in the link', () => {
     ['scaling_points=0', 'scalingPoints', 'points must be an integer in 1..12'],
     ['run=paper', 'run', 'run must be one of'],
     ['response_geometry=torus', 'responseGeometry', 'response_geometry must be one of ring, '],
-    ['response_n=1', 'responseNs', 'N must be integers in 2..20000 on the GPU, got 1'],
+    [
+      'response_n=1',
+      'responseNs',
+      'N must be integers in 2..20000 on the GPU (up to 1000000 with the tree), got 1',
+    ],
     ['response_n=16,abc', 'responseNs', "N needs finite numbers, got 'abc'"],
     ['response_n=20001', 'responseNs', 'N must be integers in 2..20000'],
     ['response_model=scalar', 'responseModel', 'response_model must be one of vector, azimuthal'],

@@ -160,9 +160,11 @@ export function parseResponseNs(
   const ns = pointList('n', text, refuseRepeats).sort((a, b) => a - b);
   const maxN = responseMaxN(device, matrix, blockSize);
   const where = matrix === 'tree' ? 'with the tree' : `on the ${device.toUpperCase()}`;
+  // Past the dense and matrix-free sizes, the tree's: the way to a larger N.
+  const tree = maxN < kResponseLimits.maxNTree ? ` (up to ${kResponseLimits.maxNTree} with the tree)` : '';
   for (const n of ns) {
     if (!(Number.isInteger(n) && n >= 2 && n <= maxN)) {
-      throw new InputError(`n must be integers in 2..${maxN} ${where}, got ${n}`, 'n');
+      throw new InputError(`n must be integers in 2..${maxN} ${where}${tree}, got ${n}`, 'n');
     }
   }
   return ns;
