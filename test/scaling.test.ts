@@ -25,6 +25,7 @@ import {
   criticalRadius,
   inversePowerLaw,
   kRingConstant,
+  kCoupledRingLaw,
   kRingLaw,
   kRingMinimumConstant,
   kScalingGeometries,
@@ -187,6 +188,18 @@ describe('fits and laws', () => {
       expect(Math.abs(noisy.coefficient - 0.8)).toBeLessThanOrEqual(noisy.uncertainty);
       expect(noisy.uncertainty).toBeLessThan(1e-3);
     }
+  });
+
+  it("fitLaw's window: refits while parameters + 2 and half the N remain, none (covariance alone) below", () => {
+    const ns = logSpacedCounts(32, 4096, 9);
+    const values = ns.map((n) => (Math.log(n) + kRingConstant) / Math.PI + 1e-4 * Math.sin(n));
+    // Nine N, two parameters: drop 1..4 (five remain, at least four and half).
+    expect(fitLaw(kRingLaw, ns, values)!.windowRefits).toBe(4);
+    // Five N, three parameters: dropping one would leave four, under five.
+    const five = fitLaw(kCoupledRingLaw, ns.slice(0, 5), values.slice(0, 5))!;
+    expect(five.windowRefits).toBe(0);
+    expect(five.uncertaintyWindow).toBe(0);
+    expect(five.uncertainty).toBe(five.uncertaintyCovariance);
   });
 
   it('fitLaw with the prefactor held fits the rest (the ring constant)', () => {

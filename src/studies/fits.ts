@@ -15,6 +15,8 @@ export interface LawFit {
   readonly uncertaintyCovariance: number;
   /** The largest change of the coefficient when the smallest N are dropped, one by one, up to half. */
   readonly uncertaintyWindow: number;
+  /** The refits uncertaintyWindow took: 0 where too few N are fitted to drop one (covariance alone). */
+  readonly windowRefits: number;
   readonly rmsResidual: number;
   /** The N range fitted. */
   readonly nFrom: number;
@@ -62,8 +64,10 @@ export function fitLaw(
   const coefficient = all.parameters[index];
   const covariance = Math.sqrt(all.result.covariance[freeIndex * free + freeIndex]);
   let window = 0;
+  let windowRefits = 0;
   for (let drop = 1; ns.length - drop >= Math.max(free + 2, Math.ceil(ns.length / 2)); drop++) {
     window = Math.max(window, Math.abs(fitFrom(drop).parameters[index] - coefficient));
+    windowRefits++;
   }
   const covarianceTerm = Number.isFinite(covariance) ? covariance : 0;
   return {
@@ -73,6 +77,7 @@ export function fitLaw(
     uncertainty: Math.hypot(covarianceTerm, window),
     uncertaintyCovariance: covariance,
     uncertaintyWindow: window,
+    windowRefits,
     rmsResidual: all.result.rmsResidual,
     nFrom: ns[0],
     nTo: ns[ns.length - 1],

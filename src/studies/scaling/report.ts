@@ -24,6 +24,14 @@ import {
   type ScalingStudy,
 } from './run.ts';
 
+/**
+ * Beside a fit's ± where no N could be dropped to refit (too few fitted): the fit's covariance alone,
+ * which leaves out how the law's finite-N form misses, and reads smaller than a longer sweep's.
+ */
+function covarianceAlone(fit: LawFit): string {
+  return fit.windowRefits === 0 ? ' (covariance alone: too few N to refit without the smallest)' : '';
+}
+
 /** The equation of sec. IV.C that gives the paper's size in dimension d. */
 const kPaperEquation: Record<number, string> = { 1: '53', 2: '54', 3: '55' };
 
@@ -35,9 +43,10 @@ function fitJson(fit: LawFit | null) {
     uncertainty: fit.uncertainty,
     uncertainty_covariance: fit.uncertaintyCovariance,
     uncertainty_window: fit.uncertaintyWindow,
+    window_refits: fit.windowRefits,
     uncertainty_note:
       'sqrt(covariance^2 + window^2): the standard error from the fit covariance (residual variance) ' +
-      'and the largest change when the smallest N are dropped',
+      'and the largest change when the smallest N are dropped (window_refits refits; none: covariance alone)',
     theory: fit.law.theory ?? null,
     parameters: Object.fromEntries(fit.law.parameters.map((name, k) => [name, fit.parameters[k]])),
     exponent: fit.law.exponent ?? null,
@@ -617,7 +626,7 @@ export function scalingText(studies: ScalingStudy[], files: string[], device: De
       const free = fit.freeExponent !== null ? `; best free exponent ${fit.freeExponent.toFixed(3)}` : '';
       lines.push(
         `  fit ${fit.law.text}, N = ${fit.nFrom}..${fit.nTo}: ${fit.law.parameters[fit.law.coefficientIndex]} = ` +
-          `${fit.coefficient.toPrecision(7)} ± ${exp(fit.uncertainty, 1)}${theory}${free}`,
+          `${fit.coefficient.toPrecision(7)} ± ${exp(fit.uncertainty, 1)}${covarianceAlone(fit)}${theory}${free}`,
       );
     }
     if (study.ringConstant) {
@@ -636,7 +645,10 @@ export function scalingText(studies: ScalingStudy[], files: string[], device: De
       const theory = law.theory !== undefined ? ` (derived: ${law.theory.toFixed(6)})` : '';
       // The ring's q/N grows as ln N: its fit's coefficient is the prefactor a.
       const what = study.geometry === 'ring' ? `q/N = a ln N + b: a =` : 'q/N ->';
-      lines.push(`  rigid rotation: ${what} ${coefficient.toPrecision(5)} ± ${exp(uncertainty, 1)}${theory}`);
+      const alone = covarianceAlone(study.rotationFit);
+      lines.push(
+        `  rigid rotation: ${what} ${coefficient.toPrecision(5)} ± ${exp(uncertainty, 1)}${alone}${theory}`,
+      );
     }
     if (study.londonInertiaRatio) {
       const last = study.points[study.points.length - 1];
