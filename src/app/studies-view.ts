@@ -775,7 +775,9 @@ export class StudiesView {
       show(
         'scaling-coefficient',
         fit.coefficient,
-        `${name} = ${fit.coefficient.toPrecision(5)} ± ${fit.uncertainty.toExponential(1)}`,
+        // Too few N to refit without the smallest: the ± leaves out the law's finite-N misfit.
+        `${name} = ${fit.coefficient.toPrecision(5)} ± ${fit.uncertainty.toExponential(1)}` +
+          (fit.windowRefits === 0 ? ' (covariance alone)' : ''),
       );
     }
     showText('scaling-law', typeof study === 'string' ? study : scalingLawText(study));
