@@ -9,7 +9,10 @@
 import type { GpuContext } from '../gpu/device.ts';
 import { collectiveParameter } from '../physics/constants.ts';
 import {
+  commentedHeaderHint,
+  csvHeaderNames,
   firstElectronApart,
+  matchingHeader,
   parseNumericCsv,
   type Configuration,
   type NumericCsv,
@@ -244,19 +247,8 @@ const kCsvHeaders: readonly (readonly [CsvKind, readonly string[]])[] = [
   ),
 ];
 
-/** The comma-separated names of a CSV line, trimmed and in lower case (a header is read in any case). */
-function csvNames(line: string): string[] {
-  return line.split(',').map((name) => name.trim().toLowerCase());
-}
-
-/** The kind whose header `names` is, in any order (parseNumericCsv's match); null for none. */
-function headerKind(names: readonly string[]): CsvKind | null {
-  const found = kCsvHeaders.find(
-    ([, header]) =>
-      header.length === names.length && header.every((name) => names.includes(name.toLowerCase())),
-  );
-  return found ? found[0] : null;
-}
+/** The headers alone, as parseNumericCsv matches them. */
+const kCsvHeaderNames = kCsvHeaders.map(([, header]) => header);
 
 /** The lines of a CSV that are not blank, trimmed: comments ('#') and the rest. */
 function csvLines(text: string): string[] {
@@ -269,7 +261,9 @@ function csvLines(text: string): string[] {
 /** What a CSV holds, by the exact names of its header (the first line that is no comment); null for none. */
 export function csvKind(text: string): CsvKind | null {
   const header = csvLines(text).find((line) => !line.startsWith('#'));
-  return header === undefined ? null : headerKind(csvNames(header));
+  if (header === undefined) return null;
+  const matched = matchingHeader(csvHeaderNames(header), kCsvHeaderNames);
+  return matched ? kCsvHeaders[kCsvHeaderNames.indexOf(matched)][0] : null;
 }
 
 /**
@@ -286,13 +280,7 @@ export function unknownCsvMessage(text: string, source: string): string {
     return `${source}: ${lines.length ? 'no header, only comments' : 'empty file'}: ${loads}`;
   const names = header.split(',').map((name) => name.trim());
   const shown = names.length > 4 ? `${names.slice(0, 4).join(',')},… (${names.length} columns)` : header;
-  // numpy.savetxt(..., header='x,y,z') writes '# x,y,z', a comment, unless comments=''.
-  const commented = lines.find(
-    (line) => line.startsWith('#') && headerKind(csvNames(line.slice(1))) !== null,
-  );
-  const hint = commented
-    ? `; its header is a comment, '${excerpt(commented)}' (numpy.savetxt writes it so unless comments='')`
-    : '';
+  const hint = commentedHeaderHint(text, kCsvHeaderNames);
   return `${source}: header '${excerpt(shown, 80)}' is none of the page's CSVs: ${loads}${hint}`;
 }
 

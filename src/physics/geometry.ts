@@ -184,6 +184,35 @@ export function notTextCsv(text: string): string | null {
   return null;
 }
 
+/** The comma-separated names of a CSV header line, trimmed and in lower case (read in any case). */
+export function csvHeaderNames(line: string): string[] {
+  return line.split(',').map((name) => name.trim().toLowerCase());
+}
+
+/** The one of `headers` whose names `read` (csvHeaderNames) holds, in any order; undefined for none. */
+export function matchingHeader<T extends readonly string[]>(
+  read: readonly string[],
+  headers: readonly T[],
+): T | undefined {
+  return headers.find(
+    (header) => header.length === read.length && header.every((name) => read.includes(name.toLowerCase())),
+  );
+}
+
+/**
+ * A refusal's hint where a comment of `text` holds one of `headers`: numpy.savetxt(..., header='x,y,z')
+ * writes '# x,y,z', a comment, unless comments=''. Empty where none does.
+ */
+export function commentedHeaderHint(text: string, headers: readonly (readonly string[])[]): string {
+  const commented = text
+    .split(/\r\n|\r|\n/)
+    .map((line) => line.trim())
+    .find((line) => line.startsWith('#') && matchingHeader(csvHeaderNames(line.slice(1)), headers));
+  return commented
+    ? `; its header is a comment, '${excerpt(commented)}' (numpy.savetxt writes it so unless comments='')`
+    : '';
+}
+
 /**
  * A CSV of finite numbers whose header must be one of `allowedHeaders` (as sets of names, matched
  * in any case; `columns` holds them spelled as in `allowedHeaders`, in the file's order).
@@ -203,23 +232,11 @@ export function parseNumericCsv(
     .map((line, index) => ({ line: line.trim(), number: index + 1 }))
     .filter(({ line }) => line !== '' && !line.startsWith('#'));
   if (lines.length === 0) throw new InputError(`${source}: empty file`, field);
-  const names = (line: string) => line.split(',').map((c) => c.trim().toLowerCase());
-  const headerOf = (read: string[]) =>
-    allowedHeaders.find(
-      (header) => header.length === read.length && header.every((name) => read.includes(name.toLowerCase())),
-    );
-  const read = names(lines[0].line);
-  const matched = headerOf(read);
+  const read = csvHeaderNames(lines[0].line);
+  const matched = matchingHeader(read, allowedHeaders);
   if (!matched) {
     const expected = allowedHeaders.map((h) => h.join(',')).join(' or ');
-    // numpy.savetxt(..., header='x,y,z') writes '# x,y,z', a comment, unless comments=''.
-    const commented = text
-      .split(/\r\n|\r|\n/)
-      .map((line) => line.trim())
-      .find((line) => line.startsWith('#') && headerOf(names(line.slice(1))));
-    const hint = commented
-      ? `; its header is a comment, '${excerpt(commented)}' (numpy.savetxt writes it so unless comments='')`
-      : '';
+    const hint = commentedHeaderHint(text, allowedHeaders);
     throw new InputError(`${source}: header '${excerpt(lines[0].line)}' should be ${expected}${hint}`, field);
   }
   const columns = read.map((name) => matched.find((spelled) => spelled.toLowerCase() === name)!);
