@@ -51,6 +51,7 @@ import { fermiSeaFlux, metalRingCurrent, spectrumPeriod } from '../src/physics/p
 import {
   fluxCurrent,
   kCopper,
+  kFermiReadings,
   kFluxQuantum,
   kGold,
   pairingBohrRadius,
@@ -481,35 +482,59 @@ describe('pairingFromJson: a saved run read back (the app loads pairing.json int
     expect(read.plotted.rings).toEqual(rings.map(({ name, ratio }) => ({ name, ratio })));
   });
 
-  test.each([
-    ['a shard', { shard: { index: 1, count: 2 } }, /one shard of a run: join the shards/],
-    ['no points', { points: [] }, /no "points" of a_m\/a/],
-    ['a point without energies', { points: [{ ratio: 10 }] }, /a point without its a_m\/a and energies/],
-    ['no grid', { grid: null }, /no grid error/],
-    ['rings without their numbers', { rings: [{ name: 'Au' }] }, /no rings \(Au, Cu\) as pairing --json/],
-  ])('refuses %s in one line', async (_name, change, message) => {
+  // Each refusal names the first field the text, the card or the plots would have stumbled on.
+  const refusal = (lack: string) => `p.json: not a pairing run as pairing --json writes it (${lack})`;
+
+  test('refuses a shard in one line', async () => {
     const { json } = await saved();
-    expect(() => pairingFromJson({ ...json, ...change }, 'p.json')).toThrow(message);
+    expect(() => pairingFromJson({ ...json, shard: { index: 1, count: 2 } }, 'p.json')).toThrow(
+      /one shard of a run: join the shards/,
+    );
+  });
+
+  test.each([
+    ['no points', { points: [] }, 'points is empty'],
+    ['a point without energies', { points: [{ ratio: 10 }] }, 'points[0].energy_numerical is missing'],
+    ['no grid', { grid: null }, 'grid is not an object'],
+    ['a grid without its error', { grid: {} }, 'grid.max_estimated_relative_error is missing'],
+    ['rings without their numbers', { rings: [{ name: 'Au' }] }, 'rings[0].fermi_energy_ev is missing'],
+  ])('refuses %s in one line', async (_name, change, lack) => {
+    const { json } = await saved();
+    expect(() => pairingFromJson({ ...json, ...change }, 'p.json')).toThrow(refusal(lack));
     expect(() => pairingFromJson({ ...json, ...change }, 'p.json')).toThrow(InputError);
   });
 
   // The card looks a ring's row up by its name and reads every reading's pair on the ring.
   test.each([
-    ['a ring the card has no row for', (au: Record<string, unknown>) => ({ ...au, name: 'Ag' })],
-    ['a reading that is not one', (au: Record<string, unknown>) => ({ ...au, readings: [1] })],
+    [
+      'a ring the card has no row for',
+      (au: Record<string, unknown>) => ({ ...au, name: 'Ag' }),
+      'rings[0].name is "Ag", not one of Au, Cu',
+    ],
+    [
+      'a reading that is not one',
+      (au: Record<string, unknown>) => ({ ...au, readings: [1] }),
+      'rings[0].readings[0] is not an object',
+    ],
+    [
+      'a reading of Z_F it does not know',
+      (au: Record<string, unknown>) => {
+        const [first, second] = au.readings as Record<string, unknown>[];
+        return { ...au, readings: [first, { ...second, reading: 'other' }] };
+      },
+      `rings[0].readings[1].reading is "other", not one of ${kFermiReadings.join(', ')}`,
+    ],
     [
       'a pair on the ring without its numbers',
       (au: Record<string, unknown>) => {
         const [first, second] = au.readings as Record<string, unknown>[];
         return { ...au, readings: [{ ...first, on_ring: { temperature_mk: '0.2' } }, second] };
       },
+      'rings[0].readings[0].on_ring.radius_over_a_m is missing',
     ],
-  ])('refuses %s', async (_name, change) => {
+  ])('refuses %s', async (_name, change, lack) => {
     const { json } = await saved();
     const [au, cu] = json.rings as Record<string, unknown>[];
-    const ring = change(au);
-    expect(() => pairingFromJson({ ...json, rings: [ring, cu] }, 'p.json')).toThrow(
-      /p\.json: no rings \(Au, Cu\) as pairing --json writes them/,
-    );
+    expect(() => pairingFromJson({ ...json, rings: [change(au), cu] }, 'p.json')).toThrow(refusal(lack));
   });
 });

@@ -13,7 +13,7 @@ import {
 } from '../../physics/pairing.ts';
 import { kFermiReadingLabels, kFermiReadings } from '../../physics/paper.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
-import { holdsNumbers, joinShards, sameInShards, savedRunDevice, shardJson, type Shard } from '../study.ts';
+import { joinShards, sameInShards, savedRunDevice, shardJson, type Shard } from '../study.ts';
 
 /** What the plots draw of a point and a ring: a run's, or one read back from its JSON. */
 export type PlottedPoint = Pick<
@@ -297,8 +297,9 @@ export function mergePairing(shards: readonly PairingJson[]): {
 /** A field's kind in the JSON: '?' after a kind admits null (toJson's stand-in for no number). */
 type FieldKind = 'number' | 'number?' | 'string' | 'boolean';
 
-// What merge, pairingText, pairingMarkdown and the plots read of a point, a ring, a reading of eq. 43
-// and its pair on the ring: a shard lacking one would stop them halfway with a TypeError.
+// What merge, pairingText, pairingMarkdown, the plots and the app's card read of a point, a ring, a
+// reading of eq. 43 and its pair on the ring: a file lacking one would stop them halfway with a
+// TypeError, or show a card with holes.
 const kPointFields: Record<string, FieldKind> = {
   ratio: 'number',
   energy_numerical: 'number',
@@ -319,8 +320,10 @@ const kRingFields: Record<string, FieldKind> = {
   temperature_eq46_mk: 'number',
   temperature_numerical_mk: 'number',
   radius_m: 'number',
+  circumference_m: 'number',
 };
 const kReadingFields: Record<string, FieldKind> = {
+  reading: 'string',
   z_f_definition: 'string',
   z_f: 'number',
   a_m_m: 'number',
@@ -335,12 +338,14 @@ const kOnRingFields: Record<string, FieldKind> = {
   energy_antiperiodic: 'number',
   energy_line: 'number',
   temperature_mk: 'number',
+  temperature_line_mk: 'number',
   rms_separation_m: 'number',
   rms_separation_line_m: 'number',
   rms_separation_uniform_m: 'number',
   j_squared_over_j_f_squared: 'number',
   flux_period_phi0: 'number?',
 };
+const kGridFields: Record<string, FieldKind> = { max_estimated_relative_error: 'number' };
 
 /** Whether `value` is a JSON object (not null, not a list). */
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -354,7 +359,7 @@ function fieldPath(path: string, key: string): string {
 
 /** What `value` at `path` lacks of an object holding `fields` of their kinds, in words; null if nothing. */
 function objectLack(value: unknown, path: string, fields: Record<string, FieldKind>): string | null {
-  if (!isObject(value)) return `${path} is not an object`;
+  if (!isObject(value)) return `${path} ${value === undefined ? 'is missing' : 'is not an object'}`;
   for (const [key, kind] of Object.entries(fields)) {
     const field = value[key];
     const nullable = kind.endsWith('?');
@@ -366,7 +371,7 @@ function objectLack(value: unknown, path: string, fields: Record<string, FieldKi
   return null;
 }
 
-/** What a list under `key` of `parent` (at `path`) lacks, its entries checked by `entry`; null if nothing. */
+/** What a non-empty list under `key` of `parent` (at `path`) lacks, its entries checked by `entry`; null if nothing. */
 function listLack(
   parent: Record<string, unknown>,
   path: string,
@@ -376,6 +381,7 @@ function listLack(
   const list = parent[key];
   const at = fieldPath(path, key);
   if (!Array.isArray(list)) return `${at} ${list === undefined ? 'is missing' : 'is not a list'}`;
+  if (list.length === 0) return `${at} is empty`;
   for (const [k, value] of list.entries()) {
     const lack = entry(value, `${at}[${k}]`);
     if (lack !== null) return lack;
@@ -385,34 +391,51 @@ function listLack(
 
 /** What a reading of eq. 43 lacks, its pair on the ring with it; null if nothing. */
 function readingLack(reading: unknown, path: string): string | null {
-  return (
+  const lack =
     objectLack(reading, path, kReadingFields) ??
-    objectLack((reading as Record<string, unknown>).on_ring, fieldPath(path, 'on_ring'), kOnRingFields)
-  );
+    objectLack((reading as Record<string, unknown>).on_ring, fieldPath(path, 'on_ring'), kOnRingFields);
+  if (lack !== null) return lack;
+  const name = (reading as Record<string, unknown>).reading;
+  return (kFermiReadings as readonly unknown[]).includes(name)
+    ? null
+    : `${fieldPath(path, 'reading')} is ${JSON.stringify(name)}, not one of ${kFermiReadings.join(', ')}`;
 }
 
-/** What a ring lacks, its readings with it; null if nothing. */
+/** What a ring lacks, its readings with it; null if nothing. The card has a row for each of kPairingRings. */
 function ringLack(ring: unknown, path: string): string | null {
-  return (
+  const lack =
     objectLack(ring, path, kRingFields) ??
-    listLack(ring as Record<string, unknown>, path, 'readings', readingLack)
+    listLack(ring as Record<string, unknown>, path, 'readings', readingLack);
+  if (lack !== null) return lack;
+  const names = kPairingRings.map((known) => known.name);
+  const name = (ring as Record<string, unknown>).name as string;
+  return names.includes(name)
+    ? null
+    : `${fieldPath(path, 'name')} is ${JSON.stringify(name)}, not one of ${names.join(', ')}`;
+}
+
+/**
+ * What a pairing run's JSON lacks of what is read from it (its points, grid and rings, each field of
+ * its kind), the first such field in words; null if nothing.
+ */
+function pairingLack(json: Record<string, unknown>): string | null {
+  return (
+    listLack(json, '', 'points', (point, path) => objectLack(point, path, kPointFields)) ??
+    objectLack(json.grid, 'grid', kGridFields) ??
+    listLack(json, '', 'rings', ringLack)
   );
 }
 
 /**
- * One shard of `pairing --shard K/N --json` read for merge (`name`, its file): the run's a_m/a, its
- * points, grid and rings, each field merge, the text, the table and the plots read, of its kind. A
- * file that lacks one is refused in one line that names it (field 'shards').
+ * One shard of `pairing --shard K/N --json` read for merge (`name`, its file): the run's a_m/a and
+ * what pairingLack reads. A file that lacks a field merge, the text, the table or the plots read is refused in one line that names it (field
+ * 'shards').
  */
 export function pairingShardFromJson(json: Record<string, unknown>, name: string): PairingJson {
   const lack =
     listLack(json, '', 'ratios', (ratio, path) =>
       typeof ratio === 'number' ? null : `${path} is not a number`,
-    ) ??
-    listLack(json, '', 'points', (point, path) => objectLack(point, path, kPointFields)) ??
-    (isObject(json.grid) ? null : `grid ${json.grid === undefined ? 'is missing' : 'is not an object'}`) ??
-    listLack(json, '', 'rings', ringLack) ??
-    ((json.rings as unknown[]).length === 0 ? 'rings is empty' : null);
+    ) ?? pairingLack(json);
   if (lack !== null) throw new InputError(`${name}: not a pairing shard (${lack})`, 'shards');
   return json as unknown as PairingJson;
 }
@@ -434,48 +457,18 @@ function plottedFromJson(json: Pick<PairingJson, 'points' | 'rings'>): {
 }
 
 /**
- * A whole run's `pairing --json` read back (the app's Files › load): the JSON, checked as far as
- * the card reads it, and what its plots draw. A shard, or a file that is not what the command
- * writes, is refused in one line (field 'result').
+ * A whole run's `pairing --json` read back (the app's Files › load): the JSON, checked field by
+ * field as pairingShardFromJson checks a shard, and what its plots draw. A shard, or a file that is
+ * not what the command writes, is refused in one line that names the field (field 'result').
  */
 export function pairingFromJson(
   json: Record<string, unknown>,
   name: string,
 ): { readonly json: PairingJson; readonly plotted: ReturnType<typeof plottedFromJson> } {
-  const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
   savedRunDevice(json, name);
-  const { points, rings, grid } = json;
-  if (!Array.isArray(points) || points.length === 0) throw refuse('no "points" of a_m/a');
-  if (
-    !points.every((p) =>
-      holdsNumbers(p, ['ratio', 'energy_numerical', 'energy_eq46'], ['energy_small_a_limit']),
-    )
-  )
-    throw refuse('a point without its a_m/a and energies');
-  if (!holdsNumbers(grid, ['max_estimated_relative_error'])) throw refuse('no grid error');
-  const ringKeys = ['fermi_energy_ev', 'thickness_m', 'a_m_m', 'ratio', 'temperature_eq46_mk'];
-  const names = kPairingRings.map((ring) => ring.name);
-  const onRingKeys = ['temperature_line_mk', 'temperature_mk', 'rms_separation_m', 'rms_separation_line_m'];
-  const readingOk = (entry: unknown) => {
-    const reading = entry as Record<string, unknown>;
-    return (
-      holdsNumbers(reading, ['a_m_m', 'temperature_eq46_mk']) &&
-      (kFermiReadings as readonly unknown[]).includes(reading.reading) &&
-      holdsNumbers(reading.on_ring, onRingKeys, ['flux_period_phi0']) &&
-      typeof (reading.on_ring as Record<string, unknown>).line_picture_fails === 'boolean'
-    );
-  };
-  const ringOk = (entry: unknown) => {
-    const ring = entry as Record<string, unknown>;
-    return (
-      holdsNumbers(ring, [...ringKeys, 'temperature_numerical_mk', 'circumference_m']) &&
-      names.includes(ring.name as string) &&
-      Array.isArray(ring.readings) &&
-      ring.readings.every(readingOk)
-    );
-  };
-  if (!Array.isArray(rings) || rings.length === 0 || !rings.every(ringOk))
-    throw refuse(`no rings (${names.join(', ')}) as pairing --json writes them`);
+  const lack = pairingLack(json);
+  if (lack !== null)
+    throw new InputError(`${name}: not a pairing run as pairing --json writes it (${lack})`, 'result');
   // What the card saves again is the run's JSON, not the CLI's list of its files or its table.
   const saved = { ...json, markdown: undefined, files: [] } as unknown as PairingJson;
   return { json: saved, plotted: plottedFromJson(saved) };
