@@ -329,6 +329,18 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     await loadFile(fresh.page, 'scaling-cpu.json', JSON.stringify(cpu));
     expect(await legend()).toContain('λ_max (Lanczos, CPU)');
     expect(await legend()).not.toContain('GPU');
+    expect(await legend()).not.toContain('not converged');
+    // A point whose Lanczos stopped short is drawn apart, named in the legend, and not fitted.
+    const studies = cpu.studies as unknown as { points: { lanczos: { converged: boolean } }[] }[];
+    const points = studies[0].points.map((p, k) =>
+      k === 1 ? { ...p, lanczos: { ...p.lanczos, converged: false } } : p,
+    );
+    await loadFile(
+      fresh.page,
+      'scaling-short.json',
+      JSON.stringify({ ...cpu, studies: [{ ...studies[0], points }] }),
+    );
+    expect(await legend()).toContain('λ_max, Lanczos not converged (inner bounds, not fitted)');
     expect(await fresh.page.locator('#study-scaling p.note').textContent()).toContain(
       'by Lanczos on the CPU (float64), one N after another',
     );

@@ -47,10 +47,17 @@ import { fitLaw } from '../src/studies/fits.ts';
 import {
   londonInertiaRatioDirect,
   scalingSweep,
+  summariseStudy,
   type BackendFactory,
   type ScalingStudy,
 } from '../src/studies/scaling/run.ts';
-import { scalingJson, scalingRunFromJson } from '../src/studies/scaling/report.ts';
+import {
+  scalingCoefficientSvg,
+  scalingEigenvalueSvg,
+  scalingJson,
+  scalingRunFromJson,
+  scalingText,
+} from '../src/studies/scaling/report.ts';
 import {
   kScalingBrowserElectrons,
   kScalingBrowserPoints,
@@ -251,6 +258,50 @@ describe("the rigid rotation's fit has the rotation's own continuum value", () =
       });
       expect(json.studies[0].rotation_fit!.theory).toBe(theory);
     }
+  });
+});
+
+describe('points whose Lanczos stopped short (inner bounds)', () => {
+  it('are left out of the lambda_max fit, kept in the rotation fit, and drawn apart in both plots', async () => {
+    const study = await cpuSweep('sphere', 'vector', logSpacedCounts(150, 1000, 5));
+    // Two points marked short, their lambda_max lowered as an inner bound may be.
+    const points = study.points.map((p, k) =>
+      k % 2 === 1
+        ? {
+            ...p,
+            lambdaMax: 0.9 * p.lambdaMax,
+            coherentCoefficient: 0.9 * p.coherentCoefficient,
+            lanczos: { ...p.lanczos, converged: false },
+          }
+        : p,
+    );
+    const short = summariseStudy('sphere', 'vector', points, 1);
+    const met = points.filter((p) => p.lanczos.converged);
+    const refit = fitLaw(
+      short.fit!.law,
+      met.map((p) => p.n),
+      met.map((p) => p.coherentCoefficient),
+    )!;
+    expect(short.fit!.coefficient).toBe(refit.coefficient);
+    expect(Math.abs(short.fit!.coefficient - study.fit!.coefficient)).toBeLessThan(0.01);
+    expect(short.rotationFit!.coefficient).toBe(study.rotationFit!.coefficient);
+    const shortLabel = 'λ_max, Lanczos not converged (inner bounds, not fitted)';
+    expect(scalingEigenvalueSvg(short)).toContain(shortLabel);
+    expect(scalingCoefficientSvg(short)).toContain(
+      'λ_max / N, Lanczos not converged (inner bounds, not fitted)',
+    );
+    expect(scalingEigenvalueSvg(study)).not.toContain('not converged');
+    // Nothing converged: no fit, and the text says why.
+    const none = summariseStudy(
+      'sphere',
+      'vector',
+      points.map((p) => ({ ...p, lanczos: { ...p.lanczos, converged: false } })),
+      1,
+    );
+    expect(none.fit).toBeNull();
+    expect(scalingText([none], [], kCpuDevice)).toContain(
+      'no fit of lambda_max/N = c + b N^-1/2: too few points to fit; 5 of 5 not converged*',
+    );
   });
 });
 

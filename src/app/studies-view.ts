@@ -741,6 +741,12 @@ export class StudiesView {
             points: { show: true, size: 8, fill: '#7fd3ff' },
           },
           {
+            label: 'λ_max, Lanczos not converged (inner bounds, not fitted)',
+            stroke: '#8a93a6',
+            paths: () => null,
+            points: { show: true, size: 8, fill: '#8a93a6' },
+          },
+          {
             label: 'fit',
             stroke: '#f2b75c',
             dash: [6, 4],
@@ -758,7 +764,7 @@ export class StudiesView {
           },
         ],
       },
-      [[], [], [], []],
+      [[], [], [], [], []],
       container,
     );
   }
@@ -783,16 +789,26 @@ export class StudiesView {
     showText('scaling-law', typeof study === 'string' ? study : scalingLawText(study));
     if (typeof study !== 'string') this.#scalingRadius(study);
 
-    // One x axis for the points and the curves: the planned N and a smooth grid, merged.
-    const measured = new Map(points.map((p) => [p.n, p.lambdaMax]));
+    // One x axis for the points and the curves: the planned N and a smooth grid, merged. Where
+    // Lanczos stopped short, lambda_max is an inner bound, apart and not fitted (summariseStudy).
+    const measured = (converged: boolean) =>
+      new Map(points.filter((p) => p.lanczos.converged === converged).map((p) => [p.n, p.lambdaMax]));
+    const [met, short] = [measured(true), measured(false)];
     const curve = logSpaced(ns[0], ns[ns.length - 1], kCurvePoints);
     const xs = [...new Set([...ns, ...curve])].sort((a, b) => a - b);
+    const fitted = (n: number) =>
+      fit && n >= fit.nFrom && n <= fit.nTo ? n * fittedCoefficient(fit, n) : null;
     this.#scalingPlot?.setData([
       xs,
-      xs.map((n) => measured.get(n) ?? null),
-      xs.map((n) => (fit ? n * fittedCoefficient(fit, n) : null)),
+      xs.map((n) => met.get(n) ?? null),
+      xs.map((n) => short.get(n) ?? null),
+      xs.map(fitted),
       xs,
     ]);
+    // The legend names the unconverged points only where there are some.
+    const rows = element('scaling-plot').querySelectorAll<HTMLElement>('.u-legend .u-series');
+    for (const row of rows)
+      if (row.textContent?.includes('not converged')) row.style.display = short.size ? '' : 'none';
   }
 
   #scalingRadius(study: ScalingStudy): void {

@@ -4,12 +4,16 @@
 //         "critical_radius_m", "paper_radius_m", ...}]}   (scripts rely on these names)
 //   CSV   one row per point of every study.
 //   SVG   per study, lambda_max against N (log-log) and lambda_max / N against N.
-import { linePlot, type PlotSeries } from '../../io/svg.ts';
-import { ringLambdaMaxAsymptotic } from '../../physics/scaling.ts';
+import { kPalette, linePlot, type PlotSeries, type ReferenceLine } from '../../io/svg.ts';
 import type { DeviceSummary } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { isModelName, kModelNames, type ModelName } from '../../physics/models.ts';
-import { isScalingGeometry, type ScalingGeometry } from '../../physics/scaling.ts';
+import {
+  isScalingGeometry,
+  ringLambdaMaxAsymptotic,
+  scalingLaw,
+  type ScalingGeometry,
+} from '../../physics/scaling.ts';
 import type { LanczosReason } from '../../solvers/types.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
 import { joinShards, sameInShards, savedRunDevice, shardJson, type Shard } from '../study.ts';
@@ -194,25 +198,68 @@ function fitShape(fit: LawFit): string {
   return fit.law.text.replace(/^lambda_max\/N = /, '');
 }
 
+/**
+ * A quantity of each point as plotted series: the points whose Lanczos met its tolerance, and apart
+ * (grey) those where it stopped short, whose Ritz values are inner bounds and are not fitted.
+ */
+function lanczosSeries(
+  points: readonly ScalingPoint[],
+  label: string,
+  value: (p: ScalingPoint) => number,
+  colour: string,
+): PlotSeries[] {
+  const met = points.filter((p) => p.lanczos.converged);
+  const short = points.filter((p) => !p.lanczos.converged);
+  const series = (chosen: readonly ScalingPoint[], name: string, shade: string): PlotSeries => ({
+    label: name,
+    x: chosen.map((p) => p.n),
+    y: chosen.map(value),
+    points: true,
+    line: false,
+    colour: shade,
+  });
+  return [
+    ...(met.length ? [series(met, label, colour)] : []),
+    ...(short.length
+      ? [series(short, `${label}, Lanczos not converged (inner bounds, not fitted)`, '#999999')]
+      : []),
+  ];
+}
+
+/** The fit drawn over the N it was fitted to, as `scale(n) * fittedCoefficient`. */
+function fitSeries(fit: LawFit, label: string, scale: (n: number) => number): PlotSeries {
+  const curve = curveNs(fit.nFrom, fit.nTo);
+  return {
+    label,
+    x: curve,
+    y: curve.map((n) => scale(n) * fittedCoefficient(fit, n)),
+    dashed: true,
+    colour: '#d55e00',
+  };
+}
+
+/**
+ * The ring's derived lambda_max, (N/pi)(ln N + C) to O(1/N): the azimuthal model's; the vector model's
+ * lies above it (its top mode is not the azimuthal one), drawn for comparison.
+ */
+function ringAsymptoteSeries(study: ScalingStudy, perElectron: boolean): PlotSeries {
+  const ns = study.points.map((p) => p.n);
+  const curve = curveNs(ns[0], ns[ns.length - 1]);
+  const whose = study.model === 'azimuthal' ? 'derived' : "azimuthal model's";
+  return {
+    label: `${whose}: (N/π)(ln N + C)${perElectron ? ' / N' : ''}`,
+    x: curve,
+    y: curve.map((n) => ringLambdaMaxAsymptotic(n) / (perElectron ? n : 1)),
+    colour: '#cc79a7',
+  };
+}
+
 /** Log-log lambda_max (and |lambda_min|) against N, the fit, and the paper's estimate lambda_max ~ N. */
 export function scalingEigenvalueSvg(study: ScalingStudy): string {
   const ns = study.points.map((p) => p.n);
   const series: PlotSeries[] = [
-    {
-      label: 'lambda_max',
-      x: ns,
-      y: study.points.map((p) => p.lambdaMax),
-      points: true,
-      line: false,
-    },
-    {
-      label: '|lambda_min|',
-      x: ns,
-      y: study.points.map((p) => -p.lambdaMin),
-      points: true,
-      line: false,
-      colour: '#009e73',
-    },
+    ...lanczosSeries(study.points, 'λ_max', (p) => p.lambdaMax, kPalette[0]),
+    ...lanczosSeries(study.points, '|λ_min|', (p) => -p.lambdaMin, '#009e73'),
     {
       label: 'paper: N (eq. 49)',
       x: [ns[0], ns[ns.length - 1]],
@@ -221,31 +268,12 @@ export function scalingEigenvalueSvg(study: ScalingStudy): string {
       colour: '#777777',
     },
   ];
-  if (study.fit) {
-    const fit = study.fit;
-    const curve = curveNs(ns[0], ns[ns.length - 1]);
-    series.push({
-      label: `fit: ${fitShape(fit)}`,
-      x: curve,
-      y: curve.map((n) => n * fittedCoefficient(fit, n)),
-      dashed: true,
-      colour: '#d55e00',
-    });
-  }
-  if (study.geometry === 'ring') {
-    const curve = curveNs(ns[0], ns[ns.length - 1]);
-    series.push({
-      label: '(N/pi)(ln N + C)',
-      x: curve,
-      y: curve.map(ringLambdaMaxAsymptotic),
-      dashed: false,
-      colour: '#cc79a7',
-    });
-  }
+  if (study.geometry === 'ring') series.push(ringAsymptoteSeries(study, false));
+  if (study.fit) series.push(fitSeries(study.fit, `fit: λ_max = N (${fitShape(study.fit)})`, (n) => n));
   return linePlot({
-    title: `${study.geometry} (${study.model} model, d = ${study.dimension}): extreme eigenvalues of the interaction`,
+    title: `${study.geometry}, ${study.model} model: extreme eigenvalues of the interaction`,
     xLabel: 'N (electrons at fixed size R)',
-    yLabel: 'eigenvalue of D^-1/2 (M - D) D^-1/2 at eps = 1',
+    yLabel: 'eigenvalue of D^-1/2 (M - D) D^-1/2 at ε = 1',
     logX: true,
     logY: true,
     series,
@@ -255,50 +283,37 @@ export function scalingEigenvalueSvg(study: ScalingStudy): string {
 
 /** lambda_max / N and the rigid rotation's quotient / N against N, the fit and its N -> infinity limit. */
 export function scalingCoefficientSvg(study: ScalingStudy): string {
-  const ns = study.points.map((p) => p.n);
   const fit = study.fit;
-  const curve = curveNs(ns[0], ns[ns.length - 1]);
   const series: PlotSeries[] = [
-    {
-      label: 'lambda_max / N',
-      x: ns,
-      y: study.points.map((p) => p.coherentCoefficient),
-      points: true,
-      line: false,
-    },
+    ...lanczosSeries(study.points, 'λ_max / N', (p) => p.coherentCoefficient, kPalette[0]),
     {
       label: 'rigid rotation, q / N',
-      x: ns,
+      x: study.points.map((p) => p.n),
       y: study.points.map((p) => p.rigidRotationQuotient / p.n),
       points: true,
       line: false,
       colour: '#009e73',
     },
   ];
-  if (fit) {
-    series.push({
-      label: `fit: ${fitShape(fit)}`,
-      x: curve,
-      y: curve.map((n) => fittedCoefficient(fit, n)),
-      dashed: true,
-      colour: '#d55e00',
+  if (study.geometry === 'ring') series.push(ringAsymptoteSeries(study, true));
+  if (fit) series.push(fitSeries(fit, `fit: λ_max/N = ${fitShape(fit)}, N ≥ ${fit.nFrom}`, () => 1));
+  // The limit and, where the law has one, its derived value beside it (one label: the two lie close).
+  const hLines: ReferenceLine[] = [];
+  if (fit && fit.law.name === 'inverse_power') {
+    const theory = fit.law.theory;
+    const derived = theory === undefined ? '' : ` (derived ${theory.toFixed(4)}, pink)`;
+    hLines.push({
+      value: fit.coefficient,
+      label: `N → ∞: ${fit.coefficient.toFixed(4)} ± ${fit.uncertainty.toFixed(4)}${derived}`,
     });
+    if (theory !== undefined) hLines.push({ value: theory, colour: '#cc79a7' });
   }
-  const hLines =
-    fit && fit.law.name === 'inverse_power'
-      ? [
-          {
-            value: fit.coefficient,
-            label: `N -> infinity: ${fit.coefficient.toFixed(4)} ± ${fit.uncertainty.toFixed(4)}`,
-          },
-        ]
-      : [];
   // From 0, which leaves the bottom of the plot to the legend (both quotients are positive).
   const top = Math.max(...series.flatMap((s) => Array.from(s.y)), ...hLines.map((line) => line.value));
   return linePlot({
-    title: `${study.geometry} (${study.model} model): coherent-mode coefficient lambda_max / N`,
+    title: `${study.geometry}, ${study.model} model: coherent-mode coefficient λ_max / N`,
     xLabel: 'N',
-    yLabel: 'lambda_max / N',
+    yLabel: 'λ_max / N',
     logX: true,
     series,
     hLines,
@@ -621,12 +636,20 @@ export function scalingText(studies: ScalingStudy[], files: string[], device: De
       );
     }
     const fit = study.fit;
+    const unconverged = study.points.filter((p) => !p.lanczos.converged).length;
+    const leftOut = unconverged
+      ? `; ${unconverged} of ${study.points.length} not converged*, not fitted`
+      : '';
     if (fit) {
       const theory = fit.law.theory !== undefined ? ` (derived: ${fit.law.theory.toFixed(6)})` : '';
       const free = fit.freeExponent !== null ? `; best free exponent ${fit.freeExponent.toFixed(3)}` : '';
       lines.push(
-        `  fit ${fit.law.text}, N = ${fit.nFrom}..${fit.nTo}: ${fit.law.parameters[fit.law.coefficientIndex]} = ` +
+        `  fit ${fit.law.text}, N = ${fit.nFrom}..${fit.nTo}${leftOut}: ${fit.law.parameters[fit.law.coefficientIndex]} = ` +
           `${fit.coefficient.toPrecision(7)} ± ${exp(fit.uncertainty, 1)}${covarianceAlone(fit)}${theory}${free}`,
+      );
+    } else {
+      lines.push(
+        `  no fit of ${scalingLaw(study.geometry, study.model).text}: too few points to fit${leftOut}`,
       );
     }
     if (study.ringConstant) {

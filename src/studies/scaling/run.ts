@@ -313,9 +313,14 @@ export function summariseStudy(
   const dimension = kDistributionDimension[geometry];
   const law = scalingLaw(geometry, model);
   // The asymptotic points, or all of them where too few are (a quick sweep of small N).
-  const finite = points.filter((p) => Number.isFinite(p.coherentCoefficient));
-  const asymptotic = finite.filter((p) => p.n >= kFitFromN);
-  const fitted = asymptotic.length > law.parameters.length ? asymptotic : finite;
+  const fitting = (usable: readonly ScalingPoint[]) => {
+    const asymptotic = usable.filter((p) => p.n >= kFitFromN);
+    return asymptotic.length > law.parameters.length ? asymptotic : usable;
+  };
+  // lambda_max where Lanczos stopped short is an inner bound (below the eigenvalue), not a point of
+  // the law; the rigid rotation's quotient is exact at every point.
+  const fitted = fitting(points.filter((p) => p.lanczos.converged && Number.isFinite(p.coherentCoefficient)));
+  const rotating = fitting(points.filter((p) => Number.isFinite(p.rigidRotationQuotient)));
   const ns = fitted.map((p) => p.n);
   const fit = fitLaw(
     law,
@@ -353,8 +358,8 @@ export function summariseStudy(
   const last = points[points.length - 1];
   const rotationFit = fitLaw(
     rigidRotationLaw(geometry, model),
-    ns,
-    fitted.map((p) => p.rigidRotationQuotient / p.n),
+    rotating.map((p) => p.n),
+    rotating.map((p) => p.rigidRotationQuotient / p.n),
   );
   return {
     geometry,
