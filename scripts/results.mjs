@@ -110,11 +110,20 @@ const kResponseSweeps = [
     args: ['--geometry', 'ring', '--model', 'azimuthal', '--n', '16,64,256,1024', '--drive', 'flux'],
   },
   { name: 'disk-field', args: ['--geometry', 'disk', '--dim', '2', '--n', '250,1000,4000'] },
-  { name: 'sphere-field', args: ['--geometry', 'sphere', '--n', '250,1000,4000'] },
-  { name: 'ball-field', args: ['--geometry', 'ball', '--n', '250,1000,4000', '--grid', '41'], maps: true },
-  { name: 'ball-rotation', args: ['--geometry', 'ball', '--n', '250,1000,4000', '--drive', 'rotation'] },
+  { name: 'sphere-field', args: ['--geometry', 'sphere', '--n', '250,1000,4000'], centre: true },
+  {
+    name: 'ball-field',
+    args: ['--geometry', 'ball', '--n', '250,1000,4000', '--grid', '41'],
+    maps: true,
+    centre: true,
+  },
+  {
+    name: 'ball-rotation',
+    args: ['--geometry', 'ball', '--n', '250,1000,4000', '--drive', 'rotation'],
+    centre: true,
+  },
 ];
-function responseSweep({ name, args, maps }) {
+function responseSweep({ name, args, maps, centre }) {
   const scratch = mkdtempSync(join(tmpdir(), 'darwin-breit-response-'));
   try {
     const result = run(['response', ...args, '--markdown', '--out', scratch]);
@@ -124,6 +133,7 @@ function responseSweep({ name, args, maps }) {
       files.push(`results/${to}`);
     };
     keep('response-screening.svg', `response-${name}.svg`);
+    if (centre) keep('response-centre.svg', `response-${name}-centre.svg`);
     if (maps) {
       keep('response-profile.svg', `response-${name}-profile.svg`);
       const largest = Math.max(...result.points.map((p) => p.n));
@@ -258,14 +268,17 @@ const kResponseCaptions = {
     'the radius over the Pearl length.',
   'sphere-field':
     'Electrons on a sphere (a thin shell) in a uniform field, beside the shell’s self-consistent rigid ' +
-    'rotation 1/(1 + N r_e/3R).',
+    'rotation 1/(1 + N r_e/3R), which is also its interior field over B_ext; R/λ_L is a ball’s holding ' +
+    'the same N (a shell of charge has no bulk λ_L).',
   'ball-field':
     'A uniform ball in a uniform field, beside London’s superconducting sphere with λ_L² = m/(μ0 n e²), ' +
     'i.e. (R/λ_L)² = 3 N r_e/R; B(0)/B_ext: the field left at the centre (a field switched on at rest, ' +
-    'excluded as by a perfect conductor).',
+    'excluded as by a perfect conductor), beside London’s sphere’s x/sinh x, x = R/λ_L.',
   'ball-rotation':
-    'The ball spun up to Ω (eq. 27-30): the real field at the centre over the London field 2mΩ/|e|, and ' +
-    'N_eff r_e/R, the N r_e/R of the fully lagging electrons that give it (eq. 30 says 3).',
+    'The ball spun up to Ω (eq. 27-30): μ/μ_lag, the electrons’ lag moment over that of electrons all ' +
+    'lagging fully (the field’s ratio again, by Larmor’s theorem); the real field at the centre over the ' +
+    'London field 2mΩ/|e|, beside London’s sphere’s 1 − x/sinh x; and N_eff r_e/R, the N r_e/R of the ' +
+    'fully lagging electrons that give it (eq. 30 says 3).',
 };
 function responseSection() {
   const lines = [
@@ -289,6 +302,7 @@ function withoutEmptyColumns(markdown) {
   const rows = markdown
     .trim()
     .split('\n')
+    .filter((line) => line.startsWith('|'))
     .map((line) => line.slice(1, -1).split('|'));
   const body = rows.slice(2);
   const keep = rows[0].map((_, column) => body.some((cells) => cells[column].trim() !== '–'));

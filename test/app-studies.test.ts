@@ -49,7 +49,9 @@ describe('the response card', () => {
     // Its field map, made of the velocities CG gave up on, says so in its title (the page's and --out's).
     const map = (point: (typeof points)[number]) =>
       responseFieldMapSvg(study, { ...point, fieldMap: new Float64Array(16).fill(1) });
-    expect(map(last)).toContain('ball, N = 50, N r_e/R = 30.0 — not converged (diverged_indefinite)');
+    expect(map(last)).toContain(
+      'flux drive, ball, vector model, N = 50, N r_e/R = 30.0 — not converged (diverged_indefinite)',
+    );
     expect(map(points[0])).not.toContain('not converged');
   });
 
@@ -87,9 +89,11 @@ describe('the response card', () => {
     const [limit] = threeN.limits;
     expect(threeN.limits.map((l) => l.nEpsilon)).toEqual([1]);
     // At 30 every N met an indefinite M: nothing to fit there.
+    // Three N: no refit without the smallest, so the ± is the covariance alone, and says so.
+    expect(limit.windowRefits).toBe(0);
     expect(responseLimitsText(threeN)).toBe(
       `1.00: ${limit.extrapolatedRatio.toPrecision(4)} ± ${limit.uncertainty.toExponential(1)} ` +
-        `(continuum ${limit.continuumRatio?.toPrecision(4)}); 30.0: fewer than three N converged`,
+        `(covariance alone) (continuum ${limit.continuumRatio?.toPrecision(4)}); 30.0: fewer than three N converged`,
     );
   });
 });

@@ -8,6 +8,8 @@ import { markdownNumber } from '../src/studies/markdown.ts';
 import { kCpuDevice, toJson } from '../src/io/formats.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import {
+  responseCentreSvg,
+  responseFieldMapSvg,
   responseFileNames,
   responseFiles,
   responseFromJson,
@@ -21,10 +23,11 @@ import { responseSpec } from '../src/studies/response/spec.ts';
 
 const cpu: OpenResponseBackend = async (system) => cpuBackend(system);
 
-/** The table's cells, row by row, header first (the separator row dropped). */
+/** The table's cells, row by row, header first (the separator row and any note below the table dropped). */
 function cells(markdown: string): string[][] {
-  return markdown
-    .split('\n')
+  const lines = markdown.split('\n');
+  const end = lines.indexOf('');
+  return (end < 0 ? lines : lines.slice(0, end))
     .filter((line, k) => k !== 1)
     .map((line) =>
       line
@@ -47,8 +50,8 @@ describe('responseMarkdown', () => {
     expect(header).toEqual([
       'N r_e/R',
       'R/λ_L',
-      'N = 16',
-      'N = 64',
+      'μ/μ_Larmor, N = 16',
+      'μ/μ_Larmor, N = 64',
       'N → ∞',
       'continuum',
       'B(0)/B_ext, N = 64',
@@ -74,16 +77,19 @@ describe('responseMarkdown', () => {
       expect(row[2 + k]).toBe(markdownNumber(result.points.find((p) => p.n === n)!.screeningRatio));
     }
     const [limit] = result.limits;
+    // Three N: no refit without the smallest, so the ± is the covariance alone, and marked.
+    expect(limit.windowRefits).toBe(0);
     expect(row[5]).toBe(
-      `${markdownNumber(limit.extrapolatedRatio)} ± ${markdownNumber(limit.uncertainty, 2)}`,
+      `${markdownNumber(limit.extrapolatedRatio)} ± ${markdownNumber(limit.uncertainty, 2)}*`,
     );
+    expect(responseMarkdown(result)).toContain("\n\n\\* the ± is the fit's covariance alone");
     expect(row[6]).toBe(markdownNumber(londonSphereRatio(Math.sqrt(0.3))));
   });
 
   test('with --epsilon each N has its own row, with its R/lambda_L and continuum', async () => {
     const spec = responseSpec({ geometry: 'ball', n: '100,200', epsilon: '0.01', device: 'cpu' });
     const [header, ...rows] = cells(responseMarkdown(await runResponse(spec, cpu)));
-    expect(header.slice(2, 4)).toEqual(['N = 100', 'N = 200']);
+    expect(header.slice(2, 4)).toEqual(['μ/μ_Larmor, N = 100', 'μ/μ_Larmor, N = 200']);
     expect(rows.map((row) => row[0])).toEqual(['1.000', '2.000']);
     for (const [k, x] of [1, 2].entries()) {
       expect(rows[k][1]).toBe(markdownNumber(Math.sqrt(3 * x)));
@@ -96,10 +102,11 @@ describe('responseMarkdown', () => {
     const spec = responseSpec({ geometry: 'ball', n: '100,200,400', nEpsilon: '0.3,10', device: 'cpu' });
     const result = await runResponse(spec, cpu);
     const [header, ...rows] = cells(responseMarkdown(result));
-    expect(header.slice(-5)).toEqual([
+    expect(header.slice(-6)).toEqual([
       'N → ∞',
       'continuum',
       'B(0)/B_ext, N = 400',
+      'continuum B(0)',
       'decay/R, N = 400',
       'decay/R, London',
     ]);
@@ -112,9 +119,11 @@ describe('responseMarkdown', () => {
       const limit = result.limits.find((l) => l.nEpsilon === x)!;
       expect(rows[k][1]).toBe(markdownNumber(Math.sqrt(3 * x)));
       expect(rows[k][5]).toBe(
-        `${markdownNumber(limit.extrapolatedRatio)} ± ${markdownNumber(limit.uncertainty, 2)}`,
+        `${markdownNumber(limit.extrapolatedRatio)} ± ${markdownNumber(limit.uncertainty, 2)}*`,
       );
       expect(rows[k][6]).toBe(markdownNumber(londonSphereRatio(Math.sqrt(3 * x))));
+      // London's sphere's centre field, x / sinh x at x = R / lambda_L.
+      expect(rows[k][8]).toBe(markdownNumber(Math.sqrt(3 * x) / Math.sinh(Math.sqrt(3 * x))));
     }
     // The Meissner effect: at N r_e/R = 10 (R = 5.5 lambda_L) the centre keeps under 5% of B_ext.
     expect(Number(rows[1][7])).toBeLessThan(0.05);
@@ -131,9 +140,14 @@ describe('responseMarkdown', () => {
     });
     const result = await runResponse(spec, cpu);
     const [header, row] = cells(responseMarkdown(result));
-    expect(header.slice(-2)).toEqual(['B(0)/B_London, N = 200', 'N_eff r_e/R']);
+    expect(header.slice(-3)).toEqual(['B(0)/B_London, N = 200', 'continuum B(0)', 'N_eff r_e/R']);
     const top = result.points.find((p) => p.n === 200)!;
-    expect(row.slice(-2)).toEqual([markdownNumber(top.londonFieldRatio), markdownNumber(top.nEffEpsilon)]);
+    // The shell's London field ratio: 1 - 1/(1 + N r_e/3R) = 10/11 at N r_e/R = 30.
+    expect(row.slice(-3)).toEqual([
+      markdownNumber(top.londonFieldRatio),
+      markdownNumber(10 / 11),
+      markdownNumber(top.nEffEpsilon),
+    ]);
     // Deep in the Meissner regime the lagging electrons give nearly eq. 30's N r_e/R = 3.
     expect(Math.abs(top.nEffEpsilon! - 3)).toBeLessThan(0.5);
   });
@@ -163,14 +177,15 @@ describe('responseFromJson: a saved sweep read back (the app loads response.json
       drive: 'rotation',
     });
     const keys = Object.keys(shown.points[0]) as (keyof (typeof shown.points)[0])[];
-    expect(keys).toHaveLength(15);
+    expect(keys).toHaveLength(17);
     for (const [k, point] of shown.points.entries()) {
       for (const key of keys) expect(point[key], `${k}.${key}`).toEqual(result.points[k][key]);
     }
     expect(shown.limits).toHaveLength(2);
     for (const [k, limit] of shown.limits.entries()) {
-      const { nEpsilon, extrapolatedRatio, uncertainty, law, continuumRatio } = result.limits[k];
-      expect(limit).toEqual({ nEpsilon, extrapolatedRatio, uncertainty, law, continuumRatio });
+      const { nEpsilon, extrapolatedRatio, uncertainty, windowRefits, law, continuumRatio } =
+        result.limits[k];
+      expect(limit).toEqual({ nEpsilon, extrapolatedRatio, uncertainty, windowRefits, law, continuumRatio });
     }
     expect(shown.milliseconds).toBeUndefined();
   });
@@ -242,7 +257,8 @@ describe('the current against depth is drawn only where the electrons lie at mor
     const result = await runResponse(spec, cpu);
     expect(result.points.every((p) => p.converged)).toBe(true);
     const names = responseFiles(result).map(([name]) => name);
-    const expected = ['response-screening.svg', ...(profile ? [profile] : [])];
+    // The field drive's centre field is drawn for every geometry (its continuum where there is one).
+    const expected = ['response-screening.svg', 'response-centre.svg', ...(profile ? [profile] : [])];
     expect(names.filter((name) => name.endsWith('.svg'))).toEqual(expected);
     // Known before the run: the names checked in --out DIR are the names written.
     expect(responseFileNames(spec)).toEqual(names);
@@ -262,5 +278,51 @@ describe('the current against depth is drawn only where the electrons lie at mor
     expect(result.points.map((p) => p.converged)).toEqual([false]);
     expect(responseProfileSvg(result)).toBeNull();
     expect(responseFiles(result).map(([name]) => name)).not.toContain('response-profile.svg');
+  });
+});
+
+describe('the centre field, the limits and the map scale in the plots', () => {
+  test('the Meissner centre field beside London sphere, the fits N -> infinity, none for the flux drive', async () => {
+    const spec = responseSpec({ geometry: 'ball', n: '100,200,400', nEpsilon: '0.3,10', device: 'cpu' });
+    const result = await runResponse(spec, cpu);
+    const centre = responseCentreSvg(result)!;
+    expect(centre).toContain('the Meissner effect, the centre field');
+    expect(centre).toMatch(/London(&apos;|&#39;|')s sphere/);
+    // Each drawn point is a circle: six points and one legend circle for each of the three N.
+    expect((centre.match(/<circle /g) ?? []).length).toBe(6 + 3);
+    const screening = responseScreeningSvg(result);
+    expect(screening).toContain('N → ∞ (fit c + b N^-p)');
+    expect((screening.match(/<circle /g) ?? []).length).toBe(6 + 3 + 2 + 1);
+    const flux = responseSpec({
+      geometry: 'ring',
+      model: 'azimuthal',
+      n: '16',
+      nEpsilon: '1',
+      drive: 'flux',
+      device: 'cpu',
+    });
+    const fluxResult = await runResponse(flux, cpu);
+    expect(responseCentreSvg(fluxResult)).toBeNull();
+    expect(responseScreeningSvg(fluxResult)).toContain('current over the eq. 13 current');
+    expect(responseFileNames(flux)).not.toContain('response-centre.svg');
+  });
+
+  test('a map says how many of its cells lie past the colour scale, and names its drive and model', () => {
+    const spec = responseSpec({
+      geometry: 'ball',
+      n: '100',
+      nEpsilon: '1',
+      drive: 'rotation',
+      device: 'cpu',
+    });
+    const point = { n: 100, nEpsilon: 1, converged: true, reason: 'converged_rtol' as const };
+    const svg = responseFieldMapSvg({ spec }, { ...point, fieldMap: Float64Array.from([-1, 0, 0.5, 2]) });
+    expect(svg).toContain('B_z / B_London (2 cells past the ends)');
+    expect(svg).toContain('rotation drive, ball, vector model, N = 100');
+    const inside = responseFieldMapSvg(
+      { spec },
+      { ...point, fieldMap: Float64Array.from([-0.5, 0, 0.5, 1.5]) },
+    );
+    expect(inside).not.toContain('past the ends');
   });
 });

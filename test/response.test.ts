@@ -24,6 +24,7 @@ import {
 import { relativeError } from '../src/physics/observables.ts';
 import { larmorAngularVelocity } from '../src/physics/paper.ts';
 import {
+  ballLondonParameter,
   continuumLimit,
   currentProfile,
   driveRightHandSide,
@@ -34,6 +35,7 @@ import {
   kProfileBins,
   londonSphereCurrentProfile,
   londonSphereRatio,
+  pearlParameter,
   reducedInducedField,
   reducedMoment,
   ringContinuumRatio,
@@ -46,6 +48,8 @@ import {
 import { cpuBackend, cpuTreeBackend } from '../src/run/backend.ts';
 import { kCpuDevice } from '../src/io/formats.ts';
 import { responseJson } from '../src/studies/response/report.ts';
+import { fitLaw } from '../src/studies/fits.ts';
+import { inversePowerLaw } from '../src/physics/scaling.ts';
 import {
   continuumDecayLength,
   decayLength,
@@ -493,6 +497,13 @@ describe('bad input', () => {
     refuses({ geometry: 'ring', n: '8', drive: 'spin' }, 'drive');
     refuses({ geometry: 'torus', n: '8' }, 'geometry');
     refuses({ geometry: 'ring', n: '1' }, 'n');
+    // A cube (square) of a partial last layer is cut off-centre: N must be a whole cube (square).
+    refuses({ geometry: 'cube', n: '27,250' }, 'n');
+    expect(() => responseSpec({ geometry: 'cube', n: '250' })).toThrow(
+      'n must be whole cubes for the cube (a partial last layer moves the body off the centre), got 250: 216 or 343',
+    );
+    expect(() => responseSpec({ geometry: 'square', n: '10' })).toThrow('got 10: 9 or 16');
+    expect(responseSpec({ geometry: 'square', n: '9,16', device: 'cpu' }).ns).toEqual([9, 16]);
     refuses({ geometry: 'ring', n: '8', grid: '2' }, 'grid');
     refuses({ geometry: 'ring', n: '8', epsilon: '0.1', nEpsilon: '1' }, 'nEpsilon');
   });
@@ -830,21 +841,26 @@ describe('the response command', () => {
     );
     expect(run.status, run.stderr).toBe(0);
     const lines = run.stdout.split('\n');
-    expect(lines[2]).toMatch(/ B\(0\)\/B_eff +its +converged$/);
+    expect(lines[2]).toMatch(/ screening +continuum +R\/lambda_L +its +converged$/);
     // The row of N and N r_e/R in the text's first, second or third table, split into its cells.
     const row = (table: number, n: number, x: string) => {
       const rows = lines.filter((line) => new RegExp(`^ +${n} +${x} `).test(line));
       return rows[table].trim().split(/ +/);
     };
-    // N, N r_e/R, screening, continuum, London x, B(0)/B_eff, iterations, reason.
+    // N, N r_e/R, screening, continuum, R/lambda_L, iterations, reason.
     const diverged = row(0, 100, '30.0000');
-    expect(diverged[7]).toBe('diverged_indefinite');
-    expect([diverged[2], diverged[5]]).toEqual(['-', '-']);
+    expect(diverged[6]).toBe('diverged_indefinite');
+    expect(diverged[2]).toBe('-');
     expect(Number(diverged[3])).toBeCloseTo(londonSphereRatio(Math.sqrt(90)), 5);
-    expect(row(0, 100, '3.00000')[7]).toBe('converged_rtol');
+    expect(Number(diverged[4])).toBeCloseTo(Math.sqrt(90), 5);
+    expect(row(0, 100, '3.00000')[6]).toBe('converged_rtol');
     expect(Number(row(0, 100, '3.00000')[2])).toBeGreaterThan(0);
-    // The rotation's table and the decay lengths' show none for it either; London's decay stands.
-    expect(row(1, 100, '30.0000').slice(2)).toEqual(['-', '-']);
+    // The rotation's table (B(0)/B_London, London's 1 - x/sinh x, N_eff r_e/R) and the decay
+    // lengths' show none for it either; the continuum's stand.
+    expect(lines).toContain('      N   N r_e/R   B(0)/B_London   continuum   N_eff r_e/R (eq. 30)');
+    const centre = row(1, 100, '30.0000');
+    expect([centre[2], centre[4]]).toEqual(['-', '-']);
+    expect(Number(centre[3])).toBeCloseTo(1 - Math.sqrt(90) / Math.sinh(Math.sqrt(90)), 5);
     const decay = row(2, 100, '30.0000');
     expect(decay[2]).toBe('-');
     expect(Number(decay[3])).toBeGreaterThan(0);
@@ -893,6 +909,7 @@ describe('the response command', () => {
       'continuum_ratio',
       'london_x',
       'field_centre_ratio',
+      'continuum_field_centre_ratio',
       'iterations',
       'converged',
       'reason',
@@ -917,13 +934,22 @@ describe('the response command', () => {
     );
     expect(run.status, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout);
-    expect(Object.keys(summary.points[0]).slice(-2)).toEqual(['london_field_ratio', 'n_eff_epsilon']);
+    expect(Object.keys(summary.points[0]).slice(-3)).toEqual([
+      'london_field_ratio',
+      'continuum_london_field_ratio',
+      'n_eff_epsilon',
+    ]);
+    // The shell's centre field, 1/(1 + N r_e/3R), and the London field ratio 1 minus it.
+    expect(summary.points[0].continuum_field_centre_ratio).toBe(0.5);
+    expect(summary.points[0].continuum_london_field_ratio).toBe(0.5);
+    // Three N: the ± is the covariance alone, marked 0 refits.
+    expect(summary.limits[0].window_refits).toBe(0);
     // --grid adds the map's check after "device": null on the CPU, whose map is the float64 sum.
     expect(Object.keys(summary).slice(-3)).toEqual(['device', 'field_map_check', 'files']);
     expect(summary.field_map_check).toBeNull();
     expect(summary.limits).toHaveLength(1);
     expect(summary.limits[0].continuum_ratio).toBe(0.5);
-    for (const name of ['response-screening.svg', 'response-map-n80-x3.00.svg']) {
+    for (const name of ['response-screening.svg', 'response-centre.svg', 'response-map-n80-x3.00.svg']) {
       expect(readFileSync(join(out, name), 'utf8')).toContain('<svg');
     }
     // The sphere's electrons are all at depth 0: no current against depth.
@@ -1011,5 +1037,49 @@ describe('the response command', () => {
       expectUserErrorRun(cli(...args, '--device', 'cpu', '--out', out), pattern);
       expect(existsSync(out)).toBe(false);
     }
+  });
+});
+
+describe('the London lengths and the centre field against their closed forms', () => {
+  test('R/Lambda (Pearl) and R/lambda_L from SI: Lambda = 2m/(mu0 n_s e^2), lambda_L^2 = m/(mu0 n e^2)', () => {
+    // mu0 as CODATA 2018 gives it, not from r_e (kMu0Over4Pi is): the check is independent.
+    const mu0 = 1.25663706212e-6;
+    const [e, m] = [kElementaryCharge, kElectronMass];
+    for (const [n, radius] of [
+      [1000, 1e-6],
+      [4e5, 3e-8],
+    ]) {
+      const nEpsilon = (n * kClassicalElectronRadius) / radius;
+      const pearl = (2 * kElectronMass) / (mu0 * (n / (Math.PI * radius ** 2)) * e * e);
+      expect(pearlParameter(nEpsilon)).toBeCloseTo(
+        radius / pearl,
+        8 - Math.round(Math.log10(radius / pearl)),
+      );
+      const lambda = Math.sqrt(m / (mu0 * ((3 * n) / (4 * Math.PI * radius ** 3)) * e * e));
+      expect(Math.abs(ballLondonParameter(nEpsilon) / (radius / lambda) - 1)).toBeLessThan(1e-9);
+      expect(Math.abs(pearlParameter(nEpsilon) / (radius / pearl) - 1)).toBeLessThan(1e-9);
+    }
+  });
+
+  test('the ball at N r_e/R = 1 tends to London sphere centre field x/sinh x, the shell to 1/(1 + N r_e/3R)', async () => {
+    const extrapolated = async (geometryName: GeometryName, ns: string, exponent: number) => {
+      const spec = responseSpec({ geometry: geometryName, n: ns, nEpsilon: '1', device: 'cpu' });
+      const result = await runResponse(spec, cpuOpen);
+      expect(result.points.every((p) => p.converged)).toBe(true);
+      const fit = fitLaw(
+        inversePowerLaw(exponent),
+        result.points.map((p) => p.n),
+        result.points.map((p) => p.fieldCentreRatio!),
+      )!;
+      return { fit, continuum: result.points[0].continuumFieldCentreRatio! };
+    };
+    const x = Math.sqrt(3);
+    const ball = await extrapolated('ball', '250,500,1000', 2 / 3);
+    expect(ball.continuum).toBe(x / Math.sinh(x));
+    // 0.6247, 0.6272, 0.6295 at these N; c + b N^-2/3 meets 0.63268 to ~1e-4.
+    expect(Math.abs(ball.fit.coefficient - x / Math.sinh(x))).toBeLessThan(1e-3);
+    const shell = await extrapolated('sphere', '400,900,1600', 1 / 2);
+    expect(shell.continuum).toBe(0.75);
+    expect(Math.abs(shell.fit.coefficient - 0.75)).toBeLessThan(3e-3);
   });
 });

@@ -255,6 +255,8 @@ export function responseLimitsText(result: Pick<ShownResponse, 'spec' | 'limits'
       const continuum = limit.continuumRatio;
       return (
         `${formatNumber(x, 3)}: ${limit.extrapolatedRatio.toPrecision(4)} ± ${limit.uncertainty.toExponential(1)}` +
+        // Too few N to refit without the smallest: the ± leaves out the law's finite-N misfit.
+        (limit.windowRefits === 0 ? ' (covariance alone)' : '') +
         (continuum === null ? '' : ` (continuum ${continuum.toPrecision(4)})`)
       );
     })
@@ -904,18 +906,26 @@ export class StudiesView {
     const mark = notConvergedMark(point);
     showText('response-map-point', `N = ${point.n}, N r_e/R = ${formatNumber(point.nEpsilon, 4)}${mark}`);
     markConvergence('response-map-point', point);
-    const { fieldCentreRatio, londonFieldRatio } = point;
+    const { fieldCentreRatio, londonFieldRatio, continuumFieldCentreRatio, continuumLondonFieldRatio } =
+      point;
+    // Beside the continuum's where the geometry has one (London's sphere, the shell).
+    const beside = (continuum: number | null) =>
+      continuum === null ? '' : ` (continuum ${continuum.toPrecision(4)})`;
     show(
       'response-centre',
       fieldCentreRatio,
-      fieldCentreRatio === null ? 'none (flux)' : `${fieldCentreRatio.toPrecision(6)}${mark}`,
+      fieldCentreRatio === null
+        ? 'none (flux)'
+        : `${fieldCentreRatio.toPrecision(6)}${beside(continuumFieldCentreRatio)}${mark}`,
     );
     markConvergence('response-centre', point);
     if (result.spec.drive === 'rotation') {
       show(
         'response-london',
         londonFieldRatio,
-        londonFieldRatio === null ? undefined : `${londonFieldRatio.toPrecision(6)}${mark}`,
+        londonFieldRatio === null
+          ? undefined
+          : `${londonFieldRatio.toPrecision(6)}${beside(continuumLondonFieldRatio)}${mark}`,
       );
       markConvergence('response-london', point);
     }
@@ -983,9 +993,10 @@ export class StudiesView {
     for (const n of continuumNs) {
       const values = axis.map((x) => continuumRatio(spec.geometry, spec.drive, n, x / n));
       if (values.some((value) => value === null)) continue;
+      // The ring's circulant of each N in that N's colour (its points sit on it).
       series.push({
         label: spec.geometry === 'ring' ? `circulant, N = ${n}` : 'continuum',
-        stroke: '#aab4c8',
+        stroke: spec.geometry === 'ring' ? colours[ns.indexOf(n) % colours.length] : '#aab4c8',
         dash: [6, 4],
         width: 1.5,
         points: { show: false },

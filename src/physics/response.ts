@@ -1,8 +1,9 @@
 // The response of N electrons to a vector potential switched on suddenly (sec. II eq. 5-18, sec. III
 // eq. 27-30, sec. IV.C eq. 47-50): with L = (1/2) m v^T M v + e sum_i v_i.A(r_i) - U the canonical
 // momenta are p_i = m (M v)_i + e A(r_i); electrons at rest keep p = 0 while the drive comes on (the
-// induced field -dA/dt acts for an instant; for an axisymmetric body the same follows from the
-// conserved canonical angular momentum, eq. 11-13), so
+// induced field -dA/dt acts for an instant, against finite other forces; the conserved canonical
+// angular momentum, eq. 11-13, says the same only of a single mode: the ring's uniform one, the
+// continuous shell's rotation), so
 //
 //   M v = -(e/m) A(r_i)                                   (one solve; M positive definite)
 //
@@ -290,6 +291,25 @@ export function continuumLimit(geometry: GeometryName, drive: DriveName, nEpsilo
   if (geometry === 'sphere' && drive !== 'flux') return shellContinuumRatio(nEpsilon);
   const x = londonSphereParameter(geometry, drive, nEpsilon);
   return x === null ? null : londonSphereRatio(x);
+}
+
+/**
+ * The continuum's total centre field over the applied one: B(0)/B_ext for the field drive, and the
+ * same number for rotation, B(0)/B_eff with B_eff = 2 m Omega / |e| (Larmor's theorem; the London
+ * field ratio is 1 minus it). London's sphere, x = R / lambda_L: inside A_phi = C i_1(r/lambda) sin theta,
+ * so B(0) = 2C / (3 lambda); matching A_phi and d(r A_phi)/dr at R to the outside's B0 r/2 + m/r^2
+ * gives (C/lambda)(i_1' + 2 i_1/x) = 3 B0 / 2, and i_1' + 2 i_1/x = i_0 = sinh x / x, hence x / sinh x.
+ * The thin shell's interior field is uniform, B_ext times shellContinuumRatio. Null elsewhere.
+ */
+export function continuumCentreField(
+  geometry: GeometryName,
+  drive: DriveName,
+  nEpsilon: number,
+): number | null {
+  if (drive === 'flux') return null;
+  if (geometry === 'sphere') return shellContinuumRatio(nEpsilon);
+  const x = londonSphereParameter(geometry, drive, nEpsilon);
+  return x === null ? null : x / Math.sinh(x);
 }
 
 /**

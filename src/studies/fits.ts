@@ -27,6 +27,14 @@ export interface LawFit {
 }
 
 /**
+ * Beside a fit's ± where no N could be dropped to refit (too few fitted): the fit's covariance alone,
+ * which leaves out how the law's finite-N form misses, and reads smaller than a longer sweep's.
+ */
+export function covarianceAlone(fit: Pick<LawFit, 'windowRefits'>): string {
+  return fit.windowRefits === 0 ? ' (covariance alone: too few N to refit without the smallest)' : '';
+}
+
+/**
  * Fits law to (n, value) by least squares. Its uncertainty combines the covariance's standard error
  * with the fit-window spread: the coefficient refitted with the 1, 2, ... smallest N dropped, while at
  * least parameters + 2 points and half of them remain; the largest change counts. Where

@@ -26,7 +26,12 @@ import {
   responseMarkdown,
   responseSummary,
 } from '../../studies/response/report.ts';
-import { kResponseRtol, runResponse, type ResponseResult } from '../../studies/response/run.ts';
+import {
+  kCovarianceAloneNote,
+  kResponseRtol,
+  runResponse,
+  type ResponseResult,
+} from '../../studies/response/run.ts';
 import { kResponseDefaults, kResponseLimits, responseSpec } from '../../studies/response/spec.ts';
 import { openGpu } from '../device.ts';
 import { checkDecision, kCheckMaxUnknowns, kSampledCheckElectrons } from '../../run/check.ts';
@@ -217,15 +222,23 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
 const fixed = (x: number | null | undefined, width: number, written = (y: number) => y.toPrecision(6)) =>
   (x === null || x === undefined || !Number.isFinite(x) ? '-' : written(x)).padStart(width);
 
+/** The text's header of london_x: what R over a London length is for the geometry. */
+const kLondonXHeader: Partial<Record<string, string>> = {
+  ball: 'R/lambda_L',
+  disk: 'R/Lambda',
+  sphere: 'R/lambda_L*',
+};
+
 function responseText(summary: ReturnType<typeof responseSummary>, files: string[]): string {
   const rotation = summary.drive === 'rotation';
   // A point whose solve did not converge has no values to show, only its reason (as --markdown).
   const solved = (p: (typeof summary.points)[number], x: number | null | undefined) =>
     p.converged ? x : null;
+  const londonX = kLondonXHeader[summary.geometry] ?? 'London x';
   const lines = [
     `response: ${summary.drive} drive, ${summary.geometry}, ${summary.model} model, device ${summary.device.kind}`,
     '',
-    `      N   N r_e/R     screening   continuum    London x   ${rotation ? 'B(0)/B_eff' : 'B(0)/B_ext'}   its  converged`,
+    `      N   N r_e/R     screening   continuum ${londonX.padStart(11)}    its  converged`,
   ];
   for (const p of summary.points) {
     lines.push(
@@ -235,19 +248,30 @@ function responseText(summary: ReturnType<typeof responseSummary>, files: string
         fixed(solved(p, p.screening_ratio), 13),
         fixed(p.continuum_ratio, 11),
         fixed(p.london_x, 11),
-        fixed(solved(p, p.field_centre_ratio), 12),
-        String(p.iterations).padStart(5),
+        String(p.iterations).padStart(6),
         `  ${p.reason}`,
       ].join(' '),
     );
   }
-  if (rotation) {
-    lines.push('', '      N   N r_e/R   B(0)/B_London   N_eff r_e/R (eq. 30)');
+  if (summary.geometry === 'sphere')
+    lines.push('* of a ball holding the same N: a shell of charge has no bulk lambda_L');
+  // The centre field, the Meissner effect (rotation: the London moment's field), beside the continuum's.
+  if (summary.drive !== 'flux') {
+    lines.push(
+      '',
+      rotation
+        ? '      N   N r_e/R   B(0)/B_London   continuum   N_eff r_e/R (eq. 30)'
+        : '      N   N r_e/R    B(0)/B_ext   continuum',
+    );
     for (const p of summary.points) {
-      const [field, lagging] = [solved(p, p.london_field_ratio), solved(p, p.n_eff_epsilon)];
-      lines.push(
-        `${String(p.n).padStart(7)} ${fixed(p.n_epsilon, 9)} ${fixed(field, 15)} ${fixed(lagging, 22)}`,
-      );
+      const row = rotation
+        ? [
+            fixed(solved(p, p.london_field_ratio), 15),
+            fixed(p.continuum_london_field_ratio, 11),
+            fixed(solved(p, p.n_eff_epsilon), 22),
+          ]
+        : [fixed(solved(p, p.field_centre_ratio), 13), fixed(p.continuum_field_centre_ratio, 11)];
+      lines.push([String(p.n).padStart(7), fixed(p.n_epsilon, 9), ...row].join(' '));
     }
   }
   // The current's e-folding depth below the surface, beside London's sphere's, where it decays.
@@ -261,12 +285,14 @@ function responseText(summary: ReturnType<typeof responseSummary>, files: string
     }
   }
   if (summary.limits.length) {
-    lines.push('', ' N r_e/R   N -> infinity        +-   continuum   law');
+    lines.push('', ' N r_e/R   N -> infinity         +-   continuum   law');
     for (const l of summary.limits) {
+      const alone = l.window_refits === 0 ? '*' : ' ';
       lines.push(
-        `${fixed(l.n_epsilon, 8)} ${fixed(l.extrapolated_ratio, 15)} ${fixed(l.uncertainty, 9, (y) => y.toExponential(1))} ${fixed(l.continuum_ratio, 11)}   ${l.law}`,
+        `${fixed(l.n_epsilon, 8)} ${fixed(l.extrapolated_ratio, 15)} ${fixed(l.uncertainty, 9, (y) => y.toExponential(1))}${alone} ${fixed(l.continuum_ratio, 11)}   ${l.law}`,
       );
     }
+    if (summary.limits.some((l) => l.window_refits === 0)) lines.push(`* ${kCovarianceAloneNote}`);
   } else if (finiteSizeExponent(summary.geometry) !== null) {
     lines.push('', 'N -> infinity: not fitted, the law c + b N^-p needs three N or more that converged');
   }

@@ -2,13 +2,19 @@
 // velocities as CSV, and the SVG plots (screening curves beside the continuum curves, the current against
 // depth, the x-z field map) through src/io/svg.ts. Presentation only: numbers come from run.ts.
 import { numberOf, type DeviceSummary } from '../../io/formats.ts';
-import { heatMap, linePlot, type PlotSeries } from '../../io/svg.ts';
-import { continuumRatio, currentProfile, type CurrentProfile } from '../../physics/response.ts';
+import { heatMap, kPalette, linePlot, type PlotSeries } from '../../io/svg.ts';
+import {
+  continuumCentreField,
+  continuumRatio,
+  currentProfile,
+  isDriveName,
+  type CurrentProfile,
+  type DriveName,
+} from '../../physics/response.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
 import { geometry, isGeometryName } from '../../physics/geometry.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { isModelName, kModelNames } from '../../physics/models.ts';
-import { isDriveName } from '../../physics/response.ts';
 import type { ConvergenceReason } from '../../solvers/types.ts';
 import {
   kMapHalfWidth,
@@ -17,7 +23,18 @@ import {
   type ResponseLimit,
   type ResponsePoint,
   type ResponseResult,
+  kCovarianceAloneNote,
 } from './run.ts';
+
+/**
+ * The screening ratio of each drive, in symbols and in words: the response over the same electrons'
+ * at eps = 0 (the field's Larmor moment, the rotation's electrons all lagging, the flux's eq. 13 current).
+ */
+const kRatioName: Record<DriveName, { readonly symbol: string; readonly words: string }> = {
+  field: { symbol: 'μ/μ_Larmor', words: 'moment over the Larmor moment' },
+  rotation: { symbol: 'μ/μ_lag', words: "moment over the fully lagging electrons' moment" },
+  flux: { symbol: 'I/I_eq.13', words: 'current over the eq. 13 current' },
+};
 import type { ResponseScale, ResponseSpec } from './spec.ts';
 
 /** A point as the app's card shows it: a run's, or one read back from the JSON (no map). */
@@ -30,7 +47,9 @@ export type ShownResponsePoint = Pick<
   | 'continuumRatio'
   | 'londonX'
   | 'fieldCentreRatio'
+  | 'continuumFieldCentreRatio'
   | 'londonFieldRatio'
+  | 'continuumLondonFieldRatio'
   | 'nEffEpsilon'
   | 'iterations'
   | 'converged'
@@ -49,7 +68,7 @@ export interface ShownResponse {
   readonly points: readonly ShownResponsePoint[];
   readonly limits: readonly Pick<
     ResponseLimit,
-    'nEpsilon' | 'extrapolatedRatio' | 'uncertainty' | 'law' | 'continuumRatio'
+    'nEpsilon' | 'extrapolatedRatio' | 'uncertainty' | 'windowRefits' | 'law' | 'continuumRatio'
   >[];
   readonly milliseconds?: number;
 }
@@ -76,7 +95,9 @@ export function responseFromJson(json: Record<string, unknown>, name: string): S
       continuumRatio: numberOf(p, 'continuum_ratio'),
       londonX: numberOf(p, 'london_x'),
       fieldCentreRatio: numberOf(p, 'field_centre_ratio'),
+      continuumFieldCentreRatio: numberOf(p, 'continuum_field_centre_ratio'),
       londonFieldRatio: numberOf(p, 'london_field_ratio'),
+      continuumLondonFieldRatio: numberOf(p, 'continuum_london_field_ratio'),
       nEffEpsilon: numberOf(p, 'n_eff_epsilon'),
       iterations: numberOf(p, 'iterations') ?? NaN,
       converged: p.converged === true,
@@ -108,6 +129,8 @@ export function responseFromJson(json: Record<string, unknown>, name: string): S
       nEpsilon: numberOf(l, 'n_epsilon') ?? NaN,
       extrapolatedRatio: numberOf(l, 'extrapolated_ratio') ?? NaN,
       uncertainty: numberOf(l, 'uncertainty') ?? NaN,
+      // A file without it (written before it was) is read as refitted: its ± is not marked.
+      windowRefits: numberOf(l, 'window_refits') ?? 1,
       law: String(l.law),
       continuumRatio: numberOf(l, 'continuum_ratio'),
     };
@@ -133,6 +156,7 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
       continuum_ratio: p.continuumRatio,
       london_x: p.londonX,
       field_centre_ratio: p.fieldCentreRatio,
+      continuum_field_centre_ratio: p.continuumFieldCentreRatio,
       iterations: p.iterations,
       converged: p.converged,
       reason: p.reason,
@@ -143,12 +167,20 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
       // it does not decay inward), beside London's sphere's fitted the same way (the ball's).
       decay_length: p.decayLength,
       continuum_decay_length: p.continuumDecayLength,
-      ...(rotation ? { london_field_ratio: p.londonFieldRatio, n_eff_epsilon: p.nEffEpsilon } : {}),
+      ...(rotation
+        ? {
+            london_field_ratio: p.londonFieldRatio,
+            continuum_london_field_ratio: p.continuumLondonFieldRatio,
+            n_eff_epsilon: p.nEffEpsilon,
+          }
+        : {}),
     })),
     limits: result.limits.map((l) => ({
       n_epsilon: l.nEpsilon,
       extrapolated_ratio: l.extrapolatedRatio,
       uncertainty: l.uncertainty,
+      // 0: too few N to refit without the smallest, the ± is the fit's covariance alone (fitLaw).
+      window_refits: l.windowRefits,
       law: l.law,
       exponent: l.exponent,
       free_exponent: l.freeExponent,
@@ -205,7 +237,11 @@ export function responsePointTags(points: readonly Pick<ResponsePoint, 'n' | 'nE
   }
 }
 
-const kResponsePlots = { screening: 'response-screening.svg', profile: 'response-profile.svg' } as const;
+const kResponsePlots = {
+  screening: 'response-screening.svg',
+  centre: 'response-centre.svg',
+  profile: 'response-profile.svg',
+} as const;
 
 /** The names of each point's files, from the spec (responsePlan): its velocities, and its map if any. */
 function responsePointFileNames(spec: ResponseSpec): { readonly csv: string; readonly map: string | null }[] {
@@ -239,6 +275,7 @@ function mayDrawProfile(spec: Pick<ResponseSpec, 'geometry' | 'ns'>): boolean {
 export function responseFileNames(spec: ResponseSpec): string[] {
   return [
     kResponsePlots.screening,
+    ...(spec.drive === 'flux' ? [] : [kResponsePlots.centre]),
     ...(mayDrawProfile(spec) ? [kResponsePlots.profile] : []),
     ...responsePointFileNames(spec).flatMap(({ csv, map }) => (map === null ? [csv] : [csv, map])),
   ];
@@ -251,8 +288,10 @@ export function responseFileNames(spec: ResponseSpec): string[] {
 export function responseFiles(result: ResponseResult): [string, string][] {
   const names = responsePointFileNames(result.spec);
   const profile = responseProfileSvg(result);
+  const centre = responseCentreSvg(result);
   return [
     [kResponsePlots.screening, responseScreeningSvg(result)],
+    ...(centre === null ? [] : [[kResponsePlots.centre, centre] as [string, string]]),
     ...(profile === null ? [] : [[kResponsePlots.profile, profile] as [string, string]]),
     ...result.points.flatMap((point, k): [string, string][] => {
       const { csv, map } = names[k];
@@ -273,46 +312,111 @@ export function responseVelocitiesCsv(point: ResponsePoint): string {
   return lines.join('\n') + '\n';
 }
 
-/** The screening ratio against N r_e/R, one series per N, with the continuum theory dashed. */
-export function responseScreeningSvg(result: ResponseResult): string {
-  const { spec, points } = result;
-  const series: PlotSeries[] = [];
-  for (const n of spec.ns) {
-    const at = points.filter((p) => p.n === n);
-    if (at.length === 0) continue;
-    // A solve that did not converge has no ratio to plot: left out, and the legend says so.
-    const drawn = at.filter((p) => p.converged);
-    const left = at.length - drawn.length;
-    series.push({
-      label: `N = ${n}${left ? ` (${left} not converged, not drawn)` : ''}`,
-      x: drawn.map((p) => p.nEpsilon),
-      y: drawn.map((p) => p.screeningRatio),
-      points: true,
-    });
-  }
+/** N r_e/R from the sweep's least to its largest, log-spaced: the x of a continuum curve. */
+function nEpsilonCurve(points: readonly Pick<ResponsePoint, 'nEpsilon'>[]): number[] {
   const xs = points.map((p) => p.nEpsilon);
   const [low, high] = [Math.min(...xs), Math.max(...xs)];
-  const curve = Array.from({ length: 61 }, (_, k) => low * (high / low) ** (k / 60));
+  return Array.from({ length: 61 }, (_, k) => low * (high / low) ** (k / 60));
+}
+
+/**
+ * One series per N of a value of its converged points, in kPalette's colours (the ring's circulant
+ * curves take their N's); a solve that did not converge has no value to plot: left out, and the legend
+ * says so.
+ */
+function perNSeries(result: ResponseResult, value: (p: ResponsePoint) => number | null): PlotSeries[] {
+  return result.spec.ns.flatMap((n, k) => {
+    const at = result.points.filter((p) => p.n === n);
+    if (at.length === 0) return [];
+    const drawn = at.filter((p) => p.converged && value(p) !== null);
+    const left = at.length - at.filter((p) => p.converged).length;
+    return [
+      {
+        label: `N = ${n}${left ? ` (${left} not converged, not drawn)` : ''}`,
+        x: drawn.map((p) => p.nEpsilon),
+        y: drawn.map((p) => value(p) as number),
+        points: true,
+        colour: kPalette[k % kPalette.length],
+      },
+    ];
+  });
+}
+
+/**
+ * The screening ratio against N r_e/R, one series per N, the N -> infinity limits of the fits, and the
+ * continuum theory dashed (the ring's circulant, of each N, in that N's colour).
+ */
+export function responseScreeningSvg(result: ResponseResult): string {
+  const { spec, points } = result;
+  const series = perNSeries(result, (p) => p.screeningRatio);
+  if (result.limits.length)
+    series.push({
+      label: 'N → ∞ (fit c + b N^-p)',
+      x: result.limits.map((l) => l.nEpsilon),
+      y: result.limits.map((l) => l.extrapolatedRatio),
+      points: true,
+      line: false,
+      colour: '#000000',
+    });
+  const curve = nEpsilonCurve(points);
   const continuumNs = spec.geometry === 'ring' ? spec.ns : [spec.ns[spec.ns.length - 1]];
   for (const n of continuumNs) {
     const y = curve.map((x) => continuumRatio(spec.geometry, spec.drive, n, x / n));
     if (y.some((value) => value === null)) continue;
+    const k = spec.ns.indexOf(n);
     series.push({
       label: spec.geometry === 'ring' ? `circulant, N = ${n}` : 'continuum',
       x: curve,
       y: y as number[],
       dashed: true,
+      colour: spec.geometry === 'ring' ? kPalette[k % kPalette.length] : '#555555',
     });
   }
+  const logX = curve[0] < curve[curve.length - 1];
   return linePlot({
-    title: `${spec.drive} drive, ${spec.geometry}, ${spec.model} model: moment over the Larmor moment`,
+    title: `${spec.drive} drive, ${spec.geometry}, ${spec.model} model: ${kRatioName[spec.drive].words}`,
     xLabel: 'N r_e / R',
-    yLabel: spec.drive === 'flux' ? 'current / eq. 13 current' : 'μ / μ_Larmor',
-    logX: low < high,
+    yLabel: kRatioName[spec.drive].symbol,
+    logX,
     series,
     hLines: [{ value: 1, label: 'no Darwin term' }],
     vLines: [{ value: 1, label: 'eq. 49' }],
     legend: 'bottom-left',
+  });
+}
+
+/**
+ * The centre field against N r_e/R, one series per N, and the continuum's dashed: the field drive's
+ * B(0)/B_ext (the Meissner effect: London's sphere x / sinh x, the shell's 1/(1 + N r_e/3R)), the
+ * rotation's over the London field 2 m Omega / |e| (the London moment: 1 minus the same); null for the
+ * flux drive, which has no centre field.
+ */
+export function responseCentreSvg(result: ResponseResult): string | null {
+  const { spec, points } = result;
+  if (spec.drive === 'flux') return null;
+  const rotation = spec.drive === 'rotation';
+  const series = perNSeries(result, (p) => (rotation ? p.londonFieldRatio : p.fieldCentreRatio));
+  const curve = nEpsilonCurve(points);
+  const continuum = curve.map((x) => continuumCentreField(spec.geometry, spec.drive, x));
+  if (continuum.every((value) => value !== null))
+    series.push({
+      label: spec.geometry === 'sphere' ? 'continuum shell' : "London's sphere",
+      x: curve,
+      y: continuum.map((value) => (rotation ? 1 - (value as number) : (value as number))),
+      dashed: true,
+      colour: '#555555',
+    });
+  return linePlot({
+    title: rotation
+      ? `${spec.geometry}, ${spec.model} model: the London moment's centre field`
+      : `${spec.geometry}, ${spec.model} model: the Meissner effect, the centre field`,
+    xLabel: 'N r_e / R',
+    yLabel: rotation ? 'B(0) / B_London (B_London = 2mΩ/|e|)' : 'B(0) / B_ext',
+    logX: curve[0] < curve[curve.length - 1],
+    series,
+    hLines: [{ value: rotation ? 0 : 1, label: 'no Darwin term' }],
+    vLines: [{ value: 1, label: 'eq. 49' }],
+    legend: rotation ? 'top-left' : 'bottom-left',
   });
 }
 
@@ -367,9 +471,15 @@ export function responseFieldMapSvg(
   if (!point.fieldMap) throw new RangeError('this point has no field map');
   const size = Math.round(Math.sqrt(point.fieldMap.length));
   const rotation = result.spec.drive === 'rotation';
+  // Points next to an electron see its 1/r^2 field: the scale is clipped to the physics, and the
+  // label says how many cells lie past it (the rotation's return flux outside the body is negative).
+  const [lower, upper] = [-0.5, 1.5];
+  const clipped = point.fieldMap.filter((value) => value < lower || value > upper).length;
+  const colourLabel = rotation ? 'B_z / B_London' : 'B_z / B_ext';
   return heatMap({
     title:
-      `${result.spec.geometry}, N = ${point.n}, N r_e/R = ${point.nEpsilon.toPrecision(3)}` +
+      `${result.spec.drive} drive, ${result.spec.geometry}, ${result.spec.model} model, N = ${point.n}, ` +
+      `N r_e/R = ${point.nEpsilon.toPrecision(3)}` +
       notConvergedMark(point),
     xLabel: 'x / R',
     yLabel: 'z / R (the drive axis)',
@@ -378,9 +488,8 @@ export function responseFieldMapSvg(
     columns: size,
     rows: size,
     values: point.fieldMap,
-    colourLabel: rotation ? 'B_z / B_London' : 'B_z / B_ext',
-    // Points next to an electron see its 1/r^2 field: the scale is clipped to the physics.
-    valueRange: rotation ? [0, 1.5] : [-0.5, 1.5],
+    colourLabel: clipped ? `${colourLabel} (${clipped} cells past the ends)` : colourLabel,
+    valueRange: [lower, upper],
   });
 }
 
@@ -404,13 +513,19 @@ export function responseMarkdown(result: ResponseResult): string {
     p === undefined ? '–' : p.converged ? f(value(p)) : `(${p.reason})`;
   // The current's decay length beside London's sphere's, where the continuum has one (the ball).
   const decays = result.points.some((p) => p.continuumDecayLength !== null);
+  // The centre field's continuum where the geometry has one (London's sphere, the shell).
+  const centres = result.points.some((p) => p.continuumFieldCentreRatio !== null);
+  const londonX =
+    { disk: 'R/Λ (Pearl)', sphere: 'R/λ_L (the same N in a ball)' }[spec.geometry as string] ?? 'R/λ_L';
   const header = [
     'N r_e/R',
-    spec.geometry === 'disk' ? 'R/Λ (Pearl)' : 'R/λ_L',
-    ...ns.map((n) => `N = ${n}`),
+    londonX,
+    ...ns.map((n) => `${kRatioName[spec.drive].symbol}, N = ${n}`),
     'N → ∞',
     'continuum',
-    ...(rotation ? [`B(0)/B_London, N = ${largest}`, 'N_eff r_e/R'] : [`B(0)/B_ext, N = ${largest}`]),
+    ...(rotation ? [`B(0)/B_London, N = ${largest}`] : [`B(0)/B_ext, N = ${largest}`]),
+    ...(centres ? ['continuum B(0)'] : []),
+    ...(rotation ? ['N_eff r_e/R'] : []),
     ...(decays ? [`decay/R, N = ${largest}`, 'decay/R, London'] : []),
   ];
   const rows = nEpsilons.map((x) => {
@@ -423,13 +538,16 @@ export function responseMarkdown(result: ResponseResult): string {
       f(x),
       f(shown?.londonX),
       ...ns.map((n) => cell(at(n, x), (p) => p.screeningRatio)),
-      limit ? `${f(limit.extrapolatedRatio)} ± ${f(limit.uncertainty, 2)}` : '–',
+      limit
+        ? `${f(limit.extrapolatedRatio)} ± ${f(limit.uncertainty, 2)}${limit.windowRefits === 0 ? '*' : ''}`
+        : '–',
       f(limit?.continuumRatio ?? shown?.continuumRatio),
-      ...(rotation
-        ? [cell(top, (p) => p.londonFieldRatio), cell(top, (p) => p.nEffEpsilon)]
-        : [cell(top, (p) => p.fieldCentreRatio)]),
+      rotation ? cell(top, (p) => p.londonFieldRatio) : cell(top, (p) => p.fieldCentreRatio),
+      ...(centres ? [f(rotation ? shown?.continuumLondonFieldRatio : shown?.continuumFieldCentreRatio)] : []),
+      ...(rotation ? [cell(top, (p) => p.nEffEpsilon)] : []),
       ...(decays ? [cell(top, (p) => p.decayLength), f(shown?.continuumDecayLength)] : []),
     ];
   });
-  return markdownTable(header, rows);
+  const alone = result.limits.some((l) => l.windowRefits === 0);
+  return markdownTable(header, rows) + (alone ? `\n\n\\* ${kCovarianceAloneNote}.` : '');
 }

@@ -22,6 +22,7 @@ import {
   driveRightHandSide,
   effectiveLaggingParameter,
   inducedFieldRatio,
+  continuumCentreField,
   londonFieldRatio,
   londonSphereCurrentProfile,
   londonSphereParameter,
@@ -73,8 +74,12 @@ export interface ResponsePoint {
   readonly londonX: number | null;
   /** B_total(0) / B_ext (field), B_total(0) / B_eff in the co-rotating frame (rotation); null for flux. */
   readonly fieldCentreRatio: number | null;
+  /** The continuum's fieldCentreRatio (continuumCentreField: London's sphere, the shell); else null. */
+  readonly continuumFieldCentreRatio: number | null;
   /** Rotation: the centre field over the London field 2 m Omega / |e|, and N_eff r_e/R (eq. 30). */
   readonly londonFieldRatio: number | null;
+  /** Rotation: the continuum's London field ratio, 1 - continuumFieldCentreRatio; else null. */
+  readonly continuumLondonFieldRatio: number | null;
   readonly nEffEpsilon: number | null;
   readonly iterations: number;
   readonly converged: boolean;
@@ -114,6 +119,8 @@ export interface ResponseLimit {
   /** The ratio's N -> infinity value c of the fit c + b N^-p, and its uncertainty (fitLaw's). */
   readonly extrapolatedRatio: number;
   readonly uncertainty: number;
+  /** How many fit windows refitted it without its smallest N (fitLaw); 0: the ± is the covariance alone. */
+  readonly windowRefits: number;
   /** p of the law, and the p that fits best when free too (four N or more), a check of it. */
   readonly exponent: number;
   readonly freeExponent: number | null;
@@ -425,6 +432,7 @@ async function responsePoint(
     spec.drive === 'rotation'
       ? reducedInducedField(centre, positions, rigidRotationVelocities(positions, [0, 0, 1]))[2]
       : NaN;
+  const continuumCentre = continuumCentreField(spec.geometry, spec.drive, n * epsilon);
   let fieldMap: Float64Array | null = null;
   let fieldMapCheck: number | null = null;
   if (withMap && spec.grid !== null) {
@@ -442,7 +450,10 @@ async function responsePoint(
     continuumRatio: continuumRatio(spec.geometry, spec.drive, n, epsilon),
     londonX: londonX(spec.geometry, n, epsilon),
     fieldCentreRatio: turning ? 1 + inducedFieldRatio(fieldZ, epsilon) : null,
+    continuumFieldCentreRatio: continuumCentre,
     londonFieldRatio: spec.drive === 'rotation' ? londonFieldRatio(fieldZ, epsilon) : null,
+    continuumLondonFieldRatio:
+      spec.drive === 'rotation' && continuumCentre !== null ? 1 - continuumCentre : null,
     nEffEpsilon:
       spec.drive === 'rotation' ? effectiveLaggingParameter(n, epsilon, fieldZ, rigidFieldZ) : null,
     iterations: solve.iterations,
@@ -472,6 +483,10 @@ function sampledResidual(system: DarwinSystem, rightHandSide: Float64Array, s: F
     .residual!;
 }
 
+/** What a limit's ± is where windowRefits is 0 (fitLaw refits c + b N^-p without its smallest N from five N on). */
+export const kCovarianceAloneNote =
+  "the ± is the fit's covariance alone: too few N to refit without the smallest (five N or more add the fit window's spread)";
+
 /**
  * The ratio at fixed N r_e/R against N fitted by c + b N^-p, p = finiteSizeExponent (the inverse power
  * law of the scaling study), with fitLaw's uncertainty (the covariance and the fit-window spread) and
@@ -491,6 +506,7 @@ export function responseLimit(
     nEpsilon,
     extrapolatedRatio: fit.coefficient,
     uncertainty: fit.uncertainty,
+    windowRefits: fit.windowRefits,
     exponent,
     freeExponent: fit.freeExponent,
     law: `screening_ratio = c + b N^-${exponent === 0.5 ? '1/2' : '2/3'}`,

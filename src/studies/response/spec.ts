@@ -193,6 +193,27 @@ export function parseResponseGrid(text: string): number {
 }
 
 /**
+ * The cube's and the square's lattice fill their last layer only where N is a whole cube (square):
+ * else the body is cut off-centre, while B(0) is taken at the origin and the N -> infinity fit joins
+ * bodies of different shapes. Refused, naming the nearest that are whole.
+ */
+function checkFilledLattice(geometryName: GeometryName, ns: readonly number[]): void {
+  const power = geometryName === 'cube' ? 3 : geometryName === 'square' ? 2 : null;
+  if (power === null) return;
+  for (const n of ns) {
+    const side = Math.round(n ** (1 / power));
+    if (side ** power === n) continue;
+    const below = Math.floor(n ** (1 / power) + 1e-9);
+    const [lower, upper] = [below ** power, (below + 1) ** power];
+    throw new InputError(
+      `n must be whole ${geometryName === 'cube' ? 'cubes' : 'squares'} for the ${geometryName} (a partial ` +
+        `last layer moves the body off the centre), got ${n}: ${lower} or ${upper}`,
+      'n',
+    );
+  }
+}
+
+/**
  * The validated spec: every (N, eps) system is built and checked here (on the GPU against float32's
  * range too), so a run cannot fail on input. `refuseRepeats`: a list of N or N r_e/R that names a
  * point twice is refused (the command line), not taken once (a link).
@@ -214,6 +235,7 @@ export function responseSpec(
   const dim = parseDimension(input.dim ?? kResponseDefaults.dim, 'dim');
   if (input.n === undefined) throw new InputError('give N (a comma-separated list)', 'n');
   const ns = parseResponseNs(input.n, device, matrix, blockSize({ model, dim }), refuseRepeats);
+  checkFilledLattice(geometryName, ns);
   const drive = oneOf('drive', input.drive ?? kResponseDefaults.drive, kDriveNames);
   const given = (['nEpsilon', 'epsilon', 'radiusMetres'] as const).filter((key) => input[key] !== undefined);
   if (given.length > 1) {

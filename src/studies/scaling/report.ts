@@ -18,7 +18,7 @@ import type { LanczosReason } from '../../solvers/types.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
 import { joinShards, sameInShards, savedRunDevice, shardJson, type Shard } from '../study.ts';
 import { kScalingMinElectrons } from './spec.ts';
-import { fittedCoefficient, type LawFit } from '../fits.ts';
+import { covarianceAlone, fittedCoefficient, type LawFit } from '../fits.ts';
 import {
   summariseStudy,
   type MinimumModeName,
@@ -27,14 +27,6 @@ import {
   type ScalingPoint,
   type ScalingStudy,
 } from './run.ts';
-
-/**
- * Beside a fit's ± where no N could be dropped to refit (too few fitted): the fit's covariance alone,
- * which leaves out how the law's finite-N form misses, and reads smaller than a longer sweep's.
- */
-function covarianceAlone(fit: LawFit): string {
-  return fit.windowRefits === 0 ? ' (covariance alone: too few N to refit without the smallest)' : '';
-}
 
 /** The equation of sec. IV.C that gives the paper's size in dimension d. */
 const kPaperEquation: Record<number, string> = { 1: '53', 2: '54', 3: '55' };
