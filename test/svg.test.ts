@@ -16,6 +16,7 @@ import {
   type Box,
   type HeatMapOptions,
   type LinePlotOptions,
+  type PlotSeries,
 } from '../src/io/svg.ts';
 
 /** Tags balance and every '&' starts an entity: enough to know a viewer will parse the document. */
@@ -129,8 +130,9 @@ describe('linePlot', () => {
   });
 
   test('draws every series, marker, reference line and legend entry it is given', () => {
-    // 'data' has points only (4 dots, no line), 'fit' one dashed line, 'broken' two segments of 2 points.
-    expect(count(svg, /<circle /g)).toBe(4 + 1); // + the legend's dot for 'data'
+    // 'data' has points only (4 dots, no line), 'fit' one dashed line, 'broken' a segment of 2 points
+    // and one of 1, drawn as a dot (a line through one point would not be drawn at all).
+    expect(count(svg, /<circle /g)).toBe(4 + 1 + 1); // + the legend's dot for 'data'
     expect(count(svg, /<polyline /g)).toBe(1 + 1);
     expect(svg).toMatch(/<polyline points="[^"]+"[^>]*stroke-dasharray="7 4"/);
     expect(svg).toContain('>reference</text>');
@@ -141,6 +143,16 @@ describe('linePlot', () => {
     expect(svg).toContain('>10</text>');
     expect(svg).toMatch(/10<tspan dy="-0.5em" font-size="75%">4<\/tspan>/);
     expect(svg).toMatch(/10<tspan dy="-0.5em" font-size="75%">−6<\/tspan>/);
+  });
+
+  test('a line over one point, or over one point repeated, is drawn as a dot', () => {
+    const one = (series: PlotSeries) => linePlot({ xLabel: 'x', yLabel: 'y', series: [series] });
+    expect(count(one({ label: 'one N', x: [10], y: [10] }), /<circle /g)).toBe(1);
+    const flat = one({ label: 'continuum', x: Array(61).fill(3), y: Array(61).fill(0.5), dashed: true });
+    expect(count(flat, /<circle /g)).toBe(1);
+    expect(count(flat, /<polyline /g)).toBe(0);
+    // With its own dots it needs no other.
+    expect(count(one({ label: 'p', x: [1], y: [2], points: true }), /<circle /g)).toBe(1 + 1);
   });
 
   test('two plots in one page get distinct clip-path ids', () => {

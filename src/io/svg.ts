@@ -621,10 +621,20 @@ export function linePlot(options: LinePlotOptions): string {
         if (segments[segments.length - 1].length > 0) segments.push([]);
         continue;
       }
-      segments[segments.length - 1].push([fixed(project(x, s.x[k])), fixed(project(y, s.y[k]))]);
+      const point: [number, number] = [fixed(project(x, s.x[k])), fixed(project(y, s.y[k]))];
+      const last = segments[segments.length - 1].at(-1);
+      // A point on top of the last one adds nothing to the line (a curve over one N r_e/R is all one point).
+      if (!(last && last[0] === point[0] && last[1] === point[1])) segments[segments.length - 1].push(point);
     }
     if (s.line ?? true) {
       const dash = s.dashed ? ' stroke-dasharray="7 4"' : '';
+      // A line that collapses to a point is drawn as one, or it would not be drawn at all.
+      if (!s.points) {
+        for (const [[px, py]] of segments.filter((seg) => seg.length === 1)) {
+          seriesSvg.push(`<circle cx="${px}" cy="${py}" r="3.5" fill="${colour}"/>`);
+          traces.push([px, py, px, py]);
+        }
+      }
       for (const segment of segments.filter((seg) => seg.length > 1)) {
         seriesSvg.push(
           `<polyline points="${segment.map(([px, py]) => `${px},${py}`).join(' ')}" fill="none" stroke="${colour}" stroke-width="2"${dash}/>`,
