@@ -15,6 +15,7 @@ import { velocityPattern } from '../src/physics/velocities.ts';
 import { solveJson } from '../src/run/report.ts';
 import {
   chooseOption,
+  colourFraction,
   fieldError,
   drawnFraction,
   statusAtFrames,
@@ -376,6 +377,16 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
       expect(await shownValue(page_, 'energy-total')).toBe(saved.energies.total);
       expect(await shownValue(page_, 'inertia-ratio')).toBe(saved.inertia_ratio);
     }
+    expect(errors).toEqual([]);
+  });
+
+  test('a solve exact at its first step (eps = 0) still draws its residual history, one point', async () => {
+    const { page, errors } = await open('?geometry=ring&n=64&eps=0&velocity=uniform&run=solve');
+    expect(await settled(page)).toBe('converged');
+    // The history is 1 then exactly 0, which a log axis cannot hold: the 1 alone is drawn, as a dot.
+    expect(await shownValue(page, 'solve-residual')).toBe(0);
+    // The residual's colour (#7fd3ff): the tolerance's dashed line is drawn in another.
+    expect(await colourFraction(page, '#residual-plot canvas', [0x7f, 0xd3, 0xff])).toBeGreaterThan(0);
     expect(errors).toEqual([]);
   });
 

@@ -254,7 +254,10 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 const kBackgroundRgb = [15, 19, 28];
 
 /** Which pixels of a screenshot count: those far from a background colour, or those of strong colour. */
-type PixelTest = { readonly background: readonly number[] } | { readonly minChroma: number };
+type PixelTest =
+  | { readonly background: readonly number[] }
+  | { readonly minChroma: number }
+  | { readonly colour: readonly number[] };
 
 /** Fraction of a PNG's pixels that pass `test`, decoded by the page itself (no PNG library in Node). */
 function pixelFraction(page: Page, png: Buffer, test: PixelTest): Promise<number> {
@@ -272,6 +275,9 @@ function pixelFraction(page: Page, png: Buffer, test: PixelTest): Promise<number
         if ('background' in test) {
           const [br, bg, bb] = test.background;
           if (Math.abs(r - br) + Math.abs(g - bg) + Math.abs(b - bb) > 24) counted++;
+        } else if ('colour' in test) {
+          const [cr, cg, cb] = test.colour;
+          if (Math.abs(r - cr) + Math.abs(g - cg) + Math.abs(b - cb) <= 24) counted++;
         } else if (Math.max(r, g, b) - Math.min(r, g, b) > test.minChroma) counted++;
       }
       return counted / (data.length / 4);
@@ -304,6 +310,11 @@ export async function drawnFraction(page: Page): Promise<number> {
  */
 export async function colouredFraction(page: Page, selector: string): Promise<number> {
   return pixelFraction(page, await page.locator(selector).screenshot(), { minChroma: 48 });
+}
+
+/** Fraction of an element's pixels of one colour (`rgb`, within antialiasing's shading): one series of a plot. */
+export async function colourFraction(page: Page, selector: string, rgb: readonly number[]): Promise<number> {
+  return pixelFraction(page, await page.locator(selector).screenshot(), { colour: rgb });
 }
 
 /**

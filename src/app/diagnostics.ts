@@ -191,7 +191,17 @@ export class Diagnostics {
         ],
         series: [
           {},
-          { label: 'residual', stroke: '#7fd3ff', width: 1.5, points: { show: false } },
+          {
+            label: 'residual',
+            stroke: '#7fd3ff',
+            width: 1.5,
+            // A residual of exactly 0 has no place on the log axis: a history left with one point (a
+            // solve exact at its first step, as at eps = 0) shows it as a dot, not as nothing.
+            points: {
+              show: (plot, index) =>
+                Array.from(plot.data[index], (value) => value ?? NaN).filter(Number.isFinite).length < 2,
+            },
+          },
           { label: 'tolerance', stroke: '#f2b75c', dash: [4, 4], width: 1, points: { show: false } },
         ],
       },
