@@ -413,7 +413,10 @@ describe('extreme inputs', () => {
     ];
     const svg = pairingEnergySvg(points, rings);
     const notes = placedTexts(svg).filter((t) => / ring, a_m\/a = /.test(t.markup));
-    expect(notes.map((t) => t.markup)).toEqual(['Au ring, a_m/a = 122', 'Cu ring, a_m/a = 77']);
+    expect(notes.map((t) => t.markup)).toEqual([
+      'Au ring, a_m/a = 122 (Z_F = E_F/mc²)',
+      'Cu ring, a_m/a = 77 (Z_F = E_F/mc²)',
+    ]);
     const [au, cu] = notes.map((t) => t.box);
     const sameRow = cu.y0 < au.y1 && au.y0 < cu.y1;
     expect(sameRow).toBe(false);

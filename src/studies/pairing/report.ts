@@ -121,10 +121,11 @@ export function pairingTable(points: readonly PairingPoint[], rings: readonly Ri
   };
 }
 
+/** The real rings at the study's a_m/a: eq. 43's second form, Z_F = E_F/mc^2 (ringTemperature). */
 function ringLines(rings: readonly PlottedRing[]) {
   return rings.map((ring) => ({
     value: ring.ratio,
-    label: `${ring.name} ring, a_m/a = ${ring.ratio.toFixed(0)}`,
+    label: `${ring.name} ring, a_m/a = ${ring.ratio.toFixed(0)} (Z_F = E_F/mc²)`,
   }));
 }
 

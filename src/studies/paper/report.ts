@@ -161,7 +161,7 @@ export function pairRingSvg(rings: readonly RingTemperature[]): string {
       const colour = k === 0 ? '#1f77b4' : '#d62728';
       return [
         {
-          label: `${ring.name}: a/a_m = ${(1 / reading.ratio).toPrecision(3)}, on the ring`,
+          label: `${ring.name}: a/a_m = ${(1 / reading.ratio).toPrecision(3)} (Z_F = E_F/mc²), on the ring`,
           x,
           y: reading.radiusSweep.map((p) => -p.energy),
           points: true,
