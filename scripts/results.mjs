@@ -264,8 +264,10 @@ const kResponseCaptions = {
     'The same ring threaded by a thin solenoid’s flux (eq. 5-13): the same ratios as the field, since ' +
     'both vector potentials are uniform along the ring.',
   'disk-field':
-    'Disk (a 2D film, in-plane velocities) in a perpendicular field: no closed form; R/Λ = 2 N r_e/R is ' +
-    'the radius over the Pearl length.',
+    'Disk (a 2D film, in-plane velocities) in a perpendicular field: no closed form across the range; ' +
+    'R/Λ = 2 N r_e/R is the radius over the Pearl length. Its two ends have one: 1 − (32/15π) N r_e/R at ' +
+    'weak coupling (the rigid rotation’s quotient, `scaling`’s rotation fit), and 16/(3π N r_e/R) at ' +
+    'strong, the moment −(8/3)R³H of a perfectly diamagnetic thin disk over the Larmor moment.',
   'sphere-field':
     'Electrons on a sphere (a thin shell) in a uniform field, beside the shell’s self-consistent rigid ' +
     'rotation 1/(1 + N r_e/3R), which is also its interior field over B_ext; R/λ_L is a ball’s holding ' +
