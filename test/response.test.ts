@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { gpuBackend } from '../src/engine/backend.ts';
 import { gpuMovingChargesField } from '../src/engine/london.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
-import { londonParameter, magneticField } from '../src/physics/biot-savart.ts';
+import { londonParameter, magneticField, rigidRotationVelocities } from '../src/physics/biot-savart.ts';
 import { kClassicalElectronRadius, kElectronMass, kElementaryCharge } from '../src/physics/constants.ts';
 import { geometry, type GeometryName } from '../src/physics/geometry.ts';
 import { InputError } from '../src/physics/input-error.ts';
@@ -28,11 +28,15 @@ import {
   continuumLimit,
   currentProfile,
   driveRightHandSide,
+  fitLondonProfile,
   inducedFieldRatio,
   inducedMomentSi,
   kDriveNames,
   kLondonSeriesBelow,
+  kPenetrationDepthRange,
   kProfileBins,
+  londonPenetrationDepth,
+  londonRadialProfile,
   londonSphereCurrentProfile,
   londonSphereRatio,
   pearlParameter,
@@ -259,6 +263,86 @@ describe("London's superconducting sphere", () => {
       ['disk', 'field'],
     ] as const) {
       expect(continuumDecayLength({ geometry, drive }, 30)).toBeNull();
+    }
+  });
+});
+
+describe("the penetration depth fitted as London's profile", () => {
+  /**
+   * i_1(u) = (u cosh u - sinh u) / u^2, as scipy's spherical_in(1, u), written apart from response.ts:
+   * the closed form from u = 0.1 (its cancellation costs under 1e-13 there), four terms of the series
+   * u/3 + u^3/30 + u^5/840 + u^7/45360 below (the next, u^9/3991680, is under 3e-16 of it).
+   */
+  const besselI1 = (u: number) =>
+    u < 0.1
+      ? u / 3 + u ** 3 / 30 + u ** 5 / 840 + u ** 7 / 45360
+      : (u * Math.cosh(u) - Math.sinh(u)) / (u * u);
+
+  /** v = a i_1(r / lambda) (z x r) / r: London's velocity field, v_phi = a i_1(r / lambda) sin(theta). */
+  const londonVelocities = (positions: Float64Array, lambda: number, a: number) => {
+    const v = new Float64Array(positions.length);
+    for (let k = 0; k < positions.length; k += 3) {
+      const [x, y, z] = [positions[k], positions[k + 1], positions[k + 2]];
+      const factor = (a * besselI1(Math.hypot(x, y, z) / lambda)) / Math.hypot(x, y, z);
+      [v[k], v[k + 1]] = [-y * factor, x * factor];
+    }
+    return v;
+  };
+
+  test('the radial profile i_1(r/lambda)/i_1(R/lambda) on both sides of the series, and deep', () => {
+    // u = r/lambda from 0.05 to 300; the series (u < 1) to 1e-13, where five terms were off by 2e-9 at 0.9.
+    for (const [r, lambda] of [
+      [0.05, 1],
+      [0.45, 0.5],
+      [0.4995, 0.5],
+      [0.5005, 0.5],
+      [0.6, 0.05],
+    ]) {
+      const expected = besselI1(r / lambda) / besselI1(1 / lambda);
+      expect(Math.abs(londonRadialProfile(r, lambda) / expected - 1), `${r}, ${lambda}`).toBeLessThan(1e-13);
+    }
+    // i_1(u) ~ e^u (u - 1)/(2 u^2) at large u, past where cosh overflows: e^-200 (299/499)(500/300)^2.
+    const deep = Math.exp(-200) * (299 / 499) * (500 / 300) ** 2;
+    expect(Math.abs(londonRadialProfile(0.6, 0.002) / deep - 1)).toBeLessThan(1e-13);
+    expect(londonRadialProfile(1, 1e-3)).toBe(1);
+  });
+
+  test.each([0.05, 0.3, 2])(
+    "velocities made from London's field at lambda = %s R give lambda and a back to 1e-6",
+    (lambda) => {
+      const { positions } = geometry('ball', 3000);
+      const a = 0.7;
+      const fit = fitLondonProfile(positions, londonVelocities(positions, lambda, a))!;
+      expect(Math.abs(fit.penetrationDepth / lambda - 1)).toBeLessThan(1e-6);
+      // surfaceVelocity is v_phi / sin(theta) at r = R: a i_1(R / lambda).
+      expect(Math.abs(fit.surfaceVelocity / (a * besselI1(1 / lambda)) - 1)).toBeLessThan(1e-6);
+    },
+  );
+
+  test('the rigid rotation (lambda = infinity) gives none, as velocities with no azimuthal part', () => {
+    const { positions } = geometry('ball', 3000);
+    expect(fitLondonProfile(positions, rigidRotationVelocities(positions, [0, 0, 1]))).toBeNull();
+    // The scan's upper end: a profile flatter than it reads as rigid too.
+    const flat = londonVelocities(positions, 2 * kPenetrationDepthRange[1], 1);
+    expect(fitLondonProfile(positions, flat)).toBeNull();
+    const radial = Float64Array.from(positions);
+    expect(fitLondonProfile(positions, radial)).toBeNull();
+    // ... and the binned profile's decay length sees the rigid rotation's factor r as 0.39 R.
+    const rigid = decayLength(currentProfile(positions, rigidRotationVelocities(positions, [0, 0, 1])))!;
+    expect(rigid).toBeGreaterThan(0.38);
+    expect(rigid).toBeLessThan(0.4);
+  });
+
+  test("London's lambda_L/R = 1/x for the ball, field or rotation; none elsewhere", () => {
+    for (const drive of ['field', 'rotation'] as const) {
+      expect(londonPenetrationDepth('ball', drive, 30)).toBe(1 / Math.sqrt(90));
+    }
+    for (const [shape, drive] of [
+      ['ball', 'flux'],
+      ['sphere', 'field'],
+      ['disk', 'field'],
+    ] as const) {
+      expect(londonPenetrationDepth(shape, drive, 30)).toBeNull();
     }
   });
 });
