@@ -347,6 +347,26 @@ describe("the penetration depth fitted as London's profile", () => {
   });
 });
 
+describe('decayLength: the binned e-folding depth', () => {
+  const profile = (current: number[], counts: number[]) => ({
+    depth: Float64Array.from(current, (_, b) => (b + 0.5) / current.length),
+    current: Float64Array.from(current),
+    counts: Int32Array.from(counts),
+  });
+
+  test('none where a bin that holds electrons has a current that is not positive', () => {
+    // The ball of 250 at N r_e/R = 30: the current changes sign three bins in.
+    const signs = [1, 0.263, 0.0054, -0.024, 0.0014, 0.0005, -0.0007, 0.0001, -0.0001, NaN];
+    const counts = [70, 54, 40, 30, 20, 14, 10, 6, 6, 0];
+    expect(decayLength(profile(signs, counts))).toBeNull();
+    expect(decayLength(profile([1, 0.5, 0, 0.1, NaN], [5, 5, 5, 5, 0]))).toBeNull();
+    // An empty bin (NaN) says nothing; e^(-depth/0.2) over the rest is fitted exactly.
+    const decaying = [0, 1, 2, 3, 4].map((b) => Math.exp(-(b + 0.5) / 5 / 0.2));
+    decaying[2] = NaN;
+    expect(decayLength(profile(decaying, [5, 5, 0, 5, 5]))).toBeCloseTo(0.2, 12);
+  });
+});
+
 describe('the continuum limit at fixed N r_e/R', () => {
   test('the Fibonacci sphere approaches the thin shell 1/(1 + N eps/3) like N^-1/2', async () => {
     const spec = responseSpec({ geometry: 'sphere', n: '100,200,400,800', nEpsilon: '3', device: 'cpu' });
@@ -379,7 +399,9 @@ describe('the continuum limit at fixed N r_e/R', () => {
     // = R/x = 0.105 R): the discrete ball nears it from below (0.114 at N = 4000, 0.122 at 10^5).
     const continuum = continuumDecayLength(spec, 30)!;
     expect(strong.continuumDecayLength).toBe(continuum);
-    expect(coarse.decayLength!).toBeLessThan(strong.decayLength!);
+    // The ball of 400 is too coarse there: its binned current changes sign, and has no decay length.
+    expect(coarse.profile.current.some((current) => current < 0)).toBe(true);
+    expect(coarse.decayLength).toBeNull();
     expect(strong.decayLength!).toBeLessThan(continuum);
     expect(strong.decayLength! / continuum).toBeGreaterThan(0.8);
   });

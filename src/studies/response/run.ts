@@ -97,7 +97,10 @@ export interface ResponsePoint {
   /** The fast multipole tree of the backend, where M's product was the tree's (--matrix tree). */
   readonly tree: TreeDetails | null;
   readonly profile: CurrentProfile;
-  /** The fitted e-folding depth of the profile, units of R; null where it does not decay inward. */
+  /**
+   * The binned profile's fitted e-folding depth, units of R, which includes the geometric factor r
+   * (decayLength); null where it does not decay inward or a bin's current is not positive.
+   */
   readonly decayLength: number | null;
   /** London's sphere's, binned and fitted the same way (continuumDecayLength); null where none. */
   readonly continuumDecayLength: number | null;
@@ -137,8 +140,18 @@ export interface ResponseResult {
   readonly milliseconds: number;
 }
 
-/** ln(current) = c - depth / l over the bins where the current is positive; l, or null. */
+/**
+ * The binned profile's e-folding depth l: ln(current) = c - depth / l fitted over the bins where the
+ * current is positive (three or more); l in R, or null. The binned quantity is j_phi / sin(theta),
+ * which carries the geometric factor r: without any screening (the rigid Larmor rotation, current r)
+ * it "decays" over 0.39 R, so at small N r_e/R l says more of the ball's shape than of screening
+ * (fitLondonProfile's penetration depth is the screening's). Null where a bin that holds electrons
+ * has a current that is not positive: a profile that changes sign has no e-folding depth. London's
+ * sphere's bins (londonSphereCurrentProfile) hold none, and a bin there that underflows to 0 is left
+ * out of the fit.
+ */
 export function decayLength(profile: CurrentProfile): number | null {
+  if (profile.counts.some((count, bin) => count > 0 && !(profile.current[bin] > 0))) return null;
   const rows: number[][] = [];
   const y: number[] = [];
   profile.current.forEach((current, bin) => {
