@@ -405,6 +405,28 @@ describe('the continuum limit at fixed N r_e/R', () => {
     expect(strong.decayLength!).toBeLessThan(continuum);
     expect(strong.decayLength! / continuum).toBeGreaterThan(0.8);
   });
+
+  test("the ball's penetration depth, fitted as London's profile, nears lambda_L: 1% at N r_e/R = 3, 11% at 30", async () => {
+    const spec = responseSpec({ geometry: 'ball', n: '250,1000', nEpsilon: '3,30', device: 'cpu' });
+    const { points } = await runResponse(spec, cpuOpen);
+    const at = (n: number, x: number) => points.find((p) => p.n === n && p.nEpsilon === x)!;
+    const ratio = (n: number, x: number) => {
+      const { penetrationDepth, londonPenetrationDepth } = at(n, x);
+      expect(londonPenetrationDepth).toBe(1 / Math.sqrt(3 * x));
+      return penetrationDepth! / londonPenetrationDepth!;
+    };
+    // lambda / lambda_L (float64, vector model) 0.9823 and 0.7716 at N = 250, 0.9884 and 0.8915 at
+    // 1000, 0.9949 and 0.9473 at 4000: the discrete ball nears London's sphere from below, more slowly
+    // where lambda_L (0.105 R at 30) is smaller than the spacing. Fitted in place of i_1, a pure
+    // e^(-depth/lambda) gives 1.163 at 3, i_0 0.770; a factor 2 in x gives 0.5 or 2.
+    expect(Math.abs(ratio(1000, 3) - 1)).toBeLessThan(0.02);
+    expect(ratio(1000, 30)).toBeGreaterThan(0.87);
+    expect(ratio(1000, 30)).toBeLessThan(0.92);
+    expect(ratio(250, 30)).toBeLessThan(ratio(1000, 30) - 0.05);
+    // The ball of 250 at 30: its binned current changes sign, so it has no e-folding depth.
+    expect(at(250, 30).profile.current.some((current) => current < 0)).toBe(true);
+    expect(at(250, 30).decayLength).toBeNull();
+  });
 });
 
 test('--matrix tree: the sweep on the CPU tree equals the dense one to its tolerance', async () => {

@@ -18,12 +18,14 @@ import {
   continuumRatio,
   currentProfile,
   finiteSizeExponent,
+  fitLondonProfile,
   kProfileBins,
   driveRightHandSide,
   effectiveLaggingParameter,
   inducedFieldRatio,
   continuumCentreField,
   londonFieldRatio,
+  londonPenetrationDepth,
   londonSphereCurrentProfile,
   londonSphereParameter,
   londonX,
@@ -104,6 +106,16 @@ export interface ResponsePoint {
   readonly decayLength: number | null;
   /** London's sphere's, binned and fitted the same way (continuumDecayLength); null where none. */
   readonly continuumDecayLength: number | null;
+  /**
+   * lambda / R fitted as London's profile, v_phi = a i_1(r / lambda) sin(theta), to every electron's
+   * azimuthal velocity (fitLondonProfile), where London's sphere is the continuum (the ball, field or
+   * rotation); null elsewhere, and where the rigid rotation fits as well (no screening to see).
+   */
+  readonly penetrationDepth: number | null;
+  /** That fit's a: v_phi / sin(theta) at r = R, units of u; null with penetrationDepth. */
+  readonly penetrationAmplitude: number | null;
+  /** The continuum's lambda_L / R = 1 / x, x = R / lambda_L (londonPenetrationDepth); null elsewhere. */
+  readonly londonPenetrationDepth: number | null;
   readonly configuration: Configuration;
   /** Velocity triples in the drive's unit u. */
   readonly velocities: Float64Array;
@@ -446,6 +458,9 @@ async function responsePoint(
       ? reducedInducedField(centre, positions, rigidRotationVelocities(positions, [0, 0, 1]))[2]
       : NaN;
   const continuumCentre = continuumCentreField(spec.geometry, spec.drive, n * epsilon);
+  // The penetration depth where London's sphere is the continuum to compare it with.
+  const london = londonPenetrationDepth(spec.geometry, spec.drive, n * epsilon);
+  const londonFit = london === null ? null : fitLondonProfile(positions, velocities);
   let fieldMap: Float64Array | null = null;
   let fieldMapCheck: number | null = null;
   if (withMap && spec.grid !== null) {
@@ -482,6 +497,9 @@ async function responsePoint(
     profile,
     decayLength: decayLength(profile),
     continuumDecayLength: continuumDecayLength(spec, n * epsilon),
+    penetrationDepth: londonFit?.penetrationDepth ?? null,
+    penetrationAmplitude: londonFit?.surfaceVelocity ?? null,
+    londonPenetrationDepth: london,
     configuration,
     velocities,
     fieldMap,
