@@ -117,6 +117,8 @@ describe('response at an N r_e/R far past the physical range', () => {
     // London's sphere deep in the Meissner state: 15/x^2 = 5/(N r_e/R).
     expect(point.continuum_ratio * nEpsilon).toBeCloseTo(5, 12);
     expect(point.continuum_decay_length).toBeNull();
+    // London's lambda_L = R/x is given at once too (the fit to 8 electrons says little so far out).
+    expect(point.london_penetration_depth).toBe(1 / Math.sqrt(3 * nEpsilon));
   });
 });
 

@@ -18,7 +18,7 @@ import {
   responseScreeningSvg,
   responseSummary,
 } from '../src/studies/response/report.ts';
-import { continuumDecayLength, runResponse, type OpenResponseBackend } from '../src/studies/response/run.ts';
+import { runResponse, type OpenResponseBackend } from '../src/studies/response/run.ts';
 import { responseSpec } from '../src/studies/response/spec.ts';
 
 const cpu: OpenResponseBackend = async (system) => cpuBackend(system);
@@ -98,7 +98,7 @@ describe('responseMarkdown', () => {
     expect([rows[0][3], rows[1][2], rows[0][6]]).toEqual(['–', '–', '–']); // no N = 200 at 1, no limit
   });
 
-  test('the ball: the limit with its uncertainty beside London, and the field pushed out', async () => {
+  test('the ball: the limit with its uncertainty beside London, the field pushed out, the penetration depths', async () => {
     const spec = responseSpec({ geometry: 'ball', n: '100,200,400', nEpsilon: '0.3,10', device: 'cpu' });
     const result = await runResponse(spec, cpu);
     const [header, ...rows] = cells(responseMarkdown(result));
@@ -107,14 +107,16 @@ describe('responseMarkdown', () => {
       'continuum',
       'B(0)/B_ext, N = 400',
       'continuum B(0)',
-      'decay/R, N = 400',
-      'decay/R, London',
+      'λ/R, N = 400',
+      'λ_L/R',
     ]);
     for (const [k, x] of [0.3, 10].entries()) {
       const top = result.points.find((p) => p.n === 400 && p.nEpsilon === x)!;
+      // The penetration depth fitted as London's profile at the largest N, beside lambda_L = R/x.
+      expect(top.penetrationDepth).not.toBeNull();
       expect(rows[k].slice(-2)).toEqual([
-        markdownNumber(top.decayLength),
-        markdownNumber(continuumDecayLength(spec, x)),
+        markdownNumber(top.penetrationDepth),
+        markdownNumber(1 / Math.sqrt(3 * x)),
       ]);
       const limit = result.limits.find((l) => l.nEpsilon === x)!;
       expect(rows[k][1]).toBe(markdownNumber(Math.sqrt(3 * x)));
@@ -177,7 +179,12 @@ describe('responseFromJson: a saved sweep read back (the app loads response.json
       drive: 'rotation',
     });
     const keys = Object.keys(shown.points[0]) as (keyof (typeof shown.points)[0])[];
-    expect(keys).toHaveLength(17);
+    expect(keys).toHaveLength(19);
+    expect(keys).toContain('penetrationDepth');
+    expect(keys).toContain('londonPenetrationDepth');
+    expect(shown.points.every((p) => p.penetrationDepth !== null && p.londonPenetrationDepth !== null)).toBe(
+      true,
+    );
     for (const [k, point] of shown.points.entries()) {
       for (const key of keys) expect(point[key], `${k}.${key}`).toEqual(result.points[k][key]);
     }
@@ -198,6 +205,16 @@ describe('responseFromJson: a saved sweep read back (the app loads response.json
     const shown = responseFromJson(json, 'r.json');
     expect(shown.spec.scale).toEqual({ kind: 'nEpsilon', values: [0.1, 0.3, 1, 3] });
     expect(shown.points.map((p) => p.nEpsilon)).toEqual(nEpsilons);
+  });
+
+  test('a file written before the penetration depths were reads them as none', async () => {
+    const { json } = await saved({ geometry: 'ball', n: '50', nEpsilon: '3' });
+    const points = (json.points as Record<string, unknown>[]).map(
+      ({ penetration_depth: _, london_penetration_depth: __, ...rest }) => rest,
+    );
+    const [point] = responseFromJson({ ...json, points }, 'r.json').points;
+    expect([point.penetrationDepth, point.londonPenetrationDepth]).toEqual([null, null]);
+    expect(point.decayLength).not.toBeNull();
   });
 
   test('one eps for every N (--epsilon) is the scale where the N r_e/R differ between N', async () => {

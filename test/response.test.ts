@@ -953,7 +953,7 @@ describe('the response command', () => {
 
   const cli = (...args: string[]) => runCli(cliPath, ['response', ...args], { quiet: true });
 
-  test('the text: a point that did not converge shows its reason, not values; the decay lengths; why no limit', () => {
+  test('the text: a point that did not converge shows its reason, not values; the depths; why no limit', () => {
     // A ball of 100 rotating at N r_e/R = 30 has M indefinite: CG stops diverged_indefinite.
     const run = cli(
       '--geometry',
@@ -983,15 +983,24 @@ describe('the response command', () => {
     expect(Number(diverged[4])).toBeCloseTo(Math.sqrt(90), 5);
     expect(row(0, 100, '3.00000')[6]).toBe('converged_rtol');
     expect(Number(row(0, 100, '3.00000')[2])).toBeGreaterThan(0);
-    // The rotation's table (B(0)/B_London, London's 1 - x/sinh x, N_eff r_e/R) and the decay
-    // lengths' show none for it either; the continuum's stand.
+    // The rotation's table (B(0)/B_London, London's 1 - x/sinh x, N_eff r_e/R) and the depths'
+    // (decay/R, London's, lambda/R fitted, lambda_L/R) show none for it either; the continuum's stand.
     expect(lines).toContain('      N   N r_e/R   B(0)/B_London   continuum   N_eff r_e/R (eq. 30)');
     const centre = row(1, 100, '30.0000');
     expect([centre[2], centre[4]]).toEqual(['-', '-']);
     expect(Number(centre[3])).toBeCloseTo(1 - Math.sqrt(90) / Math.sinh(Math.sqrt(90)), 5);
-    const decay = row(2, 100, '30.0000');
-    expect(decay[2]).toBe('-');
-    expect(Number(decay[3])).toBeGreaterThan(0);
+    expect(lines).toContain('      N   N r_e/R     decay/R   London decay/R   lambda/R fit   lambda_L/R');
+    const depths = row(2, 100, '30.0000');
+    expect([depths[2], depths[4]]).toEqual(['-', '-']);
+    expect(Number(depths[3])).toBeCloseTo(
+      continuumDecayLength({ geometry: 'ball', drive: 'rotation' }, 30)!,
+      5,
+    );
+    expect(Number(depths[5])).toBeCloseTo(1 / Math.sqrt(90), 5);
+    // A coarse ball of 200 at N r_e/R = 3: its fitted lambda within 5% of lambda_L = R/3.
+    const fitted = row(2, 200, '3.00000');
+    expect(Number(fitted[5])).toBeCloseTo(1 / 3, 5);
+    expect(Math.abs(Number(fitted[4]) * 3 - 1)).toBeLessThan(0.05);
     expect(run.stdout).toContain(
       'N -> infinity: not fitted, the law c + b N^-p needs three N or more that converged\n',
     );
@@ -1045,10 +1054,14 @@ describe('the response command', () => {
       'check',
       'decay_length',
       'continuum_decay_length',
+      'penetration_depth',
+      'london_penetration_depth',
     ]);
     for (const p of summary.points) {
       expect(p.screening_ratio).toBeCloseTo(ringContinuumRatio(p.n, p.epsilon), 10);
       expect(p.continuum_ratio).toBe(ringContinuumRatio(p.n, p.epsilon));
+      // London's sphere is not the ring's continuum: no penetration depth to fit or compare.
+      expect([p.penetration_depth, p.london_penetration_depth]).toEqual([null, null]);
     }
     expect(summary.limits).toEqual([]);
     expect(summary.device.kind).toBe('cpu');

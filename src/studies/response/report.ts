@@ -57,6 +57,8 @@ export type ShownResponsePoint = Pick<
   | 'check'
   | 'decayLength'
   | 'continuumDecayLength'
+  | 'penetrationDepth'
+  | 'londonPenetrationDepth'
 > & { readonly fieldMap?: Float64Array | null };
 
 /**
@@ -105,6 +107,9 @@ export function responseFromJson(json: Record<string, unknown>, name: string): S
       check: numberOf(p, 'check'),
       decayLength: numberOf(p, 'decay_length'),
       continuumDecayLength: numberOf(p, 'continuum_decay_length'),
+      // A file written before the penetration depths were has none: null, as where there is none.
+      penetrationDepth: numberOf(p, 'penetration_depth'),
+      londonPenetrationDepth: numberOf(p, 'london_penetration_depth'),
     };
     if (!Number.isSafeInteger(point.n) || point.n < 1 || !(point.nEpsilon > 0) || !(point.epsilon > 0))
       throw refuse(`point ${k} has no N >= 1, N r_e/R > 0 and eps > 0`);
@@ -163,10 +168,15 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
       true_relative_residual: p.trueRelativeResidual,
       check: p.check,
       ...(p.sampledResidual !== null && { sampled_residual: p.sampledResidual }),
-      // The fitted e-folding depth of the induced current below the surface, units of R (null where
-      // it does not decay inward), beside London's sphere's fitted the same way (the ball's).
+      // The binned current's fitted e-folding depth below the surface, units of R, which includes the
+      // geometric factor r (null where it does not decay inward or a bin's current is not positive),
+      // beside London's sphere's fitted the same way (the ball's).
       decay_length: p.decayLength,
       continuum_decay_length: p.continuumDecayLength,
+      // lambda/R fitted as London's profile a i_1(r/lambda) sin(theta) to every electron's v_phi,
+      // beside London's lambda_L/R = 1/x (the ball, field or rotation; null elsewhere).
+      penetration_depth: p.penetrationDepth,
+      london_penetration_depth: p.londonPenetrationDepth,
       ...(rotation
         ? {
             london_field_ratio: p.londonFieldRatio,
@@ -496,7 +506,8 @@ export function responseFieldMapSvg(
 /**
  * The README's table of one sweep: per N r_e/R, the screening ratio at each N, its N -> infinity limit
  * with the fit's uncertainty, the continuum theory, and at the largest N the centre field (field drive:
- * B_total(0)/B_ext, the Meissner effect; rotation: the London field ratio and N_eff r_e/R of eq. 30).
+ * B_total(0)/B_ext, the Meissner effect; rotation: the London field ratio and N_eff r_e/R of eq. 30),
+ * and where London's sphere is the continuum the penetration depth fitted as its profile beside λ_L.
  */
 export function responseMarkdown(result: ResponseResult): string {
   const { spec } = result;
@@ -511,8 +522,9 @@ export function responseMarkdown(result: ResponseResult): string {
   const at = (n: number, x: number) => result.points.find((p) => p.n === n && sameNEpsilon(p.nEpsilon, x));
   const cell = (p: ResponsePoint | undefined, value: (p: ResponsePoint) => number | null) =>
     p === undefined ? '–' : p.converged ? f(value(p)) : `(${p.reason})`;
-  // The current's decay length beside London's sphere's, where the continuum has one (the ball).
-  const decays = result.points.some((p) => p.continuumDecayLength !== null);
+  // The penetration depth fitted as London's profile beside London's, where London's sphere is the
+  // continuum (the ball, field or rotation).
+  const depths = result.points.some((p) => p.londonPenetrationDepth !== null);
   // The centre field's continuum where the geometry has one (London's sphere, the shell).
   const centres = result.points.some((p) => p.continuumFieldCentreRatio !== null);
   const londonX =
@@ -526,7 +538,7 @@ export function responseMarkdown(result: ResponseResult): string {
     ...(rotation ? [`B(0)/B_London, N = ${largest}`] : [`B(0)/B_ext, N = ${largest}`]),
     ...(centres ? ['continuum B(0)'] : []),
     ...(rotation ? ['N_eff r_e/R'] : []),
-    ...(decays ? [`decay/R, N = ${largest}`, 'decay/R, London'] : []),
+    ...(depths ? [`λ/R, N = ${largest}`, 'λ_L/R'] : []),
   ];
   const rows = nEpsilons.map((x) => {
     const limit = result.limits.find((l) => sameNEpsilon(l.nEpsilon, x));
@@ -545,7 +557,7 @@ export function responseMarkdown(result: ResponseResult): string {
       rotation ? cell(top, (p) => p.londonFieldRatio) : cell(top, (p) => p.fieldCentreRatio),
       ...(centres ? [f(rotation ? shown?.continuumLondonFieldRatio : shown?.continuumFieldCentreRatio)] : []),
       ...(rotation ? [cell(top, (p) => p.nEffEpsilon)] : []),
-      ...(decays ? [cell(top, (p) => p.decayLength), f(shown?.continuumDecayLength)] : []),
+      ...(depths ? [cell(top, (p) => p.penetrationDepth), f(shown?.londonPenetrationDepth)] : []),
     ];
   });
   const alone = result.limits.some((l) => l.windowRefits === 0);
