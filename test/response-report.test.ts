@@ -2,7 +2,8 @@
 // the README's number format, for the ring (closed form at every N), the ball (London's sphere as the
 // continuum column, the Meissner field at the largest N) and the rotation's London-field columns.
 import { describe, expect, test } from 'vitest';
-import { londonSphereRatio, ringContinuumRatio } from '../src/physics/response.ts';
+import { londonRadialProfile, londonSphereRatio, ringContinuumRatio } from '../src/physics/response.ts';
+import { kPalette } from '../src/io/svg.ts';
 import { cpuBackend } from '../src/run/backend.ts';
 import { markdownNumber } from '../src/studies/markdown.ts';
 import { kCpuDevice, toJson } from '../src/io/formats.ts';
@@ -258,6 +259,47 @@ describe('the plots leave out a solve that did not converge', () => {
     expect(profile).toContain('N r_e/R = 10.0');
     expect(profile).not.toContain('N r_e/R = 30.0');
     expect(profile).toContain('induced current against depth (1 not converged, not drawn)');
+  });
+});
+
+describe("the current against depth with London's profile fitted", () => {
+  test('each series in its colour, its lambda beside lambda_L, and the fitted a i_1(r/lambda) dashed', async () => {
+    const spec = responseSpec({ geometry: 'ball', n: '400', nEpsilon: '3,30', device: 'cpu' });
+    const result = await runResponse(spec, cpu);
+    const svg = responseProfileSvg(result)!;
+    for (const [k, p] of result.points.entries()) {
+      const [lambda, london] = [p.penetrationDepth!, p.londonPenetrationDepth!];
+      expect(svg).toContain(
+        `N r_e/R = ${p.nEpsilon.toPrecision(3)}, λ = ${lambda.toPrecision(3)} R (λ_L ${london.toPrecision(3)} R)`,
+      );
+      // One dashed curve in the series' colour: the fit, from a at the surface down to the centre.
+      const dashed = svg.match(
+        new RegExp(
+          `<polyline points="([^"]+)" fill="none" stroke="${kPalette[k]}" stroke-width="2" stroke-dasharray="7 4"/>`,
+          'g',
+        ),
+      );
+      expect(dashed, `N r_e/R = ${p.nEpsilon}`).toHaveLength(1);
+    }
+    expect(svg).toContain('London’s a i₁(r/λ), fitted');
+    // The fitted curve passes through the binned profile: at N r_e/R = 3 the outer bins lie within
+    // 10% of a i_1(r/lambda)/i_1(R/lambda) at their mean depth.
+    const p = result.points[0];
+    for (const b of [0, 1, 2]) {
+      const fitted =
+        p.penetrationAmplitude! * londonRadialProfile(1 - p.profile.depth[b], p.penetrationDepth!);
+      expect(Math.abs(p.profile.current[b] / fitted - 1), `bin ${b}`).toBeLessThan(0.1);
+    }
+  });
+
+  test("without London to compare (the disk), the binned profile's decay length as before", async () => {
+    const spec = responseSpec({ geometry: 'disk', n: '200', nEpsilon: '3', device: 'cpu' });
+    const result = await runResponse(spec, cpu);
+    const [point] = result.points;
+    expect(point.penetrationDepth).toBeNull();
+    const svg = responseProfileSvg(result)!;
+    expect(svg).toContain(`N r_e/R = 3.00, l = ${point.decayLength!.toPrecision(3)} R`);
+    expect(svg).not.toContain('stroke-dasharray="7 4"/>');
   });
 });
 

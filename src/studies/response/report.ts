@@ -8,6 +8,7 @@ import {
   continuumRatio,
   currentProfile,
   isDriveName,
+  londonRadialProfile,
   type CurrentProfile,
   type DriveName,
 } from '../../physics/response.ts';
@@ -430,30 +431,47 @@ export function responseCentreSvg(result: ResponseResult): string | null {
   });
 }
 
+/** Depths 0..1 at which a fitted London profile is drawn: fine enough for lambda of 0.01 R. */
+const kProfileCurveDepths = Array.from({ length: 201 }, (_, k) => k / 200);
+
 /**
- * The current against depth at the largest N, one series per N r_e/R whose solve converged, with the
- * fitted decay lengths; null where there is nothing to draw: no converged point there, or its
- * electrons all at one depth (a ring, a sphere, a cylinder: depthsHeld).
+ * The current against depth at the largest N, one series per N r_e/R whose solve converged, each in
+ * its colour with its penetration depth fitted as London's profile beside lambda_L (else, where London's
+ * sphere is not the continuum, the binned profile's e-folding depth l), and the fitted profile dashed:
+ * the bins hold the mean of v_phi / sin(theta), so the curve is a i_1(r / lambda) / i_1(R / lambda) at
+ * r = 1 - depth (londonRadialProfile, a the fit's surface value). Null where there is nothing to draw:
+ * no converged point there, or its electrons all at one depth (a ring, a sphere, a cylinder: depthsHeld).
  */
 export function responseProfileSvg(result: ResponseResult): string | null {
   const largest = result.points.at(-1)?.n;
   const atLargest = result.points.filter((p) => p.n === largest);
   if (!atLargest.some((p) => p.converged && depthsHeld(p.profile) > 1)) return null;
   const left = atLargest.filter((p) => !p.converged).length;
-  const series: PlotSeries[] = atLargest
-    .filter((p) => p.converged)
-    .map((p) => {
-      const bins = Array.from(p.profile.depth.keys()).filter((b) => p.profile.counts[b] > 0);
-      const continuum =
-        p.continuumDecayLength === null ? '' : ` (London ${p.continuumDecayLength.toPrecision(3)} R)`;
-      const decay = p.decayLength === null ? '' : `, l = ${p.decayLength.toPrecision(3)} R${continuum}`;
-      return {
-        label: `N r_e/R = ${p.nEpsilon.toPrecision(3)}${decay}`,
-        x: bins.map((b) => p.profile.depth[b]),
-        y: bins.map((b) => p.profile.current[b]),
-        points: true,
-      };
+  const drawn = atLargest.filter((p) => p.converged);
+  const colour = (k: number) => kPalette[k % kPalette.length];
+  const series: PlotSeries[] = drawn.map((p, k) => {
+    const bins = Array.from(p.profile.depth.keys()).filter((b) => p.profile.counts[b] > 0);
+    return {
+      label: `N r_e/R = ${p.nEpsilon.toPrecision(3)}${profileDepthLabel(p)}`,
+      x: bins.map((b) => p.profile.depth[b]),
+      y: bins.map((b) => p.profile.current[b]),
+      points: true,
+      colour: colour(k),
+    };
+  });
+  // The fits after the data, so that the legend names them once, last.
+  drawn.forEach((p, k) => {
+    if (p.penetrationDepth === null || p.penetrationAmplitude === null) return;
+    const [lambda, amplitude] = [p.penetrationDepth, p.penetrationAmplitude];
+    const named = series.some((s) => s.dashed);
+    series.push({
+      label: named ? '' : 'London’s a i₁(r/λ), fitted',
+      x: kProfileCurveDepths,
+      y: kProfileCurveDepths.map((depth) => amplitude * londonRadialProfile(1 - depth, lambda)),
+      dashed: true,
+      colour: colour(k),
     });
+  });
   return linePlot({
     title:
       `${result.spec.geometry}, N = ${largest}: induced current against depth` +
@@ -463,6 +481,22 @@ export function responseProfileSvg(result: ResponseResult): string | null {
     series,
     legend: 'top-right',
   });
+}
+
+/**
+ * A profile's legend after its N r_e/R: the penetration depth fitted as London's profile beside
+ * lambda_L where London's sphere is the continuum ("λ = 0.55 R (λ_L 0.577 R)"; "λ not fitted" where
+ * fitLondonProfile gives none: the rigid rotation fits as well), else the binned profile's e-folding
+ * depth, or nothing.
+ */
+function profileDepthLabel(
+  p: Pick<ResponsePoint, 'penetrationDepth' | 'londonPenetrationDepth' | 'decayLength'>,
+): string {
+  if (p.londonPenetrationDepth !== null) {
+    const fitted = p.penetrationDepth === null ? ' not fitted' : ` = ${p.penetrationDepth.toPrecision(3)} R`;
+    return `, λ${fitted} (λ_L ${p.londonPenetrationDepth.toPrecision(3)} R)`;
+  }
+  return p.decayLength === null ? '' : `, l = ${p.decayLength.toPrecision(3)} R`;
 }
 
 /** Follows a point's numbers where its solve did not converge; empty where it did. */
