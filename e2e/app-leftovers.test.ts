@@ -1,6 +1,7 @@
 // On Chromium's SwiftShader WebGPU adapter: the app's JSON download after a Spectrum alone (what the
 // page shows of the spectrum's check is what the file says, no solve is claimed, and the file loaded
-// elsewhere is a result the page saves again), and the response card's decay lengths.
+// elsewhere is a result the page saves again), and the response card's decay lengths and penetration
+// depths.
 import { expect, test } from 'vitest';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { kCheckTargets } from '../src/run/check.ts';
@@ -51,19 +52,30 @@ test('a spectrum alone downloads its float64 check and no solve, and saves again
   expect(other.errors).toEqual([]);
 });
 
-test("the response card's table: the ball's decay length beside London's sphere's, as the CLI's", async () => {
+test("the response card's table: the ball's decay length and penetration depth beside London's, as the CLI's", async () => {
   const { page, errors } = await app.open(
     '?run=response&response_geometry=ball&response_n=200&response_n_epsilon=3,10&response_grid=5',
   );
   expect(await settled(page)).toBe('converged');
   const header = await page.locator('#response-points th').allTextContents();
-  expect(header.slice(-2)).toEqual(['decay_length', 'continuum_decay_length']);
+  expect(header.slice(-4)).toEqual([
+    'decay_length',
+    'continuum_decay_length',
+    'penetration_depth',
+    'london_penetration_depth',
+  ]);
   for (const [k, nEpsilon] of [3, 10].entries()) {
     const continuum = continuumDecayLength({ geometry: 'ball', drive: 'field' }, nEpsilon)!;
     expect(await shownValue(page, `response-${k}-continuum-decay`)).toBeCloseTo(continuum, 12);
     // A coarse ball of 200 electrons: within a quarter of the continuum's.
     const decay = await shownValue(page, `response-${k}-decay`);
     expect(Math.abs(decay / continuum - 1)).toBeLessThan(0.25);
+    // lambda fitted as London's profile beside lambda_L = R/x, x = sqrt(3 N r_e/R): the float64 CPU's
+    // ball of 200 gives 0.981 lambda_L at 3 and 0.906 at 10, nearing it from below as N grows.
+    const london = await shownValue(page, `response-${k}-london-penetration`);
+    expect(london).toBeCloseTo(1 / Math.sqrt(3 * nEpsilon), 5);
+    const fitted = await shownValue(page, `response-${k}-penetration`);
+    expect(Math.abs(fitted / london - 1)).toBeLessThan(0.15);
   }
   expect(errors).toEqual([]);
 });

@@ -14,6 +14,7 @@ import { cylinderLondonParameter } from '../src/physics/biot-savart.ts';
 import { larmorJson } from '../src/studies/larmor/report.ts';
 import { runLarmor } from '../src/studies/larmor/run.ts';
 import { kLarmorElectrons } from '../src/studies/larmor/spec.ts';
+import { kCovarianceAloneNote } from '../src/studies/response/run.ts';
 import { kMaxLondonHalfHeight } from '../src/studies/london/spec.ts';
 import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
 
@@ -116,6 +117,8 @@ describe('response at an N r_e/R far past the physical range', () => {
     // London's sphere deep in the Meissner state: 15/x^2 = 5/(N r_e/R).
     expect(point.continuum_ratio * nEpsilon).toBeCloseTo(5, 12);
     expect(point.continuum_decay_length).toBeNull();
+    // London's lambda_L = R/x is given at once too (the fit to 8 electrons says little so far out).
+    expect(point.london_penetration_depth).toBe(1 / Math.sqrt(3 * nEpsilon));
   });
 });
 
@@ -391,9 +394,11 @@ describe('the text tables read as tables', () => {
     );
     expect(response.status, response.stderr).toBe(0);
     const limit = response.stdout.split('\n').find((line) => line.startsWith(' 1.00000 '))!;
+    // Three N: too few to refit without the smallest, so the ± is the covariance alone, marked *.
     expect(limit).toMatch(
-      /^ 1\.00000 {8}0\.\d{6} {4}\d\.\de-\d {4}0\.750000 {3}screening_ratio = c \+ b N\^-1\/2$/,
+      /^ 1\.00000 {8}0\.\d{6} {4}\d\.\de-\d\* {4}0\.750000 {3}screening_ratio = c \+ b N\^-1\/2$/,
     );
+    expect(response.stdout).toContain(`\n* ${kCovarianceAloneNote}\n`);
   });
 });
 

@@ -2,7 +2,8 @@
 // the README's number format, for the ring (closed form at every N), the ball (London's sphere as the
 // continuum column, the Meissner field at the largest N) and the rotation's London-field columns.
 import { describe, expect, test } from 'vitest';
-import { londonSphereRatio, ringContinuumRatio } from '../src/physics/response.ts';
+import { londonRadialProfile, londonSphereRatio, ringContinuumRatio } from '../src/physics/response.ts';
+import { kPalette } from '../src/io/svg.ts';
 import { cpuBackend } from '../src/run/backend.ts';
 import { markdownNumber } from '../src/studies/markdown.ts';
 import { kCpuDevice, toJson } from '../src/io/formats.ts';
@@ -18,7 +19,7 @@ import {
   responseScreeningSvg,
   responseSummary,
 } from '../src/studies/response/report.ts';
-import { continuumDecayLength, runResponse, type OpenResponseBackend } from '../src/studies/response/run.ts';
+import { runResponse, type OpenResponseBackend } from '../src/studies/response/run.ts';
 import { responseSpec } from '../src/studies/response/spec.ts';
 
 const cpu: OpenResponseBackend = async (system) => cpuBackend(system);
@@ -98,7 +99,7 @@ describe('responseMarkdown', () => {
     expect([rows[0][3], rows[1][2], rows[0][6]]).toEqual(['–', '–', '–']); // no N = 200 at 1, no limit
   });
 
-  test('the ball: the limit with its uncertainty beside London, and the field pushed out', async () => {
+  test('the ball: the limit with its uncertainty beside London, the field pushed out, the penetration depths', async () => {
     const spec = responseSpec({ geometry: 'ball', n: '100,200,400', nEpsilon: '0.3,10', device: 'cpu' });
     const result = await runResponse(spec, cpu);
     const [header, ...rows] = cells(responseMarkdown(result));
@@ -107,14 +108,16 @@ describe('responseMarkdown', () => {
       'continuum',
       'B(0)/B_ext, N = 400',
       'continuum B(0)',
-      'decay/R, N = 400',
-      'decay/R, London',
+      'λ/R, N = 400',
+      'λ_L/R',
     ]);
     for (const [k, x] of [0.3, 10].entries()) {
       const top = result.points.find((p) => p.n === 400 && p.nEpsilon === x)!;
+      // The penetration depth fitted as London's profile at the largest N, beside lambda_L = R/x.
+      expect(top.penetrationDepth).not.toBeNull();
       expect(rows[k].slice(-2)).toEqual([
-        markdownNumber(top.decayLength),
-        markdownNumber(continuumDecayLength(spec, x)),
+        markdownNumber(top.penetrationDepth),
+        markdownNumber(1 / Math.sqrt(3 * x)),
       ]);
       const limit = result.limits.find((l) => l.nEpsilon === x)!;
       expect(rows[k][1]).toBe(markdownNumber(Math.sqrt(3 * x)));
@@ -177,7 +180,12 @@ describe('responseFromJson: a saved sweep read back (the app loads response.json
       drive: 'rotation',
     });
     const keys = Object.keys(shown.points[0]) as (keyof (typeof shown.points)[0])[];
-    expect(keys).toHaveLength(17);
+    expect(keys).toHaveLength(19);
+    expect(keys).toContain('penetrationDepth');
+    expect(keys).toContain('londonPenetrationDepth');
+    expect(shown.points.every((p) => p.penetrationDepth !== null && p.londonPenetrationDepth !== null)).toBe(
+      true,
+    );
     for (const [k, point] of shown.points.entries()) {
       for (const key of keys) expect(point[key], `${k}.${key}`).toEqual(result.points[k][key]);
     }
@@ -198,6 +206,16 @@ describe('responseFromJson: a saved sweep read back (the app loads response.json
     const shown = responseFromJson(json, 'r.json');
     expect(shown.spec.scale).toEqual({ kind: 'nEpsilon', values: [0.1, 0.3, 1, 3] });
     expect(shown.points.map((p) => p.nEpsilon)).toEqual(nEpsilons);
+  });
+
+  test('a file written before the penetration depths were reads them as none', async () => {
+    const { json } = await saved({ geometry: 'ball', n: '50', nEpsilon: '3' });
+    const points = (json.points as Record<string, unknown>[]).map(
+      ({ penetration_depth: _, london_penetration_depth: __, ...rest }) => rest,
+    );
+    const [point] = responseFromJson({ ...json, points }, 'r.json').points;
+    expect([point.penetrationDepth, point.londonPenetrationDepth]).toEqual([null, null]);
+    expect(point.decayLength).not.toBeNull();
   });
 
   test('one eps for every N (--epsilon) is the scale where the N r_e/R differ between N', async () => {
@@ -241,6 +259,47 @@ describe('the plots leave out a solve that did not converge', () => {
     expect(profile).toContain('N r_e/R = 10.0');
     expect(profile).not.toContain('N r_e/R = 30.0');
     expect(profile).toContain('induced current against depth (1 not converged, not drawn)');
+  });
+});
+
+describe("the current against depth with London's profile fitted", () => {
+  test('each series in its colour, its lambda beside lambda_L, and the fitted a i_1(r/lambda) dashed', async () => {
+    const spec = responseSpec({ geometry: 'ball', n: '400', nEpsilon: '3,30', device: 'cpu' });
+    const result = await runResponse(spec, cpu);
+    const svg = responseProfileSvg(result)!;
+    for (const [k, p] of result.points.entries()) {
+      const [lambda, london] = [p.penetrationDepth!, p.londonPenetrationDepth!];
+      expect(svg).toContain(
+        `N r_e/R = ${p.nEpsilon.toPrecision(3)}, λ = ${lambda.toPrecision(3)} R (λ_L ${london.toPrecision(3)} R)`,
+      );
+      // One dashed curve in the series' colour: the fit, from a at the surface down to the centre.
+      const dashed = svg.match(
+        new RegExp(
+          `<polyline points="([^"]+)" fill="none" stroke="${kPalette[k]}" stroke-width="2" stroke-dasharray="7 4"/>`,
+          'g',
+        ),
+      );
+      expect(dashed, `N r_e/R = ${p.nEpsilon}`).toHaveLength(1);
+    }
+    expect(svg).toContain('London’s a i₁(r/λ), fitted');
+    // The fitted curve passes through the binned profile: at N r_e/R = 3 the outer bins lie within
+    // 10% of a i_1(r/lambda)/i_1(R/lambda) at their mean depth.
+    const p = result.points[0];
+    for (const b of [0, 1, 2]) {
+      const fitted =
+        p.penetrationAmplitude! * londonRadialProfile(1 - p.profile.depth[b], p.penetrationDepth!);
+      expect(Math.abs(p.profile.current[b] / fitted - 1), `bin ${b}`).toBeLessThan(0.1);
+    }
+  });
+
+  test("without London to compare (the disk), the binned profile's decay length as before", async () => {
+    const spec = responseSpec({ geometry: 'disk', n: '200', nEpsilon: '3', device: 'cpu' });
+    const result = await runResponse(spec, cpu);
+    const [point] = result.points;
+    expect(point.penetrationDepth).toBeNull();
+    const svg = responseProfileSvg(result)!;
+    expect(svg).toContain(`N r_e/R = 3.00, l = ${point.decayLength!.toPrecision(3)} R`);
+    expect(svg).not.toContain('stroke-dasharray="7 4"/>');
   });
 });
 

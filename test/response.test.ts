@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { gpuBackend } from '../src/engine/backend.ts';
 import { gpuMovingChargesField } from '../src/engine/london.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
-import { londonParameter, magneticField } from '../src/physics/biot-savart.ts';
+import { londonParameter, magneticField, rigidRotationVelocities } from '../src/physics/biot-savart.ts';
 import { kClassicalElectronRadius, kElectronMass, kElementaryCharge } from '../src/physics/constants.ts';
 import { geometry, type GeometryName } from '../src/physics/geometry.ts';
 import { InputError } from '../src/physics/input-error.ts';
@@ -28,11 +28,15 @@ import {
   continuumLimit,
   currentProfile,
   driveRightHandSide,
+  fitLondonProfile,
   inducedFieldRatio,
   inducedMomentSi,
   kDriveNames,
   kLondonSeriesBelow,
+  kPenetrationDepthRange,
   kProfileBins,
+  londonPenetrationDepth,
+  londonRadialProfile,
   londonSphereCurrentProfile,
   londonSphereRatio,
   pearlParameter,
@@ -263,6 +267,106 @@ describe("London's superconducting sphere", () => {
   });
 });
 
+describe("the penetration depth fitted as London's profile", () => {
+  /**
+   * i_1(u) = (u cosh u - sinh u) / u^2, as scipy's spherical_in(1, u), written apart from response.ts:
+   * the closed form from u = 0.1 (its cancellation costs under 1e-13 there), four terms of the series
+   * u/3 + u^3/30 + u^5/840 + u^7/45360 below (the next, u^9/3991680, is under 3e-16 of it).
+   */
+  const besselI1 = (u: number) =>
+    u < 0.1
+      ? u / 3 + u ** 3 / 30 + u ** 5 / 840 + u ** 7 / 45360
+      : (u * Math.cosh(u) - Math.sinh(u)) / (u * u);
+
+  /** v = a i_1(r / lambda) (z x r) / r: London's velocity field, v_phi = a i_1(r / lambda) sin(theta). */
+  const londonVelocities = (positions: Float64Array, lambda: number, a: number) => {
+    const v = new Float64Array(positions.length);
+    for (let k = 0; k < positions.length; k += 3) {
+      const [x, y, z] = [positions[k], positions[k + 1], positions[k + 2]];
+      const factor = (a * besselI1(Math.hypot(x, y, z) / lambda)) / Math.hypot(x, y, z);
+      [v[k], v[k + 1]] = [-y * factor, x * factor];
+    }
+    return v;
+  };
+
+  test('the radial profile i_1(r/lambda)/i_1(R/lambda) on both sides of the series, and deep', () => {
+    // u = r/lambda from 0.05 to 300; the series (u < 1) to 1e-13, where five terms were off by 2e-9 at 0.9.
+    for (const [r, lambda] of [
+      [0.05, 1],
+      [0.45, 0.5],
+      [0.4995, 0.5],
+      [0.5005, 0.5],
+      [0.6, 0.05],
+    ]) {
+      const expected = besselI1(r / lambda) / besselI1(1 / lambda);
+      expect(Math.abs(londonRadialProfile(r, lambda) / expected - 1), `${r}, ${lambda}`).toBeLessThan(1e-13);
+    }
+    // i_1(u) ~ e^u (u - 1)/(2 u^2) at large u, past where cosh overflows: e^-200 (299/499)(500/300)^2.
+    const deep = Math.exp(-200) * (299 / 499) * (500 / 300) ** 2;
+    expect(Math.abs(londonRadialProfile(0.6, 0.002) / deep - 1)).toBeLessThan(1e-13);
+    expect(londonRadialProfile(1, 1e-3)).toBe(1);
+  });
+
+  test.each([0.05, 0.3, 2])(
+    "velocities made from London's field at lambda = %s R give lambda and a back to 1e-6",
+    (lambda) => {
+      const { positions } = geometry('ball', 3000);
+      const a = 0.7;
+      const fit = fitLondonProfile(positions, londonVelocities(positions, lambda, a))!;
+      expect(Math.abs(fit.penetrationDepth / lambda - 1)).toBeLessThan(1e-6);
+      // surfaceVelocity is v_phi / sin(theta) at r = R: a i_1(R / lambda).
+      expect(Math.abs(fit.surfaceVelocity / (a * besselI1(1 / lambda)) - 1)).toBeLessThan(1e-6);
+    },
+  );
+
+  test('the rigid rotation (lambda = infinity) gives none, as velocities with no azimuthal part', () => {
+    const { positions } = geometry('ball', 3000);
+    expect(fitLondonProfile(positions, rigidRotationVelocities(positions, [0, 0, 1]))).toBeNull();
+    // The scan's upper end: a profile flatter than it reads as rigid too.
+    const flat = londonVelocities(positions, 2 * kPenetrationDepthRange[1], 1);
+    expect(fitLondonProfile(positions, flat)).toBeNull();
+    const radial = Float64Array.from(positions);
+    expect(fitLondonProfile(positions, radial)).toBeNull();
+    // ... and the binned profile's decay length sees the rigid rotation's factor r as 0.39 R.
+    const rigid = decayLength(currentProfile(positions, rigidRotationVelocities(positions, [0, 0, 1])))!;
+    expect(rigid).toBeGreaterThan(0.38);
+    expect(rigid).toBeLessThan(0.4);
+  });
+
+  test("London's lambda_L/R = 1/x for the ball, field or rotation; none elsewhere", () => {
+    for (const drive of ['field', 'rotation'] as const) {
+      expect(londonPenetrationDepth('ball', drive, 30)).toBe(1 / Math.sqrt(90));
+    }
+    for (const [shape, drive] of [
+      ['ball', 'flux'],
+      ['sphere', 'field'],
+      ['disk', 'field'],
+    ] as const) {
+      expect(londonPenetrationDepth(shape, drive, 30)).toBeNull();
+    }
+  });
+});
+
+describe('decayLength: the binned e-folding depth', () => {
+  const profile = (current: number[], counts: number[]) => ({
+    depth: Float64Array.from(current, (_, b) => (b + 0.5) / current.length),
+    current: Float64Array.from(current),
+    counts: Int32Array.from(counts),
+  });
+
+  test('none where a bin that holds electrons has a current that is not positive', () => {
+    // The ball of 250 at N r_e/R = 30: the current changes sign three bins in.
+    const signs = [1, 0.263, 0.0054, -0.024, 0.0014, 0.0005, -0.0007, 0.0001, -0.0001, NaN];
+    const counts = [70, 54, 40, 30, 20, 14, 10, 6, 6, 0];
+    expect(decayLength(profile(signs, counts))).toBeNull();
+    expect(decayLength(profile([1, 0.5, 0, 0.1, NaN], [5, 5, 5, 5, 0]))).toBeNull();
+    // An empty bin (NaN) says nothing; e^(-depth/0.2) over the rest is fitted exactly.
+    const decaying = [0, 1, 2, 3, 4].map((b) => Math.exp(-(b + 0.5) / 5 / 0.2));
+    decaying[2] = NaN;
+    expect(decayLength(profile(decaying, [5, 5, 0, 5, 5]))).toBeCloseTo(0.2, 12);
+  });
+});
+
 describe('the continuum limit at fixed N r_e/R', () => {
   test('the Fibonacci sphere approaches the thin shell 1/(1 + N eps/3) like N^-1/2', async () => {
     const spec = responseSpec({ geometry: 'sphere', n: '100,200,400,800', nEpsilon: '3', device: 'cpu' });
@@ -295,9 +399,33 @@ describe('the continuum limit at fixed N r_e/R', () => {
     // = R/x = 0.105 R): the discrete ball nears it from below (0.114 at N = 4000, 0.122 at 10^5).
     const continuum = continuumDecayLength(spec, 30)!;
     expect(strong.continuumDecayLength).toBe(continuum);
-    expect(coarse.decayLength!).toBeLessThan(strong.decayLength!);
+    // The ball of 400 is too coarse there: its binned current changes sign, and has no decay length.
+    expect(coarse.profile.current.some((current) => current < 0)).toBe(true);
+    expect(coarse.decayLength).toBeNull();
     expect(strong.decayLength!).toBeLessThan(continuum);
     expect(strong.decayLength! / continuum).toBeGreaterThan(0.8);
+  });
+
+  test("the ball's penetration depth, fitted as London's profile, nears lambda_L: 1% at N r_e/R = 3, 11% at 30", async () => {
+    const spec = responseSpec({ geometry: 'ball', n: '250,1000', nEpsilon: '3,30', device: 'cpu' });
+    const { points } = await runResponse(spec, cpuOpen);
+    const at = (n: number, x: number) => points.find((p) => p.n === n && p.nEpsilon === x)!;
+    const ratio = (n: number, x: number) => {
+      const { penetrationDepth, londonPenetrationDepth } = at(n, x);
+      expect(londonPenetrationDepth).toBe(1 / Math.sqrt(3 * x));
+      return penetrationDepth! / londonPenetrationDepth!;
+    };
+    // lambda / lambda_L (float64, vector model) 0.9823 and 0.7716 at N = 250, 0.9884 and 0.8915 at
+    // 1000, 0.9949 and 0.9473 at 4000: the discrete ball nears London's sphere from below, more slowly
+    // where lambda_L (0.105 R at 30) is smaller than the spacing. Fitted in place of i_1, a pure
+    // e^(-depth/lambda) gives 1.163 at 3, i_0 0.770; a factor 2 in x gives 0.5 or 2.
+    expect(Math.abs(ratio(1000, 3) - 1)).toBeLessThan(0.02);
+    expect(ratio(1000, 30)).toBeGreaterThan(0.87);
+    expect(ratio(1000, 30)).toBeLessThan(0.92);
+    expect(ratio(250, 30)).toBeLessThan(ratio(1000, 30) - 0.05);
+    // The ball of 250 at 30: its binned current changes sign, so it has no e-folding depth.
+    expect(at(250, 30).profile.current.some((current) => current < 0)).toBe(true);
+    expect(at(250, 30).decayLength).toBeNull();
   });
 });
 
@@ -825,7 +953,7 @@ describe('the response command', () => {
 
   const cli = (...args: string[]) => runCli(cliPath, ['response', ...args], { quiet: true });
 
-  test('the text: a point that did not converge shows its reason, not values; the decay lengths; why no limit', () => {
+  test('the text: a point that did not converge shows its reason, not values; the depths; why no limit', () => {
     // A ball of 100 rotating at N r_e/R = 30 has M indefinite: CG stops diverged_indefinite.
     const run = cli(
       '--geometry',
@@ -855,15 +983,24 @@ describe('the response command', () => {
     expect(Number(diverged[4])).toBeCloseTo(Math.sqrt(90), 5);
     expect(row(0, 100, '3.00000')[6]).toBe('converged_rtol');
     expect(Number(row(0, 100, '3.00000')[2])).toBeGreaterThan(0);
-    // The rotation's table (B(0)/B_London, London's 1 - x/sinh x, N_eff r_e/R) and the decay
-    // lengths' show none for it either; the continuum's stand.
+    // The rotation's table (B(0)/B_London, London's 1 - x/sinh x, N_eff r_e/R) and the depths'
+    // (decay/R, London's, lambda/R fitted, lambda_L/R) show none for it either; the continuum's stand.
     expect(lines).toContain('      N   N r_e/R   B(0)/B_London   continuum   N_eff r_e/R (eq. 30)');
     const centre = row(1, 100, '30.0000');
     expect([centre[2], centre[4]]).toEqual(['-', '-']);
     expect(Number(centre[3])).toBeCloseTo(1 - Math.sqrt(90) / Math.sinh(Math.sqrt(90)), 5);
-    const decay = row(2, 100, '30.0000');
-    expect(decay[2]).toBe('-');
-    expect(Number(decay[3])).toBeGreaterThan(0);
+    expect(lines).toContain('      N   N r_e/R     decay/R   London decay/R   lambda/R fit   lambda_L/R');
+    const depths = row(2, 100, '30.0000');
+    expect([depths[2], depths[4]]).toEqual(['-', '-']);
+    expect(Number(depths[3])).toBeCloseTo(
+      continuumDecayLength({ geometry: 'ball', drive: 'rotation' }, 30)!,
+      5,
+    );
+    expect(Number(depths[5])).toBeCloseTo(1 / Math.sqrt(90), 5);
+    // A coarse ball of 200 at N r_e/R = 3: its fitted lambda within 5% of lambda_L = R/3.
+    const fitted = row(2, 200, '3.00000');
+    expect(Number(fitted[5])).toBeCloseTo(1 / 3, 5);
+    expect(Math.abs(Number(fitted[4]) * 3 - 1)).toBeLessThan(0.05);
     expect(run.stdout).toContain(
       'N -> infinity: not fitted, the law c + b N^-p needs three N or more that converged\n',
     );
@@ -917,10 +1054,14 @@ describe('the response command', () => {
       'check',
       'decay_length',
       'continuum_decay_length',
+      'penetration_depth',
+      'london_penetration_depth',
     ]);
     for (const p of summary.points) {
       expect(p.screening_ratio).toBeCloseTo(ringContinuumRatio(p.n, p.epsilon), 10);
       expect(p.continuum_ratio).toBe(ringContinuumRatio(p.n, p.epsilon));
+      // London's sphere is not the ring's continuum: no penetration depth to fit or compare.
+      expect([p.penetration_depth, p.london_penetration_depth]).toEqual([null, null]);
     }
     expect(summary.limits).toEqual([]);
     expect(summary.device.kind).toBe('cpu');

@@ -150,7 +150,8 @@ const kCards: Record<StudyCard, CardSpec> = {
 /**
  * The response points' table: [id suffix, the JSON key that heads it, what its number is (the
  * header's tooltip)]; rotation adds its two, and a sweep with London's sphere to compare (the ball)
- * the current's decay length beside the continuum's.
+ * the current's decay length beside the continuum's and the penetration depth fitted as London's
+ * profile beside λ_L.
  */
 const kResponseColumns = [
   ['n', 'n', 'N, the electrons'],
@@ -170,13 +171,30 @@ const kRotationColumns = [
   ['n-eff', 'n_eff_epsilon', 'N_eff r_e/R: the fully lagging electrons that give that field (eq. 30)'],
 ] as const;
 const kDecayColumns = [
-  ['decay', 'decay_length', "the induced current's fitted e-folding depth below the surface, in units of R"],
-  ['continuum-decay', 'continuum_decay_length', "London's sphere's, fitted the same way, in units of R"],
+  [
+    'decay',
+    'decay_length',
+    "the binned current's fitted e-folding depth below the surface, in units of R (it carries the factor r: the unscreened rigid rotation gives 0.39 R)",
+  ],
+  [
+    'continuum-decay',
+    'continuum_decay_length',
+    "London's sphere's, binned and fitted the same way, in units of R",
+  ],
+] as const;
+const kPenetrationColumns = [
+  [
+    'penetration',
+    'penetration_depth',
+    "λ/R fitted as London's profile a i₁(r/λ) sin θ to every electron's azimuthal velocity (– where the rigid rotation fits as well)",
+  ],
+  ['london-penetration', 'london_penetration_depth', "London's penetration depth λ_L/R = 1/x"],
 ] as const;
 type ResponseColumn =
   | (typeof kResponseColumns)[number][0]
   | (typeof kRotationColumns)[number][0]
-  | (typeof kDecayColumns)[number][0];
+  | (typeof kDecayColumns)[number][0]
+  | (typeof kPenetrationColumns)[number][0];
 
 function responseCell(point: ShownResponsePoint, column: ResponseColumn): [number | null, string] {
   const precise = (value: number | null): [number | null, string] => [
@@ -206,6 +224,10 @@ function responseCell(point: ShownResponsePoint, column: ResponseColumn): [numbe
       return precise(point.decayLength);
     case 'continuum-decay':
       return precise(point.continuumDecayLength);
+    case 'penetration':
+      return precise(point.penetrationDepth);
+    case 'london-penetration':
+      return precise(point.londonPenetrationDepth);
   }
 }
 
@@ -937,6 +959,7 @@ export class StudiesView {
       ...kResponseColumns,
       ...(result.spec.drive === 'rotation' ? kRotationColumns : []),
       ...(result.points.some((p) => p.continuumDecayLength !== null) ? kDecayColumns : []),
+      ...(result.points.some((p) => p.londonPenetrationDepth !== null) ? kPenetrationColumns : []),
     ];
     const table = element('response-points');
     table.innerHTML = '';

@@ -33,6 +33,7 @@
 import { magneticField, kMu0Over4Pi } from './biot-savart.ts';
 import { kElementaryCharge } from './constants.ts';
 import type { Configuration, GeometryName } from './geometry.ts';
+import { goldenSectionMinimum } from '../math/minimize.ts';
 import { InputError } from './input-error.ts';
 import { cylindricalRadiusSquared, massDiagonal, type DarwinSystem } from './models.ts';
 import { ringPotential } from './ring.ts';
@@ -413,12 +414,20 @@ export function currentProfile(positions: Float64Array, velocities: Float64Array
 /**
  * i_1(u) e^-x: the modified spherical Bessel function i_1(u) = (u cosh u - sinh u) / u^2 scaled by
  * e^-x (u <= x), so that a deep sample (x of hundreds) stays finite. Below u = 1, where the closed
- * form loses digits to cancellation, its series sum_k u^(2k+1) / ((2k)!! (2k+3)!!), five terms to 1e-8.
+ * form loses digits to cancellation, its series sum_k u^(2k+1) / ((2k)!! (2k+3)!!), each term the last
+ * times u^2 / ((2k + 2)(2k + 5)): nine terms reach 1.5e-16 of the sum at u = 1, as the closed form
+ * is there (fitLondonProfile tells lambda from the rigid rotation by i_1's u^3 term alone).
  */
 function scaledBesselI1(u: number, x: number): number {
   if (u < 1) {
     const u2 = u * u;
-    return u * (1 / 3 + u2 * (1 / 30 + u2 * (1 / 840 + u2 * (1 / 45360 + u2 / 3991680)))) * Math.exp(-x);
+    let term = u / 3;
+    let sum = term;
+    for (let k = 0; k < 8; k++) {
+      term *= u2 / ((2 * k + 2) * (2 * k + 5));
+      sum += term;
+    }
+    return sum * Math.exp(-x);
   }
   return (Math.exp(u - x) * (u - 1 + (u + 1) * Math.exp(-2 * u))) / (2 * u * u);
 }
@@ -453,4 +462,104 @@ export function londonSphereCurrentProfile(x: number): CurrentProfile {
     current,
     counts: new Int32Array(kProfileBins),
   };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The penetration depth, fitted as London's profile
+
+/**
+ * London's radial profile i_1(r / lambda) / i_1(R / lambda), 1 at the surface (r, lambda in R). Inside
+ * London's sphere (ref. [28] of the paper: curl curl A = -A / lambda^2, the London equation, with the
+ * field of eq. 27's body matched outside) A = A_phi(r, theta) e_phi, A_phi = C i_1(r / lambda)
+ * sin(theta): for A_phi = f(r) sin(theta) the equation reads f'' + 2 f'/r - 2 f/r^2 = f / lambda^2,
+ * the modified spherical Bessel equation of order 1, whose solution regular at r = 0 is i_1(r/lambda)
+ * (checked against scipy's spherical_in(1, u)). The electrons' velocity v = -(e/m) A (p = 0, the
+ * file's header) is the same profile, v_phi = a i_1(r / lambda) sin(theta); the rotation's lag
+ * current solves the same problem (header). As lambda -> infinity, i_1(u) ~ u/3: the rigid rotation.
+ */
+export function londonRadialProfile(r: number, lambda: number): number {
+  const x = 1 / lambda;
+  return scaledBesselI1(r / lambda, x) / scaledBesselI1(x, x);
+}
+
+/** The penetration depth's scan, lambda/R: log-spaced, 20 a decade, then refined about its least. */
+export const kPenetrationDepthRange = [1e-3, 1e2] as const;
+const kPenetrationScanPerDecade = 20;
+
+export interface LondonProfileFit {
+  /** lambda / R of the profile that fits best. */
+  readonly penetrationDepth: number;
+  /** a: v_phi / sin(theta) at r = R of the fitted profile, in the velocities' unit. */
+  readonly surfaceVelocity: number;
+}
+
+/**
+ * The penetration depth fitted as London's profile to every electron's azimuthal velocity: lambda and
+ * a minimise sum_i (v_phi,i - a sin(theta_i) i_1(r_i / lambda) / i_1(R / lambda))^2 (positions in R;
+ * londonRadialProfile). For each lambda, a is the linear least-squares amplitude; lambda comes from a
+ * scan of kPenetrationDepthRange, log-spaced, refined by golden-section search on ln lambda between
+ * the scan's neighbours of its least. Electrons on the axis (sin theta = 0) say nothing and are left
+ * out. Null where the least lies at either end of the scan: at the upper end the rigid rotation
+ * (lambda -> infinity) fits as well, there is no screening to see; at the lower end the current sits
+ * in a layer thinner than the scan (and the electrons' spacing) resolves. Null too without two
+ * electrons off the axis, or without an azimuthal velocity.
+ */
+export function fitLondonProfile(
+  positions: ArrayLike<number>,
+  velocities: ArrayLike<number>,
+): LondonProfileFit | null {
+  const radii: number[] = [];
+  const sines: number[] = [];
+  const azimuthal: number[] = [];
+  for (let k = 0; k < positions.length; k += 3) {
+    const [x, y, z] = [positions[k], positions[k + 1], positions[k + 2]];
+    const rho = Math.hypot(x, y);
+    if (rho === 0) continue;
+    const r = Math.hypot(rho, z);
+    radii.push(r);
+    sines.push(rho / r);
+    azimuthal.push((x * velocities[k + 1] - y * velocities[k]) / rho);
+  }
+  if (radii.length < 2 || azimuthal.every((v) => v === 0)) return null;
+  // The profile's least-squares amplitude a at lambda, and the residual sum of squares it leaves.
+  const fitAt = (lambda: number) => {
+    const shape = radii.map((r, i) => sines[i] * londonRadialProfile(r, lambda));
+    let vf = 0;
+    let ff = 0;
+    shape.forEach((f, i) => {
+      vf += azimuthal[i] * f;
+      ff += f * f;
+    });
+    const amplitude = ff > 0 ? vf / ff : 0;
+    let residual = 0;
+    shape.forEach((f, i) => (residual += (azimuthal[i] - amplitude * f) ** 2));
+    return { amplitude, residual };
+  };
+  const [low, high] = kPenetrationDepthRange;
+  const steps = Math.round(kPenetrationScanPerDecade * Math.log10(high / low));
+  const scan = Array.from({ length: steps + 1 }, (_, k) => low * (high / low) ** (k / steps));
+  const residuals = scan.map((lambda) => fitAt(lambda).residual);
+  const least = residuals.indexOf(Math.min(...residuals));
+  if (least === 0 || least === steps) return null;
+  const logDepth = goldenSectionMinimum(
+    (logLambda) => fitAt(Math.exp(logLambda)).residual,
+    Math.log(scan[least - 1]),
+    Math.log(scan[least + 1]),
+    60,
+  );
+  const penetrationDepth = Math.exp(logDepth);
+  return { penetrationDepth, surfaceVelocity: fitAt(penetrationDepth).amplitude };
+}
+
+/**
+ * The continuum's penetration depth lambda_L / R = 1 / x where London's sphere is the continuum theory
+ * (londonSphereParameter: the ball in a field or rotating), x = R / lambda_L; else null.
+ */
+export function londonPenetrationDepth(
+  geometry: GeometryName,
+  drive: DriveName,
+  nEpsilon: number,
+): number | null {
+  const x = londonSphereParameter(geometry, drive, nEpsilon);
+  return x === null ? null : 1 / x;
 }

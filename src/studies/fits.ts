@@ -2,6 +2,7 @@
 // with the uncertainty of the N -> infinity coefficient: shared by the scaling study (lambda_max / N)
 // and the response study (the screening ratio's finite-N corrections).
 import { lawValue, type ScalingLaw } from '../physics/scaling.ts';
+import { goldenSectionMinimum } from '../math/minimize.ts';
 import { linearLeastSquares } from '../solvers/least-squares.ts';
 
 export interface LawFit {
@@ -103,23 +104,7 @@ export function freeExponent(ns: readonly number[], values: readonly number[]): 
     );
     return fit.rmsResidual;
   };
-  const golden = (Math.sqrt(5) - 1) / 2;
-  let [a, b] = [0.05, 2];
-  let c = b - golden * (b - a);
-  let d = a + golden * (b - a);
-  let [fc, fd] = [rss(c), rss(d)];
-  for (let k = 0; k < 80; k++) {
-    if (fc < fd) {
-      [b, d, fd] = [d, c, fc];
-      c = b - golden * (b - a);
-      fc = rss(c);
-    } else {
-      [a, c, fc] = [c, d, fd];
-      d = a + golden * (b - a);
-      fd = rss(d);
-    }
-  }
-  return (a + b) / 2;
+  return goldenSectionMinimum(rss, 0.05, 2);
 }
 
 /** lambda_max / N of a fitted law at N (for plotting the fit line). */

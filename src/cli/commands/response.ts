@@ -82,7 +82,8 @@ moment (the current, for flux) over that.
                         "n_epsilon", "epsilon", "screening_ratio", "continuum_ratio", "london_x",
                         "field_centre_ratio", "iterations", "converged", "reason",
                         "true_relative_residual", "check", "decay_length",
-                        "continuum_decay_length"}], "limits": [{"n_epsilon", "extrapolated_ratio",
+                        "continuum_decay_length", "penetration_depth",
+                        "london_penetration_depth"}], "limits": [{"n_epsilon", "extrapolated_ratio",
                         "uncertainty", "law", "exponent", "free_exponent", "continuum_ratio"}], "device",
                         "files": [...]}; rotation adds "london_field_ratio" and "n_eff_epsilon" to
                         each point; where M was the tree, "tree": {"tolerance", "n": [the N it
@@ -98,9 +99,14 @@ null above, and for the CPU's dense M, which is that solve). Above, each point h
 ||b - M v||/||b|| over float64 rows of M (direct sums) at ${kSampledCheckElectrons} sampled electrons.
 london_x: R/lambda_L = sqrt(3 N r_e/R) (ball; sphere for the same N in its volume), R/Lambda =
 2 N r_e/R (Pearl, disk). limits: the ratio at each N r_e/R fitted by c + b N^-p over the N given
-(three or more; p = 1/2 on surfaces and films, 2/3 in solids). decay_length: the current's e-folding
-depth below the surface (units of R), a line fitted to its logarithm in ten bins of depth;
-continuum_decay_length: London's sphere's current, i_1(r/lambda_L), fitted the same way (the ball).
+(three or more; p = 1/2 on surfaces and films, 2/3 in solids). decay_length: the binned current's
+e-folding depth below the surface (units of R), a line fitted to the logarithm of j_phi/sin(theta) in
+ten bins of depth, which carries the factor r (the unscreened rigid rotation gives 0.39 R); null where a
+bin's current is not positive; continuum_decay_length: London's sphere's current, i_1(r/lambda_L),
+binned and fitted the same way. penetration_depth: lambda/R fitted as London's profile, v_phi =
+a i_1(r/lambda) sin(theta), to every electron's azimuthal velocity (null where the rigid rotation fits
+as well); london_penetration_depth: lambda_L/R = 1/x. Both for the ball in a field or rotating, where
+London's sphere is the continuum; null elsewhere.
 `;
 
 const kOptions = {
@@ -274,13 +280,25 @@ function responseText(summary: ReturnType<typeof responseSummary>, files: string
       lines.push([String(p.n).padStart(7), fixed(p.n_epsilon, 9), ...row].join(' '));
     }
   }
-  // The current's e-folding depth below the surface, beside London's sphere's, where it decays.
-  if (summary.points.some((p) => p.decay_length !== null || p.continuum_decay_length !== null)) {
-    lines.push('', '      N   N r_e/R     decay/R   London decay/R');
+  // The binned current's e-folding depth beside London's sphere's, and the penetration depth fitted
+  // as London's profile beside lambda_L, where any of them is given.
+  const depths = summary.points.some((p) =>
+    [p.decay_length, p.continuum_decay_length, p.penetration_depth, p.london_penetration_depth].some(
+      (value) => value !== null,
+    ),
+  );
+  if (depths) {
+    lines.push('', '      N   N r_e/R     decay/R   London decay/R   lambda/R fit   lambda_L/R');
     for (const p of summary.points) {
-      const decay = solved(p, p.decay_length);
       lines.push(
-        `${String(p.n).padStart(7)} ${fixed(p.n_epsilon, 9)} ${fixed(decay, 11)} ${fixed(p.continuum_decay_length, 16)}`,
+        [
+          String(p.n).padStart(7),
+          fixed(p.n_epsilon, 9),
+          fixed(solved(p, p.decay_length), 11),
+          fixed(p.continuum_decay_length, 16),
+          fixed(solved(p, p.penetration_depth), 14),
+          fixed(p.london_penetration_depth, 12),
+        ].join(' '),
       );
     }
   }

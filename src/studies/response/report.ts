@@ -8,6 +8,7 @@ import {
   continuumRatio,
   currentProfile,
   isDriveName,
+  londonRadialProfile,
   type CurrentProfile,
   type DriveName,
 } from '../../physics/response.ts';
@@ -57,6 +58,8 @@ export type ShownResponsePoint = Pick<
   | 'check'
   | 'decayLength'
   | 'continuumDecayLength'
+  | 'penetrationDepth'
+  | 'londonPenetrationDepth'
 > & { readonly fieldMap?: Float64Array | null };
 
 /**
@@ -105,6 +108,9 @@ export function responseFromJson(json: Record<string, unknown>, name: string): S
       check: numberOf(p, 'check'),
       decayLength: numberOf(p, 'decay_length'),
       continuumDecayLength: numberOf(p, 'continuum_decay_length'),
+      // A file written before the penetration depths were has none: null, as where there is none.
+      penetrationDepth: numberOf(p, 'penetration_depth'),
+      londonPenetrationDepth: numberOf(p, 'london_penetration_depth'),
     };
     if (!Number.isSafeInteger(point.n) || point.n < 1 || !(point.nEpsilon > 0) || !(point.epsilon > 0))
       throw refuse(`point ${k} has no N >= 1, N r_e/R > 0 and eps > 0`);
@@ -163,10 +169,15 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
       true_relative_residual: p.trueRelativeResidual,
       check: p.check,
       ...(p.sampledResidual !== null && { sampled_residual: p.sampledResidual }),
-      // The fitted e-folding depth of the induced current below the surface, units of R (null where
-      // it does not decay inward), beside London's sphere's fitted the same way (the ball's).
+      // The binned current's fitted e-folding depth below the surface, units of R, which includes the
+      // geometric factor r (null where it does not decay inward or a bin's current is not positive),
+      // beside London's sphere's fitted the same way (the ball's).
       decay_length: p.decayLength,
       continuum_decay_length: p.continuumDecayLength,
+      // lambda/R fitted as London's profile a i_1(r/lambda) sin(theta) to every electron's v_phi,
+      // beside London's lambda_L/R = 1/x (the ball, field or rotation; null elsewhere).
+      penetration_depth: p.penetrationDepth,
+      london_penetration_depth: p.londonPenetrationDepth,
       ...(rotation
         ? {
             london_field_ratio: p.londonFieldRatio,
@@ -420,30 +431,47 @@ export function responseCentreSvg(result: ResponseResult): string | null {
   });
 }
 
+/** Depths 0..1 at which a fitted London profile is drawn: fine enough for lambda of 0.01 R. */
+const kProfileCurveDepths = Array.from({ length: 201 }, (_, k) => k / 200);
+
 /**
- * The current against depth at the largest N, one series per N r_e/R whose solve converged, with the
- * fitted decay lengths; null where there is nothing to draw: no converged point there, or its
- * electrons all at one depth (a ring, a sphere, a cylinder: depthsHeld).
+ * The current against depth at the largest N, one series per N r_e/R whose solve converged, each in
+ * its colour with its penetration depth fitted as London's profile beside lambda_L (else, where London's
+ * sphere is not the continuum, the binned profile's e-folding depth l), and the fitted profile dashed:
+ * the bins hold the mean of v_phi / sin(theta), so the curve is a i_1(r / lambda) / i_1(R / lambda) at
+ * r = 1 - depth (londonRadialProfile, a the fit's surface value). Null where there is nothing to draw:
+ * no converged point there, or its electrons all at one depth (a ring, a sphere, a cylinder: depthsHeld).
  */
 export function responseProfileSvg(result: ResponseResult): string | null {
   const largest = result.points.at(-1)?.n;
   const atLargest = result.points.filter((p) => p.n === largest);
   if (!atLargest.some((p) => p.converged && depthsHeld(p.profile) > 1)) return null;
   const left = atLargest.filter((p) => !p.converged).length;
-  const series: PlotSeries[] = atLargest
-    .filter((p) => p.converged)
-    .map((p) => {
-      const bins = Array.from(p.profile.depth.keys()).filter((b) => p.profile.counts[b] > 0);
-      const continuum =
-        p.continuumDecayLength === null ? '' : ` (London ${p.continuumDecayLength.toPrecision(3)} R)`;
-      const decay = p.decayLength === null ? '' : `, l = ${p.decayLength.toPrecision(3)} R${continuum}`;
-      return {
-        label: `N r_e/R = ${p.nEpsilon.toPrecision(3)}${decay}`,
-        x: bins.map((b) => p.profile.depth[b]),
-        y: bins.map((b) => p.profile.current[b]),
-        points: true,
-      };
+  const drawn = atLargest.filter((p) => p.converged);
+  const colour = (k: number) => kPalette[k % kPalette.length];
+  const series: PlotSeries[] = drawn.map((p, k) => {
+    const bins = Array.from(p.profile.depth.keys()).filter((b) => p.profile.counts[b] > 0);
+    return {
+      label: `N r_e/R = ${p.nEpsilon.toPrecision(3)}${profileDepthLabel(p)}`,
+      x: bins.map((b) => p.profile.depth[b]),
+      y: bins.map((b) => p.profile.current[b]),
+      points: true,
+      colour: colour(k),
+    };
+  });
+  // The fits after the data, so that the legend names them once, last.
+  drawn.forEach((p, k) => {
+    if (p.penetrationDepth === null || p.penetrationAmplitude === null) return;
+    const [lambda, amplitude] = [p.penetrationDepth, p.penetrationAmplitude];
+    const named = series.some((s) => s.dashed);
+    series.push({
+      label: named ? '' : 'London’s a i₁(r/λ), fitted',
+      x: kProfileCurveDepths,
+      y: kProfileCurveDepths.map((depth) => amplitude * londonRadialProfile(1 - depth, lambda)),
+      dashed: true,
+      colour: colour(k),
     });
+  });
   return linePlot({
     title:
       `${result.spec.geometry}, N = ${largest}: induced current against depth` +
@@ -453,6 +481,22 @@ export function responseProfileSvg(result: ResponseResult): string | null {
     series,
     legend: 'top-right',
   });
+}
+
+/**
+ * A profile's legend after its N r_e/R: the penetration depth fitted as London's profile beside
+ * lambda_L where London's sphere is the continuum ("λ = 0.55 R (λ_L 0.577 R)"; "λ not fitted" where
+ * fitLondonProfile gives none: the rigid rotation fits as well), else the binned profile's e-folding
+ * depth, or nothing.
+ */
+function profileDepthLabel(
+  p: Pick<ResponsePoint, 'penetrationDepth' | 'londonPenetrationDepth' | 'decayLength'>,
+): string {
+  if (p.londonPenetrationDepth !== null) {
+    const fitted = p.penetrationDepth === null ? ' not fitted' : ` = ${p.penetrationDepth.toPrecision(3)} R`;
+    return `, λ${fitted} (λ_L ${p.londonPenetrationDepth.toPrecision(3)} R)`;
+  }
+  return p.decayLength === null ? '' : `, l = ${p.decayLength.toPrecision(3)} R`;
 }
 
 /** Follows a point's numbers where its solve did not converge; empty where it did. */
@@ -496,7 +540,8 @@ export function responseFieldMapSvg(
 /**
  * The README's table of one sweep: per N r_e/R, the screening ratio at each N, its N -> infinity limit
  * with the fit's uncertainty, the continuum theory, and at the largest N the centre field (field drive:
- * B_total(0)/B_ext, the Meissner effect; rotation: the London field ratio and N_eff r_e/R of eq. 30).
+ * B_total(0)/B_ext, the Meissner effect; rotation: the London field ratio and N_eff r_e/R of eq. 30),
+ * and where London's sphere is the continuum the penetration depth fitted as its profile beside λ_L.
  */
 export function responseMarkdown(result: ResponseResult): string {
   const { spec } = result;
@@ -511,8 +556,9 @@ export function responseMarkdown(result: ResponseResult): string {
   const at = (n: number, x: number) => result.points.find((p) => p.n === n && sameNEpsilon(p.nEpsilon, x));
   const cell = (p: ResponsePoint | undefined, value: (p: ResponsePoint) => number | null) =>
     p === undefined ? '–' : p.converged ? f(value(p)) : `(${p.reason})`;
-  // The current's decay length beside London's sphere's, where the continuum has one (the ball).
-  const decays = result.points.some((p) => p.continuumDecayLength !== null);
+  // The penetration depth fitted as London's profile beside London's, where London's sphere is the
+  // continuum (the ball, field or rotation).
+  const depths = result.points.some((p) => p.londonPenetrationDepth !== null);
   // The centre field's continuum where the geometry has one (London's sphere, the shell).
   const centres = result.points.some((p) => p.continuumFieldCentreRatio !== null);
   const londonX =
@@ -526,7 +572,7 @@ export function responseMarkdown(result: ResponseResult): string {
     ...(rotation ? [`B(0)/B_London, N = ${largest}`] : [`B(0)/B_ext, N = ${largest}`]),
     ...(centres ? ['continuum B(0)'] : []),
     ...(rotation ? ['N_eff r_e/R'] : []),
-    ...(decays ? [`decay/R, N = ${largest}`, 'decay/R, London'] : []),
+    ...(depths ? [`λ/R, N = ${largest}`, 'λ_L/R'] : []),
   ];
   const rows = nEpsilons.map((x) => {
     const limit = result.limits.find((l) => sameNEpsilon(l.nEpsilon, x));
@@ -545,7 +591,7 @@ export function responseMarkdown(result: ResponseResult): string {
       rotation ? cell(top, (p) => p.londonFieldRatio) : cell(top, (p) => p.fieldCentreRatio),
       ...(centres ? [f(rotation ? shown?.continuumLondonFieldRatio : shown?.continuumFieldCentreRatio)] : []),
       ...(rotation ? [cell(top, (p) => p.nEffEpsilon)] : []),
-      ...(decays ? [cell(top, (p) => p.decayLength), f(shown?.continuumDecayLength)] : []),
+      ...(depths ? [cell(top, (p) => p.penetrationDepth), f(shown?.londonPenetrationDepth)] : []),
     ];
   });
   const alone = result.limits.some((l) => l.windowRefits === 0);

@@ -18,12 +18,14 @@ import {
   continuumRatio,
   currentProfile,
   finiteSizeExponent,
+  fitLondonProfile,
   kProfileBins,
   driveRightHandSide,
   effectiveLaggingParameter,
   inducedFieldRatio,
   continuumCentreField,
   londonFieldRatio,
+  londonPenetrationDepth,
   londonSphereCurrentProfile,
   londonSphereParameter,
   londonX,
@@ -97,10 +99,23 @@ export interface ResponsePoint {
   /** The fast multipole tree of the backend, where M's product was the tree's (--matrix tree). */
   readonly tree: TreeDetails | null;
   readonly profile: CurrentProfile;
-  /** The fitted e-folding depth of the profile, units of R; null where it does not decay inward. */
+  /**
+   * The binned profile's fitted e-folding depth, units of R, which includes the geometric factor r
+   * (decayLength); null where it does not decay inward or a bin's current is not positive.
+   */
   readonly decayLength: number | null;
   /** London's sphere's, binned and fitted the same way (continuumDecayLength); null where none. */
   readonly continuumDecayLength: number | null;
+  /**
+   * lambda / R fitted as London's profile, v_phi = a i_1(r / lambda) sin(theta), to every electron's
+   * azimuthal velocity (fitLondonProfile), where London's sphere is the continuum (the ball, field or
+   * rotation); null elsewhere, and where the rigid rotation fits as well (no screening to see).
+   */
+  readonly penetrationDepth: number | null;
+  /** That fit's a: v_phi / sin(theta) at r = R, units of u; null with penetrationDepth. */
+  readonly penetrationAmplitude: number | null;
+  /** The continuum's lambda_L / R = 1 / x, x = R / lambda_L (londonPenetrationDepth); null elsewhere. */
+  readonly londonPenetrationDepth: number | null;
   readonly configuration: Configuration;
   /** Velocity triples in the drive's unit u. */
   readonly velocities: Float64Array;
@@ -137,8 +152,18 @@ export interface ResponseResult {
   readonly milliseconds: number;
 }
 
-/** ln(current) = c - depth / l over the bins where the current is positive; l, or null. */
+/**
+ * The binned profile's e-folding depth l: ln(current) = c - depth / l fitted over the bins where the
+ * current is positive (three or more); l in R, or null. The binned quantity is j_phi / sin(theta),
+ * which carries the geometric factor r: without any screening (the rigid Larmor rotation, current r)
+ * it "decays" over 0.39 R, so at small N r_e/R l says more of the ball's shape than of screening
+ * (fitLondonProfile's penetration depth is the screening's). Null where a bin that holds electrons
+ * has a current that is not positive: a profile that changes sign has no e-folding depth. London's
+ * sphere's bins (londonSphereCurrentProfile) hold none, and a bin there that underflows to 0 is left
+ * out of the fit.
+ */
 export function decayLength(profile: CurrentProfile): number | null {
+  if (profile.counts.some((count, bin) => count > 0 && !(profile.current[bin] > 0))) return null;
   const rows: number[][] = [];
   const y: number[] = [];
   profile.current.forEach((current, bin) => {
@@ -433,6 +458,9 @@ async function responsePoint(
       ? reducedInducedField(centre, positions, rigidRotationVelocities(positions, [0, 0, 1]))[2]
       : NaN;
   const continuumCentre = continuumCentreField(spec.geometry, spec.drive, n * epsilon);
+  // The penetration depth where London's sphere is the continuum to compare it with.
+  const london = londonPenetrationDepth(spec.geometry, spec.drive, n * epsilon);
+  const londonFit = london === null ? null : fitLondonProfile(positions, velocities);
   let fieldMap: Float64Array | null = null;
   let fieldMapCheck: number | null = null;
   if (withMap && spec.grid !== null) {
@@ -469,6 +497,9 @@ async function responsePoint(
     profile,
     decayLength: decayLength(profile),
     continuumDecayLength: continuumDecayLength(spec, n * epsilon),
+    penetrationDepth: londonFit?.penetrationDepth ?? null,
+    penetrationAmplitude: londonFit?.surfaceVelocity ?? null,
+    londonPenetrationDepth: london,
     configuration,
     velocities,
     fieldMap,
