@@ -80,20 +80,24 @@ moment (the current, for flux) over that.
   --markdown            the README's table of the sweep (with --json: the field "markdown")
   --json                {"command": "response", "drive", "geometry", "model", "dim", "points": [{"n",
                         "n_epsilon", "epsilon", "screening_ratio", "continuum_ratio", "london_x",
-                        "field_centre_ratio", "iterations", "converged", "reason",
-                        "true_relative_residual", "check", "decay_length",
+                        "field_centre_ratio", "continuum_field_centre_ratio", "iterations",
+                        "converged", "reason", "true_relative_residual", "check", "decay_length",
                         "continuum_decay_length", "penetration_depth",
                         "london_penetration_depth"}], "limits": [{"n_epsilon", "extrapolated_ratio",
-                        "uncertainty", "law", "exponent", "free_exponent", "continuum_ratio"}], "device",
-                        "files": [...]}; rotation adds "london_field_ratio" and "n_eff_epsilon" to
+                        "uncertainty", "window_refits", "law", "exponent", "free_exponent",
+                        "continuum_ratio"}], "device", "files": [...]}; rotation adds
+                        "london_field_ratio", "continuum_london_field_ratio" and "n_eff_epsilon" to
                         each point; where M was the tree, "tree": {"tolerance", "n": [the N it
                         served]} after "device"
 
 Units: velocities in omega_L R (field, omega_L = -eB/2m, eq. 17), in omega_Phi R (flux, omega_Phi =
 -e Phi/(2 pi m R^2), eq. 13/14) or in -Omega R relative to the lattice (rotation). field_centre_ratio
 is B_total(0)/B_ext (field), B_total(0)/B_eff in the co-rotating frame (rotation, B_eff = 2m Omega/e),
-null for flux; london_field_ratio is the centre field over 2m Omega/|e| (eq. 27) and n_eff_epsilon
-the N r_e/R of the fully lagging electrons that give it (eq. 30). check: the velocities of the GPU or
+null for flux, beside continuum_field_centre_ratio (London's sphere x/sinh x, the shell's
+1/(1 + N r_e/3R); null elsewhere); london_field_ratio is the centre field over 2m Omega/|e| (eq. 27),
+beside continuum_london_field_ratio (1 minus the continuum's centre field), and n_eff_epsilon the
+N r_e/R of the fully lagging electrons that give it (eq. 30). window_refits: the refits without the
+smallest N behind a limit's uncertainty; 0 (fewer than five N) where it is the fit's covariance alone. check: the velocities of the GPU or
 of the CPU's tree against a dense float64 solve, ||v - v64||/||v64|| (up to ${kCheckMaxUnknowns} unknowns;
 null above, and for the CPU's dense M, which is that solve). Above, each point has "sampled_residual":
 ||b - M v||/||b|| over float64 rows of M (direct sums) at ${kSampledCheckElectrons} sampled electrons.
@@ -232,7 +236,7 @@ const fixed = (x: number | null | undefined, width: number, written = (y: number
 const kLondonXHeader: Partial<Record<string, string>> = {
   ball: 'R/lambda_L',
   disk: 'R/Lambda',
-  sphere: 'R/lambda_L*',
+  sphere: 'R/lambda_L#',
 };
 
 function responseText(summary: ReturnType<typeof responseSummary>, files: string[]): string {
@@ -260,7 +264,7 @@ function responseText(summary: ReturnType<typeof responseSummary>, files: string
     );
   }
   if (summary.geometry === 'sphere')
-    lines.push('* of a ball holding the same N: a shell of charge has no bulk lambda_L');
+    lines.push('# of a ball holding the same N: a shell of charge has no bulk lambda_L');
   // The centre field, the Meissner effect (rotation: the London moment's field), beside the continuum's.
   if (summary.drive !== 'flux') {
     lines.push(
