@@ -156,13 +156,29 @@ function runsOnCpu(argv: readonly string[]): boolean {
   );
 }
 
+/**
+ * The exit status of a run that ended with `code` once its stdout failed with `error`, if it did: a
+ * reader that went away (`| head`) took what it wanted, no failure of the run; any other failure (a
+ * full disk) left the output cut short, which the status must say, in one line.
+ */
+function statusAfterStdout(code: number, error: NodeJS.ErrnoException | null | undefined): number {
+  if (!error || error.code === 'EPIPE') return code;
+  process.stderr.write(`error: cannot write the output to stdout (${error.code ?? error.message})\n`);
+  return code === 0 ? 1 : code;
+}
+
 if (isMainThread) {
+  // Heard here, the first failure to write stdout is kept for the exit status (statusAfterStdout)
+  // rather than ending the process with Node's stack trace (an 'error' event nobody listens to). A
+  // worker's stdout reaches this thread's, so its writes fail here too.
+  let stdoutError: NodeJS.ErrnoException | undefined;
+  process.stdout.on('error', (error) => (stdoutError ??= error));
   const argv = process.argv.slice(2);
   const code = runsOnCpu(argv) ? await runInWorker(new URL(import.meta.url), argv) : await main(argv);
   // Exit explicitly once stdout has drained: letting Node wind down on its own while Dawn's threads
   // are still being torn down crashed about one GPU run in ten after its output (SIGSEGV, or a futex
   // abort).
-  process.stdout.write('', () => process.exit(code));
+  process.stdout.write('', (error) => process.exit(statusAfterStdout(code, stdoutError ?? error)));
 } else if (isReferenceWorker(workerData)) {
   serveReference(workerData);
 } else {
