@@ -1,6 +1,8 @@
-// The CLI's stdout when it cannot be written: it is the run's result, so a failure to write it is the
-// run's failure (one line, exit 1), except a reader that went away (`| head`). On both paths: the main
-// thread (--version, a GPU run) and a CPU run's worker thread, whose stdout reaches the main thread's.
+// The CLI's standard streams when they cannot be written: stdout is the run's result, so a failure
+// to write it is the run's failure (one line, exit 1), except a reader that went away (`| head`);
+// stderr carries progress and notices, which a stderr that cannot be written must not cost the run.
+// On both paths: the main thread (--version, a GPU run) and a CPU run's worker thread, whose streams
+// reach the main thread's.
 import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -58,5 +60,17 @@ describe('stdout that cannot be written', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(errorLines(run.stderr)).toEqual([]);
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('stderr that cannot be written', () => {
+  // Each prints on stderr before its result: the SwiftShader notice, pairing's progress.
+  test.each([
+    ['a GPU run', [...kGpuRun, '--json']],
+    ['a CPU run in its worker', ['pairing', '--ratios', '10', '--json']],
+  ] as const)('%s: its progress is lost, its result is not', (_, args) => {
+    const run = runOnFullDisk(args, 2);
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toHaveProperty('command', args[0]);
   });
 });

@@ -168,6 +168,9 @@ function statusAfterStdout(code: number, error: NodeJS.ErrnoException | null | u
 }
 
 if (isMainThread) {
+  // Progress and notices are for the reader of a run, not its result: a stderr that cannot be
+  // written (2>/dev/full) loses them and the run goes on. A worker's stderr reaches this thread's.
+  process.stderr.on('error', () => {});
   // Heard here, the first failure to write stdout is kept for the exit status (statusAfterStdout)
   // rather than ending the process with Node's stack trace (an 'error' event nobody listens to). A
   // worker's stdout reaches this thread's, so its writes fail here too.
