@@ -2,22 +2,26 @@
 // with the app.
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { InputError } from '../physics/input-error.ts';
+import { writeWhole } from './signals.ts';
 
 /**
  * Writes `contents` to `path`, turning a file-system failure into a user error that names the path.
  * The file is written under a temporary name beside it and renamed when complete, so a run that
- * fails or is interrupted while writing leaves no half-written file under the name asked for.
+ * fails or is interrupted while writing leaves no half-written file under the name asked for, nor
+ * (writeWhole) one under the temporary name.
  */
 export function writeOutput(path: string, contents: string | Uint8Array): void {
   const partial = partialPath(path);
-  try {
-    writeFileSync(partial, contents);
-    renameSync(partial, path);
-  } catch (error) {
-    removeQuietly(partial);
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(`cannot write ${path}${code ? ` (${code})` : ''}`, 'out');
-  }
+  writeWhole(() => {
+    try {
+      writeFileSync(partial, contents);
+      renameSync(partial, path);
+    } catch (error) {
+      removeQuietly(partial);
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new InputError(`cannot write ${path}${code ? ` (${code})` : ''}`, 'out');
+    }
+  });
 }
 
 /** The temporary name writeOutput writes `path` under. */

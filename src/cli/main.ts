@@ -17,7 +17,14 @@ import { spectrumCommand } from './commands/spectrum.ts';
 import type { CommandOutput } from './commands/summary.ts';
 import { toJson } from '../io/formats.ts';
 import { Interrupted, Progress } from './progress.ts';
-import { interruptedLine, runInWorker, signalStatus, stopAt, type WorkerRun } from './signals.ts';
+import {
+  interruptedLine,
+  runInWorker,
+  shareWritesThrough,
+  signalStatus,
+  stopAt,
+  type WorkerRun,
+} from './signals.ts';
 import { reportDeviceTo } from './device.ts';
 import { isReferenceWorker, serveReference } from './reference.ts';
 import packageJson from '../../package.json';
@@ -186,6 +193,7 @@ if (isMainThread) {
   serveReference(workerData);
 } else {
   const run = workerData as WorkerRun;
+  shareWritesThrough(run.writing);
   const post = (message: string | number) => parentPort!.postMessage(message);
   post(await main(run.argv, run.isTTY, post));
 }

@@ -7,8 +7,10 @@
 // never opens a GPU) is a synchronous loop (and its products wait on their worker pool in
 // Atomics.wait), so no handler on its thread could run: the CLI runs it in a worker thread
 // (runInWorker) and this thread, whose event loop stays free, terminates it on a signal, which stops
-// it wherever it is, then prints the same line and exits the same way. Output files appear only when
-// complete (src/cli/formats.ts), so no run leaves one half-written.
+// it wherever it is but in the midst of writing its output files (writeWhole), then prints the same
+// line and exits the same way. Output files appear only when complete (src/cli/formats.ts), so no
+// run leaves one half-written.
+import { setTimeout as delay } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { Progress } from './progress.ts';
 
@@ -65,10 +67,84 @@ export function interruptedLine(signal: NodeJS.Signals, isTTY: boolean | undefin
   return `${lineBreak(isTTY)}error: interrupted (${signal}); no file is left half-written\n`;
 }
 
-/** What a run in a worker is given (workerData): its arguments and whether stderr is a terminal. */
+/** The line of a run stopped by `signal` while it wrote its output files for longer than a stop waits. */
+function cutShortLine(signal: NodeJS.Signals, isTTY: boolean | undefined): string {
+  return (
+    `${lineBreak(isTTY)}error: interrupted (${signal}) after ${kWriteGraceMs / 1000} s of writing the ` +
+    'output files, which may be left half-written under their temporary names\n'
+  );
+}
+
+/**
+ * What a run in a worker is given (workerData): its arguments, whether stderr is a terminal, and the
+ * flag of its output files (writeWhole).
+ */
 export interface WorkerRun {
   readonly argv: string[];
   readonly isTTY: boolean;
+  readonly writing: Int32Array;
+}
+
+// A worker terminated between the first file it writes and the last rename would leave temporary
+// files, or an --out directory of new files beside old ones. So the worker and the thread that stops
+// it share a flag: kWriting while the worker writes (writeWhole), which the stopping thread waits
+// out before it takes the flag (kStopped) and terminates the worker (terminateBetweenWrites); once
+// taken, no write starts.
+const kIdle = 0;
+const kWriting = 1;
+const kStopped = 2;
+const kWritePollMs = 5;
+/**
+ * How long a stop waits for a write: a run's files take well under a second, and a scheduler's
+ * SIGKILL follows its SIGTERM after 10 s (docker) or 30 s (Slurm).
+ */
+const kWriteGraceMs = 5000;
+
+let writeFlag: Int32Array | null = null;
+
+/** In a run's worker: the flag that writeWhole sets and the thread that may stop the worker reads. */
+export function shareWritesThrough(flag: Int32Array): void {
+  writeFlag = flag;
+}
+
+/**
+ * Runs `write` (output files written and renamed into place) so that a signal does not cut it
+ * short: in a run's worker, under the flag; in the main thread as it is, since a signal's handler
+ * runs only once synchronous code has.
+ */
+export function writeWhole<T>(write: () => T): T {
+  if (!writeFlag) return write();
+  // Taken: the worker is being terminated; waiting for it starts no file it would cut short.
+  while (Atomics.compareExchange(writeFlag, 0, kIdle, kWriting) === kStopped) {
+    Atomics.wait(writeFlag, 0, kStopped);
+  }
+  try {
+    return write();
+  } finally {
+    Atomics.store(writeFlag, 0, kIdle);
+  }
+}
+
+/**
+ * Terminates `worker` once it is not writing (writeWhole), polling `flag` every kWritePollMs, or
+ * after `limitMs` all the same: resolves true if no write was cut short.
+ */
+export async function terminateBetweenWrites(
+  worker: Pick<Worker, 'terminate'>,
+  flag: Int32Array,
+  limitMs = kWriteGraceMs,
+): Promise<boolean> {
+  const deadline = performance.now() + limitMs;
+  let whole = true;
+  while (Atomics.compareExchange(flag, 0, kIdle, kStopped) !== kIdle) {
+    if (performance.now() >= deadline) {
+      whole = false;
+      break;
+    }
+    await delay(kWritePollMs);
+  }
+  await worker.terminate();
+  return whole;
 }
 
 /**
@@ -76,17 +152,21 @@ export interface WorkerRun {
  * posts (a number); its stdout reaches this process's, and its progress and error lines come as
  * messages (strings), written here at once: a worker's own stderr passes a write on only once its
  * event loop turns, which the run's synchronous loops hold off to the end. SIGINT and SIGTERM
- * terminate the worker, print the interrupted line and exit with 128 + the signal's number.
+ * terminate the worker (terminateBetweenWrites), print the interrupted line and exit with 128 + the
+ * signal's number.
  */
 export function runInWorker(entry: URL, argv: string[]): Promise<number> {
-  const run: WorkerRun = { argv, isTTY: process.stderr.isTTY === true };
+  const writing = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  const run: WorkerRun = { argv, isTTY: process.stderr.isTTY === true, writing };
   const worker = new Worker(entry, { workerData: run });
   for (const signal of kSignals) {
     process.on(signal, () => {
       if (stopping) process.exit(signalStatus(signal));
       stopping = true;
-      void worker.terminate().finally(() => {
-        process.stderr.write(interruptedLine(signal, process.stderr.isTTY));
+      void terminateBetweenWrites(worker, writing).then((whole) => {
+        process.stderr.write(
+          whole ? interruptedLine(signal, process.stderr.isTTY) : cutShortLine(signal, process.stderr.isTTY),
+        );
         process.exit(signalStatus(signal));
       });
     });
