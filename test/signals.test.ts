@@ -2,9 +2,10 @@
 // The run stops at its next progress report, releases the GPU, prints one line and exits with the
 // shell's status (130, 143), and leaves no output file behind, complete or half-written.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { buildCliBundle } from './helpers/cli-bundle.ts';
 
@@ -12,6 +13,37 @@ let cliPath: string;
 beforeAll(() => {
   cliPath = buildCliBundle('darwin-breit-signals');
 }, 120_000);
+
+/** The processes below `ancestor` (its children, theirs, ...), from /proc. */
+function descendantsOf(ancestor: number): number[] {
+  const parents = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after the last ')'.
+      const stat = readFileSync(join('/proc', name, 'stat'), 'utf8');
+      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = [];
+  for (let next = [ancestor]; next.length > 0;) {
+    next = [...parents].filter(([, parent]) => next.includes(parent)).map(([pid]) => pid);
+    found.push(...next);
+  }
+  return found;
+}
+
+/** Whether `pid` still runs (a zombie, waiting for its parent to reap it, does not). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(join('/proc', String(pid), 'stat'), 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 /** Runs the CLI, sends `signal` once its stderr shows `ready`, and resolves with how it ended. */
 function interrupt(args: string[], ready: RegExp, signal: NodeJS.Signals) {
@@ -150,5 +182,35 @@ describe('SIGINT and SIGTERM in the middle of a run', () => {
     const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
     expect(errors).toEqual(['error: interrupted (SIGINT); no file is left half-written']);
     expect(run.stdout).toBe('');
+  });
+});
+
+describe('a signal to npm, which runs the CLI (npm run --silent cli --)', () => {
+  // npm passes SIGTERM on to the script it started; a shell between them (sh -c) would take it and
+  // leave the CLI running without a parent. A sweep of a minute, as far as the signal lets it run.
+  test.skipIf(!existsSync('/proc'))('SIGTERM to npm stops the CLI as well', async () => {
+    const ratios = Array.from({ length: 2000 }, (_, k) => (10 * 1e5 ** (k / 1999)).toPrecision(6)).join(',');
+    const child = spawn('npm', ['run', '--silent', 'cli', '--', 'pairing', '--ratios', ratios, '--json'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const started = new Promise<void>((resolve) => {
+      let stderr = '';
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        if (/pairing: a_m\/a/.test(stderr)) resolve();
+      });
+    });
+    // Not 'close', which waits for the CLI too, as it shares npm's stderr.
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    await started;
+    const below = descendantsOf(child.pid!);
+    child.kill('SIGTERM');
+    await exited;
+    // The CLI stops a CPU run at once: well within this wait, which the sweep outlasts.
+    const deadline = Date.now() + 10_000;
+    while (below.some(running) && Date.now() < deadline) await delay(100);
+    const left = below.filter(running);
+    for (const pid of left) process.kill(pid, 'SIGKILL');
+    expect(left).toEqual([]);
   });
 });
