@@ -1,8 +1,10 @@
-// Interruption as a user or a scheduler does it: a real SIGINT or SIGTERM in the middle of a GPU run.
-// The run stops at its next progress report, releases the GPU, prints one line and exits with the
-// shell's status (130, 143), and leaves no output file behind, complete or half-written.
-import { spawn } from 'node:child_process';
+// Interruption as a user, a scheduler or a closed terminal does it: a real SIGINT, SIGTERM or SIGHUP
+// in the middle of a GPU run. The run stops at its next progress report, releases the GPU, prints one
+// line and exits with the shell's status (130, 143, 129), and leaves no output file behind, complete
+// or half-written, nor its temporary directory.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -45,15 +47,33 @@ function running(pid: number): boolean {
   }
 }
 
-/** Runs the CLI, sends `signal` once its stderr shows `ready`, and resolves with how it ended. */
+/**
+ * The environment of a CLI whose temporary files go into `directory`: without XDG_RUNTIME_DIR, as in
+ * CI or a container, where Node's device acquisition makes a directory of its own there.
+ */
+function privateTemporaryDirectory(directory: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: directory };
+  delete env.XDG_RUNTIME_DIR;
+  return env;
+}
+
+/**
+ * Runs the CLI, sends `signal` once its stderr shows `ready`, and resolves with how it ended and what
+ * it left in its temporary directory.
+ */
 function interrupt(args: string[], ready: RegExp, signal: NodeJS.Signals) {
+  const temporary = mkdtempSync(join(tmpdir(), 'darwin-breit-signal-tmp-'));
   return new Promise<{
     status: number | null;
     signal: NodeJS.Signals | null;
     stderr: string;
     stdout: string;
+    leftInTemporary: string[];
   }>((resolve) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: privateTemporaryDirectory(temporary),
+    });
     let stderr = '';
     let stdout = '';
     let sent = false;
@@ -65,18 +85,22 @@ function interrupt(args: string[], ready: RegExp, signal: NodeJS.Signals) {
         child.kill(signal);
       }
     });
-    child.on('close', (status, killedBy) => resolve({ status, signal: killedBy, stderr, stdout }));
+    child.on('close', (status, killedBy) =>
+      resolve({ status, signal: killedBy, stderr, stdout, leftInTemporary: readdirSync(temporary) }),
+    );
   });
 }
 
-describe('SIGINT and SIGTERM in the middle of a run', () => {
+describe('SIGINT, SIGTERM and SIGHUP in the middle of a run', () => {
   // On the CPU the run is synchronous loops in a worker thread, which the main thread terminates.
   test.each([
     ['gpu', 'SIGINT', 130],
     ['gpu', 'SIGTERM', 143],
+    ['gpu', 'SIGHUP', 129],
     ['cpu', 'SIGINT', 130],
     ['cpu', 'SIGTERM', 143],
-  ] as const)('--device %s, %s: one line, exit %d, no output file', async (device, signal, status) => {
+    ['cpu', 'SIGHUP', 129],
+  ] as const)('--device %s, %s: one line, exit %d, no file left', async (device, signal, status) => {
     // A directory the run would create: a stopped run leaves none behind.
     const out = join(mkdtempSync(join(tmpdir(), 'darwin-breit-signal-')), 'results');
     // A Lanczos sweep of several seconds; interrupted at its first progress line.
@@ -95,6 +119,40 @@ describe('SIGINT and SIGTERM in the middle of a run', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.stdout).toBe('');
     expect(existsSync(out)).toBe(false);
+    // Nor the GPU's runtime directory (src/gpu/device.ts).
+    expect(run.leftInTemporary).toEqual([]);
+  });
+
+  test('a signal before the GPU device is open: one line, exit 143, no runtime directory left', async () => {
+    const temporary = mkdtempSync(join(tmpdir(), 'darwin-breit-signal-tmp-'));
+    const positions = join(temporary, 'positions.csv');
+    expect(spawnSync('mkfifo', [positions]).status).toBe(0);
+    const args = ['solve', '--positions', positions, '--velocity', 'rigid', '--epsilon', '0.01', '--json'];
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: privateTemporaryDirectory(temporary),
+    });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const ended = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.on('close', (...end) => resolve(end)),
+    );
+    // The pipe opens once the CLI reads its positions, which it does before it opens a device; the
+    // signal comes while it waits for them.
+    const writer = await open(positions, 'w');
+    child.kill('SIGTERM');
+    await writer.writeFile('x,y,z\n1,0,0\n0,1,0\n-1,0,0\n0,-1,0\n');
+    await writer.close();
+    const [status, killedBy] = await ended;
+    expect(killedBy).toBeNull();
+    expect(status).toBe(143);
+    expect(stderr.split('\n').filter((line) => line.startsWith('error:'))).toEqual([
+      'error: interrupted (SIGTERM); no file is left half-written',
+    ]);
+    expect(stdout).toBe('');
+    expect(readdirSync(temporary)).toEqual(['positions.csv']);
   });
 
   test('--device cpu, SIGINT in the middle of the synchronous assembly of M', async () => {

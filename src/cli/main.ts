@@ -18,6 +18,7 @@ import type { CommandOutput } from './commands/summary.ts';
 import { toJson } from '../io/formats.ts';
 import { Interrupted, Progress } from './progress.ts';
 import {
+  armSignals,
   interruptedLine,
   runInWorker,
   shareWritesThrough,
@@ -175,6 +176,7 @@ function statusAfterStdout(code: number, error: NodeJS.ErrnoException | null | u
 }
 
 if (isMainThread) {
+  armSignals();
   // Progress and notices are for the reader of a run, not its result: a stderr that cannot be
   // written (2>/dev/full) loses them and the run goes on. A worker's stderr reaches this thread's.
   process.stderr.on('error', () => {});
