@@ -117,8 +117,10 @@ export async function main(
   reportDeviceTo(progress);
   try {
     const output = await command(rest, progress);
-    // A signal that came during the run's last synchronous stretch (a float64 refinement on the
-    // CPU) is handled only now: the run is stopped all the same, before anything is printed.
+    // A signal handled after the run's last progress report (while it awaited its last GPU work)
+    // stops it here, before anything is printed. One that comes during its last synchronous stretch
+    // is not handled yet: the command's promise settles before the event loop turns, so its handler
+    // runs only after the printing, and the complete run exits with its own status.
     progress.checkpoint();
     if (output.help) process.stdout.write(output.help);
     else if (output.json) process.stdout.write(toJson(output.summary) + '\n');
