@@ -24,6 +24,21 @@ export function writeOutput(path: string, contents: string | Uint8Array): void {
   });
 }
 
+/**
+ * The refusal of `write`, the --out files of a finished run, returned rather than thrown: the command
+ * reports it once its results are printed (CommandOutput.outFailure), so that a disk that filled
+ * during a long run does not cost the numbers on stdout as well.
+ */
+export function refusalOf(write: () => unknown): InputError | undefined {
+  try {
+    write();
+    return undefined;
+  } catch (error) {
+    if (error instanceof InputError) return error;
+    throw error;
+  }
+}
+
 /** The temporary name writeOutput writes `path` under. */
 export function partialPath(path: string): string {
   return `${path}.partial-${process.pid}`;

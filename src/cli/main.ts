@@ -125,6 +125,10 @@ export async function main(
     if (output.help) process.stdout.write(output.help);
     else if (output.json) process.stdout.write(toJson(output.summary) + '\n');
     else process.stdout.write(output.text ?? '');
+    if (output.outFailure) {
+      writeStderr(`error: ${output.outFailure.message}\n`);
+      return 2;
+    }
     return 0;
   } catch (error) {
     if (error instanceof Interrupted) {
