@@ -11,14 +11,13 @@ import {
   readFileSync,
   writeFileSync,
 } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { geometry, parseNumericCsv } from '../src/physics/geometry.ts';
 import { writeIntoDirectory } from '../src/cli/output-directory.ts';
 import { responsePointTags } from '../src/studies/response/report.ts';
-import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
+import { buildCliBundle, expectUserErrorRun, runCli, runCliActingAt } from './helpers/cli-bundle.ts';
 
 let cliPath: string;
 let dir: string;
@@ -217,28 +216,6 @@ describe('a study run writes its --out whole or not at all', () => {
   );
 });
 
-/**
- * Runs the CLI, calls `change` once its stderr shows `ready` (the run has begun, its --out checked),
- * and resolves with how it ended.
- */
-function runChanging(args: readonly string[], ready: RegExp, change: () => void) {
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let changed = false;
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-      if (!changed && ready.test(stderr)) {
-        changed = true;
-        change();
-      }
-    });
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
 // A disk that fills, or a folder that changes, during a long run: its --out, checked before it, is
 // refused only when written. The results are printed all the same, and the refusal follows them.
 describe('an --out that cannot be written when the run ends', () => {
@@ -249,7 +226,8 @@ describe('an --out that cannot be written when the run ends', () => {
     mkdirSync(join(dir, 'changed-during-run'));
     const ratios = Array.from({ length: 100 }, (_, k) => (10 * 1e5 ** (k / 99)).toPrecision(6)).join(',');
     // A file where the directory was to be made.
-    const run = await runChanging(
+    const run = await runCliActingAt(
+      cliPath,
       ['pairing', '--ratios', ratios, '--out', out, '--json'],
       /pairing: a_m/,
       () => writeFileSync(out, 'KEEP\n'),
@@ -266,8 +244,11 @@ describe('an --out that cannot be written when the run ends', () => {
     const out = join(dir, 'taken-during-run.json');
     const args = ['solve', '--geometry', 'ball', '--n', '2000', '--velocity', 'rigid', '--epsilon', '1e-3'];
     // A directory where the file was to go.
-    const run = await runChanging([...args, '--device', 'cpu', '--out', out], /assembling M/, () =>
-      mkdirSync(out),
+    const run = await runCliActingAt(
+      cliPath,
+      [...args, '--device', 'cpu', '--out', out],
+      /assembling M/,
+      () => mkdirSync(out),
     );
     expect(run.status, run.stderr).toBe(2);
     expect(errorLines(run.stderr)).toEqual([`error: cannot write ${out} (EISDIR)`]);

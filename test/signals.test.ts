@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { buildCliBundle } from './helpers/cli-bundle.ts';
+import { buildCliBundle, runCliActingAt } from './helpers/cli-bundle.ts';
 
 let cliPath: string;
 beforeAll(() => {
@@ -61,34 +61,11 @@ function privateTemporaryDirectory(directory: string): NodeJS.ProcessEnv {
  * Runs the CLI, sends `signal` once its stderr shows `ready`, and resolves with how it ended and what
  * it left in its temporary directory.
  */
-function interrupt(args: string[], ready: RegExp, signal: NodeJS.Signals) {
+async function interrupt(args: string[], ready: RegExp, signal: NodeJS.Signals) {
   const temporary = mkdtempSync(join(tmpdir(), 'darwin-breit-signal-tmp-'));
-  return new Promise<{
-    status: number | null;
-    signal: NodeJS.Signals | null;
-    stderr: string;
-    stdout: string;
-    leftInTemporary: string[];
-  }>((resolve) => {
-    const child = spawn(process.execPath, [cliPath, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: privateTemporaryDirectory(temporary),
-    });
-    let stderr = '';
-    let stdout = '';
-    let sent = false;
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-      if (!sent && ready.test(stderr)) {
-        sent = true;
-        child.kill(signal);
-      }
-    });
-    child.on('close', (status, killedBy) =>
-      resolve({ status, signal: killedBy, stderr, stdout, leftInTemporary: readdirSync(temporary) }),
-    );
-  });
+  const env = privateTemporaryDirectory(temporary);
+  const end = await runCliActingAt(cliPath, args, ready, (child) => child.kill(signal), env);
+  return { ...end, leftInTemporary: readdirSync(temporary) };
 }
 
 describe('SIGINT, SIGTERM and SIGHUP in the middle of a run', () => {
