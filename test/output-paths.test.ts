@@ -1,6 +1,7 @@
 // The paths of the CLI's output and input files, as a user meets them: a study's --out written whole
-// or not at all, one file per response point, and the files solve reads back (a study's velocities,
-// a binary or empty name refused in one line). Spawned processes, exit codes, one `error:` line.
+// or not at all (refused after the results where it fails as the run ends), one file per response
+// point, and the files solve reads back (a study's velocities, a binary or empty name refused in one
+// line). Spawned processes, exit codes, one `error:` line.
 import {
   chmodSync,
   existsSync,
@@ -16,7 +17,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { geometry, parseNumericCsv } from '../src/physics/geometry.ts';
 import { writeIntoDirectory } from '../src/cli/output-directory.ts';
 import { responsePointTags } from '../src/studies/response/report.ts';
-import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
+import { buildCliBundle, expectUserErrorRun, runCli, runCliActingAt } from './helpers/cli-bundle.ts';
 
 let cliPath: string;
 let dir: string;
@@ -213,6 +214,48 @@ describe('a study run writes its --out whole or not at all', () => {
       expect(readdirSync(readOnly)).toEqual([]);
     },
   );
+});
+
+// A disk that fills, or a folder that changes, during a long run: its --out, checked before it, is
+// refused only when written. The results are printed all the same, and the refusal follows them.
+describe('an --out that cannot be written when the run ends', () => {
+  const errorLines = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('error:'));
+
+  test('a study: its JSON on stdout, then one line, exit 2, nothing written', async () => {
+    const out = join(dir, 'changed-during-run', 'results');
+    mkdirSync(join(dir, 'changed-during-run'));
+    const ratios = Array.from({ length: 100 }, (_, k) => (10 * 1e5 ** (k / 99)).toPrecision(6)).join(',');
+    // A file where the directory was to be made.
+    const run = await runCliActingAt(
+      cliPath,
+      ['pairing', '--ratios', ratios, '--out', out, '--json'],
+      /pairing: a_m/,
+      () => writeFileSync(out, 'KEEP\n'),
+    );
+    expect(run.status, run.stderr).toBe(2);
+    expect(errorLines(run.stderr)).toEqual([`error: cannot create directory ${out} (ENOTDIR)`]);
+    const summary = JSON.parse(run.stdout);
+    expect(summary.points).toHaveLength(100);
+    expect(summary.files).toEqual([]);
+    expect(readFileSync(out, 'utf8')).toBe('KEEP\n');
+  });
+
+  test('solve --out FILE: its text on stdout, then one line, exit 2', async () => {
+    const out = join(dir, 'taken-during-run.json');
+    const args = ['solve', '--geometry', 'ball', '--n', '2000', '--velocity', 'rigid', '--epsilon', '1e-3'];
+    // A directory where the file was to go.
+    const run = await runCliActingAt(
+      cliPath,
+      [...args, '--device', 'cpu', '--out', out],
+      /assembling M/,
+      () => mkdirSync(out),
+    );
+    expect(run.status, run.stderr).toBe(2);
+    expect(errorLines(run.stderr)).toEqual([`error: cannot write ${out} (EISDIR)`]);
+    expect(run.stdout).toMatch(/^configuration\.n +2000$/m);
+    expect(readdirSync(out)).toEqual([]);
+    expect(readdirSync(dir).filter((name) => name.includes('.partial-'))).toEqual([]);
+  });
 });
 
 describe('solve reads a study’s velocities back', () => {

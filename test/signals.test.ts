@@ -1,50 +1,83 @@
-// Interruption as a user or a scheduler does it: a real SIGINT or SIGTERM in the middle of a GPU run.
-// The run stops at its next progress report, releases the GPU, prints one line and exits with the
-// shell's status (130, 143), and leaves no output file behind, complete or half-written.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+// Interruption as a user, a scheduler or a closed terminal does it: a real SIGINT, SIGTERM or SIGHUP
+// in the middle of a GPU run. The run stops at its next progress report, releases the GPU, prints one
+// line and exits with the shell's status (130, 143, 129), and leaves no output file behind, complete
+// or half-written, nor its temporary directory.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { buildCliBundle } from './helpers/cli-bundle.ts';
+import { buildCliBundle, runCliActingAt } from './helpers/cli-bundle.ts';
 
 let cliPath: string;
 beforeAll(() => {
   cliPath = buildCliBundle('darwin-breit-signals');
 }, 120_000);
 
-/** Runs the CLI, sends `signal` once its stderr shows `ready`, and resolves with how it ended. */
-function interrupt(args: string[], ready: RegExp, signal: NodeJS.Signals) {
-  return new Promise<{
-    status: number | null;
-    signal: NodeJS.Signals | null;
-    stderr: string;
-    stdout: string;
-  }>((resolve) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let stdout = '';
-    let sent = false;
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-      if (!sent && ready.test(stderr)) {
-        sent = true;
-        child.kill(signal);
-      }
-    });
-    child.on('close', (status, killedBy) => resolve({ status, signal: killedBy, stderr, stdout }));
-  });
+/** The processes below `ancestor` (its children, theirs, ...), from /proc. */
+function descendantsOf(ancestor: number): number[] {
+  const parents = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after the last ')'.
+      const stat = readFileSync(join('/proc', name, 'stat'), 'utf8');
+      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = [];
+  for (let next = [ancestor]; next.length > 0;) {
+    next = [...parents].filter(([, parent]) => next.includes(parent)).map(([pid]) => pid);
+    found.push(...next);
+  }
+  return found;
 }
 
-describe('SIGINT and SIGTERM in the middle of a run', () => {
+/** Whether `pid` still runs (a zombie, waiting for its parent to reap it, does not). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(join('/proc', String(pid), 'stat'), 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The environment of a CLI whose temporary files go into `directory`: without XDG_RUNTIME_DIR, as in
+ * CI or a container, where Node's device acquisition makes a directory of its own there.
+ */
+function privateTemporaryDirectory(directory: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: directory };
+  delete env.XDG_RUNTIME_DIR;
+  return env;
+}
+
+/**
+ * Runs the CLI, sends `signal` once its stderr shows `ready`, and resolves with how it ended and what
+ * it left in its temporary directory.
+ */
+async function interrupt(args: string[], ready: RegExp, signal: NodeJS.Signals) {
+  const temporary = mkdtempSync(join(tmpdir(), 'darwin-breit-signal-tmp-'));
+  const env = privateTemporaryDirectory(temporary);
+  const end = await runCliActingAt(cliPath, args, ready, (child) => child.kill(signal), env);
+  return { ...end, leftInTemporary: readdirSync(temporary) };
+}
+
+describe('SIGINT, SIGTERM and SIGHUP in the middle of a run', () => {
   // On the CPU the run is synchronous loops in a worker thread, which the main thread terminates.
   test.each([
     ['gpu', 'SIGINT', 130],
     ['gpu', 'SIGTERM', 143],
+    ['gpu', 'SIGHUP', 129],
     ['cpu', 'SIGINT', 130],
     ['cpu', 'SIGTERM', 143],
-  ] as const)('--device %s, %s: one line, exit %d, no output file', async (device, signal, status) => {
+    ['cpu', 'SIGHUP', 129],
+  ] as const)('--device %s, %s: one line, exit %d, no file left', async (device, signal, status) => {
     // A directory the run would create: a stopped run leaves none behind.
     const out = join(mkdtempSync(join(tmpdir(), 'darwin-breit-signal-')), 'results');
     // A Lanczos sweep of several seconds; interrupted at its first progress line.
@@ -63,6 +96,40 @@ describe('SIGINT and SIGTERM in the middle of a run', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.stdout).toBe('');
     expect(existsSync(out)).toBe(false);
+    // Nor the GPU's runtime directory (src/gpu/device.ts).
+    expect(run.leftInTemporary).toEqual([]);
+  });
+
+  test('a signal before the GPU device is open: one line, exit 143, no runtime directory left', async () => {
+    const temporary = mkdtempSync(join(tmpdir(), 'darwin-breit-signal-tmp-'));
+    const positions = join(temporary, 'positions.csv');
+    expect(spawnSync('mkfifo', [positions]).status).toBe(0);
+    const args = ['solve', '--positions', positions, '--velocity', 'rigid', '--epsilon', '0.01', '--json'];
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: privateTemporaryDirectory(temporary),
+    });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const ended = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.on('close', (...end) => resolve(end)),
+    );
+    // The pipe opens once the CLI reads its positions, which it does before it opens a device; the
+    // signal comes while it waits for them.
+    const writer = await open(positions, 'w');
+    child.kill('SIGTERM');
+    await writer.writeFile('x,y,z\n1,0,0\n0,1,0\n-1,0,0\n0,-1,0\n');
+    await writer.close();
+    const [status, killedBy] = await ended;
+    expect(killedBy).toBeNull();
+    expect(status).toBe(143);
+    expect(stderr.split('\n').filter((line) => line.startsWith('error:'))).toEqual([
+      'error: interrupted (SIGTERM); no file is left half-written',
+    ]);
+    expect(stdout).toBe('');
+    expect(readdirSync(temporary)).toEqual(['positions.csv']);
   });
 
   test('--device cpu, SIGINT in the middle of the synchronous assembly of M', async () => {
@@ -150,5 +217,35 @@ describe('SIGINT and SIGTERM in the middle of a run', () => {
     const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
     expect(errors).toEqual(['error: interrupted (SIGINT); no file is left half-written']);
     expect(run.stdout).toBe('');
+  });
+});
+
+describe('a signal to npm, which runs the CLI (npm run --silent cli --)', () => {
+  // npm passes SIGTERM on to the script it started; a shell between them (sh -c) would take it and
+  // leave the CLI running without a parent. A sweep of a minute, as far as the signal lets it run.
+  test.skipIf(!existsSync('/proc'))('SIGTERM to npm stops the CLI as well', async () => {
+    const ratios = Array.from({ length: 2000 }, (_, k) => (10 * 1e5 ** (k / 1999)).toPrecision(6)).join(',');
+    const child = spawn('npm', ['run', '--silent', 'cli', '--', 'pairing', '--ratios', ratios, '--json'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const started = new Promise<void>((resolve) => {
+      let stderr = '';
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        if (/pairing: a_m\/a/.test(stderr)) resolve();
+      });
+    });
+    // Not 'close', which waits for the CLI too, as it shares npm's stderr.
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    await started;
+    const below = descendantsOf(child.pid!);
+    child.kill('SIGTERM');
+    await exited;
+    // The CLI stops a CPU run at once: well within this wait, which the sweep outlasts.
+    const deadline = Date.now() + 10_000;
+    while (below.some(running) && Date.now() < deadline) await delay(100);
+    const left = below.filter(running);
+    for (const pid of left) process.kill(pid, 'SIGKILL');
+    expect(left).toEqual([]);
   });
 });

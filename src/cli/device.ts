@@ -5,7 +5,7 @@ import { acquireDevice, type GpuContext } from '../gpu/device.ts';
 import { describeDevice, type DeviceSummary } from '../io/formats.ts';
 import { gigabytes } from '../run/backend.ts';
 import type { Progress } from './progress.ts';
-import { armSignals } from './signals.ts';
+import { stopAtProgress } from './signals.ts';
 
 let details: Progress | null = null;
 
@@ -21,7 +21,7 @@ export async function openGpu(): Promise<{ context: GpuContext; device: DeviceSu
       process.exit(1);
     },
   });
-  armSignals();
+  stopAtProgress();
   if (details?.verbose) for (const line of deviceDetails(context)) details.detail(line);
   return { context, device: describeDevice(context) };
 }

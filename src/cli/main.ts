@@ -17,7 +17,15 @@ import { spectrumCommand } from './commands/spectrum.ts';
 import type { CommandOutput } from './commands/summary.ts';
 import { toJson } from '../io/formats.ts';
 import { Interrupted, Progress } from './progress.ts';
-import { interruptedLine, runInWorker, signalStatus, stopAt, type WorkerRun } from './signals.ts';
+import {
+  armSignals,
+  interruptedLine,
+  runInWorker,
+  shareWritesThrough,
+  signalStatus,
+  stopAt,
+  type WorkerRun,
+} from './signals.ts';
 import { reportDeviceTo } from './device.ts';
 import { isReferenceWorker, serveReference } from './reference.ts';
 import packageJson from '../../package.json';
@@ -109,12 +117,18 @@ export async function main(
   reportDeviceTo(progress);
   try {
     const output = await command(rest, progress);
-    // A signal that came during the run's last synchronous stretch (a float64 refinement on the
-    // CPU) is handled only now: the run is stopped all the same, before anything is printed.
+    // A signal handled after the run's last progress report (while it awaited its last GPU work)
+    // stops it here, before anything is printed. One that comes during its last synchronous stretch
+    // is not handled yet: the command's promise settles before the event loop turns, so its handler
+    // runs only after the printing, and the complete run exits with its own status.
     progress.checkpoint();
     if (output.help) process.stdout.write(output.help);
     else if (output.json) process.stdout.write(toJson(output.summary) + '\n');
     else process.stdout.write(output.text ?? '');
+    if (output.outFailure) {
+      writeStderr(`error: ${output.outFailure.message}\n`);
+      return 2;
+    }
     return 0;
   } catch (error) {
     if (error instanceof Interrupted) {
@@ -156,17 +170,38 @@ function runsOnCpu(argv: readonly string[]): boolean {
   );
 }
 
+/**
+ * The exit status of a run that ended with `code` once its stdout failed with `error`, if it did: a
+ * reader that went away (`| head`) took what it wanted, no failure of the run; any other failure (a
+ * full disk) left the output cut short, which the status must say, in one line.
+ */
+function statusAfterStdout(code: number, error: NodeJS.ErrnoException | null | undefined): number {
+  if (!error || error.code === 'EPIPE') return code;
+  process.stderr.write(`error: cannot write the output to stdout (${error.code ?? error.message})\n`);
+  return code === 0 ? 1 : code;
+}
+
 if (isMainThread) {
+  armSignals();
+  // Progress and notices are for the reader of a run, not its result: a stderr that cannot be
+  // written (2>/dev/full) loses them and the run goes on. A worker's stderr reaches this thread's.
+  process.stderr.on('error', () => {});
+  // Heard here, the first failure to write stdout is kept for the exit status (statusAfterStdout)
+  // rather than ending the process with Node's stack trace (an 'error' event nobody listens to). A
+  // worker's stdout reaches this thread's, so its writes fail here too.
+  let stdoutError: NodeJS.ErrnoException | undefined;
+  process.stdout.on('error', (error) => (stdoutError ??= error));
   const argv = process.argv.slice(2);
   const code = runsOnCpu(argv) ? await runInWorker(new URL(import.meta.url), argv) : await main(argv);
   // Exit explicitly once stdout has drained: letting Node wind down on its own while Dawn's threads
   // are still being torn down crashed about one GPU run in ten after its output (SIGSEGV, or a futex
   // abort).
-  process.stdout.write('', () => process.exit(code));
+  process.stdout.write('', (error) => process.exit(statusAfterStdout(code, stdoutError ?? error)));
 } else if (isReferenceWorker(workerData)) {
   serveReference(workerData);
 } else {
   const run = workerData as WorkerRun;
+  shareWritesThrough(run.writing);
   const post = (message: string | number) => parentPort!.postMessage(message);
   post(await main(run.argv, run.isTTY, post));
 }

@@ -16,6 +16,7 @@ import { toJson } from '../io/formats.ts';
 import { InputError } from '../physics/input-error.ts';
 import { firstRepeated } from '../studies/study.ts';
 import { partialPath, removeQuietly } from './formats.ts';
+import { writeWhole } from './signals.ts';
 
 /** A file a study writes into its --out directory: its name there and its contents. */
 export type OutputFile = readonly [name: string, contents: string];
@@ -155,7 +156,12 @@ export function writeIntoDirectory(out: OutputDirectory, files: readonly OutputF
   if (unchecked.length > 0) {
     throw new Error(`the run writes ${unchecked.join(', ')}, not checked before it: ${out.names.join(', ')}`);
   }
-  const directory = out.path;
+  // Uncut by a signal (writeWhole): the check's probe, DIR and the files come and go together.
+  return writeWhole(() => writeAllOrNone(out.path, names, files));
+}
+
+/** writeIntoDirectory's files, `names`, written into `directory` or none of them. */
+function writeAllOrNone(directory: string, names: readonly string[], files: readonly OutputFile[]): string[] {
   checkOutputDirectory(directory, names);
   let created: string | undefined;
   try {

@@ -9,7 +9,7 @@ export interface ProgressSink {
 }
 
 /**
- * Thrown from the progress hooks once the process was asked to stop (SIGINT, SIGTERM): every long
+ * Thrown from the progress hooks once the process was asked to stop (a signal: signals.ts): every long
  * run reports progress, so the stop takes effect at its next report, unwinding through the commands'
  * `finally` blocks, which release the GPU before the process exits.
  */

@@ -1,24 +1,30 @@
-// Ctrl-C (SIGINT) and a scheduler's SIGTERM while the GPU works. Exiting while Dawn's threads are busy
-// can crash the process (SIGSEGV) instead of exiting, so once a device is open (armSignals, from
-// openGpu) a signal asks the run to stop at its next progress report (src/cli/progress.ts): the
-// Interrupted error unwinds through the commands' `finally` blocks, which release the GPU, and the
-// CLI prints one line and exits with the shell's 128 + the signal's number. A run that reports nothing
-// for kStopGraceMs, or a second signal, exits at once. A CPU run (--device cpu, or a command that
-// never opens a GPU) is a synchronous loop (and its products wait on their worker pool in
-// Atomics.wait), so no handler on its thread could run: the CLI runs it in a worker thread
-// (runInWorker) and this thread, whose event loop stays free, terminates it on a signal, which stops
-// it wherever it is, then prints the same line and exits the same way. Output files appear only when
-// complete (src/cli/formats.ts), so no run leaves one half-written.
+// Ctrl-C (SIGINT), a scheduler's SIGTERM and a closed terminal's SIGHUP, taken over from their default
+// action at the CLI's start (armSignals), which would end the process without its exit handlers: the
+// device's runtime directory (src/gpu/device.ts) would be left behind. Until a run has something in
+// flight, a signal ends the process at once. Exiting while Dawn's threads are busy can crash the
+// process (SIGSEGV) instead of exiting, so once a device is open (stopAtProgress, from openGpu) a
+// signal asks the run to stop at its next progress report (src/cli/progress.ts): the Interrupted
+// error unwinds through the commands' `finally` blocks, which release the GPU, and the CLI prints one
+// line and exits with the shell's 128 + the signal's number. A run that reports nothing for
+// kStopGraceMs, or a second signal, exits at once. A CPU run (--device cpu, or a command that never
+// opens a GPU) is a synchronous loop (and its products wait on their worker pool in Atomics.wait), so
+// no handler on its thread could run: the CLI runs it in a worker thread (runInWorker) and this
+// thread, whose event loop stays free, terminates it on a signal, which stops it wherever it is but
+// in the midst of writing its output files (writeWhole), then prints the same line and exits the same
+// way. Output files appear only when complete (src/cli/formats.ts), so no run leaves one half-written.
+import { setTimeout as delay } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { Progress } from './progress.ts';
 
-const kSignalStatus: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+const kSignalStatus: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 const kSignals = Object.keys(kSignalStatus) as NodeJS.Signals[];
 const kStopGraceMs = 3000;
 
 let target: Progress | null = null;
-let armed = false;
 let stopping = false;
+/** What a signal does now: at first, with nothing in flight that exiting could harm, exit. */
+let onSignal: (signal: NodeJS.Signals) => void = (signal) =>
+  exitWith(signal, interruptedLine(signal, process.stderr.isTTY));
 
 /** The exit status for a run stopped by `signal`: 128 + its number. */
 export function signalStatus(signal: NodeJS.Signals): number {
@@ -30,29 +36,38 @@ export function stopAt(progress: Progress): void {
   target = progress;
 }
 
-/** Takes SIGINT and SIGTERM over from their default action (once a GPU device is open). */
+/**
+ * Takes SIGHUP, SIGINT and SIGTERM over from their default action: at the CLI's start, in its main
+ * thread.
+ */
 export function armSignals(): void {
-  if (armed) return;
-  armed = true;
-  for (const signal of kSignals) {
-    process.on(signal, () => {
-      const status = signalStatus(signal);
-      if (stopping || !target) {
-        process.stderr.write(
-          `${lineBreak(process.stderr.isTTY)}error: interrupted (${signal}); exiting at once\n`,
-        );
-        process.exit(status);
-      }
-      stopping = true;
-      target.interrupt(signal);
-      setTimeout(() => {
-        process.stderr.write(
-          `${lineBreak(process.stderr.isTTY)}error: interrupted (${signal}); exiting without waiting for the GPU\n`,
-        );
-        process.exit(status);
-      }, kStopGraceMs).unref();
-    });
-  }
+  for (const signal of kSignals) process.on(signal, () => onSignal(signal));
+}
+
+/** Once a GPU device is open: a signal stops the run at its next progress report (stopAt's). */
+export function stopAtProgress(): void {
+  onSignal = (signal) => {
+    const isTTY = process.stderr.isTTY;
+    if (stopping || !target) {
+      exitWith(signal, `${lineBreak(isTTY)}error: interrupted (${signal}); exiting at once\n`);
+    }
+    stopping = true;
+    target.interrupt(signal);
+    setTimeout(
+      () =>
+        exitWith(
+          signal,
+          `${lineBreak(isTTY)}error: interrupted (${signal}); exiting without waiting for the GPU\n`,
+        ),
+      kStopGraceMs,
+    ).unref();
+  };
+}
+
+/** Prints `line` and exits with `signal`'s status, through the process's exit handlers. */
+function exitWith(signal: NodeJS.Signals, line: string): never {
+  process.stderr.write(line);
+  process.exit(signalStatus(signal));
 }
 
 /** On a terminal the line after ^C and the live progress line; in a log, nothing: no empty line. */
@@ -65,32 +80,106 @@ export function interruptedLine(signal: NodeJS.Signals, isTTY: boolean | undefin
   return `${lineBreak(isTTY)}error: interrupted (${signal}); no file is left half-written\n`;
 }
 
-/** What a run in a worker is given (workerData): its arguments and whether stderr is a terminal. */
+/** The line of a run stopped by `signal` while it wrote its output files for longer than a stop waits. */
+function cutShortLine(signal: NodeJS.Signals, isTTY: boolean | undefined): string {
+  return (
+    `${lineBreak(isTTY)}error: interrupted (${signal}) after ${kWriteGraceMs / 1000} s of writing the ` +
+    'output files, which may be left half-written under their temporary names\n'
+  );
+}
+
+/**
+ * What a run in a worker is given (workerData): its arguments, whether stderr is a terminal, and the
+ * flag of its output files (writeWhole).
+ */
 export interface WorkerRun {
   readonly argv: string[];
   readonly isTTY: boolean;
+  readonly writing: Int32Array;
+}
+
+// A worker terminated between the first file it writes and the last rename would leave temporary
+// files, or an --out directory of new files beside old ones. So the worker and the thread that stops
+// it share a flag: kWriting while the worker writes (writeWhole), which the stopping thread waits
+// out before it takes the flag (kStopped) and terminates the worker (terminateBetweenWrites); once
+// taken, no write starts.
+const kIdle = 0;
+const kWriting = 1;
+const kStopped = 2;
+const kWritePollMs = 5;
+/**
+ * How long a stop waits for a write: a run's files take well under a second, and a scheduler's
+ * SIGKILL follows its SIGTERM after 10 s (docker) or 30 s (Slurm).
+ */
+const kWriteGraceMs = 5000;
+
+let writeFlag: Int32Array | null = null;
+
+/** In a run's worker: the flag that writeWhole sets and the thread that may stop the worker reads. */
+export function shareWritesThrough(flag: Int32Array): void {
+  writeFlag = flag;
+}
+
+/**
+ * Runs `write` (output files written and renamed into place) so that a signal does not cut it
+ * short: in a run's worker, under the flag; in the main thread as it is, since a signal's handler
+ * runs only once synchronous code has.
+ */
+export function writeWhole<T>(write: () => T): T {
+  if (!writeFlag) return write();
+  // Taken: the worker is being terminated; waiting for it starts no file it would cut short.
+  while (Atomics.compareExchange(writeFlag, 0, kIdle, kWriting) === kStopped) {
+    Atomics.wait(writeFlag, 0, kStopped);
+  }
+  try {
+    return write();
+  } finally {
+    Atomics.store(writeFlag, 0, kIdle);
+  }
+}
+
+/**
+ * Terminates `worker` once it is not writing (writeWhole), polling `flag` every kWritePollMs, or
+ * after `limitMs` all the same: resolves true if no write was cut short.
+ */
+export async function terminateBetweenWrites(
+  worker: Pick<Worker, 'terminate'>,
+  flag: Int32Array,
+  limitMs = kWriteGraceMs,
+): Promise<boolean> {
+  const deadline = performance.now() + limitMs;
+  let whole = true;
+  while (Atomics.compareExchange(flag, 0, kIdle, kStopped) !== kIdle) {
+    if (performance.now() >= deadline) {
+      whole = false;
+      break;
+    }
+    await delay(kWritePollMs);
+  }
+  await worker.terminate();
+  return whole;
 }
 
 /**
  * Runs the CLI module `entry` with `argv` in a worker thread and resolves with the exit status it
  * posts (a number); its stdout reaches this process's, and its progress and error lines come as
  * messages (strings), written here at once: a worker's own stderr passes a write on only once its
- * event loop turns, which the run's synchronous loops hold off to the end. SIGINT and SIGTERM
- * terminate the worker, print the interrupted line and exit with 128 + the signal's number.
+ * event loop turns, which the run's synchronous loops hold off to the end. A signal (armSignals)
+ * terminates the worker (terminateBetweenWrites), prints the interrupted line and exits with 128 +
+ * the signal's number.
  */
 export function runInWorker(entry: URL, argv: string[]): Promise<number> {
-  const run: WorkerRun = { argv, isTTY: process.stderr.isTTY === true };
+  const writing = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  const run: WorkerRun = { argv, isTTY: process.stderr.isTTY === true, writing };
   const worker = new Worker(entry, { workerData: run });
-  for (const signal of kSignals) {
-    process.on(signal, () => {
-      if (stopping) process.exit(signalStatus(signal));
-      stopping = true;
-      void worker.terminate().finally(() => {
-        process.stderr.write(interruptedLine(signal, process.stderr.isTTY));
-        process.exit(signalStatus(signal));
-      });
-    });
-  }
+  onSignal = (signal) => {
+    if (stopping) process.exit(signalStatus(signal));
+    stopping = true;
+    const isTTY = process.stderr.isTTY;
+    void terminateBetweenWrites(worker, writing).then((whole) =>
+      exitWith(signal, whole ? interruptedLine(signal, isTTY) : cutShortLine(signal, isTTY)),
+    );
+  };
   return new Promise((resolve, reject) => {
     let status = 1;
     worker.on('message', (message: string | number) => {

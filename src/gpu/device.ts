@@ -125,7 +125,9 @@ async function loadDawn(): Promise<typeof import('webgpu')> {
 /**
  * Mesa's Vulkan drivers print "error: XDG_RUNTIME_DIR is invalid" while Dawn probes them when the
  * variable is unset (CI, containers); a private directory keeps stderr to what the user should read.
- * It goes when the process exits, or every run would leave one behind in the temporary directory.
+ * It goes when the process exits, or every run would leave one behind in the temporary directory
+ * (the CLI takes signals over from their default action, which would skip the exit handlers:
+ * src/cli/signals.ts).
  */
 async function ensureRuntimeDirectory(): Promise<void> {
   if (process.env.XDG_RUNTIME_DIR) return;

@@ -1,7 +1,7 @@
 // The CLI bundle for the test files that spawn it: each builds into its own directory, so that files
 // vitest runs in parallel never empty each other's output; inside node_modules so that the bundle
 // still resolves the external `webgpu` package.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 
@@ -56,6 +56,40 @@ export function runCli(bundle: string, args: readonly string[], options: CliRunO
     env: { ...process.env, ...(options.quiet ? { DARWIN_BREIT_QUIET: '1' } : {}), ...options.env },
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** A spawned CLI's end: runCli's, and the signal that killed it (null where it exited itself). */
+export interface CliEnd extends CliRun {
+  readonly signal: NodeJS.Signals | null;
+}
+
+/**
+ * Runs the CLI at `bundle` with `args` in `env` (this process's by default), calls `act` with it once
+ * its stderr matches `ready` (the run has begun: a signal to send, a file to change under it), and
+ * resolves when it has ended.
+ */
+export function runCliActingAt(
+  bundle: string,
+  args: readonly string[],
+  ready: RegExp,
+  act: (child: ChildProcess) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CliEnd> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bundle, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let stdout = '';
+    let stderr = '';
+    let acted = false;
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      if (!acted && ready.test(stderr)) {
+        acted = true;
+        act(child);
+      }
+    });
+    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
+  });
 }
 
 /**

@@ -38,6 +38,7 @@ import {
 } from '../../studies/london/spec.ts';
 import { checkNoneRepeated, integerRangeProblem, parseShard, shardOf } from '../../studies/study.ts';
 import { openGpu } from '../device.ts';
+import { refusalOf } from '../formats.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positiveInteger } from '../options.ts';
 import {
   checkStudyOutput,
@@ -178,19 +179,26 @@ export function londonOutput(
   out: OutputDirectory | null,
 ): CommandOutput {
   const geometry = parseLondonGeometry(summary.geometry);
-  if (out) {
-    // A shard's convergence fit is of its part of the list: its --out holds its maps alone.
-    const files = londonFiles(
-      geometry,
-      maps,
-      summary.shard ? null : convergence,
-      studies.map((s) => s.n),
-    );
-    summary.files.push(...writeIntoDirectory(out, [...files, summaryFile(summary)]));
-  }
+  const outFailure = out
+    ? refusalOf(() => {
+        // A shard's convergence fit is of its part of the list: its --out holds its maps alone.
+        const files = londonFiles(
+          geometry,
+          maps,
+          summary.shard ? null : convergence,
+          studies.map((s) => s.n),
+        );
+        summary.files.push(...writeIntoDirectory(out, [...files, summaryFile(summary)]));
+      })
+    : undefined;
   if (values.markdown) {
     const markdown = londonMarkdown(studies, summary.device);
-    return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n` };
+    return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n`, outFailure };
   }
-  return { json: values.json, summary, text: londonText(geometry, studies, convergence, summary.files) };
+  return {
+    json: values.json,
+    summary,
+    text: londonText(geometry, studies, convergence, summary.files),
+    outFailure,
+  };
 }

@@ -43,11 +43,13 @@ const kMergeable: readonly string[] = ['scaling', 'london', 'pairing'] satisfies
 
 /** A shard's JSON, refused in one line unless it is an object of a mergeable command with "shard". */
 function readShard(path: string): Record<string, unknown> {
+  const text = readTextFile(path, 'shards', 'merge: every shard');
+  // What `--json > FILE` leaves of a shard stopped before it printed.
+  if (text.trim() === '') throw new InputError(`${path} is empty: did its shard finish?`, 'shards');
   let json: unknown;
   try {
-    json = JSON.parse(readTextFile(path, 'shards', 'merge: every shard'));
-  } catch (error) {
-    if (error instanceof InputError) throw error;
+    json = JSON.parse(text);
+  } catch {
     // JSON.parse's message quotes the text, which may span lines or be a binary file's bytes.
     throw new InputError(`${path} is not JSON`, 'shards');
   }

@@ -15,6 +15,7 @@ import {
 import { runPairing } from '../../studies/pairing/run.ts';
 import { pairingRatios } from '../../studies/pairing/spec.ts';
 import { checkNoneRepeated, parseShard, shardOf } from '../../studies/study.ts';
+import { refusalOf } from '../formats.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
 import {
   checkStudyOutput,
@@ -88,13 +89,20 @@ export function pairingOutput(
   values: { readonly json?: boolean; readonly markdown?: boolean },
   out: OutputDirectory | null,
 ): CommandOutput {
-  if (out) {
-    const files = summary.shard ? [] : pairingFiles(points, rings);
-    summary.files.push(...writeIntoDirectory(out, [...files, summaryFile(summary)]));
-  }
+  const outFailure = out
+    ? refusalOf(() => {
+        const files = summary.shard ? [] : pairingFiles(points, rings);
+        summary.files.push(...writeIntoDirectory(out, [...files, summaryFile(summary)]));
+      })
+    : undefined;
   if (values.markdown) {
     const markdown = pairingMarkdown(summary.rings);
-    return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n` };
+    return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n`, outFailure };
   }
-  return { json: values.json, summary, text: pairingText(summary.points, summary.rings, summary.files) };
+  return {
+    json: values.json,
+    summary,
+    text: pairingText(summary.points, summary.rings, summary.files),
+    outFailure,
+  };
 }

@@ -3,6 +3,7 @@
 import { kPaperFileNames, paperFiles, paperJson, paperTable } from '../../studies/paper/report.ts';
 import { runPaper } from '../../studies/paper/run.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
+import { refusalOf } from '../formats.ts';
 import { checkStudyOutput, summaryFile, writeIntoDirectory } from '../output-directory.ts';
 import type { CommandOutput } from './summary.ts';
 
@@ -33,6 +34,10 @@ export async function paperCommand(argv: string[]): Promise<CommandOutput> {
   const out = checkStudyOutput(values.out, 'paper', null, kPaperFileNames);
   const { rows, flux, rings } = runPaper();
   const summary = paperJson(rows, flux);
-  if (out) summary.files.push(...writeIntoDirectory(out, [...paperFiles(flux, rings), summaryFile(summary)]));
-  return { json: values.json, summary, text: paperTable(rows, summary.files) };
+  const outFailure = out
+    ? refusalOf(() =>
+        summary.files.push(...writeIntoDirectory(out, [...paperFiles(flux, rings), summaryFile(summary)])),
+      )
+    : undefined;
+  return { json: values.json, summary, text: paperTable(rows, summary.files), outFailure };
 }

@@ -37,6 +37,7 @@ import { openGpu } from '../device.ts';
 import { checkDecision, kCheckMaxUnknowns, kSampledCheckElectrons } from '../../run/check.ts';
 import { parseDimensionFor, parseTreeToleranceFor } from '../../run/inputs.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
+import { refusalOf } from '../formats.ts';
 import { checkStudyOutput, summaryFile, writeIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
@@ -218,14 +219,17 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   progress.done();
 
   const saved = responseSummary(result, device);
-  const files = out ? writeIntoDirectory(out, [...responseFiles(result), summaryFile(saved)]) : [];
+  const files: string[] = [];
+  const outFailure = out
+    ? refusalOf(() => files.push(...writeIntoDirectory(out, [...responseFiles(result), summaryFile(saved)])))
+    : undefined;
   // As every study's --json: the files written last (the saved summary has none).
   const summary = { ...saved, files };
   if (values.markdown) {
     const markdown = responseMarkdown(result);
-    return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n` };
+    return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n`, outFailure };
   }
-  return { json: values.json, summary, text: responseText(summary, files) };
+  return { json: values.json, summary, text: responseText(summary, files), outFailure };
 }
 
 /** A number to six digits (an uncertainty to two), right-aligned in `width`; '-' for none. */

@@ -49,6 +49,7 @@ import {
 import { parseShard } from '../../studies/study.ts';
 import type { ScalingStudy } from '../../studies/scaling/run.ts';
 import { openGpu } from '../device.ts';
+import { refusalOf } from '../formats.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber, positiveInteger } from '../options.ts';
 import {
   checkStudyOutput,
@@ -289,13 +290,20 @@ export function scalingOutput(
   values: { readonly json?: boolean; readonly markdown?: boolean },
   out: OutputDirectory | null,
 ): CommandOutput {
-  if (out) {
-    const files = summary.shard ? [] : scalingFiles(studies);
-    summary.files.push(...writeIntoDirectory(out, [...files, summaryFile(summary)]));
-  }
+  const outFailure = out
+    ? refusalOf(() => {
+        const files = summary.shard ? [] : scalingFiles(studies);
+        summary.files.push(...writeIntoDirectory(out, [...files, summaryFile(summary)]));
+      })
+    : undefined;
   if (values.markdown) {
     const markdown = scalingMarkdown(studies);
-    return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n` };
+    return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n`, outFailure };
   }
-  return { json: values.json, summary, text: scalingText(studies, summary.files, summary.device) };
+  return {
+    json: values.json,
+    summary,
+    text: scalingText(studies, summary.files, summary.device),
+    outFailure,
+  };
 }

@@ -21,7 +21,7 @@ import {
   kBackendOptions,
   openBackend,
 } from '../engine.ts';
-import { writeOutput } from '../formats.ts';
+import { refusalOf, writeOutput } from '../formats.ts';
 import { checkOutputFile } from '../output-directory.ts';
 import {
   kCommonOptions,
@@ -156,19 +156,23 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
       timing: { setup, ...(matvec !== undefined && { matvec }), ...(solve !== undefined && { solve }) },
     };
     const summary = solveJson(system, report, context);
-    if (values.out !== undefined) {
-      const extension = values.out.toLowerCase().slice(-4);
-      writeOutput(
-        values.out,
-        extension === '.csv'
-          ? resultCsv(system, report.velocities, report.momenta)
-          : extension === '.npz'
-            ? solveNpz(system, report, context)
-            : toJson(solveJson(system, report, context, { arrays: true })),
-      );
-      progress.log(`wrote ${values.out}`);
-    }
-    return { json: values.json, summary, text: printSummary(summary) };
+    const path = values.out;
+    const outFailure =
+      path === undefined
+        ? undefined
+        : refusalOf(() => {
+            const extension = path.toLowerCase().slice(-4);
+            writeOutput(
+              path,
+              extension === '.csv'
+                ? resultCsv(system, report.velocities, report.momenta)
+                : extension === '.npz'
+                  ? solveNpz(system, report, context)
+                  : toJson(solveJson(system, report, context, { arrays: true })),
+            );
+            progress.log(`wrote ${path}`);
+          });
+    return { json: values.json, summary, text: printSummary(summary), outFailure };
   } finally {
     opened.close();
   }

@@ -1,4 +1,5 @@
 // What every command returns, and how a summary object becomes readable text.
+import type { InputError } from '../../physics/input-error.ts';
 
 export interface CommandOutput {
   /** The command's --help text: printed on stdout, exit 0. */
@@ -6,6 +7,8 @@ export interface CommandOutput {
   json?: boolean;
   summary?: Record<string, unknown>;
   text?: string;
+  /** Why the --out files of the finished run were not written: reported after the results (exit 2). */
+  outFailure?: InputError;
 }
 
 function formatValue(value: unknown): string {

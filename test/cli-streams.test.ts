@@ -1,0 +1,76 @@
+// The CLI's standard streams when they cannot be written: stdout is the run's result, so a failure
+// to write it is the run's failure (one line, exit 1), except a reader that went away (`| head`);
+// stderr carries progress and notices, which a stderr that cannot be written must not cost the run.
+// On both paths: the main thread (--version, a GPU run) and a CPU run's worker thread, whose streams
+// reach the main thread's.
+import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { buildCliBundle } from './helpers/cli-bundle.ts';
+
+let cliPath: string;
+beforeAll(() => {
+  cliPath = buildCliBundle('darwin-breit-streams');
+}, 120_000);
+
+/** Runs the CLI with `stream` (1: stdout, 2: stderr) on /dev/full and the other one piped. */
+function runOnFullDisk(args: readonly string[], stream: 1 | 2) {
+  const full = openSync('/dev/full', 'w');
+  try {
+    const stdio: StdioOptions = stream === 1 ? ['ignore', full, 'pipe'] : ['ignore', 'pipe', full];
+    const run = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', stdio });
+    return { status: run.status, signal: run.signal, stdout: run.stdout, stderr: run.stderr };
+  } finally {
+    closeSync(full);
+  }
+}
+
+/** Runs the CLI with a stdout pipe whose reading end is closed before the CLI starts. */
+function runIntoClosedPipe(args: readonly string[]) {
+  return new Promise<{ status: number | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
+
+const errorLines = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('error:'));
+
+// A GPU run (SwiftShader here) in the main thread, and `larmor` and `paper`, which run in a worker.
+const kGpuRun = ['solve', '--geometry', 'ring', '--n', '8', '--epsilon', '0.01', '--velocity', 'rigid'];
+const kRuns = [
+  ['--version', ['--version']],
+  ['a GPU run', [...kGpuRun, '--json']],
+  ['a CPU run in its worker', ['larmor', '--json']],
+] as const;
+
+describe('stdout that cannot be written', () => {
+  test.each(kRuns)('%s on a full disk: one line, exit 1, no stack trace', (_, args) => {
+    const run = runOnFullDisk(args, 1);
+    expect(run.signal).toBeNull();
+    expect(run.status, run.stderr).toBe(1);
+    expect(errorLines(run.stderr)).toEqual(['error: cannot write the output to stdout (ENOSPC)']);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test.each(kRuns)('%s into a pipe its reader closed (| head): exit 0, nothing said', async (_, args) => {
+    const run = await runIntoClosedPipe(args);
+    expect(run.status, run.stderr).toBe(0);
+    expect(errorLines(run.stderr)).toEqual([]);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('stderr that cannot be written', () => {
+  // Each prints on stderr before its result: the SwiftShader notice, pairing's progress.
+  test.each([
+    ['a GPU run', [...kGpuRun, '--json']],
+    ['a CPU run in its worker', ['pairing', '--ratios', '10', '--json']],
+  ] as const)('%s: its progress is lost, its result is not', (_, args) => {
+    const run = runOnFullDisk(args, 2);
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toHaveProperty('command', args[0]);
+  });
+});
