@@ -79,6 +79,7 @@ describe('response --out: one file per point', () => {
       [
         ...xs.flatMap((x) => [`response-n20-x${x}.csv`, `response-map-n20-x${x}.svg`]),
         'response-screening.svg',
+        'response-centre.svg',
         'response.json',
       ].sort(),
     );

@@ -170,7 +170,7 @@ describe('a directory under a name the spec does not write leaves the run to wri
       'response',
       ['--geometry', 'ring', '--n', '4', '--n-epsilon', '1', '--device', 'cpu'],
       'response-profile.svg',
-      ['response-n4-x1.00.csv', 'response-screening.svg', 'response.json'],
+      ['response-n4-x1.00.csv', 'response-screening.svg', 'response-centre.svg', 'response.json'],
     ],
   ])('%s %j', (command, args, taken, written) => {
     const out = outWithDirectory(`${command}-not-written-${taken}`, taken);
