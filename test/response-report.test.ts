@@ -366,6 +366,15 @@ describe('the centre field, the limits and the map scale in the plots', () => {
     expect(responseFileNames(flux)).not.toContain('response-centre.svg');
   });
 
+  test('a sweep at one eps for every N names it in its plots: N r_e/R then grows with N', async () => {
+    const spec = responseSpec({ geometry: 'ball', n: '100,200', epsilon: '0.01', device: 'cpu' });
+    const result = await runResponse(spec, cpu);
+    expect(responseScreeningSvg(result)).toContain('field drive, ball, vector model, ε = 0.01:');
+    expect(responseCentreSvg(result)).toContain('ball, vector model, ε = 0.01: the Meissner effect');
+    const held = responseSpec({ geometry: 'ball', n: '100', nEpsilon: '1', device: 'cpu' });
+    expect(responseScreeningSvg(await runResponse(held, cpu))).toContain('vector model: moment over');
+  });
+
   test('a map says how many of its cells lie past the colour scale, and names its drive and model', () => {
     const spec = responseSpec({
       geometry: 'ball',

@@ -323,6 +323,16 @@ export function responseVelocitiesCsv(point: ResponsePoint): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * What a sweep held fixed where it was not N r_e/R, for a plot's title: one eps (--epsilon) or one
+ * radius (--radius-m) for every N, so that N r_e/R grows with N along each plot.
+ */
+function heldScale(spec: Pick<ResponseSpec, 'scale'>): string {
+  if (spec.scale.kind === 'epsilon') return `, ε = ${spec.scale.value}`;
+  if (spec.scale.kind === 'radiusMetres') return `, R = ${spec.scale.value} m`;
+  return '';
+}
+
 /** N r_e/R from the sweep's least to its largest, log-spaced: the x of a continuum curve. */
 function nEpsilonCurve(points: readonly Pick<ResponsePoint, 'nEpsilon'>[]): number[] {
   const xs = points.map((p) => p.nEpsilon);
@@ -385,7 +395,7 @@ export function responseScreeningSvg(result: ResponseResult): string {
   }
   const logX = curve[0] < curve[curve.length - 1];
   return linePlot({
-    title: `${spec.drive} drive, ${spec.geometry}, ${spec.model} model: ${kRatioName[spec.drive].words}`,
+    title: `${spec.drive} drive, ${spec.geometry}, ${spec.model} model${heldScale(spec)}: ${kRatioName[spec.drive].words}`,
     xLabel: 'N r_e / R',
     yLabel: kRatioName[spec.drive].symbol,
     logX,
@@ -419,8 +429,8 @@ export function responseCentreSvg(result: ResponseResult): string | null {
     });
   return linePlot({
     title: rotation
-      ? `${spec.geometry}, ${spec.model} model: the London moment's centre field`
-      : `${spec.geometry}, ${spec.model} model: the Meissner effect, the centre field`,
+      ? `${spec.geometry}, ${spec.model} model${heldScale(spec)}: the London moment's centre field`
+      : `${spec.geometry}, ${spec.model} model${heldScale(spec)}: the Meissner effect, the centre field`,
     xLabel: 'N r_e / R',
     yLabel: rotation ? 'B(0) / B_London (B_London = 2mΩ/|e|)' : 'B(0) / B_ext',
     logX: curve[0] < curve[curve.length - 1],
