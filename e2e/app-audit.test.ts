@@ -152,7 +152,7 @@ test("a first hour's findings: v = 0, a bad N, the downloads, refusals, a stoppe
   const headers = page.locator('#response-points th');
   expect(await headers.allTextContents()).toContain('london_x');
   expect(await headers.evaluateAll((cells) => cells.map((cell) => cell.getAttribute('title')))).toContain(
-    "the induced current's fitted e-folding depth below the surface, in units of R",
+    "the binned current's fitted e-folding depth below the surface, in units of R (it carries the factor r: the unscreened rigid rotation gives 0.39 R)",
   );
 
   // The canvas shows the run's ball coloured by |v_i|; at another N there is none to colour by, and a
