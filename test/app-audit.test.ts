@@ -121,7 +121,7 @@ describe("the shared refusals in the panel's words", () => {
   test('two electrons at one float32 point name the float64 path as the CLI’s, which the page has not', () => {
     const configuration = { n: 2, positions: Float64Array.of(1, 0, 0, 1 + 1e-12, 0, 0), source: 'two' };
     const system = { configuration, model: 'vector', dim: 3, epsilon: 1e-3, softening: 0 } as const;
-    expect(shown(() => checkFloat32System(system))).toBe(
+    expect(shown(() => checkFloat32System(system, 'free'))).toBe(
       "electrons 0 and 1 are at the same place once rounded to float32, the GPU's precision; give a " +
         "softening > 0, or use the CPU reference (the CLI's --device cpu), which keeps float64",
     );

@@ -7,7 +7,7 @@ import { unknowns, type DarwinSystem } from '../src/physics/models.ts';
 import { relativeError } from '../src/physics/observables.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
-import { cpuBackend } from '../src/run/backend.ts';
+import { cpuBackend, type MassMatrixBackend } from '../src/run/backend.ts';
 import { massMatrix } from '../src/run/backend.ts';
 import { applyMassMatrix } from '../src/solvers/dense.ts';
 import { solve } from '../src/solvers/solve.ts';
@@ -104,6 +104,43 @@ describe('runSolve on the float64 CPU backend', () => {
     expect(relativeError(velocities.velocities, solve(m, p, 'cg', { rtol: 1e-12 }).x)).toBeLessThan(1e-11);
     expect(relativeError(velocities.velocities, v)).toBeLessThan(1e-10);
     expect(velocities.roundTripError).toBeNull();
+  });
+
+  test('momenta that are not finite are refused, velocities that are not are diverged_nan', async () => {
+    // The GPU tree's float32 overflow gave p = +-Infinity, energies of -Infinity and exit 0. (A GPU
+    // backend at rtol 1e-6, which it does not refine in float64.)
+    const backend = cpuBackend(sphere);
+    const base = { pattern: null, seed: null, solver: 'cg', rtol: 1e-6 } as const;
+    const v = velocityPattern(sphere, 'random', 3);
+    const overflowed: MassMatrixBackend = {
+      ...backend,
+      name: 'gpu',
+      system: sphere,
+      momenta: async (velocities) => {
+        const p = await backend.momenta(velocities);
+        p[3 * 7 + 1] = -Infinity;
+        return p;
+      },
+      velocities: async (p, solver, options) => {
+        const result = await backend.velocities(p, solver, options);
+        result.x[5] = NaN;
+        return result;
+      },
+    };
+    for (const mode of ['momenta', 'round_trip'] as const) {
+      const run = runSolve(sphere, overflowed, { ...base, mode, given: v });
+      await expect(run).rejects.toThrow(InputError);
+      await expect(run).rejects.toThrow(
+        "p = M v is not finite at electron 7: float32, the GPU's precision, cannot hold this product; " +
+          'use the CPU reference (--device cpu), which keeps float64, or a softening > 0',
+      );
+    }
+    const p = await backend.momenta(v);
+    const solved = await runSolve(sphere, overflowed, { ...base, mode: 'velocities', given: p });
+    expect([solved.solve!.reason, solved.solve!.converged]).toEqual(['diverged_nan', false]);
+    expect(
+      solveJson(sphere, solved, { device: kCpuDevice, matrix: null, radiusMetres: 1, timing: {} }).reason,
+    ).toBe('diverged_nan');
   });
 
   test('the check of a float32 run against the float64 reference measures float32 alone', async () => {

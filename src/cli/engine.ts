@@ -282,8 +282,9 @@ export async function openBackend(
     };
   }
   decideCheck(checkDecision(system, 'gpu', choice.requestedCheck));
-  // gpuBackend refuses what float32 cannot hold; asked here first, a refusal needs no device.
-  checkFloat32System(system);
+  // gpuBackend refuses what float32 cannot hold; asked here first, a refusal needs no device
+  // ('auto' tests two electrons apart once it has chosen the storage).
+  checkFloat32System(system, choice.matrix);
   const gpu = await openGpu();
   try {
     progress.log(

@@ -357,8 +357,9 @@ export function checkGpuBackendFits(
     treeTolerance: tolerance,
     lanczosBasis: options.lanczosBasis,
   });
-  // Last, as it reads every position (a sort, O(N log N)): the checks above need only N.
-  checkFloat32System(system);
+  // Last, as it reads every position (a sort, O(N log N)): the checks above need only N. Two
+  // electrons are tested apart where this storage uploads them (the tree: relative to its centre).
+  checkFloat32System(system, matrix);
   return matrix;
 }
 
@@ -464,6 +465,8 @@ export async function gpuBackend(
             if (requested !== 'auto' || !(error instanceof InputError) || error.field !== 'matrix')
               throw error;
             matrix = 'free';
+            // Its absolute positions, which the tree's test above did not look at.
+            checkFloat32System(system, 'free');
             return GpuMatrixFreeMassMatrix.create(context, system, options.free);
           })
         : await GpuMatrixFreeMassMatrix.create(context, system, options.free);

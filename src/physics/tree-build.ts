@@ -336,6 +336,19 @@ export function buildTreeGeometry(
   };
 }
 
+/**
+ * The root's expansion centre, the centre of the tight box of every electron (node 0's centre in
+ * buildTreeGeometry): the GPU product uploads the positions less this centre, rounded to float32
+ * (src/kernels/tree.ts packTreeElectrons), so that float32's resolution is that of the configuration's
+ * extent, not of its distance from the origin.
+ */
+export function rootCentre(positions: Float64Array, n: number): Float64Array {
+  const low = new Float64Array(3);
+  const high = new Float64Array(3);
+  tightBox(positions, Uint32Array.from({ length: n }, (_, k) => k), 0, n, low, high);
+  return low.map((value, i) => (value + high[i]) / 2);
+}
+
 function tightBox(
   positions: Float64Array,
   electron: Uint32Array,

@@ -5,7 +5,8 @@
 // momenta with the float64 product.
 import { norm } from '../math/vectors.ts';
 import { checkFloat32Vector } from './float32.ts';
-import type { DarwinSystem } from '../physics/models.ts';
+import { blockSize, type DarwinSystem } from '../physics/models.ts';
+import { InputError } from '../physics/input-error.ts';
 import { energies, relativeError, type Energies } from '../physics/observables.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
 import type { MassMatrixBackend } from './backend.ts';
@@ -112,6 +113,38 @@ export function checkFloat32Given(
   checkFloat32Vector(system, given, `the ${quantity}`, quantity);
 }
 
+/** The first electron with a non-finite entry of `values` (b per electron), or null. */
+function firstNonFinite(values: Float64Array, b: number): number | null {
+  for (let k = 0; k < values.length; k++) if (!Number.isFinite(values[k])) return Math.floor(k / b);
+  return null;
+}
+
+/**
+ * Refuses momenta p = M v that are not finite, which no report may carry as a result (energies of
+ * -Infinity, written null): on the GPU float32 overflowed where float64 did not (two electrons a
+ * float32 rounding apart, eps lambda_max(T) past float32's range: README, Limits).
+ */
+export function checkFiniteMomenta(backend: Pick<MassMatrixBackend, 'name' | 'system'>, momenta: Float64Array): void {
+  const { system } = backend;
+  const electron = firstNonFinite(momenta, blockSize(system));
+  if (electron === null) return;
+  const remedy =
+    backend.name === 'gpu'
+      ? "float32, the GPU's precision, cannot hold this product; use the CPU reference (--device cpu), " +
+        'which keeps float64, or a softening > 0'
+      : 'a softening > 0 keeps every pair apart';
+  throw new InputError(`p = M v is not finite at electron ${electron}: ${remedy}`, 'positions');
+}
+
+/**
+ * A solve whose velocities are not finite is diverged_nan, as the solvers say of a norm that is not,
+ * whatever its residual claimed.
+ */
+function finiteSolve(solve: SolveResult): SolveResult {
+  if (solve.reason === 'diverged_nan' || firstNonFinite(solve.x, 1) === null) return solve;
+  return { ...solve, converged: false, reason: 'diverged_nan' };
+}
+
 /**
  * A solver's onIteration, which hears ||r||, turned into one that hears ||r|| / ||b||, what a
  * tolerance is held to (0 where b = 0): the solve's and the response study's progress lines.
@@ -163,6 +196,7 @@ export async function runSolve(
       ? await float64()(givenVelocities)
       : await backend.momenta(givenVelocities);
     timing.matvec = performance.now() - start;
+    checkFiniteMomenta(backend, momenta);
   }
   let solve: SolveResult | null = null;
   let refinementSteps = 0;
@@ -187,6 +221,7 @@ export async function runSolve(
     };
     ({ solve, refinementSteps } = await solveVelocities(backend, float64, p, request.solver, options));
     timing.solve = performance.now() - start;
+    solve = finiteSolve(solve);
     velocities = solve.x;
     if (givenVelocities) roundTripError = relativeError(solve.x, givenVelocities);
   }
