@@ -29,8 +29,9 @@ import {
   checkDecision,
   CheckStopped,
   kCheckMaxUnknowns,
+  kClosestCheckElectrons,
   kHeaviestElectrons,
-  sampledElectrons,
+  kSampledCheckElectrons,
   type Reference,
   type SampledReference,
 } from '../run/check.ts';
@@ -577,15 +578,15 @@ export class Session {
     if (decision === 'sampled') {
       const size = unknowns(system);
       const dense = `${size} unknowns is above ${kCheckMaxUnknowns} (the float64 M would take ${formatBytes(8 * size * size)})`;
-      const electrons = sampledElectrons(system.configuration.n);
-      const rows = `float64 rows of M at ${electrons.length} electrons`;
+      const count = Math.min(system.configuration.n, kSampledCheckElectrons);
+      const rows = `float64 rows of M at ${count} electrons (the ${kClosestCheckElectrons} with the closest neighbours among them)`;
       this.#diagnostics.checkNote(
         stage === 'solve'
           ? `sampled: ${dense}, so ${rows}, summed in a worker`
           : `sampled: ${dense}, so ${rows} and the ${kHeaviestElectrons} where each Ritz vector is largest, ` +
               'summed in a worker: an eigenvalue of the direct sum lies within each Ritz residual',
       );
-      return this.#reference.sampled(key, system, electrons);
+      return this.#reference.sampled(key, system);
     }
     this.#diagnostics.checkNote('float64 CPU reference, run in a worker beside the GPU');
     return this.#reference.of(key, system);

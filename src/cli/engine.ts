@@ -42,8 +42,8 @@ import { checkFloat32System } from '../run/float32.ts';
 import {
   checkDecision,
   kCheckMaxUnknowns,
+  kClosestCheckElectrons,
   kSampledCheckElectrons,
-  sampledElectrons,
   type CheckDecision,
   type Reference,
   type SampledReference,
@@ -90,7 +90,8 @@ export const kBackendHelp = `Backend:
                             --matrix tree or auto)
   --check | --no-check      also run the float64 CPU reference (dense) and report the
                             error of the GPU or the tree [on up to ${kCheckMaxUnknowns} unknowns;
-                            past them float64 rows of M at ${kSampledCheckElectrons} electrons]
+                            past them float64 rows of M at ${kSampledCheckElectrons} electrons,
+                            the ${kClosestCheckElectrons} with the closest neighbours among them]
   --threads K               threads of the float64 CPU path (--device cpu, --check, the
                             float64 products of a refined GPU run): the same numbers bit
                             for bit with any K, the tree's to rounding           [every core]`;
@@ -236,13 +237,17 @@ export async function openBackend(
   };
   const sampledReferenceOnce = (): SampledReference | null => {
     if (!sampled) return null;
-    const electrons = sampledElectrons(system.configuration.n);
+    const count = Math.min(system.configuration.n, kSampledCheckElectrons);
     held ??= nodeReference(
       choice.threads,
       () => progress.checkpoint(),
-      () => progress.log(`check: float64 rows of M at ${electrons.length} sampled electrons`),
+      () =>
+        progress.log(
+          `check: float64 rows of M at ${count} sampled electrons (the ${kClosestCheckElectrons} ` +
+            'with the closest neighbours among them)',
+        ),
     );
-    return { ...held.sampled('check', system, electrons), afterRun: true };
+    return { ...held.sampled('check', system), afterRun: true };
   };
   if (choice.device === 'cpu') {
     // The storage decided once: the check's decision needs it before the backend is built.

@@ -124,7 +124,10 @@ function firstNonFinite(values: Float64Array, b: number): number | null {
  * -Infinity, written null): on the GPU float32 overflowed where float64 did not (two electrons a
  * float32 rounding apart, eps lambda_max(T) past float32's range: README, Limits).
  */
-export function checkFiniteMomenta(backend: Pick<MassMatrixBackend, 'name' | 'system'>, momenta: Float64Array): void {
+export function checkFiniteMomenta(
+  backend: Pick<MassMatrixBackend, 'name' | 'system'>,
+  momenta: Float64Array,
+): void {
   const { system } = backend;
   const electron = firstNonFinite(momenta, blockSize(system));
   if (electron === null) return;
@@ -178,9 +181,12 @@ export async function runSolve(
   const timing: { matvec?: number; solve?: number; check?: number } = {};
   const checkClock: CheckClock = { milliseconds: 0 };
   const givenVelocities = mode === 'velocities' ? null : given;
+  // The sampled reference's rows of M x at its sample's electrons (formed by its first request).
+  const sampledRows = (x: Float64Array) =>
+    sampled!.sample().then((sample) => sampled!.rows(x, sample.electrons));
   const referenceMomenta = pendingReference(
     givenVelocities && (reference || sampled)
-      ? () => (reference ? reference.momenta(givenVelocities) : sampled!.rows(givenVelocities))
+      ? () => (reference ? reference.momenta(givenVelocities) : sampledRows(givenVelocities))
       : null,
     checkClock,
     checkedBy?.afterRun,
@@ -226,11 +232,7 @@ export async function runSolve(
     if (givenVelocities) roundTripError = relativeError(solve.x, givenVelocities);
   }
   // The solved velocities' rows, asked once they exist.
-  const solvedRows = pendingReference(
-    sampled && solve ? () => sampled.rows(solve.x) : null,
-    checkClock,
-    true,
-  );
+  const solvedRows = pendingReference(sampled && solve ? () => sampledRows(solve.x) : null, checkClock, true);
   let check: SolveCheck | null = null;
   let checkStopped = false;
   if (checkedBy) {
@@ -241,12 +243,15 @@ export async function runSolve(
     const rows64 = givenVelocities !== null && p64 === null ? null : await solvedRows();
     const answered = sampled ? rows64 : solved64;
     checkStopped = (givenVelocities !== null && p64 === null) || (solve !== null && answered === null);
+    // Asked already by the rows above: here at once, or null where the check was stopped before.
+    const sample = sampled && !checkStopped ? await pendingReference(() => sampled.sample())() : null;
+    if (sampled && !sample) checkStopped = true;
     if (!checkStopped) {
-      check = sampled
+      check = sample
         ? {
-            ...sampledErrors(system, sampled.electrons, momenta, p64, rows64),
+            ...sampledErrors(system, sample, momenta, p64, rows64),
             velocities: null,
-            sampled: sampled.electrons.length,
+            sampled: sample.electrons.length,
           }
         : {
             momenta: p64 ? relativeError(momenta, p64) : null,
