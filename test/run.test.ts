@@ -32,7 +32,7 @@ import {
   kCheckTargets,
   type Reference,
 } from '../src/run/check.ts';
-import { solveJson, spectrumJson } from '../src/run/report.ts';
+import { solveCheckWarning, solveJson, spectrumCheckWarning, spectrumJson } from '../src/run/report.ts';
 import { runSolve, type SolveRequest } from '../src/run/solve.ts';
 import { runSpectrum } from '../src/run/spectrum.ts';
 import { denseSpectrumCheck } from './helpers/reference.ts';
@@ -360,6 +360,7 @@ describe('the JSON of a run', () => {
       'check.velocities',
       'check.targets.momenta',
       'check.targets.velocities',
+      'check.within_target',
       'timing_ms.setup_ms',
       'timing_ms.matvec_ms',
     ]);
@@ -383,6 +384,39 @@ describe('the JSON of a run', () => {
     const check = json.check as Record<string, number>;
     expect(check.max_relative_error).toBe(Math.max(report.check!.momenta!, report.check!.velocities!));
     expect(check.targets).toEqual({ momenta: 1e-6, velocities: 1e-5 });
+    expect(check.within_target).toBe(true);
+    expect(solveCheckWarning(report)).toBeNull();
+  });
+
+  test('a check past its target says so: within_target false, and one line for stderr', async () => {
+    // The lump of 2000 inside 1e-6 R (softening 1e-7) gave check.momenta 3.4e-2 against its target
+    // 1e-6, printed as if it were any other number. Its report, with the errors past their targets:
+    const report = await runSolve(
+      sphere,
+      cpuBackend(sphere, 'float32'),
+      roundTrip(sphere, 'rigid'),
+      cpuBackend(sphere),
+    );
+    const past = { ...report, check: { ...report.check!, momenta: 3.4e-2, velocities: NaN } };
+    const check = solveJson(sphere, past, context).check as Record<string, unknown>;
+    expect(check.within_target).toBe(false);
+    expect(solveCheckWarning(past)).toBe(
+      'warning: the float64 check is past its target: momenta 3.40e-2 > momenta target 1.00e-6, ' +
+        'velocities NaN > velocities target 1.00e-5 ("within_target": false)',
+    );
+    const spectrum = await runSpectrum(
+      ring,
+      cpuBackend(ring, 'float32'),
+      { tol: 1e-6, seed: 1 },
+      cpuBackend(ring),
+    );
+    const over = { ...spectrum, check: { ...denseSpectrumCheck(spectrum), lambdaMax: 1e-3 } };
+    expect((spectrumJson(over, context).check as Record<string, unknown>).within_target).toBe(false);
+    expect(spectrumCheckWarning(over)).toBe(
+      'warning: the float64 check is past its target: lambda_max 1.00e-3 > eigenvalues target 1.00e-5 ' +
+        '("within_target": false)',
+    );
+    expect(spectrumCheckWarning(spectrum)).toBeNull();
   });
 
   test('solve: the momenta mode has no solve and no velocities error; --out adds the arrays', async () => {
@@ -405,7 +439,12 @@ describe('the JSON of a run', () => {
       converged: true,
       reason: null,
     });
-    expect(Object.keys(json.check as object)).toEqual(['max_relative_error', 'momenta', 'targets']);
+    expect(Object.keys(json.check as object)).toEqual([
+      'max_relative_error',
+      'momenta',
+      'targets',
+      'within_target',
+    ]);
     expect(Object.keys(json).slice(-4)).toEqual(['positions', 'velocities', 'momenta', 'history']);
     expect(json.history).toEqual([]);
     expect(json.momenta).toBe(report.momenta);
@@ -456,6 +495,7 @@ describe('the JSON of a run', () => {
       lambda_min: check.lambdaMin,
       lambda_max: check.lambdaMax,
       targets: { eigenvalues: 1e-5 },
+      within_target: true,
     });
     expect(json.timing_ms).toEqual({ setup_ms: 1, lanczos_ms: 3 });
     expect(json.lambda_max).toBe(report.spectrum.lambdaMax);

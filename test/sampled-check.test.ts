@@ -267,6 +267,7 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
       momenta: check.momenta,
       residual: check.residual,
       targets: { momenta: tolerance, residual: 10 * tolerance },
+      within_target: true,
       sampled_electrons: electrons.length,
     });
   });
@@ -312,6 +313,7 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
       'momenta',
       'targets',
       'velocities',
+      'within_target',
     ]);
   });
 });
@@ -511,6 +513,7 @@ describe('runSpectrum checked on sampled rows (the CPU tree)', () => {
       residual_min: check.residualMin,
       residual_max: check.residualMax,
       targets: { residual: 10 * tolerance },
+      within_target: true,
       sampled_electrons: sample.electrons.length,
     });
   });

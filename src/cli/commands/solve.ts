@@ -11,7 +11,7 @@ import {
   parseTolerance,
   parseVelocityPattern,
 } from '../../run/inputs.ts';
-import { solveJson, solveNpz } from '../../run/report.ts';
+import { solveCheckWarning, solveJson, solveNpz } from '../../run/report.ts';
 import { checkFloat32Given, runSolve, type SolveRequest } from '../../run/solve.ts';
 import {
   backendChoice,
@@ -146,6 +146,8 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
       const errors = Object.entries(each).filter(([, e]) => e !== null) as [string, number][];
       const over = sampled === null ? '' : ` (float64 rows at ${sampled} sampled electrons)`;
       progress.log(`check: ${errors.map(([k, e]) => `${k} ${e.toExponential(2)}`).join(', ')}${over}`);
+      const warning = solveCheckWarning(report);
+      if (warning) progress.log(warning);
     }
     const { matvec, solve } = report.timing;
     const context = {

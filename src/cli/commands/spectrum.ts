@@ -1,7 +1,7 @@
 // `spectrum`: extreme eigenvalues of the Jacobi-scaled mass matrix D^-1/2 M D^-1/2 by Lanczos, and the
 // collective parameter lambda_max - 1 beside the paper's N eps = N r_e / R (eq. 49).
 import { parseLanczosSeed, parseMaxIterations, parseNumber, parseTolerance } from '../../run/inputs.ts';
-import { spectrumJson } from '../../run/report.ts';
+import { spectrumCheckWarning, spectrumJson } from '../../run/report.ts';
 import { kHeaviestElectrons } from '../../run/check.ts';
 import { runSpectrum } from '../../run/spectrum.ts';
 import { kDefaultLanczosBasis, kMinLanczosBasis } from '../../solvers/lanczos.ts';
@@ -92,6 +92,8 @@ export async function spectrumCommand(argv: string[], progress: Progress): Promi
               `(float64 rows at ${check.sampled} sampled electrons and the ${kHeaviestElectrons} where each ` +
               `Ritz vector is largest; an eigenvalue of the direct sum lies within each)`,
       );
+      const warning = spectrumCheckWarning(report);
+      if (warning) progress.log(warning);
     }
     const summary = spectrumJson(report, {
       device: opened.device,
