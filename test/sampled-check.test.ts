@@ -122,8 +122,10 @@ describe('checkSample: the closest electrons summed exactly, a uniform draw for 
     expect(sample.exact.length).toBe(kClosestCheckElectrons);
     for (const i of sample.exact) expect(exact[i]).toBeLessThanOrEqual(threshold);
     expect(sample.uniform.length).toBe(kSampledCheckElectrons - kClosestCheckElectrons);
-    const others = Array.from(sample.uniform).filter((i) => !sample.exact.includes(i));
-    expect(sample.electrons.length).toBe(kClosestCheckElectrons + others.length);
+    // Drawn from the rest: the sample holds kSampledCheckElectrons.
+    const others = Array.from(sample.uniform);
+    expect(others.filter((i) => sample.exact.includes(i))).toEqual([]);
+    expect(sample.electrons.length).toBe(kSampledCheckElectrons);
     sample.electrons.forEach((i, k) =>
       expect(sample.weights[k]).toBe(
         sample.exact.includes(i) ? 1 : (n - kClosestCheckElectrons) / others.length,

@@ -29,9 +29,8 @@ import {
   checkDecision,
   CheckStopped,
   kCheckMaxUnknowns,
-  kClosestCheckElectrons,
   kHeaviestElectrons,
-  kSampledCheckElectrons,
+  sampleWords,
   type Reference,
   type SampledReference,
 } from '../run/check.ts';
@@ -578,8 +577,7 @@ export class Session {
     if (decision === 'sampled') {
       const size = unknowns(system);
       const dense = `${size} unknowns is above ${kCheckMaxUnknowns} (the float64 M would take ${formatBytes(8 * size * size)})`;
-      const count = Math.min(system.configuration.n, kSampledCheckElectrons);
-      const rows = `float64 rows of M at ${count} electrons (the ${kClosestCheckElectrons} with the closest neighbours among them)`;
+      const rows = `float64 rows of M at ${sampleWords(system.configuration.n)}`;
       this.#diagnostics.checkNote(
         stage === 'solve'
           ? `sampled: ${dense}, so ${rows}, summed in a worker`

@@ -44,6 +44,7 @@ import {
   kCheckMaxUnknowns,
   kClosestCheckElectrons,
   kSampledCheckElectrons,
+  sampleWords,
   type CheckDecision,
   type Reference,
   type SampledReference,
@@ -237,15 +238,10 @@ export async function openBackend(
   };
   const sampledReferenceOnce = (): SampledReference | null => {
     if (!sampled) return null;
-    const count = Math.min(system.configuration.n, kSampledCheckElectrons);
     held ??= nodeReference(
       choice.threads,
       () => progress.checkpoint(),
-      () =>
-        progress.log(
-          `check: float64 rows of M at ${count} sampled electrons (the ${kClosestCheckElectrons} ` +
-            'with the closest neighbours among them)',
-        ),
+      () => progress.log(`check: float64 rows of M at ${sampleWords(system.configuration.n)}`),
     );
     return { ...held.sampled('check', system), afterRun: true };
   };

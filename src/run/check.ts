@@ -149,8 +149,8 @@ const samples = new WeakMap<Configuration, CheckSample>();
 
 /**
  * The sampled check's electrons of a configuration: the `closest` whose nearest neighbour is closest
- * (closestElectrons, a k-d tree: 2 s at 10^6) summed exactly, and a uniform draw of the rest of
- * `count` (every electron where n <= count); the same every run, formed once per configuration.
+ * (closestElectrons, a k-d tree: 2 s at 10^6) summed exactly, and `count` less them drawn uniformly
+ * from the rest (every electron where n <= count); the same every run, formed once per configuration.
  */
 export function checkSample(
   configuration: Configuration,
@@ -162,9 +162,27 @@ export function checkSample(
   if (cached) return cached;
   const { n } = configuration;
   const exact = closestElectrons(configuration, n <= count ? n : Math.min(closest, count));
-  const sample = weighSample(n, exact, uniformElectrons(n, Math.max(0, count - exact.length)));
+  // The draw from the others alone, so that the sample holds `count` electrons.
+  const isExact = new Uint8Array(n);
+  for (const i of exact) isExact[i] = 1;
+  const rest = new Uint32Array(n - exact.length);
+  for (let i = 0, k = 0; i < n; i++) if (!isExact[i]) rest[k++] = i;
+  const drawn = uniformElectrons(rest.length, Math.max(0, count - exact.length)).map((j) => rest[j]);
+  const sample = weighSample(n, exact, drawn);
   if (held) samples.set(configuration, sample);
   return sample;
+}
+
+/**
+ * The sampled check's electrons in words (checkSample): the closest and those drawn at random from
+ * the rest.
+ */
+export function sampleWords(n: number): string {
+  if (n <= kSampledCheckElectrons) return `all ${n} electrons`;
+  return (
+    `the ${kClosestCheckElectrons} electrons whose nearest neighbour is closest and ` +
+    `${kSampledCheckElectrons - kClosestCheckElectrons} drawn at random`
+  );
 }
 
 /**
