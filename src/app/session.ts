@@ -41,7 +41,7 @@ import { runSolve, type SolveMode, type SolveReport } from '../run/solve.ts';
 import { runSpectrum, type SpectrumReport } from '../run/spectrum.ts';
 import { formatNumber } from './colour.ts';
 import { formatBytes, type CheckId, type Diagnostics } from './diagnostics.ts';
-import { openEngine, operatorBytes, RunStopped, type GpuBackend } from './engine.ts';
+import { checkSpectrumFits, openEngine, operatorBytes, RunStopped, type GpuBackend } from './engine.ts';
 import { download, loadedText } from './files.ts';
 import {
   csvKind,
@@ -721,6 +721,9 @@ export class Session {
 
   async #spectrum(): Promise<boolean> {
     const { system, backend, key } = await this.#build();
+    // Built for solves too, without the basis a spectrum holds: refused before it runs where that
+    // basis does not fit beside M.
+    checkSpectrumFits(this.#gpu, backend);
     this.#diagnostics.clearChecks(['spectrum']);
     const steps = defaultLanczosMaxIterations(unknowns(system));
     this.#diagnostics.clearSpectrum();

@@ -337,6 +337,11 @@ function farFieldNote({ passes, buildSeconds }: NonNullable<TreeDetails['farFiel
   return `${how}, its pipelines built in ${buildSeconds.toFixed(1)} s`;
 }
 
+/** A spectrum's Lanczos basis in gpuBackendDetails' memory figure; nothing for a solve, which holds none. */
+function basisNote(bytes: number, lanczosBasis?: number): string {
+  return lanczosBasis === undefined ? '' : `, Lanczos basis ${megabytes(bytes)}`;
+}
+
 /**
  * How the GPU backend holds M and runs its solvers (--verbose): memory (with a spectrum's basis of
  * `lanczosBasis` vectors), chunks, step variant, k.
@@ -351,7 +356,7 @@ export function gpuBackendDetails(context: GpuContext, backend: GpuBackend, lanc
     const held = tree.gpuBytes ?? need.tree;
     return [
       `matrix: tree; memory: ${megabytes(need.total - need.tree + held)} (tree and expansions ` +
-        `${megabytes(held)}, vectors ${megabytes(need.vectors)}, Lanczos basis ${megabytes(need.lanczosBasis)})`,
+        `${megabytes(held)}, vectors ${megabytes(need.vectors)}${basisNote(need.lanczosBasis, lanczosBasis)})`,
       `tree: order ${tree.order}, theta ${tree.theta}, ${tree.leaves} leaves, ${tree.directPairs} direct ` +
         `pairs and ${tree.translations} M2L per product` +
         (tree.farField ? `; ${farFieldNote(tree.farField)}` : ''),
@@ -362,7 +367,7 @@ export function gpuBackendDetails(context: GpuContext, backend: GpuBackend, lanc
     const need = denseAllocation(system, lanczosBasis);
     return [
       `matrix: dense; memory: ${megabytes(need.total)} (M ${megabytes(need.matrix)}, vectors ` +
-        `${megabytes(need.vectors)}, Lanczos basis ${megabytes(need.lanczosBasis)})`,
+        `${megabytes(need.vectors)}${basisNote(need.lanczosBasis, lanczosBasis)})`,
       step,
     ];
   }
@@ -384,7 +389,8 @@ export function gpuBackendDetails(context: GpuContext, backend: GpuBackend, lanc
 /**
  * A study's backend of `system` (response, scaling: one per configuration, no check of their own):
  * on `gpu` the engine with `matrix` and `treeTolerance` (`onChunk` hears a long product's pieces),
- * without it the CPU's (openCpuBackend) in the host's memory, its dense M or tree on `threads` threads.
+ * without it the CPU's (openCpuBackend) in the host's memory, its dense M or tree on `threads` threads;
+ * sized for a spectrum's basis of `lanczosBasis` vectors (scaling), none for solves (response).
  */
 export async function openStudyBackend(
   gpu: GpuContext | null,
@@ -393,9 +399,13 @@ export async function openStudyBackend(
   treeTolerance: number,
   threads: number,
   onChunk?: GpuBackendOptions['onChunk'],
+  lanczosBasis?: number,
 ): Promise<MassMatrixBackend> {
-  if (gpu) return gpuBackend(gpu, system, { matrix, treeTolerance, onChunk });
-  return openCpuBackend(system, matrix, treeTolerance, kHostMemory, { pool: () => cpuPool(threads) });
+  if (gpu) return gpuBackend(gpu, system, { matrix, treeTolerance, onChunk, lanczosBasis });
+  return openCpuBackend(system, matrix, treeTolerance, kHostMemory, {
+    pool: () => cpuPool(threads),
+    lanczosBasis,
+  });
 }
 
 /**
