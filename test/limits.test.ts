@@ -10,12 +10,14 @@ import { GpuError, type DeviceMemory, type GpuContext } from '../src/gpu/device.
 import { readFloat32 } from '../src/gpu/readback.ts';
 import {
   checkGpuBackendFits,
+  checkLanczosBasisFits,
   checkTreeFits,
   chooseMatrixStorage,
   denseAllocation,
   explainDenseFailure,
   gpuBackend,
   treeAllocation,
+  type GpuBackend,
 } from '../src/engine/backend.ts';
 import {
   checkCpuBackendFits,
@@ -250,6 +252,14 @@ describe('a solve is sized without the Lanczos basis only a spectrum holds', () 
       /^--matrix tree needs 2\d\.\d GB .*; a smaller --basis holds less \(.* GB at 96\)$/,
     );
     expect(refused).not.toContain('--matrix free');
+    // The page builds M once, for solves: a Spectrum checks its basis beside it.
+    const sphere = makeSystem('sphere', 4000, 'vector', 3);
+    const room = untouchableContext(denseAllocation(sphere, 5).total);
+    const built = { system: sphere, matrix: 'dense' } as GpuBackend;
+    expect(() => checkLanczosBasisFits(room, built, 5)).not.toThrow();
+    expect(() => checkLanczosBasisFits(room, built, kDefaultLanczosBasis)).toThrow(
+      /^--matrix dense needs .* its vectors and Lanczos basis of 96 vectors, more than/,
+    );
     // Where the tree alone does not fit, matrix-free storage is the advice.
     expect(() => checkTreeFits(untouchableContext(1e9), system, 1e-5)).toThrow(/; use --matrix free/);
   });
