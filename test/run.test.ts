@@ -28,6 +28,7 @@ import {
   checkDecision,
   CheckStopped,
   eigenvalueErrors,
+  interactionError,
   kCheckMaxUnknowns,
   kCheckTargets,
   type Reference,
@@ -358,6 +359,7 @@ describe('the JSON of a run', () => {
       'check.max_relative_error',
       'check.momenta',
       'check.velocities',
+      'check.interaction',
       'check.targets.momenta',
       'check.targets.velocities',
       'check.within_target',
@@ -386,6 +388,36 @@ describe('the JSON of a run', () => {
     expect(check.targets).toEqual({ momenta: 1e-6, velocities: 1e-5 });
     expect(check.within_target).toBe(true);
     expect(solveCheckWarning(report)).toBeNull();
+  });
+
+  test("the interaction part's error: what the momenta's hides at small eps", async () => {
+    // A tree off by 1e-3 of T v (the ball of 3000's T v for v near T's null space was 8e-2 off at
+    // --tree-tol 1e-5) at eps = 1e-6, where p = D v + eps T v is D v's to 1e-5: 1e-3 of eps T v is
+    // 1e-8 of p, within the momenta's target; the interaction part says 1e-3.
+    const small = { ...sphere, epsilon: 1e-6 };
+    const exact = cpuBackend(small);
+    const v = velocityPattern(small, 'random', 4);
+    const off: MassMatrixBackend = {
+      ...exact,
+      system: small,
+      momenta: async (velocities) =>
+        (await exact.momenta(velocities)).map((value, k) => value + 1e-3 * (value - velocities[k])),
+    };
+    const request = {
+      mode: 'momenta',
+      given: v,
+      pattern: null,
+      seed: null,
+      solver: 'cg',
+      rtol: 1e-8,
+    } as const;
+    const report = await runSolve(small, off, request, cpuBackend(small));
+    expect(report.check!.momenta!).toBeLessThan(1e-7);
+    expect(report.check!.interaction!).toBeCloseTo(1e-3, 10);
+    expect(interactionError(small, report.momenta, await exact.momenta(v), v)).toBe(
+      report.check!.interaction,
+    );
+    expect(interactionError({ ...small, epsilon: 0 }, v, v, v)).toBeNull();
   });
 
   test('a check past its target says so: within_target false, and one line for stderr', async () => {
@@ -442,6 +474,7 @@ describe('the JSON of a run', () => {
     expect(Object.keys(json.check as object)).toEqual([
       'max_relative_error',
       'momenta',
+      'interaction',
       'targets',
       'within_target',
     ]);

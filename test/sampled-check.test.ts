@@ -252,6 +252,12 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
     expect(check.velocities).toBeNull();
     expect(check.momenta).toBeCloseTo(momentaError, 12);
     expect(check.residual).toBeCloseTo(residual, 12);
+    // The interaction part alone, eps T v's, against the direct sum's: the same weights.
+    const dv = sampledEntries(request.given, electrons, 3);
+    const exactPart = sampledEntries(exactMomenta, electrons, 3).map((value, k) => value - dv[k]);
+    const part = p.map((value, k) => value - dv[k]);
+    expect(check.interaction).toBeCloseTo(weightedError(part, exactPart), 12);
+    expect(check.interaction!).toBeGreaterThan(check.momenta!);
     // The tree's error is there, and the sample's estimate of it is within a factor 2 of the
     // normwise error over all 6 000 unknowns.
     const fullError = relativeError(report.momenta, exactMomenta);
@@ -268,6 +274,7 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
       max_relative_error: Math.max(check.momenta!, check.residual!),
       momenta: check.momenta,
       residual: check.residual,
+      interaction: check.interaction,
       targets: { momenta: tolerance, residual: 10 * tolerance },
       within_target: true,
       sampled_electrons: electrons.length,
@@ -311,6 +318,7 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
     expect(report.check!.residual).toBeNull();
     expect(report.check!.velocities).toBeLessThan(1e-5);
     expect(Object.keys(checkJson(small, report, 'dense')).sort()).toEqual([
+      'interaction',
       'max_relative_error',
       'momenta',
       'targets',

@@ -87,8 +87,9 @@ export const kBackendHelp = `Backend:
                             where the built tree costs at most ${100 * kTreeWorkShare}% of the pairs (not a ball
                             below ~45 000 on a CPU adapter, ~75 000 on a GPU); on the CPU dense up to ${kCpuTreeMinUnknowns - 1} unknowns while it
                             fits, else the tree                                          [auto]
-  --tree-tol T              relative error of the tree's product T x, normwise (with   [${kDefaultTreeTolerance.toExponential(0)}]
-                            --matrix tree or auto)
+  --tree-tol T              relative error of the tree's product T x, normwise, for x   [${kDefaultTreeTolerance.toExponential(0)}]
+                            spread over the electrons (with --matrix tree or auto); of
+                            ||T|| ||x|| for any x
   --check | --no-check      also run the float64 CPU reference (dense) and report the
                             error of the GPU or the tree [on up to ${kCheckMaxUnknowns} unknowns;
                             past them float64 rows of M at ${kSampledCheckElectrons} electrons,

@@ -25,7 +25,10 @@ import type { WorkerPool } from '../parallel/pool.ts';
 import { vectorOf, type Precision, type Vector } from '../math/vectors.ts';
 
 export interface TreeOptions {
-  /** Requested relative error of T x, normwise against the direct sum; default kDefaultTreeTolerance. */
+  /**
+   * Requested relative error of T x, normwise against the direct sum, for x spread over the electrons
+   * (kTreeErrorConstant says what it bounds for other x); default kDefaultTreeTolerance.
+   */
   tolerance?: number;
   /** Most electrons in a leaf; default kDefaultLeafSize. */
   leafSize?: number;
@@ -164,10 +167,15 @@ export const kTreeTheta = 0.4;
 /**
  * The error constant C in |T x - tree T x| / |T x| <= C theta^p (the Stokeslet is a gradient of
  * the potentials, so of order p - 1 in the expansions of order p): the largest measured on random x
- * (the worst case: smooth x has smaller high moments) over the balls, cubes, spheres, cylinders, disks,
- * clustered lumps and lines of test/treecode.test.ts at theta = 0.4 is 0.15 (p = 10, 500 electrons on
- * a line, where every pair lies along the axis, the expansions' worst direction); elsewhere at most
- * 0.07 (p = 5, the cube lattice), and 0.035 on a ball of 20 000 for p = 8 .. 12, theta = 0.4 .. 0.6.
+ * over the balls, cubes, spheres, cylinders, disks, clustered lumps and lines of
+ * test/treecode.test.ts at theta = 0.4 is 0.15 (p = 10, 500 electrons on a line, where every pair
+ * lies along the axis, the expansions' worst direction); elsewhere at most 0.07 (p = 5, the cube
+ * lattice), and 0.035 on a ball of 20 000 for p = 8 .. 12, theta = 0.4 .. 0.6. Random x is not the
+ * worst case of this relative error: the tree's error is of the size of ||T|| ||x|| (C theta^p of it
+ * bounds it with a wide margin: at most 3e-4 of that measured on a ball of 3000 for random x and
+ * T's extreme and smallest eigenvectors), so an x whose T x is small against it, near T's null
+ * space, errs far more relative to |T x|: 8e-2 at tolerance 1e-5 for the eigenvector of eigenvalue
+ * 4e-5 (||T|| = 2.4e3) there.
  */
 const kTreeErrorConstant = 0.15;
 

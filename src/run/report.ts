@@ -95,7 +95,11 @@ function solveTargets(check: SolveCheck, targets: SolveReport['checkTargets']): 
  */
 function solveCheckJson(check: SolveCheck, targets: SolveReport['checkTargets']): Record<string, unknown> {
   const json = checkJson(solveCheckEntries(check, targets), solveTargets(check, targets));
-  return check.sampled === null ? json : { ...json, sampled_electrons: check.sampled };
+  // The interaction part's error, held to no target, after the errors that are.
+  const { targets: held, within_target, ...errors } = json;
+  const interaction = check.interaction === null ? {} : { interaction: check.interaction };
+  const withInteraction = { ...errors, ...interaction, targets: held, within_target };
+  return check.sampled === null ? withInteraction : { ...withInteraction, sampled_electrons: check.sampled };
 }
 
 /** The entries of a spectrum's check: the dense one's eigenvalue errors, or the sampled one's Ritz residuals. */

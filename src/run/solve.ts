@@ -15,6 +15,7 @@ import {
   backendCheckTargets,
   kReferenceRtol,
   pendingReference,
+  interactionError,
   sampledErrors,
   solveCheckTargets,
   treeCheckTargets,
@@ -69,6 +70,11 @@ export interface SolveCheck {
   readonly momenta: number | null;
   readonly velocities: number | null;
   readonly residual: number | null;
+  /**
+   * The momenta's interaction part alone, ||p - p64|| / ||p64 - D v|| (check.ts interactionError):
+   * reported, held to no target; null without given velocities or at eps = 0.
+   */
+  readonly interaction: number | null;
   /** How many electrons the sampled check summed rows at; null for the dense check. */
   readonly sampled: number | null;
 }
@@ -251,12 +257,15 @@ export async function runSolve(
         ? {
             ...sampledErrors(system, sample, momenta, p64, rows64),
             velocities: null,
+            interaction:
+              p64 && givenVelocities && interactionError(system, momenta, p64, givenVelocities, sample),
             sampled: sample.electrons.length,
           }
         : {
             momenta: p64 ? relativeError(momenta, p64) : null,
             velocities: solve && solved64 ? relativeError(solve.x, solved64.x) : null,
             residual: null,
+            interaction: p64 && givenVelocities && interactionError(system, momenta, p64, givenVelocities),
             sampled: null,
           };
       timing.check = checkClock.milliseconds;
