@@ -186,10 +186,25 @@ const kTreeErrorConstant = 0.15;
 const kTranslationCostPerTerm = 0.09;
 
 /**
- * The smallest tolerance the bound C theta^p meets at kTreeTheta with the highest order (6.4e-8 at
+ * The smallest tolerance the bound C theta^p meets at kTreeTheta with the highest order (6.44e-8 at
  * p = 16): below it the error would exceed what was asked.
  */
 export const kMinTreeTolerance = kTreeErrorConstant * kTreeTheta ** kMaxTreeOrder;
+
+/**
+ * kMinTreeTolerance as messages print it, rounded up to three digits (6.45e-8), so that the bound
+ * shown is accepted: its two digits, 6.4e-8, were below it and refused.
+ */
+export const kMinTreeToleranceShown = roundedUp(kMinTreeTolerance, 3);
+
+/** `value` > 0 rounded up to `digits` significant digits, parsed from its decimal form. */
+export function roundedUp(value: number, digits: number): number {
+  const exponent = Math.floor(Math.log10(value)) - digits + 1;
+  const mantissa = Math.ceil(value / 10 ** exponent);
+  // The quotient rounded below an integer the exact one passes: one digit more.
+  const shown = Number(`${mantissa}e${exponent}`);
+  return shown >= value ? shown : Number(`${mantissa + 1}e${exponent}`);
+}
 
 /**
  * Expansion order and opening angle for a requested relative tolerance of T x (normwise, against the
@@ -198,9 +213,7 @@ export const kMinTreeTolerance = kTreeErrorConstant * kTreeTheta ** kMaxTreeOrde
  */
 export function treeAccuracy(tolerance: number): { order: number; theta: number } {
   if (!(tolerance >= kMinTreeTolerance && tolerance < 1)) {
-    throw new RangeError(
-      `the tree tolerance must be in [${Number(kMinTreeTolerance.toPrecision(2))}, 1), got ${tolerance}`,
-    );
+    throw new RangeError(`the tree tolerance must be in [${kMinTreeToleranceShown}, 1), got ${tolerance}`);
   }
   const needed = Math.ceil(Math.log(tolerance / kTreeErrorConstant) / Math.log(kTreeTheta));
   return { order: Math.min(kMaxTreeOrder, Math.max(1, needed)), theta: kTreeTheta };
