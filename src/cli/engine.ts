@@ -5,6 +5,7 @@ import { freemem } from 'node:os';
 import { releaseDevice, type DeviceMemory, type GpuContext } from '../gpu/device.ts';
 import {
   checkGpuBackendFits,
+  checkGpuSizeFits,
   denseAllocation,
   gpuBackend,
   kTreeWorkShare,
@@ -197,11 +198,76 @@ export function checkRefinementFits(
   );
 }
 
+/** The GPU as openGpu opens it. */
+export type OpenedGpu = Awaited<ReturnType<typeof openGpu>>;
+
+/**
+ * From this many electrons a run says that it builds the positions (seconds, then a sort for
+ * coincident electrons), and a GPU run opens its device first (prepareLargeRun).
+ */
+export const kLargeRunElectrons = 1_000_000;
+
+/** A GPU opened before the positions (prepareLargeRun): openBackend takes it, release() frees it otherwise. */
+export interface EarlyGpu {
+  /** The GPU, once: later calls, and release(), find none. */
+  take(): OpenedGpu | null;
+  /** Releases the GPU where nothing took it (the run failed before openBackend). */
+  release(): void;
+}
+
+/**
+ * Before the positions of a large generated configuration (`size`, generatedSystemSize) are built:
+ * on the GPU the device is opened and its memory and buffers checked from N alone
+ * (checkGpuSizeFits), and a progress line says what comes. `solve --n 1e8` on SwiftShader sat
+ * silent for minutes, building and sorting 2.4 GB of positions, before its buffers were refused.
+ * Holds no GPU for a CPU run, a file's positions, or fewer than kLargeRunElectrons.
+ */
+export async function prepareLargeRun(
+  size: SystemSize | null,
+  choice: BackendChoice,
+  progress: Progress,
+): Promise<EarlyGpu> {
+  let gpu: OpenedGpu | null = null;
+  const early: EarlyGpu = {
+    take: () => {
+      const taken = gpu;
+      gpu = null;
+      return taken;
+    },
+    release: () => {
+      if (gpu) releaseDevice(gpu.context);
+      gpu = null;
+    },
+  };
+  if (!size || size.configuration.n < kLargeRunElectrons) return early;
+  if (choice.device === 'gpu') {
+    gpu = await openGpu();
+    try {
+      checkGpuSizeFits(gpu.context, size, {
+        matrix: choice.matrix,
+        treeTolerance: choice.treeTolerance,
+        lanczosBasis: choice.lanczosBasis,
+      });
+    } catch (error) {
+      early.release();
+      throw error;
+    }
+  }
+  progress.log(`building the positions of ${size.configuration.n} electrons and checking them`);
+  return early;
+}
+
+/**
+ * The backend of `system` by `choice`, with its float64 check; on the GPU the device `early` holds
+ * (prepareLargeRun's), which it takes over, else a new one.
+ */
 export async function openBackend(
   system: DarwinSystem,
   choice: BackendChoice,
   progress: Progress,
+  early: EarlyGpu | null = null,
 ): Promise<OpenBackend> {
+  const opened = early?.take() ?? null;
   const size = unknowns(system);
   let held: FloatReference | null = null;
   let reference: Reference | null = null;
@@ -283,11 +349,16 @@ export async function openBackend(
       },
     };
   }
-  decideCheck(checkDecision(system, 'gpu', choice.requestedCheck));
-  // gpuBackend refuses what float32 cannot hold; asked here first, a refusal needs no device
-  // ('auto' tests two electrons apart once it has chosen the storage).
-  checkFloat32System(system, choice.matrix);
-  const gpu = await openGpu();
+  try {
+    decideCheck(checkDecision(system, 'gpu', choice.requestedCheck));
+    // gpuBackend refuses what float32 cannot hold; asked here first, a refusal needs no device
+    // ('auto' tests two electrons apart once it has chosen the storage).
+    checkFloat32System(system, choice.matrix);
+  } catch (error) {
+    if (opened) releaseDevice(opened.context);
+    throw error;
+  }
+  const gpu = opened ?? (await openGpu());
   try {
     progress.log(
       `setting up M on the GPU (${gpu.device.description}): ${size} unknowns, matrix ${choice.matrix}`,

@@ -127,7 +127,7 @@ export function treeAllocation(
 
 /** The refusal of dense storage for `system`, `why` saying what does not fit. */
 function denseRefusal(
-  system: DarwinSystem,
+  system: SystemSize,
   why: (matrix: string, need: DenseAllocation) => string,
   basis?: number,
 ): InputError {
@@ -148,7 +148,7 @@ function denseRefusal(
  * electron's rows exceed the largest storage binding (planStorage). Nothing is allocated: a 32 GB
  * matrix is refused at once, not by the OOM killer.
  */
-export function checkDenseFits(context: GpuContext, system: DarwinSystem, basis?: number): void {
+export function checkDenseFits(context: GpuContext, system: SystemSize, basis?: number): void {
   const available = context.memory?.availableBytes();
   if (available !== undefined && denseAllocation(system, basis).total > available) {
     throw denseRefusal(
@@ -188,7 +188,7 @@ export function explainDenseFailure(system: DarwinSystem, error: unknown): unkno
  */
 export function checkTreeFits(
   context: GpuContext,
-  system: DarwinSystem,
+  system: SystemSize,
   tolerance?: number,
   builtTreeBytes?: number,
   basis?: number,
@@ -313,7 +313,7 @@ export function checkBuffersFit(
  */
 export function chooseMatrixStorage(
   context: GpuContext,
-  system: DarwinSystem,
+  system: SystemSize,
   budgetBytes = kDenseBudgetBytes,
   treeTolerance?: number,
   lanczosBasis?: number,
@@ -350,7 +350,31 @@ export function chooseMatrixStorage(
 export function checkGpuBackendFits(
   context: GpuContext,
   system: DarwinSystem,
-  options: Pick<GpuBackendOptions, 'matrix' | 'denseBudgetBytes' | 'treeTolerance' | 'lanczosBasis'> = {},
+  options: GpuSizeOptions = {},
+): MatrixStorage {
+  const matrix = checkGpuSizeFits(context, system, options);
+  // Last, as it reads every position (a sort, O(N log N)): the checks above need only N. Two
+  // electrons are tested apart where this storage uploads them (the tree: relative to its centre).
+  checkFloat32System(system, matrix);
+  return matrix;
+}
+
+/** What checkGpuSizeFits sizes: the storage asked, 'auto''s budget, the tree's tolerance, a spectrum's basis. */
+export type GpuSizeOptions = Pick<
+  GpuBackendOptions,
+  'matrix' | 'denseBudgetBytes' | 'treeTolerance' | 'lanczosBasis'
+>;
+
+/**
+ * checkGpuBackendFits from N and the model alone, before the positions exist: the storage of
+ * `options.matrix` (chooseMatrixStorage for 'auto'), refused with an InputError where the device's
+ * memory or buffers cannot hold it. A sphere of 10^8 on SwiftShader spent minutes building and
+ * sorting its positions before its buffers were refused.
+ */
+export function checkGpuSizeFits(
+  context: GpuContext,
+  system: SystemSize,
+  options: GpuSizeOptions = {},
 ): MatrixStorage {
   const requested = options.matrix ?? 'auto';
   const tolerance = options.treeTolerance ?? kDefaultTreeTolerance;
@@ -366,9 +390,6 @@ export function checkGpuBackendFits(
     treeTolerance: tolerance,
     lanczosBasis: options.lanczosBasis,
   });
-  // Last, as it reads every position (a sort, O(N log N)): the checks above need only N. Two
-  // electrons are tested apart where this storage uploads them (the tree: relative to its centre).
-  checkFloat32System(system, matrix);
   return matrix;
 }
 

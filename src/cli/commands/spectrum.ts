@@ -4,6 +4,7 @@ import { parseLanczosSeed, parseMaxIterations, parseNumber, parseTolerance } fro
 import { spectrumCheckWarning, spectrumJson } from '../../run/report.ts';
 import { kHeaviestElectrons } from '../../run/check.ts';
 import { runSpectrum } from '../../run/spectrum.ts';
+import type { DarwinSystem } from '../../physics/models.ts';
 import { kDefaultLanczosBasis, kMinLanczosBasis } from '../../solvers/lanczos.ts';
 import {
   backendChoice,
@@ -12,10 +13,13 @@ import {
   kBackendHelp,
   kBackendOptions,
   openBackend,
+  prepareLargeRun,
+  type OpenBackend,
 } from '../engine.ts';
 import {
   kCommonOptions,
   kSystemHelp,
+  generatedSystemSize,
   kSystemOptions,
   parseCommandArgs,
   systemFromOptions,
@@ -61,10 +65,19 @@ export async function spectrumCommand(argv: string[], progress: Progress): Promi
     Number.isInteger(x) && x >= kMinLanczosBasis ? null : `must be an integer >= ${kMinLanczosBasis}`,
   );
   const choice = { ...backendChoice(values), lanczosBasis: basisSize };
-  const { system, radiusMetres } = systemFromOptions(values, (size) => checkBackendSize(size, choice));
-  const start = performance.now();
-  const opened = await openBackend(system, choice, progress);
-  const setup = performance.now() - start;
+  const early = await prepareLargeRun(generatedSystemSize(values), choice, progress);
+  let system: DarwinSystem;
+  let radiusMetres: number;
+  let opened: OpenBackend;
+  let setup: number;
+  try {
+    ({ system, radiusMetres } = systemFromOptions(values, (size) => checkBackendSize(size, choice)));
+    const start = performance.now();
+    opened = await openBackend(system, choice, progress, early);
+    setup = performance.now() - start;
+  } finally {
+    early.release();
+  }
   try {
     checkRefinementFits(opened, system, tol);
     const report = await runSpectrum(
