@@ -37,6 +37,7 @@ import { solveCheckWarning, solveJson, spectrumCheckWarning, spectrumJson } from
 import { runSolve, type SolveRequest } from '../src/run/solve.ts';
 import { runSpectrum } from '../src/run/spectrum.ts';
 import { denseSpectrumCheck } from './helpers/reference.ts';
+import { momentaRequest } from './helpers/systems.ts';
 
 const kN = 24;
 const kEpsilon = 0.01;
@@ -403,14 +404,7 @@ describe('the JSON of a run', () => {
       momenta: async (velocities) =>
         (await exact.momenta(velocities)).map((value, k) => value + 1e-3 * (value - velocities[k])),
     };
-    const request = {
-      mode: 'momenta',
-      given: v,
-      pattern: null,
-      seed: null,
-      solver: 'cg',
-      rtol: 1e-8,
-    } as const;
+    const request = momentaRequest(v);
     const report = await runSolve(small, off, request, cpuBackend(small));
     expect(report.check!.momenta!).toBeLessThan(1e-7);
     expect(report.check!.interaction!).toBeCloseTo(1e-3, 10);

@@ -36,7 +36,7 @@ import { runSpectrum, type SpectrumReport } from '../src/run/spectrum.ts';
 import { kCpuDevice } from '../src/io/formats.ts';
 import type { LanczosOptions } from '../src/solvers/types.ts';
 import { randomVector } from './helpers/compare.ts';
-import { darwinSystem } from './helpers/systems.ts';
+import { darwinSystem, momentaRequest } from './helpers/systems.ts';
 import { inProcessReference, sampledRows, sampledSpectrumCheck } from './helpers/reference.ts';
 import { nearestNeighbourDistancesTree } from '../src/physics/neighbours.ts';
 
@@ -161,14 +161,7 @@ describe('checkSample: the closest electrons summed exactly, a uniform draw for 
       return p;
     };
     const v = velocityPattern(system, 'random', 2);
-    const request = {
-      mode: 'momenta',
-      given: v,
-      pattern: null,
-      seed: null,
-      solver: 'cg',
-      rtol: 1e-8,
-    } as const;
+    const request = momentaRequest(v);
     const report = await runSolve(system, off, request, sampledRows(system));
     exactBackend.dispose();
     const full = relativeError(report.momenta, applyMassMatrixFree(system, v));
