@@ -194,7 +194,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     const { page, errors } = await open(`?${query}`);
     expect(await settled(page)).toBe('converged');
     expect(await shownText(page, 'check-note')).toBe(
-      'sampled: 9000 unknowns is above 3000 (the float64 M would take 648 MB), so float64 rows of M at 256 electrons, summed in a worker',
+      'sampled: 9000 unknowns is above 3000 (the float64 M would take 648 MB), so float64 rows of M at the 32 electrons whose nearest neighbour is closest and 224 drawn at random, summed in a worker',
     );
     const { checkMomenta, checkVelocities } = await solveNumbers(page);
     // float32's and the tree's error, within the tree tolerance; the velocities' error needs the dense
@@ -222,7 +222,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     );
     expect(await settled(page)).toBe('converged');
     expect(await shownText(page, 'check-note')).toBe(
-      'sampled: 3003 unknowns is above 3000 (the float64 M would take 72.1 MB), so float64 rows of M at 256 electrons and the 64 where each Ritz vector is largest, summed in a worker: an eigenvalue of the direct sum lies within each Ritz residual',
+      'sampled: 3003 unknowns is above 3000 (the float64 M would take 72.1 MB), so float64 rows of M at the 32 electrons whose nearest neighbour is closest and 224 drawn at random and the 64 where each Ritz vector is largest, summed in a worker: an eigenvalue of the direct sum lies within each Ritz residual',
     );
     // Lanczos converged to 1e-4 of the largest |λ|: λ_min's residual, the larger, is about that, and
     // within its target 10 max(tol, float32's 1e-5), so marked good.

@@ -105,8 +105,8 @@ describe("the shared refusals in the panel's words", () => {
 
   test("dense storage past the device's memory names the matrix field's choices", () => {
     expect(shown(() => checkDenseFits(tiny, sphere))).toBe(
-      "matrix 'dense (stored)' needs 0.0101 GB for the 1500 x 1500 float32 M (0.00900 GB), its vectors and " +
-        "Lanczos basis, more than the 0.00000102 GB of the test budget; use matrix 'matrix-free', which " +
+      "matrix 'dense (stored)' needs 0.00920 GB for the 1500 x 1500 float32 M (0.00900 GB), its vectors, " +
+        "more than the 0.00000102 GB of the test budget; use matrix 'matrix-free', which " +
         'recomputes the entries in every product in O(N) memory',
     );
   });
@@ -114,16 +114,19 @@ describe("the shared refusals in the panel's words", () => {
   test("the tree past the device's memory names the tree and matrix-free choices", () => {
     const message = shown(() => checkTreeFits(tiny, sphere));
     expect(message).toMatch(/^matrix 'tree \(fast multipole\)' needs /);
-    expect(message).toMatch(/; use matrix 'matrix-free', which holds only the positions and vectors$/);
+    expect(message).toMatch(
+      /; use matrix 'matrix-free', which holds only the positions and vectors \(O\(N\^2\) time a product\)$/,
+    );
     expect(message).not.toContain('--');
   });
 
   test('two electrons at one float32 point name the float64 path as the CLI’s, which the page has not', () => {
     const configuration = { n: 2, positions: Float64Array.of(1, 0, 0, 1 + 1e-12, 0, 0), source: 'two' };
     const system = { configuration, model: 'vector', dim: 3, epsilon: 1e-3, softening: 0 } as const;
-    expect(shown(() => checkFloat32System(system))).toBe(
+    expect(shown(() => checkFloat32System(system, 'free'))).toBe(
       "electrons 0 and 1 are at the same place once rounded to float32, the GPU's precision; give a " +
-        "softening > 0, or use the CPU reference (the CLI's --device cpu), which keeps float64",
+        "softening > 0, use matrix 'tree (fast multipole)' (its positions are relative to its centre), " +
+        "or use the CPU reference (the CLI's --device cpu), which keeps float64",
     );
   });
 });

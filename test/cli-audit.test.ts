@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { parseFieldTesla, parseHalfHeight, parseLarmorN, parseLarmorRadius } from '../src/app/state.ts';
 import { checkFloat32FieldSum } from '../src/run/float32.ts';
-import { systemFromOptions } from '../src/cli/options.ts';
+import { generatedSystemSize, systemFromOptions } from '../src/cli/options.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import type { SystemSize } from '../src/physics/models.ts';
 import { cylinderLondonParameter } from '../src/physics/biot-savart.ts';
@@ -461,7 +461,7 @@ describe("larmor: an N, a field or a radius past float64's reach is refused befo
 describe('a CPU run too large for the host is refused from N alone', () => {
   test('spectrum --n 10^8 --device cpu: one line, the tree it would need, no positions made first', () => {
     expectUserError(
-      /^error: --device cpu --matrix tree needs 5[0-9]{2}\.[0-9] GB for the tree, the solvers' vectors and the Lanczos basis, more than the [0-9.]+ GB of free host memory$/,
+      /^error: --device cpu --matrix tree needs 5[0-9]{2}\.[0-9] GB for the tree, the solvers' vectors and a Lanczos basis of 96 vectors, more than the [0-9.]+ GB of free host memory$/,
       'spectrum',
       '--geometry',
       'sphere',
@@ -477,7 +477,7 @@ describe('a CPU run too large for the host is refused from N alone', () => {
   test('spectrum --basis counts: a basis the host cannot hold is refused before the run, not hours into it', () => {
     // 10^5 columns of 3 * 10^5 float64 unknowns: 240 GB before the restart's kept vectors.
     expectUserError(
-      /^error: --device cpu --matrix tree needs [0-9]{3}\.[0-9] GB for the tree, the solvers' vectors and the Lanczos basis, more than the [0-9.]+ GB of free host memory$/,
+      /^error: --device cpu --matrix tree needs [0-9]{3}\.[0-9] GB for the tree, the solvers' vectors and a Lanczos basis of 100000 vectors, more than the [0-9.]+ GB of free host memory; a smaller --basis holds less$/,
       'spectrum',
       '--geometry',
       'sphere',
@@ -492,6 +492,34 @@ describe('a CPU run too large for the host is refused from N alone', () => {
       '--basis',
       '100000',
     );
+  });
+
+  test('solve --n 10^8 on the GPU: refused from N as soon as the adapter opens, not minutes later', () => {
+    // It sat silent for over 6 minutes (8.3 GB resident), building and sorting the positions,
+    // before SwiftShader's 1 GiB buffers refused them. The device's limits and memory now come first.
+    const started = performance.now();
+    const run = runCli(
+      cliPath,
+      ['solve', '--geometry', 'sphere', '--n', '1e8', '--velocity', 'rigid', '--epsilon', '1e-6'],
+      { timeoutMs: 120_000 },
+    );
+    expectUserErrorRun(
+      run,
+      /^error: --matrix (free|tree) .*(holds at most N = \d+ here|more than the [0-9.]+ GB of .*)$/,
+    );
+    expect(performance.now() - started).toBeLessThan(60_000);
+    expect(run.stderr).not.toMatch(/building the positions/);
+  });
+
+  test("generatedSystemSize reads N and the model as systemFromOptions does; a file's positions have none", () => {
+    expect(generatedSystemSize({ geometry: 'ring', n: '12', model: 'azimuthal' })).toEqual({
+      configuration: { n: 12 },
+      model: 'azimuthal',
+      dim: 3,
+    });
+    expect(generatedSystemSize({ positions: 'p.csv', n: '12' })).toBeNull();
+    expect(generatedSystemSize({ geometry: 'ring' })).toBeNull();
+    expect(() => generatedSystemSize({ geometry: 'ring', n: '0' })).toThrow(/^--n must be/);
   });
 
   test('systemFromOptions hears the size before it makes or sorts the positions', () => {

@@ -603,14 +603,14 @@ print(json.dumps({k: z[k].tolist() for k in ['positions', 'velocities', 'momenta
       ],
       [
         ['--tree-tol', '0'],
-        /^error: --tree-tol must be in \[6\.4e-8, 1\) \(the highest expansion order, 16\), got 0$/m,
+        /^error: --tree-tol must be in \[6\.45e-8, 1\) \(the highest expansion order, 16\), got 0$/m,
       ],
       [
         ['--tree-tol', '1'],
-        /^error: --tree-tol must be in \[6\.4e-8, 1\) \(the highest expansion order, 16\), got 1$/m,
+        /^error: --tree-tol must be in \[6\.45e-8, 1\) \(the highest expansion order, 16\), got 1$/m,
       ],
       // Below what order 16 meets at theta 0.4 the tree would miss the tolerance asked of it.
-      [['--tree-tol', '6e-8'], /^error: --tree-tol must be in \[6\.4e-8, 1\) .*, got 6e-8$/m],
+      [['--tree-tol', '6e-8'], /^error: --tree-tol must be in \[6\.45e-8, 1\) .*, got 6e-8$/m],
       // Below ~100 u a float64 Ritz bound shrinks on while the eigenvalues' error does not.
       [['--tol', '1e-15'], /^error: --tol must be in \[1e-14, 1\) \(float64's rounding\), got 1e-15$/m],
       [['--tree-tol', 'abc'], /^error: --tree-tol needs a finite number, got 'abc'$/m],
@@ -627,7 +627,7 @@ print(json.dumps({k: z[k].tolist() for k in ['positions', 'velocities', 'momenta
     for (const [flags, message] of [
       [
         ['--matrix', 'dense'],
-        /^error: --matrix dense needs 3240\.6 GB for the 900000 x 900000 float32 M \(3240\.0 GB\), .* use --matrix free/,
+        /^error: --matrix dense needs 3240\.1 GB for the 900000 x 900000 float32 M \(3240\.0 GB\), .* use --matrix free/,
       ],
       [
         ['--device', 'cpu', '--matrix', 'dense'],

@@ -33,19 +33,19 @@ function refusal(run: () => void): InputError {
 describe('float32 range of the GPU path', () => {
   test('eps: 0 and every normal float32 up to sqrt(max) pass; beyond, or subnormal, refused', () => {
     for (const epsilon of [0, kFloat32MinNormal, 1e-20, 1, Math.sqrt(kFloat32Max)]) {
-      expect(() => checkFloat32System(ring(epsilon))).not.toThrow();
+      expect(() => checkFloat32System(ring(epsilon), 'free')).not.toThrow();
     }
     for (const epsilon of [1e308, 2 * Math.sqrt(kFloat32Max), kFloat32MinNormal / 2, 1e-45]) {
-      expect(refusal(() => checkFloat32System(ring(epsilon))).field).toBe('epsilon');
+      expect(refusal(() => checkFloat32System(ring(epsilon), 'free')).field).toBe('epsilon');
     }
   });
 
   test('the softening enters squared: its square must be a normal float32', () => {
-    expect(() => checkFloat32System(ring(0.1, Math.sqrt(kFloat32MinNormal)))).not.toThrow();
-    const small = refusal(() => checkFloat32System(ring(0.1, 1e-20)));
+    expect(() => checkFloat32System(ring(0.1, Math.sqrt(kFloat32MinNormal)), 'free')).not.toThrow();
+    const small = refusal(() => checkFloat32System(ring(0.1, 1e-20), 'free'));
     expect(small.field).toBe('softening');
     expect(small.message).toMatch(/too small/);
-    expect(refusal(() => checkFloat32System(ring(0.1, 1e20))).field).toBe('softening');
+    expect(refusal(() => checkFloat32System(ring(0.1, 1e20), 'free')).field).toBe('softening');
   });
 
   test('positions whose squared distances overflow are refused', () => {
@@ -53,12 +53,12 @@ describe('float32 range of the GPU path', () => {
     const positions = Float64Array.from(far.configuration.positions);
     positions[0] = 1e19;
     const error = refusal(() =>
-      checkFloat32System({ ...far, configuration: { ...far.configuration, positions } }),
+      checkFloat32System({ ...far, configuration: { ...far.configuration, positions } }, 'free'),
     );
     expect(error.field).toBe('positions');
     positions[0] = 1e18; // 12 (1e18)^2 = 1.2e37 fits
     expect(() =>
-      checkFloat32System({ ...far, configuration: { ...far.configuration, positions } }),
+      checkFloat32System({ ...far, configuration: { ...far.configuration, positions } }, 'free'),
     ).not.toThrow();
   });
 

@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { checkRefinementFits, type OpenBackend } from '../src/cli/engine.ts';
-import { checkFloat32System } from '../src/run/float32.ts';
+import { checkFloat32System, uploadedPositions } from '../src/run/float32.ts';
 import { checkBuffersFit, type BufferLimits, type BufferPlan } from '../src/engine/backend.ts';
-import { treeBufferBytes } from '../src/kernels/tree.ts';
+import { gpuTreeGeometry, packTreeTables, treeBufferBytes, treeStorageBuffers } from '../src/kernels/tree.ts';
+import { kCpuTreeLeaves } from '../src/gpu/profile.ts';
 import { epsilonFromRadius } from '../src/physics/constants.ts';
 import { geometry } from '../src/physics/geometry.ts';
 import { decimalNumber, InputError } from '../src/physics/input-error.ts';
@@ -149,7 +150,7 @@ describe('electrons that coincide only in float32', () => {
 
   test('are refused for the GPU, naming both and the float64 CPU path', () => {
     expect(() => validateSystem(pair(0))).not.toThrow();
-    expect(refusal(() => checkFloat32System(pair(0)))).toEqual({
+    expect(refusal(() => checkFloat32System(pair(0), 'free'))).toEqual({
       field: 'positions',
       message:
         "electrons 0 and 1 are at the same place once rounded to float32, the GPU's precision; give " +
@@ -158,7 +159,63 @@ describe('electrons that coincide only in float32', () => {
   });
 
   test('pass with a softening, which keeps r_ij^2 = a^2 > 0', () => {
-    expect(() => checkFloat32System(pair(1e-3))).not.toThrow();
+    expect(() => checkFloat32System(pair(1e-3), 'free')).not.toThrow();
+  });
+});
+
+describe("electrons apart or together where the tree uploads them: relative to its root's centre", () => {
+  const system = (positions: Float64Array): DarwinSystem => ({
+    configuration: { n: positions.length / 3, positions, source: 'pair.csv' },
+    model: 'vector',
+    dim: 3,
+    epsilon: 1e-3,
+    softening: 0,
+  });
+  // Apart in float32 at x = 0.75 + 2^-25 -+ 1e-12 (0.75 and 0.75000006), one float32 once less the
+  // root's centre (x = 0.005): the GPU tree gave momenta of +-Infinity there, exit 0.
+  const x = 0.75 + 2 ** -25;
+  const straddling = system(Float64Array.of(-0.74, -0.5, -0.5, x - 1e-12, 0.1, 0.2, x + 1e-12, 0.1, 0.2));
+
+  test("a pair that meets only in the tree's upload is refused on the tree, passed on the others", () => {
+    const [absolute, relative] = [
+      uploadedPositions(straddling, 'free'),
+      uploadedPositions(straddling, 'tree'),
+    ];
+    expect([absolute[3], absolute[6]]).toEqual([0.75, Math.fround(0.75 + 2 ** -24)]);
+    expect(relative[3]).toBe(relative[6]);
+    expect(() => checkFloat32System(straddling, 'free')).not.toThrow();
+    expect(() => checkFloat32System(straddling, 'dense')).not.toThrow();
+    expect(refusal(() => checkFloat32System(straddling, 'tree'))).toEqual({
+      field: 'positions',
+      message:
+        "electrons 1 and 2 are at the same place once rounded to float32 relative to the tree's centre, " +
+        "the GPU's precision; give a softening > 0, or use the CPU reference (--device cpu), which keeps float64",
+    });
+    // 'auto' waits for the storage it chooses.
+    expect(() => checkFloat32System(straddling, 'auto')).not.toThrow();
+  });
+
+  test("the tree's upload is the GPU tree's electrons buffer, and a body far from 0 fits it", () => {
+    // A ball of 300 about (1e7, 1e7, 1e7): float32's spacing there (1) merges its electrons in
+    // absolute coordinates, not in the tree's (a unit ball about 1e6 was refused on the tree).
+    const ball = geometry('ball', 300);
+    const far = system(ball.positions.map((value) => value + 1e7));
+    const refused = refusal(() => checkFloat32System(far, 'free'));
+    expect(refused?.message).toMatch(
+      /^electrons \d+ and \d+ are at the same place once rounded to float32, the GPU's precision; give a softening > 0, use --matrix tree \(its positions are relative to its centre\), or use the CPU reference/,
+    );
+    expect(() => checkFloat32System(far, 'tree')).not.toThrow();
+    const tree = gpuTreeGeometry(far, kCpuTreeLeaves);
+    const electrons = treeStorageBuffers(tree, packTreeTables(tree).data)[0];
+    expect(electrons.label).toBe('electrons');
+    const packed = electrons.data as Float32Array;
+    const uploaded = uploadedPositions(far, 'tree');
+    for (let k = 0; k < tree.n; k++) {
+      const i = tree.electron[k];
+      expect(Array.from(packed.subarray(4 * k, 4 * k + 3))).toEqual(
+        Array.from(uploaded.subarray(3 * i, 3 * i + 3)),
+      );
+    }
   });
 });
 
@@ -197,7 +254,7 @@ describe("float32's range refusals write a number as the user would", () => {
       softening: 0,
       [field]: value,
     };
-    expect(refusal(() => checkFloat32System(system))?.message.startsWith(begins)).toBe(true);
+    expect(refusal(() => checkFloat32System(system, 'auto'))?.message.startsWith(begins)).toBe(true);
   });
 });
 

@@ -16,6 +16,12 @@ import { responseSpec } from '../src/studies/response/spec.ts';
 import { CoincidentElectronsError, validateSystem, type DarwinSystem } from '../src/physics/models.ts';
 import { parseQuantityCsv } from '../src/io/formats.ts';
 import * as input from '../src/run/inputs.ts';
+import {
+  kMinTreeTolerance,
+  kMinTreeToleranceShown,
+  roundedUp,
+  treeAccuracy,
+} from '../src/physics/tree-build.ts';
 
 /** The InputError `run` throws. */
 function refusal(run: () => unknown): InputError {
@@ -119,9 +125,9 @@ describe('the link of the system, solver and display fields', () => {
     [
       'tree_tol=0',
       'treeTolerance',
-      'tree tolerance must be in [6.4e-8, 1) (the highest expansion order, 16)',
+      'tree tolerance must be in [6.45e-8, 1) (the highest expansion order, 16)',
     ],
-    ['tree_tol=1e-8', 'treeTolerance', 'tree tolerance must be in [6.4e-8, 1)'],
+    ['tree_tol=1e-8', 'treeTolerance', 'tree tolerance must be in [6.45e-8, 1)'],
     [
       'matrix=trees',
       'matrix',
@@ -224,12 +230,12 @@ describe('one parser for a flag and a field', () => {
     ],
     [
       'treeTolerance',
-      '--tree-tol must be in [6.4e-8, 1) (the highest expansion order, 16), got 0',
+      '--tree-tol must be in [6.45e-8, 1) (the highest expansion order, 16), got 0',
       () => input.parseTolerance('0', '--tree-tol', 'treeTolerance'),
     ],
     [
       'treeTolerance',
-      '--tree-tol must be in [6.4e-8, 1) (the highest expansion order, 16), got 1',
+      '--tree-tol must be in [6.45e-8, 1) (the highest expansion order, 16), got 1',
       () => input.parseTolerance('1', '--tree-tol', 'treeTolerance'),
     ],
     [
@@ -320,5 +326,24 @@ describe('validation errors carry their field, and physics names no flag', () =>
     expect(panelField(momenta.field)).toBe('velocity');
     expect(panelField(null)).toBe('actions');
     expect(panelField('out')).toBe('actions');
+  });
+});
+
+describe("the tree tolerance's least value, as the refusal prints it", () => {
+  test('the bound shown is accepted, and the value below it refused, on the CLI and the tree', () => {
+    // 0.15 * 0.4^16 = 6.4425e-8: two digits printed 6.4e-8, which was refused by the message
+    // that named it.
+    expect(kMinTreeTolerance).toBeCloseTo(6.4425e-8, 12);
+    expect(kMinTreeToleranceShown).toBe(6.45e-8);
+    expect(input.parseTolerance('6.45e-8', '--tree-tol', 'treeTolerance')).toBe(6.45e-8);
+    expect(() => treeAccuracy(6.45e-8)).not.toThrow();
+    expect(() => input.parseTolerance('6.4e-8', '--tree-tol', 'treeTolerance')).toThrow(
+      '--tree-tol must be in [6.45e-8, 1) (the highest expansion order, 16), got 6.4e-8',
+    );
+    expect(() => treeAccuracy(6.4e-8)).toThrow('the tree tolerance must be in [6.45e-8, 1), got 6.4e-8');
+    // Rounding up, to the digits asked.
+    expect([roundedUp(6.4425e-8, 2), roundedUp(1e-14, 2), roundedUp(0.123, 2), roundedUp(1.5, 1)]).toEqual([
+      6.5e-8, 1e-14, 0.13, 2,
+    ]);
   });
 });

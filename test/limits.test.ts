@@ -10,11 +10,14 @@ import { GpuError, type DeviceMemory, type GpuContext } from '../src/gpu/device.
 import { readFloat32 } from '../src/gpu/readback.ts';
 import {
   checkGpuBackendFits,
+  checkLanczosBasisFits,
+  checkTreeFits,
   chooseMatrixStorage,
   denseAllocation,
   explainDenseFailure,
   gpuBackend,
   treeAllocation,
+  type GpuBackend,
 } from '../src/engine/backend.ts';
 import {
   checkCpuBackendFits,
@@ -87,7 +90,9 @@ function untouchableContext(bytes: number): GpuContext {
 
 describe('what the dense storage allocates, against what the device holds', () => {
   test('the estimate: the padded matrix, the vectors, the Lanczos basis', () => {
-    const need = denseAllocation(ball);
+    // A solve holds no basis.
+    expect(denseAllocation(ball).lanczosBasis).toBe(0);
+    const need = denseAllocation(ball, kDefaultLanczosBasis);
     // (3 N)^2 floats: N = 30000 is a multiple of 4, so no pad columns.
     expect(need.matrix).toBe(4 * 90000 * 90000);
     expect(need.matrix).toBe(denseMatrixBytes(matrixShape(ball)));
@@ -103,7 +108,7 @@ describe('what the dense storage allocates, against what the device holds', () =
     const refusal = gpuBackend(untouchableContext(24e9), ball, { matrix: 'dense' });
     await expect(refusal).rejects.toBeInstanceOf(InputError);
     await expect(refusal).rejects.toThrow(
-      /^--matrix dense needs 32\.5 GB for the 90000 x 90000 float32 M \(32\.4 GB\), .* more than the 24\.0 GB of the test budget; use --matrix free/,
+      /^--matrix dense needs 32\.4 GB for the 90000 x 90000 float32 M \(32\.4 GB\), its vectors, more than the 24\.0 GB of the test budget; use --matrix free/,
     );
     await expect(refusal).rejects.toMatchObject({ field: 'matrix' });
   });
@@ -134,10 +139,15 @@ describe('what the dense storage allocates, against what the device holds', () =
 
   test('--device cpu past the host memory: one InputError naming --matrix free', () => {
     const system = makeSystem('sphere', 4000, 'vector', 3);
-    // (3 * 4000)^2 float64 entries, and 144 Lanczos vectors (basis and kept) and 16 of a solve.
-    expect(cpuBackendBytes(system)).toBe(8 * 12000 * 12000 + 8 * 12000 * 160);
+    // (3 * 4000)^2 float64 entries and 16 vectors of a solve; a spectrum's 144 Lanczos vectors
+    // (basis and kept) besides.
+    expect(cpuBackendBytes(system)).toBe(8 * 12000 * 12000 + 8 * 12000 * 16);
+    expect(cpuBackendBytes(system, kDefaultLanczosBasis)).toBe(8 * 12000 * 12000 + 8 * 12000 * 160);
     expect(() => checkCpuFits(system, memory(1e9))).toThrow(
-      /^--device cpu needs 1\.17 GB for the 12000 x 12000 float64 M, its vectors and Lanczos basis, more than the 1\.00 GB of the test budget; use --device gpu --matrix free/,
+      /^--device cpu needs 1\.15 GB for the 12000 x 12000 float64 M, its vectors, more than the 1\.00 GB of the test budget; use --device gpu --matrix free/,
+    );
+    expect(() => checkCpuFits(system, memory(1e9), null, kDefaultLanczosBasis)).toThrow(
+      /^--device cpu needs 1\.17 GB for the 12000 x 12000 float64 M, its vectors and a Lanczos basis of 96 vectors, more than/,
     );
     expect(() => checkCpuFits(system, memory(cpuBackendBytes(system)))).not.toThrow();
   });
@@ -149,44 +159,109 @@ describe('what the dense storage allocates, against what the device holds', () =
     // starting 256 bytes apart, 12000 floats rounded up to 12032.
     const extra = lanczosHeldVectors(12000, basis) - lanczosHeldVectors(12000, kDefaultLanczosBasis);
     expect(extra).toBeGreaterThan(2000);
-    expect(cpuBackendBytes(system, basis) - cpuBackendBytes(system)).toBe(8 * 12000 * extra);
-    expect(cpuTreeBackendBytes(system, 1e-5, basis) - cpuTreeBackendBytes(system, 1e-5)).toBe(
+    const standard = kDefaultLanczosBasis;
+    expect(cpuBackendBytes(system, basis) - cpuBackendBytes(system, standard)).toBe(8 * 12000 * extra);
+    expect(cpuTreeBackendBytes(system, 1e-5, basis) - cpuTreeBackendBytes(system, 1e-5, standard)).toBe(
       8 * 12000 * extra,
     );
-    expect(denseAllocation(system, basis).lanczosBasis - denseAllocation(system).lanczosBasis).toBe(
+    expect(denseAllocation(system, basis).lanczosBasis - denseAllocation(system, standard).lanczosBasis).toBe(
       4 * 12032 * extra,
     );
-    expect(treeAllocation(system, 1e-5, basis).total - treeAllocation(system, 1e-5).total).toBe(
+    expect(treeAllocation(system, 1e-5, basis).total - treeAllocation(system, 1e-5, standard).total).toBe(
       4 * 12032 * extra,
     );
 
     // Room for the default basis but not for 2000 vectors: refused, on the CPU and on a device.
-    const cpuRoom = memory(cpuBackendBytes(system));
-    expect(checkCpuBackendFits(system, 'dense', 1e-5, cpuRoom)).toBe('dense');
+    const cpuRoom = memory(cpuBackendBytes(system, standard));
+    expect(checkCpuBackendFits(system, 'dense', 1e-5, cpuRoom, standard)).toBe('dense');
     expect(() => checkCpuBackendFits(system, 'dense', 1e-5, cpuRoom, basis)).toThrow(
-      /^--device cpu needs 1\.[0-9]{2} GB for the 12000 x 12000 float64 M, its vectors and Lanczos basis, more than the 1\.[0-9]{2} GB of the test budget/,
+      /^--device cpu needs 1\.[0-9]{2} GB for the 12000 x 12000 float64 M, its vectors and a Lanczos basis of 2000 vectors, more than the 1\.[0-9]{2} GB of the test budget/,
     );
     // A basis smaller than the default fits where the default would not, through to the backend.
     const small = makeSystem('sphere', 300, 'vector', 3);
     const smallRoom = memory(cpuBackendBytes(small, 20));
-    expect(() => openCpuBackend(small, 'dense', 1e-5, smallRoom)).toThrow(/^--device cpu needs /);
-    openCpuBackend(small, 'dense', 1e-5, smallRoom, { lanczosBasis: 20 }).dispose();
-    const treeRoom = memory(cpuTreeBackendBytes(system, 1e-5));
-    expect(() => checkCpuBackendFits(system, 'tree', 1e-5, treeRoom, basis)).toThrow(
-      /^--device cpu --matrix tree needs .* the Lanczos basis, more than/,
+    expect(() => openCpuBackend(small, 'dense', 1e-5, smallRoom, { lanczosBasis: standard })).toThrow(
+      /^--device cpu needs /,
     );
-    const gpuRoom = untouchableContext(treeAllocation(system, 1e-5).total);
-    expect(checkGpuBackendFits(gpuRoom, system, { matrix: 'tree', treeTolerance: 1e-5 })).toBe('tree');
+    openCpuBackend(small, 'dense', 1e-5, smallRoom, { lanczosBasis: 20 }).dispose();
+    const treeRoom = memory(cpuTreeBackendBytes(system, 1e-5, standard));
+    expect(() => checkCpuBackendFits(system, 'tree', 1e-5, treeRoom, basis)).toThrow(
+      /^--device cpu --matrix tree needs .* a Lanczos basis of 2000 vectors, more than .*; a smaller --basis holds less$/,
+    );
+    const gpuRoom = untouchableContext(treeAllocation(system, 1e-5, standard).total);
+    expect(
+      checkGpuBackendFits(gpuRoom, system, { matrix: 'tree', treeTolerance: 1e-5, lanczosBasis: standard }),
+    ).toBe('tree');
     expect(() =>
       checkGpuBackendFits(gpuRoom, system, { matrix: 'tree', treeTolerance: 1e-5, lanczosBasis: basis }),
-    ).toThrow(/^--matrix tree needs .* Lanczos basis, more than/);
-    const denseRoom = untouchableContext(denseAllocation(system).total);
+    ).toThrow(
+      /^--matrix tree needs .* Lanczos basis of 2000 vectors, more than .*; a smaller --basis holds less/,
+    );
+    const denseRoom = untouchableContext(denseAllocation(system, standard).total);
     expect(() => checkGpuBackendFits(denseRoom, system, { matrix: 'dense', lanczosBasis: basis })).toThrow(
-      /^--matrix dense needs .* its vectors and Lanczos basis, more than/,
+      /^--matrix dense needs .* its vectors and Lanczos basis of 2000 vectors, more than/,
     );
     // 'auto' with that basis: past the dense budget's room it goes matrix-free, as for a larger M.
-    expect(chooseMatrixStorage(denseRoom, system)).toBe('dense');
+    expect(chooseMatrixStorage(denseRoom, system, undefined, undefined, standard)).toBe('dense');
     expect(chooseMatrixStorage(denseRoom, system, undefined, undefined, basis)).toBe('free');
+  });
+});
+
+describe('a solve is sized without the Lanczos basis only a spectrum holds', () => {
+  // solve --geometry sphere --n 5e6 --device cpu --matrix tree was refused as needing 27.5 GB "and the
+  // Lanczos basis"; on the GPU --n 1e7 as 26.6 GB, with --matrix free (O(N^2)) as the advice.
+  const size = (n: number): DarwinSystem =>
+    ({
+      configuration: { n, positions: new Float64Array(0), source: 'size' },
+      model: 'vector',
+      dim: 3,
+      epsilon: 1e-6,
+      softening: 0,
+    }) as DarwinSystem;
+
+  test("the CPU tree of 5e6: about 10 GB for a solve, 28 GB with a spectrum's basis", () => {
+    const system = size(5e6);
+    const solve = cpuTreeBackendBytes(system, 1e-5);
+    const spectrum = cpuTreeBackendBytes(system, 1e-5, kDefaultLanczosBasis);
+    expect(solve / 1e9).toBeGreaterThan(9);
+    expect(solve / 1e9).toBeLessThan(11);
+    expect(spectrum / 1e9).toBeGreaterThan(27);
+    const host = memory(15e9);
+    expect(checkCpuBackendFits(system, 'tree', 1e-5, host)).toBe('tree');
+    expect(() => checkCpuBackendFits(system, 'tree', 1e-5, host, kDefaultLanczosBasis)).toThrow(
+      /a Lanczos basis of 96 vectors, more than the 15\.0 GB of the test budget; a smaller --basis holds less$/,
+    );
+  });
+
+  test('the GPU tree of 1e7: a solve fits 12 GB; a spectrum is refused naming --basis, not --matrix free', () => {
+    const system = size(1e7);
+    const solve = treeAllocation(system, 1e-5);
+    expect(solve.lanczosBasis).toBe(0);
+    expect(solve.total / 1e9).toBeLessThan(10);
+    const device = untouchableContext(12e9);
+    expect(() => checkTreeFits(device, system, 1e-5)).not.toThrow();
+    const refused = (() => {
+      try {
+        checkTreeFits(device, system, 1e-5, undefined, kDefaultLanczosBasis);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    })();
+    expect(refused).toMatch(
+      /^--matrix tree needs 2\d\.\d GB .*; a smaller --basis holds less \(.* GB at 96\)$/,
+    );
+    expect(refused).not.toContain('--matrix free');
+    // The page builds M once, for solves: a Spectrum checks its basis beside it.
+    const sphere = makeSystem('sphere', 4000, 'vector', 3);
+    const room = untouchableContext(denseAllocation(sphere, 5).total);
+    const built = { system: sphere, matrix: 'dense' } as GpuBackend;
+    expect(() => checkLanczosBasisFits(room, built, 5)).not.toThrow();
+    expect(() => checkLanczosBasisFits(room, built, kDefaultLanczosBasis)).toThrow(
+      /^--matrix dense needs .* its vectors and Lanczos basis of 96 vectors, more than/,
+    );
+    // Where the tree alone does not fit, matrix-free storage is the advice.
+    expect(() => checkTreeFits(untouchableContext(1e9), system, 1e-5)).toThrow(/; use --matrix free/);
   });
 });
 

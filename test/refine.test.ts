@@ -33,7 +33,6 @@ import {
 import { solveJson } from '../src/run/report.ts';
 import { runSolve, type SolveRequest } from '../src/run/solve.ts';
 import { runSpectrum } from '../src/run/spectrum.ts';
-import { sampledElectrons } from '../src/run/check.ts';
 import { inProcessReference, sampledRows, sampledSpectrumCheck } from './helpers/reference.ts';
 import { applyMassMatrix } from '../src/solvers/dense.ts';
 import { gpuBackend } from '../src/engine/backend.ts';
@@ -519,7 +518,7 @@ describe("the GPU's tree refines against the float64 tree at its tolerance", () 
     });
     expect(cpuTree.tree.translations).toBeGreaterThan(0);
     // 9 000 unknowns: checked as the CLI and the app check it, on sampled rows of the direct sum.
-    const sampled = sampledRows(sphere, sampledElectrons(3000));
+    const sampled = sampledRows(sphere);
     const report = await runSpectrum(sphere, backend, { tol: kTol, seed: 1 }, sampled);
     expect(report.refinement).not.toBeNull();
     // The float32 Ritz vectors' residuals against the direct sum, on the sample, beside the refinement's

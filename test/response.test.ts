@@ -1161,7 +1161,7 @@ describe('the response command', () => {
         ['--geometry', 'ring', '--n', '8', '--drive', 'spin'],
       ],
       [
-        /^error: --tree-tol must be in \[6\.4e-8, 1\) \(the highest expansion order, 16\), got 1$/,
+        /^error: --tree-tol must be in \[6\.45e-8, 1\) \(the highest expansion order, 16\), got 1$/,
         ['--geometry', 'ring', '--n', '8', '--tree-tol', '1'],
       ],
       [

@@ -7,7 +7,7 @@ import { unknowns, type DarwinSystem } from '../src/physics/models.ts';
 import { relativeError } from '../src/physics/observables.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
-import { cpuBackend } from '../src/run/backend.ts';
+import { cpuBackend, type MassMatrixBackend } from '../src/run/backend.ts';
 import { massMatrix } from '../src/run/backend.ts';
 import { applyMassMatrix } from '../src/solvers/dense.ts';
 import { solve } from '../src/solvers/solve.ts';
@@ -28,14 +28,16 @@ import {
   checkDecision,
   CheckStopped,
   eigenvalueErrors,
+  interactionError,
   kCheckMaxUnknowns,
   kCheckTargets,
   type Reference,
 } from '../src/run/check.ts';
-import { solveJson, spectrumJson } from '../src/run/report.ts';
+import { solveCheckWarning, solveJson, spectrumCheckWarning, spectrumJson } from '../src/run/report.ts';
 import { runSolve, type SolveRequest } from '../src/run/solve.ts';
 import { runSpectrum } from '../src/run/spectrum.ts';
 import { denseSpectrumCheck } from './helpers/reference.ts';
+import { momentaRequest } from './helpers/systems.ts';
 
 const kN = 24;
 const kEpsilon = 0.01;
@@ -104,6 +106,43 @@ describe('runSolve on the float64 CPU backend', () => {
     expect(relativeError(velocities.velocities, solve(m, p, 'cg', { rtol: 1e-12 }).x)).toBeLessThan(1e-11);
     expect(relativeError(velocities.velocities, v)).toBeLessThan(1e-10);
     expect(velocities.roundTripError).toBeNull();
+  });
+
+  test('momenta that are not finite are refused, velocities that are not are diverged_nan', async () => {
+    // The GPU tree's float32 overflow gave p = +-Infinity, energies of -Infinity and exit 0. (A GPU
+    // backend at rtol 1e-6, which it does not refine in float64.)
+    const backend = cpuBackend(sphere);
+    const base = { pattern: null, seed: null, solver: 'cg', rtol: 1e-6 } as const;
+    const v = velocityPattern(sphere, 'random', 3);
+    const overflowed: MassMatrixBackend = {
+      ...backend,
+      name: 'gpu',
+      system: sphere,
+      momenta: async (velocities) => {
+        const p = await backend.momenta(velocities);
+        p[3 * 7 + 1] = -Infinity;
+        return p;
+      },
+      velocities: async (p, solver, options) => {
+        const result = await backend.velocities(p, solver, options);
+        result.x[5] = NaN;
+        return result;
+      },
+    };
+    for (const mode of ['momenta', 'round_trip'] as const) {
+      const run = runSolve(sphere, overflowed, { ...base, mode, given: v });
+      await expect(run).rejects.toThrow(InputError);
+      await expect(run).rejects.toThrow(
+        "p = M v is not finite at electron 7: float32, the GPU's precision, cannot hold this product; " +
+          'use the CPU reference (--device cpu), which keeps float64, or a softening > 0',
+      );
+    }
+    const p = await backend.momenta(v);
+    const solved = await runSolve(sphere, overflowed, { ...base, mode: 'velocities', given: p });
+    expect([solved.solve!.reason, solved.solve!.converged]).toEqual(['diverged_nan', false]);
+    expect(
+      solveJson(sphere, solved, { device: kCpuDevice, matrix: null, radiusMetres: 1, timing: {} }).reason,
+    ).toBe('diverged_nan');
   });
 
   test('the check of a float32 run against the float64 reference measures float32 alone', async () => {
@@ -321,8 +360,10 @@ describe('the JSON of a run', () => {
       'check.max_relative_error',
       'check.momenta',
       'check.velocities',
+      'check.interaction',
       'check.targets.momenta',
       'check.targets.velocities',
+      'check.within_target',
       'timing_ms.setup_ms',
       'timing_ms.matvec_ms',
     ]);
@@ -346,6 +387,62 @@ describe('the JSON of a run', () => {
     const check = json.check as Record<string, number>;
     expect(check.max_relative_error).toBe(Math.max(report.check!.momenta!, report.check!.velocities!));
     expect(check.targets).toEqual({ momenta: 1e-6, velocities: 1e-5 });
+    expect(check.within_target).toBe(true);
+    expect(solveCheckWarning(report)).toBeNull();
+  });
+
+  test("the interaction part's error: what the momenta's hides at small eps", async () => {
+    // A tree off by 1e-3 of T v (the ball of 3000's T v for v near T's null space was 8e-2 off at
+    // --tree-tol 1e-5) at eps = 1e-6, where p = D v + eps T v is D v's to 1e-5: 1e-3 of eps T v is
+    // 1e-8 of p, within the momenta's target; the interaction part says 1e-3.
+    const small = { ...sphere, epsilon: 1e-6 };
+    const exact = cpuBackend(small);
+    const v = velocityPattern(small, 'random', 4);
+    const off: MassMatrixBackend = {
+      ...exact,
+      system: small,
+      momenta: async (velocities) =>
+        (await exact.momenta(velocities)).map((value, k) => value + 1e-3 * (value - velocities[k])),
+    };
+    const request = momentaRequest(v);
+    const report = await runSolve(small, off, request, cpuBackend(small));
+    expect(report.check!.momenta!).toBeLessThan(1e-7);
+    expect(report.check!.interaction!).toBeCloseTo(1e-3, 10);
+    expect(interactionError(small, report.momenta, await exact.momenta(v), v)).toBe(
+      report.check!.interaction,
+    );
+    expect(interactionError({ ...small, epsilon: 0 }, v, v, v)).toBeNull();
+  });
+
+  test('a check past its target says so: within_target false, and one line for stderr', async () => {
+    // The lump of 2000 inside 1e-6 R (softening 1e-7) gave check.momenta 3.4e-2 against its target
+    // 1e-6, printed as if it were any other number. Its report, with the errors past their targets:
+    const report = await runSolve(
+      sphere,
+      cpuBackend(sphere, 'float32'),
+      roundTrip(sphere, 'rigid'),
+      cpuBackend(sphere),
+    );
+    const past = { ...report, check: { ...report.check!, momenta: 3.4e-2, velocities: NaN } };
+    const check = solveJson(sphere, past, context).check as Record<string, unknown>;
+    expect(check.within_target).toBe(false);
+    expect(solveCheckWarning(past)).toBe(
+      'warning: the float64 check is past its target: momenta 3.40e-2 > momenta target 1.00e-6, ' +
+        'velocities NaN > velocities target 1.00e-5 ("within_target": false)',
+    );
+    const spectrum = await runSpectrum(
+      ring,
+      cpuBackend(ring, 'float32'),
+      { tol: 1e-6, seed: 1 },
+      cpuBackend(ring),
+    );
+    const over = { ...spectrum, check: { ...denseSpectrumCheck(spectrum), lambdaMax: 1e-3 } };
+    expect((spectrumJson(over, context).check as Record<string, unknown>).within_target).toBe(false);
+    expect(spectrumCheckWarning(over)).toBe(
+      'warning: the float64 check is past its target: lambda_max 1.00e-3 > eigenvalues target 1.00e-5 ' +
+        '("within_target": false)',
+    );
+    expect(spectrumCheckWarning(spectrum)).toBeNull();
   });
 
   test('solve: the momenta mode has no solve and no velocities error; --out adds the arrays', async () => {
@@ -368,7 +465,13 @@ describe('the JSON of a run', () => {
       converged: true,
       reason: null,
     });
-    expect(Object.keys(json.check as object)).toEqual(['max_relative_error', 'momenta', 'targets']);
+    expect(Object.keys(json.check as object)).toEqual([
+      'max_relative_error',
+      'momenta',
+      'interaction',
+      'targets',
+      'within_target',
+    ]);
     expect(Object.keys(json).slice(-4)).toEqual(['positions', 'velocities', 'momenta', 'history']);
     expect(json.history).toEqual([]);
     expect(json.momenta).toBe(report.momenta);
@@ -419,6 +522,7 @@ describe('the JSON of a run', () => {
       lambda_min: check.lambdaMin,
       lambda_max: check.lambdaMax,
       targets: { eigenvalues: 1e-5 },
+      within_target: true,
     });
     expect(json.timing_ms).toEqual({ setup_ms: 1, lanczos_ms: 3 });
     expect(json.lambda_max).toBe(report.spectrum.lambdaMax);

@@ -17,13 +17,17 @@ import { relativeError } from '../src/physics/observables.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
 import { cpuBackend, cpuTreeBackend } from '../src/run/backend.ts';
 import {
+  checkSample,
   CheckStopped,
+  kClosestCheckElectrons,
   kSampledCheckElectrons,
   ritzSample,
-  sampledElectrons,
   sampledEntries,
   sampledMassRows,
   sampledRitzResidual,
+  uniformElectrons,
+  weighSample,
+  type CheckSample,
   type SampledReference,
 } from '../src/run/check.ts';
 import { solveJson, spectrumJson } from '../src/run/report.ts';
@@ -32,8 +36,9 @@ import { runSpectrum, type SpectrumReport } from '../src/run/spectrum.ts';
 import { kCpuDevice } from '../src/io/formats.ts';
 import type { LanczosOptions } from '../src/solvers/types.ts';
 import { randomVector } from './helpers/compare.ts';
-import { darwinSystem } from './helpers/systems.ts';
+import { darwinSystem, momentaRequest } from './helpers/systems.ts';
 import { inProcessReference, sampledRows, sampledSpectrumCheck } from './helpers/reference.ts';
+import { nearestNeighbourDistancesTree } from '../src/physics/neighbours.ts';
 
 /** The "check" object of the solve JSON (src/run/report.ts) of a CPU run. */
 function checkJson(system: DarwinSystem, report: SolveReport, matrix: string): Record<string, unknown> {
@@ -41,12 +46,12 @@ function checkJson(system: DarwinSystem, report: SolveReport, matrix: string): R
   return solveJson(system, report, context).check as Record<string, unknown>;
 }
 
-/** A sampled reference whose every request is stopped (the user's Stop), with the x lengths asked. */
-function stoppedRows(electrons: Uint32Array): { asked: number[]; stopped: SampledReference } {
+/** A sampled reference whose every request for rows is stopped (the user's Stop), with the x lengths asked. */
+function stoppedRows(sample: CheckSample): { asked: number[]; stopped: SampledReference } {
   const asked: number[] = [];
   const stopped: SampledReference = {
     kind: 'sampled',
-    electrons,
+    sample: async () => sample,
     rows: async (x) => {
       asked.push(x.length);
       throw new CheckStopped('check stopped');
@@ -55,13 +60,13 @@ function stoppedRows(electrons: Uint32Array): { asked: number[]; stopped: Sample
   return { asked, stopped };
 }
 
-describe('sampledElectrons', () => {
+describe('uniformElectrons', () => {
   test('distinct, increasing, inside 0..n-1, the same on every call', () => {
-    const electrons = sampledElectrons(100_000);
+    const electrons = uniformElectrons(100_000, kSampledCheckElectrons);
     expect(electrons.length).toBe(kSampledCheckElectrons);
     for (let k = 1; k < electrons.length; k++) expect(electrons[k]).toBeGreaterThan(electrons[k - 1]);
     expect(electrons[electrons.length - 1]).toBeLessThan(100_000);
-    expect(sampledElectrons(100_000)).toEqual(electrons);
+    expect(uniformElectrons(100_000, kSampledCheckElectrons)).toEqual(electrons);
     // Spread over the whole range, not a run at its start: generated geometries order their
     // electrons in space, so a run would sample one patch.
     expect(electrons[0]).toBeLessThan(5_000);
@@ -69,8 +74,104 @@ describe('sampledElectrons', () => {
   });
 
   test('every electron where there are no more than the sample', () => {
-    expect(Array.from(sampledElectrons(5, 8))).toEqual([0, 1, 2, 3, 4]);
-    expect(Array.from(sampledElectrons(8, 8))).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(Array.from(uniformElectrons(5, 8))).toEqual([0, 1, 2, 3, 4]);
+    expect(Array.from(uniformElectrons(8, 8))).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+});
+
+/** Each electron's nearest-neighbour distance by the O(N^2) loop. */
+function bruteNearest(positions: Float64Array, n: number): Float64Array {
+  return Float64Array.from({ length: n }, (_, i) => {
+    let best = Infinity;
+    for (let j = 0; j < n; j++) {
+      if (j === i) continue;
+      const d = Math.hypot(
+        positions[3 * i] - positions[3 * j],
+        positions[3 * i + 1] - positions[3 * j + 1],
+        positions[3 * i + 2] - positions[3 * j + 2],
+      );
+      best = Math.min(best, d);
+    }
+    return best;
+  });
+}
+
+describe('checkSample: the closest electrons summed exactly, a uniform draw for the rest', () => {
+  // A ball of 3000 with a lump of 200 inside 1e-6 R and one electron far out, which a cell grid of
+  // the mean spacing meets with one crowded cell and shells without end.
+  const n = 3000;
+  const ball = geometry('ball', n);
+  const positions = ball.positions.slice();
+  const lump = randomVector(3 * 200, 3);
+  for (let k = 0; k < lump.length; k++) positions[3 * 1000 + k] = 0.3 + 1e-6 * lump[k];
+  positions[3 * 2999] = 1e6;
+  const configuration = { ...ball, positions };
+
+  test("the k-d tree's nearest-neighbour distances are the direct loop's", () => {
+    const exact = bruteNearest(positions, n);
+    const found = nearestNeighbourDistancesTree(configuration);
+    for (let i = 0; i < n; i++) expect(Math.abs(found[i] - exact[i])).toBeLessThanOrEqual(1e-15 * exact[i]);
+    expect(Array.from(nearestNeighbourDistancesTree({ ...configuration, n: 1 }))).toEqual([Infinity]);
+  });
+
+  test(`the ${kClosestCheckElectrons} closest exactly, weight 1; the others stand for the rest`, () => {
+    const exact = bruteNearest(positions, n);
+    const sample = checkSample(configuration);
+    expect(checkSample(configuration)).toBe(sample);
+    const threshold = Float64Array.from(exact).sort()[kClosestCheckElectrons - 1];
+    expect(sample.exact.length).toBe(kClosestCheckElectrons);
+    for (const i of sample.exact) expect(exact[i]).toBeLessThanOrEqual(threshold);
+    expect(sample.uniform.length).toBe(kSampledCheckElectrons - kClosestCheckElectrons);
+    // Drawn from the rest: the sample holds kSampledCheckElectrons.
+    const others = Array.from(sample.uniform);
+    expect(others.filter((i) => sample.exact.includes(i))).toEqual([]);
+    expect(sample.electrons.length).toBe(kSampledCheckElectrons);
+    sample.electrons.forEach((i, k) =>
+      expect(sample.weights[k]).toBe(
+        sample.exact.includes(i) ? 1 : (n - kClosestCheckElectrons) / others.length,
+      ),
+    );
+    // Every electron, each weight 1, where they are no more than the sample.
+    const all = checkSample(geometry('ball', 200));
+    expect(Array.from(all.electrons)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(Array.from(new Set(all.weights))).toEqual([1]);
+    expect(weighSample(10, [1, 2], Uint32Array.of(2, 5)).weights).toEqual(Float64Array.of(1, 1, 8));
+  });
+
+  test("a product off on a close pair alone: the check sees it, as the whole vector's error", async () => {
+    // As float32 resolves a close pair's r_ij (a random sphere of 12 000, its closest pair 5e-5
+    // apart: the GPU's product 1.6e-4 off over all unknowns, 2.5e-6 on 256 random electrons).
+    const sphere = geometry('sphere', n);
+    const close = sphere.positions.slice();
+    const drawn = uniformElectrons(n, kSampledCheckElectrons);
+    const [a, b] = [10, 11, 12, 13].filter((i) => !drawn.includes(i));
+    for (let c = 0; c < 3; c++) close[3 * b + c] = close[3 * a + c] + (c === 2 ? 5e-5 : 0);
+    const system: DarwinSystem = {
+      configuration: { ...sphere, positions: close },
+      model: 'vector',
+      dim: 3,
+      epsilon: 1e-3,
+      softening: 0,
+    };
+    const exactBackend = cpuTreeBackend(system, { tolerance: 1e-7 });
+    const off = { ...exactBackend, system, name: 'cpu' as const };
+    off.momenta = async (v) => {
+      const p = applyMassMatrixFree(system, v);
+      for (const i of [a, b]) for (let c = 0; c < 3; c++) p[3 * i + c] *= 1 + 1e-2;
+      return p;
+    };
+    const v = velocityPattern(system, 'random', 2);
+    const request = momentaRequest(v);
+    const report = await runSolve(system, off, request, sampledRows(system));
+    exactBackend.dispose();
+    const full = relativeError(report.momenta, applyMassMatrixFree(system, v));
+    expect(full).toBeGreaterThan(1e-4);
+    expect(report.check!.momenta! / full).toBeGreaterThan(0.9);
+    expect(report.check!.momenta! / full).toBeLessThan(1.1);
+    // The uniform draw alone saw none of it.
+    const uniformOnly = weighSample(n, [], drawn);
+    const alone = await runSolve(system, off, request, sampledRows(system, uniformOnly));
+    expect(alone.check!.momenta).toBe(0);
   });
 });
 
@@ -84,7 +185,7 @@ describe.each([
     const n = 300;
     const system: DarwinSystem = { configuration: geometry(shape, n), model, dim, epsilon: 0.01, softening };
     const x = randomVector(blockSize(system) * n, 7);
-    const electrons = sampledElectrons(n, 40);
+    const electrons = uniformElectrons(n, 40);
     const dense = massMatrixEntries(system);
     const size = x.length;
     const exact = new Float64Array(size);
@@ -111,11 +212,14 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
     softening: 0,
   };
   const tolerance = 1e-4;
-  const electrons = sampledElectrons(n);
-  const sampled: SampledReference = {
-    kind: 'sampled',
-    electrons,
-    rows: async (x) => sampledMassRows(system, x, electrons),
+  const sample = checkSample(system.configuration);
+  const { electrons, weights } = sample;
+  const sampled = sampledRows(system, sample);
+  /** ||x - y|| / ||y|| over the sample's unknowns, each electron's squares weighted. */
+  const weightedError = (x: Float64Array, y: Float64Array) => {
+    const w = (k: number) => weights[Math.floor(k / 3)];
+    const difference = x.reduce((sum, value, k) => sum + w(k) * (value - y[k]) ** 2, 0);
+    return Math.sqrt(difference / y.reduce((sum, value, k) => sum + w(k) * value ** 2, 0));
   };
   const request = {
     mode: 'round_trip',
@@ -133,14 +237,20 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
     tree.dispose();
     const exactMomenta = applyMassMatrixFree(system, request.given);
     const p = sampledEntries(report.momenta, electrons, 3);
-    const momentaError = relativeError(p, sampledEntries(exactMomenta, electrons, 3));
+    const momentaError = weightedError(p, sampledEntries(exactMomenta, electrons, 3));
     const solvedRows = sampledEntries(applyMassMatrixFree(system, report.solve!.x), electrons, 3);
-    const residual = relativeError(solvedRows, p);
+    const residual = weightedError(solvedRows, p);
     const check = report.check!;
-    expect(check.sampled).toBe(kSampledCheckElectrons);
+    expect(check.sampled).toBe(electrons.length);
     expect(check.velocities).toBeNull();
     expect(check.momenta).toBeCloseTo(momentaError, 12);
     expect(check.residual).toBeCloseTo(residual, 12);
+    // The interaction part alone, eps T v's, against the direct sum's: the same weights.
+    const dv = sampledEntries(request.given, electrons, 3);
+    const exactPart = sampledEntries(exactMomenta, electrons, 3).map((value, k) => value - dv[k]);
+    const part = p.map((value, k) => value - dv[k]);
+    expect(check.interaction).toBeCloseTo(weightedError(part, exactPart), 12);
+    expect(check.interaction!).toBeGreaterThan(check.momenta!);
     // The tree's error is there, and the sample's estimate of it is within a factor 2 of the
     // normwise error over all 6 000 unknowns.
     const fullError = relativeError(report.momenta, exactMomenta);
@@ -157,21 +267,28 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
       max_relative_error: Math.max(check.momenta!, check.residual!),
       momenta: check.momenta,
       residual: check.residual,
+      interaction: check.interaction,
       targets: { momenta: tolerance, residual: 10 * tolerance },
-      sampled_electrons: kSampledCheckElectrons,
+      within_target: true,
+      sampled_electrons: electrons.length,
     });
   });
 
-  test("the reference worker's rows (FloatReference.sampled) are sampledMassRows'", async () => {
+  test("the reference worker's sample and rows (FloatReference.sampled) are checkSample's, sampledMassRows'", async () => {
     const { reference, sent } = inProcessReference();
     const x = randomVector(3 * n, 11);
-    const rows = await reference.sampled('rows', system, electrons).rows(x);
-    expect(sent.map((request) => request.kind)).toEqual(['rows']);
+    const asked = reference.sampled('rows', system);
+    const fromWorker = await asked.sample();
+    expect(fromWorker).toEqual(sample);
+    // Formed once.
+    expect(await asked.sample()).toBe(fromWorker);
+    const rows = await asked.rows(x, fromWorker.electrons);
+    expect(sent.map((request) => request.kind)).toEqual(['sample', 'rows']);
     expect(rows).toEqual(sampledMassRows(system, x, electrons));
   });
 
   test('a stopped sampled check asks nothing more and reports the check stopped', async () => {
-    const { asked, stopped } = stoppedRows(electrons);
+    const { asked, stopped } = stoppedRows(sample);
     const tree = cpuTreeBackend(system, { tolerance });
     const report = await runSolve(system, tree, request, stopped);
     tree.dispose();
@@ -194,10 +311,12 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
     expect(report.check!.residual).toBeNull();
     expect(report.check!.velocities).toBeLessThan(1e-5);
     expect(Object.keys(checkJson(small, report, 'dense')).sort()).toEqual([
+      'interaction',
       'max_relative_error',
       'momenta',
       'targets',
       'velocities',
+      'within_target',
     ]);
   });
 });
@@ -229,7 +348,9 @@ function ritzResiduals(system: DarwinSystem, report: SpectrumReport): { min: num
 
 describe('ritzSample and sampledRitzResidual', () => {
   const n = 2000;
-  const uniform = sampledElectrons(n);
+  // A uniform draw alone, no electron summed exactly by its position.
+  const uniform = uniformElectrons(n, kSampledCheckElectrons);
+  const base = { exact: new Uint32Array(0), uniform };
   // Two electrons the uniform sample did not draw, the second moved to 1e-4 of the first: with
   // eps = 1e-4 their pair term eps / 2r is 0.5, as for the close pair that carries the lowest mode
   // of a configuration (scaling study: 'localized').
@@ -255,7 +376,7 @@ describe('ritzSample and sampledRitzResidual', () => {
     // The vector model's D = I: v = y, and lambda is y's Rayleigh quotient.
     const my = applyMassMatrixFree(system, y);
     const lambda = my.reduce((sum, value, k) => sum + value * y[k], 0) / y.reduce((sum, v) => sum + v * v, 0);
-    const sample = ritzSample(system, y, uniform, heaviest);
+    const sample = ritzSample(system, y, base, heaviest);
     const rows = sampledMassRows(system, y, sample.electrons);
     return {
       full: directRitzResidual(system, y, lambda),
@@ -266,14 +387,14 @@ describe('ritzSample and sampledRitzResidual', () => {
   test('the heaviest electrons exactly, the uniform sample standing for the rest', () => {
     const y = randomVector(3 * n, 3);
     for (const i of pair) y[3 * i] = 100;
-    const sample = ritzSample(closePair, y, uniform, 2);
+    const sample = ritzSample(closePair, y, base, 2);
     const others = Array.from(uniform).filter((i) => !pair.includes(i));
     expect(Array.from(sample.electrons)).toEqual([...pair, ...others].sort((a, b) => a - b));
     sample.electrons.forEach((i, k) =>
       expect(sample.weights[k]).toBe(pair.includes(i) ? 1 : (n - 2) / others.length),
     );
     // Every electron sampled: weight 1 throughout.
-    const all = ritzSample(closePair, y, sampledElectrons(n, n));
+    const all = ritzSample(closePair, y, { exact: new Uint32Array(0), uniform: uniformElectrons(n, n) });
     expect(all.electrons.length).toBe(n);
     expect(Array.from(new Set(all.weights))).toEqual([1]);
   });
@@ -312,7 +433,7 @@ describe.each([
     const y = randomVector(blockSize(system) * n, 9);
     const lambda = 1.3;
     const diagonal = massDiagonal(system);
-    const sample = ritzSample(system, y, sampledElectrons(n, n));
+    const sample = ritzSample(system, y, checkSample(system.configuration, n));
     const v = y.map((value, k) => value / Math.sqrt(diagonal[k]));
     const rows = sampledMassRows(system, v, sample.electrons);
     expect(sampledRitzResidual(system, diagonal, sample, y, lambda, rows)).toBeCloseTo(
@@ -326,7 +447,7 @@ test('ritzSample: equal weights fill the heaviest by index; more heaviest than e
   const n = 300;
   const system = darwinSystem('ball', n, 'vector', 3, 0.01);
   const flat = new Float64Array(3 * n).fill(1);
-  const uniform = sampledElectrons(n, 20);
+  const uniform = { exact: new Uint32Array(0), uniform: uniformElectrons(n, 20) };
   const sample = ritzSample(system, flat, uniform, 10);
   const heavy = sample.electrons.filter((_, k) => sample.weights[k] === 1);
   expect(Array.from(heavy)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -345,11 +466,10 @@ describe('runSpectrum checked on sampled rows (the CPU tree)', () => {
     // converged, the extreme one.
     const n = 200;
     const system = darwinSystem('ring', n, 'azimuthal', 3, 0.3 / n);
-    const electrons = sampledElectrons(n);
-    expect(electrons.length).toBe(n);
+    expect(checkSample(system.configuration).electrons.length).toBe(n);
     const tree = cpuTreeBackend(system, { tolerance, leafSize: 8, translationCost: 0 });
     expect(tree.tree.translations).toBeGreaterThan(0);
-    const report = await runSpectrum(system, tree, request, sampledRows(system, electrons));
+    const report = await runSpectrum(system, tree, request, sampledRows(system));
     tree.dispose();
     const exact = ritzResiduals(system, report);
     const check = sampledSpectrumCheck(report);
@@ -372,13 +492,13 @@ describe('runSpectrum checked on sampled rows (the CPU tree)', () => {
   test('256 of 2 000 electrons estimate the residuals over all unknowns; the JSON says so', async () => {
     const n = 2000;
     const system = darwinSystem('ball', n, 'vector', 3, 3 / n);
-    const electrons = sampledElectrons(n);
+    const sample = checkSample(system.configuration);
     const tree = cpuTreeBackend(system, { tolerance, leafSize: 16, translationCost: 0 });
-    const report = await runSpectrum(system, tree, { ...request, tol: 1e-5 }, sampledRows(system, electrons));
+    const report = await runSpectrum(system, tree, { ...request, tol: 1e-5 }, sampledRows(system, sample));
     tree.dispose();
     const exact = ritzResiduals(system, report);
     const check = sampledSpectrumCheck(report);
-    expect(check.sampled).toBe(kSampledCheckElectrons);
+    expect(check.sampled).toBe(sample.electrons.length);
     for (const [estimate, full] of [
       [check.residualMin, exact.min],
       [check.residualMax, exact.max],
@@ -396,7 +516,8 @@ describe('runSpectrum checked on sampled rows (the CPU tree)', () => {
       residual_min: check.residualMin,
       residual_max: check.residualMax,
       targets: { residual: 10 * tolerance },
-      sampled_electrons: kSampledCheckElectrons,
+      within_target: true,
+      sampled_electrons: sample.electrons.length,
     });
   });
 
@@ -404,7 +525,9 @@ describe('runSpectrum checked on sampled rows (the CPU tree)', () => {
     const n = 300;
     const system = darwinSystem('ball', n, 'vector', 3, 0.01);
     const tree = cpuTreeBackend(system, { tolerance });
-    const { asked, stopped } = stoppedRows(sampledElectrons(n));
+    const { asked, stopped } = stoppedRows(
+      checkSample(darwinSystem('ball', n, 'vector', 3, 0.01).configuration),
+    );
     const withoutVectors = {
       ...tree,
       spectrum: (options: LanczosOptions) => tree.spectrum({ ...options, ritzVectors: false }),
@@ -419,7 +542,9 @@ describe('runSpectrum checked on sampled rows (the CPU tree)', () => {
   test('a stopped sampled check asks nothing more and reports the check stopped', async () => {
     const n = 300;
     const system = darwinSystem('ball', n, 'vector', 3, 0.01);
-    const { asked, stopped } = stoppedRows(sampledElectrons(n));
+    const { asked, stopped } = stoppedRows(
+      checkSample(darwinSystem('ball', n, 'vector', 3, 0.01).configuration),
+    );
     const tree = cpuTreeBackend(system, { tolerance });
     const report = await runSpectrum(system, tree, request, stopped);
     tree.dispose();

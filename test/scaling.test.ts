@@ -580,7 +580,7 @@ describe('scaling on the command line', () => {
     ],
     [
       ['--tree-tol', '0'],
-      /^error: --tree-tol must be in \[6\.4e-8, 1\) \(the highest expansion order, 16\), got 0\n$/,
+      /^error: --tree-tol must be in \[6\.45e-8, 1\) \(the highest expansion order, 16\), got 0\n$/,
     ],
     [['--tree-tol', 'abc'], /^error: --tree-tol needs a finite number, got 'abc'\n$/],
     // Beside a matrix that never holds the tree the tolerance would be silently ignored.

@@ -54,7 +54,7 @@ test('solve past the dense check: the tree checked on float64 rows at sampled el
   const run = runCli(cliPath, [...ringSolve, '--json']);
   expect(run.status, run.stderr).toBe(0);
   expect(run.stderr).toMatch(
-    /^check: momenta [\d.]+e-\d+, residual [\d.]+e-\d+ \(float64 rows at 256 sampled electrons\)$/m,
+    /^check: momenta [\d.]+e-\d+, residual [\d.]+e-\d+, interaction [\d.]+e-\d+ \(float64 rows at 256 sampled electrons\)$/m,
   );
   const json = JSON.parse(run.stdout) as Record<string, unknown>;
   expect((json.tree as TreeJson).translations).toBeGreaterThan(0);

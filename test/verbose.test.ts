@@ -25,7 +25,7 @@ const kDefaultLines = [
   /^setting up M on the GPU \(.*\): \d+ unknowns, matrix (auto|dense|free)$/,
   /^assembling M on the CPU: \d+ x \d+ float64 \(.* MB\)$/,
   /^check: assembling the float64 reference \(\d+ x \d+\)$/,
-  /^check: momenta \S+, velocities \S+$/,
+  /^check: momenta \S+, velocities \S+, interaction \S+$/,
   /^check: lambda_min \S+, lambda_max \S+$/,
   /^iteration \d+: relative residual \S+$/,
   /^Lanczos step \d+: \[\S+, \S+\]$/,

@@ -30,7 +30,7 @@ import {
   CheckStopped,
   kCheckMaxUnknowns,
   kHeaviestElectrons,
-  sampledElectrons,
+  sampleWords,
   type Reference,
   type SampledReference,
 } from '../run/check.ts';
@@ -41,7 +41,7 @@ import { runSolve, type SolveMode, type SolveReport } from '../run/solve.ts';
 import { runSpectrum, type SpectrumReport } from '../run/spectrum.ts';
 import { formatNumber } from './colour.ts';
 import { formatBytes, type CheckId, type Diagnostics } from './diagnostics.ts';
-import { openEngine, operatorBytes, RunStopped, type GpuBackend } from './engine.ts';
+import { checkSpectrumFits, openEngine, operatorBytes, RunStopped, type GpuBackend } from './engine.ts';
 import { download, loadedText } from './files.ts';
 import {
   csvKind,
@@ -577,15 +577,14 @@ export class Session {
     if (decision === 'sampled') {
       const size = unknowns(system);
       const dense = `${size} unknowns is above ${kCheckMaxUnknowns} (the float64 M would take ${formatBytes(8 * size * size)})`;
-      const electrons = sampledElectrons(system.configuration.n);
-      const rows = `float64 rows of M at ${electrons.length} electrons`;
+      const rows = `float64 rows of M at ${sampleWords(system.configuration.n)}`;
       this.#diagnostics.checkNote(
         stage === 'solve'
           ? `sampled: ${dense}, so ${rows}, summed in a worker`
           : `sampled: ${dense}, so ${rows} and the ${kHeaviestElectrons} where each Ritz vector is largest, ` +
               'summed in a worker: an eigenvalue of the direct sum lies within each Ritz residual',
       );
-      return this.#reference.sampled(key, system, electrons);
+      return this.#reference.sampled(key, system);
     }
     this.#diagnostics.checkNote('float64 CPU reference, run in a worker beside the GPU');
     return this.#reference.of(key, system);
@@ -722,6 +721,9 @@ export class Session {
 
   async #spectrum(): Promise<boolean> {
     const { system, backend, key } = await this.#build();
+    // Built for solves too, without the basis a spectrum holds: refused before it runs where that
+    // basis does not fit beside M.
+    checkSpectrumFits(this.#gpu, backend);
     this.#diagnostics.clearChecks(['spectrum']);
     const steps = defaultLanczosMaxIterations(unknowns(system));
     this.#diagnostics.clearSpectrum();

@@ -57,6 +57,7 @@ import {
   scalingRangeProblem,
 } from '../studies/scaling/spec.ts';
 import type { StudyHooks } from '../studies/study.ts';
+import { kDefaultLanczosBasis } from '../solvers/lanczos.ts';
 import { openEngine } from './engine.ts';
 import { download } from './files.ts';
 import { withFloat64Products } from './reference.ts';
@@ -585,7 +586,15 @@ export class Studies {
     // The storage auto took at each N, as `scaling --json` reports it on the GPU.
     const storage: Record<string, string> = {};
     const factory = async (system: DarwinSystem) => {
-      const backend = await openEngine(this.#gpu, system, 'auto', undefined, stopRequested);
+      const backend = await openEngine(
+        this.#gpu,
+        system,
+        'auto',
+        undefined,
+        stopRequested,
+        undefined,
+        kDefaultLanczosBasis,
+      );
       storage[system.configuration.n] = backend.matrix;
       return backend;
     };

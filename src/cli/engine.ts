@@ -5,6 +5,7 @@ import { freemem } from 'node:os';
 import { releaseDevice, type DeviceMemory, type GpuContext } from '../gpu/device.ts';
 import {
   checkGpuBackendFits,
+  checkGpuSizeFits,
   denseAllocation,
   gpuBackend,
   kTreeWorkShare,
@@ -42,8 +43,9 @@ import { checkFloat32System } from '../run/float32.ts';
 import {
   checkDecision,
   kCheckMaxUnknowns,
+  kClosestCheckElectrons,
   kSampledCheckElectrons,
-  sampledElectrons,
+  sampleWords,
   type CheckDecision,
   type Reference,
   type SampledReference,
@@ -86,11 +88,13 @@ export const kBackendHelp = `Backend:
                             where the built tree costs at most ${100 * kTreeWorkShare}% of the pairs (not a ball
                             below ~45 000 on a CPU adapter, ~75 000 on a GPU); on the CPU dense up to ${kCpuTreeMinUnknowns - 1} unknowns while it
                             fits, else the tree                                          [auto]
-  --tree-tol T              relative error of the tree's product T x, normwise (with   [${kDefaultTreeTolerance.toExponential(0)}]
-                            --matrix tree or auto)
+  --tree-tol T              relative error of the tree's product T x, normwise, for x   [${kDefaultTreeTolerance.toExponential(0)}]
+                            spread over the electrons (with --matrix tree or auto); of
+                            ||T|| ||x|| for any x
   --check | --no-check      also run the float64 CPU reference (dense) and report the
                             error of the GPU or the tree [on up to ${kCheckMaxUnknowns} unknowns;
-                            past them float64 rows of M at ${kSampledCheckElectrons} electrons]
+                            past them float64 rows of M at ${kSampledCheckElectrons} electrons,
+                            the ${kClosestCheckElectrons} with the closest neighbours among them]
   --threads K               threads of the float64 CPU path (--device cpu, --check, the
                             float64 products of a refined GPU run): the same numbers bit
                             for bit with any K, the tree's to rounding           [every core]`;
@@ -194,11 +198,76 @@ export function checkRefinementFits(
   );
 }
 
+/** The GPU as openGpu opens it. */
+export type OpenedGpu = Awaited<ReturnType<typeof openGpu>>;
+
+/**
+ * From this many electrons a run says that it builds the positions (seconds, then a sort for
+ * coincident electrons), and a GPU run opens its device first (prepareLargeRun).
+ */
+export const kLargeRunElectrons = 1_000_000;
+
+/** A GPU opened before the positions (prepareLargeRun): openBackend takes it, release() frees it otherwise. */
+export interface EarlyGpu {
+  /** The GPU, once: later calls, and release(), find none. */
+  take(): OpenedGpu | null;
+  /** Releases the GPU where nothing took it (the run failed before openBackend). */
+  release(): void;
+}
+
+/**
+ * Before the positions of a large generated configuration (`size`, generatedSystemSize) are built:
+ * on the GPU the device is opened and its memory and buffers checked from N alone
+ * (checkGpuSizeFits), and a progress line says what comes. `solve --n 1e8` on SwiftShader sat
+ * silent for minutes, building and sorting 2.4 GB of positions, before its buffers were refused.
+ * Holds no GPU for a CPU run, a file's positions, or fewer than kLargeRunElectrons.
+ */
+export async function prepareLargeRun(
+  size: SystemSize | null,
+  choice: BackendChoice,
+  progress: Progress,
+): Promise<EarlyGpu> {
+  let gpu: OpenedGpu | null = null;
+  const early: EarlyGpu = {
+    take: () => {
+      const taken = gpu;
+      gpu = null;
+      return taken;
+    },
+    release: () => {
+      if (gpu) releaseDevice(gpu.context);
+      gpu = null;
+    },
+  };
+  if (!size || size.configuration.n < kLargeRunElectrons) return early;
+  if (choice.device === 'gpu') {
+    gpu = await openGpu();
+    try {
+      checkGpuSizeFits(gpu.context, size, {
+        matrix: choice.matrix,
+        treeTolerance: choice.treeTolerance,
+        lanczosBasis: choice.lanczosBasis,
+      });
+    } catch (error) {
+      early.release();
+      throw error;
+    }
+  }
+  progress.log(`building the positions of ${size.configuration.n} electrons and checking them`);
+  return early;
+}
+
+/**
+ * The backend of `system` by `choice`, with its float64 check; on the GPU the device `early` holds
+ * (prepareLargeRun's), which it takes over, else a new one.
+ */
 export async function openBackend(
   system: DarwinSystem,
   choice: BackendChoice,
   progress: Progress,
+  early: EarlyGpu | null = null,
 ): Promise<OpenBackend> {
+  const opened = early?.take() ?? null;
   const size = unknowns(system);
   let held: FloatReference | null = null;
   let reference: Reference | null = null;
@@ -236,13 +305,12 @@ export async function openBackend(
   };
   const sampledReferenceOnce = (): SampledReference | null => {
     if (!sampled) return null;
-    const electrons = sampledElectrons(system.configuration.n);
     held ??= nodeReference(
       choice.threads,
       () => progress.checkpoint(),
-      () => progress.log(`check: float64 rows of M at ${electrons.length} sampled electrons`),
+      () => progress.log(`check: float64 rows of M at ${sampleWords(system.configuration.n)}`),
     );
-    return { ...held.sampled('check', system, electrons), afterRun: true };
+    return { ...held.sampled('check', system), afterRun: true };
   };
   if (choice.device === 'cpu') {
     // The storage decided once: the check's decision needs it before the backend is built.
@@ -281,10 +349,16 @@ export async function openBackend(
       },
     };
   }
-  decideCheck(checkDecision(system, 'gpu', choice.requestedCheck));
-  // gpuBackend refuses what float32 cannot hold; asked here first, a refusal needs no device.
-  checkFloat32System(system);
-  const gpu = await openGpu();
+  try {
+    decideCheck(checkDecision(system, 'gpu', choice.requestedCheck));
+    // gpuBackend refuses what float32 cannot hold; asked here first, a refusal needs no device
+    // ('auto' tests two electrons apart once it has chosen the storage).
+    checkFloat32System(system, choice.matrix);
+  } catch (error) {
+    if (opened) releaseDevice(opened.context);
+    throw error;
+  }
+  const gpu = opened ?? (await openGpu());
   try {
     progress.log(
       `setting up M on the GPU (${gpu.device.description}): ${size} unknowns, matrix ${choice.matrix}`,
@@ -335,6 +409,11 @@ function farFieldNote({ passes, buildSeconds }: NonNullable<TreeDetails['farFiel
   return `${how}, its pipelines built in ${buildSeconds.toFixed(1)} s`;
 }
 
+/** A spectrum's Lanczos basis in gpuBackendDetails' memory figure; nothing for a solve, which holds none. */
+function basisNote(bytes: number, lanczosBasis?: number): string {
+  return lanczosBasis === undefined ? '' : `, Lanczos basis ${megabytes(bytes)}`;
+}
+
 /**
  * How the GPU backend holds M and runs its solvers (--verbose): memory (with a spectrum's basis of
  * `lanczosBasis` vectors), chunks, step variant, k.
@@ -349,7 +428,7 @@ export function gpuBackendDetails(context: GpuContext, backend: GpuBackend, lanc
     const held = tree.gpuBytes ?? need.tree;
     return [
       `matrix: tree; memory: ${megabytes(need.total - need.tree + held)} (tree and expansions ` +
-        `${megabytes(held)}, vectors ${megabytes(need.vectors)}, Lanczos basis ${megabytes(need.lanczosBasis)})`,
+        `${megabytes(held)}, vectors ${megabytes(need.vectors)}${basisNote(need.lanczosBasis, lanczosBasis)})`,
       `tree: order ${tree.order}, theta ${tree.theta}, ${tree.leaves} leaves, ${tree.directPairs} direct ` +
         `pairs and ${tree.translations} M2L per product` +
         (tree.farField ? `; ${farFieldNote(tree.farField)}` : ''),
@@ -360,7 +439,7 @@ export function gpuBackendDetails(context: GpuContext, backend: GpuBackend, lanc
     const need = denseAllocation(system, lanczosBasis);
     return [
       `matrix: dense; memory: ${megabytes(need.total)} (M ${megabytes(need.matrix)}, vectors ` +
-        `${megabytes(need.vectors)}, Lanczos basis ${megabytes(need.lanczosBasis)})`,
+        `${megabytes(need.vectors)}${basisNote(need.lanczosBasis, lanczosBasis)})`,
       step,
     ];
   }
@@ -382,7 +461,8 @@ export function gpuBackendDetails(context: GpuContext, backend: GpuBackend, lanc
 /**
  * A study's backend of `system` (response, scaling: one per configuration, no check of their own):
  * on `gpu` the engine with `matrix` and `treeTolerance` (`onChunk` hears a long product's pieces),
- * without it the CPU's (openCpuBackend) in the host's memory, its dense M or tree on `threads` threads.
+ * without it the CPU's (openCpuBackend) in the host's memory, its dense M or tree on `threads` threads;
+ * sized for a spectrum's basis of `lanczosBasis` vectors (scaling), none for solves (response).
  */
 export async function openStudyBackend(
   gpu: GpuContext | null,
@@ -391,9 +471,13 @@ export async function openStudyBackend(
   treeTolerance: number,
   threads: number,
   onChunk?: GpuBackendOptions['onChunk'],
+  lanczosBasis?: number,
 ): Promise<MassMatrixBackend> {
-  if (gpu) return gpuBackend(gpu, system, { matrix, treeTolerance, onChunk });
-  return openCpuBackend(system, matrix, treeTolerance, kHostMemory, { pool: () => cpuPool(threads) });
+  if (gpu) return gpuBackend(gpu, system, { matrix, treeTolerance, onChunk, lanczosBasis });
+  return openCpuBackend(system, matrix, treeTolerance, kHostMemory, {
+    pool: () => cpuPool(threads),
+    lanczosBasis,
+  });
 }
 
 /**

@@ -171,6 +171,18 @@ export interface SystemChoice {
 type SystemValues = { [K in keyof typeof kSystemOptions]?: string };
 
 /**
+ * N and the model of a generated configuration (--geometry NAME --n N, no --positions), read as
+ * systemFromOptions reads them, or null: what a large run checks before its positions exist.
+ */
+export function generatedSystemSize(values: SystemValues): SystemSize | null {
+  if (values.positions !== undefined || values.geometry === undefined || values.n === undefined) return null;
+  const model = parseModel(values.model ?? 'vector', '--model');
+  const dim = parseDimensionFor(model, values.dim, '--dim', '--model');
+  parseGeometryName(values.geometry, '--geometry');
+  return { configuration: { n: parseElectronCount(values.n, '--n') }, model, dim };
+}
+
+/**
  * The system the flags describe. `checkSize` hears its N and model before the positions are
  * generated, or before a file's are checked for coincident electrons (a sort of all N), so that a
  * size the run cannot hold is refused at once, not after seconds of setup.

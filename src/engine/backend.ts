@@ -27,7 +27,7 @@ import { gigabytes, treeDetails, type MassMatrixBackend } from '../run/backend.t
 import { solveWith } from '../solvers/solve.ts';
 import { spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolverName } from '../solvers/types.ts';
-import { kDefaultLanczosBasis, lanczosColumns, lanczosHeldVectors } from '../solvers/lanczos.ts';
+import { lanczosColumns, lanczosHeldVectors } from '../solvers/lanczos.ts';
 import { checkFloat32Epsilon, checkFloat32System } from '../run/float32.ts';
 import { gpuConjugateGradient } from './cg.ts';
 import {
@@ -77,21 +77,27 @@ export interface DenseAllocation {
 
 /**
  * The GPU memory the dense backend of `system` takes at its largest: the matrix, a solve's vectors,
- * a spectrum's basis of `basis` vectors (--basis).
+ * and a spectrum's basis of `basis` vectors (--basis; none where undefined: a solve).
  */
-export function denseAllocation(system: SystemSize, basis = kDefaultLanczosBasis): DenseAllocation {
+export function denseAllocation(system: SystemSize, basis?: number): DenseAllocation {
   const matrix = denseMatrixBytes(matrixShape(system));
   const { vectors, lanczosBasis } = runAllocation(system, basis);
   return { matrix, vectors, lanczosBasis, total: matrix + vectors + lanczosBasis };
 }
 
-/** Beside any operator: the positions, D, a run's vectors and staging, and the Lanczos basis. */
-function runAllocation(system: SystemSize, basis: number): { vectors: number; lanczosBasis: number } {
+/** Beside any operator: the positions, D, a run's vectors and staging, and a spectrum's Lanczos basis. */
+function runAllocation(system: SystemSize, basis?: number): { vectors: number; lanczosBasis: number } {
   const size = unknowns(system);
   return {
     vectors: kPositionStride * system.configuration.n + kRunVectors * 16 * Math.ceil(size / 4),
-    lanczosBasis: 4 * alignTo(size, kBasisAlignmentFloats) * lanczosHeldVectors(size, basis),
+    lanczosBasis:
+      basis === undefined ? 0 : 4 * alignTo(size, kBasisAlignmentFloats) * lanczosHeldVectors(size, basis),
   };
+}
+
+/** What a refusal names beside the operator: the vectors, and the Lanczos basis where one is counted. */
+export function heldBeside(basis?: number): string {
+  return basis === undefined ? 'its vectors' : `its vectors and Lanczos basis of ${basis} vectors`;
 }
 
 /** What the tree backend allocates on the GPU, in bytes (treeAllocation). */
@@ -106,12 +112,13 @@ export interface TreeAllocation {
 
 /**
  * The GPU memory the tree backend of `system` takes at its largest, O(N): the tree and its
- * expansions at tolerance `tolerance`, a solve's vectors, a spectrum's basis of `basis` vectors.
+ * expansions at tolerance `tolerance`, a solve's vectors, a spectrum's basis of `basis` vectors (none
+ * where undefined).
  */
 export function treeAllocation(
   system: SystemSize,
   tolerance = kDefaultTreeTolerance,
-  basis = kDefaultLanczosBasis,
+  basis?: number,
 ): TreeAllocation {
   const { vectors, lanczosBasis } = runAllocation(system, basis);
   const tree = treeBytes(system.configuration.n, tolerance);
@@ -120,9 +127,9 @@ export function treeAllocation(
 
 /** The refusal of dense storage for `system`, `why` saying what does not fit. */
 function denseRefusal(
-  system: DarwinSystem,
+  system: SystemSize,
   why: (matrix: string, need: DenseAllocation) => string,
-  basis = kDefaultLanczosBasis,
+  basis?: number,
 ): InputError {
   const need = denseAllocation(system, basis);
   const size = unknowns(system);
@@ -136,22 +143,18 @@ function denseRefusal(
 
 /**
  * Throws an InputError naming --matrix free when the dense backend of `system`, with a spectrum's
- * basis of `basis` vectors, cannot fit: when it takes more than the device's memory
+ * basis of `basis` vectors (none for a solve), cannot fit: when it takes more than the device's memory
  * (GpuContext.memory: the host's free memory for a CPU adapter, the browser's budget), or when one
  * electron's rows exceed the largest storage binding (planStorage). Nothing is allocated: a 32 GB
  * matrix is refused at once, not by the OOM killer.
  */
-export function checkDenseFits(
-  context: GpuContext,
-  system: DarwinSystem,
-  basis = kDefaultLanczosBasis,
-): void {
+export function checkDenseFits(context: GpuContext, system: SystemSize, basis?: number): void {
   const available = context.memory?.availableBytes();
   if (available !== undefined && denseAllocation(system, basis).total > available) {
     throw denseRefusal(
       system,
       (matrix, need) =>
-        `needs ${gigabytes(need.total)} for ${matrix}, its vectors and Lanczos basis, more than the ` +
+        `needs ${gigabytes(need.total)} for ${matrix}, ${heldBeside(basis)}, more than the ` +
         `${gigabytes(available)} of ${context.memory!.source}`,
       basis,
     );
@@ -177,27 +180,33 @@ export function explainDenseFailure(system: DarwinSystem, error: unknown): unkno
 }
 
 /**
- * Throws an InputError naming --matrix free when the tree backend of `system`, with a spectrum's
- * basis of `basis` vectors, takes more than the device's memory (GpuContext.memory), as
- * checkDenseFits does for the dense one: with treeAllocation's estimate before the tree is built,
- * with the built tree's bytes (GpuTreeOptions.checkFits) after.
+ * Throws an InputError when the tree backend of `system`, with a spectrum's basis of `basis` vectors
+ * (none for a solve), takes more than the device's memory (GpuContext.memory), as checkDenseFits does
+ * for the dense one: with treeAllocation's estimate before the tree is built, with the built tree's
+ * bytes (GpuTreeOptions.checkFits) after. It names a smaller --basis where the tree fits without
+ * the basis, else --matrix free.
  */
 export function checkTreeFits(
   context: GpuContext,
-  system: DarwinSystem,
+  system: SystemSize,
   tolerance?: number,
   builtTreeBytes?: number,
-  basis = kDefaultLanczosBasis,
+  basis?: number,
 ): void {
   const available = context.memory?.availableBytes();
   const estimate = treeAllocation(system, tolerance, basis);
   const need =
     builtTreeBytes === undefined ? estimate.total : estimate.total - estimate.tree + builtTreeBytes;
   if (available !== undefined && need > available) {
+    const remedy =
+      need - estimate.lanczosBasis <= available
+        ? `a smaller --basis holds less (${gigabytes(estimate.lanczosBasis)} at ${basis})`
+        : 'use --matrix free, which holds only the positions and vectors (O(N^2) time a product)';
     throw new InputError(
       `--matrix tree needs ${gigabytes(need)} for the tree of ${system.configuration.n} electrons, ` +
-        `its expansions, vectors and Lanczos basis, more than the ${gigabytes(available)} of ` +
-        `${context.memory!.source}; use --matrix free, which holds only the positions and vectors`,
+        `its expansions${basis === undefined ? ' and vectors' : `, vectors and Lanczos basis of ${basis} vectors`}, ` +
+        `more than the ${gigabytes(available)} of ` +
+        `${context.memory!.source}; ${remedy}`,
       'matrix',
     );
   }
@@ -304,12 +313,12 @@ export function checkBuffersFit(
  */
 export function chooseMatrixStorage(
   context: GpuContext,
-  system: DarwinSystem,
+  system: SystemSize,
   budgetBytes = kDenseBudgetBytes,
   treeTolerance?: number,
   lanczosBasis?: number,
 ): MatrixStorage {
-  const basis = lanczosBasis ?? kDefaultLanczosBasis;
+  const basis = lanczosBasis;
   const fits = (check: () => void) => {
     try {
       check();
@@ -341,11 +350,35 @@ export function chooseMatrixStorage(
 export function checkGpuBackendFits(
   context: GpuContext,
   system: DarwinSystem,
-  options: Pick<GpuBackendOptions, 'matrix' | 'denseBudgetBytes' | 'treeTolerance' | 'lanczosBasis'> = {},
+  options: GpuSizeOptions = {},
+): MatrixStorage {
+  const matrix = checkGpuSizeFits(context, system, options);
+  // Last, as it reads every position (a sort, O(N log N)): the checks above need only N. Two
+  // electrons are tested apart where this storage uploads them (the tree: relative to its centre).
+  checkFloat32System(system, matrix);
+  return matrix;
+}
+
+/** What checkGpuSizeFits sizes: the storage asked, 'auto''s budget, the tree's tolerance, a spectrum's basis. */
+export type GpuSizeOptions = Pick<
+  GpuBackendOptions,
+  'matrix' | 'denseBudgetBytes' | 'treeTolerance' | 'lanczosBasis'
+>;
+
+/**
+ * checkGpuBackendFits from N and the model alone, before the positions exist: the storage of
+ * `options.matrix` (chooseMatrixStorage for 'auto'), refused with an InputError where the device's
+ * memory or buffers cannot hold it. A sphere of 10^8 on SwiftShader spent minutes building and
+ * sorting its positions before its buffers were refused.
+ */
+export function checkGpuSizeFits(
+  context: GpuContext,
+  system: SystemSize,
+  options: GpuSizeOptions = {},
 ): MatrixStorage {
   const requested = options.matrix ?? 'auto';
   const tolerance = options.treeTolerance ?? kDefaultTreeTolerance;
-  const basis = options.lanczosBasis ?? kDefaultLanczosBasis;
+  const basis = options.lanczosBasis;
   const matrix =
     requested === 'auto'
       ? chooseMatrixStorage(context, system, options.denseBudgetBytes, tolerance, options.lanczosBasis)
@@ -357,9 +390,19 @@ export function checkGpuBackendFits(
     treeTolerance: tolerance,
     lanczosBasis: options.lanczosBasis,
   });
-  // Last, as it reads every position (a sort, O(N log N)): the checks above need only N.
-  checkFloat32System(system);
   return matrix;
+}
+
+/**
+ * Refuses (an InputError, as checkGpuBackendFits would have) a spectrum's Lanczos basis of `basis`
+ * vectors beside `backend`, set up for solves without one: the app builds M once for its Solve and
+ * its Spectrum, and counts the basis only when a spectrum asks for it.
+ */
+export function checkLanczosBasisFits(context: GpuContext, backend: GpuBackend, basis: number): void {
+  const { system, matrix, tree } = backend;
+  if (matrix === 'dense') checkDenseFits(context, system, basis);
+  if (matrix === 'tree') checkTreeFits(context, system, tree?.tolerance, tree?.gpuBytes, basis);
+  checkBuffersFit(context.limits, system, { matrix, treeTolerance: tree?.tolerance, lanczosBasis: basis });
 }
 
 export interface GpuBackendOptions {
@@ -464,6 +507,8 @@ export async function gpuBackend(
             if (requested !== 'auto' || !(error instanceof InputError) || error.field !== 'matrix')
               throw error;
             matrix = 'free';
+            // Its absolute positions, which the tree's test above did not look at.
+            checkFloat32System(system, 'free');
             return GpuMatrixFreeMassMatrix.create(context, system, options.free);
           })
         : await GpuMatrixFreeMassMatrix.create(context, system, options.free);

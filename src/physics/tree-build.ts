@@ -25,7 +25,10 @@ import type { WorkerPool } from '../parallel/pool.ts';
 import { vectorOf, type Precision, type Vector } from '../math/vectors.ts';
 
 export interface TreeOptions {
-  /** Requested relative error of T x, normwise against the direct sum; default kDefaultTreeTolerance. */
+  /**
+   * Requested relative error of T x, normwise against the direct sum, for x spread over the electrons
+   * (kTreeErrorConstant says what it bounds for other x); default kDefaultTreeTolerance.
+   */
   tolerance?: number;
   /** Most electrons in a leaf; default kDefaultLeafSize. */
   leafSize?: number;
@@ -164,10 +167,15 @@ export const kTreeTheta = 0.4;
 /**
  * The error constant C in |T x - tree T x| / |T x| <= C theta^p (the Stokeslet is a gradient of
  * the potentials, so of order p - 1 in the expansions of order p): the largest measured on random x
- * (the worst case: smooth x has smaller high moments) over the balls, cubes, spheres, cylinders, disks,
- * clustered lumps and lines of test/treecode.test.ts at theta = 0.4 is 0.15 (p = 10, 500 electrons on
- * a line, where every pair lies along the axis, the expansions' worst direction); elsewhere at most
- * 0.07 (p = 5, the cube lattice), and 0.035 on a ball of 20 000 for p = 8 .. 12, theta = 0.4 .. 0.6.
+ * over the balls, cubes, spheres, cylinders, disks, clustered lumps and lines of
+ * test/treecode.test.ts at theta = 0.4 is 0.15 (p = 10, 500 electrons on a line, where every pair
+ * lies along the axis, the expansions' worst direction); elsewhere at most 0.07 (p = 5, the cube
+ * lattice), and 0.035 on a ball of 20 000 for p = 8 .. 12, theta = 0.4 .. 0.6. Random x is not the
+ * worst case of this relative error: the tree's error is of the size of ||T|| ||x|| (C theta^p of it
+ * bounds it with a wide margin: at most 3e-4 of that measured on a ball of 3000 for random x and
+ * T's extreme and smallest eigenvectors), so an x whose T x is small against it, near T's null
+ * space, errs far more relative to |T x|: 8e-2 at tolerance 1e-5 for the eigenvector of eigenvalue
+ * 4e-5 (||T|| = 2.4e3) there.
  */
 const kTreeErrorConstant = 0.15;
 
@@ -178,10 +186,25 @@ const kTreeErrorConstant = 0.15;
 const kTranslationCostPerTerm = 0.09;
 
 /**
- * The smallest tolerance the bound C theta^p meets at kTreeTheta with the highest order (6.4e-8 at
+ * The smallest tolerance the bound C theta^p meets at kTreeTheta with the highest order (6.44e-8 at
  * p = 16): below it the error would exceed what was asked.
  */
 export const kMinTreeTolerance = kTreeErrorConstant * kTreeTheta ** kMaxTreeOrder;
+
+/**
+ * kMinTreeTolerance as messages print it, rounded up to three digits (6.45e-8), so that the bound
+ * shown is accepted: its two digits, 6.4e-8, were below it and refused.
+ */
+export const kMinTreeToleranceShown = roundedUp(kMinTreeTolerance, 3);
+
+/** `value` > 0 rounded up to `digits` significant digits, parsed from its decimal form. */
+export function roundedUp(value: number, digits: number): number {
+  const exponent = Math.floor(Math.log10(value)) - digits + 1;
+  const mantissa = Math.ceil(value / 10 ** exponent);
+  // The quotient rounded below an integer the exact one passes: one digit more.
+  const shown = Number(`${mantissa}e${exponent}`);
+  return shown >= value ? shown : Number(`${mantissa + 1}e${exponent}`);
+}
 
 /**
  * Expansion order and opening angle for a requested relative tolerance of T x (normwise, against the
@@ -190,9 +213,7 @@ export const kMinTreeTolerance = kTreeErrorConstant * kTreeTheta ** kMaxTreeOrde
  */
 export function treeAccuracy(tolerance: number): { order: number; theta: number } {
   if (!(tolerance >= kMinTreeTolerance && tolerance < 1)) {
-    throw new RangeError(
-      `the tree tolerance must be in [${Number(kMinTreeTolerance.toPrecision(2))}, 1), got ${tolerance}`,
-    );
+    throw new RangeError(`the tree tolerance must be in [${kMinTreeToleranceShown}, 1), got ${tolerance}`);
   }
   const needed = Math.ceil(Math.log(tolerance / kTreeErrorConstant) / Math.log(kTreeTheta));
   return { order: Math.min(kMaxTreeOrder, Math.max(1, needed)), theta: kTreeTheta };
@@ -255,44 +276,18 @@ export function buildTreeGeometry(
   if (!Number.isInteger(leafSize) || leafSize < 1) {
     throw new RangeError(`the leaf size must be a positive integer, got ${leafSize}`);
   }
-  let depth = 0;
-  while (depth < kMaxTreeDepth && Math.ceil(n / 2 ** depth) > leafSize) depth++;
-  const nodeCount = 2 ** (depth + 1) - 1;
-  const firstLeaf = 2 ** depth - 1;
-
-  const electron = Uint32Array.from({ length: n }, (_, i) => i);
-  const nodeStart = allocate.uint32(nodeCount);
-  const nodeEnd = allocate.uint32(nodeCount);
-  nodeEnd[0] = n;
-  const boxMin = vectorOf(precision, 3 * nodeCount);
-  const boxMax = vectorOf(precision, 3 * nodeCount);
-  const low = new Float64Array(3);
-  const high = new Float64Array(3);
-  for (let node = 0; node < nodeCount; node++) {
-    const start = nodeStart[node];
-    const end = nodeEnd[node];
-    tightBox(input, electron, start, end, low, high);
-    for (let i = 0; i < 3; i++) {
-      boxMin[3 * node + i] = low[i];
-      boxMax[3 * node + i] = high[i];
-    }
-    if (node >= firstLeaf) continue;
-    let axis = 0;
-    for (let i = 1; i < 3; i++) if (high[i] - low[i] > high[axis] - low[axis]) axis = i;
-    const middle = start + Math.floor((end - start) / 2);
-    selectMedian(input, electron, start, end, middle, axis);
-    nodeStart[2 * node + 1] = start;
-    nodeEnd[2 * node + 1] = middle;
-    nodeStart[2 * node + 2] = middle;
-    nodeEnd[2 * node + 2] = end;
-  }
+  const { depth, nodeCount, firstLeaf, electron, ordered, nodeStart, nodeEnd, boxMin, boxMax } = splitTree(
+    input,
+    n,
+    leafSize,
+    precision,
+    allocate,
+  );
 
   const numbers = (length: number) =>
     precision === 'float64' ? allocate.float64(length) : vectorOf(precision, length);
   const positions = numbers(3 * n);
-  for (let k = 0; k < n; k++) {
-    for (let i = 0; i < 3; i++) positions[3 * k + i] = input[3 * electron[k] + i];
-  }
+  positions.set(ordered);
   const centre = numbers(3 * nodeCount);
   const radius = vectorOf(precision, nodeCount);
   for (let node = 0; node < nodeCount; node++) {
@@ -336,9 +331,85 @@ export function buildTreeGeometry(
   };
 }
 
+/** The complete binary tree of median splits (the file comment): node ranges and tight boxes. */
+export interface TreeSplit {
+  readonly depth: number;
+  readonly nodeCount: number;
+  readonly firstLeaf: number;
+  /** electron[k] is the input index of the electron at tree position k. */
+  readonly electron: Uint32Array;
+  /** The positions in tree order, 3 per electron, in float64. */
+  readonly ordered: Float64Array;
+  readonly nodeStart: Uint32Array;
+  readonly nodeEnd: Uint32Array;
+  readonly boxMin: Vector;
+  readonly boxMax: Vector;
+}
+
+/**
+ * Median splits of the `n` electrons at `input` along the longest side of each node's tight box,
+ * down to leaves of at most `leafSize`: buildTreeGeometry's tree, and a k-d tree for nearest
+ * neighbours (neighbours.ts).
+ */
+export function splitTree(
+  input: Float64Array,
+  n: number,
+  leafSize: number,
+  precision: Precision = 'float64',
+  allocate: TreeAllocator = kPlainArrays,
+): TreeSplit {
+  let depth = 0;
+  while (depth < kMaxTreeDepth && Math.ceil(n / 2 ** depth) > leafSize) depth++;
+  const nodeCount = 2 ** (depth + 1) - 1;
+  const firstLeaf = 2 ** depth - 1;
+
+  const electron = Uint32Array.from({ length: n }, (_, i) => i);
+  // The positions in tree order, permuted with `electron`: the splits read them in sequence.
+  const ordered = input.slice(0, 3 * n);
+  const nodeStart = allocate.uint32(nodeCount);
+  const nodeEnd = allocate.uint32(nodeCount);
+  nodeEnd[0] = n;
+  const boxMin = vectorOf(precision, 3 * nodeCount);
+  const boxMax = vectorOf(precision, 3 * nodeCount);
+  const low = new Float64Array(3);
+  const high = new Float64Array(3);
+  for (let node = 0; node < nodeCount; node++) {
+    const start = nodeStart[node];
+    const end = nodeEnd[node];
+    tightBox(ordered, start, end, low, high);
+    for (let i = 0; i < 3; i++) {
+      boxMin[3 * node + i] = low[i];
+      boxMax[3 * node + i] = high[i];
+    }
+    if (node >= firstLeaf) continue;
+    let axis = 0;
+    for (let i = 1; i < 3; i++) if (high[i] - low[i] > high[axis] - low[axis]) axis = i;
+    const middle = start + Math.floor((end - start) / 2);
+    selectMedian(ordered, electron, start, end, middle, axis);
+    nodeStart[2 * node + 1] = start;
+    nodeEnd[2 * node + 1] = middle;
+    nodeStart[2 * node + 2] = middle;
+    nodeEnd[2 * node + 2] = end;
+  }
+  return { depth, nodeCount, firstLeaf, electron, ordered, nodeStart, nodeEnd, boxMin, boxMax };
+}
+
+/**
+ * The root's expansion centre, the centre of the tight box of every electron (node 0's centre in
+ * buildTreeGeometry): the GPU product uploads the positions less this centre, rounded to float32
+ * (src/kernels/tree.ts packTreeElectrons), so that float32's resolution is that of the configuration's
+ * extent, not of its distance from the origin.
+ */
+export function rootCentre(positions: Float64Array, n: number): Float64Array {
+  const low = new Float64Array(3);
+  const high = new Float64Array(3);
+  tightBox(positions, 0, n, low, high);
+  return low.map((value, i) => (value + high[i]) / 2);
+}
+
+/** The tight box of the electrons start .. end - 1 of `ordered` (3 numbers each). */
 function tightBox(
-  positions: Float64Array,
-  electron: Uint32Array,
+  ordered: Float64Array,
   start: number,
   end: number,
   low: Float64Array,
@@ -349,7 +420,7 @@ function tightBox(
   high.fill(start < end ? -Infinity : 0);
   for (let k = start; k < end; k++) {
     for (let i = 0; i < 3; i++) {
-      const value = positions[3 * electron[k] + i];
+      const value = ordered[3 * k + i];
       if (value < low[i]) low[i] = value;
       if (value > high[i]) high[i] = value;
     }
@@ -357,19 +428,21 @@ function tightBox(
 }
 
 /**
- * Reorders electron[start..end) so that the one at `middle` has the median coordinate along `axis`,
- * those before it no larger and those after no smaller (Hoare's quickselect, O(end - start) expected;
- * the middle pivot keeps sorted and constant input linear too).
+ * Reorders electron[start..end), and their positions in `ordered` with them, so that the one at
+ * `middle` has the median coordinate along `axis`, those before it no larger and those after no
+ * smaller (Hoare's quickselect, O(end - start) expected; the middle pivot keeps sorted and constant
+ * input linear too). Read in sequence from `ordered`, not through `electron`: a sphere of 10^6 split
+ * in a third of the time.
  */
 function selectMedian(
-  positions: Float64Array,
+  ordered: Float64Array,
   electron: Uint32Array,
   start: number,
   end: number,
   middle: number,
   axis: number,
 ): void {
-  const key = (k: number) => positions[3 * electron[k] + axis];
+  const key = (k: number) => ordered[3 * k + axis];
   let left = start;
   let right = end - 1;
   while (left < right) {
@@ -383,6 +456,11 @@ function selectMedian(
         const swap = electron[i];
         electron[i] = electron[j];
         electron[j] = swap;
+        for (let c = 0; c < 3; c++) {
+          const value = ordered[3 * i + c];
+          ordered[3 * i + c] = ordered[3 * j + c];
+          ordered[3 * j + c] = value;
+        }
         i++;
         j--;
       }

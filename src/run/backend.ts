@@ -27,7 +27,7 @@ import {
 import { treeInteraction, type KernelRunner } from '../physics/treecode.ts';
 import { applyMassMatrix, denseMatrix, type DenseMatrix } from '../solvers/dense.ts';
 import { solve } from '../solvers/solve.ts';
-import { kDefaultLanczosBasis, lanczosHeldVectors } from '../solvers/lanczos.ts';
+import { lanczosHeldVectors } from '../solvers/lanczos.ts';
 import { massSpectrum, type SpectrumResult } from '../solvers/spectrum.ts';
 import {
   vectorOf,
@@ -185,12 +185,18 @@ export function megabytes(bytes: number): string {
 
 /**
  * Bytes the CPU reference holds: the float64 T, (b N)^2 * 8 bytes, and the float64 vectors beside
- * it: a Lanczos run's basis of `lanczosBasis` vectors (a spectrum's --basis) with its restart's kept
- * vectors, and a solve's few vectors.
+ * it: a solve's few vectors, and a Lanczos run's basis of `lanczosBasis` vectors (a spectrum's
+ * --basis; none where undefined) with its restart's kept vectors.
  */
-export function cpuBackendBytes(system: SystemSize, lanczosBasis = kDefaultLanczosBasis): number {
+export function cpuBackendBytes(system: SystemSize, lanczosBasis?: number): number {
   const size = unknowns(system);
-  return 8 * size * size + 8 * size * (lanczosHeldVectors(size, lanczosBasis) + kSolveVectors);
+  return 8 * size * size + cpuVectorBytes(size, lanczosBasis);
+}
+
+/** The float64 vectors of cpuBackendBytes: a solve's, and the Lanczos basis where one is counted. */
+function cpuVectorBytes(size: number, lanczosBasis?: number): number {
+  const basis = lanczosBasis === undefined ? 0 : lanczosHeldVectors(size, lanczosBasis);
+  return 8 * size * (basis + kSolveVectors);
 }
 
 /** Float64 vectors of a CG or MINRES solve beside M (MINRES's nine, rounded up). */
@@ -203,12 +209,10 @@ const kSolveVectors = 16;
 export function cpuTreeBackendBytes(
   system: SystemSize,
   tolerance: number = kDefaultTreeTolerance,
-  lanczosBasis = kDefaultLanczosBasis,
+  lanczosBasis?: number,
 ): number {
-  const size = unknowns(system);
   return (
-    treeBytesPerElectron(tolerance) * system.configuration.n +
-    8 * size * (lanczosHeldVectors(size, lanczosBasis) + kSolveVectors)
+    treeBytesPerElectron(tolerance) * system.configuration.n + cpuVectorBytes(unknowns(system), lanczosBasis)
   );
 }
 
@@ -225,24 +229,28 @@ export function treeBytesPerElectron(tolerance: number): number {
 
 /**
  * Throws an InputError when the CPU backend of `system` (dense, or the tree) with a spectrum's basis
- * of `lanczosBasis` vectors takes more than `memory` holds (the CLI: the host's free memory), before
- * anything is allocated.
+ * of `lanczosBasis` vectors (none for a solve) takes more than `memory` holds (the CLI: the host's
+ * free memory), before anything is allocated.
  */
 export function checkCpuFits(
   system: SystemSize,
   memory: DeviceMemory,
   tree: { readonly tolerance: number } | null = null,
-  lanczosBasis = kDefaultLanczosBasis,
+  lanczosBasis?: number,
 ): void {
   const need = tree
     ? cpuTreeBackendBytes(system, tree.tolerance, lanczosBasis)
     : cpuBackendBytes(system, lanczosBasis);
   const available = memory.availableBytes();
+  const basis = lanczosBasis === undefined ? '' : ` and a Lanczos basis of ${lanczosBasis} vectors`;
   if (tree) {
     if (need <= available) return;
+    const withoutBasis = cpuTreeBackendBytes(system, tree.tolerance);
+    const held = basis ? `the tree, the solvers' vectors${basis}` : "the tree and the solvers' vectors";
     throw new InputError(
-      `--device cpu --matrix tree needs ${gigabytes(need)} for the tree, the solvers' vectors and the Lanczos basis, ` +
-        `more than the ${gigabytes(available)} of ${memory.source}`,
+      `--device cpu --matrix tree needs ${gigabytes(need)} for ${held}, ` +
+        `more than the ${gigabytes(available)} of ${memory.source}` +
+        (lanczosBasis !== undefined && withoutBasis <= available ? '; a smaller --basis holds less' : ''),
       'device',
     );
   }
@@ -256,7 +264,7 @@ export function checkCpuFits(
   }
   if (need <= available) return;
   throw new InputError(
-    `--device cpu needs ${gigabytes(need)} for the ${size} x ${size} float64 M, its vectors and Lanczos basis, ` +
+    `--device cpu needs ${gigabytes(need)} for the ${size} x ${size} float64 M, its vectors${basis}, ` +
       `more than the ${gigabytes(available)} of ${memory.source}; ` +
       'use --device gpu --matrix free, which recomputes the entries in every product in O(N) memory, ' +
       'or --matrix tree, the fast multipole product in O(N) memory (to --tree-tol)',
@@ -277,13 +285,13 @@ export const kCpuTreeMinUnknowns = kMaxDenseSize + 1;
 /**
  * How the CPU holds M for a --matrix choice: 'tree' as asked; 'dense' for dense and free (the CPU
  * has no matrix-free product of its own); 'auto' dense below kCpuTreeMinUnknowns while it fits
- * `memory` with a basis of `lanczosBasis` vectors (checkCpuFits), else the tree.
+ * `memory` with a basis of `lanczosBasis` vectors (none for a solve; checkCpuFits), else the tree.
  */
 export function chooseCpuStorage(
   system: SystemSize,
   matrix: MatrixChoice,
   memory: DeviceMemory,
-  lanczosBasis = kDefaultLanczosBasis,
+  lanczosBasis?: number,
 ): 'dense' | 'tree' {
   if (matrix !== 'auto') return matrix === 'tree' ? 'tree' : 'dense';
   if (unknowns(system) >= kCpuTreeMinUnknowns) return 'tree';
@@ -305,7 +313,7 @@ export function checkCpuBackendFits(
   matrix: MatrixChoice,
   treeTolerance: number,
   memory: DeviceMemory,
-  lanczosBasis = kDefaultLanczosBasis,
+  lanczosBasis?: number,
 ): 'dense' | 'tree' {
   const storage = chooseCpuStorage(system, matrix, memory, lanczosBasis);
   checkCpuFits(system, memory, storage === 'tree' ? { tolerance: treeTolerance } : null, lanczosBasis);

@@ -4,6 +4,7 @@
 // work, with a message that names the float64 CPU path, which keeps float64's range.
 import { blockSize, coincidentPair, type DarwinSystem } from '../physics/models.ts';
 import { InputError } from '../physics/input-error.ts';
+import { rootCentre } from '../physics/tree-build.ts';
 
 export const kFloat32Max = 3.4028234663852886e38;
 export const kFloat32MinNormal = 1.1754943508222875e-38;
@@ -39,8 +40,34 @@ export function checkFloat32Epsilon(epsilon: number): void {
   checkScalar(epsilon, 'epsilon', 'epsilon', false);
 }
 
-/** eps, the softening and the positions (whose squared distances the kernels form) of a GPU system. */
-export function checkFloat32System(system: DarwinSystem): void {
+/**
+ * How a GPU product holds M, which decides what it uploads of the positions: 'dense' and 'free' the
+ * positions themselves, 'tree' the positions less its root's centre (src/kernels/tree.ts
+ * packTreeElectrons), each rounded to float32; 'auto' before the storage is chosen.
+ */
+export type Float32Storage = 'dense' | 'free' | 'tree' | 'auto';
+
+/**
+ * The positions as the GPU product of `storage` uploads them, rounded to float32, 3 per electron in
+ * input order: the tree's relative to its root's centre (rootCentre, as packTreeElectrons subtracts it
+ * in float64 before rounding).
+ */
+export function uploadedPositions(system: DarwinSystem, storage: 'dense' | 'free' | 'tree'): Float32Array {
+  const { n, positions } = system.configuration;
+  if (storage !== 'tree') return Float32Array.from(positions);
+  const centre = rootCentre(positions, n);
+  const uploaded = new Float32Array(3 * n);
+  for (let k = 0; k < 3 * n; k++) uploaded[k] = positions[k] - centre[k % 3];
+  return uploaded;
+}
+
+/**
+ * eps, the softening and the positions (whose squared distances the kernels form) of a GPU system
+ * whose M is held as `storage`: two electrons at one point of what that product uploads (uploadedPositions)
+ * are refused there without softening; 'auto' leaves that test to the storage chosen
+ * (src/engine/backend.ts checkGpuBackendFits).
+ */
+export function checkFloat32System(system: DarwinSystem, storage: Float32Storage): void {
   checkFloat32Epsilon(system.epsilon);
   checkScalar(system.softening, 'softening', 'softening', true);
   let largest = 0;
@@ -50,14 +77,23 @@ export function checkFloat32System(system: DarwinSystem): void {
     refuse(`a position coordinate of ${largest.toExponential(2)} R`, 'positions', 'is too large');
   }
   // Without softening, r_ij = 0 makes T_ij infinite (validateSystem's refusal in float64): two
-  // electrons apart in float64 but at one float32 point would give a NaN run, not the float64 answer.
-  if (system.softening === 0) {
-    const { n, positions } = system.configuration;
-    const pair = coincidentPair(Float32Array.from(positions), n);
+  // electrons apart in float64 but at one float32 point of the product's upload would give a run of
+  // infinite momenta or NaN, not the float64 answer. The tree's positions relative to its centre
+  // hold a configuration far from the origin that the absolute ones do not, and lose pairs that
+  // these keep apart.
+  if (system.softening === 0 && storage !== 'auto') {
+    const { n } = system.configuration;
+    const pair = coincidentPair(uploadedPositions(system, storage), n);
     if (pair) {
+      const where = storage === 'tree' ? " relative to the tree's centre" : '';
+      // The tree's upload may keep apart what the absolute positions do not (a body far from 0).
+      const tree =
+        storage !== 'tree' && !coincidentPair(uploadedPositions(system, 'tree'), n)
+          ? ', use --matrix tree (its positions are relative to its centre)'
+          : '';
       throw new InputError(
-        `electrons ${pair[0]} and ${pair[1]} are at the same place once rounded to float32, the ` +
-          "GPU's precision; give a softening > 0, or use the CPU reference (--device cpu), which keeps float64",
+        `electrons ${pair[0]} and ${pair[1]} are at the same place once rounded to float32${where}, the ` +
+          `GPU's precision; give a softening > 0${tree}, or use the CPU reference (--device cpu), which keeps float64`,
         'positions',
       );
     }

@@ -6,7 +6,7 @@ import { kMaxThreads } from '../parallel/pool.ts';
 import { kGeometryNames, type GeometryName } from '../physics/geometry.ts';
 import { decimalNumber, excerpt, InputError, underflowsToZero } from '../physics/input-error.ts';
 import { kModelNames, type Dimension, type ModelName } from '../physics/models.ts';
-import { kDefaultTreeTolerance, kMinTreeTolerance } from '../physics/tree-build.ts';
+import { kDefaultTreeTolerance, kMinTreeTolerance, kMinTreeToleranceShown } from '../physics/tree-build.ts';
 import { kVelocityPatterns, type VelocityPattern } from '../physics/velocities.ts';
 import type { SolverName } from '../solvers/types.ts';
 
@@ -177,10 +177,13 @@ export const parseTolerance = (
   name: string,
   field: 'tolerance' | 'lanczosTolerance' | 'treeTolerance' = 'tolerance',
 ): number => {
-  const least = field === 'treeTolerance' ? kMinTreeTolerance : kMinTolerance;
-  const why = field === 'treeTolerance' ? ' (the highest expansion order, 16)' : " (float64's rounding)";
+  const tree = field === 'treeTolerance';
+  const least = tree ? kMinTreeTolerance : kMinTolerance;
+  // The tree's bound rounded up, so that the bound shown is accepted (kMinTolerance is 1e-14).
+  const shown = tree ? kMinTreeToleranceShown : kMinTolerance;
+  const why = tree ? ' (the highest expansion order, 16)' : " (float64's rounding)";
   return parseNumber(field, name, text, (x) =>
-    x >= least && x < 1 ? null : `must be in [${Number(least.toPrecision(2))}, 1)${why}`,
+    x >= least && x < 1 ? null : `must be in [${shown}, 1)${why}`,
   );
 };
 

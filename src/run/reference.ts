@@ -12,9 +12,11 @@ import type { SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolveResult, SolverName } from '../solvers/types.ts';
 import { cpuBackend, type MassMatrixBackend } from './backend.ts';
 import {
+  checkSample,
   CheckStopped,
   kReferenceRtol,
   sampledMassRows,
+  type CheckSample,
   type Reference,
   type SampledReference,
 } from './check.ts';
@@ -31,6 +33,8 @@ export type ReferenceRequest =
   | (RequestBase & { kind: 'momenta'; velocities: Float64Array })
   /** y = M v by float64Product: the pair loop, or the float64 tree at `treeTolerance`. */
   | (RequestBase & { kind: 'product'; treeTolerance: number | null; v: Float64Array })
+  /** The sampled check's electrons and weights (checkSample: a k-d tree, seconds at 10^6). */
+  | (RequestBase & { kind: 'sample' })
   /** The sampled check's float64 rows of M x at `electrons` (sampledMassRows). */
   | (RequestBase & { kind: 'rows'; electrons: Uint32Array; x: Float64Array })
   | (RequestBase & { kind: 'solve'; momenta: Float64Array; solver: SolverName; rtol: number })
@@ -45,6 +49,7 @@ export type ReferenceRequest =
 export type ReferenceResponse =
   | { id: number; ok: true; kind: 'momenta'; momenta: Float64Array }
   | { id: number; ok: true; kind: 'product'; product: Float64Array }
+  | { id: number; ok: true; kind: 'sample'; sample: CheckSample }
   | { id: number; ok: true; kind: 'rows'; rows: Float64Array }
   | { id: number; ok: true; kind: 'solve'; result: SolveResult }
   | { id: number; ok: true; kind: 'spectrum'; result: SpectrumResult }
@@ -120,12 +125,16 @@ export class FloatReference {
     };
   }
 
-  /** The sampled check's reference of one system (past kCheckMaxUnknowns): its rows at `electrons`. */
-  sampled(key: string, system: DarwinSystem, electrons: Uint32Array): SampledReference {
+  /**
+   * The sampled check's reference of one system (past kCheckMaxUnknowns): its sample, formed once by
+   * the worker, and its rows at the electrons asked.
+   */
+  sampled(key: string, system: DarwinSystem): SampledReference {
+    let sample: Promise<CheckSample> | null = null;
     return {
       kind: 'sampled',
-      electrons,
-      rows: (x, at = electrons) => this.#rows({ key, system, electrons: at, x }),
+      sample: () => (sample ??= this.#sample({ key, system })),
+      rows: (x, at) => this.#rows({ key, system, electrons: at, x }),
     };
   }
 
@@ -144,6 +153,12 @@ export class FloatReference {
   async #product(request: Payload<'product'>): Promise<Float64Array> {
     const response = await this.#ask({ ...request, kind: 'product', id: this.#next++ });
     if (response.ok && response.kind === 'product') return response.product;
+    throw new Error('unexpected reference response');
+  }
+
+  async #sample(request: Payload<'sample'>): Promise<CheckSample> {
+    const response = await this.#ask({ ...request, kind: 'sample', id: this.#next++ });
+    if (response.ok && response.kind === 'sample') return response.sample;
     throw new Error('unexpected reference response');
   }
 
@@ -274,6 +289,9 @@ export function referenceAnswerer(
     if (request.kind === 'product') {
       const product = productFor(request.key, request.system, request.treeTolerance)(request.v);
       return { id: request.id, ok: true, kind: 'product', product };
+    }
+    if (request.kind === 'sample') {
+      return { id: request.id, ok: true, kind: 'sample', sample: checkSample(request.system.configuration) };
     }
     if (request.kind === 'rows') {
       const rows = sampledMassRows(request.system, request.x, request.electrons);

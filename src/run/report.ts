@@ -42,16 +42,51 @@ export function treeJson(context: { readonly tree?: TreeDetails }): { tree?: Rec
   };
 }
 
-/** The check's errors, their maximum first, and the float32 targets they are held to. */
-function checkJson(
+/** One error of a check with the target it is held to, as the JSON names them. */
+interface CheckEntry {
+  readonly name: string;
+  readonly error: number;
+  readonly targetName: string;
+  readonly target: number;
+}
+
+/** The entries of `errors` that are present, each held to targets[targetOf(name)]. */
+function checkEntries(
   errors: Readonly<Record<string, number | null>>,
-  targets: Record<string, number>,
-): Record<string, unknown> {
-  const present = Object.fromEntries(Object.entries(errors).filter(([, e]) => e !== null)) as Record<
-    string,
-    number
-  >;
-  return { max_relative_error: Math.max(...Object.values(present)), ...present, targets };
+  targets: Readonly<Record<string, number>>,
+  targetOf: (name: string) => string = (name) => name,
+): CheckEntry[] {
+  return Object.entries(errors).flatMap(([name, error]) =>
+    error === null ? [] : [{ name, error, targetName: targetOf(name), target: targets[targetOf(name)] }],
+  );
+}
+
+/**
+ * The check's errors, their maximum first, the targets they are held to, and `within_target`: every
+ * error at most its target (false for a NaN one). A check past its target is a result, as a solve
+ * that did not converge is: the CLI says so on stderr (checkWarning) and exits 0.
+ */
+function checkJson(entries: readonly CheckEntry[], targets: Record<string, number>): Record<string, unknown> {
+  const present = Object.fromEntries(entries.map(({ name, error }) => [name, error]));
+  return {
+    max_relative_error: Math.max(...entries.map(({ error }) => error)),
+    ...present,
+    targets,
+    within_target: entries.every(({ error, target }) => error <= target),
+  };
+}
+
+/** The entries of a solve's check: the dense one's momenta and velocities, or the sampled one's momenta and residual. */
+function solveCheckEntries(check: SolveCheck, targets: SolveReport['checkTargets']): CheckEntry[] {
+  return check.sampled === null
+    ? checkEntries({ momenta: check.momenta, velocities: check.velocities }, targets)
+    : checkEntries({ momenta: check.momenta, residual: check.residual }, targets);
+}
+
+/** The targets written beside a solve's check: those of its errors. */
+function solveTargets(check: SolveCheck, targets: SolveReport['checkTargets']): Record<string, number> {
+  const { momenta, velocities, residual } = targets;
+  return check.sampled === null ? { momenta, velocities } : { momenta, residual };
 }
 
 /**
@@ -59,15 +94,53 @@ function checkJson(
  * momenta and the residual, with its electrons.
  */
 function solveCheckJson(check: SolveCheck, targets: SolveReport['checkTargets']): Record<string, unknown> {
-  if (check.sampled === null) {
-    const { momenta, velocities } = targets;
-    return checkJson({ momenta: check.momenta, velocities: check.velocities }, { momenta, velocities });
-  }
-  const { momenta, residual } = targets;
-  return {
-    ...checkJson({ momenta: check.momenta, residual: check.residual }, { momenta, residual }),
-    sampled_electrons: check.sampled,
-  };
+  const json = checkJson(solveCheckEntries(check, targets), solveTargets(check, targets));
+  // The interaction part's error, held to no target, after the errors that are.
+  const { targets: held, within_target, ...errors } = json;
+  const interaction = check.interaction === null ? {} : { interaction: check.interaction };
+  const withInteraction = { ...errors, ...interaction, targets: held, within_target };
+  return check.sampled === null ? withInteraction : { ...withInteraction, sampled_electrons: check.sampled };
+}
+
+/** The entries of a spectrum's check: the dense one's eigenvalue errors, or the sampled one's Ritz residuals. */
+function spectrumCheckEntries(report: Pick<SpectrumReport, 'check' | 'checkTargets'>): CheckEntry[] {
+  const { check, checkTargets } = report;
+  if (!check) return [];
+  return check.sampled === null
+    ? checkEntries(
+        { lambda_min: check.lambdaMin, lambda_max: check.lambdaMax },
+        checkTargets,
+        () => 'eigenvalues',
+      )
+    : checkEntries(
+        { residual_min: check.residualMin, residual_max: check.residualMax },
+        checkTargets,
+        () => 'residual',
+      );
+}
+
+/**
+ * One line where a check's errors exceed their targets (each with its target), for the CLI's stderr;
+ * null where every error is within its target or nothing was checked.
+ */
+function checkWarning(entries: readonly CheckEntry[]): string | null {
+  const over = entries.filter(({ error, target }) => !(error <= target));
+  if (over.length === 0) return null;
+  const e = (x: number) => x.toExponential(2);
+  const each = over.map(
+    ({ name, error, targetName, target }) => `${name} ${e(error)} > ${targetName} target ${e(target)}`,
+  );
+  return `warning: the float64 check is past its target: ${each.join(', ')} ("within_target": false)`;
+}
+
+/** checkWarning of a solve's report. */
+export function solveCheckWarning(report: Pick<SolveReport, 'check' | 'checkTargets'>): string | null {
+  return report.check ? checkWarning(solveCheckEntries(report.check, report.checkTargets)) : null;
+}
+
+/** checkWarning of a spectrum's report. */
+export function spectrumCheckWarning(report: Pick<SpectrumReport, 'check' | 'checkTargets'>): string | null {
+  return checkWarning(spectrumCheckEntries(report));
 }
 
 /** The spectrum keys, shared by `spectrum` and the "spectrum" object of the app's solve download. */
@@ -96,19 +169,9 @@ function eigenvalueCheckJson(
 ): Record<string, unknown> | null {
   const { check, checkTargets } = report;
   if (!check) return null;
-  if (check.sampled === null) {
-    return checkJson(
-      { lambda_min: check.lambdaMin, lambda_max: check.lambdaMax },
-      { eigenvalues: checkTargets.eigenvalues },
-    );
-  }
-  return {
-    ...checkJson(
-      { residual_min: check.residualMin, residual_max: check.residualMax },
-      { residual: checkTargets.residual },
-    ),
-    sampled_electrons: check.sampled,
-  };
+  const entries = spectrumCheckEntries(report);
+  if (check.sampled === null) return checkJson(entries, { eigenvalues: checkTargets.eigenvalues });
+  return { ...checkJson(entries, { residual: checkTargets.residual }), sampled_electrons: check.sampled };
 }
 
 /** The "spectrum" object of the app's solve download: the spectrum keys and, as `spectrum` has it, its check. */

@@ -5,7 +5,8 @@
 // momenta with the float64 product.
 import { norm } from '../math/vectors.ts';
 import { checkFloat32Vector } from './float32.ts';
-import type { DarwinSystem } from '../physics/models.ts';
+import { blockSize, type DarwinSystem } from '../physics/models.ts';
+import { InputError } from '../physics/input-error.ts';
 import { energies, relativeError, type Energies } from '../physics/observables.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
 import type { MassMatrixBackend } from './backend.ts';
@@ -14,6 +15,7 @@ import {
   backendCheckTargets,
   kReferenceRtol,
   pendingReference,
+  interactionError,
   sampledErrors,
   solveCheckTargets,
   treeCheckTargets,
@@ -68,6 +70,11 @@ export interface SolveCheck {
   readonly momenta: number | null;
   readonly velocities: number | null;
   readonly residual: number | null;
+  /**
+   * The momenta's interaction part alone, ||p - p64|| / ||p64 - D v|| (check.ts interactionError):
+   * reported, held to no target; null without given velocities or at eps = 0.
+   */
+  readonly interaction: number | null;
   /** How many electrons the sampled check summed rows at; null for the dense check. */
   readonly sampled: number | null;
 }
@@ -112,6 +119,41 @@ export function checkFloat32Given(
   checkFloat32Vector(system, given, `the ${quantity}`, quantity);
 }
 
+/** The first electron with a non-finite entry of `values` (b per electron), or null. */
+function firstNonFinite(values: Float64Array, b: number): number | null {
+  for (let k = 0; k < values.length; k++) if (!Number.isFinite(values[k])) return Math.floor(k / b);
+  return null;
+}
+
+/**
+ * Refuses momenta p = M v that are not finite, which no report may carry as a result (energies of
+ * -Infinity, written null): on the GPU float32 overflowed where float64 did not (two electrons a
+ * float32 rounding apart, eps lambda_max(T) past float32's range: README, Limits).
+ */
+export function checkFiniteMomenta(
+  backend: Pick<MassMatrixBackend, 'name' | 'system'>,
+  momenta: Float64Array,
+): void {
+  const { system } = backend;
+  const electron = firstNonFinite(momenta, blockSize(system));
+  if (electron === null) return;
+  const remedy =
+    backend.name === 'gpu'
+      ? "float32, the GPU's precision, cannot hold this product; use the CPU reference (--device cpu), " +
+        'which keeps float64, or a softening > 0'
+      : 'a softening > 0 keeps every pair apart';
+  throw new InputError(`p = M v is not finite at electron ${electron}: ${remedy}`, 'positions');
+}
+
+/**
+ * A solve whose velocities are not finite is diverged_nan, as the solvers say of a norm that is not,
+ * whatever its residual claimed.
+ */
+function finiteSolve(solve: SolveResult): SolveResult {
+  if (solve.reason === 'diverged_nan' || firstNonFinite(solve.x, 1) === null) return solve;
+  return { ...solve, converged: false, reason: 'diverged_nan' };
+}
+
 /**
  * A solver's onIteration, which hears ||r||, turned into one that hears ||r|| / ||b||, what a
  * tolerance is held to (0 where b = 0): the solve's and the response study's progress lines.
@@ -145,9 +187,12 @@ export async function runSolve(
   const timing: { matvec?: number; solve?: number; check?: number } = {};
   const checkClock: CheckClock = { milliseconds: 0 };
   const givenVelocities = mode === 'velocities' ? null : given;
+  // The sampled reference's rows of M x at its sample's electrons (formed by its first request).
+  const sampledRows = (x: Float64Array) =>
+    sampled!.sample().then((sample) => sampled!.rows(x, sample.electrons));
   const referenceMomenta = pendingReference(
     givenVelocities && (reference || sampled)
-      ? () => (reference ? reference.momenta(givenVelocities) : sampled!.rows(givenVelocities))
+      ? () => (reference ? reference.momenta(givenVelocities) : sampledRows(givenVelocities))
       : null,
     checkClock,
     checkedBy?.afterRun,
@@ -163,6 +208,7 @@ export async function runSolve(
       ? await float64()(givenVelocities)
       : await backend.momenta(givenVelocities);
     timing.matvec = performance.now() - start;
+    checkFiniteMomenta(backend, momenta);
   }
   let solve: SolveResult | null = null;
   let refinementSteps = 0;
@@ -187,15 +233,12 @@ export async function runSolve(
     };
     ({ solve, refinementSteps } = await solveVelocities(backend, float64, p, request.solver, options));
     timing.solve = performance.now() - start;
+    solve = finiteSolve(solve);
     velocities = solve.x;
     if (givenVelocities) roundTripError = relativeError(solve.x, givenVelocities);
   }
   // The solved velocities' rows, asked once they exist.
-  const solvedRows = pendingReference(
-    sampled && solve ? () => sampled.rows(solve.x) : null,
-    checkClock,
-    true,
-  );
+  const solvedRows = pendingReference(sampled && solve ? () => sampledRows(solve.x) : null, checkClock, true);
   let check: SolveCheck | null = null;
   let checkStopped = false;
   if (checkedBy) {
@@ -206,17 +249,23 @@ export async function runSolve(
     const rows64 = givenVelocities !== null && p64 === null ? null : await solvedRows();
     const answered = sampled ? rows64 : solved64;
     checkStopped = (givenVelocities !== null && p64 === null) || (solve !== null && answered === null);
+    // Asked already by the rows above: here at once, or null where the check was stopped before.
+    const sample = sampled && !checkStopped ? await pendingReference(() => sampled.sample())() : null;
+    if (sampled && !sample) checkStopped = true;
     if (!checkStopped) {
-      check = sampled
+      check = sample
         ? {
-            ...sampledErrors(system, sampled.electrons, momenta, p64, rows64),
+            ...sampledErrors(system, sample, momenta, p64, rows64),
             velocities: null,
-            sampled: sampled.electrons.length,
+            interaction:
+              p64 && givenVelocities && interactionError(system, momenta, p64, givenVelocities, sample),
+            sampled: sample.electrons.length,
           }
         : {
             momenta: p64 ? relativeError(momenta, p64) : null,
             velocities: solve && solved64 ? relativeError(solve.x, solved64.x) : null,
             residual: null,
+            interaction: p64 && givenVelocities && interactionError(system, momenta, p64, givenVelocities),
             sampled: null,
           };
       timing.check = checkClock.milliseconds;

@@ -144,20 +144,22 @@ export async function runSpectrum(
   } else if (sampled) {
     request.onCheck?.();
     const scale = Math.max(Math.abs(spectrum.lambdaMin), Math.abs(spectrum.lambdaMax));
+    // The sample's exact and uniform electrons; null once stopped.
+    const base = await pendingReference(() => sampled.sample(), checkClock)();
     // Each extreme Ritz vector y's rows of M v, v = D^-1/2 y, at its sample; null once stopped.
     const residual = async (y: Float64Array, lambda: number) => {
-      const sample = ritzSample(system, y, sampled.electrons);
+      const sample = ritzSample(system, y, base!);
       const v = ritzVelocities(y, diagonal);
       const rows = await pendingReference(() => sampled.rows(v, sample.electrons), checkClock)();
       return rows && sampledRitzResidual(system, diagonal, sample, y, lambda, rows) / scale;
     };
     // No Ritz vectors: the run stopped before its first step. A check stopped at the first vector
     // asks nothing more.
-    const residualMin = vectors ? await residual(vectors.min, spectrum.lambdaMin) : null;
+    const residualMin = vectors && base ? await residual(vectors.min, spectrum.lambdaMin) : null;
     const residualMax =
       vectors && residualMin !== null ? await residual(vectors.max, spectrum.lambdaMax) : null;
-    if (residualMin !== null && residualMax !== null) {
-      check = { sampled: sampled.electrons.length, residualMin, residualMax };
+    if (base && residualMin !== null && residualMax !== null) {
+      check = { sampled: base.electrons.length, residualMin, residualMax };
       timing.check = checkClock.milliseconds;
     } else checkStopped = true;
   }

@@ -1,7 +1,12 @@
 // A FloatReference whose "worker" is referenceAnswerer on this thread: the messages of
 // src/run/reference.ts go both ways as they would to a Web Worker or a worker thread, without one.
 import { FloatReference, referenceAnswerer, type ReferenceRequest } from '../../src/run/reference.ts';
-import { sampledMassRows, type SampledReference } from '../../src/run/check.ts';
+import {
+  checkSample,
+  sampledMassRows,
+  type CheckSample,
+  type SampledReference,
+} from '../../src/run/check.ts';
 import type { DarwinSystem } from '../../src/physics/models.ts';
 import type { SpectrumCheck, SpectrumReport } from '../../src/run/spectrum.ts';
 
@@ -33,7 +38,14 @@ export function sampledSpectrumCheck(report: SpectrumReport): Extract<SpectrumCh
   return check;
 }
 
-/** The sampled reference of `system` in this thread: float64 rows of M at `electrons` (or at `at`). */
-export function sampledRows(system: DarwinSystem, electrons: Uint32Array): SampledReference {
-  return { kind: 'sampled', electrons, rows: async (x, at = electrons) => sampledMassRows(system, x, at) };
+/** The sampled reference of `system` in this thread: its `sample` (checkSample's), float64 rows of M. */
+export function sampledRows(
+  system: DarwinSystem,
+  sample: CheckSample = checkSample(system.configuration),
+): SampledReference {
+  return {
+    kind: 'sampled',
+    sample: async () => sample,
+    rows: async (x, at) => sampledMassRows(system, x, at),
+  };
 }

@@ -2,6 +2,7 @@
 import { geometry, type GeometryName } from '../../src/physics/geometry.ts';
 import type { DarwinSystem, Dimension, ModelName } from '../../src/physics/models.ts';
 import { ringCirculantEigenvalues } from '../../src/physics/ring.ts';
+import type { SolveRequest } from '../../src/run/solve.ts';
 
 export function darwinSystem(
   shape: GeometryName,
@@ -22,4 +23,9 @@ export function ringSpectrum(n: number, epsilon: number): Float64Array {
   return ringCirculantEigenvalues(n)
     .map((lambda) => 1 + epsilon * lambda)
     .sort();
+}
+
+/** solve's momenta mode, p = M v of `given`, as runSolve asks it (no pattern, no solve). */
+export function momentaRequest(given: Float64Array): SolveRequest {
+  return { mode: 'momenta', given, pattern: null, seed: null, solver: 'cg', rtol: 1e-8 };
 }

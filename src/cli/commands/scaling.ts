@@ -210,6 +210,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
       options.treeTolerance,
       options.threads,
       chunkProgress(progress),
+      kDefaultLanczosBasis,
     );
     const held = backendStorage(backend);
     storage.set(system.configuration.n, held ?? 'dense');

@@ -2,7 +2,7 @@
 // M v = p solved by CG/MINRES), or both for a generated velocity pattern (a round trip).
 import { InputError } from '../../physics/input-error.ts';
 import { kVelocityPatterns, velocityPattern } from '../../physics/velocities.ts';
-import { defaultRtol } from '../../solvers/types.ts';
+import { defaultRtol, type SolverName } from '../../solvers/types.ts';
 import { parseQuantityCsv, resultCsv, toJson } from '../../io/formats.ts';
 import {
   parseMaxIterations,
@@ -11,7 +11,7 @@ import {
   parseTolerance,
   parseVelocityPattern,
 } from '../../run/inputs.ts';
-import { solveJson, solveNpz } from '../../run/report.ts';
+import { solveCheckWarning, solveJson, solveNpz } from '../../run/report.ts';
 import { checkFloat32Given, runSolve, type SolveRequest } from '../../run/solve.ts';
 import {
   backendChoice,
@@ -20,12 +20,16 @@ import {
   kBackendHelp,
   kBackendOptions,
   openBackend,
+  prepareLargeRun,
+  type BackendChoice,
+  type EarlyGpu,
 } from '../engine.ts';
 import { refusalOf, writeOutput } from '../formats.ts';
 import { checkOutputFile } from '../output-directory.ts';
 import {
   kCommonOptions,
   kSystemHelp,
+  generatedSystemSize,
   kSystemOptions,
   parseCommandArgs,
   readTextFile,
@@ -71,6 +75,8 @@ const kOptions = {
   out: { type: 'string' },
 } as const;
 
+type SolveValues = ReturnType<typeof parseCommandArgs<typeof kOptions>>['values'];
+
 export async function solveCommand(argv: string[], progress: Progress): Promise<CommandOutput> {
   const { values } = parseCommandArgs(argv, kOptions);
   if (values.help) return { help: kSolveHelp };
@@ -88,6 +94,22 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
   }
   if (values.out !== undefined) checkOutputFile(values.out);
   const choice = backendChoice(values);
+  const early = await prepareLargeRun(generatedSystemSize(values), choice, progress);
+  try {
+    return await solveOn(values, { solver, maxIterations }, choice, early, progress);
+  } finally {
+    early.release();
+  }
+}
+
+/** solveCommand once its flags are read, on the GPU that `early` holds where prepareLargeRun opened one. */
+async function solveOn(
+  values: SolveValues,
+  { solver, maxIterations }: { solver: SolverName; maxIterations: number | undefined },
+  choice: BackendChoice,
+  early: EarlyGpu,
+  progress: Progress,
+): Promise<CommandOutput> {
   const { system, radiusMetres } = systemFromOptions(values, (size) => checkBackendSize(size, choice));
 
   let request: Pick<SolveRequest, 'mode' | 'given' | 'pattern' | 'seed'>;
@@ -122,7 +144,7 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
   // Before the device opens and M is set up, as everything else the GPU cannot hold.
   if (choice.device === 'gpu') checkFloat32Given(system, request);
   const start = performance.now();
-  const opened = await openBackend(system, choice, progress);
+  const opened = await openBackend(system, choice, progress, early);
   const setup = performance.now() - start;
   try {
     checkRefinementFits(opened, system, rtol);
@@ -146,6 +168,8 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
       const errors = Object.entries(each).filter(([, e]) => e !== null) as [string, number][];
       const over = sampled === null ? '' : ` (float64 rows at ${sampled} sampled electrons)`;
       progress.log(`check: ${errors.map(([k, e]) => `${k} ${e.toExponential(2)}`).join(', ')}${over}`);
+      const warning = solveCheckWarning(report);
+      if (warning) progress.log(warning);
     }
     const { matvec, solve } = report.timing;
     const context = {

@@ -1,9 +1,10 @@
 // `spectrum`: extreme eigenvalues of the Jacobi-scaled mass matrix D^-1/2 M D^-1/2 by Lanczos, and the
 // collective parameter lambda_max - 1 beside the paper's N eps = N r_e / R (eq. 49).
 import { parseLanczosSeed, parseMaxIterations, parseNumber, parseTolerance } from '../../run/inputs.ts';
-import { spectrumJson } from '../../run/report.ts';
+import { spectrumCheckWarning, spectrumJson } from '../../run/report.ts';
 import { kHeaviestElectrons } from '../../run/check.ts';
 import { runSpectrum } from '../../run/spectrum.ts';
+import type { DarwinSystem } from '../../physics/models.ts';
 import { kDefaultLanczosBasis, kMinLanczosBasis } from '../../solvers/lanczos.ts';
 import {
   backendChoice,
@@ -12,10 +13,13 @@ import {
   kBackendHelp,
   kBackendOptions,
   openBackend,
+  prepareLargeRun,
+  type OpenBackend,
 } from '../engine.ts';
 import {
   kCommonOptions,
   kSystemHelp,
+  generatedSystemSize,
   kSystemOptions,
   parseCommandArgs,
   systemFromOptions,
@@ -61,10 +65,19 @@ export async function spectrumCommand(argv: string[], progress: Progress): Promi
     Number.isInteger(x) && x >= kMinLanczosBasis ? null : `must be an integer >= ${kMinLanczosBasis}`,
   );
   const choice = { ...backendChoice(values), lanczosBasis: basisSize };
-  const { system, radiusMetres } = systemFromOptions(values, (size) => checkBackendSize(size, choice));
-  const start = performance.now();
-  const opened = await openBackend(system, choice, progress);
-  const setup = performance.now() - start;
+  const early = await prepareLargeRun(generatedSystemSize(values), choice, progress);
+  let system: DarwinSystem;
+  let radiusMetres: number;
+  let opened: OpenBackend;
+  let setup: number;
+  try {
+    ({ system, radiusMetres } = systemFromOptions(values, (size) => checkBackendSize(size, choice)));
+    const start = performance.now();
+    opened = await openBackend(system, choice, progress, early);
+    setup = performance.now() - start;
+  } finally {
+    early.release();
+  }
   try {
     checkRefinementFits(opened, system, tol);
     const report = await runSpectrum(
@@ -92,6 +105,8 @@ export async function spectrumCommand(argv: string[], progress: Progress): Promi
               `(float64 rows at ${check.sampled} sampled electrons and the ${kHeaviestElectrons} where each ` +
               `Ritz vector is largest; an eigenvalue of the direct sum lies within each)`,
       );
+      const warning = spectrumCheckWarning(report);
+      if (warning) progress.log(warning);
     }
     const summary = spectrumJson(report, {
       device: opened.device,

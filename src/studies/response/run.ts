@@ -5,7 +5,7 @@
 // setEpsilon (one assembly of T per N), each solve warm-started from the earlier eps's solutions
 // (sweepWarmStart); they are disposed of here. Nothing in this file touches the GPU: a device's field
 // sum comes from the caller too.
-import { kReferenceRtol, sampledElectrons, sampledErrors, sampledMassRows } from '../../run/check.ts';
+import { checkSample, kReferenceRtol, sampledErrors, sampledMassRows } from '../../run/check.ts';
 import { float64Products, solveVelocities, type Float64Products } from '../../run/refine.ts';
 import { relativeIterations } from '../../run/solve.ts';
 import { rigidRotationVelocities } from '../../physics/biot-savart.ts';
@@ -509,8 +509,8 @@ async function responsePoint(
 
 /** ||b - M s|| / ||b|| over the float64 rows of M at the sampled electrons (sampledMassRows). */
 function sampledResidual(system: DarwinSystem, rightHandSide: Float64Array, s: Float64Array): number {
-  const electrons = sampledElectrons(system.configuration.n);
-  return sampledErrors(system, electrons, rightHandSide, null, sampledMassRows(system, s, electrons))
+  const sample = checkSample(system.configuration);
+  return sampledErrors(system, sample, rightHandSide, null, sampledMassRows(system, s, sample.electrons))
     .residual!;
 }
 

@@ -274,16 +274,16 @@ export function responseSpec(
     for (const epsilon of epsilonsOf(spec, n)) {
       const system = { configuration, model, dim: spec.dim, epsilon, softening: 0 };
       validateSystem(system);
-      if (device === 'gpu') checkFloat32Point(system, scale.kind);
+      if (device === 'gpu') checkFloat32Point(system, scale.kind, matrix);
     }
   }
   return spec;
 }
 
 /** checkFloat32System, a refused eps named as the point and the input it came from. */
-function checkFloat32Point(system: DarwinSystem, field: ResponseScale['kind']): void {
+function checkFloat32Point(system: DarwinSystem, field: ResponseScale['kind'], matrix: MatrixChoice): void {
   try {
-    checkFloat32System(system);
+    checkFloat32System(system, matrix);
   } catch (error) {
     if (!(error instanceof InputError) || error.field !== 'epsilon') throw error;
     throw new InputError(`at N = ${system.configuration.n}: ${error.message}`, field);
