@@ -38,7 +38,7 @@ import type { LanczosOptions } from '../src/solvers/types.ts';
 import { randomVector } from './helpers/compare.ts';
 import { darwinSystem, momentaRequest } from './helpers/systems.ts';
 import { inProcessReference, sampledRows, sampledSpectrumCheck } from './helpers/reference.ts';
-import { nearestNeighbourDistancesTree } from '../src/physics/neighbours.ts';
+import { nearestNeighbourDistances } from '../src/physics/neighbours.ts';
 
 /** The "check" object of the solve JSON (src/run/report.ts) of a CPU run. */
 function checkJson(system: DarwinSystem, report: SolveReport, matrix: string): Record<string, unknown> {
@@ -109,9 +109,9 @@ describe('checkSample: the closest electrons summed exactly, a uniform draw for 
 
   test("the k-d tree's nearest-neighbour distances are the direct loop's", () => {
     const exact = bruteNearest(positions, n);
-    const found = nearestNeighbourDistancesTree(configuration);
+    const found = nearestNeighbourDistances(configuration);
     for (let i = 0; i < n; i++) expect(Math.abs(found[i] - exact[i])).toBeLessThanOrEqual(1e-15 * exact[i]);
-    expect(Array.from(nearestNeighbourDistancesTree({ ...configuration, n: 1 }))).toEqual([Infinity]);
+    expect(Array.from(nearestNeighbourDistances({ ...configuration, n: 1 }))).toEqual([Infinity]);
   });
 
   test(`the ${kClosestCheckElectrons} closest exactly, weight 1; the others stand for the rest`, () => {

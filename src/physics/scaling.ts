@@ -52,19 +52,6 @@ export const kDistributionDimension: Record<ScalingGeometry, 1 | 2 | 3> = {
   ball: 3,
 };
 
-/** Measure (length, area, volume) of each unit-size set, for the mean spacing (measure / N)^(1/d). */
-const kMeasure: Record<ScalingGeometry, number> = {
-  ring: 2 * Math.PI,
-  disk: Math.PI,
-  sphere: 4 * Math.PI,
-  ball: (4 * Math.PI) / 3,
-};
-
-/** (measure / N)^(1/d): the spacing of N evenly spread electrons. */
-export function meanSpacing(name: ScalingGeometry, n: number): number {
-  return (kMeasure[name] / n) ** (1 / kDistributionDimension[name]);
-}
-
 /**
  * The study's system: N electrons of `name` at eps = 1. The vector model keeps the velocity components
  * the electrons can have: in the plane for the planar ring and disk (their out-of-plane block

@@ -33,7 +33,6 @@ import {
   kDistributionDimension,
   kRingConstant,
   leadingCriticalRadius,
-  meanSpacing,
   rigidRotationLaw,
   scalingLaw,
   scalingSystem,
@@ -259,7 +258,7 @@ export async function scalingPoint(
     };
   }
   const participationMin = bottom ? participation(system, bottom) : null;
-  const distances = nearestNeighbourDistances(system.configuration, meanSpacing(options.geometry, n));
+  const distances = nearestNeighbourDistances(system.configuration);
   let mean = 0;
   let min = Infinity;
   for (const d of distances) {
