@@ -288,7 +288,7 @@ function responseSection() {
     'without the Darwin term (`screening_ratio`) against N r_e/R, at each N, extrapolated to N → ∞ (fit',
     'c + b N^-p, p = 1/2 on surfaces, 2/3 in solids), beside the continuum theory. Each solve goes to',
     '10⁻¹⁰; (diverged_indefinite) marks a point where CG met negative curvature: M is indefinite there',
-    '(ε |λ_min(T)| > 1, neighbours within about 2 r_e), and CG may still converge at such a point where',
+    '(ε |λ_min(T)| > 1, neighbours within about 1–2 r_e), and CG may still converge at such a point where',
     'the drive stays clear of M’s negative modes (the ring from N r_e/R = 10, the sphere of 250 at 30):',
     '',
   ];

@@ -48,10 +48,10 @@ a on the chord, periodic (even centre-of-mass L) and antiperiodic (odd L), besid
                  the plots) into DIR, created with any missing parents
   --shard K/N    run every N-th a_m/a from the K-th; 'merge' joins the shards' JSON into the whole run's
   --markdown     the rings' table in Markdown (with --json: the field "markdown")
-  --json         {"command", "units", "grid", "points": [{"ratio", "energy_numerical", "energy_eq46",
-                 "relative_difference", ...}], "rings": [{"name", "fermi_energy_ev", "thickness_m",
-                 "a_m_m", "temperature_eq46_mk", "temperature_numerical_mk", "radius_m",
-                 "circumference_m", "readings": [{"reading", "z_f", "a_m_m", "ratio",
+  --json         {"command", "device", "units", "grid", "points": [{"ratio", "energy_numerical",
+                 "energy_eq46", "relative_difference", ...}], "rings": [{"name", "fermi_energy_ev",
+                 "thickness_m", "a_m_m", "temperature_eq46_mk", "temperature_numerical_mk",
+                 "radius_m", "circumference_m", "readings": [{"reading", "z_f", "a_m_m", "ratio",
                  "temperature_eq46_mk", "temperature_exact_mk", "on_ring": {"energy_periodic",
                  "energy_antiperiodic", "energy_line", "temperature_mk", "rms_separation_m",
                  "line_picture_fails", "j_squared_over_j_f_squared", "flux_period_phi0", ...}}], ...}],

@@ -72,12 +72,15 @@ moment (the current, for flux) over that.
   --tree-tol T          relative error of the tree's product T x (--matrix tree or auto)    [${kResponseDefaults.treeTolerance}]
   --threads K           threads of the float64 CPU path and check (the same numbers for
                         any K, the tree's to rounding)                                   [every core]
-  --out DIR             response-screening.svg, response-profile.svg (the current against
-                        depth; not for a ring, a sphere or a cylinder: one depth), the maps,
-                        response-n<N>-x<N r_e/R>.csv (per-electron velocities; N r_e/R to 3
-                        digits, more where two points would share them; solve reads it back
-                        as --positions and --velocities) and response.json (the --json summary)
-                        into DIR, created with any missing parents
+  --out DIR             response-screening.svg (the screening against N r_e/R),
+                        response-centre.svg (the centre field; not for flux),
+                        response-profile.svg (the current against depth; not for a ring, a
+                        sphere or a cylinder: one depth), with --grid the maps
+                        response-map-n<N>-x<N r_e/R>.svg, response-n<N>-x<N r_e/R>.csv
+                        (per-electron velocities; N r_e/R to 3 digits, more where two points
+                        would share them; solve reads it back as --positions and --velocities)
+                        and response.json (the --json summary) into DIR, created with any
+                        missing parents
   --markdown            the README's table of the sweep (with --json: the field "markdown")
   --json                {"command": "response", "drive", "geometry", "model", "dim", "points": [{"n",
                         "n_epsilon", "epsilon", "screening_ratio", "continuum_ratio", "london_x",
