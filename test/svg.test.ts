@@ -195,6 +195,23 @@ describe('heatMap', () => {
     expect(svg).toContain('>x / R</text>');
   });
 
+  test('a caption stands centred under the x axis, the document taller by its row and wide enough for it', () => {
+    const plain = { xLabel: 'x', yLabel: 'y', colourLabel: 'c', xRange: [0, 1], yRange: [0, 1] } as const;
+    const cells = { columns: 2, rows: 2, values: [1, 2, 3, 4] };
+    const without = heatMap({ ...plain, ...cells });
+    const caption = Array(6).fill('a cell at the floor').join(', ');
+    const svg = heatMap({ ...plain, ...cells, caption });
+    expectWellFormed(svg);
+    const [width, height] = documentSize(svg);
+    expect(height).toBe(documentSize(without)[1] + 20);
+    expect(width).toBeGreaterThan(documentSize(without)[0]);
+    const shown = placedTexts(svg).find((t) => t.markup === caption);
+    expect(shown?.box.x0).toBeGreaterThanOrEqual(0);
+    expect(shown?.box.x1).toBeLessThanOrEqual(width);
+    expect(shown?.box.y1).toBeLessThanOrEqual(height);
+    expect(overlappingTexts(placedTexts(svg))).toEqual([]);
+  });
+
   test('colourAt interpolates between stops and clamps outside [0, 1]', () => {
     expect(colourAt(-1)).toBe(kViridis[0]);
     expect(colourAt(2)).toBe(kViridis[kViridis.length - 1]);

@@ -77,6 +77,8 @@ export interface HeatMapOptions {
   readonly colourLabel: string;
   /** Values mapped to the ends of the colour scale; default: the data's min and max. */
   readonly valueRange?: readonly [number, number];
+  /** A line under the map, centred: what its colours need said (a value drawn at the scale's end). */
+  readonly caption?: string;
   /**
    * Width of the plotting area in pixels, default 440. One data unit is as long on both axes (a map),
    * within a height of 160 to 640 px and a width of at most twice this.
@@ -995,8 +997,12 @@ export function heatMap(options: HeatMapOptions): string {
   // The colour bar's title (rotated, its ascent towards the bar) clear of the bar's widest label.
   const colourTitleX = barLeft + Math.max(100, 24 + widestLabel(barTicks) + 18);
   const title = escapeXml(options.title ?? '');
-  const width = Math.ceil(Math.max(colourTitleX + 36, textWidth(title, 15) + 20));
-  const height = Math.ceil(bottom + 58);
+  const caption = escapeXml(options.caption ?? '');
+  const width = Math.ceil(
+    Math.max(colourTitleX + 36, textWidth(title, 15) + 20, textWidth(caption, kNoteFont) + 20),
+  );
+  // The caption a row under the x axis' title, whose descent ends 45.5 px below the frame.
+  const height = Math.ceil(bottom + 58 + (caption ? 20 : 0));
   const x: Axis = { lower: xLower, upper: xUpper, log: false, from: left, to: right };
   const y: Axis = { lower: yLower, upper: yUpper, log: false, from: bottom, to: top };
   const cellWidth = plotWidth / columns;
@@ -1042,5 +1048,10 @@ export function heatMap(options: HeatMapOptions): string {
     ...barSvg,
     `<text transform="translate(${fixed(colourTitleX)} ${fixed((top + bottom) / 2)}) rotate(-90)" text-anchor="middle" font-size="${kAxisTitleFont}">${escapeXml(options.colourLabel)}</text>`,
   ];
+  if (caption) {
+    body.push(
+      `<text x="${fixed(width / 2)}" y="${fixed(bottom + 64)}" text-anchor="middle" font-size="${kNoteFont}">${caption}</text>`,
+    );
+  }
   return svgDocument(width, height, body);
 }
