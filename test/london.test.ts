@@ -378,7 +378,9 @@ describe("the deviation from London's uniform field, log10 |B_z / B_London - 1|,
     const body = londonBody('sphere', 4);
     const grid = { ...fieldMapGrid(body, 3), size: 3 };
     const svg = londonDeviationSvg(body, grid, Float64Array.from([NaN, 1, NaN, 1.1, 1, 0.99, NaN, 1, NaN]));
-    expect(svg).toContain('>3 cells where B_z = B_London exactly, drawn at the scale&#39;s floor</text>');
+    expect(svg).toContain(
+      '>3 cells where B_z = B_London exactly, drawn at the scale&#39;s floor, −2.00</text>',
+    );
     expect(svg).toContain('>log₁₀ |B_z / B_London − 1|</text>');
   });
 

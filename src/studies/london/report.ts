@@ -76,13 +76,13 @@ export function londonDeviationMap(ratios: Float64Array): {
 
 /** The map of log10 |B_z / B_London - 1| (londonDeviationMap), beside londonMapSvg's. */
 export function londonDeviationSvg(body: LondonBody, map: FieldMapGrid, ratios: Float64Array): string {
-  const { values, exact } = londonDeviationMap(ratios);
+  const { values, floor, exact } = londonDeviationMap(ratios);
   return heatMap({
     title: `Deviation from the London field: rotating ${shapeText(body)}, N = ${body.n}, N r_e/R = ${body.continuumParameter.toPrecision(4)}`,
     ...mapFrame(map),
     values,
     colourLabel: 'log₁₀ |B_z / B_London − 1|',
-    caption: `${exact} ${exact === 1 ? 'cell' : 'cells'} where B_z = B_London exactly, drawn at the scale's floor`,
+    caption: `${exact} ${exact === 1 ? 'cell' : 'cells'} where B_z = B_London exactly, drawn at the scale's floor, ${floor.toFixed(2).replace('-', '−')}`,
   });
 }
 
