@@ -45,8 +45,16 @@ import {
   type LondonBody,
 } from '../src/physics/london.ts';
 import { kCpuDevice, toJson } from '../src/io/formats.ts';
-import { londonFromJson, londonJson } from '../src/studies/london/report.ts';
-import { cpuField, runLondon } from '../src/studies/london/run.ts';
+import {
+  londonConvergenceSvg,
+  londonDeviationMap,
+  londonDeviationSvg,
+  londonFileNames,
+  londonFiles,
+  londonFromJson,
+  londonJson,
+} from '../src/studies/london/report.ts';
+import { cpuField, londonFieldMap, runLondon } from '../src/studies/london/run.ts';
 import { expectNormwiseClose } from './helpers/compare.ts';
 import { gpuHarness } from './helpers/gpu.ts';
 import { structMembers } from './helpers/wgsl.ts';
@@ -321,6 +329,92 @@ describe("the discrete sphere's interior field", () => {
       const solenoid = (n / (2 * h)) * ((h - z) / Math.hypot(h - z, 1) + (h + z) / Math.hypot(h + z, 1));
       expectRelative(field[3 * k + 2], solenoid, 1 / (n * n), `z=${z}`);
     });
+  });
+});
+
+describe("the deviation from London's uniform field, log10 |B_z / B_London - 1|, beside the linear map", () => {
+  test('each cell from the float64 field the linear map draws: B_z summed at its point, over B_London', async () => {
+    for (const body of [londonBody('sphere', 250), londonBody('cylinder', 300, 1.5)]) {
+      const grid = fieldMapGrid(body, 15);
+      const map = await londonFieldMap(cpuField, body, grid);
+      const { values, floor, exact } = londonDeviationMap(map.ratios);
+      expect(values.length).toBe(15 * 15);
+      let inside = 0;
+      grid.cell.forEach((point, cell) => {
+        if (point < 0) {
+          expect(values[cell], `cell ${cell} outside`).toBeNaN();
+          return;
+        }
+        inside++;
+        // B_z / B_London = (N r_e/R) b_z / 2N (eq. 27 in the module's units), b_z summed here anew.
+        const bz = reducedField(body, grid.points.subarray(3 * point, 3 * point + 3))[2];
+        const ratio = (body.continuumParameter * bz) / (2 * body.n);
+        expect(map.ratios[cell]).toBe(ratio);
+        expect(values[cell], `cell ${cell}`).toBe(Math.log10(Math.abs(ratio - 1)));
+      });
+      expect(inside).toBe(grid.points.length / 3);
+      // No cell of these maps is exactly the London field: the floor is their least deviation.
+      expect(exact).toBe(0);
+      expect(floor).toBe(Math.min(...values.filter(Number.isFinite)));
+      // Inside the sphere the field is uniform to 2e-4 (its inner half), at 0.9 R, 0.1 R from the
+      // nearest electrons, more than 1% off.
+      if (body.geometry === 'sphere') {
+        expect(floor).toBeLessThan(Math.log10(2e-4));
+        expect(Math.max(...values.filter(Number.isFinite))).toBeGreaterThan(-2);
+      }
+    }
+  });
+
+  test('a cell where B_z = B_London exactly stands at the floor, the least of the others, and the caption says how many', () => {
+    const ratios = Float64Array.from([NaN, 1, 1 + 2 ** -20, 1 - 1e-3, 1]);
+    const { values, floor, exact } = londonDeviationMap(ratios);
+    expect(floor).toBe(-20 * Math.log10(2));
+    expect(exact).toBe(2);
+    expect(Array.from(values)).toEqual([NaN, floor, floor, Math.log10(Math.abs(-1e-3 + 1 - 1)), floor]);
+    // Every cell exact: the floor is float64's epsilon, 2^-52.
+    const flat = londonDeviationMap(Float64Array.from([1, 1]));
+    expect(flat.floor).toBe(Math.log10(Number.EPSILON));
+    expect(Array.from(flat.values)).toEqual([flat.floor, flat.floor]);
+    const body = londonBody('sphere', 4);
+    const grid = { ...fieldMapGrid(body, 3), size: 3 };
+    const svg = londonDeviationSvg(body, grid, Float64Array.from([NaN, 1, NaN, 1.1, 1, 0.99, NaN, 1, NaN]));
+    expect(svg).toContain(
+      '>3 cells where B_z = B_London exactly, drawn at the scale&#39;s floor, −2.00</text>',
+    );
+    expect(svg).toContain('>log₁₀ |B_z / B_London − 1|</text>');
+  });
+
+  test('the files: each body its linear map and its deviation map; the convergence plot names the cylinder by h', async () => {
+    const body = londonBody('cylinder', 40, 2.5);
+    const map = await londonFieldMap(cpuField, body, fieldMapGrid(body, 5));
+    const convergence = {
+      continuum: body.continuumParameter,
+      points: londonConvergence('cylinder', [10, 20], 2.5),
+    };
+    const fitted = {
+      ...convergence,
+      fit: fitPowerLaw(
+        [10, 20],
+        convergence.points.map((p) => p.deviation),
+      ),
+    };
+    const files = londonFiles(body, [map], fitted, [40]);
+    expect(files.map(([name]) => name)).toEqual(londonFileNames('cylinder', [40]));
+    expect(files.map(([name]) => name)).toEqual([
+      'london-cylinder-n40.svg',
+      'london-cylinder-n40-deviation.svg',
+      'london-cylinder-convergence.svg',
+    ]);
+    expect(files[1][1]).toContain('>log₁₀ |B_z / B_London − 1|</text>');
+    // Two cylinders' convergence plots told apart by their titles.
+    const title = (svg: string) => /font-weight="bold">([^<]*)</.exec(svg)?.[1];
+    expect(title(files[2][1])).toBe('N r_e/R at the London field against N: cylinder, h = 2.5 R');
+    expect(title(londonConvergenceSvg({ geometry: 'cylinder', halfHeight: 4 }, fitted, []))).toBe(
+      'N r_e/R at the London field against N: cylinder, h = 4 R',
+    );
+    expect(title(londonConvergenceSvg({ geometry: 'sphere', halfHeight: 1 }, fitted, []))).toBe(
+      'N r_e/R at the London field against N: sphere',
+    );
   });
 });
 

@@ -283,7 +283,10 @@ export class Studies {
     const body = { geometry, halfHeight, n: study.n, continuumParameter: saved.convergence.continuum };
     this.#view.londonMap(body, grid, study, '', saved.json.device.kind);
     const ns = saved.studies.map((s) => s.n);
-    this.#view.londonConvergence(saved.convergence, londonConvergenceSvg(geometry, saved.convergence, ns));
+    this.#view.londonConvergence(
+      saved.convergence,
+      londonConvergenceSvg({ geometry, halfHeight }, saved.convergence, ns),
+    );
     const device = saved.json.device;
     this.#finished(
       'london',
@@ -477,7 +480,7 @@ export class Studies {
     this.#view.londonConvergence(
       convergence,
       londonConvergenceSvg(
-        options.geometry,
+        options,
         convergence,
         maps.map((map) => map.body.n),
       ),

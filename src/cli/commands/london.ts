@@ -69,10 +69,13 @@ is also listed for N = ${kLondonConvergenceNs.join(', ')} (float64), with the po
   --device gpu|cpu  the WebGPU Biot-Savart kernel, or the float64 CPU sum             [gpu]
   --shard K/N       run every N-th point (the maps, then the convergence list) from the K-th;
                     'merge' joins the shards' JSON into the whole run's
-  --out DIR         write the maps (london-<geometry>-n<N>.svg), the convergence plot
-                    (london-<geometry>-convergence.svg) and london.json (the --json summary;
-                    a shard: its maps and london-shard<K>of<N>.json, merge --out plots the
-                    convergence) into DIR, created with any missing parents
+  --out DIR         write the maps of B_z / B_London (london-<geometry>-n<N>.svg) and beside
+                    each the deviation from London's uniform field, log10 |B_z / B_London - 1|
+                    (london-<geometry>-n<N>-deviation.svg; a cell where B_z = B_London exactly
+                    at the scale's floor), the convergence plot (london-<geometry>-convergence.svg)
+                    and london.json (the --json summary; a shard: its maps and
+                    london-shard<K>of<N>.json, merge --out plots the convergence) into DIR,
+                    created with any missing parents
   --markdown        the maps' table in Markdown (with --json: the field "markdown")
   --json            {"command", "device", "geometry", "grid", "studies": [{"n", "n_re_over_r",
                     "centre_field_ratio", "uniformity", "uniformity_inner", "check", "field_ms"
@@ -183,7 +186,7 @@ export function londonOutput(
     ? refusalOf(() => {
         // A shard's convergence fit is of its part of the list: its --out holds its maps alone.
         const files = londonFiles(
-          geometry,
+          { geometry, halfHeight: summary.half_height ?? 1 },
           maps,
           summary.shard ? null : convergence,
           studies.map((s) => s.n),

@@ -21,6 +21,7 @@ import type { WorkerPool } from '../../parallel/pool.ts';
 import { chooseCpuStorage } from '../../run/backend.ts';
 import { float64Products } from '../../run/refine.ts';
 import {
+  responseCheckWarnings,
   responseFileNames,
   responseFiles,
   responseMarkdown,
@@ -85,11 +86,11 @@ moment (the current, for flux) over that.
   --json                {"command": "response", "drive", "geometry", "model", "dim", "points": [{"n",
                         "n_epsilon", "epsilon", "screening_ratio", "continuum_ratio", "london_x",
                         "field_centre_ratio", "continuum_field_centre_ratio", "iterations",
-                        "converged", "reason", "true_relative_residual", "check", "decay_length",
-                        "continuum_decay_length", "penetration_depth",
-                        "london_penetration_depth"}], "limits": [{"n_epsilon", "extrapolated_ratio",
-                        "uncertainty", "window_refits", "law", "exponent", "free_exponent",
-                        "continuum_ratio"}], "device", "files": [...]}; rotation adds
+                        "converged", "reason", "true_relative_residual", "check", "check_target",
+                        "within_target", "decay_length", "continuum_decay_length",
+                        "penetration_depth", "london_penetration_depth"}], "limits": [{"n_epsilon",
+                        "extrapolated_ratio", "uncertainty", "window_refits", "law", "exponent",
+                        "free_exponent", "continuum_ratio"}], "device", "files": [...]}; rotation adds
                         "london_field_ratio", "continuum_london_field_ratio" and "n_eff_epsilon" to
                         each point; where M was the tree, "tree": {"tolerance", "n": [the N it
                         served]} after "device"
@@ -105,6 +106,11 @@ smallest N behind a limit's uncertainty; 0 (fewer than five N) where it is the f
 of the CPU's tree against a dense float64 solve, ||v - v64||/||v64|| (up to ${kCheckMaxUnknowns} unknowns;
 null above, and for the CPU's dense M, which is that solve). Above, each point has "sampled_residual":
 ||b - M v||/||b|| over float64 rows of M (direct sums) at ${kSampledCheckElectrons} sampled electrons.
+check_target: what check (or sampled_residual) is held to, solve's target for the same backend and
+tolerance: the velocities within 10 rtol (1e-9) for the GPU's refined solves, 10 max(t, rtol) with the
+tree (t = --tree-tol, rtol the device's default; on the GPU at least float32's 1e-5), the sampled
+residual within 10 max(rtol, the momenta's target); within_target: whether it is (null where nothing
+was checked), and a point past it gets a warning: line on stderr.
 london_x: R/lambda_L = sqrt(3 N r_e/R) (ball; sphere for the same N in its volume), R/Lambda =
 2 N r_e/R (Pearl, disk). limits: the ratio at each N r_e/R fitted by c + b N^-p over the N given
 (three or more; p = 1/2 on surfaces and films, 2/3 in solids). decay_length: the binned current's
@@ -220,6 +226,8 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
     (pool as WorkerPool | null)?.dispose();
   }
   progress.done();
+  // A check past its target is a result, as solve's: said on stderr, the exit status 0.
+  for (const warning of responseCheckWarnings(result.points)) progress.log(warning);
 
   const saved = responseSummary(result, device);
   const files: string[] = [];

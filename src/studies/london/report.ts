@@ -1,7 +1,7 @@
 // The London study's report, shared by the CLI and the app's Studies panel: its JSON (`london --json`,
 // snake_case as scripts read it), the text table, and the plots (`london --out DIR`): the map of
-// B_z / B_London over the x-z plane of one body, and the distance of N r_e/R from its continuum value
-// against N.
+// B_z / B_London over the x-z plane of one body, beside it the map of log10 |B_z / B_London - 1|, and
+// the distance of N r_e/R from its continuum value against N.
 import type { DeviceSummary } from '../../io/formats.ts';
 import { heatMap, linePlot } from '../../io/svg.ts';
 import { InputError } from '../../physics/input-error.ts';
@@ -21,31 +21,81 @@ import {
   type LondonMapStudy,
 } from './run.ts';
 
-export function londonMapSvg(body: LondonBody, map: FieldMapGrid, ratios: Float64Array): string {
-  const shape = body.geometry === 'sphere' ? 'sphere' : `cylinder, h = ${body.halfHeight} R`;
-  return heatMap({
-    title: `London field map: rotating ${shape}, N = ${body.n}, N r_e/R = ${body.continuumParameter.toPrecision(4)}`,
+/** A body's shape and size: the sphere, or the cylinder with its half-height h, which tells two runs apart. */
+type LondonShape = Pick<LondonBody, 'geometry' | 'halfHeight'>;
+
+const shapeText = ({ geometry, halfHeight }: LondonShape) =>
+  geometry === 'sphere' ? 'sphere' : `cylinder, h = ${halfHeight} R`;
+
+/** The map's frame: its axes on the x-z plane through the rotation axis, its cells. */
+function mapFrame(map: FieldMapGrid) {
+  return {
     xLabel: 'x / R',
     yLabel: 'z / R (rotation axis)',
     xRange: map.xRange,
-    yRange: [map.zRange[0], map.zRange[1]],
+    yRange: [map.zRange[0], map.zRange[1]] as const,
     columns: map.size,
     rows: map.size,
+  };
+}
+
+export function londonMapSvg(body: LondonBody, map: FieldMapGrid, ratios: Float64Array): string {
+  return heatMap({
+    title: `London field map: rotating ${shapeText(body)}, N = ${body.n}, N r_e/R = ${body.continuumParameter.toPrecision(4)}`,
+    ...mapFrame(map),
     values: ratios,
     colourLabel: 'B_z / B_London',
   });
 }
 
+/**
+ * log10 |B_z / B_London - 1| per cell, from the ratios the linear map draws (NaN outside the body, as
+ * there): the deviation from London's uniform field (eq. 27-30), which a linear scale spanning the
+ * surface's deviations shows as one colour inside. A cell where B_z = B_London exactly has no
+ * logarithm: it takes `floor`, the least of the others' (log10 of float64's epsilon where every cell
+ * is exact), and is counted in `exact`.
+ */
+export function londonDeviationMap(ratios: Float64Array): {
+  readonly values: Float64Array;
+  readonly floor: number;
+  readonly exact: number;
+} {
+  const values = ratios.map((ratio) => Math.log10(Math.abs(ratio - 1)));
+  let floor = Infinity;
+  for (const value of values) if (Number.isFinite(value)) floor = Math.min(floor, value);
+  if (floor === Infinity) floor = Math.log10(Number.EPSILON);
+  let exact = 0;
+  values.forEach((value, cell) => {
+    if (value === -Infinity) {
+      values[cell] = floor;
+      exact++;
+    }
+  });
+  return { values, floor, exact };
+}
+
+/** The map of log10 |B_z / B_London - 1| (londonDeviationMap), beside londonMapSvg's. */
+export function londonDeviationSvg(body: LondonBody, map: FieldMapGrid, ratios: Float64Array): string {
+  const { values, floor, exact } = londonDeviationMap(ratios);
+  return heatMap({
+    title: `Deviation from the London field: rotating ${shapeText(body)}, N = ${body.n}, N r_e/R = ${body.continuumParameter.toPrecision(4)}`,
+    ...mapFrame(map),
+    values,
+    colourLabel: 'log₁₀ |B_z / B_London − 1|',
+    caption: `${exact} ${exact === 1 ? 'cell' : 'cells'} where B_z = B_London exactly, drawn at the scale's floor, ${floor.toFixed(2).replace('-', '−')}`,
+  });
+}
+
 /** The convergence plot, with a vertical line at each N that has a map. */
 export function londonConvergenceSvg(
-  name: LondonGeometry,
+  shape: LondonShape,
   convergence: Pick<LondonConvergence, 'points' | 'fit'>,
   mapNs: readonly number[],
 ): string {
   const { points, fit } = convergence;
   const ns = points.map((p) => p.n);
   return linePlot({
-    title: `${name}: N r_e/R at the London field, distance to the continuum value`,
+    title: `N r_e/R at the London field against N: ${shapeText(shape)}`,
     xLabel: 'N (electrons)',
     yLabel: '|continuum − N r_e/R|',
     logX: true,
@@ -264,34 +314,37 @@ export function mergeLondon(shards: readonly LondonJson[]): {
 }
 
 const londonMapName = (geometry: LondonGeometry, n: number) => `london-${geometry}-n${n}.svg`;
+const londonDeviationName = (geometry: LondonGeometry, n: number) => `london-${geometry}-n${n}-deviation.svg`;
 const londonConvergenceName = (geometry: LondonGeometry) => `london-${geometry}-convergence.svg`;
 
 /**
  * The names londonFiles gives the maps it is handed, bodies of `mappedNs` electrons (a run's, or a
- * shard's share; none for a merge), and the list's plot, in its order.
+ * shard's share; none for a merge), each's linear map and its deviation's, and the list's plot, in its
+ * order.
  */
 export function londonFileNames(
   geometry: LondonGeometry,
   mappedNs: readonly number[],
   withConvergence = true,
 ): string[] {
-  const maps = mappedNs.map((n) => londonMapName(geometry, n));
+  const maps = mappedNs.flatMap((n) => [londonMapName(geometry, n), londonDeviationName(geometry, n)]);
   return withConvergence ? [...maps, londonConvergenceName(geometry)] : maps;
 }
 
 /** The maps' and the list's plot files, name and text; a shard's (`convergence` null) its maps alone. */
 export function londonFiles(
-  geometry: LondonGeometry,
+  shape: LondonShape,
   maps: readonly Pick<LondonMap, 'body' | 'grid' | 'ratios'>[],
   convergence: LondonConvergence | null,
   mapNs: readonly number[],
 ): [string, string][] {
-  const mapFiles = maps.map((map): [string, string] => [
-    londonMapName(geometry, map.body.n),
-    londonMapSvg(map.body, map.grid, map.ratios),
+  const { geometry } = shape;
+  const mapFiles = maps.flatMap((map): [string, string][] => [
+    [londonMapName(geometry, map.body.n), londonMapSvg(map.body, map.grid, map.ratios)],
+    [londonDeviationName(geometry, map.body.n), londonDeviationSvg(map.body, map.grid, map.ratios)],
   ]);
   if (!convergence) return mapFiles;
-  return [...mapFiles, [londonConvergenceName(geometry), londonConvergenceSvg(geometry, convergence, mapNs)]];
+  return [...mapFiles, [londonConvergenceName(geometry), londonConvergenceSvg(shape, convergence, mapNs)]];
 }
 
 /** The text report: the maps' numbers, then N r_e/R against N and its fit. */

@@ -17,8 +17,11 @@ import { geometry, isGeometryName } from '../../physics/geometry.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { isModelName, kModelNames } from '../../physics/models.ts';
 import type { ConvergenceReason } from '../../solvers/types.ts';
+import { checkWarning } from '../../run/report.ts';
 import {
   kMapHalfWidth,
+  pointCheck,
+  pointWithinTarget,
   responsePlan,
   sameNEpsilon,
   type ResponseLimit,
@@ -169,6 +172,9 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
       true_relative_residual: p.trueRelativeResidual,
       check: p.check,
       ...(p.sampledResidual !== null && { sampled_residual: p.sampledResidual }),
+      // What that check is held to, solve's target for the same backend, and whether it is within.
+      check_target: p.checkTarget,
+      within_target: pointWithinTarget(p),
       // The binned current's fitted e-folding depth below the surface, units of R, which includes the
       // geometric factor r (null where it does not decay inward or a bin's current is not positive),
       // beside London's sphere's fitted the same way (the ball's).
@@ -200,6 +206,21 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
     device,
     ...treeSummary(result),
   };
+}
+
+/**
+ * A `warning:` line for each point whose check is past its target (the CLI's stderr, as solve's
+ * check warns), naming the point.
+ */
+export function responseCheckWarnings(
+  points: readonly Pick<ResponsePoint, 'n' | 'nEpsilon' | 'check' | 'sampledResidual' | 'checkTarget'>[],
+): string[] {
+  return points.flatMap((p) => {
+    const checked = pointCheck(p);
+    const at = `the float64 check of N = ${p.n}, N r_e/R = ${Number(p.nEpsilon.toPrecision(6))}`;
+    const warning = checked && checkWarning([{ ...checked, targetName: 'check' }], at);
+    return warning ? [warning] : [];
+  });
 }
 
 /**
