@@ -11,7 +11,7 @@ import {
   type PairingJson,
 } from '../../studies/pairing/report.ts';
 import { mergeScaling, scalingFileNames, type ScalingJson } from '../../studies/scaling/report.ts';
-import { sameInShards } from '../../studies/study.ts';
+import { sameInShards, savedStop } from '../../studies/study.ts';
 import { kCommonOptions, parseCommandArgs, readTextFile } from '../options.ts';
 import { checkOutputDirectory, checkStudyOutput, summaryFileName } from '../output-directory.ts';
 import { londonOutput } from './london.ts';
@@ -41,7 +41,10 @@ const kOptions = {
 type Mergeable = 'scaling' | 'london' | 'pairing';
 const kMergeable: readonly string[] = ['scaling', 'london', 'pairing'] satisfies Mergeable[];
 
-/** A shard's JSON, refused in one line unless it is an object of a mergeable command with "shard". */
+/**
+ * A shard's JSON, refused in one line unless it is an object of a mergeable command with "shard", and
+ * a whole one: a shard that a signal stopped lacks points the merged run would pass off as measured.
+ */
 function readShard(path: string): Record<string, unknown> {
   const text = readTextFile(path, 'shards', 'merge: every shard');
   // What `--json > FILE` leaves of a shard stopped before it printed.
@@ -70,6 +73,13 @@ function readShard(path: string): Record<string, unknown> {
   // The merged text and JSON name the device: a shard without one is not what the command printed.
   if (typeof (device as { kind?: unknown } | null)?.kind !== 'string') {
     throw new InputError(`${path} names no device: not what ${command} --json prints`, 'shards');
+  }
+  const stop = savedStop(json as Record<string, unknown>, path);
+  if (stop) {
+    throw new InputError(
+      `${path} stopped after ${stop.points} of ${stop.of} points: rerun that shard`,
+      'shards',
+    );
   }
   return json as Record<string, unknown>;
 }

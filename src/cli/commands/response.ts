@@ -40,7 +40,8 @@ import { kCommonOptions, parseCommandArgs } from '../options.ts';
 import { refusalOf } from '../formats.ts';
 import { checkStudyOutput, summaryFile, writeIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
-import type { CommandOutput } from './summary.ts';
+import { stoppedLine } from '../../studies/study.ts';
+import { markdownText, type CommandOutput } from './summary.ts';
 
 export const kResponseHelp = `Usage: darwin-breit response --geometry G --n N[,N...] [--drive field|flux|rotation]
          [--model vector|azimuthal] [--dim 2|3] [--n-epsilon X[,X...] | --epsilon E | --radius-m R]
@@ -201,7 +202,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
       spec,
       (system) =>
         openStudyBackend(gpu, system, spec.matrix, spec.treeTolerance, threads, chunkProgress(progress)),
-      { progress: (message) => progress.update(message) },
+      progress.studyHooks(),
       checked === 'on'
         ? async (system) => cpuReference(system, threads)
         : checked === 'sampled'
@@ -218,7 +219,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   }
   progress.done();
 
-  const saved = responseSummary(result, device);
+  const saved = responseSummary(result, device, progress.sweepStop());
   const files: string[] = [];
   const outFailure = out
     ? refusalOf(() => files.push(...writeIntoDirectory(out, [...responseFiles(result), summaryFile(saved)])))
@@ -227,7 +228,12 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   const summary = { ...saved, files };
   if (values.markdown) {
     const markdown = responseMarkdown(result);
-    return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n`, outFailure };
+    return {
+      json: values.json,
+      summary: { ...summary, markdown },
+      text: markdownText(markdown, summary),
+      outFailure,
+    };
   }
   return { json: values.json, summary, text: responseText(summary, files), outFailure };
 }
@@ -251,6 +257,7 @@ function responseText(summary: ReturnType<typeof responseSummary>, files: string
   const londonX = kLondonXHeader[summary.geometry] ?? 'London x';
   const lines = [
     `response: ${summary.drive} drive, ${summary.geometry}, ${summary.model} model, device ${summary.device.kind}`,
+    ...(summary.stopped ? [stoppedLine(summary.stopped)] : []),
     '',
     `      N   N r_e/R     screening   continuum ${londonX.padStart(11)}    its  converged`,
   ];

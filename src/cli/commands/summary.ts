@@ -1,5 +1,6 @@
 // What every command returns, and how a summary object becomes readable text.
 import type { InputError } from '../../physics/input-error.ts';
+import { stoppedLine, type SweepStop } from '../../studies/study.ts';
 
 export interface CommandOutput {
   /** The command's --help text: printed on stdout, exit 0. */
@@ -40,4 +41,9 @@ export function printSummary(summary: Record<string, unknown>): string {
   walk(summary, '');
   const width = Math.max(...rows.map(([key]) => key.length));
   return rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n') + '\n';
+}
+
+/** A study's --markdown text: its table, and below it, for a run a signal stopped, what it holds. */
+export function markdownText(markdown: string, summary: { readonly stopped?: SweepStop }): string {
+  return summary.stopped ? `${markdown}\n\n${stoppedLine(summary.stopped)}\n` : `${markdown}\n`;
 }
