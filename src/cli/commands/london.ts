@@ -47,7 +47,7 @@ import {
   type OutputDirectory,
 } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
-import { markdownText, type CommandOutput } from './summary.ts';
+import { kStoppedHelp, markdownText, type CommandOutput } from './summary.ts';
 
 export const kLondonHelp = `Usage: darwin-breit london [--geometry sphere|cylinder] [--n N[,N...]] [--grid G] [--half-height H]
                           [--device gpu|cpu] [--shard K/N] [--out DIR] [--markdown] [--json]
@@ -78,7 +78,8 @@ is also listed for N = ${kLondonConvergenceNs.join(', ')} (float64), with the po
                     "centre_field_ratio", "uniformity", "uniformity_inner", "check", "field_ms"
                     (upload, pipeline and readback included), ...}], "convergence": {"points",
                     "fit": {"exponent", "coefficient"}, "law"}, "files": [...]}
-`;
+
+${kStoppedHelp}`;
 
 const kOptions = {
   ...kCommonOptions,

@@ -24,7 +24,8 @@ export const kMergeHelp = `Usage: darwin-breit merge SHARD.json ... [--out DIR] 
 Joins the JSON of the shards of one sweep (scaling, london or pairing run with --shard K/N for
 K = 1..N, each saved with --json) into the result of one run: the points back in the sweep's order,
 every fit recomputed from all of them, and the same text, JSON (timings summed) and --out files as
-one run (london: the convergence plot; each shard's --out holds its own maps).
+one run (london: the convergence plot; each shard's --out holds its own maps). A shard that a signal
+stopped before its last point ("stopped" in its JSON) is refused: rerun that shard.
 
   --out DIR   write the files the command writes with --out into DIR, created with any
               missing parents

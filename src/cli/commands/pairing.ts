@@ -24,7 +24,7 @@ import {
   type OutputDirectory,
 } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
-import { markdownText, type CommandOutput } from './summary.ts';
+import { kStoppedHelp, markdownText, type CommandOutput } from './summary.ts';
 
 export const kPairingHelp = `Usage: darwin-breit pairing [--ratios a_m/a ...] [--shard K/N] [--out DIR] [--markdown] [--json]
 
@@ -56,7 +56,8 @@ a on the chord, periodic (even centre-of-mass L) and antiperiodic (odd L), besid
                  "energy_antiperiodic", "energy_line", "temperature_mk", "rms_separation_m",
                  "line_picture_fails", "j_squared_over_j_f_squared", "flux_period_phi0", ...}}], ...}],
                  "ring_units", "files"}
-`;
+
+${kStoppedHelp}`;
 
 const kOptions = {
   ...kCommonOptions,

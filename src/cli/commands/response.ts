@@ -41,7 +41,7 @@ import { refusalOf } from '../formats.ts';
 import { checkStudyOutput, summaryFile, writeIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import { stoppedLine } from '../../studies/study.ts';
-import { markdownText, type CommandOutput } from './summary.ts';
+import { kStoppedHelp, markdownText, type CommandOutput } from './summary.ts';
 
 export const kResponseHelp = `Usage: darwin-breit response --geometry G --n N[,N...] [--drive field|flux|rotation]
          [--model vector|azimuthal] [--dim 2|3] [--n-epsilon X[,X...] | --epsilon E | --radius-m R]
@@ -113,7 +113,8 @@ binned and fitted the same way. penetration_depth: lambda/R fitted as London's p
 a i_1(r/lambda) sin(theta), to every electron's azimuthal velocity (null where the rigid rotation fits
 as well); london_penetration_depth: lambda_L/R = 1/x. Both for the ball in a field or rotating, where
 London's sphere is the continuum; null elsewhere.
-`;
+
+${kStoppedHelp}`;
 
 const kOptions = {
   ...kCommonOptions,

@@ -58,7 +58,7 @@ import {
   type OutputDirectory,
 } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
-import { markdownText, type CommandOutput } from './summary.ts';
+import { kStoppedHelp, markdownText, type CommandOutput } from './summary.ts';
 
 export const kScalingHelp = `Usage: darwin-breit scaling [--geometries ring,disk,sphere,ball] [--model vector|azimuthal]
                          [--n-min N] [--n-max N] [--points K] [--device gpu|cpu]
@@ -109,7 +109,8 @@ GPU, --n-max takes N past 10^4 (matrix-free once the dense M would pass 1 GiB).
   --json              {"studies": [{"geometry", "model", "dimension", "points": [{"n", "lambda_max",
                       "lambda_min", "rigid_rotation_quotient", ...}], "fit": {"law", "coefficient",
                       "uncertainty", ...}, "critical_radius_m", "paper_radius_m", ...}], ...}
-`;
+
+${kStoppedHelp}`;
 
 const kOptions = {
   ...kCommonOptions,

@@ -43,6 +43,14 @@ export function printSummary(summary: Record<string, unknown>): string {
   return rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n') + '\n';
 }
 
+/** The paragraph that ends each study's --help: what a run a signal stopped reports. */
+export const kStoppedHelp = `A signal (Ctrl-C's SIGINT, SIGTERM, SIGHUP) after the run has finished a point of its sweep drops
+the point in progress; the run then reports and writes the points it finished, its JSON marked
+"stopped": {"signal", "points": k, "of": n} after "command" (absent from a complete run's), its text
+with the line "stopped by SIGINT after k of n points", and exits 128 + the signal's number; merge
+refuses such a shard. A second signal exits at once.
+`;
+
 /** A study's --markdown text: its table, and below it, for a run a signal stopped, what it holds. */
 export function markdownText(markdown: string, summary: { readonly stopped?: SweepStop }): string {
   return summary.stopped ? `${markdown}\n\n${stoppedLine(summary.stopped)}\n` : `${markdown}\n`;
