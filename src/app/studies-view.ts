@@ -528,7 +528,7 @@ export class StudiesView {
     this.#save = listener;
   }
 
-  /** Enables a card's download (its run finished) or disables it (a run started, or stopped). */
+  /** Enables a card's download (a run that finished a point) or disables it (a run started). */
   saveable(card: StudyCard, available: boolean): void {
     element<HTMLButtonElement>(`study-${card}-save`).disabled = !available;
   }

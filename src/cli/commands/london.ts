@@ -47,7 +47,7 @@ import {
   type OutputDirectory,
 } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
-import type { CommandOutput } from './summary.ts';
+import { kStoppedHelp, markdownText, type CommandOutput } from './summary.ts';
 
 export const kLondonHelp = `Usage: darwin-breit london [--geometry sphere|cylinder] [--n N[,N...]] [--grid G] [--half-height H]
                           [--device gpu|cpu] [--shard K/N] [--out DIR] [--markdown] [--json]
@@ -81,7 +81,8 @@ is also listed for N = ${kLondonConvergenceNs.join(', ')} (float64), with the po
                     "centre_field_ratio", "uniformity", "uniformity_inner", "check", "field_ms"
                     (upload, pipeline and readback included), ...}], "convergence": {"points",
                     "fit": {"exponent", "coefficient"}, "law"}, "files": [...]}
-`;
+
+${kStoppedHelp}`;
 
 const kOptions = {
   ...kCommonOptions,
@@ -147,13 +148,14 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
     run = await runLondon(
       field,
       { geometry, ns, grid, halfHeight, convergenceNs: kLondonConvergenceNs },
-      { progress: (text) => progress.update(text) },
+      progress.studyHooks(),
       shard,
     );
   } finally {
     if (context) releaseDevice(context);
   }
   progress.done();
+  const stop = progress.sweepStop();
 
   const studies = run.maps.map((map) => map.study);
   const summary = londonJson({
@@ -165,6 +167,7 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
     studies,
     convergence: run.convergence,
     shard,
+    stop,
   });
   return londonOutput(summary, run.maps, studies, run.convergence, values, out);
 }
@@ -184,11 +187,12 @@ export function londonOutput(
   const geometry = parseLondonGeometry(summary.geometry);
   const outFailure = out
     ? refusalOf(() => {
-        // A shard's convergence fit is of its part of the list: its --out holds its maps alone.
+        // A shard's convergence fit is of its part of the list: its --out holds its maps alone, as
+        // does a run stopped before the list.
         const files = londonFiles(
           { geometry, halfHeight: summary.half_height ?? 1 },
           maps,
-          summary.shard ? null : convergence,
+          summary.shard || convergence.points.length === 0 ? null : convergence,
           studies.map((s) => s.n),
         );
         summary.files.push(...writeIntoDirectory(out, [...files, summaryFile(summary)]));
@@ -196,12 +200,17 @@ export function londonOutput(
     : undefined;
   if (values.markdown) {
     const markdown = londonMarkdown(studies, summary.device);
-    return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n`, outFailure };
+    return {
+      json: values.json,
+      summary: { ...summary, markdown },
+      text: markdownText(markdown, summary),
+      outFailure,
+    };
   }
   return {
     json: values.json,
     summary,
-    text: londonText(geometry, studies, convergence, summary.files),
+    text: londonText(geometry, studies, convergence, summary.files, summary.stopped),
     outFailure,
   };
 }

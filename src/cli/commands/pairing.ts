@@ -24,7 +24,7 @@ import {
   type OutputDirectory,
 } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
-import type { CommandOutput } from './summary.ts';
+import { kStoppedHelp, markdownText, type CommandOutput } from './summary.ts';
 
 export const kPairingHelp = `Usage: darwin-breit pairing [--ratios a_m/a ...] [--shard K/N] [--out DIR] [--markdown] [--json]
 
@@ -56,7 +56,8 @@ a on the chord, periodic (even centre-of-mass L) and antiperiodic (odd L), besid
                  "energy_antiperiodic", "energy_line", "temperature_mk", "rms_separation_m",
                  "line_picture_fails", "j_squared_over_j_f_squared", "flux_period_phi0", ...}}], ...}],
                  "ring_units", "files"}
-`;
+
+${kStoppedHelp}`;
 
 const kOptions = {
   ...kCommonOptions,
@@ -74,11 +75,10 @@ export async function pairingCommand(argv: string[], progress: Progress): Promis
   const shard = values.shard === undefined ? null : parseShard(values.shard, '--shard');
   // A shard's plots, of part of the a_m/a list, would pass for the whole run's: merge's.
   const out = checkStudyOutput(values.out, 'pairing', shard, shard ? [] : kPairingFileNames);
-  const { points, rings } = await runPairing(shardOf(ratios, shard), {
-    progress: (text) => progress.update(text),
-  });
+  const { points, rings } = await runPairing(shardOf(ratios, shard), progress.studyHooks());
   progress.done();
-  return pairingOutput(pairingJson({ points, rings, ratios, shard }), points, rings, values, out);
+  const stop = progress.sweepStop();
+  return pairingOutput(pairingJson({ points, rings, ratios, shard, stop }), points, rings, values, out);
 }
 
 /** The command's output for a run or a merge: the JSON, the text, and with `out` the plots. */
@@ -97,12 +97,17 @@ export function pairingOutput(
     : undefined;
   if (values.markdown) {
     const markdown = pairingMarkdown(summary.rings);
-    return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n`, outFailure };
+    return {
+      json: values.json,
+      summary: { ...summary, markdown },
+      text: markdownText(markdown, summary),
+      outFailure,
+    };
   }
   return {
     json: values.json,
     summary,
-    text: pairingText(summary.points, summary.rings, summary.files),
+    text: pairingText(summary.points, summary.rings, summary.files, summary.stopped),
     outFailure,
   };
 }

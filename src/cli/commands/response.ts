@@ -41,7 +41,8 @@ import { kCommonOptions, parseCommandArgs } from '../options.ts';
 import { refusalOf } from '../formats.ts';
 import { checkStudyOutput, summaryFile, writeIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
-import type { CommandOutput } from './summary.ts';
+import { stoppedLine } from '../../studies/study.ts';
+import { kStoppedHelp, markdownText, type CommandOutput } from './summary.ts';
 
 export const kResponseHelp = `Usage: darwin-breit response --geometry G --n N[,N...] [--drive field|flux|rotation]
          [--model vector|azimuthal] [--dim 2|3] [--n-epsilon X[,X...] | --epsilon E | --radius-m R]
@@ -121,7 +122,8 @@ binned and fitted the same way. penetration_depth: lambda/R fitted as London's p
 a i_1(r/lambda) sin(theta), to every electron's azimuthal velocity (null where the rigid rotation fits
 as well); london_penetration_depth: lambda_L/R = 1/x. Both for the ball in a field or rotating, where
 London's sphere is the continuum; null elsewhere.
-`;
+
+${kStoppedHelp}`;
 
 const kOptions = {
   ...kCommonOptions,
@@ -210,7 +212,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
       spec,
       (system) =>
         openStudyBackend(gpu, system, spec.matrix, spec.treeTolerance, threads, chunkProgress(progress)),
-      { progress: (message) => progress.update(message) },
+      progress.studyHooks(),
       checked === 'on'
         ? async (system) => cpuReference(system, threads)
         : checked === 'sampled'
@@ -229,7 +231,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   // A check past its target is a result, as solve's: said on stderr, the exit status 0.
   for (const warning of responseCheckWarnings(result.points)) progress.log(warning);
 
-  const saved = responseSummary(result, device);
+  const saved = responseSummary(result, device, progress.sweepStop());
   const files: string[] = [];
   const outFailure = out
     ? refusalOf(() => files.push(...writeIntoDirectory(out, [...responseFiles(result), summaryFile(saved)])))
@@ -238,7 +240,12 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   const summary = { ...saved, files };
   if (values.markdown) {
     const markdown = responseMarkdown(result);
-    return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n`, outFailure };
+    return {
+      json: values.json,
+      summary: { ...summary, markdown },
+      text: markdownText(markdown, summary),
+      outFailure,
+    };
   }
   return { json: values.json, summary, text: responseText(summary, files), outFailure };
 }
@@ -262,6 +269,7 @@ function responseText(summary: ReturnType<typeof responseSummary>, files: string
   const londonX = kLondonXHeader[summary.geometry] ?? 'London x';
   const lines = [
     `response: ${summary.drive} drive, ${summary.geometry}, ${summary.model} model, device ${summary.device.kind}`,
+    ...(summary.stopped ? [stoppedLine(summary.stopped)] : []),
     '',
     `      N   N r_e/R     screening   continuum ${londonX.padStart(11)}    its  converged`,
   ];

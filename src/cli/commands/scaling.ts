@@ -59,7 +59,7 @@ import {
   type OutputDirectory,
 } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
-import type { CommandOutput } from './summary.ts';
+import { kStoppedHelp, markdownText, type CommandOutput } from './summary.ts';
 
 export const kScalingHelp = `Usage: darwin-breit scaling [--geometries ring,disk,sphere,ball] [--model vector|azimuthal]
                          [--n-min N] [--n-max N] [--points K] [--device gpu|cpu]
@@ -112,7 +112,8 @@ ${kTreeCrossover.gpu} electrons where it pays).
                       "dimension", "points": [{"n", "lambda_max", "lambda_min",
                       "rigid_rotation_quotient", ...}], "fit": {"law", "coefficient", "uncertainty",
                       ...}, "critical_radius_m", "paper_radius_m", ...}], ...}
-`;
+
+${kStoppedHelp}`;
 
 const kOptions = {
   ...kCommonOptions,
@@ -236,7 +237,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
           checkStudyBackend(context, system, options.matrix, options.treeTolerance, kDefaultLanczosBasis),
       },
       {
-        progress: (text) => progress.update(text),
+        ...progress.studyHooks(),
         geometry: (geometry, mine) => {
           storage = new Map();
           storages.push(storage);
@@ -258,6 +259,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
     release();
   }
   progress.done();
+  const stop = progress.sweepStop();
 
   const studies = runs.map((run) => run.study);
   const extras: ScalingExtra[] = runs.map((run, k) => ({
@@ -283,6 +285,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
       tree_tolerance: options.treeTolerance,
     },
     totalMs: performance.now() - started,
+    stop,
   });
   return scalingOutput(summary, studies, values, out);
 }
@@ -302,12 +305,17 @@ export function scalingOutput(
     : undefined;
   if (values.markdown) {
     const markdown = scalingMarkdown(studies);
-    return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n`, outFailure };
+    return {
+      json: values.json,
+      summary: { ...summary, markdown },
+      text: markdownText(markdown, summary),
+      outFailure,
+    };
   }
   return {
     json: values.json,
     summary,
-    text: scalingText(studies, summary.files, summary.device),
+    text: scalingText(studies, summary.files, summary.device, summary.stopped),
     outFailure,
   };
 }

@@ -13,7 +13,17 @@ import {
   type LondonGeometry,
 } from '../../physics/london.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
-import { holdsNumbers, joinShards, sameInShards, savedRunDevice, shardJson, type Shard } from '../study.ts';
+import {
+  holdsNumbers,
+  joinShards,
+  sameInShards,
+  savedRunDevice,
+  shardJson,
+  stoppedJson,
+  stoppedLine,
+  type Shard,
+  type SweepStop,
+} from '../study.ts';
 import {
   summariseLondonConvergence,
   type LondonConvergence,
@@ -154,7 +164,7 @@ export function londonConvergenceJson(convergence: LondonConvergence) {
   };
 }
 
-/** A run's JSON as `london --json` prints it; `shard` only in a shard's. */
+/** A run's JSON as `london --json` prints it; `shard` only in a shard's, `stopped` only in a stopped one's. */
 export function londonJson(run: {
   readonly device: DeviceSummary;
   readonly geometry: LondonGeometry;
@@ -164,9 +174,11 @@ export function londonJson(run: {
   readonly studies: readonly LondonMapStudy[];
   readonly convergence: LondonConvergence;
   readonly shard: Shard | null;
+  readonly stop?: SweepStop | null;
 }) {
   return {
     command: 'london',
+    ...stoppedJson(run.stop ?? null),
     device: run.device,
     geometry: run.geometry,
     half_height: run.geometry === 'cylinder' ? run.halfHeight : null,
@@ -353,9 +365,11 @@ export function londonText(
   studies: readonly LondonMapStudy[],
   convergence: LondonConvergence,
   files: readonly string[],
+  stop: SweepStop | null = null,
 ): string {
   const lines = [
     `London moment, rotating ${geometry}: B_z / B_London on the map, N r_e/R = ${convergence.continuum.toPrecision(6)}`,
+    ...(stop ? [stoppedLine(stop)] : []),
     '',
     '       N   N r_e/R (f64)   B_c/B_London    uniformity   inner half        check',
   ];

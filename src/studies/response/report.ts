@@ -13,6 +13,7 @@ import {
   type DriveName,
 } from '../../physics/response.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
+import { stoppedJson, type SweepStop } from '../study.ts';
 import { geometry, isGeometryName } from '../../physics/geometry.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { isModelName, kModelNames } from '../../physics/models.ts';
@@ -226,10 +227,16 @@ export function responseCheckWarnings(
 /**
  * `response --json`'s summary, and what the app's Studies › Response saves: responseJson and, where
  * the run summed maps (a grid), "field_map_check": their largest fieldMapCheck (the GPU's Biot-Savart
- * sum against float64), null where the maps were summed in float64.
+ * sum against float64), null where the maps were summed in float64; "stopped" after "command" where
+ * `stop` ended the sweep early.
  */
-export function responseSummary(result: ResponseResult, device: DeviceSummary) {
-  return { ...responseJson(result, device), ...fieldMapCheck(result) };
+export function responseSummary(
+  result: ResponseResult,
+  device: DeviceSummary,
+  stop: SweepStop | null = null,
+) {
+  const { command, ...json } = responseJson(result, device);
+  return { command, ...stoppedJson(stop), ...json, ...fieldMapCheck(result) };
 }
 
 function fieldMapCheck(result: ResponseResult): { field_map_check?: number | null } {
