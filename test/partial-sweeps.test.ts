@@ -114,7 +114,11 @@ describe('a sweep stopped after it finished a point reports those points', () =>
     const first = await londonCommand([...args, '--out', before], interruptedAt(/point 2 of 9/).progress);
     expect((first.summary as { stopped?: unknown }).stopped).toEqual({ signal: 'SIGINT', points: 1, of: 9 });
     // No convergence plot of no N, and no fit of fewer than two.
-    expect(readdirSync(before).sort()).toEqual(['london-sphere-n50.svg', 'london.json']);
+    expect(readdirSync(before).sort()).toEqual([
+      'london-sphere-n50-deviation.svg',
+      'london-sphere-n50.svg',
+      'london.json',
+    ]);
     expect(first.text).toContain('not fitted, 0 N here and the fit needs two');
 
     const within = await londonCommand(args, interruptedAt(/point 4 of 9/).progress);
