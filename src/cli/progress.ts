@@ -205,14 +205,16 @@ export class Progress {
   }
 
   /**
-   * After a study's run: the "stopped" of its JSON where a signal ended its sweep after it finished a
-   * point, null where none did (or only once every point had finished); Interrupted where the signal
-   * came before the first point finished, which leaves nothing to report.
+   * After a study's run: the "stopped" of its JSON where a signal came after it finished a point,
+   * null where none came; Interrupted where the signal came before the first point finished, which
+   * leaves nothing to report. A signal after the last point is a stop too ("k of k"): the work a
+   * sweep does after its points (scaling's direct inertia ratio, pairing's rings) is then skipped,
+   * and the run exits 128 + n, so its JSON must not pass for a complete run's.
    */
   sweepStop(): SweepStop | null {
     this.checkpoint();
     const signal = this.interrupted;
-    if (signal === null || this.#pointsFinished === this.#pointCount) return null;
+    if (signal === null) return null;
     return { signal, points: this.#pointsFinished, of: this.#pointCount };
   }
 
