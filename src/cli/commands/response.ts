@@ -288,7 +288,7 @@ function responseText(summary: ReturnType<typeof responseSummary>, files: string
   }
   if (summary.geometry === 'sphere')
     lines.push('# of a ball holding the same N: a shell of charge has no bulk lambda_L');
-  // The centre field, the Meissner effect (rotation: the London moment's field), beside the continuum's.
+  // The centre field, the field excluded (rotation: the London moment's field), beside the continuum's.
   if (summary.drive !== 'flux') {
     lines.push(
       '',

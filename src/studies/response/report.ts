@@ -436,7 +436,7 @@ export function responseScreeningSvg(result: ResponseResult): string {
 
 /**
  * The centre field against N r_e/R, one series per N, and the continuum's dashed: the field drive's
- * B(0)/B_ext (the Meissner effect: London's sphere x / sinh x, the shell's 1/(1 + N r_e/3R)), the
+ * B(0)/B_ext (the field excluded, as by a perfect conductor: London's sphere x / sinh x, the shell's 1/(1 + N r_e/3R)), the
  * rotation's over the London field 2 m Omega / |e| (the London moment: 1 minus the same); null for the
  * flux drive, which has no centre field.
  */
@@ -458,7 +458,7 @@ export function responseCentreSvg(result: ResponseResult): string | null {
   return linePlot({
     title: rotation
       ? `${spec.geometry}, ${spec.model} model${heldScale(spec)}: the London moment's centre field`
-      : `${spec.geometry}, ${spec.model} model${heldScale(spec)}: the Meissner effect, the centre field`,
+      : `${spec.geometry}, ${spec.model} model${heldScale(spec)}: the field excluded, the centre field`,
     xLabel: 'N r_e / R',
     yLabel: rotation ? 'B(0) / B_London (B_London = 2mΩ/|e|)' : 'B(0) / B_ext',
     logX: curve[0] < curve[curve.length - 1],
@@ -578,7 +578,7 @@ export function responseFieldMapSvg(
 /**
  * The README's table of one sweep: per N r_e/R, the screening ratio at each N, its N -> infinity limit
  * with the fit's uncertainty, the continuum theory, and at the largest N the centre field (field drive:
- * B_total(0)/B_ext, the Meissner effect; rotation: the London field ratio and N_eff r_e/R of eq. 30),
+ * B_total(0)/B_ext, the field excluded; rotation: the London field ratio and N_eff r_e/R of eq. 30),
  * and where London's sphere is the continuum the penetration depth fitted as its profile beside λ_L.
  */
 export function responseMarkdown(result: ResponseResult): string {
