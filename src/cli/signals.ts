@@ -6,7 +6,7 @@
 // signal asks the run to stop at its next progress report (src/cli/progress.ts): the Interrupted
 // error unwinds through the commands' `finally` blocks, which release the GPU, and the CLI prints one
 // line and exits with the shell's 128 + the signal's number. A run that reports nothing for
-// kStopGraceMs, or a second signal, exits at once. A CPU run (--device cpu, or a command that never
+// kStopGraceMs (kKeepGraceMs once a sweep has points to keep), or a second signal, exits at once. A CPU run (--device cpu, or a command that never
 // opens a GPU) is a synchronous loop (and its products wait on their worker pool in Atomics.wait), so
 // no handler on its thread could run: the CLI runs it in a worker thread (runInWorker) and this
 // thread, whose event loop stays free, terminates it on a signal, which stops it wherever it is but
@@ -23,6 +23,12 @@ import type { Progress, StopRequests } from './progress.ts';
 const kSignalStatus: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 const kSignals = Object.keys(kSignalStatus) as NodeJS.Signals[];
 const kStopGraceMs = 3000;
+/**
+ * How long a GPU sweep that has finished points may take to reach its next report and write them: far
+ * longer than kStopGraceMs, since exiting loses them, and the user was told a second signal exits at
+ * once. (A point's product can take half a minute on a software adapter at 10^5 electrons.)
+ */
+const kKeepGraceMs = 60_000;
 
 let target: Progress | null = null;
 let stopping = false;
@@ -57,14 +63,15 @@ export function stopAtProgress(): void {
     }
     stopping = true;
     target.interrupt(signal);
-    if (target.pointsFinished > 0) process.stderr.write(keepingLine(signal, target.pointsFinished, isTTY));
+    const keeping = target.pointsFinished > 0;
+    if (keeping) process.stderr.write(keepingLine(signal, target.pointsFinished, isTTY));
     setTimeout(
       () =>
         exitWith(
           signal,
           `${lineBreak(isTTY)}error: interrupted (${signal}); exiting without waiting for the GPU\n`,
         ),
-      kStopGraceMs,
+      keeping ? kKeepGraceMs : kStopGraceMs,
     ).unref();
   };
 }
