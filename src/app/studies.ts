@@ -6,7 +6,7 @@
 import type { GpuContext } from '../gpu/device.ts';
 import { gpuMovingChargesField, gpuReducedField } from '../engine/london.ts';
 import { InputError } from '../physics/input-error.ts';
-import { kLondonConvergenceNs } from '../physics/london.ts';
+import { kLondonConvergenceNs, londonBodyProblem, londonConvergenceNs } from '../physics/london.ts';
 import { kDefaultPairingRatios } from '../physics/pairing.ts';
 import { describeDevice, toJson } from '../io/formats.ts';
 import { larmorJson } from '../studies/larmor/report.ts';
@@ -455,6 +455,8 @@ export class Studies {
       halfHeight: p.londonHalfHeight,
       convergenceNs: kLondonConvergenceNs,
     };
+    const tooFew = londonBodyProblem(options.geometry, p.londonN, options.halfHeight);
+    if (tooFew) throw new FieldError('londonN', `N ${tooFew}, got ${p.londonN}`);
     const { maps, convergence, stopped } = await runLondon(
       (body, points) => gpuReducedField(this.#gpu, body, points),
       options,
@@ -471,7 +473,10 @@ export class Studies {
     );
     if (stopped) {
       // A Stop after the map, during the convergence list, would leave its row at 'computing…'.
-      if (maps.length > 0) this.#view.londonStopped(convergence, kLondonConvergenceNs.length);
+      if (maps.length > 0) {
+        const total = londonConvergenceNs(options.geometry, options.halfHeight).length;
+        this.#view.londonStopped(convergence, total);
+      }
       return false;
     }
     this.#view.londonConvergence(
