@@ -392,10 +392,15 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     await page.locator('#progress-stop').click();
     expect(await finished()).toBe('failed');
     expect(await page.locator('#study-scaling').getAttribute('data-state')).toBe('failed');
-    // The first sweep's file went with the new run; the stopped one is not saved (the CLI writes none).
-    expect(await page.locator('#study-scaling-save').isDisabled()).toBe(true);
-    const done = await shownText(page, 'scaling-done');
-    expect(Number(done.split(' ')[0])).toBeLessThan(8);
+    const done = Number((await shownText(page, 'scaling-done')).split(' ')[0]);
+    expect(done).toBeLessThan(8);
+    // What it saves is the points it finished, marked as a sweep Stop ended.
+    const stopped = (await savedStudy(page, 'scaling')).json as {
+      stopped: unknown;
+      studies: { points: unknown[] }[];
+    };
+    expect(stopped.stopped).toEqual({ signal: null, points: done, of: 8 });
+    expect(stopped.studies[0].points).toHaveLength(done);
     expect(errors).toEqual([]);
   });
 
@@ -620,6 +625,9 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
 
   test('London: a Stop during the convergence list says so where the fit would be', async () => {
     const { page, errors } = await open();
+    // A cylinder of h = 50: its list holds the six N >= h of the eight (100..30000).
+    await chooseOption(page, 'londonGeometry', 'cylinder');
+    await typeField(page, 'londonHalfHeight', '50');
     await typeField(page, 'londonN', '300');
     await typeField(page, 'londonGrid', '21');
     // Stop as the map is shown, before the list of N r_e/R against N begins (the observer runs before
@@ -634,14 +642,17 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     });
     expect(await runAction(page, 'london')).toBe('failed');
     expect(await page.locator('#study-london').getAttribute('data-state')).toBe('failed');
-    expect(await shownText(page, 'london-law')).toBe('stopped after 0 of 8 N: a fit needs two');
-    // The map it finished stays.
-    expect(await shownText(page, 'london-body')).toContain('N = 300, 21 × 21 grid');
+    expect(await shownText(page, 'london-law')).toBe('stopped after 0 of 6 N: a fit needs two');
+    // The map it finished stays, and is saved as a run Stop ended: of the map and the six N.
+    expect(await shownText(page, 'london-body')).toContain('cylinder, h = 50 R, N = 300, 21 × 21 grid');
     expect(await colouredFraction(page, '#london-map')).toBeGreaterThan(0.2);
+    const saved = (await savedStudy(page, 'london')).json as { stopped: unknown; studies: { n: number }[] };
+    expect(saved.stopped).toEqual({ signal: null, points: 1, of: 7 });
+    expect(saved.studies.map((study) => study.n)).toEqual([300]);
     expect(errors).toEqual([]);
   });
 
-  test('response: Stop ends a sweep with the points it finished, shown in the card', async () => {
+  test('response: Stop ends a sweep with the points it finished, shown, saved and loaded as stopped', async () => {
     const { page, errors } = await open();
     await chooseOption(page, 'responseGeometry', 'sphere');
     await typeField(page, 'responseNs', '200,400,800');
@@ -660,7 +671,15 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(done).toBeLessThan(18);
     // One table row per finished point, under the header.
     expect(await page.locator('#response-points tr').count()).toBe(done + 1);
-    expect(await page.locator('#study-response-save').isDisabled()).toBe(true);
+    // Its download holds those points, marked as a run Stop ended (no signal: the page's button).
+    const saved = await savedStudy(page, 'response');
+    const json = saved.json as { stopped: unknown; points: unknown[] };
+    expect(json.stopped).toEqual({ signal: null, points: done, of: 18 });
+    expect(json.points).toHaveLength(done);
+    // Loaded back, it says so rather than passing for a whole sweep.
+    const message = await loadFile(page, 'stopped-response.json', JSON.stringify(json));
+    expect(message).toMatch(new RegExp(` The run was stopped after ${done} of 18 points\\.$`));
+    expect(await page.locator('#study-response').getAttribute('data-state')).toBe('failed');
     expect(errors).toEqual([]);
   });
 

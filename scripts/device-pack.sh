@@ -3,7 +3,7 @@
 # no Node, no npm and no network (../shared/DEVICE.md): this machine's node, Dawn's dawn.node and
 # the `webgpu` loader beside it, the Vulkan loader, and the CLI bundle (shaders inlined, `webgpu`
 # external). The device tool then carries .gpu/ with the working tree: name it in `carry` and
-# start the command with scripts/device-run.sh (see README, "On a lent GPU machine").
+# start the command with scripts/device-run.sh (see README, "Benchmarking on a remote NVIDIA machine").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf .gpu

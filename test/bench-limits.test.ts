@@ -133,6 +133,20 @@ describe('the bench refuses what cannot fit, before any row runs', () => {
     );
   });
 
+  test('--device cpu --n 1e7: one line, exit 2, at once, where the float64 pair loop would have run for days', () => {
+    // Every row asked: the pair bound is checked first, whatever the host's memory, and its remedy
+    // (--only matvec_tree) leaves out the matrix rows too.
+    for (const only of [[], ['--only', 'matvec_free,matvec_tree']]) {
+      const run = bench('--device', 'cpu', '--n', '1e7', ...only, '--verbose');
+      expectRefused(
+        run,
+        /^error: bench --device cpu --n 10000000: matvec_free needs 1\.0e\+14 pairs a product in float64, past the CPU bench's 1e\+13 \(hours a product on any CPU\); --only matvec_tree leaves it out \(the tree then runs without it: no error or speed-up\)$/,
+      );
+      // --verbose prints every progress report: none came before the refusal.
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
   test('--device cpu --n 100000 --only copy: one line, exit 2, where it crashed allocating 1.4 TB', () => {
     expectRefused(
       bench('--device', 'cpu', '--n', '100000', '--only', 'copy'),

@@ -21,7 +21,7 @@ import {
   type GpuContext,
 } from '../src/gpu/device.ts';
 import { readBuffer, readFloat32 } from '../src/gpu/readback.ts';
-import { pairedMedians, timePaired, timeRuns, type RecordRun } from '../src/gpu/timing.ts';
+import { pairedMedians, pairedTiming, timePaired, timeRuns, type RecordRun } from '../src/gpu/timing.ts';
 import { kShaderSources } from '../src/gpu/shaders.ts';
 import { CopyKernel } from '../src/kernels/copy.ts';
 import { GpuMassMatrix, planStorage } from '../src/kernels/mass-matrix.ts';
@@ -469,6 +469,30 @@ describe('timing (src/gpu/timing.ts)', () => {
     expect(pairedMedians([])).toBeNull();
   });
 
+  test('pairedTiming: both medians and the speed-up over the same rounds', () => {
+    // Ratios 5, 3, 6: the speed-up 5 lies between the rounds' ratios, near 10 / 3 of the medians.
+    const paired = pairedTiming(
+      [
+        [10, 2],
+        [9, 3],
+        [30, 5],
+      ],
+      'wall',
+    );
+    expect(paired).toEqual({
+      reference: { ms: 10, method: 'wall', repeats: 3 },
+      run: { ms: 3, method: 'wall', repeats: 3 },
+      speedup: 5,
+    });
+    // One round: the three numbers are its own, the speed-up exactly the quotient of the two ms.
+    expect(pairedTiming([[7, 2]], 'timestamp')).toMatchObject({
+      reference: { ms: 7 },
+      run: { ms: 2 },
+      speedup: 3.5,
+    });
+    expect(pairedTiming([[0, 2]], 'wall')).toBeNull();
+  });
+
   gpuTest(
     'timeRuns and timePaired: a warm-up, then every run timed, by timestamps where the adapter has them, else by the wall clock',
     async (context) => {
@@ -521,6 +545,57 @@ describe('timing (src/gpu/timing.ts)', () => {
         }
       } finally {
         for (const buffer of [source, target, small]) buffer.destroy();
+      }
+    },
+  );
+
+  gpuTest(
+    'timeRuns and timePaired report before every round, and a throw there (a stop) runs no round after it',
+    async (context) => {
+      const { device } = context;
+      const kernel = new CopyKernel(device);
+      const usage = GPUBufferUsage.STORAGE;
+      const source = createBuffer(device, { label: 'Test.stopSource', size: 1 << 16, usage });
+      const target = createBuffer(device, { label: 'Test.stopTarget', size: 1 << 16, usage });
+      const seen: string[] = [];
+      const copyRun: RecordRun = (encoder, stamps) => {
+        seen.push('copy');
+        kernel.record(encoder, source, target, stamps);
+      };
+      const fillRun: RecordRun = (encoder, stamps) => {
+        seen.push('fill');
+        kernel.fill(encoder, target, stamps);
+      };
+      const stop = new Error('stopped');
+      try {
+        for (const hasTimestampQuery of [context.hasTimestampQuery, false]) {
+          const at = { ...context, hasTimestampQuery };
+          const asked: string[] = [];
+          seen.length = 0;
+          // Asked before the warm-up (0) and before each repeat; the stop comes before repeat 2 of 3.
+          const beforeRepeat = (repeat: number, repeats: number) => {
+            asked.push(`${repeat} of ${repeats}`);
+            if (repeat === 2) throw stop;
+          };
+          await expect(timePaired(at, copyRun, fillRun, { repeats: 3, beforeRepeat })).rejects.toBe(stop);
+          expect(asked).toEqual(['0 of 3', '1 of 3', '2 of 3']);
+          // The warm-up round and repeat 1 (each kernel untimed, then timed), nothing of repeats 2 and 3.
+          expect(seen).toEqual(['copy', 'fill', 'copy', 'copy', 'fill', 'fill']);
+
+          asked.length = 0;
+          seen.length = 0;
+          const single = await timeRuns(at, fillRun, {
+            repeats: 2,
+            singlePass: true,
+            beforeRepeat: (repeat, repeats) => asked.push(`${repeat} of ${repeats}`),
+          });
+          expect(asked).toEqual(['0 of 2', '1 of 2', '2 of 2']);
+          expect(seen).toEqual(['fill', 'fill', 'fill']);
+          expect(single.ms).toBeGreaterThan(0);
+        }
+      } finally {
+        source.destroy();
+        target.destroy();
       }
     },
   );

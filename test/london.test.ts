@@ -56,13 +56,22 @@ import {
 import { kCpuDevice, toJson } from '../src/io/formats.ts';
 import {
   londonConvergenceSvg,
+  londonDeviationMap,
+  londonDeviationSvg,
   londonDeviationText,
+  londonFileNames,
+  londonFiles,
   londonFromJson,
   londonJson,
   londonLaw,
   londonText,
 } from '../src/studies/london/report.ts';
-import { cpuField, runLondon, summariseLondonConvergence } from '../src/studies/london/run.ts';
+import {
+  cpuField,
+  londonFieldMap,
+  runLondon,
+  summariseLondonConvergence,
+} from '../src/studies/london/run.ts';
 import { expectNormwiseClose } from './helpers/compare.ts';
 import { gpuHarness } from './helpers/gpu.ts';
 import { structMembers } from './helpers/wgsl.ts';
@@ -391,7 +400,7 @@ describe('N r_e/R against N: the compensated sum, its rounding, and the fit of t
     );
     expect(londonDeviationText(0, convergence.rounding)).toBe('0 ± 3.6e-15');
     // Drawn on the rounding's line: a plot with points, not an empty one.
-    expect(londonConvergenceSvg('cylinder', convergence, [100])).toContain(
+    expect(londonConvergenceSvg({ geometry: 'cylinder', halfHeight: 1e-300 }, convergence, [100])).toContain(
       'within rounding of the continuum (drawn on its line)',
     );
   });
@@ -414,7 +423,7 @@ describe('N r_e/R against N: the compensated sum, its rounding, and the fit of t
     // h^2 / (1 + h^2)^(3/2) = 0.019988, positive: N r_e/R approaches from below.
     expectRelative(convergence.fit?.coefficient ?? NaN, endsLaw(h, 1), 2e-3, 'coefficient');
     expect(londonLaw(convergence)).toBe('100.020 - N r_e/R = 0.02001 N^-2.000 (fitted to N = 1000..30000)');
-    const svg = londonConvergenceSvg('cylinder', convergence, [250]);
+    const svg = londonConvergenceSvg({ geometry: 'cylinder', halfHeight: h }, convergence, [250]);
     expect(svg).toContain('discrete body, below the continuum');
     expect(svg).toContain('discrete body, above the continuum');
     expect(svg).toContain('fit 0.0200 N^-2.00');
@@ -537,8 +546,92 @@ describe("the continuous body's field, and what the map's uniformity measures", 
     const sheet = continuumUniformity({ geometry: 'cylinder', halfHeight: 2 }, 9);
     expect([json.continuum_uniformity, json.continuum_uniformity_inner]).toEqual([sheet.all, sheet.inner]);
     const text = londonText(json, studies, run.convergence);
-    expect(text).toMatch(/^London moment, rotating cylinder of half-height h = 2 R \(length l = 4 R\)/);
-    expect(text).toContain('continuous body: N r_e/R = 4.47214, N r_e/l = 1.11803; its field not uniform:');
+    // The body named as the plots' titles name it (one helper), its length on the continuum's line.
+    expect(text).toMatch(/^London moment, rotating cylinder, h = 2 R: B_z \/ B_London on the map\n/);
+    expect(text).toContain(
+      'continuous body: N r_e/R = 4.47214, N r_e/l = 1.11803 (length l = 2h = 4 R); its field not uniform:',
+    );
+  });
+});
+
+describe("the deviation from London's uniform field, log10 |B_z / B_London - 1|, beside the linear map", () => {
+  test('each cell from the float64 field the linear map draws: B_z summed at its point, over B_London', async () => {
+    for (const body of [londonBody('sphere', 250), londonBody('cylinder', 300, 1.5)]) {
+      const grid = fieldMapGrid(body, 15);
+      const map = await londonFieldMap(cpuField, body, grid);
+      const { values, floor, exact } = londonDeviationMap(map.ratios);
+      expect(values.length).toBe(15 * 15);
+      let inside = 0;
+      grid.cell.forEach((point, cell) => {
+        if (point < 0) {
+          expect(values[cell], `cell ${cell} outside`).toBeNaN();
+          return;
+        }
+        inside++;
+        // B_z / B_London = (N r_e/R) b_z / 2N (eq. 27 in the module's units), b_z summed here anew.
+        const bz = reducedField(body, grid.points.subarray(3 * point, 3 * point + 3))[2];
+        const ratio = (body.continuumParameter * bz) / (2 * body.n);
+        expect(map.ratios[cell]).toBe(ratio);
+        expect(values[cell], `cell ${cell}`).toBe(Math.log10(Math.abs(ratio - 1)));
+      });
+      expect(inside).toBe(grid.points.length / 3);
+      // No cell of these maps is exactly the London field: the floor is their least deviation.
+      expect(exact).toBe(0);
+      expect(floor).toBe(Math.min(...values.filter(Number.isFinite)));
+      // Inside the sphere the field is uniform to 2e-4 (its inner half), at 0.9 R, 0.1 R from the
+      // nearest electrons, more than 1% off.
+      if (body.geometry === 'sphere') {
+        expect(floor).toBeLessThan(Math.log10(2e-4));
+        expect(Math.max(...values.filter(Number.isFinite))).toBeGreaterThan(-2);
+      }
+    }
+  });
+
+  test('a cell where B_z = B_London exactly stands at the floor, the least of the others, and the caption says how many', () => {
+    const ratios = Float64Array.from([NaN, 1, 1 + 2 ** -20, 1 - 1e-3, 1]);
+    const { values, floor, exact } = londonDeviationMap(ratios);
+    expect(floor).toBe(-20 * Math.log10(2));
+    expect(exact).toBe(2);
+    expect(Array.from(values)).toEqual([NaN, floor, floor, Math.log10(Math.abs(-1e-3 + 1 - 1)), floor]);
+    // Every cell exact: the floor is float64's epsilon, 2^-52.
+    const flat = londonDeviationMap(Float64Array.from([1, 1]));
+    expect(flat.floor).toBe(Math.log10(Number.EPSILON));
+    expect(Array.from(flat.values)).toEqual([flat.floor, flat.floor]);
+    const body = londonBody('sphere', 4);
+    // A 3 x 3 map's frame (G = 3 is refused as a run's grid, not as a drawing's).
+    const grid = { ...fieldMapGrid(body, 4), size: 3 };
+    const svg = londonDeviationSvg(body, grid, Float64Array.from([NaN, 1, NaN, 1.1, 1, 0.99, NaN, 1, NaN]));
+    expect(svg).toContain(
+      '>3 cells where B_z = B_London exactly, drawn at the scale&#39;s floor, −2.00</text>',
+    );
+    expect(svg).toContain('>log₁₀ |B_z / B_London − 1|</text>');
+  });
+
+  test('the files: each body its linear map and its deviation map; the convergence plot names the cylinder by h', async () => {
+    const body = londonBody('cylinder', 40, 2.5);
+    const map = await londonFieldMap(cpuField, body, fieldMapGrid(body, 5));
+    const convergence = summariseLondonConvergence(
+      'cylinder',
+      2.5,
+      londonConvergence('cylinder', [10, 20], 2.5),
+    );
+    const files = londonFiles(body, [map], convergence, [40]);
+    expect(files.map(([name]) => name)).toEqual(londonFileNames('cylinder', [40]));
+    expect(files.map(([name]) => name)).toEqual([
+      'london-cylinder-n40.svg',
+      'london-cylinder-n40-deviation.svg',
+      'london-cylinder-convergence.svg',
+    ]);
+    expect(files[1][1]).toContain('>log₁₀ |B_z / B_London − 1|</text>');
+    // Two cylinders' convergence plots told apart by their titles.
+    const title = (svg: string) => /font-weight="bold">([^<]*)</.exec(svg)?.[1];
+    expect(title(files[2][1])).toBe('N r_e/R at the London field against N: cylinder, h = 2.5 R');
+    expect(title(londonConvergenceSvg({ geometry: 'cylinder', halfHeight: 4 }, convergence, []))).toBe(
+      'N r_e/R at the London field against N: cylinder, h = 4 R',
+    );
+    expect(title(londonConvergenceSvg({ geometry: 'sphere', halfHeight: 1 }, convergence, []))).toBe(
+      'N r_e/R at the London field against N: sphere',
+    );
   });
 });
 

@@ -183,6 +183,40 @@ describe('a study run writes its --out whole or not at all', () => {
     expect(existsSync(join(dir, 'missing-too'))).toBe(false);
   });
 
+  test("each file a study's --out writes is named in its --help, a point's or a geometry's by its pattern", () => {
+    const runs: [string, string[]][] = [
+      ['paper', []],
+      ['pairing', ['--ratios', '10']],
+      [
+        'scaling',
+        ['--geometries', 'ring', '--n-min', '16', '--n-max', '32', '--points', '2', '--device', 'cpu'],
+      ],
+      // --grid: the maps; a ball: the current against depth; the field drive: the centre field.
+      [
+        'response',
+        ['--geometry', 'ball', '--n', '20,40', '--n-epsilon', '1', '--grid', '5', '--device', 'cpu'],
+      ],
+    ];
+    for (const [command, args] of runs) {
+      const out = join(dir, `help-names-${command}`);
+      const run = cli(command, ...args, '--out', out);
+      expect(run.status, run.stderr).toBe(0);
+      const option = /^ {2}--out DIR[^]*?(?=\n {2}-|\n\S)/m
+        .exec(cli(command, '--help').stdout)?.[0]
+        .replace(/\s+/g, ' ');
+      const written = readdirSync(out).map((name) =>
+        name
+          .replace(/^response-(map-)?n\d+-x[\d.]+\./, 'response-$1n<N>-x<N r_e/R>.')
+          .replace(/^scaling-ring/, 'scaling-<geometry>'),
+      );
+      expect(written.length, command).toBeGreaterThan(2);
+      expect(
+        written.filter((name) => !option?.includes(name)),
+        command,
+      ).toEqual([]);
+    }
+  });
+
   test('a file where the folder should be is refused', () => {
     const file = join(dir, 'a-file');
     writeFileSync(file, 'KEEP\n');

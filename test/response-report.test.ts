@@ -341,11 +341,11 @@ describe('the current against depth is drawn only where the electrons lie at mor
 });
 
 describe('the centre field, the limits and the map scale in the plots', () => {
-  test('the Meissner centre field beside London sphere, the fits N -> infinity, none for the flux drive', async () => {
+  test('the excluded field at the centre beside London sphere, the fits N -> infinity, none for the flux drive', async () => {
     const spec = responseSpec({ geometry: 'ball', n: '100,200,400', nEpsilon: '0.3,10', device: 'cpu' });
     const result = await runResponse(spec, cpu);
     const centre = responseCentreSvg(result)!;
-    expect(centre).toContain('the Meissner effect, the centre field');
+    expect(centre).toContain('the field excluded, the centre field');
     expect(centre).toMatch(/London(&apos;|&#39;|')s sphere/);
     // Each drawn point is a circle: six points and one legend circle for each of the three N.
     expect((centre.match(/<circle /g) ?? []).length).toBe(6 + 3);
@@ -370,7 +370,7 @@ describe('the centre field, the limits and the map scale in the plots', () => {
     const spec = responseSpec({ geometry: 'ball', n: '100,200', epsilon: '0.01', device: 'cpu' });
     const result = await runResponse(spec, cpu);
     expect(responseScreeningSvg(result)).toContain('field drive, ball, vector model, ε = 0.01:');
-    expect(responseCentreSvg(result)).toContain('ball, vector model, ε = 0.01: the Meissner effect');
+    expect(responseCentreSvg(result)).toContain('ball, vector model, ε = 0.01: the field excluded');
     const held = responseSpec({ geometry: 'ball', n: '100', nEpsilon: '1', device: 'cpu' });
     expect(responseScreeningSvg(await runResponse(held, cpu))).toContain('vector model: moment over');
   });

@@ -51,13 +51,15 @@ import {
 } from '../src/physics/response.ts';
 import { cpuBackend, cpuTreeBackend } from '../src/run/backend.ts';
 import { kCpuDevice } from '../src/io/formats.ts';
-import { responseJson } from '../src/studies/response/report.ts';
+import { responseCheckWarnings, responseJson } from '../src/studies/response/report.ts';
+import { solveTargetsFor } from '../src/run/check.ts';
 import { fitLaw } from '../src/studies/fits.ts';
 import { inversePowerLaw } from '../src/physics/scaling.ts';
 import {
   continuumDecayLength,
   decayLength,
   kResponseRtol,
+  pointWithinTarget,
   runResponse,
   sweepWarmStart,
   type OpenResponseBackend,
@@ -456,6 +458,11 @@ test('--matrix tree: the sweep on the CPU tree equals the dense one to its toler
     expect(p.sampledResidual! / residual).toBeGreaterThan(0.5);
     expect(p.sampledResidual! / residual).toBeLessThan(2);
     expect(responseJson(tree, kCpuDevice).points[k].sampled_residual).toBe(p.sampledResidual);
+    // Held as solve holds the CPU tree's sampled residual: 10 max(rtol 1e-8, the tree's 1e-5).
+    expect(p.checkTarget).toBe(1e-4);
+    expect(pointWithinTarget(p)).toBe(true);
+    expect(dense.points[k].checkTarget).toBeNull();
+    expect(pointWithinTarget(dense.points[k])).toBeNull();
     const difference = Math.abs(p.screeningRatio - dense.points[k].screeningRatio);
     expect(difference).toBeGreaterThan(0);
     expect(difference).toBeLessThan(10 * spec.treeTolerance * dense.points[k].screeningRatio);
@@ -463,6 +470,55 @@ test('--matrix tree: the sweep on the CPU tree equals the dense one to its toler
   });
   expect(responseJson(tree, kCpuDevice).tree).toEqual({ tolerance: 1e-5, n: [600] });
   expect('tree' in responseJson(dense, kCpuDevice)).toBe(false);
+});
+
+test("each point's check is held to solve's target for its backend; past it, within_target false and a warning line", async () => {
+  // The CPU's tree at 1e-4, checked against the dense float64 solve: the velocities within
+  // 10 max(tree-tol, rtol 1e-8) = 1e-3, solve's target for the same backend.
+  const spec = responseSpec({
+    geometry: 'ball',
+    n: '200',
+    nEpsilon: '1,3',
+    device: 'cpu',
+    matrix: 'tree',
+    treeTolerance: '1e-4',
+  });
+  const treeOpen: OpenResponseBackend = async (system) =>
+    cpuTreeBackend(system, { tolerance: 1e-4, leafSize: 16, translationCost: 0 });
+  const result = await runResponse(spec, treeOpen, {}, cpuOpen);
+  const json = responseJson(result, kCpuDevice);
+  result.points.forEach((p, k) => {
+    expect(p.check).toBeGreaterThan(1e-12);
+    expect(p.check).toBeLessThan(1e-3);
+    expect(p.checkTarget).toBe(1e-3);
+    expect(p.checkTarget).toBe(solveTargetsFor({ name: 'cpu', tree: p.tree! }, false, 1e-8).velocities);
+    expect(pointWithinTarget(p)).toBe(true);
+    expect(json.points[k]).toMatchObject({ check: p.check, check_target: 1e-3, within_target: true });
+  });
+  expect(responseCheckWarnings(result.points)).toEqual([]);
+  // The same points held to a target their checks exceed, and one whose check is NaN: past it.
+  const [first, second] = result.points;
+  const past = [
+    { ...first, checkTarget: first.check! / 2 },
+    { ...second, check: NaN },
+  ];
+  expect(past.map(pointWithinTarget)).toEqual([false, false]);
+  const pastJson = responseJson({ ...result, points: past }, kCpuDevice);
+  expect(pastJson.points.map((p) => p.within_target)).toEqual([false, false]);
+  const e = (x: number) => x.toExponential(2);
+  expect(responseCheckWarnings(past)).toEqual([
+    `warning: the float64 check of N = 200, N r_e/R = 1 is past its target: check ${e(first.check!)} > ` +
+      `check target ${e(first.check! / 2)} ("within_target": false)`,
+    'warning: the float64 check of N = 200, N r_e/R = 3 is past its target: check NaN > check target ' +
+      '1.00e-3 ("within_target": false)',
+  ]);
+  // A sampled residual past its target is named as the JSON names it.
+  const sampled = { ...first, check: null, sampledResidual: 2e-3 };
+  expect(pointWithinTarget(sampled)).toBe(false);
+  expect(responseCheckWarnings([sampled])).toEqual([
+    'warning: the float64 check of N = 200, N r_e/R = 1 is past its target: sampled_residual 2.00e-3 > ' +
+      'check target 1.00e-3 ("within_target": false)',
+  ]);
 });
 
 test("the JSON reports each solve's true residual, recomputed here, and the limit's law exponent with its free fit", async () => {
@@ -869,7 +925,12 @@ describe('GPU', () => {
       const expected = await runResponse({ ...spec, device: 'cpu' }, cpuOpen);
       const got = await runResponse(spec, gpuOpen(context, matrix), {}, cpuOpen);
       expectClose(got.points, expected.points);
-      for (const p of got.points) expect(p.check).toBeLessThan(kRefinedTolerance);
+      for (const p of got.points) {
+        expect(p.check).toBeLessThan(kRefinedTolerance);
+        // A refined GPU solve's velocities, as solve holds them: within 10 rtol.
+        expect(p.checkTarget).toBe(10 * kResponseRtol);
+        expect(pointWithinTarget(p)).toBe(true);
+      }
       for (const p of expected.points) expect(p.check).toBeNull();
     });
   }
@@ -1052,6 +1113,8 @@ describe('the response command', () => {
       'reason',
       'true_relative_residual',
       'check',
+      'check_target',
+      'within_target',
       'decay_length',
       'continuum_decay_length',
       'penetration_depth',
@@ -1114,17 +1177,20 @@ describe('the response command', () => {
     expect(Object.keys(summary).slice(-3)).toEqual(['device', 'tree', 'files']);
     expect(summary.tree).toEqual({ tolerance: 1e-4, n: [256, 1024] });
     for (const p of summary.points) {
-      // The ring's exact circulant ratio, to the tree's tolerance; the check is the tree's error.
+      // The ring's exact circulant ratio, to the tree's tolerance; the check is the tree's error,
+      // held to 10 max(tree-tol, rtol 1e-8) as solve holds the CPU tree's velocities.
       expect(Math.abs(p.screening_ratio - ringContinuumRatio(p.n, p.epsilon))).toBeLessThan(
         1e-3 * p.screening_ratio,
       );
       expect(p.check).toBeLessThan(1e-3);
+      expect([p.check_target, p.within_target]).toEqual([1e-3, true]);
     }
     // At N = 1024 (16 leaves) the tree translates expansions: its error is there.
     expect(summary.points.at(-1).check).toBeGreaterThan(1e-12);
     // The dense CPU M is the reference itself: no check, no "tree".
     const dense = JSON.parse(cli(...args, '--device', 'cpu', '--json').stdout);
     expect(dense.points.map((p: { check: number | null }) => p.check)).toEqual([null, null, null, null]);
+    for (const p of dense.points) expect([p.check_target, p.within_target]).toEqual([null, null]);
     expect('tree' in dense).toBe(false);
   });
 
@@ -1136,9 +1202,11 @@ describe('the response command', () => {
     const summary = JSON.parse(run.stdout);
     for (const p of summary.points) {
       expect(p.check).toBeNull();
-      // The solve's rtol (1e-8) and the tree's error on it, against direct sums.
+      // The solve's rtol (1e-8) and the tree's error on it, against direct sums: within
+      // 10 max(rtol, tree-tol), as solve's sampled residual.
       expect(p.sampled_residual).toBeGreaterThan(1e-12);
       expect(p.sampled_residual).toBeLessThan(1e-4);
+      expect([p.check_target, p.within_target]).toEqual([1e-3, true]);
     }
   });
 

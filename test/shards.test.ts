@@ -16,7 +16,7 @@ import { londonText, mergeLondon, type LondonJson } from '../src/studies/london/
 import { mergePairing, pairingText, type PairingJson } from '../src/studies/pairing/report.ts';
 import { mergeScaling, scalingText, type ScalingJson } from '../src/studies/scaling/report.ts';
 import { runScaling } from '../src/studies/scaling/run.ts';
-import { joinShards, parseShard, shardOf, sweep } from '../src/studies/study.ts';
+import { joinShards, parseShard, shardOf, sweep, sweepOfRun } from '../src/studies/study.ts';
 import { cpuBackend } from '../src/run/backend.ts';
 
 const quiet = new Progress({ quiet: true });
@@ -89,6 +89,35 @@ describe('the one Stop rule', () => {
       return x;
     });
     await expect(failing).rejects.toThrow('device lost');
+  });
+
+  it('tells the point hooks each start, of the whole run, and each end: finished, or dropped', async () => {
+    let stop = false;
+    const heard: string[] = [];
+    const hooks = sweepOfRun(
+      {
+        stopped: () => stop,
+        pointStarted: (index, count) => heard.push(`start ${index} of ${count}`),
+        pointEnded: (finished) => heard.push(finished ? 'finished' : 'dropped'),
+      },
+      5,
+      9,
+    );
+    // A point that throws without Stop ends dropped, and the error ends the sweep.
+    const failing = sweep([1, 2, 3, 4], hooks, async (x) => {
+      if (x === 2) throw new Error('never measured');
+      return x;
+    });
+    await expect(failing).rejects.toThrow('never measured');
+    expect(heard).toEqual(['start 5 of 9', 'finished', 'start 6 of 9', 'dropped']);
+    heard.length = 0;
+    const stopped = await sweep([1, 2, 3, 4], hooks, async (x) => {
+      if (x === 2) stop = true;
+      return x;
+    });
+    expect(stopped).toEqual({ results: [1], stopped: true });
+    // The point Stop came to in its last stretch is dropped, though it returned.
+    expect(heard).toEqual(['start 5 of 9', 'finished', 'start 6 of 9', 'dropped']);
   });
 
   it('runs every point when nobody stops, pausing before each', async () => {

@@ -1,7 +1,8 @@
 // Interruption as a user, a scheduler or a closed terminal does it: a real SIGINT, SIGTERM or SIGHUP
 // in the middle of a GPU run. The run stops at its next progress report, releases the GPU, prints one
 // line and exits with the shell's status (130, 143, 129), and leaves no output file behind, complete
-// or half-written, nor its temporary directory.
+// or half-written, nor its temporary directory. A study's sweep that has finished a point reports
+// the points it finished, and exits the same way.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -80,11 +81,12 @@ describe('SIGINT, SIGTERM and SIGHUP in the middle of a run', () => {
   ] as const)('--device %s, %s: one line, exit %d, no file left', async (device, signal, status) => {
     // A directory the run would create: a stopped run leaves none behind.
     const out = join(mkdtempSync(join(tmpdir(), 'darwin-breit-signal-')), 'results');
-    // A Lanczos sweep of several seconds; interrupted at its first progress line.
-    const args = ['scaling', '--geometries', 'ball', '--n-min', '400', '--n-max', '2000', '--points', '3'];
+    // A Lanczos sweep of several seconds, interrupted in its first point, long before that ends: no
+    // point finished, nothing to report.
+    const args = ['scaling', '--geometries', 'ball', '--n-min', '1000', '--n-max', '2000', '--points', '2'];
     const run = await interrupt(
       [...args, '--device', device, '--out', out, '--json'],
-      /Lanczos|scaling/i,
+      /point 1 of 2[^\n]*Lanczos/,
       signal,
     );
     expect(run.signal).toBeNull(); // it exited itself, rather than being killed by the signal
@@ -152,21 +154,56 @@ describe('SIGINT, SIGTERM and SIGHUP in the middle of a run', () => {
     expect(run.stdout).toBe('');
   });
 
-  test('a command that never opens a GPU (pairing): SIGTERM, one line, exit 143, no output file', async () => {
-    // A directory the run would create: a stopped run leaves none behind.
+  test('a command that never opens a GPU (pairing), SIGTERM after some points: those reported, exit 143', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'darwin-breit-signal-')), 'results');
-    const ratios = Array.from({ length: 100 }, (_, k) => (10 * 1e5 ** (k / 99)).toPrecision(6)).join(',');
+    // A sweep of tens of seconds, so that the signal lands inside it on a loaded machine too: the line of
+    // a point after the first, printed a second in, says one finished.
+    const ratios = Array.from({ length: 1000 }, (_, k) => (10 * 1e5 ** (k / 999)).toPrecision(6)).join(',');
     const run = await interrupt(
       ['pairing', '--ratios', ratios, '--out', out, '--json'],
-      /pairing: a_m\/a/,
+      /point (?!1 of)\d+ of 1000/,
       'SIGTERM',
     );
     expect(run.signal).toBeNull();
     expect(run.status).toBe(143);
     const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
     expect(errors).toEqual(['error: interrupted (SIGTERM); no file is left half-written']);
-    expect(run.stdout).toBe('');
-    expect(existsSync(out)).toBe(false);
+    const summary = JSON.parse(run.stdout);
+    const finished = summary.points.length;
+    expect(finished).toBeGreaterThan(0);
+    expect(finished).toBeLessThan(1000);
+    expect(summary.stopped).toEqual({ signal: 'SIGTERM', points: finished, of: 1000 });
+    expect(run.stderr).toMatch(
+      /^interrupted \(SIGTERM\): dropping the point in progress, reporting the \d+ finished points?; a second signal exits at once$/m,
+    );
+    expect(readdirSync(out).sort()).toEqual(['pairing-energy.svg', 'pairing-ratio.svg', 'pairing.json']);
+    expect(JSON.parse(readFileSync(join(out, 'pairing.json'), 'utf8'))).toEqual({
+      ...summary,
+      files: undefined,
+    });
+  });
+
+  test('--device gpu, SIGINT in the second point of a scaling sweep: the first reported, exit 130', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'darwin-breit-signal-')), 'results');
+    const args = ['scaling', '--geometries', 'ball', '--n-min', '200', '--n-max', '2000', '--points', '3'];
+    const run = await interrupt([...args, '--out', out, '--json'], /point 2 of 3[^\n]*Lanczos/, 'SIGINT');
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(130);
+    const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
+    expect(errors).toEqual(['error: interrupted (SIGINT); no file is left half-written']);
+    const summary = JSON.parse(run.stdout);
+    // The second point's Lanczos run stops at its next readback, long before its end.
+    expect(summary.stopped).toEqual({ signal: 'SIGINT', points: 1, of: 3 });
+    expect(summary.studies.map((study: { points: { n: number }[] }) => study.points.map((p) => p.n))).toEqual(
+      [[200]],
+    );
+    expect(readdirSync(out).sort()).toEqual([
+      'scaling-ball-coefficient.svg',
+      'scaling-ball.svg',
+      'scaling.csv',
+      'scaling.json',
+    ]);
+    expect(run.leftInTemporary).toEqual([]);
   });
 
   test('SIGINT in the middle of one long matrix-free product: stopped between its chunks', async () => {

@@ -223,7 +223,16 @@ describe('london', () => {
     expect(result.continuum_n_re_over_r).toBeCloseTo(2 * Math.sqrt(5), 12);
     expect(result.studies[0].n_re_over_l).toBeCloseTo(result.studies[0].n_re_over_r / 4, 12);
     expect(result.studies[0].check).toBeLessThan(1e-12);
-    expectOutFiles(result, ['london-cylinder-n150.svg', 'london-cylinder-convergence.svg'], 'london.json');
+    // Beside the map of B_z / B_London, the map of log10 |B_z / B_London - 1|.
+    expectOutFiles(
+      result,
+      ['london-cylinder-n150.svg', 'london-cylinder-n150-deviation.svg', 'london-cylinder-convergence.svg'],
+      'london.json',
+    );
+    const deviation = readFileSync(result.files[1], 'utf8');
+    expect(deviation).toContain('>log₁₀ |B_z / B_London − 1|</text>');
+    expect(deviation).toContain('rotating cylinder, h = 2 R, N = 150');
+    expect(readFileSync(result.files[2], 'utf8')).toContain('against N: cylinder, h = 2 R</text>');
   });
 
   test('--n takes a list, as pairing and response do, and the flag repeated', () => {
@@ -372,7 +381,9 @@ describe('--shard and merge', () => {
     expect(readdirSync(join(dir, 'shards')).sort()).toEqual([
       'london-shard1of2.json',
       'london-shard2of2.json',
+      'london-sphere-n40-deviation.svg',
       'london-sphere-n40.svg',
+      'london-sphere-n80-deviation.svg',
       'london-sphere-n80.svg',
     ]);
     const out = join(dir, 'merged');

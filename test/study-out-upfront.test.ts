@@ -56,6 +56,7 @@ describe.each([
     'response-profile.svg',
   ],
   ['london', 'a map', ['--n', '50,60', '--grid', '8'], 'london-sphere-n60.svg'],
+  ['london', "a map's deviation", ['--n', '50,60', '--grid', '8'], 'london-sphere-n60-deviation.svg'],
   ['london', "a shard's map", ['--n', '50,60', '--grid', '8', '--shard', '2/2'], 'london-sphere-n60.svg'],
   ['london', 'the convergence plot', ['--n', '50', '--grid', '8'], 'london-sphere-convergence.svg'],
   [
@@ -143,7 +144,7 @@ describe('a directory under a name the spec does not write leaves the run to wri
       'london',
       ['--n', '50,60', '--grid', '8', '--shard', '1/2', '--device', 'cpu'],
       'london-sphere-n60.svg',
-      ['london-shard1of2.json', 'london-sphere-n50.svg'],
+      ['london-shard1of2.json', 'london-sphere-n50-deviation.svg', 'london-sphere-n50.svg'],
     ],
     // The flux drive maps no field.
     [

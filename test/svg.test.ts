@@ -7,6 +7,7 @@ import {
   escapeXml,
   heatMap,
   kViridis,
+  LabelPlacer,
   linearTicks,
   linePlot,
   logTicks,
@@ -17,6 +18,7 @@ import {
   type HeatMapOptions,
   type LinePlotOptions,
   type PlotSeries,
+  type Spot,
 } from '../src/io/svg.ts';
 
 /** Tags balance and every '&' starts an entity: enough to know a viewer will parse the document. */
@@ -222,6 +224,23 @@ describe('heatMap', () => {
     );
   });
 
+  test('a caption stands centred under the x axis, the document taller by its row and wide enough for it', () => {
+    const plain = { xLabel: 'x', yLabel: 'y', colourLabel: 'c', xRange: [0, 1], yRange: [0, 1] } as const;
+    const cells = { columns: 2, rows: 2, values: [1, 2, 3, 4] };
+    const without = heatMap({ ...plain, ...cells });
+    const caption = Array(6).fill('a cell at the floor').join(', ');
+    const svg = heatMap({ ...plain, ...cells, caption });
+    expectWellFormed(svg);
+    const [width, height] = documentSize(svg);
+    expect(height).toBe(documentSize(without)[1] + 20);
+    expect(width).toBeGreaterThan(documentSize(without)[0]);
+    const shown = placedTexts(svg).find((t) => t.markup === caption);
+    expect(shown?.box.x0).toBeGreaterThanOrEqual(0);
+    expect(shown?.box.x1).toBeLessThanOrEqual(width);
+    expect(shown?.box.y1).toBeLessThanOrEqual(height);
+    expect(overlappingTexts(placedTexts(svg))).toEqual([]);
+  });
+
   test('colourAt interpolates between stops and clamps outside [0, 1]', () => {
     expect(colourAt(-1)).toBe(kViridis[0]);
     expect(colourAt(2)).toBe(kViridis[kViridis.length - 1]);
@@ -363,6 +382,20 @@ const mapOf = (
   options: Omit<HeatMapOptions, 'xLabel' | 'yLabel' | 'colourLabel'> & { colourLabel?: string },
 ) => heatMap({ xLabel: 'x', yLabel: 'y', colourLabel: 'c', ...options });
 
+/** The pairing plot of Au's and Cu's rings, a_m/a = 122 and 77: 0.2 decades apart on an axis of five. */
+function ringsPlot(): string {
+  const points = Array.from({ length: 21 }, (_, k) => {
+    const ratio = 10 * 10 ** (k / 4);
+    const energyEq46 = -((2 * Math.log(ratio)) ** 2);
+    return { ratio, energyEq46, energyNumerical: 1.2 * energyEq46, energySmallThickness: null };
+  });
+  const rings = [
+    { name: 'Au', ratio: 122.24638297280543 },
+    { name: 'Cu', ratio: 77.25971403881304 },
+  ];
+  return pairingEnergySvg(points, rings);
+}
+
 describe('extreme inputs', () => {
   test('a nearly constant series gets distinct, short tick labels and its offset above the axis', () => {
     const svg = plotOf({
@@ -430,17 +463,7 @@ describe('extreme inputs', () => {
   });
 
   test("the pairing plot's two rings: their labels do not abut on one row, where they read as one", () => {
-    // Cu's a_m/a = 77 and Au's 122 lie 0.2 decades apart on an axis of five.
-    const points = Array.from({ length: 21 }, (_, k) => {
-      const ratio = 10 * 10 ** (k / 4);
-      const energyEq46 = -((2 * Math.log(ratio)) ** 2);
-      return { ratio, energyEq46, energyNumerical: 1.2 * energyEq46, energySmallThickness: null };
-    });
-    const rings = [
-      { name: 'Au', ratio: 122.24638297280543 },
-      { name: 'Cu', ratio: 77.25971403881304 },
-    ];
-    const svg = pairingEnergySvg(points, rings);
+    const svg = ringsPlot();
     const notes = placedTexts(svg).filter((t) => / ring, a_m\/a = /.test(t.markup));
     expect(notes.map((t) => t.markup)).toEqual([
       'Au ring, a_m/a = 122 (Z_F = E_F/mc²)',
@@ -671,5 +694,120 @@ describe('extreme inputs', () => {
     const [titleX] =
       /translate\(([\d.]+) [\d.]+\) rotate\(-90\)[^>]*>B_z/.exec(svg)?.slice(1).map(Number) ?? [];
     expect(titleX - 0.8 * 14).toBeGreaterThan(Math.max(...bar.map((t) => t.box.x1)));
+  });
+});
+
+/** The reference lines' ends (dotted, 1.5 px wide). */
+function referenceLineEnds(svg: string): [number, number, number, number][] {
+  return [
+    ...svg.matchAll(/<line x1="([^"]+)" y1="([^"]+)" x2="([^"]+)" y2="([^"]+)"[^>]*stroke-dasharray="2 4"/g),
+  ].map((m) => [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])]);
+}
+
+/** Whether a straight stretch meets a box grown by `room`, by points along it a tenth of a pixel apart. */
+function stretchMeets(box: Box, [x1, y1, x2, y2]: readonly number[], room: number): boolean {
+  const steps = Math.max(1, Math.ceil(10 * Math.hypot(x2 - x1, y2 - y1)));
+  for (let k = 0; k <= steps; k++) {
+    const [x, y] = [x1 + ((x2 - x1) * k) / steps, y1 + ((y2 - y1) * k) / steps];
+    if (x >= box.x0 - room && x <= box.x1 + room && y >= box.y0 - room && y <= box.y1 + room) return true;
+  }
+  return false;
+}
+
+/** The series' line stretches, from their polylines' points. */
+function seriesStretches(svg: string): number[][] {
+  return [...svg.matchAll(/<polyline points="([^"]+)"/g)].flatMap((m) => {
+    const points = m[1].split(' ').map((pair) => pair.split(',').map(Number));
+    return points.slice(1).map((point, k) => [...points[k], ...point]);
+  });
+}
+
+/** The notes (marker and line labels: on a halo), each with whether a white box backs it. */
+function notesOf(svg: string): (PlacedText & { backed: boolean })[] {
+  const backed = new Set([...svg.matchAll(/fill="#ffffff"\/><text ([^>]*)>/g)].map((m) => m[1]));
+  return placedTexts(svg)
+    .filter((t) => t.attributes.includes('paint-order'))
+    .map((t) => ({ ...t, backed: backed.has(t.attributes) }));
+}
+
+describe('labels keep clear of the lines', () => {
+  const bounds: Box = { x0: 0, x1: 400, y0: 0, y1: 300 };
+  const at = (x: number, y: number, anchor: Anchor = 'start'): Spot => ({ x, y, anchor });
+
+  test('the placer nudges a note off one placed before it, a line (15 px) down', () => {
+    const placer = new LabelPlacer(bounds);
+    expect(placer.place('first note', [at(100, 100)])).toEqual({ spot: at(100, 100), crossing: false });
+    expect(placer.place('second note', [at(100, 100)])).toEqual({ spot: at(100, 115), crossing: false });
+    expect(boxesOverlap(placer.placed[0], placer.placed[1])).toBe(false);
+  });
+
+  test('the placer takes the next candidate, or a nudge, where a line crosses a note at its first spot', () => {
+    // 'label' is estimated 36 px wide: at x 130..166 the line x = 150 crosses it, at 110..146 it keeps
+    // 4 px off, more than the line's half width and the clearance.
+    const vertical = new LabelPlacer(bounds);
+    vertical.avoid([150, 0, 150, 300], 0.75);
+    expect(vertical.place('label', [at(130, 100), at(146, 100, 'end')])).toEqual({
+      spot: at(146, 100, 'end'),
+      crossing: false,
+    });
+    // A horizontal line through the text (90.4..103 px): the note goes a line down, below it.
+    const horizontal = new LabelPlacer(bounds);
+    horizontal.avoid([0, 100, 400, 100], 0.75);
+    expect(horizontal.place('label', [at(10, 100)])).toEqual({ spot: at(10, 115), crossing: false });
+    // A dot of radius 3.5 at the note's end is avoided as a line is.
+    const dotted = new LabelPlacer(bounds);
+    dotted.avoid([168, 95, 168, 95], 3.5);
+    expect(dotted.place('label', [at(130, 100), at(10, 100)]).spot).toEqual(at(10, 100));
+  });
+
+  test('where every spot crosses a line, the note stands where it crosses fewest, said crossing', () => {
+    const placer = new LabelPlacer(bounds);
+    // Vertical lines cross a note at any height: two at the first candidate, one at the second.
+    for (const x of [110, 120, 210]) placer.avoid([x, 0, x, 300], 0.75);
+    expect(placer.place('label', [at(100, 50), at(200, 50)])).toEqual({ spot: at(200, 50), crossing: true });
+    // A second note may not stand on the first even where that would cross nothing.
+    expect(placer.place('label', [at(200, 50)]).spot).not.toEqual(at(200, 50));
+  });
+
+  test("the response plot's labels: eq. 49's keeps off the line of no Darwin term, and both off the data", () => {
+    // The ball in a field at N = 250 (README): the line at 1 lies 15 px under the frame's top.
+    const x = [0.1, 0.3, 1, 3, 10, 30];
+    const svg = plotOf({
+      title: 'field drive, ball',
+      logX: true,
+      series: [{ label: 'N = 250', x, y: [0.972, 0.926, 0.797, 0.574, 0.301, 0.141], points: true }],
+      hLines: [{ value: 1, label: 'no Darwin term' }],
+      vLines: [{ value: 1, label: 'eq. 49' }],
+      legend: 'bottom-left',
+    });
+    const notes = notesOf(svg);
+    expect(notes.map((t) => t.markup)).toEqual(['no Darwin term', 'eq. 49']);
+    const lines = referenceLineEnds(svg);
+    expect(lines).toHaveLength(2);
+    const stretches = seriesStretches(svg);
+    expect(stretches.length).toBe(5);
+    for (const note of notes) {
+      expect(note.backed).toBe(false);
+      expect(lines.filter((line) => stretchMeets(note.box, line, 0.75))).toEqual([]);
+      expect(stretches.filter((stretch) => stretchMeets(note.box, stretch, 1))).toEqual([]);
+    }
+    // Every line is drawn before the first note: none runs over a label.
+    expect(svg.lastIndexOf('stroke-dasharray="2 4"')).toBeLessThan(svg.indexOf('paint-order'));
+  });
+
+  test("the pairing plot's Cu ring: its label cannot keep off the Au line 20 px away, so it stands on a white box", () => {
+    const svg = ringsPlot();
+    const lines = referenceLineEnds(svg);
+    const notes = notesOf(svg);
+    const [au, cu] = notes;
+    expect([au.markup, cu.markup]).toEqual([
+      'Au ring, a_m/a = 122 (Z_F = E_F/mc²)',
+      'Cu ring, a_m/a = 77 (Z_F = E_F/mc²)',
+    ]);
+    expect(lines.filter((line) => stretchMeets(au.box, line, 0.75))).toEqual([]);
+    expect(au.backed).toBe(false);
+    expect(lines.filter((line) => stretchMeets(cu.box, line, 0.75))).toHaveLength(1);
+    expect(cu.backed).toBe(true);
+    expect(svg.lastIndexOf('stroke-dasharray="2 4"')).toBeLessThan(svg.indexOf('paint-order'));
   });
 });

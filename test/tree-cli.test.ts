@@ -163,9 +163,9 @@ test('treeRowFields: the error against the free product and the asymmetry of a k
   const treeW = skewed(w);
   const fields = treeRowFields(
     s,
-    { x, freeY, treeY: skewed(x), w, freeW: free(w), treeW },
+    { x, treeY: skewed(x), w, treeW },
     { directPairs: 7, translations: 5 },
-    2,
+    { freeY, freeW: free(w), speedup: 2 },
   );
   const interaction = (y: Float64Array, v: Float64Array) => Math.hypot(...y.map((value, k) => value - v[k]));
   // M = I + eps T: y - D v is the interaction part (D = I for the vector model).
@@ -176,19 +176,34 @@ test('treeRowFields: the error against the free product and the asymmetry of a k
   expect(fields.free_asymmetry).toBeLessThan(1e-15);
   expect(fields.interactions).toBe(12);
   expect(fields.speedup).toBe(2);
+  // Without the free product beside it (bench --device cpu past its pair bound): the tree's own
+  // work and asymmetry, and nothing measured against the free product.
+  const counts = { directPairs: 7, translations: 5 };
+  expect(treeRowFields(s, { x, treeY: skewed(x), w, treeW }, counts, null)).toEqual({
+    interactions: 12,
+    direct_pairs: 7,
+    translations: 5,
+    asymmetry: fields.asymmetry,
+  });
 });
 
-test('bench --only matvec_tree on the GPU: error and asymmetry within the default tolerance', () => {
+test('bench --only matvec_free,matvec_tree on the GPU: error and asymmetry within the default tolerance, timings of the same runs', () => {
   // 10 000 electrons on the sphere: the first size whose tree has a far field (1 314 M2L).
-  const json = cli('bench', '--n', '10000', '--only', 'matvec_tree', '--repeats', '1');
-  const [row] = json.kernels as {
+  const json = cli('bench', '--n', '10000', '--only', 'matvec_free,matvec_tree', '--repeats', '1');
+  const [free, row, ...others] = json.kernels as {
     name: string;
+    ms: number;
+    speedup: number;
     translations: number;
     relative_error: number;
     asymmetry: number;
     free_asymmetry: number;
   }[];
+  expect(others).toEqual([]);
+  expect(free.name).toBe('matvec_free');
   expect(row.name).toBe('matvec_tree');
+  // One round alternating the two products: its two samples are the rows' ms, the speed-up their quotient.
+  expect(row.speedup).toBeCloseTo(free.ms / row.ms, 12);
   expect(row.translations).toBeGreaterThan(0);
   expect(row.relative_error).toBeGreaterThan(0);
   expect(row.relative_error).toBeLessThanOrEqual(1e-5);

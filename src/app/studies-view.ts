@@ -126,7 +126,7 @@ const kCards: Record<StudyCard, CardSpec> = {
   },
   response: {
     title:
-      'Response to a field, a flux or a rotation: Larmor screening, Meissner, London moment (eq. 13-30, 49)',
+      'Response to a field, a flux or a rotation: Larmor screening, flux exclusion, London moment (eq. 13-30, 49)',
     note:
       'Electrons at rest keep p = m M v + e A = 0 while the drive comes on, so M v = −(e/m) A(r_i): one CG solve ' +
       'on the GPU per N r_e/R. The screening ratio is the induced moment over the Larmor moment without the ' +
@@ -525,7 +525,7 @@ export class StudiesView {
     this.#save = listener;
   }
 
-  /** Enables a card's download (its run finished) or disables it (a run started, or stopped). */
+  /** Enables a card's download (a run that finished a point) or disables it (a run started). */
   saveable(card: StudyCard, available: boolean): void {
     element<HTMLButtonElement>(`study-${card}-save`).disabled = !available;
   }
@@ -889,7 +889,7 @@ export class StudiesView {
    * curve, the map at `selected` where the points have maps, and the current's profile where given.
    */
   response(result: ShownResponse, total: number, selected: number, profileSvg = ''): void {
-    // The induced current against depth (a run's; a file holds no profiles): the Meissner layer.
+    // The induced current against depth (a run's; a file holds no profiles): the screening layer.
     element('response-profile').innerHTML = profileSvg;
     this.#response = result;
     const { points, spec } = result;

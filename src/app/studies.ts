@@ -12,7 +12,12 @@ import { describeDevice, toJson } from '../io/formats.ts';
 import { larmorJson } from '../studies/larmor/report.ts';
 import { runLarmor } from '../studies/larmor/run.ts';
 import { londonConvergenceSvg, londonFromJson, londonJson, londonMapSvg } from '../studies/london/report.ts';
-import { runLondon } from '../studies/london/run.ts';
+import {
+  runLondon,
+  type LondonConvergence,
+  type LondonMap,
+  type LondonOptions,
+} from '../studies/london/run.ts';
 import {
   pairingEnergySvg,
   pairingFromJson,
@@ -56,7 +61,7 @@ import {
   logSpacedPointCount,
   scalingRangeProblem,
 } from '../studies/scaling/spec.ts';
-import type { StudyHooks } from '../studies/study.ts';
+import { savedStop, stoppedLine, type StudyHooks, type SweepStop } from '../studies/study.ts';
 import { kDefaultLanczosBasis } from '../solvers/lanczos.ts';
 import { openEngine } from './engine.ts';
 import { download } from './files.ts';
@@ -87,6 +92,14 @@ function responseDescription(
 /** The scaling card's headline of a sweep. */
 function scalingDescription(geometry: ScalingGeometry, model: ModelName, ns: readonly number[]): string {
   return `${geometry}, ${model} model, d = ${kDistributionDimension[geometry]}, N = ${ns.join(', ')}`;
+}
+
+/**
+ * The "stopped" of a run that the page's Stop ended after `points` of its `of` (signal null: no
+ * signal, the Stop button), or null for one that ran to its end, or that has no point to save.
+ */
+function stopOf(stopped: boolean, points: number, of: number): SweepStop | null {
+  return stopped && points > 0 ? { signal: null, points, of } : null;
 }
 
 /** Lets the page draw a frame and handle input (a Stop click) between two chunks of a run. */
@@ -154,7 +167,10 @@ export class Studies {
   /** The N r_e/R whose solution the map and the canvas show. */
   #responseNEpsilon = 0;
   #responseShown: (() => void) | null = null;
-  /** Each card's last finished run, as its CLI command prints it with --json: what the card saves. */
+  /**
+   * Each card's last run that finished a point, as its CLI command prints it with --json (a stopped
+   * one's marked "stopped"): what the card saves.
+   */
   readonly #summaries = new Map<StudyCard, object>();
 
   /** The device of every later run: a new one after a loss. */
@@ -235,12 +251,28 @@ export class Studies {
    * the response's numbers, curve and limits. The JSON holds no maps or velocities: the London and
    * response maps and the canvas's colours need a run. The file is checked whole before the card or
    * the fields change, and the fields follow it where the page could run it; returns the page's
-   * message and the fields it set.
+   * message and the fields it set. A run that a signal or Stop ended early ("stopped") is shown with
+   * the points it holds, its card marked as a stopped run is, and the message says how far it got.
    */
   load(card: StudyCard, json: Record<string, unknown>, name: string, p: Parameters): StudyLoad {
+    const stop = savedStop(json, name);
+    const loaded = this.#load(card, json, name, p, stop);
+    if (!stop) return loaded;
+    // A run a signal or Stop ended early is shown as the page shows its own stopped runs.
+    this.#view.finish(card, 'failed');
+    return { ...loaded, message: `${loaded.message} The run was ${stoppedLine(stop)}.` };
+  }
+
+  #load(
+    card: StudyCard,
+    json: Record<string, unknown>,
+    name: string,
+    p: Parameters,
+    stop: SweepStop | null,
+  ): StudyLoad {
     switch (card) {
       case 'london':
-        return this.#loadLondon(json, name, p);
+        return this.#loadLondon(json, name, p, stop);
       case 'pairing': {
         const saved = pairingFromJson(json, name);
         this.#view.start('pairing');
@@ -254,13 +286,13 @@ export class Studies {
       case 'larmor':
         return this.#loadLarmor(json, name, p);
       case 'scaling':
-        return this.#loadScaling(json, name, p);
+        return this.#loadScaling(json, name, p, stop);
       case 'response':
         return this.#loadResponse(json, name, p);
     }
   }
 
-  #loadLondon(json: Record<string, unknown>, name: string, p: Parameters): StudyLoad {
+  #loadLondon(json: Record<string, unknown>, name: string, p: Parameters, stop: SweepStop | null): StudyLoad {
     const saved = londonFromJson(json, name);
     const { geometry, grid } = saved.json;
     const halfHeight = saved.json.half_height ?? 1;
@@ -283,7 +315,10 @@ export class Studies {
     const body = { geometry, halfHeight, n: study.n, continuumParameter: saved.convergence.continuum };
     this.#view.londonMap(body, grid, study, '', saved.json.device.kind);
     const ns = saved.studies.map((s) => s.n);
-    this.#view.londonConvergence(saved.convergence, londonConvergenceSvg(geometry, saved.convergence, ns));
+    this.#view.londonConvergence(
+      saved.convergence,
+      londonConvergenceSvg({ geometry, halfHeight }, saved.convergence, ns),
+    );
     const device = saved.json.device;
     this.#finished(
       'london',
@@ -296,6 +331,7 @@ export class Studies {
         studies: saved.studies,
         convergence: saved.convergence,
         shard: null,
+        stop,
       }),
     );
     this.#view.finish('london', 'converged');
@@ -311,7 +347,12 @@ export class Studies {
     };
   }
 
-  #loadScaling(json: Record<string, unknown>, name: string, p: Parameters): StudyLoad {
+  #loadScaling(
+    json: Record<string, unknown>,
+    name: string,
+    p: Parameters,
+    stop: SweepStop | null,
+  ): StudyLoad {
     const { device, model, studies, totalMs } = scalingRunFromJson(json, name);
     // Every geometry's fits recomputed, as merge does: the card shows the first, and saves them all.
     const summaries = studies.map((s) => summariseStudy(s.geometry, model, s.points, s.ms));
@@ -337,7 +378,7 @@ export class Studies {
     const extras = studies.map((s) => s.extra);
     this.#finished(
       'scaling',
-      scalingJson({ device, model, ns: runNs, studies: summaries, extras, shard: null, totalMs }),
+      scalingJson({ device, model, ns: runNs, studies: summaries, extras, shard: null, totalMs, stop }),
     );
     this.#view.finish('scaling', points.every((point) => point.lanczos.converged) ? 'converged' : 'failed');
     Object.assign(p, fields);
@@ -437,7 +478,10 @@ export class Studies {
     if (summary) download(`${card}.json`, toJson(summary) + '\n', 'application/json');
   }
 
-  /** The card's run finished with `summary` (its download enabled), or null: started or stopped. */
+  /**
+   * The card's run ended with `summary` (its download enabled: finished, or stopped after a point),
+   * or null: started, or stopped before its first point.
+   */
   #finished(card: StudyCard, summary: object | null): void {
     if (summary) this.#summaries.set(card, summary);
     else this.#summaries.delete(card);
@@ -472,32 +516,46 @@ export class Studies {
       },
     );
     if (stopped) {
-      // A Stop after the map, during the convergence list, would leave its row at 'computing…'.
+      // A Stop after the map, during the convergence list, would leave its row at 'computing…'; what
+      // it finished is saved, its JSON marked as the CLI's is. The list holds only the N that make
+      // the body (a cylinder's N >= h), as runLondon runs it.
       if (maps.length > 0) {
-        const total = londonConvergenceNs(options.geometry, options.halfHeight).length;
-        this.#view.londonStopped(convergence, total);
+        const listCount = londonConvergenceNs(options.geometry, options.halfHeight).length;
+        this.#view.londonStopped(convergence, listCount);
+        const finished = maps.length + convergence.points.length;
+        const stop = stopOf(true, finished, options.ns.length + listCount);
+        this.#finished('london', this.#londonSummary(options, maps, convergence, stop));
       }
       return false;
     }
     this.#view.londonConvergence(
       convergence,
       londonConvergenceSvg(
-        options.geometry,
+        options,
         convergence,
         maps.map((map) => map.body.n),
       ),
     );
-    this.#finished(
-      'london',
-      londonJson({
-        ...options,
-        device: describeDevice(this.#gpu),
-        studies: maps.map((map) => map.study),
-        convergence,
-        shard: null,
-      }),
-    );
+    this.#finished('london', this.#londonSummary(options, maps, convergence, null));
     return true;
+  }
+
+  /** A London run's JSON, as `london --json` prints it. */
+  #londonSummary(
+    options: LondonOptions,
+    maps: readonly LondonMap[],
+    convergence: LondonConvergence,
+    stop: SweepStop | null,
+  ) {
+    const studies = maps.map((map) => map.study);
+    return londonJson({
+      ...options,
+      device: describeDevice(this.#gpu),
+      studies,
+      convergence,
+      shard: null,
+      stop,
+    });
   }
 
   async #pairing(hooks: StudyHooks): Promise<boolean> {
@@ -509,9 +567,12 @@ export class Studies {
         this.#view.pairingProgress(Math.round((fraction ?? 0) * ratios.length), ratios.length);
       },
     });
-    if (stopped) return false;
-    this.#showPairing(pairingJson({ points, rings, ratios, shard: null }), { points, rings });
-    return true;
+    // A sweep Stop cut short is shown and saved with the points it finished (the rings come after
+    // them), its JSON marked as the CLI's is.
+    const stop = stopOf(stopped, points.length, ratios.length);
+    if (!stopped || stop)
+      this.#showPairing(pairingJson({ points, rings, ratios, shard: null, stop }), { points, rings });
+    return !stopped;
   }
 
   /** A pairing run, or a saved one, in its card: the JSON it saves, and what its plots draw. */
@@ -572,8 +633,10 @@ export class Studies {
     this.#responseNEpsilon = responseStartPoint(result.points)?.nEpsilon ?? 0;
     this.#view.response(result, total, this.#responseNEpsilon, responseProfileSvg(result) ?? '');
     this.#view.velocitiesSaveable(result.points.length > 0);
-    // A sweep Stop cut short is shown, but saved only whole, as the CLI writes nothing on an interrupt.
-    if (result.complete) this.#finished('response', responseSummary(result, describeDevice(this.#gpu)));
+    // A sweep Stop cut short is saved with the points it finished, its JSON marked as the CLI's is.
+    const stop = stopOf(!result.complete, result.points.length, total);
+    if (result.complete || stop)
+      this.#finished('response', responseSummary(result, describeDevice(this.#gpu), stop));
     return result.complete && result.points.every((point) => point.converged);
   }
 
@@ -621,15 +684,16 @@ export class Studies {
       },
       hooks,
     );
-    if (!stopped) {
-      // As runScaling does for the sphere: the inertia ratio at London's eps = 3/N straight from M.
-      const last = ns[ns.length - 1];
-      if (geometry === 'sphere')
-        hooks.progress?.(`Scaling: sphere N = ${last}, rigid rotation at eps = 3/N`, 1);
-      const direct =
-        geometry === 'sphere'
-          ? { n: last, value: await londonInertiaRatioDirect(factory, model, last) }
-          : null;
+    // As runScaling does for the sphere: the inertia ratio at London's eps = 3/N straight from M.
+    const last = ns[ns.length - 1];
+    let direct: { n: number; value: number } | null = null;
+    if (geometry === 'sphere' && !stopped) {
+      hooks.progress?.(`Scaling: sphere N = ${last}, rigid rotation at eps = 3/N`, 1);
+      direct = { n: last, value: await londonInertiaRatioDirect(factory, model, last) };
+    }
+    // A sweep Stop cut short is saved with the points it finished, its JSON marked as the CLI's is.
+    const stop = stopOf(stopped, study.points.length, ns.length);
+    if (!stopped || stop) {
       this.#finished(
         'scaling',
         scalingJson({
@@ -640,6 +704,7 @@ export class Studies {
           extras: [{ matrix: storage, londonInertiaRatioDirect: direct }],
           shard: null,
           totalMs: performance.now() - started,
+          stop,
         }),
       );
     }

@@ -16,7 +16,7 @@ import { solveCommand } from './commands/solve.ts';
 import { spectrumCommand } from './commands/spectrum.ts';
 import type { CommandOutput } from './commands/summary.ts';
 import { toJson } from '../io/formats.ts';
-import { Interrupted, Progress } from './progress.ts';
+import { Interrupted, Progress, type StopRequests } from './progress.ts';
 import {
   armSignals,
   interruptedLine,
@@ -24,6 +24,7 @@ import {
   shareWritesThrough,
   signalStatus,
   stopAt,
+  workerStopRequests,
   type WorkerRun,
 } from './signals.ts';
 import { reportDeviceTo } from './device.ts';
@@ -68,12 +69,13 @@ const kCommands: Record<string, (argv: string[], progress: Progress) => Promise<
 
 /**
  * `isTTY`: whether stderr is a terminal; `writeStderr`: where progress and error lines go (in a CPU
- * run's worker, to the main thread: runInWorker).
+ * run's worker, to the main thread: runInWorker); `requests`: there, the stop that thread asks.
  */
 export async function main(
   argv: string[],
   isTTY = process.stderr.isTTY,
   writeStderr: (text: string) => void = (text) => void process.stderr.write(text),
+  requests?: StopRequests,
 ): Promise<number> {
   const [name, ...rest] = argv;
   // `help COMMAND` (or --help COMMAND) is `COMMAND --help` (an unknown COMMAND is refused as one); an
@@ -112,6 +114,7 @@ export async function main(
     sink: { isTTY, write: writeStderr },
     quiet: process.env.DARWIN_BREIT_QUIET === '1',
     verbose: rest.includes('--verbose'),
+    requests,
   });
   stopAt(progress);
   reportDeviceTo(progress);
@@ -120,16 +123,20 @@ export async function main(
     // A signal handled after the run's last progress report (while it awaited its last GPU work)
     // stops it here, before anything is printed. One that comes during its last synchronous stretch
     // is not handled yet: the command's promise settles before the event loop turns, so its handler
-    // runs only after the printing, and the complete run exits with its own status.
+    // runs only after the printing, and the complete run exits with its own status. A study whose
+    // sweep finished a point is not stopped here: it reports its points (its JSON says where a signal
+    // stopped it), then exits as a stopped run.
     progress.checkpoint();
     if (output.help) process.stdout.write(output.help);
     else if (output.json) process.stdout.write(toJson(output.summary) + '\n');
     else process.stdout.write(output.text ?? '');
-    if (output.outFailure) {
-      writeStderr(`error: ${output.outFailure.message}\n`);
-      return 2;
+    if (output.outFailure) writeStderr(`error: ${output.outFailure.message}\n`);
+    const signal = progress.interrupted;
+    if (signal) {
+      writeStderr(interruptedLine(signal, isTTY));
+      return signalStatus(signal);
     }
-    return 0;
+    return output.outFailure ? 2 : 0;
   } catch (error) {
     if (error instanceof Interrupted) {
       writeStderr(interruptedLine(error.signal, isTTY));
@@ -203,5 +210,5 @@ if (isMainThread) {
   const run = workerData as WorkerRun;
   shareWritesThrough(run.writing);
   const post = (message: string | number) => parentPort!.postMessage(message);
-  post(await main(run.argv, run.isTTY, post));
+  post(await main(run.argv, run.isTTY, post, workerStopRequests(run.stop)));
 }

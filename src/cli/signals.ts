@@ -12,9 +12,13 @@
 // thread, whose event loop stays free, terminates it on a signal, which stops it wherever it is but
 // in the midst of writing its output files (writeWhole), then prints the same line and exits the same
 // way. Output files appear only when complete (src/cli/formats.ts), so no run leaves one half-written.
+// A study's sweep that has finished a point keeps it: on the GPU its stop ends only the point in
+// progress (Progress.checkpoint), and a CPU run's worker is asked to stop through memory it shares
+// with this thread (workerStopRequests) rather than terminated; either run then reports the points it
+// finished and exits the same way. A second signal exits at once.
 import { setTimeout as delay } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
-import type { Progress } from './progress.ts';
+import type { Progress, StopRequests } from './progress.ts';
 
 const kSignalStatus: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 const kSignals = Object.keys(kSignalStatus) as NodeJS.Signals[];
@@ -53,6 +57,7 @@ export function stopAtProgress(): void {
     }
     stopping = true;
     target.interrupt(signal);
+    if (target.pointsFinished > 0) process.stderr.write(keepingLine(signal, target.pointsFinished, isTTY));
     setTimeout(
       () =>
         exitWith(
@@ -80,6 +85,18 @@ export function interruptedLine(signal: NodeJS.Signals, isTTY: boolean | undefin
   return `${lineBreak(isTTY)}error: interrupted (${signal}); no file is left half-written\n`;
 }
 
+/**
+ * The notice of a sweep stopped by `signal` after it finished `finished` points, which it reports
+ * once the point in progress is dropped (at its next progress report).
+ */
+function keepingLine(signal: NodeJS.Signals, finished: number, isTTY: boolean | undefined): string {
+  const points = `${finished} finished ${finished === 1 ? 'point' : 'points'}`;
+  return (
+    `${lineBreak(isTTY)}interrupted (${signal}): dropping the point in progress, reporting the ` +
+    `${points}; a second signal exits at once\n`
+  );
+}
+
 /** The line of a run stopped by `signal` while it wrote its output files for longer than a stop waits. */
 function cutShortLine(signal: NodeJS.Signals, isTTY: boolean | undefined): string {
   return (
@@ -90,12 +107,27 @@ function cutShortLine(signal: NodeJS.Signals, isTTY: boolean | undefined): strin
 
 /**
  * What a run in a worker is given (workerData): its arguments, whether stderr is a terminal, and the
- * flag of its output files (writeWhole).
+ * memory it shares with the thread that may stop it: the flag of its output files (writeWhole) and
+ * the stop that thread asks of it (workerStopRequests).
  */
 export interface WorkerRun {
   readonly argv: string[];
   readonly isTTY: boolean;
   readonly writing: Int32Array;
+  readonly stop: Int32Array;
+}
+
+// The slots of WorkerRun.stop: the signal that asks the run to stop (its index in kSignals, plus 1; 0
+// for none), and the points its sweep has finished.
+const kStopSignal = 0;
+const kPointsFinished = 1;
+
+/** In a run's worker: the stop that the thread which hears the signals asks of it (runInWorker). */
+export function workerStopRequests(stop: Int32Array): StopRequests {
+  return {
+    signal: () => kSignals[Atomics.load(stop, kStopSignal) - 1] ?? null,
+    pointsFinished: (count) => void Atomics.store(stop, kPointsFinished, count),
+  };
 }
 
 // A worker terminated between the first file it writes and the last rename would leave temporary
@@ -166,17 +198,28 @@ export async function terminateBetweenWrites(
  * messages (strings), written here at once: a worker's own stderr passes a write on only once its
  * event loop turns, which the run's synchronous loops hold off to the end. A signal (armSignals)
  * terminates the worker (terminateBetweenWrites), prints the interrupted line and exits with 128 +
- * the signal's number.
+ * the signal's number; where the run's sweep has finished a point, it asks the worker to stop
+ * instead, which reports those points and posts that status itself, and only a second signal
+ * terminates it.
  */
 export function runInWorker(entry: URL, argv: string[]): Promise<number> {
-  const writing = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-  const run: WorkerRun = { argv, isTTY: process.stderr.isTTY === true, writing };
+  const shared = (length: number) =>
+    new Int32Array(new SharedArrayBuffer(length * Int32Array.BYTES_PER_ELEMENT));
+  const run: WorkerRun = { argv, isTTY: process.stderr.isTTY === true, writing: shared(1), stop: shared(2) };
   const worker = new Worker(entry, { workerData: run });
+  let asked = false;
   onSignal = (signal) => {
     if (stopping) process.exit(signalStatus(signal));
-    stopping = true;
     const isTTY = process.stderr.isTTY;
-    void terminateBetweenWrites(worker, writing).then((whole) =>
+    const finished = Atomics.load(run.stop, kPointsFinished);
+    if (finished > 0 && !asked) {
+      asked = true;
+      Atomics.store(run.stop, kStopSignal, kSignals.indexOf(signal) + 1);
+      process.stderr.write(keepingLine(signal, finished, isTTY));
+      return;
+    }
+    stopping = true;
+    void terminateBetweenWrites(worker, run.writing).then((whole) =>
       exitWith(signal, whole ? interruptedLine(signal, isTTY) : cutShortLine(signal, isTTY)),
     );
   };

@@ -8,6 +8,13 @@ import { readBuffer } from './readback.ts';
 
 export type TimingMethod = 'timestamp' | 'wall';
 
+/**
+ * Called before each run of a timing loop: with repeat 0 before the warm-up, then with 1..repeats
+ * before each timed repeat. A caller reports its progress here and stops the loop by throwing (a
+ * stop the user asked for): nothing of the repeats after it runs.
+ */
+export type BeforeRepeat = (repeat: number, repeats: number) => void;
+
 export interface Timing {
   /** Median milliseconds of one run. */
   ms: number;
@@ -34,19 +41,23 @@ async function submitAndWait(device: GPUDevice, record: (encoder: GPUCommandEnco
 /**
  * Milliseconds of each of `runs` in each of `repeats` rounds (durations[k][m]: run m of round k),
  * the runs alternating round by round, after one warm-up round (pipelines built, caches filled).
- * With `singlePass` and timestamp queries every run's pass carries its own begin/end timestamps
- * and all rounds go into one command buffer; otherwise each run is submitted and awaited alone.
- * With `warmEach`, every timed run follows an untimed one of itself, so that it finds its own
- * data in the caches as a run repeated back to back does, not evicted by the run before it.
+ * With `singlePass` and timestamp queries every run's pass carries its own begin/end timestamps;
+ * otherwise each run is submitted and awaited alone. Either way each round is a submission of its
+ * own, awaited before `beforeRepeat` is asked about the next: a stop between repeats then waits for
+ * one round of a large product, not for all of them. With `warmEach`, every timed run follows an
+ * untimed one of itself, so that it finds its own data in the caches as a run repeated back to back
+ * does, not evicted by the run before it.
  */
 async function timeRounds(
   context: GpuContext,
   runs: readonly RecordRun[],
   repeats: number,
-  options: { singlePass: boolean; warmEach: boolean },
+  options: { singlePass: boolean; warmEach: boolean; beforeRepeat?: BeforeRepeat },
 ): Promise<{ durations: number[][]; method: TimingMethod }> {
   const { singlePass, warmEach } = options;
+  const beforeRepeat = options.beforeRepeat ?? (() => {});
   const { device } = context;
+  beforeRepeat(0, repeats);
   await submitAndWait(device, (encoder) => runs.forEach((run) => run(encoder)));
   if (context.hasTimestampQuery && singlePass) {
     const stamps = 2 * runs.length * repeats;
@@ -58,8 +69,9 @@ async function timeRounds(
     });
     try {
       const at = (k: number, m: number) => 2 * (k * runs.length + m);
-      await submitAndWait(device, (encoder) => {
-        for (let k = 0; k < repeats; k++) {
+      for (let k = 0; k < repeats; k++) {
+        beforeRepeat(k + 1, repeats);
+        await submitAndWait(device, (encoder) =>
           runs.forEach((run, m) => {
             if (warmEach) run(encoder);
             run(encoder, {
@@ -67,10 +79,10 @@ async function timeRounds(
               beginningOfPassWriteIndex: at(k, m),
               endOfPassWriteIndex: at(k, m) + 1,
             });
-          });
-        }
-        encoder.resolveQuerySet(querySet, 0, stamps, resolved, 0);
-      });
+          }),
+        );
+      }
+      await submitAndWait(device, (encoder) => encoder.resolveQuerySet(querySet, 0, stamps, resolved, 0));
       const times = new BigInt64Array(await readBuffer(device, resolved));
       const durations = Array.from({ length: repeats }, (_, k) =>
         runs.map((_, m) => Number(times[at(k, m) + 1] - times[at(k, m)]) / 1e6),
@@ -84,6 +96,7 @@ async function timeRounds(
   }
   const durations: number[][] = [];
   for (let k = 0; k < repeats; k++) {
+    beforeRepeat(k + 1, repeats);
     const round: number[] = [];
     for (const run of runs) {
       if (warmEach) await submitAndWait(device, (encoder) => run(encoder));
@@ -103,12 +116,13 @@ async function timeRounds(
 export async function timeRuns(
   context: GpuContext,
   run: RecordRun,
-  options: { repeats?: number; singlePass?: boolean } = {},
+  options: { repeats?: number; singlePass?: boolean; beforeRepeat?: BeforeRepeat } = {},
 ): Promise<Timing> {
   const repeats = options.repeats ?? 5;
   const { durations, method } = await timeRounds(context, [run], repeats, {
     singlePass: options.singlePass ?? false,
     warmEach: false,
+    beforeRepeat: options.beforeRepeat,
   });
   return { ms: median(durations.map(([ms]) => ms)), method, repeats };
 }
@@ -131,12 +145,34 @@ export function pairedMedians(
   };
 }
 
-/** Two kernels timed side by side: each one's median, and the median of their per-round time ratio. */
+/**
+ * Two kernels timed side by side: each one's median over the rounds, and the median of their
+ * per-round time ratio, all three over the same rounds (so speedup is near reference.ms / run.ms,
+ * the median of the ratios rather than the ratio of the medians).
+ */
 export interface PairedTiming {
   readonly reference: Timing;
   readonly run: Timing;
   /** median over rounds k of reference_k / run_k: how many times faster `run` is, round by round. */
   readonly speedup: number;
+}
+
+/**
+ * The paired timing of rounds (reference_k, run_k) in ms (pairedMedians over the rounds where both
+ * are positive), or null where fewer than half of them are.
+ */
+export function pairedTiming(
+  rounds: readonly (readonly [number, number])[],
+  method: TimingMethod,
+): PairedTiming | null {
+  const medians = pairedMedians(rounds);
+  if (!medians) return null;
+  const repeats = rounds.length;
+  return {
+    reference: { ms: medians.first, method, repeats },
+    run: { ms: medians.second, method, repeats },
+    speedup: medians.ratio,
+  };
 }
 
 /**
@@ -150,18 +186,17 @@ export async function timePaired(
   context: GpuContext,
   reference: RecordRun,
   run: RecordRun,
-  options: { repeats?: number } = {},
+  options: { repeats?: number; beforeRepeat?: BeforeRepeat } = {},
 ): Promise<PairedTiming> {
   const repeats = options.repeats ?? 5;
   const { durations, method } = await timeRounds(context, [reference, run], repeats, {
     singlePass: true,
     warmEach: true,
+    beforeRepeat: options.beforeRepeat,
   });
   // Every duration is positive (timeRounds falls back to the wall clock otherwise).
-  const medians = pairedMedians(durations.map(([referenceMs, runMs]) => [referenceMs, runMs] as const))!;
-  return {
-    reference: { ms: medians.first, method, repeats },
-    run: { ms: medians.second, method, repeats },
-    speedup: medians.ratio,
-  };
+  return pairedTiming(
+    durations.map(([referenceMs, runMs]) => [referenceMs, runMs] as const),
+    method,
+  )!;
 }

@@ -77,6 +77,8 @@ export interface HeatMapOptions {
   readonly colourLabel: string;
   /** Values mapped to the ends of the colour scale; default: the data's min and max. */
   readonly valueRange?: readonly [number, number];
+  /** A line under the map, centred: what its colours need said (a value drawn at the scale's end). */
+  readonly caption?: string;
   /**
    * Width of the plotting area in pixels, default 440. One data unit is as long on both axes (a map),
    * within a height of 160 to 640 px and a width of at most twice this.
@@ -480,7 +482,7 @@ function drawTitle(title: string | undefined, centre: number): string[] {
 // Labels placed clear of each other
 
 /** Where a label's text goes: its baseline's start, middle or end. */
-interface Spot {
+export interface Spot {
   readonly x: number;
   readonly y: number;
   readonly anchor: Anchor;
@@ -489,43 +491,76 @@ interface Spot {
 /** The least space between two notes side by side: about a character of the note font. */
 const kNoteGap = 6;
 
+/** Room a note keeps beyond the ink of a line it avoids: a line grazing its text reads as crossing it. */
+const kLineClearance = 0.5;
+
 /**
  * Places notes (marker and reference-line labels) one at a time inside `bounds`: each at the first of its
  * candidate spots, nudged up or down by whole lines as needed, where it overlaps nothing placed or blocked
- * before it, nor comes within kNoteGap of a note on its row (two notes abutting read as one); where no
- * spot is clear, at its first, over whatever is there.
+ * before it, nor comes within kNoteGap of a note on its row (two notes abutting read as one), and crosses
+ * none of the lines it avoids (the reference lines, the data); where every spot clear of the notes
+ * crosses some line, at the first of those that crosses fewest; where no spot is clear of the notes, at
+ * its first, over whatever is there.
  */
-class LabelPlacer {
+export class LabelPlacer {
   readonly #taken: Box[] = [];
+  readonly #avoided: { readonly trace: Trace; readonly halfWidth: number }[] = [];
   /** Where the notes stand, those over something else included: a legend blocked here must not hide one. */
   readonly placed: Box[] = [];
 
   constructor(readonly bounds: Box) {}
 
+  /** A box no note may overlap: a placed note is one, a legend or a marker another. */
   block(box: Box): void {
     this.#taken.push(box);
   }
 
-  place(markup: string, candidates: readonly Spot[]): Spot {
+  /**
+   * A drawn line (a dot, where its ends are one) that notes keep clear of where some spot allows:
+   * `halfWidth` is how far its ink reaches from its middle (half the stroke, or a dot's radius).
+   */
+  avoid(trace: Trace, halfWidth: number): void {
+    this.#avoided.push({ trace, halfWidth });
+  }
+
+  /**
+   * Where the note goes, and whether it crosses a line it avoids there (none of its spots was clear of
+   * them all): the caller backs such a note, so that the line runs under it (noteText).
+   */
+  place(markup: string, candidates: readonly Spot[]): { readonly spot: Spot; readonly crossing: boolean } {
     const line = kNoteFont + 3;
     const reach = Math.ceil((this.bounds.y1 - this.bounds.y0) / line);
-    for (let n = 0; n <= reach; n++) {
+    let best: { spot: Spot; box: Box; crossed: number } | null = null;
+    search: for (let n = 0; n <= reach; n++) {
       for (const dy of n === 0 ? [0] : [n * line, -n * line]) {
         for (const candidate of candidates) {
           const spot = this.#inside(markup, { ...candidate, y: candidate.y + dy });
           const box = textBox(markup, spot.x, spot.y, kNoteFont, spot.anchor);
           const spaced = { ...box, x0: box.x0 - kNoteGap, x1: box.x1 + kNoteGap };
-          if (!this.#taken.some((taken) => overlaps(taken, spaced))) {
-            this.#taken.push(box);
-            this.placed.push(box);
-            return spot;
-          }
+          if (this.#taken.some((taken) => overlaps(taken, spaced))) continue;
+          const crossed = this.#crossed(box);
+          if (!best || crossed < best.crossed) best = { spot, box, crossed };
+          if (crossed === 0) break search;
         }
       }
     }
+    if (best) {
+      this.#taken.push(best.box);
+      this.placed.push(best.box);
+      return { spot: best.spot, crossing: best.crossed > 0 };
+    }
+    // Over another note: a backing would hide that one.
     const spot = this.#inside(markup, candidates[0]);
     this.placed.push(textBox(markup, spot.x, spot.y, kNoteFont, spot.anchor));
-    return spot;
+    return { spot, crossing: false };
+  }
+
+  /** How many of the lines avoided a note at `box` would cross, their ink and kLineClearance counted. */
+  #crossed(box: Box): number {
+    return this.#avoided.filter(({ trace, halfWidth }) => {
+      const room = halfWidth + kLineClearance;
+      return crosses({ x0: box.x0 - room, x1: box.x1 + room, y0: box.y0 - room, y1: box.y1 + room }, trace);
+    }).length;
   }
 
   /** The spot moved the least that brings its text inside the bounds (flush left where it is wider). */
@@ -538,16 +573,33 @@ class LabelPlacer {
   }
 }
 
-const noteText = (spot: Spot, colour: string, markup: string) =>
-  `<text x="${fixed(spot.x)}" y="${fixed(spot.y)}" fill="${colour}" font-size="${kNoteFont}" text-anchor="${spot.anchor}" ${kHalo}>${markup}</text>`;
+/**
+ * A note at the spot LabelPlacer chose, on a white box where it crosses a line there (its halo alone would
+ * leave the line showing between its words).
+ */
+function noteText(
+  { spot, crossing }: ReturnType<LabelPlacer['place']>,
+  colour: string,
+  markup: string,
+): string {
+  const text = `<text x="${fixed(spot.x)}" y="${fixed(spot.y)}" fill="${colour}" font-size="${kNoteFont}" text-anchor="${spot.anchor}" ${kHalo}>${markup}</text>`;
+  if (!crossing) return text;
+  const box = textBox(markup, spot.x, spot.y, kNoteFont, spot.anchor);
+  return `<rect x="${fixed(box.x0 - 1)}" y="${fixed(box.y0 - 1)}" width="${fixed(box.x1 - box.x0 + 2)}" height="${fixed(box.y1 - box.y0 + 2)}" fill="#ffffff"/>${text}`;
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Line plots
 
 let documentCount = 0;
 
+/** Pixels: a series' line width and dot radius, and a reference line's width (labels keep off all three). */
+const kSeriesStroke = 2;
+const kDotRadius = 3.5;
+const kReferenceStroke = 1.5;
+
 /** A stretch of a drawn line, or a point where both ends are one, in pixels: x1, y1, x2, y2. */
-type Trace = readonly [number, number, number, number];
+export type Trace = readonly [number, number, number, number];
 
 interface LegendEntry {
   readonly label: string;
@@ -631,20 +683,20 @@ export function linePlot(options: LinePlotOptions): string {
       // A line that collapses to a point is drawn as one, or it would not be drawn at all.
       if (!s.points) {
         for (const [[px, py]] of segments.filter((seg) => seg.length === 1)) {
-          seriesSvg.push(`<circle cx="${px}" cy="${py}" r="3.5" fill="${colour}"/>`);
+          seriesSvg.push(`<circle cx="${px}" cy="${py}" r="${kDotRadius}" fill="${colour}"/>`);
           traces.push([px, py, px, py]);
         }
       }
       for (const segment of segments.filter((seg) => seg.length > 1)) {
         seriesSvg.push(
-          `<polyline points="${segment.map(([px, py]) => `${px},${py}`).join(' ')}" fill="none" stroke="${colour}" stroke-width="2"${dash}/>`,
+          `<polyline points="${segment.map(([px, py]) => `${px},${py}`).join(' ')}" fill="none" stroke="${colour}" stroke-width="${kSeriesStroke}"${dash}/>`,
         );
         for (let k = 1; k < segment.length; k++) traces.push([...segment[k - 1], ...segment[k]]);
       }
     }
     if (s.points) {
       for (const [px, py] of segments.flat()) {
-        seriesSvg.push(`<circle cx="${px}" cy="${py}" r="3.5" fill="${colour}"/>`);
+        seriesSvg.push(`<circle cx="${px}" cy="${py}" r="${kDotRadius}" fill="${colour}"/>`);
         traces.push([px, py, px, py]);
       }
     }
@@ -664,20 +716,31 @@ export function linePlot(options: LinePlotOptions): string {
     }))
     .filter((entry) => entry.label !== '');
 
-  // The notes give way to a legend in the plot, so they are placed anew for each place it is tried in.
+  // The reference lines and the markers' diamonds stand wherever the legend goes; their labels are
+  // placed anew for each place the legend is tried in, giving way to it.
+  const drawnLines = [
+    ...referenceLines(options.hLines ?? [], y, 'horizontal', plot),
+    ...referenceLines(options.vLines ?? [], x, 'vertical', plot),
+  ];
+  const diamonds = markers.map(
+    ({ px, py, colour = '#000' }) =>
+      `<path d="M${px - 6},${py} L${px},${py - 6} L${px + 6},${py} L${px},${py + 6} Z" fill="${colour}" stroke="#fff"/>`,
+  );
   const annotate = (legend: Box | null) => {
     const placer = new LabelPlacer({ x0: left + 3, x1: right - 3, y0: top + 3, y1: bottom - 3 });
     if (legend) placer.block(legend);
     for (const { px, py } of markers) placer.block({ x0: px - 6, x1: px + 6, y0: py - 6, y1: py + 6 });
-    const lines = [
-      ...referenceLines(options.hLines ?? [], y, 'horizontal', plot, placer),
-      ...referenceLines(options.vLines ?? [], x, 'vertical', plot, placer),
-    ];
-    const marked: string[] = [];
+    // Every line before any label: a label keeps off the lines labelled after it too.
+    for (const { trace } of drawnLines) placer.avoid(trace, kReferenceStroke / 2);
+    for (const trace of traces) {
+      const dot = trace[0] === trace[2] && trace[1] === trace[3];
+      placer.avoid(trace, dot ? kDotRadius : kSeriesStroke / 2);
+    }
+    const notes: string[] = [];
+    for (const { note } of drawnLines) {
+      if (note) notes.push(noteText(placer.place(note.markup, note.candidates), note.colour, note.markup));
+    }
     for (const { px, py, label, colour = '#000' } of markers) {
-      marked.push(
-        `<path d="M${px - 6},${py} L${px},${py - 6} L${px + 6},${py} L${px},${py + 6} Z" fill="${colour}" stroke="#fff"/>`,
-      );
       if (!label || !inPlot(px, py)) continue;
       const text = escapeXml(label);
       const spot = placer.place(text, [
@@ -686,9 +749,9 @@ export function linePlot(options: LinePlotOptions): string {
         { x: px + 9, y: py + 16, anchor: 'start' },
         { x: px - 9, y: py + 16, anchor: 'end' },
       ]);
-      marked.push(noteText(spot, colour, text));
+      notes.push(noteText(spot, colour, text));
     }
-    return { lines, marked, notes: placer.placed };
+    return { notes, boxes: placer.placed };
   };
 
   // The legend in the first corner, the requested one first, where it hides neither data nor a note; below
@@ -702,18 +765,21 @@ export function linePlot(options: LinePlotOptions): string {
       if (!encloses(plot, layout.box)) continue;
       if (traces.some((trace) => crosses(layout.box, trace))) continue;
       const trial = annotate(layout.box);
-      if (trial.notes.some((note) => overlaps(note, layout.box))) continue;
+      if (trial.boxes.some((note) => overlaps(note, layout.box))) continue;
       [legend, annotations] = [layout, trial];
       break;
     }
     legend ??= belowPlot(entries, plot);
   }
   annotations ??= annotate(null);
+  // The labels over every line, each on its white halo: where a label could not keep clear of a line,
+  // the line runs under it rather than through it.
   body.push(
     `<g clip-path="url(#${clip})">`,
-    ...annotations.lines,
+    ...drawnLines.map((line) => line.svg),
     ...seriesSvg,
-    ...annotations.marked,
+    ...diamonds,
+    ...annotations.notes,
     '</g>',
   );
   if (legend) body.push(...drawLegend(entries, legend));
@@ -725,8 +791,15 @@ export function linePlot(options: LinePlotOptions): string {
   return svgDocument(documentWidth, documentHeight, body);
 }
 
+/** A reference line as drawn, and its label's text and the spots it may stand at (null: none shown). */
+interface DrawnLine {
+  readonly svg: string;
+  readonly trace: Trace;
+  readonly note: { readonly markup: string; readonly colour: string; readonly candidates: Spot[] } | null;
+}
+
 /**
- * Dotted lines at `lines[k].value` on `axis`, across the plot, with labels placed by `placer`: beside a
+ * Dotted lines at `lines[k].value` on `axis`, across the plot, with where their labels may go: beside a
  * vertical line near the top, above or below a horizontal one at either end.
  */
 function referenceLines(
@@ -734,21 +807,21 @@ function referenceLines(
   axis: Axis,
   orientation: 'horizontal' | 'vertical',
   plot: Box,
-  placer: LabelPlacer,
-): string[] {
-  const out: string[] = [];
+): DrawnLine[] {
+  const out: DrawnLine[] = [];
   for (const line of lines) {
     if (!usable(line.value, axis.log)) continue;
     const at = fixed(project(axis, line.value));
     const colour = line.colour ?? '#555';
     const [x1, y1, x2, y2] =
       orientation === 'horizontal' ? [plot.x0, at, plot.x1, at] : [at, plot.y0, at, plot.y1];
-    out.push(
-      `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${colour}" stroke-dasharray="2 4" stroke-width="1.5"/>`,
-    );
+    const svg = `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${colour}" stroke-dasharray="2 4" stroke-width="${kReferenceStroke}"/>`;
+    const trace: Trace = [x1, y1, x2, y2];
     // A line outside the axis' range is clipped away, and its label with it.
-    if (!line.label || at < Math.min(axis.from, axis.to) || at > Math.max(axis.from, axis.to)) continue;
-    const text = escapeXml(line.label);
+    if (!line.label || at < Math.min(axis.from, axis.to) || at > Math.max(axis.from, axis.to)) {
+      out.push({ svg, trace, note: null });
+      continue;
+    }
     let candidates: Spot[];
     if (orientation === 'horizontal') {
       candidates = [
@@ -763,7 +836,7 @@ function referenceLines(
       const before: Spot = { x: at - 4, y: plot.y0 + 14, anchor: 'end' };
       candidates = at < (axis.from + axis.to) / 2 ? [after, before] : [before, after];
     }
-    out.push(noteText(placer.place(text, candidates), colour, text));
+    out.push({ svg, trace, note: { markup: escapeXml(line.label), colour, candidates } });
   }
   return out;
 }
@@ -924,8 +997,12 @@ export function heatMap(options: HeatMapOptions): string {
   // The colour bar's title (rotated, its ascent towards the bar) clear of the bar's widest label.
   const colourTitleX = barLeft + Math.max(100, 24 + widestLabel(barTicks) + 18);
   const title = escapeXml(options.title ?? '');
-  const width = Math.ceil(Math.max(colourTitleX + 36, textWidth(title, 15) + 20));
-  const height = Math.ceil(bottom + 58);
+  const caption = escapeXml(options.caption ?? '');
+  const width = Math.ceil(
+    Math.max(colourTitleX + 36, textWidth(title, 15) + 20, textWidth(caption, kNoteFont) + 20),
+  );
+  // The caption a row under the x axis' title, whose descent ends 45.5 px below the frame.
+  const height = Math.ceil(bottom + 58 + (caption ? 20 : 0));
   const x: Axis = { lower: xLower, upper: xUpper, log: false, from: left, to: right };
   const y: Axis = { lower: yLower, upper: yUpper, log: false, from: bottom, to: top };
   const cellWidth = plotWidth / columns;
@@ -981,5 +1058,10 @@ export function heatMap(options: HeatMapOptions): string {
     ...barSvg,
     `<text transform="translate(${fixed(colourTitleX)} ${fixed((top + bottom) / 2)}) rotate(-90)" text-anchor="middle" font-size="${kAxisTitleFont}">${escapeXml(options.colourLabel)}</text>`,
   ];
+  if (caption) {
+    body.push(
+      `<text x="${fixed(width / 2)}" y="${fixed(bottom + 64)}" text-anchor="middle" font-size="${kNoteFont}">${caption}</text>`,
+    );
+  }
   return svgDocument(width, height, body);
 }

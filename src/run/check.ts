@@ -72,6 +72,28 @@ export function backendCheckTargets<K extends string>(
 }
 
 /**
+ * What a solve's float64 check is held to, by its backend (backendCheckTargets), whether it refined
+ * (solveCheckTargets) and its rtol: the momenta's and the velocities' errors of the dense check, and the
+ * sampled check's residual to 10 max(rtol, the momenta's target), the solve's own residual and the
+ * product's error. runSolve's, and each point's of the response study, whose solves are held alike.
+ */
+export function solveTargetsFor(
+  backend: Pick<MassMatrixBackend, 'name' | 'tree'>,
+  refined: boolean,
+  rtol: number,
+): { readonly momenta: number; readonly velocities: number; readonly residual: number } {
+  const targets = backendCheckTargets(backend, solveCheckTargets(refined, rtol), (t) =>
+    treeCheckTargets(t, rtol),
+  );
+  return { ...targets, residual: 10 * Math.max(rtol, targets.momenta) };
+}
+
+/** Whether a check's error is within its target: a NaN error is not. */
+export function withinTarget(error: number, target: number): boolean {
+  return error <= target;
+}
+
+/**
  * The reference solve's rtol and Lanczos tol: far below what float32 can resolve (~1e-7), so that the
  * difference measures the checked run alone, whatever tolerance it ran at.
  */

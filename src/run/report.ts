@@ -6,6 +6,7 @@ import { configurationSummary, type DeviceSummary } from '../io/formats.ts';
 import { npzBytes } from '../io/npz.ts';
 import { blockSize, type DarwinSystem } from '../physics/models.ts';
 import type { TreeDetails } from './backend.ts';
+import { withinTarget } from './check.ts';
 import type { SolveCheck, SolveReport } from './solve.ts';
 import type { SpectrumReport } from './spectrum.ts';
 
@@ -43,7 +44,7 @@ export function treeJson(context: { readonly tree?: TreeDetails }): { tree?: Rec
 }
 
 /** One error of a check with the target it is held to, as the JSON names them. */
-interface CheckEntry {
+export interface CheckEntry {
   readonly name: string;
   readonly error: number;
   readonly targetName: string;
@@ -72,7 +73,7 @@ function checkJson(entries: readonly CheckEntry[], targets: Record<string, numbe
     max_relative_error: Math.max(...entries.map(({ error }) => error)),
     ...present,
     targets,
-    within_target: entries.every(({ error, target }) => error <= target),
+    within_target: entries.every(({ error, target }) => withinTarget(error, target)),
   };
 }
 
@@ -121,16 +122,17 @@ function spectrumCheckEntries(report: Pick<SpectrumReport, 'check' | 'checkTarge
 
 /**
  * One line where a check's errors exceed their targets (each with its target), for the CLI's stderr;
- * null where every error is within its target or nothing was checked.
+ * null where every error is within its target or nothing was checked. `subject`: the check's name in
+ * it, where a run checks more than one thing (a response point's).
  */
-function checkWarning(entries: readonly CheckEntry[]): string | null {
-  const over = entries.filter(({ error, target }) => !(error <= target));
+export function checkWarning(entries: readonly CheckEntry[], subject = 'the float64 check'): string | null {
+  const over = entries.filter(({ error, target }) => !withinTarget(error, target));
   if (over.length === 0) return null;
   const e = (x: number) => x.toExponential(2);
   const each = over.map(
     ({ name, error, targetName, target }) => `${name} ${e(error)} > ${targetName} target ${e(target)}`,
   );
-  return `warning: the float64 check is past its target: ${each.join(', ')} ("within_target": false)`;
+  return `warning: ${subject} is past its target: ${each.join(', ')} ("within_target": false)`;
 }
 
 /** checkWarning of a solve's report. */

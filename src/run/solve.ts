@@ -12,13 +12,11 @@ import type { VelocityPattern } from '../physics/velocities.ts';
 import type { MassMatrixBackend } from './backend.ts';
 import type { SolveResult, SolverName } from '../solvers/types.ts';
 import {
-  backendCheckTargets,
   kReferenceRtol,
   pendingReference,
   interactionError,
   sampledErrors,
-  solveCheckTargets,
-  treeCheckTargets,
+  solveTargetsFor,
   type CheckClock,
   type Reference,
   type SampledReference,
@@ -98,8 +96,8 @@ export interface SolveReport {
   /** null when not checked or when the check was stopped (then checkStopped). */
   readonly check: SolveCheck | null;
   /**
-   * What the check's errors are held to (src/run/check.ts backendCheckTargets); the sampled residual
-   * to 10 max(rtol, the momenta's target): the solve's own residual and the product's error.
+   * What the check's errors are held to (src/run/check.ts solveTargetsFor): the backend's targets,
+   * the sampled residual to 10 max(rtol, the momenta's target).
    */
   readonly checkTargets: { readonly momenta: number; readonly velocities: number; readonly residual: number };
   readonly checkStopped: boolean;
@@ -271,9 +269,6 @@ export async function runSolve(
       timing.check = checkClock.milliseconds;
     }
   }
-  const targets = backendCheckTargets(backend, solveCheckTargets(product !== null, request.rtol), (t) =>
-    treeCheckTargets(t, request.rtol),
-  );
   return {
     system,
     mode,
@@ -289,7 +284,7 @@ export async function runSolve(
     // (which a failed solve leaves far from v).
     energies: energies(system, givenVelocities ?? velocities, momenta),
     check,
-    checkTargets: { ...targets, residual: 10 * Math.max(request.rtol, targets.momenta) },
+    checkTargets: solveTargetsFor(backend, product !== null, request.rtol),
     checkStopped,
     timing,
   };

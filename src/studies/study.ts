@@ -42,6 +42,13 @@ export interface StudyHooks {
   stopped?(): boolean;
   /** Awaited between two points: the page draws a frame and takes a Stop click there. */
   pause?(): Promise<void>;
+  /**
+   * Point `index` (from 0) of the run's `count` starts: the CLI names it on its progress line, times
+   * the run, and lets a signal cut short only a point's own work (src/cli/progress.ts).
+   */
+  pointStarted?(index: number, count: number): void;
+  /** That point ended: `finished`, one of the results, or dropped (Stop cut it short, or it threw). */
+  pointEnded?(finished: boolean): void;
 }
 
 /** Thrown by a point that Stop cut short, to skip what it had left: the sweep drops it (the Stop rule). */
@@ -57,6 +64,7 @@ export class PointStopped extends Error {
  * at its readbacks; a point that Stop cut short is not a measurement and is dropped, so what a
  * stopped sweep returns is the points it finished. A point may also end by throwing once Stop is
  * asked (the app's engine stops between two pieces of a long product that way): that is the stop too.
+ * The point hooks hear each point's start and end: the one place a run's points are counted.
  */
 export async function sweep<P, R>(
   points: readonly P[],
@@ -68,18 +76,72 @@ export async function sweep<P, R>(
   for (const [k, point] of points.entries()) {
     if (hooks.stopped?.()) return { results, stopped: true };
     await hooks.pause?.();
+    hooks.pointStarted?.(k, points.length);
     let result: R;
     try {
       result = await measure(point, k);
     } catch (error) {
+      hooks.pointEnded?.(false);
       if (hooks.stopped?.()) return { results, stopped: true };
       throw error;
     }
-    if (hooks.stopped?.()) return { results, stopped: true };
+    const stopped = hooks.stopped?.() ?? false;
+    hooks.pointEnded?.(!stopped);
+    if (stopped) return { results, stopped: true };
     results.push(result);
     onResult?.(result, results);
   }
   return { results, stopped: false };
+}
+
+/**
+ * The hooks of one of several sweeps that make up a run (a London run's maps, then its convergence
+ * list; a scaling run's geometries), its points from the run's `first` on, of `count` in all: the
+ * point hooks count them in the run's.
+ */
+export function sweepOfRun(hooks: StudyHooks, first: number, count: number): StudyHooks {
+  return { ...hooks, pointStarted: (index) => hooks.pointStarted?.(first + index, count) };
+}
+
+/**
+ * A run that Stop or a signal ended early: the "stopped" field of its JSON, `points` finished of the
+ * `of` it had to run (a shard's own); `signal` names the signal that stopped a CLI run, null for the
+ * app's Stop. A complete run's JSON has no "stopped".
+ */
+export interface SweepStop {
+  readonly signal: string | null;
+  readonly points: number;
+  readonly of: number;
+}
+
+/** The "stopped" field of a run's JSON: absent (an empty spread) for a complete run. */
+export function stoppedJson(stop: SweepStop | null): { stopped?: SweepStop } {
+  return stop ? { stopped: { signal: stop.signal, points: stop.points, of: stop.of } } : {};
+}
+
+/** The line a stopped run's text ends its table with: "stopped by SIGINT after 3 of 12 points". */
+export function stoppedLine(stop: SweepStop): string {
+  const by = stop.signal === null ? '' : ` by ${stop.signal}`;
+  return `stopped${by} after ${stop.points} of ${stop.of} points`;
+}
+
+/**
+ * The "stopped" field of a saved run's JSON read back: null where it is absent or null (a complete
+ * run), refused unless what stoppedJson writes.
+ */
+export function savedStop(json: Record<string, unknown>, name: string): SweepStop | null {
+  const stopped = json.stopped;
+  if (stopped === undefined || stopped === null) return null;
+  const { signal, points, of } = (typeof stopped === 'object' ? stopped : {}) as Record<string, unknown>;
+  if (
+    !(signal === null || typeof signal === 'string') ||
+    !Number.isSafeInteger(points) ||
+    !Number.isSafeInteger(of) ||
+    !((points as number) >= 0 && (points as number) <= (of as number))
+  ) {
+    throw new InputError(`${name}: "stopped" is not {"signal", "points", "of"}`, 'result');
+  }
+  return { signal: signal as string | null, points: points as number, of: of as number };
 }
 
 /** Shard `index` of `count` (1 <= index <= count): the points k with k mod count = index - 1. */

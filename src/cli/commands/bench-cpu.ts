@@ -28,7 +28,7 @@ import { nodeWorkerPool } from '../../parallel/node.ts';
 import { pairBlocks, rowBlocks, type WorkerPool } from '../../parallel/pool.ts';
 import { conjugateGradient } from '../../solvers/cg.ts';
 import { denseMatrix } from '../../solvers/dense.ts';
-import { median } from '../../gpu/timing.ts';
+import { median, pairedTiming, type BeforeRepeat } from '../../gpu/timing.ts';
 import { gigabytes, treeBytesPerElectron } from '../../run/backend.ts';
 import type { Progress } from '../progress.ts';
 import {
@@ -43,6 +43,8 @@ import {
   benchKernel,
   kBenchKernels,
   rate,
+  repeatProgress,
+  roughDuration,
   treeRowFields,
   type BenchKernel,
   type BenchRow,
@@ -55,6 +57,8 @@ export interface CpuBenchOptions {
   repeats: number;
   threads: number;
   only: ReadonlySet<BenchKernel>;
+  /** The pairs of the largest matrix-free product the bench runs: kCpuMaxPairs unless given. */
+  maxPairs?: number;
 }
 
 /** The float64 dense product's bytes: M read once, x read and y written. */
@@ -67,11 +71,16 @@ function cpuCgIterationBytes(size: number): number {
   return 8 * size * size + 80 * size;
 }
 
-/** The median of `repeats` wall-clock runs of `run`, after one run to warm up. */
-function wallMs(run: () => void, repeats: number): number {
+/**
+ * The median of `repeats` wall-clock runs of `run`, after one run to warm up, each run after its
+ * report to `beforeRepeat` (repeat 0 the warm-up), which stops the loop by throwing.
+ */
+function wallMs(run: () => void, repeats: number, beforeRepeat: BeforeRepeat = () => {}): number {
+  beforeRepeat(0, repeats);
   run();
   const samples: number[] = [];
   for (let k = 0; k < repeats; k++) {
+    beforeRepeat(k + 1, repeats);
     const start = performance.now();
     run();
     samples.push(performance.now() - start);
@@ -112,33 +121,77 @@ function row(
 }
 
 /**
+ * The pair interactions (N^2, as Gpair/s counts them) of the largest float64 matrix-free product
+ * the CPU bench runs. A product of 10^13 takes about 15 h on one core at this machine's 0.18
+ * Gpair/s and most of an hour on 16 such cores, and a row runs it `--repeats` + 1 times or more,
+ * so past it (N > 3.2 10^6) matvec_free is refused before anything runs, and matvec_tree goes
+ * without the free product beside it (no error or speed-up against it).
+ */
+export const kCpuMaxPairs = 1e13;
+
+/**
+ * From this many pairs a product (a minute or more at this machine's rate) a matvec_free row first
+ * says how long it will take, at the rate of a product of kRateSampleElectrons on the same threads.
+ */
+const kLongProductPairs = 1e10;
+const kRateSampleElectrons = 4000;
+
+/**
+ * Where `system`'s float64 matrix-free product is long (kLongProductPairs), a lasting line: the
+ * pairs of one product and the time of the row's `products`, at the rate measured on a sample of
+ * kRateSampleElectrons of the same model on `pool` (a fraction of a second).
+ */
+function estimateFreeProducts(
+  system: DarwinSystem,
+  pool: WorkerPool,
+  products: number,
+  label: string,
+  progress: Progress,
+): void {
+  const pairs = system.configuration.n ** 2;
+  if (pairs < kLongProductPairs) return;
+  const sample = benchSystem(kRateSampleElectrons, system.model, system.dim);
+  const free = parallelMassMatrixFree(sample, pool);
+  const x = Float64Array.from(velocityPattern(sample, 'random', 1));
+  const pairsPerMs = kRateSampleElectrons ** 2 / wallMs(() => free(x), 1);
+  const productMs = pairs / pairsPerMs;
+  progress.log(
+    `${label}: matvec_free: ${pairs.toExponential(1)} pairs a product, ~${roughDuration(productMs)} each at ` +
+      `the ${(pairsPerMs / 1e6).toFixed(2)} Gpair/s of N = ${kRateSampleElectrons}; ${products} products ` +
+      `in this row: ~${roughDuration(products * productMs)}`,
+  );
+}
+
+/**
  * matvec_free (the symmetric pair loop, or rows on 3 threads and more) and matvec_tree (the float64
  * FMM at the default tolerance, its passes on the pool) of the same x: the tree's relative error
- * against the free product (as the GPU row's), its speed-up the median ratio of runs alternating
- * with the free product, so matvec_tree's ms are from those runs.
+ * against the free product (as the GPU row's). With the tree, the free product is timed only in
+ * runs alternating with it: matvec_free's ms, matvec_tree's ms and the speed-up are all of those
+ * runs (pairedTiming). Past `maxPairs` (checkCpuBenchFits has refused matvec_free there) the tree
+ * runs alone, and its row says so (note).
  */
 function benchFastProducts(
   system: DarwinSystem,
   pool: WorkerPool,
   x: Float64Array,
-  { repeats, only }: CpuBenchOptions,
+  { repeats, only, maxPairs = kCpuMaxPairs }: CpuBenchOptions,
   label: string,
   progress: Progress,
 ): BenchRow[] {
   if (!only.has('matvec_free') && !only.has('matvec_tree')) return [];
   const n = system.configuration.n;
   const size = unknowns(system);
-  const free = parallelMassMatrixFree(system, pool);
-  const rows: BenchRow[] = [];
-  if (only.has('matvec_free')) {
+  const beforeRepeat = repeatProgress(progress);
+  const freeRow = (ms: number): BenchRow => ({
+    ...row('matvec_free', system, ms, null, matrixFreeFlops(n, size / n), NaN),
+    ginteractions: rate(n * n, ms),
+  });
+  if (!only.has('matvec_tree')) {
+    const free = parallelMassMatrixFree(system, pool);
+    estimateFreeProducts(system, pool, repeats + 1, label, progress);
     progress.update(`${label}: matrix-free matvec`);
-    const freeMs = wallMs(() => free(x), repeats);
-    rows.push({
-      ...row('matvec_free', system, freeMs, null, matrixFreeFlops(n, size / n), NaN),
-      ginteractions: rate(n * n, freeMs),
-    });
+    return [freeRow(wallMs(() => free(x), repeats, beforeRepeat))];
   }
-  if (!only.has('matvec_tree')) return rows;
   progress.update(`${label}: tree matvec (building the tree)`);
   const tree = buildTree(system, {}, sharedArrays(pool));
   const treeY = new Float64Array(size);
@@ -146,24 +199,45 @@ function benchFastProducts(
   const w = Float64Array.from(velocityPattern(system, 'random', 2));
   const treeW = new Float64Array(size);
   treeProduct(tree, w, treeW, pool);
-  product();
-  progress.update(`${label}: tree matvec`);
-  const treeSamples: number[] = [];
-  const ratios: number[] = [];
-  let freeY: Float64Array = new Float64Array(0);
-  for (let k = 0; k < repeats; k++) {
-    let start = performance.now();
-    freeY = free(x);
-    const freeSample = performance.now() - start;
-    start = performance.now();
+  const products = { x, treeY, w, treeW };
+  const rows: BenchRow[] = [];
+  if (n * n <= maxPairs) {
+    const free = parallelMassMatrixFree(system, pool);
+    // The warm-up's free product of x, the free product of w, and one of each repeat.
+    estimateFreeProducts(system, pool, repeats + 2, label, progress);
+    progress.update(`${label}: tree matvec beside the matrix-free one`);
+    beforeRepeat(0, repeats);
+    const freeY = free(x);
     product();
-    treeSamples.push(performance.now() - start);
-    ratios.push(freeSample / treeSamples[k]);
+    const rounds: [number, number][] = [];
+    for (let k = 0; k < repeats; k++) {
+      beforeRepeat(k + 1, repeats);
+      let start = performance.now();
+      free(x);
+      const freeMs = performance.now() - start;
+      start = performance.now();
+      product();
+      rounds.push([freeMs, performance.now() - start]);
+    }
+    // Node's clock resolves nanoseconds, finer than any product: every sample is positive.
+    const paired = pairedTiming(rounds, 'wall')!;
+    rows.push(freeRow(paired.reference.ms), {
+      ...row('matvec_tree', system, paired.run.ms, null, null, NaN),
+      ...treeRowFields(system, products, tree.counts, { freeY, freeW: free(w), speedup: paired.speedup }),
+    });
+  } else {
+    const note =
+      `no matvec_free beside it: ${(n * n).toExponential(1)} pairs a product, past the ` +
+      `${maxPairs.toExponential()} of the CPU bench`;
+    progress.log(`${label}: matvec_tree: ${note}`);
+    progress.update(`${label}: tree matvec`);
+    const ms = wallMs(product, repeats, beforeRepeat);
+    rows.push({
+      ...row('matvec_tree', system, ms, null, null, NaN),
+      ...treeRowFields(system, products, tree.counts, null),
+      note,
+    });
   }
-  rows.push({
-    ...row('matvec_tree', system, median(treeSamples), null, null, NaN),
-    ...treeRowFields(system, { x, freeY, treeY, w, freeW: free(w), treeW }, tree.counts, median(ratios)),
-  });
   for (const array of allocatedArrays(tree)) pool.release(array);
   return rows;
 }
@@ -181,6 +255,7 @@ function benchCpuSize(
   const entries = size * size;
   const matrixBytes = 8 * entries;
   const label = `n = ${n} (${pool.threads} threads)`;
+  const beforeRepeat = repeatProgress(progress);
   const rows: BenchRow[] = [];
 
   const x = Float64Array.from(velocityPattern(system, 'random', 1));
@@ -195,11 +270,11 @@ function benchCpuSize(
   const target = pool.shared(entries);
   source.fill(1);
   const blocks = rowBlocks(pool, entries);
-  const copyMs = wallMs(() => pool.run(copyRows, [source, target], blocks), repeats);
+  const copyMs = wallMs(() => pool.run(copyRows, [source, target], blocks), repeats, beforeRepeat);
   const copyGbps = rate(2 * matrixBytes, copyMs);
   rows.push(row('copy', system, copyMs, 2 * matrixBytes, null, copyGbps));
   progress.update(`${label}: fill`);
-  const fillMs = wallMs(() => pool.run(fillRows, [target, 2], blocks), repeats);
+  const fillMs = wallMs(() => pool.run(fillRows, [target, 2], blocks), repeats, beforeRepeat);
   const fillGbps = rate(matrixBytes, fillMs);
   rows.push({ ...row('fill', system, fillMs, matrixBytes, null, copyGbps), ratio_to_fill: 1 });
   pool.release(source);
@@ -215,7 +290,11 @@ function benchCpuSize(
     positions.set(system.configuration.positions.subarray(0, 3 * n));
     const { dim, epsilon, softening } = system;
     const args = [positions, matrix, n, kernelModel(system), dim, epsilon, softening];
-    const assemblyMs = wallMs(() => pool.run(massEntryRows, args, pairBlocks(pool, n)), repeats);
+    const assemblyMs = wallMs(
+      () => pool.run(massEntryRows, args, pairBlocks(pool, n)),
+      repeats,
+      beforeRepeat,
+    );
     const assembly = row(
       `assemble_${system.model === 'azimuthal' ? 'azimuthal' : `vector${system.dim}d`}`,
       system,
@@ -232,7 +311,7 @@ function benchCpuSize(
   const dense = denseMatrix(size, matrix, 'float64', pool);
   if (only.has('matvec_dense')) {
     progress.update(`${label}: dense matvec`);
-    const ms = wallMs(() => dense.apply(x, y), repeats);
+    const ms = wallMs(() => dense.apply(x, y), repeats, beforeRepeat);
     rows.push(row('matvec_dense', system, ms, cpuMatvecBytes(size), denseMatvecFlops(size), copyGbps));
   }
   if (only.has('cg_iteration')) {
@@ -241,11 +320,13 @@ function benchCpuSize(
     const b = Float64Array.from(y);
     const iterations = (maxIterations: number) =>
       conjugateGradient(dense, b, { rtol: 0, maxIterations }).iterations;
+    beforeRepeat(0, repeats);
     let longRun = kLongRun;
     while (longRun < kMaxLongRun && wallMs(() => iterations(longRun), 1) < kLongRunMs) longRun *= 2;
     const timed = iterations(longRun) - iterations(kShortRun);
     const samples: number[] = [];
     for (let k = 0; timed >= 2 && k < repeats; k++) {
+      beforeRepeat(k + 1, repeats);
       const long = wallMs(() => iterations(longRun), 1);
       const short = wallMs(() => iterations(kShortRun), 1);
       samples.push((long - short) / timed);
@@ -270,16 +351,36 @@ function benchCpuSize(
 }
 
 /**
- * Refuses, before any row runs, a size whose matrix rows the host cannot hold: the dense float64 M
- * past kMaxDenseSize unknowns (its assembly's limit), or the copy's two float64 arrays as large as
- * M, the most that benchCpuSize holds at once (16 size^2 bytes), past `memory`; and a size whose
- * matvec_free or matvec_tree cannot fit `memory` (fastRowsNeed). Nothing is allocated, not even the
- * positions: a 1.4 TB copy or the tree of 10^8 electrons is refused at once, not by the OOM killer.
+ * Refuses, before any row runs, a size whose matvec_free would take hours a product (its N^2 pairs
+ * past kCpuMaxPairs: first, as no host changes that), a size whose matrix rows the host cannot hold:
+ * the dense float64 M past kMaxDenseSize unknowns (its assembly's limit), or the copy's two float64
+ * arrays as large as M, the most that benchCpuSize holds at once (16 size^2 bytes), past `memory`;
+ * and a size whose matvec_free or matvec_tree cannot fit `memory` (fastRowsNeed). Nothing is
+ * allocated, not even the positions: a 1.4 TB copy or the tree of 10^8 electrons is refused at
+ * once, not by the OOM killer. The rows the dense M bounds are far under kCpuMaxPairs (its 16384
+ * unknowns are 3 10^7 pairs at most), and the tree's direct pairs grow as N, not N^2.
  */
 export function checkCpuBenchFits(
-  { sizes, model, dim, only }: Pick<CpuBenchOptions, 'sizes' | 'model' | 'dim' | 'only'>,
+  {
+    sizes,
+    model,
+    dim,
+    only,
+    maxPairs = kCpuMaxPairs,
+  }: Pick<CpuBenchOptions, 'sizes' | 'model' | 'dim' | 'only' | 'maxPairs'>,
   memory: DeviceMemory,
 ): void {
+  const tooLong = only.has('matvec_free') ? sizes.find((n) => n * n > maxPairs) : undefined;
+  if (tooLong !== undefined) {
+    throw benchRefusal(
+      'cpu',
+      tooLong,
+      ['matvec_free'],
+      `${(tooLong * tooLong).toExponential(1)} pairs a product in float64, past the CPU bench's ` +
+        `${maxPairs.toExponential()} (hours a product on any CPU)`,
+      '--only matvec_tree leaves it out (the tree then runs without it: no error or speed-up)',
+    );
+  }
   for (const n of sizes) {
     const fast = fastRowsNeed({ configuration: { n }, model, dim }, only);
     if (fast !== null && fast.bytes > memory.availableBytes()) {

@@ -18,6 +18,7 @@ import {
   pairedMedians,
   timePaired,
   timeRuns,
+  type BeforeRepeat,
   type RecordRun,
   type Timing,
 } from '../../gpu/timing.ts';
@@ -102,20 +103,51 @@ export function matrixRowsAsked(only: ReadonlySet<BenchKernel>, device: DeviceCh
 
 /**
  * The one line refusing `rows` of a bench at `n` (on `device`): what they need and what the device
- * has (`need`), and the rows that hold no matrix-sized array, which run at any N it holds.
+ * has (`need`), and how to leave them out (`remedy`; by default the rows that hold no matrix-sized
+ * array, which run at any N it holds).
  */
 export function benchRefusal(
   device: DeviceChoice,
   n: number,
   rows: readonly BenchKernel[],
   need: string,
+  remedy = '--only matvec_free,matvec_tree holds no matrix-sized array',
 ): InputError {
   const where = device === 'cpu' ? 'bench --device cpu' : 'bench';
   return new InputError(
-    `${where} --n ${n}: ${rows.join(',')} ${rows.length > 1 ? 'need' : 'needs'} ${need}; ` +
-      '--only matvec_free,matvec_tree holds no matrix-sized array',
+    `${where} --n ${n}: ${rows.join(',')} ${rows.length > 1 ? 'need' : 'needs'} ${need}; ${remedy}`,
     'n',
   );
+}
+
+/** A duration for a person: seconds, minutes or hours, to about two digits. */
+export function roughDuration(ms: number): string {
+  const seconds = ms / 1000;
+  if (seconds < 100) return `${Math.ceil(seconds)} s`;
+  if (seconds < 6000) return `${Math.ceil(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/**
+ * A bench row's BeforeRepeat: the run it is about to make on the progress line after the row's
+ * status ("warm-up run", "repeat 2 of 3, ~1 min left" at the rate of its timed repeats so far), a
+ * report that also stops the row there once a signal asked the run to stop (Progress.within's
+ * checkpoint), so that no repeat starts after it. One reporter serves a bench's rows one after
+ * another: each warm-up (or first repeat) starts its estimate anew.
+ */
+export function repeatProgress(
+  progress: Progress,
+  now: () => number = () => performance.now(),
+): BeforeRepeat {
+  let firstRepeatAt = 0;
+  return (repeat, repeats) => {
+    const at = now();
+    if (repeat <= 1) firstRepeatAt = at;
+    const leftMs = repeat > 1 ? ((at - firstRepeatAt) / (repeat - 1)) * (repeats - repeat + 1) : 0;
+    // Rows of short repeats are over before a person reads an estimate.
+    const left = leftMs >= 1000 ? `, ~${roughDuration(leftMs)} left` : '';
+    progress.within(repeat === 0 ? 'warm-up run' : `repeat ${repeat} of ${repeats}${left}`);
+  };
 }
 
 /**
@@ -126,6 +158,8 @@ export function benchRefusal(
  * free memory). matvec_free and matvec_tree hold the positions and vectors, and the tree its lists
  * and expansions (treeAllocation), each buffer within the largest (checkBuffersFit). Nothing is
  * allocated, not even the positions: a 360 GB buffer is refused at once, not by the OOM killer.
+ * matvec_free's pairs have no bound here, unlike the CPU's (kCpuMaxPairs): a hardware GPU's 10^11 to
+ * 10^12 pairs a second take the 10^14 of N = 10^7 in minutes a product.
  */
 export function checkGpuBenchFits(
   context: GpuContext,
@@ -194,15 +228,19 @@ Times, on the current device and in one run: the device's copy bandwidth (a WGSL
 buffer as large as the matrix) and write bandwidth (a vec4 fill of it), assembly of the dense M,
 the dense matvec (every variant the device can run; the one it gets is marked chosen), the
 matrix-free matvec, the FMM matvec (matvec_tree: its error against the matrix-free product, its
-speed-up over it, in the same run, and its asymmetry |x.Tw - w.Tx| / (|x| |Tw|) beside the
-matrix-free product's), one CG iteration in each way of running its vector work (labelled matvec
-variant/step: 'fused', one workgroup, one launch; 'split', eleven launches) and one full CG solve
-with the chosen ones; and the response study's sweep of the field drive over its default N r_e/R
+speed-up over it, and its asymmetry |x.Tw - w.Tx| / (|x| |Tw|) beside the matrix-free product's;
+with the tree, matvec_free's ms, matvec_tree's and the speed-up all come from the same runs
+alternating the two, the speed-up the median of their ratios, near the quotient of the ms), one CG
+iteration in each way of running its vector work (labelled matvec variant/step: 'fused', one
+workgroup, one launch; 'split', eleven launches) and one full CG solve with the chosen ones; and
+the response study's sweep of the field drive over its default N r_e/R
 (${kResponseDefaults.nEpsilon}) on one backend of the storage 'auto' chooses, with and without warm
 starts: its total time against its one assembly plus its solves. Bandwidths are also given as a
 ratio to the copy kernel's, and the assembly's, which only writes, to the fill's; a CG iteration's
 time as a ratio to the chosen dense matvec's, both by the wall clock. The sphere geometry (the
 disk for --dim 2) at eps = 1e-3; a size whose rows cannot fit is refused before any row runs.
+Every repeat is reported on the progress line ("repeat 2 of 3, ~1 min left"), and a signal stops
+the bench before its next repeat.
 
   --n N          electrons, 2..10^8; repeat the flag for several sizes             [1024]
   --model M      vector|azimuthal                                                    [vector]
@@ -217,7 +255,10 @@ disk for --dim 2) at eps = 1e-3; a size whose rows cannot fit is refused before 
                  matvec_tree and cg_iteration rows over --threads threads (the caller and
                  workers), each ratio_to_copy against the same threads' float64 copy of a
                  matrix-sized array, by the wall clock; "threads" in the JSON; --only
-                 matvec_free,matvec_tree holds no matrix-sized array, for large N     [gpu]
+                 matvec_free,matvec_tree holds no matrix-sized array, for large N; matvec_free
+                 past 1e13 pairs a product (N > 3.2e6, hours) is refused, and matvec_tree runs
+                 there without it (no error or speed-up); from 1e10 pairs (N = 1e5) a line first
+                 estimates the row's time                                            [gpu]
   --threads K    threads of --device cpu                                  [every core]
   --markdown     the table in Markdown (with --json: as the field "markdown" beside the numbers)
   --json         {"device": ..., "kernels": [{"name", "n", "ms", "gbps", "gflops", "ratio_to_copy", ...}]}
@@ -264,7 +305,12 @@ export interface BenchRow {
    * x in the same run: the error of eps T x, which is all the tree approximates.
    */
   relative_error?: number;
-  /** matvec_tree: the median over rounds alternating with matvec_free of free ms / tree ms. */
+  /**
+   * matvec_tree: the median over rounds alternating with matvec_free of free ms / tree ms; this
+   * row's ms and matvec_free's (its default workgroup size) are the medians of the same rounds, so
+   * speedup is near their quotient (the median of the ratios, not the ratio of the medians).
+   * Absent where no free product ran beside the tree (bench --device cpu past kCpuMaxPairs).
+   */
   speedup?: number;
   /**
    * matvec_tree: |x.T~w - w.T~x| / (|x| |T~w|), T~ the tree's approximation of eps T, x and w
@@ -294,7 +340,10 @@ export interface BenchRow {
    * of samples above the clock's noise (ms and matvec_ms are medians over the same pairs).
    */
   ratio_to_matvec?: number;
-  /** cg_solve: why there is no cg_iteration row at this n, when there is none. */
+  /**
+   * cg_solve: why there is no cg_iteration row at this n, when there is none; matvec_tree: why no
+   * free product ran beside it, when none did.
+   */
   note?: string;
   iterations?: number;
   /** response_sweep: opening its one backend (assembly of T, or the matrix-free set-up), ms. */
@@ -369,6 +418,8 @@ interface SizeBench {
   /** Each kernel at its default workgroup size (undefined, no label), then at every --workgroup-sizes one. */
   readonly workgroupSizes: readonly (number | undefined)[];
   readonly progress: Progress;
+  /** Before every run of a row's timing loops (repeatProgress): its progress, and a stop asked for. */
+  readonly beforeRepeat: BeforeRepeat;
   readonly destroy: { destroy(): void }[];
 }
 
@@ -404,7 +455,7 @@ function benchRow(
 }
 
 /**
- * A kernel timed in runs alternating with a reference in one command buffer (timePaired): its
+ * A kernel timed in runs alternating with a reference, round by round (timePaired): its
  * timing, its bandwidth's ratio to the reference's, and the reference's GB/s in those runs.
  */
 async function pairedWith(
@@ -414,7 +465,8 @@ async function pairedWith(
   bytes: number,
   referenceBytes: number,
 ) {
-  const timing = await timePaired(bench.context, reference, run, { repeats: bench.repeats });
+  const { repeats, beforeRepeat } = bench;
+  const timing = await timePaired(bench.context, reference, run, { repeats, beforeRepeat });
   return {
     timing: timing.run,
     ratio: (bytes / referenceBytes) * timing.speedup,
@@ -452,7 +504,7 @@ async function benchReferences(
   bench: SizeBench,
   matrix: GpuMassMatrix,
 ): Promise<{ references: References; rows: BenchRow[] }> {
-  const { context, n, repeats, progress } = bench;
+  const { context, n, repeats, progress, beforeRepeat } = bench;
   const { device } = context;
   const bytes = Math.ceil((4 * matrix.stride * bench.size) / 16) * 16;
   const usage = GPUBufferUsage.STORAGE;
@@ -463,11 +515,11 @@ async function benchReferences(
   progress.update(`n = ${n}: copy`);
   const copyRun: RecordRun = (e, tw) => copy.record(e, source, target, tw);
   const fillRun: RecordRun = (e, tw) => copy.fill(e, target, tw);
-  const copyTime = await timeRuns(context, copyRun, { repeats, singlePass: true });
+  const copyTime = await timeRuns(context, copyRun, { repeats, singlePass: true, beforeRepeat });
   const references = { copyRun, fillRun, bytes, copyGbps: rate(2 * bytes, copyTime.ms) };
   const rows = [benchRow(bench, references, 'copy', copyTime, 2 * bytes, null)];
   progress.update(`n = ${n}: fill`);
-  const fillTime = await timeRuns(context, fillRun, { repeats, singlePass: true });
+  const fillTime = await timeRuns(context, fillRun, { repeats, singlePass: true, beforeRepeat });
   rows.push({ ...benchRow(bench, references, 'fill', fillTime, bytes, null), ratio_to_fill: 1 });
   return { references, rows };
 }
@@ -571,17 +623,28 @@ async function benchDenseMatvec(
   return rows;
 }
 
-/** The matrix-free matvec, which reads no matrix: rated in flops and pair interactions. */
+/** A matvec_free row: rated in flops and pair interactions, for it reads no matrix. */
+function matrixFreeRow(bench: SizeBench, timing: Timing, workgroupSize: number | undefined): BenchRow {
+  const { n, system } = bench;
+  const variant = sizedVariant(undefined, workgroupSize);
+  return {
+    // Nothing here is a ratio to a bandwidth (the row has no byte count).
+    ...benchRow(bench, { copyGbps: NaN }, 'matvec_free', timing, null, matrixFreeFlops(n, blockSize(system))),
+    ...(variant ? { variant } : {}),
+    ginteractions: rate(n * n, timing.ms),
+  };
+}
+
+/** The matrix-free matvec timed on its own at each of `workgroupSizes`. */
 async function benchMatrixFree(
   bench: SizeBench,
-  references: Pick<References, 'copyGbps'>,
+  workgroupSizes: readonly (number | undefined)[],
   x: GPUBuffer,
   y: GPUBuffer,
 ): Promise<BenchRow[]> {
-  const { context, system, n, repeats } = bench;
-  const b = blockSize(system);
+  const { context, system, n, repeats, beforeRepeat } = bench;
   const rows: BenchRow[] = [];
-  for (const workgroupSize of bench.workgroupSizes) {
+  for (const workgroupSize of workgroupSizes) {
     bench.progress.update(`n = ${n}: matrix-free matvec${workgroupSize ? ` (wg ${workgroupSize})` : ''}`);
     const free = await tryMake(bench, 'the matrix-free matvec', workgroupSize, () =>
       GpuMatrixFreeMassMatrix.create(context, system, { workgroupSize }),
@@ -592,35 +655,32 @@ async function benchMatrixFree(
       freeTime = await timeRuns(context, (e, tw) => free.record(e, x, y, { timestampWrites: tw }), {
         repeats,
         singlePass: true,
+        beforeRepeat,
       });
     } finally {
       free.destroy();
     }
-    const variant = sizedVariant(undefined, workgroupSize);
-    rows.push({
-      ...benchRow(bench, references, 'matvec_free', freeTime, null, matrixFreeFlops(n, b)),
-      ...(variant ? { variant } : {}),
-      ginteractions: rate(n * n, freeTime.ms),
-    });
+    rows.push(matrixFreeRow(bench, freeTime, workgroupSize));
   }
   return rows;
 }
 
 /**
  * matvec_free (every workgroup size) and matvec_tree (the FMM product at the default tolerance) on
- * the same x: the tree's relative error is against the free product of that x, its speed-up over
- * the free product (default workgroup size) the median ratio of runs alternating with it
- * (timePaired), so matvec_tree's ms are from those runs.
+ * the same x: the tree's relative error is against the free product of that x. With the tree, the
+ * free product at the default workgroup size is timed only in runs alternating with it
+ * (timePaired): matvec_free's ms, matvec_tree's ms and the speed-up are then all of those runs.
  */
 async function benchFastProducts(bench: SizeBench, only: ReadonlySet<BenchKernel>): Promise<BenchRow[]> {
-  const { context, system, n, size, repeats } = bench;
+  const { context, system, n, size, repeats, beforeRepeat } = bench;
   const { device } = context;
   const x = createVector(device, 'Bench.x', Float32Array.from(velocityPattern(system, 'random', 1)));
   const y = createVector(device, 'Bench.y', size);
   bench.destroy.push(x, y);
-  // Nothing here is a ratio to a bandwidth (the rows have no byte counts).
-  const rows = await benchMatrixFree(bench, { copyGbps: NaN }, x, y);
-  if (!only.has('matvec_tree')) return rows;
+  const withTree = only.has('matvec_tree');
+  const alone = bench.workgroupSizes.filter((workgroupSize) => !withTree || workgroupSize !== undefined);
+  const rows = only.has('matvec_free') ? await benchMatrixFree(bench, alone, x, y) : [];
+  if (!withTree) return rows;
   const freeOperator = await GpuMatrixFreeMassMatrix.create(context, system);
   bench.destroy.push(freeOperator);
   bench.progress.update(`n = ${n}: tree matvec (building the tree)`);
@@ -634,14 +694,14 @@ async function benchFastProducts(bench: SizeBench, only: ReadonlySet<BenchKernel
     return readFloat32(device, y, size);
   };
   const freeY = await productOf(freeOperator, x);
-  bench.progress.update(`n = ${n}: tree matvec`);
+  bench.progress.update(`n = ${n}: tree matvec beside the matrix-free one`);
   // Alternating with the free product, so that the speed-up is taken round by round on the device
   // as it is at that moment (a shared CPU drifts by factors over a long bench).
   const paired = await timePaired(
     context,
     (e, tw) => freeOperator.record(e, x, y, { timestampWrites: tw }),
     (e, tw) => tree.record(e, x, y, { timestampWrites: tw }),
-    { repeats },
+    { repeats, beforeRepeat },
   );
   const treeY = await readFloat32(device, y, size);
   const xValues = await readFloat32(device, x, size);
@@ -650,22 +710,34 @@ async function benchFastProducts(bench: SizeBench, only: ReadonlySet<BenchKernel
   const treeW = await productOf(tree, w);
   const freeW = await productOf(freeOperator, w);
   const wValues = await readFloat32(device, w, size);
-  const products = { x: xValues, freeY, treeY, w: wValues, freeW, treeW };
-  rows.push({
-    ...benchRow(bench, { copyGbps: NaN }, 'matvec_tree', paired.run, null, null),
-    ...treeRowFields(system, products, tree.counts, paired.speedup),
-  });
-  return rows;
+  return [
+    matrixFreeRow(bench, paired.reference, undefined),
+    ...rows,
+    {
+      ...benchRow(bench, { copyGbps: NaN }, 'matvec_tree', paired.run, null, null),
+      ...treeRowFields(system, { x: xValues, treeY, w: wValues, treeW }, tree.counts, {
+        freeY,
+        freeW,
+        speedup: paired.speedup,
+      }),
+    },
+  ];
 }
 
-/** The products matvec_tree's fields are formed from: the free and the tree's of x and of w. */
+/** The tree's products of random x and w, which matvec_tree's fields are formed from. */
 export interface TreeRowProducts {
   readonly x: ArrayLike<number>;
-  readonly freeY: ArrayLike<number>;
   readonly treeY: ArrayLike<number>;
   readonly w: ArrayLike<number>;
-  readonly freeW: ArrayLike<number>;
   readonly treeW: ArrayLike<number>;
+}
+
+/** matvec_free beside the tree: its products of the same x and w, and the tree's speed-up over it. */
+export interface FreeBeside {
+  readonly freeY: ArrayLike<number>;
+  readonly freeW: ArrayLike<number>;
+  /** PairedTiming.speedup of the runs alternating the two products. */
+  readonly speedup: number;
 }
 
 /**
@@ -693,15 +765,15 @@ function asymmetry(
 }
 
 /**
- * matvec_tree's own fields: its work (tree.counts), its relative error against the free product
- * of the same x (of eps T x, which is all the tree approximates), its speed-up over it, and its
- * asymmetry beside the free product's.
+ * matvec_tree's own fields: its work (tree.counts) and its asymmetry; with the free product beside
+ * it, its relative error against the free product of the same x (of eps T x, which is all the tree
+ * approximates), its speed-up over it, and the free product's asymmetry beside its own.
  */
 export function treeRowFields(
   system: DarwinSystem,
-  { x, freeY, treeY, w, freeW, treeW }: TreeRowProducts,
+  { x, treeY, w, treeW }: TreeRowProducts,
   { directPairs, translations }: TreeProductCounts,
-  speedup: number,
+  free: FreeBeside | null,
 ): Pick<
   BenchRow,
   | 'interactions'
@@ -713,6 +785,14 @@ export function treeRowFields(
   | 'free_asymmetry'
 > {
   const diagonal = massDiagonal(system);
+  const own = {
+    interactions: directPairs + translations,
+    direct_pairs: directPairs,
+    translations,
+    asymmetry: asymmetry(diagonal, x, treeY, w, treeW),
+  };
+  if (!free) return own;
+  const { freeY, freeW, speedup } = free;
   let difference = 0;
   let interaction = 0;
   for (let k = 0; k < x.length; k++) {
@@ -720,12 +800,9 @@ export function treeRowFields(
     interaction += (freeY[k] - diagonal[k] * x[k]) ** 2;
   }
   return {
-    interactions: directPairs + translations,
-    direct_pairs: directPairs,
-    translations,
+    ...own,
     relative_error: Math.sqrt(difference / interaction),
     speedup,
-    asymmetry: asymmetry(diagonal, x, treeY, w, treeW),
     free_asymmetry: asymmetry(diagonal, x, freeY, w, freeW),
   };
 }
@@ -748,6 +825,7 @@ async function benchSize(
     repeats,
     workgroupSizes: [undefined, ...workgroupSizes],
     progress,
+    beforeRepeat: repeatProgress(progress),
     destroy: [],
   };
   const wants = (...kernels: BenchKernel[]) => kernels.some((kernel) => only.has(kernel));
@@ -938,6 +1016,7 @@ async function benchKrylov(
   const iterationBytes = cgIterationBytes(size);
   const iterationFlops = cgIterationFlops(size);
   const base = { n, unknowns: size, method: 'solve' as const };
+  const beforeRepeat = repeatProgress(progress);
   const rows: BenchRow[] = [];
   let note: string | undefined;
   let solve: BenchRow | undefined;
@@ -953,6 +1032,7 @@ async function benchKrylov(
       const result = await gpuSolve(engine, b, 'cg', { rtol: 0, maxIterations });
       return { ms: performance.now() - start, iterations: result.iterations };
     };
+    beforeRepeat(0, repeats);
     const short = await run(kShortRun);
     // A small system reaches r = 0 before kLongRun: time the iterations it does make, the same in
     // every run (the solve is deterministic).
@@ -960,6 +1040,7 @@ async function benchKrylov(
     // (iteration, matvec) samples taken back to back.
     const samples: [number, number][] = [];
     for (let k = 0; timed >= 2 && k < repeats; k++) {
+      beforeRepeat(k + 1, repeats);
       const iteration = (await longMinusShort(async (steps) => (await run(steps)).ms)) / timed;
       samples.push([iteration, await matvecSample()]);
     }
@@ -1150,11 +1231,15 @@ function benchCells(rows: BenchRow[]): string[][] {
 
 /** How a row was timed; the sweep's parts and their ratio to its total. */
 function timingCell(r: BenchRow): string {
-  if (r.speedup !== undefined) {
+  if (r.direct_pairs !== undefined) {
+    const free =
+      r.speedup === undefined
+        ? ''
+        : `${fixed(r.speedup, 2)}x matvec_free, error ${r.relative_error?.toExponential(1)}, `;
     return (
-      `${r.method}; ${fixed(r.speedup, 2)}x matvec_free, error ${r.relative_error?.toExponential(1)}, ` +
-      `asymmetry ${r.asymmetry?.toExponential(1)} (free ${r.free_asymmetry?.toExponential(1)}), ` +
-      `${r.direct_pairs} pairs + ${r.translations} M2L`
+      `${r.method}; ${free}asymmetry ${r.asymmetry?.toExponential(1)}` +
+      `${r.free_asymmetry === undefined ? '' : ` (free ${r.free_asymmetry.toExponential(1)})`}, ` +
+      `${r.direct_pairs} pairs + ${r.translations} M2L${r.note ? `; ${r.note}` : ''}`
     );
   }
   if (r.ratio_to_parts !== undefined) {

@@ -27,7 +27,7 @@ of radius R: the paper gives none). SI units.
   --n N          electrons, an integer in 1..2^53 - 1                       [${kLarmorDefaults.n}, the paper's N]
   --b-tesla B    field along the axis, tesla: 0 or |B| ${kLarmorFieldBoundText.min}..${kLarmorFieldBoundText.max}        [${kLarmorDefaults.fieldTesla}, Levy et al.'s B_0]
   --radius-m R   ring radius, metres, in ${kLarmorRadiusBoundText.min}..${kLarmorRadiusBoundText.max}                        [${kLarmorDefaults.radiusMetres.toPrecision(4)}, circumference 2.2 um]
-  --json         {"command", "ring": {...}, "levy": {...}, "chandrasekhar": {...}}
+  --json         {"command", "device", "ring": {...}, "levy": {...}, "chandrasekhar": {...}}
 `;
 
 const kOptions = {

@@ -46,7 +46,7 @@ import {
   type OutputDirectory,
 } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
-import type { CommandOutput } from './summary.ts';
+import { kStoppedHelp, markdownText, type CommandOutput } from './summary.ts';
 
 export const kLondonHelp = `Usage: darwin-breit london [--geometry sphere|cylinder] [--n N[,N...]] [--grid G] [--half-height H]
                           [--device gpu|cpu] [--shard K/N] [--out DIR] [--markdown] [--json]
@@ -77,10 +77,13 @@ refused, and the list keeps its N >= h.
   --device gpu|cpu  the WebGPU Biot-Savart kernel, or the float64 CPU sum             [gpu]
   --shard K/N       run every N-th point (the maps, then the convergence list) from the K-th;
                     'merge' joins the shards' JSON into the whole run's (a shard fits no law)
-  --out DIR         write the maps (london-<geometry>-n<N>.svg), the convergence plot
-                    (london-<geometry>-convergence.svg) and london.json (the --json summary;
-                    a shard: its maps and london-shard<K>of<N>.json, merge --out plots the
-                    convergence) into DIR, created with any missing parents
+  --out DIR         write the maps of B_z / B_London (london-<geometry>-n<N>.svg) and beside
+                    each the deviation from London's uniform field, log10 |B_z / B_London - 1|
+                    (london-<geometry>-n<N>-deviation.svg; a cell where B_z = B_London exactly
+                    at the scale's floor), the convergence plot (london-<geometry>-convergence.svg)
+                    and london.json (the --json summary; a shard: its maps and
+                    london-shard<K>of<N>.json, merge --out plots the convergence) into DIR,
+                    created with any missing parents
   --markdown        the maps' table in Markdown (with --json: the field "markdown")
   --json            {"command", "device", "geometry", "half_height" (null for the sphere), "grid",
                     "map", "continuum_n_re_over_r", "continuum_n_re_over_l" (cylinder),
@@ -91,7 +94,8 @@ refused, and the list keeps its N >= h.
                     (upload, pipeline and readback included), ...}], "convergence": {"continuum",
                     "rounding", "points", "fit": {"exponent", "coefficient", "ns"} or null, "law"},
                     "files": [...]}
-`;
+
+${kStoppedHelp}`;
 
 const kOptions = {
   ...kCommonOptions,
@@ -161,13 +165,14 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
     run = await runLondon(
       field,
       { geometry, ns, grid, halfHeight, convergenceNs: kLondonConvergenceNs },
-      { progress: (text) => progress.update(text) },
+      progress.studyHooks(),
       shard,
     );
   } finally {
     if (context) releaseDevice(context);
   }
   progress.done();
+  const stop = progress.sweepStop();
 
   const studies = run.maps.map((map) => map.study);
   const summary = londonJson({
@@ -179,6 +184,7 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
     studies,
     convergence: run.convergence,
     shard,
+    stop,
   });
   return londonOutput(summary, run.maps, studies, run.convergence, values, out);
 }
@@ -198,11 +204,12 @@ export function londonOutput(
   const geometry = parseLondonGeometry(summary.geometry);
   const outFailure = out
     ? refusalOf(() => {
-        // A shard's convergence fit is of its part of the list: its --out holds its maps alone.
+        // A shard's part of the list is merge's to plot with the rest: its --out holds its maps
+        // alone, as does a run stopped before the list (or a cylinder too long for any N of it).
         const files = londonFiles(
-          geometry,
+          { geometry, halfHeight: summary.half_height ?? 1 },
           maps,
-          summary.shard ? null : convergence,
+          summary.shard || convergence.points.length === 0 ? null : convergence,
           studies.map((s) => s.n),
         );
         summary.files.push(...writeIntoDirectory(out, [...files, summaryFile(summary)]));
@@ -210,7 +217,12 @@ export function londonOutput(
     : undefined;
   if (values.markdown) {
     const markdown = londonMarkdown(geometry, studies, summary.device);
-    return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n`, outFailure };
+    return {
+      json: values.json,
+      summary: { ...summary, markdown },
+      text: markdownText(markdown, summary),
+      outFailure,
+    };
   }
   return {
     json: values.json,

@@ -11,7 +11,7 @@ import {
   type PairingJson,
 } from '../../studies/pairing/report.ts';
 import { mergeScaling, scalingFileNames, type ScalingJson } from '../../studies/scaling/report.ts';
-import { sameInShards } from '../../studies/study.ts';
+import { sameInShards, savedStop } from '../../studies/study.ts';
 import { kCommonOptions, parseCommandArgs, readTextFile } from '../options.ts';
 import { checkOutputDirectory, checkStudyOutput, summaryFileName } from '../output-directory.ts';
 import { londonOutput } from './london.ts';
@@ -24,7 +24,8 @@ export const kMergeHelp = `Usage: darwin-breit merge SHARD.json ... [--out DIR] 
 Joins the JSON of the shards of one sweep (scaling, london or pairing run with --shard K/N for
 K = 1..N, each saved with --json) into the result of one run: the points back in the sweep's order,
 every fit recomputed from all of them, and the same text, JSON (timings summed) and --out files as
-one run (london: the convergence plot; each shard's --out holds its own maps).
+one run (london: the convergence plot; each shard's --out holds its own maps). A shard that a signal
+stopped before its last point ("stopped" in its JSON) is refused: rerun that shard.
 
   --out DIR   write the files the command writes with --out into DIR, created with any
               missing parents
@@ -41,7 +42,10 @@ const kOptions = {
 type Mergeable = 'scaling' | 'london' | 'pairing';
 const kMergeable: readonly string[] = ['scaling', 'london', 'pairing'] satisfies Mergeable[];
 
-/** A shard's JSON, refused in one line unless it is an object of a mergeable command with "shard". */
+/**
+ * A shard's JSON, refused in one line unless it is an object of a mergeable command with "shard", and
+ * a whole one: a shard that a signal stopped lacks points the merged run would pass off as measured.
+ */
 function readShard(path: string): Record<string, unknown> {
   const text = readTextFile(path, 'shards', 'merge: every shard');
   // What `--json > FILE` leaves of a shard stopped before it printed.
@@ -70,6 +74,13 @@ function readShard(path: string): Record<string, unknown> {
   // The merged text and JSON name the device: a shard without one is not what the command printed.
   if (typeof (device as { kind?: unknown } | null)?.kind !== 'string') {
     throw new InputError(`${path} names no device: not what ${command} --json prints`, 'shards');
+  }
+  const stop = savedStop(json as Record<string, unknown>, path);
+  if (stop) {
+    throw new InputError(
+      `${path} stopped after ${stop.points} of ${stop.of} points: rerun that shard`,
+      'shards',
+    );
   }
   return json as Record<string, unknown>;
 }

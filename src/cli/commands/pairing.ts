@@ -24,7 +24,7 @@ import {
   type OutputDirectory,
 } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
-import type { CommandOutput } from './summary.ts';
+import { kStoppedHelp, markdownText, type CommandOutput } from './summary.ts';
 
 export const kPairingHelp = `Usage: darwin-breit pairing [--ratios a_m/a ...] [--shard K/N] [--out DIR] [--markdown] [--json]
 
@@ -48,15 +48,16 @@ a on the chord, periodic (even centre-of-mass L) and antiperiodic (odd L), besid
                  the plots) into DIR, created with any missing parents
   --shard K/N    run every N-th a_m/a from the K-th; 'merge' joins the shards' JSON into the whole run's
   --markdown     the rings' table in Markdown (with --json: the field "markdown")
-  --json         {"command", "units", "grid", "points": [{"ratio", "energy_numerical", "energy_eq46",
-                 "relative_difference", ...}], "rings": [{"name", "fermi_energy_ev", "thickness_m",
-                 "a_m_m", "temperature_eq46_mk", "temperature_numerical_mk", "radius_m",
-                 "circumference_m", "readings": [{"reading", "z_f", "a_m_m", "ratio",
+  --json         {"command", "device", "units", "grid", "points": [{"ratio", "energy_numerical",
+                 "energy_eq46", "relative_difference", ...}], "rings": [{"name", "fermi_energy_ev",
+                 "thickness_m", "a_m_m", "temperature_eq46_mk", "temperature_numerical_mk",
+                 "radius_m", "circumference_m", "readings": [{"reading", "z_f", "a_m_m", "ratio",
                  "temperature_eq46_mk", "temperature_exact_mk", "on_ring": {"energy_periodic",
                  "energy_antiperiodic", "energy_line", "temperature_mk", "rms_separation_m",
                  "line_picture_fails", "j_squared_over_j_f_squared", "flux_period_phi0", ...}}], ...}],
                  "ring_units", "files"}
-`;
+
+${kStoppedHelp}`;
 
 const kOptions = {
   ...kCommonOptions,
@@ -74,11 +75,10 @@ export async function pairingCommand(argv: string[], progress: Progress): Promis
   const shard = values.shard === undefined ? null : parseShard(values.shard, '--shard');
   // A shard's plots, of part of the a_m/a list, would pass for the whole run's: merge's.
   const out = checkStudyOutput(values.out, 'pairing', shard, shard ? [] : kPairingFileNames);
-  const { points, rings } = await runPairing(shardOf(ratios, shard), {
-    progress: (text) => progress.update(text),
-  });
+  const { points, rings } = await runPairing(shardOf(ratios, shard), progress.studyHooks());
   progress.done();
-  return pairingOutput(pairingJson({ points, rings, ratios, shard }), points, rings, values, out);
+  const stop = progress.sweepStop();
+  return pairingOutput(pairingJson({ points, rings, ratios, shard, stop }), points, rings, values, out);
 }
 
 /** The command's output for a run or a merge: the JSON, the text, and with `out` the plots. */
@@ -97,12 +97,17 @@ export function pairingOutput(
     : undefined;
   if (values.markdown) {
     const markdown = pairingMarkdown(summary.rings);
-    return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n`, outFailure };
+    return {
+      json: values.json,
+      summary: { ...summary, markdown },
+      text: markdownText(markdown, summary),
+      outFailure,
+    };
   }
   return {
     json: values.json,
     summary,
-    text: pairingText(summary.points, summary.rings, summary.files),
+    text: pairingText(summary.points, summary.rings, summary.files, summary.stopped),
     outFailure,
   };
 }

@@ -21,6 +21,7 @@ import type { WorkerPool } from '../../parallel/pool.ts';
 import { chooseCpuStorage } from '../../run/backend.ts';
 import { float64Products } from '../../run/refine.ts';
 import {
+  responseCheckWarnings,
   responseFileNames,
   responseFiles,
   responseMarkdown,
@@ -40,7 +41,8 @@ import { kCommonOptions, parseCommandArgs } from '../options.ts';
 import { refusalOf } from '../formats.ts';
 import { checkStudyOutput, summaryFile, writeIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
-import type { CommandOutput } from './summary.ts';
+import { stoppedLine } from '../../studies/study.ts';
+import { kStoppedHelp, markdownText, type CommandOutput } from './summary.ts';
 
 export const kResponseHelp = `Usage: darwin-breit response --geometry G --n N[,N...] [--drive field|flux|rotation]
          [--model vector|azimuthal] [--dim 2|3] [--n-epsilon X[,X...] | --epsilon E | --radius-m R]
@@ -72,21 +74,24 @@ moment (the current, for flux) over that.
   --tree-tol T          relative error of the tree's product T x (--matrix tree or auto)    [${kResponseDefaults.treeTolerance}]
   --threads K           threads of the float64 CPU path and check (the same numbers for
                         any K, the tree's to rounding)                                   [every core]
-  --out DIR             response-screening.svg, response-profile.svg (the current against
-                        depth; not for a ring, a sphere or a cylinder: one depth), the maps,
-                        response-n<N>-x<N r_e/R>.csv (per-electron velocities; N r_e/R to 3
-                        digits, more where two points would share them; solve reads it back
-                        as --positions and --velocities) and response.json (the --json summary)
-                        into DIR, created with any missing parents
+  --out DIR             response-screening.svg (the screening against N r_e/R),
+                        response-centre.svg (the centre field; not for flux),
+                        response-profile.svg (the current against depth; not for a ring, a
+                        sphere or a cylinder: one depth), with --grid the maps
+                        response-map-n<N>-x<N r_e/R>.svg, response-n<N>-x<N r_e/R>.csv
+                        (per-electron velocities; N r_e/R to 3 digits, more where two points
+                        would share them; solve reads it back as --positions and --velocities)
+                        and response.json (the --json summary) into DIR, created with any
+                        missing parents
   --markdown            the README's table of the sweep (with --json: the field "markdown")
   --json                {"command": "response", "drive", "geometry", "model", "dim", "points": [{"n",
                         "n_epsilon", "epsilon", "screening_ratio", "continuum_ratio", "london_x",
                         "field_centre_ratio", "continuum_field_centre_ratio", "iterations",
-                        "converged", "reason", "true_relative_residual", "check", "decay_length",
-                        "continuum_decay_length", "penetration_depth",
-                        "london_penetration_depth"}], "limits": [{"n_epsilon", "extrapolated_ratio",
-                        "uncertainty", "window_refits", "law", "exponent", "free_exponent",
-                        "continuum_ratio"}], "device", "files": [...]}; rotation adds
+                        "converged", "reason", "true_relative_residual", "check", "check_target",
+                        "within_target", "decay_length", "continuum_decay_length",
+                        "penetration_depth", "london_penetration_depth"}], "limits": [{"n_epsilon",
+                        "extrapolated_ratio", "uncertainty", "window_refits", "law", "exponent",
+                        "free_exponent", "continuum_ratio"}], "device", "files": [...]}; rotation adds
                         "london_field_ratio", "continuum_london_field_ratio" and "n_eff_epsilon" to
                         each point; where M was the tree, "tree": {"tolerance", "n": [the N it
                         served]} after "device"
@@ -102,6 +107,11 @@ smallest N behind a limit's uncertainty; 0 (fewer than five N) where it is the f
 of the CPU's tree against a dense float64 solve, ||v - v64||/||v64|| (up to ${kCheckMaxUnknowns} unknowns;
 null above, and for the CPU's dense M, which is that solve). Above, each point has "sampled_residual":
 ||b - M v||/||b|| over float64 rows of M (direct sums) at ${kSampledCheckElectrons} sampled electrons.
+check_target: what check (or sampled_residual) is held to, solve's target for the same backend and
+tolerance: the velocities within 10 rtol (1e-9) for the GPU's refined solves, 10 max(t, rtol) with the
+tree (t = --tree-tol, rtol the device's default; on the GPU at least float32's 1e-5), the sampled
+residual within 10 max(rtol, the momenta's target); within_target: whether it is (null where nothing
+was checked), and a point past it gets a warning: line on stderr.
 london_x: R/lambda_L = sqrt(3 N r_e/R) (ball; sphere for the same N in its volume), R/Lambda =
 2 N r_e/R (Pearl, disk). limits: the ratio at each N r_e/R fitted by c + b N^-p over the N given
 (three or more; p = 1/2 on surfaces and films, 2/3 in solids). decay_length: the binned current's
@@ -112,7 +122,8 @@ binned and fitted the same way. penetration_depth: lambda/R fitted as London's p
 a i_1(r/lambda) sin(theta), to every electron's azimuthal velocity (null where the rigid rotation fits
 as well); london_penetration_depth: lambda_L/R = 1/x. Both for the ball in a field or rotating, where
 London's sphere is the continuum; null elsewhere.
-`;
+
+${kStoppedHelp}`;
 
 const kOptions = {
   ...kCommonOptions,
@@ -201,7 +212,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
       spec,
       (system) =>
         openStudyBackend(gpu, system, spec.matrix, spec.treeTolerance, threads, chunkProgress(progress)),
-      { progress: (message) => progress.update(message) },
+      progress.studyHooks(),
       checked === 'on'
         ? async (system) => cpuReference(system, threads)
         : checked === 'sampled'
@@ -217,8 +228,10 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
     (pool as WorkerPool | null)?.dispose();
   }
   progress.done();
+  // A check past its target is a result, as solve's: said on stderr, the exit status 0.
+  for (const warning of responseCheckWarnings(result.points)) progress.log(warning);
 
-  const saved = responseSummary(result, device);
+  const saved = responseSummary(result, device, progress.sweepStop());
   const files: string[] = [];
   const outFailure = out
     ? refusalOf(() => files.push(...writeIntoDirectory(out, [...responseFiles(result), summaryFile(saved)])))
@@ -227,7 +240,12 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   const summary = { ...saved, files };
   if (values.markdown) {
     const markdown = responseMarkdown(result);
-    return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n`, outFailure };
+    return {
+      json: values.json,
+      summary: { ...summary, markdown },
+      text: markdownText(markdown, summary),
+      outFailure,
+    };
   }
   return { json: values.json, summary, text: responseText(summary, files), outFailure };
 }
@@ -251,6 +269,7 @@ function responseText(summary: ReturnType<typeof responseSummary>, files: string
   const londonX = kLondonXHeader[summary.geometry] ?? 'London x';
   const lines = [
     `response: ${summary.drive} drive, ${summary.geometry}, ${summary.model} model, device ${summary.device.kind}`,
+    ...(summary.stopped ? [stoppedLine(summary.stopped)] : []),
     '',
     `      N   N r_e/R     screening   continuum ${londonX.padStart(11)}    its  converged`,
   ];
@@ -269,7 +288,7 @@ function responseText(summary: ReturnType<typeof responseSummary>, files: string
   }
   if (summary.geometry === 'sphere')
     lines.push('# of a ball holding the same N: a shell of charge has no bulk lambda_L');
-  // The centre field, the Meissner effect (rotation: the London moment's field), beside the continuum's.
+  // The centre field, the field excluded (rotation: the London moment's field), beside the continuum's.
   if (summary.drive !== 'flux') {
     lines.push(
       '',

@@ -4,6 +4,7 @@
 // engine, or the float64 CPU reference), its options src/studies/scaling/spec.ts's, the JSON, text and
 // files src/studies/scaling/report.ts's.
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
+import { kTreeCrossover } from '../../gpu/profile.ts';
 import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
 import { InputError, renamedError } from '../../physics/input-error.ts';
 import { kModelNames } from '../../physics/models.ts';
@@ -58,7 +59,7 @@ import {
   type OutputDirectory,
 } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
-import type { CommandOutput } from './summary.ts';
+import { kStoppedHelp, markdownText, type CommandOutput } from './summary.ts';
 
 export const kScalingHelp = `Usage: darwin-breit scaling [--geometries ring,disk,sphere,ball] [--model vector|azimuthal]
                          [--n-min N] [--n-max N] [--points K] [--device gpu|cpu]
@@ -70,9 +71,9 @@ of the interaction matrix: T itself in the vector model (D = I), D^-1/2 (M - D) 
 azimuthal model (D = diag rho^2), i.e. lambda(D^-1/2 M D^-1/2 at eps = 1) - 1, so that eps lambda_max is
 the collective part of eq. 48. Then:
   - lambda_max / N, the coherent-mode coefficient, fitted to the law of the geometry's dimension d
-    (ring: a ln N + b with a -> 1/pi, derived from V_phi ~ 1/|phi|; disk, sphere: c + b N^-1/2;
-    ball: c + b N^-2/3) and extrapolated to N -> infinity, with its uncertainty (covariance and
-    fit window);
+    (ring: a ln N + b with a -> 1/pi, derived from V_phi ~ 1/|phi|, plus g/ln N in the vector
+    model, whose radial-tangential coupling adds g; disk, sphere: c + b N^-1/2; ball: c + b N^-2/3)
+    and extrapolated to N -> infinity, with its uncertainty (covariance and fit window);
   - the modes: overlaps of the top Ritz vector with the translations, their azimuthal parts and the
     rigid rotations; of the bottom one with the breathing (radial) and alternating motions, and the
     number of electrons it involves;
@@ -80,13 +81,14 @@ the collective part of eq. 48. Then:
   - the rigid rotation's quotient (v^T T v)/(v^T D v), and for the sphere its inertia ratio at
     London's N = 3R/r_e (eq. 30);
   - R* where (r_e/R) lambda_max(N_max(R)) = 1 with N_max = (R/a0)^d (eq. 51), beside eq. 53-55.
-The default sweep took 8.6 minutes on SwiftShader with 2 CPU cores (13 with the machine busy); on a
-GPU, --n-max takes N past 10^4 (matrix-free once the dense M would pass 1 GiB).
+The default sweep takes 10-25 minutes on SwiftShader with 2 CPU cores; on a GPU, --n-max takes N
+past 10^4 (auto: dense, then matrix-free once the dense M would pass 1 GiB, then the tree from
+${kTreeCrossover.gpu} electrons where it pays).
 
   --geometries LIST   comma-separated, of ${kScalingGeometries.join(', ')}          [${kScalingGeometries.join(',')}]
   --model M           vector (velocities; in-plane for ring and disk) | azimuthal (phidot)   [vector]
   --n-min N           smallest N                                                             [${kScalingDefaults.nMin}]
-  --n-max N           largest N (matrix-free on the GPU once dense M passes 1 GiB)           [${kScalingDefaults.nMax}]
+  --n-max N           largest N (on the GPU past 1 GiB of dense M: matrix-free or the tree)  [${kScalingDefaults.nMax}]
   --points K          N values per geometry, log-spaced                                      [${kScalingDefaults.points}]
   --device gpu|cpu    the WebGPU engine (float32) or the float64 CPU reference                [gpu]
   --matrix dense|free|tree|auto   storage of M, as for solve (tree: the fast multipole product,
@@ -106,10 +108,12 @@ GPU, --n-max takes N past 10^4 (matrix-free once the dense M would pass 1 GiB).
                       scaling-shard<K>of<N>.json alone, merge --out writes the CSV and plots;
                       into DIR, created with any missing parents
   --markdown          the table of the fits and R* in Markdown (with --json: the field "markdown")
-  --json              {"studies": [{"geometry", "model", "dimension", "points": [{"n", "lambda_max",
-                      "lambda_min", "rigid_rotation_quotient", ...}], "fit": {"law", "coefficient",
-                      "uncertainty", ...}, "critical_radius_m", "paper_radius_m", ...}], ...}
-`;
+  --json              {"command", "device", "model", "ns", "studies": [{"geometry", "model",
+                      "dimension", "points": [{"n", "lambda_max", "lambda_min",
+                      "rigid_rotation_quotient", ...}], "fit": {"law", "coefficient", "uncertainty",
+                      ...}, "critical_radius_m", "paper_radius_m", ...}], ...}
+
+${kStoppedHelp}`;
 
 const kOptions = {
   ...kCommonOptions,
@@ -233,7 +237,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
           checkStudyBackend(context, system, options.matrix, options.treeTolerance, kDefaultLanczosBasis),
       },
       {
-        progress: (text) => progress.update(text),
+        ...progress.studyHooks(),
         geometry: (geometry, mine) => {
           storage = new Map();
           storages.push(storage);
@@ -255,6 +259,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
     release();
   }
   progress.done();
+  const stop = progress.sweepStop();
 
   const studies = runs.map((run) => run.study);
   const extras: ScalingExtra[] = runs.map((run, k) => ({
@@ -280,6 +285,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
       tree_tolerance: options.treeTolerance,
     },
     totalMs: performance.now() - started,
+    stop,
   });
   return scalingOutput(summary, studies, values, out);
 }
@@ -299,12 +305,17 @@ export function scalingOutput(
     : undefined;
   if (values.markdown) {
     const markdown = scalingMarkdown(studies);
-    return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n`, outFailure };
+    return {
+      json: values.json,
+      summary: { ...summary, markdown },
+      text: markdownText(markdown, summary),
+      outFailure,
+    };
   }
   return {
     json: values.json,
     summary,
-    text: scalingText(studies, summary.files, summary.device),
+    text: scalingText(studies, summary.files, summary.device, summary.stopped),
     outFailure,
   };
 }

@@ -1,5 +1,6 @@
 // What every command returns, and how a summary object becomes readable text.
 import type { InputError } from '../../physics/input-error.ts';
+import { stoppedLine, type SweepStop } from '../../studies/study.ts';
 
 export interface CommandOutput {
   /** The command's --help text: printed on stdout, exit 0. */
@@ -40,4 +41,17 @@ export function printSummary(summary: Record<string, unknown>): string {
   walk(summary, '');
   const width = Math.max(...rows.map(([key]) => key.length));
   return rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n') + '\n';
+}
+
+/** The paragraph that ends each study's --help: what a run a signal stopped reports. */
+export const kStoppedHelp = `A signal (Ctrl-C's SIGINT, SIGTERM, SIGHUP) after the run has finished a point of its sweep drops
+the point in progress; the run then reports and writes the points it finished, its JSON marked
+"stopped": {"signal", "points": k, "of": n} after "command" (absent from a complete run's), its text
+with the line "stopped by SIGINT after k of n points", and exits 128 + the signal's number; merge
+refuses such a shard. A second signal exits at once.
+`;
+
+/** A study's --markdown text: its table, and below it, for a run a signal stopped, what it holds. */
+export function markdownText(markdown: string, summary: { readonly stopped?: SweepStop }): string {
+  return summary.stopped ? `${markdown}\n\n${stoppedLine(summary.stopped)}\n` : `${markdown}\n`;
 }

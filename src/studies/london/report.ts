@@ -1,7 +1,7 @@
 // The London study's report, shared by the CLI and the app's Studies panel: its JSON (`london --json`,
 // snake_case as scripts read it), the text table, and the plots (`london --out DIR`): the map of
-// B_z / B_London over the x-z plane of one body, and the distance of N r_e/R from its continuum value
-// against N.
+// B_z / B_London over the x-z plane of one body, beside it the map of log10 |B_z / B_London - 1|, and
+// the distance of N r_e/R from its continuum value against N.
 import type { DeviceSummary } from '../../io/formats.ts';
 import { heatMap, linePlot } from '../../io/svg.ts';
 import { InputError } from '../../physics/input-error.ts';
@@ -15,7 +15,17 @@ import {
   type LondonGeometry,
 } from '../../physics/london.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
-import { holdsNumbers, joinShards, sameInShards, savedRunDevice, shardJson, type Shard } from '../study.ts';
+import {
+  holdsNumbers,
+  joinShards,
+  sameInShards,
+  savedRunDevice,
+  shardJson,
+  stoppedJson,
+  stoppedLine,
+  type Shard,
+  type SweepStop,
+} from '../study.ts';
 import {
   summariseLondonConvergence,
   type LondonConvergence,
@@ -23,29 +33,80 @@ import {
   type LondonMapStudy,
 } from './run.ts';
 
-export function londonMapSvg(body: LondonBody, map: FieldMapGrid, ratios: Float64Array): string {
-  const shape = body.geometry === 'sphere' ? 'sphere' : `cylinder, h = ${body.halfHeight} R`;
-  return heatMap({
-    title: `London field map: rotating ${shape}, N = ${body.n}, N r_e/R = ${body.continuumParameter.toPrecision(4)}`,
+/** A body's shape and size: the sphere, or the cylinder with its half-height h, which tells two runs apart. */
+type LondonShape = Pick<LondonBody, 'geometry' | 'halfHeight'>;
+
+/** The body's shape as the plots' titles and the text name it: "sphere", "cylinder, h = 50 R". */
+const shapeText = ({ geometry, halfHeight }: LondonShape) =>
+  geometry === 'sphere' ? 'sphere' : `cylinder, h = ${halfHeight} R`;
+
+/** The map's frame: its axes on the x-z plane through the rotation axis, its cells. */
+function mapFrame(map: FieldMapGrid) {
+  return {
     xLabel: 'x / R',
     yLabel: 'z / R (rotation axis)',
     xRange: map.xRange,
-    yRange: [map.zRange[0], map.zRange[1]],
+    yRange: [map.zRange[0], map.zRange[1]] as const,
     columns: map.size,
     rows: map.size,
+  };
+}
+
+export function londonMapSvg(body: LondonBody, map: FieldMapGrid, ratios: Float64Array): string {
+  return heatMap({
+    title: `London field map: rotating ${shapeText(body)}, N = ${body.n}, N r_e/R = ${body.continuumParameter.toPrecision(4)}`,
+    ...mapFrame(map),
     values: ratios,
     colourLabel: 'B_z / B_London',
   });
 }
 
 /**
- * The convergence plot, with a vertical line at each N that has a map: |continuum - N r_e/R| on log
- * axes, the N where N r_e/R lies above the continuum (a long cylinder's coarse N) and those within
- * rounding of it (drawn on the rounding's line) as their own series, the fit over the N it takes, and
- * the float64 rounding below which no digit holds.
+ * log10 |B_z / B_London - 1| per cell, from the ratios the linear map draws (NaN outside the body, as
+ * there): the deviation from London's uniform field (eq. 27-30), which a linear scale spanning the
+ * surface's deviations shows as one colour inside. A cell where B_z = B_London exactly has no
+ * logarithm: it takes `floor`, the least of the others' (log10 of float64's epsilon where every cell
+ * is exact), and is counted in `exact`.
+ */
+export function londonDeviationMap(ratios: Float64Array): {
+  readonly values: Float64Array;
+  readonly floor: number;
+  readonly exact: number;
+} {
+  const values = ratios.map((ratio) => Math.log10(Math.abs(ratio - 1)));
+  let floor = Infinity;
+  for (const value of values) if (Number.isFinite(value)) floor = Math.min(floor, value);
+  if (floor === Infinity) floor = Math.log10(Number.EPSILON);
+  let exact = 0;
+  values.forEach((value, cell) => {
+    if (value === -Infinity) {
+      values[cell] = floor;
+      exact++;
+    }
+  });
+  return { values, floor, exact };
+}
+
+/** The map of log10 |B_z / B_London - 1| (londonDeviationMap), beside londonMapSvg's. */
+export function londonDeviationSvg(body: LondonBody, map: FieldMapGrid, ratios: Float64Array): string {
+  const { values, floor, exact } = londonDeviationMap(ratios);
+  return heatMap({
+    title: `Deviation from the London field: rotating ${shapeText(body)}, N = ${body.n}, N r_e/R = ${body.continuumParameter.toPrecision(4)}`,
+    ...mapFrame(map),
+    values,
+    colourLabel: 'log₁₀ |B_z / B_London − 1|',
+    caption: `${exact} ${exact === 1 ? 'cell' : 'cells'} where B_z = B_London exactly, drawn at the scale's floor, ${floor.toFixed(2).replace('-', '−')}`,
+  });
+}
+
+/**
+ * The convergence plot, titled with the body's shape (a cylinder's h), with a vertical line at each N
+ * that has a map: |continuum - N r_e/R| on log axes, the N where N r_e/R lies above the continuum (a
+ * long cylinder's coarse N) and those within rounding of it (drawn on the rounding's line) as their
+ * own series, the fit over the N it takes, and the float64 rounding below which no digit holds.
  */
 export function londonConvergenceSvg(
-  name: LondonGeometry,
+  shape: LondonShape,
   convergence: Pick<LondonConvergence, 'points' | 'fit' | 'rounding'>,
   mapNs: readonly number[],
 ): string {
@@ -57,7 +118,7 @@ export function londonConvergenceSvg(
   const zero = points.map((p) => (resolved(p) ? NaN : rounding));
   const allNs = [...ns, ...mapNs];
   return linePlot({
-    title: `${name}: N r_e/R at the London field, distance to the continuum value`,
+    title: `N r_e/R at the London field against N: ${shapeText(shape)}`,
     xLabel: 'N (electrons)',
     yLabel: '|continuum − N r_e/R|',
     logX: true,
@@ -156,7 +217,7 @@ export function londonConvergenceJson(convergence: LondonConvergence) {
   };
 }
 
-/** A run's JSON as `london --json` prints it; `shard` only in a shard's. */
+/** A run's JSON as `london --json` prints it; `shard` only in a shard's, `stopped` only in a stopped one's. */
 export function londonJson(run: {
   readonly device: DeviceSummary;
   readonly geometry: LondonGeometry;
@@ -166,11 +227,13 @@ export function londonJson(run: {
   readonly studies: readonly LondonMapStudy[];
   readonly convergence: LondonConvergence;
   readonly shard: Shard | null;
+  readonly stop?: SweepStop | null;
 }) {
   const cylinder = run.geometry === 'cylinder';
   const continuum = continuumUniformity({ geometry: run.geometry, halfHeight: run.halfHeight }, run.grid);
   return {
     command: 'london',
+    ...stoppedJson(run.stop ?? null),
     device: run.device,
     geometry: run.geometry,
     half_height: cylinder ? run.halfHeight : null,
@@ -336,34 +399,37 @@ export function mergeLondon(shards: readonly LondonJson[]): {
 }
 
 const londonMapName = (geometry: LondonGeometry, n: number) => `london-${geometry}-n${n}.svg`;
+const londonDeviationName = (geometry: LondonGeometry, n: number) => `london-${geometry}-n${n}-deviation.svg`;
 const londonConvergenceName = (geometry: LondonGeometry) => `london-${geometry}-convergence.svg`;
 
 /**
  * The names londonFiles gives the maps it is handed, bodies of `mappedNs` electrons (a run's, or a
- * shard's share; none for a merge), and the list's plot, in its order.
+ * shard's share; none for a merge), each's linear map and its deviation's, and the list's plot, in its
+ * order.
  */
 export function londonFileNames(
   geometry: LondonGeometry,
   mappedNs: readonly number[],
   withConvergence = true,
 ): string[] {
-  const maps = mappedNs.map((n) => londonMapName(geometry, n));
+  const maps = mappedNs.flatMap((n) => [londonMapName(geometry, n), londonDeviationName(geometry, n)]);
   return withConvergence ? [...maps, londonConvergenceName(geometry)] : maps;
 }
 
 /** The maps' and the list's plot files, name and text; a shard's (`convergence` null) its maps alone. */
 export function londonFiles(
-  geometry: LondonGeometry,
+  shape: LondonShape,
   maps: readonly Pick<LondonMap, 'body' | 'grid' | 'ratios'>[],
   convergence: LondonConvergence | null,
   mapNs: readonly number[],
 ): [string, string][] {
-  const mapFiles = maps.map((map): [string, string] => [
-    londonMapName(geometry, map.body.n),
-    londonMapSvg(map.body, map.grid, map.ratios),
+  const { geometry } = shape;
+  const mapFiles = maps.flatMap((map): [string, string][] => [
+    [londonMapName(geometry, map.body.n), londonMapSvg(map.body, map.grid, map.ratios)],
+    [londonDeviationName(geometry, map.body.n), londonDeviationSvg(map.body, map.grid, map.ratios)],
   ]);
   if (!convergence) return mapFiles;
-  return [...mapFiles, [londonConvergenceName(geometry), londonConvergenceSvg(geometry, convergence, mapNs)]];
+  return [...mapFiles, [londonConvergenceName(geometry), londonConvergenceSvg(shape, convergence, mapNs)]];
 }
 
 /** A map's uniformity over the map, its B_z and transverse parts, then the same in its inner half. */
@@ -376,29 +442,26 @@ const uniformityParts = (s: LondonMapStudy) => [
   s.uniformityInnerTransverse,
 ];
 
-/** The body as the text names it: the cylinder with its half-height and length. */
-function londonShape(geometry: LondonGeometry, halfHeight: number | null): string {
-  return geometry === 'cylinder'
-    ? `cylinder of half-height h = ${halfHeight} R (length l = ${2 * (halfHeight ?? 1)} R)`
-    : 'sphere';
-}
-
 /**
- * The text report: the body and its continuous counterpart, the maps' numbers, then N r_e/R against N
- * (each deviation to the digits its rounding leaves) and its fit.
+ * The text report: the body (the plots' shapeText) and its continuous counterpart, for a run a signal
+ * or Stop ended early the line saying how far it got, the maps' numbers, then N r_e/R against N (each
+ * deviation to the digits its rounding leaves) and its fit.
  */
 export function londonText(
   run: Pick<
     LondonJson,
-    'geometry' | 'half_height' | 'continuum_uniformity' | 'continuum_uniformity_inner' | 'files'
+    'geometry' | 'half_height' | 'continuum_uniformity' | 'continuum_uniformity_inner' | 'files' | 'stopped'
   >,
   studies: readonly LondonMapStudy[],
   convergence: LondonConvergence,
 ): string {
   const { geometry } = run;
   const { continuum } = convergence;
+  const halfHeight = run.half_height ?? 1;
   const perLength =
-    geometry === 'cylinder' ? `, N r_e/l = ${(continuum / (2 * (run.half_height ?? 1))).toPrecision(6)}` : '';
+    geometry === 'cylinder'
+      ? `, N r_e/l = ${(continuum / (2 * halfHeight)).toPrecision(6)} (length l = 2h = ${2 * halfHeight} R)`
+      : '';
   const counterpart =
     geometry === 'sphere'
       ? 'its field uniform inside (eq. 29)'
@@ -406,7 +469,8 @@ export function londonText(
         `${f(run.continuum_uniformity_inner, 3)} in the inner half (a finite sheet is no London body)`;
   const e = (x: number, width: number) => x.toExponential(2).padStart(width);
   const lines = [
-    `London moment, rotating ${londonShape(geometry, run.half_height)}: B_z / B_London on the map`,
+    `London moment, rotating ${shapeText({ geometry, halfHeight })}: B_z / B_London on the map`,
+    ...(run.stopped ? [stoppedLine(run.stopped)] : []),
     `continuous body: N r_e/R = ${continuum.toPrecision(6)}${perLength}; ${counterpart}`,
     '',
     '                                         uniformity |B - B_c|/|B_c|: map          inner half',

@@ -21,7 +21,7 @@ import {
   type LondonConvergencePoint,
   type LondonGeometry,
 } from '../../physics/london.ts';
-import { inShard, shardOf, sweep, type Shard, type StudyHooks } from '../study.ts';
+import { inShard, shardOf, sweep, sweepOfRun, type Shard, type StudyHooks } from '../study.ts';
 
 /** The reduced field of a body at points (xyz triples): on the GPU, or in float64. */
 export type FieldEvaluator = (body: LondonBody, points: Float64Array) => Promise<Float64Array>;
@@ -212,7 +212,7 @@ export async function runLondon(
   const total = mapNs.length + listNs.length;
   const maps = await sweep(
     mapNs,
-    hooks,
+    sweepOfRun(hooks, 0, total),
     async (n, k) => {
       const body = londonBody(geometry, n, halfHeight);
       const grid = fieldMapGrid(body, options.grid);
@@ -226,7 +226,7 @@ export async function runLondon(
   );
   const list = maps.stopped
     ? { results: [], stopped: true }
-    : await sweep(listNs, hooks, async (n, k) => {
+    : await sweep(listNs, sweepOfRun(hooks, mapNs.length, total), async (n, k) => {
         hooks.progress?.(`London: N r_e/R of the discrete ${geometry}, N = ${n}`, (mapNs.length + k) / total);
         return londonConvergence(geometry, [n], halfHeight)[0];
       });

@@ -13,7 +13,16 @@ import {
 } from '../../physics/pairing.ts';
 import { kFermiReadingLabels, kFermiReadings } from '../../physics/paper.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
-import { joinShards, sameInShards, savedRunDevice, shardJson, type Shard } from '../study.ts';
+import {
+  joinShards,
+  sameInShards,
+  savedRunDevice,
+  shardJson,
+  stoppedJson,
+  stoppedLine,
+  type Shard,
+  type SweepStop,
+} from '../study.ts';
 
 /** What the plots draw of a point and a ring: a run's, or one read back from its JSON. */
 export type PlottedPoint = Pick<
@@ -180,9 +189,11 @@ export function pairingText(
   points: readonly ReturnType<typeof pairingPointJson>[],
   rings: readonly ReturnType<typeof pairingRingJson>[],
   files: readonly string[],
+  stop: SweepStop | null = null,
 ): string {
   const lines = [
     'Pairing on a ring (eq. 45): ground-state energy in units of 1/a_m^2 Hartree',
+    ...(stop ? [stoppedLine(stop)] : []),
     '',
     '     a_m/a    numerical (FD)        eq. 46   numerical/eq.46   exact (Whittaker)   grid ratio  est. error',
   ];
@@ -199,7 +210,13 @@ export function pairingText(
       ].join(' '),
     );
   }
-  lines.push('', 'Pairing temperatures |E|/k_B:');
+  // The rings come after the ratios: a stopped run has none.
+  lines.push(
+    '',
+    stop
+      ? 'Pairing temperatures |E|/k_B: none, the run stopped before them'
+      : 'Pairing temperatures |E|/k_B:',
+  );
   for (const r of rings) {
     lines.push(
       `  ${r.name}: E_F = ${r.fermi_energy_ev.toFixed(2)} eV, a = ${(r.thickness_m * 1e9).toFixed(0)} nm ` +
@@ -243,15 +260,20 @@ export function pairingFiles(
   ];
 }
 
-/** A run's JSON as `pairing --json` prints it; a shard's also lists the run's ratios and says which shard. */
+/**
+ * A run's JSON as `pairing --json` prints it; a shard's also lists the run's ratios and says which
+ * shard, a stopped one's how far it got ("stopped").
+ */
 export function pairingJson(run: {
   readonly points: readonly PairingPoint[];
   readonly rings: readonly RingTemperature[];
   readonly ratios: readonly number[];
   readonly shard: Shard | null;
+  readonly stop?: SweepStop | null;
 }) {
   return {
     command: 'pairing',
+    ...stoppedJson(run.stop ?? null),
     device: kCpuDevice,
     ...(run.shard ? { ratios: run.ratios, shard: shardJson(run.shard) } : {}),
     ...pairingTable(run.points, run.rings),

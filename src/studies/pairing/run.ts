@@ -20,10 +20,7 @@ export interface PairingRun {
 /** The ground state at every ratio (a_m/a, ascending), then the rings'. */
 export async function runPairing(ratios: readonly number[], hooks: StudyHooks = {}): Promise<PairingRun> {
   const { results, stopped } = await sweep(ratios, hooks, async (ratio, k) => {
-    hooks.progress?.(
-      `pairing: a_m/a = ${ratio.toPrecision(4)} (${k + 1} of ${ratios.length})`,
-      k / ratios.length,
-    );
+    hooks.progress?.(`pairing: a_m/a = ${ratio.toPrecision(4)}`, k / ratios.length);
     return pairingPoint(ratio);
   });
   if (stopped) return { points: results, rings: [], stopped };

@@ -13,12 +13,16 @@ import {
   type DriveName,
 } from '../../physics/response.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
+import { stoppedJson, type SweepStop } from '../study.ts';
 import { geometry, isGeometryName } from '../../physics/geometry.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { isModelName, kModelNames } from '../../physics/models.ts';
 import type { ConvergenceReason } from '../../solvers/types.ts';
+import { checkWarning } from '../../run/report.ts';
 import {
   kMapHalfWidth,
+  pointCheck,
+  pointWithinTarget,
   responsePlan,
   sameNEpsilon,
   type ResponseLimit,
@@ -169,6 +173,9 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
       true_relative_residual: p.trueRelativeResidual,
       check: p.check,
       ...(p.sampledResidual !== null && { sampled_residual: p.sampledResidual }),
+      // What that check is held to, solve's target for the same backend, and whether it is within.
+      check_target: p.checkTarget,
+      within_target: pointWithinTarget(p),
       // The binned current's fitted e-folding depth below the surface, units of R, which includes the
       // geometric factor r (null where it does not decay inward or a bin's current is not positive),
       // beside London's sphere's fitted the same way (the ball's).
@@ -203,12 +210,33 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
 }
 
 /**
+ * A `warning:` line for each point whose check is past its target (the CLI's stderr, as solve's
+ * check warns), naming the point.
+ */
+export function responseCheckWarnings(
+  points: readonly Pick<ResponsePoint, 'n' | 'nEpsilon' | 'check' | 'sampledResidual' | 'checkTarget'>[],
+): string[] {
+  return points.flatMap((p) => {
+    const checked = pointCheck(p);
+    const at = `the float64 check of N = ${p.n}, N r_e/R = ${Number(p.nEpsilon.toPrecision(6))}`;
+    const warning = checked && checkWarning([{ ...checked, targetName: 'check' }], at);
+    return warning ? [warning] : [];
+  });
+}
+
+/**
  * `response --json`'s summary, and what the app's Studies › Response saves: responseJson and, where
  * the run summed maps (a grid), "field_map_check": their largest fieldMapCheck (the GPU's Biot-Savart
- * sum against float64), null where the maps were summed in float64.
+ * sum against float64), null where the maps were summed in float64; "stopped" after "command" where
+ * `stop` ended the sweep early.
  */
-export function responseSummary(result: ResponseResult, device: DeviceSummary) {
-  return { ...responseJson(result, device), ...fieldMapCheck(result) };
+export function responseSummary(
+  result: ResponseResult,
+  device: DeviceSummary,
+  stop: SweepStop | null = null,
+) {
+  const { command, ...json } = responseJson(result, device);
+  return { command, ...stoppedJson(stop), ...json, ...fieldMapCheck(result) };
 }
 
 function fieldMapCheck(result: ResponseResult): { field_map_check?: number | null } {
@@ -408,7 +436,7 @@ export function responseScreeningSvg(result: ResponseResult): string {
 
 /**
  * The centre field against N r_e/R, one series per N, and the continuum's dashed: the field drive's
- * B(0)/B_ext (the Meissner effect: London's sphere x / sinh x, the shell's 1/(1 + N r_e/3R)), the
+ * B(0)/B_ext (the field excluded, as by a perfect conductor: London's sphere x / sinh x, the shell's 1/(1 + N r_e/3R)), the
  * rotation's over the London field 2 m Omega / |e| (the London moment: 1 minus the same); null for the
  * flux drive, which has no centre field.
  */
@@ -430,7 +458,7 @@ export function responseCentreSvg(result: ResponseResult): string | null {
   return linePlot({
     title: rotation
       ? `${spec.geometry}, ${spec.model} model${heldScale(spec)}: the London moment's centre field`
-      : `${spec.geometry}, ${spec.model} model${heldScale(spec)}: the Meissner effect, the centre field`,
+      : `${spec.geometry}, ${spec.model} model${heldScale(spec)}: the field excluded, the centre field`,
     xLabel: 'N r_e / R',
     yLabel: rotation ? 'B(0) / B_London (B_London = 2mΩ/|e|)' : 'B(0) / B_ext',
     logX: curve[0] < curve[curve.length - 1],
@@ -550,7 +578,7 @@ export function responseFieldMapSvg(
 /**
  * The README's table of one sweep: per N r_e/R, the screening ratio at each N, its N -> infinity limit
  * with the fit's uncertainty, the continuum theory, and at the largest N the centre field (field drive:
- * B_total(0)/B_ext, the Meissner effect; rotation: the London field ratio and N_eff r_e/R of eq. 30),
+ * B_total(0)/B_ext, the field excluded; rotation: the London field ratio and N_eff r_e/R of eq. 30),
  * and where London's sphere is the continuum the penetration depth fitted as its profile beside λ_L.
  */
 export function responseMarkdown(result: ResponseResult): string {

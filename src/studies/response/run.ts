@@ -5,8 +5,15 @@
 // setEpsilon (one assembly of T per N), each solve warm-started from the earlier eps's solutions
 // (sweepWarmStart); they are disposed of here. Nothing in this file touches the GPU: a device's field
 // sum comes from the caller too.
-import { checkSample, kReferenceRtol, sampledErrors, sampledMassRows } from '../../run/check.ts';
-import { float64Products, solveVelocities, type Float64Products } from '../../run/refine.ts';
+import {
+  checkSample,
+  kReferenceRtol,
+  sampledErrors,
+  sampledMassRows,
+  solveTargetsFor,
+  withinTarget,
+} from '../../run/check.ts';
+import { float64Products, refines, solveVelocities, type Float64Products } from '../../run/refine.ts';
 import { relativeIterations } from '../../run/solve.ts';
 import { rigidRotationVelocities } from '../../physics/biot-savart.ts';
 import { geometry, type Configuration } from '../../physics/geometry.ts';
@@ -39,7 +46,12 @@ import type { MassMatrixBackend, TreeDetails } from '../../run/backend.ts';
 import { linearLeastSquares } from '../../solvers/least-squares.ts';
 import { fitLaw } from '../fits.ts';
 import { PointStopped, sweep, type StudyHooks } from '../study.ts';
-import type { ConvergenceReason, SolveOptions, SolveResult } from '../../solvers/types.ts';
+import {
+  defaultRtol,
+  type ConvergenceReason,
+  type SolveOptions,
+  type SolveResult,
+} from '../../solvers/types.ts';
 import { epsilonsOf, type ResponseSpec } from './spec.ts';
 
 export type OpenResponseBackend = (system: DarwinSystem) => Promise<MassMatrixBackend>;
@@ -96,6 +108,13 @@ export interface ResponsePoint {
    * (src/run/check.ts), each the direct pair sum, so that a tree's error is in it; else null.
    */
   readonly sampledResidual: number | null;
+  /**
+   * What the point's check (check, or sampledResidual) is held to: solve's target for the same
+   * backend, tolerance and refinement (src/run/check.ts solveTargetsFor), the velocities' for the
+   * dense check, the residual's for the sampled one; null where nothing was checked. Judged by
+   * pointWithinTarget.
+   */
+  readonly checkTarget: number | null;
   /** The fast multipole tree of the backend, where M's product was the tree's (--matrix tree). */
   readonly tree: TreeDetails | null;
   readonly profile: CurrentProfile;
@@ -397,9 +416,7 @@ class SweepBackend {
     if (this.#backend) this.#backend.setEpsilon(system.epsilon);
     else this.#backend = await this.#open(system);
     const x0 = sweepWarmStart(massDiagonal(system), rightHandSide, system.epsilon, this.#solutions);
-    // The tree's product is within its tolerance (1e-5) of M's: a tighter solve than the device's
-    // default would not make the velocities M's, and would need a float64 tree beside the GPU's.
-    const rtol = this.#backend.tree ? undefined : this.#options.rtol;
+    const rtol = this.#rtol(this.#backend);
     const { solve } = await solveVelocities(this.#backend, () => this.#float64(system), rightHandSide, 'cg', {
       ...this.#options,
       x0,
@@ -413,9 +430,25 @@ class SweepBackend {
     return solve;
   }
 
+  /**
+   * The sweep's tolerance on `backend`. The tree's product is within its tolerance (1e-5) of M's: a
+   * tighter solve than the device's default would not make the velocities M's, and would need a
+   * float64 tree beside the GPU's.
+   */
+  #rtol(backend: MassMatrixBackend): number {
+    return backend.tree ? defaultRtol(backend.name === 'gpu' ? 'float32' : 'float64') : this.#options.rtol;
+  }
+
   /** The open backend's tree, where its M is the tree. */
   get tree(): TreeDetails | null {
     return this.#backend?.tree ?? null;
+  }
+
+  /** What a check of its solves is held to: solve's targets for the open backend at the sweep's tolerance. */
+  get checkTargets(): ReturnType<typeof solveTargetsFor> {
+    if (!this.#backend) throw new Error('SweepBackend.checkTargets before its first solve');
+    const rtol = this.#rtol(this.#backend);
+    return solveTargetsFor(this.#backend, refines(this.#backend, rtol), rtol);
   }
 
   dispose(): void {
@@ -470,6 +503,14 @@ async function responsePoint(
     );
     fieldMapCheck = reduced.check;
   }
+  // The velocities against the dense float64 solve's, or past it their residual on sampled rows.
+  const check =
+    reference instanceof SweepBackend
+      ? relativeError(solve.x, (await reference.solve(system, rightHandSide)).x)
+      : null;
+  const sampled = reference === 'sampled' ? sampledResidual(system, rightHandSide, solve.x) : null;
+  const targets = backend.checkTargets;
+  const checkTarget = check !== null ? targets.velocities : sampled !== null ? targets.residual : null;
   return {
     n,
     nEpsilon: n * epsilon,
@@ -488,11 +529,9 @@ async function responsePoint(
     converged: solve.converged,
     reason: solve.reason,
     trueRelativeResidual: solve.trueRelativeResidual,
-    check:
-      reference instanceof SweepBackend
-        ? relativeError(solve.x, (await reference.solve(system, rightHandSide)).x)
-        : null,
-    sampledResidual: reference === 'sampled' ? sampledResidual(system, rightHandSide, solve.x) : null,
+    check,
+    sampledResidual: sampled,
+    checkTarget,
     tree: backend.tree,
     profile,
     decayLength: decayLength(profile),
@@ -505,6 +544,32 @@ async function responsePoint(
     fieldMap,
     fieldMapCheck,
   };
+}
+
+/**
+ * A point's check as its JSON names it: the dense one's error ("check") or the sampled residual, with
+ * the target it is held to; null where nothing was checked.
+ */
+export function pointCheck(
+  point: Pick<ResponsePoint, 'check' | 'sampledResidual' | 'checkTarget'>,
+): { readonly name: 'check' | 'sampled_residual'; readonly error: number; readonly target: number } | null {
+  const { check, sampledResidual, checkTarget } = point;
+  if (checkTarget === null) return null;
+  if (check !== null) return { name: 'check', error: check, target: checkTarget };
+  if (sampledResidual !== null)
+    return { name: 'sampled_residual', error: sampledResidual, target: checkTarget };
+  return null;
+}
+
+/**
+ * Whether a point's check is within its target, as solve judges its own ("within_target"); null where
+ * nothing was checked.
+ */
+export function pointWithinTarget(
+  point: Pick<ResponsePoint, 'check' | 'sampledResidual' | 'checkTarget'>,
+): boolean | null {
+  const checked = pointCheck(point);
+  return checked && withinTarget(checked.error, checked.target);
 }
 
 /** ||b - M s|| / ||b|| over the float64 rows of M at the sampled electrons (sampledMassRows). */

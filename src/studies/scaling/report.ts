@@ -16,7 +16,16 @@ import {
 } from '../../physics/scaling.ts';
 import type { LanczosReason } from '../../solvers/types.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
-import { joinShards, sameInShards, savedRunDevice, shardJson, type Shard } from '../study.ts';
+import {
+  joinShards,
+  sameInShards,
+  savedRunDevice,
+  shardJson,
+  stoppedJson,
+  stoppedLine,
+  type Shard,
+  type SweepStop,
+} from '../study.ts';
 import { kScalingMinElectrons } from './spec.ts';
 import { covarianceAlone, fittedCoefficient, type LawFit } from '../fits.ts';
 import {
@@ -324,7 +333,7 @@ export interface ScalingExtra {
   readonly londonInertiaRatioDirect: ScalingGeometryRun['londonInertiaRatioDirect'];
 }
 
-/** A run's JSON as `scaling --json` prints it; `shard` only in a shard's. */
+/** A run's JSON as `scaling --json` prints it; `shard` only in a shard's, `stopped` only in a stopped one's. */
 export function scalingJson(run: {
   readonly device: DeviceSummary;
   readonly model: ModelName;
@@ -335,9 +344,11 @@ export function scalingJson(run: {
   /** A shard's settings that its sibling shards must share (merge compares them). */
   readonly sweep?: ScalingSweep;
   readonly totalMs: number;
+  readonly stop?: SweepStop | null;
 }) {
   return {
     command: 'scaling',
+    ...stoppedJson(run.stop ?? null),
     device: run.device,
     model: run.model,
     ns: run.ns,
@@ -597,8 +608,14 @@ function radiusText(study: ScalingStudy): string[] {
 }
 
 /** The text report: a table per geometry, its fits, R* and kappa. */
-export function scalingText(studies: ScalingStudy[], files: string[], device: DeviceSummary): string {
+export function scalingText(
+  studies: ScalingStudy[],
+  files: string[],
+  device: DeviceSummary,
+  stop: SweepStop | null = null,
+): string {
   const lines = [`scaling of the Darwin-Breit interaction with N (sec. IV.C), device: ${device.description}`];
+  if (stop) lines.push(stoppedLine(stop));
   for (const study of studies) {
     // A shard can hold none of a geometry's N: nothing measured, where the lines below would print NaN.
     if (study.points.length === 0) {

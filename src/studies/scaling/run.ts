@@ -42,7 +42,7 @@ import {
 import type { MassMatrixBackend } from '../../run/backend.ts';
 import type { LanczosReason } from '../../solvers/types.ts';
 import { fitLaw, type LawFit } from '../fits.ts';
-import { inShard, sweep, type Shard, type StudyHooks } from '../study.ts';
+import { inShard, sweep, sweepOfRun, type Shard, type StudyHooks } from '../study.ts';
 
 /** A backend of the system (its M assembled or set up); the sweep disposes of it after use. */
 export type BackendFactory = (system: DarwinSystem) => Promise<MassMatrixBackend>;
@@ -441,7 +441,8 @@ export interface ScalingGeometryRun extends ScalingSweep {
 
 /**
  * Every geometry's sweep. The points are enumerated geometry by geometry, N ascending; with a shard,
- * only its points run (the sphere's direct inertia ratio in the shard holding its largest N).
+ * only its points run (the sphere's direct inertia ratio in the shard holding its largest N). A Stop
+ * ends the run with the geometries it reached, each with the points it finished.
  */
 export async function runScaling(
   factory: BackendFactory,
@@ -462,6 +463,8 @@ export async function runScaling(
       for (const n of mineOf[g]) checkPoint(scalingSystem(geometry, options.model, n));
     }
   }
+  const count = mineOf.reduce((sum, mine) => sum + mine.length, 0);
+  let first = 0;
   for (const [g, geometry] of options.geometries.entries()) {
     const mine = mineOf[g];
     hooks.geometry?.(geometry, mine);
@@ -474,17 +477,21 @@ export async function runScaling(
         onLanczos: hooks.lanczos,
         onPoint: (point) => hooks.point?.(geometry, point),
       },
-      hooks,
+      sweepOfRun(hooks, first, count),
     );
+    first += mine.length;
     let direct: ScalingGeometryRun['londonInertiaRatioDirect'] = null;
     const last = ns.length - 1;
-    if (geometry === 'sphere' && inShard(g * ns.length + last, shard) && !run.stopped) {
+    // Nor once Stop is asked after the sweep's last point: a stopped run starts no more work.
+    const stopped = run.stopped || (hooks.stopped?.() ?? false);
+    if (geometry === 'sphere' && inShard(g * ns.length + last, shard) && !stopped) {
       // The inertia ratio at London's eps = 3/N straight from M, beside 1 + (3/N) q of the sweep.
       hooks.progress?.(`sphere N = ${ns[last]}: rigid rotation at London's eps = 3/N`, null);
       direct = { n: ns[last], value: await londonInertiaRatioDirect(factory, options.model, ns[last]) };
     }
-    runs.push({ ...run, londonInertiaRatioDirect: direct });
-    if (run.stopped) break;
+    // A geometry that Stop came to before its first point has no study to report.
+    if (!run.stopped || run.study.points.length > 0) runs.push({ ...run, londonInertiaRatioDirect: direct });
+    if (stopped) break;
   }
   return runs;
 }

@@ -1,0 +1,271 @@
+// A study's sweep stopped by a signal after it finished a point keeps what it finished: the command
+// completes with those points (its text, its JSON marked "stopped", its --out files of them), and the
+// point in progress is dropped. The signal is stood in for as each path delivers it: on the GPU's
+// thread Progress.interrupt (signals.ts stopAtProgress), in a CPU run's worker the stop its main
+// thread asks through shared memory (StopRequests); each comes when the progress line shows a
+// given point, so the runs below stop at the same place every time.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { londonCommand } from '../src/cli/commands/london.ts';
+import { mergeCommand } from '../src/cli/commands/merge.ts';
+import { pairingCommand } from '../src/cli/commands/pairing.ts';
+import { responseCommand } from '../src/cli/commands/response.ts';
+import { scalingCommand } from '../src/cli/commands/scaling.ts';
+import { durationText, Interrupted, Progress } from '../src/cli/progress.ts';
+import { InputError } from '../src/physics/input-error.ts';
+import { savedStop } from '../src/studies/study.ts';
+
+/** A progress on a terminal (every update drawn) that `interrupt`s once its line matches `at`. */
+function interruptedAt(at: RegExp, signal: NodeJS.Signals = 'SIGINT') {
+  const shown: string[] = [];
+  const progress: Progress = new Progress({
+    sink: {
+      isTTY: true,
+      write: (text) => {
+        shown.push(text);
+        if (at.test(text) && progress.interrupted === null) progress.interrupt(signal);
+      },
+    },
+  });
+  return { progress, shown };
+}
+
+/**
+ * A progress as a CPU run's worker has it: the stop asked by another thread (StopRequests), here
+ * once its line matches `at`; `finished` records what it tells that thread of its points.
+ */
+function requestedAt(at: RegExp, signal: NodeJS.Signals) {
+  let asked: NodeJS.Signals | null = null;
+  const finished: number[] = [];
+  const progress = new Progress({
+    sink: { isTTY: true, write: (text) => void (at.test(text) && (asked = signal)) },
+    requests: { signal: () => asked, pointsFinished: (count) => finished.push(count) },
+  });
+  return { progress, finished };
+}
+
+const outDirectory = () => join(mkdtempSync(join(tmpdir(), 'darwin-breit-partial-')), 'out');
+
+const kResponseArgs = ['--geometry', 'ball', '--n', '50,100,150', '--n-epsilon', '1', '--device', 'cpu'];
+
+describe('a sweep stopped after it finished a point reports those points', () => {
+  test('response: SIGINT in the second solve keeps the first point, its files and a JSON that says so', async () => {
+    const out = outDirectory();
+    const { progress, shown } = interruptedAt(/point 2 of 3/);
+    const output = await responseCommand([...kResponseArgs, '--out', out], progress);
+    const summary = output.summary as { stopped?: unknown; points: { n: number }[] };
+    expect(progress.interrupted).toBe('SIGINT');
+    expect(summary.stopped).toEqual({ signal: 'SIGINT', points: 1, of: 3 });
+    expect(summary.points.map((p) => p.n)).toEqual([50]);
+    // The second point's solve was under way, and cut short: the third never started.
+    expect(shown.some((line) => /point 2 of 3, \d+ s elapsed: response: N = 100/.test(line))).toBe(true);
+    expect(shown.some((line) => line.includes('point 3 of 3'))).toBe(false);
+    expect(output.text).toMatch(
+      /^response: field drive, ball, vector model, device cpu\nstopped by SIGINT after 1 of 3 points\n/,
+    );
+    // The finished point's velocities and the plots of it; none of the points not finished.
+    expect(readdirSync(out).sort()).toEqual([
+      'response-centre.svg',
+      'response-n50-x1.00.csv',
+      'response-profile.svg',
+      'response-screening.svg',
+      'response.json',
+    ]);
+    const saved = JSON.parse(readFileSync(join(out, 'response.json'), 'utf8'));
+    expect(saved).toEqual({ ...summary, files: undefined });
+    expect(Object.keys(saved).slice(0, 2)).toEqual(['command', 'stopped']);
+
+    // The same point as a complete run measures it; a complete run's JSON has no "stopped".
+    const complete = (await responseCommand(kResponseArgs, new Progress({ quiet: true }))).summary as {
+      points: unknown[];
+    };
+    expect(complete).not.toHaveProperty('stopped');
+    expect(complete.points).toHaveLength(3);
+    expect(summary.points[0]).toEqual(complete.points[0]);
+    expect(Object.keys(summary).filter((key) => key !== 'stopped')).toEqual(Object.keys(complete));
+  }, 120_000);
+
+  test("scaling in a CPU run's worker: the points counted over every geometry, none fitted from one", async () => {
+    const { progress, finished } = requestedAt(/point 4 of 4/, 'SIGTERM');
+    const args = ['--geometries', 'ring,ball', '--n-min', '20', '--n-max', '40', '--points', '2'];
+    const output = await scalingCommand([...args, '--device', 'cpu', '--json'], progress);
+    const summary = output.summary as {
+      stopped?: unknown;
+      studies: { geometry: string; points: { n: number }[]; fit: unknown }[];
+    };
+    expect(summary.stopped).toEqual({ signal: 'SIGTERM', points: 3, of: 4 });
+    expect(summary.studies.map((s) => [s.geometry, s.points.map((p) => p.n)])).toEqual([
+      ['ring', [20, 40]],
+      ['ball', [20]],
+    ]);
+    // The thread that stops the worker heard of every point finished, and of no other.
+    expect(finished).toEqual([1, 2, 3]);
+    // The ball's law has two parameters: no fit of one N.
+    expect(summary.studies[1].fit).toBeNull();
+    expect(output.text).toContain('stopped by SIGTERM after 3 of 4 points');
+    expect(output.text).toContain('no fit of lambda_max/N = c + b N^-2/3: too few points to fit');
+  }, 120_000);
+
+  test('london: stopped before its convergence list, the map alone; in the list, the N it finished', async () => {
+    const args = ['--n', '50', '--grid', '9', '--device', 'cpu'];
+    const before = outDirectory();
+    const first = await londonCommand([...args, '--out', before], interruptedAt(/point 2 of 9/).progress);
+    expect((first.summary as { stopped?: unknown }).stopped).toEqual({ signal: 'SIGINT', points: 1, of: 9 });
+    // No convergence plot of no N, and no fit of fewer than two.
+    expect(readdirSync(before).sort()).toEqual([
+      'london-sphere-n50-deviation.svg',
+      'london-sphere-n50.svg',
+      'london.json',
+    ]);
+    // The stop line second, as in every study's text, before the continuous body's.
+    expect(first.text).toMatch(
+      /^London moment, rotating sphere: B_z \/ B_London on the map\nstopped by SIGINT after 1 of 9 points\ncontinuous body: /,
+    );
+    expect(first.text).toContain(
+      'fit: 3.00000 - N r_e/R: not fitted: fewer than two N here with axial spacing 2h/N <= R/10',
+    );
+
+    const within = await londonCommand(args, interruptedAt(/point 4 of 9/).progress);
+    const summary = within.summary as { stopped?: unknown; convergence: { points: { n: number }[] } };
+    expect(summary.stopped).toEqual({ signal: 'SIGINT', points: 3, of: 9 });
+    expect(summary.convergence.points.map((p) => p.n)).toEqual([10, 30]);
+  }, 120_000);
+
+  test("london: a cylinder's run counts only the list's N >= h among its points", async () => {
+    // h = 50 leaves 100..30000 of the list's eight N: the map and six N, seven points in all.
+    const args = [
+      '--geometry',
+      'cylinder',
+      '--half-height',
+      '50',
+      '--n',
+      '100',
+      '--grid',
+      '5',
+      '--device',
+      'cpu',
+    ];
+    const output = await londonCommand(args, interruptedAt(/point 3 of 7/).progress);
+    const summary = output.summary as { stopped?: unknown; convergence: { points: { n: number }[] } };
+    expect(summary.stopped).toEqual({ signal: 'SIGINT', points: 2, of: 7 });
+    expect(summary.convergence.points.map((p) => p.n)).toEqual([100]);
+    expect(output.text).toMatch(
+      /^London moment, rotating cylinder, h = 50 R: B_z \/ B_London on the map\nstopped by SIGINT after 2 of 7 points\n/,
+    );
+  }, 120_000);
+
+  test('a signal before the first point finished: Interrupted, as in any run, and nothing written', async () => {
+    const out = outDirectory();
+    const run = pairingCommand(
+      ['--ratios', '10,100,1000', '--out', out],
+      interruptedAt(/point 1 of 3/).progress,
+    );
+    await expect(run).rejects.toBeInstanceOf(Interrupted);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  test('pairing: the ratios it finished, and no pairing temperatures (the rings come after them)', async () => {
+    const { progress } = interruptedAt(/point 3 of 3/, 'SIGHUP');
+    const output = await pairingCommand(['--ratios', '10,100,1000', '--json'], progress);
+    const summary = output.summary as { stopped?: unknown; points: { ratio: number }[]; rings: unknown[] };
+    expect(summary.stopped).toEqual({ signal: 'SIGHUP', points: 2, of: 3 });
+    expect(summary.points.map((p) => p.ratio)).toEqual([10, 100]);
+    expect(summary.rings).toEqual([]);
+  });
+});
+
+describe('merge and a shard a signal stopped', () => {
+  test('refused in one line naming the file: rerun that shard', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'darwin-breit-partial-merge-'));
+    const ratios = ['--ratios', '10,100,1000,3000'];
+    const paths = [1, 2].map((k) => join(directory, `pairing-${k}.json`));
+    const shard = async (k: number, progress: Progress) =>
+      writeFileSync(
+        paths[k - 1],
+        JSON.stringify((await pairingCommand([...ratios, '--shard', `${k}/2`], progress)).summary),
+      );
+    await shard(1, interruptedAt(/point 2 of 2/).progress);
+    await shard(2, new Progress({ quiet: true }));
+    const merged = mergeCommand(paths);
+    await expect(merged).rejects.toBeInstanceOf(InputError);
+    await expect(merged).rejects.toThrow(`${paths[0]} stopped after 1 of 2 points: rerun that shard`);
+    // That shard run whole, the two merge.
+    await shard(1, new Progress({ quiet: true }));
+    const whole = (await mergeCommand(paths)).summary as { points: unknown[]; stopped?: unknown };
+    expect(whole.points).toHaveLength(4);
+    expect(whole).not.toHaveProperty('stopped');
+  });
+});
+
+describe('"stopped" read back', () => {
+  test('null for a complete run; what the run wrote; refused unless that', () => {
+    expect(savedStop({ command: 'pairing' }, 'p.json')).toBeNull();
+    expect(savedStop({ stopped: null }, 'p.json')).toBeNull();
+    const stop = { signal: null, points: 2, of: 5 };
+    expect(savedStop({ stopped: stop }, 'p.json')).toEqual(stop);
+    for (const stopped of [{ signal: 'SIGINT', points: 6, of: 5 }, { points: 1 }, 'SIGINT', [1, 2]]) {
+      expect(() => savedStop({ stopped }, 'p.json')).toThrow(
+        'p.json: "stopped" is not {"signal", "points", "of"}',
+      );
+    }
+  });
+});
+
+describe("the progress line of a sweep's point", () => {
+  test('names the point of the run and the time so far; between points, the message alone', () => {
+    const lines: string[] = [];
+    let clock = 1000;
+    const progress = new Progress({
+      sink: { write: (text) => lines.push(text) },
+      intervalMs: 0,
+      now: () => clock,
+    });
+    progress.update('opening the device');
+    progress.pointStarted(0, 12);
+    clock += 4_000;
+    progress.update('response: N = 1000, N r_e/R = 1.000');
+    progress.within('product: chunk 2 of 4');
+    progress.pointEnded(true);
+    progress.pointStarted(2, 12);
+    clock += 125_000;
+    progress.update('response: N = 4000, N r_e/R = 3.000, CG iteration 40');
+    progress.pointEnded(true);
+    progress.update('response: done');
+    expect(lines).toEqual([
+      'opening the device\n',
+      'point 1 of 12, 4 s elapsed: response: N = 1000, N r_e/R = 1.000\n',
+      'point 1 of 12, 4 s elapsed: response: N = 1000, N r_e/R = 1.000; product: chunk 2 of 4\n',
+      'point 3 of 12, 2 min 9 s elapsed: response: N = 4000, N r_e/R = 3.000, CG iteration 40\n',
+      'response: done\n',
+    ]);
+    expect([progress.pointsFinished, progress.pointCount]).toEqual([2, 12]);
+  });
+
+  test('durations in the units a reader takes in', () => {
+    expect([0, 59_999, 60_000, 3_599_000, 3_600_000, 7_384_000].map(durationText)).toEqual([
+      '0 s',
+      '59 s',
+      '1 min 0 s',
+      '59 min 59 s',
+      '1 h 0 min',
+      '2 h 3 min',
+    ]);
+  });
+
+  test('a signal cuts short a point, and anything before the first point finished; not the rest', () => {
+    const progress = new Progress({ quiet: true });
+    progress.interrupt('SIGTERM');
+    expect(() => progress.checkpoint()).toThrow(Interrupted);
+    progress.pointStarted(0, 3);
+    progress.pointEnded(true);
+    // Between points and after the sweep: the sweep's own check (stopped) ends it.
+    expect(() => progress.update('scaling: ball')).not.toThrow();
+    expect(progress.studyHooks().stopped()).toBe(true);
+    progress.pointStarted(1, 3);
+    expect(() => progress.update('ball N = 40: Lanczos step 3')).toThrow(Interrupted);
+    progress.pointEnded(false);
+    expect(progress.sweepStop()).toEqual({ signal: 'SIGTERM', points: 1, of: 3 });
+  });
+});
