@@ -5,7 +5,7 @@
 // map) inserted into the page, for the scaling sweep a uPlot that grows point by point while the sweep
 // runs, and for the response the screening curve in a uPlot beside its continuum curves.
 import uPlot from 'uplot';
-import { londonFitText } from '../studies/london/report.ts';
+import { londonFitText, londonShapeText } from '../studies/london/report.ts';
 import type { LondonConvergence, LondonMapStudy } from '../studies/london/run.ts';
 import { larmorSpeedNote, type LarmorRing } from '../physics/larmor.ts';
 import type { LondonBody } from '../physics/london.ts';
@@ -555,10 +555,9 @@ export class StudiesView {
     deviceKind: 'gpu' | 'cpu' = 'gpu',
   ): void {
     for (const [id, label] of Object.entries(londonDeviceLabels(deviceKind))) this.#rowLabel(id, label);
-    const shape = body.geometry === 'sphere' ? 'sphere' : `cylinder, h = ${body.halfHeight} R`;
     showText(
       'london-body',
-      `${shape}, N = ${body.n}, ${grid} × ${grid} grid, ${study.fieldPoints} field points`,
+      `${londonShapeText(body)}, N = ${body.n}, ${grid} × ${grid} grid, ${study.fieldPoints} field points`,
     );
     show('london-n-re-over-r', study.parameter, study.parameter.toPrecision(9));
     show('london-n-re-over-r-device', study.parameterDevice, study.parameterDevice.toPrecision(7));

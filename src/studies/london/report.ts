@@ -34,10 +34,13 @@ import {
 } from './run.ts';
 
 /** A body's shape and size: the sphere, or the cylinder with its half-height h, which tells two runs apart. */
-type LondonShape = Pick<LondonBody, 'geometry' | 'halfHeight'>;
+export type LondonShape = Pick<LondonBody, 'geometry' | 'halfHeight'>;
 
-/** The body's shape as the plots' titles and the text name it: "sphere", "cylinder, h = 50 R". */
-const shapeText = ({ geometry, halfHeight }: LondonShape) =>
+/**
+ * The body's shape as the plots' titles, the text and the app's card name it: "sphere",
+ * "cylinder, h = 50 R".
+ */
+export const londonShapeText = ({ geometry, halfHeight }: LondonShape) =>
   geometry === 'sphere' ? 'sphere' : `cylinder, h = ${halfHeight} R`;
 
 /** The map's frame: its axes on the x-z plane through the rotation axis, its cells. */
@@ -54,7 +57,7 @@ function mapFrame(map: FieldMapGrid) {
 
 export function londonMapSvg(body: LondonBody, map: FieldMapGrid, ratios: Float64Array): string {
   return heatMap({
-    title: `London field map: rotating ${shapeText(body)}, N = ${body.n}, N r_e/R = ${body.continuumParameter.toPrecision(4)}`,
+    title: `London field map: rotating ${londonShapeText(body)}, N = ${body.n}, N r_e/R = ${body.continuumParameter.toPrecision(4)}`,
     ...mapFrame(map),
     values: ratios,
     colourLabel: 'B_z / B_London',
@@ -91,7 +94,7 @@ export function londonDeviationMap(ratios: Float64Array): {
 export function londonDeviationSvg(body: LondonBody, map: FieldMapGrid, ratios: Float64Array): string {
   const { values, floor, exact } = londonDeviationMap(ratios);
   return heatMap({
-    title: `Deviation from the London field: rotating ${shapeText(body)}, N = ${body.n}, N r_e/R = ${body.continuumParameter.toPrecision(4)}`,
+    title: `Deviation from the London field: rotating ${londonShapeText(body)}, N = ${body.n}, N r_e/R = ${body.continuumParameter.toPrecision(4)}`,
     ...mapFrame(map),
     values,
     colourLabel: 'log₁₀ |B_z / B_London − 1|',
@@ -118,7 +121,7 @@ export function londonConvergenceSvg(
   const zero = points.map((p) => (resolved(p) ? NaN : rounding));
   const allNs = [...ns, ...mapNs];
   return linePlot({
-    title: `N r_e/R at the London field against N: ${shapeText(shape)}`,
+    title: `N r_e/R at the London field against N: ${londonShapeText(shape)}`,
     xLabel: 'N (electrons)',
     yLabel: '|continuum − N r_e/R|',
     logX: true,
@@ -443,9 +446,9 @@ const uniformityParts = (s: LondonMapStudy) => [
 ];
 
 /**
- * The text report: the body (the plots' shapeText) and its continuous counterpart, for a run a signal
- * or Stop ended early the line saying how far it got, the maps' numbers, then N r_e/R against N (each
- * deviation to the digits its rounding leaves) and its fit.
+ * The text report: the body (londonShapeText, as the plots name it) and its continuous counterpart,
+ * for a run a signal or Stop ended early the line saying how far it got, the maps' numbers, then
+ * N r_e/R against N (each deviation to the digits its rounding leaves) and its fit.
  */
 export function londonText(
   run: Pick<
@@ -469,7 +472,7 @@ export function londonText(
         `${f(run.continuum_uniformity_inner, 3)} in the inner half (a finite sheet is no London body)`;
   const e = (x: number, width: number) => x.toExponential(2).padStart(width);
   const lines = [
-    `London moment, rotating ${shapeText({ geometry, halfHeight })}: B_z / B_London on the map`,
+    `London moment, rotating ${londonShapeText({ geometry, halfHeight })}: B_z / B_London on the map`,
     ...(run.stopped ? [stoppedLine(run.stopped)] : []),
     `continuous body: N r_e/R = ${continuum.toPrecision(6)}${perLength}; ${counterpart}`,
     '',
