@@ -54,9 +54,14 @@ describe('the Studies fields in the link', () => {
 
   test.each([
     ['london_n=0', 'londonN', 'N must be an integer in 1..200000'],
-    ['london_grid=2', 'londonGrid', 'grid must be an integer in 3..201'],
+    ['london_grid=3', 'londonGrid', 'grid must be an integer in 4..201'],
     ['london_geometry=cube', 'londonGeometry', 'london_geometry must be one of sphere, cylinder'],
     ['london_half_height=-1', 'londonHalfHeight', 'h must be > 0'],
+    [
+      'london_half_height=3e5',
+      'londonHalfHeight',
+      'h must be at most 200000 (a cylinder needs N >= h electrons',
+    ],
     ['larmor_radius_m=0', 'larmorRadiusMetres', 'R must be > 0'],
     ['larmor_b_tesla=abc', 'larmorFieldTesla', 'B needs a finite number'],
     ['scaling_n_max=5000', 'scalingNMax', 'N must be an integer in 2..4096'],

@@ -10,12 +10,12 @@ import { checkFloat32FieldSum } from '../src/run/float32.ts';
 import { generatedSystemSize, systemFromOptions } from '../src/cli/options.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import type { SystemSize } from '../src/physics/models.ts';
-import { cylinderLondonParameter } from '../src/physics/biot-savart.ts';
+import { cylinderLondonParameter, londonBody } from '../src/physics/london.ts';
 import { larmorJson } from '../src/studies/larmor/report.ts';
 import { runLarmor } from '../src/studies/larmor/run.ts';
 import { kLarmorElectrons } from '../src/studies/larmor/spec.ts';
 import { kCovarianceAloneNote } from '../src/studies/response/run.ts';
-import { kMaxLondonHalfHeight } from '../src/studies/london/spec.ts';
+import { kMaxLondonElectrons } from '../src/studies/london/spec.ts';
 import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
 
 let cliPath: string;
@@ -155,12 +155,14 @@ describe("a shard that holds few of the sweep's points", () => {
     // Shard 9 of 9 of one map and the eight N of the convergence list: its last N alone, 30 000.
     const run = cli('london', '--n', '100', '--grid', '5', '--device', 'cpu', '--shard', '9/9', '--out', out);
     expect(run.status, run.stderr).toBe(0);
+    // A shard fits none of its part of the list: merge fits the whole.
     expect(run.stdout).toContain(
-      'fit: 3.00000 - N r_e/R = b N^p: not fitted, 1 N here and the fit needs two\n',
+      "fit: 3.00000 - N r_e/R: not fitted: a shard's part of the list: merge fits the whole\n",
     );
     expect(run.stdout).not.toMatch(/NaN/);
     const summary = JSON.parse(readFileSync(join(out, 'london-shard9of9.json'), 'utf8'));
     expect(summary.convergence.law).not.toMatch(/NaN/);
+    expect(summary.convergence.fit).toBeNull();
     const [point] = summary.convergence.points;
     // Eq. 30 for the discrete sphere: N r_e/R = 3/(1 + 1/(2 N^2)).
     expect(point.n).toBe(30000);
@@ -338,8 +340,8 @@ describe('input files', () => {
   });
 });
 
-describe("london's cylinder: a half-height past float64's reach is refused before the run", () => {
-  test('the CLI names --half-height, the page its h, from one limit', () => {
+describe("london's cylinder: a half-height or N that makes no cylinder is refused before the run", () => {
+  test('h is at most the most electrons a body may have (a cylinder needs N >= h): the CLI 1e6, the page 2e5', () => {
     const run = cli(
       'london',
       '--geometry',
@@ -351,25 +353,43 @@ describe("london's cylinder: a half-height past float64's reach is refused befor
       '--device',
       'cpu',
     );
-    expectUserErrorRun(run, /^error: --half-height must be at most 1e100, got 1e300$/);
-    expect(run.stderr).toBe('error: --half-height must be at most 1e100, got 1e300\n');
-    expect(() => parseHalfHeight('1e300')).toThrow('h must be at most 1e100, got 1e300');
-    // At the limit the field at the centre is still a normal float64: the run's own check passes.
-    expect(cylinderLondonParameter(50, kMaxLondonHalfHeight).perRadius).toBeGreaterThan(0);
+    const message =
+      'error: --half-height must be at most 1000000 (a cylinder needs N >= h electrons, and N is at most ' +
+      '1000000), got 1e300\n';
+    expectUserErrorRun(run, /^error: --half-height must be at most 1000000 /);
+    expect(run.stderr).toBe(message);
+    expect(() => parseHalfHeight('200001')).toThrow(
+      'h must be at most 200000 (a cylinder needs N >= h electrons, and N is at most 200000), got 200001',
+    );
+    expect(parseHalfHeight('200000')).toBe(200_000);
+    // At the limit, with as many charges as h, the centre field is a normal float64.
+    const longest = cylinderLondonParameter(kMaxLondonElectrons, kMaxLondonElectrons);
+    expect(longest.perRadius / (2 * kMaxLondonElectrons)).toBeGreaterThan(1);
   });
 
-  test("on the GPU, a body whose 1/r^3 flushes to zero in float32 is refused naming the CPU's path", () => {
-    const run = cli('london', '--geometry', 'cylinder', '--half-height', '1e13', '--n', '50', '--grid', '5');
-    const message =
-      "error: --half-height must be at most 1e12 on the GPU (float32's 1/r^3 flushes to zero beyond; " +
-      '--device cpu takes up to 1e100), got 1e13\n';
-    expectUserErrorRun(run, /^error: --half-height must be at most 1e12 on the GPU/);
-    expect(run.stderr).toBe(message);
-    // The page runs on the GPU: its h has the GPU's bound.
-    expect(parseHalfHeight('1e12')).toBe(1e12);
-    expect(() => parseHalfHeight('1e13')).toThrow('h must be at most 1e12 on the GPU');
-    // The sum's own guard, for any caller: 2 sqrt(3) L, the farthest two points apart, keeps 1/r^3
-    // normal up to L = 1.27e12, past the map's 0.9 h at h = 1e12.
+  test('N < h, a sparse line of charges along the axis, is refused naming the rule', () => {
+    // h = 1e3, N = 250: the charges 8 R apart along the axis.
+    const run = cli(
+      'london',
+      '--geometry',
+      'cylinder',
+      '--half-height',
+      '1000',
+      '--n',
+      '1000,250',
+      '--device',
+      'cpu',
+    );
+    expect(run.stderr).toBe(
+      'error: --n must be at least h = 1000 for a cylinder (axial spacing 2h/N at most 2 R; fewer charges ' +
+        'make a sparse line along the axis), got 250\n',
+    );
+    expectUserErrorRun(run, /^error: --n must be at least h = 1000/);
+    expect(() => londonBody('cylinder', 999, 1000)).toThrow(/^N must be at least h = 1000 for a cylinder/);
+    expect(() => cylinderLondonParameter(999, 1000)).toThrow(InputError);
+    expect(londonBody('cylinder', 1000, 1000).n).toBe(1000);
+    // The sum's own guard on the GPU, for any caller: 2 sqrt(3) L, the farthest two points apart, keeps
+    // 1/r^3 normal up to L = 1.27e12, far past a cylinder's 0.9 h <= 9e5.
     const at = (largest: number) => () => checkFloat32FieldSum([0, 0, largest], [0, 0, 0]);
     expect(at(1.2e12)).not.toThrow();
     expect(at(1.3e12)).toThrow(InputError);

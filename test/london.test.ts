@@ -15,6 +15,11 @@
 //                          (summation by parts of sum_i f(z_i) e^(i m gamma i) bounds each non-axisymmetric
 //                          moment by (max|f| + var f) / (N |sin(m gamma / 2)|)), tested as 0.2 / N over the
 //                          inner half; its constant is measured (0.12 at N = 250, 0.05 at N = 1000).
+//   N r_e/R's deviation    continuum - N r_e/R of the compensated sum against Euler-Maclaurin's ends term to
+//                          one unit in the last place of the continuum value (the subtraction's resolution),
+//                          plus 1e-4 of the term (the next order, (2h/N)^2 smaller).
+//   continuous cylinder    Derby and Olbert's closed form against the finite solenoid on the axis, 1e-13;
+//                          against the auditor's quadrature of the sheet, 1e-10 (it agrees to 1e-12).
 import { describe, expect, test } from 'vitest';
 import { kShaderSources } from '../src/gpu/shaders.ts';
 import {
@@ -25,21 +30,25 @@ import {
 } from '../src/kernels/biot-savart.ts';
 import {
   kMu0Over4Pi,
-  londonField,
   londonParameter,
   magneticField,
   rigidRotationVelocities,
-  rotatingFieldAtCentre,
 } from '../src/physics/biot-savart.ts';
-import { kClassicalElectronRadius, kElementaryCharge } from '../src/physics/constants.ts';
+import { kClassicalElectronRadius, kElectronMass, kElementaryCharge } from '../src/physics/constants.ts';
 import { geometry } from '../src/physics/geometry.ts';
 import { InputError } from '../src/physics/input-error.ts';
+import { compensatedSum } from '../src/math/vectors.ts';
 import {
+  continuumReducedField,
+  continuumUniformity,
   fieldMapGrid,
   fitPowerLaw,
+  kLondonConvergenceNs,
   londonBody,
   londonConvergence,
+  londonConvergenceNs,
   londonRatio,
+  londonRounding,
   reducedField,
   uniformity,
   type LondonBody,
@@ -49,12 +58,20 @@ import {
   londonConvergenceSvg,
   londonDeviationMap,
   londonDeviationSvg,
+  londonDeviationText,
   londonFileNames,
   londonFiles,
   londonFromJson,
   londonJson,
+  londonLaw,
+  londonText,
 } from '../src/studies/london/report.ts';
-import { cpuField, londonFieldMap, runLondon } from '../src/studies/london/run.ts';
+import {
+  cpuField,
+  londonFieldMap,
+  runLondon,
+  summariseLondonConvergence,
+} from '../src/studies/london/run.ts';
 import { expectNormwiseClose } from './helpers/compare.ts';
 import { gpuHarness } from './helpers/gpu.ts';
 import { structMembers } from './helpers/wgsl.ts';
@@ -109,6 +126,20 @@ async function gpuField(
   } finally {
     kernel.destroy();
   }
+}
+
+/** A whole run on the CPU, its maps' numbers and its JSON as `london --device cpu --json` prints it. */
+async function cpuRun(options: Parameters<typeof runLondon>[1]) {
+  const run = await runLondon(cpuField, options);
+  const studies = run.maps.map((map) => map.study);
+  const json = londonJson({
+    ...options,
+    device: kCpuDevice,
+    studies,
+    convergence: run.convergence,
+    shard: null,
+  });
+  return { run, studies, json };
 }
 
 describe('host side of biot_savart.wgsl', () => {
@@ -254,10 +285,13 @@ describe('eq. 30: N r_e / R -> 3 for the discrete sphere', () => {
     const parameter = londonParameter(body.configuration);
     const centre = reducedField(body, [0, 0, 0]);
     expectRelative(londonRatio(centre[2], body.n, parameter), 1, kFloat64Tolerance, 'ratio');
+    // The same body in SI: R from N r_e / R, charges +|e| turning at Omega, against 2 m Omega / |e|.
     const radius = (body.n * kClassicalElectronRadius) / parameter;
     const omega = 2.5;
-    const si = rotatingFieldAtCentre(body.configuration, radius, omega);
-    expectRelative(si[2] / londonField(omega), 1, 1e-10, 'SI ratio');
+    const positions = body.configuration.positions.map((x) => x * radius);
+    const velocities = rigidRotationVelocities(positions, [0, 0, omega]);
+    const si = magneticField([0, 0, 0], positions, velocities, kElementaryCharge);
+    expectRelative(si[2] / ((2 * kElectronMass * omega) / kElementaryCharge), 1, 1e-10, 'SI ratio');
   });
 
   test('the cylinder: N r_e/R -> 2 sqrt(1 + h^2) like N^-2', () => {
@@ -332,6 +366,194 @@ describe("the discrete sphere's interior field", () => {
   });
 });
 
+describe('N r_e/R against N: the compensated sum, its rounding, and the fit of the asymptotic tail', () => {
+  /** continuum - N r_e/R of the cylinder by Euler-Maclaurin at the ends (londonTail). */
+  const endsLaw = (h: number, n: number) => (h * h) / ((1 + h * h) ** 1.5 * n * n);
+
+  test('Neumaier: a term larger than the running sum loses nothing', () => {
+    const terms = [1, 1e100, 1, -1e100];
+    expect(compensatedSum(terms.length, (k) => terms[k])).toBe(2);
+    expect(terms.reduce((a, b) => a + b)).toBe(0);
+  });
+
+  test('h = 0.01, N = 30000: 1.1e-13, within one unit of 2 in the last place of Euler-Maclaurin (the SI sum gave 1.3323e-13)', () => {
+    const [point] = londonConvergence('cylinder', [30_000], 0.01);
+    const ulp = 2 * Number.EPSILON;
+    expect(Math.abs(point.deviation - endsLaw(0.01, 30_000))).toBeLessThanOrEqual(ulp);
+    // The auditor's compensated sum (math.fsum, numpy's terms).
+    expect(Math.abs(point.deviation - 1.1089e-13)).toBeLessThanOrEqual(ulp);
+    // Printed to the digits its rounding bound, 8 eps x 2 = 3.6e-15, leaves.
+    const rounding = londonRounding(2 * Math.sqrt(1.0001));
+    expect(rounding).toBeCloseTo(3.55e-15, 17);
+    expect(londonDeviationText(point.deviation, rounding)).toBe('1.1e-13');
+    expect(londonDeviationText(1.4925373134e-2, 5.3e-15)).toBe('1.4925e-2');
+    expect(londonDeviationText(-7.00694e-6, 1.8e-13)).toBe('-7.0069e-6');
+  });
+
+  test('the ring (h = 1e-300): every deviation exactly 0, no fit, and the law says why', () => {
+    const points = londonConvergence('cylinder', kLondonConvergenceNs, 1e-300);
+    expect(points.map((p) => p.deviation)).toEqual(kLondonConvergenceNs.map(() => 0));
+    const convergence = summariseLondonConvergence('cylinder', 1e-300, points);
+    expect(convergence.fit).toBeNull();
+    expect(londonLaw(convergence)).toBe(
+      '2.00000 - N r_e/R: not fitted: every deviation is within its float64 rounding (3.6e-15) of 0',
+    );
+    expect(londonDeviationText(0, convergence.rounding)).toBe('0 ± 3.6e-15');
+    // Drawn on the rounding's line: a plot with points, not an empty one.
+    expect(londonConvergenceSvg({ geometry: 'cylinder', halfHeight: 1e-300 }, convergence, [100])).toContain(
+      'within rounding of the continuum (drawn on its line)',
+    );
+  });
+
+  test('h = 50: above the continuum at coarse N (N < h refused), 0.020 N^-2 below it from N = 1000 (axial spacing R/10)', () => {
+    const h = 50;
+    expect(londonConvergenceNs('cylinder', h)).toEqual([100, 300, 1000, 3000, 10_000, 30_000]);
+    const points = londonConvergence('cylinder', londonConvergenceNs('cylinder', h), h);
+    // The centre's discreteness, exp(-2 pi R N / 2h), outweighs the ends' N^-2 at 2h/N = 1 and 1/3.
+    expect(points[0].deviation).toBeCloseTo(-1.2531, 4);
+    expect(points[1].deviation).toBeCloseTo(-7.0069e-6, 9);
+    const rounding = londonRounding(2 * Math.sqrt(1 + h * h));
+    for (const p of points.slice(2))
+      expect(Math.abs(p.deviation - endsLaw(h, p.n)), `N = ${p.n}`).toBeLessThanOrEqual(
+        1e-4 * endsLaw(h, p.n) + rounding,
+      );
+    const convergence = summariseLondonConvergence('cylinder', h, points);
+    expect(convergence.fit?.ns).toEqual([1000, 3000, 10_000, 30_000]);
+    expect(convergence.fit?.exponent).toBeCloseTo(-2, 3);
+    // h^2 / (1 + h^2)^(3/2) = 0.019988, positive: N r_e/R approaches from below.
+    expectRelative(convergence.fit?.coefficient ?? NaN, endsLaw(h, 1), 2e-3, 'coefficient');
+    expect(londonLaw(convergence)).toBe('100.020 - N r_e/R = 0.02001 N^-2.000 (fitted to N = 1000..30000)');
+    const svg = londonConvergenceSvg({ geometry: 'cylinder', halfHeight: h }, convergence, [250]);
+    expect(svg).toContain('discrete body, below the continuum');
+    expect(svg).toContain('discrete body, above the continuum');
+    expect(svg).toContain('fit 0.0200 N^-2.00');
+  });
+
+  test.each([3, 5, 10, 20])('h = %d: the tail follows h^2 / ((1 + h^2)^(3/2) N^2)', (h) => {
+    const ns = londonConvergenceNs('cylinder', h);
+    const convergence = summariseLondonConvergence('cylinder', h, londonConvergence('cylinder', ns, h));
+    expect(convergence.fit?.exponent).toBeCloseTo(-2, 3);
+    expectRelative(convergence.fit?.coefficient ?? NaN, endsLaw(h, 1), 1e-3, `h = ${h}`);
+  });
+
+  test('a law below zero keeps its sign; a tail that changes sign, or too short, is not fitted', () => {
+    const sphere = (deviations: [number, number][]) =>
+      summariseLondonConvergence(
+        'sphere',
+        1,
+        deviations.map(([n, deviation]) => ({ n, parameter: 3 - deviation, deviation })),
+      );
+    expect(
+      londonLaw(
+        sphere([
+          [100, -1e-4],
+          [1000, -1e-6],
+        ]),
+      ),
+    ).toBe('3.00000 - N r_e/R = -1.000 N^-2.000 (fitted to N = 100..1000)');
+    expect(
+      sphere([
+        [100, -1e-4],
+        [1000, 1e-6],
+      ]).problem,
+    ).toBe('the deviation changes sign within the tail');
+    expect(
+      sphere([
+        [10, 1e-2],
+        [1000, 1e-6],
+      ]).problem,
+    ).toBe('fewer than two N here with axial spacing 2h/N <= R/10, where the law holds');
+  });
+});
+
+describe("the continuous body's field, and what the map's uniformity measures", () => {
+  /** The finite solenoid on its axis, reduced units, N = 1. */
+  const solenoidAxis = (h: number, z: number) =>
+    (1 / (2 * h)) * ((h - z) / Math.hypot(h - z, 1) + (h + z) / Math.hypot(h + z, 1));
+
+  test.each([1, 50])('h = %d: on the axis, the finite solenoid', (h) => {
+    const zs = [0, 0.4 * h, -0.8 * h];
+    const field = continuumReducedField(
+      { geometry: 'cylinder', halfHeight: h, n: 1 },
+      zs.flatMap((z) => [0, 0, z]),
+    );
+    zs.forEach((z, k) => {
+      expectRelative(field[3 * k + 2], solenoidAxis(h, z), 1e-13, `z = ${z}`);
+      expect([field[3 * k], field[3 * k + 1]]).toEqual([0, 0]);
+    });
+    expectRelative(field[2], 1 / Math.sqrt(1 + h * h), 1e-14, 'centre');
+  });
+
+  test('off the axis, the discrete cylinder of N = 20000 agrees with it to 2/N (the discreteness, O(1/N))', () => {
+    const n = 20_000;
+    const points = [0.45, 0, 0.3, 0.3, 0.2, -0.4, -0.85, 0, 0.85];
+    const discrete = reducedField(londonBody('cylinder', n, 1), points);
+    const continuum = continuumReducedField({ geometry: 'cylinder', halfHeight: 1, n }, points);
+    // 5.4e-5 here, most of it transverse at (-0.85, 0, 0.85), 0.15 R from the sheet.
+    expectNormwiseClose('continuum cylinder', Array.from(discrete), Array.from(continuum), 2 / n);
+  });
+
+  test('the sphere is uniform inside (eq. 29); the cylinder h = 1 is not: 0.4669 over a 61 x 61 map, 0.08566 inside half', () => {
+    const sphere = continuumUniformity({ geometry: 'sphere', halfHeight: 1 }, 61);
+    expect([sphere.all, sphere.inner]).toEqual([0, 0]);
+    const cylinder = continuumUniformity({ geometry: 'cylinder', halfHeight: 1 }, 61);
+    // The auditor's quadrature of the lateral sheet (1024 azimuths x 800 Gauss points): 0.46691489488346,
+    // 0.08566358298114.
+    expectRelative(cylinder.all, 0.46691489488346, 1e-10, 'over the map');
+    expectRelative(cylinder.inner, 0.08566358298114, 1e-10, 'inner half');
+    // The discrete body of N = 1000 adds little to it: its map shows the sheet's own field.
+    const body = londonBody('cylinder', 1000, 1);
+    const grid = fieldMapGrid(body, 61);
+    const map = uniformity(reducedField(body, grid.points), reducedField(body, [0, 0, 0]), grid.inner);
+    expect(map.all).toBeCloseTo(0.4856, 4);
+    expect(map.inner).toBeCloseTo(0.0861, 4);
+  });
+
+  test("the sphere's map at N = 4000: its spread is transverse (2.89e-4), its B_z part 5.26e-5", () => {
+    const body = londonBody('sphere', 4000);
+    const grid = fieldMapGrid(body, 61);
+    const spread = uniformity(reducedField(body, grid.points), reducedField(body, [0, 0, 0]), grid.inner);
+    // The auditor's numpy sums (comp.py).
+    expectRelative(spread.all, 2.894187027805457e-4, 1e-8, 'all');
+    expectRelative(spread.allAxial, 5.258257019797157e-5, 1e-8, 'B_z');
+    expectRelative(spread.allTransverse, 2.8900041307820763e-4, 1e-8, 'transverse');
+    expectRelative(spread.inner, 6.587550097713304e-6, 1e-8, 'inner');
+    expectRelative(spread.innerAxial, 1.5729042514222428e-6, 1e-8, 'inner B_z');
+    // Each part is at most the whole, which is at most their Pythagorean sum.
+    expect(spread.allTransverse).toBeLessThanOrEqual(spread.all);
+    expect(spread.all).toBeLessThanOrEqual(Math.hypot(spread.allAxial, spread.allTransverse));
+  });
+
+  test('G = 3 is refused (its inner half is the centre alone); G = 4 has four points there', () => {
+    const body = londonBody('sphere', 300);
+    expect(() => fieldMapGrid(body, 3)).toThrow('the grid needs G >= 4, got 3');
+    const grid = fieldMapGrid(body, 4);
+    expect(grid.inner.reduce((a, b) => a + b, 0)).toBe(4);
+    const spread = uniformity(reducedField(body, grid.points), reducedField(body, [0, 0, 0]), grid.inner);
+    expect(spread.inner).toBeGreaterThan(0);
+  });
+
+  test("a cylinder's JSON and text name h, its length and N r_e/l, the map's extent along z, and the sheet's own uniformity", async () => {
+    const { run, studies, json } = await cpuRun({
+      geometry: 'cylinder',
+      ns: [60],
+      grid: 9,
+      halfHeight: 2,
+      convergenceNs: [10, 20, 40, 80],
+    });
+    expect(json.map.region).toBe('|x| <= extent R, |z| <= extent h R (the inner half: inner_extent)');
+    expect(json.continuum_n_re_over_l).toBeCloseTo(Math.sqrt(5) / 2, 14);
+    const sheet = continuumUniformity({ geometry: 'cylinder', halfHeight: 2 }, 9);
+    expect([json.continuum_uniformity, json.continuum_uniformity_inner]).toEqual([sheet.all, sheet.inner]);
+    const text = londonText(json, studies, run.convergence);
+    // The body named as the plots' titles name it (one helper), its length on the continuum's line.
+    expect(text).toMatch(/^London moment, rotating cylinder, h = 2 R: B_z \/ B_London on the map\n/);
+    expect(text).toContain(
+      'continuous body: N r_e/R = 4.47214, N r_e/l = 1.11803 (length l = 2h = 4 R); its field not uniform:',
+    );
+  });
+});
+
 describe("the deviation from London's uniform field, log10 |B_z / B_London - 1|, beside the linear map", () => {
   test('each cell from the float64 field the linear map draws: B_z summed at its point, over B_London', async () => {
     for (const body of [londonBody('sphere', 250), londonBody('cylinder', 300, 1.5)]) {
@@ -376,7 +598,8 @@ describe("the deviation from London's uniform field, log10 |B_z / B_London - 1|,
     expect(flat.floor).toBe(Math.log10(Number.EPSILON));
     expect(Array.from(flat.values)).toEqual([flat.floor, flat.floor]);
     const body = londonBody('sphere', 4);
-    const grid = { ...fieldMapGrid(body, 3), size: 3 };
+    // A 3 x 3 map's frame (G = 3 is refused as a run's grid, not as a drawing's).
+    const grid = { ...fieldMapGrid(body, 4), size: 3 };
     const svg = londonDeviationSvg(body, grid, Float64Array.from([NaN, 1, NaN, 1.1, 1, 0.99, NaN, 1, NaN]));
     expect(svg).toContain(
       '>3 cells where B_z = B_London exactly, drawn at the scale&#39;s floor, −2.00</text>',
@@ -387,18 +610,12 @@ describe("the deviation from London's uniform field, log10 |B_z / B_London - 1|,
   test('the files: each body its linear map and its deviation map; the convergence plot names the cylinder by h', async () => {
     const body = londonBody('cylinder', 40, 2.5);
     const map = await londonFieldMap(cpuField, body, fieldMapGrid(body, 5));
-    const convergence = {
-      continuum: body.continuumParameter,
-      points: londonConvergence('cylinder', [10, 20], 2.5),
-    };
-    const fitted = {
-      ...convergence,
-      fit: fitPowerLaw(
-        [10, 20],
-        convergence.points.map((p) => p.deviation),
-      ),
-    };
-    const files = londonFiles(body, [map], fitted, [40]);
+    const convergence = summariseLondonConvergence(
+      'cylinder',
+      2.5,
+      londonConvergence('cylinder', [10, 20], 2.5),
+    );
+    const files = londonFiles(body, [map], convergence, [40]);
     expect(files.map(([name]) => name)).toEqual(londonFileNames('cylinder', [40]));
     expect(files.map(([name]) => name)).toEqual([
       'london-cylinder-n40.svg',
@@ -409,10 +626,10 @@ describe("the deviation from London's uniform field, log10 |B_z / B_London - 1|,
     // Two cylinders' convergence plots told apart by their titles.
     const title = (svg: string) => /font-weight="bold">([^<]*)</.exec(svg)?.[1];
     expect(title(files[2][1])).toBe('N r_e/R at the London field against N: cylinder, h = 2.5 R');
-    expect(title(londonConvergenceSvg({ geometry: 'cylinder', halfHeight: 4 }, fitted, []))).toBe(
+    expect(title(londonConvergenceSvg({ geometry: 'cylinder', halfHeight: 4 }, convergence, []))).toBe(
       'N r_e/R at the London field against N: cylinder, h = 4 R',
     );
-    expect(title(londonConvergenceSvg({ geometry: 'sphere', halfHeight: 1 }, fitted, []))).toBe(
+    expect(title(londonConvergenceSvg({ geometry: 'sphere', halfHeight: 1 }, convergence, []))).toBe(
       'N r_e/R at the London field against N: sphere',
     );
   });
@@ -421,15 +638,7 @@ describe("the deviation from London's uniform field, log10 |B_z / B_London - 1|,
 describe('londonFromJson: a saved run read back (the app loads london.json into its card)', () => {
   const saved = async (geometry: 'sphere' | 'cylinder') => {
     const options = { geometry, ns: [60, 120], grid: 5, halfHeight: 2, convergenceNs: [10, 20, 40, 80] };
-    const run = await runLondon(cpuField, options);
-    const studies = run.maps.map((map) => map.study);
-    const json = londonJson({
-      ...options,
-      device: kCpuDevice,
-      studies,
-      convergence: run.convergence,
-      shard: null,
-    });
+    const { run, studies, json } = await cpuRun(options);
     return { run, studies, json: JSON.parse(toJson(json)) as Record<string, unknown> };
   };
 
@@ -456,8 +665,8 @@ describe('londonFromJson: a saved run read back (the app loads london.json into 
       /no grid \(or cylinder/,
     ],
     [
-      'one point of the list, which no fit takes',
-      { convergence: { points: [{ n: 10, n_re_over_r: 2.9, deviation: 0.1 }] } },
+      'a point of the list with its deviation as text',
+      { convergence: { points: [{ n: 10, n_re_over_r: 2.9, deviation: '0.1' }] } },
       /no convergence list/,
     ],
     ['no device', { device: null }, /l\.json: names no device, as --json does/],
@@ -465,6 +674,17 @@ describe('londonFromJson: a saved run read back (the app loads london.json into 
     const { json } = await saved('sphere');
     expect(() => londonFromJson({ ...json, ...change }, 'l.json')).toThrow(message);
     expect(() => londonFromJson({ ...json, ...change }, 'l.json')).toThrow(InputError);
+  });
+
+  test("a list of one point (a long cylinder's, N >= h) loads, its law saying why it has no fit", async () => {
+    const { json } = await saved('cylinder');
+    const points = [{ n: 30_000, n_re_over_r: 40_000.00000001, deviation: 4e-8 }];
+    const read = londonFromJson({ ...json, half_height: 20_000, convergence: { points } }, 'l.json');
+    expect(read.convergence.points).toEqual([{ n: 30_000, parameter: 40_000.00000001, deviation: 4e-8 }]);
+    expect(read.convergence.fit).toBeNull();
+    expect(read.convergence.problem).toBe(
+      'fewer than two N here with axial spacing 2h/N <= R/10, where the law holds',
+    );
   });
 
   test('refuses a map with one of its numbers as text, the others as written', async () => {

@@ -2,14 +2,11 @@
 import { groundState1dMapped } from '../src/physics/coulomb1d.ts';
 import { describe, expect, test } from 'vitest';
 import {
-  cylinderLondonParameter,
   cylinderLondonParameterContinuous,
   kMu0Over4Pi,
-  londonField,
   londonParameter,
   magneticField,
   rigidRotationVelocities,
-  rotatingFieldAtCentre,
   sphereLondonParameter,
 } from '../src/physics/biot-savart.ts';
 import {
@@ -22,8 +19,9 @@ import {
   kHartree,
   kSpeedOfLight,
 } from '../src/physics/constants.ts';
-import { geometry } from '../src/physics/geometry.ts';
+import { geometry, type Configuration } from '../src/physics/geometry.ts';
 import { InputError } from '../src/physics/input-error.ts';
+import { cylinderLondonParameter } from '../src/physics/london.ts';
 import {
   fermiParameter,
   fluxCurrent,
@@ -51,6 +49,17 @@ function expectRelative(got: number, expected: number, rtol: number, label: stri
   const error = Math.abs(got - expected) / Math.abs(expected);
   expect(error, `${label}: got ${got}, expected ${expected}, relative error ${error}`).toBeLessThanOrEqual(
     rtol,
+  );
+}
+
+/** B at the centre (T) of a unit-size configuration scaled to `radius` (m), charges +|e| turning at omega. */
+function rotatingFieldAtCentre(configuration: Configuration, radius: number, omega: number) {
+  const positions = configuration.positions.map((x) => x * radius);
+  return magneticField(
+    [0, 0, 0],
+    positions,
+    rigidRotationVelocities(positions, [0, 0, omega]),
+    kElementaryCharge,
   );
 }
 
@@ -93,8 +102,10 @@ describe('Biot-Savart', () => {
     expect(() => magneticField([0, 0, 0], [0, 0, 0], [1, 0, 0], 1)).toThrow(InputError);
   });
 
-  test('London field is 2 m Omega / |e| (eq. 27 in SI)', () => {
-    expectRelative(londonField(1), 1.1371e-11, 1e-4, 'London field at 1 rad/s');
+  test('at N r_e/R = londonParameter the SI field at the centre is 2 m Omega / |e| (eq. 27): 1.1371e-11 T at 1 rad/s', () => {
+    const sphere = geometry('sphere', 500);
+    const radius = (500 * kClassicalElectronRadius) / londonParameter(sphere);
+    expectRelative(rotatingFieldAtCentre(sphere, radius, 1)[2], 1.1371e-11, 1e-4, 'London field at 1 rad/s');
   });
 });
 

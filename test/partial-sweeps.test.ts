@@ -119,12 +119,41 @@ describe('a sweep stopped after it finished a point reports those points', () =>
       'london-sphere-n50.svg',
       'london.json',
     ]);
-    expect(first.text).toContain('not fitted, 0 N here and the fit needs two');
+    // The stop line second, as in every study's text, before the continuous body's.
+    expect(first.text).toMatch(
+      /^London moment, rotating sphere: B_z \/ B_London on the map\nstopped by SIGINT after 1 of 9 points\ncontinuous body: /,
+    );
+    expect(first.text).toContain(
+      'fit: 3.00000 - N r_e/R: not fitted: fewer than two N here with axial spacing 2h/N <= R/10',
+    );
 
     const within = await londonCommand(args, interruptedAt(/point 4 of 9/).progress);
     const summary = within.summary as { stopped?: unknown; convergence: { points: { n: number }[] } };
     expect(summary.stopped).toEqual({ signal: 'SIGINT', points: 3, of: 9 });
     expect(summary.convergence.points.map((p) => p.n)).toEqual([10, 30]);
+  }, 120_000);
+
+  test("london: a cylinder's run counts only the list's N >= h among its points", async () => {
+    // h = 50 leaves 100..30000 of the list's eight N: the map and six N, seven points in all.
+    const args = [
+      '--geometry',
+      'cylinder',
+      '--half-height',
+      '50',
+      '--n',
+      '100',
+      '--grid',
+      '5',
+      '--device',
+      'cpu',
+    ];
+    const output = await londonCommand(args, interruptedAt(/point 3 of 7/).progress);
+    const summary = output.summary as { stopped?: unknown; convergence: { points: { n: number }[] } };
+    expect(summary.stopped).toEqual({ signal: 'SIGINT', points: 2, of: 7 });
+    expect(summary.convergence.points.map((p) => p.n)).toEqual([100]);
+    expect(output.text).toMatch(
+      /^London moment, rotating cylinder, h = 50 R: B_z \/ B_London on the map\nstopped by SIGINT after 2 of 7 points\n/,
+    );
   }, 120_000);
 
   test('a signal before the first point finished: Interrupted, as in any run, and nothing written', async () => {

@@ -206,9 +206,17 @@ describe('shards merged equal the whole run', () => {
       }),
     );
     expect(shards[1].studies.map((study) => study.n)).toEqual([60, 40]);
+    // A shard holds part of the list: it fits no law that could pass for the whole run's.
+    for (const shard of shards) {
+      expect(shard.convergence.fit).toBeNull();
+      expect(shard.convergence.law).toBe(
+        "3.00000 - N r_e/R: not fitted: a shard's part of the list: merge fits the whole",
+      );
+    }
     const merged = mergeLondon(shards);
     expect(printed(merged.json)).toEqual(printed(whole));
-    expect(londonText('sphere', merged.studies, merged.convergence, [])).toBe(wholeRun.text);
+    expect(merged.json.convergence.fit?.ns).toEqual([30, 100, 300, 1000, 3000, 10_000, 30_000]);
+    expect(londonText(merged.json, merged.studies, merged.convergence)).toBe(wholeRun.text);
   }, 120_000);
 
   it('pairing: five a_m/a in 2 shards', async () => {

@@ -243,25 +243,30 @@ describe('london', () => {
   test('--markdown names the device whose field sum it checked', () => {
     const run = cli('london', '--n', '100', '--grid', '5', '--device', 'cpu', '--markdown');
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/\| uniformity \(0\.45 R\) \| CPU vs float64 \|/);
+    expect(run.stdout).toMatch(
+      /^\| N \| N r_e\/R \| uniformity \(0\.9 R\) \| B_z part \| transverse \| uniformity \(0\.45 R\) \| B_z part \| transverse \| CPU vs float64 \|$/m,
+    );
     expect(run.stdout).toMatch(/^\| 100 \| 2\.999\d+ \|/m);
   });
 
   test('text output without --json', () => {
     const run = cli('london', '--n', '100', '--grid', '5', '--device', 'cpu');
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/fit: 3\.00000 - N r_e\/R = 1\.49\d N\^-2\.000/);
+    // 3 - N r_e/R = 1.5 / (N^2 + 1/2), fitted from N = 30 on (axial spacing 2/N <= R/10).
+    expect(run.stdout).toMatch(/fit: 3\.00000 - N r_e\/R = 1\.499 N\^-2\.000 \(fitted to N = 30\.\.30000\)/);
+    // Each deviation to the digits its rounding (8 eps x 3 = 5.3e-15) leaves: five here.
+    expect(run.stdout).toMatch(/^ {5}100 {3}2\.99985000750 {4}1\.4999e-4$/m);
   });
 
   test.each([
-    [/--grid must be an integer in 3\.\.1001/, ['--grid', '2']],
+    [/--grid must be an integer in 4\.\.1001, got 3$/, ['--grid', '3']],
     [/--geometry must be one of sphere, cylinder, got 'ball'$/, ['--geometry', 'ball']],
     [/--half-height applies only to --geometry cylinder/, ['--half-height', '2']],
     [/--n must be an integer >= 1/, ['--n', '0']],
     [/--device must be one of gpu, cpu, got 'tpu' \(did you mean gpu\?\)$/, ['--device', 'tpu']],
-    // A cylinder so long that 1/r^2 would underflow at its centre (h ~ 1e150): refused before the run.
+    // A cylinder longer than any N may be (it needs N >= h): refused before the run.
     [
-      /^error: --half-height must be at most 1e100, got 1e150$/,
+      /^error: --half-height must be at most 1000000 \(a cylinder needs N >= h electrons/,
       ['--geometry', 'cylinder', '--half-height', '1e150', '--n', '100', '--grid', '5', '--device', 'cpu'],
     ],
   ])('user error %s', (pattern, args) => {

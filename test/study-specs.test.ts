@@ -14,15 +14,17 @@ import { integerRangeProblem } from '../src/studies/study.ts';
 
 describe('integer ranges', () => {
   it('accept the integers in range and refuse the rest', () => {
-    expect([3, 500, 1001].map((x) => integerRangeProblem(kLondonGrid, x))).toEqual([null, null, null]);
-    for (const x of [2, 1002, 7.5, NaN]) {
-      expect(integerRangeProblem(kLondonGrid, x), String(x)).toBe('must be an integer in 3..1001');
+    expect([4, 500, 1001].map((x) => integerRangeProblem(kLondonGrid, x))).toEqual([null, null, null]);
+    // G = 3 has the centre alone in the map's inner half.
+    for (const x of [3, 1002, 7.5, NaN]) {
+      expect(integerRangeProblem(kLondonGrid, x), String(x)).toBe('must be an integer in 4..1001');
     }
   });
 
   it('the app names its field and its own, smaller limit', () => {
     expect(parseLondonGrid('201')).toBe(kLondonBrowserGrid.max);
-    expect(() => parseLondonGrid('202')).toThrow('grid must be an integer in 3..201, got 202');
+    expect(() => parseLondonGrid('202')).toThrow('grid must be an integer in 4..201, got 202');
+    expect(() => parseLondonGrid('3')).toThrow('grid must be an integer in 4..201, got 3');
     expect(() => parseScalingN('1')).toThrow('N must be an integer in 2..4096, got 1');
     expect(() => parseScalingPoints('13')).toThrow('points must be an integer in 1..12, got 13');
   });

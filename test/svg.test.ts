@@ -195,6 +195,35 @@ describe('heatMap', () => {
     expect(svg).toContain('>x / R</text>');
   });
 
+  test('neighbours of one colour in a row are one rectangle as wide as the run; a missing value ends it', () => {
+    const runs = mapOf({
+      xRange: [0, 3],
+      yRange: [0, 1],
+      columns: 4,
+      rows: 2,
+      values: [1, 1, 1, 2, 2, NaN, 2, 2],
+    });
+    const group = /<g shape-rendering="crispEdges">([^]*?)<\/g>/.exec(runs)?.[1] ?? '';
+    const cells = [
+      ...group.matchAll(/<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" [^>]*fill="(#[0-9a-f]{6})"\/>/g),
+    ];
+    // The last run starts two cells from the left edge.
+    const [x0, cell] = [Number(cells[0][1]), (Number(cells[3][1]) - Number(cells[0][1])) / 2];
+    // Row 0: three cells of the lowest colour, then one of the highest; row 1: one cell, a gap, two.
+    expect(cells.map((m) => [(Number(m[1]) - x0) / cell, (Number(m[3]) - 0.5) / cell, m[4]])).toEqual(
+      [
+        [0, 3, kViridis[0]],
+        [3, 1, kViridis[kViridis.length - 1]],
+        [0, 1, kViridis[kViridis.length - 1]],
+        [2, 2, kViridis[kViridis.length - 1]],
+      ].map(([from, width, fill]) => [
+        expect.closeTo(from as number, 2),
+        expect.closeTo(width as number, 2),
+        fill,
+      ]),
+    );
+  });
+
   test('a caption stands centred under the x axis, the document taller by its row and wide enough for it', () => {
     const plain = { xLabel: 'x', yLabel: 'y', colourLabel: 'c', xRange: [0, 1], yRange: [0, 1] } as const;
     const cells = { columns: 2, rows: 2, values: [1, 2, 3, 4] };

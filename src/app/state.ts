@@ -241,9 +241,9 @@ function integerIn(text: string, what: string, range: IntegerRange): number {
 }
 export const parseLondonN = (text: string): number => integerIn(text, 'N', kLondonBrowserElectrons);
 export const parseLondonGrid = (text: string): number => integerIn(text, 'grid', kLondonBrowserGrid);
-/** The cylinder's half-height, within the GPU's bound: the page's London map runs on the GPU. */
+/** The cylinder's half-height, at most the page's largest N: a cylinder needs N >= h. */
 export const parseHalfHeight = (text: string): number =>
-  input.parseNumber('h', 'h', text, (h) => londonHalfHeightProblem(h, 'gpu'));
+  input.parseNumber('h', 'h', text, (h) => londonHalfHeightProblem(h, kLondonBrowserElectrons.max));
 /** The ring's N: any count a double holds exactly, refused as the N field is (no bound of 2^53 shown). */
 export const parseLarmorN = (text: string): number => parseLarmorElectrons(text, 'N');
 /** The ring's field and radius, within the bounds the CLI's larmor holds them to. */

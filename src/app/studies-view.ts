@@ -5,6 +5,7 @@
 // map) inserted into the page, for the scaling sweep a uPlot that grows point by point while the sweep
 // runs, and for the response the screening curve in a uPlot beside its continuum curves.
 import uPlot from 'uplot';
+import { londonFitText, londonShapeText } from '../studies/london/report.ts';
 import type { LondonConvergence, LondonMapStudy } from '../studies/london/run.ts';
 import { larmorSpeedNote, type LarmorRing } from '../physics/larmor.ts';
 import type { LondonBody } from '../physics/london.ts';
@@ -59,15 +60,16 @@ const kCards: Record<StudyCard, CardSpec> = {
     note:
       'N charges +|e| on a sphere (Fibonacci points) or a cylinder, turning rigidly about z and sized so that the ' +
       'continuous body has the London field 2mΩ/|e| at its centre; their Biot-Savart field summed on the GPU over ' +
-      'the x-z plane. Studies › London › Run.',
+      "the x-z plane (a finite cylinder's map shows its lateral sheet's own unevenness too: no London body). " +
+      'Studies › London › Run.',
     rows: [
       ['london-body', 'body'],
       ['london-n-re-over-r', 'N r_e/R at the London field (float64)'],
       ['london-n-re-over-r-device', londonDeviceLabels('gpu')['london-n-re-over-r-device']],
       ['london-continuum', kLondonContinuumLabel],
       ['london-centre-ratio', 'B_z(centre) / B_London'],
-      ['london-uniformity', 'max |B − B_c| / |B_c| inside 0.9 R'],
-      ['london-uniformity-inner', '… inside 0.45 R'],
+      ['london-uniformity', 'max |B − B_c| / |B_c| inside 0.9 R (cylinder: |z| ≤ 0.9 h)'],
+      ['london-uniformity-inner', '… inside 0.45 R (0.45 h)'],
       ['london-check', londonDeviceLabels('gpu')['london-check']],
       ['london-time', londonDeviceLabels('gpu')['london-time']],
       ['london-law', 'continuum − N r_e/R'],
@@ -453,11 +455,6 @@ function onRingTable(): HTMLTableElement {
   return table;
 }
 
-/** The fitted power law of continuum − N r_e/R. */
-function londonLawText(convergence: LondonConvergence): string {
-  return `${convergence.fit.coefficient.toPrecision(3)} N^${convergence.fit.exponent.toFixed(3)}`;
-}
-
 /** Points of a smooth curve on a log axis. */
 const kCurvePoints = 40;
 
@@ -558,18 +555,28 @@ export class StudiesView {
     deviceKind: 'gpu' | 'cpu' = 'gpu',
   ): void {
     for (const [id, label] of Object.entries(londonDeviceLabels(deviceKind))) this.#rowLabel(id, label);
-    const shape = body.geometry === 'sphere' ? 'sphere' : `cylinder, h = ${body.halfHeight} R`;
     showText(
       'london-body',
-      `${shape}, N = ${body.n}, ${grid} × ${grid} grid, ${study.fieldPoints} field points`,
+      `${londonShapeText(body)}, N = ${body.n}, ${grid} × ${grid} grid, ${study.fieldPoints} field points`,
     );
     show('london-n-re-over-r', study.parameter, study.parameter.toPrecision(9));
     show('london-n-re-over-r-device', study.parameterDevice, study.parameterDevice.toPrecision(7));
     show('london-continuum', body.continuumParameter, body.continuumParameter.toPrecision(6));
     this.#londonContinuumLabel(londonContinuumLabel(body.geometry));
     show('london-centre-ratio', study.centreFieldRatio, study.centreFieldRatio.toPrecision(8));
-    show('london-uniformity', study.uniformity, study.uniformity.toExponential(3));
-    show('london-uniformity-inner', study.uniformityInner, study.uniformityInner.toExponential(3));
+    // The map draws B_z; most of the spread at large N is transverse (the golden-angle azimuths').
+    const parts = (total: number, axial: number, transverse: number) =>
+      `${total.toExponential(3)} (B_z ${axial.toExponential(2)}, transverse ${transverse.toExponential(2)})`;
+    show(
+      'london-uniformity',
+      study.uniformity,
+      parts(study.uniformity, study.uniformityAxial, study.uniformityTransverse),
+    );
+    show(
+      'london-uniformity-inner',
+      study.uniformityInner,
+      parts(study.uniformityInner, study.uniformityInnerAxial, study.uniformityInnerTransverse),
+    );
     show('london-check', study.check, study.check.toExponential(2));
     element('london-check').className = study.check <= 1e-4 ? 'good' : 'bad';
     show('london-time', study.fieldMs, `${study.fieldMs.toFixed(0)} ms`);
@@ -579,7 +586,7 @@ export class StudiesView {
   }
 
   londonConvergence(convergence: LondonConvergence, svg: string): void {
-    showText('london-law', londonLawText(convergence));
+    showText('london-law', londonFitText(convergence));
     element('london-convergence').innerHTML = svg;
   }
 
@@ -592,7 +599,7 @@ export class StudiesView {
     showText(
       'london-law',
       done >= 2
-        ? `${londonLawText(convergence)} (stopped after ${done} of ${total} N)`
+        ? `${londonFitText(convergence)} (stopped after ${done} of ${total} N)`
         : `stopped after ${done} of ${total} N: a fit needs two`,
     );
   }

@@ -6,7 +6,7 @@
 import type { GpuContext } from '../gpu/device.ts';
 import { gpuMovingChargesField, gpuReducedField } from '../engine/london.ts';
 import { InputError } from '../physics/input-error.ts';
-import { kLondonConvergenceNs } from '../physics/london.ts';
+import { kLondonConvergenceNs, londonBodyProblem, londonConvergenceNs } from '../physics/london.ts';
 import { kDefaultPairingRatios } from '../physics/pairing.ts';
 import { describeDevice, toJson } from '../io/formats.ts';
 import { larmorJson } from '../studies/larmor/report.ts';
@@ -499,6 +499,8 @@ export class Studies {
       halfHeight: p.londonHalfHeight,
       convergenceNs: kLondonConvergenceNs,
     };
+    const tooFew = londonBodyProblem(options.geometry, p.londonN, options.halfHeight);
+    if (tooFew) throw new FieldError('londonN', `N ${tooFew}, got ${p.londonN}`);
     const { maps, convergence, stopped } = await runLondon(
       (body, points) => gpuReducedField(this.#gpu, body, points),
       options,
@@ -515,11 +517,13 @@ export class Studies {
     );
     if (stopped) {
       // A Stop after the map, during the convergence list, would leave its row at 'computing…'; what
-      // it finished is saved, its JSON marked as the CLI's is.
+      // it finished is saved, its JSON marked as the CLI's is. The list holds only the N that make
+      // the body (a cylinder's N >= h), as runLondon runs it.
       if (maps.length > 0) {
-        this.#view.londonStopped(convergence, kLondonConvergenceNs.length);
+        const listCount = londonConvergenceNs(options.geometry, options.halfHeight).length;
+        this.#view.londonStopped(convergence, listCount);
         const finished = maps.length + convergence.points.length;
-        const stop = stopOf(true, finished, options.ns.length + kLondonConvergenceNs.length);
+        const stop = stopOf(true, finished, options.ns.length + listCount);
         this.#finished('london', this.#londonSummary(options, maps, convergence, stop));
       }
       return false;

@@ -1009,15 +1009,25 @@ export function heatMap(options: HeatMapOptions): string {
   const cellHeight = plotHeight / rows;
   const cells: string[] = [];
   for (let row = 0; row < rows; row++) {
-    for (let column = 0; column < columns; column++) {
-      const value = values[row * columns + column];
-      if (!Number.isFinite(value)) continue;
-      const fill = colourAt(linearFraction(value, vLower, vUpper));
+    // A run of neighbouring cells of one colour is one rectangle: a fine grid (1001 x 1001, its cells
+    // under a pixel wide) is mostly such runs, and one element per cell would make the file ~60 MB.
+    let run: { from: number; fill: string } | null = null;
+    const close = (to: number) => {
+      if (!run) return;
       // Cells overlap their right and lower neighbours by a hair so that no seams show.
       cells.push(
-        `<rect x="${fixed(left + column * cellWidth)}" y="${fixed(top + row * cellHeight)}" width="${fixed(cellWidth + 0.5)}" height="${fixed(cellHeight + 0.5)}" fill="${fill}"/>`,
+        `<rect x="${fixed(left + run.from * cellWidth)}" y="${fixed(top + row * cellHeight)}" width="${fixed((to - run.from) * cellWidth + 0.5)}" height="${fixed(cellHeight + 0.5)}" fill="${run.fill}"/>`,
       );
+      run = null;
+    };
+    for (let column = 0; column < columns; column++) {
+      const value = values[row * columns + column];
+      const fill = Number.isFinite(value) ? colourAt(linearFraction(value, vLower, vUpper)) : null;
+      if (run && run.fill === fill) continue;
+      close(column);
+      if (fill) run = { from: column, fill };
     }
+    close(columns);
   }
   const gradient = `gradient${++documentCount}`;
   const stops = kViridis.map(

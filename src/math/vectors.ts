@@ -1,7 +1,7 @@
 // Numerics that both the physics and the float64 solvers use, so that neither layer imports the
 // other: the storage precisions of their arrays, the inner product of the Krylov methods and
-// observables, and the seeded generator of the random velocities and start vectors; and the
-// log-spaced points of the physics' sweeps and the app's curves.
+// observables, a compensated sum, and the seeded generator of the random velocities and start
+// vectors; and the log-spaced points of the physics' sweeps and the app's curves.
 
 /** Storage precision of a run: float64 is the reference; float32 mirrors the GPU's arithmetic. */
 export type Precision = 'float64' | 'float32';
@@ -20,6 +20,24 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** The Euclidean norm ||x|| = sqrt(x . x). */
 export function norm(x: ArrayLike<number>): number {
   return Math.sqrt(dot(x, x));
+}
+
+/**
+ * sum_k term(k) for k = 0..count-1 by Neumaier's compensated summation (Kahan's, also exact where a
+ * term outweighs the running sum): its error is about one rounding of the sum, plus count u^2 sum |term|,
+ * where a plain loop's grows like count u sum |term| (u = 2^-53). For sums whose last digits are the
+ * result, as N r_e/R's distance from its continuum value is.
+ */
+export function compensatedSum(count: number, term: (k: number) => number): number {
+  let sum = 0;
+  let compensation = 0;
+  for (let k = 0; k < count; k++) {
+    const x = term(k);
+    const next = sum + x;
+    compensation += Math.abs(sum) >= Math.abs(x) ? sum - next + x : x - next + sum;
+    sum = next;
+  }
+  return sum + compensation;
 }
 
 /** mulberry32: a small, well-mixed 32-bit generator; the same seed gives the same numbers everywhere. */

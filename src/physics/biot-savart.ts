@@ -3,7 +3,9 @@
 // summed explicitly over the electrons. It is used to check the paper's London-moment count (sec. III.B):
 // a rotating sphere carrying N elementary charges on its surface has the London field (eq. 27) inside
 // when N r_e / R = 3 (eq. 30). Eq. 29 gets this from the continuous surface charge; here the same
-// number comes from a discrete sum over N electrons, which is the model every other module uses.
+// number comes from a discrete sum over N electrons (londonParameter, the same sum at the centre in
+// units of R), which is the model every other module uses.
+import { compensatedSum } from '../math/vectors.ts';
 import { kClassicalElectronRadius, kElectronMass, kElementaryCharge } from './constants.ts';
 import { geometry, type Configuration } from './geometry.ts';
 import { InputError } from './input-error.ts';
@@ -74,47 +76,27 @@ export function rigidRotationVelocities(
 }
 
 /**
- * The London field B = 2 m Omega / |e| (eq. 27 in SI: the Gaussian 2 m c Omega / |e| loses its c),
- * tesla for Omega in rad/s; parallel to Omega.
- */
-export function londonField(omega: number): number {
-  return (2 * kElectronMass * omega) / kElementaryCharge;
-}
-
-/**
- * Field at the centre of a unit-size configuration scaled to `radiusMetres` and spun about z with
- * `omega` (rad/s), each particle carrying +|e|. Sec. III.A: the superconducting electrons stay behind
- * while the lattice turns, so the field comes from the uncompensated positive charge co-rotating with
- * the body; its sign is therefore that of Omega, as in eq. 27.
- */
-export function rotatingFieldAtCentre(
-  configuration: Configuration,
-  radiusMetres: number,
-  omega: number,
-): Vector3 {
-  const positions = configuration.positions.map((x) => x * radiusMetres);
-  const velocities = rigidRotationVelocities(positions, [0, 0, omega]);
-  return magneticField([0, 0, 0], positions, velocities, kElementaryCharge);
-}
-
-/**
- * N r_e / R at which the rotating configuration's field at its centre equals the London field: the
- * charge on the surface is scaled from N|e| to N'|e| until B_z(centre) = 2 m Omega / |e|, and N' r_e / R
- * is returned. Both fields are linear in Omega and B_z scales as N' / R, so the answer depends only on
- * the shape; R = 1 um and Omega = 1 rad/s are used to run the sum in SI.
+ * N r_e / R at which a configuration (units of R) with charge +|e| on each point, turning rigidly about
+ * z, has the London field B = 2 m Omega / |e| (eq. 27 in SI) at its centre. With the body's charge scaled
+ * from N|e| to N'|e|, B_z(centre) = (mu0 / 4 pi) N' |e| Omega b / (N R) for the reduced field
+ * b = sum_i rho_i^2 / r_i^3 (the z-part of (z x r_i) x (-r_i) / r_i^3, one sign for every point), so
+ * B_z = 2 m Omega / |e| at N' r_e / R = 2 N / b: the answer depends on the shape alone. The sum is
+ * compensated, so that the result's distance from its continuum value (as small as 1e-13) keeps
+ * its digits.
  */
 export function londonParameter(configuration: Configuration): number {
-  const radiusMetres = 1e-6;
-  const omega = 1;
-  const fieldZ = rotatingFieldAtCentre(configuration, radiusMetres, omega)[2];
-  if (fieldZ === 0) {
-    // A body far longer than wide (a cylinder of half-height 1e150 R): 1/r^2 underflows at the centre.
-    throw new InputError(`${configuration.source}: its field at the centre underflows to 0 in float64`);
-  }
-  if (!(fieldZ > 0))
-    throw new InputError(`${configuration.source}: rotation gives no field along Omega at the centre`);
-  const requiredN = (configuration.n * londonField(omega)) / fieldZ;
-  return (requiredN * kClassicalElectronRadius) / radiusMetres;
+  const { n, positions } = configuration;
+  const centreField = compensatedSum(n, (i) => {
+    const [x, y, z] = [positions[3 * i], positions[3 * i + 1], positions[3 * i + 2]];
+    const rho2 = x * x + y * y;
+    const r2 = rho2 + z * z;
+    return rho2 / (r2 * Math.sqrt(r2));
+  });
+  // Zero where every charge sits on the axis, or so far out that r^3 overflows (r > 5.6e102 R); not a
+  // number where a charge sits at the centre.
+  if (!(centreField > 0 && Number.isFinite(centreField)))
+    throw new InputError(`${configuration.source}: rotation gives no finite field along Omega at the centre`);
+  return (2 * n) / centreField;
 }
 
 /**
@@ -136,21 +118,10 @@ export interface CylinderLondonParameter {
 }
 
 /**
- * The lateral surface rho = R, |z| <= h (geometry 'cylinder' stretched from h = R to `halfHeight` h,
- * in units of R) with the field taken at its centre: sec. III.B's "similar value for N r_e / l".
- */
-export function cylinderLondonParameter(n: number, halfHeight = 1): CylinderLondonParameter {
-  if (!(halfHeight > 0)) throw new InputError(`cylinder half-height must be positive, got ${halfHeight}`);
-  const base = geometry('cylinder', n);
-  const positions = base.positions.map((x, k) => (k % 3 === 2 ? x * halfHeight : x));
-  const perRadius = londonParameter({ n, positions, source: `cylinder h=${halfHeight}` });
-  return { perRadius, perLength: perRadius / (2 * halfHeight) };
-}
-
-/**
- * The same for a continuous surface charge: a finite solenoid of half-length h and surface current
- * K = sigma Omega R gives B(centre) = mu0 K h / sqrt(h^2 + R^2), with sigma = N|e| / (4 pi R h), so
- * N r_e = 2 sqrt(h^2 + R^2): N r_e / l = sqrt(1 + (R/h)^2) -> 1 for a long cylinder, sqrt 2 for h = R.
+ * N r_e / R and N r_e / l of a continuous charge on a cylinder's lateral surface: a finite solenoid of
+ * half-length h and surface current K = sigma Omega R gives B(centre) = mu0 K h / sqrt(h^2 + R^2), with
+ * sigma = N|e| / (4 pi R h), so N r_e = 2 sqrt(h^2 + R^2): N r_e / l = sqrt(1 + (R/h)^2) -> 1 for a long
+ * cylinder, sqrt 2 for h = R.
  */
 export function cylinderLondonParameterContinuous(halfHeight: number): CylinderLondonParameter {
   const perRadius = 2 * Math.sqrt(halfHeight * halfHeight + 1);

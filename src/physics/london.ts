@@ -2,8 +2,10 @@
 // its surface (the uncompensated lattice charge of sec. III.A) turns rigidly about z; its Biot-Savart
 // field is sampled on a grid in the x-z plane through the axis and compared with the London field
 // 2 m Omega / |e| (eq. 27 in SI). Everything here is float64 and GPU-free: the grid, the units, the
-// uniformity measure and the convergence of N r_e / R to its continuum value with N. The field sum
-// itself runs on the GPU (src/kernels/biot-savart.ts) or through magneticField (biot-savart.ts).
+// uniformity measure, the field of the body's continuous counterpart (whose own uniformity a finite
+// cylinder's map shows beside the discreteness) and the convergence of N r_e / R to its continuum value
+// with N. The field sum itself runs on the GPU (src/kernels/biot-savart.ts) or through magneticField
+// (biot-savart.ts).
 //
 // Units: positions in units of R, Omega = 1 about z, charges 1, so the reduced field is
 //   b(x) = sum_i (z x r_i) x (x - r_i) / |x - r_i|^3,   B = (mu0 / 4 pi) |e| Omega / R * b,
@@ -13,6 +15,7 @@ import {
   kSphereLondonParameter,
   londonParameter,
   rigidRotationVelocities,
+  type CylinderLondonParameter,
 } from './biot-savart.ts';
 import { geometry, type Configuration } from './geometry.ts';
 import { InputError } from './input-error.ts';
@@ -39,10 +42,28 @@ export interface LondonBody {
   readonly continuumParameter: number;
 }
 
+/** N r_e / R of the continuous surface charge whose centre field is the London field. */
+export function londonContinuumParameter(name: LondonGeometry, halfHeight: number): number {
+  return name === 'sphere' ? kSphereLondonParameter : cylinderLondonParameterContinuous(halfHeight).perRadius;
+}
+
+/**
+ * What keeps N charges from making the body, or null. A cylinder needs N >= h: its charges then sit at
+ * most 2 R apart along the axis (2h/N); fewer make a sparse line of charges along it, whose centre
+ * field is no cylinder's (h = 1e30, N = 1000 gives N r_e/R = 9.5e83 against the continuum's 2e30).
+ */
+export function londonBodyProblem(name: LondonGeometry, n: number, halfHeight: number): string | null {
+  return name === 'cylinder' && n < halfHeight
+    ? `must be at least h = ${halfHeight} for a cylinder (axial spacing 2h/N at most 2 R; fewer charges make a sparse line along the axis)`
+    : null;
+}
+
 export function londonBody(name: LondonGeometry, n: number, halfHeight = 1): LondonBody {
   if (!(halfHeight > 0 && Number.isFinite(halfHeight))) {
     throw new InputError(`the cylinder's half-height must be a positive number, got ${halfHeight}`);
   }
+  const problem = londonBodyProblem(name, n, halfHeight);
+  if (problem) throw new InputError(`N ${problem}, got ${n}`);
   const base = geometry(name, n);
   const h = name === 'cylinder' ? halfHeight : 1;
   const positions = base.positions.map((x, k) => (k % 3 === 2 ? x * h : x));
@@ -53,9 +74,17 @@ export function londonBody(name: LondonGeometry, n: number, halfHeight = 1): Lon
     halfHeight: h,
     configuration,
     velocities: rigidRotationVelocities(positions, [0, 0, 1]),
-    continuumParameter:
-      name === 'sphere' ? kSphereLondonParameter : cylinderLondonParameterContinuous(h).perRadius,
+    continuumParameter: londonContinuumParameter(name, h),
   };
+}
+
+/**
+ * The lateral surface rho = R, |z| <= h (units of R) with the field taken at its centre: sec. III.B's
+ * "similar value for N r_e / l".
+ */
+export function cylinderLondonParameter(n: number, halfHeight = 1): CylinderLondonParameter {
+  const perRadius = londonParameter(londonBody('cylinder', n, halfHeight).configuration);
+  return { perRadius, perLength: perRadius / (2 * halfHeight) };
 }
 
 /**
@@ -93,6 +122,99 @@ export function londonRatio(reduced: number, n: number, parameter: number): numb
   return (parameter * reduced) / (2 * n);
 }
 
+/**
+ * Bulirsch's complete elliptic integral cel(k_c, p, c, s) = int_0^(pi/2) (c cos^2 t + s sin^2 t) /
+ * ((cos^2 t + p sin^2 t) sqrt(cos^2 t + k_c^2 sin^2 t)) dt (Bulirsch 1969, as Derby and Olbert, Am. J.
+ * Phys. 78, 229 (2010), use it for the solenoid). Its arithmetic-geometric mean converges quadratically:
+ * the loop stops once the means agree to 1e-8, when the next step would agree to 1e-16.
+ */
+function cel(kc: number, p: number, c: number, s: number): number {
+  let k = Math.abs(kc);
+  let pp = p;
+  let cc = c;
+  let ss = s;
+  if (p > 0) {
+    pp = Math.sqrt(p);
+    ss = s / pp;
+  } else {
+    let f = kc * kc;
+    let q = 1 - f;
+    const g = 1 - pp;
+    f -= pp;
+    q *= ss - c * pp;
+    pp = Math.sqrt(f / g);
+    cc = (c - ss) / g;
+    ss = -q / (g * g * pp) + cc * pp;
+  }
+  let f = cc;
+  cc += ss / pp;
+  let g = k / pp;
+  ss = 2 * (ss + f * g);
+  pp += g;
+  g = 1;
+  let em = 1 + k;
+  let kk = k;
+  while (Math.abs(g - k) > g * 1e-8) {
+    k = 2 * Math.sqrt(kk);
+    kk = k * em;
+    f = cc;
+    cc += ss / pp;
+    g = kk / pp;
+    ss = 2 * (ss + f * g);
+    pp += g;
+    g = em;
+    em += k;
+  }
+  return ((Math.PI / 2) * (ss + cc * em)) / (em * (em + pp));
+}
+
+/**
+ * The reduced field b of the body's continuous counterpart, its N charges spread uniformly over the
+ * surface, at points (xyz triples, units of R) inside it. The sphere's is uniform, b = (2N/3) z (eq. 29).
+ * The cylinder's lateral surface turning at Omega = 1 is a finite solenoid of surface current
+ * K = N / (4 pi h) (in b's units); Derby and Olbert's closed form gives, with z+- = z +- h,
+ * d+- = sqrt(z+-^2 + (1 + rho)^2), gamma = (1 - rho)/(1 + rho) and k+- = sqrt(z+-^2 + (1 - rho)^2) / d+-,
+ *   b_rho = (4K/pi) sum_+- (+-) cel(k+-, 1, 1, -1) / d+-,
+ *   b_z = (4K/pi) / (1 + rho) sum_+- (+-) z+- cel(k+-, gamma^2, 1, gamma) / d+-;
+ * on the axis b_z = 2 pi K [(h - z)/sqrt((h - z)^2 + 1) + (h + z)/sqrt((h + z)^2 + 1)], the finite
+ * solenoid's, and N / sqrt(1 + h^2) at the centre.
+ */
+export function continuumReducedField(
+  body: Pick<LondonBody, 'geometry' | 'halfHeight' | 'n'>,
+  points: ArrayLike<number>,
+): Float64Array {
+  const field = new Float64Array(points.length);
+  const h = body.halfHeight;
+  const scale = body.n / (Math.PI * h);
+  for (let p = 0; p < points.length; p += 3) {
+    if (body.geometry === 'sphere') {
+      field[p + 2] = (2 * body.n) / 3;
+      continue;
+    }
+    const [x, y, z] = [points[p], points[p + 1], points[p + 2]];
+    const rho = Math.hypot(x, y);
+    const gamma = (1 - rho) / (1 + rho);
+    let bRho = 0;
+    let bz = 0;
+    for (const [sign, end] of [
+      [1, z + h],
+      [-1, z - h],
+    ]) {
+      const d = Math.hypot(end, 1 + rho);
+      const k = Math.hypot(end, 1 - rho) / d;
+      bRho += (sign * cel(k, 1, 1, -1)) / d;
+      bz += (sign * end * cel(k, gamma * gamma, 1, gamma)) / d;
+    }
+    bRho *= scale;
+    if (rho > 0) {
+      field[p] = (bRho * x) / rho;
+      field[p + 1] = (bRho * y) / rho;
+    }
+    field[p + 2] = (scale * bz) / (1 + rho);
+  }
+  return field;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The grid
 
@@ -116,8 +238,15 @@ export interface FieldMapGrid {
   readonly inner: Uint8Array;
 }
 
-export function fieldMapGrid(body: LondonBody, size: number): FieldMapGrid {
-  if (!(Number.isInteger(size) && size >= 3)) throw new InputError(`the grid needs G >= 3, got ${size}`);
+/**
+ * The fewest grid points per side: with G >= 4 the inner half holds points besides the centre (G = 3
+ * has the centre alone there, and uniformity_inner would always be 0).
+ */
+export const kMinMapGrid = 4;
+
+export function fieldMapGrid(body: Pick<LondonBody, 'geometry' | 'halfHeight'>, size: number): FieldMapGrid {
+  if (!(Number.isInteger(size) && size >= kMinMapGrid))
+    throw new InputError(`the grid needs G >= ${kMinMapGrid}, got ${size}`);
   const xMax = kMapExtent;
   const zMax = kMapExtent * body.halfHeight;
   const inside = (x: number, z: number, scale: number) =>
@@ -147,22 +276,64 @@ export function fieldMapGrid(body: LondonBody, size: number): FieldMapGrid {
   };
 }
 
-/** max |b - b_centre| / |b_centre| over the points (xyz triples), and over the inner half alone. */
+/**
+ * max |b - b_c| / |b_c| over a map, b_c the centre's field, and its parts: along the axis (B_z, what the
+ * map draws) and across it. On the discrete sphere the transverse part, which the golden-angle azimuths
+ * leave and which falls like 1/N, outweighs the axial one, which falls like 1/N^2, by N = 4000 (in the
+ * inner half by N = 1000).
+ */
+export interface Uniformity {
+  /** Over the whole map. */
+  readonly all: number;
+  readonly allAxial: number;
+  readonly allTransverse: number;
+  /** Over its inner half. */
+  readonly inner: number;
+  readonly innerAxial: number;
+  readonly innerTransverse: number;
+}
+
+/** The uniformity of `field` at points (xyz triples) against `centre`; `inner` marks the inner half. */
 export function uniformity(
   field: ArrayLike<number>,
   centre: ArrayLike<number>,
   inner: ArrayLike<number>,
-): { all: number; inner: number } {
+): Uniformity {
   const norm = Math.hypot(centre[0], centre[1], centre[2]);
-  let all = 0;
-  let innerMax = 0;
+  const spread = { all: 0, allAxial: 0, allTransverse: 0, inner: 0, innerAxial: 0, innerTransverse: 0 };
   for (let p = 0; p < inner.length; p++) {
-    const deviation =
-      Math.hypot(field[3 * p] - centre[0], field[3 * p + 1] - centre[1], field[3 * p + 2] - centre[2]) / norm;
-    all = Math.max(all, deviation);
-    if (inner[p]) innerMax = Math.max(innerMax, deviation);
+    const [dx, dy, dz] = [0, 1, 2].map((c) => field[3 * p + c] - centre[c]);
+    const total = Math.hypot(dx, dy, dz) / norm;
+    const axial = Math.abs(dz) / norm;
+    const transverse = Math.hypot(dx, dy) / norm;
+    spread.all = Math.max(spread.all, total);
+    spread.allAxial = Math.max(spread.allAxial, axial);
+    spread.allTransverse = Math.max(spread.allTransverse, transverse);
+    if (inner[p]) {
+      spread.inner = Math.max(spread.inner, total);
+      spread.innerAxial = Math.max(spread.innerAxial, axial);
+      spread.innerTransverse = Math.max(spread.innerTransverse, transverse);
+    }
   }
-  return { all, inner: innerMax };
+  return spread;
+}
+
+/**
+ * The uniformity, on a G x G map, of the field of the continuous body of this shape: 0 for the sphere
+ * (eq. 29), and for a finite cylinder its lateral sheet's own unevenness (0.47 over the map, 0.086 in
+ * its inner half at h = 1 on a 61 x 61 grid), which the discrete body's map shows whatever its N.
+ */
+export function continuumUniformity(
+  shape: Pick<LondonBody, 'geometry' | 'halfHeight'>,
+  size: number,
+): Uniformity {
+  const body = { ...shape, n: 1 };
+  const grid = fieldMapGrid(body, size);
+  return uniformity(
+    continuumReducedField(body, grid.points),
+    continuumReducedField(body, [0, 0, 0]),
+    grid.inner,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -190,6 +361,65 @@ export function londonConvergence(
 
 /** Electron counts of the convergence list: 10 to 30000, two per decade. */
 export const kLondonConvergenceNs = [10, 30, 100, 300, 1000, 3000, 10_000, 30_000];
+
+/** The counts of `ns` that make the body (londonBodyProblem): a cylinder's N >= h. */
+export function londonConvergenceNs(
+  name: LondonGeometry,
+  halfHeight: number,
+  ns: readonly number[] = kLondonConvergenceNs,
+): number[] {
+  return ns.filter((n) => londonBodyProblem(name, n, halfHeight) === null);
+}
+
+/**
+ * A bound on the float64 rounding of continuum - N r_e/R: 16 u (u = 2^-53) of the continuum value.
+ * Each term rho_i^2 / r_i^3 carries at most about 8 roundings and the positions 2 more, all of one sign
+ * since every term is positive; the compensated sum adds one, 2N/b one, 2 sqrt(1 + h^2) three.
+ */
+export function londonRounding(continuum: number): number {
+  return 8 * Number.EPSILON * continuum;
+}
+
+/**
+ * The axial spacing 2h/N (2/N on the sphere) at most which the list's deviations follow their
+ * asymptotic law (londonTail), in units of R.
+ */
+export const kLondonTailSpacing = 0.1;
+
+/**
+ * The points of the list that follow the asymptotic law continuum - N r_e/R ~ N^-2, or why fewer than
+ * two do. The centre field is a midpoint rule in z with spacing d = 2h/N (2/N on the sphere). On the
+ * sphere its terms 1 - z_i^2 are a polynomial's: 3 - N r_e/R = 1.5 / (N^2 + 1/2) exactly. On the
+ * cylinder (rho_i = R) they are f(z_i), f(z) = R^2 / (R^2 + z^2)^(3/2), and the rule's error has two
+ * parts. The ends' is d^2 [f'(h) - f'(-h)] / 24 (Euler-Maclaurin), which gives continuum - N r_e/R
+ * = h^2 / ((1 + h^2)^(3/2) N^2). The centre's, where f varies on the scale R, is of order
+ * exp(-2 pi R / d), of the other sign at the list's even N. On a long cylinder the ends' part is small,
+ * (1 + h^2)^-2 relative, and the centre's outweighs it at coarse spacing: at h = 50 the deviation is
+ * negative up to N = 300 (-7e-6) and 2.0e-8 at N = 1000. At d <= R/10 the centre's part is below 1e-26
+ * relative, far under float64's rounding. The fit also leaves out deviations within 100 times their
+ * rounding (londonRounding): they hold less than two digits.
+ */
+export function londonTail(
+  name: LondonGeometry,
+  halfHeight: number,
+  points: readonly LondonConvergencePoint[],
+): { readonly points: LondonConvergencePoint[]; readonly problem: string | null } {
+  const h = name === 'cylinder' ? halfHeight : 1;
+  const spaced = points.filter((p) => (2 * h) / p.n <= kLondonTailSpacing);
+  const rounding = londonRounding(londonContinuumParameter(name, h));
+  const resolved = spaced.filter((p) => Math.abs(p.deviation) >= 100 * rounding);
+  let problem: string | null = null;
+  if (spaced.length < 2) {
+    problem = `fewer than two N here with axial spacing 2h/N <= R/${1 / kLondonTailSpacing}, where the law holds`;
+  } else if (resolved.length < 2) {
+    problem = spaced.every((p) => Math.abs(p.deviation) <= rounding)
+      ? `every deviation is within its float64 rounding (${rounding.toPrecision(2)}) of 0`
+      : `fewer than two N here with a deviation over 100 times its float64 rounding (${rounding.toPrecision(2)})`;
+  } else if (!resolved.every((p) => Math.sign(p.deviation) === Math.sign(resolved[0].deviation))) {
+    problem = 'the deviation changes sign within the tail';
+  }
+  return { points: problem ? [] : resolved, problem };
+}
 
 /** |y| = coefficient x^exponent by least squares on (ln x, ln |y|). */
 export function fitPowerLaw(

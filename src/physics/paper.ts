@@ -15,9 +15,10 @@ import {
   kHartree,
   kPlanck,
 } from './constants.ts';
-import { cylinderLondonParameter, kSphereLondonParameter, sphereLondonParameter } from './biot-savart.ts';
+import { kSphereLondonParameter, sphereLondonParameter } from './biot-savart.ts';
 import { groundState1dMapped } from './coulomb1d.ts';
 import { InputError } from './input-error.ts';
+import { cylinderLondonParameter } from './london.ts';
 import { ringPotential, ringPotentialSeries } from './ring.ts';
 
 /** One of the paper's numbers beside ours; the CLI prints these keys as JSON. */
@@ -476,11 +477,13 @@ export function paperClaims(): PaperRow[] {
     },
     {
       equation: '30',
-      quantity: `N r_e / l, rotating long cylinder l = 100 R, N = ${kLondonElectrons}`,
+      quantity: `N r_e / l, rotating long cylinder, l = 100 R (our choice), N = ${kLondonElectrons}`,
       paper: 'similar value',
       computed: longCylinder.perLength,
       unit: '1',
-      note: 'the paper\'s case "long enough for edge effects to be negligible": N r_e / l -> 1 (a third of the sphere\'s 3)',
+      note:
+        'the paper gives no length, only "long enough for edge effects to be negligible"; l = 100 R is ours. ' +
+        "N r_e / l -> 1 (a third of the sphere's 3)",
     },
     {
       equation: '42',

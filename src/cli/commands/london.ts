@@ -1,14 +1,15 @@
 // `london`: the London moment (eq. 27-30) as a field map. A rigidly rotating sphere (or cylinder) of N
 // surface charges, sized so that its continuous counterpart has the London field at its centre
 // (N r_e / R = 3 for the sphere, eq. 30), has its Biot-Savart field summed on the GPU over a grid of
-// interior points; the map of B_z / B_London shows how uniform the discrete body's field is, and the
-// float64 sum at the centre gives N r_e/R against N (-> 3 like N^-2). A thin adapter: the run is
-// src/studies/london/run.ts, its limits spec.ts, the JSON, text and plots report.ts, which the app's
-// Studies panel uses too.
+// interior points; the map of B_z / B_London shows how uniform the field is (the sphere's unevenness is
+// its charges' discreteness; a finite cylinder's is mostly its lateral sheet's own, which the JSON gives
+// beside), and the float64 sum at the centre gives N r_e/R against N (-> 3 like N^-2). A thin adapter:
+// the run is src/studies/london/run.ts, its limits spec.ts, the JSON, text and plots report.ts, which
+// the app's Studies panel uses too.
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { gpuReducedField } from '../../engine/london.ts';
 import { InputError, renamedError } from '../../physics/input-error.ts';
-import { kLondonConvergenceNs } from '../../physics/london.ts';
+import { kLondonConvergenceNs, kLondonTailSpacing, londonBodyProblem } from '../../physics/london.ts';
 import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
 import { parseDevice } from '../../run/inputs.ts';
 import {
@@ -31,8 +32,6 @@ import {
   kLondonDefaultNs,
   kLondonGrid,
   kMaxLondonElectrons,
-  kMaxLondonHalfHeightGpuText,
-  kMaxLondonHalfHeightText,
   londonHalfHeightProblem,
   parseLondonGeometry,
 } from '../../studies/london/spec.ts';
@@ -56,19 +55,28 @@ The London moment (eq. 27-30) of a rigidly rotating body of N surface charges +|
 the superconducting electrons leave behind, sec. III.A), sized so that its continuous counterpart has
 the London field B = 2 m Omega/|e| at its centre: N r_e/R = 3 for the sphere (eq. 30), 2 sqrt(1 + h^2)
 for the cylinder. The Biot-Savart field is summed on the GPU (float32) at every point of a G x G grid
-in the x-z plane inside 0.9 R, checked against the float64 magneticField at a few points ("check": the
-largest normwise relative error), and reported as its uniformity max |B - B_centre|/|B_centre| over the
-grid and over its inner half (inside 0.45 R). N r_e/R at which the centre field equals the London field
-is also listed for N = ${kLondonConvergenceNs.join(', ')} (float64), with the power law of its deviation.
+in the x-z plane inside the body scaled by 0.9 (the sphere's r <= 0.9 R; the cylinder's |x| <= 0.9 R,
+|z| <= 0.9 h R), checked against the float64 magneticField at a few points ("check": the largest
+normwise relative error), and reported as its uniformity max |B - B_centre|/|B_centre| over the grid
+and over its inner half (scaled by 0.45), each with its B_z part (what the map draws) and its
+transverse part. The continuous sphere's field is uniform inside (eq. 29), so its map shows the
+charges' discreteness; a finite cylinder's lateral sheet is no London body: its own field is not
+uniform, and the JSON gives the continuous sheet's uniformity on the same grid beside the map's.
+N r_e/R at which the centre field equals the London field is also listed for
+N = ${kLondonConvergenceNs.join(', ')} (float64, compensated sum; each deviation printed
+to the digits its rounding leaves), with the power law of its deviation fitted where it holds: N with
+axial spacing 2h/N (the sphere's 2/N) at most R/${1 / kLondonTailSpacing} and a deviation over 100 times its rounding
+(a long cylinder's coarse N lie above the continuum: their own colour in the plot). A cylinder needs
+N >= h (axial spacing at most 2 R; fewer charges make a sparse line along the axis): smaller --n is
+refused, and the list keeps its N >= h.
 
   --geometry G      sphere (Fibonacci points) | cylinder (lateral surface rho = R, |z| <= h R)  [sphere]
   --n N[,N...]      electrons; a list, or the flag repeated, for several bodies        [${kLondonDefaultNs.join(', ')}]
   --grid G          field points per side of the map (${kLondonGrid.min}..${kLondonGrid.max})                        [${kLondonDefaultGrid}]
-  --half-height H   cylinder only: half-length h in units of R, at most ${kMaxLondonHalfHeightGpuText} (GPU) or
-                    ${kMaxLondonHalfHeightText} (CPU)                                                       [1]
+  --half-height H   cylinder only: half-length h in units of R, at most ${kMaxLondonElectrons} (N >= h) [1]
   --device gpu|cpu  the WebGPU Biot-Savart kernel, or the float64 CPU sum             [gpu]
   --shard K/N       run every N-th point (the maps, then the convergence list) from the K-th;
-                    'merge' joins the shards' JSON into the whole run's
+                    'merge' joins the shards' JSON into the whole run's (a shard fits no law)
   --out DIR         write the maps of B_z / B_London (london-<geometry>-n<N>.svg) and beside
                     each the deviation from London's uniform field, log10 |B_z / B_London - 1|
                     (london-<geometry>-n<N>-deviation.svg; a cell where B_z = B_London exactly
@@ -77,10 +85,15 @@ is also listed for N = ${kLondonConvergenceNs.join(', ')} (float64), with the po
                     london-shard<K>of<N>.json, merge --out plots the convergence) into DIR,
                     created with any missing parents
   --markdown        the maps' table in Markdown (with --json: the field "markdown")
-  --json            {"command", "device", "geometry", "grid", "studies": [{"n", "n_re_over_r",
-                    "centre_field_ratio", "uniformity", "uniformity_inner", "check", "field_ms"
-                    (upload, pipeline and readback included), ...}], "convergence": {"points",
-                    "fit": {"exponent", "coefficient"}, "law"}, "files": [...]}
+  --json            {"command", "device", "geometry", "half_height" (null for the sphere), "grid",
+                    "map", "continuum_n_re_over_r", "continuum_n_re_over_l" (cylinder),
+                    "continuum_uniformity", "continuum_uniformity_inner", "studies": [{"n",
+                    "n_re_over_r", "n_re_over_l" (cylinder), "centre_field_ratio", "uniformity",
+                    "uniformity_axial", "uniformity_transverse", "uniformity_inner",
+                    "uniformity_inner_axial", "uniformity_inner_transverse", "check", "field_ms"
+                    (upload, pipeline and readback included), ...}], "convergence": {"continuum",
+                    "rounding", "points", "fit": {"exponent", "coefficient", "ns"} or null, "law"},
+                    "files": [...]}
 
 ${kStoppedHelp}`;
 
@@ -105,6 +118,12 @@ function checkOptions(values: LondonValues) {
   } catch (error) {
     throw renamedError(error, '--geometry');
   }
+  if (values['half-height'] !== undefined && geometry !== 'cylinder') {
+    throw new InputError('--half-height applies only to --geometry cylinder');
+  }
+  const halfHeight = parseNumber('half-height', values['half-height'] ?? '1', (h) =>
+    londonHalfHeightProblem(h, kMaxLondonElectrons),
+  );
   // Repeated, or a list as pairing's --ratios and response's --n take it.
   const ns = (values.n ?? kLondonDefaultNs.map(String))
     .flatMap((text) => text.split(','))
@@ -117,14 +136,12 @@ function checkOptions(values: LondonValues) {
       ),
     );
   checkNoneRepeated(ns, '--n', 'n');
-  const grid = parseNumber('grid', values.grid, (x) => integerRangeProblem(kLondonGrid, x));
-  if (values['half-height'] !== undefined && geometry !== 'cylinder') {
-    throw new InputError('--half-height applies only to --geometry cylinder');
+  for (const n of ns) {
+    const tooFew = londonBodyProblem(geometry, n, halfHeight);
+    if (tooFew) throw new InputError(`--n ${tooFew}, got ${n}`);
   }
+  const grid = parseNumber('grid', values.grid, (x) => integerRangeProblem(kLondonGrid, x));
   const device = parseDevice(values.device, '--device');
-  const halfHeight = parseNumber('half-height', values['half-height'] ?? '1', (h) =>
-    londonHalfHeightProblem(h, device),
-  );
   const shard = values.shard === undefined ? null : parseShard(values.shard, '--shard');
   return { geometry, ns, grid, halfHeight, device, shard };
 }
@@ -187,8 +204,8 @@ export function londonOutput(
   const geometry = parseLondonGeometry(summary.geometry);
   const outFailure = out
     ? refusalOf(() => {
-        // A shard's convergence fit is of its part of the list: its --out holds its maps alone, as
-        // does a run stopped before the list.
+        // A shard's part of the list is merge's to plot with the rest: its --out holds its maps
+        // alone, as does a run stopped before the list (or a cylinder too long for any N of it).
         const files = londonFiles(
           { geometry, halfHeight: summary.half_height ?? 1 },
           maps,
@@ -199,7 +216,7 @@ export function londonOutput(
       })
     : undefined;
   if (values.markdown) {
-    const markdown = londonMarkdown(studies, summary.device);
+    const markdown = londonMarkdown(geometry, studies, summary.device);
     return {
       json: values.json,
       summary: { ...summary, markdown },
@@ -210,7 +227,7 @@ export function londonOutput(
   return {
     json: values.json,
     summary,
-    text: londonText(geometry, studies, convergence, summary.files, summary.stopped),
+    text: londonText(summary, studies, convergence),
     outFailure,
   };
 }

@@ -6,10 +6,12 @@ import type { DeviceSummary } from '../../io/formats.ts';
 import { heatMap, linePlot } from '../../io/svg.ts';
 import { InputError } from '../../physics/input-error.ts';
 import {
+  continuumUniformity,
   isLondonGeometry,
   kMapExtent,
   type FieldMapGrid,
   type LondonBody,
+  type LondonConvergencePoint,
   type LondonGeometry,
 } from '../../physics/london.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
@@ -32,9 +34,13 @@ import {
 } from './run.ts';
 
 /** A body's shape and size: the sphere, or the cylinder with its half-height h, which tells two runs apart. */
-type LondonShape = Pick<LondonBody, 'geometry' | 'halfHeight'>;
+export type LondonShape = Pick<LondonBody, 'geometry' | 'halfHeight'>;
 
-const shapeText = ({ geometry, halfHeight }: LondonShape) =>
+/**
+ * The body's shape as the plots' titles, the text and the app's card name it: "sphere",
+ * "cylinder, h = 50 R".
+ */
+export const londonShapeText = ({ geometry, halfHeight }: LondonShape) =>
   geometry === 'sphere' ? 'sphere' : `cylinder, h = ${halfHeight} R`;
 
 /** The map's frame: its axes on the x-z plane through the rotation axis, its cells. */
@@ -51,7 +57,7 @@ function mapFrame(map: FieldMapGrid) {
 
 export function londonMapSvg(body: LondonBody, map: FieldMapGrid, ratios: Float64Array): string {
   return heatMap({
-    title: `London field map: rotating ${shapeText(body)}, N = ${body.n}, N r_e/R = ${body.continuumParameter.toPrecision(4)}`,
+    title: `London field map: rotating ${londonShapeText(body)}, N = ${body.n}, N r_e/R = ${body.continuumParameter.toPrecision(4)}`,
     ...mapFrame(map),
     values: ratios,
     colourLabel: 'B_z / B_London',
@@ -88,7 +94,7 @@ export function londonDeviationMap(ratios: Float64Array): {
 export function londonDeviationSvg(body: LondonBody, map: FieldMapGrid, ratios: Float64Array): string {
   const { values, floor, exact } = londonDeviationMap(ratios);
   return heatMap({
-    title: `Deviation from the London field: rotating ${shapeText(body)}, N = ${body.n}, N r_e/R = ${body.continuumParameter.toPrecision(4)}`,
+    title: `Deviation from the London field: rotating ${londonShapeText(body)}, N = ${body.n}, N r_e/R = ${body.continuumParameter.toPrecision(4)}`,
     ...mapFrame(map),
     values,
     colourLabel: 'log₁₀ |B_z / B_London − 1|',
@@ -96,34 +102,63 @@ export function londonDeviationSvg(body: LondonBody, map: FieldMapGrid, ratios: 
   });
 }
 
-/** The convergence plot, with a vertical line at each N that has a map. */
+/**
+ * The convergence plot, titled with the body's shape (a cylinder's h), with a vertical line at each N
+ * that has a map: |continuum - N r_e/R| on log axes, the N where N r_e/R lies above the continuum (a
+ * long cylinder's coarse N) and those within rounding of it (drawn on the rounding's line) as their
+ * own series, the fit over the N it takes, and the float64 rounding below which no digit holds.
+ */
 export function londonConvergenceSvg(
   shape: LondonShape,
-  convergence: Pick<LondonConvergence, 'points' | 'fit'>,
+  convergence: Pick<LondonConvergence, 'points' | 'fit' | 'rounding'>,
   mapNs: readonly number[],
 ): string {
-  const { points, fit } = convergence;
+  const { points, fit, rounding } = convergence;
   const ns = points.map((p) => p.n);
+  const resolved = (p: LondonConvergencePoint) => Math.abs(p.deviation) > rounding;
+  const below = points.map((p) => (resolved(p) && p.deviation > 0 ? p.deviation : NaN));
+  const above = points.map((p) => (resolved(p) && p.deviation < 0 ? -p.deviation : NaN));
+  const zero = points.map((p) => (resolved(p) ? NaN : rounding));
+  const allNs = [...ns, ...mapNs];
   return linePlot({
-    title: `N r_e/R at the London field against N: ${shapeText(shape)}`,
+    title: `N r_e/R at the London field against N: ${londonShapeText(shape)}`,
     xLabel: 'N (electrons)',
     yLabel: '|continuum − N r_e/R|',
     logX: true,
     logY: true,
     series: [
-      { label: 'discrete body (float64)', x: ns, y: points.map((p) => Math.abs(p.deviation)), points: true },
-      // A shard may hold fewer than the two N the fit needs.
-      ...(Number.isFinite(fit.exponent)
+      ...(below.some(Number.isFinite)
+        ? [{ label: 'discrete body, below the continuum', x: ns, y: below, points: true }]
+        : []),
+      ...(above.some(Number.isFinite)
+        ? [{ label: 'discrete body, above the continuum', x: ns, y: above, points: true, colour: '#d62728' }]
+        : []),
+      ...(zero.some(Number.isFinite)
+        ? [
+            {
+              label: 'within rounding of the continuum (drawn on its line)',
+              x: ns,
+              y: zero,
+              points: true,
+              line: false,
+              colour: '#888',
+            },
+          ]
+        : []),
+      ...(fit
         ? [
             {
               label: `fit ${fit.coefficient.toPrecision(3)} N^${fit.exponent.toFixed(2)}`,
-              x: ns,
-              y: ns.map((n) => fit.coefficient * n ** fit.exponent),
+              x: fit.ns,
+              y: fit.ns.map((n) => Math.abs(fit.coefficient) * n ** fit.exponent),
               dashed: true,
+              colour: '#555',
             },
           ]
         : []),
     ],
+    xRange: [Math.min(...allNs) / 1.5, Math.max(...allNs) * 1.5],
+    hLines: [{ value: rounding, label: 'float64 rounding' }],
     vLines: mapNs.map((n) => ({ value: n, label: `map N = ${n}` })),
     legend: 'bottom-left',
   });
@@ -138,28 +173,49 @@ export function londonStudyJson(study: LondonMapStudy) {
     ...(study.parameterPerLength !== null ? { n_re_over_l: study.parameterPerLength } : {}),
     centre_field_ratio: study.centreFieldRatio,
     uniformity: study.uniformity,
+    uniformity_axial: study.uniformityAxial,
+    uniformity_transverse: study.uniformityTransverse,
     uniformity_inner: study.uniformityInner,
+    uniformity_inner_axial: study.uniformityInnerAxial,
+    uniformity_inner_transverse: study.uniformityInnerTransverse,
     check: study.check,
     field_points: study.fieldPoints,
     field_ms: study.fieldMs,
   };
 }
 
+/** The fitted law of continuum - N r_e/R and the N it was fitted to, or why there is none. */
+export function londonFitText(convergence: Pick<LondonConvergence, 'fit' | 'problem'>): string {
+  const { fit, problem } = convergence;
+  if (!fit) return `not fitted: ${problem}`;
+  const ns = `${fit.ns[0]}..${fit.ns.at(-1)}`;
+  return `${fit.coefficient.toPrecision(4)} N^${fit.exponent.toFixed(3)} (fitted to N = ${ns})`;
+}
+
 /** The fit's law as text. */
 export function londonLaw(convergence: LondonConvergence): string {
-  const { continuum, fit, points } = convergence;
-  if (!Number.isFinite(fit.exponent)) {
-    return `${continuum.toPrecision(6)} - N r_e/R = b N^p: not fitted, ${points.length} N here and the fit needs two`;
-  }
-  return `${continuum.toPrecision(6)} - N r_e/R = ${fit.coefficient.toPrecision(4)} N^${fit.exponent.toFixed(3)}`;
+  const law = `${convergence.continuum.toPrecision(6)} - N r_e/R`;
+  return `${law}${convergence.fit ? ' = ' : ': '}${londonFitText(convergence)}`;
+}
+
+/**
+ * A deviation continuum - N r_e/R to the digits its float64 rounding leaves: none below the rounding
+ * (0 ± rounding), at most five.
+ */
+export function londonDeviationText(deviation: number, rounding: number): string {
+  if (!(Math.abs(deviation) > rounding)) return `0 ± ${rounding.toPrecision(2)}`;
+  const digits = Math.floor(Math.log10(Math.abs(deviation))) + 1 - Math.ceil(Math.log10(rounding));
+  return deviation.toExponential(Math.min(4, Math.max(0, digits - 1)));
 }
 
 /** N r_e / R against N as the JSON names it ("convergence"). */
 export function londonConvergenceJson(convergence: LondonConvergence) {
+  const { fit } = convergence;
   return {
     continuum: convergence.continuum,
+    rounding: convergence.rounding,
     points: convergence.points.map((p) => ({ n: p.n, n_re_over_r: p.parameter, deviation: p.deviation })),
-    fit: convergence.fit,
+    fit: fit ? { exponent: fit.exponent, coefficient: fit.coefficient, ns: fit.ns } : null,
     law: londonLaw(convergence),
   };
 }
@@ -176,21 +232,31 @@ export function londonJson(run: {
   readonly shard: Shard | null;
   readonly stop?: SweepStop | null;
 }) {
+  const cylinder = run.geometry === 'cylinder';
+  const continuum = continuumUniformity({ geometry: run.geometry, halfHeight: run.halfHeight }, run.grid);
   return {
     command: 'london',
     ...stoppedJson(run.stop ?? null),
     device: run.device,
     geometry: run.geometry,
-    half_height: run.geometry === 'cylinder' ? run.halfHeight : null,
+    half_height: cylinder ? run.halfHeight : null,
     grid: run.grid,
     ...(run.shard ? { ns: run.ns, shard: shardJson(run.shard) } : {}),
     map: {
       plane: 'x-z (y = 0), through the rotation axis',
       extent: kMapExtent,
       inner_extent: kMapExtent / 2,
+      region: cylinder
+        ? '|x| <= extent R, |z| <= extent h R (the inner half: inner_extent)'
+        : 'r <= extent R (the inner half: inner_extent)',
       units: 'R (the sphere or cylinder radius)',
     },
     continuum_n_re_over_r: run.convergence.continuum,
+    ...(cylinder ? { continuum_n_re_over_l: run.convergence.continuum / (2 * run.halfHeight) } : {}),
+    // The continuous body's own field on the same grid: uniform in the sphere (eq. 29), not in a finite
+    // cylinder, whose map shows its lateral sheet's field whatever N.
+    continuum_uniformity: continuum.all,
+    continuum_uniformity_inner: continuum.inner,
     london_field: 'B_London = 2 m Omega / |e| (eq. 27 in SI)',
     studies: run.studies.map(londonStudyJson),
     convergence: londonConvergenceJson(run.convergence),
@@ -211,7 +277,11 @@ function londonStudyFromJson(study: LondonJson['studies'][number]): LondonMapStu
     parameterPerLength: study.n_re_over_l ?? null,
     centreFieldRatio: finite(study.centre_field_ratio),
     uniformity: finite(study.uniformity),
+    uniformityAxial: finite(study.uniformity_axial),
+    uniformityTransverse: finite(study.uniformity_transverse),
     uniformityInner: finite(study.uniformity_inner),
+    uniformityInnerAxial: finite(study.uniformity_inner_axial),
+    uniformityInnerTransverse: finite(study.uniformity_inner_transverse),
     check: finite(study.check),
     fieldPoints: study.field_points,
     fieldMs: study.field_ms,
@@ -244,7 +314,17 @@ export function londonFromJson(
     throw refuse('no London body (sphere or cylinder)');
   const run = json as unknown as LondonJson;
   // null stands for a number that was not finite (toJson), as merge reads it.
-  const mapNumbers = ['n_re_over_r_device', 'centre_field_ratio', 'uniformity', 'uniformity_inner', 'check'];
+  const mapNumbers = [
+    'n_re_over_r_device',
+    'centre_field_ratio',
+    'uniformity',
+    'uniformity_axial',
+    'uniformity_transverse',
+    'uniformity_inner',
+    'uniformity_inner_axial',
+    'uniformity_inner_transverse',
+    'check',
+  ];
   if (
     !Array.isArray(run.studies) ||
     run.studies.length === 0 ||
@@ -252,12 +332,8 @@ export function londonFromJson(
   )
     throw refuse('no maps as london --json writes them');
   const points = (run.convergence as { points?: unknown } | undefined)?.points;
-  // The fit c - b N^p needs two points.
-  if (
-    !Array.isArray(points) ||
-    points.length < 2 ||
-    !points.every((p) => holdsNumbers(p, ['n', 'n_re_over_r', 'deviation']))
-  )
+  // A long cylinder's list may hold fewer than two N (only N >= h make one): its law says why.
+  if (!Array.isArray(points) || !points.every((p) => holdsNumbers(p, ['n', 'n_re_over_r', 'deviation'])))
     throw refuse('no convergence list as london --json writes it');
   const halfHeight = run.half_height;
   if (
@@ -359,19 +435,49 @@ export function londonFiles(
   return [...mapFiles, [londonConvergenceName(geometry), londonConvergenceSvg(shape, convergence, mapNs)]];
 }
 
-/** The text report: the maps' numbers, then N r_e/R against N and its fit. */
+/** A map's uniformity over the map, its B_z and transverse parts, then the same in its inner half. */
+const uniformityParts = (s: LondonMapStudy) => [
+  s.uniformity,
+  s.uniformityAxial,
+  s.uniformityTransverse,
+  s.uniformityInner,
+  s.uniformityInnerAxial,
+  s.uniformityInnerTransverse,
+];
+
+/**
+ * The text report: the body (londonShapeText, as the plots name it) and its continuous counterpart,
+ * for a run a signal or Stop ended early the line saying how far it got, the maps' numbers, then
+ * N r_e/R against N (each deviation to the digits its rounding leaves) and its fit.
+ */
 export function londonText(
-  geometry: LondonGeometry,
+  run: Pick<
+    LondonJson,
+    'geometry' | 'half_height' | 'continuum_uniformity' | 'continuum_uniformity_inner' | 'files' | 'stopped'
+  >,
   studies: readonly LondonMapStudy[],
   convergence: LondonConvergence,
-  files: readonly string[],
-  stop: SweepStop | null = null,
 ): string {
+  const { geometry } = run;
+  const { continuum } = convergence;
+  const halfHeight = run.half_height ?? 1;
+  const perLength =
+    geometry === 'cylinder'
+      ? `, N r_e/l = ${(continuum / (2 * halfHeight)).toPrecision(6)} (length l = 2h = ${2 * halfHeight} R)`
+      : '';
+  const counterpart =
+    geometry === 'sphere'
+      ? 'its field uniform inside (eq. 29)'
+      : `its field not uniform: ${f(run.continuum_uniformity, 3)} over the map, ` +
+        `${f(run.continuum_uniformity_inner, 3)} in the inner half (a finite sheet is no London body)`;
+  const e = (x: number, width: number) => x.toExponential(2).padStart(width);
   const lines = [
-    `London moment, rotating ${geometry}: B_z / B_London on the map, N r_e/R = ${convergence.continuum.toPrecision(6)}`,
-    ...(stop ? [stoppedLine(stop)] : []),
+    `London moment, rotating ${londonShapeText({ geometry, halfHeight })}: B_z / B_London on the map`,
+    ...(run.stopped ? [stoppedLine(run.stopped)] : []),
+    `continuous body: N r_e/R = ${continuum.toPrecision(6)}${perLength}; ${counterpart}`,
     '',
-    '       N   N r_e/R (f64)   B_c/B_London    uniformity   inner half        check',
+    '                                         uniformity |B - B_c|/|B_c|: map          inner half',
+    '       N   N r_e/R (f64)   B_c/B_London      all     B_z    B_xy      all     B_z    B_xy      check',
   ];
   for (const s of studies) {
     lines.push(
@@ -379,38 +485,48 @@ export function londonText(
         String(s.n).padStart(8),
         s.parameter.toPrecision(9).padStart(15),
         s.centreFieldRatio.toPrecision(8).padStart(14),
-        s.uniformity.toExponential(3).padStart(13),
-        s.uniformityInner.toExponential(3).padStart(12),
-        s.check.toExponential(2).padStart(12),
+        ...uniformityParts(s).map((x, k) => e(x, k % 3 === 0 ? 8 : 7)),
+        s.check.toExponential(2).padStart(10),
       ].join(' '),
     );
   }
   lines.push('', '       N   N r_e/R          continuum - N r_e/R');
   for (const p of convergence.points) {
-    lines.push(
-      `${String(p.n).padStart(8)}   ${p.parameter.toPrecision(12).padEnd(15)}  ${p.deviation.toExponential(4)}`,
-    );
+    const deviation = londonDeviationText(p.deviation, convergence.rounding);
+    lines.push(`${String(p.n).padStart(8)}   ${p.parameter.toPrecision(12).padEnd(15)}  ${deviation}`);
   }
   lines.push('', `fit: ${londonLaw(convergence)}`);
-  if (files.length) lines.push('', 'wrote:', ...files.map((f) => `  ${f}`));
+  if (run.files.length) lines.push('', 'wrote:', ...run.files.map((file) => `  ${file}`));
   return lines.join('\n') + '\n';
 }
 
 /**
- * The README's table: per body N r_e/R, the uniformity of its field and the check of the device's
- * field sum against the float64 one (on the CPU the same sum: rounding only).
+ * The README's table: per body N r_e/R, the uniformity of its field with its B_z (what the map draws)
+ * and transverse parts, and the check of the device's field sum against the float64 one (on the CPU the
+ * same sum: rounding only).
  */
 export function londonMarkdown(
+  geometry: LondonGeometry,
   studies: readonly LondonMapStudy[],
   device: Pick<DeviceSummary, 'kind'>,
 ): string {
+  const [map, inner] = geometry === 'sphere' ? ['0.9 R', '0.45 R'] : ['0.9 R, 0.9 h', '0.45 R, 0.45 h'];
   return markdownTable(
-    ['N', 'N r_e/R', 'uniformity (0.9 R)', 'uniformity (0.45 R)', `${device.kind.toUpperCase()} vs float64`],
+    [
+      'N',
+      'N r_e/R',
+      `uniformity (${map})`,
+      'B_z part',
+      'transverse',
+      `uniformity (${inner})`,
+      'B_z part',
+      'transverse',
+      `${device.kind.toUpperCase()} vs float64`,
+    ],
     studies.map((s) => [
       String(s.n),
       f(s.parameter, 10),
-      f(s.uniformity, 2),
-      f(s.uniformityInner, 2),
+      ...uniformityParts(s).map((x) => f(x, 2)),
       f(s.check, 2),
     ]),
   );

@@ -8,8 +8,12 @@ import {
   fieldMapGrid,
   fitPowerLaw,
   londonBody,
+  londonContinuumParameter,
   londonConvergence,
+  londonConvergenceNs,
   londonRatio,
+  londonRounding,
+  londonTail,
   reducedField,
   uniformity,
   type FieldMapGrid,
@@ -39,8 +43,16 @@ export interface LondonMapStudy {
   readonly parameterPerLength: number | null;
   /** B_z(centre) / B_London for the body sized so that N r_e / R is the continuum value. */
   readonly centreFieldRatio: number;
+  /**
+   * max |B - B_c| / |B_c| over the map (uniformity), its B_z and transverse parts; the same in its
+   * inner half.
+   */
   readonly uniformity: number;
+  readonly uniformityAxial: number;
+  readonly uniformityTransverse: number;
   readonly uniformityInner: number;
+  readonly uniformityInnerAxial: number;
+  readonly uniformityInnerTransverse: number;
   /** Largest |b_device - b_64| / |b_64| at the check points (b_64 from magneticField). */
   readonly check: number;
   readonly fieldPoints: number;
@@ -104,7 +116,11 @@ export async function londonFieldMap(
       parameterPerLength: body.geometry === 'cylinder' ? parameter / (2 * body.halfHeight) : null,
       centreFieldRatio: centreRatio,
       uniformity: spread.all,
+      uniformityAxial: spread.allAxial,
+      uniformityTransverse: spread.allTransverse,
       uniformityInner: spread.inner,
+      uniformityInnerAxial: spread.innerAxial,
+      uniformityInnerTransverse: spread.innerTransverse,
       check,
       fieldPoints: pointCount + 1,
       fieldMs,
@@ -113,29 +129,48 @@ export async function londonFieldMap(
   };
 }
 
+/** continuum - N r_e/R = coefficient N^exponent (coefficient signed), fitted to the list's tail. */
+export interface LondonFit {
+  readonly exponent: number;
+  readonly coefficient: number;
+  /** The N fitted (londonTail). */
+  readonly ns: readonly number[];
+}
+
 /** N r_e / R against N. */
 export interface LondonConvergence {
   /** N r_e / R of the continuous body (3 for the sphere, eq. 30). */
   readonly continuum: number;
+  /** A bound on each deviation's float64 rounding (londonRounding). */
+  readonly rounding: number;
   readonly points: readonly LondonConvergencePoint[];
-  /** |continuum - N r_e/R| = coefficient N^exponent. */
-  readonly fit: { readonly exponent: number; readonly coefficient: number };
+  /** Null where `problem` says why. */
+  readonly fit: LondonFit | null;
+  readonly problem: string | null;
 }
 
-/** The convergence list's points, fitted. */
+/**
+ * The convergence list's points, fitted where two or more lie in its asymptotic tail; a shard's part
+ * of the list (`partial`) is not fitted: merge fits the whole.
+ */
 export function summariseLondonConvergence(
   name: LondonGeometry,
   halfHeight: number,
   points: readonly LondonConvergencePoint[],
+  partial = false,
 ): LondonConvergence {
-  return {
-    continuum: londonBody(name, 1, halfHeight).continuumParameter,
-    points,
-    fit: fitPowerLaw(
-      points.map((p) => p.n),
-      points.map((p) => p.deviation),
-    ),
-  };
+  const continuum = londonContinuumParameter(name, halfHeight);
+  const summary = { continuum, rounding: londonRounding(continuum), points };
+  if (partial) return { ...summary, fit: null, problem: "a shard's part of the list: merge fits the whole" };
+  const tail = londonTail(name, halfHeight, points);
+  if (tail.problem !== null) return { ...summary, fit: null, problem: tail.problem };
+  const ns = tail.points.map((p) => p.n);
+  const magnitude = fitPowerLaw(
+    ns,
+    tail.points.map((p) => p.deviation),
+  );
+  const coefficient = Math.sign(tail.points[0].deviation) * magnitude.coefficient;
+  return { ...summary, fit: { exponent: magnitude.exponent, coefficient, ns }, problem: null };
 }
 
 export interface LondonOptions {
@@ -145,7 +180,10 @@ export interface LondonOptions {
   /** Field points per side of each map. */
   readonly grid: number;
   readonly halfHeight: number;
-  /** Electron counts of the convergence list (float64). */
+  /**
+   * Electron counts of the convergence list (float64); those that make no body (a cylinder's N < h)
+   * are left out.
+   */
   readonly convergenceNs: readonly number[];
 }
 
@@ -167,7 +205,10 @@ export async function runLondon(
 ): Promise<LondonRun> {
   const { geometry, halfHeight, ns, convergenceNs } = options;
   const mapNs = shardOf(ns, shard);
-  const listNs = convergenceNs.filter((_, k) => inShard(ns.length + k, shard));
+  // Only N that make the body (a cylinder's N >= h), the same list in every shard.
+  const listNs = londonConvergenceNs(geometry, halfHeight, convergenceNs).filter((_, k) =>
+    inShard(ns.length + k, shard),
+  );
   const total = mapNs.length + listNs.length;
   const maps = await sweep(
     mapNs,
@@ -191,7 +232,7 @@ export async function runLondon(
       });
   return {
     maps: maps.results,
-    convergence: summariseLondonConvergence(geometry, halfHeight, list.results),
+    convergence: summariseLondonConvergence(geometry, halfHeight, list.results, shard !== null),
     stopped: list.stopped,
   };
 }

@@ -1,6 +1,6 @@
 // The London study's options: defaults and limits that the CLI's flags and the app's Studies fields
 // (and URL) both apply.
-import { kLondonGeometries, type LondonGeometry } from '../../physics/london.ts';
+import { kLondonGeometries, kMinMapGrid, type LondonGeometry } from '../../physics/london.ts';
 import { parseChoice } from '../../run/inputs.ts';
 import type { IntegerRange } from '../study.ts';
 
@@ -14,30 +14,20 @@ export const kLondonAppDefaults = { geometry: 'sphere', n: 1000, grid: 41, halfH
 export const kMaxLondonElectrons = 1_000_000;
 /** Sources of the map in the browser: a map of a few seconds on a laptop. */
 export const kLondonBrowserElectrons: IntegerRange = { min: 1, max: 200_000 };
-/** Field points per side of the map. */
-export const kLondonGrid: IntegerRange = { min: 3, max: 1001 };
-export const kLondonBrowserGrid: IntegerRange = { min: 3, max: 201 };
+/** Field points per side of the map: at least kMinMapGrid, whose inner half holds more than the centre. */
+export const kLondonGrid: IntegerRange = { min: kMinMapGrid, max: 1001 };
+export const kLondonBrowserGrid: IntegerRange = { min: kMinMapGrid, max: 201 };
 
 /**
- * The cylinder's longest half-height h (units of R): its field at the centre falls as 1/h^2 and
- * underflows float64 near h ~ 1e150, where the run would stop after its first map; the paper's long
- * cylinder is h = 50.
+ * What is wrong with a cylinder's half-height h (units of R), or null: > 0, and at most the most
+ * electrons a body may have (`maxElectrons`), since a cylinder needs N >= h (londonBodyProblem). Within
+ * that bound every charge and map point lies within 1e6 R, where float32's 1/r^3 on the GPU and
+ * float64's r^3 (which overflows past 5.6e102 R) stay normal.
  */
-export const kMaxLondonHalfHeightText = '1e100';
-export const kMaxLondonHalfHeight = Number(kMaxLondonHalfHeightText);
-/**
- * The half-height the GPU's float32 Biot-Savart sum holds: its charges and the map's points (out to
- * kMapExtent h) within 1.27e12 R keep 1/r^3 normal (checkFloat32FieldSum).
- */
-export const kMaxLondonHalfHeightGpuText = '1e12';
-export const kMaxLondonHalfHeightGpu = Number(kMaxLondonHalfHeightGpuText);
-
-/** What is wrong with a half-height h on `device`, or null: > 0 and within the device's bound. */
-export function londonHalfHeightProblem(h: number, device: 'gpu' | 'cpu'): string | null {
+export function londonHalfHeightProblem(h: number, maxElectrons: number): string | null {
   if (!(h > 0)) return 'must be > 0';
-  if (h > kMaxLondonHalfHeight) return `must be at most ${kMaxLondonHalfHeightText}`;
-  return device === 'gpu' && h > kMaxLondonHalfHeightGpu
-    ? `must be at most ${kMaxLondonHalfHeightGpuText} on the GPU (float32's 1/r^3 flushes to zero beyond; --device cpu takes up to ${kMaxLondonHalfHeightText})`
+  return h > maxElectrons
+    ? `must be at most ${maxElectrons} (a cylinder needs N >= h electrons, and N is at most ${maxElectrons})`
     : null;
 }
 
