@@ -687,6 +687,35 @@ describe('londonFromJson: a saved run read back (the app loads london.json into 
     );
   });
 
+  test("a run saved before the uniformity's parts were reported loads, the parts not given (NaN)", async () => {
+    const { json, studies } = await saved('sphere');
+    const parts = [
+      'uniformity_axial',
+      'uniformity_transverse',
+      'uniformity_inner_axial',
+      'uniformity_inner_transverse',
+    ];
+    const older = (json.studies as Record<string, unknown>[]).map((study) =>
+      Object.fromEntries(Object.entries(study).filter(([key]) => !parts.includes(key))),
+    );
+    const read = londonFromJson({ ...json, studies: older }, 'l.json');
+    expect(read.studies.map((s) => s.uniformity)).toEqual(studies.map((s) => s.uniformity));
+    for (const study of read.studies) {
+      expect([
+        study.uniformityAxial,
+        study.uniformityTransverse,
+        study.uniformityInnerAxial,
+        study.uniformityInnerTransverse,
+      ]).toEqual([NaN, NaN, NaN, NaN]);
+    }
+    // A part given as text is still refused, as every other number.
+    const [first, second] = json.studies as Record<string, unknown>[];
+    const studiesWithText = [{ ...first, uniformity_axial: 'small' }, second];
+    expect(() => londonFromJson({ ...json, studies: studiesWithText }, 'l.json')).toThrow(
+      /no maps as london/,
+    );
+  });
+
   test('refuses a map with one of its numbers as text, the others as written', async () => {
     const { json } = await saved('sphere');
     const [first, second] = json.studies as Record<string, unknown>[];

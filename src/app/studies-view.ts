@@ -565,8 +565,11 @@ export class StudiesView {
     this.#londonContinuumLabel(londonContinuumLabel(body.geometry));
     show('london-centre-ratio', study.centreFieldRatio, study.centreFieldRatio.toPrecision(8));
     // The map draws B_z; most of the spread at large N is transverse (the golden-angle azimuths').
+    // A run saved before the parts were reported has none (NaN): the total alone.
     const parts = (total: number, axial: number, transverse: number) =>
-      `${total.toExponential(3)} (B_z ${axial.toExponential(2)}, transverse ${transverse.toExponential(2)})`;
+      Number.isNaN(axial) || Number.isNaN(transverse)
+        ? total.toExponential(3)
+        : `${total.toExponential(3)} (B_z ${axial.toExponential(2)}, transverse ${transverse.toExponential(2)})`;
     show(
       'london-uniformity',
       study.uniformity,

@@ -293,6 +293,14 @@ function convergencePointFromJson(point: LondonJson['convergence']['points'][num
   return { n: point.n, parameter: point.n_re_over_r, deviation: point.deviation };
 }
 
+/** The uniformity's parts in a map's JSON, which runs saved before they were reported lack. */
+const kUniformityPartKeys = [
+  'uniformity_axial',
+  'uniformity_transverse',
+  'uniformity_inner_axial',
+  'uniformity_inner_transverse',
+] as const;
+
 /**
  * A whole run's `london --json` read back (the app's Files › load): its body and grid, the numbers
  * of each map (not the maps: the JSON holds none) and the convergence list, its fit recomputed as
@@ -312,7 +320,19 @@ export function londonFromJson(
   const geometry = json.geometry;
   if (typeof geometry !== 'string' || !isLondonGeometry(geometry))
     throw refuse('no London body (sphere or cylinder)');
-  const run = json as unknown as LondonJson;
+  // A run saved before the uniformity was split into its B_z and transverse parts has no such keys:
+  // read as not given (null), so that its file still loads.
+  const studies = Array.isArray(json.studies)
+    ? json.studies.map((study: unknown) =>
+        typeof study === 'object' && study !== null
+          ? {
+              ...Object.fromEntries(kUniformityPartKeys.map((key) => [key, null])),
+              ...(study as Record<string, unknown>),
+            }
+          : study,
+      )
+    : json.studies;
+  const run = { ...json, studies } as unknown as LondonJson;
   // null stands for a number that was not finite (toJson), as merge reads it.
   const mapNumbers = [
     'n_re_over_r_device',
