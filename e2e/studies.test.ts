@@ -73,6 +73,13 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(cells).toBeGreaterThanOrEqual(31);
     expect(cells).toBeLessThan(700);
     expect(await colouredFraction(page, '#london-map')).toBeGreaterThan(0.2);
+    // Beside it the deviation from London's uniform field on a log scale, its caption counting the
+    // cells where B_z = B_London exactly.
+    expect(await page.locator('#london-deviation svg').textContent()).toContain('log₁₀ |B_z / B_London − 1|');
+    expect(await page.locator('#london-deviation svg').textContent()).toMatch(
+      /\d+ cells? where B_z = B_London/,
+    );
+    expect(await colouredFraction(page, '#london-deviation')).toBeGreaterThan(0.2);
     // The convergence plot comes after the float64 list, in the same run.
     expect(await shownText(page, 'london-law')).toMatch(/N\^-2\.0/);
     expect(await colouredFraction(page, '#london-convergence')).toBeGreaterThan(0.002);
@@ -116,6 +123,7 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     }
     expect(await colouredFraction(fresh.page, '#london-convergence')).toBeGreaterThan(0.002);
     expect(await fresh.page.locator('#london-map svg').count()).toBe(0);
+    expect(await fresh.page.locator('#london-deviation svg').count()).toBe(0);
     expect(await fresh.page.locator('[data-field="londonGrid"] input').inputValue()).toBe('31');
     expect((await savedStudy(fresh.page, 'london')).json).toEqual(london);
     // The rows that report a device's field sum name the device the file's run had.

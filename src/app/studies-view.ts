@@ -74,7 +74,7 @@ const kCards: Record<StudyCard, CardSpec> = {
       ['london-time', londonDeviceLabels('gpu')['london-time']],
       ['london-law', 'continuum − N r_e/R'],
     ],
-    figures: ['london-map', 'london-convergence'],
+    figures: ['london-map', 'london-deviation', 'london-convergence'],
   },
   pairing: {
     title: 'Pairing on a ring of thickness a (eq. 41-46)',
@@ -546,12 +546,16 @@ export class StudiesView {
   // -------------------------------------------------------------------------------------------
   // London
 
-  /** A map's numbers and its SVG; a saved run's (which holds no map) with `mapSvg` empty. */
+  /**
+   * A map's numbers, its SVG and beside it the map of log10 |B_z/B_London - 1| (how far the interior is
+   * from London's uniform field, which the linear map shows as one colour); a saved run's (which holds
+   * no map) with both empty.
+   */
   londonMap(
     body: Pick<LondonBody, 'geometry' | 'halfHeight' | 'n' | 'continuumParameter'>,
     grid: number,
     study: LondonMapStudy,
-    mapSvg: string,
+    svgs: { readonly map: string; readonly deviation: string },
     deviceKind: 'gpu' | 'cpu' = 'gpu',
   ): void {
     for (const [id, label] of Object.entries(londonDeviceLabels(deviceKind))) this.#rowLabel(id, label);
@@ -584,7 +588,8 @@ export class StudiesView {
     element('london-check').className = study.check <= 1e-4 ? 'good' : 'bad';
     show('london-time', study.fieldMs, `${study.fieldMs.toFixed(0)} ms`);
     show('london-law', null, 'computing…');
-    element('london-map').innerHTML = mapSvg;
+    element('london-map').innerHTML = svgs.map;
+    element('london-deviation').innerHTML = svgs.deviation;
     element('london-convergence').innerHTML = '';
   }
 
@@ -611,6 +616,7 @@ export class StudiesView {
     for (const [id] of kCards.london.rows) show(id, null);
     this.#londonContinuumLabel(kLondonContinuumLabel);
     element('london-map').innerHTML = '';
+    element('london-deviation').innerHTML = '';
     element('london-convergence').innerHTML = '';
   }
 

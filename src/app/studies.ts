@@ -11,7 +11,13 @@ import { kDefaultPairingRatios } from '../physics/pairing.ts';
 import { describeDevice, toJson } from '../io/formats.ts';
 import { larmorJson } from '../studies/larmor/report.ts';
 import { runLarmor } from '../studies/larmor/run.ts';
-import { londonConvergenceSvg, londonFromJson, londonJson, londonMapSvg } from '../studies/london/report.ts';
+import {
+  londonConvergenceSvg,
+  londonDeviationSvg,
+  londonFromJson,
+  londonJson,
+  londonMapSvg,
+} from '../studies/london/report.ts';
 import {
   runLondon,
   type LondonConvergence,
@@ -313,7 +319,7 @@ export class Studies {
     this.#view.start('london');
     this.#view.clearLondon();
     const body = { geometry, halfHeight, n: study.n, continuumParameter: saved.convergence.continuum };
-    this.#view.londonMap(body, grid, study, '', saved.json.device.kind);
+    this.#view.londonMap(body, grid, study, { map: '', deviation: '' }, saved.json.device.kind);
     const ns = saved.studies.map((s) => s.n);
     this.#view.londonConvergence(
       saved.convergence,
@@ -507,12 +513,10 @@ export class Studies {
       {
         ...hooks,
         map: (map) =>
-          this.#view.londonMap(
-            map.body,
-            options.grid,
-            map.study,
-            londonMapSvg(map.body, map.grid, map.ratios),
-          ),
+          this.#view.londonMap(map.body, options.grid, map.study, {
+            map: londonMapSvg(map.body, map.grid, map.ratios),
+            deviation: londonDeviationSvg(map.body, map.grid, map.ratios),
+          }),
       },
     );
     if (stopped) {
