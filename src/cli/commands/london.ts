@@ -46,7 +46,7 @@ import {
   type OutputDirectory,
 } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
-import { kStoppedHelp, markdownText, type CommandOutput } from './summary.ts';
+import { kStoppedHelp, studyOutput, type CommandOutput } from './summary.ts';
 
 export const kLondonHelp = `Usage: darwin-breit london [--geometry sphere|cylinder] [--n N[,N...]] [--grid G] [--half-height H]
                           [--device gpu|cpu] [--shard K/N] [--out DIR] [--markdown] [--json]
@@ -215,19 +215,13 @@ export function londonOutput(
         summary.files.push(...writeIntoDirectory(out, [...files, summaryFile(summary)]));
       })
     : undefined;
-  if (values.markdown) {
-    const markdown = londonMarkdown(geometry, studies, summary.device);
-    return {
-      json: values.json,
-      summary: { ...summary, markdown },
-      text: markdownText(markdown, summary),
-      outFailure,
-    };
-  }
-  return {
-    json: values.json,
+  return studyOutput(
+    values,
     summary,
-    text: londonText(summary, studies, convergence),
+    {
+      markdown: () => londonMarkdown(geometry, studies, summary.device),
+      text: () => londonText(summary, studies, convergence),
+    },
     outFailure,
-  };
+  );
 }

@@ -24,7 +24,7 @@ import {
   type OutputDirectory,
 } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
-import { kStoppedHelp, markdownText, type CommandOutput } from './summary.ts';
+import { kStoppedHelp, studyOutput, type CommandOutput } from './summary.ts';
 
 export const kPairingHelp = `Usage: darwin-breit pairing [--ratios a_m/a ...] [--shard K/N] [--out DIR] [--markdown] [--json]
 
@@ -95,19 +95,13 @@ export function pairingOutput(
         summary.files.push(...writeIntoDirectory(out, [...files, summaryFile(summary)]));
       })
     : undefined;
-  if (values.markdown) {
-    const markdown = pairingMarkdown(summary.rings);
-    return {
-      json: values.json,
-      summary: { ...summary, markdown },
-      text: markdownText(markdown, summary),
-      outFailure,
-    };
-  }
-  return {
-    json: values.json,
+  return studyOutput(
+    values,
     summary,
-    text: pairingText(summary.points, summary.rings, summary.files, summary.stopped),
+    {
+      markdown: () => pairingMarkdown(summary.rings),
+      text: () => pairingText(summary.points, summary.rings, summary.files, summary.stopped),
+    },
     outFailure,
-  };
+  );
 }

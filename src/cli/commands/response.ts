@@ -42,7 +42,7 @@ import { refusalOf } from '../formats.ts';
 import { checkStudyOutput, summaryFile, writeIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
 import { stoppedLine } from '../../studies/study.ts';
-import { kStoppedHelp, markdownText, type CommandOutput } from './summary.ts';
+import { kStoppedHelp, studyOutput, type CommandOutput } from './summary.ts';
 
 export const kResponseHelp = `Usage: darwin-breit response --geometry G --n N[,N...] [--drive field|flux|rotation]
          [--model vector|azimuthal] [--dim 2|3] [--n-epsilon X[,X...] | --epsilon E | --radius-m R]
@@ -238,16 +238,12 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
     : undefined;
   // As every study's --json: the files written last (the saved summary has none).
   const summary = { ...saved, files };
-  if (values.markdown) {
-    const markdown = responseMarkdown(result);
-    return {
-      json: values.json,
-      summary: { ...summary, markdown },
-      text: markdownText(markdown, summary),
-      outFailure,
-    };
-  }
-  return { json: values.json, summary, text: responseText(summary, files), outFailure };
+  return studyOutput(
+    values,
+    summary,
+    { markdown: () => responseMarkdown(result), text: () => responseText(summary, files) },
+    outFailure,
+  );
 }
 
 /** A number to six digits (an uncertainty to two), right-aligned in `width`; '-' for none. */

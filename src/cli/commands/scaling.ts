@@ -59,7 +59,7 @@ import {
   type OutputDirectory,
 } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
-import { kStoppedHelp, markdownText, type CommandOutput } from './summary.ts';
+import { kStoppedHelp, studyOutput, type CommandOutput } from './summary.ts';
 
 export const kScalingHelp = `Usage: darwin-breit scaling [--geometries ring,disk,sphere,ball] [--model vector|azimuthal]
                          [--n-min N] [--n-max N] [--points K] [--device gpu|cpu]
@@ -303,19 +303,13 @@ export function scalingOutput(
         summary.files.push(...writeIntoDirectory(out, [...files, summaryFile(summary)]));
       })
     : undefined;
-  if (values.markdown) {
-    const markdown = scalingMarkdown(studies);
-    return {
-      json: values.json,
-      summary: { ...summary, markdown },
-      text: markdownText(markdown, summary),
-      outFailure,
-    };
-  }
-  return {
-    json: values.json,
+  return studyOutput(
+    values,
     summary,
-    text: scalingText(studies, summary.files, summary.device, summary.stopped),
+    {
+      markdown: () => scalingMarkdown(studies),
+      text: () => scalingText(studies, summary.files, summary.device, summary.stopped),
+    },
     outFailure,
-  };
+  );
 }

@@ -51,7 +51,18 @@ with the line "stopped by SIGINT after k of n points", and exits 128 + the signa
 refuses such a shard. A second signal exits at once.
 `;
 
-/** A study's --markdown text: its table, and below it, for a run a signal stopped, what it holds. */
-export function markdownText(markdown: string, summary: { readonly stopped?: SweepStop }): string {
-  return summary.stopped ? `${markdown}\n\n${stoppedLine(summary.stopped)}\n` : `${markdown}\n`;
+/**
+ * A study's output: with --markdown its table as the text (and below it, for a run a signal stopped,
+ * what it holds) and in the JSON as "markdown"; otherwise its text report. Each is made only when asked.
+ */
+export function studyOutput(
+  values: { readonly json?: boolean; readonly markdown?: boolean },
+  summary: Record<string, unknown> & { readonly stopped?: SweepStop },
+  report: { readonly markdown: () => string; readonly text: () => string },
+  outFailure: InputError | undefined,
+): CommandOutput {
+  if (!values.markdown) return { json: values.json, summary, text: report.text(), outFailure };
+  const markdown = report.markdown();
+  const stop = summary.stopped ? `\n${stoppedLine(summary.stopped)}\n` : '';
+  return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n${stop}`, outFailure };
 }
