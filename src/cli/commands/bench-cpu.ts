@@ -30,7 +30,7 @@ import { conjugateGradient } from '../../solvers/cg.ts';
 import { denseMatrix } from '../../solvers/dense.ts';
 import { median, pairedTiming, type BeforeRepeat } from '../../gpu/timing.ts';
 import { gigabytes, treeBytesPerElectron } from '../../run/backend.ts';
-import type { Progress } from '../progress.ts';
+import { durationText, type Progress } from '../progress.ts';
 import {
   assemblyFlops,
   benchRefusal,
@@ -44,7 +44,6 @@ import {
   kBenchKernels,
   rate,
   repeatProgress,
-  roughDuration,
   treeRowFields,
   type BenchKernel,
   type BenchRow,
@@ -156,9 +155,9 @@ function estimateFreeProducts(
   const pairsPerMs = kRateSampleElectrons ** 2 / wallMs(() => free(x), 1);
   const productMs = pairs / pairsPerMs;
   progress.log(
-    `${label}: matvec_free: ${pairs.toExponential(1)} pairs a product, ~${roughDuration(productMs)} each at ` +
+    `${label}: matvec_free: ${pairs.toExponential(1)} pairs a product, ~${durationText(productMs)} each at ` +
       `the ${(pairsPerMs / 1e6).toFixed(2)} Gpair/s of N = ${kRateSampleElectrons}; ${products} products ` +
-      `in this row: ~${roughDuration(products * productMs)}`,
+      `in this row: ~${durationText(products * productMs)}`,
   );
 }
 

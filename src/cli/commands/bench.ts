@@ -60,7 +60,7 @@ const kMaxRepeats = 1000;
 
 const powerOfTwo = (x: number) =>
   Number.isInteger(x) && x >= 1 && (x & (x - 1)) === 0 ? null : 'must list powers of two';
-import type { Progress } from '../progress.ts';
+import { durationText, type Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 import { textTable } from '../../studies/markdown.ts';
 
@@ -120,17 +120,9 @@ export function benchRefusal(
   );
 }
 
-/** A duration for a person: seconds, minutes or hours, to about two digits. */
-export function roughDuration(ms: number): string {
-  const seconds = ms / 1000;
-  if (seconds < 100) return `${Math.ceil(seconds)} s`;
-  if (seconds < 6000) return `${Math.ceil(seconds / 60)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
-}
-
 /**
  * A bench row's BeforeRepeat: the run it is about to make on the progress line after the row's
- * status ("warm-up run", "repeat 2 of 3, ~1 min left" at the rate of its timed repeats so far), a
+ * status ("warm-up run", "repeat 2 of 3, ~1 min 20 s left" at the rate of its timed repeats so far), a
  * report that also stops the row there once a signal asked the run to stop (Progress.within's
  * checkpoint), so that no repeat starts after it. One reporter serves a bench's rows one after
  * another: each warm-up (or first repeat) starts its estimate anew.
@@ -145,7 +137,7 @@ export function repeatProgress(
     if (repeat <= 1) firstRepeatAt = at;
     const leftMs = repeat > 1 ? ((at - firstRepeatAt) / (repeat - 1)) * (repeats - repeat + 1) : 0;
     // Rows of short repeats are over before a person reads an estimate.
-    const left = leftMs >= 1000 ? `, ~${roughDuration(leftMs)} left` : '';
+    const left = leftMs >= 1000 ? `, ~${durationText(leftMs)} left` : '';
     progress.within(repeat === 0 ? 'warm-up run' : `repeat ${repeat} of ${repeats}${left}`);
   };
 }
@@ -239,7 +231,7 @@ starts: its total time against its one assembly plus its solves. Bandwidths are 
 ratio to the copy kernel's, and the assembly's, which only writes, to the fill's; a CG iteration's
 time as a ratio to the chosen dense matvec's, both by the wall clock. The sphere geometry (the
 disk for --dim 2) at eps = 1e-3; a size whose rows cannot fit is refused before any row runs.
-Every repeat is reported on the progress line ("repeat 2 of 3, ~1 min left"), and a signal stops
+Every repeat is reported on the progress line ("repeat 2 of 3, ~1 min 20 s left"), and a signal stops
 the bench before its next repeat.
 
   --n N          electrons, 2..10^8; repeat the flag for several sizes             [1024]
