@@ -84,8 +84,8 @@ describe('the Studies fields in the link', () => {
       'N r_e/R must be > 0 (0 is the bare Larmor rotation, screening ratio 1: see larmor), got 0',
     ],
     ['response_n_epsilon=', 'responseNEpsilon', "N r_e/R needs finite numbers, got ''"],
-    ['response_grid=2', 'responseGrid', 'grid must be an integer in 3..201, got 2'],
-    ['response_grid=10.5', 'responseGrid', 'grid must be an integer in 3..201'],
+    ['response_grid=3', 'responseGrid', 'grid must be an integer in 4..201, got 3'],
+    ['response_grid=10.5', 'responseGrid', 'grid must be an integer in 4..201'],
     ['arrows=current', 'arrows', 'arrows must be one of none, velocity, momentum, darwin'],
     // a parameter given twice: neither value is taken
     ['n=3&n=4', 'n', 'n is given 2 times in the link'],

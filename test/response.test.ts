@@ -519,6 +519,8 @@ test("each point's check is held to solve's target for its backend; past it, wit
     'warning: the float64 check of N = 200, N r_e/R = 1 is past its target: sampled_residual 2.00e-3 > ' +
       'check target 1.00e-3 ("within_target": false)',
   ]);
+  // A solve that did not converge is named so by the table; its check is no precision warning.
+  expect(responseCheckWarnings(past.map((p) => ({ ...p, converged: false })))).toEqual([]);
 });
 
 test("the JSON reports each solve's true residual, recomputed here, and the limit's law exponent with its free fit", async () => {

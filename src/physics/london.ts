@@ -239,8 +239,9 @@ export interface FieldMapGrid {
 }
 
 /**
- * The fewest grid points per side: with G >= 4 the inner half holds points besides the centre (G = 3
- * has the centre alone there, and uniformity_inner would always be 0).
+ * The fewest grid points per side of a field map (London's and the response study's): with G >= 4
+ * the body holds grid points besides its centre. G = 3 has the centre alone inside: London's
+ * uniformity_inner would always be 0, and a response map would show the centre and the outside.
  */
 export const kMinMapGrid = 4;
 

@@ -210,14 +210,18 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
 }
 
 /**
- * A `warning:` line for each point whose check is past its target (the CLI's stderr, as solve's
- * check warns), naming the point.
+ * A `warning:` line for each converged point whose check is past its target (the CLI's stderr, as
+ * solve's check warns), naming the point. A solve that did not converge says so in the table's
+ * last column, and its check is then far from any target by its nature, not a precision problem.
  */
 export function responseCheckWarnings(
-  points: readonly Pick<ResponsePoint, 'n' | 'nEpsilon' | 'check' | 'sampledResidual' | 'checkTarget'>[],
+  points: readonly Pick<
+    ResponsePoint,
+    'n' | 'nEpsilon' | 'check' | 'sampledResidual' | 'checkTarget' | 'converged'
+  >[],
 ): string[] {
   return points.flatMap((p) => {
-    const checked = pointCheck(p);
+    const checked = p.converged && pointCheck(p);
     const at = `the float64 check of N = ${p.n}, N r_e/R = ${Number(p.nEpsilon.toPrecision(6))}`;
     const warning = checked && checkWarning([{ ...checked, targetName: 'check' }], at);
     return warning ? [warning] : [];

@@ -15,6 +15,7 @@ import {
 } from '../../physics/models.ts';
 import { checkFloat32System } from '../../run/float32.ts';
 import { kDriveNames, validateDrive, type DriveName } from '../../physics/response.ts';
+import { kMinMapGrid } from '../../physics/london.ts';
 import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
 import { checkNoneRepeated, integerRangeProblem } from '../study.ts';
 import {
@@ -89,7 +90,7 @@ export const kResponseLimits = {
    */
   maxNTree: 1_000_000,
   maxPointsPerN: 32,
-  minGrid: 3,
+  minGrid: kMinMapGrid,
   maxGrid: 201,
 } as const;
 
