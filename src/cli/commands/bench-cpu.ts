@@ -121,15 +121,15 @@ function row(
 
 /**
  * The pair interactions (N^2, as Gpair/s counts them) of the largest float64 matrix-free product
- * the CPU bench runs. A product of 10^13 takes about 15 h on one core at this machine's 0.18
- * Gpair/s and most of an hour on 16 such cores, and a row runs it `--repeats` + 1 times or more,
- * so past it (N > 3.2 10^6) matvec_free is refused before anything runs, and matvec_tree goes
- * without the free product beside it (no error or speed-up against it).
+ * the CPU bench runs. A core sums about 2 10^8 float64 pairs a second (the README's CPU table), so a
+ * product of 10^13 takes hours on a core and most of an hour on 16, and a row runs it `--repeats` + 1
+ * times or more: past it (N > 3.2 10^6) matvec_free is refused before anything runs, and matvec_tree
+ * goes without the free product beside it (no error or speed-up against it).
  */
 export const kCpuMaxPairs = 1e13;
 
 /**
- * From this many pairs a product (a minute or more at this machine's rate) a matvec_free row first
+ * From this many pairs a product (a minute or more on a core) a matvec_free row first
  * says how long it will take, at the rate of a product of kRateSampleElectrons on the same threads.
  */
 const kLongProductPairs = 1e10;
