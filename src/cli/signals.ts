@@ -104,6 +104,11 @@ function keepingLine(signal: NodeJS.Signals, finished: number, isTTY: boolean | 
   );
 }
 
+/** The line of a sweep that `signal` asked to stop after it had done its last work: it exits 0. */
+function tooLateLine(signal: NodeJS.Signals): string {
+  return `the stop (${signal}) came after the run had finished: its output is complete\n`;
+}
+
 /** The line of a run stopped by `signal` while it wrote its output files for longer than a stop waits. */
 function cutShortLine(signal: NodeJS.Signals, isTTY: boolean | undefined): string {
   return (
@@ -207,20 +212,20 @@ export async function terminateBetweenWrites(
  * terminates the worker (terminateBetweenWrites), prints the interrupted line and exits with 128 +
  * the signal's number; where the run's sweep has finished a point, it asks the worker to stop
  * instead, which reports those points and posts that status itself, and only a second signal
- * terminates it.
+ * terminates it; a worker that finished before it saw that stop exits 0, and says so.
  */
 export function runInWorker(entry: URL, argv: string[]): Promise<number> {
   const shared = (length: number) =>
     new Int32Array(new SharedArrayBuffer(length * Int32Array.BYTES_PER_ELEMENT));
   const run: WorkerRun = { argv, isTTY: process.stderr.isTTY === true, writing: shared(1), stop: shared(2) };
   const worker = new Worker(entry, { workerData: run });
-  let asked = false;
+  let asked: NodeJS.Signals | null = null;
   onSignal = (signal) => {
     if (stopping) process.exit(signalStatus(signal));
     const isTTY = process.stderr.isTTY;
     const finished = Atomics.load(run.stop, kPointsFinished);
     if (finished > 0 && !asked) {
-      asked = true;
+      asked = signal;
       Atomics.store(run.stop, kStopSignal, kSignals.indexOf(signal) + 1);
       process.stderr.write(keepingLine(signal, finished, isTTY));
       return;
@@ -237,6 +242,10 @@ export function runInWorker(entry: URL, argv: string[]): Promise<number> {
       else status = message;
     });
     worker.on('error', reject);
-    worker.on('exit', () => resolve(status));
+    worker.on('exit', () => {
+      // The stop came after the run's last look at it: it ran to its end, its output is whole.
+      if (asked && status === 0) process.stderr.write(tooLateLine(asked));
+      resolve(status);
+    });
   });
 }
