@@ -1,7 +1,8 @@
 // bench's repeat loops, in process: a stop asked for while a row repeats ends the command with
-// Interrupted before the next repeat runs (the products counted where they are recorded or run),
-// on the GPU and the CPU; the tree's row and matvec_free's come from the same alternating runs; and
-// past the CPU's pair bound matvec_free is refused while the tree runs without it.
+// Interrupted before the next repeat runs (the products counted where they are recorded or run), or
+// at the next report of response_sweep's sweep, on the GPU and the CPU; the tree's row and
+// matvec_free's come from the same alternating runs; and past the CPU's pair bound matvec_free is
+// refused while the tree runs without it.
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { benchCommand, type BenchRow } from '../src/cli/commands/bench.ts';
 import { benchCpu, checkCpuBenchFits, kCpuMaxPairs } from '../src/cli/commands/bench-cpu.ts';
@@ -82,6 +83,21 @@ describe('a stop between repeats', () => {
     const [freeAtStop, treeAtStop] = atStop;
     expect(recorded()).toEqual([freeAtStop + 2, treeAtStop + 2]);
     expect(lines.at(-1)).toBe('n = 64: tree matvec beside the matrix-free one; repeat 1 of 3\n');
+  }, 120_000);
+
+  test("GPU: asked during response_sweep's second point, the run ends at the sweep's next report", async () => {
+    const { progress, lines } = stoppingProgress(/N r_e\/R = 0\.3000\n$/, () => {});
+    const argv = ['--n', '64', '--only', 'response_sweep'];
+    await expect(benchCommand(argv, progress)).rejects.toBeInstanceOf(Interrupted);
+    // The first point's solve reported, the second's start the last line: its first CG report is the
+    // stop, and no cold-start sweep follows.
+    const row = 'n = 64: response sweep (warm starts)';
+    const point = (x: string) => `${row}; response: N = 64, N r_e/R = ${x}`;
+    const sweep = lines.filter((line) => line.startsWith(row));
+    expect(sweep.slice(0, 2)).toEqual([`${row}\n`, `${point('0.1000')}\n`]);
+    for (const line of sweep.slice(2, -1))
+      expect(line).toMatch(/0\.1000, CG iteration \d+: relative residual /);
+    expect(lines.at(-1)).toBe(`${point('0.3000')}\n`);
   }, 120_000);
 });
 

@@ -881,7 +881,7 @@ async function benchSize(
  * clock: ms the whole sweep (the study's observables included), assembly_ms the opening of its one
  * backend, solves_ms the CG solves. 'warm' starts each solve from the Galerkin solution in the span
  * of the earlier ones (sweepWarmStart); 'cold' from zero. The Krylov pipelines are built before, so
- * neither row pays for them.
+ * neither row pays for them. Its progress reports name the point on the row's line.
  */
 async function benchResponseSweep(
   context: GpuContext,
@@ -927,7 +927,9 @@ async function benchResponseSweep(
         dispose: () => backend.dispose(),
       };
     };
-    const result = await runResponse(spec, open);
+    // Its reports on the row's progress line, each a checkpoint: a signal stops the bench at the
+    // sweep's next report (Interrupted), and no partial sweep is timed.
+    const result = await runResponse(spec, open, { progress: (text) => progress.within(text) });
     rows.push({
       name: 'response_sweep',
       variant: `${storage}/${start}`,
