@@ -523,9 +523,10 @@ describe('timing (src/gpu/timing.ts)', () => {
           const mark = hasTimestampQuery ? '@' : '';
           seen.length = 0;
           const paired = await timePaired(at, copyRun, fillRun, { repeats: 3 });
-          // The warm-up round, then per round each kernel untimed and timed, alternating.
+          // The warm-up round and each kernel's run alone (its length), then per round each kernel
+          // untimed and timed, alternating.
           const round = ['copy', `copy${mark}`, 'fill', `fill${mark}`];
-          expect(seen).toEqual(['copy', 'fill', ...round, ...round, ...round]);
+          expect(seen).toEqual(['copy', 'fill', 'copy', 'fill', ...round, ...round, ...round]);
           const method = hasTimestampQuery ? 'timestamp' : 'wall';
           expect(paired.reference).toMatchObject({ method, repeats: 3 });
           expect(paired.run).toMatchObject({ method, repeats: 3 });
@@ -536,6 +537,17 @@ describe('timing (src/gpu/timing.ts)', () => {
             expect(value).toBeGreaterThan(0);
             expect(Number.isFinite(value)).toBe(true);
           }
+
+          // A run of a second or more (this copy's, when it is run alone) is timed without an
+          // untimed run before it; the short fill keeps its own.
+          const longCopyRun: RecordRun = (encoder, stamps) => {
+            if (seen.length === 2) for (const start = performance.now(); performance.now() - start < 1100;);
+            copyRun(encoder, stamps);
+          };
+          seen.length = 0;
+          await timePaired(at, longCopyRun, fillRun, { repeats: 2 });
+          const once = [`copy${mark}`, 'fill', `fill${mark}`];
+          expect(seen).toEqual(['copy', 'fill', 'copy', 'fill', ...once, ...once]);
 
           seen.length = 0;
           const single = await timeRuns(at, fillRun, { repeats: 2, singlePass: true });
@@ -579,8 +591,9 @@ describe('timing (src/gpu/timing.ts)', () => {
           };
           await expect(timePaired(at, copyRun, fillRun, { repeats: 3, beforeRepeat })).rejects.toBe(stop);
           expect(asked).toEqual(['0 of 3', '1 of 3', '2 of 3']);
-          // The warm-up round and repeat 1 (each kernel untimed, then timed), nothing of repeats 2 and 3.
-          expect(seen).toEqual(['copy', 'fill', 'copy', 'copy', 'fill', 'fill']);
+          // The warm-up round, each kernel alone, and repeat 1 (each kernel untimed, then timed),
+          // nothing of repeats 2 and 3.
+          expect(seen).toEqual(['copy', 'fill', 'copy', 'fill', 'copy', 'copy', 'fill', 'fill']);
 
           asked.length = 0;
           seen.length = 0;

@@ -31,6 +31,14 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/**
+ * The longest run that timeRounds' `warmEach` runs once untimed before each timed run. A longer one
+ * reads its data many times within itself, so the cold start of its first pass is lost in it, and
+ * running it twice a round would double a large product's bench (a minute a round at 10^5 electrons
+ * on a software adapter).
+ */
+const kWarmEachMaxMs = 1000;
+
 async function submitAndWait(device: GPUDevice, record: (encoder: GPUCommandEncoder) => void): Promise<void> {
   const encoder = device.createCommandEncoder({ label: 'Timing.encoder' });
   record(encoder);
@@ -44,9 +52,10 @@ async function submitAndWait(device: GPUDevice, record: (encoder: GPUCommandEnco
  * With `singlePass` and timestamp queries every run's pass carries its own begin/end timestamps;
  * otherwise each run is submitted and awaited alone. Either way each round is a submission of its
  * own, awaited before `beforeRepeat` is asked about the next: a stop between repeats then waits for
- * one round of a large product, not for all of them. With `warmEach`, every timed run follows an
- * untimed one of itself, so that it finds its own data in the caches as a run repeated back to back
- * does, not evicted by the run before it.
+ * one round of a large product, not for all of them. With `warmEach`, every timed run shorter than
+ * kWarmEachMaxMs follows an untimed one of itself, so that it finds its own data in the caches as a
+ * run repeated back to back does, not evicted by the run before it; each run is timed once more
+ * after the warm-up to tell (its pipelines then built).
  */
 async function timeRounds(
   context: GpuContext,
@@ -54,11 +63,17 @@ async function timeRounds(
   repeats: number,
   options: { singlePass: boolean; warmEach: boolean; beforeRepeat?: BeforeRepeat },
 ): Promise<{ durations: number[][]; method: TimingMethod }> {
-  const { singlePass, warmEach } = options;
+  const { singlePass } = options;
   const beforeRepeat = options.beforeRepeat ?? (() => {});
   const { device } = context;
   beforeRepeat(0, repeats);
   await submitAndWait(device, (encoder) => runs.forEach((run) => run(encoder)));
+  const warmed: boolean[] = [];
+  for (const run of runs) {
+    const start = performance.now();
+    if (options.warmEach) await submitAndWait(device, (encoder) => run(encoder));
+    warmed.push(options.warmEach && performance.now() - start < kWarmEachMaxMs);
+  }
   if (context.hasTimestampQuery && singlePass) {
     const stamps = 2 * runs.length * repeats;
     const querySet = device.createQuerySet({ label: 'Timing.queries', type: 'timestamp', count: stamps });
@@ -73,7 +88,7 @@ async function timeRounds(
         beforeRepeat(k + 1, repeats);
         await submitAndWait(device, (encoder) =>
           runs.forEach((run, m) => {
-            if (warmEach) run(encoder);
+            if (warmed[m]) run(encoder);
             run(encoder, {
               querySet,
               beginningOfPassWriteIndex: at(k, m),
@@ -98,8 +113,8 @@ async function timeRounds(
   for (let k = 0; k < repeats; k++) {
     beforeRepeat(k + 1, repeats);
     const round: number[] = [];
-    for (const run of runs) {
-      if (warmEach) await submitAndWait(device, (encoder) => run(encoder));
+    for (const [m, run] of runs.entries()) {
+      if (warmed[m]) await submitAndWait(device, (encoder) => run(encoder));
       const start = performance.now();
       await submitAndWait(device, (encoder) => run(encoder));
       round.push(performance.now() - start);
@@ -179,8 +194,9 @@ export function pairedTiming(
  * Times the single-pass `run` beside the single-pass `reference` (the copy or fill kernel),
  * alternating them, so that a ratio between them is taken on the device as it is at that moment:
  * on a shared CPU (SwiftShader) the bandwidth drifts by tens of percent over a bench, which a
- * reference measured once at the start would fold into every ratio. Each timed run follows an
- * untimed one of itself (warmEach), so a small matrix is timed from the caches, as in a solve.
+ * reference measured once at the start would fold into every ratio. Each timed run shorter than a
+ * second follows an untimed one of itself (warmEach), so a small matrix is timed from the caches,
+ * as in a solve.
  */
 export async function timePaired(
   context: GpuContext,
