@@ -684,7 +684,10 @@ export class Studies {
             ns.indexOf(n) / ns.length,
           ),
         onPoint: (_point, points) =>
-          this.#view.scalingUpdate(points, this.#summary(p, [...points], performance.now() - started)),
+          this.#view.scalingUpdate(
+            points,
+            this.#summary(geometry, model, [...points], performance.now() - started),
+          ),
       },
       hooks,
     );
@@ -715,10 +718,18 @@ export class Studies {
     return !stopped && study.points.every((point) => point.lanczos.converged);
   }
 
-  /** The fits so far, or why there are none (too few points for the law, or a fit that never reaches 1). */
-  #summary(p: Parameters, points: ScalingPoint[], milliseconds: number): ScalingStudy | string {
+  /**
+   * The fits so far, or why there are none (too few points for the law, or a fit that never reaches 1):
+   * of the geometry and model the sweep started with, not the fields now, which may have been changed.
+   */
+  #summary(
+    geometry: ScalingGeometry,
+    model: ModelName,
+    points: ScalingPoint[],
+    milliseconds: number,
+  ): ScalingStudy | string {
     try {
-      return summariseStudy(p.scalingGeometry, p.scalingModel, points, milliseconds);
+      return summariseStudy(geometry, model, points, milliseconds);
     } catch (error) {
       if (error instanceof InputError) return error.message;
       throw error;
