@@ -1,8 +1,11 @@
 // On Chromium's SwiftShader WebGPU adapter, what an audit of the page found where only the page shows
-// it: a scaling sweep's card keeps the geometry it started with when the field changes under it.
+// it: a scaling sweep's card keeps the geometry it started with when the field changes under it, and
+// a refused velocities CSV leaves the page's velocities as they were.
 import { expect, test } from 'vitest';
 import {
   chooseOption,
+  loadFile,
+  runAction,
   savedStudy,
   settled,
   shownText,
@@ -43,5 +46,22 @@ test("a scaling sweep's card fits the geometry it started with, whatever the fie
     studies: { geometry: string }[];
   };
   expect(saved.studies[0].geometry).toBe('ring');
+  expect(errors).toEqual([]);
+});
+
+test('a velocities CSV refused for its rows or a value changes nothing: the pattern, the link, the next Solve', async () => {
+  const { page, errors } = await open('?n=10&run=none');
+  const pattern = () => page.locator('[data-field="velocity"] select').inputValue();
+  const rigid = await pattern();
+  const rows = (count: number, bad = -1) =>
+    ['vx,vy,vz', ...Array.from({ length: count }, (_, k) => (k === bad ? 'nan,0,0' : `${k},0,0`))].join('\n');
+  expect(await loadFile(page, 'vel9.csv', rows(9))).toContain('vel9.csv');
+  expect(await loadFile(page, 'velnan.csv', rows(10, 4))).toContain('velnan.csv');
+  expect(await pattern()).toBe(rigid);
+  expect(page.url()).not.toContain('velocity=file');
+  expect(await runAction(page, 'solve')).toBe('converged');
+  // A good file still switches to it.
+  expect(await loadFile(page, 'vel10.csv', rows(10))).toBe('Loaded velocities from vel10.csv.');
+  expect(page.url()).toContain('velocity=file');
   expect(errors).toEqual([]);
 });

@@ -922,6 +922,9 @@ export class Session {
         const positions = configuration.n === 1 ? 'position' : 'positions';
         this.#diagnostics.message(`Loaded ${configuration.n} ${positions} from ${file.name}.`, 'info');
       } else {
+        // Read whole against the current configuration before anything switches to it: a wrong row
+        // count or a bad value is refused with the page's velocities as they were.
+        parseQuantityCsv(text, file.name, this.#system(), kind);
         this.#quantityFile = {
           name: file.name,
           kind,
@@ -929,8 +932,6 @@ export class Session {
         };
         this.parameters.velocity = 'file';
         this.#afterLoad();
-        // Checked now against the current configuration, so a wrong row count shows at once.
-        this.#input(this.#system());
         this.#diagnostics.message(`Loaded ${kind} from ${file.name}.`, 'info');
       }
     } catch (error) {
