@@ -1,6 +1,7 @@
 // On Chromium's SwiftShader WebGPU adapter, what an audit of the page found where only the page shows
-// it: a scaling sweep's card keeps the geometry it started with when the field changes under it, and
-// a refused velocities CSV leaves the page's velocities as they were.
+// it: a scaling sweep's card keeps the geometry it started with when the field changes under it, a
+// refused velocities CSV leaves the page's velocities as they were, and a London run refused for its
+// input keeps the last result.
 import { expect, test } from 'vitest';
 import {
   chooseOption,
@@ -63,5 +64,20 @@ test('a velocities CSV refused for its rows or a value changes nothing: the patt
   // A good file still switches to it.
   expect(await loadFile(page, 'vel10.csv', rows(10))).toBe('Loaded velocities from vel10.csv.');
   expect(page.url()).toContain('velocity=file');
+  expect(errors).toEqual([]);
+});
+
+test('a London run refused for N < h keeps the last result shown and saved', async () => {
+  const { page, errors } = await app.open('?run=london&london_n=100&london_grid=5');
+  expect(await settled(page)).toBe('converged');
+  const body = await shownText(page, 'london-body');
+  expect(body).toContain('N = 100');
+  await chooseOption(page, 'londonGeometry', 'cylinder');
+  await typeField(page, 'londonHalfHeight', '5');
+  await typeField(page, 'londonN', '3');
+  expect(await runAction(page, 'london')).toBe('failed');
+  expect(await shownText(page, 'message')).toContain('must be at least h = 5 for a cylinder');
+  expect(await shownText(page, 'london-body')).toBe(body);
+  expect(await page.locator('#study-london-save').isDisabled()).toBe(false);
   expect(errors).toEqual([]);
 });

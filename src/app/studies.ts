@@ -495,8 +495,6 @@ export class Studies {
   }
 
   async #london(p: Parameters, hooks: StudyHooks): Promise<boolean> {
-    this.#view.clearLondon();
-    this.#finished('london', null);
     // The run's inputs, held: the panel stays editable while it runs.
     const options = {
       geometry: p.londonGeometry,
@@ -505,8 +503,11 @@ export class Studies {
       halfHeight: p.londonHalfHeight,
       convergenceNs: kLondonConvergenceNs,
     };
+    // Refused before the card is cleared: a run that never starts keeps the last one's result.
     const tooFew = londonBodyProblem(options.geometry, p.londonN, options.halfHeight);
     if (tooFew) throw new FieldError('londonN', `N ${tooFew}, got ${p.londonN}`);
+    this.#view.clearLondon();
+    this.#finished('london', null);
     const { maps, convergence, stopped } = await runLondon(
       (body, points) => gpuReducedField(this.#gpu, body, points),
       options,
