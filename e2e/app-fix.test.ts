@@ -1,8 +1,12 @@
 // On Chromium's SwiftShader WebGPU adapter, what an audit of the page found where only the page shows
 // it: a scaling sweep's card keeps the geometry it started with when the field changes under it, a
-// refused velocities CSV leaves the page's velocities as they were, and a London run refused for its
-// input keeps the last result.
+// refused velocities CSV leaves the page's velocities as they were, a London run refused for its
+// input keeps the last result, and a pairing run without rings shows none of an earlier run's.
 import { expect, test } from 'vitest';
+import { kDefaultPairingRatios } from '../src/physics/pairing.ts';
+import { pairingJson } from '../src/studies/pairing/report.ts';
+import { runPairing } from '../src/studies/pairing/run.ts';
+import { toJson } from '../src/io/formats.ts';
 import {
   chooseOption,
   loadFile,
@@ -79,5 +83,31 @@ test('a London run refused for N < h keeps the last result shown and saved', asy
   expect(await shownText(page, 'message')).toContain('must be at least h = 5 for a cylinder');
   expect(await shownText(page, 'london-body')).toBe(body);
   expect(await page.locator('#study-london-save').isDisabled()).toBe(false);
+  expect(errors).toEqual([]);
+});
+
+test('a pairing run stopped before its rings shows no rings of the run before', async () => {
+  const { page, errors } = await open();
+  const full = await runPairing(kDefaultPairingRatios);
+  const complete = pairingJson({
+    ...full,
+    ratios: kDefaultPairingRatios,
+    shard: null,
+  });
+  await loadFile(page, 'pairing.json', toJson(complete));
+  expect(await shownText(page, 'pairing-au-eq46')).toMatch(/ mK$/);
+  const stopped = pairingJson({
+    points: full.points.slice(0, 3),
+    rings: [],
+    ratios: kDefaultPairingRatios,
+    shard: null,
+    stop: { signal: null, points: 3, of: kDefaultPairingRatios.length },
+  });
+  expect(await loadFile(page, 'pairing-stopped.json', toJson(stopped))).toContain('pairing-stopped.json');
+  const cells = await page
+    .locator('#pairing-rings td, #pairing-on-ring td')
+    .evaluateAll((all) => all.map((cell) => cell.textContent));
+  expect(cells.length).toBeGreaterThan(40);
+  expect(new Set(cells)).toEqual(new Set(['–']));
   expect(errors).toEqual([]);
 });

@@ -662,6 +662,8 @@ export class StudiesView {
       `${ratios.length}, from ${formatNumber(ratios[0])} to ${formatNumber(ratios[ratios.length - 1])}`,
     );
     show('pairing-max-error', maxError, maxError.toExponential(1));
+    // A run stopped before the rings has none: their cells say so, not the rings of a run before.
+    this.clearPairingRings();
     for (const ring of rings) {
       const id = (column: string) => `pairing-${ring.name.toLowerCase()}-${column}`;
       show(id('fermi'), ring.fermi_energy_ev, ring.fermi_energy_ev.toFixed(2));
@@ -679,6 +681,14 @@ export class StudiesView {
     }
     element('pairing-energy').innerHTML = energySvg;
     element('pairing-ratio').innerHTML = ratioSvg;
+  }
+
+  /** Both ring tables back to their dashes: at a run's start, and for a run that has no rings. */
+  clearPairingRings(): void {
+    for (const cell of document.querySelectorAll<HTMLElement>('#pairing-rings td, #pairing-on-ring td')) {
+      show(cell.id, null);
+      cell.className = '';
+    }
   }
 
   /** One reading's row of the on-ring table, from the JSON `pairing --json` prints for it. */

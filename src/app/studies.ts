@@ -565,6 +565,7 @@ export class Studies {
 
   async #pairing(hooks: StudyHooks): Promise<boolean> {
     const ratios = kDefaultPairingRatios;
+    this.#view.clearPairingRings();
     const { points, rings, stopped } = await runPairing(ratios, {
       ...hooks,
       progress: (text, fraction) => {
