@@ -36,6 +36,7 @@ import {
 } from '../run/check.ts';
 import { chunkEstimate } from '../run/chunks.ts';
 import { solveJson, spectrumSummaryJson } from '../run/report.ts';
+import { savedStop, stoppedJson, type SweepStop } from '../studies/study.ts';
 import { refines } from '../run/refine.ts';
 import { runSolve, type SolveMode, type SolveReport } from '../run/solve.ts';
 import { runSpectrum, type SpectrumReport } from '../run/spectrum.ts';
@@ -113,6 +114,11 @@ interface Built {
   readonly assembleMs: number;
 }
 
+/** The download's "spectrum" object, marked "stopped" first where Stop ended the spectrum. */
+function spectrumObject(report: SpectrumReport, stop: SweepStop | null): Record<string, unknown> {
+  return { ...stoppedJson(stop), ...spectrumSummaryJson(report) };
+}
+
 interface Results {
   mode: SolveMode | null;
   system: DarwinSystem | null;
@@ -124,6 +130,9 @@ interface Results {
   /** The last spectrum run, with its check, as the download writes it. */
   spectrum: SpectrumReport | null;
   history: number[];
+  /** Where Stop ended the solve and the spectrum, marked in the download as a study's JSON is. */
+  solveStop: SweepStop | null;
+  spectrumStop: SweepStop | null;
   /** The summary of a loaded file, shown until something is recomputed. */
   loaded: Record<string, unknown> | null;
   /** Milliseconds per stage (assemble, matvec, solve, spectrum, check). */
@@ -139,6 +148,8 @@ function emptyResults(): Results {
     report: null,
     energies: null,
     spectrum: null,
+    solveStop: null,
+    spectrumStop: null,
     history: [],
     loaded: null,
     timing: {},
@@ -629,6 +640,9 @@ export class Session {
     // A Stop that came after the solver had already converged changes nothing.
     const stopped = this.#stopRequested && !result.converged;
     this.#showSolve(report, stopped);
+    if (stopped) {
+      this.#results.solveStop = { signal: null, points: result.iterations, of: this.#solveLimit(system) };
+    }
     return result.converged && !stopped;
   }
 
@@ -643,7 +657,7 @@ export class Session {
     const pattern = p.velocity === 'file' ? null : p.velocity;
     const { tolerance } = p;
     const maxIterations = p.maxIterations || undefined;
-    const limit = maxIterations ?? Math.max(50, unknowns(system));
+    const limit = this.#solveLimit(system);
     return withFloat64Products(
       () => this.#stopRequested,
       (float64) =>
@@ -691,6 +705,11 @@ export class Session {
     );
   }
 
+  /** The solve's iteration limit: the field's, or the solvers' default for the system's unknowns. */
+  #solveLimit(system: DarwinSystem): number {
+    return this.parameters.maxIterations || Math.max(50, unknowns(system));
+  }
+
   /** A finished momenta or solve run: timings, the solve's diagnostics, the state, the check. */
   #showSolve(report: SolveReport, stopped: boolean): void {
     const { timing } = this.#results;
@@ -707,7 +726,8 @@ export class Session {
     if (report.solve) {
       this.#diagnostics.solveDone(report.solve, norm(report.momenta), report.roundTripError, stopped);
     }
-    this.#results = { ...emptyResults(), timing, spectrum: this.#results.spectrum };
+    const { spectrum, spectrumStop } = this.#results;
+    this.#results = { ...emptyResults(), timing, spectrum, spectrumStop };
     this.#results.report = report;
     this.#results.history = report.solve?.history ?? [];
     this.#setStateResults(report.system, report.mode, report.velocities, report.momenta, report.energies);
@@ -758,6 +778,9 @@ export class Session {
     const stopped = this.#stopRequested && !result.lanczos.converged;
     this.#diagnostics.spectrumDone(result, stopped);
     this.#results.spectrum = report;
+    this.#results.spectrumStop = stopped
+      ? { signal: null, points: result.lanczos.iterations, of: steps }
+      : null;
     this.#results.system ??= system;
     // The dense check's errors of the extremes, or the sampled one's Ritz residuals (an eigenvalue of
     // the direct sum within each).
@@ -952,6 +975,16 @@ export class Session {
   }
 
   #loadResult(saved: SavedResult, name: string): void {
+    // Read before anything changes: a bad "stopped" refuses the file with the page as it was.
+    const { summary } = saved;
+    const spectrumSummary = summary.spectrum;
+    const stopped = {
+      solve: savedStop(summary, name) !== null,
+      spectrum:
+        typeof spectrumSummary === 'object' &&
+        spectrumSummary !== null &&
+        savedStop(spectrumSummary as Record<string, unknown>, name) !== null,
+    };
     const p = this.parameters;
     const { configuration } = saved;
     const source = configuration.source;
@@ -1010,7 +1043,7 @@ export class Session {
       );
     }
     this.#results.system = system;
-    this.#diagnostics.loadedSummary(saved.summary);
+    this.#diagnostics.loadedSummary(summary, stopped);
     // The file's summary is a result to save again, with or without velocities (a spectrum alone).
     this.#showDownloads();
     this.#diagnostics.message(`Loaded ${configuration.n} electrons and their result from ${name}.`, 'info');
@@ -1027,7 +1060,7 @@ export class Session {
     if (!system) return null;
     if (r.loaded && !r.report) {
       const { positions } = system.configuration;
-      const spectrum = r.spectrum ? { spectrum: spectrumSummaryJson(r.spectrum) } : {};
+      const spectrum = r.spectrum ? { spectrum: spectrumObject(r.spectrum, r.spectrumStop) } : {};
       return {
         ...r.loaded,
         ...spectrum,
@@ -1043,7 +1076,15 @@ export class Session {
       radiusMetres: this.parameters.radiusMetres,
       timing: r.timing,
     };
-    return solveJson(system, r.report, context, { arrays: true, spectrum: r.spectrum });
+    const json = solveJson(system, r.report, context, { arrays: true, spectrum: r.spectrum });
+    // Marked "stopped" after its command, as a study's JSON is (each key keeps its place); a complete
+    // run's is the CLI's.
+    return {
+      command: json.command,
+      ...stoppedJson(r.solveStop),
+      ...json,
+      ...(r.spectrum && { spectrum: spectrumObject(r.spectrum, r.spectrumStop) }),
+    };
   }
 
   /** The downloads there is something for: the JSON once a system has a result, the CSV its v and p. */
