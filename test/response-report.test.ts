@@ -218,6 +218,29 @@ describe('responseFromJson: a saved sweep read back (the app loads response.json
     expect(point.decayLength).not.toBeNull();
   });
 
+  test("a sweep stopped part-way through its last N keeps its N r_e/R list: that N's first ones", async () => {
+    const { result } = await saved({ geometry: 'ball', n: '50,100,200', nEpsilon: '3,10,30' });
+    // Stopped after 5 of 9 points: 100 has its first two N r_e/R, 200 none.
+    const stoppedRun = { ...result, points: result.points.slice(0, 5), complete: false };
+    const stop = { signal: null, points: 5, of: 9 };
+    const json = JSON.parse(toJson(responseSummary(stoppedRun, kCpuDevice, stop))) as Record<string, unknown>;
+    const shown = responseFromJson(json, 'r.json');
+    expect(shown.spec.ns).toEqual([50, 100]);
+    expect(shown.spec.scale).toEqual({ kind: 'nEpsilon', values: [3, 10, 30] });
+    expect(shown.points.map((p) => [p.n, p.nEpsilon])).toEqual([
+      [50, 3],
+      [50, 10],
+      [50, 30],
+      [100, 3],
+      [100, 10],
+    ]);
+    // The same points without "stopped" (a complete run's JSON) are no list: one eps for every N.
+    expect(responseFromJson({ ...json, stopped: undefined }, 'r.json').spec.scale.kind).toBe('epsilon');
+    // The last N's list must begin as the first's: [10] alone is another sweep's.
+    const skipped = { ...json, points: (json.points as unknown[]).filter((_p, k) => k !== 3) };
+    expect(responseFromJson(skipped, 'r.json').spec.scale.kind).toBe('epsilon');
+  });
+
   test('one eps for every N (--epsilon) is the scale where the N r_e/R differ between N', async () => {
     const { json } = await saved({ geometry: 'ring', model: 'azimuthal', n: '16,32', epsilon: '0.01' });
     expect(responseFromJson(json, 'r.json').spec.scale).toEqual({ kind: 'epsilon', value: 0.01 });
