@@ -257,6 +257,23 @@ export function responseStartPoint<P extends { readonly n: number; readonly conv
 }
 
 /**
+ * Why the map point has no map, or null where it has one: the flux drive maps nothing (no B_ext or
+ * B_London to divide B_z by, as the CLI's responsePlan), a file holds none, and a sweep stopped before
+ * its largest N never reached the N it maps.
+ */
+export function responseNoMapReason(
+  result: Pick<ShownResponse, 'spec'>,
+  point: Pick<ShownResponsePoint, 'n' | 'fieldMap'>,
+): string | null {
+  if (point.fieldMap) return null;
+  const { spec } = result;
+  if (spec.drive === 'flux') return 'no map: the flux drive has no field to map B_z against';
+  if (point.fieldMap === undefined) return 'no map in the file';
+  const largest = spec.ns[spec.ns.length - 1];
+  return point.n < largest ? `no map: the sweep stopped before N = ${largest}, the N it maps` : null;
+}
+
+/**
  * The response card's N -> infinity row. A ring has no limit: at fixed N r_e/R its interaction sum
  * grows as N ln N (eq. 53), so its screening keeps growing with N. Elsewhere each N r_e/R's fit
  * c + b N^-p (run.ts responseLimit), which needs three N that converged there.
@@ -952,7 +969,11 @@ export class StudiesView {
     const point = result.points.find((p) => p.n === largest && sameNEpsilon(p.nEpsilon, nEpsilon));
     if (!point) return;
     const mark = notConvergedMark(point);
-    showText('response-map-point', `N = ${point.n}, N r_e/R = ${formatNumber(point.nEpsilon, 4)}${mark}`);
+    const noMap = responseNoMapReason(result, point);
+    showText(
+      'response-map-point',
+      `N = ${point.n}, N r_e/R = ${formatNumber(point.nEpsilon, 4)}${mark}${noMap ? ` (${noMap})` : ''}`,
+    );
     markConvergence('response-map-point', point);
     const { fieldCentreRatio, londonFieldRatio, continuumFieldCentreRatio, continuumLondonFieldRatio } =
       point;

@@ -613,7 +613,8 @@ export class Studies {
     const spec = responseSpecOf(p);
     const stopped = () => hooks.stopped?.() ?? false;
     const total = spec.ns.reduce((sum, n) => sum + epsilonsOf(spec, n).length, 0);
-    this.#view.responseStart(responseDescription(spec, `${spec.grid} × ${spec.grid} map`), total);
+    const map = spec.drive === 'flux' ? 'no map (flux drive)' : `${spec.grid} × ${spec.grid} map`;
+    this.#view.responseStart(responseDescription(spec, map), total);
     this.#response = null;
     this.#finished('response', null);
     this.#view.velocitiesSaveable(false);
