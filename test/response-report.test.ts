@@ -305,6 +305,8 @@ describe("the current against depth with London's profile fitted", () => {
       expect(dashed, `N r_e/R = ${p.nEpsilon}`).toHaveLength(1);
     }
     expect(svg).toContain('London’s a i₁(r/λ), fitted');
+    // The current's unit: n e u, u the field drive's velocity unit.
+    expect(svg).toContain('j_φ / sin θ (units of n e u, u = ω_L R, ω_L = −eB/2m)');
     // The fitted curve passes through the binned profile: at N r_e/R = 3 the outer bins lie within
     // 10% of a i_1(r/lambda)/i_1(R/lambda) at their mean depth.
     const p = result.points[0];

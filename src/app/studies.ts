@@ -50,6 +50,7 @@ import {
 } from '../studies/response/run.ts';
 import { epsilonsOf, responseSpec, type ResponseSpec } from '../studies/response/spec.ts';
 import { kDistributionDimension, type ScalingGeometry } from '../physics/scaling.ts';
+import { kDriveVelocityUnits } from '../physics/response.ts';
 import type { DarwinSystem, ModelName } from '../physics/models.ts';
 import {
   londonInertiaRatioDirect,
@@ -85,6 +86,7 @@ import {
   type StudyAction,
 } from './state.ts';
 import { lastConvergedPoint, responseStartPoint, type StudiesView, type StudyCard } from './studies-view.ts';
+import type { InducedSpeeds } from './view.ts';
 
 /** The response card's headline of a sweep, and of its map (`map`). */
 function responseDescription(
@@ -211,11 +213,11 @@ export class Studies {
    * N r_e/R picked in the card (or that N's last converged point, where it lacks that one: a Stop came
    * first); null when it has none.
    */
-  inducedSpeeds(source: SourceName, n: number): Float64Array | null {
+  inducedSpeeds(source: SourceName, n: number): InducedSpeeds | null {
     const result = this.#response;
     if (!result || result.spec.geometry !== source) return null;
     const point = this.#shownPoint(n);
-    return point ? speeds(point.velocities) : null;
+    return point ? { speeds: speeds(point.velocities), unit: kDriveVelocityUnits[result.spec.drive] } : null;
   }
 
   /**

@@ -8,6 +8,7 @@ import {
   continuumRatio,
   currentProfile,
   isDriveName,
+  kDriveVelocityUnits,
   londonRadialProfile,
   type CurrentProfile,
   type DriveName,
@@ -523,7 +524,7 @@ export function responseProfileSvg(result: ResponseResult): string | null {
       `${result.spec.geometry}, N = ${largest}: induced current against depth` +
       (left ? ` (${left} not converged, not drawn)` : ''),
     xLabel: 'depth 1 − r/R',
-    yLabel: 'j_φ / sin θ (units of n e u)',
+    yLabel: `j_φ / sin θ (units of n e u, u = ${kDriveVelocityUnits[result.spec.drive]})`,
     series,
     legend: 'top-right',
   });
