@@ -169,6 +169,12 @@ function objectOf(object: Record<string, unknown>, key: string): Record<string, 
     : null;
 }
 
+/**
+ * The residual plot's y-axis: the solver's recursive residual, which each iteration reports (the
+ * true ‖p − M v‖ is computed once, at the end), named as its row below the plot names it.
+ */
+export const kResidualAxisLabel = '‖r‖/‖p‖ (recursive)';
+
 export class Diagnostics {
   readonly #plot: uPlot;
   readonly #iterations: number[] = [];
@@ -195,7 +201,7 @@ export class Diagnostics {
             labelSize: 16,
           },
           {
-            label: '‖p − M v‖ / ‖p‖',
+            label: kResidualAxisLabel,
             ...kAxisStyle,
             size: 44,
             labelSize: 16,
