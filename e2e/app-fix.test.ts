@@ -1,7 +1,8 @@
 // On Chromium's SwiftShader WebGPU adapter, what an audit of the page found where only the page shows
 // it: a scaling sweep's card keeps the geometry it started with when the field changes under it, a
 // refused velocities CSV leaves the page's velocities as they were, a London run refused for its
-// input keeps the last result, and a pairing run without rings shows none of an earlier run's.
+// input keeps the last result, and a pairing run without rings shows none of an earlier run's; a
+// study's refusal and the call to fix the fields in red go once the fields are fixed.
 import { expect, test } from 'vitest';
 import { kDefaultPairingRatios } from '../src/physics/pairing.ts';
 import { pairingJson } from '../src/studies/pairing/report.ts';
@@ -9,6 +10,7 @@ import { runPairing } from '../src/studies/pairing/run.ts';
 import { toJson } from '../src/io/formats.ts';
 import {
   chooseOption,
+  fieldError,
   loadFile,
   runAction,
   savedStudy,
@@ -109,5 +111,38 @@ test('a pairing run stopped before its rings shows no rings of the run before', 
     .evaluateAll((all) => all.map((cell) => cell.textContent));
   expect(cells.length).toBeGreaterThan(40);
   expect(new Set(cells)).toEqual(new Set(['–']));
+  expect(errors).toEqual([]);
+});
+
+test('refusals go once their fields are fixed: N < h is marked as soon as it is left, and "fix the fields" once all parse', async () => {
+  const { page, errors } = await open();
+  await chooseOption(page, 'londonGeometry', 'cylinder');
+  await typeField(page, 'londonHalfHeight', '5');
+  await typeField(page, 'londonN', '3');
+  // Marked before any Run.
+  expect(await fieldError(page, 'londonN').textContent()).toContain('must be at least h = 5 for a cylinder');
+  expect(await runAction(page, 'london')).toBe('failed');
+  expect(await shownText(page, 'message')).toContain('must be at least h = 5 for a cylinder');
+  // Fixed by the other field: the mark and the message go.
+  await typeField(page, 'londonHalfHeight', '2');
+  await expect.poll(() => fieldError(page, 'londonN').count()).toBe(0);
+  expect(await shownText(page, 'message')).toBe('');
+
+  // The response spec's refusal of the 2D model off the plane, gone once the disk (z = 0) is chosen.
+  await chooseOption(page, 'responseDim', '2 (needs z = 0)');
+  expect(await runAction(page, 'response')).toBe('failed');
+  const refusal = await shownText(page, 'message');
+  expect(refusal).not.toBe('');
+  expect(await page.locator('[data-error-for^="response"]').count()).toBe(1);
+  await chooseOption(page, 'responseGeometry', 'disk');
+  await expect.poll(() => shownText(page, 'message')).toBe('');
+  expect(await page.locator('[data-error-for^="response"]').count()).toBe(0);
+
+  // A field that does not parse holds every run back; once it parses, the call to fix it goes.
+  await typeField(page, 'epsilon', 'abc');
+  await page.locator('[data-action="solve"] button').click();
+  expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
+  await typeField(page, 'epsilon', '0.01');
+  expect(await shownText(page, 'message')).toBe('');
   expect(errors).toEqual([]);
 });

@@ -292,6 +292,11 @@ export class Panel {
   valid(): boolean {
     for (const key of this.#invalid)
       this.#controllers.get(key)?.domElement.scrollIntoView({ block: 'nearest' });
+    return this.parses();
+  }
+
+  /** True when every text field parses (valid() without scrolling to the bad ones). */
+  parses(): boolean {
     return this.#invalid.size === 0;
   }
 

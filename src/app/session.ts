@@ -64,6 +64,7 @@ import {
   checkFileElectrons,
   FieldError,
   inPanelWords,
+  studyOfField,
   isStudyAction,
   panelField,
   queryFromParameters,
@@ -92,6 +93,8 @@ interface QuantityFile {
   read(system: DarwinSystem): Float64Array;
 }
 
+/** Said at a run while a text field does not parse; withdrawn once every field parses. */
+const kFixFieldsFirst = 'Fix the fields marked in red first.';
 /** The refusal of a file dropped while a run goes on (the load buttons are off meanwhile). */
 const kLoadWhileBusy = 'Stop the run before loading a file.';
 /** Said when fields changed during a run whose results they invalidate (Session.run). */
@@ -206,6 +209,8 @@ export class Session {
   #positionsRefusal: Refusal | null = null;
   /** The last run's refusal, of the parameters then: withdrawn by the preview of new ones. */
   #runRefusal: Refusal | null = null;
+  /** What a study would refuse of its fields together, marked as they change (#checkStudyInputs). */
+  #studyInputRefusal: Refusal | null = null;
   /** The last file's refusal, withdrawn when the next file is loaded. */
   #loadRefusal: Refusal | null = null;
   /** The running stage's progress line, which each chunk of a long step extends (#chunkProgress). */
@@ -241,11 +246,8 @@ export class Session {
   changed(key: keyof Parameters): void {
     this.updateUrl();
     if (!this.#busy) this.#studies.changed(key, this.parameters);
-    // A run's refusal of the sweep's two N against each other is the panel's to say from here on: it
-    // checks them as either field is left, and the message must not outlive a fix.
-    if ((key === 'scalingNMin' || key === 'scalingNMax') && this.#runRefusal?.field === 'scalingNMax') {
-      this.#runRefusal = this.#withdraw(this.#runRefusal);
-    }
+    if (this.#ui.parses()) this.#diagnostics.withdrawMessage(kFixFieldsFirst);
+    this.#checkStudyInputs(key);
     if (kDisplayKeys.includes(key)) {
       this.#view.setDisplay(this.parameters);
       return;
@@ -258,6 +260,33 @@ export class Session {
     if (kSystemKeys.includes(key) || key === 'matrix') {
       if (this.#busy) this.#previewPending = true;
       else this.preview();
+    }
+  }
+
+  /**
+   * A study's field changed: a run's refusal of that study's inputs was of the values it ran with,
+   * and is withdrawn; what the run would refuse of them together now (Studies.inputProblem: a
+   * cylinder's N < h, a response spec's) is marked by its field at once, not only at the next Run,
+   * and goes as soon as a change fixes it. The sweep's two N the panel checks itself.
+   */
+  #checkStudyInputs(key: keyof Parameters): void {
+    const study = studyOfField(key);
+    if (study === null) return;
+    const ofStudy = (refusal: Refusal | null) => refusal !== null && studyOfField(refusal.field) === study;
+    const refused = ofStudy(this.#runRefusal) || ofStudy(this.#studyInputRefusal);
+    if (ofStudy(this.#runRefusal)) this.#runRefusal = this.#withdraw(this.#runRefusal);
+    if (this.#studyInputRefusal && ofStudy(this.#studyInputRefusal)) {
+      this.#ui.withdrawFieldError(this.#studyInputRefusal.field, this.#studyInputRefusal.message);
+      this.#studyInputRefusal = null;
+    }
+    // The response spec's check builds each N's body and sorts it (O(N log N) per N r_e/R): run as a
+    // field is typed only while one of its refusals stands, to see it fixed.
+    if (study === 'response' && !refused) return;
+    const problem = this.#studies.inputProblem(study, this.parameters);
+    if (problem) {
+      const message = inPanelWords(problem.message);
+      this.#ui.fieldError(problem.field, message);
+      this.#studyInputRefusal = { field: problem.field, message };
     }
   }
 
@@ -359,7 +388,7 @@ export class Session {
     if (this.#busy || this.#dead) return;
     const panel = this.#ui;
     if (!panel.valid()) {
-      this.#diagnostics.message('Fix the fields marked in red first.');
+      this.#diagnostics.message(kFixFieldsFirst);
       return;
     }
     this.#busy = true;

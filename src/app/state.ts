@@ -48,6 +48,11 @@ export type Action = (typeof kActions)[number];
 export function isStudyAction(action: string): action is StudyAction {
   return (kStudyActions as readonly string[]).includes(action);
 }
+
+/** The study whose card a panel field is an input of (its key's prefix), or null: the Electrons tab's. */
+export function studyOfField(key: keyof Parameters | 'actions'): StudyAction | null {
+  return kStudyActions.find((study) => key.startsWith(study)) ?? null;
+}
 /** A geometry formula, or positions from a loaded file (which a link cannot carry). */
 export type SourceName = GeometryName | 'file';
 /** A velocity pattern, or velocities / momenta from a loaded file. */

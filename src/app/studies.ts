@@ -253,6 +253,26 @@ export class Studies {
   }
 
   /**
+   * What `study`'s run would refuse of its fields together before it starts, or null: a cylinder's
+   * N < h (London), what only the whole response spec refuses (the 2D model off the plane, a cube's N).
+   */
+  inputProblem(study: StudyAction, p: Parameters): FieldError | null {
+    if (study === 'london') {
+      const tooFew = londonBodyProblem(p.londonGeometry, p.londonN, p.londonHalfHeight);
+      return tooFew ? new FieldError('londonN', `N ${tooFew}, got ${p.londonN}`) : null;
+    }
+    if (study === 'response') {
+      try {
+        responseSpecOf(p);
+      } catch (error) {
+        if (error instanceof FieldError) return error;
+        throw error;
+      }
+    }
+    return null;
+  }
+
+  /**
    * A study's saved JSON (a card's download, `<command> --json`, the CLI's `--out` file) back in
    * its card `card` (the file's command): the scaling sweep and the London convergence list with
    * their fits recomputed (as merge does), the pairing run's points and rings, the Larmor ring, and
@@ -506,8 +526,8 @@ export class Studies {
       convergenceNs: kLondonConvergenceNs,
     };
     // Refused before the card is cleared: a run that never starts keeps the last one's result.
-    const tooFew = londonBodyProblem(options.geometry, p.londonN, options.halfHeight);
-    if (tooFew) throw new FieldError('londonN', `N ${tooFew}, got ${p.londonN}`);
+    const problem = this.inputProblem('london', p);
+    if (problem) throw problem;
     this.#view.clearLondon();
     this.#finished('london', null);
     const { maps, convergence, stopped } = await runLondon(
