@@ -688,6 +688,12 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     const message = await loadFile(page, 'stopped-response.json', JSON.stringify(json));
     expect(message).toMatch(new RegExp(` The run was stopped after ${done} of 18 points\\.$`));
     expect(await page.locator('#study-response').getAttribute('data-state')).toBe('failed');
+    // Its points done of the 18 it had to run; and, wherever in an N it stopped, a sweep of N r_e/R
+    // lists the fields take back, with the N it reached.
+    expect(await shownText(page, 'response-done')).toBe(`${done} of 18`);
+    expect(message).not.toContain('cannot run this sweep');
+    const reached = [200, 400, 800].slice(0, Math.ceil(done / 6));
+    expect(await page.locator('[data-field="responseNs"] input').inputValue()).toBe(reached.join(','));
     expect(errors).toEqual([]);
   });
 

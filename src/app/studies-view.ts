@@ -23,6 +23,7 @@ import { logSpaced } from '../math/vectors.ts';
 import { fittedCoefficient } from '../studies/fits.ts';
 import { sameNEpsilon } from '../studies/response/run.ts';
 import type { ScalingPoint, ScalingStudy } from '../studies/scaling/run.ts';
+import type { SweepStop } from '../studies/study.ts';
 import { formatNumber } from './colour.ts';
 import { element, kAxisStyle, kDecadeTicks, kLinearTicks, show, showText } from './diagnostics.ts';
 
@@ -913,6 +914,13 @@ export class StudiesView {
     const select = element<HTMLSelectElement>('response-map-select');
     select.innerHTML = '';
     select.disabled = true;
+  }
+
+  /** A loaded run that Stop or a signal ended: the points done of those it had to run, where shown. */
+  stoppedProgress(card: StudyCard, stop: SweepStop): void {
+    const done = { scaling: 'scaling-done', response: 'response-done' } as Partial<Record<StudyCard, string>>;
+    const id = done[card];
+    if (id) showText(id, `${stop.points} of ${stop.of}`);
   }
 
   responseProgress(done: number, total: number): void {

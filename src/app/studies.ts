@@ -286,7 +286,9 @@ export class Studies {
     const stop = savedStop(json, name);
     const loaded = this.#load(card, json, name, p, stop);
     if (!stop) return loaded;
-    // A run a signal or Stop ended early is shown as the page shows its own stopped runs.
+    // A run a signal or Stop ended early is shown as the page shows its own stopped runs: its points
+    // done of those it had to run, not of those the file holds.
+    this.#view.stoppedProgress(card, stop);
     this.#view.finish(card, 'failed');
     return { ...loaded, message: `${loaded.message} The run was ${stoppedLine(stop)}.` };
   }
