@@ -2,7 +2,8 @@
 // it: a scaling sweep's card keeps the geometry it started with when the field changes under it, a
 // refused velocities CSV leaves the page's velocities as they were, a London run refused for its
 // input keeps the last result, and a pairing run without rings shows none of an earlier run's; a
-// study's refusal and the call to fix the fields in red go once the fields are fixed.
+// study's refusal and the call to fix the fields in red go once the fields are fixed; Momenta says
+// what it ran, and its emptied residual plot keeps no axis of the solve before.
 import { expect, test } from 'vitest';
 import { kDefaultPairingRatios } from '../src/physics/pairing.ts';
 import { pairingJson } from '../src/studies/pairing/report.ts';
@@ -144,5 +145,19 @@ test('refusals go once their fields are fixed: N < h is marked as soon as it is 
   expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
   await typeField(page, 'epsilon', '0.01');
   expect(await shownText(page, 'message')).toBe('');
+  expect(errors).toEqual([]);
+});
+
+test('Momenta after a Solve: the mode row says what ran, and the emptied plot keeps no iteration axis', async () => {
+  const { page, errors } = await open('?geometry=sphere&n=200&eps=0.01&velocity=random&run=none');
+  const axisEnd = async () =>
+    Number(await page.locator('#residual-plot').getAttribute('data-iterations-shown'));
+  expect(await runAction(page, 'solve')).toBe('converged');
+  const iterations = Number(await shownText(page, 'solve-iterations'));
+  expect(iterations).toBeGreaterThan(3);
+  expect(await axisEnd()).toBeGreaterThanOrEqual(iterations);
+  expect(await runAction(page, 'momenta')).toBe('converged');
+  expect(await shownText(page, 'solve-mode')).toBe('momenta: p = M v of the given v, no solve');
+  expect(await axisEnd()).toBeLessThanOrEqual(1);
   expect(errors).toEqual([]);
 });

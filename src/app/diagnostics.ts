@@ -191,6 +191,14 @@ export class Diagnostics {
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: false }, y: { distr: 3 } },
+        // The iteration axis's end, once uPlot has set it: for the page's tests to read.
+        hooks: {
+          setScale: [
+            (plot, key) => {
+              if (key === 'x') container.dataset.iterationsShown = String(plot.scales.x.max ?? '');
+            },
+          ],
+        },
         axes: [
           {
             label: 'iteration',
@@ -280,10 +288,15 @@ export class Diagnostics {
     element('solve-reason').className = '';
   }
 
+  /** What the momenta or solve run does, in the mode row, from its start. */
+  solveMode(mode: string): void {
+    showText('solve-mode', mode);
+  }
+
   solveStart(tolerance: number, mode: string): void {
     this.clearSolve();
     this.#tolerance = tolerance;
-    showText('solve-mode', mode);
+    this.solveMode(mode);
     showText('solve-reason', 'running…');
   }
 
@@ -532,6 +545,9 @@ export class Diagnostics {
   #redraw(): void {
     const tolerance = this.#iterations.map(() => (this.#tolerance > 0 ? this.#tolerance : null));
     this.#plot.setData([this.#iterations, this.#residuals, tolerance]);
+    // uPlot leaves the scales of no data where the last data put them: an emptied plot would keep
+    // the last run's iterations on its axis.
+    if (this.#iterations.length === 0) this.#plot.setScale('x', { min: 0, max: 1 });
     // The dashed line's value, as #solve-reason holds its reason: for the page's tests to read.
     element('residual-plot').dataset.tolerance = this.#tolerance > 0 ? String(this.#tolerance) : '';
   }

@@ -653,6 +653,7 @@ export class Session {
     if (input.kind === 'momenta')
       throw new FieldError('velocity', 'the loaded file holds momenta: Solve finds the velocities from them');
     this.#diagnostics.clearSolve();
+    this.#diagnostics.solveMode('momenta: p = M v of the given v, no solve');
     this.#diagnostics.clearChecks(['solve']);
     const report = await this.#runSolve(system, backend, key, 'momenta', input.values);
     this.#showSolve(report, false);
