@@ -3,7 +3,8 @@
 // refused velocities CSV leaves the page's velocities as they were, a London run refused for its
 // input keeps the last result, and a pairing run without rings shows none of an earlier run's; a
 // study's refusal and the call to fix the fields in red go once the fields are fixed; Momenta says
-// what it ran, and its emptied residual plot keeps no axis of the solve before.
+// what it ran, and its emptied residual plot keeps no axis of the solve before; a refused file is
+// said beside Files › load, in words that say what it lacks.
 import { expect, test } from 'vitest';
 import { kDefaultPairingRatios } from '../src/physics/pairing.ts';
 import { pairingJson } from '../src/studies/pairing/report.ts';
@@ -159,5 +160,21 @@ test('Momenta after a Solve: the mode row says what ran, and the emptied plot ke
   expect(await runAction(page, 'momenta')).toBe('converged');
   expect(await shownText(page, 'solve-mode')).toBe('momenta: p = M v of the given v, no solve');
   expect(await axisEnd()).toBeLessThanOrEqual(1);
+  expect(errors).toEqual([]);
+});
+
+test('a refused file is said beside Files › load, in words that say what the file lacks', async () => {
+  const { page, errors } = await open('?n=10&run=none');
+  // solve --json's summary: a solve's configuration without the arrays --out writes.
+  const summary = { command: 'solve', configuration: { n: 10, model: 'vector', dim: 3, epsilon: 0.01 } };
+  expect(await loadFile(page, 'summary.json', JSON.stringify(summary))).toBe(
+    'summary.json: no "positions": solve --json prints no arrays, save the run with solve --out FILE.json',
+  );
+  expect(await fieldError(page, 'files').textContent()).toContain('solve --out FILE.json');
+  expect(await fieldError(page, 'actions').count()).toBe(0);
+  expect(await loadFile(page, 'larmor.json', '{"command":"larmor"}')).toBe(
+    'larmor.json: not a Larmor ring as larmor --json writes it (no "ring" "n", "b_tesla", "radius_m")',
+  );
+  expect(await fieldError(page, 'files').count()).toBe(1);
   expect(errors).toEqual([]);
 });

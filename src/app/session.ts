@@ -65,6 +65,7 @@ import {
   FieldError,
   inPanelWords,
   studyOfField,
+  type PanelTarget,
   isStudyAction,
   panelField,
   queryFromParameters,
@@ -103,7 +104,7 @@ const kChangedDuringRun =
 
 /** An input refused by a field, as shown there and in the page's message. */
 interface Refusal {
-  readonly field: keyof Parameters | 'actions';
+  readonly field: PanelTarget;
   readonly message: string;
 }
 

@@ -50,7 +50,7 @@ export function isStudyAction(action: string): action is StudyAction {
 }
 
 /** The study whose card a panel field is an input of (its key's prefix), or null: the Electrons tab's. */
-export function studyOfField(key: keyof Parameters | 'actions'): StudyAction | null {
+export function studyOfField(key: PanelTarget): StudyAction | null {
   return kStudyActions.find((study) => key.startsWith(study)) ?? null;
 }
 /** A geometry formula, or positions from a loaded file (which a link cannot carry). */
@@ -411,9 +411,16 @@ const kPanelFieldOfInput: Readonly<Record<string, keyof Parameters>> = {
   momenta: 'velocity',
 };
 
+/**
+ * Where the panel shows a refusal: beside a field, beside Files › load (a loaded file's, field
+ * 'result'), or beside the actions.
+ */
+export type PanelTarget = keyof Parameters | 'actions' | 'files';
+
 /** The panel field an InputError's `field` belongs to; 'actions' when it names none. */
-export function panelField(field: string | null): keyof Parameters | 'actions' {
+export function panelField(field: string | null): PanelTarget {
   if (field === null) return 'actions';
+  if (field === 'result') return 'files';
   const key = kPanelFieldOfInput[field] ?? field;
   return key in kDefaults ? (key as keyof Parameters) : 'actions';
 }

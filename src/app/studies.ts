@@ -425,7 +425,17 @@ export class Studies {
   }
 
   #loadLarmor(json: Record<string, unknown>, name: string, p: Parameters): StudyLoad {
-    const ring = (json.ring ?? {}) as Record<string, unknown>;
+    const ring = (typeof json.ring === 'object' && json.ring !== null ? json.ring : {}) as Record<
+      string,
+      unknown
+    >;
+    const missing = ['n', 'b_tesla', 'radius_m'].filter((key) => ring[key] === undefined);
+    if (missing.length) {
+      throw new InputError(
+        `${name}: not a Larmor ring as larmor --json writes it (no "ring" ${missing.map((key) => `"${key}"`).join(', ')})`,
+        'result',
+      );
+    }
     // The panel's own rules for its fields, on the file's numbers.
     let fields;
     try {

@@ -357,6 +357,13 @@ export function savedResult(object: Record<string, unknown>, name: string): Save
   if (typeof epsilon !== 'number' || !(epsilon >= 0))
     throw new InputError(`${name}: configuration.epsilon is not >= 0`, 'result');
   const softening = typeof configuration.softening === 'number' ? configuration.softening : 0;
+  // solve --json prints the summary alone: the run itself is --out FILE.json's.
+  if (object.positions === undefined) {
+    throw new InputError(
+      `${name}: no "positions": solve --json prints no arrays, save the run with solve --out FILE.json`,
+      'result',
+    );
+  }
   const positions = numberArray(object.positions, `${name}: positions`, 3 * n);
   const size = n * blockSize({ model: model as ModelName, dim });
   const optional = (key: string) =>
