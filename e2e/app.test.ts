@@ -335,9 +335,10 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await drawnFraction(other.page)).toBeGreaterThan(kMinimumDrawn);
     await screenshot(other.page, '6-loaded-json');
 
-    // The CSV, chosen in the dialog, gives its positions: the cube's, as a positions file.
-    expect(await loadFile(other.page, 'result.csv', csv.text)).toContain(
-      'Loaded 125 positions from result.csv',
+    // The CSV, chosen in the dialog, gives its positions: the cube's, as a positions file; the page
+    // says that its velocities and momenta stay unread.
+    expect(await loadFile(other.page, 'result.csv', csv.text)).toBe(
+      'Loaded 125 positions from result.csv, not its velocities and momenta (the JSON download loads a result back whole).',
     );
     expect(await other.page.locator('[data-field="source"] select').inputValue()).toBe('positions file');
     expect(await other.page.locator('[data-field="n"] input').inputValue()).toBe('125');

@@ -47,6 +47,7 @@ import { download, loadedText } from './files.ts';
 import {
   csvKind,
   unknownCsvMessage,
+  isResultCsv,
   kResultHeaders,
   describeDevice,
   parseQuantityCsv,
@@ -974,7 +975,11 @@ export class Session {
         this.parameters.n = configuration.n;
         this.#afterLoad();
         const positions = configuration.n === 1 ? 'position' : 'positions';
-        this.#diagnostics.message(`Loaded ${configuration.n} ${positions} from ${file.name}.`, 'info');
+        // A saved result's CSV gives the page its configuration alone: said, not dropped unsaid.
+        const only = isResultCsv(text)
+          ? ', not its velocities and momenta (the JSON download loads a result back whole)'
+          : '';
+        this.#diagnostics.message(`Loaded ${configuration.n} ${positions} from ${file.name}${only}.`, 'info');
       } else {
         // Read whole against the current configuration before anything switches to it: a wrong row
         // count or a bad value is refused with the page's velocities as they were.

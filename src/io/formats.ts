@@ -258,9 +258,20 @@ function csvLines(text: string): string[] {
     .filter((line) => line !== '');
 }
 
+/** The header of a CSV: its first line that is no comment, if any. */
+function csvHeader(text: string): string | undefined {
+  return csvLines(text).find((line) => !line.startsWith('#'));
+}
+
+/** Whether a positions CSV is a saved result's (kResultHeaders): velocity and momentum columns beside x,y,z. */
+export function isResultCsv(text: string): boolean {
+  const header = csvHeader(text);
+  return header !== undefined && matchingHeader(csvHeaderNames(header), kResultHeaders) !== undefined;
+}
+
 /** What a CSV holds, by the exact names of its header (the first line that is no comment); null for none. */
 export function csvKind(text: string): CsvKind | null {
-  const header = csvLines(text).find((line) => !line.startsWith('#'));
+  const header = csvHeader(text);
   if (header === undefined) return null;
   const matched = matchingHeader(csvHeaderNames(header), kCsvHeaderNames);
   return matched ? kCsvHeaders[kCsvHeaderNames.indexOf(matched)][0] : null;
