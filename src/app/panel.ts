@@ -98,7 +98,8 @@ export const kTextFields: { readonly [K in TextKey]: TextSpec<Parameters[K]> } =
   radiusMetres: {
     label: 'R (metres)',
     parse: parseRadius,
-    format: (r) => (r === Infinity ? '∞' : r.toPrecision(6)),
+    // Six digits without toPrecision's trailing zeros (1e-6 read "0.00000100000").
+    format: (r) => (r === Infinity ? '∞' : String(Number(r.toPrecision(6)))),
   },
   softening: { label: 'softening a (R)', parse: parseSoftening, format: String },
   seed: { label: 'seed', parse: parseSeed, format: String },
