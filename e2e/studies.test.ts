@@ -74,11 +74,10 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(cells).toBeLessThan(700);
     expect(await colouredFraction(page, '#london-map')).toBeGreaterThan(0.2);
     // Beside it the deviation from London's uniform field on a log scale, its caption counting the
-    // cells where B_z = B_London exactly.
-    expect(await page.locator('#london-deviation svg').textContent()).toContain('log₁₀ |B_z / B_London − 1|');
-    expect(await page.locator('#london-deviation svg').textContent()).toMatch(
-      /\d+ cells? where B_z = B_London/,
-    );
+    // cells where B_z = B_London exactly, where there are any.
+    const deviation = (await page.locator('#london-deviation svg').textContent()) ?? '';
+    expect(deviation).toContain('log₁₀ |B_z / B_London − 1|');
+    expect(deviation).not.toMatch(/\b0 cells where B_z = B_London/);
     expect(await colouredFraction(page, '#london-deviation')).toBeGreaterThan(0.2);
     // The convergence plot comes after the float64 list, in the same run.
     expect(await shownText(page, 'london-law')).toMatch(/N\^-2\.0/);

@@ -69,7 +69,7 @@ export function londonMapSvg(body: LondonBody, map: FieldMapGrid, ratios: Float6
  * there): the deviation from London's uniform field (eq. 27-30), which a linear scale spanning the
  * surface's deviations shows as one colour inside. A cell where B_z = B_London exactly has no
  * logarithm: it takes `floor`, the least of the others' (log10 of float64's epsilon where every cell
- * is exact), and is counted in `exact`.
+ * is exact), and is counted in `exact`, which the map's caption gives where there are any.
  */
 export function londonDeviationMap(ratios: Float64Array): {
   readonly values: Float64Array;
@@ -98,7 +98,10 @@ export function londonDeviationSvg(body: LondonBody, map: FieldMapGrid, ratios: 
     ...mapFrame(map),
     values,
     colourLabel: 'log₁₀ |B_z / B_London − 1|',
-    caption: `${exact} ${exact === 1 ? 'cell' : 'cells'} where B_z = B_London exactly, drawn at the scale's floor, ${floor.toFixed(2).replace('-', '−')}`,
+    // Said only where there are such cells: "0 cells where ... exactly" explains nothing drawn.
+    ...(exact > 0 && {
+      caption: `${exact} ${exact === 1 ? 'cell' : 'cells'} where B_z = B_London exactly, drawn at the scale's floor, ${floor.toFixed(2).replace('-', '−')}`,
+    }),
   });
 }
 
