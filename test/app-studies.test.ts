@@ -1,14 +1,15 @@
 // What the Studies tab's cards say (src/app/studies-view.ts), from float64 runs of the studies the
 // cards show: which response point the headline, the map and the canvas start from, how a solve
 // that did not converge is marked, and why a map point has no map; the N -> infinity row on the
-// ring, with too few N and with enough; the scaling card's law and R* rows; and the London card's
-// label of the continuous body.
+// ring, with too few N and with enough, and the response table's headers; the scaling card's law and
+// R* rows; and the London card's label of the continuous body.
 import { describe, expect, test } from 'vitest';
 import {
   criticalRadiusText,
   lastConvergedPoint,
   londonContinuumLabel,
   responseLimitsText,
+  responseHeader,
   responseNoMapReason,
   responseStartPoint,
   scalingLawText,
@@ -121,6 +122,16 @@ describe("the response card's map point", () => {
       'no map: the flux drive has no field to map B_z against',
     );
   });
+});
+
+test("the response table's headers are the CLI text's, in the paper's words, not the JSON's keys", () => {
+  const ball = { geometry: 'ball', drive: 'field' } as const;
+  expect(
+    ['n', 'n_epsilon', 'london_x', 'field_centre_ratio'].map((key) => responseHeader(key, ball)),
+  ).toEqual(['N', 'N r_e/R', 'R/λ_L', 'B(0)/B_ext']);
+  expect(responseHeader('london_x', { geometry: 'disk', drive: 'field' })).toBe('R/Λ');
+  expect(responseHeader('field_centre_ratio', { geometry: 'ball', drive: 'rotation' })).toBe('B(0)/B_eff');
+  expect(responseHeader('london_penetration_depth', ball)).toBe('λ_L/R');
 });
 
 describe('the scaling card', () => {

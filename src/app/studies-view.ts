@@ -193,6 +193,30 @@ const kPenetrationColumns = [
   ],
   ['london-penetration', 'london_penetration_depth', "London's penetration depth λ_L/R = 1/x"],
 ] as const;
+/**
+ * A column's header in the paper's words, as the CLI's text table heads it (src/cli/commands/response.ts),
+ * in the page's symbols; the JSON key stays in its tooltip. R over a London length is the geometry's
+ * (the disk's Pearl length Λ), and the rotation's centre field is over B_eff (the co-rotating frame's).
+ */
+export function responseHeader(key: string, spec: Pick<ShownResponse['spec'], 'geometry' | 'drive'>): string {
+  const headers: Record<string, string> = {
+    n: 'N',
+    n_epsilon: 'N r_e/R',
+    screening_ratio: 'screening',
+    continuum_ratio: 'continuum',
+    london_x: spec.geometry === 'disk' ? 'R/Λ' : 'R/λ_L',
+    field_centre_ratio: spec.drive === 'rotation' ? 'B(0)/B_eff' : 'B(0)/B_ext',
+    iterations: 'iterations',
+    london_field_ratio: 'B(0)/B_London',
+    n_eff_epsilon: 'N_eff r_e/R',
+    decay_length: 'decay/R',
+    continuum_decay_length: 'London decay/R',
+    penetration_depth: 'λ/R fit',
+    london_penetration_depth: 'λ_L/R',
+  };
+  return headers[key] ?? key;
+}
+
 type ResponseColumn =
   | (typeof kResponseColumns)[number][0]
   | (typeof kRotationColumns)[number][0]
@@ -1019,7 +1043,11 @@ export class StudiesView {
     const table = element('response-points');
     table.innerHTML = '';
     const head = create('tr');
-    head.append(...columns.map(([, key, meaning]) => create('th', { title: meaning }, key)));
+    head.append(
+      ...columns.map(([, key, meaning]) =>
+        create('th', { title: `${meaning} (JSON: ${key})` }, responseHeader(key, result.spec)),
+      ),
+    );
     table.append(head);
     result.points.forEach((point, k) => {
       const row = create('tr', point.converged ? {} : { class: 'bad' });
