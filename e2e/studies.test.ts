@@ -423,6 +423,10 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(
       await page.locator('#london-continuum').evaluate((dd) => dd.previousElementSibling?.textContent),
     ).toBe('continuous body (cylinder: 2 √(1 + h²))');
+    // The continuous cylinder's own field on the map, as the CLI's text gives it: its sheet's unevenness.
+    expect(await shownText(page, 'london-continuum-field')).toMatch(
+      /^its field not uniform: \S+ over the map, \S+ in the inner half \(a finite sheet is no London body\)$/,
+    );
     expect(await colouredFraction(page, '#london-map')).toBeGreaterThan(0.2);
     await screenshot(page, 'studies-5-london-cylinder-link');
 

@@ -5,10 +5,10 @@
 // map) inserted into the page, for the scaling sweep a uPlot that grows point by point while the sweep
 // runs, and for the response the screening curve in a uPlot beside its continuum curves.
 import uPlot from 'uplot';
-import { londonFitText, londonShapeText } from '../studies/london/report.ts';
+import { londonContinuumFieldText, londonFitText, londonShapeText } from '../studies/london/report.ts';
 import type { LondonConvergence, LondonMapStudy } from '../studies/london/run.ts';
 import { larmorSpeedNote, type LarmorRing } from '../physics/larmor.ts';
-import type { LondonBody } from '../physics/london.ts';
+import { continuumUniformity, type LondonBody } from '../physics/london.ts';
 import { kFermiReadingLabels, kFermiReadings } from '../physics/paper.ts';
 import { pairingRingJson, type ringReadingJson } from '../studies/pairing/report.ts';
 import { continuumRatio, finiteSizeExponent } from '../physics/response.ts';
@@ -68,6 +68,7 @@ const kCards: Record<StudyCard, CardSpec> = {
       ['london-n-re-over-r', 'N r_e/R at the London field (float64)'],
       ['london-n-re-over-r-device', londonDeviceLabels('gpu')['london-n-re-over-r-device']],
       ['london-continuum', kLondonContinuumLabel],
+      ['london-continuum-field', "the continuous body's own field on the map"],
       ['london-centre-ratio', 'B_z(centre) / B_London'],
       ['london-uniformity', 'max |B − B_c| / |B_c| inside 0.9 R (cylinder: |z| ≤ 0.9 h)'],
       ['london-uniformity-inner', '… inside 0.45 R (0.45 h)'],
@@ -609,6 +610,11 @@ export class StudiesView {
     show('london-n-re-over-r-device', study.parameterDevice, study.parameterDevice.toPrecision(7));
     show('london-continuum', body.continuumParameter, body.continuumParameter.toPrecision(6));
     this.#londonContinuumLabel(londonContinuumLabel(body.geometry));
+    // As the CLI's text says it: a finite cylinder's map shows its lateral sheet's own unevenness.
+    showText(
+      'london-continuum-field',
+      londonContinuumFieldText(body.geometry, continuumUniformity(body, grid)),
+    );
     show('london-centre-ratio', study.centreFieldRatio, study.centreFieldRatio.toPrecision(8));
     // The map draws B_z; most of the spread at large N is transverse (the golden-angle azimuths').
     // A run saved before the parts were reported has none (NaN): the total alone.
