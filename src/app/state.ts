@@ -53,6 +53,7 @@ export function isStudyAction(action: string): action is StudyAction {
 export function studyOfField(key: PanelTarget): StudyAction | null {
   return kStudyActions.find((study) => key.startsWith(study)) ?? null;
 }
+
 /** A geometry formula, or positions from a loaded file (which a link cannot carry). */
 export type SourceName = GeometryName | 'file';
 /** A velocity pattern, or velocities / momenta from a loaded file. */

@@ -194,6 +194,7 @@ const kPenetrationColumns = [
   ],
   ['london-penetration', 'london_penetration_depth', "London's penetration depth λ_L/R = 1/x"],
 ] as const;
+
 /**
  * A column's header in the paper's words, as the CLI's text table heads it (src/cli/commands/response.ts),
  * in the page's symbols; the JSON key stays in its tooltip. R over a London length is the geometry's
