@@ -144,15 +144,16 @@ test("a first hour's findings: v = 0, a bad N, the downloads, refusals, a stoppe
   expect((await page.locator('#larmor-ring').boundingBox())!.width).toBeGreaterThanOrEqual(150);
   await screenshot(page, 'audit-1024-larmor');
 
-  // The response table's headers are the JSON's keys: each says what its number is, and its unit.
+  // The response table's headers are the CLI text's, in the paper's words: each says in its tooltip
+  // what its number is, its unit and its JSON key.
   await typeField(page, 'responseNs', '8');
   await typeField(page, 'responseNEpsilon', '1');
   await typeField(page, 'responseGrid', '5');
   expect(await runAction(page, 'response')).toBe('converged');
   const headers = page.locator('#response-points th');
-  expect(await headers.allTextContents()).toContain('london_x');
+  expect(await headers.allTextContents()).toContain('R/λ_L');
   expect(await headers.evaluateAll((cells) => cells.map((cell) => cell.getAttribute('title')))).toContain(
-    "the binned current's fitted e-folding depth below the surface, in units of R (it carries the factor r: the unscreened rigid rotation gives 0.39 R)",
+    "the binned current's fitted e-folding depth below the surface, in units of R (it carries the factor r: the unscreened rigid rotation gives 0.39 R) (JSON: decay_length)",
   );
 
   // The canvas shows the run's ball coloured by |v_i|; at another N there is none to colour by, and a

@@ -58,12 +58,7 @@ test("the response card's table: the ball's decay length and penetration depth b
   );
   expect(await settled(page)).toBe('converged');
   const header = await page.locator('#response-points th').allTextContents();
-  expect(header.slice(-4)).toEqual([
-    'decay_length',
-    'continuum_decay_length',
-    'penetration_depth',
-    'london_penetration_depth',
-  ]);
+  expect(header.slice(-4)).toEqual(['decay/R', 'London decay/R', 'λ/R fit', 'λ_L/R']);
   for (const [k, nEpsilon] of [3, 10].entries()) {
     const continuum = continuumDecayLength({ geometry: 'ball', drive: 'field' }, nEpsilon)!;
     expect(await shownValue(page, `response-${k}-continuum-decay`)).toBeCloseTo(continuum, 12);

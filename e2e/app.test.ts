@@ -335,9 +335,10 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await drawnFraction(other.page)).toBeGreaterThan(kMinimumDrawn);
     await screenshot(other.page, '6-loaded-json');
 
-    // The CSV, chosen in the dialog, gives its positions: the cube's, as a positions file.
-    expect(await loadFile(other.page, 'result.csv', csv.text)).toContain(
-      'Loaded 125 positions from result.csv',
+    // The CSV, chosen in the dialog, gives its positions: the cube's, as a positions file; the page
+    // says that its velocities and momenta stay unread.
+    expect(await loadFile(other.page, 'result.csv', csv.text)).toBe(
+      'Loaded 125 positions from result.csv, not its velocities and momenta (the JSON download loads a result back whole).',
     );
     expect(await other.page.locator('[data-field="source"] select').inputValue()).toBe('positions file');
     expect(await other.page.locator('[data-field="n"] input').inputValue()).toBe('125');
@@ -769,8 +770,26 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     await page.locator('#progress-stop').click();
     expect(await finished()).toBe('failed');
     expect(await page.locator('#solve-reason').getAttribute('data-reason')).toBe('stopped');
-    expect(await shownValue(page, 'solve-iterations')).toBeLessThan(100);
+    const iterations = await shownValue(page, 'solve-iterations');
+    expect(iterations).toBeLessThan(100);
     await screenshot(page, '8-stopped');
+    // Saved, it is marked as a stopped study's JSON is: its iterations of the limit (3N unknowns);
+    // loaded back, it reads as stopped, not as a solve out of iterations.
+    const button = '[data-action="downloadJson"] button';
+    const file = await downloaded(page, button, 'solve-stopped.json');
+    const saved = JSON.parse(file.text);
+    expect(Object.keys(saved).slice(0, 2)).toEqual(['command', 'stopped']);
+    expect(saved.stopped).toEqual({ signal: null, points: iterations, of: 3000 });
+    expect(saved).toMatchObject({ converged: false, iterations });
+    const fresh = await open('?run=none');
+    expect(await settled(fresh.page)).toBe('idle');
+    await loadResult(fresh.page, 'solve-stopped.json', file.text);
+    expect(await fresh.page.locator('#solve-reason').getAttribute('data-reason')).toBe('stopped');
+    expect(await shownText(fresh.page, 'solve-reason')).toBe('stopped by the user');
+    expect(JSON.parse((await downloaded(fresh.page, button, 'solve-stopped-again.json')).text)).toEqual(
+      saved,
+    );
+    expect(fresh.errors).toEqual([]);
     expect(errors).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 // What a first hour with the app found in its logic outside a page (src/app/state.ts, files.ts): a
 // loaded file is held to the N field's limit, by its size before it is read, the shared refusals the
 // page shows name its fields, not the CLI's flags, the Larmor ring's N is refused without a bound of
-// 2^53 written out, and a plot's linear axis has the decimals its ticks need.
+// 2^53 written out, a plot's linear axis has the decimals its ticks need, and a saved result's CSV
+// is told from a positions CSV.
 import { describe, expect, test } from 'vitest';
 import { checkFileElectrons, inPanelWords, kMaxElectrons, parseLarmorN, parseN } from '../src/app/state.ts';
 import { linearTickLabels } from '../src/app/diagnostics.ts';
@@ -9,7 +10,7 @@ import { kMaxFileBytes, loadedText } from '../src/app/files.ts';
 import { checkDenseFits, checkTreeFits } from '../src/engine/backend.ts';
 import { checkFloat32System } from '../src/run/float32.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
-import { resultCsv, toJson } from '../src/io/formats.ts';
+import { isResultCsv, resultCsv, toJson } from '../src/io/formats.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import { applyMassMatrixFree } from '../src/physics/models.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
@@ -150,5 +151,17 @@ describe("a linear plot axis's labels", () => {
     expect(linearTickLabels([0, 0.25, 0.5, 0.75], 0.25)).toEqual(['0.00', '0.25', '0.50', '0.75']);
     expect(linearTickLabels([0.2, 0.4, null], 0.2)).toEqual(['0.2', '0.4', '']);
     expect(linearTickLabels([0, 10, 20], 10)).toEqual(['0', '10', '20']);
+  });
+});
+
+describe("a saved result's CSV loaded as positions", () => {
+  test('is told from a positions CSV by its velocity and momentum columns, which the page does not read', () => {
+    const system = darwinSystem('sphere', 4, 'vector', 3, 1e-3);
+    const velocities = velocityPattern(system, 'rigid', 1);
+    const momenta = applyMassMatrixFree(system, velocities);
+    expect(isResultCsv(resultCsv(system, velocities, momenta))).toBe(true);
+    expect(isResultCsv('x,y,z\n0,0,1\n')).toBe(false);
+    expect(isResultCsv('# a comment\nx,y\n0,1\n')).toBe(false);
+    expect(isResultCsv('')).toBe(false);
   });
 });

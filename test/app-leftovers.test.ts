@@ -1,6 +1,7 @@
-// Three things of the app that its logic decides outside a page: the JSON it downloads after a
-// spectrum alone (src/run/report.ts solveJson), the messages of its fields (src/app/state.ts, labels
-// in src/app/panel.ts), and `dim` in its links, written for the vector model only.
+// Things of the app that its logic decides outside a page: the JSON it downloads after a spectrum
+// alone (src/run/report.ts solveJson), the messages of its fields (src/app/state.ts, labels in
+// src/app/panel.ts) and how the R field writes R, and `dim` in its links, written for the vector
+// model only.
 import { describe, expect, test } from 'vitest';
 import { kTextFields, type TextKey } from '../src/app/panel.ts';
 import {
@@ -74,6 +75,15 @@ describe("the app's download after a spectrum alone", () => {
     const json = solveJson(ring, report, context);
     expect(json).toMatchObject({ mode: 'momenta', iterations: 0, converged: true, reason: null });
   });
+});
+
+test("the R field writes six digits of R without toPrecision's trailing zeros, and reads them back", () => {
+  const { format, parse } = kTextFields.radiusMetres;
+  expect(format(1e-6)).toBe('0.000001');
+  expect(format(2.8179403262e-13)).toBe('2.81794e-13');
+  expect(format(0.0123456789)).toBe('0.0123457');
+  expect(format(Infinity)).toBe('∞');
+  for (const r of [1e-6, 1.5e-9, 0.02]) expect(parse(format(r))).toBe(r);
 });
 
 describe('every field refuses a bad value in the words of its twins', () => {

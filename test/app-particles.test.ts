@@ -3,9 +3,12 @@
 // quantity codes are the TypeScript ones; a quantity uniform to float32 rounding is one colour, and an
 // arrow field of rounding noise draws no arrows; past a CPU adapter's draw budget one electron of each
 // s consecutive is drawn, picked by a hash, spread over the configuration as all of them are and, on a
-// golden-angle spiral, with none of the spiral's period that every s-th electron has.
+// golden-angle spiral, with none of the spiral's period that every s-th electron has; the legend of
+// the induced speeds names the unit of the run's drive.
 import { describe, expect, test } from 'vitest';
 import { kColourMapSize, kUniformEntry } from '../src/app/colour.ts';
+import { legendTitle } from '../src/app/view.ts';
+import { kDriveVelocityUnits } from '../src/physics/response.ts';
 import { kCpuDrawBudget } from '../src/gpu/profile.ts';
 import { arrowScale, packParticles, quantityRange, type ColourRange } from '../src/app/particles.ts';
 import { kShaderSources } from '../src/gpu/shaders.ts';
@@ -384,5 +387,18 @@ describe('the draw budget', () => {
         expect(braggPeak(positions, drawn, z0, phi0, 400 * stride), where).toBeLessThan(25);
       }
     }
+  });
+});
+
+describe("the induced speeds' legend", () => {
+  test("names the unit u of the run's drive, which the page defines nowhere else", () => {
+    expect(legendTitle('current', kDriveVelocityUnits.field)).toBe(
+      '|v_i|  induced by the response run (units of ω_L R, ω_L = −eB/2m)',
+    );
+    expect(legendTitle('current', kDriveVelocityUnits.rotation)).toBe(
+      '|v_i|  induced by the response run (units of Ω R)',
+    );
+    expect(legendTitle('current', kDriveVelocityUnits.flux)).toContain('ω_Φ = −eΦ/(2π m R²)');
+    expect(legendTitle('velocity', kDriveVelocityUnits.field)).toBe('|v|  speed (R ω)');
   });
 });

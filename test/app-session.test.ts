@@ -1,9 +1,11 @@
 // What the page decides about a loaded file and a spectrum without drawing anything: whether a saved
 // configuration is its geometry's formula (src/physics/geometry.ts firstElectronApart, which the page
 // and the CLI's result CSVs use), and what a spectrum says of M's
-// definiteness (src/app/diagnostics.ts), from a converged Lanczos run or one that stopped short.
+// definiteness (src/app/diagnostics.ts), from a converged Lanczos run or one that stopped short, and how
+// it words a run's reason, a Stop included; and what the residual plot's axis says it plots.
 import { describe, expect, test } from 'vitest';
-import { definiteness } from '../src/app/diagnostics.ts';
+import { readFileSync } from 'node:fs';
+import { definiteness, kResidualAxisLabel, shownReason } from '../src/app/diagnostics.ts';
 import { firstElectronApart, geometry } from '../src/physics/geometry.ts';
 
 /** x moved by `ulps` units in its last place, as another engine's Math.sin may round it. */
@@ -52,4 +54,28 @@ describe('what the spectrum says of M', () => {
     expect(definiteness(-0.2, true)).toBe('indefinite');
     expect(definiteness(0, false)).toBe('indefinite');
   });
+});
+
+describe("a solve's or a spectrum's reason as the page words it", () => {
+  test('a Stop, which the solvers report as the iteration limit, is said to be the user’s', () => {
+    expect(shownReason('diverged_max_it', true)).toEqual({ text: 'stopped by the user', reason: 'stopped' });
+  });
+
+  test('the limit itself, and any other reason, in the words of its formula', () => {
+    expect(shownReason('diverged_max_it', false)).toEqual({
+      text: 'not converged: iteration limit reached',
+      reason: 'diverged_max_it',
+    });
+    expect(shownReason('converged_tol', false).text).toBe('converged: Ritz residuals ≤ tol');
+    expect(shownReason('something_new', false)).toEqual({ text: 'something_new', reason: 'something_new' });
+  });
+});
+
+test("the residual plot's axis names the recursive residual it plots, as the row below it does", () => {
+  // The live points and the finished history are the solver's recursive ‖r‖ (SolveResult.history);
+  // the true ‖p − M v‖ has a row of its own.
+  const rows = [...readFileSync('index.html', 'utf8').matchAll(/<dt>([^<]*)<\/dt>/g)].map((m) => m[1]);
+  expect(rows).toContain(kResidualAxisLabel);
+  expect(rows).toContain('‖p − M v‖/‖p‖ (true)');
+  expect(kResidualAxisLabel).not.toContain('M v');
 });

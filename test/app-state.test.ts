@@ -1,6 +1,6 @@
 // The app's URL state (src/app/state.ts) for the Studies panel: each study's inputs and its run action
 // survive a link, and a bad value keeps the default and is reported under its own field; so do eps
-// and radius_m given together.
+// and radius_m given together; each Studies field is known as its card's, whose refusals it withdraws.
 import { describe, expect, test } from 'vitest';
 import {
   FieldError,
@@ -9,9 +9,22 @@ import {
   parametersFromQuery,
   parseRadius,
   queryFromParameters,
+  studyOfField,
   type Parameters,
 } from '../src/app/state.ts';
 import { responseSpecOf } from '../src/app/studies.ts';
+
+test("each Studies field is its card's input, and the Electrons tab's fields are no card's", () => {
+  const keys = Object.keys(kDefaults) as (keyof Parameters)[];
+  const studyKeys = keys.filter((key) => studyOfField(key) !== null);
+  for (const key of studyKeys) expect(key.startsWith(studyOfField(key)!), key).toBe(true);
+  expect(studyOfField('londonHalfHeight')).toBe('london');
+  expect(studyOfField('responseDim')).toBe('response');
+  expect(studyOfField('scalingNMin')).toBe('scaling');
+  for (const key of ['n', 'epsilon', 'dim', 'treeTolerance', 'run'] as const)
+    expect(studyOfField(key)).toBeNull();
+  expect(studyOfField('actions')).toBeNull();
+});
 
 describe('the Studies fields in the link', () => {
   test('every study input and run=<study> round-trip through the query', () => {

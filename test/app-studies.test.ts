@@ -1,13 +1,16 @@
 // What the Studies tab's cards say (src/app/studies-view.ts), from float64 runs of the studies the
-// cards show: which response point the headline, the map and the canvas start from and how a solve
-// that did not converge is marked; the N -> infinity row on the ring, with too few N and with enough;
-// the scaling card's law and R* rows; and the London card's label of the continuous body.
+// cards show: which response point the headline, the map and the canvas start from, how a solve
+// that did not converge is marked, and why a map point has no map; the N -> infinity row on the
+// ring, with too few N and with enough, and the response table's headers; the scaling card's law and
+// R* rows; and the London card's label of the continuous body.
 import { describe, expect, test } from 'vitest';
 import {
   criticalRadiusText,
   lastConvergedPoint,
   londonContinuumLabel,
   responseLimitsText,
+  responseHeader,
+  responseNoMapReason,
   responseStartPoint,
   scalingLawText,
 } from '../src/app/studies-view.ts';
@@ -96,6 +99,39 @@ describe('the response card', () => {
         `(covariance alone) (continuum ${limit.continuumRatio?.toPrecision(4)}); 30.0: fewer than three N converged`,
     );
   });
+});
+
+describe("the response card's map point", () => {
+  test('a sweep stopped before its largest N: no map, since the map is made at that N', async () => {
+    const spec = responseSpec({ geometry: 'ball', n: '50,100', nEpsilon: '3', grid: '5', device: 'cpu' });
+    const whole = await runResponse(spec, async (system) => cpuBackend(system));
+    const [small, large] = whole.points;
+    expect(large.fieldMap).not.toBeNull();
+    expect(responseNoMapReason(whole, large)).toBeNull();
+    // A sweep stopped after N = 50 shows this point, which was not mapped.
+    expect(small.fieldMap).toBeNull();
+    expect(responseNoMapReason(whole, small)).toBe('no map: the sweep stopped before N = 100, the N it maps');
+    // Read back from its JSON, no point has a map.
+    expect(responseNoMapReason(whole, { n: 100 })).toBe('no map in the file');
+  });
+
+  test('the flux drive maps nothing: it has no field to divide B_z by', async () => {
+    const flux = await response({ geometry: 'ball', drive: 'flux', n: '50', nEpsilon: '3', grid: '5' });
+    expect(flux.points[0].fieldMap).toBeNull();
+    expect(responseNoMapReason(flux, flux.points[0])).toBe(
+      'no map: the flux drive has no field to map B_z against',
+    );
+  });
+});
+
+test("the response table's headers are the CLI text's, in the paper's words, not the JSON's keys", () => {
+  const ball = { geometry: 'ball', drive: 'field' } as const;
+  expect(
+    ['n', 'n_epsilon', 'london_x', 'field_centre_ratio'].map((key) => responseHeader(key, ball)),
+  ).toEqual(['N', 'N r_e/R', 'R/λ_L', 'B(0)/B_ext']);
+  expect(responseHeader('london_x', { geometry: 'disk', drive: 'field' })).toBe('R/Λ');
+  expect(responseHeader('field_centre_ratio', { geometry: 'ball', drive: 'rotation' })).toBe('B(0)/B_eff');
+  expect(responseHeader('london_penetration_depth', ball)).toBe('λ_L/R');
 });
 
 describe('the scaling card', () => {

@@ -326,6 +326,8 @@ describe('validation errors carry their field, and physics names no flag', () =>
     expect(panelField(momenta.field)).toBe('velocity');
     expect(panelField(null)).toBe('actions');
     expect(panelField('out')).toBe('actions');
+    // A loaded file's refusal is said beside Files › load.
+    expect(panelField('result')).toBe('files');
   });
 });
 

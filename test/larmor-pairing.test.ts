@@ -482,6 +482,22 @@ describe('pairingFromJson: a saved run read back (the app loads pairing.json int
     expect(read.plotted.rings).toEqual(rings.map(({ name, ratio }) => ({ name, ratio })));
   });
 
+  test("a run stopped before its rings reads back without them, as the page's Stop saves it", async () => {
+    const { points } = await runPairing([10, 1e3, 1e5]);
+    const stopped = pairingJson({
+      points: points.slice(0, 2),
+      rings: [],
+      ratios: [10, 1e3, 1e5],
+      shard: null,
+      stop: { signal: null, points: 2, of: 3 },
+    });
+    const read = pairingFromJson(JSON.parse(toJson(stopped)) as Record<string, unknown>, 'p.json');
+    expect(read.json.rings).toEqual([]);
+    expect(read.json.stopped).toEqual({ signal: null, points: 2, of: 3 });
+    expect(read.plotted.points.map((point) => point.ratio)).toEqual([10, 1e3]);
+    expect(read.plotted.rings).toEqual([]);
+  });
+
   // Each refusal names the first field the text, the card or the plots would have stumbled on.
   const refusal = (lack: string) => `p.json: not a pairing run as pairing --json writes it (${lack})`;
 
@@ -498,6 +514,7 @@ describe('pairingFromJson: a saved run read back (the app loads pairing.json int
     ['no grid', { grid: null }, 'grid is not an object'],
     ['a grid without its error', { grid: {} }, 'grid.max_estimated_relative_error is missing'],
     ['rings without their numbers', { rings: [{ name: 'Au' }] }, 'rings[0].fermi_energy_ev is missing'],
+    ['no rings in a complete run', { rings: [] }, 'rings is empty'],
   ])('refuses %s in one line', async (_name, change, lack) => {
     const { json } = await saved();
     expect(() => pairingFromJson({ ...json, ...change }, 'p.json')).toThrow(refusal(lack));

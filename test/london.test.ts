@@ -587,7 +587,7 @@ describe("the deviation from London's uniform field, log10 |B_z / B_London - 1|,
     }
   });
 
-  test('a cell where B_z = B_London exactly stands at the floor, the least of the others, and the caption says how many', () => {
+  test('a cell where B_z = B_London exactly stands at the floor, the least of the others, and the caption says how many, if any', () => {
     const ratios = Float64Array.from([NaN, 1, 1 + 2 ** -20, 1 - 1e-3, 1]);
     const { values, floor, exact } = londonDeviationMap(ratios);
     expect(floor).toBe(-20 * Math.log10(2));
@@ -605,6 +605,14 @@ describe("the deviation from London's uniform field, log10 |B_z / B_London - 1|,
       '>3 cells where B_z = B_London exactly, drawn at the scale&#39;s floor, −2.00</text>',
     );
     expect(svg).toContain('>log₁₀ |B_z / B_London − 1|</text>');
+    // No cell exact: no caption counting none.
+    const none = londonDeviationSvg(
+      body,
+      grid,
+      Float64Array.from([NaN, 1.2, NaN, 1.1, 1.01, 0.99, NaN, 1.3, NaN]),
+    );
+    expect(none).not.toContain('exactly');
+    expect(none).toContain('>log₁₀ |B_z / B_London − 1|</text>');
   });
 
   test('the files: each body its linear map and its deviation map; the convergence plot names the cylinder by h', async () => {

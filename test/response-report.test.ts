@@ -218,6 +218,29 @@ describe('responseFromJson: a saved sweep read back (the app loads response.json
     expect(point.decayLength).not.toBeNull();
   });
 
+  test("a sweep stopped part-way through its last N keeps its N r_e/R list: that N's first ones", async () => {
+    const { result } = await saved({ geometry: 'ball', n: '50,100,200', nEpsilon: '3,10,30' });
+    // Stopped after 5 of 9 points: 100 has its first two N r_e/R, 200 none.
+    const stoppedRun = { ...result, points: result.points.slice(0, 5), complete: false };
+    const stop = { signal: null, points: 5, of: 9 };
+    const json = JSON.parse(toJson(responseSummary(stoppedRun, kCpuDevice, stop))) as Record<string, unknown>;
+    const shown = responseFromJson(json, 'r.json');
+    expect(shown.spec.ns).toEqual([50, 100]);
+    expect(shown.spec.scale).toEqual({ kind: 'nEpsilon', values: [3, 10, 30] });
+    expect(shown.points.map((p) => [p.n, p.nEpsilon])).toEqual([
+      [50, 3],
+      [50, 10],
+      [50, 30],
+      [100, 3],
+      [100, 10],
+    ]);
+    // The same points without "stopped" (a complete run's JSON) are no list: one eps for every N.
+    expect(responseFromJson({ ...json, stopped: undefined }, 'r.json').spec.scale.kind).toBe('epsilon');
+    // The last N's list must begin as the first's: [10] alone is another sweep's.
+    const skipped = { ...json, points: (json.points as unknown[]).filter((_p, k) => k !== 3) };
+    expect(responseFromJson(skipped, 'r.json').spec.scale.kind).toBe('epsilon');
+  });
+
   test('one eps for every N (--epsilon) is the scale where the N r_e/R differ between N', async () => {
     const { json } = await saved({ geometry: 'ring', model: 'azimuthal', n: '16,32', epsilon: '0.01' });
     expect(responseFromJson(json, 'r.json').spec.scale).toEqual({ kind: 'epsilon', value: 0.01 });
@@ -282,6 +305,8 @@ describe("the current against depth with London's profile fitted", () => {
       expect(dashed, `N r_e/R = ${p.nEpsilon}`).toHaveLength(1);
     }
     expect(svg).toContain('London’s a i₁(r/λ), fitted');
+    // The current's unit: n e u, u the field drive's velocity unit.
+    expect(svg).toContain('j_φ / sin θ (units of n e u, u = ω_L R, ω_L = −eB/2m)');
     // The fitted curve passes through the binned profile: at N r_e/R = 3 the outer bins lie within
     // 10% of a i_1(r/lambda)/i_1(R/lambda) at their mean depth.
     const p = result.points[0];

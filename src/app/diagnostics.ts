@@ -57,6 +57,19 @@ const kReasonText: Record<string, string> = {
   converged_invariant: 'converged: invariant Krylov space (exact)',
 };
 
+/**
+ * A solve's or a spectrum's reason as the page words it, with its data-reason: Stop's own where the
+ * user stopped the run (the solvers report a stop as diverged_max_it, the iteration limit).
+ */
+export function shownReason(
+  reason: string,
+  stopped: boolean,
+): { readonly text: string; readonly reason: string } {
+  return stopped
+    ? { text: 'stopped by the user', reason: 'stopped' }
+    : { text: kReasonText[reason] ?? reason, reason };
+}
+
 /** The shown checks of a solve's (or a product's) result and of a spectrum's. */
 const kCheckIds = {
   solve: ['check-momenta', 'check-velocities', 'check-residual'],
@@ -156,6 +169,12 @@ function objectOf(object: Record<string, unknown>, key: string): Record<string, 
     : null;
 }
 
+/**
+ * The residual plot's y-axis: the solver's recursive residual, which each iteration reports (the
+ * true ‖p − M v‖ is computed once, at the end), named as its row below the plot names it.
+ */
+export const kResidualAxisLabel = '‖r‖/‖p‖ (recursive)';
+
 export class Diagnostics {
   readonly #plot: uPlot;
   readonly #iterations: number[] = [];
@@ -172,6 +191,14 @@ export class Diagnostics {
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: false }, y: { distr: 3 } },
+        // The iteration axis's end, once uPlot has set it: for the page's tests to read.
+        hooks: {
+          setScale: [
+            (plot, key) => {
+              if (key === 'x') container.dataset.iterationsShown = String(plot.scales.x.max ?? '');
+            },
+          ],
+        },
         axes: [
           {
             label: 'iteration',
@@ -182,7 +209,7 @@ export class Diagnostics {
             labelSize: 16,
           },
           {
-            label: '‖p − M v‖ / ‖p‖',
+            label: kResidualAxisLabel,
             ...kAxisStyle,
             size: 44,
             labelSize: 16,
@@ -261,10 +288,15 @@ export class Diagnostics {
     element('solve-reason').className = '';
   }
 
+  /** What the momenta or solve run does, in the mode row, from its start. */
+  solveMode(mode: string): void {
+    showText('solve-mode', mode);
+  }
+
   solveStart(tolerance: number, mode: string): void {
     this.clearSolve();
     this.#tolerance = tolerance;
-    showText('solve-mode', mode);
+    this.solveMode(mode);
     showText('solve-reason', 'running…');
   }
 
@@ -290,13 +322,13 @@ export class Diagnostics {
     show('solve-residual', result.relativeResidual);
     show('solve-true-residual', result.trueRelativeResidual);
     show('round-trip', roundTripError);
-    const reason = stopped ? 'stopped by the user' : (kReasonText[result.reason] ?? result.reason);
+    const reason = shownReason(result.reason, stopped);
     const switched = result.switchedFrom
       ? ` (CG met indefiniteness; ${result.solver.toUpperCase()} finished)`
       : '';
     const target = element('solve-reason');
-    target.textContent = `${reason}${switched}`;
-    target.dataset.reason = stopped ? 'stopped' : result.reason;
+    target.textContent = `${reason.text}${switched}`;
+    target.dataset.reason = reason.reason;
     target.className = result.converged && !stopped ? 'good' : 'bad';
   }
 
@@ -314,9 +346,12 @@ export class Diagnostics {
 
   /**
    * A loaded file's summary (src/run/report.ts solveJson): its solve, when it holds one (a mode), its
-   * spectrum and its check against float64.
+   * spectrum and its check against float64; `stopped` says which of them the file marks as stopped.
    */
-  loadedSummary(summary: Record<string, unknown>): void {
+  loadedSummary(
+    summary: Record<string, unknown>,
+    stopped: { readonly solve: boolean; readonly spectrum: boolean },
+  ): void {
     if (typeof summary.mode === 'string') {
       const iterations = numberOf(summary, 'iterations');
       show('solve-iterations', iterations, iterations === null ? undefined : String(iterations));
@@ -326,8 +361,9 @@ export class Diagnostics {
       const reason = typeof summary.reason === 'string' ? summary.reason : null;
       showText('solve-mode', `loaded: ${summary.mode}`);
       const target = element('solve-reason');
-      target.textContent = reason ? (kReasonText[reason] ?? reason) : '–';
-      if (reason) target.dataset.reason = reason;
+      const shown = reason ? shownReason(reason, stopped.solve) : null;
+      target.textContent = shown?.text ?? '–';
+      if (shown) target.dataset.reason = shown.reason;
       target.className = summary.converged === false ? 'bad' : 'good';
     }
     const spectrum = objectOf(summary, 'spectrum');
@@ -342,7 +378,7 @@ export class Diagnostics {
         iterations: numberOf(spectrum, 'iterations') ?? 0,
         converged: spectrum.converged === true,
         reason: typeof spectrum.reason === 'string' ? spectrum.reason : '–',
-        stopped: false,
+        stopped: stopped.spectrum,
       });
     }
     // The solve's check, and the spectrum's under "spectrum" (src/run/report.ts spectrumSummaryJson).
@@ -427,10 +463,9 @@ export class Diagnostics {
     );
     show('spectrum-steps', spectrum.iterations, String(spectrum.iterations));
     const reason = element('spectrum-reason');
-    reason.textContent = spectrum.stopped
-      ? 'stopped by the user'
-      : (kReasonText[spectrum.reason] ?? spectrum.reason);
-    reason.dataset.reason = spectrum.stopped ? 'stopped' : spectrum.reason;
+    const shown = shownReason(spectrum.reason, spectrum.stopped);
+    reason.textContent = shown.text;
+    reason.dataset.reason = shown.reason;
     const mark = element('definiteness');
     const verdict = definiteness(spectrum.lambdaMin, spectrum.converged && !spectrum.stopped);
     mark.dataset.definiteness = verdict;
@@ -510,6 +545,9 @@ export class Diagnostics {
   #redraw(): void {
     const tolerance = this.#iterations.map(() => (this.#tolerance > 0 ? this.#tolerance : null));
     this.#plot.setData([this.#iterations, this.#residuals, tolerance]);
+    // uPlot leaves the scales of no data where the last data put them: an emptied plot would keep
+    // the last run's iterations on its axis.
+    if (this.#iterations.length === 0) this.#plot.setScale('x', { min: 0, max: 1 });
     // The dashed line's value, as #solve-reason holds its reason: for the page's tests to read.
     element('residual-plot').dataset.tolerance = this.#tolerance > 0 ? String(this.#tolerance) : '';
   }

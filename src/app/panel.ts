@@ -38,6 +38,7 @@ import {
   kPointScale,
   type Parameters,
   type StudyAction,
+  type PanelTarget,
 } from './state.ts';
 
 export type PanelAction =
@@ -97,7 +98,8 @@ export const kTextFields: { readonly [K in TextKey]: TextSpec<Parameters[K]> } =
   radiusMetres: {
     label: 'R (metres)',
     parse: parseRadius,
-    format: (r) => (r === Infinity ? '∞' : r.toPrecision(6)),
+    // Six digits without toPrecision's trailing zeros (1e-6 read "0.00000100000").
+    format: (r) => (r === Infinity ? '∞' : String(Number(r.toPrecision(6)))),
   },
   softening: { label: 'softening a (R)', parse: parseSoftening, format: String },
   seed: { label: 'seed', parse: parseSeed, format: String },
@@ -147,6 +149,8 @@ export class Panel {
   readonly #derived = { collective: '', positionsFile: '–', quantityFile: '–' };
   readonly #actionControllers: Controller[] = [];
   #stop!: Controller;
+  /** Files › load, beside which a loaded file's refusal is shown. */
+  #filesLoad!: Controller;
   #downloads!: { json: Controller; csv: Controller };
   /** The load buttons: the page loads no file while a run goes on (Session.load refuses it). */
   readonly #loads: Controller[] = [];
@@ -247,7 +251,8 @@ export class Panel {
       json: this.#button(files, 'downloadJson', 'download JSON (CLI format)'),
       csv: this.#button(files, 'downloadCsv', 'download CSV (CLI format)'),
     };
-    this.#loads.push(this.#button(files, 'load', 'load CSV or JSON…'));
+    this.#filesLoad = this.#button(files, 'load', 'load CSV or JSON…');
+    this.#loads.push(this.#filesLoad);
     this.setDownloads(false, false);
     this.refresh();
   }
@@ -292,12 +297,17 @@ export class Panel {
   valid(): boolean {
     for (const key of this.#invalid)
       this.#controllers.get(key)?.domElement.scrollIntoView({ block: 'nearest' });
+    return this.parses();
+  }
+
+  /** True when every text field parses (valid() without scrolling to the bad ones). */
+  parses(): boolean {
     return this.#invalid.size === 0;
   }
 
   /** Shows `message` under the field (or clears it with null). */
-  fieldError(key: keyof Parameters | 'actions', message: string | null): void {
-    const controller = this.#controllers.get(key) ?? this.#stop;
+  fieldError(key: PanelTarget, message: string | null): void {
+    const controller = key === 'files' ? this.#filesLoad : (this.#controllers.get(key) ?? this.#stop);
     let box = this.#errors.get(key);
     // A field whose own text does not parse keeps saying so: clearing another refusal of it (a
     // preview's of N) must not leave its text unmarked while actions are refused for it.
@@ -321,7 +331,7 @@ export class Panel {
   }
 
   /** Clears the field's error while it is still `message` (a refusal since lifted), not one written after. */
-  withdrawFieldError(key: keyof Parameters | 'actions', message: string): void {
+  withdrawFieldError(key: PanelTarget, message: string): void {
     if (this.#errors.get(key)?.textContent === message) this.fieldError(key, null);
   }
 

@@ -36,6 +36,7 @@ import {
 } from '../run/check.ts';
 import { chunkEstimate } from '../run/chunks.ts';
 import { solveJson, spectrumSummaryJson } from '../run/report.ts';
+import { savedStop, stoppedJson, type SweepStop } from '../studies/study.ts';
 import { refines } from '../run/refine.ts';
 import { runSolve, type SolveMode, type SolveReport } from '../run/solve.ts';
 import { runSpectrum, type SpectrumReport } from '../run/spectrum.ts';
@@ -46,6 +47,7 @@ import { download, loadedText } from './files.ts';
 import {
   csvKind,
   unknownCsvMessage,
+  isResultCsv,
   kResultHeaders,
   describeDevice,
   parseQuantityCsv,
@@ -63,6 +65,8 @@ import {
   checkFileElectrons,
   FieldError,
   inPanelWords,
+  studyOfField,
+  type PanelTarget,
   isStudyAction,
   panelField,
   queryFromParameters,
@@ -91,6 +95,8 @@ interface QuantityFile {
   read(system: DarwinSystem): Float64Array;
 }
 
+/** Said at a run while a text field does not parse; withdrawn once every field parses. */
+const kFixFieldsFirst = 'Fix the fields marked in red first.';
 /** The refusal of a file dropped while a run goes on (the load buttons are off meanwhile). */
 const kLoadWhileBusy = 'Stop the run before loading a file.';
 /** Said when fields changed during a run whose results they invalidate (Session.run). */
@@ -99,7 +105,7 @@ const kChangedDuringRun =
 
 /** An input refused by a field, as shown there and in the page's message. */
 interface Refusal {
-  readonly field: keyof Parameters | 'actions';
+  readonly field: PanelTarget;
   readonly message: string;
 }
 
@@ -113,6 +119,11 @@ interface Built {
   readonly assembleMs: number;
 }
 
+/** The download's "spectrum" object, marked "stopped" first where Stop ended the spectrum. */
+function spectrumObject(report: SpectrumReport, stop: SweepStop | null): Record<string, unknown> {
+  return { ...stoppedJson(stop), ...spectrumSummaryJson(report) };
+}
+
 interface Results {
   mode: SolveMode | null;
   system: DarwinSystem | null;
@@ -124,6 +135,9 @@ interface Results {
   /** The last spectrum run, with its check, as the download writes it. */
   spectrum: SpectrumReport | null;
   history: number[];
+  /** Where Stop ended the solve and the spectrum, marked in the download as a study's JSON is. */
+  solveStop: SweepStop | null;
+  spectrumStop: SweepStop | null;
   /** The summary of a loaded file, shown until something is recomputed. */
   loaded: Record<string, unknown> | null;
   /** Milliseconds per stage (assemble, matvec, solve, spectrum, check). */
@@ -139,6 +153,8 @@ function emptyResults(): Results {
     report: null,
     energies: null,
     spectrum: null,
+    solveStop: null,
+    spectrumStop: null,
     history: [],
     loaded: null,
     timing: {},
@@ -195,6 +211,8 @@ export class Session {
   #positionsRefusal: Refusal | null = null;
   /** The last run's refusal, of the parameters then: withdrawn by the preview of new ones. */
   #runRefusal: Refusal | null = null;
+  /** What a study would refuse of its fields together, marked as they change (#checkStudyInputs). */
+  #studyInputRefusal: Refusal | null = null;
   /** The last file's refusal, withdrawn when the next file is loaded. */
   #loadRefusal: Refusal | null = null;
   /** The running stage's progress line, which each chunk of a long step extends (#chunkProgress). */
@@ -230,11 +248,8 @@ export class Session {
   changed(key: keyof Parameters): void {
     this.updateUrl();
     if (!this.#busy) this.#studies.changed(key, this.parameters);
-    // A run's refusal of the sweep's two N against each other is the panel's to say from here on: it
-    // checks them as either field is left, and the message must not outlive a fix.
-    if ((key === 'scalingNMin' || key === 'scalingNMax') && this.#runRefusal?.field === 'scalingNMax') {
-      this.#runRefusal = this.#withdraw(this.#runRefusal);
-    }
+    if (this.#ui.parses()) this.#diagnostics.withdrawMessage(kFixFieldsFirst);
+    this.#checkStudyInputs(key);
     if (kDisplayKeys.includes(key)) {
       this.#view.setDisplay(this.parameters);
       return;
@@ -247,6 +262,33 @@ export class Session {
     if (kSystemKeys.includes(key) || key === 'matrix') {
       if (this.#busy) this.#previewPending = true;
       else this.preview();
+    }
+  }
+
+  /**
+   * A study's field changed: a run's refusal of that study's inputs was of the values it ran with,
+   * and is withdrawn; what the run would refuse of them together now (Studies.inputProblem: a
+   * cylinder's N < h, a response spec's) is marked by its field at once, not only at the next Run,
+   * and goes as soon as a change fixes it. The sweep's two N the panel checks itself.
+   */
+  #checkStudyInputs(key: keyof Parameters): void {
+    const study = studyOfField(key);
+    if (study === null) return;
+    const ofStudy = (refusal: Refusal | null) => refusal !== null && studyOfField(refusal.field) === study;
+    const refused = ofStudy(this.#runRefusal) || ofStudy(this.#studyInputRefusal);
+    if (ofStudy(this.#runRefusal)) this.#runRefusal = this.#withdraw(this.#runRefusal);
+    if (this.#studyInputRefusal && ofStudy(this.#studyInputRefusal)) {
+      this.#ui.withdrawFieldError(this.#studyInputRefusal.field, this.#studyInputRefusal.message);
+      this.#studyInputRefusal = null;
+    }
+    // The response spec's check builds each N's body and sorts it (O(N log N) per N r_e/R): run as a
+    // field is typed only while one of its refusals stands, to see it fixed.
+    if (study === 'response' && !refused) return;
+    const problem = this.#studies.inputProblem(study, this.parameters);
+    if (problem) {
+      const message = inPanelWords(problem.message);
+      this.#ui.fieldError(problem.field, message);
+      this.#studyInputRefusal = { field: problem.field, message };
     }
   }
 
@@ -348,7 +390,7 @@ export class Session {
     if (this.#busy || this.#dead) return;
     const panel = this.#ui;
     if (!panel.valid()) {
-      this.#diagnostics.message('Fix the fields marked in red first.');
+      this.#diagnostics.message(kFixFieldsFirst);
       return;
     }
     this.#busy = true;
@@ -613,6 +655,7 @@ export class Session {
     if (input.kind === 'momenta')
       throw new FieldError('velocity', 'the loaded file holds momenta: Solve finds the velocities from them');
     this.#diagnostics.clearSolve();
+    this.#diagnostics.solveMode('momenta: p = M v of the given v, no solve');
     this.#diagnostics.clearChecks(['solve']);
     const report = await this.#runSolve(system, backend, key, 'momenta', input.values);
     this.#showSolve(report, false);
@@ -629,6 +672,9 @@ export class Session {
     // A Stop that came after the solver had already converged changes nothing.
     const stopped = this.#stopRequested && !result.converged;
     this.#showSolve(report, stopped);
+    if (stopped) {
+      this.#results.solveStop = { signal: null, points: result.iterations, of: this.#solveLimit(system) };
+    }
     return result.converged && !stopped;
   }
 
@@ -643,7 +689,7 @@ export class Session {
     const pattern = p.velocity === 'file' ? null : p.velocity;
     const { tolerance } = p;
     const maxIterations = p.maxIterations || undefined;
-    const limit = maxIterations ?? Math.max(50, unknowns(system));
+    const limit = this.#solveLimit(system);
     return withFloat64Products(
       () => this.#stopRequested,
       (float64) =>
@@ -691,6 +737,11 @@ export class Session {
     );
   }
 
+  /** The solve's iteration limit: the field's, or the solvers' default for the system's unknowns. */
+  #solveLimit(system: DarwinSystem): number {
+    return this.parameters.maxIterations || Math.max(50, unknowns(system));
+  }
+
   /** A finished momenta or solve run: timings, the solve's diagnostics, the state, the check. */
   #showSolve(report: SolveReport, stopped: boolean): void {
     const { timing } = this.#results;
@@ -707,7 +758,8 @@ export class Session {
     if (report.solve) {
       this.#diagnostics.solveDone(report.solve, norm(report.momenta), report.roundTripError, stopped);
     }
-    this.#results = { ...emptyResults(), timing, spectrum: this.#results.spectrum };
+    const { spectrum, spectrumStop } = this.#results;
+    this.#results = { ...emptyResults(), timing, spectrum, spectrumStop };
     this.#results.report = report;
     this.#results.history = report.solve?.history ?? [];
     this.#setStateResults(report.system, report.mode, report.velocities, report.momenta, report.energies);
@@ -758,6 +810,9 @@ export class Session {
     const stopped = this.#stopRequested && !result.lanczos.converged;
     this.#diagnostics.spectrumDone(result, stopped);
     this.#results.spectrum = report;
+    this.#results.spectrumStop = stopped
+      ? { signal: null, points: result.lanczos.iterations, of: steps }
+      : null;
     this.#results.system ??= system;
     // The dense check's errors of the extremes, or the sampled one's Ritz residuals (an eigenvalue of
     // the direct sum within each).
@@ -920,8 +975,15 @@ export class Session {
         this.parameters.n = configuration.n;
         this.#afterLoad();
         const positions = configuration.n === 1 ? 'position' : 'positions';
-        this.#diagnostics.message(`Loaded ${configuration.n} ${positions} from ${file.name}.`, 'info');
+        // A saved result's CSV gives the page its configuration alone: said, not dropped unsaid.
+        const only = isResultCsv(text)
+          ? ', not its velocities and momenta (the JSON download loads a result back whole)'
+          : '';
+        this.#diagnostics.message(`Loaded ${configuration.n} ${positions} from ${file.name}${only}.`, 'info');
       } else {
+        // Read whole against the current configuration before anything switches to it: a wrong row
+        // count or a bad value is refused with the page's velocities as they were.
+        parseQuantityCsv(text, file.name, this.#system(), kind);
         this.#quantityFile = {
           name: file.name,
           kind,
@@ -929,8 +991,6 @@ export class Session {
         };
         this.parameters.velocity = 'file';
         this.#afterLoad();
-        // Checked now against the current configuration, so a wrong row count shows at once.
-        this.#input(this.#system());
         this.#diagnostics.message(`Loaded ${kind} from ${file.name}.`, 'info');
       }
     } catch (error) {
@@ -951,6 +1011,16 @@ export class Session {
   }
 
   #loadResult(saved: SavedResult, name: string): void {
+    // Read before anything changes: a bad "stopped" refuses the file with the page as it was.
+    const { summary } = saved;
+    const spectrumSummary = summary.spectrum;
+    const stopped = {
+      solve: savedStop(summary, name) !== null,
+      spectrum:
+        typeof spectrumSummary === 'object' &&
+        spectrumSummary !== null &&
+        savedStop(spectrumSummary as Record<string, unknown>, name) !== null,
+    };
     const p = this.parameters;
     const { configuration } = saved;
     const source = configuration.source;
@@ -1009,7 +1079,7 @@ export class Session {
       );
     }
     this.#results.system = system;
-    this.#diagnostics.loadedSummary(saved.summary);
+    this.#diagnostics.loadedSummary(summary, stopped);
     // The file's summary is a result to save again, with or without velocities (a spectrum alone).
     this.#showDownloads();
     this.#diagnostics.message(`Loaded ${configuration.n} electrons and their result from ${name}.`, 'info');
@@ -1026,7 +1096,7 @@ export class Session {
     if (!system) return null;
     if (r.loaded && !r.report) {
       const { positions } = system.configuration;
-      const spectrum = r.spectrum ? { spectrum: spectrumSummaryJson(r.spectrum) } : {};
+      const spectrum = r.spectrum ? { spectrum: spectrumObject(r.spectrum, r.spectrumStop) } : {};
       return {
         ...r.loaded,
         ...spectrum,
@@ -1042,7 +1112,15 @@ export class Session {
       radiusMetres: this.parameters.radiusMetres,
       timing: r.timing,
     };
-    return solveJson(system, r.report, context, { arrays: true, spectrum: r.spectrum });
+    const json = solveJson(system, r.report, context, { arrays: true, spectrum: r.spectrum });
+    // Marked "stopped" after its command, as a study's JSON is (each key keeps its place); a complete
+    // run's is the CLI's.
+    return {
+      command: json.command,
+      ...stoppedJson(r.solveStop),
+      ...json,
+      ...(r.spectrum && { spectrum: spectrumObject(r.spectrum, r.spectrumStop) }),
+    };
   }
 
   /** The downloads there is something for: the JSON once a system has a result, the CSV its v and p. */

@@ -48,6 +48,12 @@ export type Action = (typeof kActions)[number];
 export function isStudyAction(action: string): action is StudyAction {
   return (kStudyActions as readonly string[]).includes(action);
 }
+
+/** The study whose card a panel field is an input of (its key's prefix), or null: the Electrons tab's. */
+export function studyOfField(key: PanelTarget): StudyAction | null {
+  return kStudyActions.find((study) => key.startsWith(study)) ?? null;
+}
+
 /** A geometry formula, or positions from a loaded file (which a link cannot carry). */
 export type SourceName = GeometryName | 'file';
 /** A velocity pattern, or velocities / momenta from a loaded file. */
@@ -406,9 +412,16 @@ const kPanelFieldOfInput: Readonly<Record<string, keyof Parameters>> = {
   momenta: 'velocity',
 };
 
+/**
+ * Where the panel shows a refusal: beside a field, beside Files › load (a loaded file's, field
+ * 'result'), or beside the actions.
+ */
+export type PanelTarget = keyof Parameters | 'actions' | 'files';
+
 /** The panel field an InputError's `field` belongs to; 'actions' when it names none. */
-export function panelField(field: string | null): keyof Parameters | 'actions' {
+export function panelField(field: string | null): PanelTarget {
   if (field === null) return 'actions';
+  if (field === 'result') return 'files';
   const key = kPanelFieldOfInput[field] ?? field;
   return key in kDefaults ? (key as keyof Parameters) : 'actions';
 }

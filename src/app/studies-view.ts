@@ -5,10 +5,10 @@
 // map) inserted into the page, for the scaling sweep a uPlot that grows point by point while the sweep
 // runs, and for the response the screening curve in a uPlot beside its continuum curves.
 import uPlot from 'uplot';
-import { londonFitText, londonShapeText } from '../studies/london/report.ts';
+import { londonContinuumFieldText, londonFitText, londonShapeText } from '../studies/london/report.ts';
 import type { LondonConvergence, LondonMapStudy } from '../studies/london/run.ts';
 import { larmorSpeedNote, type LarmorRing } from '../physics/larmor.ts';
-import type { LondonBody } from '../physics/london.ts';
+import { continuumUniformity, type LondonBody } from '../physics/london.ts';
 import { kFermiReadingLabels, kFermiReadings } from '../physics/paper.ts';
 import { pairingRingJson, type ringReadingJson } from '../studies/pairing/report.ts';
 import { continuumRatio, finiteSizeExponent } from '../physics/response.ts';
@@ -23,6 +23,7 @@ import { logSpaced } from '../math/vectors.ts';
 import { fittedCoefficient } from '../studies/fits.ts';
 import { sameNEpsilon } from '../studies/response/run.ts';
 import type { ScalingPoint, ScalingStudy } from '../studies/scaling/run.ts';
+import type { SweepStop } from '../studies/study.ts';
 import { formatNumber } from './colour.ts';
 import { element, kAxisStyle, kDecadeTicks, kLinearTicks, show, showText } from './diagnostics.ts';
 
@@ -67,6 +68,7 @@ const kCards: Record<StudyCard, CardSpec> = {
       ['london-n-re-over-r', 'N r_e/R at the London field (float64)'],
       ['london-n-re-over-r-device', londonDeviceLabels('gpu')['london-n-re-over-r-device']],
       ['london-continuum', kLondonContinuumLabel],
+      ['london-continuum-field', "the continuous body's own field on the map"],
       ['london-centre-ratio', 'B_z(centre) / B_London'],
       ['london-uniformity', 'max |B − B_c| / |B_c| inside 0.9 R (cylinder: |z| ≤ 0.9 h)'],
       ['london-uniformity-inner', '… inside 0.45 R (0.45 h)'],
@@ -192,6 +194,31 @@ const kPenetrationColumns = [
   ],
   ['london-penetration', 'london_penetration_depth', "London's penetration depth λ_L/R = 1/x"],
 ] as const;
+
+/**
+ * A column's header in the paper's words, as the CLI's text table heads it (src/cli/commands/response.ts),
+ * in the page's symbols; the JSON key stays in its tooltip. R over a London length is the geometry's
+ * (the disk's Pearl length Λ), and the rotation's centre field is over B_eff (the co-rotating frame's).
+ */
+export function responseHeader(key: string, spec: Pick<ShownResponse['spec'], 'geometry' | 'drive'>): string {
+  const headers: Record<string, string> = {
+    n: 'N',
+    n_epsilon: 'N r_e/R',
+    screening_ratio: 'screening',
+    continuum_ratio: 'continuum',
+    london_x: spec.geometry === 'disk' ? 'R/Λ' : 'R/λ_L',
+    field_centre_ratio: spec.drive === 'rotation' ? 'B(0)/B_eff' : 'B(0)/B_ext',
+    iterations: 'iterations',
+    london_field_ratio: 'B(0)/B_London',
+    n_eff_epsilon: 'N_eff r_e/R',
+    decay_length: 'decay/R',
+    continuum_decay_length: 'London decay/R',
+    penetration_depth: 'λ/R fit',
+    london_penetration_depth: 'λ_L/R',
+  };
+  return headers[key] ?? key;
+}
+
 type ResponseColumn =
   | (typeof kResponseColumns)[number][0]
   | (typeof kRotationColumns)[number][0]
@@ -254,6 +281,23 @@ export function responseStartPoint<P extends { readonly n: number; readonly conv
 ): P | undefined {
   const largest = points.at(-1)?.n;
   return lastConvergedPoint(points.filter((point) => point.n === largest));
+}
+
+/**
+ * Why the map point has no map, or null where it has one: the flux drive maps nothing (no B_ext or
+ * B_London to divide B_z by, as the CLI's responsePlan), a file holds none, and a sweep stopped before
+ * its largest N never reached the N it maps.
+ */
+export function responseNoMapReason(
+  result: Pick<ShownResponse, 'spec'>,
+  point: Pick<ShownResponsePoint, 'n' | 'fieldMap'>,
+): string | null {
+  if (point.fieldMap) return null;
+  const { spec } = result;
+  if (spec.drive === 'flux') return 'no map: the flux drive has no field to map B_z against';
+  if (point.fieldMap === undefined) return 'no map in the file';
+  const largest = spec.ns[spec.ns.length - 1];
+  return point.n < largest ? `no map: the sweep stopped before N = ${largest}, the N it maps` : null;
 }
 
 /**
@@ -567,6 +611,11 @@ export class StudiesView {
     show('london-n-re-over-r-device', study.parameterDevice, study.parameterDevice.toPrecision(7));
     show('london-continuum', body.continuumParameter, body.continuumParameter.toPrecision(6));
     this.#londonContinuumLabel(londonContinuumLabel(body.geometry));
+    // As the CLI's text says it: a finite cylinder's map shows its lateral sheet's own unevenness.
+    showText(
+      'london-continuum-field',
+      londonContinuumFieldText(body.geometry, continuumUniformity(body, grid)),
+    );
     show('london-centre-ratio', study.centreFieldRatio, study.centreFieldRatio.toPrecision(8));
     // The map draws B_z; most of the spread at large N is transverse (the golden-angle azimuths').
     // A run saved before the parts were reported has none (NaN): the total alone.
@@ -662,6 +711,8 @@ export class StudiesView {
       `${ratios.length}, from ${formatNumber(ratios[0])} to ${formatNumber(ratios[ratios.length - 1])}`,
     );
     show('pairing-max-error', maxError, maxError.toExponential(1));
+    // A run stopped before the rings has none: their cells say so, not the rings of a run before.
+    this.clearPairingRings();
     for (const ring of rings) {
       const id = (column: string) => `pairing-${ring.name.toLowerCase()}-${column}`;
       show(id('fermi'), ring.fermi_energy_ev, ring.fermi_energy_ev.toFixed(2));
@@ -679,6 +730,14 @@ export class StudiesView {
     }
     element('pairing-energy').innerHTML = energySvg;
     element('pairing-ratio').innerHTML = ratioSvg;
+  }
+
+  /** Both ring tables back to their dashes: at a run's start, and for a run that has no rings. */
+  clearPairingRings(): void {
+    for (const cell of document.querySelectorAll<HTMLElement>('#pairing-rings td, #pairing-on-ring td')) {
+      show(cell.id, null);
+      cell.className = '';
+    }
   }
 
   /** One reading's row of the on-ring table, from the JSON `pairing --json` prints for it. */
@@ -888,6 +947,13 @@ export class StudiesView {
     select.disabled = true;
   }
 
+  /** A loaded run that Stop or a signal ended: the points done of those it had to run, where shown. */
+  stoppedProgress(card: StudyCard, stop: SweepStop): void {
+    const done = { scaling: 'scaling-done', response: 'response-done' } as Partial<Record<StudyCard, string>>;
+    const id = done[card];
+    if (id) showText(id, `${stop.points} of ${stop.of}`);
+  }
+
   responseProgress(done: number, total: number): void {
     showText('response-done', `${done} of ${total}`);
   }
@@ -942,7 +1008,11 @@ export class StudiesView {
     const point = result.points.find((p) => p.n === largest && sameNEpsilon(p.nEpsilon, nEpsilon));
     if (!point) return;
     const mark = notConvergedMark(point);
-    showText('response-map-point', `N = ${point.n}, N r_e/R = ${formatNumber(point.nEpsilon, 4)}${mark}`);
+    const noMap = responseNoMapReason(result, point);
+    showText(
+      'response-map-point',
+      `N = ${point.n}, N r_e/R = ${formatNumber(point.nEpsilon, 4)}${mark}${noMap ? ` (${noMap})` : ''}`,
+    );
     markConvergence('response-map-point', point);
     const { fieldCentreRatio, londonFieldRatio, continuumFieldCentreRatio, continuumLondonFieldRatio } =
       point;
@@ -980,7 +1050,11 @@ export class StudiesView {
     const table = element('response-points');
     table.innerHTML = '';
     const head = create('tr');
-    head.append(...columns.map(([, key, meaning]) => create('th', { title: meaning }, key)));
+    head.append(
+      ...columns.map(([, key, meaning]) =>
+        create('th', { title: `${meaning} (JSON: ${key})` }, responseHeader(key, result.spec)),
+      ),
+    );
     table.append(head);
     result.points.forEach((point, k) => {
       const row = create('tr', point.converged ? {} : { class: 'bad' });

@@ -50,6 +50,7 @@ import {
 } from '../studies/response/run.ts';
 import { epsilonsOf, responseSpec, type ResponseSpec } from '../studies/response/spec.ts';
 import { kDistributionDimension, type ScalingGeometry } from '../physics/scaling.ts';
+import { kDriveVelocityUnits } from '../physics/response.ts';
 import type { DarwinSystem, ModelName } from '../physics/models.ts';
 import {
   londonInertiaRatioDirect,
@@ -85,6 +86,7 @@ import {
   type StudyAction,
 } from './state.ts';
 import { lastConvergedPoint, responseStartPoint, type StudiesView, type StudyCard } from './studies-view.ts';
+import type { InducedSpeeds } from './view.ts';
 
 /** The response card's headline of a sweep, and of its map (`map`). */
 function responseDescription(
@@ -211,11 +213,11 @@ export class Studies {
    * N r_e/R picked in the card (or that N's last converged point, where it lacks that one: a Stop came
    * first); null when it has none.
    */
-  inducedSpeeds(source: SourceName, n: number): Float64Array | null {
+  inducedSpeeds(source: SourceName, n: number): InducedSpeeds | null {
     const result = this.#response;
     if (!result || result.spec.geometry !== source) return null;
     const point = this.#shownPoint(n);
-    return point ? speeds(point.velocities) : null;
+    return point ? { speeds: speeds(point.velocities), unit: kDriveVelocityUnits[result.spec.drive] } : null;
   }
 
   /**
@@ -251,6 +253,26 @@ export class Studies {
   }
 
   /**
+   * What `study`'s run would refuse of its fields together before it starts, or null: a cylinder's
+   * N < h (London), what only the whole response spec refuses (the 2D model off the plane, a cube's N).
+   */
+  inputProblem(study: StudyAction, p: Parameters): FieldError | null {
+    if (study === 'london') {
+      const tooFew = londonBodyProblem(p.londonGeometry, p.londonN, p.londonHalfHeight);
+      return tooFew ? new FieldError('londonN', `N ${tooFew}, got ${p.londonN}`) : null;
+    }
+    if (study === 'response') {
+      try {
+        responseSpecOf(p);
+      } catch (error) {
+        if (error instanceof FieldError) return error;
+        throw error;
+      }
+    }
+    return null;
+  }
+
+  /**
    * A study's saved JSON (a card's download, `<command> --json`, the CLI's `--out` file) back in
    * its card `card` (the file's command): the scaling sweep and the London convergence list with
    * their fits recomputed (as merge does), the pairing run's points and rings, the Larmor ring, and
@@ -264,7 +286,9 @@ export class Studies {
     const stop = savedStop(json, name);
     const loaded = this.#load(card, json, name, p, stop);
     if (!stop) return loaded;
-    // A run a signal or Stop ended early is shown as the page shows its own stopped runs.
+    // A run a signal or Stop ended early is shown as the page shows its own stopped runs: its points
+    // done of those it had to run, not of those the file holds.
+    this.#view.stoppedProgress(card, stop);
     this.#view.finish(card, 'failed');
     return { ...loaded, message: `${loaded.message} The run was ${stoppedLine(stop)}.` };
   }
@@ -401,7 +425,17 @@ export class Studies {
   }
 
   #loadLarmor(json: Record<string, unknown>, name: string, p: Parameters): StudyLoad {
-    const ring = (json.ring ?? {}) as Record<string, unknown>;
+    const ring = (typeof json.ring === 'object' && json.ring !== null ? json.ring : {}) as Record<
+      string,
+      unknown
+    >;
+    const missing = ['n', 'b_tesla', 'radius_m'].filter((key) => ring[key] === undefined);
+    if (missing.length) {
+      throw new InputError(
+        `${name}: not a Larmor ring as larmor --json writes it (no "ring" ${missing.map((key) => `"${key}"`).join(', ')})`,
+        'result',
+      );
+    }
     // The panel's own rules for its fields, on the file's numbers.
     let fields;
     try {
@@ -495,8 +529,6 @@ export class Studies {
   }
 
   async #london(p: Parameters, hooks: StudyHooks): Promise<boolean> {
-    this.#view.clearLondon();
-    this.#finished('london', null);
     // The run's inputs, held: the panel stays editable while it runs.
     const options = {
       geometry: p.londonGeometry,
@@ -505,8 +537,11 @@ export class Studies {
       halfHeight: p.londonHalfHeight,
       convergenceNs: kLondonConvergenceNs,
     };
-    const tooFew = londonBodyProblem(options.geometry, p.londonN, options.halfHeight);
-    if (tooFew) throw new FieldError('londonN', `N ${tooFew}, got ${p.londonN}`);
+    // Refused before the card is cleared: a run that never starts keeps the last one's result.
+    const problem = this.inputProblem('london', p);
+    if (problem) throw problem;
+    this.#view.clearLondon();
+    this.#finished('london', null);
     const { maps, convergence, stopped } = await runLondon(
       (body, points) => gpuReducedField(this.#gpu, body, points),
       options,
@@ -564,6 +599,7 @@ export class Studies {
 
   async #pairing(hooks: StudyHooks): Promise<boolean> {
     const ratios = kDefaultPairingRatios;
+    this.#view.clearPairingRings();
     const { points, rings, stopped } = await runPairing(ratios, {
       ...hooks,
       progress: (text, fraction) => {
@@ -611,7 +647,8 @@ export class Studies {
     const spec = responseSpecOf(p);
     const stopped = () => hooks.stopped?.() ?? false;
     const total = spec.ns.reduce((sum, n) => sum + epsilonsOf(spec, n).length, 0);
-    this.#view.responseStart(responseDescription(spec, `${spec.grid} × ${spec.grid} map`), total);
+    const map = spec.drive === 'flux' ? 'no map (flux drive)' : `${spec.grid} × ${spec.grid} map`;
+    this.#view.responseStart(responseDescription(spec, map), total);
     this.#response = null;
     this.#finished('response', null);
     this.#view.velocitiesSaveable(false);
@@ -684,7 +721,10 @@ export class Studies {
             ns.indexOf(n) / ns.length,
           ),
         onPoint: (_point, points) =>
-          this.#view.scalingUpdate(points, this.#summary(p, [...points], performance.now() - started)),
+          this.#view.scalingUpdate(
+            points,
+            this.#summary(geometry, model, [...points], performance.now() - started),
+          ),
       },
       hooks,
     );
@@ -715,10 +755,18 @@ export class Studies {
     return !stopped && study.points.every((point) => point.lanczos.converged);
   }
 
-  /** The fits so far, or why there are none (too few points for the law, or a fit that never reaches 1). */
-  #summary(p: Parameters, points: ScalingPoint[], milliseconds: number): ScalingStudy | string {
+  /**
+   * The fits so far, or why there are none (too few points for the law, or a fit that never reaches 1):
+   * of the geometry and model the sweep started with, not the fields now, which may have been changed.
+   */
+  #summary(
+    geometry: ScalingGeometry,
+    model: ModelName,
+    points: ScalingPoint[],
+    milliseconds: number,
+  ): ScalingStudy | string {
     try {
-      return summariseStudy(p.scalingGeometry, p.scalingModel, points, milliseconds);
+      return summariseStudy(geometry, model, points, milliseconds);
     } catch (error) {
       if (error instanceof InputError) return error.message;
       throw error;

@@ -41,8 +41,20 @@ const kLegendTitles: Record<RenderQuantity, string> = {
   velocity: '|v|  speed (R ω)',
   momentum: '|p|  momentum, p = M v (m R ω)',
   darwin: '|p − v|  Darwin part ε T v (m R ω)',
-  current: '|v_i|  induced by the response run (its unit u)',
+  current: '|v_i|  induced by the response run',
 };
+
+/** The colour legend's title: the induced current's names its drive's unit, which the run gave. */
+export function legendTitle(quantity: RenderQuantity, speedsUnit: string | null): string {
+  const unit = quantity === 'current' && speedsUnit ? ` (units of ${speedsUnit})` : '';
+  return kLegendTitles[quantity] + unit;
+}
+
+/** A response run's induced speeds |v_i| for the shown electrons, and their unit (its drive's u). */
+export interface InducedSpeeds {
+  readonly speeds: Float64Array;
+  readonly unit: string;
+}
 
 /** Why a chosen colour has nothing to colour by yet: the electrons are drawn uncoloured, no legend. */
 const kColourWanting: Record<Exclude<RenderQuantity, 'none'>, string> = {
@@ -59,6 +71,8 @@ interface Shown {
   hasVelocities: boolean;
   hasMomenta: boolean;
   hasSpeeds: boolean;
+  /** The induced speeds' unit, named in the legend. */
+  speedsUnit: string | null;
   radius: number;
   /** Typical nearest-neighbour distance, units of R. */
   spacing: number;
@@ -159,16 +173,16 @@ export class ParticleView {
 
   /**
    * Shows a system; `reframe` points the cameras at it (a new configuration, not new velocities);
-   * `speeds`, where a response run has them for this configuration, are what `current` colours by.
+   * `induced`, where a response run has them for this configuration, are what `current` colours by.
    */
   show(
     system: DarwinSystem,
     velocities: Float64Array | null,
     momenta: Float64Array | null,
     reframe: boolean,
-    speeds: Float64Array | null = null,
+    induced: InducedSpeeds | null = null,
   ): void {
-    const particles = packParticles(system, velocities, momenta, speeds);
+    const particles = packParticles(system, velocities, momenta, induced?.speeds ?? null);
     const { n, positions } = system.configuration;
     const { centre, radius } = bounds(positions, n);
     let planar = true;
@@ -183,7 +197,8 @@ export class ParticleView {
       particles,
       hasVelocities: velocities !== null,
       hasMomenta: momenta !== null,
-      hasSpeeds: speeds !== null,
+      hasSpeeds: induced !== null,
+      speedsUnit: induced?.unit ?? null,
       radius,
       spacing,
       planar,
@@ -313,7 +328,10 @@ export class ParticleView {
     );
     this.#gpu.device.queue.submit([encoder.finish()]);
     this.canvas.dataset.frames = String(++this.#frames);
-    const legend: LegendContent | null = range && { title: kLegendTitles[colourBy], ...range };
+    const legend: LegendContent | null = range && {
+      title: legendTitle(colourBy, shown?.speedsUnit ?? null),
+      ...range,
+    };
     drawLegend(this.#legend, this.#table, legend);
     const chosen = this.#display.colourBy;
     const note = shown && chosen !== 'none' && colourBy === 'none' ? kColourWanting[chosen] : '';

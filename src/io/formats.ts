@@ -258,9 +258,20 @@ function csvLines(text: string): string[] {
     .filter((line) => line !== '');
 }
 
+/** The header of a CSV: its first line that is no comment, if any. */
+function csvHeader(text: string): string | undefined {
+  return csvLines(text).find((line) => !line.startsWith('#'));
+}
+
+/** Whether a positions CSV is a saved result's (kResultHeaders): velocity and momentum columns beside x,y,z. */
+export function isResultCsv(text: string): boolean {
+  const header = csvHeader(text);
+  return header !== undefined && matchingHeader(csvHeaderNames(header), kResultHeaders) !== undefined;
+}
+
 /** What a CSV holds, by the exact names of its header (the first line that is no comment); null for none. */
 export function csvKind(text: string): CsvKind | null {
-  const header = csvLines(text).find((line) => !line.startsWith('#'));
+  const header = csvHeader(text);
   if (header === undefined) return null;
   const matched = matchingHeader(csvHeaderNames(header), kCsvHeaderNames);
   return matched ? kCsvHeaders[kCsvHeaderNames.indexOf(matched)][0] : null;
@@ -357,6 +368,13 @@ export function savedResult(object: Record<string, unknown>, name: string): Save
   if (typeof epsilon !== 'number' || !(epsilon >= 0))
     throw new InputError(`${name}: configuration.epsilon is not >= 0`, 'result');
   const softening = typeof configuration.softening === 'number' ? configuration.softening : 0;
+  // solve --json prints the summary alone: the run itself is --out FILE.json's.
+  if (object.positions === undefined) {
+    throw new InputError(
+      `${name}: no "positions": solve --json prints no arrays, save the run with solve --out FILE.json`,
+      'result',
+    );
+  }
   const positions = numberArray(object.positions, `${name}: positions`, 3 * n);
   const size = n * blockSize({ model: model as ModelName, dim });
   const optional = (key: string) =>

@@ -41,6 +41,16 @@ import { ringPotential } from './ring.ts';
 export const kDriveNames = ['field', 'flux', 'rotation'] as const;
 export type DriveName = (typeof kDriveNames)[number];
 
+/**
+ * Each drive's velocity unit u (the header's w R), as the page's legend and the current's profile
+ * name it: the solution s = M^-1 b is v in units of u (the rotation's relative to the lattice).
+ */
+export const kDriveVelocityUnits: Record<DriveName, string> = {
+  field: 'ω_L R, ω_L = −eB/2m',
+  flux: 'ω_Φ R, ω_Φ = −eΦ/(2π m R²)',
+  rotation: 'Ω R',
+};
+
 export function isDriveName(name: string): name is DriveName {
   return (kDriveNames as readonly string[]).includes(name);
 }

@@ -69,7 +69,7 @@ export function londonMapSvg(body: LondonBody, map: FieldMapGrid, ratios: Float6
  * there): the deviation from London's uniform field (eq. 27-30), which a linear scale spanning the
  * surface's deviations shows as one colour inside. A cell where B_z = B_London exactly has no
  * logarithm: it takes `floor`, the least of the others' (log10 of float64's epsilon where every cell
- * is exact), and is counted in `exact`.
+ * is exact), and is counted in `exact`, which the map's caption gives where there are any.
  */
 export function londonDeviationMap(ratios: Float64Array): {
   readonly values: Float64Array;
@@ -98,7 +98,10 @@ export function londonDeviationSvg(body: LondonBody, map: FieldMapGrid, ratios: 
     ...mapFrame(map),
     values,
     colourLabel: 'log₁₀ |B_z / B_London − 1|',
-    caption: `${exact} ${exact === 1 ? 'cell' : 'cells'} where B_z = B_London exactly, drawn at the scale's floor, ${floor.toFixed(2).replace('-', '−')}`,
+    // Said only where there are such cells: "0 cells where ... exactly" explains nothing drawn.
+    ...(exact > 0 && {
+      caption: `${exact} ${exact === 1 ? 'cell' : 'cells'} where B_z = B_London exactly, drawn at the scale's floor, ${floor.toFixed(2).replace('-', '−')}`,
+    }),
   });
 }
 
@@ -466,6 +469,20 @@ const uniformityParts = (s: LondonMapStudy) => [
 ];
 
 /**
+ * What the continuous body's own field is on the map: the sphere's uniform inside (eq. 29), a finite
+ * cylinder's lateral sheet's not, its uniformity (continuumUniformity) over the map and its inner half.
+ */
+export function londonContinuumFieldText(
+  geometry: LondonGeometry,
+  uniformity: { readonly all: number; readonly inner: number },
+): string {
+  return geometry === 'sphere'
+    ? 'its field uniform inside (eq. 29)'
+    : `its field not uniform: ${f(uniformity.all, 3)} over the map, ` +
+        `${f(uniformity.inner, 3)} in the inner half (a finite sheet is no London body)`;
+}
+
+/**
  * The text report: the body (londonShapeText, as the plots name it) and its continuous counterpart,
  * for a run a signal or Stop ended early the line saying how far it got, the maps' numbers, then
  * N r_e/R against N (each deviation to the digits its rounding leaves) and its fit.
@@ -485,11 +502,10 @@ export function londonText(
     geometry === 'cylinder'
       ? `, N r_e/l = ${(continuum / (2 * halfHeight)).toPrecision(6)} (length l = 2h = ${2 * halfHeight} R)`
       : '';
-  const counterpart =
-    geometry === 'sphere'
-      ? 'its field uniform inside (eq. 29)'
-      : `its field not uniform: ${f(run.continuum_uniformity, 3)} over the map, ` +
-        `${f(run.continuum_uniformity_inner, 3)} in the inner half (a finite sheet is no London body)`;
+  const counterpart = londonContinuumFieldText(geometry, {
+    all: run.continuum_uniformity,
+    inner: run.continuum_uniformity_inner,
+  });
   const e = (x: number, width: number) => x.toExponential(2).padStart(width);
   const lines = [
     `London moment, rotating ${londonShapeText({ geometry, halfHeight })}: B_z / B_London on the map`,

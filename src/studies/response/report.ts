@@ -8,12 +8,13 @@ import {
   continuumRatio,
   currentProfile,
   isDriveName,
+  kDriveVelocityUnits,
   londonRadialProfile,
   type CurrentProfile,
   type DriveName,
 } from '../../physics/response.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
-import { stoppedJson, type SweepStop } from '../study.ts';
+import { savedStop, stoppedJson, type SweepStop } from '../study.ts';
 import { geometry, isGeometryName } from '../../physics/geometry.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { isModelName, kModelNames } from '../../physics/models.ts';
@@ -82,8 +83,9 @@ export interface ShownResponse {
 
 /**
  * A `response --json` read back (the app's Files › load): its spec as far as the JSON tells it (N
- * from the points; N r_e/R as a list where every N has the same ones, else the one eps), its points
- * and limits. A file that is not what the command writes is refused in one line (field 'result').
+ * from the points; N r_e/R as a list where every N has the same ones, a stopped sweep's last N the
+ * first of them, else the one eps), its points and limits. A file that is not what the command
+ * writes is refused in one line (field 'result').
  */
 export function responseFromJson(json: Record<string, unknown>, name: string): ShownResponse {
   const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
@@ -128,9 +130,12 @@ export function responseFromJson(json: Record<string, unknown>, name: string): S
   // rounding, and the spec's x read back to 12 digits.
   const listAt = (n: number) => points.filter((p) => p.n === n).map((p) => p.nEpsilon);
   const first = listAt(ns[0]);
-  const sameList = (list: number[]) =>
-    list.length === first.length && list.every((x, k) => sameNEpsilon(x, first[k]));
-  const scale: ResponseScale = ns.every((n) => sameList(listAt(n)))
+  // A sweep stopped part-way through its last N (study.ts's Stop rule) has that N's first N r_e/R.
+  const stopped = savedStop(json, name) !== null;
+  const sameList = (list: number[], last: boolean) =>
+    (list.length === first.length || (stopped && last && list.length < first.length)) &&
+    list.every((x, k) => sameNEpsilon(x, first[k]));
+  const scale: ResponseScale = ns.every((n, k) => sameList(listAt(n), k === ns.length - 1))
     ? { kind: 'nEpsilon', values: first.map((x) => Number(x.toPrecision(12))) }
     : { kind: 'epsilon', value: points[0].epsilon };
   const limits = (Array.isArray(json.limits) ? (json.limits as unknown[]) : []).map((entry) => {
@@ -519,7 +524,7 @@ export function responseProfileSvg(result: ResponseResult): string | null {
       `${result.spec.geometry}, N = ${largest}: induced current against depth` +
       (left ? ` (${left} not converged, not drawn)` : ''),
     xLabel: 'depth 1 − r/R',
-    yLabel: 'j_φ / sin θ (units of n e u)',
+    yLabel: `j_φ / sin θ (units of n e u, u = ${kDriveVelocityUnits[result.spec.drive]})`,
     series,
     legend: 'top-right',
   });
