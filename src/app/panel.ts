@@ -144,7 +144,7 @@ export class Panel {
   readonly #texts = {} as Record<TextKey, string>;
   readonly #controllers = new Map<string, Controller>();
   readonly #errors = new Map<string, HTMLElement>();
-  /** Fields whose text does not parse: actions are refused until they are fixed. */
+  /** Fields whose text does not parse: the actions that read them are refused until they are fixed. */
   readonly #invalid = new Set<string>();
   readonly #derived = { collective: '', positionsFile: '–', quantityFile: '–' };
   readonly #actionControllers: Controller[] = [];
@@ -293,11 +293,14 @@ export class Panel {
     );
   }
 
-  /** True when every text field parses; otherwise shows why next to each bad one. */
-  valid(): boolean {
-    for (const key of this.#invalid)
-      this.#controllers.get(key)?.domElement.scrollIntoView({ block: 'nearest' });
-    return this.parses();
+  /**
+   * True when every text field that `reads` (an action's, state.ts readsField) parses; otherwise
+   * scrolls to the bad ones, whose messages stand beside them.
+   */
+  valid(reads: (key: keyof Parameters) => boolean): boolean {
+    const bad = [...this.#invalid].filter((key) => reads(key as TextKey));
+    for (const key of bad) this.#controllers.get(key)?.domElement.scrollIntoView({ block: 'nearest' });
+    return bad.length === 0;
   }
 
   /** True when every text field parses (valid() without scrolling to the bad ones). */

@@ -70,6 +70,7 @@ import {
   isStudyAction,
   panelField,
   queryFromParameters,
+  readsField,
   runDimension,
   type Action,
   type Parameters,
@@ -389,7 +390,7 @@ export class Session {
   async run(action: RunAction): Promise<void> {
     if (this.#busy || this.#dead) return;
     const panel = this.#ui;
-    if (!panel.valid()) {
+    if (!panel.valid((key) => readsField(action, key))) {
       this.#diagnostics.message(kFixFieldsFirst);
       return;
     }
