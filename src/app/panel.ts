@@ -137,6 +137,20 @@ export interface LoadedNames {
   quantity: string | null;
 }
 
+/**
+ * The names the read-only rows show: a loaded file's only while its field takes it (a geometry or a
+ * pattern picked since leaves the file held, shown again once 'positions file' or 'loaded file' is).
+ */
+export function shownFileNames(
+  p: Pick<Parameters, 'source' | 'velocity'>,
+  loaded: LoadedNames,
+): { positionsFile: string; quantityFile: string } {
+  return {
+    positionsFile: (p.source === 'file' && loaded.positions) || '–',
+    quantityFile: (p.velocity === 'file' && loaded.quantity) || '–',
+  };
+}
+
 export class Panel {
   readonly gui: GUI;
   readonly #parameters: Parameters;
@@ -147,6 +161,8 @@ export class Panel {
   /** Fields whose text does not parse: the actions that read them are refused until they are fixed. */
   readonly #invalid = new Set<string>();
   readonly #derived = { collective: '', positionsFile: '–', quantityFile: '–' };
+  /** The files the session holds, named in the read-only rows while their fields take them. */
+  #loaded: LoadedNames = { positions: null, quantity: null };
   readonly #actionControllers: Controller[] = [];
   #stop!: Controller;
   /** Files › load, beside which a loaded file's refusal is shown. */
@@ -360,10 +376,8 @@ export class Panel {
       if (this.#invalid.has(key)) continue;
       this.#texts[key] = textSpec(key).format(p[key]);
     }
-    if (loaded) {
-      this.#derived.positionsFile = loaded.positions ?? '–';
-      this.#derived.quantityFile = loaded.quantity ?? '–';
-    }
+    if (loaded) this.#loaded = loaded;
+    Object.assign(this.#derived, shownFileNames(p, this.#loaded));
     this.#derived.collective = formatNumber((p.n * kClassicalElectronRadius) / p.radiusMetres, 4);
     this.#controllers.get('n')?.disable(p.source === 'file');
     this.#controllers.get('dim')?.disable(p.model === 'azimuthal');
