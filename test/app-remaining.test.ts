@@ -1,7 +1,10 @@
 // What the page decides outside a page about the audit's remaining findings: the loaded files' names
-// beside the fields that take them (src/app/panel.ts).
+// beside the fields that take them (src/app/panel.ts), and the device a browser's JSON names
+// (src/io/formats.ts describeDevice).
 import { describe, expect, test } from 'vitest';
 import { shownFileNames } from '../src/app/panel.ts';
+import type { GpuAdapterSummary, GpuContext } from '../src/gpu/device.ts';
+import { describeDevice, kCpuDevice } from '../src/io/formats.ts';
 
 describe("a loaded file's name is shown while its field takes it", () => {
   const loaded = { positions: 'shell.csv', quantity: 'v.csv (velocities)' };
@@ -22,5 +25,50 @@ describe("a loaded file's name is shown while its field takes it", () => {
     expect(shownFileNames({ source: 'file', velocity: 'file' }, { positions: null, quantity: null })).toEqual(
       { positionsFile: '–', quantityFile: '–' },
     );
+  });
+});
+
+describe("the JSON's device: what the adapter gives, and no name it withholds", () => {
+  /** Chrome's SwiftShader adapter as the page sees it: vendor and architecture, no description. */
+  const browser: GpuAdapterSummary = {
+    vendor: 'google',
+    architecture: 'swiftshader',
+    description: '',
+    isFallbackAdapter: true,
+    backend: 'browser',
+    swiftshader: true,
+  };
+  const context = (adapterInfo: GpuAdapterSummary) =>
+    ({ adapterInfo, hasTimestampQuery: false, hasSubgroups: true }) as unknown as GpuContext;
+
+  test('a browser that gives no description: the key is left out, as a CPU run leaves vendor out', () => {
+    const device = describeDevice(context(browser));
+    expect(device).toEqual({
+      kind: 'gpu',
+      vendor: 'google',
+      architecture: 'swiftshader',
+      is_fallback_adapter: true,
+      swiftshader: true,
+      backend: 'browser',
+      timestamp_query: false,
+      subgroups: true,
+    });
+    expect(Object.keys(kCpuDevice)).toEqual(['kind', 'description']);
+  });
+
+  test("Dawn's adapter, which names itself, keeps every key in the CLI's order", () => {
+    const dawn = { ...browser, description: 'SwiftShader driver 5.0.0', backend: 'dawn-node' } as const;
+    expect(Object.keys(describeDevice(context(dawn)))).toEqual([
+      'kind',
+      'vendor',
+      'architecture',
+      'description',
+      'is_fallback_adapter',
+      'swiftshader',
+      'backend',
+      'timestamp_query',
+      'subgroups',
+    ]);
+    expect(describeDevice(context({ ...dawn, vendor: '' })).vendor).toBeUndefined();
   });
 });
