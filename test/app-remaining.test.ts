@@ -1,8 +1,13 @@
 // What the page decides outside a page about the audit's remaining findings: the loaded files' names
 // beside the fields that take them (src/app/panel.ts), and the device a browser's JSON names
-// (src/io/formats.ts describeDevice).
+// (src/io/formats.ts describeDevice), and the reading of eq. 43 the pairing card's rings' table says
+// it takes (src/app/studies-view.ts).
 import { describe, expect, test } from 'vitest';
 import { shownFileNames } from '../src/app/panel.ts';
+import { kRingTableCaption } from '../src/app/studies-view.ts';
+import { kFermiReadingLabels } from '../src/physics/paper.ts';
+import { kPairingRings, ringTemperature } from '../src/physics/pairing.ts';
+import { pairingRingJson } from '../src/studies/pairing/report.ts';
 import type { GpuAdapterSummary, GpuContext } from '../src/gpu/device.ts';
 import { describeDevice, kCpuDevice } from '../src/io/formats.ts';
 
@@ -71,4 +76,18 @@ describe("the JSON's device: what the adapter gives, and no name it withholds", 
     ]);
     expect(describeDevice(context({ ...dawn, vendor: '' })).vendor).toBeUndefined();
   });
+});
+
+test("the pairing card's rings' table says which reading of eq. 43 its a_m and temperatures are", () => {
+  expect(kRingTableCaption).toContain(kFermiReadingLabels['fermi-energy']);
+  expect(kRingTableCaption).toContain('Fermi energy');
+  expect(kRingTableCaption).not.toContain(kFermiReadingLabels['fermi-momentum']);
+  // The cells it heads (pairing --json's rings[]) are that reading's, a_m half the other's.
+  for (const ring of kPairingRings.map((r) => pairingRingJson(ringTemperature(r)))) {
+    const [energy, momentum] = ring.readings;
+    expect([energy.reading, momentum.reading]).toEqual(['fermi-energy', 'fermi-momentum']);
+    expect(ring.a_m_m).toBe(energy.a_m_m);
+    expect(ring.temperature_eq46_mk).toBe(energy.temperature_eq46_mk);
+    expect(ring.a_m_m / momentum.a_m_m).toBeCloseTo(2, 12);
+  }
 });
