@@ -1,9 +1,11 @@
 // What the page decides outside a page about the audit's remaining findings: the loaded files' names
 // beside the fields that take them (src/app/panel.ts), and the device a browser's JSON names
-// (src/io/formats.ts describeDevice), and the reading of eq. 43 the pairing card's rings' table says
-// it takes (src/app/studies-view.ts).
+// (src/io/formats.ts describeDevice), the reading of eq. 43 the pairing card's rings' table says
+// it takes (src/app/studies-view.ts), and what a response run says it changed of the Electrons tab
+// (src/app/session.ts).
 import { describe, expect, test } from 'vitest';
 import { shownFileNames } from '../src/app/panel.ts';
+import { responseShownLine } from '../src/app/session.ts';
 import { kRingTableCaption } from '../src/app/studies-view.ts';
 import { kFermiReadingLabels } from '../src/physics/paper.ts';
 import { kPairingRings, ringTemperature } from '../src/physics/pairing.ts';
@@ -90,4 +92,32 @@ test("the pairing card's rings' table says which reading of eq. 43 its a_m and t
     expect(ring.temperature_eq46_mk).toBe(energy.temperature_eq46_mk);
     expect(ring.a_m_m / momentum.a_m_m).toBeCloseTo(2, 12);
   }
+});
+
+describe('a response run says what it changed of the Electrons tab to show its electrons', () => {
+  const ball = { geometry: 'ball', n: 500 } as const;
+
+  test('another geometry and N: both said, with the colour, and the results cleared where there were any', () => {
+    const before = { source: 'sphere', n: 500, colourBy: 'darwin' } as const;
+    expect(responseShownLine(before, ball, true)).toBe(
+      "The canvas shows the response run's electrons, so the Electrons tab took geometry ball and N = 500 " +
+        '(were sphere, N = 500) and colour by the induced current |v_i|; its results, of the electrons it ' +
+        'had, were cleared.',
+    );
+    expect(responseShownLine({ ...before, colourBy: 'current' }, ball, false)).toBe(
+      "The canvas shows the response run's electrons, so the Electrons tab took geometry ball and N = 500 " +
+        '(were sphere, N = 500).',
+    );
+    expect(responseShownLine({ source: 'file', n: 12, colourBy: 'current' }, ball, false)).toContain(
+      '(were a positions file, N = 12)',
+    );
+  });
+
+  test('the same electrons keep their results: only the colour is said, or nothing', () => {
+    expect(responseShownLine({ source: 'ball', n: 500, colourBy: 'velocity' }, ball, true)).toBe(
+      "The canvas shows the response run's electrons, so the Electrons tab took colour by the induced " +
+        'current |v_i|.',
+    );
+    expect(responseShownLine({ source: 'ball', n: 500, colourBy: 'current' }, ball, true)).toBeNull();
+  });
 });
