@@ -1,9 +1,46 @@
-// On Chromium's SwiftShader WebGPU adapter: a field that does not parse refuses only the actions that
-// read it.
+// On Chromium's SwiftShader WebGPU adapter: a Spectrum run over a loaded solve joins it, as it joins
+// a solve run on the page, and a field that does not parse refuses only the actions that read it.
 import { expect, test } from 'vitest';
-import { runAction, settled, shownText, typeField, webGpuApp } from './support.ts';
+import {
+  downloaded,
+  loadFile,
+  runAction,
+  settled,
+  shownText,
+  shownValue,
+  typeField,
+  webGpuApp,
+} from './support.ts';
 
 const app = webGpuApp();
+const kDownloadJson = '[data-action="downloadJson"] button';
+
+test('Spectrum after a loaded solve keeps the solve: shown, and in the download beside the spectrum', async () => {
+  const first = await app.open('?geometry=ring&n=32&model=azimuthal&eps=1e-3&run=solve');
+  expect(await settled(first.page)).toBe('converged');
+  const kinetic = await shownValue(first.page, 'energy-kinetic');
+  const solved = JSON.parse((await downloaded(first.page, kDownloadJson, 'remaining-solve.json')).text);
+  expect(solved.mode).toBe('round_trip');
+
+  const other = await app.open('?n=10&run=none');
+  expect(await settled(other.page)).toBe('idle');
+  expect(await loadFile(other.page, 'remaining-solve.json', JSON.stringify(solved))).toContain(
+    'their result',
+  );
+  expect(await runAction(other.page, 'spectrum')).toBe('converged');
+  // The loaded solve stays shown beside the spectrum the page ran.
+  expect(await shownValue(other.page, 'energy-kinetic')).toBe(kinetic);
+  expect(await shownText(other.page, 'solve-reason')).not.toBe('–');
+  const lambdaMax = await shownValue(other.page, 'lambda-max');
+  const saved = JSON.parse((await downloaded(other.page, kDownloadJson, 'remaining-both.json')).text);
+  expect(saved.mode).toBe('round_trip');
+  expect(saved.velocities).toEqual(solved.velocities);
+  expect(saved.momenta).toEqual(solved.momenta);
+  expect(saved.energies).toEqual(solved.energies);
+  expect(saved.spectrum.lambda_max).toBe(lambdaMax);
+  expect(first.errors).toEqual([]);
+  expect(other.errors).toEqual([]);
+});
 
 test("'abc' in ε refuses Solve, not Pairing, which reads no field", async () => {
   const { page, errors } = await app.open('?n=10&run=none');

@@ -583,7 +583,13 @@ export class Session {
   // -------------------------------------------------------------------------------------------
   // The stages.
 
-  async #build(): Promise<Built> {
+  /**
+   * M of the fields as they are, built or the one held. A new M clears the results, except, for a
+   * Spectrum (`keepLoaded`), a loaded file's solve: a loaded result is of the fields as they are (a
+   * change of the system or the velocities clears it), so the spectrum joins it as it joins a solve
+   * run on the page, whose M is the one held.
+   */
+  async #build(keepLoaded = false): Promise<Built> {
     const system = this.#system();
     const { matrix, treeTolerance } = this.parameters;
     // 'auto' may take the tree too (past the device's crossover N): its tolerance is part of the key.
@@ -595,11 +601,13 @@ export class Session {
     }
     this.#built?.backend.dispose();
     this.#built = null;
-    this.#results = emptyResults();
-    this.#diagnostics.clearResults();
+    if (!keepLoaded || this.#results.loaded === null) {
+      this.#results = emptyResults();
+      this.#diagnostics.clearResults();
+      this.#show(system, null, null);
+    }
     const size = unknowns(system);
     this.#progress(`Building M: ${size} × ${size} on the GPU…`, null);
-    this.#show(system, null, null);
     const start = performance.now();
     const gpu = this.#gpu;
     const backend = await openEngine(
@@ -805,7 +813,7 @@ export class Session {
   }
 
   async #spectrum(): Promise<boolean> {
-    const { system, backend, key } = await this.#build();
+    const { system, backend, key } = await this.#build(true);
     // Built for solves too, without the basis a spectrum holds: refused before it runs where that
     // basis does not fit beside M.
     checkSpectrumFits(this.#gpu, backend);
