@@ -319,7 +319,7 @@ export class Panel {
     return bad.length === 0;
   }
 
-  /** True when every text field parses (valid() without scrolling to the bad ones). */
+  /** True when every text field parses: then no action is refused for one. */
   parses(): boolean {
     return this.#invalid.size === 0;
   }
