@@ -1,7 +1,9 @@
 // On Chromium's SwiftShader WebGPU adapter: a Spectrum run over a loaded solve joins it, as it joins
-// a solve run on the page, and a field that does not parse refuses only the actions that read it.
+// a solve run on the page; a field that does not parse refuses only the actions that read it; a
+// response run says what it changed of the Electrons tab; a positions file's name goes with it.
 import { expect, test } from 'vitest';
 import {
+  chooseOption,
   downloaded,
   loadFile,
   runAction,
@@ -50,5 +52,39 @@ test("'abc' in ε refuses Solve, not Pairing, which reads no field", async () =>
   expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
   expect(await runAction(page, 'pairing')).toBe('converged');
   expect(await page.locator('#pairing-au-eq46').getAttribute('data-value')).not.toBeNull();
+  expect(errors).toEqual([]);
+});
+
+test('a response run says that the Electrons tab took its geometry, N and colour, and cleared its solve', async () => {
+  const { page, errors } = await app.open('?geometry=sphere&n=40&eps=1e-3&run=solve');
+  expect(await settled(page)).toBe('converged');
+  await typeField(page, 'responseNs', '16');
+  await chooseOption(page, 'responseGeometry', 'ring');
+  await chooseOption(page, 'responseModel', 'azimuthal');
+  await typeField(page, 'responseNEpsilon', '1');
+  await typeField(page, 'responseGrid', '5');
+  expect(await runAction(page, 'response')).toBe('converged');
+  expect(await shownText(page, 'message')).toBe(
+    "The canvas shows the response run's electrons, so the Electrons tab took geometry ring and N = 16 " +
+      '(were sphere, N = 40) and colour by the induced current |v_i|; its results, of the electrons it ' +
+      'had, were cleared.',
+  );
+  expect(await page.locator('[data-field="source"] select').inputValue()).toBe('ring');
+  expect(await shownValue(page, 'energy-kinetic')).toBeNaN();
+  expect(errors).toEqual([]);
+});
+
+test("the 'positions file' row names the file only while the geometry field takes it", async () => {
+  const { page, errors } = await app.open('?n=10&run=none');
+  expect(await settled(page)).toBe('idle');
+  const row = page.locator('[data-field="positionsFile"] input');
+  expect(await loadFile(page, 'three.csv', 'x,y,z\n0,0,0\n1,0,0\n0,1,0\n')).toBe(
+    'Loaded 3 positions from three.csv.',
+  );
+  expect(await row.inputValue()).toBe('three.csv');
+  await chooseOption(page, 'source', 'sphere');
+  expect(await row.inputValue()).toBe('–');
+  await chooseOption(page, 'source', 'positions file');
+  expect(await row.inputValue()).toBe('three.csv');
   expect(errors).toEqual([]);
 });
