@@ -56,13 +56,11 @@ test("'abc' in ε refuses Solve, not Pairing, which reads no field", async () =>
 });
 
 test('a response run says that the Electrons tab took its geometry, N and colour, and cleared its solve', async () => {
-  const { page, errors } = await app.open('?geometry=sphere&n=40&eps=1e-3&run=solve');
+  const { page, errors } = await app.open(
+    '?geometry=sphere&n=40&eps=1e-3&run=solve' +
+      '&response_geometry=ring&response_n=16&response_model=azimuthal&response_n_epsilon=1&response_grid=5',
+  );
   expect(await settled(page)).toBe('converged');
-  await typeField(page, 'responseNs', '16');
-  await chooseOption(page, 'responseGeometry', 'ring');
-  await chooseOption(page, 'responseModel', 'azimuthal');
-  await typeField(page, 'responseNEpsilon', '1');
-  await typeField(page, 'responseGrid', '5');
   expect(await runAction(page, 'response')).toBe('converged');
   expect(await shownText(page, 'message')).toBe(
     "The canvas shows the response run's electrons, so the Electrons tab took geometry ring and N = 16 " +
