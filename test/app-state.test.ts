@@ -9,6 +9,7 @@ import {
   parametersFromQuery,
   parseRadius,
   queryFromParameters,
+  readsField,
   studyOfField,
   type Parameters,
 } from '../src/app/state.ts';
@@ -192,5 +193,41 @@ describe('eps = 0, no Darwin term: the R field shows ∞ and takes it back', () 
     const query = queryFromParameters(parameters);
     expect(query).toContain('radius_m=%E2%88%9E');
     expect(parametersFromQuery(`?${query}`).parameters).toEqual(parameters);
+  });
+});
+
+describe('a field that does not parse refuses only the actions that read it', () => {
+  const keys = Object.keys(kDefaults) as (keyof Parameters)[];
+
+  test('Pairing reads no field, so nothing typed wrong anywhere refuses it', () => {
+    expect(keys.filter((key) => readsField('pairing', key))).toEqual([]);
+  });
+
+  test("a study reads its card's fields; the response sweep also the tree's tolerance ('auto' M)", () => {
+    expect(keys.filter((key) => readsField('london', key))).toEqual([
+      'londonGeometry',
+      'londonN',
+      'londonGrid',
+      'londonHalfHeight',
+    ]);
+    expect(readsField('response', 'treeTolerance')).toBe(true);
+    expect(readsField('response', 'responseNEpsilon')).toBe(true);
+    expect(readsField('scaling', 'treeTolerance')).toBe(false);
+    for (const study of ['london', 'larmor', 'scaling', 'response'] as const)
+      expect(readsField(study, 'epsilon')).toBe(false);
+  });
+
+  test("the Electrons tab's actions read the system's fields, each its own beside them, no card's", () => {
+    for (const action of ['build', 'momenta', 'solve', 'spectrum'] as const) {
+      for (const key of ['n', 'epsilon', 'radiusMetres', 'softening', 'treeTolerance'] as const)
+        expect(readsField(action, key), `${action} ${key}`).toBe(true);
+      expect(readsField(action, 'londonN')).toBe(false);
+    }
+    expect(readsField('build', 'tolerance')).toBe(false);
+    expect(readsField('solve', 'tolerance')).toBe(true);
+    expect(readsField('solve', 'lanczosTolerance')).toBe(false);
+    expect(readsField('spectrum', 'lanczosTolerance')).toBe(true);
+    expect(readsField('spectrum', 'seed')).toBe(false);
+    expect(readsField('momenta', 'seed')).toBe(true);
   });
 });

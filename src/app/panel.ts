@@ -137,6 +137,20 @@ export interface LoadedNames {
   quantity: string | null;
 }
 
+/**
+ * The names the read-only rows show: a loaded file's only while its field takes it (a geometry or a
+ * pattern picked since leaves the file held, shown again once 'positions file' or 'loaded file' is).
+ */
+export function shownFileNames(
+  p: Pick<Parameters, 'source' | 'velocity'>,
+  loaded: LoadedNames,
+): { positionsFile: string; quantityFile: string } {
+  return {
+    positionsFile: (p.source === 'file' && loaded.positions) || '–',
+    quantityFile: (p.velocity === 'file' && loaded.quantity) || '–',
+  };
+}
+
 export class Panel {
   readonly gui: GUI;
   readonly #parameters: Parameters;
@@ -144,9 +158,11 @@ export class Panel {
   readonly #texts = {} as Record<TextKey, string>;
   readonly #controllers = new Map<string, Controller>();
   readonly #errors = new Map<string, HTMLElement>();
-  /** Fields whose text does not parse: actions are refused until they are fixed. */
+  /** Fields whose text does not parse: the actions that read them are refused until they are fixed. */
   readonly #invalid = new Set<string>();
   readonly #derived = { collective: '', positionsFile: '–', quantityFile: '–' };
+  /** The files the session holds, named in the read-only rows while their fields take them. */
+  #loaded: LoadedNames = { positions: null, quantity: null };
   readonly #actionControllers: Controller[] = [];
   #stop!: Controller;
   /** Files › load, beside which a loaded file's refusal is shown. */
@@ -293,14 +309,17 @@ export class Panel {
     );
   }
 
-  /** True when every text field parses; otherwise shows why next to each bad one. */
-  valid(): boolean {
-    for (const key of this.#invalid)
-      this.#controllers.get(key)?.domElement.scrollIntoView({ block: 'nearest' });
-    return this.parses();
+  /**
+   * True when every text field that `reads` (an action's, state.ts readsField) parses; otherwise
+   * scrolls to the bad ones, whose messages stand beside them.
+   */
+  valid(reads: (key: keyof Parameters) => boolean): boolean {
+    const bad = [...this.#invalid].filter((key) => reads(key as TextKey));
+    for (const key of bad) this.#controllers.get(key)?.domElement.scrollIntoView({ block: 'nearest' });
+    return bad.length === 0;
   }
 
-  /** True when every text field parses (valid() without scrolling to the bad ones). */
+  /** True when every text field parses: then no action is refused for one. */
   parses(): boolean {
     return this.#invalid.size === 0;
   }
@@ -357,10 +376,8 @@ export class Panel {
       if (this.#invalid.has(key)) continue;
       this.#texts[key] = textSpec(key).format(p[key]);
     }
-    if (loaded) {
-      this.#derived.positionsFile = loaded.positions ?? '–';
-      this.#derived.quantityFile = loaded.quantity ?? '–';
-    }
+    if (loaded) this.#loaded = loaded;
+    Object.assign(this.#derived, shownFileNames(p, this.#loaded));
     this.#derived.collective = formatNumber((p.n * kClassicalElectronRadius) / p.radiusMetres, 4);
     this.#controllers.get('n')?.disable(p.source === 'file');
     this.#controllers.get('dim')?.disable(p.model === 'azimuthal');

@@ -13,6 +13,7 @@ import {
   notTextCsv,
   parsePositionsCsv,
   type Configuration,
+  type GeometryName,
 } from '../physics/geometry.ts';
 import { norm } from '../math/vectors.ts';
 import { InputError } from '../physics/input-error.ts';
@@ -70,6 +71,7 @@ import {
   isStudyAction,
   panelField,
   queryFromParameters,
+  readsField,
   runDimension,
   type Action,
   type Parameters,
@@ -159,6 +161,31 @@ function emptyResults(): Results {
     loaded: null,
     timing: {},
   };
+}
+
+/**
+ * The line said when a response run's electrons take the canvas (Session's #showResponse): what of
+ * the Electrons tab it changed, and that the tab's results, of other electrons, were cleared; null
+ * where it changed nothing.
+ */
+export function responseShownLine(
+  before: Pick<Parameters, 'source' | 'n' | 'colourBy'>,
+  shown: { geometry: GeometryName; n: number },
+  hadResults: boolean,
+): string | null {
+  const moved = before.source !== shown.geometry || before.n !== shown.n;
+  const changes = [
+    ...(moved
+      ? [
+          `geometry ${shown.geometry} and N = ${shown.n} ` +
+            `(were ${before.source === 'file' ? 'a positions file' : before.source}, N = ${before.n})`,
+        ]
+      : []),
+    ...(before.colourBy === 'current' ? [] : ['colour by the induced current |v_i|']),
+  ];
+  if (changes.length === 0) return null;
+  const cleared = moved && hadResults ? '; its results, of the electrons it had, were cleared' : '';
+  return `The canvas shows the response run's electrons, so the Electrons tab took ${changes.join(' and ')}${cleared}.`;
 }
 
 const kSystemKeys: readonly (keyof Parameters)[] = [
@@ -389,7 +416,7 @@ export class Session {
   async run(action: RunAction): Promise<void> {
     if (this.#busy || this.#dead) return;
     const panel = this.#ui;
-    if (!panel.valid()) {
+    if (!panel.valid((key) => readsField(action, key))) {
       this.#diagnostics.message(kFixFieldsFirst);
       return;
     }
@@ -414,10 +441,12 @@ export class Session {
           progress: (text, fraction) => this.#diagnostics.progress(text, fraction),
           stopped: () => this.#stopRequested,
         });
-        if (action === 'response') this.#showResponse();
+        const shown = action === 'response' ? this.#showResponse() : null;
         // A card stopped before its first result would otherwise show nothing of why it has none.
-        if (!ok && this.#stopRequested)
-          this.#diagnostics.message(`Stopped by the user: the ${action} run did not finish.`, 'info');
+        const stopped =
+          !ok && this.#stopRequested ? `Stopped by the user: the ${action} run did not finish.` : null;
+        const line = [stopped, shown].filter(Boolean).join(' ');
+        if (line) this.#diagnostics.message(line, 'info');
       } else if (action === 'build') ok = (await this.#build(), true);
       else if (action === 'momenta') ok = await this.#momenta();
       else if (action === 'solve') ok = await this.#solve();
@@ -519,12 +548,14 @@ export class Session {
 
   /**
    * After a response run, its configuration (geometry, largest N) is the one shown, coloured by the
-   * induced speed |v_i| (colour by current), as a solve shows its velocities.
+   * induced speed |v_i| (colour by current), as a solve shows its velocities. Returns the line that
+   * says what that changed of the Electrons tab, or null.
    */
-  #showResponse(): void {
+  #showResponse(): string | null {
     const shown = this.#studies.responseConfiguration;
-    if (!shown) return;
+    if (!shown) return null;
     const p = this.parameters;
+    const line = responseShownLine(p, shown, this.#results.system !== null);
     p.colourBy = 'current';
     this.#view.setDisplay(p);
     if (p.source === shown.geometry && p.n === shown.n) {
@@ -536,6 +567,8 @@ export class Session {
     }
     this.#ui.refresh();
     this.updateUrl();
+    // The model's refusal of the new positions, which the preview said, stands in its place.
+    return this.#positionsRefusal ? null : line;
   }
 
   /** The velocities (or, from a momenta file, the momenta) the stages start from. */
@@ -550,7 +583,13 @@ export class Session {
   // -------------------------------------------------------------------------------------------
   // The stages.
 
-  async #build(): Promise<Built> {
+  /**
+   * M of the fields as they are, built or the one held. A new M clears the results, except, for a
+   * Spectrum (`keepLoaded`), a loaded file's solve: a loaded result is of the fields as they are (a
+   * change of the system or the velocities clears it), so the spectrum joins it as it joins a solve
+   * run on the page, whose M is the one held.
+   */
+  async #build(keepLoaded = false): Promise<Built> {
     const system = this.#system();
     const { matrix, treeTolerance } = this.parameters;
     // 'auto' may take the tree too (past the device's crossover N): its tolerance is part of the key.
@@ -562,11 +601,13 @@ export class Session {
     }
     this.#built?.backend.dispose();
     this.#built = null;
-    this.#results = emptyResults();
-    this.#diagnostics.clearResults();
+    if (!keepLoaded || this.#results.loaded === null) {
+      this.#results = emptyResults();
+      this.#diagnostics.clearResults();
+      this.#show(system, null, null);
+    }
     const size = unknowns(system);
     this.#progress(`Building M: ${size} × ${size} on the GPU…`, null);
-    this.#show(system, null, null);
     const start = performance.now();
     const gpu = this.#gpu;
     const backend = await openEngine(
@@ -772,7 +813,7 @@ export class Session {
   }
 
   async #spectrum(): Promise<boolean> {
-    const { system, backend, key } = await this.#build();
+    const { system, backend, key } = await this.#build(true);
     // Built for solves too, without the basis a spectrum holds: refused before it runs where that
     // basis does not fit beside M.
     checkSpectrumFits(this.#gpu, backend);

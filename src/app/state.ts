@@ -54,6 +54,31 @@ export function studyOfField(key: PanelTarget): StudyAction | null {
   return kStudyActions.find((study) => key.startsWith(study)) ?? null;
 }
 
+/**
+ * The Electrons tab's typed fields each of its actions reads: every one the system's (the tree's
+ * tolerance too, which matrix 'auto' may take past the device's crossover N), the velocities' seed
+ * where they are formed, the solver's and the spectrum's own.
+ */
+const kElectronsFields = {
+  build: ['n', 'epsilon', 'radiusMetres', 'softening', 'treeTolerance'],
+  momenta: ['seed'],
+  solve: ['seed', 'tolerance', 'maxIterations'],
+  spectrum: ['lanczosTolerance'],
+} as const satisfies Record<string, readonly (keyof Parameters)[]>;
+
+/**
+ * Whether `action` reads the field `key`, so that a field that does not parse refuses only the
+ * actions that read it: a study reads its card's fields (the response sweep the tree's tolerance
+ * too, as its matrix is 'auto'), and Pairing, which has none, runs whatever the other fields hold.
+ */
+export function readsField(action: Exclude<Action, 'none'>, key: keyof Parameters): boolean {
+  if (isStudyAction(action)) {
+    return studyOfField(key) === action || (action === 'response' && key === 'treeTolerance');
+  }
+  const fields: readonly (keyof Parameters)[] = [...kElectronsFields.build, ...kElectronsFields[action]];
+  return fields.includes(key);
+}
+
 /** A geometry formula, or positions from a loaded file (which a link cannot carry). */
 export type SourceName = GeometryName | 'file';
 /** A velocity pattern, or velocities / momenta from a loaded file. */

@@ -379,6 +379,14 @@ function markConvergence(id: string, point: Pick<ShownResponsePoint, 'converged'
   element(id).className = point.converged ? '' : 'bad';
 }
 
+/**
+ * The reading of eq. 43 the rings' table takes, in the paper's words (its a_m and temperatures are
+ * `pairing --json`'s rings[], the second form's); the table below it has both readings.
+ */
+export const kRingTableCaption =
+  `${kFermiReadingLabels['fermi-energy']}, where E_F is the Fermi energy: a_m = 2/Z_F (eq. 44), ` +
+  'T = |E|/k_B of eq. 46 and of the numerical ground state. The table below has both readings of eq. 43.';
+
 /** The rings' table: one row per ring, its cells' ids pairing-<ring>-<column>. */
 const kRingColumns = [
   ['fermi', 'E_F (eV)'],
@@ -464,6 +472,7 @@ function scrolling(table: HTMLTableElement): HTMLDivElement {
 
 function ringTable(): HTMLTableElement {
   const table = create('table', { id: 'pairing-rings' });
+  table.append(create('caption', {}, kRingTableCaption));
   const head = create('tr');
   head.append(create('th', {}, 'ring'), ...kRingColumns.map(([, label]) => create('th', {}, label)));
   table.append(head);

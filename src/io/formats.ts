@@ -217,13 +217,17 @@ export interface DeviceSummary {
 
 export const kCpuDevice: DeviceSummary = { kind: 'cpu', description: 'float64 CPU reference' };
 
+/**
+ * The device of a GPU run. A name the adapter does not give is left out, as the CPU's are, not
+ * written "": a browser may withhold it (Chrome gives no description, only vendor and architecture).
+ */
 export function describeDevice(context: GpuContext): DeviceSummary {
   const info = context.adapterInfo;
   return {
     kind: 'gpu',
-    vendor: info.vendor,
-    architecture: info.architecture,
-    description: info.description,
+    ...(info.vendor ? { vendor: info.vendor } : {}),
+    ...(info.architecture ? { architecture: info.architecture } : {}),
+    ...(info.description ? { description: info.description } : {}),
     is_fallback_adapter: info.isFallbackAdapter,
     swiftshader: info.swiftshader,
     backend: info.backend,
