@@ -152,7 +152,7 @@ describe('the ring: exact circulant spectrum and the N ln N law', () => {
     expect(Math.abs(Math.PI * vector.fit!.coefficient - 1)).toBeLessThanOrEqual(0.05);
     // lambda_min: the alternating mode, -2 ln 2 / d_nn in both models.
     for (const study of [azimuthal, vector])
-      expect(study.minimumConstant.kappa).toBeCloseTo(kRingMinimumConstant, 2);
+      expect(study.minimumConstant!.kappa).toBeCloseTo(kRingMinimumConstant, 2);
   });
 
   it("R* of the ring: ln(R*/a0) = pi a0/r_e - C, past a double's range (eq. 53's R -> infinity)", async () => {
@@ -301,6 +301,39 @@ describe('points whose Lanczos stopped short (inner bounds)', () => {
     expect(scalingText([none], [], kCpuDevice)).toContain(
       'no fit of lambda_max/N = c + b N^-1/2: too few points to fit; 5 of 5 not converged*',
     );
+    expect(none.minimumConstant).toBeNull();
+    expect(scalingText([none], [], kCpuDevice)).toContain(
+      '  lambda_min = -kappa/d_nn: no kappa: no point converged*\n',
+    );
+  });
+
+  it("leave kappa to the converged points: a short run's lambda_min above the eigenvalue gave a smaller one", async () => {
+    const study = await cpuSweep('sphere', 'vector', logSpacedCounts(150, 1000, 5));
+    // The largest N stopped short, its lambda_min an inner bound: kappa from the four below it.
+    const points = study.points.map((p, k) =>
+      k === 4
+        ? {
+            ...p,
+            lambdaMin: 0.7 * p.lambdaMin,
+            minimumConstant: 0.7 * p.minimumConstant,
+            lanczos: { ...p.lanczos, converged: false },
+          }
+        : p,
+    );
+    const short = summariseStudy('sphere', 'vector', points, 1);
+    const upper = [points[2], points[3]].map((p) => p.minimumConstant);
+    expect(short.minimumConstant).toEqual({
+      kappa: points[3].minimumConstant,
+      uncertainty: Math.max(...upper) - Math.min(...upper),
+      kappaClosestPair: -points[3].lambdaMin * points[3].nearestNeighbourMin,
+    });
+    expect(short.minimumConstant!.kappa).not.toBe(study.minimumConstant!.kappa);
+    expect(scalingText([short], [], kCpuDevice)).toContain(
+      `kappa = ${points[3].minimumConstant.toFixed(3)} ± `,
+    );
+    expect(scalingText([short], [], kCpuDevice)).toContain(
+      '; 1 of 5 not converged*, left out): M indefinite',
+    );
   });
 });
 
@@ -397,8 +430,8 @@ describe('what sets lambda_min', () => {
     const study = await cpuSweep('ball', 'vector', [300]);
     const [point] = study.points;
     expect(point.minimumMode).toBe('localized');
-    expect(study.minimumConstant.kappaClosestPair).toBeGreaterThan(1);
-    expect(study.minimumConstant.kappaClosestPair).toBeLessThan(1.3);
+    expect(study.minimumConstant!.kappaClosestPair).toBeGreaterThan(1);
+    expect(study.minimumConstant!.kappaClosestPair).toBeLessThan(1.3);
   });
 });
 

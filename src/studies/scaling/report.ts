@@ -122,10 +122,12 @@ function scalingStudyJson(study: ScalingStudy) {
     paper_equation: kPaperEquation[study.dimension],
     lambda_min_law: {
       law: 'lambda_min = -kappa / d_nn (d_nn: mean nearest-neighbour distance)',
-      kappa: study.minimumConstant.kappa,
-      uncertainty: study.minimumConstant.uncertainty,
-      kappa_closest_pair: study.minimumConstant.kappaClosestPair,
-      note: 'M = D + eps T turns indefinite at eps = 1/|lambda_min|: nearest neighbours closer than kappa r_e',
+      kappa: study.minimumConstant?.kappa ?? null,
+      uncertainty: study.minimumConstant?.uncertainty ?? null,
+      kappa_closest_pair: study.minimumConstant?.kappaClosestPair ?? null,
+      note:
+        'M = D + eps T turns indefinite at eps = 1/|lambda_min|: nearest neighbours closer than kappa r_e; ' +
+        'from the points whose Lanczos converged (null where none did)',
     },
     rotation_fit: fitJson(study.rotationFit),
     london_inertia_ratio: study.londonInertiaRatio,
@@ -668,9 +670,14 @@ export function scalingText(
     }
     lines.push(...radiusText(study));
     const m = study.minimumConstant;
+    const kappaLeftOut = unconverged
+      ? `; ${unconverged} of ${study.points.length} not converged*, left out`
+      : '';
     lines.push(
-      `  lambda_min = -kappa/d_nn: kappa = ${m.kappa.toFixed(3)} ± ${m.uncertainty.toFixed(3)} ` +
-        `(closest pair: ${m.kappaClosestPair.toFixed(3)}): M indefinite once neighbours are < ${m.kappa.toFixed(2)} r_e apart`,
+      m
+        ? `  lambda_min = -kappa/d_nn: kappa = ${m.kappa.toFixed(3)} ± ${m.uncertainty.toFixed(3)} ` +
+            `(closest pair: ${m.kappaClosestPair.toFixed(3)}${kappaLeftOut}): M indefinite once neighbours are < ${m.kappa.toFixed(2)} r_e apart`
+        : `  lambda_min = -kappa/d_nn: no kappa: no point converged*`,
     );
     if (study.rotationFit) {
       const { coefficient, uncertainty, law } = study.rotationFit;
