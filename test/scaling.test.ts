@@ -630,6 +630,18 @@ describe('scaling on the command line', () => {
       ['--n-max', '200000000'],
       /^error: --n-max must be an integer in n-min\.\.100000000 \(16\.\.100000000\), got 200000000\n$/,
     ],
+    // More points than N in the range: rounding would merge them, and 10^8 of them built a set
+    // past a Set's size (an internal RangeError, exit 1).
+    [
+      ['--n-min', '2', '--n-max', '100000000', '--points', '100000000'],
+      /^error: --points must be an integer in 1\.\.n-max - n-min \+ 1 \(1\.\.99999999\), one point per N at most, got 100000000\n$/,
+    ],
+    [
+      ['--n-min', '4', '--n-max', '5', '--points', '5'],
+      /^error: --points must be an integer in 1\.\.n-max - n-min \+ 1 \(1\.\.2\), one point per N at most, got 5\n$/,
+    ],
+    // The GPU's sweep has no float64 products: a --threads there did nothing, as bench refuses.
+    [['--threads', '2'], /^error: --threads is for scaling --device cpu\n$/],
     // The study reports the float32 Lanczos run unrefined: its bounds below 1e-6 are rounding.
     [
       ['--tol', '1e-7'],
@@ -639,6 +651,35 @@ describe('scaling on the command line', () => {
     const run = cli('scaling', ...flags);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(message);
+  });
+
+  it('--help is the help, whatever the other flags hold, as in every other command', () => {
+    const help = cli('scaling', '--help', '--points', '0');
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: darwin-breit scaling /);
+    expect(help).toEqual(cli('scaling', '--help'));
+  });
+
+  it('says on stderr where rounding merges log-spaced points into fewer N', () => {
+    const run = cli(
+      'scaling',
+      '--geometries',
+      'ring',
+      '--n-min',
+      '2',
+      '--n-max',
+      '10',
+      '--points',
+      '9',
+      '--device',
+      'cpu',
+      '--json',
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).ns).toEqual([2, 3, 4, 5, 7, 8, 10]);
+    expect(run.stderr).toContain(
+      'scaling: the 9 log-spaced points round to 7 distinct N: 2, 3, 4, 5, 7, 8, 10\n',
+    );
   });
 
   it('refuses a geometry it has no law for (exit 2)', () => {
