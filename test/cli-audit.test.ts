@@ -367,6 +367,45 @@ describe("london's cylinder: a half-height or N that makes no cylinder is refuse
     expect(longest.perRadius / (2 * kMaxLondonElectrons)).toBeGreaterThan(1);
   });
 
+  test('h is at least 1e-6, the reciprocal of the longest: a denormal h printed NaN over the map, exit 0', () => {
+    expectUserError(
+      /^error: --half-height must be at least 1e-6 \(flatter is a ring\), got 5e-324$/,
+      'london',
+      '--geometry',
+      'cylinder',
+      '--n',
+      '10',
+      '--grid',
+      '4',
+      '--half-height',
+      '5e-324',
+      '--device',
+      'cpu',
+    );
+    expect(() => parseHalfHeight('1e-7')).toThrow('h must be at least 1e-6 (flatter is a ring), got 1e-7');
+    // At the bound the cylinder's numbers are finite.
+    const run = cli(
+      'london',
+      '--geometry',
+      'cylinder',
+      '--n',
+      '10',
+      '--grid',
+      '4',
+      '--half-height',
+      '1e-6',
+      '--device',
+      'cpu',
+      '--json',
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const [body] = JSON.parse(run.stdout).studies;
+    // A short cylinder's centre field is the ring's, N r_e / R = 2, its N r_e / l = N r_e / 2hR.
+    expect(body.n_re_over_r).toBeCloseTo(2, 10);
+    expect(body.n_re_over_l / 1e6).toBeCloseTo(1, 10);
+    expect(Number.isFinite(body.uniformity)).toBe(true);
+  });
+
   test('N < h, a sparse line of charges along the axis, is refused naming the rule', () => {
     // h = 1e3, N = 250: the charges 8 R apart along the axis.
     const run = cli(
