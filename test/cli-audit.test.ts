@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { parseFieldTesla, parseHalfHeight, parseLarmorN, parseLarmorRadius } from '../src/app/state.ts';
 import { checkFloat32FieldSum } from '../src/run/float32.ts';
+import { printSummary } from '../src/cli/commands/summary.ts';
 import { generatedSystemSize, systemFromOptions } from '../src/cli/options.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import type { SystemSize } from '../src/physics/models.ts';
@@ -253,6 +254,35 @@ describe('the summary printed as text (solve, spectrum, larmor)', () => {
     const summary = JSON.parse(cli(...args, '--json').stdout);
     expect(summary.iterations).toBe(0);
     expect(summary.inertia_ratio).toBeNull();
+  });
+
+  test("a whole double past 2^53 is a magnitude, with an exponent; an infinite one '-', as the JSON's null", () => {
+    const text = printSummary({
+      n: 9007199254740991,
+      moment: 6.842172312188167e30,
+      energy: -6.10101977209452e284,
+      count: 100000000,
+      up: Infinity,
+      down: -Infinity,
+      currents: [Infinity, 2],
+    });
+    expect(text).toBe(
+      [
+        'n         9007199254740991',
+        'moment    6.842172e+30',
+        'energy    -6.101020e+284',
+        'count     100000000',
+        'up        -',
+        'down      -',
+        'currents  -, 2',
+        '',
+      ].join('\n'),
+    );
+    // larmor's moment at an absurd field, where it printed 6.842172312188167e+30.
+    const run = cli('larmor', '--n', '9007199254740991', '--b-tesla', '-1e100', '--radius-m', '1e-50');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^ring\.n +9007199254740991$/m);
+    expect(run.stdout).toMatch(/^ring\.moment_bohr_magnetons +6\.842172e\+30$/m);
   });
 });
 
