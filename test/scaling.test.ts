@@ -748,6 +748,15 @@ describe('a saved sweep read back (the app loads scaling.json into its card)', (
     expect(() => scalingRunFromJson({ ...json, ...change }, 's.json')).toThrow(InputError);
   });
 
+  it("refuses a point whose lambda_max is null, naming it, where the card showed NaN (merge's check)", async () => {
+    const { json } = await saved();
+    const [study] = json.studies as { points: Record<string, unknown>[] }[];
+    const points = study.points.map((p, k) => (k === 1 ? { ...p, lambda_max: null } : p));
+    expect(() => scalingRunFromJson({ ...json, studies: [{ ...study, points }] }, 's.json')).toThrow(
+      "s.json: the sphere sweep's point 1 is not what scaling --json writes (points[1].lambda_max is not a number)",
+    );
+  });
+
   it('refuses N out of order', async () => {
     const { json } = await saved();
     const [study] = json.studies as { points: unknown[] }[];
