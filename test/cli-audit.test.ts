@@ -151,6 +151,19 @@ describe("a shard that holds few of the sweep's points", () => {
     expect(diskRow(shard.stdout)).toBe(diskRow(whole.stdout));
   });
 
+  test("scaling --markdown: '–' where a geometry has no N or no fit, where it printed undefined–undefined and 10^–", () => {
+    const run = cli(
+      'scaling',
+      ...['--device', 'cpu', '--geometries', 'ring,disk', '--n-min', '8', '--n-max', '20', '--points', '2'],
+      ...['--shard', '3/3', '--markdown'],
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.split('\n').slice(2, 4)).toEqual([
+      '| ring | vector | 1 | – | – | – | – | ∞ (eq. 53) |',
+      '| disk | vector | 2 | 8–8 | – | – | – | 9.94e-7 |',
+    ]);
+  });
+
   test('london says its convergence fit is not made, where text, JSON and plot showed NaN N^NaN', () => {
     const out = join(dir, 'london-shard');
     // Shard 9 of 9 of one map and the eight N of the convergence list: its last N alone, 30 000.

@@ -802,13 +802,16 @@ export function scalingMarkdown(studies: readonly ScalingStudy[]): string {
       s.geometry,
       s.model,
       String(s.dimension),
-      `${s.points[0]?.n}–${s.points[s.points.length - 1]?.n}`,
+      // A shard may hold none of a geometry's N.
+      s.points.length ? `${s.points[0].n}–${s.points[s.points.length - 1].n}` : '–',
       s.fit ? s.fit.law.text : '–',
       s.fit ? `${f(s.fit.coefficient)} ± ${f(s.fit.uncertainty, 2)}` : '–',
       // The ring's R* overflows a double: its log10 is given instead (eq. 53: R -> infinity).
-      s.criticalRadius?.metres != null
-        ? f(s.criticalRadius.metres, 3)
-        : `10^${f(s.criticalRadius?.log10Metres, 7)}`,
+      !s.criticalRadius
+        ? '–'
+        : s.criticalRadius.metres !== null
+          ? f(s.criticalRadius.metres, 3)
+          : `10^${f(s.criticalRadius.log10Metres, 7)}`,
       Number.isFinite(s.paperRadiusMetres)
         ? f(s.paperRadiusMetres, 3)
         : `∞ (eq. ${kPaperEquation[s.dimension] ?? 53})`,
