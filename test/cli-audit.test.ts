@@ -51,6 +51,19 @@ describe('a sweep point named twice is refused, as london --n and scaling --geom
     );
   });
 
+  test('bench --only: a row named twice, as --workgroup-sizes and --n refuse theirs', () => {
+    expectUserError(
+      /^error: --only names copy more than once; give it once$/,
+      'bench',
+      '--device',
+      'cpu',
+      '--n',
+      '64',
+      '--only',
+      'copy,copy',
+    );
+  });
+
   test("bench --n takes one N a flag: a list, as london's, is refused as such, not as 'a finite number'", () => {
     expectUserError(
       /^error: --n takes one N; repeat the flag for several \(--n 256 --n 1024\), got '256,1024'$/,

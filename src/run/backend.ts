@@ -172,9 +172,10 @@ function splitOperator(
   return matrix;
 }
 
-/** Bytes in GB for messages: 1.18 GB, 32.5 GB, 3240.0 GB. */
+/** Bytes in GB for messages: 1.18 GB, 32.5 GB, 3240.0 GB, 1.44e+9 GB (an exponent from 10^4 GB on). */
 export function gigabytes(bytes: number): string {
   const value = bytes / 1e9;
+  if (value >= 1e4) return `${value.toExponential(2)} GB`;
   return `${value < 10 ? value.toPrecision(3) : value.toFixed(1)} GB`;
 }
 
