@@ -345,6 +345,27 @@ describe('--help against what the command takes', () => {
     }
   });
 
+  test('paper --help names every key of paper --json, "device" among them', () => {
+    const help = cli('paper', '--help');
+    expect(help.status).toBe(0);
+    const listed = /--json +\{([^]*?)\n\S/.exec(help.stdout + '\n.')![1];
+    const top = [...listed.replace(/\[[^\]]*\]|\{[^}]*\}/g, '').matchAll(/"(\w+)"/g)].map((m) => m[1]);
+    const run = cli('paper', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    expect(top).toEqual(Object.keys(JSON.parse(run.stdout)));
+  });
+
+  test("pairing --help says when eq. 45's exact energy and its small-a limit are null: a_m/a < 2", () => {
+    const run = cli('pairing', '--ratios', '1.001,2', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const [near, two] = JSON.parse(run.stdout).points;
+    expect([near.energy_exact, near.energy_small_a_limit]).toEqual([null, null]);
+    expect(typeof two.energy_exact).toBe('number');
+    expect(cli('pairing', '--help').stdout.replace(/\s+/g, ' ')).toContain(
+      '"energy_exact", "energy_small_a_limit" (both null for a_m/a < 2,',
+    );
+  });
+
   test('scaling --max-iter auto is the sweep without --max-iter, as in spectrum; 0 is refused in its words', () => {
     const sweep = ['scaling', '--geometries', 'ring', '--n-min', '8', '--n-max', '16', '--points', '2'];
     // The sweep's points as printed, less their timings.
