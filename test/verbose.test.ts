@@ -113,6 +113,55 @@ describe('--verbose', () => {
     );
     expect(cli(['larmor', '--json', '--verbose']).stdout).toMatch(/^\{/);
   });
+
+  test("--device cpu --matrix tree: the tree build's stages, its time and each product's passes", () => {
+    // A response point and a solve on the CPU tree sat minutes silent at 10^5 electrons: the build
+    // and the products until the solver's first report.
+    const response = cli(
+      ['response', '--geometry', 'ball', '--n', '3000', '--n-epsilon', '1', '--device', 'cpu'].concat([
+        '--matrix',
+        'tree',
+        '--json',
+        '--verbose',
+      ]),
+    ).lines;
+    const point = 'point 1 of 1, 0 s elapsed: ';
+    const stages = [
+      'building the tree on the CPU: 9000 unknowns, tolerance 0.00001',
+      'building the tree on the CPU: splitting 3000 electrons into leaves of at most 64',
+      'building the tree on the CPU: expansion tables of order 11',
+      'building the tree on the CPU: interaction lists of 127 nodes (opening angle 0.4)',
+      "building the tree on the CPU: the product's workspace for 127 nodes",
+    ];
+    const start = response.indexOf(point + stages[0]);
+    expect(start, response.join('\n')).toBeGreaterThan(0);
+    expect(response.slice(start, start + stages.length)).toEqual(stages.map((stage) => point + stage));
+    const built = response[start + stages.length];
+    expect(built).toMatch(/^point 1 of 1, 0 s elapsed: built the tree in \d+\.\d s$/);
+    // Before the first CG iteration's report, the first product's passes after that status.
+    expect(response.slice(start + stages.length + 1, start + stages.length + 5)).toEqual(
+      ['upward pass', 'downward pass', 'near field', 'far field at the electrons'].map(
+        (pass) => `${built}; product: ${pass}`,
+      ),
+    );
+    const solve = cli(
+      ['solve', '--geometry', 'ball', '--n', '3000', '--epsilon', '1e-3', '--velocity', 'rigid'].concat([
+        '--device',
+        'cpu',
+        '--matrix',
+        'tree',
+        '--no-check',
+        '--json',
+        '--verbose',
+      ]),
+    ).lines;
+    expect(solve).toContain(
+      'building the tree on the CPU: splitting 3000 electrons into leaves of at most 64',
+    );
+    expect(
+      solve.filter((line) => /^iteration \d+: relative residual \S+; product: near field$/.test(line)).length,
+    ).toBeGreaterThan(1);
+  });
 });
 
 describe('Progress', () => {

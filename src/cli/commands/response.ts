@@ -9,14 +9,7 @@ import { InputError, renamedMessage } from '../../physics/input-error.ts';
 import { geometry, kGeometryNames } from '../../physics/geometry.ts';
 import { kMaxDenseSize, type DarwinSystem } from '../../physics/models.ts';
 import { finiteSizeExponent, kDriveNames } from '../../physics/response.ts';
-import {
-  chunkProgress,
-  cpuPool,
-  cpuReference,
-  kHostMemory,
-  openStudyBackend,
-  threadsOption,
-} from '../engine.ts';
+import { cpuPool, cpuReference, kHostMemory, openStudyBackend, threadsOption } from '../engine.ts';
 import type { WorkerPool } from '../../parallel/pool.ts';
 import { chooseCpuStorage } from '../../run/backend.ts';
 import { float64Products } from '../../run/refine.ts';
@@ -211,8 +204,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
     const gpu = context;
     result = await runResponse(
       spec,
-      (system) =>
-        openStudyBackend(gpu, system, spec.matrix, spec.treeTolerance, threads, chunkProgress(progress)),
+      (system) => openStudyBackend(gpu, system, spec.matrix, spec.treeTolerance, threads, progress),
       progress.studyHooks(),
       checked === 'on'
         ? async (system) => cpuReference(system, threads)

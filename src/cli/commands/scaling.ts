@@ -23,13 +23,7 @@ import {
 } from '../../run/inputs.ts';
 import { kRefinementRtol } from '../../run/refine.ts';
 import { defaultLanczosTol } from '../../solvers/types.ts';
-import {
-  backendStorage,
-  checkStudyBackend,
-  chunkProgress,
-  openStudyBackend,
-  threadsOption,
-} from '../engine.ts';
+import { backendStorage, checkStudyBackend, openStudyBackend, threadsOption } from '../engine.ts';
 import { runScaling, type BackendFactory } from '../../studies/scaling/run.ts';
 import {
   scalingFileNames,
@@ -231,7 +225,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
       options.matrix,
       options.treeTolerance,
       options.threads,
-      chunkProgress(progress),
+      progress,
       kDefaultLanczosBasis,
     );
     const held = backendStorage(backend);
