@@ -445,8 +445,7 @@ describe("london's cylinder: a half-height or N that makes no cylinder is refuse
   });
 
   test('h is at least 1e-6, the reciprocal of the longest: a denormal h printed NaN over the map, exit 0', () => {
-    expectUserError(
-      /^error: --half-height must be at least 1e-6 \(flatter is a ring\), got 5e-324$/,
+    const cylinder = (h: string) => [
       'london',
       '--geometry',
       'cylinder',
@@ -455,26 +454,17 @@ describe("london's cylinder: a half-height or N that makes no cylinder is refuse
       '--grid',
       '4',
       '--half-height',
-      '5e-324',
+      h,
       '--device',
       'cpu',
+    ];
+    expectUserError(
+      /^error: --half-height must be at least 1e-6 \(flatter is a ring\), got 5e-324$/,
+      ...cylinder('5e-324'),
     );
     expect(() => parseHalfHeight('1e-7')).toThrow('h must be at least 1e-6 (flatter is a ring), got 1e-7');
     // At the bound the cylinder's numbers are finite.
-    const run = cli(
-      'london',
-      '--geometry',
-      'cylinder',
-      '--n',
-      '10',
-      '--grid',
-      '4',
-      '--half-height',
-      '1e-6',
-      '--device',
-      'cpu',
-      '--json',
-    );
+    const run = cli(...cylinder('1e-6'), '--json');
     expect(run.status, run.stderr).toBe(0);
     const [body] = JSON.parse(run.stdout).studies;
     // A short cylinder's centre field is the ring's, N r_e / R = 2, its N r_e / l = N r_e / 2hR.
