@@ -96,8 +96,8 @@ null for flux, beside continuum_field_centre_ratio (London's sphere x/sinh x, th
 1/(1 + N r_e/3R); null elsewhere); london_field_ratio is the centre field over 2m Omega/|e| (eq. 27),
 beside continuum_london_field_ratio (1 minus the continuum's centre field), and n_eff_epsilon the
 N r_e/R of the fully lagging electrons that give it (eq. 30). A point whose solve did not converge
-has null for these, screening_ratio, decay_length and penetration_depth (the text: '-'). window_refits: the refits without the
-smallest N behind a limit's uncertainty; 0 (fewer than five N) where it is the fit's covariance alone. check: the velocities of the GPU or
+has null for these, screening_ratio, decay_length and penetration_depth (the text: '-').
+window_refits: the refits without the smallest N behind a limit's uncertainty; 0 (fewer than five N) where it is the fit's covariance alone. check: the velocities of the GPU or
 of the CPU's tree against a dense float64 solve, ||v - v64||/||v64|| (up to ${kCheckMaxUnknowns} unknowns;
 null above, and for the CPU's dense M, which is that solve). Above, each point has "sampled_residual":
 ||b - M v||/||b|| over float64 rows of M (direct sums) at ${kSampledCheckElectrons} sampled electrons.
