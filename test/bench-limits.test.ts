@@ -50,6 +50,13 @@ describe('the bench refuses what cannot fit, before any row runs', () => {
     );
   });
 
+  test('--device cpu --n 10^8: the copy needs 1.44e+9 GB, with an exponent, where it printed 1440000000.0 GB', () => {
+    const options = { sizes: [1e8], model: 'vector', dim: 3, only: only('copy') } as const;
+    expect(() => checkCpuBenchFits(options, memory(1e12))).toThrow(
+      /^bench --device cpu --n 100000000: copy needs 1\.44e\+9 GB for the copy's two float64 arrays as large as the 300000000 x 300000000 M, more than the 1000\.0 GB of the test budget;/,
+    );
+  });
+
   test('--device cpu: matvec_free holds the positions and eight vectors, matvec_tree the tree besides', () => {
     const options = { sizes: [1000], model: 'vector', dim: 3 } as const;
     const vectors = 8 * (3 * 1000 + 8 * size);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { parseFieldTesla, parseHalfHeight, parseLarmorN, parseLarmorRadius } from '../src/app/state.ts';
 import { checkFloat32FieldSum } from '../src/run/float32.ts';
+import { printSummary } from '../src/cli/commands/summary.ts';
 import { generatedSystemSize, systemFromOptions } from '../src/cli/options.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import type { SystemSize } from '../src/physics/models.ts';
@@ -47,6 +48,19 @@ describe('a sweep point named twice is refused, as london --n and scaling --geom
       '1000',
       '--ratios',
       '10,1000',
+    );
+  });
+
+  test('bench --only: a row named twice, as --workgroup-sizes and --n refuse theirs', () => {
+    expectUserError(
+      /^error: --only names copy more than once; give it once$/,
+      'bench',
+      '--device',
+      'cpu',
+      '--n',
+      '64',
+      '--only',
+      'copy,copy',
     );
   });
 
@@ -148,6 +162,19 @@ describe("a shard that holds few of the sweep's points", () => {
     };
     expect(diskRow(shard.stdout)).toMatch(/^ {6}32 /);
     expect(diskRow(shard.stdout)).toBe(diskRow(whole.stdout));
+  });
+
+  test("scaling --markdown: '–' where a geometry has no N or no fit, where it printed undefined–undefined and 10^–", () => {
+    const run = cli(
+      'scaling',
+      ...['--device', 'cpu', '--geometries', 'ring,disk', '--n-min', '8', '--n-max', '20', '--points', '2'],
+      ...['--shard', '3/3', '--markdown'],
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.split('\n').slice(2, 4)).toEqual([
+      '| ring | vector | 1 | – | – | – | – | ∞ (eq. 53) |',
+      '| disk | vector | 2 | 8–8 | – | – | – | 9.94e-7 |',
+    ]);
   });
 
   test('london says its convergence fit is not made, where text, JSON and plot showed NaN N^NaN', () => {
@@ -254,6 +281,35 @@ describe('the summary printed as text (solve, spectrum, larmor)', () => {
     expect(summary.iterations).toBe(0);
     expect(summary.inertia_ratio).toBeNull();
   });
+
+  test("a whole double past 2^53 is a magnitude, with an exponent; an infinite one '-', as the JSON's null", () => {
+    const text = printSummary({
+      n: 9007199254740991,
+      moment: 6.842172312188167e30,
+      energy: -6.10101977209452e284,
+      count: 100000000,
+      up: Infinity,
+      down: -Infinity,
+      currents: [Infinity, 2],
+    });
+    expect(text).toBe(
+      [
+        'n         9007199254740991',
+        'moment    6.842172e+30',
+        'energy    -6.101020e+284',
+        'count     100000000',
+        'up        -',
+        'down      -',
+        'currents  -, 2',
+        '',
+      ].join('\n'),
+    );
+    // larmor's moment at an absurd field, where it printed 6.842172312188167e+30.
+    const run = cli('larmor', '--n', '9007199254740991', '--b-tesla', '-1e100', '--radius-m', '1e-50');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^ring\.n +9007199254740991$/m);
+    expect(run.stdout).toMatch(/^ring\.moment_bohr_magnetons +6\.842172e\+30$/m);
+  });
 });
 
 describe('--help against what the command takes', () => {
@@ -287,6 +343,27 @@ describe('--help against what the command takes', () => {
         new RegExp(`or auto: ${automatic.replace(/[()]/g, '\\$&')}.*\\[auto\\]$`),
       );
     }
+  });
+
+  test('paper --help names every key of paper --json, "device" among them', () => {
+    const help = cli('paper', '--help');
+    expect(help.status).toBe(0);
+    const listed = /--json +\{([^]*?)\n\S/.exec(help.stdout + '\n.')![1];
+    const top = [...listed.replace(/\[[^\]]*\]|\{[^}]*\}/g, '').matchAll(/"(\w+)"/g)].map((m) => m[1]);
+    const run = cli('paper', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    expect(top).toEqual(Object.keys(JSON.parse(run.stdout)));
+  });
+
+  test("pairing --help says when eq. 45's exact energy and its small-a limit are null: a_m/a < 2", () => {
+    const run = cli('pairing', '--ratios', '1.001,2', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const [near, two] = JSON.parse(run.stdout).points;
+    expect([near.energy_exact, near.energy_small_a_limit]).toEqual([null, null]);
+    expect(typeof two.energy_exact).toBe('number');
+    expect(cli('pairing', '--help').stdout.replace(/\s+/g, ' ')).toContain(
+      '"energy_exact", "energy_small_a_limit" (both null for a_m/a < 2,',
+    );
   });
 
   test('scaling --max-iter auto is the sweep without --max-iter, as in spectrum; 0 is refused in its words', () => {
@@ -365,6 +442,35 @@ describe("london's cylinder: a half-height or N that makes no cylinder is refuse
     // At the limit, with as many charges as h, the centre field is a normal float64.
     const longest = cylinderLondonParameter(kMaxLondonElectrons, kMaxLondonElectrons);
     expect(longest.perRadius / (2 * kMaxLondonElectrons)).toBeGreaterThan(1);
+  });
+
+  test('h is at least 1e-6, the reciprocal of the longest: a denormal h printed NaN over the map, exit 0', () => {
+    const cylinder = (h: string) => [
+      'london',
+      '--geometry',
+      'cylinder',
+      '--n',
+      '10',
+      '--grid',
+      '4',
+      '--half-height',
+      h,
+      '--device',
+      'cpu',
+    ];
+    expectUserError(
+      /^error: --half-height must be at least 1e-6 \(flatter is a ring\), got 5e-324$/,
+      ...cylinder('5e-324'),
+    );
+    expect(() => parseHalfHeight('1e-7')).toThrow('h must be at least 1e-6 (flatter is a ring), got 1e-7');
+    // At the bound the cylinder's numbers are finite.
+    const run = cli(...cylinder('1e-6'), '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const [body] = JSON.parse(run.stdout).studies;
+    // A short cylinder's centre field is the ring's, N r_e / R = 2, its N r_e / l = N r_e / 2hR.
+    expect(body.n_re_over_r).toBeCloseTo(2, 10);
+    expect(body.n_re_over_l / 1e6).toBeCloseTo(1, 10);
+    expect(Number.isFinite(body.uniformity)).toBe(true);
   });
 
   test('N < h, a sparse line of charges along the axis, is refused naming the rule', () => {

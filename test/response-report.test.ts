@@ -198,6 +198,28 @@ describe('responseFromJson: a saved sweep read back (the app loads response.json
     expect(shown.milliseconds).toBeUndefined();
   });
 
+  test("a solve that did not converge has null for its values, as the text's '-', and reads back", async () => {
+    // A cube spun up to N r_e/R = 30 meets an indefinite M (the plots' case below).
+    const { result, json } = await saved({ geometry: 'cube', drive: 'rotation', n: '64', nEpsilon: '10,30' });
+    const [met, short] = json.points as Record<string, unknown>[];
+    expect([met.converged, short.converged]).toEqual([true, false]);
+    expect(Number.isFinite(result.points[1].screeningRatio)).toBe(true);
+    for (const key of ['screening_ratio', 'field_centre_ratio', 'london_field_ratio', 'n_eff_epsilon']) {
+      expect(short[key], key).toBeNull();
+      expect(typeof met[key], key).toBe('number');
+    }
+    expect(short.decay_length).toBeNull();
+    expect(short.penetration_depth).toBeNull();
+    // What the run's numbers are compared with stays, as does how far the solve got.
+    expect(short.continuum_ratio).toBe(result.points[1].continuumRatio);
+    expect(short.continuum_london_field_ratio).toBe(result.points[1].continuumLondonFieldRatio);
+    expect(short.true_relative_residual).toBe(result.points[1].trueRelativeResidual);
+    const [, shown] = responseFromJson(json, 'r.json').points;
+    expect(shown.converged).toBe(false);
+    expect(shown.screeningRatio).toBeNaN();
+    expect(shown.londonFieldRatio).toBeNull();
+  });
+
   test("N r_e/R lists that N (x / N) rounds in the last bit are still one list, x's to 12 digits", async () => {
     const { json } = await saved({ geometry: 'ball', n: '11,13,19', nEpsilon: '0.1,0.3,1,3' });
     const nEpsilons = (json.points as { n_epsilon: number }[]).map((p) => p.n_epsilon);

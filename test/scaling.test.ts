@@ -152,7 +152,7 @@ describe('the ring: exact circulant spectrum and the N ln N law', () => {
     expect(Math.abs(Math.PI * vector.fit!.coefficient - 1)).toBeLessThanOrEqual(0.05);
     // lambda_min: the alternating mode, -2 ln 2 / d_nn in both models.
     for (const study of [azimuthal, vector])
-      expect(study.minimumConstant.kappa).toBeCloseTo(kRingMinimumConstant, 2);
+      expect(study.minimumConstant!.kappa).toBeCloseTo(kRingMinimumConstant, 2);
   });
 
   it("R* of the ring: ln(R*/a0) = pi a0/r_e - C, past a double's range (eq. 53's R -> infinity)", async () => {
@@ -301,6 +301,39 @@ describe('points whose Lanczos stopped short (inner bounds)', () => {
     expect(scalingText([none], [], kCpuDevice)).toContain(
       'no fit of lambda_max/N = c + b N^-1/2: too few points to fit; 5 of 5 not converged*',
     );
+    expect(none.minimumConstant).toBeNull();
+    expect(scalingText([none], [], kCpuDevice)).toContain(
+      '  lambda_min = -kappa/d_nn: no kappa: no point converged*\n',
+    );
+  });
+
+  it("leave kappa to the converged points: a short run's lambda_min above the eigenvalue gave a smaller one", async () => {
+    const study = await cpuSweep('sphere', 'vector', logSpacedCounts(150, 1000, 5));
+    // The largest N stopped short, its lambda_min an inner bound: kappa from the four below it.
+    const points = study.points.map((p, k) =>
+      k === 4
+        ? {
+            ...p,
+            lambdaMin: 0.7 * p.lambdaMin,
+            minimumConstant: 0.7 * p.minimumConstant,
+            lanczos: { ...p.lanczos, converged: false },
+          }
+        : p,
+    );
+    const short = summariseStudy('sphere', 'vector', points, 1);
+    const upper = [points[2], points[3]].map((p) => p.minimumConstant);
+    expect(short.minimumConstant).toEqual({
+      kappa: points[3].minimumConstant,
+      uncertainty: Math.max(...upper) - Math.min(...upper),
+      kappaClosestPair: -points[3].lambdaMin * points[3].nearestNeighbourMin,
+    });
+    expect(short.minimumConstant!.kappa).not.toBe(study.minimumConstant!.kappa);
+    expect(scalingText([short], [], kCpuDevice)).toContain(
+      `kappa = ${points[3].minimumConstant.toFixed(3)} ± `,
+    );
+    expect(scalingText([short], [], kCpuDevice)).toContain(
+      '; 1 of 5 not converged*, left out): M indefinite',
+    );
   });
 });
 
@@ -397,8 +430,8 @@ describe('what sets lambda_min', () => {
     const study = await cpuSweep('ball', 'vector', [300]);
     const [point] = study.points;
     expect(point.minimumMode).toBe('localized');
-    expect(study.minimumConstant.kappaClosestPair).toBeGreaterThan(1);
-    expect(study.minimumConstant.kappaClosestPair).toBeLessThan(1.3);
+    expect(study.minimumConstant!.kappaClosestPair).toBeGreaterThan(1);
+    expect(study.minimumConstant!.kappaClosestPair).toBeLessThan(1.3);
   });
 });
 
@@ -597,6 +630,18 @@ describe('scaling on the command line', () => {
       ['--n-max', '200000000'],
       /^error: --n-max must be an integer in n-min\.\.100000000 \(16\.\.100000000\), got 200000000\n$/,
     ],
+    // More points than N in the range: rounding would merge them, and 10^8 of them built a set
+    // past a Set's size (an internal RangeError, exit 1).
+    [
+      ['--n-min', '2', '--n-max', '100000000', '--points', '100000000'],
+      /^error: --points must be an integer in 1\.\.n-max - n-min \+ 1 \(1\.\.99999999\), one point per N at most, got 100000000\n$/,
+    ],
+    [
+      ['--n-min', '4', '--n-max', '5', '--points', '5'],
+      /^error: --points must be an integer in 1\.\.n-max - n-min \+ 1 \(1\.\.2\), one point per N at most, got 5\n$/,
+    ],
+    // The GPU's sweep has no float64 products: a --threads there did nothing, as bench refuses.
+    [['--threads', '2'], /^error: --threads is for scaling --device cpu\n$/],
     // The study reports the float32 Lanczos run unrefined: its bounds below 1e-6 are rounding.
     [
       ['--tol', '1e-7'],
@@ -606,6 +651,35 @@ describe('scaling on the command line', () => {
     const run = cli('scaling', ...flags);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(message);
+  });
+
+  it('--help is the help, whatever the other flags hold, as in every other command', () => {
+    const help = cli('scaling', '--help', '--points', '0');
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: darwin-breit scaling /);
+    expect(help).toEqual(cli('scaling', '--help'));
+  });
+
+  it('says on stderr where rounding merges log-spaced points into fewer N', () => {
+    const run = cli(
+      'scaling',
+      '--geometries',
+      'ring',
+      '--n-min',
+      '2',
+      '--n-max',
+      '10',
+      '--points',
+      '9',
+      '--device',
+      'cpu',
+      '--json',
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).ns).toEqual([2, 3, 4, 5, 7, 8, 10]);
+    expect(run.stderr).toContain(
+      'scaling: the 9 log-spaced points round to 7 distinct N: 2, 3, 4, 5, 7, 8, 10\n',
+    );
   });
 
   it('refuses a geometry it has no law for (exit 2)', () => {
@@ -672,6 +746,15 @@ describe('a saved sweep read back (the app loads scaling.json into its card)', (
     const { json } = await saved();
     expect(() => scalingRunFromJson({ ...json, ...change }, 's.json')).toThrow(message);
     expect(() => scalingRunFromJson({ ...json, ...change }, 's.json')).toThrow(InputError);
+  });
+
+  it("refuses a point whose lambda_max is null, naming it, where the card showed NaN (merge's check)", async () => {
+    const { json } = await saved();
+    const [study] = json.studies as { points: Record<string, unknown>[] }[];
+    const points = study.points.map((p, k) => (k === 1 ? { ...p, lambda_max: null } : p));
+    expect(() => scalingRunFromJson({ ...json, studies: [{ ...study, points }] }, 's.json')).toThrow(
+      "s.json: the sphere sweep's point 1 is not what scaling --json writes (points[1].lambda_max is not a number)",
+    );
   });
 
   it('refuses N out of order', async () => {

@@ -312,14 +312,94 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     );
   });
 
-  it('a shard that lacks a field its command prints', async () => {
-    const broken = JSON.parse(toJson(shards[1])) as { studies: { points: Record<string, unknown>[] }[] };
-    delete broken.studies[0].points[0].lambda_max;
-    delete broken.studies[0].points[0].lanczos;
-    await refusal(
-      [file(toJson(shards[0])), file(JSON.stringify(broken))],
-      /do not hold what scaling --json prints/,
+  /** `json`'s file with the value at `path` set to `value` (undefined: deleted). */
+  const changed = (json: unknown, path: (string | number)[], value: unknown) => {
+    const copy = structuredClone(json);
+    let at = copy as Record<string | number, unknown>;
+    for (const key of path.slice(0, -1)) at = at[key] as Record<string | number, unknown>;
+    if (value === undefined) delete at[path[path.length - 1]];
+    else at[path[path.length - 1]] = value;
+    return file(JSON.stringify(copy));
+  };
+  const exactly = (message: string) => new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+
+  it('a scaling shard that lacks a field merge or its reports read, or holds it as another type', async () => {
+    // Each merged exit 0 with NaN in the table, or stopped with JavaScript's own words
+    // ("Cannot read properties of undefined (reading 'map')", "p.lambdaMax.toPrecision is not a function").
+    const cases: [(string | number)[], unknown, string][] = [
+      [['studies', 0, 'points', 0, 'lambda_max'], null, 'studies[0].points[0].lambda_max is not a number'],
+      [['studies', 0, 'points', 0, 'lambda_max'], '1.5', 'studies[0].points[0].lambda_max is not a number'],
+      [['studies', 0, 'points', 0, 'lanczos'], undefined, 'studies[0].points[0].lanczos is missing'],
+      [
+        ['studies', 0, 'points', 0, 'lanczos', 'converged'],
+        1,
+        'studies[0].points[0].lanczos.converged is not a boolean',
+      ],
+      [
+        ['studies', 0, 'points', 0, 'overlaps', 'rotation'],
+        '0',
+        'studies[0].points[0].overlaps.rotation is not a number or null',
+      ],
+      [['studies', 0, 'points'], undefined, 'studies[0].points is missing'],
+      [
+        ['studies', 0, 'geometry'],
+        'cube',
+        'studies[0].geometry is "cube", not one of the scaling geometries',
+      ],
+      [['studies'], undefined, 'studies is missing'],
+      [['ns'], [8, '16'], 'ns[1] is not a number'],
+      [['timing_ms'], undefined, 'timing_ms is missing'],
+    ];
+    for (const [path, value, lack] of cases) {
+      const shard = changed(shards[1], path, value);
+      await refusal([file(toJson(shards[0])), shard], exactly(`${shard}: not a scaling shard (${lack})`));
+    }
+    // null is toJson's stand-in for no number: a point's undefined overlap is read as none.
+    const overlapless = changed(shards[1], ['studies', 0, 'points', 0, 'overlaps', 'rotation'], null);
+    const merged = (await mergeCommand([file(toJson(shards[0])), overlapless])).summary as ScalingJson;
+    expect(merged.studies[0].points[1].overlaps!.rotation).toBeNaN();
+    expect(merged.studies[0].points[1].lambda_max).toBe(shards[1].studies[0].points[0].lambda_max);
+  });
+
+  it('a shard whose "shard" is not K of N, 1 <= K <= N: it failed reading \'n\', or passed for a whole run', async () => {
+    for (const shard of [
+      { index: 0, count: 2 },
+      { index: 3, count: 2 },
+      { index: 1, count: 1e20 },
+      { index: '1', count: 2 },
+      [1, 2],
+    ]) {
+      const path = changed(shards[1], ['shard'], shard);
+      await refusal(
+        [file(toJson(shards[0])), path],
+        exactly(`${path}: "shard" is not {"index": K, "count": N} with 1 <= K <= N`),
+      );
+    }
+  });
+
+  it('a london shard that lacks a field merge or its reports read, or holds it as another type', async () => {
+    const argv = ['--n', '20,40', '--grid', '5', '--device', 'cpu'];
+    const [first, second] = await Promise.all(
+      ['1/2', '2/2'].map(async (shard) =>
+        JSON.parse(toJson((await londonCommand([...argv, '--shard', shard], quiet)).summary)),
+      ),
     );
+    const cases: [(string | number)[], unknown, string][] = [
+      // It merged exit 0, its table NaN.
+      [['studies', 0, 'uniformity'], null, 'studies[0].uniformity is not a number'],
+      [['studies', 0, 'field_points'], undefined, 'studies[0].field_points is missing'],
+      [['studies'], undefined, 'studies is missing'],
+      [['convergence', 'points', 0, 'deviation'], '0', 'convergence.points[0].deviation is not a number'],
+      [['convergence'], undefined, 'convergence is missing'],
+      [['ns'], undefined, 'ns is missing'],
+      [['grid'], 5.5, 'grid is not a whole number'],
+      [['geometry'], 'cube', 'geometry is "cube", not sphere or cylinder'],
+      [['half_height'], 2, "half_height is 2, not a cylinder's h > 0 or a sphere's null"],
+    ];
+    for (const [path, value, lack] of cases) {
+      const shard = changed(second, path, value);
+      await refusal([file(toJson(first)), shard], exactly(`${shard}: not a london shard (${lack})`));
+    }
   });
 
   it('a pairing shard that lacks a field merge or its reports read, or holds it as another type', async () => {
@@ -329,15 +409,7 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
         return JSON.parse(toJson(run.summary)) as Record<string, unknown>;
       }),
     );
-    /** The second shard's file with the value at `path` set to `value` (undefined: deleted). */
-    const broken = (path: (string | number)[], value: unknown) => {
-      const json = structuredClone(second);
-      let at = json as Record<string | number, unknown>;
-      for (const key of path.slice(0, -1)) at = at[key] as Record<string | number, unknown>;
-      if (value === undefined) delete at[path[path.length - 1]];
-      else at[path[path.length - 1]] = value;
-      return file(JSON.stringify(json));
-    };
+    const broken = (path: (string | number)[], value: unknown) => changed(second, path, value);
     const cases: [(string | number)[], unknown, string][] = [
       [['points'], undefined, 'points is missing'],
       [['points'], [{}], 'points[0].ratio is missing'],
@@ -355,8 +427,7 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     ];
     for (const [path, value, lack] of cases) {
       const shard = broken(path, value);
-      const message = `${shard}: not a pairing shard (${lack})`;
-      const pattern = new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+      const pattern = exactly(`${shard}: not a pairing shard (${lack})`);
       // Either file may be the broken one: merge takes the rings of the first alone.
       await refusal([file(toJson(first)), shard], pattern);
       await refusal([shard, file(toJson(first))], pattern);

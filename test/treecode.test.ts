@@ -394,6 +394,33 @@ function configurationOf(points: number[][], source: string): Configuration {
   return { n: points.length, positions: Float64Array.from(points.flat()), source };
 }
 
+describe("the build's stages and the product's passes, heard as they start", () => {
+  it('name each in order; a hook that throws stops the product between passes', () => {
+    const ball = system(geometry('ball', 3000), 'vector', 3);
+    const stages: string[] = [];
+    const tree = buildTree(ball, { tolerance: 1e-5, onStage: (stage) => stages.push(stage) });
+    expect(stages).toEqual([
+      'splitting 3000 electrons into leaves of at most 64',
+      'expansion tables of order 11',
+      'interaction lists of 127 nodes (opening angle 0.4)',
+      "the product's workspace for 127 nodes",
+    ]);
+    const x = Float64Array.from({ length: 9000 }, (_, k) => Math.sin(k));
+    const passes: string[] = [];
+    const heard = new Float64Array(x.length);
+    treeInteraction(tree, x, heard, undefined, (pass) => passes.push(pass));
+    expect(passes).toEqual(['upward pass', 'downward pass', 'near field', 'far field at the electrons']);
+    // The same numbers as without the hook.
+    expect(heard).toEqual(interaction(tree, x));
+    const stopped = new Float64Array(x.length);
+    expect(() =>
+      treeInteraction(tree, x, stopped, undefined, (pass) => {
+        if (pass === 'near field') throw new Error('stop');
+      }),
+    ).toThrow('stop');
+  });
+});
+
 describe('the tree on degenerate input', () => {
   const onALine = configurationOf(
     Array.from({ length: 500 }, (_, i) => [Math.sqrt(i + 1), 0, 0]),

@@ -113,6 +113,51 @@ describe('--verbose', () => {
     );
     expect(cli(['larmor', '--json', '--verbose']).stdout).toMatch(/^\{/);
   });
+
+  test("--device cpu --matrix tree: the tree build's stages, its time and each product's passes", () => {
+    // A response point and a solve on the CPU tree sat minutes silent at 10^5 electrons: the build
+    // and the products until the solver's first report.
+    const onTree = [
+      '--geometry',
+      'ball',
+      '--n',
+      '3000',
+      '--device',
+      'cpu',
+      '--matrix',
+      'tree',
+      '--json',
+      '--verbose',
+    ];
+    // The sweep's point and its time so far, which the machine's speed sets, left off.
+    const response = cli(['response', ...onTree, '--n-epsilon', '1']).lines.map((line) =>
+      line.replace(/^point 1 of 1, [^:]* elapsed: /, ''),
+    );
+    const stages = [
+      'building the tree on the CPU: 9000 unknowns, tolerance 0.00001',
+      'building the tree on the CPU: splitting 3000 electrons into leaves of at most 64',
+      'building the tree on the CPU: expansion tables of order 11',
+      'building the tree on the CPU: interaction lists of 127 nodes (opening angle 0.4)',
+      "building the tree on the CPU: the product's workspace for 127 nodes",
+    ];
+    const start = response.indexOf(stages[0]);
+    expect(start, response.join('\n')).toBeGreaterThan(0);
+    expect(response.slice(start, start + stages.length)).toEqual(stages);
+    const built = response[start + stages.length];
+    expect(built).toMatch(/^built the tree in \d+\.\d s$/);
+    // Before the first CG iteration's report, the first product's passes after that status.
+    expect(response.slice(start + stages.length + 1, start + stages.length + 5)).toEqual(
+      ['upward pass', 'downward pass', 'near field', 'far field at the electrons'].map(
+        (pass) => `${built}; product: ${pass}`,
+      ),
+    );
+    const solve = cli(['solve', ...onTree, '--epsilon', '1e-3', '--velocity', 'rigid', '--no-check']).lines;
+    expect(solve.slice(solve.indexOf(stages[0]), solve.indexOf(stages[0]) + stages.length)).toEqual(stages);
+    const passes = solve.filter((line) =>
+      /^iteration \d+: relative residual \S+; product: near field$/.test(line),
+    );
+    expect(passes.length).toBeGreaterThan(1);
+  });
 });
 
 describe('Progress', () => {

@@ -11,7 +11,6 @@ import {
   kTreeWorkShare,
   treeAllocation,
   type GpuBackend,
-  type GpuBackendOptions,
   type MatrixStorage,
 } from '../engine/backend.ts';
 import { krylovStepFor, kTreeCrossover } from '../gpu/profile.ts';
@@ -316,23 +315,14 @@ export async function openBackend(
     // The storage decided once: the check's decision needs it before the backend is built.
     const chosen = chooseCpuStorage(system, choice.matrix, kHostMemory, choice.lanczosBasis);
     decideCheck(checkDecision(system, 'cpu', choice.requestedCheck, chosen));
-    const backend = openCpuBackend(system, chosen, choice.treeTolerance, kHostMemory, {
-      lanczosBasis: choice.lanczosBasis,
-      pool: float64Pool,
-      announce: (storage) => {
-        const bytes =
-          storage === 'tree'
-            ? cpuTreeBackendBytes(system, choice.treeTolerance, choice.lanczosBasis)
-            : cpuBackendBytes(system, choice.lanczosBasis);
-        const held = storage === 'tree' ? 'CPU tree' : 'CPU reference';
-        progress.detail(`memory: the ${held} takes ${megabytes(bytes)} of ${gigabytes(freemem())} free`);
-        progress.log(
-          storage === 'tree'
-            ? `building the tree on the CPU: ${size} unknowns, tolerance ${choice.treeTolerance}`
-            : `assembling M on the CPU: ${size} x ${size} float64 (${((size * size * 8) / 1e6).toFixed(1)} MB)`,
-        );
-      },
-    });
+    const backend = openCpuBackendShown(
+      progress,
+      (message) => progress.log(message),
+      system,
+      chosen,
+      choice.treeTolerance,
+      { lanczosBasis: choice.lanczosBasis, pool: float64Pool },
+    );
     const storage = backendStorage(backend);
     return {
       backend,
@@ -459,10 +449,59 @@ export function gpuBackendDetails(context: GpuContext, backend: GpuBackend, lanc
 }
 
 /**
+ * The CPU backend (openCpuBackend) in the host's memory, its build shown on `progress`: what it builds
+ * on `announce` (solve's lasting line, a study's status), the tree's stages, the time it took, and
+ * each product's passes. At 10^5 electrons a product of the tree takes tens of
+ * seconds (the first, with the solver's start, minutes), and a dense M of 5000 electrons seconds,
+ * which were silent.
+ */
+function openCpuBackendShown(
+  progress: Progress,
+  announce: (message: string) => void,
+  system: DarwinSystem,
+  matrix: MatrixChoice,
+  treeTolerance: number,
+  options: { readonly pool: () => WorkerPool; readonly lanczosBasis?: number },
+): MassMatrixBackend {
+  const size = unknowns(system);
+  const started = performance.now();
+  const backend = openCpuBackend(system, matrix, treeTolerance, kHostMemory, {
+    ...options,
+    announce: (storage) => {
+      const bytes =
+        storage === 'tree'
+          ? cpuTreeBackendBytes(system, treeTolerance, options.lanczosBasis)
+          : cpuBackendBytes(system, options.lanczosBasis);
+      const held = storage === 'tree' ? 'CPU tree' : 'CPU reference';
+      progress.detail(`memory: the ${held} takes ${megabytes(bytes)} of ${gigabytes(freemem())} free`);
+      announce(
+        storage === 'tree'
+          ? `building the tree on the CPU: ${size} unknowns, tolerance ${treeTolerance}`
+          : `assembling M on the CPU: ${size} x ${size} float64 (${((size * size * 8) / 1e6).toFixed(1)} MB)`,
+      );
+    },
+    onStage: (stage) => progress.update(`building the tree on the CPU: ${stage}`),
+    // After the solver's own status ("iteration 3: residual ..."), as the GPU's product chunks.
+    onPass: (pass) => progress.within(`product: ${pass}`),
+  });
+  try {
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    // The status until the solver's first report: the tree's products add their passes to it.
+    progress.update(backend.tree ? `built the tree in ${seconds} s` : `assembled M in ${seconds} s`);
+  } catch (error) {
+    // A signal heard there: the backend must not outlive the run.
+    backend.dispose();
+    throw error;
+  }
+  return backend;
+}
+
+/**
  * A study's backend of `system` (response, scaling: one per configuration, no check of their own):
- * on `gpu` the engine with `matrix` and `treeTolerance` (`onChunk` hears a long product's pieces),
- * without it the CPU's (openCpuBackend) in the host's memory, its dense M or tree on `threads` threads;
- * sized for a spectrum's basis of `lanczosBasis` vectors (scaling), none for solves (response).
+ * on `gpu` the engine with `matrix` and `treeTolerance` (a long product's pieces shown on
+ * `progress`), without it the CPU's (openCpuBackendShown) in the host's memory, its dense M or tree on
+ * `threads` threads; sized for a spectrum's basis of `lanczosBasis` vectors (scaling), none for
+ * solves (response).
  */
 export async function openStudyBackend(
   gpu: GpuContext | null,
@@ -470,11 +509,12 @@ export async function openStudyBackend(
   matrix: MatrixChoice,
   treeTolerance: number,
   threads: number,
-  onChunk?: GpuBackendOptions['onChunk'],
+  progress: Progress,
   lanczosBasis?: number,
 ): Promise<MassMatrixBackend> {
-  if (gpu) return gpuBackend(gpu, system, { matrix, treeTolerance, onChunk, lanczosBasis });
-  return openCpuBackend(system, matrix, treeTolerance, kHostMemory, {
+  if (gpu)
+    return gpuBackend(gpu, system, { matrix, treeTolerance, onChunk: chunkProgress(progress), lanczosBasis });
+  return openCpuBackendShown(progress, (message) => progress.update(message), system, matrix, treeTolerance, {
     pool: () => cpuPool(threads),
     lanczosBasis,
   });

@@ -45,6 +45,11 @@ export interface TreeOptions {
   /** translationCost per term of the M2L's contraction, where translationCost is not given. */
   translationCostPerTerm?: number;
   precision?: Precision;
+  /**
+   * Hears each stage of the build before it starts ("splitting 200000 electrons into leaves of at
+   * most 64"): at 10^5 electrons and more the build takes minutes, silent without it.
+   */
+  onStage?: (stage: string) => void;
 }
 
 export const kDefaultTreeTolerance = 1e-5;
@@ -234,6 +239,7 @@ export function buildTree(
   const float64 = (values: Vector) => (values instanceof Float64Array ? values : Float64Array.from(values));
   const work = (length: number) =>
     precision === 'float64' ? allocate.float64(length) : new Float32Array(length);
+  options.onStage?.(`the product's workspace for ${nodeCount} nodes`);
   return {
     ...geometry,
     kernelInputs: {
@@ -276,6 +282,8 @@ export function buildTreeGeometry(
   if (!Number.isInteger(leafSize) || leafSize < 1) {
     throw new RangeError(`the leaf size must be a positive integer, got ${leafSize}`);
   }
+  const stage = options.onStage ?? (() => {});
+  stage(`splitting ${n} electrons into leaves of at most ${leafSize}`);
   const { depth, nodeCount, firstLeaf, electron, ordered, nodeStart, nodeEnd, boxMin, boxMax } = splitTree(
     input,
     n,
@@ -301,6 +309,7 @@ export function buildTreeGeometry(
     }
     radius[node] = Math.sqrt(largest);
   }
+  stage(`expansion tables of order ${order}`);
   const tables = expansionTables(order);
   const softeningDistance = system.softening / Math.sqrt(2 * tolerance);
   const geometryOfTree = { depth, nodeCount, firstLeaf, nodeStart, nodeEnd, boxMin, boxMax, centre, radius };
@@ -308,6 +317,7 @@ export function buildTreeGeometry(
   const terms = planar ? tables.planarIndex.length : tables.m2lIndex.length;
   const translationCost =
     options.translationCost ?? (options.translationCostPerTerm ?? kTranslationCostPerTerm) * terms;
+  stage(`interaction lists of ${nodeCount} nodes (opening angle ${theta})`);
   const { lists, counts } = interactionLists(
     { ...geometryOfTree, theta, softeningDistance, translationCost },
     allocate,

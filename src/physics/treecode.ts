@@ -73,13 +73,16 @@ export function treeProduct(
  * level by level from the leaves, the downward pass from the root, each level's nodes in blocks; the
  * near field and L2P in blocks of leaves. The passes give every node the same numbers on any number
  * of threads; the near field's order of summation, and so its rounding, depends on the blocks
- * (nearField).
+ * (nearField). `onPass` hears each pass before it runs ('upward pass', 'downward pass', 'near field',
+ * 'far field at the electrons'): a product of 10^5 electrons takes tens of seconds on a CPU; it may
+ * throw, to stop the product between passes.
  */
 export function treeInteraction(
   tree: Tree,
   x: ArrayLike<number>,
   out: Float64Array | Float32Array,
   runner: KernelRunner = kSerialKernels,
+  onPass?: (pass: string) => void,
 ): TreeProductCounts {
   const size = tree.n * blockSize(tree.system);
   if (x.length !== size || out.length !== size) {
@@ -93,6 +96,7 @@ export function treeInteraction(
   const tables = [k.tables.indices, k.tables.numbers];
   const far = tree.counts.translations > 0;
   if (far) {
+    onPass?.('upward pass');
     for (let level = depth; level >= 0; level--) {
       runner.run(
         multipoleRows,
@@ -100,6 +104,7 @@ export function treeInteraction(
         levelBlocks(runner, level),
       );
     }
+    onPass?.('downward pass');
     for (let level = 0; level <= depth; level++) {
       runner.run(
         localRows,
@@ -108,8 +113,10 @@ export function treeInteraction(
       );
     }
   }
+  onPass?.('near field');
   nearField(tree, runner);
   if (far) {
+    onPass?.('far field at the electrons');
     runner.run(
       stokesletFarFieldRows,
       [...tables, k.positions, k.centre, k.nodeStart, k.nodeEnd, locals, sums, firstLeaf],

@@ -147,8 +147,12 @@ export function splitMassMatrix(
  * M x = D x + eps (T x) with T x the fast multipole tree's (src/physics/treecode.ts), in float64, to
  * the tree's tolerance: O(N) memory, the tree built once for every eps.
  */
-export function treeMassMatrix(tree: Tree, runner?: KernelRunner): SplitMassMatrix {
-  return splitOperator(tree.system, 'float64', (x, y) => treeInteraction(tree, x, y, runner));
+export function treeMassMatrix(
+  tree: Tree,
+  runner?: KernelRunner,
+  onPass?: (pass: string) => void,
+): SplitMassMatrix {
+  return splitOperator(tree.system, 'float64', (x, y) => treeInteraction(tree, x, y, runner, onPass));
 }
 
 function splitOperator(
@@ -172,9 +176,10 @@ function splitOperator(
   return matrix;
 }
 
-/** Bytes in GB for messages: 1.18 GB, 32.5 GB, 3240.0 GB. */
+/** Bytes in GB for messages: 1.18 GB, 32.5 GB, 3240.0 GB, 1.44e+9 GB (an exponent from 10^4 GB on). */
 export function gigabytes(bytes: number): string {
   const value = bytes / 1e9;
+  if (value >= 1e4) return `${value.toExponential(2)} GB`;
   return `${value < 10 ? value.toPrecision(3) : value.toFixed(1)} GB`;
 }
 
@@ -323,8 +328,9 @@ export function checkCpuBackendFits(
 /**
  * The CPU backend of a --matrix choice (chooseCpuStorage) at `treeTolerance`, refused up front
  * (checkCpuFits, with a spectrum's basis of `lanczosBasis` vectors) where it cannot fit `memory`;
- * `announce` hears the storage before the build; a dense M's assembly and products, or the tree's
- * products, run on the threads of `pool`'s workers.
+ * `announce` hears the storage before the build, `onStage` the tree build's stages, `onPass` the
+ * passes of the tree's products; a dense M's assembly and products, or the tree's products, run on
+ * the threads of `pool`'s workers.
  */
 export function openCpuBackend(
   system: DarwinSystem,
@@ -333,15 +339,19 @@ export function openCpuBackend(
   memory: DeviceMemory,
   options: {
     readonly announce?: (storage: 'dense' | 'tree') => void;
+    /** Hears each stage of the tree's build (TreeOptions.onStage). */
+    readonly onStage?: (stage: string) => void;
+    /** Hears each pass of the tree's products (treeInteraction's onPass). */
+    readonly onPass?: (pass: string) => void;
     readonly pool?: () => WorkerPool;
     readonly lanczosBasis?: number;
   } = {},
 ): MassMatrixBackend {
-  const { announce, pool, lanczosBasis } = options;
+  const { announce, onStage, onPass, pool, lanczosBasis } = options;
   const storage = checkCpuBackendFits(system, matrix, treeTolerance, memory, lanczosBasis);
   announce?.(storage);
   return storage === 'tree'
-    ? cpuTreeBackend(system, { tolerance: treeTolerance }, pool?.())
+    ? cpuTreeBackend(system, { tolerance: treeTolerance, onStage }, pool?.(), onPass)
     : cpuBackend(system, 'float64', pool?.());
 }
 
@@ -378,6 +388,7 @@ export function cpuTreeBackend(
   system: DarwinSystem,
   options: Omit<TreeOptions, 'precision'> = {},
   pool?: WorkerPool,
+  onPass?: (pass: string) => void,
 ): MassMatrixBackend & { readonly tree: TreeDetails } {
   let tree: Tree;
   try {
@@ -386,7 +397,7 @@ export function cpuTreeBackend(
     pool?.dispose();
     throw error;
   }
-  return splitBackend(system, treeMassMatrix(tree, pool), { tree: treeDetails(tree), pool });
+  return splitBackend(system, treeMassMatrix(tree, pool, onPass), { tree: treeDetails(tree), pool });
 }
 
 /** What a split backend holds beside M: the tree's details to report, the worker pool it disposes. */

@@ -230,6 +230,55 @@ export function holdsNumbers(
   );
 }
 
+/** A field's kind in the JSON: '?' after a kind admits null (toJson's stand-in for no number). */
+export type FieldKind = 'number' | 'number?' | 'string' | 'string?' | 'boolean';
+
+/** Whether `value` is a JSON object (not null, not a list). */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `key` under `path` as a reader names it: 'points[0].ratio', or 'ratios' at the top. */
+export function fieldPath(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+/** What `value` at `path` lacks of an object holding `fields` of their kinds, in words; null if nothing. */
+export function objectLack(value: unknown, path: string, fields: Record<string, FieldKind>): string | null {
+  if (!isObject(value)) return `${path} ${value === undefined ? 'is missing' : 'is not an object'}`;
+  for (const [key, kind] of Object.entries(fields)) {
+    const field = value[key];
+    const nullable = kind.endsWith('?');
+    const type = nullable ? kind.slice(0, -1) : kind;
+    if (typeof field === type || (nullable && field === null)) continue;
+    const wanted = `${type === 'boolean' ? 'a boolean' : `a ${type}`}${nullable ? ' or null' : ''}`;
+    return `${fieldPath(path, key)} ${field === undefined ? 'is missing' : `is not ${wanted}`}`;
+  }
+  return null;
+}
+
+/**
+ * What a list under `key` of `parent` (at `path`) lacks, its entries checked by `entry`; null if
+ * nothing. Empty only where `empty` admits it (a shard's share of a sweep may hold none of it).
+ */
+export function listLack(
+  parent: Record<string, unknown>,
+  path: string,
+  key: string,
+  entry: (value: unknown, path: string) => string | null,
+  { empty = false }: { empty?: boolean } = {},
+): string | null {
+  const list = parent[key];
+  const at = fieldPath(path, key);
+  if (!Array.isArray(list)) return `${at} ${list === undefined ? 'is missing' : 'is not a list'}`;
+  if (list.length === 0 && !empty) return `${at} is empty`;
+  for (const [k, value] of list.entries()) {
+    const lack = entry(value, `${at}[${k}]`);
+    if (lack !== null) return lack;
+  }
+  return null;
+}
+
 /**
  * A whole run's JSON read back (the app's Files › load): refused if it is one shard of a run, or
  * names no device (every command's --json does); returns that device.

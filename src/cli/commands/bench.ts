@@ -1185,6 +1185,8 @@ function parseOnly(text: string | undefined): ReadonlySet<BenchKernel> {
   if (unknown.length > 0 || names.length === 0) {
     throw new InputError(`--only takes ${kBenchKernels.join('|')}, got '${unknown.join(',') || text}'`);
   }
+  // As --workgroup-sizes and --n: a row named twice is a typo, not a second row.
+  checkNoneRepeated(names, '--only', 'only');
   return new Set(names as BenchKernel[]);
 }
 

@@ -32,6 +32,7 @@ import {
   kLondonDefaultNs,
   kLondonGrid,
   kMaxLondonElectrons,
+  kMinLondonHalfHeight,
   londonHalfHeightProblem,
   parseLondonGeometry,
 } from '../../studies/london/spec.ts';
@@ -73,7 +74,7 @@ refused, and the list keeps its N >= h.
   --geometry G      sphere (Fibonacci points) | cylinder (lateral surface rho = R, |z| <= h R)  [sphere]
   --n N[,N...]      electrons; a list, or the flag repeated, for several bodies        [${kLondonDefaultNs.join(', ')}]
   --grid G          field points per side of the map (${kLondonGrid.min}..${kLondonGrid.max})                        [${kLondonDefaultGrid}]
-  --half-height H   cylinder only: half-length h in units of R, at most ${kMaxLondonElectrons} (N >= h) [1]
+  --half-height H   cylinder only: half-length h in units of R, ${kMinLondonHalfHeight.toExponential(0)}..${kMaxLondonElectrons} (N >= h) [1]
   --device gpu|cpu  the WebGPU Biot-Savart kernel, or the float64 CPU sum             [gpu]
   --shard K/N       run every N-th point (the maps, then the convergence list) from the K-th;
                     'merge' joins the shards' JSON into the whole run's (a shard fits no law)

@@ -2,7 +2,12 @@
 // Slurm job array) joined into the result one run would have printed: the same JSON apart from
 // timings, its fits recomputed from all points, and the same text and files.
 import { InputError } from '../../physics/input-error.ts';
-import { londonFileNames, mergeLondon, type LondonJson } from '../../studies/london/report.ts';
+import {
+  londonFileNames,
+  londonShardFromJson,
+  mergeLondon,
+  type LondonJson,
+} from '../../studies/london/report.ts';
 import { parseLondonGeometry } from '../../studies/london/spec.ts';
 import {
   kPairingFileNames,
@@ -10,7 +15,12 @@ import {
   pairingShardFromJson,
   type PairingJson,
 } from '../../studies/pairing/report.ts';
-import { mergeScaling, scalingFileNames, type ScalingJson } from '../../studies/scaling/report.ts';
+import {
+  mergeScaling,
+  scalingFileNames,
+  scalingShardFromJson,
+  type ScalingJson,
+} from '../../studies/scaling/report.ts';
 import { sameInShards, savedStop } from '../../studies/study.ts';
 import { kCommonOptions, parseCommandArgs, readTextFile } from '../options.ts';
 import { checkOutputDirectory, checkStudyOutput, summaryFileName } from '../output-directory.ts';
@@ -25,7 +35,8 @@ Joins the JSON of the shards of one sweep (scaling, london or pairing run with -
 K = 1..N, each saved with --json) into the result of one run: the points back in the sweep's order,
 every fit recomputed from all of them, and the same text, JSON (timings summed) and --out files as
 one run (london: the convergence plot; each shard's --out holds its own maps). A shard that a signal
-stopped before its last point ("stopped" in its JSON) is refused: rerun that shard.
+stopped before its last point ("stopped" in its JSON) is refused: rerun that shard; so is one that
+lacks a field its command writes, or holds it as another type (the refusal names the field).
 
   --out DIR   write the files the command writes with --out into DIR, created with any
               missing parents
@@ -64,12 +75,16 @@ function readShard(path: string): Record<string, unknown> {
   if (Array.isArray(json) || typeof command !== 'string' || !kMergeable.includes(command)) {
     throw new InputError(`${path} is not the JSON of a scaling, london or pairing run (--json)`, 'shards');
   }
-  const { index, count } = (shard ?? {}) as Record<string, unknown>;
-  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(count)) {
+  if (shard === undefined || shard === null) {
     throw new InputError(
       `${path} is a whole ${command} run, not a shard: run each part with --shard K/N`,
       'shards',
     );
+  }
+  const { index, count } = shard as Record<string, unknown>;
+  const whole = (x: unknown): x is number => Number.isSafeInteger(x);
+  if (!(whole(index) && whole(count) && index >= 1 && index <= count)) {
+    throw new InputError(`${path}: "shard" is not {"index": K, "count": N} with 1 <= K <= N`, 'shards');
   }
   // The merged text and JSON name the device: a shard without one is not what the command printed.
   if (typeof (device as { kind?: unknown } | null)?.kind !== 'string') {
@@ -95,23 +110,21 @@ export async function mergeCommand(argv: string[]): Promise<CommandOutput> {
   if (!shards.every((shard) => shard.command === command)) {
     throw new InputError('merge: the files come from different commands', 'shards');
   }
-  // Each field pairing's merge and reports read, checked in each file: a refusal can name the file.
-  if (command === 'pairing') shards.forEach((shard, k) => pairingShardFromJson(shard, paths[k]));
+  // Each field the merge and its reports read, checked in each file: a refusal can name the file.
+  shards.forEach((shard, k) => kShardFromJson[command](shard, paths[k]));
   // float32 GPU points beside float64 CPU ones would be reported under one device.
   sameInShards(shards, (shard) => (shard.device as { kind?: unknown } | undefined)?.kind, 'device');
   if (command === 'scaling') sameInShards(shards, (shard) => shard.sweep, 'settings');
   if (values.out !== undefined) checkOutputDirectory(values.out, [summaryFileName(command, null)]);
-  try {
-    return mergeShards(command, shards, values);
-  } catch (error) {
-    // A field a shard lacks or holds as the wrong type: someone's edit, or another program's file.
-    if (!(error instanceof TypeError)) throw error;
-    throw new InputError(
-      `merge: the shards do not hold what ${command} --json prints (${error.message})`,
-      'shards',
-    );
-  }
+  return mergeShards(command, shards, values);
 }
+
+/** Each command's check of a shard, field by field, refusing it in one line that names the file. */
+const kShardFromJson: Record<Mergeable, (json: Record<string, unknown>, name: string) => unknown> = {
+  scaling: scalingShardFromJson,
+  london: londonShardFromJson,
+  pairing: pairingShardFromJson,
+};
 
 function mergeShards(
   command: Mergeable,
@@ -130,7 +143,6 @@ function mergeShards(
     const out = checkStudyOutput(values.out, command, null, names);
     return londonOutput(json, [], studies, convergence, values, out);
   }
-  // Each checked by pairingShardFromJson as it was read.
   const { json, plotted } = mergePairing(shards as unknown as PairingJson[]);
   const out = checkStudyOutput(values.out, command, null, kPairingFileNames);
   return pairingOutput(json, plotted.points, plotted.rings, values, out);

@@ -49,7 +49,9 @@ a on the chord, periodic (even centre-of-mass L) and antiperiodic (odd L), besid
   --shard K/N    run every N-th a_m/a from the K-th; 'merge' joins the shards' JSON into the whole run's
   --markdown     the rings' table in Markdown (with --json: the field "markdown")
   --json         {"command", "device", "units", "grid", "points": [{"ratio", "energy_numerical",
-                 "energy_eq46", "relative_difference", ...}], "rings": [{"name", "fermi_energy_ev",
+                 "energy_eq46", "energy_exact", "energy_small_a_limit" (both null for a_m/a < 2,
+                 where the Whittaker root and its small-a limit are not computed), ...}],
+                 "rings": [{"name", "fermi_energy_ev",
                  "thickness_m", "a_m_m", "temperature_eq46_mk", "temperature_numerical_mk",
                  "radius_m", "circumference_m", "readings": [{"reading", "z_f", "a_m_m", "ratio",
                  "temperature_eq46_mk", "temperature_exact_mk", "on_ring": {"energy_periodic",

@@ -9,14 +9,7 @@ import { InputError, renamedMessage } from '../../physics/input-error.ts';
 import { geometry, kGeometryNames } from '../../physics/geometry.ts';
 import { kMaxDenseSize, type DarwinSystem } from '../../physics/models.ts';
 import { finiteSizeExponent, kDriveNames } from '../../physics/response.ts';
-import {
-  chunkProgress,
-  cpuPool,
-  cpuReference,
-  kHostMemory,
-  openStudyBackend,
-  threadsOption,
-} from '../engine.ts';
+import { cpuPool, cpuReference, kHostMemory, openStudyBackend, threadsOption } from '../engine.ts';
 import type { WorkerPool } from '../../parallel/pool.ts';
 import { chooseCpuStorage } from '../../run/backend.ts';
 import { float64Products } from '../../run/refine.ts';
@@ -102,8 +95,9 @@ is B_total(0)/B_ext (field), B_total(0)/B_eff in the co-rotating frame (rotation
 null for flux, beside continuum_field_centre_ratio (London's sphere x/sinh x, the shell's
 1/(1 + N r_e/3R); null elsewhere); london_field_ratio is the centre field over 2m Omega/|e| (eq. 27),
 beside continuum_london_field_ratio (1 minus the continuum's centre field), and n_eff_epsilon the
-N r_e/R of the fully lagging electrons that give it (eq. 30). window_refits: the refits without the
-smallest N behind a limit's uncertainty; 0 (fewer than five N) where it is the fit's covariance alone. check: the velocities of the GPU or
+N r_e/R of the fully lagging electrons that give it (eq. 30). A point whose solve did not converge
+has null for these, screening_ratio, decay_length and penetration_depth (the text: '-').
+window_refits: the refits without the smallest N behind a limit's uncertainty; 0 (fewer than five N) where it is the fit's covariance alone. check: the velocities of the GPU or
 of the CPU's tree against a dense float64 solve, ||v - v64||/||v64|| (up to ${kCheckMaxUnknowns} unknowns;
 null above, and for the CPU's dense M, which is that solve). Above, each point has "sampled_residual":
 ||b - M v||/||b|| over float64 rows of M (direct sums) at ${kSampledCheckElectrons} sampled electrons.
@@ -210,8 +204,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
     const gpu = context;
     result = await runResponse(
       spec,
-      (system) =>
-        openStudyBackend(gpu, system, spec.matrix, spec.treeTolerance, threads, chunkProgress(progress)),
+      (system) => openStudyBackend(gpu, system, spec.matrix, spec.treeTolerance, threads, progress),
       progress.studyHooks(),
       checked === 'on'
         ? async (system) => cpuReference(system, threads)
@@ -259,9 +252,6 @@ const kLondonXHeader: Partial<Record<string, string>> = {
 
 function responseText(summary: ReturnType<typeof responseSummary>, files: string[]): string {
   const rotation = summary.drive === 'rotation';
-  // A point whose solve did not converge has no values to show, only its reason (as --markdown).
-  const solved = (p: (typeof summary.points)[number], x: number | null | undefined) =>
-    p.converged ? x : null;
   const londonX = kLondonXHeader[summary.geometry] ?? 'London x';
   const lines = [
     `response: ${summary.drive} drive, ${summary.geometry}, ${summary.model} model, device ${summary.device.kind}`,
@@ -274,7 +264,7 @@ function responseText(summary: ReturnType<typeof responseSummary>, files: string
       [
         String(p.n).padStart(7),
         fixed(p.n_epsilon, 9),
-        fixed(solved(p, p.screening_ratio), 13),
+        fixed(p.screening_ratio, 13),
         fixed(p.continuum_ratio, 11),
         fixed(p.london_x, 11),
         String(p.iterations).padStart(6),
@@ -295,11 +285,11 @@ function responseText(summary: ReturnType<typeof responseSummary>, files: string
     for (const p of summary.points) {
       const row = rotation
         ? [
-            fixed(solved(p, p.london_field_ratio), 15),
+            fixed(p.london_field_ratio, 15),
             fixed(p.continuum_london_field_ratio, 11),
-            fixed(solved(p, p.n_eff_epsilon), 22),
+            fixed(p.n_eff_epsilon, 22),
           ]
-        : [fixed(solved(p, p.field_centre_ratio), 13), fixed(p.continuum_field_centre_ratio, 11)];
+        : [fixed(p.field_centre_ratio, 13), fixed(p.continuum_field_centre_ratio, 11)];
       lines.push([String(p.n).padStart(7), fixed(p.n_epsilon, 9), ...row].join(' '));
     }
   }
@@ -317,9 +307,9 @@ function responseText(summary: ReturnType<typeof responseSummary>, files: string
         [
           String(p.n).padStart(7),
           fixed(p.n_epsilon, 9),
-          fixed(solved(p, p.decay_length), 11),
+          fixed(p.decay_length, 11),
           fixed(p.continuum_decay_length, 16),
-          fixed(solved(p, p.penetration_depth), 14),
+          fixed(p.penetration_depth, 14),
           fixed(p.london_penetration_depth, 12),
         ].join(' '),
       );

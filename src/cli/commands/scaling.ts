@@ -23,13 +23,7 @@ import {
 } from '../../run/inputs.ts';
 import { kRefinementRtol } from '../../run/refine.ts';
 import { defaultLanczosTol } from '../../solvers/types.ts';
-import {
-  backendStorage,
-  checkStudyBackend,
-  chunkProgress,
-  openStudyBackend,
-  threadsOption,
-} from '../engine.ts';
+import { backendStorage, checkStudyBackend, openStudyBackend, threadsOption } from '../engine.ts';
 import { runScaling, type BackendFactory } from '../../studies/scaling/run.ts';
 import {
   scalingFileNames,
@@ -51,7 +45,7 @@ import { parseShard } from '../../studies/study.ts';
 import type { ScalingStudy } from '../../studies/scaling/run.ts';
 import { openGpu } from '../device.ts';
 import { refusalOf } from '../formats.ts';
-import { kCommonOptions, parseCommandArgs, parseNumber, positiveInteger } from '../options.ts';
+import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
 import {
   checkStudyOutput,
   summaryFile,
@@ -89,13 +83,14 @@ ${kTreeCrossover.gpu} electrons where it pays).
   --model M           vector (velocities; in-plane for ring and disk) | azimuthal (phidot)   [vector]
   --n-min N           smallest N                                                             [${kScalingDefaults.nMin}]
   --n-max N           largest N (on the GPU past 1 GiB of dense M: matrix-free or the tree)  [${kScalingDefaults.nMax}]
-  --points K          N values per geometry, log-spaced                                      [${kScalingDefaults.points}]
+  --points K          N values per geometry, log-spaced, at most n-max - n-min + 1; close
+                      values round to one N (said on stderr)                                 [${kScalingDefaults.points}]
   --device gpu|cpu    the WebGPU engine (float32) or the float64 CPU reference                [gpu]
   --matrix dense|free|tree|auto   storage of M, as for solve (tree: the fast multipole product,
                       O(N) memory; auto on the CPU takes it past 16 384 unknowns)              [auto]
   --tree-tol T        relative error of the tree's product T x (--matrix tree or auto)    [${kDefaultTreeTolerance.toExponential(0)}]
-  --threads K         threads of the float64 CPU path (the same numbers for any K, the
-                      tree's to rounding)                                            [every core]
+  --threads K         threads of the float64 CPU path, --device cpu only (the same numbers
+                      for any K, the tree's to rounding)                             [every core]
   --tol T             Lanczos tolerance, on the GPU at least 1e-6  [1e-6 on the GPU, 1e-10 on the CPU]
   --max-iter K        Lanczos matrix-vector products at most, over all restarts (K >= 1),
                       or auto: max(size, 10000), as spectrum                               [auto]
@@ -134,8 +129,9 @@ const kOptions = {
   out: { type: 'string' },
 } as const;
 
-function parseOptions(argv: string[]) {
-  const { values } = parseCommandArgs(argv, kOptions);
+type ScalingValues = ReturnType<typeof parseCommandArgs<typeof kOptions>>['values'];
+
+function parseOptions(values: ScalingValues) {
   let geometries;
   try {
     geometries = parseScalingGeometries(values.geometries);
@@ -144,6 +140,9 @@ function parseOptions(argv: string[]) {
   }
   const model = parseChoice('model', '--model', kModelNames, values.model);
   const device = parseDevice(values.device, '--device');
+  // The GPU's sweep has no float64 products to thread, as bench's has none.
+  if (device === 'gpu' && values.threads !== undefined)
+    throw new InputError('--threads is for scaling --device cpu', 'threads');
   const matrix = parseMatrix(values.matrix, '--matrix');
   const treeTolerance = parseTreeToleranceFor(matrix, values['tree-tol'], '--tree-tol', '--matrix');
   const nMin = parseNumber('n-min', values['n-min'], (x) =>
@@ -156,7 +155,13 @@ function parseOptions(argv: string[]) {
       ? null
       : `must be an integer in n-min..${kMaxElectrons} (${nMin}..${kMaxElectrons})`,
   );
-  const points = parseNumber('points', values.points, positiveInteger);
+  // Rounding merges any point past one per N, and a larger --points costs memory before anything runs.
+  const distinct = nMax - nMin + 1;
+  const points = parseNumber('points', values.points, (x) =>
+    Number.isInteger(x) && x >= 1 && x <= distinct
+      ? null
+      : `must be an integer in 1..n-max - n-min + 1 (1..${distinct}), one point per N at most`,
+  );
   // The device's default made explicit, so that a shard's "sweep" records the tolerance applied: a
   // sibling given the same one by name is the same run.
   const tol =
@@ -180,6 +185,7 @@ function parseOptions(argv: string[]) {
     matrix,
     treeTolerance,
     threads: threadsOption(values.threads),
+    points,
     ns: logSpacedCounts(nMin, nMax, points),
     tol,
     maxIterations: parseMaxIterations(values['max-iter'], '--max-iter') || undefined,
@@ -189,9 +195,15 @@ function parseOptions(argv: string[]) {
 }
 
 export async function scalingCommand(argv: string[], progress: Progress): Promise<CommandOutput> {
-  const options = parseOptions(argv);
+  const { values: given } = parseCommandArgs(argv, kOptions);
+  if (given.help) return { help: kScalingHelp };
+  const options = parseOptions(given);
   const { values, model, ns } = options;
-  if (values.help) return { help: kScalingHelp };
+  // Close N round to one: the sweep is shorter than asked, said before it runs.
+  if (ns.length < options.points)
+    progress.log(
+      `scaling: the ${options.points} log-spaced points round to ${ns.length} distinct N: ${ns.join(', ')}`,
+    );
   // A shard's CSV and plots, fitted to part of the sweep, would pass for the whole run's: merge's.
   const names = options.shard ? [] : scalingFileNames(options.geometries);
   const out = checkStudyOutput(values.out, 'scaling', options.shard, names);
@@ -213,7 +225,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
       options.matrix,
       options.treeTolerance,
       options.threads,
-      chunkProgress(progress),
+      progress,
       kDefaultLanczosBasis,
     );
     const held = backendStorage(backend);

@@ -14,9 +14,10 @@ export interface CommandOutput {
 
 function formatValue(value: unknown): string {
   if (typeof value === 'number') {
-    // Undefined (the inertia ratio 0/0 of v = 0): '-', as the JSON's null.
-    if (Number.isNaN(value)) return '-';
-    if (Number.isInteger(value)) return String(value);
+    // Undefined (the inertia ratio 0/0 of v = 0) or infinite: '-', as the JSON's null.
+    if (!Number.isFinite(value)) return '-';
+    // A count, exact as a double holds it; a larger whole double is a magnitude, given as one.
+    if (Number.isSafeInteger(value)) return String(value);
     const magnitude = Math.abs(value);
     return magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e6)
       ? value.toExponential(6)

@@ -18,11 +18,14 @@ import { markdownNumber as f, markdownTable } from '../markdown.ts';
 import {
   holdsNumbers,
   joinShards,
+  listLack,
+  objectLack,
   sameInShards,
   savedRunDevice,
   shardJson,
   stoppedJson,
   stoppedLine,
+  type FieldKind,
   type Shard,
   type SweepStop,
 } from '../study.ts';
@@ -370,6 +373,61 @@ export function londonFromJson(
     run.convergence.points.map(convergencePointFromJson),
   );
   return { json: run, studies: run.studies.map(londonStudyFromJson), convergence };
+}
+
+// What merge and its reports read of a map and a point of the list: a file lacking one stopped them
+// halfway with a TypeError, or printed NaN (null for a uniformity). Null stands for a number that was
+// not finite: the float32 device's N r_e/R and the check may be; a map's ratios are not.
+const kMapFields: Record<string, FieldKind> = {
+  n: 'number',
+  n_re_over_r: 'number',
+  n_re_over_r_device: 'number?',
+  centre_field_ratio: 'number',
+  uniformity: 'number',
+  uniformity_axial: 'number',
+  uniformity_transverse: 'number',
+  uniformity_inner: 'number',
+  uniformity_inner_axial: 'number',
+  uniformity_inner_transverse: 'number',
+  check: 'number?',
+  field_points: 'number',
+  field_ms: 'number',
+};
+const kConvergencePointFields: Record<string, FieldKind> = {
+  n: 'number',
+  n_re_over_r: 'number',
+  deviation: 'number',
+};
+
+/**
+ * One shard of `london --shard K/N --json` read for merge (`name`, its file): its body, grid, the
+ * run's N, its maps and its share of the convergence list, field by field. A file that lacks a field
+ * merge or its reports read is refused in one line that names it (field 'shards').
+ */
+export function londonShardFromJson(json: Record<string, unknown>, name: string): LondonJson {
+  const { geometry, half_height: halfHeight } = json;
+  const number = (value: unknown, path: string) =>
+    typeof value === 'number' ? null : `${path} is not a number`;
+  const lack =
+    (typeof geometry === 'string' && isLondonGeometry(geometry)
+      ? null
+      : `geometry is ${JSON.stringify(geometry)}, not sphere or cylinder`) ??
+    ((geometry === 'cylinder' ? typeof halfHeight === 'number' && halfHeight > 0 : halfHeight === null)
+      ? null
+      : `half_height is ${JSON.stringify(halfHeight)}, not a cylinder's h > 0 or a sphere's null`) ??
+    (Number.isSafeInteger(json.grid) ? null : 'grid is not a whole number') ??
+    listLack(json, '', 'ns', number) ??
+    listLack(json, '', 'studies', (map, path) => objectLack(map, path, kMapFields), { empty: true }) ??
+    objectLack(json.convergence, 'convergence', {}) ??
+    listLack(
+      json.convergence as Record<string, unknown>,
+      'convergence',
+      'points',
+      (point, path) => objectLack(point, path, kConvergencePointFields),
+      { empty: true },
+    );
+  if (lack !== null) throw new InputError(`${name}: not a london shard (${lack})`, 'shards');
+  return json as unknown as LondonJson;
 }
 
 /**

@@ -19,13 +19,21 @@ export const kLondonGrid: IntegerRange = { min: kMinMapGrid, max: 1001 };
 export const kLondonBrowserGrid: IntegerRange = { min: kMinMapGrid, max: 201 };
 
 /**
- * What is wrong with a cylinder's half-height h (units of R), or null: > 0, and at most the most
- * electrons a body may have (`maxElectrons`), since a cylinder needs N >= h (londonBodyProblem). Within
- * that bound every charge and map point lies within 1e6 R, where float32's 1/r^3 on the GPU and
- * float64's r^3 (which overflows past 5.6e102 R) stay normal.
+ * The flattest cylinder, h = 1e-6 R, the reciprocal of the longest: flatter is a ring, and a denormal h
+ * (5e-324) made N r_e / l infinite and the map NaN.
+ */
+export const kMinLondonHalfHeight = 1e-6;
+
+/**
+ * What is wrong with a cylinder's half-height h (units of R), or null: at least kMinLondonHalfHeight,
+ * and at most the most electrons a body may have (`maxElectrons`), since a cylinder needs N >= h
+ * (londonBodyProblem). Within that bound every charge and map point lies within 1e6 R, where float32's
+ * 1/r^3 on the GPU and float64's r^3 (which overflows past 5.6e102 R) stay normal.
  */
 export function londonHalfHeightProblem(h: number, maxElectrons: number): string | null {
   if (!(h > 0)) return 'must be > 0';
+  if (h < kMinLondonHalfHeight)
+    return `must be at least ${kMinLondonHalfHeight.toExponential(0)} (flatter is a ring)`;
   return h > maxElectrons
     ? `must be at most ${maxElectrons} (a cylinder needs N >= h electrons, and N is at most ${maxElectrons})`
     : null;

@@ -14,12 +14,16 @@ import {
 import { kFermiReadingLabels, kFermiReadings } from '../../physics/paper.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
 import {
+  fieldPath,
   joinShards,
+  listLack,
+  objectLack,
   sameInShards,
   savedRunDevice,
   shardJson,
   stoppedJson,
   stoppedLine,
+  type FieldKind,
   type Shard,
   type SweepStop,
 } from '../study.ts';
@@ -317,9 +321,6 @@ export function mergePairing(shards: readonly PairingJson[]): {
   return { json, plotted: plottedFromJson(json) };
 }
 
-/** A field's kind in the JSON: '?' after a kind admits null (toJson's stand-in for no number). */
-type FieldKind = 'number' | 'number?' | 'string' | 'boolean';
-
 // What merge, pairingText, pairingMarkdown, the plots and the app's card read of a point, a ring, a
 // reading of eq. 43 and its pair on the ring: a file lacking one would stop them halfway with a
 // TypeError, or show a card with holes.
@@ -369,48 +370,6 @@ const kOnRingFields: Record<string, FieldKind> = {
   flux_period_phi0: 'number?',
 };
 const kGridFields: Record<string, FieldKind> = { max_estimated_relative_error: 'number' };
-
-/** Whether `value` is a JSON object (not null, not a list). */
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** `key` under `path` as a reader names it: 'points[0].ratio', or 'ratios' at the top. */
-function fieldPath(path: string, key: string): string {
-  return path ? `${path}.${key}` : key;
-}
-
-/** What `value` at `path` lacks of an object holding `fields` of their kinds, in words; null if nothing. */
-function objectLack(value: unknown, path: string, fields: Record<string, FieldKind>): string | null {
-  if (!isObject(value)) return `${path} ${value === undefined ? 'is missing' : 'is not an object'}`;
-  for (const [key, kind] of Object.entries(fields)) {
-    const field = value[key];
-    const nullable = kind.endsWith('?');
-    const type = nullable ? kind.slice(0, -1) : kind;
-    if (typeof field === type || (nullable && field === null)) continue;
-    const wanted = `${type === 'boolean' ? 'a boolean' : `a ${type}`}${nullable ? ' or null' : ''}`;
-    return `${fieldPath(path, key)} ${field === undefined ? 'is missing' : `is not ${wanted}`}`;
-  }
-  return null;
-}
-
-/** What a non-empty list under `key` of `parent` (at `path`) lacks, its entries checked by `entry`; null if nothing. */
-function listLack(
-  parent: Record<string, unknown>,
-  path: string,
-  key: string,
-  entry: (value: unknown, path: string) => string | null,
-): string | null {
-  const list = parent[key];
-  const at = fieldPath(path, key);
-  if (!Array.isArray(list)) return `${at} ${list === undefined ? 'is missing' : 'is not a list'}`;
-  if (list.length === 0) return `${at} is empty`;
-  for (const [k, value] of list.entries()) {
-    const lack = entry(value, `${at}[${k}]`);
-    if (lack !== null) return lack;
-  }
-  return null;
-}
 
 /** What a reading of eq. 43 lacks, its pair on the ring with it; null if nothing. */
 function readingLack(reading: unknown, path: string): string | null {

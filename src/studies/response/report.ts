@@ -163,41 +163,46 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
     geometry: spec.geometry,
     model: spec.model,
     dim: spec.model === 'vector' ? spec.dim : null,
-    points: result.points.map((p) => ({
-      n: p.n,
-      n_epsilon: p.nEpsilon,
-      epsilon: p.epsilon,
-      screening_ratio: p.screeningRatio,
-      continuum_ratio: p.continuumRatio,
-      london_x: p.londonX,
-      field_centre_ratio: p.fieldCentreRatio,
-      continuum_field_centre_ratio: p.continuumFieldCentreRatio,
-      iterations: p.iterations,
-      converged: p.converged,
-      reason: p.reason,
-      true_relative_residual: p.trueRelativeResidual,
-      check: p.check,
-      ...(p.sampledResidual !== null && { sampled_residual: p.sampledResidual }),
-      // What that check is held to, solve's target for the same backend, and whether it is within.
-      check_target: p.checkTarget,
-      within_target: pointWithinTarget(p),
-      // The binned current's fitted e-folding depth below the surface, units of R, which includes the
-      // geometric factor r (null where it does not decay inward or a bin's current is not positive),
-      // beside London's sphere's fitted the same way (the ball's).
-      decay_length: p.decayLength,
-      continuum_decay_length: p.continuumDecayLength,
-      // lambda/R fitted as London's profile a i_1(r/lambda) sin(theta) to every electron's v_phi,
-      // beside London's lambda_L/R = 1/x (the ball, field or rotation; null elsewhere).
-      penetration_depth: p.penetrationDepth,
-      london_penetration_depth: p.londonPenetrationDepth,
-      ...(rotation
-        ? {
-            london_field_ratio: p.londonFieldRatio,
-            continuum_london_field_ratio: p.continuumLondonFieldRatio,
-            n_eff_epsilon: p.nEffEpsilon,
-          }
-        : {}),
-    })),
+    points: result.points.map((p) => {
+      // A solve that did not converge gives no values, as the text and the plots show none: its
+      // velocities are the last iterate's (the reason and the true residual say how far off).
+      const solved = (x: number | null) => (p.converged ? x : null);
+      return {
+        n: p.n,
+        n_epsilon: p.nEpsilon,
+        epsilon: p.epsilon,
+        screening_ratio: solved(p.screeningRatio),
+        continuum_ratio: p.continuumRatio,
+        london_x: p.londonX,
+        field_centre_ratio: solved(p.fieldCentreRatio),
+        continuum_field_centre_ratio: p.continuumFieldCentreRatio,
+        iterations: p.iterations,
+        converged: p.converged,
+        reason: p.reason,
+        true_relative_residual: p.trueRelativeResidual,
+        check: p.check,
+        ...(p.sampledResidual !== null && { sampled_residual: p.sampledResidual }),
+        // What that check is held to, solve's target for the same backend, and whether it is within.
+        check_target: p.checkTarget,
+        within_target: pointWithinTarget(p),
+        // The binned current's fitted e-folding depth below the surface, units of R, which includes the
+        // geometric factor r (null where it does not decay inward or a bin's current is not positive),
+        // beside London's sphere's fitted the same way (the ball's).
+        decay_length: solved(p.decayLength),
+        continuum_decay_length: p.continuumDecayLength,
+        // lambda/R fitted as London's profile a i_1(r/lambda) sin(theta) to every electron's v_phi,
+        // beside London's lambda_L/R = 1/x (the ball, field or rotation; null elsewhere).
+        penetration_depth: solved(p.penetrationDepth),
+        london_penetration_depth: p.londonPenetrationDepth,
+        ...(rotation
+          ? {
+              london_field_ratio: solved(p.londonFieldRatio),
+              continuum_london_field_ratio: p.continuumLondonFieldRatio,
+              n_eff_epsilon: solved(p.nEffEpsilon),
+            }
+          : {}),
+      };
+    }),
     limits: result.limits.map((l) => ({
       n_epsilon: l.nEpsilon,
       extrapolated_ratio: l.extrapolatedRatio,

@@ -17,12 +17,16 @@ import {
 import type { LanczosReason } from '../../solvers/types.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
 import {
+  isObject,
   joinShards,
+  listLack,
+  objectLack,
   sameInShards,
   savedRunDevice,
   shardJson,
   stoppedJson,
   stoppedLine,
+  type FieldKind,
   type Shard,
   type SweepStop,
 } from '../study.ts';
@@ -122,10 +126,12 @@ function scalingStudyJson(study: ScalingStudy) {
     paper_equation: kPaperEquation[study.dimension],
     lambda_min_law: {
       law: 'lambda_min = -kappa / d_nn (d_nn: mean nearest-neighbour distance)',
-      kappa: study.minimumConstant.kappa,
-      uncertainty: study.minimumConstant.uncertainty,
-      kappa_closest_pair: study.minimumConstant.kappaClosestPair,
-      note: 'M = D + eps T turns indefinite at eps = 1/|lambda_min|: nearest neighbours closer than kappa r_e',
+      kappa: study.minimumConstant?.kappa ?? null,
+      uncertainty: study.minimumConstant?.uncertainty ?? null,
+      kappa_closest_pair: study.minimumConstant?.kappaClosestPair ?? null,
+      note:
+        'M = D + eps T turns indefinite at eps = 1/|lambda_min|: nearest neighbours closer than kappa r_e; ' +
+        'from the points whose Lanczos converged (null where none did)',
     },
     rotation_fit: fitJson(study.rotationFit),
     london_inertia_ratio: study.londonInertiaRatio,
@@ -430,6 +436,90 @@ export function scalingPointFromJson(json: PointJson): ScalingPoint {
   };
 }
 
+// What merge, the text, the table, the plots and the app's card read of a point: a file lacking one
+// stopped them halfway with a TypeError, or printed NaN. Null stands for a number that was not
+// finite; Lanczos's extreme Ritz values, and what follows from them, always are.
+const kPointFields: Record<string, FieldKind> = {
+  n: 'number',
+  unknowns: 'number',
+  lambda_max: 'number',
+  lambda_min: 'number',
+  lambda_max_over_n: 'number',
+  rigid_rotation_quotient: 'number?',
+  translation_quotient: 'number?',
+  nearest_neighbour_distance: 'number',
+  nearest_neighbour_min: 'number',
+  minimum_constant: 'number',
+  mode: 'string?',
+  minimum_mode: 'string?',
+  participation_max: 'number?',
+  participation_min: 'number?',
+  exact_lambda_max: 'number?',
+  exact_lambda_min: 'number?',
+  london_inertia_ratio: 'number?',
+  ms: 'number',
+};
+const kOverlapFields: Record<string, FieldKind> = {
+  translation: 'number?',
+  rotation: 'number?',
+  rigid_rotation: 'number?',
+  azimuthal_translation: 'number?',
+  translation_rotation: 'number?',
+};
+const kMinimumOverlapFields: Record<string, FieldKind> = { breathing: 'number?', alternating: 'number?' };
+const kLanczosFields: Record<string, FieldKind> = {
+  iterations: 'number',
+  converged: 'boolean',
+  reason: 'string',
+  residual_bound_min: 'number?',
+  residual_bound_max: 'number?',
+};
+
+/** What a point of `scaling --json` at `path` lacks, in words; null if nothing. */
+function scalingPointLack(point: unknown, path: string): string | null {
+  const lack = objectLack(point, path, kPointFields);
+  if (lack !== null) return lack;
+  const p = point as Record<string, unknown>;
+  const part = (key: string, fields: Record<string, FieldKind>) =>
+    p[key] === null ? null : objectLack(p[key], `${path}.${key}`, fields);
+  return (
+    part('overlaps', kOverlapFields) ??
+    part('minimum_overlaps', kMinimumOverlapFields) ??
+    objectLack(p.lanczos, `${path}.lanczos`, kLanczosFields)
+  );
+}
+
+/** What a geometry's study of `scaling --json` at `path` lacks, its points with it; null if nothing. */
+function scalingStudyLack(study: unknown, path: string): string | null {
+  const lack = objectLack(study, path, { geometry: 'string', ms: 'number' });
+  if (lack !== null) return lack;
+  const s = study as Record<string, unknown>;
+  if (!isScalingGeometry(s.geometry as string))
+    return `${path}.geometry is ${JSON.stringify(s.geometry)}, not one of the scaling geometries`;
+  if (s.matrix !== null && !isObject(s.matrix)) return `${path}.matrix is not an object or null`;
+  // A shard may hold none of a geometry's N.
+  return listLack(s, path, 'points', scalingPointLack, { empty: true });
+}
+
+/**
+ * One shard of `scaling --shard K/N --json` read for merge (`name`, its file): its model, N and each
+ * geometry's points, field by field. A file that lacks a field merge or its reports read is refused in
+ * one line that names it (field 'shards').
+ */
+export function scalingShardFromJson(json: Record<string, unknown>, name: string): ScalingJson {
+  const number = (value: unknown, path: string) =>
+    typeof value === 'number' ? null : `${path} is not a number`;
+  const lack =
+    (isModelName(json.model)
+      ? null
+      : `model is ${JSON.stringify(json.model)}, not ${kModelNames.join(' or ')}`) ??
+    listLack(json, '', 'ns', number) ??
+    listLack(json, '', 'studies', scalingStudyLack) ??
+    objectLack(json.timing_ms, 'timing_ms', { total_ms: 'number' });
+  if (lack !== null) throw new InputError(`${name}: not a scaling shard (${lack})`, 'shards');
+  return json as unknown as ScalingJson;
+}
+
 /** One geometry of a saved scaling run, read back by scalingRunFromJson. */
 export interface SavedScalingStudy {
   readonly geometry: ScalingGeometry;
@@ -465,11 +555,10 @@ export function scalingRunFromJson(
     if (!Array.isArray(study.points) || study.points.length === 0)
       throw refuse(`the ${geometry} sweep has no points`);
     const points = (study.points as unknown[]).map((point, k) => {
-      try {
-        return scalingPointFromJson(point as PointJson);
-      } catch {
-        throw refuse(`the ${geometry} sweep's point ${k} is not what scaling --json writes`);
-      }
+      const lack = scalingPointLack(point, `points[${k}]`);
+      if (lack !== null)
+        throw refuse(`the ${geometry} sweep's point ${k} is not what scaling --json writes (${lack})`);
+      return scalingPointFromJson(point as PointJson);
     });
     points.forEach((point, k) => {
       if (
@@ -668,9 +757,14 @@ export function scalingText(
     }
     lines.push(...radiusText(study));
     const m = study.minimumConstant;
+    const kappaLeftOut = unconverged
+      ? `; ${unconverged} of ${study.points.length} not converged*, left out`
+      : '';
     lines.push(
-      `  lambda_min = -kappa/d_nn: kappa = ${m.kappa.toFixed(3)} ± ${m.uncertainty.toFixed(3)} ` +
-        `(closest pair: ${m.kappaClosestPair.toFixed(3)}): M indefinite once neighbours are < ${m.kappa.toFixed(2)} r_e apart`,
+      m
+        ? `  lambda_min = -kappa/d_nn: kappa = ${m.kappa.toFixed(3)} ± ${m.uncertainty.toFixed(3)} ` +
+            `(closest pair: ${m.kappaClosestPair.toFixed(3)}${kappaLeftOut}): M indefinite once neighbours are < ${m.kappa.toFixed(2)} r_e apart`
+        : `  lambda_min = -kappa/d_nn: no kappa: no point converged*`,
     );
     if (study.rotationFit) {
       const { coefficient, uncertainty, law } = study.rotationFit;
@@ -708,13 +802,16 @@ export function scalingMarkdown(studies: readonly ScalingStudy[]): string {
       s.geometry,
       s.model,
       String(s.dimension),
-      `${s.points[0]?.n}–${s.points[s.points.length - 1]?.n}`,
+      // A shard may hold none of a geometry's N.
+      s.points.length ? `${s.points[0].n}–${s.points[s.points.length - 1].n}` : '–',
       s.fit ? s.fit.law.text : '–',
       s.fit ? `${f(s.fit.coefficient)} ± ${f(s.fit.uncertainty, 2)}` : '–',
       // The ring's R* overflows a double: its log10 is given instead (eq. 53: R -> infinity).
-      s.criticalRadius?.metres != null
-        ? f(s.criticalRadius.metres, 3)
-        : `10^${f(s.criticalRadius?.log10Metres, 7)}`,
+      !s.criticalRadius
+        ? '–'
+        : s.criticalRadius.metres !== null
+          ? f(s.criticalRadius.metres, 3)
+          : `10^${f(s.criticalRadius.log10Metres, 7)}`,
       Number.isFinite(s.paperRadiusMetres)
         ? f(s.paperRadiusMetres, 3)
         : `∞ (eq. ${kPaperEquation[s.dimension] ?? 53})`,

@@ -160,12 +160,15 @@ export interface ScalingStudy {
   readonly leadingCriticalRadiusMetres: number | null;
   /** Eq. 53-55: a0 (a0/r_e)^(1/(d-1)); infinite for d = 1. */
   readonly paperRadiusMetres: number;
-  /** lambda_min ~ -kappa / d_nn at the largest N, with the spread over the upper half of the sweep. */
+  /**
+   * lambda_min ~ -kappa / d_nn at the largest converged N, with the spread over the upper half of the
+   * converged points; null where none converged.
+   */
   readonly minimumConstant: {
     readonly kappa: number;
     readonly uncertainty: number;
     readonly kappaClosestPair: number;
-  };
+  } | null;
   /** The same law fitted to the rigid rotation's quotient / N. */
   readonly rotationFit: LawFit | null;
   /** Sphere: the inertia ratio at London's N extrapolated to N -> infinity, 1 + 3 c_rotation. */
@@ -352,8 +355,11 @@ export function summariseStudy(
       Math.abs(at(radiusFit.uncertainty).log10Metres - at(-radiusFit.uncertainty).log10Metres) / 2;
     radius = { ...central, log10Uncertainty: spread };
   }
-  const upper = points.slice(Math.floor(points.length / 2));
-  const kappas = upper.map((p) => p.minimumConstant);
+  // lambda_min where Lanczos stopped short is an inner bound too (above the eigenvalue): kappa, as
+  // the fit, from the converged points alone.
+  const converged = points.filter((p) => p.lanczos.converged);
+  const kappas = converged.slice(Math.floor(converged.length / 2)).map((p) => p.minimumConstant);
+  const largest = converged[converged.length - 1];
   const last = points[points.length - 1];
   const rotationFit = fitLaw(
     rigidRotationLaw(geometry, model),
@@ -378,11 +384,13 @@ export function summariseStudy(
     leadingCriticalRadiusMetres:
       fit && dimension >= 2 ? leadingCriticalRadius(dimension, fit.coefficient) : null,
     paperRadiusMetres: minimumSuperconductingSize(dimension),
-    minimumConstant: {
-      kappa: last ? last.minimumConstant : NaN,
-      uncertainty: kappas.length ? Math.max(...kappas) - Math.min(...kappas) : NaN,
-      kappaClosestPair: last ? -last.lambdaMin * last.nearestNeighbourMin : NaN,
-    },
+    minimumConstant: largest
+      ? {
+          kappa: largest.minimumConstant,
+          uncertainty: Math.max(...kappas) - Math.min(...kappas),
+          kappaClosestPair: -largest.lambdaMin * largest.nearestNeighbourMin,
+        }
+      : null,
     rotationFit,
     londonInertiaRatio:
       geometry === 'sphere' && rotationFit && dimension >= 2
