@@ -11,7 +11,7 @@ import { kFermiReadingLabels } from '../src/physics/paper.ts';
 import { kPairingRings, ringTemperature } from '../src/physics/pairing.ts';
 import { pairingRingJson } from '../src/studies/pairing/report.ts';
 import type { GpuAdapterSummary, GpuContext } from '../src/gpu/device.ts';
-import { describeDevice, kCpuDevice } from '../src/io/formats.ts';
+import { describeDevice, deviceName, kCpuDevice } from '../src/io/formats.ts';
 
 describe("a loaded file's name is shown while its field takes it", () => {
   const loaded = { positions: 'shell.csv', quantity: 'v.csv (velocities)' };
@@ -77,6 +77,16 @@ describe("the JSON's device: what the adapter gives, and no name it withholds", 
       'subgroups',
     ]);
     expect(describeDevice(context({ ...dawn, vendor: '' })).vendor).toBeUndefined();
+  });
+
+  test('the text names the device by what it gives (deviceName): no "undefined" where a name is withheld', () => {
+    const dawn = { ...browser, description: 'SwiftShader driver 5.0.0', backend: 'dawn-node' } as const;
+    expect(deviceName(describeDevice(context(dawn)))).toBe('google swiftshader (SwiftShader driver 5.0.0)');
+    expect(deviceName(describeDevice(context(browser)))).toBe('google swiftshader');
+    const bare = { ...browser, vendor: '', architecture: '' };
+    expect(deviceName(describeDevice(context({ ...bare, description: 'an adapter' })))).toBe('an adapter');
+    expect(deviceName(describeDevice(context(bare)))).toBe('GPU');
+    expect(deviceName(kCpuDevice)).toBe('float64 CPU reference');
   });
 });
 

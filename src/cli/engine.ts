@@ -37,7 +37,7 @@ import {
   type MassMatrixBackend,
   type TreeDetails,
 } from '../run/backend.ts';
-import { kCpuDevice, type DeviceSummary } from '../io/formats.ts';
+import { deviceName, kCpuDevice, type DeviceSummary } from '../io/formats.ts';
 import { checkFloat32System } from '../run/float32.ts';
 import {
   checkDecision,
@@ -351,7 +351,7 @@ export async function openBackend(
   const gpu = opened ?? (await openGpu());
   try {
     progress.log(
-      `setting up M on the GPU (${gpu.device.description}): ${size} unknowns, matrix ${choice.matrix}`,
+      `setting up M on the GPU (${deviceName(gpu.device)}): ${size} unknowns, matrix ${choice.matrix}`,
     );
     const backend = await gpuBackend(gpu.context, system, {
       matrix: choice.matrix,

@@ -218,6 +218,16 @@ export interface DeviceSummary {
 export const kCpuDevice: DeviceSummary = { kind: 'cpu', description: 'float64 CPU reference' };
 
 /**
+ * The device in a line of text: vendor and architecture, then the description in parentheses, each
+ * where the adapter gives it, or the kind alone where it gives none of them.
+ */
+export function deviceName(device: DeviceSummary): string {
+  const named = [device.vendor, device.architecture].filter(Boolean).join(' ');
+  if (named && device.description) return `${named} (${device.description})`;
+  return named || device.description || device.kind.toUpperCase();
+}
+
+/**
  * The device of a GPU run. A name the adapter does not give is left out, as the CPU's are, not
  * written "": a browser may withhold it (Chrome gives no description, only vendor and architecture).
  */

@@ -49,7 +49,7 @@ import { gigabytes, type MassMatrixBackend } from '../../run/backend.ts';
 import { runResponse } from '../../studies/response/run.ts';
 import { checkNoneRepeated } from '../../studies/study.ts';
 import { kResponseDefaults, responseSpec } from '../../studies/response/spec.ts';
-import { kCpuDevice } from '../../io/formats.ts';
+import { deviceName, kCpuDevice } from '../../io/formats.ts';
 import { kMaxElectrons, parseDevice, parseDimensionFor, type DeviceChoice } from '../../run/inputs.ts';
 import { kHostMemory, threadsOption } from '../engine.ts';
 import { openGpu } from '../device.ts';
@@ -1255,7 +1255,5 @@ export function benchMarkdown(rows: BenchRow[]): string {
 
 export function benchTable(rows: BenchRow[], device: DeviceSummary): string {
   // The --json field "device" has every detail; the table names the device as the other commands do.
-  const named = [device.vendor, device.architecture].filter(Boolean).join(' ');
-  const line = named ? `${named} (${device.description})` : device.description;
-  return `device: ${line}\n\n${textTable(benchCells(rows)).join('\n')}\n`;
+  return `device: ${deviceName(device)}\n\n${textTable(benchCells(rows)).join('\n')}\n`;
 }

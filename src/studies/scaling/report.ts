@@ -5,7 +5,7 @@
 //   CSV   one row per point of every study.
 //   SVG   per study, lambda_max against N (log-log) and lambda_max / N against N.
 import { kPalette, linePlot, type PlotSeries, type ReferenceLine } from '../../io/svg.ts';
-import type { DeviceSummary } from '../../io/formats.ts';
+import { deviceName, type DeviceSummary } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { isModelName, kModelNames, type ModelName } from '../../physics/models.ts';
 import {
@@ -703,7 +703,7 @@ export function scalingText(
   device: DeviceSummary,
   stop: SweepStop | null = null,
 ): string {
-  const lines = [`scaling of the Darwin-Breit interaction with N (sec. IV.C), device: ${device.description}`];
+  const lines = [`scaling of the Darwin-Breit interaction with N (sec. IV.C), device: ${deviceName(device)}`];
   if (stop) lines.push(stoppedLine(stop));
   for (const study of studies) {
     // A shard can hold none of a geometry's N: nothing measured, where the lines below would print NaN.
