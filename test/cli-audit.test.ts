@@ -603,7 +603,7 @@ describe('a CPU run too large for the host is refused from N alone', () => {
   test('spectrum --basis counts: a basis the host cannot hold is refused before the run, not hours into it', () => {
     // 10^5 columns of 3 * 10^5 float64 unknowns: 240 GB before the restart's kept vectors.
     expectUserError(
-      /^error: --device cpu --matrix tree needs [0-9]{3}\.[0-9] GB for the tree, the solvers' vectors and a Lanczos basis of 100000 vectors, more than the [0-9.]+ GB of free host memory; a smaller --basis holds less$/,
+      /^error: --device cpu --matrix tree needs [0-9]{3}\.[0-9] GB for the tree, the solvers' vectors and a Lanczos basis of 100000 vectors, more than the [0-9.]+ GB of free host memory; a smaller Lanczos basis holds less \(spectrum --basis\)$/,
       'spectrum',
       '--geometry',
       'sphere',

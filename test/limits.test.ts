@@ -186,7 +186,7 @@ describe('what the dense storage allocates, against what the device holds', () =
     openCpuBackend(small, 'dense', 1e-5, smallRoom, { lanczosBasis: 20 }).dispose();
     const treeRoom = memory(cpuTreeBackendBytes(system, 1e-5, standard));
     expect(() => checkCpuBackendFits(system, 'tree', 1e-5, treeRoom, basis)).toThrow(
-      /^--device cpu --matrix tree needs .* a Lanczos basis of 2000 vectors, more than .*; a smaller --basis holds less$/,
+      /^--device cpu --matrix tree needs .* a Lanczos basis of 2000 vectors, more than .*; a smaller Lanczos basis holds less \(spectrum --basis\)$/,
     );
     const gpuRoom = untouchableContext(treeAllocation(system, 1e-5, standard).total);
     expect(
@@ -195,7 +195,7 @@ describe('what the dense storage allocates, against what the device holds', () =
     expect(() =>
       checkGpuBackendFits(gpuRoom, system, { matrix: 'tree', treeTolerance: 1e-5, lanczosBasis: basis }),
     ).toThrow(
-      /^--matrix tree needs .* Lanczos basis of 2000 vectors, more than .*; a smaller --basis holds less/,
+      /^--matrix tree needs .* Lanczos basis of 2000 vectors, more than .*; a smaller Lanczos basis holds less \(spectrum --basis/,
     );
     const denseRoom = untouchableContext(denseAllocation(system, standard).total);
     expect(() => checkGpuBackendFits(denseRoom, system, { matrix: 'dense', lanczosBasis: basis })).toThrow(
@@ -229,7 +229,7 @@ describe('a solve is sized without the Lanczos basis only a spectrum holds', () 
     const host = memory(15e9);
     expect(checkCpuBackendFits(system, 'tree', 1e-5, host)).toBe('tree');
     expect(() => checkCpuBackendFits(system, 'tree', 1e-5, host, kDefaultLanczosBasis)).toThrow(
-      /a Lanczos basis of 96 vectors, more than the 15\.0 GB of the test budget; a smaller --basis holds less$/,
+      /a Lanczos basis of 96 vectors, more than the 15\.0 GB of the test budget; a smaller Lanczos basis holds less \(spectrum --basis\)$/,
     );
   });
 
@@ -249,7 +249,7 @@ describe('a solve is sized without the Lanczos basis only a spectrum holds', () 
       return '';
     })();
     expect(refused).toMatch(
-      /^--matrix tree needs 2\d\.\d GB .*; a smaller --basis holds less \(.* GB at 96\)$/,
+      /^--matrix tree needs 2\d\.\d GB .*; a smaller Lanczos basis holds less \(spectrum --basis; .* GB at 96\)$/,
     );
     expect(refused).not.toContain('--matrix free');
     // The page builds M once, for solves: a Spectrum checks its basis beside it.

@@ -183,8 +183,8 @@ export function explainDenseFailure(system: DarwinSystem, error: unknown): unkno
  * Throws an InputError when the tree backend of `system`, with a spectrum's basis of `basis` vectors
  * (none for a solve), takes more than the device's memory (GpuContext.memory), as checkDenseFits does
  * for the dense one: with treeAllocation's estimate before the tree is built, with the built tree's
- * bytes (GpuTreeOptions.checkFits) after. It names a smaller --basis where the tree fits without
- * the basis, else --matrix free.
+ * bytes (GpuTreeOptions.checkFits) after. It names a smaller Lanczos basis where the tree fits
+ * without the basis (spectrum's --basis; scaling sets its own), else --matrix free.
  */
 export function checkTreeFits(
   context: GpuContext,
@@ -200,7 +200,7 @@ export function checkTreeFits(
   if (available !== undefined && need > available) {
     const remedy =
       need - estimate.lanczosBasis <= available
-        ? `a smaller --basis holds less (${gigabytes(estimate.lanczosBasis)} at ${basis})`
+        ? `a smaller Lanczos basis holds less (spectrum --basis; ${gigabytes(estimate.lanczosBasis)} at ${basis})`
         : 'use --matrix free, which holds only the positions and vectors (O(N^2) time a product)';
     throw new InputError(
       `--matrix tree needs ${gigabytes(need)} for the tree of ${system.configuration.n} electrons, ` +

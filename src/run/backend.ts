@@ -255,7 +255,9 @@ export function checkCpuFits(
     throw new InputError(
       `--device cpu --matrix tree needs ${gigabytes(need)} for ${held}, ` +
         `more than the ${gigabytes(available)} of ${memory.source}` +
-        (lanczosBasis !== undefined && withoutBasis <= available ? '; a smaller --basis holds less' : ''),
+        (lanczosBasis !== undefined && withoutBasis <= available
+          ? '; a smaller Lanczos basis holds less (spectrum --basis)'
+          : ''),
       'device',
     );
   }
