@@ -134,7 +134,8 @@ export class FloatReference {
     return {
       kind: 'sampled',
       sample: () => (sample ??= this.#sample({ key, system })),
-      rows: (x, at) => this.#rows({ key, system, electrons: at, x }),
+      rows: (x, at, epsilon = system.epsilon) =>
+        this.#rows({ key, system: { ...system, epsilon }, electrons: at, x }),
     };
   }
 

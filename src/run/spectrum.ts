@@ -6,7 +6,7 @@
 // electrons (check.ts sampledRitzResidual): an eigenvalue of the direct sum lies within it.
 import { massDiagonal, type DarwinSystem } from '../physics/models.ts';
 import type { MassMatrixBackend } from './backend.ts';
-import { spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
+import { spectrumAt, type SpectrumResult } from '../solvers/spectrum.ts';
 import {
   backendCheckTargets,
   eigenvalueErrors,
@@ -122,14 +122,17 @@ export async function runSpectrum(
   let refinement: RitzRefinement | null = null;
   const vectors = ritz.lanczos.ritzVectors;
   const diagonal = massDiagonal(system);
+  // Lanczos ran on I + S, M at eps = 1 (src/solvers/spectrum.ts), and so do its refinement and check:
+  // at eps they would measure mu's error against 1, not against S.
+  const unit = { ...system, epsilon: 1 };
   if (refine && vectors) {
-    const product = (request.float64 ?? float64Products())(system, backend.tree);
+    const product = (request.float64 ?? float64Products())(unit, backend.tree);
     const min = await rayleighQuotient(product, diagonal, vectors.min);
     const max = await rayleighQuotient(product, diagonal, vectors.max);
-    const { lanczos } = ritz;
-    const refined = { ...lanczos, lambdaMin: min.lambda, lambdaMax: max.lambda };
-    spectrum = { ...spectrumFromLanczos(refined, system.configuration.n, system.epsilon), lanczos };
-    refinement = { residualMin: min.residual, residualMax: max.residual };
+    const extremes = { lambdaMin: min.lambda, lambdaMax: max.lambda };
+    spectrum = { ...spectrumAt(extremes, system.configuration.n, system.epsilon), lanczos: ritz.lanczos };
+    const { epsilon } = system;
+    refinement = { residualMin: epsilon * min.residual, residualMax: epsilon * max.residual };
   }
   const timing: { lanczos: number; check?: number } = { lanczos: performance.now() - start };
   let check: SpectrumCheck | null = null;
@@ -138,26 +141,26 @@ export async function runSpectrum(
     request.onCheck?.();
     const reference64 = await exact();
     if (reference64) {
-      check = { sampled: null, ...eigenvalueErrors(spectrum, reference64) };
+      check = { sampled: null, ...eigenvalueErrors(unitSpectrum(spectrum), unitSpectrum(reference64)) };
       timing.check = checkClock.milliseconds;
     } else checkStopped = true;
   } else if (sampled) {
     request.onCheck?.();
-    const scale = Math.max(Math.abs(spectrum.lambdaMin), Math.abs(spectrum.lambdaMax));
+    const theta = unitSpectrum(spectrum);
+    const scale = Math.max(Math.abs(theta.lambdaMin), Math.abs(theta.lambdaMax));
     // The sample's exact and uniform electrons; null once stopped.
     const base = await pendingReference(() => sampled.sample(), checkClock)();
     // Each extreme Ritz vector y's rows of M v, v = D^-1/2 y, at its sample; null once stopped.
     const residual = async (y: Float64Array, lambda: number) => {
       const sample = ritzSample(system, y, base!);
       const v = ritzVelocities(y, diagonal);
-      const rows = await pendingReference(() => sampled.rows(v, sample.electrons), checkClock)();
-      return rows && sampledRitzResidual(system, diagonal, sample, y, lambda, rows) / scale;
+      const rows = await pendingReference(() => sampled.rows(v, sample.electrons, 1), checkClock)();
+      return rows && sampledRitzResidual(unit, diagonal, sample, y, lambda, rows) / scale;
     };
     // No Ritz vectors: the run stopped before its first step. A check stopped at the first vector
     // asks nothing more.
-    const residualMin = vectors && base ? await residual(vectors.min, spectrum.lambdaMin) : null;
-    const residualMax =
-      vectors && residualMin !== null ? await residual(vectors.max, spectrum.lambdaMax) : null;
+    const residualMin = vectors && base ? await residual(vectors.min, theta.lambdaMin) : null;
+    const residualMax = vectors && residualMin !== null ? await residual(vectors.max, theta.lambdaMax) : null;
     if (base && residualMin !== null && residualMax !== null) {
       check = { sampled: base.electrons.length, residualMin, residualMax };
       timing.check = checkClock.milliseconds;
@@ -174,4 +177,9 @@ export async function runSpectrum(
     residual: 10 * Math.max(tol, unrefined),
   };
   return { system, spectrum, refinement, check, checkTargets, checkStopped, timing };
+}
+
+/** The extreme eigenvalues 1 + mu of I + S, M at eps = 1, where Lanczos ran and the check measures. */
+function unitSpectrum(spectrum: SpectrumResult): { lambdaMin: number; lambdaMax: number } {
+  return { lambdaMin: 1 + spectrum.interactionMin, lambdaMax: 1 + spectrum.interactionMax };
 }

@@ -29,13 +29,14 @@ import { printSummary, type CommandOutput } from './summary.ts';
 
 export const kSpectrumHelp = `Usage: darwin-breit spectrum [configuration] [options]
 
-Extreme eigenvalues of the scaled mass matrix D^-1/2 M D^-1/2 (D = diag M) by Lanczos: when
-lambda_min <= 0 the Legendre map v -> p is singular or indefinite; lambda_max - 1 is the collective
-Darwin contribution, to compare with the paper's N r_e/R (eq. 49).
+Extreme eigenvalues of the scaled mass matrix D^-1/2 M D^-1/2 = I + eps S (D = diag M) by Lanczos
+on I + S, whose Krylov spaces are the same: lambda = 1 + eps mu for the eigenvalues mu of S. When
+lambda_min <= 0 the Legendre map v -> p is singular or indefinite; lambda_max - 1 = eps mu_max is
+the collective Darwin contribution, to compare with the paper's N r_e/R (eq. 49).
 
 ${kSystemHelp}
 Lanczos:
-  --tol T         relative accuracy of the extreme eigenvalues                     [1e-10]
+  --tol T         accuracy of I + S's extreme eigenvalues, relative to the largest [1e-10]
   --max-iter K    matrix-vector products at most, over all restarts (K >= 1), or
                   auto: max(size, 10000)                                            [auto]
   --basis M       Lanczos vectors held (the memory): a full basis restarts from the
