@@ -11,7 +11,7 @@ import { symmetricEigenvalues, tridiagonalEigen } from '../src/solvers/eigen.ts'
 import { lanczos } from '../src/solvers/lanczos.ts';
 import { minres } from '../src/solvers/minres.ts';
 import { solve } from '../src/solvers/solve.ts';
-import { jacobiScaled, massSpectrum } from '../src/solvers/spectrum.ts';
+import { jacobiScaled, massSpectrum, spectrumFromLanczos } from '../src/solvers/spectrum.ts';
 import type { ConvergenceReason, Precision, SolveOptions, SolverName } from '../src/solvers/types.ts';
 import { expectNormwiseClose, norm } from './helpers/compare.ts';
 
@@ -570,6 +570,31 @@ describe('lanczos and massSpectrum', () => {
     expect(spectrum.lambdaMax).toBeCloseTo(1 + kIndefiniteEpsilon * Math.max(...kRingEigenvalues), 9);
     expect(spectrum.indefinite).toBe(true);
     expect(spectrum.conditionNumber).toBeNull();
+  });
+
+  it('definiteness and the condition number only where established: unconverged, or not finite, they are null', () => {
+    // The indefinite ring cut short while its Ritz lambda_min is still positive: the true one is -1.5,
+    // so neither "definite" nor lambda_max / lambda_min may be stated.
+    const built = system('ring', kIndefiniteN, 'azimuthal', 3, kIndefiniteEpsilon);
+    const short = massSpectrum(splitMassMatrix(built), kIndefiniteN, { maxIterations: 1 });
+    expect(short.lanczos.reason).toBe('diverged_max_it');
+    expect(short.lambdaMin).toBeGreaterThan(0);
+    expect(short.indefinite).toBeNull();
+    expect(short.conditionNumber).toBeNull();
+    // A Ritz value bounds lambda_min from above: one <= 0 proves M indefinite before convergence.
+    const proven = massSpectrum(splitMassMatrix(built), kIndefiniteN, { maxIterations: 2 });
+    expect(proven.lanczos.converged).toBe(false);
+    expect(proven.lambdaMin).toBeLessThan(0);
+    expect(proven.indefinite).toBe(true);
+    expect(proven.conditionNumber).toBeNull();
+    // A NaN run (float32 overflow, an absurd eps) states nothing either.
+    const nan = spectrumFromLanczos(
+      { ...short.lanczos, lambdaMin: NaN, lambdaMax: NaN, converged: false },
+      3,
+      1,
+    );
+    expect(nan.indefinite).toBeNull();
+    expect(nan.conditionNumber).toBeNull();
   });
 
   it('sphere N=60 vector 3D: matches the dense Householder-QL spectrum to 1e-10', () => {

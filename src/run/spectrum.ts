@@ -130,7 +130,11 @@ export async function runSpectrum(
     const min = await rayleighQuotient(product, diagonal, vectors.min);
     const max = await rayleighQuotient(product, diagonal, vectors.max);
     const extremes = { lambdaMin: min.lambda, lambdaMax: max.lambda };
-    spectrum = { ...spectrumAt(extremes, system.configuration.n, system.epsilon), lanczos: ritz.lanczos };
+    const { lanczos } = ritz;
+    spectrum = {
+      ...spectrumAt(extremes, system.configuration.n, system.epsilon, lanczos.converged),
+      lanczos,
+    };
     const { epsilon } = system;
     refinement = { residualMin: epsilon * min.residual, residualMax: epsilon * max.residual };
   }

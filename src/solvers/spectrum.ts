@@ -24,13 +24,18 @@ export interface SpectrumResult {
   /** Extreme eigenvalues mu of S = D^-1/2 T D^-1/2, the interaction alone (Lanczos's theta - 1). */
   interactionMin: number;
   interactionMax: number;
-  /** lambdaMax / lambdaMin while M is positive definite, else null. */
+  /** lambdaMax / lambdaMin once M is established positive definite (see indefinite), else null. */
   conditionNumber: number | null;
   /** lambdaMax - 1 = eps mu_max: how far the most collective mode is from free electrons (eq. 49). */
   collectiveParameter: number;
   /** N eps = N r_e / R, the paper's estimate of the same quantity (eq. 49). */
   nEpsilon: number;
-  indefinite: boolean;
+  /**
+   * lambda_min <= 0. A Ritz value bounds the true lambda_min from above, so a finite one <= 0 proves
+   * M indefinite from any run; a positive one shows it definite only where Lanczos converged: null
+   * (not established) otherwise, and where lambda is not finite.
+   */
+  indefinite: boolean | null;
   /** The run on I + S with its Ritz values and residual bounds as those of D^-1/2 M D^-1/2 at eps. */
   lanczos: LanczosResult;
 }
@@ -109,27 +114,31 @@ export function lanczosAt<O extends LanczosOptions>(options: O, epsilon: number)
 
 /**
  * What the extreme eigenvalues theta of I + S = D^-1/2 M D^-1/2 at eps = 1 give at eps:
- * mu = theta - 1, lambda = 1 + eps mu, and from them the collective parameter and definiteness.
+ * mu = theta - 1, lambda = 1 + eps mu, and from them the collective parameter and definiteness
+ * (`converged`: whether Lanczos converged to them).
  */
 export function spectrumAt(
   extremes: { readonly lambdaMin: number; readonly lambdaMax: number },
   n: number,
   epsilon: number,
+  converged: boolean,
 ): Omit<SpectrumResult, 'lanczos'> {
   // theta - 1 is exact near 1 (Sterbenz) and within theta's own rounding elsewhere.
   const interactionMin = extremes.lambdaMin - 1;
   const interactionMax = extremes.lambdaMax - 1;
   const lambdaMin = 1 + epsilon * interactionMin;
   const lambdaMax = 1 + epsilon * interactionMax;
+  const finite = Number.isFinite(lambdaMin) && Number.isFinite(lambdaMax);
+  const indefinite = finite && lambdaMin <= 0 ? true : finite && converged ? false : null;
   return {
     lambdaMin,
     lambdaMax,
     interactionMin,
     interactionMax,
-    conditionNumber: lambdaMin > 0 ? lambdaMax / lambdaMin : null,
+    conditionNumber: indefinite === false ? lambdaMax / lambdaMin : null,
     collectiveParameter: epsilon * interactionMax,
     nEpsilon: n * epsilon,
-    indefinite: lambdaMin <= 0,
+    indefinite,
   };
 }
 
@@ -144,7 +153,7 @@ export function spectrumFromLanczos<L extends LanczosResult>(
   epsilon: number,
 ): SpectrumResult & { lanczos: L } {
   return {
-    ...spectrumAt(result, n, epsilon),
+    ...spectrumAt(result, n, epsilon, result.converged),
     lanczos: {
       ...result,
       lambdaMin: 1 + epsilon * (result.lambdaMin - 1),
