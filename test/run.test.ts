@@ -164,6 +164,28 @@ describe('runSolve on the float64 CPU backend', () => {
     expect(report.timing.check).toBeGreaterThanOrEqual(0);
   });
 
+  test('an indefinite M solved with a raised maxIterations: the reference gets as many, else no velocities error', async () => {
+    // Sphere N=200 at 3 eps_crit: MINRES needs far more than the default max(50, size) iterations,
+    // which the reference alone kept, reporting the distance to its unfinished answer (14.15 on the GPU).
+    const atOne = { ...sphere, configuration: geometry('sphere', 200), epsilon: 1 };
+    const epsilonCritical = -1 / (await cpuBackend(atOne).spectrum()).interactionMin;
+    const system = { ...atOne, epsilon: 3 * epsilonCritical };
+    const backend = cpuBackend(system);
+    const request = { ...roundTrip(system, 'random'), solver: 'minres' as const, rtol: 1e-8 };
+    const report = await runSolve(system, backend, { ...request, maxIterations: 5000 }, backend);
+    expect(report.solve!.converged).toBe(true);
+    expect(report.solve!.iterations).toBeGreaterThan(unknowns(system));
+    expect(report.check!.referenceUnconverged).toBeNull();
+    expect(report.check!.velocities).toBeLessThan(1e-5);
+    // Cut short, the run is unconverged and the reference (its default budget, not fewer) too: the
+    // velocities are not checked rather than checked against an unfinished answer.
+    const short = await runSolve(system, backend, { ...request, maxIterations: 10 }, backend);
+    expect(short.solve!.converged).toBe(false);
+    expect(short.check!.referenceUnconverged).toBe('diverged_max_it');
+    expect(short.check!.velocities).toBeNull();
+    expect(short.check!.momenta).toBe(0);
+  });
+
   test('a stopped reference leaves the run whole and says the check stopped', async () => {
     const stopped: Reference = {
       momenta: () => Promise.reject(new CheckStopped('check stopped')),

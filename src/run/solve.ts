@@ -10,7 +10,12 @@ import { InputError } from '../physics/input-error.ts';
 import { energies, relativeError, type Energies } from '../physics/observables.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
 import type { MassMatrixBackend } from './backend.ts';
-import type { SolveResult, SolverName } from '../solvers/types.ts';
+import {
+  defaultMaxIterations,
+  type ConvergenceReason,
+  type SolveResult,
+  type SolverName,
+} from '../solvers/types.ts';
 import {
   kReferenceRtol,
   pendingReference,
@@ -75,6 +80,11 @@ export interface SolveCheck {
   readonly interaction: number | null;
   /** How many electrons the sampled check summed rows at; null for the dense check. */
   readonly sampled: number | null;
+  /**
+   * Why the float64 reference solve did not converge, where it did not (the velocities are then not
+   * checked: null, not the distance to an unfinished answer); null otherwise.
+   */
+  readonly referenceUnconverged: ConvergenceReason | null;
 }
 
 export interface SolveReport {
@@ -217,7 +227,13 @@ export async function runSolve(
     const p = momenta;
     referenceVelocities = pendingReference(
       reference
-        ? () => reference.velocities(p, 'auto', { rtol: Math.min(request.rtol, kReferenceRtol) })
+        ? () =>
+            reference.velocities(p, 'auto', {
+              rtol: Math.min(request.rtol, kReferenceRtol),
+              // Never fewer iterations than the run was given: a raised --max-iter is what an
+              // ill-conditioned M needs, in float64 as well.
+              maxIterations: Math.max(request.maxIterations ?? 0, defaultMaxIterations(p.length)),
+            })
         : null,
       checkClock,
       reference?.afterRun,
@@ -258,13 +274,15 @@ export async function runSolve(
             interaction:
               p64 && givenVelocities && interactionError(system, momenta, p64, givenVelocities, sample),
             sampled: sample.electrons.length,
+            referenceUnconverged: null,
           }
         : {
             momenta: p64 ? relativeError(momenta, p64) : null,
-            velocities: solve && solved64 ? relativeError(solve.x, solved64.x) : null,
+            velocities: solve && solved64?.converged ? relativeError(solve.x, solved64.x) : null,
             residual: null,
             interaction: p64 && givenVelocities && interactionError(system, momenta, p64, givenVelocities),
             sampled: null,
+            referenceUnconverged: solved64 && !solved64.converged ? solved64.reason : null,
           };
       timing.check = checkClock.milliseconds;
     }

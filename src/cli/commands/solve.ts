@@ -164,10 +164,15 @@ async function solveOn(
     );
     progress.done();
     if (report.check) {
-      const { sampled, ...each } = report.check;
+      const { sampled, referenceUnconverged, ...each } = report.check;
       const errors = Object.entries(each).filter(([, e]) => e !== null) as [string, number][];
       const over = sampled === null ? '' : ` (float64 rows at ${sampled} sampled electrons)`;
       progress.log(`check: ${errors.map(([k, e]) => `${k} ${e.toExponential(2)}`).join(', ')}${over}`);
+      if (referenceUnconverged) {
+        progress.log(
+          `check: velocities not checked, the float64 reference solve did not converge (${referenceUnconverged})`,
+        );
+      }
       const warning = solveCheckWarning(report);
       if (warning) progress.log(warning);
     }
