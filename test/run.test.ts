@@ -285,6 +285,30 @@ describe('runSpectrum', () => {
   });
 });
 
+describe('runSpectrum cut short', () => {
+  test('a run stopped by maxIterations is checked against converged extremes, not its own truncation', async () => {
+    // The reference ran with the run's start vector and step limit, so it stopped in the same Krylov
+    // space: lambda_min off by 1.8e-5 on the GPU was checked as 2.7e-11.
+    const system = { ...sphere, configuration: geometry('sphere', 100), epsilon: 0.01 };
+    const report = await runSpectrum(
+      system,
+      cpuBackend(system, 'float32'),
+      { tol: 1e-6, seed: 1, maxIterations: 12 },
+      cpuBackend(system),
+    );
+    expect(report.spectrum.lanczos.reason).toBe('diverged_max_it');
+    const exact = await cpuBackend(system).spectrum({ tol: 1e-12 });
+    const truth = eigenvalueErrors(
+      { lambdaMin: 1 + report.spectrum.interactionMin, lambdaMax: 1 + report.spectrum.interactionMax },
+      { lambdaMin: 1 + exact.interactionMin, lambdaMax: 1 + exact.interactionMax },
+    );
+    const worst = Math.max(truth.lambdaMin, truth.lambdaMax);
+    expect(worst).toBeGreaterThan(1e-4);
+    const check = denseSpectrumCheck(report);
+    expect(Math.max(check.lambdaMin, check.lambdaMax)).toBeCloseTo(worst, 8);
+  });
+});
+
 describe('the check policy', () => {
   const large: DarwinSystem = { ...sphere, configuration: geometry('sphere', kCheckMaxUnknowns / 3 + 1) };
   test.each([

@@ -4,7 +4,8 @@
 // Rayleigh quotients of its Ritz vectors (src/run/refine.ts rayleighQuotient). Past the dense
 // reference's size the check is each extreme Ritz pair's residual on float64 rows of M at sampled
 // electrons (check.ts sampledRitzResidual): an eigenvalue of the direct sum lies within it.
-import { massDiagonal, type DarwinSystem } from '../physics/models.ts';
+import { massDiagonal, unknowns, type DarwinSystem } from '../physics/models.ts';
+import { defaultLanczosMaxIterations } from '../solvers/types.ts';
 import type { MassMatrixBackend } from './backend.ts';
 import { spectrumAt, type SpectrumResult } from '../solvers/spectrum.ts';
 import {
@@ -80,9 +81,11 @@ export interface SpectrumReport<S extends SpectrumResult = SpectrumResult> {
 }
 
 /**
- * Runs Lanczos on `backend`, checked by `checkedBy` when one is given. The dense reference gets the
- * same start vector and step limit, and a tolerance of at most 1e-10: float32 cannot resolve
- * eigenvalues much better than 1e-7, so whatever tolerance the backend ran at, the check measures it.
+ * Runs Lanczos on `backend`, checked by `checkedBy` when one is given. The dense reference gets
+ * another start vector, at least its default step limit, and a tolerance of at most 1e-10: float32
+ * cannot resolve eigenvalues much better than 1e-7, so whatever tolerance the backend ran at, the
+ * check measures it, and a run cut short by --max-iter is measured against converged extremes, not
+ * against the same truncated Krylov space.
  * The sampled one sums rows of M at its electrons for the two extreme Ritz vectors, after the run.
  */
 export async function runSpectrum(
@@ -100,9 +103,10 @@ export async function runSpectrum(
       ? () =>
           reference.spectrum({
             tol: Math.min(tol, kReferenceLanczosTol),
-            maxIterations,
+            maxIterations: Math.max(maxIterations ?? 0, defaultLanczosMaxIterations(unknowns(system))),
             basisSize,
-            seed,
+            // Seeds run over 0 .. 2^32 - 1.
+            seed: (seed + 1) % 2 ** 32,
           })
       : null,
     checkClock,
