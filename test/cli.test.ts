@@ -646,6 +646,42 @@ print(json.dumps({k: z[k].tolist() for k in ['positions', 'velocities', 'momenta
   });
 });
 
+describe('a run that does not converge says so on stderr, and exits 0', () => {
+  it('solve: its reason and the remedy', () => {
+    const flags = [
+      '--epsilon',
+      '0.1',
+      '--velocity',
+      'random',
+      '--device',
+      'cpu',
+      '--max-iter',
+      '2',
+      '--tol',
+      '1e-12',
+    ];
+    const run = cli('solve', ...ring, ...flags);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toContain(
+      'warning: the solve did not converge (diverged_max_it after 2 iterations): raise --max-iter\n',
+    );
+  });
+
+  it('spectrum: its reason and the remedy', () => {
+    const run = cli('spectrum', ...ring, '--epsilon', '0.1', '--device', 'cpu', '--max-iter', '3');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toContain(
+      'warning: Lanczos did not converge (diverged_max_it after 3 products): raise --max-iter or --basis',
+    );
+  });
+
+  it('a converged run prints no warning', () => {
+    const run = cli('spectrum', ...ring, '--epsilon', '0.1', '--device', 'cpu');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).not.toContain('warning');
+  });
+});
+
 describe('--device cpu --matrix tree', () => {
   // A ring of 600: leaves of 64 far apart on the circle, so the product takes M2L translations.
   const big = ['--geometry', 'ring', '--n', '600', '--model', 'azimuthal', '--epsilon', '0.002'];

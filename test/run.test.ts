@@ -33,7 +33,14 @@ import {
   kCheckTargets,
   type Reference,
 } from '../src/run/check.ts';
-import { solveCheckWarning, solveJson, spectrumCheckWarning, spectrumJson } from '../src/run/report.ts';
+import {
+  solveCheckWarning,
+  solveConvergenceWarning,
+  solveJson,
+  spectrumCheckWarning,
+  spectrumJson,
+} from '../src/run/report.ts';
+import type { ConvergenceReason } from '../src/solvers/types.ts';
 import { runSolve, type SolveRequest } from '../src/run/solve.ts';
 import { runSpectrum } from '../src/run/spectrum.ts';
 import { denseSpectrumCheck } from './helpers/reference.ts';
@@ -306,6 +313,50 @@ describe('runSpectrum cut short', () => {
     expect(worst).toBeGreaterThan(1e-4);
     const check = denseSpectrumCheck(report);
     expect(Math.max(check.lambdaMin, check.lambdaMax)).toBeCloseTo(worst, 8);
+  });
+});
+
+describe('the warning of a run that did not converge', () => {
+  const solveOf = (reason: ConvergenceReason, refinementSteps = 0, tolerance = 1e-6) => ({
+    solve: {
+      ...solve(massMatrix(ring), new Float64Array(kN).fill(1)),
+      reason,
+      converged: false,
+      iterations: 7,
+    },
+    tolerance,
+    refinementSteps,
+  });
+  test.each([
+    ['cpu', 'diverged_max_it', 0, 1e-8, 'raise --max-iter'],
+    [
+      'gpu',
+      'diverged_max_it',
+      0,
+      1e-6,
+      "raise --max-iter, or ask --tol below 1e-6, which refines in float64 past float32's floor",
+    ],
+    ['gpu', 'diverged_max_it', 3, 1e-10, 'raise --max-iter'],
+    ['gpu', 'diverged_indefinite', 0, 1e-6, 'M is not positive definite: use --solver minres or auto'],
+    [
+      'gpu',
+      'diverged_nan',
+      0,
+      1e-6,
+      'float32 overflowed: use --device cpu, which keeps float64, or a softening > 0',
+    ],
+    ['gpu', 'diverged_refinement', 4, 1e-10, "cond(M) is past float32's refinement: use --device cpu"],
+  ] as const)('%s %s: the remedy', (device, reason, steps, tolerance, remedy) => {
+    expect(solveConvergenceWarning(solveOf(reason, steps, tolerance), device)).toBe(
+      `warning: the solve did not converge (${reason} after 7 iterations): ${remedy}`,
+    );
+  });
+  test('a converged solve, or none, says nothing', () => {
+    const converged = solveOf('converged_rtol');
+    expect(
+      solveConvergenceWarning({ ...converged, solve: { ...converged.solve, converged: true } }, 'gpu'),
+    ).toBeNull();
+    expect(solveConvergenceWarning({ solve: null, tolerance: null, refinementSteps: 0 }, 'cpu')).toBeNull();
   });
 });
 

@@ -11,7 +11,7 @@ import {
   parseTolerance,
   parseVelocityPattern,
 } from '../../run/inputs.ts';
-import { solveCheckWarning, solveJson, solveNpz } from '../../run/report.ts';
+import { solveCheckWarning, solveConvergenceWarning, solveJson, solveNpz } from '../../run/report.ts';
 import { checkFloat32Given, runSolve, type SolveRequest } from '../../run/solve.ts';
 import {
   backendChoice,
@@ -163,6 +163,8 @@ async function solveOn(
       opened.reference() ?? opened.sampledReference(),
     );
     progress.done();
+    const unconverged = solveConvergenceWarning(report, opened.backend.name);
+    if (unconverged) progress.log(unconverged);
     if (report.check) {
       const { sampled, referenceUnconverged, ...each } = report.check;
       const errors = Object.entries(each).filter(([, e]) => e !== null) as [string, number][];

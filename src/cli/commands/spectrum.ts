@@ -1,7 +1,7 @@
 // `spectrum`: extreme eigenvalues of the Jacobi-scaled mass matrix D^-1/2 M D^-1/2 by Lanczos, and the
 // collective parameter lambda_max - 1 beside the paper's N eps = N r_e / R (eq. 49).
 import { parseLanczosSeed, parseMaxIterations, parseNumber, parseTolerance } from '../../run/inputs.ts';
-import { spectrumCheckWarning, spectrumJson } from '../../run/report.ts';
+import { spectrumCheckWarning, spectrumConvergenceWarning, spectrumJson } from '../../run/report.ts';
 import { kHeaviestElectrons } from '../../run/check.ts';
 import { runSpectrum } from '../../run/spectrum.ts';
 import type { DarwinSystem } from '../../physics/models.ts';
@@ -96,6 +96,8 @@ export async function spectrumCommand(argv: string[], progress: Progress): Promi
       opened.reference() ?? opened.sampledReference(),
     );
     progress.done();
+    const unconverged = spectrumConvergenceWarning(report, opened.backend.name);
+    if (unconverged) progress.log(unconverged);
     const { check } = report;
     if (check) {
       const e = (value: number) => value.toExponential(2);
