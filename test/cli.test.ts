@@ -268,6 +268,55 @@ describe('user errors exit 2 with one error line and no stack trace', () => {
       /^error: the velocities of size 1\.00e\+30 are too large for float32 .*--device cpu/,
     ],
     [
+      // The positions are the cause, not the rigid velocities that grow with them.
+      "positions beyond float32's range on the GPU are blamed, not the velocities they make",
+      () => [
+        'solve',
+        '--positions',
+        file('far.csv', 'x,y,z\n1e19,0,0\n0,1,0\n0,0,1'),
+        '--epsilon',
+        '0.1',
+        '--velocity',
+        'rigid',
+      ],
+      /^error: a position coordinate of 1\.00e\+19 R is too large for float32/,
+    ],
+    [
+      // Its energies would be infinite: Infinity in the text, null in the JSON, exit 0.
+      "velocities beyond float64's range on the CPU",
+      () => [
+        'solve',
+        ...ring,
+        '--epsilon',
+        '0.1',
+        '--device',
+        'cpu',
+        '--velocities',
+        file('huge.csv', `omega\n${'1e300\n'.repeat(16)}`),
+      ],
+      /^error: the velocities of size 1\.00e\+300 are too large for float64: their energies and norms overflow; scale them down$/,
+    ],
+    [
+      // Not "p = M v is not finite ...: a softening > 0 keeps every pair apart".
+      'velocities of 1.7e308 on the CPU: their size is named, not a close pair',
+      () => [
+        'solve',
+        ...ring,
+        '--epsilon',
+        '0.1',
+        '--device',
+        'cpu',
+        '--velocities',
+        file('max.csv', `omega\n${'1.7e308\n'.repeat(16)}`),
+      ],
+      /^error: the velocities of size 1\.70e\+308 are too large for float64/,
+    ],
+    [
+      'an empty --max-iter, not taken for auto',
+      () => ['spectrum', ...ring, '--epsilon', '0.1', '--device', 'cpu', '--max-iter', ''],
+      /^error: --max-iter must be an integer >= 1 or auto, got ''$/,
+    ],
+    [
       'a seed for a pattern that draws nothing',
       () => ['solve', ...ring, '--epsilon', '0.1', '--velocity', 'rigid', '--seed', '3'],
       /^error: --seed applies only to --velocity random$/,

@@ -193,6 +193,26 @@ describe('runSolve on the float64 CPU backend', () => {
     expect(short.check!.momenta).toBe(0);
   });
 
+  test('velocities whose squares or energies overflow float64 are refused, naming their size', async () => {
+    const backend = cpuBackend(ring);
+    const given = (value: number) => ({
+      ...roundTrip(ring, 'rigid'),
+      given: new Float64Array(kN).fill(value),
+    });
+    await expect(runSolve(ring, backend, given(1e300))).rejects.toThrow(
+      /^the velocities of size 1\.00e\+300 are too large for float64/,
+    );
+    const momenta = { ...given(1e300), mode: 'velocities' as const };
+    await expect(runSolve(ring, backend, momenta)).rejects.toThrow(/^the momenta of size 1\.00e\+300/);
+    // Each square fits, and p = M v, but not v.p at eps = 1e10.
+    const strong = { ...ring, epsilon: 1e10 };
+    await expect(runSolve(strong, cpuBackend(strong), given(1e150))).rejects.toThrow(
+      /^the energies v\.p \/ 2 of these velocities overflow float64/,
+    );
+    const fine = await runSolve(ring, backend, given(1e150));
+    expect(Number.isFinite(fine.energies.total)).toBe(true);
+  });
+
   test('a stopped reference leaves the run whole and says the check stopped', async () => {
     const stopped: Reference = {
       momenta: () => Promise.reject(new CheckStopped('check stopped')),

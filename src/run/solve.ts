@@ -127,6 +127,27 @@ export function checkFloat32Given(
   checkFloat32Vector(system, given, `the ${quantity}`, quantity);
 }
 
+/**
+ * Refuses given velocities or momenta whose sums of squares overflow float64: the energies
+ * (v^T D v, v.p) and the solvers' norms would be infinite, a report no caller can use. Float32's
+ * own, tighter, bound is checkFloat32Given's.
+ */
+export function checkFloat64Given({ mode, given }: Pick<SolveRequest, 'mode' | 'given'>): void {
+  let largest = 0;
+  for (const x of given) largest = Math.max(largest, Math.abs(x));
+  // Scaled by the largest entry, the sum of squares cannot overflow before the test.
+  let squares = 0;
+  if (largest > 0 && Number.isFinite(largest)) for (const x of given) squares += (x / largest) ** 2;
+  if (!Number.isFinite(largest) || largest * largest * squares > Number.MAX_VALUE / 4) {
+    const quantity = mode === 'velocities' ? 'momenta' : 'velocities';
+    throw new InputError(
+      `the ${quantity} of size ${largest.toExponential(2)} are too large for float64: ` +
+        'their energies and norms overflow; scale them down',
+      quantity,
+    );
+  }
+}
+
 /** The first electron with a non-finite entry of `values` (b per electron), or null. */
 function firstNonFinite(values: Float64Array, b: number): number | null {
   for (let k = 0; k < values.length; k++) if (!Number.isFinite(values[k])) return Math.floor(k / b);
@@ -191,6 +212,7 @@ export async function runSolve(
   const sampled = checkedBy?.kind === 'sampled' ? checkedBy : null;
   const reference = checkedBy?.kind !== 'sampled' ? checkedBy : null;
   const { mode, given } = request;
+  checkFloat64Given(request);
   if (backend.name === 'gpu') checkFloat32Given(system, request);
   const timing: { matvec?: number; solve?: number; check?: number } = {};
   const checkClock: CheckClock = { milliseconds: 0 };
@@ -217,6 +239,15 @@ export async function runSolve(
       : await backend.momenta(givenVelocities);
     timing.matvec = performance.now() - start;
     checkFiniteMomenta(backend, momenta);
+  }
+  // A round trip's energies are its given v's, whose p = M v is exact, not those of v solved back
+  // (which a failed solve leaves far from v). v.p can overflow where v and p do not (eps ||T|| large).
+  const givenEnergies = givenVelocities && energies(system, givenVelocities, momenta);
+  if (givenEnergies && !(Number.isFinite(givenEnergies.total) && Number.isFinite(givenEnergies.kinetic))) {
+    throw new InputError(
+      'the energies v.p / 2 of these velocities overflow float64; scale the velocities down',
+      'velocities',
+    );
   }
   let solve: SolveResult | null = null;
   let refinementSteps = 0;
@@ -298,9 +329,7 @@ export async function runSolve(
     tolerance: solve ? request.rtol : null,
     refinementSteps,
     roundTripError,
-    // A round trip's energies are its given v's, whose p = M v is exact, not those of v solved back
-    // (which a failed solve leaves far from v).
-    energies: energies(system, givenVelocities ?? velocities, momenta),
+    energies: givenEnergies ?? energies(system, velocities, momenta),
     check,
     checkTargets: solveTargetsFor(backend, product !== null, request.rtol),
     checkStopped,
