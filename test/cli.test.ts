@@ -314,7 +314,7 @@ describe('user errors exit 2 with one error line and no stack trace', () => {
     [
       'an empty --max-iter, not taken for auto',
       () => ['spectrum', ...ring, '--epsilon', '0.1', '--device', 'cpu', '--max-iter', ''],
-      /^error: --max-iter must be an integer >= 1 or auto, got ''$/,
+      /^error: --max-iter needs a finite number, got ''$/,
     ],
     [
       'a seed for a pattern that draws nothing',

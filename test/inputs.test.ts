@@ -215,7 +215,7 @@ describe('one parser for a flag and a field', () => {
     ],
     [
       'maxIterations',
-      "--max-iter must be an integer >= 1 or auto, got ''",
+      "--max-iter needs a finite number, got ' '",
       () => input.parseMaxIterations(' ', '--max-iter'),
     ],
     [

@@ -193,9 +193,9 @@ export const parseTolerance = (
  */
 export function parseMaxIterations(text: string | undefined, name: string): number {
   if (text === undefined || text.trim() === 'auto') return 0;
-  const problem = 'must be an integer >= 1 or auto';
-  if (text.trim() === '') throw new InputError(`${name} ${problem}, got ''`, 'maxIterations');
-  return parseNumber('maxIterations', name, text, (x) => (Number.isInteger(x) && x >= 1 ? null : problem));
+  return parseNumber('maxIterations', name, text, (x) =>
+    Number.isInteger(x) && x >= 1 ? null : 'must be an integer >= 1 or auto',
+  );
 }
 
 /** Lanczos's start-vector seed, any the random pattern takes. */
