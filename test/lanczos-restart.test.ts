@@ -14,7 +14,7 @@ import {
   tridiagonalEigen,
   tridiagonalEigenvectors,
 } from '../src/solvers/eigen.ts';
-import { lanczos, thickRestart } from '../src/solvers/lanczos.ts';
+import { kMinLanczosBasis, lanczos, thickRestart } from '../src/solvers/lanczos.ts';
 import { jacobiScaled, massSpectrum } from '../src/solvers/spectrum.ts';
 import type { LinearOperator, Vector } from '../src/solvers/types.ts';
 import { darwinSystem as makeSystem, ringSpectrum } from './helpers/systems.ts';
@@ -90,6 +90,18 @@ describe('thick-restart Lanczos in float64', () => {
       expect(Math.abs(result.lambdaMax - reference[size - 1])).toBeLessThanOrEqual(bound);
     });
   }
+
+  it('the smallest basis converges (sphere N=60 eps 0.01); one vector fewer is refused', () => {
+    // At --basis 5 and 6 a restart kept one Ritz vector at each end: 10 000 products, diverged_max_it.
+    const spectrum = massSpectrum(splitMassMatrix(makeSystem('sphere', 60, 'vector', 3, 0.01)), 60, {
+      basisSize: kMinLanczosBasis,
+    });
+    expect(spectrum.lanczos.reason).toBe('converged_tol');
+    expect(spectrum.lanczos.restarts).toBeGreaterThan(0);
+    expect(() => lanczos(massMatrix(makeSystem('sphere', 60, 'vector', 3, 0.01)), { basisSize: 7 })).toThrow(
+      'the Lanczos basis needs at least 8 vectors, got 7',
+    );
+  });
 
   it('maxIterations bounds the products over all restarts; 1 gives diverged_max_it', () => {
     const matrix = jacobiScaled(massMatrix(makeSystem('ring', 300, 'azimuthal', 3, 0.01)));
