@@ -115,6 +115,26 @@ describe('GPU spectrum below float32 reach: extremes refined in float64', () => 
     },
   );
 
+  gpu.test(
+    'refined, the float32 Lanczos run is that of its own 1e-6, not one chasing --tol',
+    async (context, cleanup) => {
+      // At --tol 1e-10 the float32 run went on past 1e-6 (128 products here, 85 at 1e-6; up to --max-iter
+      // where its bounds never get there) for Ritz vectors float32 resolves no better.
+      const system = darwinSystem('ball', 300, 'vector', 3, 0.005);
+      const backend = await gpuBackend(context, system);
+      cleanup(() => backend.dispose());
+      const report = await runSpectrum(system, backend, { tol: 1e-10, seed: 1 });
+      expect(report.refinement).not.toBeNull();
+      const float32 = await backend.spectrum({ tol: 1e-6, seed: 1 });
+      expect(report.spectrum.lanczos.iterations).toBe(float32.lanczos.iterations);
+      // The refined extremes still meet 1e-10 against float64 Lanczos.
+      const exact = await cpuBackend(system).spectrum({ tol: 1e-12 });
+      const scale = 1 + exact.interactionMax;
+      expect(Math.abs(report.spectrum.interactionMin - exact.interactionMin) / scale).toBeLessThan(1e-10);
+      expect(Math.abs(report.spectrum.interactionMax - exact.interactionMax) / scale).toBeLessThan(1e-10);
+    },
+  );
+
   gpu.test('a tolerance float32 meets, and the CPU backend, do not refine', async (context, cleanup) => {
     const system = kCases[0].system;
     const backend = await gpuBackend(context, system);

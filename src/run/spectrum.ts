@@ -22,6 +22,7 @@ import {
 } from './check.ts';
 import {
   float64Products,
+  kRefinementRtol,
   rayleighQuotient,
   refines,
   ritzVelocities,
@@ -115,7 +116,9 @@ export async function runSpectrum(
   const start = performance.now();
   const refine = refines(backend, tol);
   const ritz = await backend.spectrum({
-    tol,
+    // Refined, the float32 run only supplies the Ritz vectors, which float32 resolves no better
+    // than its own tolerance: asked for less, it would spend products up to --max-iter for nothing.
+    tol: refine ? Math.max(tol, kRefinementRtol) : tol,
     maxIterations,
     basisSize,
     seed,
