@@ -37,6 +37,18 @@ function file(name: string, text: string): string {
 
 const ring = ['--geometry', 'ring', '--n', '16', '--model', 'azimuthal'];
 
+/** A CPU solve of the ring's 16 electrons, each given the angular velocity `omega`. */
+const cpuSolveOfVelocities = (omega: string) => [
+  'solve',
+  ...ring,
+  '--epsilon',
+  '0.1',
+  '--device',
+  'cpu',
+  '--velocities',
+  file(`omega-${omega}.csv`, `omega\n${`${omega}\n`.repeat(16)}`),
+];
+
 describe('usage and help', () => {
   it('refuses no command in one line (exit 2), and prints usage with --help (exit 0)', () => {
     const none = cli();
@@ -284,31 +296,13 @@ describe('user errors exit 2 with one error line and no stack trace', () => {
     [
       // Its energies would be infinite: Infinity in the text, null in the JSON, exit 0.
       "velocities beyond float64's range on the CPU",
-      () => [
-        'solve',
-        ...ring,
-        '--epsilon',
-        '0.1',
-        '--device',
-        'cpu',
-        '--velocities',
-        file('huge.csv', `omega\n${'1e300\n'.repeat(16)}`),
-      ],
+      () => cpuSolveOfVelocities('1e300'),
       /^error: the velocities of size 1\.00e\+300 are too large for float64: their energies and norms overflow; scale them down$/,
     ],
     [
       // Not "p = M v is not finite ...: a softening > 0 keeps every pair apart".
       'velocities of 1.7e308 on the CPU: their size is named, not a close pair',
-      () => [
-        'solve',
-        ...ring,
-        '--epsilon',
-        '0.1',
-        '--device',
-        'cpu',
-        '--velocities',
-        file('max.csv', `omega\n${'1.7e308\n'.repeat(16)}`),
-      ],
+      () => cpuSolveOfVelocities('1.7e308'),
       /^error: the velocities of size 1\.70e\+308 are too large for float64/,
     ],
     [
