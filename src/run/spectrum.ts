@@ -47,10 +47,10 @@ export interface SpectrumRequest {
 }
 
 /**
- * The float64 check, relative to the largest |lambda|: the dense one's errors of the extreme
- * eigenvalues (check.ts eigenvalueErrors, `sampled` null), or the sampled one's residuals of the two
- * extreme Ritz pairs (sampledRitzResidual: an eigenvalue of the direct sum's A lies within each),
- * with the uniform sample's size.
+ * The float64 check of I + S, where Lanczos ran, relative to its largest |theta|: the dense one's
+ * errors of the extreme eigenvalues (check.ts eigenvalueErrors, `sampled` null), or the sampled one's
+ * residuals of the two extreme Ritz pairs (sampledRitzResidual: an eigenvalue of the direct sum's
+ * I + S lies within each), with the uniform sample's size.
  */
 export type SpectrumCheck =
   | { readonly sampled: null; readonly lambdaMin: number; readonly lambdaMax: number }
