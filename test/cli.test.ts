@@ -37,6 +37,18 @@ function file(name: string, text: string): string {
 
 const ring = ['--geometry', 'ring', '--n', '16', '--model', 'azimuthal'];
 
+/** A CPU solve of the ring's 16 electrons, each given the angular velocity `omega`. */
+const cpuSolveOfVelocities = (omega: string) => [
+  'solve',
+  ...ring,
+  '--epsilon',
+  '0.1',
+  '--device',
+  'cpu',
+  '--velocities',
+  file(`omega-${omega}.csv`, `omega\n${`${omega}\n`.repeat(16)}`),
+];
+
 describe('usage and help', () => {
   it('refuses no command in one line (exit 2), and prints usage with --help (exit 0)', () => {
     const none = cli();
@@ -266,6 +278,37 @@ describe('user errors exit 2 with one error line and no stack trace', () => {
         file('big.csv', `omega\n${'1e30\n'.repeat(16)}`),
       ],
       /^error: the velocities of size 1\.00e\+30 are too large for float32 .*--device cpu/,
+    ],
+    [
+      // The positions are the cause, not the rigid velocities that grow with them.
+      "positions beyond float32's range on the GPU are blamed, not the velocities they make",
+      () => [
+        'solve',
+        '--positions',
+        file('far.csv', 'x,y,z\n1e19,0,0\n0,1,0\n0,0,1'),
+        '--epsilon',
+        '0.1',
+        '--velocity',
+        'rigid',
+      ],
+      /^error: a position coordinate of 1\.00e\+19 R is too large for float32/,
+    ],
+    [
+      // Its energies would be infinite: Infinity in the text, null in the JSON, exit 0.
+      "velocities beyond float64's range on the CPU",
+      () => cpuSolveOfVelocities('1e300'),
+      /^error: the velocities of size 1\.00e\+300 are too large for float64: their energies and norms overflow; scale them down$/,
+    ],
+    [
+      // Not "p = M v is not finite ...: a softening > 0 keeps every pair apart".
+      'velocities of 1.7e308 on the CPU: their size is named, not a close pair',
+      () => cpuSolveOfVelocities('1.7e308'),
+      /^error: the velocities of size 1\.70e\+308 are too large for float64/,
+    ],
+    [
+      'an empty --max-iter, not taken for auto',
+      () => ['spectrum', ...ring, '--epsilon', '0.1', '--device', 'cpu', '--max-iter', ''],
+      /^error: --max-iter needs a finite number, got ''$/,
     ],
     [
       'a seed for a pattern that draws nothing',
@@ -643,6 +686,42 @@ print(json.dumps({k: z[k].tolist() for k in ['positions', 'velocities', 'momenta
     // The uniform velocity is an eigenvector of the ring's M: CG's one step may leave r = 0 exactly.
     expect(run.stdout).toMatch(/^reason\s+converged_(rtol|atol)$/m);
     expect(run.stdout).toMatch(/^configuration\.n\s+16$/m);
+  });
+});
+
+describe('a run that does not converge says so on stderr, and exits 0', () => {
+  it('solve: its reason and the remedy', () => {
+    const flags = [
+      '--epsilon',
+      '0.1',
+      '--velocity',
+      'random',
+      '--device',
+      'cpu',
+      '--max-iter',
+      '2',
+      '--tol',
+      '1e-12',
+    ];
+    const run = cli('solve', ...ring, ...flags);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toContain(
+      'warning: the solve did not converge (diverged_max_it after 2 iterations): raise --max-iter\n',
+    );
+  });
+
+  it('spectrum: its reason and the remedy', () => {
+    const run = cli('spectrum', ...ring, '--epsilon', '0.1', '--device', 'cpu', '--max-iter', '3');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toContain(
+      'warning: Lanczos did not converge (diverged_max_it after 3 products): raise --max-iter or --basis',
+    );
+  });
+
+  it('a converged run prints no warning', () => {
+    const run = cli('spectrum', ...ring, '--epsilon', '0.1', '--device', 'cpu');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).not.toContain('warning');
   });
 });
 

@@ -214,6 +214,11 @@ describe('one parser for a flag and a field', () => {
       () => input.parseMaxIterations('-2', '--max-iter'),
     ],
     [
+      'maxIterations',
+      "--max-iter needs a finite number, got ' '",
+      () => input.parseMaxIterations(' ', '--max-iter'),
+    ],
+    [
       'lanczosSeed',
       '--seed must be an integer in [0, 2^32), got -1',
       () => input.parseLanczosSeed('-1', '--seed'),

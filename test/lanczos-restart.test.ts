@@ -7,14 +7,14 @@
 // (|theta - lambda| <= ||A y - theta y|| for a unit y); float32 (GPU) within 1e-5, as
 // test/gpu-engine.test.ts.
 import { describe, expect, it } from 'vitest';
-import { massMatrix } from '../src/run/backend.ts';
+import { massMatrix, splitMassMatrix } from '../src/run/backend.ts';
 import {
   householderTridiagonal,
   symmetricEigenvalues,
   tridiagonalEigen,
   tridiagonalEigenvectors,
 } from '../src/solvers/eigen.ts';
-import { lanczos, thickRestart } from '../src/solvers/lanczos.ts';
+import { kMinLanczosBasis, lanczos, thickRestart } from '../src/solvers/lanczos.ts';
 import { jacobiScaled, massSpectrum } from '../src/solvers/spectrum.ts';
 import type { LinearOperator, Vector } from '../src/solvers/types.ts';
 import { darwinSystem as makeSystem, ringSpectrum } from './helpers/systems.ts';
@@ -41,7 +41,7 @@ describe('thick-restart Lanczos in float64', () => {
     // 300 steps of the old basis stopped at diverged_max_it with lambda_min off in the 6th digit.
     const exact = ringSpectrum(1000, 1e-3);
     expect(exact[1] - exact[0]).toBeLessThan(2e-6);
-    const spectrum = massSpectrum(massMatrix(makeSystem('ring', 1000, 'azimuthal', 3, 1e-3)), 1000, 1e-3);
+    const spectrum = massSpectrum(splitMassMatrix(makeSystem('ring', 1000, 'azimuthal', 3, 1e-3)), 1000);
     const { lanczos: result } = spectrum;
     expect(result.reason).toBe('converged_tol');
     expect(result.iterations).toBeGreaterThan(300);
@@ -90,6 +90,18 @@ describe('thick-restart Lanczos in float64', () => {
       expect(Math.abs(result.lambdaMax - reference[size - 1])).toBeLessThanOrEqual(bound);
     });
   }
+
+  it('the smallest basis converges (sphere N=60 eps 0.01); one vector fewer is refused', () => {
+    // At --basis 5 and 6 a restart kept one Ritz vector at each end: 10 000 products, diverged_max_it.
+    const spectrum = massSpectrum(splitMassMatrix(makeSystem('sphere', 60, 'vector', 3, 0.01)), 60, {
+      basisSize: kMinLanczosBasis,
+    });
+    expect(spectrum.lanczos.reason).toBe('converged_tol');
+    expect(spectrum.lanczos.restarts).toBeGreaterThan(0);
+    expect(() => lanczos(massMatrix(makeSystem('sphere', 60, 'vector', 3, 0.01)), { basisSize: 7 })).toThrow(
+      'the Lanczos basis needs at least 8 vectors, got 7',
+    );
+  });
 
   it('maxIterations bounds the products over all restarts; 1 gives diverged_max_it', () => {
     const matrix = jacobiScaled(massMatrix(makeSystem('ring', 300, 'azimuthal', 3, 0.01)));

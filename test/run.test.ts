@@ -33,7 +33,14 @@ import {
   kCheckTargets,
   type Reference,
 } from '../src/run/check.ts';
-import { solveCheckWarning, solveJson, spectrumCheckWarning, spectrumJson } from '../src/run/report.ts';
+import {
+  solveCheckWarning,
+  solveConvergenceWarning,
+  solveJson,
+  spectrumCheckWarning,
+  spectrumJson,
+} from '../src/run/report.ts';
+import type { ConvergenceReason } from '../src/solvers/types.ts';
 import { runSolve, type SolveRequest } from '../src/run/solve.ts';
 import { runSpectrum } from '../src/run/spectrum.ts';
 import { denseSpectrumCheck } from './helpers/reference.ts';
@@ -164,6 +171,48 @@ describe('runSolve on the float64 CPU backend', () => {
     expect(report.timing.check).toBeGreaterThanOrEqual(0);
   });
 
+  test('an indefinite M solved with a raised maxIterations: the reference gets as many, else no velocities error', async () => {
+    // Sphere N=200 at 3 eps_crit: MINRES needs far more than the default max(50, size) iterations,
+    // which the reference alone kept, reporting the distance to its unfinished answer (14.15 on the GPU).
+    const atOne = { ...sphere, configuration: geometry('sphere', 200), epsilon: 1 };
+    const epsilonCritical = -1 / (await cpuBackend(atOne).spectrum()).interactionMin;
+    const system = { ...atOne, epsilon: 3 * epsilonCritical };
+    const backend = cpuBackend(system);
+    const request = { ...roundTrip(system, 'random'), solver: 'minres' as const, rtol: 1e-8 };
+    const report = await runSolve(system, backend, { ...request, maxIterations: 5000 }, backend);
+    expect(report.solve!.converged).toBe(true);
+    expect(report.solve!.iterations).toBeGreaterThan(unknowns(system));
+    expect(report.check!.referenceUnconverged).toBeNull();
+    expect(report.check!.velocities).toBeLessThan(1e-5);
+    // Cut short, the run is unconverged and the reference (its default budget, not fewer) too: the
+    // velocities are not checked rather than checked against an unfinished answer.
+    const short = await runSolve(system, backend, { ...request, maxIterations: 10 }, backend);
+    expect(short.solve!.converged).toBe(false);
+    expect(short.check!.referenceUnconverged).toBe('diverged_max_it');
+    expect(short.check!.velocities).toBeNull();
+    expect(short.check!.momenta).toBe(0);
+  });
+
+  test('velocities whose squares or energies overflow float64 are refused, naming their size', async () => {
+    const backend = cpuBackend(ring);
+    const given = (value: number) => ({
+      ...roundTrip(ring, 'rigid'),
+      given: new Float64Array(kN).fill(value),
+    });
+    await expect(runSolve(ring, backend, given(1e300))).rejects.toThrow(
+      /^the velocities of size 1\.00e\+300 are too large for float64/,
+    );
+    const momenta = { ...given(1e300), mode: 'velocities' as const };
+    await expect(runSolve(ring, backend, momenta)).rejects.toThrow(/^the momenta of size 1\.00e\+300/);
+    // Each square fits, and p = M v, but not v.p at eps = 1e10.
+    const strong = { ...ring, epsilon: 1e10 };
+    await expect(runSolve(strong, cpuBackend(strong), given(1e150))).rejects.toThrow(
+      /^the energies v\.p \/ 2 of these velocities overflow float64/,
+    );
+    const fine = await runSolve(ring, backend, given(1e150));
+    expect(Number.isFinite(fine.energies.total)).toBe(true);
+  });
+
   test('a stopped reference leaves the run whole and says the check stopped', async () => {
     const stopped: Reference = {
       momenta: () => Promise.reject(new CheckStopped('check stopped')),
@@ -243,21 +292,91 @@ describe('runSpectrum', () => {
     expect(report.check).toBeNull();
   });
 
-  test('the check of a float32 Lanczos: eigenvalue errors relative to max |lambda|, below the target', async () => {
+  test('the check of a float32 Lanczos: errors of I + S relative to its max |theta|, below the target', async () => {
     const report = await runSpectrum(
       ring,
       cpuBackend(ring, 'float32'),
       { tol: 1e-6, seed: 1 },
       cpuBackend(ring),
     );
-    const exact = eigenvalueErrors(report.spectrum, {
-      lambdaMin: 1 + kEpsilon * Math.min(...lambdas),
-      lambdaMax: 1 + kEpsilon * Math.max(...lambdas),
-    });
+    // Lanczos ran on I + S (M at eps = 1), D = I: theta = 1 + lambda_k of the circulant.
+    const { interactionMin, interactionMax } = report.spectrum;
+    const exact = eigenvalueErrors(
+      { lambdaMin: 1 + interactionMin, lambdaMax: 1 + interactionMax },
+      { lambdaMin: 1 + Math.min(...lambdas), lambdaMax: 1 + Math.max(...lambdas) },
+    );
     const check = denseSpectrumCheck(report);
     expect(check.lambdaMax).toBeCloseTo(exact.lambdaMax, 9);
     expect(check.lambdaMin).toBeCloseTo(exact.lambdaMin, 9);
     expect(Math.max(check.lambdaMin, check.lambdaMax)).toBeLessThan(kCheckTargets.eigenvalues);
+  });
+});
+
+describe('runSpectrum cut short', () => {
+  test('a run stopped by maxIterations is checked against converged extremes, not its own truncation', async () => {
+    // The reference ran with the run's start vector and step limit, so it stopped in the same Krylov
+    // space: lambda_min off by 1.8e-5 on the GPU was checked as 2.7e-11.
+    const system = { ...sphere, configuration: geometry('sphere', 100), epsilon: 0.01 };
+    const report = await runSpectrum(
+      system,
+      cpuBackend(system, 'float32'),
+      { tol: 1e-6, seed: 1, maxIterations: 12 },
+      cpuBackend(system),
+    );
+    expect(report.spectrum.lanczos.reason).toBe('diverged_max_it');
+    const exact = await cpuBackend(system).spectrum({ tol: 1e-12 });
+    const truth = eigenvalueErrors(
+      { lambdaMin: 1 + report.spectrum.interactionMin, lambdaMax: 1 + report.spectrum.interactionMax },
+      { lambdaMin: 1 + exact.interactionMin, lambdaMax: 1 + exact.interactionMax },
+    );
+    const worst = Math.max(truth.lambdaMin, truth.lambdaMax);
+    expect(worst).toBeGreaterThan(1e-4);
+    const check = denseSpectrumCheck(report);
+    expect(Math.max(check.lambdaMin, check.lambdaMax)).toBeCloseTo(worst, 8);
+  });
+});
+
+describe('the warning of a run that did not converge', () => {
+  const solveOf = (reason: ConvergenceReason, refinementSteps = 0, tolerance = 1e-6) => ({
+    solve: {
+      ...solve(massMatrix(ring), new Float64Array(kN).fill(1)),
+      reason,
+      converged: false,
+      iterations: 7,
+    },
+    tolerance,
+    refinementSteps,
+  });
+  test.each([
+    ['cpu', 'diverged_max_it', 0, 1e-8, 'raise --max-iter'],
+    [
+      'gpu',
+      'diverged_max_it',
+      0,
+      1e-6,
+      "raise --max-iter, or ask --tol below 1e-6, which refines in float64 past float32's floor",
+    ],
+    ['gpu', 'diverged_max_it', 3, 1e-10, 'raise --max-iter'],
+    ['gpu', 'diverged_indefinite', 0, 1e-6, 'M is not positive definite: use --solver minres or auto'],
+    [
+      'gpu',
+      'diverged_nan',
+      0,
+      1e-6,
+      'float32 overflowed: use --device cpu, which keeps float64, or a softening > 0',
+    ],
+    ['gpu', 'diverged_refinement', 4, 1e-10, "cond(M) is past float32's refinement: use --device cpu"],
+  ] as const)('%s %s: the remedy', (device, reason, steps, tolerance, remedy) => {
+    expect(solveConvergenceWarning(solveOf(reason, steps, tolerance), device)).toBe(
+      `warning: the solve did not converge (${reason} after 7 iterations): ${remedy}`,
+    );
+  });
+  test('a converged solve, or none, says nothing', () => {
+    const converged = solveOf('converged_rtol');
+    expect(
+      solveConvergenceWarning({ ...converged, solve: { ...converged.solve, converged: true } }, 'gpu'),
+    ).toBeNull();
+    expect(solveConvergenceWarning({ solve: null, tolerance: null, refinementSteps: 0 }, 'cpu')).toBeNull();
   });
 });
 

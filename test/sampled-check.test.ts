@@ -336,13 +336,16 @@ function directRitzResidual(system: DarwinSystem, y: Float64Array, lambda: numbe
 }
 
 /** directRitzResidual of a run's two extreme Ritz pairs, relative to the largest |lambda| as its check. */
+/** The Ritz pairs' residuals on I + S (M at eps = 1, where Lanczos ran), relative to its largest |theta|. */
 function ritzResiduals(system: DarwinSystem, report: SpectrumReport): { min: number; max: number } {
   const { spectrum } = report;
   const vectors = spectrum.lanczos.ritzVectors!;
-  const scale = Math.max(Math.abs(spectrum.lambdaMin), Math.abs(spectrum.lambdaMax));
+  const [thetaMin, thetaMax] = [1 + spectrum.interactionMin, 1 + spectrum.interactionMax];
+  const scale = Math.max(Math.abs(thetaMin), Math.abs(thetaMax));
+  const unit = { ...system, epsilon: 1 };
   return {
-    min: directRitzResidual(system, vectors.min, spectrum.lambdaMin) / scale,
-    max: directRitzResidual(system, vectors.max, spectrum.lambdaMax) / scale,
+    min: directRitzResidual(unit, vectors.min, thetaMin) / scale,
+    max: directRitzResidual(unit, vectors.max, thetaMax) / scale,
   };
 }
 
@@ -480,11 +483,11 @@ describe('runSpectrum checked on sampled rows (the CPU tree)', () => {
     expect(check.residualMax).toBeGreaterThan(1e-8);
     expect(check.residualMax).toBeLessThan(tolerance);
     const dense = (await runSpectrum(system, cpuBackend(system), request)).spectrum;
-    const scale = Math.max(Math.abs(dense.lambdaMin), Math.abs(dense.lambdaMax));
-    expect(Math.abs(report.spectrum.lambdaMin - dense.lambdaMin) / scale).toBeLessThanOrEqual(
+    const scale = Math.max(Math.abs(1 + dense.interactionMin), Math.abs(1 + dense.interactionMax));
+    expect(Math.abs(report.spectrum.interactionMin - dense.interactionMin) / scale).toBeLessThanOrEqual(
       check.residualMin,
     );
-    expect(Math.abs(report.spectrum.lambdaMax - dense.lambdaMax) / scale).toBeLessThanOrEqual(
+    expect(Math.abs(report.spectrum.interactionMax - dense.interactionMax) / scale).toBeLessThanOrEqual(
       check.residualMax,
     );
   });

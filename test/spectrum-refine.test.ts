@@ -13,6 +13,7 @@ import { cpuBackend } from '../src/run/backend.ts';
 import { symmetricEigenvalues } from '../src/solvers/eigen.ts';
 import { gpuHarness } from './helpers/gpu.ts';
 import { darwinSystem } from './helpers/systems.ts';
+import { denseSpectrumCheck, inProcessReference } from './helpers/reference.ts';
 
 const gpu = gpuHarness(120_000);
 
@@ -62,7 +63,7 @@ describe('GPU spectrum below float32 reach: extremes refined in float64', () => 
       expect(Math.abs(report.spectrum.lambdaMax - exactMax)).toBeLessThanOrEqual(refinement.residualMax);
       expect(refinement.residualMax).toBeLessThan(1e-4);
       // What follows from the extremes follows from the refined ones.
-      expect(report.spectrum.collectiveParameter).toBe(report.spectrum.lambdaMax - 1);
+      expect(report.spectrum.collectiveParameter).toBeCloseTo(report.spectrum.lambdaMax - 1, 15);
       const json = spectrumJson(report, {
         device: kCpuDevice,
         matrix: backend.matrix,
@@ -77,6 +78,62 @@ describe('GPU spectrum below float32 reach: extremes refined in float64', () => 
       });
     });
   }
+
+  gpu.test(
+    'sphere N=64 at eps 1e-9 (R ~ 3 um): the collective parameter is eps mu_max, checked',
+    async (context, cleanup) => {
+      // Float32 Lanczos on I + eps S stopped at its first product (eps ||S|| under float32's 1e-7):
+      // a collective parameter of 1.9e-10 for 6.4e-7 at N=1001. It runs on I + S, refined there.
+      const epsilon = 1e-9;
+      const system = darwinSystem('sphere', 64, 'vector', 3, epsilon);
+      const mu = denseSpectrum({ ...system, epsilon: 1 }).map((theta) => theta - 1);
+      const [muMin, muMax] = [mu[0], mu[mu.length - 1]];
+      const backend = await gpuBackend(context, system);
+      cleanup(() => backend.dispose());
+      const { reference } = inProcessReference();
+      const checkedBy = reference.of('check', system);
+      const velocities = Float64Array.from({ length: 192 }, (_, k) => Math.sin(k));
+      const momenta = async () => Array.from(await backend.momenta(velocities));
+      const before = await momenta();
+      for (const tol of [1e-6, 1e-10]) {
+        const report = await runSpectrum(system, backend, { tol, seed: 1 }, checkedBy);
+        const { spectrum } = report;
+        expect(spectrum.lanczos.converged, `tol ${tol}`).toBe(true);
+        expect(spectrum.lanczos.iterations, `tol ${tol}`).toBeGreaterThan(5);
+        const within = tol === 1e-6 ? 1e-4 : 1e-8;
+        expect(Math.abs(spectrum.collectiveParameter / (epsilon * muMax) - 1), `tol ${tol}`).toBeLessThan(
+          within,
+        );
+        expect(Math.abs(spectrum.interactionMin / muMin - 1), `tol ${tol}`).toBeLessThan(within);
+        // The dense float64 check measures mu, on I + S, not lambda's distance from 1.
+        const check = denseSpectrumCheck(report);
+        expect(Math.max(check.lambdaMin, check.lambdaMax), `tol ${tol}`).toBeGreaterThan(0);
+        expect(Math.max(check.lambdaMin, check.lambdaMax), `tol ${tol}`).toBeLessThan(within);
+      }
+      // The backend is back at eps for what follows (a solve after the spectrum).
+      expect(await momenta()).toEqual(before);
+    },
+  );
+
+  gpu.test(
+    'refined, the float32 Lanczos run is that of its own 1e-6, not one chasing --tol',
+    async (context, cleanup) => {
+      // At --tol 1e-10 the float32 run went on past 1e-6 (128 products here, 85 at 1e-6; up to --max-iter
+      // where its bounds never get there) for Ritz vectors float32 resolves no better.
+      const system = darwinSystem('ball', 300, 'vector', 3, 0.005);
+      const backend = await gpuBackend(context, system);
+      cleanup(() => backend.dispose());
+      const report = await runSpectrum(system, backend, { tol: 1e-10, seed: 1 });
+      expect(report.refinement).not.toBeNull();
+      const float32 = await backend.spectrum({ tol: 1e-6, seed: 1 });
+      expect(report.spectrum.lanczos.iterations).toBe(float32.lanczos.iterations);
+      // The refined extremes still meet 1e-10 against float64 Lanczos.
+      const exact = await cpuBackend(system).spectrum({ tol: 1e-12 });
+      const scale = 1 + exact.interactionMax;
+      expect(Math.abs(report.spectrum.interactionMin - exact.interactionMin) / scale).toBeLessThan(1e-10);
+      expect(Math.abs(report.spectrum.interactionMax - exact.interactionMax) / scale).toBeLessThan(1e-10);
+    },
+  );
 
   gpu.test('a tolerance float32 meets, and the CPU backend, do not refine', async (context, cleanup) => {
     const system = kCases[0].system;

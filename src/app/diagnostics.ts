@@ -455,11 +455,13 @@ export class Diagnostics {
     show('lambda-min', spectrum.lambdaMin, spectrum.lambdaMin.toPrecision(8));
     show('lambda-max', spectrum.lambdaMax, spectrum.lambdaMax.toPrecision(8));
     show('collective', spectrum.collectiveParameter);
-    // λ_max/λ_min has no meaning once λ_min ≤ 0 (spectrum.ts gives null): said, not a bare dash.
+    // λ_max/λ_min has no meaning once λ_min ≤ 0, nor before M is shown definite (spectrum.ts gives
+    // null for both): said, not a bare dash.
+    const unconditioned = spectrum.lambdaMin <= 0 ? 'none: λ_min ≤ 0' : 'not established';
     show(
       'condition',
       spectrum.conditionNumber,
-      spectrum.conditionNumber === null && spectrum.lambdaMin <= 0 ? 'none: λ_min ≤ 0' : undefined,
+      spectrum.conditionNumber === null ? unconditioned : undefined,
     );
     show('spectrum-steps', spectrum.iterations, String(spectrum.iterations));
     const reason = element('spectrum-reason');

@@ -25,7 +25,7 @@ import { kDefaultTreeTolerance, treeProductWork, type TreeGeometry } from '../ph
 import type { GpuMassOperator } from '../kernels/operator.ts';
 import { gigabytes, treeDetails, type MassMatrixBackend } from '../run/backend.ts';
 import { solveWith } from '../solvers/solve.ts';
-import { spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
+import { lanczosAt, spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolverName } from '../solvers/types.ts';
 import { lanczosColumns, lanczosHeldVectors } from '../solvers/lanczos.ts';
 import { checkFloat32Epsilon, checkFloat32System } from '../run/float32.ts';
@@ -459,14 +459,22 @@ export function gpuSolve(
   });
 }
 
-/** Extreme eigenvalues of D^-1/2 M D^-1/2 and the collective parameter (eq. 49), as massSpectrum. */
+/**
+ * Extreme eigenvalues of D^-1/2 M D^-1/2 at `system`'s eps and the collective parameter (eq. 49), as
+ * massSpectrum: Lanczos on the engine's operator at eps = 1, which is then set back to `system`'s eps.
+ */
 export async function gpuSpectrum(
-  engine: KrylovEngine,
+  engine: KrylovEngine<GpuMassOperator>,
   system: DarwinSystem,
   options: GpuLanczosOptions = {},
 ): Promise<GpuSpectrumResult> {
-  const lanczos = await gpuLanczos(engine, options);
-  return spectrumFromLanczos(lanczos, system.configuration.n, system.epsilon);
+  engine.operator.setEpsilon(1);
+  try {
+    const lanczos = await gpuLanczos(engine, lanczosAt(options, system.epsilon));
+    return spectrumFromLanczos(lanczos, system.configuration.n, system.epsilon);
+  } finally {
+    engine.operator.setEpsilon(system.epsilon);
+  }
 }
 
 /**
@@ -512,7 +520,7 @@ export async function gpuBackend(
             return GpuMatrixFreeMassMatrix.create(context, system, options.free);
           })
         : await GpuMatrixFreeMassMatrix.create(context, system, options.free);
-  let engine: KrylovEngine | null;
+  let engine: KrylovEngine<GpuMassOperator> | null;
   try {
     engine = await withErrorScopes(context.device, 'GpuBackend.create', () =>
       createKrylovEngine(context, operator, massDiagonal(system), {
@@ -525,7 +533,7 @@ export async function gpuBackend(
     operator.destroy();
     throw error;
   }
-  const held = (): KrylovEngine => {
+  const held = (): KrylovEngine<GpuMassOperator> => {
     if (!engine) throw new Error('gpuBackend used after dispose()');
     return engine;
   };

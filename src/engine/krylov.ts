@@ -47,9 +47,9 @@ import type {
 export const kDefaultCheckEvery = 8;
 
 /** The kernels and operator one backend's solvers share; pipelines are built once, up front. */
-export interface KrylovEngine {
+export interface KrylovEngine<O extends GpuLinearOperator = GpuLinearOperator> {
   readonly device: GPUDevice;
-  readonly operator: GpuLinearOperator;
+  readonly operator: O;
   readonly size: number;
   /** diag M in float64 (src/physics/models.ts massDiagonal): Jacobi's D. */
   readonly diagonal: Float64Array;
@@ -86,12 +86,12 @@ const stepByDevice = new WeakMap<GPUDevice, KrylovStepKernel>();
  * milliseconds on SwiftShader) are built on a device's first engine, which must be created inside
  * error scopes, and shared by every later one.
  */
-export function createKrylovEngine(
+export function createKrylovEngine<O extends GpuLinearOperator>(
   context: GpuContext,
-  operator: GpuLinearOperator,
+  operator: O,
   diagonal: Float64Array,
   options: KrylovEngineOptions = {},
-): KrylovEngine {
+): KrylovEngine<O> {
   const { device, profile } = context;
   let kernels = kernelsByDevice.get(device);
   if (!kernels) {

@@ -28,11 +28,10 @@ import { treeInteraction, type KernelRunner } from '../physics/treecode.ts';
 import { applyMassMatrix, denseMatrix, type DenseMatrix } from '../solvers/dense.ts';
 import { solve } from '../solvers/solve.ts';
 import { lanczosHeldVectors } from '../solvers/lanczos.ts';
-import { massSpectrum, type SpectrumResult } from '../solvers/spectrum.ts';
+import { massSpectrum, type EpsilonOperator, type SpectrumResult } from '../solvers/spectrum.ts';
 import {
   vectorOf,
   type LanczosOptions,
-  type LinearOperator,
   type Precision,
   type SolveOptions,
   type SolveResult,
@@ -123,9 +122,7 @@ function parallelInteractionMatrix(system: DarwinSystem, pool: WorkerPool): Dens
 }
 
 /** M = D + eps T with T stored apart and eps a field: the CPU's counterpart of the GPU's storage. */
-export interface SplitMassMatrix extends LinearOperator {
-  epsilon: number;
-}
+export type SplitMassMatrix = EpsilonOperator;
 
 /**
  * M x = D x + eps (T x), T dense in the given precision. The float32 variant rounds as the GPU's
@@ -433,7 +430,7 @@ function splitBackend(
     },
     momenta: async (velocities) => applyMassMatrix(held(), velocities),
     velocities: async (momenta, solver, options) => solve(held(), momenta, solver, options),
-    spectrum: async (options) => massSpectrum(held(), current.configuration.n, current.epsilon, options),
+    spectrum: async (options) => massSpectrum(held(), current.configuration.n, options),
     setEpsilon: (epsilon) => {
       held().epsilon = epsilon;
       current = { ...current, epsilon };

@@ -221,7 +221,8 @@ export interface SampledReference {
   readonly kind: 'sampled';
   /** The configuration's checkSample, formed once. */
   sample(): Promise<CheckSample>;
-  rows(x: Float64Array, at: Uint32Array): Promise<Float64Array>;
+  /** The rows of M at `epsilon` (the system's where undefined). */
+  rows(x: Float64Array, at: Uint32Array, epsilon?: number): Promise<Float64Array>;
   readonly afterRun?: boolean;
 }
 

@@ -187,9 +187,12 @@ export const parseTolerance = (
   );
 };
 
-/** An iteration limit; 'auto' (or nothing) is 0, the solver's own default max(50, size). */
+/**
+ * An iteration limit; 'auto' (or no option) is 0, the solver's own default max(50, size). A blank
+ * text is refused, not taken for auto: `--max-iter ''` is more likely a lost value than a choice.
+ */
 export function parseMaxIterations(text: string | undefined, name: string): number {
-  if (text === undefined || text.trim() === '' || text.trim() === 'auto') return 0;
+  if (text === undefined || text.trim() === 'auto') return 0;
   return parseNumber('maxIterations', name, text, (x) =>
     Number.isInteger(x) && x >= 1 ? null : 'must be an integer >= 1 or auto',
   );

@@ -37,7 +37,13 @@ export type ReferenceRequest =
   | (RequestBase & { kind: 'sample' })
   /** The sampled check's float64 rows of M x at `electrons` (sampledMassRows). */
   | (RequestBase & { kind: 'rows'; electrons: Uint32Array; x: Float64Array })
-  | (RequestBase & { kind: 'solve'; momenta: Float64Array; solver: SolverName; rtol: number })
+  | (RequestBase & {
+      kind: 'solve';
+      momenta: Float64Array;
+      solver: SolverName;
+      rtol: number;
+      maxIterations: number | undefined;
+    })
   | (RequestBase & {
       kind: 'spectrum';
       tol: number | undefined;
@@ -112,7 +118,14 @@ export class FloatReference {
     return {
       momenta: (velocities) => this.#momenta({ key, system, velocities }),
       velocities: (momenta, solver, options) =>
-        this.#solve({ key, system, momenta, solver, rtol: options?.rtol ?? kReferenceRtol }),
+        this.#solve({
+          key,
+          system,
+          momenta,
+          solver,
+          rtol: options?.rtol ?? kReferenceRtol,
+          maxIterations: options?.maxIterations,
+        }),
       spectrum: (options) =>
         this.#spectrum({
           key,
@@ -134,7 +147,8 @@ export class FloatReference {
     return {
       kind: 'sampled',
       sample: () => (sample ??= this.#sample({ key, system })),
-      rows: (x, at) => this.#rows({ key, system, electrons: at, x }),
+      rows: (x, at, epsilon = system.epsilon) =>
+        this.#rows({ key, system: { ...system, epsilon }, electrons: at, x }),
     };
   }
 
@@ -307,7 +321,8 @@ export function referenceAnswerer(
           momenta: await backend.momenta(request.velocities),
         };
       case 'solve': {
-        const result = await backend.velocities(request.momenta, request.solver, { rtol: request.rtol });
+        const { rtol, maxIterations } = request;
+        const result = await backend.velocities(request.momenta, request.solver, { rtol, maxIterations });
         return { id: request.id, ok: true, kind: 'solve', result };
       }
       case 'spectrum': {

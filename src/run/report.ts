@@ -7,6 +7,7 @@ import { npzBytes } from '../io/npz.ts';
 import { blockSize, type DarwinSystem } from '../physics/models.ts';
 import type { TreeDetails } from './backend.ts';
 import { withinTarget } from './check.ts';
+import { kRefinementRtol } from './refine.ts';
 import type { SolveCheck, SolveReport } from './solve.ts';
 import type { SpectrumReport } from './spectrum.ts';
 
@@ -143,6 +144,48 @@ export function solveCheckWarning(report: Pick<SolveReport, 'check' | 'checkTarg
 /** checkWarning of a spectrum's report. */
 export function spectrumCheckWarning(report: Pick<SpectrumReport, 'check' | 'checkTargets'>): string | null {
   return checkWarning(spectrumCheckEntries(report));
+}
+
+/**
+ * One line for the CLI's stderr where a solve did not converge: its reason and the remedy; null where
+ * it converged or nothing was solved. Not converging is a result (exit 0), but not a silent one.
+ */
+export function solveConvergenceWarning(
+  report: Pick<SolveReport, 'solve' | 'tolerance' | 'refinementSteps'>,
+  device: 'cpu' | 'gpu',
+): string | null {
+  const { solve, tolerance } = report;
+  if (!solve || solve.converged) return null;
+  const gpu = device === 'gpu';
+  const remedy = {
+    diverged_max_it:
+      gpu && report.refinementSteps === 0 && tolerance !== null && tolerance >= kRefinementRtol
+        ? "raise --max-iter, or ask --tol below 1e-6, which refines in float64 past float32's floor"
+        : 'raise --max-iter',
+    diverged_indefinite: 'M is not positive definite: use --solver minres or auto',
+    diverged_breakdown: 'use --solver minres or auto',
+    diverged_nan: gpu
+      ? 'float32 overflowed: use --device cpu, which keeps float64, or a softening > 0'
+      : 'the products overflowed: a softening > 0 keeps every pair apart',
+    diverged_refinement: "cond(M) is past float32's refinement: use --device cpu",
+  }[solve.reason as Exclude<typeof solve.reason, 'converged_rtol' | 'converged_atol'>];
+  return `warning: the solve did not converge (${solve.reason} after ${solve.iterations} iterations): ${remedy}`;
+}
+
+/** solveConvergenceWarning for a spectrum: where Lanczos did not converge, its reason and the remedy. */
+export function spectrumConvergenceWarning(
+  report: Pick<SpectrumReport, 'spectrum'>,
+  device: 'cpu' | 'gpu',
+): string | null {
+  const { lanczos } = report.spectrum;
+  if (lanczos.converged) return null;
+  const remedy =
+    lanczos.reason === 'diverged_max_it'
+      ? 'raise --max-iter or --basis; the Ritz values lie inside the spectrum'
+      : device === 'gpu'
+        ? 'float32 overflowed: use --device cpu, which keeps float64'
+        : 'the products overflowed';
+  return `warning: Lanczos did not converge (${lanczos.reason} after ${lanczos.iterations} products): ${remedy}`;
 }
 
 /** The spectrum keys, shared by `spectrum` and the "spectrum" object of the app's solve download. */

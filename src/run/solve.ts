@@ -10,7 +10,12 @@ import { InputError } from '../physics/input-error.ts';
 import { energies, relativeError, type Energies } from '../physics/observables.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
 import type { MassMatrixBackend } from './backend.ts';
-import type { SolveResult, SolverName } from '../solvers/types.ts';
+import {
+  defaultMaxIterations,
+  type ConvergenceReason,
+  type SolveResult,
+  type SolverName,
+} from '../solvers/types.ts';
 import {
   kReferenceRtol,
   pendingReference,
@@ -75,6 +80,11 @@ export interface SolveCheck {
   readonly interaction: number | null;
   /** How many electrons the sampled check summed rows at; null for the dense check. */
   readonly sampled: number | null;
+  /**
+   * Why the float64 reference solve did not converge, where it did not (the velocities are then not
+   * checked: null, not the distance to an unfinished answer); null otherwise.
+   */
+  readonly referenceUnconverged: ConvergenceReason | null;
 }
 
 export interface SolveReport {
@@ -115,6 +125,27 @@ export function checkFloat32Given(
 ): void {
   const quantity = mode === 'velocities' ? 'momenta' : 'velocities';
   checkFloat32Vector(system, given, `the ${quantity}`, quantity);
+}
+
+/**
+ * Refuses given velocities or momenta whose sums of squares overflow float64: the energies
+ * (v^T D v, v.p) and the solvers' norms would be infinite, a report no caller can use. Float32's
+ * own, tighter, bound is checkFloat32Given's.
+ */
+export function checkFloat64Given({ mode, given }: Pick<SolveRequest, 'mode' | 'given'>): void {
+  let largest = 0;
+  for (const x of given) largest = Math.max(largest, Math.abs(x));
+  // Scaled by the largest entry, the sum of squares cannot overflow before the test.
+  let squares = 0;
+  if (largest > 0 && Number.isFinite(largest)) for (const x of given) squares += (x / largest) ** 2;
+  if (!Number.isFinite(largest) || largest * largest * squares > Number.MAX_VALUE / 4) {
+    const quantity = mode === 'velocities' ? 'momenta' : 'velocities';
+    throw new InputError(
+      `the ${quantity} of size ${largest.toExponential(2)} are too large for float64: ` +
+        'their energies and norms overflow; scale them down',
+      quantity,
+    );
+  }
 }
 
 /** The first electron with a non-finite entry of `values` (b per electron), or null. */
@@ -181,6 +212,7 @@ export async function runSolve(
   const sampled = checkedBy?.kind === 'sampled' ? checkedBy : null;
   const reference = checkedBy?.kind !== 'sampled' ? checkedBy : null;
   const { mode, given } = request;
+  checkFloat64Given(request);
   if (backend.name === 'gpu') checkFloat32Given(system, request);
   const timing: { matvec?: number; solve?: number; check?: number } = {};
   const checkClock: CheckClock = { milliseconds: 0 };
@@ -208,6 +240,15 @@ export async function runSolve(
     timing.matvec = performance.now() - start;
     checkFiniteMomenta(backend, momenta);
   }
+  // A round trip's energies are its given v's, whose p = M v is exact, not those of v solved back
+  // (which a failed solve leaves far from v). v.p can overflow where v and p do not (eps ||T|| large).
+  const givenEnergies = givenVelocities && energies(system, givenVelocities, momenta);
+  if (givenEnergies && !(Number.isFinite(givenEnergies.total) && Number.isFinite(givenEnergies.kinetic))) {
+    throw new InputError(
+      'the energies v.p / 2 of these velocities overflow float64; scale the velocities down',
+      'velocities',
+    );
+  }
   let solve: SolveResult | null = null;
   let refinementSteps = 0;
   let velocities = given;
@@ -217,7 +258,13 @@ export async function runSolve(
     const p = momenta;
     referenceVelocities = pendingReference(
       reference
-        ? () => reference.velocities(p, 'auto', { rtol: Math.min(request.rtol, kReferenceRtol) })
+        ? () =>
+            reference.velocities(p, 'auto', {
+              rtol: Math.min(request.rtol, kReferenceRtol),
+              // Never fewer iterations than the run was given: a raised --max-iter is what an
+              // ill-conditioned M needs, in float64 as well.
+              maxIterations: Math.max(request.maxIterations ?? 0, defaultMaxIterations(p.length)),
+            })
         : null,
       checkClock,
       reference?.afterRun,
@@ -258,13 +305,15 @@ export async function runSolve(
             interaction:
               p64 && givenVelocities && interactionError(system, momenta, p64, givenVelocities, sample),
             sampled: sample.electrons.length,
+            referenceUnconverged: null,
           }
         : {
             momenta: p64 ? relativeError(momenta, p64) : null,
-            velocities: solve && solved64 ? relativeError(solve.x, solved64.x) : null,
+            velocities: solve && solved64?.converged ? relativeError(solve.x, solved64.x) : null,
             residual: null,
             interaction: p64 && givenVelocities && interactionError(system, momenta, p64, givenVelocities),
             sampled: null,
+            referenceUnconverged: solved64 && !solved64.converged ? solved64.reason : null,
           };
       timing.check = checkClock.milliseconds;
     }
@@ -280,9 +329,7 @@ export async function runSolve(
     tolerance: solve ? request.rtol : null,
     refinementSteps,
     roundTripError,
-    // A round trip's energies are its given v's, whose p = M v is exact, not those of v solved back
-    // (which a failed solve leaves far from v).
-    energies: energies(system, givenVelocities ?? velocities, momenta),
+    energies: givenEnergies ?? energies(system, velocities, momenta),
     check,
     checkTargets: solveTargetsFor(backend, product !== null, request.rtol),
     checkStopped,

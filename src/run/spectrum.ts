@@ -4,9 +4,10 @@
 // Rayleigh quotients of its Ritz vectors (src/run/refine.ts rayleighQuotient). Past the dense
 // reference's size the check is each extreme Ritz pair's residual on float64 rows of M at sampled
 // electrons (check.ts sampledRitzResidual): an eigenvalue of the direct sum lies within it.
-import { massDiagonal, type DarwinSystem } from '../physics/models.ts';
+import { massDiagonal, unknowns, type DarwinSystem } from '../physics/models.ts';
+import { defaultLanczosMaxIterations } from '../solvers/types.ts';
 import type { MassMatrixBackend } from './backend.ts';
-import { spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
+import { spectrumAt, type SpectrumResult } from '../solvers/spectrum.ts';
 import {
   backendCheckTargets,
   eigenvalueErrors,
@@ -21,6 +22,7 @@ import {
 } from './check.ts';
 import {
   float64Products,
+  kRefinementRtol,
   rayleighQuotient,
   refines,
   ritzVelocities,
@@ -45,10 +47,10 @@ export interface SpectrumRequest {
 }
 
 /**
- * The float64 check, relative to the largest |lambda|: the dense one's errors of the extreme
- * eigenvalues (check.ts eigenvalueErrors, `sampled` null), or the sampled one's residuals of the two
- * extreme Ritz pairs (sampledRitzResidual: an eigenvalue of the direct sum's A lies within each),
- * with the uniform sample's size.
+ * The float64 check of I + S, where Lanczos ran, relative to its largest |theta|: the dense one's
+ * errors of the extreme eigenvalues (check.ts eigenvalueErrors, `sampled` null), or the sampled one's
+ * residuals of the two extreme Ritz pairs (sampledRitzResidual: an eigenvalue of the direct sum's
+ * I + S lies within each), with the uniform sample's size.
  */
 export type SpectrumCheck =
   | { readonly sampled: null; readonly lambdaMin: number; readonly lambdaMax: number }
@@ -80,9 +82,11 @@ export interface SpectrumReport<S extends SpectrumResult = SpectrumResult> {
 }
 
 /**
- * Runs Lanczos on `backend`, checked by `checkedBy` when one is given. The dense reference gets the
- * same start vector and step limit, and a tolerance of at most 1e-10: float32 cannot resolve
- * eigenvalues much better than 1e-7, so whatever tolerance the backend ran at, the check measures it.
+ * Runs Lanczos on `backend`, checked by `checkedBy` when one is given. The dense reference gets
+ * another start vector, at least its default step limit, and a tolerance of at most 1e-10: float32
+ * cannot resolve eigenvalues much better than 1e-7, so whatever tolerance the backend ran at, the
+ * check measures it, and a run cut short by --max-iter is measured against converged extremes, not
+ * against the same truncated Krylov space.
  * The sampled one sums rows of M at its electrons for the two extreme Ritz vectors, after the run.
  */
 export async function runSpectrum(
@@ -100,9 +104,10 @@ export async function runSpectrum(
       ? () =>
           reference.spectrum({
             tol: Math.min(tol, kReferenceLanczosTol),
-            maxIterations,
+            maxIterations: Math.max(maxIterations ?? 0, defaultLanczosMaxIterations(unknowns(system))),
             basisSize,
-            seed,
+            // Seeds run over 0 .. 2^32 - 1.
+            seed: (seed + 1) % 2 ** 32,
           })
       : null,
     checkClock,
@@ -111,7 +116,9 @@ export async function runSpectrum(
   const start = performance.now();
   const refine = refines(backend, tol);
   const ritz = await backend.spectrum({
-    tol,
+    // Refined, the float32 run only supplies the Ritz vectors, which float32 resolves no better
+    // than its own tolerance: asked for less, it would spend products up to --max-iter for nothing.
+    tol: refine ? Math.max(tol, kRefinementRtol) : tol,
     maxIterations,
     basisSize,
     seed,
@@ -122,14 +129,21 @@ export async function runSpectrum(
   let refinement: RitzRefinement | null = null;
   const vectors = ritz.lanczos.ritzVectors;
   const diagonal = massDiagonal(system);
+  // Lanczos ran on I + S, M at eps = 1 (src/solvers/spectrum.ts), and so do its refinement and check:
+  // at eps they would measure mu's error against 1, not against S.
+  const unit = { ...system, epsilon: 1 };
   if (refine && vectors) {
-    const product = (request.float64 ?? float64Products())(system, backend.tree);
+    const product = (request.float64 ?? float64Products())(unit, backend.tree);
     const min = await rayleighQuotient(product, diagonal, vectors.min);
     const max = await rayleighQuotient(product, diagonal, vectors.max);
+    const extremes = { lambdaMin: min.lambda, lambdaMax: max.lambda };
     const { lanczos } = ritz;
-    const refined = { ...lanczos, lambdaMin: min.lambda, lambdaMax: max.lambda };
-    spectrum = { ...spectrumFromLanczos(refined, system.configuration.n, system.epsilon), lanczos };
-    refinement = { residualMin: min.residual, residualMax: max.residual };
+    spectrum = {
+      ...spectrumAt(extremes, system.configuration.n, system.epsilon, lanczos.converged),
+      lanczos,
+    };
+    const { epsilon } = system;
+    refinement = { residualMin: epsilon * min.residual, residualMax: epsilon * max.residual };
   }
   const timing: { lanczos: number; check?: number } = { lanczos: performance.now() - start };
   let check: SpectrumCheck | null = null;
@@ -138,26 +152,26 @@ export async function runSpectrum(
     request.onCheck?.();
     const reference64 = await exact();
     if (reference64) {
-      check = { sampled: null, ...eigenvalueErrors(spectrum, reference64) };
+      check = { sampled: null, ...eigenvalueErrors(unitSpectrum(spectrum), unitSpectrum(reference64)) };
       timing.check = checkClock.milliseconds;
     } else checkStopped = true;
   } else if (sampled) {
     request.onCheck?.();
-    const scale = Math.max(Math.abs(spectrum.lambdaMin), Math.abs(spectrum.lambdaMax));
+    const theta = unitSpectrum(spectrum);
+    const scale = Math.max(Math.abs(theta.lambdaMin), Math.abs(theta.lambdaMax));
     // The sample's exact and uniform electrons; null once stopped.
     const base = await pendingReference(() => sampled.sample(), checkClock)();
     // Each extreme Ritz vector y's rows of M v, v = D^-1/2 y, at its sample; null once stopped.
     const residual = async (y: Float64Array, lambda: number) => {
       const sample = ritzSample(system, y, base!);
       const v = ritzVelocities(y, diagonal);
-      const rows = await pendingReference(() => sampled.rows(v, sample.electrons), checkClock)();
-      return rows && sampledRitzResidual(system, diagonal, sample, y, lambda, rows) / scale;
+      const rows = await pendingReference(() => sampled.rows(v, sample.electrons, 1), checkClock)();
+      return rows && sampledRitzResidual(unit, diagonal, sample, y, lambda, rows) / scale;
     };
     // No Ritz vectors: the run stopped before its first step. A check stopped at the first vector
     // asks nothing more.
-    const residualMin = vectors && base ? await residual(vectors.min, spectrum.lambdaMin) : null;
-    const residualMax =
-      vectors && residualMin !== null ? await residual(vectors.max, spectrum.lambdaMax) : null;
+    const residualMin = vectors && base ? await residual(vectors.min, theta.lambdaMin) : null;
+    const residualMax = vectors && residualMin !== null ? await residual(vectors.max, theta.lambdaMax) : null;
     if (base && residualMin !== null && residualMax !== null) {
       check = { sampled: base.electrons.length, residualMin, residualMax };
       timing.check = checkClock.milliseconds;
@@ -174,4 +188,9 @@ export async function runSpectrum(
     residual: 10 * Math.max(tol, unrefined),
   };
   return { system, spectrum, refinement, check, checkTargets, checkStopped, timing };
+}
+
+/** The extreme eigenvalues 1 + mu of I + S, M at eps = 1, where Lanczos ran and the check measures. */
+function unitSpectrum(spectrum: SpectrumResult): { lambdaMin: number; lambdaMax: number } {
+  return { lambdaMin: 1 + spectrum.interactionMin, lambdaMax: 1 + spectrum.interactionMax };
 }

@@ -1,8 +1,12 @@
 // The collective spectrum of the mass matrix. Scaled by its eps = 0 part D (1, or rho_i^2), the matrix
-// D^-1/2 M D^-1/2 = I + eps D^-1/2 T D^-1/2 has eigenvalue 1 for free electrons, so lambda_max - 1 is
-// the strength of the most collective mode: on the ring eps max_k lambda_k(V), reached at k = 1 just
-// above the uniform rotation k = 0 and growing like eps N ln N, the measured form of the parameter
-// N r_e / R of eq. 49. lambda_min <= 0 means M (eq. 50) is indefinite.
+// D^-1/2 M D^-1/2 = I + eps S, S = D^-1/2 T D^-1/2, has eigenvalue 1 for free electrons, so
+// lambda_max - 1 = eps mu_max is the strength of the most collective mode: on the ring eps max_k
+// lambda_k(V), reached at k = 1 just above the uniform rotation k = 0 and growing like eps N ln N, the
+// measured form of the parameter N r_e / R of eq. 49. lambda_min <= 0 means M (eq. 50) is indefinite.
+// Lanczos runs on I + S, M at eps = 1, whose Krylov spaces are those of I + eps S: its tolerance,
+// relative to the largest |theta|, then bounds mu's error by a fraction of ||S||, where on I + eps S it
+// would bound lambda's by a fraction of 1 and, once eps ||S|| falls below the tolerance (float32's
+// 1e-7 on the GPU), stop at the first step with lambda_min = lambda_max = 1 and no mu at all.
 import { lanczos } from './lanczos.ts';
 import {
   vectorOf,
@@ -14,16 +18,25 @@ import {
 } from './types.ts';
 
 export interface SpectrumResult {
-  /** Extreme eigenvalues of D^-1/2 M D^-1/2. */
+  /** Extreme eigenvalues of D^-1/2 M D^-1/2: 1 + eps mu. */
   lambdaMin: number;
   lambdaMax: number;
-  /** lambdaMax / lambdaMin while M is positive definite, else null. */
+  /** Extreme eigenvalues mu of S = D^-1/2 T D^-1/2, the interaction alone (Lanczos's theta - 1). */
+  interactionMin: number;
+  interactionMax: number;
+  /** lambdaMax / lambdaMin once M is established positive definite (see indefinite), else null. */
   conditionNumber: number | null;
-  /** lambdaMax - 1: how far the most collective mode is from free electrons (eq. 49). */
+  /** lambdaMax - 1 = eps mu_max: how far the most collective mode is from free electrons (eq. 49). */
   collectiveParameter: number;
   /** N eps = N r_e / R, the paper's estimate of the same quantity (eq. 49). */
   nEpsilon: number;
-  indefinite: boolean;
+  /**
+   * lambda_min <= 0. A Ritz value bounds the true lambda_min from above, so a finite one <= 0 proves
+   * M indefinite from any run; a positive one shows it definite only where Lanczos converged: null
+   * (not established) otherwise, and where lambda is not finite.
+   */
+  indefinite: boolean | null;
+  /** The run on I + S with its Ritz values and residual bounds as those of D^-1/2 M D^-1/2 at eps. */
   lanczos: LanczosResult;
 }
 
@@ -70,33 +83,84 @@ export function jacobiScaled(op: LinearOperator): LinearOperator {
   };
 }
 
-/** Extreme eigenvalues of D^-1/2 M D^-1/2 for a system of n electrons at the given eps, by Lanczos. */
-export function massSpectrum(
-  op: LinearOperator,
-  n: number,
-  epsilon: number,
-  options: LanczosOptions = {},
-): SpectrumResult {
-  return spectrumFromLanczos(lanczos(jacobiScaled(op), options), n, epsilon);
+/** M = D + eps T with eps a field the spectrum may set (src/run/backend.ts SplitMassMatrix). */
+export interface EpsilonOperator extends LinearOperator {
+  epsilon: number;
 }
 
 /**
- * The SpectrumResult of a Lanczos run on D^-1/2 M D^-1/2 for n electrons at the given eps, whichever
- * backend ran it (the GPU engine's result keeps its own Lanczos type).
+ * Extreme eigenvalues of D^-1/2 M D^-1/2 for a system of n electrons at op's eps, by Lanczos on
+ * op at eps = 1 (restored after).
+ */
+export function massSpectrum(op: EpsilonOperator, n: number, options: LanczosOptions = {}): SpectrumResult {
+  const { epsilon } = op;
+  op.epsilon = 1;
+  try {
+    return spectrumFromLanczos(lanczos(jacobiScaled(op), lanczosAt(options, epsilon)), n, epsilon);
+  } finally {
+    op.epsilon = epsilon;
+  }
+}
+
+/** Lanczos options for a run on I + S whose onIteration sees the Ritz values at eps, 1 + eps (theta - 1). */
+export function lanczosAt<O extends LanczosOptions>(options: O, epsilon: number): O {
+  const { onIteration } = options;
+  if (!onIteration) return options;
+  return {
+    ...options,
+    onIteration: (step, low, high) => onIteration(step, 1 + epsilon * (low - 1), 1 + epsilon * (high - 1)),
+  };
+}
+
+/**
+ * What the extreme eigenvalues theta of I + S = D^-1/2 M D^-1/2 at eps = 1 give at eps:
+ * mu = theta - 1, lambda = 1 + eps mu, and from them the collective parameter and definiteness
+ * (`converged`: whether Lanczos converged to them).
+ */
+export function spectrumAt(
+  extremes: { readonly lambdaMin: number; readonly lambdaMax: number },
+  n: number,
+  epsilon: number,
+  converged: boolean,
+): Omit<SpectrumResult, 'lanczos'> {
+  // theta - 1 is exact near 1 (Sterbenz) and within theta's own rounding elsewhere.
+  const interactionMin = extremes.lambdaMin - 1;
+  const interactionMax = extremes.lambdaMax - 1;
+  const lambdaMin = 1 + epsilon * interactionMin;
+  const lambdaMax = 1 + epsilon * interactionMax;
+  const finite = Number.isFinite(lambdaMin) && Number.isFinite(lambdaMax);
+  const indefinite = finite && lambdaMin <= 0 ? true : finite && converged ? false : null;
+  return {
+    lambdaMin,
+    lambdaMax,
+    interactionMin,
+    interactionMax,
+    conditionNumber: indefinite === false ? lambdaMax / lambdaMin : null,
+    collectiveParameter: epsilon * interactionMax,
+    nEpsilon: n * epsilon,
+    indefinite,
+  };
+}
+
+/**
+ * The SpectrumResult at eps of a Lanczos run on I + S = D^-1/2 M D^-1/2 at eps = 1 for n electrons,
+ * whichever backend ran it (the GPU engine's result keeps its own Lanczos type): its Ritz values and
+ * residual bounds mapped to eps as spectrumAt maps the extremes.
  */
 export function spectrumFromLanczos<L extends LanczosResult>(
   result: L,
   n: number,
   epsilon: number,
 ): SpectrumResult & { lanczos: L } {
-  const { lambdaMin, lambdaMax } = result;
   return {
-    lambdaMin,
-    lambdaMax,
-    conditionNumber: lambdaMin > 0 ? lambdaMax / lambdaMin : null,
-    collectiveParameter: lambdaMax - 1,
-    nEpsilon: n * epsilon,
-    indefinite: lambdaMin <= 0,
-    lanczos: result,
+    ...spectrumAt(result, n, epsilon, result.converged),
+    lanczos: {
+      ...result,
+      lambdaMin: 1 + epsilon * (result.lambdaMin - 1),
+      lambdaMax: 1 + epsilon * (result.lambdaMax - 1),
+      residualMin: epsilon * result.residualMin,
+      residualMax: epsilon * result.residualMax,
+      ritzValues: result.ritzValues.map((theta) => 1 + epsilon * (theta - 1)),
+    },
   };
 }

@@ -46,6 +46,6 @@ export function sampledRows(
   return {
     kind: 'sampled',
     sample: async () => sample,
-    rows: async (x, at) => sampledMassRows(system, x, at),
+    rows: async (x, at, epsilon = system.epsilon) => sampledMassRows({ ...system, epsilon }, x, at),
   };
 }

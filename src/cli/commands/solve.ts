@@ -11,8 +11,9 @@ import {
   parseTolerance,
   parseVelocityPattern,
 } from '../../run/inputs.ts';
-import { solveCheckWarning, solveJson, solveNpz } from '../../run/report.ts';
-import { checkFloat32Given, runSolve, type SolveRequest } from '../../run/solve.ts';
+import { solveCheckWarning, solveConvergenceWarning, solveJson, solveNpz } from '../../run/report.ts';
+import { checkFloat32Given, checkFloat64Given, runSolve, type SolveRequest } from '../../run/solve.ts';
+import { checkFloat32System } from '../../run/float32.ts';
 import {
   backendChoice,
   checkBackendSize,
@@ -141,8 +142,13 @@ async function solveOn(
     values.tol === undefined
       ? defaultRtol(choice.device === 'gpu' ? 'float32' : 'float64')
       : parseTolerance(values.tol, '--tol');
-  // Before the device opens and M is set up, as everything else the GPU cannot hold.
-  if (choice.device === 'gpu') checkFloat32Given(system, request);
+  // Before the device opens and M is set up, as everything else the GPU cannot hold: the positions
+  // and eps first, since rigid velocities grow with the positions and would take their blame.
+  checkFloat64Given(request);
+  if (choice.device === 'gpu') {
+    checkFloat32System(system, 'auto');
+    checkFloat32Given(system, request);
+  }
   const start = performance.now();
   const opened = await openBackend(system, choice, progress, early);
   const setup = performance.now() - start;
@@ -163,11 +169,18 @@ async function solveOn(
       opened.reference() ?? opened.sampledReference(),
     );
     progress.done();
+    const unconverged = solveConvergenceWarning(report, opened.backend.name);
+    if (unconverged) progress.log(unconverged);
     if (report.check) {
-      const { sampled, ...each } = report.check;
+      const { sampled, referenceUnconverged, ...each } = report.check;
       const errors = Object.entries(each).filter(([, e]) => e !== null) as [string, number][];
       const over = sampled === null ? '' : ` (float64 rows at ${sampled} sampled electrons)`;
       progress.log(`check: ${errors.map(([k, e]) => `${k} ${e.toExponential(2)}`).join(', ')}${over}`);
+      if (referenceUnconverged) {
+        progress.log(
+          `check: velocities not checked, the float64 reference solve did not converge (${referenceUnconverged})`,
+        );
+      }
       const warning = solveCheckWarning(report);
       if (warning) progress.log(warning);
     }

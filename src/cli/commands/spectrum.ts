@@ -1,7 +1,7 @@
 // `spectrum`: extreme eigenvalues of the Jacobi-scaled mass matrix D^-1/2 M D^-1/2 by Lanczos, and the
 // collective parameter lambda_max - 1 beside the paper's N eps = N r_e / R (eq. 49).
 import { parseLanczosSeed, parseMaxIterations, parseNumber, parseTolerance } from '../../run/inputs.ts';
-import { spectrumCheckWarning, spectrumJson } from '../../run/report.ts';
+import { spectrumCheckWarning, spectrumConvergenceWarning, spectrumJson } from '../../run/report.ts';
 import { kHeaviestElectrons } from '../../run/check.ts';
 import { runSpectrum } from '../../run/spectrum.ts';
 import type { DarwinSystem } from '../../physics/models.ts';
@@ -29,13 +29,14 @@ import { printSummary, type CommandOutput } from './summary.ts';
 
 export const kSpectrumHelp = `Usage: darwin-breit spectrum [configuration] [options]
 
-Extreme eigenvalues of the scaled mass matrix D^-1/2 M D^-1/2 (D = diag M) by Lanczos: when
-lambda_min <= 0 the Legendre map v -> p is singular or indefinite; lambda_max - 1 is the collective
-Darwin contribution, to compare with the paper's N r_e/R (eq. 49).
+Extreme eigenvalues of the scaled mass matrix D^-1/2 M D^-1/2 = I + eps S (D = diag M) by Lanczos
+on I + S, whose Krylov spaces are the same: lambda = 1 + eps mu for the eigenvalues mu of S. When
+lambda_min <= 0 the Legendre map v -> p is singular or indefinite; lambda_max - 1 = eps mu_max is
+the collective Darwin contribution, to compare with the paper's N r_e/R (eq. 49).
 
 ${kSystemHelp}
 Lanczos:
-  --tol T         relative accuracy of the extreme eigenvalues                     [1e-10]
+  --tol T         accuracy of I + S's extreme eigenvalues, relative to the largest [1e-10]
   --max-iter K    matrix-vector products at most, over all restarts (K >= 1), or
                   auto: max(size, 10000)                                            [auto]
   --basis M       Lanczos vectors held (the memory): a full basis restarts from the
@@ -95,6 +96,8 @@ export async function spectrumCommand(argv: string[], progress: Progress): Promi
       opened.reference() ?? opened.sampledReference(),
     );
     progress.done();
+    const unconverged = spectrumConvergenceWarning(report, opened.backend.name);
+    if (unconverged) progress.log(unconverged);
     const { check } = report;
     if (check) {
       const e = (value: number) => value.toExponential(2);
