@@ -11,6 +11,7 @@ import { spectrumAt, type SpectrumResult } from '../solvers/spectrum.ts';
 import {
   backendCheckTargets,
   eigenvalueErrors,
+  kCheckMaxUnknowns,
   kCheckTargets,
   kReferenceLanczosTol,
   pendingReference,
@@ -104,7 +105,7 @@ export async function runSpectrum(
       ? () =>
           reference.spectrum({
             tol: Math.min(tol, kReferenceLanczosTol),
-            maxIterations: Math.max(maxIterations ?? 0, defaultLanczosMaxIterations(unknowns(system))),
+            maxIterations: referenceSteps(system, maxIterations),
             basisSize,
             // Seeds run over 0 .. 2^32 - 1.
             seed: (seed + 1) % 2 ** 32,
@@ -188,6 +189,19 @@ export async function runSpectrum(
     residual: 10 * Math.max(tol, unrefined),
   };
   return { system, spectrum, refinement, check, checkTargets, checkStopped, timing };
+}
+
+/**
+ * The float64 reference's step limit: within the dense reference's sizes (kCheckMaxUnknowns, where a
+ * product is cheap) at least its default, so that a run cut short by --max-iter is measured against
+ * converged extremes; past them (a float64 tree asked for by --check) the run's own, since its
+ * default there is thousands of O(N) products, hours for a run the user limited to a few.
+ */
+function referenceSteps(system: DarwinSystem, maxIterations: number | undefined): number | undefined {
+  const size = unknowns(system);
+  return size <= kCheckMaxUnknowns
+    ? Math.max(maxIterations ?? 0, defaultLanczosMaxIterations(size))
+    : maxIterations;
 }
 
 /** The extreme eigenvalues 1 + mu of I + S, M at eps = 1, where Lanczos ran and the check measures. */
