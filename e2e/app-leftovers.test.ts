@@ -23,19 +23,21 @@ test('a spectrum alone downloads its float64 check and no solve, and saves again
   expect(saved).toMatchObject({ command: 'solve', mode: null, converged: null, iterations: 0, check: null });
 
   // The check the page shows, in the CLI's spectrum shape: errors of the GPU's extremes against the
-  // float64 reference, relative to the largest lambda, which the closed form gives here.
+  // float64 reference, of I + V where Lanczos ran (M at eps = 1: theta = 1 + mu, lambda = 1 + eps mu),
+  // relative to its largest |theta|, which the closed form gives here.
   const { check } = saved.spectrum;
   expect(check.max_relative_error).toBe(shownCheck);
   expect(check.max_relative_error).toBe(Math.max(check.lambda_min, check.lambda_max));
   expect(check.targets).toEqual({ eigenvalues: kCheckTargets.eigenvalues });
   const circulant = Array.from(ringCirculantEigenvalues(n));
-  const lambdaMax = 1 + epsilon * Math.max(...circulant);
-  const lambdaMin = 1 + epsilon * Math.min(...circulant);
+  const [thetaMin, thetaMax] = [1 + Math.min(...circulant), 1 + Math.max(...circulant)];
+  const scale = Math.max(Math.abs(thetaMin), Math.abs(thetaMax));
+  const theta = (lambda: number) => 1 + (lambda - 1) / epsilon;
   expect(
-    Math.abs(check.lambda_max - Math.abs(saved.spectrum.lambda_max - lambdaMax) / lambdaMax),
+    Math.abs(check.lambda_max - Math.abs(theta(saved.spectrum.lambda_max) - thetaMax) / scale),
   ).toBeLessThan(1e-9);
   expect(
-    Math.abs(check.lambda_min - Math.abs(saved.spectrum.lambda_min - lambdaMin) / lambdaMax),
+    Math.abs(check.lambda_min - Math.abs(theta(saved.spectrum.lambda_min) - thetaMin) / scale),
   ).toBeLessThan(1e-9);
   expect(check.max_relative_error).toBeLessThan(kCheckTargets.eigenvalues);
 
