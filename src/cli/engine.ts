@@ -451,9 +451,8 @@ export function gpuBackendDetails(context: GpuContext, backend: GpuBackend, lanc
 /**
  * The CPU backend (openCpuBackend) in the host's memory, its build shown on `progress`: what it builds
  * on `announce` (solve's lasting line, a study's status), the tree's stages, the time it took, and
- * each product's passes. At 10^5 electrons a product of the tree takes tens of
- * seconds (the first, with the solver's start, minutes), and a dense M of 5000 electrons seconds,
- * which were silent.
+ * each product's passes: on a CPU a tree product at 10^5 electrons takes tens of seconds, and the
+ * assembly of a dense M of 5000 electrons seconds.
  */
 function openCpuBackendShown(
   progress: Progress,
