@@ -25,7 +25,7 @@ import {
 } from '../physics/models.ts';
 import { energies, type Energies } from '../physics/observables.ts';
 import { velocityPattern } from '../physics/velocities.ts';
-import { defaultLanczosMaxIterations } from '../solvers/types.ts';
+import { defaultLanczosMaxIterations, defaultMaxIterations } from '../solvers/types.ts';
 import {
   checkDecision,
   CheckStopped,
@@ -780,7 +780,7 @@ export class Session {
 
   /** The solve's iteration limit: the field's, or the solvers' default for the system's unknowns. */
   #solveLimit(system: DarwinSystem): number {
-    return this.parameters.maxIterations || Math.max(50, unknowns(system));
+    return this.parameters.maxIterations || defaultMaxIterations(unknowns(system));
   }
 
   /** A finished momenta or solve run: timings, the solve's diagnostics, the state, the check. */
