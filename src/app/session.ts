@@ -37,7 +37,7 @@ import {
 } from '../run/check.ts';
 import { chunkEstimate } from '../run/chunks.ts';
 import { solveJson, spectrumSummaryJson } from '../run/report.ts';
-import { savedStop, stoppedJson, type SweepStop } from '../studies/study.ts';
+import { isObject, savedStop, stoppedJson, type SweepStop } from '../studies/study.ts';
 import { refines } from '../run/refine.ts';
 import { runSolve, type SolveMode, type SolveReport } from '../run/solve.ts';
 import { runSpectrum, type SpectrumReport } from '../run/spectrum.ts';
@@ -1054,13 +1054,9 @@ export class Session {
   #loadResult(saved: SavedResult, name: string): void {
     // Read before anything changes: a bad "stopped" refuses the file with the page as it was.
     const { summary } = saved;
-    const spectrumSummary = summary.spectrum;
     const stopped = {
       solve: savedStop(summary, name) !== null,
-      spectrum:
-        typeof spectrumSummary === 'object' &&
-        spectrumSummary !== null &&
-        savedStop(spectrumSummary as Record<string, unknown>, name) !== null,
+      spectrum: isObject(summary.spectrum) && savedStop(summary.spectrum, name) !== null,
     };
     const p = this.parameters;
     const { configuration } = saved;

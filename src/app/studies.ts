@@ -68,7 +68,7 @@ import {
   logSpacedPointCount,
   scalingRangeProblem,
 } from '../studies/scaling/spec.ts';
-import { savedStop, stoppedLine, type StudyHooks, type SweepStop } from '../studies/study.ts';
+import { isObject, savedStop, stoppedLine, type StudyHooks, type SweepStop } from '../studies/study.ts';
 import { kDefaultLanczosBasis } from '../solvers/lanczos.ts';
 import { openEngine } from './engine.ts';
 import { download } from './files.ts';
@@ -425,10 +425,7 @@ export class Studies {
   }
 
   #loadLarmor(json: Record<string, unknown>, name: string, p: Parameters): StudyLoad {
-    const ring = (typeof json.ring === 'object' && json.ring !== null ? json.ring : {}) as Record<
-      string,
-      unknown
-    >;
+    const ring = isObject(json.ring) ? json.ring : {};
     const missing = ['n', 'b_tesla', 'radius_m'].filter((key) => ring[key] === undefined);
     if (missing.length) {
       throw new InputError(
