@@ -214,7 +214,7 @@ describe('"stopped" read back', () => {
 });
 
 describe("the progress line of a sweep's point", () => {
-  test('names the point of the run and the time so far; between points, the message alone', () => {
+  test('names the point of the run and the time so far, also within a status; between points, the message alone', () => {
     const lines: string[] = [];
     let clock = 1000;
     const progress = new Progress({
@@ -227,6 +227,8 @@ describe("the progress line of a sweep's point", () => {
     clock += 4_000;
     progress.update('response: N = 1000, N r_e/R = 1.000');
     progress.within('product: chunk 2 of 4');
+    clock += 7_000;
+    progress.within('product: chunk 3 of 4');
     progress.pointEnded(true);
     progress.pointStarted(2, 12);
     clock += 125_000;
@@ -237,7 +239,8 @@ describe("the progress line of a sweep's point", () => {
       'opening the device\n',
       'point 1 of 12, 4 s elapsed: response: N = 1000, N r_e/R = 1.000\n',
       'point 1 of 12, 4 s elapsed: response: N = 1000, N r_e/R = 1.000; product: chunk 2 of 4\n',
-      'point 3 of 12, 2 min 9 s elapsed: response: N = 4000, N r_e/R = 3.000, CG iteration 40\n',
+      'point 1 of 12, 11 s elapsed: response: N = 1000, N r_e/R = 1.000; product: chunk 3 of 4\n',
+      'point 3 of 12, 2 min 16 s elapsed: response: N = 4000, N r_e/R = 3.000, CG iteration 40\n',
       'response: done\n',
     ]);
     expect([progress.pointsFinished, progress.pointCount]).toEqual([2, 12]);

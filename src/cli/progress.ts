@@ -47,6 +47,8 @@ export class Progress {
   #lastPlain = -Infinity;
   /** The last update's message, which within() extends; a log() or done() ends it. */
   #status = '';
+  /** The point that update() found in progress, which within() names again with the time by then. */
+  #statusPoint: { readonly index: number; readonly count: number } | null = null;
   #interrupted: NodeJS.Signals | null = null;
   #live = false;
   /** The sweep's point in progress (pointStarted), until it ends; null between points. */
@@ -91,11 +93,17 @@ export class Progress {
    * mislead by factors.
    */
   update(message: string): void {
-    const point = this.#point;
-    this.#status = point
+    this.#status = message;
+    this.#statusPoint = this.#point;
+    this.#show(this.#pointed(message));
+  }
+
+  /** The message behind the point of the status and the run's time now, not the update's time. */
+  #pointed(message: string): string {
+    const point = this.#statusPoint;
+    return point
       ? `point ${point.index + 1} of ${point.count}, ${durationText(this.#now() - this.#started)} elapsed: ${message}`
       : message;
-    this.#show(this.#status);
   }
 
   /**
@@ -103,7 +111,7 @@ export class Progress {
    * iteration is in ("iteration 3: residual 1.2e-3; product: chunk 4 of 10, ~2 s left").
    */
   within(message: string): void {
-    this.#show(this.#status ? `${this.#status}; ${message}` : message);
+    this.#show(this.#status ? this.#pointed(`${this.#status}; ${message}`) : message);
   }
 
   #show(message: string): void {
