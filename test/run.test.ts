@@ -365,6 +365,13 @@ describe('the warning of a run that did not converge', () => {
       1e-6,
       'float32 overflowed: use --device cpu, which keeps float64, or a softening > 0',
     ],
+    [
+      'cpu',
+      'diverged_nan',
+      0,
+      1e-8,
+      'the products overflowed float64: a smaller --epsilon, or a softening > 0 where electrons almost coincide',
+    ],
     ['gpu', 'diverged_refinement', 4, 1e-10, "cond(M) is past float32's refinement: use --device cpu"],
   ] as const)('%s %s: the remedy', (device, reason, steps, tolerance, remedy) => {
     expect(solveConvergenceWarning(solveOf(reason, steps, tolerance), device)).toBe(

@@ -166,7 +166,7 @@ export function solveConvergenceWarning(
     diverged_breakdown: 'use --solver minres or auto',
     diverged_nan: gpu
       ? 'float32 overflowed: use --device cpu, which keeps float64, or a softening > 0'
-      : 'the products overflowed: a softening > 0 keeps every pair apart',
+      : 'the products overflowed float64: a smaller --epsilon, or a softening > 0 where electrons almost coincide',
     diverged_refinement: "cond(M) is past float32's refinement: use --device cpu",
   }[solve.reason as Exclude<typeof solve.reason, 'converged_rtol' | 'converged_atol'>];
   return `warning: the solve did not converge (${solve.reason} after ${solve.iterations} iterations): ${remedy}`;
@@ -184,7 +184,8 @@ export function spectrumConvergenceWarning(
       ? 'raise --max-iter or --basis; the Ritz values lie inside the spectrum'
       : device === 'gpu'
         ? 'float32 overflowed: use --device cpu, which keeps float64'
-        : 'the products overflowed';
+        : // Lanczos runs on M at eps = 1 (src/solvers/spectrum.ts): only 1/r of a close pair can overflow.
+          'the products overflowed float64: a softening > 0 where electrons almost coincide';
   return `warning: Lanczos did not converge (${lanczos.reason} after ${lanczos.iterations} products): ${remedy}`;
 }
 
