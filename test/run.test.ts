@@ -378,6 +378,33 @@ describe('the warning of a run that did not converge', () => {
       `warning: the solve did not converge (${reason} after 7 iterations): ${remedy}`,
     );
   });
+  test.each([
+    [
+      'gpu',
+      0,
+      1e-6,
+      "1.50e-6 misses --tol 1e-6: ask --tol below 1e-6, which refines in float64 past float32's floor",
+    ],
+    ['gpu', 2, 1e-10, '1.50e-10 misses --tol 1e-10: ask a smaller --tol'],
+    ['cpu', 0, 1e-8, '1.50e-8 misses --tol 1e-8: ask a smaller --tol'],
+  ] as const)(
+    '%s, %d refinement steps: a converged solve whose true residual misses --tol %s says so',
+    (device, steps, tolerance, said) => {
+      const report = solveOf('converged_rtol', steps, tolerance);
+      const solve = { ...report.solve, converged: true, trueRelativeResidual: 1.5 * tolerance };
+      const line = solveConvergenceWarning({ ...report, solve }, device);
+      expect(line).toBe(
+        `warning: the solve converged by its recursive residual, but the true residual ${said}`,
+      );
+      // At --tol, or converged by the absolute floor (a right-hand side near 0), nothing to say.
+      expect(
+        solveConvergenceWarning({ ...report, solve: { ...solve, trueRelativeResidual: tolerance } }, device),
+      ).toBeNull();
+      expect(
+        solveConvergenceWarning({ ...report, solve: { ...solve, reason: 'converged_atol' } }, device),
+      ).toBeNull();
+    },
+  );
   test('a converged solve, or none, says nothing', () => {
     const converged = solveOf('converged_rtol');
     expect(

@@ -147,21 +147,33 @@ export function spectrumCheckWarning(report: Pick<SpectrumReport, 'check' | 'che
 }
 
 /**
- * One line for the CLI's stderr where a solve did not converge: its reason and the remedy; null where
- * it converged or nothing was solved. Not converging is a result (exit 0), but not a silent one.
+ * One line for the CLI's stderr where a solve did not converge, or converged by --tol with a true
+ * residual that misses it: the reason and the remedy; null where it converged to --tol or nothing was
+ * solved. Not converging is a result (exit 0), but not a silent one.
  */
 export function solveConvergenceWarning(
   report: Pick<SolveReport, 'solve' | 'tolerance' | 'refinementSteps'>,
   device: 'cpu' | 'gpu',
 ): string | null {
   const { solve, tolerance } = report;
-  if (!solve || solve.converged) return null;
+  if (!solve) return null;
   const gpu = device === 'gpu';
+  const floor = gpu && report.refinementSteps === 0 && tolerance !== null && tolerance >= kRefinementRtol;
+  if (solve.converged) {
+    // Converged is the recursive residual's word; in float32 near its floor (~cond(M) u32) the true
+    // residual ||p - M v|| / ||p||, formed in float64, can stay above --tol while the recursion meets it.
+    if (solve.reason !== 'converged_rtol' || tolerance === null) return null;
+    if (!(solve.trueRelativeResidual > tolerance)) return null;
+    return (
+      `warning: the solve converged by its recursive residual, but the true residual ` +
+      `${solve.trueRelativeResidual.toExponential(2)} misses --tol ${tolerance.toExponential()}: ` +
+      (floor ? "ask --tol below 1e-6, which refines in float64 past float32's floor" : 'ask a smaller --tol')
+    );
+  }
   const remedy = {
-    diverged_max_it:
-      gpu && report.refinementSteps === 0 && tolerance !== null && tolerance >= kRefinementRtol
-        ? "raise --max-iter, or ask --tol below 1e-6, which refines in float64 past float32's floor"
-        : 'raise --max-iter',
+    diverged_max_it: floor
+      ? "raise --max-iter, or ask --tol below 1e-6, which refines in float64 past float32's floor"
+      : 'raise --max-iter',
     diverged_indefinite: 'M is not positive definite: use --solver minres or auto',
     diverged_breakdown: 'use --solver minres or auto',
     diverged_nan: gpu
