@@ -334,6 +334,11 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await shownValue(other.page, 'check-velocities')).toBe(saved.check.velocities);
     expect(await drawnFraction(other.page)).toBeGreaterThan(kMinimumDrawn);
     await screenshot(other.page, '6-loaded-json');
+    // Its true residual met the tolerance; one over it (float32's floor under a met recursion) is red.
+    const trueResidualClass = () => other.page.locator('#solve-true-residual').getAttribute('class');
+    expect(await trueResidualClass()).toBe('');
+    await loadResult(other.page, 'over.json', JSON.stringify({ ...saved, true_relative_residual: 2e-5 }));
+    expect(await trueResidualClass()).toBe('bad');
 
     // The CSV, chosen in the dialog, gives its positions: the cube's, as a positions file; the page
     // says that its velocities and momenta stay unread.

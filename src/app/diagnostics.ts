@@ -70,6 +70,20 @@ export function shownReason(
     : { text: kReasonText[reason] ?? reason, reason };
 }
 
+/**
+ * A converged solve's true residual ||p - M v|| / ||p|| (float64) in red where it misses the tolerance
+ * the recursive residual met: float32's recursion runs on below its floor of about cond(M) u32, which a
+ * tolerance below 1e-6 refines past (as the CLI's warning says). `trueResidual` null: nothing to mark.
+ */
+function markTrueResidual(trueResidual: number | null, tolerance: number): void {
+  const target = element('solve-true-residual');
+  const misses = trueResidual !== null && tolerance > 0 && trueResidual > tolerance;
+  target.className = misses ? 'bad' : '';
+  target.title = misses
+    ? 'over the tolerance that the recursive residual met: float32 stops near cond(M)·2⁻²⁴; a tolerance below 1e-6 refines in float64'
+    : '';
+}
+
 /** The shown checks of a solve's (or a product's) result and of a spectrum's. */
 const kCheckIds = {
   solve: ['check-momenta', 'check-velocities', 'check-residual'],
@@ -286,6 +300,7 @@ export class Diagnostics {
     showText('solve-reason', '–');
     showText('solve-mode', '–');
     element('solve-reason').className = '';
+    markTrueResidual(null, 0);
   }
 
   /** What the momenta or solve run does, in the mode row, from its start. */
@@ -321,6 +336,7 @@ export class Diagnostics {
     show('solve-iterations', result.iterations, String(result.iterations));
     show('solve-residual', result.relativeResidual);
     show('solve-true-residual', result.trueRelativeResidual);
+    markTrueResidual(result.converged ? result.trueRelativeResidual : null, this.#tolerance);
     show('round-trip', roundTripError);
     const reason = shownReason(result.reason, stopped);
     const switched = result.switchedFrom
@@ -357,6 +373,10 @@ export class Diagnostics {
       show('solve-iterations', iterations, iterations === null ? undefined : String(iterations));
       show('solve-residual', numberOf(summary, 'relative_residual'));
       show('solve-true-residual', numberOf(summary, 'true_relative_residual'));
+      markTrueResidual(
+        summary.converged === true ? numberOf(summary, 'true_relative_residual') : null,
+        numberOf(summary, 'tolerance') ?? 0,
+      );
       show('round-trip', numberOf(summary, 'round_trip_error'));
       const reason = typeof summary.reason === 'string' ? summary.reason : null;
       showText('solve-mode', `loaded: ${summary.mode}`);
