@@ -71,7 +71,7 @@ export function shownReason(
 }
 
 /**
- * A converged solve's true residual ||p - M v|| / ||p|| (float64) in red where it misses the tolerance
+ * A converged solve's true residual ||p - M v|| / ||p|| of its final v in red where it misses the tolerance
  * the recursive residual met: float32's recursion runs on below its floor of about cond(M) u32, which a
  * tolerance below 1e-6 refines past (as the CLI's warning says). `trueResidual` null: nothing to mark.
  */

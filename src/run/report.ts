@@ -161,7 +161,7 @@ export function solveConvergenceWarning(
   const floor = gpu && report.refinementSteps === 0 && tolerance !== null && tolerance >= kRefinementRtol;
   if (solve.converged) {
     // Converged is the recursive residual's word; in float32 near its floor (~cond(M) u32) the true
-    // residual ||p - M v|| / ||p||, formed in float64, can stay above --tol while the recursion meets it.
+    // residual ||p - M v|| / ||p|| of the final v can stay above --tol while the recursion meets it.
     if (solve.reason !== 'converged_rtol' || tolerance === null) return null;
     if (!(solve.trueRelativeResidual > tolerance)) return null;
     return (
