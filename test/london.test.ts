@@ -638,17 +638,23 @@ describe('the map on a float32 device: its numbers float64, its check against th
     expect(device.study.check).toBeGreaterThan(0);
   });
 
-  test("the page's pause: the float64 sum in chunks between frames, the same numbers", async () => {
+  test('paced: the float64 sum in chunks, a pause and a report between them, the same numbers', async () => {
     const big = fieldMapGrid(body, 61);
-    let pauses = 0;
+    const events: string[] = [];
     const pause = async () => {
-      pauses++;
+      events.push('pause');
     };
-    const paced = await londonFieldMap(float32Field, body, big, { pause });
+    const progress = (text: string) => events.push(text);
+    const paced = await londonFieldMap(float32Field, body, big, { pause, progress });
     const whole = await londonFieldMap(float32Field, body, big);
     // 2822 points of 4000 charges: chunks of 1000 points (4e6 pairs), two pauses between three.
     expect(big.points.length / 3 + 1).toBe(2822);
-    expect(pauses).toBe(2);
+    expect(events).toEqual([
+      'pause',
+      'London: float64 field of 4000 charges, point 1001 of 2822',
+      'pause',
+      'London: float64 field of 4000 charges, point 2001 of 2822',
+    ]);
     expect({ ...paced.study, fieldMs: 0 }).toEqual({ ...whole.study, fieldMs: 0 });
   });
 

@@ -90,40 +90,45 @@ function mapError(b: Float64Array, b64: Float64Array, spread: number): number {
   return error === 0 ? 0 : error / spread;
 }
 
-/** Charge-point pairs of the float64 sum between two of the page's frames (some 20 ms). */
+/** Charge-point pairs of the float64 sum between two pauses (some 20 ms). */
 const kPairsPerPause = 4_000_000;
 
 /**
  * reducedField at `points` (xyz triples), in chunks of about kPairsPerPause pairs with the hooks'
- * pause between them: the app's largest map (200 000 charges at some 30 000 points) takes seconds.
+ * pause and a progress report between them: the largest maps (the app's 200 000 charges at some
+ * 30 000 points, the CLI's 10^6 at 10^6) take seconds to hours, during which the page draws and takes
+ * a Stop, and the CLI hears a signal (its progress report stops the point).
  */
 async function pacedReducedField(
   body: LondonBody,
   points: Float64Array,
-  hooks: Pick<StudyHooks, 'pause'>,
+  hooks: Pick<StudyHooks, 'pause' | 'progress'>,
 ): Promise<Float64Array> {
   if (!hooks.pause) return reducedField(body, points);
   const field = new Float64Array(points.length);
-  const chunk = 3 * Math.max(1, Math.floor(kPairsPerPause / body.n));
-  for (let start = 0; start < points.length; start += chunk) {
-    if (start > 0) await hooks.pause();
-    field.set(reducedField(body, points.subarray(start, start + chunk)), start);
+  const count = points.length / 3;
+  const chunk = Math.max(1, Math.floor(kPairsPerPause / body.n));
+  for (let start = 0; start < count; start += chunk) {
+    if (start > 0) {
+      await hooks.pause();
+      hooks.progress?.(`London: float64 field of ${body.n} charges, point ${start + 1} of ${count}`, null);
+    }
+    field.set(reducedField(body, points.subarray(3 * start, 3 * (start + chunk))), 3 * start);
   }
   return field;
 }
 
 /**
  * The field of `body` at the grid's points and at the centre: the map of B_z / B_London from the
- * evaluator, and its numbers from the float64 sum (paced by the hooks' pause). A float32 sum's
- * rounding (about 3e-7 |B|) is as large as the inner half's B_z spread at N = 4000 (1.6e-6 |B_c|) and
- * as the centre's distance from B_London: the numbers the study reports would be float32's, not the
- * body's.
+ * evaluator, and its numbers from the float64 sum (pacedReducedField). A float32 sum's rounding
+ * (about 3e-7 |B|) is as large as the inner half's B_z spread at N = 4000 (1.6e-6 |B_c|) and as the
+ * centre's distance from B_London: the numbers the study reports would be float32's, not the body's.
  */
 export async function londonFieldMap(
   field: FieldEvaluator,
   body: LondonBody,
   grid: FieldMapGrid,
-  hooks: Pick<StudyHooks, 'pause'> = {},
+  hooks: Pick<StudyHooks, 'pause' | 'progress'> = {},
 ): Promise<LondonMap> {
   const pointCount = grid.points.length / 3;
   // The map's points, then the centre.
