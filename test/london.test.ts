@@ -21,6 +21,7 @@
 //   continuous cylinder    Derby and Olbert's closed form against the finite solenoid on the axis, 1e-13;
 //                          against the auditor's quadrature of the sheet, 1e-10 (it agrees to 1e-12).
 import { describe, expect, test } from 'vitest';
+import { gpuReducedField } from '../src/engine/london.ts';
 import { kShaderSources } from '../src/gpu/shaders.ts';
 import {
   GpuBiotSavart,
@@ -63,14 +64,19 @@ import {
   londonFiles,
   londonFromJson,
   londonJson,
+  londonCheckWarnings,
   londonLaw,
+  londonStudyJson,
   londonText,
 } from '../src/studies/london/report.ts';
 import {
   cpuField,
+  kLondonCheckTarget,
   londonFieldMap,
   runLondon,
   summariseLondonConvergence,
+  type FieldEvaluator,
+  type LondonMapStudy,
 } from '../src/studies/london/run.ts';
 import { expectNormwiseClose } from './helpers/compare.ts';
 import { gpuHarness } from './helpers/gpu.ts';
@@ -238,6 +244,27 @@ describe('GPU Biot-Savart against the float64 sums (float32 tolerance 1e-5 per p
       InputError,
     );
   });
+
+  gpu.test(
+    "the study on the GPU: its numbers the float64 sum's (N = 4000: B_c/B_London - 1 = 1/(2 N^2)), its map the GPU's",
+    async (context) => {
+      const n = 4000;
+      const body = londonBody('sphere', n);
+      const grid = fieldMapGrid(body, 15);
+      const device = await londonFieldMap((b, points) => gpuReducedField(context, b, points), body, grid);
+      const reference = await londonFieldMap(cpuField, body, grid);
+      // The Fibonacci sphere's centre field at N r_e/R = 3 (eq. 30 test below): 1 + 3.125e-8, which the
+      // float32 sum put at 0.99999994.
+      expectRelative(device.study.centreFieldRatio - 1, 1 / (2 * n * n), 1e-6, 'B_c/B_London - 1');
+      // Every number but the check and the timing is the float64 sum's.
+      const numbers = (study: LondonMapStudy) => ({ ...study, check: 0, fieldMs: 0 });
+      expect(numbers(device.study)).toEqual(numbers(reference.study));
+      // The float32 map: off the float64 one by rounding, a part of the inner half's B_z spread.
+      expect(device.ratios).not.toEqual(reference.ratios);
+      expect(device.study.check).toBeGreaterThan(0);
+      expect(device.study.check).toBeLessThan(1);
+    },
+  );
 
   gpu.test(
     'the map uniformity on the GPU matches the float64 one (sphere N=1000, 21 x 21)',
@@ -551,6 +578,106 @@ describe("the continuous body's field, and what the map's uniformity measures", 
     expect(text).toContain(
       'continuous body: N r_e/R = 4.47214, N r_e/l = 1.11803 (length l = 2h = 4 R); its field not uniform:',
     );
+  });
+});
+
+/**
+ * The reduced field summed as the GPU's kernel sums it, in float32 (every operation rounded by
+ * Math.fround, one running sum per component): the evaluator whose rounding the study's numbers must
+ * not carry.
+ */
+const float32Field: FieldEvaluator = async (body, points) => {
+  const f = Math.fround;
+  const { positions } = body.configuration;
+  const v = body.velocities;
+  const field = new Float64Array(points.length);
+  for (let p = 0; p < points.length; p += 3) {
+    let [bx, by, bz] = [0, 0, 0];
+    for (let i = 0; i < positions.length; i += 3) {
+      const dx = f(f(points[p]) - f(positions[i]));
+      const dy = f(f(points[p + 1]) - f(positions[i + 1]));
+      const dz = f(f(points[p + 2]) - f(positions[i + 2]));
+      const r2 = f(f(f(dx * dx) + f(dy * dy)) + f(dz * dz));
+      const scale = f(1 / f(r2 * f(Math.sqrt(r2))));
+      const [vx, vy, vz] = [f(v[i]), f(v[i + 1]), f(v[i + 2])];
+      bx = f(bx + f(scale * f(f(vy * dz) - f(vz * dy))));
+      by = f(by + f(scale * f(f(vz * dx) - f(vx * dz))));
+      bz = f(bz + f(scale * f(f(vx * dy) - f(vy * dx))));
+    }
+    field.set([bx, by, bz], p);
+  }
+  return field;
+};
+
+describe('the map on a float32 device: its numbers float64, its check against the B_z spread it draws', () => {
+  // The Fibonacci sphere's centre field is the London field at N r_e/R = 3 / (1 + 1/(2 N^2)) (eq. 30
+  // test above), so the body sized at N r_e/R = 3 has B_z(centre) / B_London = 1 + 1/(2 N^2): 3.125e-8
+  // at N = 4000, below float32's rounding of the centre's sum.
+  const n = 4000;
+  const body = londonBody('sphere', n);
+  const grid = fieldMapGrid(body, 15);
+
+  test("N = 4000: B_c/B_London - 1 = 1/(2 N^2) and the uniformity are the float64 sum's, not float32's", async () => {
+    const device = await londonFieldMap(float32Field, body, grid);
+    const reference = await londonFieldMap(cpuField, body, grid);
+    const closedForm = 1 / (2 * n * n);
+    expectRelative(device.study.centreFieldRatio - 1, closedForm, 1e-6, 'B_c/B_London - 1');
+    expectRelative(device.study.parameterDevice, 3 / (1 + closedForm), 1e-14, 'N r_e/R from the centre');
+    // The float32 sum itself cannot tell the centre's deviation: it is off by more than half of it.
+    const points = Float64Array.from([...grid.points, 0, 0, 0]);
+    const centre32 = (await float32Field(body, points))[points.length - 1];
+    const ratio32 = londonRatio(centre32, n, body.continuumParameter);
+    expect(Math.abs(ratio32 - 1 - closedForm)).toBeGreaterThan(closedForm / 2);
+    const numbers = (study: LondonMapStudy) => ({ ...study, check: 0, fieldMs: 0 });
+    expect(numbers(device.study)).toEqual(numbers(reference.study));
+    expect(reference.study.check).toBe(0);
+    // The map itself is the device's: B_z / B_London from the float32 sum at each cell.
+    const cell = grid.cell.findIndex((p) => p >= 0);
+    const b32 = await float32Field(body, grid.points.subarray(3 * grid.cell[cell], 3 * grid.cell[cell] + 3));
+    expect(device.ratios[cell]).toBe(londonRatio(b32[2], n, body.continuumParameter));
+    expect(device.study.check).toBeGreaterThan(0);
+  });
+
+  test('paced: the float64 sum in chunks, a pause and a report between them, the same numbers', async () => {
+    const big = fieldMapGrid(body, 61);
+    const events: string[] = [];
+    const pause = async () => {
+      events.push('pause');
+    };
+    const progress = (text: string) => events.push(text);
+    const paced = await londonFieldMap(float32Field, body, big, { pause, progress });
+    const whole = await londonFieldMap(float32Field, body, big);
+    // 2822 points of 4000 charges: chunks of 1000 points (4e6 pairs), two pauses between three.
+    expect(big.points.length / 3 + 1).toBe(2822);
+    expect(events).toEqual([
+      'pause',
+      'London: float64 field of 4000 charges, point 1001 of 2822',
+      'pause',
+      'London: float64 field of 4000 charges, point 2001 of 2822',
+    ]);
+    expect({ ...paced.study, fieldMs: 0 }).toEqual({ ...whole.study, fieldMs: 0 });
+  });
+
+  test("the check: the float32 B_z error over the inner half's B_z spread, past its target 0.1 at N = 4000", async () => {
+    const points = Float64Array.from([...grid.points, 0, 0, 0]);
+    const b32 = await float32Field(body, points);
+    const b64 = reducedField(body, points);
+    let error = 0;
+    let spread = 0;
+    const centre = b64.length - 1;
+    for (let z = 2; z < b64.length; z += 3) {
+      error = Math.max(error, Math.abs(b32[z] - b64[z]));
+      if (z < centre && grid.inner[(z - 2) / 3]) spread = Math.max(spread, Math.abs(b64[z] - b64[centre]));
+    }
+    const { study } = await londonFieldMap(float32Field, body, grid);
+    expectRelative(study.check, error / spread, 1e-12, 'check');
+    expect(kLondonCheckTarget).toBe(0.1);
+    expect(study.check).toBeGreaterThan(kLondonCheckTarget);
+    const json = londonStudyJson(study);
+    expect([json.check, json.check_target, json.within_target]).toEqual([study.check, 0.1, false]);
+    expect(londonCheckWarnings([study, { n: 250, check: 0.01 }])).toEqual([
+      `warning: the float64 check of the map of N = 4000 is past its target: check ${study.check.toExponential(2)} > check target 1.00e-1 ("within_target": false)`,
+    ]);
   });
 });
 

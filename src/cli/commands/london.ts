@@ -1,11 +1,13 @@
 // `london`: the London moment (eq. 27-30) as a field map. A rigidly rotating sphere (or cylinder) of N
 // surface charges, sized so that its continuous counterpart has the London field at its centre
-// (N r_e / R = 3 for the sphere, eq. 30), has its Biot-Savart field summed on the GPU over a grid of
-// interior points; the map of B_z / B_London shows how uniform the field is (the sphere's unevenness is
-// its charges' discreteness; a finite cylinder's is mostly its lateral sheet's own, which the JSON gives
-// beside), and the float64 sum at the centre gives N r_e/R against N (-> 3 like N^-2). A thin adapter:
+// (N r_e / R = 3 for the sphere, eq. 30), has its Biot-Savart field summed over a grid of interior
+// points in float64, which gives the centre field and the uniformity, and on the GPU, whose sum draws
+// the map of B_z / B_London (the sphere's unevenness is its charges' discreteness; a finite cylinder's
+// is mostly its lateral sheet's own, which the JSON gives beside); the float64 sum at the centre gives
+// N r_e/R against N (-> 3 like N^-2). A thin adapter:
 // the run is src/studies/london/run.ts, its limits spec.ts, the JSON, text and plots report.ts, which
 // the app's Studies panel uses too.
+import { setTimeout as delay } from 'node:timers/promises';
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { gpuReducedField } from '../../engine/london.ts';
 import { InputError, renamedError } from '../../physics/input-error.ts';
@@ -13,6 +15,7 @@ import { kLondonConvergenceNs, kLondonTailSpacing, londonBodyProblem } from '../
 import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
 import { parseDevice } from '../../run/inputs.ts';
 import {
+  londonCheckWarnings,
   londonFileNames,
   londonFiles,
   londonJson,
@@ -22,6 +25,7 @@ import {
 } from '../../studies/london/report.ts';
 import {
   cpuField,
+  kLondonCheckTarget,
   runLondon,
   type FieldEvaluator,
   type LondonConvergence,
@@ -55,14 +59,17 @@ export const kLondonHelp = `Usage: darwin-breit london [--geometry sphere|cylind
 The London moment (eq. 27-30) of a rigidly rotating body of N surface charges +|e| (the lattice charge
 the superconducting electrons leave behind, sec. III.A), sized so that its continuous counterpart has
 the London field B = 2 m Omega/|e| at its centre: N r_e/R = 3 for the sphere (eq. 30), 2 sqrt(1 + h^2)
-for the cylinder. The Biot-Savart field is summed on the GPU (float32) at every point of a G x G grid
-in the x-z plane inside the body scaled by 0.9 (the sphere's r <= 0.9 R; the cylinder's |x| <= 0.9 R,
-|z| <= 0.9 h R), checked against the float64 magneticField at a few points ("check": the largest
-normwise relative error), and reported as its uniformity max |B - B_centre|/|B_centre| over the grid
-and over its inner half (scaled by 0.45), each with its B_z part (what the map draws) and its
-transverse part. The continuous sphere's field is uniform inside (eq. 29), so its map shows the
-charges' discreteness; a finite cylinder's lateral sheet is no London body: its own field is not
-uniform, and the JSON gives the continuous sheet's uniformity on the same grid beside the map's.
+for the cylinder. The Biot-Savart field is summed at every point of a G x G grid in the x-z plane
+inside the body scaled by 0.9 (the sphere's r <= 0.9 R; the cylinder's |x| <= 0.9 R, |z| <= 0.9 h R)
+in float64, which gives the centre field ("centre_field_ratio", "n_re_over_r_device") and the
+uniformity max |B - B_centre|/|B_centre| over the grid and over its inner half (scaled by 0.45), each
+with its B_z part (what the map draws) and its transverse part; and on the GPU (float32), whose sum
+draws the maps ("check": its largest B_z error |B_z,gpu - B_z,64| over the inner half's B_z spread
+max |B_z,64 - B_z,centre|, held to "check_target" ${kLondonCheckTarget}: "within_target", and a warning
+on stderr past it; 0 with --device cpu, whose float64 sum draws them). The continuous sphere's field is
+uniform inside (eq. 29), so its map shows the charges' discreteness; a finite cylinder's lateral sheet
+is no London body: its own field is not uniform, and the JSON gives the continuous sheet's uniformity
+on the same grid beside the map's.
 N r_e/R at which the centre field equals the London field is also listed for
 N = ${kLondonConvergenceNs.join(', ')} (float64, compensated sum; each deviation printed
 to the digits its rounding leaves), with the power law of its deviation fitted where it holds: N with
@@ -91,8 +98,9 @@ refused, and the list keeps its N >= h.
                     "continuum_uniformity", "continuum_uniformity_inner", "studies": [{"n",
                     "n_re_over_r", "n_re_over_l" (cylinder), "centre_field_ratio", "uniformity",
                     "uniformity_axial", "uniformity_transverse", "uniformity_inner",
-                    "uniformity_inner_axial", "uniformity_inner_transverse", "check", "field_ms"
-                    (upload, pipeline and readback included), ...}], "convergence": {"continuum",
+                    "uniformity_inner_axial", "uniformity_inner_transverse", "check",
+                    "check_target", "within_target", "field_ms" (the map's sum: upload,
+                    pipeline and readback included), ...}], "convergence": {"continuum",
                     "rounding", "points", "fit": {"exponent", "coefficient", "ns"} or null, "law"},
                     "files": [...]}
 
@@ -166,7 +174,8 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
     run = await runLondon(
       field,
       { geometry, ns, grid, halfHeight, convergenceNs: kLondonConvergenceNs },
-      progress.studyHooks(),
+      // A pause between chunks of the map's float64 sum, so that a signal is heard during it.
+      { ...progress.studyHooks(), pause: () => delay(0) },
       shard,
     );
   } finally {
@@ -176,6 +185,7 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
   const stop = progress.sweepStop();
 
   const studies = run.maps.map((map) => map.study);
+  for (const warning of londonCheckWarnings(studies)) progress.log(warning);
   const summary = londonJson({
     device,
     geometry,
