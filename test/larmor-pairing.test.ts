@@ -410,7 +410,7 @@ describe('sec. II.D: flux periods from the spectrum', () => {
   });
 
   test('a metal ring as one ballistic channel carries e v_F / (2 pi R) to 1/N', () => {
-    const ring = metalRingCurrent('Cu', kCopper, kLevyRadiusMetres, [3e-3]);
+    const ring = metalRingCurrent('Cu', kCopper, kLevyRadiusMetres, [3e-3], null);
     expect(ring.n % 2).toBe(1);
     expectRelative(ring.amplitudeScalar, ring.fermiCurrent, 2 / ring.n, 'e v_F / L');
     expectRelative(ring.larmorAtHalfQuantum, ring.amplitudeScalar, 1e-8, 'eq. 14 at Phi_0/2');
@@ -449,6 +449,14 @@ describe('paper --json: the flux results under their documented keys', () => {
       'Au (Chandrasekhar et al.)',
     ]);
     expect(json.flux.pairs.map((p) => p.period_phi0)).toEqual([1, 1, 1, 1, 0.5]);
+    // The paper column holds what the paper prints: Levy et al.'s 0.36 nA, not the 0.343 nA that
+    // v_F(Cu) gives for their 3e-3 e v_F/(2 pi R), which the note says; Chandrasekhar et al.'s fractions.
+    expect(json.flux.metal_rings.map((r) => r.printed_a)).toEqual([0.36e-9, null]);
+    const [copper, gold] = run.rows.filter((r) => r.equation === '9' && r.unit === 'nA');
+    expect(copper.paper).toBe('measured: 0.36 (0.003 e v_F/(2 pi R))');
+    expect(copper.note).toMatch(/^the measured 0\.003 e v_F\/\(2 pi R\) is 0\.343 nA with this v_F; /);
+    expect(gold.paper).toBe('measured: 0.3-2 e v_F/(2 pi R)');
+    expect(gold.note).toMatch(/^the measured 0\.3-2 e v_F\/\(2 pi R\) is [0-9.]+-[0-9.]+ nA with this v_F; /);
     // Every row sorted by equation number, the flux rows among them.
     const equations = json.rows.map((r) => parseFloat(r.equation));
     expect(equations).toEqual([...equations].sort((a, b) => a - b));
