@@ -364,6 +364,7 @@ describe('points whose Lanczos stopped short (inner bounds)', () => {
       kappa: points[3].minimumConstant,
       uncertainty: Math.max(...upper) - Math.min(...upper),
       kappaClosestPair: -points[3].lambdaMin * points[3].nearestNeighbourMin,
+      localized: false,
     });
     expect(short.minimumConstant!.kappa).not.toBe(study.minimumConstant!.kappa);
     expect(scalingText([short], [], kCpuDevice)).toContain(
@@ -424,6 +425,29 @@ describe('the fits take the asymptotic N alone', () => {
     expect(scalingText([study], [], kCpuDevice)).toContain(
       `; with the exponent free (p = ${fit.freeExponent!.toFixed(3)}): ${fit.freeExponentCoefficient!.toPrecision(5)}, ` +
         `systematic ± ${fit.uncertaintySystematic.toExponential(1)}\n`,
+    );
+  });
+});
+
+describe('the threshold of an indefinite M where the bottom mode is localised', () => {
+  it("the ball's bottom mode sits on the closest pair: its kappa, ~1.2, sets the threshold, not the mean's ~1.7", async () => {
+    const study = await cpuSweep('ball', 'vector', [150, 300]);
+    const last = study.points[1];
+    expect(last.minimumMode).toBe('localized');
+    const m = study.minimumConstant!;
+    expect(m.localized).toBe(true);
+    // N = 300: kappa of the mean spacing 1.682, of the closest pair 1.181 (about a lone pair's 1).
+    expect(m.kappa).toBeCloseTo(1.682, 3);
+    expect(m.kappaClosestPair).toBeCloseTo(1.181, 3);
+    expect(scalingText([study], [], kCpuDevice)).toContain(
+      `(closest pair: ${m.kappaClosestPair.toFixed(3)}): the bottom mode is localised: M indefinite once the ` +
+        `closest pair is < ${m.kappaClosestPair.toFixed(2)} r_e apart\n`,
+    );
+    // The sphere's bottom mode is the breathing one, spread over every electron: the mean spacing's kappa.
+    const sphere = await cpuSweep('sphere', 'vector', [150, 300]);
+    expect(sphere.minimumConstant!.localized).toBe(false);
+    expect(scalingText([sphere], [], kCpuDevice)).toContain(
+      `: M indefinite once neighbours are < ${sphere.minimumConstant!.kappa.toFixed(2)} r_e apart\n`,
     );
   });
 });

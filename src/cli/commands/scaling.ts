@@ -75,7 +75,8 @@ the collective part of eq. 48. Then:
   - the modes: overlaps of the top Ritz vector with the translations, their azimuthal parts and the
     rigid rotations; of the bottom one with the breathing (radial) and alternating motions, and the
     number of electrons it involves;
-  - lambda_min ~ -kappa / d_nn (M indefinite when neighbours are closer than kappa r_e);
+  - lambda_min ~ -kappa / d_nn (M indefinite when neighbours are closer than kappa r_e; where the
+    bottom mode is localised, when the closest pair is closer than its own kappa r_e);
   - the rigid rotation's quotient (v^T T v)/(v^T D v), and for the sphere its inertia ratio at
     London's N = 3R/r_e (eq. 30);
   - R* where (r_e/R) lambda_max(N_max(R)) = 1 with N_max = (R/a0)^d (eq. 51), beside eq. 53-55.

@@ -136,9 +136,11 @@ function scalingStudyJson(study: ScalingStudy) {
       kappa: study.minimumConstant?.kappa ?? null,
       uncertainty: study.minimumConstant?.uncertainty ?? null,
       kappa_closest_pair: study.minimumConstant?.kappaClosestPair ?? null,
+      bottom_mode_localized: study.minimumConstant?.localized ?? null,
       note:
-        'M = D + eps T turns indefinite at eps = 1/|lambda_min|: nearest neighbours closer than kappa r_e; ' +
-        'from the points whose Lanczos converged (null where none did)',
+        'M = D + eps T turns indefinite at eps = 1/|lambda_min|: nearest neighbours closer than kappa r_e, ' +
+        'or, where the bottom mode is localised (bottom_mode_localized), the closest pair closer than ' +
+        'kappa_closest_pair r_e; from the points whose Lanczos converged (null where none did)',
     },
     rotation_fit: fitJson(study.rotationFit),
     london_inertia_ratio: study.londonInertiaRatio,
@@ -792,10 +794,16 @@ export function scalingText(
     const kappaLeftOut = unconverged
       ? `; ${unconverged} of ${study.points.length} not converged*, left out`
       : '';
+    // A localised bottom mode sits on the closest pair: its kappa, not the mean spacing's, sets the threshold.
+    const threshold = !m
+      ? ''
+      : m.localized
+        ? `the bottom mode is localised: M indefinite once the closest pair is < ${m.kappaClosestPair.toFixed(2)} r_e apart`
+        : `M indefinite once neighbours are < ${m.kappa.toFixed(2)} r_e apart`;
     lines.push(
       m
         ? `  lambda_min = -kappa/d_nn: kappa = ${m.kappa.toFixed(3)} ± ${m.uncertainty.toFixed(3)} ` +
-            `(closest pair: ${m.kappaClosestPair.toFixed(3)}${kappaLeftOut}): M indefinite once neighbours are < ${m.kappa.toFixed(2)} r_e apart`
+            `(closest pair: ${m.kappaClosestPair.toFixed(3)}${kappaLeftOut}): ${threshold}`
         : `  lambda_min = -kappa/d_nn: no kappa: no point converged*`,
     );
     if (study.rotationFit) {

@@ -171,6 +171,12 @@ export interface ScalingStudy {
     readonly kappa: number;
     readonly uncertainty: number;
     readonly kappaClosestPair: number;
+    /**
+     * The bottom mode at that N is localised (a close pair or cluster): lambda_min is then set by the
+     * closest pair, -kappaClosestPair / d_min, and M turns indefinite once that pair is closer than
+     * kappaClosestPair r_e, whatever the mean spacing.
+     */
+    readonly localized: boolean;
   } | null;
   /** The same law fitted to the rigid rotation's quotient / N. */
   readonly rotationFit: LawFit | null;
@@ -398,6 +404,7 @@ export function summariseStudy(
           kappa: largest.minimumConstant,
           uncertainty: Math.max(...kappas) - Math.min(...kappas),
           kappaClosestPair: -largest.lambdaMin * largest.nearestNeighbourMin,
+          localized: largest.minimumMode === 'localized',
         }
       : null,
     rotationFit,
