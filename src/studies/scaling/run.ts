@@ -180,7 +180,10 @@ export interface ScalingStudy {
   } | null;
   /** The same law fitted to the rigid rotation's quotient / N. */
   readonly rotationFit: LawFit | null;
-  /** Sphere: the inertia ratio at London's N extrapolated to N -> infinity, 1 + 3 c_rotation. */
+  /**
+   * Sphere: the inertia ratio at London's N extrapolated to N -> infinity, 1 + 3 c_rotation; its ±
+   * takes the rotation fit's systematic term too (totalUncertainty).
+   */
   readonly londonInertiaRatio: { readonly value: number; readonly uncertainty: number } | null;
   readonly milliseconds: number;
 }
