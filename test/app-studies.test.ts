@@ -137,19 +137,24 @@ test("the response table's headers are the CLI text's, in the paper's words, not
 describe('the scaling card', () => {
   const law = scalingLaw('ring', 'azimuthal');
 
-  test('one point: how many a fit of the law needs, whichever N it is', async () => {
-    for (const n of [16, 64]) {
-      const study = await ringScaling([n]);
+  test('too few points at N >= 32: how many a fit of the law needs, as the CLI says', async () => {
+    for (const [ns, fitted] of [
+      [[64], 1],
+      [[16, 24, 64], 1],
+    ] as const) {
+      const study = await ringScaling([...ns]);
       expect(study.fit).toBeNull();
+      expect(study.criticalRadius).toBeNull();
       expect(scalingLawText(study)).toBe(
-        `${law.text} needs ${law.parameters.length + 1} points to fit, 1 so far`,
+        `no fit of ${law.text}: it needs ${law.parameters.length + 1} converged points at N >= 32 ` +
+          `(smaller N are pre-asymptotic), ${fitted} here`,
       );
     }
   });
 
   test('the ring: its law fitted, and R* said to be larger than any body', async () => {
-    const study = await ringScaling([16, 32, 64]);
-    expect(scalingLawText(study)).toBe(`${law.text}, N = 16..64`);
+    const study = await ringScaling([16, 32, 64, 128]);
+    expect(scalingLawText(study)).toBe(`${law.text}, N = 32..128`);
     const radius = study.criticalRadius;
     expect(radius?.metres).toBeNull();
     expect(radius?.log10Metres).toBeGreaterThan(1e4);

@@ -62,7 +62,12 @@ import {
 import { lineRelativeState, pairFluxEnergy, ringPair, ringRelativeState } from '../src/physics/ring-pair.ts';
 import { ringPotential, ringPotentialThick } from '../src/physics/ring.ts';
 import { toJson } from '../src/io/formats.ts';
-import { pairingFromJson, pairingJson } from '../src/studies/pairing/report.ts';
+import {
+  pairingFromJson,
+  pairingJson,
+  pairingPointJson,
+  pairingText,
+} from '../src/studies/pairing/report.ts';
 import { runPairing } from '../src/studies/pairing/run.ts';
 import { paperJson } from '../src/studies/paper/report.ts';
 import { runPaper } from '../src/studies/paper/run.ts';
@@ -410,7 +415,7 @@ describe('sec. II.D: flux periods from the spectrum', () => {
   });
 
   test('a metal ring as one ballistic channel carries e v_F / (2 pi R) to 1/N', () => {
-    const ring = metalRingCurrent('Cu', kCopper, kLevyRadiusMetres, [3e-3]);
+    const ring = metalRingCurrent('Cu', kCopper, kLevyRadiusMetres, [3e-3], null);
     expect(ring.n % 2).toBe(1);
     expectRelative(ring.amplitudeScalar, ring.fermiCurrent, 2 / ring.n, 'e v_F / L');
     expectRelative(ring.larmorAtHalfQuantum, ring.amplitudeScalar, 1e-8, 'eq. 14 at Phi_0/2');
@@ -449,10 +454,37 @@ describe('paper --json: the flux results under their documented keys', () => {
       'Au (Chandrasekhar et al.)',
     ]);
     expect(json.flux.pairs.map((p) => p.period_phi0)).toEqual([1, 1, 1, 1, 0.5]);
+    // The paper column holds what the paper prints: Levy et al.'s 0.36 nA, not the 0.343 nA that
+    // v_F(Cu) gives for their 3e-3 e v_F/(2 pi R), which the note says; Chandrasekhar et al.'s fractions.
+    expect(json.flux.metal_rings.map((r) => r.printed_a)).toEqual([0.36e-9, null]);
+    const [copper, gold] = run.rows.filter((r) => r.equation === '9' && r.unit === 'nA');
+    expect(copper.paper).toBe('measured: 0.36 (0.003 e v_F/(2 pi R))');
+    expect(copper.note).toMatch(/^the measured 0\.003 e v_F\/\(2 pi R\) is 0\.343 nA with this v_F; /);
+    expect(gold.paper).toBe('measured: 0.3-2 e v_F/(2 pi R)');
+    expect(gold.note).toMatch(/^the measured 0\.3-2 e v_F\/\(2 pi R\) is [0-9.]+-[0-9.]+ nA with this v_F; /);
     // Every row sorted by equation number, the flux rows among them.
     const equations = json.rows.map((r) => parseFloat(r.equation));
     expect(equations).toEqual([...equations].sort((a, b) => a - b));
     expect(json.rows.filter((r) => r.unit === 'Phi_0')).toHaveLength(2 + 4 + 5);
+  });
+});
+
+describe('eq. 46 needs a << a_m: below a_m/a = 10 it is no estimate, and the text and JSON say so', () => {
+  test('a_m/a = 1.0001 (eq. 46 2.5e7 times too shallow) and 2 are marked, 100 is not', () => {
+    const points = [1.0001, 2, 100].map((ratio) => pairingPointJson(pairingPoint(ratio)));
+    expect(points.map((p) => p.eq46_applies)).toEqual([false, false, true]);
+    expect(points[0].relative_difference).toBeGreaterThan(2e7);
+    const lines = pairingText(points, [], []).split('\n');
+    const row = (ratio: string) => lines.find((line) => line.startsWith(`  ${ratio}`))!;
+    expect(row('1.000e+0')).toMatch(/ 2500\d{4}\.\d{4}† /);
+    expect(row('2.000e+0')).toMatch(/ 0\.8948† /);
+    expect(row('1.000e+2')).toMatch(/ 0\.2502 /);
+    expect(row('1.000e+2')).not.toContain('†');
+    expect(lines).toContain(
+      '† a_m/a < 10: eq. 46 assumes a << a_m (its leading logarithm of ln(a_m/a)), so there it is no ' +
+        'estimate of the ground state; the numerical and exact energies still are',
+    );
+    expect(pairingText([points[2]], [], [])).not.toContain('†');
   });
 });
 

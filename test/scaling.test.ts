@@ -42,7 +42,7 @@ import { applyMassMatrix } from '../src/solvers/dense.ts';
 import { symmetricEigenvalues, tridiagonalEigenvectors } from '../src/solvers/eigen.ts';
 import { lanczos } from '../src/solvers/lanczos.ts';
 import { linearLeastSquares } from '../src/solvers/least-squares.ts';
-import { fitLaw } from '../src/studies/fits.ts';
+import { fitLaw, freeExponent, totalUncertainty } from '../src/studies/fits.ts';
 import {
   londonInertiaRatioDirect,
   scalingSweep,
@@ -54,9 +54,11 @@ import {
   scalingCoefficientSvg,
   scalingEigenvalueSvg,
   scalingJson,
+  scalingMarkdown,
   scalingRunFromJson,
   scalingText,
 } from '../src/studies/scaling/report.ts';
+import { markdownNumber } from '../src/studies/markdown.ts';
 import {
   kScalingBrowserElectrons,
   kScalingBrowserPoints,
@@ -185,6 +187,8 @@ describe('fits and laws', () => {
       expect(fit.coefficient).toBeCloseTo(0.8, 12);
       expect(fit.uncertainty).toBeLessThan(1e-12);
       expect(fit.freeExponent!).toBeCloseTo(exponent, 3);
+      // The law's own exponent: with it free, the same coefficient (no systematic term).
+      expect(fit.uncertaintySystematic).toBeLessThan(1e-6);
       const noise = randomVector(ns.length, 7);
       const noisy = fitLaw(
         law,
@@ -194,6 +198,39 @@ describe('fits and laws', () => {
       expect(Math.abs(noisy.coefficient - 0.8)).toBeLessThanOrEqual(noisy.uncertainty);
       expect(noisy.uncertainty).toBeLessThan(1e-3);
     }
+  });
+
+  it("fitLaw: a fixed exponent above the data's undershoots c, and the free exponent's c is the systematic term", () => {
+    // lambda_max/N of the azimuthal sphere, N = 45..1000 (scaling --device cpu): its corrections decay
+    // as N^-0.43, not the law's N^-1/2.
+    const ns = [45, 75, 126, 212, 356, 596, 1000];
+    const values = ns.map((n) => 0.3964 - 0.62 * n ** -0.43);
+    const fit = fitLaw(inversePowerLaw(0.5), ns, values)!;
+    expect(fit.freeExponent!).toBeCloseTo(0.43, 6);
+    expect(fit.freeExponentCoefficient!).toBeCloseTo(0.3964, 9);
+    // The fixed p = 1/2 fit undershoots, by more than its own ± (covariance and window).
+    expect(fit.coefficient).toBeLessThan(0.3964 - 2 * fit.uncertainty);
+    expect(fit.uncertaintySystematic).toBeCloseTo(0.3964 - fit.coefficient, 9);
+    expect(totalUncertainty(fit)).toBe(Math.hypot(fit.uncertainty, fit.uncertaintySystematic));
+    expect(0.3964 - fit.coefficient).toBeLessThan(totalUncertainty(fit));
+  });
+
+  it('freeExponent: none where the best p sits on the edge of its bracket (small N, far from the law)', () => {
+    // The azimuthal sphere's lambda_max/N at N = 2..5 rises with N: the residual falls on past p = 0.05.
+    const ns = [2, 3, 4, 5];
+    const values = [0.2633019, 0.295207, 0.3319304, 0.3683012];
+    expect(freeExponent(ns, values)).toBeNull();
+    const fit = fitLaw(inversePowerLaw(0.5), ns, values)!;
+    expect(fit.freeExponent).toBeNull();
+    expect(fit.freeExponentCoefficient).toBeNull();
+    expect(fit.uncertaintySystematic).toBe(0);
+    // Inside the bracket it is found.
+    expect(
+      freeExponent(
+        [32, 64, 128, 256],
+        [32, 64, 128, 256].map((n) => 1 - n ** -0.7),
+      )!,
+    ).toBeCloseTo(0.7, 6);
   });
 
   it("fitLaw's window: refits while parameters + 2 and half the N remain, none (covariance alone) below", () => {
@@ -299,7 +336,8 @@ describe('points whose Lanczos stopped short (inner bounds)', () => {
     );
     expect(none.fit).toBeNull();
     expect(scalingText([none], [], kCpuDevice)).toContain(
-      'no fit of lambda_max/N = c + b N^-1/2: too few points to fit; 5 of 5 not converged*',
+      'no fit of lambda_max/N = c + b N^-1/2: it needs 3 converged points at N >= 32 (smaller N are ' +
+        'pre-asymptotic), 0 here; 5 of 5 not converged*',
     );
     expect(none.minimumConstant).toBeNull();
     expect(scalingText([none], [], kCpuDevice)).toContain(
@@ -326,6 +364,7 @@ describe('points whose Lanczos stopped short (inner bounds)', () => {
       kappa: points[3].minimumConstant,
       uncertainty: Math.max(...upper) - Math.min(...upper),
       kappaClosestPair: -points[3].lambdaMin * points[3].nearestNeighbourMin,
+      localized: false,
     });
     expect(short.minimumConstant!.kappa).not.toBe(study.minimumConstant!.kappa);
     expect(scalingText([short], [], kCpuDevice)).toContain(
@@ -333,6 +372,82 @@ describe('points whose Lanczos stopped short (inner bounds)', () => {
     );
     expect(scalingText([short], [], kCpuDevice)).toContain(
       '; 1 of 5 not converged*, left out): M indefinite',
+    );
+  });
+});
+
+describe('the fits take the asymptotic N alone', () => {
+  it('a sweep of small N has no fit, no R* and no London ratio, and says why', async () => {
+    // Fitted from all points, N = 2..5 gave c = 0.533 ± 0.037 (2/3 is 3.6 sigma off) and a London
+    // ratio of 1.40 ± 0.13 (the continuum's 2 is 4.6 sigma off).
+    const study = await cpuSweep('sphere', 'vector', [2, 3, 4, 5]);
+    expect(study.points).toHaveLength(4);
+    expect(study.fit).toBeNull();
+    expect(study.rotationFit).toBeNull();
+    expect(study.criticalRadius).toBeNull();
+    expect(study.leadingCriticalRadiusMetres).toBeNull();
+    expect(study.londonInertiaRatio).toBeNull();
+    const text = scalingText([study], [], kCpuDevice);
+    expect(text).toContain(
+      '  no fit of lambda_max/N = c + b N^-1/2: it needs 3 converged points at N >= 32 (smaller N are ' +
+        'pre-asymptotic), 0 here\n',
+    );
+    expect(text).not.toContain('R* (');
+    expect(text).not.toContain('rigid rotation:');
+    expect(scalingMarkdown([study]).split('\n')[2]).toBe('| sphere | vector | 2 | – | – | – | – | 9.94e-7 |');
+  });
+
+  it('the ring held at 1/pi: no C and no R* without the fit either', async () => {
+    const study = await cpuSweep('ring', 'azimuthal', [8, 16, 32, 64]);
+    expect(study.fit).toBeNull();
+    expect(study.ringConstant).toBeNull();
+    expect(study.criticalRadius).toBeNull();
+  });
+
+  it("the Markdown's N range is the fit's, not the sweep's; the coefficient with the free exponent's", async () => {
+    const study = await cpuSweep('sphere', 'vector', [16, 32, 64, 128, 256]);
+    const fit = study.fit!;
+    expect([fit.nFrom, fit.nTo, fit.points]).toEqual([32, 256, 4]);
+    const row = scalingMarkdown([study]).split('\n')[2].split(' | ');
+    expect(row[3]).toBe('32–256');
+    expect(row[5]).toBe(
+      `${markdownNumber(fit.coefficient)} ± ${markdownNumber(fit.uncertainty, 2)} ` +
+        `(p free: ${markdownNumber(fit.freeExponentCoefficient)})`,
+    );
+    // R*'s spread takes the systematic term with the fit's ±.
+    const shift = totalUncertainty(fit);
+    expect(shift).toBeGreaterThan(fit.uncertainty);
+    const at = (c: number) => criticalRadius(2, fit.law, [c, fit.parameters[1]], Math.log(256)).log10Metres;
+    expect(study.criticalRadius!.log10Uncertainty).toBeCloseTo(
+      Math.abs(at(fit.coefficient + shift) - at(fit.coefficient - shift)) / 2,
+      12,
+    );
+    expect(scalingText([study], [], kCpuDevice)).toContain(
+      `; with the exponent free (p = ${fit.freeExponent!.toFixed(3)}): ${fit.freeExponentCoefficient!.toPrecision(5)}, ` +
+        `systematic ± ${fit.uncertaintySystematic.toExponential(1)}\n`,
+    );
+  });
+});
+
+describe('the threshold of an indefinite M where the bottom mode is localised', () => {
+  it("the ball's bottom mode sits on the closest pair: its kappa, ~1.2, sets the threshold, not the mean's ~1.7", async () => {
+    const study = await cpuSweep('ball', 'vector', [150, 300]);
+    const last = study.points[1];
+    expect(last.minimumMode).toBe('localized');
+    const m = study.minimumConstant!;
+    expect(m.localized).toBe(true);
+    // N = 300: kappa of the mean spacing 1.682, of the closest pair 1.181 (about a lone pair's 1).
+    expect(m.kappa).toBeCloseTo(1.682, 3);
+    expect(m.kappaClosestPair).toBeCloseTo(1.181, 3);
+    expect(scalingText([study], [], kCpuDevice)).toContain(
+      `(closest pair: ${m.kappaClosestPair.toFixed(3)}): the bottom mode is localised: M indefinite once the ` +
+        `closest pair is < ${m.kappaClosestPair.toFixed(2)} r_e apart\n`,
+    );
+    // The sphere's bottom mode is the breathing one, spread over every electron: the mean spacing's kappa.
+    const sphere = await cpuSweep('sphere', 'vector', [150, 300]);
+    expect(sphere.minimumConstant!.localized).toBe(false);
+    expect(scalingText([sphere], [], kCpuDevice)).toContain(
+      `: M indefinite once neighbours are < ${sphere.minimumConstant!.kappa.toFixed(2)} r_e apart\n`,
     );
   });
 });
@@ -534,7 +649,8 @@ describe('scaling on the command line', () => {
   const cli = (...args: string[]) => runCli(kCli, args);
 
   it('keeps the JSON contract and writes its files', () => {
-    const run = cli('scaling', '--n-min', '8', '--n-max', '30', '--points', '4', '--json', '--out', dir);
+    // Four N from kFitFromN = 32: each law is fitted (the ring's vector law has three parameters).
+    const run = cli('scaling', '--n-min', '32', '--n-max', '48', '--points', '4', '--json', '--out', dir);
     expect(run.status, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout);
     expect(summary.studies.map((s: { geometry: string }) => s.geometry)).toEqual([
@@ -561,7 +677,9 @@ describe('scaling on the command line', () => {
           expect(typeof point[key], key).toBe('number');
         }
       }
-      for (const key of ['law', 'coefficient', 'uncertainty']) expect(study.fit, key).toHaveProperty(key);
+      for (const key of ['law', 'coefficient', 'uncertainty', 'uncertainty_systematic']) {
+        expect(study.fit, key).toHaveProperty(key);
+      }
       expect(typeof study.fit.coefficient).toBe('number');
     }
     const [ring, disk, sphere, ball] = summary.studies;
@@ -571,8 +689,8 @@ describe('scaling on the command line', () => {
     expect(ring.paper_radius_m).toBeNull();
     expect(disk.paper_radius_m).toBeCloseTo(minimumSuperconductingSize(2), 15);
     expect(sphere.points[0].london_inertia_ratio).toBeGreaterThan(1);
-    expect(sphere.london_inertia_ratio_direct.n).toBe(30);
-    expect(run.stderr).toMatch(/ball N = 30 \(90 unknowns/);
+    expect(sphere.london_inertia_ratio_direct.n).toBe(48);
+    expect(run.stderr).toMatch(/ball N = 48 \(144 unknowns/);
     for (const file of ['scaling.json', 'scaling.csv', 'scaling-ring.svg', 'scaling-ball-coefficient.svg']) {
       expect(existsSync(join(dir, file)), file).toBe(true);
     }

@@ -13,7 +13,7 @@ import { continuumUniformity, type LondonBody } from '../physics/london.ts';
 import { kFermiReadingLabels, kFermiReadings } from '../physics/paper.ts';
 import { pairingRingJson, type ringReadingJson } from '../studies/pairing/report.ts';
 import { continuumRatio, finiteSizeExponent } from '../physics/response.ts';
-import { scalingLaw, type CriticalRadius } from '../physics/scaling.ts';
+import type { CriticalRadius } from '../physics/scaling.ts';
 import {
   notConvergedMark,
   responseFieldMapSvg,
@@ -23,6 +23,7 @@ import {
 import { logSpaced } from '../math/vectors.ts';
 import { fittedCoefficient } from '../studies/fits.ts';
 import { sameNEpsilon } from '../studies/response/run.ts';
+import { freeExponentText, noFitText } from '../studies/scaling/report.ts';
 import type { ScalingPoint, ScalingStudy } from '../studies/scaling/run.ts';
 import type { SweepStop } from '../studies/study.ts';
 import { formatNumber } from './colour.ts';
@@ -333,14 +334,10 @@ export function responseLimitsText(result: Pick<ShownResponse, 'spec' | 'limits'
     .join('; ');
 }
 
-/** The scaling card's law row: the law fitted and its N, or how many points its fit needs. */
+/** The scaling card's law row: the law fitted and its N, or (as the CLI) why there is no fit. */
 export function scalingLawText(study: ScalingStudy): string {
   const { fit } = study;
-  if (fit) return `${fit.law.text}, N = ${fit.nFrom}..${fit.nTo}`;
-  // fitLaw's least squares leaves at least one degree of freedom: a point more than the parameters.
-  const law = scalingLaw(study.geometry, study.model);
-  const measured = study.points.filter((p) => Number.isFinite(p.coherentCoefficient)).length;
-  return `${law.text} needs ${law.parameters.length + 1} points to fit, ${measured} so far`;
+  return fit ? `${fit.law.text}, N = ${fit.nFrom}..${fit.nTo}` : noFitText(study);
 }
 
 /** The diameter of the observable universe, metres: no body is larger. */
@@ -893,7 +890,8 @@ export class StudiesView {
         fit.coefficient,
         // Too few N to refit without the smallest: the ± leaves out the law's finite-N misfit.
         `${name} = ${fit.coefficient.toPrecision(5)} ± ${fit.uncertainty.toExponential(1)}` +
-          (fit.windowRefits === 0 ? ' (covariance alone)' : ''),
+          (fit.windowRefits === 0 ? ' (covariance alone)' : '') +
+          freeExponentText(fit),
       );
     }
     showText('scaling-law', typeof study === 'string' ? study : scalingLawText(study));

@@ -42,6 +42,13 @@ export function eq46Energy(radiusOverThickness: number): number {
   return -logarithm * logarithm;
 }
 
+/**
+ * Eq. 46 is the leading logarithm of the ground state for a << a_m (ln(a_m/a) large): with a within a
+ * decade of a_m it is no estimate of it (at a_m/a = 1.0001 it is 2.5e7 times too shallow; eq. 45's
+ * numerical and exact ground states still hold).
+ */
+export const kEq46MinRatio = 10;
+
 /** Why a_m/a is refused, or null: the well needs a ring thinner than the pair, and a grid that resolves it. */
 export function pairingRatioProblem(radiusOverThickness: number): string | null {
   return radiusOverThickness > 1 && radiusOverThickness <= 1e12 ? null : 'needs a_m/a in (1, 1e12]';

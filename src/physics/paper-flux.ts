@@ -84,6 +84,8 @@ export interface MetalRingCurrent {
   /** The measured currents, amperes, and as the experiments quote them: fractions of e v_F / (2 pi R). */
   readonly measured: readonly number[];
   readonly measuredFractions: readonly number[];
+  /** The current as the paper prints it in amperes, where it does (Levy et al.'s 0.36 nA); else null. */
+  readonly printed: number | null;
 }
 
 export function metalRingCurrent(
@@ -91,6 +93,7 @@ export function metalRingCurrent(
   metal: Metal,
   radiusMetres: number,
   measuredFractions: readonly number[],
+  printed: number | null,
 ): MetalRingCurrent {
   const kFR = (kElectronMass * metal.fermiVelocity * radiusMetres) / kHbar;
   const n = 2 * Math.round(kFR) + 1;
@@ -106,6 +109,7 @@ export function metalRingCurrent(
     larmorAtHalfQuantum: Math.abs(fluxCurrent(n, kFluxQuantum / 2, radiusMetres)),
     measured: measuredFractions.map((f) => fermiCurrent(f, metal.fermiVelocity, circumference)),
     measuredFractions,
+    printed,
   };
 }
 
@@ -161,8 +165,20 @@ export function fluxStudy(
     spectra: kRingConditions.map((condition) => ({ condition, period: spectrumPeriod(condition) })),
     fermiSeas: kRingConditions.flatMap((condition) => kFermiSeaSizes.map((n) => fermiSeaFlux(n, condition))),
     metalRings: [
-      metalRingCurrent('Cu (Levy et al.)', kCopper, kLevyRadiusMetres, [kLevy.currentFraction]),
-      metalRingCurrent('Au (Chandrasekhar et al.)', kGold, kLevyRadiusMetres, kChandrasekharCurrentFractions),
+      metalRingCurrent(
+        'Cu (Levy et al.)',
+        kCopper,
+        kLevyRadiusMetres,
+        [kLevy.currentFraction],
+        kLevy.currentAmperes,
+      ),
+      metalRingCurrent(
+        'Au (Chandrasekhar et al.)',
+        kGold,
+        kLevyRadiusMetres,
+        kChandrasekharCurrentFractions,
+        null,
+      ),
     ],
     pairs,
   };
@@ -202,16 +218,21 @@ export function fluxRows(study: FluxStudy): PaperRow[] {
   }
   for (const ring of study.metalRings) {
     const measured = ring.measured.map((i) => (i / nanoampere).toPrecision(3)).join('-');
-    // The experiments quote fractions of e v_F/(2 pi R); with this v_F Levy et al.'s 3e-3 is 0.343 nA
-    // where the paper prints 0.36 (README, "The paper's numbers").
-    const fractions = ring.measuredFractions.join('-');
+    // The paper column holds what the paper prints: the measured current in nA where it gives one
+    // (Levy et al.'s 0.36), else the fractions of e v_F/(2 pi R) the experiment quotes; the nA this
+    // v_F gives for the fractions (0.343 for Levy et al.: README, "The paper's numbers") go in the note.
+    const fractions = `${ring.measuredFractions.join('-')} e v_F/(2 pi R)`;
     rows.push({
       equation: '9',
       quantity: `${ring.name}: sawtooth peak of one ballistic channel, N = ${ring.n} (2 k_F R), R = ${(ring.radiusMetres * 1e6).toFixed(3)} um`,
-      paper: `${measured} (measured: ${fractions} e v_F/(2 pi R))`,
+      paper:
+        ring.printed === null
+          ? `measured: ${fractions}`
+          : `measured: ${(ring.printed / nanoampere).toPrecision(2)} (${fractions})`,
       computed: ring.amplitudeScalar / nanoampere,
       unit: 'nA',
       note:
+        `the measured ${fractions} is ${measured} nA with this v_F; the peak ` +
         `= e v_F/(2 pi R) (${(ring.fermiCurrent / nanoampere).toFixed(1)} nA) to 1/N; eq. 14's Larmor current for the ` +
         `same N at Phi_0/2 is ${(ring.larmorAtHalfQuantum / nanoampere).toFixed(1)} nA, the same: the sawtooth is ` +
         `eq. 14 folded into one flux period, and averages to zero over it. Spinor condition: ` +

@@ -23,8 +23,20 @@ export interface LawFit {
   readonly nFrom: number;
   readonly nTo: number;
   readonly points: number;
-  /** inverse_power laws: the exponent p that fits best when it is free too (a check of the law's p). */
+  /**
+   * inverse_power laws: the exponent p that fits best when it is free too (a check of the law's p);
+   * null below four N, and where the best p lies on the search's bracket (no minimum inside it).
+   */
   readonly freeExponent: number | null;
+  /** The coefficient of c + b N^-p with p = freeExponent; null where freeExponent is. */
+  readonly freeExponentCoefficient: number | null;
+  /**
+   * |freeExponentCoefficient - coefficient|, 0 where there is none: how far the law's fixed p moves
+   * the coefficient over the N fitted. A systematic term, apart from `uncertainty`: the finite-N
+   * corrections decay more slowly than the law's p where the exponent is free, so the fixed-p fit
+   * undershoots the larger N, in one direction.
+   */
+  readonly uncertaintySystematic: number;
 }
 
 /**
@@ -79,6 +91,9 @@ export function fitLaw(
     windowRefits++;
   }
   const covarianceTerm = Number.isFinite(covariance) ? covariance : 0;
+  const exponent = law.exponent !== undefined && ns.length >= 4 ? freeExponent(ns, values) : null;
+  const freeExponentCoefficient =
+    exponent === null ? null : inversePowerFit(ns, values, exponent).parameters[0];
   return {
     law,
     parameters: all.parameters,
@@ -91,20 +106,38 @@ export function fitLaw(
     nFrom: ns[0],
     nTo: ns[ns.length - 1],
     points: ns.length,
-    freeExponent: law.exponent !== undefined && ns.length >= 4 ? freeExponent(ns, values) : null,
+    freeExponent: exponent,
+    freeExponentCoefficient,
+    uncertaintySystematic:
+      freeExponentCoefficient === null ? 0 : Math.abs(freeExponentCoefficient - coefficient),
   };
 }
 
-/** The p of value = c + b N^-p with the least residual, p in [0.05, 2], by golden-section search. */
-export function freeExponent(ns: readonly number[], values: readonly number[]): number {
-  const rss = (p: number) => {
-    const fit = linearLeastSquares(
-      ns.map((n) => [1, n ** -p]),
-      values,
-    );
-    return fit.rmsResidual;
-  };
-  return goldenSectionMinimum(rss, 0.05, 2);
+/** sqrt(uncertainty^2 + uncertaintySystematic^2): the fit's spread and its fixed exponent's. */
+export function totalUncertainty(fit: Pick<LawFit, 'uncertainty' | 'uncertaintySystematic'>): number {
+  return Math.hypot(fit.uncertainty, fit.uncertaintySystematic);
+}
+
+/** The bracket of freeExponent's search. */
+const kFreeExponentBracket = [0.05, 2] as const;
+
+/** value = c + b N^-p by least squares: parameters [c, b]. */
+function inversePowerFit(ns: readonly number[], values: readonly number[], exponent: number) {
+  return linearLeastSquares(
+    ns.map((n) => [1, n ** -exponent]),
+    values,
+  );
+}
+
+/**
+ * The p of value = c + b N^-p with the least residual, p in kFreeExponentBracket, by golden-section
+ * search; null where it ends on the bracket (within 1e-6): the residual then falls on beyond it, and
+ * the edge is no fitted exponent (a sweep of small N, far from the law).
+ */
+export function freeExponent(ns: readonly number[], values: readonly number[]): number | null {
+  const [lower, upper] = kFreeExponentBracket;
+  const p = goldenSectionMinimum((q) => inversePowerFit(ns, values, q).rmsResidual, lower, upper);
+  return p - lower < 1e-6 || upper - p < 1e-6 ? null : p;
 }
 
 /** lambda_max / N of a fitted law at N (for plotting the fit line). */

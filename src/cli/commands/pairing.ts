@@ -40,7 +40,8 @@ reading of eq. 43 (Z_F = E_F/mc^2, or its first form 2 E_F/mc^2), the pair is al
 itself (radius 0.35 um, circumference 2.2 um): eq. 41 with the whole 2 pi-periodic V_phi, softened by
 a on the chord, periodic (even centre-of-mass L) and antiperiodic (odd L), beside the line's solution.
 
-  --ratios R     a_m/a values in (1, 1e12]; repeat the flag or separate by commas
+  --ratios R     a_m/a values in (1, 1e12]; repeat the flag or separate by commas; below 10
+                 a is not << a_m, eq. 46's assumption: no estimate there (marked †)
                  [21 values from 10 to 1e6, four per decade]
   --out DIR      write pairing-energy.svg (both energies against a_m/a, log-log),
                  pairing-ratio.svg (E_numerical / E_eq46) and pairing.json (the --json
@@ -50,7 +51,8 @@ a on the chord, periodic (even centre-of-mass L) and antiperiodic (odd L), besid
   --markdown     the rings' table in Markdown (with --json: the field "markdown")
   --json         {"command", "device", "units", "grid", "points": [{"ratio", "energy_numerical",
                  "energy_eq46", "energy_exact", "energy_small_a_limit" (both null for a_m/a < 2,
-                 where the Whittaker root and its small-a limit are not computed), ...}],
+                 where the Whittaker root and its small-a limit are not computed),
+                 "eq46_applies" (false below a_m/a = 10), ...}],
                  "rings": [{"name", "fermi_energy_ev",
                  "thickness_m", "a_m_m", "temperature_eq46_mk", "temperature_numerical_mk",
                  "radius_m", "circumference_m", "readings": [{"reading", "z_f", "a_m_m", "ratio",

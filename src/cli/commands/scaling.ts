@@ -67,11 +67,16 @@ the collective part of eq. 48. Then:
   - lambda_max / N, the coherent-mode coefficient, fitted to the law of the geometry's dimension d
     (ring: a ln N + b with a -> 1/pi, derived from V_phi ~ 1/|phi|, plus g/ln N in the vector
     model, whose radial-tangential coupling adds g; disk, sphere: c + b N^-1/2; ball: c + b N^-2/3)
-    and extrapolated to N -> infinity, with its uncertainty (covariance and fit window);
+    over the points at N >= 32 (no fit, R* or London ratio with fewer than its parameters + 1
+    there: smaller N are pre-asymptotic) and extrapolated to N -> infinity, with its uncertainty
+    (covariance and fit window) and, apart, a systematic one: the coefficient with the exponent
+    free too, which the fixed exponent undershoots (the corrections decay more slowly over the N
+    reachable: the extrapolations are biased low);
   - the modes: overlaps of the top Ritz vector with the translations, their azimuthal parts and the
     rigid rotations; of the bottom one with the breathing (radial) and alternating motions, and the
     number of electrons it involves;
-  - lambda_min ~ -kappa / d_nn (M indefinite when neighbours are closer than kappa r_e);
+  - lambda_min ~ -kappa / d_nn (M indefinite when neighbours are closer than kappa r_e; where the
+    bottom mode is localised, when the closest pair is closer than its own kappa r_e);
   - the rigid rotation's quotient (v^T T v)/(v^T D v), and for the sphere its inertia ratio at
     London's N = 3R/r_e (eq. 30);
   - R* where (r_e/R) lambda_max(N_max(R)) = 1 with N_max = (R/a0)^d (eq. 51), beside eq. 53-55.

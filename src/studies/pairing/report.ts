@@ -6,6 +6,7 @@ import { kPairingBoxLength, kPairingStep } from '../../physics/coulomb1d.ts';
 import { kCpuDevice } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
 import {
+  kEq46MinRatio,
   kPairingRings,
   type PairingPoint,
   type RingReading,
@@ -43,6 +44,8 @@ export function pairingPointJson(point: PairingPoint) {
     energy_eq46: point.energyEq46,
     relative_difference: point.relativeDifference,
     energy_ratio: point.energyNumerical / point.energyEq46,
+    // Eq. 46 assumes a << a_m: below a_m/a = kEq46MinRatio the two columns above compare nothing.
+    eq46_applies: point.ratio >= kEq46MinRatio,
     energy_exact: point.energyExact,
     energy_small_a_limit: point.energySmallThickness,
     cells: c.grid.cells,
@@ -207,11 +210,17 @@ export function pairingText(
         p.ratio.toExponential(3).padStart(10),
         p.energy_numerical.toPrecision(9).padStart(17),
         p.energy_eq46.toPrecision(7).padStart(13),
-        p.energy_ratio.toFixed(4).padStart(17),
+        `${p.energy_ratio.toFixed(4)}${p.ratio < kEq46MinRatio ? '†' : ''}`.padStart(17),
         (p.energy_exact === null ? '-' : p.energy_exact.toPrecision(9)).padStart(19),
         p.grid_error_ratio.toFixed(3).padStart(12),
         p.estimated_relative_error.toExponential(1).padStart(11),
       ].join(' '),
+    );
+  }
+  if (points.some((p) => p.ratio < kEq46MinRatio)) {
+    lines.push(
+      `† a_m/a < ${kEq46MinRatio}: eq. 46 assumes a << a_m (its leading logarithm of ln(a_m/a)), so there it is no ` +
+        'estimate of the ground state; the numerical and exact energies still are',
     );
   }
   // The rings come after the ratios: a stopped run has none.

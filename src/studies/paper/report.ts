@@ -42,6 +42,7 @@ export function fluxJson(flux: FluxStudy) {
       e_vf_over_2_pi_r_a: ring.fermiCurrent,
       larmor_at_half_flux_quantum_a: ring.larmorAtHalfQuantum,
       measured_a: ring.measured,
+      printed_a: ring.printed,
     })),
     pairs: flux.pairs.map((pair) => ({
       name: pair.name,

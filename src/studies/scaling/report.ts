@@ -33,6 +33,8 @@ import {
 import { kScalingMinElectrons } from './spec.ts';
 import { covarianceAlone, fittedCoefficient, type LawFit } from '../fits.ts';
 import {
+  fittedPoints,
+  kFitFromN,
   summariseStudy,
   type MinimumModeName,
   type ModeName,
@@ -53,13 +55,18 @@ function fitJson(fit: LawFit | null) {
     uncertainty_covariance: fit.uncertaintyCovariance,
     uncertainty_window: fit.uncertaintyWindow,
     window_refits: fit.windowRefits,
+    uncertainty_systematic: fit.uncertaintySystematic,
     uncertainty_note:
       'sqrt(covariance^2 + window^2): the standard error from the fit covariance (residual variance) ' +
-      'and the largest change when the smallest N are dropped (window_refits refits; none: covariance alone)',
+      'and the largest change when the smallest N are dropped (window_refits refits; none: covariance alone); ' +
+      'uncertainty_systematic apart: |free_exponent_coefficient - coefficient|, the coefficient with the ' +
+      "law's exponent free too (the fixed exponent's fit undershoots larger N); R* and the London ratio " +
+      'take both in quadrature',
     theory: fit.law.theory ?? null,
     parameters: Object.fromEntries(fit.law.parameters.map((name, k) => [name, fit.parameters[k]])),
     exponent: fit.law.exponent ?? null,
     free_exponent: fit.freeExponent,
+    free_exponent_coefficient: fit.freeExponentCoefficient,
     rms_residual: fit.rmsResidual,
     n_from: fit.nFrom,
     n_to: fit.nTo,
@@ -129,9 +136,11 @@ function scalingStudyJson(study: ScalingStudy) {
       kappa: study.minimumConstant?.kappa ?? null,
       uncertainty: study.minimumConstant?.uncertainty ?? null,
       kappa_closest_pair: study.minimumConstant?.kappaClosestPair ?? null,
+      bottom_mode_localized: study.minimumConstant?.localized ?? null,
       note:
-        'M = D + eps T turns indefinite at eps = 1/|lambda_min|: nearest neighbours closer than kappa r_e; ' +
-        'from the points whose Lanczos converged (null where none did)',
+        'M = D + eps T turns indefinite at eps = 1/|lambda_min|: nearest neighbours closer than kappa r_e, ' +
+        'or, where the bottom mode is localised (bottom_mode_localized), the closest pair closer than ' +
+        'kappa_closest_pair r_e; from the points whose Lanczos converged (null where none did)',
     },
     rotation_fit: fitJson(study.rotationFit),
     london_inertia_ratio: study.londonInertiaRatio,
@@ -679,6 +688,34 @@ export function scalingPointLine(geometry: string, p: ScalingPoint, matrix: stri
   );
 }
 
+/**
+ * A fit's no-fit line: the law, and the points at N >= kFitFromN it needs (fitLaw: a point more than
+ * the parameters) beside those the sweep has (fittedPoints).
+ */
+export function noFitText(study: Pick<ScalingStudy, 'geometry' | 'model' | 'points'>): string {
+  const law = scalingLaw(study.geometry, study.model);
+  return (
+    `no fit of ${law.text}: it needs ${law.parameters.length + 1} converged points at N >= ${kFitFromN} ` +
+    `(smaller N are pre-asymptotic), ${fittedPoints(study.points).length} here`
+  );
+}
+
+/**
+ * The free-exponent check beside a fit's coefficient: the exponent that fits best and the coefficient
+ * it gives, the systematic ± (R* and the London ratio include it); where the best exponent is on the
+ * search's bracket, that there is none.
+ */
+export function freeExponentText(fit: LawFit): string {
+  if (fit.law.exponent === undefined || fit.points < 4) return '';
+  if (fit.freeExponent === null || fit.freeExponentCoefficient === null) {
+    return '; no best free exponent (on the edge of 0.05..2)';
+  }
+  return (
+    `; with the exponent free (p = ${fit.freeExponent.toFixed(3)}): ${fit.freeExponentCoefficient.toPrecision(5)}, ` +
+    `systematic ± ${exp(fit.uncertaintySystematic, 1)}`
+  );
+}
+
 const exp = (x: number | null | undefined, digits = 3) =>
   x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toExponential(digits);
 
@@ -740,15 +777,12 @@ export function scalingText(
       : '';
     if (fit) {
       const theory = fit.law.theory !== undefined ? ` (derived: ${fit.law.theory.toFixed(6)})` : '';
-      const free = fit.freeExponent !== null ? `; best free exponent ${fit.freeExponent.toFixed(3)}` : '';
       lines.push(
         `  fit ${fit.law.text}, N = ${fit.nFrom}..${fit.nTo}${leftOut}: ${fit.law.parameters[fit.law.coefficientIndex]} = ` +
-          `${fit.coefficient.toPrecision(7)} ± ${exp(fit.uncertainty, 1)}${covarianceAlone(fit)}${theory}${free}`,
+          `${fit.coefficient.toPrecision(7)} ± ${exp(fit.uncertainty, 1)}${covarianceAlone(fit)}${theory}${freeExponentText(fit)}`,
       );
     } else {
-      lines.push(
-        `  no fit of ${scalingLaw(study.geometry, study.model).text}: too few points to fit${leftOut}`,
-      );
+      lines.push(`  ${noFitText(study)}${leftOut}`);
     }
     if (study.ringConstant) {
       const c = study.ringConstant;
@@ -760,10 +794,16 @@ export function scalingText(
     const kappaLeftOut = unconverged
       ? `; ${unconverged} of ${study.points.length} not converged*, left out`
       : '';
+    // A localised bottom mode sits on the closest pair: its kappa, not the mean spacing's, sets the threshold.
+    const threshold = !m
+      ? ''
+      : m.localized
+        ? `the bottom mode is localised: M indefinite once the closest pair is < ${m.kappaClosestPair.toFixed(2)} r_e apart`
+        : `M indefinite once neighbours are < ${m.kappa.toFixed(2)} r_e apart`;
     lines.push(
       m
         ? `  lambda_min = -kappa/d_nn: kappa = ${m.kappa.toFixed(3)} ± ${m.uncertainty.toFixed(3)} ` +
-            `(closest pair: ${m.kappaClosestPair.toFixed(3)}${kappaLeftOut}): M indefinite once neighbours are < ${m.kappa.toFixed(2)} r_e apart`
+            `(closest pair: ${m.kappaClosestPair.toFixed(3)}${kappaLeftOut}): ${threshold}`
         : `  lambda_min = -kappa/d_nn: no kappa: no point converged*`,
     );
     if (study.rotationFit) {
@@ -797,15 +837,18 @@ export function scalingText(
 /** The README's table: per study its law, coefficient, R* and the paper's R (eq. 53-55). */
 export function scalingMarkdown(studies: readonly ScalingStudy[]): string {
   return markdownTable(
-    ['geometry', 'model', 'd', 'N range', 'law', 'coefficient', 'R* (m)', 'paper R (m)'],
+    ['geometry', 'model', 'd', 'N fitted', 'law', 'coefficient', 'R* (m)', 'paper R (m)'],
     studies.map((s) => [
       s.geometry,
       s.model,
       String(s.dimension),
-      // A shard may hold none of a geometry's N.
-      s.points.length ? `${s.points[0].n}–${s.points[s.points.length - 1].n}` : '–',
+      // The N fitted (the asymptotic ones), not the sweep's.
+      s.fit ? `${s.fit.nFrom}–${s.fit.nTo}` : '–',
       s.fit ? s.fit.law.text : '–',
-      s.fit ? `${f(s.fit.coefficient)} ± ${f(s.fit.uncertainty, 2)}` : '–',
+      s.fit
+        ? `${f(s.fit.coefficient)} ± ${f(s.fit.uncertainty, 2)}` +
+          (s.fit.freeExponentCoefficient !== null ? ` (p free: ${f(s.fit.freeExponentCoefficient)})` : '')
+        : '–',
       // The ring's R* overflows a double: its log10 is given instead (eq. 53: R -> infinity).
       !s.criticalRadius
         ? '–'

@@ -41,7 +41,7 @@ import {
 } from '../../physics/scaling.ts';
 import type { MassMatrixBackend } from '../../run/backend.ts';
 import type { LanczosReason } from '../../solvers/types.ts';
-import { fitLaw, type LawFit } from '../fits.ts';
+import { fitLaw, totalUncertainty, type LawFit } from '../fits.ts';
 import { inShard, sweep, sweepOfRun, type Shard, type StudyHooks } from '../study.ts';
 
 /** A backend of the system (its M assembled or set up); the sweep disposes of it after use. */
@@ -50,7 +50,10 @@ export type BackendFactory = (system: DarwinSystem) => Promise<MassMatrixBackend
 /** The ring's exact circulant eigenvalues are computed up to this N (O(N^2): 0.7 s at 4096). */
 export const kExactRingMaxN = 4096;
 
-/** Points below this N are measured and shown but left out of the fits (pre-asymptotic) where enough remain. */
+/**
+ * Points below this N are measured and shown but left out of the fits (pre-asymptotic); a fit needs
+ * parameters + 1 points from here on (fitLaw), or there is none.
+ */
 export const kFitFromN = 32;
 
 /** An overlap at least this large names the mode. */
@@ -168,10 +171,19 @@ export interface ScalingStudy {
     readonly kappa: number;
     readonly uncertainty: number;
     readonly kappaClosestPair: number;
+    /**
+     * The bottom mode at that N is localised (a close pair or cluster): lambda_min is then set by the
+     * closest pair, -kappaClosestPair / d_min, and M turns indefinite once that pair is closer than
+     * kappaClosestPair r_e, whatever the mean spacing.
+     */
+    readonly localized: boolean;
   } | null;
   /** The same law fitted to the rigid rotation's quotient / N. */
   readonly rotationFit: LawFit | null;
-  /** Sphere: the inertia ratio at London's N extrapolated to N -> infinity, 1 + 3 c_rotation. */
+  /**
+   * Sphere: the inertia ratio at London's N extrapolated to N -> infinity, 1 + 3 c_rotation; its ±
+   * takes the rotation fit's systematic term too (totalUncertainty).
+   */
   readonly londonInertiaRatio: { readonly value: number; readonly uncertainty: number } | null;
   readonly milliseconds: number;
 }
@@ -305,6 +317,18 @@ export async function scalingPoint(
   };
 }
 
+/**
+ * The points lambda_max / N is fitted to: the asymptotic ones, N >= kFitFromN (a sweep of small N is
+ * far from the law: its fit lands many sigma from the derived limits, so with too few points here
+ * there is no fit, R* or London ratio), where Lanczos converged (where it stopped short, lambda_max
+ * is an inner bound, below the eigenvalue, not a point of the law).
+ */
+export function fittedPoints(points: readonly ScalingPoint[]): ScalingPoint[] {
+  return points.filter(
+    (p) => p.n >= kFitFromN && p.lanczos.converged && Number.isFinite(p.coherentCoefficient),
+  );
+}
+
 /** The study's summaries from its points: the fits, R*, kappa and London's ratio. */
 export function summariseStudy(
   geometry: ScalingGeometry,
@@ -314,15 +338,9 @@ export function summariseStudy(
 ): ScalingStudy {
   const dimension = kDistributionDimension[geometry];
   const law = scalingLaw(geometry, model);
-  // The asymptotic points, or all of them where too few are (a quick sweep of small N).
-  const fitting = (usable: readonly ScalingPoint[]) => {
-    const asymptotic = usable.filter((p) => p.n >= kFitFromN);
-    return asymptotic.length > law.parameters.length ? asymptotic : usable;
-  };
-  // lambda_max where Lanczos stopped short is an inner bound (below the eigenvalue), not a point of
-  // the law; the rigid rotation's quotient is exact at every point.
-  const fitted = fitting(points.filter((p) => p.lanczos.converged && Number.isFinite(p.coherentCoefficient)));
-  const rotating = fitting(points.filter((p) => Number.isFinite(p.rigidRotationQuotient)));
+  const fitted = fittedPoints(points);
+  // The rigid rotation's quotient is exact at every point, converged or not.
+  const rotating = points.filter((p) => p.n >= kFitFromN && Number.isFinite(p.rigidRotationQuotient));
   const ns = fitted.map((p) => p.n);
   const fit = fitLaw(
     law,
@@ -332,7 +350,7 @@ export function summariseStudy(
   // The ring's R* needs ln N to within O(1) at ln N ~ 6e4: the prefactor is held at its derived 1/pi
   // and only the constant (and g) fitted.
   const ringFit =
-    geometry === 'ring'
+    geometry === 'ring' && fit
       ? fitLaw(
           law,
           ns,
@@ -351,8 +369,8 @@ export function summariseStudy(
       return criticalRadius(dimension, law, parameters, uFrom);
     };
     const central = at(0);
-    const spread =
-      Math.abs(at(radiusFit.uncertainty).log10Metres - at(-radiusFit.uncertainty).log10Metres) / 2;
+    const shift = totalUncertainty(radiusFit);
+    const spread = Math.abs(at(shift).log10Metres - at(-shift).log10Metres) / 2;
     radius = { ...central, log10Uncertainty: spread };
   }
   // lambda_min where Lanczos stopped short is an inner bound too (above the eigenvalue): kappa, as
@@ -389,12 +407,13 @@ export function summariseStudy(
           kappa: largest.minimumConstant,
           uncertainty: Math.max(...kappas) - Math.min(...kappas),
           kappaClosestPair: -largest.lambdaMin * largest.nearestNeighbourMin,
+          localized: largest.minimumMode === 'localized',
         }
       : null,
     rotationFit,
     londonInertiaRatio:
       geometry === 'sphere' && rotationFit && dimension >= 2
-        ? { value: 1 + 3 * rotationFit.coefficient, uncertainty: 3 * rotationFit.uncertainty }
+        ? { value: 1 + 3 * rotationFit.coefficient, uncertainty: 3 * totalUncertainty(rotationFit) }
         : null,
     milliseconds,
   };
