@@ -7,6 +7,7 @@
 import { massDiagonal, unknowns, type DarwinSystem } from '../physics/models.ts';
 import { defaultLanczosMaxIterations } from '../solvers/types.ts';
 import type { MassMatrixBackend } from './backend.ts';
+import { roundingBound } from '../solvers/lanczos.ts';
 import { spectrumAt, type SpectrumResult } from '../solvers/spectrum.ts';
 import {
   backendCheckTargets,
@@ -137,7 +138,15 @@ export async function runSpectrum(
     const product = (request.float64 ?? float64Products())(unit, backend.tree);
     const min = await rayleighQuotient(product, diagonal, vectors.min);
     const max = await rayleighQuotient(product, diagonal, vectors.max);
-    const extremes = { lambdaMin: min.lambda, lambdaMax: max.lambda };
+    // The float64 residual bounds the refined theta_min's error, up to float64's own rounding.
+    const scale = Math.max(Math.abs(min.lambda), Math.abs(max.lambda));
+    const rounding = roundingBound(2 ** -53, diagonal.length, scale);
+    const extremes = {
+      lambdaMin: min.lambda,
+      lambdaMax: max.lambda,
+      residualMin: Math.max(min.residual, rounding),
+      rounding,
+    };
     const { lanczos } = ritz;
     spectrum = {
       ...spectrumAt(extremes, system.configuration.n, system.epsilon, lanczos.converged),
