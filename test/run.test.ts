@@ -191,6 +191,13 @@ describe('runSolve on the float64 CPU backend', () => {
     expect(short.check!.referenceUnconverged).toBe('diverged_max_it');
     expect(short.check!.velocities).toBeNull();
     expect(short.check!.momenta).toBe(0);
+    // The JSON says why, and does not call the unchecked velocities within their target.
+    const context = { device: kCpuDevice, matrix: null, radiusMetres: 1, timing: {} };
+    const checkOf = (solved: typeof report) =>
+      solveJson(system, solved, context).check as Record<string, unknown>;
+    expect(checkOf(short)).toMatchObject({ reference_unconverged: 'diverged_max_it', within_target: null });
+    expect(checkOf(short)).not.toHaveProperty('velocities');
+    expect(checkOf(report)).toMatchObject({ reference_unconverged: null, within_target: true });
   });
 
   test('velocities whose squares or energies overflow float64 are refused, naming their size', async () => {
@@ -517,6 +524,7 @@ describe('the JSON of a run', () => {
       'check.targets.momenta',
       'check.targets.velocities',
       'check.within_target',
+      'check.reference_unconverged',
       'timing_ms.setup_ms',
       'timing_ms.matvec_ms',
     ]);
@@ -565,6 +573,18 @@ describe('the JSON of a run', () => {
       report.check!.interaction,
     );
     expect(interactionError({ ...small, epsilon: 0 }, v, v, v)).toBeNull();
+    // One electron has no interaction part (T = 0): p = D v (D = 1), whose float32 rounding (the GPU's
+    // 2.6e-8) is the momenta's error, not the interaction's.
+    const one = { ...small, configuration: { n: 1, positions: new Float64Array(3), source: 'one' } };
+    const alone = Float64Array.from([1, 2, 3]);
+    expect(
+      interactionError(
+        one,
+        alone.map((x) => x * (1 + 2 ** -24)),
+        alone,
+        alone,
+      ),
+    ).toBeNull();
   });
 
   test('a check past its target says so: within_target false, and one line for stderr', async () => {
@@ -624,6 +644,7 @@ describe('the JSON of a run', () => {
       'interaction',
       'targets',
       'within_target',
+      'reference_unconverged',
     ]);
     expect(Object.keys(json).slice(-4)).toEqual(['positions', 'velocities', 'momenta', 'history']);
     expect(json.history).toEqual([]);
