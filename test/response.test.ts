@@ -519,8 +519,48 @@ test("each point's check is held to solve's target for its backend; past it, wit
     'warning: the float64 check of N = 200, N r_e/R = 1 is past its target: sampled_residual 2.00e-3 > ' +
       'check target 1.00e-3 ("within_target": false)',
   ]);
-  // A solve that did not converge is named so by the table; its check is no precision warning.
-  expect(responseCheckWarnings(past.map((p) => ({ ...p, converged: false })))).toEqual([]);
+});
+
+test('a point whose solve, or whose float64 reference, did not converge is not checked, and says why', async () => {
+  // The ball of 100 at N r_e/R = 30 is indefinite: CG stops diverged_indefinite on the tree and on
+  // the dense reference alike, where the GPU's point had check 6e-6 against its target 1e-9
+  // ("within_target": false) between two unfinished iterates.
+  const spec = responseSpec({
+    geometry: 'ball',
+    n: '100',
+    nEpsilon: '1,30',
+    device: 'cpu',
+    matrix: 'tree',
+    treeTolerance: '1e-4',
+  });
+  const treeOpen: OpenResponseBackend = async (system) =>
+    cpuTreeBackend(system, { tolerance: 1e-4, leafSize: 16, translationCost: 0 });
+  const result = await runResponse(spec, treeOpen, {}, cpuOpen);
+  const [definite, indefinite] = result.points;
+  expect(definite.converged).toBe(true);
+  expect(definite.check).toBeLessThan(1e-3);
+  expect(indefinite.reason).toBe('diverged_indefinite');
+  expect(indefinite).toMatchObject({ check: null, checkTarget: null, referenceUnconverged: null });
+  // A reference cut short (10 CG steps at most) leaves a converged point unchecked, with its reason.
+  const shortOpen: OpenResponseBackend = async (system) => {
+    const backend = cpuBackend(system);
+    return {
+      ...backend,
+      velocities: (p, solver, options) => backend.velocities(p, solver, { ...options, maxIterations: 10 }),
+    };
+  };
+  const cut = await runResponse({ ...spec, ns: [100] }, treeOpen, {}, shortOpen);
+  expect(cut.points[0]).toMatchObject({
+    converged: true,
+    check: null,
+    referenceUnconverged: 'diverged_max_it',
+  });
+  for (const { points } of [result, cut]) {
+    const json = responseJson({ ...result, points }, kCpuDevice).points;
+    expect(json.map((p) => [p.check, p.check_target, p.within_target])).toContainEqual([null, null, null]);
+    expect(responseCheckWarnings(points)).toEqual([]);
+  }
+  expect(responseJson(cut, kCpuDevice).points[0].reference_unconverged).toBe('diverged_max_it');
 });
 
 test("the JSON reports each solve's true residual, recomputed here, and the limit's law exponent with its free fit", async () => {
@@ -1117,6 +1157,7 @@ describe('the response command', () => {
       'check',
       'check_target',
       'within_target',
+      'reference_unconverged',
       'decay_length',
       'continuum_decay_length',
       'penetration_depth',
