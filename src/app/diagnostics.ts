@@ -391,14 +391,17 @@ export class Diagnostics {
     const lambdaMin = spectrum && numberOf(spectrum, 'lambda_min');
     const lambdaMax = spectrum && numberOf(spectrum, 'lambda_max');
     if (spectrum && lambdaMin !== null && lambdaMax !== null) {
+      const converged = spectrum.converged === true;
       this.#showSpectrum({
         lambdaMin,
         lambdaMax,
         collectiveParameter: numberOf(spectrum, 'collective_parameter') ?? lambdaMax - 1,
         conditionNumber: numberOf(spectrum, 'condition_number'),
-        indefinite: typeof spectrum.indefinite === 'boolean' ? spectrum.indefinite : null,
+        // As the file says, but positive definite only where Lanczos converged (spectrumAt's rule).
+        indefinite:
+          spectrum.indefinite === true ? true : spectrum.indefinite === false && converged ? false : null,
         iterations: numberOf(spectrum, 'iterations') ?? 0,
-        converged: spectrum.converged === true,
+        converged,
         reason: typeof spectrum.reason === 'string' ? spectrum.reason : '–',
         stopped: stopped.spectrum,
       });
