@@ -472,20 +472,25 @@ test('--matrix tree: the sweep on the CPU tree equals the dense one to its toler
   expect('tree' in responseJson(dense, kCpuDevice)).toBe(false);
 });
 
-test("each point's check is held to solve's target for its backend; past it, within_target false and a warning line", async () => {
-  // The CPU's tree at 1e-4, checked against the dense float64 solve: the velocities within
-  // 10 max(tree-tol, rtol 1e-8) = 1e-3, solve's target for the same backend.
-  const spec = responseSpec({
+/** The CPU's tree at 1e-4, which the sweeps below check against the dense float64 solve. */
+const treeAt1e4: OpenResponseBackend = async (system) =>
+  cpuTreeBackend(system, { tolerance: 1e-4, leafSize: 16, translationCost: 0 });
+
+/** A ball's sweep on treeAt1e4. */
+function ballOnTree(n: string, nEpsilon: string) {
+  return responseSpec({
     geometry: 'ball',
-    n: '200',
-    nEpsilon: '1,3',
+    n,
+    nEpsilon,
     device: 'cpu',
     matrix: 'tree',
     treeTolerance: '1e-4',
   });
-  const treeOpen: OpenResponseBackend = async (system) =>
-    cpuTreeBackend(system, { tolerance: 1e-4, leafSize: 16, translationCost: 0 });
-  const result = await runResponse(spec, treeOpen, {}, cpuOpen);
+}
+
+test("each point's check is held to solve's target for its backend; past it, within_target false and a warning line", async () => {
+  // The velocities within 10 max(tree-tol, rtol 1e-8) = 1e-3, solve's target for the same backend.
+  const result = await runResponse(ballOnTree('200', '1,3'), treeAt1e4, {}, cpuOpen);
   const json = responseJson(result, kCpuDevice);
   result.points.forEach((p, k) => {
     expect(p.check).toBeGreaterThan(1e-12);
@@ -525,17 +530,8 @@ test('a point whose solve, or whose float64 reference, did not converge is not c
   // The ball of 100 at N r_e/R = 30 is indefinite: CG stops diverged_indefinite on the tree and on
   // the dense reference alike, where the GPU's point had check 6e-6 against its target 1e-9
   // ("within_target": false) between two unfinished iterates.
-  const spec = responseSpec({
-    geometry: 'ball',
-    n: '100',
-    nEpsilon: '1,30',
-    device: 'cpu',
-    matrix: 'tree',
-    treeTolerance: '1e-4',
-  });
-  const treeOpen: OpenResponseBackend = async (system) =>
-    cpuTreeBackend(system, { tolerance: 1e-4, leafSize: 16, translationCost: 0 });
-  const result = await runResponse(spec, treeOpen, {}, cpuOpen);
+  const spec = ballOnTree('100', '1,30');
+  const result = await runResponse(spec, treeAt1e4, {}, cpuOpen);
   const [definite, indefinite] = result.points;
   expect(definite.converged).toBe(true);
   expect(definite.check).toBeLessThan(1e-3);
@@ -549,7 +545,7 @@ test('a point whose solve, or whose float64 reference, did not converge is not c
       velocities: (p, solver, options) => backend.velocities(p, solver, { ...options, maxIterations: 10 }),
     };
   };
-  const cut = await runResponse({ ...spec, ns: [100] }, treeOpen, {}, shortOpen);
+  const cut = await runResponse(spec, treeAt1e4, {}, shortOpen);
   expect(cut.points[0]).toMatchObject({
     converged: true,
     check: null,
