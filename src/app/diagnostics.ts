@@ -469,6 +469,8 @@ export class Diagnostics {
       lambdaMax: result.lambdaMax,
       collectiveParameter: result.collectiveParameter,
       conditionNumber: result.conditionNumber,
+      // Stopped (during its check, where Lanczos had converged) definiteness stays unestablished, as the
+      // mark says; a proof of indefiniteness stands.
       indefinite: stopped ? (result.indefinite === true ? true : null) : result.indefinite,
       iterations: result.lanczos.iterations,
       converged: result.lanczos.converged,

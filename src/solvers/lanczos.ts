@@ -177,15 +177,15 @@ export function lanczosVerdict(
   const scale = Math.max(Math.abs(values[0]), Math.abs(values[j]));
   const { size, tol } = start;
   const rounding = roundingBound(start.unitRoundoff, size, scale);
-  // Converged by the exact-arithmetic bounds (a float32 run asked for less than its rounding still
-  // stops once T_j's pairs have settled), reported with the rounding's floor.
-  const exactMin = Math.abs(beta * lastComponents[0]);
-  const exactMax = Math.abs(beta * lastComponents[j]);
+  // Converged by |beta_j s_j|, the exact-arithmetic bounds (a float32 run asked for less than its
+  // rounding still stops once T_j's pairs have settled), reported with the rounding's floor.
+  const betaMin = Math.abs(beta * lastComponents[0]);
+  const betaMax = Math.abs(beta * lastComponents[j]);
   const result: LanczosResult = {
     lambdaMin: values[0],
     lambdaMax: values[j],
-    residualMin: Math.max(exactMin, rounding),
-    residualMax: Math.max(exactMax, rounding),
+    residualMin: Math.max(betaMin, rounding),
+    residualMax: Math.max(betaMax, rounding),
     rounding,
     ...progress,
     reason: 'diverged_max_it',
@@ -195,7 +195,7 @@ export function lanczosVerdict(
   if (beta <= rounding || j + 1 === size) {
     return { result, reason: 'converged_invariant' };
   }
-  if (exactMin <= tol * scale && exactMax <= tol * scale) {
+  if (betaMin <= tol * scale && betaMax <= tol * scale) {
     return { result, reason: 'converged_tol' };
   }
   return { result, reason: null };
