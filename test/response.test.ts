@@ -1052,6 +1052,25 @@ describe('the response command', () => {
 
   const cli = (...args: string[]) => runCli(cliPath, ['response', ...args], { quiet: true });
 
+  test("the text: each point's check beside its target and verdict, or why it has none", () => {
+    // The CPU's tree, checked against the dense float64 solve; at N r_e/R = 30 the ball is indefinite.
+    const args = ['--geometry', 'ball', '--n', '100', '--n-epsilon', '1,30', '--device', 'cpu'];
+    const run = cli(...args, '--matrix', 'tree', '--tree-tol', '1e-4', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const points = (JSON.parse(run.stdout) as { points: Record<string, unknown>[] }).points;
+    const text = cli(...args, '--matrix', 'tree', '--tree-tol', '1e-4').stdout.split('\n');
+    expect(text).toContain('      N   N r_e/R          check      target  within');
+    const e = (x: unknown) => (x as number).toExponential(2);
+    expect(text).toContain(`    100   1.00000 ${e(points[0].check).padStart(14)}     1.00e-3  yes`);
+    expect(text).toContain(
+      '    100   30.0000              -           -  not checked: the solve did not converge (diverged_indefinite)',
+    );
+    // The dense CPU M is the reference: nothing to check.
+    expect(cli(...args).stdout.split('\n')).toContain(
+      'check: none, the float64 dense M is the reference itself',
+    );
+  });
+
   test('the text: a point that did not converge shows its reason, not values; the depths; why no limit', () => {
     // A ball of 100 rotating at N r_e/R = 30 has M indefinite: CG stops diverged_indefinite.
     const run = cli(
