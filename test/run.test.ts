@@ -7,7 +7,7 @@ import { unknowns, type DarwinSystem } from '../src/physics/models.ts';
 import { relativeError } from '../src/physics/observables.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
-import { cpuBackend, type MassMatrixBackend } from '../src/run/backend.ts';
+import { cpuBackend, cpuTreeBackend, type MassMatrixBackend } from '../src/run/backend.ts';
 import { massMatrix } from '../src/run/backend.ts';
 import { applyMassMatrix } from '../src/solvers/dense.ts';
 import { solve } from '../src/solvers/solve.ts';
@@ -316,6 +316,26 @@ describe('runSpectrum', () => {
     expect(check.lambdaMax).toBeCloseTo(exact.lambdaMax, 9);
     expect(check.lambdaMin).toBeCloseTo(exact.lambdaMin, 9);
     expect(Math.max(check.lambdaMin, check.lambdaMax)).toBeLessThan(kCheckTargets.eigenvalues);
+  });
+
+  test("with the tree, M is definite only beyond the tree's error of lambda_min too", async () => {
+    // A ball of 300 just below its threshold: lambda_min = 1 - eps / eps_crit = 1e-5 (the dense
+    // float64 M), within the tree's 1e-4 of max|theta| (eps ~0.02 times about 40) of 0.
+    const atOne = { ...sphere, configuration: geometry('ball', 300), epsilon: 1 };
+    const critical = -1 / (await cpuBackend(atOne).spectrum()).interactionMin;
+    const system = { ...atOne, epsilon: critical * (1 - 1e-5) };
+    const request = { tol: 1e-10, seed: 1 };
+    const dense = (await runSpectrum(system, cpuBackend(system), request)).spectrum;
+    expect(dense.lambdaMin).toBeCloseTo(1e-5, 12);
+    expect(dense.indefinite).toBe(false);
+    const options = { tolerance: 1e-4, leafSize: 16, translationCost: 0 };
+    const tree = (await runSpectrum(system, cpuTreeBackend(system, options), request)).spectrum;
+    expect(tree.lanczos.converged).toBe(true);
+    expect(tree.lambdaMin).toBeGreaterThan(0);
+    const scale = Math.max(Math.abs(1 + tree.interactionMin), Math.abs(1 + tree.interactionMax));
+    expect(tree.lambdaMin).toBeLessThan(1e-4 * system.epsilon * scale);
+    expect(tree.indefinite).toBeNull();
+    expect(tree.conditionNumber).toBeNull();
   });
 });
 
