@@ -472,20 +472,25 @@ test('--matrix tree: the sweep on the CPU tree equals the dense one to its toler
   expect('tree' in responseJson(dense, kCpuDevice)).toBe(false);
 });
 
-test("each point's check is held to solve's target for its backend; past it, within_target false and a warning line", async () => {
-  // The CPU's tree at 1e-4, checked against the dense float64 solve: the velocities within
-  // 10 max(tree-tol, rtol 1e-8) = 1e-3, solve's target for the same backend.
-  const spec = responseSpec({
+/** The CPU's tree at 1e-4, which the sweeps below check against the dense float64 solve. */
+const treeAt1e4: OpenResponseBackend = async (system) =>
+  cpuTreeBackend(system, { tolerance: 1e-4, leafSize: 16, translationCost: 0 });
+
+/** A ball's sweep on treeAt1e4. */
+function ballOnTree(n: string, nEpsilon: string) {
+  return responseSpec({
     geometry: 'ball',
-    n: '200',
-    nEpsilon: '1,3',
+    n,
+    nEpsilon,
     device: 'cpu',
     matrix: 'tree',
     treeTolerance: '1e-4',
   });
-  const treeOpen: OpenResponseBackend = async (system) =>
-    cpuTreeBackend(system, { tolerance: 1e-4, leafSize: 16, translationCost: 0 });
-  const result = await runResponse(spec, treeOpen, {}, cpuOpen);
+}
+
+test("each point's check is held to solve's target for its backend; past it, within_target false and a warning line", async () => {
+  // The velocities within 10 max(tree-tol, rtol 1e-8) = 1e-3, solve's target for the same backend.
+  const result = await runResponse(ballOnTree('200', '1,3'), treeAt1e4, {}, cpuOpen);
   const json = responseJson(result, kCpuDevice);
   result.points.forEach((p, k) => {
     expect(p.check).toBeGreaterThan(1e-12);
@@ -519,8 +524,39 @@ test("each point's check is held to solve's target for its backend; past it, wit
     'warning: the float64 check of N = 200, N r_e/R = 1 is past its target: sampled_residual 2.00e-3 > ' +
       'check target 1.00e-3 ("within_target": false)',
   ]);
-  // A solve that did not converge is named so by the table; its check is no precision warning.
-  expect(responseCheckWarnings(past.map((p) => ({ ...p, converged: false })))).toEqual([]);
+});
+
+test('a point whose solve, or whose float64 reference, did not converge is not checked, and says why', async () => {
+  // The ball of 100 at N r_e/R = 30 is indefinite: CG stops diverged_indefinite on the tree and on
+  // the dense reference alike, where the GPU's point had check 6e-6 against its target 1e-9
+  // ("within_target": false) between two unfinished iterates.
+  const spec = ballOnTree('100', '1,30');
+  const result = await runResponse(spec, treeAt1e4, {}, cpuOpen);
+  const [definite, indefinite] = result.points;
+  expect(definite.converged).toBe(true);
+  expect(definite.check).toBeLessThan(1e-3);
+  expect(indefinite.reason).toBe('diverged_indefinite');
+  expect(indefinite).toMatchObject({ check: null, checkTarget: null, referenceUnconverged: null });
+  // A reference cut short (10 CG steps at most) leaves a converged point unchecked, with its reason.
+  const shortOpen: OpenResponseBackend = async (system) => {
+    const backend = cpuBackend(system);
+    return {
+      ...backend,
+      velocities: (p, solver, options) => backend.velocities(p, solver, { ...options, maxIterations: 10 }),
+    };
+  };
+  const cut = await runResponse(spec, treeAt1e4, {}, shortOpen);
+  expect(cut.points[0]).toMatchObject({
+    converged: true,
+    check: null,
+    referenceUnconverged: 'diverged_max_it',
+  });
+  for (const { points } of [result, cut]) {
+    const json = responseJson({ ...result, points }, kCpuDevice).points;
+    expect(json.map((p) => [p.check, p.check_target, p.within_target])).toContainEqual([null, null, null]);
+    expect(responseCheckWarnings(points)).toEqual([]);
+  }
+  expect(responseJson(cut, kCpuDevice).points[0].reference_unconverged).toBe('diverged_max_it');
 });
 
 test("the JSON reports each solve's true residual, recomputed here, and the limit's law exponent with its free fit", async () => {
@@ -779,12 +815,21 @@ describe('one backend per N: T assembled once, eps moved by setEpsilon, solves w
     const backends = { opened: [] as [number, number][], moved: [] as number[], disposed: 0 };
     const references = { opened: [] as [number, number][], moved: [] as number[], disposed: 0 };
     const result = await runResponse(spec, countingOpen(backends), {}, countingOpen(references));
-    for (const log of [backends, references]) {
+    // The reference solves only where the point's solve converged (no check otherwise): not at 30,
+    // where the sphere is indefinite.
+    expect(result.points.filter((p) => !p.converged).map((p) => p.nEpsilon)).toEqual([30, 30]);
+    for (const [log, checked] of [
+      [backends, xs],
+      [references, xs.slice(0, -1)],
+    ] as const) {
       expect(log.opened).toEqual([
         [60, 0.1 / 60],
         [90, 0.1 / 90],
       ]);
-      expect(log.moved).toEqual([...xs.slice(1).map((x) => x / 60), ...xs.slice(1).map((x) => x / 90)]);
+      expect(log.moved).toEqual([
+        ...checked.slice(1).map((x) => x / 60),
+        ...checked.slice(1).map((x) => x / 90),
+      ]);
       expect(log.disposed).toBe(2);
     }
     let warmIterations = 0;
@@ -1016,6 +1061,25 @@ describe('the response command', () => {
 
   const cli = (...args: string[]) => runCli(cliPath, ['response', ...args], { quiet: true });
 
+  test("the text: each point's check beside its target and verdict, or why it has none", () => {
+    // The CPU's tree, checked against the dense float64 solve; at N r_e/R = 30 the ball is indefinite.
+    const args = ['--geometry', 'ball', '--n', '100', '--n-epsilon', '1,30', '--device', 'cpu'];
+    const run = cli(...args, '--matrix', 'tree', '--tree-tol', '1e-4', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const points = (JSON.parse(run.stdout) as { points: Record<string, unknown>[] }).points;
+    const text = cli(...args, '--matrix', 'tree', '--tree-tol', '1e-4').stdout.split('\n');
+    expect(text).toContain('      N   N r_e/R          check      target  within');
+    const e = (x: unknown) => (x as number).toExponential(2);
+    expect(text).toContain(`    100   1.00000 ${e(points[0].check).padStart(14)}     1.00e-3  yes`);
+    expect(text).toContain(
+      '    100   30.0000              -           -  not checked: the solve did not converge (diverged_indefinite)',
+    );
+    // The dense CPU M is the reference: nothing to check.
+    expect(cli(...args).stdout.split('\n')).toContain(
+      'check: none, the float64 dense M is the reference itself',
+    );
+  });
+
   test('the text: a point that did not converge shows its reason, not values; the depths; why no limit', () => {
     // A ball of 100 rotating at N r_e/R = 30 has M indefinite: CG stops diverged_indefinite.
     const run = cli(
@@ -1117,6 +1181,7 @@ describe('the response command', () => {
       'check',
       'check_target',
       'within_target',
+      'reference_unconverged',
       'decay_length',
       'continuum_decay_length',
       'penetration_depth',

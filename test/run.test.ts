@@ -7,7 +7,7 @@ import { unknowns, type DarwinSystem } from '../src/physics/models.ts';
 import { relativeError } from '../src/physics/observables.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
-import { cpuBackend, type MassMatrixBackend } from '../src/run/backend.ts';
+import { cpuBackend, cpuTreeBackend, type MassMatrixBackend } from '../src/run/backend.ts';
 import { massMatrix } from '../src/run/backend.ts';
 import { applyMassMatrix } from '../src/solvers/dense.ts';
 import { solve } from '../src/solvers/solve.ts';
@@ -191,6 +191,13 @@ describe('runSolve on the float64 CPU backend', () => {
     expect(short.check!.referenceUnconverged).toBe('diverged_max_it');
     expect(short.check!.velocities).toBeNull();
     expect(short.check!.momenta).toBe(0);
+    // The JSON says why, and does not call the unchecked velocities within their target.
+    const context = { device: kCpuDevice, matrix: null, radiusMetres: 1, timing: {} };
+    const checkOf = (solved: typeof report) =>
+      solveJson(system, solved, context).check as Record<string, unknown>;
+    expect(checkOf(short)).toMatchObject({ reference_unconverged: 'diverged_max_it', within_target: null });
+    expect(checkOf(short)).not.toHaveProperty('velocities');
+    expect(checkOf(report)).toMatchObject({ reference_unconverged: null, within_target: true });
   });
 
   test('velocities whose squares or energies overflow float64 are refused, naming their size', async () => {
@@ -309,6 +316,26 @@ describe('runSpectrum', () => {
     expect(check.lambdaMax).toBeCloseTo(exact.lambdaMax, 9);
     expect(check.lambdaMin).toBeCloseTo(exact.lambdaMin, 9);
     expect(Math.max(check.lambdaMin, check.lambdaMax)).toBeLessThan(kCheckTargets.eigenvalues);
+  });
+
+  test("with the tree, M is definite only beyond the tree's error of lambda_min too", async () => {
+    // A ball of 300 just below its threshold: lambda_min = 1 - eps / eps_crit = 1e-5 (the dense
+    // float64 M), within the tree's 1e-4 of max|theta| (eps ~0.02 times about 40) of 0.
+    const atOne = { ...sphere, configuration: geometry('ball', 300), epsilon: 1 };
+    const critical = -1 / (await cpuBackend(atOne).spectrum()).interactionMin;
+    const system = { ...atOne, epsilon: critical * (1 - 1e-5) };
+    const request = { tol: 1e-10, seed: 1 };
+    const dense = (await runSpectrum(system, cpuBackend(system), request)).spectrum;
+    expect(dense.lambdaMin).toBeCloseTo(1e-5, 12);
+    expect(dense.indefinite).toBe(false);
+    const options = { tolerance: 1e-4, leafSize: 16, translationCost: 0 };
+    const tree = (await runSpectrum(system, cpuTreeBackend(system, options), request)).spectrum;
+    expect(tree.lanczos.converged).toBe(true);
+    expect(tree.lambdaMin).toBeGreaterThan(0);
+    const scale = Math.max(Math.abs(1 + tree.interactionMin), Math.abs(1 + tree.interactionMax));
+    expect(tree.lambdaMin).toBeLessThan(1e-4 * system.epsilon * scale);
+    expect(tree.indefinite).toBeNull();
+    expect(tree.conditionNumber).toBeNull();
   });
 });
 
@@ -517,6 +544,7 @@ describe('the JSON of a run', () => {
       'check.targets.momenta',
       'check.targets.velocities',
       'check.within_target',
+      'check.reference_unconverged',
       'timing_ms.setup_ms',
       'timing_ms.matvec_ms',
     ]);
@@ -565,6 +593,18 @@ describe('the JSON of a run', () => {
       report.check!.interaction,
     );
     expect(interactionError({ ...small, epsilon: 0 }, v, v, v)).toBeNull();
+    // One electron has no interaction part (T = 0): p = D v (D = 1), whose float32 rounding (the GPU's
+    // 2.6e-8) is the momenta's error, not the interaction's.
+    const one = { ...small, configuration: { n: 1, positions: new Float64Array(3), source: 'one' } };
+    const alone = Float64Array.from([1, 2, 3]);
+    expect(
+      interactionError(
+        one,
+        alone.map((x) => x * (1 + 2 ** -24)),
+        alone,
+        alone,
+      ),
+    ).toBeNull();
   });
 
   test('a check past its target says so: within_target false, and one line for stderr', async () => {
@@ -624,6 +664,7 @@ describe('the JSON of a run', () => {
       'interaction',
       'targets',
       'within_target',
+      'reference_unconverged',
     ]);
     expect(Object.keys(json).slice(-4)).toEqual(['positions', 'velocities', 'momenta', 'history']);
     expect(json.history).toEqual([]);

@@ -314,6 +314,7 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
       'interaction',
       'max_relative_error',
       'momenta',
+      'reference_unconverged',
       'targets',
       'velocities',
       'within_target',

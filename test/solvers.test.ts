@@ -597,6 +597,56 @@ describe('lanczos and massSpectrum', () => {
     expect(nan.conditionNumber).toBeNull();
   });
 
+  it("a pair d apart (lambda_min = 1 - eps/d, closed form): definiteness only beyond the run's rounding", () => {
+    // The pair's axial antisymmetric mode: T = (I + r r^T)/(2d) couples the two x components by 1/d.
+    const d = 0.5;
+    const pair = (epsilon: number): DarwinSystem => ({
+      configuration: { n: 2, positions: Float64Array.from([0, 0, 0, d, 0, 0]), source: 'pair' },
+      model: 'vector',
+      dim: 3,
+      epsilon,
+      softening: 0,
+    });
+    const nearZero = pair(d * (1 - 1e-8));
+    const exact = massSpectrum(splitMassMatrix(nearZero, 'float64'), 2);
+    expect(exact.lambdaMin).toBeCloseTo(1e-8, 15);
+    expect(exact.indefinite).toBe(false);
+    // float32 rounds lambda_min = 1e-8 to -2.8e-9 (seed 1), as the GPU put a cluster's 1e-6 at -3.7e-5:
+    // within the rounding bound of 0, which establishes neither.
+    const rounded = massSpectrum(splitMassMatrix(nearZero, 'float32'), 2, { seed: 1 });
+    expect(rounded.lanczos.converged).toBe(true);
+    expect(rounded.lambdaMin).toBeLessThan(0);
+    expect(rounded.lambdaMin + rounded.lanczos.rounding).toBeGreaterThan(0);
+    expect(rounded.indefinite).toBeNull();
+    expect(rounded.conditionNumber).toBeNull();
+    // Beyond it, float32 establishes either.
+    for (const [epsilon, indefinite] of [
+      [0.4, false],
+      [0.6, true],
+    ] as const) {
+      const spectrum = massSpectrum(splitMassMatrix(pair(epsilon), 'float32'), 2, { seed: 1 });
+      expect(spectrum.lambdaMin, `eps ${epsilon}`).toBeCloseTo(1 - epsilon / d, 6);
+      expect(spectrum.indefinite, `eps ${epsilon}`).toBe(indefinite);
+    }
+  });
+
+  it('sphere N=97 eps 1e-2, tol 1e-6: the residual bounds cover the error of float32 and of float64', () => {
+    // float32 left lambda_max 2.6e-8 off with |beta s| of 8.5e-18: the products' rounding, not
+    // Lanczos's convergence, limits it. Reference: float64 Lanczos to 1e-12.
+    const built = system('sphere', 97, 'vector', 3, 1e-2);
+    const reference = massSpectrum(splitMassMatrix(built), 97, { tol: 1e-12 });
+    for (const precision of ['float32', 'float64'] as const) {
+      const spectrum = massSpectrum(splitMassMatrix(built, precision), 97, { tol: 1e-6 });
+      const { residualMin, residualMax } = spectrum.lanczos;
+      expect(spectrum.lanczos.converged, precision).toBe(true);
+      expect(Math.abs(spectrum.lambdaMin - reference.lambdaMin), precision).toBeLessThanOrEqual(residualMin);
+      expect(Math.abs(spectrum.lambdaMax - reference.lambdaMax), precision).toBeLessThanOrEqual(residualMax);
+    }
+    expect(
+      Math.abs(reference.lambdaMax - massSpectrum(splitMassMatrix(built, 'float32'), 97).lambdaMax),
+    ).toBeGreaterThan(1e-8);
+  });
+
   it('sphere N=60 vector 3D: matches the dense Householder-QL spectrum to 1e-10', () => {
     const matrix = massMatrix(system('sphere', 60, 'vector', 3, 0.02));
     const reference = symmetricEigenvalues(matrix.data, matrix.size);

@@ -95,13 +95,12 @@ export type CheckId = (typeof kCheckIds)[keyof typeof kCheckIds][number];
 export type Definiteness = 'positive definite' | 'indefinite' | 'not established';
 
 /**
- * A Ritz value bounds the true λ_min from above: one ≤ 0 proves M indefinite even from a Lanczos run
- * that did not converge (stopped, or out of products), but a positive one shows M positive definite
- * only once converged.
+ * The spectrum's `indefinite` in words (src/solvers/spectrum.ts SpectrumResult.indefinite, as the
+ * CLI writes it): true proves M indefinite, false positive definite, null establishes neither.
  */
-export function definiteness(lambdaMin: number, converged: boolean): Definiteness {
-  if (lambdaMin <= 0) return 'indefinite';
-  return converged ? 'positive definite' : 'not established';
+export function definiteness(indefinite: boolean | null): Definiteness {
+  if (indefinite === null) return 'not established';
+  return indefinite ? 'indefinite' : 'positive definite';
 }
 
 /** The spectrum as shown: a finished run's, or a loaded file's "spectrum" object. */
@@ -109,8 +108,10 @@ interface ShownSpectrum {
   readonly lambdaMin: number;
   readonly lambdaMax: number;
   readonly collectiveParameter: number;
-  /** null while M is indefinite. */
+  /** null while M is indefinite or not established positive definite. */
   readonly conditionNumber: number | null;
+  /** SpectrumResult.indefinite: null where λ_min is within its error of 0 or Lanczos did not converge. */
+  readonly indefinite: boolean | null;
   readonly iterations: number;
   readonly converged: boolean;
   readonly reason: string;
@@ -390,13 +391,17 @@ export class Diagnostics {
     const lambdaMin = spectrum && numberOf(spectrum, 'lambda_min');
     const lambdaMax = spectrum && numberOf(spectrum, 'lambda_max');
     if (spectrum && lambdaMin !== null && lambdaMax !== null) {
+      const converged = spectrum.converged === true;
       this.#showSpectrum({
         lambdaMin,
         lambdaMax,
         collectiveParameter: numberOf(spectrum, 'collective_parameter') ?? lambdaMax - 1,
         conditionNumber: numberOf(spectrum, 'condition_number'),
+        // As the file says, but positive definite only where Lanczos converged (spectrumAt's rule).
+        indefinite:
+          spectrum.indefinite === true ? true : spectrum.indefinite === false && converged ? false : null,
         iterations: numberOf(spectrum, 'iterations') ?? 0,
-        converged: spectrum.converged === true,
+        converged,
         reason: typeof spectrum.reason === 'string' ? spectrum.reason : '–',
         stopped: stopped.spectrum,
       });
@@ -464,6 +469,9 @@ export class Diagnostics {
       lambdaMax: result.lambdaMax,
       collectiveParameter: result.collectiveParameter,
       conditionNumber: result.conditionNumber,
+      // Stopped (during its check, where Lanczos had converged) definiteness stays unestablished, as the
+      // mark says; a proof of indefiniteness stands.
+      indefinite: stopped ? (result.indefinite === true ? true : null) : result.indefinite,
       iterations: result.lanczos.iterations,
       converged: result.lanczos.converged,
       reason: result.lanczos.reason,
@@ -475,9 +483,9 @@ export class Diagnostics {
     show('lambda-min', spectrum.lambdaMin, spectrum.lambdaMin.toPrecision(8));
     show('lambda-max', spectrum.lambdaMax, spectrum.lambdaMax.toPrecision(8));
     show('collective', spectrum.collectiveParameter);
-    // λ_max/λ_min has no meaning once λ_min ≤ 0, nor before M is shown definite (spectrum.ts gives
-    // null for both): said, not a bare dash.
-    const unconditioned = spectrum.lambdaMin <= 0 ? 'none: λ_min ≤ 0' : 'not established';
+    // λ_max/λ_min has no meaning once M is indefinite, nor before M is shown definite (spectrum.ts
+    // gives null for both): said, not a bare dash.
+    const unconditioned = spectrum.indefinite === true ? 'none: λ_min ≤ 0' : 'not established';
     show(
       'condition',
       spectrum.conditionNumber,
@@ -489,13 +497,16 @@ export class Diagnostics {
     reason.textContent = shown.text;
     reason.dataset.reason = shown.reason;
     const mark = element('definiteness');
-    const verdict = definiteness(spectrum.lambdaMin, spectrum.converged && !spectrum.stopped);
+    const verdict = definiteness(spectrum.indefinite);
     mark.dataset.definiteness = verdict;
     if (verdict === 'not established') {
       // Neither proven: a script reading data-indefinite must not take it for either answer.
       delete mark.dataset.indefinite;
       mark.className = '';
-      mark.textContent = `positive definiteness not established (${spectrum.stopped ? 'stopped' : 'not converged'}): λ_min > 0 is only an upper bound of the true λ_min until Lanczos converges`;
+      mark.textContent =
+        spectrum.stopped || !spectrum.converged
+          ? `positive definiteness not established (${spectrum.stopped ? 'stopped' : 'not converged'}): λ_min is only an upper bound of the true λ_min until Lanczos converges`
+          : 'definiteness not established: λ_min is within its error bound of 0';
       return;
     }
     const indefinite = verdict === 'indefinite';

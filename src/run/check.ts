@@ -308,7 +308,8 @@ export function sampledErrors(
  * which --tree-tol bounds for v spread over the electrons, where the momenta's error ||p - p64|| /
  * ||p64|| is mostly D v's at small eps (the tree's 8e-2 of T v, for v an eigenvector of T with
  * eigenvalue near 0 on a ball of 3000 at tolerance 1e-5, was 3e-6 of p). Over every unknown, or as
- * `sample` estimates it (`exactMomenta` then its rows); null at eps = 0, where there is no such part.
+ * `sample` estimates it (`exactMomenta` then its rows); null at eps = 0 and wherever eps T v is 0 (one
+ * electron), where there is no such part.
  */
 export function interactionError(
   system: DarwinSystem,
@@ -331,7 +332,9 @@ export function interactionError(
     b,
   );
   const scale = weightedNorm(part, weights, b);
-  return scale > 0 ? error / scale : error;
+  // No interaction part to measure (one electron: T = 0): p's error is then D v's alone, which the
+  // momenta's error states.
+  return scale > 0 ? error / scale : null;
 }
 
 /**

@@ -100,8 +100,18 @@ function solveCheckJson(check: SolveCheck, targets: SolveReport['checkTargets'])
   // The interaction part's error, held to no target, after the errors that are.
   const { targets: held, within_target, ...errors } = json;
   const interaction = check.interaction === null ? {} : { interaction: check.interaction };
-  const withInteraction = { ...errors, ...interaction, targets: held, within_target };
-  return check.sampled === null ? withInteraction : { ...withInteraction, sampled_electrons: check.sampled };
+  if (check.sampled !== null) {
+    return { ...errors, ...interaction, targets: held, within_target, sampled_electrons: check.sampled };
+  }
+  // Velocities unchecked (the reference did not converge): within their target is not established.
+  const unconverged = check.referenceUnconverged;
+  return {
+    ...errors,
+    ...interaction,
+    targets: held,
+    within_target: within_target === true && unconverged !== null ? null : within_target,
+    reference_unconverged: unconverged,
+  };
 }
 
 /** The entries of a spectrum's check: the dense one's eigenvalue errors, or the sampled one's Ritz residuals. */

@@ -7,6 +7,7 @@
 import { massDiagonal, unknowns, type DarwinSystem } from '../physics/models.ts';
 import { defaultLanczosMaxIterations } from '../solvers/types.ts';
 import type { MassMatrixBackend } from './backend.ts';
+import { roundingBound } from '../solvers/lanczos.ts';
 import { spectrumAt, type SpectrumResult } from '../solvers/spectrum.ts';
 import {
   backendCheckTargets,
@@ -133,18 +134,41 @@ export async function runSpectrum(
   // Lanczos ran on I + S, M at eps = 1 (src/solvers/spectrum.ts), and so do its refinement and check:
   // at eps they would measure mu's error against 1, not against S.
   const unit = { ...system, epsilon: 1 };
+  const { epsilon } = system;
+  // Weyl: the tree's product moves each eigenvalue of I + S by up to its tolerance t of the largest
+  // |theta| (the check's targets below), which the Ritz values' rounding and residuals, those of the
+  // tree's operator, leave out: M's definiteness is established only beyond it too.
+  const treeError = (scale: number) => (backend.tree?.tolerance ?? 0) * scale;
   if (refine && vectors) {
     const product = (request.float64 ?? float64Products())(unit, backend.tree);
     const min = await rayleighQuotient(product, diagonal, vectors.min);
     const max = await rayleighQuotient(product, diagonal, vectors.max);
-    const extremes = { lambdaMin: min.lambda, lambdaMax: max.lambda };
+    // The float64 residual bounds the refined theta_min's error, up to float64's own rounding.
+    const scale = Math.max(Math.abs(min.lambda), Math.abs(max.lambda));
+    const rounding = roundingBound(2 ** -53, diagonal.length, scale) + treeError(scale);
+    const extremes = {
+      lambdaMin: min.lambda,
+      lambdaMax: max.lambda,
+      residualMin: Math.max(min.residual + treeError(scale), rounding),
+      rounding,
+    };
     const { lanczos } = ritz;
     spectrum = {
-      ...spectrumAt(extremes, system.configuration.n, system.epsilon, lanczos.converged),
+      ...spectrumAt(extremes, system.configuration.n, epsilon, lanczos.converged),
       lanczos,
     };
-    const { epsilon } = system;
     refinement = { residualMin: epsilon * min.residual, residualMax: epsilon * max.residual };
+  } else if (backend.tree && epsilon > 0) {
+    // The backend's bounds are at eps (eps times those of I + S); at eps = 0 the tree moves nothing.
+    const { lanczos } = ritz;
+    const theta = unitSpectrum(ritz);
+    const moved = treeError(Math.max(Math.abs(theta.lambdaMin), Math.abs(theta.lambdaMax)));
+    const extremes = {
+      ...theta,
+      residualMin: lanczos.residualMin / epsilon + moved,
+      rounding: lanczos.rounding / epsilon + moved,
+    };
+    spectrum = { ...spectrumAt(extremes, system.configuration.n, epsilon, lanczos.converged), lanczos };
   }
   const timing: { lanczos: number; check?: number } = { lanczos: performance.now() - start };
   let check: SpectrumCheck | null = null;

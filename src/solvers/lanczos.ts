@@ -37,8 +37,23 @@ export const kDefaultLanczosBasis = 96;
  */
 export const kMinLanczosBasis = 8;
 
-/** beta_k below this many units of roundoff times sqrt(n) ||T_k|| counts as zero: the space is invariant. */
+/**
+ * Units of roundoff times sqrt(n) ||T_k|| that a product in the run's precision may be off by
+ * (roundingBound): beta_k below it counts as zero (the space is invariant), and no residual bound is
+ * reported below it.
+ */
 const kInvariantRoundoffs = 16;
+
+/**
+ * 16 u sqrt(n) max|theta|: what rounding in the run's precision leaves of a Ritz value's accuracy.
+ * |beta_j s_j| bounds the distance to an eigenvalue in exact arithmetic only; the products' own
+ * rounding, about u sqrt(n) ||A|| normwise, moves the Ritz values by as much whatever beta_j says
+ * (float32: a cluster of 150 electrons with max|theta| 1.6e4 had lambda_min 165 u max|theta| off,
+ * within this bound's 340, beside an exact-arithmetic bound of 14 u).
+ */
+export function roundingBound(unitRoundoff: number, size: number, scale: number): number {
+  return kInvariantRoundoffs * unitRoundoff * Math.sqrt(size) * scale;
+}
 
 /**
  * A Lanczos run's options resolved with the defaults of types.ts, and what its stopping tests need:
@@ -107,6 +122,7 @@ export function lanczosNotStarted(): LanczosResult {
     lambdaMax: NaN,
     residualMin: NaN,
     residualMax: NaN,
+    rounding: NaN,
     iterations: 0,
     restarts: 0,
     reason: 'diverged_max_it',
@@ -141,6 +157,8 @@ export interface LanczosProgress {
  *  diverged_nan         alpha_j or beta_j is NaN or infinite
  *  converged_invariant  beta_j <= 16 u sqrt(n) ||T_j||, or j + 1 = n: the Krylov space is invariant
  *  converged_tol        both extreme Ritz pairs have |beta_j s_j| <= tol max|theta|
+ * The result's residual bounds are |beta_j s_j| floored at roundingBound: in exact arithmetic the
+ * first alone bounds each Ritz value's distance to an eigenvalue.
  * The CPU applies them at every step; the GPU engine replays them on the alphas and betas it reads
  * back, so that both stop at the same step for the same reason.
  */
@@ -157,21 +175,27 @@ export function lanczosVerdict(
     return { result: previous, reason: 'diverged_nan' };
   const { values, lastComponents } = tridiagonalEigen(alphas.subarray(0, j + 1), betas.subarray(0, j));
   const scale = Math.max(Math.abs(values[0]), Math.abs(values[j]));
+  const { size, tol } = start;
+  const rounding = roundingBound(start.unitRoundoff, size, scale);
+  // Converged by |beta_j s_j|, the exact-arithmetic bounds (a float32 run asked for less than its
+  // rounding still stops once T_j's pairs have settled), reported with the rounding's floor.
+  const betaMin = Math.abs(beta * lastComponents[0]);
+  const betaMax = Math.abs(beta * lastComponents[j]);
   const result: LanczosResult = {
     lambdaMin: values[0],
     lambdaMax: values[j],
-    residualMin: Math.abs(beta * lastComponents[0]),
-    residualMax: Math.abs(beta * lastComponents[j]),
+    residualMin: Math.max(betaMin, rounding),
+    residualMax: Math.max(betaMax, rounding),
+    rounding,
     ...progress,
     reason: 'diverged_max_it',
     converged: false,
     ritzValues: values,
   };
-  const { size, tol } = start;
-  if (beta <= kInvariantRoundoffs * start.unitRoundoff * Math.sqrt(size) * scale || j + 1 === size) {
+  if (beta <= rounding || j + 1 === size) {
     return { result, reason: 'converged_invariant' };
   }
-  if (result.residualMin <= tol * scale && result.residualMax <= tol * scale) {
+  if (betaMin <= tol * scale && betaMax <= tol * scale) {
     return { result, reason: 'converged_tol' };
   }
   return { result, reason: null };

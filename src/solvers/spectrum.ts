@@ -31,9 +31,13 @@ export interface SpectrumResult {
   /** N eps = N r_e / R, the paper's estimate of the same quantity (eq. 49). */
   nEpsilon: number;
   /**
-   * lambda_min <= 0. A Ritz value bounds the true lambda_min from above, so a finite one <= 0 proves
-   * M indefinite from any run; a positive one shows it definite only where Lanczos converged: null
-   * (not established) otherwise, and where lambda is not finite.
+   * lambda_min <= 0, where established beyond the Ritz value's error. The exact Rayleigh quotient of
+   * the Ritz vector bounds the true lambda_min from above, and rounding puts the computed Ritz value
+   * within eps lanczos.rounding of it, so lambda_min + eps rounding < 0 proves M indefinite from any
+   * run; lambda_min - eps residualMin > 0 (the bound of theta_min: Lanczos's, or a refinement's
+   * float64 residual, each at least the rounding) shows it definite where Lanczos converged (to the
+   * extreme eigenvalue). null (not established) otherwise, within that error of 0 (float32's rounding
+   * put a positive definite cluster's lambda_min of 1e-6 at -3.7e-5), and where lambda is not finite.
    */
   indefinite: boolean | null;
   /** The run on I + S with its Ritz values and residual bounds as those of D^-1/2 M D^-1/2 at eps. */
@@ -115,10 +119,16 @@ export function lanczosAt<O extends LanczosOptions>(options: O, epsilon: number)
 /**
  * What the extreme eigenvalues theta of I + S = D^-1/2 M D^-1/2 at eps = 1 give at eps:
  * mu = theta - 1, lambda = 1 + eps mu, and from them the collective parameter and definiteness
- * (`converged`: whether Lanczos converged to them).
+ * (`converged`: whether Lanczos converged to them; `residualMin`: the error bound of theta_min,
+ * `rounding`: how far rounding may put it from its vector's Rayleigh quotient; SpectrumResult.indefinite).
  */
 export function spectrumAt(
-  extremes: { readonly lambdaMin: number; readonly lambdaMax: number },
+  extremes: {
+    readonly lambdaMin: number;
+    readonly lambdaMax: number;
+    readonly residualMin: number;
+    readonly rounding: number;
+  },
   n: number,
   epsilon: number,
   converged: boolean,
@@ -129,7 +139,10 @@ export function spectrumAt(
   const lambdaMin = 1 + epsilon * interactionMin;
   const lambdaMax = 1 + epsilon * interactionMax;
   const finite = Number.isFinite(lambdaMin) && Number.isFinite(lambdaMax);
-  const indefinite = finite && lambdaMin <= 0 ? true : finite && converged ? false : null;
+  // A NaN bound establishes neither.
+  const above = lambdaMin + epsilon * extremes.rounding;
+  const below = lambdaMin - epsilon * extremes.residualMin;
+  const indefinite = finite && above < 0 ? true : finite && converged && below > 0 ? false : null;
   return {
     lambdaMin,
     lambdaMax,
@@ -160,6 +173,7 @@ export function spectrumFromLanczos<L extends LanczosResult>(
       lambdaMax: 1 + epsilon * (result.lambdaMax - 1),
       residualMin: epsilon * result.residualMin,
       residualMax: epsilon * result.residualMax,
+      rounding: epsilon * result.rounding,
       ritzValues: result.ritzValues.map((theta) => 1 + epsilon * (theta - 1)),
     },
   };

@@ -117,9 +117,17 @@ export interface RitzVectors {
 export interface LanczosResult {
   lambdaMin: number;
   lambdaMax: number;
-  /** Residual bounds |beta_k s_k| of the two extreme Ritz pairs. */
+  /**
+   * Error bounds of the two extreme Ritz values: |beta_k s_k|, at least the rounding of the run's
+   * precision (src/solvers/lanczos.ts roundingBound, 16 u sqrt(n) max|theta|).
+   */
   residualMin: number;
   residualMax: number;
+  /**
+   * How far rounding may put a Ritz value from the exact Rayleigh quotient of its Ritz vector, which
+   * bounds the true lambda_min from above (roundingBound); the floor of the residual bounds.
+   */
+  rounding: number;
   iterations: number;
   /** Thick restarts of the basis (src/solvers/lanczos.ts). */
   restarts: number;

@@ -81,13 +81,13 @@ moment (the current, for flux) over that.
                         "n_epsilon", "epsilon", "screening_ratio", "continuum_ratio", "london_x",
                         "field_centre_ratio", "continuum_field_centre_ratio", "iterations",
                         "converged", "reason", "true_relative_residual", "check", "check_target",
-                        "within_target", "decay_length", "continuum_decay_length",
-                        "penetration_depth", "london_penetration_depth"}], "limits": [{"n_epsilon",
-                        "extrapolated_ratio", "uncertainty", "window_refits", "law", "exponent",
-                        "free_exponent", "continuum_ratio"}], "device", "files": [...]}; rotation adds
-                        "london_field_ratio", "continuum_london_field_ratio" and "n_eff_epsilon" to
-                        each point; where M was the tree, "tree": {"tolerance", "n": [the N it
-                        served]} after "device"
+                        "within_target", "reference_unconverged", "decay_length",
+                        "continuum_decay_length", "penetration_depth", "london_penetration_depth"}],
+                        "limits": [{"n_epsilon", "extrapolated_ratio", "uncertainty",
+                        "window_refits", "law", "exponent", "free_exponent", "continuum_ratio"}],
+                        "device", "files": [...]}; rotation adds "london_field_ratio",
+                        "continuum_london_field_ratio" and "n_eff_epsilon" to each point; where M
+                        was the tree, "tree": {"tolerance", "n": [the N it served]} after "device"
 
 Units: velocities in omega_L R (field, omega_L = -eB/2m, eq. 17), in omega_Phi R (flux, omega_Phi =
 -e Phi/(2 pi m R^2), eq. 13/14) or in -Omega R relative to the lattice (rotation). field_centre_ratio
@@ -105,7 +105,9 @@ check_target: what check (or sampled_residual) is held to, solve's target for th
 tolerance: the velocities within 10 rtol (1e-9) for the GPU's refined solves, 10 max(t, rtol) with the
 tree (t = --tree-tol, rtol the device's default; on the GPU at least float32's 1e-5), the sampled
 residual within 10 max(rtol, the momenta's target); within_target: whether it is (null where nothing
-was checked), and a point past it gets a warning: line on stderr.
+was checked), and a point past it gets a warning: line on stderr. A point whose solve did not converge
+is not checked (check null), nor one whose float64 reference did not: reference_unconverged gives that
+solve's reason (else null). The text lists each point's check, target and verdict.
 london_x: R/lambda_L = sqrt(3 N r_e/R) (ball; sphere for the same N in its volume), R/Lambda =
 2 N r_e/R (Pearl, disk). limits: the ratio at each N r_e/R fitted by c + b N^-p over the N given
 (three or more; p = 1/2 on surfaces and films, 2/3 in solids). decay_length: the binned current's
@@ -250,6 +252,41 @@ const kLondonXHeader: Partial<Record<string, string>> = {
   sphere: 'R/lambda_L#',
 };
 
+/**
+ * The float64 check of each point, as the JSON has it: the error (check, or sampled_residual past the
+ * dense reference's sizes) beside its target and the verdict, or why the point went unchecked. One
+ * line where no point is checked by design (the CPU's dense M is the reference).
+ */
+function checkLines(points: ReturnType<typeof responseSummary>['points']): string[] {
+  const due = points.some((p) => p.check_target !== null || p.reference_unconverged !== null);
+  if (!due) return ['check: none, the float64 dense M is the reference itself'];
+  const sampled = points.some((p) => p.sampled_residual !== undefined);
+  const lines = [`      N   N r_e/R   ${sampled ? 'sampled res.' : '       check'}      target  within`];
+  for (const p of points) {
+    const error = p.sampled_residual ?? p.check;
+    const verdict =
+      p.within_target === null
+        ? !p.converged
+          ? `  not checked: the solve did not converge (${p.reason})`
+          : p.reference_unconverged !== null
+            ? `  not checked: the float64 reference did not converge (${p.reference_unconverged})`
+            : '  not checked'
+        : p.within_target
+          ? '  yes'
+          : '  NO';
+    const e = (y: number) => y.toExponential(2);
+    lines.push(
+      [
+        String(p.n).padStart(7),
+        fixed(p.n_epsilon, 9),
+        fixed(error, 14, e),
+        fixed(p.check_target, 11, e),
+      ].join(' ') + verdict,
+    );
+  }
+  return lines;
+}
+
 function responseText(summary: ReturnType<typeof responseSummary>, files: string[]): string {
   const rotation = summary.drive === 'rotation';
   const londonX = kLondonXHeader[summary.geometry] ?? 'London x';
@@ -274,6 +311,7 @@ function responseText(summary: ReturnType<typeof responseSummary>, files: string
   }
   if (summary.geometry === 'sphere')
     lines.push('# of a ball holding the same N: a shell of charge has no bulk lambda_L');
+  lines.push('', ...checkLines(summary.points));
   // The centre field, the field excluded (rotation: the London moment's field), beside the continuum's.
   if (summary.drive !== 'flux') {
     lines.push(

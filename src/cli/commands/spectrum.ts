@@ -32,7 +32,9 @@ export const kSpectrumHelp = `Usage: darwin-breit spectrum [configuration] [opti
 Extreme eigenvalues of the scaled mass matrix D^-1/2 M D^-1/2 = I + eps S (D = diag M) by Lanczos
 on I + S, whose Krylov spaces are the same: lambda = 1 + eps mu for the eigenvalues mu of S. When
 lambda_min <= 0 the Legendre map v -> p is singular or indefinite; lambda_max - 1 = eps mu_max is
-the collective Darwin contribution, to compare with the paper's N r_e/R (eq. 49).
+the collective Darwin contribution, to compare with the paper's N r_e/R (eq. 49). "indefinite" is
+true or false only where lambda_min is farther from 0 than its error (its rounding for true, its
+residual bound for false: at least eps 16 u sqrt(n) max|theta|, u float32's on the GPU), else null.
 
 ${kSystemHelp}
 Lanczos:

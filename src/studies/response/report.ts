@@ -185,6 +185,8 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
         // What that check is held to, solve's target for the same backend, and whether it is within.
         check_target: p.checkTarget,
         within_target: pointWithinTarget(p),
+        // The float64 reference solve's reason where it did not converge: the point is not checked.
+        reference_unconverged: p.referenceUnconverged,
         // The binned current's fitted e-folding depth below the surface, units of R, which includes the
         // geometric factor r (null where it does not decay inward or a bin's current is not positive),
         // beside London's sphere's fitted the same way (the ball's).
@@ -220,18 +222,15 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
 }
 
 /**
- * A `warning:` line for each converged point whose check is past its target (the CLI's stderr, as
- * solve's check warns), naming the point. A solve that did not converge says so in the table's
- * last column, and its check is then far from any target by its nature, not a precision problem.
+ * A `warning:` line for each point whose check is past its target (the CLI's stderr, as solve's
+ * check warns), naming the point. A point whose solve, or whose reference, did not converge has no
+ * check (its reason says so in the text).
  */
 export function responseCheckWarnings(
-  points: readonly Pick<
-    ResponsePoint,
-    'n' | 'nEpsilon' | 'check' | 'sampledResidual' | 'checkTarget' | 'converged'
-  >[],
+  points: readonly Pick<ResponsePoint, 'n' | 'nEpsilon' | 'check' | 'sampledResidual' | 'checkTarget'>[],
 ): string[] {
   return points.flatMap((p) => {
-    const checked = p.converged && pointCheck(p);
+    const checked = pointCheck(p);
     const at = `the float64 check of N = ${p.n}, N r_e/R = ${Number(p.nEpsilon.toPrecision(6))}`;
     const warning = checked && checkWarning([{ ...checked, targetName: 'check' }], at);
     return warning ? [warning] : [];

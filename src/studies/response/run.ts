@@ -100,12 +100,16 @@ export interface ResponsePoint {
   readonly reason: ConvergenceReason;
   /** The iterate's true relative residual ||b - M s|| / ||b|| (with the backend's own M). */
   readonly trueRelativeResidual: number;
-  /** ||s - s64|| / ||s64|| against the float64 reference's solve to rtol 1e-12, where one is given. */
+  /**
+   * ||s - s64|| / ||s64|| against the float64 reference's solve to rtol 1e-12, where one is given;
+   * null where either solve did not converge (reason, referenceUnconverged).
+   */
   readonly check: number | null;
   /**
    * Where the sweep is checked on sampled rows (runResponse's 'sampled', past the dense check):
    * ||b - M s|| / ||b|| over the float64 rows of M at kSampledCheckElectrons electrons
-   * (src/run/check.ts), each the direct pair sum, so that a tree's error is in it; else null.
+   * (src/run/check.ts), each the direct pair sum, so that a tree's error is in it; else null, and
+   * where the solve did not converge.
    */
   readonly sampledResidual: number | null;
   /**
@@ -115,6 +119,11 @@ export interface ResponsePoint {
    * pointWithinTarget.
    */
   readonly checkTarget: number | null;
+  /**
+   * Why the float64 reference solve did not converge, where it did not (the point is then not
+   * checked, as solve's velocities: src/run/solve.ts SolveCheck); null otherwise.
+   */
+  readonly referenceUnconverged: ConvergenceReason | null;
   /** The fast multipole tree of the backend, where M's product was the tree's (--matrix tree). */
   readonly tree: TreeDetails | null;
   readonly profile: CurrentProfile;
@@ -503,12 +512,18 @@ async function responsePoint(
     );
     fieldMapCheck = reduced.check;
   }
-  // The velocities against the dense float64 solve's, or past it their residual on sampled rows.
-  const check =
-    reference instanceof SweepBackend
-      ? relativeError(solve.x, (await reference.solve(system, rightHandSide)).x)
+  // The velocities against the dense float64 solve's, or past it their residual on sampled rows;
+  // neither where either solve did not converge, as solve leaves its velocities unchecked: the
+  // distance to an unfinished iterate measures neither run (the point's reason, or the reference's,
+  // says why).
+  const reference64 =
+    solve.converged && reference instanceof SweepBackend
+      ? await reference.solve(system, rightHandSide)
       : null;
-  const sampled = reference === 'sampled' ? sampledResidual(system, rightHandSide, solve.x) : null;
+  const referenceUnconverged = reference64 && !reference64.converged ? reference64.reason : null;
+  const check = reference64?.converged ? relativeError(solve.x, reference64.x) : null;
+  const sampled =
+    solve.converged && reference === 'sampled' ? sampledResidual(system, rightHandSide, solve.x) : null;
   const targets = backend.checkTargets;
   const checkTarget = check !== null ? targets.velocities : sampled !== null ? targets.residual : null;
   return {
@@ -532,6 +547,7 @@ async function responsePoint(
     check,
     sampledResidual: sampled,
     checkTarget,
+    referenceUnconverged,
     tree: backend.tree,
     profile,
     decayLength: decayLength(profile),
