@@ -1036,10 +1036,11 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
         const building = performance.now();
         const pipelines = [...new Map(wholePlan.map((d) => [`${d.entries.family}.${d.entry}`, d])).values()];
         for (const [k, { entries: host, entry }] of pipelines.entries()) {
-          host.warm([entry]);
+          // Compiled off this thread where the implementation can (seconds each on SwiftShader, the
+          // whole build a minute), and a turn of the event loop between pipelines even where it
+          // cannot: a signal's handler runs there, and onPipeline's next call can stop the build.
+          await host.warmAsync(entry);
           options.onPipeline?.(k + 1, pipelines.length);
-          // A turn of the event loop between pipelines (each seconds on SwiftShader, the whole build
-          // a minute): a signal's handler runs there, and onPipeline's next call can stop the build.
           if (k + 1 < pipelines.length) await new Promise((resolve) => setTimeout(resolve, 0));
         }
         return new GpuTreeMassMatrix(
