@@ -106,34 +106,28 @@ describe('bench on the GPU: every timed row checked', () => {
     expect(run.status, run.stderr).toBe(0);
     const rows = JSON.parse(run.stdout).kernels as Row[];
     const products = rows.filter((r) => ['matvec_dense', 'matvec_free', 'matvec_tree'].includes(r.name));
-    // Every dense variant this device runs (SwiftShader has subgroups), the free and the tree product.
-    expect(products.map((r) => r.variant ?? r.name)).toEqual([
-      'rows',
-      'workgroup',
-      'subgroup',
-      'matvec_free',
-      'matvec_tree',
-    ]);
+    // Every dense variant this device runs (rows, workgroup, and subgroup where it has subgroups),
+    // then the free and the tree product.
+    const dense = products.filter((r) => r.name === 'matvec_dense');
+    expect(dense.map((r) => r.variant)).toEqual(expect.arrayContaining(['rows', 'workgroup']));
+    expect(products.slice(dense.length).map((r) => r.name)).toEqual(['matvec_free', 'matvec_tree']);
     for (const r of products) {
       // y = x + eps T x at eps = 1e-3 rounded to float32: a few 2^-24 of |y|, and not 0.
       expect(r.check, r.name).toBeGreaterThan(0);
       expect(r.check, r.name).toBeLessThan(2e-7);
     }
     // The tree's eps T x, 1e-3 of y, against the float64 sum: float32's rounding of y is in it.
-    const tree = products[4];
+    const tree = products.at(-1)!;
     expect(tree.relative_error).toBeGreaterThan(tree.check!);
     expect(tree.relative_error).toBeLessThan(1e-4);
+    // A CG iteration in each step variant (fused, split), then the solve with the chosen one.
     const cg = rows.filter((r) => r.name.startsWith('cg_'));
-    expect(cg.map((r) => `${r.name}:${r.variant}`)).toEqual([
-      'cg_iteration:rows/fused',
-      'cg_iteration:rows/split',
-      'cg_solve:rows/fused',
-    ]);
+    expect(cg.map((r) => r.name)).toEqual(['cg_iteration', 'cg_iteration', 'cg_solve']);
     for (const r of cg) {
       expect(r.true_residual, r.name).toBeGreaterThan(0);
       expect(r.true_residual, r.name).toBeLessThan(1e-6);
     }
-    const solve = cg[2];
+    const solve = cg.at(-1)!;
     expect(solve.reason).toBe('converged_rtol');
     expect(solve.converged).toBe(true);
     // The sweep refines below float32's reach (rtol 1e-10): its float64 residuals are that small.
@@ -150,6 +144,6 @@ describe('bench on the GPU: every timed row checked', () => {
     });
     expect(table.status, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/float64 check/);
-    expect(table.stdout).toMatch(/^cg_solve \(rows\/fused\) .* converged_rtol, residual \d\.\de-\d+ /m);
+    expect(table.stdout).toMatch(/^cg_solve \(\w+\/\w+\) .* converged_rtol, residual \d\.\de-\d+ /m);
   }, 300_000);
 });
