@@ -43,16 +43,18 @@ import {
   type SystemSize,
 } from '../../physics/models.ts';
 import type { TreeProductCounts } from '../../physics/tree-build.ts';
-import type { ConvergenceReason } from '../../solvers/types.ts';
+import { defaultRtol, type ConvergenceReason } from '../../solvers/types.ts';
 import { velocityPattern } from '../../physics/velocities.ts';
 import type { DeviceSummary } from '../../io/formats.ts';
-import { gigabytes, type MassMatrixBackend } from '../../run/backend.ts';
+import { gigabytes, treeDetails, type MassMatrixBackend, type TreeDetails } from '../../run/backend.ts';
 import {
   checkSample,
   interactionError,
   kCheckMaxUnknowns,
   sampledErrors,
   sampledMassRows,
+  solveTargetsFor,
+  withinTarget,
   type CheckSample,
 } from '../../run/check.ts';
 import { runResponse, type ResponsePoint } from '../../studies/response/run.ts';
@@ -249,7 +251,9 @@ true residual ||b - M64 v|| / ||b|| of the iterate they end with ("true_residual
 its "reason" and "converged"); response_sweep by whether every solve converged ("converged", a
 "note" naming those that did not) and the largest true residual of those that did. Over every
 unknown up to 3000, past them on float64 rows at 256 sampled electrons ("sampled_electrons"), as
-solve's check.
+solve's check. A product's check is held to float32's 1e-6 (matvec_tree's to the tree's tolerance,
+1e-5), cg_solve's residual to 1e-5 ("check_target", "within_target"); a row past its target is
+named in a warning on stderr.
 Every repeat is reported on the progress line ("repeat 2 of 3, ~1 min 20 s left"), and a signal stops
 the bench before its next repeat.
 
@@ -331,6 +335,12 @@ export interface BenchRow {
   true_residual?: number;
   /** Where check and true_residual are over float64 rows at sampled electrons (past 3000 unknowns). */
   sampled_electrons?: number;
+  /**
+   * What check (or cg_solve's true_residual) is held to (checkTarget), and whether it is within:
+   * a row past its target is also named in a warning on stderr (checkWarnings).
+   */
+  check_target?: number;
+  within_target?: boolean;
   /** cg_solve: why its solve stopped. */
   reason?: ConvergenceReason;
   /** cg_solve: whether its solve converged; response_sweep: whether every solve of it did. */
@@ -477,12 +487,47 @@ export function trueResidual(check: Float64Check, b: ArrayLike<number>, v: Array
   return sampledErrors(check.system, check.sample, Float64Array.from(b), null, check.rows(v)).residual!;
 }
 
-/** A row's float64 check fields, with the sample's electrons where the rows were sampled. */
+/**
+ * What a row's float64 check is held to, as solve's check of the same backend (solveTargetsFor, the
+ * GPU's unrefined float32): a product's error its momenta's target (float32's 1e-6, or the tree's
+ * tolerance where that is larger: `tree`), cg_solve's true residual its residual's at the GPU's
+ * default rtol. cg_iteration (a fixed number of iterations at rtol 0) and response_sweep (its solves
+ * refined or not by the storage it opens) are held to none.
+ */
+export function checkTarget(held: 'product' | 'solve', tree: TreeDetails | null = null): number {
+  const targets = solveTargetsFor({ name: 'gpu', tree: tree ?? undefined }, false, defaultRtol('float32'));
+  return held === 'product' ? targets.momenta : targets.residual;
+}
+
+/**
+ * A row's float64 check fields, with the sample's electrons where the rows were sampled, and its
+ * target where it has one (checkTarget).
+ */
 function checkFields(
   check: Float64Check,
-  fields: Pick<BenchRow, 'check' | 'true_residual'>,
-): Pick<BenchRow, 'check' | 'true_residual' | 'sampled_electrons'> {
-  return check.sampledElectrons === null ? fields : { ...fields, sampled_electrons: check.sampledElectrons };
+  fields: { check: number } | { true_residual: number },
+  target: number | null = null,
+): Pick<BenchRow, 'check' | 'true_residual' | 'sampled_electrons' | 'check_target' | 'within_target'> {
+  const error = 'check' in fields ? fields.check : fields.true_residual;
+  return {
+    ...fields,
+    ...(check.sampledElectrons === null ? {} : { sampled_electrons: check.sampledElectrons }),
+    ...(target === null ? {} : { check_target: target, within_target: withinTarget(error, target) }),
+  };
+}
+
+/** A warning line for each row whose float64 check is past its target. */
+export function checkWarnings(rows: readonly BenchRow[]): string[] {
+  return rows
+    .filter((r) => r.within_target === false)
+    .map((r) => {
+      const [what, error] =
+        r.check !== undefined ? ['check', r.check] : ['true residual', r.true_residual ?? NaN];
+      return (
+        `warning: n = ${r.n}: ${rowLabel(r)}: ${what} ${error.toExponential(2)} is past its target ` +
+        `${r.check_target!.toExponential(0)} ("within_target": false)`
+      );
+    });
 }
 
 /** One product of `operator` of x into y, read back: `size` entries. */
@@ -696,7 +741,7 @@ async function benchDenseMatvec(
       if (!operator) continue;
       const bytes = denseMatvecBytes(size);
       let product;
-      let check;
+      let check: number;
       try {
         product = await pairedWith(
           bench,
@@ -716,7 +761,7 @@ async function benchDenseMatvec(
         reference_gbps: product.reference_gbps,
         variant: sizedVariant(variant, workgroupSize),
         chosen: operator === matrix,
-        ...checkFields(bench.check, { check }),
+        ...checkFields(bench.check, { check }, checkTarget('product')),
       });
     }
   }
@@ -740,7 +785,11 @@ function matrixFreeRow(
     ...benchRow(bench, { copyGbps: NaN }, 'matvec_free', timing, null, matrixFreeFlops(n, blockSize(system))),
     ...(variant ? { variant } : {}),
     ginteractions: rate(n * n, timing.ms),
-    ...checkFields(bench.check, { check: productError(bench.check, product, bench.inputRows()) }),
+    ...checkFields(
+      bench.check,
+      { check: productError(bench.check, product, bench.inputRows()) },
+      checkTarget('product'),
+    ),
   };
 }
 
@@ -829,7 +878,11 @@ async function benchFastProducts(bench: SizeBench, only: ReadonlySet<BenchKernel
         { freeY, freeW, speedup: paired.speedup },
         exact,
       ),
-      ...checkFields(bench.check, { check: productError(bench.check, treeY, exact.rows) }),
+      ...checkFields(
+        bench.check,
+        { check: productError(bench.check, treeY, exact.rows) },
+        checkTarget('product', treeDetails(tree.tree)),
+      ),
     },
   ];
 }
@@ -997,7 +1050,9 @@ async function benchSize(
       const firstCg = rows.findIndex((row) => row.name.startsWith('cg_'));
       rows.splice(firstCg < 0 ? rows.length : firstCg, 0, ...sweep);
     }
-    return rows.filter((row) => only.has(benchKernel(row)));
+    const asked = rows.filter((row) => only.has(benchKernel(row)));
+    for (const warning of checkWarnings(asked)) progress.log(warning);
+    return asked;
   } finally {
     for (const item of bench.destroy) item.destroy();
   }
@@ -1254,7 +1309,7 @@ async function benchKrylov(
       iterations: solved.iterations,
       reason: solved.reason,
       converged: solved.converged,
-      ...checkFields(check, { true_residual: trueResidual(check, b, solved.x) }),
+      ...checkFields(check, { true_residual: trueResidual(check, b, solved.x) }, checkTarget('solve')),
       ...(note === undefined ? {} : { note }),
     };
   }
@@ -1370,6 +1425,11 @@ function fixed(value: number | null | undefined, digits: number): string {
   return value === null || value === undefined ? '-' : value.toFixed(digits);
 }
 
+/** A row's name in the table: the kernel and its variant, and whether the device gets it. */
+function rowLabel(r: BenchRow): string {
+  return r.variant ? `${r.name} (${r.variant}${r.chosen ? ', chosen' : ''})` : r.name;
+}
+
 /** The table's header and one row of cells per kernel. */
 function benchCells(rows: BenchRow[]): string[][] {
   const header = [
@@ -1386,7 +1446,7 @@ function benchCells(rows: BenchRow[]): string[][] {
     'timing',
   ];
   const lines = rows.map((r) => [
-    r.variant ? `${r.name} (${r.variant}${r.chosen ? ', chosen' : ''})` : r.name,
+    rowLabel(r),
     String(r.n),
     String(r.unknowns),
     fixed(r.ms, 3),
@@ -1415,7 +1475,8 @@ function checkCell(r: BenchRow): string {
         ? `residual ${r.true_residual.toExponential(1)}`
         : null;
   const stopped = r.reason ?? (r.converged === false ? 'not all converged' : null);
-  const parts = [stopped, error].filter((part) => part !== null);
+  const past = r.within_target === false ? `past its target ${r.check_target!.toExponential(0)}` : null;
+  const parts = [stopped, error, past].filter((part) => part !== null);
   if (parts.length === 0) return '-';
   return parts.join(', ') + (r.sampled_electrons === undefined ? '' : ` (${r.sampled_electrons} electrons)`);
 }
