@@ -279,6 +279,29 @@ describe('GpuTreeMassMatrix against the float64 direct product', () => {
     );
   }
 
+  gpu.test(
+    'a stop between pipelines: the event loop turns after each, so a signal handler runs before the next',
+    async (context) => {
+      // A signal's handler runs as a task of the event loop, as this timer does: set after the first
+      // pipeline, it must run before the second's report, which then stops the build. Built in one
+      // synchronous loop, the build would hear it only after the last pipeline.
+      const s = system(geometry('ball', 700), 'vector', 3);
+      let stop = false;
+      const heard: number[] = [];
+      const build = GpuTreeMassMatrix.create(context, s, {
+        ...kForced,
+        variant: 'thread',
+        onPipeline: (done) => {
+          heard.push(done);
+          if (stop) throw new Error('stopped');
+          if (done === 1) setTimeout(() => (stop = true), 0);
+        },
+      });
+      await expect(build).rejects.toThrow('stopped');
+      expect(heard).toEqual([1, 2]);
+    },
+  );
+
   gpu.test('guarded by a solve state: a no-op once its status is set', async (context, cleanup) => {
     const { device } = context;
     const s = system(geometry('ball', 600), 'vector', 3);

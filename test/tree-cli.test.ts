@@ -134,7 +134,7 @@ test('--verbose names the tree, its memory and its lists', () => {
   );
 });
 
-test('treeRowFields: the error against the free product and the asymmetry of a known skew part', () => {
+test('treeRowFields: the error against the float64 direct product and the asymmetry of a known skew part', () => {
   const s: DarwinSystem = {
     configuration: geometry('sphere', 40),
     model: 'vector',
@@ -166,6 +166,7 @@ test('treeRowFields: the error against the free product and the asymmetry of a k
     { x, treeY: skewed(x), w, treeW },
     { directPairs: 7, translations: 5 },
     { freeY, freeW: free(w), speedup: 2 },
+    { rows: freeY, sample: null },
   );
   const interaction = (y: Float64Array, v: Float64Array) => Math.hypot(...y.map((value, k) => value - v[k]));
   // M = I + eps T: y - D v is the interaction part (D = I for the vector model).
@@ -176,10 +177,19 @@ test('treeRowFields: the error against the free product and the asymmetry of a k
   expect(fields.free_asymmetry).toBeLessThan(1e-15);
   expect(fields.interactions).toBe(12);
   expect(fields.speedup).toBe(2);
-  // Without the free product beside it (bench --device cpu past its pair bound): the tree's own
-  // work and asymmetry, and nothing measured against the free product.
   const counts = { directPairs: 7, translations: 5 };
-  expect(treeRowFields(s, { x, treeY: skewed(x), w, treeW }, counts, null)).toEqual({
+  // The GPU's: against the float64 rows at a sample of electrons (here electrons 0 and 7 of 40, each
+  // standing for 20), not against a float32 free product: the skew part lives on electron 0 alone.
+  const sample = { electrons: Uint32Array.from([0, 7]), weights: Float64Array.from([20, 20]) };
+  const rows = Float64Array.from([0, 1, 2, 21, 22, 23], (k) => freeY[k]);
+  const sampled = treeRowFields(s, { x, treeY: skewed(x), w, treeW }, counts, null, { rows, sample });
+  const part = (k: number) => freeY[k] - x[k];
+  const sampledPart = Math.sqrt(20 * [0, 1, 2, 21, 22, 23].reduce((sum, k) => sum + part(k) ** 2, 0));
+  expect(sampled.relative_error).toBeCloseTo((Math.sqrt(20) * a * Math.hypot(x[0], x[1])) / sampledPart, 14);
+  expect(sampled.speedup).toBeUndefined();
+  // Without the free product beside it (bench --device cpu past its pair bound): the tree's own
+  // work and asymmetry, and nothing measured against a direct product.
+  expect(treeRowFields(s, { x, treeY: skewed(x), w, treeW }, counts, null, null)).toEqual({
     interactions: 12,
     direct_pairs: 7,
     translations: 5,
@@ -198,6 +208,8 @@ test('bench --only matvec_free,matvec_tree on the GPU: error and asymmetry withi
     relative_error: number;
     asymmetry: number;
     free_asymmetry: number;
+    check: number;
+    sampled_electrons: number;
   }[];
   expect(others).toEqual([]);
   expect(free.name).toBe('matvec_free');
@@ -207,6 +219,14 @@ test('bench --only matvec_free,matvec_tree on the GPU: error and asymmetry withi
   expect(row.translations).toBeGreaterThan(0);
   expect(row.relative_error).toBeGreaterThan(0);
   expect(row.relative_error).toBeLessThanOrEqual(1e-5);
+  // Each product checked against the float64 direct sum of the same x, on the sampled check's
+  // rows (30 000 unknowns): the free product to float32's rounding, the tree within its tolerance.
+  expect(free.sampled_electrons).toBe(256);
+  expect(row.sampled_electrons).toBe(256);
+  expect(free.check).toBeGreaterThan(0);
+  expect(free.check).toBeLessThan(1e-6);
+  expect(row.check).toBeGreaterThan(0);
+  expect(row.check).toBeLessThanOrEqual(1e-5);
   expect(row.free_asymmetry).toBeGreaterThan(0);
   // Random x and w: float32's rounding of y = x + eps T x leaves the direct product itself ~1e-8
   // from symmetric here, and the tree, within 1e-5 of it, is no further.

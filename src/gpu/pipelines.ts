@@ -89,22 +89,37 @@ export class ShaderEntries<Entry extends string> {
   pipeline(entry: Entry): GPUComputePipeline {
     let pipeline = this.#pipelines.get(entry);
     if (!pipeline) {
-      const label = `${this.family}.${entry}`;
-      pipeline = this.device.createComputePipeline({
-        label,
-        layout: this.device.createPipelineLayout({
-          label: `${label}.pipelineLayout`,
-          bindGroupLayouts: [this.layout(entry), ...(this.#spec.sharedLayouts ?? [])],
-        }),
-        compute: {
-          module: shaderModule(this.device, this.#spec.shader),
-          entryPoint: entry,
-          constants: this.#spec.constants ?? {},
-        },
-      });
+      pipeline = this.device.createComputePipeline(this.#descriptor(entry));
       this.#pipelines.set(entry, pipeline);
     }
     return pipeline;
+  }
+
+  /**
+   * Builds `entry`'s pipeline with createComputePipelineAsync, where the implementation may compile
+   * it off the caller's thread: a long compile (seconds on SwiftShader) then leaves the event loop
+   * free, so that a signal's handler runs during it.
+   */
+  async warmAsync(entry: Entry): Promise<void> {
+    if (this.#pipelines.has(entry)) return;
+    const pipeline = await this.device.createComputePipelineAsync(this.#descriptor(entry));
+    this.#pipelines.set(entry, pipeline);
+  }
+
+  #descriptor(entry: Entry): GPUComputePipelineDescriptor {
+    const label = `${this.family}.${entry}`;
+    return {
+      label,
+      layout: this.device.createPipelineLayout({
+        label: `${label}.pipelineLayout`,
+        bindGroupLayouts: [this.layout(entry), ...(this.#spec.sharedLayouts ?? [])],
+      }),
+      compute: {
+        module: shaderModule(this.device, this.#spec.shader),
+        entryPoint: entry,
+        constants: this.#spec.constants ?? {},
+      },
+    };
   }
 
   /**

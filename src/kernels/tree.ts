@@ -881,7 +881,7 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
     options.checkFits?.(storageBytes(planned), tree);
     const owned: GPUBuffer[] = [];
     try {
-      return await withErrorScopes(device, 'GpuTreeMassMatrix.create', () => {
+      return await withErrorScopes(device, 'GpuTreeMassMatrix.create', async () => {
         const largestLeaf = Math.ceil(tree.n / 2 ** tree.depth);
         const workgroupSize = checkWorkgroupSize(
           device,
@@ -1035,10 +1035,14 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
         // first record() (a CPU adapter's variant leaves tree.wgsl's P2M, M2L and tree_evaluate out).
         const building = performance.now();
         const pipelines = [...new Map(wholePlan.map((d) => [`${d.entries.family}.${d.entry}`, d])).values()];
-        pipelines.forEach(({ entries: host, entry }, k) => {
-          host.warm([entry]);
+        for (const [k, { entries: host, entry }] of pipelines.entries()) {
+          // Compiled off this thread where the implementation can (seconds each on SwiftShader, the
+          // whole build a minute), and a turn of the event loop between pipelines even where it
+          // cannot: a signal's handler runs there, and onPipeline's next call can stop the build.
+          await host.warmAsync(entry);
           options.onPipeline?.(k + 1, pipelines.length);
-        });
+          if (k + 1 < pipelines.length) await new Promise((resolve) => setTimeout(resolve, 0));
+        }
         return new GpuTreeMassMatrix(
           device,
           tree,

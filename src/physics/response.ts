@@ -116,6 +116,22 @@ export function velocityTriples(system: DrivenSystem, solution: ArrayLike<number
 }
 
 /**
+ * The solution whose velocityTriples are `velocities`: their first dim components (vector model),
+ * phidot_i = (r_i x v_i)_z / rho_i^2 (azimuthal model, v_i = phidot_i z x r_i), to rounding.
+ */
+export function solutionOfTriples(system: DrivenSystem, velocities: ArrayLike<number>): Float64Array {
+  const { n, positions } = system.configuration;
+  if (system.model === 'azimuthal') {
+    return Float64Array.from({ length: n }, (_, i) => {
+      const [x, y] = [positions[3 * i], positions[3 * i + 1]];
+      return (x * velocities[3 * i + 1] - y * velocities[3 * i]) / (x * x + y * y);
+    });
+  }
+  const { dim } = system;
+  return Float64Array.from({ length: n * dim }, (_, k) => velocities[3 * Math.floor(k / dim) + (k % dim)]);
+}
+
+/**
  * sum_i (r_i x v_i)_z for velocity triples in units of u: the induced moment mu_z = (e/2) sum (r x v)_z
  * is (e/2) u R times it (inducedMomentSi).
  */

@@ -164,9 +164,9 @@ function estimateFreeProducts(
 /**
  * matvec_free (the symmetric pair loop, or rows on 3 threads and more) and matvec_tree (the float64
  * FMM at the default tolerance, its passes on the pool) of the same x: the tree's relative error
- * against the free product (as the GPU row's). With the tree, the free product is timed only in
- * runs alternating with it: matvec_free's ms, matvec_tree's ms and the speed-up are all of those
- * runs (pairedTiming). Past `maxPairs` (checkCpuBenchFits has refused matvec_free there) the tree
+ * against the free product, the float64 direct product the GPU row's is against too. With the
+ * tree, the free product is timed only in runs alternating with it: matvec_free's ms, matvec_tree's
+ * ms and the speed-up are all of those runs (pairedTiming). Past `maxPairs` (checkCpuBenchFits has refused matvec_free there) the tree
  * runs alone, and its row says so (note).
  */
 function benchFastProducts(
@@ -222,7 +222,14 @@ function benchFastProducts(
     const paired = pairedTiming(rounds, 'wall')!;
     rows.push(freeRow(paired.reference.ms), {
       ...row('matvec_tree', system, paired.run.ms, null, null, NaN),
-      ...treeRowFields(system, products, tree.counts, { freeY, freeW: free(w), speedup: paired.speedup }),
+      // The float64 free product is the direct product the tree's error is against.
+      ...treeRowFields(
+        system,
+        products,
+        tree.counts,
+        { freeY, freeW: free(w), speedup: paired.speedup },
+        { rows: freeY, sample: null },
+      ),
     });
   } else {
     const note =
@@ -233,7 +240,7 @@ function benchFastProducts(
     const ms = wallMs(product, repeats, beforeRepeat);
     rows.push({
       ...row('matvec_tree', system, ms, null, null, NaN),
-      ...treeRowFields(system, products, tree.counts, null),
+      ...treeRowFields(system, products, tree.counts, null, null),
       note,
     });
   }

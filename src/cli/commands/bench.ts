@@ -43,10 +43,23 @@ import {
   type SystemSize,
 } from '../../physics/models.ts';
 import type { TreeProductCounts } from '../../physics/tree-build.ts';
+import { defaultRtol, type ConvergenceReason } from '../../solvers/types.ts';
 import { velocityPattern } from '../../physics/velocities.ts';
 import type { DeviceSummary } from '../../io/formats.ts';
-import { gigabytes, type MassMatrixBackend } from '../../run/backend.ts';
-import { runResponse } from '../../studies/response/run.ts';
+import { gigabytes, treeDetails, type MassMatrixBackend, type TreeDetails } from '../../run/backend.ts';
+import {
+  checkSample,
+  interactionError,
+  kCheckMaxUnknowns,
+  sampledErrors,
+  sampledMassRows,
+  solveTargetsFor,
+  withinTarget,
+  type CheckSample,
+} from '../../run/check.ts';
+import { runResponse, type ResponsePoint } from '../../studies/response/run.ts';
+import type { ResponseSpec } from '../../studies/response/spec.ts';
+import { driveRightHandSide, solutionOfTriples } from '../../physics/response.ts';
 import { checkNoneRepeated } from '../../studies/study.ts';
 import { kResponseDefaults, responseSpec } from '../../studies/response/spec.ts';
 import { deviceName, kCpuDevice } from '../../io/formats.ts';
@@ -219,18 +232,28 @@ export const kBenchHelp = `Usage: darwin-breit bench [--n N ...] [--model vector
 Times, on the current device and in one run: the device's copy bandwidth (a WGSL vec4 copy of a
 buffer as large as the matrix) and write bandwidth (a vec4 fill of it), assembly of the dense M,
 the dense matvec (every variant the device can run; the one it gets is marked chosen), the
-matrix-free matvec, the FMM matvec (matvec_tree: its error against the matrix-free product, its
-speed-up over it, and its asymmetry |x.Tw - w.Tx| / (|x| |Tw|) beside the matrix-free product's;
-with the tree, matvec_free's ms, matvec_tree's and the speed-up all come from the same runs
-alternating the two, the speed-up the median of their ratios, near the quotient of the ms), one CG
-iteration in each way of running its vector work (labelled matvec variant/step: 'fused', one
-workgroup, one launch; 'split', eleven launches) and one full CG solve with the chosen ones; and
-the response study's sweep of the field drive over its default N r_e/R
+matrix-free matvec, the FMM matvec (matvec_tree: its error of eps T x against the float64 direct
+product, its speed-up over the matrix-free product, and its asymmetry |x.Tw - w.Tx| / (|x| |Tw|)
+beside the matrix-free product's; with the tree, matvec_free's ms, matvec_tree's and the speed-up
+all come from the same runs alternating the two, the speed-up the median of their ratios, near the
+quotient of the ms), one CG iteration in each way of running its vector work (labelled matvec
+variant/step: 'fused', one workgroup, one launch; 'split', eleven launches) and one full CG solve
+with the chosen ones; and the response study's sweep of the field drive over its default N r_e/R
 (${kResponseDefaults.nEpsilon}) on one backend of the storage 'auto' chooses, with and without warm
 starts: its total time against its one assembly plus its solves. Bandwidths are also given as a
 ratio to the copy kernel's, and the assembly's, which only writes, to the fill's; a CG iteration's
 time as a ratio to the chosen dense matvec's, both by the wall clock. The sphere geometry (the
 disk for --dim 2) at eps = 1e-3; a size whose rows cannot fit is refused before any row runs.
+Each GPU row is checked once against float64 after its timing (the "float64 check" column): a
+product row (every dense matvec variant, matvec_free, matvec_tree) by ||y - y64|| / ||y64||
+("check"), y64 the float64 direct pair sum of the same x on the host; the CG rows by the float64
+true residual ||b - M64 v|| / ||b|| of the iterate they end with ("true_residual"; cg_solve beside
+its "reason" and "converged"); response_sweep by whether every solve converged ("converged", a
+"note" naming those that did not) and the largest true residual of those that did. Over every
+unknown up to 3000, past them on float64 rows at 256 sampled electrons ("sampled_electrons"), as
+solve's check. A product's check is held to float32's 1e-6 (matvec_tree's to the tree's tolerance,
+1e-5), cg_solve's residual to 1e-5 ("check_target", "within_target"); a row past its target is
+named in a warning on stderr.
 Every repeat is reported on the progress line ("repeat 2 of 3, ~1 min 20 s left"), and a signal stops
 the bench before its next repeat.
 
@@ -253,7 +276,7 @@ the bench before its next repeat.
                  estimates the row's time                                            [gpu]
   --threads K    threads of --device cpu                                  [every core]
   --markdown     the table in Markdown (with --json: as the field "markdown" beside the numbers)
-  --json         {"device": ..., "kernels": [{"name", "n", "ms", "gbps", "gflops", "ratio_to_copy", ...}]}
+  --json         {"device": ..., "kernels": [{"name", "n", "ms", "gbps", "gflops", "ratio_to_copy", "check", ...}]}
 `;
 
 const kOptions = {
@@ -293,10 +316,35 @@ export interface BenchRow {
   direct_pairs?: number;
   translations?: number;
   /**
-   * matvec_tree: ||y_tree - y_free|| / ||y_free - D x||, against matvec_free's product of the same
-   * x in the same run: the error of eps T x, which is all the tree approximates.
+   * matvec_tree: ||y_tree - y64|| / ||y64 - D x||, y64 the float64 direct product of the same x (on
+   * the CPU matvec_free's, on the GPU the float64 rows of the row's check): the error of eps T x,
+   * which is all the tree approximates.
    */
   relative_error?: number;
+  /**
+   * The GPU's float64 check of a product row (dense matvec variants, matvec_free, matvec_tree), made
+   * once after its timing: ||y - y64|| / ||y64||, y the row's float32 product of the bench's random x
+   * and y64 the float64 direct pair sum (eq. 48/50) of the same x (its float32 values) on the host.
+   */
+  check?: number;
+  /**
+   * The GPU's CG rows: ||b - M64 v|| / ||b|| of the iterate v the row's solve ended with, M64 v the
+   * float64 direct pair sum: cg_iteration's longest run, cg_solve's solve; response_sweep: the
+   * largest over its solves that converged (b the drive's right-hand side, sweepCheck).
+   */
+  true_residual?: number;
+  /** Where check and true_residual are over float64 rows at sampled electrons (past 3000 unknowns). */
+  sampled_electrons?: number;
+  /**
+   * What check (or cg_solve's true_residual) is held to (checkTarget), and whether it is within:
+   * a row past its target is also named in a warning on stderr (checkWarnings).
+   */
+  check_target?: number;
+  within_target?: boolean;
+  /** cg_solve: why its solve stopped. */
+  reason?: ConvergenceReason;
+  /** cg_solve: whether its solve converged; response_sweep: whether every solve of it did. */
+  converged?: boolean;
   /**
    * matvec_tree: the median over rounds alternating with matvec_free of free ms / tree ms; this
    * row's ms and matvec_free's (its default workgroup size) are the medians of the same rounds, so
@@ -334,7 +382,7 @@ export interface BenchRow {
   ratio_to_matvec?: number;
   /**
    * cg_solve: why there is no cg_iteration row at this n, when there is none; matvec_tree: why no
-   * free product ran beside it, when none did.
+   * free product ran beside it, when none did; response_sweep: the solves that did not converge.
    */
   note?: string;
   iterations?: number;
@@ -400,12 +448,114 @@ function cgIterationFlops(size: number): number {
   return denseMatvecFlops(size) + 10 * size;
 }
 
+/**
+ * The GPU bench's float64 check of a system: float64 rows of M (the direct pair sum, eq. 48/50, on
+ * the host) at every electron up to kCheckMaxUnknowns unknowns, where a solve's check is dense, and
+ * past them at the sampled check's electrons (checkSample), whose weighted errors estimate those
+ * over all unknowns (src/run/check.ts).
+ */
+export interface Float64Check {
+  readonly system: DarwinSystem;
+  readonly sample: Pick<CheckSample, 'electrons' | 'weights'>;
+  /** The sample's electrons where it is one, else null (every electron). */
+  readonly sampledElectrons: number | null;
+  /** The float64 rows of M v at the sample's electrons. */
+  rows(v: ArrayLike<number>): Float64Array;
+}
+
+export function float64Check(system: DarwinSystem): Float64Check {
+  const { n } = system.configuration;
+  const sampled = unknowns(system) > kCheckMaxUnknowns;
+  const sample = sampled
+    ? checkSample(system.configuration)
+    : { electrons: Uint32Array.from({ length: n }, (_, i) => i), weights: new Float64Array(n).fill(1) };
+  return {
+    system,
+    sample,
+    sampledElectrons: sampled ? sample.electrons.length : null,
+    rows: (v) => sampledMassRows(system, Float64Array.from(v), sample.electrons),
+  };
+}
+
+/** ||y - M64 x|| / ||M64 x|| for a product y of x, `exactRows` check.rows(x). */
+export function productError(check: Float64Check, y: ArrayLike<number>, exactRows: Float64Array): number {
+  return sampledErrors(check.system, check.sample, Float64Array.from(y), exactRows, null).momenta!;
+}
+
+/** ||b - M64 v|| / ||b||: the float64 true residual of v as a solution of M v = b. */
+export function trueResidual(check: Float64Check, b: ArrayLike<number>, v: ArrayLike<number>): number {
+  return sampledErrors(check.system, check.sample, Float64Array.from(b), null, check.rows(v)).residual!;
+}
+
+/**
+ * What a row's float64 check is held to, as solve's check of the same backend (solveTargetsFor, the
+ * GPU's unrefined float32): a product's error its momenta's target (float32's 1e-6, or the tree's
+ * tolerance where that is larger: `tree`), cg_solve's true residual its residual's at the GPU's
+ * default rtol. cg_iteration (a fixed number of iterations at rtol 0) and response_sweep (its solves
+ * refined or not by the storage it opens) are held to none.
+ */
+export function checkTarget(held: 'product' | 'solve', tree: TreeDetails | null = null): number {
+  const targets = solveTargetsFor({ name: 'gpu', tree: tree ?? undefined }, false, defaultRtol('float32'));
+  return held === 'product' ? targets.momenta : targets.residual;
+}
+
+/**
+ * A row's float64 check fields, with the sample's electrons where the rows were sampled, and its
+ * target where it has one (checkTarget).
+ */
+function checkFields(
+  check: Float64Check,
+  fields: { check: number } | { true_residual: number },
+  target: number | null = null,
+): Pick<BenchRow, 'check' | 'true_residual' | 'sampled_electrons' | 'check_target' | 'within_target'> {
+  const error = 'check' in fields ? fields.check : fields.true_residual;
+  return {
+    ...fields,
+    ...(check.sampledElectrons === null ? {} : { sampled_electrons: check.sampledElectrons }),
+    ...(target === null ? {} : { check_target: target, within_target: withinTarget(error, target) }),
+  };
+}
+
+/** A warning line for each row whose float64 check is past its target. */
+export function checkWarnings(rows: readonly BenchRow[]): string[] {
+  return rows
+    .filter((r) => r.within_target === false)
+    .map((r) => {
+      const [what, error] =
+        r.check !== undefined ? ['check', r.check] : ['true residual', r.true_residual ?? NaN];
+      return (
+        `warning: n = ${r.n}: ${rowLabel(r)}: ${what} ${error.toExponential(2)} is past its target ` +
+        `${r.check_target!.toExponential(0)} ("within_target": false)`
+      );
+    });
+}
+
+/** One product of `operator` of x into y, read back: `size` entries. */
+async function productOf(
+  context: GpuContext,
+  operator: { record(encoder: GPUCommandEncoder, x: GPUBuffer, y: GPUBuffer): void },
+  x: GPUBuffer,
+  y: GPUBuffer,
+  size: number,
+): Promise<Float32Array> {
+  const { device } = context;
+  const encoder = device.createCommandEncoder({ label: 'Bench.product' });
+  operator.record(encoder, x, y);
+  device.queue.submit([encoder.finish()]);
+  return readFloat32(device, y, size);
+}
+
 /** One size's bench: its system, settings, and the GPU objects to destroy at the end. */
 interface SizeBench {
   readonly context: GpuContext;
   readonly system: DarwinSystem;
   readonly n: number;
   readonly size: number;
+  /** The x of every product row: random (seed 1), in float32 as the GPU holds it. */
+  readonly input: Float32Array;
+  readonly check: Float64Check;
+  /** check.rows(input), formed once, when a row's check first asks. */
+  readonly inputRows: () => Float64Array;
   readonly repeats: number;
   /** Each kernel at its default workgroup size (undefined, no label), then at every --workgroup-sizes one. */
   readonly workgroupSizes: readonly (number | undefined)[];
@@ -591,6 +741,7 @@ async function benchDenseMatvec(
       if (!operator) continue;
       const bytes = denseMatvecBytes(size);
       let product;
+      let check: number;
       try {
         product = await pairedWith(
           bench,
@@ -599,6 +750,7 @@ async function benchDenseMatvec(
           bytes,
           2 * references.bytes,
         );
+        check = productError(bench.check, await productOf(context, operator, x, y, size), bench.inputRows());
       } finally {
         // Each other variant holds a matrix of its own: one at a time beside the chosen one.
         if (operator !== matrix) operator.destroy();
@@ -609,14 +761,23 @@ async function benchDenseMatvec(
         reference_gbps: product.reference_gbps,
         variant: sizedVariant(variant, workgroupSize),
         chosen: operator === matrix,
+        ...checkFields(bench.check, { check }, checkTarget('product')),
       });
     }
   }
   return rows;
 }
 
-/** A matvec_free row: rated in flops and pair interactions, for it reads no matrix. */
-function matrixFreeRow(bench: SizeBench, timing: Timing, workgroupSize: number | undefined): BenchRow {
+/**
+ * A matvec_free row: rated in flops and pair interactions, for it reads no matrix; `product` its
+ * product of the bench's x, which its check compares with float64's.
+ */
+function matrixFreeRow(
+  bench: SizeBench,
+  timing: Timing,
+  workgroupSize: number | undefined,
+  product: ArrayLike<number>,
+): BenchRow {
   const { n, system } = bench;
   const variant = sizedVariant(undefined, workgroupSize);
   return {
@@ -624,6 +785,11 @@ function matrixFreeRow(bench: SizeBench, timing: Timing, workgroupSize: number |
     ...benchRow(bench, { copyGbps: NaN }, 'matvec_free', timing, null, matrixFreeFlops(n, blockSize(system))),
     ...(variant ? { variant } : {}),
     ginteractions: rate(n * n, timing.ms),
+    ...checkFields(
+      bench.check,
+      { check: productError(bench.check, product, bench.inputRows()) },
+      checkTarget('product'),
+    ),
   };
 }
 
@@ -643,30 +809,32 @@ async function benchMatrixFree(
     );
     if (!free) continue;
     let freeTime;
+    let product;
     try {
       freeTime = await timeRuns(context, (e, tw) => free.record(e, x, y, { timestampWrites: tw }), {
         repeats,
         singlePass: true,
         beforeRepeat,
       });
+      product = await productOf(context, free, x, y, bench.size);
     } finally {
       free.destroy();
     }
-    rows.push(matrixFreeRow(bench, freeTime, workgroupSize));
+    rows.push(matrixFreeRow(bench, freeTime, workgroupSize, product));
   }
   return rows;
 }
 
 /**
  * matvec_free (every workgroup size) and matvec_tree (the FMM product at the default tolerance) on
- * the same x: the tree's relative error is against the free product of that x. With the tree, the
- * free product at the default workgroup size is timed only in runs alternating with it
+ * the same x: the tree's relative error is against the float64 direct product of that x. With the
+ * tree, the free product at the default workgroup size is timed only in runs alternating with it
  * (timePaired): matvec_free's ms, matvec_tree's ms and the speed-up are then all of those runs.
  */
 async function benchFastProducts(bench: SizeBench, only: ReadonlySet<BenchKernel>): Promise<BenchRow[]> {
   const { context, system, n, size, repeats, beforeRepeat } = bench;
   const { device } = context;
-  const x = createVector(device, 'Bench.x', Float32Array.from(velocityPattern(system, 'random', 1)));
+  const x = createVector(device, 'Bench.x', bench.input);
   const y = createVector(device, 'Bench.y', size);
   bench.destroy.push(x, y);
   const withTree = only.has('matvec_tree');
@@ -676,16 +844,12 @@ async function benchFastProducts(bench: SizeBench, only: ReadonlySet<BenchKernel
   const freeOperator = await GpuMatrixFreeMassMatrix.create(context, system);
   bench.destroy.push(freeOperator);
   bench.progress.update(`n = ${n}: tree matvec (building the tree)`);
-  const tree = await GpuTreeMassMatrix.create(context, system);
+  // Each pipeline built a checkpoint: a signal stops the bench within one (seconds on SwiftShader).
+  const tree = await GpuTreeMassMatrix.create(context, system, {
+    onPipeline: (done, total) => bench.progress.within(`pipeline ${done} of ${total}`),
+  });
   bench.destroy.push(tree);
-  /** One product of `operator` into y, read back. */
-  const productOf = async (operator: GpuMatrixFreeMassMatrix | GpuTreeMassMatrix, v: GPUBuffer) => {
-    const encoder = device.createCommandEncoder({ label: 'Bench.product' });
-    operator.record(encoder, v, y);
-    device.queue.submit([encoder.finish()]);
-    return readFloat32(device, y, size);
-  };
-  const freeY = await productOf(freeOperator, x);
+  const freeY = await productOf(context, freeOperator, x, y, size);
   bench.progress.update(`n = ${n}: tree matvec beside the matrix-free one`);
   // Alternating with the free product, so that the speed-up is taken round by round on the device
   // as it is at that moment (a shared CPU drifts by factors over a long bench).
@@ -695,23 +859,30 @@ async function benchFastProducts(bench: SizeBench, only: ReadonlySet<BenchKernel
     (e, tw) => tree.record(e, x, y, { timestampWrites: tw }),
     { repeats, beforeRepeat },
   );
-  const treeY = await readFloat32(device, y, size);
-  const xValues = await readFloat32(device, x, size);
-  const w = createVector(device, 'Bench.w', Float32Array.from(velocityPattern(system, 'random', 2)));
+  const treeY = await productOf(context, tree, x, y, size);
+  const wValues = Float32Array.from(velocityPattern(system, 'random', 2));
+  const w = createVector(device, 'Bench.w', wValues);
   bench.destroy.push(w);
-  const treeW = await productOf(tree, w);
-  const freeW = await productOf(freeOperator, w);
-  const wValues = await readFloat32(device, w, size);
+  const treeW = await productOf(context, tree, w, y, size);
+  const freeW = await productOf(context, freeOperator, w, y, size);
+  const exact = { rows: bench.inputRows(), sample: bench.check.sample };
   return [
-    matrixFreeRow(bench, paired.reference, undefined),
+    matrixFreeRow(bench, paired.reference, undefined, freeY),
     ...rows,
     {
       ...benchRow(bench, { copyGbps: NaN }, 'matvec_tree', paired.run, null, null),
-      ...treeRowFields(system, { x: xValues, treeY, w: wValues, treeW }, tree.counts, {
-        freeY,
-        freeW,
-        speedup: paired.speedup,
-      }),
+      ...treeRowFields(
+        system,
+        { x: bench.input, treeY, w: wValues, treeW },
+        tree.counts,
+        { freeY, freeW, speedup: paired.speedup },
+        exact,
+      ),
+      ...checkFields(
+        bench.check,
+        { check: productError(bench.check, treeY, exact.rows) },
+        checkTarget('product', treeDetails(tree.tree)),
+      ),
     },
   ];
 }
@@ -722,6 +893,15 @@ export interface TreeRowProducts {
   readonly treeY: ArrayLike<number>;
   readonly w: ArrayLike<number>;
   readonly treeW: ArrayLike<number>;
+}
+
+/**
+ * The float64 direct product of the tree's x: its rows at `sample`'s electrons (every unknown where
+ * null), which matvec_tree's relative_error is against.
+ */
+export interface ExactProduct {
+  readonly rows: Float64Array;
+  readonly sample: Pick<CheckSample, 'electrons' | 'weights'> | null;
 }
 
 /** matvec_free beside the tree: its products of the same x and w, and the tree's speed-up over it. */
@@ -757,15 +937,17 @@ function asymmetry(
 }
 
 /**
- * matvec_tree's own fields: its work (tree.counts) and its asymmetry; with the free product beside
- * it, its relative error against the free product of the same x (of eps T x, which is all the tree
- * approximates), its speed-up over it, and the free product's asymmetry beside its own.
+ * matvec_tree's own fields: its work (tree.counts) and its asymmetry; with the float64 direct
+ * product of x (`exact`), its relative error against it (of eps T x, which is all the tree
+ * approximates: interactionError); with the free product beside it, its speed-up over it and the
+ * free product's asymmetry beside its own.
  */
 export function treeRowFields(
   system: DarwinSystem,
   { x, treeY, w, treeW }: TreeRowProducts,
   { directPairs, translations }: TreeProductCounts,
   free: FreeBeside | null,
+  exact: ExactProduct | null,
 ): Pick<
   BenchRow,
   | 'interactions'
@@ -783,20 +965,14 @@ export function treeRowFields(
     translations,
     asymmetry: asymmetry(diagonal, x, treeY, w, treeW),
   };
-  if (!free) return own;
-  const { freeY, freeW, speedup } = free;
-  let difference = 0;
-  let interaction = 0;
-  for (let k = 0; k < x.length; k++) {
-    difference += (treeY[k] - freeY[k]) ** 2;
-    interaction += (freeY[k] - diagonal[k] * x[k]) ** 2;
-  }
-  return {
-    ...own,
-    relative_error: Math.sqrt(difference / interaction),
-    speedup,
-    free_asymmetry: asymmetry(diagonal, x, freeY, w, freeW),
+  const error =
+    exact &&
+    interactionError(system, Float64Array.from(treeY), exact.rows, Float64Array.from(x), exact.sample);
+  const beside = free && {
+    speedup: free.speedup,
+    free_asymmetry: asymmetry(diagonal, x, free.freeY, w, free.freeW),
   };
+  return { ...own, ...(error === null ? {} : { relative_error: error }), ...beside };
 }
 
 async function benchSize(
@@ -809,11 +985,17 @@ async function benchSize(
 ): Promise<BenchRow[]> {
   const n = system.configuration.n;
   const size = unknowns(system);
+  const check = float64Check(system);
+  let inputRows: Float64Array | undefined;
+  const input = Float32Array.from(velocityPattern(system, 'random', 1));
   const bench: SizeBench = {
     context,
     system,
     n,
     size,
+    input,
+    check,
+    inputRows: () => (inputRows ??= check.rows(input)),
     repeats,
     workgroupSizes: [undefined, ...workgroupSizes],
     progress,
@@ -835,8 +1017,7 @@ async function benchSize(
         bench.destroy.push(positions);
         rows.push(...(await benchAssembly(bench, references, matrix, positions)));
       }
-      const random = Float32Array.from(velocityPattern(system, 'random', 1));
-      const x = createVector(context.device, 'Bench.x', random);
+      const x = createVector(context.device, 'Bench.x', input);
       const y = createVector(context.device, 'Bench.y', size);
       bench.destroy.push(x, y);
       if (wants('matvec_dense')) rows.push(...(await benchDenseMatvec(bench, references, matrix, x, y)));
@@ -847,7 +1028,7 @@ async function benchSize(
         rows.push(
           ...(await benchKrylov(
             context,
-            system,
+            check,
             matrix,
             references.copyGbps,
             matvecSample,
@@ -869,7 +1050,9 @@ async function benchSize(
       const firstCg = rows.findIndex((row) => row.name.startsWith('cg_'));
       rows.splice(firstCg < 0 ? rows.length : firstCg, 0, ...sweep);
     }
-    return rows.filter((row) => only.has(benchKernel(row)));
+    const asked = rows.filter((row) => only.has(benchKernel(row)));
+    for (const warning of checkWarnings(asked)) progress.log(warning);
+    return asked;
   } finally {
     for (const item of bench.destroy) item.destroy();
   }
@@ -881,7 +1064,8 @@ async function benchSize(
  * clock: ms the whole sweep (the study's observables included), assembly_ms the opening of its one
  * backend, solves_ms the CG solves. 'warm' starts each solve from the Galerkin solution in the span
  * of the earlier ones (sweepWarmStart); 'cold' from zero. The Krylov pipelines are built before, so
- * neither row pays for them. Its progress reports name the point on the row's line.
+ * neither row pays for them. Its progress reports name the point on the row's line. Once the sweep
+ * is timed, its points are checked (sweepCheck).
  */
 async function benchResponseSweep(
   context: GpuContext,
@@ -930,6 +1114,7 @@ async function benchResponseSweep(
     // Its reports on the row's progress line, each a checkpoint: a signal stops the bench at the
     // sweep's next report (Interrupted), and no partial sweep is timed.
     const result = await runResponse(spec, open, { progress: (text) => progress.within(text) });
+    progress.update(`n = ${n}: response sweep (${start} starts): float64 check`);
     rows.push({
       name: 'response_sweep',
       variant: `${storage}/${start}`,
@@ -945,9 +1130,49 @@ async function benchResponseSweep(
       solves_ms: solvesMs,
       solves: result.points.length,
       ratio_to_parts: result.milliseconds / (assemblyMs + solvesMs),
+      ...sweepCheck(spec, result.points),
     });
   }
   return rows;
+}
+
+/**
+ * A response sweep's float64 check: whether every point's solve converged (a note names those that
+ * did not: M is indefinite past eps |lambda_min| = 1), and the largest float64 true residual
+ * ||b - M64 s|| / ||b|| of those that did, s the point's solution and b the drive's right-hand side
+ * at its eps.
+ */
+function sweepCheck(
+  spec: ResponseSpec,
+  points: readonly Pick<
+    ResponsePoint,
+    'configuration' | 'epsilon' | 'nEpsilon' | 'converged' | 'reason' | 'velocities'
+  >[],
+): Pick<BenchRow, 'converged' | 'note' | 'true_residual' | 'sampled_electrons'> {
+  const stopped = points.filter((point) => !point.converged);
+  const residuals = points
+    .filter((point) => point.converged)
+    .map((point) => {
+      const { configuration, epsilon } = point;
+      // As the study solves it (responsePoint).
+      const at: DarwinSystem = { configuration, model: spec.model, dim: spec.dim, epsilon, softening: 0 };
+      const check = float64Check(at);
+      const b = driveRightHandSide(at, spec.drive);
+      return { check, residual: trueResidual(check, b, solutionOfTriples(at, point.velocities)) };
+    });
+  const note =
+    stopped.length === 0
+      ? {}
+      : {
+          note:
+            `${stopped.length} of ${points.length} solves did not converge: ` +
+            stopped.map((p) => `${p.reason} at N r_e/R = ${p.nEpsilon.toPrecision(3)}`).join(', '),
+        };
+  const check =
+    residuals.length === 0
+      ? {}
+      : checkFields(residuals[0].check, { true_residual: Math.max(...residuals.map((r) => r.residual)) });
+  return { converged: stopped.length === 0, ...note, ...check };
 }
 
 /**
@@ -997,13 +1222,14 @@ function wallClockSampler(
 
 async function benchKrylov(
   context: GpuContext,
-  system: DarwinSystem,
+  check: Float64Check,
   matrix: GpuMassMatrix,
   copyGbps: number,
   matvecSample: () => Promise<number>,
   repeats: number,
   progress: Progress,
 ): Promise<BenchRow[]> {
+  const { system } = check;
   const size = unknowns(system);
   const n = system.configuration.n;
   const chosen = krylovStepFor(context.profile, size);
@@ -1024,13 +1250,14 @@ async function benchKrylov(
     const run = async (maxIterations: number) => {
       const start = performance.now();
       const result = await gpuSolve(engine, b, 'cg', { rtol: 0, maxIterations });
-      return { ms: performance.now() - start, iterations: result.iterations };
+      return { ms: performance.now() - start, iterations: result.iterations, x: result.x };
     };
     beforeRepeat(0, repeats);
     const short = await run(kShortRun);
     // A small system reaches r = 0 before kLongRun: time the iterations it does make, the same in
     // every run (the solve is deterministic).
-    const timed = (await run(kLongRun)).iterations - short.iterations;
+    const long = await run(kLongRun);
+    const timed = long.iterations - short.iterations;
     // (iteration, matvec) samples taken back to back.
     const samples: [number, number][] = [];
     for (let k = 0; timed >= 2 && k < repeats; k++) {
@@ -1057,6 +1284,7 @@ async function benchKrylov(
         ratio_to_copy: rate(iterationBytes, perIteration) / copyGbps,
         ...(paired ? { matvec_ms: paired.second, ratio_to_matvec: paired.ratio } : {}),
         iterations: timed,
+        ...checkFields(check, { true_residual: trueResidual(check, b, long.x) }),
       });
     } else if (step === chosen) {
       note =
@@ -1079,6 +1307,9 @@ async function benchKrylov(
       gflops: rate(iterationFlops * solved.iterations, solveMs),
       ratio_to_copy: rate(iterationBytes * solved.iterations, solveMs) / copyGbps,
       iterations: solved.iterations,
+      reason: solved.reason,
+      converged: solved.converged,
+      ...checkFields(check, { true_residual: trueResidual(check, b, solved.x) }, checkTarget('solve')),
       ...(note === undefined ? {} : { note }),
     };
   }
@@ -1194,6 +1425,11 @@ function fixed(value: number | null | undefined, digits: number): string {
   return value === null || value === undefined ? '-' : value.toFixed(digits);
 }
 
+/** A row's name in the table: the kernel and its variant, and whether the device gets it. */
+function rowLabel(r: BenchRow): string {
+  return r.variant ? `${r.name} (${r.variant}${r.chosen ? ', chosen' : ''})` : r.name;
+}
+
 /** The table's header and one row of cells per kernel. */
 function benchCells(rows: BenchRow[]): string[][] {
   const header = [
@@ -1206,10 +1442,11 @@ function benchCells(rows: BenchRow[]): string[][] {
     'ratio to copy',
     'ratio to fill',
     'CG / matvec',
+    'float64 check',
     'timing',
   ];
   const lines = rows.map((r) => [
-    r.variant ? `${r.name} (${r.variant}${r.chosen ? ', chosen' : ''})` : r.name,
+    rowLabel(r),
     String(r.n),
     String(r.unknowns),
     fixed(r.ms, 3),
@@ -1220,20 +1457,38 @@ function benchCells(rows: BenchRow[]): string[][] {
     fixed(r.ratio_to_copy, 2),
     fixed(r.ratio_to_fill, 2),
     fixed(r.ratio_to_matvec, 2),
+    checkCell(r),
     timingCell(r),
   ]);
   return [header, ...lines];
 }
 
+/**
+ * A row's float64 check: a product's error, or a solve's true residual (cg_solve's beside its
+ * reason, a sweep's beside the word where not every solve converged), its sampled electrons.
+ */
+function checkCell(r: BenchRow): string {
+  const error =
+    r.check !== undefined
+      ? r.check.toExponential(1)
+      : r.true_residual !== undefined
+        ? `residual ${r.true_residual.toExponential(1)}`
+        : null;
+  const stopped = r.reason ?? (r.converged === false ? 'not all converged' : null);
+  const past = r.within_target === false ? `past its target ${r.check_target!.toExponential(0)}` : null;
+  const parts = [stopped, error, past].filter((part) => part !== null);
+  if (parts.length === 0) return '-';
+  return parts.join(', ') + (r.sampled_electrons === undefined ? '' : ` (${r.sampled_electrons} electrons)`);
+}
+
 /** How a row was timed; the sweep's parts and their ratio to its total. */
 function timingCell(r: BenchRow): string {
   if (r.direct_pairs !== undefined) {
-    const free =
-      r.speedup === undefined
-        ? ''
-        : `${fixed(r.speedup, 2)}x matvec_free, error ${r.relative_error?.toExponential(1)}, `;
+    const free = r.speedup === undefined ? '' : `${fixed(r.speedup, 2)}x matvec_free, `;
+    const error =
+      r.relative_error === undefined ? '' : `error of eps T x ${r.relative_error.toExponential(1)}, `;
     return (
-      `${r.method}; ${free}asymmetry ${r.asymmetry?.toExponential(1)}` +
+      `${r.method}; ${free}${error}asymmetry ${r.asymmetry?.toExponential(1)}` +
       `${r.free_asymmetry === undefined ? '' : ` (free ${r.free_asymmetry.toExponential(1)})`}, ` +
       `${r.direct_pairs} pairs + ${r.translations} M2L${r.note ? `; ${r.note}` : ''}`
     );
@@ -1241,7 +1496,8 @@ function timingCell(r: BenchRow): string {
   if (r.ratio_to_parts !== undefined) {
     return (
       `${r.solves} solves, ${r.iterations} iterations: assembly ${fixed(r.assembly_ms, 1)} ms + ` +
-      `solves ${fixed(r.solves_ms, 1)} ms; total / (assembly + solves) ${fixed(r.ratio_to_parts, 2)}`
+      `solves ${fixed(r.solves_ms, 1)} ms; total / (assembly + solves) ${fixed(r.ratio_to_parts, 2)}` +
+      (r.note ? `; ${r.note}` : '')
     );
   }
   return r.iterations === undefined ? r.method : `${r.method}, ${r.iterations} iterations`;

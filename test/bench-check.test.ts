@@ -1,0 +1,203 @@
+// bench's float64 check (audit finding 6): every GPU row it times is checked once against float64
+// after its timing. The check's arithmetic against the dense float64 M and closed forms, then the
+// rows of a GPU bench as a user runs it (SwiftShader): each product within float32's rounding of
+// the float64 direct sum, each CG row's true residual, cg_solve's reason, the sweep's solves.
+import { beforeAll, describe, expect, test } from 'vitest';
+import {
+  checkTarget,
+  checkWarnings,
+  float64Check,
+  productError,
+  trueResidual,
+  type BenchRow,
+} from '../src/cli/commands/bench.ts';
+import { geometry } from '../src/physics/geometry.ts';
+import { unknowns, type DarwinSystem } from '../src/physics/models.ts';
+import { solutionOfTriples, velocityTriples } from '../src/physics/response.ts';
+import { massMatrix } from '../src/run/backend.ts';
+import { buildCliBundle, runCli } from './helpers/cli-bundle.ts';
+import { randomVector } from './helpers/compare.ts';
+
+const sphere = (n: number, epsilon = 1e-2): DarwinSystem => ({
+  configuration: geometry('sphere', n),
+  model: 'vector',
+  dim: 3,
+  epsilon,
+  softening: 0,
+});
+
+/** M x by the dense float64 M (its stored entries, not the pair sum the check forms). */
+function denseProduct(s: DarwinSystem, x: Float64Array): Float64Array {
+  const y = new Float64Array(x.length);
+  massMatrix(s).apply(x, y);
+  return y;
+}
+
+describe('the float64 check', () => {
+  test('up to 3000 unknowns: every electron, the float64 product to rounding, errors by their closed forms', () => {
+    const s = sphere(40);
+    const check = float64Check(s);
+    expect(check.sampledElectrons).toBeNull();
+    const x = randomVector(unknowns(s), 1);
+    const exact = denseProduct(s, x);
+    const rows = check.rows(x);
+    const norm = Math.hypot(...exact);
+    expect(Math.hypot(...rows.map((value, k) => value - exact[k])) / norm).toBeLessThan(1e-15);
+    // A product off by delta in one entry: delta / ||M x||.
+    const y = Float64Array.from(exact);
+    y[5] += 3e-4;
+    expect(productError(check, y, rows)).toBeCloseTo(3e-4 / norm, 15);
+    // v solving M v = b up to r: ||r|| / ||b||.
+    const r = randomVector(x.length, 2).map((value) => 1e-6 * value);
+    const b = exact.map((value, k) => value + r[k]);
+    expect(trueResidual(check, b, x)).toBeCloseTo(Math.hypot(...r) / Math.hypot(...b), 15);
+  });
+
+  test('past 3000 unknowns: the sampled rows, an error of 1e-3 on them read as 1e-3', () => {
+    const s = sphere(1001);
+    const check = float64Check(s);
+    expect(unknowns(s)).toBeGreaterThan(3000);
+    expect(check.sampledElectrons).toBe(256);
+    const x = randomVector(unknowns(s), 1);
+    const rows = check.rows(x);
+    // The sample's rows of M x, each the direct sum over all 1001 electrons, as the dense M's.
+    const exact = denseProduct(s, x);
+    check.sample.electrons.forEach((i, k) => {
+      for (let c = 0; c < 3; c++) expect(rows[3 * k + c]).toBeCloseTo(exact[3 * i + c], 12);
+    });
+    // Every sampled entry 1e-3 off, relatively: the weighted estimate is exactly 1e-3.
+    expect(
+      productError(
+        check,
+        exact.map((value) => 1.001 * value),
+        rows,
+      ),
+    ).toBeCloseTo(1e-3, 12);
+  });
+
+  test("the targets, solve's for the GPU's float32, and a warning for a row past its own", () => {
+    expect(checkTarget('product')).toBe(1e-6);
+    // The tree's tolerance where it is larger than float32's target.
+    const tree = { tolerance: 1e-5, order: 11, theta: 0.4, leaves: 8, directPairs: 1, translations: 1 };
+    expect(checkTarget('product', tree)).toBe(1e-5);
+    expect(checkTarget('product', { ...tree, tolerance: 1e-7 })).toBe(1e-6);
+    // 10 max(rtol, the momenta's target), rtol float32's default 1e-6.
+    expect(checkTarget('solve')).toBeCloseTo(1e-5, 20);
+    const row = (fields: Partial<BenchRow>): BenchRow => ({
+      name: 'matvec_dense',
+      n: 100,
+      unknowns: 300,
+      ms: 1,
+      method: 'timestamp',
+      gbps: null,
+      gflops: null,
+      ratio_to_copy: null,
+      ...fields,
+    });
+    expect(
+      checkWarnings([
+        row({ variant: 'rows', chosen: true, check: 2e-8, check_target: 1e-6, within_target: true }),
+        row({ variant: 'subgroup', check: 3.25e-3, check_target: 1e-6, within_target: false }),
+        row({
+          name: 'cg_solve',
+          variant: 'rows/fused',
+          true_residual: 0.5,
+          check_target: 1e-5,
+          within_target: false,
+        }),
+        row({ name: 'cg_iteration', true_residual: 0.5 }),
+      ]),
+    ).toEqual([
+      'warning: n = 100: matvec_dense (subgroup): check 3.25e-3 is past its target 1e-6 ("within_target": false)',
+      'warning: n = 100: cg_solve (rows/fused): true residual 5.00e-1 is past its target 1e-5 ("within_target": false)',
+    ]);
+  });
+
+  test("solutionOfTriples inverts velocityTriples: the sweep's solutions from its points", () => {
+    const cases: DarwinSystem[] = [
+      sphere(30),
+      { configuration: geometry('disk', 30), model: 'vector', dim: 2, epsilon: 1e-2, softening: 0 },
+      { configuration: geometry('ring', 30), model: 'azimuthal', dim: 3, epsilon: 1e-2, softening: 0 },
+    ];
+    for (const s of cases) {
+      const solution = randomVector(unknowns(s), 3);
+      const back = solutionOfTriples(s, velocityTriples(s, solution));
+      expect(back.length).toBe(solution.length);
+      back.forEach((value, k) => expect(value).toBeCloseTo(solution[k], 14));
+    }
+  });
+});
+
+interface Row {
+  name: string;
+  check_target?: number;
+  within_target?: boolean;
+  variant?: string;
+  check?: number;
+  true_residual?: number;
+  sampled_electrons?: number;
+  reason?: string;
+  converged?: boolean;
+  note?: string;
+  relative_error?: number;
+}
+
+describe('bench on the GPU: every timed row checked', () => {
+  let cliPath: string;
+  beforeAll(() => {
+    cliPath = buildCliBundle('darwin-breit-bench-check');
+  }, 120_000);
+
+  test('products to float32 rounding of the float64 sum, CG rows by their true residual, the sweep by its solves', () => {
+    const run = runCli(cliPath, ['bench', '--n', '64', '--repeats', '1', '--json'], { quiet: true });
+    expect(run.status, run.stderr).toBe(0);
+    const rows = JSON.parse(run.stdout).kernels as Row[];
+    const products = rows.filter((r) => ['matvec_dense', 'matvec_free', 'matvec_tree'].includes(r.name));
+    // Every dense variant this device runs (rows, workgroup, and subgroup where it has subgroups),
+    // then the free and the tree product.
+    const dense = products.filter((r) => r.name === 'matvec_dense');
+    expect(dense.map((r) => r.variant)).toEqual(expect.arrayContaining(['rows', 'workgroup']));
+    expect(products.slice(dense.length).map((r) => r.name)).toEqual(['matvec_free', 'matvec_tree']);
+    for (const r of products) {
+      // y = x + eps T x at eps = 1e-3 rounded to float32: a few 2^-24 of |y|, and not 0.
+      expect(r.check, r.name).toBeGreaterThan(0);
+      expect(r.check, r.name).toBeLessThan(2e-7);
+      expect(r.check_target).toBe(r.name === 'matvec_tree' ? 1e-5 : 1e-6);
+      expect(r.within_target).toBe(true);
+    }
+    // The tree's eps T x, 1e-3 of y, against the float64 sum: float32's rounding of y is in it.
+    const tree = products.at(-1)!;
+    expect(tree.relative_error).toBeGreaterThan(tree.check!);
+    expect(tree.relative_error).toBeLessThan(1e-4);
+    // A CG iteration in each step variant (fused, split; one below the wall clock's noise on a busy
+    // machine has no row), then the solve with the chosen one.
+    const cg = rows.filter((r) => r.name.startsWith('cg_'));
+    expect(cg.map((r) => r.name).slice(-1)).toEqual(['cg_solve']);
+    expect(cg.slice(0, -1).every((r) => r.name === 'cg_iteration')).toBe(true);
+    for (const r of cg) {
+      expect(r.true_residual, r.name).toBeGreaterThan(0);
+      expect(r.true_residual, r.name).toBeLessThan(1e-6);
+    }
+    const solve = cg.at(-1)!;
+    expect(solve.reason).toBe('converged_rtol');
+    expect(solve.converged).toBe(true);
+    expect(solve.check_target).toBeCloseTo(1e-5, 20);
+    expect(solve.within_target).toBe(true);
+    for (const r of cg.slice(0, -1)) expect(r.check_target).toBeUndefined();
+    // The sweep refines below float32's reach (rtol 1e-10): its float64 residuals are that small.
+    const sweeps = rows.filter((r) => r.name === 'response_sweep');
+    expect(sweeps).toHaveLength(2);
+    for (const r of sweeps) {
+      expect(r.true_residual).toBeLessThan(1e-9);
+      expect(r.converged).toBe(r.note === undefined);
+    }
+    // 192 unknowns: every electron's row, none sampled.
+    expect(rows.some((r) => r.sampled_electrons !== undefined)).toBe(false);
+    const table = runCli(cliPath, ['bench', '--n', '64', '--repeats', '1', '--only', 'cg_solve'], {
+      quiet: true,
+    });
+    expect(table.status, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/float64 check/);
+    expect(table.stdout).toMatch(/^cg_solve \(\w+\/\w+\) .* converged_rtol, residual \d\.\de-\d+ /m);
+  }, 300_000);
+});
