@@ -629,6 +629,36 @@ describe('the Darwin part eps T v of p = M v at small eps, every model and stora
   });
 });
 
+describe('a body far from the origin: the dense and matrix-free products upload positions less uploadOrigin', () => {
+  // A sphere 1000 R from the origin: float32's spacing there, 6e-5, against r_ij ~ 0.3 made eps T v
+  // 4e-5 off here (the momenta of an offset file 7.5e-5), where T depends on differences alone. The vector
+  // model moves to the centre; the azimuthal one, whose u_i = rho_i e_i are about the z axis, along z.
+  const far = (model: ModelName, shift: readonly number[]): DarwinSystem => {
+    const system = makeSystem('sphere', 37, model, 3, 1e-2);
+    const positions = system.configuration.positions.map((value, k) => value + shift[k % 3]);
+    return { ...system, configuration: { ...system.configuration, positions } };
+  };
+  const cases = [
+    { label: 'vector, (1000, -700, 300)', system: far('vector', [1000, -700, 300]) },
+    { label: 'azimuthal, z = 1000', system: far('azimuthal', [0, 0, 1000]) },
+  ];
+  for (const { label, system } of cases) {
+    for (const storage of kStorages) {
+      gpuTest(
+        `${label} ${storage}: the interaction part eps T v to float32's precision`,
+        async (_, backend) => {
+          const gpu = await backend(system, storage);
+          const v = randomVector(unknowns(system), 9);
+          const diagonal = massDiagonal(system);
+          const interaction = (p: Float64Array) => p.map((value, k) => value - diagonal[k] * v[k]);
+          const exact = interaction(applyMassMatrix(massMatrix(system), v));
+          expectNormwiseClose('eps T v', interaction(await gpu.momenta(v)), exact, kMomentaTolerance);
+        },
+      );
+    }
+  }
+});
+
 describe('a sweep over eps on one backend: setEpsilon and warm starts (issue 11)', () => {
   for (const setup of [kSetups[0], kSetups[2]]) {
     for (const storage of kStorages) {

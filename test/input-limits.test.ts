@@ -164,9 +164,11 @@ describe('electrons that coincide only in float32', () => {
 });
 
 describe("electrons apart or together where the tree uploads them: relative to its root's centre", () => {
-  const system = (positions: Float64Array): DarwinSystem => ({
+  // The azimuthal model, whose dense and matrix-free products move the positions along z alone
+  // (uploadOrigin); the vector model's move them to the root's centre, as the tree's.
+  const system = (positions: Float64Array, model: 'vector' | 'azimuthal' = 'azimuthal'): DarwinSystem => ({
     configuration: { n: positions.length / 3, positions, source: 'pair.csv' },
-    model: 'vector',
+    model,
     dim: 3,
     epsilon: 1e-3,
     softening: 0,
@@ -196,14 +198,18 @@ describe("electrons apart or together where the tree uploads them: relative to i
   });
 
   test("the tree's upload is the GPU tree's electrons buffer, and a body far from 0 fits it", () => {
-    // A ball of 300 about (1e7, 1e7, 1e7): float32's spacing there (1) merges its electrons in
-    // absolute coordinates, not in the tree's (a unit ball about 1e6 was refused on the tree).
-    const ball = geometry('ball', 300);
-    const far = system(ball.positions.map((value) => value + 1e7));
+    // A disk of 300 about (1e7, 1e7, 0): float32's spacing there (1) merges its electrons in
+    // absolute coordinates, not in the tree's (a unit ball about 1e6 was refused on the tree), nor,
+    // in the vector model, in the dense and matrix-free products' (less the same centre).
+    const disk = geometry('disk', 300);
+    const far = system(disk.positions.map((value, k) => (k % 3 === 2 ? value : value + 1e7)));
     const refused = refusal(() => checkFloat32System(far, 'free'));
     expect(refused?.message).toMatch(
       /^electrons \d+ and \d+ are at the same place once rounded to float32, the GPU's precision; give a softening > 0, use --matrix tree \(its positions are relative to its centre\), or use the CPU reference/,
     );
+    const farVector = system(far.configuration.positions, 'vector');
+    expect(() => checkFloat32System(farVector, 'free')).not.toThrow();
+    expect(uploadedPositions(farVector, 'dense')).toEqual(uploadedPositions(farVector, 'tree'));
     expect(() => checkFloat32System(far, 'tree')).not.toThrow();
     const tree = gpuTreeGeometry(far, kCpuTreeLeaves);
     const electrons = treeStorageBuffers(tree, packTreeTables(tree).data)[0];

@@ -417,6 +417,19 @@ export function rootCentre(positions: Float64Array, n: number): Float64Array {
   return low.map((value, i) => (value + high[i]) / 2);
 }
 
+/**
+ * The origin of the positions that the GPU's dense and matrix-free products upload, less it, in
+ * float32 (src/kernels/system.ts packPositions): float32 resolves r_ij to 2^-24 |x| / r_ij, which a
+ * configuration far from the origin would lose (electrons ~1000 R from it: momenta 7.5e-5 off).
+ * The vector model's T depends on differences alone: the root's centre, as the tree's. The
+ * azimuthal model's u_i = rho_i e_i are about the z axis: only z moves, to the centre's z.
+ */
+export function uploadOrigin(system: DarwinSystem): Float64Array {
+  const { n, positions } = system.configuration;
+  const centre = rootCentre(positions, n);
+  return system.model === 'azimuthal' ? Float64Array.of(0, 0, centre[2]) : centre;
+}
+
 /** The tight box of the electrons start .. end - 1 of `ordered` (3 numbers each). */
 function tightBox(
   ordered: Float64Array,
