@@ -545,6 +545,7 @@ describe('the JSON of a run', () => {
       'check.interaction',
       'check.targets.momenta',
       'check.targets.velocities',
+      'check.targets.interaction',
       'check.within_target',
       'timing_ms.setup_ms',
       'timing_ms.matvec_ms',
@@ -567,8 +568,9 @@ describe('the JSON of a run', () => {
       collective_parameter_n_epsilon: 40 * 2e-3,
     });
     const check = json.check as Record<string, number>;
-    expect(check.max_relative_error).toBe(Math.max(report.check!.momenta!, report.check!.velocities!));
-    expect(check.targets).toEqual({ momenta: 1e-6, velocities: 1e-5 });
+    const { momenta, velocities, interaction } = report.check!;
+    expect(check.max_relative_error).toBe(Math.max(momenta!, velocities!, interaction!));
+    expect(check.targets).toEqual({ momenta: 1e-6, velocities: 1e-5, interaction: 1e-6 });
     expect(check.within_target).toBe(true);
     expect(solveCheckWarning(report)).toBeNull();
   });
@@ -590,6 +592,14 @@ describe('the JSON of a run', () => {
     const report = await runSolve(small, off, request, cpuBackend(small));
     expect(report.check!.momenta!).toBeLessThan(1e-7);
     expect(report.check!.interaction!).toBeCloseTo(1e-3, 10);
+    // Held to the momenta's target: 1e-3 of eps T v is 1e-3 of the Darwin energy.
+    const check = solveJson(small, report, context).check as Record<string, unknown>;
+    expect(check.targets).toEqual({ momenta: 1e-6, velocities: 1e-5, interaction: 1e-6 });
+    expect(check.within_target).toBe(false);
+    expect(solveCheckWarning(report)).toBe(
+      'warning: the float64 check is past its target: interaction 1.00e-3 > interaction target 1.00e-6 ' +
+        '("within_target": false); energies.darwin and inertia_ratio - 1 are as far off',
+    );
     expect(interactionError(small, report.momenta, await exact.momenta(v), v)).toBe(
       report.check!.interaction,
     );

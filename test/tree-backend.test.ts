@@ -80,6 +80,7 @@ describe.each(cases)('%s: the tree backend against the dense float64 one', (_nam
       momenta: tolerance,
       velocities: 10 * tolerance,
       residual: 10 * tolerance,
+      interaction: tolerance,
     });
     tree.dispose();
   });

@@ -78,30 +78,32 @@ function checkJson(entries: readonly CheckEntry[], targets: Record<string, numbe
   };
 }
 
-/** The entries of a solve's check: the dense one's momenta and velocities, or the sampled one's momenta and residual. */
+/**
+ * The entries of a solve's check: the dense one's momenta and velocities, or the sampled one's momenta
+ * and residual, then the interaction part's where there is one.
+ */
 function solveCheckEntries(check: SolveCheck, targets: SolveReport['checkTargets']): CheckEntry[] {
+  const { momenta, velocities, residual, interaction } = check;
   return check.sampled === null
-    ? checkEntries({ momenta: check.momenta, velocities: check.velocities }, targets)
-    : checkEntries({ momenta: check.momenta, residual: check.residual }, targets);
+    ? checkEntries({ momenta, velocities, interaction }, targets)
+    : checkEntries({ momenta, residual, interaction }, targets);
 }
 
 /** The targets written beside a solve's check: those of its errors. */
 function solveTargets(check: SolveCheck, targets: SolveReport['checkTargets']): Record<string, number> {
   const { momenta, velocities, residual } = targets;
-  return check.sampled === null ? { momenta, velocities } : { momenta, residual };
+  const held: Record<string, number> = check.sampled === null ? { momenta, velocities } : { momenta, residual };
+  if (check.interaction !== null) held.interaction = targets.interaction;
+  return held;
 }
 
 /**
  * A solve's check: the dense one's errors of the momenta and velocities, or the sampled one's of the
- * momenta and the residual, with its electrons.
+ * momenta and the residual, with its electrons; each with the interaction part's error.
  */
 function solveCheckJson(check: SolveCheck, targets: SolveReport['checkTargets']): Record<string, unknown> {
   const json = checkJson(solveCheckEntries(check, targets), solveTargets(check, targets));
-  // The interaction part's error, held to no target, after the errors that are.
-  const { targets: held, within_target, ...errors } = json;
-  const interaction = check.interaction === null ? {} : { interaction: check.interaction };
-  const withInteraction = { ...errors, ...interaction, targets: held, within_target };
-  return check.sampled === null ? withInteraction : { ...withInteraction, sampled_electrons: check.sampled };
+  return check.sampled === null ? json : { ...json, sampled_electrons: check.sampled };
 }
 
 /** The entries of a spectrum's check: the dense one's eigenvalue errors, or the sampled one's Ritz residuals. */
@@ -136,9 +138,15 @@ export function checkWarning(entries: readonly CheckEntry[], subject = 'the floa
   return `warning: ${subject} is past its target: ${each.join(', ')} ("within_target": false)`;
 }
 
-/** checkWarning of a solve's report. */
+/**
+ * checkWarning of a solve's report, which says where the interaction part is past its target that
+ * the Darwin energy eps v.T v / 2 is as far off.
+ */
 export function solveCheckWarning(report: Pick<SolveReport, 'check' | 'checkTargets'>): string | null {
-  return report.check ? checkWarning(solveCheckEntries(report.check, report.checkTargets)) : null;
+  const { check, checkTargets } = report;
+  const warning = check && checkWarning(solveCheckEntries(check, checkTargets));
+  const darwin = check?.interaction != null && !withinTarget(check.interaction, checkTargets.interaction);
+  return warning && darwin ? `${warning}; energies.darwin and inertia_ratio - 1 are as far off` : warning;
 }
 
 /** checkWarning of a spectrum's report. */

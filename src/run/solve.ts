@@ -74,8 +74,9 @@ export interface SolveCheck {
   readonly velocities: number | null;
   readonly residual: number | null;
   /**
-   * The momenta's interaction part alone, ||p - p64|| / ||p64 - D v|| (check.ts interactionError):
-   * reported, held to no target; null without given velocities or at eps = 0.
+   * The momenta's interaction part alone, ||p - p64|| / ||p64 - D v|| (check.ts interactionError),
+   * held to the momenta's target: the Darwin energy's relative error; null without given velocities
+   * or at eps = 0.
    */
   readonly interaction: number | null;
   /** How many electrons the sampled check summed rows at; null for the dense check. */
@@ -107,9 +108,9 @@ export interface SolveReport {
   readonly check: SolveCheck | null;
   /**
    * What the check's errors are held to (src/run/check.ts solveTargetsFor): the backend's targets,
-   * the sampled residual to 10 max(rtol, the momenta's target).
+   * the sampled residual to 10 max(rtol, the momenta's target), the interaction part to the momenta's.
    */
-  readonly checkTargets: { readonly momenta: number; readonly velocities: number; readonly residual: number };
+  readonly checkTargets: ReturnType<typeof solveTargetsFor>;
   readonly checkStopped: boolean;
   /** Milliseconds of each stage that ran; check: the reference's own time (CheckClock). */
   readonly timing: { matvec?: number; solve?: number; check?: number };
