@@ -45,7 +45,7 @@ describe('solve --tol on the GPU', () => {
     expect((gpu.check as { targets: unknown }).targets).toEqual({
       momenta: 1e-6,
       velocities: 1e-5,
-      interaction: 1e-6,
+      interaction: 1e-5,
     });
     expect(solveJson('--device', 'cpu', '--tol', '1e-10').refinement_steps).toBe(0);
   });

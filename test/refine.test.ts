@@ -446,7 +446,7 @@ describe('refinement on the GPU (float32 inner solves), checked against the floa
         momenta: 1e-6,
         velocities: 1e-5,
         residual: 10 * 1e-6,
-        interaction: 1e-6,
+        interaction: 1e-5,
       });
       const momenta = await backend.momenta(request.given);
       expect(report.momenta).toEqual(momenta);

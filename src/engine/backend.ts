@@ -571,7 +571,7 @@ export async function gpuBackend(
  * relative precision, whatever eps: the GPU's product at eps' = max(1, eps) gives
  * T v = (M' v - D v) / eps', and p = D v + eps T v is formed in float64. The product at a small eps
  * itself rounds D v + eps T v to float32 as a whole, which leaves eps T v, and the Darwin energy
- * v . eps T v / 2, only 2^-24 |D v| absolutely (a sphere of 1000 at eps = 2e-9: 0.2% of it). At
+ * v . eps T v / 2, only 2^-24 |D v| absolutely (a sphere of 1000 at eps = 2.8e-9: 0.2% of it). At
  * eps' = 1 D v no longer swamps T v, and at eps > 1 the product is the one at eps, less the
  * rounding of eps to float32.
  */
@@ -601,8 +601,9 @@ export async function gpuMassProduct(
 }
 
 /**
- * y = M v at the operator's eps, as the GPU rounds it to float32: one matvec and one readback. A product of several pieces (matrix-free or
- * tree) is submitted piece by piece, `onChunk` called after each.
+ * y = M v at the operator's eps, as the GPU rounds it to float32: one matvec and one readback. A
+ * product of several pieces (matrix-free or tree) is submitted piece by piece, `onChunk` called
+ * after each.
  */
 export async function gpuMomenta(
   engine: KrylovEngine,

@@ -92,7 +92,8 @@ function solveCheckEntries(check: SolveCheck, targets: SolveReport['checkTargets
 /** The targets written beside a solve's check: those of its errors. */
 function solveTargets(check: SolveCheck, targets: SolveReport['checkTargets']): Record<string, number> {
   const { momenta, velocities, residual } = targets;
-  const held: Record<string, number> = check.sampled === null ? { momenta, velocities } : { momenta, residual };
+  const held: Record<string, number> =
+    check.sampled === null ? { momenta, velocities } : { momenta, residual };
   if (check.interaction !== null) held.interaction = targets.interaction;
   return held;
 }

@@ -75,8 +75,8 @@ export interface SolveCheck {
   readonly residual: number | null;
   /**
    * The momenta's interaction part alone, ||p - p64|| / ||p64 - D v|| (check.ts interactionError),
-   * held to the momenta's target: the Darwin energy's relative error; null without given velocities
-   * or at eps = 0.
+   * the Darwin energy's relative error, held to checkTargets.interaction; null without given
+   * velocities or at eps = 0.
    */
   readonly interaction: number | null;
   /** How many electrons the sampled check summed rows at; null for the dense check. */
@@ -108,7 +108,7 @@ export interface SolveReport {
   readonly check: SolveCheck | null;
   /**
    * What the check's errors are held to (src/run/check.ts solveTargetsFor): the backend's targets,
-   * the sampled residual to 10 max(rtol, the momenta's target), the interaction part to the momenta's.
+   * the sampled residual to 10 max(rtol, the momenta's target).
    */
   readonly checkTargets: ReturnType<typeof solveTargetsFor>;
   readonly checkStopped: boolean;
