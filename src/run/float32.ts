@@ -43,7 +43,7 @@ export function checkFloat32Epsilon(epsilon: number): void {
 /**
  * How a GPU product holds M, which decides what it uploads of the positions: 'dense' and 'free' the
  * positions less uploadOrigin (src/kernels/system.ts packPositions: the vector model's less the
- * root's centre, the azimuthal model's less its z), 'tree' the positions less its root's centre
+ * median electron's coordinates, the azimuthal model's less its z), 'tree' the positions less its root's centre
  * (src/kernels/tree.ts packTreeElectrons), each rounded to float32; 'auto' before the storage is chosen.
  */
 export type Float32Storage = 'dense' | 'free' | 'tree' | 'auto';
