@@ -54,6 +54,7 @@ async function solveNumbers(page: Page) {
     darwinEnergy: await shownValue(page, 'energy-darwin'),
     checkMomenta: await shownValue(page, 'check-momenta'),
     checkVelocities: await shownValue(page, 'check-velocities'),
+    checkInteraction: await shownValue(page, 'check-interaction'),
   };
 }
 
@@ -72,6 +73,9 @@ async function expectConvergedSolve(page: Page, tolerance: number): Promise<void
   expect(numbers.roundTrip).toBeLessThan(kGpuTolerance);
   expect(numbers.checkMomenta).toBeLessThan(kGpuTolerance);
   expect(numbers.checkVelocities).toBeLessThan(kGpuTolerance);
+  // The Darwin part eps T v alone, to float32's precision, green against its target as the CLI's.
+  expect(numbers.checkInteraction).toBeLessThan(1e-6);
+  expect(await page.locator('#check-interaction').getAttribute('class')).toBe('good');
 }
 
 describe('the darwin-breit app on WebGPU (SwiftShader)', () => {

@@ -122,8 +122,9 @@ describe("the shared refusals in the panel's words", () => {
   });
 
   test('two electrons at one float32 point name the float64 path as the CLI’s, which the page has not', () => {
+    // The azimuthal model: its matrix-free product keeps x and y about the axis (uploadOrigin).
     const configuration = { n: 2, positions: Float64Array.of(1, 0, 0, 1 + 1e-12, 0, 0), source: 'two' };
-    const system = { configuration, model: 'vector', dim: 3, epsilon: 1e-3, softening: 0 } as const;
+    const system = { configuration, model: 'azimuthal', dim: 3, epsilon: 1e-3, softening: 0 } as const;
     expect(shown(() => checkFloat32System(system, 'free'))).toBe(
       "electrons 0 and 1 are at the same place once rounded to float32, the GPU's precision; give a " +
         "softening > 0, use matrix 'tree (fast multipole)' (its positions are relative to its centre), " +

@@ -736,7 +736,7 @@ describe('--device cpu --matrix tree', () => {
     expect(out.tree.translations).toBeGreaterThan(0);
     expect(out.tree.direct_pairs).toBeLessThan(600 * 599);
     expect(out.converged).toBe(true);
-    expect(out.check.targets).toEqual({ momenta: 1e-5, velocities: 1e-4 });
+    expect(out.check.targets).toEqual({ momenta: 1e-5, velocities: 1e-4, interaction: 1e-5 });
     expect(out.check.momenta).toBeGreaterThan(0);
     expect(out.check.momenta).toBeLessThanOrEqual(1e-5);
     expect(out.check.velocities).toBeLessThanOrEqual(1e-4);

@@ -18,6 +18,7 @@ import {
   type ModelName,
 } from '../src/physics/models.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
+import { velocityPattern } from '../src/physics/velocities.ts';
 import { cpuBackend, massMatrix, splitMassMatrix } from '../src/run/backend.ts';
 import { applyMassMatrix } from '../src/solvers/dense.ts';
 import { conjugateGradient } from '../src/solvers/cg.ts';
@@ -580,6 +581,84 @@ describe('momenta and CG against float64, every model, dense and matrix-free', (
   }
 });
 
+describe('the Darwin part eps T v of p = M v at small eps, every model and storage', () => {
+  // The product at eps rounded D v + eps T v to float32 as a whole: eps T v, and the Darwin energy
+  // v . eps T v / 2, kept only 2^-24 |D v| absolutely (at eps = 1e-8 here 30% of eps T v; a sphere
+  // of 300's darwin energy 0.19% off). gpuMassProduct forms it in float64 from T v at eps' = 1.
+  const kEpsilon = 1e-8;
+  const cases = [
+    ...kSetups.flatMap((setup) => kStorages.map((storage) => ({ setup, storage }))),
+    { setup: kSetups[0], storage: 'tree' as const },
+    { setup: kSetups[3], storage: 'tree' as const },
+  ];
+  for (const { setup, storage } of cases) {
+    gpuTest(
+      `${setup.label} N=37 ${storage}: eps T v and v . eps T v / 2 to float32's relative precision`,
+      async (_, backend) => {
+        const system = makeSystem(setup.shape, 37, setup.model, setup.dim, kEpsilon);
+        const gpu = await backend(system, storage);
+        const diagonal = massDiagonal(system);
+        const v = velocityPattern(system, 'rigid');
+        const interaction = (p: Float64Array) => p.map((value, k) => value - diagonal[k] * v[k]);
+        const exact = interaction(applyMassMatrix(massMatrix(system), v));
+        const got = interaction(await gpu.momenta(v));
+        expectNormwiseClose('eps T v', got, exact, 1e-6);
+        const darwin = (part: Float64Array) => part.reduce((sum, value, k) => sum + v[k] * value, 0) / 2;
+        expect(Math.abs(darwin(got) / darwin(exact) - 1)).toBeLessThan(1e-6);
+        // The operator is left at the system's eps: the solves use M, not the product's M'.
+        const p = applyMassMatrix(massMatrix(system), v);
+        expectNormwiseClose('velocities', (await gpu.velocities(p, 'cg')).x, v, kVelocityTolerance);
+      },
+    );
+  }
+
+  gpuTest('eps = 0: p = D v exactly; eps = 3: the product at eps itself', async (_, backend) => {
+    const system = makeSystem('sphere', 37, 'azimuthal', 3, 0);
+    const gpu = await backend(system);
+    const v = randomVector(unknowns(system), 5);
+    const diagonal = massDiagonal(system);
+    expect(Array.from(await gpu.momenta(v))).toEqual(Array.from(v, (value, k) => diagonal[k] * value));
+    gpu.setEpsilon(3);
+    const at3 = { ...system, epsilon: 3 };
+    expectNormwiseClose(
+      'eps = 3',
+      await gpu.momenta(v),
+      applyMassMatrix(massMatrix(at3), v),
+      kMomentaTolerance,
+    );
+  });
+});
+
+describe('a body far from the origin: the dense and matrix-free products upload positions less uploadOrigin', () => {
+  // A sphere 1000 R from the origin: float32's spacing there, 6e-5, against r_ij ~ 0.3 made eps T v
+  // 4e-5 off here (the momenta of an offset file 7.5e-5), where T depends on differences alone. The vector
+  // model moves to the centre; the azimuthal one, whose u_i = rho_i e_i are about the z axis, along z.
+  const far = (model: ModelName, shift: readonly number[]): DarwinSystem => {
+    const system = makeSystem('sphere', 37, model, 3, 1e-2);
+    const positions = system.configuration.positions.map((value, k) => value + shift[k % 3]);
+    return { ...system, configuration: { ...system.configuration, positions } };
+  };
+  const cases = [
+    { label: 'vector, (1000, -700, 300)', system: far('vector', [1000, -700, 300]) },
+    { label: 'azimuthal, z = 1000', system: far('azimuthal', [0, 0, 1000]) },
+  ];
+  for (const { label, system } of cases) {
+    for (const storage of kStorages) {
+      gpuTest(
+        `${label} ${storage}: the interaction part eps T v to float32's precision`,
+        async (_, backend) => {
+          const gpu = await backend(system, storage);
+          const v = randomVector(unknowns(system), 9);
+          const diagonal = massDiagonal(system);
+          const interaction = (p: Float64Array) => p.map((value, k) => value - diagonal[k] * v[k]);
+          const exact = interaction(applyMassMatrix(massMatrix(system), v));
+          expectNormwiseClose('eps T v', interaction(await gpu.momenta(v)), exact, kMomentaTolerance);
+        },
+      );
+    }
+  }
+});
+
 describe('a sweep over eps on one backend: setEpsilon and warm starts (issue 11)', () => {
   for (const setup of [kSetups[0], kSetups[2]]) {
     for (const storage of kStorages) {
@@ -612,7 +691,9 @@ describe('a sweep over eps on one backend: setEpsilon and warm starts (issue 11)
     gpuTest(
       `${solver}: x0 = the solution of the GPU's own M converges at iteration 0`,
       async (_, backend) => {
-        const system = makeSystem('sphere', 37, 'vector', 3, 0.1);
+        // At eps = 1 the backend's momenta are the GPU's float32 product itself (gpuMassProduct: the
+        // product at eps' = 1, D = I, and D v + (M v - D v) = M v exactly for float32 M v and v).
+        const system = makeSystem('sphere', 37, 'vector', 3, 1);
         const gpu = await backend(system);
         // b = M x0 with the GPU's float32 M, so that r_0 = b - M x0 is exactly 0 (powers of two scale).
         const x0 = Float64Array.from(Float32Array.from(randomVector(111, 37)));

@@ -135,11 +135,12 @@ describe("a response sweep's point named twice", () => {
 });
 
 describe('electrons that coincide only in float32', () => {
-  // 0.5 and 0.5 + 2.8e-9 are apart in float64 but one float32 (its spacing at 0.5 is 6e-8).
+  // 0.5 and 0.5 + 2.8e-9 are apart in float64 but one float32 (its spacing at 0.5 is 6e-8); the
+  // electrons at (0, 0.5, 0) and (-0.5, 0, 0) keep the upload's origin (uploadOrigin) at 0.
   const pair = (softening: number): DarwinSystem => ({
     configuration: {
-      n: 3,
-      positions: Float64Array.of(0.5, 0, 0, 0.5000000028, 0, 0, 0, 0.5, 0),
+      n: 4,
+      positions: Float64Array.of(0.5, 0, 0, 0.5000000028, 0, 0, 0, 0.5, 0, -0.5, 0, 0),
       source: 're_pair.csv',
     },
     model: 'vector',
@@ -164,9 +165,11 @@ describe('electrons that coincide only in float32', () => {
 });
 
 describe("electrons apart or together where the tree uploads them: relative to its root's centre", () => {
-  const system = (positions: Float64Array): DarwinSystem => ({
+  // The azimuthal model, whose dense and matrix-free products move the positions along z alone
+  // (uploadOrigin); the vector model's move them to the root's centre, as the tree's.
+  const system = (positions: Float64Array, model: 'vector' | 'azimuthal' = 'azimuthal'): DarwinSystem => ({
     configuration: { n: positions.length / 3, positions, source: 'pair.csv' },
-    model: 'vector',
+    model,
     dim: 3,
     epsilon: 1e-3,
     softening: 0,
@@ -196,14 +199,17 @@ describe("electrons apart or together where the tree uploads them: relative to i
   });
 
   test("the tree's upload is the GPU tree's electrons buffer, and a body far from 0 fits it", () => {
-    // A ball of 300 about (1e7, 1e7, 1e7): float32's spacing there (1) merges its electrons in
-    // absolute coordinates, not in the tree's (a unit ball about 1e6 was refused on the tree).
-    const ball = geometry('ball', 300);
-    const far = system(ball.positions.map((value) => value + 1e7));
+    // A disk of 300 about (1e7, 1e7, 0): float32's spacing there (1) merges its electrons in
+    // absolute coordinates, not in the tree's (a unit ball about 1e6 was refused on the tree), nor,
+    // in the vector model, in the dense and matrix-free products' (less the median electron's).
+    const disk = geometry('disk', 300);
+    const far = system(disk.positions.map((value, k) => (k % 3 === 2 ? value : value + 1e7)));
     const refused = refusal(() => checkFloat32System(far, 'free'));
     expect(refused?.message).toMatch(
       /^electrons \d+ and \d+ are at the same place once rounded to float32, the GPU's precision; give a softening > 0, use --matrix tree \(its positions are relative to its centre\), or use the CPU reference/,
     );
+    const farVector = system(far.configuration.positions, 'vector');
+    expect(() => checkFloat32System(farVector, 'free')).not.toThrow();
     expect(() => checkFloat32System(far, 'tree')).not.toThrow();
     const tree = gpuTreeGeometry(far, kCpuTreeLeaves);
     const electrons = treeStorageBuffers(tree, packTreeTables(tree).data)[0];
@@ -391,14 +397,14 @@ describe('the CLI refuses these up front: one error line, exit 2, nothing on std
 
   test('electrons that meet in float32: refused on the GPU, indefinite on the CPU as 1 - eps/d', () => {
     const csv = join(dir, 're_pair.csv');
-    writeFileSync(csv, 'x,y,z\n0.5,0,0\n0.5000000028,0,0\n0,0.5,0\n');
+    writeFileSync(csv, 'x,y,z\n0.5,0,0\n0.5000000028,0,0\n0,0.5,0\n-0.5,0,0\n');
     const args = ['spectrum', '--positions', csv, '--radius-m', '1e-6'];
     refused(args, /^error: electrons 0 and 1 are at the same place once rounded to float32.*--device cpu/);
     const run = cli(...args, '--device', 'cpu', '--json');
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as { indefinite: boolean; lambda_min: number };
-    // The pair's x-x block of M is [[1, eps/d], [eps/d, 1]] (T_xx = 1/d along n); the third electron,
-    // 0.7 away, moves it by eps ~ 3e-9.
+    // The pair's x-x block of M is [[1, eps/d], [eps/d, 1]] (T_xx = 1/d along n); the other two
+    // electrons, 0.7 and 1 away, move it by eps ~ 3e-9.
     const expected = 1 - epsilonFromRadius(1e-6) / (0.5000000028 - 0.5);
     expect(result.indefinite).toBe(true);
     expect(Math.abs(result.lambda_min - expected)).toBeLessThan(1e-7);

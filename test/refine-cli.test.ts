@@ -36,13 +36,17 @@ describe('solve --tol on the GPU', () => {
     expect(out.true_relative_residual).toBeLessThanOrEqual(1e-10);
     const check = out.check as { max_relative_error: number; targets: Record<string, number> };
     expect(check.max_relative_error).toBeLessThanOrEqual(1e-9);
-    expect(check.targets).toEqual({ momenta: 1e-12, velocities: 1e-9 });
+    expect(check.targets).toEqual({ momenta: 1e-12, velocities: 1e-9, interaction: 1e-12 });
   });
 
   it('the default tolerance (1e-6) and the CPU at 1e-10: no refinement', () => {
     const gpu = solveJson('--check');
     expect(gpu.refinement_steps).toBe(0);
-    expect((gpu.check as { targets: unknown }).targets).toEqual({ momenta: 1e-6, velocities: 1e-5 });
+    expect((gpu.check as { targets: unknown }).targets).toEqual({
+      momenta: 1e-6,
+      velocities: 1e-5,
+      interaction: 1e-5,
+    });
     expect(solveJson('--device', 'cpu', '--tol', '1e-10').refinement_steps).toBe(0);
   });
 });

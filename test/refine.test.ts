@@ -357,7 +357,7 @@ describe('refinement on the GPU (float32 inner solves), checked against the floa
       expect(json.refinement_steps).toBe(report.refinementSteps);
       expect(json.true_relative_residual).toBe(report.solve!.trueRelativeResidual);
       const check = json.check as { max_relative_error: number; targets: Record<string, number> };
-      expect(check.targets).toEqual({ momenta: 1e-12, velocities: 10 * kTol });
+      expect(check.targets).toEqual({ momenta: 1e-12, velocities: 10 * kTol, interaction: 1e-12 });
       expect(check.max_relative_error).toBeLessThanOrEqual(kCheckTarget);
     });
   }
@@ -442,7 +442,12 @@ describe('refinement on the GPU (float32 inner solves), checked against the floa
       };
       const report = await runSolve(system, backend, request, cpuBackend(system));
       expect(report.refinementSteps).toBe(0);
-      expect(report.checkTargets).toEqual({ momenta: 1e-6, velocities: 1e-5, residual: 10 * 1e-6 });
+      expect(report.checkTargets).toEqual({
+        momenta: 1e-6,
+        velocities: 1e-5,
+        residual: 10 * 1e-6,
+        interaction: 1e-5,
+      });
       const momenta = await backend.momenta(request.given);
       expect(report.momenta).toEqual(momenta);
       const direct = await backend.velocities(momenta, 'auto', { rtol: 1e-6 });
@@ -500,6 +505,7 @@ describe("the GPU's tree refines against the float64 tree at its tolerance", () 
         momenta: tolerance,
         velocities: 10 * tolerance,
         residual: 10 * tolerance,
+        interaction: tolerance,
       });
       expect(report.check!.velocities!).toBeGreaterThan(1e3 * kTol);
       expect(report.check!.velocities!).toBeLessThanOrEqual(10 * tolerance);

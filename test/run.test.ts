@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test, vi } from 'vitest';
 import { geometry } from '../src/physics/geometry.ts';
 import { unknowns, type DarwinSystem } from '../src/physics/models.ts';
-import { relativeError } from '../src/physics/observables.ts';
+import { energies, relativeError } from '../src/physics/observables.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
 import { cpuBackend, cpuTreeBackend, type MassMatrixBackend } from '../src/run/backend.ts';
@@ -113,6 +113,35 @@ describe('runSolve on the float64 CPU backend', () => {
     expect(relativeError(velocities.velocities, solve(m, p, 'cg', { rtol: 1e-12 }).x)).toBeLessThan(1e-11);
     expect(relativeError(velocities.velocities, v)).toBeLessThan(1e-10);
     expect(velocities.roundTripError).toBeNull();
+  });
+
+  test("the velocities mode's energies: those of the solved v with its own M v, not of the given p", async () => {
+    // A float32 solve (the GPU's, mirrored here) beside float64 products (the GPU backend's momenta,
+    // gpuMassProduct): at eps = 1e-8 the Darwin energy is ~1e-6 of the kinetic one, and the float32
+    // solve's v, 3e-8 off, made (v.p - v.D v) / 2 with the given p 5% off (CG's v.p = v.M v holds
+    // in exact arithmetic only); v.(M v - D v) / 2 keeps the solve's relative error.
+    const small = { ...sphere, configuration: geometry('sphere', 100), epsilon: 1e-8 };
+    const v = velocityPattern(small, 'rigid');
+    const p = applyMassMatrix(massMatrix(small), v);
+    const exact = energies(small, v, p);
+    const float64 = cpuBackend(small);
+    const float32Solve: MassMatrixBackend = {
+      ...float64,
+      velocities: cpuBackend(small, 'float32').velocities,
+    };
+    const request = {
+      mode: 'velocities',
+      given: p,
+      pattern: null,
+      seed: null,
+      solver: 'cg',
+      rtol: 1e-6,
+    } as const;
+    const report = await runSolve(small, float32Solve, request);
+    expect(relativeError(report.velocities, v)).toBeGreaterThan(1e-8);
+    expect(Math.abs(report.energies.darwin / exact.darwin - 1)).toBeLessThan(1e-6);
+    expect(Math.abs(report.energies.kinetic / exact.kinetic - 1)).toBeLessThan(1e-6);
+    expect(report.energies.total).toBeCloseTo(report.energies.kinetic + report.energies.darwin, 12);
   });
 
   test('momenta that are not finite are refused, velocities that are not are diverged_nan', async () => {
@@ -543,6 +572,7 @@ describe('the JSON of a run', () => {
       'check.interaction',
       'check.targets.momenta',
       'check.targets.velocities',
+      'check.targets.interaction',
       'check.within_target',
       'check.reference_unconverged',
       'timing_ms.setup_ms',
@@ -566,8 +596,9 @@ describe('the JSON of a run', () => {
       collective_parameter_n_epsilon: 40 * 2e-3,
     });
     const check = json.check as Record<string, number>;
-    expect(check.max_relative_error).toBe(Math.max(report.check!.momenta!, report.check!.velocities!));
-    expect(check.targets).toEqual({ momenta: 1e-6, velocities: 1e-5 });
+    const { momenta, velocities, interaction } = report.check!;
+    expect(check.max_relative_error).toBe(Math.max(momenta!, velocities!, interaction!));
+    expect(check.targets).toEqual({ momenta: 1e-6, velocities: 1e-5, interaction: 1e-5 });
     expect(check.within_target).toBe(true);
     expect(solveCheckWarning(report)).toBeNull();
   });
@@ -589,6 +620,14 @@ describe('the JSON of a run', () => {
     const report = await runSolve(small, off, request, cpuBackend(small));
     expect(report.check!.momenta!).toBeLessThan(1e-7);
     expect(report.check!.interaction!).toBeCloseTo(1e-3, 10);
+    // Held to float32's 1e-5: 1e-3 of eps T v is 1e-3 of the Darwin energy.
+    const check = solveJson(small, report, context).check as Record<string, unknown>;
+    expect(check.targets).toEqual({ momenta: 1e-6, velocities: 1e-5, interaction: 1e-5 });
+    expect(check.within_target).toBe(false);
+    expect(solveCheckWarning(report)).toBe(
+      'warning: the float64 check is past its target: interaction 1.00e-3 > interaction target 1.00e-5 ' +
+        '("within_target": false); energies.darwin and inertia_ratio - 1 are as far off',
+    );
     expect(interactionError(small, report.momenta, await exact.momenta(v), v)).toBe(
       report.check!.interaction,
     );

@@ -80,6 +80,7 @@ describe.each(cases)('%s: the tree backend against the dense float64 one', (_nam
       momenta: tolerance,
       velocities: 10 * tolerance,
       residual: 10 * tolerance,
+      interaction: tolerance,
     });
     tree.dispose();
   });
@@ -154,16 +155,19 @@ test("the check's targets: float32's, the CPU tree's, the larger of each for a G
   expect(backendCheckTargets({ name: 'cpu', tree: details }, float32, tree)).toEqual({
     momenta: 1e-7,
     velocities: 10 * 1e-6,
+    interaction: 1e-7,
   });
   // float32's 1e-6 on the momenta is above a tree of 1e-7; the tree's 1e-3 above float32's 1e-5.
   expect(backendCheckTargets({ name: 'gpu', tree: details }, float32, tree)).toEqual({
     momenta: float32.momenta,
     velocities: 1e-5,
+    interaction: float32.interaction,
   });
   const coarse = { ...details, tolerance: 1e-3 };
   expect(backendCheckTargets({ name: 'gpu', tree: coarse }, float32, tree)).toEqual({
     momenta: 1e-3,
     velocities: 1e-2,
+    interaction: 1e-3,
   });
 });
 

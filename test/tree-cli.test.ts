@@ -65,7 +65,7 @@ test('solve past the dense check: the tree checked on float64 rows at sampled el
   expect(check.momenta).toBeGreaterThan(1e-8);
   expect(check.momenta).toBeLessThan(1e-4);
   expect(check.residual).toBeLessThan(check.targets.residual);
-  expect(check.targets).toEqual({ momenta: 1e-4, residual: 1e-3 });
+  expect(check.targets).toEqual({ momenta: 1e-4, residual: 1e-3, interaction: 1e-4 });
 });
 
 test('spectrum past the dense check: Ritz residuals on float64 rows at sampled electrons', () => {

@@ -86,7 +86,7 @@ function markTrueResidual(trueResidual: number | null, tolerance: number): void 
 
 /** The shown checks of a solve's (or a product's) result and of a spectrum's. */
 const kCheckIds = {
-  solve: ['check-momenta', 'check-velocities', 'check-residual'],
+  solve: ['check-momenta', 'check-velocities', 'check-residual', 'check-interaction'],
   spectrum: ['check-spectrum'],
 } as const;
 export type CheckId = (typeof kCheckIds)[keyof typeof kCheckIds][number];
@@ -421,6 +421,11 @@ export class Diagnostics {
         ['check-momenta', check && numberOf(check, 'momenta'), numberOf(targets(check), 'momenta')],
         ['check-velocities', check && numberOf(check, 'velocities'), numberOf(targets(check), 'velocities')],
         ['check-residual', check && numberOf(check, 'residual'), numberOf(targets(check), 'residual')],
+        [
+          'check-interaction',
+          check && numberOf(check, 'interaction'),
+          numberOf(targets(check), 'interaction'),
+        ],
         ['check-spectrum', spectrumCheck && numberOf(spectrumCheck, 'max_relative_error'), spectrumTarget],
       ] as const) {
         if (value !== null) this.check(id, value, target);

@@ -809,6 +809,7 @@ export class Session {
       ['check-momenta', check?.momenta ?? null, checkTargets.momenta],
       ['check-velocities', check?.velocities ?? null, checkTargets.velocities],
       ['check-residual', check?.residual ?? null, checkTargets.residual],
+      ['check-interaction', check?.interaction ?? null, checkTargets.interaction],
     ]);
   }
 

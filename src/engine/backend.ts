@@ -549,7 +549,7 @@ export async function gpuBackend(
     }),
     checkEvery: engine.checkEvery,
     momenta: (velocities) =>
-      gpuMomenta(held(), velocities, (done, total) => options.onChunk?.('product', done, total)),
+      gpuMassProduct(held(), current, velocities, (done, total) => options.onChunk?.('product', done, total)),
     velocities: (p, solver, solveOptions) => gpuSolve(held(), p, solver, solveOptions),
     spectrum: (lanczosOptions) => gpuSpectrum(held(), current, lanczosOptions),
     // Jacobi's D (the engine's diagonal) does not depend on eps: only the operator's uniform changes.
@@ -567,8 +567,43 @@ export async function gpuBackend(
 }
 
 /**
- * p = M v (eq. 47/48): one matvec and one readback. A product of several pieces (matrix-free or
- * tree) is submitted piece by piece, `onChunk` called after each.
+ * p = M v (eq. 47/48) of `system` (its eps and D) with the interaction part eps T v to float32's
+ * relative precision, whatever eps: the GPU's product at eps' = max(1, eps) gives
+ * T v = (M' v - D v) / eps', and p = D v + eps T v is formed in float64. The product at a small eps
+ * itself rounds D v + eps T v to float32 as a whole, which leaves eps T v, and the Darwin energy
+ * v . eps T v / 2, only 2^-24 |D v| absolutely (a sphere of 1000 at eps = 2.8e-9: 0.2% of it). At
+ * eps' = 1 D v no longer swamps T v, and at eps > 1 the product is the one at eps, less the
+ * rounding of eps to float32.
+ */
+export async function gpuMassProduct(
+  engine: KrylovEngine<GpuMassOperator>,
+  system: DarwinSystem,
+  velocities: Float64Array,
+  onChunk?: ChunkHook,
+): Promise<Float64Array> {
+  const { operator } = engine;
+  const { epsilon } = system;
+  // The eps' the operator's float32 uniform holds.
+  const productEpsilon = Math.fround(Math.max(1, epsilon));
+  operator.setEpsilon(productEpsilon);
+  let product: Float64Array;
+  try {
+    product = await gpuMomenta(engine, velocities, onChunk);
+  } finally {
+    operator.setEpsilon(epsilon);
+  }
+  const diagonal = massDiagonal(system);
+  const share = epsilon / productEpsilon;
+  return product.map((y, k) => {
+    const dv = diagonal[k] * velocities[k];
+    return dv + share * (y - dv);
+  });
+}
+
+/**
+ * y = M v at the operator's eps, as the GPU rounds it to float32: one matvec and one readback. A
+ * product of several pieces (matrix-free or tree) is submitted piece by piece, `onChunk` called
+ * after each.
  */
 export async function gpuMomenta(
   engine: KrylovEngine,

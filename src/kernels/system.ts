@@ -2,6 +2,7 @@
 // electron positions as float32 vec4s. Shared by assemble.ts and matvec-free.ts.
 import { cylindricalRadiusSquared, type DarwinSystem } from '../physics/models.ts';
 import { createBuffer } from '../gpu/buffers.ts';
+import { uploadOrigin } from '../physics/tree-build.ts';
 
 /** One WGSL entry point per model and dimension, so no GPU thread branches on the model. */
 export type GpuModel = 'vector3d' | 'vector2d' | 'azimuthal';
@@ -21,16 +22,17 @@ export const kGpuModelCode: Record<GpuModel, number> = { vector3d: 0, vector2d: 
 export const kPositionStride = 16;
 
 /**
- * (x, y, z, rho^2) per electron in float32. rho^2 (the azimuthal model's diagonal, eq. 48 in units
- * of m R^2) is formed in float64 and rounded once, rather than from the rounded x and y.
+ * (x, y, z, rho^2) per electron in float32, x, y, z less uploadOrigin (formed in float64, then
+ * rounded), which leaves T unchanged and float32's resolution that of the configuration's extent.
+ * rho^2 (the azimuthal model's diagonal, eq. 48 in units of m R^2) is formed in float64 from the
+ * positions as given and rounded once, rather than from the rounded x and y.
  */
 export function packPositions(system: DarwinSystem): Float32Array {
   const { n, positions } = system.configuration;
+  const origin = uploadOrigin(system);
   const packed = new Float32Array(4 * n);
   for (let i = 0; i < n; i++) {
-    packed[4 * i] = positions[3 * i];
-    packed[4 * i + 1] = positions[3 * i + 1];
-    packed[4 * i + 2] = positions[3 * i + 2];
+    for (let c = 0; c < 3; c++) packed[4 * i + c] = positions[3 * i + c] - origin[c];
     packed[4 * i + 3] = cylindricalRadiusSquared(positions, i);
   }
   return packed;

@@ -417,6 +417,27 @@ export function rootCentre(positions: Float64Array, n: number): Float64Array {
   return low.map((value, i) => (value + high[i]) / 2);
 }
 
+/**
+ * The origin of the positions that the GPU's dense and matrix-free products upload, less it, in
+ * float32 (src/kernels/system.ts packPositions): float32 resolves r_ij to 2^-24 |x_i - origin| / r_ij,
+ * which a configuration far from the origin would lose (electrons ~1000 R from it: momenta 7.5e-5
+ * off). The vector model's T depends on differences alone: each coordinate's median electron's, which
+ * minimises the sum of |x_i - origin| (the root's centre, which the tree takes, would move a ring
+ * beside one electron 1e18 away to 5e17, where float32 merges it). The azimuthal model's
+ * u_i = rho_i e_i are about the z axis: only z moves.
+ */
+export function uploadOrigin(system: DarwinSystem): Float64Array {
+  const { n, positions } = system.configuration;
+  const median = (axis: number) => {
+    if (n === 0) return 0;
+    const values = Float64Array.from({ length: n }, (_, i) => positions[3 * i + axis]).sort();
+    return values[(n - 1) >> 1];
+  };
+  return system.model === 'azimuthal'
+    ? Float64Array.of(0, 0, median(2))
+    : Float64Array.of(median(0), median(1), median(2));
+}
+
 /** The tight box of the electrons start .. end - 1 of `ordered` (3 numbers each). */
 function tightBox(
   ordered: Float64Array,

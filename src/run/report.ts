@@ -78,38 +78,38 @@ function checkJson(entries: readonly CheckEntry[], targets: Record<string, numbe
   };
 }
 
-/** The entries of a solve's check: the dense one's momenta and velocities, or the sampled one's momenta and residual. */
+/**
+ * The entries of a solve's check: the dense one's momenta and velocities, or the sampled one's momenta
+ * and residual, then the interaction part's where there is one.
+ */
 function solveCheckEntries(check: SolveCheck, targets: SolveReport['checkTargets']): CheckEntry[] {
+  const { momenta, velocities, residual, interaction } = check;
   return check.sampled === null
-    ? checkEntries({ momenta: check.momenta, velocities: check.velocities }, targets)
-    : checkEntries({ momenta: check.momenta, residual: check.residual }, targets);
+    ? checkEntries({ momenta, velocities, interaction }, targets)
+    : checkEntries({ momenta, residual, interaction }, targets);
 }
 
 /** The targets written beside a solve's check: those of its errors. */
 function solveTargets(check: SolveCheck, targets: SolveReport['checkTargets']): Record<string, number> {
   const { momenta, velocities, residual } = targets;
-  return check.sampled === null ? { momenta, velocities } : { momenta, residual };
+  const held: Record<string, number> =
+    check.sampled === null ? { momenta, velocities } : { momenta, residual };
+  if (check.interaction !== null) held.interaction = targets.interaction;
+  return held;
 }
 
 /**
  * A solve's check: the dense one's errors of the momenta and velocities, or the sampled one's of the
- * momenta and the residual, with its electrons.
+ * momenta and the residual, with its electrons; each with the interaction part's error.
  */
 function solveCheckJson(check: SolveCheck, targets: SolveReport['checkTargets']): Record<string, unknown> {
   const json = checkJson(solveCheckEntries(check, targets), solveTargets(check, targets));
-  // The interaction part's error, held to no target, after the errors that are.
-  const { targets: held, within_target, ...errors } = json;
-  const interaction = check.interaction === null ? {} : { interaction: check.interaction };
-  if (check.sampled !== null) {
-    return { ...errors, ...interaction, targets: held, within_target, sampled_electrons: check.sampled };
-  }
+  if (check.sampled !== null) return { ...json, sampled_electrons: check.sampled };
   // Velocities unchecked (the reference did not converge): within their target is not established.
   const unconverged = check.referenceUnconverged;
   return {
-    ...errors,
-    ...interaction,
-    targets: held,
-    within_target: within_target === true && unconverged !== null ? null : within_target,
+    ...json,
+    within_target: json.within_target === true && unconverged !== null ? null : json.within_target,
     reference_unconverged: unconverged,
   };
 }
@@ -146,9 +146,15 @@ export function checkWarning(entries: readonly CheckEntry[], subject = 'the floa
   return `warning: ${subject} is past its target: ${each.join(', ')} ("within_target": false)`;
 }
 
-/** checkWarning of a solve's report. */
+/**
+ * checkWarning of a solve's report, which says where the interaction part is past its target that
+ * the Darwin energy eps v.T v / 2 is as far off.
+ */
 export function solveCheckWarning(report: Pick<SolveReport, 'check' | 'checkTargets'>): string | null {
-  return report.check ? checkWarning(solveCheckEntries(report.check, report.checkTargets)) : null;
+  const { check, checkTargets } = report;
+  const warning = check && checkWarning(solveCheckEntries(check, checkTargets));
+  const darwin = check?.interaction != null && !withinTarget(check.interaction, checkTargets.interaction);
+  return warning && darwin ? `${warning}; energies.darwin and inertia_ratio - 1 are as far off` : warning;
 }
 
 /** checkWarning of a spectrum's report. */
