@@ -141,7 +141,7 @@ describe('bench', () => {
     }
     const table = (result.markdown as string).split('\n');
     expect(table[0]).toBe(
-      '| kernel | n | unknowns | ms | GB/s | GFLOP/s | ratio to copy | ratio to fill | CG / matvec | timing |',
+      '| kernel | n | unknowns | ms | GB/s | GFLOP/s | ratio to copy | ratio to fill | CG / matvec | float64 check | timing |',
     );
     expect(table).toHaveLength(2 + rows.length);
     expect(table[5]).toMatch(/^\| matvec_dense \(rows, chosen\) \| 16 \| 48 \| /);
