@@ -198,21 +198,6 @@ export function relativeIterations(
 }
 
 /**
- * The energies of solved velocities v, from v and their own product M v: kinetic v.D v / 2 and
- * darwin v.(M v - D v) / 2 = eps v.T v / 2, each within about ||v - v_exact|| / ||v|| of itself.
- * From the given p instead, darwin (v.p - v.D v) / 2 errs by about that times the kinetic energy
- * wherever v.p = v.M v fails, as it does for a float32 solve (CG's Galerkin condition holds in exact
- * arithmetic only): at eps = 1e-8, where darwin is ~1e-6 of kinetic, 5% to all of it.
- */
-async function solvedEnergies(
-  system: DarwinSystem,
-  velocities: Float64Array,
-  massProduct: (v: Float64Array) => Promise<Float64Array>,
-): Promise<Energies> {
-  return energies(system, velocities, await massProduct(velocities));
-}
-
-/**
  * Runs a solve request on `backend`, checked by `checkedBy` when one is given. The dense
  * reference gets the backend's own p to solve, so its difference measures the backend's solve alone;
  * the sampled one sums rows of M v at its electrons, for the given v (the momenta's error) and the
@@ -346,7 +331,11 @@ export async function runSolve(
     tolerance: solve ? request.rtol : null,
     refinementSteps,
     roundTripError,
-    energies: givenEnergies ?? (await solvedEnergies(system, velocities, massProduct)),
+    // Solved velocities' energies from v and their own product M v, each within about
+    // ||v - v_exact|| / ||v|| of itself: from the given p, darwin (v.p - v.D v) / 2 errs by about that
+    // times the kinetic energy wherever v.p = v.M v fails, as it does for a float32 solve (CG's
+    // Galerkin condition holds in exact arithmetic only; at eps = 1e-8, 5% to all of darwin).
+    energies: givenEnergies ?? energies(system, velocities, await massProduct(velocities)),
     check,
     checkTargets: solveTargetsFor(backend, product !== null, request.rtol),
     checkStopped,
