@@ -299,6 +299,9 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     // a -> 1/pi (the ring's derived prefactor), loosely from three N.
     expect(Math.abs((await shownValue(page, 'scaling-coefficient')) - 1 / Math.PI)).toBeLessThan(0.05);
     expect(await shownText(page, 'scaling-paper-radius')).toContain('R → ∞');
+    // Each point checked against float64 in a worker, as the CLI's: the worst within float32's 1e-5.
+    expect(await shownText(page, 'scaling-check')).toMatch(/^\d\.\de-\d+ ≤ 1\.0e-5 \(N = (32|64|128)\)$/);
+    expect(await page.locator('#scaling-check').getAttribute('class')).toBe('good');
     expect(await colouredFraction(page, '#scaling-plot canvas')).toBeGreaterThan(0.001);
     // Saved as `scaling --json` prints it: the storage auto took at each N, the points shown.
     const saved = await savedStudy(page, 'scaling');
@@ -309,10 +312,11 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       studies: {
         geometry: string;
         matrix: Record<string, string>;
-        points: { n: number; lambda_max: number }[];
+        points: { n: number; lambda_max: number; within_target: boolean | null }[];
       }[];
     };
     expect(scaling).toMatchObject({ command: 'scaling', ns: [32, 64, 128] });
+    expect(scaling.studies[0].points.map((point) => point.within_target)).toEqual([true, true, true]);
     expect(scaling.studies).toHaveLength(1);
     expect(scaling.studies[0].geometry).toBe('ring');
     expect(scaling.studies[0].matrix).toEqual({ 32: 'dense', 64: 'dense', 128: 'dense' });
@@ -330,6 +334,7 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       expect(await shownValue(fresh.page, id)).toBe(await shownValue(page, id));
     }
     expect(await shownText(fresh.page, 'scaling-law')).toBe(await shownText(page, 'scaling-law'));
+    expect(await shownText(fresh.page, 'scaling-check')).toBe(await shownText(page, 'scaling-check'));
     expect(await fresh.page.locator('[data-field="scalingNMax"] input').inputValue()).toBe('128');
     expect(await fresh.page.locator('[data-field="scalingModel"] select').inputValue()).toBe('azimuthal');
     expect(await colouredFraction(fresh.page, '#scaling-plot canvas')).toBeGreaterThan(0.001);

@@ -59,13 +59,13 @@ import {
   continuumDecayLength,
   decayLength,
   kResponseRtol,
-  pointWithinTarget,
   runResponse,
   sweepWarmStart,
   type OpenResponseBackend,
   type ReducedFieldSum,
   type ResponsePoint,
 } from '../src/studies/response/run.ts';
+import { pointWithinTarget } from '../src/studies/study.ts';
 import { kResponseLimits, responseSpec, type ResponseInput } from '../src/studies/response/spec.ts';
 import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
 import { gpuHarness } from './helpers/gpu.ts';

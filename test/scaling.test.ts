@@ -10,6 +10,8 @@
 //   prefactor, vector ring (with g / ln N)       |pi a - 1| <= 0.05: 1/ln^2 N terms remain (the exact
 //                                                 block-circulant values give 0.97..0.99 for N <= 512)
 //   GPU (float32, Lanczos tol 1e-6) vs float64   1e-5 of max|lambda| for eigenvalues and quotients
+//   a point's float64 check (float32 extremes)   within spectrum's target, 1e-5 (dense) or 1e-4
+//                                                 (sampled residual, 10 max(tol, 1e-5)), and above 0
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,18 +47,24 @@ import { linearLeastSquares } from '../src/solvers/least-squares.ts';
 import { fitLaw, freeExponent, totalUncertainty } from '../src/studies/fits.ts';
 import {
   londonInertiaRatioDirect,
+  scalingPoint,
+  scalingReference,
   scalingSweep,
   summariseStudy,
   type BackendFactory,
+  type PointReference,
   type ScalingStudy,
 } from '../src/studies/scaling/run.ts';
 import {
+  scalingCheckWarning,
   scalingCoefficientSvg,
+  scalingCsv,
   scalingEigenvalueSvg,
   scalingJson,
   scalingMarkdown,
   scalingRunFromJson,
   scalingText,
+  worstCheck,
 } from '../src/studies/scaling/report.ts';
 import { markdownNumber } from '../src/studies/markdown.ts';
 import {
@@ -68,9 +76,12 @@ import {
 import { kCpuDevice, toJson } from '../src/io/formats.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import { jacobiScaled } from '../src/solvers/spectrum.ts';
+import { kCheckTargets, type Reference } from '../src/run/check.ts';
+import type { MassMatrixBackend } from '../src/run/backend.ts';
 import { randomVector } from './helpers/compare.ts';
 import { runCli } from './helpers/cli-bundle.ts';
 import { gpuHarness } from './helpers/gpu.ts';
+import { inProcessReference, sampledRows } from './helpers/reference.ts';
 
 const cpu: BackendFactory = async (system) => cpuBackend(system);
 
@@ -624,6 +635,33 @@ describe('the GPU sweep against the float64 sweep', () => {
     },
   );
 
+  gpu.test(
+    "each point's float64 check, by spectrum's policy in the reference worker's code",
+    async (context) => {
+      const { reference, sent } = inProcessReference();
+      const factory: BackendFactory = (system) => gpuBackend(context, system, { matrix: 'dense' });
+      const { study } = await scalingSweep(factory, {
+        geometry: 'ball',
+        model: 'vector',
+        ns: kTinyNs,
+        reference: scalingReference(reference, false),
+      });
+      for (const p of study.points) {
+        // float32's extremes differ from float64's, by less than the target.
+        expect(p.check, `N = ${p.n}`).toBeGreaterThan(0);
+        expect(p.check, `N = ${p.n}`).toBeLessThanOrEqual(kCheckTargets.eigenvalues);
+        expect(p.checkTarget).toBe(kCheckTargets.eigenvalues);
+        expect(p.sampledResidual).toBeNull();
+        expect(p.checkMilliseconds).toBeGreaterThan(0);
+      }
+      // One dense float64 Lanczos run per point, each its own system.
+      const spectra = sent.filter((request) => request.kind === 'spectrum');
+      expect(spectra.map((request) => request.system.configuration.n)).toEqual(kTinyNs);
+      expect(new Set(spectra.map((request) => request.key)).size).toBe(kTinyNs.length);
+      expect(scalingCheckWarning([study])).toBeNull();
+    },
+  );
+
   gpu.test("London's inertia ratio: GPU and CPU agree", async (context) => {
     const factory: BackendFactory = (system) => gpuBackend(context, system, { matrix: 'dense' });
     const n = 200;
@@ -632,6 +670,104 @@ describe('the GPU sweep against the float64 sweep', () => {
       londonInertiaRatioDirect(cpu, 'vector', n),
     ]);
     expect(Math.abs(onGpu - reference)).toBeLessThanOrEqual(kGpuTolerance);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Each point's float64 check (runSpectrum's), on the float32 CPU backend that mirrors the GPU
+
+describe("a point's float64 check of its extremes", () => {
+  const mirror: BackendFactory = async (system) => cpuBackend(system, 'float32');
+  const options = { geometry: 'sphere', model: 'vector', tol: 1e-6 } as const;
+
+  it('against the dense float64 reference: a real error within the target', async () => {
+    const p = await scalingPoint(mirror, { ...options, reference: (system) => cpuBackend(system) }, 40);
+    expect(p.check).toBeGreaterThan(0);
+    expect(p.check).toBeLessThanOrEqual(kCheckTargets.eigenvalues);
+    expect(p.checkTarget).toBe(kCheckTargets.eigenvalues);
+    expect(p.sampledResidual).toBeNull();
+  });
+
+  it('past the dense reference, the extreme Ritz pairs on sampled float64 rows: a residual within its target', async () => {
+    const p = await scalingPoint(mirror, { ...options, reference: (system) => sampledRows(system) }, 40);
+    expect(p.check).toBeNull();
+    expect(p.sampledResidual).toBeGreaterThan(0);
+    // 10 max(tol, float32's eigenvalue target).
+    expect(p.checkTarget).toBe(1e-4);
+    expect(p.sampledResidual).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('flags a wrong extreme: a reference lambda_max off by 1e-3 of it, in the JSON, CSV, text and one warning', async () => {
+    // The reference's lambda_max moved: the point's own, float32's, is then 1e-3 off.
+    const perturbed: PointReference = (system) => {
+      const exact = cpuBackend(system);
+      const reference: Reference = {
+        ...exact,
+        spectrum: async (o) => {
+          const result = await exact.spectrum(o);
+          return { ...result, interactionMax: result.interactionMax + 1e-3 * (1 + result.interactionMax) };
+        },
+      };
+      return reference;
+    };
+    const good = await scalingPoint(mirror, { ...options, reference: (system) => cpuBackend(system) }, 16);
+    const bad = await scalingPoint(mirror, { ...options, reference: perturbed }, 40);
+    expect(Math.abs(bad.check! - 1e-3)).toBeLessThan(1e-5);
+    const study = summariseStudy('sphere', 'vector', [good, bad], 0);
+    expect(worstCheck(study.points)).toMatchObject({
+      n: 40,
+      name: 'check',
+      target: kCheckTargets.eigenvalues,
+    });
+    const json = scalingJson({
+      device: kCpuDevice,
+      model: 'vector',
+      ns: [16, 40],
+      studies: [study],
+      extras: [{ matrix: null, londonInertiaRatioDirect: null }],
+      shard: null,
+      totalMs: 0,
+    });
+    const points = json.studies[0].points;
+    expect(points.map((p) => p.within_target)).toEqual([true, false]);
+    expect(points[1]).toMatchObject({ check: bad.check, sampled_residual: null, check_target: 1e-5 });
+    const [header, ...rows] = scalingCsv([study]).trim().split('\n');
+    const columns = header.split(',');
+    expect(columns.slice(-4)).toEqual(['check', 'sampled_residual', 'check_target', 'within_target']);
+    const cell = (row: string, name: string) => row.split(',')[columns.indexOf(name)];
+    expect(rows.map((row) => cell(row, 'within_target'))).toEqual(['true', 'false']);
+    expect(Number(cell(rows[1], 'check'))).toBe(bad.check);
+    expect(Number(cell(rows[1], 'check_target'))).toBe(1e-5);
+    expect(cell(rows[1], 'sampled_residual')).toBe('');
+    const text = scalingText([study], [], kCpuDevice);
+    expect(text).toMatch(/ check\n/);
+    expect(text).toContain(`${bad.check!.toExponential(1)}!\n`);
+    expect(scalingMarkdown([study])).toContain(`| ${bad.check!.toExponential(1)} > 1.0e-5 (N = 40) |`);
+    expect(scalingCheckWarning([study])).toBe(
+      `warning: the float64 check of the extreme eigenvalues is past its target: sphere N = 40 check ` +
+        `${bad.check!.toExponential(2)} > its target 1.00e-5 ("within_target": false); --device cpu runs ` +
+        'the sweep in float64 (or a smaller --tree-tol where M was the tree)',
+    );
+    // Read back as merge and the app read it: the check and its verdict kept.
+    const back = scalingRunFromJson(JSON.parse(toJson(json)), 's.json').studies[0].points;
+    expect(back).toEqual(study.points);
+  });
+
+  it("spectrum's policy: the dense reference to 3000 unknowns, sampled rows past them, none on the CPU's dense M", () => {
+    const { reference } = inProcessReference();
+    const of = scalingReference(reference, true);
+    const small = scalingSystem('sphere', 'vector', 1000);
+    const large = scalingSystem('sphere', 'vector', 1001);
+    const backend = (name: 'cpu' | 'gpu', tree = false) =>
+      ({ name, ...(tree && { tree: { tolerance: 1e-5 } }) }) as unknown as MassMatrixBackend;
+    expect(of(small, backend('gpu'))).toMatchObject({ afterRun: true });
+    expect(of(small, backend('gpu'))?.kind).toBeUndefined();
+    expect(of(large, backend('gpu'))).toMatchObject({ kind: 'sampled', afterRun: true });
+    expect(of(small, backend('cpu'))).toBeNull();
+    expect(of(large, backend('cpu'))).toBeNull();
+    // The CPU's tree is approximate: checked as the GPU is.
+    expect(of(small, backend('cpu', true))?.kind).toBeUndefined();
+    expect(of(large, backend('cpu', true))).toMatchObject({ kind: 'sampled' });
   });
 });
 
@@ -676,6 +812,10 @@ describe('scaling on the command line', () => {
         for (const key of ['n', 'lambda_max', 'lambda_min', 'rigid_rotation_quotient']) {
           expect(typeof point[key], key).toBe('number');
         }
+        // On the GPU every point is checked; these N hold the dense reference (at most 192 unknowns).
+        expect(point.check, `${study.geometry} N = ${point.n}`).toBeGreaterThan(0);
+        expect(point.check).toBeLessThanOrEqual(point.check_target);
+        expect(point).toMatchObject({ sampled_residual: null, check_target: 1e-5, within_target: true });
       }
       for (const key of ['law', 'coefficient', 'uncertainty', 'uncertainty_systematic']) {
         expect(study.fit, key).toHaveProperty(key);
@@ -695,7 +835,11 @@ describe('scaling on the command line', () => {
       expect(existsSync(join(dir, file)), file).toBe(true);
     }
     expect(JSON.parse(readFileSync(join(dir, 'scaling.json'), 'utf8')).studies).toHaveLength(4);
-    expect(readFileSync(join(dir, 'scaling.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + 4 * 4);
+    const csv = readFileSync(join(dir, 'scaling.csv'), 'utf8').trim().split('\n');
+    expect(csv).toHaveLength(1 + 4 * 4);
+    expect(csv[0]).toMatch(/,check,sampled_residual,check_target,within_target$/);
+    expect(csv.slice(1).every((row) => row.endsWith(`,,${1e-5},true`))).toBe(true);
+    expect(run.stderr).not.toContain('warning:');
   }, 60_000);
 
   it('--device cpu --matrix tree: the points of the dense run to the tree tolerance, matrix "tree" per N', () => {
@@ -758,8 +902,6 @@ describe('scaling on the command line', () => {
       ['--n-min', '4', '--n-max', '5', '--points', '5'],
       /^error: --points must be an integer in 1\.\.n-max - n-min \+ 1 \(1\.\.2\), one point per N at most, got 5\n$/,
     ],
-    // The GPU's sweep has no float64 products: a --threads there did nothing, as bench refuses.
-    [['--threads', '2'], /^error: --threads is for scaling --device cpu\n$/],
     // The study reports the float32 Lanczos run unrefined: its bounds below 1e-6 are rounding.
     [
       ['--tol', '1e-7'],

@@ -24,22 +24,32 @@ export function browserReference(stopRequested?: () => void): FloatReference {
 }
 
 /**
- * Runs `run` with a refined run's float64 products (src/run/refine.ts) formed in a worker of their
- * own, so that the page's thread never spends the seconds an O(N^2) pair loop takes at 10^4
- * electrons. While a product is pending `stopped` is polled: a Stop ends the worker within
- * kStopPollMs and fails the product with RunStopped. The worker ends with the run, and with it the
- * pair loop or float64 tree it held.
+ * Runs `run` with a float64 reference (browserReference) of its own: while a request is pending
+ * `stopped` is polled, and a Stop ends the worker within kStopPollMs and fails the request with
+ * RunStopped. The worker ends with the run, and with it whatever M, pair loop or tree it held.
  */
-export async function withFloat64Products<T>(
+export async function withReference<T>(
   stopped: () => boolean,
-  run: (float64: Float64Products) => Promise<T>,
+  run: (reference: FloatReference) => Promise<T>,
 ): Promise<T> {
   const reference = browserReference(() => {
     if (stopped()) throw new RunStopped();
   });
   try {
-    return await run(reference.products());
+    return await run(reference);
   } finally {
     reference.cancel();
   }
+}
+
+/**
+ * Runs `run` with a refined run's float64 products (src/run/refine.ts) formed in a worker of their
+ * own (withReference), so that the page's thread never spends the seconds an O(N^2) pair loop takes
+ * at 10^4 electrons.
+ */
+export function withFloat64Products<T>(
+  stopped: () => boolean,
+  run: (float64: Float64Products) => Promise<T>,
+): Promise<T> {
+  return withReference(stopped, (reference) => run(reference.products()));
 }

@@ -23,7 +23,7 @@ import {
 import { logSpaced } from '../math/vectors.ts';
 import { fittedCoefficient } from '../studies/fits.ts';
 import { sameNEpsilon } from '../studies/response/run.ts';
-import { freeExponentText, noFitText } from '../studies/scaling/report.ts';
+import { freeExponentText, noFitText, worstCheck, worstCheckText } from '../studies/scaling/report.ts';
 import type { ScalingPoint, ScalingStudy } from '../studies/scaling/run.ts';
 import type { SweepStop } from '../studies/study.ts';
 import { formatNumber } from './colour.ts';
@@ -117,7 +117,8 @@ const kCards: Record<StudyCard, CardSpec> = {
     title: 'Scaling of the interaction with N at fixed size (sec. IV.C, eq. 47-55)',
     note:
       'λ_max of D^-½ (M − D) D^-½ at ε = 1 by Lanczos on the GPU, one N after another (Stop ends the sweep), ' +
-      "fitted to the geometry's law, against the paper's estimate λ_max ~ N (eq. 49). Studies › Scaling › Run.",
+      "fitted to the geometry's law, against the paper's estimate λ_max ~ N (eq. 49); each GPU point's λ_min and " +
+      'λ_max checked against float64 in a worker beside it, as the CLI checks them. Studies › Scaling › Run.',
     rows: [
       ['scaling-system', 'sweep'],
       ['scaling-done', 'points done'],
@@ -126,6 +127,7 @@ const kCards: Record<StudyCard, CardSpec> = {
       ['scaling-coefficient', 'N → ∞ coefficient'],
       ['scaling-radius', 'R* (ε λ_max = 1 at N = (R/a₀)^d)'],
       ['scaling-paper-radius', 'the paper (eq. 53-55)'],
+      ['scaling-check', 'float64 check of λ_min, λ_max (worst N)'],
     ],
     figures: ['scaling-plot'],
   },
@@ -814,6 +816,7 @@ export class StudiesView {
   scalingStart(description: string, ns: readonly number[], deviceKind: 'gpu' | 'cpu' = 'gpu'): void {
     this.#deviceWords('scaling', deviceKind);
     for (const [id] of kCards.scaling.rows) show(id, null);
+    element('scaling-check').className = '';
     showText('scaling-system', description);
     showText('scaling-done', `0 of ${ns.length}`);
     this.#scalingPlot?.destroy();
@@ -896,6 +899,15 @@ export class StudiesView {
     }
     showText('scaling-law', typeof study === 'string' ? study : scalingLawText(study));
     if (typeof study !== 'string') this.#scalingRadius(study);
+    // As the CLI's text and Markdown: the point farthest from its target; none where the sweep ran
+    // in float64 on the CPU (a loaded file's), itself the reference.
+    const worst = worstCheck(points);
+    showText('scaling-check', worst ? worstCheckText(points) : 'none (float64 run)');
+    element('scaling-check').className = !worst
+      ? ''
+      : withinTarget(worst.error, worst.target)
+        ? 'good'
+        : 'bad';
 
     // One x axis for the points and the curves: the planned N and a smooth grid, merged. Where
     // Lanczos stopped short, lambda_max is an inner bound, apart and not fitted (summariseStudy).

@@ -54,6 +54,7 @@ import { kDriveVelocityUnits } from '../physics/response.ts';
 import type { DarwinSystem, ModelName } from '../physics/models.ts';
 import {
   londonInertiaRatioDirect,
+  scalingReference,
   scalingSweep,
   summariseStudy,
   type ScalingPoint,
@@ -72,7 +73,7 @@ import { isObject, savedStop, stoppedLine, type StudyHooks, type SweepStop } fro
 import { kDefaultLanczosBasis } from '../solvers/lanczos.ts';
 import { openEngine } from './engine.ts';
 import { download } from './files.ts';
-import { withFloat64Products } from './reference.ts';
+import { withFloat64Products, withReference } from './reference.ts';
 import {
   FieldError,
   parseFieldTesla,
@@ -704,26 +705,32 @@ export class Studies {
       storage[system.configuration.n] = backend.matrix;
       return backend;
     };
-    const { study, stopped } = await scalingSweep(
-      factory,
-      {
-        geometry,
-        model,
-        ns,
-        seed: kScalingDefaults.seed,
-        onStart: (n) => hooks.progress?.(`${at(n)}, building M…`, ns.indexOf(n) / ns.length),
-        onLanczos: (n, step, _low, high) =>
-          hooks.progress?.(
-            `${at(n)}, Lanczos step ${step}, λ_max ≥ ${high.toPrecision(6)}`,
-            ns.indexOf(n) / ns.length,
-          ),
-        onPoint: (_point, points) =>
-          this.#view.scalingUpdate(
-            points,
-            this.#summary(geometry, model, [...points], performance.now() - started),
-          ),
-      },
-      hooks,
+    // Each point checked as the CLI's are (scalingReference), its float64 reference in a worker
+    // beside the GPU's Lanczos run.
+    const { study, stopped } = await withReference(stopRequested, (float64) =>
+      scalingSweep(
+        factory,
+        {
+          geometry,
+          model,
+          ns,
+          seed: kScalingDefaults.seed,
+          reference: scalingReference(float64, false),
+          onStart: (n) => hooks.progress?.(`${at(n)}, building M…`, ns.indexOf(n) / ns.length),
+          onLanczos: (n, step, _low, high) =>
+            hooks.progress?.(
+              `${at(n)}, Lanczos step ${step}, λ_max ≥ ${high.toPrecision(6)}`,
+              ns.indexOf(n) / ns.length,
+            ),
+          onCheck: (n) => hooks.progress?.(`${at(n)}, float64 check…`, ns.indexOf(n) / ns.length),
+          onPoint: (_point, points) =>
+            this.#view.scalingUpdate(
+              points,
+              this.#summary(geometry, model, [...points], performance.now() - started),
+            ),
+        },
+        hooks,
+      ),
     );
     // As runScaling does for the sphere: the inertia ratio at London's eps = 3/N straight from M.
     const last = ns[ns.length - 1];

@@ -46,6 +46,8 @@ export interface SpectrumRequest {
   readonly onCheck?: () => void;
   /** Makes a refined GPU spectrum's float64 product (as SolveRequest's), asked only when it refines. */
   readonly float64?: Float64Products;
+  /** Keep the extreme Ritz vectors in spectrum.lanczos (a study's mode identification). */
+  readonly ritzVectors?: boolean;
 }
 
 /**
@@ -125,7 +127,7 @@ export async function runSpectrum(
     basisSize,
     seed,
     onIteration: request.onIteration,
-    ...((refine || sampled) && { ritzVectors: true }),
+    ...((refine || sampled || request.ritzVectors) && { ritzVectors: true }),
   });
   let spectrum: SpectrumResult = ritz;
   let refinement: RitzRefinement | null = null;

@@ -3,6 +3,7 @@
 // are split into (`--shard K/N`) and joined back from (`merge`).
 import type { DeviceSummary } from '../io/formats.ts';
 import { InputError } from '../physics/input-error.ts';
+import { withinTarget } from '../run/check.ts';
 
 /**
  * An integer option of a study's spec (electrons, grid points, sweep points): the range the CLI's
@@ -92,6 +93,41 @@ export async function sweep<P, R>(
     onResult?.(result, results);
   }
   return { results, stopped: false };
+}
+
+/**
+ * A sweep point's float64 check (a response point's solve, a scaling point's extremes): the dense
+ * reference's error (`check`) or, past it, the residual on float64 rows of M at sampled electrons
+ * (`sampledResidual`), and the target the one present is held to; all null where nothing was checked.
+ */
+export interface CheckedPoint {
+  readonly check: number | null;
+  readonly sampledResidual: number | null;
+  readonly checkTarget: number | null;
+}
+
+/**
+ * A point's check as its JSON names it: the dense one's error ("check") or the sampled residual, with
+ * the target it is held to; null where nothing was checked.
+ */
+export function pointCheck(
+  point: CheckedPoint,
+): { readonly name: 'check' | 'sampled_residual'; readonly error: number; readonly target: number } | null {
+  const { check, sampledResidual, checkTarget } = point;
+  if (checkTarget === null) return null;
+  if (check !== null) return { name: 'check', error: check, target: checkTarget };
+  if (sampledResidual !== null)
+    return { name: 'sampled_residual', error: sampledResidual, target: checkTarget };
+  return null;
+}
+
+/**
+ * Whether a point's check is within its target, as solve judges its own ("within_target"); null where
+ * nothing was checked.
+ */
+export function pointWithinTarget(point: CheckedPoint): boolean | null {
+  const checked = pointCheck(point);
+  return checked && withinTarget(checked.error, checked.target);
 }
 
 /**

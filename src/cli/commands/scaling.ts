@@ -21,11 +21,13 @@ import {
   parseTolerance,
   parseTreeToleranceFor,
 } from '../../run/inputs.ts';
+import { kCheckMaxUnknowns, kSampledCheckElectrons } from '../../run/check.ts';
 import { kRefinementRtol } from '../../run/refine.ts';
 import { defaultLanczosTol } from '../../solvers/types.ts';
 import { backendStorage, checkStudyBackend, openStudyBackend, threadsOption } from '../engine.ts';
-import { runScaling, type BackendFactory } from '../../studies/scaling/run.ts';
+import { runScaling, scalingReference, type BackendFactory } from '../../studies/scaling/run.ts';
 import {
+  scalingCheckWarning,
   scalingFileNames,
   scalingFiles,
   scalingJson,
@@ -44,6 +46,7 @@ import {
 import { parseShard } from '../../studies/study.ts';
 import type { ScalingStudy } from '../../studies/scaling/run.ts';
 import { openGpu } from '../device.ts';
+import { nodeReference } from '../reference.ts';
 import { refusalOf } from '../formats.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
 import {
@@ -80,6 +83,11 @@ the collective part of eq. 48. Then:
   - the rigid rotation's quotient (v^T T v)/(v^T D v), and for the sphere its inertia ratio at
     London's N = 3R/r_e (eq. 30);
   - R* where (r_e/R) lambda_max(N_max(R)) = 1 with N_max = (R/a0)^d (eq. 51), beside eq. 53-55.
+Each point on the GPU (or the CPU's tree) is checked as spectrum checks its run: lambda_min and
+lambda_max against the dense float64 Lanczos up to ${kCheckMaxUnknowns} unknowns ("check", the larger error
+relative to the largest |lambda|), past them the extreme Ritz pairs' residual on float64 rows of M
+at ${kSampledCheckElectrons} sampled electrons ("sampled_residual", O(N) a point), with "check_target" and
+"within_target"; a point past its target is named in a warning on stderr.
 The default sweep takes 10-25 minutes on SwiftShader with 2 CPU cores; on a GPU, --n-max takes N
 past 10^4 (auto: dense, then matrix-free once the dense M would pass 1 GiB, then the tree from
 ${kTreeCrossover.gpu} electrons where it pays).
@@ -94,8 +102,8 @@ ${kTreeCrossover.gpu} electrons where it pays).
   --matrix dense|free|tree|auto   storage of M, as for solve (tree: the fast multipole product,
                       O(N) memory; auto on the CPU takes it past 16 384 unknowns)              [auto]
   --tree-tol T        relative error of the tree's product T x (--matrix tree or auto)    [${kDefaultTreeTolerance.toExponential(0)}]
-  --threads K         threads of the float64 CPU path, --device cpu only (the same numbers
-                      for any K, the tree's to rounding)                             [every core]
+  --threads K         threads of the float64 CPU path: --device cpu, and the GPU points'
+                      check (the same numbers for any K, the tree's to rounding)   [every core]
   --tol T             Lanczos tolerance, on the GPU at least 1e-6  [1e-6 on the GPU, 1e-10 on the CPU]
   --max-iter K        Lanczos matrix-vector products at most, over all restarts (K >= 1),
                       or auto: max(size, 10000), as spectrum                               [auto]
@@ -110,8 +118,9 @@ ${kTreeCrossover.gpu} electrons where it pays).
   --markdown          the table of the fits and R* in Markdown (with --json: the field "markdown")
   --json              {"command", "device", "model", "ns", "studies": [{"geometry", "model",
                       "dimension", "points": [{"n", "lambda_max", "lambda_min",
-                      "rigid_rotation_quotient", ...}], "fit": {"law", "coefficient", "uncertainty",
-                      ...}, "critical_radius_m", "paper_radius_m", ...}], ...}
+                      "rigid_rotation_quotient", ..., "check", "sampled_residual", "check_target",
+                      "within_target", "check_ms", "ms"}], "fit": {"law", "coefficient",
+                      "uncertainty", ...}, "critical_radius_m", "paper_radius_m", ...}], ...}
 
 ${kStoppedHelp}`;
 
@@ -145,9 +154,6 @@ function parseOptions(values: ScalingValues) {
   }
   const model = parseChoice('model', '--model', kModelNames, values.model);
   const device = parseDevice(values.device, '--device');
-  // The GPU's sweep has no float64 products to thread, as bench's has none.
-  if (device === 'gpu' && values.threads !== undefined)
-    throw new InputError('--threads is for scaling --device cpu', 'threads');
   const matrix = parseMatrix(values.matrix, '--matrix');
   const treeTolerance = parseTreeToleranceFor(matrix, values['tree-tol'], '--tree-tol', '--matrix');
   const nMin = parseNumber('n-min', values['n-min'], (x) =>
@@ -238,6 +244,9 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
     return backend;
   };
 
+  // Each point's float64 check by spectrum's policy (scalingReference), in one worker thread on
+  // --threads threads, asked once the point's own Lanczos run has finished.
+  const float64 = nodeReference(options.threads, () => progress.checkpoint());
   const started = performance.now();
   let runs;
   try {
@@ -250,6 +259,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
         tol: options.tol,
         seed: options.seed,
         maxIterations: options.maxIterations,
+        reference: scalingReference(float64, true),
         checkPoint: (system) =>
           checkStudyBackend(context, system, options.matrix, options.treeTolerance, kDefaultLanczosBasis),
       },
@@ -268,14 +278,19 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
           progress.update(
             `${current} N = ${n}: Lanczos step ${k}, [${low.toPrecision(6)}, ${high.toPrecision(6)}]`,
           ),
+        check: (n) => progress.update(`${current} N = ${n}: float64 check of lambda_min and lambda_max`),
         point: (geometry, point) => progress.log(scalingPointLine(geometry, point, storage.get(point.n))),
       },
       options.shard,
     );
   } finally {
     release();
+    float64.cancel();
   }
   progress.done();
+  // A check past its target is a result, as spectrum's: said on stderr, the exit status 0.
+  const warning = scalingCheckWarning(runs.map((run) => run.study));
+  if (warning) progress.log(warning);
   const stop = progress.sweepStop();
 
   const studies = runs.map((run) => run.study);

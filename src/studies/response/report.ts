@@ -14,7 +14,7 @@ import {
   type DriveName,
 } from '../../physics/response.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
-import { savedStop, stoppedJson, type SweepStop } from '../study.ts';
+import { pointCheck, pointWithinTarget, savedStop, stoppedJson, type SweepStop } from '../study.ts';
 import { geometry, isGeometryName } from '../../physics/geometry.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { isModelName, kModelNames } from '../../physics/models.ts';
@@ -22,8 +22,6 @@ import type { ConvergenceReason } from '../../solvers/types.ts';
 import { checkWarning } from '../../run/report.ts';
 import {
   kMapHalfWidth,
-  pointCheck,
-  pointWithinTarget,
   responsePlan,
   sameNEpsilon,
   type ResponseLimit,

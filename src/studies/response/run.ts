@@ -11,7 +11,6 @@ import {
   sampledErrors,
   sampledMassRows,
   solveTargetsFor,
-  withinTarget,
 } from '../../run/check.ts';
 import { float64Products, refines, solveVelocities, type Float64Products } from '../../run/refine.ts';
 import { relativeIterations } from '../../run/solve.ts';
@@ -116,7 +115,7 @@ export interface ResponsePoint {
    * What the point's check (check, or sampledResidual) is held to: solve's target for the same
    * backend, tolerance and refinement (src/run/check.ts solveTargetsFor), the velocities' for the
    * dense check, the residual's for the sampled one; null where nothing was checked. Judged by
-   * pointWithinTarget.
+   * pointWithinTarget (src/studies/study.ts).
    */
   readonly checkTarget: number | null;
   /**
@@ -560,32 +559,6 @@ async function responsePoint(
     fieldMap,
     fieldMapCheck,
   };
-}
-
-/**
- * A point's check as its JSON names it: the dense one's error ("check") or the sampled residual, with
- * the target it is held to; null where nothing was checked.
- */
-export function pointCheck(
-  point: Pick<ResponsePoint, 'check' | 'sampledResidual' | 'checkTarget'>,
-): { readonly name: 'check' | 'sampled_residual'; readonly error: number; readonly target: number } | null {
-  const { check, sampledResidual, checkTarget } = point;
-  if (checkTarget === null) return null;
-  if (check !== null) return { name: 'check', error: check, target: checkTarget };
-  if (sampledResidual !== null)
-    return { name: 'sampled_residual', error: sampledResidual, target: checkTarget };
-  return null;
-}
-
-/**
- * Whether a point's check is within its target, as solve judges its own ("within_target"); null where
- * nothing was checked.
- */
-export function pointWithinTarget(
-  point: Pick<ResponsePoint, 'check' | 'sampledResidual' | 'checkTarget'>,
-): boolean | null {
-  const checked = pointCheck(point);
-  return checked && withinTarget(checked.error, checked.target);
 }
 
 /** ||b - M s|| / ||b|| over the float64 rows of M at the sampled electrons (sampledMassRows). */

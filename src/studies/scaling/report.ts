@@ -14,6 +14,8 @@ import {
   scalingLaw,
   type ScalingGeometry,
 } from '../../physics/scaling.ts';
+import { kCheckMaxUnknowns, kSampledCheckElectrons, withinTarget } from '../../run/check.ts';
+import { checkWarning } from '../../run/report.ts';
 import type { LanczosReason } from '../../solvers/types.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
 import {
@@ -21,6 +23,8 @@ import {
   joinShards,
   listLack,
   objectLack,
+  pointCheck,
+  pointWithinTarget,
   sameInShards,
   savedRunDevice,
   shardJson,
@@ -108,6 +112,13 @@ function pointJson(point: ScalingPoint) {
       residual_bound_min: point.lanczos.residualMin,
       residual_bound_max: point.lanczos.residualMax,
     },
+    // The float64 check of lambda_min and lambda_max (the larger error), or past the dense reference
+    // the extreme Ritz pairs' sampled residual, what it is held to, and whether it is within.
+    check: point.check,
+    sampled_residual: point.sampledResidual,
+    check_target: point.checkTarget,
+    within_target: pointWithinTarget(point),
+    check_ms: point.checkMilliseconds,
     ms: point.milliseconds,
   };
 }
@@ -169,6 +180,10 @@ const kCsvColumns = [
   'london_inertia_ratio',
   'iterations',
   'converged',
+  'check',
+  'sampled_residual',
+  'check_target',
+  'within_target',
 ] as const;
 
 /** Every point of every study, one row each. */
@@ -197,6 +212,10 @@ export function scalingCsv(studies: readonly ScalingStudy[]): string {
         p.londonInertiaRatio,
         p.lanczos.iterations,
         p.lanczos.converged,
+        p.check,
+        p.sampledResidual,
+        p.checkTarget,
+        pointWithinTarget(p),
       ];
       lines.push(cells.map((cell) => (cell === null ? '' : String(cell))).join(','));
     }
@@ -441,6 +460,10 @@ export function scalingPointFromJson(json: PointJson): ScalingPoint {
       residualMin: finite(json.lanczos.residual_bound_min),
       residualMax: finite(json.lanczos.residual_bound_max),
     },
+    check: json.check,
+    sampledResidual: json.sampled_residual,
+    checkTarget: json.check_target,
+    checkMilliseconds: json.check_ms,
     milliseconds: json.ms,
   };
 }
@@ -466,6 +489,10 @@ const kPointFields: Record<string, FieldKind> = {
   exact_lambda_max: 'number?',
   exact_lambda_min: 'number?',
   london_inertia_ratio: 'number?',
+  check: 'number?',
+  sampled_residual: 'number?',
+  check_target: 'number?',
+  check_ms: 'number?',
   ms: 'number',
 };
 const kOverlapFields: Record<string, FieldKind> = {
@@ -674,6 +701,67 @@ export function scalingFiles(studies: readonly ScalingStudy[]): [string, string]
   ];
 }
 
+/** A point's check (pointCheck) with its N. */
+type PointCheckAt = NonNullable<ReturnType<typeof pointCheck>> & { readonly n: number };
+
+/**
+ * The checked point farthest past its target, or nearest to it (the largest error over target), with
+ * its check; null where no point was checked (a CPU sweep of the dense float64 M).
+ */
+export function worstCheck(points: readonly ScalingPoint[]): PointCheckAt | null {
+  // A NaN error is past any target: it ranks first.
+  const ratio = (c: PointCheckAt) => (Number.isNaN(c.error) ? Infinity : c.error / c.target);
+  let worst: PointCheckAt | null = null;
+  for (const p of points) {
+    const checked = pointCheck(p);
+    if (!checked) continue;
+    const at = { ...checked, n: p.n };
+    if (!worst || ratio(at) > ratio(worst)) worst = at;
+  }
+  return worst;
+}
+
+/**
+ * One `warning:` line naming every point whose float64 check is past its target, with the remedy
+ * (the CLI's stderr, as spectrum's check warns); null where every check is within its target.
+ */
+export function scalingCheckWarning(studies: readonly ScalingStudy[]): string | null {
+  const past = studies.flatMap((study) =>
+    study.points.flatMap((p) => {
+      const checked = pointCheck(p);
+      return checked && pointWithinTarget(p) === false ? [{ study, p, checked }] : [];
+    }),
+  );
+  const warning = checkWarning(
+    past.map(({ study, p, checked }) => ({
+      ...checked,
+      name: `${study.geometry} N = ${p.n} ${checked.name}`,
+      targetName: 'its',
+    })),
+    'the float64 check of the extreme eigenvalues',
+  );
+  if (!warning) return null;
+  const unconverged = past.some(({ p }) => !p.lanczos.converged);
+  return (
+    `${warning}; ` +
+    (unconverged ? 'raise --max-iter where Lanczos did not converge (*); ' : '') +
+    '--device cpu runs the sweep in float64 (or a smaller --tree-tol where M was the tree)'
+  );
+}
+
+/**
+ * A point's float64 check for its progress line, ', float64 check 3.1e-7 (target 1.0e-5) in 0.2 s';
+ * '' where none.
+ */
+function checkText(p: ScalingPoint): string {
+  const checked = pointCheck(p);
+  if (!checked) return '';
+  const name = checked.name === 'check' ? 'float64 check' : 'float64 check (sampled residual)';
+  const past = pointWithinTarget(p) ? '' : ', past it';
+  const ms = p.checkMilliseconds === null ? '' : ` in ${(p.checkMilliseconds / 1000).toFixed(1)} s`;
+  return `, ${name} ${exp(checked.error, 1)} (target ${exp(checked.target, 1)}${past})${ms}`;
+}
+
 /** One point's progress line. */
 export function scalingPointLine(geometry: string, p: ScalingPoint, matrix: string | undefined): string {
   const overlap = p.overlaps
@@ -684,7 +772,7 @@ export function scalingPointLine(geometry: string, p: ScalingPoint, matrix: stri
     `${geometry} N = ${p.n} (${p.unknowns} unknowns${matrix ? `, ${matrix}` : ''}): ` +
     `lambda_max/N = ${p.coherentCoefficient.toPrecision(7)}, lambda_min = ${p.lambdaMin.toPrecision(6)}${overlap}, ` +
     `${p.lanczos.iterations} Lanczos steps${p.lanczos.converged ? '' : ' (not converged)'}, ` +
-    `${(p.milliseconds / 1000).toFixed(1)} s`
+    `${(p.milliseconds / 1000).toFixed(1)} s${checkText(p)}`
   );
 }
 
@@ -748,10 +836,13 @@ export function scalingText(
       lines.push('', `${study.geometry} (${study.model} model, d = ${study.dimension}): no N in this shard`);
       continue;
     }
+    // A CPU sweep of the dense float64 M is the reference itself: no column.
+    const checked = study.points.some((p) => pointCheck(p) !== null);
     lines.push(
       '',
       `${study.geometry} (${study.model} model, d = ${study.dimension}, ${study.velocityComponents} ${study.velocityComponents === 1 ? 'unknown' : 'unknowns'} per electron)`,
-      '       N   lambda_max   lambda_max/N    lambda_min   kappa   q_rot/N   top mode                 T       R   bottom mode   steps',
+      '       N   lambda_max   lambda_max/N    lambda_min   kappa   q_rot/N   top mode                 T       R   bottom mode   steps' +
+        (checked ? '     check' : ''),
     );
     for (const p of study.points) {
       lines.push(
@@ -767,6 +858,7 @@ export function scalingText(
           (p.overlaps ? p.overlaps.rotation.toFixed(3) : '-').padStart(7),
           ` ${(p.minimumMode ?? '-').padEnd(12)}`,
           `${p.lanczos.iterations}${p.lanczos.converged ? '' : '*'}`.padStart(7),
+          ...(checked ? [checkCell(p).padStart(9)] : []),
         ].join(' '),
       );
     }
@@ -830,14 +922,50 @@ export function scalingText(
       '* Lanczos stopped before both extreme Ritz values met the tolerance (values are inner bounds)',
     );
   }
+  const points = studies.flatMap((study) => study.points);
+  if (points.some((p) => pointCheck(p) !== null)) {
+    lines.push(
+      '',
+      'check: the float64 check of lambda_min and lambda_max, the larger error relative to the largest |lambda|',
+    );
+    if (points.some((p) => pointCheck(p)?.name === 'sampled_residual'))
+      lines.push(
+        `  s: past ${kCheckMaxUnknowns} unknowns, the larger residual of the extreme Ritz pairs on float64 ` +
+          `rows of M at ${kSampledCheckElectrons} sampled electrons (an eigenvalue lies within it)`,
+      );
+    if (points.some((p) => pointWithinTarget(p) === false))
+      lines.push('  !: past its target ("within_target": false; the warning on stderr says what to do)');
+  }
   if (files.length) lines.push('', 'wrote:', ...files.map((f) => `  ${f}`));
   return lines.join('\n') + '\n';
 }
 
-/** The README's table: per study its law, coefficient, R* and the paper's R (eq. 53-55). */
+/** A point's check in the text table: 3.1e-7, s where sampled, ! past its target; - where none. */
+function checkCell(p: ScalingPoint): string {
+  const checked = pointCheck(p);
+  if (!checked) return '-';
+  const sampled = checked.name === 'sampled_residual' ? 's' : '';
+  return `${exp(checked.error, 1)}${sampled}${pointWithinTarget(p) ? '' : '!'}`;
+}
+
+/**
+ * The README's table: per study its law, coefficient, R* and the paper's R (eq. 53-55), and where
+ * points were checked (the GPU's, the tree's) the worst float64 check (worstCheck) beside its target.
+ */
 export function scalingMarkdown(studies: readonly ScalingStudy[]): string {
+  const checked = studies.some((s) => worstCheck(s.points) !== null);
   return markdownTable(
-    ['geometry', 'model', 'd', 'N fitted', 'law', 'coefficient', 'R* (m)', 'paper R (m)'],
+    [
+      'geometry',
+      'model',
+      'd',
+      'N fitted',
+      'law',
+      'coefficient',
+      'R* (m)',
+      'paper R (m)',
+      ...(checked ? ['float64 check (worst N)'] : []),
+    ],
     studies.map((s) => [
       s.geometry,
       s.model,
@@ -858,6 +986,20 @@ export function scalingMarkdown(studies: readonly ScalingStudy[]): string {
       Number.isFinite(s.paperRadiusMetres)
         ? f(s.paperRadiusMetres, 3)
         : `∞ (eq. ${kPaperEquation[s.dimension] ?? 53})`,
+      ...(checked ? [worstCheckText(s.points)] : []),
     ]),
   );
+}
+
+/**
+ * The worst check of a study's points in words, as the Markdown and the app's card show it:
+ * '3.1e-7 ≤ 1.0e-5 (N = 256)', '> ' past the target, 'sampled residual' past the dense reference;
+ * '–' where none was checked.
+ */
+export function worstCheckText(points: readonly ScalingPoint[]): string {
+  const worst = worstCheck(points);
+  if (!worst) return '–';
+  const within = withinTarget(worst.error, worst.target);
+  const sampled = worst.name === 'sampled_residual' ? 'sampled residual ' : '';
+  return `${sampled}${exp(worst.error, 1)} ${within ? '≤' : '>'} ${exp(worst.target, 1)} (N = ${worst.n})`;
 }

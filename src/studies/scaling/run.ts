@@ -40,12 +40,47 @@ import {
   type ScalingGeometry,
 } from '../../physics/scaling.ts';
 import type { MassMatrixBackend } from '../../run/backend.ts';
-import type { LanczosReason } from '../../solvers/types.ts';
+import { checkDecision, type Reference, type SampledReference } from '../../run/check.ts';
+import type { FloatReference } from '../../run/reference.ts';
+import { runSpectrum } from '../../run/spectrum.ts';
+import { defaultLanczosTol, type LanczosReason } from '../../solvers/types.ts';
 import { fitLaw, totalUncertainty, type LawFit } from '../fits.ts';
 import { inShard, sweep, sweepOfRun, type Shard, type StudyHooks } from '../study.ts';
+import { kScalingDefaults } from './spec.ts';
 
 /** A backend of the system (its M assembled or set up); the sweep disposes of it after use. */
 export type BackendFactory = (system: DarwinSystem) => Promise<MassMatrixBackend>;
+
+/**
+ * The float64 reference a point's Lanczos run is checked against (src/run/spectrum.ts runSpectrum),
+ * given its system and the backend built for it; null leaves the point unchecked.
+ */
+export type PointReference = (
+  system: DarwinSystem,
+  backend: MassMatrixBackend,
+) => Reference | SampledReference | null;
+
+/**
+ * Each point's reference by the check policy of `spectrum` (src/run/check.ts checkDecision): the
+ * dense float64 Lanczos up to kCheckMaxUnknowns, past them float64 rows of M at sampled electrons
+ * (the extreme Ritz pairs' residuals: O(N) a vector, where the dense one would cost O(N^2) memory
+ * and most of the sweep), none on the CPU's dense M, the reference itself. Every point is a key of
+ * its own in `float64`'s one worker, which holds one system's M at a time. `afterRun`: asked once
+ * the point's Lanczos run has finished (the CLI: the two do not share the cores), else beside it.
+ */
+export function scalingReference(
+  float64: Pick<FloatReference, 'of' | 'sampled'>,
+  afterRun: boolean,
+): PointReference {
+  let made = 0;
+  return (system, backend) => {
+    const decision = checkDecision(system, backend.name, undefined, backend.tree ? 'tree' : 'auto');
+    const key = `scaling point ${made++}`;
+    if (decision === 'on') return { ...float64.of(key, system), afterRun };
+    if (decision === 'sampled') return { ...float64.sampled(key, system), afterRun };
+    return null;
+  };
+}
 
 /** The ring's exact circulant eigenvalues are computed up to this N (O(N^2): 0.7 s at 4096). */
 export const kExactRingMaxN = 4096;
@@ -71,10 +106,14 @@ export interface ScalingSweepOptions {
   readonly maxIterations?: number;
   /** Ritz vectors for the mode identification (default true). */
   readonly ritzVectors?: boolean;
+  /** Each point's float64 check (scalingReference); none: no point is checked. */
+  readonly reference?: PointReference;
   /** Called before each point's backend is built. */
   readonly onStart?: (n: number) => void;
   /** Called at the Lanczos readbacks with the Ritz values of A. */
   readonly onLanczos?: (n: number, iteration: number, lambdaMin: number, lambdaMax: number) => void;
+  /** Called when the point waits for its float64 check. */
+  readonly onCheck?: (n: number) => void;
   /** Called after each point with the points so far. */
   readonly onPoint?: (point: ScalingPoint, points: readonly ScalingPoint[]) => void;
 }
@@ -139,6 +178,22 @@ export interface ScalingPoint {
     readonly residualMin: number;
     readonly residualMax: number;
   };
+  /**
+   * The float64 check of the extremes, as `spectrum` checks its own (src/run/spectrum.ts), relative
+   * to the largest |lambda| of D^-1/2 M D^-1/2: the dense reference's larger error of lambda_min and
+   * lambda_max; null past kCheckMaxUnknowns (then sampledResidual) and where nothing was checked (the
+   * CPU's dense M is the reference itself).
+   */
+  readonly check: number | null;
+  /**
+   * Past kCheckMaxUnknowns: the larger residual of the two extreme Ritz pairs on float64 rows of M at
+   * sampled electrons (an eigenvalue of the direct sum lies within it), same scale; else null.
+   */
+  readonly sampledResidual: number | null;
+  /** What the check present is held to: spectrum's target for the same backend; else null. */
+  readonly checkTarget: number | null;
+  /** Milliseconds of `milliseconds` the check took; null where there was none. */
+  readonly checkMilliseconds: number | null;
   readonly milliseconds: number;
 }
 
@@ -231,26 +286,34 @@ export async function scalingPoint(
   validateSystem(system);
   const size = unknowns(system);
   const backend = await factory(system);
-  let spectrum;
+  let report;
   let rotation: number;
   let translation: number;
   try {
-    spectrum = await backend.spectrum({
-      tol: options.tol,
-      seed: options.seed,
-      maxIterations: options.maxIterations,
-      ritzVectors: options.ritzVectors ?? true,
-      onIteration: (k, low, high) => {
-        options.onLanczos?.(n, k, low - 1, high - 1);
-        return !hooks.stopped?.();
+    report = await runSpectrum(
+      system,
+      backend,
+      {
+        // runSpectrum's policy needs the tolerance the backend applies where none is given.
+        tol: options.tol ?? defaultLanczosTol(backend.name === 'gpu' ? 'float32' : 'float64'),
+        seed: options.seed ?? kScalingDefaults.seed,
+        maxIterations: options.maxIterations,
+        ritzVectors: options.ritzVectors ?? true,
+        onIteration: (k, low, high) => {
+          options.onLanczos?.(n, k, low - 1, high - 1);
+          return !hooks.stopped?.();
+        },
+        onCheck: () => options.onCheck?.(n),
       },
-    });
+      options.reference?.(system, backend) ?? null,
+    );
     const pattern = (field: Field) => unscaledPattern(system, scaledPattern(system, field));
     rotation = await interactionQuotient(backend, pattern(kRigidRotation));
     translation = await interactionQuotient(backend, pattern(kTranslations[0]));
   } finally {
     backend.dispose();
   }
+  const { spectrum, check, checkTargets } = report;
   const { lanczos } = spectrum;
   const top = lanczos.ritzVectors?.max;
   const bottom = lanczos.ritzVectors?.min;
@@ -313,6 +376,10 @@ export async function scalingPoint(
       residualMin: lanczos.residualMin,
       residualMax: lanczos.residualMax,
     },
+    check: check?.sampled === null ? Math.max(check.lambdaMin, check.lambdaMax) : null,
+    sampledResidual: check && check.sampled !== null ? Math.max(check.residualMin, check.residualMax) : null,
+    checkTarget: !check ? null : check.sampled === null ? checkTargets.eigenvalues : checkTargets.residual,
+    checkMilliseconds: report.timing.check ?? null,
     milliseconds: performance.now() - started,
   };
 }
@@ -450,7 +517,7 @@ export async function scalingSweep(
 /** A run's options: the geometries, and the sweep of each (its N from src/studies/scaling/spec.ts). */
 export interface ScalingOptions extends Pick<
   ScalingSweepOptions,
-  'model' | 'ns' | 'tol' | 'seed' | 'maxIterations'
+  'model' | 'ns' | 'tol' | 'seed' | 'maxIterations' | 'reference'
 > {
   readonly geometries: readonly ScalingGeometry[];
   /**
@@ -477,6 +544,7 @@ export async function runScaling(
   hooks: StudyHooks & {
     readonly geometry?: (geometry: ScalingGeometry, ns: readonly number[]) => void;
     readonly lanczos?: ScalingSweepOptions['onLanczos'];
+    readonly check?: ScalingSweepOptions['onCheck'];
     readonly point?: (geometry: ScalingGeometry, point: ScalingPoint) => void;
   } = {},
   shard: Shard | null = null,
@@ -502,6 +570,7 @@ export async function runScaling(
         geometry,
         ns: mine,
         onLanczos: hooks.lanczos,
+        onCheck: hooks.check,
         onPoint: (point) => hooks.point?.(geometry, point),
       },
       sweepOfRun(hooks, first, count),
