@@ -274,6 +274,32 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
     });
   });
 
+  test("the velocities mode's interaction part over the sample: the solved v's own M v, which its energies use", async () => {
+    const tree = cpuTreeBackend(system, { tolerance, leafSize: 16, translationCost: 0 });
+    const given = applyMassMatrixFree(system, request.given);
+    const momenta = { ...request, mode: 'velocities', given, pattern: null, seed: null } as const;
+    const report = await runSolve(system, tree, momenta, sampled);
+    const v = report.velocities;
+    const own = await tree.momenta(v);
+    tree.dispose();
+    // D = I (the vector model): the part is M v - v, the tree's against the direct sum's rows.
+    const dv = sampledEntries(v, electrons, 3);
+    const exactPart = sampledEntries(applyMassMatrixFree(system, v), electrons, 3).map((x, k) => x - dv[k]);
+    const part = sampledEntries(own, electrons, 3).map((x, k) => x - dv[k]);
+    const check = report.check!;
+    expect(check.interaction).toBeCloseTo(weightedError(part, exactPart), 12);
+    // The tree's error, within its tolerance.
+    expect(check.interaction!).toBeGreaterThan(1e-7);
+    expect(check.interaction!).toBeLessThanOrEqual(report.checkTargets.interaction);
+    expect(check.momenta).toBeNull();
+    expect(check.residual!).toBeGreaterThan(0);
+    expect(checkJson(system, report, 'tree').targets).toEqual({
+      momenta: tolerance,
+      residual: 10 * tolerance,
+      interaction: tolerance,
+    });
+  });
+
   test("the reference worker's sample and rows (FloatReference.sampled) are checkSample's, sampledMassRows'", async () => {
     const { reference, sent } = inProcessReference();
     const x = randomVector(3 * n, 11);
