@@ -42,10 +42,10 @@ import {
   spectrumJson,
 } from '../src/run/report.ts';
 import type { ConvergenceReason } from '../src/solvers/types.ts';
-import { runSolve, type SolveRequest } from '../src/run/solve.ts';
+import { runSolve, type SolveReport, type SolveRequest } from '../src/run/solve.ts';
 import { runSpectrum } from '../src/run/spectrum.ts';
 import { denseSpectrumCheck } from './helpers/reference.ts';
-import { momentaRequest } from './helpers/systems.ts';
+import { momentaRequest, velocitiesRequest } from './helpers/systems.ts';
 
 const kN = 24;
 const kEpsilon = 0.01;
@@ -130,14 +130,7 @@ describe('runSolve on the float64 CPU backend', () => {
       ...float64,
       velocities: cpuBackend(small, 'float32').velocities,
     };
-    const request = {
-      mode: 'velocities',
-      given: p,
-      pattern: null,
-      seed: null,
-      solver: 'cg',
-      rtol: 1e-6,
-    } as const;
+    const request = velocitiesRequest(p, 1e-6);
     const report = await runSolve(small, float32Solve, request);
     expect(relativeError(report.velocities, v)).toBeGreaterThan(1e-8);
     expect(Math.abs(report.energies.darwin / exact.darwin - 1)).toBeLessThan(1e-6);
@@ -607,24 +600,22 @@ describe('the JSON of a run', () => {
     expect(solveCheckWarning(report)).toBeNull();
   });
 
-  test("the interaction part's error: what the momenta's hides at small eps", async () => {
-    // A tree off by 1e-3 of T v (the ball of 3000's T v for v near T's null space was 8e-2 off at
-    // --tree-tol 1e-5) at eps = 1e-6, where p = D v + eps T v is D v's to 1e-5: 1e-3 of eps T v is
-    // 1e-8 of p, within the momenta's target; the interaction part says 1e-3.
-    const small = { ...sphere, epsilon: 1e-6 };
-    const exact = cpuBackend(small);
-    const v = velocityPattern(small, 'random', 4);
-    const off: MassMatrixBackend = {
-      ...exact,
-      system: small,
-      momenta: async (velocities) =>
-        (await exact.momenta(velocities)).map((value, k) => value + 1e-3 * (value - velocities[k])),
-    };
-    const request = momentaRequest(v);
-    const report = await runSolve(small, off, request, cpuBackend(small));
-    expect(report.check!.momenta!).toBeLessThan(1e-7);
+  // A tree off by 1e-3 of T v (the ball of 3000's T v for v near T's null space was 8e-2 off at
+  // --tree-tol 1e-5) at eps = 1e-6, where p = D v + eps T v is D v's to 1e-5: 1e-3 of eps T v is
+  // 1e-8 of p, within the momenta's target; the interaction part says 1e-3.
+  const small = { ...sphere, epsilon: 1e-6 };
+  const exact = cpuBackend(small);
+  const off: MassMatrixBackend = {
+    ...exact,
+    system: small,
+    momenta: async (velocities) =>
+      (await exact.momenta(velocities)).map((value, k) => value + 1e-3 * (value - velocities[k])),
+  };
+
+  /** A check whose interaction part is off by 1e-3: held to float32's 1e-5, and the warning says so. */
+  function expectInteractionOff(report: SolveReport): void {
     expect(report.check!.interaction!).toBeCloseTo(1e-3, 10);
-    // Held to float32's 1e-5: 1e-3 of eps T v is 1e-3 of the Darwin energy.
+    // 1e-3 of eps T v is 1e-3 of the Darwin energy.
     const check = solveJson(small, report, context).check as Record<string, unknown>;
     expect(check.targets).toEqual({ momenta: 1e-6, velocities: 1e-5, interaction: 1e-5 });
     expect(check.within_target).toBe(false);
@@ -632,6 +623,14 @@ describe('the JSON of a run', () => {
       'warning: the float64 check is past its target: interaction 1.00e-3 > interaction target 1.00e-5 ' +
         '("within_target": false); energies.darwin and inertia_ratio - 1 are as far off',
     );
+  }
+
+  test("the interaction part's error: what the momenta's hides at small eps", async () => {
+    const v = velocityPattern(small, 'random', 4);
+    const request = momentaRequest(v);
+    const report = await runSolve(small, off, request, cpuBackend(small));
+    expect(report.check!.momenta!).toBeLessThan(1e-7);
+    expectInteractionOff(report);
     expect(interactionError(small, report.momenta, await exact.momenta(v), v)).toBe(
       report.check!.interaction,
     );
@@ -654,40 +653,18 @@ describe('the JSON of a run', () => {
     // The same product off by 1e-3 of eps T v, given p = M v of float64: the solve (float64) is
     // exact, but the energies of the solved v come from the backend's own product, darwin 1e-3 off;
     // the velocities mode had no interaction check to say so (check.interaction null).
-    const small = { ...sphere, epsilon: 1e-6 };
-    const exact = cpuBackend(small);
-    const off: MassMatrixBackend = {
-      ...exact,
-      system: small,
-      momenta: async (velocities) =>
-        (await exact.momenta(velocities)).map((value, k) => value + 1e-3 * (value - velocities[k])),
-    };
     const v = velocityPattern(small, 'random', 4);
-    const request = {
-      mode: 'velocities',
-      given: await exact.momenta(v),
-      pattern: null,
-      seed: null,
-      solver: 'cg',
-      rtol: 1e-12,
-    } as const;
+    const request = velocitiesRequest(await exact.momenta(v), 1e-12);
     const report = await runSolve(small, off, request, cpuBackend(small));
     const solved = report.velocities;
     expect(relativeError(solved, v)).toBeLessThan(1e-10);
     expect(report.check!.velocities!).toBeLessThan(1e-10);
-    expect(report.check!.interaction!).toBeCloseTo(1e-3, 10);
+    expectInteractionOff(report);
     expect(report.check!.interaction).toBe(
       interactionError(small, await off.momenta(solved), await exact.momenta(solved), solved),
     );
     const darwin = energies(small, solved, await exact.momenta(solved)).darwin;
     expect(report.energies.darwin / darwin - 1).toBeCloseTo(1e-3, 8);
-    const check = solveJson(small, report, context).check as Record<string, unknown>;
-    expect(check.targets).toEqual({ momenta: 1e-6, velocities: 1e-5, interaction: 1e-5 });
-    expect(check.within_target).toBe(false);
-    expect(solveCheckWarning(report)).toBe(
-      'warning: the float64 check is past its target: interaction 1.00e-3 > interaction target 1.00e-5 ' +
-        '("within_target": false); energies.darwin and inertia_ratio - 1 are as far off',
-    );
     // Within it where the product is M's own.
     const right = await runSolve(small, exact, request, cpuBackend(small));
     expect(right.check!.interaction!).toBeLessThan(1e-12);
@@ -702,14 +679,7 @@ describe('the JSON of a run', () => {
     const float32: MassMatrixBackend = { ...cpuBackend(system, 'float32'), name: 'gpu' };
     const m = massMatrix(system);
     const p = applyMassMatrix(m, velocityPattern(system, 'random', 6));
-    const request = {
-      mode: 'velocities',
-      given: p,
-      pattern: null,
-      seed: null,
-      solver: 'cg',
-      rtol: 1e-6,
-    } as const;
+    const request = velocitiesRequest(p, 1e-6);
     const residual64 = (v: Float64Array) => relativeError(applyMassMatrix(m, v), p);
 
     const unchecked = await runSolve(system, float32, request);

@@ -36,7 +36,7 @@ import { runSpectrum, type SpectrumReport } from '../src/run/spectrum.ts';
 import { kCpuDevice } from '../src/io/formats.ts';
 import type { LanczosOptions } from '../src/solvers/types.ts';
 import { randomVector } from './helpers/compare.ts';
-import { darwinSystem, momentaRequest } from './helpers/systems.ts';
+import { darwinSystem, momentaRequest, velocitiesRequest } from './helpers/systems.ts';
 import { inProcessReference, sampledRows, sampledSpectrumCheck } from './helpers/reference.ts';
 import { nearestNeighbourDistances } from '../src/physics/neighbours.ts';
 
@@ -277,8 +277,7 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
   test("the velocities mode's interaction part over the sample: the solved v's own M v, which its energies use", async () => {
     const tree = cpuTreeBackend(system, { tolerance, leafSize: 16, translationCost: 0 });
     const given = applyMassMatrixFree(system, request.given);
-    const momenta = { ...request, mode: 'velocities', given, pattern: null, seed: null } as const;
-    const report = await runSolve(system, tree, momenta, sampled);
+    const report = await runSolve(system, tree, velocitiesRequest(given, request.rtol), sampled);
     const v = report.velocities;
     const own = await tree.momenta(v);
     tree.dispose();
