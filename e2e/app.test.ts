@@ -316,6 +316,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(saved.reason).toBe('converged_rtol');
     expect(saved.velocity_pattern).toBe('alternating');
     expect(saved.tolerance).toBe(1e-5);
+    // Checked against the dense float64 M: its true residual is float64's, as shown.
+    expect(saved.true_residual_product).toBe('float64');
+    expect(await shownValue(page, 'solve-true-residual')).toBe(saved.true_relative_residual);
 
     const csv = await downloaded(page, '[data-action="downloadCsv"] button', 'result.csv');
     const lines = csv.text.trim().split('\n');
@@ -343,6 +346,10 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await trueResidualClass()).toBe('');
     await loadResult(other.page, 'over.json', JSON.stringify({ ...saved, true_relative_residual: 2e-5 }));
     expect(await trueResidualClass()).toBe('bad');
+    // One of the GPU's float32 product (an unchecked run) says so beside it.
+    const float32 = { ...saved, true_residual_product: 'float32' };
+    await loadResult(other.page, 'float32.json', JSON.stringify(float32));
+    expect(await shownText(other.page, 'solve-true-residual')).toMatch(/^\S+ \(float32 M v\)$/);
 
     // The CSV, chosen in the dialog, gives its positions: the cube's, as a positions file; the page
     // says that its velocities and momenta stay unread.

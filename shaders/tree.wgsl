@@ -104,7 +104,7 @@ fn tree_gather(
     f = vec3<f32>(x[2u * i], x[2u * i + 1u], 0.0);
   } else {
     // u_i x_i, u = rho e = (-y, x, 0) in the input frame (treecode.ts).
-    f = vec3<f32>(-(position.y + params.rootY), position.x + params.rootX, 0.0) * x[i];
+    f = vec3<f32>(-(position.y + params.originY), position.x + params.originX, 0.0) * x[i];
   }
   charges[k] = vec4<f32>(f, dot(f, position));
 }

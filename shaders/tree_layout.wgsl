@@ -3,10 +3,10 @@
 //
 // Bindings (group 0 per entry point, a subset of):
 //   0 uniform TreeParams (one slot per dispatch range: all nodes, the leaves, each level)
-//   1 storage, read        electrons: array<vec4<f32>>, tree order: position - root centre, rho^2
+//   1 storage, read        electrons: array<vec4<f32>>, tree order: position - origin (the median electron), rho^2
 //   2 storage, read        tables: array<u32>, the index tables, node ranges, lists and electron
 //                          order at the offsets of TreeParams (f32 weights bitcast)
-//   3 storage, read        nodes: array<vec4<f32>>, centre - root centre and scale s per node
+//   3 storage, read        nodes: array<vec4<f32>>, centre - origin and scale s per node
 //   4 storage, read_write  charges: array<vec4<f32>>, (f_x, f_y, f_z, f . y) in tree order
 //   5 storage, read_write  moments: array<vec4<f32>>, termCount per node, the four charges a vec4
 //   6 storage, read_write  reduced: array<vec4<f32>>, reducedCount per node
@@ -32,8 +32,8 @@ struct TreeParams {
   planarCount: u32,
   far: u32,
   planar: u32,
-  rootX: f32,
-  rootY: f32,
+  originX: f32,
+  originY: f32,
   pad0: u32,
   pad1: u32,
   exponents: u32,
@@ -109,7 +109,7 @@ fn writeProduct(i: u32, position: vec4<f32>, w: vec3<f32>, accumulate: bool) {
     }
     var term: f32;
     if (model == 2u) {
-      let u = vec2<f32>(-(position.y + params.rootY), position.x + params.rootX);
+      let u = vec2<f32>(-(position.y + params.originY), position.x + params.originX);
       term = dot(u, w.xy);
     } else {
       term = w[c];

@@ -127,7 +127,7 @@ describe("the shared refusals in the panel's words", () => {
     const system = { configuration, model: 'azimuthal', dim: 3, epsilon: 1e-3, softening: 0 } as const;
     expect(shown(() => checkFloat32System(system, 'free'))).toBe(
       "electrons 0 and 1 are at the same place once rounded to float32, the GPU's precision; give a " +
-        "softening > 0, use matrix 'tree (fast multipole)' (its positions are relative to its centre), " +
+        "softening > 0, use matrix 'tree (fast multipole)' (its positions are relative to the median electron), " +
         "or use the CPU reference (the CLI's --device cpu), which keeps float64",
     );
   });

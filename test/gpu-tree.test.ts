@@ -147,6 +147,18 @@ const kProductCases: readonly ProductCase[] = [
     far: true,
   },
   {
+    // The box's centre, 500 R from all but one electron, was the float32 frame's origin: momenta
+    // 1.1e-4 off (the lump's r_ij resolved to 2^-24 500 R); the median electron keeps the lump's.
+    name: 'a lump with one electron 1000 R off',
+    system: () => {
+      const lump = geometry('ball', 600).positions.map((x) => x / 2);
+      const positions = Float64Array.of(...lump, 1000, 0, 0);
+      return system({ n: 601, positions, source: 'lump and outlier' }, 'vector', 3, 0, 0.01);
+    },
+    options: kForced,
+    far: true,
+  },
+  {
     name: 'disk, vector 2D (planar M2L)',
     system: () => system(geometry('disk', 700), 'vector', 2),
     options: kForced,
@@ -778,8 +790,8 @@ test('packTreeParams writes each TreeParams member at its WGSL offset', () => {
     planarCount: 19,
     far: true,
     planar: false,
-    rootX: 0.25,
-    rootY: -0.5,
+    originX: 0.25,
+    originY: -0.5,
     // Distinct offsets by the WGSL order of the table members (all after pad1).
     offsets: Object.fromEntries(
       layout.members
@@ -803,8 +815,8 @@ test('packTreeParams writes each TreeParams member at its WGSL offset', () => {
     planarCount: 19,
     far: 1,
     planar: 0,
-    rootX: 0.25,
-    rootY: -0.5,
+    originX: 0.25,
+    originY: -0.5,
     ...params.offsets,
   };
   for (const member of layout.members) {

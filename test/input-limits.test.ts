@@ -164,9 +164,9 @@ describe('electrons that coincide only in float32', () => {
   });
 });
 
-describe("electrons apart or together where the tree uploads them: relative to its root's centre", () => {
+describe('electrons apart or together where the tree uploads them: relative to the median electron', () => {
   // The azimuthal model, whose dense and matrix-free products move the positions along z alone
-  // (uploadOrigin); the vector model's move them to the root's centre, as the tree's.
+  // (uploadOrigin); the vector model's move them to the median electron, as the tree's.
   const system = (positions: Float64Array, model: 'vector' | 'azimuthal' = 'azimuthal'): DarwinSystem => ({
     configuration: { n: positions.length / 3, positions, source: 'pair.csv' },
     model,
@@ -175,23 +175,30 @@ describe("electrons apart or together where the tree uploads them: relative to i
     softening: 0,
   });
   // Apart in float32 at x = 0.75 + 2^-25 -+ 1e-12 (0.75 and 0.75000006), one float32 once less the
-  // root's centre (x = 0.005): the GPU tree gave momenta of +-Infinity there, exit 0.
+  // median electron (x = -0.26, y = 0.1, z = 0.2): without softening the GPU tree's momenta would be
+  // infinite (the box centre's frame gave +-Infinity here, exit 0).
   const x = 0.75 + 2 ** -25;
-  const straddling = system(Float64Array.of(-0.74, -0.5, -0.5, x - 1e-12, 0.1, 0.2, x + 1e-12, 0.1, 0.2));
+  const straddling = system(
+    Float64Array.of(
+      ...[-0.26, -0.5, -0.5, -0.26, 0.4, 0.3, -0.26, -0.3, 0.6],
+      ...[x - 1e-12, 0.1, 0.2, x + 1e-12, 0.1, 0.2],
+    ),
+  );
 
   test("a pair that meets only in the tree's upload is refused on the tree, passed on the others", () => {
     const [absolute, relative] = [
       uploadedPositions(straddling, 'free'),
       uploadedPositions(straddling, 'tree'),
     ];
-    expect([absolute[3], absolute[6]]).toEqual([0.75, Math.fround(0.75 + 2 ** -24)]);
-    expect(relative[3]).toBe(relative[6]);
+    expect([absolute[9], absolute[12]]).toEqual([0.75, Math.fround(0.75 + 2 ** -24)]);
+    expect(relative[9]).toBe(relative[12]);
+    expect([relative[10], relative[11]]).toEqual([0, 0]);
     expect(() => checkFloat32System(straddling, 'free')).not.toThrow();
     expect(() => checkFloat32System(straddling, 'dense')).not.toThrow();
     expect(refusal(() => checkFloat32System(straddling, 'tree'))).toEqual({
       field: 'positions',
       message:
-        "electrons 1 and 2 are at the same place once rounded to float32 relative to the tree's centre, " +
+        'electrons 3 and 4 are at the same place once rounded to float32 relative to the median electron, ' +
         "the GPU's precision; give a softening > 0, or use the CPU reference (--device cpu), which keeps float64",
     });
     // 'auto' waits for the storage it chooses.
@@ -206,7 +213,7 @@ describe("electrons apart or together where the tree uploads them: relative to i
     const far = system(disk.positions.map((value, k) => (k % 3 === 2 ? value : value + 1e7)));
     const refused = refusal(() => checkFloat32System(far, 'free'));
     expect(refused?.message).toMatch(
-      /^electrons \d+ and \d+ are at the same place once rounded to float32, the GPU's precision; give a softening > 0, use --matrix tree \(its positions are relative to its centre\), or use the CPU reference/,
+      /^electrons \d+ and \d+ are at the same place once rounded to float32, the GPU's precision; give a softening > 0, use --matrix tree \(its positions are relative to the median electron\), or use the CPU reference/,
     );
     const farVector = system(far.configuration.positions, 'vector');
     expect(() => checkFloat32System(farVector, 'free')).not.toThrow();

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test, vi } from 'vitest';
 import { geometry } from '../src/physics/geometry.ts';
 import { unknowns, type DarwinSystem } from '../src/physics/models.ts';
+import { norm } from '../src/math/vectors.ts';
 import { energies, relativeError } from '../src/physics/observables.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
@@ -41,10 +42,10 @@ import {
   spectrumJson,
 } from '../src/run/report.ts';
 import type { ConvergenceReason } from '../src/solvers/types.ts';
-import { runSolve, type SolveRequest } from '../src/run/solve.ts';
+import { runSolve, type SolveReport, type SolveRequest } from '../src/run/solve.ts';
 import { runSpectrum } from '../src/run/spectrum.ts';
 import { denseSpectrumCheck } from './helpers/reference.ts';
-import { momentaRequest } from './helpers/systems.ts';
+import { momentaRequest, velocitiesRequest } from './helpers/systems.ts';
 
 const kN = 24;
 const kEpsilon = 0.01;
@@ -129,14 +130,7 @@ describe('runSolve on the float64 CPU backend', () => {
       ...float64,
       velocities: cpuBackend(small, 'float32').velocities,
     };
-    const request = {
-      mode: 'velocities',
-      given: p,
-      pattern: null,
-      seed: null,
-      solver: 'cg',
-      rtol: 1e-6,
-    } as const;
+    const request = velocitiesRequest(p, 1e-6);
     const report = await runSolve(small, float32Solve, request);
     expect(relativeError(report.velocities, v)).toBeGreaterThan(1e-8);
     expect(Math.abs(report.energies.darwin / exact.darwin - 1)).toBeLessThan(1e-6);
@@ -269,7 +263,9 @@ describe('runSolve on the float64 CPU backend', () => {
 
   test("timing.check is the reference's time alone, in-process or awaited, not the run's", async () => {
     // A clock the backends advance: the checked run costs 1000 per call, the reference 10 (computed
-    // in-process at its start) and 5 more awaited (a worker's answer arriving after the run).
+    // in-process at its start) and 5 more awaited (a worker's answer arriving after the run), for
+    // each of the round trip's three questions: p, v, and M v of the solved v (asked once it exists,
+    // whose start is counted once).
     let now = 0;
     const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
     try {
@@ -297,7 +293,7 @@ describe('runSolve on the float64 CPU backend', () => {
         spectrum: (...args) => answer(reference64.spectrum(...args)),
       };
       const report = await runSolve(ring, slow, roundTrip(ring, 'rigid'), reference);
-      expect(report.timing).toEqual({ matvec: 1000, solve: 1000, check: 30 });
+      expect(report.timing).toEqual({ matvec: 1000, solve: 1000, check: 45 });
       const spectrum = await runSpectrum(ring, slow, { tol: 1e-10, seed: 1 }, reference);
       expect(spectrum.timing).toEqual({ lanczos: 1000, check: 15 });
     } finally {
@@ -559,6 +555,7 @@ describe('the JSON of a run', () => {
       'reason',
       'relative_residual',
       'true_relative_residual',
+      'true_residual_product',
       'refinement_steps',
       'round_trip_error',
       'energies.kinetic',
@@ -603,24 +600,22 @@ describe('the JSON of a run', () => {
     expect(solveCheckWarning(report)).toBeNull();
   });
 
-  test("the interaction part's error: what the momenta's hides at small eps", async () => {
-    // A tree off by 1e-3 of T v (the ball of 3000's T v for v near T's null space was 8e-2 off at
-    // --tree-tol 1e-5) at eps = 1e-6, where p = D v + eps T v is D v's to 1e-5: 1e-3 of eps T v is
-    // 1e-8 of p, within the momenta's target; the interaction part says 1e-3.
-    const small = { ...sphere, epsilon: 1e-6 };
-    const exact = cpuBackend(small);
-    const v = velocityPattern(small, 'random', 4);
-    const off: MassMatrixBackend = {
-      ...exact,
-      system: small,
-      momenta: async (velocities) =>
-        (await exact.momenta(velocities)).map((value, k) => value + 1e-3 * (value - velocities[k])),
-    };
-    const request = momentaRequest(v);
-    const report = await runSolve(small, off, request, cpuBackend(small));
-    expect(report.check!.momenta!).toBeLessThan(1e-7);
+  // A tree off by 1e-3 of T v (the ball of 3000's T v for v near T's null space was 8e-2 off at
+  // --tree-tol 1e-5) at eps = 1e-6, where p = D v + eps T v is D v's to 1e-5: 1e-3 of eps T v is
+  // 1e-8 of p, within the momenta's target; the interaction part says 1e-3.
+  const small = { ...sphere, epsilon: 1e-6 };
+  const exact = cpuBackend(small);
+  const off: MassMatrixBackend = {
+    ...exact,
+    system: small,
+    momenta: async (velocities) =>
+      (await exact.momenta(velocities)).map((value, k) => value + 1e-3 * (value - velocities[k])),
+  };
+
+  /** A check whose interaction part is off by 1e-3: held to float32's 1e-5, and the warning says so. */
+  function expectInteractionOff(report: SolveReport): void {
     expect(report.check!.interaction!).toBeCloseTo(1e-3, 10);
-    // Held to float32's 1e-5: 1e-3 of eps T v is 1e-3 of the Darwin energy.
+    // 1e-3 of eps T v is 1e-3 of the Darwin energy.
     const check = solveJson(small, report, context).check as Record<string, unknown>;
     expect(check.targets).toEqual({ momenta: 1e-6, velocities: 1e-5, interaction: 1e-5 });
     expect(check.within_target).toBe(false);
@@ -628,6 +623,14 @@ describe('the JSON of a run', () => {
       'warning: the float64 check is past its target: interaction 1.00e-3 > interaction target 1.00e-5 ' +
         '("within_target": false); energies.darwin and inertia_ratio - 1 are as far off',
     );
+  }
+
+  test("the interaction part's error: what the momenta's hides at small eps", async () => {
+    const v = velocityPattern(small, 'random', 4);
+    const request = momentaRequest(v);
+    const report = await runSolve(small, off, request, cpuBackend(small));
+    expect(report.check!.momenta!).toBeLessThan(1e-7);
+    expectInteractionOff(report);
     expect(interactionError(small, report.momenta, await exact.momenta(v), v)).toBe(
       report.check!.interaction,
     );
@@ -644,6 +647,77 @@ describe('the JSON of a run', () => {
         alone,
       ),
     ).toBeNull();
+  });
+
+  test("the velocities mode's interaction part: that of the solved v's own M v, which its energies use", async () => {
+    // The same product off by 1e-3 of eps T v, given p = M v of float64: the solve (float64) is
+    // exact, but the energies of the solved v come from the backend's own product, darwin 1e-3 off;
+    // the velocities mode had no interaction check to say so (check.interaction null).
+    const v = velocityPattern(small, 'random', 4);
+    const request = velocitiesRequest(await exact.momenta(v), 1e-12);
+    const report = await runSolve(small, off, request, cpuBackend(small));
+    const solved = report.velocities;
+    expect(relativeError(solved, v)).toBeLessThan(1e-10);
+    expect(report.check!.velocities!).toBeLessThan(1e-10);
+    expectInteractionOff(report);
+    expect(report.check!.interaction).toBe(
+      interactionError(small, await off.momenta(solved), await exact.momenta(solved), solved),
+    );
+    const darwin = energies(small, solved, await exact.momenta(solved)).darwin;
+    expect(report.energies.darwin / darwin - 1).toBeCloseTo(1e-3, 8);
+    // Within it where the product is M's own.
+    const right = await runSolve(small, exact, request, cpuBackend(small));
+    expect(right.check!.interaction!).toBeLessThan(1e-12);
+    expect(solveCheckWarning(right)).toBeNull();
+  });
+
+  test("a float32 solve's true residual is the float64 M's where the dense check gives M v", async () => {
+    // The float32 product's ||p - M32 v|| / ||p|| holds that product's own rounding, of the size of
+    // float32's floor where the solve stops; the check's float64 M v of the solved v gives the
+    // solution's residual, and the report names the product it used.
+    const system = { ...sphere, configuration: geometry('ball', 300), epsilon: 0.02 };
+    const float32: MassMatrixBackend = { ...cpuBackend(system, 'float32'), name: 'gpu' };
+    const m = massMatrix(system);
+    const p = applyMassMatrix(m, velocityPattern(system, 'random', 6));
+    const request = velocitiesRequest(p, 1e-6);
+    const residual64 = (v: Float64Array) => relativeError(applyMassMatrix(m, v), p);
+
+    const unchecked = await runSolve(system, float32, request);
+    expect(unchecked.trueResidualProduct).toBe('float32');
+    const own = unchecked.solve!.trueRelativeResidual;
+    const solution = residual64(unchecked.velocities);
+    // The float32 product's own rounding: 4e-4 of the residual here (CG stopped at 4.7e-7).
+    expect(Math.abs(own / solution - 1)).toBeGreaterThan(1e-4);
+
+    const checked = await runSolve(system, float32, request, cpuBackend(system));
+    expect(checked.trueResidualProduct).toBe('float64');
+    expect(checked.velocities).toEqual(unchecked.velocities);
+    // To float64's rounding of p - M v, 1e-16 of ||p|| against a residual of 5e-7 of it.
+    expect(Math.abs(checked.solve!.trueRelativeResidual / solution - 1)).toBeLessThan(1e-9);
+    expect(checked.solve!.trueResidualNorm / norm(p)).toBe(checked.solve!.trueRelativeResidual);
+    // The recursive residual is the solver's own, untouched.
+    expect(checked.solve!.relativeResidual).toBe(unchecked.solve!.relativeResidual);
+    const json = solveJson(system, checked, context);
+    expect(json).toMatchObject({
+      true_relative_residual: checked.solve!.trueRelativeResidual,
+      true_residual_product: 'float64',
+    });
+    expect(solveJson(system, unchecked, context).true_residual_product).toBe('float32');
+
+    // The tree's run solves the tree's equation: its true residual stays the tree's own, so named.
+    const tree = cpuTreeBackend(system, { tolerance: 1e-4, leafSize: 16, translationCost: 0 });
+    const treeRequest = { ...request, rtol: 1e-10 };
+    const [onTree, treeAlone] = [
+      await runSolve(system, tree, treeRequest, cpuBackend(system)),
+      await runSolve(system, tree, treeRequest),
+    ];
+    tree.dispose();
+    expect(onTree.trueResidualProduct).toBe('float64_tree');
+    expect(onTree.solve!.trueRelativeResidual).toBe(treeAlone.solve!.trueRelativeResidual);
+    expect(onTree.solve!.trueRelativeResidual).not.toBe(residual64(onTree.velocities));
+    // Nothing solved, nothing named.
+    const momenta = await runSolve(system, float32, { ...request, mode: 'momenta', given: p });
+    expect(momenta.trueResidualProduct).toBeNull();
   });
 
   test('a check past its target says so: within_target false, and one line for stderr', async () => {

@@ -36,7 +36,7 @@ import { runSpectrum, type SpectrumReport } from '../src/run/spectrum.ts';
 import { kCpuDevice } from '../src/io/formats.ts';
 import type { LanczosOptions } from '../src/solvers/types.ts';
 import { randomVector } from './helpers/compare.ts';
-import { darwinSystem, momentaRequest } from './helpers/systems.ts';
+import { darwinSystem, momentaRequest, velocitiesRequest } from './helpers/systems.ts';
 import { inProcessReference, sampledRows, sampledSpectrumCheck } from './helpers/reference.ts';
 import { nearestNeighbourDistances } from '../src/physics/neighbours.ts';
 
@@ -271,6 +271,31 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
       targets: { momenta: tolerance, residual: 10 * tolerance, interaction: tolerance },
       within_target: true,
       sampled_electrons: electrons.length,
+    });
+  });
+
+  test("the velocities mode's interaction part over the sample: the solved v's own M v, which its energies use", async () => {
+    const tree = cpuTreeBackend(system, { tolerance, leafSize: 16, translationCost: 0 });
+    const given = applyMassMatrixFree(system, request.given);
+    const report = await runSolve(system, tree, velocitiesRequest(given, request.rtol), sampled);
+    const v = report.velocities;
+    const own = await tree.momenta(v);
+    tree.dispose();
+    // D = I (the vector model): the part is M v - v, the tree's against the direct sum's rows.
+    const dv = sampledEntries(v, electrons, 3);
+    const exactPart = sampledEntries(applyMassMatrixFree(system, v), electrons, 3).map((x, k) => x - dv[k]);
+    const part = sampledEntries(own, electrons, 3).map((x, k) => x - dv[k]);
+    const check = report.check!;
+    expect(check.interaction).toBeCloseTo(weightedError(part, exactPart), 12);
+    // The tree's error, within its tolerance.
+    expect(check.interaction!).toBeGreaterThan(1e-7);
+    expect(check.interaction!).toBeLessThanOrEqual(report.checkTargets.interaction);
+    expect(check.momenta).toBeNull();
+    expect(check.residual!).toBeGreaterThan(0);
+    expect(checkJson(system, report, 'tree').targets).toEqual({
+      momenta: tolerance,
+      residual: 10 * tolerance,
+      interaction: tolerance,
     });
   });
 

@@ -11,6 +11,7 @@ import type { Energies } from '../physics/observables.ts';
 import { gigabytes, megabytes } from '../run/backend.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolveResult } from '../solvers/types.ts';
+import type { ResidualProduct } from '../run/solve.ts';
 import { formatNumber } from './colour.ts';
 
 export type Stage = 'build' | 'momenta' | 'solve' | 'spectrum' | 'check';
@@ -71,17 +72,32 @@ export function shownReason(
 }
 
 /**
- * A converged solve's true residual ||p - M v|| / ||p|| of its final v in red where it misses the tolerance
- * the recursive residual met: float32's recursion runs on below its floor of about cond(M) u32, which a
- * tolerance below 1e-6 refines past (as the CLI's warning says). `trueResidual` null: nothing to mark.
+ * A solve's true residual ||p - M v|| / ||p|| of its final v, the product M v in it named where it is
+ * not the float64 M's (src/run/solve.ts ResidualProduct: the GPU's float32 product, or the tree's,
+ * whose own rounding or error it also holds); converged, in red where it misses the tolerance the
+ * recursive residual met: float32's recursion runs on below its floor of about cond(M) u32, which a
+ * tolerance below 1e-6 refines past (as the CLI's warning says).
  */
-function markTrueResidual(trueResidual: number | null, tolerance: number): void {
+function showTrueResidual(
+  trueResidual: number | null,
+  product: string | null,
+  converged: boolean,
+  tolerance: number,
+): void {
+  const named = product !== null && product !== 'float64' ? product.replace('_', ' ') : null;
+  const text = trueResidual === null ? undefined : formatNumber(trueResidual, 4);
+  show('solve-true-residual', trueResidual, named && text ? `${text} (${named} M v)` : text);
   const target = element('solve-true-residual');
-  const misses = trueResidual !== null && tolerance > 0 && trueResidual > tolerance;
+  const misses = converged && trueResidual !== null && tolerance > 0 && trueResidual > tolerance;
   target.className = misses ? 'bad' : '';
-  target.title = misses
-    ? 'over the tolerance that the recursive residual met: float32 stops near cond(M)·2⁻²⁴; a tolerance below 1e-6 refines in float64'
-    : '';
+  target.title = [
+    misses
+      ? 'over the tolerance that the recursive residual met: float32 stops near cond(M)·2⁻²⁴; a tolerance below 1e-6 refines in float64'
+      : '',
+    named ? `with the ${named} product M v, not float64's` : '',
+  ]
+    .filter((line) => line !== '')
+    .join('\n');
 }
 
 /** The shown checks of a solve's (or a product's) result and of a spectrum's. */
@@ -296,12 +312,11 @@ export class Diagnostics {
     this.#residuals.length = 0;
     this.#tolerance = 0;
     this.#redraw();
-    for (const id of ['solve-iterations', 'solve-residual', 'solve-true-residual', 'round-trip'])
-      show(id, null);
+    for (const id of ['solve-iterations', 'solve-residual', 'round-trip']) show(id, null);
+    showTrueResidual(null, null, false, 0);
     showText('solve-reason', '–');
     showText('solve-mode', '–');
     element('solve-reason').className = '';
-    markTrueResidual(null, 0);
   }
 
   /** What the momenta or solve run does, in the mode row, from its start. */
@@ -326,7 +341,13 @@ export class Diagnostics {
   }
 
   /** The finished solve: its whole history replaces the live points. */
-  solveDone(result: SolveResult, normB: number, roundTripError: number | null, stopped: boolean): void {
+  solveDone(
+    result: SolveResult,
+    product: ResidualProduct | null,
+    normB: number,
+    roundTripError: number | null,
+    stopped: boolean,
+  ): void {
     this.#iterations.length = 0;
     this.#residuals.length = 0;
     result.history.forEach((norm, k) => {
@@ -336,8 +357,7 @@ export class Diagnostics {
     this.#redraw();
     show('solve-iterations', result.iterations, String(result.iterations));
     show('solve-residual', result.relativeResidual);
-    show('solve-true-residual', result.trueRelativeResidual);
-    markTrueResidual(result.converged ? result.trueRelativeResidual : null, this.#tolerance);
+    showTrueResidual(result.trueRelativeResidual, product, result.converged, this.#tolerance);
     show('round-trip', roundTripError);
     const reason = shownReason(result.reason, stopped);
     const switched = result.switchedFrom
@@ -373,9 +393,10 @@ export class Diagnostics {
       const iterations = numberOf(summary, 'iterations');
       show('solve-iterations', iterations, iterations === null ? undefined : String(iterations));
       show('solve-residual', numberOf(summary, 'relative_residual'));
-      show('solve-true-residual', numberOf(summary, 'true_relative_residual'));
-      markTrueResidual(
-        summary.converged === true ? numberOf(summary, 'true_relative_residual') : null,
+      showTrueResidual(
+        numberOf(summary, 'true_relative_residual'),
+        typeof summary.true_residual_product === 'string' ? summary.true_residual_product : null,
+        summary.converged === true,
         numberOf(summary, 'tolerance') ?? 0,
       );
       show('round-trip', numberOf(summary, 'round_trip_error'));

@@ -797,7 +797,8 @@ export class Session {
     if (report.timing.matvec !== undefined) this.#stageTime('momenta', report.timing.matvec);
     if (report.timing.solve !== undefined) this.#stageTime('solve', report.timing.solve);
     if (report.solve) {
-      this.#diagnostics.solveDone(report.solve, norm(report.momenta), report.roundTripError, stopped);
+      const { solve, trueResidualProduct, momenta, roundTripError } = report;
+      this.#diagnostics.solveDone(solve, trueResidualProduct, norm(momenta), roundTripError, stopped);
     }
     const { spectrum, spectrumStop } = this.#results;
     this.#results = { ...emptyResults(), timing, spectrum, spectrumStop };

@@ -354,7 +354,7 @@ export function checkGpuBackendFits(
 ): MatrixStorage {
   const matrix = checkGpuSizeFits(context, system, options);
   // Last, as it reads every position (a sort, O(N log N)): the checks above need only N. Two
-  // electrons are tested apart where this storage uploads them (the tree: relative to its centre).
+  // electrons are tested apart where this storage uploads them (uploadedPositions).
   checkFloat32System(system, matrix);
   return matrix;
 }

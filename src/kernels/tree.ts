@@ -14,6 +14,7 @@ import {
 import { unknowns, validateSystem, type DarwinSystem } from '../physics/models.ts';
 import {
   buildTreeGeometry,
+  medianElectron,
   kMaxTreeDepth,
   treeAccuracy,
   type TreeGeometry,
@@ -124,8 +125,8 @@ export interface TreeParams {
   readonly planarCount: number;
   readonly far: boolean;
   readonly planar: boolean;
-  readonly rootX: number;
-  readonly rootY: number;
+  readonly originX: number;
+  readonly originY: number;
   readonly offsets: Readonly<Record<TreeTableName, number>>;
 }
 
@@ -143,8 +144,8 @@ export function packTreeParams(params: TreeParams): ArrayBuffer {
   view.setUint32(36, params.planarCount, true); // planarCount: rows of the planar M2L
   view.setUint32(40, params.far ? 1 : 0, true); // far: 1 when any M2L exists (else all is direct)
   view.setUint32(44, params.planar ? 1 : 0, true); // planar: 1 for the planar M2L
-  view.setFloat32(48, params.rootX, true); // rootX, rootY: the root centre, for u = (-y, x, 0)
-  view.setFloat32(52, params.rootY, true);
+  view.setFloat32(48, params.originX, true); // originX, originY: the upload's origin, for u = (-y, x, 0)
+  view.setFloat32(52, params.originY, true);
   // pad0, pad1 at 56, 60; then each table's offset into the tables buffer, in kTableNames order.
   kTableNames.forEach((name, k) => view.setUint32(64 + 4 * k, params.offsets[name], true));
   return view.buffer;
@@ -343,18 +344,18 @@ function linearRows(
 }
 
 /**
- * Centre - root centre and scale s per node (vec4s): s is the node's radius, or its parent's where
- * that is 0 (a point-like node: its moments and coefficients beyond degree 0 vanish or are exact
- * with any s), 1 for a point-like root.
+ * Centre - `origin` (the electrons', packTreeElectrons) and scale s per node (vec4s): s is the node's
+ * radius, or its parent's where that is 0 (a point-like node: its moments and coefficients beyond
+ * degree 0 vanish or are exact with any s), 1 for a point-like root.
  */
-export function packNodes(tree: TreeGeometry): Float32Array {
+export function packNodes(tree: TreeGeometry, origin: Float64Array): Float32Array {
   const { nodeCount, centre, radius } = tree;
   const packed = new Float32Array(4 * nodeCount);
   const scale = new Float64Array(nodeCount);
   for (let node = 0; node < nodeCount; node++) {
     const inherited = node === 0 ? 1 : scale[(node - 1) >> 1];
     scale[node] = radius[node] > 0 ? radius[node] : inherited;
-    for (let i = 0; i < 3; i++) packed[4 * node + i] = centre[3 * node + i] - centre[i];
+    for (let i = 0; i < 3; i++) packed[4 * node + i] = centre[3 * node + i] - origin[i];
     packed[4 * node + 3] = scale[node];
   }
   return packed;
@@ -369,17 +370,23 @@ export interface TreeStorageBuffer {
 
 /**
  * The storage buffers of `tree`'s product (its uniforms aside) with `tables` (packTreeTables): the
- * electrons, tables and nodes packed; the charges and the four expansions sized, one vec4 each
- * where no node pair is far enough for an M2L.
+ * electrons, tables and nodes packed less `origin`, the float32 frame's, the median electron in
+ * every model (medianElectron), whose x and y the azimuthal model's u = (-y, x, 0) adds back
+ * (TreeParams.originX, originY); the charges and the four expansions sized, one vec4 each where no
+ * node pair is far enough for an M2L.
  */
-export function treeStorageBuffers(tree: TreeGeometry, tables: Uint32Array): TreeStorageBuffer[] {
+export function treeStorageBuffers(
+  tree: TreeGeometry,
+  tables: Uint32Array,
+  origin: Float64Array = medianElectron(tree.system.configuration.positions, tree.n),
+): TreeStorageBuffer[] {
   const { termCount, reducedCount } = tree.tables;
   const far = tree.counts.translations > 0;
   const expansionBytes = (terms: number) => (far ? 16 * terms * tree.nodeCount : 16);
   return [
-    { binding: 1, label: 'electrons', data: packTreeElectrons(tree) },
+    { binding: 1, label: 'electrons', data: packTreeElectrons(tree, origin) },
     { binding: 2, label: 'tables', data: tables },
-    { binding: 3, label: 'nodes', data: packNodes(tree) },
+    { binding: 3, label: 'nodes', data: packNodes(tree, origin) },
     { binding: 4, label: 'charges', data: 16 * tree.n },
     { binding: 5, label: 'moments', data: expansionBytes(termCount) },
     { binding: 6, label: 'reduced', data: expansionBytes(reducedCount) },
@@ -393,15 +400,18 @@ export function storageBytes(buffers: readonly TreeStorageBuffer[]): number {
   return buffers.reduce((sum, { data }) => sum + (typeof data === 'number' ? data : data.byteLength), 0);
 }
 
-/** Positions - root centre in tree order, and rho^2 (packPositions'), as vec4s. */
-function packTreeElectrons(tree: TreeGeometry): Float32Array {
-  const { n, electron, centre } = tree;
+/**
+ * Positions - `origin` (treeStorageBuffers', formed in float64, then rounded) in tree order, and rho^2
+ * (packPositions'), as vec4s.
+ */
+function packTreeElectrons(tree: TreeGeometry, origin: Float64Array): Float32Array {
+  const { n, electron } = tree;
   const input = packPositions(tree.system);
   const positions = tree.system.configuration.positions;
   const packed = new Float32Array(4 * n);
   for (let k = 0; k < n; k++) {
     const i = electron[k];
-    for (let c = 0; c < 3; c++) packed[4 * k + c] = positions[3 * i + c] - centre[c];
+    for (let c = 0; c < 3; c++) packed[4 * k + c] = positions[3 * i + c] - origin[c];
     packed[4 * k + 3] = input[4 * i + 3];
   }
   return packed;
@@ -877,7 +887,8 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
     const tree = gpuTreeGeometry(system, context.profile.treeLeaves, options);
     const m2lNodes = m2lNodeOrder(tree.lists, tree.nodeCount);
     const packed = packTreeTables(tree, m2lNodes);
-    const planned = treeStorageBuffers(tree, packed.data);
+    const origin = medianElectron(system.configuration.positions, tree.n);
+    const planned = treeStorageBuffers(tree, packed.data, origin);
     options.checkFits?.(storageBytes(planned), tree);
     const owned: GPUBuffer[] = [];
     try {
@@ -979,7 +990,6 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
         ).map((piece) => piece.flatMap(plan));
         const paramsSlot = alignTo(kTreeParamsBytes, device.limits.minUniformBufferOffsetAlignment);
         const paramsData = new Uint8Array(paramsSlot * ranges.length);
-        const root = tree.centre;
         ranges.forEach((range, slot) => {
           const bytes = packTreeParams({
             n: tree.n,
@@ -993,8 +1003,8 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
             planarCount: tables.planarTerm.length,
             far,
             planar: tree.planar,
-            rootX: root[0],
-            rootY: root[1],
+            originX: origin[0],
+            originY: origin[1],
             offsets: packed.offsets,
           });
           paramsData.set(new Uint8Array(bytes), slot * paramsSlot);

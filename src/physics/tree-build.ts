@@ -405,37 +405,33 @@ export function splitTree(
 }
 
 /**
- * The root's expansion centre, the centre of the tight box of every electron (node 0's centre in
- * buildTreeGeometry): the GPU product uploads the positions less this centre, rounded to float32
- * (src/kernels/tree.ts packTreeElectrons), so that float32's resolution is that of the configuration's
- * extent, not of its distance from the origin.
+ * The coordinate-wise median electron: the origin of the positions that the GPU's products upload,
+ * less it, in float32 (src/kernels/system.ts packPositions, src/kernels/tree.ts packTreeElectrons).
+ * Float32 resolves r_ij to 2^-24 |x_i - origin| / r_ij, which a configuration far from the origin
+ * would lose (electrons ~1000 R from it: momenta 7.5e-5 off). T depends on differences alone, and
+ * the median minimises the sum of |x_i - origin|, where the centre of the box of every electron
+ * would sit far from all but a few of them: a ring beside one electron 1e18 away at 5e17, where
+ * float32 merges it; a lump of 600 in a ball of R/2 beside one electron 1000 R away at 500 R, where
+ * the GPU tree's momenta were 1.1e-4 off.
  */
-export function rootCentre(positions: Float64Array, n: number): Float64Array {
-  const low = new Float64Array(3);
-  const high = new Float64Array(3);
-  tightBox(positions, 0, n, low, high);
-  return low.map((value, i) => (value + high[i]) / 2);
-}
-
-/**
- * The origin of the positions that the GPU's dense and matrix-free products upload, less it, in
- * float32 (src/kernels/system.ts packPositions): float32 resolves r_ij to 2^-24 |x_i - origin| / r_ij,
- * which a configuration far from the origin would lose (electrons ~1000 R from it: momenta 7.5e-5
- * off). The vector model's T depends on differences alone: each coordinate's median electron's, which
- * minimises the sum of |x_i - origin| (the root's centre, which the tree takes, would move a ring
- * beside one electron 1e18 away to 5e17, where float32 merges it). The azimuthal model's
- * u_i = rho_i e_i are about the z axis: only z moves.
- */
-export function uploadOrigin(system: DarwinSystem): Float64Array {
-  const { n, positions } = system.configuration;
+export function medianElectron(positions: Float64Array, n: number): Float64Array {
   const median = (axis: number) => {
     if (n === 0) return 0;
     const values = Float64Array.from({ length: n }, (_, i) => positions[3 * i + axis]).sort();
     return values[(n - 1) >> 1];
   };
-  return system.model === 'azimuthal'
-    ? Float64Array.of(0, 0, median(2))
-    : Float64Array.of(median(0), median(1), median(2));
+  return Float64Array.of(median(0), median(1), median(2));
+}
+
+/**
+ * The origin of the positions that the GPU's dense and matrix-free products upload (packPositions):
+ * the vector model's median electron (medianElectron); the azimuthal model's u_i = rho_i e_i are
+ * about the z axis, which its kernels take as given: only z moves, to the median's.
+ */
+export function uploadOrigin(system: DarwinSystem): Float64Array {
+  const { n, positions } = system.configuration;
+  const median = medianElectron(positions, n);
+  return system.model === 'azimuthal' ? Float64Array.of(0, 0, median[2]) : median;
 }
 
 /** The tight box of the electrons start .. end - 1 of `ordered` (3 numbers each). */

@@ -496,9 +496,14 @@ export function pendingReference<T>(
   };
   if (!afterRun) promise = begin();
   return async () => {
-    const waiting = performance.now();
+    let waiting = performance.now();
     try {
-      return await (promise ??= begin());
+      // Begun here (afterRun): the wait starts after the start, which begin() has counted.
+      if (!promise) {
+        promise = begin();
+        waiting = performance.now();
+      }
+      return await promise;
     } catch (error) {
       if (error instanceof CheckStopped) return null;
       throw error;

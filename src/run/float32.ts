@@ -4,7 +4,7 @@
 // work, with a message that names the float64 CPU path, which keeps float64's range.
 import { blockSize, coincidentPair, type DarwinSystem } from '../physics/models.ts';
 import { InputError } from '../physics/input-error.ts';
-import { rootCentre, uploadOrigin } from '../physics/tree-build.ts';
+import { medianElectron, uploadOrigin } from '../physics/tree-build.ts';
 
 export const kFloat32Max = 3.4028234663852886e38;
 export const kFloat32MinNormal = 1.1754943508222875e-38;
@@ -43,19 +43,21 @@ export function checkFloat32Epsilon(epsilon: number): void {
 /**
  * How a GPU product holds M, which decides what it uploads of the positions: 'dense' and 'free' the
  * positions less uploadOrigin (src/kernels/system.ts packPositions: the vector model's less the
- * median electron's coordinates, the azimuthal model's less its z), 'tree' the positions less its root's centre
- * (src/kernels/tree.ts packTreeElectrons), each rounded to float32; 'auto' before the storage is chosen.
+ * median electron's coordinates, the azimuthal model's less its z), 'tree' the positions less the
+ * median electron's coordinates in either model (src/kernels/tree.ts treeStorageBuffers), each
+ * rounded to float32; 'auto' before the storage is chosen.
  */
 export type Float32Storage = 'dense' | 'free' | 'tree' | 'auto';
 
 /**
  * The positions as the GPU product of `storage` uploads them, rounded to float32, 3 per electron in
- * input order, less the origin subtracted in float64 before rounding: the tree's root centre
- * (rootCentre, packTreeElectrons), the dense and matrix-free products' uploadOrigin (packPositions).
+ * input order, less the origin subtracted in float64 before rounding: the tree's median electron
+ * (medianElectron, treeStorageBuffers), the dense and matrix-free products' uploadOrigin
+ * (packPositions).
  */
 export function uploadedPositions(system: DarwinSystem, storage: 'dense' | 'free' | 'tree'): Float32Array {
   const { n, positions } = system.configuration;
-  const origin = storage === 'tree' ? rootCentre(positions, n) : uploadOrigin(system);
+  const origin = storage === 'tree' ? medianElectron(positions, n) : uploadOrigin(system);
   const uploaded = new Float32Array(3 * n);
   for (let k = 0; k < 3 * n; k++) uploaded[k] = positions[k] - origin[k % 3];
   return uploaded;
@@ -78,18 +80,18 @@ export function checkFloat32System(system: DarwinSystem, storage: Float32Storage
   }
   // Without softening, r_ij = 0 makes T_ij infinite (validateSystem's refusal in float64): two
   // electrons apart in float64 but at one float32 point of the product's upload would give a run of
-  // infinite momenta or NaN, not the float64 answer. The tree's positions relative to its centre
-  // hold an azimuthal configuration far from the z axis that the others' do not, and each upload
-  // may lose pairs that another keeps apart.
+  // infinite momenta or NaN, not the float64 answer. The tree's positions relative to the median
+  // electron hold an azimuthal configuration far from the z axis that the others' do not, and each
+  // upload may lose pairs that another keeps apart.
   if (system.softening === 0 && storage !== 'auto') {
     const { n } = system.configuration;
     const pair = coincidentPair(uploadedPositions(system, storage), n);
     if (pair) {
-      const where = storage === 'tree' ? " relative to the tree's centre" : '';
-      // The tree's upload may keep apart what the absolute positions do not (a body far from 0).
+      const where = storage === 'tree' ? ' relative to the median electron' : '';
+      // The tree's upload may keep apart what the others' do not (an azimuthal body far from the axis).
       const tree =
         storage !== 'tree' && !coincidentPair(uploadedPositions(system, 'tree'), n)
-          ? ', use --matrix tree (its positions are relative to its centre)'
+          ? ', use --matrix tree (its positions are relative to the median electron)'
           : '';
       throw new InputError(
         `electrons ${pair[0]} and ${pair[1]} are at the same place once rounded to float32${where}, the ` +

@@ -291,6 +291,7 @@ export function solveJson(
     reason: solve?.reason ?? null,
     relative_residual: solve?.relativeResidual ?? null,
     true_relative_residual: solve?.trueRelativeResidual ?? null,
+    true_residual_product: report?.trueResidualProduct ?? null,
     refinement_steps: report?.refinementSteps ?? 0,
     round_trip_error: report?.roundTripError ?? null,
     energies: e ? { kinetic: e.kinetic, darwin: e.darwin, total: e.total } : null,

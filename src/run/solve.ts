@@ -74,9 +74,10 @@ export interface SolveCheck {
   readonly velocities: number | null;
   readonly residual: number | null;
   /**
-   * The momenta's interaction part alone, ||p - p64|| / ||p64 - D v|| (check.ts interactionError),
-   * the Darwin energy's relative error, held to checkTargets.interaction; null without given
-   * velocities or at eps = 0.
+   * The interaction part alone of the product the energies use, ||p - p64|| / ||p64 - D v||
+   * (check.ts interactionError), the Darwin energy's relative error, held to
+   * checkTargets.interaction: of the given velocities' momenta, or in the velocities mode of the
+   * solved velocities' own M v; null at eps = 0, or where the check did not reach that product.
    */
   readonly interaction: number | null;
   /** How many electrons the sampled check summed rows at; null for the dense check. */
@@ -88,6 +89,14 @@ export interface SolveCheck {
   readonly referenceUnconverged: ConvergenceReason | null;
 }
 
+/**
+ * The product M v in a solve's true residual ||p - M v|| / ||p||: the float64 direct sum (the CPU's,
+ * a refined solve's, or the dense check's, which replaces a float32 one), the float64 tree (the CPU's
+ * tree, a refined GPU tree), or the GPU's float32 product (of the tree), whose own rounding that
+ * residual then also measures near float32's floor.
+ */
+export type ResidualProduct = 'float64' | 'float64_tree' | 'float32' | 'float32_tree';
+
 export interface SolveReport {
   readonly system: DarwinSystem;
   readonly mode: SolveMode;
@@ -97,6 +106,8 @@ export interface SolveReport {
   readonly momenta: Float64Array;
   /** null in the momenta mode, where nothing is solved. */
   readonly solve: SolveResult | null;
+  /** The product in solve.trueRelativeResidual; null where nothing is solved. */
+  readonly trueResidualProduct: ResidualProduct | null;
   /** The relative residual ||p - M v|| / ||p|| the solve was asked for; null where nothing is solved. */
   readonly tolerance: number | null;
   /** Iterative refinement's inner solves (src/run/refine.ts); 0 where the solve did not refine. */
@@ -197,12 +208,30 @@ export function relativeIterations(
     onIteration(iteration, rightHandSideNorm > 0 ? residualNorm / rightHandSideNorm : 0);
 }
 
+/** The product in a solve's own true residual on `backend` (ResidualProduct), refined or not. */
+function residualProduct(
+  backend: Pick<MassMatrixBackend, 'name' | 'tree'>,
+  refined: boolean,
+): ResidualProduct {
+  const precision = backend.name === 'gpu' && !refined ? 'float32' : 'float64';
+  return backend.tree ? `${precision}_tree` : precision;
+}
+
+/** `solve` with its true residual ||p - M v|| / ||p|| from `product`, M v of its final v (0 where p = 0). */
+function trueResidual(solve: SolveResult, p: Float64Array, product: Float64Array): SolveResult {
+  const trueResidualNorm = norm(p.map((value, k) => value - product[k]));
+  const pNorm = norm(p);
+  return { ...solve, trueResidualNorm, trueRelativeResidual: pNorm === 0 ? 0 : trueResidualNorm / pNorm };
+}
+
 /**
  * Runs a solve request on `backend`, checked by `checkedBy` when one is given. The dense
- * reference gets the backend's own p to solve, so its difference measures the backend's solve alone;
- * the sampled one sums rows of M v at its electrons, for the given v (the momenta's error) and the
- * solved v (the residual). The requests go out before the backend's work, so a reference in a worker
- * runs alongside, unless it asks to come after the run (afterRun).
+ * reference gets the backend's own p to solve, so its difference measures the backend's solve alone,
+ * and forms M v of the solved v (the true residual in float64, the velocities mode's interaction
+ * part); the sampled one sums rows of M v at its electrons, for the given v (the momenta's error) and
+ * the solved v (the residual). The requests go out before the backend's work, so a reference in a
+ * worker runs alongside, unless it asks to come after the run (afterRun); those about the solved v
+ * once it exists.
  */
 export async function runSolve(
   system: DarwinSystem,
@@ -284,28 +313,48 @@ export async function runSolve(
     velocities = solve.x;
     if (givenVelocities) roundTripError = relativeError(solve.x, givenVelocities);
   }
-  // The solved velocities' rows, asked once they exist.
+  // The velocities mode's energies are the solved v's with its own product M v (see energies below),
+  // whose interaction part the check measures as it does the given v's p.
+  const solvedMomenta = solve && !givenVelocities ? await massProduct(solve.x) : null;
+  // The solved velocities' rows, and the dense check's float64 M v of them, asked once they exist.
   const solvedRows = pendingReference(sampled && solve ? () => sampledRows(solve.x) : null, checkClock, true);
+  const solvedProduct64 = pendingReference(
+    reference && solve ? () => reference.momenta(solve.x) : null,
+    checkClock,
+    true,
+  );
   let check: SolveCheck | null = null;
   let checkStopped = false;
+  let product64: Float64Array | null = null;
   if (checkedBy) {
     request.onStage?.('check');
     const p64 = await referenceMomenta();
     const solved64 = await referenceVelocities();
-    // A check stopped at the momenta asks nothing more.
-    const rows64 = givenVelocities !== null && p64 === null ? null : await solvedRows();
-    const answered = sampled ? rows64 : solved64;
-    checkStopped = (givenVelocities !== null && p64 === null) || (solve !== null && answered === null);
+    // A check stopped at the momenta, or at the reference's solve, asks nothing more.
+    const stoppedBefore =
+      (givenVelocities !== null && p64 === null) ||
+      (reference !== null && solve !== null && solved64 === null);
+    const rows64 = stoppedBefore ? null : await solvedRows();
+    product64 = stoppedBefore ? null : await solvedProduct64();
+    const answered = sampled ? rows64 : product64;
+    checkStopped = stoppedBefore || (solve !== null && answered === null);
     // Asked already by the rows above: here at once, or null where the check was stopped before.
     const sample = sampled && !checkStopped ? await pendingReference(() => sampled.sample())() : null;
     if (sampled && !sample) checkStopped = true;
     if (!checkStopped) {
+      // The product the energies use, against its float64 rows or M v: the given v's, or the solved v's.
+      const [checkedVelocities, checkedMomenta, exactMomenta] = givenVelocities
+        ? [givenVelocities, momenta, p64]
+        : [velocities, solvedMomenta, sampled ? rows64 : product64];
+      const interaction =
+        checkedMomenta && exactMomenta
+          ? interactionError(system, checkedMomenta, exactMomenta, checkedVelocities, sample)
+          : null;
       check = sample
         ? {
             ...sampledErrors(system, sample, momenta, p64, rows64),
             velocities: null,
-            interaction:
-              p64 && givenVelocities && interactionError(system, momenta, p64, givenVelocities, sample),
+            interaction,
             sampled: sample.electrons.length,
             referenceUnconverged: null,
           }
@@ -313,13 +362,18 @@ export async function runSolve(
             momenta: p64 ? relativeError(momenta, p64) : null,
             velocities: solve && solved64?.converged ? relativeError(solve.x, solved64.x) : null,
             residual: null,
-            interaction: p64 && givenVelocities && interactionError(system, momenta, p64, givenVelocities),
+            interaction,
             sampled: null,
             referenceUnconverged: solved64 && !solved64.converged ? solved64.reason : null,
           };
       timing.check = checkClock.milliseconds;
     }
   }
+  const refined = product !== null;
+  // The dense check's float64 M v of the solved v gives the true residual of M's own equation where
+  // the backend's product is M's (not the tree's, whose equation the run solves): a float32 product
+  // near its floor measures its own rounding there, not the solution's.
+  const recomputed = solve && product64 && !backend.tree ? trueResidual(solve, momenta, product64) : null;
   return {
     system,
     mode,
@@ -327,7 +381,8 @@ export async function runSolve(
     seed: request.seed,
     velocities,
     momenta,
-    solve,
+    solve: recomputed ?? solve,
+    trueResidualProduct: solve && (recomputed ? 'float64' : residualProduct(backend, refined)),
     tolerance: solve ? request.rtol : null,
     refinementSteps,
     roundTripError,
@@ -335,9 +390,9 @@ export async function runSolve(
     // ||v - v_exact|| / ||v|| of itself: from the given p, darwin (v.p - v.D v) / 2 errs by about that
     // times the kinetic energy wherever v.p = v.M v fails, as it does for a float32 solve (CG's
     // Galerkin condition holds in exact arithmetic only; at eps = 1e-8, 5% to all of darwin).
-    energies: givenEnergies ?? energies(system, velocities, await massProduct(velocities)),
+    energies: givenEnergies ?? energies(system, velocities, solvedMomenta!),
     check,
-    checkTargets: solveTargetsFor(backend, product !== null, request.rtol),
+    checkTargets: solveTargetsFor(backend, refined, request.rtol),
     checkStopped,
     timing,
   };

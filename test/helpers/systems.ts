@@ -29,3 +29,8 @@ export function ringSpectrum(n: number, epsilon: number): Float64Array {
 export function momentaRequest(given: Float64Array): SolveRequest {
   return { mode: 'momenta', given, pattern: null, seed: null, solver: 'cg', rtol: 1e-8 };
 }
+
+/** solve's velocities mode, M v = `given` solved by CG to `rtol`, as runSolve asks it (no pattern). */
+export function velocitiesRequest(given: Float64Array, rtol: number): SolveRequest {
+  return { mode: 'velocities', given, pattern: null, seed: null, solver: 'cg', rtol };
+}
