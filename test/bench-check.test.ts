@@ -81,12 +81,21 @@ describe('the float64 check', () => {
   // 256 rows of 20 000 pairs: two chunks of kPairsPerPause pairs (200 electrons, then 56).
   const large = sphere(20_000);
 
-  test("at 20 000 electrons the rows come in chunks, each reported on the row's line, the same rows", async () => {
+  /** The check of `large` on a bench's progress line (verbose: each report a line), and its x. */
+  function largeCheck() {
     const lines: string[] = [];
     const progress = new Progress({ verbose: true, sink: { write: (text) => lines.push(text) } });
     progress.update('n = 20000: matrix-free matvec');
-    const check = float64Check(large, checkHooks(progress));
-    const x = randomVector(unknowns(large), 1);
+    return {
+      lines,
+      progress,
+      check: float64Check(large, checkHooks(progress)),
+      x: randomVector(unknowns(large), 1),
+    };
+  }
+
+  test("at 20 000 electrons the rows come in chunks, each reported on the row's line, the same rows", async () => {
+    const { lines, check, x } = largeCheck();
     expect(await check.rows(x)).toEqual(sampledMassRows(large, x, check.sample.electrons));
     expect(lines).toEqual([
       'n = 20000: matrix-free matvec\n',
@@ -95,14 +104,10 @@ describe('the float64 check', () => {
   });
 
   test('a signal during the rows stops them at the next chunk (Interrupted), not after the last', async () => {
-    const lines: string[] = [];
-    const progress = new Progress({ verbose: true, sink: { write: (text) => lines.push(text) } });
-    progress.update('n = 20000: matrix-free matvec');
-    const check = float64Check(large, checkHooks(progress));
-    const x = randomVector(unknowns(large), 1);
-    // What a signal's handler does (src/cli/signals.ts), at the first turn of the event loop: the
-    // rows' pause after their first chunk.
-    setImmediate(() => progress.interrupt('SIGTERM'));
+    const { lines, progress, check, x } = largeCheck();
+    // What a signal's handler does (src/cli/signals.ts), once the event loop turns: in the rows' pause
+    // after their first chunk, a timer of the same delay as the pause's, set before it, comes first.
+    setTimeout(() => progress.interrupt('SIGTERM'), 0);
     await expect(check.rows(x)).rejects.toMatchObject({ name: 'Interrupted', signal: 'SIGTERM' });
     expect(lines).toEqual(['n = 20000: matrix-free matvec\n']);
   });

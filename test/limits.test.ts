@@ -41,6 +41,7 @@ import { kMatvecFreeVariants } from '../src/gpu/profile.ts';
 import { chunkProgress, cpuPool, openStudyBackend } from '../src/cli/engine.ts';
 import { Interrupted, Progress } from '../src/cli/progress.ts';
 import { randomVector } from './helpers/compare.ts';
+import { stoppingProgress } from './helpers/progress.ts';
 import { gpuHarness } from './helpers/gpu.ts';
 import { darwinSystem } from './helpers/systems.ts';
 
@@ -440,17 +441,8 @@ describe('the progress of a chunked step and a stop between chunks', () => {
   });
 
   test("the CPU's dense assembly on the progress line (--device cpu), and a stop at its next chunk", async () => {
-    const lines: string[] = [];
-    const progress: Progress = new Progress({
-      verbose: true,
-      sink: {
-        write: (text) => {
-          lines.push(text);
-          // As a signal in a sweep that has finished a point (src/cli/signals.ts).
-          if (text.includes('chunk 1 of 4')) progress.interrupt('SIGTERM');
-        },
-      },
-    });
+    // As a signal in a sweep that has finished a point (src/cli/signals.ts).
+    const { progress, lines } = stoppingProgress(/chunk 1 of 4/);
     await expect(
       openStudyBackend(null, annulus, 'dense', kDefaultTreeTolerance, 2, progress),
     ).rejects.toBeInstanceOf(Interrupted);
