@@ -310,6 +310,7 @@ describe('the summary printed as text (solve, spectrum, larmor)', () => {
     expect(run.stdout).toMatch(/^ring\.n +9007199254740991$/m);
     expect(run.stdout).toMatch(/^ring\.moment_bohr_magnetons +6\.842172e\+30$/m);
   });
+
   test('a whole magnitude under 2^53 prints as every other magnitude: from 10^6 with an exponent, not every digit', () => {
     const text = printSummary({
       configuration: { n: 4000000, softening: 0 },
@@ -328,7 +329,7 @@ describe('the summary printed as text (solve, spectrum, larmor)', () => {
       ].join('\n'),
     );
     // Two electrons at 7e7 R/s and 1234.5: the kinetic energy 4.9e15 is whole in float64 (every
-    // double past 2^52 is), where the text gave 4900000000761995.
+    // double past 2^52 is), and its 16 digits are more than any other magnitude shows.
     const velocities = join(dir, 'v.csv');
     writeFileSync(velocities, 'vx,vy,vz\n7e7,0,0\n0,7e7,1234.5\n');
     const run = cli(

@@ -993,9 +993,9 @@ function cellImage(
 ): string {
   const pixels = new Uint8Array(columns * rows);
   for (let k = 0; k < pixels.length; k++) {
-    const t = colourOf(values[k]);
-    if (Number.isFinite(values[k]))
-      pixels[k] = 1 + Math.round(Math.min(1, Math.max(0, t)) * (kImageLevels - 1));
+    const value = values[k];
+    if (Number.isFinite(value))
+      pixels[k] = 1 + Math.round(Math.min(1, Math.max(0, colourOf(value))) * (kImageLevels - 1));
   }
   const palette = [
     [0, 0, 0] as const,
@@ -1078,7 +1078,7 @@ export function heatMap(options: HeatMapOptions): string {
   const colourOf = (value: number) => linearFraction(value, vLower, vUpper);
   const plotBox = { x0: left, y0: top, x1: right, y1: bottom };
   // More cells than the plot has pixels: one image, a pixel a cell, 1 byte each (a 1001 x 1001 grid
-  // is 1.3 MB in base64, where a rectangle for each run of cells of one colour made it 15 to 30 MB).
+  // is 1.3 MB in base64, where a rectangle for each run of cells of one colour makes it 15 to 30 MB).
   const cells =
     columns * rows > plotWidth * plotHeight
       ? [cellImage(columns, rows, values, colourOf, plotBox)]
