@@ -218,6 +218,47 @@ describe('the view and its notices on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test('render targets the device refuses: one message naming them, no frame on them, drawing again at a new size', async () => {
+    const { page, errors } = await app.open('?geometry=sphere&n=200&eps=0.01&run=none');
+    expect(await settled(page)).toBe('idle');
+    await page.waitForFunction(() => Number(document.getElementById('view')?.dataset.frames) > 0);
+    // The next depth targets invalid, as those a device cannot hold are (SwiftShader takes any size
+    // the limits allow, so its out-of-memory error cannot be forced; an invalid sample count can).
+    await page.evaluate(() => {
+      const create = GPUDevice.prototype.createTexture;
+      Object.assign(window, { restoreTextures: () => (GPUDevice.prototype.createTexture = create) });
+      GPUDevice.prototype.createTexture = function (descriptor: GPUTextureDescriptor) {
+        return create.call(
+          this,
+          descriptor.label === 'View.depth' ? { ...descriptor, sampleCount: 3 } : descriptor,
+        );
+      };
+    });
+    await page.setViewportSize({ width: 1300, height: 880 });
+    const message = page.locator('#message');
+    await expect
+      .poll(() => message.textContent())
+      .toMatch(/^ParticleView\.targets: validation error: .*View\.depth/);
+    // Nothing is drawn at that size: a frame asked for is not drawn, and the message stays.
+    const refused = await frames(page);
+    await page.evaluate(() =>
+      (
+        window as unknown as { __darwinBreit: { drawAtMost(electrons: number): void } }
+      ).__darwinBreit.drawAtMost(10_000),
+    );
+    await page.evaluate(
+      () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))),
+    );
+    expect(await frames(page)).toBe(refused);
+    expect(await message.textContent()).toMatch(/^ParticleView\.targets: validation error: /);
+    // At a new size, on a device that holds the targets, the view draws again.
+    await page.evaluate(() => (window as unknown as { restoreTextures(): void }).restoreTextures());
+    await page.setViewportSize({ width: 1400, height: 880 });
+    await expect.poll(() => frames(page)).toBeGreaterThan(refused);
+    expect(await drawnFraction(page)).toBeGreaterThan(0.05);
+    expect(errors).toEqual([]);
+  });
+
   test('at 800 and 600 px the canvas and the panel are side by side, then stacked; nothing overflows', async () => {
     const { page, errors } = await app.open('?n=500&run=solve');
     expect(await settled(page)).toBe('converged');

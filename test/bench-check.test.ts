@@ -4,6 +4,7 @@
 // the float64 direct sum, each CG row's true residual, cg_solve's reason, the sweep's solves.
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
+  checkHooks,
   checkTarget,
   checkWarnings,
   float64Check,
@@ -11,10 +12,12 @@ import {
   trueResidual,
   type BenchRow,
 } from '../src/cli/commands/bench.ts';
+import { Progress } from '../src/cli/progress.ts';
 import { geometry } from '../src/physics/geometry.ts';
 import { unknowns, type DarwinSystem } from '../src/physics/models.ts';
 import { solutionOfTriples, velocityTriples } from '../src/physics/response.ts';
 import { massMatrix } from '../src/run/backend.ts';
+import { sampledMassRows } from '../src/run/check.ts';
 import { buildCliBundle, runCli } from './helpers/cli-bundle.ts';
 import { randomVector } from './helpers/compare.ts';
 
@@ -34,13 +37,13 @@ function denseProduct(s: DarwinSystem, x: Float64Array): Float64Array {
 }
 
 describe('the float64 check', () => {
-  test('up to 3000 unknowns: every electron, the float64 product to rounding, errors by their closed forms', () => {
+  test('up to 3000 unknowns: every electron, the float64 product to rounding, errors by their closed forms', async () => {
     const s = sphere(40);
     const check = float64Check(s);
     expect(check.sampledElectrons).toBeNull();
     const x = randomVector(unknowns(s), 1);
     const exact = denseProduct(s, x);
-    const rows = check.rows(x);
+    const rows = await check.rows(x);
     const norm = Math.hypot(...exact);
     expect(Math.hypot(...rows.map((value, k) => value - exact[k])) / norm).toBeLessThan(1e-15);
     // A product off by delta in one entry: delta / ||M x||.
@@ -50,16 +53,16 @@ describe('the float64 check', () => {
     // v solving M v = b up to r: ||r|| / ||b||.
     const r = randomVector(x.length, 2).map((value) => 1e-6 * value);
     const b = exact.map((value, k) => value + r[k]);
-    expect(trueResidual(check, b, x)).toBeCloseTo(Math.hypot(...r) / Math.hypot(...b), 15);
+    expect(await trueResidual(check, b, x)).toBeCloseTo(Math.hypot(...r) / Math.hypot(...b), 15);
   });
 
-  test('past 3000 unknowns: the sampled rows, an error of 1e-3 on them read as 1e-3', () => {
+  test('past 3000 unknowns: the sampled rows, an error of 1e-3 on them read as 1e-3', async () => {
     const s = sphere(1001);
     const check = float64Check(s);
     expect(unknowns(s)).toBeGreaterThan(3000);
     expect(check.sampledElectrons).toBe(256);
     const x = randomVector(unknowns(s), 1);
-    const rows = check.rows(x);
+    const rows = await check.rows(x);
     // The sample's rows of M x, each the direct sum over all 1001 electrons, as the dense M's.
     const exact = denseProduct(s, x);
     check.sample.electrons.forEach((i, k) => {
@@ -73,6 +76,40 @@ describe('the float64 check', () => {
         rows,
       ),
     ).toBeCloseTo(1e-3, 12);
+  });
+
+  // 256 rows of 20 000 pairs: two chunks of kPairsPerPause pairs (200 electrons, then 56).
+  const large = sphere(20_000);
+
+  /** The check of `large` on a bench's progress line (verbose: each report a line), and its x. */
+  function largeCheck() {
+    const lines: string[] = [];
+    const progress = new Progress({ verbose: true, sink: { write: (text) => lines.push(text) } });
+    progress.update('n = 20000: matrix-free matvec');
+    return {
+      lines,
+      progress,
+      check: float64Check(large, checkHooks(progress)),
+      x: randomVector(unknowns(large), 1),
+    };
+  }
+
+  test("at 20 000 electrons the rows come in chunks, each reported on the row's line, the same rows", async () => {
+    const { lines, check, x } = largeCheck();
+    expect(await check.rows(x)).toEqual(sampledMassRows(large, x, check.sample.electrons));
+    expect(lines).toEqual([
+      'n = 20000: matrix-free matvec\n',
+      'n = 20000: matrix-free matvec; float64 check: electron 201 of 256\n',
+    ]);
+  });
+
+  test('a signal during the rows stops them at the next chunk (Interrupted), not after the last', async () => {
+    const { lines, progress, check, x } = largeCheck();
+    // What a signal's handler does (src/cli/signals.ts), once the event loop turns: in the rows' pause
+    // after their first chunk, a timer of the same delay as the pause's, set before it, comes first.
+    setTimeout(() => progress.interrupt('SIGTERM'), 0);
+    await expect(check.rows(x)).rejects.toMatchObject({ name: 'Interrupted', signal: 'SIGTERM' });
+    expect(lines).toEqual(['n = 20000: matrix-free matvec\n']);
   });
 
   test("the targets, solve's for the GPU's float32, and a warning for a row past its own", () => {

@@ -11,31 +11,11 @@ import { GpuMatrixFreeMassMatrix } from '../src/kernels/matvec-free.ts';
 import { GpuTreeMassMatrix } from '../src/kernels/tree.ts';
 import { WorkerPool } from '../src/parallel/pool.ts';
 import { massFreeRows } from '../src/physics/models.ts';
+import { stoppingProgress } from './helpers/progress.ts';
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-/**
- * A verbose progress (every report a line) that asks the run to stop, as a signal does, when the
- * line `stopAt` is reported, calling `atStop` then; its lines so far.
- */
-function stoppingProgress(stopAt: RegExp, atStop: () => void): { progress: Progress; lines: string[] } {
-  const lines: string[] = [];
-  const progress: Progress = new Progress({
-    verbose: true,
-    sink: {
-      write: (text) => {
-        lines.push(text);
-        if (stopAt.test(text)) {
-          atStop();
-          progress.interrupt('SIGINT');
-        }
-      },
-    },
-  });
-  return { progress, lines };
-}
 
 const memory = { source: 'the test budget', availableBytes: () => 2 ** 40 };
 
@@ -86,7 +66,7 @@ describe('a stop between repeats', () => {
   }, 120_000);
 
   test("GPU: asked during response_sweep's second point, the run ends at the sweep's next report", async () => {
-    const { progress, lines } = stoppingProgress(/N r_e\/R = 0\.3000\n$/, () => {});
+    const { progress, lines } = stoppingProgress(/N r_e\/R = 0\.3000\n$/);
     const argv = ['--n', '64', '--only', 'response_sweep'];
     await expect(benchCommand(argv, progress)).rejects.toBeInstanceOf(Interrupted);
     // The first point's solve reported, the second's start the last line: its first CG report is the

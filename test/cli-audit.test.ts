@@ -287,20 +287,20 @@ describe('the summary printed as text (solve, spectrum, larmor)', () => {
       n: 9007199254740991,
       moment: 6.842172312188167e30,
       energy: -6.10101977209452e284,
-      count: 100000000,
+      iterations: 100000000,
       up: Infinity,
       down: -Infinity,
       currents: [Infinity, 2],
     });
     expect(text).toBe(
       [
-        'n         9007199254740991',
-        'moment    6.842172e+30',
-        'energy    -6.101020e+284',
-        'count     100000000',
-        'up        -',
-        'down      -',
-        'currents  -, 2',
+        'n           9007199254740991',
+        'moment      6.842172e+30',
+        'energy      -6.101020e+284',
+        'iterations  100000000',
+        'up          -',
+        'down        -',
+        'currents    -, 2',
         '',
       ].join('\n'),
     );
@@ -309,6 +309,45 @@ describe('the summary printed as text (solve, spectrum, larmor)', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^ring\.n +9007199254740991$/m);
     expect(run.stdout).toMatch(/^ring\.moment_bohr_magnetons +6\.842172e\+30$/m);
+  });
+
+  test('a whole magnitude under 2^53 prints as every other magnitude: from 10^6 with an exponent, not every digit', () => {
+    const text = printSummary({
+      configuration: { n: 4000000, softening: 0 },
+      energies: { kinetic: 4900000000761995, darwin: 123457, total: 123456792 },
+      seed: 1234567,
+    });
+    expect(text).toBe(
+      [
+        'configuration.n          4000000',
+        'configuration.softening  0',
+        'energies.kinetic         4.900000e+15',
+        'energies.darwin          123457',
+        'energies.total           1.234568e+8',
+        'seed                     1234567',
+        '',
+      ].join('\n'),
+    );
+    // Two electrons at 7e7 R/s and 1234.5: the kinetic energy 4.9e15 is whole in float64 (every
+    // double past 2^52 is), and its 16 digits are more than any other magnitude shows.
+    const velocities = join(dir, 'v.csv');
+    writeFileSync(velocities, 'vx,vy,vz\n7e7,0,0\n0,7e7,1234.5\n');
+    const run = cli(
+      'solve',
+      '--geometry',
+      'ring',
+      '--n',
+      '2',
+      '--epsilon',
+      '1e-3',
+      '--device',
+      'cpu',
+      '--velocities',
+      velocities,
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^energies\.kinetic +4\.900000e\+15$/m);
+    expect(run.stdout).toMatch(/^configuration\.n +2$/m);
   });
 });
 

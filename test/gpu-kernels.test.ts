@@ -17,6 +17,7 @@ import {
   acquireDevice,
   GpuError,
   withErrorScopes,
+  withErrorScopesAtOnce,
   type GpuAdapterSummary,
   type GpuContext,
 } from '../src/gpu/device.ts';
@@ -361,6 +362,35 @@ describe('device', () => {
     expect((error as GpuError).kind).toBe('validation');
     expect((error as GpuError).message).toMatch(/^Test\.badBuffer: validation error: /);
   });
+
+  gpuTest(
+    "withErrorScopesAtOnce holds its own errors while another run's scopes wait on the device",
+    async ({ device }) => {
+      // A run's scopes pushed and waiting for its work, as a solve's while the page draws a frame.
+      const run = withErrorScopes(device, 'Test.run', async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return device.createBuffer({ label: 'Test.good', size: 16, usage: GPUBufferUsage.STORAGE });
+      });
+      const frame = withErrorScopesAtOnce(device, 'Test.frame', () =>
+        device.createBuffer({
+          label: 'Test.frameBuffer',
+          size: 16,
+          usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE,
+        }),
+      );
+      expect(frame.result.label).toBe('Test.frameBuffer');
+      // The frame's error is its own, named by its label; the run's scopes caught nothing of it.
+      const error = await frame.error;
+      expect(error?.kind).toBe('validation');
+      expect(error?.message).toMatch(/^Test\.frame: validation error: .*Test\.frameBuffer/);
+      expect((await run).label).toBe('Test.good');
+      // Nothing caught: null.
+      const clean = withErrorScopesAtOnce(device, 'Test.clean', () =>
+        device.createBuffer({ label: 'Test.clean', size: 16, usage: GPUBufferUsage.STORAGE }),
+      );
+      expect(await clean.error).toBeNull();
+    },
+  );
 
   gpuTest('an oversized allocation is a GpuError, not a crash', async ({ device, limits }) => {
     const error = await withErrorScopes(device, 'Test.hugeBuffer', () =>

@@ -4,7 +4,14 @@
 import { describe, expect, test } from 'vitest';
 import type { GeometryName } from '../src/physics/geometry.ts';
 import { InputError } from '../src/physics/input-error.ts';
-import type { DarwinSystem, Dimension, ModelName } from '../src/physics/models.ts';
+import {
+  massMatrixEntries,
+  type DarwinSystem,
+  type Dimension,
+  type ModelName,
+} from '../src/physics/models.ts';
+import { kDefaultTreeTolerance } from '../src/physics/tree-build.ts';
+import { parallelMassMatrixEntries } from '../src/parallel/mass-matrix.ts';
 import { createVector } from '../src/gpu/buffers.ts';
 import { GpuError, type DeviceMemory, type GpuContext } from '../src/gpu/device.ts';
 import { readFloat32 } from '../src/gpu/readback.ts';
@@ -31,9 +38,10 @@ import { denseMatrixBytes, GpuMassMatrix, matrixShape } from '../src/kernels/mas
 import { GpuMatrixFreeMassMatrix, rowsPerChunk } from '../src/kernels/matvec-free.ts';
 import { submitPieces } from '../src/engine/krylov.ts';
 import { kMatvecFreeVariants } from '../src/gpu/profile.ts';
-import { chunkProgress } from '../src/cli/engine.ts';
+import { chunkProgress, cpuPool, openStudyBackend } from '../src/cli/engine.ts';
 import { Interrupted, Progress } from '../src/cli/progress.ts';
 import { randomVector } from './helpers/compare.ts';
+import { stoppingProgress } from './helpers/progress.ts';
 import { gpuHarness } from './helpers/gpu.ts';
 import { darwinSystem } from './helpers/systems.ts';
 
@@ -408,6 +416,43 @@ describe('the progress of a chunked step and a stop between chunks', () => {
     clock = 9000;
     report('product', 1, 10);
     expect(lines.at(-1)).toBe('product: chunk 1 of 10\n');
+  });
+
+  // 2500 electrons: 3.1e6 pairs, the CPU's dense assembly in four chunks of some 10^6.
+  const annulus = makeSystem('annulus', 2500, 'azimuthal', 2);
+
+  test("the CPU's dense assembly on a pool: chunks of equal work, each reported, M bit for bit", () => {
+    const pool = cpuPool(2);
+    try {
+      const reports: [number, number][] = [];
+      const entries = parallelMassMatrixEntries(annulus, pool, (done, total) => reports.push([done, total]));
+      expect(reports).toEqual([
+        [1, 4],
+        [2, 4],
+        [3, 4],
+        [4, 4],
+      ]);
+      const expected = massMatrixEntries(annulus);
+      const first = entries.findIndex((value, k) => !Object.is(value, expected[k]));
+      expect(first < 0 ? null : { index: first, got: entries[first], expected: expected[first] }).toBeNull();
+    } finally {
+      pool.dispose();
+    }
+  });
+
+  test("the CPU's dense assembly on the progress line (--device cpu), and a stop at its next chunk", async () => {
+    // As a signal in a sweep that has finished a point (src/cli/signals.ts).
+    const { progress, lines } = stoppingProgress(/chunk 1 of 4/);
+    await expect(
+      openStudyBackend(null, annulus, 'dense', kDefaultTreeTolerance, 2, progress),
+    ).rejects.toBeInstanceOf(Interrupted);
+    // The memory it takes (--verbose), the announcement, then the first chunk after it; the report
+    // of the second stopped the run.
+    expect(lines[0]).toMatch(/^memory: the CPU reference takes 50\.3 MB of /);
+    expect(lines.slice(1)).toEqual([
+      'assembling M on the CPU: 2500 x 2500 float64 (50.0 MB)\n',
+      'assembling M on the CPU: 2500 x 2500 float64 (50.0 MB); assembly: chunk 1 of 4\n',
+    ]);
   });
 
   gpu.test('an interrupted run stops the product at its next chunk', async (context, cleanup) => {

@@ -1,6 +1,8 @@
 // The SVG plot writer of the study commands and the app (src/io/svg.ts): well-formed documents, ticks on
 // linear and log axes, every element the options ask for, and the heat map's cells and colour bar.
+import { inflateSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
+import { crc32 } from '../src/io/npz.ts';
 import { pairingEnergySvg } from '../src/studies/pairing/report.ts';
 import {
   colourAt,
@@ -222,6 +224,55 @@ describe('heatMap', () => {
         fill,
       ]),
     );
+  });
+
+  test('more cells than the plot has pixels: one image of a pixel a cell, its colours the scale, blanks transparent', () => {
+    // 500 x 500 cells on a plot of 440 x 440 pixels; the value rises along the rows, column 7 blank.
+    const [columns, rows] = [500, 500];
+    const values = Float64Array.from({ length: columns * rows }, (_, k) => (k % columns === 7 ? NaN : k));
+    const svg = mapOf({ xRange: [-1, 1], yRange: [-1, 1], columns, rows, values });
+    expectWellFormed(svg);
+    const group = /<g shape-rendering="crispEdges">([^]*?)<\/g>/.exec(svg)?.[1] ?? '';
+    expect(group).not.toContain('<rect');
+    const image =
+      /<image x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" [^>]*href="data:image\/png;base64,([^"]+)"\/>/.exec(
+        group,
+      );
+    expect(image?.slice(3, 5).map(Number)).toEqual([440, 440]);
+    // A byte a cell, in base64: proportionate to the grid (its rectangles took some 50 bytes a cell).
+    expect(svg.length).toBeLessThan(1.4 * columns * rows + 10_000);
+    const png = Buffer.from(image![5], 'base64');
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    // The chunks, each with its CRC.
+    const chunks = new Map<string, Buffer>();
+    for (let at = 8; at < png.length;) {
+      const length = png.readUInt32BE(at);
+      const type = png.toString('latin1', at + 4, at + 8);
+      expect(png.readUInt32BE(at + 8 + length), type).toBe(crc32(png.subarray(at + 4, at + 8 + length)));
+      chunks.set(type, png.subarray(at + 8, at + 8 + length));
+      at += 12 + length;
+    }
+    expect([...chunks.keys()]).toEqual(['IHDR', 'PLTE', 'tRNS', 'IDAT', 'IEND']);
+    const header = chunks.get('IHDR')!;
+    expect([header.readUInt32BE(0), header.readUInt32BE(4), ...header.subarray(8)]).toEqual([
+      500, 500, 8, 3, 0, 0, 0,
+    ]);
+    // Entry 0 transparent, the scale's ends viridis' ends.
+    expect([...chunks.get('tRNS')!]).toEqual([0]);
+    const palette = chunks.get('PLTE')!;
+    const colour = (index: number) => `#${palette.subarray(3 * index, 3 * index + 3).toString('hex')}`;
+    // Rows of a filter byte (0) and a byte a cell; zlib checks its own Adler-32.
+    const pixels = inflateSync(chunks.get('IDAT')!);
+    expect(pixels.length).toBe(rows * (columns + 1));
+    const pixel = (row: number, column: number) => pixels[row * (columns + 1) + 1 + column];
+    expect(pixels.filter((_, k) => k % (columns + 1) === 0).every((filter) => filter === 0)).toBe(true);
+    expect(colour(pixel(0, 0))).toBe(kViridis[0]);
+    expect(colour(pixel(rows - 1, columns - 1))).toBe(kViridis[kViridis.length - 1]);
+    expect(pixel(250, 7)).toBe(0);
+    // A cell midway up the scale: its colour on it, to the 255 levels of the image.
+    const middle = values[250 * columns + 250];
+    const t = (middle - values[0]) / (values[values.length - 1] - values[0]);
+    expect(colour(pixel(250, 250))).toBe(colourAt(Math.round(254 * t) / 254));
   });
 
   test('a caption stands centred under the x axis, the document taller by its row and wide enough for it', () => {

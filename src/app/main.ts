@@ -122,6 +122,7 @@ async function main(): Promise<void> {
     element<HTMLCanvasElement>('legend'),
     element('colour-note'),
     element('draw-note'),
+    onDeviceError,
   );
   await view.initialise();
   const studiesView = new StudiesView();

@@ -2,7 +2,7 @@
 // pointer, and the colour legend over it. Frames are drawn on demand (a camera move, new data, a
 // resize), never in a busy loop, so that the GPU's time goes to the solver between them. A CPU
 // adapter draws at most its profile's drawBudget electrons a frame (src/gpu/profile.ts), and says so.
-import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
+import { withErrorScopes, withErrorScopesAtOnce, type GpuContext, type GpuError } from '../gpu/device.ts';
 import {
   drawStride,
   kRenderDepthFormat,
@@ -87,6 +87,11 @@ interface Targets {
   readonly depth: GPUTexture;
 }
 
+/** Whether `targets` are `width` x `height` pixels. */
+function sized(targets: Targets, width: number, height: number): boolean {
+  return targets.depth.width === width && targets.depth.height === height;
+}
+
 /** A note beside the legend: its text, hidden where there is none. */
 function showNote(element: HTMLElement, note: string): void {
   if (element.textContent !== note) element.textContent = note;
@@ -108,6 +113,13 @@ export class ParticleView {
   readonly #table = viridisTable();
   #renderer: ParticleRenderer | null = null;
   #targets: Targets | null = null;
+  /**
+   * The canvas size at which a frame failed, its targets refused (reported once, by onError): nothing
+   * is drawn at it, so that no frame fails on invalid targets again, until the canvas changes size.
+   */
+  #refusedSize: { readonly width: number; readonly height: number } | null = null;
+  /** Hears a frame's GPU error (the page shows its message: src/app/session.ts deviceFailed). */
+  readonly #onError: (error: GpuError) => void;
   #shown: Shown | null = null;
   #display: DisplayOptions = { colourBy: 'darwin', arrows: 'none', pointScale: 1, view: 'auto' };
   #orbit = new OrbitCamera();
@@ -123,8 +135,10 @@ export class ParticleView {
     legend: HTMLCanvasElement,
     colourNote: HTMLElement,
     drawNote: HTMLElement,
+    onError: (error: GpuError) => void,
   ) {
     this.#gpu = gpu;
+    this.#onError = onError;
     this.#drawBudget = gpu.profile.drawBudget;
     this.canvas = canvas;
     this.#legend = legend;
@@ -240,6 +254,7 @@ export class ParticleView {
     this.#gpu = gpu;
     this.#drawBudget = gpu.profile.drawBudget;
     this.#targets = null;
+    this.#refusedSize = null;
     this.#context.configure({ device: gpu.device, format: this.#format, alphaMode: 'opaque' });
     await this.initialise();
     const shown = this.#shown;
@@ -284,7 +299,35 @@ export class ParticleView {
       this.canvas.width = width;
       this.canvas.height = height;
     }
-    const targets = this.#ensureTargets(width, height);
+    const refused = this.#refusedSize;
+    if (refused?.width === width && refused.height === height) return;
+    this.#refusedSize = null;
+    // Each frame inside error scopes, popped at once, and the targets (new ones at a new size: a
+    // multisampled 4K canvas needs some 260 MB) allocated inside them: a device that cannot hold them
+    // gives one GpuError naming them, not an uncaptured error for this frame and every later one.
+    const fresh = this.#targets === null || !sized(this.#targets, width, height);
+    const { result: targets, error } = withErrorScopesAtOnce(
+      this.#gpu.device,
+      fresh ? 'ParticleView.targets' : 'ParticleView.frame',
+      () => {
+        const drawn = this.#ensureTargets(width, height);
+        this.#render(renderer, drawn, width, height, ratio);
+        return drawn;
+      },
+    );
+    void error.then((failure) => {
+      // Reported once for the targets it came with; frames drawn on them before it arrived failed too.
+      if (!failure || this.#targets !== targets) return;
+      targets.colour?.destroy();
+      targets.depth.destroy();
+      this.#targets = null;
+      this.#refusedSize = { width, height };
+      this.#onError(failure);
+    });
+  }
+
+  /** One frame of the shown system into `targets`, at the canvas's `width` x `height` pixels. */
+  #render(renderer: ParticleRenderer, targets: Targets, width: number, height: number, ratio: number): void {
     const shown = this.#shown;
     const n = shown?.system.configuration.n ?? 0;
     const colourBy = this.#available(this.#display.colourBy);
@@ -365,7 +408,7 @@ export class ParticleView {
   /** The depth target, and the multisampled colour target where the profile multisamples. */
   #ensureTargets(width: number, height: number): Targets {
     const current = this.#targets;
-    if (current && current.depth.width === width && current.depth.height === height) return current;
+    if (current && sized(current, width, height)) return current;
     current?.colour?.destroy();
     current?.depth.destroy();
     const { device } = this.#gpu;

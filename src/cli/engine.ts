@@ -464,6 +464,7 @@ function openCpuBackendShown(
 ): MassMatrixBackend {
   const size = unknowns(system);
   const started = performance.now();
+  const chunks = chunkProgress(progress);
   const backend = openCpuBackend(system, matrix, treeTolerance, kHostMemory, {
     ...options,
     announce: (storage) => {
@@ -479,6 +480,8 @@ function openCpuBackendShown(
           : `assembling M on the CPU: ${size} x ${size} float64 (${((size * size * 8) / 1e6).toFixed(1)} MB)`,
       );
     },
+    // After the announcement, as the GPU's assembly chunks: each a checkpoint, where a stop ends it.
+    onAssembly: (done, total) => chunks('assembly', done, total),
     onStage: (stage) => progress.update(`building the tree on the CPU: ${stage}`),
     // After the solver's own status ("iteration 3: residual ..."), as the GPU's product chunks.
     onPass: (pass) => progress.within(`product: ${pass}`),

@@ -400,9 +400,7 @@ export async function withErrorScopes<T>(
   label: string,
   fn: () => T | Promise<T>,
 ): Promise<T> {
-  device.pushErrorScope('validation');
-  device.pushErrorScope('out-of-memory');
-  device.pushErrorScope('internal');
+  pushScopes(device);
   let result: T | undefined;
   let thrown: { error: unknown } | undefined;
   try {
@@ -411,21 +409,55 @@ export async function withErrorScopes<T>(
   } catch (error) {
     thrown = { error };
   }
-  const internal = await device.popErrorScope();
-  const outOfMemory = await device.popErrorScope();
-  const validation = await device.popErrorScope();
+  const failure = await popScopes(device, label, thrown?.error);
+  if (failure) throw failure;
+  if (thrown) throw thrown.error;
+  return result as T;
+}
+
+/**
+ * withErrorScopes for work that cannot wait for its verdict (a frame drawn in requestAnimationFrame):
+ * the scopes are popped as soon as `fn` returns, so they hold its errors alone even while a run's
+ * withErrorScopes awaits its own work on the device; `error` resolves with the GpuError naming
+ * `label`, or null. An exception from `fn` is rethrown once the scopes are popped.
+ */
+export function withErrorScopesAtOnce<T>(
+  device: GPUDevice,
+  label: string,
+  fn: () => T,
+): { readonly result: T; readonly error: Promise<GpuError | null> } {
+  pushScopes(device);
+  let result: T;
+  try {
+    result = fn();
+  } catch (error) {
+    void popScopes(device, label, error);
+    throw error;
+  }
+  return { result, error: popScopes(device, label) };
+}
+
+function pushScopes(device: GPUDevice): void {
+  device.pushErrorScope('validation');
+  device.pushErrorScope('out-of-memory');
+  device.pushErrorScope('internal');
+}
+
+/**
+ * Pops pushScopes' three scopes, all before the first verdict arrives (no other code's scope comes
+ * between): the GpuError naming `label` of what they caught, or null. An allocation that failed
+ * fails the work that uses it as invalid, so its out-of-memory error is the one reported.
+ */
+async function popScopes(device: GPUDevice, label: string, cause?: unknown): Promise<GpuError | null> {
+  const popped = [device.popErrorScope(), device.popErrorScope(), device.popErrorScope()];
+  const [internal, outOfMemory, validation] = await Promise.all(popped);
   const caught: [GpuErrorKind, GPUError | null][] = [
-    ['validation', validation],
     ['out-of-memory', outOfMemory],
+    ['validation', validation],
     ['internal', internal],
   ];
   for (const [kind, error] of caught) {
-    if (error) {
-      throw new GpuError(kind, `${label}: ${kind} error: ${oneLine(error.message)}`, {
-        cause: thrown?.error,
-      });
-    }
+    if (error) return new GpuError(kind, `${label}: ${kind} error: ${oneLine(error.message)}`, { cause });
   }
-  if (thrown) throw thrown.error;
-  return result as T;
+  return null;
 }

@@ -4,6 +4,7 @@
 // and DOM APIs: callers pass numbers in, get a complete standalone SVG document back as a string, and
 // write it to a file or insert it into the page. Element ids (clip paths, gradients) are numbered per
 // document, so that several documents can live in one page.
+import { base64, indexedPng } from './png.ts';
 
 /** A point with a value that is not finite, or not positive on a log axis, is left out: it breaks the line. */
 export interface PlotSeries {
@@ -939,6 +940,75 @@ export function colourAt(t: number, stops: readonly string[] = kViridis): string
   return `#${mixed.map((c) => c.toString(16).padStart(2, '0')).join('')}`;
 }
 
+/** Levels of a cell image's colour scale: its palette's 256 entries less the transparent one. */
+const kImageLevels = 255;
+
+/**
+ * The cells of a heat map as rectangles, one for each run of neighbouring cells of one colour in a
+ * row; a cell whose value is not finite is left blank. `colourOf` gives a value's place on the scale.
+ */
+function cellRectangles(
+  columns: number,
+  rows: number,
+  values: ArrayLike<number>,
+  colourOf: (value: number) => number,
+  box: Box,
+): string[] {
+  const cellWidth = (box.x1 - box.x0) / columns;
+  const cellHeight = (box.y1 - box.y0) / rows;
+  const cells: string[] = [];
+  for (let row = 0; row < rows; row++) {
+    let run: { from: number; fill: string } | null = null;
+    const close = (to: number) => {
+      if (!run) return;
+      // Cells overlap their right and lower neighbours by a hair so that no seams show.
+      cells.push(
+        `<rect x="${fixed(box.x0 + run.from * cellWidth)}" y="${fixed(box.y0 + row * cellHeight)}" width="${fixed((to - run.from) * cellWidth + 0.5)}" height="${fixed(cellHeight + 0.5)}" fill="${run.fill}"/>`,
+      );
+      run = null;
+    };
+    for (let column = 0; column < columns; column++) {
+      const value = values[row * columns + column];
+      const fill = Number.isFinite(value) ? colourAt(colourOf(value)) : null;
+      if (run && run.fill === fill) continue;
+      close(column);
+      if (fill) run = { from: column, fill };
+    }
+    close(columns);
+  }
+  return cells;
+}
+
+/**
+ * The cells of a heat map as one image over the plot, a pixel a cell, drawn without smoothing: an
+ * indexed PNG (src/io/png.ts) whose palette is the colour scale at kImageLevels levels, as fine as
+ * the 8 bits of an RGB channel show it, and whose entry 0, transparent, a cell without a value.
+ */
+function cellImage(
+  columns: number,
+  rows: number,
+  values: ArrayLike<number>,
+  colourOf: (value: number) => number,
+  box: Box,
+): string {
+  const pixels = new Uint8Array(columns * rows);
+  for (let k = 0; k < pixels.length; k++) {
+    const value = values[k];
+    if (Number.isFinite(value))
+      pixels[k] = 1 + Math.round(Math.min(1, Math.max(0, colourOf(value))) * (kImageLevels - 1));
+  }
+  const palette = [
+    [0, 0, 0] as const,
+    ...Array.from({ length: kImageLevels }, (_, level) => parseHex(colourAt(level / (kImageLevels - 1)))),
+  ];
+  const png = base64(indexedPng(columns, rows, pixels, palette));
+  return (
+    `<image x="${fixed(box.x0)}" y="${fixed(box.y0)}" width="${fixed(box.x1 - box.x0)}" height="${fixed(box.y1 - box.y0)}" ` +
+    `preserveAspectRatio="none" image-rendering="optimizeSpeed" style="image-rendering: pixelated" ` +
+    `href="data:image/png;base64,${png}"/>`
+  );
+}
+
 export function heatMap(options: HeatMapOptions): string {
   const { columns, rows, values } = options;
   if (!(Number.isInteger(columns) && Number.isInteger(rows) && columns >= 1 && rows >= 1)) {
@@ -1005,30 +1075,14 @@ export function heatMap(options: HeatMapOptions): string {
   const height = Math.ceil(bottom + 58 + (caption ? 20 : 0));
   const x: Axis = { lower: xLower, upper: xUpper, log: false, from: left, to: right };
   const y: Axis = { lower: yLower, upper: yUpper, log: false, from: bottom, to: top };
-  const cellWidth = plotWidth / columns;
-  const cellHeight = plotHeight / rows;
-  const cells: string[] = [];
-  for (let row = 0; row < rows; row++) {
-    // A run of neighbouring cells of one colour is one rectangle: a fine grid (1001 x 1001, its cells
-    // under a pixel wide) is mostly such runs, and one element per cell would make the file ~60 MB.
-    let run: { from: number; fill: string } | null = null;
-    const close = (to: number) => {
-      if (!run) return;
-      // Cells overlap their right and lower neighbours by a hair so that no seams show.
-      cells.push(
-        `<rect x="${fixed(left + run.from * cellWidth)}" y="${fixed(top + row * cellHeight)}" width="${fixed((to - run.from) * cellWidth + 0.5)}" height="${fixed(cellHeight + 0.5)}" fill="${run.fill}"/>`,
-      );
-      run = null;
-    };
-    for (let column = 0; column < columns; column++) {
-      const value = values[row * columns + column];
-      const fill = Number.isFinite(value) ? colourAt(linearFraction(value, vLower, vUpper)) : null;
-      if (run && run.fill === fill) continue;
-      close(column);
-      if (fill) run = { from: column, fill };
-    }
-    close(columns);
-  }
+  const colourOf = (value: number) => linearFraction(value, vLower, vUpper);
+  const plotBox = { x0: left, y0: top, x1: right, y1: bottom };
+  // More cells than the plot has pixels: one image, a pixel a cell, 1 byte each (a 1001 x 1001 grid
+  // is 1.3 MB in base64, where a rectangle for each run of cells of one colour makes it 15 to 30 MB).
+  const cells =
+    columns * rows > plotWidth * plotHeight
+      ? [cellImage(columns, rows, values, colourOf, plotBox)]
+      : cellRectangles(columns, rows, values, colourOf, plotBox);
   const gradient = `gradient${++documentCount}`;
   const stops = kViridis.map(
     (colour, k) => `<stop offset="${fixed((100 * k) / (kViridis.length - 1))}%" stop-color="${colour}"/>`,

@@ -298,7 +298,20 @@ export function rowBlocks(pool: Pick<WorkerPool, 'threads'>, rows: number): numb
 
 /** The pool's blocks of the electrons [0, n) of a pair loop over j > i. */
 export function pairBlocks(pool: Pick<WorkerPool, 'threads'>, n: number): number[] {
-  return triangleBlocks(n, kBlocksPerThread * pool.threads);
+  return pairBlockRuns(pool, n, 1)[0];
+}
+
+/**
+ * pairBlocks split into `runs` consecutive jobs of nearly equal work, each job's boundaries: a long
+ * pair loop run job by job reports progress, and can stop, between them.
+ */
+export function pairBlockRuns(pool: Pick<WorkerPool, 'threads'>, n: number, runs: number): number[][] {
+  const perRun = kBlocksPerThread * pool.threads;
+  const boundaries = triangleBlocks(n, runs * perRun);
+  const jobs: number[][] = [];
+  for (let start = 0; start < boundaries.length - 1; start += perRun)
+    jobs.push(boundaries.slice(start, start + perRun + 1));
+  return jobs;
 }
 
 /**

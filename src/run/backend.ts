@@ -112,11 +112,16 @@ export function interactionMatrix(system: DarwinSystem, precision: Precision = '
 
 /**
  * interactionMatrix in float64 on the pool's threads: the same entries bit for bit, and products
- * equal to its own to rounding (the pool's SIMD row sums, src/solvers/dense.ts).
+ * equal to its own to rounding (the pool's SIMD row sums, src/solvers/dense.ts); `onAssembly` hears
+ * the assembly's chunks (parallelMassMatrixEntries).
  */
-function parallelInteractionMatrix(system: DarwinSystem, pool: WorkerPool): DenseMatrix {
+function parallelInteractionMatrix(
+  system: DarwinSystem,
+  pool: WorkerPool,
+  onAssembly?: AssemblyHook,
+): DenseMatrix {
   const size = unknowns(system);
-  const entries = parallelMassMatrixEntries({ ...system, epsilon: 1 }, pool);
+  const entries = parallelMassMatrixEntries({ ...system, epsilon: 1 }, pool, onAssembly);
   for (let k = 0; k < size; k++) entries[k * size + k] = 0;
   return denseMatrix(size, entries, 'float64', pool);
 }
@@ -124,18 +129,23 @@ function parallelInteractionMatrix(system: DarwinSystem, pool: WorkerPool): Dens
 /** M = D + eps T with T stored apart and eps a field: the CPU's counterpart of the GPU's storage. */
 export type SplitMassMatrix = EpsilonOperator;
 
+/** Hears chunk `done` of `total` of a dense M's assembly on a pool; may throw to stop it. */
+export type AssemblyHook = (done: number, total: number) => void;
+
 /**
  * M x = D x + eps (T x), T dense in the given precision. The float32 variant rounds as the GPU's
- * dense product does: T's entries, x and y stored in float32, the sums in a wider type.
+ * dense product does: T's entries, x and y stored in float32, the sums in a wider type. `onAssembly`
+ * hears the chunks of T's assembly on `pool`.
  */
 export function splitMassMatrix(
   system: DarwinSystem,
   precision: Precision = 'float64',
   pool?: WorkerPool,
+  onAssembly?: AssemblyHook,
 ): SplitMassMatrix {
   const interaction =
     pool && precision === 'float64'
-      ? parallelInteractionMatrix(system, pool)
+      ? parallelInteractionMatrix(system, pool, onAssembly)
       : interactionMatrix(system, precision);
   return splitOperator(system, precision, (x, y) => interaction.apply(x, y));
 }
@@ -327,9 +337,9 @@ export function checkCpuBackendFits(
 /**
  * The CPU backend of a --matrix choice (chooseCpuStorage) at `treeTolerance`, refused up front
  * (checkCpuFits, with a spectrum's basis of `lanczosBasis` vectors) where it cannot fit `memory`;
- * `announce` hears the storage before the build, `onStage` the tree build's stages, `onPass` the
- * passes of the tree's products; a dense M's assembly and products, or the tree's products, run on
- * the threads of `pool`'s workers.
+ * `announce` hears the storage before the build, `onAssembly` a dense M's assembly chunks, `onStage`
+ * the tree build's stages, `onPass` the passes of the tree's products; a dense M's assembly and
+ * products, or the tree's products, run on the threads of `pool`'s workers.
  */
 export function openCpuBackend(
   system: DarwinSystem,
@@ -338,6 +348,8 @@ export function openCpuBackend(
   memory: DeviceMemory,
   options: {
     readonly announce?: (storage: 'dense' | 'tree') => void;
+    /** Hears each chunk of a dense M's assembly on the pool (parallelMassMatrixEntries). */
+    readonly onAssembly?: AssemblyHook;
     /** Hears each stage of the tree's build (TreeOptions.onStage). */
     readonly onStage?: (stage: string) => void;
     /** Hears each pass of the tree's products (treeInteraction's onPass). */
@@ -346,29 +358,30 @@ export function openCpuBackend(
     readonly lanczosBasis?: number;
   } = {},
 ): MassMatrixBackend {
-  const { announce, onStage, onPass, pool, lanczosBasis } = options;
+  const { announce, onAssembly, onStage, onPass, pool, lanczosBasis } = options;
   const storage = checkCpuBackendFits(system, matrix, treeTolerance, memory, lanczosBasis);
   announce?.(storage);
   return storage === 'tree'
     ? cpuTreeBackend(system, { tolerance: treeTolerance, onStage }, pool?.(), onPass)
-    : cpuBackend(system, 'float64', pool?.());
+    : cpuBackend(system, 'float64', pool?.(), onAssembly);
 }
 
 /**
  * The CPU reference: M = D + eps T with T dense in the given precision (float64 unless mirroring
  * the GPU); setEpsilon changes eps without reassembly, exactly as a fresh backend would compute.
  * `pool`: assemble and apply the float64 T on its threads (the same numbers bit for bit for any
- * number of threads, equal to a backend without a pool to rounding); the backend owns the pool and
- * disposes it with itself.
+ * number of threads, equal to a backend without a pool to rounding), `onAssembly` hearing the
+ * assembly's chunks; the backend owns the pool and disposes it with itself.
  */
 export function cpuBackend(
   system: DarwinSystem,
   precision: Precision = 'float64',
   pool?: WorkerPool,
+  onAssembly?: AssemblyHook,
 ): MassMatrixBackend {
   let split: SplitMassMatrix;
   try {
-    split = splitMassMatrix(system, precision, pool);
+    split = splitMassMatrix(system, precision, pool, onAssembly);
   } catch (error) {
     pool?.dispose();
     throw error;

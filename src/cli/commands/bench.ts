@@ -1,6 +1,7 @@
 // `bench`: speed of each kernel on the current device, in one run, beside the device's own copy
 // bandwidth (a trivial WGSL vec4 copy) so that every bandwidth is also a ratio to what this device
 // can stream. A benchmark, never a test: nothing here asserts a speed.
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   checkBuffersFit,
   denseAllocation,
@@ -60,7 +61,7 @@ import {
 import { runResponse, type ResponsePoint } from '../../studies/response/run.ts';
 import type { ResponseSpec } from '../../studies/response/spec.ts';
 import { driveRightHandSide, solutionOfTriples } from '../../physics/response.ts';
-import { checkNoneRepeated } from '../../studies/study.ts';
+import { checkNoneRepeated, inPacedChunks, kPairsPerPause, type StudyHooks } from '../../studies/study.ts';
 import { kResponseDefaults, responseSpec } from '../../studies/response/spec.ts';
 import { deviceName, kCpuDevice } from '../../io/formats.ts';
 import { kMaxElectrons, parseDevice, parseDimensionFor, type DeviceChoice } from '../../run/inputs.ts';
@@ -255,7 +256,8 @@ solve's check. A product's check is held to float32's 1e-6 (matvec_tree's to the
 1e-5), cg_solve's residual to 1e-5 ("check_target", "within_target"); a row past its target is
 named in a warning on stderr.
 Every repeat is reported on the progress line ("repeat 2 of 3, ~1 min 20 s left"), and a signal stops
-the bench before its next repeat.
+the bench before its next repeat, or in a row's float64 check (seconds at 10^6) at its next chunk of
+electrons ("float64 check: electron 201 of 256").
 
   --n N          electrons, 2..10^8; repeat the flag for several sizes             [1024]
   --model M      vector|azimuthal                                                    [vector]
@@ -459,11 +461,26 @@ export interface Float64Check {
   readonly sample: Pick<CheckSample, 'electrons' | 'weights'>;
   /** The sample's electrons where it is one, else null (every electron). */
   readonly sampledElectrons: number | null;
-  /** The float64 rows of M v at the sample's electrons. */
-  rows(v: ArrayLike<number>): Float64Array;
+  /**
+   * The float64 rows of M v at the sample's electrons, in chunks of about kPairsPerPause pairs with
+   * the hooks' pause and progress report between them (inPacedChunks): 256 N pairs, seconds at
+   * N = 10^6, during which a signal stops the bench at the next chunk.
+   */
+  rows(v: ArrayLike<number>): Promise<Float64Array>;
 }
 
-export function float64Check(system: DarwinSystem): Float64Check {
+/**
+ * The hooks of the float64 check's rows in a bench run: a turn of the event loop between two chunks,
+ * where a signal's handler runs, and a report on the row's progress line, which then stops the run.
+ */
+export function checkHooks(progress: Progress): Pick<StudyHooks, 'pause' | 'progress'> {
+  return { pause: () => delay(0), progress: (text) => progress.within(text) };
+}
+
+export function float64Check(
+  system: DarwinSystem,
+  hooks: Pick<StudyHooks, 'pause' | 'progress'> = {},
+): Float64Check {
   const { n } = system.configuration;
   const sampled = unknowns(system) > kCheckMaxUnknowns;
   const sample = sampled
@@ -473,7 +490,20 @@ export function float64Check(system: DarwinSystem): Float64Check {
     system,
     sample,
     sampledElectrons: sampled ? sample.electrons.length : null,
-    rows: (v) => sampledMassRows(system, Float64Array.from(v), sample.electrons),
+    rows: async (v) => {
+      const x = Float64Array.from(v);
+      const { electrons } = sample;
+      const b = blockSize(system);
+      const rows = new Float64Array(b * electrons.length);
+      await inPacedChunks(
+        electrons.length,
+        Math.max(1, Math.floor(kPairsPerPause / n)),
+        hooks,
+        (start) => `float64 check: electron ${start + 1} of ${electrons.length}`,
+        (start, end) => rows.set(sampledMassRows(system, x, electrons.subarray(start, end)), b * start),
+      );
+      return rows;
+    },
   };
 }
 
@@ -483,8 +513,12 @@ export function productError(check: Float64Check, y: ArrayLike<number>, exactRow
 }
 
 /** ||b - M64 v|| / ||b||: the float64 true residual of v as a solution of M v = b. */
-export function trueResidual(check: Float64Check, b: ArrayLike<number>, v: ArrayLike<number>): number {
-  return sampledErrors(check.system, check.sample, Float64Array.from(b), null, check.rows(v)).residual!;
+export async function trueResidual(
+  check: Float64Check,
+  b: ArrayLike<number>,
+  v: ArrayLike<number>,
+): Promise<number> {
+  return sampledErrors(check.system, check.sample, Float64Array.from(b), null, await check.rows(v)).residual!;
 }
 
 /**
@@ -555,7 +589,7 @@ interface SizeBench {
   readonly input: Float32Array;
   readonly check: Float64Check;
   /** check.rows(input), formed once, when a row's check first asks. */
-  readonly inputRows: () => Float64Array;
+  readonly inputRows: () => Promise<Float64Array>;
   readonly repeats: number;
   /** Each kernel at its default workgroup size (undefined, no label), then at every --workgroup-sizes one. */
   readonly workgroupSizes: readonly (number | undefined)[];
@@ -750,7 +784,8 @@ async function benchDenseMatvec(
           bytes,
           2 * references.bytes,
         );
-        check = productError(bench.check, await productOf(context, operator, x, y, size), bench.inputRows());
+        const gpuProduct = await productOf(context, operator, x, y, size);
+        check = productError(bench.check, gpuProduct, await bench.inputRows());
       } finally {
         // Each other variant holds a matrix of its own: one at a time beside the chosen one.
         if (operator !== matrix) operator.destroy();
@@ -770,13 +805,14 @@ async function benchDenseMatvec(
 
 /**
  * A matvec_free row: rated in flops and pair interactions, for it reads no matrix; `product` its
- * product of the bench's x, which its check compares with float64's.
+ * product of the bench's x, which its check compares with float64's (`exactRows`, bench.inputRows).
  */
 function matrixFreeRow(
   bench: SizeBench,
   timing: Timing,
   workgroupSize: number | undefined,
   product: ArrayLike<number>,
+  exactRows: Float64Array,
 ): BenchRow {
   const { n, system } = bench;
   const variant = sizedVariant(undefined, workgroupSize);
@@ -787,7 +823,7 @@ function matrixFreeRow(
     ginteractions: rate(n * n, timing.ms),
     ...checkFields(
       bench.check,
-      { check: productError(bench.check, product, bench.inputRows()) },
+      { check: productError(bench.check, product, exactRows) },
       checkTarget('product'),
     ),
   };
@@ -820,7 +856,7 @@ async function benchMatrixFree(
     } finally {
       free.destroy();
     }
-    rows.push(matrixFreeRow(bench, freeTime, workgroupSize, product));
+    rows.push(matrixFreeRow(bench, freeTime, workgroupSize, product, await bench.inputRows()));
   }
   return rows;
 }
@@ -865,9 +901,9 @@ async function benchFastProducts(bench: SizeBench, only: ReadonlySet<BenchKernel
   bench.destroy.push(w);
   const treeW = await productOf(context, tree, w, y, size);
   const freeW = await productOf(context, freeOperator, w, y, size);
-  const exact = { rows: bench.inputRows(), sample: bench.check.sample };
+  const exact = { rows: await bench.inputRows(), sample: bench.check.sample };
   return [
-    matrixFreeRow(bench, paired.reference, undefined, freeY),
+    matrixFreeRow(bench, paired.reference, undefined, freeY, exact.rows),
     ...rows,
     {
       ...benchRow(bench, { copyGbps: NaN }, 'matvec_tree', paired.run, null, null),
@@ -985,8 +1021,8 @@ async function benchSize(
 ): Promise<BenchRow[]> {
   const n = system.configuration.n;
   const size = unknowns(system);
-  const check = float64Check(system);
-  let inputRows: Float64Array | undefined;
+  const check = float64Check(system, checkHooks(progress));
+  let inputRows: Promise<Float64Array> | undefined;
   const input = Float32Array.from(velocityPattern(system, 'random', 1));
   const bench: SizeBench = {
     context,
@@ -1130,7 +1166,7 @@ async function benchResponseSweep(
       solves_ms: solvesMs,
       solves: result.points.length,
       ratio_to_parts: result.milliseconds / (assemblyMs + solvesMs),
-      ...sweepCheck(spec, result.points),
+      ...(await sweepCheck(spec, result.points, checkHooks(progress))),
     });
   }
   return rows;
@@ -1140,26 +1176,29 @@ async function benchResponseSweep(
  * A response sweep's float64 check: whether every point's solve converged (a note names those that
  * did not: M is indefinite past eps |lambda_min| = 1), and the largest float64 true residual
  * ||b - M64 s|| / ||b|| of those that did, s the point's solution and b the drive's right-hand side
- * at its eps.
+ * at its eps; each point's rows paced by `hooks` (Float64Check.rows).
  */
-function sweepCheck(
+async function sweepCheck(
   spec: ResponseSpec,
   points: readonly Pick<
     ResponsePoint,
     'configuration' | 'epsilon' | 'nEpsilon' | 'converged' | 'reason' | 'velocities'
   >[],
-): Pick<BenchRow, 'converged' | 'note' | 'true_residual' | 'sampled_electrons'> {
+  hooks: Pick<StudyHooks, 'pause' | 'progress'>,
+): Promise<Pick<BenchRow, 'converged' | 'note' | 'true_residual' | 'sampled_electrons'>> {
   const stopped = points.filter((point) => !point.converged);
-  const residuals = points
-    .filter((point) => point.converged)
-    .map((point) => {
-      const { configuration, epsilon } = point;
-      // As the study solves it (responsePoint).
-      const at: DarwinSystem = { configuration, model: spec.model, dim: spec.dim, epsilon, softening: 0 };
-      const check = float64Check(at);
-      const b = driveRightHandSide(at, spec.drive);
-      return { check, residual: trueResidual(check, b, solutionOfTriples(at, point.velocities)) };
+  const residuals = [];
+  for (const point of points.filter((p) => p.converged)) {
+    const { configuration, epsilon } = point;
+    // As the study solves it (responsePoint).
+    const at: DarwinSystem = { configuration, model: spec.model, dim: spec.dim, epsilon, softening: 0 };
+    const check = float64Check(at, hooks);
+    const b = driveRightHandSide(at, spec.drive);
+    residuals.push({
+      check,
+      residual: await trueResidual(check, b, solutionOfTriples(at, point.velocities)),
     });
+  }
   const note =
     stopped.length === 0
       ? {}
@@ -1284,7 +1323,7 @@ async function benchKrylov(
         ratio_to_copy: rate(iterationBytes, perIteration) / copyGbps,
         ...(paired ? { matvec_ms: paired.second, ratio_to_matvec: paired.ratio } : {}),
         iterations: timed,
-        ...checkFields(check, { true_residual: trueResidual(check, b, long.x) }),
+        ...checkFields(check, { true_residual: await trueResidual(check, b, long.x) }),
       });
     } else if (step === chosen) {
       note =
@@ -1309,7 +1348,7 @@ async function benchKrylov(
       iterations: solved.iterations,
       reason: solved.reason,
       converged: solved.converged,
-      ...checkFields(check, { true_residual: trueResidual(check, b, solved.x) }, checkTarget('solve')),
+      ...checkFields(check, { true_residual: await trueResidual(check, b, solved.x) }, checkTarget('solve')),
       ...(note === undefined ? {} : { note }),
     };
   }

@@ -12,20 +12,44 @@ export interface CommandOutput {
   outFailure?: InputError;
 }
 
-function formatValue(value: unknown): string {
+/**
+ * The summaries' counts (electrons, unknowns, iterations, the tree's work) and the seed, by their
+ * keys: whole by nature, printed exact up to 2^53. Every other number is a magnitude, which holds
+ * some 16 significant digits in float64 (7 from the GPU's float32) however whole it happens to be.
+ */
+const kCountKeys: ReadonlySet<string> = new Set([
+  'n',
+  'dim',
+  'unknowns',
+  'block_size',
+  'seed',
+  'iterations',
+  'restarts',
+  'refinement_steps',
+  'sampled_electrons',
+  'order',
+  'leaves',
+  'direct_pairs',
+  'translations',
+]);
+
+/** A value of the summary's `key` (the last of its dotted path) as its line gives it. */
+function formatValue(value: unknown, key: string): string {
   if (typeof value === 'number') {
     // Undefined (the inertia ratio 0/0 of v = 0) or infinite: '-', as the JSON's null.
     if (!Number.isFinite(value)) return '-';
-    // A count, exact as a double holds it; a larger whole double is a magnitude, given as one.
-    if (Number.isSafeInteger(value)) return String(value);
     const magnitude = Math.abs(value);
+    // A count exact as a double holds it. A whole magnitude too below 10^6, whose digits float32
+    // holds (to 2^24); from there on with an exponent as every other: a kinetic energy of 4.9e15 as
+    // 4.900000e+15, not every digit of its float64 (or float32's noise past 2^24).
+    if (Number.isSafeInteger(value) && (magnitude < 1e6 || kCountKeys.has(key))) return String(value);
     return magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e6)
       ? value.toExponential(6)
       : value.toPrecision(8);
   }
   if (value === null || value === undefined) return '-';
   // Each number of a list as a lone number is (larmor's currents), not its every float64 digit.
-  if (Array.isArray(value)) return value.map(formatValue).join(', ');
+  if (Array.isArray(value)) return value.map((item) => formatValue(item, key)).join(', ');
   return String(value);
 }
 
@@ -36,7 +60,7 @@ export function printSummary(summary: Record<string, unknown>): string {
     for (const [key, value] of Object.entries(object)) {
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
         walk(value as Record<string, unknown>, `${prefix}${key}.`);
-      } else rows.push([prefix + key, formatValue(value)]);
+      } else rows.push([prefix + key, formatValue(value, key)]);
     }
   };
   walk(summary, '');

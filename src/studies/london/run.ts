@@ -22,7 +22,16 @@ import {
   type LondonConvergencePoint,
   type LondonGeometry,
 } from '../../physics/london.ts';
-import { inShard, shardOf, sweep, sweepOfRun, type Shard, type StudyHooks } from '../study.ts';
+import {
+  inPacedChunks,
+  inShard,
+  kPairsPerPause,
+  shardOf,
+  sweep,
+  sweepOfRun,
+  type Shard,
+  type StudyHooks,
+} from '../study.ts';
 
 /** The reduced field of a body at points (xyz triples): on the GPU, or in float64. */
 export type FieldEvaluator = (body: LondonBody, points: Float64Array) => Promise<Float64Array>;
@@ -90,14 +99,10 @@ function mapError(b: Float64Array, b64: Float64Array, spread: number): number {
   return error === 0 ? 0 : error / spread;
 }
 
-/** Charge-point pairs of the float64 sum between two pauses (some 20 ms). */
-const kPairsPerPause = 4_000_000;
-
 /**
- * reducedField at `points` (xyz triples), in chunks of about kPairsPerPause pairs with the hooks'
- * pause and a progress report between them: the largest maps (the app's 200 000 charges at some
- * 30 000 points, the CLI's 10^6 at 10^6) take seconds to hours, during which the page draws and takes
- * a Stop, and the CLI hears a signal (its progress report stops the point).
+ * reducedField at `points` (xyz triples), in chunks of about kPairsPerPause charge-point pairs with
+ * the hooks' pause and a progress report between them (inPacedChunks): the largest maps (the app's
+ * 200 000 charges at some 30 000 points, the CLI's 10^6 at 10^6) take seconds to hours.
  */
 async function pacedReducedField(
   body: LondonBody,
@@ -107,14 +112,13 @@ async function pacedReducedField(
   if (!hooks.pause) return reducedField(body, points);
   const field = new Float64Array(points.length);
   const count = points.length / 3;
-  const chunk = Math.max(1, Math.floor(kPairsPerPause / body.n));
-  for (let start = 0; start < count; start += chunk) {
-    if (start > 0) {
-      await hooks.pause();
-      hooks.progress?.(`London: float64 field of ${body.n} charges, point ${start + 1} of ${count}`, null);
-    }
-    field.set(reducedField(body, points.subarray(3 * start, 3 * (start + chunk))), 3 * start);
-  }
+  await inPacedChunks(
+    count,
+    Math.max(1, Math.floor(kPairsPerPause / body.n)),
+    hooks,
+    (start) => `London: float64 field of ${body.n} charges, point ${start + 1} of ${count}`,
+    (start, end) => field.set(reducedField(body, points.subarray(3 * start, 3 * end)), 3 * start),
+  );
   return field;
 }
 
