@@ -1133,6 +1133,23 @@ describe('the response command', () => {
     );
   });
 
+  test('the text: one eps for every N fits no limit, and says why: each N has its own N r_e/R', () => {
+    // Three N that all converge: the law's three N are there, the fixed N r_e/R is not.
+    const args = ['--geometry', 'sphere', '--n', '20,30,40', '--device', 'cpu'];
+    for (const [flag, value] of [
+      ['--epsilon', '1e-3'],
+      ['--radius-m', '1e-9'],
+    ]) {
+      const run = cli(...args, flag, value);
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout.match(/converged_rtol/g)).toHaveLength(3);
+      expect(run.stdout).toContain(
+        `N -> infinity: not fitted, ${flag} gives one eps for every N, so each N has its own N r_e/R ` +
+          'and the law c + b N^-p holds it fixed: give --n-epsilon X[,X...] for the limits\n',
+      );
+    }
+  });
+
   test('the usage lists it, and --help describes it', () => {
     const usage = runCli(cliPath, ['--help']);
     expect(usage.status).toBe(0);

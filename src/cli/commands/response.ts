@@ -26,7 +26,12 @@ import {
   runResponse,
   type ResponseResult,
 } from '../../studies/response/run.ts';
-import { kResponseDefaults, kResponseLimits, responseSpec } from '../../studies/response/spec.ts';
+import {
+  kResponseDefaults,
+  kResponseLimits,
+  responseSpec,
+  type ResponseScale,
+} from '../../studies/response/spec.ts';
 import { openGpu } from '../device.ts';
 import { checkDecision, kCheckMaxUnknowns, kSampledCheckElectrons } from '../../run/check.ts';
 import { parseDimensionFor, parseTreeToleranceFor } from '../../run/inputs.ts';
@@ -110,7 +115,8 @@ is not checked (check null), nor one whose float64 reference did not: reference_
 solve's reason (else null). The text lists each point's check, target and verdict.
 london_x: R/lambda_L = sqrt(3 N r_e/R) (ball; sphere for the same N in its volume), R/Lambda =
 2 N r_e/R (Pearl, disk). limits: the ratio at each N r_e/R fitted by c + b N^-p over the N given
-(three or more; p = 1/2 on surfaces and films, 2/3 in solids). decay_length: the binned current's
+(three or more; p = 1/2 on surfaces and films, 2/3 in solids); none with --epsilon or --radius-m,
+which give each N its own N r_e/R. decay_length: the binned current's
 e-folding depth below the surface (units of R), a line fitted to the logarithm of j_phi/sin(theta) in
 ten bins of depth, which carries the factor r (the unscreened rigid rotation gives 0.39 R); null where a
 bin's current is not positive; continuum_decay_length: London's sphere's current, i_1(r/lambda_L),
@@ -147,6 +153,9 @@ const kFlags: Record<string, string> = {
   treeTolerance: 'tree-tol',
 };
 
+/** A spec field as its flag: `--n-epsilon` for nEpsilon. */
+const flagOf = (field: string) => `--${kFlags[field] ?? field}`;
+
 export async function responseCommand(argv: string[], progress: Progress): Promise<CommandOutput> {
   const { values } = parseCommandArgs(argv, kOptions);
   if (values.help) return { help: kResponseHelp };
@@ -172,12 +181,11 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
     );
   } catch (error) {
     if (!(error instanceof InputError) || error.field === null) throw error;
-    const flag = (field: string) => `--${kFlags[field] ?? field}`;
     // A scale given two ways names both fields, each as its flag.
     const both = /^(\w+) and (\w+)( are both given.*)$/.exec(error.message);
     const message = both
-      ? `${flag(both[1])} and ${flag(both[2])}${both[3]}`
-      : (renamedMessage(error, flag(error.field)) ?? `${flag(error.field)}: ${error.message}`);
+      ? `${flagOf(both[1])} and ${flagOf(both[2])}${both[3]}`
+      : (renamedMessage(error, flagOf(error.field)) ?? `${flagOf(error.field)}: ${error.message}`);
     throw new InputError(message, error.field);
   }
   parseTreeToleranceFor(spec.matrix, values['tree-tol'], '--tree-tol', '--matrix');
@@ -236,7 +244,10 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   return studyOutput(
     values,
     summary,
-    { markdown: () => responseMarkdown(result), text: () => responseText(summary, files) },
+    {
+      markdown: () => responseMarkdown(result),
+      text: () => responseText(summary, files, spec.scale.kind),
+    },
     outFailure,
   );
 }
@@ -287,7 +298,22 @@ function checkLines(points: ReturnType<typeof responseSummary>['points']): strin
   return lines;
 }
 
-function responseText(summary: ReturnType<typeof responseSummary>, files: string[]): string {
+/**
+ * Why the text has no N -> infinity limits: with one eps for every N (--epsilon, --radius-m) each N
+ * has its own N r_e/R, and the law c + b N^-p holds N r_e/R fixed; else too few N converged.
+ */
+function noLimitLine(scale: ResponseScale['kind']): string {
+  return scale === 'nEpsilon'
+    ? 'N -> infinity: not fitted, the law c + b N^-p needs three N or more that converged'
+    : `N -> infinity: not fitted, ${flagOf(scale)} gives one eps for every N, so each N has its own ` +
+        'N r_e/R and the law c + b N^-p holds it fixed: give --n-epsilon X[,X...] for the limits';
+}
+
+function responseText(
+  summary: ReturnType<typeof responseSummary>,
+  files: string[],
+  scale: ResponseScale['kind'],
+): string {
   const rotation = summary.drive === 'rotation';
   const londonX = kLondonXHeader[summary.geometry] ?? 'London x';
   const lines = [
@@ -363,7 +389,7 @@ function responseText(summary: ReturnType<typeof responseSummary>, files: string
     }
     if (summary.limits.some((l) => l.window_refits === 0)) lines.push(`* ${kCovarianceAloneNote}`);
   } else if (finiteSizeExponent(summary.geometry) !== null) {
-    lines.push('', 'N -> infinity: not fitted, the law c + b N^-p needs three N or more that converged');
+    lines.push('', noLimitLine(scale));
   }
   if (files.length) lines.push('', 'wrote:', ...files.map((f) => `  ${f}`));
   return lines.join('\n') + '\n';
