@@ -258,8 +258,10 @@ const kResponseCaptions = {
     'Ring of N electrons (azimuthal model) in a uniform field: every N equals the circulant closed form ' +
     '1/(1 + ε Σ_{j≠0} V_φ(2πj/N)) (the continuum column, at the largest N); at fixed N r_e/R the ' +
     'screening keeps growing with N, since Σ V_φ ~ (N/π) ln N: a ring has no continuum limit (eq. 53). ' +
-    'Past N r_e/R = π/ln 2 ≈ 4.53 M is indefinite at every N (λ_min(T) ≈ −(2 ln 2) N/2π; at finite N the threshold lies above it, 4.62 at N = 16), but the field drives ' +
-    'only the uniform mode, an eigenvector of the circulant whose eigenvalue stays positive.',
+    'Past N r_e/R = π/ln 2 ≈ 4.53 M is indefinite for all large enough N (λ_min(T) ≈ −(2 ln 2) N/2π; ' +
+    'at finite N the threshold lies above it, 4.62 at N = 16), but the field drives only the uniform ' +
+    'mode, an eigenvector of the circulant whose eigenvalue 1 + ε Σ V_φ stays positive from N = 4 on ' +
+    '(for N = 2 and 3 Σ V_φ < 0, and it turns negative at N r_e/R = 8 and 20.8: no continuum there).',
   'ring-flux':
     'The same ring threaded by a thin solenoid’s flux (eq. 5-13): the same ratios as the field, since ' +
     'both vector potentials are uniform along the ring.',

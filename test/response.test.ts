@@ -124,7 +124,7 @@ describe('the ring: the uniform mode of the circulant', () => {
       for (const n of [3, 8, 17, 64]) {
         for (const nEpsilon of [0.1, 1, 10]) {
           const ratio = await cpuRatio(system('ring', n, model, dim, nEpsilon / n), 'field');
-          expect(Math.abs(ratio - ringContinuumRatio(n, nEpsilon / n))).toBeLessThan(1e-12);
+          expect(Math.abs(ratio - ringContinuumRatio(n, nEpsilon / n)!)).toBeLessThan(1e-12);
         }
       }
     },
@@ -143,6 +143,23 @@ describe('the ring: the uniform mode of the circulant', () => {
       }
     },
   );
+});
+
+describe("the ring of 2 or 3: the uniform mode's eigenvalue turns negative", () => {
+  // Sum V_phi = V_phi(pi) = -1/4 (N = 2) and 2 V_phi(2 pi/3) = -1/(4 sqrt 3) (N = 3): the eigenvalue
+  // 1 + eps sum V_phi of the mode the drive excites is 0 at N r_e/R = 8 and 12 sqrt 3.
+  test('the circulant ratio is 1/(1 + eps sum V_phi) below, null from there on', async () => {
+    expect(ringContinuumRatio(2, 7.9 / 2)).toBeCloseTo(1 / (1 - 7.9 / 8), 10);
+    expect(ringContinuumRatio(2, 8 / 2)).toBeNull();
+    expect(ringContinuumRatio(2, 30 / 2)).toBeNull();
+    const threshold3 = 12 * Math.sqrt(3);
+    expect(ringContinuumRatio(3, (0.99 * threshold3) / 3)).toBeCloseTo(100, 8);
+    expect(ringContinuumRatio(3, (1.000001 * threshold3) / 3)).toBeNull();
+    // From N = 4 on the sum is positive (0.1036 at 4): the ratio stays in (0, 1) at any eps.
+    expect(ringContinuumRatio(4, 1e6)! / (1 / (1 + (1e6 * (Math.SQRT2 - 1)) / 4))).toBeCloseTo(1, 12);
+    // A float64 solve below the null gives the same anti-screening ratio, 80 at N r_e/R = 7.9.
+    expect(await cpuRatio(system('ring', 2, 'azimuthal', 2, 7.9 / 2), 'field')).toBeCloseTo(80, 8);
+  });
 });
 
 describe('without the Darwin term: the Larmor rotation (eq. 17/18)', () => {
@@ -888,7 +905,7 @@ describe('one backend per N: T assembled once, eps moved by setEpsilon, solves w
     expect(first.iterations).toBe(1);
     for (const p of rest) {
       expect(p.iterations).toBe(0);
-      expect(p.screeningRatio).toBeCloseTo(ringContinuumRatio(p.n, p.epsilon), 10);
+      expect(p.screeningRatio).toBeCloseTo(ringContinuumRatio(p.n, p.epsilon)!, 10);
     }
   });
 });
@@ -923,7 +940,7 @@ describe('GPU', () => {
       const result = await runResponse(spec, gpuOpen(context, 'dense'));
       for (const p of result.points) {
         expect(p.converged).toBe(true);
-        expect(Math.abs(p.screeningRatio - ringContinuumRatio(p.n, p.epsilon))).toBeLessThan(
+        expect(Math.abs(p.screeningRatio - ringContinuumRatio(p.n, p.epsilon)!)).toBeLessThan(
           kRefinedTolerance * p.screeningRatio,
         );
       }
@@ -1205,7 +1222,7 @@ describe('the response command', () => {
       'london_penetration_depth',
     ]);
     for (const p of summary.points) {
-      expect(p.screening_ratio).toBeCloseTo(ringContinuumRatio(p.n, p.epsilon), 10);
+      expect(p.screening_ratio).toBeCloseTo(ringContinuumRatio(p.n, p.epsilon)!, 10);
       expect(p.continuum_ratio).toBe(ringContinuumRatio(p.n, p.epsilon));
       // London's sphere is not the ring's continuum: no penetration depth to fit or compare.
       expect([p.penetration_depth, p.london_penetration_depth]).toEqual([null, null]);
@@ -1263,7 +1280,7 @@ describe('the response command', () => {
     for (const p of summary.points) {
       // The ring's exact circulant ratio, to the tree's tolerance; the check is the tree's error,
       // held to 10 max(tree-tol, rtol 1e-8) as solve holds the CPU tree's velocities.
-      expect(Math.abs(p.screening_ratio - ringContinuumRatio(p.n, p.epsilon))).toBeLessThan(
+      expect(Math.abs(p.screening_ratio - ringContinuumRatio(p.n, p.epsilon)!)).toBeLessThan(
         1e-3 * p.screening_ratio,
       );
       expect(p.check).toBeLessThan(1e-3);

@@ -1114,7 +1114,8 @@ export class StudiesView {
     const continuumNs = spec.geometry === 'ring' ? ns : [ns[ns.length - 1]];
     for (const n of continuumNs) {
       const values = axis.map((x) => continuumRatio(spec.geometry, spec.drive, n, x / n));
-      if (values.some((value) => value === null)) continue;
+      // A null is a gap: the ring of 2 or 3 has its circulant only below its uniform mode's null.
+      if (values.every((value) => value === null)) continue;
       // The ring's circulant of each N in that N's colour (its points sit on it).
       series.push({
         label: spec.geometry === 'ring' ? `circulant, N = ${n}` : 'continuum',

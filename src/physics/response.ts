@@ -232,11 +232,18 @@ export function effectiveLaggingParameter(
  * right-hand sides are z x r_i (azimuthal: 1), the rigid rotation, which is an eigenvector of T (the
  * vector model's radial and z parts of T (z x r) vanish by the ring's reflection symmetry, and its
  * tangential entries are the azimuthal model's V_phi).
+ *
+ * Null where that mode's eigenvalue 1 + eps sum V_phi is not positive: M is indefinite along the drive
+ * itself, and p = 0 has no solution the model describes (CG stops diverged_indefinite). The sum is
+ * negative only for N = 2 (V_phi(pi) = -1/4) and N = 3 (2 V_phi(2 pi/3) = -1/(4 sqrt 3)), whose
+ * neighbours' velocities along the ring point against each other: null from N r_e/R = 8 and
+ * 12 sqrt 3 = 20.78 on.
  */
-export function ringContinuumRatio(n: number, epsilon: number): number {
+export function ringContinuumRatio(n: number, epsilon: number): number | null {
   let sum = 0;
   for (let j = 1; j < n; j++) sum += ringPotential((2 * Math.PI * j) / n);
-  return 1 / (1 + epsilon * sum);
+  const eigenvalue = 1 + epsilon * sum;
+  return eigenvalue > 0 ? 1 / eigenvalue : null;
 }
 
 /**

@@ -100,7 +100,9 @@ is B_total(0)/B_ext (field), B_total(0)/B_eff in the co-rotating frame (rotation
 null for flux, beside continuum_field_centre_ratio (London's sphere x/sinh x, the shell's
 1/(1 + N r_e/3R); null elsewhere); london_field_ratio is the centre field over 2m Omega/|e| (eq. 27),
 beside continuum_london_field_ratio (1 minus the continuum's centre field), and n_eff_epsilon the
-N r_e/R of the fully lagging electrons that give it (eq. 30). A point whose solve did not converge
+N r_e/R of the fully lagging electrons that give it (eq. 30). continuum_ratio: the ring's circulant
+1/(1 + eps sum V_phi) at its N (null for N = 2 from N r_e/R = 8 and N = 3 from 20.8, where that
+uniform mode's eigenvalue is negative), the continuum's N -> infinity value elsewhere (null where none). A point whose solve did not converge
 has null for these, screening_ratio, decay_length and penetration_depth (the text: '-').
 window_refits: the refits without the smallest N behind a limit's uncertainty; 0 (fewer than five N) where it is the fit's covariance alone. check: the velocities of the GPU or
 of the CPU's tree against a dense float64 solve, ||v - v64||/||v64|| (up to ${kCheckMaxUnknowns} unknowns;

@@ -423,13 +423,17 @@ export function responseScreeningSvg(result: ResponseResult): string {
   const curve = nEpsilonCurve(points);
   const continuumNs = spec.geometry === 'ring' ? spec.ns : [spec.ns[spec.ns.length - 1]];
   for (const n of continuumNs) {
-    const y = curve.map((x) => continuumRatio(spec.geometry, spec.drive, n, x / n));
-    if (y.some((value) => value === null)) continue;
+    // The ring of 2 or 3 has its circulant only below its uniform mode's null (ringContinuumRatio).
+    const defined = curve.flatMap((x) => {
+      const y = continuumRatio(spec.geometry, spec.drive, n, x / n);
+      return y === null ? [] : [{ x, y }];
+    });
+    if (defined.length === 0) continue;
     const k = spec.ns.indexOf(n);
     series.push({
       label: spec.geometry === 'ring' ? `circulant, N = ${n}` : 'continuum',
-      x: curve,
-      y: y as number[],
+      x: defined.map((point) => point.x),
+      y: defined.map((point) => point.y),
       dashed: true,
       colour: spec.geometry === 'ring' ? kPalette[k % kPalette.length] : '#555555',
     });
