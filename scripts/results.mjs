@@ -272,8 +272,9 @@ const kResponseCaptions = {
     'strong, the moment −(8/3)R³H of a perfectly diamagnetic thin disk over the Larmor moment.',
   'sphere-field':
     'Electrons on a sphere (a thin shell) in a uniform field, beside the shell’s self-consistent rigid ' +
-    'rotation 1/(1 + N r_e/3R), which is also its interior field over B_ext; R/λ_L is a ball’s holding ' +
-    'the same N (a shell of charge has no bulk λ_L).',
+    'rotation 1/(1 + N r_e/3R), which is also its interior field over B_ext; R/Λ = N r_e/2R is the ' +
+    'radius over the shell’s Pearl length Λ = 2m/(μ0 n_s e²), and the continuum is the thin ' +
+    'superconducting shell’s 1/(1 + 2R/3Λ).',
   'ball-field':
     'A uniform ball in a uniform field, beside London’s superconducting sphere with λ_L² = m/(μ0 n e²), ' +
     'i.e. (R/λ_L)² = 3 N r_e/R; B(0)/B_ext: the field left at the centre (a field switched on at rest, ' +

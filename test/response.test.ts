@@ -45,6 +45,8 @@ import {
   ringContinuumRatio,
   screeningRatio,
   shellContinuumRatio,
+  kSurfaceArea,
+  londonX,
   validateDrive,
   velocityTriples,
   type DriveName,
@@ -1360,14 +1362,27 @@ describe('the London lengths and the centre field against their closed forms', (
       [4e5, 3e-8],
     ]) {
       const nEpsilon = (n * kClassicalElectronRadius) / radius;
-      const pearl = (2 * kElectronMass) / (mu0 * (n / (Math.PI * radius ** 2)) * e * e);
-      expect(pearlParameter(nEpsilon)).toBeCloseTo(
-        radius / pearl,
-        8 - Math.round(Math.log10(radius / pearl)),
-      );
+      // Pearl's length of N electrons on the disk's pi R^2 and on the sphere's 4 pi R^2.
+      const pearl = (area: number) => (2 * kElectronMass) / (mu0 * (n / (area * radius ** 2)) * e * e);
+      for (const geometryName of ['disk', 'sphere'] as const) {
+        const [area, perNEpsilon] = geometryName === 'disk' ? [Math.PI, 2] : [4 * Math.PI, 0.5];
+        const x = londonX(geometryName, n, nEpsilon / n)!;
+        expect(Math.abs(x / (radius / pearl(area)) - 1)).toBeLessThan(1e-9);
+        expect(Math.abs(x / (perNEpsilon * nEpsilon) - 1)).toBeLessThan(1e-15);
+        expect(pearlParameter(nEpsilon, kSurfaceArea[geometryName])).toBe(x);
+      }
       const lambda = Math.sqrt(m / (mu0 * ((3 * n) / (4 * Math.PI * radius ** 3)) * e * e));
       expect(Math.abs(ballLondonParameter(nEpsilon) / (radius / lambda) - 1)).toBeLessThan(1e-9);
-      expect(Math.abs(pearlParameter(nEpsilon) / (radius / pearl) - 1)).toBeLessThan(1e-9);
+      expect(londonX('ball', n, nEpsilon / n)).toBe(ballLondonParameter(nEpsilon));
+    }
+  });
+
+  test("the shell's continuum is the thin superconducting shell's 1/(1 + 2R/3 Lambda)", () => {
+    // Sheet current K = -(2/(mu0 Lambda)) A, A = B_in R sin(theta)/2 on it, inside field (2/3) mu0 K:
+    // B_in = B_ext - (2R/3 Lambda) B_in.
+    for (const nEpsilon of [0.1, 3, 30]) {
+      const x = londonX('sphere', 1000, nEpsilon / 1000)!;
+      expect(shellContinuumRatio(nEpsilon)).toBeCloseTo(1 / (1 + (2 * x) / 3), 14);
     }
   });
 

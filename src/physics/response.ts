@@ -256,7 +256,9 @@ export function ringContinuumRatio(n: number, epsilon: number): number | null {
  *   w / omega_L = 1 / (1 + N eps / 3),
  * the rigid rotation's Rayleigh quotient N/3 of T on the sphere (a^T T a / a^T a -> N/3) taken as exact,
  * since the rotation is an eigenmode of the continuous shell. The total interior field is B_ext times the
- * same ratio (B_ind / B_ext = -(N eps / 3) / (1 + N eps / 3)). Checked against the Fibonacci sphere:
+ * same ratio (B_ind / B_ext = -(N eps / 3) / (1 + N eps / 3)). With Pearl's R / Lambda = N eps / 2
+ * (pearlParameter) it is 1 / (1 + 2R / 3 Lambda): the thin superconducting shell's, whose sheet current
+ * K = -(2 / mu0 Lambda) A carries the field (2/3) mu0 K inside. Checked against the Fibonacci sphere:
  * 0.7618 at N = 1600, N eps = 1, against 0.75, the gap falling like N^-1/2.
  */
 export function shellContinuumRatio(nEpsilon: number): number {
@@ -309,9 +311,16 @@ export function ballLondonParameter(nEpsilon: number): number {
   return Math.sqrt(3 * nEpsilon);
 }
 
-/** R / Lambda of the disk (a 2D film): Pearl's Lambda = 2 m / (mu0 n_s e^2), n_s = N / (pi R^2): 2 N r_e / R. */
-export function pearlParameter(nEpsilon: number): number {
-  return 2 * nEpsilon;
+/** The area, in R^2, over which the film (the disk) or the thin shell (the sphere) holds its electrons. */
+export const kSurfaceArea = { disk: Math.PI, sphere: 4 * Math.PI } as const;
+
+/**
+ * R / Lambda of a film or thin shell of `area` R^2: Pearl's Lambda = 2 m / (mu0 n_s e^2), n_s = N /
+ * (area R^2), so R / Lambda = (mu0 e^2 / 4 pi m) 2 pi N / (area R) = 2 pi N r_e / (area R): 2 N r_e/R on
+ * the disk, N r_e / 2R on the sphere. A surface's screening length is Lambda, not a bulk lambda_L.
+ */
+export function pearlParameter(nEpsilon: number, area: number): number {
+  return (2 * Math.PI * nEpsilon) / area;
 }
 
 /**
@@ -369,12 +378,13 @@ export function continuumRatio(
 }
 
 /**
- * R / lambda_L where the geometry has one: the ball (and the sphere, for the same N filling its volume),
- * x = sqrt(3 N eps); the disk, Pearl's R / Lambda = 2 N eps; null otherwise.
+ * R over the geometry's London length where it has one: the ball's R / lambda_L = sqrt(3 N eps); Pearl's
+ * R / Lambda of the disk (2 N eps) and of the sphere's thin shell (N eps / 2); null otherwise.
  */
 export function londonX(geometry: GeometryName, n: number, epsilon: number): number | null {
-  if (geometry === 'ball' || geometry === 'sphere') return ballLondonParameter(n * epsilon);
-  if (geometry === 'disk') return pearlParameter(n * epsilon);
+  if (geometry === 'ball') return ballLondonParameter(n * epsilon);
+  if (geometry === 'disk' || geometry === 'sphere')
+    return pearlParameter(n * epsilon, kSurfaceArea[geometry]);
   return null;
 }
 

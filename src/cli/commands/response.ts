@@ -115,8 +115,8 @@ residual within 10 max(rtol, the momenta's target); within_target: whether it is
 was checked), and a point past it gets a warning: line on stderr. A point whose solve did not converge
 is not checked (check null), nor one whose float64 reference did not: reference_unconverged gives that
 solve's reason (else null). The text lists each point's check, target and verdict.
-london_x: R/lambda_L = sqrt(3 N r_e/R) (ball; sphere for the same N in its volume), R/Lambda =
-2 N r_e/R (Pearl, disk). limits: the ratio at each N r_e/R fitted by c + b N^-p over the N given
+london_x: R/lambda_L = sqrt(3 N r_e/R) (ball), or R over Pearl's length Lambda = 2m/(mu0 n_s e^2) of
+a surface: 2 N r_e/R (disk), N r_e/2R (sphere, whose continuum 1/(1 + N r_e/3R) is 1/(1 + 2R/3 Lambda)). limits: the ratio at each N r_e/R fitted by c + b N^-p over the N given
 (three or more; p = 1/2 on surfaces and films, 2/3 in solids); none with --epsilon or --radius-m,
 which give each N its own N r_e/R. decay_length: the binned current's
 e-folding depth below the surface (units of R), a line fitted to the logarithm of j_phi/sin(theta) in
@@ -262,7 +262,7 @@ const fixed = (x: number | null | undefined, width: number, written = (y: number
 const kLondonXHeader: Partial<Record<string, string>> = {
   ball: 'R/lambda_L',
   disk: 'R/Lambda',
-  sphere: 'R/lambda_L#',
+  sphere: 'R/Lambda',
 };
 
 /**
@@ -337,8 +337,6 @@ function responseText(
       ].join(' '),
     );
   }
-  if (summary.geometry === 'sphere')
-    lines.push('# of a ball holding the same N: a shell of charge has no bulk lambda_L');
   lines.push('', ...checkLines(summary.points));
   // The centre field, the field excluded (rotation: the London moment's field), beside the continuum's.
   if (summary.drive !== 'flux') {

@@ -616,8 +616,7 @@ export function responseMarkdown(result: ResponseResult): string {
   const depths = result.points.some((p) => p.londonPenetrationDepth !== null);
   // The centre field's continuum where the geometry has one (London's sphere, the shell).
   const centres = result.points.some((p) => p.continuumFieldCentreRatio !== null);
-  const londonX =
-    { disk: 'R/Λ (Pearl)', sphere: 'R/λ_L (the same N in a ball)' }[spec.geometry as string] ?? 'R/λ_L';
+  const londonX = spec.geometry === 'disk' || spec.geometry === 'sphere' ? 'R/Λ (Pearl)' : 'R/λ_L';
   const header = [
     'N r_e/R',
     londonX,
