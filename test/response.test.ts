@@ -53,7 +53,8 @@ import {
 } from '../src/physics/response.ts';
 import { cpuBackend, cpuTreeBackend } from '../src/run/backend.ts';
 import { kCpuDevice } from '../src/io/formats.ts';
-import { responseCheckWarnings, responseJson } from '../src/studies/response/report.ts';
+import { responseCheckWarnings, responseJson, responseMarkdown } from '../src/studies/response/report.ts';
+import { markdownNumber } from '../src/studies/markdown.ts';
 import { solveTargetsFor } from '../src/run/check.ts';
 import { fitLaw } from '../src/studies/fits.ts';
 import { inversePowerLaw } from '../src/physics/scaling.ts';
@@ -62,6 +63,7 @@ import {
   decayLength,
   kResponseRtol,
   pointWithinTarget,
+  responseLimit,
   runResponse,
   sweepWarmStart,
   type OpenResponseBackend,
@@ -597,12 +599,45 @@ test("the JSON reports each solve's true residual, recomputed here, and the limi
   expect(limit.law).toBe('screening_ratio = c + b N^-1/2');
   expect(limit.free_exponent).toBeGreaterThan(0.25);
   expect(limit.free_exponent).toBeLessThan(1);
+  // The c that exponent gives and its distance from the law's, as fitLaw has them (scaling's keys).
+  const fit = fitLaw(
+    inversePowerLaw(0.5),
+    result.points.map((p) => p.n),
+    result.points.map((p) => p.screeningRatio),
+  )!;
+  expect(limit.free_exponent_coefficient).toBe(fit.freeExponentCoefficient);
+  expect(limit.uncertainty_systematic).toBe(fit.uncertaintySystematic);
+  expect(limit.uncertainty_systematic).toBe(
+    Math.abs(limit.free_exponent_coefficient! - limit.extrapolated_ratio),
+  );
+  expect(responseMarkdown(result)).toContain(
+    `${markdownNumber(limit.extrapolated_ratio)} ± ${markdownNumber(limit.uncertainty, 2)}* ` +
+      `(p free: ${markdownNumber(limit.free_exponent_coefficient)})`,
+  );
   const three = await runResponse(
     responseSpec({ geometry: 'sphere', n: '40,80,160', nEpsilon: '3', device: 'cpu' }),
     cpuOpen,
     {},
   );
   expect(responseJson(three, kCpuDevice).limits[0].free_exponent).toBeNull();
+  expect(responseJson(three, kCpuDevice).limits[0].uncertainty_systematic).toBe(0);
+});
+
+test("a limit's c with p free beside the law's: ratios c + b N^-0.6 exactly, the law's 2/3 misses c", () => {
+  // The ball's law fixes p = 2/3; ratios whose finite-N term decays as N^-0.6 (as the ball's do over
+  // N = 250..4000) put the fixed-p fit's c off by more than its ±, and the free fit finds c and p.
+  const ns = [250, 500, 1000, 2000, 4000];
+  const [c, b, p] = [0.5473, 0.6, 0.6];
+  const ratios = ns.map((n) => c + b * n ** -p);
+  const limit = responseLimit({ geometry: 'ball', drive: 'field' }, 3, ns, ratios)!;
+  expect(limit.exponent).toBeCloseTo(2 / 3, 15);
+  expect(limit.freeExponent).toBeCloseTo(p, 5);
+  expect(limit.freeExponentCoefficient).toBeCloseTo(c, 7);
+  expect(limit.uncertaintySystematic).toBe(
+    Math.abs(limit.freeExponentCoefficient! - limit.extrapolatedRatio),
+  );
+  expect(limit.extrapolatedRatio - c).toBeGreaterThan(limit.uncertainty);
+  expect(Math.abs(limit.uncertaintySystematic - (limit.extrapolatedRatio - c))).toBeLessThan(1e-7);
 });
 
 test("Stop ends the sweep with the points it finished (study.ts's rule: a cut point is dropped)", async () => {

@@ -89,7 +89,8 @@ moment (the current, for flux) over that.
                         "within_target", "reference_unconverged", "decay_length",
                         "continuum_decay_length", "penetration_depth", "london_penetration_depth"}],
                         "limits": [{"n_epsilon", "extrapolated_ratio", "uncertainty",
-                        "window_refits", "law", "exponent", "free_exponent", "continuum_ratio"}],
+                        "window_refits", "law", "exponent", "free_exponent", "free_exponent_coefficient",
+                        "uncertainty_systematic", "continuum_ratio"}],
                         "device", "files": [...]}; rotation adds "london_field_ratio",
                         "continuum_london_field_ratio" and "n_eff_epsilon" to each point; where M
                         was the tree, "tree": {"tolerance", "n": [the N it served]} after "device"
@@ -118,7 +119,10 @@ solve's reason (else null). The text lists each point's check, target and verdic
 london_x: R/lambda_L = sqrt(3 N r_e/R) (ball), or R over Pearl's length Lambda = 2m/(mu0 n_s e^2) of
 a surface: 2 N r_e/R (disk), N r_e/2R (sphere, whose continuum 1/(1 + N r_e/3R) is 1/(1 + 2R/3 Lambda)). limits: the ratio at each N r_e/R fitted by c + b N^-p over the N given
 (three or more; p = 1/2 on surfaces and films, 2/3 in solids); none with --epsilon or --radius-m,
-which give each N its own N r_e/R. decay_length: the binned current's
+which give each N its own N r_e/R. free_exponent: the p that fits best when free too (four N or
+more; else null), free_exponent_coefficient the c it gives, and uncertainty_systematic their distance
+|free_exponent_coefficient - extrapolated_ratio| (0 without), apart from the ±: over the ball's N of a
+few thousand p comes out 0.6-0.8, not 2/3, and c moves by up to ~1e-3. decay_length: the binned current's
 e-folding depth below the surface (units of R), a line fitted to the logarithm of j_phi/sin(theta) in
 ten bins of depth, which carries the factor r (the unscreened rigid rotation gives 0.39 R); null where a
 bin's current is not positive; continuum_decay_length: London's sphere's current, i_1(r/lambda_L),
@@ -380,11 +384,12 @@ function responseText(
     }
   }
   if (summary.limits.length) {
-    lines.push('', ' N r_e/R   N -> infinity         +-   continuum   law');
+    // Beside the law's c, the c and p that fit best with p free too (four N or more).
+    lines.push('', ' N r_e/R   N -> infinity         +-   continuum   p free: c      p   law');
     for (const l of summary.limits) {
       const alone = l.window_refits === 0 ? '*' : ' ';
       lines.push(
-        `${fixed(l.n_epsilon, 8)} ${fixed(l.extrapolated_ratio, 15)} ${fixed(l.uncertainty, 9, (y) => y.toExponential(1))}${alone} ${fixed(l.continuum_ratio, 11)}   ${l.law}`,
+        `${fixed(l.n_epsilon, 8)} ${fixed(l.extrapolated_ratio, 15)} ${fixed(l.uncertainty, 9, (y) => y.toExponential(1))}${alone} ${fixed(l.continuum_ratio, 11)} ${fixed(l.free_exponent_coefficient, 12)} ${fixed(l.free_exponent, 6, (y) => y.toFixed(3))}   ${l.law}`,
       );
     }
     if (summary.limits.some((l) => l.window_refits === 0)) lines.push(`* ${kCovarianceAloneNote}`);

@@ -214,6 +214,9 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
       law: l.law,
       exponent: l.exponent,
       free_exponent: l.freeExponent,
+      // c with p free too, and its distance from c: the law's fixed p's part of the error, apart.
+      free_exponent_coefficient: l.freeExponentCoefficient,
+      uncertainty_systematic: l.uncertaintySystematic,
       continuum_ratio: l.continuumRatio,
     })),
     device,
@@ -639,7 +642,8 @@ export function responseMarkdown(result: ResponseResult): string {
       f(shown?.londonX),
       ...ns.map((n) => cell(at(n, x), (p) => p.screeningRatio)),
       limit
-        ? `${f(limit.extrapolatedRatio)} ± ${f(limit.uncertainty, 2)}${limit.windowRefits === 0 ? '*' : ''}`
+        ? `${f(limit.extrapolatedRatio)} ± ${f(limit.uncertainty, 2)}${limit.windowRefits === 0 ? '*' : ''}` +
+          (limit.freeExponentCoefficient === null ? '' : ` (p free: ${f(limit.freeExponentCoefficient)})`)
         : '–',
       f(limit?.continuumRatio ?? shown?.continuumRatio),
       rotation ? cell(top, (p) => p.londonFieldRatio) : cell(top, (p) => p.fieldCentreRatio),

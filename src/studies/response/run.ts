@@ -167,6 +167,13 @@ export interface ResponseLimit {
   /** p of the law, and the p that fits best when free too (four N or more), a check of it. */
   readonly exponent: number;
   readonly freeExponent: number | null;
+  /** c with p free too (fitLaw's freeExponentCoefficient); null where freeExponent is. */
+  readonly freeExponentCoefficient: number | null;
+  /**
+   * |freeExponentCoefficient - extrapolatedRatio|, 0 where there is none (fitLaw's
+   * uncertaintySystematic): how far the law's fixed p moves c over the N fitted, apart from the ±.
+   */
+  readonly uncertaintySystematic: number;
   readonly law: string;
   readonly continuumRatio: number | null;
 }
@@ -602,7 +609,9 @@ export const kCovarianceAloneNote =
 /**
  * The ratio at fixed N r_e/R against N fitted by c + b N^-p, p = finiteSizeExponent (the inverse power
  * law of the scaling study), with fitLaw's uncertainty (the covariance and the fit-window spread) and
- * its free-exponent check; null with fewer than three converged N, and on the ring.
+ * its free-exponent check with the c it gives (four N or more: over the ball's N of a few thousand
+ * p comes out 0.6-0.8, not 2/3, and c moves by ~1e-3, more than the ± of three N); null with fewer
+ * than three converged N, and on the ring.
  */
 export function responseLimit(
   spec: Pick<ResponseSpec, 'geometry' | 'drive'>,
@@ -621,6 +630,8 @@ export function responseLimit(
     windowRefits: fit.windowRefits,
     exponent,
     freeExponent: fit.freeExponent,
+    freeExponentCoefficient: fit.freeExponentCoefficient,
+    uncertaintySystematic: fit.uncertaintySystematic,
     law: `screening_ratio = c + b N^-${exponent === 0.5 ? '1/2' : '2/3'}`,
     continuumRatio: continuumLimit(spec.geometry, spec.drive, nEpsilon),
   };
