@@ -53,7 +53,12 @@ import {
 } from '../src/physics/response.ts';
 import { cpuBackend, cpuTreeBackend } from '../src/run/backend.ts';
 import { kCpuDevice } from '../src/io/formats.ts';
-import { responseCheckWarnings, responseJson, responseMarkdown } from '../src/studies/response/report.ts';
+import {
+  responseCheckWarnings,
+  responseIndefiniteWarning,
+  responseJson,
+  responseMarkdown,
+} from '../src/studies/response/report.ts';
 import { markdownNumber } from '../src/studies/markdown.ts';
 import { solveTargetsFor } from '../src/run/check.ts';
 import { fitLaw } from '../src/studies/fits.ts';
@@ -62,6 +67,8 @@ import {
   continuumDecayLength,
   decayLength,
   kResponseRtol,
+  mayBeIndefinite,
+  pointIndefinite,
   pointWithinTarget,
   responseLimit,
   runResponse,
@@ -640,6 +647,73 @@ test("a limit's c with p free beside the law's: ratios c + b N^-0.6 exactly, the
   expect(Math.abs(limit.uncertaintySystematic - (limit.extrapolatedRatio - c))).toBeLessThan(1e-7);
 });
 
+describe('m_indefinite: M indefinite where the drive cannot see it', () => {
+  // The azimuthal ring of 4: S's circulant eigenvalues are sum_j V_phi(pi j/2) cos(k pi j/2), with
+  // V_phi(pi/2) = sqrt 2/8 and V_phi(pi) = -1/4; at k = 2, mu_min = -(sqrt 2 + 1)/4, so M = I + eps S
+  // turns indefinite at N r_e/R = 16/(sqrt 2 + 1) = 6.627; the field drives the uniform mode, k = 0,
+  // whose mu = (sqrt 2 - 1)/4 > 0.
+  const muMin = -(Math.SQRT2 + 1) / 4;
+  test('the ring of 4 on either side of its threshold, N r_e/R = 16/(sqrt 2 + 1)', async () => {
+    expect(4 / -muMin).toBeCloseTo(6.6274, 4);
+    const spec = responseSpec({
+      geometry: 'ring',
+      model: 'azimuthal',
+      n: '4',
+      nEpsilon: '1,6.5,6.8',
+      device: 'cpu',
+    });
+    const result = await runResponse(spec, cpuOpen);
+    // CG converges at all three (b is the uniform mode), its ratio the circulant's; only Lanczos sees M.
+    expect(result.points.map((p) => p.converged)).toEqual([true, true, true]);
+    expect(result.points.map((p) => p.mIndefinite)).toEqual([false, false, true]);
+    for (const p of result.points)
+      expect(p.screeningRatio).toBeCloseTo(ringContinuumRatio(4, p.epsilon)!, 10);
+    expect(responseJson(result, kCpuDevice).points.map((p) => p.m_indefinite)).toEqual([false, false, true]);
+    expect(responseIndefiniteWarning(result.points)).toBe(
+      'warning: M is indefinite at N = 4 at N r_e/R = 6.8 ("m_indefinite": true): electrons within about r_e ' +
+        "of each other, outside the model's validity; a converged point's values there solve M v = b " +
+        'exactly but describe no physical screening',
+    );
+  });
+
+  test('pointIndefinite: negative curvature, or lambda_min = 1 + eps mu_min beyond its bounds; else null', () => {
+    // A converged run's extremes at eps = 1: theta_min = 1 + mu_min within 1e-3.
+    const spectrum = {
+      lambdaMin: 1 + muMin,
+      lambdaMax: 2,
+      residualMin: 1e-3,
+      rounding: 1e-15,
+      converged: true,
+    };
+    const threshold = -1 / muMin;
+    expect(pointIndefinite('converged_rtol', spectrum, 4, threshold * 1.01)).toBe(true);
+    expect(pointIndefinite('converged_rtol', spectrum, 4, threshold * 0.99)).toBe(false);
+    // Within the residual bound of the edge: neither established.
+    expect(pointIndefinite('converged_rtol', spectrum, 4, threshold * 0.9995)).toBeNull();
+    expect(pointIndefinite('converged_rtol', null, 4, threshold * 2)).toBeNull();
+    expect(pointIndefinite('diverged_indefinite', null, 4, threshold * 0.5)).toBe(true);
+  });
+
+  test('the sphere of 250 at N r_e/R = 30: CG converges, M is not positive definite (lambda_min -0.040)', async () => {
+    const spec = responseSpec({ geometry: 'sphere', n: '250', nEpsilon: '3,30', device: 'cpu' });
+    const result = await runResponse(spec, cpuOpen);
+    expect(result.points.map((p) => [p.converged, p.mIndefinite])).toEqual([
+      [true, false],
+      [true, true],
+    ]);
+    // Its closest pair is 0.196 R apart: within kIndefiniteReach eps = 0.48 R, and not at N r_e/R = 3 alone.
+    const configuration = geometry('sphere', 250);
+    expect(mayBeIndefinite(configuration, 30 / 250)).toBe(true);
+    expect(mayBeIndefinite(configuration, 3 / 250)).toBe(false);
+    // Where no pair is that close no Lanczos runs: null, not established.
+    const far = await runResponse(
+      responseSpec({ geometry: 'sphere', n: '250', nEpsilon: '3', device: 'cpu' }),
+      cpuOpen,
+    );
+    expect(far.points[0].mIndefinite).toBeNull();
+  });
+});
+
 test("Stop ends the sweep with the points it finished (study.ts's rule: a cut point is dropped)", async () => {
   const spec = responseSpec({ geometry: 'ring', n: '8,16', nEpsilon: '1,2', device: 'cpu' });
   let started = 0;
@@ -1204,6 +1278,21 @@ describe('the response command', () => {
     }
   });
 
+  test('the text marks a point where M is indefinite, and stderr warns once', () => {
+    // Not quiet: the warning is a lasting line of the progress stream, as the check's are.
+    const args = ['--geometry', 'ring', '--model', 'azimuthal', '--n', '4', '--n-epsilon', '1,6.8'];
+    const run = runCli(cliPath, ['response', ...args, '--device', 'cpu']);
+    expect(run.status, run.stderr).toBe(0);
+    const rows = run.stdout.split('\n').filter((line) => /^ +4 /.test(line));
+    expect(rows[0]).toMatch(/ converged_(rtol|atol)$/);
+    expect(rows[1]).toMatch(/ converged_(rtol|atol), M indefinite$/);
+    expect(run.stderr.split('\n').filter((line) => line.startsWith('warning:'))).toEqual([
+      'warning: M is indefinite at N = 4 at N r_e/R = 6.8 ("m_indefinite": true): electrons within about r_e ' +
+        "of each other, outside the model's validity; a converged point's values there solve M v = b " +
+        'exactly but describe no physical screening',
+    ]);
+  });
+
   test('the usage lists it, and --help describes it', () => {
     const usage = runCli(cliPath, ['--help']);
     expect(usage.status).toBe(0);
@@ -1249,6 +1338,7 @@ describe('the response command', () => {
       'converged',
       'reason',
       'true_relative_residual',
+      'm_indefinite',
       'check',
       'check_target',
       'within_target',

@@ -17,6 +17,7 @@ import {
   responseCheckWarnings,
   responseFileNames,
   responseFiles,
+  responseIndefiniteWarning,
   responseMarkdown,
   responseSummary,
 } from '../../studies/response/report.ts';
@@ -85,7 +86,8 @@ moment (the current, for flux) over that.
   --json                {"command": "response", "drive", "geometry", "model", "dim", "points": [{"n",
                         "n_epsilon", "epsilon", "screening_ratio", "continuum_ratio", "london_x",
                         "field_centre_ratio", "continuum_field_centre_ratio", "iterations",
-                        "converged", "reason", "true_relative_residual", "check", "check_target",
+                        "converged", "reason", "true_relative_residual", "m_indefinite", "check",
+                        "check_target",
                         "within_target", "reference_unconverged", "decay_length",
                         "continuum_decay_length", "penetration_depth", "london_penetration_depth"}],
                         "limits": [{"n_epsilon", "extrapolated_ratio", "uncertainty",
@@ -105,6 +107,12 @@ N r_e/R of the fully lagging electrons that give it (eq. 30). continuum_ratio: t
 1/(1 + eps sum V_phi) at its N (null for N = 2 from N r_e/R = 8 and N = 3 from 20.8, where that
 uniform mode's eigenvalue is negative), the continuum's N -> infinity value elsewhere (null where none). A point whose solve did not converge
 has null for these, screening_ratio, decay_length and penetration_depth (the text: '-').
+m_indefinite: true where M is indefinite at the point (CG met negative curvature, or a Lanczos run
+of the N's M, to 1e-3, puts lambda_min below 0): electrons within about r_e, outside the model's
+validity, where a converged solve's values are exact but unphysical (the drive's b may miss the
+negative modes); the text marks it "M indefinite", and one warning: line on stderr names them.
+false where that run shows M positive definite; null where neither is established, and where no
+pair is within 4 r_e (4 eps R), where no Lanczos runs.
 window_refits: the refits without the smallest N behind a limit's uncertainty; 0 (fewer than five N) where it is the fit's covariance alone. check: the velocities of the GPU or
 of the CPU's tree against a dense float64 solve, ||v - v64||/||v64|| (up to ${kCheckMaxUnknowns} unknowns;
 null above, and for the CPU's dense M, which is that solve). Above, each point has "sampled_residual":
@@ -239,6 +247,8 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   progress.done();
   // A check past its target is a result, as solve's: said on stderr, the exit status 0.
   for (const warning of responseCheckWarnings(result.points)) progress.log(warning);
+  const indefinite = responseIndefiniteWarning(result.points);
+  if (indefinite) progress.log(indefinite);
 
   const saved = responseSummary(result, device, progress.sweepStop());
   const files: string[] = [];
@@ -337,7 +347,8 @@ function responseText(
         fixed(p.continuum_ratio, 11),
         fixed(p.london_x, 11),
         String(p.iterations).padStart(6),
-        `  ${p.reason}`,
+        // A solve that met negative curvature says so in its reason.
+        `  ${p.reason}${p.m_indefinite && p.reason !== 'diverged_indefinite' ? ', M indefinite' : ''}`,
       ].join(' '),
     );
   }

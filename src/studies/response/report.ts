@@ -180,6 +180,8 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
         converged: p.converged,
         reason: p.reason,
         true_relative_residual: p.trueRelativeResidual,
+        // M indefinite here: an exact solution outside the model's validity (null: not established).
+        m_indefinite: p.mIndefinite,
         check: p.check,
         ...(p.sampledResidual !== null && { sampled_residual: p.sampledResidual }),
         // What that check is held to, solve's target for the same backend, and whether it is within.
@@ -238,6 +240,24 @@ export function responseCheckWarnings(
     const warning = checked && checkWarning([{ ...checked, targetName: 'check' }], at);
     return warning ? [warning] : [];
   });
+}
+
+/**
+ * One `warning:` line (the CLI's stderr) naming the points where M is indefinite ("m_indefinite":
+ * true), whose numbers, exact solutions of M v = b, describe electrons closer than the model holds
+ * (within about r_e); null where there is none.
+ */
+export function responseIndefiniteWarning(
+  points: readonly Pick<ResponsePoint, 'n' | 'nEpsilon' | 'mIndefinite'>[],
+): string | null {
+  const at = points.filter((p) => p.mIndefinite === true);
+  if (at.length === 0) return null;
+  const where = at.map((p) => `N = ${p.n} at N r_e/R = ${Number(p.nEpsilon.toPrecision(6))}`).join(', ');
+  return (
+    `warning: M is indefinite at ${where} ("m_indefinite": true): electrons within about r_e of ` +
+    "each other, outside the model's validity; a converged point's values there solve M v = b exactly " +
+    'but describe no physical screening'
+  );
 }
 
 /**
