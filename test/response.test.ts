@@ -156,6 +156,53 @@ describe('the ring: the uniform mode of the circulant', () => {
   );
 });
 
+describe('--radius-m: the field drive in SI, the moment per tesla and a solid susceptibility', () => {
+  test("mu_z/B = -(e^2 R^2/4m) ratio sum rho^2, chi = mu0 (mu_z/B)/V: the ball's, none on a sphere", async () => {
+    const mu0 = 1.25663706212e-6; // CODATA 2018, not from kMu0Over4Pi: an independent check
+    const radius = 2e-9;
+    for (const geometryName of ['ball', 'sphere'] as const) {
+      const spec = responseSpec({
+        geometry: geometryName,
+        n: '60,120',
+        radiusMetres: String(radius),
+        device: 'cpu',
+      });
+      const result = await runResponse(spec, cpuOpen);
+      const json = responseJson(result, kCpuDevice).points;
+      for (const [k, p] of result.points.entries()) {
+        const { positions } = p.configuration;
+        let rho2 = 0;
+        for (let i = 0; i < positions.length; i += 3) rho2 += positions[i] ** 2 + positions[i + 1] ** 2;
+        // screening_ratio = b^T s / b^T b with b_i = z x r_i, and b^T s = sum (r x s)_z.
+        const expected =
+          -((kElementaryCharge ** 2 * radius ** 2) / (4 * kElectronMass)) * p.screeningRatio * rho2;
+        expect(Math.abs(p.momentPerTesla! / expected - 1)).toBeLessThan(1e-12);
+        expect(json[k].moment_per_tesla).toBe(p.momentPerTesla);
+        if (geometryName === 'ball') {
+          const volume = (4 * Math.PI * radius ** 3) / 3;
+          expect(Math.abs(p.susceptibility! / ((mu0 * expected) / volume) - 1)).toBeLessThan(1e-9);
+        } else expect(json[k].susceptibility).toBeNull();
+      }
+    }
+    // Without a radius in metres, or for another drive, neither key.
+    const plain = responseJson(
+      await runResponse(responseSpec({ geometry: 'ball', n: '60', nEpsilon: '1', device: 'cpu' }), cpuOpen),
+      kCpuDevice,
+    ).points[0];
+    expect('moment_per_tesla' in plain || 'susceptibility' in plain).toBe(false);
+    const rotation = responseSpec({
+      geometry: 'ball',
+      n: '60',
+      radiusMetres: '1e-9',
+      drive: 'rotation',
+      device: 'cpu',
+    });
+    expect(
+      'moment_per_tesla' in responseJson(await runResponse(rotation, cpuOpen), kCpuDevice).points[0],
+    ).toBe(false);
+  });
+});
+
 describe("the ring of 2 or 3: the uniform mode's eigenvalue turns negative", () => {
   // Sum V_phi = V_phi(pi) = -1/4 (N = 2) and 2 V_phi(2 pi/3) = -1/(4 sqrt 3) (N = 3): the eigenvalue
   // 1 + eps sum V_phi of the mode the drive excites is 0 at N r_e/R = 8 and 12 sqrt 3.

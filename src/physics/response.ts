@@ -36,6 +36,7 @@ import type { Configuration, GeometryName } from './geometry.ts';
 import { goldenSectionMinimum } from '../math/minimize.ts';
 import { InputError } from './input-error.ts';
 import { cylindricalRadiusSquared, massDiagonal, type DarwinSystem } from './models.ts';
+import { larmorAngularVelocity } from './paper.ts';
 import { ringPotential } from './ring.ts';
 
 export const kDriveNames = ['field', 'flux', 'rotation'] as const;
@@ -146,6 +147,33 @@ export function reducedMoment(positions: ArrayLike<number>, velocities: ArrayLik
 /** mu_z = (e/2) w R^2 reducedMoment, A m^2, e = -|e|, for the angular-velocity unit w (rad/s). */
 export function inducedMomentSi(reduced: number, angularVelocity: number, radiusMetres: number): number {
   return (-kElementaryCharge / 2) * angularVelocity * radiusMetres * radiusMetres * reduced;
+}
+
+/**
+ * The field drive's mu_z / B, A m^2 per tesla (J/T^2), from reducedMoment of its solution (velocities
+ * in omega_L R): inducedMomentSi at the Larmor frequency of 1 T, omega_L = |e| B / 2m (eq. 17), the
+ * response being linear in B: -(e^2 R^2 / 4m) sum (r x s)_z, negative (diamagnetic).
+ */
+export function momentPerTesla(reduced: number, radiusMetres: number): number {
+  return inducedMomentSi(reduced, larmorAngularVelocity(1), radiusMetres);
+}
+
+/** The volume, in R^3, that a solid's electrons fill: the unit ball, the cube's cells' [-1, 1]^3. */
+const kFilledVolume: Partial<Record<GeometryName, number>> = { ball: (4 * Math.PI) / 3, cube: 8 };
+
+/**
+ * The SI volume susceptibility of a solid, chi = mu0 M / B = mu0 (mu_z / B) / V (M = chi H, weak
+ * field), from momentPerTesla; null for a surface, a film or the ring, which fill no volume.
+ */
+export function volumeSusceptibility(
+  geometry: GeometryName,
+  momentPerTeslaSi: number,
+  radiusMetres: number,
+): number | null {
+  const volume = kFilledVolume[geometry];
+  return volume === undefined
+    ? null
+    : (4 * Math.PI * kMu0Over4Pi * momentPerTeslaSi) / (volume * radiusMetres ** 3);
 }
 
 /**

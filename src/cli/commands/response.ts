@@ -103,7 +103,10 @@ is B_total(0)/B_ext (field), B_total(0)/B_eff in the co-rotating frame (rotation
 null for flux, beside continuum_field_centre_ratio (London's sphere x/sinh x, the shell's
 1/(1 + N r_e/3R); null elsewhere); london_field_ratio is the centre field over 2m Omega/|e| (eq. 27),
 beside continuum_london_field_ratio (1 minus the continuum's centre field), and n_eff_epsilon the
-N r_e/R of the fully lagging electrons that give it (eq. 30). continuum_ratio: the ring's circulant
+N r_e/R of the fully lagging electrons that give it (eq. 30). With --radius-m the field drive's
+points add "moment_per_tesla", mu_z/B in A m^2/T (= -(e^2 R^2/4m) sum (r x v)_z, v in omega_L R),
+and "susceptibility", the SI volume susceptibility mu0 (mu_z/B)/V of a solid (ball 4 pi R^3/3,
+cube 8 R^3; null elsewhere). continuum_ratio: the ring's circulant
 1/(1 + eps sum V_phi) at its N (null for N = 2 from N r_e/R = 8 and N = 3 from 20.8, where that
 uniform mode's eigenvalue is negative), the continuum's N -> infinity value elsewhere (null where none). A point whose solve did not converge
 has null for these, screening_ratio, decay_length and penetration_depth (the text: '-').
@@ -370,6 +373,22 @@ function responseText(
           ]
         : [fixed(p.field_centre_ratio, 13), fixed(p.continuum_field_centre_ratio, 11)];
       lines.push([String(p.n).padStart(7), fixed(p.n_epsilon, 9), ...row].join(' '));
+    }
+  }
+  // The field drive at a radius in metres: its moment and a solid's susceptibility in SI.
+  if (summary.points.some((p) => 'moment_per_tesla' in p)) {
+    lines.push('', '      N   N r_e/R   mu_z/B (A m^2/T)      chi (SI)');
+    for (const p of summary.points) {
+      const si = p as { moment_per_tesla?: number | null; susceptibility?: number | null };
+      const e = (y: number) => y.toExponential(5);
+      lines.push(
+        [
+          String(p.n).padStart(7),
+          fixed(p.n_epsilon, 9),
+          fixed(si.moment_per_tesla, 18, e),
+          fixed(si.susceptibility, 13, e),
+        ].join(' '),
+      );
     }
   }
   // The binned current's e-folding depth beside London's sphere's, and the penetration depth fitted

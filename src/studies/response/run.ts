@@ -37,8 +37,11 @@ import {
   londonSphereCurrentProfile,
   londonSphereParameter,
   londonX,
+  momentPerTesla,
   reducedInducedField,
+  reducedMoment,
   screeningRatio,
+  volumeSusceptibility,
   velocityTriples,
   type CurrentProfile,
 } from '../../physics/response.ts';
@@ -93,6 +96,13 @@ export interface ResponsePoint {
   readonly fieldCentreRatio: number | null;
   /** The continuum's fieldCentreRatio (continuumCentreField: London's sphere, the shell); else null. */
   readonly continuumFieldCentreRatio: number | null;
+  /**
+   * The field drive with the radius in metres (--radius-m): mu_z / B in A m^2 per tesla
+   * (momentPerTesla), and the solid's SI volume susceptibility (volumeSusceptibility; null for a
+   * surface, a film, the ring); both null otherwise.
+   */
+  readonly momentPerTesla: number | null;
+  readonly susceptibility: number | null;
   /** Rotation: the centre field over the London field 2 m Omega / |e|, and N_eff r_e/R (eq. 30). */
   readonly londonFieldRatio: number | null;
   /** Rotation: the continuum's London field ratio, 1 - continuumFieldCentreRatio; else null. */
@@ -602,6 +612,12 @@ async function responsePoint(
   // The penetration depth where London's sphere is the continuum to compare it with.
   const london = londonPenetrationDepth(spec.geometry, spec.drive, n * epsilon);
   const londonFit = london === null ? null : fitLondonProfile(positions, velocities);
+  // With R in metres the field drive's moment in SI, linear in B: per tesla.
+  const radiusMetres = spec.scale.kind === 'radiusMetres' ? spec.scale.value : null;
+  const moment =
+    radiusMetres !== null && spec.drive === 'field'
+      ? momentPerTesla(reducedMoment(positions, velocities), radiusMetres)
+      : null;
   let fieldMap: Float64Array | null = null;
   let fieldMapCheck: number | null = null;
   if (withMap && spec.grid !== null) {
@@ -632,6 +648,8 @@ async function responsePoint(
     screeningRatio: screeningRatio(system, rightHandSide, solve.x),
     continuumRatio: continuumRatio(spec.geometry, spec.drive, n, epsilon),
     londonX: londonX(spec.geometry, n, epsilon),
+    momentPerTesla: moment,
+    susceptibility: moment === null ? null : volumeSusceptibility(spec.geometry, moment, radiusMetres!),
     fieldCentreRatio: turning ? 1 + inducedFieldRatio(fieldZ, epsilon) : null,
     continuumFieldCentreRatio: continuumCentre,
     londonFieldRatio: spec.drive === 'rotation' ? londonFieldRatio(fieldZ, epsilon) : null,
