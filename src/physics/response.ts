@@ -261,8 +261,9 @@ export function effectiveLaggingParameter(
  * vector model's radial and z parts of T (z x r) vanish by the ring's reflection symmetry, and its
  * tangential entries are the azimuthal model's V_phi).
  *
- * Null where that mode's eigenvalue 1 + eps sum V_phi is not positive: M is indefinite along the drive
- * itself, and p = 0 has no solution the model describes (CG stops diverged_indefinite). The sum is
+ * Null where that mode's eigenvalue 1 + eps sum V_phi is not positive: M is not positive along the
+ * drive itself (CG stops diverged_indefinite at its first step), and 1 / eigenvalue would be no
+ * screening ratio, past a pole where the electrons' inertia along the mode vanishes. The sum is
  * negative only for N = 2 (V_phi(pi) = -1/4) and N = 3 (2 V_phi(2 pi/3) = -1/(4 sqrt 3)), whose
  * neighbours' velocities along the ring point against each other: null from N r_e/R = 8 and
  * 12 sqrt 3 = 20.78 on.
