@@ -111,15 +111,17 @@ const kResponseSweeps = [
   },
   { name: 'disk-field', args: ['--geometry', 'disk', '--dim', '2', '--n', '250,1000,4000'] },
   { name: 'sphere-field', args: ['--geometry', 'sphere', '--n', '250,1000,4000'], centre: true },
+  // The ball's five N: the fit window's refits and the exponent fitted free too (four N or more), whose
+  // c differs from the law's by ~1e-3, more than three N's covariance says.
   {
     name: 'ball-field',
-    args: ['--geometry', 'ball', '--n', '250,1000,4000', '--grid', '41'],
+    args: ['--geometry', 'ball', '--n', '250,500,1000,2000,4000', '--grid', '41'],
     maps: true,
     centre: true,
   },
   {
     name: 'ball-rotation',
-    args: ['--geometry', 'ball', '--n', '250,1000,4000', '--drive', 'rotation'],
+    args: ['--geometry', 'ball', '--n', '250,500,1000,2000,4000', '--drive', 'rotation'],
     centre: true,
   },
 ];
@@ -258,8 +260,10 @@ const kResponseCaptions = {
     'Ring of N electrons (azimuthal model) in a uniform field: every N equals the circulant closed form ' +
     '1/(1 + ε Σ_{j≠0} V_φ(2πj/N)) (the continuum column, at the largest N); at fixed N r_e/R the ' +
     'screening keeps growing with N, since Σ V_φ ~ (N/π) ln N: a ring has no continuum limit (eq. 53). ' +
-    'Past N r_e/R = π/ln 2 ≈ 4.53 M is indefinite at every N (λ_min(T) ≈ −(2 ln 2) N/2π; at finite N the threshold lies above it, 4.62 at N = 16), but the field drives ' +
-    'only the uniform mode, an eigenvector of the circulant whose eigenvalue stays positive.',
+    'Past N r_e/R = π/ln 2 ≈ 4.53 M is indefinite for all large enough N (λ_min(T) ≈ −(2 ln 2) N/2π; ' +
+    'at finite N the threshold lies above it, 4.62 at N = 16), but the field drives only the uniform ' +
+    'mode, an eigenvector of the circulant whose eigenvalue 1 + ε Σ V_φ stays positive from N = 4 on ' +
+    '(for N = 2 and 3 Σ V_φ < 0, and it turns negative at N r_e/R = 8 and 20.8: no continuum there).',
   'ring-flux':
     'The same ring threaded by a thin solenoid’s flux (eq. 5-13): the same ratios as the field, since ' +
     'both vector potentials are uniform along the ring.',
@@ -270,8 +274,9 @@ const kResponseCaptions = {
     'strong, the moment −(8/3)R³H of a perfectly diamagnetic thin disk over the Larmor moment.',
   'sphere-field':
     'Electrons on a sphere (a thin shell) in a uniform field, beside the shell’s self-consistent rigid ' +
-    'rotation 1/(1 + N r_e/3R), which is also its interior field over B_ext; R/λ_L is a ball’s holding ' +
-    'the same N (a shell of charge has no bulk λ_L).',
+    'rotation 1/(1 + N r_e/3R), which is also its interior field over B_ext; R/Λ = N r_e/2R is the ' +
+    'radius over the shell’s Pearl length Λ = 2m/(μ0 n_s e²), and the continuum is the thin ' +
+    'superconducting shell’s 1/(1 + 2R/3Λ).',
   'ball-field':
     'A uniform ball in a uniform field, beside London’s superconducting sphere with λ_L² = m/(μ0 n e²), ' +
     'i.e. (R/λ_L)² = 3 N r_e/R; B(0)/B_ext: the field left at the centre (a field switched on at rest, ' +
@@ -286,7 +291,9 @@ function responseSection() {
   const lines = [
     '**Response to a field, a flux, a rotation (`response`).** The induced moment over the Larmor moment',
     'without the Darwin term (`screening_ratio`) against N r_e/R, at each N, extrapolated to N → ∞ (fit',
-    'c + b N^-p, p = 1/2 on surfaces, 2/3 in solids), beside the continuum theory. Each solve goes to',
+    'c + b N^-p, p = 1/2 on surfaces, 2/3 in solids; from four N, in parentheses, the c with p free too,',
+    'whose distance from it, the JSON’s `uncertainty_systematic`, lies apart from the ±), beside the',
+    'continuum theory. Each solve goes to',
     '10⁻¹⁰; (diverged_indefinite) marks a point where CG met negative curvature: M is indefinite there',
     '(ε |λ_min(T)| > 1, neighbours within about 1–2 r_e), and CG may still converge at such a point where',
     'the drive stays clear of M’s negative modes (the ring from N r_e/R = 10, the sphere of 250 at 30):',

@@ -144,6 +144,8 @@ describe('responseMarkdown', () => {
     const result = await runResponse(spec, cpu);
     const [header, row] = cells(responseMarkdown(result));
     expect(header.slice(-3)).toEqual(['B(0)/B_London, N = 200', 'continuum B(0)', 'N_eff r_e/R']);
+    // A shell's London length is Pearl's: R/Lambda = N r_e/2R, not a ball's sqrt(3 N r_e/R).
+    expect([header[1], row[1]]).toEqual(['R/Λ (Pearl)', markdownNumber(15)]);
     const top = result.points.find((p) => p.n === 200)!;
     // The shell's London field ratio: 1 - 1/(1 + N r_e/3R) = 10/11 at N r_e/R = 30.
     expect(row.slice(-3)).toEqual([

@@ -45,13 +45,21 @@ import {
   ringContinuumRatio,
   screeningRatio,
   shellContinuumRatio,
+  kSurfaceArea,
+  londonX,
   validateDrive,
   velocityTriples,
   type DriveName,
 } from '../src/physics/response.ts';
 import { cpuBackend, cpuTreeBackend } from '../src/run/backend.ts';
 import { kCpuDevice } from '../src/io/formats.ts';
-import { responseCheckWarnings, responseJson } from '../src/studies/response/report.ts';
+import {
+  responseCheckWarnings,
+  responseIndefiniteWarning,
+  responseJson,
+  responseMarkdown,
+} from '../src/studies/response/report.ts';
+import { markdownNumber } from '../src/studies/markdown.ts';
 import { solveTargetsFor } from '../src/run/check.ts';
 import { fitLaw } from '../src/studies/fits.ts';
 import { inversePowerLaw } from '../src/physics/scaling.ts';
@@ -59,6 +67,9 @@ import {
   continuumDecayLength,
   decayLength,
   kResponseRtol,
+  mayBeIndefinite,
+  pointIndefinite,
+  responseLimit,
   runResponse,
   sweepWarmStart,
   type OpenResponseBackend,
@@ -124,7 +135,7 @@ describe('the ring: the uniform mode of the circulant', () => {
       for (const n of [3, 8, 17, 64]) {
         for (const nEpsilon of [0.1, 1, 10]) {
           const ratio = await cpuRatio(system('ring', n, model, dim, nEpsilon / n), 'field');
-          expect(Math.abs(ratio - ringContinuumRatio(n, nEpsilon / n))).toBeLessThan(1e-12);
+          expect(Math.abs(ratio - ringContinuumRatio(n, nEpsilon / n)!)).toBeLessThan(1e-12);
         }
       }
     },
@@ -143,6 +154,70 @@ describe('the ring: the uniform mode of the circulant', () => {
       }
     },
   );
+});
+
+describe('--radius-m: the field drive in SI, the moment per tesla and a solid susceptibility', () => {
+  test("mu_z/B = -(e^2 R^2/4m) ratio sum rho^2, chi = mu0 (mu_z/B)/V: the ball's, none on a sphere", async () => {
+    const mu0 = 1.25663706212e-6; // CODATA 2018, not from kMu0Over4Pi: an independent check
+    const radius = 2e-9;
+    for (const geometryName of ['ball', 'sphere'] as const) {
+      const spec = responseSpec({
+        geometry: geometryName,
+        n: '60,120',
+        radiusMetres: String(radius),
+        device: 'cpu',
+      });
+      const result = await runResponse(spec, cpuOpen);
+      const json = responseJson(result, kCpuDevice).points;
+      for (const [k, p] of result.points.entries()) {
+        const { positions } = p.configuration;
+        let rho2 = 0;
+        for (let i = 0; i < positions.length; i += 3) rho2 += positions[i] ** 2 + positions[i + 1] ** 2;
+        // screening_ratio = b^T s / b^T b with b_i = z x r_i, and b^T s = sum (r x s)_z.
+        const expected =
+          -((kElementaryCharge ** 2 * radius ** 2) / (4 * kElectronMass)) * p.screeningRatio * rho2;
+        expect(Math.abs(p.momentPerTesla! / expected - 1)).toBeLessThan(1e-12);
+        expect(json[k].moment_per_tesla).toBe(p.momentPerTesla);
+        if (geometryName === 'ball') {
+          const volume = (4 * Math.PI * radius ** 3) / 3;
+          expect(Math.abs(p.susceptibility! / ((mu0 * expected) / volume) - 1)).toBeLessThan(1e-9);
+        } else expect(json[k].susceptibility).toBeNull();
+      }
+    }
+    // Without a radius in metres, or for another drive, neither key.
+    const plain = responseJson(
+      await runResponse(responseSpec({ geometry: 'ball', n: '60', nEpsilon: '1', device: 'cpu' }), cpuOpen),
+      kCpuDevice,
+    ).points[0];
+    expect('moment_per_tesla' in plain || 'susceptibility' in plain).toBe(false);
+    const rotation = responseSpec({
+      geometry: 'ball',
+      n: '60',
+      radiusMetres: '1e-9',
+      drive: 'rotation',
+      device: 'cpu',
+    });
+    expect(
+      'moment_per_tesla' in responseJson(await runResponse(rotation, cpuOpen), kCpuDevice).points[0],
+    ).toBe(false);
+  });
+});
+
+describe("the ring of 2 or 3: the uniform mode's eigenvalue turns negative", () => {
+  // Sum V_phi = V_phi(pi) = -1/4 (N = 2) and 2 V_phi(2 pi/3) = -1/(4 sqrt 3) (N = 3): the eigenvalue
+  // 1 + eps sum V_phi of the mode the drive excites is 0 at N r_e/R = 8 and 12 sqrt 3.
+  test('the circulant ratio is 1/(1 + eps sum V_phi) below, null from there on', async () => {
+    expect(ringContinuumRatio(2, 7.9 / 2)).toBeCloseTo(1 / (1 - 7.9 / 8), 10);
+    expect(ringContinuumRatio(2, 8 / 2)).toBeNull();
+    expect(ringContinuumRatio(2, 30 / 2)).toBeNull();
+    const threshold3 = 12 * Math.sqrt(3);
+    expect(ringContinuumRatio(3, (0.99 * threshold3) / 3)).toBeCloseTo(100, 8);
+    expect(ringContinuumRatio(3, (1.000001 * threshold3) / 3)).toBeNull();
+    // From N = 4 on the sum is positive (0.1036 at 4): the ratio stays in (0, 1) at any eps.
+    expect(ringContinuumRatio(4, 1e6)! / (1 / (1 + (1e6 * (Math.SQRT2 - 1)) / 4))).toBeCloseTo(1, 12);
+    // A float64 solve below the null gives the same anti-screening ratio, 80 at N r_e/R = 7.9.
+    expect(await cpuRatio(system('ring', 2, 'azimuthal', 2, 7.9 / 2), 'field')).toBeCloseTo(80, 8);
+  });
 });
 
 describe('without the Darwin term: the Larmor rotation (eq. 17/18)', () => {
@@ -578,12 +653,112 @@ test("the JSON reports each solve's true residual, recomputed here, and the limi
   expect(limit.law).toBe('screening_ratio = c + b N^-1/2');
   expect(limit.free_exponent).toBeGreaterThan(0.25);
   expect(limit.free_exponent).toBeLessThan(1);
+  // The c that exponent gives and its distance from the law's, as fitLaw has them (scaling's keys).
+  const fit = fitLaw(
+    inversePowerLaw(0.5),
+    result.points.map((p) => p.n),
+    result.points.map((p) => p.screeningRatio),
+  )!;
+  expect(limit.free_exponent_coefficient).toBe(fit.freeExponentCoefficient);
+  expect(limit.uncertainty_systematic).toBe(fit.uncertaintySystematic);
+  expect(limit.uncertainty_systematic).toBe(
+    Math.abs(limit.free_exponent_coefficient! - limit.extrapolated_ratio),
+  );
+  expect(responseMarkdown(result)).toContain(
+    `${markdownNumber(limit.extrapolated_ratio)} ± ${markdownNumber(limit.uncertainty, 2)}* ` +
+      `(p free: ${markdownNumber(limit.free_exponent_coefficient)})`,
+  );
   const three = await runResponse(
     responseSpec({ geometry: 'sphere', n: '40,80,160', nEpsilon: '3', device: 'cpu' }),
     cpuOpen,
     {},
   );
   expect(responseJson(three, kCpuDevice).limits[0].free_exponent).toBeNull();
+  expect(responseJson(three, kCpuDevice).limits[0].uncertainty_systematic).toBe(0);
+});
+
+test("a limit's c with p free beside the law's: ratios c + b N^-0.6 exactly, the law's 2/3 misses c", () => {
+  // The ball's law fixes p = 2/3; ratios whose finite-N term decays as N^-0.6 (as the ball's do over
+  // N = 250..4000) put the fixed-p fit's c off by more than its ±, and the free fit finds c and p.
+  const ns = [250, 500, 1000, 2000, 4000];
+  const [c, b, p] = [0.5473, 0.6, 0.6];
+  const ratios = ns.map((n) => c + b * n ** -p);
+  const limit = responseLimit({ geometry: 'ball', drive: 'field' }, 3, ns, ratios)!;
+  expect(limit.exponent).toBeCloseTo(2 / 3, 15);
+  expect(limit.freeExponent).toBeCloseTo(p, 5);
+  expect(limit.freeExponentCoefficient).toBeCloseTo(c, 7);
+  expect(limit.uncertaintySystematic).toBe(
+    Math.abs(limit.freeExponentCoefficient! - limit.extrapolatedRatio),
+  );
+  expect(limit.extrapolatedRatio - c).toBeGreaterThan(limit.uncertainty);
+  expect(Math.abs(limit.uncertaintySystematic - (limit.extrapolatedRatio - c))).toBeLessThan(1e-7);
+});
+
+describe('m_indefinite: M indefinite where the drive cannot see it', () => {
+  // The azimuthal ring of 4: S's circulant eigenvalues are sum_j V_phi(pi j/2) cos(k pi j/2), with
+  // V_phi(pi/2) = sqrt 2/8 and V_phi(pi) = -1/4; at k = 2, mu_min = -(sqrt 2 + 1)/4, so M = I + eps S
+  // turns indefinite at N r_e/R = 16/(sqrt 2 + 1) = 6.627; the field drives the uniform mode, k = 0,
+  // whose mu = (sqrt 2 - 1)/4 > 0.
+  const muMin = -(Math.SQRT2 + 1) / 4;
+  test('the ring of 4 on either side of its threshold, N r_e/R = 16/(sqrt 2 + 1)', async () => {
+    expect(4 / -muMin).toBeCloseTo(6.6274, 4);
+    const spec = responseSpec({
+      geometry: 'ring',
+      model: 'azimuthal',
+      n: '4',
+      nEpsilon: '1,6.5,6.8',
+      device: 'cpu',
+    });
+    const result = await runResponse(spec, cpuOpen);
+    // CG converges at all three (b is the uniform mode), its ratio the circulant's; only Lanczos sees M.
+    expect(result.points.map((p) => p.converged)).toEqual([true, true, true]);
+    expect(result.points.map((p) => p.mIndefinite)).toEqual([false, false, true]);
+    for (const p of result.points)
+      expect(p.screeningRatio).toBeCloseTo(ringContinuumRatio(4, p.epsilon)!, 10);
+    expect(responseJson(result, kCpuDevice).points.map((p) => p.m_indefinite)).toEqual([false, false, true]);
+    expect(responseIndefiniteWarning(result.points)).toBe(
+      'warning: M is indefinite at N = 4 at N r_e/R = 6.8 ("m_indefinite": true): electrons within about r_e ' +
+        "of each other, outside the model's validity; a converged point's values there solve M v = b " +
+        'exactly but describe no physical screening',
+    );
+  });
+
+  test('pointIndefinite: negative curvature, or lambda_min = 1 + eps mu_min beyond its bounds; else null', () => {
+    // A converged run's extremes at eps = 1: theta_min = 1 + mu_min within 1e-3.
+    const spectrum = {
+      lambdaMin: 1 + muMin,
+      lambdaMax: 2,
+      residualMin: 1e-3,
+      rounding: 1e-15,
+      converged: true,
+    };
+    const threshold = -1 / muMin;
+    expect(pointIndefinite('converged_rtol', spectrum, 4, threshold * 1.01)).toBe(true);
+    expect(pointIndefinite('converged_rtol', spectrum, 4, threshold * 0.99)).toBe(false);
+    // Within the residual bound of the edge: neither established.
+    expect(pointIndefinite('converged_rtol', spectrum, 4, threshold * 0.9995)).toBeNull();
+    expect(pointIndefinite('converged_rtol', null, 4, threshold * 2)).toBeNull();
+    expect(pointIndefinite('diverged_indefinite', null, 4, threshold * 0.5)).toBe(true);
+  });
+
+  test('the sphere of 250 at N r_e/R = 30: CG converges, M is not positive definite (lambda_min -0.040)', async () => {
+    const spec = responseSpec({ geometry: 'sphere', n: '250', nEpsilon: '3,30', device: 'cpu' });
+    const result = await runResponse(spec, cpuOpen);
+    expect(result.points.map((p) => [p.converged, p.mIndefinite])).toEqual([
+      [true, false],
+      [true, true],
+    ]);
+    // Its closest pair is 0.196 R apart: within kIndefiniteReach eps = 0.48 R, and not at N r_e/R = 3 alone.
+    const configuration = geometry('sphere', 250);
+    expect(mayBeIndefinite(configuration, 30 / 250)).toBe(true);
+    expect(mayBeIndefinite(configuration, 3 / 250)).toBe(false);
+    // Where no pair is that close no Lanczos runs: null, not established.
+    const far = await runResponse(
+      responseSpec({ geometry: 'sphere', n: '250', nEpsilon: '3', device: 'cpu' }),
+      cpuOpen,
+    );
+    expect(far.points[0].mIndefinite).toBeNull();
+  });
 });
 
 test("Stop ends the sweep with the points it finished (study.ts's rule: a cut point is dropped)", async () => {
@@ -888,7 +1063,7 @@ describe('one backend per N: T assembled once, eps moved by setEpsilon, solves w
     expect(first.iterations).toBe(1);
     for (const p of rest) {
       expect(p.iterations).toBe(0);
-      expect(p.screeningRatio).toBeCloseTo(ringContinuumRatio(p.n, p.epsilon), 10);
+      expect(p.screeningRatio).toBeCloseTo(ringContinuumRatio(p.n, p.epsilon)!, 10);
     }
   });
 });
@@ -923,7 +1098,7 @@ describe('GPU', () => {
       const result = await runResponse(spec, gpuOpen(context, 'dense'));
       for (const p of result.points) {
         expect(p.converged).toBe(true);
-        expect(Math.abs(p.screeningRatio - ringContinuumRatio(p.n, p.epsilon))).toBeLessThan(
+        expect(Math.abs(p.screeningRatio - ringContinuumRatio(p.n, p.epsilon)!)).toBeLessThan(
           kRefinedTolerance * p.screeningRatio,
         );
       }
@@ -1133,6 +1308,38 @@ describe('the response command', () => {
     );
   });
 
+  test('the text: one eps for every N fits no limit, and says why: each N has its own N r_e/R', () => {
+    // Three N that all converge: the law's three N are there, the fixed N r_e/R is not.
+    const args = ['--geometry', 'sphere', '--n', '20,30,40', '--device', 'cpu'];
+    for (const [flag, value] of [
+      ['--epsilon', '1e-3'],
+      ['--radius-m', '1e-9'],
+    ]) {
+      const run = cli(...args, flag, value);
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout.match(/converged_rtol/g)).toHaveLength(3);
+      expect(run.stdout).toContain(
+        `N -> infinity: not fitted, ${flag} gives one eps for every N, so each N has its own N r_e/R ` +
+          'and the law c + b N^-p holds it fixed: give --n-epsilon X[,X...] for the limits\n',
+      );
+    }
+  });
+
+  test('the text marks a point where M is indefinite, and stderr warns once', () => {
+    // Not quiet: the warning is a lasting line of the progress stream, as the check's are.
+    const args = ['--geometry', 'ring', '--model', 'azimuthal', '--n', '4', '--n-epsilon', '1,6.8'];
+    const run = runCli(cliPath, ['response', ...args, '--device', 'cpu']);
+    expect(run.status, run.stderr).toBe(0);
+    const rows = run.stdout.split('\n').filter((line) => /^ +4 /.test(line));
+    expect(rows[0]).toMatch(/ converged_(rtol|atol)$/);
+    expect(rows[1]).toMatch(/ converged_(rtol|atol), M indefinite$/);
+    expect(run.stderr.split('\n').filter((line) => line.startsWith('warning:'))).toEqual([
+      'warning: M is indefinite at N = 4 at N r_e/R = 6.8 ("m_indefinite": true): electrons within about r_e ' +
+        "of each other, outside the model's validity; a converged point's values there solve M v = b " +
+        'exactly but describe no physical screening',
+    ]);
+  });
+
   test('the usage lists it, and --help describes it', () => {
     const usage = runCli(cliPath, ['--help']);
     expect(usage.status).toBe(0);
@@ -1178,6 +1385,7 @@ describe('the response command', () => {
       'converged',
       'reason',
       'true_relative_residual',
+      'm_indefinite',
       'check',
       'check_target',
       'within_target',
@@ -1188,7 +1396,7 @@ describe('the response command', () => {
       'london_penetration_depth',
     ]);
     for (const p of summary.points) {
-      expect(p.screening_ratio).toBeCloseTo(ringContinuumRatio(p.n, p.epsilon), 10);
+      expect(p.screening_ratio).toBeCloseTo(ringContinuumRatio(p.n, p.epsilon)!, 10);
       expect(p.continuum_ratio).toBe(ringContinuumRatio(p.n, p.epsilon));
       // London's sphere is not the ring's continuum: no penetration depth to fit or compare.
       expect([p.penetration_depth, p.london_penetration_depth]).toEqual([null, null]);
@@ -1246,7 +1454,7 @@ describe('the response command', () => {
     for (const p of summary.points) {
       // The ring's exact circulant ratio, to the tree's tolerance; the check is the tree's error,
       // held to 10 max(tree-tol, rtol 1e-8) as solve holds the CPU tree's velocities.
-      expect(Math.abs(p.screening_ratio - ringContinuumRatio(p.n, p.epsilon))).toBeLessThan(
+      expect(Math.abs(p.screening_ratio - ringContinuumRatio(p.n, p.epsilon)!)).toBeLessThan(
         1e-3 * p.screening_ratio,
       );
       expect(p.check).toBeLessThan(1e-3);
@@ -1326,14 +1534,27 @@ describe('the London lengths and the centre field against their closed forms', (
       [4e5, 3e-8],
     ]) {
       const nEpsilon = (n * kClassicalElectronRadius) / radius;
-      const pearl = (2 * kElectronMass) / (mu0 * (n / (Math.PI * radius ** 2)) * e * e);
-      expect(pearlParameter(nEpsilon)).toBeCloseTo(
-        radius / pearl,
-        8 - Math.round(Math.log10(radius / pearl)),
-      );
+      // Pearl's length of N electrons on the disk's pi R^2 and on the sphere's 4 pi R^2.
+      const pearl = (area: number) => (2 * kElectronMass) / (mu0 * (n / (area * radius ** 2)) * e * e);
+      for (const geometryName of ['disk', 'sphere'] as const) {
+        const [area, perNEpsilon] = geometryName === 'disk' ? [Math.PI, 2] : [4 * Math.PI, 0.5];
+        const x = londonX(geometryName, n, nEpsilon / n)!;
+        expect(Math.abs(x / (radius / pearl(area)) - 1)).toBeLessThan(1e-9);
+        expect(Math.abs(x / (perNEpsilon * nEpsilon) - 1)).toBeLessThan(1e-15);
+        expect(pearlParameter(nEpsilon, kSurfaceArea[geometryName])).toBe(x);
+      }
       const lambda = Math.sqrt(m / (mu0 * ((3 * n) / (4 * Math.PI * radius ** 3)) * e * e));
       expect(Math.abs(ballLondonParameter(nEpsilon) / (radius / lambda) - 1)).toBeLessThan(1e-9);
-      expect(Math.abs(pearlParameter(nEpsilon) / (radius / pearl) - 1)).toBeLessThan(1e-9);
+      expect(londonX('ball', n, nEpsilon / n)).toBe(ballLondonParameter(nEpsilon));
+    }
+  });
+
+  test("the shell's continuum is the thin superconducting shell's 1/(1 + 2R/3 Lambda)", () => {
+    // Sheet current K = -(2/(mu0 Lambda)) A, A = B_in R sin(theta)/2 on it, inside field (2/3) mu0 K:
+    // B_in = B_ext - (2R/3 Lambda) B_in.
+    for (const nEpsilon of [0.1, 3, 30]) {
+      const x = londonX('sphere', 1000, nEpsilon / 1000)!;
+      expect(shellContinuumRatio(nEpsilon)).toBeCloseTo(1 / (1 + (2 * x) / 3), 14);
     }
   });
 

@@ -171,7 +171,11 @@ const kResponseColumns = [
     "the induced moment over the Larmor moment without the Darwin term (flux: the current over eq. 13's)",
   ],
   ['continuum', 'continuum_ratio', "the continuum theory's screening ratio, where the geometry has one"],
-  ['london-x', 'london_x', 'R/λ_L (ball, sphere), or R/Λ = 2 N r_e/R (disk: the Pearl length)'],
+  [
+    'london-x',
+    'london_x',
+    'R/λ_L (ball), or R/Λ over the Pearl length of a surface: 2 N r_e/R (disk), N r_e/2R (sphere)',
+  ],
   ['field-centre', 'field_centre_ratio', 'B_total(0)/B_ext, the field at the centre over the applied one'],
   ['iterations', 'iterations', "CG's iterations, with its reason where it did not converge"],
 ] as const;
@@ -203,7 +207,7 @@ const kPenetrationColumns = [
 /**
  * A column's header in the paper's words, as the CLI's text table heads it (src/cli/commands/response.ts),
  * in the page's symbols; the JSON key stays in its tooltip. R over a London length is the geometry's
- * (the disk's Pearl length Λ), and the rotation's centre field is over B_eff (the co-rotating frame's).
+ * (a surface's Pearl length Λ: the disk's, the sphere's), and the rotation's centre field is over B_eff (the co-rotating frame's).
  */
 export function responseHeader(key: string, spec: Pick<ShownResponse['spec'], 'geometry' | 'drive'>): string {
   const headers: Record<string, string> = {
@@ -211,7 +215,7 @@ export function responseHeader(key: string, spec: Pick<ShownResponse['spec'], 'g
     n_epsilon: 'N r_e/R',
     screening_ratio: 'screening',
     continuum_ratio: 'continuum',
-    london_x: spec.geometry === 'disk' ? 'R/Λ' : 'R/λ_L',
+    london_x: spec.geometry === 'disk' || spec.geometry === 'sphere' ? 'R/Λ' : 'R/λ_L',
     field_centre_ratio: spec.drive === 'rotation' ? 'B(0)/B_eff' : 'B(0)/B_ext',
     iterations: 'iterations',
     london_field_ratio: 'B(0)/B_London',
@@ -1126,7 +1130,8 @@ export class StudiesView {
     const continuumNs = spec.geometry === 'ring' ? ns : [ns[ns.length - 1]];
     for (const n of continuumNs) {
       const values = axis.map((x) => continuumRatio(spec.geometry, spec.drive, n, x / n));
-      if (values.some((value) => value === null)) continue;
+      // A null is a gap: the ring of 2 or 3 has its circulant only below its uniform mode's null.
+      if (values.every((value) => value === null)) continue;
       // The ring's circulant of each N in that N's colour (its points sit on it).
       series.push({
         label: spec.geometry === 'ring' ? `circulant, N = ${n}` : 'continuum',

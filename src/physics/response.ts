@@ -36,6 +36,7 @@ import type { Configuration, GeometryName } from './geometry.ts';
 import { goldenSectionMinimum } from '../math/minimize.ts';
 import { InputError } from './input-error.ts';
 import { cylindricalRadiusSquared, massDiagonal, type DarwinSystem } from './models.ts';
+import { larmorAngularVelocity } from './paper.ts';
 import { ringPotential } from './ring.ts';
 
 export const kDriveNames = ['field', 'flux', 'rotation'] as const;
@@ -149,6 +150,33 @@ export function inducedMomentSi(reduced: number, angularVelocity: number, radius
 }
 
 /**
+ * The field drive's mu_z / B, A m^2 per tesla (J/T^2), from reducedMoment of its solution (velocities
+ * in omega_L R): inducedMomentSi at the Larmor frequency of 1 T, omega_L = |e| B / 2m (eq. 17), the
+ * response being linear in B: -(e^2 R^2 / 4m) sum (r x s)_z, negative (diamagnetic).
+ */
+export function momentPerTesla(reduced: number, radiusMetres: number): number {
+  return inducedMomentSi(reduced, larmorAngularVelocity(1), radiusMetres);
+}
+
+/** The volume, in R^3, that a solid's electrons fill: the unit ball, the cube's cells' [-1, 1]^3. */
+const kFilledVolume: Partial<Record<GeometryName, number>> = { ball: (4 * Math.PI) / 3, cube: 8 };
+
+/**
+ * The SI volume susceptibility of a solid, chi = mu0 M / B = mu0 (mu_z / B) / V (M = chi H, weak
+ * field), from momentPerTesla; null for a surface, a film or the ring, which fill no volume.
+ */
+export function volumeSusceptibility(
+  geometry: GeometryName,
+  momentPerTeslaSi: number,
+  radiusMetres: number,
+): number | null {
+  const volume = kFilledVolume[geometry];
+  return volume === undefined
+    ? null
+    : (4 * Math.PI * kMu0Over4Pi * momentPerTeslaSi) / (volume * radiusMetres ** 3);
+}
+
+/**
  * The induced moment (field, rotation) or current (flux) over the same without the Darwin term:
  * b^T s / b^T D^-1 b, D = diag M (M at eps = 0). The weight is b itself because each observable is the
  * drive's conjugate (mu = -dH/dB, I = -dH/dPhi, eq. 9): the field drive's b_i = z x r_i makes b^T s =
@@ -232,11 +260,19 @@ export function effectiveLaggingParameter(
  * right-hand sides are z x r_i (azimuthal: 1), the rigid rotation, which is an eigenvector of T (the
  * vector model's radial and z parts of T (z x r) vanish by the ring's reflection symmetry, and its
  * tangential entries are the azimuthal model's V_phi).
+ *
+ * Null where that mode's eigenvalue 1 + eps sum V_phi is not positive: M is not positive along the
+ * drive itself (CG stops diverged_indefinite at its first step), and 1 / eigenvalue would be no
+ * screening ratio, past a pole where the electrons' inertia along the mode vanishes. The sum is
+ * negative only for N = 2 (V_phi(pi) = -1/4) and N = 3 (2 V_phi(2 pi/3) = -1/(4 sqrt 3)), whose
+ * neighbours' velocities along the ring point against each other: null from N r_e/R = 8 and
+ * 12 sqrt 3 = 20.78 on.
  */
-export function ringContinuumRatio(n: number, epsilon: number): number {
+export function ringContinuumRatio(n: number, epsilon: number): number | null {
   let sum = 0;
   for (let j = 1; j < n; j++) sum += ringPotential((2 * Math.PI * j) / n);
-  return 1 / (1 + epsilon * sum);
+  const eigenvalue = 1 + epsilon * sum;
+  return eigenvalue > 0 ? 1 / eigenvalue : null;
 }
 
 /**
@@ -249,7 +285,9 @@ export function ringContinuumRatio(n: number, epsilon: number): number {
  *   w / omega_L = 1 / (1 + N eps / 3),
  * the rigid rotation's Rayleigh quotient N/3 of T on the sphere (a^T T a / a^T a -> N/3) taken as exact,
  * since the rotation is an eigenmode of the continuous shell. The total interior field is B_ext times the
- * same ratio (B_ind / B_ext = -(N eps / 3) / (1 + N eps / 3)). Checked against the Fibonacci sphere:
+ * same ratio (B_ind / B_ext = -(N eps / 3) / (1 + N eps / 3)). With Pearl's R / Lambda = N eps / 2
+ * (pearlParameter) it is 1 / (1 + 2R / 3 Lambda): the thin superconducting shell's, whose sheet current
+ * K = -(2 / mu0 Lambda) A carries the field (2/3) mu0 K inside. Checked against the Fibonacci sphere:
  * 0.7618 at N = 1600, N eps = 1, against 0.75, the gap falling like N^-1/2.
  */
 export function shellContinuumRatio(nEpsilon: number): number {
@@ -302,9 +340,16 @@ export function ballLondonParameter(nEpsilon: number): number {
   return Math.sqrt(3 * nEpsilon);
 }
 
-/** R / Lambda of the disk (a 2D film): Pearl's Lambda = 2 m / (mu0 n_s e^2), n_s = N / (pi R^2): 2 N r_e / R. */
-export function pearlParameter(nEpsilon: number): number {
-  return 2 * nEpsilon;
+/** The area, in R^2, over which the film (the disk) or the thin shell (the sphere) holds its electrons. */
+export const kSurfaceArea = { disk: Math.PI, sphere: 4 * Math.PI } as const;
+
+/**
+ * R / Lambda of a film or thin shell of `area` R^2: Pearl's Lambda = 2 m / (mu0 n_s e^2), n_s = N /
+ * (area R^2), so R / Lambda = (mu0 e^2 / 4 pi m) 2 pi N / (area R) = 2 pi N r_e / (area R): 2 N r_e/R on
+ * the disk, N r_e / 2R on the sphere. A surface's screening length is Lambda, not a bulk lambda_L.
+ */
+export function pearlParameter(nEpsilon: number, area: number): number {
+  return (2 * Math.PI * nEpsilon) / area;
 }
 
 /**
@@ -362,12 +407,13 @@ export function continuumRatio(
 }
 
 /**
- * R / lambda_L where the geometry has one: the ball (and the sphere, for the same N filling its volume),
- * x = sqrt(3 N eps); the disk, Pearl's R / Lambda = 2 N eps; null otherwise.
+ * R over the geometry's London length where it has one: the ball's R / lambda_L = sqrt(3 N eps); Pearl's
+ * R / Lambda of the disk (2 N eps) and of the sphere's thin shell (N eps / 2); null otherwise.
  */
 export function londonX(geometry: GeometryName, n: number, epsilon: number): number | null {
-  if (geometry === 'ball' || geometry === 'sphere') return ballLondonParameter(n * epsilon);
-  if (geometry === 'disk') return pearlParameter(n * epsilon);
+  if (geometry === 'ball') return ballLondonParameter(n * epsilon);
+  if (geometry === 'disk' || geometry === 'sphere')
+    return pearlParameter(n * epsilon, kSurfaceArea[geometry]);
   return null;
 }
 

@@ -17,6 +17,7 @@ import {
   responseCheckWarnings,
   responseFileNames,
   responseFiles,
+  responseIndefiniteWarning,
   responseMarkdown,
   responseSummary,
 } from '../../studies/response/report.ts';
@@ -26,7 +27,12 @@ import {
   runResponse,
   type ResponseResult,
 } from '../../studies/response/run.ts';
-import { kResponseDefaults, kResponseLimits, responseSpec } from '../../studies/response/spec.ts';
+import {
+  kResponseDefaults,
+  kResponseLimits,
+  responseSpec,
+  type ResponseScale,
+} from '../../studies/response/spec.ts';
 import { openGpu } from '../device.ts';
 import { checkDecision, kCheckMaxUnknowns, kSampledCheckElectrons } from '../../run/check.ts';
 import { parseDimensionFor, parseTreeToleranceFor } from '../../run/inputs.ts';
@@ -80,11 +86,13 @@ moment (the current, for flux) over that.
   --json                {"command": "response", "drive", "geometry", "model", "dim", "points": [{"n",
                         "n_epsilon", "epsilon", "screening_ratio", "continuum_ratio", "london_x",
                         "field_centre_ratio", "continuum_field_centre_ratio", "iterations",
-                        "converged", "reason", "true_relative_residual", "check", "check_target",
+                        "converged", "reason", "true_relative_residual", "m_indefinite", "check",
+                        "check_target",
                         "within_target", "reference_unconverged", "decay_length",
                         "continuum_decay_length", "penetration_depth", "london_penetration_depth"}],
                         "limits": [{"n_epsilon", "extrapolated_ratio", "uncertainty",
-                        "window_refits", "law", "exponent", "free_exponent", "continuum_ratio"}],
+                        "window_refits", "law", "exponent", "free_exponent", "free_exponent_coefficient",
+                        "uncertainty_systematic", "continuum_ratio"}],
                         "device", "files": [...]}; rotation adds "london_field_ratio",
                         "continuum_london_field_ratio" and "n_eff_epsilon" to each point; where M
                         was the tree, "tree": {"tolerance", "n": [the N it served]} after "device"
@@ -95,8 +103,19 @@ is B_total(0)/B_ext (field), B_total(0)/B_eff in the co-rotating frame (rotation
 null for flux, beside continuum_field_centre_ratio (London's sphere x/sinh x, the shell's
 1/(1 + N r_e/3R); null elsewhere); london_field_ratio is the centre field over 2m Omega/|e| (eq. 27),
 beside continuum_london_field_ratio (1 minus the continuum's centre field), and n_eff_epsilon the
-N r_e/R of the fully lagging electrons that give it (eq. 30). A point whose solve did not converge
+N r_e/R of the fully lagging electrons that give it (eq. 30). With --radius-m the field drive's
+points add "moment_per_tesla", mu_z/B in A m^2/T (= -(e^2 R^2/4m) sum (r x v)_z, v in omega_L R),
+and "susceptibility", the SI volume susceptibility mu0 (mu_z/B)/V of a solid (ball 4 pi R^3/3,
+cube 8 R^3; null elsewhere). continuum_ratio: the ring's circulant
+1/(1 + eps sum V_phi) at its N (null for N = 2 from N r_e/R = 8 and N = 3 from 20.8, where that
+uniform mode's eigenvalue is negative), the continuum's N -> infinity value elsewhere (null where none). A point whose solve did not converge
 has null for these, screening_ratio, decay_length and penetration_depth (the text: '-').
+m_indefinite: true where M is indefinite at the point (CG met negative curvature, or a Lanczos run
+of the N's M, to 1e-3, puts lambda_min below 0): electrons within about r_e, outside the model's
+validity, where a converged solve's values are exact but unphysical (the drive's b may miss the
+negative modes); the text marks it "M indefinite", and one warning: line on stderr names them.
+false where that run shows M positive definite; null where neither is established, and where no
+pair is within 4 r_e (4 eps R), where no Lanczos runs.
 window_refits: the refits without the smallest N behind a limit's uncertainty; 0 (fewer than five N) where it is the fit's covariance alone. check: the velocities of the GPU or
 of the CPU's tree against a dense float64 solve, ||v - v64||/||v64|| (up to ${kCheckMaxUnknowns} unknowns;
 null above, and for the CPU's dense M, which is that solve). Above, each point has "sampled_residual":
@@ -108,9 +127,13 @@ residual within 10 max(rtol, the momenta's target); within_target: whether it is
 was checked), and a point past it gets a warning: line on stderr. A point whose solve did not converge
 is not checked (check null), nor one whose float64 reference did not: reference_unconverged gives that
 solve's reason (else null). The text lists each point's check, target and verdict.
-london_x: R/lambda_L = sqrt(3 N r_e/R) (ball; sphere for the same N in its volume), R/Lambda =
-2 N r_e/R (Pearl, disk). limits: the ratio at each N r_e/R fitted by c + b N^-p over the N given
-(three or more; p = 1/2 on surfaces and films, 2/3 in solids). decay_length: the binned current's
+london_x: R/lambda_L = sqrt(3 N r_e/R) (ball), or R over Pearl's length Lambda = 2m/(mu0 n_s e^2) of
+a surface: 2 N r_e/R (disk), N r_e/2R (sphere, whose continuum 1/(1 + N r_e/3R) is 1/(1 + 2R/3 Lambda)). limits: the ratio at each N r_e/R fitted by c + b N^-p over the N given
+(three or more; p = 1/2 on surfaces and films, 2/3 in solids); none with --epsilon or --radius-m,
+which give each N its own N r_e/R. free_exponent: the p that fits best when free too (four N or
+more; else null), free_exponent_coefficient the c it gives, and uncertainty_systematic their distance
+|free_exponent_coefficient - extrapolated_ratio| (0 without), apart from the ±: over the ball's N of a
+few thousand p comes out 0.6-0.8, not 2/3, and c moves by up to ~1e-3. decay_length: the binned current's
 e-folding depth below the surface (units of R), a line fitted to the logarithm of j_phi/sin(theta) in
 ten bins of depth, which carries the factor r (the unscreened rigid rotation gives 0.39 R); null where a
 bin's current is not positive; continuum_decay_length: London's sphere's current, i_1(r/lambda_L),
@@ -147,6 +170,9 @@ const kFlags: Record<string, string> = {
   treeTolerance: 'tree-tol',
 };
 
+/** A spec field as its flag: `--n-epsilon` for nEpsilon. */
+const flagOf = (field: string) => `--${kFlags[field] ?? field}`;
+
 export async function responseCommand(argv: string[], progress: Progress): Promise<CommandOutput> {
   const { values } = parseCommandArgs(argv, kOptions);
   if (values.help) return { help: kResponseHelp };
@@ -172,12 +198,11 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
     );
   } catch (error) {
     if (!(error instanceof InputError) || error.field === null) throw error;
-    const flag = (field: string) => `--${kFlags[field] ?? field}`;
     // A scale given two ways names both fields, each as its flag.
     const both = /^(\w+) and (\w+)( are both given.*)$/.exec(error.message);
     const message = both
-      ? `${flag(both[1])} and ${flag(both[2])}${both[3]}`
-      : (renamedMessage(error, flag(error.field)) ?? `${flag(error.field)}: ${error.message}`);
+      ? `${flagOf(both[1])} and ${flagOf(both[2])}${both[3]}`
+      : (renamedMessage(error, flagOf(error.field)) ?? `${flagOf(error.field)}: ${error.message}`);
     throw new InputError(message, error.field);
   }
   parseTreeToleranceFor(spec.matrix, values['tree-tol'], '--tree-tol', '--matrix');
@@ -225,6 +250,8 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   progress.done();
   // A check past its target is a result, as solve's: said on stderr, the exit status 0.
   for (const warning of responseCheckWarnings(result.points)) progress.log(warning);
+  const indefinite = responseIndefiniteWarning(result.points);
+  if (indefinite) progress.log(indefinite);
 
   const saved = responseSummary(result, device, progress.sweepStop());
   const files: string[] = [];
@@ -236,7 +263,10 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   return studyOutput(
     values,
     summary,
-    { markdown: () => responseMarkdown(result), text: () => responseText(summary, files) },
+    {
+      markdown: () => responseMarkdown(result),
+      text: () => responseText(summary, files, spec.scale.kind),
+    },
     outFailure,
   );
 }
@@ -249,7 +279,7 @@ const fixed = (x: number | null | undefined, width: number, written = (y: number
 const kLondonXHeader: Partial<Record<string, string>> = {
   ball: 'R/lambda_L',
   disk: 'R/Lambda',
-  sphere: 'R/lambda_L#',
+  sphere: 'R/Lambda',
 };
 
 /**
@@ -287,7 +317,22 @@ function checkLines(points: ReturnType<typeof responseSummary>['points']): strin
   return lines;
 }
 
-function responseText(summary: ReturnType<typeof responseSummary>, files: string[]): string {
+/**
+ * Why the text has no N -> infinity limits: with one eps for every N (--epsilon, --radius-m) each N
+ * has its own N r_e/R, and the law c + b N^-p holds N r_e/R fixed; else too few N converged.
+ */
+function noLimitLine(scale: ResponseScale['kind']): string {
+  return scale === 'nEpsilon'
+    ? 'N -> infinity: not fitted, the law c + b N^-p needs three N or more that converged'
+    : `N -> infinity: not fitted, ${flagOf(scale)} gives one eps for every N, so each N has its own ` +
+        'N r_e/R and the law c + b N^-p holds it fixed: give --n-epsilon X[,X...] for the limits';
+}
+
+function responseText(
+  summary: ReturnType<typeof responseSummary>,
+  files: string[],
+  scale: ResponseScale['kind'],
+): string {
   const rotation = summary.drive === 'rotation';
   const londonX = kLondonXHeader[summary.geometry] ?? 'London x';
   const lines = [
@@ -305,12 +350,11 @@ function responseText(summary: ReturnType<typeof responseSummary>, files: string
         fixed(p.continuum_ratio, 11),
         fixed(p.london_x, 11),
         String(p.iterations).padStart(6),
-        `  ${p.reason}`,
+        // A solve that met negative curvature says so in its reason.
+        `  ${p.reason}${p.m_indefinite && p.reason !== 'diverged_indefinite' ? ', M indefinite' : ''}`,
       ].join(' '),
     );
   }
-  if (summary.geometry === 'sphere')
-    lines.push('# of a ball holding the same N: a shell of charge has no bulk lambda_L');
   lines.push('', ...checkLines(summary.points));
   // The centre field, the field excluded (rotation: the London moment's field), beside the continuum's.
   if (summary.drive !== 'flux') {
@@ -329,6 +373,22 @@ function responseText(summary: ReturnType<typeof responseSummary>, files: string
           ]
         : [fixed(p.field_centre_ratio, 13), fixed(p.continuum_field_centre_ratio, 11)];
       lines.push([String(p.n).padStart(7), fixed(p.n_epsilon, 9), ...row].join(' '));
+    }
+  }
+  // The field drive at a radius in metres: its moment and a solid's susceptibility in SI.
+  if (summary.points.some((p) => 'moment_per_tesla' in p)) {
+    lines.push('', '      N   N r_e/R   mu_z/B (A m^2/T)      chi (SI)');
+    for (const p of summary.points) {
+      const si = p as { moment_per_tesla?: number | null; susceptibility?: number | null };
+      const e = (y: number) => y.toExponential(5);
+      lines.push(
+        [
+          String(p.n).padStart(7),
+          fixed(p.n_epsilon, 9),
+          fixed(si.moment_per_tesla, 18, e),
+          fixed(si.susceptibility, 13, e),
+        ].join(' '),
+      );
     }
   }
   // The binned current's e-folding depth beside London's sphere's, and the penetration depth fitted
@@ -354,16 +414,17 @@ function responseText(summary: ReturnType<typeof responseSummary>, files: string
     }
   }
   if (summary.limits.length) {
-    lines.push('', ' N r_e/R   N -> infinity         +-   continuum   law');
+    // Beside the law's c, the c and p that fit best with p free too (four N or more).
+    lines.push('', ' N r_e/R   N -> infinity         +-   continuum   p free: c      p   law');
     for (const l of summary.limits) {
       const alone = l.window_refits === 0 ? '*' : ' ';
       lines.push(
-        `${fixed(l.n_epsilon, 8)} ${fixed(l.extrapolated_ratio, 15)} ${fixed(l.uncertainty, 9, (y) => y.toExponential(1))}${alone} ${fixed(l.continuum_ratio, 11)}   ${l.law}`,
+        `${fixed(l.n_epsilon, 8)} ${fixed(l.extrapolated_ratio, 15)} ${fixed(l.uncertainty, 9, (y) => y.toExponential(1))}${alone} ${fixed(l.continuum_ratio, 11)} ${fixed(l.free_exponent_coefficient, 12)} ${fixed(l.free_exponent, 6, (y) => y.toFixed(3))}   ${l.law}`,
       );
     }
     if (summary.limits.some((l) => l.window_refits === 0)) lines.push(`* ${kCovarianceAloneNote}`);
   } else if (finiteSizeExponent(summary.geometry) !== null) {
-    lines.push('', 'N -> infinity: not fitted, the law c + b N^-p needs three N or more that converged');
+    lines.push('', noLimitLine(scale));
   }
   if (files.length) lines.push('', 'wrote:', ...files.map((f) => `  ${f}`));
   return lines.join('\n') + '\n';

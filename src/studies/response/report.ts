@@ -178,6 +178,8 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
         converged: p.converged,
         reason: p.reason,
         true_relative_residual: p.trueRelativeResidual,
+        // M indefinite here: an exact solution outside the model's validity (null: not established).
+        m_indefinite: p.mIndefinite,
         check: p.check,
         ...(p.sampledResidual !== null && { sampled_residual: p.sampledResidual }),
         // What that check is held to, solve's target for the same backend, and whether it is within.
@@ -194,6 +196,10 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
         // beside London's lambda_L/R = 1/x (the ball, field or rotation; null elsewhere).
         penetration_depth: solved(p.penetrationDepth),
         london_penetration_depth: p.londonPenetrationDepth,
+        // The field drive at a radius in metres: the moment per tesla and a solid's susceptibility, SI.
+        ...(spec.scale.kind === 'radiusMetres' && spec.drive === 'field'
+          ? { moment_per_tesla: solved(p.momentPerTesla), susceptibility: solved(p.susceptibility) }
+          : {}),
         ...(rotation
           ? {
               london_field_ratio: solved(p.londonFieldRatio),
@@ -212,6 +218,9 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
       law: l.law,
       exponent: l.exponent,
       free_exponent: l.freeExponent,
+      // c with p free too, and its distance from c: the law's fixed p's part of the error, apart.
+      free_exponent_coefficient: l.freeExponentCoefficient,
+      uncertainty_systematic: l.uncertaintySystematic,
       continuum_ratio: l.continuumRatio,
     })),
     device,
@@ -233,6 +242,24 @@ export function responseCheckWarnings(
     const warning = checked && checkWarning([{ ...checked, targetName: 'check' }], at);
     return warning ? [warning] : [];
   });
+}
+
+/**
+ * One `warning:` line (the CLI's stderr) naming the points where M is indefinite ("m_indefinite":
+ * true), whose numbers, exact solutions of M v = b, describe electrons closer than the model holds
+ * (within about r_e); null where there is none.
+ */
+export function responseIndefiniteWarning(
+  points: readonly Pick<ResponsePoint, 'n' | 'nEpsilon' | 'mIndefinite'>[],
+): string | null {
+  const at = points.filter((p) => p.mIndefinite === true);
+  if (at.length === 0) return null;
+  const where = at.map((p) => `N = ${p.n} at N r_e/R = ${Number(p.nEpsilon.toPrecision(6))}`).join(', ');
+  return (
+    `warning: M is indefinite at ${where} ("m_indefinite": true): electrons within about r_e of ` +
+    "each other, outside the model's validity; a converged point's values there solve M v = b exactly " +
+    'but describe no physical screening'
+  );
 }
 
 /**
@@ -421,13 +448,17 @@ export function responseScreeningSvg(result: ResponseResult): string {
   const curve = nEpsilonCurve(points);
   const continuumNs = spec.geometry === 'ring' ? spec.ns : [spec.ns[spec.ns.length - 1]];
   for (const n of continuumNs) {
-    const y = curve.map((x) => continuumRatio(spec.geometry, spec.drive, n, x / n));
-    if (y.some((value) => value === null)) continue;
+    // The ring of 2 or 3 has its circulant only below its uniform mode's null (ringContinuumRatio).
+    const defined = curve.flatMap((x) => {
+      const y = continuumRatio(spec.geometry, spec.drive, n, x / n);
+      return y === null ? [] : [{ x, y }];
+    });
+    if (defined.length === 0) continue;
     const k = spec.ns.indexOf(n);
     series.push({
       label: spec.geometry === 'ring' ? `circulant, N = ${n}` : 'continuum',
-      x: curve,
-      y: y as number[],
+      x: defined.map((point) => point.x),
+      y: defined.map((point) => point.y),
       dashed: true,
       colour: spec.geometry === 'ring' ? kPalette[k % kPalette.length] : '#555555',
     });
@@ -610,8 +641,7 @@ export function responseMarkdown(result: ResponseResult): string {
   const depths = result.points.some((p) => p.londonPenetrationDepth !== null);
   // The centre field's continuum where the geometry has one (London's sphere, the shell).
   const centres = result.points.some((p) => p.continuumFieldCentreRatio !== null);
-  const londonX =
-    { disk: 'R/Λ (Pearl)', sphere: 'R/λ_L (the same N in a ball)' }[spec.geometry as string] ?? 'R/λ_L';
+  const londonX = spec.geometry === 'disk' || spec.geometry === 'sphere' ? 'R/Λ (Pearl)' : 'R/λ_L';
   const header = [
     'N r_e/R',
     londonX,
@@ -634,7 +664,8 @@ export function responseMarkdown(result: ResponseResult): string {
       f(shown?.londonX),
       ...ns.map((n) => cell(at(n, x), (p) => p.screeningRatio)),
       limit
-        ? `${f(limit.extrapolatedRatio)} ± ${f(limit.uncertainty, 2)}${limit.windowRefits === 0 ? '*' : ''}`
+        ? `${f(limit.extrapolatedRatio)} ± ${f(limit.uncertainty, 2)}${limit.windowRefits === 0 ? '*' : ''}` +
+          (limit.freeExponentCoefficient === null ? '' : ` (p free: ${f(limit.freeExponentCoefficient)})`)
         : '–',
       f(limit?.continuumRatio ?? shown?.continuumRatio),
       rotation ? cell(top, (p) => p.londonFieldRatio) : cell(top, (p) => p.fieldCentreRatio),

@@ -16,6 +16,7 @@ import { float64Products, refines, solveVelocities, type Float64Products } from 
 import { relativeIterations } from '../../run/solve.ts';
 import { rigidRotationVelocities } from '../../physics/biot-savart.ts';
 import { geometry, type Configuration } from '../../physics/geometry.ts';
+import { nearestNeighbourDistances } from '../../physics/neighbours.ts';
 import { massDiagonal, type DarwinSystem } from '../../physics/models.ts';
 import { relativeError } from '../../physics/observables.ts';
 import { dot, norm } from '../../math/vectors.ts';
@@ -35,19 +36,24 @@ import {
   londonSphereCurrentProfile,
   londonSphereParameter,
   londonX,
+  momentPerTesla,
   reducedInducedField,
+  reducedMoment,
   screeningRatio,
+  volumeSusceptibility,
   velocityTriples,
   type CurrentProfile,
 } from '../../physics/response.ts';
 import { inversePowerLaw } from '../../physics/scaling.ts';
 import type { MassMatrixBackend, TreeDetails } from '../../run/backend.ts';
 import { linearLeastSquares } from '../../solvers/least-squares.ts';
+import { spectrumAt, type SpectrumResult } from '../../solvers/spectrum.ts';
 import { fitLaw } from '../fits.ts';
 import { PointStopped, sweep, type StudyHooks } from '../study.ts';
 import {
   defaultRtol,
   type ConvergenceReason,
+  type LanczosOptions,
   type SolveOptions,
   type SolveResult,
 } from '../../solvers/types.ts';
@@ -89,6 +95,13 @@ export interface ResponsePoint {
   readonly fieldCentreRatio: number | null;
   /** The continuum's fieldCentreRatio (continuumCentreField: London's sphere, the shell); else null. */
   readonly continuumFieldCentreRatio: number | null;
+  /**
+   * The field drive with the radius in metres (--radius-m): mu_z / B in A m^2 per tesla
+   * (momentPerTesla), and the solid's SI volume susceptibility (volumeSusceptibility; null for a
+   * surface, a film, the ring); both null otherwise.
+   */
+  readonly momentPerTesla: number | null;
+  readonly susceptibility: number | null;
   /** Rotation: the centre field over the London field 2 m Omega / |e|, and N_eff r_e/R (eq. 30). */
   readonly londonFieldRatio: number | null;
   /** Rotation: the continuum's London field ratio, 1 - continuumFieldCentreRatio; else null. */
@@ -99,6 +112,12 @@ export interface ResponsePoint {
   readonly reason: ConvergenceReason;
   /** The iterate's true relative residual ||b - M s|| / ||b|| (with the backend's own M). */
   readonly trueRelativeResidual: number;
+  /**
+   * Whether M is indefinite at this point (pointIndefinite): an exact solution of M v = b there is
+   * outside the model's validity (electrons within about r_e). True where established, false where
+   * shown definite, null where neither (or not looked at: no pair within kIndefiniteReach eps).
+   */
+  readonly mIndefinite: boolean | null;
   /**
    * ||s - s64|| / ||s64|| against the float64 reference's solve to rtol 1e-12, where one is given;
    * null where either solve did not converge (reason, referenceUnconverged).
@@ -166,6 +185,13 @@ export interface ResponseLimit {
   /** p of the law, and the p that fits best when free too (four N or more), a check of it. */
   readonly exponent: number;
   readonly freeExponent: number | null;
+  /** c with p free too (fitLaw's freeExponentCoefficient); null where freeExponent is. */
+  readonly freeExponentCoefficient: number | null;
+  /**
+   * |freeExponentCoefficient - extrapolatedRatio|, 0 where there is none (fitLaw's
+   * uncertaintySystematic): how far the law's fixed p moves c over the N fitted, apart from the ±.
+   */
+  readonly uncertaintySystematic: number;
   readonly law: string;
   readonly continuumRatio: number | null;
 }
@@ -296,6 +322,67 @@ async function reducedFieldMap(
   return { map, check: scale > 0 ? difference / scale : difference };
 }
 
+/**
+ * How close, in units of eps R = r_e, the closest pair must be for M = D + eps T to be looked at for
+ * indefiniteness: lambda_min(S) ~ -kappa / d_nn with kappa from 1.1 to 1.9 by geometry (the scaling
+ * study's; a lone pair's antiparallel mode has exactly 1 - eps / d), so M is indefinite only where a
+ * pair is within ~2 eps: 4 leaves a factor 2.
+ */
+export const kIndefiniteReach = 4;
+
+/**
+ * The Lanczos run that decides M's definiteness at every eps of one configuration: it runs on I + S
+ * (eps = 1) and spectrumAt maps its lambda_min to each eps. Both ends to 1e-3 of the largest |theta|
+ * take 25-50 products at N = 250-1000 (the sweep's CG takes 10-25 a point); a point nearer the edge
+ * than that stays undecided (null).
+ */
+const kIndefiniteLanczos: LanczosOptions = { tol: 1e-3, maxIterations: 200 };
+
+/** Whether any pair of `configuration` is within kIndefiniteReach eps R, so that M may be indefinite. */
+export function mayBeIndefinite(configuration: Configuration, epsilon: number): boolean {
+  const closest = nearestNeighbourDistances(configuration).reduce((a, b) => Math.min(a, b), Infinity);
+  return closest <= kIndefiniteReach * epsilon;
+}
+
+/**
+ * Whether M is indefinite at eps: true where CG met p^T M p <= 0 (diverged_indefinite: a vector of
+ * negative curvature), or where `spectrum` (the configuration's Lanczos run at eps = 1, or null where
+ * none ran) puts 1 + eps mu_min below 0 beyond rounding; false where that run converged and
+ * 1 + eps (mu_min - its residual bound) > 0; null otherwise (spectrumAt's verdict). The drive's b
+ * may have no part along M's negative modes (the ring's alternating mode is orthogonal to its uniform
+ * drive; the ball's sit on its closest pairs), so a converged CG says nothing of them.
+ */
+export function pointIndefinite(
+  reason: ConvergenceReason,
+  spectrum: InteractionExtremes | null,
+  n: number,
+  epsilon: number,
+): boolean | null {
+  if (reason === 'diverged_indefinite') return true;
+  if (spectrum === null) return null;
+  return spectrumAt(spectrum, n, epsilon, spectrum.converged).indefinite;
+}
+
+/**
+ * A Lanczos run's extremes of I + S = D^-1/2 M D^-1/2 at eps = 1, with the error bound of theta_min
+ * and its rounding there, as spectrumAt takes them, and whether it converged.
+ */
+export type InteractionExtremes = Parameters<typeof spectrumAt>[0] & { readonly converged: boolean };
+
+/**
+ * The eps = 1 extremes of a SpectrumResult at eps: its mu = theta - 1 as they are, and the bounds,
+ * which spectrumFromLanczos scaled by eps, unscaled.
+ */
+function extremesOf(spectrum: SpectrumResult, epsilon: number): InteractionExtremes {
+  return {
+    lambdaMin: 1 + spectrum.interactionMin,
+    lambdaMax: 1 + spectrum.interactionMax,
+    residualMin: spectrum.lanczos.residualMin / epsilon,
+    rounding: spectrum.lanczos.rounding / epsilon,
+    converged: spectrum.lanczos.converged,
+  };
+}
+
 /** A converged solve of a sweep: M(eps) x = b, so T x = (b - D x) / eps (M = D + eps T, eq. 48/50). */
 export interface SweepSolution {
   readonly epsilon: number;
@@ -400,6 +487,7 @@ export const kResponseRtol = 1e-10;
  */
 class SweepBackend {
   #backend: MassMatrixBackend | null = null;
+  #spectrum: InteractionExtremes | null = null;
   readonly #solutions: SweepSolution[] = [];
   readonly #open: OpenResponseBackend;
   readonly #options: SolveOptions & { rtol: number };
@@ -447,6 +535,18 @@ class SweepBackend {
     return backend.tree ? defaultRtol(backend.name === 'gpu' ? 'float32' : 'float64') : this.#options.rtol;
   }
 
+  /**
+   * The open backend's Lanczos run (kIndefiniteLanczos), once for the configuration: it runs on
+   * I + S whatever eps M is at, and its extremes there are what spectrumAt maps to any eps.
+   */
+  async interactionSpectrum(): Promise<InteractionExtremes> {
+    if (this.#spectrum) return this.#spectrum;
+    if (!this.#backend) throw new Error('SweepBackend.interactionSpectrum before its first solve');
+    const spectrum = await this.#backend.spectrum(kIndefiniteLanczos);
+    this.#spectrum = extremesOf(spectrum, this.#backend.system.epsilon);
+    return this.#spectrum;
+  }
+
   /** The open backend's tree, where its M is the tree. */
   get tree(): TreeDetails | null {
     return this.#backend?.tree ?? null;
@@ -462,6 +562,7 @@ class SweepBackend {
   dispose(): void {
     this.#backend?.dispose();
     this.#backend = null;
+    this.#spectrum = null;
   }
 }
 
@@ -473,6 +574,8 @@ async function responsePoint(
   configuration: Configuration,
   epsilon: number,
   withMap: boolean,
+  /** Whether M may be indefinite at this N's eps (mayBeIndefinite): the Lanczos run decides it. */
+  probeIndefinite: boolean,
   hooks: Pick<StudyHooks, 'stopped'> & {
     /** Each CG iteration's ||r|| / ||b||, what the solve's tolerance is held to. */
     onIteration?: (iteration: number, relativeResidual: number) => boolean | void;
@@ -488,6 +591,12 @@ async function responsePoint(
   );
   // Stop ended the solve: the map and the check of a point the sweep drops are not worth their time.
   if (hooks.stopped?.()) throw new PointStopped();
+  const mIndefinite = pointIndefinite(
+    solve.reason,
+    probeIndefinite && solve.reason !== 'diverged_indefinite' ? await backend.interactionSpectrum() : null,
+    n,
+    epsilon,
+  );
   const velocities = velocityTriples(system, solve.x);
   const profile = currentProfile(positions, velocities);
   const turning = spec.drive !== 'flux';
@@ -502,6 +611,12 @@ async function responsePoint(
   // The penetration depth where London's sphere is the continuum to compare it with.
   const london = londonPenetrationDepth(spec.geometry, spec.drive, n * epsilon);
   const londonFit = london === null ? null : fitLondonProfile(positions, velocities);
+  // With R in metres the field drive's moment in SI, linear in B: per tesla.
+  const radiusMetres = spec.scale.kind === 'radiusMetres' ? spec.scale.value : null;
+  const moment =
+    radiusMetres !== null && spec.drive === 'field'
+      ? momentPerTesla(reducedMoment(positions, velocities), radiusMetres)
+      : null;
   let fieldMap: Float64Array | null = null;
   let fieldMapCheck: number | null = null;
   if (withMap && spec.grid !== null) {
@@ -532,6 +647,8 @@ async function responsePoint(
     screeningRatio: screeningRatio(system, rightHandSide, solve.x),
     continuumRatio: continuumRatio(spec.geometry, spec.drive, n, epsilon),
     londonX: londonX(spec.geometry, n, epsilon),
+    momentPerTesla: moment,
+    susceptibility: moment === null ? null : volumeSusceptibility(spec.geometry, moment, radiusMetres!),
     fieldCentreRatio: turning ? 1 + inducedFieldRatio(fieldZ, epsilon) : null,
     continuumFieldCentreRatio: continuumCentre,
     londonFieldRatio: spec.drive === 'rotation' ? londonFieldRatio(fieldZ, epsilon) : null,
@@ -543,6 +660,7 @@ async function responsePoint(
     converged: solve.converged,
     reason: solve.reason,
     trueRelativeResidual: solve.trueRelativeResidual,
+    mIndefinite,
     check,
     sampledResidual: sampled,
     checkTarget,
@@ -575,7 +693,9 @@ export const kCovarianceAloneNote =
 /**
  * The ratio at fixed N r_e/R against N fitted by c + b N^-p, p = finiteSizeExponent (the inverse power
  * law of the scaling study), with fitLaw's uncertainty (the covariance and the fit-window spread) and
- * its free-exponent check; null with fewer than three converged N, and on the ring.
+ * its free-exponent check with the c it gives (four N or more: over the ball's N of a few thousand
+ * p comes out 0.6-0.8, not 2/3, and c moves by ~1e-3, more than the ± of three N); null with fewer
+ * than three converged N, and on the ring.
  */
 export function responseLimit(
   spec: Pick<ResponseSpec, 'geometry' | 'drive'>,
@@ -594,6 +714,8 @@ export function responseLimit(
     windowRefits: fit.windowRefits,
     exponent,
     freeExponent: fit.freeExponent,
+    freeExponentCoefficient: fit.freeExponentCoefficient,
+    uncertaintySystematic: fit.uncertaintySystematic,
     law: `screening_ratio = c + b N^-${exponent === 0.5 ? '1/2' : '2/3'}`,
     continuumRatio: continuumLimit(spec.geometry, spec.drive, nEpsilon),
   };
@@ -645,6 +767,8 @@ export async function runResponse(
     readonly configuration: Configuration;
     readonly backend: SweepBackend;
     readonly reference: SweepBackend | 'sampled' | null;
+    /** mayBeIndefinite at the N's largest eps: whether any of its eps brings a pair within reach. */
+    readonly probeIndefinite: boolean;
   } | null = null;
   const release = () => {
     held?.backend.dispose();
@@ -656,9 +780,11 @@ export async function runResponse(
     swept = await sweep(plan, hooks, async ({ n, epsilon, fieldMap }, index) => {
       if (held?.n !== n) {
         release();
+        const configuration = geometry(spec.geometry, n);
         held = {
           n,
-          configuration: geometry(spec.geometry, n),
+          configuration,
+          probeIndefinite: mayBeIndefinite(configuration, Math.max(...epsilonsOf(spec, n))),
           backend: new SweepBackend(openBackend, { rtol: kResponseRtol }, float64),
           reference:
             typeof openReference === 'function'
@@ -677,11 +803,21 @@ export async function runResponse(
         );
         return !hooks.stopped?.();
       };
-      const { backend, reference, configuration } = held;
-      return responsePoint(spec, backend, reference, fieldSum, configuration, epsilon, fieldMap, {
-        stopped: hooks.stopped,
-        onIteration,
-      });
+      const { backend, reference, configuration, probeIndefinite } = held;
+      return responsePoint(
+        spec,
+        backend,
+        reference,
+        fieldSum,
+        configuration,
+        epsilon,
+        fieldMap,
+        probeIndefinite,
+        {
+          stopped: hooks.stopped,
+          onIteration,
+        },
+      );
     });
   } finally {
     release();
