@@ -516,6 +516,8 @@ test('--matrix tree: the sweep on the CPU tree equals the dense one to its toler
   const dense = await runResponse(spec, cpuOpen);
   tree.points.forEach((p, k) => {
     expect(p.tree!.translations).toBeGreaterThan(0);
+    // Its true residual is the float64 tree's, the equation it solves.
+    expect(p.trueResidualProduct).toBe('float64_tree');
     expect(dense.points[k].tree).toBeNull();
     // The tree's error on the solution, seen by 256 of the 600 electrons' rows as by all of them.
     const system: DarwinSystem = {
@@ -644,6 +646,7 @@ test("the JSON reports each solve's true residual, recomputed here, and the limi
     const b = driveRightHandSide(s, 'field');
     const residual = relativeError(applyMassMatrixFree(s, p.velocities), b);
     expect(json.points[k].true_relative_residual).toBe(p.trueRelativeResidual);
+    expect(json.points[k].true_residual_product).toBe('float64');
     expect(p.trueRelativeResidual).toBeLessThanOrEqual(kResponseRtol);
     expect(Math.abs(p.trueRelativeResidual - residual)).toBeLessThan(1e-3 * residual);
   }
@@ -1073,7 +1076,7 @@ describe('one backend per N: T assembled once, eps moved by setEpsilon, solves w
 
 const gpu = gpuHarness(120_000);
 
-function gpuOpen(context: GpuContext, matrix: 'dense' | 'free'): OpenResponseBackend {
+function gpuOpen(context: GpuContext, matrix: 'dense' | 'free' | 'tree'): OpenResponseBackend {
   return (s) => gpuBackend(context, s, { matrix });
 }
 
@@ -1149,6 +1152,8 @@ describe('GPU', () => {
       expectClose(got.points, expected.points);
       for (const p of got.points) {
         expect(p.check).toBeLessThan(kRefinedTolerance);
+        // Refined: its true residual is float64's.
+        expect(p.trueResidualProduct).toBe('float64');
         // A refined GPU solve's velocities, as solve holds them: within 10 rtol.
         expect(p.checkTarget).toBe(10 * kResponseRtol);
         expect(pointWithinTarget(p)).toBe(true);
@@ -1156,6 +1161,22 @@ describe('GPU', () => {
       for (const p of expected.points) expect(p.check).toBeNull();
     });
   }
+
+  gpu.test(
+    "the GPU's tree: its float32 true residual says so, and the float64 check measures the velocities",
+    async (context) => {
+      // The GPU's tree is not refined (its product is the tree's, within --tree-tol of M's): its
+      // true residual ||b - M v|| / ||b|| is formed with that float32 product, named as such.
+      const spec = responseSpec({ geometry: 'ball', n: '400', nEpsilon: '3', device: 'gpu', matrix: 'tree' });
+      const got = await runResponse(spec, gpuOpen(context, 'tree'), {}, cpuOpen);
+      const [p] = got.points;
+      expect(p.converged).toBe(true);
+      expect(p.trueResidualProduct).toBe('float32_tree');
+      expect(responseJson(got, kCpuDevice).points[0].true_residual_product).toBe('float32_tree');
+      expect(p.check).toBeGreaterThan(0);
+      expect(pointWithinTarget(p)).toBe(true);
+    },
+  );
 
   gpu.test(
     'where M is indefinite but the drive is not, the GPU converges where the CPU does',
@@ -1385,6 +1406,7 @@ describe('the response command', () => {
       'converged',
       'reason',
       'true_relative_residual',
+      'true_residual_product',
       'm_indefinite',
       'check',
       'check_target',

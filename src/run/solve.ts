@@ -209,7 +209,7 @@ export function relativeIterations(
 }
 
 /** The product in a solve's own true residual on `backend` (ResidualProduct), refined or not. */
-function residualProduct(
+export function residualProduct(
   backend: Pick<MassMatrixBackend, 'name' | 'tree'>,
   refined: boolean,
 ): ResidualProduct {

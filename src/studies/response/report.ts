@@ -178,6 +178,8 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
         converged: p.converged,
         reason: p.reason,
         true_relative_residual: p.trueRelativeResidual,
+        // Its product M v: float32 on an unrefined GPU solve, whose rounding it then also measures.
+        true_residual_product: p.trueResidualProduct,
         // M indefinite here: an exact solution outside the model's validity (null: not established).
         m_indefinite: p.mIndefinite,
         check: p.check,

@@ -13,7 +13,7 @@ import {
   solveTargetsFor,
 } from '../../run/check.ts';
 import { float64Products, refines, solveVelocities, type Float64Products } from '../../run/refine.ts';
-import { relativeIterations } from '../../run/solve.ts';
+import { relativeIterations, residualProduct, type ResidualProduct } from '../../run/solve.ts';
 import { rigidRotationVelocities } from '../../physics/biot-savart.ts';
 import { geometry, type Configuration } from '../../physics/geometry.ts';
 import { nearestNeighbourDistances } from '../../physics/neighbours.ts';
@@ -112,6 +112,12 @@ export interface ResponsePoint {
   readonly reason: ConvergenceReason;
   /** The iterate's true relative residual ||b - M s|| / ||b|| (with the backend's own M). */
   readonly trueRelativeResidual: number;
+  /**
+   * The product M s in trueRelativeResidual (solve's ResidualProduct): float64 on the CPU and in a
+   * refined GPU solve, else the GPU's float32, whose own rounding it then also measures (the check,
+   * float64, measures the velocities).
+   */
+  readonly trueResidualProduct: ResidualProduct;
   /**
    * Whether M is indefinite at this point (pointIndefinite): an exact solution of M v = b there is
    * outside the model's validity (electrons within about r_e). True where established, false where
@@ -508,7 +514,7 @@ class SweepBackend {
     system: DarwinSystem,
     rightHandSide: Float64Array,
     onIteration?: SolveOptions['onIteration'],
-  ): Promise<SolveResult> {
+  ): Promise<SolveResult & { readonly residualProduct: ResidualProduct }> {
     if (this.#backend) this.#backend.setEpsilon(system.epsilon);
     else this.#backend = await this.#open(system);
     const x0 = sweepWarmStart(massDiagonal(system), rightHandSide, system.epsilon, this.#solutions);
@@ -523,7 +529,7 @@ class SweepBackend {
       const { x, trueRelativeResidual: relativeResidual } = solve;
       this.#solutions.push({ epsilon: system.epsilon, x, relativeResidual });
     }
-    return solve;
+    return { ...solve, residualProduct: residualProduct(this.#backend, refines(this.#backend, rtol)) };
   }
 
   /**
@@ -660,6 +666,7 @@ async function responsePoint(
     converged: solve.converged,
     reason: solve.reason,
     trueRelativeResidual: solve.trueRelativeResidual,
+    trueResidualProduct: solve.residualProduct,
     mIndefinite,
     check,
     sampledResidual: sampled,
