@@ -66,6 +66,23 @@ describe('responseMarkdown', () => {
     }
   });
 
+  test('a point where M is indefinite is marked † with its note; a definite table has neither', async () => {
+    // The azimuthal ring of 4 turns indefinite at N r_e/R = 16/(sqrt 2 + 1) = 6.627; CG converges on
+    // either side (the field drives the uniform mode), so only m_indefinite tells the two apart.
+    const input = { geometry: 'ring', model: 'azimuthal', n: '4', device: 'cpu' } as const;
+    const spec = responseSpec({ ...input, nEpsilon: '6.5,6.8' });
+    const markdown = responseMarkdown(await runResponse(spec, cpu));
+    const [, below, above] = cells(markdown);
+    expect(below[2]).toBe(markdownNumber(ringContinuumRatio(4, 6.5 / 4)));
+    expect(above[2]).toBe(`${markdownNumber(ringContinuumRatio(4, 6.8 / 4))}†`);
+    expect(above[5]).toMatch(/†$/);
+    expect(markdown).toContain(
+      "\n\n† M indefinite at this point (electrons within about r_e): an exact solution of M v = b, outside the Darwin model's validity.",
+    );
+    const definite = responseMarkdown(await runResponse(responseSpec({ ...input, nEpsilon: '6.5' }), cpu));
+    expect(definite).not.toContain('†');
+  });
+
   test('one row per N r_e/R where N (x/N) misses x in the last bit (N = 11, 19 at 0.1)', async () => {
     expect(11 * (0.1 / 11)).not.toBe(0.1); // the case itself
     const spec = responseSpec({ geometry: 'ball', n: '11,19,22', nEpsilon: '0.1', device: 'cpu' });
@@ -147,11 +164,13 @@ describe('responseMarkdown', () => {
     // A shell's London length is Pearl's: R/Lambda = N r_e/2R, not a ball's sqrt(3 N r_e/R).
     expect([header[1], row[1]]).toEqual(['R/Λ (Pearl)', markdownNumber(15)]);
     const top = result.points.find((p) => p.n === 200)!;
-    // The shell's London field ratio: 1 - 1/(1 + N r_e/3R) = 10/11 at N r_e/R = 30.
+    // The shell's London field ratio: 1 - 1/(1 + N r_e/3R) = 10/11 at N r_e/R = 30. The sphere of 200
+    // is indefinite there (electrons within about r_e), so its own cells carry the table's mark.
+    expect(top.mIndefinite).toBe(true);
     expect(row.slice(-3)).toEqual([
-      markdownNumber(top.londonFieldRatio),
+      `${markdownNumber(top.londonFieldRatio)}†`,
       markdownNumber(10 / 11),
-      markdownNumber(top.nEffEpsilon),
+      `${markdownNumber(top.nEffEpsilon)}†`,
     ]);
     // Deep in the Meissner regime the lagging electrons give nearly eq. 30's N r_e/R = 3.
     expect(Math.abs(top.nEffEpsilon! - 3)).toBeLessThan(0.5);

@@ -619,6 +619,11 @@ export function responseFieldMapSvg(
   });
 }
 
+/** The table's note on a point where M is indefinite (m_indefinite). */
+const kIndefiniteNote =
+  'M indefinite at this point (electrons within about r_e): an exact solution of M v = b, ' +
+  "outside the Darwin model's validity";
+
 /**
  * The README's table of one sweep: per N r_e/R, the screening ratio at each N, its N -> infinity limit
  * with the fit's uncertainty, the continuum theory, and at the largest N the centre field (field drive:
@@ -636,8 +641,13 @@ export function responseMarkdown(result: ResponseResult): string {
     if (!nEpsilons.some((y) => sameNEpsilon(y, x))) nEpsilons.push(x);
   }
   const at = (n: number, x: number) => result.points.find((p) => p.n === n && sameNEpsilon(p.nEpsilon, x));
+  // A point where M is indefinite is marked: its numbers solve M v = b exactly, outside the model.
   const cell = (p: ResponsePoint | undefined, value: (p: ResponsePoint) => number | null) =>
-    p === undefined ? '–' : p.converged ? f(value(p)) : `(${p.reason})`;
+    p === undefined
+      ? '–'
+      : p.converged
+        ? `${f(value(p))}${p.mIndefinite === true ? '†' : ''}`
+        : `(${p.reason})`;
   // The penetration depth fitted as London's profile beside London's, where London's sphere is the
   // continuum (the ball, field or rotation).
   const depths = result.points.some((p) => p.londonPenetrationDepth !== null);
@@ -677,5 +687,10 @@ export function responseMarkdown(result: ResponseResult): string {
     ];
   });
   const alone = result.limits.some((l) => l.windowRefits === 0);
-  return markdownTable(header, rows) + (alone ? `\n\n\\* ${kCovarianceAloneNote}.` : '');
+  const indefinite = result.points.some((p) => p.converged && p.mIndefinite === true);
+  return (
+    markdownTable(header, rows) +
+    (alone ? `\n\n\\* ${kCovarianceAloneNote}.` : '') +
+    (indefinite ? `\n\n† ${kIndefiniteNote}.` : '')
+  );
 }
