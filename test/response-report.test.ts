@@ -79,6 +79,14 @@ describe('responseMarkdown', () => {
     expect(markdown).toContain(
       "\n\n† M indefinite at this point (electrons within about r_e): an exact solution of M v = b, outside the Darwin model's validity.",
     );
+    // The flux drive has no centre field: its '–' is no number, and carries no mark.
+    const [, , flux] = cells(
+      responseMarkdown(
+        await runResponse(responseSpec({ ...input, nEpsilon: '6.5,6.8', drive: 'flux' }), cpu),
+      ),
+    );
+    expect(flux[2]).toMatch(/†$/);
+    expect(flux[5]).toBe('–');
     const definite = responseMarkdown(await runResponse(responseSpec({ ...input, nEpsilon: '6.5' }), cpu));
     expect(definite).not.toContain('†');
   });

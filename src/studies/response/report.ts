@@ -641,12 +641,12 @@ export function responseMarkdown(result: ResponseResult): string {
     if (!nEpsilons.some((y) => sameNEpsilon(y, x))) nEpsilons.push(x);
   }
   const at = (n: number, x: number) => result.points.find((p) => p.n === n && sameNEpsilon(p.nEpsilon, x));
-  // A point where M is indefinite is marked: its numbers solve M v = b exactly, outside the model.
+  // A number where M is indefinite is marked: it solves M v = b exactly, outside the model.
   const cell = (p: ResponsePoint | undefined, value: (p: ResponsePoint) => number | null) =>
     p === undefined
       ? '–'
       : p.converged
-        ? `${f(value(p))}${p.mIndefinite === true ? '†' : ''}`
+        ? `${f(value(p))}${p.mIndefinite === true && value(p) !== null ? '†' : ''}`
         : `(${p.reason})`;
   // The penetration depth fitted as London's profile beside London's, where London's sphere is the
   // continuum (the ball, field or rotation).
