@@ -545,7 +545,7 @@ export function treeWorkWarning(backend: Pick<MassMatrixBackend, 'name' | 'syste
     2 * tree.softenedPairs > tree.directPairs
       ? `the softening: node pairs closer than a / sqrt(2 tol) = ${tree.softeningDistance.toPrecision(3)} R ` +
         `are summed directly (${percent(tree.softenedPairs / (n * (n - 1)))} of the pairs)`
-      : 'the configuration: too few of its nodes are far apart for the opening angle';
+      : 'the configuration: few of its nodes are far enough apart for the opening angle';
   const remedy =
     backend.name === 'gpu'
       ? '--matrix free is as fast and holds only the positions'

@@ -547,6 +547,8 @@ export interface TreeProductCounts {
  * directly. Two well-separated nodes whose electrons make fewer pairs than their two M2L cost are
  * summed directly too, leaf by leaf (exact, and cheaper). Every electron pair is then covered exactly once, by one M2L or one direct sum, on either
  * path from the root: the lists depend on the positions only, so they are built once per configuration.
+ * The direct pairs below a node pair that the opening angle took and the softening did not are
+ * counted apart (softenedPairs): the pairs the tree of a = 0 would have taken by M2L.
  */
 function interactionLists(
   tree: Pick<
@@ -580,7 +582,18 @@ function interactionLists(
     if (size(a) === 0 || size(b) === 0) continue;
     if (a === b) {
       if (a >= firstLeaf) near(a, a, softened);
-      else stack.push(2 * a + 1, 2 * a + 1, 0, 2 * a + 2, 2 * a + 2, 0, 2 * a + 1, 2 * a + 2, 0);
+      else
+        stack.push(
+          2 * a + 1,
+          2 * a + 1,
+          softened,
+          2 * a + 2,
+          2 * a + 2,
+          softened,
+          2 * a + 1,
+          2 * a + 2,
+          softened,
+        );
       continue;
     }
     const distance = Math.hypot(
