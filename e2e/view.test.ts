@@ -259,6 +259,46 @@ describe('the view and its notices on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test('a particles buffer the device refuses: one message naming it, no frame failing on it, drawing again once one fits', async () => {
+    const { page, errors } = await app.open('?geometry=sphere&n=200&eps=0.01&run=none');
+    expect(await settled(page)).toBe('idle');
+    await page.waitForFunction(() => Number(document.getElementById('view')?.dataset.frames) > 0);
+    // Particles of more than 300 electrons (12 floats each) in an invalid buffer, as one the device
+    // cannot hold is (SwiftShader's out-of-memory cannot be forced; a read-mapped storage buffer can).
+    await page.evaluate(() => {
+      const create = GPUDevice.prototype.createBuffer;
+      Object.assign(window, { restoreBuffers: () => (GPUDevice.prototype.createBuffer = create) });
+      GPUDevice.prototype.createBuffer = function (descriptor: GPUBufferDescriptor) {
+        const refused = descriptor.label === 'Render.particles' && descriptor.size > 300 * 12 * 4;
+        return create.call(
+          this,
+          refused ? { ...descriptor, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE } : descriptor,
+        );
+      };
+    });
+    await typeField(page, 'n', '400');
+    const message = page.locator('#message');
+    await expect
+      .poll(() => message.textContent())
+      .toMatch(/^ParticleView\.particles: validation error: .*Render\.particles/);
+    // The frames after it draw nothing and fail on nothing: the message stays the buffer's.
+    const after = await frames(page);
+    await page.evaluate(() =>
+      (window as unknown as { __darwinBreit: { drawAtMost(n: number): void } }).__darwinBreit.drawAtMost(
+        10_000,
+      ),
+    );
+    await expect.poll(() => frames(page)).toBeGreaterThan(after);
+    await page.evaluate(
+      () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))),
+    );
+    expect(await message.textContent()).toMatch(/^ParticleView\.particles: validation error: /);
+    // Fewer electrons, whose buffer the device holds: drawn again.
+    await typeField(page, 'n', '250');
+    await expect.poll(() => drawnFraction(page)).toBeGreaterThan(0.01);
+    expect(errors).toEqual([]);
+  });
+
   test('at 800 and 600 px the canvas and the panel are side by side, then stacked; nothing overflows', async () => {
     const { page, errors } = await app.open('?n=500&run=solve');
     expect(await settled(page)).toBe('converged');

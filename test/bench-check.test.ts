@@ -115,7 +115,17 @@ describe('the float64 check', () => {
   test("the targets, solve's for the GPU's float32, and a warning for a row past its own", () => {
     expect(checkTarget('product')).toBe(1e-6);
     // The tree's tolerance where it is larger than float32's target.
-    const tree = { tolerance: 1e-5, order: 11, theta: 0.4, leaves: 8, directPairs: 1, translations: 1 };
+    const tree = {
+      tolerance: 1e-5,
+      order: 11,
+      theta: 0.4,
+      leaves: 8,
+      directPairs: 1,
+      translations: 1,
+      workShare: 0.1,
+      softenedPairs: 0,
+      softeningDistance: 0,
+    };
     expect(checkTarget('product', tree)).toBe(1e-5);
     expect(checkTarget('product', { ...tree, tolerance: 1e-7 })).toBe(1e-6);
     // 10 max(rtol, the momenta's target), rtol float32's default 1e-6.

@@ -427,7 +427,9 @@ describe('the CLI on every core', () => {
   const cli = (...args: string[]) => runCli(cliPath, args, { quiet: true });
 
   it("bench --device cpu: the GPU bench's rows, each a ratio to the same threads' copy", () => {
-    const run = cli('bench', '--device', 'cpu', '--threads', '3', '--n', '200', '--repeats', '2', '--json');
+    // Not quiet: stderr carries the note that may stand for the cg_iteration row.
+    const args = ['bench', '--device', 'cpu', '--threads', '3', '--n', '200', '--repeats', '2', '--json'];
+    const run = runCli(cliPath, args);
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(result.threads).toBe(3);
@@ -438,15 +440,24 @@ describe('the CLI on every core', () => {
       gbps: number | null;
       ratio_to_copy: number | null;
     }[];
-    expect(rows.map((row) => row.name)).toEqual([
+    const names = rows.map((row) => row.name);
+    expect(names.slice(0, 6)).toEqual([
       'copy',
       'fill',
       'assemble_vector3d',
       'matvec_dense',
       'matvec_free',
       'matvec_tree',
-      'cg_iteration',
     ]);
+    // One CG iteration is the difference of two runs' wall times: on a loaded machine it can come out
+    // below the clock's noise, and the row gives way to a note saying so.
+    if (names.length === 6) {
+      expect(run.stderr).toMatch(
+        /^n = 200 \(3 threads\): no cg_iteration: one is below the wall clock's noise here; more --repeats may resolve it$/m,
+      );
+    } else {
+      expect(names.slice(6)).toEqual(['cg_iteration']);
+    }
     const copy = rows[0];
     expect(copy.ratio_to_copy).toBe(1);
     for (const row of rows) {

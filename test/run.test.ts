@@ -116,6 +116,29 @@ describe('runSolve on the float64 CPU backend', () => {
     expect(velocities.roundTripError).toBeNull();
   });
 
+  test("the velocities mode's check: the targets of its errors alone, no momenta's", async () => {
+    const p = applyMassMatrix(massMatrix(sphere), velocityPattern(sphere, 'random', 3));
+    const backend = cpuBackend(sphere);
+    const request = {
+      pattern: null,
+      seed: null,
+      solver: 'cg',
+      rtol: 1e-12,
+      mode: 'velocities',
+      given: p,
+    } as const;
+    const report = await runSolve(sphere, backend, request, backend);
+    // The momenta are given: nothing computed them, so nothing checks them.
+    expect(report.check!.momenta).toBeNull();
+    expect(report.check!.velocities).toBeLessThan(1e-10);
+    const context = { device: kCpuDevice, matrix: null, radiusMetres: 1, timing: {} };
+    const check = solveJson(sphere, report, context).check as Record<string, unknown>;
+    expect(check).not.toHaveProperty('momenta');
+    const { velocities, interaction } = report.checkTargets;
+    expect(check.targets).toEqual({ velocities, interaction });
+    expect(check.within_target).toBe(true);
+  });
+
   test("the velocities mode's energies: those of the solved v with its own M v, not of the given p", async () => {
     // A float32 solve (the GPU's, mirrored here) beside float64 products (the GPU backend's momenta,
     // gpuMassProduct): at eps = 1e-8 the Darwin energy is ~1e-6 of the kinetic one, and the float32
@@ -612,12 +635,15 @@ describe('the JSON of a run', () => {
       (await exact.momenta(velocities)).map((value, k) => value + 1e-3 * (value - velocities[k])),
   };
 
-  /** A check whose interaction part is off by 1e-3: held to float32's 1e-5, and the warning says so. */
-  function expectInteractionOff(report: SolveReport): void {
+  /**
+   * A check whose interaction part is off by 1e-3: held to float32's 1e-5, and the warning says so;
+   * beside it the target of the mode's other error (`targets`), and no other.
+   */
+  function expectInteractionOff(report: SolveReport, targets: Record<string, number>): void {
     expect(report.check!.interaction!).toBeCloseTo(1e-3, 10);
     // 1e-3 of eps T v is 1e-3 of the Darwin energy.
     const check = solveJson(small, report, context).check as Record<string, unknown>;
-    expect(check.targets).toEqual({ momenta: 1e-6, velocities: 1e-5, interaction: 1e-5 });
+    expect(check.targets).toEqual({ ...targets, interaction: 1e-5 });
     expect(check.within_target).toBe(false);
     expect(solveCheckWarning(report)).toBe(
       'warning: the float64 check is past its target: interaction 1.00e-3 > interaction target 1.00e-5 ' +
@@ -630,7 +656,8 @@ describe('the JSON of a run', () => {
     const request = momentaRequest(v);
     const report = await runSolve(small, off, request, cpuBackend(small));
     expect(report.check!.momenta!).toBeLessThan(1e-7);
-    expectInteractionOff(report);
+    // The momenta mode solves nothing: no velocities error, and no velocities target.
+    expectInteractionOff(report, { momenta: 1e-6 });
     expect(interactionError(small, report.momenta, await exact.momenta(v), v)).toBe(
       report.check!.interaction,
     );
@@ -659,7 +686,7 @@ describe('the JSON of a run', () => {
     const solved = report.velocities;
     expect(relativeError(solved, v)).toBeLessThan(1e-10);
     expect(report.check!.velocities!).toBeLessThan(1e-10);
-    expectInteractionOff(report);
+    expectInteractionOff(report, { velocities: 1e-5 });
     expect(report.check!.interaction).toBe(
       interactionError(small, await off.momenta(solved), await exact.momenta(solved), solved),
     );

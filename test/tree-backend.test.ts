@@ -6,7 +6,9 @@ import { kCpuDevice } from '../src/io/formats.ts';
 import { geometry, type GeometryName } from '../src/physics/geometry.ts';
 import { unknowns, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
 import { relativeError } from '../src/physics/observables.ts';
-import { allocatedArrays, buildTree } from '../src/physics/tree-build.ts';
+import { checkTreePays } from '../src/engine/backend.ts';
+import { treeWorkWarning } from '../src/cli/engine.ts';
+import { allocatedArrays, buildTree, buildTreeGeometry } from '../src/physics/tree-build.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
 import {
   checkCpuFits,
@@ -16,6 +18,7 @@ import {
   cpuTreeBackendBytes,
   kCpuTreeMinUnknowns,
   treeBytesPerElectron,
+  treeDetails,
 } from '../src/run/backend.ts';
 import {
   backendCheckTargets,
@@ -113,6 +116,45 @@ test('setEpsilon keeps the tree: the products equal a fresh tree backend at the 
   const fresh = cpuTreeBackend({ ...s, epsilon: 30 / 600 }, kExpansions);
   expect(await backend.momenta(v)).toEqual(await fresh.momenta(v));
   expect(backend.tree).toEqual(fresh.tree);
+});
+
+describe('a softening that defeats the tree', () => {
+  // A ring of 600 in leaves of 64: 35% of the pairs' work without a softening. At a = 0.05 and the
+  // default tolerance node pairs closer than a / sqrt(2e-5) = 11.2 R, the whole ring, are summed directly.
+  const ring = (softening: number) => ({ ...system('ring', 600, 'vector', 3, 1), softening });
+  const pairs = 600 * 599;
+  const bare = buildTreeGeometry(ring(0));
+  const softened = buildTreeGeometry(ring(0.05));
+
+  test('the pairs the softening sums directly are those the tree of a = 0 takes by M2L', () => {
+    expect(bare.softenedPairs).toBe(0);
+    expect(bare.counts.translations).toBeGreaterThan(0);
+    expect(treeDetails(bare).workShare).toBeLessThan(0.5);
+    expect(softened.counts).toEqual({ directPairs: pairs, translations: 0 });
+    expect(softened.counts.directPairs - softened.softenedPairs).toBe(bare.counts.directPairs);
+    expect(treeDetails(softened)).toMatchObject({ workShare: 1, softeningDistance: 0.05 / Math.sqrt(2e-5) });
+    // 'auto' on the GPU goes matrix-free.
+    expect(() => checkTreePays(softened)).toThrow(/^the tree of 600 electrons would cost 100% of/);
+  });
+
+  test('--matrix tree: one warning naming the cause and the faster product', () => {
+    const warning = (tree: typeof bare, name: 'cpu' | 'gpu' = 'cpu') =>
+      treeWorkWarning({ name, system: tree.system, tree: treeDetails(tree) });
+    expect(warning(bare)).toBeNull();
+    const share = Math.round((100 * softened.softenedPairs) / pairs);
+    const head =
+      "warning: the tree sums 100% of the pairs directly (its product costs 100% of the matrix-free product's " +
+      'N (N - 1) pairs) because of the softening: node pairs closer than a / sqrt(2 tol) = 11.2 R are ' +
+      `summed directly (${share}% of the pairs): `;
+    expect(warning(softened)).toBe(`${head}the dense M (--matrix dense) is faster`);
+    expect(warning(softened, 'gpu')).toBe(`${head}--matrix free is as fast and holds only the positions`);
+    // A ball of 600 has no nodes far enough apart at any softening.
+    const ball = buildTreeGeometry(system('ball', 600, 'vector', 3, 1));
+    expect(ball.softenedPairs).toBe(0);
+    expect(warning(ball)).toMatch(
+      /^warning: the tree sums 100% of the pairs directly .* because of the configuration: /,
+    );
+  });
 });
 
 describe('the CPU storage of --matrix', () => {

@@ -134,6 +134,33 @@ test('--verbose names the tree, its memory and its lists', () => {
   );
 });
 
+test('--matrix tree summing every pair directly because of the softening: one warning on stderr', () => {
+  // A ring of 600 on the CPU (leaves of 64): its tree takes M2L without a softening, none at a = 0.05.
+  const args = ['solve', '--geometry', 'ring', '--n', '600', '--device', 'cpu', '--matrix', 'tree'];
+  const run = (softening: string) =>
+    runCli(cliPath, [
+      ...args,
+      '--velocity',
+      'rigid',
+      '--epsilon',
+      '1e-3',
+      '--softening',
+      softening,
+      '--no-check',
+    ]);
+  const softened = run('0.05');
+  expect(softened.status, softened.stderr).toBe(0);
+  const warnings = softened.stderr.split('\n').filter((line) => line.startsWith('warning:'));
+  expect(warnings).toEqual([
+    expect.stringMatching(
+      /^warning: the tree sums 100% of the pairs directly \(its product costs 100% of the matrix-free product's N \(N - 1\) pairs\) because of the softening: node pairs closer than a \/ sqrt\(2 tol\) = 11\.2 R are summed directly \(\d+% of the pairs\): the dense M \(--matrix dense\) is faster$/,
+    ),
+  ]);
+  const bare = run('0');
+  expect(bare.status, bare.stderr).toBe(0);
+  expect(bare.stderr).not.toContain('warning');
+});
+
 test('treeRowFields: the error against the float64 direct product and the asymmetry of a known skew part', () => {
   const s: DarwinSystem = {
     configuration: geometry('sphere', 40),

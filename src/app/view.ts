@@ -118,6 +118,11 @@ export class ParticleView {
    * is drawn at it, so that no frame fails on invalid targets again, until the canvas changes size.
    */
   #refusedSize: { readonly width: number; readonly height: number } | null = null;
+  /**
+   * Whether the particles' buffer was refused (reported once, by onError), till the next upload: the
+   * frames drawn before that verdict arrived failed on it, and are not reported again.
+   */
+  #particlesRefused = false;
   /** Hears a frame's GPU error (the page shows its message: src/app/session.ts deviceFailed). */
   readonly #onError: (error: GpuError) => void;
   #shown: Shown | null = null;
@@ -219,7 +224,7 @@ export class ParticleView {
       ranges: new Map(),
       arrowScales: new Map(),
     };
-    this.#renderer?.setParticles(particles, n);
+    this.#upload(particles, n);
     if (reframe || first) {
       this.#orbit.frame(centre, radius);
       this.#plane.frame(centre, radius);
@@ -258,9 +263,30 @@ export class ParticleView {
     this.#context.configure({ device: gpu.device, format: this.#format, alphaMode: 'opaque' });
     await this.initialise();
     const shown = this.#shown;
-    if (shown) this.#renderer?.setParticles(shown.particles, shown.system.configuration.n);
+    if (shown) this.#upload(shown.particles, shown.system.configuration.n);
     this.#stopped = false;
     this.requestFrame();
+  }
+
+  /**
+   * Hands the renderer `n` electrons' particles inside error scopes, as the frames' targets are (a
+   * buffer of kParticleFloats floats an electron, ~96 MB at 2·10^6): a device that cannot hold it
+   * gives one GpuError naming it, and the renderer drops it rather than fail every frame on it.
+   */
+  #upload(particles: Float32Array, n: number): void {
+    const renderer = this.#renderer;
+    if (!renderer) return;
+    this.#particlesRefused = false;
+    const { error } = withErrorScopesAtOnce(this.#gpu.device, 'ParticleView.particles', () =>
+      renderer.setParticles(particles, n),
+    );
+    void error.then((failure) => {
+      // Reported for the particles shown now alone: a later upload has replaced a stale one's buffer.
+      if (!failure || this.#renderer !== renderer || this.#shown?.particles !== particles) return;
+      renderer.releaseParticles();
+      this.#particlesRefused = true;
+      this.#onError(failure);
+    });
   }
 
   requestFrame(): void {
@@ -317,7 +343,8 @@ export class ParticleView {
     );
     void error.then((failure) => {
       // Reported once for the targets it came with; frames drawn on them before it arrived failed too.
-      if (!failure || this.#targets !== targets) return;
+      // A frame drawn from refused particles failed on them, not on its targets (reported already).
+      if (!failure || this.#targets !== targets || this.#particlesRefused) return;
       targets.colour?.destroy();
       targets.depth.destroy();
       this.#targets = null;

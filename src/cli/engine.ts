@@ -81,7 +81,8 @@ export const kBackendHelp = `Backend:
   --matrix dense|free|tree|auto
                             storage of M: dense, matrix-free (GPU: entries recomputed per
                             product), the fast multipole tree (O(N) memory and time, to
-                            --tree-tol), or auto: on the GPU dense while it fits the memory
+                            --tree-tol; O(N^2) time with a --softening past ~0.005, which
+                            a warning says), or auto: on the GPU dense while it fits the memory
                             budget, past it matrix-free, and the tree from the device's
                             crossover N on (${kTreeCrossover.gpu} electrons, ${kTreeCrossover.cpu} on a CPU adapter)
                             where the built tree costs at most ${100 * kTreeWorkShare}% of the pairs (not a ball
@@ -324,6 +325,7 @@ export async function openBackend(
       { lanczosBasis: choice.lanczosBasis, pool: float64Pool },
     );
     const storage = backendStorage(backend);
+    warnOfTreeWork(progress, backend);
     return {
       backend,
       device: kCpuDevice,
@@ -364,6 +366,7 @@ export async function openBackend(
       if (progress.verbose)
         for (const line of gpuBackendDetails(gpu.context, backend, choice.lanczosBasis))
           progress.detail(line);
+      warnOfTreeWork(progress, backend);
     } catch (error) {
       backend.dispose();
       throw error;
@@ -514,12 +517,51 @@ export async function openStudyBackend(
   progress: Progress,
   lanczosBasis?: number,
 ): Promise<MassMatrixBackend> {
-  if (gpu)
-    return gpuBackend(gpu, system, { matrix, treeTolerance, onChunk: chunkProgress(progress), lanczosBasis });
-  return openCpuBackendShown(progress, (message) => progress.update(message), system, matrix, treeTolerance, {
-    pool: () => cpuPool(threads),
-    lanczosBasis,
-  });
+  const backend = gpu
+    ? await gpuBackend(gpu, system, { matrix, treeTolerance, onChunk: chunkProgress(progress), lanczosBasis })
+    : openCpuBackendShown(progress, (message) => progress.update(message), system, matrix, treeTolerance, {
+        pool: () => cpuPool(threads),
+        lanczosBasis,
+      });
+  warnOfTreeWork(progress, backend);
+  return backend;
+}
+
+/**
+ * One `warning:` line where the built tree costs more than kTreeWorkShare of the matrix-free
+ * product's pairs (treeWorkShare, by which 'auto' on the GPU goes matrix-free): it sums most pairs
+ * directly, so its product is an O(N^2) sum. Pairs of nodes closer than a / sqrt(2 tol) are summed
+ * directly whatever the opening angle (treecode.ts), so a softening a past ~0.005 R at the default
+ * tolerance does it to any configuration; a ball's tree does it below ~7.5e4 electrons. On the GPU
+ * 'auto' has gone matrix-free there (checkTreePays); the CPU's 'auto' takes the tree only past the
+ * dense M's size, where it has nothing faster. Null otherwise.
+ */
+export function treeWorkWarning(backend: Pick<MassMatrixBackend, 'name' | 'system' | 'tree'>): string | null {
+  const { tree } = backend;
+  if (!tree || !(tree.workShare > kTreeWorkShare)) return null;
+  const { n } = backend.system.configuration;
+  const percent = (share: number) => `${(100 * share).toFixed(0)}%`;
+  const cause =
+    2 * tree.softenedPairs > tree.directPairs
+      ? `the softening: node pairs closer than a / sqrt(2 tol) = ${tree.softeningDistance.toPrecision(3)} R ` +
+        `are summed directly (${percent(tree.softenedPairs / (n * (n - 1)))} of the pairs)`
+      : 'the configuration: few of its nodes are far enough apart for the opening angle';
+  const remedy =
+    backend.name === 'gpu'
+      ? '--matrix free is as fast and holds only the positions'
+      : unknowns(backend.system) < kCpuTreeMinUnknowns
+        ? 'the dense M (--matrix dense) is faster'
+        : "past the dense M's size the CPU has no faster product (the GPU's --matrix free is one)";
+  return (
+    `warning: the tree sums ${percent(tree.directPairs / (n * (n - 1)))} of the pairs directly (its ` +
+    `product costs ${percent(tree.workShare)} of the matrix-free product's N (N - 1) pairs) because of ` +
+    `${cause}: ${remedy}`
+  );
+}
+
+function warnOfTreeWork(progress: Progress, backend: MassMatrixBackend): void {
+  const warning = treeWorkWarning(backend);
+  if (warning) progress.log(warning);
 }
 
 /**

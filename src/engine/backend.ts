@@ -21,7 +21,7 @@ import {
 import { kPositionStride } from '../kernels/system.ts';
 import { GpuTreeMassMatrix, treeBufferBytes, treeBytes, type GpuTreeOptions } from '../kernels/tree.ts';
 import { treeCrossover, type KrylovStepVariant } from '../gpu/profile.ts';
-import { kDefaultTreeTolerance, treeProductWork, type TreeGeometry } from '../physics/tree-build.ts';
+import { kDefaultTreeTolerance, treeWorkShare, type TreeGeometry } from '../physics/tree-build.ts';
 import type { GpuMassOperator } from '../kernels/operator.ts';
 import { gigabytes, treeDetails, type MassMatrixBackend } from '../run/backend.ts';
 import { solveWith } from '../solvers/solve.ts';
@@ -229,7 +229,7 @@ export const kTreeWorkShare = 0.5;
  * matrix-free product's pairs: gpuBackend's 'auto' then goes matrix-free.
  */
 export function checkTreePays(tree: Pick<TreeGeometry, 'n' | 'counts' | 'translationCost'>): void {
-  const share = treeProductWork(tree) / (tree.n * (tree.n - 1));
+  const share = treeWorkShare(tree);
   if (share > kTreeWorkShare) {
     throw new InputError(
       `the tree of ${tree.n} electrons would cost ${(100 * share).toFixed(0)}% of the matrix-free ` +

@@ -200,6 +200,17 @@ export class ParticleRenderer {
   }
 
   /**
+   * Drops the particles and their buffer, one the device refused (an invalid buffer fails every frame
+   * that binds it): nothing is drawn until setParticles, which allocates anew.
+   */
+  releaseParticles(): void {
+    this.#particles.destroy();
+    this.#particles = this.#createParticles(1);
+    this.#bindGroup = null;
+    this.#count = 0;
+  }
+
+  /**
    * Draws the discs (and the arrows when params.arrowOf is not 'none') into one render pass. Neither
    * draw is instanced: the shader finds the electron from the vertex index, since SwiftShader sets up
    * each instance of a draw anew, which made a frame of instanced discs six times slower (a GPU

@@ -94,6 +94,11 @@ export interface TreeGeometry {
   /** Built once: the M2L sources of every node and the leaves every leaf sums directly, and their cost. */
   readonly lists: InteractionLists;
   readonly counts: TreeProductCounts;
+  /**
+   * Of counts.directPairs, the pairs summed directly only because of the softening distance: in node
+   * pairs the opening angle alone would have taken by M2L (softeningDistance).
+   */
+  readonly softenedPairs: number;
   /** What one M2L costs in direct pairs, as the lists weighed it (treeProductWork). */
   readonly translationCost: number;
   /** diag M (models.ts massDiagonal), input order. */
@@ -318,7 +323,7 @@ export function buildTreeGeometry(
   const translationCost =
     options.translationCost ?? (options.translationCostPerTerm ?? kTranslationCostPerTerm) * terms;
   stage(`interaction lists of ${nodeCount} nodes (opening angle ${theta})`);
-  const { lists, counts } = interactionLists(
+  const { lists, counts, softenedPairs } = interactionLists(
     { ...geometryOfTree, theta, softeningDistance, translationCost },
     allocate,
   );
@@ -336,6 +341,7 @@ export function buildTreeGeometry(
     softeningDistance,
     lists,
     counts,
+    softenedPairs,
     translationCost,
     diagonal: massDiagonal(system),
   };
@@ -518,6 +524,14 @@ export function treeProductWork(tree: Pick<TreeGeometry, 'counts' | 'translation
   return tree.counts.directPairs + tree.counts.translations * tree.translationCost;
 }
 
+/**
+ * One product's work as a share of the matrix-free product's N (N - 1) pairs: where it passes
+ * kTreeWorkShare (src/engine/backend.ts) the tree is no faster than the matrix-free product.
+ */
+export function treeWorkShare(tree: Pick<TreeGeometry, 'n' | 'counts' | 'translationCost'>): number {
+  return treeProductWork(tree) / (tree.n * (tree.n - 1));
+}
+
 /** What one product does: pairs summed directly and M2L translations. */
 export interface TreeProductCounts {
   directPairs: number;
@@ -533,6 +547,8 @@ export interface TreeProductCounts {
  * directly. Two well-separated nodes whose electrons make fewer pairs than their two M2L cost are
  * summed directly too, leaf by leaf (exact, and cheaper). Every electron pair is then covered exactly once, by one M2L or one direct sum, on either
  * path from the root: the lists depend on the positions only, so they are built once per configuration.
+ * The direct pairs below a node pair that the opening angle took and the softening did not are
+ * counted apart (softenedPairs): the pairs the tree of a = 0 would have taken by M2L.
  */
 function interactionLists(
   tree: Pick<
@@ -540,7 +556,7 @@ function interactionLists(
     'nodeCount' | 'firstLeaf' | 'nodeStart' | 'nodeEnd' | 'centre' | 'radius' | 'theta' | 'softeningDistance'
   > & { translationCost: number },
   allocate: TreeAllocator,
-): { lists: InteractionLists; counts: TreeProductCounts } {
+): { lists: InteractionLists; counts: TreeProductCounts; softenedPairs: number } {
   const { nodeCount, firstLeaf, nodeStart, nodeEnd, centre, radius, theta, softeningDistance } = tree;
   const size = (node: number) => nodeEnd[node] - nodeStart[node];
   const targets: number[] = [];
@@ -548,20 +564,36 @@ function interactionLists(
   const nearTargets: number[] = [];
   const nearSources: number[] = [];
   const counts: TreeProductCounts = { directPairs: 0, translations: 0 };
-  const near = (target: number, source: number) => {
+  let softenedPairs = 0;
+  // softened: the pair lies below one the opening angle alone would have taken by M2L.
+  const near = (target: number, source: number, softened: number) => {
     nearTargets.push(target);
     nearSources.push(source);
-    counts.directPairs += size(target) * size(source) - (target === source ? size(target) : 0);
+    const pairs = size(target) * size(source) - (target === source ? size(target) : 0);
+    counts.directPairs += pairs;
+    if (softened) softenedPairs += pairs;
   };
-  // Pairs (a, b); a === b is a node with itself.
-  const stack: number[] = [0, 0];
+  // Triples (a, b, softened); a === b is a node with itself.
+  const stack: number[] = [0, 0, 0];
   while (stack.length > 0) {
+    const softened = stack.pop()!;
     const b = stack.pop()!;
     const a = stack.pop()!;
     if (size(a) === 0 || size(b) === 0) continue;
     if (a === b) {
-      if (a >= firstLeaf) near(a, a);
-      else stack.push(2 * a + 1, 2 * a + 1, 2 * a + 2, 2 * a + 2, 2 * a + 1, 2 * a + 2);
+      if (a >= firstLeaf) near(a, a, softened);
+      else
+        stack.push(
+          2 * a + 1,
+          2 * a + 1,
+          softened,
+          2 * a + 2,
+          2 * a + 2,
+          softened,
+          2 * a + 1,
+          2 * a + 2,
+          softened,
+        );
       continue;
     }
     const distance = Math.hypot(
@@ -571,12 +603,14 @@ function interactionLists(
     );
     const reach = radius[a] + radius[b];
     // distance > 0 keeps two coincident one-electron nodes (radii 0) from being accepted.
-    const separated = distance > 0 && reach <= theta * distance && distance - reach >= softeningDistance;
+    const withinAngle = distance > 0 && reach <= theta * distance;
+    const separated = withinAngle && distance - reach >= softeningDistance;
+    const below = softened || (withinAngle && !separated) ? 1 : 0;
     if (separated && size(a) * size(b) < 2 * tree.translationCost) {
       for (const leafA of leavesOf(a, firstLeaf)) {
         for (const leafB of leavesOf(b, firstLeaf)) {
-          near(leafA, leafB);
-          near(leafB, leafA);
+          near(leafA, leafB, below);
+          near(leafB, leafA, below);
         }
       }
     } else if (separated) {
@@ -584,12 +618,12 @@ function interactionLists(
       sources.push(b, a);
       counts.translations += 2;
     } else if (a >= firstLeaf && b >= firstLeaf) {
-      near(a, b);
-      near(b, a);
+      near(a, b, below);
+      near(b, a, below);
     } else {
       const splitA = b >= firstLeaf || (a < firstLeaf && radius[a] >= radius[b]);
       const [open, other] = splitA ? [a, b] : [b, a];
-      stack.push(2 * open + 1, other, 2 * open + 2, other);
+      stack.push(2 * open + 1, other, below, 2 * open + 2, other, below);
     }
   }
   const m2l = compressedRows(targets, sources, nodeCount, 0, allocate);
@@ -597,6 +631,7 @@ function interactionLists(
   return {
     lists: { m2lOffset: m2l.offset, m2l: m2l.values, nearOffset: direct.offset, near: direct.values },
     counts,
+    softenedPairs,
   };
 }
 

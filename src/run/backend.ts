@@ -20,6 +20,7 @@ import {
   sharedArrays,
   kDefaultTreeTolerance,
   treeAccuracy,
+  treeWorkShare,
   type Tree,
   type TreeGeometry,
   type TreeOptions,
@@ -50,6 +51,12 @@ export interface TreeDetails {
   /** Electron pairs summed directly and M2L translations in one product. */
   readonly directPairs: number;
   readonly translations: number;
+  /** One product's work as a share of the matrix-free product's N (N - 1) pairs (treeWorkShare). */
+  readonly workShare: number;
+  /** Of directPairs, those summed directly only because of the softening (TreeGeometry.softenedPairs). */
+  readonly softenedPairs: number;
+  /** a / sqrt(2 tol), in units of R: closer pairs of nodes are summed directly (TreeGeometry.softeningDistance). */
+  readonly softeningDistance: number;
   /**
    * On the GPU, how the far field runs: tree.wgsl's passes, which read their sums from index tables
    * (a hardware GPU), the passes written out for the order (a CPU adapter, src/kernels/tree-unrolled.ts),
@@ -72,6 +79,9 @@ export function treeDetails(tree: TreeGeometry): TreeDetails {
     leaves: tree.nodeCount - tree.firstLeaf,
     directPairs: tree.counts.directPairs,
     translations: tree.counts.translations,
+    workShare: treeWorkShare(tree),
+    softenedPairs: tree.softenedPairs,
+    softeningDistance: tree.softeningDistance,
   };
 }
 

@@ -64,16 +64,17 @@ function checkEntries(
 }
 
 /**
- * The check's errors, their maximum first, the targets they are held to, and `within_target`: every
- * error at most its target (false for a NaN one). A check past its target is a result, as a solve
- * that did not converge is: the CLI says so on stderr (checkWarning) and exits 0.
+ * The check's errors, their maximum first, the targets they are held to (those of the errors
+ * present: a velocities mode's solve has no momenta error, and no momenta target), and
+ * `within_target`: every error at most its target (false for a NaN one). A check past its target is
+ * a result, as a solve that did not converge is: the CLI says so on stderr (checkWarning) and exits 0.
  */
-function checkJson(entries: readonly CheckEntry[], targets: Record<string, number>): Record<string, unknown> {
+function checkJson(entries: readonly CheckEntry[]): Record<string, unknown> {
   const present = Object.fromEntries(entries.map(({ name, error }) => [name, error]));
   return {
     max_relative_error: Math.max(...entries.map(({ error }) => error)),
     ...present,
-    targets,
+    targets: Object.fromEntries(entries.map(({ targetName, target }) => [targetName, target])),
     within_target: entries.every(({ error, target }) => withinTarget(error, target)),
   };
 }
@@ -89,21 +90,12 @@ function solveCheckEntries(check: SolveCheck, targets: SolveReport['checkTargets
     : checkEntries({ momenta, residual, interaction }, targets);
 }
 
-/** The targets written beside a solve's check: those of its errors. */
-function solveTargets(check: SolveCheck, targets: SolveReport['checkTargets']): Record<string, number> {
-  const { momenta, velocities, residual } = targets;
-  const held: Record<string, number> =
-    check.sampled === null ? { momenta, velocities } : { momenta, residual };
-  if (check.interaction !== null) held.interaction = targets.interaction;
-  return held;
-}
-
 /**
  * A solve's check: the dense one's errors of the momenta and velocities, or the sampled one's of the
  * momenta and the residual, with its electrons; each with the interaction part's error.
  */
 function solveCheckJson(check: SolveCheck, targets: SolveReport['checkTargets']): Record<string, unknown> {
-  const json = checkJson(solveCheckEntries(check, targets), solveTargets(check, targets));
+  const json = checkJson(solveCheckEntries(check, targets));
   if (check.sampled !== null) return { ...json, sampled_electrons: check.sampled };
   // Velocities unchecked (the reference did not converge): within their target is not established.
   const unconverged = check.referenceUnconverged;
@@ -241,11 +233,10 @@ function spectrumFields(spectrum: SpectrumResult) {
 function eigenvalueCheckJson(
   report: Pick<SpectrumReport, 'check' | 'checkTargets'>,
 ): Record<string, unknown> | null {
-  const { check, checkTargets } = report;
+  const { check } = report;
   if (!check) return null;
-  const entries = spectrumCheckEntries(report);
-  if (check.sampled === null) return checkJson(entries, { eigenvalues: checkTargets.eigenvalues });
-  return { ...checkJson(entries, { residual: checkTargets.residual }), sampled_electrons: check.sampled };
+  const json = checkJson(spectrumCheckEntries(report));
+  return check.sampled === null ? json : { ...json, sampled_electrons: check.sampled };
 }
 
 /** The "spectrum" object of the app's solve download: the spectrum keys and, as `spectrum` has it, its check. */

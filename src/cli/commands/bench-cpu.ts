@@ -40,6 +40,7 @@ import {
   kMatrixRows,
   matrixRowsAsked,
   matrixFreeFlops,
+  noCgIterationNote,
   benchKernel,
   kBenchKernels,
   rate,
@@ -329,7 +330,8 @@ function benchCpuSize(
     beforeRepeat(0, repeats);
     let longRun = kLongRun;
     while (longRun < kMaxLongRun && wallMs(() => iterations(longRun), 1) < kLongRunMs) longRun *= 2;
-    const timed = iterations(longRun) - iterations(kShortRun);
+    const reached = iterations(longRun);
+    const timed = reached - iterations(kShortRun);
     const samples: number[] = [];
     for (let k = 0; timed >= 2 && k < repeats; k++) {
       beforeRepeat(k + 1, repeats);
@@ -350,6 +352,8 @@ function benchCpuSize(
         ),
         iterations: timed,
       });
+    } else {
+      progress.log(`${label}: ${noCgIterationNote(timed, reached)}`);
     }
   }
   pool.release(matrix);

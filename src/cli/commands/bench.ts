@@ -1326,10 +1326,7 @@ async function benchKrylov(
         ...checkFields(check, { true_residual: await trueResidual(check, b, long.x) }),
       });
     } else if (step === chosen) {
-      note =
-        timed < 2
-          ? `no cg_iteration (${variant}): CG reaches r = 0 in ${short.iterations + timed} iterations, too few to time one`
-          : `no cg_iteration (${variant}): one is below the wall clock's noise here; more --repeats may resolve it`;
+      note = noCgIterationNote(timed, long.iterations, variant);
       progress.log(`n = ${n}: ${note}`);
     }
     if (step !== chosen) continue;
@@ -1354,6 +1351,18 @@ async function benchKrylov(
   }
   // After every cg_iteration row: the solve is the chosen variants'.
   return solve ? [...rows, solve] : rows;
+}
+
+/**
+ * Why a bench has no cg_iteration row (of `variant`, the GPU's): CG reached r = 0 in `iterations`,
+ * leaving fewer than 2 `timed` between the short and the long run, or one iteration's time (a
+ * difference of two runs) came out below the wall clock's noise (small n on a busy machine).
+ */
+export function noCgIterationNote(timed: number, iterations: number, variant?: string): string {
+  const row = variant === undefined ? 'cg_iteration' : `cg_iteration (${variant})`;
+  return timed < 2
+    ? `no ${row}: CG reaches r = 0 in ${iterations} iterations, too few to time one`
+    : `no ${row}: one is below the wall clock's noise here; more --repeats may resolve it`;
 }
 
 export async function benchCommand(argv: string[], progress: Progress): Promise<CommandOutput> {
