@@ -7,13 +7,8 @@ import { createBuffer, createVector } from '../src/gpu/buffers.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { readFloat32 } from '../src/gpu/readback.ts';
 import { kShaderSources } from '../src/gpu/shaders.ts';
-import {
-  checkTreePays,
-  chooseMatrixStorage,
-  gpuBackend,
-  kTreeWorkShare,
-  treeAllocation,
-} from '../src/engine/backend.ts';
+import { checkTreePays, chooseMatrixStorage, gpuBackend, treeAllocation } from '../src/engine/backend.ts';
+import { kTreeWorkShare } from '../src/run/backend.ts';
 import { statusCode } from '../src/kernels/krylov.ts';
 import { kDefaultCheckEvery } from '../src/engine/krylov.ts';
 import {

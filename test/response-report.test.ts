@@ -9,6 +9,8 @@ import { markdownNumber } from '../src/studies/markdown.ts';
 import { kCpuDevice, toJson } from '../src/io/formats.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import {
+  indefiniteMark,
+  indefiniteNote,
   responseCentreSvg,
   responseFieldMapSvg,
   responseFileNames,
@@ -209,7 +211,8 @@ describe('responseFromJson: a saved sweep read back (the app loads response.json
       drive: 'rotation',
     });
     const keys = Object.keys(shown.points[0]) as (keyof (typeof shown.points)[0])[];
-    expect(keys).toHaveLength(19);
+    expect(keys).toHaveLength(20);
+    expect(keys).toContain('mIndefinite');
     expect(keys).toContain('penetrationDepth');
     expect(keys).toContain('londonPenetrationDepth');
     expect(shown.points.every((p) => p.penetrationDepth !== null && p.londonPenetrationDepth !== null)).toBe(
@@ -257,6 +260,28 @@ describe('responseFromJson: a saved sweep read back (the app loads response.json
     const shown = responseFromJson(json, 'r.json');
     expect(shown.spec.scale).toEqual({ kind: 'nEpsilon', values: [0.1, 0.3, 1, 3] });
     expect(shown.points.map((p) => p.nEpsilon)).toEqual(nEpsilons);
+  });
+
+  test('m_indefinite reads back, marked as the table marks it; a file written before it reads none', async () => {
+    // The azimuthal ring of 4 turns indefinite at N r_e/R = 6.627; CG converges on either side.
+    const { json } = await saved({ geometry: 'ring', model: 'azimuthal', n: '4', nEpsilon: '6.5,6.8' });
+    const shown = responseFromJson(json, 'r.json').points;
+    expect(shown.map((p) => [p.converged, p.mIndefinite])).toEqual([
+      [true, false],
+      [true, true],
+    ]);
+    expect(shown.map((p) => indefiniteMark(p, p.screeningRatio))).toEqual(['', '†']);
+    // No number, or no converged solve, is no exact solution to mark.
+    expect(indefiniteMark(shown[1], null)).toBe('');
+    expect(indefiniteMark({ converged: false, mIndefinite: true }, 1)).toBe('');
+    expect(indefiniteNote(shown)).toBe(
+      "† M indefinite at this point (electrons within about r_e): an exact solution of M v = b, outside the Darwin model's validity.",
+    );
+    expect(indefiniteNote([{ converged: false, mIndefinite: true }])).toBeNull();
+    const points = (json.points as Record<string, unknown>[]).map(({ m_indefinite: _, ...rest }) => rest);
+    const older = responseFromJson({ ...json, points }, 'r.json').points;
+    expect(older.map((p) => p.mIndefinite)).toEqual([null, null]);
+    expect(indefiniteNote(older)).toBeNull();
   });
 
   test('a file written before the penetration depths were reads them as none', async () => {

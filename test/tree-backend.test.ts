@@ -7,7 +7,6 @@ import { geometry, type GeometryName } from '../src/physics/geometry.ts';
 import { unknowns, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
 import { relativeError } from '../src/physics/observables.ts';
 import { checkTreePays } from '../src/engine/backend.ts';
-import { treeWorkWarning } from '../src/cli/engine.ts';
 import { allocatedArrays, buildTree, buildTreeGeometry } from '../src/physics/tree-build.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
 import {
@@ -19,6 +18,7 @@ import {
   kCpuTreeMinUnknowns,
   treeBytesPerElectron,
   treeDetails,
+  treeWorkWarning,
 } from '../src/run/backend.ts';
 import {
   backendCheckTargets,

@@ -286,10 +286,17 @@ export class Diagnostics {
     showText('timestamps', hasTimestampQuery ? 'available' : 'not available (wall-clock times)');
   }
 
-  matrix(size: number | null, storage: string, bytes: number | null): void {
+  /**
+   * M's size, storage and memory, and the CLI's warning of how it is held (treeWorkWarning: a tree
+   * that sums most pairs directly), in the panel's words, or null where there is none.
+   */
+  matrix(size: number | null, storage: string, bytes: number | null, warning: string | null = null): void {
     show('matrix-size', size, size === null ? undefined : `${size} × ${size}`);
     showText('matrix-storage', storage);
     show('matrix-memory', bytes, bytes === null ? undefined : formatBytes(bytes));
+    const target = element('matrix-warning');
+    target.textContent = warning === null ? '–' : warning.replace(/^warning: /, '');
+    target.classList.toggle('warn', warning !== null);
   }
 
   /** A stage's time; `cached`: the time of an earlier run, whose result this one reused. */

@@ -35,6 +35,7 @@ import {
   type Reference,
   type SampledReference,
 } from '../run/check.ts';
+import { treeWorkWarning } from '../run/backend.ts';
 import { chunkEstimate } from '../run/chunks.ts';
 import { solveJson, spectrumSummaryJson } from '../run/report.ts';
 import { isObject, savedStop, stoppedJson, type SweepStop } from '../studies/study.ts';
@@ -639,7 +640,13 @@ export class Session {
   /** M's size, storage and memory, and its assembly time (`cached`: of an earlier run, not this one). */
   #showBuilt(built: Built, cached: boolean): void {
     const size = unknowns(built.system);
-    this.#diagnostics.matrix(size, built.storage, operatorBytes(built.backend));
+    const warning = treeWorkWarning(built.backend);
+    this.#diagnostics.matrix(
+      size,
+      built.storage,
+      operatorBytes(built.backend),
+      warning === null ? null : inPanelWords(warning),
+    );
     this.#diagnostics.stage('build', built.assembleMs, cached);
   }
 

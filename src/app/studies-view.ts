@@ -15,6 +15,8 @@ import { pairingRingJson, type ringReadingJson } from '../studies/pairing/report
 import { continuumRatio, finiteSizeExponent } from '../physics/response.ts';
 import type { CriticalRadius } from '../physics/scaling.ts';
 import {
+  indefiniteMark,
+  indefiniteNote,
   notConvergedMark,
   responseFieldMapSvg,
   type ShownResponse,
@@ -239,31 +241,36 @@ function responseCell(point: ShownResponsePoint, column: ResponseColumn): [numbe
     value,
     value === null ? '–' : value.toPrecision(6),
   ];
+  // A number the solve gave, marked where M is indefinite there (as the CLI's --markdown marks it).
+  const solved = (value: number | null): [number | null, string] => {
+    const [shown, text] = precise(value);
+    return [shown, `${text}${indefiniteMark(point, value)}`];
+  };
   switch (column) {
     case 'n':
       return [point.n, String(point.n)];
     case 'n-epsilon':
       return [point.nEpsilon, formatNumber(point.nEpsilon, 4)];
     case 'screening':
-      return precise(point.screeningRatio);
+      return solved(point.screeningRatio);
     case 'continuum':
       return precise(point.continuumRatio);
     case 'london-x':
       return [point.londonX, point.londonX === null ? '–' : formatNumber(point.londonX, 4)];
     case 'field-centre':
-      return precise(point.fieldCentreRatio);
+      return solved(point.fieldCentreRatio);
     case 'iterations':
       return [point.iterations, `${point.iterations}${point.converged ? '' : ` (${point.reason})`}`];
     case 'london-field':
-      return precise(point.londonFieldRatio);
+      return solved(point.londonFieldRatio);
     case 'n-eff':
-      return precise(point.nEffEpsilon);
+      return solved(point.nEffEpsilon);
     case 'decay':
-      return precise(point.decayLength);
+      return solved(point.decayLength);
     case 'continuum-decay':
       return precise(point.continuumDecayLength);
     case 'penetration':
-      return precise(point.penetrationDepth);
+      return solved(point.penetrationDepth);
     case 'london-penetration':
       return precise(point.londonPenetrationDepth);
   }
@@ -455,7 +462,9 @@ function buildCard(name: StudyCard, spec: CardSpec): HTMLElement {
   if (name === 'response') {
     const picker = create('label', { class: 'picker' }, 'map and canvas at N r_e/R = ');
     picker.append(create('select', { id: 'response-map-select', disabled: '' }));
-    card.append(scrolling(create('table', { id: 'response-points' })), picker);
+    // What the table's † means, where a point has one (indefiniteNote).
+    const note = create('p', { id: 'response-indefinite', class: 'warn', hidden: '' });
+    card.append(scrolling(create('table', { id: 'response-points' })), note, picker);
   }
   if (spec.figures.length) {
     const figures = create('div', { class: 'figures' });
@@ -967,6 +976,7 @@ export class StudiesView {
     element('response-map').innerHTML = '';
     element('response-profile').innerHTML = '';
     element('response-points').innerHTML = '';
+    this.#responseIndefinite(null);
     const select = element<HTMLSelectElement>('response-map-select');
     select.innerHTML = '';
     select.disabled = true;
@@ -1000,8 +1010,8 @@ export class StudiesView {
       show(
         'response-screening',
         headline.screeningRatio,
-        `${headline.screeningRatio.toPrecision(6)} (N = ${headline.n}, ` +
-          `N r_e/R = ${formatNumber(headline.nEpsilon, 4)})${notConvergedMark(headline)}`,
+        `${headline.screeningRatio.toPrecision(6)}${indefiniteMark(headline, headline.screeningRatio)} ` +
+          `(N = ${headline.n}, N r_e/R = ${formatNumber(headline.nEpsilon, 4)})${notConvergedMark(headline)}`,
       );
       markConvergence('response-screening', headline);
       const continuum = headline.continuumRatio;
@@ -1049,7 +1059,8 @@ export class StudiesView {
       fieldCentreRatio,
       fieldCentreRatio === null
         ? 'none (flux)'
-        : `${fieldCentreRatio.toPrecision(6)}${beside(continuumFieldCentreRatio)}${mark}`,
+        : `${fieldCentreRatio.toPrecision(6)}${indefiniteMark(point, fieldCentreRatio)}` +
+            `${beside(continuumFieldCentreRatio)}${mark}`,
     );
     markConvergence('response-centre', point);
     if (result.spec.drive === 'rotation') {
@@ -1058,7 +1069,8 @@ export class StudiesView {
         londonFieldRatio,
         londonFieldRatio === null
           ? undefined
-          : `${londonFieldRatio.toPrecision(6)}${beside(continuumLondonFieldRatio)}${mark}`,
+          : `${londonFieldRatio.toPrecision(6)}${indefiniteMark(point, londonFieldRatio)}` +
+              `${beside(continuumLondonFieldRatio)}${mark}`,
       );
       markConvergence('response-london', point);
     }
@@ -1090,6 +1102,14 @@ export class StudiesView {
         show(`response-${k}-${column}`, value, text);
       }
     });
+    this.#responseIndefinite(indefiniteNote(result.points));
+  }
+
+  /** The note on the table's †, shown where a point has one. */
+  #responseIndefinite(note: string | null): void {
+    const target = element('response-indefinite');
+    target.textContent = note ?? '';
+    target.hidden = note === null;
   }
 
   /** The screening ratio against N r_e/R (log x), one series per N, and the continuum curves dashed. */

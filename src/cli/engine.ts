@@ -8,7 +8,6 @@ import {
   checkGpuSizeFits,
   denseAllocation,
   gpuBackend,
-  kTreeWorkShare,
   treeAllocation,
   type GpuBackend,
   type MatrixStorage,
@@ -32,8 +31,10 @@ import {
   cpuTreeBackendBytes,
   gigabytes,
   kCpuTreeMinUnknowns,
+  kTreeWorkShare,
   megabytes,
   openCpuBackend,
+  treeWorkWarning,
   type MassMatrixBackend,
   type TreeDetails,
 } from '../run/backend.ts';
@@ -525,38 +526,6 @@ export async function openStudyBackend(
       });
   warnOfTreeWork(progress, backend);
   return backend;
-}
-
-/**
- * One `warning:` line where the built tree costs more than kTreeWorkShare of the matrix-free
- * product's pairs (treeWorkShare, by which 'auto' on the GPU goes matrix-free): it sums most pairs
- * directly, so its product is an O(N^2) sum. Pairs of nodes closer than a / sqrt(2 tol) are summed
- * directly whatever the opening angle (treecode.ts), so a softening a past ~0.005 R at the default
- * tolerance does it to any configuration; a ball's tree does it below ~7.5e4 electrons. On the GPU
- * 'auto' has gone matrix-free there (checkTreePays); the CPU's 'auto' takes the tree only past the
- * dense M's size, where it has nothing faster. Null otherwise.
- */
-export function treeWorkWarning(backend: Pick<MassMatrixBackend, 'name' | 'system' | 'tree'>): string | null {
-  const { tree } = backend;
-  if (!tree || !(tree.workShare > kTreeWorkShare)) return null;
-  const { n } = backend.system.configuration;
-  const percent = (share: number) => `${(100 * share).toFixed(0)}%`;
-  const cause =
-    2 * tree.softenedPairs > tree.directPairs
-      ? `the softening: node pairs closer than a / sqrt(2 tol) = ${tree.softeningDistance.toPrecision(3)} R ` +
-        `are summed directly (${percent(tree.softenedPairs / (n * (n - 1)))} of the pairs)`
-      : 'the configuration: few of its nodes are far enough apart for the opening angle';
-  const remedy =
-    backend.name === 'gpu'
-      ? '--matrix free is as fast and holds only the positions'
-      : unknowns(backend.system) < kCpuTreeMinUnknowns
-        ? 'the dense M (--matrix dense) is faster'
-        : "past the dense M's size the CPU has no faster product (the GPU's --matrix free is one)";
-  return (
-    `warning: the tree sums ${percent(tree.directPairs / (n * (n - 1)))} of the pairs directly (its ` +
-    `product costs ${percent(tree.workShare)} of the matrix-free product's N (N - 1) pairs) because of ` +
-    `${cause}: ${remedy}`
-  );
 }
 
 function warnOfTreeWork(progress: Progress, backend: MassMatrixBackend): void {

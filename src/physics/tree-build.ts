@@ -526,7 +526,7 @@ export function treeProductWork(tree: Pick<TreeGeometry, 'counts' | 'translation
 
 /**
  * One product's work as a share of the matrix-free product's N (N - 1) pairs: where it passes
- * kTreeWorkShare (src/engine/backend.ts) the tree is no faster than the matrix-free product.
+ * kTreeWorkShare (src/run/backend.ts) the tree is no faster than the matrix-free product.
  */
 export function treeWorkShare(tree: Pick<TreeGeometry, 'n' | 'counts' | 'translationCost'>): number {
   return treeProductWork(tree) / (tree.n * (tree.n - 1));

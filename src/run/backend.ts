@@ -307,6 +307,50 @@ export function checkCpuFits(
 export const kCpuTreeMinUnknowns = kMaxDenseSize + 1;
 
 /**
+ * The most of the matrix-free product's N (N - 1) pairs that the tree's product may cost
+ * (treeProductWork) for 'auto' to keep it. The crossover N (treeCrossover) is measured on a sphere.
+ * In leaves of 256 (kGpuTreeLeaves) a sphere's tree costs 49% of the pairs at N = 2e4 and 41% at
+ * 3e4 (its product 1.9 and 2.4 times as fast as the matrix-free one on SwiftShader), a ball's 89% at
+ * 3e4, where its product was 1.1 times as slow (a solve of six products with the compile 1.6 times),
+ * and 66% at 5e4 (1.2 times as fast, which ten products do not repay the compile with). A CPU
+ * adapter's leaves of 128 (kCpuTreeLeaves, M2L priced at its own cost) take a ball's to 63% at 3e4
+ * and 43% at 5e4 (its product 1.26 times as fast as in leaves of 256), a sphere's to 22% at 3e4.
+ */
+export const kTreeWorkShare = 0.5;
+
+/**
+ * One `warning:` line where the built tree costs more than kTreeWorkShare of the matrix-free
+ * product's pairs (treeWorkShare, by which 'auto' on the GPU goes matrix-free): it sums most pairs
+ * directly, so its product is an O(N^2) sum. Pairs of nodes closer than a / sqrt(2 tol) are summed
+ * directly whatever the opening angle (treecode.ts), so a softening a past ~0.005 R at the default
+ * tolerance does it to any configuration; a ball's tree does it below ~7.5e4 electrons. On the GPU
+ * 'auto' has gone matrix-free there (checkTreePays); the CPU's 'auto' takes the tree only past the
+ * dense M's size, where it has nothing faster. Null otherwise.
+ */
+export function treeWorkWarning(backend: Pick<MassMatrixBackend, 'name' | 'system' | 'tree'>): string | null {
+  const { tree } = backend;
+  if (!tree || !(tree.workShare > kTreeWorkShare)) return null;
+  const { n } = backend.system.configuration;
+  const percent = (share: number) => `${(100 * share).toFixed(0)}%`;
+  const cause =
+    2 * tree.softenedPairs > tree.directPairs
+      ? `the softening: node pairs closer than a / sqrt(2 tol) = ${tree.softeningDistance.toPrecision(3)} R ` +
+        `are summed directly (${percent(tree.softenedPairs / (n * (n - 1)))} of the pairs)`
+      : 'the configuration: few of its nodes are far enough apart for the opening angle';
+  const remedy =
+    backend.name === 'gpu'
+      ? '--matrix free is as fast and holds only the positions'
+      : unknowns(backend.system) < kCpuTreeMinUnknowns
+        ? 'the dense M (--matrix dense) is faster'
+        : "past the dense M's size the CPU has no faster product (the GPU's --matrix free is one)";
+  return (
+    `warning: the tree sums ${percent(tree.directPairs / (n * (n - 1)))} of the pairs directly (its ` +
+    `product costs ${percent(tree.workShare)} of the matrix-free product's N (N - 1) pairs) because of ` +
+    `${cause}: ${remedy}`
+  );
+}
+
+/**
  * How the CPU holds M for a --matrix choice: 'tree' as asked; 'dense' for dense and free (the CPU
  * has no matrix-free product of its own); 'auto' dense below kCpuTreeMinUnknowns while it fits
  * `memory` with a basis of `lanczosBasis` vectors (none for a solve; checkCpuFits), else the tree.

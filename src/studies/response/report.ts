@@ -63,6 +63,7 @@ export type ShownResponsePoint = Pick<
   | 'continuumDecayLength'
   | 'penetrationDepth'
   | 'londonPenetrationDepth'
+  | 'mIndefinite'
 > & { readonly fieldMap?: Float64Array | null };
 
 /**
@@ -115,6 +116,8 @@ export function responseFromJson(json: Record<string, unknown>, name: string): S
       // A file written before the penetration depths were has none: null, as where there is none.
       penetrationDepth: numberOf(p, 'penetration_depth'),
       londonPenetrationDepth: numberOf(p, 'london_penetration_depth'),
+      // A file written before m_indefinite was has none: null, not established.
+      mIndefinite: typeof p.m_indefinite === 'boolean' ? p.m_indefinite : null,
     };
     if (!Number.isSafeInteger(point.n) || point.n < 1 || !(point.nEpsilon > 0) || !(point.epsilon > 0))
       throw refuse(`point ${k} has no N >= 1, N r_e/R > 0 and eps > 0`);
@@ -624,6 +627,30 @@ const kIndefiniteNote =
   'M indefinite at this point (electrons within about r_e): an exact solution of M v = b, ' +
   "outside the Darwin model's validity";
 
+/** Whether a point's numbers solve M v = b where M is indefinite: converged, and m_indefinite true. */
+function indefiniteSolution(point: Pick<ShownResponsePoint, 'converged' | 'mIndefinite'>): boolean {
+  return point.converged && point.mIndefinite === true;
+}
+
+/**
+ * The mark after a point's number where M is indefinite there ('†', explained by indefiniteNote),
+ * else '': the number solves M v = b exactly, outside the model. A value that is no number (null:
+ * the flux drive's absent centre field) carries none.
+ */
+export function indefiniteMark(
+  point: Pick<ShownResponsePoint, 'converged' | 'mIndefinite'>,
+  value: number | null,
+): string {
+  return indefiniteSolution(point) && value !== null ? '†' : '';
+}
+
+/** The note under a table whose numbers indefiniteMark marks ('† M indefinite …'), or null where none is. */
+export function indefiniteNote(
+  points: readonly Pick<ShownResponsePoint, 'converged' | 'mIndefinite'>[],
+): string | null {
+  return points.some(indefiniteSolution) ? `† ${kIndefiniteNote}.` : null;
+}
+
 /**
  * The README's table of one sweep: per N r_e/R, the screening ratio at each N, its N -> infinity limit
  * with the fit's uncertainty, the continuum theory, and at the largest N the centre field (field drive:
@@ -641,13 +668,8 @@ export function responseMarkdown(result: ResponseResult): string {
     if (!nEpsilons.some((y) => sameNEpsilon(y, x))) nEpsilons.push(x);
   }
   const at = (n: number, x: number) => result.points.find((p) => p.n === n && sameNEpsilon(p.nEpsilon, x));
-  // A number where M is indefinite is marked: it solves M v = b exactly, outside the model.
   const cell = (p: ResponsePoint | undefined, value: (p: ResponsePoint) => number | null) =>
-    p === undefined
-      ? '–'
-      : p.converged
-        ? `${f(value(p))}${p.mIndefinite === true && value(p) !== null ? '†' : ''}`
-        : `(${p.reason})`;
+    p === undefined ? '–' : p.converged ? `${f(value(p))}${indefiniteMark(p, value(p))}` : `(${p.reason})`;
   // The penetration depth fitted as London's profile beside London's, where London's sphere is the
   // continuum (the ball, field or rotation).
   const depths = result.points.some((p) => p.londonPenetrationDepth !== null);
@@ -687,10 +709,10 @@ export function responseMarkdown(result: ResponseResult): string {
     ];
   });
   const alone = result.limits.some((l) => l.windowRefits === 0);
-  const indefinite = result.points.some((p) => p.converged && p.mIndefinite === true);
+  const indefinite = indefiniteNote(result.points);
   return (
     markdownTable(header, rows) +
     (alone ? `\n\n\\* ${kCovarianceAloneNote}.` : '') +
-    (indefinite ? `\n\n† ${kIndefiniteNote}.` : '')
+    (indefinite ? `\n\n${indefinite}` : '')
   );
 }
