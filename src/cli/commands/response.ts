@@ -109,17 +109,19 @@ points add "moment_per_tesla", mu_z/B in A m^2/T (= -(e^2 R^2/4m) sum (r x v)_z,
 and "susceptibility", the SI volume susceptibility mu0 (mu_z/B)/V of a solid (ball 4 pi R^3/3,
 cube 8 R^3; null elsewhere). continuum_ratio: the ring's circulant
 1/(1 + eps sum V_phi) at its N (null for N = 2 from N r_e/R = 8 and N = 3 from 20.8, where that
-uniform mode's eigenvalue is negative), the continuum's N -> infinity value elsewhere (null where none). A point whose solve did not converge
-has null for these, screening_ratio, decay_length and penetration_depth (the text: '-').
+uniform mode's eigenvalue is negative), the continuum's N -> infinity value elsewhere (null where
+none). A point whose solve did not converge has null for these, screening_ratio, decay_length and
+penetration_depth (the text: '-').
 m_indefinite: true where M is indefinite at the point (CG met negative curvature, or a Lanczos run
 of the N's M, to 1e-3, puts lambda_min below 0): electrons within about r_e, outside the model's
 validity, where a converged solve's values are exact but unphysical (the drive's b may miss the
 negative modes); the text marks it "M indefinite", and one warning: line on stderr names them.
 false where that run shows M positive definite; null where neither is established, and where no
 pair is within 4 r_e (4 eps R), where no Lanczos runs.
-window_refits: the refits without the smallest N behind a limit's uncertainty; 0 (fewer than five N) where it is the fit's covariance alone. check: the velocities of the GPU or
-of the CPU's tree against a dense float64 solve, ||v - v64||/||v64|| (up to ${kCheckMaxUnknowns} unknowns;
-null above, and for the CPU's dense M, which is that solve). Above, each point has "sampled_residual":
+window_refits: the refits without the smallest N behind a limit's uncertainty; 0 (fewer than five
+N) where it is the fit's covariance alone. check: the velocities of the GPU or of the CPU's tree
+against a dense float64 solve, ||v - v64||/||v64|| (up to ${kCheckMaxUnknowns} unknowns; null above, and
+for the CPU's dense M, which is that solve). Above, each point has "sampled_residual":
 ||b - M v||/||b|| over float64 rows of M (direct sums) at ${kSampledCheckElectrons} sampled electrons.
 check_target: what check (or sampled_residual) is held to, solve's target for the same backend and
 tolerance: the velocities within 10 rtol (1e-9) for the GPU's refined solves, 10 max(t, rtol) with the
@@ -129,7 +131,8 @@ was checked), and a point past it gets a warning: line on stderr. A point whose 
 is not checked (check null), nor one whose float64 reference did not: reference_unconverged gives that
 solve's reason (else null). The text lists each point's check, target and verdict.
 london_x: R/lambda_L = sqrt(3 N r_e/R) (ball), or R over Pearl's length Lambda = 2m/(mu0 n_s e^2) of
-a surface: 2 N r_e/R (disk), N r_e/2R (sphere, whose continuum 1/(1 + N r_e/3R) is 1/(1 + 2R/3 Lambda)). limits: the ratio at each N r_e/R fitted by c + b N^-p over the N given
+a surface: 2 N r_e/R (disk), N r_e/2R (sphere, whose continuum 1/(1 + N r_e/3R) is
+1/(1 + 2R/3 Lambda)). limits: the ratio at each N r_e/R fitted by c + b N^-p over the N given
 (three or more; p = 1/2 on surfaces and films, 2/3 in solids); none with --epsilon or --radius-m,
 which give each N its own N r_e/R. free_exponent: the p that fits best when free too (four N or
 more; else null), free_exponent_coefficient the c it gives, and uncertainty_systematic their distance
