@@ -112,6 +112,8 @@ cube 8 R^3; null elsewhere). continuum_ratio: the ring's circulant
 uniform mode's eigenvalue is negative), the continuum's N -> infinity value elsewhere (null where
 none). A point whose solve did not converge has null for these, screening_ratio, decay_length and
 penetration_depth (the text: '-').
+true_residual_product: the product M v in true_relative_residual, float64 for a dense or matrix-free
+M (the GPU's solves to 1e-10 refine), with the tree float64_tree (CPU) or float32_tree (GPU).
 m_indefinite: true where M is indefinite at the point (CG met negative curvature, or a Lanczos run
 of the N's M, to 1e-3, puts lambda_min below 0): electrons within about r_e, outside the model's
 validity, where a converged solve's values are exact but unphysical (the drive's b may miss the

@@ -113,9 +113,10 @@ export interface ResponsePoint {
   /** The iterate's true relative residual ||b - M s|| / ||b|| (with the backend's own M). */
   readonly trueRelativeResidual: number;
   /**
-   * The product M s in trueRelativeResidual (solve's ResidualProduct): float64 on the CPU and in a
-   * refined GPU solve, else the GPU's float32, whose own rounding it then also measures (the check,
-   * float64, measures the velocities).
+   * The product M s in trueRelativeResidual (solve's ResidualProduct): float64 on the CPU and in the
+   * GPU's dense and matrix-free solves (kResponseRtol refines them), the GPU's float32 tree with
+   * --matrix tree, whose own rounding it then also measures (the check, float64, measures the
+   * velocities).
    */
   readonly trueResidualProduct: ResidualProduct;
   /**
