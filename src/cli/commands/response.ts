@@ -106,8 +106,11 @@ null for flux, beside continuum_field_centre_ratio (London's sphere x/sinh x, th
 beside continuum_london_field_ratio (1 minus the continuum's centre field), and n_eff_epsilon the
 N r_e/R of the fully lagging electrons that give it (eq. 30). With --radius-m the field drive's
 points add "moment_per_tesla", mu_z/B in A m^2/T (= -(e^2 R^2/4m) sum (r x v)_z, v in omega_L R),
-and "susceptibility", the SI volume susceptibility mu0 (mu_z/B)/V of a solid (ball 4 pi R^3/3,
-cube 8 R^3; null elsewhere). continuum_ratio: the ring's circulant
+"apparent_susceptibility", the SI volume susceptibility mu0 (mu_z/B)/V of a solid (ball 4 pi R^3/3,
+cube 8 R^3; null elsewhere) against the applied B, its own demagnetising field in it (a perfect
+diamagnet's is -3/2 in a ball), and "intrinsic_susceptibility", the ball's chi of M = chi H with H
+inside, chi_app/(1 - chi_app/3) (-1 for that diamagnet; null elsewhere: the cube's non-uniform
+magnetisation has no demagnetising factor of 1/3). continuum_ratio: the ring's circulant
 1/(1 + eps sum V_phi) at its N (null for N = 2 from N r_e/R = 8 and N = 3 from 20.8, where that
 uniform mode's eigenvalue is negative), the continuum's N -> infinity value elsewhere (null where
 none). A point whose solve did not converge has null for these, screening_ratio, decay_length and
@@ -381,18 +384,23 @@ function responseText(
       lines.push([String(p.n).padStart(7), fixed(p.n_epsilon, 9), ...row].join(' '));
     }
   }
-  // The field drive at a radius in metres: its moment and a solid's susceptibility in SI.
+  // The field drive at a radius in metres: its moment and a solid's susceptibilities in SI.
   if (summary.points.some((p) => 'moment_per_tesla' in p)) {
-    lines.push('', '      N   N r_e/R   mu_z/B (A m^2/T)      chi (SI)');
+    lines.push('', '      N   N r_e/R   mu_z/B (A m^2/T)   chi_app (SI)     chi (SI)');
     for (const p of summary.points) {
-      const si = p as { moment_per_tesla?: number | null; susceptibility?: number | null };
+      const si = p as {
+        moment_per_tesla?: number | null;
+        apparent_susceptibility?: number | null;
+        intrinsic_susceptibility?: number | null;
+      };
       const e = (y: number) => y.toExponential(5);
       lines.push(
         [
           String(p.n).padStart(7),
           fixed(p.n_epsilon, 9),
           fixed(si.moment_per_tesla, 18, e),
-          fixed(si.susceptibility, 13, e),
+          fixed(si.apparent_susceptibility, 14, e),
+          fixed(si.intrinsic_susceptibility, 12, e),
         ].join(' '),
       );
     }

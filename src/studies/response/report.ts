@@ -206,9 +206,14 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
         // beside London's lambda_L/R = 1/x (the ball, field or rotation; null elsewhere).
         penetration_depth: solved(p.penetrationDepth),
         london_penetration_depth: p.londonPenetrationDepth,
-        // The field drive at a radius in metres: the moment per tesla and a solid's susceptibility, SI.
+        // The field drive at a radius in metres: the moment per tesla, a solid's susceptibility against
+        // the applied field and the ball's against the field inside, SI.
         ...(spec.scale.kind === 'radiusMetres' && spec.drive === 'field'
-          ? { moment_per_tesla: solved(p.momentPerTesla), susceptibility: solved(p.susceptibility) }
+          ? {
+              moment_per_tesla: solved(p.momentPerTesla),
+              apparent_susceptibility: solved(p.apparentSusceptibility),
+              intrinsic_susceptibility: solved(p.intrinsicSusceptibility),
+            }
           : {}),
         ...(rotation
           ? {

@@ -40,7 +40,8 @@ import {
   reducedInducedField,
   reducedMoment,
   screeningRatio,
-  volumeSusceptibility,
+  apparentSusceptibility,
+  intrinsicSusceptibility,
   velocityTriples,
   type CurrentProfile,
 } from '../../physics/response.ts';
@@ -97,11 +98,13 @@ export interface ResponsePoint {
   readonly continuumFieldCentreRatio: number | null;
   /**
    * The field drive with the radius in metres (--radius-m): mu_z / B in A m^2 per tesla
-   * (momentPerTesla), and the solid's SI volume susceptibility (volumeSusceptibility; null for a
-   * surface, a film, the ring); both null otherwise.
+   * (momentPerTesla), the solid's SI volume susceptibility against the applied field
+   * (apparentSusceptibility; null for a surface, a film, the ring) and the ball's chi of M = chi H
+   * (intrinsicSusceptibility; null for any other geometry); all null otherwise.
    */
   readonly momentPerTesla: number | null;
-  readonly susceptibility: number | null;
+  readonly apparentSusceptibility: number | null;
+  readonly intrinsicSusceptibility: number | null;
   /** Rotation: the centre field over the London field 2 m Omega / |e|, and N_eff r_e/R (eq. 30). */
   readonly londonFieldRatio: number | null;
   /** Rotation: the continuum's London field ratio, 1 - continuumFieldCentreRatio; else null. */
@@ -624,6 +627,7 @@ async function responsePoint(
     radiusMetres !== null && spec.drive === 'field'
       ? momentPerTesla(reducedMoment(positions, velocities), radiusMetres)
       : null;
+  const apparent = moment === null ? null : apparentSusceptibility(spec.geometry, moment, radiusMetres!);
   let fieldMap: Float64Array | null = null;
   let fieldMapCheck: number | null = null;
   if (withMap && spec.grid !== null) {
@@ -655,7 +659,8 @@ async function responsePoint(
     continuumRatio: continuumRatio(spec.geometry, spec.drive, n, epsilon),
     londonX: londonX(spec.geometry, n, epsilon),
     momentPerTesla: moment,
-    susceptibility: moment === null ? null : volumeSusceptibility(spec.geometry, moment, radiusMetres!),
+    apparentSusceptibility: apparent,
+    intrinsicSusceptibility: apparent === null ? null : intrinsicSusceptibility(spec.geometry, apparent),
     fieldCentreRatio: turning ? 1 + inducedFieldRatio(fieldZ, epsilon) : null,
     continuumFieldCentreRatio: continuumCentre,
     londonFieldRatio: spec.drive === 'rotation' ? londonFieldRatio(fieldZ, epsilon) : null,
