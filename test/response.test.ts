@@ -775,6 +775,20 @@ describe('m_indefinite: M indefinite where the drive cannot see it', () => {
     expect(pointIndefinite('diverged_indefinite', null, 4, threshold * 0.5)).toBe(true);
   });
 
+  test("on the tree, the probe's bounds hold the tree's error too: a point near the edge is undecided", async () => {
+    // The azimuthal ring of 4 turns indefinite at N r_e/R = 6.627: lambda_min is 0.019 at 6.5, within
+    // the tree's error at 2e-2, eps t max|theta|, though its Lanczos run (one leaf: direct sums) is exact.
+    const ring = { geometry: 'ring', model: 'azimuthal', n: '4', nEpsilon: '3,6.5,10', device: 'cpu' };
+    const dense = await runResponse(responseSpec(ring), cpuOpen);
+    const tree = await runResponse(
+      responseSpec({ ...ring, matrix: 'tree', treeTolerance: '2e-2' }),
+      async (system) => cpuTreeBackend(system, { tolerance: 2e-2, leafSize: 16, translationCost: 0 }),
+    );
+    expect(tree.points.every((p) => p.tree?.translations === 0)).toBe(true);
+    expect(dense.points.map((p) => p.mIndefinite)).toEqual([false, false, true]);
+    expect(tree.points.map((p) => p.mIndefinite)).toEqual([false, null, true]);
+  });
+
   test('the sphere of 250 at N r_e/R = 30: CG converges, M is not positive definite (lambda_min -0.040)', async () => {
     const spec = responseSpec({ geometry: 'sphere', n: '250', nEpsilon: '3,30', device: 'cpu' });
     const result = await runResponse(spec, cpuOpen);

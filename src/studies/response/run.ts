@@ -48,7 +48,8 @@ import {
 import { inversePowerLaw } from '../../physics/scaling.ts';
 import type { MassMatrixBackend, TreeDetails } from '../../run/backend.ts';
 import { linearLeastSquares } from '../../solvers/least-squares.ts';
-import { spectrumAt, type SpectrumResult } from '../../solvers/spectrum.ts';
+import { unitExtremes } from '../../run/spectrum.ts';
+import { spectrumAt } from '../../solvers/spectrum.ts';
 import { fitLaw } from '../fits.ts';
 import { PointStopped, sweep, type StudyHooks } from '../study.ts';
 import {
@@ -375,23 +376,10 @@ export function pointIndefinite(
 
 /**
  * A Lanczos run's extremes of I + S = D^-1/2 M D^-1/2 at eps = 1, with the error bound of theta_min
- * and its rounding there, as spectrumAt takes them, and whether it converged.
+ * and its rounding there (the tree's error in both, where M is the tree), as spectrumAt takes them,
+ * and whether it converged.
  */
 export type InteractionExtremes = Parameters<typeof spectrumAt>[0] & { readonly converged: boolean };
-
-/**
- * The eps = 1 extremes of a SpectrumResult at eps: its mu = theta - 1 as they are, and the bounds,
- * which spectrumFromLanczos scaled by eps, unscaled.
- */
-function extremesOf(spectrum: SpectrumResult, epsilon: number): InteractionExtremes {
-  return {
-    lambdaMin: 1 + spectrum.interactionMin,
-    lambdaMax: 1 + spectrum.interactionMax,
-    residualMin: spectrum.lanczos.residualMin / epsilon,
-    rounding: spectrum.lanczos.rounding / epsilon,
-    converged: spectrum.lanczos.converged,
-  };
-}
 
 /** A converged solve of a sweep: M(eps) x = b, so T x = (b - D x) / eps (M = D + eps T, eq. 48/50). */
 export interface SweepSolution {
@@ -547,13 +535,18 @@ class SweepBackend {
 
   /**
    * The open backend's Lanczos run (kIndefiniteLanczos), once for the configuration: it runs on
-   * I + S whatever eps M is at, and its extremes there are what spectrumAt maps to any eps.
+   * I + S whatever eps M is at, and its extremes there are what spectrumAt maps to any eps, their
+   * bounds widened by the tree's error where M is the tree (unitExtremes, as spectrum's).
    */
   async interactionSpectrum(): Promise<InteractionExtremes> {
     if (this.#spectrum) return this.#spectrum;
     if (!this.#backend) throw new Error('SweepBackend.interactionSpectrum before its first solve');
     const spectrum = await this.#backend.spectrum(kIndefiniteLanczos);
-    this.#spectrum = extremesOf(spectrum, this.#backend.system.epsilon);
+    const { system, tree } = this.#backend;
+    this.#spectrum = {
+      ...unitExtremes(spectrum, system.epsilon, tree),
+      converged: spectrum.lanczos.converged,
+    };
     return this.#spectrum;
   }
 
