@@ -343,9 +343,9 @@ export const kIndefiniteReach = 4;
 
 /**
  * The Lanczos run that decides M's definiteness at every eps of one configuration: it runs on I + S
- * (eps = 1) and spectrumAt maps its lambda_min to each eps. Both ends to 1e-3 of the largest |theta|
- * take 25-50 products at N = 250-1000 (the sweep's CG takes 10-25 a point); a point nearer the edge
- * than that stays undecided (null).
+ * (eps = 1) and spectrumAt maps its lambda_min to each eps. Both ends to 1e-3 of the largest |theta|,
+ * not tighter: the probe then costs an N about what its points' solves do, and only a point nearer
+ * the edge than that stays undecided (null).
  */
 const kIndefiniteLanczos: LanczosOptions = { tol: 1e-3, maxIterations: 200 };
 
