@@ -182,8 +182,8 @@ export function apparentSusceptibility(
  * The ball's chi of M = chi H, H the field inside, from its apparentSusceptibility: the chi of the
  * uniform linear ball with the same moment, whose magnetisation is uniform and whose own field inside
  * is -M/3 (demagnetising factor 1/3), so H = H_0 - M/3 and chi = chi_app / (1 - chi_app/3) (-3/2 gives
- * -1). Null for any other geometry: the cube's demagnetising factor is 1/3 only for a uniform
- * magnetisation, which its screening currents do not make.
+ * -1). Null for any other geometry: the cube's own field inside is not uniform, and 1/3 is its mean
+ * only for a uniform magnetisation, which its screening currents do not make.
  */
 export function intrinsicSusceptibility(geometry: GeometryName, apparent: number): number | null {
   return geometry === 'ball' ? apparent / (1 - apparent / 3) : null;

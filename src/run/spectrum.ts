@@ -232,8 +232,8 @@ function treeEigenvalueError(tree: { readonly tolerance: number } | undefined, s
 
 /**
  * The extremes of I + S (M at eps = 1) of a backend's unrefined Lanczos run at eps > 0, as spectrumAt
- * takes them: its bounds, at eps eps times those of I + S, unscaled, and with the tree its error
- * (treeEigenvalueError) added to both, so that spectrumAt maps them to any eps.
+ * takes them: its bounds, which the run gives at eps (eps times those of I + S), unscaled, and with
+ * the tree its error (treeEigenvalueError) added to both, so that spectrumAt maps them to any eps.
  */
 export function unitExtremes(
   ritz: SpectrumResult,

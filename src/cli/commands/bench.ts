@@ -1102,10 +1102,10 @@ async function benchSize(
  * one GPU backend of the storage 'auto' chooses, as the response command runs it, by the wall
  * clock: ms the whole sweep (the study's observables included), assembly_ms the opening of its one
  * backend, solves_ms the CG solves, lanczos_ms the m_indefinite probe's Lanczos run (where a pair is
- * within reach of indefiniteness, run.ts mayBeIndefinite). 'warm' starts each solve from the Galerkin solution in the span
- * of the earlier ones (sweepWarmStart); 'cold' from zero. The Krylov pipelines are built before, so
- * neither row pays for them. Its progress reports name the point on the row's line. Once the sweep
- * is timed, its points are checked (sweepCheck).
+ * within reach of indefiniteness, run.ts mayBeIndefinite). 'warm' starts each solve from the
+ * Galerkin solution in the span of the earlier ones (sweepWarmStart); 'cold' from zero. The Krylov
+ * pipelines are built before, so neither row pays for them. Its progress reports name the point on
+ * the row's line. Once the sweep is timed, its points are checked (sweepCheck).
  */
 async function benchResponseSweep(
   context: GpuContext,
