@@ -252,6 +252,17 @@ describe('responseFromJson: a saved sweep read back (the app loads response.json
     expect(shown.londonFieldRatio).toBeNull();
   });
 
+  test("the sphere's R/Λ is Pearl's N r_e/2R, whatever an older file's london_x holds", async () => {
+    const { json } = await saved({ geometry: 'sphere', n: '40', nEpsilon: '3,10' });
+    // A file written before the sphere's R/Λ was Pearl's holds the ball's sqrt(3 N r_e/R).
+    const points = (json.points as Record<string, unknown>[]).map((p) => ({
+      ...p,
+      london_x: Math.sqrt(3 * (p.n_epsilon as number)),
+    }));
+    const shown = responseFromJson({ ...json, points }, 'r.json').points;
+    expect(shown.map((p) => p.londonX)).toEqual([1.5, 5].map((x) => expect.closeTo(x, 12)));
+  });
+
   test("N r_e/R lists that N (x / N) rounds in the last bit are still one list, x's to 12 digits", async () => {
     const { json } = await saved({ geometry: 'ball', n: '11,13,19', nEpsilon: '0.1,0.3,1,3' });
     const nEpsilons = (json.points as { n_epsilon: number }[]).map((p) => p.n_epsilon);

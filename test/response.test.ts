@@ -26,6 +26,7 @@ import { larmorAngularVelocity } from '../src/physics/paper.ts';
 import {
   ballLondonParameter,
   continuumLimit,
+  intrinsicSusceptibility,
   currentProfile,
   driveRightHandSide,
   fitLondonProfile,
@@ -157,13 +158,13 @@ describe('the ring: the uniform mode of the circulant', () => {
 });
 
 describe('--radius-m: the field drive in SI, the moment per tesla and a solid susceptibility', () => {
-  test("mu_z/B = -(e^2 R^2/4m) ratio sum rho^2, chi = mu0 (mu_z/B)/V: the ball's, none on a sphere", async () => {
+  test("mu_z/B = -(e^2 R^2/4m) ratio sum rho^2, chi_app = mu0 (mu_z/B)/V: the ball's and cube's, none on a sphere", async () => {
     const mu0 = 1.25663706212e-6; // CODATA 2018, not from kMu0Over4Pi: an independent check
     const radius = 2e-9;
-    for (const geometryName of ['ball', 'sphere'] as const) {
+    for (const geometryName of ['ball', 'cube', 'sphere'] as const) {
       const spec = responseSpec({
         geometry: geometryName,
-        n: '60,120',
+        n: geometryName === 'cube' ? '64' : '60,120',
         radiusMetres: String(radius),
         device: 'cpu',
       });
@@ -178,10 +179,20 @@ describe('--radius-m: the field drive in SI, the moment per tesla and a solid su
           -((kElementaryCharge ** 2 * radius ** 2) / (4 * kElectronMass)) * p.screeningRatio * rho2;
         expect(Math.abs(p.momentPerTesla! / expected - 1)).toBeLessThan(1e-12);
         expect(json[k].moment_per_tesla).toBe(p.momentPerTesla);
+        if (geometryName === 'sphere') {
+          expect([json[k].apparent_susceptibility, json[k].intrinsic_susceptibility]).toEqual([null, null]);
+          continue;
+        }
+        const volume = geometryName === 'ball' ? (4 * Math.PI * radius ** 3) / 3 : 8 * radius ** 3;
+        const apparent = (mu0 * expected) / volume;
+        expect(Math.abs(p.apparentSusceptibility! / apparent - 1)).toBeLessThan(1e-9);
+        expect(json[k].apparent_susceptibility).toBe(p.apparentSusceptibility);
+        // H inside a uniformly magnetised ball is H_0 - M/3; the cube's magnetisation is not uniform.
         if (geometryName === 'ball') {
-          const volume = (4 * Math.PI * radius ** 3) / 3;
-          expect(Math.abs(p.susceptibility! / ((mu0 * expected) / volume) - 1)).toBeLessThan(1e-9);
-        } else expect(json[k].susceptibility).toBeNull();
+          expect(Math.abs(p.intrinsicSusceptibility! / (apparent / (1 - apparent / 3)) - 1)).toBeLessThan(
+            1e-9,
+          );
+        } else expect(json[k].intrinsic_susceptibility).toBeNull();
       }
     }
     // Without a radius in metres, or for another drive, neither key.
@@ -189,7 +200,7 @@ describe('--radius-m: the field drive in SI, the moment per tesla and a solid su
       await runResponse(responseSpec({ geometry: 'ball', n: '60', nEpsilon: '1', device: 'cpu' }), cpuOpen),
       kCpuDevice,
     ).points[0];
-    expect('moment_per_tesla' in plain || 'susceptibility' in plain).toBe(false);
+    expect(Object.keys(plain).filter((key) => /moment_per_tesla|susceptibility/.test(key))).toEqual([]);
     const rotation = responseSpec({
       geometry: 'ball',
       n: '60',
@@ -200,6 +211,26 @@ describe('--radius-m: the field drive in SI, the moment per tesla and a solid su
     expect(
       'moment_per_tesla' in responseJson(await runResponse(rotation, cpuOpen), kCpuDevice).points[0],
     ).toBe(false);
+  });
+});
+
+describe("the ball's intrinsic susceptibility chi = chi_app / (1 - chi_app/3), H the field inside", () => {
+  test("a perfect diamagnet's apparent -3/2 is -1; a ball screening deep is past -1 from outside only", async () => {
+    expect(intrinsicSusceptibility('ball', -1.5)).toBeCloseTo(-1, 14);
+    expect(intrinsicSusceptibility('ball', 0)).toBe(0);
+    expect(intrinsicSusceptibility('cube', -1.5)).toBeNull();
+    // A ball of 1000 at N r_e/R = 30 (R = 1000 r_e/30) screens past the perfect diamagnet's chi = -1 from
+    // outside, its own field included; inside, H = H_0 - M/3, it is within -1 < chi < 0.
+    const spec = responseSpec({
+      geometry: 'ball',
+      n: '1000',
+      radiusMetres: String((1000 * kClassicalElectronRadius) / 30),
+      device: 'cpu',
+    });
+    const [point] = (await runResponse(spec, cpuOpen)).points;
+    expect(point.converged).toBe(true);
+    expect(point.apparentSusceptibility).toBeCloseTo(-1.1439, 4);
+    expect(point.intrinsicSusceptibility).toBeCloseTo(-0.8281, 4);
   });
 });
 
@@ -742,6 +773,20 @@ describe('m_indefinite: M indefinite where the drive cannot see it', () => {
     expect(pointIndefinite('converged_rtol', spectrum, 4, threshold * 0.9995)).toBeNull();
     expect(pointIndefinite('converged_rtol', null, 4, threshold * 2)).toBeNull();
     expect(pointIndefinite('diverged_indefinite', null, 4, threshold * 0.5)).toBe(true);
+  });
+
+  test("on the tree, the probe's bounds hold the tree's error too: a point near the edge is undecided", async () => {
+    // The azimuthal ring of 4 turns indefinite at N r_e/R = 6.627: lambda_min is 0.019 at 6.5, within
+    // the tree's error at 2e-2, eps t max|theta|, though its Lanczos run (one leaf: direct sums) is exact.
+    const ring = { geometry: 'ring', model: 'azimuthal', n: '4', nEpsilon: '3,6.5,10', device: 'cpu' };
+    const dense = await runResponse(responseSpec(ring), cpuOpen);
+    const tree = await runResponse(
+      responseSpec({ ...ring, matrix: 'tree', treeTolerance: '2e-2' }),
+      async (system) => cpuTreeBackend(system, { tolerance: 2e-2, leafSize: 16, translationCost: 0 }),
+    );
+    expect(tree.points.every((p) => p.tree?.translations === 0)).toBe(true);
+    expect(dense.points.map((p) => p.mIndefinite)).toEqual([false, false, true]);
+    expect(tree.points.map((p) => p.mIndefinite)).toEqual([false, null, true]);
   });
 
   test('the sphere of 250 at N r_e/R = 30: CG converges, M is not positive definite (lambda_min -0.040)', async () => {

@@ -162,10 +162,12 @@ export function momentPerTesla(reduced: number, radiusMetres: number): number {
 const kFilledVolume: Partial<Record<GeometryName, number>> = { ball: (4 * Math.PI) / 3, cube: 8 };
 
 /**
- * The SI volume susceptibility of a solid, chi = mu0 M / B = mu0 (mu_z / B) / V (M = chi H, weak
- * field), from momentPerTesla; null for a surface, a film or the ring, which fill no volume.
+ * The SI volume susceptibility of a solid seen from outside, chi_app = mu0 (mu_z / B) / V, from
+ * momentPerTesla; null for a surface, a film or the ring, which fill no volume. B is the applied
+ * field, not the field inside: the body's own (demagnetising) field is in chi_app, which is not the
+ * chi of M = chi H (intrinsicSusceptibility); a perfect diamagnetic ball has chi_app = -3/2.
  */
-export function volumeSusceptibility(
+export function apparentSusceptibility(
   geometry: GeometryName,
   momentPerTeslaSi: number,
   radiusMetres: number,
@@ -174,6 +176,17 @@ export function volumeSusceptibility(
   return volume === undefined
     ? null
     : (4 * Math.PI * kMu0Over4Pi * momentPerTeslaSi) / (volume * radiusMetres ** 3);
+}
+
+/**
+ * The ball's chi of M = chi H, H the field inside, from its apparentSusceptibility: the chi of the
+ * uniform linear ball with the same moment, whose magnetisation is uniform and whose own field inside
+ * is -M/3 (demagnetising factor 1/3), so H = H_0 - M/3 and chi = chi_app / (1 - chi_app/3) (-3/2 gives
+ * -1). Null for any other geometry: the cube's own field inside is not uniform, and 1/3 is its mean
+ * only for a uniform magnetisation, which its screening currents do not make.
+ */
+export function intrinsicSusceptibility(geometry: GeometryName, apparent: number): number | null {
+  return geometry === 'ball' ? apparent / (1 - apparent / 3) : null;
 }
 
 /**

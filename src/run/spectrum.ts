@@ -137,10 +137,7 @@ export async function runSpectrum(
   // at eps they would measure mu's error against 1, not against S.
   const unit = { ...system, epsilon: 1 };
   const { epsilon } = system;
-  // Weyl: the tree's product moves each eigenvalue of I + S by up to its tolerance t of the largest
-  // |theta| (the check's targets below), which the Ritz values' rounding and residuals, those of the
-  // tree's operator, leave out: M's definiteness is established only beyond it too.
-  const treeError = (scale: number) => (backend.tree?.tolerance ?? 0) * scale;
+  const treeError = (scale: number) => treeEigenvalueError(backend.tree, scale);
   if (refine && vectors) {
     const product = (request.float64 ?? float64Products())(unit, backend.tree);
     const min = await rayleighQuotient(product, diagonal, vectors.min);
@@ -161,15 +158,9 @@ export async function runSpectrum(
     };
     refinement = { residualMin: epsilon * min.residual, residualMax: epsilon * max.residual };
   } else if (backend.tree && epsilon > 0) {
-    // The backend's bounds are at eps (eps times those of I + S); at eps = 0 the tree moves nothing.
+    // At eps = 0 the tree moves nothing.
     const { lanczos } = ritz;
-    const theta = unitSpectrum(ritz);
-    const moved = treeError(Math.max(Math.abs(theta.lambdaMin), Math.abs(theta.lambdaMax)));
-    const extremes = {
-      ...theta,
-      residualMin: lanczos.residualMin / epsilon + moved,
-      rounding: lanczos.rounding / epsilon + moved,
-    };
+    const extremes = unitExtremes(ritz, epsilon, backend.tree);
     spectrum = { ...spectrumAt(extremes, system.configuration.n, epsilon, lanczos.converged), lanczos };
   }
   const timing: { lanczos: number; check?: number } = { lanczos: performance.now() - start };
@@ -228,6 +219,35 @@ function referenceSteps(system: DarwinSystem, maxIterations: number | undefined)
   return size <= kCheckMaxUnknowns
     ? Math.max(maxIterations ?? 0, defaultLanczosMaxIterations(size))
     : maxIterations;
+}
+
+/**
+ * Weyl: the tree's product moves each eigenvalue of I + S by up to its tolerance t of the largest
+ * |theta| (`scale`; runSpectrum's check targets), which the Ritz values' rounding and residuals, those
+ * of the tree's operator, leave out: M's definiteness is established only beyond it too. 0 without.
+ */
+function treeEigenvalueError(tree: { readonly tolerance: number } | undefined, scale: number): number {
+  return (tree?.tolerance ?? 0) * scale;
+}
+
+/**
+ * The extremes of I + S (M at eps = 1) of a backend's unrefined Lanczos run at eps > 0, as spectrumAt
+ * takes them: its bounds, which the run gives at eps (eps times those of I + S), unscaled, and with
+ * the tree its error (treeEigenvalueError) added to both, so that spectrumAt maps them to any eps.
+ */
+export function unitExtremes(
+  ritz: SpectrumResult,
+  epsilon: number,
+  tree: { readonly tolerance: number } | undefined,
+): Parameters<typeof spectrumAt>[0] {
+  const { lanczos } = ritz;
+  const theta = unitSpectrum(ritz);
+  const moved = treeEigenvalueError(tree, Math.max(Math.abs(theta.lambdaMin), Math.abs(theta.lambdaMax)));
+  return {
+    ...theta,
+    residualMin: lanczos.residualMin / epsilon + moved,
+    rounding: lanczos.rounding / epsilon + moved,
+  };
 }
 
 /** The extreme eigenvalues 1 + mu of I + S, M at eps = 1, where Lanczos ran and the check measures. */

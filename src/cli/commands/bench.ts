@@ -241,8 +241,9 @@ quotient of the ms), one CG iteration in each way of running its vector work (la
 variant/step: 'fused', one workgroup, one launch; 'split', eleven launches) and one full CG solve
 with the chosen ones; and the response study's sweep of the field drive over its default N r_e/R
 (${kResponseDefaults.nEpsilon}) on one backend of the storage 'auto' chooses, with and without warm
-starts: its total time against its one assembly plus its solves. Bandwidths are also given as a
-ratio to the copy kernel's, and the assembly's, which only writes, to the fill's; a CG iteration's
+starts: its total time against its one assembly, its solves and the Lanczos run of its m_indefinite
+probe ("lanczos_ms", where a pair is within 4 r_e). Bandwidths are also given as a ratio to the
+copy kernel's, and the assembly's, which only writes, to the fill's; a CG iteration's
 time as a ratio to the chosen dense matvec's, both by the wall clock. The sphere geometry (the
 disk for --dim 2) at eps = 1e-3; a size whose rows cannot fit is refused before any row runs.
 Each GPU row is checked once against float64 after its timing (the "float64 check" column): a
@@ -392,11 +393,13 @@ export interface BenchRow {
   assembly_ms?: number;
   /** response_sweep: its CG solves alone, ms. */
   solves_ms?: number;
+  /** response_sweep: its m_indefinite probe's Lanczos run (kIndefiniteLanczos), ms; 0 where none ran. */
+  lanczos_ms?: number;
   /** response_sweep: the solves, one per N r_e/R. */
   solves?: number;
   /**
-   * response_sweep: ms / (assembly_ms + solves_ms), which should be about 1: a sweep costs one
-   * assembly plus its solves.
+   * response_sweep: ms / (assembly_ms + solves_ms + lanczos_ms), which should be about 1: a sweep
+   * costs one assembly, its solves and its probe's Lanczos run.
    */
   ratio_to_parts?: number;
 }
@@ -1098,10 +1101,11 @@ async function benchSize(
  * response_sweep: runResponse (the field drive on this n's sphere, the study's default N r_e/R) on
  * one GPU backend of the storage 'auto' chooses, as the response command runs it, by the wall
  * clock: ms the whole sweep (the study's observables included), assembly_ms the opening of its one
- * backend, solves_ms the CG solves. 'warm' starts each solve from the Galerkin solution in the span
- * of the earlier ones (sweepWarmStart); 'cold' from zero. The Krylov pipelines are built before, so
- * neither row pays for them. Its progress reports name the point on the row's line. Once the sweep
- * is timed, its points are checked (sweepCheck).
+ * backend, solves_ms the CG solves, lanczos_ms the m_indefinite probe's Lanczos run (where a pair is
+ * within reach of indefiniteness, run.ts mayBeIndefinite). 'warm' starts each solve from the
+ * Galerkin solution in the span of the earlier ones (sweepWarmStart); 'cold' from zero. The Krylov
+ * pipelines are built before, so neither row pays for them. Its progress reports name the point on
+ * the row's line. Once the sweep is timed, its points are checked (sweepCheck).
  */
 async function benchResponseSweep(
   context: GpuContext,
@@ -1123,6 +1127,7 @@ async function benchResponseSweep(
     progress.update(`n = ${n}: response sweep (${start} starts)`);
     let assemblyMs = 0;
     let solvesMs = 0;
+    let lanczosMs = 0;
     let storage = '';
     const open = async (swept: DarwinSystem): Promise<MassMatrixBackend> => {
       const opened = performance.now();
@@ -1142,7 +1147,12 @@ async function benchResponseSweep(
           solvesMs += performance.now() - solving;
           return result;
         },
-        spectrum: (options) => backend.spectrum(options),
+        spectrum: async (options) => {
+          const running = performance.now();
+          const result = await backend.spectrum(options);
+          lanczosMs += performance.now() - running;
+          return result;
+        },
         setEpsilon: (epsilon) => backend.setEpsilon(epsilon),
         dispose: () => backend.dispose(),
       };
@@ -1164,8 +1174,9 @@ async function benchResponseSweep(
       iterations: result.points.reduce((sum, point) => sum + point.iterations, 0),
       assembly_ms: assemblyMs,
       solves_ms: solvesMs,
+      lanczos_ms: lanczosMs,
       solves: result.points.length,
-      ratio_to_parts: result.milliseconds / (assemblyMs + solvesMs),
+      ratio_to_parts: result.milliseconds / (assemblyMs + solvesMs + lanczosMs),
       ...(await sweepCheck(spec, result.points, checkHooks(progress))),
     });
   }
@@ -1544,7 +1555,8 @@ function timingCell(r: BenchRow): string {
   if (r.ratio_to_parts !== undefined) {
     return (
       `${r.solves} solves, ${r.iterations} iterations: assembly ${fixed(r.assembly_ms, 1)} ms + ` +
-      `solves ${fixed(r.solves_ms, 1)} ms; total / (assembly + solves) ${fixed(r.ratio_to_parts, 2)}` +
+      `solves ${fixed(r.solves_ms, 1)} ms + Lanczos ${fixed(r.lanczos_ms, 1)} ms; ` +
+      `total / (assembly + solves + Lanczos) ${fixed(r.ratio_to_parts, 2)}` +
       (r.note ? `; ${r.note}` : '')
     );
   }

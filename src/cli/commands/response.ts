@@ -106,20 +106,28 @@ null for flux, beside continuum_field_centre_ratio (London's sphere x/sinh x, th
 beside continuum_london_field_ratio (1 minus the continuum's centre field), and n_eff_epsilon the
 N r_e/R of the fully lagging electrons that give it (eq. 30). With --radius-m the field drive's
 points add "moment_per_tesla", mu_z/B in A m^2/T (= -(e^2 R^2/4m) sum (r x v)_z, v in omega_L R),
-and "susceptibility", the SI volume susceptibility mu0 (mu_z/B)/V of a solid (ball 4 pi R^3/3,
-cube 8 R^3; null elsewhere). continuum_ratio: the ring's circulant
+"apparent_susceptibility", the SI volume susceptibility mu0 (mu_z/B)/V of a solid (ball 4 pi R^3/3,
+cube 8 R^3; null elsewhere) against the applied B, its own demagnetising field in it (a perfect
+diamagnet's is -3/2 in a ball), and "intrinsic_susceptibility", the ball's chi of M = chi H with H
+inside, chi_app/(1 - chi_app/3) (-1 for that diamagnet; null elsewhere: the cube's non-uniform
+magnetisation has no demagnetising factor of 1/3). continuum_ratio: the ring's circulant
 1/(1 + eps sum V_phi) at its N (null for N = 2 from N r_e/R = 8 and N = 3 from 20.8, where that
-uniform mode's eigenvalue is negative), the continuum's N -> infinity value elsewhere (null where none). A point whose solve did not converge
-has null for these, screening_ratio, decay_length and penetration_depth (the text: '-').
+uniform mode's eigenvalue is negative), the continuum's N -> infinity value elsewhere (null where
+none). A point whose solve did not converge has null for these, screening_ratio, decay_length and
+penetration_depth (the text: '-').
+true_residual_product: the product M v in true_relative_residual, float64 for a dense or matrix-free
+M (the GPU's solves to 1e-10 refine), with the tree float64_tree (CPU) or float32_tree (GPU).
 m_indefinite: true where M is indefinite at the point (CG met negative curvature, or a Lanczos run
 of the N's M, to 1e-3, puts lambda_min below 0): electrons within about r_e, outside the model's
 validity, where a converged solve's values are exact but unphysical (the drive's b may miss the
 negative modes); the text marks it "M indefinite", and one warning: line on stderr names them.
-false where that run shows M positive definite; null where neither is established, and where no
-pair is within 4 r_e (4 eps R), where no Lanczos runs.
-window_refits: the refits without the smallest N behind a limit's uncertainty; 0 (fewer than five N) where it is the fit's covariance alone. check: the velocities of the GPU or
-of the CPU's tree against a dense float64 solve, ||v - v64||/||v64|| (up to ${kCheckMaxUnknowns} unknowns;
-null above, and for the CPU's dense M, which is that solve). Above, each point has "sampled_residual":
+false where that run shows M positive definite (on the tree, either beyond the tree's error too,
+eps t max|theta|); null where neither is established, and where no pair is within 4 r_e (4 eps R),
+where no Lanczos runs.
+window_refits: the refits without the smallest N behind a limit's uncertainty; 0 (fewer than five
+N) where it is the fit's covariance alone. check: the velocities of the GPU or of the CPU's tree
+against a dense float64 solve, ||v - v64||/||v64|| (up to ${kCheckMaxUnknowns} unknowns; null above, and
+for the CPU's dense M, which is that solve). Above, each point has "sampled_residual":
 ||b - M v||/||b|| over float64 rows of M (direct sums) at ${kSampledCheckElectrons} sampled electrons.
 check_target: what check (or sampled_residual) is held to, solve's target for the same backend and
 tolerance: the velocities within 10 rtol (1e-9) for the GPU's refined solves, 10 max(t, rtol) with the
@@ -129,7 +137,8 @@ was checked), and a point past it gets a warning: line on stderr. A point whose 
 is not checked (check null), nor one whose float64 reference did not: reference_unconverged gives that
 solve's reason (else null). The text lists each point's check, target and verdict.
 london_x: R/lambda_L = sqrt(3 N r_e/R) (ball), or R over Pearl's length Lambda = 2m/(mu0 n_s e^2) of
-a surface: 2 N r_e/R (disk), N r_e/2R (sphere, whose continuum 1/(1 + N r_e/3R) is 1/(1 + 2R/3 Lambda)). limits: the ratio at each N r_e/R fitted by c + b N^-p over the N given
+a surface: 2 N r_e/R (disk), N r_e/2R (sphere, whose continuum 1/(1 + N r_e/3R) is
+1/(1 + 2R/3 Lambda)). limits: the ratio at each N r_e/R fitted by c + b N^-p over the N given
 (three or more; p = 1/2 on surfaces and films, 2/3 in solids); none with --epsilon or --radius-m,
 which give each N its own N r_e/R. free_exponent: the p that fits best when free too (four N or
 more; else null), free_exponent_coefficient the c it gives, and uncertainty_systematic their distance
@@ -376,18 +385,23 @@ function responseText(
       lines.push([String(p.n).padStart(7), fixed(p.n_epsilon, 9), ...row].join(' '));
     }
   }
-  // The field drive at a radius in metres: its moment and a solid's susceptibility in SI.
+  // The field drive at a radius in metres: its moment and a solid's susceptibilities in SI.
   if (summary.points.some((p) => 'moment_per_tesla' in p)) {
-    lines.push('', '      N   N r_e/R   mu_z/B (A m^2/T)      chi (SI)');
+    lines.push('', '      N   N r_e/R   mu_z/B (A m^2/T)   chi_app (SI)     chi (SI)');
     for (const p of summary.points) {
-      const si = p as { moment_per_tesla?: number | null; susceptibility?: number | null };
+      const si = p as {
+        moment_per_tesla?: number | null;
+        apparent_susceptibility?: number | null;
+        intrinsic_susceptibility?: number | null;
+      };
       const e = (y: number) => y.toExponential(5);
       lines.push(
         [
           String(p.n).padStart(7),
           fixed(p.n_epsilon, 9),
           fixed(si.moment_per_tesla, 18, e),
-          fixed(si.susceptibility, 13, e),
+          fixed(si.apparent_susceptibility, 14, e),
+          fixed(si.intrinsic_susceptibility, 12, e),
         ].join(' '),
       );
     }

@@ -10,6 +10,7 @@ import {
   isDriveName,
   kDriveVelocityUnits,
   londonRadialProfile,
+  londonX,
   type CurrentProfile,
   type DriveName,
 } from '../../physics/response.ts';
@@ -95,13 +96,17 @@ export function responseFromJson(json: Record<string, unknown>, name: string): S
   if (!Array.isArray(json.points) || json.points.length === 0) throw refuse('a sweep without points');
   const points = (json.points as unknown[]).map((entry, k): ShownResponsePoint => {
     const p = (entry ?? {}) as Record<string, unknown>;
+    const n = numberOf(p, 'n') ?? NaN;
+    const epsilon = numberOf(p, 'epsilon') ?? NaN;
     const point = {
-      n: numberOf(p, 'n') ?? NaN,
+      n,
       nEpsilon: numberOf(p, 'n_epsilon') ?? NaN,
-      epsilon: numberOf(p, 'epsilon') ?? NaN,
+      epsilon,
       screeningRatio: numberOf(p, 'screening_ratio') ?? NaN,
       continuumRatio: numberOf(p, 'continuum_ratio'),
-      londonX: numberOf(p, 'london_x'),
+      // The closed form of N and eps, not the file's: a sphere's file written before its R/Lambda
+      // (Pearl's) holds the ball's sqrt(3 N r_e/R) there, which the card's R/Lambda column would show.
+      londonX: londonX(geometry, n, epsilon),
       fieldCentreRatio: numberOf(p, 'field_centre_ratio'),
       continuumFieldCentreRatio: numberOf(p, 'continuum_field_centre_ratio'),
       londonFieldRatio: numberOf(p, 'london_field_ratio'),
@@ -201,9 +206,14 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
         // beside London's lambda_L/R = 1/x (the ball, field or rotation; null elsewhere).
         penetration_depth: solved(p.penetrationDepth),
         london_penetration_depth: p.londonPenetrationDepth,
-        // The field drive at a radius in metres: the moment per tesla and a solid's susceptibility, SI.
+        // The field drive at a radius in metres: the moment per tesla, a solid's susceptibility against
+        // the applied field and the ball's against the field inside, SI.
         ...(spec.scale.kind === 'radiusMetres' && spec.drive === 'field'
-          ? { moment_per_tesla: solved(p.momentPerTesla), susceptibility: solved(p.susceptibility) }
+          ? {
+              moment_per_tesla: solved(p.momentPerTesla),
+              apparent_susceptibility: solved(p.apparentSusceptibility),
+              intrinsic_susceptibility: solved(p.intrinsicSusceptibility),
+            }
           : {}),
         ...(rotation
           ? {

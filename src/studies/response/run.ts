@@ -40,14 +40,16 @@ import {
   reducedInducedField,
   reducedMoment,
   screeningRatio,
-  volumeSusceptibility,
+  apparentSusceptibility,
+  intrinsicSusceptibility,
   velocityTriples,
   type CurrentProfile,
 } from '../../physics/response.ts';
 import { inversePowerLaw } from '../../physics/scaling.ts';
 import type { MassMatrixBackend, TreeDetails } from '../../run/backend.ts';
 import { linearLeastSquares } from '../../solvers/least-squares.ts';
-import { spectrumAt, type SpectrumResult } from '../../solvers/spectrum.ts';
+import { unitExtremes } from '../../run/spectrum.ts';
+import { spectrumAt } from '../../solvers/spectrum.ts';
 import { fitLaw } from '../fits.ts';
 import { PointStopped, sweep, type StudyHooks } from '../study.ts';
 import {
@@ -97,11 +99,13 @@ export interface ResponsePoint {
   readonly continuumFieldCentreRatio: number | null;
   /**
    * The field drive with the radius in metres (--radius-m): mu_z / B in A m^2 per tesla
-   * (momentPerTesla), and the solid's SI volume susceptibility (volumeSusceptibility; null for a
-   * surface, a film, the ring); both null otherwise.
+   * (momentPerTesla), the solid's SI volume susceptibility against the applied field
+   * (apparentSusceptibility; null for a surface, a film, the ring) and the ball's chi of M = chi H
+   * (intrinsicSusceptibility; null for any other geometry); all null otherwise.
    */
   readonly momentPerTesla: number | null;
-  readonly susceptibility: number | null;
+  readonly apparentSusceptibility: number | null;
+  readonly intrinsicSusceptibility: number | null;
   /** Rotation: the centre field over the London field 2 m Omega / |e|, and N_eff r_e/R (eq. 30). */
   readonly londonFieldRatio: number | null;
   /** Rotation: the continuum's London field ratio, 1 - continuumFieldCentreRatio; else null. */
@@ -113,9 +117,10 @@ export interface ResponsePoint {
   /** The iterate's true relative residual ||b - M s|| / ||b|| (with the backend's own M). */
   readonly trueRelativeResidual: number;
   /**
-   * The product M s in trueRelativeResidual (solve's ResidualProduct): float64 on the CPU and in a
-   * refined GPU solve, else the GPU's float32, whose own rounding it then also measures (the check,
-   * float64, measures the velocities).
+   * The product M s in trueRelativeResidual (solve's ResidualProduct): float64 on the CPU and in the
+   * GPU's dense and matrix-free solves (kResponseRtol refines them), the GPU's float32 tree with
+   * --matrix tree, whose own rounding it then also measures (the check, float64, measures the
+   * velocities).
    */
   readonly trueResidualProduct: ResidualProduct;
   /**
@@ -338,9 +343,9 @@ export const kIndefiniteReach = 4;
 
 /**
  * The Lanczos run that decides M's definiteness at every eps of one configuration: it runs on I + S
- * (eps = 1) and spectrumAt maps its lambda_min to each eps. Both ends to 1e-3 of the largest |theta|
- * take 25-50 products at N = 250-1000 (the sweep's CG takes 10-25 a point); a point nearer the edge
- * than that stays undecided (null).
+ * (eps = 1) and spectrumAt maps its lambda_min to each eps. Both ends to 1e-3 of the largest |theta|,
+ * not tighter: the probe then costs an N about what its points' solves do, and only a point nearer
+ * the edge than that stays undecided (null).
  */
 const kIndefiniteLanczos: LanczosOptions = { tol: 1e-3, maxIterations: 200 };
 
@@ -371,23 +376,10 @@ export function pointIndefinite(
 
 /**
  * A Lanczos run's extremes of I + S = D^-1/2 M D^-1/2 at eps = 1, with the error bound of theta_min
- * and its rounding there, as spectrumAt takes them, and whether it converged.
+ * and its rounding there (the tree's error in both, where M is the tree), as spectrumAt takes them,
+ * and whether it converged.
  */
 export type InteractionExtremes = Parameters<typeof spectrumAt>[0] & { readonly converged: boolean };
-
-/**
- * The eps = 1 extremes of a SpectrumResult at eps: its mu = theta - 1 as they are, and the bounds,
- * which spectrumFromLanczos scaled by eps, unscaled.
- */
-function extremesOf(spectrum: SpectrumResult, epsilon: number): InteractionExtremes {
-  return {
-    lambdaMin: 1 + spectrum.interactionMin,
-    lambdaMax: 1 + spectrum.interactionMax,
-    residualMin: spectrum.lanczos.residualMin / epsilon,
-    rounding: spectrum.lanczos.rounding / epsilon,
-    converged: spectrum.lanczos.converged,
-  };
-}
 
 /** A converged solve of a sweep: M(eps) x = b, so T x = (b - D x) / eps (M = D + eps T, eq. 48/50). */
 export interface SweepSolution {
@@ -543,13 +535,18 @@ class SweepBackend {
 
   /**
    * The open backend's Lanczos run (kIndefiniteLanczos), once for the configuration: it runs on
-   * I + S whatever eps M is at, and its extremes there are what spectrumAt maps to any eps.
+   * I + S whatever eps M is at, and its extremes there are what spectrumAt maps to any eps, their
+   * bounds widened by the tree's error where M is the tree (unitExtremes, as spectrum's).
    */
   async interactionSpectrum(): Promise<InteractionExtremes> {
     if (this.#spectrum) return this.#spectrum;
     if (!this.#backend) throw new Error('SweepBackend.interactionSpectrum before its first solve');
     const spectrum = await this.#backend.spectrum(kIndefiniteLanczos);
-    this.#spectrum = extremesOf(spectrum, this.#backend.system.epsilon);
+    const { system, tree } = this.#backend;
+    this.#spectrum = {
+      ...unitExtremes(spectrum, system.epsilon, tree),
+      converged: spectrum.lanczos.converged,
+    };
     return this.#spectrum;
   }
 
@@ -623,6 +620,7 @@ async function responsePoint(
     radiusMetres !== null && spec.drive === 'field'
       ? momentPerTesla(reducedMoment(positions, velocities), radiusMetres)
       : null;
+  const apparent = moment === null ? null : apparentSusceptibility(spec.geometry, moment, radiusMetres!);
   let fieldMap: Float64Array | null = null;
   let fieldMapCheck: number | null = null;
   if (withMap && spec.grid !== null) {
@@ -654,7 +652,8 @@ async function responsePoint(
     continuumRatio: continuumRatio(spec.geometry, spec.drive, n, epsilon),
     londonX: londonX(spec.geometry, n, epsilon),
     momentPerTesla: moment,
-    susceptibility: moment === null ? null : volumeSusceptibility(spec.geometry, moment, radiusMetres!),
+    apparentSusceptibility: apparent,
+    intrinsicSusceptibility: apparent === null ? null : intrinsicSusceptibility(spec.geometry, apparent),
     fieldCentreRatio: turning ? 1 + inducedFieldRatio(fieldZ, epsilon) : null,
     continuumFieldCentreRatio: continuumCentre,
     londonFieldRatio: spec.drive === 'rotation' ? londonFieldRatio(fieldZ, epsilon) : null,
