@@ -418,7 +418,7 @@ export function splitTree(
  * the median minimises the sum of |x_i - origin|, where the centre of the box of every electron
  * would sit far from all but a few of them: a ring beside one electron 1e18 away at 5e17, where
  * float32 merges it; a lump of 600 in a ball of R/2 beside one electron 1000 R away at 500 R, where
- * the GPU tree's momenta were 1.1e-4 off.
+ * the lump's momenta would lose what a configuration 500 R from the origin loses.
  */
 export function medianElectron(positions: Float64Array, n: number): Float64Array {
   const median = (axis: number) => {
