@@ -541,6 +541,7 @@ export class StudiesView {
   #scalingPlot: uPlot | null = null;
   /** The sweep's planned N: the plot's x ticks. */
   #scalingPlan: readonly number[] = [];
+  /** Whose Lanczos runs the points are (scalingStart): the check row says why none was checked. */
   #scalingDeviceKind: 'gpu' | 'cpu' = 'gpu';
   #larmorShown = false;
   #responsePlot: uPlot | null = null;

@@ -547,8 +547,9 @@ export interface TreeProductCounts {
  * directly. Two well-separated nodes whose electrons make fewer pairs than their two M2L cost are
  * summed directly too, leaf by leaf (exact, and cheaper). Every electron pair is then covered exactly once, by one M2L or one direct sum, on either
  * path from the root: the lists depend on the positions only, so they are built once per configuration.
- * The direct pairs below a node pair that the opening angle and the cost took by M2L and the softening
- * did not are counted apart (softenedPairs): the pairs the tree of a = 0 would have taken by M2L.
+ * The direct pairs below a node pair that the tree of a = 0 takes by M2L (the angle accepts it, and it
+ * makes no fewer pairs than its two M2L cost) and the softening does not are counted apart
+ * (softenedPairs).
  */
 function interactionLists(
   tree: Pick<
@@ -605,8 +606,8 @@ function interactionLists(
     // distance > 0 keeps two coincident one-electron nodes (radii 0) from being accepted.
     const withinAngle = distance > 0 && reach <= theta * distance;
     const separated = withinAngle && distance - reach >= softeningDistance;
-    // The walk of a = 0 (theta < 1: the angle alone separates) takes by M2L what the angle accepts
-    // and is cheaper than the pair's direct sum; what it sums directly is none of the softening's.
+    // The walk of a = 0 (theta < 1: the angle alone separates) takes by M2L a pair the angle accepts
+    // whose two M2L cost no more than its direct sum; what it sums directly is none of the softening's.
     const cheaperDirect = size(a) * size(b) < 2 * tree.translationCost;
     const below = softened || (withinAngle && !cheaperDirect && !separated) ? 1 : 0;
     if (separated && cheaperDirect) {

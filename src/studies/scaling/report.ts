@@ -720,7 +720,8 @@ type PointCheckAt = NonNullable<ReturnType<typeof pointCheck>> & { readonly n: n
 
 /**
  * The checked point farthest past its target, or nearest to it (the largest error over target), with
- * its check; null where no point was checked (a CPU sweep of the dense float64 M).
+ * its check; null where no point was checked (a CPU sweep of the dense float64 M, a GPU sweep whose
+ * checks were all stopped, a file written before the check was).
  */
 export function worstCheck(points: readonly ScalingPoint[]): PointCheckAt | null {
   // A NaN error is past any target: it ranks first.
