@@ -1,6 +1,7 @@
 // The Studies tab end to end, driven through the panel's Studies folder on Chromium's SwiftShader WebGPU
 // adapter: the London field map (GPU Biot-Savart), pairing against eq. 46 with the Au and Cu
-// temperatures and the pair on the ring itself beside the line, the Larmor ring, a scaling sweep with its Stop, and the response of a ring to a field
+// temperatures and the pair on the ring itself beside the line, the Larmor ring, a scaling sweep with its Stop,
+// an older scaling file loaded, and the response of a ring to a field
 // (its screening against the circulant's closed form, the canvas coloured by the induced current), a
 // response sweep whose last point met an indefinite M, and Stop in each sweep. Each test checks the numbers shown
 // against the physics, that its plot is drawn (coloured pixels), saves a screenshot under e2e-results/,
@@ -10,12 +11,15 @@ import { kElectronMass, kElementaryCharge } from '../src/physics/constants.ts';
 import { kFermiReadingLabels } from '../src/physics/paper.ts';
 import { ringCirculantEigenvalues, ringPotential } from '../src/physics/ring.ts';
 import { whittakerGroundState1d } from '../src/physics/pairing.ts';
-import { toJson } from '../src/io/formats.ts';
+import { kCpuDevice, toJson } from '../src/io/formats.ts';
+import { cpuBackend } from '../src/run/backend.ts';
 import { kDefaultPairingRatios } from '../src/physics/pairing.ts';
 import { larmorJson } from '../src/studies/larmor/report.ts';
 import { runLarmor } from '../src/studies/larmor/run.ts';
 import { pairingJson, pairingRingJson } from '../src/studies/pairing/report.ts';
 import { runPairing } from '../src/studies/pairing/run.ts';
+import { scalingJson } from '../src/studies/scaling/report.ts';
+import { scalingSweep } from '../src/studies/scaling/run.ts';
 import {
   chooseOption,
   fieldError,
@@ -416,6 +420,37 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     };
     expect(stopped.stopped).toEqual({ signal: null, points: done, of: 8 });
     expect(stopped.studies[0].points).toHaveLength(done);
+    expect(errors).toEqual([]);
+  });
+
+  test("scaling: a file written before the float64 check loads, its card 'not checked' unless the CPU's", async () => {
+    const { study } = await scalingSweep(async (system) => cpuBackend(system), {
+      geometry: 'ring',
+      model: 'azimuthal',
+      ns: [16, 32],
+    });
+    const json = scalingJson({
+      device: kCpuDevice,
+      model: 'azimuthal',
+      ns: [16, 32],
+      studies: [study],
+      extras: [{ matrix: null, londonInertiaRatioDirect: null }],
+      shard: null,
+      totalMs: 5,
+    });
+    // Its points without the check's fields, as results/scaling.json of f096b0e has them.
+    const older = JSON.parse(toJson(json)) as { studies: { points: Record<string, unknown>[] }[] };
+    for (const point of older.studies[0].points)
+      for (const key of ['check', 'sampled_residual', 'check_target', 'within_target', 'check_ms'])
+        delete point[key];
+    const { page, errors } = await open();
+    const load = (device: { kind: string }) =>
+      loadFile(page, 'scaling.json', JSON.stringify({ ...older, device }));
+    expect(await load({ kind: 'gpu' })).toBe('Loaded the ring scaling sweep (2 N) from scaling.json.');
+    expect(await shownText(page, 'scaling-done')).toBe('2 of 2');
+    expect(await shownText(page, 'scaling-check')).toBe('not checked');
+    expect(await load(kCpuDevice)).toBe('Loaded the ring scaling sweep (2 N) from scaling.json.');
+    expect(await shownText(page, 'scaling-check')).toBe('none (float64 run)');
     expect(errors).toEqual([]);
   });
 

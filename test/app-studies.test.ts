@@ -2,7 +2,7 @@
 // cards show: which response point the headline, the map and the canvas start from, how a solve
 // that did not converge is marked, and why a map point has no map; the N -> infinity row on the
 // ring, with too few N and with enough, and the response table's headers; the scaling card's law and
-// R* rows; and the London card's label of the continuous body.
+// R* rows and its check row; and the London card's label of the continuous body.
 import { describe, expect, test } from 'vitest';
 import {
   criticalRadiusText,
@@ -12,6 +12,7 @@ import {
   responseHeader,
   responseNoMapReason,
   responseStartPoint,
+  scalingCheckText,
   scalingLawText,
 } from '../src/app/studies-view.ts';
 import { scalingLaw } from '../src/physics/scaling.ts';
@@ -164,6 +165,17 @@ describe('the scaling card', () => {
     );
     // A size of the laboratory stays in metres.
     expect(criticalRadiusText({ metres: 7.7e-7, log10Metres: Math.log10(7.7e-7) })).toBe('7.70e-7 m');
+  });
+
+  test("the check row: the worst check, or why there is none: the CPU's float64 M, or not checked", async () => {
+    const { points } = await ringScaling([16, 32]);
+    expect(points.map((p) => p.checkTarget)).toEqual([null, null]);
+    expect(scalingCheckText(points, 'cpu')).toBe('none (float64 run)');
+    // A GPU sweep whose checks were all stopped, or a GPU file written before the check was.
+    expect(scalingCheckText(points, 'gpu')).toBe('not checked');
+    const checked = [points[0], { ...points[1], check: 3.14e-7, checkTarget: 1e-5 }];
+    expect(scalingCheckText(checked, 'gpu')).toBe('3.1e-7 ≤ 1.0e-5 (N = 32)');
+    expect(scalingCheckText(checked, 'cpu')).toBe('3.1e-7 ≤ 1.0e-5 (N = 32)');
   });
 });
 

@@ -1017,6 +1017,28 @@ describe('a saved sweep read back (the app loads scaling.json into its card)', (
     );
   });
 
+  it('reads a file written before the float64 check as not checked, and still refuses a check of another type', async () => {
+    // results/scaling.json of f096b0e: its points have none of the check's fields.
+    const { study, json } = await saved();
+    const older = structuredClone(json);
+    const [olderStudy] = older.studies as { points: Record<string, unknown>[] }[];
+    for (const point of olderStudy.points)
+      for (const key of ['check', 'sampled_residual', 'check_target', 'within_target', 'check_ms'])
+        delete point[key];
+    const points = scalingRunFromJson(older, 's.json').studies[0].points;
+    expect(points).toEqual(study.points);
+    for (const point of points) {
+      expect(point.check).toBeNull();
+      expect(point.sampledResidual).toBeNull();
+      expect(point.checkTarget).toBeNull();
+      expect(point.checkMilliseconds).toBeNull();
+    }
+    olderStudy.points[1].check = '3e-7';
+    expect(() => scalingRunFromJson(older, 's.json')).toThrow(
+      "s.json: the sphere sweep's point 1 is not what scaling --json writes (points[1].check is not a number or null)",
+    );
+  });
+
   it('refuses N out of order', async () => {
     const { json } = await saved();
     const [study] = json.studies as { points: unknown[] }[];

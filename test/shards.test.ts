@@ -361,6 +361,20 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     expect(merged.studies[0].points[1].lambda_max).toBe(shards[1].studies[0].points[0].lambda_max);
   });
 
+  it('scaling shards written before the float64 check (their points lack its fields) merge as not checked', async () => {
+    const older = shards.map((shard) => {
+      const copy = structuredClone(shard) as unknown as { studies: { points: Record<string, unknown>[] }[] };
+      for (const point of copy.studies[0].points)
+        for (const key of ['check', 'sampled_residual', 'check_target', 'within_target', 'check_ms'])
+          delete point[key];
+      return file(JSON.stringify(copy));
+    });
+    const merged = (await mergeCommand(older)).summary as ScalingJson;
+    const whole = (await mergeCommand(shards.map((shard) => file(toJson(shard))))).summary as ScalingJson;
+    expect(merged.studies[0].points.map((point) => point.check_target)).toEqual([null, null]);
+    expect(printed(merged)).toEqual(printed(whole));
+  });
+
   it('a shard whose "shard" is not K of N, 1 <= K <= N: it failed reading \'n\', or passed for a whole run', async () => {
     for (const shard of [
       { index: 0, count: 2 },

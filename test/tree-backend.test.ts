@@ -137,6 +137,28 @@ describe('a softening that defeats the tree', () => {
     expect(() => checkTreePays(softened)).toThrow(/^the tree of 600 electrons would cost 100% of/);
   });
 
+  test("node pairs a = 0 sums directly, fewer pairs than their two M2L cost, are none of the softening's", () => {
+    // In leaves of 16 the default cost sums node pairs the angle accepts directly, at a = 0 too.
+    const leaves = { leafSize: 16 };
+    const bareLeaves = buildTreeGeometry(ring(0), leaves);
+    // a = 0.001 changes no list: no pair is summed directly because of it.
+    const slight = buildTreeGeometry(ring(0.001), leaves);
+    expect(slight.counts).toEqual(bareLeaves.counts);
+    expect(slight.softenedPairs).toBe(0);
+    const more = buildTreeGeometry(ring(0.005), leaves);
+    expect(more.counts.directPairs).toBeGreaterThan(bareLeaves.counts.directPairs);
+    expect(more.counts.directPairs - more.softenedPairs).toBe(bareLeaves.counts.directPairs);
+    // M2L dearer than any node pair's direct sum: a = 0 sums the whole ring directly, and so does a = 0.05,
+    // for the configuration, not the softening.
+    const dear = { translationCost: 2000 };
+    expect(buildTreeGeometry(ring(0), dear).counts).toEqual({ directPairs: pairs, translations: 0 });
+    const dearSoftened = buildTreeGeometry(ring(0.05), dear);
+    expect(dearSoftened.softenedPairs).toBe(0);
+    expect(
+      treeWorkWarning({ name: 'cpu', system: dearSoftened.system, tree: treeDetails(dearSoftened) }),
+    ).toMatch(/^warning: the tree sums 100% of the pairs directly .* because of the configuration: /);
+  });
+
   test('--matrix tree: one warning naming the cause and the faster product', () => {
     const warning = (tree: typeof bare, name: 'cpu' | 'gpu' = 'cpu') =>
       treeWorkWarning({ name, system: tree.system, tree: treeDetails(tree) });

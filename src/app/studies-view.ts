@@ -353,6 +353,16 @@ export function scalingLawText(study: ScalingStudy): string {
   return fit ? `${fit.law.text}, N = ${fit.nFrom}..${fit.nTo}` : noFitText(study);
 }
 
+/**
+ * The scaling card's check row: as the CLI's text and Markdown, the point farthest from its target;
+ * where no point was checked, why: a sweep of the CPU's dense float64 M is itself the reference, while
+ * a GPU sweep whose checks were all stopped, or a file written before the check was, was not checked.
+ */
+export function scalingCheckText(points: readonly ScalingPoint[], deviceKind: 'gpu' | 'cpu'): string {
+  if (worstCheck(points)) return worstCheckText(points);
+  return deviceKind === 'cpu' ? 'none (float64 run)' : 'not checked';
+}
+
 /** The diameter of the observable universe, metres: no body is larger. */
 const kObservableUniverseMetres = 8.8e26;
 
@@ -531,6 +541,8 @@ export class StudiesView {
   #scalingPlot: uPlot | null = null;
   /** The sweep's planned N: the plot's x ticks. */
   #scalingPlan: readonly number[] = [];
+  /** Whose Lanczos runs the points are (scalingStart): the check row says why none was checked. */
+  #scalingDeviceKind: 'gpu' | 'cpu' = 'gpu';
   #larmorShown = false;
   #responsePlot: uPlot | null = null;
   #response: ShownResponse | null = null;
@@ -836,6 +848,7 @@ export class StudiesView {
     const container = element('scaling-plot');
     container.innerHTML = '';
     this.#scalingPlan = [...ns];
+    this.#scalingDeviceKind = deviceKind;
     this.#scalingPlot = new uPlot(
       {
         ...this.#plotSize('scaling-plot'),
@@ -912,10 +925,8 @@ export class StudiesView {
     }
     showText('scaling-law', typeof study === 'string' ? study : scalingLawText(study));
     if (typeof study !== 'string') this.#scalingRadius(study);
-    // As the CLI's text and Markdown: the point farthest from its target; none where the sweep ran
-    // in float64 on the CPU (a loaded file's), itself the reference.
     const worst = worstCheck(points);
-    showText('scaling-check', worst ? worstCheckText(points) : 'none (float64 run)');
+    showText('scaling-check', scalingCheckText(points, this.#scalingDeviceKind));
     element('scaling-check').className = !worst
       ? ''
       : withinTarget(worst.error, worst.target)

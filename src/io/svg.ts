@@ -1077,8 +1077,9 @@ export function heatMap(options: HeatMapOptions): string {
   const y: Axis = { lower: yLower, upper: yUpper, log: false, from: bottom, to: top };
   const colourOf = (value: number) => linearFraction(value, vLower, vUpper);
   const plotBox = { x0: left, y0: top, x1: right, y1: bottom };
-  // More cells than the plot has pixels: one image, a pixel a cell, 1 byte each (a 1001 x 1001 grid
-  // is 1.3 MB in base64, where a rectangle for each run of cells of one colour makes it 15 to 30 MB).
+  // More cells than the plot has pixels: one image, a pixel a cell, 1 byte each (4/3 in base64),
+  // where a rectangle for each run of cells of one colour, some 70 bytes of text, grows with the
+  // runs, and a grid finer than the pixels has short ones.
   const cells =
     columns * rows > plotWidth * plotHeight
       ? [cellImage(columns, rows, values, colourOf, plotBox)]

@@ -85,7 +85,8 @@ function sharedPositions(pool: WorkerPool, system: DarwinSystem): Float64Array {
 
 /**
  * Pairs of the assembly between two reports (parallelMassMatrixEntries' onChunk): the largest dense
- * M (N = 5461 in the 3D vector model, seconds on two threads) in 15 chunks.
+ * M (N = 5461 in the 3D vector model) in 15 chunks, so that its progress shows and a Stop is heard
+ * between them.
  */
 const kAssemblyPairsPerChunk = 1_000_000;
 

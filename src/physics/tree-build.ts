@@ -418,7 +418,7 @@ export function splitTree(
  * the median minimises the sum of |x_i - origin|, where the centre of the box of every electron
  * would sit far from all but a few of them: a ring beside one electron 1e18 away at 5e17, where
  * float32 merges it; a lump of 600 in a ball of R/2 beside one electron 1000 R away at 500 R, where
- * the GPU tree's momenta were 1.1e-4 off.
+ * the lump's momenta would lose what a configuration 500 R from the origin loses.
  */
 export function medianElectron(positions: Float64Array, n: number): Float64Array {
   const median = (axis: number) => {
@@ -547,8 +547,9 @@ export interface TreeProductCounts {
  * directly. Two well-separated nodes whose electrons make fewer pairs than their two M2L cost are
  * summed directly too, leaf by leaf (exact, and cheaper). Every electron pair is then covered exactly once, by one M2L or one direct sum, on either
  * path from the root: the lists depend on the positions only, so they are built once per configuration.
- * The direct pairs below a node pair that the opening angle took and the softening did not are
- * counted apart (softenedPairs): the pairs the tree of a = 0 would have taken by M2L.
+ * The direct pairs below a node pair that the tree of a = 0 takes by M2L (the angle accepts it, and it
+ * makes no fewer pairs than its two M2L cost) and the softening does not are counted apart
+ * (softenedPairs).
  */
 function interactionLists(
   tree: Pick<
@@ -565,7 +566,7 @@ function interactionLists(
   const nearSources: number[] = [];
   const counts: TreeProductCounts = { directPairs: 0, translations: 0 };
   let softenedPairs = 0;
-  // softened: the pair lies below one the opening angle alone would have taken by M2L.
+  // softened: the pair lies below one the walk of a = 0 would have taken by M2L.
   const near = (target: number, source: number, softened: number) => {
     nearTargets.push(target);
     nearSources.push(source);
@@ -605,8 +606,11 @@ function interactionLists(
     // distance > 0 keeps two coincident one-electron nodes (radii 0) from being accepted.
     const withinAngle = distance > 0 && reach <= theta * distance;
     const separated = withinAngle && distance - reach >= softeningDistance;
-    const below = softened || (withinAngle && !separated) ? 1 : 0;
-    if (separated && size(a) * size(b) < 2 * tree.translationCost) {
+    // The walk of a = 0 (theta < 1: the angle alone separates) takes by M2L a pair the angle accepts
+    // whose two M2L cost no more than its direct sum; what it sums directly is none of the softening's.
+    const cheaperDirect = size(a) * size(b) < 2 * tree.translationCost;
+    const below = softened || (withinAngle && !cheaperDirect && !separated) ? 1 : 0;
+    if (separated && cheaperDirect) {
       for (const leafA of leavesOf(a, firstLeaf)) {
         for (const leafB of leavesOf(b, firstLeaf)) {
           near(leafA, leafB, below);

@@ -218,7 +218,7 @@ export function residualProduct(
 }
 
 /** `solve` with its true residual ||p - M v|| / ||p|| from `product`, M v of its final v (0 where p = 0). */
-function trueResidual(solve: SolveResult, p: Float64Array, product: Float64Array): SolveResult {
+function withTrueResidual(solve: SolveResult, p: Float64Array, product: Float64Array): SolveResult {
   const trueResidualNorm = norm(p.map((value, k) => value - product[k]));
   const pNorm = norm(p);
   return { ...solve, trueResidualNorm, trueRelativeResidual: pNorm === 0 ? 0 : trueResidualNorm / pNorm };
@@ -373,7 +373,7 @@ export async function runSolve(
   // The dense check's float64 M v of the solved v gives the true residual of M's own equation where
   // the backend's product is M's (not the tree's, whose equation the run solves): a float32 product
   // near its floor measures its own rounding there, not the solution's.
-  const recomputed = solve && product64 && !backend.tree ? trueResidual(solve, momenta, product64) : null;
+  const recomputed = solve && product64 && !backend.tree ? withTrueResidual(solve, momenta, product64) : null;
   return {
     system,
     mode,

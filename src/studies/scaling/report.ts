@@ -417,11 +417,26 @@ export interface ScalingSweep {
 }
 type PointJson = ReturnType<typeof pointJson>;
 
+/** The float64 check's fields of a point's JSON. */
+const kCheckFields = {
+  check: 'number?',
+  sampled_residual: 'number?',
+  check_target: 'number?',
+  check_ms: 'number?',
+} satisfies Record<string, FieldKind>;
+
+/**
+ * A point's JSON as a saved file has it: one written before the float64 check was lacks the check's
+ * fields, and is read as not checked (null), as the response loader reads an older file.
+ */
+type SavedPointJson = Omit<PointJson, keyof typeof kCheckFields> &
+  Partial<Pick<PointJson, keyof typeof kCheckFields>>;
+
 /** A number of the JSON back: null stood for a value that was not finite. */
 const finite = (x: number | null): number => (x === null ? NaN : x);
 
 /** A point back from its JSON (the inverse of pointJson, NaN where the JSON has null). */
-export function scalingPointFromJson(json: PointJson): ScalingPoint {
+export function scalingPointFromJson(json: SavedPointJson): ScalingPoint {
   const overlaps = json.overlaps;
   const minimum = json.minimum_overlaps;
   return {
@@ -460,10 +475,10 @@ export function scalingPointFromJson(json: PointJson): ScalingPoint {
       residualMin: finite(json.lanczos.residual_bound_min),
       residualMax: finite(json.lanczos.residual_bound_max),
     },
-    check: json.check,
-    sampledResidual: json.sampled_residual,
-    checkTarget: json.check_target,
-    checkMilliseconds: json.check_ms,
+    check: json.check ?? null,
+    sampledResidual: json.sampled_residual ?? null,
+    checkTarget: json.check_target ?? null,
+    checkMilliseconds: json.check_ms ?? null,
     milliseconds: json.ms,
   };
 }
@@ -489,10 +504,6 @@ const kPointFields: Record<string, FieldKind> = {
   exact_lambda_max: 'number?',
   exact_lambda_min: 'number?',
   london_inertia_ratio: 'number?',
-  check: 'number?',
-  sampled_residual: 'number?',
-  check_target: 'number?',
-  check_ms: 'number?',
   ms: 'number',
 };
 const kOverlapFields: Record<string, FieldKind> = {
@@ -518,7 +529,10 @@ function scalingPointLack(point: unknown, path: string): string | null {
   const p = point as Record<string, unknown>;
   const part = (key: string, fields: Record<string, FieldKind>) =>
     p[key] === null ? null : objectLack(p[key], `${path}.${key}`, fields);
+  // Each check field the point has (SavedPointJson: an older file has none).
+  const present = Object.fromEntries(Object.entries(kCheckFields).filter(([key]) => key in p));
   return (
+    objectLack(p, path, present) ??
     part('overlaps', kOverlapFields) ??
     part('minimum_overlaps', kMinimumOverlapFields) ??
     objectLack(p.lanczos, `${path}.lanczos`, kLanczosFields)
@@ -594,7 +608,7 @@ export function scalingRunFromJson(
       const lack = scalingPointLack(point, `points[${k}]`);
       if (lack !== null)
         throw refuse(`the ${geometry} sweep's point ${k} is not what scaling --json writes (${lack})`);
-      return scalingPointFromJson(point as PointJson);
+      return scalingPointFromJson(point as SavedPointJson);
     });
     points.forEach((point, k) => {
       if (
@@ -706,7 +720,8 @@ type PointCheckAt = NonNullable<ReturnType<typeof pointCheck>> & { readonly n: n
 
 /**
  * The checked point farthest past its target, or nearest to it (the largest error over target), with
- * its check; null where no point was checked (a CPU sweep of the dense float64 M).
+ * its check; null where no point was checked (a CPU sweep of the dense float64 M, a GPU sweep whose
+ * checks were all stopped, a file written before the check was).
  */
 export function worstCheck(points: readonly ScalingPoint[]): PointCheckAt | null {
   // A NaN error is past any target: it ranks first.
