@@ -53,6 +53,7 @@ import {
   type DriveName,
 } from '../src/physics/response.ts';
 import { cpuBackend, cpuTreeBackend } from '../src/run/backend.ts';
+import { unitExtremes } from '../src/run/spectrum.ts';
 import { kCpuDevice } from '../src/io/formats.ts';
 import {
   responseCheckWarnings,
@@ -777,7 +778,7 @@ describe('m_indefinite: M indefinite where the drive cannot see it', () => {
 
   test("on the tree, the probe's bounds hold the tree's error too: a point near the edge is undecided", async () => {
     // The azimuthal ring of 4 turns indefinite at N r_e/R = 6.627: lambda_min is 0.019 at 6.5, within
-    // the tree's error at 2e-2, eps t max|theta|, though its Lanczos run (one leaf: direct sums) is exact.
+    // the tree's error at 2e-2, eps t max(|theta|, |theta - 1|), though its Lanczos run (one leaf: direct sums) is exact.
     const ring = { geometry: 'ring', model: 'azimuthal', n: '4', nEpsilon: '3,6.5,10', device: 'cpu' };
     const dense = await runResponse(responseSpec(ring), cpuOpen);
     const tree = await runResponse(
@@ -787,6 +788,23 @@ describe('m_indefinite: M indefinite where the drive cannot see it', () => {
     expect(tree.points.every((p) => p.tree?.translations === 0)).toBe(true);
     expect(dense.points.map((p) => p.mIndefinite)).toEqual([false, false, true]);
     expect(tree.points.map((p) => p.mIndefinite)).toEqual([false, null, true]);
+  });
+
+  test("the tree's error on I + S is t ||S|| where S is strongly indefinite, t max|theta| elsewhere", () => {
+    // The tree's tolerance t is relative to its product of T (= S in the vector model): Weyl moves each
+    // theta by up to t ||S|| = t max |theta - 1|, past t max |theta| once theta_min < -(theta_max - 1)/2.
+    const run = (interactionMin: number, interactionMax: number) =>
+      ({
+        interactionMin,
+        interactionMax,
+        lanczos: { residualMin: 0, rounding: 0 },
+      }) as unknown as Parameters<typeof unitExtremes>[0];
+    const t = 1e-5;
+    // The sphere of 250 at eps = 1: mu_min about -8.7 (theta_min -7.7), theta_max 3: ||S|| = 8.7.
+    expect(unitExtremes(run(-8.7, 2), 1, { tolerance: t }).rounding).toBeCloseTo(t * 8.7, 15);
+    // The ring of 4: theta in [0.396, 1.25], ||S|| = 0.604 < max|theta| = 1.25.
+    expect(unitExtremes(run(-0.604, 0.25), 1, { tolerance: t }).rounding).toBeCloseTo(t * 1.25, 15);
+    expect(unitExtremes(run(-8.7, 2), 1, undefined).rounding).toBe(0);
   });
 
   test('the sphere of 250 at N r_e/R = 30: CG converges, M is not positive definite (lambda_min -0.040)', async () => {

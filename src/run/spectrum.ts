@@ -137,18 +137,18 @@ export async function runSpectrum(
   // at eps they would measure mu's error against 1, not against S.
   const unit = { ...system, epsilon: 1 };
   const { epsilon } = system;
-  const treeError = (scale: number) => treeEigenvalueError(backend.tree, scale);
   if (refine && vectors) {
     const product = (request.float64 ?? float64Products())(unit, backend.tree);
     const min = await rayleighQuotient(product, diagonal, vectors.min);
     const max = await rayleighQuotient(product, diagonal, vectors.max);
     // The float64 residual bounds the refined theta_min's error, up to float64's own rounding.
     const scale = Math.max(Math.abs(min.lambda), Math.abs(max.lambda));
-    const rounding = roundingBound(2 ** -53, diagonal.length, scale) + treeError(scale);
+    const treeError = treeEigenvalueError(backend.tree, min.lambda, max.lambda);
+    const rounding = roundingBound(2 ** -53, diagonal.length, scale) + treeError;
     const extremes = {
       lambdaMin: min.lambda,
       lambdaMax: max.lambda,
-      residualMin: Math.max(min.residual + treeError(scale), rounding),
+      residualMin: Math.max(min.residual + treeError, rounding),
       rounding,
     };
     const { lanczos } = ritz;
@@ -222,11 +222,19 @@ function referenceSteps(system: DarwinSystem, maxIterations: number | undefined)
 }
 
 /**
- * Weyl: the tree's product moves each eigenvalue of I + S by up to its tolerance t of the largest
- * |theta| (`scale`; runSpectrum's check targets), which the Ritz values' rounding and residuals, those
- * of the tree's operator, leave out: M's definiteness is established only beyond it too. 0 without.
+ * Weyl: the tree's product moves each eigenvalue of I + S by up to ||Delta S||, which the Ritz
+ * values' rounding and residuals, those of the tree's operator, leave out: M's definiteness is
+ * established only beyond it too. The tree's tolerance t is relative to its interaction product, so
+ * ||Delta S|| <= t ||S|| = t max |theta - 1| (the vector model, D = I); t max |theta| is taken where it
+ * is the larger, as it is unless S is strongly indefinite, since the azimuthal model's D^-1/2 weighs
+ * the error unevenly. 0 without a tree.
  */
-function treeEigenvalueError(tree: { readonly tolerance: number } | undefined, scale: number): number {
+function treeEigenvalueError(
+  tree: { readonly tolerance: number } | undefined,
+  thetaMin: number,
+  thetaMax: number,
+): number {
+  const scale = Math.max(Math.abs(thetaMin), Math.abs(thetaMax), 1 - thetaMin, thetaMax - 1);
   return (tree?.tolerance ?? 0) * scale;
 }
 
@@ -242,7 +250,7 @@ export function unitExtremes(
 ): Parameters<typeof spectrumAt>[0] {
   const { lanczos } = ritz;
   const theta = unitSpectrum(ritz);
-  const moved = treeEigenvalueError(tree, Math.max(Math.abs(theta.lambdaMin), Math.abs(theta.lambdaMax)));
+  const moved = treeEigenvalueError(tree, theta.lambdaMin, theta.lambdaMax);
   return {
     ...theta,
     residualMin: lanczos.residualMin / epsilon + moved,

@@ -122,8 +122,8 @@ of the N's M, to 1e-3, puts lambda_min below 0): electrons within about r_e, out
 validity, where a converged solve's values are exact but unphysical (the drive's b may miss the
 negative modes); the text marks it "M indefinite", and one warning: line on stderr names them.
 false where that run shows M positive definite (on the tree, either beyond the tree's error too,
-eps t max|theta|); null where neither is established, and where no pair is within 4 r_e (4 eps R),
-where no Lanczos runs.
+eps t max(|theta|, |theta - 1|)); null where neither is established, and where no pair is within
+4 r_e (4 eps R), where no Lanczos runs.
 window_refits: the refits without the smallest N behind a limit's uncertainty; 0 (fewer than five
 N) where it is the fit's covariance alone. check: the velocities of the GPU or of the CPU's tree
 against a dense float64 solve, ||v - v64||/||v64|| (up to ${kCheckMaxUnknowns} unknowns; null above, and
