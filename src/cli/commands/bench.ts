@@ -1139,6 +1139,8 @@ async function benchResponseSweep(
         get system() {
           return backend.system;
         },
+        // Where auto took the tree, the sweep solves and checks as the study does on it.
+        tree: backend.tree,
         momenta: (velocities) => backend.momenta(velocities),
         velocities: async (momenta, solver, options) => {
           const solving = performance.now();
