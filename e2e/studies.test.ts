@@ -451,6 +451,12 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await shownText(page, 'scaling-check')).toBe('not checked');
     expect(await load(kCpuDevice)).toBe('Loaded the ring scaling sweep (2 N) from scaling.json.');
     expect(await shownText(page, 'scaling-check')).toBe('none (float64 run)');
+    // A CPU sweep that took the float64 tree at some N was not the reference there.
+    const onTree = { ...older, studies: [{ ...older.studies[0], matrix: { '16': 'dense', '32': 'tree' } }] };
+    expect(await loadFile(page, 'scaling.json', JSON.stringify({ ...onTree, device: kCpuDevice }))).toBe(
+      'Loaded the ring scaling sweep (2 N) from scaling.json.',
+    );
+    expect(await shownText(page, 'scaling-check')).toBe('not checked');
     expect(errors).toEqual([]);
   });
 

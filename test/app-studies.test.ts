@@ -170,12 +170,13 @@ describe('the scaling card', () => {
   test("the check row: the worst check, or why there is none: the CPU's float64 M, or not checked", async () => {
     const { points } = await ringScaling([16, 32]);
     expect(points.map((p) => p.checkTarget)).toEqual([null, null]);
-    expect(scalingCheckText(points, 'cpu')).toBe('none (float64 run)');
-    // A GPU sweep whose checks were all stopped, or a GPU file written before the check was.
-    expect(scalingCheckText(points, 'gpu')).toBe('not checked');
+    expect(scalingCheckText(points, true)).toBe('none (float64 run)');
+    // A GPU sweep whose checks were all stopped, a CPU sweep that took the tree, or a file written
+    // before the check was.
+    expect(scalingCheckText(points, false)).toBe('not checked');
     const checked = [points[0], { ...points[1], check: 3.14e-7, checkTarget: 1e-5 }];
-    expect(scalingCheckText(checked, 'gpu')).toBe('3.1e-7 ≤ 1.0e-5 (N = 32)');
-    expect(scalingCheckText(checked, 'cpu')).toBe('3.1e-7 ≤ 1.0e-5 (N = 32)');
+    expect(scalingCheckText(checked, false)).toBe('3.1e-7 ≤ 1.0e-5 (N = 32)');
+    expect(scalingCheckText(checked, true)).toBe('3.1e-7 ≤ 1.0e-5 (N = 32)');
   });
 });
 

@@ -355,12 +355,13 @@ export function scalingLawText(study: ScalingStudy): string {
 
 /**
  * The scaling card's check row: as the CLI's text and Markdown, the point farthest from its target;
- * where no point was checked, why: a sweep of the CPU's dense float64 M is itself the reference, while
- * a GPU sweep whose checks were all stopped, or a file written before the check was, was not checked.
+ * where no point was checked, why: a sweep of the CPU's dense float64 M (`onReference`) is itself the
+ * reference, while a GPU sweep whose checks were all stopped, a CPU sweep that took the tree at some
+ * N, or a file written before the check was, was not checked.
  */
-export function scalingCheckText(points: readonly ScalingPoint[], deviceKind: 'gpu' | 'cpu'): string {
+export function scalingCheckText(points: readonly ScalingPoint[], onReference: boolean): string {
   if (worstCheck(points)) return worstCheckText(points);
-  return deviceKind === 'cpu' ? 'none (float64 run)' : 'not checked';
+  return onReference ? 'none (float64 run)' : 'not checked';
 }
 
 /** The diameter of the observable universe, metres: no body is larger. */
@@ -542,7 +543,8 @@ export class StudiesView {
   /** The sweep's planned N: the plot's x ticks. */
   #scalingPlan: readonly number[] = [];
   /** Whose Lanczos runs the points are (scalingStart): the check row says why none was checked. */
-  #scalingDeviceKind: 'gpu' | 'cpu' = 'gpu';
+  /** Whether the sweep shown ran on the CPU's dense float64 M, the reference itself (scalingCheckText). */
+  #scalingOnReference = false;
   #larmorShown = false;
   #responsePlot: uPlot | null = null;
   #response: ShownResponse | null = null;
@@ -838,7 +840,12 @@ export class StudiesView {
    * A new sweep: the plot's N axis spans the planned N, and the numbers are cleared. `deviceKind`: whose
    * Lanczos runs the points are, the page's GPU or a loaded `scaling --device cpu` run's float64.
    */
-  scalingStart(description: string, ns: readonly number[], deviceKind: 'gpu' | 'cpu' = 'gpu'): void {
+  scalingStart(
+    description: string,
+    ns: readonly number[],
+    deviceKind: 'gpu' | 'cpu' = 'gpu',
+    onTree = false,
+  ): void {
     this.#deviceWords('scaling', deviceKind);
     for (const [id] of kCards.scaling.rows) show(id, null);
     element('scaling-check').className = '';
@@ -848,7 +855,7 @@ export class StudiesView {
     const container = element('scaling-plot');
     container.innerHTML = '';
     this.#scalingPlan = [...ns];
-    this.#scalingDeviceKind = deviceKind;
+    this.#scalingOnReference = deviceKind === 'cpu' && !onTree;
     this.#scalingPlot = new uPlot(
       {
         ...this.#plotSize('scaling-plot'),
@@ -926,7 +933,7 @@ export class StudiesView {
     showText('scaling-law', typeof study === 'string' ? study : scalingLawText(study));
     if (typeof study !== 'string') this.#scalingRadius(study);
     const worst = worstCheck(points);
-    showText('scaling-check', scalingCheckText(points, this.#scalingDeviceKind));
+    showText('scaling-check', scalingCheckText(points, this.#scalingOnReference));
     element('scaling-check').className = !worst
       ? ''
       : withinTarget(worst.error, worst.target)
