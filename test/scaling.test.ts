@@ -1037,6 +1037,11 @@ describe('a saved sweep read back (the app loads scaling.json into its card)', (
     expect(() => scalingRunFromJson(older, 's.json')).toThrow(
       "s.json: the sphere sweep's point 1 is not what scaling --json writes (points[1].check is not a number or null)",
     );
+    // A check without its target would be read as none: all of the check's fields, or none.
+    olderStudy.points[1].check = 3e-7;
+    expect(() => scalingRunFromJson(older, 's.json')).toThrow(
+      "s.json: the sphere sweep's point 1 is not what scaling --json writes (points[1].sampled_residual is missing)",
+    );
   });
 
   it('refuses N out of order', async () => {

@@ -529,10 +529,11 @@ function scalingPointLack(point: unknown, path: string): string | null {
   const p = point as Record<string, unknown>;
   const part = (key: string, fields: Record<string, FieldKind>) =>
     p[key] === null ? null : objectLack(p[key], `${path}.${key}`, fields);
-  // Each check field the point has (SavedPointJson: an older file has none).
-  const present = Object.fromEntries(Object.entries(kCheckFields).filter(([key]) => key in p));
+  // The check's fields all, or none (SavedPointJson: an older file has none); some alone would drop a
+  // check the file holds without a word.
+  const checked = Object.keys(kCheckFields).some((key) => key in p);
   return (
-    objectLack(p, path, present) ??
+    (checked ? objectLack(p, path, kCheckFields) : null) ??
     part('overlaps', kOverlapFields) ??
     part('minimum_overlaps', kMinimumOverlapFields) ??
     objectLack(p.lanczos, `${path}.lanczos`, kLanczosFields)
