@@ -242,7 +242,7 @@ function responseCell(point: ShownResponsePoint, column: ResponseColumn): [numbe
     value === null ? '–' : value.toPrecision(6),
   ];
   // A number the solve gave, marked where M is indefinite there (as the CLI's --markdown marks it).
-  const solved = (value: number | null): [number | null, string] => {
+  const marked = (value: number | null): [number | null, string] => {
     const [shown, text] = precise(value);
     return [shown, `${text}${indefiniteMark(point, value)}`];
   };
@@ -252,25 +252,25 @@ function responseCell(point: ShownResponsePoint, column: ResponseColumn): [numbe
     case 'n-epsilon':
       return [point.nEpsilon, formatNumber(point.nEpsilon, 4)];
     case 'screening':
-      return solved(point.screeningRatio);
+      return marked(point.screeningRatio);
     case 'continuum':
       return precise(point.continuumRatio);
     case 'london-x':
       return [point.londonX, point.londonX === null ? '–' : formatNumber(point.londonX, 4)];
     case 'field-centre':
-      return solved(point.fieldCentreRatio);
+      return marked(point.fieldCentreRatio);
     case 'iterations':
       return [point.iterations, `${point.iterations}${point.converged ? '' : ` (${point.reason})`}`];
     case 'london-field':
-      return solved(point.londonFieldRatio);
+      return marked(point.londonFieldRatio);
     case 'n-eff':
-      return solved(point.nEffEpsilon);
+      return marked(point.nEffEpsilon);
     case 'decay':
-      return solved(point.decayLength);
+      return marked(point.decayLength);
     case 'continuum-decay':
       return precise(point.continuumDecayLength);
     case 'penetration':
-      return solved(point.penetrationDepth);
+      return marked(point.penetrationDepth);
     case 'london-penetration':
       return precise(point.londonPenetrationDepth);
   }

@@ -96,7 +96,8 @@ export interface TreeGeometry {
   readonly counts: TreeProductCounts;
   /**
    * Of counts.directPairs, the pairs summed directly only because of the softening distance: in node
-   * pairs the opening angle alone would have taken by M2L (softeningDistance).
+   * pairs that a = 0 takes by M2L (the opening angle accepts them and their direct sum is not the
+   * cheaper), but which lie within softeningDistance.
    */
   readonly softenedPairs: number;
   /** What one M2L costs in direct pairs, as the lists weighed it (treeProductWork). */
