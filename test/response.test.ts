@@ -230,8 +230,15 @@ describe("the ball's intrinsic susceptibility chi = chi_app / (1 - chi_app/3), H
     });
     const [point] = (await runResponse(spec, cpuOpen)).points;
     expect(point.converged).toBe(true);
-    expect(point.apparentSusceptibility).toBeCloseTo(-1.1439, 4);
-    expect(point.intrinsicSusceptibility).toBeCloseTo(-0.8281, 4);
+    const apparent = point.apparentSusceptibility!;
+    expect(apparent).toBeLessThan(-1);
+    expect(point.intrinsicSusceptibility).toBeGreaterThan(-1);
+    expect(point.intrinsicSusceptibility).toBeCloseTo(apparent / (1 - apparent / 3), 12);
+    // London's sphere at x = sqrt(3 N r_e/R): chi_app = -(3/2)(1 - 3 coth x/x + 3/x^2) = -(3/10) x^2/3
+    // times its screening ratio, -1.076; the ball of 1000 screens 6% less deep than the continuum.
+    const london = -(3 / 10) * 30 * londonSphereRatio(Math.sqrt(90));
+    expect(london).toBeCloseTo(-1.076, 3);
+    expect(Math.abs(apparent / london - 1)).toBeLessThan(0.08);
   });
 });
 
@@ -1406,6 +1413,17 @@ describe('the response command', () => {
         `N -> infinity: not fitted, ${flag} gives one eps for every N, so each N has its own N r_e/R ` +
           'and the law c + b N^-p holds it fixed: give --n-epsilon X[,X...] for the limits\n',
       );
+      if (flag !== '--radius-m') continue;
+      // N r_e/R = N r_e / 1 nm = 5.6e-4 at N = 20: in its column, with an exponent (0.000563585 overran it).
+      const [header, ...rows] = run.stdout
+        .split('\n\n')
+        .find((part) => part.includes('chi_app'))!
+        .split('\n');
+      expect(header).toBe('      N   N r_e/R   mu_z/B (A m^2/T)   chi_app (SI) chi_int (SI)');
+      expect(rows[0].slice(0, 17)).toBe(
+        `     20 ${((20 * kClassicalElectronRadius) / 1e-9).toExponential(4)}`,
+      );
+      for (const row of rows) expect(row.length).toBeLessThanOrEqual(header.length);
     }
   });
 

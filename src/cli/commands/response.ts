@@ -108,13 +108,13 @@ N r_e/R of the fully lagging electrons that give it (eq. 30). With --radius-m th
 points add "moment_per_tesla", mu_z/B in A m^2/T (= -(e^2 R^2/4m) sum (r x v)_z, v in omega_L R),
 "apparent_susceptibility", the SI volume susceptibility mu0 (mu_z/B)/V of a solid (ball 4 pi R^3/3,
 cube 8 R^3; null elsewhere) against the applied B, its own demagnetising field in it (a perfect
-diamagnet's is -3/2 in a ball), and "intrinsic_susceptibility", the ball's chi of M = chi H with H
-inside, chi_app/(1 - chi_app/3) (-1 for that diamagnet; null elsewhere: the cube's non-uniform
-magnetisation has no demagnetising factor of 1/3). continuum_ratio: the ring's circulant
-1/(1 + eps sum V_phi) at its N (null for N = 2 from N r_e/R = 8 and N = 3 from 20.8, where that
-uniform mode's eigenvalue is negative), the continuum's N -> infinity value elsewhere (null where
-none). A point whose solve did not converge has null for these, screening_ratio, decay_length and
-penetration_depth (the text: '-').
+diamagnet's is -3/2 in a ball), and "intrinsic_susceptibility", chi_app/(1 - chi_app/3): the chi of
+M = chi H (H inside) of the uniform linear ball with the same moment (-1 for that diamagnet; null
+elsewhere: the cube's non-uniform magnetisation has no demagnetising factor of 1/3).
+continuum_ratio: the ring's circulant 1/(1 + eps sum V_phi) at its N (null for N = 2 from N r_e/R =
+8 and N = 3 from 20.8, where that uniform mode's eigenvalue is negative), the continuum's N ->
+infinity value elsewhere (null where none). A point whose solve did not converge has null for these,
+screening_ratio, decay_length and penetration_depth (the text: '-').
 true_residual_product: the product M v in true_relative_residual, float64 for a dense or matrix-free
 M (the GPU's solves to 1e-10 refine), with the tree float64_tree (CPU) or float32_tree (GPU).
 m_indefinite: true where M is indefinite at the point (CG met negative curvature, or a Lanczos run
@@ -281,8 +281,12 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   );
 }
 
-/** A number to six digits (an uncertainty to two), right-aligned in `width`; '-' for none. */
-const fixed = (x: number | null | undefined, width: number, written = (y: number) => y.toPrecision(6)) =>
+/**
+ * A number to six digits (an uncertainty to two), right-aligned in `width`; '-' for none. Below 1e-3
+ * with an exponent, in five: --radius-m's N r_e/R (8.45382e-5 wrote 0.0000845382) keeps its column.
+ */
+const sixDigits = (y: number) => (y !== 0 && Math.abs(y) < 1e-3 ? y.toExponential(4) : y.toPrecision(6));
+const fixed = (x: number | null | undefined, width: number, written = sixDigits) =>
   (x === null || x === undefined || !Number.isFinite(x) ? '-' : written(x)).padStart(width);
 
 /** The text's header of london_x: what R over a London length is for the geometry. */
@@ -387,7 +391,7 @@ function responseText(
   }
   // The field drive at a radius in metres: its moment and a solid's susceptibilities in SI.
   if (summary.points.some((p) => 'moment_per_tesla' in p)) {
-    lines.push('', '      N   N r_e/R   mu_z/B (A m^2/T)   chi_app (SI)     chi (SI)');
+    lines.push('', '      N   N r_e/R   mu_z/B (A m^2/T)   chi_app (SI) chi_int (SI)');
     for (const p of summary.points) {
       const si = p as {
         moment_per_tesla?: number | null;

@@ -100,8 +100,9 @@ export interface ResponsePoint {
   /**
    * The field drive with the radius in metres (--radius-m): mu_z / B in A m^2 per tesla
    * (momentPerTesla), the solid's SI volume susceptibility against the applied field
-   * (apparentSusceptibility; null for a surface, a film, the ring) and the ball's chi of M = chi H
-   * (intrinsicSusceptibility; null for any other geometry); all null otherwise.
+   * (apparentSusceptibility; null for a surface, a film, the ring) and the chi of M = chi H of the
+   * uniform linear ball with the same moment (intrinsicSusceptibility; null for any other geometry);
+   * all null otherwise.
    */
   readonly momentPerTesla: number | null;
   readonly apparentSusceptibility: number | null;
