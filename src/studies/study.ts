@@ -52,22 +52,24 @@ export interface StudyHooks {
   pointEnded?(finished: boolean): void;
 }
 
-/** Pairs of a float64 host sum between two pauses (some 20 ms): inPacedChunks' usual chunk. */
+/** Pairs of a float64 host sum between two pauses (some 20 ms): inPacedChunks' chunk. */
 export const kPairsPerPause = 4_000_000;
 
 /**
- * `work(start, end)` over [0, count) in chunks of `chunk`, with the hooks' pause and a progress report
- * (`text(start)`) between two: a float64 host sum that takes seconds to hours (London's field at a
- * map's points, bench's check rows at 10^6 electrons), during which the page draws and takes a Stop
- * and the CLI hears a signal (its progress report stops the run: src/cli/progress.ts).
+ * `work(start, end)` over [0, count) in chunks of about kPairsPerPause pairs (`pairsPerItem` an item,
+ * at least one item a chunk), with the hooks' pause and a progress report (`text(start)`) between
+ * two: a float64 host sum that takes seconds to hours (London's field at a map's points, bench's
+ * check rows at 10^6 electrons), during which the page draws and takes a Stop and the CLI hears a
+ * signal (its progress report stops the run: src/cli/progress.ts).
  */
 export async function inPacedChunks(
   count: number,
-  chunk: number,
+  pairsPerItem: number,
   hooks: Pick<StudyHooks, 'pause' | 'progress'>,
   text: (start: number) => string,
   work: (start: number, end: number) => void,
 ): Promise<void> {
+  const chunk = Math.max(1, Math.floor(kPairsPerPause / pairsPerItem));
   for (let start = 0; start < count; start += chunk) {
     if (start > 0) {
       await hooks.pause?.();

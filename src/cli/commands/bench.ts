@@ -61,7 +61,7 @@ import {
 import { runResponse, type ResponsePoint } from '../../studies/response/run.ts';
 import type { ResponseSpec } from '../../studies/response/spec.ts';
 import { driveRightHandSide, solutionOfTriples } from '../../physics/response.ts';
-import { checkNoneRepeated, inPacedChunks, kPairsPerPause, type StudyHooks } from '../../studies/study.ts';
+import { checkNoneRepeated, inPacedChunks, type StudyHooks } from '../../studies/study.ts';
 import { kResponseDefaults, responseSpec } from '../../studies/response/spec.ts';
 import { deviceName, kCpuDevice } from '../../io/formats.ts';
 import { kMaxElectrons, parseDevice, parseDimensionFor, type DeviceChoice } from '../../run/inputs.ts';
@@ -500,7 +500,7 @@ export function float64Check(
       const rows = new Float64Array(b * electrons.length);
       await inPacedChunks(
         electrons.length,
-        Math.max(1, Math.floor(kPairsPerPause / n)),
+        n,
         hooks,
         (start) => `float64 check: electron ${start + 1} of ${electrons.length}`,
         (start, end) => rows.set(sampledMassRows(system, x, electrons.subarray(start, end)), b * start),

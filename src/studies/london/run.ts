@@ -22,16 +22,7 @@ import {
   type LondonConvergencePoint,
   type LondonGeometry,
 } from '../../physics/london.ts';
-import {
-  inPacedChunks,
-  inShard,
-  kPairsPerPause,
-  shardOf,
-  sweep,
-  sweepOfRun,
-  type Shard,
-  type StudyHooks,
-} from '../study.ts';
+import { inPacedChunks, inShard, shardOf, sweep, sweepOfRun, type Shard, type StudyHooks } from '../study.ts';
 
 /** The reduced field of a body at points (xyz triples): on the GPU, or in float64. */
 export type FieldEvaluator = (body: LondonBody, points: Float64Array) => Promise<Float64Array>;
@@ -114,7 +105,7 @@ async function pacedReducedField(
   const count = points.length / 3;
   await inPacedChunks(
     count,
-    Math.max(1, Math.floor(kPairsPerPause / body.n)),
+    body.n,
     hooks,
     (start) => `London: float64 field of ${body.n} charges, point ${start + 1} of ${count}`,
     (start, end) => field.set(reducedField(body, points.subarray(3 * start, 3 * end)), 3 * start),
