@@ -249,6 +249,12 @@ describe('refinedVelocities on the float32 CPU mirror', () => {
       rtol: kTol,
     });
     expect(zero).toMatchObject({ reason: 'converged_atol', refinementSteps: 0, iterations: 0 });
+    expect(zero).toMatchObject({
+      residualNorm: 0,
+      relativeResidual: 0,
+      trueResidualNorm: 0,
+      trueRelativeResidual: 0,
+    });
     const p = applyMassMatrix(massMatrix(system), velocityPattern(system, 'random', 5));
     const limited = await refinedVelocities(backend, float64Product(system), p, 'cg', {
       rtol: kTol,
@@ -256,6 +262,23 @@ describe('refinedVelocities on the float32 CPU mirror', () => {
     });
     expect(limited).toMatchObject({ reason: 'diverged_max_it', converged: false, iterations: 1 });
     expect(limited.refinementSteps).toBe(1);
+  });
+
+  test('a NaN in p (float32 overflow) gives NaN residuals and diverged_nan, never the 0 of p = 0', async () => {
+    const { system } = kSetups[0];
+    const p = applyMassMatrix(massMatrix(system), velocityPattern(system, 'random', 5));
+    p[7] = NaN;
+    const result = await refinedVelocities(cpuBackend(system, 'float32'), float64Product(system), p, 'cg', {
+      rtol: kTol,
+    });
+    expect(result).toMatchObject({ reason: 'diverged_nan', converged: false });
+    for (const value of [
+      result.residualNorm,
+      result.relativeResidual,
+      result.trueResidualNorm,
+      result.trueRelativeResidual,
+    ])
+      expect(value).toBeNaN();
   });
 
   test('the near-singular ring: diverged_refinement, and the residual never grows', async () => {
