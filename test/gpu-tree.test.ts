@@ -8,7 +8,6 @@ import type { GpuContext } from '../src/gpu/device.ts';
 import { readFloat32 } from '../src/gpu/readback.ts';
 import { kShaderSources } from '../src/gpu/shaders.ts';
 import { checkTreePays, chooseMatrixStorage, gpuBackend, treeAllocation } from '../src/engine/backend.ts';
-import { kTreeWorkShare } from '../src/run/backend.ts';
 import { statusCode } from '../src/kernels/krylov.ts';
 import { kDefaultCheckEvery } from '../src/engine/krylov.ts';
 import {
@@ -40,7 +39,12 @@ import {
   type ModelName,
 } from '../src/physics/models.ts';
 import { InputError } from '../src/physics/input-error.ts';
-import { buildTree, kDefaultTreeTolerance, treeProductWork } from '../src/physics/tree-build.ts';
+import {
+  buildTree,
+  kDefaultTreeTolerance,
+  kTreeWorkShare,
+  treeProductWork,
+} from '../src/physics/tree-build.ts';
 import { treeProduct } from '../src/physics/treecode.ts';
 import { clustered } from './helpers/configurations.ts';
 import { norm, randomVector } from './helpers/compare.ts';

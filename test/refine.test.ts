@@ -37,7 +37,7 @@ import { inProcessReference, sampledRows, sampledSpectrumCheck } from './helpers
 import { applyMassMatrix } from '../src/solvers/dense.ts';
 import { gpuBackend } from '../src/engine/backend.ts';
 import { kCpuDevice } from '../src/io/formats.ts';
-import { norm, randomVector } from './helpers/compare.ts';
+import { expectNanSolve, norm, randomVector } from './helpers/compare.ts';
 import { gpuHarness } from './helpers/gpu.ts';
 import { kCpuKernels } from '../src/parallel/mass-matrix.ts';
 import { nodeWorkerPool } from '../src/parallel/node.ts';
@@ -249,6 +249,12 @@ describe('refinedVelocities on the float32 CPU mirror', () => {
       rtol: kTol,
     });
     expect(zero).toMatchObject({ reason: 'converged_atol', refinementSteps: 0, iterations: 0 });
+    expect(zero).toMatchObject({
+      residualNorm: 0,
+      relativeResidual: 0,
+      trueResidualNorm: 0,
+      trueRelativeResidual: 0,
+    });
     const p = applyMassMatrix(massMatrix(system), velocityPattern(system, 'random', 5));
     const limited = await refinedVelocities(backend, float64Product(system), p, 'cg', {
       rtol: kTol,
@@ -256,6 +262,16 @@ describe('refinedVelocities on the float32 CPU mirror', () => {
     });
     expect(limited).toMatchObject({ reason: 'diverged_max_it', converged: false, iterations: 1 });
     expect(limited.refinementSteps).toBe(1);
+  });
+
+  test('a NaN in p (float32 overflow) gives NaN residuals and diverged_nan, never the 0 of p = 0', async () => {
+    const { system } = kSetups[0];
+    const p = applyMassMatrix(massMatrix(system), velocityPattern(system, 'random', 5));
+    p[7] = NaN;
+    const result = await refinedVelocities(cpuBackend(system, 'float32'), float64Product(system), p, 'cg', {
+      rtol: kTol,
+    });
+    expectNanSolve(result);
   });
 
   test('the near-singular ring: diverged_refinement, and the residual never grows', async () => {

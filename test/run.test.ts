@@ -198,6 +198,29 @@ describe('runSolve on the float64 CPU backend', () => {
     ).toBe('diverged_nan');
   });
 
+  test("the dense check's true residual: NaN for velocities that are not finite, even where p = 0", async () => {
+    // p = 0 makes ||p - M v|| / ||p|| a 0 / 0 that must not read as a solved system's 0.
+    const backend = cpuBackend(sphere);
+    const nanVelocities: MassMatrixBackend = {
+      ...backend,
+      velocities: async (p, solver, options) => {
+        const result = await backend.velocities(p, solver, options);
+        result.x[5] = NaN;
+        return result;
+      },
+    };
+    const zero = new Float64Array(unknowns(sphere));
+    const request = velocitiesRequest(zero, 1e-6);
+    const solved = await runSolve(sphere, nanVelocities, request, cpuBackend(sphere));
+    expect(solved.trueResidualProduct).toBe('float64');
+    expect(solved.solve).toMatchObject({ reason: 'diverged_nan', converged: false });
+    expect(solved.solve!.trueResidualNorm).toBeNaN();
+    expect(solved.solve!.trueRelativeResidual).toBeNaN();
+    // The same p = 0 solved as it is: residuals of 0, by the solver and by the check.
+    const exact = await runSolve(sphere, backend, request, cpuBackend(sphere));
+    expect(exact.solve).toMatchObject({ converged: true, trueResidualNorm: 0, trueRelativeResidual: 0 });
+  });
+
   test('the check of a float32 run against the float64 reference measures float32 alone', async () => {
     const request = roundTrip(sphere, 'random');
     const float32 = cpuBackend(sphere, 'float32');

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { geometry, type GeometryName } from '../src/physics/geometry.ts';
 import { massDiagonal, type DarwinSystem } from '../src/physics/models.ts';
 import { ringCirculantEigenvalues, ringPotential } from '../src/physics/ring.ts';
-import { seededRandom } from '../src/math/vectors.ts';
+import { relativeTo, seededRandom, trueResidual } from '../src/math/vectors.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
 import { conjugateGradient } from '../src/solvers/cg.ts';
 import { massMatrix, splitMassMatrix } from '../src/run/backend.ts';
@@ -13,7 +13,7 @@ import { minres } from '../src/solvers/minres.ts';
 import { solve } from '../src/solvers/solve.ts';
 import { jacobiScaled, massSpectrum, spectrumFromLanczos } from '../src/solvers/spectrum.ts';
 import type { ConvergenceReason, Precision, SolveOptions, SolverName } from '../src/solvers/types.ts';
-import { expectNormwiseClose, norm } from './helpers/compare.ts';
+import { expectNanSolve, expectNormwiseClose, norm } from './helpers/compare.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Helpers
@@ -436,6 +436,65 @@ describe('solver edge cases', () => {
     const result32 = conjugateGradient(massMatrix(sphere.system, 'float32'), sphere.b);
     expect(result32.relativeResidual).toBeLessThanOrEqual(1e-6);
     expect(result32.relativeResidual).toBeGreaterThan(1e-8);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The true residual: one rule for every solve (math/vectors.ts trueResidual, relativeTo)
+
+// A 3 x 3 SPD A (eigenvalues 3 and 3 +- sqrt 3) and x = (1, 1, 1): A x = (5, 5, 3), so against
+// b = (5, 5, 4) the residual is r = (0, 0, 1), ||r|| = 1, ||b|| = sqrt 66.
+const kSpd3 = denseMatrix(3, Float64Array.from([4, 1, 0, 1, 3, 1, 0, 1, 2]), 'float64');
+const kOnes3 = Float64Array.from([1, 1, 1]);
+const kB3 = Float64Array.from([5, 5, 4]);
+
+describe('the true residual', () => {
+  it('r = b - A x in float64, ||r|| and ||r|| / ||b||', () => {
+    const { r, norm: rNorm, relative } = trueResidual(kB3, applyMassMatrix(kSpd3, kOnes3));
+    expect(Array.from(r)).toEqual([0, 0, 1]);
+    expect(rNorm).toBe(1);
+    expect(relative).toBe(1 / Math.sqrt(66));
+  });
+
+  it('relative: 0 for r = 0 (b = 0 included), NaN where b or r is, Infinity for r != 0 on b = 0', () => {
+    expect(relativeTo(0, 0)).toBe(0);
+    expect(relativeTo(0, 2)).toBe(0);
+    expect(relativeTo(1, 4)).toBe(0.25);
+    expect(relativeTo(NaN, NaN)).toBeNaN();
+    expect(relativeTo(0, NaN)).toBeNaN();
+    expect(relativeTo(NaN, 2)).toBeNaN();
+    expect(relativeTo(1, 0)).toBe(Infinity);
+    expect(trueResidual([0, 0, 0], [0, 0, 0])).toMatchObject({ norm: 0, relative: 0 });
+    expect(trueResidual([NaN, 5, 4], [5, 5, 3])).toMatchObject({ norm: NaN, relative: NaN });
+    expect(trueResidual(kB3, [5, NaN, 3])).toMatchObject({ norm: NaN, relative: NaN });
+  });
+
+  it.each(['cg', 'minres'] as const)(
+    "%s: x0 kept (maxIterations 0) reports x0's known residual",
+    (solver) => {
+      const result = solve(kSpd3, kB3, solver, { x0: kOnes3, maxIterations: 0 });
+      expect(result).toMatchObject({ reason: 'diverged_max_it', converged: false, iterations: 0 });
+      expect(Array.from(result.x)).toEqual([1, 1, 1]);
+      expect(result.trueResidualNorm).toBe(1);
+      expect(result.trueRelativeResidual).toBe(1 / Math.sqrt(66));
+      expect(result.relativeResidual).toBe(1 / Math.sqrt(66));
+    },
+  );
+
+  it.each(['cg', 'minres'] as const)('%s: b = 0 gives residuals of 0, relative ones too', (solver) => {
+    const result = solve(kSpd3, [0, 0, 0], solver, { x0: kOnes3 });
+    expect(result).toMatchObject({
+      reason: 'converged_atol',
+      residualNorm: 0,
+      relativeResidual: 0,
+      trueResidualNorm: 0,
+      trueRelativeResidual: 0,
+    });
+  });
+
+  it.each(['cg', 'minres'] as const)('%s: a NaN in b gives NaN residuals and no convergence', (solver) => {
+    const result = solve(kSpd3, [5, NaN, 4], solver);
+    expectNanSolve(result);
   });
 });
 

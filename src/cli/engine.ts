@@ -22,7 +22,7 @@ import {
 import { kPositionStride } from '../kernels/system.ts';
 import { InputError } from '../physics/input-error.ts';
 import { kMaxDenseSize, unknowns, type DarwinSystem, type SystemSize } from '../physics/models.ts';
-import { kDefaultTreeTolerance } from '../physics/tree-build.ts';
+import { kDefaultTreeTolerance, kTreeWorkShare } from '../physics/tree-build.ts';
 import {
   checkCpuBackendFits,
   chooseCpuStorage,
@@ -31,7 +31,6 @@ import {
   cpuTreeBackendBytes,
   gigabytes,
   kCpuTreeMinUnknowns,
-  kTreeWorkShare,
   megabytes,
   openCpuBackend,
   treeWorkWarning,

@@ -21,9 +21,14 @@ import {
 import { kPositionStride } from '../kernels/system.ts';
 import { GpuTreeMassMatrix, treeBufferBytes, treeBytes, type GpuTreeOptions } from '../kernels/tree.ts';
 import { treeCrossover, type KrylovStepVariant } from '../gpu/profile.ts';
-import { kDefaultTreeTolerance, treeWorkShare, type TreeGeometry } from '../physics/tree-build.ts';
+import {
+  kDefaultTreeTolerance,
+  kTreeWorkShare,
+  treeWorkShare,
+  type TreeGeometry,
+} from '../physics/tree-build.ts';
 import type { GpuMassOperator } from '../kernels/operator.ts';
-import { gigabytes, kTreeWorkShare, treeDetails, type MassMatrixBackend } from '../run/backend.ts';
+import { gigabytes, treeDetails, type MassMatrixBackend } from '../run/backend.ts';
 import { solveWith } from '../solvers/solve.ts';
 import { lanczosAt, spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolverName } from '../solvers/types.ts';

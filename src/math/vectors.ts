@@ -1,7 +1,8 @@
 // Numerics that both the physics and the float64 solvers use, so that neither layer imports the
 // other: the storage precisions of their arrays, the inner product of the Krylov methods and
 // observables, a compensated sum, and the seeded generator of the random velocities and start
-// vectors; and the log-spaced points of the physics' sweeps and the app's curves.
+// vectors; the log-spaced points of the physics' sweeps and the app's curves; and the true residual
+// that the solvers, the refinement and the dense check each report, by one rule.
 
 /** Storage precision of a run: float64 is the reference; float32 mirrors the GPU's arithmetic. */
 export type Precision = 'float64' | 'float32';
@@ -20,6 +21,38 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** The Euclidean norm ||x|| = sqrt(x . x). */
 export function norm(x: ArrayLike<number>): number {
   return Math.sqrt(dot(x, x));
+}
+
+/**
+ * A residual norm relative to ||b|| (`reference`): 0 where the norm is 0, a zero right-hand side
+ * solved by x = 0 included; NaN where either is NaN (a product or right-hand side that overflowed),
+ * never the 0 of a solved system; Infinity where b = 0 but r is not.
+ */
+export function relativeTo(residualNorm: number, reference: number): number {
+  return residualNorm === 0 && !Number.isNaN(reference) ? 0 : residualNorm / reference;
+}
+
+/** A true residual r = b - A x in float64, its norm and its norm relative to ||b|| (relativeTo). */
+export interface TrueResidual {
+  readonly r: Float64Array;
+  readonly norm: number;
+  readonly relative: number;
+}
+
+/**
+ * The true residual of x from b and its product `ax` = A x, in float64 whatever precision formed
+ * A x: a float32 recursive residual can claim a convergence the stored x does not have.
+ * `bNorm`: ||b||, where the caller holds it.
+ */
+export function trueResidual(
+  b: ArrayLike<number>,
+  ax: ArrayLike<number>,
+  bNorm: number = norm(b),
+): TrueResidual {
+  const r = new Float64Array(b.length);
+  for (let k = 0; k < r.length; k++) r[k] = b[k] - ax[k];
+  const rNorm = norm(r);
+  return { r, norm: rNorm, relative: relativeTo(rNorm, bNorm) };
 }
 
 /**

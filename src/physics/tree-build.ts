@@ -527,11 +527,23 @@ export function treeProductWork(tree: Pick<TreeGeometry, 'counts' | 'translation
 
 /**
  * One product's work as a share of the matrix-free product's N (N - 1) pairs: where it passes
- * kTreeWorkShare (src/run/backend.ts) the tree is no faster than the matrix-free product.
+ * kTreeWorkShare the tree is no faster than the matrix-free product.
  */
 export function treeWorkShare(tree: Pick<TreeGeometry, 'n' | 'counts' | 'translationCost'>): number {
   return treeProductWork(tree) / (tree.n * (tree.n - 1));
 }
+
+/**
+ * The most of the matrix-free product's N (N - 1) pairs that the tree's product may cost
+ * (treeProductWork) for 'auto' to keep it. The crossover N (treeCrossover) is measured on a sphere.
+ * In leaves of 256 (kGpuTreeLeaves) a sphere's tree costs 49% of the pairs at N = 2e4 and 41% at
+ * 3e4 (its product 1.9 and 2.4 times as fast as the matrix-free one on SwiftShader), a ball's 89% at
+ * 3e4, where its product was 1.1 times as slow (a solve of six products with the compile 1.6 times),
+ * and 66% at 5e4 (1.2 times as fast, which ten products do not repay the compile with). A CPU
+ * adapter's leaves of 128 (kCpuTreeLeaves, M2L priced at its own cost) take a ball's to 63% at 3e4
+ * and 43% at 5e4 (its product 1.26 times as fast as in leaves of 256), a sphere's to 22% at 3e4.
+ */
+export const kTreeWorkShare = 0.5;
 
 /** What one product does: pairs summed directly and M2L translations. */
 export interface TreeProductCounts {

@@ -3,7 +3,7 @@
 // residual r = p - M v and the update v += d are formed in float64 on the CPU from the positions.
 // Each step multiplies the float64 residual by about max(rtol_inner, cond(M) u32), u32 = 2^-24, so a
 // float32 backend reaches any tolerance down to float64's rounding while cond(M) u32 < 1/2.
-import { dot, norm } from '../math/vectors.ts';
+import { dot, norm, relativeTo, trueResidual } from '../math/vectors.ts';
 import { parallelMassMatrixFree } from '../parallel/mass-matrix.ts';
 import type { WorkerPool } from '../parallel/pool.ts';
 import { applyMassMatrixFree, type DarwinSystem } from '../physics/models.ts';
@@ -124,16 +124,14 @@ export interface RefinedSolveResult extends SolveResult {
   readonly refinementSteps: number;
 }
 
-/** r = p - M v in float64, and its norm. */
+/** r = p - M v in float64, and its norm (trueResidual). */
 async function residual(
   product: Float64Product,
   p: Float64Array,
   v: Float64Array,
 ): Promise<[Float64Array, number]> {
-  const mv = await product(v);
-  const r = new Float64Array(p.length);
-  for (let k = 0; k < r.length; k++) r[k] = p[k] - mv[k];
-  return [r, norm(r)];
+  const { r, norm: rNorm } = trueResidual(p, await product(v));
+  return [r, rNorm];
 }
 
 /**
@@ -254,8 +252,8 @@ export async function refinedVelocities(
       break;
     }
   }
-  // A NaN p (float32 overflow) stays NaN, not the 0 of a zero right-hand side.
-  const relative = normP === 0 ? 0 : normR / normP;
+  // A NaN p (float32 overflow) stays NaN, not the 0 of a zero right-hand side (relativeTo).
+  const relative = relativeTo(normR, normP);
   return {
     x: v,
     solver: solverUsed,

@@ -3,7 +3,7 @@
 // and the app call this and differ only in how they show progress and the report. A float32 backend
 // asked for less than kRefinementRtol refines in float64 (src/run/refine.ts), and then also forms the
 // momenta with the float64 product.
-import { norm } from '../math/vectors.ts';
+import { norm, relativeTo, trueResidual } from '../math/vectors.ts';
 import { checkFloat32Vector } from './float32.ts';
 import { blockSize, type DarwinSystem } from '../physics/models.ts';
 import { InputError } from '../physics/input-error.ts';
@@ -196,16 +196,15 @@ function finiteSolve(solve: SolveResult): SolveResult {
 }
 
 /**
- * A solver's onIteration, which hears ||r||, turned into one that hears ||r|| / ||b||, what a
- * tolerance is held to (0 where b = 0): the solve's and the response study's progress lines.
+ * A solver's onIteration, which hears ||r||, turned into one that hears ||r|| / ||b|| (relativeTo),
+ * what a tolerance is held to: the solve's and the response study's progress lines.
  */
 export function relativeIterations(
   rightHandSide: ArrayLike<number>,
   onIteration: (iteration: number, relativeResidual: number) => boolean | void,
 ): (iteration: number, residualNorm: number) => boolean | void {
   const rightHandSideNorm = norm(rightHandSide);
-  return (iteration, residualNorm) =>
-    onIteration(iteration, rightHandSideNorm > 0 ? residualNorm / rightHandSideNorm : 0);
+  return (iteration, residualNorm) => onIteration(iteration, relativeTo(residualNorm, rightHandSideNorm));
 }
 
 /** The product in a solve's own true residual on `backend` (ResidualProduct), refined or not. */
@@ -217,11 +216,10 @@ export function residualProduct(
   return backend.tree ? `${precision}_tree` : precision;
 }
 
-/** `solve` with its true residual ||p - M v|| / ||p|| from `product`, M v of its final v (0 where p = 0). */
+/** `solve` with its true residual ||p - M v|| and its relative value from `product`, M v of its final v. */
 function withTrueResidual(solve: SolveResult, p: Float64Array, product: Float64Array): SolveResult {
-  const trueResidualNorm = norm(p.map((value, k) => value - product[k]));
-  const pNorm = norm(p);
-  return { ...solve, trueResidualNorm, trueRelativeResidual: pNorm === 0 ? 0 : trueResidualNorm / pNorm };
+  const { norm: trueResidualNorm, relative } = trueResidual(p, product);
+  return { ...solve, trueResidualNorm, trueRelativeResidual: relative };
 }
 
 /**

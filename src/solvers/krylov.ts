@@ -3,7 +3,7 @@
 // rounds it, and scalars (alpha, beta, norms) are rounded to the same precision with `roundTo`. Dot
 // products accumulate in a JS double; the GPU's tree reduction rounds differently anyway, and that
 // difference is far below what the storage costs.
-import { norm } from '../math/vectors.ts';
+import { norm, relativeTo, trueResidual } from '../math/vectors.ts';
 import {
   defaultMaxIterations,
   defaultRtol,
@@ -85,8 +85,8 @@ export function convergedReason(residualNorm: number, atol: number): Convergence
 }
 
 /**
- * Packs a result and recomputes the true residual ||b - A x|| in float64: a float32 recursive residual
- * can claim convergence the stored x does not have, so both are reported.
+ * Packs a result and recomputes the true residual ||b - A x|| in float64 (trueResidual): a float32
+ * recursive residual can claim convergence the stored x does not have, so both are reported.
  */
 export function finishKrylov(
   op: LinearOperator,
@@ -100,19 +100,11 @@ export function finishKrylov(
 ): SolveResult {
   const { size, b64, bNorm } = start;
   const x64 = Float64Array.from(x);
-  // A NaN b (a product that overflowed) is no zero right-hand side: its residuals stay NaN, not 0.
-  let trueResidualNorm = 0;
-  if (bNorm !== 0) {
-    const ax = new Float64Array(size);
-    op.apply(x64, ax);
-    let sum = 0;
-    for (let k = 0; k < size; k++) {
-      const difference = b64[k] - ax[k];
-      sum += difference * difference;
-    }
-    trueResidualNorm = Math.sqrt(sum);
-  }
-  const relative = (norm: number) => (bNorm === 0 ? 0 : norm / bNorm);
+  // b = 0 comes with x = 0 (zeroRightHandSide), whose product is 0 without the operator (a GPU's
+  // host operator has none). A NaN b is no zero right-hand side: its product is formed, NaN.
+  const ax = new Float64Array(size);
+  if (bNorm !== 0) op.apply(x64, ax);
+  const recomputed = trueResidual(b64, ax, bNorm);
   return {
     x: x64,
     solver,
@@ -120,9 +112,9 @@ export function finishKrylov(
     converged: isConverged(reason),
     iterations,
     residualNorm,
-    relativeResidual: relative(residualNorm),
-    trueResidualNorm,
-    trueRelativeResidual: relative(trueResidualNorm),
+    relativeResidual: relativeTo(residualNorm, bNorm),
+    trueResidualNorm: recomputed.norm,
+    trueRelativeResidual: recomputed.relative,
     history,
   };
 }

@@ -3,6 +3,7 @@
 // the worst entries.
 import { expect } from 'vitest';
 import { seededRandom } from '../../src/math/vectors.ts';
+import type { SolveResult } from '../../src/solvers/types.ts';
 
 /** Rows of a failure table. */
 const kWorstRows = 10;
@@ -67,3 +68,15 @@ export const expectNormwiseClose: Comparison = (label, got, expected, tolerance)
     );
   }
 };
+
+/** A solve of a NaN right-hand side: diverged_nan, and every residual it reports NaN, none a 0. */
+export function expectNanSolve(result: SolveResult): void {
+  expect(result).toMatchObject({ reason: 'diverged_nan', converged: false });
+  const { residualNorm, relativeResidual, trueResidualNorm, trueRelativeResidual } = result;
+  expect([residualNorm, relativeResidual, trueResidualNorm, trueRelativeResidual]).toEqual([
+    NaN,
+    NaN,
+    NaN,
+    NaN,
+  ]);
+}
