@@ -7,9 +7,10 @@ import { splitTree } from './tree-build.ts';
 const kNeighbourLeafSize = 8;
 
 /**
- * A leaf's queries in pairs of a float64 row sum (src/studies/study.ts kPairsPerPause, which paces
- * them: NeighbourSearch): its electrons' search of the leaves near it took as long as 280 to 370 such
- * pairs on a sphere and a ball of 10^6.
+ * A leaf's queries (NeighbourSearch.search) counted in pairs of a float64 row sum, the unit a paced
+ * caller's chunks are sized in (src/studies/study.ts inPacedChunks): its electrons' search of the
+ * leaves near it cost as much as 280 to 370 such pairs on a sphere and a ball of 10^6: above both,
+ * so that a chunk takes no longer than the pairs it stands for.
  */
 export const kNeighbourPairsPerLeaf = 400;
 
