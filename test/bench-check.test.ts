@@ -123,14 +123,14 @@ describe('the float64 check', () => {
   const huge = () => sphere(70_000);
 
   test("past 10^4 leaves the sample's nearest-neighbour queries come in chunks, each reported, the sample checkSample's", async () => {
-    const { lines, progress } = benchProgress("n = 70000: the float64 check's electrons");
+    const { lines, progress } = benchProgress("n = 70000: the check's sample");
     let pauses = 0;
     const hooks = checkHooks(progress);
     const check = await float64Check(huge(), { ...hooks, pause: () => (pauses++, hooks.pause!()) });
     expect(pauses).toBe(1);
     expect(lines).toEqual([
-      "n = 70000: the float64 check's electrons\n",
-      "n = 70000: the float64 check's electrons; float64 check: nearest neighbours, leaf 10001 of 16384\n",
+      "n = 70000: the check's sample\n",
+      "n = 70000: the check's sample; float64 check: nearest neighbours, leaf 10001 of 16384\n",
     ]);
     // The unpaced sample of another configuration object with the same positions (checkSample keeps
     // one per object): the paced queries changed nothing.
@@ -142,7 +142,7 @@ describe('the float64 check', () => {
   });
 
   test("a signal during the sample's queries stops them at the next chunk (Interrupted)", async () => {
-    const { lines, progress } = benchProgress("n = 70000: the float64 check's electrons");
+    const { lines, progress } = benchProgress("n = 70000: the check's sample");
     const system = huge();
     // As for the rows: the signal's handler runs in the pause after the first chunk of leaves.
     setTimeout(() => progress.interrupt('SIGINT'), 0);
@@ -150,7 +150,7 @@ describe('the float64 check', () => {
       name: 'Interrupted',
       signal: 'SIGINT',
     });
-    expect(lines).toEqual(["n = 70000: the float64 check's electrons\n"]);
+    expect(lines).toEqual(["n = 70000: the check's sample\n"]);
   });
 
   test("the targets, solve's for the GPU's float32, and a warning for a row past its own", () => {

@@ -457,7 +457,7 @@ function cgIterationFlops(size: number): number {
 /**
  * The GPU bench's float64 check of a system: float64 rows of M (the direct pair sum, eq. 48/50, on
  * the host) at every electron up to kCheckMaxUnknowns unknowns, where a solve's check is dense, and
- * past them at the sampled check's electrons (checkSample), whose weighted errors estimate those
+ * past them at the sampled check's electrons (checkSample's), whose weighted errors estimate those
  * over all unknowns (src/run/check.ts).
  */
 export interface Float64Check {
@@ -1038,7 +1038,7 @@ async function benchSize(
 ): Promise<BenchRow[]> {
   const n = system.configuration.n;
   const size = unknowns(system);
-  progress.update(`n = ${n}: the float64 check's electrons`);
+  progress.update(`n = ${n}: the check's sample`);
   const check = await float64Check(system, checkHooks(progress));
   let inputRows: Promise<Float64Array> | undefined;
   const input = Float32Array.from(velocityPattern(system, 'random', 1));
