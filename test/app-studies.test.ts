@@ -2,8 +2,8 @@
 // cards show: which response point the headline, the map and the canvas start from, how a solve
 // that did not converge is marked, and why a map point has no map; the N -> infinity row on the
 // ring, with too few N and with enough, the response table's headers and its SI columns from a
-// --radius-m file; the scaling card's law and
-// R* rows and its check row; and the London card's label of the continuous body.
+// --radius-m file; the scaling card's law and R* rows and its check row; and the London card's label
+// of the continuous body.
 import { describe, expect, test } from 'vitest';
 import {
   criticalRadiusText,
