@@ -3,9 +3,9 @@
 // temperatures and the pair on the ring itself beside the line, the Larmor ring, a scaling sweep with its Stop,
 // an older scaling file loaded, and the response of a ring to a field
 // (its screening against the circulant's closed form, the canvas coloured by the induced current), a
-// response sweep whose last point met an indefinite M, and Stop in each sweep. Each test checks the numbers shown
-// against the physics, that its plot is drawn (coloured pixels), saves a screenshot under e2e-results/,
-// and fails on any console error. Sizes are kept small: SwiftShader is a CPU.
+// response sweep whose last point met an indefinite M, a --radius-m response file's SI columns, and
+// Stop in each sweep. Each test checks the numbers shown against the physics, that its plot is drawn
+// (coloured pixels), saves a screenshot under e2e-results/, and fails on any console error. Sizes are kept small: SwiftShader is a CPU.
 import { describe, expect, test } from 'vitest';
 import { kElectronMass, kElementaryCharge } from '../src/physics/constants.ts';
 import { kFermiReadingLabels } from '../src/physics/paper.ts';
@@ -18,6 +18,9 @@ import { larmorJson } from '../src/studies/larmor/report.ts';
 import { runLarmor } from '../src/studies/larmor/run.ts';
 import { pairingJson, pairingRingJson } from '../src/studies/pairing/report.ts';
 import { runPairing } from '../src/studies/pairing/run.ts';
+import { responseSummary } from '../src/studies/response/report.ts';
+import { runResponse } from '../src/studies/response/run.ts';
+import { responseSpec } from '../src/studies/response/spec.ts';
 import { scalingJson } from '../src/studies/scaling/report.ts';
 import { scalingSweep } from '../src/studies/scaling/run.ts';
 import {
@@ -638,6 +641,49 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     await page.locator('#response-map-select').selectOption({ index: 0 });
     expect(await shownText(page, 'response-map-point')).toBe(`N = ${n}, N r_e/R = 0.1000`);
     expect(await shownValue(page, 'response-centre')).toBe(await shownValue(page, 'response-0-field-centre'));
+    expect(errors).toEqual([]);
+  });
+
+  test("response: a --radius-m file's moment per tesla and susceptibilities in the table, as the file holds them", async () => {
+    // A ball of 50 and 100 at R = 1e-12 m (eps = r_e/R = 2.8e-3), as `response --radius-m 1e-12 --json`.
+    const result = await runResponse(
+      responseSpec({ geometry: 'ball', n: '50,100', radiusMetres: '1e-12', device: 'cpu' }),
+      async (system) => cpuBackend(system),
+    );
+    const json = JSON.parse(toJson(responseSummary(result, kCpuDevice))) as {
+      points: {
+        moment_per_tesla: number;
+        apparent_susceptibility: number;
+        intrinsic_susceptibility: number;
+      }[];
+    };
+    const { page, errors } = await open();
+    expect(await loadFile(page, 'response-si.json', JSON.stringify(json))).toContain(
+      "Loaded the ball's field response (2 points) from response-si.json",
+    );
+    const headers = await page.locator('#response-points th').allTextContents();
+    expect(headers.slice(-3)).toEqual(['μ_z/B (A m²/T)', 'χ_app (SI)', 'χ_int (SI)']);
+    for (const [k, point] of json.points.entries()) {
+      expect(await shownValue(page, `response-${k}-moment`)).toBe(point.moment_per_tesla);
+      expect(await shownText(page, `response-${k}-moment`)).toBe(point.moment_per_tesla.toExponential(5));
+      expect(await shownValue(page, `response-${k}-chi-app`)).toBe(point.apparent_susceptibility);
+      expect(await shownValue(page, `response-${k}-chi-int`)).toBe(point.intrinsic_susceptibility);
+    }
+    await page.locator('#response-points').scrollIntoViewIfNeeded();
+    await screenshot(page, 'studies-9-response-radius');
+    // The same sweep without its SI keys (a file written at N r_e/R): the table has no such column.
+    const plain = {
+      ...json,
+      points: json.points.map((point) => ({
+        ...point,
+        moment_per_tesla: undefined,
+        apparent_susceptibility: undefined,
+        intrinsic_susceptibility: undefined,
+      })),
+    };
+    await loadFile(page, 'response.json', JSON.stringify(plain));
+    expect(await page.locator('#response-points th').allTextContents()).toEqual(headers.slice(0, -3));
+    expect(await page.locator('#response-0-moment').count()).toBe(0);
     expect(errors).toEqual([]);
   });
 

@@ -1,13 +1,16 @@
 // What the Studies tab's cards say (src/app/studies-view.ts), from float64 runs of the studies the
 // cards show: which response point the headline, the map and the canvas start from, how a solve
 // that did not converge is marked, and why a map point has no map; the N -> infinity row on the
-// ring, with too few N and with enough, and the response table's headers; the scaling card's law and
-// R* rows and its check row; and the London card's label of the continuous body.
+// ring, with too few N and with enough, the response table's headers and its SI columns from a
+// --radius-m file; the scaling card's law and R* rows and its check row; and the London card's label
+// of the continuous body.
 import { describe, expect, test } from 'vitest';
 import {
   criticalRadiusText,
   lastConvergedPoint,
   londonContinuumLabel,
+  responseCell,
+  responseColumns,
   responseLimitsText,
   responseHeader,
   responseNoMapReason,
@@ -17,7 +20,13 @@ import {
 } from '../src/app/studies-view.ts';
 import { scalingLaw } from '../src/physics/scaling.ts';
 import { cpuBackend } from '../src/run/backend.ts';
-import { notConvergedMark, responseFieldMapSvg } from '../src/studies/response/report.ts';
+import { kCpuDevice, toJson } from '../src/io/formats.ts';
+import {
+  notConvergedMark,
+  responseFieldMapSvg,
+  responseFromJson,
+  responseSummary,
+} from '../src/studies/response/report.ts';
 import { runResponse } from '../src/studies/response/run.ts';
 import { responseSpec, type ResponseInput } from '../src/studies/response/spec.ts';
 import { scalingSweep } from '../src/studies/scaling/run.ts';
@@ -133,6 +142,54 @@ test("the response table's headers are the CLI text's, in the paper's words, not
   expect(responseHeader('london_x', { geometry: 'disk', drive: 'field' })).toBe('R/Λ');
   expect(responseHeader('field_centre_ratio', { geometry: 'ball', drive: 'rotation' })).toBe('B(0)/B_eff');
   expect(responseHeader('london_penetration_depth', ball)).toBe('λ_L/R');
+});
+
+describe("the response table's SI columns: a --radius-m file's moment and susceptibilities", () => {
+  /** A CPU sweep saved as `response --json` writes it and loaded back as the app loads it. */
+  async function loaded(input: Omit<ResponseInput, 'device'>) {
+    const result = await response(input);
+    const json = JSON.parse(toJson(responseSummary(result, kCpuDevice))) as Record<string, unknown>;
+    return { json: json.points as Record<string, number | null>[], shown: responseFromJson(json, 'r.json') };
+  }
+  const ids = (shown: Parameters<typeof responseColumns>[0]) => responseColumns(shown).map(([id]) => id);
+  const kBase = ['n', 'n-epsilon', 'screening', 'continuum', 'london-x', 'field-centre', 'iterations'];
+  const kBallDepths = ['decay', 'continuum-decay', 'penetration', 'london-penetration'];
+
+  test("a ball at R = 1e-12 m: the three after the rest, each the JSON number in the text's exponent form", async () => {
+    // eps = r_e/R = 2.8e-3: N r_e/R = 0.14 and 0.28.
+    const { json, shown } = await loaded({ geometry: 'ball', n: '50,100', radiusMetres: '1e-12' });
+    expect(ids(shown)).toEqual([...kBase, ...kBallDepths, 'moment', 'chi-app', 'chi-int']);
+    const headers = responseColumns(shown)
+      .slice(-3)
+      .map(([, key]) => responseHeader(key, shown.spec));
+    expect(headers).toEqual(['μ_z/B (A m²/T)', 'χ_app (SI)', 'χ_int (SI)']);
+    for (const [k, point] of shown.points.entries()) {
+      const moment = json[k].moment_per_tesla!;
+      const apparent = json[k].apparent_susceptibility!;
+      // Diamagnetic: a negative moment, and chi_int the uniform ball's chi_app / (1 - chi_app/3).
+      expect(moment).toBeLessThan(0);
+      expect(json[k].intrinsic_susceptibility).toBeCloseTo(apparent / (1 - apparent / 3), 20);
+      expect(responseCell(point, 'moment')).toEqual([moment, moment.toExponential(5)]);
+      expect(responseCell(point, 'chi-app')).toEqual([apparent, apparent.toExponential(5)]);
+      expect(responseCell(point, 'chi-int')).toEqual([
+        json[k].intrinsic_susceptibility,
+        json[k].intrinsic_susceptibility!.toExponential(5),
+      ]);
+    }
+  });
+
+  test("a sphere's moment alone (a surface fills no volume); a file without --radius-m shows none", async () => {
+    const sphere = await loaded({ geometry: 'sphere', n: '40', radiusMetres: '1e-12' });
+    expect(ids(sphere.shown)).toEqual([...kBase, 'moment']);
+    expect(sphere.json[0].apparent_susceptibility).toBeNull();
+    expect(responseCell(sphere.shown.points[0], 'chi-app')).toEqual([null, '–']);
+    const plain = await loaded({ geometry: 'ball', n: '50', nEpsilon: '0.3' });
+    expect('moment_per_tesla' in plain.json[0]).toBe(false);
+    expect(ids(plain.shown)).toEqual([...kBase, ...kBallDepths]);
+    // Nor the flux drive's, which has no moment per tesla, at a radius either.
+    const flux = await loaded({ geometry: 'ball', drive: 'flux', n: '50', radiusMetres: '1e-12' });
+    expect(ids(flux.shown)).toEqual(kBase);
+  });
 });
 
 describe('the scaling card', () => {

@@ -17,7 +17,7 @@ import { geometry } from '../src/physics/geometry.ts';
 import { unknowns, type DarwinSystem } from '../src/physics/models.ts';
 import { solutionOfTriples, velocityTriples } from '../src/physics/response.ts';
 import { massMatrix } from '../src/run/backend.ts';
-import { sampledMassRows } from '../src/run/check.ts';
+import { checkSample, sampledMassRows } from '../src/run/check.ts';
 import { buildCliBundle, runCli } from './helpers/cli-bundle.ts';
 import { randomVector } from './helpers/compare.ts';
 
@@ -39,7 +39,7 @@ function denseProduct(s: DarwinSystem, x: Float64Array): Float64Array {
 describe('the float64 check', () => {
   test('up to 3000 unknowns: every electron, the float64 product to rounding, errors by their closed forms', async () => {
     const s = sphere(40);
-    const check = float64Check(s);
+    const check = await float64Check(s);
     expect(check.sampledElectrons).toBeNull();
     const x = randomVector(unknowns(s), 1);
     const exact = denseProduct(s, x);
@@ -58,7 +58,7 @@ describe('the float64 check', () => {
 
   test('past 3000 unknowns: the sampled rows, an error of 1e-3 on them read as 1e-3', async () => {
     const s = sphere(1001);
-    const check = float64Check(s);
+    const check = await float64Check(s);
     expect(unknowns(s)).toBeGreaterThan(3000);
     expect(check.sampledElectrons).toBe(256);
     const x = randomVector(unknowns(s), 1);
@@ -81,21 +81,27 @@ describe('the float64 check', () => {
   // 256 rows of 20 000 pairs: two chunks of kPairsPerPause pairs (200 electrons, then 56).
   const large = sphere(20_000);
 
-  /** The check of `large` on a bench's progress line (verbose: each report a line), and its x. */
-  function largeCheck() {
+  /** A bench's progress line (verbose: each report a line) on `status`, and the lines it wrote. */
+  function benchProgress(status: string) {
     const lines: string[] = [];
     const progress = new Progress({ verbose: true, sink: { write: (text) => lines.push(text) } });
-    progress.update('n = 20000: matrix-free matvec');
+    progress.update(status);
+    return { lines, progress };
+  }
+
+  /** The check of `large` on a bench's progress line, and its x. */
+  async function largeCheck() {
+    const { lines, progress } = benchProgress('n = 20000: matrix-free matvec');
     return {
       lines,
       progress,
-      check: float64Check(large, checkHooks(progress)),
+      check: await float64Check(large, checkHooks(progress)),
       x: randomVector(unknowns(large), 1),
     };
   }
 
   test("at 20 000 electrons the rows come in chunks, each reported on the row's line, the same rows", async () => {
-    const { lines, check, x } = largeCheck();
+    const { lines, check, x } = await largeCheck();
     expect(await check.rows(x)).toEqual(sampledMassRows(large, x, check.sample.electrons));
     expect(lines).toEqual([
       'n = 20000: matrix-free matvec\n',
@@ -104,12 +110,47 @@ describe('the float64 check', () => {
   });
 
   test('a signal during the rows stops them at the next chunk (Interrupted), not after the last', async () => {
-    const { lines, progress, check, x } = largeCheck();
+    const { lines, progress, check, x } = await largeCheck();
     // What a signal's handler does (src/cli/signals.ts), once the event loop turns: in the rows' pause
     // after their first chunk, a timer of the same delay as the pause's, set before it, comes first.
     setTimeout(() => progress.interrupt('SIGTERM'), 0);
     await expect(check.rows(x)).rejects.toMatchObject({ name: 'Interrupted', signal: 'SIGTERM' });
     expect(lines).toEqual(['n = 20000: matrix-free matvec\n']);
+  });
+
+  // 70 000 electrons: a k-d tree of 16 384 leaves, whose queries are two chunks of kPairsPerPause
+  // pairs (kNeighbourPairsPerLeaf a leaf: 10 000 leaves, then 6384).
+  const huge = () => sphere(70_000);
+
+  test("past 10^4 leaves the sample's nearest-neighbour queries come in chunks, each reported, the sample checkSample's", async () => {
+    const { lines, progress } = benchProgress("n = 70000: the check's sample");
+    let pauses = 0;
+    const hooks = checkHooks(progress);
+    const check = await float64Check(huge(), { ...hooks, pause: () => (pauses++, hooks.pause!()) });
+    expect(pauses).toBe(1);
+    expect(lines).toEqual([
+      "n = 70000: the check's sample\n",
+      "n = 70000: the check's sample; float64 check: nearest neighbours, leaf 10001 of 16384\n",
+    ]);
+    // The unpaced sample of another configuration object with the same positions (checkSample keeps
+    // one per object): the paced queries changed nothing.
+    const unpaced = checkSample(huge().configuration);
+    expect(check.sample.electrons).toEqual(unpaced.electrons);
+    expect(check.sample.weights).toEqual(unpaced.weights);
+    expect(unpaced.exact).toHaveLength(32);
+    expect(check.sampledElectrons).toBe(256);
+  });
+
+  test("a signal during the sample's queries stops them at the next chunk (Interrupted)", async () => {
+    const { lines, progress } = benchProgress("n = 70000: the check's sample");
+    const system = huge();
+    // As for the rows: the signal's handler runs in the pause after the first chunk of leaves.
+    setTimeout(() => progress.interrupt('SIGINT'), 0);
+    await expect(float64Check(system, checkHooks(progress))).rejects.toMatchObject({
+      name: 'Interrupted',
+      signal: 'SIGINT',
+    });
+    expect(lines).toEqual(["n = 70000: the check's sample\n"]);
   });
 
   test("the targets, solve's for the GPU's float32, and a warning for a row past its own", () => {

@@ -211,8 +211,10 @@ describe('responseFromJson: a saved sweep read back (the app loads response.json
       drive: 'rotation',
     });
     const keys = Object.keys(shown.points[0]) as (keyof (typeof shown.points)[0])[];
-    expect(keys).toHaveLength(20);
+    expect(keys).toHaveLength(23);
     expect(keys).toContain('mIndefinite');
+    // A rotation's: null, as a field drive's without --radius-m.
+    expect(keys).toContain('momentPerTesla');
     expect(keys).toContain('penetrationDepth');
     expect(keys).toContain('londonPenetrationDepth');
     expect(shown.points.every((p) => p.penetrationDepth !== null && p.londonPenetrationDepth !== null)).toBe(

@@ -38,7 +38,7 @@ import type { LanczosOptions } from '../src/solvers/types.ts';
 import { randomVector } from './helpers/compare.ts';
 import { darwinSystem, momentaRequest, velocitiesRequest } from './helpers/systems.ts';
 import { inProcessReference, sampledRows, sampledSpectrumCheck } from './helpers/reference.ts';
-import { nearestNeighbourDistances } from '../src/physics/neighbours.ts';
+import { nearestNeighbourDistances, neighbourSearch } from '../src/physics/neighbours.ts';
 
 /** The "check" object of the solve JSON (src/run/report.ts) of a CPU run. */
 function checkJson(system: DarwinSystem, report: SolveReport, matrix: string): Record<string, unknown> {
@@ -112,6 +112,29 @@ describe('checkSample: the closest electrons summed exactly, a uniform draw for 
     const found = nearestNeighbourDistances(configuration);
     for (let i = 0; i < n; i++) expect(Math.abs(found[i] - exact[i])).toBeLessThanOrEqual(1e-15 * exact[i]);
     expect(Array.from(nearestNeighbourDistances({ ...configuration, n: 1 }))).toEqual([Infinity]);
+  });
+
+  test("the search's leaves in ranges of any split give the one-go distances, each electron's by the direct loop", () => {
+    const exact = bruteNearest(positions, n);
+    const search = neighbourSearch(configuration);
+    // 3000 electrons in leaves of at most 8: 512 leaves, searched in uneven ranges, the last from
+    // the end backwards (each leaf's answer its own).
+    expect(search.leaves).toBe(512);
+    for (const [first, end] of [
+      [500, 512],
+      [0, 1],
+      [1, 200],
+      [200, 500],
+    ]) {
+      search.search(first, end);
+    }
+    const found = search.distances();
+    expect(found).toEqual(nearestNeighbourDistances(configuration));
+    for (let i = 0; i < n; i++) expect(Math.abs(found[i] - exact[i])).toBeLessThanOrEqual(1e-15 * exact[i]);
+    // A leaf not searched leaves its electrons at Infinity: the ranges above covered every one.
+    const half = neighbourSearch(configuration);
+    half.search(0, 256);
+    expect(half.distances().filter((d) => d === Infinity).length).toBeGreaterThan(0);
   });
 
   test(`the ${kClosestCheckElectrons} closest exactly, weight 1; the others stand for the rest`, () => {

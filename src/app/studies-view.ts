@@ -205,6 +205,23 @@ const kPenetrationColumns = [
   ],
   ['london-penetration', 'london_penetration_depth', "London's penetration depth λ_L/R = 1/x"],
 ] as const;
+/**
+ * The field drive's SI numbers, which a `response --radius-m` file holds (the page runs N r_e/R
+ * lists, whose R is no length): each shown where a point has it, as the CLI's text shows them.
+ */
+const kSiColumns = [
+  ['moment', 'moment_per_tesla', 'μ_z/B in A m²/T: the induced moment per tesla, −(e²R²/4m) Σ(r × v)_z'],
+  [
+    'chi-app',
+    'apparent_susceptibility',
+    "the SI volume susceptibility μ0 (μ_z/B)/V of a solid (ball, cube) against the applied B, its own demagnetising field in it (a perfect diamagnet's is −3/2 in a ball)",
+  ],
+  [
+    'chi-int',
+    'intrinsic_susceptibility',
+    "the ball's χ of M = χ H (H inside): χ_app/(1 − χ_app/3), that of the uniform linear ball with the same moment",
+  ],
+] as const;
 
 /**
  * A column's header in the paper's words, as the CLI's text table heads it (src/cli/commands/response.ts),
@@ -226,17 +243,39 @@ export function responseHeader(key: string, spec: Pick<ShownResponse['spec'], 'g
     continuum_decay_length: 'London decay/R',
     penetration_depth: 'λ/R fit',
     london_penetration_depth: 'λ_L/R',
+    moment_per_tesla: 'μ_z/B (A m²/T)',
+    apparent_susceptibility: 'χ_app (SI)',
+    intrinsic_susceptibility: 'χ_int (SI)',
   };
   return headers[key] ?? key;
 }
 
-type ResponseColumn =
-  | (typeof kResponseColumns)[number][0]
-  | (typeof kRotationColumns)[number][0]
-  | (typeof kDecayColumns)[number][0]
-  | (typeof kPenetrationColumns)[number][0];
+type ResponseColumnRow =
+  | (typeof kResponseColumns)[number]
+  | (typeof kRotationColumns)[number]
+  | (typeof kDecayColumns)[number]
+  | (typeof kPenetrationColumns)[number]
+  | (typeof kSiColumns)[number];
+type ResponseColumn = ResponseColumnRow[0];
 
-function responseCell(point: ShownResponsePoint, column: ResponseColumn): [number | null, string] {
+/**
+ * The response table's columns, [id suffix, JSON key, meaning]: every sweep's, a rotation's two,
+ * the decay lengths and penetration depths where the geometry has London's sphere to compare, and
+ * each SI number of a `--radius-m` file where a point has it (a file without them shows none).
+ */
+export function responseColumns(result: Pick<ShownResponse, 'spec' | 'points'>): ResponseColumnRow[] {
+  const { spec, points } = result;
+  return [
+    ...kResponseColumns,
+    ...(spec.drive === 'rotation' ? kRotationColumns : []),
+    ...(points.some((p) => p.continuumDecayLength !== null) ? kDecayColumns : []),
+    ...(points.some((p) => p.londonPenetrationDepth !== null) ? kPenetrationColumns : []),
+    ...kSiColumns.filter(([column]) => points.some((p) => responseCell(p, column)[0] !== null)),
+  ];
+}
+
+/** A point's [number, text] in a column of the response table (responseColumns), '–' where none. */
+export function responseCell(point: ShownResponsePoint, column: ResponseColumn): [number | null, string] {
   const precise = (value: number | null): [number | null, string] => [
     value,
     value === null ? '–' : value.toPrecision(6),
@@ -246,6 +285,11 @@ function responseCell(point: ShownResponsePoint, column: ResponseColumn): [numbe
     const [shown, text] = precise(value);
     return [shown, `${text}${indefiniteMark(point, value)}`];
   };
+  // An SI number in the CLI text's exponent form (a moment per tesla is far below 1), marked.
+  const exponent = (value: number | null): [number | null, string] => [
+    value,
+    value === null ? '–' : `${value.toExponential(5)}${indefiniteMark(point, value)}`,
+  ];
   switch (column) {
     case 'n':
       return [point.n, String(point.n)];
@@ -273,6 +317,12 @@ function responseCell(point: ShownResponsePoint, column: ResponseColumn): [numbe
       return marked(point.penetrationDepth);
     case 'london-penetration':
       return precise(point.londonPenetrationDepth);
+    case 'moment':
+      return exponent(point.momentPerTesla);
+    case 'chi-app':
+      return exponent(point.apparentSusceptibility);
+    case 'chi-int':
+      return exponent(point.intrinsicSusceptibility);
   }
 }
 
@@ -1096,12 +1146,7 @@ export class StudiesView {
   }
 
   #responseTable(result: ShownResponse): void {
-    const columns = [
-      ...kResponseColumns,
-      ...(result.spec.drive === 'rotation' ? kRotationColumns : []),
-      ...(result.points.some((p) => p.continuumDecayLength !== null) ? kDecayColumns : []),
-      ...(result.points.some((p) => p.londonPenetrationDepth !== null) ? kPenetrationColumns : []),
-    ];
+    const columns = responseColumns(result);
     const table = element('response-points');
     table.innerHTML = '';
     const head = create('tr');

@@ -3,21 +3,47 @@
 import type { Configuration } from './geometry.ts';
 import { splitTree } from './tree-build.ts';
 
-/** Most electrons in a leaf of nearestNeighbourDistances's k-d tree. */
+/** Most electrons in a leaf of neighbourSearch's k-d tree. */
 const kNeighbourLeafSize = 8;
 
 /**
- * Each electron's nearest-neighbour distance (Infinity for a lone electron), by a k-d tree of median
- * splits (tree-build.ts splitTree). A leaf's electrons first search their own leaf; the largest
- * distance found there bounds a walk from the root that opens a node only while its box is closer
- * to the leaf's box, and the leaves it reaches are searched by each electron whose best distance
- * their box is closer than. O(N log N) whatever the spread: a lump of 10^-6 R beside a unit ball,
- * or an electron far from the rest, which a cell grid meets with crowded cells or shells without end.
+ * A leaf's queries (NeighbourSearch.search) counted in pairs of a float64 row sum, the unit a paced
+ * caller's chunks are sized in (src/studies/study.ts inPacedChunks): its electrons' search of the
+ * leaves near it cost as much as 280 to 370 such pairs on a sphere and a ball of 10^6: above both,
+ * so that a chunk takes no longer than the pairs it stands for.
  */
-export function nearestNeighbourDistances(configuration: Configuration): Float64Array {
+export const kNeighbourPairsPerLeaf = 400;
+
+/**
+ * The nearest-neighbour search of a configuration, its k-d tree built and its queries run leaf by
+ * leaf, so that a caller may pause between leaves (bench's float64 check at 10^6 electrons).
+ */
+export interface NeighbourSearch {
+  /** The k-d tree's leaves, whose queries search() runs. */
+  readonly leaves: number;
+  /**
+   * The queries of leaves [first, end): each of their electrons' nearest neighbour. Each leaf's
+   * answer is its own, so any split of the leaves into ranges gives the same distances.
+   */
+  search(first: number, end: number): void;
+  /** Each electron's nearest-neighbour distance, once every leaf was searched. */
+  distances(): Float64Array;
+}
+
+/**
+ * The nearest-neighbour search by a k-d tree of median splits (tree-build.ts splitTree), built here
+ * in one step (O(N log N)). A leaf's electrons first search their own leaf; the largest distance
+ * found there bounds a walk from the root that opens a node only while its box is closer to the
+ * leaf's box, and the leaves it reaches are searched by each electron whose best distance their box
+ * is closer than. O(N log N) whatever the spread: a lump of 10^-6 R beside a unit ball, or an
+ * electron far from the rest, which a cell grid meets with crowded cells or shells without end.
+ * Infinity for a lone electron.
+ */
+export function neighbourSearch(configuration: Configuration): NeighbourSearch {
   const { n, positions: input } = configuration;
-  const distances = new Float64Array(n).fill(Infinity);
-  if (n < 2) return distances;
+  if (n < 2) {
+    return { leaves: 0, search: () => undefined, distances: () => new Float64Array(n).fill(Infinity) };
+  }
   const split = splitTree(input, n, kNeighbourLeafSize);
   const { depth, firstLeaf, nodeCount, electron, nodeStart, nodeEnd, boxMin, boxMax } = split;
   // Positions in tree order, and each one's best squared distance so far.
@@ -59,34 +85,48 @@ export function nearestNeighbourDistances(configuration: Configuration): Float64
     }
   };
   const stack = new Int32Array(2 * depth + 4);
-  for (let leaf = firstLeaf; leaf < nodeCount; leaf++) {
-    search(leaf, leaf);
-    let reach = 0;
-    for (let k = nodeStart[leaf]; k < nodeEnd[leaf]; k++) reach = Math.max(reach, best[k]);
-    let top = 0;
-    stack[top++] = 0;
-    while (top > 0) {
-      const node = stack[--top];
-      if (node === leaf || boxGap(node, leaf) >= reach) continue;
-      if (node >= firstLeaf) search(leaf, node);
-      else {
-        stack[top++] = 2 * node + 2;
-        stack[top++] = 2 * node + 1;
+  return {
+    leaves: nodeCount - firstLeaf,
+    search: (first, end) => {
+      for (let leaf = firstLeaf + first; leaf < firstLeaf + end; leaf++) {
+        search(leaf, leaf);
+        let reach = 0;
+        for (let k = nodeStart[leaf]; k < nodeEnd[leaf]; k++) reach = Math.max(reach, best[k]);
+        let top = 0;
+        stack[top++] = 0;
+        while (top > 0) {
+          const node = stack[--top];
+          if (node === leaf || boxGap(node, leaf) >= reach) continue;
+          if (node >= firstLeaf) search(leaf, node);
+          else {
+            stack[top++] = 2 * node + 2;
+            stack[top++] = 2 * node + 1;
+          }
+        }
       }
-    }
-  }
-  for (let k = 0; k < n; k++) distances[electron[k]] = Math.sqrt(best[k]);
-  return distances;
+    },
+    distances: () => {
+      const distances = new Float64Array(n);
+      for (let k = 0; k < n; k++) distances[electron[k]] = Math.sqrt(best[k]);
+      return distances;
+    },
+  };
+}
+
+/** Each electron's nearest-neighbour distance (Infinity for a lone electron): neighbourSearch's, in one go. */
+export function nearestNeighbourDistances(configuration: Configuration): Float64Array {
+  const search = neighbourSearch(configuration);
+  search.search(0, search.leaves);
+  return search.distances();
 }
 
 /**
- * The `count` electrons whose nearest neighbour is closest (nearestNeighbourDistances; at equal
- * distances the lower index), increasing: all of them where n <= count.
+ * The `count` electrons whose nearest neighbour is closest (`distances`, nearestNeighbourDistances';
+ * at equal distances the lower index), increasing: all of them where n <= count.
  */
-export function closestElectrons(configuration: Configuration, count: number): Uint32Array {
-  const { n } = configuration;
+export function closestElectrons(distances: Float64Array, count: number): Uint32Array {
+  const n = distances.length;
   if (n <= count) return Uint32Array.from({ length: n }, (_, i) => i);
-  const distances = nearestNeighbourDistances(configuration);
   const threshold = distances.slice().sort()[count - 1];
   const chosen: number[] = [];
   for (let i = 0; i < n && chosen.length < count; i++) if (distances[i] < threshold) chosen.push(i);

@@ -17,7 +17,12 @@ import {
   type DarwinSystem,
 } from '../physics/models.ts';
 import type { Configuration } from '../physics/geometry.ts';
-import { closestElectrons } from '../physics/neighbours.ts';
+import {
+  closestElectrons,
+  nearestNeighbourDistances,
+  neighbourSearch,
+  type NeighbourSearch,
+} from '../physics/neighbours.ts';
 import type { MassMatrixBackend } from './backend.ts';
 import type { DeviceChoice, MatrixChoice } from './inputs.ts';
 
@@ -215,16 +220,44 @@ export function checkSample(
   const cached = held ? samples.get(configuration) : undefined;
   if (cached) return cached;
   const { n } = configuration;
-  const exact = closestElectrons(configuration, n <= count ? n : Math.min(closest, count));
+  const exact =
+    n <= count
+      ? Uint32Array.from({ length: n }, (_, i) => i)
+      : closestElectrons(nearestNeighbourDistances(configuration), Math.min(closest, count));
+  const sample = sampleBeside(n, exact, count);
+  if (held) samples.set(configuration, sample);
+  return sample;
+}
+
+/**
+ * checkSample's sample (its default counts), the nearest-neighbour queries run by `query`, which may
+ * pause between leaves (bench's check paces them: inPacedChunks); the k-d tree's build, before
+ * them, stays one step. The same sample as checkSample's, and formed once per configuration with it.
+ */
+export async function checkSampleQueried(
+  configuration: Configuration,
+  query: (search: NeighbourSearch) => Promise<void>,
+): Promise<CheckSample> {
+  const cached = samples.get(configuration);
+  if (cached) return cached;
+  if (configuration.n <= kSampledCheckElectrons) return checkSample(configuration);
+  const search = neighbourSearch(configuration);
+  await query(search);
+  const exact = closestElectrons(search.distances(), kClosestCheckElectrons);
+  const sample = sampleBeside(configuration.n, exact, kSampledCheckElectrons);
+  samples.set(configuration, sample);
+  return sample;
+}
+
+/** The sample of `exact` electrons of n and `count` less them drawn uniformly from the rest. */
+function sampleBeside(n: number, exact: Uint32Array, count: number): CheckSample {
   // The draw from the others alone, so that the sample holds `count` electrons.
   const isExact = new Uint8Array(n);
   for (const i of exact) isExact[i] = 1;
   const rest = new Uint32Array(n - exact.length);
   for (let i = 0, k = 0; i < n; i++) if (!isExact[i]) rest[k++] = i;
   const drawn = uniformElectrons(rest.length, Math.max(0, count - exact.length)).map((j) => rest[j]);
-  const sample = weighSample(n, exact, drawn);
-  if (held) samples.set(configuration, sample);
-  return sample;
+  return weighSample(n, exact, drawn);
 }
 
 /**

@@ -43,13 +43,14 @@ import {
   type ModelName,
   type SystemSize,
 } from '../../physics/models.ts';
+import { kNeighbourPairsPerLeaf } from '../../physics/neighbours.ts';
 import type { TreeProductCounts } from '../../physics/tree-build.ts';
 import { defaultRtol, type ConvergenceReason } from '../../solvers/types.ts';
 import { velocityPattern } from '../../physics/velocities.ts';
 import type { DeviceSummary } from '../../io/formats.ts';
 import { gigabytes, treeDetails, type MassMatrixBackend, type TreeDetails } from '../../run/backend.ts';
 import {
-  checkSample,
+  checkSampleQueried,
   interactionError,
   kCheckMaxUnknowns,
   sampledErrors,
@@ -456,7 +457,7 @@ function cgIterationFlops(size: number): number {
 /**
  * The GPU bench's float64 check of a system: float64 rows of M (the direct pair sum, eq. 48/50, on
  * the host) at every electron up to kCheckMaxUnknowns unknowns, where a solve's check is dense, and
- * past them at the sampled check's electrons (checkSample), whose weighted errors estimate those
+ * past them at the sampled check's electrons (checkSample's), whose weighted errors estimate those
  * over all unknowns (src/run/check.ts).
  */
 export interface Float64Check {
@@ -480,14 +481,27 @@ export function checkHooks(progress: Progress): Pick<StudyHooks, 'pause' | 'prog
   return { pause: () => delay(0), progress: (text) => progress.within(text) };
 }
 
-export function float64Check(
+/**
+ * The float64 check of `system`; past kCheckMaxUnknowns its sample's nearest-neighbour queries
+ * (checkSampleQueried) paced as its rows are, a second or two at 10^6 electrons, and the k-d tree's
+ * build before them (O(N log N), under a second there) one step.
+ */
+export async function float64Check(
   system: DarwinSystem,
   hooks: Pick<StudyHooks, 'pause' | 'progress'> = {},
-): Float64Check {
+): Promise<Float64Check> {
   const { n } = system.configuration;
   const sampled = unknowns(system) > kCheckMaxUnknowns;
   const sample = sampled
-    ? checkSample(system.configuration)
+    ? await checkSampleQueried(system.configuration, (search) =>
+        inPacedChunks(
+          search.leaves,
+          kNeighbourPairsPerLeaf,
+          hooks,
+          (start) => `float64 check: nearest neighbours, leaf ${start + 1} of ${search.leaves}`,
+          (start, end) => search.search(start, end),
+        ),
+      )
     : { electrons: Uint32Array.from({ length: n }, (_, i) => i), weights: new Float64Array(n).fill(1) };
   return {
     system,
@@ -1024,7 +1038,8 @@ async function benchSize(
 ): Promise<BenchRow[]> {
   const n = system.configuration.n;
   const size = unknowns(system);
-  const check = float64Check(system, checkHooks(progress));
+  progress.update(`n = ${n}: the check's sample`);
+  const check = await float64Check(system, checkHooks(progress));
   let inputRows: Promise<Float64Array> | undefined;
   const input = Float32Array.from(velocityPattern(system, 'random', 1));
   const bench: SizeBench = {
@@ -1205,7 +1220,7 @@ async function sweepCheck(
     const { configuration, epsilon } = point;
     // As the study solves it (responsePoint).
     const at: DarwinSystem = { configuration, model: spec.model, dim: spec.dim, epsilon, softening: 0 };
-    const check = float64Check(at, hooks);
+    const check = await float64Check(at, hooks);
     const b = driveRightHandSide(at, spec.drive);
     residuals.push({
       check,

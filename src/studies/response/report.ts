@@ -65,6 +65,9 @@ export type ShownResponsePoint = Pick<
   | 'penetrationDepth'
   | 'londonPenetrationDepth'
   | 'mIndefinite'
+  | 'momentPerTesla'
+  | 'apparentSusceptibility'
+  | 'intrinsicSusceptibility'
 > & { readonly fieldMap?: Float64Array | null };
 
 /**
@@ -123,6 +126,10 @@ export function responseFromJson(json: Record<string, unknown>, name: string): S
       londonPenetrationDepth: numberOf(p, 'london_penetration_depth'),
       // A file written before m_indefinite was has none: null, not established.
       mIndefinite: typeof p.m_indefinite === 'boolean' ? p.m_indefinite : null,
+      // The field drive's SI numbers, which only a --radius-m file holds: null in any other.
+      momentPerTesla: numberOf(p, 'moment_per_tesla'),
+      apparentSusceptibility: numberOf(p, 'apparent_susceptibility'),
+      intrinsicSusceptibility: numberOf(p, 'intrinsic_susceptibility'),
     };
     if (!Number.isSafeInteger(point.n) || point.n < 1 || !(point.nEpsilon > 0) || !(point.epsilon > 0))
       throw refuse(`point ${k} has no N >= 1, N r_e/R > 0 and eps > 0`);
