@@ -21,10 +21,11 @@ import {
   responseScreeningSvg,
   responseSummary,
 } from '../src/studies/response/report.ts';
-import { runResponse, type OpenResponseBackend } from '../src/studies/response/run.ts';
+import { runResponse } from '../src/studies/response/run.ts';
+import type { BackendFactory } from '../src/studies/study.ts';
 import { responseSpec } from '../src/studies/response/spec.ts';
 
-const cpu: OpenResponseBackend = async (system) => cpuBackend(system);
+const cpu: BackendFactory = async (system) => cpuBackend(system);
 
 /** The table's cells, row by row, header first (the separator row and any note below the table dropped). */
 function cells(markdown: string): string[][] {

@@ -74,11 +74,10 @@ import {
   responseLimit,
   runResponse,
   sweepWarmStart,
-  type OpenResponseBackend,
   type ReducedFieldSum,
   type ResponsePoint,
 } from '../src/studies/response/run.ts';
-import { pointWithinTarget } from '../src/studies/study.ts';
+import { pointWithinTarget, type BackendFactory } from '../src/studies/study.ts';
 import { kResponseLimits, responseSpec, type ResponseInput } from '../src/studies/response/spec.ts';
 import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
 import { gpuHarness } from './helpers/gpu.ts';
@@ -91,7 +90,7 @@ const kGpuTolerance = 2e-5;
  */
 const kRefinedTolerance = 1e-8;
 
-const cpuOpen: OpenResponseBackend = async (system) => cpuBackend(system);
+const cpuOpen: BackendFactory = async (system) => cpuBackend(system);
 
 function system(
   shape: GeometryName,
@@ -548,7 +547,7 @@ describe('the continuum limit at fixed N r_e/R', () => {
 test('--matrix tree: the sweep on the CPU tree equals the dense one to its tolerance', async () => {
   const spec = responseSpec({ geometry: 'ball', n: '600', nEpsilon: '3,30', device: 'cpu', matrix: 'tree' });
   // Small leaves and every M2L allowed: at N = 600 the default cost rule sums the ball directly.
-  const treeOpen: OpenResponseBackend = async (system) =>
+  const treeOpen: BackendFactory = async (system) =>
     cpuTreeBackend(system, { tolerance: spec.treeTolerance, leafSize: 16, translationCost: 0 });
   // Checked on sampled rows of M, as past the dense check: each solve's residual against direct sums.
   const tree = await runResponse(spec, treeOpen, {}, 'sampled');
@@ -589,7 +588,7 @@ test('--matrix tree: the sweep on the CPU tree equals the dense one to its toler
 });
 
 /** The CPU's tree at 1e-4, which the sweeps below check against the dense float64 solve. */
-const treeAt1e4: OpenResponseBackend = async (system) =>
+const treeAt1e4: BackendFactory = async (system) =>
   cpuTreeBackend(system, { tolerance: 1e-4, leafSize: 16, translationCost: 0 });
 
 /** A ball's sweep on treeAt1e4. */
@@ -654,7 +653,7 @@ test('a point whose solve, or whose float64 reference, did not converge is not c
   expect(indefinite.reason).toBe('diverged_indefinite');
   expect(indefinite).toMatchObject({ check: null, checkTarget: null, referenceUnconverged: null });
   // A reference cut short (10 CG steps at most) leaves a converged point unchecked, with its reason.
-  const shortOpen: OpenResponseBackend = async (system) => {
+  const shortOpen: BackendFactory = async (system) => {
     const backend = cpuBackend(system);
     return {
       ...backend,
@@ -1032,7 +1031,7 @@ describe('bad input', () => {
 describe('one backend per N: T assembled once, eps moved by setEpsilon, solves warm-started', () => {
   /** cpuBackend, counting what the sweep does with it. */
   function countingOpen(log: { opened: [number, number][]; moved: number[]; disposed: number }) {
-    const open: OpenResponseBackend = async (s) => {
+    const open: BackendFactory = async (s) => {
       log.opened.push([s.configuration.n, s.epsilon]);
       const inner = cpuBackend(s);
       return {
@@ -1146,7 +1145,7 @@ describe('one backend per N: T assembled once, eps moved by setEpsilon, solves w
 
 const gpu = gpuHarness(120_000);
 
-function gpuOpen(context: GpuContext, matrix: 'dense' | 'free' | 'tree'): OpenResponseBackend {
+function gpuOpen(context: GpuContext, matrix: 'dense' | 'free' | 'tree'): BackendFactory {
   return (s) => gpuBackend(context, s, { matrix });
 }
 

@@ -51,10 +51,10 @@ import {
   scalingReference,
   scalingSweep,
   summariseStudy,
-  type BackendFactory,
   type PointReference,
   type ScalingStudy,
 } from '../src/studies/scaling/run.ts';
+import type { BackendFactory } from '../src/studies/study.ts';
 import {
   scalingCheckWarning,
   scalingCoefficientSvg,

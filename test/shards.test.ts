@@ -295,12 +295,12 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
   });
 
   it('a file that is not JSON, a binary one, JSON of something else', async () => {
-    await refusal([file('not json\nat all')], /shard-\d+\.json is not JSON$/);
+    await refusal([file('not json\nat all')], /shard-\d+\.json: not valid JSON$/);
     // A shard stopped before it printed, its --json redirected to the file.
     await refusal([file('')], /shard-\d+\.json is empty: did its shard finish\?$/);
-    await refusal([file('PK\u0003\u0004\u0014\u0000\u0000binary')], /is not JSON$/);
-    await refusal([file('null')], /is not the JSON of a scaling, london or pairing run/);
-    await refusal([file('[1, 2]')], /is not the JSON of a scaling, london or pairing run/);
+    await refusal([file('PK\u0003\u0004\u0014\u0000\u0000binary')], /: not valid JSON$/);
+    await refusal([file('null')], /: not a JSON object$/);
+    await refusal([file('[1, 2]')], /: not a JSON object$/);
     await refusal([file('{"command": "solve"}')], /is not the JSON of a scaling, london or pairing run/);
   });
 

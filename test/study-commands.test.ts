@@ -433,7 +433,7 @@ describe('--shard and merge', () => {
     expectUserError(/exactly once, got 1\/2/, 'merge', path);
     const junk = join(dir, 'junk.json');
     writeFileSync(junk, 'not json');
-    expectUserError(/junk\.json is not JSON/, 'merge', junk);
+    expectUserError(/junk\.json: not valid JSON/, 'merge', junk);
     expectUserError(/merge needs the JSON of every shard/, 'merge');
     expectUserError(/--shard takes K\/N with 1 <= K <= N, got '3\/2'/, 'london', '--shard', '3/2');
   });

@@ -78,13 +78,18 @@ export interface AcquireOptions {
    * not called when releaseDevice destroys the device on purpose.
    */
   onDeviceError?: (error: GpuError) => void;
-  powerPreference?: GPUPowerPreference;
   /**
    * A GPU object to use instead of navigator.gpu or Dawn (tests inject one that has no adapter);
    * its adapter is reported with backend 'browser'.
    */
   gpu?: GPU;
 }
+
+/**
+ * What every adapter request asks for: on a machine with an integrated and a discrete GPU the discrete
+ * one, whose memory and bandwidth the products need (N = 10^6 wants a few GB).
+ */
+const kAdapterRequest: GPURequestAdapterOptions = { powerPreference: 'high-performance' };
 
 const kNoWebGpu = 'use --device cpu for the float64 CPU reference';
 
@@ -164,9 +169,9 @@ async function linuxWithoutGpu(): Promise<boolean> {
 
 const kSoftwareNotice = 'darwin-breit: no GPU adapter found; using the SwiftShader software adapter\n';
 
-async function requestNodeAdapter(options: AcquireOptions): Promise<GPUAdapter | null> {
+async function requestNodeAdapter(): Promise<GPUAdapter | null> {
   await ensureRuntimeDirectory();
-  const request = { powerPreference: options.powerPreference };
+  const request = kAdapterRequest;
   if (dawnAdapterSource) {
     const again = await dawnAdapterSource.gpu.requestAdapter(request);
     if (again && dawnAdapterSource.software) process.stderr.write(kSoftwareNotice);
@@ -230,12 +235,12 @@ function defaultReporter(error: GpuError): void {
 async function findAdapter(
   options: AcquireOptions,
 ): Promise<{ adapter: GPUAdapter | null; backend: GpuAdapterSummary['backend'] }> {
-  const request = { powerPreference: options.powerPreference };
+  const request = kAdapterRequest;
   if (options.gpu) return { adapter: await options.gpu.requestAdapter(request), backend: 'browser' };
   if (typeof navigator !== 'undefined' && navigator.gpu) {
     return { adapter: await navigator.gpu.requestAdapter(request), backend: 'browser' };
   }
-  if (isNode()) return { adapter: await requestNodeAdapter(options), backend: 'dawn-node' };
+  if (isNode()) return { adapter: await requestNodeAdapter(), backend: 'dawn-node' };
   throw new GpuError('unavailable', `this browser has no WebGPU; ${kNoWebGpu}`);
 }
 

@@ -122,12 +122,9 @@ export class ShaderEntries<Entry extends string> {
     };
   }
 
-  /**
-   * Builds the pipelines of `entries` (default every entry point) now, inside the caller's error
-   * scopes, not in the first record().
-   */
-  warm(entries: readonly Entry[] = Object.keys(this.#spec.bindings) as Entry[]): void {
-    for (const entry of entries) this.pipeline(entry);
+  /** Builds every entry point's pipeline now, inside the caller's error scopes, not in the first record(). */
+  warm(): void {
+    for (const entry of Object.keys(this.#spec.bindings) as Entry[]) this.pipeline(entry);
   }
 
   /** A group-0 bind group for `entry` (and every entry point with the same bindings). */

@@ -350,16 +350,16 @@ export function savedEnergies(summary: Record<string, unknown>): Energies | null
   return { kinetic, darwin, total, inertiaRatio: numberOf(summary, 'inertia_ratio') ?? NaN };
 }
 
-/** A loaded file's JSON object; anything else (not JSON, an array, a number, null) is refused. */
-export function parseJsonObject(text: string, name: string): Record<string, unknown> {
+/** A loaded file's JSON object; anything else (not JSON, an array, a number, null) is refused, naming `field`. */
+export function parseJsonObject(text: string, name: string, field = 'result'): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new InputError(`${name}: not valid JSON`, 'result');
+    throw new InputError(`${name}: not valid JSON`, field);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new InputError(`${name}: not a JSON object`, 'result');
+    throw new InputError(`${name}: not a JSON object`, field);
   return value as Record<string, unknown>;
 }
 

@@ -3,7 +3,12 @@
 // are split into (`--shard K/N`) and joined back from (`merge`).
 import type { DeviceSummary } from '../io/formats.ts';
 import { InputError } from '../physics/input-error.ts';
+import type { DarwinSystem } from '../physics/models.ts';
+import type { MassMatrixBackend } from '../run/backend.ts';
 import { withinTarget } from '../run/check.ts';
+
+/** A backend of the system (its M assembled or set up); the study disposes of it after use. */
+export type BackendFactory = (system: DarwinSystem) => Promise<MassMatrixBackend>;
 
 /**
  * An integer option of a study's spec (electrons, grid points, sweep points): the range the CLI's
@@ -292,6 +297,9 @@ export function holdsNumbers(
     nullable.every((key) => record[key] === null || typeof record[key] === 'number')
   );
 }
+
+/** A number of a study's JSON back: null stood for a value that was not finite (toJson). */
+export const finiteOrNaN = (x: number | null): number => (x === null ? NaN : x);
 
 /** A field's kind in the JSON: '?' after a kind admits null (toJson's stand-in for no number). */
 export type FieldKind = 'number' | 'number?' | 'string' | 'string?' | 'boolean';

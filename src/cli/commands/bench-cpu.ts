@@ -44,6 +44,8 @@ import {
   benchKernel,
   kBenchKernels,
   rate,
+  kLongRun,
+  kShortRun,
   repeatProgress,
   treeRowFields,
   type BenchKernel,
@@ -94,8 +96,6 @@ function wallMs(run: () => void, repeats: number, beforeRepeat: BeforeRepeat = (
  * microseconds, the difference stands above the clock's jitter: 8 iterations at 600 unknowns take
  * about as long as that jitter, and a difference below it can come out negative.
  */
-const kShortRun = 2;
-const kLongRun = 8;
 const kLongRunMs = 20;
 const kMaxLongRun = 1 << 14;
 

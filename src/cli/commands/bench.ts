@@ -77,7 +77,7 @@ const powerOfTwo = (x: number) =>
   Number.isInteger(x) && x >= 1 && (x & (x - 1)) === 0 ? null : 'must list powers of two';
 import { durationText, type Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
-import { textTable } from '../../studies/markdown.ts';
+import { markdownTable, textTable } from '../../studies/markdown.ts';
 
 /** The rows --only selects by; the assembly's rows are named assemble_<vector3d|vector2d|azimuthal>. */
 export const kBenchKernels = [
@@ -142,13 +142,10 @@ export function benchRefusal(
  * checkpoint), so that no repeat starts after it. One reporter serves a bench's rows one after
  * another: each warm-up (or first repeat) starts its estimate anew.
  */
-export function repeatProgress(
-  progress: Progress,
-  now: () => number = () => performance.now(),
-): BeforeRepeat {
+export function repeatProgress(progress: Progress): BeforeRepeat {
   let firstRepeatAt = 0;
   return (repeat, repeats) => {
-    const at = now();
+    const at = performance.now();
     if (repeat <= 1) firstRepeatAt = at;
     const leftMs = repeat > 1 ? ((at - firstRepeatAt) / (repeat - 1)) * (repeats - repeat + 1) : 0;
     // Rows of short repeats are over before a person reads an estimate.
@@ -1253,8 +1250,8 @@ async function sweepCheck(
  * the same way (wallClockSampler), so that both see the machine as it is then.
  * cg_solve: one full solve of M v = M v_random at the float32 default tolerance.
  */
-const kShortRun = 2;
-const kLongRun = 8;
+export const kShortRun = 2;
+export const kLongRun = 8;
 
 /** runMs(kLongRun) - runMs(kShortRun): what a run costs besides its steps (set-up, the final wait) cancels. */
 async function longMinusShort(runMs: (steps: number) => Promise<number>): Promise<number> {
@@ -1583,7 +1580,7 @@ function timingCell(r: BenchRow): string {
 /** The kernels as a Markdown table (for the README, or a lab notebook). */
 export function benchMarkdown(rows: BenchRow[]): string {
   const [header, ...lines] = benchCells(rows);
-  return [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  return markdownTable(header, lines);
 }
 
 export function benchTable(rows: BenchRow[], device: DeviceSummary): string {

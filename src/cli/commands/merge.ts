@@ -2,6 +2,7 @@
 // Slurm job array) joined into the result one run would have printed: the same JSON apart from
 // timings, its fits recomputed from all points, and the same text and files.
 import { InputError } from '../../physics/input-error.ts';
+import { parseJsonObject } from '../../io/formats.ts';
 import {
   londonFileNames,
   londonShardFromJson,
@@ -61,18 +62,9 @@ function readShard(path: string): Record<string, unknown> {
   const text = readTextFile(path, 'shards', 'merge: every shard');
   // What `--json > FILE` leaves of a shard stopped before it printed.
   if (text.trim() === '') throw new InputError(`${path} is empty: did its shard finish?`, 'shards');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // JSON.parse's message quotes the text, which may span lines or be a binary file's bytes.
-    throw new InputError(`${path} is not JSON`, 'shards');
-  }
-  const { command, shard, device } = (typeof json === 'object' && json !== null ? json : {}) as Record<
-    string,
-    unknown
-  >;
-  if (Array.isArray(json) || typeof command !== 'string' || !kMergeable.includes(command)) {
+  const json = parseJsonObject(text, path, 'shards');
+  const { command, shard, device } = json;
+  if (typeof command !== 'string' || !kMergeable.includes(command)) {
     throw new InputError(`${path} is not the JSON of a scaling, london or pairing run (--json)`, 'shards');
   }
   if (shard === undefined || shard === null) {
@@ -90,14 +82,14 @@ function readShard(path: string): Record<string, unknown> {
   if (typeof (device as { kind?: unknown } | null)?.kind !== 'string') {
     throw new InputError(`${path} names no device: not what ${command} --json prints`, 'shards');
   }
-  const stop = savedStop(json as Record<string, unknown>, path);
+  const stop = savedStop(json, path);
   if (stop) {
     throw new InputError(
       `${path} stopped after ${stop.points} of ${stop.of} points: rerun that shard`,
       'shards',
     );
   }
-  return json as Record<string, unknown>;
+  return json;
 }
 
 export async function mergeCommand(argv: string[]): Promise<CommandOutput> {

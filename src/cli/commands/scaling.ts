@@ -25,7 +25,8 @@ import { kCheckMaxUnknowns, kSampledCheckElectrons } from '../../run/check.ts';
 import { kRefinementRtol } from '../../run/refine.ts';
 import { defaultLanczosTol } from '../../solvers/types.ts';
 import { backendStorage, checkStudyBackend, openStudyBackend, threadsOption } from '../engine.ts';
-import { runScaling, scalingReference, type BackendFactory } from '../../studies/scaling/run.ts';
+import { runScaling, scalingReference } from '../../studies/scaling/run.ts';
+import type { BackendFactory } from '../../studies/study.ts';
 import {
   scalingCheckWarning,
   scalingFileNames,

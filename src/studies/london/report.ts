@@ -27,6 +27,7 @@ import {
   shardJson,
   stoppedJson,
   stoppedLine,
+  finiteOrNaN,
   type FieldKind,
   type Shard,
   type SweepStop,
@@ -290,23 +291,21 @@ export function londonJson(run: {
 
 export type LondonJson = ReturnType<typeof londonJson>;
 
-const finite = (x: number | null): number => (x === null ? NaN : x);
-
 /** A map's numbers back from its JSON (the inverse of londonStudyJson, NaN where the JSON has null). */
 function londonStudyFromJson(study: LondonJson['studies'][number]): LondonMapStudy {
   return {
     n: study.n,
     parameter: study.n_re_over_r,
-    parameterDevice: finite(study.n_re_over_r_device),
+    parameterDevice: finiteOrNaN(study.n_re_over_r_device),
     parameterPerLength: study.n_re_over_l ?? null,
-    centreFieldRatio: finite(study.centre_field_ratio),
-    uniformity: finite(study.uniformity),
-    uniformityAxial: finite(study.uniformity_axial),
-    uniformityTransverse: finite(study.uniformity_transverse),
-    uniformityInner: finite(study.uniformity_inner),
-    uniformityInnerAxial: finite(study.uniformity_inner_axial),
-    uniformityInnerTransverse: finite(study.uniformity_inner_transverse),
-    check: finite(study.check),
+    centreFieldRatio: finiteOrNaN(study.centre_field_ratio),
+    uniformity: finiteOrNaN(study.uniformity),
+    uniformityAxial: finiteOrNaN(study.uniformity_axial),
+    uniformityTransverse: finiteOrNaN(study.uniformity_transverse),
+    uniformityInner: finiteOrNaN(study.uniformity_inner),
+    uniformityInnerAxial: finiteOrNaN(study.uniformity_inner_axial),
+    uniformityInnerTransverse: finiteOrNaN(study.uniformity_inner_transverse),
+    check: finiteOrNaN(study.check),
     fieldPoints: study.field_points,
     fieldMs: study.field_ms,
   };

@@ -51,7 +51,7 @@ import { linearLeastSquares } from '../../solvers/least-squares.ts';
 import { unitExtremes } from '../../run/spectrum.ts';
 import { spectrumAt } from '../../solvers/spectrum.ts';
 import { fitLaw } from '../fits.ts';
-import { PointStopped, sweep, type StudyHooks } from '../study.ts';
+import { PointStopped, sweep, type BackendFactory, type StudyHooks } from '../study.ts';
 import {
   defaultRtol,
   type ConvergenceReason,
@@ -60,8 +60,6 @@ import {
   type SolveResult,
 } from '../../solvers/types.ts';
 import { epsilonsOf, type ResponseSpec } from './spec.ts';
-
-export type OpenResponseBackend = (system: DarwinSystem) => Promise<MassMatrixBackend>;
 
 /**
  * The reduced field b (reducedInducedField's: B / (mu0/4pi), unit charge) of charges at `positions`
@@ -488,13 +486,13 @@ class SweepBackend {
   #backend: MassMatrixBackend | null = null;
   #spectrum: InteractionExtremes | null = null;
   readonly #solutions: SweepSolution[] = [];
-  readonly #open: OpenResponseBackend;
+  readonly #open: BackendFactory;
   readonly #options: SolveOptions & { rtol: number };
   readonly #float64: Float64Products;
 
   /** `float64`: makes a refined solve's float64 product (on the caller's thread without). */
   constructor(
-    open: OpenResponseBackend,
+    open: BackendFactory,
     options: SolveOptions & { rtol: number },
     float64: Float64Products = float64Products(),
   ) {
@@ -761,9 +759,9 @@ export function responsePlan(spec: ResponseSpec): ResponsePlanPoint[] {
  */
 export async function runResponse(
   spec: ResponseSpec,
-  openBackend: OpenResponseBackend,
+  openBackend: BackendFactory,
   hooks: StudyHooks = {},
-  openReference: OpenResponseBackend | 'sampled' | null = null,
+  openReference: BackendFactory | 'sampled' | null = null,
   fieldSum: ReducedFieldSum | null = null,
   float64: Float64Products = float64Products(),
 ): Promise<ResponseResult> {

@@ -30,6 +30,7 @@ import {
   shardJson,
   stoppedJson,
   stoppedLine,
+  finiteOrNaN,
   type FieldKind,
   type Shard,
   type SweepStop,
@@ -432,9 +433,6 @@ const kCheckFields = {
 type SavedPointJson = Omit<PointJson, keyof typeof kCheckFields> &
   Partial<Pick<PointJson, keyof typeof kCheckFields>>;
 
-/** A number of the JSON back: null stood for a value that was not finite. */
-const finite = (x: number | null): number => (x === null ? NaN : x);
-
 /** A point back from its JSON (the inverse of pointJson, NaN where the JSON has null). */
 export function scalingPointFromJson(json: SavedPointJson): ScalingPoint {
   const overlaps = json.overlaps;
@@ -442,25 +440,25 @@ export function scalingPointFromJson(json: SavedPointJson): ScalingPoint {
   return {
     n: json.n,
     unknowns: json.unknowns,
-    lambdaMax: finite(json.lambda_max),
-    lambdaMin: finite(json.lambda_min),
-    coherentCoefficient: finite(json.lambda_max_over_n),
-    rigidRotationQuotient: finite(json.rigid_rotation_quotient),
-    translationQuotient: finite(json.translation_quotient),
-    nearestNeighbourMean: finite(json.nearest_neighbour_distance),
-    nearestNeighbourMin: finite(json.nearest_neighbour_min),
-    minimumConstant: finite(json.minimum_constant),
+    lambdaMax: finiteOrNaN(json.lambda_max),
+    lambdaMin: finiteOrNaN(json.lambda_min),
+    coherentCoefficient: finiteOrNaN(json.lambda_max_over_n),
+    rigidRotationQuotient: finiteOrNaN(json.rigid_rotation_quotient),
+    translationQuotient: finiteOrNaN(json.translation_quotient),
+    nearestNeighbourMean: finiteOrNaN(json.nearest_neighbour_distance),
+    nearestNeighbourMin: finiteOrNaN(json.nearest_neighbour_min),
+    minimumConstant: finiteOrNaN(json.minimum_constant),
     overlaps: overlaps && {
-      translation: finite(overlaps.translation),
-      rotation: finite(overlaps.rotation),
-      rigidRotation: finite(overlaps.rigid_rotation),
-      azimuthalTranslation: finite(overlaps.azimuthal_translation),
-      translationRotation: finite(overlaps.translation_rotation),
+      translation: finiteOrNaN(overlaps.translation),
+      rotation: finiteOrNaN(overlaps.rotation),
+      rigidRotation: finiteOrNaN(overlaps.rigid_rotation),
+      azimuthalTranslation: finiteOrNaN(overlaps.azimuthal_translation),
+      translationRotation: finiteOrNaN(overlaps.translation_rotation),
     },
     mode: json.mode as ModeName | null,
     minimumOverlaps: minimum && {
-      breathing: finite(minimum.breathing),
-      alternating: finite(minimum.alternating),
+      breathing: finiteOrNaN(minimum.breathing),
+      alternating: finiteOrNaN(minimum.alternating),
     },
     minimumMode: json.minimum_mode as MinimumModeName | null,
     participationMax: json.participation_max,
@@ -472,8 +470,8 @@ export function scalingPointFromJson(json: SavedPointJson): ScalingPoint {
       iterations: json.lanczos.iterations,
       converged: json.lanczos.converged,
       reason: json.lanczos.reason as LanczosReason,
-      residualMin: finite(json.lanczos.residual_bound_min),
-      residualMax: finite(json.lanczos.residual_bound_max),
+      residualMin: finiteOrNaN(json.lanczos.residual_bound_min),
+      residualMax: finiteOrNaN(json.lanczos.residual_bound_max),
     },
     check: json.check ?? null,
     sampledResidual: json.sampled_residual ?? null,

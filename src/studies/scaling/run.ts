@@ -45,11 +45,8 @@ import type { FloatReference } from '../../run/reference.ts';
 import { runSpectrum } from '../../run/spectrum.ts';
 import { defaultLanczosTol, type LanczosReason } from '../../solvers/types.ts';
 import { fitLaw, totalUncertainty, type LawFit } from '../fits.ts';
-import { inShard, sweep, sweepOfRun, type Shard, type StudyHooks } from '../study.ts';
+import { inShard, sweep, sweepOfRun, type BackendFactory, type Shard, type StudyHooks } from '../study.ts';
 import { kScalingDefaults } from './spec.ts';
-
-/** A backend of the system (its M assembled or set up); the sweep disposes of it after use. */
-export type BackendFactory = (system: DarwinSystem) => Promise<MassMatrixBackend>;
 
 /**
  * The float64 reference a point's Lanczos run is checked against (src/run/spectrum.ts runSpectrum),
@@ -104,8 +101,6 @@ export interface ScalingSweepOptions {
   readonly seed?: number;
   /** Lanczos matrix-vector products at most (default: the solver's, defaultLanczosMaxIterations). */
   readonly maxIterations?: number;
-  /** Ritz vectors for the mode identification (default true). */
-  readonly ritzVectors?: boolean;
   /** Each point's float64 check (scalingReference); none: no point is checked. */
   readonly reference?: PointReference;
   /** Called before each point's backend is built. */
@@ -298,7 +293,8 @@ export async function scalingPoint(
         tol: options.tol ?? defaultLanczosTol(backend.name === 'gpu' ? 'float32' : 'float64'),
         seed: options.seed ?? kScalingDefaults.seed,
         maxIterations: options.maxIterations,
-        ritzVectors: options.ritzVectors ?? true,
+        // The extreme modes are identified from their Ritz vectors.
+        ritzVectors: true,
         onIteration: (k, low, high) => {
           options.onLanczos?.(n, k, low - 1, high - 1);
           return !hooks.stopped?.();
