@@ -391,7 +391,7 @@ const device = (d) => `${d.vendor ?? ''} ${d.architecture ?? ''} (${d.descriptio
 /** The plots among a study's files (`--out` writes its JSON summary beside them, which stays data). */
 const figures = (files) => (files ?? []).filter((file) => file.endsWith('.svg'));
 
-// The days the parts were measured: 'scaling, london, pairing 2026-11-25; response 2026-12-04'.
+// The days the parts were measured, parts of one day together: 'PART, PART DAY; PART DAY'.
 const measured = Object.entries({ scaling, london, pairing, response: response[0], ...(large && { large }) })
   .reduce((days, [part, value]) => days.set(value.date, [...(days.get(value.date) ?? []), part]), new Map())
   .entries();

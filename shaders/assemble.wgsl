@@ -60,7 +60,7 @@ fn oseenBlock(i: u32, j: u32, pi: vec3<f32>) -> mat3x3<f32> {
 // the 4 electrons j = 4 g .. 4 g + 3, b whole vec4s per row (b = dim): the pair scales (a sqrt and
 // two divisions) once per pair and every entry a multiply-add. The stride (whole groups of 4
 // electrons) and the blocks (whole electrons) put every store inside the block, so none is tested:
-// tested stores made the kernel 1.6x slower on SwiftShader. The 2D model has z = 0 for every
+// tested stores slow the kernel markedly on SwiftShader. The 2D model has z = 0 for every
 // electron (validateSystem), so its separations are in-plane and the upper-left 2 x 2 of the 3D
 // block is its block. Grid: x over g, y over the block's electrons.
 

@@ -27,7 +27,7 @@
 // A w), and iteration k (state.iteration) picks slots by k % 3 as src/engine/minres.ts binds them.
 // One buffer keeps the step within 8 storage buffers, the limit every WebGPU device allows.
 //
-// Why one workgroup: the vector work is O(N), the matvec O(N^2), while each launch costs 60-150 us
+// Why one workgroup: the vector work is O(N), the matvec O(N^2), while each launch costs tens of us
 // on SwiftShader and a few us on a GPU, where one workgroup streams a few thousand entries in
 // about that time. The device profile (src/gpu/profile.ts) says when it is chosen.
 //

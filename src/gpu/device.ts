@@ -325,7 +325,7 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<GpuCo
  * with its own event-processing callback, which reschedules itself the same way for as long as any
  * of its promises is pending; a live device's `lost` always is, so the main thread spins a whole
  * core from requestDevice to the end. On a CPU adapter that core is one the adapter's own threads
- * need: on two cores SwiftShader ran the tree's near field half as fast again without the spin.
+ * need, and the spin slows every product it runs.
  * So there its callback goes through a 1 ms timer instead, which lets the main thread sleep; a result
  * is then noticed up to a millisecond late, nothing beside a dispatch of SwiftShader's. The callback
  * is known by its shape (a native function of no name and no parameters, passed alone: a promise's

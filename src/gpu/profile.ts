@@ -42,8 +42,8 @@ export const kReduceWorkgroupSize = 64;
 
 /**
  * ... and on a CPU, where each of the log2 W barriers of the tree splits the shader and costs more
- * than the arithmetic: 16 made a Lanczos step at size 111 2.7 times faster than 64 on SwiftShader
- * (V^T w is one workgroup per column there) and did not slow MINRES (sizes 111 and 1500).
+ * than the arithmetic (V^T w of a Lanczos step is one workgroup per column): fewer threads, fewer
+ * barriers (measured in the README's bench prose).
  */
 export const kSoftwareReduceWorkgroupSize = 16;
 
@@ -59,21 +59,17 @@ export const kSoftwareKrylovStepWorkgroupSize = 16;
 /**
  * The largest system a GPU fuses its Krylov steps for: 16 entries per thread of the one workgroup,
  * about what the eleven (CG) or fourteen (MINRES) launches of 'split' cost. Past it the vectors are
- * better spread over the GPU, and the launches weigh little against an O(N^2) matvec. Not yet
- * tuned on GPU hardware.
+ * better spread over the GPU, and the launches weigh little against an O(N^2) matvec. A hardware
+ * GPU's bench may move it (README, "On a lent GPU machine").
  */
 export const kFusedStepMaxSize = 16 * kKrylovStepWorkgroupSize;
 
 /**
  * The N from which 'auto' takes the fast multipole product (src/kernels/tree.ts, tolerance 1e-5)
- * over the matrix-free one, by device kind. SwiftShader (bench --only matvec_free,matvec_tree, the
- * sphere, both in their CPU variants: eight targets a thread, a leaf of the tree's near field in one
- * SIMD group, its far field written out per order, kCpuTreeLeaves, on a 2-core CPU, both products on
- * both cores): the tree product is about as fast at N = 8 000 (0.98x-1.1x), 1.54x at 10 000, 2.81x
- * at 20 000, 6.83x at 50 000, 14.3x at 100 000.
- * Compiling its passes the first time at p = 11 (README, "The fast multipole product") costs what a
- * solve of about ten products saves between 20 000 (8 s) and 30 000, so 'auto' switches at 30 000. A hardware GPU (the 'thread' variants, whose ratio on
- * SwiftShader crossed near 12 000) keeps 15 000 until measured on one.
+ * over the matrix-free one, by device kind: where a solve of about ten products repays compiling the
+ * tree's passes once (bench --only matvec_free,matvec_tree on a sphere; the README's table under "The
+ * fast multipole product" and its crossover). A hardware GPU's value stands where SwiftShader's
+ * 'thread' variants crossed until a lent GPU's bench measures it.
  */
 export const kTreeCrossover = { cpu: 30000, gpu: 15000 } as const;
 
@@ -88,28 +84,26 @@ export interface TreeLeaves {
 }
 
 /**
- * A hardware GPU's: tree.wgsl's M2L gathers its contraction through index tables, about 2.5 pairs a
- * term on SwiftShader (10 000 at p = 11, 4 004 terms), which keeps leaves of 256 (a GPU's usual
- * workgroup) exchanging few M2L. Not yet tuned on GPU hardware.
+ * A hardware GPU's: tree.wgsl's M2L gathers its contraction through index tables (priced as
+ * SwiftShader runs them), which keeps leaves of 256 (a GPU's usual workgroup) exchanging few M2L.
+ * A lent GPU's bench may move both.
  */
 export const kGpuTreeLeaves: TreeLeaves = { leafSize: 256, translationCostPerTerm: 2.5 };
 
 /**
- * A CPU adapter's: its M2L written out for the order (src/kernels/tree-unrolled.ts) costs about 0.8
- * pairs a term (3 000 at p = 11), so leaves of 128 exchange M2L where leaves of 256 sum each other
- * directly. Against kGpuTreeLeaves on SwiftShader (2 cores, tolerance 1e-5, products alternating):
- * a sphere of 2·10^4 1.05x as fast (two thirds of the direct pairs), a ball of 5·10^4 1.26x (0.58 of
- * them, four times the M2L), a sphere of 10^5 1.42x (0.47 of them); the tree's buffers take 1.7-1.8
- * times the bytes. Leaves of 64 sum the same pairs at this price (two leaves of 64 make fewer pairs
- * than two M2L cost).
+ * A CPU adapter's: its M2L written out for the order (src/kernels/tree-unrolled.ts) costs a third of
+ * tree.wgsl's a term, so leaves of 128 exchange M2L where leaves of 256 sum each other directly, the
+ * faster product on SwiftShader at every size measured, for more bytes of lists and expansions (the
+ * README's "The fast multipole product"). Leaves of 64 sum the same pairs at this price: two leaves
+ * of 64 make fewer pairs than two M2L cost.
  */
 export const kCpuTreeLeaves: TreeLeaves = { leafSize: 128, translationCostPerTerm: 0.8 };
 
 /**
  * The canvas (src/app/view.ts, shaders/render.wgsl) on a CPU: electrons drawn at most a frame, and no
- * multisampling. SwiftShader (2 shared cores) spends about 1 us an electron on a frame of
- * single-sampled discs and twice that with 4x multisampling, so that 5·10^5 electrons keep a frame,
- * which holds the GPU process and with it any run and the next turn of the view, under a second;
+ * multisampling. SwiftShader draws about a million single-sampled discs a second and half as many
+ * with 4x multisampling, so that 5·10^5 electrons keep a frame, which holds the GPU process and
+ * with it any run and the next turn of the view, under a second;
  * past them one in s is drawn, a hashed one of each s consecutive (drawnElectron in
  * src/kernels/render.ts). A GPU draws every electron with 4x multisampling.
  */

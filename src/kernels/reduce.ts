@@ -15,9 +15,8 @@ export const kMaxPartials = 256;
 /**
  * Entries each stage-1 thread sums at least before a second workgroup is launched. On SwiftShader
  * a workgroup costs its barriers whatever its work, and Lanczos' V^T w launches one row of
- * workgroups per basis column, so a short vector gets one workgroup per column (a Lanczos step at
- * size 1500 runs three times as fast for it). A GPU gets size / (32 W) workgroups, up to
- * kMaxPartials: not yet tuned on GPU hardware.
+ * workgroups per basis column, so a short vector gets one workgroup per column, the fewest barriers.
+ * A GPU gets size / (32 W) workgroups, up to kMaxPartials, until a lent GPU's bench tunes it.
  */
 export const kMinEntriesPerThread = 32;
 

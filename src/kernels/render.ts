@@ -213,8 +213,8 @@ export class ParticleRenderer {
   /**
    * Draws the discs (and the arrows when params.arrowOf is not 'none') into one render pass. Neither
    * draw is instanced: the shader finds the electron from the vertex index, since SwiftShader sets up
-   * each instance of a draw anew, which made a frame of instanced discs six times slower (a GPU
-   * draws both alike).
+   * each instance of a draw anew, which makes a frame of instanced discs several times slower (a
+   * GPU draws both alike).
    */
   record(encoder: GPUCommandEncoder, target: RenderTarget, params: RenderParams, clear: GPUColor): void {
     this.device.queue.writeBuffer(this.#params, 0, packRenderParams({ ...params, count: this.#count }));

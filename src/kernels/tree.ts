@@ -52,8 +52,8 @@ export const kTreeWorkgroupSize = 64;
  * Threads per workgroup for leaves of at most `largestLeaf` electrons: a leaf's electrons are its
  * workgroup's targets, taken kTreeWorkgroupSize at most at a time, so the size is the leaf split into
  * as few equal rounds as that allows, rounded up to 4 (SwiftShader's SIMD width). Leaves of 78 then
- * run 2 rounds of 40 threads, not a round of 64 and one of 14 in 64 (61% of the lanes busy): the
- * direct sum, most of the product, ran about twice as slow per pair as matvec_free in that shape.
+ * run 2 rounds of 40 threads, not a round of 64 and one of 14 in 64 (61% of the lanes busy), which
+ * would leave the direct sum, most of the product, far slower per pair than matvec_free's.
  */
 export function treeWorkgroupSize(largestLeaf: number): number {
   const rounds = Math.ceil(largestLeaf / kTreeWorkgroupSize);
@@ -207,9 +207,8 @@ export function m2lBatchSize(termCount: number, workgroupSize: number): number {
 /**
  * The order in which the M2L pass takes the nodes: longest interaction list first (ties by node). A
  * CPU adapter's unrolled M2L runs a node a thread and its SIMD group of four as long as the longest
- * of their lists, so that in node order a sphere of 2·10^4 kept its lanes busy 0.69 of the time;
- * sorted, neighbouring threads' lists differ by an entry or two, and the M2L took 0.72 of the time.
- * Every node is in it, those with no list last (the pass zeroes their M2L sums). Each node's sum is
+ * of their lists, so that in node order many lanes idle; sorted, neighbouring threads' lists differ by
+ * an entry or two (the README's "The fast multipole product" measures both orders). Every node is in it, those with no list last (the pass zeroes their M2L sums). Each node's sum is
  * the same whatever the order.
  */
 export function m2lNodeOrder(lists: TreeGeometry['lists'], nodeCount: number): Uint32Array {
@@ -624,9 +623,8 @@ export interface TreeStage {
  * tables (kGpuTreeLeaves), or the unrolled ones, written out (kCpuTreeLeaves, a third of that). The
  * other passes are priced by their terms at the same cost: an estimate, not a measurement. Pieces of
  * equal estimated work then take about equal time, which the time left of a long product assumes
- * (src/run/chunks.ts): on a ball of 2·10^5 on SwiftShader, the first half of the pieces took 0.47 of
- * a product's time (0.21 with the unrolled passes priced as tree.wgsl's, when the time left read a
- * quarter of the truth half way).
+ * (src/run/chunks.ts); pricing the unrolled passes as tree.wgsl's would put most of a product's time
+ * in its last pieces.
  * At the GPU defaults the other passes are a small part of a product (a ball of 5·10^4: 1.8·10^9
  * pairs in all, 1.5·10^9 of them the near field, 1.6·10^8 M2L, 1.1·10^8 the rest); in a tree forced
  * to small leaves and every M2L (the tests') M2M and L2L weigh most.
@@ -775,9 +773,9 @@ const kMaxPieces = 8192;
 /**
  * Matrix-free chunks of work in one piece of a long product on a CPU adapter. A piece carries costs
  * a chunk does not (its share of the far field's many small dispatches, a near-field range of a few
- * leaves spread unevenly over the threads): on SwiftShader (2 cores) the ball of 5·10^4 (`solve
- * --matrix tree`) solved in a third less time in pieces of eight chunks than of one (a product in 17
- * pieces of about a quarter of a second each). A hardware GPU keeps one chunk until measured.
+ * leaves spread unevenly over the threads), which pieces of eight chunks spread over more work than
+ * pieces of one (`solve --matrix tree` on SwiftShader). A hardware GPU keeps one chunk until
+ * measured.
  */
 const kCpuTreePieceChunks = 8;
 

@@ -346,8 +346,8 @@ export class WorkerPool {
    * A zeroed Float64Array in shared memory, which run() may pass to the workers, followed by room
    * for `trailing` more float64 that view() can share. `wasm`: in a shared WebAssembly.Memory where
    * the engine has one (MemoryArray.wasmMemory, for src/parallel/simd.ts); only where a WebAssembly
-   * kernel reads it, since V8's JavaScript loops run slower over such a buffer (a plain copy loop
-   * at about 60% of its speed over an ordinary one).
+   * kernel reads it, since V8's JavaScript loops run markedly slower over such a buffer than over
+   * an ordinary one.
    */
   shared(
     length: number,

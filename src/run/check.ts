@@ -150,7 +150,7 @@ export type Reference = Pick<MassMatrixBackend, 'momenta' | 'velocities' | 'spec
  * would not fit (the fast multipole tree's sizes): float64 rows of M, each the direct pair sum over
  * all N electrons (eq. 48/50), at this many electrons, kClosestCheckElectrons of them those whose
  * nearest neighbour is closest and the rest drawn at random. That is 256 N pairs a checked vector,
- * about half a second at N = 10^5 and 4 s at 10^6 on one thread, and the normwise errors over the
+ * O(N) where a product is O(N^2) or the tree's, and the normwise errors over the
  * sample, weighted as checkSample says, estimate those over all unknowns without bias (tested on the
  * tree's error).
  */
@@ -207,23 +207,23 @@ export function weighSample(n: number, exact: Iterable<number>, uniform: Uint32A
 const samples = new WeakMap<Configuration, CheckSample>();
 
 /**
- * The sampled check's electrons of a configuration: the `closest` whose nearest neighbour is closest
- * (closestElectrons, a k-d tree: 2 s at 10^6) summed exactly, and `count` less them drawn uniformly
- * from the rest (every electron where n <= count); the same every run, formed once per configuration.
+ * The sampled check's electrons of a configuration: the kClosestCheckElectrons whose nearest neighbour
+ * is closest (closestElectrons, a k-d tree: O(N log N)) summed exactly, and `count` less them drawn
+ * uniformly from the rest (every electron where n <= count); the same every run, formed once per
+ * configuration.
  */
 export function checkSample(
   configuration: Configuration,
   count: number = kSampledCheckElectrons,
-  closest: number = kClosestCheckElectrons,
 ): CheckSample {
-  const held = count === kSampledCheckElectrons && closest === kClosestCheckElectrons;
+  const held = count === kSampledCheckElectrons;
   const cached = held ? samples.get(configuration) : undefined;
   if (cached) return cached;
   const { n } = configuration;
   const exact =
     n <= count
       ? Uint32Array.from({ length: n }, (_, i) => i)
-      : closestElectrons(nearestNeighbourDistances(configuration), Math.min(closest, count));
+      : closestElectrons(nearestNeighbourDistances(configuration), Math.min(kClosestCheckElectrons, count));
   const sample = sampleBeside(n, exact, count);
   if (held) samples.set(configuration, sample);
   return sample;
@@ -421,7 +421,7 @@ export function ritzSample(
   const { n } = system.configuration;
   const weight = new Float64Array(n);
   for (let i = 0; i < n; i++) for (let c = 0; c < b; c++) weight[i] += y[b * i + c] ** 2;
-  // The heaviest-th largest weight by a numeric sort (natively: 0.1 s at 10^6), then the
+  // The heaviest-th largest weight by a native numeric sort, then the
   // electrons above it and as many at it as fill the count.
   const count = Math.min(heaviest, n);
   const threshold = count > 0 ? weight.slice().sort()[n - count] : Infinity;

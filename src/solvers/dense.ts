@@ -43,8 +43,8 @@ export function denseMatrix(
 }
 
 // Two copies of one loop on purpose: V8 optimises an element load for the typed-array kinds it has
-// seen, and a single loop fed both Float32Array and Float64Array matrices ran twice as slowly for
-// both ever after (measured on the 12 000-unknown CG/Lanczos tests).
+// seen, and a single loop fed both Float32Array and Float64Array matrices turns polymorphic and
+// slow for both from then on.
 function gemv64(data: Float64Array, size: number, x: Vector, y: Vector): void {
   denseProductRows(data, size, x, y, 0, size);
 }

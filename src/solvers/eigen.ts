@@ -35,7 +35,7 @@ export function tridiagonalEigen(
 /**
  * Eigenvalues (ascending) and the normalised eigenvectors at the given positions of that order (a
  * negative position counts from the top: -1 is the largest), for Ritz vectors of Lanczos. The same QL
- * sweeps as tridiagonalEigen, accumulating every row of Z: O(n^3), a few milliseconds at n = 300.
+ * sweeps as tridiagonalEigen, accumulating every row of Z: O(n^3), small beside the Lanczos products.
  */
 export function tridiagonalEigenvectors(
   diagonal: ArrayLike<number>,

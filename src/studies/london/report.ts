@@ -392,8 +392,8 @@ export function londonFromJson(
   return { json: run, studies: run.studies.map(londonStudyFromJson), convergence };
 }
 
-// What merge and its reports read of a map and a point of the list: a file lacking one stopped them
-// halfway with a TypeError, or printed NaN (null for a uniformity). Null stands for a number that was
+// What merge and its reports read of a map and a point of the list: a file lacking one would stop
+// them halfway with a TypeError, or print NaN (null for a uniformity). Null stands for a number that was
 // not finite: the check may be (its spread 0), and a run saved before the centre field was summed in
 // float64 may hold the float32 device's N r_e/R so; a map's ratios are not.
 const kMapFields: Record<string, FieldKind> = {

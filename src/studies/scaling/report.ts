@@ -482,7 +482,7 @@ export function scalingPointFromJson(json: SavedPointJson): ScalingPoint {
 }
 
 // What merge, the text, the table, the plots and the app's card read of a point: a file lacking one
-// stopped them halfway with a TypeError, or printed NaN. Null stands for a number that was not
+// would stop them halfway with a TypeError, or print NaN. Null stands for a number that was not
 // finite; Lanczos's extreme Ritz values, and what follows from them, always are.
 const kPointFields: Record<string, FieldKind> = {
   n: 'number',
