@@ -10,7 +10,18 @@ import { markdownNumber, markdownTable } from '../src/studies/markdown.ts';
 import type { PairingJson } from '../src/studies/pairing/report.ts';
 import { pairingRatios } from '../src/studies/pairing/spec.ts';
 import { logSpacedCounts, parseScalingGeometries, scalingRangeProblem } from '../src/studies/scaling/spec.ts';
-import { integerRangeProblem } from '../src/studies/study.ts';
+import { integerRangeProblem, numberList } from '../src/studies/study.ts';
+
+/** What `run` throws: an InputError's field and message. */
+function refusal(run: () => unknown): { field: string | null; message: string } {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof InputError) return { field: error.field, message: error.message };
+    throw error;
+  }
+  throw new Error('not refused');
+}
 
 describe('integer ranges', () => {
   it('accept the integers in range and refuse the rest', () => {
@@ -46,6 +57,49 @@ describe('the scaling spec', () => {
     );
     expect(scalingRangeProblem(16, 16)).toBeNull();
     expect(scalingRangeProblem(16, 15)).toBe('the largest N must be >= the smallest (16)');
+  });
+});
+
+describe("a sweep's list of numbers", () => {
+  const odd = (x: number) => (x % 2 === 1 ? null : 'must be odd');
+
+  it('reads comma-separated and repeated texts in the order given, spaces around each number allowed', () => {
+    expect(numberList('n', '--n', ['5, 1', '3e0'])).toEqual([5, 1, 3]);
+    expect(numberList('n', 'N', '0.5,-2')).toEqual([0.5, -2]);
+    expect(numberList('n', '--n', [])).toEqual([]);
+    // Without refuseRepeats a repeat is kept: the caller decides (response's link keeps it once).
+    expect(numberList('n', '--n', '3,3.0', odd)).toEqual([3, 3]);
+  });
+
+  it('refuses an element, by the name given and the field, as parseNumber refuses one number', () => {
+    expect(refusal(() => numberList('n', '--n', '3, abc'))).toEqual({
+      field: 'n',
+      message: "--n needs a finite number, got 'abc'",
+    });
+    expect(refusal(() => numberList('n', 'N', '3,,5'))).toEqual({
+      field: 'n',
+      message: "N needs a finite number, got ''",
+    });
+    expect(refusal(() => numberList('n', 'n', '1,0x10'))).toEqual({
+      field: 'n',
+      message: "n needs a finite number, got '0x10'",
+    });
+    expect(refusal(() => numberList('n', 'n', '1e-400'))).toEqual({
+      field: 'n',
+      message: 'n is too small for float64 (it would be 0), got 1e-400',
+    });
+    expect(refusal(() => numberList('n', '--n', ['1', '7,4'], odd))).toEqual({
+      field: 'n',
+      message: '--n must be odd, got 4',
+    });
+  });
+
+  it('with refuseRepeats, refuses a number given twice however written', () => {
+    expect(refusal(() => numberList('n', '--n', ['3', '1,3.0'], odd, { refuseRepeats: true }))).toEqual({
+      field: 'n',
+      message: '--n names 3 more than once; give it once',
+    });
+    expect(numberList('n', '--n', '3,1', odd, { refuseRepeats: true })).toEqual([3, 1]);
   });
 });
 
