@@ -104,18 +104,15 @@ describe("a sweep's list of numbers", () => {
 });
 
 describe('the pairing spec', () => {
-  const parse = (text: string, check: (x: number) => string | null) => {
-    const x = Number(text);
-    const problem = check(x);
-    if (problem) throw new InputError(problem);
-    return x;
-  };
-
   it('ratios from repeated and comma-separated values, ascending; the range (1, 1e12]', () => {
-    expect(pairingRatios(['300,3', '30'], parse)).toEqual([3, 30, 300]);
-    expect(pairingRatios(undefined, parse)).toHaveLength(21);
-    expect(() => pairingRatios(['1'], parse)).toThrow('needs a_m/a in (1, 1e12]');
-    expect(() => pairingRatios(['2e12'], parse)).toThrow('needs a_m/a in (1, 1e12]');
+    expect(pairingRatios(['300,3', '30'], '--ratios')).toEqual([3, 30, 300]);
+    expect(pairingRatios(undefined, '--ratios')).toHaveLength(21);
+    expect(() => pairingRatios(['1'], '--ratios')).toThrow('--ratios needs a_m/a in (1, 1e12], got 1');
+    expect(() => pairingRatios(['2e12'], '--ratios')).toThrow('--ratios needs a_m/a in (1, 1e12], got 2e12');
+    expect(refusal(() => pairingRatios(['1000', '10,1e3'], '--ratios'))).toEqual({
+      field: 'ratios',
+      message: '--ratios names 1000 more than once; give it once',
+    });
   });
 });
 
