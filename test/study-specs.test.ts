@@ -5,7 +5,13 @@ import { parseLondonGrid, parseScalingN, parseScalingPoints } from '../src/app/s
 import { pairingCommand } from '../src/cli/commands/pairing.ts';
 import { Progress } from '../src/cli/progress.ts';
 import { InputError } from '../src/physics/input-error.ts';
-import { kLondonBrowserGrid, kLondonGrid } from '../src/studies/london/spec.ts';
+import {
+  kLondonBrowserGrid,
+  kLondonDefaultNs,
+  kLondonGrid,
+  londonHalfHeight,
+  londonNs,
+} from '../src/studies/london/spec.ts';
 import { markdownNumber, markdownTable } from '../src/studies/markdown.ts';
 import type { PairingJson } from '../src/studies/pairing/report.ts';
 import { pairingRatios } from '../src/studies/pairing/spec.ts';
@@ -113,6 +119,55 @@ describe('the pairing spec', () => {
       field: 'ratios',
       message: '--ratios names 1000 more than once; give it once',
     });
+  });
+});
+
+describe('the London spec', () => {
+  it("N from repeated and comma-separated values, in the order given; the default bodies' without any", () => {
+    expect(londonNs(['4000, 250', '1000'], 'sphere', 1, '--n')).toEqual([4000, 250, 1000]);
+    expect(londonNs(undefined, 'sphere', 1, '--n')).toEqual(kLondonDefaultNs);
+    expect(londonNs(['1000000'], 'cylinder', 1e6, '--n')).toEqual([1000000]);
+  });
+
+  it('refuses an N outside 1..1e6, one given twice, and a cylinder with fewer than h charges', () => {
+    expect(refusal(() => londonNs(['0'], 'sphere', 1, '--n'))).toEqual({
+      field: 'n',
+      message: '--n must be an integer in 1..1000000, got 0',
+    });
+    expect(refusal(() => londonNs(['250,1000001'], 'sphere', 1, '--n'))).toEqual({
+      field: 'n',
+      message: '--n must be an integer in 1..1000000, got 1000001',
+    });
+    expect(refusal(() => londonNs(['50', '50'], 'sphere', 1, '--n'))).toEqual({
+      field: 'n',
+      message: '--n names 50 more than once; give it once',
+    });
+    const short = refusal(() => londonNs(['400,250'], 'cylinder', 300, '--n'));
+    expect(short.field).toBe('n');
+    expect(short.message).toMatch(
+      /^--n must be at least h = 300 for a cylinder \(axial spacing .*\), got 250$/,
+    );
+    // The default bodies are held to the cylinder too.
+    expect(refusal(() => londonNs(undefined, 'cylinder', 300, '--n')).message).toMatch(/, got 250$/);
+    // The sphere has no h: any N makes it.
+    expect(londonNs(['250'], 'sphere', 300, '--n')).toEqual([250]);
+  });
+
+  it("the cylinder's half-height: 1 unless given, refused for the sphere and outside 1e-6..1e6", () => {
+    expect(londonHalfHeight('sphere', undefined, '--half-height', '--geometry')).toBe(1);
+    expect(londonHalfHeight('cylinder', undefined, '--half-height', '--geometry')).toBe(1);
+    expect(londonHalfHeight('cylinder', '2.5', '--half-height', '--geometry')).toBe(2.5);
+    expect(refusal(() => londonHalfHeight('sphere', '2', '--half-height', '--geometry'))).toEqual({
+      field: 'halfHeight',
+      message: '--half-height applies only to --geometry cylinder',
+    });
+    expect(refusal(() => londonHalfHeight('cylinder', '1e-7', 'h', 'geometry'))).toEqual({
+      field: 'halfHeight',
+      message: 'h must be at least 1e-6 (flatter is a ring), got 1e-7',
+    });
+    expect(refusal(() => londonHalfHeight('cylinder', '1e150', 'h', 'geometry')).message).toMatch(
+      /^h must be at most 1000000 \(a cylinder needs N >= h electrons/,
+    );
   });
 });
 
