@@ -15,7 +15,14 @@ import {
 import { markdownNumber, markdownTable } from '../src/studies/markdown.ts';
 import type { PairingJson } from '../src/studies/pairing/report.ts';
 import { pairingRatios } from '../src/studies/pairing/spec.ts';
-import { logSpacedCounts, parseScalingGeometries, scalingRangeProblem } from '../src/studies/scaling/spec.ts';
+import {
+  logSpacedCounts,
+  parseScalingGeometries,
+  scalingLanczosTol,
+  scalingNMaxProblem,
+  scalingPointsProblem,
+  scalingRangeProblem,
+} from '../src/studies/scaling/spec.ts';
 import { integerRangeProblem, numberList } from '../src/studies/study.ts';
 
 /** What `run` throws: an InputError's field and message. */
@@ -168,6 +175,49 @@ describe('the London spec', () => {
     expect(refusal(() => londonHalfHeight('cylinder', '1e150', 'h', 'geometry')).message).toMatch(
       /^h must be at most 1000000 \(a cylinder needs N >= h electrons/,
     );
+  });
+});
+
+describe("the scaling spec's command-line sweep", () => {
+  it('the largest N from the smallest to 1e8, an integer', () => {
+    expect(scalingNMaxProblem(16, 16)).toBeNull();
+    expect(scalingNMaxProblem(16, 1e8)).toBeNull();
+    for (const nMax of [15, 1e8 + 1, 20.5]) {
+      expect(scalingNMaxProblem(16, nMax), String(nMax)).toBe(
+        'must be an integer in n-min..100000000 (16..100000000)',
+      );
+    }
+  });
+
+  it('at least one point, at most one per N', () => {
+    expect(scalingPointsProblem(4, 5, 1)).toBeNull();
+    expect(scalingPointsProblem(4, 5, 2)).toBeNull();
+    for (const points of [0, 3, 1.5]) {
+      expect(scalingPointsProblem(4, 5, points), String(points)).toBe(
+        'must be an integer in 1..n-max - n-min + 1 (1..2), one point per N at most',
+      );
+    }
+  });
+
+  it("Lanczos' tolerance: the device's default, and on the GPU none below float32's 1e-6", () => {
+    expect(scalingLanczosTol('gpu', undefined, '--tol')).toBe(1e-6);
+    expect(scalingLanczosTol('cpu', undefined, '--tol')).toBe(1e-10);
+    expect(scalingLanczosTol('gpu', '1e-6', '--tol')).toBe(1e-6);
+    expect(scalingLanczosTol('cpu', '1e-12', '--tol')).toBe(1e-12);
+    expect(refusal(() => scalingLanczosTol('gpu', '1e-7', '--tol'))).toEqual({
+      field: 'lanczosTolerance',
+      message:
+        "--tol 1e-7 is below the 1e-6 the GPU's float32 Lanczos resolves, and scaling does not refine " +
+        'its eigenvalues in float64 (spectrum does); use --device cpu',
+    });
+    expect(refusal(() => scalingLanczosTol('cpu', '0', '--tol')).field).toBe('lanczosTolerance');
+  });
+
+  it('log-spaced N refused outside the same range', () => {
+    expect(() => logSpacedCounts(2, 1e8 + 1, 3)).toThrow(
+      'need integers 2 <= n-min <= n-max, got 2 and 100000001',
+    );
+    expect(() => logSpacedCounts(16, 32, 0)).toThrow('need at least one point, got 0');
   });
 });
 
