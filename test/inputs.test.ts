@@ -172,7 +172,7 @@ describe('numbers are read in decimal only', () => {
       "p.csv:2: '0x1' is not a finite number",
     );
     expect(() => responseSpec({ geometry: 'ring', n: '8,0x10' })).toThrow(
-      "n needs finite numbers, got '0x10'",
+      "n needs a finite number, got '0x10'",
     );
   });
 });

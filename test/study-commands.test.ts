@@ -268,7 +268,7 @@ describe('london', () => {
     [/--grid must be an integer in 4\.\.1001, got 3$/, ['--grid', '3']],
     [/--geometry must be one of sphere, cylinder, got 'ball'$/, ['--geometry', 'ball']],
     [/--half-height applies only to --geometry cylinder/, ['--half-height', '2']],
-    [/--n must be an integer >= 1/, ['--n', '0']],
+    [/--n must be an integer in 1\.\.1000000, got 0$/, ['--n', '0']],
     [/--device must be one of gpu, cpu, got 'tpu' \(did you mean gpu\?\)$/, ['--device', 'tpu']],
     // A cylinder longer than any N may be (it needs N >= h): refused before the run.
     [

@@ -6,6 +6,7 @@ import { InputError } from '../physics/input-error.ts';
 import type { DarwinSystem } from '../physics/models.ts';
 import type { MassMatrixBackend } from '../run/backend.ts';
 import { withinTarget } from '../run/check.ts';
+import { parseNumber, type Check } from '../run/inputs.ts';
 
 /** A backend of the system (its M assembled or set up); the study disposes of it after use. */
 export type BackendFactory = (system: DarwinSystem) => Promise<MassMatrixBackend>;
@@ -38,6 +39,27 @@ export function firstRepeated<T>(values: readonly T[]): T | undefined {
 export function checkNoneRepeated(values: readonly (string | number)[], name: string, field: string): void {
   const twice = firstRepeated(values);
   if (twice !== undefined) throw new InputError(`${name} names ${twice} more than once; give it once`, field);
+}
+
+/**
+ * The numbers of comma-separated lists (`texts`: a flag given once or repeated, a link's parameter), in
+ * the order given, each read and held to `check` as parseNumber reads one number, its refusal naming
+ * `name` ("--n needs a finite number, got 'x'", '--n must be an integer in 1..1000000, got 0'). With
+ * `refuseRepeats` a number given twice is refused (checkNoneRepeated: a sweep's list on the command
+ * line); without, it is kept as given.
+ */
+export function numberList(
+  field: string,
+  name: string,
+  texts: string | readonly string[],
+  check: Check | null = null,
+  { refuseRepeats = false }: { readonly refuseRepeats?: boolean } = {},
+): number[] {
+  const values = (typeof texts === 'string' ? [texts] : texts)
+    .flatMap((text) => text.split(','))
+    .map((text) => parseNumber(field, name, text.trim(), check));
+  if (refuseRepeats) checkNoneRepeated(values, name, field);
+  return values;
 }
 
 /** How a run reports and is stopped; every hook is optional (a test passes none). */

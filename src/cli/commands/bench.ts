@@ -62,7 +62,7 @@ import {
 import { runResponse, type ResponsePoint } from '../../studies/response/run.ts';
 import type { ResponseSpec } from '../../studies/response/spec.ts';
 import { driveRightHandSide, solutionOfTriples } from '../../physics/response.ts';
-import { checkNoneRepeated, inPacedChunks, type StudyHooks } from '../../studies/study.ts';
+import { checkNoneRepeated, inPacedChunks, numberList, type StudyHooks } from '../../studies/study.ts';
 import { kResponseDefaults, responseSpec } from '../../studies/response/spec.ts';
 import { deviceName, kCpuDevice } from '../../io/formats.ts';
 import { kMaxElectrons, parseDevice, parseDimensionFor, type DeviceChoice } from '../../run/inputs.ts';
@@ -1414,10 +1414,13 @@ export async function benchCommand(argv: string[], progress: Progress): Promise<
   const repeats = parseNumber('repeats', values.repeats, (x) =>
     Number.isInteger(x) && x >= 1 && x <= kMaxRepeats ? null : `must be an integer in 1..${kMaxRepeats}`,
   );
-  const workgroupSizes = (values['workgroup-sizes']?.split(',') ?? []).map((text) =>
-    parseNumber('workgroup-sizes', text, powerOfTwo),
+  const workgroupSizes = numberList(
+    'workgroup-sizes',
+    '--workgroup-sizes',
+    values['workgroup-sizes'] ?? [],
+    powerOfTwo,
+    { refuseRepeats: true },
   );
-  checkNoneRepeated(workgroupSizes, '--workgroup-sizes', 'workgroup-sizes');
   if (values.model !== 'vector' && values.model !== 'azimuthal') {
     throw new InputError(`--model must be vector|azimuthal, got '${values.model}'`);
   }

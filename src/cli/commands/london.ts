@@ -10,8 +10,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { gpuReducedField } from '../../engine/london.ts';
-import { InputError, renamedError } from '../../physics/input-error.ts';
-import { kLondonConvergenceNs, kLondonTailSpacing, londonBodyProblem } from '../../physics/london.ts';
+import { renamedError } from '../../physics/input-error.ts';
+import { kLondonConvergenceNs, kLondonTailSpacing } from '../../physics/london.ts';
 import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
 import { parseDevice } from '../../run/inputs.ts';
 import {
@@ -37,13 +37,14 @@ import {
   kLondonGrid,
   kMaxLondonElectrons,
   kMinLondonHalfHeight,
-  londonHalfHeightProblem,
+  londonHalfHeight,
+  londonNs,
   parseLondonGeometry,
 } from '../../studies/london/spec.ts';
-import { checkNoneRepeated, integerRangeProblem, parseShard, shardOf } from '../../studies/study.ts';
+import { integerRangeProblem, parseShard, shardOf } from '../../studies/study.ts';
 import { openGpu } from '../device.ts';
 import { refusalOf } from '../formats.ts';
-import { kCommonOptions, parseCommandArgs, parseNumber, positiveInteger } from '../options.ts';
+import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
 import {
   checkStudyOutput,
   summaryFile,
@@ -127,28 +128,9 @@ function checkOptions(values: LondonValues) {
   } catch (error) {
     throw renamedError(error, '--geometry');
   }
-  if (values['half-height'] !== undefined && geometry !== 'cylinder') {
-    throw new InputError('--half-height applies only to --geometry cylinder');
-  }
-  const halfHeight = parseNumber('half-height', values['half-height'] ?? '1', (h) =>
-    londonHalfHeightProblem(h, kMaxLondonElectrons),
-  );
+  const halfHeight = londonHalfHeight(geometry, values['half-height'], '--half-height', '--geometry');
   // Repeated, or a list as pairing's --ratios and response's --n take it.
-  const ns = (values.n ?? kLondonDefaultNs.map(String))
-    .flatMap((text) => text.split(','))
-    .map((text) =>
-      parseNumber(
-        'n',
-        text,
-        (x) =>
-          positiveInteger(x) ?? (x > kMaxLondonElectrons ? `must be at most ${kMaxLondonElectrons}` : null),
-      ),
-    );
-  checkNoneRepeated(ns, '--n', 'n');
-  for (const n of ns) {
-    const tooFew = londonBodyProblem(geometry, n, halfHeight);
-    if (tooFew) throw new InputError(`--n ${tooFew}, got ${n}`);
-  }
+  const ns = londonNs(values.n, geometry, halfHeight, '--n');
   const grid = parseNumber('grid', values.grid, (x) => integerRangeProblem(kLondonGrid, x));
   const device = parseDevice(values.device, '--device');
   const shard = values.shard === undefined ? null : parseShard(values.shard, '--shard');

@@ -14,9 +14,9 @@ import {
 } from '../../studies/pairing/report.ts';
 import { runPairing } from '../../studies/pairing/run.ts';
 import { pairingRatios } from '../../studies/pairing/spec.ts';
-import { checkNoneRepeated, parseShard, shardOf } from '../../studies/study.ts';
+import { parseShard, shardOf } from '../../studies/study.ts';
 import { refusalOf } from '../formats.ts';
-import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
+import { kCommonOptions, parseCommandArgs } from '../options.ts';
 import {
   checkStudyOutput,
   summaryFile,
@@ -74,8 +74,7 @@ const kOptions = {
 export async function pairingCommand(argv: string[], progress: Progress): Promise<CommandOutput> {
   const { values } = parseCommandArgs(argv, kOptions);
   if (values.help) return { help: kPairingHelp };
-  const ratios = pairingRatios(values.ratios, (text, check) => parseNumber('ratios', text, check));
-  checkNoneRepeated(ratios, '--ratios', 'ratios');
+  const ratios = pairingRatios(values.ratios, '--ratios');
   const shard = values.shard === undefined ? null : parseShard(values.shard, '--shard');
   // A shard's plots, of part of the a_m/a list, would pass for the whole run's: merge's.
   const out = checkStudyOutput(values.out, 'pairing', shard, shard ? [] : kPairingFileNames);

@@ -6,24 +6,20 @@
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { kTreeCrossover } from '../../gpu/profile.ts';
 import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
-import { InputError, renamedError } from '../../physics/input-error.ts';
+import { renamedError } from '../../physics/input-error.ts';
 import { kModelNames } from '../../physics/models.ts';
 import { kDistributionDimension, kScalingGeometries } from '../../physics/scaling.ts';
 import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
 import { kDefaultLanczosBasis } from '../../solvers/lanczos.ts';
 import {
-  kMaxElectrons,
   parseChoice,
   parseDevice,
   parseLanczosSeed,
   parseMatrix,
   parseMaxIterations,
-  parseTolerance,
   parseTreeToleranceFor,
 } from '../../run/inputs.ts';
 import { kCheckMaxUnknowns, kSampledCheckElectrons } from '../../run/check.ts';
-import { kRefinementRtol } from '../../run/refine.ts';
-import { defaultLanczosTol } from '../../solvers/types.ts';
 import { backendStorage, checkStudyBackend, openStudyBackend, threadsOption } from '../engine.ts';
 import { runScaling, scalingReference } from '../../studies/scaling/run.ts';
 import type { BackendFactory } from '../../studies/study.ts';
@@ -40,11 +36,14 @@ import {
 } from '../../studies/scaling/report.ts';
 import {
   kScalingDefaults,
-  kScalingMinElectrons,
+  kScalingElectrons,
   logSpacedCounts,
   parseScalingGeometries,
+  scalingLanczosTol,
+  scalingNMaxProblem,
+  scalingPointsProblem,
 } from '../../studies/scaling/spec.ts';
-import { parseShard } from '../../studies/study.ts';
+import { integerRangeProblem, parseShard } from '../../studies/study.ts';
 import type { ScalingStudy } from '../../studies/scaling/run.ts';
 import { openGpu } from '../device.ts';
 import { nodeReference } from '../reference.ts';
@@ -157,38 +156,10 @@ function parseOptions(values: ScalingValues) {
   const device = parseDevice(values.device, '--device');
   const matrix = parseMatrix(values.matrix, '--matrix');
   const treeTolerance = parseTreeToleranceFor(matrix, values['tree-tol'], '--tree-tol', '--matrix');
-  const nMin = parseNumber('n-min', values['n-min'], (x) =>
-    Number.isInteger(x) && x >= kScalingMinElectrons && x <= kMaxElectrons
-      ? null
-      : `must be an integer in ${kScalingMinElectrons}..${kMaxElectrons}`,
-  );
-  const nMax = parseNumber('n-max', values['n-max'], (x) =>
-    Number.isInteger(x) && x >= nMin && x <= kMaxElectrons
-      ? null
-      : `must be an integer in n-min..${kMaxElectrons} (${nMin}..${kMaxElectrons})`,
-  );
-  // Rounding merges any point past one per N, and a larger --points costs memory before anything runs.
-  const distinct = nMax - nMin + 1;
-  const points = parseNumber('points', values.points, (x) =>
-    Number.isInteger(x) && x >= 1 && x <= distinct
-      ? null
-      : `must be an integer in 1..n-max - n-min + 1 (1..${distinct}), one point per N at most`,
-  );
-  // The device's default made explicit, so that a shard's "sweep" records the tolerance applied: a
-  // sibling given the same one by name is the same run.
-  const tol =
-    values.tol === undefined
-      ? defaultLanczosTol(device === 'gpu' ? 'float32' : 'float64')
-      : parseTolerance(values.tol, '--tol', 'lanczosTolerance');
-  // spectrum refines a tighter --tol in float64 (src/run/spectrum.ts); the study reports the float32
-  // Lanczos run itself, whose residual bounds below this are float32's rounding, not convergence.
-  if (device === 'gpu' && tol < kRefinementRtol) {
-    throw new InputError(
-      `--tol ${values.tol} is below the ${kRefinementRtol.toExponential(0)} the GPU's float32 Lanczos resolves, and scaling ` +
-        'does not refine its eigenvalues in float64 (spectrum does); use --device cpu',
-      'lanczosTolerance',
-    );
-  }
+  const nMin = parseNumber('n-min', values['n-min'], (x) => integerRangeProblem(kScalingElectrons, x));
+  const nMax = parseNumber('n-max', values['n-max'], (x) => scalingNMaxProblem(nMin, x));
+  const points = parseNumber('points', values.points, (x) => scalingPointsProblem(nMin, nMax, x));
+  const tol = scalingLanczosTol(device, values.tol, '--tol');
   return {
     values,
     geometries,

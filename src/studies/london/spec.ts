@@ -1,8 +1,14 @@
-// The London study's options: defaults and limits that the CLI's flags and the app's Studies fields
-// (and URL) both apply.
-import { kLondonGeometries, kMinMapGrid, type LondonGeometry } from '../../physics/london.ts';
-import { parseChoice } from '../../run/inputs.ts';
-import type { IntegerRange } from '../study.ts';
+// The London study's options: defaults, limits and checks that the CLI's flags and the app's Studies
+// fields (and URL) apply.
+import { InputError } from '../../physics/input-error.ts';
+import {
+  kLondonGeometries,
+  kMinMapGrid,
+  londonBodyProblem,
+  type LondonGeometry,
+} from '../../physics/london.ts';
+import { parseChoice, parseNumber } from '../../run/inputs.ts';
+import { integerRangeProblem, numberList, type IntegerRange } from '../study.ts';
 
 /** The CLI's bodies: three maps, a factor 4 apart in N. */
 export const kLondonDefaultNs: readonly number[] = [250, 1000, 4000];
@@ -12,6 +18,8 @@ export const kLondonAppDefaults = { geometry: 'sphere', n: 1000, grid: 41, halfH
 
 /** Sources on the GPU: 32 bytes each, well inside a 128 MiB storage binding. */
 export const kMaxLondonElectrons = 1_000_000;
+/** Sources of a body on the command line. */
+export const kLondonElectrons: IntegerRange = { min: 1, max: kMaxLondonElectrons };
 /** Sources of the map in the browser: a map of a few seconds on a laptop. */
 export const kLondonBrowserElectrons: IntegerRange = { min: 1, max: 200_000 };
 /** Field points per side of the map: at least kMinMapGrid, whose inner half holds more than the centre. */
@@ -41,4 +49,43 @@ export function londonHalfHeightProblem(h: number, maxElectrons: number): string
 
 export function parseLondonGeometry(text: string): LondonGeometry {
   return parseChoice('geometry', 'geometry', kLondonGeometries, text);
+}
+
+/**
+ * The cylinder's half-height h (units of R) from its text, 1 (as long as wide) where none is given;
+ * refused for the sphere, which has none. `name` and `geometryName` are the front end's words for
+ * the two ('--half-height', '--geometry').
+ */
+export function londonHalfHeight(
+  geometry: LondonGeometry,
+  text: string | undefined,
+  name: string,
+  geometryName: string,
+): number {
+  if (text === undefined) return 1;
+  if (geometry !== 'cylinder')
+    throw new InputError(`${name} applies only to ${geometryName} cylinder`, 'halfHeight');
+  return parseNumber('halfHeight', name, text, (h) => londonHalfHeightProblem(h, kMaxLondonElectrons));
+}
+
+/**
+ * The bodies' N from texts (each one N or several separated by commas; kLondonDefaultNs without
+ * any), in the order given: each in kLondonElectrons, none given twice (its map would be drawn twice,
+ * its files written over themselves), and each making the body (londonBodyProblem: a cylinder's
+ * N >= h). `name` is the front end's word for them ('--n').
+ */
+export function londonNs(
+  texts: readonly string[] | undefined,
+  geometry: LondonGeometry,
+  halfHeight: number,
+  name: string,
+): number[] {
+  const ns = texts
+    ? numberList('n', name, texts, (n) => integerRangeProblem(kLondonElectrons, n), { refuseRepeats: true })
+    : [...kLondonDefaultNs];
+  for (const n of ns) {
+    const tooFew = londonBodyProblem(geometry, n, halfHeight);
+    if (tooFew) throw new InputError(`${name} ${tooFew}, got ${n}`, 'n');
+  }
+  return ns;
 }

@@ -4,7 +4,7 @@
 // treeTolerance.
 import { epsilonFromRadius } from '../../physics/constants.ts';
 import { geometry, kGeometryNames, type GeometryName } from '../../physics/geometry.ts';
-import { decimalNumber, InputError } from '../../physics/input-error.ts';
+import { InputError } from '../../physics/input-error.ts';
 import {
   blockSize,
   kMaxDenseSize,
@@ -17,7 +17,7 @@ import { checkFloat32System } from '../../run/float32.ts';
 import { kDriveNames, validateDrive, type DriveName } from '../../physics/response.ts';
 import { kMinMapGrid } from '../../physics/london.ts';
 import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
-import { checkNoneRepeated, integerRangeProblem } from '../study.ts';
+import { integerRangeProblem, numberList } from '../study.ts';
 import {
   parseChoice,
   parseDevice,
@@ -99,24 +99,13 @@ function oneOf<T extends string>(field: string, text: string, values: readonly T
   return parseChoice(field, field, values, text);
 }
 
-/** The numbers of a comma-separated list as given (repeats and order kept), or `field`'s one-line refusal. */
-function numberList(field: string, text: string): number[] {
-  return text.split(',').map((part) => {
-    const value = decimalNumber(part);
-    if (!Number.isFinite(value)) throw new InputError(`${field} needs finite numbers, got '${part}'`, field);
-    return value;
-  });
-}
-
 /**
  * A sweep's points from a comma-separated list, each once: a point named twice is kept once, or,
  * with `refuseRepeats`, refused ('<field> names X more than once'), as the command line refuses it
  * in every sweep's list (the sweep would run it twice and write its files over themselves).
  */
 function pointList(field: string, text: string, refuseRepeats: boolean): number[] {
-  const given = numberList(field, text);
-  if (refuseRepeats) checkNoneRepeated(given, field, field);
-  return [...new Set(given)];
+  return [...new Set(numberList(field, field, text, null, { refuseRepeats }))];
 }
 
 /**
@@ -126,7 +115,7 @@ function pointList(field: string, text: string, refuseRepeats: boolean): number[
 const kWithoutDarwin = ' (0 is the bare Larmor rotation, screening ratio 1: see larmor)';
 
 function positiveNumber(field: string, text: string, zero = ''): number {
-  const [value, ...rest] = numberList(field, text);
+  const [value, ...rest] = numberList(field, field, text);
   if (rest.length) throw new InputError(`${field} takes one number, got '${text}'`, field);
   if (!(value > 0))
     throw new InputError(`${field} must be > 0${value === 0 ? zero : ''}, got ${text}`, field);

@@ -2,6 +2,9 @@
 // Studies fields (and URL) both apply.
 import { InputError } from '../../physics/input-error.ts';
 import { isScalingGeometry, kScalingGeometries, type ScalingGeometry } from '../../physics/scaling.ts';
+import { kMaxElectrons, parseTolerance, type DeviceChoice } from '../../run/inputs.ts';
+import { kRefinementRtol } from '../../run/refine.ts';
+import { defaultLanczosTol } from '../../solvers/types.ts';
 import { checkNoneRepeated, integerRangeProblem, type IntegerRange } from '../study.ts';
 
 /**
@@ -43,9 +46,55 @@ export function scalingRangeProblem(nMin: number, nMax: number): string | null {
   return nMax >= nMin ? null : `the largest N must be >= the smallest (${nMin})`;
 }
 
-/** `count` electron counts log-spaced from nMin to nMax, rounded, without repeats: the sweep's points. */
+/** The sweep's N on the command line: from a pair to the most electrons any front end takes. */
+export const kScalingElectrons: IntegerRange = { min: kScalingMinElectrons, max: kMaxElectrons };
+
+/** Why the largest N of a sweep from nMin (in kScalingElectrons) is refused, or null. */
+export function scalingNMaxProblem(nMin: number, nMax: number): string | null {
+  const { max } = kScalingElectrons;
+  return integerRangeProblem({ min: nMin, max }, nMax) === null
+    ? null
+    : `must be an integer in n-min..${max} (${nMin}..${max})`;
+}
+
+/**
+ * Why `points` log-spaced N from nMin to nMax are refused, or null: one point per N at most, since
+ * rounding merges any past that, and a larger count costs memory before anything runs.
+ */
+export function scalingPointsProblem(nMin: number, nMax: number, points: number): string | null {
+  const distinct = nMax - nMin + 1;
+  return integerRangeProblem({ min: 1, max: distinct }, points) === null
+    ? null
+    : `must be an integer in 1..n-max - n-min + 1 (1..${distinct}), one point per N at most`;
+}
+
+/**
+ * The sweep's Lanczos tolerance from its text (`name` the front end's word for it), or the device's
+ * default made explicit where none is given, so that a shard's "sweep" records the tolerance applied:
+ * a sibling given the same one by name is the same run. On the GPU at least kRefinementRtol: spectrum
+ * refines a tighter one in float64 (src/run/spectrum.ts), but the study reports the float32 Lanczos
+ * run itself, whose residual bounds below it are float32's rounding, not convergence.
+ */
+export function scalingLanczosTol(device: DeviceChoice, text: string | undefined, name: string): number {
+  if (text === undefined) return defaultLanczosTol(device === 'gpu' ? 'float32' : 'float64');
+  const tol = parseTolerance(text, name, 'lanczosTolerance');
+  if (device === 'gpu' && tol < kRefinementRtol) {
+    throw new InputError(
+      `${name} ${text} is below the ${kRefinementRtol.toExponential(0)} the GPU's float32 Lanczos resolves, and ` +
+        'scaling does not refine its eigenvalues in float64 (spectrum does); use --device cpu',
+      'lanczosTolerance',
+    );
+  }
+  return tol;
+}
+
+/**
+ * `count` electron counts log-spaced from nMin to nMax, rounded, without repeats: the sweep's points.
+ * Each front end checks the three as its fields first (the CLI's kScalingElectrons and
+ * scalingNMaxProblem, the page's smaller range and scalingRangeProblem).
+ */
 export function logSpacedCounts(nMin: number, nMax: number, count: number): number[] {
-  if (!(Number.isInteger(nMin) && Number.isInteger(nMax) && nMin >= kScalingMinElectrons && nMax >= nMin)) {
+  if (integerRangeProblem(kScalingElectrons, nMin) !== null || scalingNMaxProblem(nMin, nMax) !== null) {
     throw new InputError(`need integers 2 <= n-min <= n-max, got ${nMin} and ${nMax}`, 'nMax');
   }
   if (!(Number.isInteger(count) && count >= 1)) {
