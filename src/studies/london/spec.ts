@@ -28,7 +28,7 @@ export const kLondonBrowserGrid: IntegerRange = { min: kMinMapGrid, max: 201 };
 
 /**
  * The flattest cylinder, h = 1e-6 R, the reciprocal of the longest: flatter is a ring, and a denormal h
- * (5e-324) made N r_e / l infinite and the map NaN.
+ * (5e-324) would make N r_e / l infinite and the map NaN.
  */
 export const kMinLondonHalfHeight = 1e-6;
 
