@@ -22,23 +22,20 @@ import {
 import { kPositionStride } from '../kernels/system.ts';
 import { InputError } from '../physics/input-error.ts';
 import { kMaxDenseSize, unknowns, type DarwinSystem, type SystemSize } from '../physics/models.ts';
-import { kDefaultTreeTolerance, kTreeWorkShare } from '../physics/tree-build.ts';
+import { kDefaultTreeTolerance, kTreeWorkShare, type TreeDetails } from '../physics/tree-build.ts';
 import {
   checkCpuBackendFits,
   chooseCpuStorage,
   cpuBackend,
   cpuBackendBytes,
   cpuTreeBackendBytes,
-  gigabytes,
   kCpuTreeMinUnknowns,
-  megabytes,
   openCpuBackend,
   treeWorkWarning,
   type MassMatrixBackend,
-  type TreeDetails,
 } from '../run/backend.ts';
-import { deviceName, kCpuDevice, type DeviceSummary } from '../io/formats.ts';
-import { checkFloat32System } from '../run/float32.ts';
+import { deviceName, gigabytes, kCpuDevice, megabytes, type DeviceSummary } from '../io/formats.ts';
+import { checkFloat32System } from '../physics/float32.ts';
 import {
   checkDecision,
   kCheckMaxUnknowns,

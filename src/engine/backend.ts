@@ -24,16 +24,18 @@ import { treeCrossover, type KrylovStepVariant } from '../gpu/profile.ts';
 import {
   kDefaultTreeTolerance,
   kTreeWorkShare,
+  treeDetails,
   treeWorkShare,
   type TreeGeometry,
 } from '../physics/tree-build.ts';
 import type { GpuMassOperator } from '../kernels/operator.ts';
-import { gigabytes, treeDetails, type MassMatrixBackend } from '../run/backend.ts';
+import { gigabytes } from '../io/formats.ts';
+import type { MassMatrixBackend } from '../run/backend.ts';
 import { solveWith } from '../solvers/solve.ts';
 import { lanczosAt, spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolverName } from '../solvers/types.ts';
 import { lanczosColumns, lanczosHeldVectors } from '../solvers/lanczos.ts';
-import { checkFloat32Epsilon, checkFloat32System } from '../run/float32.ts';
+import { checkFloat32Epsilon, checkFloat32System } from '../physics/float32.ts';
 import { gpuConjugateGradient } from './cg.ts';
 import {
   addStats,
