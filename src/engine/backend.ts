@@ -132,6 +132,18 @@ export function treeAllocation(
   return { tree, vectors, lanczosBasis, total: tree + vectors + lanczosBasis };
 }
 
+/**
+ * GPU memory the operator of `backend` holds, beside the vectors of a run: the padded float32 M
+ * (DenseAllocation.matrix), the built tree's buffers or, before it is built, treeAllocation's
+ * estimate, or the positions the free product reads.
+ */
+export function operatorBytes(backend: Pick<GpuBackend, 'system' | 'matrix' | 'tree'>): number {
+  const { system, matrix, tree } = backend;
+  const { n } = system.configuration;
+  if (tree) return tree.gpuBytes ?? treeBytes(n, tree.tolerance);
+  return matrix === 'dense' ? denseMatrixBytes(matrixShape(system)) : kPositionStride * n;
+}
+
 /** The refusal of dense storage for `system`, `why` saying what does not fit. */
 function denseRefusal(
   system: SystemSize,
