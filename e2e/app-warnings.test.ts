@@ -5,10 +5,10 @@
 import { expect, test } from 'vitest';
 import { geometry } from '../src/physics/geometry.ts';
 import type { DarwinSystem } from '../src/physics/models.ts';
-import { kDefaultTreeTolerance } from '../src/physics/tree-build.ts';
+import { kDefaultTreeTolerance, treeDetails } from '../src/physics/tree-build.ts';
 import { kCpuTreeLeaves } from '../src/gpu/profile.ts';
 import { gpuTreeGeometry } from '../src/kernels/tree.ts';
-import { treeDetails, treeWorkWarning } from '../src/run/backend.ts';
+import { treeWorkWarning } from '../src/run/backend.ts';
 import { indefiniteNote } from '../src/studies/response/report.ts';
 import { inPanelWords } from '../src/app/state.ts';
 import { loadFile, savedStudy, settled, shownText, type AppPage, webGpuApp } from './support.ts';

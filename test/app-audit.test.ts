@@ -8,7 +8,7 @@ import { checkFileElectrons, inPanelWords, kMaxElectrons, parseLarmorN, parseN }
 import { linearTickLabels } from '../src/app/diagnostics.ts';
 import { kMaxFileBytes, loadedText } from '../src/app/files.ts';
 import { checkDenseFits, checkTreeFits } from '../src/engine/backend.ts';
-import { checkFloat32System } from '../src/run/float32.ts';
+import { checkFloat32System } from '../src/physics/float32.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { isResultCsv, resultCsv, toJson } from '../src/io/formats.ts';
 import { InputError } from '../src/physics/input-error.ts';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { parseFieldTesla, parseHalfHeight, parseLarmorN, parseLarmorRadius } from '../src/app/state.ts';
-import { checkFloat32FieldSum } from '../src/run/float32.ts';
+import { checkFloat32FieldSum } from '../src/physics/float32.ts';
 import { printSummary } from '../src/cli/commands/summary.ts';
 import { generatedSystemSize, systemFromOptions } from '../src/cli/options.ts';
 import { InputError } from '../src/physics/input-error.ts';

@@ -1,4 +1,4 @@
-// Inputs the GPU's float32 cannot hold are refused before any GPU work (src/run/float32.ts), each
+// Inputs the GPU's float32 cannot hold are refused before any GPU work (src/physics/float32.ts), each
 // with the field it is about and a message naming the CPU path, while the boundaries themselves pass.
 import { describe, expect, test } from 'vitest';
 import { geometry } from '../src/physics/geometry.ts';
@@ -9,7 +9,7 @@ import {
   checkFloat32Vector,
   kFloat32Max,
   kFloat32MinNormal,
-} from '../src/run/float32.ts';
+} from '../src/physics/float32.ts';
 
 const ring = (epsilon: number, softening = 0): DarwinSystem => ({
   configuration: geometry('ring', 8),

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { checkRefinementFits, type OpenBackend } from '../src/cli/engine.ts';
-import { checkFloat32System, uploadedPositions } from '../src/run/float32.ts';
+import { checkFloat32System, uploadedPositions } from '../src/physics/float32.ts';
 import { checkBuffersFit, type BufferLimits, type BufferPlan } from '../src/engine/backend.ts';
 import { gpuTreeGeometry, packTreeTables, treeBufferBytes, treeStorageBuffers } from '../src/kernels/tree.ts';
 import { kCpuTreeLeaves } from '../src/gpu/profile.ts';

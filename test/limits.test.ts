@@ -10,7 +10,7 @@ import {
   type Dimension,
   type ModelName,
 } from '../src/physics/models.ts';
-import { kDefaultTreeTolerance } from '../src/physics/tree-build.ts';
+import { kDefaultTreeTolerance, type TreeDetails } from '../src/physics/tree-build.ts';
 import { parallelMassMatrixEntries } from '../src/parallel/mass-matrix.ts';
 import { createVector } from '../src/gpu/buffers.ts';
 import { GpuError, type DeviceMemory, type GpuContext } from '../src/gpu/device.ts';
@@ -23,6 +23,7 @@ import {
   denseAllocation,
   explainDenseFailure,
   gpuBackend,
+  operatorBytes,
   treeAllocation,
   type GpuBackend,
 } from '../src/engine/backend.ts';
@@ -110,6 +111,29 @@ describe('what the dense storage allocates, against what the device holds', () =
     // Positions (16 bytes per electron) and 32 vectors of 90000 floats.
     expect(need.vectors).toBe(16 * 30000 + 32 * 4 * 90000);
     expect(need.total).toBe(need.matrix + need.vectors + need.lanczosBasis);
+  });
+
+  test("the operator's memory, as the app's panel and the CLI's --verbose show it", () => {
+    expect(operatorBytes({ system: ball, matrix: 'dense' })).toBe(4 * 90000 * 90000);
+    // The free product holds the positions alone, 16 bytes per electron.
+    expect(operatorBytes({ system: ball, matrix: 'free' })).toBe(16 * 30000);
+    const tree: TreeDetails = {
+      tolerance: 1e-3,
+      order: 6,
+      theta: 0.4,
+      leaves: 256,
+      directPairs: 0,
+      translations: 0,
+      workShare: 0,
+      softenedPairs: 0,
+      softeningDistance: 0,
+    };
+    // The tree: treeAllocation's estimate at its tolerance until its buffers are built, then theirs.
+    const estimate = treeAllocation(ball, 1e-3).tree;
+    expect(estimate).toBeGreaterThan(0);
+    expect(estimate).toBeLessThan(treeAllocation(ball, 1e-5).tree);
+    expect(operatorBytes({ system: ball, matrix: 'tree', tree })).toBe(estimate);
+    expect(operatorBytes({ system: ball, matrix: 'tree', tree: { ...tree, gpuBytes: 123456 } })).toBe(123456);
   });
 
   test('--matrix dense past the device memory: one InputError naming --matrix free, nothing allocated', async () => {

@@ -7,7 +7,7 @@ import { geometry, type GeometryName } from '../src/physics/geometry.ts';
 import { unknowns, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
 import { relativeError } from '../src/physics/observables.ts';
 import { checkTreePays } from '../src/engine/backend.ts';
-import { allocatedArrays, buildTree, buildTreeGeometry } from '../src/physics/tree-build.ts';
+import { allocatedArrays, buildTree, buildTreeGeometry, treeDetails } from '../src/physics/tree-build.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
 import {
   checkCpuFits,
@@ -17,7 +17,6 @@ import {
   cpuTreeBackendBytes,
   kCpuTreeMinUnknowns,
   treeBytesPerElectron,
-  treeDetails,
   treeWorkWarning,
 } from '../src/run/backend.ts';
 import {

@@ -6,9 +6,8 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { GpuContext } from '../gpu/device.ts';
-import { numberOf } from '../io/formats.ts';
+import { gigabytes, megabytes, numberOf } from '../io/formats.ts';
 import type { Energies } from '../physics/observables.ts';
-import { gigabytes, megabytes } from '../run/backend.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolveResult } from '../solvers/types.ts';
 import type { ResidualProduct } from '../run/solve.ts';

@@ -1,15 +1,12 @@
 // The one place the app opens the GPU engine (src/engine/backend.ts): everything else in the app
 // sees a GpuBackend, the MassMatrixBackend of src/run/backend.ts plus how M is stored.
-import { checkLanczosBasisFits, gpuBackend, type GpuBackend } from '../engine/backend.ts';
-import { denseMatrixBytes, matrixShape } from '../kernels/mass-matrix.ts';
+import { checkLanczosBasisFits, gpuBackend, operatorBytes, type GpuBackend } from '../engine/backend.ts';
 import type { GpuContext } from '../gpu/device.ts';
-import { kPositionStride } from '../kernels/system.ts';
-import { treeBytes } from '../kernels/tree.ts';
 import type { DarwinSystem } from '../physics/models.ts';
 import type { MatrixChoice } from '../run/inputs.ts';
 import { kDefaultLanczosBasis } from '../solvers/lanczos.ts';
 
-export type { GpuBackend };
+export { operatorBytes, type GpuBackend };
 
 /**
  * Thrown from the chunk hook of a long step (the dense assembly, a long matrix-free product, in a
@@ -55,14 +52,4 @@ export function openEngine(
  */
 export function checkSpectrumFits(context: GpuContext, backend: GpuBackend): void {
   checkLanczosBasisFits(context, backend, kDefaultLanczosBasis);
-}
-
-/**
- * GPU memory the operator holds: the padded float32 M, the tree with its lists and expansions, or
- * the positions the free product reads.
- */
-export function operatorBytes(backend: GpuBackend): number {
-  const { n } = backend.system.configuration;
-  if (backend.tree) return backend.tree.gpuBytes ?? treeBytes(n, backend.tree.tolerance);
-  return backend.matrix === 'dense' ? denseMatrixBytes(matrixShape(backend.system)) : kPositionStride * n;
 }

@@ -2,8 +2,7 @@
 // and any asynchronous device failure (loss, an error no scope caught) ends the process with one line
 // rather than leaving a promise that never settles.
 import { acquireDevice, type GpuContext } from '../gpu/device.ts';
-import { describeDevice, type DeviceSummary } from '../io/formats.ts';
-import { gigabytes } from '../run/backend.ts';
+import { describeDevice, gigabytes, type DeviceSummary } from '../io/formats.ts';
 import type { Progress } from './progress.ts';
 import { stopAtProgress } from './signals.ts';
 

@@ -8,6 +8,7 @@ import {
   checkGpuSizeFits,
   denseAllocation,
   gpuBackend,
+  operatorBytes,
   treeAllocation,
   type GpuBackend,
   type MatrixStorage,
@@ -19,26 +20,22 @@ import {
   rowsPerChunk,
   rowsPerWorkgroup,
 } from '../kernels/matvec-free.ts';
-import { kPositionStride } from '../kernels/system.ts';
 import { InputError } from '../physics/input-error.ts';
 import { kMaxDenseSize, unknowns, type DarwinSystem, type SystemSize } from '../physics/models.ts';
-import { kDefaultTreeTolerance, kTreeWorkShare } from '../physics/tree-build.ts';
+import { kDefaultTreeTolerance, kTreeWorkShare, type TreeDetails } from '../physics/tree-build.ts';
 import {
   checkCpuBackendFits,
   chooseCpuStorage,
   cpuBackend,
   cpuBackendBytes,
   cpuTreeBackendBytes,
-  gigabytes,
   kCpuTreeMinUnknowns,
-  megabytes,
   openCpuBackend,
   treeWorkWarning,
   type MassMatrixBackend,
-  type TreeDetails,
 } from '../run/backend.ts';
-import { deviceName, kCpuDevice, type DeviceSummary } from '../io/formats.ts';
-import { checkFloat32System } from '../run/float32.ts';
+import { deviceName, gigabytes, kCpuDevice, megabytes, type DeviceSummary } from '../io/formats.ts';
+import { checkFloat32System } from '../physics/float32.ts';
 import {
   checkDecision,
   kCheckMaxUnknowns,
@@ -416,12 +413,12 @@ export function gpuBackendDetails(context: GpuContext, backend: GpuBackend, lanc
   const size = unknowns(system);
   const { n } = system.configuration;
   const step = `Krylov steps '${krylovStepFor(context.profile, size)}', k = ${checkEvery} iterations per readback`;
+  const operator = operatorBytes(backend);
   if (tree) {
     const need = treeAllocation(system, tree.tolerance, lanczosBasis);
-    const held = tree.gpuBytes ?? need.tree;
     return [
-      `matrix: tree; memory: ${megabytes(need.total - need.tree + held)} (tree and expansions ` +
-        `${megabytes(held)}, vectors ${megabytes(need.vectors)}${basisNote(need.lanczosBasis, lanczosBasis)})`,
+      `matrix: tree; memory: ${megabytes(need.total - need.tree + operator)} (tree and expansions ` +
+        `${megabytes(operator)}, vectors ${megabytes(need.vectors)}${basisNote(need.lanczosBasis, lanczosBasis)})`,
       `tree: order ${tree.order}, theta ${tree.theta}, ${tree.leaves} leaves, ${tree.directPairs} direct ` +
         `pairs and ${tree.translations} M2L per product` +
         (tree.farField ? `; ${farFieldNote(tree.farField)}` : ''),
@@ -431,7 +428,7 @@ export function gpuBackendDetails(context: GpuContext, backend: GpuBackend, lanc
   if (matrix === 'dense') {
     const need = denseAllocation(system, lanczosBasis);
     return [
-      `matrix: dense; memory: ${megabytes(need.total)} (M ${megabytes(need.matrix)}, vectors ` +
+      `matrix: dense; memory: ${megabytes(need.total)} (M ${megabytes(operator)}, vectors ` +
         `${megabytes(need.vectors)}${basisNote(need.lanczosBasis, lanczosBasis)})`,
       step,
     ];
@@ -444,7 +441,7 @@ export function gpuBackendDetails(context: GpuContext, backend: GpuBackend, lanc
     context.profile.cpuThreads,
   );
   return [
-    `matrix: free; memory: positions ${megabytes(kPositionStride * n)}, entries recomputed per product`,
+    `matrix: free; memory: positions ${megabytes(operator)}, entries recomputed per product`,
     `product chunks: ${Math.ceil(n / rows)} of ${rows} electrons (${pairs} pairs per chunk on a ` +
       `${context.profile.runsOnCpu ? 'CPU adapter' : 'GPU'})`,
     step,

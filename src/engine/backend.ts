@@ -24,16 +24,18 @@ import { treeCrossover, type KrylovStepVariant } from '../gpu/profile.ts';
 import {
   kDefaultTreeTolerance,
   kTreeWorkShare,
+  treeDetails,
   treeWorkShare,
   type TreeGeometry,
 } from '../physics/tree-build.ts';
 import type { GpuMassOperator } from '../kernels/operator.ts';
-import { gigabytes, treeDetails, type MassMatrixBackend } from '../run/backend.ts';
+import { gigabytes } from '../io/formats.ts';
+import type { MassMatrixBackend } from '../run/backend.ts';
 import { solveWith } from '../solvers/solve.ts';
 import { lanczosAt, spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolverName } from '../solvers/types.ts';
 import { lanczosColumns, lanczosHeldVectors } from '../solvers/lanczos.ts';
-import { checkFloat32Epsilon, checkFloat32System } from '../run/float32.ts';
+import { checkFloat32Epsilon, checkFloat32System } from '../physics/float32.ts';
 import { gpuConjugateGradient } from './cg.ts';
 import {
   addStats,
@@ -128,6 +130,18 @@ export function treeAllocation(
   const { vectors, lanczosBasis } = runAllocation(system, basis);
   const tree = treeBytes(system.configuration.n, tolerance);
   return { tree, vectors, lanczosBasis, total: tree + vectors + lanczosBasis };
+}
+
+/**
+ * GPU memory the operator of `backend` holds, beside the vectors of a run: the padded float32 M
+ * (DenseAllocation.matrix), the built tree's buffers or, before it is built, treeAllocation's
+ * estimate, or the positions the free product reads.
+ */
+export function operatorBytes(backend: Pick<GpuBackend, 'system' | 'matrix' | 'tree'>): number {
+  const { system, matrix, tree } = backend;
+  const { n } = system.configuration;
+  if (tree) return tree.gpuBytes ?? treeBytes(n, tree.tolerance);
+  return matrix === 'dense' ? denseMatrixBytes(matrixShape(system)) : kPositionStride * n;
 }
 
 /** The refusal of dense storage for `system`, `why` saying what does not fit. */

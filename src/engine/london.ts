@@ -4,7 +4,7 @@
 // src/studies/london/run.ts's and src/studies/response/run.ts's.
 import type { GpuContext } from '../gpu/device.ts';
 import { GpuBiotSavart } from '../kernels/biot-savart.ts';
-import { checkFloat32FieldSum } from '../run/float32.ts';
+import { checkFloat32FieldSum } from '../physics/float32.ts';
 import type { LondonBody } from '../physics/london.ts';
 
 /**

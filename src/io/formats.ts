@@ -1,5 +1,6 @@
-// The file formats shared by the CLI and the browser app (README "File formats"), free of Node and
-// DOM APIs so that both import this one copy:
+// The file formats shared by the CLI and the browser app (README "File formats"), and the device's
+// name and byte sizes in their messages, free of Node and DOM APIs so that both, and every layer
+// below them, import this one copy:
 //   velocities  vx,vy[,vz] (vector model, dim columns)  or  omega (azimuthal: phidot_i)
 //   momenta     px,py[,pz]                              or  J     (azimuthal: J_i of eq. 47)
 //   results     one row per electron x,y,z,<velocity columns>,<momentum columns>, or the JSON of
@@ -225,6 +226,18 @@ export function deviceName(device: DeviceSummary): string {
   const named = [device.vendor, device.architecture].filter(Boolean).join(' ');
   if (named && device.description) return `${named} (${device.description})`;
   return named || device.description || device.kind.toUpperCase();
+}
+
+/** Bytes in GB for messages: 1.18 GB, 32.5 GB, 3240.0 GB, 1.44e+9 GB (an exponent from 10^4 GB on). */
+export function gigabytes(bytes: number): string {
+  const value = bytes / 1e9;
+  if (value >= 1e4) return `${value.toExponential(2)} GB`;
+  return `${value < 10 ? value.toPrecision(3) : value.toFixed(1)} GB`;
+}
+
+/** Bytes in MB for messages, three digits: 0.128 MB, 72.1 MB, 648 MB. */
+export function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toPrecision(3)} MB`;
 }
 
 /**

@@ -545,6 +545,52 @@ export function treeWorkShare(tree: Pick<TreeGeometry, 'n' | 'counts' | 'transla
  */
 export const kTreeWorkShare = 0.5;
 
+/** The fast multipole tree of a backend whose M is 'tree': its accuracy and one product's work. */
+export interface TreeDetails {
+  /** Requested relative error of T x, normwise against the direct sum. */
+  readonly tolerance: number;
+  /** Expansion order p and opening angle theta (treeAccuracy). */
+  readonly order: number;
+  readonly theta: number;
+  readonly leaves: number;
+  /** Electron pairs summed directly and M2L translations in one product. */
+  readonly directPairs: number;
+  readonly translations: number;
+  /** One product's work as a share of the matrix-free product's N (N - 1) pairs (treeWorkShare). */
+  readonly workShare: number;
+  /** Of directPairs, those summed directly only because of the softening (TreeGeometry.softenedPairs). */
+  readonly softenedPairs: number;
+  /** a / sqrt(2 tol), in units of R: closer pairs of nodes are summed directly (TreeGeometry.softeningDistance). */
+  readonly softeningDistance: number;
+  /**
+   * On the GPU, how the far field runs: tree.wgsl's passes, which read their sums from index tables
+   * (a hardware GPU), the passes written out for the order (a CPU adapter, src/kernels/tree-unrolled.ts),
+   * or none (every pair summed directly); and the seconds the product's pipelines took to build here
+   * (about 0 when an earlier tree built them).
+   */
+  readonly farField?: {
+    readonly passes: 'index tables' | 'written out' | 'none';
+    readonly buildSeconds: number;
+  };
+  /** On the GPU, the bytes of the product's buffers (GpuTreeMassMatrix.bytes). */
+  readonly gpuBytes?: number;
+}
+
+/** The TreeDetails of a built tree; a GPU backend adds its farField and gpuBytes. */
+export function treeDetails(tree: TreeGeometry): TreeDetails {
+  return {
+    tolerance: tree.tolerance,
+    order: tree.tables.order,
+    theta: tree.theta,
+    leaves: tree.nodeCount - tree.firstLeaf,
+    directPairs: tree.counts.directPairs,
+    translations: tree.counts.translations,
+    workShare: treeWorkShare(tree),
+    softenedPairs: tree.softenedPairs,
+    softeningDistance: tree.softeningDistance,
+  };
+}
+
 /** What one product does: pairs summed directly and M2L translations. */
 export interface TreeProductCounts {
   directPairs: number;

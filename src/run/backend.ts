@@ -3,6 +3,7 @@
 // GPU engine in src/engine. Methods are async so the GPU one can await its readbacks.
 import type { DeviceMemory } from '../gpu/device.ts';
 import { InputError } from '../physics/input-error.ts';
+import { gigabytes } from '../io/formats.ts';
 import type { MatrixChoice } from './inputs.ts';
 import {
   kMaxDenseSize,
@@ -21,9 +22,9 @@ import {
   kDefaultTreeTolerance,
   kTreeWorkShare,
   treeAccuracy,
-  treeWorkShare,
+  treeDetails,
   type Tree,
-  type TreeGeometry,
+  type TreeDetails,
   type TreeOptions,
 } from '../physics/tree-build.ts';
 import { treeInteraction, type KernelRunner } from '../physics/treecode.ts';
@@ -40,51 +41,6 @@ import {
   type SolverName,
   type Vector,
 } from '../solvers/types.ts';
-
-/** The fast multipole tree of a backend whose M is 'tree': its accuracy and one product's work. */
-export interface TreeDetails {
-  /** Requested relative error of T x, normwise against the direct sum. */
-  readonly tolerance: number;
-  /** Expansion order p and opening angle theta (tree-build.ts treeAccuracy). */
-  readonly order: number;
-  readonly theta: number;
-  readonly leaves: number;
-  /** Electron pairs summed directly and M2L translations in one product. */
-  readonly directPairs: number;
-  readonly translations: number;
-  /** One product's work as a share of the matrix-free product's N (N - 1) pairs (treeWorkShare). */
-  readonly workShare: number;
-  /** Of directPairs, those summed directly only because of the softening (TreeGeometry.softenedPairs). */
-  readonly softenedPairs: number;
-  /** a / sqrt(2 tol), in units of R: closer pairs of nodes are summed directly (TreeGeometry.softeningDistance). */
-  readonly softeningDistance: number;
-  /**
-   * On the GPU, how the far field runs: tree.wgsl's passes, which read their sums from index tables
-   * (a hardware GPU), the passes written out for the order (a CPU adapter, src/kernels/tree-unrolled.ts),
-   * or none (every pair summed directly); and the seconds the product's pipelines took to build here
-   * (about 0 when an earlier tree built them).
-   */
-  readonly farField?: {
-    readonly passes: 'index tables' | 'written out' | 'none';
-    readonly buildSeconds: number;
-  };
-  /** On the GPU, the bytes of the product's buffers (GpuTreeMassMatrix.bytes). */
-  readonly gpuBytes?: number;
-}
-
-export function treeDetails(tree: TreeGeometry): TreeDetails {
-  return {
-    tolerance: tree.tolerance,
-    order: tree.tables.order,
-    theta: tree.theta,
-    leaves: tree.nodeCount - tree.firstLeaf,
-    directPairs: tree.counts.directPairs,
-    translations: tree.counts.translations,
-    workShare: treeWorkShare(tree),
-    softenedPairs: tree.softenedPairs,
-    softeningDistance: tree.softeningDistance,
-  };
-}
 
 export interface MassMatrixBackend {
   readonly name: 'cpu' | 'gpu';
@@ -192,18 +148,6 @@ function splitOperator(
     diagonal: () => Float64Array.from(diagonal),
   };
   return matrix;
-}
-
-/** Bytes in GB for messages: 1.18 GB, 32.5 GB, 3240.0 GB, 1.44e+9 GB (an exponent from 10^4 GB on). */
-export function gigabytes(bytes: number): string {
-  const value = bytes / 1e9;
-  if (value >= 1e4) return `${value.toExponential(2)} GB`;
-  return `${value < 10 ? value.toPrecision(3) : value.toFixed(1)} GB`;
-}
-
-/** Bytes in MB for messages, three digits: 0.128 MB, 72.1 MB, 648 MB. */
-export function megabytes(bytes: number): string {
-  return `${(bytes / 1e6).toPrecision(3)} MB`;
 }
 
 /**

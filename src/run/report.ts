@@ -5,7 +5,7 @@ import type { SpectrumResult } from '../solvers/spectrum.ts';
 import { configurationSummary, type DeviceSummary } from '../io/formats.ts';
 import { npzBytes } from '../io/npz.ts';
 import { blockSize, type DarwinSystem } from '../physics/models.ts';
-import type { TreeDetails } from './backend.ts';
+import type { TreeDetails } from '../physics/tree-build.ts';
 import { withinTarget } from './check.ts';
 import { kRefinementRtol } from './refine.ts';
 import type { SolveCheck, SolveReport } from './solve.ts';

@@ -4,7 +4,7 @@
 // asked for less than kRefinementRtol refines in float64 (src/run/refine.ts), and then also forms the
 // momenta with the float64 product.
 import { norm, relativeTo, trueResidual } from '../math/vectors.ts';
-import { checkFloat32Vector } from './float32.ts';
+import { checkFloat32Vector } from '../physics/float32.ts';
 import { blockSize, type DarwinSystem } from '../physics/models.ts';
 import { InputError } from '../physics/input-error.ts';
 import { energies, relativeError, type Energies } from '../physics/observables.ts';

@@ -29,7 +29,8 @@ import { pairBlocks, rowBlocks, type WorkerPool } from '../../parallel/pool.ts';
 import { conjugateGradient } from '../../solvers/cg.ts';
 import { denseMatrix } from '../../solvers/dense.ts';
 import { median, pairedTiming, type BeforeRepeat } from '../../gpu/timing.ts';
-import { gigabytes, treeBytesPerElectron } from '../../run/backend.ts';
+import { gigabytes } from '../../io/formats.ts';
+import { treeBytesPerElectron } from '../../run/backend.ts';
 import { durationText, type Progress } from '../progress.ts';
 import {
   assemblyFlops,

@@ -44,11 +44,11 @@ import {
   type SystemSize,
 } from '../../physics/models.ts';
 import { kNeighbourPairsPerLeaf } from '../../physics/neighbours.ts';
-import type { TreeProductCounts } from '../../physics/tree-build.ts';
+import { treeDetails, type TreeDetails, type TreeProductCounts } from '../../physics/tree-build.ts';
 import { defaultRtol, type ConvergenceReason } from '../../solvers/types.ts';
 import { velocityPattern } from '../../physics/velocities.ts';
-import type { DeviceSummary } from '../../io/formats.ts';
-import { gigabytes, treeDetails, type MassMatrixBackend, type TreeDetails } from '../../run/backend.ts';
+import { gigabytes, type DeviceSummary } from '../../io/formats.ts';
+import type { MassMatrixBackend } from '../../run/backend.ts';
 import {
   checkSampleQueried,
   interactionError,

@@ -13,7 +13,7 @@ import {
 } from '../../run/inputs.ts';
 import { solveCheckWarning, solveConvergenceWarning, solveJson, solveNpz } from '../../run/report.ts';
 import { checkFloat32Given, checkFloat64Given, runSolve, type SolveRequest } from '../../run/solve.ts';
-import { checkFloat32System } from '../../run/float32.ts';
+import { checkFloat32System } from '../../physics/float32.ts';
 import {
   backendChoice,
   checkBackendSize,

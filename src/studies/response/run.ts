@@ -46,7 +46,8 @@ import {
   type CurrentProfile,
 } from '../../physics/response.ts';
 import { inversePowerLaw } from '../../physics/scaling.ts';
-import type { MassMatrixBackend, TreeDetails } from '../../run/backend.ts';
+import type { TreeDetails } from '../../physics/tree-build.ts';
+import type { MassMatrixBackend } from '../../run/backend.ts';
 import { linearLeastSquares } from '../../solvers/least-squares.ts';
 import { unitExtremes } from '../../run/spectrum.ts';
 import { spectrumAt } from '../../solvers/spectrum.ts';

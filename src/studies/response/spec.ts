@@ -13,7 +13,7 @@ import {
   type Dimension,
   type ModelName,
 } from '../../physics/models.ts';
-import { checkFloat32System } from '../../run/float32.ts';
+import { checkFloat32System } from '../../physics/float32.ts';
 import { kDriveNames, validateDrive, type DriveName } from '../../physics/response.ts';
 import { kMinMapGrid } from '../../physics/london.ts';
 import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';

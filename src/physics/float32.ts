@@ -2,9 +2,9 @@
 // GPUs flush subnormals to zero), so an input outside that range would come back as Inf, NaN or a
 // silent zero (eps = 1e308 gave `diverged_nan` with exit 0). Such inputs are refused before any GPU
 // work, with a message that names the float64 CPU path, which keeps float64's range.
-import { blockSize, coincidentPair, type DarwinSystem } from '../physics/models.ts';
-import { InputError } from '../physics/input-error.ts';
-import { medianElectron, uploadOrigin } from '../physics/tree-build.ts';
+import { blockSize, coincidentPair, type DarwinSystem } from './models.ts';
+import { InputError } from './input-error.ts';
+import { medianElectron, uploadOrigin } from './tree-build.ts';
 
 export const kFloat32Max = 3.4028234663852886e38;
 export const kFloat32MinNormal = 1.1754943508222875e-38;
