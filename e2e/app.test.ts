@@ -192,6 +192,36 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test("the dense check's note follows the float64 M's assembly in its worker, chunk by chunk", async () => {
+    // 3000 electrons in the azimuthal model: 3000 unknowns (the dense check's most), 4.5·10⁶ pairs
+    // assembled in five chunks of 10⁶ (src/parallel/mass-matrix.ts), each posted by the worker.
+    const { page, errors } = await open(
+      '?geometry=ring&n=3000&model=azimuthal&eps=1e-3&velocity=rigid&run=none',
+    );
+    expect(await settled(page)).toBe('idle');
+    const finished = await startAction(page, 'solve', () => {
+      const note = document.getElementById('check-note')!;
+      const notes: string[] = [];
+      (window as unknown as { checkNotes: string[] }).checkNotes = notes;
+      new MutationObserver(() => notes.push(note.textContent ?? '')).observe(note, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
+    });
+    expect(await finished()).toBe('converged');
+    const notes = await page.evaluate(() => (window as unknown as { checkNotes: string[] }).checkNotes);
+    const base = 'float64 CPU reference, run in a worker beside the GPU';
+    const chunks = notes
+      .filter((text) => text.startsWith(`${base}; `))
+      .map((text) => text.slice(base.length + 2).replace(/, ~\d+ s left$/, ''));
+    expect(chunks).toEqual([1, 2, 3, 4].map((done) => `assembling the float64 M: chunk ${done} of 5`));
+    // The last chunk gives the note back, which the check's errors then join.
+    expect(await shownText(page, 'check-note')).toBe(base);
+    expect(await shownValue(page, 'check-momenta')).toBeLessThan(kGpuTolerance);
+    expect(errors).toEqual([]);
+  });
+
   test('past the dense check a solve is checked on float64 rows at sampled electrons', async () => {
     // A ring of 3000 in the vector model: 9000 unknowns, whose float64 M would take 648·10⁶ bytes.
     const query = 'geometry=ring&n=3000&eps=1e-3&matrix=tree&tree_tol=1e-4&velocity=rigid&run=solve';

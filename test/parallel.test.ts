@@ -17,7 +17,7 @@ import {
   parallelMassMatrixFree,
 } from '../src/parallel/mass-matrix.ts';
 import { kNodeWorkers, nodeWorkerPool } from '../src/parallel/node.ts';
-import { evenBlocks, triangleBlocks, WorkerPool } from '../src/parallel/pool.ts';
+import { evenBlocks, triangleBlocks, WorkerPool, type PoolWorker } from '../src/parallel/pool.ts';
 import { geometry, type GeometryName } from '../src/physics/geometry.ts';
 import {
   applyMassMatrixFree,
@@ -316,6 +316,65 @@ describe('workers', () => {
       byWorkers = marks.filter((mark) => mark === 0).length;
     }
     expect(byWorkers).toBeGreaterThan(0);
+  });
+
+  it('started (WorkerPool.start) take blocks of the first job, where they start only as the caller idles', async () => {
+    (globalThis as { threadMark?: number }).threadMark = -1;
+    // As a browser starts a worker's nested workers: only when the creator's event loop turns.
+    const deferred = {
+      prologue: kNodeWorkers.prologue,
+      start(source: string) {
+        const posted: unknown[] = [];
+        let worker: PoolWorker | null = null;
+        let ended = false;
+        setTimeout(() => {
+          if (ended) return;
+          worker = kNodeWorkers.start(source);
+          for (const message of posted) worker.postMessage(message);
+        });
+        return {
+          postMessage: (message: unknown) => (worker ? worker.postMessage(message) : posted.push(message)),
+          terminate: () => {
+            ended = true;
+            worker?.terminate();
+          },
+        };
+      },
+    };
+    // 60 blocks of 5 ms: the caller alone takes 0.3 s, ample for running workers to wake and claim.
+    const firstJob = (workers: WorkerPool) => {
+      const marks = workers.shared(60);
+      marks.fill(1);
+      workers.run(markThread, [marks], evenBlocks(60, 60));
+      expect(marks.every((mark) => mark === -1 || mark === 0)).toBe(true);
+      return marks.filter((mark) => mark === 0).length;
+    };
+    const unstarted = new WorkerPool(deferred, 3, [markThread]);
+    pools.push(unstarted);
+    expect(firstJob(unstarted)).toBe(0);
+    const started = new WorkerPool(deferred, 3, [markThread]);
+    pools.push(started);
+    await started.start();
+    expect(firstJob(started)).toBeGreaterThan(0);
+  });
+
+  it('that never start are waited for no longer than the patience given, and leave every block to the caller', async () => {
+    (globalThis as { threadMark?: number }).threadMark = -1;
+    let started = 0;
+    const idle = {
+      prologue: '',
+      start: () => (started++, { postMessage: () => undefined, terminate: () => undefined }),
+    };
+    const workers = new WorkerPool(idle, 3, [markThread]);
+    pools.push(workers);
+    const before = performance.now();
+    await workers.start(50);
+    const waited = performance.now() - before;
+    expect(started).toBe(2);
+    expect(waited).toBeGreaterThanOrEqual(50);
+    const marks = workers.shared(8);
+    workers.run(markThread, [marks], evenBlocks(8, 8));
+    expect(Array.from(marks)).toEqual(new Array(8).fill(-1));
   });
 
   it('fail a job whose kernel throws in one of them, and take the next job', () => {

@@ -90,6 +90,17 @@ describe('--verbose', () => {
     expect(lines).toContain("Krylov steps 'fused', k = 1 iterations per readback");
   });
 
+  test("the check's float64 assembly in its worker thread shows its chunks, as --device cpu's does", () => {
+    // 3000 electrons in the azimuthal model: 4.5 * 10^6 pairs, five chunks of 10^6.
+    const args = ['solve', '--geometry', 'ring', '--n', '3000', '--model', 'azimuthal', '--epsilon', '1e-3'];
+    const { lines } = cli([...args, '--velocity', 'rigid', '--check', '--json', '--verbose']);
+    const from = lines.indexOf('check: assembling the float64 reference (3000 x 3000)');
+    expect(from).toBeGreaterThan(0);
+    const chunks = lines.slice(from + 1, from + 6).map((line) => line.replace(/, ~\d+ s left$/, ''));
+    expect(chunks).toEqual([1, 2, 3, 4, 5].map((done) => `assembly: chunk ${done} of 5`));
+    expect(lines[from + 6]).toMatch(/^check: momenta \S+, velocities \S+, interaction \S+$/);
+  });
+
   test("a solve's iterations show ||r|| / ||p||, the residual --tol is held to, ending on the summary's", () => {
     // ||p|| = 17.9 here: ||r|| itself ended at 1.2e-7, over the tol 1e-8 the solve had met.
     const args = ['solve', '--geometry', 'sphere', '--n', '200', '--epsilon', '1e-2', '--velocity', 'rigid'];

@@ -1,26 +1,36 @@
 // The float64 reference of the app's check (src/run/reference.ts) in a Web Worker
 // (reference.worker.ts), so that it runs beside the GPU without blocking the page, and a Stop can
 // end it (FloatReference.cancel). The CLI's counterpart is src/cli/reference.ts nodeReference.
-import { FloatReference, type ReferenceResponse } from '../run/reference.ts';
+import { FloatReference, type ReferenceMessage, type ReferenceProgressHook } from '../run/reference.ts';
 import type { Float64Products } from '../run/refine.ts';
 import { RunStopped } from './engine.ts';
 
-/** `stopRequested`: polled while a request is pending; what it throws ends the worker (FloatReference). */
-export function browserReference(stopRequested?: () => void): FloatReference {
-  return new FloatReference((listeners) => {
-    const worker = new Worker(new URL('./reference.worker.ts', import.meta.url), {
-      type: 'module',
-      name: 'darwin-breit float64 reference',
-    });
-    worker.addEventListener('message', (event: MessageEvent<ReferenceResponse>) =>
-      listeners.message(event.data),
-    );
-    worker.addEventListener('error', (event) => {
-      event.preventDefault();
-      listeners.error(new Error(`float64 reference worker failed: ${event.message || 'could not start'}`));
-    });
-    return worker;
-  }, stopRequested);
+/**
+ * `stopRequested`: polled while a request is pending; what it throws ends the worker (FloatReference).
+ * `onProgress` hears the chunks of the worker's assembly of M (ReferenceProgress).
+ */
+export function browserReference(
+  stopRequested?: () => void,
+  onProgress?: ReferenceProgressHook,
+): FloatReference {
+  return new FloatReference(
+    (listeners) => {
+      const worker = new Worker(new URL('./reference.worker.ts', import.meta.url), {
+        type: 'module',
+        name: 'darwin-breit float64 reference',
+      });
+      worker.addEventListener('message', (event: MessageEvent<ReferenceMessage>) =>
+        listeners.message(event.data),
+      );
+      worker.addEventListener('error', (event) => {
+        event.preventDefault();
+        listeners.error(new Error(`float64 reference worker failed: ${event.message || 'could not start'}`));
+      });
+      return worker;
+    },
+    stopRequested,
+    onProgress,
+  );
 }
 
 /**

@@ -2,11 +2,14 @@
 // checking the GPU never blocks the page. Where the page is cross-origin isolated (the COOP/COEP
 // headers of vite.config.ts), M is assembled and applied by nested workers on every core
 // (src/parallel/browser.ts); elsewhere on this worker's thread alone, as the console says once.
+// The assembly's chunks are posted as they pass (ReferenceProgress), for the page to show.
 import { browserWorkerPool } from '../parallel/browser.ts';
 import { kCpuKernels } from '../parallel/mass-matrix.ts';
-import { referenceAnswerer, type ReferenceRequest } from '../run/reference.ts';
+import { referenceAnswerer, type ReferenceMessage, type ReferenceRequest } from '../run/reference.ts';
 
 let fallbackSaid = false;
+
+const post = (message: ReferenceMessage) => self.postMessage(message);
 
 const answer = referenceAnswerer(() => {
   const { pool, fallback } = browserWorkerPool(kCpuKernels);
@@ -15,8 +18,8 @@ const answer = referenceAnswerer(() => {
     fallbackSaid = true;
   }
   return pool ?? undefined;
-});
+}, post);
 
 self.addEventListener('message', (event: MessageEvent<ReferenceRequest>) => {
-  void answer(event.data).then((response) => self.postMessage(response));
+  void answer(event.data).then(post);
 });

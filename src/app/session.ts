@@ -36,10 +36,11 @@ import {
   type SampledReference,
 } from '../run/check.ts';
 import { treeWorkWarning } from '../run/backend.ts';
-import { chunkEstimate } from '../run/chunks.ts';
+import { chunkEstimate, type ChunkReport } from '../run/chunks.ts';
 import { solveJson, spectrumSummaryJson } from '../run/report.ts';
 import { isObject, savedStop, stoppedJson, type SweepStop } from '../studies/study.ts';
 import { refines } from '../run/refine.ts';
+import type { ReferenceProgress } from '../run/reference.ts';
 import { runSolve, type SolveMode, type SolveReport } from '../run/solve.ts';
 import { runSpectrum, type SpectrumReport } from '../run/spectrum.ts';
 import { formatNumber } from './colour.ts';
@@ -100,6 +101,14 @@ interface QuantityFile {
 
 /** Said at a run while a text field does not parse; withdrawn once every field parses. */
 const kFixFieldsFirst = 'Fix the fields marked in red first.';
+/** The check's note where the dense float64 reference runs. */
+const kDenseCheckNote = 'float64 CPU reference, run in a worker beside the GPU';
+/** The progress line while a run waits for its float64 check. */
+const kCheckLine = 'Comparing with the float64 reference…';
+/** The reference worker's steps as the page names them (Session.#referenceProgress). */
+const kReferenceSteps: Record<ReferenceProgress['step'], string> = {
+  assembly: 'assembling the float64 M',
+};
 /** The refusal of a file dropped while a run goes on (the load buttons are off meanwhile). */
 const kLoadWhileBusy = 'Stop the run before loading a file.';
 /** Said when fields changed during a run whose results they invalidate (Session.run). */
@@ -217,9 +226,12 @@ export class Session {
   readonly #setStatus: (status: Status) => void;
   // A request made after Stop (the sampled check asks for the solved velocities' rows after the run)
   // fails within a poll (kStopPollMs), as those made before it do through stop()'s cancel.
-  readonly #reference = browserReference(() => {
-    if (this.#stopRequested) throw new CheckStopped('check stopped');
-  });
+  readonly #reference = browserReference(
+    () => {
+      if (this.#stopRequested) throw new CheckStopped('check stopped');
+    },
+    (step, done, total) => this.#referenceProgress(step, done, total),
+  );
   #panel: Panel | null = null;
   #built: Built | null = null;
   #positionsFile: PositionsFile | null = null;
@@ -246,6 +258,7 @@ export class Session {
   /** The running stage's progress line, which each chunk of a long step extends (#chunkProgress). */
   #stageLine: { text: string; fraction: number | null } = { text: '', fraction: null };
   readonly #chunks = chunkEstimate();
+  readonly #referenceChunks = chunkEstimate();
 
   constructor(parameters: Parameters, parts: SessionParts) {
     this.parameters = parameters;
@@ -676,7 +689,7 @@ export class Session {
       );
       return this.#reference.sampled(key, system);
     }
-    this.#diagnostics.checkNote('float64 CPU reference, run in a worker beside the GPU');
+    this.#diagnostics.checkNote(kDenseCheckNote);
     return this.#reference.of(key, system);
   }
 
@@ -758,7 +771,7 @@ export class Session {
                 // A refined run forms p in float64 (src/run/solve.ts), in the products' worker.
                 const where = refines(backend, tolerance) ? 'in float64' : 'on the GPU';
                 this.#progress(`Momenta p = M v ${where}…`, null);
-              } else if (stage === 'check') this.#progress('Comparing with the float64 reference…', null);
+              } else if (stage === 'check') this.#progress(kCheckLine, null);
               else {
                 this.#diagnostics.solveStart(
                   tolerance,
@@ -850,7 +863,7 @@ export class Session {
               );
               return !this.#stopRequested;
             },
-            onCheck: () => this.#progress('Comparing with the float64 reference…', null),
+            onCheck: () => this.#progress(kCheckLine, null),
           },
           this.#referenceFor(system, key, 'spectrum'),
         ),
@@ -888,9 +901,26 @@ export class Session {
    * follows the chunks where the stage has no fraction of its own (a build, p = M v).
    */
   #chunkProgress(step: string, done: number, total: number): void {
-    const chunk = this.#chunks(step, done, total);
+    this.#showChunk(this.#chunks(step, done, total));
+  }
+
+  #showChunk(chunk: ChunkReport): void {
     const { text, fraction } = this.#stageLine;
     this.#diagnostics.progress(`${text} (${chunk.text})`, fraction ?? chunk.fraction);
+  }
+
+  /**
+   * A chunk of the reference worker's assembly of M (at the check's largest M, seconds before its
+   * first answer), in the check's note while it lasts, as the worker assembles beside the GPU's
+   * stage; and on the progress line too once that stage is over and the run waits for the check.
+   */
+  #referenceProgress(step: ReferenceProgress['step'], done: number, total: number): void {
+    const chunk = this.#referenceChunks(kReferenceSteps[step], done, total);
+    const assembling = done < total;
+    this.#diagnostics.checkNote(assembling ? `${kDenseCheckNote}; ${chunk.text}` : kDenseCheckNote);
+    if (this.#stageLine.text !== kCheckLine) return;
+    if (assembling) this.#showChunk(chunk);
+    else this.#diagnostics.progress(this.#stageLine.text, this.#stageLine.fraction);
   }
 
   #stageTime(stage: 'momenta' | 'solve' | 'spectrum', ms: number): void {

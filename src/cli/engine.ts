@@ -295,6 +295,7 @@ export async function openBackend(
         choice.threads,
         () => progress.checkpoint(),
         () => progress.log(`check: assembling the float64 reference (${size} x ${size})`),
+        chunkProgress(progress),
       );
       reference = { ...held.of('check', system), afterRun: true };
     }

@@ -50,11 +50,13 @@ export interface WorkerAdapter {
 //   1 done   blocks finished in the current job
 //   2 wake   bumped with every job: the word idle workers wait on
 //   3 failed set when a kernel threw in a worker
-const kControlWords = 4;
+//   4 running workers that have begun their main loop (WorkerPool.start waits on it)
+const kControlWords = 5;
 const kClaim = 0;
 const kDone = 1;
 const kWake = 2;
 const kFailed = 3;
+const kRunning = 4;
 
 /** Blocks in one job at most (12 bits of the claim word; the sequence takes 7 more). */
 export const kMaxBlocks = 4095;
@@ -166,6 +168,7 @@ async function workerMain(
   });
   const nextMessage = () => new Promise<void>((resolve) => (arrived = resolve));
   while (control.length === 0) await nextMessage();
+  Atomics.add(control, 4, 1);
   const waitAsync = (Atomics as unknown as AtomicsWaitAsync).waitAsync;
   for (;;) {
     const wake = Atomics.load(control, 2);
@@ -315,9 +318,19 @@ export function pairBlockRuns(pool: Pick<WorkerPool, 'threads'>, n: number, runs
 }
 
 /**
- * Threads sharing the CPU path's kernels: the caller and `threads - 1` workers, started on the
- * first job that asks for them and terminated by dispose(). Arrays the kernels share are allocated
- * by shared() and passed to run() as arguments.
+ * How long WorkerPool.start waits at most for its workers to run: far longer than a browser takes to
+ * start a worker's nested workers, so that only one that never starts (refused by the page's
+ * policy) costs a pool this, once.
+ */
+const kStartPatienceMs = 1000;
+
+/** How often WorkerPool.start looks whether its workers run, letting the thread's event loop turn. */
+const kStartPollMs = 5;
+
+/**
+ * Threads sharing the CPU path's kernels: the caller and `threads - 1` workers, started by start()
+ * or on the first job that asks for them, and terminated by dispose(). Arrays the kernels share are
+ * allocated by shared() and passed to run() as arguments.
  */
 export class WorkerPool {
   /** Threads that run a job: the caller and the workers. */
@@ -430,6 +443,22 @@ export class WorkerPool {
     }
     if (Atomics.exchange(control, kFailed, 0) !== 0)
       throw new Error(`kernel ${kernel.name} failed in a worker thread (its console has the error)`);
+  }
+
+  /**
+   * Starts the workers and resolves once each runs, or after `patienceMs`: a browser starts a
+   * worker's nested workers only while that worker's event loop turns (Chromium starts none while
+   * their creator computes or waits in Atomics.wait), so a pool made in a Web Worker whose first
+   * job came at once, run() being synchronous, would run all of it, and every job until the
+   * thread next went idle, on the caller alone: the whole of a dense M's assembly. Node's workers
+   * start on their own; a worker still not running later claims its blocks once it does.
+   */
+  async start(patienceMs: number = kStartPatienceMs): Promise<void> {
+    if (this.threads === 1 || this.#disposed) return;
+    this.#startWorkers();
+    const deadline = performance.now() + patienceMs;
+    while (Atomics.load(this.#control, kRunning) < this.threads - 1 && performance.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, kStartPollMs));
   }
 
   /** Terminates the workers; the pool refuses later jobs. */

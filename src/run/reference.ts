@@ -61,6 +61,19 @@ export type ReferenceResponse =
   | { id: number; ok: true; kind: 'spectrum'; result: SpectrumResult }
   | { id: number; ok: false; message: string };
 
+/**
+ * Chunk `done` of `total` of a dense M's assembly in the worker, posted while the request that
+ * asked for M waits (cpuBackend's AssemblyHook, the chunks the CLI's --device cpu shows too).
+ */
+export interface ReferenceProgress {
+  readonly step: 'assembly';
+  readonly done: number;
+  readonly total: number;
+}
+
+/** What a reference worker posts: a request's response, or the progress of one still pending. */
+export type ReferenceMessage = ReferenceResponse | ReferenceProgress;
+
 /** A started reference worker, as the asking side sees it. */
 export interface ReferencePort {
   postMessage(request: ReferenceRequest): void;
@@ -69,7 +82,7 @@ export interface ReferencePort {
 
 /** What the asking side hears from its worker. */
 export interface ReferenceListeners {
-  message(response: ReferenceResponse): void;
+  message(message: ReferenceMessage): void;
   /**
    * The worker failed (it could not start, or it ended unasked): every pending request fails with
    * `error`.
@@ -93,11 +106,15 @@ type Payload<K extends ReferenceRequest['kind']> = Omit<
   'id' | 'kind'
 >;
 
+/** Hears chunk `done` of `total` of the worker's `step` (ReferenceProgress). */
+export type ReferenceProgressHook = (step: ReferenceProgress['step'], done: number, total: number) => void;
+
 /**
  * The asking side: a Reference per system (of), answered by one worker started on the first
  * request. `stopRequested`, called every kStopPollMs while a request is pending, throws once the run
  * was stopped (the CLI's Progress.checkpoint): the worker is then ended and the pending requests
- * fail with what it threw.
+ * fail with what it threw. `onProgress` hears the worker's progress on a pending request, and may
+ * throw to stop it the same way (the CLI's Progress lines check for a signal).
  */
 export class FloatReference {
   #port: ReferencePort | null = null;
@@ -107,10 +124,12 @@ export class FloatReference {
   #poll: ReturnType<typeof setInterval> | null = null;
   readonly #start: StartReference;
   readonly #stopRequested: (() => void) | undefined;
+  readonly #onProgress: ReferenceProgressHook | undefined;
 
-  constructor(start: StartReference, stopRequested?: () => void) {
+  constructor(start: StartReference, stopRequested?: () => void, onProgress?: ReferenceProgressHook) {
     this.#start = start;
     this.#stopRequested = stopRequested;
+    this.#onProgress = onProgress;
   }
 
   /** The reference of one system, as a run asks it; `key` identifies the system to the worker. */
@@ -235,11 +254,21 @@ export class FloatReference {
 
   #startPort(): ReferencePort {
     const port: ReferencePort = this.#start({
-      message: (response) => {
-        const pending = this.#pending.get(response.id);
-        this.#pending.delete(response.id);
+      message: (message) => {
+        if ('step' in message) {
+          // A worker thread ended by cancel() may still deliver what it posted before.
+          if (this.#port !== port) return;
+          try {
+            this.#onProgress?.(message.step, message.done, message.total);
+          } catch (error) {
+            this.cancel(error as Error);
+          }
+          return;
+        }
+        const pending = this.#pending.get(message.id);
+        this.#pending.delete(message.id);
         this.#watch();
-        pending?.resolve(response);
+        pending?.resolve(message);
       },
       // A worker ended by cancel() may report its end later, when another may have started.
       error: (error) => {
@@ -265,14 +294,28 @@ export class FloatReference {
 }
 
 /**
+ * The threads of `pool()` (none: this thread alone), their workers running: started before the
+ * first job (WorkerPool.start), since in a Web Worker they would start only once the assembly or
+ * product that job begins had ended.
+ */
+async function runningPool(pool: () => WorkerPool | undefined): Promise<WorkerPool | undefined> {
+  const threads = pool();
+  await threads?.start();
+  return threads;
+}
+
+/**
  * The answering side, run in the worker: each request answered by the dense float64 CPU backend
- * (cpuBackend) of its system, assembled on the threads of `pool()` (none: this thread alone) and
- * kept for the next request about the same key; a product by float64Product, made and kept the
- * same way apart from the backend (it needs no dense M); the sampled check's rows on this thread
- * (O(256 N), nothing kept). A failure is an answer too ({ ok: false }).
+ * (cpuBackend) of its system, assembled on the threads of `pool()` (none: this thread alone), its
+ * chunks posted to `onProgress`, and kept for the next request about the same key; a product by
+ * float64Product, made and kept the same way apart from the backend (it needs no dense M); the
+ * sampled check's rows on this thread (O(256 N), nothing kept). A failure is an answer too
+ * ({ ok: false }). Requests are answered one after another, in the order they came: one waiting for
+ * its pool's workers to start must not let the next about its key build a second M.
  */
 export function referenceAnswerer(
   pool: () => WorkerPool | undefined,
+  onProgress?: (progress: ReferenceProgress) => void,
 ): (request: ReferenceRequest) => Promise<ReferenceResponse> {
   let held: { key: string; backend: MassMatrixBackend } | null = null;
   let heldProduct: {
@@ -280,28 +323,36 @@ export function referenceAnswerer(
     apply: (v: Float64Array) => Float64Array;
     pool: WorkerPool | undefined;
   } | null = null;
-  const backendFor = (key: string, system: DarwinSystem): MassMatrixBackend => {
+  const onAssembly =
+    onProgress && ((done: number, total: number) => onProgress({ step: 'assembly', done, total }));
+  const backendFor = async (key: string, system: DarwinSystem): Promise<MassMatrixBackend> => {
     if (held?.key !== key) {
       held?.backend.dispose();
       held = null;
-      held = { key, backend: cpuBackend(system, 'float64', pool()) };
+      held = { key, backend: cpuBackend(system, 'float64', await runningPool(pool), onAssembly) };
     }
     return held.backend;
   };
-  const productFor = (key: string, system: DarwinSystem, treeTolerance: number | null) => {
+  const productFor = async (key: string, system: DarwinSystem, treeTolerance: number | null) => {
     if (heldProduct?.key !== key) {
       // The product owns its pool (its threads, and the tree's shared arrays), as a backend does.
       heldProduct?.pool?.dispose();
       heldProduct = null;
       const tree = treeTolerance === null ? undefined : { tolerance: treeTolerance };
-      const threads = pool();
-      heldProduct = { key, apply: float64Product(system, threads, tree), pool: threads };
+      const threads = await runningPool(pool);
+      try {
+        heldProduct = { key, apply: float64Product(system, threads, tree), pool: threads };
+      } catch (error) {
+        threads?.dispose();
+        throw error;
+      }
     }
     return heldProduct.apply;
   };
   const answer = async (request: ReferenceRequest): Promise<ReferenceResponse> => {
     if (request.kind === 'product') {
-      const product = productFor(request.key, request.system, request.treeTolerance)(request.v);
+      const apply = await productFor(request.key, request.system, request.treeTolerance);
+      const product = apply(request.v);
       return { id: request.id, ok: true, kind: 'product', product };
     }
     if (request.kind === 'sample') {
@@ -311,7 +362,7 @@ export function referenceAnswerer(
       const rows = sampledMassRows(request.system, request.x, request.electrons);
       return { id: request.id, ok: true, kind: 'rows', rows };
     }
-    const backend = backendFor(request.key, request.system);
+    const backend = await backendFor(request.key, request.system);
     switch (request.kind) {
       case 'momenta':
         return {
@@ -332,10 +383,16 @@ export function referenceAnswerer(
       }
     }
   };
-  return (request) =>
-    answer(request).catch((error: unknown): ReferenceResponse => ({
-      id: request.id,
-      ok: false,
-      message: error instanceof Error ? error.message : String(error),
-    }));
+  let last: Promise<unknown> = Promise.resolve();
+  return (request) => {
+    const answered = last.then(() =>
+      answer(request).catch((error: unknown): ReferenceResponse => ({
+        id: request.id,
+        ok: false,
+        message: error instanceof Error ? error.message : String(error),
+      })),
+    );
+    last = answered;
+    return answered;
+  };
 }
