@@ -17,7 +17,13 @@ import {
   parallelMassMatrixFree,
 } from '../src/parallel/mass-matrix.ts';
 import { kNodeWorkers, nodeWorkerPool } from '../src/parallel/node.ts';
-import { evenBlocks, triangleBlocks, WorkerPool, type PoolWorker } from '../src/parallel/pool.ts';
+import {
+  evenBlocks,
+  parallelUnavailable,
+  triangleBlocks,
+  WorkerPool,
+  type PoolWorker,
+} from '../src/parallel/pool.ts';
 import { geometry, type GeometryName } from '../src/physics/geometry.ts';
 import {
   applyMassMatrixFree,
@@ -301,6 +307,23 @@ function failInWorkers(marks: Float64Array, start: number, end: number): void {
 }
 
 describe('workers', () => {
+  it('are refused, with the reason, where Atomics.waitAsync is missing (their idle wait)', () => {
+    // Node has every piece, so nothing stands in the way here...
+    expect(parallelUnavailable()).toBeNull();
+    // ...and without waitAsync (Firefox) the pool's workers would die on starting.
+    const atomics = Atomics as unknown as { waitAsync?: unknown };
+    const waitAsync = atomics.waitAsync;
+    try {
+      delete atomics.waitAsync;
+      expect(parallelUnavailable()).toBe(
+        "Atomics.waitAsync is unavailable (the pool's workers wait with it)",
+      );
+    } finally {
+      atomics.waitAsync = waitAsync;
+    }
+    expect(parallelUnavailable()).toBeNull();
+  });
+
   it('take blocks of a job, and every block is run once', () => {
     (globalThis as { threadMark?: number }).threadMark = -1;
     const workers = new WorkerPool(kNodeWorkers, 3, [markThread]);

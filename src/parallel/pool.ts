@@ -252,12 +252,16 @@ const kSharedWasmMemory = (() => {
 
 /**
  * Whether this thread may block in Atomics.wait and share memory with workers: SharedArrayBuffer
- * exists only where the page is cross-origin isolated, and a browser's main thread may not wait.
- * Null when it can, else why not (the run's report says so when it falls back to one thread).
+ * exists only where the page is cross-origin isolated, a browser's main thread may not wait, and the
+ * workers idle in Atomics.waitAsync, which some browsers lack (Firefox): there they would die on
+ * starting and leave every block to the caller. Null when it can, else why not (the run's report
+ * says so when it falls back to one thread).
  */
 export function parallelUnavailable(): string | null {
   if (typeof SharedArrayBuffer === 'undefined')
     return 'SharedArrayBuffer is unavailable (the page is not cross-origin isolated)';
+  if (typeof (Atomics as Partial<AtomicsWaitAsync>).waitAsync !== 'function')
+    return "Atomics.waitAsync is unavailable (the pool's workers wait with it)";
   const waits = new Int32Array(new SharedArrayBuffer(4));
   try {
     Atomics.wait(waits, 0, 1, 0);
