@@ -312,14 +312,14 @@ describe('workers', () => {
     expect(parallelUnavailable()).toBeNull();
     // ...and without waitAsync (Firefox) the pool's workers would die on starting.
     const atomics = Atomics as unknown as { waitAsync?: unknown };
-    const waitAsync = atomics.waitAsync;
+    const descriptor = Object.getOwnPropertyDescriptor(Atomics, 'waitAsync')!;
     try {
       delete atomics.waitAsync;
       expect(parallelUnavailable()).toBe(
         "Atomics.waitAsync is unavailable (the pool's workers wait with it)",
       );
     } finally {
-      atomics.waitAsync = waitAsync;
+      Object.defineProperty(Atomics, 'waitAsync', descriptor);
     }
     expect(parallelUnavailable()).toBeNull();
   });
