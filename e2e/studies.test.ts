@@ -672,6 +672,11 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await loadFile(page, 'response-si.json', JSON.stringify(json))).toContain(
       "Loaded the ball's field response (2 points) from response-si.json",
     );
+    // The sweep line says the radius, which the file holds as its one eps = r_e/R.
+    expect(await shownText(page, 'response-system')).toBe(
+      'field drive, ball, vector model (3D), N = 50, 100, R = 1e-12 m (ε = r_e/R = 0.0028179403262 at every N), ' +
+        'no map in the file',
+    );
     const headers = await page.locator('#response-points th').allTextContents();
     expect(headers.slice(-3)).toEqual(['μ_z/B (A m²/T)', 'χ_app (SI)', 'χ_int (SI)']);
     for (const [k, point] of json.points.entries()) {

@@ -85,17 +85,14 @@ import {
   type SourceName,
   type StudyAction,
 } from './state.ts';
-import { lastConvergedPoint, responseStartPoint, type StudiesView, type StudyCard } from './studies-view.ts';
+import {
+  lastConvergedPoint,
+  responseDescription,
+  responseStartPoint,
+  type StudiesView,
+  type StudyCard,
+} from './studies-view.ts';
 import type { InducedSpeeds } from './view.ts';
-
-/** The response card's headline of a sweep, and of its map (`map`). */
-function responseDescription(
-  spec: Pick<ResponseSpec, 'drive' | 'geometry' | 'model' | 'dim' | 'ns'>,
-  map: string,
-): string {
-  const model = spec.model === 'vector' ? `vector model (${spec.dim}D)` : 'azimuthal model';
-  return `${spec.drive} drive, ${spec.geometry}, ${model}, N = ${spec.ns.join(', ')}, ${map}`;
-}
 
 /** The scaling card's headline of a sweep. */
 function scalingDescription(geometry: ScalingGeometry, model: ModelName, ns: readonly number[]): string {
