@@ -22,7 +22,7 @@ import { responseSummary } from '../src/studies/response/report.ts';
 import { runResponse } from '../src/studies/response/run.ts';
 import { responseSpec } from '../src/studies/response/spec.ts';
 import { scalingJson } from '../src/studies/scaling/report.ts';
-import { scalingSweep } from '../src/studies/scaling/run.ts';
+import { runScaling, scalingSweep } from '../src/studies/scaling/run.ts';
 import {
   chooseOption,
   fieldError,
@@ -393,6 +393,17 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     const [{ points: spherePoints, london_inertia_ratio_direct: direct }] = sphere.studies;
     expect(direct.n).toBe(32);
     expect(Math.abs(direct.value - spherePoints[1].london_inertia_ratio)).toBeLessThan(1e-4);
+    // The page's run is the CLI's (runScaling), on its GPU: the float64 run's numbers to float32's 1e-5.
+    const [onCpu] = await runScaling(async (system) => cpuBackend(system), {
+      geometries: ['sphere'],
+      model: 'vector',
+      ns: [16, 32],
+    });
+    expect(Math.abs(direct.value - onCpu.londonInertiaRatioDirect!.value)).toBeLessThan(1e-5);
+    for (const [k, point] of spherePoints.entries()) {
+      const expected = onCpu.study.points[k].lambdaMax;
+      expect(Math.abs(point.lambda_max - expected) / expected, `N = ${point.n}`).toBeLessThan(1e-5);
+    }
     // A file of two geometries, as a CLI run of several writes: the card shows the first, and what
     // it saves again keeps both, their fits recomputed.
     const both = { ...sphere, studies: [...disk.studies, ...sphere.studies] };
@@ -660,6 +671,11 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     const { page, errors } = await open();
     expect(await loadFile(page, 'response-si.json', JSON.stringify(json))).toContain(
       "Loaded the ball's field response (2 points) from response-si.json",
+    );
+    // The sweep line says the radius, which the file holds as its one eps = r_e/R.
+    expect(await shownText(page, 'response-system')).toBe(
+      'field drive, ball, vector model (3D), N = 50, 100, R = 1e-12 m (ε = r_e/R = 0.0028179403262 at every N), ' +
+        'no map in the file',
     );
     const headers = await page.locator('#response-points th').allTextContents();
     expect(headers.slice(-3)).toEqual(['μ_z/B (A m²/T)', 'χ_app (SI)', 'χ_int (SI)']);

@@ -2,8 +2,8 @@
 // cards show: which response point the headline, the map and the canvas start from, how a solve
 // that did not converge is marked, and why a map point has no map; the N -> infinity row on the
 // ring, with too few N and with enough, the response table's headers and its SI columns from a
-// --radius-m file; the scaling card's law and R* rows and its check row; and the London card's label
-// of the continuous body.
+// --radius-m file, and the sweep line's scale of a loaded file; the scaling card's law and R* rows
+// and its check row; and the London card's label of the continuous body.
 import { describe, expect, test } from 'vitest';
 import {
   criticalRadiusText,
@@ -11,6 +11,7 @@ import {
   londonContinuumLabel,
   responseCell,
   responseColumns,
+  responseDescription,
   responseLimitsText,
   responseHeader,
   responseNoMapReason,
@@ -189,6 +190,41 @@ describe("the response table's SI columns: a --radius-m file's moment and suscep
     // Nor the flux drive's, which has no moment per tesla, at a radius either.
     const flux = await loaded({ geometry: 'ball', drive: 'flux', n: '50', radiusMetres: '1e-12' });
     expect(ids(flux.shown)).toEqual(kBase);
+  });
+});
+
+describe("the response card's sweep line: the file's scale", () => {
+  /** A CPU sweep's `response --json`, loaded as the app loads it: the card's sweep line. */
+  async function sweepLine(input: Omit<ResponseInput, 'device'>) {
+    const result = await response(input);
+    const json = JSON.parse(toJson(responseSummary(result, kCpuDevice))) as Record<string, unknown>;
+    return { line: responseDescription(responseFromJson(json, 'r.json').spec, 'no map'), result };
+  }
+
+  test('a --radius-m file: R in metres as given, and its one eps = r_e/R at every N', async () => {
+    const { line, result } = await sweepLine({ geometry: 'ball', n: '50,100', radiusMetres: '1e-12' });
+    // eps = r_e/R = 2.8179403262e-15 m / 1e-12 m, so N r_e/R is 0.14 at N = 50 and 0.28 at 100.
+    expect(result.points.map((p) => p.epsilon)).toEqual([0.0028179403262, 0.0028179403262]);
+    expect(result.points.map((p) => p.nEpsilon.toPrecision(6))).toEqual(['0.140897', '0.281794']);
+    expect(line).toBe(
+      'field drive, ball, vector model (3D), N = 50, 100, R = 1e-12 m (ε = r_e/R = 0.0028179403262 at every N), no map',
+    );
+    // The same radius given as an eps (--epsilon) is the same file, and shown so.
+    const { line: byEpsilon } = await sweepLine({
+      geometry: 'ball',
+      n: '50,100',
+      epsilon: '0.0028179403262',
+    });
+    expect(byEpsilon).toBe(line);
+  });
+
+  test('--epsilon: the R it means; --n-epsilon: the N r_e/R run at every N', async () => {
+    const { line } = await sweepLine({ geometry: 'ring', model: 'azimuthal', n: '16,32', epsilon: '0.01' });
+    expect(line).toBe(
+      'field drive, ring, azimuthal model, N = 16, 32, R = 2.8179403262e-13 m (ε = r_e/R = 0.01 at every N), no map',
+    );
+    const { line: fixed } = await sweepLine({ geometry: 'ball', n: '50,100', nEpsilon: '1,3' });
+    expect(fixed).toBe('field drive, ball, vector model (3D), N = 50, 100, N r_e/R = 1, 3, no map');
   });
 });
 

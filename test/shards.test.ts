@@ -15,7 +15,7 @@ import { InputError } from '../src/physics/input-error.ts';
 import { londonText, mergeLondon, type LondonJson } from '../src/studies/london/report.ts';
 import { mergePairing, pairingText, type PairingJson } from '../src/studies/pairing/report.ts';
 import { mergeScaling, scalingText, type ScalingJson } from '../src/studies/scaling/report.ts';
-import { runScaling } from '../src/studies/scaling/run.ts';
+import { londonInertiaRatioDirect, runScaling } from '../src/studies/scaling/run.ts';
 import { joinShards, parseShard, shardOf, sweep, sweepOfRun } from '../src/studies/study.ts';
 import { cpuBackend } from '../src/run/backend.ts';
 
@@ -151,6 +151,48 @@ describe('the Stop rule in a sweep on a backend', () => {
     expect(runs[0].study.points.map((p) => p.n)).toEqual([12]);
     expect(points).toEqual([12]);
     expect(runs[0].londonInertiaRatioDirect).toBeNull();
+  });
+
+  it("Stop after the sphere's last point builds no M for the direct ratio, and marks the run stopped", async () => {
+    const ns = [12, 24, 48];
+    /** The sphere's sweep, Stop asked once the point hook hears `stopAt`; each eps an M was built at. */
+    async function sphere(stopAt: number | null) {
+      let stop = false;
+      const built: number[] = [];
+      const heard: number[][] = [];
+      const [run] = await runScaling(
+        async (system) => {
+          built.push(system.epsilon);
+          return cpuBackend(system);
+        },
+        { geometries: ['sphere'], model: 'vector', ns },
+        {
+          stopped: () => stop,
+          point: (_geometry, point, points) => {
+            heard.push(points.map((p) => p.n));
+            if (point.n === stopAt) stop = true;
+          },
+        },
+      );
+      return { run, built, heard };
+    }
+    const late = await sphere(48);
+    expect(late.run.study.points.map((p) => p.n)).toEqual(ns);
+    expect(late.heard).toEqual([[12], [12, 24], [12, 24, 48]]);
+    expect(late.built).toEqual([1, 1, 1]);
+    expect(late.run.londonInertiaRatioDirect).toBeNull();
+    expect(late.run.stopped).toBe(true);
+    // Unstopped, the same sweep then builds M at London's eps = 3/N for N = 48.
+    const whole = await sphere(null);
+    expect(whole.built).toEqual([1, 1, 1, 3 / 48]);
+    expect(whole.run.stopped).toBe(false);
+    expect(whole.run.londonInertiaRatioDirect).toEqual({
+      n: 48,
+      value: await londonInertiaRatioDirect(async (system) => cpuBackend(system), 'vector', 48),
+    });
+    expect(whole.run.study.points.map((p) => p.lambdaMax)).toEqual(
+      late.run.study.points.map((p) => p.lambdaMax),
+    );
   });
 });
 

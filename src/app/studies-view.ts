@@ -25,6 +25,8 @@ import {
 import { logSpaced } from '../math/vectors.ts';
 import { fittedCoefficient } from '../studies/fits.ts';
 import { sameNEpsilon } from '../studies/response/run.ts';
+import type { ResponseSpec } from '../studies/response/spec.ts';
+import { epsilonFromRadius, radiusFromEpsilon } from '../physics/constants.ts';
 import { freeExponentText, noFitText, worstCheck, worstCheckText } from '../studies/scaling/report.ts';
 import type { ScalingPoint, ScalingStudy } from '../studies/scaling/run.ts';
 import type { SweepStop } from '../studies/study.ts';
@@ -364,6 +366,32 @@ export function responseNoMapReason(
   if (point.fieldMap === undefined) return 'no map in the file';
   const largest = spec.ns[spec.ns.length - 1];
   return point.n < largest ? `no map: the sweep stopped before N = ${largest}, the N it maps` : null;
+}
+
+/**
+ * The response card's sweep line: the sweep, its scale and its map (`map`). The scale is the N r_e/R
+ * run at every N, or the one eps of every N (a CLI run's --epsilon or --radius-m, loaded: its JSON
+ * holds eps alone) with the sample radius it means, R = r_e/eps in metres, both to 12 digits as the
+ * file's N r_e/R are read back (responseFromJson): a --radius-m 1e-12 file shows R = 1e-12 m.
+ */
+export function responseDescription(
+  spec: Pick<ResponseSpec, 'drive' | 'geometry' | 'model' | 'dim' | 'ns' | 'scale'>,
+  map: string,
+): string {
+  const model = spec.model === 'vector' ? `vector model (${spec.dim}D)` : 'azimuthal model';
+  const { scale } = spec;
+  let scaleText: string;
+  if (scale.kind === 'nEpsilon') {
+    scaleText = `N r_e/R = ${scale.values.join(', ')}`;
+  } else {
+    const [radius, epsilon] =
+      scale.kind === 'epsilon'
+        ? [radiusFromEpsilon(scale.value), scale.value]
+        : [scale.value, epsilonFromRadius(scale.value)];
+    const twelveDigits = (x: number) => Number(x.toPrecision(12));
+    scaleText = `R = ${twelveDigits(radius)} m (ε = r_e/R = ${twelveDigits(epsilon)} at every N)`;
+  }
+  return `${spec.drive} drive, ${spec.geometry}, ${model}, N = ${spec.ns.join(', ')}, ${scaleText}, ${map}`;
 }
 
 /**

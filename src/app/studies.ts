@@ -53,9 +53,8 @@ import { kDistributionDimension, type ScalingGeometry } from '../physics/scaling
 import { kDriveVelocityUnits } from '../physics/response.ts';
 import type { DarwinSystem, ModelName } from '../physics/models.ts';
 import {
-  londonInertiaRatioDirect,
+  runScaling,
   scalingReference,
-  scalingSweep,
   summariseStudy,
   type ScalingPoint,
   type ScalingStudy,
@@ -86,17 +85,14 @@ import {
   type SourceName,
   type StudyAction,
 } from './state.ts';
-import { lastConvergedPoint, responseStartPoint, type StudiesView, type StudyCard } from './studies-view.ts';
+import {
+  lastConvergedPoint,
+  responseDescription,
+  responseStartPoint,
+  type StudiesView,
+  type StudyCard,
+} from './studies-view.ts';
 import type { InducedSpeeds } from './view.ts';
-
-/** The response card's headline of a sweep, and of its map (`map`). */
-function responseDescription(
-  spec: Pick<ResponseSpec, 'drive' | 'geometry' | 'model' | 'dim' | 'ns'>,
-  map: string,
-): string {
-  const model = spec.model === 'vector' ? `vector model (${spec.dim}D)` : 'azimuthal model';
-  return `${spec.drive} drive, ${spec.geometry}, ${model}, N = ${spec.ns.join(', ')}, ${map}`;
-}
 
 /** The scaling card's headline of a sweep. */
 function scalingDescription(geometry: ScalingGeometry, model: ModelName, ns: readonly number[]): string {
@@ -708,39 +704,37 @@ export class Studies {
       return backend;
     };
     // Each point checked as the CLI's are (scalingReference), its float64 reference in a worker
-    // beside the GPU's Lanczos run.
-    const { study, stopped } = await withReference(stopRequested, (float64) =>
-      scalingSweep(
+    // beside the GPU's Lanczos run; the sphere's direct inertia ratio as the CLI's too.
+    const [run] = await withReference(stopRequested, (float64) =>
+      runScaling(
         factory,
         {
-          geometry,
+          geometries: [geometry],
           model,
           ns,
           seed: kScalingDefaults.seed,
           reference: scalingReference(float64, false),
-          onStart: (n) => hooks.progress?.(`${at(n)}, building M…`, ns.indexOf(n) / ns.length),
-          onLanczos: (n, step, _low, high) =>
+        },
+        {
+          ...hooks,
+          pointStarted: (k) => hooks.progress?.(`${at(ns[k])}, building M…`, k / ns.length),
+          lanczos: (n, step, _low, high) =>
             hooks.progress?.(
               `${at(n)}, Lanczos step ${step}, λ_max ≥ ${high.toPrecision(6)}`,
               ns.indexOf(n) / ns.length,
             ),
-          onCheck: (n) => hooks.progress?.(`${at(n)}, float64 check…`, ns.indexOf(n) / ns.length),
-          onPoint: (_point, points) =>
+          check: (n) => hooks.progress?.(`${at(n)}, float64 check…`, ns.indexOf(n) / ns.length),
+          point: (_geometry, _point, points) =>
             this.#view.scalingUpdate(
               points,
               this.#summary(geometry, model, [...points], performance.now() - started),
             ),
         },
-        hooks,
       ),
     );
-    // As runScaling does for the sphere: the inertia ratio at London's eps = 3/N straight from M.
-    const last = ns[ns.length - 1];
-    let direct: { n: number; value: number } | null = null;
-    if (geometry === 'sphere' && !stopped) {
-      hooks.progress?.(`Scaling: sphere N = ${last}, rigid rotation at eps = 3/N`, 1);
-      direct = { n: last, value: await londonInertiaRatioDirect(factory, model, last) };
-    }
+    // Stop before the first point leaves no run, and nothing to save.
+    if (!run) return false;
+    const { study, stopped } = run;
     // A sweep Stop cut short is saved with the points it finished, its JSON marked as the CLI's is.
     const stop = stopOf(stopped, study.points.length, ns.length);
     if (!stopped || stop) {
@@ -751,7 +745,7 @@ export class Studies {
           model,
           ns,
           studies: [study],
-          extras: [{ matrix: storage, londonInertiaRatioDirect: direct }],
+          extras: [{ matrix: storage, londonInertiaRatioDirect: run.londonInertiaRatioDirect }],
           shard: null,
           totalMs: performance.now() - started,
           stop,

@@ -103,8 +103,6 @@ export interface ScalingSweepOptions {
   readonly maxIterations?: number;
   /** Each point's float64 check (scalingReference); none: no point is checked. */
   readonly reference?: PointReference;
-  /** Called before each point's backend is built. */
-  readonly onStart?: (n: number) => void;
   /** Called at the Lanczos readbacks with the Ritz values of A. */
   readonly onLanczos?: (n: number, iteration: number, lambdaMin: number, lambdaMax: number) => void;
   /** Called when the point waits for its float64 check. */
@@ -498,10 +496,7 @@ export async function scalingSweep(
   const { results, stopped } = await sweep(
     options.ns,
     hooks,
-    (n) => {
-      options.onStart?.(n);
-      return scalingPoint(factory, options, n, hooks);
-    },
+    (n) => scalingPoint(factory, options, n, hooks),
     options.onPoint,
   );
   return {
@@ -524,7 +519,10 @@ export interface ScalingOptions extends Pick<
   readonly checkPoint?: (system: DarwinSystem) => void;
 }
 
-/** One geometry's sweep, with the sphere's inertia ratio straight from M at its largest N. */
+/**
+ * One geometry's sweep, with the sphere's inertia ratio straight from M at its largest N; `stopped`
+ * also where Stop came after the sweep's last point, which leaves that ratio out.
+ */
 export interface ScalingGeometryRun extends ScalingSweep {
   readonly londonInertiaRatioDirect: { readonly n: number; readonly value: number } | null;
 }
@@ -541,7 +539,12 @@ export async function runScaling(
     readonly geometry?: (geometry: ScalingGeometry, ns: readonly number[]) => void;
     readonly lanczos?: ScalingSweepOptions['onLanczos'];
     readonly check?: ScalingSweepOptions['onCheck'];
-    readonly point?: (geometry: ScalingGeometry, point: ScalingPoint) => void;
+    /** After each point, with the geometry's points so far. */
+    readonly point?: (
+      geometry: ScalingGeometry,
+      point: ScalingPoint,
+      points: readonly ScalingPoint[],
+    ) => void;
   } = {},
   shard: Shard | null = null,
 ): Promise<ScalingGeometryRun[]> {
@@ -567,7 +570,7 @@ export async function runScaling(
         ns: mine,
         onLanczos: hooks.lanczos,
         onCheck: hooks.check,
-        onPoint: (point) => hooks.point?.(geometry, point),
+        onPoint: (point, points) => hooks.point?.(geometry, point, points),
       },
       sweepOfRun(hooks, first, count),
     );
@@ -582,7 +585,8 @@ export async function runScaling(
       direct = { n: ns[last], value: await londonInertiaRatioDirect(factory, options.model, ns[last]) };
     }
     // A geometry that Stop came to before its first point has no study to report.
-    if (!run.stopped || run.study.points.length > 0) runs.push({ ...run, londonInertiaRatioDirect: direct });
+    if (!run.stopped || run.study.points.length > 0)
+      runs.push({ ...run, stopped, londonInertiaRatioDirect: direct });
     if (stopped) break;
   }
   return runs;
