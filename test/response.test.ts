@@ -46,6 +46,7 @@ import {
   ringContinuumRatio,
   screeningRatio,
   shellContinuumRatio,
+  solutionOfTriples,
   kSurfaceArea,
   londonX,
   validateDrive,
@@ -62,7 +63,7 @@ import {
   responseMarkdown,
 } from '../src/studies/response/report.ts';
 import { markdownNumber } from '../src/studies/markdown.ts';
-import { solveTargetsFor } from '../src/run/check.ts';
+import { checkSample, sampledErrors, sampledMassRows, solveTargetsFor } from '../src/run/check.ts';
 import { fitLaw } from '../src/studies/fits.ts';
 import { inversePowerLaw } from '../src/physics/scaling.ts';
 import {
@@ -586,6 +587,64 @@ test('--matrix tree: the sweep on the CPU tree equals the dense one to its toler
   expect(responseJson(tree, kCpuDevice).tree).toEqual({ tolerance: 1e-5, n: [600] });
   expect('tree' in responseJson(dense, kCpuDevice)).toBe(false);
 });
+
+test("past 15 625 electrons the sampled check's rows come in chunks, on the point's line; Stop between two drops the point", async () => {
+  // 256 rows of 16 000 pairs: two chunks of kPairsPerPause pairs (250 electrons, then 6). At eps
+  // 1e-9 M is nearly its diagonal: CG is done in an iteration or two.
+  const spec = responseSpec({
+    geometry: 'sphere',
+    n: '16000',
+    epsilon: '1e-9',
+    device: 'cpu',
+    matrix: 'tree',
+  });
+  const treeOpen: BackendFactory = async (system) =>
+    cpuTreeBackend(system, { tolerance: spec.treeTolerance });
+  const at = 'response: N = 16000, N r_e/R = 0.00001600';
+  const lines: string[] = [];
+  let pauses = 0;
+  const result = await runResponse(
+    spec,
+    treeOpen,
+    { progress: (text) => lines.push(text), pause: async () => void pauses++ },
+    'sampled',
+  );
+  const checkLines = lines.filter((line) => line.includes('float64 check'));
+  expect(checkLines).toEqual([
+    `${at}, float64 check: sampled residual`,
+    `${at}, float64 check: electron 251 of 256`,
+  ]);
+  // One pause before the point (the sweep's), one between the rows' two chunks.
+  expect(pauses).toBe(2);
+  // The residual the unpaced rows give, to the last bit.
+  const [point] = result.points;
+  const system: DarwinSystem = {
+    configuration: point.configuration,
+    model: 'vector',
+    dim: 3,
+    epsilon: point.epsilon,
+    softening: 0,
+  };
+  const b = driveRightHandSide(system, spec.drive);
+  const sample = checkSample(point.configuration);
+  const solution = solutionOfTriples(system, point.velocities);
+  const rows = sampledMassRows(system, solution, sample.electrons);
+  expect(point.sampledResidual).toBe(sampledErrors(system, sample, b, null, rows).residual);
+  expect(point.sampledResidual).toBeLessThan(point.checkTarget!);
+
+  // Stop asked once the check began: the pause after its first chunk cuts the point short, and the
+  // sweep, stopped, keeps none.
+  let stop = false;
+  const stopped = await runResponse(
+    spec,
+    treeOpen,
+    { progress: (text) => (stop ||= text.endsWith('float64 check: sampled residual')), stopped: () => stop },
+    'sampled',
+  );
+  expect(stop).toBe(true);
+  expect(stopped.points).toEqual([]);
+  expect(stopped.complete).toBe(false);
+}, 120_000);
 
 /** The CPU's tree at 1e-4, which the sweeps below check against the dense float64 solve. */
 const treeAt1e4: BackendFactory = async (system) =>
