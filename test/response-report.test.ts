@@ -43,15 +43,13 @@ function cells(markdown: string): string[][] {
     );
 }
 
+/** The azimuthal ring of 16 and 64 at N r_e/R = 1 and 3, whose every ratio is the circulant closed form. */
+const ringSweep = () =>
+  responseSpec({ geometry: 'ring', model: 'azimuthal', n: '16,64', nEpsilon: '1,3', device: 'cpu' });
+
 describe('responseMarkdown', () => {
   test('the ring: one column per N, each the circulant closed form; no limit (no power law)', async () => {
-    const spec = responseSpec({
-      geometry: 'ring',
-      model: 'azimuthal',
-      n: '16,64',
-      nEpsilon: '1,3',
-      device: 'cpu',
-    });
+    const spec = ringSweep();
     const [header, ...rows] = cells(responseMarkdown(await runResponse(spec, cpu)));
     expect(header).toEqual([
       'N r_e/R',
@@ -202,13 +200,7 @@ describe('responseText', () => {
   const six = (x: number | null) => markdownNumber(x, 6);
 
   test("the ring: each point's ratio the circulant closed form, its sampled residual within target, no limit", async () => {
-    const spec = responseSpec({
-      geometry: 'ring',
-      model: 'azimuthal',
-      n: '16,64',
-      nEpsilon: '1,3',
-      device: 'cpu',
-    });
+    const spec = ringSweep();
     const result = await runResponse(spec, cpu, {}, 'sampled');
     const summary = responseSummary(result, kCpuDevice);
     const text = responseText(summary, ['out/response.json'], null);
