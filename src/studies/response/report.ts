@@ -324,6 +324,13 @@ function textCell(x: number | null | undefined, written = (y: number) => f(y, 6)
   return x === null || x === undefined || !Number.isFinite(x) ? '-' : written(x);
 }
 
+/** The first cells of a row of the text's tables, which name its point, and their header. */
+const kPointHeader = ['N', 'N r_e/R'];
+const pointCells = (p: Pick<ResponseSummary['points'][number], 'n' | 'n_epsilon'>) => [
+  String(p.n),
+  textCell(p.n_epsilon),
+];
+
 /** An error or its target as the text shows it: three digits, always with an exponent. */
 const errorCell = (x: number | null | undefined) => textCell(x, (y) => y.toExponential(2));
 
@@ -351,10 +358,9 @@ function checkLines(points: ResponseSummary['points']): string[] {
     return 'not checked';
   };
   return textTable([
-    ['N', 'N r_e/R', sampled ? 'sampled res.' : 'check', 'target', 'within'],
+    [...kPointHeader, sampled ? 'sampled res.' : 'check', 'target', 'within'],
     ...points.map((p) => [
-      String(p.n),
-      textCell(p.n_epsilon),
+      ...pointCells(p),
       errorCell(p.sampled_residual ?? p.check),
       errorCell(p.check_target),
       verdict(p),
@@ -393,8 +399,7 @@ export function responseText(
     '',
     ...textTable([
       [
-        'N',
-        'N r_e/R',
+        ...kPointHeader,
         'screening',
         'continuum',
         kLondonXHeader[summary.geometry] ?? 'London x',
@@ -402,8 +407,7 @@ export function responseText(
         'converged',
       ],
       ...points.map((p) => [
-        String(p.n),
-        textCell(p.n_epsilon),
+        ...pointCells(p),
         textCell(p.screening_ratio),
         textCell(p.continuum_ratio),
         textCell(p.london_x),
@@ -421,11 +425,10 @@ export function responseText(
       '',
       ...textTable([
         rotation
-          ? ['N', 'N r_e/R', 'B(0)/B_London', 'continuum', 'N_eff r_e/R (eq. 30)']
-          : ['N', 'N r_e/R', 'B(0)/B_ext', 'continuum'],
+          ? [...kPointHeader, 'B(0)/B_London', 'continuum', 'N_eff r_e/R (eq. 30)']
+          : [...kPointHeader, 'B(0)/B_ext', 'continuum'],
         ...points.map((p) => [
-          String(p.n),
-          textCell(p.n_epsilon),
+          ...pointCells(p),
           ...(rotation
             ? [
                 textCell(p.london_field_ratio),
@@ -443,10 +446,9 @@ export function responseText(
     lines.push(
       '',
       ...textTable([
-        ['N', 'N r_e/R', 'mu_z/B (A m^2/T)', 'chi_app (SI)', 'chi_int (SI)'],
+        [...kPointHeader, 'mu_z/B (A m^2/T)', 'chi_app (SI)', 'chi_int (SI)'],
         ...points.map((p) => [
-          String(p.n),
-          textCell(p.n_epsilon),
+          ...pointCells(p),
           si(p.moment_per_tesla),
           si(p.apparent_susceptibility),
           si(p.intrinsic_susceptibility),
@@ -465,10 +467,9 @@ export function responseText(
     lines.push(
       '',
       ...textTable([
-        ['N', 'N r_e/R', 'decay/R', 'London decay/R', 'lambda/R fit', 'lambda_L/R'],
+        [...kPointHeader, 'decay/R', 'London decay/R', 'lambda/R fit', 'lambda_L/R'],
         ...points.map((p) => [
-          String(p.n),
-          textCell(p.n_epsilon),
+          ...pointCells(p),
           textCell(p.decay_length),
           textCell(p.continuum_decay_length),
           textCell(p.penetration_depth),
