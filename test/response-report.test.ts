@@ -1,6 +1,7 @@
 // The response study's README table (responseMarkdown): each cell is the number the run computed, in
 // the README's number format, for the ring (closed form at every N), the ball (London's sphere as the
-// continuum column, the Meissner field at the largest N) and the rotation's London-field columns.
+// continuum column, the Meissner field at the largest N) and the rotation's London-field columns; the
+// text's tables (responseText) likewise, to six digits.
 import { describe, expect, test } from 'vitest';
 import { londonRadialProfile, londonSphereRatio, ringContinuumRatio } from '../src/physics/response.ts';
 import { kPalette } from '../src/io/svg.ts';
@@ -20,8 +21,9 @@ import {
   responseProfileSvg,
   responseScreeningSvg,
   responseSummary,
+  responseText,
 } from '../src/studies/response/report.ts';
-import { runResponse } from '../src/studies/response/run.ts';
+import { kCovarianceAloneNote, runResponse } from '../src/studies/response/run.ts';
 import type { BackendFactory } from '../src/studies/study.ts';
 import { responseSpec } from '../src/studies/response/spec.ts';
 
@@ -41,15 +43,13 @@ function cells(markdown: string): string[][] {
     );
 }
 
+/** The azimuthal ring of 16 and 64 at N r_e/R = 1 and 3, whose every ratio is the circulant closed form. */
+const ringSweep = () =>
+  responseSpec({ geometry: 'ring', model: 'azimuthal', n: '16,64', nEpsilon: '1,3', device: 'cpu' });
+
 describe('responseMarkdown', () => {
   test('the ring: one column per N, each the circulant closed form; no limit (no power law)', async () => {
-    const spec = responseSpec({
-      geometry: 'ring',
-      model: 'azimuthal',
-      n: '16,64',
-      nEpsilon: '1,3',
-      device: 'cpu',
-    });
+    const spec = ringSweep();
     const [header, ...rows] = cells(responseMarkdown(await runResponse(spec, cpu)));
     expect(header).toEqual([
       'N r_e/R',
@@ -185,6 +185,89 @@ describe('responseMarkdown', () => {
     ]);
     // Deep in the Meissner regime the lagging electrons give nearly eq. 30's N r_e/R = 3.
     expect(Math.abs(top.nEffEpsilon! - 3)).toBeLessThan(0.5);
+  });
+});
+
+describe('responseText', () => {
+  /** The text's tables (the blocks with a dashed rule), each as rows of cells, header first, the rule dropped. */
+  function textTables(text: string): string[][][] {
+    return text
+      .split('\n\n')
+      .map((block) => block.split('\n'))
+      .filter((lines) => /^-+( {2}-+)*$/.test(lines[1] ?? ''))
+      .map(([header, , ...rows]) => [header, ...rows].map((line) => line.split(/ {2,}/)));
+  }
+  const six = (x: number | null) => markdownNumber(x, 6);
+
+  test("the ring: each point's ratio the circulant closed form, its sampled residual within target, no limit", async () => {
+    const spec = ringSweep();
+    const result = await runResponse(spec, cpu, {}, 'sampled');
+    const summary = responseSummary(result, kCpuDevice);
+    const text = responseText(summary, ['out/response.json'], null);
+    expect(text.split('\n')[0]).toBe('response: field drive, ring, azimuthal model, device cpu');
+    const [points, checks, centre, ...more] = textTables(text);
+    expect(more).toEqual([]);
+    const at = [16, 64].flatMap((n) => [1, 3].map((x) => ({ n, x })));
+    expect(points).toEqual([
+      ['N', 'N r_e/R', 'screening', 'continuum', 'London x', 'its', 'converged'],
+      ...at.map(({ n, x }, k) => [
+        String(n),
+        six(x),
+        six(ringContinuumRatio(n, x / n)),
+        six(ringContinuumRatio(n, x / n)),
+        '-',
+        String(result.points[k].iterations),
+        result.points[k].reason,
+      ]),
+    ]);
+    // Every electron of a ring of 64 is in the sample (256 at most): its residual, against float64 rows.
+    expect(checks[0]).toEqual(['N', 'N r_e/R', 'sampled res.', 'target', 'within']);
+    summary.points.forEach((p, k) => {
+      expect(p.sampled_residual).toBeLessThan(p.check_target!);
+      expect(checks[k + 1]).toEqual([
+        String(p.n),
+        six(p.n_epsilon),
+        p.sampled_residual!.toExponential(2),
+        p.check_target!.toExponential(2),
+        'yes',
+      ]);
+    });
+    // A ring's centre field has no continuum; a ring fits no N -> infinity limit (no power law).
+    expect(centre[0]).toEqual(['N', 'N r_e/R', 'B(0)/B_ext', 'continuum']);
+    expect(centre.slice(1).map((row) => row[3])).toEqual(['-', '-', '-', '-']);
+    expect(text).not.toContain('N -> infinity');
+    expect(text.endsWith('\n\nwrote:\n  out/response.json\n')).toBe(true);
+  });
+
+  test("the sphere: the limit with its ± marked as the covariance's alone; one eps for every N named as the caller names it", async () => {
+    const spec = responseSpec({ geometry: 'sphere', n: '50,100,200', nEpsilon: '1', device: 'cpu' });
+    const result = await runResponse(spec, cpu);
+    const text = responseText(responseSummary(result, kCpuDevice), [], null);
+    expect(text).toContain('\n\ncheck: none, the float64 dense M is the reference itself\n\n');
+    const [limit] = result.limits;
+    expect(textTables(text).at(-1)!.slice(0, 2)).toEqual([
+      ['N r_e/R', 'N -> infinity', '+-', 'continuum', 'p free: c', 'p', 'law'],
+      // Three N: too few to fit the exponent free too. The continuum: the shell's 1/(1 + N r_e/3R).
+      [
+        '1.00000',
+        six(limit.extrapolatedRatio),
+        `${limit.uncertainty.toExponential(1)}*`,
+        '0.750000',
+        '-',
+        '-',
+        limit.law,
+      ],
+    ]);
+    expect(text.endsWith(`\n* ${kCovarianceAloneNote}\n`)).toBe(true);
+    // One eps for every N: each N has its own N r_e/R, so no limit, whatever the N.
+    const held = responseSpec({ geometry: 'sphere', n: '20,30', epsilon: '1e-3', device: 'cpu' });
+    const summary = responseSummary(await runResponse(held, cpu), kCpuDevice);
+    expect(responseText(summary, [], 'ε')).toContain(
+      '\n\nN -> infinity: not fitted, ε gives one eps for every N, so each N has its own N r_e/R',
+    );
+    expect(responseText(summary, [], null)).toContain(
+      '\n\nN -> infinity: not fitted, the law c + b N^-p needs three N or more that converged\n',
+    );
   });
 });
 

@@ -46,6 +46,7 @@ import {
   ringContinuumRatio,
   screeningRatio,
   shellContinuumRatio,
+  solutionOfTriples,
   kSurfaceArea,
   londonX,
   validateDrive,
@@ -62,7 +63,7 @@ import {
   responseMarkdown,
 } from '../src/studies/response/report.ts';
 import { markdownNumber } from '../src/studies/markdown.ts';
-import { solveTargetsFor } from '../src/run/check.ts';
+import { checkSample, sampledErrors, sampledMassRows, solveTargetsFor } from '../src/run/check.ts';
 import { fitLaw } from '../src/studies/fits.ts';
 import { inversePowerLaw } from '../src/physics/scaling.ts';
 import {
@@ -586,6 +587,64 @@ test('--matrix tree: the sweep on the CPU tree equals the dense one to its toler
   expect(responseJson(tree, kCpuDevice).tree).toEqual({ tolerance: 1e-5, n: [600] });
   expect('tree' in responseJson(dense, kCpuDevice)).toBe(false);
 });
+
+test("past 15 625 electrons the sampled check's rows come in chunks, on the point's line; Stop between two drops the point", async () => {
+  // 256 rows of 16 000 pairs: two chunks of kPairsPerPause pairs (250 electrons, then 6). At eps
+  // 1e-9 M is nearly its diagonal: CG is done in an iteration or two.
+  const spec = responseSpec({
+    geometry: 'sphere',
+    n: '16000',
+    epsilon: '1e-9',
+    device: 'cpu',
+    matrix: 'tree',
+  });
+  const treeOpen: BackendFactory = async (system) =>
+    cpuTreeBackend(system, { tolerance: spec.treeTolerance });
+  const at = 'response: N = 16000, N r_e/R = 0.00001600';
+  const lines: string[] = [];
+  let pauses = 0;
+  const result = await runResponse(
+    spec,
+    treeOpen,
+    { progress: (text) => lines.push(text), pause: async () => void pauses++ },
+    'sampled',
+  );
+  const checkLines = lines.filter((line) => line.includes('float64 check'));
+  expect(checkLines).toEqual([
+    `${at}, float64 check: sampled residual`,
+    `${at}, float64 check: electron 251 of 256`,
+  ]);
+  // One pause before the point (the sweep's), one between the rows' two chunks.
+  expect(pauses).toBe(2);
+  // The residual the unpaced rows give, to the last bit.
+  const [point] = result.points;
+  const system: DarwinSystem = {
+    configuration: point.configuration,
+    model: 'vector',
+    dim: 3,
+    epsilon: point.epsilon,
+    softening: 0,
+  };
+  const b = driveRightHandSide(system, spec.drive);
+  const sample = checkSample(point.configuration);
+  const solution = solutionOfTriples(system, point.velocities);
+  const rows = sampledMassRows(system, solution, sample.electrons);
+  expect(point.sampledResidual).toBe(sampledErrors(system, sample, b, null, rows).residual);
+  expect(point.sampledResidual).toBeLessThan(point.checkTarget!);
+
+  // Stop asked once the check began: the pause after its first chunk cuts the point short, and the
+  // sweep, stopped, keeps none.
+  let stop = false;
+  const stopped = await runResponse(
+    spec,
+    treeOpen,
+    { progress: (text) => (stop ||= text.endsWith('float64 check: sampled residual')), stopped: () => stop },
+    'sampled',
+  );
+  expect(stop).toBe(true);
+  expect(stopped.points).toEqual([]);
+  expect(stopped.complete).toBe(false);
+}, 120_000);
 
 /** The CPU's tree at 1e-4, which the sweeps below check against the dense float64 solve. */
 const treeAt1e4: BackendFactory = async (system) =>
@@ -1333,12 +1392,20 @@ describe('the response command', () => {
     expect(run.status, run.stderr).toBe(0);
     const points = (JSON.parse(run.stdout) as { points: Record<string, unknown>[] }).points;
     const text = cli(...args, '--matrix', 'tree', '--tree-tol', '1e-4').stdout.split('\n');
-    expect(text).toContain('      N   N r_e/R          check      target  within');
+    // Its table, columns padded to their widest cell (textTable): the cells apart.
+    const table = text
+      .slice(text.findIndex((line) => /^N +N r_e\/R +check /.test(line)))
+      .map((line) => line.split(/ {2,}/));
+    expect(table[0]).toEqual(['N', 'N r_e/R', 'check', 'target', 'within']);
     const e = (x: unknown) => (x as number).toExponential(2);
-    expect(text).toContain(`    100   1.00000 ${e(points[0].check).padStart(14)}     1.00e-3  yes`);
-    expect(text).toContain(
-      '    100   30.0000              -           -  not checked: the solve did not converge (diverged_indefinite)',
-    );
+    expect(table[2]).toEqual(['100', '1.00000', e(points[0].check), '1.00e-3', 'yes']);
+    expect(table[3]).toEqual([
+      '100',
+      '30.0000',
+      '-',
+      '-',
+      'not checked: the solve did not converge (diverged_indefinite)',
+    ]);
     // The dense CPU M is the reference: nothing to check.
     expect(cli(...args).stdout.split('\n')).toContain(
       'check: none, the float64 dense M is the reference itself',
@@ -1364,8 +1431,8 @@ describe('the response command', () => {
     expect(lines[2]).toMatch(/ screening +continuum +R\/lambda_L +its +converged$/);
     // The row of N and N r_e/R in the text's first, second or third table, split into its cells.
     const row = (table: number, n: number, x: string) => {
-      const rows = lines.filter((line) => new RegExp(`^ +${n} +${x} `).test(line));
-      return rows[table].trim().split(/ +/);
+      const rows = lines.filter((line) => new RegExp(`^${n} +${x} `).test(line));
+      return rows[table].split(/ {2,}/);
     };
     // N, N r_e/R, screening, continuum, R/lambda_L, iterations, reason.
     const diverged = row(0, 100, '30.0000');
@@ -1377,11 +1444,11 @@ describe('the response command', () => {
     expect(Number(row(0, 100, '3.00000')[2])).toBeGreaterThan(0);
     // The rotation's table (B(0)/B_London, London's 1 - x/sinh x, N_eff r_e/R) and the depths'
     // (decay/R, London's, lambda/R fitted, lambda_L/R) show none for it either; the continuum's stand.
-    expect(lines).toContain('      N   N r_e/R   B(0)/B_London   continuum   N_eff r_e/R (eq. 30)');
+    expect(lines).toContain('N    N r_e/R  B(0)/B_London  continuum  N_eff r_e/R (eq. 30)');
     const centre = row(1, 100, '30.0000');
     expect([centre[2], centre[4]]).toEqual(['-', '-']);
     expect(Number(centre[3])).toBeCloseTo(1 - Math.sqrt(90) / Math.sinh(Math.sqrt(90)), 5);
-    expect(lines).toContain('      N   N r_e/R     decay/R   London decay/R   lambda/R fit   lambda_L/R');
+    expect(lines).toContain('N    N r_e/R  decay/R   London decay/R  lambda/R fit  lambda_L/R');
     const depths = row(2, 100, '30.0000');
     expect([depths[2], depths[4]]).toEqual(['-', '-']);
     expect(Number(depths[3])).toBeCloseTo(
@@ -1413,16 +1480,16 @@ describe('the response command', () => {
           'and the law c + b N^-p holds it fixed: give --n-epsilon X[,X...] for the limits\n',
       );
       if (flag !== '--radius-m') continue;
-      // N r_e/R = N r_e / 1 nm = 5.6e-4 at N = 20: in its column, with an exponent (0.000563585 overran it).
-      const [header, ...rows] = run.stdout
+      // N r_e/R = N r_e / 1 nm = 5.6e-5 at N = 20: with an exponent, six digits, as the README's tables.
+      const [header, , ...rows] = run.stdout
         .split('\n\n')
         .find((part) => part.includes('chi_app'))!
-        .split('\n');
-      expect(header).toBe('      N   N r_e/R   mu_z/B (A m^2/T)   chi_app (SI) chi_int (SI)');
-      expect(rows[0].slice(0, 17)).toBe(
-        `     20 ${((20 * kClassicalElectronRadius) / 1e-9).toExponential(4)}`,
-      );
-      for (const row of rows) expect(row.length).toBeLessThanOrEqual(header.length);
+        .split('\n')
+        .map((line) => line.split(/ {2,}/));
+      expect(header).toEqual(['N', 'N r_e/R', 'mu_z/B (A m^2/T)', 'chi_app (SI)', 'chi_int (SI)']);
+      expect(rows[0].slice(0, 2)).toEqual(['20', ((20 * kClassicalElectronRadius) / 1e-9).toExponential(5)]);
+      // A sphere is no solid: its moment alone, no susceptibility.
+      expect(rows[0].slice(3)).toEqual(['-', '-']);
     }
   });
 
@@ -1431,7 +1498,7 @@ describe('the response command', () => {
     const args = ['--geometry', 'ring', '--model', 'azimuthal', '--n', '4', '--n-epsilon', '1,6.8'];
     const run = runCli(cliPath, ['response', ...args, '--device', 'cpu']);
     expect(run.status, run.stderr).toBe(0);
-    const rows = run.stdout.split('\n').filter((line) => /^ +4 /.test(line));
+    const rows = run.stdout.split('\n').filter((line) => /^4 /.test(line));
     expect(rows[0]).toMatch(/ converged_(rtol|atol)$/);
     expect(rows[1]).toMatch(/ converged_(rtol|atol), M indefinite$/);
     expect(run.stderr.split('\n').filter((line) => line.startsWith('warning:'))).toEqual([

@@ -1,11 +1,14 @@
 // What every study shares: the hooks its run is driven by (the CLI's progress line, the app's progress
-// bar and Stop button), the one rule by which a sweep honours Stop, and the shards a sweep's points
-// are split into (`--shard K/N`) and joined back from (`merge`).
+// bar and Stop button), long float64 host sums paced by them (a map's field, the sampled check's rows),
+// the one rule by which a sweep honours Stop, and the shards a sweep's points are split into
+// (`--shard K/N`) and joined back from (`merge`).
 import type { DeviceSummary } from '../io/formats.ts';
 import { InputError } from '../physics/input-error.ts';
-import type { DarwinSystem } from '../physics/models.ts';
+import type { Configuration } from '../physics/geometry.ts';
+import { blockSize, type DarwinSystem } from '../physics/models.ts';
+import { kNeighbourPairsPerLeaf } from '../physics/neighbours.ts';
 import type { MassMatrixBackend } from '../run/backend.ts';
-import { withinTarget } from '../run/check.ts';
+import { checkSampleQueried, sampledMassRows, withinTarget, type CheckSample } from '../run/check.ts';
 import { parseNumber, type Check } from '../run/inputs.ts';
 
 /** A backend of the system (its M assembled or set up); the study disposes of it after use. */
@@ -104,6 +107,48 @@ export async function inPacedChunks(
     }
     work(start, Math.min(count, start + chunk));
   }
+}
+
+/**
+ * The sampled float64 check's sample of `configuration` (checkSample's), its nearest-neighbour queries
+ * in chunks of the k-d tree's leaves (inPacedChunks, kNeighbourPairsPerLeaf pairs a leaf): seconds at
+ * 10^6 electrons. The tree's build before them (O(N log N), under a second there) stays one step.
+ */
+export function pacedCheckSample(
+  configuration: Configuration,
+  hooks: Pick<StudyHooks, 'pause' | 'progress'>,
+): Promise<CheckSample> {
+  return checkSampleQueried(configuration, (search) =>
+    inPacedChunks(
+      search.leaves,
+      kNeighbourPairsPerLeaf,
+      hooks,
+      (start) => `float64 check: nearest neighbours, leaf ${start + 1} of ${search.leaves}`,
+      (start, end) => search.search(start, end),
+    ),
+  );
+}
+
+/**
+ * The float64 rows (M x)_i at `electrons` (sampledMassRows), in chunks of electrons (inPacedChunks, N
+ * pairs an electron): the sampled check's 256 N pairs, seconds at 10^6 electrons.
+ */
+export async function pacedSampledMassRows(
+  system: DarwinSystem,
+  x: Float64Array,
+  electrons: Uint32Array,
+  hooks: Pick<StudyHooks, 'pause' | 'progress'>,
+): Promise<Float64Array> {
+  const b = blockSize(system);
+  const rows = new Float64Array(b * electrons.length);
+  await inPacedChunks(
+    electrons.length,
+    system.configuration.n,
+    hooks,
+    (start) => `float64 check: electron ${start + 1} of ${electrons.length}`,
+    (start, end) => rows.set(sampledMassRows(system, x, electrons.subarray(start, end)), b * start),
+  );
+  return rows;
 }
 
 /** Thrown by a point that Stop cut short, to skip what it had left: the sweep drops it (the Stop rule). */

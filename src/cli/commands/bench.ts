@@ -43,18 +43,15 @@ import {
   type ModelName,
   type SystemSize,
 } from '../../physics/models.ts';
-import { kNeighbourPairsPerLeaf } from '../../physics/neighbours.ts';
 import { treeDetails, type TreeDetails, type TreeProductCounts } from '../../physics/tree-build.ts';
 import { defaultRtol, type ConvergenceReason } from '../../solvers/types.ts';
 import { velocityPattern } from '../../physics/velocities.ts';
 import { gigabytes, type DeviceSummary } from '../../io/formats.ts';
 import type { MassMatrixBackend } from '../../run/backend.ts';
 import {
-  checkSampleQueried,
   interactionError,
   kCheckMaxUnknowns,
   sampledErrors,
-  sampledMassRows,
   solveTargetsFor,
   withinTarget,
   type CheckSample,
@@ -62,7 +59,13 @@ import {
 import { runResponse, type ResponsePoint } from '../../studies/response/run.ts';
 import type { ResponseSpec } from '../../studies/response/spec.ts';
 import { driveRightHandSide, solutionOfTriples } from '../../physics/response.ts';
-import { checkNoneRepeated, inPacedChunks, numberList, type StudyHooks } from '../../studies/study.ts';
+import {
+  checkNoneRepeated,
+  numberList,
+  pacedCheckSample,
+  pacedSampledMassRows,
+  type StudyHooks,
+} from '../../studies/study.ts';
 import { kResponseDefaults, responseSpec } from '../../studies/response/spec.ts';
 import { deviceName, kCpuDevice } from '../../io/formats.ts';
 import { kMaxElectrons, parseDevice, parseDimensionFor, type DeviceChoice } from '../../run/inputs.ts';
@@ -464,7 +467,7 @@ export interface Float64Check {
   readonly sampledElectrons: number | null;
   /**
    * The float64 rows of M v at the sample's electrons, in chunks of about kPairsPerPause pairs with
-   * the hooks' pause and progress report between them (inPacedChunks): 256 N pairs, seconds at
+   * the hooks' pause and progress report between them (pacedSampledMassRows): 256 N pairs, seconds at
    * N = 10^6, during which a signal stops the bench at the next chunk.
    */
   rows(v: ArrayLike<number>): Promise<Float64Array>;
@@ -479,9 +482,8 @@ export function checkHooks(progress: Progress): Pick<StudyHooks, 'pause' | 'prog
 }
 
 /**
- * The float64 check of `system`; past kCheckMaxUnknowns its sample's nearest-neighbour queries
- * (checkSampleQueried) paced as its rows are, a second or two at 10^6 electrons, and the k-d tree's
- * build before them (O(N log N), under a second there) one step.
+ * The float64 check of `system`; past kCheckMaxUnknowns its sample's nearest-neighbour queries paced
+ * as its rows are (pacedCheckSample).
  */
 export async function float64Check(
   system: DarwinSystem,
@@ -490,34 +492,13 @@ export async function float64Check(
   const { n } = system.configuration;
   const sampled = unknowns(system) > kCheckMaxUnknowns;
   const sample = sampled
-    ? await checkSampleQueried(system.configuration, (search) =>
-        inPacedChunks(
-          search.leaves,
-          kNeighbourPairsPerLeaf,
-          hooks,
-          (start) => `float64 check: nearest neighbours, leaf ${start + 1} of ${search.leaves}`,
-          (start, end) => search.search(start, end),
-        ),
-      )
+    ? await pacedCheckSample(system.configuration, hooks)
     : { electrons: Uint32Array.from({ length: n }, (_, i) => i), weights: new Float64Array(n).fill(1) };
   return {
     system,
     sample,
     sampledElectrons: sampled ? sample.electrons.length : null,
-    rows: async (v) => {
-      const x = Float64Array.from(v);
-      const { electrons } = sample;
-      const b = blockSize(system);
-      const rows = new Float64Array(b * electrons.length);
-      await inPacedChunks(
-        electrons.length,
-        n,
-        hooks,
-        (start) => `float64 check: electron ${start + 1} of ${electrons.length}`,
-        (start, end) => rows.set(sampledMassRows(system, x, electrons.subarray(start, end)), b * start),
-      );
-      return rows;
-    },
+    rows: (v) => pacedSampledMassRows(system, Float64Array.from(v), sample.electrons, hooks),
   };
 }
 

@@ -2,13 +2,14 @@
 // the Darwin term, against N r_e/R and N, beside the continuum theory (London's sphere, the thin shell,
 // the ring's circulant). The study is src/studies/response/ (spec, run, report); this file maps its
 // flags to the spec, opens the backends and writes the JSON, the text and the files.
+import { setTimeout as delay } from 'node:timers/promises';
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { gpuMovingChargesField } from '../../engine/london.ts';
 import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
 import { InputError, renamedMessage } from '../../physics/input-error.ts';
 import { geometry, kGeometryNames } from '../../physics/geometry.ts';
 import { kMaxDenseSize, type DarwinSystem } from '../../physics/models.ts';
-import { finiteSizeExponent, kDriveNames } from '../../physics/response.ts';
+import { kDriveNames } from '../../physics/response.ts';
 import { cpuPool, cpuReference, kHostMemory, openStudyBackend, threadsOption } from '../engine.ts';
 import type { WorkerPool } from '../../parallel/pool.ts';
 import { chooseCpuStorage } from '../../run/backend.ts';
@@ -20,19 +21,10 @@ import {
   responseIndefiniteWarning,
   responseMarkdown,
   responseSummary,
+  responseText,
 } from '../../studies/response/report.ts';
-import {
-  kCovarianceAloneNote,
-  kResponseRtol,
-  runResponse,
-  type ResponseResult,
-} from '../../studies/response/run.ts';
-import {
-  kResponseDefaults,
-  kResponseLimits,
-  responseSpec,
-  type ResponseScale,
-} from '../../studies/response/spec.ts';
+import { kResponseRtol, runResponse, type ResponseResult } from '../../studies/response/run.ts';
+import { kResponseDefaults, kResponseLimits, responseSpec } from '../../studies/response/spec.ts';
 import { openGpu } from '../device.ts';
 import { checkDecision, kCheckMaxUnknowns, kSampledCheckElectrons } from '../../run/check.ts';
 import { parseDimensionFor, parseTreeToleranceFor } from '../../run/inputs.ts';
@@ -40,7 +32,6 @@ import { kCommonOptions, parseCommandArgs } from '../options.ts';
 import { refusalOf } from '../formats.ts';
 import { checkStudyOutput, summaryFile, writeIntoDirectory } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
-import { stoppedLine } from '../../studies/study.ts';
 import { kStoppedHelp, studyOutput, type CommandOutput } from './summary.ts';
 
 export const kResponseHelp = `Usage: darwin-breit response --geometry G --n N[,N...] [--drive field|flux|rotation]
@@ -242,7 +233,8 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
     result = await runResponse(
       spec,
       (system) => openStudyBackend(gpu, system, spec.matrix, spec.treeTolerance, threads, progress),
-      progress.studyHooks(),
+      // A pause between chunks of the sampled check's float64 rows, so that a signal is heard during them.
+      { ...progress.studyHooks(), pause: () => delay(0) },
       checked === 'on'
         ? async (system) => cpuReference(system, threads)
         : checked === 'sampled'
@@ -275,176 +267,10 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
     summary,
     {
       markdown: () => responseMarkdown(result),
-      text: () => responseText(summary, files, spec.scale.kind),
+      // Past --n-epsilon, the flag that gave every N one eps, which the text names where it fits no limit.
+      text: () =>
+        responseText(summary, files, spec.scale.kind === 'nEpsilon' ? null : flagOf(spec.scale.kind)),
     },
     outFailure,
   );
-}
-
-/**
- * A number to six digits (an uncertainty to two), right-aligned in `width`; '-' for none. Below 1e-3
- * with an exponent, in five: --radius-m's N r_e/R (8.45382e-5 wrote 0.0000845382) keeps its column.
- */
-const sixDigits = (y: number) => (y !== 0 && Math.abs(y) < 1e-3 ? y.toExponential(4) : y.toPrecision(6));
-const fixed = (x: number | null | undefined, width: number, written = sixDigits) =>
-  (x === null || x === undefined || !Number.isFinite(x) ? '-' : written(x)).padStart(width);
-
-/** The text's header of london_x: what R over a London length is for the geometry. */
-const kLondonXHeader: Partial<Record<string, string>> = {
-  ball: 'R/lambda_L',
-  disk: 'R/Lambda',
-  sphere: 'R/Lambda',
-};
-
-/**
- * The float64 check of each point, as the JSON has it: the error (check, or sampled_residual past the
- * dense reference's sizes) beside its target and the verdict, or why the point went unchecked. One
- * line where no point is checked by design (the CPU's dense M is the reference).
- */
-function checkLines(points: ReturnType<typeof responseSummary>['points']): string[] {
-  const due = points.some((p) => p.check_target !== null || p.reference_unconverged !== null);
-  if (!due) return ['check: none, the float64 dense M is the reference itself'];
-  const sampled = points.some((p) => p.sampled_residual !== undefined);
-  const lines = [`      N   N r_e/R   ${sampled ? 'sampled res.' : '       check'}      target  within`];
-  for (const p of points) {
-    const error = p.sampled_residual ?? p.check;
-    const verdict =
-      p.within_target === null
-        ? !p.converged
-          ? `  not checked: the solve did not converge (${p.reason})`
-          : p.reference_unconverged !== null
-            ? `  not checked: the float64 reference did not converge (${p.reference_unconverged})`
-            : '  not checked'
-        : p.within_target
-          ? '  yes'
-          : '  NO';
-    const e = (y: number) => y.toExponential(2);
-    lines.push(
-      [
-        String(p.n).padStart(7),
-        fixed(p.n_epsilon, 9),
-        fixed(error, 14, e),
-        fixed(p.check_target, 11, e),
-      ].join(' ') + verdict,
-    );
-  }
-  return lines;
-}
-
-/**
- * Why the text has no N -> infinity limits: with one eps for every N (--epsilon, --radius-m) each N
- * has its own N r_e/R, and the law c + b N^-p holds N r_e/R fixed; else too few N converged.
- */
-function noLimitLine(scale: ResponseScale['kind']): string {
-  return scale === 'nEpsilon'
-    ? 'N -> infinity: not fitted, the law c + b N^-p needs three N or more that converged'
-    : `N -> infinity: not fitted, ${flagOf(scale)} gives one eps for every N, so each N has its own ` +
-        'N r_e/R and the law c + b N^-p holds it fixed: give --n-epsilon X[,X...] for the limits';
-}
-
-function responseText(
-  summary: ReturnType<typeof responseSummary>,
-  files: string[],
-  scale: ResponseScale['kind'],
-): string {
-  const rotation = summary.drive === 'rotation';
-  const londonX = kLondonXHeader[summary.geometry] ?? 'London x';
-  const lines = [
-    `response: ${summary.drive} drive, ${summary.geometry}, ${summary.model} model, device ${summary.device.kind}`,
-    ...(summary.stopped ? [stoppedLine(summary.stopped)] : []),
-    '',
-    `      N   N r_e/R     screening   continuum ${londonX.padStart(11)}    its  converged`,
-  ];
-  for (const p of summary.points) {
-    lines.push(
-      [
-        String(p.n).padStart(7),
-        fixed(p.n_epsilon, 9),
-        fixed(p.screening_ratio, 13),
-        fixed(p.continuum_ratio, 11),
-        fixed(p.london_x, 11),
-        String(p.iterations).padStart(6),
-        // A solve that met negative curvature says so in its reason.
-        `  ${p.reason}${p.m_indefinite && p.reason !== 'diverged_indefinite' ? ', M indefinite' : ''}`,
-      ].join(' '),
-    );
-  }
-  lines.push('', ...checkLines(summary.points));
-  // The centre field, the field excluded (rotation: the London moment's field), beside the continuum's.
-  if (summary.drive !== 'flux') {
-    lines.push(
-      '',
-      rotation
-        ? '      N   N r_e/R   B(0)/B_London   continuum   N_eff r_e/R (eq. 30)'
-        : '      N   N r_e/R    B(0)/B_ext   continuum',
-    );
-    for (const p of summary.points) {
-      const row = rotation
-        ? [
-            fixed(p.london_field_ratio, 15),
-            fixed(p.continuum_london_field_ratio, 11),
-            fixed(p.n_eff_epsilon, 22),
-          ]
-        : [fixed(p.field_centre_ratio, 13), fixed(p.continuum_field_centre_ratio, 11)];
-      lines.push([String(p.n).padStart(7), fixed(p.n_epsilon, 9), ...row].join(' '));
-    }
-  }
-  // The field drive at a radius in metres: its moment and a solid's susceptibilities in SI.
-  if (summary.points.some((p) => 'moment_per_tesla' in p)) {
-    lines.push('', '      N   N r_e/R   mu_z/B (A m^2/T)   chi_app (SI) chi_int (SI)');
-    for (const p of summary.points) {
-      const si = p as {
-        moment_per_tesla?: number | null;
-        apparent_susceptibility?: number | null;
-        intrinsic_susceptibility?: number | null;
-      };
-      const e = (y: number) => y.toExponential(5);
-      lines.push(
-        [
-          String(p.n).padStart(7),
-          fixed(p.n_epsilon, 9),
-          fixed(si.moment_per_tesla, 18, e),
-          fixed(si.apparent_susceptibility, 14, e),
-          fixed(si.intrinsic_susceptibility, 12, e),
-        ].join(' '),
-      );
-    }
-  }
-  // The binned current's e-folding depth beside London's sphere's, and the penetration depth fitted
-  // as London's profile beside lambda_L, where any of them is given.
-  const depths = summary.points.some((p) =>
-    [p.decay_length, p.continuum_decay_length, p.penetration_depth, p.london_penetration_depth].some(
-      (value) => value !== null,
-    ),
-  );
-  if (depths) {
-    lines.push('', '      N   N r_e/R     decay/R   London decay/R   lambda/R fit   lambda_L/R');
-    for (const p of summary.points) {
-      lines.push(
-        [
-          String(p.n).padStart(7),
-          fixed(p.n_epsilon, 9),
-          fixed(p.decay_length, 11),
-          fixed(p.continuum_decay_length, 16),
-          fixed(p.penetration_depth, 14),
-          fixed(p.london_penetration_depth, 12),
-        ].join(' '),
-      );
-    }
-  }
-  if (summary.limits.length) {
-    // Beside the law's c, the c and p that fit best with p free too (four N or more).
-    lines.push('', ' N r_e/R   N -> infinity         +-   continuum   p free: c      p   law');
-    for (const l of summary.limits) {
-      const alone = l.window_refits === 0 ? '*' : ' ';
-      lines.push(
-        `${fixed(l.n_epsilon, 8)} ${fixed(l.extrapolated_ratio, 15)} ${fixed(l.uncertainty, 9, (y) => y.toExponential(1))}${alone} ${fixed(l.continuum_ratio, 11)} ${fixed(l.free_exponent_coefficient, 12)} ${fixed(l.free_exponent, 6, (y) => y.toFixed(3))}   ${l.law}`,
-      );
-    }
-    if (summary.limits.some((l) => l.window_refits === 0)) lines.push(`* ${kCovarianceAloneNote}`);
-  } else if (finiteSizeExponent(summary.geometry) !== null) {
-    lines.push('', noLimitLine(scale));
-  }
-  if (files.length) lines.push('', 'wrote:', ...files.map((f) => `  ${f}`));
-  return lines.join('\n') + '\n';
 }

@@ -7,6 +7,7 @@ import {
   continuumCentreField,
   continuumRatio,
   currentProfile,
+  finiteSizeExponent,
   isDriveName,
   kDriveVelocityUnits,
   londonRadialProfile,
@@ -14,8 +15,15 @@ import {
   type CurrentProfile,
   type DriveName,
 } from '../../physics/response.ts';
-import { markdownNumber as f, markdownTable } from '../markdown.ts';
-import { pointCheck, pointWithinTarget, savedStop, stoppedJson, type SweepStop } from '../study.ts';
+import { markdownNumber as f, markdownTable, textTable } from '../markdown.ts';
+import {
+  pointCheck,
+  pointWithinTarget,
+  savedStop,
+  stoppedJson,
+  stoppedLine,
+  type SweepStop,
+} from '../study.ts';
 import { geometry, isGeometryName } from '../../physics/geometry.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { isModelName, kModelNames } from '../../physics/models.ts';
@@ -303,6 +311,197 @@ function fieldMapCheck(result: ResponseResult): { field_map_check?: number | nul
   if (result.spec.grid === null) return {};
   const checks = result.points.flatMap((p) => (p.fieldMapCheck === null ? [] : [p.fieldMapCheck]));
   return { field_map_check: checks.length ? Math.max(...checks) : null };
+}
+
+type ResponseSummary = ReturnType<typeof responseSummary>;
+
+/**
+ * A cell of the text's tables: `written` of a number, '-' for none (a point that did not converge).
+ * By default six digits, in exponent form outside [1e-3, 1e5) as the README's tables (markdownNumber):
+ * without it, --radius-m's N r_e/R of 8.45382e-5 would print as 0.0000845382.
+ */
+function textCell(x: number | null | undefined, written = (y: number) => f(y, 6)): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '-' : written(x);
+}
+
+/** The first cells of a row of the text's tables, which name its point, and their header. */
+const kPointHeader = ['N', 'N r_e/R'];
+const pointCells = (p: Pick<ResponseSummary['points'][number], 'n' | 'n_epsilon'>) => [
+  String(p.n),
+  textCell(p.n_epsilon),
+];
+
+/** An error or its target as the text shows it: three digits, always with an exponent. */
+const errorCell = (x: number | null | undefined) => textCell(x, (y) => y.toExponential(2));
+
+/** The text's header of london_x: what R over a London length is for the geometry. */
+const kLondonXHeader: Partial<Record<string, string>> = {
+  ball: 'R/lambda_L',
+  disk: 'R/Lambda',
+  sphere: 'R/Lambda',
+};
+
+/**
+ * The float64 check of each point, as the JSON has it: the error (check, or sampled_residual past the
+ * dense reference's sizes) beside its target and the verdict, or why the point went unchecked. One
+ * line where no point is checked by design (the CPU's dense M is the reference).
+ */
+function checkLines(points: ResponseSummary['points']): string[] {
+  const due = points.some((p) => p.check_target !== null || p.reference_unconverged !== null);
+  if (!due) return ['check: none, the float64 dense M is the reference itself'];
+  const sampled = points.some((p) => p.sampled_residual !== undefined);
+  const verdict = (p: ResponseSummary['points'][number]) => {
+    if (p.within_target !== null) return p.within_target ? 'yes' : 'NO';
+    if (!p.converged) return `not checked: the solve did not converge (${p.reason})`;
+    if (p.reference_unconverged !== null)
+      return `not checked: the float64 reference did not converge (${p.reference_unconverged})`;
+    return 'not checked';
+  };
+  return textTable([
+    [...kPointHeader, sampled ? 'sampled res.' : 'check', 'target', 'within'],
+    ...points.map((p) => [
+      ...pointCells(p),
+      errorCell(p.sampled_residual ?? p.check),
+      errorCell(p.check_target),
+      verdict(p),
+    ]),
+  ]);
+}
+
+/**
+ * Why the text has no N -> infinity limits: with one eps for every N (`oneEpsilon`, the option that
+ * gave it) each N has its own N r_e/R, and the law c + b N^-p holds N r_e/R fixed; else too few N
+ * converged.
+ */
+function noLimitLine(oneEpsilon: string | null): string {
+  return oneEpsilon === null
+    ? 'N -> infinity: not fitted, the law c + b N^-p needs three N or more that converged'
+    : `N -> infinity: not fitted, ${oneEpsilon} gives one eps for every N, so each N has its own ` +
+        'N r_e/R and the law c + b N^-p holds it fixed: give --n-epsilon X[,X...] for the limits';
+}
+
+/**
+ * The text report: each point's screening beside the continuum's and its solve, its float64 check,
+ * the centre field, the field drive's SI numbers at a radius in metres, the depths, and the
+ * N -> infinity limits (or why there are none). `oneEpsilon`: the option, in the caller's words
+ * ('--epsilon'), that gave every N one eps; null where the sweep held N r_e/R (--n-epsilon).
+ */
+export function responseText(
+  summary: ResponseSummary,
+  files: readonly string[],
+  oneEpsilon: string | null,
+): string {
+  const { points } = summary;
+  const rotation = summary.drive === 'rotation';
+  const lines = [
+    `response: ${summary.drive} drive, ${summary.geometry}, ${summary.model} model, device ${summary.device.kind}`,
+    ...(summary.stopped ? [stoppedLine(summary.stopped)] : []),
+    '',
+    ...textTable([
+      [
+        ...kPointHeader,
+        'screening',
+        'continuum',
+        kLondonXHeader[summary.geometry] ?? 'London x',
+        'its',
+        'converged',
+      ],
+      ...points.map((p) => [
+        ...pointCells(p),
+        textCell(p.screening_ratio),
+        textCell(p.continuum_ratio),
+        textCell(p.london_x),
+        String(p.iterations),
+        // A solve that met negative curvature says so in its reason.
+        `${p.reason}${p.m_indefinite && p.reason !== 'diverged_indefinite' ? ', M indefinite' : ''}`,
+      ]),
+    ]),
+    '',
+    ...checkLines(points),
+  ];
+  // The centre field, the field excluded (rotation: the London moment's field), beside the continuum's.
+  if (summary.drive !== 'flux') {
+    lines.push(
+      '',
+      ...textTable([
+        rotation
+          ? [...kPointHeader, 'B(0)/B_London', 'continuum', 'N_eff r_e/R (eq. 30)']
+          : [...kPointHeader, 'B(0)/B_ext', 'continuum'],
+        ...points.map((p) => [
+          ...pointCells(p),
+          ...(rotation
+            ? [
+                textCell(p.london_field_ratio),
+                textCell(p.continuum_london_field_ratio),
+                textCell(p.n_eff_epsilon),
+              ]
+            : [textCell(p.field_centre_ratio), textCell(p.continuum_field_centre_ratio)]),
+        ]),
+      ]),
+    );
+  }
+  // The field drive at a radius in metres: its moment and a solid's susceptibilities in SI.
+  if (points.some((p) => 'moment_per_tesla' in p)) {
+    const si = (x: number | null | undefined) => textCell(x, (y) => y.toExponential(5));
+    lines.push(
+      '',
+      ...textTable([
+        [...kPointHeader, 'mu_z/B (A m^2/T)', 'chi_app (SI)', 'chi_int (SI)'],
+        ...points.map((p) => [
+          ...pointCells(p),
+          si(p.moment_per_tesla),
+          si(p.apparent_susceptibility),
+          si(p.intrinsic_susceptibility),
+        ]),
+      ]),
+    );
+  }
+  // The binned current's e-folding depth beside London's sphere's, and the penetration depth fitted
+  // as London's profile beside lambda_L, where any of them is given.
+  const depths = points.some((p) =>
+    [p.decay_length, p.continuum_decay_length, p.penetration_depth, p.london_penetration_depth].some(
+      (value) => value !== null,
+    ),
+  );
+  if (depths) {
+    lines.push(
+      '',
+      ...textTable([
+        [...kPointHeader, 'decay/R', 'London decay/R', 'lambda/R fit', 'lambda_L/R'],
+        ...points.map((p) => [
+          ...pointCells(p),
+          textCell(p.decay_length),
+          textCell(p.continuum_decay_length),
+          textCell(p.penetration_depth),
+          textCell(p.london_penetration_depth),
+        ]),
+      ]),
+    );
+  }
+  if (summary.limits.length) {
+    // Beside the law's c, the c and p that fit best with p free too (four N or more); '*' marks a ±
+    // that is the fit's covariance alone.
+    lines.push(
+      '',
+      ...textTable([
+        ['N r_e/R', 'N -> infinity', '+-', 'continuum', 'p free: c', 'p', 'law'],
+        ...summary.limits.map((l) => [
+          textCell(l.n_epsilon),
+          textCell(l.extrapolated_ratio),
+          textCell(l.uncertainty, (y) => y.toExponential(1)) + (l.window_refits === 0 ? '*' : ''),
+          textCell(l.continuum_ratio),
+          textCell(l.free_exponent_coefficient),
+          textCell(l.free_exponent, (y) => y.toFixed(3)),
+          l.law,
+        ]),
+      ]),
+    );
+    if (summary.limits.some((l) => l.window_refits === 0)) lines.push(`* ${kCovarianceAloneNote}`);
+  } else if (finiteSizeExponent(summary.geometry) !== null) {
+    lines.push('', noLimitLine(oneEpsilon));
+  }
+  if (files.length) lines.push('', 'wrote:', ...files.map((file) => `  ${file}`));
+  return lines.join('\n') + '\n';
 }
 
 /**

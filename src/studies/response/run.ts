@@ -5,13 +5,7 @@
 // setEpsilon (one assembly of T per N), each solve warm-started from the earlier eps's solutions
 // (sweepWarmStart); they are disposed of here. Nothing in this file touches the GPU: a device's field
 // sum comes from the caller too.
-import {
-  checkSample,
-  kReferenceRtol,
-  sampledErrors,
-  sampledMassRows,
-  solveTargetsFor,
-} from '../../run/check.ts';
+import { kReferenceRtol, sampledErrors, solveTargetsFor } from '../../run/check.ts';
 import { float64Products, refines, solveVelocities, type Float64Products } from '../../run/refine.ts';
 import { relativeIterations, residualProduct, type ResidualProduct } from '../../run/solve.ts';
 import { rigidRotationVelocities } from '../../physics/biot-savart.ts';
@@ -52,7 +46,14 @@ import { linearLeastSquares } from '../../solvers/least-squares.ts';
 import { unitExtremes } from '../../run/spectrum.ts';
 import { spectrumAt } from '../../solvers/spectrum.ts';
 import { fitLaw } from '../fits.ts';
-import { PointStopped, sweep, type BackendFactory, type StudyHooks } from '../study.ts';
+import {
+  pacedCheckSample,
+  pacedSampledMassRows,
+  PointStopped,
+  sweep,
+  type BackendFactory,
+  type StudyHooks,
+} from '../study.ts';
 import {
   defaultRtol,
   type ConvergenceReason,
@@ -579,7 +580,7 @@ async function responsePoint(
   withMap: boolean,
   /** Whether M may be indefinite at this N's eps (mayBeIndefinite): the Lanczos run decides it. */
   probeIndefinite: boolean,
-  hooks: Pick<StudyHooks, 'stopped'> & {
+  hooks: Pick<StudyHooks, 'stopped' | 'pause' | 'progress'> & {
     /** Each CG iteration's ||r|| / ||b||, what the solve's tolerance is held to. */
     onIteration?: (iteration: number, relativeResidual: number) => boolean | void;
   },
@@ -641,7 +642,9 @@ async function responsePoint(
   const referenceUnconverged = reference64 && !reference64.converged ? reference64.reason : null;
   const check = reference64?.converged ? relativeError(solve.x, reference64.x) : null;
   const sampled =
-    solve.converged && reference === 'sampled' ? sampledResidual(system, rightHandSide, solve.x) : null;
+    solve.converged && reference === 'sampled'
+      ? await sampledResidual(system, rightHandSide, solve.x, hooks)
+      : null;
   const targets = backend.checkTargets;
   const checkTarget = check !== null ? targets.velocities : sampled !== null ? targets.residual : null;
   return {
@@ -685,11 +688,28 @@ async function responsePoint(
   };
 }
 
-/** ||b - M s|| / ||b|| over the float64 rows of M at the sampled electrons (sampledMassRows). */
-function sampledResidual(system: DarwinSystem, rightHandSide: Float64Array, s: Float64Array): number {
-  const sample = checkSample(system.configuration);
-  return sampledErrors(system, sample, rightHandSide, null, sampledMassRows(system, s, sample.electrons))
-    .residual!;
+/**
+ * ||b - M s|| / ||b|| over the float64 rows of M at the sampled electrons, the sample's queries and
+ * the rows paced (pacedCheckSample, pacedSampledMassRows: seconds at 10^6 electrons, on the tree) with
+ * the hooks' pause and progress report between chunks; Stop, asked in a pause, cuts the point short.
+ */
+async function sampledResidual(
+  system: DarwinSystem,
+  rightHandSide: Float64Array,
+  s: Float64Array,
+  hooks: Pick<StudyHooks, 'stopped' | 'pause' | 'progress'>,
+): Promise<number> {
+  hooks.progress?.('float64 check: sampled residual', null);
+  const paced = {
+    pause: async () => {
+      await hooks.pause?.();
+      if (hooks.stopped?.()) throw new PointStopped();
+    },
+    progress: hooks.progress,
+  };
+  const sample = await pacedCheckSample(system.configuration, paced);
+  const rows = await pacedSampledMassRows(system, s, sample.electrons, paced);
+  return sampledErrors(system, sample, rightHandSide, null, rows).residual!;
 }
 
 /** What a limit's ± is where windowRefits is 0 (fitLaw refits c + b N^-p without its smallest N from five N on). */
@@ -821,6 +841,9 @@ export async function runResponse(
         probeIndefinite,
         {
           stopped: hooks.stopped,
+          pause: hooks.pause,
+          // The float64 check's chunks on the point's line, as its iterations are.
+          progress: (text) => hooks.progress?.(`${at}, ${text}`, fraction),
           onIteration,
         },
       );
