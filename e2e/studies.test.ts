@@ -1,11 +1,12 @@
-// The Studies tab end to end, driven through the panel's Studies folder on Chromium's SwiftShader WebGPU
-// adapter: the London field map (GPU Biot-Savart), pairing against eq. 46 with the Au and Cu
-// temperatures and the pair on the ring itself beside the line, the Larmor ring, a scaling sweep with its Stop,
-// an older scaling file loaded, and the response of a ring to a field
-// (its screening against the circulant's closed form, the canvas coloured by the induced current), a
-// response sweep whose last point met an indefinite M, a --radius-m response file's SI columns, and
-// Stop in each sweep. Each test checks the numbers shown against the physics, that its plot is drawn
-// (coloured pixels), saves a screenshot under e2e-results/, and fails on any console error. Sizes are kept small: SwiftShader is a CPU.
+// The Studies tab end to end, driven through the panel's Studies folder on Chromium's SwiftShader
+// WebGPU adapter: the London field map (GPU Biot-Savart), pairing against eq. 46 with the Au and Cu
+// temperatures and the pair on the ring itself beside the line, the Larmor ring, a scaling sweep with
+// its Stop, an older scaling file loaded, and the response of a ring to a field (its screening
+// against the circulant's closed form, the canvas coloured by the induced current), a response sweep
+// whose last point met an indefinite M, a --radius-m response file's SI columns, and Stop in each
+// sweep. Each test checks the numbers shown against the physics, that its plot is drawn (coloured
+// pixels), saves a screenshot under e2e-results/, and fails on any console error. Sizes are kept
+// small: SwiftShader is a CPU.
 import { describe, expect, test } from 'vitest';
 import { kElectronMass, kElementaryCharge } from '../src/physics/constants.ts';
 import { kFermiReadingLabels } from '../src/physics/paper.ts';

@@ -390,11 +390,8 @@ describe('workers', () => {
     };
     const workers = new WorkerPool(idle, 3, [markThread]);
     pools.push(workers);
-    const before = performance.now();
     await workers.start(50);
-    const waited = performance.now() - before;
     expect(started).toBe(2);
-    expect(waited).toBeGreaterThanOrEqual(50);
     const marks = workers.shared(8);
     workers.run(markThread, [marks], evenBlocks(8, 8));
     expect(Array.from(marks)).toEqual(new Array(8).fill(-1));

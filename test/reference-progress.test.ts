@@ -1,13 +1,13 @@
 // The float64 reference worker's progress (src/run/reference.ts): the chunks of its dense M's
-// assembly on a pool, posted before the answer that waited on them, once per system; heard by the
+// assembly, on a pool or on its own thread, posted before the answer that waited on them, once per system; heard by the
 // asking side's onProgress, whose throw stops the check as stopRequested's does; and requests
 // answered in the order they came while the first waits for its pool's workers to start.
 import { afterEach, describe, expect, test } from 'vitest';
-import { kCpuKernels } from '../src/parallel/mass-matrix.ts';
+import { kCpuKernels, parallelMassMatrixEntries } from '../src/parallel/mass-matrix.ts';
 import { nodeWorkerPool } from '../src/parallel/node.ts';
 import type { WorkerPool } from '../src/parallel/pool.ts';
 import { geometry } from '../src/physics/geometry.ts';
-import type { DarwinSystem } from '../src/physics/models.ts';
+import { massMatrixEntries, type DarwinSystem } from '../src/physics/models.ts';
 import { massMatrix } from '../src/run/backend.ts';
 import {
   FloatReference,
@@ -49,6 +49,33 @@ const momentaRequest = (id: number, key: string): ReferenceRequest => ({
   system,
   kind: 'momenta',
   velocities,
+});
+
+describe('referenceAnswerer on its own thread (no pool: a page without cross-origin isolation, Firefox)', () => {
+  test("posts the same chunks, and its M's entries are the pool's bit for bit", async () => {
+    const posted: ReferenceMessage[] = [];
+    const answer = referenceAnswerer(
+      () => undefined,
+      (progress) => posted.push(progress),
+    );
+    posted.push(await answer(momentaRequest(0, 'ring')));
+    expect(posted.map((message) => ('step' in message ? message : message.id))).toEqual([
+      { step: 'assembly', done: 1, total: 2 },
+      { step: 'assembly', done: 2, total: 2 },
+      0,
+    ]);
+    const chunked: number[] = [];
+    const entries = massMatrixEntries(system, 'float64', (done) => chunked.push(done));
+    expect(chunked).toEqual([1, 2]);
+    const pooled = parallelMassMatrixEntries(system, twoThreads());
+    expect(entries.length).toBe(pooled.length);
+    expect(entries.every((entry, k) => Object.is(entry, pooled[k]))).toBe(true);
+    const answered = posted[2];
+    if (!('ok' in answered) || !answered.ok || answered.kind !== 'momenta') throw new Error('no momenta');
+    expect(
+      relativeDifference(answered.momenta, applyMassMatrix(massMatrix(system), velocities)),
+    ).toBeLessThan(1e-14);
+  });
 });
 
 describe('referenceAnswerer on a pool', () => {

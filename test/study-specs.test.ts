@@ -215,7 +215,7 @@ describe("the scaling spec's command-line sweep", () => {
 
   it('log-spaced N refused outside the same range', () => {
     expect(() => logSpacedCounts(2, 1e8 + 1, 3)).toThrow(
-      'need integers 2 <= n-min <= n-max, got 2 and 100000001',
+      'need integers 2 <= n-min <= n-max <= 100000000, got 2 and 100000001',
     );
     expect(() => logSpacedCounts(16, 32, 0)).toThrow('need at least one point, got 0');
   });

@@ -133,7 +133,7 @@ export function backendChoice(values: {
 
 /**
  * Refuses, from N and the model alone, a CPU backend the host cannot hold (checkCpuBackendFits),
- * before the positions exist: N = 10^8 spent minutes building and sorting them before the refusal.
+ * before the positions exist, which at N = 10^8 take minutes to build and sort (prepareLargeRun).
  * The GPU's limits wait for its device, which openBackend opens.
  */
 export function checkBackendSize(size: SystemSize, choice: BackendChoice): void {
@@ -215,9 +215,8 @@ export interface EarlyGpu {
 /**
  * Before the positions of a large generated configuration (`size`, generatedSystemSize) are built:
  * on the GPU the device is opened and its memory and buffers checked from N alone
- * (checkGpuSizeFits), and a progress line says what comes. `solve --n 1e8` on SwiftShader sat
- * silent for minutes, building and sorting 2.4 GB of positions, before its buffers were refused.
- * Holds no GPU for a CPU run, a file's positions, or fewer than kLargeRunElectrons.
+ * (checkGpuSizeFits), and a progress line says what comes: building and sorting the positions of
+ * N = 10^8 (2.4 GB) takes minutes, which a refusal from N alone spares. Holds no GPU for a CPU run, a file's positions, or fewer than kLargeRunElectrons.
  */
 export async function prepareLargeRun(
   size: SystemSize | null,

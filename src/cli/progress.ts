@@ -2,6 +2,7 @@
 // live line is redrawn; otherwise (pipes, CI logs) plain lines, at most one every `intervalMs`. With
 // --verbose, every update is a line of its own (each Krylov check, each chunk) and detail() lines
 // say what was chosen (adapter, limits, kernel variants, memory, chunk sizes).
+import { setTimeout as delay } from 'node:timers/promises';
 import type { StudyHooks, SweepStop } from '../studies/study.ts';
 
 export interface ProgressSink {
@@ -201,10 +202,12 @@ export class Progress {
 
   /**
    * A study's hooks on this progress: its text as the status (its fraction unused: the point count
-   * says it), Stop on a signal, its points counted.
+   * says it), Stop on a signal, its points counted, and a pause between the chunks of a long host
+   * sum that turns the event loop, where a signal's handler runs.
    */
-  studyHooks(): Required<Pick<StudyHooks, 'progress' | 'stopped' | 'pointStarted' | 'pointEnded'>> {
+  studyHooks(): Required<Pick<StudyHooks, 'progress' | 'stopped' | 'pointStarted' | 'pointEnded' | 'pause'>> {
     return {
+      pause: () => delay(0),
       progress: (text) => this.update(text),
       stopped: () => this.interrupted !== null,
       pointStarted: (index, count) => this.pointStarted(index, count),

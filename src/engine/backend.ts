@@ -375,8 +375,7 @@ export type GpuSizeOptions = Pick<
 /**
  * checkGpuBackendFits from N and the model alone, before the positions exist: the storage of
  * `options.matrix` (chooseMatrixStorage for 'auto'), refused with an InputError where the device's
- * memory or buffers cannot hold it. A sphere of 10^8 on SwiftShader spent minutes building and
- * sorting its positions before its buffers were refused.
+ * memory or buffers cannot hold it, before the minutes that building N = 10^8 positions takes.
  */
 export function checkGpuSizeFits(
   context: GpuContext,

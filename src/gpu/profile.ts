@@ -60,7 +60,7 @@ export const kSoftwareKrylovStepWorkgroupSize = 16;
  * The largest system a GPU fuses its Krylov steps for: 16 entries per thread of the one workgroup,
  * about what the eleven (CG) or fourteen (MINRES) launches of 'split' cost. Past it the vectors are
  * better spread over the GPU, and the launches weigh little against an O(N^2) matvec. A hardware
- * GPU's bench may move it (README, "On a lent GPU machine").
+ * GPU's bench may move it (README, "Benchmarking on a remote NVIDIA machine").
  */
 export const kFusedStepMaxSize = 16 * kKrylovStepWorkgroupSize;
 
@@ -69,7 +69,7 @@ export const kFusedStepMaxSize = 16 * kKrylovStepWorkgroupSize;
  * over the matrix-free one, by device kind: where a solve of about ten products repays compiling the
  * tree's passes once (bench --only matvec_free,matvec_tree on a sphere; the README's table under "The
  * fast multipole product" and its crossover). A hardware GPU's value stands where SwiftShader's
- * 'thread' variants crossed until a lent GPU's bench measures it.
+ * 'thread' variants crossed until a hardware GPU's bench measures it.
  */
 export const kTreeCrossover = { cpu: 30000, gpu: 15000 } as const;
 
@@ -86,7 +86,7 @@ export interface TreeLeaves {
 /**
  * A hardware GPU's: tree.wgsl's M2L gathers its contraction through index tables (priced as
  * SwiftShader runs them), which keeps leaves of 256 (a GPU's usual workgroup) exchanging few M2L.
- * A lent GPU's bench may move both.
+ * A hardware GPU's bench may move both.
  */
 export const kGpuTreeLeaves: TreeLeaves = { leafSize: 256, translationCostPerTerm: 2.5 };
 

@@ -16,7 +16,7 @@ export const kMaxPartials = 256;
  * Entries each stage-1 thread sums at least before a second workgroup is launched. On SwiftShader
  * a workgroup costs its barriers whatever its work, and Lanczos' V^T w launches one row of
  * workgroups per basis column, so a short vector gets one workgroup per column, the fewest barriers.
- * A GPU gets size / (32 W) workgroups, up to kMaxPartials, until a lent GPU's bench tunes it.
+ * A GPU gets size / (32 W) workgroups, up to kMaxPartials, until a hardware GPU's bench tunes it.
  */
 export const kMinEntriesPerThread = 32;
 

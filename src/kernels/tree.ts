@@ -208,8 +208,9 @@ export function m2lBatchSize(termCount: number, workgroupSize: number): number {
  * The order in which the M2L pass takes the nodes: longest interaction list first (ties by node). A
  * CPU adapter's unrolled M2L runs a node a thread and its SIMD group of four as long as the longest
  * of their lists, so that in node order many lanes idle; sorted, neighbouring threads' lists differ by
- * an entry or two (the README's "The fast multipole product" measures both orders). Every node is in it, those with no list last (the pass zeroes their M2L sums). Each node's sum is
- * the same whatever the order.
+ * an entry or two (the README's "The fast multipole product" measures both orders). Every node is in
+ * it, those with no list last (the pass zeroes their M2L sums). Each node's sum is the same whatever
+ * the order.
  */
 export function m2lNodeOrder(lists: TreeGeometry['lists'], nodeCount: number): Uint32Array {
   const length = (node: number) => lists.m2lOffset[node + 1] - lists.m2lOffset[node];

@@ -4,6 +4,7 @@
 import {
   azimuthalInteraction,
   applyMassMatrixFree,
+  assemblyChunkCount,
   checkDenseSize,
   kernelModel,
   massDiagonal,
@@ -84,16 +85,9 @@ function sharedPositions(pool: WorkerPool, system: DarwinSystem): Float64Array {
 }
 
 /**
- * Pairs of the assembly between two reports (parallelMassMatrixEntries' onChunk): the largest dense
- * M (N = 5461 in the 3D vector model) in 15 chunks, so that its progress shows and a Stop is heard
- * between them.
- */
-const kAssemblyPairsPerChunk = 1_000_000;
-
-/**
  * massMatrixEntries in float64 on the pool, into an array it shares: the pairs split into blocks
  * of electrons of equal work (row i holds the pairs j > i). Bit-identical to massMatrixEntries.
- * The blocks run in chunks of about kAssemblyPairsPerChunk pairs, `onChunk` called after each of
+ * The blocks run in assemblyChunkCount chunks, `onChunk` called after each of
  * several: a long assembly reports progress as the GPU's does, and its throw stops it there.
  */
 export function parallelMassMatrixEntries(
@@ -111,7 +105,7 @@ export function parallelMassMatrixEntries(
   const positions = sharedPositions(pool, system);
   const { dim, epsilon, softening } = system;
   const args = [positions, data, n, kernelModel(system), dim, epsilon, softening];
-  const chunks = pairBlockRuns(pool, n, Math.ceil((n * (n - 1)) / 2 / kAssemblyPairsPerChunk));
+  const chunks = pairBlockRuns(pool, n, assemblyChunkCount(n));
   try {
     for (const [c, boundaries] of chunks.entries()) {
       pool.run(massEntryRows, args, boundaries);

@@ -8,6 +8,7 @@
 // direction of the true separation (and is 0 for coincident electrons, which only softening allows).
 import type { Configuration } from './geometry.ts';
 import { InputError } from './input-error.ts';
+import { triangleBlocks } from '../parallel/pool.ts';
 
 export const kModelNames = ['vector', 'azimuthal'] as const;
 export type ModelName = (typeof kModelNames)[number];
@@ -214,12 +215,27 @@ export function checkDenseSize(size: number): void {
 }
 
 /**
+ * Pairs of a dense assembly between two reports of its progress (massMatrixEntries',
+ * parallelMassMatrixEntries' onChunk): the largest dense M (N = 5461 in the 3D vector model) in 15
+ * chunks, so that its progress shows and a Stop is heard between them.
+ */
+const kAssemblyPairsPerChunk = 1_000_000;
+
+/** The chunks of a dense assembly of n electrons that report progress: 1 for a short one. */
+export function assemblyChunkCount(n: number): number {
+  return Math.max(1, Math.ceil((n * (n - 1)) / 2 / kAssemblyPairsPerChunk));
+}
+
+/**
  * The entries of M = D + eps T (eq. 48/50 generalised), row-major, size x size, from the pair kernels
  * above: the float64 CPU reference, or rounded to float32 entry by entry as the GPU stores them.
+ * Rows of equal pairs run in assemblyChunkCount chunks, `onChunk` called after each where there are
+ * several (its throw stops the assembly there), as the pool's assembly reports.
  */
 export function massMatrixEntries(
   system: DarwinSystem,
   precision: 'float64' | 'float32' = 'float64',
+  onChunk?: (done: number, total: number) => void,
 ): Float64Array | Float32Array {
   const size = unknowns(system);
   checkDenseSize(size);
@@ -227,7 +243,23 @@ export function massMatrixEntries(
   const { n, positions } = system.configuration;
   const diagonal = massDiagonal(system);
   for (let k = 0; k < size; k++) data[k * size + k] = diagonal[k];
-  massEntryRows(positions, data, n, kernelModel(system), system.dim, system.epsilon, system.softening, 0, n);
+  const { dim, epsilon, softening } = system;
+  const boundaries = triangleBlocks(n, onChunk ? assemblyChunkCount(n) : 1);
+  const chunks = boundaries.length - 1;
+  for (let c = 0; c < chunks; c++) {
+    massEntryRows(
+      positions,
+      data,
+      n,
+      kernelModel(system),
+      dim,
+      epsilon,
+      softening,
+      boundaries[c],
+      boundaries[c + 1],
+    );
+    if (chunks > 1) onChunk?.(c + 1, chunks);
+  }
   return data;
 }
 

@@ -204,7 +204,7 @@ export const kMinTreeTolerance = kTreeErrorConstant * kTreeTheta ** kMaxTreeOrde
 
 /**
  * kMinTreeTolerance as messages print it, rounded up to three digits (6.45e-8), so that the bound
- * shown is accepted: its two digits, 6.4e-8, were below it and refused.
+ * shown is accepted: rounded to two digits (6.4e-8) it would fall below the bound and be refused.
  */
 export const kMinTreeToleranceShown = roundedUp(kMinTreeTolerance, 3);
 
@@ -535,13 +535,10 @@ export function treeWorkShare(tree: Pick<TreeGeometry, 'n' | 'counts' | 'transla
 
 /**
  * The most of the matrix-free product's N (N - 1) pairs that the tree's product may cost
- * (treeProductWork) for 'auto' to keep it. The crossover N (treeCrossover) is measured on a sphere.
- * In leaves of 256 (kGpuTreeLeaves) a sphere's tree costs 49% of the pairs at N = 2e4 and 41% at
- * 3e4 (its product 1.9 and 2.4 times as fast as the matrix-free one on SwiftShader), a ball's 89% at
- * 3e4, where its product was 1.1 times as slow (a solve of six products with the compile 1.6 times),
- * and 66% at 5e4 (1.2 times as fast, which ten products do not repay the compile with). A CPU
- * adapter's leaves of 128 (kCpuTreeLeaves, M2L priced at its own cost) take a ball's to 63% at 3e4
- * and 43% at 5e4 (its product 1.26 times as fast as in leaves of 256), a sphere's to 22% at 3e4.
+ * (treeProductWork) for 'auto' to keep it. The crossover N (treeCrossover) is measured on a sphere,
+ * whose tree costs well under half the pairs there; a ball packs more neighbours within theta's reach,
+ * and its tree pays only where it costs about half of them or less, the compile of its passes
+ * included (the README's "The fast multipole product" gives the shares and speed-ups measured).
  */
 export const kTreeWorkShare = 0.5;
 

@@ -69,10 +69,14 @@ export function massMatrix(system: DarwinSystem, precision: Precision = 'float64
 }
 
 /** The interaction T of M = D + eps T as a dense operator: M's off-diagonal entries at eps = 1. */
-export function interactionMatrix(system: DarwinSystem, precision: Precision = 'float64'): DenseMatrix {
+export function interactionMatrix(
+  system: DarwinSystem,
+  precision: Precision = 'float64',
+  onAssembly?: AssemblyHook,
+): DenseMatrix {
   const size = unknowns(system);
   // eps = 1 multiplies every interaction entry exactly.
-  const entries = massMatrixEntries({ ...system, epsilon: 1 }, precision);
+  const entries = massMatrixEntries({ ...system, epsilon: 1 }, precision, onAssembly);
   for (let k = 0; k < size; k++) entries[k * size + k] = 0;
   return denseMatrix(size, entries, precision);
 }
@@ -96,13 +100,13 @@ function parallelInteractionMatrix(
 /** M = D + eps T with T stored apart and eps a field: the CPU's counterpart of the GPU's storage. */
 export type SplitMassMatrix = EpsilonOperator;
 
-/** Hears chunk `done` of `total` of a dense M's assembly on a pool; may throw to stop it. */
+/** Hears chunk `done` of `total` of a dense M's assembly; may throw to stop it. */
 export type AssemblyHook = (done: number, total: number) => void;
 
 /**
  * M x = D x + eps (T x), T dense in the given precision. The float32 variant rounds as the GPU's
  * dense product does: T's entries, x and y stored in float32, the sums in a wider type. `onAssembly`
- * hears the chunks of T's assembly on `pool`.
+ * hears the chunks of T's assembly, on `pool` or on this thread.
  */
 export function splitMassMatrix(
   system: DarwinSystem,
@@ -113,7 +117,7 @@ export function splitMassMatrix(
   const interaction =
     pool && precision === 'float64'
       ? parallelInteractionMatrix(system, pool, onAssembly)
-      : interactionMatrix(system, precision);
+      : interactionMatrix(system, precision, onAssembly);
   return splitOperator(system, precision, (x, y) => interaction.apply(x, y));
 }
 

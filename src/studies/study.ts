@@ -82,7 +82,7 @@ export interface StudyHooks {
   pointEnded?(finished: boolean): void;
 }
 
-/** Pairs of a float64 host sum between two pauses (some 20 ms): inPacedChunks' chunk. */
+/** Pairs of a float64 host sum between two pauses, tens of milliseconds apart: inPacedChunks' chunk. */
 export const kPairsPerPause = 4_000_000;
 
 /**

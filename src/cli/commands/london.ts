@@ -7,7 +7,6 @@
 // N r_e/R against N (-> 3 like N^-2). A thin adapter:
 // the run is src/studies/london/run.ts, its limits spec.ts, the JSON, text and plots report.ts, which
 // the app's Studies panel uses too.
-import { setTimeout as delay } from 'node:timers/promises';
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { gpuReducedField } from '../../engine/london.ts';
 import { renamedError } from '../../physics/input-error.ts';
@@ -157,7 +156,7 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
       field,
       { geometry, ns, grid, halfHeight, convergenceNs: kLondonConvergenceNs },
       // A pause between chunks of the map's float64 sum, so that a signal is heard during it.
-      { ...progress.studyHooks(), pause: () => delay(0) },
+      progress.studyHooks(),
       shard,
     );
   } finally {

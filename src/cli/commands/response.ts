@@ -2,7 +2,6 @@
 // the Darwin term, against N r_e/R and N, beside the continuum theory (London's sphere, the thin shell,
 // the ring's circulant). The study is src/studies/response/ (spec, run, report); this file maps its
 // flags to the spec, opens the backends and writes the JSON, the text and the files.
-import { setTimeout as delay } from 'node:timers/promises';
 import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { gpuMovingChargesField } from '../../engine/london.ts';
 import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
@@ -234,7 +233,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
       spec,
       (system) => openStudyBackend(gpu, system, spec.matrix, spec.treeTolerance, threads, progress),
       // A pause between chunks of the sampled check's float64 rows, so that a signal is heard during them.
-      { ...progress.studyHooks(), pause: () => delay(0) },
+      progress.studyHooks(),
       checked === 'on'
         ? async (system) => cpuReference(system, threads)
         : checked === 'sampled'

@@ -95,7 +95,10 @@ export function scalingLanczosTol(device: DeviceChoice, text: string | undefined
  */
 export function logSpacedCounts(nMin: number, nMax: number, count: number): number[] {
   if (integerRangeProblem(kScalingElectrons, nMin) !== null || scalingNMaxProblem(nMin, nMax) !== null) {
-    throw new InputError(`need integers 2 <= n-min <= n-max, got ${nMin} and ${nMax}`, 'nMax');
+    throw new InputError(
+      `need integers ${kScalingElectrons.min} <= n-min <= n-max <= ${kScalingElectrons.max}, got ${nMin} and ${nMax}`,
+      'nMax',
+    );
   }
   if (!(Number.isInteger(count) && count >= 1)) {
     throw new InputError(`need at least one point, got ${count}`, 'points');
