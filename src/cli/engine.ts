@@ -583,9 +583,9 @@ export function lanczosStepText(iteration: number, lambdaMin: number, lambdaMax:
 /**
  * The float64 reference worker's progress (ReferenceProgress) on the progress line, after the
  * check's status: its assembly's chunks with the time left (chunkProgress), its solve's and Lanczos
- * run's iterations as a run's own show (solveIterationText, lanczosStepText) and the sampled check's
- * chunks, both as bench's check says them ('float64 check: ...'). Each is a checkpoint, where a signal
- * stops the check.
+ * run's iterations as a run's own show (solveIterationText, lanczosStepText) after 'float64 check: ',
+ * the sampled check's chunks as bench's check words them ('float64 check: electron 201 of 256').
+ * Each is a checkpoint, where a signal stops the check.
  */
 export function referenceProgress(progress: Progress): ReferenceProgressHook {
   const chunks = chunkProgress(progress);

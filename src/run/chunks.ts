@@ -35,7 +35,10 @@ export function chunkEstimate(
 export interface PacingHooks {
   /** Progress text, and the fraction done where it is known. */
   progress?(text: string, fraction: number | null): void;
-  /** Awaited between two steps (a sweep's points, a sum's chunks): the page draws a frame and takes a Stop click there. */
+  /**
+   * Awaited between two steps (a sweep's points, a sum's chunks): the page draws a frame and takes a
+   * Stop click there.
+   */
   pause?(): Promise<void>;
 }
 

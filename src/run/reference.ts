@@ -68,10 +68,10 @@ export type ReferenceResponse =
 /**
  * How far the worker is with a pending request's long step, as the CLI's --device cpu shows its own:
  * each chunk of a dense M's assembly (cpuBackend's AssemblyHook); the reference solve's iterations
- * with ||r|| / ||p|| and the Lanczos run's products with its extreme Ritz values (of D^-1/2 M D^-1/2,
- * as runSpectrum's onIteration), on the dense M a thousand products on a ring; the sampled check's
- * chunks (pacedCheckSample's leaves, pacedSampledMassRows' electrons) in their own words. All but the
- * assembly's chunks come at most every kReferenceProgressMs.
+ * with ||r|| / ||p|| and the Lanczos run's products with its extreme Ritz values (as
+ * LanczosOptions.onIteration hears them), on the dense M a thousand products on a ring; the sampled
+ * check's chunks (pacedCheckSample's leaves, pacedSampledMassRows' electrons) in their own words. All
+ * but the assembly's chunks come at most every kReferenceProgressMs.
  */
 export type ReferenceProgress =
   | { readonly step: 'assembly'; readonly done: number; readonly total: number }
