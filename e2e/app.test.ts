@@ -192,7 +192,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
-  test("the dense check's note follows the float64 M's assembly in its worker, chunk by chunk", async () => {
+  test("the dense check's note follows the float64 M's assembly in its worker, chunk by chunk, then its solve", async () => {
     // 3000 electrons in the azimuthal model: 3000 unknowns (the dense check's most), 4.5·10⁶ pairs
     // assembled in five chunks of 10⁶ (src/parallel/mass-matrix.ts), each posted by the worker.
     const { page, errors } = await open(
@@ -212,11 +212,16 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await finished()).toBe('converged');
     const notes = await page.evaluate(() => (window as unknown as { checkNotes: string[] }).checkNotes);
     const base = 'float64 CPU reference, run in a worker beside the GPU';
-    const chunks = notes
+    const progress = notes
       .filter((text) => text.startsWith(`${base}; `))
       .map((text) => text.slice(base.length + 2).replace(/, ~\d+ s left$/, ''));
+    const chunks = progress.filter((text) => text.startsWith('assembling'));
     expect(chunks).toEqual([1, 2, 3, 4].map((done) => `assembling the float64 M: chunk ${done} of 5`));
-    // The last chunk gives the note back, which the check's errors then join.
+    // After them the reference solve's iterations, the first at once and then a few a second.
+    const iterations = progress.slice(chunks.length);
+    expect(iterations[0]).toMatch(/^solve: iteration 1, ‖r‖\/‖p‖ = \S+$/);
+    for (const text of iterations) expect(text).toMatch(/^solve: iteration \d+, ‖r‖\/‖p‖ = \S+$/);
+    // The check's end gives the note back, which its errors then join.
     expect(await shownText(page, 'check-note')).toBe(base);
     expect(await shownValue(page, 'check-momenta')).toBeLessThan(kGpuTolerance);
     expect(errors).toEqual([]);

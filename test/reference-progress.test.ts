@@ -1,19 +1,24 @@
 // The float64 reference worker's progress (src/run/reference.ts): the chunks of its dense M's
-// assembly, on a pool or on its own thread, posted before the answer that waited on them, once per system; heard by the
-// asking side's onProgress, whose throw stops the check as stopRequested's does; and requests
-// answered in the order they came while the first waits for its pool's workers to start.
+// assembly, on a pool or on its own thread, posted before the answer that waited on them, once per
+// system; its solve's and Lanczos run's iterations and the sampled check's chunks, throttled to one
+// every kReferenceProgressMs; heard by the asking side's onProgress, whose throw stops the check as
+// stopRequested's does; and requests answered in the order they came while the first waits for its
+// pool's workers to start.
 import { afterEach, describe, expect, test } from 'vitest';
 import { kCpuKernels, parallelMassMatrixEntries } from '../src/parallel/mass-matrix.ts';
 import { nodeWorkerPool } from '../src/parallel/node.ts';
 import type { WorkerPool } from '../src/parallel/pool.ts';
 import { geometry } from '../src/physics/geometry.ts';
 import { massMatrixEntries, type DarwinSystem } from '../src/physics/models.ts';
-import { massMatrix } from '../src/run/backend.ts';
+import { norm, seededRandom } from '../src/math/vectors.ts';
+import { cpuBackend, massMatrix } from '../src/run/backend.ts';
+import { checkSample, kReferenceRtol, sampledMassRows } from '../src/run/check.ts';
 import {
   FloatReference,
   referenceAnswerer,
   type ReferenceListeners,
   type ReferenceMessage,
+  type ReferenceProgress,
   type ReferenceRequest,
 } from '../src/run/reference.ts';
 import { applyMassMatrix } from '../src/solvers/dense.ts';
@@ -100,7 +105,9 @@ describe('referenceAnswerer on a pool', () => {
 
   test('answers in the order asked: a request that comes while M waits for its threads shares that M', async () => {
     const posted: string[] = [];
-    const answer = referenceAnswerer(twoThreads, ({ done }) => posted.push(`chunk ${done}`));
+    const answer = referenceAnswerer(twoThreads, (progress) =>
+      posted.push(progress.step === 'assembly' ? `chunk ${progress.done}` : progress.step),
+    );
     // Both asked before the first has its pool's workers running (WorkerPool.start awaits them).
     const first = answer(momentaRequest(0, 'ring')).then(({ id }) => posted.push(`answer ${id}`));
     const second = answer(momentaRequest(1, 'ring')).then(({ id }) => posted.push(`answer ${id}`));
@@ -112,7 +119,7 @@ describe('referenceAnswerer on a pool', () => {
 });
 
 /** A FloatReference whose worker is referenceAnswerer on this thread, with a pool of two threads. */
-function pooledReference(onProgress: (step: string, done: number, total: number) => void) {
+function pooledReference(onProgress: (progress: ReferenceProgress) => void) {
   const answer = referenceAnswerer(twoThreads, (progress) => listeners?.message(progress));
   let listeners: ReferenceListeners | null = null;
   let terminated = false;
@@ -133,7 +140,11 @@ function pooledReference(onProgress: (step: string, done: number, total: number)
 describe('FloatReference.onProgress', () => {
   test("hears the worker's assembly chunks before the answer", async () => {
     const heard: string[] = [];
-    const { reference } = pooledReference((step, done, total) => heard.push(`${step} ${done}/${total}`));
+    const { reference } = pooledReference((progress) =>
+      heard.push(
+        progress.step === 'assembly' ? `assembly ${progress.done}/${progress.total}` : progress.step,
+      ),
+    );
     const momenta = await reference.of('ring', system).momenta(velocities);
     heard.push('answered');
     expect(heard).toEqual(['assembly 1/2', 'assembly 2/2', 'answered']);
@@ -147,5 +158,132 @@ describe('FloatReference.onProgress', () => {
     });
     await expect(reference.of('ring', system).momenta(velocities)).rejects.toBe(interrupted);
     expect(terminated()).toBe(true);
+  });
+});
+
+/**
+ * A clock that advances 100 ms each time it is read: the throttle (kReferenceProgressMs, 250 ms)
+ * posts the first report and then every third, at 0, 300, 600 ms ...
+ */
+function steppingClock(): () => number {
+  let reads = 0;
+  return () => 100 * reads++;
+}
+
+/** Every third of `count` reports from the first, as the throttle passes them under steppingClock. */
+const everyThird = (count: number) => Array.from({ length: Math.ceil(count / 3) }, (_, k) => 3 * k + 1);
+
+/**
+ * A ring of 400 in the azimuthal model, on this thread (no pool): its dense reference solves a random
+ * p in 13 CG iterations, and its Lanczos run takes some 500 products through the ring's bottom cluster.
+ */
+const ring: DarwinSystem = {
+  configuration: geometry('ring', 400),
+  model: 'azimuthal',
+  dim: 3,
+  epsilon: 1e-3,
+  softening: 0,
+};
+
+/** The worker's answer to `request` on this thread, with the progress it posted before it. */
+async function answered(request: ReferenceRequest) {
+  const posted: ReferenceProgress[] = [];
+  const answer = referenceAnswerer(
+    () => undefined,
+    (progress) => posted.push(progress),
+    steppingClock(),
+  );
+  const response = await answer(request);
+  if (!response.ok) throw new Error(response.message);
+  return { posted, response };
+}
+
+describe("referenceAnswerer's iterations and sampled chunks, throttled", () => {
+  test("a solve's CG iterations with ||r|| / ||p||, the first and every third under the stepping clock", async () => {
+    const random = seededRandom(2);
+    const momenta = Float64Array.from({ length: 400 }, () => random() - 0.5);
+    // What the same dense backend's solve hears, made relative to ||p|| as a run's progress is.
+    const heard: [number, number][] = [];
+    const expected = await cpuBackend(ring).velocities(momenta, 'cg', {
+      rtol: kReferenceRtol,
+      onIteration: (iteration, residualNorm) => void heard.push([iteration, residualNorm / norm(momenta)]),
+    });
+    expect(expected.iterations).toBeGreaterThan(6);
+    const { posted, response } = await answered({
+      id: 0,
+      key: 'ring',
+      system: ring,
+      kind: 'solve',
+      momenta,
+      solver: 'cg',
+      rtol: kReferenceRtol,
+      maxIterations: undefined,
+    });
+    const iterations = everyThird(expected.iterations);
+    expect(posted).toEqual(
+      iterations.map((k) => ({ step: 'solve', iteration: k, relativeResidual: heard[k - 1][1] })),
+    );
+    if (response.kind !== 'solve') throw new Error('no solve');
+    expect(response.result.x).toEqual(expected.x);
+  });
+
+  test("a spectrum's Lanczos products with the extreme Ritz values, the first and every third", async () => {
+    const heard: [number, number, number][] = [];
+    const expected = await cpuBackend(ring).spectrum({
+      seed: 1,
+      onIteration: (iteration, lambdaMin, lambdaMax) => void heard.push([iteration, lambdaMin, lambdaMax]),
+    });
+    const steps = expected.lanczos.iterations;
+    expect(steps).toBeGreaterThan(100);
+    const { posted, response } = await answered({
+      id: 0,
+      key: 'ring',
+      system: ring,
+      kind: 'spectrum',
+      tol: undefined,
+      maxIterations: undefined,
+      seed: 1,
+      basisSize: undefined,
+    });
+    expect(posted).toEqual(
+      everyThird(heard.length).map((k) => ({
+        step: 'lanczos',
+        iteration: heard[k - 1][0],
+        lambdaMin: heard[k - 1][1],
+        lambdaMax: heard[k - 1][2],
+      })),
+    );
+    if (response.kind !== 'spectrum') throw new Error('no spectrum');
+    expect(response.result.lanczos.lambdaMin).toBe(expected.lanczos.lambdaMin);
+  });
+
+  test("the sampled check's rows in chunks at 16 000 electrons, in bench's words, the rows unpaced", async () => {
+    // 256 rows of 16 000 pairs: two chunks of kPairsPerPause pairs (250 electrons, then 6).
+    const large: DarwinSystem = { ...ring, configuration: geometry('sphere', 16_000), model: 'vector' };
+    const electrons = checkSample(large.configuration).electrons;
+    const x = Float64Array.from({ length: 3 * 16_000 }, (_, k) => Math.sin(k));
+    const { posted, response } = await answered({
+      id: 0,
+      key: 'sphere',
+      system: large,
+      kind: 'rows',
+      electrons,
+      x,
+    });
+    expect(posted).toEqual([{ step: 'sampled', text: 'float64 check: electron 251 of 256' }]);
+    if (response.kind !== 'rows') throw new Error('no rows');
+    expect(response.rows).toEqual(sampledMassRows(large, x, electrons));
+  });
+
+  test("the sampled check's nearest-neighbour queries in chunks at 70 000 electrons, the sample checkSample's", async () => {
+    // A k-d tree of 16 384 leaves: two chunks of kPairsPerPause pairs (10 000 leaves, then 6384).
+    const system: DarwinSystem = { ...ring, configuration: geometry('sphere', 70_000), model: 'vector' };
+    const { posted, response } = await answered({ id: 0, key: 'sphere', system, kind: 'sample' });
+    expect(posted).toEqual([
+      { step: 'sampled', text: 'float64 check: nearest neighbours, leaf 10001 of 16384' },
+    ]);
+    if (response.kind !== 'sample') throw new Error('no sample');
+    // Of another configuration object with the same positions (checkSample keeps one per object).
+    expect(response.sample.electrons).toEqual(checkSample(geometry('sphere', 70_000)).electrons);
   });
 });

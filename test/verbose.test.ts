@@ -29,6 +29,8 @@ const kDefaultLines = [
   /^check: lambda_min \S+, lambda_max \S+$/,
   /^iteration \d+: relative residual \S+$/,
   /^Lanczos step \d+: \[\S+, \S+\]$/,
+  /^float64 check: iteration \d+: relative residual \S+$/,
+  /^float64 check: Lanczos step \d+: \[\S+, \S+\]$/,
   /^product: chunk \d+ of \d+(, ~\d+ s left)?$/,
 ];
 
@@ -90,7 +92,7 @@ describe('--verbose', () => {
     expect(lines).toContain("Krylov steps 'fused', k = 1 iterations per readback");
   });
 
-  test("the check's float64 assembly in its worker thread shows its chunks, as --device cpu's does", () => {
+  test("the check's float64 assembly and solve in its worker thread show their chunks and iterations, as --device cpu's do", () => {
     // 3000 electrons in the azimuthal model: 4.5 * 10^6 pairs, five chunks of 10^6.
     const args = ['solve', '--geometry', 'ring', '--n', '3000', '--model', 'azimuthal', '--epsilon', '1e-3'];
     const { lines } = cli([...args, '--velocity', 'rigid', '--check', '--json', '--verbose']);
@@ -98,7 +100,13 @@ describe('--verbose', () => {
     expect(from).toBeGreaterThan(0);
     const chunks = lines.slice(from + 1, from + 6).map((line) => line.replace(/, ~\d+ s left$/, ''));
     expect(chunks).toEqual([1, 2, 3, 4, 5].map((done) => `assembly: chunk ${done} of 5`));
-    expect(lines[from + 6]).toMatch(/^check: momenta \S+, velocities \S+, interaction \S+$/);
+    // The reference solve's iterations, its first at once and then a few a second, until the check.
+    const to = lines.findIndex((line) => line.startsWith('check: momenta'));
+    expect(lines[to]).toMatch(/^check: momenta \S+, velocities \S+, interaction \S+$/);
+    const iterations = lines.slice(from + 6, to);
+    expect(iterations[0]).toMatch(/^float64 check: iteration 1: relative residual \S+$/);
+    for (const line of iterations)
+      expect(line).toMatch(/^float64 check: iteration \d+: relative residual \S+$/);
   });
 
   test("a solve's iterations show ||r|| / ||p||, the residual --tol is held to, ending on the summary's", () => {

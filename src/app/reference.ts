@@ -1,13 +1,59 @@
 // The float64 reference of the app's check (src/run/reference.ts) in a Web Worker
 // (reference.worker.ts), so that it runs beside the GPU without blocking the page, and a Stop can
-// end it (FloatReference.cancel). The CLI's counterpart is src/cli/reference.ts nodeReference.
-import { FloatReference, type ReferenceMessage, type ReferenceProgressHook } from '../run/reference.ts';
+// end it (FloatReference.cancel); and the page's words for its progress. The CLI's counterpart is
+// src/cli/reference.ts nodeReference.
+import { chunkEstimate } from '../run/chunks.ts';
+import {
+  FloatReference,
+  type ReferenceMessage,
+  type ReferenceProgress,
+  type ReferenceProgressHook,
+} from '../run/reference.ts';
 import type { Float64Products } from '../run/refine.ts';
 import { RunStopped } from './engine.ts';
 
+/** The reference worker's progress as the page shows it: its text, and how far along where known. */
+export interface ReferenceReport {
+  readonly text: string;
+  readonly fraction: number | null;
+}
+
+/**
+ * The page's words for the reference worker's progress (ReferenceProgress), in the words of the
+ * page's own stages: the assembly's chunks with the time left (chunkEstimate), the solve's iterations
+ * with ||r|| / ||p||, the Lanczos run's products with its extreme Ritz values, the sampled check's
+ * chunks as the worker words them. Null at the assembly's last chunk: M is assembled, and until the
+ * next report nothing is under way that the check's line should name.
+ */
+export function referenceReporter(): (progress: ReferenceProgress) => ReferenceReport | null {
+  const chunks = chunkEstimate();
+  return (progress) => {
+    switch (progress.step) {
+      case 'assembly':
+        return progress.done < progress.total
+          ? chunks('assembling the float64 M', progress.done, progress.total)
+          : null;
+      case 'solve':
+        return {
+          text: `solve: iteration ${progress.iteration}, ‖r‖/‖p‖ = ${progress.relativeResidual.toExponential(2)}`,
+          fraction: null,
+        };
+      case 'lanczos':
+        return {
+          text:
+            `Lanczos product ${progress.iteration}, ` +
+            `λ ∈ [${progress.lambdaMin.toPrecision(6)}, ${progress.lambdaMax.toPrecision(6)}]`,
+          fraction: null,
+        };
+      case 'sampled':
+        return { text: progress.text, fraction: null };
+    }
+  };
+}
+
 /**
  * `stopRequested`: polled while a request is pending; what it throws ends the worker (FloatReference).
- * `onProgress` hears the chunks of the worker's assembly of M (ReferenceProgress).
+ * `onProgress` hears the worker's progress on a pending request (ReferenceProgress).
  */
 export function browserReference(
   stopRequested?: () => void,
@@ -36,15 +82,17 @@ export function browserReference(
 /**
  * Runs `run` with a float64 reference (browserReference) of its own: while a request is pending
  * `stopped` is polled, and a Stop ends the worker within kStopPollMs and fails the request with
- * RunStopped. The worker ends with the run, and with it whatever M, pair loop or tree it held.
+ * RunStopped; `onProgress` hears the worker's progress. The worker ends with the run, and with it
+ * whatever M, pair loop or tree it held.
  */
 export async function withReference<T>(
   stopped: () => boolean,
   run: (reference: FloatReference) => Promise<T>,
+  onProgress?: ReferenceProgressHook,
 ): Promise<T> {
   const reference = browserReference(() => {
     if (stopped()) throw new RunStopped();
-  });
+  }, onProgress);
   try {
     return await run(reference);
   } finally {

@@ -2,7 +2,7 @@
 // checking the GPU never blocks the page. Where the page is cross-origin isolated (the COOP/COEP
 // headers of vite.config.ts), M is assembled and applied by nested workers on every core
 // (src/parallel/browser.ts); elsewhere on this worker's thread alone, as the console says once.
-// The assembly's chunks are posted as they pass (ReferenceProgress), for the page to show.
+// The progress of its long steps is posted as they pass (ReferenceProgress), for the page to show.
 import { browserWorkerPool } from '../parallel/browser.ts';
 import { kCpuKernels } from '../parallel/mass-matrix.ts';
 import { referenceAnswerer, type ReferenceMessage, type ReferenceRequest } from '../run/reference.ts';

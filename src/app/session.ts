@@ -36,11 +36,10 @@ import {
   type SampledReference,
 } from '../run/check.ts';
 import { treeWorkWarning } from '../run/backend.ts';
-import { chunkEstimate, type ChunkReport } from '../run/chunks.ts';
+import { chunkEstimate } from '../run/chunks.ts';
 import { solveJson, spectrumSummaryJson } from '../run/report.ts';
 import { isObject, savedStop, stoppedJson, type SweepStop } from '../studies/study.ts';
 import { refines } from '../run/refine.ts';
-import type { ReferenceProgress } from '../run/reference.ts';
 import { runSolve, type SolveMode, type SolveReport } from '../run/solve.ts';
 import { runSpectrum, type SpectrumReport } from '../run/spectrum.ts';
 import { formatNumber } from './colour.ts';
@@ -63,7 +62,12 @@ import {
   type SavedResult,
 } from '../io/formats.ts';
 import type { Panel } from './panel.ts';
-import { browserReference, withFloat64Products } from './reference.ts';
+import {
+  browserReference,
+  referenceReporter,
+  withFloat64Products,
+  type ReferenceReport,
+} from './reference.ts';
 import {
   checkFileElectrons,
   FieldError,
@@ -105,10 +109,6 @@ const kFixFieldsFirst = 'Fix the fields marked in red first.';
 const kDenseCheckNote = 'float64 CPU reference, run in a worker beside the GPU';
 /** The progress line while a run waits for its float64 check. */
 const kCheckLine = 'Comparing with the float64 reference…';
-/** The reference worker's steps as the page names them (Session.#referenceProgress). */
-const kReferenceSteps: Record<ReferenceProgress['step'], string> = {
-  assembly: 'assembling the float64 M',
-};
 /** The refusal of a file dropped while a run goes on (the load buttons are off meanwhile). */
 const kLoadWhileBusy = 'Stop the run before loading a file.';
 /** Said when fields changed during a run whose results they invalidate (Session.run). */
@@ -230,7 +230,7 @@ export class Session {
     () => {
       if (this.#stopRequested) throw new CheckStopped('check stopped');
     },
-    (step, done, total) => this.#referenceProgress(step, done, total),
+    (progress) => this.#referenceProgress(this.#referenceReport(progress)),
   );
   #panel: Panel | null = null;
   #built: Built | null = null;
@@ -258,7 +258,9 @@ export class Session {
   /** The running stage's progress line, which each chunk of a long step extends (#chunkProgress). */
   #stageLine: { text: string; fraction: number | null } = { text: '', fraction: null };
   readonly #chunks = chunkEstimate();
-  readonly #referenceChunks = chunkEstimate();
+  readonly #referenceReport = referenceReporter();
+  /** The check's note as #referenceFor set it, which the reference's progress extends. */
+  #checkNote = '';
 
   constructor(parameters: Parameters, parts: SessionParts) {
     this.parameters = parameters;
@@ -674,14 +676,14 @@ export class Session {
   ): Reference | SampledReference | null {
     const decision = checkDecision(system, 'gpu', this.parameters.check ? undefined : false);
     if (decision === 'off') {
-      this.#diagnostics.checkNote('off (Solver › check against float64)');
+      this.#setCheckNote('off (Solver › check against float64)');
       return null;
     }
     if (decision === 'sampled') {
       const size = unknowns(system);
       const dense = `${size} unknowns is above ${kCheckMaxUnknowns} (the float64 M would take ${formatBytes(8 * size * size)})`;
       const rows = `float64 rows of M at ${sampleWords(system.configuration.n)}`;
-      this.#diagnostics.checkNote(
+      this.#setCheckNote(
         stage === 'solve'
           ? `sampled: ${dense}, so ${rows}, summed in a worker`
           : `sampled: ${dense}, so ${rows} and the ${kHeaviestElectrons} where each Ritz vector is largest, ` +
@@ -689,8 +691,13 @@ export class Session {
       );
       return this.#reference.sampled(key, system);
     }
-    this.#diagnostics.checkNote(kDenseCheckNote);
+    this.#setCheckNote(kDenseCheckNote);
     return this.#reference.of(key, system);
+  }
+
+  #setCheckNote(note: string): void {
+    this.#checkNote = note;
+    this.#diagnostics.checkNote(note);
   }
 
   /** Shows a finished run's check: each error, or that it was stopped. */
@@ -702,6 +709,8 @@ export class Session {
       this.#diagnostics.checkNote('stopped');
       return;
     }
+    // The reference is done: what its progress added to the note is over.
+    this.#diagnostics.checkNote(this.#checkNote);
     for (const [id, value, target] of errors) if (value !== null) this.#diagnostics.check(id, value, target);
     if (report.timing.check !== undefined) {
       this.#results.timing.check = report.timing.check;
@@ -904,22 +913,22 @@ export class Session {
     this.#showChunk(this.#chunks(step, done, total));
   }
 
-  #showChunk(chunk: ChunkReport): void {
+  #showChunk(chunk: ReferenceReport): void {
     const { text, fraction } = this.#stageLine;
     this.#diagnostics.progress(`${text} (${chunk.text})`, fraction ?? chunk.fraction);
   }
 
   /**
-   * A chunk of the reference worker's assembly of M (at the check's largest M, seconds before its
-   * first answer), in the check's note while it lasts, as the worker assembles beside the GPU's
-   * stage; and on the progress line too once that stage is over and the run waits for the check.
+   * The reference worker's progress (referenceReporter: its assembly's chunks, at the check's largest
+   * M seconds before its first answer; its solve's or Lanczos run's iterations, a thousand products on
+   * a ring; the sampled check's chunks) in the check's note while it lasts, as the worker runs beside
+   * the GPU's stage; and on the progress line too once that stage is over and the run waits for the
+   * check. Null (M assembled) gives both back.
    */
-  #referenceProgress(step: ReferenceProgress['step'], done: number, total: number): void {
-    const chunk = this.#referenceChunks(kReferenceSteps[step], done, total);
-    const assembling = done < total;
-    this.#diagnostics.checkNote(assembling ? `${kDenseCheckNote}; ${chunk.text}` : kDenseCheckNote);
+  #referenceProgress(report: ReferenceReport | null): void {
+    this.#diagnostics.checkNote(report ? `${this.#checkNote}; ${report.text}` : this.#checkNote);
     if (this.#stageLine.text !== kCheckLine) return;
-    if (assembling) this.#showChunk(chunk);
+    if (report) this.#showChunk(report);
     else this.#diagnostics.progress(this.#stageLine.text, this.#stageLine.fraction);
   }
 

@@ -70,9 +70,10 @@ import {
 } from '../studies/scaling/spec.ts';
 import { isObject, savedStop, stoppedLine, type StudyHooks, type SweepStop } from '../studies/study.ts';
 import { kDefaultLanczosBasis } from '../solvers/lanczos.ts';
+import type { ReferenceProgress } from '../run/reference.ts';
 import { openEngine } from './engine.ts';
 import { download } from './files.ts';
-import { withFloat64Products, withReference } from './reference.ts';
+import { referenceReporter, withFloat64Products, withReference } from './reference.ts';
 import {
   FieldError,
   parseFieldTesla,
@@ -703,34 +704,53 @@ export class Studies {
       storage[system.configuration.n] = backend.matrix;
       return backend;
     };
+    // The line of the point that waits for its check, which the reference's progress extends; null
+    // from the next point's start: the worker runs beside the GPU's Lanczos run, whose own line its
+    // progress must not interrupt.
+    let checking: { text: string; fraction: number } | null = null;
+    const report = referenceReporter();
+    const onProgress = (progress: ReferenceProgress) => {
+      const shown = report(progress);
+      if (checking)
+        hooks.progress?.(shown ? `${checking.text} (${shown.text})` : checking.text, checking.fraction);
+    };
     // Each point checked as the CLI's are (scalingReference), its float64 reference in a worker
     // beside the GPU's Lanczos run; the sphere's direct inertia ratio as the CLI's too.
-    const [run] = await withReference(stopRequested, (float64) =>
-      runScaling(
-        factory,
-        {
-          geometries: [geometry],
-          model,
-          ns,
-          seed: kScalingDefaults.seed,
-          reference: scalingReference(float64, false),
-        },
-        {
-          ...hooks,
-          pointStarted: (k) => hooks.progress?.(`${at(ns[k])}, building M…`, k / ns.length),
-          lanczos: (n, step, _low, high) =>
-            hooks.progress?.(
-              `${at(n)}, Lanczos step ${step}, λ_max ≥ ${high.toPrecision(6)}`,
-              ns.indexOf(n) / ns.length,
-            ),
-          check: (n) => hooks.progress?.(`${at(n)}, float64 check…`, ns.indexOf(n) / ns.length),
-          point: (_geometry, _point, points) =>
-            this.#view.scalingUpdate(
-              points,
-              this.#summary(geometry, model, [...points], performance.now() - started),
-            ),
-        },
-      ),
+    const [run] = await withReference(
+      stopRequested,
+      (float64) =>
+        runScaling(
+          factory,
+          {
+            geometries: [geometry],
+            model,
+            ns,
+            seed: kScalingDefaults.seed,
+            reference: scalingReference(float64, false),
+          },
+          {
+            ...hooks,
+            pointStarted: (k) => {
+              checking = null;
+              hooks.progress?.(`${at(ns[k])}, building M…`, k / ns.length);
+            },
+            lanczos: (n, step, _low, high) =>
+              hooks.progress?.(
+                `${at(n)}, Lanczos step ${step}, λ_max ≥ ${high.toPrecision(6)}`,
+                ns.indexOf(n) / ns.length,
+              ),
+            check: (n) => {
+              checking = { text: `${at(n)}, float64 check…`, fraction: ns.indexOf(n) / ns.length };
+              hooks.progress?.(checking.text, checking.fraction);
+            },
+            point: (_geometry, _point, points) =>
+              this.#view.scalingUpdate(
+                points,
+                this.#summary(geometry, model, [...points], performance.now() - started),
+              ),
+          },
+        ),
+      onProgress,
     );
     // Stop before the first point leaves no run, and nothing to save.
     if (!run) return false;

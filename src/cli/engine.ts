@@ -61,7 +61,7 @@ import {
 import { openGpu } from './device.ts';
 import { float64Products, kRefinementRtol, refines, type Float64Products } from '../run/refine.ts';
 import { nodeReference } from './reference.ts';
-import type { FloatReference } from '../run/reference.ts';
+import type { FloatReference, ReferenceProgressHook } from '../run/reference.ts';
 import type { Progress } from './progress.ts';
 
 export const kBackendOptions = {
@@ -294,7 +294,7 @@ export async function openBackend(
         choice.threads,
         () => progress.checkpoint(),
         () => progress.log(`check: assembling the float64 reference (${size} x ${size})`),
-        chunkProgress(progress),
+        referenceProgress(progress),
       );
       reference = { ...held.of('check', system), afterRun: true };
     }
@@ -306,6 +306,7 @@ export async function openBackend(
       choice.threads,
       () => progress.checkpoint(),
       () => progress.log(`check: float64 rows of M at ${sampleWords(system.configuration.n)}`),
+      referenceProgress(progress),
     );
     return { ...held.sampled('check', system), afterRun: true };
   };
@@ -566,4 +567,35 @@ export function chunkProgress(
 ): (step: string, done: number, total: number) => void {
   const estimate = chunkEstimate(now);
   return (step, done, total) => progress.within(estimate(step, done, total).text);
+}
+
+/** A solve's iteration on the progress line: its ||r|| / ||b||, the residual --tol is held to. */
+export function solveIterationText(iteration: number, relativeResidual: number): string {
+  return `iteration ${iteration}: relative residual ${relativeResidual.toExponential(3)}`;
+}
+
+/** A Lanczos run's product on the progress line: its extreme Ritz values. */
+export function lanczosStepText(iteration: number, lambdaMin: number, lambdaMax: number): string {
+  return `Lanczos step ${iteration}: [${lambdaMin.toPrecision(8)}, ${lambdaMax.toPrecision(8)}]`;
+}
+
+/**
+ * The float64 reference worker's progress (ReferenceProgress) on the progress line, after the
+ * check's status: its assembly's chunks with the time left (chunkProgress), its solve's and Lanczos
+ * run's iterations as a run's own show (solveIterationText, lanczosStepText) after 'float64 check: ',
+ * the sampled check's chunks as bench's check words them ('float64 check: electron 201 of 256').
+ * Each is a checkpoint, where a signal stops the check.
+ */
+export function referenceProgress(progress: Progress): ReferenceProgressHook {
+  const chunks = chunkProgress(progress);
+  return (report) => {
+    if (report.step === 'assembly') chunks('assembly', report.done, report.total);
+    else if (report.step === 'solve')
+      progress.within(`float64 check: ${solveIterationText(report.iteration, report.relativeResidual)}`);
+    else if (report.step === 'lanczos')
+      progress.within(
+        `float64 check: ${lanczosStepText(report.iteration, report.lambdaMin, report.lambdaMax)}`,
+      );
+    else progress.within(report.text);
+  };
 }

@@ -28,10 +28,10 @@ export function isReferenceWorker(data: unknown): data is ReferenceWorkerData {
  * The reference on `threads` threads, in a worker thread started from this module's URL on the first
  * request; `stopRequested` throws once the run was stopped (Progress.checkpoint), which ends the
  * worker and fails the pending requests with what it threw; `started` hears each start of the
- * worker (the run's progress line), `onProgress` the chunks of its assembly of M (src/cli/engine.ts
- * chunkProgress, which may throw to stop it as `stopRequested` does). Only the CLI bundle can start
- * it: the bundle is one module whose entry (main.ts) hands such a thread to serveReference, where a
- * source module run by itself would not.
+ * worker (the run's progress line), `onProgress` its progress (src/cli/engine.ts referenceProgress,
+ * which may throw to stop it as `stopRequested` does). Only the CLI bundle can start it: the bundle
+ * is one module whose entry (main.ts) hands such a thread to serveReference, where a source module
+ * run by itself would not.
  */
 export function nodeReference(
   threads: number,

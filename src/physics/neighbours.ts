@@ -8,7 +8,7 @@ const kNeighbourLeafSize = 8;
 
 /**
  * A leaf's queries (NeighbourSearch.search) counted in pairs of a float64 row sum, the unit a paced
- * caller's chunks are sized in (src/studies/study.ts inPacedChunks): its electrons' search of the
+ * caller's chunks are sized in (src/run/chunks.ts inPacedChunks): its electrons' search of the
  * leaves near it cost as much as 280 to 370 such pairs on a sphere and a ball of 10^6: above both,
  * so that a chunk takes no longer than the pairs it stands for.
  */

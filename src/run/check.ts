@@ -19,11 +19,13 @@ import {
 import type { Configuration } from '../physics/geometry.ts';
 import {
   closestElectrons,
+  kNeighbourPairsPerLeaf,
   nearestNeighbourDistances,
   neighbourSearch,
   type NeighbourSearch,
 } from '../physics/neighbours.ts';
 import type { MassMatrixBackend } from './backend.ts';
+import { inPacedChunks, type PacingHooks } from './chunks.ts';
 import type { DeviceChoice, MatrixChoice } from './inputs.ts';
 
 /**
@@ -231,7 +233,7 @@ export function checkSample(
 
 /**
  * checkSample's sample (its default counts), the nearest-neighbour queries run by `query`, which may
- * pause between leaves (bench's check paces them: inPacedChunks); the k-d tree's build, before
+ * pause between leaves (pacedCheckSample paces them: inPacedChunks); the k-d tree's build, before
  * them, stays one step. The same sample as checkSample's, and formed once per configuration with it.
  */
 export async function checkSampleQueried(
@@ -247,6 +249,45 @@ export async function checkSampleQueried(
   const sample = sampleBeside(configuration.n, exact, kSampledCheckElectrons);
   samples.set(configuration, sample);
   return sample;
+}
+
+/**
+ * The sampled float64 check's sample of `configuration` (checkSample's), its nearest-neighbour queries
+ * in chunks of the k-d tree's leaves (inPacedChunks, kNeighbourPairsPerLeaf pairs a leaf): seconds at
+ * 10^6 electrons. The tree's build before them (O(N log N), under a second there) stays one step.
+ */
+export function pacedCheckSample(configuration: Configuration, hooks: PacingHooks): Promise<CheckSample> {
+  return checkSampleQueried(configuration, (search) =>
+    inPacedChunks(
+      search.leaves,
+      kNeighbourPairsPerLeaf,
+      hooks,
+      (start) => `float64 check: nearest neighbours, leaf ${start + 1} of ${search.leaves}`,
+      (start, end) => search.search(start, end),
+    ),
+  );
+}
+
+/**
+ * The float64 rows (M x)_i at `electrons` (sampledMassRows), in chunks of electrons (inPacedChunks, N
+ * pairs an electron): the sampled check's 256 N pairs, seconds at 10^6 electrons.
+ */
+export async function pacedSampledMassRows(
+  system: DarwinSystem,
+  x: Float64Array,
+  electrons: Uint32Array,
+  hooks: PacingHooks,
+): Promise<Float64Array> {
+  const b = blockSize(system);
+  const rows = new Float64Array(b * electrons.length);
+  await inPacedChunks(
+    electrons.length,
+    system.configuration.n,
+    hooks,
+    (start) => `float64 check: electron ${start + 1} of ${electrons.length}`,
+    (start, end) => rows.set(sampledMassRows(system, x, electrons.subarray(start, end)), b * start),
+  );
+  return rows;
 }
 
 /** The sample of `exact` electrons of n and `count` less them drawn uniformly from the rest. */

@@ -3,7 +3,9 @@
 // run's thread stays free beside it, and a stop ends the worker wherever it is, since a dense
 // assembly, solve or Lanczos run cannot be interrupted otherwise. Another worker of this kind, on
 // a FloatReference of its own, forms a refined run's float64 products for the page
-// (FloatReference.products), whose main thread must not spend seconds in an O(N^2) pair loop. This
+// (FloatReference.products), whose main thread must not spend seconds in an O(N^2) pair loop. While
+// a request waits, the worker posts how far its long steps are (ReferenceProgress): the dense M's
+// assembly, the reference solve's or Lanczos run's iterations, the sampled check's chunks. This
 // module holds what both platforms share: the messages, the asking side (FloatReference) and the
 // answering side (referenceAnswerer); only starting the worker differs.
 import type { WorkerPool } from '../parallel/pool.ts';
@@ -12,15 +14,17 @@ import type { SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolveResult, SolverName } from '../solvers/types.ts';
 import { cpuBackend, type MassMatrixBackend } from './backend.ts';
 import {
-  checkSample,
   CheckStopped,
   kReferenceRtol,
-  sampledMassRows,
+  pacedCheckSample,
+  pacedSampledMassRows,
   type CheckSample,
   type Reference,
   type SampledReference,
 } from './check.ts';
+import type { PacingHooks } from './chunks.ts';
 import { float64Product, type Float64Products } from './refine.ts';
+import { relativeIterations } from './solve.ts';
 
 interface RequestBase {
   id: number;
@@ -33,9 +37,9 @@ export type ReferenceRequest =
   | (RequestBase & { kind: 'momenta'; velocities: Float64Array })
   /** y = M v by float64Product: the pair loop, or the float64 tree at `treeTolerance`. */
   | (RequestBase & { kind: 'product'; treeTolerance: number | null; v: Float64Array })
-  /** The sampled check's electrons and weights (checkSample: a k-d tree, seconds at 10^6). */
+  /** The sampled check's electrons and weights (pacedCheckSample: a k-d tree, seconds at 10^6). */
   | (RequestBase & { kind: 'sample' })
-  /** The sampled check's float64 rows of M x at `electrons` (sampledMassRows). */
+  /** The sampled check's float64 rows of M x at `electrons` (pacedSampledMassRows). */
   | (RequestBase & { kind: 'rows'; electrons: Uint32Array; x: Float64Array })
   | (RequestBase & {
       kind: 'solve';
@@ -62,14 +66,30 @@ export type ReferenceResponse =
   | { id: number; ok: false; message: string };
 
 /**
- * Chunk `done` of `total` of a dense M's assembly in the worker, posted while the request that
- * asked for M waits (cpuBackend's AssemblyHook, the chunks the CLI's --device cpu shows too).
+ * How far the worker is with a pending request's long step, as the CLI's --device cpu shows its own:
+ * each chunk of a dense M's assembly (cpuBackend's AssemblyHook); the reference solve's iterations
+ * with ||r|| / ||p|| and the Lanczos run's products with its extreme Ritz values (as
+ * LanczosOptions.onIteration hears them), on the dense M a thousand products on a ring; the sampled
+ * check's chunks (pacedCheckSample's leaves, pacedSampledMassRows' electrons) in their own words. All
+ * but the assembly's chunks come at most every kReferenceProgressMs.
  */
-export interface ReferenceProgress {
-  readonly step: 'assembly';
-  readonly done: number;
-  readonly total: number;
-}
+export type ReferenceProgress =
+  | { readonly step: 'assembly'; readonly done: number; readonly total: number }
+  | { readonly step: 'solve'; readonly iteration: number; readonly relativeResidual: number }
+  | {
+      readonly step: 'lanczos';
+      readonly iteration: number;
+      readonly lambdaMin: number;
+      readonly lambdaMax: number;
+    }
+  | { readonly step: 'sampled'; readonly text: string };
+
+/**
+ * The least time between two of a request's iteration or sampled-check reports (ReferenceProgress):
+ * a few a second, what a progress line can show, where the dense Lanczos run makes hundreds of
+ * products a second and the sampled rows a chunk every few tens of milliseconds.
+ */
+export const kReferenceProgressMs = 250;
 
 /** What a reference worker posts: a request's response, or the progress of one still pending. */
 export type ReferenceMessage = ReferenceResponse | ReferenceProgress;
@@ -106,8 +126,8 @@ type Payload<K extends ReferenceRequest['kind']> = Omit<
   'id' | 'kind'
 >;
 
-/** Hears chunk `done` of `total` of the worker's `step` (ReferenceProgress). */
-export type ReferenceProgressHook = (step: ReferenceProgress['step'], done: number, total: number) => void;
+/** Hears the worker's progress on a pending request. */
+export type ReferenceProgressHook = (progress: ReferenceProgress) => void;
 
 /**
  * The asking side: a Reference per system (of), answered by one worker started on the first
@@ -259,7 +279,7 @@ export class FloatReference {
           // A worker thread ended by cancel() may still deliver what it posted before.
           if (this.#port !== port) return;
           try {
-            this.#onProgress?.(message.step, message.done, message.total);
+            this.#onProgress?.(message);
           } catch (error) {
             this.cancel(error as Error);
           }
@@ -305,17 +325,37 @@ async function runningPool(pool: () => WorkerPool | undefined): Promise<WorkerPo
 }
 
 /**
+ * `report` at most once every kReferenceProgressMs by `now`: the first at once, those between
+ * dropped.
+ */
+function throttled(
+  report: (progress: ReferenceProgress) => void,
+  now: () => number,
+): (progress: ReferenceProgress) => void {
+  let last = -Infinity;
+  return (progress) => {
+    const at = now();
+    if (at - last < kReferenceProgressMs) return;
+    last = at;
+    report(progress);
+  };
+}
+
+/**
  * The answering side, run in the worker: each request answered by the dense float64 CPU backend
- * (cpuBackend) of its system, assembled on the threads of `pool()` (none: this thread alone), its
- * chunks posted to `onProgress`, and kept for the next request about the same key; a product by
- * float64Product, made and kept the same way apart from the backend (it needs no dense M); the
- * sampled check's rows on this thread (O(256 N), nothing kept). A failure is an answer too
- * ({ ok: false }). Requests are answered one after another, in the order they came: one waiting for
- * its pool's workers to start must not let the next about its key build a second M.
+ * (cpuBackend) of its system, assembled on the threads of `pool()` (none: this thread alone), and
+ * kept for the next request about the same key; a product by float64Product, made and kept the
+ * same way apart from the backend (it needs no dense M); the sampled check's sample and rows on this
+ * thread in chunks (pacedCheckSample, pacedSampledMassRows: O(256 N), nothing kept). `onProgress`
+ * hears each request's long steps (ReferenceProgress), all but the assembly's chunks throttled by
+ * `now` (kReferenceProgressMs). A failure is an answer too ({ ok: false }). Requests are answered one
+ * after another, in the order they came: one waiting for its pool's workers to start must not let
+ * the next about its key build a second M.
  */
 export function referenceAnswerer(
   pool: () => WorkerPool | undefined,
   onProgress?: (progress: ReferenceProgress) => void,
+  now: () => number = () => performance.now(),
 ): (request: ReferenceRequest) => Promise<ReferenceResponse> {
   let held: { key: string; backend: MassMatrixBackend } | null = null;
   let heldProduct: {
@@ -350,16 +390,20 @@ export function referenceAnswerer(
     return heldProduct.apply;
   };
   const answer = async (request: ReferenceRequest): Promise<ReferenceResponse> => {
+    // Its own throttle: a request's first report is posted at once.
+    const report = onProgress && throttled(onProgress, now);
+    const paced: PacingHooks = { progress: report && ((text) => report({ step: 'sampled', text })) };
     if (request.kind === 'product') {
       const apply = await productFor(request.key, request.system, request.treeTolerance);
       const product = apply(request.v);
       return { id: request.id, ok: true, kind: 'product', product };
     }
     if (request.kind === 'sample') {
-      return { id: request.id, ok: true, kind: 'sample', sample: checkSample(request.system.configuration) };
+      const sample = await pacedCheckSample(request.system.configuration, paced);
+      return { id: request.id, ok: true, kind: 'sample', sample };
     }
     if (request.kind === 'rows') {
-      const rows = sampledMassRows(request.system, request.x, request.electrons);
+      const rows = await pacedSampledMassRows(request.system, request.x, request.electrons, paced);
       return { id: request.id, ok: true, kind: 'rows', rows };
     }
     const backend = await backendFor(request.key, request.system);
@@ -372,13 +416,26 @@ export function referenceAnswerer(
           momenta: await backend.momenta(request.velocities),
         };
       case 'solve': {
-        const { rtol, maxIterations } = request;
-        const result = await backend.velocities(request.momenta, request.solver, { rtol, maxIterations });
+        const { momenta, rtol, maxIterations } = request;
+        const onIteration =
+          report &&
+          relativeIterations(momenta, (iteration, relativeResidual) =>
+            report({ step: 'solve', iteration, relativeResidual }),
+          );
+        const result = await backend.velocities(momenta, request.solver, {
+          rtol,
+          maxIterations,
+          onIteration,
+        });
         return { id: request.id, ok: true, kind: 'solve', result };
       }
       case 'spectrum': {
         const { tol, maxIterations, seed, basisSize } = request;
-        const result = await backend.spectrum({ tol, maxIterations, seed, basisSize });
+        const onIteration =
+          report &&
+          ((iteration: number, lambdaMin: number, lambdaMax: number) =>
+            report({ step: 'lanczos', iteration, lambdaMin, lambdaMax }));
+        const result = await backend.spectrum({ tol, maxIterations, seed, basisSize, onIteration });
         return { id: request.id, ok: true, kind: 'spectrum', result };
       }
     }

@@ -1,14 +1,13 @@
 // What every study shares: the hooks its run is driven by (the CLI's progress line, the app's progress
-// bar and Stop button), long float64 host sums paced by them (a map's field, the sampled check's rows),
+// bar and Stop button), which also pace its long float64 host sums (src/run/chunks.ts inPacedChunks),
 // the one rule by which a sweep honours Stop, and the shards a sweep's points are split into
 // (`--shard K/N`) and joined back from (`merge`).
 import type { DeviceSummary } from '../io/formats.ts';
 import { InputError } from '../physics/input-error.ts';
-import type { Configuration } from '../physics/geometry.ts';
-import { blockSize, type DarwinSystem } from '../physics/models.ts';
-import { kNeighbourPairsPerLeaf } from '../physics/neighbours.ts';
+import type { DarwinSystem } from '../physics/models.ts';
 import type { MassMatrixBackend } from '../run/backend.ts';
-import { checkSampleQueried, sampledMassRows, withinTarget, type CheckSample } from '../run/check.ts';
+import { withinTarget } from '../run/check.ts';
+import type { PacingHooks } from '../run/chunks.ts';
 import { parseNumber, type Check } from '../run/inputs.ts';
 
 /** A backend of the system (its M assembled or set up); the study disposes of it after use. */
@@ -65,14 +64,14 @@ export function numberList(
   return values;
 }
 
-/** How a run reports and is stopped; every hook is optional (a test passes none). */
-export interface StudyHooks {
-  /** Progress text, and the fraction done where it is known. */
-  progress?(text: string, fraction: number | null): void;
+/**
+ * How a run reports and is stopped; every hook is optional (a test passes none). Its pause and
+ * progress (PacingHooks) are awaited and told between two points, and inside a point between the
+ * chunks of a long float64 host sum (inPacedChunks).
+ */
+export interface StudyHooks extends PacingHooks {
   /** True once the user asked to stop. */
   stopped?(): boolean;
-  /** Awaited between two points: the page draws a frame and takes a Stop click there. */
-  pause?(): Promise<void>;
   /**
    * Point `index` (from 0) of the run's `count` starts: the CLI names it on its progress line, times
    * the run, and lets a signal cut short only a point's own work (src/cli/progress.ts).
@@ -80,75 +79,6 @@ export interface StudyHooks {
   pointStarted?(index: number, count: number): void;
   /** That point ended: `finished`, one of the results, or dropped (Stop cut it short, or it threw). */
   pointEnded?(finished: boolean): void;
-}
-
-/** Pairs of a float64 host sum between two pauses, tens of milliseconds apart: inPacedChunks' chunk. */
-export const kPairsPerPause = 4_000_000;
-
-/**
- * `work(start, end)` over [0, count) in chunks of about kPairsPerPause pairs (`pairsPerItem` an item,
- * at least one item a chunk), with the hooks' pause and a progress report (`text(start)`) between
- * two: a float64 host sum that takes seconds to hours (London's field at a map's points, bench's
- * check rows at 10^6 electrons), during which the page draws and takes a Stop and the CLI hears a
- * signal (its progress report stops the run: src/cli/progress.ts).
- */
-export async function inPacedChunks(
-  count: number,
-  pairsPerItem: number,
-  hooks: Pick<StudyHooks, 'pause' | 'progress'>,
-  text: (start: number) => string,
-  work: (start: number, end: number) => void,
-): Promise<void> {
-  const chunk = Math.max(1, Math.floor(kPairsPerPause / pairsPerItem));
-  for (let start = 0; start < count; start += chunk) {
-    if (start > 0) {
-      await hooks.pause?.();
-      hooks.progress?.(text(start), null);
-    }
-    work(start, Math.min(count, start + chunk));
-  }
-}
-
-/**
- * The sampled float64 check's sample of `configuration` (checkSample's), its nearest-neighbour queries
- * in chunks of the k-d tree's leaves (inPacedChunks, kNeighbourPairsPerLeaf pairs a leaf): seconds at
- * 10^6 electrons. The tree's build before them (O(N log N), under a second there) stays one step.
- */
-export function pacedCheckSample(
-  configuration: Configuration,
-  hooks: Pick<StudyHooks, 'pause' | 'progress'>,
-): Promise<CheckSample> {
-  return checkSampleQueried(configuration, (search) =>
-    inPacedChunks(
-      search.leaves,
-      kNeighbourPairsPerLeaf,
-      hooks,
-      (start) => `float64 check: nearest neighbours, leaf ${start + 1} of ${search.leaves}`,
-      (start, end) => search.search(start, end),
-    ),
-  );
-}
-
-/**
- * The float64 rows (M x)_i at `electrons` (sampledMassRows), in chunks of electrons (inPacedChunks, N
- * pairs an electron): the sampled check's 256 N pairs, seconds at 10^6 electrons.
- */
-export async function pacedSampledMassRows(
-  system: DarwinSystem,
-  x: Float64Array,
-  electrons: Uint32Array,
-  hooks: Pick<StudyHooks, 'pause' | 'progress'>,
-): Promise<Float64Array> {
-  const b = blockSize(system);
-  const rows = new Float64Array(b * electrons.length);
-  await inPacedChunks(
-    electrons.length,
-    system.configuration.n,
-    hooks,
-    (start) => `float64 check: electron ${start + 1} of ${electrons.length}`,
-    (start, end) => rows.set(sampledMassRows(system, x, electrons.subarray(start, end)), b * start),
-  );
-  return rows;
 }
 
 /** Thrown by a point that Stop cut short, to skip what it had left: the sweep drops it (the Stop rule). */

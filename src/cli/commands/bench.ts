@@ -51,6 +51,8 @@ import type { MassMatrixBackend } from '../../run/backend.ts';
 import {
   interactionError,
   kCheckMaxUnknowns,
+  pacedCheckSample,
+  pacedSampledMassRows,
   sampledErrors,
   solveTargetsFor,
   withinTarget,
@@ -59,13 +61,7 @@ import {
 import { runResponse, type ResponsePoint } from '../../studies/response/run.ts';
 import type { ResponseSpec } from '../../studies/response/spec.ts';
 import { driveRightHandSide, solutionOfTriples } from '../../physics/response.ts';
-import {
-  checkNoneRepeated,
-  numberList,
-  pacedCheckSample,
-  pacedSampledMassRows,
-  type StudyHooks,
-} from '../../studies/study.ts';
+import { checkNoneRepeated, numberList, type StudyHooks } from '../../studies/study.ts';
 import { kResponseDefaults, responseSpec } from '../../studies/response/spec.ts';
 import { deviceName, kCpuDevice } from '../../io/formats.ts';
 import { kMaxElectrons, parseDevice, parseDimensionFor, type DeviceChoice } from '../../run/inputs.ts';

@@ -20,7 +20,13 @@ import {
   parseTreeToleranceFor,
 } from '../../run/inputs.ts';
 import { kCheckMaxUnknowns, kSampledCheckElectrons } from '../../run/check.ts';
-import { backendStorage, checkStudyBackend, openStudyBackend, threadsOption } from '../engine.ts';
+import {
+  backendStorage,
+  checkStudyBackend,
+  openStudyBackend,
+  referenceProgress,
+  threadsOption,
+} from '../engine.ts';
 import { runScaling, scalingReference } from '../../studies/scaling/run.ts';
 import type { BackendFactory } from '../../studies/study.ts';
 import {
@@ -217,8 +223,14 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
   };
 
   // Each point's float64 check by spectrum's policy (scalingReference), in one worker thread on
-  // --threads threads, asked once the point's own Lanczos run has finished.
-  const float64 = nodeReference(options.threads, () => progress.checkpoint());
+  // --threads threads, asked once the point's own Lanczos run has finished; its progress after the
+  // point's check line.
+  const float64 = nodeReference(
+    options.threads,
+    () => progress.checkpoint(),
+    undefined,
+    referenceProgress(progress),
+  );
   const started = performance.now();
   let runs;
   try {

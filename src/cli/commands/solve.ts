@@ -22,6 +22,7 @@ import {
   kBackendOptions,
   openBackend,
   prepareLargeRun,
+  solveIterationText,
   type BackendChoice,
   type EarlyGpu,
 } from '../engine.ts';
@@ -162,8 +163,7 @@ async function solveOn(
         solver,
         rtol,
         maxIterations,
-        onIteration: (k, relative) =>
-          progress.update(`iteration ${k}: relative residual ${relative.toExponential(3)}`),
+        onIteration: (k, relative) => progress.update(solveIterationText(k, relative)),
         float64: opened.float64,
       },
       opened.reference() ?? opened.sampledReference(),

@@ -12,6 +12,7 @@ import {
   checkRefinementFits,
   kBackendHelp,
   kBackendOptions,
+  lanczosStepText,
   openBackend,
   prepareLargeRun,
   type OpenBackend,
@@ -91,8 +92,7 @@ export async function spectrumCommand(argv: string[], progress: Progress): Promi
         maxIterations,
         basisSize,
         seed,
-        onIteration: (k, low, high) =>
-          progress.update(`Lanczos step ${k}: [${low.toPrecision(8)}, ${high.toPrecision(8)}]`),
+        onIteration: (k, low, high) => progress.update(lanczosStepText(k, low, high)),
         float64: opened.float64,
       },
       opened.reference() ?? opened.sampledReference(),

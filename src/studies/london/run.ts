@@ -22,7 +22,8 @@ import {
   type LondonConvergencePoint,
   type LondonGeometry,
 } from '../../physics/london.ts';
-import { inPacedChunks, inShard, shardOf, sweep, sweepOfRun, type Shard, type StudyHooks } from '../study.ts';
+import { inPacedChunks } from '../../run/chunks.ts';
+import { inShard, shardOf, sweep, sweepOfRun, type Shard, type StudyHooks } from '../study.ts';
 
 /** The reduced field of a body at points (xyz triples): on the GPU, or in float64. */
 export type FieldEvaluator = (body: LondonBody, points: Float64Array) => Promise<Float64Array>;

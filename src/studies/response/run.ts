@@ -5,7 +5,13 @@
 // setEpsilon (one assembly of T per N), each solve warm-started from the earlier eps's solutions
 // (sweepWarmStart); they are disposed of here. Nothing in this file touches the GPU: a device's field
 // sum comes from the caller too.
-import { kReferenceRtol, sampledErrors, solveTargetsFor } from '../../run/check.ts';
+import {
+  kReferenceRtol,
+  pacedCheckSample,
+  pacedSampledMassRows,
+  sampledErrors,
+  solveTargetsFor,
+} from '../../run/check.ts';
 import { float64Products, refines, solveVelocities, type Float64Products } from '../../run/refine.ts';
 import { relativeIterations, residualProduct, type ResidualProduct } from '../../run/solve.ts';
 import { rigidRotationVelocities } from '../../physics/biot-savart.ts';
@@ -46,14 +52,7 @@ import { linearLeastSquares } from '../../solvers/least-squares.ts';
 import { unitExtremes } from '../../run/spectrum.ts';
 import { spectrumAt } from '../../solvers/spectrum.ts';
 import { fitLaw } from '../fits.ts';
-import {
-  pacedCheckSample,
-  pacedSampledMassRows,
-  PointStopped,
-  sweep,
-  type BackendFactory,
-  type StudyHooks,
-} from '../study.ts';
+import { PointStopped, sweep, type BackendFactory, type StudyHooks } from '../study.ts';
 import {
   defaultRtol,
   type ConvergenceReason,
