@@ -268,7 +268,6 @@ describe('the direct mode (theta = 0) against the dense mass matrix', () => {
   it.each(cases)('%s: M x to rounding', (_, s) => {
     const x = randomVector(s.configuration.n * blockSize(s), 5);
     const expected = new Float64Array(x.length);
-    massMatrix(s).apply(x, expected);
     const got = new Float64Array(x.length);
     treeProduct(buildTree({ ...s, epsilon: 0.3 }, { theta: 0 }), x, got);
     massMatrix({ ...s, epsilon: 0.3 }).apply(x, expected);
@@ -477,8 +476,9 @@ describe('float32 storage, asymmetry and CG', () => {
     treeInteraction(tree32, x, out32);
     const error32 = relativeError(out32, expected);
     console.log(`float64 storage error ${error64.toExponential(2)}, float32 ${error32.toExponential(2)}`);
-    // float32 rounds positions, moments and sources (relative 6e-8 each); the sums carry it over.
-    expect(error32).toBeLessThanOrEqual(error64 + 1e-6);
+    // float32 rounds positions, moments and sources (relative 6e-8 each); the sums carry it over
+    // (measured: 3.1e-8 above float64's 1.7e-7).
+    expect(error32).toBeLessThanOrEqual(error64 + 1e-7);
   });
 
   it('is symmetric to within the tolerance: |v.Tw - w.Tv| / (|v| |Tw|)', () => {
@@ -491,7 +491,9 @@ describe('float32 storage, asymmetry and CG', () => {
     const direct = asymmetry(buildTree(s, { theta: 0 }));
     console.log(`asymmetry: tree ${tree.toExponential(2)}, direct ${direct.toExponential(2)}`);
     expect(direct).toBeLessThan(1e-14);
-    expect(tree).toBeLessThanOrEqual(tolerance);
+    // The M2L translations are symmetric between the two nodes, so that only their rounding and the
+    // expansions' truncation of both directions differ (measured 1.9e-11, far below the tolerance).
+    expect(tree).toBeLessThanOrEqual(1e-4 * tolerance);
     expect(tree).toBeGreaterThan(direct);
   });
 
