@@ -404,7 +404,9 @@ describe.each(kDevices)('solve on the $device', ({ device, solved }) => {
     // the Darwin energy (eps/2) v.Tv is positive (parallel currents attract): 0.5462050497958311 by
     // numpy from the dense T, held to float32's rounding of M v on the GPU.
     expect(Math.abs(out.energies.kinetic / ((60 * (2 / 3 + 1 / (3 * 60 * 60))) / 2) - 1)).toBeLessThan(1e-14);
-    expect(Math.abs(out.energies.darwin / 0.5462050497958311 - 1)).toBeLessThan(device === 'cpu' ? 1e-12 : 1e-6);
+    expect(Math.abs(out.energies.darwin / 0.5462050497958311 - 1)).toBeLessThan(
+      device === 'cpu' ? 1e-12 : 1e-6,
+    );
     expect(out.inertia_ratio).toBeCloseTo(1 + out.energies.darwin / out.energies.kinetic, 6);
     if (device === 'gpu') {
       expect(run.stderr).toMatch(/setting up M on the GPU/);
