@@ -218,6 +218,7 @@ describe('the float64 check', () => {
 
 interface Row {
   name: string;
+  chosen?: boolean;
   check_target?: number;
   within_target?: boolean;
   variant?: string;
@@ -267,6 +268,10 @@ describe('bench on the GPU: every timed row checked', () => {
       expect(r.true_residual, r.name).toBeLessThan(1e-6);
     }
     const solve = cg.at(-1)!;
+    // The chosen variant's iteration is checked above, or its absence said in the solve's note: the
+    // loop above must not pass on no iteration rows at all.
+    if (!cg.some((r) => r.name === 'cg_iteration' && r.chosen))
+      expect(solve.note).toMatch(/^no cg_iteration \([^)]+\): /);
     expect(solve.reason).toBe('converged_rtol');
     expect(solve.converged).toBe(true);
     expect(solve.check_target).toBeCloseTo(1e-5, 20);

@@ -400,8 +400,13 @@ describe.each(kDevices)('solve on the $device', ({ device, solved }) => {
       unknowns: 180,
       n_epsilon: 0.12,
     });
-    expect(out.energies.kinetic).toBeGreaterThan(0);
-    expect(out.energies.darwin).toBeGreaterThan(0); // parallel currents attract: the Darwin energy is positive
+    // Rigid rotation about z: T0 = N (2/3 + 1/(3N^2)) / 2 for the Fibonacci sphere (README, eq. 30);
+    // the Darwin energy (eps/2) v.Tv is positive (parallel currents attract): 0.5462050497958311 by
+    // numpy from the dense T, held to float32's rounding of M v on the GPU.
+    expect(Math.abs(out.energies.kinetic / ((60 * (2 / 3 + 1 / (3 * 60 * 60))) / 2) - 1)).toBeLessThan(1e-14);
+    expect(Math.abs(out.energies.darwin / 0.5462050497958311 - 1)).toBeLessThan(
+      device === 'cpu' ? 1e-12 : 1e-6,
+    );
     expect(out.inertia_ratio).toBeCloseTo(1 + out.energies.darwin / out.energies.kinetic, 6);
     if (device === 'gpu') {
       expect(run.stderr).toMatch(/setting up M on the GPU/);

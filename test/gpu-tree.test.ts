@@ -345,7 +345,10 @@ describe('GpuTreeMassMatrix against the float64 direct product', () => {
     const dot = (a: ArrayLike<number>, b: ArrayLike<number>) =>
       Array.from(a).reduce((sum, value, k) => sum + value * b[k], 0);
     const asymmetry = Math.abs(dot(v, mw) - dot(w, mv)) / (norm(v) * norm(tw));
-    expect(asymmetry).toBeLessThan(1e-5);
+    // The float64 tree's asymmetry is 1.9e-11 (treecode.test.ts): float32's rounding of the products
+    // (6e-8 of each entry) is what is left, 8.3e-9 on SwiftShader; the tolerance (1e-5) would hide a
+    // translation gone one-sided a hundredfold.
+    expect(asymmetry).toBeLessThan(1e-6);
   });
 });
 

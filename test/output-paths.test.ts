@@ -29,12 +29,7 @@ beforeAll(() => {
   chmodSync(dir, 0o755);
 }, 120_000);
 
-/** The CLI as a user runs it, behind `launcher` (setpriv dropping root's privileges) where one is given. */
-function cliAs(launcher: readonly string[], ...args: string[]) {
-  return runCli(cliPath, args, { launcher, quiet: true });
-}
-
-const cli = (...args: string[]) => cliAs([], ...args);
+const cli = (...args: string[]) => runCli(cliPath, args, { quiet: true });
 
 /** Exit 0 and stdout exactly one JSON object. */
 function json(...args: string[]) {
@@ -227,28 +222,25 @@ describe('a study run writes its --out whole or not at all', () => {
     expect(readFileSync(file, 'utf8')).toBe('KEEP\n');
   });
 
-  // Root writes anywhere: the check then runs as nobody, where setpriv can drop the privileges.
+  // Root writes anywhere: the check then runs as nobody (uid and gid 65534; Node's spawn also drops
+  // root's supplementary groups).
   const root = process.getuid?.() === 0;
-  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
-  test.skipIf(root && !setpriv)(
-    'a folder that cannot be written is named as solve names it (run as nobody by root; skipped where root has no setpriv)',
-    () => {
-      const readOnly = join(dir, 'read-only');
-      mkdirSync(readOnly);
-      chmodSync(readOnly, 0o555);
-      const drop = ['--reuid=65534', '--regid=65534', '--clear-groups'];
-      const unprivileged = (...args: string[]) => cliAs(root ? [setpriv!, ...drop] : [], ...args);
-      expectUserErrorRun(
-        unprivileged('paper', '--out', readOnly),
-        /^error: cannot write into .*read-only: the directory .*read-only is not writable$/,
-      );
-      expectUserErrorRun(
-        unprivileged('pairing', '--ratios', '10', '--out', join(readOnly, 'new', 'sub')),
-        /^error: cannot create directory .*read-only\/new\/sub: its directory .*read-only is not writable$/,
-      );
-      expect(readdirSync(readOnly)).toEqual([]);
-    },
-  );
+  test('a folder that cannot be written is named as solve names it (run as nobody by root)', () => {
+    const readOnly = join(dir, 'read-only');
+    mkdirSync(readOnly);
+    chmodSync(readOnly, 0o555);
+    const unprivileged = (...args: string[]) =>
+      runCli(cliPath, args, { quiet: true, ...(root && { user: { uid: 65534, gid: 65534 } }) });
+    expectUserErrorRun(
+      unprivileged('paper', '--out', readOnly),
+      /^error: cannot write into .*read-only: the directory .*read-only is not writable$/,
+    );
+    expectUserErrorRun(
+      unprivileged('pairing', '--ratios', '10', '--out', join(readOnly, 'new', 'sub')),
+      /^error: cannot create directory .*read-only\/new\/sub: its directory .*read-only is not writable$/,
+    );
+    expect(readdirSync(readOnly)).toEqual([]);
+  });
 });
 
 // A disk that fills, or a folder that changes, during a long run: its --out, checked before it, is

@@ -42,7 +42,9 @@ import {
   paperClaims,
   ringPotentialSeriesCoefficient,
 } from '../src/physics/paper.ts';
+import { whittakerGroundState1d } from '../src/physics/pairing.ts';
 import { ringPotential, ringPotentialSeries } from '../src/physics/ring.ts';
+import { kCopperClosedForm, kGoldClosedForm, pairingClosedForm } from './helpers/pairing.ts';
 
 /** |got - expected| <= rtol |expected|, with a table of both on failure. */
 function expectRelative(got: number, expected: number, rtol: number, label: string): void {
@@ -286,6 +288,111 @@ describe('paperClaims()', () => {
       expect(['number', 'string']).toContain(typeof row.paper);
       if (row.note !== undefined) expect(typeof row.note).toBe('string');
     }
+  });
+
+  // Each numeric row against its closed form, from CODATA 2018 values written here (and in
+  // test/helpers/pairing.ts), not src/physics/constants.ts: e, m_e, h, c, alpha, a_0.
+  const e = 1.602176634e-19;
+  const mass = 9.1093837015e-31;
+  const planck = 6.62607015e-34;
+  const alpha = 7.2973525693e-3;
+  const bohr = 5.29177210903e-11;
+  // Eq. 16: I / (N B) = e^2 / (4 pi m), nA/T; Levy et al.'s ring of l = 2.2 um, v_F(Cu) = 1.57e6 m/s.
+  const perElectronTesla = ((e * e) / (4 * Math.PI * mass)) * 1e9;
+  const l = 2.2e-6;
+  const levyCurrent = ((3e-3 * e * 1.57e6) / l) * 1e9;
+  const fluxQuantum = planck / e;
+  const circleField = fluxQuantum / ((l * l) / (4 * Math.PI));
+  const larmor = (e * 1.3e-2) / (2 * mass);
+  // Eq. 44 in atomic units: a_m = 2 / Z_F bohr with Z_F = E_F / c^2 (c = 1/alpha) and the free
+  // electrons' E_F = k_F^2 / 2, k_F r_s = (9 pi/4)^(1/3) = 1.919.
+  const radiusCoefficient = 4 / (alpha * alpha * ((9 * Math.PI) / 4) ** (2 / 3));
+  // Eq. 43's first form, 2 E_F / mc^2: the closed form of a Fermi energy twice as large.
+  const goldFirst = pairingClosedForm(2 * 5.53, 80e-9);
+  const copperFirst = pairingClosedForm(2 * 7.0, 100e-9);
+  // Eq. 45's ground state by the Whittaker condition; the rows' grid is within 6e-7 of it.
+  const groundMk = (form: typeof kGoldClosedForm) =>
+    form.unitKelvin * -whittakerGroundState1d(form.ratio) * 1e3;
+  // The paper's a_m = 1.52e4 r_s^2 at r_s = 3.01: 1/a_m^2 Hartree times eq. 46's [2 ln(a_m/a)]^2.
+  const paperRadiusBohr = 1.52e4 * 3.01 ** 2;
+  const paperUnitKelvin =
+    (kGoldClosedForm.unitKelvin * 4) / (kGoldClosedForm.fermiParameter * paperRadiusBohr) ** 2;
+  const paperMk = paperUnitKelvin * (2 * Math.log((paperRadiusBohr * bohr) / 80e-9)) ** 2 * 1e3;
+  const n = 4000;
+  const phi = 0.1;
+  const kClosedForms: [string, string, number, number][] = [
+    ['16', 'e^2/(4 pi m)', perElectronTesla, 1e-9],
+    ['15', 'n_phi h/|e|', 1, 1e-10],
+    ['14/16', 'I_av = 3e-3', levyCurrent, 1e-9],
+    ['14/16', 'circle of circumference', circleField, 1e-9],
+    ['14/16', 'square of perimeter', fluxQuantum / (l / 4) ** 2, 1e-9],
+    ['14/16', "paper's I_av = 0.36 nA", 0.36 / (1.3e-2 * perElectronTesla), 1e-9],
+    ['14/16', 'I_av from v_F(Cu)', levyCurrent / (circleField * perElectronTesla), 1e-9],
+    ['17', 'Larmor angular velocity', larmor, 1e-9],
+    ['18', 'Larmor current', ((-100 * e * larmor) / (2 * Math.PI)) * 1e9, 1e-9],
+    // Eq. 30: the Fibonacci sphere's exact 3 / (1 + 1/(2N^2)); the cylinders' continuum
+    // sqrt(1 + (2R/l)^2), from which the discrete N differs by O(N^-2).
+    ['30', 'sphere', 3 / (1 + 1 / (2 * n * n)), 1e-12],
+    ['30', 'l = 2R', Math.SQRT2, 1 / n ** 2],
+    ['30', 'l = 100 R', Math.sqrt(1 + (2 / 100) ** 2), 1 / n ** 2],
+    // Eq. 42: the printed series beside the closed form, which differ by the next term.
+    ['42', 'V_phi(0.1)', 1 / phi - phi / 3 + (97 * phi ** 3) / 5760 - (79 * phi ** 5) / 483840, 1e-12],
+    ['44', 'a_m / r_s^2 for free electrons, E_F', radiusCoefficient, 1e-9],
+    ['44', 'a_m / r_s^2 for free electrons, Z_F', radiusCoefficient / 2, 1e-9],
+    ['44', 'Au: a_m = 2 a0 / Z_F, E_F', kGoldClosedForm.pairingRadiusMetres * 1e6, 1e-9],
+    ['46', 'Au ring', kGoldClosedForm.ratio, 1e-9],
+    ['46', 'Au: |E_3d|', kGoldClosedForm.unitKelvin * 1e3, 1e-9],
+    ['46', 'Au: |E_1d| / k_B, eq. 46, a = 80 nm', kGoldClosedForm.eq46Kelvin * 1e3, 1e-9],
+    ['46', "Au: |E_1d| / k_B, eq. 46 with the paper's", paperMk, 1e-9],
+    ['46', 'Au: |E| / k_B, numerical', groundMk(kGoldClosedForm), 1e-6],
+    ['46', 'Cu rings', kCopperClosedForm.ratio, 1e-9],
+    ['46', 'Cu: |E_3d|', kCopperClosedForm.unitKelvin * 1e3, 1e-9],
+    ['46', 'Cu: |E_1d| / k_B, eq. 46, a = 100 nm ASSUMED', kCopperClosedForm.eq46Kelvin * 1e3, 1e-9],
+    ['46', 'Cu: |E| / k_B, numerical', groundMk(kCopperClosedForm), 1e-6],
+    ['43', 'Au: Z_F = E_F/mc^2', kGoldClosedForm.fermiParameter, 1e-9],
+    ['43', 'Cu: Z_F = E_F/mc^2', kCopperClosedForm.fermiParameter, 1e-9],
+    ['44', 'Cu: a_m = 2 a0 / Z_F, Z_F = E_F', kCopperClosedForm.pairingRadiusMetres * 1e6, 1e-9],
+    ['43', 'Au: Z_F = (J_F^2', goldFirst.fermiParameter, 1e-9],
+    ['44', 'Au: a_m = 2 a0 / Z_F, Z_F = (J_F^2', goldFirst.pairingRadiusMetres * 1e6, 1e-9],
+    ['46', 'Au: |E_1d| / k_B, eq. 46, a = 80 nm, Z_F', goldFirst.eq46Kelvin * 1e3, 1e-9],
+    ['46', 'Au: |E| / k_B, ground state', groundMk(goldFirst), 1e-6],
+    ['43', 'Cu: Z_F = (J_F^2', copperFirst.fermiParameter, 1e-9],
+    ['44', 'Cu: a_m = 2 a0 / Z_F, Z_F = (J_F^2', copperFirst.pairingRadiusMetres * 1e6, 1e-9],
+    ['46', 'Cu: |E_1d| / k_B, eq. 46, a = 100 nm ASSUMED, Z_F', copperFirst.eq46Kelvin * 1e3, 1e-9],
+    ['46', 'Cu: |E| / k_B, ground state', groundMk(copperFirst), 1e-6],
+    ['53', 'd = 1', alpha * alpha, 1e-9],
+  ];
+  test.each(kClosedForms)('eq. %s, %s: the closed form', (equation, fragment, expected, rtol) => {
+    const ofEquation = rows.filter((r) => r.equation === equation);
+    // The quantity itself where one is named whole (a longer one may begin with it), else a part of it.
+    const named = ofEquation.filter((r) => r.quantity === fragment);
+    const matching = named.length > 0 ? named : ofEquation.filter((r) => r.quantity.includes(fragment));
+    expect(matching, `${equation} ${fragment}`).toHaveLength(1);
+    expectRelative(matching[0].computed, expected, rtol, `${equation} ${fragment}`);
+  });
+
+  test('eq. 54-55: R* in a0 and in metres', () => {
+    const [d2, d2Metres] = rows.filter((r) => r.equation === '54');
+    const [d3, d3Metres] = rows.filter((r) => r.equation === '55');
+    expectRelative(d2.computed, 1 / alpha ** 2, 1e-9, 'd = 2 in a0');
+    expectRelative(d2Metres.computed, bohr / alpha ** 2, 1e-9, 'd = 2 in m');
+    expectRelative(d3.computed, 1 / alpha, 1e-9, 'd = 3 in a0');
+    expectRelative(d3Metres.computed, bohr / alpha, 1e-9, 'd = 3 in m');
+  });
+
+  test('the numbers the notes print are the closed forms rounded', () => {
+    const note = (equation: string, fragment: string) =>
+      rows.find((r) => r.equation === equation && r.quantity.includes(fragment))?.note ?? '';
+    expect(note('18', 'Larmor current')).toContain(`(${(-1.3 * perElectronTesla).toFixed(3)} nA)`);
+    // Eq. 46 for Cu at a = 50 and 200 nm: 1.5 and 0.79 mK.
+    const copperAt = (a: number) => pairingClosedForm(7.0, a).eq46Kelvin * 1e3;
+    expect(note('46', 'Cu: |E_1d| / k_B, eq. 46, a = 100 nm ASSUMED')).toContain(
+      `a = 50 nm gives ${copperAt(50e-9).toPrecision(2)} mK, 200 nm ${copperAt(200e-9).toPrecision(2)} mK`,
+    );
+    // Au's E_3d in uK, and with the paper's a_m.
+    const goldMicro = (kGoldClosedForm.unitKelvin * 1e6).toFixed(0);
+    const paperMicro = (paperUnitKelvin * 1e6).toFixed(0);
+    expect(note('46', 'Au: |E_3d|')).toContain(`give ${goldMicro} uK, 11x lower (${paperMicro} uK`);
   });
 
   test('rows where the code agrees with the paper agree', () => {

@@ -169,7 +169,8 @@ const kCases: SolverCase[] = [
     solvers: kSymmetricOnly,
     indefinite: true,
     // lambda ranges over [-0.47, 9.4] with |lambda| >= 5e-3: cond ~ 2e3, and MINRES needs ~250 steps.
-    solutionTolerance: { float64: 1e-7, float32: 1e-2 },
+    // float32: cond x its residual's 1e-6 is ~2e-3; measured 7.2e-5.
+    solutionTolerance: { float64: 1e-7, float32: 5e-4 },
     options: { maxIterations: 1000 },
   },
   {

@@ -2,7 +2,7 @@
 // against closed forms, the tree's direct mode against the dense mass matrix, the achieved error of
 // T x within the requested tolerance on random, lattice, surface, clustered and 2D configurations for
 // every model, the tree on degenerate input, the float32 mirror, the asymmetry, and CG.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   addChargeToMultipole,
   completeLocal,
@@ -28,7 +28,8 @@ import { relativeError } from '../src/physics/observables.ts';
 import { buildTree, kPlainArrays, type Tree } from '../src/physics/tree-build.ts';
 import { treeInteraction, treeProduct } from '../src/physics/treecode.ts';
 import { conjugateGradient } from '../src/solvers/cg.ts';
-import { massMatrix } from '../src/run/backend.ts';
+import { interactionMatrix, massMatrix } from '../src/run/backend.ts';
+import { householderTridiagonal, tridiagonalEigen, tridiagonalEigenvectors } from '../src/solvers/eigen.ts';
 import type { LinearOperator } from '../src/solvers/types.ts';
 import { expectNormwiseClose, norm, randomVector } from './helpers/compare.ts';
 
@@ -268,7 +269,6 @@ describe('the direct mode (theta = 0) against the dense mass matrix', () => {
   it.each(cases)('%s: M x to rounding', (_, s) => {
     const x = randomVector(s.configuration.n * blockSize(s), 5);
     const expected = new Float64Array(x.length);
-    massMatrix(s).apply(x, expected);
     const got = new Float64Array(x.length);
     treeProduct(buildTree({ ...s, epsilon: 0.3 }, { theta: 0 }), x, got);
     massMatrix({ ...s, epsilon: 0.3 }).apply(x, expected);
@@ -338,6 +338,39 @@ describe('achieved error of T x within the requested tolerance', () => {
       expect(relativeError(got, directInteraction(s, x))).toBeLessThanOrEqual(tolerance);
     },
   );
+});
+
+describe("the README's bound for any x: within tolerance x ||T|| ||x||, not of ||T x||", () => {
+  // T's eigenvector with the eigenvalue of least |lambda| (5.6e-5 of ||T||), from the dense T by
+  // Householder and QL (src/solvers/eigen.ts): the x nearest T's null space, where the tree's error,
+  // bounded against ||T|| ||x||, is large against ||T x|| itself, the reason solve's check warns of
+  // its `interaction` part. Leaves of 8 and no translation cost, so that N = 300 translates.
+  const s = system(geometry('ball', 300), 'vector', 3);
+  const size = 3 * s.configuration.n;
+  const matrix = interactionMatrix(s);
+  let normT = 0;
+  let x = new Float64Array(size);
+  const expected = new Float64Array(size);
+  beforeAll(() => {
+    const { diagonal, offDiagonal, q } = householderTridiagonal(matrix.data, size);
+    const { values } = tridiagonalEigen(diagonal, offDiagonal);
+    const least = values.reduce((k, value, i) => (Math.abs(value) < Math.abs(values[k]) ? i : k), 0);
+    normT = Math.max(-values[0], values[size - 1]);
+    const [z] = tridiagonalEigenvectors(diagonal, offDiagonal, [least]).vectors;
+    x = Float64Array.from({ length: size }, (_, i) => dot(q.subarray(i * size, (i + 1) * size), z));
+    matrix.apply(x, expected);
+  });
+
+  it.each([1e-3, 1e-5])('tolerance %s', (tolerance) => {
+    expect(norm(expected) / (normT * norm(x))).toBeLessThan(1e-4);
+    const tree = buildTree(s, { tolerance, leafSize: 8, translationCost: 0 });
+    const got = new Float64Array(size);
+    expect(treeInteraction(tree, x, got).translations).toBeGreaterThan(0);
+    const difference = got.map((value, i) => value - expected[i]);
+    // Measured 8e-3 and 6e-3 of the bound; 0.15 and 1.1e-3 of ||T x||.
+    expect(norm(difference)).toBeLessThanOrEqual(tolerance * normT * norm(x));
+    expect(norm(difference) / norm(expected)).toBeGreaterThan(tolerance);
+  });
 });
 
 /** The layout a GPU port relies on: ranges, permutation, boxes and radii (see treecode.ts). */
@@ -477,8 +510,9 @@ describe('float32 storage, asymmetry and CG', () => {
     treeInteraction(tree32, x, out32);
     const error32 = relativeError(out32, expected);
     console.log(`float64 storage error ${error64.toExponential(2)}, float32 ${error32.toExponential(2)}`);
-    // float32 rounds positions, moments and sources (relative 6e-8 each); the sums carry it over.
-    expect(error32).toBeLessThanOrEqual(error64 + 1e-6);
+    // float32 rounds positions, moments and sources (relative 6e-8 each); the sums carry it over
+    // (measured: 3.1e-8 above float64's 1.7e-7).
+    expect(error32).toBeLessThanOrEqual(error64 + 1e-7);
   });
 
   it('is symmetric to within the tolerance: |v.Tw - w.Tv| / (|v| |Tw|)', () => {
@@ -491,7 +525,9 @@ describe('float32 storage, asymmetry and CG', () => {
     const direct = asymmetry(buildTree(s, { theta: 0 }));
     console.log(`asymmetry: tree ${tree.toExponential(2)}, direct ${direct.toExponential(2)}`);
     expect(direct).toBeLessThan(1e-14);
-    expect(tree).toBeLessThanOrEqual(tolerance);
+    // The M2L translations are symmetric between the two nodes, so that only their rounding and the
+    // expansions' truncation of both directions differ (measured 1.9e-11, far below the tolerance).
+    expect(tree).toBeLessThanOrEqual(1e-4 * tolerance);
     expect(tree).toBeGreaterThan(direct);
   });
 

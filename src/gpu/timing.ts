@@ -55,24 +55,26 @@ async function submitAndWait(device: GPUDevice, record: (encoder: GPUCommandEnco
  * one round of a large product, not for all of them. With `warmEach`, every timed run shorter than
  * kWarmEachMaxMs follows an untimed one of itself, so that it finds its own data in the caches as a
  * run repeated back to back does, not evicted by the run before it; each run is timed once more
- * after the warm-up to tell (its pipelines then built).
+ * after the warm-up to tell (its pipelines then built). `now` is the wall clock (a test's own, to
+ * steer that choice without a run of a second).
  */
 async function timeRounds(
   context: GpuContext,
   runs: readonly RecordRun[],
   repeats: number,
-  options: { singlePass: boolean; warmEach: boolean; beforeRepeat?: BeforeRepeat },
+  options: { singlePass: boolean; warmEach: boolean; beforeRepeat?: BeforeRepeat; now?: () => number },
 ): Promise<{ durations: number[][]; method: TimingMethod }> {
   const { singlePass } = options;
   const beforeRepeat = options.beforeRepeat ?? (() => {});
+  const now = options.now ?? (() => performance.now());
   const { device } = context;
   beforeRepeat(0, repeats);
   await submitAndWait(device, (encoder) => runs.forEach((run) => run(encoder)));
   const warmed: boolean[] = [];
   for (const run of runs) {
-    const start = performance.now();
+    const start = now();
     if (options.warmEach) await submitAndWait(device, (encoder) => run(encoder));
-    warmed.push(options.warmEach && performance.now() - start < kWarmEachMaxMs);
+    warmed.push(options.warmEach && now() - start < kWarmEachMaxMs);
   }
   if (context.hasTimestampQuery && singlePass) {
     const stamps = 2 * runs.length * repeats;
@@ -115,9 +117,9 @@ async function timeRounds(
     const round: number[] = [];
     for (const [m, run] of runs.entries()) {
       if (warmed[m]) await submitAndWait(device, (encoder) => run(encoder));
-      const start = performance.now();
+      const start = now();
       await submitAndWait(device, (encoder) => run(encoder));
-      round.push(performance.now() - start);
+      round.push(now() - start);
     }
     durations.push(round);
   }
@@ -202,13 +204,14 @@ export async function timePaired(
   context: GpuContext,
   reference: RecordRun,
   run: RecordRun,
-  options: { repeats?: number; beforeRepeat?: BeforeRepeat } = {},
+  options: { repeats?: number; beforeRepeat?: BeforeRepeat; now?: () => number } = {},
 ): Promise<PairedTiming> {
   const repeats = options.repeats ?? 5;
   const { durations, method } = await timeRounds(context, [reference, run], repeats, {
     singlePass: true,
     warmEach: true,
     beforeRepeat: options.beforeRepeat,
+    now: options.now,
   });
   // Every duration is positive (timeRounds falls back to the wall clock otherwise).
   return pairedTiming(

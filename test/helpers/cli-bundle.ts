@@ -41,16 +41,16 @@ export interface CliRunOptions {
   readonly quiet?: boolean;
   /** Variables set over this process's environment. */
   readonly env?: Readonly<Record<string, string>>;
-  /** A command the CLI is run through (setpriv dropping root's privileges), before node. */
-  readonly launcher?: readonly string[];
+  /** The user and group the CLI runs as (root's test of what an unprivileged user is refused). */
+  readonly user?: { readonly uid: number; readonly gid: number };
   /** Killed past this (spawnSync's timeout); no limit by default. */
   readonly timeoutMs?: number;
 }
 
 /** Runs the CLI at `bundle` (its entry: buildCliBundle's, or dist-cli's) with `args`, to its exit. */
 export function runCli(bundle: string, args: readonly string[], options: CliRunOptions = {}): CliRun {
-  const [file, ...rest] = [...(options.launcher ?? []), process.execPath, bundle, ...args];
-  const run = spawnSync(file, rest, {
+  const run = spawnSync(process.execPath, [bundle, ...args], {
+    ...options.user,
     encoding: 'utf8',
     timeout: options.timeoutMs,
     env: { ...process.env, ...(options.quiet ? { DARWIN_BREIT_QUIET: '1' } : {}), ...options.env },
