@@ -1527,17 +1527,22 @@ describe('the response command', () => {
       'geometry',
       'model',
       'dim',
+      'epsilon',
+      'radius_m',
       'points',
       'limits',
       'device',
       'files',
     ]);
+    // --n-epsilon: no one eps, no radius.
     expect(summary).toMatchObject({
       command: 'response',
       drive: 'field',
       geometry: 'ring',
       model: 'vector',
       dim: 3,
+      epsilon: null,
+      radius_m: null,
     });
     expect(summary.points).toHaveLength(4);
     expect(Object.keys(summary.points[0])).toEqual([

@@ -370,9 +370,10 @@ export function responseNoMapReason(
 
 /**
  * The response card's sweep line: the sweep, its scale and its map (`map`). The scale is the N r_e/R
- * run at every N, or the one eps of every N (a CLI run's --epsilon or --radius-m, loaded: its JSON
- * holds eps alone) with the sample radius it means, R = r_e/eps in metres, both to 12 digits as the
- * file's N r_e/R are read back (responseFromJson): a --radius-m 1e-12 file shows R = 1e-12 m.
+ * run at every N, or the one eps of every N (a CLI run's --radius-m or --epsilon, loaded) led by what
+ * the run was given: the radius R in metres with its eps = r_e/R, or eps with the R = r_e/eps it
+ * means, both to 12 digits as the file's N r_e/R are read back (responseFromJson): a --radius-m 1e-12
+ * file shows R = 1e-12 m.
  */
 export function responseDescription(
   spec: Pick<ResponseSpec, 'drive' | 'geometry' | 'model' | 'dim' | 'ns' | 'scale'>,
@@ -380,16 +381,16 @@ export function responseDescription(
 ): string {
   const model = spec.model === 'vector' ? `vector model (${spec.dim}D)` : 'azimuthal model';
   const { scale } = spec;
+  const twelveDigits = (x: number) => Number(x.toPrecision(12));
   let scaleText: string;
   if (scale.kind === 'nEpsilon') {
     scaleText = `N r_e/R = ${scale.values.join(', ')}`;
+  } else if (scale.kind === 'radiusMetres') {
+    const epsilon = twelveDigits(epsilonFromRadius(scale.value));
+    scaleText = `R = ${twelveDigits(scale.value)} m (ε = r_e/R = ${epsilon} at every N)`;
   } else {
-    const [radius, epsilon] =
-      scale.kind === 'epsilon'
-        ? [radiusFromEpsilon(scale.value), scale.value]
-        : [scale.value, epsilonFromRadius(scale.value)];
-    const twelveDigits = (x: number) => Number(x.toPrecision(12));
-    scaleText = `R = ${twelveDigits(radius)} m (ε = r_e/R = ${twelveDigits(epsilon)} at every N)`;
+    const radius = twelveDigits(radiusFromEpsilon(scale.value));
+    scaleText = `ε = ${twelveDigits(scale.value)} at every N (R = r_e/ε = ${radius} m)`;
   }
   return `${spec.drive} drive, ${spec.geometry}, ${model}, N = ${spec.ns.join(', ')}, ${scaleText}, ${map}`;
 }

@@ -48,7 +48,7 @@ const kRatioName: Record<DriveName, { readonly symbol: string; readonly words: s
   rotation: { symbol: 'μ/μ_lag', words: "moment over the fully lagging electrons' moment" },
   flux: { symbol: 'I/I_eq.13', words: 'current over the eq. 13 current' },
 };
-import type { ResponseScale, ResponseSpec } from './spec.ts';
+import { heldEpsilon, type ResponseScale, type ResponseSpec } from './spec.ts';
 
 /** A point as the app's card shows it: a run's, or one read back from the JSON (no map). */
 export type ShownResponsePoint = Pick<
@@ -94,9 +94,9 @@ export interface ShownResponse {
 
 /**
  * A `response --json` read back (the app's Files › load): its spec as far as the JSON tells it (N
- * from the points; N r_e/R as a list where every N has the same ones, a stopped sweep's last N the
- * first of them, else the one eps), its points and limits. A file that is not what the command
- * writes is refused in one line (field 'result').
+ * from the points; the scale its "radius_m" or "epsilon" names, else N r_e/R as a list where every
+ * N has the same ones, a stopped sweep's last N the first of them), its points and limits. A file
+ * that is not what the command writes is refused in one line (field 'result').
  */
 export function responseFromJson(json: Record<string, unknown>, name: string): ShownResponse {
   const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
@@ -156,9 +156,16 @@ export function responseFromJson(json: Record<string, unknown>, name: string): S
   const sameList = (list: number[], last: boolean) =>
     (list.length === first.length || (stopped && last && list.length < first.length)) &&
     list.every((x, k) => sameNEpsilon(x, first[k]));
-  const scale: ResponseScale = ns.every((n, k) => sameList(listAt(n), k === ns.length - 1))
-    ? { kind: 'nEpsilon', values: first.map((x) => Number(x.toPrecision(12))) }
-    : { kind: 'epsilon', value: points[0].epsilon };
+  const radiusMetres = scaleNumber(json, 'radius_m', refuse);
+  const epsilon = scaleNumber(json, 'epsilon', refuse);
+  let scale: ResponseScale;
+  if (radiusMetres !== null) scale = { kind: 'radiusMetres', value: radiusMetres };
+  else if (epsilon !== null) scale = { kind: 'epsilon', value: epsilon };
+  // A file written before "epsilon" and "radius_m" were tells its scale by its points alone: one eps
+  // for every N where the N r_e/R lists differ (a file of one N reads as its list).
+  else if (ns.every((n, k) => sameList(listAt(n), k === ns.length - 1)))
+    scale = { kind: 'nEpsilon', values: first.map((x) => Number(x.toPrecision(12))) };
+  else scale = { kind: 'epsilon', value: points[0].epsilon };
   const limits = (Array.isArray(json.limits) ? (json.limits as unknown[]) : []).map((entry) => {
     const l = (entry ?? {}) as Record<string, unknown>;
     return {
@@ -175,6 +182,19 @@ export function responseFromJson(json: Record<string, unknown>, name: string): S
   return { spec: { geometry, ns, model, dim, scale, drive }, points, limits };
 }
 
+/** The file's "radius_m" or "epsilon": a number > 0, or null where the key is null or absent. */
+function scaleNumber(
+  json: Record<string, unknown>,
+  key: string,
+  refuse: (why: string) => Error,
+): number | null {
+  const value = json[key];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value))
+    throw refuse(`"${key}" must be a number > 0 or null`);
+  return value;
+}
+
 export function responseJson(result: ResponseResult, device: DeviceSummary) {
   const { spec } = result;
   const rotation = spec.drive === 'rotation';
@@ -184,6 +204,11 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
     geometry: spec.geometry,
     model: spec.model,
     dim: spec.model === 'vector' ? spec.dim : null,
+    // The scale the run was given, which its points alone cannot tell at one N: the one eps of every
+    // N (--epsilon's, or --radius-m's r_e/R) and the radius in metres (--radius-m's); both null where
+    // each N ran the N r_e/R list.
+    epsilon: heldEpsilon(spec.scale),
+    radius_m: spec.scale.kind === 'radiusMetres' ? spec.scale.value : null,
     points: result.points.map((p) => {
       // A solve that did not converge gives no values, as the text and the plots show none: its
       // velocities are the last iterate's (the reason and the true residual say how far off).
