@@ -368,21 +368,28 @@ const kLondonXHeader: Partial<Record<string, string>> = {
 
 /**
  * The float64 check of each point, as the JSON has it: the error (check, or sampled_residual past the
- * dense reference's sizes) beside its target and the verdict, or why the point went unchecked. One
- * line where no point is checked by design (the CPU's dense M is the reference).
+ * dense reference's sizes) beside its target and the verdict, or why the point went unchecked: that
+ * reason a note under the table, keyed by its mark ('not checked [1]'), so that it does not widen
+ * the verdict's column. One line where no point is checked by design (the CPU's dense M is the
+ * reference).
  */
 function checkLines(points: ResponseSummary['points']): string[] {
   const due = points.some((p) => p.check_target !== null || p.reference_unconverged !== null);
   if (!due) return ['check: none, the float64 dense M is the reference itself'];
   const sampled = points.some((p) => p.sampled_residual !== undefined);
+  const notes: string[] = [];
   const verdict = (p: ResponseSummary['points'][number]) => {
     if (p.within_target !== null) return p.within_target ? 'yes' : 'NO';
-    if (!p.converged) return `not checked: the solve did not converge (${p.reason})`;
-    if (p.reference_unconverged !== null)
-      return `not checked: the float64 reference did not converge (${p.reference_unconverged})`;
-    return 'not checked';
+    const why = !p.converged
+      ? `the solve did not converge (${p.reason})`
+      : p.reference_unconverged !== null
+        ? `the float64 reference did not converge (${p.reference_unconverged})`
+        : null;
+    if (why === null) return 'not checked';
+    if (!notes.includes(why)) notes.push(why);
+    return `not checked [${notes.indexOf(why) + 1}]`;
   };
-  return textTable([
+  const table = textTable([
     [...kPointHeader, sampled ? 'sampled res.' : 'check', 'target', 'within'],
     ...points.map((p) => [
       ...pointCells(p),
@@ -391,6 +398,7 @@ function checkLines(points: ResponseSummary['points']): string[] {
       verdict(p),
     ]),
   ]);
+  return [...table, ...notes.map((why, k) => `[${k + 1}] not checked: ${why}`)];
 }
 
 /**
