@@ -30,8 +30,8 @@ import { epsilonFromRadius, radiusFromEpsilon } from '../physics/constants.ts';
 import { freeExponentText, noFitText, worstCheck, worstCheckText } from '../studies/scaling/report.ts';
 import type { ScalingPoint, ScalingStudy } from '../studies/scaling/run.ts';
 import type { SweepStop } from '../studies/study.ts';
-import { formatNumber } from './colour.ts';
 import { element, kAxisStyle, kDecadeTicks, kLinearTicks, show, showText } from './diagnostics.ts';
+import { markdownNumber } from '../studies/markdown.ts';
 
 export type StageTab = 'electrons' | 'studies';
 export type StudyCard = 'london' | 'pairing' | 'larmor' | 'scaling' | 'response';
@@ -296,13 +296,13 @@ export function responseCell(point: ShownResponsePoint, column: ResponseColumn):
     case 'n':
       return [point.n, String(point.n)];
     case 'n-epsilon':
-      return [point.nEpsilon, formatNumber(point.nEpsilon, 4)];
+      return [point.nEpsilon, markdownNumber(point.nEpsilon, 4)];
     case 'screening':
       return marked(point.screeningRatio);
     case 'continuum':
       return precise(point.continuumRatio);
     case 'london-x':
-      return [point.londonX, point.londonX === null ? '–' : formatNumber(point.londonX, 4)];
+      return [point.londonX, markdownNumber(point.londonX, 4)];
     case 'field-centre':
       return marked(point.fieldCentreRatio);
     case 'iterations':
@@ -414,10 +414,10 @@ export function responseLimitsText(result: Pick<ShownResponse, 'spec' | 'limits'
   return spec.scale.values
     .map((x) => {
       const limit = limits.find((l) => sameNEpsilon(l.nEpsilon, x));
-      if (!limit) return `${formatNumber(x, 3)}: fewer than three N converged`;
+      if (!limit) return `${markdownNumber(x, 3)}: fewer than three N converged`;
       const continuum = limit.continuumRatio;
       return (
-        `${formatNumber(x, 3)}: ${limit.extrapolatedRatio.toPrecision(4)} ± ${limit.uncertainty.toExponential(1)}` +
+        `${markdownNumber(x, 3)}: ${limit.extrapolatedRatio.toPrecision(4)} ± ${limit.uncertainty.toExponential(1)}` +
         // Too few N to refit without the smallest: the ± leaves out the law's finite-N misfit.
         (limit.windowRefits === 0 ? ' (covariance alone)' : '') +
         (continuum === null ? '' : ` (continuum ${continuum.toPrecision(4)})`)
@@ -449,10 +449,10 @@ const kObservableUniverseMetres = 8.8e26;
 /** R* in metres, or, past any physical size (the ring's 10^25612 m), its power of ten and why. */
 export function criticalRadiusText(radius: Pick<CriticalRadius, 'metres' | 'log10Metres'>): string {
   const { metres, log10Metres } = radius;
-  if (metres !== null && metres <= kObservableUniverseMetres) return `${formatNumber(metres, 3)} m`;
+  if (metres !== null && metres <= kObservableUniverseMetres) return `${markdownNumber(metres, 3)} m`;
   return (
     `10^${log10Metres.toFixed(1)} m: larger than the observable universe ` +
-    `(${formatNumber(kObservableUniverseMetres, 2)} m), so no body reaches ε λ_max = 1`
+    `(${markdownNumber(kObservableUniverseMetres, 2)} m), so no body reaches ε λ_max = 1`
   );
 }
 
@@ -824,7 +824,7 @@ export class StudiesView {
   ): void {
     showText(
       'pairing-points',
-      `${ratios.length}, from ${formatNumber(ratios[0])} to ${formatNumber(ratios[ratios.length - 1])}`,
+      `${ratios.length}, from ${markdownNumber(ratios[0], 3)} to ${markdownNumber(ratios[ratios.length - 1], 3)}`,
     );
     show('pairing-max-error', maxError, maxError.toExponential(1));
     // A run stopped before the rings has none: their cells say so, not the rings of a run before.
@@ -876,7 +876,7 @@ export class StudiesView {
     flag.textContent = pair.line_picture_fails ? 'fails' : 'holds';
     flag.className = pair.line_picture_fails ? 'bad' : 'good';
     const period = pair.flux_period_phi0;
-    show(id('flux-period'), period, period === null ? 'none found' : formatNumber(period));
+    show(id('flux-period'), period, period === null ? 'none found' : markdownNumber(period, 3));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -891,10 +891,10 @@ export class StudiesView {
     const radius = ring.radiusMetres;
     showText(
       'larmor-ring',
-      `N = ${ring.n}, B = ${formatNumber(ring.fieldTesla, 4)} T, R = ${formatNumber(radius, 4)} m`,
+      `N = ${ring.n}, B = ${markdownNumber(ring.fieldTesla, 4)} T, R = ${markdownNumber(radius, 4)} m`,
     );
     const si = (id: string, value: number, unit: string) =>
-      show(id, value, `${formatNumber(value, 4)} ${unit}`);
+      show(id, value, `${markdownNumber(value, 4)} ${unit}`);
     si('larmor-per-electron', ring.perElectronTesla * 1e9, 'nA/T');
     si('larmor-current', ring.current, 'A');
     si('larmor-current-flux', ring.currentFromFlux, 'A');
@@ -903,7 +903,7 @@ export class StudiesView {
     show(
       'larmor-speed',
       ring.speed,
-      `${formatNumber(ring.speed, 4)} m/s (${note ?? `|v|/c = ${formatNumber(ring.speedOverLight, 2)}`})`,
+      `${markdownNumber(ring.speed, 4)} m/s (${note ?? `|v|/c = ${markdownNumber(ring.speedOverLight, 2)}`})`,
     );
     element('larmor-speed').className = note ? 'bad' : '';
     si('larmor-flux', ring.flux, 'Wb');
@@ -1045,7 +1045,7 @@ export class StudiesView {
     const radius = study.criticalRadius;
     if (radius) show('scaling-radius', radius.metres, criticalRadiusText(radius));
     const paper = study.paperRadiusMetres;
-    if (Number.isFinite(paper)) show('scaling-paper-radius', paper, `${formatNumber(paper, 3)} m`);
+    if (Number.isFinite(paper)) show('scaling-paper-radius', paper, `${markdownNumber(paper, 3)} m`);
     else show('scaling-paper-radius', null, 'R → ∞ (d = 1)');
   }
 
@@ -1108,7 +1108,7 @@ export class StudiesView {
         'response-screening',
         headline.screeningRatio,
         `${headline.screeningRatio.toPrecision(6)}${indefiniteMark(headline, headline.screeningRatio)} ` +
-          `(N = ${headline.n}, N r_e/R = ${formatNumber(headline.nEpsilon, 4)})${notConvergedMark(headline)}`,
+          `(N = ${headline.n}, N r_e/R = ${markdownNumber(headline.nEpsilon, 4)})${notConvergedMark(headline)}`,
       );
       markConvergence('response-screening', headline);
       const continuum = headline.continuumRatio;
@@ -1125,7 +1125,7 @@ export class StudiesView {
     const select = element<HTMLSelectElement>('response-map-select');
     select.innerHTML = '';
     for (const point of points.filter((p) => p.n === largest)) {
-      const label = `${formatNumber(point.nEpsilon, 4)}${point.converged ? '' : ' (not converged)'}`;
+      const label = `${markdownNumber(point.nEpsilon, 4)}${point.converged ? '' : ' (not converged)'}`;
       const option = create('option', { value: String(point.nEpsilon) }, label);
       option.selected = sameNEpsilon(point.nEpsilon, selected);
       select.append(option);
@@ -1143,7 +1143,7 @@ export class StudiesView {
     const noMap = responseNoMapReason(result, point);
     showText(
       'response-map-point',
-      `N = ${point.n}, N r_e/R = ${formatNumber(point.nEpsilon, 4)}${mark}${noMap ? ` (${noMap})` : ''}`,
+      `N = ${point.n}, N r_e/R = ${markdownNumber(point.nEpsilon, 4)}${mark}${noMap ? ` (${noMap})` : ''}`,
     );
     markConvergence('response-map-point', point);
     const { fieldCentreRatio, londonFieldRatio, continuumFieldCentreRatio, continuumLondonFieldRatio } =
