@@ -571,16 +571,21 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       'geometry',
       'model',
       'dim',
+      'epsilon',
+      'radius_m',
       'points',
       'limits',
       'device',
       'field_map_check',
     ]);
+    // The page's sweep holds N r_e/R at every N: no one eps, no radius.
     expect(response).toMatchObject({
       command: 'response',
       drive: 'field',
       geometry: 'ring',
       model: 'azimuthal',
+      epsilon: null,
+      radius_m: null,
     });
     expect(response.points.map((point) => point.n_epsilon)).toEqual(nEpsilons);
     for (const [k, point] of response.points.entries()) {

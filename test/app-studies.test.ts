@@ -198,33 +198,62 @@ describe("the response card's sweep line: the file's scale", () => {
   async function sweepLine(input: Omit<ResponseInput, 'device'>) {
     const result = await response(input);
     const json = JSON.parse(toJson(responseSummary(result, kCpuDevice))) as Record<string, unknown>;
-    return { line: responseDescription(responseFromJson(json, 'r.json').spec, 'no map'), result };
+    const line = (file: Record<string, unknown>) =>
+      responseDescription(responseFromJson(file, 'r.json').spec, 'no map');
+    return { line: line(json), result, json, lineOf: line };
   }
 
   test('a --radius-m file: R in metres as given, and its one eps = r_e/R at every N', async () => {
-    const { line, result } = await sweepLine({ geometry: 'ball', n: '50,100', radiusMetres: '1e-12' });
+    const { line, result, json } = await sweepLine({ geometry: 'ball', n: '50,100', radiusMetres: '1e-12' });
     // eps = r_e/R = 2.8179403262e-15 m / 1e-12 m, so N r_e/R is 0.14 at N = 50 and 0.28 at 100.
     expect(result.points.map((p) => p.epsilon)).toEqual([0.0028179403262, 0.0028179403262]);
     expect(result.points.map((p) => p.nEpsilon.toPrecision(6))).toEqual(['0.140897', '0.281794']);
+    expect([json.epsilon, json.radius_m]).toEqual([0.0028179403262, 1e-12]);
     expect(line).toBe(
       'field drive, ball, vector model (3D), N = 50, 100, R = 1e-12 m (ε = r_e/R = 0.0028179403262 at every N), no map',
     );
-    // The same radius given as an eps (--epsilon) is the same file, and shown so.
-    const { line: byEpsilon } = await sweepLine({
-      geometry: 'ball',
-      n: '50,100',
-      epsilon: '0.0028179403262',
-    });
-    expect(byEpsilon).toBe(line);
+    // The same radius given as an eps (--epsilon): the same points, led by the eps it was given.
+    const byEpsilon = await sweepLine({ geometry: 'ball', n: '50,100', epsilon: '0.0028179403262' });
+    expect([byEpsilon.json.epsilon, byEpsilon.json.radius_m]).toEqual([0.0028179403262, null]);
+    expect(byEpsilon.line).toBe(
+      'field drive, ball, vector model (3D), N = 50, 100, ε = 0.0028179403262 at every N (R = r_e/ε = 1e-12 m), no map',
+    );
   });
 
-  test('--epsilon: the R it means; --n-epsilon: the N r_e/R run at every N', async () => {
+  test('--epsilon: the R it means; --n-epsilon: the N r_e/R run at every N, and neither key', async () => {
     const { line } = await sweepLine({ geometry: 'ring', model: 'azimuthal', n: '16,32', epsilon: '0.01' });
     expect(line).toBe(
-      'field drive, ring, azimuthal model, N = 16, 32, R = 2.8179403262e-13 m (ε = r_e/R = 0.01 at every N), no map',
+      'field drive, ring, azimuthal model, N = 16, 32, ε = 0.01 at every N (R = r_e/ε = 2.8179403262e-13 m), no map',
     );
-    const { line: fixed } = await sweepLine({ geometry: 'ball', n: '50,100', nEpsilon: '1,3' });
-    expect(fixed).toBe('field drive, ball, vector model (3D), N = 50, 100, N r_e/R = 1, 3, no map');
+    const fixed = await sweepLine({ geometry: 'ball', n: '50,100', nEpsilon: '1,3' });
+    expect([fixed.json.epsilon, fixed.json.radius_m]).toEqual([null, null]);
+    expect(fixed.line).toBe('field drive, ball, vector model (3D), N = 50, 100, N r_e/R = 1, 3, no map');
+  });
+
+  test('one N: a --radius-m or --epsilon file says its scale, which a file without the keys cannot', async () => {
+    // At one N an eps is one N r_e/R: only the file's "radius_m" and "epsilon" tell the runs apart.
+    const radius = await sweepLine({ geometry: 'ball', n: '50', radiusMetres: '1e-12' });
+    expect(radius.line).toBe(
+      'field drive, ball, vector model (3D), N = 50, R = 1e-12 m (ε = r_e/R = 0.0028179403262 at every N), no map',
+    );
+    const shown = responseFromJson(radius.json, 'r.json');
+    expect(shown.spec.scale).toEqual({ kind: 'radiusMetres', value: 1e-12 });
+    expect(responseLimitsText(shown)).toBe('none: one eps for every N, so no N r_e/R is held fixed');
+    const epsilon = await sweepLine({ geometry: 'ball', n: '50', epsilon: '0.01' });
+    expect(epsilon.line).toBe(
+      'field drive, ball, vector model (3D), N = 50, ε = 0.01 at every N (R = r_e/ε = 2.8179403262e-13 m), no map',
+    );
+    // A file written before the keys were loads as it did: its one N r_e/R as a list, 50 r_e/R.
+    const older = { ...radius.json };
+    delete older.radius_m;
+    delete older.epsilon;
+    expect(radius.lineOf(older)).toBe(
+      'field drive, ball, vector model (3D), N = 50, N r_e/R = 0.14089701631, no map',
+    );
+    // A key that is not a radius is refused in one line.
+    expect(() => responseFromJson({ ...radius.json, radius_m: -1 }, 'r.json')).toThrow(
+      'r.json: "radius_m" must be a number > 0 or null',
+    );
   });
 });
 

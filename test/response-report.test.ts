@@ -239,6 +239,35 @@ describe('responseText', () => {
     expect(text.endsWith('\n\nwrote:\n  out/response.json\n')).toBe(true);
   });
 
+  test('a point not checked: its reason a note under the check table, one mark for each reason', async () => {
+    const summary = responseSummary(await runResponse(ringSweep(), cpu, {}, 'sampled'), kCpuDevice);
+    // The ring's four points, the last three as a solve that did not converge (twice) and as a point
+    // whose float64 reference did not, leave them: no check, nothing to hold it to.
+    const unchecked = { check: null, sampled_residual: undefined, check_target: null, within_target: null };
+    const [first, second, third, fourth] = summary.points;
+    const points = [
+      first,
+      { ...second, ...unchecked, converged: false, reason: 'diverged_indefinite' as const },
+      { ...third, ...unchecked, converged: false, reason: 'diverged_indefinite' as const },
+      { ...fourth, ...unchecked, reference_unconverged: 'diverged_max_it' as const },
+    ];
+    const text = responseText({ ...summary, points }, [], null);
+    const lines = text.split('\n');
+    const header = lines.findIndex((line) => /^N +N r_e\/R +sampled res\. /.test(line));
+    const checks = lines.slice(header, header + 8);
+    expect(checks.map((line) => line.split(/ {2,}/).at(-1))).toEqual([
+      'within',
+      '-'.repeat('not checked [1]'.length),
+      'yes',
+      'not checked [1]',
+      'not checked [1]',
+      'not checked [2]',
+      '[1] not checked: the solve did not converge (diverged_indefinite)',
+      '[2] not checked: the float64 reference did not converge (diverged_max_it)',
+    ]);
+    expect(lines[header + 8]).toBe('');
+  });
+
   test("the sphere: the limit with its ± marked as the covariance's alone; one eps for every N named as the caller names it", async () => {
     const spec = responseSpec({ geometry: 'sphere', n: '50,100,200', nEpsilon: '1', device: 'cpu' });
     const result = await runResponse(spec, cpu);

@@ -1401,13 +1401,11 @@ describe('the response command', () => {
     expect(table[0]).toEqual(['N', 'N r_e/R', 'check', 'target', 'within']);
     const e = (x: unknown) => (x as number).toExponential(2);
     expect(table[2]).toEqual(['100', '1.00000', e(points[0].check), '1.00e-3', 'yes']);
-    expect(table[3]).toEqual([
-      '100',
-      '30.0000',
-      '-',
-      '-',
-      'not checked: the solve did not converge (diverged_indefinite)',
-    ]);
+    // Why the point is not checked: a note under the table, keyed by its mark, so that the verdict's
+    // column and its rule stay as narrow as its cells.
+    expect(table[3]).toEqual(['100', '30.0000', '-', '-', 'not checked [1]']);
+    expect(table[1].at(-1)).toBe('-'.repeat('not checked [1]'.length));
+    expect(table[4]).toEqual(['[1] not checked: the solve did not converge (diverged_indefinite)']);
     // The dense CPU M is the reference: nothing to check.
     expect(cli(...args).stdout.split('\n')).toContain(
       'check: none, the float64 dense M is the reference itself',
@@ -1529,17 +1527,22 @@ describe('the response command', () => {
       'geometry',
       'model',
       'dim',
+      'epsilon',
+      'radius_m',
       'points',
       'limits',
       'device',
       'files',
     ]);
+    // --n-epsilon: no one eps, no radius.
     expect(summary).toMatchObject({
       command: 'response',
       drive: 'field',
       geometry: 'ring',
       model: 'vector',
       dim: 3,
+      epsilon: null,
+      radius_m: null,
     });
     expect(summary.points).toHaveLength(4);
     expect(Object.keys(summary.points[0])).toEqual([

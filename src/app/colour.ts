@@ -1,5 +1,6 @@
 // The colour map (viridis: perceptually uniform, readable in grey and by most colour-blind readers)
 // as one 256-entry table that both the render shader and the legend use, and the legend itself.
+import { markdownNumber } from '../studies/markdown.ts';
 
 /** Entries in the colour table. */
 export const kColourMapSize = 256;
@@ -38,14 +39,6 @@ export interface LegendContent {
   readonly max: number;
   /** The value every electron has, where the spread is rounding (src/app/particles.ts), else null. */
   readonly uniform: number | null;
-}
-
-/** Labels with three significant digits, switching to exponents outside [1e-2, 1e4). */
-export function formatNumber(value: number, digits = 3): string {
-  if (!Number.isFinite(value)) return String(value);
-  const magnitude = Math.abs(value);
-  if (magnitude !== 0 && (magnitude < 1e-2 || magnitude >= 1e4)) return value.toExponential(digits - 1);
-  return value.toPrecision(digits);
 }
 
 /**
@@ -95,13 +88,13 @@ export function drawLegend(
   const labelTop = barTop + barHeight + 3;
   if (content.uniform !== null) {
     context.textAlign = 'center';
-    const text = `uniform: ${formatNumber(content.uniform)} (to float32 rounding)`;
+    const text = `uniform: ${markdownNumber(content.uniform, 3)} (to float32 rounding)`;
     context.fillText(text, inset + barWidth / 2, labelTop);
     return;
   }
-  context.fillText(formatNumber(content.min), inset, labelTop);
+  context.fillText(markdownNumber(content.min, 3), inset, labelTop);
   context.textAlign = 'center';
-  context.fillText(formatNumber((content.min + content.max) / 2), inset + barWidth / 2, labelTop);
+  context.fillText(markdownNumber((content.min + content.max) / 2, 3), inset + barWidth / 2, labelTop);
   context.textAlign = 'right';
-  context.fillText(formatNumber(content.max), inset + barWidth, labelTop);
+  context.fillText(markdownNumber(content.max, 3), inset + barWidth, labelTop);
 }

@@ -11,7 +11,7 @@ import type { Energies } from '../physics/observables.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolveResult } from '../solvers/types.ts';
 import type { ResidualProduct } from '../run/solve.ts';
-import { formatNumber } from './colour.ts';
+import { markdownNumber } from '../studies/markdown.ts';
 
 export type Stage = 'build' | 'momenta' | 'solve' | 'spectrum' | 'check';
 
@@ -30,7 +30,7 @@ export function show(id: string, value: number | null, text?: string): void {
     delete target.dataset.value;
     return;
   }
-  target.textContent = text ?? formatNumber(value, 4);
+  target.textContent = text ?? markdownNumber(value, 4);
   target.dataset.value = String(value);
 }
 
@@ -84,7 +84,7 @@ function showTrueResidual(
   tolerance: number,
 ): void {
   const named = product !== null && product !== 'float64' ? product.replace('_', ' ') : null;
-  const text = trueResidual === null ? undefined : formatNumber(trueResidual, 4);
+  const text = trueResidual === null ? undefined : markdownNumber(trueResidual, 4);
   show('solve-true-residual', trueResidual, named && text ? `${text} (${named} M v)` : text);
   const target = element('solve-true-residual');
   const misses = converged && trueResidual !== null && tolerance > 0 && trueResidual > tolerance;

@@ -12,7 +12,6 @@ import { kScalingGeometries } from '../physics/scaling.ts';
 import { kVelocityPatterns } from '../physics/velocities.ts';
 import { parseResponseGrid } from '../studies/response/spec.ts';
 import { scalingRangeProblem } from '../studies/scaling/spec.ts';
-import { formatNumber } from './colour.ts';
 import {
   formatMaxIterations,
   parseEpsilon,
@@ -40,6 +39,7 @@ import {
   type StudyAction,
   type PanelTarget,
 } from './state.ts';
+import { markdownNumber } from '../studies/markdown.ts';
 
 export type PanelAction =
   | 'build'
@@ -378,7 +378,7 @@ export class Panel {
     }
     if (loaded) this.#loaded = loaded;
     Object.assign(this.#derived, shownFileNames(p, this.#loaded));
-    this.#derived.collective = formatNumber((p.n * kClassicalElectronRadius) / p.radiusMetres, 4);
+    this.#derived.collective = markdownNumber((p.n * kClassicalElectronRadius) / p.radiusMetres, 4);
     this.#controllers.get('n')?.disable(p.source === 'file');
     this.#controllers.get('dim')?.disable(p.model === 'azimuthal');
     this.#controllers.get('seed')?.disable(p.velocity !== 'random');
@@ -471,7 +471,7 @@ export class Panel {
       p.radiusMetres = value;
       p.epsilon = kClassicalElectronRadius / value;
       p.scale = 'radius';
-      this.#texts.epsilon = formatNumber(p.epsilon, 6);
+      this.#texts.epsilon = markdownNumber(p.epsilon, 6);
       this.#invalid.delete('epsilon');
       this.fieldError('epsilon', null);
     } else {

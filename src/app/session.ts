@@ -42,7 +42,6 @@ import { isObject, savedStop, stoppedJson, type SweepStop } from '../studies/stu
 import { refines } from '../run/refine.ts';
 import { runSolve, type SolveMode, type SolveReport } from '../run/solve.ts';
 import { runSpectrum, type SpectrumReport } from '../run/spectrum.ts';
-import { formatNumber } from './colour.ts';
 import { formatBytes, type CheckId, type Diagnostics } from './diagnostics.ts';
 import { checkSpectrumFits, openEngine, operatorBytes, RunStopped, type GpuBackend } from './engine.ts';
 import { download, loadedText } from './files.ts';
@@ -84,6 +83,7 @@ import {
 } from './state.ts';
 import type { Studies } from './studies.ts';
 import type { ParticleView } from './view.ts';
+import { markdownNumber } from '../studies/markdown.ts';
 
 /** document.body.dataset.status: what the e2e tests (and a curious user) wait on. */
 export type Status = 'loading' | 'idle' | 'running' | 'converged' | 'failed' | 'no-webgpu';
@@ -1234,6 +1234,6 @@ export class Session {
     const source = (system?.configuration.source ?? 'result')
       .replace(/\.[^.]*$/, '')
       .replace(/[^\w-]+/g, '_');
-    return `darwin-breit-${source}-n${system?.configuration.n ?? 0}-eps${formatNumber(system?.epsilon ?? 0, 3)}`;
+    return `darwin-breit-${source}-n${system?.configuration.n ?? 0}-eps${markdownNumber(system?.epsilon ?? 0, 3)}`;
   }
 }

@@ -30,8 +30,8 @@ import { epsilonFromRadius, radiusFromEpsilon } from '../physics/constants.ts';
 import { freeExponentText, noFitText, worstCheck, worstCheckText } from '../studies/scaling/report.ts';
 import type { ScalingPoint, ScalingStudy } from '../studies/scaling/run.ts';
 import type { SweepStop } from '../studies/study.ts';
-import { formatNumber } from './colour.ts';
 import { element, kAxisStyle, kDecadeTicks, kLinearTicks, show, showText } from './diagnostics.ts';
+import { markdownNumber } from '../studies/markdown.ts';
 
 export type StageTab = 'electrons' | 'studies';
 export type StudyCard = 'london' | 'pairing' | 'larmor' | 'scaling' | 'response';
@@ -296,13 +296,13 @@ export function responseCell(point: ShownResponsePoint, column: ResponseColumn):
     case 'n':
       return [point.n, String(point.n)];
     case 'n-epsilon':
-      return [point.nEpsilon, formatNumber(point.nEpsilon, 4)];
+      return [point.nEpsilon, markdownNumber(point.nEpsilon, 4)];
     case 'screening':
       return marked(point.screeningRatio);
     case 'continuum':
       return precise(point.continuumRatio);
     case 'london-x':
-      return [point.londonX, point.londonX === null ? '–' : formatNumber(point.londonX, 4)];
+      return [point.londonX, markdownNumber(point.londonX, 4)];
     case 'field-centre':
       return marked(point.fieldCentreRatio);
     case 'iterations':
@@ -370,9 +370,10 @@ export function responseNoMapReason(
 
 /**
  * The response card's sweep line: the sweep, its scale and its map (`map`). The scale is the N r_e/R
- * run at every N, or the one eps of every N (a CLI run's --epsilon or --radius-m, loaded: its JSON
- * holds eps alone) with the sample radius it means, R = r_e/eps in metres, both to 12 digits as the
- * file's N r_e/R are read back (responseFromJson): a --radius-m 1e-12 file shows R = 1e-12 m.
+ * run at every N, or the one eps of every N (a CLI run's --radius-m or --epsilon, loaded) led by what
+ * the run was given: the radius R in metres with its eps = r_e/R, or eps with the R = r_e/eps it
+ * means, both to 12 digits as the file's N r_e/R are read back (responseFromJson): a --radius-m 1e-12
+ * file shows R = 1e-12 m.
  */
 export function responseDescription(
   spec: Pick<ResponseSpec, 'drive' | 'geometry' | 'model' | 'dim' | 'ns' | 'scale'>,
@@ -380,16 +381,16 @@ export function responseDescription(
 ): string {
   const model = spec.model === 'vector' ? `vector model (${spec.dim}D)` : 'azimuthal model';
   const { scale } = spec;
+  const twelveDigits = (x: number) => Number(x.toPrecision(12));
   let scaleText: string;
   if (scale.kind === 'nEpsilon') {
     scaleText = `N r_e/R = ${scale.values.join(', ')}`;
+  } else if (scale.kind === 'radiusMetres') {
+    const epsilon = twelveDigits(epsilonFromRadius(scale.value));
+    scaleText = `R = ${twelveDigits(scale.value)} m (ε = r_e/R = ${epsilon} at every N)`;
   } else {
-    const [radius, epsilon] =
-      scale.kind === 'epsilon'
-        ? [radiusFromEpsilon(scale.value), scale.value]
-        : [scale.value, epsilonFromRadius(scale.value)];
-    const twelveDigits = (x: number) => Number(x.toPrecision(12));
-    scaleText = `R = ${twelveDigits(radius)} m (ε = r_e/R = ${twelveDigits(epsilon)} at every N)`;
+    const radius = twelveDigits(radiusFromEpsilon(scale.value));
+    scaleText = `ε = ${twelveDigits(scale.value)} at every N (R = r_e/ε = ${radius} m)`;
   }
   return `${spec.drive} drive, ${spec.geometry}, ${model}, N = ${spec.ns.join(', ')}, ${scaleText}, ${map}`;
 }
@@ -413,10 +414,10 @@ export function responseLimitsText(result: Pick<ShownResponse, 'spec' | 'limits'
   return spec.scale.values
     .map((x) => {
       const limit = limits.find((l) => sameNEpsilon(l.nEpsilon, x));
-      if (!limit) return `${formatNumber(x, 3)}: fewer than three N converged`;
+      if (!limit) return `${markdownNumber(x, 3)}: fewer than three N converged`;
       const continuum = limit.continuumRatio;
       return (
-        `${formatNumber(x, 3)}: ${limit.extrapolatedRatio.toPrecision(4)} ± ${limit.uncertainty.toExponential(1)}` +
+        `${markdownNumber(x, 3)}: ${limit.extrapolatedRatio.toPrecision(4)} ± ${limit.uncertainty.toExponential(1)}` +
         // Too few N to refit without the smallest: the ± leaves out the law's finite-N misfit.
         (limit.windowRefits === 0 ? ' (covariance alone)' : '') +
         (continuum === null ? '' : ` (continuum ${continuum.toPrecision(4)})`)
@@ -448,10 +449,10 @@ const kObservableUniverseMetres = 8.8e26;
 /** R* in metres, or, past any physical size (the ring's 10^25612 m), its power of ten and why. */
 export function criticalRadiusText(radius: Pick<CriticalRadius, 'metres' | 'log10Metres'>): string {
   const { metres, log10Metres } = radius;
-  if (metres !== null && metres <= kObservableUniverseMetres) return `${formatNumber(metres, 3)} m`;
+  if (metres !== null && metres <= kObservableUniverseMetres) return `${markdownNumber(metres, 3)} m`;
   return (
     `10^${log10Metres.toFixed(1)} m: larger than the observable universe ` +
-    `(${formatNumber(kObservableUniverseMetres, 2)} m), so no body reaches ε λ_max = 1`
+    `(${markdownNumber(kObservableUniverseMetres, 2)} m), so no body reaches ε λ_max = 1`
   );
 }
 
@@ -823,7 +824,7 @@ export class StudiesView {
   ): void {
     showText(
       'pairing-points',
-      `${ratios.length}, from ${formatNumber(ratios[0])} to ${formatNumber(ratios[ratios.length - 1])}`,
+      `${ratios.length}, from ${markdownNumber(ratios[0], 3)} to ${markdownNumber(ratios[ratios.length - 1], 3)}`,
     );
     show('pairing-max-error', maxError, maxError.toExponential(1));
     // A run stopped before the rings has none: their cells say so, not the rings of a run before.
@@ -875,7 +876,7 @@ export class StudiesView {
     flag.textContent = pair.line_picture_fails ? 'fails' : 'holds';
     flag.className = pair.line_picture_fails ? 'bad' : 'good';
     const period = pair.flux_period_phi0;
-    show(id('flux-period'), period, period === null ? 'none found' : formatNumber(period));
+    show(id('flux-period'), period, period === null ? 'none found' : markdownNumber(period, 3));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -890,10 +891,10 @@ export class StudiesView {
     const radius = ring.radiusMetres;
     showText(
       'larmor-ring',
-      `N = ${ring.n}, B = ${formatNumber(ring.fieldTesla, 4)} T, R = ${formatNumber(radius, 4)} m`,
+      `N = ${ring.n}, B = ${markdownNumber(ring.fieldTesla, 4)} T, R = ${markdownNumber(radius, 4)} m`,
     );
     const si = (id: string, value: number, unit: string) =>
-      show(id, value, `${formatNumber(value, 4)} ${unit}`);
+      show(id, value, `${markdownNumber(value, 4)} ${unit}`);
     si('larmor-per-electron', ring.perElectronTesla * 1e9, 'nA/T');
     si('larmor-current', ring.current, 'A');
     si('larmor-current-flux', ring.currentFromFlux, 'A');
@@ -902,7 +903,7 @@ export class StudiesView {
     show(
       'larmor-speed',
       ring.speed,
-      `${formatNumber(ring.speed, 4)} m/s (${note ?? `|v|/c = ${formatNumber(ring.speedOverLight, 2)}`})`,
+      `${markdownNumber(ring.speed, 4)} m/s (${note ?? `|v|/c = ${markdownNumber(ring.speedOverLight, 2)}`})`,
     );
     element('larmor-speed').className = note ? 'bad' : '';
     si('larmor-flux', ring.flux, 'Wb');
@@ -1044,7 +1045,7 @@ export class StudiesView {
     const radius = study.criticalRadius;
     if (radius) show('scaling-radius', radius.metres, criticalRadiusText(radius));
     const paper = study.paperRadiusMetres;
-    if (Number.isFinite(paper)) show('scaling-paper-radius', paper, `${formatNumber(paper, 3)} m`);
+    if (Number.isFinite(paper)) show('scaling-paper-radius', paper, `${markdownNumber(paper, 3)} m`);
     else show('scaling-paper-radius', null, 'R → ∞ (d = 1)');
   }
 
@@ -1107,7 +1108,7 @@ export class StudiesView {
         'response-screening',
         headline.screeningRatio,
         `${headline.screeningRatio.toPrecision(6)}${indefiniteMark(headline, headline.screeningRatio)} ` +
-          `(N = ${headline.n}, N r_e/R = ${formatNumber(headline.nEpsilon, 4)})${notConvergedMark(headline)}`,
+          `(N = ${headline.n}, N r_e/R = ${markdownNumber(headline.nEpsilon, 4)})${notConvergedMark(headline)}`,
       );
       markConvergence('response-screening', headline);
       const continuum = headline.continuumRatio;
@@ -1124,7 +1125,7 @@ export class StudiesView {
     const select = element<HTMLSelectElement>('response-map-select');
     select.innerHTML = '';
     for (const point of points.filter((p) => p.n === largest)) {
-      const label = `${formatNumber(point.nEpsilon, 4)}${point.converged ? '' : ' (not converged)'}`;
+      const label = `${markdownNumber(point.nEpsilon, 4)}${point.converged ? '' : ' (not converged)'}`;
       const option = create('option', { value: String(point.nEpsilon) }, label);
       option.selected = sameNEpsilon(point.nEpsilon, selected);
       select.append(option);
@@ -1142,7 +1143,7 @@ export class StudiesView {
     const noMap = responseNoMapReason(result, point);
     showText(
       'response-map-point',
-      `N = ${point.n}, N r_e/R = ${formatNumber(point.nEpsilon, 4)}${mark}${noMap ? ` (${noMap})` : ''}`,
+      `N = ${point.n}, N r_e/R = ${markdownNumber(point.nEpsilon, 4)}${mark}${noMap ? ` (${noMap})` : ''}`,
     );
     markConvergence('response-map-point', point);
     const { fieldCentreRatio, londonFieldRatio, continuumFieldCentreRatio, continuumLondonFieldRatio } =

@@ -1,7 +1,10 @@
 // Tables for the reports: Markdown (`--markdown`, the README's Results section) with the number format
 // the README's tables use, and plain text for the terminal.
 
-/** A number with `digits` significant digits, in exponent form outside [1e-3, 1e5); a dash for none. */
+/**
+ * A number with `digits` significant digits, in exponent form outside [1e-3, 1e5); a dash for none.
+ * The one such format: the README's tables, the studies' text and the app's numbers all write it.
+ */
 export function markdownNumber(x: number | null | undefined, digits = 4): string {
   if (x === null || x === undefined) return '–';
   return Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0)

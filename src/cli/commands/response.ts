@@ -51,8 +51,8 @@ moment (the current, for flux) over that.
                         axis (eq. 5-13); the body spun up to Omega (eq. 27-30)              [${kResponseDefaults.drive}]
   --model M, --dim D    as for solve                                       [${kResponseDefaults.model}, ${kResponseDefaults.dim}]
   --n-epsilon X[,X...]  N r_e/R (eq. 49): eps = X/N at each N                [${kResponseDefaults.nEpsilon}]
-  --epsilon E           one eps = r_e/R for every N
-  --radius-m R          one sample radius in metres (eps = r_e/R)
+  --epsilon E           one eps = r_e/R for every N ("epsilon")
+  --radius-m R          one sample radius in metres, eps = r_e/R ("radius_m", "epsilon")
   --grid G              also map B_z on a G x G grid, G in ${kResponseLimits.minGrid}..${kResponseLimits.maxGrid}, in the x-z plane (|x|, |z| <= 1.25 R)
                         at the largest N, on --device gpu by the GPU's Biot-Savart sum, checked against
                         float64 at every 16th point: "field_map_check" (after "device"), the largest
@@ -73,7 +73,8 @@ moment (the current, for flux) over that.
                         and response.json (the --json summary) into DIR, created with any
                         missing parents
   --markdown            the README's table of the sweep (with --json: the field "markdown")
-  --json                {"command": "response", "drive", "geometry", "model", "dim", "points": [{"n",
+  --json                {"command": "response", "drive", "geometry", "model", "dim", "epsilon",
+                        "radius_m" (both null with --n-epsilon), "points": [{"n",
                         "n_epsilon", "epsilon", "screening_ratio", "continuum_ratio", "london_x",
                         "field_centre_ratio", "continuum_field_centre_ratio", "iterations",
                         "converged", "reason", "true_relative_residual", "true_residual_product",

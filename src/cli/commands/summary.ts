@@ -41,7 +41,8 @@ function formatValue(value: unknown, key: string): string {
     const magnitude = Math.abs(value);
     // A count exact as a double holds it. A whole magnitude too below 10^6, whose digits float32
     // holds (to 2^24); from there on with an exponent as every other: a kinetic energy of 4.9e15 as
-    // 4.900000e+15, not every digit of its float64 (or float32's noise past 2^24).
+    // 4.900000e+15, not every digit of its float64 (or float32's noise past 2^24). Not the tables'
+    // markdownNumber ([1e-3, 1e5)): one cut at 10^6 for the whole and the fractional alike.
     if (Number.isSafeInteger(value) && (magnitude < 1e6 || kCountKeys.has(key))) return String(value);
     return magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e6)
       ? value.toExponential(6)

@@ -7,7 +7,7 @@ import type { PaperRow } from '../../physics/paper.ts';
 import type { RingTemperature } from '../../physics/pairing.ts';
 import { kFluxLevels, ringLevelAt, type FluxStudy } from '../../physics/paper-flux.ts';
 import { pairFluxEnergy } from '../../physics/ring-pair.ts';
-import { textTable } from '../markdown.ts';
+import { markdownNumber, textTable } from '../markdown.ts';
 
 const kConditionEquations: Record<RingCondition, string> = { scalar: '23/24', spinor: '25/26' };
 
@@ -60,11 +60,9 @@ export function paperJson(rows: readonly PaperRow[], flux: FluxStudy) {
   return { command: 'paper', device: kCpuDevice, rows, flux: fluxJson(flux), files: [] as string[] };
 }
 
+/** A cell of the table: a number to six digits, as the other studies' text tables write theirs. */
 function formatCell(value: number | string): string {
-  if (typeof value === 'string') return value;
-  return Math.abs(value) >= 1e5 || (Math.abs(value) < 1e-3 && value !== 0)
-    ? value.toExponential(4)
-    : value.toPrecision(6);
+  return typeof value === 'string' ? value : markdownNumber(value, 6);
 }
 
 export function paperTable(rows: PaperRow[], files: readonly string[] = []): string {

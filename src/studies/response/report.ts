@@ -48,7 +48,7 @@ const kRatioName: Record<DriveName, { readonly symbol: string; readonly words: s
   rotation: { symbol: 'μ/μ_lag', words: "moment over the fully lagging electrons' moment" },
   flux: { symbol: 'I/I_eq.13', words: 'current over the eq. 13 current' },
 };
-import type { ResponseScale, ResponseSpec } from './spec.ts';
+import { heldEpsilon, type ResponseScale, type ResponseSpec } from './spec.ts';
 
 /** A point as the app's card shows it: a run's, or one read back from the JSON (no map). */
 export type ShownResponsePoint = Pick<
@@ -94,9 +94,9 @@ export interface ShownResponse {
 
 /**
  * A `response --json` read back (the app's Files › load): its spec as far as the JSON tells it (N
- * from the points; N r_e/R as a list where every N has the same ones, a stopped sweep's last N the
- * first of them, else the one eps), its points and limits. A file that is not what the command
- * writes is refused in one line (field 'result').
+ * from the points; the scale its "radius_m" or "epsilon" names, else N r_e/R as a list where every
+ * N has the same ones, a stopped sweep's last N the first of them), its points and limits. A file
+ * that is not what the command writes is refused in one line (field 'result').
  */
 export function responseFromJson(json: Record<string, unknown>, name: string): ShownResponse {
   const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
@@ -156,9 +156,16 @@ export function responseFromJson(json: Record<string, unknown>, name: string): S
   const sameList = (list: number[], last: boolean) =>
     (list.length === first.length || (stopped && last && list.length < first.length)) &&
     list.every((x, k) => sameNEpsilon(x, first[k]));
-  const scale: ResponseScale = ns.every((n, k) => sameList(listAt(n), k === ns.length - 1))
-    ? { kind: 'nEpsilon', values: first.map((x) => Number(x.toPrecision(12))) }
-    : { kind: 'epsilon', value: points[0].epsilon };
+  const radiusMetres = scaleNumber(json, 'radius_m', refuse);
+  const epsilon = scaleNumber(json, 'epsilon', refuse);
+  let scale: ResponseScale;
+  if (radiusMetres !== null) scale = { kind: 'radiusMetres', value: radiusMetres };
+  else if (epsilon !== null) scale = { kind: 'epsilon', value: epsilon };
+  // A file written before "epsilon" and "radius_m" were tells its scale by its points alone: one eps
+  // for every N where the N r_e/R lists differ (a file of one N reads as its list).
+  else if (ns.every((n, k) => sameList(listAt(n), k === ns.length - 1)))
+    scale = { kind: 'nEpsilon', values: first.map((x) => Number(x.toPrecision(12))) };
+  else scale = { kind: 'epsilon', value: points[0].epsilon };
   const limits = (Array.isArray(json.limits) ? (json.limits as unknown[]) : []).map((entry) => {
     const l = (entry ?? {}) as Record<string, unknown>;
     return {
@@ -175,6 +182,19 @@ export function responseFromJson(json: Record<string, unknown>, name: string): S
   return { spec: { geometry, ns, model, dim, scale, drive }, points, limits };
 }
 
+/** The file's "radius_m" or "epsilon": a number > 0, or null where the key is null or absent. */
+function scaleNumber(
+  json: Record<string, unknown>,
+  key: string,
+  refuse: (why: string) => Error,
+): number | null {
+  const value = json[key];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value))
+    throw refuse(`"${key}" must be a number > 0 or null`);
+  return value;
+}
+
 export function responseJson(result: ResponseResult, device: DeviceSummary) {
   const { spec } = result;
   const rotation = spec.drive === 'rotation';
@@ -184,6 +204,11 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
     geometry: spec.geometry,
     model: spec.model,
     dim: spec.model === 'vector' ? spec.dim : null,
+    // The scale the run was given, which its points alone cannot tell at one N: the one eps of every
+    // N (--epsilon's, or --radius-m's r_e/R) and the radius in metres (--radius-m's); both null where
+    // each N ran the N r_e/R list.
+    epsilon: heldEpsilon(spec.scale),
+    radius_m: spec.scale.kind === 'radiusMetres' ? spec.scale.value : null,
     points: result.points.map((p) => {
       // A solve that did not converge gives no values, as the text and the plots show none: its
       // velocities are the last iterate's (the reason and the true residual say how far off).
@@ -343,21 +368,28 @@ const kLondonXHeader: Partial<Record<string, string>> = {
 
 /**
  * The float64 check of each point, as the JSON has it: the error (check, or sampled_residual past the
- * dense reference's sizes) beside its target and the verdict, or why the point went unchecked. One
- * line where no point is checked by design (the CPU's dense M is the reference).
+ * dense reference's sizes) beside its target and the verdict, or why the point went unchecked: that
+ * reason a note under the table, keyed by its mark ('not checked [1]'), so that it does not widen
+ * the verdict's column. One line where no point is checked by design (the CPU's dense M is the
+ * reference).
  */
 function checkLines(points: ResponseSummary['points']): string[] {
   const due = points.some((p) => p.check_target !== null || p.reference_unconverged !== null);
   if (!due) return ['check: none, the float64 dense M is the reference itself'];
   const sampled = points.some((p) => p.sampled_residual !== undefined);
+  const notes: string[] = [];
   const verdict = (p: ResponseSummary['points'][number]) => {
     if (p.within_target !== null) return p.within_target ? 'yes' : 'NO';
-    if (!p.converged) return `not checked: the solve did not converge (${p.reason})`;
-    if (p.reference_unconverged !== null)
-      return `not checked: the float64 reference did not converge (${p.reference_unconverged})`;
-    return 'not checked';
+    const why = !p.converged
+      ? `the solve did not converge (${p.reason})`
+      : p.reference_unconverged !== null
+        ? `the float64 reference did not converge (${p.reference_unconverged})`
+        : null;
+    if (why === null) return 'not checked';
+    if (!notes.includes(why)) notes.push(why);
+    return `not checked [${notes.indexOf(why) + 1}]`;
   };
-  return textTable([
+  const table = textTable([
     [...kPointHeader, sampled ? 'sampled res.' : 'check', 'target', 'within'],
     ...points.map((p) => [
       ...pointCells(p),
@@ -366,6 +398,7 @@ function checkLines(points: ResponseSummary['points']): string[] {
       verdict(p),
     ]),
   ]);
+  return [...table, ...notes.map((why, k) => `[${k + 1}] not checked: ${why}`)];
 }
 
 /**

@@ -280,9 +280,14 @@ function checkFloat32Point(system: DarwinSystem, field: ResponseScale['kind'], m
   }
 }
 
+/** The one eps that --epsilon or --radius-m (eps = r_e/R) gives every N; null for an N r_e/R list. */
+export function heldEpsilon(scale: ResponseScale): number | null {
+  if (scale.kind === 'nEpsilon') return null;
+  return scale.kind === 'epsilon' ? scale.value : epsilonFromRadius(scale.value);
+}
+
 /** The eps of each point at N: X / N for each N r_e/R = X, or the one eps the spec fixes. */
 export function epsilonsOf(spec: Pick<ResponseSpec, 'scale'>, n: number): number[] {
   const { scale } = spec;
-  if (scale.kind === 'nEpsilon') return scale.values.map((x) => x / n);
-  return [scale.kind === 'epsilon' ? scale.value : epsilonFromRadius(scale.value)];
+  return scale.kind === 'nEpsilon' ? scale.values.map((x) => x / n) : [heldEpsilon(scale)!];
 }
