@@ -97,8 +97,9 @@ function mapError(b: Float64Array, b64: Float64Array, spread: number): number {
  * reducedField at `points` (xyz triples), in chunks of about kPairsPerPause charge-point pairs with
  * the hooks' pause and a progress report between them (inPacedChunks): the largest maps (the app's
  * 200 000 charges at some 30 000 points, the CLI's 10^6 at 10^6) take seconds to hours. With a pool,
- * each chunk's points are split over its threads (parallelReducedField); the field is the same bit for
- * bit.
+ * each chunk's points are split over its threads (parallelReducedField; the field is the same bit for
+ * bit), a chunk kPairsPerPause pairs a thread: the pauses come as often on any number of threads, and
+ * a chunk has points for every thread (at 10^6 charges one thread's chunk is 4 points).
  */
 async function pacedReducedField(
   body: LondonBody,
@@ -111,7 +112,7 @@ async function pacedReducedField(
     if (!hooks.pause) return sum(0, count);
     await inPacedChunks(
       count,
-      body.n,
+      body.n / (pool?.threads ?? 1),
       hooks,
       (start) => `London: float64 field of ${body.n} charges, point ${start + 1} of ${count}`,
       sum,
