@@ -54,8 +54,9 @@ import {
 import type { Progress } from '../progress.ts';
 import { kStoppedHelp, studyOutput, type CommandOutput } from './summary.ts';
 
-export const kLondonHelp = `Usage: darwin-breit london [--geometry sphere|cylinder] [--n N[,N...]] [--grid G] [--half-height H]
-                          [--device gpu|cpu] [--threads K] [--shard K/N] [--out DIR] [--markdown] [--json]
+export const kLondonHelp = `Usage: darwin-breit london [--geometry sphere|cylinder] [--n N[,N...]] [--grid G]
+                          [--half-height H] [--device gpu|cpu] [--threads K] [--shard K/N]
+                          [--out DIR] [--markdown] [--json]
 
 The London moment (eq. 27-30) of a rigidly rotating body of N surface charges +|e| (the lattice charge
 the superconducting electrons leave behind, sec. III.A), sized so that its continuous counterpart has
