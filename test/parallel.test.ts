@@ -1,7 +1,8 @@
 // The float64 CPU path on a WorkerPool (src/parallel/): every product and assembly equal bit for bit
 // to the single-thread functions for 1, 2 and 3 threads on rows that do not split evenly; solves
 // and spectra through the CPU backend equal to the single-thread ones; the tree's product the same
-// node by node on any number of threads, its sums and solves equal to rounding; --threads refused below 1;
+// node by node on any number of threads, its sums and solves equal to rounding; London's field bit for
+// bit reducedField's, paced and stopped between its chunks; --threads refused below 1;
 // workers that really take blocks, and that leave nothing behind when the pool is disposed or
 // forgotten.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -32,6 +33,10 @@ import {
   type DarwinSystem,
 } from '../src/physics/models.ts';
 import { buildTree, sharedArrays } from '../src/physics/tree-build.ts';
+import { fieldMapGrid, londonBody, reducedField, type LondonBody } from '../src/physics/london.ts';
+import { parallelReducedField } from '../src/parallel/london.ts';
+import { cpuField, londonFieldMap, runLondon } from '../src/studies/london/run.ts';
+import { PointStopped } from '../src/studies/study.ts';
 import { treeInteraction } from '../src/physics/treecode.ts';
 import { cpuBackend, cpuTreeBackend } from '../src/run/backend.ts';
 import { parseThreads } from '../src/run/inputs.ts';
@@ -276,6 +281,86 @@ describe("the tree's product on a pool", () => {
     expect(() => treeInteraction(tree, x, new Float64Array(x.length), workers)).toThrow(
       'a kernel array must come from WorkerPool.shared()',
     );
+  });
+});
+
+describe("London's field (reducedFieldRows) on 1, 2 and 3 threads", () => {
+  // Point counts that split unevenly into 4 blocks per thread, and a cylinder longer than wide.
+  const kBodies: [string, LondonBody, number][] = [
+    ['sphere N = 97', londonBody('sphere', 97), 11],
+    ['cylinder N = 130, h = 2.5', londonBody('cylinder', 130, 2.5), 9],
+  ];
+
+  it.each(kBodies)(
+    '%s: the map and the centre bit for bit reducedField, in one run or several',
+    async (_, body, size) => {
+      const points = Float64Array.from([...fieldMapGrid(body, size).points, 0, 0, 0]);
+      const count = points.length / 3;
+      expect(count % 12).not.toBe(0);
+      const expected = reducedField(body, points);
+      for (const threads of [1, 2, 3]) {
+        const workers = pool(threads);
+        const whole = await parallelReducedField(body, points, workers, async (sum) => sum(0, count));
+        expectBitIdentical(whole, expected);
+        // Runs of 7 points, as a paced map's chunks come: each split over the threads anew.
+        const inRuns = await parallelReducedField(body, points, workers, async (sum) => {
+          for (let start = 0; start < count; start += 7) sum(start, Math.min(count, start + 7));
+        });
+        expectBitIdentical(inRuns, expected);
+      }
+    },
+  );
+
+  // 2822 points of 4000 charges: kPairsPerPause pairs a thread make chunks of 2000 points on two
+  // threads (1000 on one: the paced test of london.test.ts), one pause between two.
+  const body = londonBody('sphere', 4000);
+  const grid = fieldMapGrid(body, 61);
+
+  it('a paced map on the pool: a pause and a report between its chunks, the same map and numbers', async () => {
+    const events: string[] = [];
+    const hooks = {
+      pause: async () => {
+        events.push('pause');
+      },
+      progress: (text: string) => events.push(text),
+    };
+    const pooled = await londonFieldMap(cpuField, body, grid, hooks, pool(2));
+    expect(events).toEqual(['pause', 'London: float64 field of 4000 charges, point 2001 of 2822']);
+    const alone = await londonFieldMap(cpuField, body, grid);
+    expectBitIdentical(pooled.ratios, alone.ratios);
+    expect({ ...pooled.study, fieldMs: 0 }).toEqual({ ...alone.study, fieldMs: 0 });
+  });
+
+  it('Stop between two chunks ends the map there, and the pool sums the next map as before', async () => {
+    const workers = pool(2);
+    let stopped = false;
+    const chunks: string[] = [];
+    const run = await runLondon(
+      cpuField,
+      { geometry: 'sphere', ns: [4000], grid: 61, halfHeight: 1, convergenceNs: [10, 30] },
+      {
+        stopped: () => stopped,
+        pause: async () => {
+          if (chunks.length === 0) return;
+          // The first pause of the sweep comes before the map; the map's first chunk ends at the second.
+          stopped = true;
+          throw new PointStopped();
+        },
+        progress: (text) => chunks.push(text),
+      },
+      null,
+      workers,
+    );
+    expect(run.stopped).toBe(true);
+    expect(run.maps).toEqual([]);
+    expect(run.convergence.points).toEqual([]);
+    expect(chunks).toEqual(['London: Biot-Savart field of 4000 charges at 2822 points']);
+    const small = londonBody('cylinder', 130, 2.5);
+    const points = fieldMapGrid(small, 9).points;
+    const field = await parallelReducedField(small, points, workers, async (sum) =>
+      sum(0, points.length / 3),
+    );
+    expectBitIdentical(field, reducedField(small, points));
   });
 });
 
@@ -600,6 +685,7 @@ describe('the CLI on every core', () => {
       ['bench', '--device', 'cpu', '--n', '10', '--threads', '0'],
       ['scaling', '--device', 'cpu', '--threads', '0'],
       ['response', '--device', 'cpu', '--geometry', 'ring', '--n', '8', '--threads', '0'],
+      ['london', '--device', 'cpu', '--n', '40', '--threads', '0'],
       [
         'solve',
         '--geometry',
@@ -646,6 +732,22 @@ describe('the CLI on every core', () => {
       return result;
     };
     expect(solve('3')).toEqual(solve('1'));
+  });
+
+  it('london --device cpu gives the same JSON on 1 and 3 threads, timings aside', () => {
+    const london = (threads: string) => {
+      const run = cli(
+        ...['london', '--geometry', 'cylinder', '--half-height', '2', '--n', '300,700', '--grid', '13'],
+        ...['--device', 'cpu', '--threads', threads, '--json'],
+      );
+      expect(run.status, run.stderr).toBe(0);
+      const result = JSON.parse(run.stdout);
+      for (const study of result.studies) delete study.field_ms;
+      return result;
+    };
+    const one = london('1');
+    expect(one.studies.map((study: { n: number }) => study.n)).toEqual([300, 700]);
+    expect(london('3')).toEqual(one);
   });
 
   it('solve --device cpu --matrix tree: the same solve on 1 and 3 threads, to rounding', () => {

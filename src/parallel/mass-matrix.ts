@@ -31,6 +31,7 @@ import {
   stokesletFarFieldRows,
   unpackExpansionTables,
 } from '../physics/cartesian-expansion.ts';
+import { reducedFieldRows } from '../physics/london.ts';
 import { nearFieldAcross, nearFieldWithin } from '../physics/treecode.ts';
 import { denseProductRows } from '../solvers/dense.ts';
 import { simdDotModule, simdProductRows } from './simd.ts';
@@ -75,6 +76,8 @@ export const kCpuKernels = [
   completeLocal,
   shiftLocal,
   evaluateLocal,
+  // London's Biot-Savart field at a map's points (src/parallel/london.ts).
+  reducedFieldRows,
 ];
 
 /** The positions as an array the pool shares. */

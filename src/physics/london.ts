@@ -90,21 +90,49 @@ export function cylinderLondonParameter(n: number, halfHeight = 1): CylinderLond
 /**
  * The reduced field b at every point (xyz triples, units of R), float64: the CPU counterpart of the GPU
  * kernel, written out rather than through magneticField so that no SI factor is applied and removed.
+ * reducedFieldRows over all the points, on this thread.
  */
 export function reducedField(body: LondonBody, points: ArrayLike<number>): Float64Array {
-  const { positions } = body.configuration;
-  const v = body.velocities;
   const field = new Float64Array(points.length);
-  for (let p = 0; p < points.length; p += 3) {
+  reducedFieldRows(
+    body.configuration.positions,
+    body.velocities,
+    body.n,
+    points,
+    field,
+    0,
+    points.length / 3,
+  );
+  return field;
+}
+
+/**
+ * reducedField of the n charges at `positions` moving with `velocities` (xyz triples) at the points
+ * [start, end) of `points`, into the same entries of `field`: each point's sum over the charges in
+ * their order, whichever thread takes it, so that a WorkerPool's field (src/parallel/london.ts) is
+ * reducedField's bit for bit. A pool kernel: nothing but its arguments and Math (src/parallel/pool.ts),
+ * hence a plain Error where a charge sits at a point, which no map's interior point does.
+ */
+export function reducedFieldRows(
+  positions: ArrayLike<number>,
+  velocities: ArrayLike<number>,
+  n: number,
+  points: ArrayLike<number>,
+  field: Float64Array,
+  start: number,
+  end: number,
+): void {
+  const v = velocities;
+  for (let p = 3 * start; p < 3 * end; p += 3) {
     let bx = 0;
     let by = 0;
     let bz = 0;
-    for (let i = 0; i < 3 * body.n; i += 3) {
+    for (let i = 0; i < 3 * n; i += 3) {
       const dx = points[p] - positions[i];
       const dy = points[p + 1] - positions[i + 1];
       const dz = points[p + 2] - positions[i + 2];
       const r2 = dx * dx + dy * dy + dz * dz;
-      if (r2 === 0) throw new InputError(`electron ${i / 3} sits at field point ${p / 3}`);
+      if (r2 === 0) throw new Error(`electron ${i / 3} sits at field point ${p / 3}`);
       const scale = 1 / (r2 * Math.sqrt(r2));
       bx += scale * (v[i + 1] * dz - v[i + 2] * dy);
       by += scale * (v[i + 2] * dx - v[i] * dz);
@@ -114,7 +142,6 @@ export function reducedField(body: LondonBody, points: ArrayLike<number>): Float
     field[p + 1] = by;
     field[p + 2] = bz;
   }
-  return field;
 }
 
 /** B / B_London for a reduced field component b of a body sized so that N r_e / R = `parameter`. */

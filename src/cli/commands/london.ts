@@ -42,6 +42,7 @@ import {
 } from '../../studies/london/spec.ts';
 import { integerRangeProblem, parseShard, shardOf } from '../../studies/study.ts';
 import { openGpu } from '../device.ts';
+import { cpuPool, threadsOption } from '../engine.ts';
 import { refusalOf } from '../formats.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
 import {
@@ -53,8 +54,9 @@ import {
 import type { Progress } from '../progress.ts';
 import { kStoppedHelp, studyOutput, type CommandOutput } from './summary.ts';
 
-export const kLondonHelp = `Usage: darwin-breit london [--geometry sphere|cylinder] [--n N[,N...]] [--grid G] [--half-height H]
-                          [--device gpu|cpu] [--shard K/N] [--out DIR] [--markdown] [--json]
+export const kLondonHelp = `Usage: darwin-breit london [--geometry sphere|cylinder] [--n N[,N...]] [--grid G]
+                          [--half-height H] [--device gpu|cpu] [--threads K] [--shard K/N]
+                          [--out DIR] [--markdown] [--json]
 
 The London moment (eq. 27-30) of a rigidly rotating body of N surface charges +|e| (the lattice charge
 the superconducting electrons leave behind, sec. III.A), sized so that its continuous counterpart has
@@ -83,6 +85,8 @@ refused, and the list keeps its N >= h.
   --grid G          field points per side of the map (${kLondonGrid.min}..${kLondonGrid.max})                        [${kLondonDefaultGrid}]
   --half-height H   cylinder only: half-length h in units of R, ${kMinLondonHalfHeight.toExponential(0)}..${kMaxLondonElectrons} (N >= h) [1]
   --device gpu|cpu  the WebGPU Biot-Savart kernel, or the float64 CPU sum             [gpu]
+  --threads K       threads of each map's float64 sum (its numbers; with --device cpu
+                    its drawing too): the same numbers bit for bit with any K  [every core]
   --shard K/N       run every N-th point (the maps, then the convergence list) from the K-th;
                     'merge' joins the shards' JSON into the whole run's (a shard fits no law)
   --out DIR         write the maps of B_z / B_London (london-<geometry>-n<N>.svg) and beside
@@ -113,6 +117,7 @@ const kOptions = {
   grid: { type: 'string', default: String(kLondonDefaultGrid) },
   'half-height': { type: 'string' },
   device: { type: 'string', default: 'gpu' },
+  threads: { type: 'string' },
   shard: { type: 'string' },
   markdown: { type: 'boolean', default: false },
   out: { type: 'string' },
@@ -132,8 +137,9 @@ function checkOptions(values: LondonValues) {
   const ns = londonNs(values.n, geometry, halfHeight, '--n');
   const grid = parseNumber('grid', values.grid, (x) => integerRangeProblem(kLondonGrid, x));
   const device = parseDevice(values.device, '--device');
+  const threads = threadsOption(values.threads);
   const shard = values.shard === undefined ? null : parseShard(values.shard, '--shard');
-  return { geometry, ns, grid, halfHeight, device, shard };
+  return { geometry, ns, grid, halfHeight, device, threads, shard };
 }
 
 export async function londonCommand(argv: string[], progress: Progress): Promise<CommandOutput> {
@@ -150,6 +156,7 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
   let device: DeviceSummary = kCpuDevice;
   if (options.device === 'gpu') ({ context, device } = await openGpu());
   const field: FieldEvaluator = context ? (body, points) => gpuReducedField(context, body, points) : cpuField;
+  const pool = cpuPool(options.threads);
   let run;
   try {
     run = await runLondon(
@@ -158,8 +165,10 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
       // A pause between chunks of the map's float64 sum, so that a signal is heard during it.
       progress.studyHooks(),
       shard,
+      pool,
     );
   } finally {
+    pool.dispose();
     if (context) releaseDevice(context);
   }
   progress.done();
