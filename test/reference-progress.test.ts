@@ -5,6 +5,9 @@
 // stopRequested's does; and requests answered in the order they came while the first waits for its
 // pool's workers to start.
 import { afterEach, describe, expect, test } from 'vitest';
+import { referenceReporter } from '../src/app/reference.ts';
+import { referenceProgress } from '../src/cli/engine.ts';
+import type { Progress } from '../src/cli/progress.ts';
 import { kCpuKernels, parallelMassMatrixEntries } from '../src/parallel/mass-matrix.ts';
 import { nodeWorkerPool } from '../src/parallel/node.ts';
 import type { WorkerPool } from '../src/parallel/pool.ts';
@@ -138,7 +141,7 @@ function pooledReference(onProgress: (progress: ReferenceProgress) => void) {
 }
 
 describe('FloatReference.onProgress', () => {
-  test("hears the worker's assembly chunks before the answer", async () => {
+  test("hears the worker's assembly chunks before the answer, and the answer's arrival", async () => {
     const heard: string[] = [];
     const { reference } = pooledReference((progress) =>
       heard.push(
@@ -146,8 +149,9 @@ describe('FloatReference.onProgress', () => {
       ),
     );
     const momenta = await reference.of('ring', system).momenta(velocities);
-    heard.push('answered');
-    expect(heard).toEqual(['assembly 1/2', 'assembly 2/2', 'answered']);
+    heard.push('momenta');
+    // 'answered', FloatReference's own, as the answer arrives: a throttled step's line given back.
+    expect(heard).toEqual(['assembly 1/2', 'assembly 2/2', 'answered', 'momenta']);
     expect(relativeDifference(momenta, applyMassMatrix(massMatrix(system), velocities))).toBeLessThan(1e-14);
   });
 
@@ -285,5 +289,45 @@ describe("referenceAnswerer's iterations and sampled chunks, throttled", () => {
     if (response.kind !== 'sample') throw new Error('no sample');
     // Of another configuration object with the same positions (checkSample keeps one per object).
     expect(response.sample.electrons).toEqual(checkSample(geometry('sphere', 70_000)).electrons);
+  });
+});
+
+describe("the reference's progress in words", () => {
+  const steps: ReferenceProgress[] = [
+    { step: 'assembly', done: 1, total: 2 },
+    { step: 'assembly', done: 2, total: 2 },
+    { step: 'solve', iteration: 12, relativeResidual: 3.14159e-9 },
+    { step: 'lanczos', iteration: 240, lambdaMin: 0.99871234, lambdaMax: 1.4123456789 },
+    { step: 'sampled', text: 'float64 check: electron 201 of 256' },
+    { step: 'answered' },
+  ];
+
+  test("the page's: each step in its stage's words, null where nothing is under way", () => {
+    const report = referenceReporter();
+    const shown = steps.map((progress) => report(progress)?.text ?? null);
+    expect(shown[0]).toMatch(/^assembling the float64 M: chunk 1 of 2/);
+    // The assembly's last chunk and the answer give the check's line back.
+    expect(shown.slice(1)).toEqual([
+      null,
+      'solve: iteration 12, ‖r‖/‖p‖ = 3.14e-9',
+      'Lanczos product 240, λ ∈ [0.998712, 1.41235]',
+      'float64 check: electron 201 of 256',
+      null,
+    ]);
+  });
+
+  test("the CLI's: the run's own iteration and Lanczos lines after 'float64 check: ', nothing at the answer", () => {
+    const lines: string[] = [];
+    const hook = referenceProgress({ within: (text: string) => lines.push(text) } as unknown as Progress);
+    for (const progress of steps) hook(progress);
+    expect(lines.slice(0, 2).map((line) => line.replace(/,.*$/, ''))).toEqual([
+      'assembly: chunk 1 of 2',
+      'assembly: chunk 2 of 2',
+    ]);
+    expect(lines.slice(2)).toEqual([
+      'float64 check: iteration 12: relative residual 3.142e-9',
+      'float64 check: Lanczos step 240: [0.99871234, 1.4123457]',
+      'float64 check: electron 201 of 256',
+    ]);
   });
 });

@@ -22,8 +22,8 @@ export interface ReferenceReport {
  * The page's words for the reference worker's progress (ReferenceProgress), in the words of the
  * page's own stages: the assembly's chunks with the time left (chunkEstimate), the solve's iterations
  * with ||r|| / ||p||, the Lanczos run's products with its extreme Ritz values, the sampled check's
- * chunks as the worker words them. Null at the assembly's last chunk: M is assembled, and until the
- * next report nothing is under way that the check's line should name.
+ * chunks as the worker words them. Null at the assembly's last chunk and at an answer: nothing is
+ * under way until the next report that the check's line should name.
  */
 export function referenceReporter(): (progress: ReferenceProgress) => ReferenceReport | null {
   const chunks = chunkEstimate();
@@ -47,6 +47,8 @@ export function referenceReporter(): (progress: ReferenceProgress) => ReferenceR
         };
       case 'sampled':
         return { text: progress.text, fraction: null };
+      case 'answered':
+        return null;
     }
   };
 }

@@ -216,7 +216,8 @@ export interface EarlyGpu {
  * Before the positions of a large generated configuration (`size`, generatedSystemSize) are built:
  * on the GPU the device is opened and its memory and buffers checked from N alone
  * (checkGpuSizeFits), and a progress line says what comes: building and sorting the positions of
- * N = 10^8 (2.4 GB) takes minutes, which a refusal from N alone spares. Holds no GPU for a CPU run, a file's positions, or fewer than kLargeRunElectrons.
+ * N = 10^8 (2.4 GB) takes minutes, which a refusal from N alone spares. Holds no GPU for a CPU run,
+ * a file's positions, or fewer than kLargeRunElectrons.
  */
 export async function prepareLargeRun(
   size: SystemSize | null,
@@ -596,6 +597,6 @@ export function referenceProgress(progress: Progress): ReferenceProgressHook {
       progress.within(
         `float64 check: ${lanczosStepText(report.iteration, report.lambdaMin, report.lambdaMax)}`,
       );
-    else progress.within(report.text);
+    else if (report.step === 'sampled') progress.within(report.text);
   };
 }

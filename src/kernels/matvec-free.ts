@@ -161,7 +161,8 @@ export interface FreeChunk {
 
 /**
  * Chunks of one product at most: each holds a 256-byte uniform slot and a bind group, so 2 MiB and
- * 8192 bind groups at most. N = 300 000 on SwiftShader (two threads) takes 1172 chunks of two workgroups.
+ * 8192 bind groups at most: room for millions of electrons in a CPU adapter's chunks of two
+ * workgroups (a workgroup per host thread of a 2-core machine), past which the chunks grow.
  */
 const kMaxChunks = 8192;
 

@@ -82,7 +82,13 @@ export type ReferenceProgress =
       readonly lambdaMin: number;
       readonly lambdaMax: number;
     }
-  | { readonly step: 'sampled'; readonly text: string };
+  | { readonly step: 'sampled'; readonly text: string }
+  /**
+   * Said by FloatReference itself, not the worker, when a request's answer arrives: the throttled
+   * reports before it may have left the last of its steps unsaid, so what shows a step gives the
+   * line back.
+   */
+  | { readonly step: 'answered' };
 
 /**
  * The least time between two of a request's iteration or sampled-check reports (ReferenceProgress):
@@ -289,6 +295,11 @@ export class FloatReference {
         this.#pending.delete(message.id);
         this.#watch();
         pending?.resolve(message);
+        try {
+          this.#onProgress?.({ step: 'answered' });
+        } catch (error) {
+          this.cancel(error as Error);
+        }
       },
       // A worker ended by cancel() may report its end later, when another may have started.
       error: (error) => {

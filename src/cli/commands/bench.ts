@@ -1,7 +1,6 @@
 // `bench`: speed of each kernel on the current device, in one run, beside the device's own copy
 // bandwidth (a trivial WGSL vec4 copy) so that every bandwidth is also a ratio to what this device
 // can stream. A benchmark, never a test: nothing here asserts a speed.
-import { setTimeout as delay } from 'node:timers/promises';
 import {
   checkBuffersFit,
   denseAllocation,
@@ -61,7 +60,8 @@ import {
 import { runResponse, type ResponsePoint } from '../../studies/response/run.ts';
 import type { ResponseSpec } from '../../studies/response/spec.ts';
 import { driveRightHandSide, solutionOfTriples } from '../../physics/response.ts';
-import { checkNoneRepeated, numberList, type StudyHooks } from '../../studies/study.ts';
+import { checkNoneRepeated, numberList } from '../../studies/study.ts';
+import type { PacingHooks } from '../../run/chunks.ts';
 import { kResponseDefaults, responseSpec } from '../../studies/response/spec.ts';
 import { deviceName, kCpuDevice } from '../../io/formats.ts';
 import { kMaxElectrons, parseDevice, parseDimensionFor, type DeviceChoice } from '../../run/inputs.ts';
@@ -473,18 +473,15 @@ export interface Float64Check {
  * The hooks of the float64 check's rows in a bench run: a turn of the event loop between two chunks,
  * where a signal's handler runs, and a report on the row's progress line, which then stops the run.
  */
-export function checkHooks(progress: Progress): Pick<StudyHooks, 'pause' | 'progress'> {
-  return { pause: () => delay(0), progress: (text) => progress.within(text) };
+export function checkHooks(progress: Progress): PacingHooks {
+  return { pause: progress.studyHooks().pause, progress: (text) => progress.within(text) };
 }
 
 /**
  * The float64 check of `system`; past kCheckMaxUnknowns its sample's nearest-neighbour queries paced
  * as its rows are (pacedCheckSample).
  */
-export async function float64Check(
-  system: DarwinSystem,
-  hooks: Pick<StudyHooks, 'pause' | 'progress'> = {},
-): Promise<Float64Check> {
+export async function float64Check(system: DarwinSystem, hooks: PacingHooks = {}): Promise<Float64Check> {
   const { n } = system.configuration;
   const sampled = unknowns(system) > kCheckMaxUnknowns;
   const sample = sampled
@@ -1187,7 +1184,7 @@ async function sweepCheck(
     ResponsePoint,
     'configuration' | 'epsilon' | 'nEpsilon' | 'converged' | 'reason' | 'velocities'
   >[],
-  hooks: Pick<StudyHooks, 'pause' | 'progress'>,
+  hooks: PacingHooks,
 ): Promise<Pick<BenchRow, 'converged' | 'note' | 'true_residual' | 'sampled_electrons'>> {
   const stopped = points.filter((point) => !point.converged);
   const residuals = [];

@@ -162,7 +162,6 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
     run = await runLondon(
       field,
       { geometry, ns, grid, halfHeight, convergenceNs: kLondonConvergenceNs },
-      // A pause between chunks of the map's float64 sum, so that a signal is heard during it.
       progress.studyHooks(),
       shard,
       pool,

@@ -233,7 +233,6 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
     result = await runResponse(
       spec,
       (system) => openStudyBackend(gpu, system, spec.matrix, spec.treeTolerance, threads, progress),
-      // A pause between chunks of the sampled check's float64 rows, so that a signal is heard during them.
       progress.studyHooks(),
       checked === 'on'
         ? async (system) => cpuReference(system, threads)

@@ -79,7 +79,7 @@ export function scalingReference(
   };
 }
 
-/** The ring's exact circulant eigenvalues are computed up to this N (O(N^2): under a second at 4096). */
+/** The ring's exact circulant eigenvalues are computed up to this N (an O(N^2) sum). */
 export const kExactRingMaxN = 4096;
 
 /**
