@@ -262,7 +262,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
           progress.update(
             `${current} N = ${n}: Lanczos step ${k}, [${low.toPrecision(6)}, ${high.toPrecision(6)}]`,
           ),
-        check: (n) => progress.update(`${current} N = ${n}: float64 check of lambda_min and lambda_max`),
+        check: (n) => progress.update(`${current} N = ${n}: lambda_min and lambda_max in float64`),
         point: (geometry, point) => progress.log(scalingPointLine(geometry, point, storage.get(point.n))),
       },
       options.shard,
