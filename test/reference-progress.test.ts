@@ -324,11 +324,14 @@ describe("referenceAnswerer's London field (the app's map)", () => {
     expect(() => pools[0].run(kCpuKernels[0], [], [0, 1])).toThrow('WorkerPool used after dispose()');
   });
 
-  test("londonFieldMap with the worker's sum as its float64 one: the numbers of the one summed here", async () => {
+  test("londonFieldMap with the worker's sum as its float64 one, asked once: the numbers of the one summed here", async () => {
     const { reference } = pooledReference(() => {});
-    const asked = await londonFieldMap(cpuField, sphere, map, {}, (body, points) =>
-      reference.reducedField(body, points),
-    );
+    const askedAt: number[] = [];
+    const asked = await londonFieldMap(cpuField, sphere, map, {}, (body, points) => {
+      askedAt.push(points.length / 3);
+      return reference.reducedField(body, points);
+    });
+    expect(askedAt).toEqual([2822]);
     const here = await londonFieldMap(cpuField, sphere, map);
     expect({ ...asked.study, fieldMs: 0 }).toEqual({ ...here.study, fieldMs: 0 });
     expect(sameBits(asked.ratios, here.ratios)).toBe(true);

@@ -1,10 +1,10 @@
 // The London-moment study (sec. III, eq. 27-30) as `darwin-breit london` and the app's Studies panel
 // both run it: the Biot-Savart field of a rotating body (src/physics/london.ts) summed over a grid of
 // interior points in float64 (reducedField, on a WorkerPool's threads where the caller gives one, or
-// by the caller's own float64 evaluator: the app's reference worker),
-// whose centre field and uniformity the study reports, and by a field evaluator (the GPU's,
-// src/engine/london.ts, float32) whose sum draws the map, checked against the float64 one; and
-// N r_e/R at which the discrete body's centre field is the London field, against N.
+// by the caller's float64 evaluator: the app's reference worker), whose centre field and uniformity
+// the study reports, and by a field evaluator (the GPU's, src/engine/london.ts, float32) whose sum
+// draws the map, checked against the float64 one; and N r_e/R at which the discrete body's centre
+// field is the London field, against N.
 import type { WorkerPool } from '../../parallel/pool.ts';
 import { londonParameter } from '../../physics/biot-savart.ts';
 import {
