@@ -2,8 +2,8 @@
 // assembly, on a pool or on its own thread, posted before the answer that waited on them, once per
 // system; its solve's and Lanczos run's iterations and the sampled check's chunks, throttled to one
 // every kReferenceProgressMs; heard by the asking side's onProgress, whose throw stops the check as
-// stopRequested's does; and requests answered in the order they came while the first waits for its
-// pool's workers to start.
+// stopRequested's does; requests answered in the order they came while the first waits for its
+// pool's workers to start; and London's field for the app's map, reducedField's bit for bit.
 import { afterEach, describe, expect, test } from 'vitest';
 import { referenceReporter } from '../src/app/reference.ts';
 import { referenceProgress } from '../src/cli/engine.ts';
@@ -12,6 +12,7 @@ import { kCpuKernels, parallelMassMatrixEntries } from '../src/parallel/mass-mat
 import { nodeWorkerPool } from '../src/parallel/node.ts';
 import type { WorkerPool } from '../src/parallel/pool.ts';
 import { geometry } from '../src/physics/geometry.ts';
+import { fieldMapGrid, londonBody, reducedField } from '../src/physics/london.ts';
 import { massMatrixEntries, type DarwinSystem } from '../src/physics/models.ts';
 import { norm, seededRandom } from '../src/math/vectors.ts';
 import { cpuBackend, massMatrix } from '../src/run/backend.ts';
@@ -25,6 +26,7 @@ import {
   type ReferenceRequest,
 } from '../src/run/reference.ts';
 import { applyMassMatrix } from '../src/solvers/dense.ts';
+import { cpuField, londonFieldMap } from '../src/studies/london/run.ts';
 
 /** 1500 electrons: 1.12 * 10^6 pairs, two chunks of parallelMassMatrixEntries' 10^6. */
 const system: DarwinSystem = {
@@ -289,6 +291,50 @@ describe("referenceAnswerer's iterations and sampled chunks, throttled", () => {
     if (response.kind !== 'sample') throw new Error('no sample');
     // Of another configuration object with the same positions (checkSample keeps one per object).
     expect(response.sample.electrons).toEqual(checkSample(geometry('sphere', 70_000)).electrons);
+  });
+});
+
+/** A sphere of 4000 charges at its 61-point map's 2821 points and its centre, as londonFieldMap asks. */
+const sphere = londonBody('sphere', 4000);
+const map = fieldMapGrid(sphere, 61);
+const mapPoints = Float64Array.from([...map.points, 0, 0, 0]);
+const sameBits = (a: Float64Array, b: Float64Array) =>
+  a.length === b.length && a.every((value, k) => Object.is(value, b[k]));
+
+describe("referenceAnswerer's London field (the app's map)", () => {
+  test("on its own thread: reducedField's bit for bit, its chunks of 1000 points reported, throttled", async () => {
+    const { posted, response } = await answered({ id: 0, kind: 'london', body: sphere, points: mapPoints });
+    // Chunks of 4e6 pairs (1000 points) begin at points 1001 and 2001: the throttle passes the first.
+    expect(posted).toEqual([
+      { step: 'sampled', text: 'London: float64 field of 4000 charges, point 1001 of 2822' },
+    ]);
+    if (response.kind !== 'london') throw new Error('no field');
+    expect(sameBits(response.field, reducedField(sphere, mapPoints))).toBe(true);
+  });
+
+  test('on a pool, asked by FloatReference.reducedField: the same bits, chunks of 2000 points, the pool ended', async () => {
+    const heard: string[] = [];
+    const { reference } = pooledReference((progress) =>
+      heard.push(progress.step === 'sampled' ? progress.text : progress.step),
+    );
+    const field = await reference.reducedField(sphere, mapPoints);
+    expect(heard).toEqual(['London: float64 field of 4000 charges, point 2001 of 2822', 'answered']);
+    expect(sameBits(field, reducedField(sphere, mapPoints))).toBe(true);
+    expect(pools).toHaveLength(1);
+    expect(() => pools[0].run(kCpuKernels[0], [], [0, 1])).toThrow('WorkerPool used after dispose()');
+  });
+
+  test("londonFieldMap with the worker's sum as its float64 one, asked once: the numbers of the one summed here", async () => {
+    const { reference } = pooledReference(() => {});
+    const askedAt: number[] = [];
+    const asked = await londonFieldMap(cpuField, sphere, map, {}, (body, points) => {
+      askedAt.push(points.length / 3);
+      return reference.reducedField(body, points);
+    });
+    expect(askedAt).toEqual([2822]);
+    const here = await londonFieldMap(cpuField, sphere, map);
+    expect({ ...asked.study, fieldMs: 0 }).toEqual({ ...here.study, fieldMs: 0 });
+    expect(sameBits(asked.ratios, here.ratios)).toBe(true);
   });
 });
 

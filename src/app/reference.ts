@@ -21,9 +21,9 @@ export interface ReferenceReport {
 /**
  * The page's words for the reference worker's progress (ReferenceProgress), in the words of the
  * page's own stages: the assembly's chunks with the time left (chunkEstimate), the solve's iterations
- * with ||r|| / ||p||, the Lanczos run's products with its extreme Ritz values, the sampled check's
- * chunks as the worker words them. Null at the assembly's last chunk and at an answer: nothing is
- * under way until the next report that the check's line should name.
+ * with ||r|| / ||p||, the Lanczos run's products with its extreme Ritz values, a paced sum's chunks
+ * (the sampled check's, London's field) as the worker words them. Null at the assembly's last chunk
+ * and at an answer: nothing is under way until the next report that the check's line should name.
  */
 export function referenceReporter(): (progress: ReferenceProgress) => ReferenceReport | null {
   const chunks = chunkEstimate();

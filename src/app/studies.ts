@@ -1,8 +1,9 @@
 // The Studies panel's runs: thin adapters over src/studies/<name>/ as the CLI's study commands are, the
-// London map on the page's GPU device, the scaling and response sweeps on the GPU engine; the last
-// response run's induced speeds are kept for the canvas (colour by current). Every study's points run
-// one at a time with the page's event loop in between (the `pause` hook), so the page keeps drawing,
-// and Stop follows the one rule of src/studies/study.ts.
+// London map on the page's GPU device (its float64 sum in the reference worker), the scaling and
+// response sweeps on the GPU engine; the last response run's induced speeds are kept for the canvas
+// (colour by current). Every study's points run one at a time with the page's event loop in between
+// (the `pause` hook), so the page keeps drawing, and Stop follows the one rule of
+// src/studies/study.ts.
 import type { GpuContext } from '../gpu/device.ts';
 import { gpuMovingChargesField, gpuReducedField } from '../engine/london.ts';
 import { InputError } from '../physics/input-error.ts';
@@ -539,16 +540,30 @@ export class Studies {
     if (problem) throw problem;
     this.#view.clearLondon();
     this.#finished('london', null);
-    const { maps, convergence, stopped } = await runLondon(
-      (body, points) => gpuReducedField(this.#gpu, body, points),
-      options,
-      {
-        ...hooks,
-        map: (map) =>
-          this.#view.londonMap(map.body, options.grid, map.study, {
-            map: londonMapSvg(map.body, map.grid, map.ratios),
-            deviation: londonDeviationSvg(map.body, map.grid, map.ratios),
-          }),
+    // The map's float64 sum (its numbers and check) in the reference worker, on every core where
+    // the page is cross-origin isolated: the page's thread may not block on a pool, and alone it
+    // would take seconds at 200 000 charges. Its chunks show on the run's line; a Stop ends it.
+    const report = referenceReporter();
+    const { maps, convergence, stopped } = await withReference(
+      () => hooks.stopped?.() ?? false,
+      (float64) =>
+        runLondon(
+          (body, points) => gpuReducedField(this.#gpu, body, points),
+          options,
+          {
+            ...hooks,
+            map: (map) =>
+              this.#view.londonMap(map.body, options.grid, map.study, {
+                map: londonMapSvg(map.body, map.grid, map.ratios),
+                deviation: londonDeviationSvg(map.body, map.grid, map.ratios),
+              }),
+          },
+          null,
+          (body, points) => float64.reducedField(body, points),
+        ),
+      (progress) => {
+        const shown = report(progress);
+        if (shown) hooks.progress?.(shown.text, shown.fraction);
       },
     );
     if (stopped) {

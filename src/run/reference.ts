@@ -5,10 +5,13 @@
 // a FloatReference of its own, forms a refined run's float64 products for the page
 // (FloatReference.products), whose main thread must not spend seconds in an O(N^2) pair loop. While
 // a request waits, the worker posts how far its long steps are (ReferenceProgress): the dense M's
-// assembly, the reference solve's or Lanczos run's iterations, the sampled check's chunks. This
+// assembly, the reference solve's or Lanczos run's iterations, the sampled check's chunks. The
+// app's London map asks it for the float64 field too (FloatReference.reducedField), which the page's
+// main thread cannot sum on a pool of its own (it may not block) nor in seconds on its thread. This
 // module holds what both platforms share: the messages, the asking side (FloatReference) and the
 // answering side (referenceAnswerer); only starting the worker differs.
 import type { WorkerPool } from '../parallel/pool.ts';
+import type { LondonBody } from '../physics/london.ts';
 import type { DarwinSystem } from '../physics/models.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolveResult, SolverName } from '../solvers/types.ts';
@@ -23,6 +26,7 @@ import {
   type SampledReference,
 } from './check.ts';
 import type { PacingHooks } from './chunks.ts';
+import { pacedReducedField } from './london.ts';
 import { float64Product, type Float64Products } from './refine.ts';
 import { relativeIterations } from './solve.ts';
 
@@ -54,7 +58,9 @@ export type ReferenceRequest =
       maxIterations: number | undefined;
       seed: number | undefined;
       basisSize: number | undefined;
-    });
+    })
+  /** London's reduced field of `body` at `points` (xyz triples): pacedReducedField, nothing kept. */
+  | { id: number; kind: 'london'; body: LondonBody; points: Float64Array };
 
 export type ReferenceResponse =
   | { id: number; ok: true; kind: 'momenta'; momenta: Float64Array }
@@ -63,15 +69,17 @@ export type ReferenceResponse =
   | { id: number; ok: true; kind: 'rows'; rows: Float64Array }
   | { id: number; ok: true; kind: 'solve'; result: SolveResult }
   | { id: number; ok: true; kind: 'spectrum'; result: SpectrumResult }
+  | { id: number; ok: true; kind: 'london'; field: Float64Array }
   | { id: number; ok: false; message: string };
 
 /**
  * How far the worker is with a pending request's long step, as the CLI's --device cpu shows its own:
  * each chunk of a dense M's assembly (cpuBackend's AssemblyHook); the reference solve's iterations
  * with ||r|| / ||p|| and the Lanczos run's products with its extreme Ritz values (as
- * LanczosOptions.onIteration hears them), on the dense M a thousand products on a ring; the sampled
- * check's chunks (pacedCheckSample's leaves, pacedSampledMassRows' electrons) in their own words. All
- * but the assembly's chunks come at most every kReferenceProgressMs.
+ * LanczosOptions.onIteration hears them), on the dense M a thousand products on a ring; the chunks of
+ * a paced float64 sum in its own words ('sampled', named for the sum it first reported:
+ * pacedCheckSample's leaves, pacedSampledMassRows' electrons, pacedReducedField's London points).
+ * All but the assembly's chunks come at most every kReferenceProgressMs.
  */
 export type ReferenceProgress =
   | { readonly step: 'assembly'; readonly done: number; readonly total: number }
@@ -207,6 +215,16 @@ export class FloatReference {
       const treeTolerance = tree?.tolerance ?? null;
       return (v) => this.#product({ key, system, treeTolerance, v });
     };
+  }
+
+  /**
+   * London's float64 reduced field of `body` at `points` (xyz triples), summed by the worker on its
+   * pool's threads (the app's London map: a FieldEvaluator).
+   */
+  async reducedField(body: LondonBody, points: Float64Array): Promise<Float64Array> {
+    const response = await this.#ask({ id: this.#next++, kind: 'london', body, points });
+    if (response.ok && response.kind === 'london') return response.field;
+    throw new Error('unexpected reference response');
   }
 
   async #product(request: Payload<'product'>): Promise<Float64Array> {
@@ -357,7 +375,8 @@ function throttled(
  * (cpuBackend) of its system, assembled on the threads of `pool()` (none: this thread alone), and
  * kept for the next request about the same key; a product by float64Product, made and kept the
  * same way apart from the backend (it needs no dense M); the sampled check's sample and rows on this
- * thread in chunks (pacedCheckSample, pacedSampledMassRows: O(256 N), nothing kept). `onProgress`
+ * thread in chunks (pacedCheckSample, pacedSampledMassRows: O(256 N), nothing kept); London's field
+ * in chunks on the threads of `pool()`, ended with the answer (pacedReducedField). `onProgress`
  * hears each request's long steps (ReferenceProgress), all but the assembly's chunks throttled by
  * `now` (kReferenceProgressMs). A failure is an answer too ({ ok: false }). Requests are answered one
  * after another, in the order they came: one waiting for its pool's workers to start must not let
@@ -416,6 +435,15 @@ export function referenceAnswerer(
     if (request.kind === 'rows') {
       const rows = await pacedSampledMassRows(request.system, request.x, request.electrons, paced);
       return { id: request.id, ok: true, kind: 'rows', rows };
+    }
+    if (request.kind === 'london') {
+      const threads = await runningPool(pool);
+      try {
+        const field = await pacedReducedField(request.body, request.points, paced, threads ?? null);
+        return { id: request.id, ok: true, kind: 'london', field };
+      } finally {
+        threads?.dispose();
+      }
     }
     const backend = await backendFor(request.key, request.system);
     switch (request.kind) {

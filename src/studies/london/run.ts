@@ -1,10 +1,10 @@
 // The London-moment study (sec. III, eq. 27-30) as `darwin-breit london` and the app's Studies panel
 // both run it: the Biot-Savart field of a rotating body (src/physics/london.ts) summed over a grid of
-// interior points in float64 (reducedField, on a WorkerPool's threads where the caller gives one),
-// whose centre field and uniformity the study reports, and by a field evaluator (the GPU's,
-// src/engine/london.ts, float32) whose sum draws the map, checked against the float64 one; and
-// N r_e/R at which the discrete body's centre field is the London field, against N.
-import { parallelReducedField, type PointRuns } from '../../parallel/london.ts';
+// interior points in float64 (reducedField, on a WorkerPool's threads where the caller gives one, or
+// by the caller's float64 evaluator: the app's reference worker), whose centre field and uniformity
+// the study reports, and by a field evaluator (the GPU's, src/engine/london.ts, float32) whose sum
+// draws the map, checked against the float64 one; and N r_e/R at which the discrete body's centre
+// field is the London field, against N.
 import type { WorkerPool } from '../../parallel/pool.ts';
 import { londonParameter } from '../../physics/biot-savart.ts';
 import {
@@ -18,14 +18,13 @@ import {
   londonRounding,
   londonTail,
   reducedField,
-  reducedFieldRows,
   uniformity,
   type FieldMapGrid,
   type LondonBody,
   type LondonConvergencePoint,
   type LondonGeometry,
 } from '../../physics/london.ts';
-import { inPacedChunks } from '../../run/chunks.ts';
+import { pacedReducedField } from '../../run/london.ts';
 import { inShard, shardOf, sweep, sweepOfRun, type Shard, type StudyHooks } from '../study.ts';
 
 /** The reduced field of a body at points (xyz triples): on the GPU, or in float64. */
@@ -95,41 +94,10 @@ function mapError(b: Float64Array, b64: Float64Array, spread: number): number {
 }
 
 /**
- * reducedField at `points` (xyz triples), in chunks of about kPairsPerPause charge-point pairs with
- * the hooks' pause and a progress report between them (inPacedChunks): the largest maps (the app's
- * 200 000 charges at some 30 000 points, the CLI's 10^6 at 10^6) take seconds to hours. With a pool,
- * each chunk's points are split over its threads (parallelReducedField; the field is the same bit for
- * bit), a chunk kPairsPerPause pairs a thread: the pauses come as often on any number of threads, and
- * a chunk has points for every thread (at 10^6 charges one thread's chunk is 4 points).
- */
-async function pacedReducedField(
-  body: LondonBody,
-  points: Float64Array,
-  hooks: Pick<StudyHooks, 'pause' | 'progress'>,
-  pool: WorkerPool | null,
-): Promise<Float64Array> {
-  const count = points.length / 3;
-  const runs: PointRuns = async (sum) => {
-    if (!hooks.pause) return sum(0, count);
-    await inPacedChunks(
-      count,
-      body.n / (pool?.threads ?? 1),
-      hooks,
-      (start) => `London: float64 field of ${body.n} charges, point ${start + 1} of ${count}`,
-      sum,
-    );
-  };
-  if (pool) return parallelReducedField(body, points, pool, runs);
-  const field = new Float64Array(points.length);
-  const { positions } = body.configuration;
-  await runs((start, end) => reducedFieldRows(positions, body.velocities, body.n, points, field, start, end));
-  return field;
-}
-
-/**
  * The field of `body` at the grid's points and at the centre: the map of B_z / B_London from the
- * evaluator, and its numbers from the float64 sum (pacedReducedField, on `pool`'s threads where one
- * is given). A float32 sum's rounding (about 3e-7 |B|) is as large as the inner half's B_z spread at
+ * evaluator, and its numbers from the float64 sum: `float64`'s where that is an evaluator (the app's,
+ * summed in its reference worker), else pacedReducedField's, on `float64`'s threads where that is a
+ * pool. A float32 sum's rounding (about 3e-7 |B|) is as large as the inner half's B_z spread at
  * N = 4000 (1.6e-6 |B_c|) and as the centre's distance from B_London: the numbers the study reports
  * would be float32's, not the body's. Where the evaluator is cpuField the float64 sum draws the map
  * too, summed once.
@@ -139,17 +107,18 @@ export async function londonFieldMap(
   body: LondonBody,
   grid: FieldMapGrid,
   hooks: Pick<StudyHooks, 'pause' | 'progress'> = {},
-  pool: WorkerPool | null = null,
+  float64: WorkerPool | FieldEvaluator | null = null,
 ): Promise<LondonMap> {
   const pointCount = grid.points.length / 3;
   // The map's points, then the centre.
   const points = new Float64Array(grid.points.length + 3);
   points.set(grid.points);
   const started = performance.now();
-  const float64 = () => pacedReducedField(body, points, hooks, pool);
-  const b = field === cpuField ? await float64() : await field(body, points);
+  const sum64 = () =>
+    typeof float64 === 'function' ? float64(body, points) : pacedReducedField(body, points, hooks, float64);
+  const b = field === cpuField ? await sum64() : await field(body, points);
   const fieldMs = performance.now() - started;
-  const b64 = field === cpuField ? b : await float64();
+  const b64 = field === cpuField ? b : await sum64();
   const centre = b64.subarray(3 * pointCount);
   const spread = uniformity(b64.subarray(0, 3 * pointCount), centre, grid.inner);
   const centreNorm = Math.hypot(centre[0], centre[1], centre[2]);
@@ -250,14 +219,15 @@ export interface LondonRun {
 /**
  * The maps, one body after the other, then N r_e/R over the convergence list, one N at a time. The
  * points are enumerated maps first, then the convergence list; a shard runs only its own. The maps'
- * float64 sums run on `pool`'s threads where one is given (londonFieldMap).
+ * float64 sums run on `float64`'s threads where it is a pool, or by it where it is an evaluator
+ * (londonFieldMap).
  */
 export async function runLondon(
   field: FieldEvaluator,
   options: LondonOptions,
   hooks: StudyHooks & { readonly map?: (map: LondonMap) => void } = {},
   shard: Shard | null = null,
-  pool: WorkerPool | null = null,
+  float64: WorkerPool | FieldEvaluator | null = null,
 ): Promise<LondonRun> {
   const { geometry, halfHeight, ns, convergenceNs } = options;
   const mapNs = shardOf(ns, shard);
@@ -276,7 +246,7 @@ export async function runLondon(
         `London: Biot-Savart field of ${n} charges at ${grid.points.length / 3 + 1} points`,
         k / total,
       );
-      return londonFieldMap(field, body, grid, hooks, pool);
+      return londonFieldMap(field, body, grid, hooks, float64);
     },
     hooks.map,
   );
