@@ -682,7 +682,7 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await loadFile(page, 'response-si.json', JSON.stringify(json))).toContain(
       "Loaded the ball's field response (2 points) from response-si.json",
     );
-    // The sweep line says the radius, which the file holds as its one eps = r_e/R.
+    // The sweep line says the radius, which the file holds as radius_m beside its one eps = r_e/R.
     expect(await shownText(page, 'response-system')).toBe(
       'field drive, ball, vector model (3D), N = 50, 100, R = 1e-12 m (ε = r_e/R = 0.0028179403262 at every N), ' +
         'no map in the file',

@@ -143,6 +143,29 @@ function pooledReference(onProgress: (progress: ReferenceProgress) => void) {
 }
 
 describe('FloatReference.onProgress', () => {
+  test("hears no 'answered' from a worker that cancel() ended: its late answer is no news of the next", async () => {
+    const heard: ReferenceProgress[] = [];
+    let listeners: ReferenceListeners | null = null;
+    const asked: ReferenceRequest[] = [];
+    const reference = new FloatReference(
+      (heard) => {
+        listeners = heard;
+        return { postMessage: (request) => void asked.push(request), terminate: () => {} };
+      },
+      undefined,
+      (progress) => heard.push(progress),
+    );
+    const momenta = reference.of('ring', system).momenta(velocities);
+    const stopped = new Error('stopped');
+    const refused = expect(momenta).rejects.toBe(stopped);
+    await Promise.resolve();
+    expect(asked.map((request) => request.kind)).toEqual(['momenta']);
+    reference.cancel(stopped);
+    await refused;
+    listeners!.message({ id: asked[0].id, ok: true, kind: 'momenta', momenta: new Float64Array(1500) });
+    expect(heard).toEqual([]);
+  });
+
   test("hears the worker's assembly chunks before the answer, and the answer's arrival", async () => {
     const heard: string[] = [];
     const { reference } = pooledReference((progress) =>

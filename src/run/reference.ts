@@ -313,6 +313,8 @@ export class FloatReference {
         this.#pending.delete(message.id);
         this.#watch();
         pending?.resolve(message);
+        // An answer from a worker that cancel() ended is no news of the current one's steps.
+        if (!pending || this.#port !== port) return;
         try {
           this.#onProgress?.({ step: 'answered' });
         } catch (error) {

@@ -103,8 +103,8 @@ refused, and the list keeps its N >= h.
                     "n_re_over_r", "n_re_over_l" (cylinder), "centre_field_ratio", "uniformity",
                     "uniformity_axial", "uniformity_transverse", "uniformity_inner",
                     "uniformity_inner_axial", "uniformity_inner_transverse", "check",
-                    "check_target", "within_target", "field_ms" (the map's sum: upload,
-                    pipeline and readback included), ...}], "convergence": {"continuum",
+                    "check_target", "within_target", "field_ms" (the map's sum: on the GPU
+                    upload, pipeline and readback included), ...}], "convergence": {"continuum",
                     "rounding", "points", "fit": {"exponent", "coefficient", "ns"} or null, "law"},
                     "files": [...]}
 

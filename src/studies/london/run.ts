@@ -30,7 +30,10 @@ import { inShard, shardOf, sweep, sweepOfRun, type Shard, type StudyHooks } from
 /** The reduced field of a body at points (xyz triples): on the GPU, or in float64. */
 export type FieldEvaluator = (body: LondonBody, points: Float64Array) => Promise<Float64Array>;
 
-/** The float64 evaluator. */
+/**
+ * The float64 evaluator, on this thread. londonFieldMap knows it by identity and then draws the map
+ * from its own float64 sum (paced, on the caller's pool) rather than calling it: one sum, not two.
+ */
 export const cpuField: FieldEvaluator = async (body, points) => reducedField(body, points);
 
 /**
@@ -68,7 +71,7 @@ export interface LondonMapStudy {
    */
   readonly check: number;
   readonly fieldPoints: number;
-  /** The evaluator's time: upload, pipeline and readback on the GPU. */
+  /** The map's sum: on the GPU its upload, pipeline and readback; with cpuField the paced float64 sum. */
   readonly fieldMs: number;
 }
 

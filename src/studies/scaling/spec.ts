@@ -8,9 +8,9 @@ import { defaultLanczosTol } from '../../solvers/types.ts';
 import { checkNoneRepeated, integerRangeProblem, type IntegerRange } from '../study.ts';
 
 /**
- * The CLI's sweep: 9 points from 16 to 3000 electrons per geometry, half of
- * it the ring's and the disk's largest N, where lambda_min (a dense cluster of alternating modes)
- * keeps Lanczos to 300 steps.
+ * The CLI's sweep: 9 points from 16 to 3000 electrons per geometry, most of its time the ring's and
+ * the disk's largest N, where lambda_min (a dense cluster of alternating modes) keeps Lanczos to 300
+ * steps.
  */
 export const kScalingDefaults = { nMin: 16, nMax: 3000, points: 9, seed: 1 } as const;
 
