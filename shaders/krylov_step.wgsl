@@ -19,8 +19,8 @@
 // This module includes workgroup_sum.wgsl (and its `workgroupSize`) and krylov.wgsl: lane 0 runs
 // krylov.wgsl's own scalar steps on its bindings, and the other lanes learn its verdict and
 // coefficients through workgroup memory (workgroupUniformLoad, so that returning on the verdict is
-// uniform and later barriers stay legal). Lane l touches entries l, l + W, ... of every vector in every phase, so no
-// lane reads an entry another wrote and no storage barrier is needed.
+// uniform and later barriers stay legal). Lane l touches entries l, l + W, ... of every vector in every
+// phase, so no lane reads an entry another wrote and no storage barrier is needed.
 //
 // MINRES's three-vector rings (r1, r2, y; w; A w) rotate every iteration: the nine vectors sit in
 // one buffer, `ring`, params.ringStride floats apart (slots 0-2 the Lanczos vectors, 3-5 w, 6-8

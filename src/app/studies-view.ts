@@ -228,7 +228,8 @@ const kSiColumns = [
 /**
  * A column's header in the paper's words, as the CLI's text table heads it (src/studies/response/report.ts),
  * in the page's symbols; the JSON key stays in its tooltip. R over a London length is the geometry's
- * (a surface's Pearl length Λ: the disk's, the sphere's), and the rotation's centre field is over B_eff (the co-rotating frame's).
+ * (a surface's Pearl length Λ: the disk's, the sphere's), and the rotation's centre field is over B_eff
+ * (the co-rotating frame's).
  */
 export function responseHeader(key: string, spec: Pick<ShownResponse['spec'], 'geometry' | 'drive'>): string {
   const headers: Record<string, string> = {

@@ -1,6 +1,7 @@
 // The GPU backend: the MassMatrixBackend of src/run/backend.ts with M on the GPU, dense
 // (src/kernels/mass-matrix.ts), matrix-free (src/kernels/matvec-free.ts) or the fast multipole
-// product (src/kernels/tree.ts), and the Krylov solvers of this folder. Results have the CPU's shapes plus a `gpu` field of run statistics.
+// product (src/kernels/tree.ts), and the Krylov solvers of this folder. Results have the CPU's shapes plus
+// a `gpu` field of run statistics.
 import { InputError } from '../physics/input-error.ts';
 import { blockSize, massDiagonal, unknowns, type DarwinSystem, type SystemSize } from '../physics/models.ts';
 import { alignTo, createVector } from '../gpu/buffers.ts';

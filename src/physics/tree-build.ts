@@ -601,8 +601,9 @@ export interface TreeProductCounts {
  *   |c_A - c_B| - r_A - r_B >= a / sqrt(2 tolerance)   (softening: see treecode.ts)
  * else the larger node (by radius) is split, and two leaves that are not well separated are summed
  * directly. Two well-separated nodes whose electrons make fewer pairs than their two M2L cost are
- * summed directly too, leaf by leaf (exact, and cheaper). Every electron pair is then covered exactly once, by one M2L or one direct sum, on either
- * path from the root: the lists depend on the positions only, so they are built once per configuration.
+ * summed directly too, leaf by leaf (exact, and cheaper). Every electron pair is then covered exactly once,
+ * by one M2L or one direct sum, on either path from the root: the lists depend on the positions only, so
+ * they are built once per configuration.
  * The direct pairs below a node pair that the tree of a = 0 takes by M2L (the angle accepts it, and it
  * makes no fewer pairs than its two M2L cost) and the softening does not are counted apart
  * (softenedPairs).

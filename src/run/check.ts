@@ -69,8 +69,8 @@ export function solveCheckTargets(
  * momenta within t (||eps (T x - tree T x)|| <= t eps ||T x|| for x spread over the electrons, and
  * eps ||T x|| <= ||M x|| where eps lambda >= -1/2 for T's eigenvalues lambda: not for every x, as
  * tree-build.ts kTreeErrorConstant says, nor for x an eigenvector of T with -1 < eps lambda < -1/2,
- * where (D = I, the vector model) ||M x|| = (1 + eps lambda) ||x|| < eps ||T x|| though M is definite), the velocities within
- * 10 max(t, rtol) as for a refined solve (cond(M) <= 10), the interaction part's error
+ * where (D = I, the vector model) ||M x|| = (1 + eps lambda) ||x|| < eps ||T x|| though M is definite), the
+ * velocities within 10 max(t, rtol) as for a refined solve (cond(M) <= 10), the interaction part's error
  * (interactionError) within t: for x near T's null space it exceeds t, and the Darwin energy,
  * eps x.T x / 2, is then as far off (README, "The tree").
  */

@@ -11,8 +11,8 @@ import { inPacedChunks, type PacingHooks } from './chunks.ts';
 /**
  * reducedField at `points` (xyz triples), in chunks of about kPairsPerPause charge-point pairs with
  * the hooks' pause and a progress report between them (inPacedChunks) where the hooks have either,
- * else in one run: the largest maps (the app's 200 000 charges at some 30 000 points, the CLI's 10^6 at 10^6) take
- * seconds to hours. With a pool, each chunk's points are split over its threads
+ * else in one run: the largest maps (the app's 200 000 charges at some 30 000 points, the CLI's 10^6 at
+ * 10^6) take seconds to hours. With a pool, each chunk's points are split over its threads
  * (parallelReducedField; the field is the same bit for bit), a chunk kPairsPerPause pairs a thread:
  * the pauses come as often on any number of threads, and a chunk has points for every thread (at
  * 10^6 charges one thread's chunk is 4 points).

@@ -87,8 +87,8 @@ export const kParallelProductSize = 512;
 /**
  * y = A x with A's rows in blocks over the pool, through vectors it shares: by the SIMD dot product
  * (src/parallel/simd.ts, equal to the column-order sum to rounding) where A lies in a shared
- * WebAssembly memory with room for x after it (pool.shared(size * size, { trailing: size, wasm: true })), else
- * by denseProductRows.
+ * WebAssembly memory with room for x after it (pool.shared(size * size, { trailing: size, wasm: true })),
+ * else by denseProductRows.
  */
 function parallelProduct(pool: WorkerPool, data: MemoryArray, size: number): (x: Vector, y: Vector) => void {
   const simd =

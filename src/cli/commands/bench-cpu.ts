@@ -168,8 +168,8 @@ function estimateFreeProducts(
  * FMM at the default tolerance, its passes on the pool) of the same x: the tree's relative error
  * against the free product, the float64 direct product the GPU row's is against too. With the
  * tree, the free product is timed only in runs alternating with it: matvec_free's ms, matvec_tree's
- * ms and the speed-up are all of those runs (pairedTiming). Past `maxPairs` (checkCpuBenchFits has refused matvec_free there) the tree
- * runs alone, and its row says so (note).
+ * ms and the speed-up are all of those runs (pairedTiming). Past `maxPairs` (checkCpuBenchFits has refused
+ * matvec_free there) the tree runs alone, and its row says so (note).
  */
 function benchFastProducts(
   system: DarwinSystem,

@@ -732,8 +732,9 @@ export function responseScreeningSvg(result: ResponseResult): string {
 
 /**
  * The centre field against N r_e/R, one series per N, and the continuum's dashed: the field drive's
- * B(0)/B_ext (the field excluded, as by a perfect conductor: London's sphere x / sinh x, the shell's 1/(1 + N r_e/3R)), the
- * rotation's over the London field 2 m Omega / |e| (the London moment: 1 minus the same); null for the
+ * B(0)/B_ext (the field excluded, as by a perfect conductor: London's sphere x / sinh x, the shell's 1/(1 +
+ * N r_e/3R)), the rotation's over the London field 2 m Omega / |e| (the London moment: 1 minus the same);
+ * null for the
  * flux drive, which has no centre field.
  */
 export function responseCentreSvg(result: ResponseResult): string | null {

@@ -900,7 +900,8 @@ export function scalingText(
     const kappaLeftOut = unconverged
       ? `; ${unconverged} of ${study.points.length} not converged*, left out`
       : '';
-    // A localised bottom mode sits on the closest pair: its kappa, not the mean spacing's, sets the threshold.
+    // A localised bottom mode sits on the closest pair: its kappa, not the mean spacing's, sets the
+    // threshold.
     const threshold = !m
       ? ''
       : m.localized
