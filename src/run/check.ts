@@ -22,7 +22,6 @@ import {
   kNeighbourPairsPerLeaf,
   nearestNeighbourDistances,
   neighbourSearch,
-  type NeighbourSearch,
 } from '../physics/neighbours.ts';
 import type { MassMatrixBackend } from './backend.ts';
 import { inPacedChunks, type PacingHooks } from './chunks.ts';
@@ -232,40 +231,30 @@ export function checkSample(
 }
 
 /**
- * checkSample's sample (its default counts), the nearest-neighbour queries run by `query`, which may
- * pause between leaves (pacedCheckSample paces them: inPacedChunks); the k-d tree's build, before
- * them, stays one step. The same sample as checkSample's, and formed once per configuration with it.
+ * The sampled float64 check's sample of `configuration` (checkSample's, formed once per configuration
+ * with it), its nearest-neighbour queries in chunks of the k-d tree's leaves (inPacedChunks,
+ * kNeighbourPairsPerLeaf pairs a leaf): seconds at 10^6 electrons. The tree's build before them
+ * (O(N log N), under a second there) stays one step.
  */
-export async function checkSampleQueried(
+export async function pacedCheckSample(
   configuration: Configuration,
-  query: (search: NeighbourSearch) => Promise<void>,
+  hooks: PacingHooks,
 ): Promise<CheckSample> {
   const cached = samples.get(configuration);
   if (cached) return cached;
   if (configuration.n <= kSampledCheckElectrons) return checkSample(configuration);
   const search = neighbourSearch(configuration);
-  await query(search);
+  await inPacedChunks(
+    search.leaves,
+    kNeighbourPairsPerLeaf,
+    hooks,
+    (start) => `float64 check: nearest neighbours, leaf ${start + 1} of ${search.leaves}`,
+    (start, end) => search.search(start, end),
+  );
   const exact = closestElectrons(search.distances(), kClosestCheckElectrons);
   const sample = sampleBeside(configuration.n, exact, kSampledCheckElectrons);
   samples.set(configuration, sample);
   return sample;
-}
-
-/**
- * The sampled float64 check's sample of `configuration` (checkSample's), its nearest-neighbour queries
- * in chunks of the k-d tree's leaves (inPacedChunks, kNeighbourPairsPerLeaf pairs a leaf): seconds at
- * 10^6 electrons. The tree's build before them (O(N log N), under a second there) stays one step.
- */
-export function pacedCheckSample(configuration: Configuration, hooks: PacingHooks): Promise<CheckSample> {
-  return checkSampleQueried(configuration, (search) =>
-    inPacedChunks(
-      search.leaves,
-      kNeighbourPairsPerLeaf,
-      hooks,
-      (start) => `float64 check: nearest neighbours, leaf ${start + 1} of ${search.leaves}`,
-      (start, end) => search.search(start, end),
-    ),
-  );
 }
 
 /**
