@@ -19,6 +19,8 @@ test('a spectrum alone downloads its float64 check and no solve, and saves again
   expect(await settled(first.page)).toBe('converged');
   const shownCheck = await shownValue(first.page, 'check-spectrum');
   const file = await downloaded(first.page, kDownloadJson, 'spectrum-alone.json');
+  // Named by its system, eps in its shortest form.
+  expect(file.name).toBe(`darwin-breit-ring-n${n}-eps${epsilon}.json`);
   const saved = JSON.parse(file.text);
   expect(saved).toMatchObject({ command: 'solve', mode: null, converged: null, iterations: 0, check: null });
 

@@ -83,7 +83,6 @@ import {
 } from './state.ts';
 import type { Studies } from './studies.ts';
 import type { ParticleView } from './view.ts';
-import { markdownNumber } from '../studies/markdown.ts';
 
 /** document.body.dataset.status: what the e2e tests (and a curious user) wait on. */
 export type Status = 'loading' | 'idle' | 'running' | 'converged' | 'failed' | 'no-webgpu';
@@ -1234,6 +1233,8 @@ export class Session {
     const source = (system?.configuration.source ?? 'result')
       .replace(/\.[^.]*$/, '')
       .replace(/[^\w-]+/g, '_');
-    return `darwin-breit-${source}-n${system?.configuration.n ?? 0}-eps${markdownNumber(system?.epsilon ?? 0, 3)}`;
+    // eps to three digits, in JavaScript's shortest form (0.001, 1.5e-7): no padding zeros in a file name.
+    const epsilon = Number((system?.epsilon ?? 0).toPrecision(3));
+    return `darwin-breit-${source}-n${system?.configuration.n ?? 0}-eps${epsilon}`;
   }
 }
