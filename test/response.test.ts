@@ -897,9 +897,11 @@ describe('m_indefinite: M indefinite where the drive cannot see it', () => {
 test("Stop ends the sweep with the points it finished (study.ts's rule: a cut point is dropped)", async () => {
   const spec = responseSpec({ geometry: 'ring', n: '8,16', nEpsilon: '1,2', device: 'cpu' });
   let started = 0;
+  let last = '';
   // Stop is pressed during the fourth solve: the fourth point is dropped.
   const result = await runResponse(spec, cpuOpen, {
     progress: (text) => {
+      last = text;
       if (text.startsWith('response: N =') && !text.includes('iteration')) started++;
     },
     stopped: () => started > 3,
@@ -910,6 +912,11 @@ test("Stop ends the sweep with the points it finished (study.ts's rule: a cut po
     [8, 2],
     [16, 1],
   ]);
+  // The last line says the sweep stopped, not that it is done.
+  expect(last).toBe('response: stopped after 3 of 4 points');
+  const complete = await runResponse(spec, cpuOpen, { progress: (text) => (last = text) });
+  expect(complete.complete).toBe(true);
+  expect(last).toBe('response: done');
 });
 
 test("each CG iteration shows on its point's progress line, and Stop takes effect between two", async () => {

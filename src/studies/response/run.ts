@@ -851,7 +851,10 @@ export async function runResponse(
     release();
   }
   const points = swept.results;
-  hooks.progress?.('response: done', points.length / plan.length);
+  hooks.progress?.(
+    swept.stopped ? `response: stopped after ${points.length} of ${plan.length} points` : 'response: done',
+    points.length / plan.length,
+  );
   const limits: ResponseLimit[] = [];
   if (spec.scale.kind === 'nEpsilon') {
     for (const x of spec.scale.values) {
