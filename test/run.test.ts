@@ -46,7 +46,7 @@ import { runSolve, type SolveReport, type SolveRequest } from '../src/run/solve.
 import { runSpectrum } from '../src/run/spectrum.ts';
 import { denseSpectrumCheck } from './helpers/reference.ts';
 import { randomVector } from './helpers/compare.ts';
-import { momentaRequest, velocitiesRequest } from './helpers/systems.ts';
+import { darwinSystem, momentaRequest, velocitiesRequest } from './helpers/systems.ts';
 
 const kN = 24;
 const kEpsilon = 0.01;
@@ -565,13 +565,7 @@ describe('the check policy', () => {
     // N r_e/R = 30, where p is mostly eps T v. eps T v off by 0.35 sqrt(N) 2^-24 of itself, the most
     // the GPU's row sums were measured off by (src/run/check.ts float32Rounding): 1.14e-6.
     const n = 3000;
-    const system: DarwinSystem = {
-      configuration: geometry('ring', n),
-      model: 'azimuthal',
-      dim: 3,
-      epsilon: 30 / n,
-      softening: 0,
-    };
+    const system = darwinSystem('ring', n, 'azimuthal', 3, 30 / n);
     const exact = cpuBackend(system);
     const v = velocityPattern(system, 'rigid', 1);
     const p64 = await exact.momenta(v);
