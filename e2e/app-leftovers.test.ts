@@ -4,7 +4,7 @@
 // depths.
 import { expect, test } from 'vitest';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
-import { kCheckTargets } from '../src/run/check.ts';
+import { float32CheckTargets } from '../src/run/check.ts';
 import { continuumDecayLength } from '../src/studies/response/run.ts';
 import { downloaded, loadFile, settled, shownValue, webGpuApp } from './support.ts';
 
@@ -30,7 +30,7 @@ test('a spectrum alone downloads its float64 check and no solve, and saves again
   const { check } = saved.spectrum;
   expect(check.max_relative_error).toBe(shownCheck);
   expect(check.max_relative_error).toBe(Math.max(check.lambda_min, check.lambda_max));
-  expect(check.targets).toEqual({ eigenvalues: kCheckTargets.eigenvalues });
+  expect(check.targets).toEqual({ eigenvalues: float32CheckTargets(n).eigenvalues });
   const circulant = Array.from(ringCirculantEigenvalues(n));
   const [thetaMin, thetaMax] = [1 + Math.min(...circulant), 1 + Math.max(...circulant)];
   const scale = Math.max(Math.abs(thetaMin), Math.abs(thetaMax));
@@ -41,7 +41,7 @@ test('a spectrum alone downloads its float64 check and no solve, and saves again
   expect(
     Math.abs(check.lambda_min - Math.abs(theta(saved.spectrum.lambda_min) - thetaMin) / scale),
   ).toBeLessThan(1e-9);
-  expect(check.max_relative_error).toBeLessThan(kCheckTargets.eigenvalues);
+  expect(check.max_relative_error).toBeLessThan(float32CheckTargets(n).eigenvalues);
 
   // Loaded on another page: its check is shown again, and the JSON download gives the same file.
   const other = await app.open('?n=10&run=none');

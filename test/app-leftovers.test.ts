@@ -14,7 +14,7 @@ import {
 import { kCpuDevice } from '../src/io/formats.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
 import { cpuBackend } from '../src/run/backend.ts';
-import { kCheckTargets } from '../src/run/check.ts';
+import { float32CheckTargets } from '../src/run/check.ts';
 import { solveJson, spectrumJson } from '../src/run/report.ts';
 import { runSolve } from '../src/run/solve.ts';
 import { runSpectrum } from '../src/run/spectrum.ts';
@@ -51,7 +51,7 @@ describe("the app's download after a spectrum alone", () => {
     expect(Math.abs((check.lambda_max as number) - errorMax)).toBeLessThan(1e-9);
     expect(check.max_relative_error).toBe(Math.max(check.lambda_min as number, check.lambda_max as number));
     expect(check.max_relative_error).toBeGreaterThan(0);
-    expect(check.targets).toEqual({ eigenvalues: kCheckTargets.eigenvalues });
+    expect(check.targets).toEqual({ eigenvalues: float32CheckTargets(n).eigenvalues });
     // One builder: the CLI's `spectrum --json` writes the same object.
     expect(check).toEqual(spectrumJson(report, context).check);
     expect(spectrum.lambda_max).toBe(report.spectrum.lambdaMax);

@@ -154,7 +154,9 @@ describe('the float64 check', () => {
   });
 
   test("the targets, solve's for the GPU's float32, and a warning for a row past its own", () => {
-    expect(checkTarget('product')).toBe(1e-6);
+    // Float32's 3 sqrt(n) 2^-24, at least 1e-6: 7.2e-7 at n = 16, 1.8e-6 at 100.
+    expect(checkTarget('product', 16)).toBe(1e-6);
+    expect(checkTarget('product', 100)).toBe(3 * 10 * 2 ** -24);
     // The tree's tolerance where it is larger than float32's target.
     const tree = {
       tolerance: 1e-5,
@@ -167,10 +169,14 @@ describe('the float64 check', () => {
       softenedPairs: 0,
       softeningDistance: 0,
     };
-    expect(checkTarget('product', tree)).toBe(1e-5);
-    expect(checkTarget('product', { ...tree, tolerance: 1e-7 })).toBe(1e-6);
+    expect(checkTarget('product', 100, tree)).toBe(1e-5);
+    expect(checkTarget('product', 100, { ...tree, tolerance: 1e-7 })).toBe(1e-6);
+    // The GPU tree's float32 sums are its near field's rows, 4e4 pairs each at 10^6 electrons: 3.6e-5
+    // past --tree-tol, not the 1.8e-4 of 10^6 terms.
+    expect(checkTarget('product', 1e6, { ...tree, directPairs: 4e10 })).toBe(3 * 200 * 2 ** -24);
     // 10 max(rtol, the momenta's target), rtol float32's default 1e-6.
-    expect(checkTarget('solve')).toBeCloseTo(1e-5, 20);
+    expect(checkTarget('solve', 16)).toBeCloseTo(1e-5, 20);
+    expect(checkTarget('solve', 100)).toBe(10 * (3 * 10 * 2 ** -24));
     const row = (fields: Partial<BenchRow>): BenchRow => ({
       name: 'matvec_dense',
       n: 100,
@@ -196,8 +202,8 @@ describe('the float64 check', () => {
         row({ name: 'cg_iteration', true_residual: 0.5 }),
       ]),
     ).toEqual([
-      'warning: n = 100: matvec_dense (subgroup): check 3.25e-3 is past its target 1e-6 ("within_target": false)',
-      'warning: n = 100: cg_solve (rows/fused): true residual 5.00e-1 is past its target 1e-5 ("within_target": false)',
+      'warning: n = 100: matvec_dense (subgroup): check 3.25e-3 is past its target 1.00e-6 ("within_target": false)',
+      'warning: n = 100: cg_solve (rows/fused): true residual 5.00e-1 is past its target 1.00e-5 ("within_target": false)',
     ]);
   });
 
@@ -251,7 +257,8 @@ describe('bench on the GPU: every timed row checked', () => {
       // y = x + eps T x at eps = 1e-3 rounded to float32: a few 2^-24 of |y|, and not 0.
       expect(r.check, r.name).toBeGreaterThan(0);
       expect(r.check, r.name).toBeLessThan(2e-7);
-      expect(r.check_target).toBe(r.name === 'matvec_tree' ? 1e-5 : 1e-6);
+      // Float32's 3 sqrt(64) 2^-24 = 1.4e-6; the tree's 1e-5, its near field's rows shorter still.
+      expect(r.check_target).toBe(r.name === 'matvec_tree' ? 1e-5 : 3 * 8 * 2 ** -24);
       expect(r.within_target).toBe(true);
     }
     // The tree's eps T x, 1e-3 of y, against the float64 sum: float32's rounding of y is in it.
@@ -274,7 +281,7 @@ describe('bench on the GPU: every timed row checked', () => {
       expect(solve.note).toMatch(/^no cg_iteration \([^)]+\): /);
     expect(solve.reason).toBe('converged_rtol');
     expect(solve.converged).toBe(true);
-    expect(solve.check_target).toBeCloseTo(1e-5, 20);
+    expect(solve.check_target).toBe(10 * (3 * 8 * 2 ** -24));
     expect(solve.within_target).toBe(true);
     for (const r of cg.slice(0, -1)) expect(r.check_target).toBeUndefined();
     // The sweep refines below float32's reach (rtol 1e-10): its float64 residuals are that small.

@@ -58,9 +58,12 @@ import {
 } from '../src/engine/backend.ts';
 import { denseMatrixBytes, matrixShape } from '../src/kernels/mass-matrix.ts';
 import { createKrylovEngine, type GpuSolveResult } from '../src/engine/krylov.ts';
+import { solveCheckWarning } from '../src/run/report.ts';
+import { runSolve } from '../src/run/solve.ts';
 import { expectNormwiseClose, norm, randomVector } from './helpers/compare.ts';
 import { gpuHarness } from './helpers/gpu.ts';
-import { darwinSystem as makeSystem } from './helpers/systems.ts';
+import { sampledRows } from './helpers/reference.ts';
+import { darwinSystem as makeSystem, momentaRequest } from './helpers/systems.ts';
 import { structLayout, structMembers } from './helpers/wgsl.ts';
 
 const kMomentaTolerance = 1e-6;
@@ -627,6 +630,32 @@ describe('the Darwin part eps T v of p = M v at small eps, every model and stora
       kMomentaTolerance,
     );
   });
+});
+
+describe("float32's check targets: ten times its rounding of the product's row sums of N terms", () => {
+  gpuTest(
+    'a sphere of 10 000 at N r_e/R = 30, matrix-free, rigid: p off by more than 1e-6, within 3 sqrt(N) 2^-24',
+    async (_, backend) => {
+      // The float32 targets' case (src/run/check.ts float32CheckTargets): p is mostly eps T v, whose
+      // row sums over N pairs err by a few tenths of sqrt(N) 2^-24 (here 1.7e-6, 0.28 of it), and p
+      // by nearly as much (1.5e-6): past a 1e-6 that ignored N, within 3 sqrt(N) 2^-24 = 1.8e-5.
+      const n = 10_000;
+      const system = makeSystem('sphere', n, 'vector', 3, 30 / n);
+      const gpu = await backend(system, 'free');
+      const v = velocityPattern(system, 'rigid');
+      // At the GPU's own rtol: below it p would be formed by the float64 product.
+      const request = { ...momentaRequest(v), rtol: 1e-6 };
+      const report = await runSolve(system, gpu, request, sampledRows(system));
+      const rounding = Math.sqrt(n) * 2 ** -24;
+      const { momenta, interaction } = report.check!;
+      expect(interaction!).toBeGreaterThan(0.1 * rounding);
+      expect(interaction!).toBeLessThan(rounding);
+      expect(momenta!).toBeGreaterThan(1.2e-6);
+      expect(report.checkTargets.momenta).toBe(300 * 2 ** -24);
+      expect(report.checkTargets.interaction).toBe(300 * 2 ** -24);
+      expect(solveCheckWarning(report)).toBeNull();
+    },
+  );
 });
 
 describe('a body far from the origin: the dense and matrix-free products upload positions less uploadOrigin', () => {

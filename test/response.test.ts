@@ -672,7 +672,7 @@ test("each point's check is held to solve's target for its backend; past it, wit
     expect(p.check).toBeGreaterThan(1e-12);
     expect(p.check).toBeLessThan(1e-3);
     expect(p.checkTarget).toBe(1e-3);
-    expect(p.checkTarget).toBe(solveTargetsFor({ name: 'cpu', tree: p.tree! }, false, 1e-8).velocities);
+    expect(p.checkTarget).toBe(solveTargetsFor({ name: 'cpu', tree: p.tree! }, 200, false, 1e-8).velocities);
     expect(pointWithinTarget(p)).toBe(true);
     expect(json.points[k]).toMatchObject({ check: p.check, check_target: 1e-3, within_target: true });
   });

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test, vi } from 'vitest';
 import { geometry } from '../src/physics/geometry.ts';
-import { unknowns, type DarwinSystem } from '../src/physics/models.ts';
+import { massDiagonal, unknowns, type DarwinSystem } from '../src/physics/models.ts';
 import { norm } from '../src/math/vectors.ts';
 import { energies, relativeError } from '../src/physics/observables.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
@@ -29,9 +29,9 @@ import {
   checkDecision,
   CheckStopped,
   eigenvalueErrors,
+  float32CheckTargets,
   interactionError,
   kCheckMaxUnknowns,
-  kCheckTargets,
   type Reference,
 } from '../src/run/check.ts';
 import {
@@ -45,7 +45,8 @@ import type { ConvergenceReason } from '../src/solvers/types.ts';
 import { runSolve, type SolveReport, type SolveRequest } from '../src/run/solve.ts';
 import { runSpectrum } from '../src/run/spectrum.ts';
 import { denseSpectrumCheck } from './helpers/reference.ts';
-import { momentaRequest, velocitiesRequest } from './helpers/systems.ts';
+import { randomVector } from './helpers/compare.ts';
+import { darwinSystem, momentaRequest, velocitiesRequest } from './helpers/systems.ts';
 
 const kN = 24;
 const kEpsilon = 0.01;
@@ -235,8 +236,9 @@ describe('runSolve on the float64 CPU backend', () => {
     expect(check.velocities).toBeCloseTo(relativeError(report.velocities, exact), 12);
     // float32 storage of M: a few ulps of 6e-8, not zero, below the targets.
     expect(check.momenta).toBeGreaterThan(1e-10);
-    expect(check.momenta).toBeLessThan(kCheckTargets.momenta);
-    expect(check.velocities).toBeLessThan(kCheckTargets.velocities);
+    const targets = float32CheckTargets(sphere.configuration.n);
+    expect(check.momenta).toBeLessThan(targets.momenta);
+    expect(check.velocities).toBeLessThan(targets.velocities);
     expect(report.timing.check).toBeGreaterThanOrEqual(0);
   });
 
@@ -386,7 +388,9 @@ describe('runSpectrum', () => {
     const check = denseSpectrumCheck(report);
     expect(check.lambdaMax).toBeCloseTo(exact.lambdaMax, 9);
     expect(check.lambdaMin).toBeCloseTo(exact.lambdaMin, 9);
-    expect(Math.max(check.lambdaMin, check.lambdaMax)).toBeLessThan(kCheckTargets.eigenvalues);
+    expect(Math.max(check.lambdaMin, check.lambdaMax)).toBeLessThan(
+      float32CheckTargets(ring.configuration.n).eigenvalues,
+    );
   });
 
   test("with the tree, M is definite only beyond the tree's error of lambda_min too", async () => {
@@ -529,6 +533,70 @@ describe('the check policy', () => {
     expect(unknowns(atLimit)).toBe(kCheckMaxUnknowns);
     expect(checkDecision(atLimit, 'gpu', undefined)).toBe('on');
   });
+  test("float32's targets: 3 sqrt(n) 2^-24 of n terms a row, ten times float32's rounding, at least the floors", () => {
+    const u = 2 ** -24;
+    // Up to 31 terms every floor; up to 3127 the interaction part's and the eigenvalues'.
+    expect(float32CheckTargets(16)).toEqual({
+      momenta: 1e-6,
+      velocities: 1e-5,
+      eigenvalues: 1e-5,
+      interaction: 1e-5,
+    });
+    const thousand = float32CheckTargets(1000);
+    expect(thousand).toEqual({
+      momenta: 3 * Math.sqrt(1000) * u,
+      velocities: 10 * (3 * Math.sqrt(1000) * u),
+      eigenvalues: 1e-5,
+      interaction: 1e-5,
+    });
+    expect(thousand.momenta).toBeCloseTo(5.655e-6, 9);
+    // 10^6 electrons, matrix-free: 1.8e-4, the velocities 1.8e-3.
+    expect(float32CheckTargets(1e6)).toEqual({
+      momenta: 3000 * u,
+      velocities: 10 * (3000 * u),
+      eigenvalues: 3000 * u,
+      interaction: 3000 * u,
+    });
+    expect(float32CheckTargets(1e6).interaction).toBeCloseTo(1.788e-4, 7);
+  });
+
+  test("a product off by float32's measured rounding of N-term row sums: within its targets, past 1e-6; ten times it: past them", async () => {
+    // 3000 electrons on a ring, azimuthal (3000 unknowns, the dense check's largest), rigid at
+    // N r_e/R = 30, where p is mostly eps T v. eps T v off by 0.35 sqrt(N) 2^-24 of itself, the most
+    // the GPU's row sums were measured off by (src/run/check.ts float32Rounding): 1.14e-6.
+    const n = 3000;
+    const system = darwinSystem('ring', n, 'azimuthal', 3, 30 / n);
+    const exact = cpuBackend(system);
+    const v = velocityPattern(system, 'rigid', 1);
+    const p64 = await exact.momenta(v);
+    const diagonal = massDiagonal(system);
+    const interaction = p64.map((p, k) => p - diagonal[k] * v[k]);
+    const direction = randomVector(n, 5);
+    /** The exact product with eps T v off by `share` sqrt(N) 2^-24 of itself. */
+    const off = (share: number): MassMatrixBackend => {
+      const scale = (share * Math.sqrt(n) * 2 ** -24 * norm(interaction)) / norm(direction);
+      return { ...exact, momenta: async () => p64.map((p, k) => p + scale * direction[k]) };
+    };
+    const rounded = await runSolve(system, off(0.35), momentaRequest(v), exact);
+    const check = rounded.check!;
+    expect(check.interaction!).toBeCloseTo(0.35 * Math.sqrt(n) * 2 ** -24, 12);
+    // Past the 1e-6 of a target that ignored N, within 3 sqrt(N) 2^-24 = 9.79e-6.
+    expect(check.momenta!).toBeGreaterThan(1e-6);
+    expect(rounded.checkTargets.momenta).toBeCloseTo(9.794e-6, 9);
+    const context = { device: kCpuDevice, matrix: null, radiusMetres: 1, timing: {} };
+    expect(solveJson(system, rounded, context).check).toMatchObject({ within_target: true });
+    expect(solveCheckWarning(rounded)).toBeNull();
+    // Ten times float32's measured rounding is past the target that stands at ten times it.
+    const tenfold = await runSolve(system, off(3.5), momentaRequest(v), exact);
+    expect(tenfold.check!.interaction!).toBeGreaterThan(tenfold.checkTargets.interaction);
+    expect(solveJson(system, tenfold, context).check).toMatchObject({ within_target: false });
+    expect(solveCheckWarning(tenfold)).toBe(
+      'warning: the float64 check is past its target: momenta 1.12e-5 > momenta target 9.79e-6, ' +
+        'interaction 1.14e-5 > interaction target 1.00e-5 ("within_target": false); ' +
+        'energies.darwin and inertia_ratio - 1 are as far off',
+    );
+  });
+
   test('eigenvalue errors are relative to the largest |lambda| of the reference, also when indefinite', () => {
     const errors = eigenvalueErrors({ lambdaMin: 0.5, lambdaMax: 2.002 }, { lambdaMin: 0.501, lambdaMax: 2 });
     expect(errors.lambdaMin).toBeCloseTo(0.001 / 2, 14);
@@ -557,6 +625,8 @@ function readmeKeys(heading: string): string[] {
 }
 
 describe('the JSON of a run', () => {
+  /** Float32's momenta target at the sphere's 40 electrons, 3 sqrt(40) 2^-24 = 1.13e-6. */
+  const kMomenta40 = 3 * Math.sqrt(40) * 2 ** -24;
   const context = {
     device: kCpuDevice,
     matrix: null,
@@ -641,7 +711,9 @@ describe('the JSON of a run', () => {
     const check = json.check as Record<string, number>;
     const { momenta, velocities, interaction } = report.check!;
     expect(check.max_relative_error).toBe(Math.max(momenta!, velocities!, interaction!));
-    expect(check.targets).toEqual({ momenta: 1e-6, velocities: 1e-5, interaction: 1e-5 });
+    // Float32's of 40 terms a row: 3 sqrt(40) 2^-24 = 1.1e-6 on the momenta, ten times it on the
+    // velocities, the interaction part's 1e-5 floor.
+    expect(check.targets).toEqual({ momenta: kMomenta40, velocities: 10 * kMomenta40, interaction: 1e-5 });
     expect(check.within_target).toBe(true);
     expect(solveCheckWarning(report)).toBeNull();
   });
@@ -680,7 +752,7 @@ describe('the JSON of a run', () => {
     const report = await runSolve(small, off, request, cpuBackend(small));
     expect(report.check!.momenta!).toBeLessThan(1e-7);
     // The momenta mode solves nothing: no velocities error, and no velocities target.
-    expectInteractionOff(report, { momenta: 1e-6 });
+    expectInteractionOff(report, { momenta: kMomenta40 });
     expect(interactionError(small, report.momenta, await exact.momenta(v), v)).toBe(
       report.check!.interaction,
     );
@@ -709,7 +781,7 @@ describe('the JSON of a run', () => {
     const solved = report.velocities;
     expect(relativeError(solved, v)).toBeLessThan(1e-10);
     expect(report.check!.velocities!).toBeLessThan(1e-10);
-    expectInteractionOff(report, { velocities: 1e-5 });
+    expectInteractionOff(report, { velocities: 10 * kMomenta40 });
     expect(report.check!.interaction).toBe(
       interactionError(small, await off.momenta(solved), await exact.momenta(solved), solved),
     );
@@ -771,8 +843,8 @@ describe('the JSON of a run', () => {
   });
 
   test('a check past its target says so: within_target false, and one line for stderr', async () => {
-    // The lump of 2000 inside 1e-6 R (softening 1e-7) gave check.momenta 3.4e-2 against its target
-    // 1e-6, printed as if it were any other number. Its report, with the errors past their targets:
+    // The lump of 2000 inside 1e-6 R (softening 1e-7) gave check.momenta 3.4e-2, far past its
+    // target, printed as if it were any other number. A report with the errors past their targets:
     const report = await runSolve(
       sphere,
       cpuBackend(sphere, 'float32'),
@@ -783,8 +855,8 @@ describe('the JSON of a run', () => {
     const check = solveJson(sphere, past, context).check as Record<string, unknown>;
     expect(check.within_target).toBe(false);
     expect(solveCheckWarning(past)).toBe(
-      'warning: the float64 check is past its target: momenta 3.40e-2 > momenta target 1.00e-6, ' +
-        'velocities NaN > velocities target 1.00e-5 ("within_target": false)',
+      'warning: the float64 check is past its target: momenta 3.40e-2 > momenta target 1.13e-6, ' +
+        'velocities NaN > velocities target 1.13e-5 ("within_target": false)',
     );
     const spectrum = await runSpectrum(
       ring,

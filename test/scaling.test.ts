@@ -76,7 +76,7 @@ import {
 import { kCpuDevice, toJson } from '../src/io/formats.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import { jacobiScaled } from '../src/solvers/spectrum.ts';
-import { kCheckTargets, type Reference } from '../src/run/check.ts';
+import { float32CheckTargets, type Reference } from '../src/run/check.ts';
 import type { MassMatrixBackend } from '../src/run/backend.ts';
 import { randomVector } from './helpers/compare.ts';
 import { runCli } from './helpers/cli-bundle.ts';
@@ -651,8 +651,8 @@ describe('the GPU sweep against the float64 sweep', () => {
       for (const p of study.points) {
         // float32's extremes differ from float64's, by less than the target.
         expect(p.check, `N = ${p.n}`).toBeGreaterThan(0);
-        expect(p.check, `N = ${p.n}`).toBeLessThanOrEqual(kCheckTargets.eigenvalues);
-        expect(p.checkTarget).toBe(kCheckTargets.eigenvalues);
+        expect(p.check, `N = ${p.n}`).toBeLessThanOrEqual(float32CheckTargets(p.n).eigenvalues);
+        expect(p.checkTarget).toBe(float32CheckTargets(p.n).eigenvalues);
         expect(p.sampledResidual).toBeNull();
         expect(p.checkMilliseconds).toBeGreaterThan(0);
       }
@@ -685,8 +685,8 @@ describe("a point's float64 check of its extremes", () => {
   it('against the dense float64 reference: a real error within the target', async () => {
     const p = await scalingPoint(mirror, { ...options, reference: (system) => cpuBackend(system) }, 40);
     expect(p.check).toBeGreaterThan(0);
-    expect(p.check).toBeLessThanOrEqual(kCheckTargets.eigenvalues);
-    expect(p.checkTarget).toBe(kCheckTargets.eigenvalues);
+    expect(p.check).toBeLessThanOrEqual(float32CheckTargets(40).eigenvalues);
+    expect(p.checkTarget).toBe(float32CheckTargets(40).eigenvalues);
     expect(p.sampledResidual).toBeNull();
   });
 
@@ -719,7 +719,7 @@ describe("a point's float64 check of its extremes", () => {
     expect(worstCheck(study.points)).toMatchObject({
       n: 40,
       name: 'check',
-      target: kCheckTargets.eigenvalues,
+      target: float32CheckTargets(40).eigenvalues,
     });
     const json = scalingJson({
       device: kCpuDevice,

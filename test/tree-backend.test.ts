@@ -211,26 +211,41 @@ test('the check policy: the tree is checked like the GPU, the dense CPU M is the
 });
 
 test("the check's targets: float32's, the CPU tree's, the larger of each for a GPU tree", () => {
-  const float32 = solveCheckTargets(false, 1e-6);
+  const float32 = (terms: number) => solveCheckTargets(false, 1e-6, terms);
   const tree = (t: number) => treeCheckTargets(t, 1e-6);
-  const details = cpuTreeBackend(system('ring', 32, 'azimuthal', 3, 1), { tolerance: 1e-7 }).tree;
-  expect(backendCheckTargets({ name: 'gpu' }, float32, tree)).toEqual(float32);
-  expect(backendCheckTargets({ name: 'cpu', tree: details }, float32, tree)).toEqual({
+  const details = cpuTreeBackend(system('ring', 32, 'azimuthal', 3, 1), { tolerance: 1e-7 }).tree!;
+  // Without a tree float32's of N terms a row: 3 sqrt(100) 2^-24 = 1.8e-6 on the momenta.
+  expect(backendCheckTargets({ name: 'gpu' }, 100, float32, tree)).toEqual({
+    momenta: 3 * 10 * 2 ** -24,
+    velocities: 10 * (3 * 10 * 2 ** -24),
+    interaction: 1e-5,
+  });
+  expect(backendCheckTargets({ name: 'cpu', tree: details }, 32, float32, tree)).toEqual({
     momenta: 1e-7,
     velocities: 10 * 1e-6,
     interaction: 1e-7,
   });
-  // float32's 1e-6 on the momenta is above a tree of 1e-7; the tree's 1e-3 above float32's 1e-5.
-  expect(backendCheckTargets({ name: 'gpu', tree: details }, float32, tree)).toEqual({
-    momenta: float32.momenta,
+  // Every pair of 32 direct, 31 a row: float32's floors, its 1e-6 on the momenta above a tree of
+  // 1e-7; the tree's 1e-3 above float32's 1e-5.
+  expect(details.directPairs).toBe(32 * 31);
+  expect(backendCheckTargets({ name: 'gpu', tree: details }, 32, float32, tree)).toEqual({
+    momenta: 1e-6,
     velocities: 1e-5,
-    interaction: float32.interaction,
+    interaction: 1e-5,
   });
   const coarse = { ...details, tolerance: 1e-3 };
-  expect(backendCheckTargets({ name: 'gpu', tree: coarse }, float32, tree)).toEqual({
+  expect(backendCheckTargets({ name: 'gpu', tree: coarse }, 32, float32, tree)).toEqual({
     momenta: 1e-3,
     velocities: 1e-2,
     interaction: 1e-3,
+  });
+  // At 10^6 electrons float32's of the near field's rows, 4e4 pairs each (3.6e-5), past the tree's
+  // 1e-5, where N terms would give 1.8e-4.
+  const million = { ...details, tolerance: 1e-5, directPairs: 4e10 };
+  expect(backendCheckTargets({ name: 'gpu', tree: million }, 1e6, float32, tree)).toEqual({
+    momenta: 3 * 200 * 2 ** -24,
+    velocities: 10 * (3 * 200 * 2 ** -24),
+    interaction: 3 * 200 * 2 ** -24,
   });
 });
 

@@ -33,13 +33,27 @@ import type { DeviceChoice, MatrixChoice } from './inputs.ts';
  */
 export const kCheckMaxUnknowns = 3000;
 
+/** float32Rounding's multiple of sqrt(terms) 2^-24: ten times the measured 0.24 to 0.35. */
+const kFloat32TargetRoundings = 3;
+
 /**
- * What float32 should reach: normwise relative error against float64. The interaction part eps T v
- * (interactionError), whose float32 row sums over N pairs err by ~sqrt(N) 2^-24 of it apart from
- * D v (src/engine/backend.ts gpuMassProduct): 4.5e-7 at N = 1000, 1.1e-6 to 1.3e-6 at N = 4000
- * on a sphere, rigid and random v.
+ * Float32's rounding of a row sum of `terms` terms as float32's targets hold it (float32CheckTargets):
+ * 3 sqrt(terms) 2^-24, about ten times what the GPU's sums err by. Their rounding adds up as a random
+ * walk: the interaction part eps T v (interactionError), summed over N pairs a row apart from D v
+ * (src/engine/backend.ts gpuMassProduct), erred by 0.24 to 0.35 sqrt(N) 2^-24 of itself on a sphere,
+ * rigid and random v, dense and matrix-free: 4.5e-7 at N = 1000, 1.1e-6 to 1.3e-6 at 4000, 6.6e-6 at
+ * 10^5 and 9.1e-6 at 2 10^5 (random v, matrix-free).
  */
-export const kCheckTargets = {
+function float32Rounding(terms: number): number {
+  return kFloat32TargetRoundings * Math.sqrt(terms) * 2 ** -24;
+}
+
+/**
+ * The least of float32's targets (float32CheckTargets): those where a row sums few terms, float32Rounding
+ * below them (the momenta and the velocities up to 31 terms, the interaction part and the eigenvalues
+ * up to 3127).
+ */
+const kFloat32TargetFloors = {
   momenta: 1e-6,
   velocities: 1e-5,
   eigenvalues: 1e-5,
@@ -47,17 +61,46 @@ export const kCheckTargets = {
 } as const;
 
 /**
- * A solve's targets: float32's, or for a refined GPU solve (src/run/refine.ts) float64's products
- * (momenta and their interaction part to rounding, 1e-12) and velocities within 10 tol, the error
- * ||v - v_64|| <= cond(M) tol allows while cond(M) <= 10 and a refined solve, which overshoots its
- * tolerance, meets up to cond(M) ~ 10^3 (velocities within 1e-9 at tol 1e-10).
+ * What float32 should reach, normwise relative error against float64, where its products' rows sum
+ * `terms` terms (backendCheckTargets: the electrons N, or the GPU tree's near field): about ten times
+ * float32's expected rounding of those sums (float32Rounding), never below kFloat32TargetFloors.
+ * The interaction part and the extreme eigenvalues (Weyl: moved by the products' error, relative to
+ * the largest |lambda|) to the rounding; the momenta too, whose error is the interaction part's times
+ * ||eps T v|| / ||p||, close to 1 in the Meissner regime N r_e/R = 30 (a sphere of 5000 at eps 6e-3,
+ * rigid v, matrix-free: 1.07e-6, and 10^5 random points on the sphere at eps 3e-4: 4.6e-6, past the
+ * floor's 1e-6); the velocities to ten times it, as ||v - v_64|| <= cond(M) times the residual float32
+ * attains (a sphere of 1000 at N r_e/R = 30, rigid v, dense: 5.9e-6 beside momenta 4.0e-7).
+ */
+export function float32CheckTargets(terms: number): {
+  momenta: number;
+  velocities: number;
+  eigenvalues: number;
+  interaction: number;
+} {
+  const rounding = float32Rounding(terms);
+  const floors = kFloat32TargetFloors;
+  return {
+    momenta: Math.max(floors.momenta, rounding),
+    velocities: Math.max(floors.velocities, 10 * rounding),
+    eigenvalues: Math.max(floors.eigenvalues, rounding),
+    interaction: Math.max(floors.interaction, rounding),
+  };
+}
+
+/**
+ * A solve's targets: float32's where its rows sum `terms` terms (float32CheckTargets), or for a
+ * refined GPU solve (src/run/refine.ts) float64's products (momenta and their interaction part to
+ * rounding, 1e-12) and velocities within 10 tol, the error ||v - v_64|| <= cond(M) tol allows while
+ * cond(M) <= 10 and a refined solve, which overshoots its tolerance, meets up to cond(M) ~ 10^3
+ * (velocities within 1e-9 at tol 1e-10).
  */
 export function solveCheckTargets(
   refined: boolean,
   rtol: number,
+  terms: number,
 ): { momenta: number; velocities: number; interaction: number } {
   if (!refined) {
-    const { momenta, velocities, interaction } = kCheckTargets;
+    const { momenta, velocities, interaction } = float32CheckTargets(terms);
     return { momenta, velocities, interaction };
   }
   return { momenta: 1e-12, velocities: 10 * rtol, interaction: 1e-12 };
@@ -81,33 +124,39 @@ export function treeCheckTargets(
 }
 
 /**
- * A run's targets by its backend: `float32`'s (kCheckTargets, solveCheckTargets) without a tree;
- * the tree's, `tree(t)`, on the CPU (float64: the tree's error alone); the larger of the two for
- * each quantity where the GPU's M is the tree (float32 and the tree's error together).
+ * A run's targets by its backend, of `electrons` electrons: `float32`'s of the terms its float32 rows
+ * sum without a tree, every electron's (dense and matrix-free); the tree's, `tree(t)`, on the CPU
+ * (float64: the tree's error alone); the larger of the two for each quantity where the GPU's M is the
+ * tree (float32 and the tree's error together), float32's there of the near field's rows, directPairs
+ * / N terms on average (TreeDetails), which the far field's expansions replace the other pairs of: N
+ * terms would hide the tree's tolerance (3 sqrt(10^6) 2^-24 = 1.8e-4 against --tree-tol's 1e-5).
  */
 export function backendCheckTargets<K extends string>(
   backend: Pick<MassMatrixBackend, 'name' | 'tree'>,
-  float32: Readonly<Record<K, number>>,
+  electrons: number,
+  float32: (terms: number) => Readonly<Record<K, number>>,
   tree: (tolerance: number) => Readonly<Record<K, number>>,
 ): Record<K, number> {
-  if (!backend.tree) return { ...float32 };
+  if (!backend.tree) return { ...float32(electrons) };
   const own = tree(backend.tree.tolerance);
   if (backend.name === 'cpu') return { ...own };
+  const rounded = float32(backend.tree.directPairs / electrons);
   const keys = Object.keys(own) as K[];
-  return Object.fromEntries(keys.map((key) => [key, Math.max(own[key], float32[key])])) as Record<K, number>;
+  return Object.fromEntries(keys.map((key) => [key, Math.max(own[key], rounded[key])])) as Record<K, number>;
 }
 
 /**
- * What a solve's float64 check is held to, by its backend (backendCheckTargets), whether it refined
- * (solveCheckTargets) and its rtol: the momenta's and the velocities' errors of the dense check, the
- * sampled check's residual to 10 max(rtol, the momenta's target), the solve's own residual and the
- * product's error, and the interaction part's error (interactionError): the GPU's product keeps
- * eps T v to float32's relative precision (src/engine/backend.ts gpuMassProduct), and past its
- * target the Darwin energy eps v.T v / 2 is as far off. runSolve's, and each point's of the
+ * What a solve's float64 check is held to, by its backend (backendCheckTargets) and `electrons`,
+ * whether it refined (solveCheckTargets) and its rtol: the momenta's and the velocities' errors of the
+ * dense check, the sampled check's residual to 10 max(rtol, the momenta's target), the solve's own
+ * residual and the product's error, and the interaction part's error (interactionError): the GPU's
+ * product keeps eps T v to float32's relative precision (src/engine/backend.ts gpuMassProduct), and
+ * past its target the Darwin energy eps v.T v / 2 is as far off. runSolve's, and each point's of the
  * response study, whose solves are held alike.
  */
 export function solveTargetsFor(
   backend: Pick<MassMatrixBackend, 'name' | 'tree'>,
+  electrons: number,
   refined: boolean,
   rtol: number,
 ): {
@@ -116,8 +165,11 @@ export function solveTargetsFor(
   readonly residual: number;
   readonly interaction: number;
 } {
-  const targets = backendCheckTargets(backend, solveCheckTargets(refined, rtol), (t) =>
-    treeCheckTargets(t, rtol),
+  const targets = backendCheckTargets(
+    backend,
+    electrons,
+    (terms) => solveCheckTargets(refined, rtol, terms),
+    (t) => treeCheckTargets(t, rtol),
   );
   return { ...targets, residual: 10 * Math.max(rtol, targets.momenta) };
 }

@@ -390,7 +390,7 @@ export async function runSolve(
     // Galerkin condition holds in exact arithmetic only; at eps = 1e-8, 5% to all of darwin).
     energies: givenEnergies ?? energies(system, velocities, solvedMomenta!),
     check,
-    checkTargets: solveTargetsFor(backend, refined, request.rtol),
+    checkTargets: solveTargetsFor(backend, system.configuration.n, refined, request.rtol),
     checkStopped,
     timing,
   };

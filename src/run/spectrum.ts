@@ -12,8 +12,8 @@ import { spectrumAt, type SpectrumResult } from '../solvers/spectrum.ts';
 import {
   backendCheckTargets,
   eigenvalueErrors,
+  float32CheckTargets,
   kCheckMaxUnknowns,
-  kCheckTargets,
   kReferenceLanczosTol,
   pendingReference,
   ritzSample,
@@ -198,9 +198,12 @@ export async function runSpectrum(
   // Weyl: the tree's error moves each eigenvalue by at most its norm, t of the largest |lambda|. A
   // refined pair is held to the tolerance asked (as a refined solve is: solveCheckTargets), not to
   // float32's, so that a refinement gone wrong fails its check.
-  const unrefined = backendCheckTargets(backend, { eigenvalues: kCheckTargets.eigenvalues }, (t) => ({
-    eigenvalues: t,
-  })).eigenvalues;
+  const unrefined = backendCheckTargets(
+    backend,
+    system.configuration.n,
+    (terms) => ({ eigenvalues: float32CheckTargets(terms).eigenvalues }),
+    (t) => ({ eigenvalues: t }),
+  ).eigenvalues;
   const checkTargets = {
     eigenvalues: refinement ? Math.max(10 * tol, 1e-12, backend.tree?.tolerance ?? 0) : unrefined,
     residual: 10 * Math.max(tol, unrefined),

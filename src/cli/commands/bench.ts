@@ -250,9 +250,10 @@ true residual ||b - M64 v|| / ||b|| of the iterate they end with ("true_residual
 its "reason" and "converged"); response_sweep by whether every solve converged ("converged", a
 "note" naming those that did not) and the largest true residual of those that did. Over every
 unknown up to 3000, past them on float64 rows at 256 sampled electrons ("sampled_electrons"), as
-solve's check. A product's check is held to float32's 1e-6 (matvec_tree's to the tree's tolerance,
-1e-5), cg_solve's residual to 1e-5 ("check_target", "within_target"); a row past its target is
-named in a warning on stderr.
+solve's check. A product's check is held to float32's max(1e-6, 3 sqrt(N) 2^-24), about ten times
+its rounding of N terms a row (matvec_tree's to the tree's tolerance, 1e-5, or float32's of its
+near field's rows where larger), cg_solve's residual to ten times that ("check_target",
+"within_target"); a row past its target is named in a warning on stderr.
 Every repeat is reported on the progress line ("repeat 2 of 3, ~1 min 20 s left"), and a signal stops
 the bench before its next repeat, or in a row's float64 check (seconds at 10^6) at its next chunk of
 electrons ("float64 check: electron 201 of 256").
@@ -510,14 +511,14 @@ export async function trueResidual(
 }
 
 /**
- * What a row's float64 check is held to, as solve's check of the same backend (solveTargetsFor, the
- * GPU's unrefined float32): a product's error its momenta's target (float32's 1e-6, or the tree's
- * tolerance where that is larger: `tree`), cg_solve's true residual its residual's at the GPU's
- * default rtol. cg_iteration (a fixed number of iterations at rtol 0) and response_sweep (its solves
- * refined or not by the storage it opens) are held to none.
+ * What a row's float64 check of n electrons is held to, as solve's check of the same backend
+ * (solveTargetsFor, the GPU's unrefined float32): a product's error its momenta's target (float32's,
+ * max(1e-6, 3 sqrt(n) 2^-24), or the tree's tolerance where that is larger: `tree`), cg_solve's true
+ * residual its residual's at the GPU's default rtol. cg_iteration (a fixed number of iterations at
+ * rtol 0) and response_sweep (its solves refined or not by the storage it opens) are held to none.
  */
-export function checkTarget(held: 'product' | 'solve', tree: TreeDetails | null = null): number {
-  const targets = solveTargetsFor({ name: 'gpu', tree: tree ?? undefined }, false, defaultRtol('float32'));
+export function checkTarget(held: 'product' | 'solve', n: number, tree: TreeDetails | null = null): number {
+  const targets = solveTargetsFor({ name: 'gpu', tree: tree ?? undefined }, n, false, defaultRtol('float32'));
   return held === 'product' ? targets.momenta : targets.residual;
 }
 
@@ -547,7 +548,7 @@ export function checkWarnings(rows: readonly BenchRow[]): string[] {
         r.check !== undefined ? ['check', r.check] : ['true residual', r.true_residual ?? NaN];
       return (
         `warning: n = ${r.n}: ${rowLabel(r)}: ${what} ${error.toExponential(2)} is past its target ` +
-        `${r.check_target!.toExponential(0)} ("within_target": false)`
+        `${r.check_target!.toExponential(2)} ("within_target": false)`
       );
     });
 }
@@ -784,7 +785,7 @@ async function benchDenseMatvec(
         reference_gbps: product.reference_gbps,
         variant: sizedVariant(variant, workgroupSize),
         chosen: operator === matrix,
-        ...checkFields(bench.check, { check }, checkTarget('product')),
+        ...checkFields(bench.check, { check }, checkTarget('product', n)),
       });
     }
   }
@@ -812,7 +813,7 @@ function matrixFreeRow(
     ...checkFields(
       bench.check,
       { check: productError(bench.check, product, exactRows) },
-      checkTarget('product'),
+      checkTarget('product', n),
     ),
   };
 }
@@ -905,7 +906,7 @@ async function benchFastProducts(bench: SizeBench, only: ReadonlySet<BenchKernel
       ...checkFields(
         bench.check,
         { check: productError(bench.check, treeY, exact.rows) },
-        checkTarget('product', treeDetails(tree.tree)),
+        checkTarget('product', n, treeDetails(tree.tree)),
       ),
     },
   ];
@@ -1345,7 +1346,11 @@ async function benchKrylov(
       iterations: solved.iterations,
       reason: solved.reason,
       converged: solved.converged,
-      ...checkFields(check, { true_residual: await trueResidual(check, b, solved.x) }, checkTarget('solve')),
+      ...checkFields(
+        check,
+        { true_residual: await trueResidual(check, b, solved.x) },
+        checkTarget('solve', n),
+      ),
       ...(note === undefined ? {} : { note }),
     };
   }
@@ -1526,7 +1531,7 @@ function checkCell(r: BenchRow): string {
         ? `residual ${r.true_residual.toExponential(1)}`
         : null;
   const stopped = r.reason ?? (r.converged === false ? 'not all converged' : null);
-  const past = r.within_target === false ? `past its target ${r.check_target!.toExponential(0)}` : null;
+  const past = r.within_target === false ? `past its target ${r.check_target!.toExponential(1)}` : null;
   const parts = [stopped, error, past].filter((part) => part !== null);
   if (parts.length === 0) return '-';
   return parts.join(', ') + (r.sampled_electrons === undefined ? '' : ` (${r.sampled_electrons} electrons)`);

@@ -122,11 +122,12 @@ for the CPU's dense M, which is that solve). Above, each point has "sampled_resi
 ||b - M v||/||b|| over float64 rows of M (direct sums) at ${kSampledCheckElectrons} sampled electrons.
 check_target: what check (or sampled_residual) is held to, solve's target for the same backend and
 tolerance: the velocities within 10 rtol (1e-9) for the GPU's refined solves, 10 max(t, rtol) with the
-tree (t = --tree-tol, rtol the device's default; on the GPU at least float32's 1e-5), the sampled
-residual within 10 max(rtol, the momenta's target); within_target: whether it is (null where nothing
-was checked), and a point past it gets a warning: line on stderr. A point whose solve did not converge
-is not checked (check null), nor one whose float64 reference did not: reference_unconverged gives that
-solve's reason (else null). The text lists each point's check, target and verdict.
+tree (t = --tree-tol, rtol the device's default; on the GPU at least float32's max(1e-5, 30 sqrt(n)
+2^-24), n the pairs a row of its near field sums), the sampled residual within 10 max(rtol, the
+momenta's target); within_target: whether it is (null where nothing was checked), and a point past
+it gets a warning: line on stderr. A point whose solve did not converge is not checked (check null),
+nor one whose float64 reference did not: reference_unconverged gives that solve's reason (else null).
+The text lists each point's check, target and verdict.
 london_x: R/lambda_L = sqrt(3 N r_e/R) (ball), or R over Pearl's length Lambda = 2m/(mu0 n_s e^2) of
 a surface: 2 N r_e/R (disk), N r_e/2R (sphere, whose continuum 1/(1 + N r_e/3R) is
 1/(1 + 2R/3 Lambda)). limits: the ratio at each N r_e/R fitted by c + b N^-p over the N given

@@ -559,7 +559,8 @@ class SweepBackend {
   get checkTargets(): ReturnType<typeof solveTargetsFor> {
     if (!this.#backend) throw new Error('SweepBackend.checkTargets before its first solve');
     const rtol = this.#rtol(this.#backend);
-    return solveTargetsFor(this.#backend, refines(this.#backend, rtol), rtol);
+    const { n } = this.#backend.system.configuration;
+    return solveTargetsFor(this.#backend, n, refines(this.#backend, rtol), rtol);
   }
 
   dispose(): void {
