@@ -631,9 +631,9 @@ describe('the Darwin part eps T v of p = M v at small eps, every model and stora
 });
 
 describe('p = M v of electrons far apart, and of one electron (gpuMassProduct)', () => {
-  // Electrons r R apart have |T| ~ 1 / (2 r): at eps' = 1 the float32 y = D x + T x kept T v to
-  // 2^-24 |D v| absolutely, and the Darwin energy of a pair 1e5 R apart came out 3.8% off. At 1e8 R,
-  // T v (5e-9 |v|) rounded away in y altogether.
+  // Electrons r R apart have |T| ~ 1 / (2 r): the float32 y = D x + T x at eps' = 1 alone keeps T v
+  // to 2^-24 |D v| absolutely (the Darwin energy of a pair 1e5 R apart 3.8% off); at 1e8 R, T v
+  // (5e-9 |v|) rounds away in y altogether, and the products after it find eps'' from a zero.
   const pair = (distance: number, epsilon: number): DarwinSystem => ({
     configuration: { n: 2, positions: Float64Array.of(0, 0, 0, distance, 0, 0), source: 'pair' },
     model: 'vector',
@@ -666,9 +666,10 @@ describe('p = M v of electrons far apart, and of one electron (gpuMassProduct)',
   }
 
   for (const model of ['vector', 'azimuthal'] as const) {
-    for (const storage of kStorages) {
+    for (const storage of [...kStorages, 'tree'] as const) {
       gpuTest(`one electron, ${model} ${storage}: p = D v exactly, no Darwin energy`, async (_, backend) => {
-        // eps (fl32(v) - v) was added to p (darwin -8.5e-10 at eps = 0.3): the GPU's D x is of fl32(v).
+        // The GPU's D x is of fl32(v): D v of the float64 v would add eps (fl32(v) - v) to p (darwin
+        // -8.5e-10 here).
         const system: DarwinSystem = {
           configuration: { n: 1, positions: Float64Array.of(0.7, 0.3, 0.1), source: 'one' },
           model,
