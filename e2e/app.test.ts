@@ -58,6 +58,7 @@ async function solveNumbers(page: Page) {
     checkMomenta: await shownValue(page, 'check-momenta'),
     checkVelocities: await shownValue(page, 'check-velocities'),
     checkInteraction: await shownValue(page, 'check-interaction'),
+    checkDarwin: await shownValue(page, 'check-darwin'),
   };
 }
 
@@ -79,6 +80,9 @@ async function expectConvergedSolve(page: Page, tolerance: number): Promise<void
   // The Darwin part eps T v alone, to float32's precision, green against its target as the CLI's.
   expect(numbers.checkInteraction).toBeLessThan(1e-6);
   expect(await page.locator('#check-interaction').getAttribute('class')).toBe('good');
+  // The Darwin energy's own error, uncoloured: no target holds it.
+  expect(numbers.checkDarwin).toBeLessThan(kGpuTolerance);
+  expect(await page.locator('#check-darwin').getAttribute('class')).toBe('');
 }
 
 describe('the darwin-breit app on WebGPU (SwiftShader)', () => {

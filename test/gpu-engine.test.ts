@@ -18,6 +18,7 @@ import {
   type ModelName,
 } from '../src/physics/models.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
+import { energies } from '../src/physics/observables.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
 import { cpuBackend, massMatrix, splitMassMatrix } from '../src/run/backend.ts';
 import { applyMassMatrix } from '../src/solvers/dense.ts';
@@ -656,6 +657,63 @@ describe("float32's check targets: ten times its rounding of the product's row s
       expect(solveCheckWarning(report)).toBeNull();
     },
   );
+});
+
+describe('p = M v of electrons far apart, and of one electron (gpuMassProduct)', () => {
+  // Electrons r R apart have |T| ~ 1 / (2 r): the float32 y = D x + T x at eps' = 1 alone keeps T v
+  // to 2^-24 |D v| absolutely (the Darwin energy of a pair 1e5 R apart 3.8% off); at 1e8 R, T v
+  // (5e-9 |v|) rounds away in y altogether, and the products after it find eps'' from a zero.
+  const pair = (distance: number, epsilon: number): DarwinSystem => ({
+    configuration: { n: 2, positions: Float64Array.of(0, 0, 0, distance, 0, 0), source: 'pair' },
+    model: 'vector',
+    dim: 3,
+    epsilon,
+    softening: 0,
+  });
+  const v = Float64Array.of(0.3, 0.7, -0.2, 0.9, -0.4, 0.5);
+  // Eq. 48 for two electrons along x: the Darwin energy eps v1 . T12 v2 with T12 = (I + n n^T) / (2 r).
+  const closedForm = (distance: number, epsilon: number) =>
+    (epsilon * (2 * v[0] * v[3] + v[1] * v[4] + v[2] * v[5])) / (2 * distance);
+  const cases = [
+    { distance: 1e5, epsilon: 1 },
+    { distance: 1e5, epsilon: 1e-3 },
+    { distance: 1e8, epsilon: 0.5 },
+  ];
+  for (const { distance, epsilon } of cases) {
+    for (const storage of [...kStorages, 'tree'] as const) {
+      gpuTest(
+        `${distance} R apart, eps = ${epsilon}, ${storage}: the Darwin energy to float32's precision`,
+        async (_, backend) => {
+          const system = pair(distance, epsilon);
+          const p = await (await backend(system, storage)).momenta(v);
+          // v . (p - D v) / 2, not (v.p - v.v) / 2: at 1e8 R the Darwin energy is 4e-10 of the kinetic.
+          const darwin = p.reduce((sum, value, k) => sum + v[k] * (value - v[k]), 0) / 2;
+          expect(Math.abs(darwin / closedForm(distance, epsilon) - 1)).toBeLessThan(1e-6);
+        },
+      );
+    }
+  }
+
+  for (const model of ['vector', 'azimuthal'] as const) {
+    for (const storage of [...kStorages, 'tree'] as const) {
+      gpuTest(`one electron, ${model} ${storage}: p = D v exactly, no Darwin energy`, async (_, backend) => {
+        // The GPU's D x is of fl32(v): D v of the float64 v would add eps (fl32(v) - v) to p (darwin
+        // -8.5e-10 here).
+        const system: DarwinSystem = {
+          configuration: { n: 1, positions: Float64Array.of(0.7, 0.3, 0.1), source: 'one' },
+          model,
+          dim: 3,
+          epsilon: 0.3,
+          softening: 0,
+        };
+        const one = model === 'vector' ? Float64Array.of(0.3, 0.7, -0.2) : Float64Array.of(0.37);
+        const p = await (await backend(system, storage)).momenta(one);
+        const diagonal = massDiagonal(system);
+        expect(Array.from(p)).toEqual(Array.from(one, (value, k) => diagonal[k] * value));
+        expect(energies(system, one, p).darwin).toBe(0);
+      });
+    }
+  }
 });
 
 describe('a body far from the origin: the dense and matrix-free products upload positions less uploadOrigin', () => {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test, vi } from 'vitest';
 import { geometry } from '../src/physics/geometry.ts';
 import { massDiagonal, unknowns, type DarwinSystem } from '../src/physics/models.ts';
-import { norm } from '../src/math/vectors.ts';
+import { dot, norm } from '../src/math/vectors.ts';
 import { energies, relativeError } from '../src/physics/observables.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
@@ -26,6 +26,7 @@ import {
 const parseSavedResult = (text: string, name: string) => savedResult(parseJsonObject(text, name), name);
 import { InputError } from '../src/physics/input-error.ts';
 import {
+  darwinError,
   checkDecision,
   CheckStopped,
   eigenvalueErrors,
@@ -683,6 +684,7 @@ describe('the JSON of a run', () => {
       'check.momenta',
       'check.velocities',
       'check.interaction',
+      'check.darwin',
       'check.targets.momenta',
       'check.targets.velocities',
       'check.targets.interaction',
@@ -709,7 +711,9 @@ describe('the JSON of a run', () => {
       collective_parameter_n_epsilon: 40 * 2e-3,
     });
     const check = json.check as Record<string, number>;
-    const { momenta, velocities, interaction } = report.check!;
+    const { momenta, velocities, interaction, darwin } = report.check!;
+    // The Darwin energy's error, which no target holds, is not among those max_relative_error takes.
+    expect(check.darwin).toBe(darwin);
     expect(check.max_relative_error).toBe(Math.max(momenta!, velocities!, interaction!));
     // Float32's of 40 terms a row: 3 sqrt(40) 2^-24 = 1.1e-6 on the momenta, ten times it on the
     // velocities, the interaction part's 1e-5 floor.
@@ -737,12 +741,14 @@ describe('the JSON of a run', () => {
   function expectInteractionOff(report: SolveReport, targets: Record<string, number>): void {
     expect(report.check!.interaction!).toBeCloseTo(1e-3, 10);
     // 1e-3 of eps T v is 1e-3 of the Darwin energy.
+    expect(report.check!.darwin!).toBeCloseTo(1e-3, 10);
     const check = solveJson(small, report, context).check as Record<string, unknown>;
+    expect(check.darwin).toBe(report.check!.darwin);
     expect(check.targets).toEqual({ ...targets, interaction: 1e-5 });
     expect(check.within_target).toBe(false);
     expect(solveCheckWarning(report)).toBe(
       'warning: the float64 check is past its target: interaction 1.00e-3 > interaction target 1.00e-5 ' +
-        '("within_target": false); energies.darwin and inertia_ratio - 1 are as far off',
+        '("within_target": false); energies.darwin and inertia_ratio - 1 are 1.00e-3 off ("darwin")',
     );
   }
 
@@ -769,6 +775,37 @@ describe('the JSON of a run', () => {
         alone,
       ),
     ).toBeNull();
+  });
+
+  test("the Darwin energy's own error: the interaction's times ||v|| ||eps T v|| / |v.eps T v| at most", async () => {
+    // An error of p along v meets that bound (Cauchy-Schwarz with equality): random v on the sphere,
+    // whose v.eps T v cancels to 1/34 of ||v|| ||eps T v||, makes the Darwin energy 34 times as far
+    // off as eps T v, though the interaction's error is within its target.
+    const float64 = cpuBackend(sphere);
+    const v = velocityPattern(sphere, 'random', 4);
+    const exactPart = (await float64.momenta(v)).map((value, k) => value - v[k]);
+    const amplification = (norm(v) * norm(exactPart)) / Math.abs(dot(v, exactPart));
+    expect(amplification).toBeGreaterThan(30);
+    const shift = (1e-6 * norm(exactPart)) / norm(v);
+    const along: MassMatrixBackend = {
+      ...float64,
+      momenta: async (velocities) =>
+        (await float64.momenta(velocities)).map((value, k) => value + shift * velocities[k]),
+    };
+    const report = await runSolve(sphere, along, momentaRequest(v), cpuBackend(sphere));
+    expect(report.check!.interaction! / 1e-6).toBeCloseTo(1, 8);
+    expect(report.check!.darwin! / (1e-6 * amplification)).toBeCloseTo(1, 8);
+    const darwin = energies(sphere, v, await float64.momenta(v)).darwin;
+    expect((report.energies.darwin / darwin - 1) / report.check!.darwin!).toBeCloseTo(
+      Math.sign(dot(v, exactPart)),
+      6,
+    );
+    expect(solveCheckWarning(report)).toBeNull();
+    // None where there is no Darwin energy (eps = 0) or no interaction (one electron).
+    expect(darwinError({ ...sphere, epsilon: 0 }, v, v, v)).toBeNull();
+    const one = { ...sphere, configuration: { n: 1, positions: new Float64Array(3), source: 'one' } };
+    const alone = Float64Array.from([1, 2, 3]);
+    expect(darwinError(one, alone, alone, alone)).toBeNull();
   });
 
   test("the velocities mode's interaction part: that of the solved v's own M v, which its energies use", async () => {
@@ -897,6 +934,7 @@ describe('the JSON of a run', () => {
       'max_relative_error',
       'momenta',
       'interaction',
+      'darwin',
       'targets',
       'within_target',
       'reference_unconverged',

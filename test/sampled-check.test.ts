@@ -359,6 +359,7 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
     expect(report.check!.residual).toBeNull();
     expect(report.check!.velocities).toBeLessThan(1e-5);
     expect(Object.keys(checkJson(small, report, 'dense')).sort()).toEqual([
+      'darwin',
       'interaction',
       'max_relative_error',
       'momenta',

@@ -25,7 +25,7 @@ const kDefaultLines = [
   /^setting up M on the GPU \(.*\): \d+ unknowns, matrix (auto|dense|free)$/,
   /^assembling M on the CPU: \d+ x \d+ float64 \(.* MB\)$/,
   /^check: assembling the float64 reference \(\d+ x \d+\)$/,
-  /^check: momenta \S+, velocities \S+, interaction \S+$/,
+  /^check: momenta \S+, velocities \S+, interaction \S+, darwin \S+$/,
   /^check: lambda_min \S+, lambda_max \S+$/,
   /^iteration \d+: relative residual \S+$/,
   /^Lanczos step \d+: \[\S+, \S+\]$/,
@@ -102,7 +102,7 @@ describe('--verbose', () => {
     expect(chunks).toEqual([1, 2, 3, 4, 5].map((done) => `assembly: chunk ${done} of 5`));
     // The reference solve's iterations, its first at once and then a few a second, until the check.
     const to = lines.findIndex((line) => line.startsWith('check: momenta'));
-    expect(lines[to]).toMatch(/^check: momenta \S+, velocities \S+, interaction \S+$/);
+    expect(lines[to]).toMatch(/^check: momenta \S+, velocities \S+, interaction \S+, darwin \S+$/);
     const iterations = lines.slice(from + 6, to);
     expect(iterations[0]).toMatch(/^float64 check: iteration 1: relative residual \S+$/);
     for (const line of iterations)

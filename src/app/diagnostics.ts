@@ -101,7 +101,7 @@ function showTrueResidual(
 
 /** The shown checks of a solve's (or a product's) result and of a spectrum's. */
 const kCheckIds = {
-  solve: ['check-momenta', 'check-velocities', 'check-residual', 'check-interaction'],
+  solve: ['check-momenta', 'check-velocities', 'check-residual', 'check-interaction', 'check-darwin'],
   spectrum: ['check-spectrum'],
 } as const;
 export type CheckId = (typeof kCheckIds)[keyof typeof kCheckIds][number];
@@ -453,6 +453,7 @@ export class Diagnostics {
           check && numberOf(check, 'interaction'),
           numberOf(targets(check), 'interaction'),
         ],
+        ['check-darwin', check && numberOf(check, 'darwin'), null],
         ['check-spectrum', spectrumCheck && numberOf(spectrumCheck, 'max_relative_error'), spectrumTarget],
       ] as const) {
         if (value !== null) this.check(id, value, target);

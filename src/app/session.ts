@@ -702,7 +702,7 @@ export class Session {
   /** Shows a finished run's check: each error, or that it was stopped. */
   #showCheck(
     report: { checkStopped: boolean; timing: { check?: number } },
-    errors: [id: CheckId, value: number | null, target: number][],
+    errors: [id: CheckId, value: number | null, target: number | null][],
   ): void {
     if (report.checkStopped) {
       this.#diagnostics.checkNote('stopped');
@@ -839,6 +839,8 @@ export class Session {
       ['check-velocities', check?.velocities ?? null, checkTargets.velocities],
       ['check-residual', check?.residual ?? null, checkTargets.residual],
       ['check-interaction', check?.interaction ?? null, checkTargets.interaction],
+      // No target holds it (src/run/solve.ts SolveCheck.darwin).
+      ['check-darwin', check?.darwin ?? null, null],
     ]);
   }
 

@@ -7,6 +7,7 @@ import { blockSize, massDiagonal, unknowns, type DarwinSystem, type SystemSize }
 import { alignTo, createVector } from '../gpu/buffers.ts';
 import { GpuError, withErrorScopes, type GpuContext, type GpuLimits } from '../gpu/device.ts';
 import { readFloat32 } from '../gpu/readback.ts';
+import { norm } from '../math/vectors.ts';
 import {
   denseMatrixBytes,
   GpuMassMatrix,
@@ -574,13 +575,32 @@ export async function gpuBackend(
 }
 
 /**
+ * eps' of the product that gpuMassProduct rescales to, at most: the bound checkFloat32Epsilon holds eps
+ * to (sqrt of float32's largest, 2^64), which keeps eps' T_ij v_j finite as it does any eps a user may ask.
+ */
+const kMostProductEpsilon = 2 ** 64;
+
+/**
+ * How far eps' T v outweighs D v in a rescaled product (2^12): y's rounding, 2^-23 |y|, is then
+ * 2^-23 (1 + 2^-12) of eps' T v.
+ */
+const kProductHeadroom = 2 ** 12;
+
+/**
  * p = M v (eq. 47/48) of `system` (its eps and D) with the interaction part eps T v to float32's
- * relative precision, whatever eps: the GPU's product at eps' = max(1, eps) gives
- * T v = (M' v - D v) / eps', and p = D v + eps T v is formed in float64. The product at a small eps
- * itself rounds D v + eps T v to float32 as a whole, which leaves eps T v, and the Darwin energy
- * v . eps T v / 2, only 2^-24 |D v| absolutely (a sphere of 1000 at eps = 2.8e-9: 0.2% of it). At
- * eps' = 1 D v no longer swamps T v, and at eps > 1 the product is the one at eps, less the
- * rounding of eps to float32.
+ * relative precision, whatever eps and however far apart the electrons: from the GPU's float32
+ * product y = D x + eps' T x at an eps' of its own, T v = (y - D x) / eps', and p = D v + eps T v is
+ * formed in float64. Every kernel rounds y as a whole, to within 2^-23 |y| (WGSL's correct rounding
+ * is to either neighbour), which leaves eps' T v that relative error times 1 + |D v| / (eps' |T v|).
+ * A small eps (a sphere of 1000 at eps = 2.8e-9: 0.2% of the Darwin energy) is met by
+ * eps' = max(1, eps), where |T| grows with N / R; electrons far apart (|T| ~ 1 / (2 r): two at
+ * r = 1e5 R, 3.8% of it) by more products, while eps' T v falls short of D v, each at the power of
+ * two eps'' that puts eps'' T v at most kProductHeadroom times D v by the last product's bound
+ * |eps' T v| <= |y - D x| + 2^-23 |D x| (a y that rounded to D x bounds it by the latter alone: the
+ * next product, 2^35 higher, may fall short again). A power of two scales the kernel's float32 sum
+ * exactly; eps'' stays at most kMostProductEpsilon, and a rescaled product that is not finite
+ * leaves the one before. D x is what the GPU formed from its float32 inputs, fl32(fl32(D) fl32(v)):
+ * D v from the float64 v would add eps (fl32(v) - v) to p (at N = 1, p != v).
  */
 export async function gpuMassProduct(
   engine: KrylovEngine<GpuMassOperator>,
@@ -590,21 +610,39 @@ export async function gpuMassProduct(
 ): Promise<Float64Array> {
   const { operator } = engine;
   const { epsilon } = system;
-  // The eps' the operator's float32 uniform holds.
-  const productEpsilon = Math.fround(Math.max(1, epsilon));
-  operator.setEpsilon(productEpsilon);
-  let product: Float64Array;
+  const diagonal = massDiagonal(system);
+  const dv = velocities.map((value, k) => diagonal[k] * value);
+  // D x as the kernels form it (the diagonal buffer and rho^2 are float32 D): one float32 product, or
+  // exact where fused into y's multiply-add, which then rounds the same where T x is 0.
+  const dx = velocities.map((value, k) => Math.fround(Math.fround(diagonal[k]) * Math.fround(value)));
+  const dxNorm = norm(dx);
+  const productAt = async (productEpsilon: number): Promise<Float64Array> => {
+    operator.setEpsilon(productEpsilon);
+    return (await gpuMomenta(engine, velocities, onChunk)).map((y, k) => y - dx[k]);
+  };
+  // The eps' the operator's float32 uniform holds, and eps' T v.
+  let productEpsilon = Math.fround(Math.max(1, epsilon));
+  let interaction: Float64Array;
   try {
-    product = await gpuMomenta(engine, velocities, onChunk);
+    interaction = await productAt(productEpsilon);
+    // One electron (T = 0) or eps = 0 has no interaction part to resolve.
+    const resolves = system.configuration.n > 1 && epsilon !== 0;
+    let part = norm(interaction);
+    while (resolves && part < dxNorm && productEpsilon < kMostProductEpsilon) {
+      const bound = part + 2 ** -23 * dxNorm;
+      const next = Math.min(
+        kMostProductEpsilon,
+        2 ** Math.floor(Math.log2((productEpsilon * kProductHeadroom * dxNorm) / bound)),
+      );
+      const rescaled = await productAt(next);
+      if (!rescaled.every(Number.isFinite)) break;
+      [productEpsilon, interaction, part] = [next, rescaled, norm(rescaled)];
+    }
   } finally {
     operator.setEpsilon(epsilon);
   }
-  const diagonal = massDiagonal(system);
   const share = epsilon / productEpsilon;
-  return product.map((y, k) => {
-    const dv = diagonal[k] * velocities[k];
-    return dv + share * (y - dv);
-  });
+  return dv.map((value, k) => value + share * interaction[k]);
 }
 
 /**

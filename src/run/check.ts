@@ -481,6 +481,33 @@ export function interactionError(
 }
 
 /**
+ * The Darwin energy's own relative error, |v.(p - p64)| / |v.(p64 - D v)| (eq. 48: the energy
+ * eps v.T v / 2 of `velocities` with `momenta` against the float64 `exactMomenta`), over every unknown.
+ * interactionError bounds it only times ||v|| ||eps T v|| / |v.eps T v| (Cauchy-Schwarz), which is
+ * large where v.eps T v cancels (random v on 1500 electrons in a lump beside 300 in a ball: 197, and
+ * the Darwin energy 4 times as far off as eps T v), so it is measured, not held to a target of its
+ * own. Null where interactionError is, and where v.eps T v is 0 (no Darwin energy to be relative to).
+ * A sampled check does not estimate it: a signed sum over N electrons, which 256 of them give to a
+ * noise ~sqrt(N / 256) times float32's random error of it.
+ */
+export function darwinError(
+  system: DarwinSystem,
+  momenta: Float64Array,
+  exactMomenta: Float64Array,
+  velocities: Float64Array,
+): number | null {
+  if (system.epsilon === 0) return null;
+  const diagonal = massDiagonal(system);
+  let error = 0;
+  let darwin = 0;
+  velocities.forEach((v, k) => {
+    error += v * (momenta[k] - exactMomenta[k]);
+    darwin += v * (exactMomenta[k] - diagonal[k] * v);
+  });
+  return darwin !== 0 ? Math.abs(error / darwin) : null;
+}
+
+/**
  * Electrons a Ritz vector's check sums exactly beside the sample's own: those where the vector is
  * largest. An extreme mode may live on a few electrons (the lowest on a close pair, scaling study's
  * 'localized'), which a uniform sample of 256 would miss and call converged.

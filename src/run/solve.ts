@@ -17,6 +17,7 @@ import {
   type SolverName,
 } from '../solvers/types.ts';
 import {
+  darwinError,
   kReferenceRtol,
   pendingReference,
   interactionError,
@@ -75,11 +76,17 @@ export interface SolveCheck {
   readonly residual: number | null;
   /**
    * The interaction part alone of the product the energies use, ||p - p64|| / ||p64 - D v||
-   * (check.ts interactionError), the Darwin energy's relative error, held to
-   * checkTargets.interaction: of the given velocities' momenta, or in the velocities mode of the
-   * solved velocities' own M v; null at eps = 0, or where the check did not reach that product.
+   * (check.ts interactionError), held to checkTargets.interaction: of the given velocities' momenta,
+   * or in the velocities mode of the solved velocities' own M v; null at eps = 0, or where the check
+   * did not reach that product.
    */
   readonly interaction: number | null;
+  /**
+   * The Darwin energy's own relative error (check.ts darwinError) of that product: the dense check's,
+   * which no target holds (the interaction's bounds it only times ||v|| ||eps T v|| / |v.eps T v|);
+   * null where `interaction` is, where v.eps T v is 0, and in the sampled check.
+   */
+  readonly darwin: number | null;
   /** How many electrons the sampled check summed rows at; null for the dense check. */
   readonly sampled: number | null;
   /**
@@ -353,6 +360,7 @@ export async function runSolve(
             ...sampledErrors(system, sample, momenta, p64, rows64),
             velocities: null,
             interaction,
+            darwin: null,
             sampled: sample.electrons.length,
             referenceUnconverged: null,
           }
@@ -361,6 +369,10 @@ export async function runSolve(
             velocities: solve && solved64?.converged ? relativeError(solve.x, solved64.x) : null,
             residual: null,
             interaction,
+            darwin:
+              checkedMomenta && exactMomenta
+                ? darwinError(system, checkedMomenta, exactMomenta, checkedVelocities)
+                : null,
             sampled: null,
             referenceUnconverged: solved64 && !solved64.converged ? solved64.reason : null,
           };
