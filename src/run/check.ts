@@ -114,7 +114,7 @@ export function solveCheckTargets(
  * where (D = I, the vector model) ||M x|| = (1 + eps lambda) ||x|| < eps ||T x|| though M is definite), the
  * velocities within 10 max(t, rtol) as for a refined solve (cond(M) <= 10), the interaction part's error
  * (interactionError) within t: for x near T's null space it exceeds t, and the Darwin energy,
- * eps x.T x / 2, is then as far off (README, "The tree").
+ * eps x.T x / 2, is then off by as much or more (darwinError; README, "The tree").
  */
 export function treeCheckTargets(
   tolerance: number,
@@ -151,7 +151,8 @@ export function backendCheckTargets<K extends string>(
  * dense check, the sampled check's residual to 10 max(rtol, the momenta's target), the solve's own
  * residual and the product's error, and the interaction part's error (interactionError): the GPU's
  * product keeps eps T v to float32's relative precision (src/engine/backend.ts gpuMassProduct), and
- * past its target the Darwin energy eps v.T v / 2 is as far off. runSolve's, and each point's of the
+ * past its target the Darwin energy eps v.T v / 2 is off by as much or more (darwinError, measured
+ * and held to no target). runSolve's, and each point's of the
  * response study, whose solves are held alike.
  */
 export function solveTargetsFor(
