@@ -254,7 +254,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   const indefinite = responseIndefiniteWarning(result.points);
   if (indefinite) progress.log(indefinite);
 
-  const saved = responseSummary(result, device, progress.sweepStop());
+  const saved = responseSummary(result, device, progress.sweepStop(!result.complete));
   const files: string[] = [];
   const outFailure = out
     ? refusalOf(() => files.push(...writeIntoDirectory(out, [...responseFiles(result), summaryFile(saved)])))
