@@ -73,7 +73,23 @@ describe('a sweep point named twice is refused, as london --n and scaling --geom
     );
   });
 
-  test('response --n and --n-epsilon: the spec keeps one of a repeated point, the command refuses it', () => {
+  test('response --n and --n-epsilon: a list or the flag repeated, as london --n; a point named twice is refused', () => {
+    const run = cli(
+      ...['response', '--geometry', 'ring', '--n', '8', '--n', '16', '--n-epsilon', '3', '--n-epsilon', '1'],
+      ...['--device', 'cpu', '--json'],
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const points = (JSON.parse(run.stdout) as { points: { n: number; n_epsilon: number }[] }).points;
+    expect(points.map((point) => [point.n, point.n_epsilon])).toEqual([
+      [8, 1],
+      [8, 3],
+      [16, 1],
+      [16, 3],
+    ]);
+    expectUserError(
+      /^error: --n names 8 more than once; give it once$/,
+      ...['response', '--geometry', 'ring', '--n', '8,16', '--n', '8'],
+    );
     expectUserError(
       /^error: --n names 8 more than once; give it once$/,
       'response',
