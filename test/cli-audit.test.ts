@@ -367,6 +367,14 @@ describe('the summary printed as text (solve, spectrum, larmor)', () => {
   });
 });
 
+/** The top-level keys that `command --help` lists under --json: not those within [] or {}, nor a value. */
+function helpJsonKeys(command: string): string[] {
+  const help = cli(command, '--help');
+  expect(help.status).toBe(0);
+  const listed = /--json +\{([^]*?)\n\S/.exec(help.stdout + '\n.')![1];
+  return [...listed.replace(/\[[^\]]*\]|\{[^}]*\}/g, '').matchAll(/(?<!: )"(\w+)"/g)].map((m) => m[1]);
+}
+
 describe('--help against what the command takes', () => {
   test("response --help gives --grid's range, the one its refusal names", () => {
     const help = cli('response', '--help');
@@ -401,13 +409,15 @@ describe('--help against what the command takes', () => {
   });
 
   test('paper --help names every key of paper --json, "device" among them', () => {
-    const help = cli('paper', '--help');
-    expect(help.status).toBe(0);
-    const listed = /--json +\{([^]*?)\n\S/.exec(help.stdout + '\n.')![1];
-    const top = [...listed.replace(/\[[^\]]*\]|\{[^}]*\}/g, '').matchAll(/"(\w+)"/g)].map((m) => m[1]);
     const run = cli('paper', '--json');
     expect(run.status, run.stderr).toBe(0);
-    expect(top).toEqual(Object.keys(JSON.parse(run.stdout)));
+    expect(helpJsonKeys('paper')).toEqual(Object.keys(JSON.parse(run.stdout)));
+  });
+
+  test('bench --help names every key of bench --json at the top, "threads" of the CPU among them', () => {
+    const run = cli('bench', '--device', 'cpu', '--n', '16', '--only', 'copy', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    expect(helpJsonKeys('bench')).toEqual(Object.keys(JSON.parse(run.stdout)));
   });
 
   test("pairing --help says when eq. 45's exact energy and its small-a limit are null: a_m/a < 2", () => {
