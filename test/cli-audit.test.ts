@@ -258,6 +258,27 @@ describe('a CPU run in its worker thread', () => {
   }, 90_000);
 });
 
+describe('--check on the CPU', () => {
+  test("solve and spectrum on the dense M say why there is none, as response's text does", () => {
+    const line =
+      'check: none, the float64 dense M is the reference itself (--check checks the GPU or the tree)';
+    const ring = ['--geometry', 'ring', '--n', '16', '--epsilon', '0.1', '--device', 'cpu', '--json'];
+    for (const args of [
+      ['solve', ...ring, '--velocity', 'rigid'],
+      ['spectrum', ...ring],
+    ]) {
+      const asked = runCli(cliPath, [...args, '--check']);
+      expect(asked.status, asked.stderr).toBe(0);
+      expect(asked.stderr.split('\n')).toContain(line);
+      expect(JSON.parse(asked.stdout).check).toBeNull();
+      // Not asked, nothing to explain.
+      const plain = runCli(cliPath, args);
+      expect(plain.status, plain.stderr).toBe(0);
+      expect(plain.stderr).not.toContain('check: none');
+    }
+  });
+});
+
 describe('the summary printed as text (solve, spectrum, larmor)', () => {
   test("larmor's lists of currents and N are numbers as the lone ones are, not every float64 digit", () => {
     const summary = JSON.parse(cli('larmor', '--json').stdout);
