@@ -218,8 +218,8 @@ export class Progress {
   /**
    * After a study's run, given whether its sweep was `stopped` (its own verdict): the "stopped" of
    * its JSON where a signal ended it after it finished a point; Interrupted where the signal came
-   * before the first point finished, which leaves nothing to report; null where the run did all its
-   * work, even if a signal came after its last point's (while it fitted, or wrote its files): its
+   * before the first point finished, which leaves nothing to report; null where the sweep ran all its
+   * points, even if a signal came after the last (while the run fitted, or wrote its files): its
    * output is then complete, and the CLI exits 0 and says so.
    */
   sweepStop(stopped: boolean): SweepStop | null {

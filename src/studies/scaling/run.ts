@@ -521,7 +521,7 @@ export interface ScalingOptions extends Pick<
 
 /**
  * One geometry's sweep, with the sphere's inertia ratio straight from M at its largest N; `stopped`
- * also where Stop came after the sweep's last point, which leaves that ratio out.
+ * also where Stop came after the sphere's last point, before that ratio, which it leaves out.
  */
 export interface ScalingGeometryRun extends ScalingSweep {
   readonly londonInertiaRatioDirect: { readonly n: number; readonly value: number } | null;
@@ -537,7 +537,8 @@ export interface ScalingRun {
  * Every geometry's sweep. The points are enumerated geometry by geometry, N ascending; with a shard,
  * only its points run (the sphere's direct inertia ratio in the shard holding its largest N). A Stop
  * ends the run with the geometries it reached, each with the points it finished; `stopped` says so
- * even where the geometry it came to had no point finished, which the runs leave out.
+ * even where it came between two geometries, or where the geometry it came to had no point finished,
+ * which the runs leave out.
  */
 export async function runScaling(
   factory: BackendFactory,
@@ -567,6 +568,8 @@ export async function runScaling(
   const count = mineOf.reduce((sum, mine) => sum + mine.length, 0);
   let first = 0;
   for (const [g, geometry] of options.geometries.entries()) {
+    // A geometry that Stop came before is not started (nor announced).
+    if (hooks.stopped?.()) return { runs, stopped: true };
     const mine = mineOf[g];
     hooks.geometry?.(geometry, mine);
     const run = await scalingSweep(
@@ -586,8 +589,7 @@ export async function runScaling(
     const last = ns.length - 1;
     const directHere = geometry === 'sphere' && inShard(g * ns.length + last, shard);
     // Nor once Stop is asked after the sweep's last point: a stopped run starts no more work, and
-    // lacks that ratio. Where no work follows, a Stop after the last point leaves the run complete
-    // (the next geometry's sweep, if any, hears it before its first point).
+    // lacks that ratio. Where no work follows, a Stop after the last point leaves the run complete.
     const stopped = run.stopped || (directHere && (hooks.stopped?.() ?? false));
     if (directHere && !stopped) {
       // The inertia ratio at London's eps = 3/N straight from M, beside 1 + (3/N) q of the sweep.
