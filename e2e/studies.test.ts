@@ -399,7 +399,9 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(direct.n).toBe(32);
     expect(Math.abs(direct.value - spherePoints[1].london_inertia_ratio)).toBeLessThan(1e-4);
     // The page's run is the CLI's (runScaling), on its GPU: the float64 run's numbers to float32's 1e-5.
-    const [onCpu] = await runScaling(async (system) => cpuBackend(system), {
+    const {
+      runs: [onCpu],
+    } = await runScaling(async (system) => cpuBackend(system), {
       geometries: ['sphere'],
       model: 'vector',
       ns: [16, 32],

@@ -73,7 +73,23 @@ describe('a sweep point named twice is refused, as london --n and scaling --geom
     );
   });
 
-  test('response --n and --n-epsilon: the spec keeps one of a repeated point, the command refuses it', () => {
+  test('response --n and --n-epsilon: a list or the flag repeated, as london --n; a point named twice is refused', () => {
+    const run = cli(
+      ...['response', '--geometry', 'ring', '--n', '8', '--n', '16', '--n-epsilon', '3', '--n-epsilon', '1'],
+      ...['--device', 'cpu', '--json'],
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const points = (JSON.parse(run.stdout) as { points: { n: number; n_epsilon: number }[] }).points;
+    expect(points.map((point) => [point.n, point.n_epsilon])).toEqual([
+      [8, 1],
+      [8, 3],
+      [16, 1],
+      [16, 3],
+    ]);
+    expectUserError(
+      /^error: --n names 8 more than once; give it once$/,
+      ...['response', '--geometry', 'ring', '--n', '8,16', '--n', '8'],
+    );
     expectUserError(
       /^error: --n names 8 more than once; give it once$/,
       'response',
@@ -242,6 +258,27 @@ describe('a CPU run in its worker thread', () => {
   }, 90_000);
 });
 
+describe('--check on the CPU', () => {
+  test("solve and spectrum on the dense M say why there is none, as response's text does", () => {
+    const line =
+      'check: none, the float64 dense M is the reference itself (--check checks the GPU or the tree)';
+    const ring = ['--geometry', 'ring', '--n', '16', '--epsilon', '0.1', '--device', 'cpu', '--json'];
+    for (const args of [
+      ['solve', ...ring, '--velocity', 'rigid'],
+      ['spectrum', ...ring],
+    ]) {
+      const asked = runCli(cliPath, [...args, '--check']);
+      expect(asked.status, asked.stderr).toBe(0);
+      expect(asked.stderr.split('\n')).toContain(line);
+      expect(JSON.parse(asked.stdout).check).toBeNull();
+      // Not asked, nothing to explain.
+      const plain = runCli(cliPath, args);
+      expect(plain.status, plain.stderr).toBe(0);
+      expect(plain.stderr).not.toContain('check: none');
+    }
+  });
+});
+
 describe('the summary printed as text (solve, spectrum, larmor)', () => {
   test("larmor's lists of currents and N are numbers as the lone ones are, not every float64 digit", () => {
     const summary = JSON.parse(cli('larmor', '--json').stdout);
@@ -351,6 +388,14 @@ describe('the summary printed as text (solve, spectrum, larmor)', () => {
   });
 });
 
+/** The top-level keys that `command --help` lists under --json: not those within [] or {}, nor a value. */
+function helpJsonKeys(command: string): string[] {
+  const help = cli(command, '--help');
+  expect(help.status).toBe(0);
+  const listed = /--json +\{([^]*?)\n\S/.exec(help.stdout + '\n.')![1];
+  return [...listed.replace(/\[[^\]]*\]|\{[^}]*\}/g, '').matchAll(/(?<!: )"(\w+)"/g)].map((m) => m[1]);
+}
+
 describe('--help against what the command takes', () => {
   test("response --help gives --grid's range, the one its refusal names", () => {
     const help = cli('response', '--help');
@@ -385,13 +430,15 @@ describe('--help against what the command takes', () => {
   });
 
   test('paper --help names every key of paper --json, "device" among them', () => {
-    const help = cli('paper', '--help');
-    expect(help.status).toBe(0);
-    const listed = /--json +\{([^]*?)\n\S/.exec(help.stdout + '\n.')![1];
-    const top = [...listed.replace(/\[[^\]]*\]|\{[^}]*\}/g, '').matchAll(/"(\w+)"/g)].map((m) => m[1]);
     const run = cli('paper', '--json');
     expect(run.status, run.stderr).toBe(0);
-    expect(top).toEqual(Object.keys(JSON.parse(run.stdout)));
+    expect(helpJsonKeys('paper')).toEqual(Object.keys(JSON.parse(run.stdout)));
+  });
+
+  test('bench --help names every key of bench --json at the top, "threads" of the CPU among them', () => {
+    const run = cli('bench', '--device', 'cpu', '--n', '16', '--only', 'copy', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    expect(helpJsonKeys('bench')).toEqual(Object.keys(JSON.parse(run.stdout)));
   });
 
   test("pairing --help says when eq. 45's exact energy and its small-a limit are null: a_m/a < 2", () => {

@@ -58,6 +58,8 @@ describe('a sweep stopped after it finished a point reports those points', () =>
     const summary = output.summary as { stopped?: unknown; points: { n: number }[] };
     expect(progress.interrupted).toBe('SIGINT');
     expect(summary.stopped).toEqual({ signal: 'SIGINT', points: 1, of: 3 });
+    // What the CLI exits 128 + n on (src/cli/main.ts).
+    expect(output.stopped).toEqual(summary.stopped);
     expect(summary.points.map((p) => p.n)).toEqual([50]);
     // The second point's solve was under way, and cut short: the third never started.
     expect(shown.some((line) => /point 2 of 3, \d+ s elapsed: response: N = 100/.test(line))).toBe(true);
@@ -202,6 +204,103 @@ describe('merge and a shard a signal stopped', () => {
   });
 });
 
+/**
+ * A progress that `signal` reaches once the sweep's last point has ended, after the sweep's own last
+ * look at Stop: as a signal handled while the run fits, computes what follows its points, or writes
+ * its files. `inWorker`: asked as of a CPU run's worker (StopRequests), else on the run's own thread
+ * (interrupt, as a GPU run's signal handler does).
+ */
+function signalledAfterLastPoint(signal: NodeJS.Signals, inWorker: boolean): Progress {
+  let asked: NodeJS.Signals | null = null;
+  const progress: Progress = new Progress({
+    quiet: true,
+    requests: {
+      signal: () => asked,
+      pointsFinished: (count) => {
+        if (count < progress.pointCount) return;
+        if (inWorker) asked = signal;
+        else progress.interrupt(signal);
+      },
+    },
+  });
+  return progress;
+}
+
+describe("a signal after the sweep's last point leaves the run complete", () => {
+  test.each([true, false])(
+    'pairing shard (in a worker: %s): no "stopped", the rings computed, and merge takes it',
+    async (inWorker) => {
+      const directory = mkdtempSync(join(tmpdir(), 'darwin-breit-late-merge-'));
+      const ratios = ['--ratios', '10,100,1000,3000'];
+      const paths = [1, 2].map((k) => join(directory, `pairing-${k}.json`));
+      const shard = async (k: number, progress: Progress) => {
+        const output = await pairingCommand([...ratios, '--shard', `${k}/2`], progress);
+        writeFileSync(paths[k - 1], JSON.stringify(output.summary));
+        return output;
+      };
+      const progress = signalledAfterLastPoint('SIGTERM', inWorker);
+      const late = await shard(1, progress);
+      expect(progress.interrupted).toBe('SIGTERM');
+      expect([progress.pointsFinished, progress.pointCount]).toEqual([2, 2]);
+      // The CLI exits 128 + n only for output that says it stopped (src/cli/main.ts).
+      expect(late.stopped).toBeUndefined();
+      expect(late.summary).not.toHaveProperty('stopped');
+      expect(late.text).not.toContain('stopped');
+      const unsignalled = (await pairingCommand([...ratios, '--shard', '1/2'], new Progress({ quiet: true })))
+        .summary as { points: unknown[]; rings: unknown[] };
+      expect(late.summary).toEqual(unsignalled);
+      expect(unsignalled.rings).toHaveLength(2);
+      await shard(2, new Progress({ quiet: true }));
+      const merged = (await mergeCommand(paths)).summary as { points: { ratio: number }[] };
+      expect(merged.points.map((point) => point.ratio)).toEqual([10, 100, 1000, 3000]);
+      expect(merged).not.toHaveProperty('stopped');
+    },
+  );
+
+  test('response: its fits and files written, no "stopped"', async () => {
+    const out = outDirectory();
+    const progress = signalledAfterLastPoint('SIGINT', false);
+    const output = await responseCommand([...kResponseArgs, '--out', out], progress);
+    expect(progress.interrupted).toBe('SIGINT');
+    expect(output.stopped).toBeUndefined();
+    const summary = output.summary as { points: { n: number }[] };
+    expect(summary).not.toHaveProperty('stopped');
+    expect(summary.points.map((point) => point.n)).toEqual([50, 100, 150]);
+    expect(JSON.parse(readFileSync(join(out, 'response.json'), 'utf8'))).not.toHaveProperty('stopped');
+    expect(readdirSync(out)).toContain('response-n150-x1.00.csv');
+  }, 120_000);
+
+  test('scaling and london in a worker: every point, no "stopped"', async () => {
+    const scaling = signalledAfterLastPoint('SIGHUP', true);
+    const args = [
+      '--geometries',
+      'ring,ball',
+      '--n-min',
+      '20',
+      '--n-max',
+      '40',
+      '--points',
+      '2',
+      '--device',
+      'cpu',
+    ];
+    const scaled = await scalingCommand(args, scaling);
+    expect([scaling.pointsFinished, scaling.pointCount]).toEqual([4, 4]);
+    expect(scaled.stopped).toBeUndefined();
+    const studies = (scaled.summary as { studies: { points: unknown[] }[] }).studies;
+    expect(studies.map((study) => study.points.length)).toEqual([2, 2]);
+
+    const london = signalledAfterLastPoint('SIGHUP', true);
+    const mapped = await londonCommand(
+      ['--n', '50', '--grid', '9', '--device', 'cpu', '--shard', '1/3'],
+      london,
+    );
+    expect([london.pointsFinished, london.pointCount]).toEqual([3, 3]);
+    expect(mapped.stopped).toBeUndefined();
+    expect(mapped.summary).not.toHaveProperty('stopped');
+  }, 120_000);
+});
+
 describe('"stopped" read back', () => {
   test('null for a complete run; what the run wrote; refused unless that', () => {
     expect(savedStop({ command: 'pairing' }, 'p.json')).toBeNull();
@@ -272,6 +371,6 @@ describe("the progress line of a sweep's point", () => {
     progress.pointStarted(1, 3);
     expect(() => progress.update('ball N = 40: Lanczos step 3')).toThrow(Interrupted);
     progress.pointEnded(false);
-    expect(progress.sweepStop()).toEqual({ signal: 'SIGTERM', points: 1, of: 3 });
+    expect(progress.sweepStop(true)).toEqual({ signal: 'SIGTERM', points: 1, of: 3 });
   });
 });

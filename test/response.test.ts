@@ -1026,8 +1026,18 @@ describe('bad input', () => {
   };
 
   test('each mistake names its field', () => {
-    // The cube of 27 electrons has a column on the z axis: the solenoid's flux is infinite there.
-    refuses({ geometry: 'cube', n: '27', drive: 'flux' }, 'geometry');
+    // The cube of 27 electrons has a column on the z axis: the solenoid's flux is infinite there. So
+    // has every cube (square) of an odd side: refused as an N, naming the nearest of an even side.
+    refuses({ geometry: 'cube', n: '27', drive: 'flux' }, 'n');
+    expect(() => responseSpec({ geometry: 'cube', n: '64,125', drive: 'flux' })).toThrow(
+      'n must be cubes of an even side for the flux drive on the cube (an odd side puts electrons on the ' +
+        'z axis, the solenoid), got 125: 64 or 216',
+    );
+    expect(() => responseSpec({ geometry: 'square', n: '25', drive: 'flux' })).toThrow('got 25: 16 or 36');
+    expect(responseSpec({ geometry: 'cube', n: '8,64,216', drive: 'flux', device: 'cpu' }).ns).toEqual([
+      8, 64, 216,
+    ]);
+    expect(responseSpec({ geometry: 'cube', n: '125', drive: 'field', device: 'cpu' }).ns).toEqual([125]);
     refuses({ geometry: 'ring', n: '8', nEpsilon: '0' }, 'nEpsilon');
     refuses({ geometry: 'ring', n: '8', nEpsilon: '1,-2' }, 'nEpsilon');
     refuses({ geometry: 'ring', n: '8', epsilon: '0' }, 'epsilon');
@@ -1669,7 +1679,7 @@ describe('the response command', () => {
   test('bad input: one error line, exit 2, nothing written', () => {
     const cases: [RegExp, string[]][] = [
       [
-        /^error: --geometry: the flux drive needs rho > 0/,
+        /^error: --n must be cubes of an even side for the flux drive on the cube \(.*\), got 27: 8 or 64$/,
         ['--geometry', 'cube', '--n', '27', '--drive', 'flux'],
       ],
       [

@@ -440,32 +440,46 @@ describe('runSpectrum cut short', () => {
 });
 
 describe('the warning of a run that did not converge', () => {
-  const solveOf = (reason: ConvergenceReason, refinementSteps = 0, tolerance = 1e-6) => ({
-    solve: {
-      ...solve(massMatrix(ring), new Float64Array(kN).fill(1)),
-      reason,
-      converged: false,
-      iterations: 7,
-    },
-    tolerance,
-    refinementSteps,
-  });
+  const solveOf = (
+    reason: ConvergenceReason,
+    refinementSteps = 0,
+    tolerance = 1e-6,
+    history: number[] | null = null,
+  ) => {
+    const solved = solve(massMatrix(ring), new Float64Array(kN).fill(1));
+    return {
+      solve: { ...solved, reason, converged: false, iterations: 7, history: history ?? solved.history },
+      tolerance,
+      refinementSteps,
+    };
+  };
+  // Recursive residuals of 40 iterations: one that halves at each to 1.2e-6, then holds there for
+  // the last 20 (float32's floor), and one that falls by 0.7 at each to the end (cut off by the cap).
+  const stalledHistory = Array.from({ length: 41 }, (_, k) =>
+    Math.max(0.5 ** k, 1.2e-6 * (1 + 0.01 * (k % 3))),
+  );
+  const fallingHistory = Array.from({ length: 41 }, (_, k) => 0.7 ** k);
   test.each([
-    ['cpu', 'diverged_max_it', 0, 1e-8, 'raise --max-iter'],
+    ['cpu', 'diverged_max_it', 0, 1e-8, stalledHistory, 'raise --max-iter'],
     [
       'gpu',
       'diverged_max_it',
       0,
       1e-6,
+      stalledHistory,
       "raise --max-iter, or ask --tol below 1e-6, which refines in float64 past float32's floor",
     ],
-    ['gpu', 'diverged_max_it', 3, 1e-10, 'raise --max-iter'],
-    ['gpu', 'diverged_indefinite', 0, 1e-6, 'M is not positive definite: use --solver minres or auto'],
+    // Cut off while it still fell, or after one iteration (--max-iter 1): the cap, not the floor.
+    ['gpu', 'diverged_max_it', 0, 1e-6, fallingHistory, 'raise --max-iter'],
+    ['gpu', 'diverged_max_it', 0, 1e-6, [1, 0.4], 'raise --max-iter'],
+    ['gpu', 'diverged_max_it', 3, 1e-10, stalledHistory, 'raise --max-iter'],
+    ['gpu', 'diverged_indefinite', 0, 1e-6, null, 'M is not positive definite: use --solver minres or auto'],
     [
       'gpu',
       'diverged_nan',
       0,
       1e-6,
+      null,
       'float32 overflowed: use --device cpu, which keeps float64, or a softening > 0',
     ],
     [
@@ -473,12 +487,19 @@ describe('the warning of a run that did not converge', () => {
       'diverged_nan',
       0,
       1e-8,
+      null,
       'the products overflowed float64: a smaller --epsilon, or a softening > 0 where electrons almost coincide',
     ],
-    ['gpu', 'diverged_refinement', 4, 1e-10, "cond(M) is past float32's refinement: use --device cpu"],
-  ] as const)('%s %s: the remedy', (device, reason, steps, tolerance, remedy) => {
-    expect(solveConvergenceWarning(solveOf(reason, steps, tolerance), device)).toBe(
+    ['gpu', 'diverged_refinement', 4, 1e-10, null, "cond(M) is past float32's refinement: use --device cpu"],
+  ] as const)('%s %s: the remedy', (device, reason, steps, tolerance, history, remedy) => {
+    expect(solveConvergenceWarning(solveOf(reason, steps, tolerance, history && [...history]), device)).toBe(
       `warning: the solve did not converge (${reason} after 7 iterations): ${remedy}`,
+    );
+  });
+  test('one iteration is said in the singular', () => {
+    const report = solveOf('diverged_max_it', 0, 1e-6, [1, 0.4]);
+    expect(solveConvergenceWarning({ ...report, solve: { ...report.solve, iterations: 1 } }, 'gpu')).toBe(
+      'warning: the solve did not converge (diverged_max_it after 1 iteration): raise --max-iter',
     );
   });
   test.each([

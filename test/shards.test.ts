@@ -18,6 +18,7 @@ import { mergeScaling, scalingText, type ScalingJson } from '../src/studies/scal
 import { londonInertiaRatioDirect, runScaling } from '../src/studies/scaling/run.ts';
 import { joinShards, parseShard, shardOf, sweep, sweepOfRun } from '../src/studies/study.ts';
 import { cpuBackend } from '../src/run/backend.ts';
+import type { ScalingGeometry } from '../src/physics/scaling.ts';
 
 const quiet = new Progress({ quiet: true });
 
@@ -135,7 +136,7 @@ describe('the Stop rule in a sweep on a backend', () => {
   it('Stop inside the second Lanczos run keeps the first point alone, and skips the direct ratio', async () => {
     let stop = false;
     const points: number[] = [];
-    const runs = await runScaling(
+    const { runs, stopped } = await runScaling(
       async (system) => cpuBackend(system),
       { geometries: ['sphere', 'ring'], model: 'vector', ns: [12, 24, 48] },
       {
@@ -146,6 +147,7 @@ describe('the Stop rule in a sweep on a backend', () => {
         point: (_geometry, point) => points.push(point.n),
       },
     );
+    expect(stopped).toBe(true);
     expect(runs).toHaveLength(1);
     expect(runs[0].stopped).toBe(true);
     expect(runs[0].study.points.map((p) => p.n)).toEqual([12]);
@@ -160,7 +162,10 @@ describe('the Stop rule in a sweep on a backend', () => {
       let stop = false;
       const built: number[] = [];
       const heard: number[][] = [];
-      const [run] = await runScaling(
+      const {
+        runs: [run],
+        stopped,
+      } = await runScaling(
         async (system) => {
           built.push(system.epsilon);
           return cpuBackend(system);
@@ -174,9 +179,10 @@ describe('the Stop rule in a sweep on a backend', () => {
           },
         },
       );
-      return { run, built, heard };
+      return { run, stopped, built, heard };
     }
     const late = await sphere(48);
+    expect(late.stopped).toBe(true);
     expect(late.run.study.points.map((p) => p.n)).toEqual(ns);
     expect(late.heard).toEqual([[12], [12, 24], [12, 24, 48]]);
     expect(late.built).toEqual([1, 1, 1]);
@@ -185,6 +191,7 @@ describe('the Stop rule in a sweep on a backend', () => {
     // Unstopped, the same sweep then builds M at London's eps = 3/N for N = 48.
     const whole = await sphere(null);
     expect(whole.built).toEqual([1, 1, 1, 3 / 48]);
+    expect(whole.stopped).toBe(false);
     expect(whole.run.stopped).toBe(false);
     expect(whole.run.londonInertiaRatioDirect).toEqual({
       n: 48,
@@ -193,6 +200,35 @@ describe('the Stop rule in a sweep on a backend', () => {
     expect(whole.run.study.points.map((p) => p.lambdaMax)).toEqual(
       late.run.study.points.map((p) => p.lambdaMax),
     );
+  });
+
+  it("Stop after a geometry's last point: complete where no work follows, stopped before the next geometry", async () => {
+    /** The run of `geometries`, Stop asked once the point hook hears the first geometry's N = 24. */
+    async function stoppedAfterRing(geometries: ScalingGeometry[]) {
+      let stop = false;
+      return runScaling(
+        async (system) => cpuBackend(system),
+        { geometries, model: 'vector', ns: [12, 24] },
+        {
+          stopped: () => stop,
+          point: (geometry, point) => {
+            if (geometry === 'ring' && point.n === 24) stop = true;
+          },
+        },
+      );
+    }
+    // The ring alone: its sweep ran every point and nothing follows it, so the run is whole.
+    const alone = await stoppedAfterRing(['ring']);
+    expect(alone.stopped).toBe(false);
+    expect(alone.runs.map((run) => [run.study.geometry, run.stopped, run.study.points.length])).toEqual([
+      ['ring', false, 2],
+    ]);
+    // A ball to come: its sweep hears the Stop before its first point, and has nothing to report.
+    const before = await stoppedAfterRing(['ring', 'ball']);
+    expect(before.stopped).toBe(true);
+    expect(before.runs.map((run) => [run.study.geometry, run.stopped, run.study.points.length])).toEqual([
+      ['ring', false, 2],
+    ]);
   });
 });
 

@@ -108,7 +108,7 @@ describe("a stop asked of a CPU sweep's worker (runInWorker)", () => {
     const run = await runStoppedBy(false);
     expect(run.status).toBe(0);
     expect(run.stderr).toMatch(
-      /dropping the point in progress[^\n]*\nthe stop \(SIGTERM\) came after the run had finished: its output is complete\n$/,
+      /dropping the point in progress[^\n]*\nthe stop \(SIGTERM\) came after the sweep's last point: the run ended complete\n$/,
     );
   });
 });

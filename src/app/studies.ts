@@ -731,7 +731,9 @@ export class Studies {
     };
     // Each point checked as the CLI's are (scalingReference), its float64 reference in a worker
     // beside the GPU's Lanczos run; the sphere's direct inertia ratio as the CLI's too.
-    const [run] = await withReference(
+    const {
+      runs: [run],
+    } = await withReference(
       stopRequested,
       (float64) =>
         runScaling(

@@ -278,6 +278,12 @@ export async function openBackend(
   const decideCheck = (decision: CheckDecision) => {
     check = decision === 'on';
     sampled = decision === 'sampled';
+    // Asked for a check, the user is told why there is none rather than left with "check": null.
+    if (decision === 'cpu' && choice.requestedCheck === true) {
+      progress.log(
+        'check: none, the float64 dense M is the reference itself (--check checks the GPU or the tree)',
+      );
+    }
     if (check && size > kMaxDenseSize) {
       throw new InputError(
         `--check needs the dense float64 reference, which holds at most ${kMaxDenseSize} unknowns; ` +

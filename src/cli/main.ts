@@ -24,6 +24,7 @@ import {
   shareWritesThrough,
   signalStatus,
   stopAt,
+  tooLateLine,
   workerStopRequests,
   type WorkerRun,
 } from './signals.ts';
@@ -125,17 +126,20 @@ export async function main(
     // is not handled yet: the command's promise settles before the event loop turns, so its handler
     // runs only after the printing, and the complete run exits with its own status. A study whose
     // sweep finished a point is not stopped here: it reports its points (its JSON says where a signal
-    // stopped it), then exits as a stopped run.
+    // stopped it), then exits as a stopped run; one whose sweep had finished its last point when the
+    // signal came ran to its end, and exits as a complete run.
     progress.checkpoint();
     if (output.help) process.stdout.write(output.help);
     else if (output.json) process.stdout.write(toJson(output.summary) + '\n');
     else process.stdout.write(output.text ?? '');
     if (output.outFailure) writeStderr(`error: ${output.outFailure.message}\n`);
     const signal = progress.interrupted;
-    if (signal) {
+    if (signal && output.stopped) {
       writeStderr(interruptedLine(signal, isTTY));
       return signalStatus(signal);
     }
+    // In a worker, the thread that heard the signal says so (runInWorker).
+    if (signal && !requests) writeStderr(tooLateLine(signal));
     return output.outFailure ? 2 : 0;
   } catch (error) {
     if (error instanceof Interrupted) {

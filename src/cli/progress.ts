@@ -216,16 +216,16 @@ export class Progress {
   }
 
   /**
-   * After a study's run: the "stopped" of its JSON where a signal came after it finished a point,
-   * null where none came; Interrupted where the signal came before the first point finished, which
-   * leaves nothing to report. A signal after the last point is a stop too ("k of k"): the work a
-   * sweep does after its points (scaling's direct inertia ratio, pairing's rings) is then skipped,
-   * and the run exits 128 + n, so its JSON must not pass for a complete run's.
+   * After a study's run, given whether its sweep was `stopped` (its own verdict): the "stopped" of
+   * its JSON where a signal ended it after it finished a point; Interrupted where the signal came
+   * before the first point finished, which leaves nothing to report; null where the sweep ran all its
+   * points, even if a signal came after the last (while the run fitted, or wrote its files): its
+   * output is then complete, and the CLI exits 0 and says so.
    */
-  sweepStop(): SweepStop | null {
+  sweepStop(stopped: boolean): SweepStop | null {
     this.checkpoint();
     const signal = this.interrupted;
-    if (signal === null) return null;
+    if (!stopped || signal === null) return null;
     return { signal, points: this.#pointsFinished, of: this.#pointCount };
   }
 

@@ -104,9 +104,9 @@ function keepingLine(signal: NodeJS.Signals, finished: number, isTTY: boolean | 
   );
 }
 
-/** The line of a sweep that `signal` asked to stop after it had done its last work: it exits 0. */
-function tooLateLine(signal: NodeJS.Signals): string {
-  return `the stop (${signal}) came after the run had finished: its output is complete\n`;
+/** The line of a sweep that `signal` asked to stop after it had finished its last point: it exits 0. */
+export function tooLateLine(signal: NodeJS.Signals): string {
+  return `the stop (${signal}) came after the sweep's last point: the run ended complete\n`;
 }
 
 /** The line of a run stopped by `signal` while it wrote its output files for longer than a stop waits. */

@@ -194,9 +194,10 @@ export function solveConvergenceWarning(
     );
   }
   const remedy = {
-    diverged_max_it: floor
-      ? "raise --max-iter, or ask --tol below 1e-6, which refines in float64 past float32's floor"
-      : 'raise --max-iter',
+    diverged_max_it:
+      floor && stalled(solve.history)
+        ? "raise --max-iter, or ask --tol below 1e-6, which refines in float64 past float32's floor"
+        : 'raise --max-iter',
     diverged_indefinite: 'M is not positive definite: use --solver minres or auto',
     diverged_breakdown: 'use --solver minres or auto',
     diverged_nan: gpu
@@ -204,7 +205,24 @@ export function solveConvergenceWarning(
       : 'the products overflowed float64: a smaller --epsilon, or a softening > 0 where electrons almost coincide',
     diverged_refinement: "cond(M) is past float32's refinement: use --device cpu",
   }[solve.reason as Exclude<typeof solve.reason, 'converged_rtol' | 'converged_atol'>];
-  return `warning: the solve did not converge (${solve.reason} after ${solve.iterations} iterations): ${remedy}`;
+  const iterations = `${solve.iterations} ${solve.iterations === 1 ? 'iteration' : 'iterations'}`;
+  return `warning: the solve did not converge (${solve.reason} after ${iterations}): ${remedy}`;
+}
+
+/** The fewest last iterations over which a solve's recursive residual is judged to have stalled. */
+const kStallIterations = 10;
+
+/**
+ * Whether a solve's recursive residual (`history`, one entry per iteration) had stopped falling when
+ * it ended: over its last quarter of iterations (kStallIterations at least) its least value fell by
+ * less than half. A float32 solve stalls so at its floor (~cond(M) u32), which float64 refinement
+ * passes; one that the iteration cap cut off while its residual still fell needs more iterations.
+ */
+function stalled(history: readonly number[]): boolean {
+  const window = Math.max(kStallIterations, Math.floor((history.length - 1) / 4));
+  if (history.length <= window) return false;
+  const least = (values: readonly number[]) => values.reduce((a, b) => Math.min(a, b), Infinity);
+  return least(history.slice(-window)) > least(history.slice(0, -window)) / 2;
 }
 
 /** solveConvergenceWarning for a spectrum: where Lanczos did not converge, its reason and the remedy. */
@@ -221,7 +239,8 @@ export function spectrumConvergenceWarning(
         ? 'float32 overflowed: use --device cpu, which keeps float64'
         : // Lanczos runs on M at eps = 1 (src/solvers/spectrum.ts): only 1/r of a close pair can overflow.
           'the products overflowed float64: a softening > 0 where electrons almost coincide';
-  return `warning: Lanczos did not converge (${lanczos.reason} after ${lanczos.iterations} products): ${remedy}`;
+  const products = `${lanczos.iterations} ${lanczos.iterations === 1 ? 'product' : 'products'}`;
+  return `warning: Lanczos did not converge (${lanczos.reason} after ${products}): ${remedy}`;
 }
 
 /** The spectrum keys, shared by `spectrum` and the "spectrum" object of the app's solve download. */

@@ -277,7 +277,8 @@ electrons ("float64 check: electron 201 of 256").
                  estimates the row's time                                            [gpu]
   --threads K    threads of --device cpu                                  [every core]
   --markdown     the table in Markdown (with --json: as the field "markdown" beside the numbers)
-  --json         {"device": ..., "kernels": [{"name", "n", "ms", "gbps", "gflops", "ratio_to_copy", "check", ...}]}
+  --json         {"command": "bench", "date", "device": ..., "threads" (--device cpu),
+                 "kernels": [{"name", "n", "ms", "gbps", "gflops", "ratio_to_copy", "check", ...}]}
 `;
 
 const kOptions = {

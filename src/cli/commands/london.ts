@@ -171,7 +171,7 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
     if (context) releaseDevice(context);
   }
   progress.done();
-  const stop = progress.sweepStop();
+  const stop = progress.sweepStop(run.stopped);
 
   const studies = run.maps.map((map) => map.study);
   for (const warning of londonCheckWarnings(studies)) progress.log(warning);

@@ -78,9 +78,9 @@ export async function pairingCommand(argv: string[], progress: Progress): Promis
   const shard = values.shard === undefined ? null : parseShard(values.shard, '--shard');
   // A shard's plots, of part of the a_m/a list, would pass for the whole run's: merge's.
   const out = checkStudyOutput(values.out, 'pairing', shard, shard ? [] : kPairingFileNames);
-  const { points, rings } = await runPairing(shardOf(ratios, shard), progress.studyHooks());
+  const { points, rings, stopped } = await runPairing(shardOf(ratios, shard), progress.studyHooks());
   progress.done();
-  const stop = progress.sweepStop();
+  const stop = progress.sweepStop(stopped);
   return pairingOutput(pairingJson({ points, rings, ratios, shard, stop }), points, rings, values, out);
 }
 

@@ -46,11 +46,11 @@ moment (the current, for flux) over that.
 
   --geometry G          ${kGeometryNames.join('|')}
   --n N[,N...]          electrons, 2..${kResponseLimits.maxNGpu} (GPU), 2..${(kMaxDenseSize / 3) | 0} (CPU, --matrix dense: ${kMaxDenseSize} unknowns),
-                        2..${kResponseLimits.maxNTree} (--matrix tree; CPU auto)
+                        2..${kResponseLimits.maxNTree} (--matrix tree; CPU auto); a list, or the flag repeated
   --drive D             ${kDriveNames.join('|')}: a uniform B along z; a thin solenoid's flux on the
                         axis (eq. 5-13); the body spun up to Omega (eq. 27-30)              [${kResponseDefaults.drive}]
   --model M, --dim D    as for solve                                       [${kResponseDefaults.model}, ${kResponseDefaults.dim}]
-  --n-epsilon X[,X...]  N r_e/R (eq. 49): eps = X/N at each N                [${kResponseDefaults.nEpsilon}]
+  --n-epsilon X[,X...]  N r_e/R (eq. 49): eps = X/N at each N (a list, as --n)  [${kResponseDefaults.nEpsilon}]
   --epsilon E           one eps = r_e/R for every N ("epsilon")
   --radius-m R          one sample radius in metres, eps = r_e/R ("radius_m", "epsilon")
   --grid G              also map B_z on a G x G grid, G in ${kResponseLimits.minGrid}..${kResponseLimits.maxGrid}, in the x-z plane (|x|, |z| <= 1.25 R)
@@ -149,10 +149,10 @@ ${kStoppedHelp}`;
 const kOptions = {
   ...kCommonOptions,
   geometry: { type: 'string' },
-  n: { type: 'string' },
+  n: { type: 'string', multiple: true },
   model: { type: 'string' },
   dim: { type: 'string' },
-  'n-epsilon': { type: 'string' },
+  'n-epsilon': { type: 'string', multiple: true },
   epsilon: { type: 'string' },
   'radius-m': { type: 'string' },
   drive: { type: 'string' },
@@ -183,10 +183,11 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
     spec = responseSpec(
       {
         geometry: values.geometry,
-        n: values.n,
+        // A list flag given more than once is one list, as london's, pairing's and bench's are.
+        n: values.n?.join(','),
         model: values.model,
         dim: values.dim,
-        nEpsilon: values['n-epsilon'],
+        nEpsilon: values['n-epsilon']?.join(','),
         epsilon: values.epsilon,
         radiusMetres: values['radius-m'],
         drive: values.drive,
@@ -255,7 +256,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   const indefinite = responseIndefiniteWarning(result.points);
   if (indefinite) progress.log(indefinite);
 
-  const saved = responseSummary(result, device, progress.sweepStop());
+  const saved = responseSummary(result, device, progress.sweepStop(!result.complete));
   const files: string[] = [];
   const outFailure = out
     ? refusalOf(() => files.push(...writeIntoDirectory(out, [...responseFiles(result), summaryFile(saved)])))

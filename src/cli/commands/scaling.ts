@@ -232,9 +232,9 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
     referenceProgress(progress),
   );
   const started = performance.now();
-  let runs;
+  let runs, stopped;
   try {
-    runs = await runScaling(
+    ({ runs, stopped } = await runScaling(
       factory,
       {
         geometries: options.geometries,
@@ -266,7 +266,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
         point: (geometry, point) => progress.log(scalingPointLine(geometry, point, storage.get(point.n))),
       },
       options.shard,
-    );
+    ));
   } finally {
     release();
     float64.cancel();
@@ -275,7 +275,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
   // A check past its target is a result, as spectrum's: said on stderr, the exit status 0.
   const warning = scalingCheckWarning(runs.map((run) => run.study));
   if (warning) progress.log(warning);
-  const stop = progress.sweepStop();
+  const stop = progress.sweepStop(stopped);
 
   const studies = runs.map((run) => run.study);
   const extras: ScalingExtra[] = runs.map((run, k) => ({

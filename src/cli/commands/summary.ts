@@ -10,6 +10,8 @@ export interface CommandOutput {
   text?: string;
   /** Why the --out files of the finished run were not written: reported after the results (exit 2). */
   outFailure?: InputError;
+  /** Where a signal stopped a study's sweep: reported after its points, exit 128 + the signal's number. */
+  stopped?: SweepStop;
 }
 
 /**
@@ -74,7 +76,8 @@ export const kStoppedHelp = `A signal (Ctrl-C's SIGINT, SIGTERM, SIGHUP) after t
 the point in progress; the run then reports and writes the points it finished, its JSON marked
 "stopped": {"signal", "points": k, "of": n} after "command" (absent from a complete run's), its text
 with the line "stopped by SIGINT after k of n points", and exits 128 + the signal's number; merge
-refuses such a shard. A second signal exits at once.
+refuses such a shard. A signal after the sweep's last point leaves the run complete: it ends as one,
+with status 0 and a line that says so. A second signal exits at once.
 `;
 
 /**
@@ -87,8 +90,15 @@ export function studyOutput(
   report: { readonly markdown: () => string; readonly text: () => string },
   outFailure: InputError | undefined,
 ): CommandOutput {
-  if (!values.markdown) return { json: values.json, summary, text: report.text(), outFailure };
+  const { stopped } = summary;
+  if (!values.markdown) return { json: values.json, summary, text: report.text(), outFailure, stopped };
   const markdown = report.markdown();
-  const stop = summary.stopped ? `\n${stoppedLine(summary.stopped)}\n` : '';
-  return { json: values.json, summary: { ...summary, markdown }, text: `${markdown}\n${stop}`, outFailure };
+  const stop = stopped ? `\n${stoppedLine(stopped)}\n` : '';
+  return {
+    json: values.json,
+    summary: { ...summary, markdown },
+    text: `${markdown}\n${stop}`,
+    outFailure,
+    stopped,
+  };
 }

@@ -925,14 +925,19 @@ export function responseMarkdown(result: ResponseResult): string {
   const depths = result.points.some((p) => p.londonPenetrationDepth !== null);
   // The centre field's continuum where the geometry has one (London's sphere, the shell).
   const centres = result.points.some((p) => p.continuumFieldCentreRatio !== null);
+  // No column that every row would leave '–': R over a London length where the geometry has one (the
+  // ball, disk and sphere), the centre field where the drive makes one (not flux: field_centre_ratio
+  // is null there).
+  const londonXs = result.points.some((p) => p.londonX !== null);
+  const centreField = spec.drive !== 'flux';
   const londonX = spec.geometry === 'disk' || spec.geometry === 'sphere' ? 'R/Λ (Pearl)' : 'R/λ_L';
   const header = [
     'N r_e/R',
-    londonX,
+    ...(londonXs ? [londonX] : []),
     ...ns.map((n) => `${kRatioName[spec.drive].symbol}, N = ${n}`),
     'N → ∞',
     'continuum',
-    ...(rotation ? [`B(0)/B_London, N = ${largest}`] : [`B(0)/B_ext, N = ${largest}`]),
+    ...(centreField ? [`${rotation ? 'B(0)/B_London' : 'B(0)/B_ext'}, N = ${largest}`] : []),
     ...(centres ? ['continuum B(0)'] : []),
     ...(rotation ? ['N_eff r_e/R'] : []),
     ...(depths ? [`λ/R, N = ${largest}`, 'λ_L/R'] : []),
@@ -945,14 +950,16 @@ export function responseMarkdown(result: ResponseResult): string {
     const shown = top ?? result.points.filter((p) => sameNEpsilon(p.nEpsilon, x)).at(-1);
     return [
       f(x),
-      f(shown?.londonX),
+      ...(londonXs ? [f(shown?.londonX)] : []),
       ...ns.map((n) => cell(at(n, x), (p) => p.screeningRatio)),
       limit
         ? `${f(limit.extrapolatedRatio)} ± ${f(limit.uncertainty, 2)}${limit.windowRefits === 0 ? '*' : ''}` +
           (limit.freeExponentCoefficient === null ? '' : ` (p free: ${f(limit.freeExponentCoefficient)})`)
         : '–',
       f(limit?.continuumRatio ?? shown?.continuumRatio),
-      rotation ? cell(top, (p) => p.londonFieldRatio) : cell(top, (p) => p.fieldCentreRatio),
+      ...(centreField
+        ? [rotation ? cell(top, (p) => p.londonFieldRatio) : cell(top, (p) => p.fieldCentreRatio)]
+        : []),
       ...(centres ? [f(rotation ? shown?.continuumLondonFieldRatio : shown?.continuumFieldCentreRatio)] : []),
       ...(rotation ? [cell(top, (p) => p.nEffEpsilon)] : []),
       ...(depths ? [cell(top, (p) => p.penetrationDepth), f(shown?.londonPenetrationDepth)] : []),

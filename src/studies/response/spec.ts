@@ -185,18 +185,28 @@ export function parseResponseGrid(text: string): number {
 /**
  * The cube's and the square's lattice fill their last layer only where N is a whole cube (square):
  * else the body is cut off-centre, while B(0) is taken at the origin and the N -> infinity fit joins
- * bodies of different shapes. Refused, naming the nearest that are whole.
+ * bodies of different shapes. Refused, naming the nearest that are whole. Under the flux drive, an
+ * odd side puts a row of electrons on the z axis, the solenoid (validateDrive): refused, naming the
+ * nearest of an even side.
  */
-function checkFilledLattice(geometryName: GeometryName, ns: readonly number[]): void {
+function checkFilledLattice(geometryName: GeometryName, ns: readonly number[], drive: DriveName): void {
   const power = geometryName === 'cube' ? 3 : geometryName === 'square' ? 2 : null;
   if (power === null) return;
+  const whole = geometryName === 'cube' ? 'cubes' : 'squares';
   for (const n of ns) {
     const side = Math.round(n ** (1 / power));
-    if (side ** power === n) continue;
+    if (side ** power === n) {
+      if (drive !== 'flux' || side % 2 === 0) continue;
+      throw new InputError(
+        `n must be ${whole} of an even side for the flux drive on the ${geometryName} (an odd side puts ` +
+          `electrons on the z axis, the solenoid), got ${n}: ${(side - 1) ** power} or ${(side + 1) ** power}`,
+        'n',
+      );
+    }
     const below = Math.floor(n ** (1 / power) + 1e-9);
     const [lower, upper] = [below ** power, (below + 1) ** power];
     throw new InputError(
-      `n must be whole ${geometryName === 'cube' ? 'cubes' : 'squares'} for the ${geometryName} (a partial ` +
+      `n must be whole ${whole} for the ${geometryName} (a partial ` +
         `last layer moves the body off the centre), got ${n}: ${lower} or ${upper}`,
       'n',
     );
@@ -225,8 +235,8 @@ export function responseSpec(
   const dim = parseDimension(input.dim ?? kResponseDefaults.dim, 'dim');
   if (input.n === undefined) throw new InputError('give N (a comma-separated list)', 'n');
   const ns = parseResponseNs(input.n, device, matrix, blockSize({ model, dim }), refuseRepeats);
-  checkFilledLattice(geometryName, ns);
   const drive = oneOf('drive', input.drive ?? kResponseDefaults.drive, kDriveNames);
+  checkFilledLattice(geometryName, ns, drive);
   const given = (['nEpsilon', 'epsilon', 'radiusMetres'] as const).filter((key) => input[key] !== undefined);
   if (given.length > 1) {
     throw new InputError(

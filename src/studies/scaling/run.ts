@@ -521,16 +521,24 @@ export interface ScalingOptions extends Pick<
 
 /**
  * One geometry's sweep, with the sphere's inertia ratio straight from M at its largest N; `stopped`
- * also where Stop came after the sweep's last point, which leaves that ratio out.
+ * also where Stop came after the sphere's last point, before that ratio, which it leaves out.
  */
 export interface ScalingGeometryRun extends ScalingSweep {
   readonly londonInertiaRatioDirect: { readonly n: number; readonly value: number } | null;
 }
 
+/** Every geometry's sweep that has points to report, and whether Stop ended the run early. */
+export interface ScalingRun {
+  readonly runs: ScalingGeometryRun[];
+  readonly stopped: boolean;
+}
+
 /**
  * Every geometry's sweep. The points are enumerated geometry by geometry, N ascending; with a shard,
  * only its points run (the sphere's direct inertia ratio in the shard holding its largest N). A Stop
- * ends the run with the geometries it reached, each with the points it finished.
+ * ends the run with the geometries it reached, each with the points it finished; `stopped` says so
+ * even where it came between two geometries, or where the geometry it came to had no point finished,
+ * which the runs leave out.
  */
 export async function runScaling(
   factory: BackendFactory,
@@ -547,7 +555,7 @@ export async function runScaling(
     ) => void;
   } = {},
   shard: Shard | null = null,
-): Promise<ScalingGeometryRun[]> {
+): Promise<ScalingRun> {
   const runs: ScalingGeometryRun[] = [];
   const { ns } = options;
   const mineOf = options.geometries.map((_, g) => ns.filter((_, k) => inShard(g * ns.length + k, shard)));
@@ -560,6 +568,8 @@ export async function runScaling(
   const count = mineOf.reduce((sum, mine) => sum + mine.length, 0);
   let first = 0;
   for (const [g, geometry] of options.geometries.entries()) {
+    // A geometry that Stop came before is not started (nor announced).
+    if (hooks.stopped?.()) return { runs, stopped: true };
     const mine = mineOf[g];
     hooks.geometry?.(geometry, mine);
     const run = await scalingSweep(
@@ -577,9 +587,11 @@ export async function runScaling(
     first += mine.length;
     let direct: ScalingGeometryRun['londonInertiaRatioDirect'] = null;
     const last = ns.length - 1;
-    // Nor once Stop is asked after the sweep's last point: a stopped run starts no more work.
-    const stopped = run.stopped || (hooks.stopped?.() ?? false);
-    if (geometry === 'sphere' && inShard(g * ns.length + last, shard) && !stopped) {
+    const directHere = geometry === 'sphere' && inShard(g * ns.length + last, shard);
+    // Nor once Stop is asked after the sweep's last point: a stopped run starts no more work, and
+    // lacks that ratio. Where no work follows, a Stop after the last point leaves the run complete.
+    const stopped = run.stopped || (directHere && (hooks.stopped?.() ?? false));
+    if (directHere && !stopped) {
       // The inertia ratio at London's eps = 3/N straight from M, beside 1 + (3/N) q of the sweep.
       hooks.progress?.(`sphere N = ${ns[last]}: rigid rotation at London's eps = 3/N`, null);
       direct = { n: ns[last], value: await londonInertiaRatioDirect(factory, options.model, ns[last]) };
@@ -587,9 +599,9 @@ export async function runScaling(
     // A geometry that Stop came to before its first point has no study to report.
     if (!run.stopped || run.study.points.length > 0)
       runs.push({ ...run, stopped, londonInertiaRatioDirect: direct });
-    if (stopped) break;
+    if (stopped) return { runs, stopped };
   }
-  return runs;
+  return { runs, stopped: false };
 }
 
 /**
