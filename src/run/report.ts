@@ -188,6 +188,8 @@ export function solveConvergenceWarning(
       ? 'float32 overflowed: use --device cpu, which keeps float64, or a softening > 0'
       : 'the products overflowed float64: a smaller --epsilon, or a softening > 0 where electrons almost coincide',
     diverged_refinement: "cond(M) is past float32's refinement: use --device cpu",
+    diverged_singular: 'M is singular or nearly so along p',
+    diverged_residual_gap: 'M is singular or nearly so along p',
   }[solve.reason as Exclude<typeof solve.reason, 'converged_rtol' | 'converged_atol'>];
   return `warning: the solve did not converge (${solve.reason} after ${solve.iterations} iterations): ${remedy}`;
 }
