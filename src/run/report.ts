@@ -2,6 +2,7 @@
 // stdout and --out file and the app's download: snake_case keys, in the order the README lists them.
 import { collectiveParameter } from '../physics/constants.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
+import { kResidualGapFactor } from '../solvers/types.ts';
 import { configurationSummary, type DeviceSummary } from '../io/formats.ts';
 import { npzBytes } from '../io/npz.ts';
 import { blockSize, type DarwinSystem } from '../physics/models.ts';
@@ -155,9 +156,18 @@ export function spectrumCheckWarning(report: Pick<SpectrumReport, 'check' | 'che
 }
 
 /**
+ * The remedy where M has no solution along p that this precision can find: a singular M (two electrons
+ * on a ring at N eps = 4) or one singular to rounding (a ring of 100 at 1 + eps lambda_min(V) = 9e-17).
+ */
+const kSingularRemedy =
+  "M is singular or nearly so along p, and no v meets --tol: `spectrum` gives M's extreme eigenvalues, λ_min near 0 where it is positive semidefinite";
+
+/**
  * One line for the CLI's stderr where a solve did not converge, or converged by --tol with a true
  * residual that misses it: the reason and the remedy; null where it converged to --tol or nothing was
- * solved. Not converging is a result (exit 0), but not a silent one.
+ * solved. Not converging is a result (exit 0), but not a silent one. A diverged_max_it whose true
+ * residual is kResidualGapFactor above the recursive one names a singular M, not more iterations,
+ * which would only grow v along its near-null vector.
  */
 export function solveConvergenceWarning(
   report: Pick<SolveReport, 'solve' | 'tolerance' | 'refinementSteps'>,
@@ -178,20 +188,21 @@ export function solveConvergenceWarning(
       (floor ? "ask --tol below 1e-6, which refines in float64 past float32's floor" : 'ask a smaller --tol')
     );
   }
+  const refine = "ask --tol below 1e-6, which refines in float64 past float32's floor";
   const remedy = {
-    diverged_max_it: floor
-      ? "raise --max-iter, or ask --tol below 1e-6, which refines in float64 past float32's floor"
-      : 'raise --max-iter',
+    diverged_max_it: floor ? `raise --max-iter, or ${refine}` : 'raise --max-iter',
     diverged_indefinite: 'M is not positive definite: use --solver minres or auto',
-    diverged_breakdown: 'use --solver minres or auto',
+    diverged_breakdown: kSingularRemedy,
+    diverged_singular: kSingularRemedy,
+    diverged_residual_gap: floor ? `${refine}; or ${kSingularRemedy}` : kSingularRemedy,
     diverged_nan: gpu
       ? 'float32 overflowed: use --device cpu, which keeps float64, or a softening > 0'
       : 'the products overflowed float64: a smaller --epsilon, or a softening > 0 where electrons almost coincide',
     diverged_refinement: "cond(M) is past float32's refinement: use --device cpu",
-    diverged_singular: 'M is singular or nearly so along p',
-    diverged_residual_gap: 'M is singular or nearly so along p',
   }[solve.reason as Exclude<typeof solve.reason, 'converged_rtol' | 'converged_atol'>];
-  return `warning: the solve did not converge (${solve.reason} after ${solve.iterations} iterations): ${remedy}`;
+  const gap = solve.trueRelativeResidual > kResidualGapFactor * solve.relativeResidual;
+  const said = gap && solve.reason === 'diverged_max_it' ? kSingularRemedy : remedy;
+  return `warning: the solve did not converge (${solve.reason} after ${solve.iterations} iterations): ${said}`;
 }
 
 /** solveConvergenceWarning for a spectrum: where Lanczos did not converge, its reason and the remedy. */
