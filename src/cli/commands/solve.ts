@@ -179,7 +179,9 @@ async function solveOn(
       const { sampled, referenceUnconverged, ...each } = report.check;
       const errors = Object.entries(each).filter(([, e]) => e !== null) as [string, number][];
       const over = sampled === null ? '' : ` (float64 rows at ${sampled} sampled electrons)`;
-      progress.log(`check: ${errors.map(([k, e]) => `${k} ${e.toExponential(2)}`).join(', ')}${over}`);
+      // None where the only error would be the velocities' of an unconverged reference (said below).
+      if (errors.length > 0)
+        progress.log(`check: ${errors.map(([k, e]) => `${k} ${e.toExponential(2)}`).join(', ')}${over}`);
       if (referenceUnconverged) {
         progress.log(
           `check: velocities not checked, the float64 reference solve did not converge (${referenceUnconverged})`,
