@@ -554,6 +554,17 @@ describe('the warning of a run that did not converge', () => {
     expect(said(0.9e-3)).toBe(
       'warning: the solve did not converge (diverged_max_it after 7 iterations): raise --max-iter',
     );
+    // In float32 at the default --tol the gap may be float32's floor, which refinement passes.
+    const gpu = solveOf('diverged_max_it', 0, 1e-6);
+    expect(
+      solveConvergenceWarning(
+        { ...gpu, solve: { ...gpu.solve, relativeResidual: 1e-4, trueRelativeResidual: 1.1e-3 } },
+        'gpu',
+      ),
+    ).toBe(
+      'warning: the solve did not converge (diverged_max_it after 7 iterations): ' +
+        `ask --tol below 1e-6, which refines in float64 past float32's floor; or ${kSingularRemedy}`,
+    );
   });
 
   test('a converged solve, or none, says nothing', () => {

@@ -166,8 +166,8 @@ const kSingularRemedy =
  * One line for the CLI's stderr where a solve did not converge, or converged by --tol with a true
  * residual that misses it: the reason and the remedy; null where it converged to --tol or nothing was
  * solved. Not converging is a result (exit 0), but not a silent one. A diverged_max_it whose true
- * residual is kResidualGapFactor above the recursive one names a singular M, not more iterations,
- * which would only grow v along its near-null vector.
+ * residual is kResidualGapFactor above the recursive one is answered as diverged_residual_gap is, not
+ * with more iterations, which would only grow v along a near-null vector.
  */
 export function solveConvergenceWarning(
   report: Pick<SolveReport, 'solve' | 'tolerance' | 'refinementSteps'>,
@@ -189,19 +189,22 @@ export function solveConvergenceWarning(
     );
   }
   const refine = "ask --tol below 1e-6, which refines in float64 past float32's floor";
+  // A true residual far above the recursive one: float32 past its floor, where refinement helps, or M
+  // singular along p, where nothing does.
+  const gapRemedy = floor ? `${refine}; or ${kSingularRemedy}` : kSingularRemedy;
   const remedy = {
     diverged_max_it: floor ? `raise --max-iter, or ${refine}` : 'raise --max-iter',
     diverged_indefinite: 'M is not positive definite: use --solver minres or auto',
     diverged_breakdown: kSingularRemedy,
     diverged_singular: kSingularRemedy,
-    diverged_residual_gap: floor ? `${refine}; or ${kSingularRemedy}` : kSingularRemedy,
+    diverged_residual_gap: gapRemedy,
     diverged_nan: gpu
       ? 'float32 overflowed: use --device cpu, which keeps float64, or a softening > 0'
       : 'the products overflowed float64: a smaller --epsilon, or a softening > 0 where electrons almost coincide',
     diverged_refinement: "cond(M) is past float32's refinement: use --device cpu",
   }[solve.reason as Exclude<typeof solve.reason, 'converged_rtol' | 'converged_atol'>];
   const gap = solve.trueRelativeResidual > kResidualGapFactor * solve.relativeResidual;
-  const said = gap && solve.reason === 'diverged_max_it' ? kSingularRemedy : remedy;
+  const said = gap && solve.reason === 'diverged_max_it' ? gapRemedy : remedy;
   return `warning: the solve did not converge (${solve.reason} after ${solve.iterations} iterations): ${said}`;
 }
 
