@@ -540,9 +540,10 @@ describe('a singular or nearly singular M', () => {
     },
   );
 
-  // The ring of 100 in the vector model has the azimuthal mode's eigenvalues 1 + eps lambda_k(V) of the
-  // circulant (eq. 50): at eps = -1/lambda_min(V) the lowest is 0 in closed form, 9e-17 as rounded, and
-  // the solution of random p has a component ~1e15 along it that no float64 solve resolves.
+  // The ring of 100 in the vector model: its alternating azimuthal motion (k = N/2, the circulant's
+  // lambda_min(V), eq. 50) is an eigenvector of M with eigenvalue 1 + eps lambda_min(V), 0 in closed form
+  // at eps = -1/lambda_min(V) and rounding in M as assembled (the dense eigensolver finds 4e-15; the
+  // next is 7e-4), and the solution of random p has a component along it no float64 solve resolves.
   const kNearN = 100;
   const kNearEpsilon = -1 / Math.min(...ringCirculantEigenvalues(kNearN));
   const near = system('ring', kNearN, 'vector', 3, kNearEpsilon);

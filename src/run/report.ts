@@ -157,7 +157,7 @@ export function spectrumCheckWarning(report: Pick<SpectrumReport, 'check' | 'che
 
 /**
  * The remedy where M has no solution along p that this precision can find: a singular M (two electrons
- * on a ring at N eps = 4) or one singular to rounding (a ring of 100 at 1 + eps lambda_min(V) = 9e-17).
+ * on a ring at N eps = 4) or one singular to rounding (a ring of 100 at 1 + eps lambda_min(V) = 0).
  */
 const kSingularRemedy =
   "M is singular or nearly so along p, and no v meets --tol: `spectrum` gives M's extreme eigenvalues, λ_min near 0 where it is positive semidefinite";

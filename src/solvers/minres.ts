@@ -18,7 +18,8 @@
 // D-orthonormal, R the QR factor of the Lanczos tridiagonal), which follows from w's three-term
 // recurrence in scalars alone, so the GPU keeps it in its state word for word. scipy's Acond,
 // gmax/gmin, misses a small eigenvalue that needs no small gamma: on a ring of 100 at
-// lambda_min(M) = 9e-17 the gammas stay above 0.1 while ||w_k|| grows by twelve orders of magnitude.
+// 1 + eps lambda_min(V) = 0 (eq. 50) the gammas stay above 0.1 while ||w_k|| grows by twelve orders
+// of magnitude.
 import { dot, norm } from '../math/vectors.ts';
 import { finishKrylov, residualInto, startKrylov, stoppingReason, zeroRightHandSide } from './krylov.ts';
 import {
