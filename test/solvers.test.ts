@@ -592,8 +592,8 @@ describe('a singular or nearly singular M', () => {
   });
 
   it('a well-posed MINRES solve is unchanged: the indefinite ring in as many iterations as before the estimate', () => {
-    // The estimate stays near cond(M) ~ 220 here, far below the limit; the iterations are those the
-    // solver took before it kept one (40 to 1e-6, 43 to 1e-10 on this p).
+    // The estimate, a lower bound of cond(M) ~ 220 here, stays far below the limit; the iterations are
+    // those the solver took before it kept one (40 to 1e-6, 43 to 1e-10 on this p).
     const matrix = massMatrix(system('ring', kIndefiniteN, 'azimuthal', 2, kIndefiniteEpsilon));
     const p = randomVector(kIndefiniteN, 3);
     expect(minres(matrix, p, { rtol: 1e-6 })).toMatchObject({ reason: 'converged_rtol', iterations: 40 });
