@@ -55,16 +55,17 @@ Solver:
   --tol T                 relative residual ||p - M v|| / ||p||     [1e-6 gpu (float32), 1e-8 cpu]
                           (gpu below 1e-6: float32 solves refined in float64)
   --max-iter K            iteration limit (K >= 1), or auto: max(50, size)               [auto]
-                          Not converged (exit 0, a warning: line on stderr): "converged" false and
-                          the "reason"; diverged_singular (MINRES's cond(M) estimate reached
-                          0.1/eps) and diverged_residual_gap (the recursion met --tol, the true
-                          residual misses 10 max(--tol, 100 u)) say M is singular or nearly so along p
 ${kBackendHelp}
 Output:
   --out FILE.json|FILE.csv|FILE.npz  everything: JSON with flat particle-major "velocities" and
                           "momenta", one CSV row per electron, or NumPy arrays (positions, velocities,
                           momenta, history) with the summary as JSON
   --json                  one JSON object on stdout (progress goes to stderr)
+
+Not converged (exit 0, one warning: line on stderr): "converged" false with the "reason";
+diverged_singular (MINRES's estimate of cond(M) reached 0.1/eps) and diverged_residual_gap (the
+recursion met --tol, the true residual misses 10 max(--tol, 100 u)) say M is singular or nearly so
+along p.
 `;
 
 const kOptions = {
