@@ -15,7 +15,10 @@
 //   minres_givens  beta_{k+1} = sqrt(r2^T D^-1 r2); the rotation that eliminates it:
 //                    delta = cs dbar + sn alfa,  gbar = sn dbar - cs alfa,  eps = sn beta,
 //                    dbar = -cs beta,  gamma = hypot(gbar, beta),  cs = gbar/gamma,
-//                    sn = beta/gamma,  phi = cs phibar,  phibar = sn phibar
+//                    sn = beta/gamma,  phi = cs phibar,  phibar = sn phibar;  then the estimate
+//                    max(normFloor, gmax) ||w_k||_D of cond(A) (||w_k||_D by its scalar
+//                    recurrence, src/solvers/minres.ts minresDirectionNorm): at conditionLimit or
+//                    above, diverged_singular before x takes the step
 //   minres_residual  k += 1, ||r_k|| of the explicitly updated residual, stopping rule, and
 //                    beta_{k+1} = 0 (invariant Krylov space) ends it as a breakdown
 // Lanczos with full reorthogonalisation, as src/solvers/lanczos.ts (T_k's eigenvalues on the CPU):
@@ -51,6 +54,7 @@ const kDivergedMaxIt = 3u;
 const kDivergedIndefinite = 4u;
 const kDivergedBreakdown = 5u;
 const kDivergedNan = 6u;
+const kDivergedSingular = 8u;
 
 struct KrylovParams {
   threshold: f32,
@@ -63,6 +67,10 @@ struct KrylovParams {
   size: u32,
   // ... and the floats between the vectors of its MINRES ring buffer.
   ringStride: u32,
+  // MINRES: a lower bound of ||A|| (1 with the Jacobi preconditioner) ...
+  normFloor: f32,
+  // ... and the estimate of cond(A) that stops it as singular.
+  conditionLimit: f32,
 }
 
 // Every field 4 bytes, so field m sits in word m: blas.wgsl reads coefficients by that index.
@@ -86,6 +94,10 @@ struct KrylovState {
   inverseBeta: f32,
   betaRatio: f32,
   alfaRatio: f32,
+  gmax: f32,
+  directionSquared: f32,
+  directionPreviousSquared: f32,
+  directionCross: f32,
 }
 
 // Where reduce_final puts each dot product (word m = field m).
@@ -235,6 +247,10 @@ fn minres_begin() {
   state.inverseBeta = 1.0 / beta;
   // Iteration 1 has no r1 term: y = A v exactly (0 times the finite r1).
   state.betaRatio = 0.0;
+  state.gmax = 0.0;
+  state.directionSquared = 0.0;
+  state.directionPreviousSquared = 0.0;
+  state.directionCross = 0.0;
 }
 
 // None of the CG and MINRES step functions reads `dots` (the callers pass the sums in): with it,
@@ -247,7 +263,7 @@ fn minresAlfa(alfa: f32) {
 }
 
 // beta_{k+1} = sqrt(betaSquared) and the Givens rotation that eliminates it; false (and the status
-// set) on a non-finite scalar or a breakdown.
+// set) on a non-finite scalar, a breakdown, or a step the condition estimate says is rounding.
 fn minresGivens(betaSquared: f32) -> bool {
   let alfa = state.alpha;
   let oldb = state.beta;
@@ -273,6 +289,21 @@ fn minresGivens(betaSquared: f32) -> bool {
   let gamma = hypot(gbar, beta);
   if (gamma == 0.0) {
     state.status = kDivergedBreakdown;
+    return false;
+  }
+  let delta = state.delta;
+  let oldeps = state.oldeps;
+  let squared = state.directionSquared;
+  let cross = state.directionCross;
+  let sum = 1.0 + delta * delta * squared + oldeps * oldeps * state.directionPreviousSquared +
+    2.0 * delta * oldeps * cross;
+  state.directionSquared = sum / (gamma * gamma);
+  state.directionPreviousSquared = squared;
+  state.directionCross = -(delta * squared + oldeps * cross) / gamma;
+  state.gmax = max(state.gmax, gamma);
+  let condition = max(params.normFloor, state.gmax) * sqrt(state.directionSquared);
+  if (!finite(condition) || condition >= params.conditionLimit) {
+    state.status = kDivergedSingular;
     return false;
   }
   state.cs = gbar / gamma;

@@ -715,6 +715,29 @@ describe('a run that does not converge says so on stderr, and exits 0', () => {
     );
   });
 
+  it('solve on a singular M: diverged_singular, the float64 check unable to vouch, v = 0', () => {
+    // Two electrons on a ring at N eps = 4, p along the null vector of M's x-x block [[1, 1], [1, 1]]
+    // (test/solvers.test.ts): the GPU's solve and the check's float64 reference both stop before the
+    // step that once blew v up to 5e32 and called it converged.
+    const momenta = file('p-null.csv', 'px,py,pz\n1,0,0\n-1,0,0\n');
+    const args = ['--geometry', 'ring', '--n', '2', '--epsilon', '2', '--momenta', momenta];
+    const outPath = join(dir, 'singular.json');
+    const run = cli('solve', ...args, '--solver', 'auto', '--out', outPath, '--json');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toContain(
+      'warning: the solve did not converge (diverged_singular after 0 iterations): M is singular or nearly so along p',
+    );
+    expect(run.stderr).toContain(
+      'check: velocities not checked, the float64 reference solve did not converge (diverged_singular)\n',
+    );
+    // No empty list of errors before it.
+    expect(run.stderr).not.toMatch(/^check: $/m);
+    const out = JSON.parse(run.stdout);
+    expect(out).toMatchObject({ converged: false, reason: 'diverged_singular', switched_from: 'cg' });
+    expect(JSON.parse(readFileSync(outPath, 'utf8')).velocities).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(out.check).toMatchObject({ reference_unconverged: 'diverged_singular', within_target: null });
+  });
+
   it('spectrum: its reason and the remedy', () => {
     const run = cli('spectrum', ...ring, '--epsilon', '0.1', '--device', 'cpu', '--max-iter', '3');
     expect(run.status, run.stderr).toBe(0);

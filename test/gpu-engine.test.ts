@@ -23,6 +23,7 @@ import { velocityPattern } from '../src/physics/velocities.ts';
 import { cpuBackend, massMatrix, splitMassMatrix } from '../src/run/backend.ts';
 import { applyMassMatrix } from '../src/solvers/dense.ts';
 import { conjugateGradient } from '../src/solvers/cg.ts';
+import { minresConditionLimit, minresDirectionNorm } from '../src/solvers/minres.ts';
 import { symmetricEigenvalues } from '../src/solvers/eigen.ts';
 import { massSpectrum } from '../src/solvers/spectrum.ts';
 import { kConvergenceReasons } from '../src/solvers/types.ts';
@@ -211,6 +212,7 @@ describe('uniform packers and the solver state match the WGSL', () => {
       kDivergedIndefinite: 'diverged_indefinite',
       kDivergedBreakdown: 'diverged_breakdown',
       kDivergedNan: 'diverged_nan',
+      kDivergedSingular: 'diverged_singular',
     };
     for (const [name, reason] of Object.entries(constants)) {
       const value = new RegExp(`const ${name} = (\\d+)u;`).exec(kShaderSources.krylov)?.[1];
@@ -845,6 +847,13 @@ describe('the fused MINRES step (krylov_step.wgsl minres_step): one iteration pe
         // Every slot nonzero, so a wrong slot shows from this one step.
         const ring = Array.from({ length: 9 }, (_, m) => f32(randomVector(size, 90 + m)));
         const scalars = { beta: 1.3, betaRatio: 0.7, cs: -0.6, sn: 0.8, dbar: 0.25, epsln: 0.4, phibar: 0.9 };
+        // The condition estimate's state after iteration - 1 (src/solvers/minres.ts MinresDirectionNorm).
+        const direction = {
+          directionSquared: 2,
+          directionPreviousSquared: 3,
+          directionCross: 0.5,
+          gmax: 0.1,
+        };
 
         // src/solvers/minres.ts's step in float64.
         const at = slots(iteration);
@@ -867,12 +876,23 @@ describe('the fused MINRES step (krylov_step.wgsl minres_step): one iteration pe
         const xNext = x.map((value, k) => value + phi * w[k]);
         const rNext = r.map((value, k) => value - phi * aw[k]);
         const vNext = y.map((value, k) => (value * d[k]) / beta);
+        const directionNext = minresDirectionNorm(
+          {
+            squared: direction.directionSquared,
+            previousSquared: direction.directionPreviousSquared,
+            cross: direction.directionCross,
+          },
+          gamma,
+          delta,
+          scalars.epsln,
+          (value) => value,
+        );
 
         const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
         const stride = boundVectorStride(device, size);
         const words = new Float32Array(kKrylovStateFields.length);
-        for (const [name, value] of Object.entries(scalars))
-          words[kStateSlot[name as keyof typeof scalars]] = value;
+        for (const [name, value] of Object.entries({ ...scalars, ...direction }))
+          words[kStateSlot[name as keyof typeof scalars | keyof typeof direction]] = value;
         new Uint32Array(words.buffer)[kStateSlot.iteration] = iteration;
         const ringValues = new Float32Array(9 * stride);
         ring.forEach((values, m) => ringValues.set(values, m * stride));
@@ -893,7 +913,7 @@ describe('the fused MINRES step (krylov_step.wgsl minres_step): one iteration pe
         };
         const kernel = new KrylovStepKernel(device, 16);
         const arena = new UniformArena(device, 'Test.arena');
-        const run = async () => {
+        const run = async (conditionLimit = minresConditionLimit('float32')) => {
           const params = {
             threshold: 1e-30,
             atol: 0,
@@ -902,6 +922,8 @@ describe('the fused MINRES step (krylov_step.wgsl minres_step): one iteration pe
             traceSteps: 8,
             size,
             ringStride: stride,
+            normFloor: 1,
+            conditionLimit,
           };
           const step = kernel.prepare('Test.minres', arena, params, { state, trace }, vectors);
           const encoder = device.createCommandEncoder();
@@ -923,6 +945,16 @@ describe('the fused MINRES step (krylov_step.wgsl minres_step): one iteration pe
           };
         };
         try {
+          // An estimate of cond(A), max(normFloor, gmax) ||w_k||_D, at the limit stops the step
+          // before x and r move.
+          const estimate = Math.max(1, gamma) * Math.sqrt(directionNext.squared);
+          const singular = await run(0.99 * estimate);
+          expect(singular.state.status).toBe('diverged_singular');
+          expect(singular.state.iteration).toBe(iteration);
+          expect(Array.from(singular.x)).toEqual(Array.from(Float32Array.from(x)));
+          expect(Array.from(singular.r)).toEqual(Array.from(Float32Array.from(r)));
+          device.queue.writeBuffer(state, 0, words);
+
           const got = await run();
           expect(got.state.status).toBeNull();
           expect(got.state.iteration).toBe(iteration + 1);
@@ -933,6 +965,10 @@ describe('the fused MINRES step (krylov_step.wgsl minres_step): one iteration pe
           expect(relative(got.state.cs, cs), 'cs').toBeLessThan(1e-5);
           expect(relative(got.state.sn, sn), 'sn').toBeLessThan(1e-5);
           expect(relative(got.state.residualNorm, norm(rNext)), '||r||').toBeLessThan(1e-5);
+          expect(relative(got.state.gmax, Math.max(direction.gmax, gamma)), 'gmax').toBeLessThan(1e-5);
+          expect(relative(got.state.directionSquared, directionNext.squared), '||w||^2').toBeLessThan(1e-5);
+          expect(got.state.directionPreviousSquared).toBe(direction.directionSquared);
+          expect(relative(got.state.directionCross, directionNext.cross), 'w.w1').toBeLessThan(1e-5);
           expectNormwiseClose('y', got.slot(at.y), y, 1e-5);
           expectNormwiseClose('w', got.slot(at.w), w, 1e-5);
           expectNormwiseClose('A w', got.slot(at.aw), aw, 1e-5);
@@ -1097,6 +1133,47 @@ describe('stopping reasons and options', () => {
       }
     },
   );
+
+  for (const step of kKrylovStepVariants) {
+    gpuTest(
+      `${step}: a singular M is never converged: diverged_singular before the step that would blow v up`,
+      async (_, backend) => {
+        // Two electrons on a ring at N eps = 4: M's x-x block [[1, 1], [1, 1]], p along its null
+        // vector (test/solvers.test.ts): v = 0, the least-squares answer, where v ~ 5e32 was called
+        // converged_rtol with a true residual of 1e9.
+        const pair = makeSystem('ring', 2, 'vector', 3, 2);
+        const pNull = Float64Array.from([1, 0, 0, -1, 0, 0]);
+        const pairGpu = await backend(pair, 'dense', { step });
+        for (const solver of ['minres', 'auto'] as const) {
+          const result = await pairGpu.velocities(pNull, solver);
+          expect(result, solver).toMatchObject({
+            reason: 'diverged_singular',
+            converged: false,
+            iterations: 0,
+          });
+          expect(Array.from(result.x), solver).toEqual([0, 0, 0, 0, 0, 0]);
+          expect(result.trueRelativeResidual, solver).toBe(1);
+        }
+
+        // The ring of 100 at 1 + eps lambda_min(V) = 0 (eq. 50, closed form): MINRES stops on its
+        // estimate of cond(M) as the float32 mirror does, with the iterate before, bounded and better
+        // than v = 0.
+        const n = 100;
+        const near = makeSystem('ring', n, 'vector', 3, -1 / Math.min(...ringCirculantEigenvalues(n)));
+        const p = randomVector(3 * n, 83);
+        const nearGpu = await backend(near, 'dense', { step });
+        const result = await nearGpu.velocities(p, 'minres');
+        expect(result).toMatchObject({ reason: 'diverged_singular', converged: false });
+        const mirror = await cpuBackend(near, 'float32').velocities(p, 'minres');
+        expect(mirror.reason).toBe('diverged_singular');
+        expect(Math.abs(result.iterations - mirror.iterations)).toBeLessThanOrEqual(10);
+        expect(norm(result.x)).toBeLessThan(result.iterations * norm(p) * minresConditionLimit('float32'));
+        // With the float64 M: the GPU's float32 product of this v (~3e3) puts its own true residual
+        // 2e-5 ||p|| off the float64 one, past expectHonestResult's 1e-6.
+        expect(residual64(near, p, result.x) / norm(p)).toBeLessThan(0.2);
+      },
+    );
+  }
 
   gpuTest('a diagonal entry <= 0: CG diverged_indefinite at 0, MINRES unpreconditioned', async (context) => {
     // No physical system has one (rho_i > 0 is validated), so the engine is given a doctored D.

@@ -86,6 +86,8 @@ const kCases: readonly PackerCase[] = [
       traceSteps: 5,
       size: 7,
       ringStride: 12,
+      normFloor: 0.5,
+      conditionLimit: 1024,
     }),
     expected: {
       threshold: 0.1,
@@ -95,6 +97,8 @@ const kCases: readonly PackerCase[] = [
       traceSteps: 5,
       size: 7,
       ringStride: 12,
+      normFloor: 0.5,
+      conditionLimit: 1024,
     },
   },
   {

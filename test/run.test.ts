@@ -272,6 +272,30 @@ describe('runSolve on the float64 CPU backend', () => {
     expect(checkOf(report)).toMatchObject({ reference_unconverged: null, within_target: true });
   });
 
+  test('a singular M: the float32 solve and its float64 reference both say so, and nothing is checked against it', async () => {
+    // Two electrons on a ring at N eps = 4 (vector model): M's x-x block is [[1, 1], [1, 1]] and p lies
+    // along its null vector (test/solvers.test.ts). The reference's MINRES once returned the same
+    // blown-up v (~1e33) as the run, called both converged, and the check found them within target.
+    const pair: DarwinSystem = {
+      configuration: geometry('ring', 2),
+      model: 'vector',
+      dim: 3,
+      epsilon: 2,
+      softening: 0,
+    };
+    const p = Float64Array.from([1, 0, 0, -1, 0, 0]);
+    const request = { ...velocitiesRequest(p, 1e-6), solver: 'auto' as const };
+    const report = await runSolve(pair, cpuBackend(pair, 'float32'), request, cpuBackend(pair));
+    expect(report.solve).toMatchObject({ reason: 'diverged_singular', converged: false, switchedFrom: 'cg' });
+    expect(Array.from(report.velocities)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(report.check).toMatchObject({ velocities: null, referenceUnconverged: 'diverged_singular' });
+    const json = solveJson(pair, report, { device: kCpuDevice, matrix: null, radiusMetres: 1, timing: {} });
+    expect(json.check).toMatchObject({ reference_unconverged: 'diverged_singular', within_target: null });
+    expect(solveConvergenceWarning(report, 'gpu')).toBe(
+      `warning: the solve did not converge (diverged_singular after 0 iterations): ${kSingularRemedy}`,
+    );
+  });
+
   test('velocities whose squares or energies overflow float64 are refused, naming their size', async () => {
     const backend = cpuBackend(ring);
     const given = (value: number) => ({
@@ -439,6 +463,9 @@ describe('runSpectrum cut short', () => {
   });
 });
 
+const kSingularRemedy =
+  "M is singular or nearly so along p, and no v meets --tol: `spectrum` gives M's extreme eigenvalues, λ_min near 0 where it is positive semidefinite";
+
 describe('the warning of a run that did not converge', () => {
   const solveOf = (
     reason: ConvergenceReason,
@@ -491,6 +518,18 @@ describe('the warning of a run that did not converge', () => {
       'the products overflowed float64: a smaller --epsilon, or a softening > 0 where electrons almost coincide',
     ],
     ['gpu', 'diverged_refinement', 4, 1e-10, null, "cond(M) is past float32's refinement: use --device cpu"],
+    ['cpu', 'diverged_singular', 0, 1e-8, null, kSingularRemedy],
+    ['gpu', 'diverged_singular', 0, 1e-6, null, kSingularRemedy],
+    ['cpu', 'diverged_breakdown', 0, 1e-8, null, kSingularRemedy],
+    ['cpu', 'diverged_residual_gap', 0, 1e-8, null, kSingularRemedy],
+    [
+      'gpu',
+      'diverged_residual_gap',
+      0,
+      1e-6,
+      null,
+      `ask --tol below 1e-6, which refines in float64 past float32's floor; or ${kSingularRemedy}`,
+    ],
   ] as const)('%s %s: the remedy', (device, reason, steps, tolerance, history, remedy) => {
     expect(solveConvergenceWarning(solveOf(reason, steps, tolerance, history && [...history]), device)).toBe(
       `warning: the solve did not converge (${reason} after 7 iterations): ${remedy}`,
@@ -529,6 +568,32 @@ describe('the warning of a run that did not converge', () => {
       ).toBeNull();
     },
   );
+  test('the iteration limit with a true residual 10 times the recursive one names a singular M, not --max-iter', () => {
+    const report = solveOf('diverged_max_it', 0, 1e-8);
+    const said = (trueRelativeResidual: number) =>
+      solveConvergenceWarning(
+        { ...report, solve: { ...report.solve, relativeResidual: 1e-4, trueRelativeResidual } },
+        'cpu',
+      );
+    expect(said(1.1e-3)).toBe(
+      `warning: the solve did not converge (diverged_max_it after 7 iterations): ${kSingularRemedy}`,
+    );
+    expect(said(0.9e-3)).toBe(
+      'warning: the solve did not converge (diverged_max_it after 7 iterations): raise --max-iter',
+    );
+    // In float32 at the default --tol the gap may be float32's floor, which refinement passes.
+    const gpu = solveOf('diverged_max_it', 0, 1e-6);
+    expect(
+      solveConvergenceWarning(
+        { ...gpu, solve: { ...gpu.solve, relativeResidual: 1e-4, trueRelativeResidual: 1.1e-3 } },
+        'gpu',
+      ),
+    ).toBe(
+      'warning: the solve did not converge (diverged_max_it after 7 iterations): ' +
+        `ask --tol below 1e-6, which refines in float64 past float32's floor; or ${kSingularRemedy}`,
+    );
+  });
+
   test('a converged solve, or none, says nothing', () => {
     const converged = solveOf('converged_rtol');
     expect(

@@ -9,11 +9,18 @@ import { massMatrix, splitMassMatrix } from '../src/run/backend.ts';
 import { applyMassMatrix, denseMatrix, type DenseMatrix } from '../src/solvers/dense.ts';
 import { symmetricEigenvalues, tridiagonalEigen } from '../src/solvers/eigen.ts';
 import { lanczos } from '../src/solvers/lanczos.ts';
-import { minres } from '../src/solvers/minres.ts';
+import { minres, minresConditionLimit } from '../src/solvers/minres.ts';
 import { solve } from '../src/solvers/solve.ts';
 import { jacobiScaled, massSpectrum, spectrumFromLanczos } from '../src/solvers/spectrum.ts';
-import type { ConvergenceReason, Precision, SolveOptions, SolverName } from '../src/solvers/types.ts';
-import { expectNanSolve, expectNormwiseClose, norm } from './helpers/compare.ts';
+import {
+  kResidualGapFactor,
+  roundingFloor,
+  type ConvergenceReason,
+  type Precision,
+  type SolveOptions,
+  type SolverName,
+} from '../src/solvers/types.ts';
+import { expectNanSolve, expectNormwiseClose, norm, randomVector } from './helpers/compare.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Helpers
@@ -496,6 +503,101 @@ describe('the true residual', () => {
   it.each(['cg', 'minres'] as const)('%s: a NaN in b gives NaN residuals and no convergence', (solver) => {
     const result = solve(kSpd3, [5, NaN, 4], solver);
     expectNanSolve(result);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// A singular or nearly singular M: never reported converged, never a blown-up x
+
+describe('a singular or nearly singular M', () => {
+  // Two electrons on the unit ring at angles 0 and pi, vector model, eps = 2 (N eps = 4): T_12 along
+  // their separation n = x is 1/(2 r) = 1/4 times (I + n n), so eps T_12's x-x entry is 2 (1/4) 2 = 1
+  // and M's x-x block is [[1, 1], [1, 1]], singular with the null vector (1, -1): p = (1, 0, 0, -1, 0, 0)
+  // has no solution, and v = 0 (MINRES's start) is the least-squares answer of least norm.
+  const pair = system('ring', 2, 'vector', 3, 2);
+  const pNull = Float64Array.from([1, 0, 0, -1, 0, 0]);
+
+  it.each(['float64', 'float32'] as const)(
+    '%s: two electrons on a ring at N eps = 4, p along the null vector: diverged_singular with v = 0',
+    (precision) => {
+      const matrix = massMatrix(pair, precision);
+      const entry = (i: number, j: number) => matrix.data[i * 6 + j];
+      expect([entry(0, 0), entry(0, 3), entry(3, 0), entry(3, 3)]).toEqual([1, 1, 1, 1]);
+      for (const solver of ['minres', 'auto'] as const) {
+        const result = solve(matrix, pNull, solver);
+        expect(result, solver).toMatchObject({
+          reason: 'diverged_singular',
+          converged: false,
+          iterations: 0,
+        });
+        expect(result.solver, solver).toBe('minres');
+        // The first step's gamma is rounding (3e-17 against ||D^-1/2 M D^-1/2|| >= 1): it is not taken.
+        expect(Array.from(result.x), solver).toEqual([0, 0, 0, 0, 0, 0]);
+        expect(result.trueRelativeResidual, solver).toBe(1);
+      }
+      // CG meets the zero curvature of p itself, as before.
+      expect(conjugateGradient(matrix, pNull).reason).toBe('diverged_indefinite');
+    },
+  );
+
+  // The ring of 100 in the vector model: its alternating azimuthal motion (k = N/2, the circulant's
+  // lambda_min(V), eq. 50) is an eigenvector of M with eigenvalue 1 + eps lambda_min(V), 0 in closed form
+  // at eps = -1/lambda_min(V) and rounding in M as assembled (the dense eigensolver finds 4e-15; the
+  // next is 7e-4), and the solution of random p has a component along it no float64 solve resolves.
+  const kNearN = 100;
+  const kNearEpsilon = -1 / Math.min(...ringCirculantEigenvalues(kNearN));
+  const near = system('ring', kNearN, 'vector', 3, kNearEpsilon);
+  const pRandom = Float64Array.from(velocityPattern(near, 'random', 1));
+
+  it.each(['float64', 'float32'] as const)(
+    '%s: the ring of 100 at 1 + eps lambda_min(V) = 0: MINRES stops as singular with a bounded v',
+    (precision) => {
+      expect(1 + kNearEpsilon * Math.min(...ringCirculantEigenvalues(kNearN))).toBeCloseTo(0, 15);
+      const matrix = massMatrix(near, precision);
+      const result = minres(matrix, pRandom);
+      expect(result).toMatchObject({ reason: 'diverged_singular', converged: false });
+      expect(result.iterations).toBeGreaterThan(50);
+      // Each step phi_k w_k added at most phibar <= ||p|| (D = I) times ||w_k|| < limit / ||A||'s floor 1:
+      // the returned iterate is the one before the estimate reached the limit.
+      const bound = result.iterations * norm(pRandom) * minresConditionLimit(precision);
+      expect(norm(result.x)).toBeLessThan(bound);
+      // And it beats v = 0: the step that was not taken is the one that would have blown v up.
+      expect(result.trueRelativeResidual).toBeLessThan(0.2);
+      expect(relativeResidual64(matrix, result.x, pRandom)).toBeCloseTo(result.trueRelativeResidual, 10);
+      // CG never meets negative curvature on this semidefinite M, runs to its limit, and says so.
+      expect(conjugateGradient(matrix, pRandom).converged).toBe(false);
+    },
+  );
+
+  it('float32 CG on the azimuthal ring of 64 near 1 + eps lambda_min(V) = 0: a far true residual is not converged', () => {
+    // lambda_min(M) = 1e-5 and 1e-3 in closed form: the recursion meets rtol 1e-6 in both, the true
+    // residual of the stored x stays at about cond(M) u32. Within kResidualGapFactor of
+    // max(rtol, roundingFloor) that is float32's floor (converged, with the CLI's warning); past it, no
+    // solution.
+    const solveAt = (lambdaMin: number) => {
+      const epsilon = (1 - lambdaMin) / -Math.min(...kRingEigenvalues);
+      const matrix = massMatrix(system('ring', kIndefiniteN, 'azimuthal', 2, epsilon), 'float32');
+      return conjugateGradient(matrix, randomVector(kIndefiniteN, 3), { rtol: 1e-6, maxIterations: 1000 });
+    };
+    const bound = kResidualGapFactor * Math.max(1e-6, roundingFloor('float32'));
+    const floor = solveAt(1e-3);
+    expect(floor).toMatchObject({ reason: 'converged_rtol', converged: true });
+    expect(floor.relativeResidual).toBeLessThanOrEqual(1e-6);
+    expect(floor.trueRelativeResidual).toBeGreaterThan(1e-6);
+    expect(floor.trueRelativeResidual).toBeLessThanOrEqual(bound);
+    const gap = solveAt(1e-5);
+    expect(gap).toMatchObject({ reason: 'diverged_residual_gap', converged: false });
+    expect(gap.relativeResidual).toBeLessThanOrEqual(1e-6);
+    expect(gap.trueRelativeResidual).toBeGreaterThan(bound);
+  });
+
+  it('a well-posed MINRES solve is unchanged: the indefinite ring in as many iterations as before the estimate', () => {
+    // The estimate, a lower bound of cond(M) ~ 220 here, stays far below the limit; the iterations are
+    // those the solver took before it kept one (40 to 1e-6, 43 to 1e-10 on this p).
+    const matrix = massMatrix(system('ring', kIndefiniteN, 'azimuthal', 2, kIndefiniteEpsilon));
+    const p = randomVector(kIndefiniteN, 3);
+    expect(minres(matrix, p, { rtol: 1e-6 })).toMatchObject({ reason: 'converged_rtol', iterations: 40 });
+    expect(minres(matrix, p, { rtol: 1e-10 })).toMatchObject({ reason: 'converged_rtol', iterations: 43 });
   });
 });
 

@@ -53,6 +53,8 @@ const kReasonText: Record<string, string> = {
   diverged_indefinite: 'stopped: CG met pᵀMp ≤ 0, M is not positive definite',
   diverged_breakdown: 'stopped: the recurrence broke down',
   diverged_nan: 'stopped: NaN or infinity',
+  diverged_singular: 'stopped: M is singular or nearly so along p',
+  diverged_residual_gap: 'not converged: the true residual ‖p − Mv‖ is far above tol',
   converged_tol: 'converged: Ritz residuals ≤ tol',
   converged_invariant: 'converged: invariant Krylov space (exact)',
 };

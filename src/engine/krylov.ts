@@ -524,6 +524,8 @@ export interface KrylovMethod {
   readonly inverseDiagonal: Vector;
   /** The reason a bad diagonal gives after the check at iteration 0 (CG's), or null. */
   readonly diagonalStatus: ConvergenceReason | null;
+  /** MINRES: the params of its condition estimate (KrylovParams normFloor, conditionLimit). */
+  readonly singular?: Pick<KrylovParams, 'normFloor' | 'conditionLimit'>;
   prepare(setup: KrylovSetup): Pick<ChunkedRun, 'recordStart' | 'recordStep'>;
 }
 
@@ -565,6 +567,7 @@ export async function gpuKrylovSolve(
         diagonalStatus: method.diagonalStatus,
         traceSteps: checkEvery,
         size: engine.size,
+        ...method.singular,
       };
       const scalars = engine.krylov.bind(`${label}.scalars`, ws.arena, params, ws);
       const residualSquared = ws.dot('rr', 'dot', { x: r, y: r, slot: kDotSlot.residualSquared });

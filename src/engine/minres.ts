@@ -11,6 +11,8 @@
 //   beta^2 = r2^T D^-1 r2 -> Givens rotation (krylov.wgsl minres_givens)
 //   w = (v - oldeps w1 - delta w2) / gamma, x += phi w;  A w likewise, r -= phi A w
 //   ||r|| -> stopping rule;  v = D^-1 r2 / beta for the next iteration
+// The Givens step also estimates cond(A) and stops before a step that is rounding (diverged_singular),
+// so the vector kernels after it leave x and r as they were.
 // For the fused step (engine.stepVariant) the nine ring vectors live in one buffer, ringStride
 // floats apart, which krylov_step.wgsl's minres_step indexes by k % 3 itself, doing the whole pass
 // in one workgroup within 8 storage buffers; the start pass binds the slots one by one.
@@ -18,7 +20,7 @@ import { boundVectorStride, type VectorBinding } from '../gpu/buffers.ts';
 import type { BlasCall } from '../kernels/blas.ts';
 import { kDotSlot, kStateSlot } from '../kernels/krylov.ts';
 import type { DotCall } from '../kernels/reduce.ts';
-import { minresInverseDiagonal } from '../solvers/minres.ts';
+import { minresConditionLimit, minresInverseDiagonal, minresNormFloor } from '../solvers/minres.ts';
 import {
   fusedStepKernel,
   gpuKrylovSolve,
@@ -48,14 +50,17 @@ export function gpuMinres(
   options: GpuSolveOptions = {},
 ): Promise<GpuSolveResult> {
   const { blas, reduce, krylov } = engine;
+  const jacobi = minresInverseDiagonal(engine.diagonal, new Float32Array(engine.size));
   return gpuKrylovSolve(engine, b, options, {
     solver: 'minres',
     label: 'Minres',
     // Without an SPD D (src/solvers/minres.ts runs unpreconditioned then), D^-1 = I does the same.
-    inverseDiagonal:
-      minresInverseDiagonal(engine.diagonal, new Float32Array(engine.size)) ??
-      new Float32Array(engine.size).fill(1),
+    inverseDiagonal: jacobi ?? new Float32Array(engine.size).fill(1),
     diagonalStatus: null,
+    singular: {
+      normFloor: minresNormFloor(engine.diagonal, jacobi !== null),
+      conditionLimit: minresConditionLimit('float32'),
+    },
     prepare({ ws, x, r, inverseDiagonal, params, scalars, residualSquared, beginStart }) {
       const v = ws.vector('v');
       const av = ws.vector('av');

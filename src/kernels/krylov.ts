@@ -6,7 +6,7 @@ import type { UniformArena } from '../gpu/uniforms.ts';
 import { kConvergenceReasons, type ConvergenceReason } from '../solvers/types.ts';
 
 /** Byte size of the WGSL struct KrylovParams (a test checks the two agree). */
-export const kKrylovParamsBytes = 28;
+export const kKrylovParamsBytes = 36;
 
 /** The fields of the WGSL struct KrylovState in order; field m is word m (a test checks). */
 export const kKrylovStateFields = [
@@ -29,6 +29,10 @@ export const kKrylovStateFields = [
   'inverseBeta',
   'betaRatio',
   'alfaRatio',
+  'gmax',
+  'directionSquared',
+  'directionPreviousSquared',
+  'directionCross',
 ] as const;
 export type KrylovStateField = (typeof kKrylovStateFields)[number];
 
@@ -78,6 +82,10 @@ export interface KrylovParams {
   readonly size: number;
   /** Floats between the vectors of krylov_step.wgsl's MINRES ring buffer (default 0: no ring). */
   readonly ringStride?: number;
+  /** MINRES: the lower bound of ||A|| of its condition estimate (src/solvers/minres.ts minresNormFloor). */
+  readonly normFloor?: number;
+  /** MINRES: diverged_singular where its estimate of cond(A) reaches this (minresConditionLimit). */
+  readonly conditionLimit?: number;
 }
 
 export function packKrylovParams(params: KrylovParams): ArrayBuffer {
@@ -89,6 +97,8 @@ export function packKrylovParams(params: KrylovParams): ArrayBuffer {
   view.setUint32(16, params.traceSteps, true); // traceSteps: length of the trace ring in iterations
   view.setUint32(20, params.size, true); // size: entries of krylov_step's vectors
   view.setUint32(24, params.ringStride ?? 0, true); // ringStride: floats between its MINRES ring's vectors
+  view.setFloat32(28, params.normFloor ?? 0, true); // normFloor: MINRES's lower bound of ||A||
+  view.setFloat32(32, params.conditionLimit ?? 0, true); // conditionLimit: MINRES's diverged_singular
   return view.buffer;
 }
 

@@ -144,7 +144,9 @@ async function residual(
  * that step's inner solve ran out of iterations before `size` of them (maxIterations bounds each
  * inner solve, as it bounds a solve that does not refine; past `size`, exact arithmetic would have
  * finished, so running out is float32's failure; one that stalls on float32's floor, stallWatch,
- * ends its step early and is not cut short), or when onIteration stops; an inner diverged_nan,
+ * ends its step early and is not cut short), or when onIteration stops (an inner
+ * diverged_residual_gap or diverged_singular is a step like any other: float32 reached what it can,
+ * and float64 may reach more); an inner diverged_nan,
  * _breakdown or _indefinite of the first step as it came, with the iterate it reached
  * where that lowered ||r||, as a solve that does not refine returns its last one. A correction's
  * right-hand side is the float64 residual, rounding that holds every mode of M even where p excites
@@ -226,7 +228,11 @@ export async function refinedVelocities(
       reason = 'diverged_max_it';
       break;
     }
-    const failed = !inner.converged && inner.reason !== 'diverged_max_it';
+    // An inner solve that ran out of iterations, met float32's floor far above its rtol
+    // (diverged_residual_gap) or stopped before a step its condition estimate called rounding
+    // (diverged_singular) leaves a correction that the float64 residual judges.
+    const judged = ['diverged_max_it', 'diverged_residual_gap', 'diverged_singular'].includes(inner.reason);
+    const failed = !inner.converged && !judged;
     const curvature = inner.reason === 'diverged_indefinite' || inner.reason === 'diverged_breakdown';
     if (failed && curvature && steps > 1 && innerSolver === 'cg') {
       switchedFrom = 'cg';

@@ -2,6 +2,7 @@
 // stdout and --out file and the app's download: snake_case keys, in the order the README lists them.
 import { collectiveParameter } from '../physics/constants.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
+import { kResidualGapFactor } from '../solvers/types.ts';
 import { configurationSummary, type DeviceSummary } from '../io/formats.ts';
 import { npzBytes } from '../io/npz.ts';
 import { blockSize, type DarwinSystem } from '../physics/models.ts';
@@ -170,9 +171,18 @@ export function spectrumCheckWarning(report: Pick<SpectrumReport, 'check' | 'che
 }
 
 /**
+ * The remedy where M has no solution along p that this precision can find: a singular M (two electrons
+ * on a ring at N eps = 4) or one singular to rounding (a ring of 100 at 1 + eps lambda_min(V) = 0).
+ */
+const kSingularRemedy =
+  "M is singular or nearly so along p, and no v meets --tol: `spectrum` gives M's extreme eigenvalues, λ_min near 0 where it is positive semidefinite";
+
+/**
  * One line for the CLI's stderr where a solve did not converge, or converged by --tol with a true
  * residual that misses it: the reason and the remedy; null where it converged to --tol or nothing was
- * solved. Not converging is a result (exit 0), but not a silent one.
+ * solved. Not converging is a result (exit 0), but not a silent one. A diverged_max_it whose true
+ * residual is kResidualGapFactor above the recursive one is answered as diverged_residual_gap is, not
+ * with more iterations, which would only grow v along a near-null vector.
  */
 export function solveConvergenceWarning(
   report: Pick<SolveReport, 'solve' | 'tolerance' | 'refinementSteps'>,
@@ -193,20 +203,25 @@ export function solveConvergenceWarning(
       (floor ? "ask --tol below 1e-6, which refines in float64 past float32's floor" : 'ask a smaller --tol')
     );
   }
+  const refine = "ask --tol below 1e-6, which refines in float64 past float32's floor";
+  // A true residual far above the recursive one: float32 past its floor, where refinement helps, or M
+  // singular along p, where nothing does.
+  const gapRemedy = floor ? `${refine}; or ${kSingularRemedy}` : kSingularRemedy;
   const remedy = {
-    diverged_max_it:
-      floor && stalled(solve.history)
-        ? "raise --max-iter, or ask --tol below 1e-6, which refines in float64 past float32's floor"
-        : 'raise --max-iter',
+    diverged_max_it: floor && stalled(solve.history) ? `raise --max-iter, or ${refine}` : 'raise --max-iter',
     diverged_indefinite: 'M is not positive definite: use --solver minres or auto',
-    diverged_breakdown: 'use --solver minres or auto',
+    diverged_breakdown: kSingularRemedy,
+    diverged_singular: kSingularRemedy,
+    diverged_residual_gap: gapRemedy,
     diverged_nan: gpu
       ? 'float32 overflowed: use --device cpu, which keeps float64, or a softening > 0'
       : 'the products overflowed float64: a smaller --epsilon, or a softening > 0 where electrons almost coincide',
     diverged_refinement: "cond(M) is past float32's refinement: use --device cpu",
   }[solve.reason as Exclude<typeof solve.reason, 'converged_rtol' | 'converged_atol'>];
+  const gap = solve.trueRelativeResidual > kResidualGapFactor * solve.relativeResidual;
+  const said = gap && solve.reason === 'diverged_max_it' ? gapRemedy : remedy;
   const iterations = `${solve.iterations} ${solve.iterations === 1 ? 'iteration' : 'iterations'}`;
-  return `warning: the solve did not converge (${solve.reason} after ${iterations}): ${remedy}`;
+  return `warning: the solve did not converge (${solve.reason} after ${iterations}): ${said}`;
 }
 
 /** The fewest last iterations over which a solve's recursive residual is judged to have stalled. */

@@ -366,6 +366,8 @@ export async function runSolve(
           }
         : {
             momenta: p64 ? relativeError(momenta, p64) : null,
+            // Converged, the reference's true residual is within kResidualGapFactor of its tolerance
+            // (finishKrylov): a singular M's blown-up iterate is never what the run is held to.
             velocities: solve && solved64?.converged ? relativeError(solve.x, solved64.x) : null,
             residual: null,
             interaction,

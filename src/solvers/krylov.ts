@@ -8,6 +8,8 @@ import {
   defaultMaxIterations,
   defaultRtol,
   isConverged,
+  kResidualGapFactor,
+  roundingFloor,
   vectorOf,
   type ConvergenceReason,
   type LinearOperator,
@@ -86,7 +88,12 @@ export function convergedReason(residualNorm: number, atol: number): Convergence
 
 /**
  * Packs a result and recomputes the true residual ||b - A x|| in float64 (trueResidual): a float32
- * recursive residual can claim convergence the stored x does not have, so both are reported.
+ * recursive residual can claim convergence the stored x does not have, so both are reported. A
+ * converged reason whose true residual misses its bound by more than kResidualGapFactor becomes
+ * diverged_residual_gap: on a singular A the recursion can cancel to nothing while x blows up (two
+ * electrons on a ring at N eps = 4: a recursive 8e-16, a true 1, ||x|| ~ 1e33), and an x that
+ * misses by that much both the tolerance and what the precision's rounding explains is no solution.
+ * The GPU's results come through here too (src/engine/krylov.ts finishSolve).
  */
 export function finishKrylov(
   op: LinearOperator,
@@ -105,11 +112,14 @@ export function finishKrylov(
   const ax = new Float64Array(size);
   if (bNorm !== 0) op.apply(x64, ax);
   const recomputed = trueResidual(b64, ax, bNorm);
+  const bound = Math.max(start.threshold, roundingFloor(start.precision) * bNorm);
+  const gap = isConverged(reason) && recomputed.norm > kResidualGapFactor * bound;
+  const finalReason = gap ? 'diverged_residual_gap' : reason;
   return {
     x: x64,
     solver,
-    reason,
-    converged: isConverged(reason),
+    reason: finalReason,
+    converged: isConverged(finalReason),
     iterations,
     residualNorm,
     relativeResidual: relativeTo(residualNorm, bNorm),

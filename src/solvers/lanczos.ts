@@ -15,6 +15,7 @@ import { householderTridiagonal, tridiagonalEigen, tridiagonalEigenvectors } fro
 import {
   defaultLanczosMaxIterations,
   defaultLanczosTol,
+  unitRoundoff,
   vectorOf,
   type LanczosOptions,
   type LanczosReason,
@@ -100,7 +101,7 @@ export function startLanczos(size: number, precision: Precision, options: Lanczo
     tol: options.tol ?? defaultLanczosTol(precision),
     maxIterations: options.maxIterations ?? defaultLanczosMaxIterations(size),
     columns: lanczosColumns(size, basisSize),
-    unitRoundoff: precision === 'float64' ? 2 ** -53 : 2 ** -24,
+    unitRoundoff: unitRoundoff(precision),
     seed: options.seed ?? 1,
   };
 }

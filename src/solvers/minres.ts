@@ -7,12 +7,28 @@
 // The recurrences only know phibar = ||r||_{D^-1}, but the stopping rule is on ||r||_2. So r is carried
 // explicitly: x_k = x_{k-1} + phi_k w_k, hence r_k = r_{k-1} - phi_k A w_k, and A w_k follows the same
 // three-term recurrence as w_k from A v_k, which the Lanczos step computes anyway: no extra matvec.
+//
+// A singular or nearly singular A defeats that recursion: where b has a component along a null
+// vector, gamma_k comes out at rounding level, w_k = (v_k - ...) / gamma_k and A w_k are huge, and
+// r -= phi A w cancels to nothing while x takes the huge step (two electrons on a ring at N eps = 4,
+// M's x-x block [[1, 1], [1, 1]]: ||x|| ~ 1e33 with a recursive residual of 1e-15 ||b|| and a true
+// one of ||b||). So each step first estimates cond(A), and stops before a step that the estimate says
+// is rounding (diverged_singular), at scipy minres's bound (istop 4, Acond >= 0.1/eps). The estimate
+// is a lower bound of ||A|| times ||w_k||_D = ||R_k^-1 e_k|| <= ||A^-1|| (W = V R^-1 with V
+// D-orthonormal, R the QR factor of the Lanczos tridiagonal), which follows from w's three-term
+// recurrence in scalars alone, so the GPU keeps it in its state word for word. scipy's Acond,
+// gmax/gmin, misses a small eigenvalue that needs no small gamma: on a ring of 100 at
+// 1 + eps lambda_min(V) = 0 (eq. 50) the gammas stay above 0.1 while ||w_k|| grows by twelve orders
+// of magnitude.
 import { dot, norm } from '../math/vectors.ts';
 import { finishKrylov, residualInto, startKrylov, stoppingReason, zeroRightHandSide } from './krylov.ts';
 import {
+  kSingularCondition,
+  unitRoundoff,
   vectorOf,
   type ConvergenceReason,
   type LinearOperator,
+  type Precision,
   type SolveOptions,
   type SolveResult,
   type Vector,
@@ -24,8 +40,10 @@ import {
  * Reasons: converged_rtol / converged_atol by ||r_k||_2 <= max(atol, rtol ||b||) on the explicitly
  * updated residual; diverged_breakdown when the preconditioned Lanczos norm beta_{k+1}^2 = r^T D^-1 r
  * comes out negative (A not symmetric), or beta_{k+1} = 0 or gamma_k = 0 leave the recurrence unable to
- * continue without having converged (A singular on the Krylov space); diverged_nan for a non-finite
- * scalar; diverged_max_it after maxIterations, or when onIteration returns false.
+ * continue without having converged (A singular on the Krylov space); diverged_singular, with
+ * the iterate before, when the next step's estimate of cond(A) reaches kSingularCondition / eps (see
+ * above); diverged_nan for a non-finite scalar; diverged_max_it after maxIterations, or when
+ * onIteration returns false. finishKrylov may turn a converged reason into diverged_residual_gap.
  */
 export function minres(op: LinearOperator, b: ArrayLike<number>, options: SolveOptions = {}): SolveResult {
   const start = startKrylov(op, b, options);
@@ -72,6 +90,13 @@ export function minres(op: LinearOperator, b: ArrayLike<number>, options: SolveO
   let phibar = beta;
   let cs = -1;
   let sn = 0;
+  // The condition estimate: the largest gamma (each is at most ||A||), the lower bound of ||A|| that
+  // holds even where the Krylov space sees only a null vector, and ||w_k||_D^2, ||w_k-1||_D^2 and
+  // w_k^T D w_k-1 in exact arithmetic (minresNormFloor, minresDirectionNorm).
+  let gmax = 0;
+  const normFloor = minresNormFloor(op.diagonal(), inverseDiagonal !== null);
+  const conditionLimit = minresConditionLimit(precision);
+  let direction: MinresDirectionNorm = { squared: 0, previousSquared: 0, cross: 0 };
 
   // No loop bound: stoppingReason ends the solve at maxIterations at the latest.
   for (let iteration = 1; ; iteration++) {
@@ -101,6 +126,11 @@ export function minres(op: LinearOperator, b: ArrayLike<number>, options: SolveO
     dbar = round(-cs * beta);
     const gamma = round(Math.hypot(gbar, beta));
     if (gamma === 0) return finish('diverged_breakdown', iteration - 1);
+    gmax = round(Math.max(gmax, gamma));
+    direction = minresDirectionNorm(direction, gamma, delta, oldeps, round);
+    // Not below the limit, NaN included (an overflow of the squares): the step is rounding.
+    if (!(Math.max(normFloor, gmax) * Math.sqrt(direction.squared) < conditionLimit))
+      return finish('diverged_singular', iteration - 1);
     cs = round(gbar / gamma);
     sn = round(beta / gamma);
     const phi = round(cs * phibar);
@@ -121,6 +151,55 @@ export function minres(op: LinearOperator, b: ArrayLike<number>, options: SolveO
     // beta = 0: the Krylov space is invariant, so this x is the best there is and it did not converge.
     if (beta === 0) return finish('diverged_breakdown', iteration);
   }
+}
+
+/** ||w_k||_D^2, ||w_k-1||_D^2 and w_k^T D w_k-1 of MINRES's directions, in exact arithmetic. */
+export interface MinresDirectionNorm {
+  readonly squared: number;
+  readonly previousSquared: number;
+  readonly cross: number;
+}
+
+/**
+ * The next MinresDirectionNorm: w_k = (v_k - eps_k w_k-2 - delta_k w_k-1) / gamma_k, the v's
+ * D-orthonormal (v = D^-1 r / beta with the r's D^-1-orthogonal), so v_k is D-orthogonal to w_k-1 and
+ * w_k-2 (combinations of the earlier v's), and then ||w_k||^2 = (1 + delta^2 ||w_k-1||^2 + eps^2 ||w_k-2||^2
+ * + 2 delta eps w_k-1.w_k-2) / gamma^2, w_k.w_k-1 = -(delta ||w_k-1||^2 + eps w_k-1.w_k-2) / gamma.
+ * krylov.wgsl's minresGivens computes the same.
+ */
+export function minresDirectionNorm(
+  last: MinresDirectionNorm,
+  gamma: number,
+  delta: number,
+  oldeps: number,
+  round: (value: number) => number,
+): MinresDirectionNorm {
+  const sum =
+    1 +
+    delta * delta * last.squared +
+    oldeps * oldeps * last.previousSquared +
+    2 * delta * oldeps * last.cross;
+  return {
+    squared: round(sum / (gamma * gamma)),
+    previousSquared: last.squared,
+    cross: round(-(delta * last.squared + oldeps * last.cross) / gamma),
+  };
+}
+
+/** The estimate of cond(A) at which MINRES stops as diverged_singular: kSingularCondition / eps. */
+export function minresConditionLimit(precision: Precision): number {
+  return kSingularCondition / (2 * unitRoundoff(precision));
+}
+
+/**
+ * A lower bound of ||A|| for MINRES's condition estimate: 1 for the preconditioned D^-1/2 A D^-1/2,
+ * whose diagonal is all ones, else max |a_ii| (a matrix's norm is at least its largest entry).
+ */
+export function minresNormFloor(diagonal: Float64Array, preconditioned: boolean): number {
+  if (preconditioned) return 1;
+  let floor = 0;
+  for (const entry of diagonal) floor = Math.max(floor, Math.abs(entry));
+  return floor;
 }
 
 /**

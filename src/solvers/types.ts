@@ -27,6 +27,13 @@ export interface LinearOperator {
  *  diverged_refinement  iterative refinement (src/run/refine.ts) stopped contracting: a step left the
  *                       float64 residual ||r_k+1|| > 1/2 ||r_k||, or 20 steps did not reach the
  *                       tolerance; float32 inner solves cannot refine M when cond(M) u32 >~ 1/2
+ *  diverged_singular    MINRES's estimate of cond(A), a lower bound of ||A|| times ||w_k||_D (the
+ *                       next step's direction), reached kSingularCondition / eps
+ *                       (scipy minres's istop 4; src/solvers/minres.ts): A is singular to working
+ *                       precision along b, and the next step would blow x up; x is the iterate before it
+ *  diverged_residual_gap the recursive residual met the tolerance, but the true ||b - A x|| exceeds
+ *                       kResidualGapFactor max(atol, rtol ||b||, roundingFloor ||b||): x is no
+ *                       solution (A singular or nearly so along b, or float32 far past its floor)
  */
 export const kConvergenceReasons = [
   'converged_rtol',
@@ -36,6 +43,8 @@ export const kConvergenceReasons = [
   'diverged_breakdown',
   'diverged_nan',
   'diverged_refinement',
+  'diverged_singular',
+  'diverged_residual_gap',
 ] as const;
 export type ConvergenceReason = (typeof kConvergenceReasons)[number];
 
@@ -140,6 +149,33 @@ export interface LanczosResult {
 }
 
 // Defaults shared by every backend, so a CPU and a GPU run given the same options stop alike.
+
+/** The unit roundoff u of a precision: 2^-53 (float64) or 2^-24 (float32). */
+export function unitRoundoff(precision: Precision): number {
+  return precision === 'float64' ? 2 ** -53 : 2 ** -24;
+}
+
+/**
+ * The relative residual below which a precision's rounding holds the true residual, 100 u (1.1e-14,
+ * the least --tol, src/run/inputs.ts kMinTolerance; 6e-6 in float32): below it a recursive residual
+ * goes on shrinking while the true one stays.
+ */
+export function roundingFloor(precision: Precision): number {
+  return 100 * unitRoundoff(precision);
+}
+
+/**
+ * How far the true residual may miss max(atol, rtol ||b||, roundingFloor ||b||) before a solve the
+ * recursion calls converged is diverged_residual_gap: within it lies float32's gap near its floor,
+ * about cond(M) u32 (README "solve"), which the CLI warns of but calls converged.
+ */
+export const kResidualGapFactor = 10;
+
+/**
+ * diverged_singular when MINRES's estimate of cond(A) reaches this over the machine epsilon 2u (scipy
+ * minres.py's Acond >= 0.1 / eps): 4.5e14 in float64, 8.4e5 in float32.
+ */
+export const kSingularCondition = 0.1;
 
 /** rtol when none is given: a margin above what each precision's recursive residual can reach. */
 export function defaultRtol(precision: Precision): number {

@@ -634,7 +634,8 @@ async function responsePoint(
   // The velocities against the dense float64 solve's, or past it their residual on sampled rows;
   // neither where either solve did not converge, as solve leaves its velocities unchecked: the
   // distance to an unfinished iterate measures neither run (the point's reason, or the reference's,
-  // says why).
+  // says why). A converged reference has its true residual within kResidualGapFactor of its
+  // tolerance (src/solvers/krylov.ts finishKrylov).
   const reference64 =
     solve.converged && reference instanceof SweepBackend
       ? await reference.solve(system, rightHandSide)
