@@ -53,6 +53,7 @@ const kReasonText: Record<string, string> = {
   diverged_indefinite: 'stopped: CG met pᵀMp ≤ 0, M is not positive definite',
   diverged_breakdown: 'stopped: the recurrence broke down',
   diverged_nan: 'stopped: NaN or infinity',
+  diverged_refinement: 'not converged: the float64 refinement fell short of tol',
   converged_tol: 'converged: Ritz residuals ≤ tol',
   converged_invariant: 'converged: invariant Krylov space (exact)',
 };
