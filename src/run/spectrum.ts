@@ -2,9 +2,9 @@
 // collective parameter lambda_max - 1 beside the paper's N eps (eq. 49), with the float64 check.
 // Asked for a tolerance below float32's reach, a GPU run refines both extremes by the float64
 // Rayleigh quotients of its Ritz vectors (src/run/refine.ts rayleighQuotient), converged where their
-// float64 residuals meet the tolerance (refinedVerdict). Past the dense
-// reference's size the check is each extreme Ritz pair's residual on float64 rows of M at sampled
-// electrons (check.ts sampledRitzResidual): an eigenvalue of the direct sum lies within it.
+// float64 residuals meet the tolerance (refinedVerdict). Past the dense reference's size the check is
+// each extreme Ritz pair's residual on float64 rows of M at sampled electrons (check.ts
+// sampledRitzResidual): an eigenvalue of the direct sum lies within it.
 import { massDiagonal, unknowns, type DarwinSystem } from '../physics/models.ts';
 import { defaultLanczosMaxIterations, type LanczosResult } from '../solvers/types.ts';
 import type { MassMatrixBackend } from './backend.ts';
@@ -225,12 +225,12 @@ export async function runSpectrum(
  * A refined run's Lanczos result with its verdict: converged only where the larger refined residual
  * (`residual`) meets --tol relative to the largest |theta| (`target`), as Lanczos's own |beta s| are
  * held to it; else, where the float32 run itself converged, diverged_refinement (diverged_nan for a
- * residual that is not finite). The refined Rayleigh quotient's error
- * is quadratic in its vector's only beside the gap to the next eigenvalue; float32 leaves a closer
- * pair unresolved, one Ritz value for both, and the quotient then no better than its residual (a
- * sphere of 97: a gap of 6e-8 of max|theta|, lambda_min 2.3e-8 off). Rayleigh-Ritz on the Ritz
- * vectors nearest each end, and up to three float64 block steps from them (32 products an end), did
- * not resolve that pair: their span holds one vector of it.
+ * residual that is not finite). The refined Rayleigh quotient's error is quadratic in its vector's
+ * only beside the gap to the next eigenvalue; float32 leaves a closer pair unresolved, one Ritz value
+ * for both, and the quotient then no better than its residual (a sphere of 97: a gap of 6e-8 of
+ * max|theta|, lambda_min 2.3e-8 off). Rayleigh-Ritz on the Ritz vectors nearest each end, and up to
+ * three float64 block steps from them (32 products an end), did not resolve that pair: their span
+ * holds one vector of it.
  */
 function refinedVerdict<L extends LanczosResult>(lanczos: L, residual: number, target: number): L {
   if (residual <= target || !lanczos.converged) return lanczos;
