@@ -60,6 +60,10 @@ describe("a solve's or a spectrum's reason as the page words it", () => {
       reason: 'diverged_max_it',
     });
     expect(shownReason('converged_tol', false).text).toBe('converged: Ritz residuals ≤ tol');
+    // A refined solve's, or a refined spectrum's, whose float64 residuals missed tol.
+    expect(shownReason('diverged_refinement', false).text).toBe(
+      'not converged: the float64 refinement fell short of tol',
+    );
     expect(shownReason('something_new', false)).toEqual({ text: 'something_new', reason: 'something_new' });
   });
 });

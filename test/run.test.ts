@@ -40,6 +40,7 @@ import {
   solveConvergenceWarning,
   solveJson,
   spectrumCheckWarning,
+  spectrumConvergenceWarning,
   spectrumJson,
 } from '../src/run/report.ts';
 import type { ConvergenceReason } from '../src/solvers/types.ts';
@@ -600,6 +601,27 @@ describe('the warning of a run that did not converge', () => {
       solveConvergenceWarning({ ...converged, solve: { ...converged.solve, converged: true } }, 'gpu'),
     ).toBeNull();
     expect(solveConvergenceWarning({ solve: null, tolerance: null, refinementSteps: 0 }, 'cpu')).toBeNull();
+  });
+  test('a refined spectrum short of --tol: its residuals of eps max|theta| and the --tol they meet', async () => {
+    const { spectrum } = await runSpectrum(ring, cpuBackend(ring), { tol: 1e-10, seed: 1 });
+    const short = {
+      ...spectrum,
+      lanczos: { ...spectrum.lanczos, reason: 'diverged_refinement' as const, converged: false },
+    };
+    // The sphere of 97's: 5.48e-7 and 1.28e-7 of eps max|theta| = 0.3186.
+    const refinement = { residualMin: 1.7444e-7, residualMax: 4.0788e-8, scale: 0.3186 };
+    expect(spectrumConvergenceWarning({ spectrum: short, refinement }, 'gpu')).toBe(
+      'warning: the float64 refinement fell short of --tol (diverged_refinement): its Ritz residuals are ' +
+        '5.48e-7 (lambda_min) and 1.28e-7 (lambda_max) of eps max|theta|, and an eigenvalue that close to a ' +
+        "refined one, which float32's Lanczos does not resolve, can leave it as far off: use --device cpu, " +
+        'whose float64 Lanczos meets --tol, or ask --tol 5.5e-7 or more',
+    );
+    // Rounded up, not to the nearest: 5.41e-7 asks 5.5e-7, not the 5.4e-7 it misses.
+    const exactly = { ...refinement, residualMin: 5.41e-7 * refinement.scale };
+    expect(spectrumConvergenceWarning({ spectrum: short, refinement: exactly }, 'gpu')).toMatch(
+      /ask --tol 5\.5e-7 or more$/,
+    );
+    expect(spectrumConvergenceWarning({ spectrum, refinement }, 'gpu')).toBeNull();
   });
 });
 

@@ -55,6 +55,7 @@ const kReasonText: Record<string, string> = {
   diverged_nan: 'stopped: NaN or infinity',
   diverged_singular: 'stopped: M is singular or nearly so along p',
   diverged_residual_gap: 'not converged: the true residual ‖p − Mv‖ is far above tol',
+  diverged_refinement: 'not converged: the float64 refinement fell short of tol',
   converged_tol: 'converged: Ritz residuals ≤ tol',
   converged_invariant: 'converged: invariant Krylov space (exact)',
 };

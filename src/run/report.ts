@@ -240,13 +240,32 @@ function stalled(history: readonly number[]): boolean {
   return least(history.slice(-window)) > least(history.slice(0, -window)) / 2;
 }
 
-/** solveConvergenceWarning for a spectrum: where Lanczos did not converge, its reason and the remedy. */
+/**
+ * solveConvergenceWarning for a spectrum: where Lanczos did not converge, its reason and the remedy;
+ * where its refinement fell short of --tol, the refined residuals relative to eps max|theta| and the
+ * --tol that they do meet.
+ */
 export function spectrumConvergenceWarning(
-  report: Pick<SpectrumReport, 'spectrum'>,
+  report: Pick<SpectrumReport, 'spectrum' | 'refinement'>,
   device: 'cpu' | 'gpu',
 ): string | null {
   const { lanczos } = report.spectrum;
   if (lanczos.converged) return null;
+  const { refinement } = report;
+  if (lanczos.reason === 'diverged_refinement' && refinement) {
+    const e = (x: number) => x.toExponential(2);
+    const { residualMin, residualMax, scale } = refinement;
+    // The two-digit --tol that the larger residual meets.
+    const relative = Math.max(residualMin, residualMax) / scale;
+    const digit = 10 ** (Math.floor(Math.log10(relative)) - 1);
+    const enough = (Math.ceil(relative / digit) * digit).toPrecision(2);
+    return (
+      `warning: the float64 refinement fell short of --tol (diverged_refinement): its Ritz residuals are ` +
+      `${e(residualMin / scale)} (lambda_min) and ${e(residualMax / scale)} (lambda_max) of eps max|theta|, ` +
+      "and an eigenvalue that close to a refined one, which float32's Lanczos does not resolve, can leave " +
+      `it as far off: use --device cpu, whose float64 Lanczos meets --tol, or ask --tol ${enough} or more`
+    );
+  }
   const remedy =
     lanczos.reason === 'diverged_max_it'
       ? 'raise --max-iter or --basis; the Ritz values lie inside the spectrum'

@@ -1,11 +1,12 @@
 // `spectrum` as a run on any backend: the extreme eigenvalues of D^-1/2 M D^-1/2 by Lanczos and the
 // collective parameter lambda_max - 1 beside the paper's N eps (eq. 49), with the float64 check.
 // Asked for a tolerance below float32's reach, a GPU run refines both extremes by the float64
-// Rayleigh quotients of its Ritz vectors (src/run/refine.ts rayleighQuotient). Past the dense
-// reference's size the check is each extreme Ritz pair's residual on float64 rows of M at sampled
-// electrons (check.ts sampledRitzResidual): an eigenvalue of the direct sum lies within it.
+// Rayleigh quotients of its Ritz vectors (src/run/refine.ts rayleighQuotient), converged where their
+// float64 residuals meet the tolerance (refinedVerdict). Past the dense reference's size the check is
+// each extreme Ritz pair's residual on float64 rows of M at sampled electrons (check.ts
+// sampledRitzResidual): an eigenvalue of the direct sum lies within it.
 import { massDiagonal, unknowns, type DarwinSystem } from '../physics/models.ts';
-import { defaultLanczosMaxIterations } from '../solvers/types.ts';
+import { defaultLanczosMaxIterations, type LanczosResult } from '../solvers/types.ts';
 import type { MassMatrixBackend } from './backend.ts';
 import { roundingBound } from '../solvers/lanczos.ts';
 import { spectrumAt, type SpectrumResult } from '../solvers/spectrum.ts';
@@ -65,6 +66,8 @@ export interface RitzRefinement {
   /** ||A y - lambda y|| / ||y|| of each refined extreme, A = D^-1/2 M D^-1/2. */
   readonly residualMin: number;
   readonly residualMax: number;
+  /** eps max|theta|: --tol holds each residual relative to it (refinedVerdict). */
+  readonly scale: number;
 }
 
 export interface SpectrumReport<S extends SpectrumResult = SpectrumResult> {
@@ -153,10 +156,17 @@ export async function runSpectrum(
     };
     const { lanczos } = ritz;
     spectrum = {
+      // Lanczos, converged, found the extreme eigenvalues: their residuals bound them whatever the verdict.
       ...spectrumAt(extremes, system.configuration.n, epsilon, lanczos.converged),
-      lanczos,
+      // Where M is the tree, the float64 tree's residuals: the refined answer is that tree's (refine.ts
+      // float64Product), within --tree-tol of M's as the CPU tree's Lanczos is.
+      lanczos: refinedVerdict(lanczos, Math.max(min.residual, max.residual), tol * scale),
     };
-    refinement = { residualMin: epsilon * min.residual, residualMax: epsilon * max.residual };
+    refinement = {
+      residualMin: epsilon * min.residual,
+      residualMax: epsilon * max.residual,
+      scale: epsilon * scale,
+    };
   } else if (backend.tree && epsilon > 0) {
     // At eps = 0 the tree moves nothing.
     const { lanczos } = ritz;
@@ -209,6 +219,23 @@ export async function runSpectrum(
     residual: 10 * Math.max(tol, unrefined),
   };
   return { system, spectrum, refinement, check, checkTargets, checkStopped, timing };
+}
+
+/**
+ * A refined run's Lanczos result with its verdict: converged only where the larger refined residual
+ * (`residual`) meets --tol relative to the largest |theta| (`target`), as Lanczos's own |beta s| are
+ * held to it; else, where the float32 run itself converged, diverged_refinement (diverged_nan for a
+ * residual that is not finite). The refined Rayleigh quotient's error is quadratic in its vector's
+ * only beside the gap to the next eigenvalue; float32 leaves a closer pair unresolved, one Ritz value
+ * for both, and the quotient then no better than its residual (a sphere of 97: a gap of 6e-8 of
+ * max|theta|, lambda_min 2.3e-8 off). Rayleigh-Ritz on the Ritz vectors nearest each end, and up to
+ * three float64 block steps from them (32 products an end), did not resolve that pair: their span
+ * holds one vector of it.
+ */
+function refinedVerdict<L extends LanczosResult>(lanczos: L, residual: number, target: number): L {
+  if (residual <= target || !lanczos.converged) return lanczos;
+  const reason = Number.isFinite(residual) ? 'diverged_refinement' : 'diverged_nan';
+  return { ...lanczos, reason, converged: false };
 }
 
 /**

@@ -94,12 +94,15 @@ export interface SolveResult {
  *                      space is full): the Krylov space is invariant, the Ritz values are eigenvalues
  *  diverged_max_it     maxIterations reached; the Ritz values are returned with their bounds
  *  diverged_nan        a NaN or infinity appeared
+ *  diverged_refinement a refined spectrum's (src/run/spectrum.ts): Lanczos converged, but an extreme
+ *                      pair's float64 residual ||A y - theta y|| / ||y|| exceeds tol * max|theta|
  */
 export const kLanczosReasons = [
   'converged_tol',
   'converged_invariant',
   'diverged_max_it',
   'diverged_nan',
+  'diverged_refinement',
 ] as const;
 export type LanczosReason = (typeof kLanczosReasons)[number];
 

@@ -40,6 +40,8 @@ residual bound for false: at least eps 16 u sqrt(n) max|theta|, u float32's on t
 ${kSystemHelp}
 Lanczos:
   --tol T         accuracy of I + S's extreme eigenvalues, relative to the largest [1e-10]
+                  (gpu below 1e-6: float32 Ritz vectors refined in float64, converged
+                  where their float64 residuals meet T, else diverged_refinement)
   --max-iter K    matrix-vector products at most, over all restarts (K >= 1), or
                   auto: max(size, 10000)                                            [auto]
   --basis M       Lanczos vectors held (the memory): a full basis restarts from the
