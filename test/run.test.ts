@@ -1067,6 +1067,7 @@ describe('the JSON of a run', () => {
       'device',
       'matrix',
       'configuration',
+      'tolerance',
       'lambda_min',
       'lambda_max',
       'condition_number',
@@ -1086,6 +1087,7 @@ describe('the JSON of a run', () => {
       'timing_ms',
     ]);
     expect(json.restarts).toBe(report.spectrum.lanczos.restarts);
+    expect(json.tolerance).toBe(1e-6);
     expect([json.refined, json.ritz_residual_min, json.ritz_residual_max]).toEqual([false, null, null]);
     for (const key of readmeKeys('Extreme eigenvalues of `D^-1/2 M D^-1/2`').filter(
       (key) => key.includes('_') && !/^(converged|diverged)_/.test(key),

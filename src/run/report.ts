@@ -398,6 +398,7 @@ export function spectrumJson(report: SpectrumReport, context: RunContext): Recor
     matrix: context.matrix,
     ...treeJson(context),
     configuration: configurationSummary(report.system, context.radiusMetres),
+    tolerance: report.tolerance,
     ...spectrumFields(report.spectrum),
     restarts: report.spectrum.lanczos.restarts,
     refined: report.refinement !== null,

@@ -72,6 +72,8 @@ export interface RitzRefinement {
 
 export interface SpectrumReport<S extends SpectrumResult = SpectrumResult> {
   readonly system: DarwinSystem;
+  /** --tol as the run held it: the accuracy of I + S's extreme eigenvalues, relative to the largest. */
+  readonly tolerance: number;
   /** With refinement, lambdaMin, lambdaMax and what follows from them are the refined values. */
   readonly spectrum: S;
   /** null where the run did not refine: a float64 backend, or a tolerance float32 meets. */
@@ -218,7 +220,7 @@ export async function runSpectrum(
     eigenvalues: refinement ? Math.max(10 * tol, 1e-12, backend.tree?.tolerance ?? 0) : unrefined,
     residual: 10 * Math.max(tol, unrefined),
   };
-  return { system, spectrum, refinement, check, checkTargets, checkStopped, timing };
+  return { system, tolerance: tol, spectrum, refinement, check, checkTargets, checkStopped, timing };
 }
 
 /**
