@@ -417,6 +417,32 @@ describe('the CLI refuses these up front: one error line, exit 2, nothing on std
     expect(Math.abs(result.lambda_min - expected)).toBeLessThan(1e-7);
   });
 
+  test("an azimuthal electron whose rho^2 float32 flushes to 0: refused on the GPU, the CPU's lambda_max", () => {
+    // The audit's axis.csv: 20 electrons on the unit ring and one at x = 1e-3 cos(pi/2) = 6.1e-20 (rho^2
+    // 3.7e-39), which the GPU ran as rho^2 = 0 (lambda_max 1.5276902747); the control at x = 1e-18.
+    const file = (name: string, x: number) => {
+      const ring = Array.from({ length: 20 }, (_, k) => {
+        const angle = (2 * Math.PI * k) / 20;
+        return `${Math.cos(angle)},${Math.sin(angle)},0`;
+      });
+      const csv = join(dir, name);
+      writeFileSync(csv, ['x,y,z', ...ring, `${x},0,0.5`, ''].join('\n'));
+      return ['spectrum', '--positions', csv, '--model', 'azimuthal', '--epsilon', '0.05', '--json'];
+    };
+    const axis = file('axis.csv', 1e-3 * Math.cos(Math.PI / 2));
+    refused(
+      axis,
+      /^error: the rho\^2 = 3\.75e-39 R\^2 of electron 20 .* too small for float32 .*--device cpu/,
+    );
+    // NumPy float64 (M from eq. 50, eigvalsh of D^-1/2 M D^-1/2): lambda_max 1.52775812863 for both.
+    for (const args of [[...axis, '--device', 'cpu'], file('control.csv', 1e-18)]) {
+      const run = cli(...args);
+      expect(run.status, run.stderr).toBe(0);
+      const result = JSON.parse(run.stdout) as { lambda_max: number };
+      expect(Math.abs(result.lambda_max - 1.5277581286)).toBeLessThan(1e-10);
+    }
+  });
+
   test.each([
     ['solve --geometry ring --n 4 --epsilon 1e-400 --velocity rigid', /too small for float64/],
     [
