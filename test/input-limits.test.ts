@@ -55,6 +55,25 @@ describe('a number float64 reads as 0 is refused, as one it reads as Infinity is
   });
 });
 
+describe("eps within float64's range, on every device", () => {
+  const ring = (epsilon: number): DarwinSystem => ({
+    configuration: geometry('ring', 10),
+    model: 'vector',
+    dim: 3,
+    epsilon,
+    softening: 0,
+  });
+
+  test('0, the smallest normal and sqrt(max) pass; a subnormal or a larger eps is refused', () => {
+    for (const epsilon of [0, 2 ** -1022, 1, Math.sqrt(Number.MAX_VALUE)]) {
+      expect(refusal(() => validateSystem(ring(epsilon)))).toBeNull();
+    }
+    for (const epsilon of [2 ** -1023, 5e-324, 1.35e154, 1e308]) {
+      expect(refusal(() => validateSystem(ring(epsilon)))?.field).toBe('epsilon');
+    }
+  });
+});
+
 describe("Lanczos's seed keeps 32 bits, as the velocity seed does", () => {
   test('the largest seed is accepted, the next refused rather than wrapped to 0; 0 is a seed too', () => {
     expect(input.parseLanczosSeed('4294967295', '--seed')).toBe(2 ** 32 - 1);
@@ -100,13 +119,24 @@ describe("the response study's scale", () => {
   });
 
   test('an eps float32 cannot hold is refused on the GPU for its point, before any runs', () => {
-    expect(refusal(() => responseSpec({ ...ball, nEpsilon: '1,1e300' }))).toEqual({
+    expect(refusal(() => responseSpec({ ...ball, nEpsilon: '1,1e100' }))).toEqual({
       field: 'nEpsilon',
       message: expect.stringMatching(
-        /^at N = 20: epsilon = 5e\+298 is too large for float32 .*--device cpu/,
+        /^at N = 20: epsilon = 5e\+98 is too large for float32 .*--device cpu/,
       ) as string,
     });
-    expect(responseSpec({ ...ball, nEpsilon: '1,1e300', device: 'cpu' }).ns).toEqual([20, 40]);
+    expect(responseSpec({ ...ball, nEpsilon: '1,1e100', device: 'cpu' }).ns).toEqual([20, 40]);
+  });
+
+  test('an eps float64 cannot hold is refused on either device for its point, before any runs', () => {
+    for (const device of ['cpu', 'gpu'] as const) {
+      expect(refusal(() => responseSpec({ ...ball, nEpsilon: '1,1e300', device }))).toEqual({
+        field: 'nEpsilon',
+        message:
+          'at N = 20: epsilon = 5e+298 (R = 5.64e-314 m) is too large for float64 (at most 1.34e+154): ' +
+          "eps T v, the eigenvalues 1 + eps mu and the solvers' sums of squares would overflow",
+      });
+    }
   });
 });
 
@@ -465,8 +495,20 @@ describe('the CLI refuses these up front: one error line, exit 2, nothing on std
       /^error: --n-epsilon and --radius-m are both given; give one of/,
     ],
     [
-      'response --geometry ball --n 20,40 --n-epsilon 1,1e300',
-      /^error: --n-epsilon: at N = 20: epsilon = 5e\+298 is too large for float32/,
+      'response --geometry ball --n 20,40 --n-epsilon 1,1e100',
+      /^error: --n-epsilon: at N = 20: epsilon = 5e\+98 is too large for float32/,
+    ],
+    [
+      'spectrum --geometry ring --n 10 --epsilon 1e308 --device cpu',
+      /^error: epsilon = 1e\+308 \(R = 2\.96e-323 m\) is too large for float64 \(at most 1\.34e\+154\): eps T v, the eigenvalues 1 \+ eps mu and the solvers' sums of squares would overflow$/,
+    ],
+    [
+      'solve --geometry ring --n 10 --epsilon 1e308 --velocity rigid',
+      /^error: epsilon = 1e\+308 .* too large for float64/,
+    ],
+    [
+      'spectrum --geometry ring --n 10 --radius-m 1e300 --device cpu',
+      /^error: epsilon = 2\.81794033e-315 \(R = 1\.00e\+300 m\) is below float64's normal range \(2\.23e-308\), where it and its products keep fewer than 16 digits; epsilon = 0 drops the Darwin term$/,
     ],
     [
       'solve --geometry ring --n 4 --epsilon 0.1 --softening 1e20 --velocity rigid',

@@ -189,7 +189,8 @@ export function checkFiniteMomenta(
     backend.name === 'gpu'
       ? "float32, the GPU's precision, cannot hold this product; use the CPU reference (--device cpu), " +
         'which keeps float64, or a softening > 0'
-      : 'a softening > 0 keeps every pair apart';
+      : // eps is at most sqrt(max) (validateSystem), so a close pair's 1/(2 r) is the likely cause.
+        'eps T v overflows float64: a softening > 0 where electrons almost coincide, or a smaller epsilon';
   throw new InputError(`p = M v is not finite at electron ${electron}: ${remedy}`, 'positions');
 }
 
