@@ -1,6 +1,10 @@
 // `solve --tol` below 1e-6 on the GPU as a user runs it: the spawned CLI refines (src/run/refine.ts)
 // and says so in `refinement_steps`; at the GPU's default tolerance and on the CPU it does not.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { geometry } from '../src/physics/geometry.ts';
 import { buildCliBundle, runCli } from './helpers/cli-bundle.ts';
 
 let bundle: string;
@@ -48,5 +52,36 @@ describe('solve --tol on the GPU', () => {
       interaction: 1e-5,
     });
     expect(solveJson('--device', 'cpu', '--tol', '1e-10').refinement_steps).toBe(0);
+  });
+});
+
+describe("a body float32's coordinates cannot resolve, on the GPU", () => {
+  it('two lumps 10 R apart: past the targets with the remedy; --tol 1e-7 forms p in float64', () => {
+    // Two balls of 150 electrons of radius 1e-3, at 0 and 10 R: float32's spacing at 10 (1e-6) is
+    // 1e-3 of the far lump's spacings, and its share of eps T v is off by about that (eps = 1e-5
+    // keeps M well conditioned, and the momenta within their target).
+    const ball = geometry('ball', 150).positions;
+    const rows = [0, 10].flatMap((x) =>
+      Array.from(
+        { length: 150 },
+        (_, i) => `${x + 1e-3 * ball[3 * i]},${1e-3 * ball[3 * i + 1]},${1e-3 * ball[3 * i + 2]}`,
+      ),
+    );
+    const csv = join(mkdtempSync(join(tmpdir(), 'refine-cli-')), 'two_lumps.csv');
+    writeFileSync(csv, ['x,y,z', ...rows, ''].join('\n'));
+    const run = (...args: string[]) =>
+      runCli(bundle, ['solve', '--positions', csv, '--epsilon', '1e-5', '--velocity', 'random', ...args]);
+    const float32 = run('--matrix', 'dense');
+    expect(float32.status, float32.stderr).toBe(0);
+    expect(float32.stderr).toMatch(
+      /^warning: the float64 check is past its target: .*interaction [\d.e-]+ > interaction target .*; ask --tol below 1e-6, which forms p = M v with the float64 product and refines v in float64, or use --device cpu$/m,
+    );
+    const refined = run('--matrix', 'dense', '--tol', '1e-7', '--json');
+    expect(refined.status, refined.stderr).toBe(0);
+    expect(refined.stderr).not.toMatch(/warning/);
+    const check = (JSON.parse(refined.stdout) as { check: { momenta: number; within_target: boolean } })
+      .check;
+    expect(check.within_target).toBe(true);
+    expect(check.momenta).toBeLessThan(1e-12);
   });
 });

@@ -929,6 +929,10 @@ describe('the JSON of a run', () => {
       'warning: the float64 check is past its target: momenta 3.40e-2 > momenta target 1.13e-6, ' +
         'velocities NaN > velocities target 1.13e-5 ("within_target": false)',
     );
+    // A GPU run that did not refine: the float64 product and the CPU are the remedies.
+    expect(solveCheckWarning(past, true)).toMatch(
+      /\("within_target": false\); ask --tol below 1e-6, which forms p = M v with the float64 product and refines v in float64, or use --device cpu$/,
+    );
     const spectrum = await runSpectrum(
       ring,
       cpuBackend(ring, 'float32'),

@@ -150,18 +150,29 @@ export function checkWarning(entries: readonly CheckEntry[], subject = 'the floa
  * checkWarning of a solve's report, which says where the interaction part is past its target how far
  * off the Darwin energy eps v.T v / 2 is, and inertia_ratio - 1 = 2 darwin / v.D v with it: by the
  * dense check's own measure, or (the sampled check) as far as eps T v, or more: that bounds it only
- * times ||v|| ||eps T v|| / |v.eps T v| (SolveCheck.darwin).
+ * times ||v|| ||eps T v|| / |v.eps T v| (SolveCheck.darwin). `float32`: the run's products were the
+ * GPU's float32 (it did not refine), past whose reach the remedy is the float64 product that a
+ * refined run forms p with (src/run/solve.ts), or the CPU (two lumps 10 R apart, which float32's
+ * coordinates about the median electron cannot resolve: interaction 1.7e-3).
  */
-export function solveCheckWarning(report: Pick<SolveReport, 'check' | 'checkTargets'>): string | null {
+export function solveCheckWarning(
+  report: Pick<SolveReport, 'check' | 'checkTargets'>,
+  float32 = false,
+): string | null {
   const { check, checkTargets } = report;
   const warning = check && checkWarning(solveCheckEntries(check, checkTargets));
-  const past = check?.interaction != null && !withinTarget(check.interaction, checkTargets.interaction);
-  if (!warning || !past) return warning;
+  if (!warning) return warning;
+  const past = check.interaction !== null && !withinTarget(check.interaction, checkTargets.interaction);
   const offBy =
     check.darwin !== null
       ? `${check.darwin.toExponential(2)} off ("darwin")`
       : 'as far off, or more where v.eps T v cancels';
-  return `${warning}; energies.darwin and inertia_ratio - 1 are ${offBy}`;
+  const darwin = past ? `; energies.darwin and inertia_ratio - 1 are ${offBy}` : '';
+  const remedy = float32
+    ? '; ask --tol below 1e-6, which forms p = M v with the float64 product and refines v in float64, ' +
+      'or use --device cpu'
+    : '';
+  return `${warning}${darwin}${remedy}`;
 }
 
 /** checkWarning of a spectrum's report. */
