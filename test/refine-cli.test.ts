@@ -40,15 +40,46 @@ describe('solve --tol on the GPU', () => {
     expect(out.true_relative_residual).toBeLessThanOrEqual(1e-10);
     const check = out.check as { max_relative_error: number; targets: Record<string, number> };
     expect(check.max_relative_error).toBeLessThanOrEqual(1e-9);
-    expect(check.targets).toEqual({ momenta: 1e-12, velocities: 1e-9, interaction: 1e-12 });
+    expect(check.targets).toEqual({ momenta: 1e-12, residual: 1e-9, interaction: 1e-12 });
+  });
+
+  it('near the indefinite threshold (cond 6451): held to its float64 residual, the velocities given beside', () => {
+    // A ring of 100 at eps = 0.0453 (threshold 0.0453451): NumPy's float64 solve of this p gives the
+    // residual 1.43e-11 and the velocities 1.67e-9 off np.linalg.solve's, within cond(M) tol = 6.5e-7
+    // but past 10 tol, which was reported past its target.
+    const run = runCli(bundle, [
+      ...['solve', '--geometry', 'ring', '--n', '100', '--epsilon', '0.0453', '--velocity', 'random'],
+      ...['--tol', '1e-10', '--max-iter', '3000', '--json'],
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).not.toMatch(/warning/);
+    const out = JSON.parse(run.stdout) as {
+      true_relative_residual: number;
+      check: {
+        residual: number;
+        velocities: number;
+        targets: Record<string, number>;
+        within_target: boolean;
+      };
+    };
+    const { check } = out;
+    expect(check.residual).toBe(out.true_relative_residual);
+    expect(check.residual).toBeGreaterThan(1e-12);
+    expect(check.residual).toBeLessThan(1e-10);
+    expect(check.velocities).toBeGreaterThan(1e-9);
+    expect(check.velocities).toBeLessThan(6.5e-7);
+    expect(check.targets).toEqual({ momenta: 1e-12, residual: 1e-9, interaction: 1e-12 });
+    expect(check.within_target).toBe(true);
   });
 
   it('the default tolerance (1e-6) and the CPU at 1e-10: no refinement', () => {
     const gpu = solveJson('--check');
     expect(gpu.refinement_steps).toBe(0);
+    // float32's targets at N = 50: momenta 3 sqrt(50) 2^-24 = 1.26e-6, the velocities ten times it.
+    const rounding = 3 * Math.sqrt(50) * 2 ** -24;
     expect((gpu.check as { targets: unknown }).targets).toEqual({
-      momenta: 1e-6,
-      velocities: 1e-5,
+      momenta: rounding,
+      velocities: 10 * rounding,
       interaction: 1e-5,
     });
     expect(solveJson('--device', 'cpu', '--tol', '1e-10').refinement_steps).toBe(0);

@@ -80,12 +80,13 @@ function checkJson(entries: readonly CheckEntry[]): Record<string, unknown> {
 }
 
 /**
- * The entries of a solve's check: the dense one's momenta and velocities, or the sampled one's momenta
- * and residual, then the interaction part's where there is one.
+ * The entries of a solve's check: the dense one's momenta and velocities, or the residual in place of
+ * the velocities where there is one (the sampled check's, a refined solve's: SolveCheck.residual),
+ * then the interaction part's where there is one.
  */
 function solveCheckEntries(check: SolveCheck, targets: SolveReport['checkTargets']): CheckEntry[] {
   const { momenta, velocities, residual, interaction } = check;
-  return check.sampled === null
+  return residual === null
     ? checkEntries({ momenta, velocities, interaction }, targets)
     : checkEntries({ momenta, residual, interaction }, targets);
 }
@@ -94,22 +95,27 @@ function solveCheckEntries(check: SolveCheck, targets: SolveReport['checkTargets
  * A solve's check: the dense one's errors of the momenta and velocities, or the sampled one's of the
  * momenta and the residual, with its electrons; each with the interaction part's error, and the
  * dense one with the Darwin energy's, after them, which no target holds (SolveCheck.darwin): neither
- * `max_relative_error` nor `within_target` counts it.
+ * `max_relative_error` nor `within_target` counts it; nor the velocities' where a refined solve's
+ * residual is held in their place (SolveCheck.residual).
  */
 function solveCheckJson(check: SolveCheck, targets: SolveReport['checkTargets']): Record<string, unknown> {
   const { targets: held, within_target, ...errors } = checkJson(solveCheckEntries(check, targets));
+  const unheld = check.residual !== null && check.velocities !== null;
   const json = {
     ...errors,
+    ...(unheld && { velocities: check.velocities }),
     ...(check.darwin !== null && { darwin: check.darwin }),
     targets: held,
     within_target,
   };
   if (check.sampled !== null) return { ...json, sampled_electrons: check.sampled };
-  // Velocities unchecked (the reference did not converge): within their target is not established.
+  // Velocities unchecked (the reference did not converge): within their target is not established,
+  // unless the residual is held in their place.
   const unconverged = check.referenceUnconverged;
+  const unestablished = unconverged !== null && check.residual === null;
   return {
     ...json,
-    within_target: json.within_target === true && unconverged !== null ? null : json.within_target,
+    within_target: json.within_target === true && unestablished ? null : json.within_target,
     reference_unconverged: unconverged,
   };
 }

@@ -73,6 +73,13 @@ export interface SolveRequest {
 export interface SolveCheck {
   readonly momenta: number | null;
   readonly velocities: number | null;
+  /**
+   * ||p - M v|| / ||p|| of the solved v with float64 M: the sampled check's on its rows, and the dense
+   * check's of a refined solve (M v the reference's), which holds it to 10 tol in place of the
+   * velocities: a refined solve promises that residual, and ||v - v64|| / ||v64|| only cond(M) times
+   * it (plus the reference's own), which no check knows (a ring of 100 near its indefinite threshold,
+   * cond 6451, tol 1e-10: velocities 1.7e-9, the residual 1.4e-11). null otherwise.
+   */
   readonly residual: number | null;
   /**
    * The interaction part alone of the product the energies use, ||p - p64|| / ||p64 - D v||
@@ -368,7 +375,11 @@ export async function runSolve(
         : {
             momenta: p64 ? relativeError(momenta, p64) : null,
             velocities: solve && solved64?.converged ? relativeError(solve.x, solved64.x) : null,
-            residual: null,
+            // A refined solve's residual in float64 with the reference's M (SolveCheck.residual).
+            residual:
+              solve && product64 && refines(backend, request.rtol)
+                ? trueResidual(momenta, product64).relative
+                : null,
             interaction,
             darwin:
               checkedMomenta && exactMomenta
