@@ -81,7 +81,7 @@ export function checkFloat32System(system: DarwinSystem, storage: Float32Storage
   }
   // The azimuthal diagonal D_ii = rho_i^2 is uploaded in float32 (packPositions): below its normal
   // range it flushes to 0, and the electron loses its inertia (an electron 6e-20 R from the axis
-  // moved lambda_max by 1.2e-4), while the float64 D^-1/2 that scales M stays 1/rho_i.
+  // moves lambda_max by 1.2e-4), while the float64 D^-1/2 that scales M stays 1/rho_i.
   if (system.model === 'azimuthal') {
     const { n, positions } = system.configuration;
     for (let i = 0; i < n; i++) {

@@ -133,10 +133,9 @@ export class CoincidentElectronsError extends InputError {
 
 /**
  * Refuses a system whose mass matrix is undefined or meaningless: non-finite input, eps < 0 or
- * outside float64's range (checkFloat64Epsilon),
- * z != 0 in the 2D vector model, an electron on the axis (rho = 0) in the azimuthal model, or two
- * electrons at one place without softening (r_ij = 0 makes T_ij infinite). Each InputError names the
- * input to change in its `field`.
+ * outside float64's range (checkFloat64Epsilon), z != 0 in the 2D vector model, an electron on the
+ * axis (rho = 0) in the azimuthal model, or two electrons at one place without softening (r_ij = 0
+ * makes T_ij infinite). Each InputError names the input to change in its `field`.
  */
 export function validateSystem(system: DarwinSystem): void {
   const { configuration, epsilon, softening } = system;
@@ -168,9 +167,10 @@ const kFloat64MinNormal = 2 ** -1022;
 /**
  * eps within float64's range. eps multiplies T's entries 1/(2 r) and the vectors whose squares the
  * solvers sum, so past sqrt(max) = 1.3e154 eps T v, the eigenvalues 1 + eps mu and those sums
- * overflow (eps = 1e308 gave every eigenvalue null under `converged`, and a solve blamed a close
- * pair); only an R below 2.1e-169 m asks it. A subnormal eps (R past 1.3e293 m) holds fewer digits than
- * float64's 16 (r_e / 1e300 m kept 9), and so would eps T v, the Darwin energy and eps mu.
+ * overflow (at eps = 1e308 every eigenvalue would be null under `converged`, and a solve's infinite
+ * momenta would be blamed on a close pair); only an R below 2.1e-169 m asks it. A subnormal eps (R
+ * past 1.3e293 m) holds fewer digits than float64's 16 (r_e / 1e300 m keeps 9), and so would eps T v,
+ * the Darwin energy and eps mu.
  */
 function checkFloat64Epsilon(epsilon: number): void {
   const written = `epsilon = ${epsilon.toExponential()} (R = ${radiusFromEpsilon(epsilon).toExponential(2)} m)`;

@@ -134,7 +134,7 @@ export function spectrumAt(
   converged: boolean,
 ): Omit<SpectrumResult, 'lanczos'> {
   // theta - 1 is exact near 1 (Sterbenz) and within theta's own rounding elsewhere. One electron has
-  // no pair: S = 0 and mu = 0 exactly, where Lanczos's theta = q^T q rounds below 1 (eps mu was
+  // no pair: S = 0 and mu = 0 exactly, where Lanczos's theta = q^T q rounds below 1 (eps mu would be
   // -6.7e-17 at eps = 0.3).
   const interactionMin = n === 1 ? 0 : extremes.lambdaMin - 1;
   const interactionMax = n === 1 ? 0 : extremes.lambdaMax - 1;
