@@ -131,6 +131,15 @@ describe("the shared refusals in the panel's words", () => {
         "or use the CPU reference (the CLI's --device cpu), which keeps float64",
     );
   });
+
+  test("an electron whose rho^2 float32 flushes to 0 names the float64 path as the CLI's", () => {
+    const configuration = { n: 2, positions: Float64Array.of(1, 0, 0, 1e-20, 0, 0.5), source: 'axis' };
+    const system = { configuration, model: 'azimuthal', dim: 3, epsilon: 0.05, softening: 0 } as const;
+    expect(shown(() => checkFloat32System(system, 'auto'))).toBe(
+      'the rho^2 = 1.00e-40 R^2 of electron 1 (1.00e-20 R from the z axis) is too small for float32 (the ' +
+        "GPU computes in float32; the CPU reference (the CLI's --device cpu) keeps float64's range)",
+    );
+  });
 });
 
 describe("the Larmor ring's N", () => {

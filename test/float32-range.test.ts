@@ -7,6 +7,7 @@ import type { DarwinSystem } from '../src/physics/models.ts';
 import {
   checkFloat32System,
   checkFloat32Vector,
+  uploadedPositions,
   kFloat32Max,
   kFloat32MinNormal,
 } from '../src/physics/float32.ts';
@@ -60,6 +61,66 @@ describe('float32 range of the GPU path', () => {
     expect(() =>
       checkFloat32System({ ...far, configuration: { ...far.configuration, positions } }, 'free'),
     ).not.toThrow();
+  });
+
+  // The audit's case: 20 electrons on the unit ring and one at x = 1e-3 cos(pi/2) = 6.1e-20 (rho^2 =
+  // 3.7e-39, a float32 subnormal the GPU flushes to 0: lambda_max 1.52769 for 1.52776); the control
+  // at x = 1e-18 (rho^2 = 1e-36, normal).
+  const axis = (x: number): DarwinSystem => {
+    const positions = new Float64Array(63);
+    positions.set(geometry('ring', 20).positions);
+    positions.set([x, 0, 0.5], 60);
+    return {
+      configuration: { n: 21, positions, source: 'axis.csv' },
+      model: 'azimuthal',
+      dim: 3,
+      epsilon: 0.05,
+      softening: 0,
+    };
+  };
+
+  test('an azimuthal electron whose rho^2 float32 flushes to 0 is refused on every storage; 1e-36 passes', () => {
+    for (const storage of ['auto', 'dense', 'free', 'tree'] as const) {
+      const error = refusal(() => checkFloat32System(axis(1e-3 * Math.cos(Math.PI / 2)), storage));
+      expect(error.field).toBe('positions');
+      expect(error.message).toMatch(
+        /^the rho\^2 = 3\.75e-39 R\^2 of electron 20 \(6\.12e-20 R from the z axis\) is too small for float32/,
+      );
+      expect(() => checkFloat32System(axis(1e-18), storage)).not.toThrow();
+    }
+    // The boundary: rho^2 = 2^-126 is float32's smallest normal, half of it is not.
+    expect(() => checkFloat32System(axis(2 ** -63), 'free')).not.toThrow();
+    expect(refusal(() => checkFloat32System(axis(2 ** -63.5), 'free')).field).toBe('positions');
+  });
+
+  test('without softening, a pair whose r^2 is below float32 normal range is refused where it is uploaded', () => {
+    // A ring of 8 and two electrons d apart at its centre, which is also the median electron's
+    // coordinates: every upload keeps the pair there, where float32 holds d (the audit's tiny.csv).
+    const pair = (d: number, softening = 0): DarwinSystem => {
+      const positions = new Float64Array(30);
+      positions.set(geometry('ring', 8).positions);
+      positions.set([0, 0, 0, d, 0, 0], 24);
+      return {
+        configuration: { n: 10, positions, source: 'tiny.csv' },
+        model: 'vector',
+        dim: 3,
+        epsilon: 1e-21,
+        softening,
+      };
+    };
+    for (const storage of ['dense', 'free', 'tree'] as const) {
+      const uploaded = uploadedPositions(pair(3e-20), storage);
+      expect(uploaded[27] - uploaded[24]).toBe(Math.fround(3e-20));
+      const error = refusal(() => checkFloat32System(pair(3e-20), storage));
+      expect(error.field).toBe('positions');
+      expect(error.message).toMatch(/^electrons 8 and 9 are 3\.00e-20 R apart once rounded to float32/);
+      expect(error.message).toMatch(/give a softening > 0, or use the CPU reference/);
+      // r^2 = 2^-124, a normal float32, passes; so does the pair with a softening.
+      expect(() => checkFloat32System(pair(2 ** -62), storage)).not.toThrow();
+      expect(() => checkFloat32System(pair(3e-20, 1e-3), storage)).not.toThrow();
+    }
+    // 'auto' leaves the pair to the storage it chooses.
+    expect(() => checkFloat32System(pair(3e-20), 'auto')).not.toThrow();
   });
 
   test('vectors: sums of squares of their size must neither overflow nor flush to zero', () => {

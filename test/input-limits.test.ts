@@ -55,6 +55,25 @@ describe('a number float64 reads as 0 is refused, as one it reads as Infinity is
   });
 });
 
+describe("eps within float64's range, on every device", () => {
+  const ring = (epsilon: number): DarwinSystem => ({
+    configuration: geometry('ring', 10),
+    model: 'vector',
+    dim: 3,
+    epsilon,
+    softening: 0,
+  });
+
+  test('0, the smallest normal and sqrt(max) pass; a subnormal or a larger eps is refused', () => {
+    for (const epsilon of [0, 2 ** -1022, 1, Math.sqrt(Number.MAX_VALUE)]) {
+      expect(refusal(() => validateSystem(ring(epsilon)))).toBeNull();
+    }
+    for (const epsilon of [2 ** -1023, 5e-324, 1.35e154, 1e308]) {
+      expect(refusal(() => validateSystem(ring(epsilon)))?.field).toBe('epsilon');
+    }
+  });
+});
+
 describe("Lanczos's seed keeps 32 bits, as the velocity seed does", () => {
   test('the largest seed is accepted, the next refused rather than wrapped to 0; 0 is a seed too', () => {
     expect(input.parseLanczosSeed('4294967295', '--seed')).toBe(2 ** 32 - 1);
@@ -100,13 +119,24 @@ describe("the response study's scale", () => {
   });
 
   test('an eps float32 cannot hold is refused on the GPU for its point, before any runs', () => {
-    expect(refusal(() => responseSpec({ ...ball, nEpsilon: '1,1e300' }))).toEqual({
+    expect(refusal(() => responseSpec({ ...ball, nEpsilon: '1,1e100' }))).toEqual({
       field: 'nEpsilon',
       message: expect.stringMatching(
-        /^at N = 20: epsilon = 5e\+298 is too large for float32 .*--device cpu/,
+        /^at N = 20: epsilon = 5e\+98 is too large for float32 .*--device cpu/,
       ) as string,
     });
-    expect(responseSpec({ ...ball, nEpsilon: '1,1e300', device: 'cpu' }).ns).toEqual([20, 40]);
+    expect(responseSpec({ ...ball, nEpsilon: '1,1e100', device: 'cpu' }).ns).toEqual([20, 40]);
+  });
+
+  test('an eps float64 cannot hold is refused on either device for its point, before any runs', () => {
+    for (const device of ['cpu', 'gpu'] as const) {
+      expect(refusal(() => responseSpec({ ...ball, nEpsilon: '1,1e300', device }))).toEqual({
+        field: 'nEpsilon',
+        message:
+          'at N = 20: epsilon = 5e+298 (R = 5.64e-314 m) is too large for float64 (at most 1.34e+154): ' +
+          "eps T v, the eigenvalues 1 + eps mu and the solvers' sums of squares would overflow",
+      });
+    }
   });
 });
 
@@ -417,6 +447,32 @@ describe('the CLI refuses these up front: one error line, exit 2, nothing on std
     expect(Math.abs(result.lambda_min - expected)).toBeLessThan(1e-7);
   });
 
+  test("an azimuthal electron whose rho^2 float32 flushes to 0: refused on the GPU, the CPU's lambda_max", () => {
+    // The audit's axis.csv: 20 electrons on the unit ring and one at x = 1e-3 cos(pi/2) = 6.1e-20 (rho^2
+    // 3.7e-39), which the GPU ran as rho^2 = 0 (lambda_max 1.5276902747); the control at x = 1e-18.
+    const file = (name: string, x: number) => {
+      const ring = Array.from({ length: 20 }, (_, k) => {
+        const angle = (2 * Math.PI * k) / 20;
+        return `${Math.cos(angle)},${Math.sin(angle)},0`;
+      });
+      const csv = join(dir, name);
+      writeFileSync(csv, ['x,y,z', ...ring, `${x},0,0.5`, ''].join('\n'));
+      return ['spectrum', '--positions', csv, '--model', 'azimuthal', '--epsilon', '0.05', '--json'];
+    };
+    const axis = file('axis.csv', 1e-3 * Math.cos(Math.PI / 2));
+    refused(
+      axis,
+      /^error: the rho\^2 = 3\.75e-39 R\^2 of electron 20 .* too small for float32 .*--device cpu/,
+    );
+    // NumPy float64 (M from eq. 50, eigvalsh of D^-1/2 M D^-1/2): lambda_max 1.52775812863 for both.
+    for (const args of [[...axis, '--device', 'cpu'], file('control.csv', 1e-18)]) {
+      const run = cli(...args);
+      expect(run.status, run.stderr).toBe(0);
+      const result = JSON.parse(run.stdout) as { lambda_max: number };
+      expect(Math.abs(result.lambda_max - 1.5277581286)).toBeLessThan(1e-10);
+    }
+  });
+
   test.each([
     ['solve --geometry ring --n 4 --epsilon 1e-400 --velocity rigid', /too small for float64/],
     [
@@ -439,8 +495,20 @@ describe('the CLI refuses these up front: one error line, exit 2, nothing on std
       /^error: --n-epsilon and --radius-m are both given; give one of/,
     ],
     [
-      'response --geometry ball --n 20,40 --n-epsilon 1,1e300',
-      /^error: --n-epsilon: at N = 20: epsilon = 5e\+298 is too large for float32/,
+      'response --geometry ball --n 20,40 --n-epsilon 1,1e100',
+      /^error: --n-epsilon: at N = 20: epsilon = 5e\+98 is too large for float32/,
+    ],
+    [
+      'spectrum --geometry ring --n 10 --epsilon 1e308 --device cpu',
+      /^error: epsilon = 1e\+308 \(R = 2\.96e-323 m\) is too large for float64 \(at most 1\.34e\+154\): eps T v, the eigenvalues 1 \+ eps mu and the solvers' sums of squares would overflow$/,
+    ],
+    [
+      'solve --geometry ring --n 10 --epsilon 1e308 --velocity rigid',
+      /^error: epsilon = 1e\+308 .* too large for float64/,
+    ],
+    [
+      'spectrum --geometry ring --n 10 --radius-m 1e300 --device cpu',
+      /^error: epsilon = 2\.81794033e-315 \(R = 1\.00e\+300 m\) is below float64's normal range \(2\.23e-308\), where it and its products keep fewer than 16 digits; epsilon = 0 drops the Darwin term$/,
     ],
     [
       'solve --geometry ring --n 4 --epsilon 0.1 --softening 1e20 --velocity rigid',

@@ -1,6 +1,10 @@
 // `solve --tol` below 1e-6 on the GPU as a user runs it: the spawned CLI refines (src/run/refine.ts)
 // and says so in `refinement_steps`; at the GPU's default tolerance and on the CPU it does not.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { geometry } from '../src/physics/geometry.ts';
 import { buildCliBundle, runCli } from './helpers/cli-bundle.ts';
 
 let bundle: string;
@@ -36,17 +40,79 @@ describe('solve --tol on the GPU', () => {
     expect(out.true_relative_residual).toBeLessThanOrEqual(1e-10);
     const check = out.check as { max_relative_error: number; targets: Record<string, number> };
     expect(check.max_relative_error).toBeLessThanOrEqual(1e-9);
-    expect(check.targets).toEqual({ momenta: 1e-12, velocities: 1e-9, interaction: 1e-12 });
+    expect(check.targets).toEqual({ momenta: 1e-12, residual: 1e-9, interaction: 1e-12 });
+  });
+
+  it('near the indefinite threshold (cond 6451): held to its float64 residual, the velocities given beside', () => {
+    // A ring of 100 at eps = 0.0453 (threshold 0.0453451): NumPy's float64 solve of this p gives the
+    // residual 1.43e-11 and the velocities 1.67e-9 off np.linalg.solve's, within cond(M) tol = 6.5e-7
+    // but past 10 tol, which was reported past its target.
+    const run = runCli(bundle, [
+      ...['solve', '--geometry', 'ring', '--n', '100', '--epsilon', '0.0453', '--velocity', 'random'],
+      ...['--tol', '1e-10', '--max-iter', '3000', '--json'],
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).not.toMatch(/warning/);
+    const out = JSON.parse(run.stdout) as {
+      true_relative_residual: number;
+      check: {
+        residual: number;
+        velocities: number;
+        targets: Record<string, number>;
+        within_target: boolean;
+      };
+    };
+    const { check } = out;
+    expect(check.residual).toBe(out.true_relative_residual);
+    expect(check.residual).toBeGreaterThan(1e-12);
+    expect(check.residual).toBeLessThan(1e-10);
+    expect(check.velocities).toBeGreaterThan(1e-9);
+    expect(check.velocities).toBeLessThan(6.5e-7);
+    expect(check.targets).toEqual({ momenta: 1e-12, residual: 1e-9, interaction: 1e-12 });
+    expect(check.within_target).toBe(true);
   });
 
   it('the default tolerance (1e-6) and the CPU at 1e-10: no refinement', () => {
     const gpu = solveJson('--check');
     expect(gpu.refinement_steps).toBe(0);
+    // float32's targets at N = 50: momenta 3 sqrt(50) 2^-24 = 1.26e-6, the velocities ten times it.
+    const rounding = 3 * Math.sqrt(50) * 2 ** -24;
     expect((gpu.check as { targets: unknown }).targets).toEqual({
-      momenta: 1e-6,
-      velocities: 1e-5,
+      momenta: rounding,
+      velocities: 10 * rounding,
       interaction: 1e-5,
     });
     expect(solveJson('--device', 'cpu', '--tol', '1e-10').refinement_steps).toBe(0);
+  });
+});
+
+describe("a body float32's coordinates cannot resolve, on the GPU", () => {
+  it('two lumps 10 R apart: past the targets with the remedy; --tol 1e-7 forms p in float64', () => {
+    // Two balls of 150 electrons of radius 1e-3, at 0 and 10 R: float32's spacing at 10 (1e-6) is
+    // 1e-3 of the far lump's spacings, and its share of eps T v is off by about that (eps = 1e-5
+    // keeps M well conditioned, and the momenta within their target).
+    const ball = geometry('ball', 150).positions;
+    const rows = [0, 10].flatMap((x) =>
+      Array.from(
+        { length: 150 },
+        (_, i) => `${x + 1e-3 * ball[3 * i]},${1e-3 * ball[3 * i + 1]},${1e-3 * ball[3 * i + 2]}`,
+      ),
+    );
+    const csv = join(mkdtempSync(join(tmpdir(), 'refine-cli-')), 'two_lumps.csv');
+    writeFileSync(csv, ['x,y,z', ...rows, ''].join('\n'));
+    const run = (...args: string[]) =>
+      runCli(bundle, ['solve', '--positions', csv, '--epsilon', '1e-5', '--velocity', 'random', ...args]);
+    const float32 = run('--matrix', 'dense');
+    expect(float32.status, float32.stderr).toBe(0);
+    expect(float32.stderr).toMatch(
+      /^warning: the float64 check is past its target: .*interaction [\d.e-]+ > interaction target .*; ask --tol below 1e-6, which forms p = M v with the float64 product and refines v in float64, or use --device cpu$/m,
+    );
+    const refined = run('--matrix', 'dense', '--tol', '1e-7', '--json');
+    expect(refined.status, refined.stderr).toBe(0);
+    expect(refined.stderr).not.toMatch(/warning/);
+    const check = (JSON.parse(refined.stdout) as { check: { momenta: number; within_target: boolean } })
+      .check;
+    expect(check.within_target).toBe(true);
+    expect(check.momenta).toBeLessThan(1e-12);
   });
 });

@@ -201,6 +201,30 @@ describe('runSolve on the float64 CPU backend', () => {
     ).toBe('diverged_nan');
   });
 
+  test('momenta that overflow float64 on the CPU name eps T v, the close pair and eps', async () => {
+    // Two electrons 1e-300 apart at eps = 1e10: eps / (2 r) = 5e309. (It blamed a close pair alone,
+    // which eps = 1e308 also gave before validateSystem held eps to 1.3e154.)
+    const positions = Float64Array.of(0, 0, 0, 1e-300, 0, 0, 0, 1, 0);
+    const close: DarwinSystem = {
+      ...ring,
+      configuration: { n: 3, positions, source: 'close' },
+      epsilon: 1e10,
+    };
+    const v = velocityPattern(close, 'rigid');
+    const request = {
+      pattern: null,
+      seed: null,
+      solver: 'cg',
+      rtol: 1e-6,
+      mode: 'momenta',
+      given: v,
+    } as const;
+    await expect(runSolve(close, cpuBackend(close), request)).rejects.toThrow(
+      'p = M v is not finite at electron 0: eps T v overflows float64: a softening > 0 where electrons ' +
+        'almost coincide, or a smaller epsilon',
+    );
+  });
+
   test("the dense check's true residual: NaN for velocities that are not finite, even where p = 0", async () => {
     // p = 0 makes ||p - M v|| / ||p|| a 0 / 0 that must not read as a solved system's 0.
     const backend = cpuBackend(sphere);
@@ -396,6 +420,15 @@ describe('runSpectrum', () => {
     expect(spectrum.collectiveParameter).toBeCloseTo(max - 1, 10);
     expect(spectrum.nEpsilon).toBeCloseTo(kN * kEpsilon, 14);
     expect(report.check).toBeNull();
+  });
+
+  test('one electron: M = I, no interaction, so the collective parameter is 0 exactly, lambda 1', async () => {
+    // Lanczos's one Ritz value theta = q^T q is 1 - 2^-52 here; mu = theta - 1 gave eps mu = -6.7e-17.
+    const one: DarwinSystem = { ...ring, configuration: geometry('sphere', 1), epsilon: 0.3 };
+    const { spectrum } = await runSpectrum(one, cpuBackend(one), { tol: 1e-10, seed: 1 });
+    expect([spectrum.collectiveParameter, spectrum.lambdaMin, spectrum.lambdaMax]).toEqual([0, 1, 1]);
+    expect([spectrum.interactionMin, spectrum.interactionMax]).toEqual([0, 0]);
+    expect([spectrum.conditionNumber, spectrum.indefinite]).toEqual([1, false]);
   });
 
   test('the check of a float32 Lanczos: errors of I + S relative to its max |theta|, below the target', async () => {
@@ -1003,6 +1036,10 @@ describe('the JSON of a run', () => {
     expect(solveCheckWarning(past)).toBe(
       'warning: the float64 check is past its target: momenta 3.40e-2 > momenta target 1.13e-6, ' +
         'velocities NaN > velocities target 1.13e-5 ("within_target": false)',
+    );
+    // A GPU run that did not refine: the float64 product and the CPU are the remedies.
+    expect(solveCheckWarning(past, true)).toMatch(
+      /\("within_target": false\); ask --tol below 1e-6, which forms p = M v with the float64 product and refines v in float64, or use --device cpu$/,
     );
     const spectrum = await runSpectrum(
       ring,

@@ -836,7 +836,12 @@ export class Session {
     const { check, checkTargets } = report;
     this.#showCheck(report, [
       ['check-momenta', check?.momenta ?? null, checkTargets.momenta],
-      ['check-velocities', check?.velocities ?? null, checkTargets.velocities],
+      // A refined solve's are held by its residual in their place (src/run/solve.ts SolveCheck.residual).
+      [
+        'check-velocities',
+        check?.velocities ?? null,
+        check?.residual == null ? checkTargets.velocities : null,
+      ],
       ['check-residual', check?.residual ?? null, checkTargets.residual],
       ['check-interaction', check?.interaction ?? null, checkTargets.interaction],
       // No target holds it (src/run/solve.ts SolveCheck.darwin).

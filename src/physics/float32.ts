@@ -2,8 +2,9 @@
 // GPUs flush subnormals to zero), so an input outside that range would come back as Inf, NaN or a
 // silent zero (eps = 1e308 gave `diverged_nan` with exit 0). Such inputs are refused before any GPU
 // work, with a message that names the float64 CPU path, which keeps float64's range.
-import { blockSize, coincidentPair, type DarwinSystem } from './models.ts';
+import { blockSize, cylindricalRadiusSquared, type DarwinSystem } from './models.ts';
 import { InputError } from './input-error.ts';
+import { nearestNeighbourDistances } from './neighbours.ts';
 import { medianElectron, uploadOrigin } from './tree-build.ts';
 
 export const kFloat32Max = 3.4028234663852886e38;
@@ -65,9 +66,9 @@ export function uploadedPositions(system: DarwinSystem, storage: 'dense' | 'free
 
 /**
  * eps, the softening and the positions (whose squared distances the kernels form) of a GPU system
- * whose M is held as `storage`: two electrons at one point of what that product uploads (uploadedPositions)
- * are refused there without softening; 'auto' leaves that test to the storage chosen
- * (src/engine/backend.ts checkGpuBackendFits).
+ * whose M is held as `storage`: two electrons at one point of what that product uploads (uploadedPositions),
+ * or so close there that their r^2 is below float32's normal range, are refused there without
+ * softening; 'auto' leaves that test to the storage chosen (src/engine/backend.ts checkGpuBackendFits).
  */
 export function checkFloat32System(system: DarwinSystem, storage: Float32Storage): void {
   checkFloat32Epsilon(system.epsilon);
@@ -78,28 +79,85 @@ export function checkFloat32System(system: DarwinSystem, storage: Float32Storage
   if (12 * largest * largest > kFloat32Max) {
     refuse(`a position coordinate of ${largest.toExponential(2)} R`, 'positions', 'is too large');
   }
+  // The azimuthal diagonal D_ii = rho_i^2 is uploaded in float32 (packPositions): below its normal
+  // range it flushes to 0, and the electron loses its inertia (an electron 6e-20 R from the axis
+  // moves lambda_max by 1.2e-4), while the float64 D^-1/2 that scales M stays 1/rho_i.
+  if (system.model === 'azimuthal') {
+    const { n, positions } = system.configuration;
+    for (let i = 0; i < n; i++) {
+      const rhoSquared = cylindricalRadiusSquared(positions, i);
+      if (rhoSquared < kFloat32MinNormal) {
+        const where = `electron ${i} (${Math.sqrt(rhoSquared).toExponential(2)} R from the z axis)`;
+        refuse(`the rho^2 = ${rhoSquared.toExponential(2)} R^2 of ${where}`, 'positions', 'is too small');
+      }
+    }
+  }
   // Without softening, r_ij = 0 makes T_ij infinite (validateSystem's refusal in float64): two
-  // electrons apart in float64 but at one float32 point of the product's upload would give a run of
-  // infinite momenta or NaN, not the float64 answer. The tree's positions relative to the median
-  // electron hold an azimuthal configuration far from the z axis that the others' do not, and each
-  // upload may lose pairs that another keeps apart.
+  // electrons apart in float64 but at one float32 point of the product's upload, or with an r^2 that
+  // flushes to 0 there, would give a run of infinite momenta or NaN, not the float64 answer. The
+  // tree's positions relative to the median electron hold an azimuthal configuration far from the z
+  // axis that the others' do not, and each upload may lose pairs that another keeps apart.
   if (system.softening === 0 && storage !== 'auto') {
     const { n } = system.configuration;
-    const pair = coincidentPair(uploadedPositions(system, storage), n);
-    if (pair) {
+    const close = float32ClosePair(uploadedPositions(system, storage), n);
+    if (close) {
+      const [i, j, distance] = close;
       const where = storage === 'tree' ? ' relative to the median electron' : '';
       // The tree's upload may keep apart what the others' do not (an azimuthal body far from the axis).
       const tree =
-        storage !== 'tree' && !coincidentPair(uploadedPositions(system, 'tree'), n)
+        storage !== 'tree' && !float32ClosePair(uploadedPositions(system, 'tree'), n)
           ? ', use --matrix tree (its positions are relative to the median electron)'
           : '';
+      const apart =
+        distance === 0
+          ? `are at the same place once rounded to float32${where}, the GPU's precision`
+          : `are ${distance.toExponential(2)} R apart once rounded to float32${where}, an r^2 below ` +
+            'the normal range that float32 keeps on the GPU (it flushes to 0)';
       throw new InputError(
-        `electrons ${pair[0]} and ${pair[1]} are at the same place once rounded to float32${where}, the ` +
-          `GPU's precision; give a softening > 0${tree}, or use the CPU reference (--device cpu), which keeps float64`,
+        `electrons ${i} and ${j} ${apart}; give a softening > 0${tree}, or use the CPU reference ` +
+          '(--device cpu), which keeps float64',
         'positions',
       );
     }
   }
+}
+
+/**
+ * Two electrons of float32 `uploaded` positions (3 per electron) whose r^2 is below float32's
+ * normal range (sqrt of it: 2^-63 = 1.1e-19), as [i, j, r] with i < j, r their float64 distance (0
+ * at one point), or null. Such a pair differs on each axis by less than 2^-63, which two float32
+ * numbers do only where they are equal or both below 2^-38 in size (float32's spacing above that is
+ * at least 2^-62): only electrons whose coordinates agree once those below 2^-38 are taken as 0 can
+ * be that close. A lexicographic sort of those keys finds them (O(N log N)), and a nearest-neighbour
+ * search within each group of equal keys the closest pair.
+ */
+function float32ClosePair(uploaded: Float32Array, n: number): [number, number, number] | null {
+  const limit = 2 ** -63;
+  const key = uploaded.map((value) => (Math.abs(value) < 2 ** -38 ? 0 : value));
+  const compare = (a: number, b: number) =>
+    key[3 * a] - key[3 * b] || key[3 * a + 1] - key[3 * b + 1] || key[3 * a + 2] - key[3 * b + 2];
+  const order = Array.from({ length: n }, (_, i) => i).sort(compare);
+  let closest: [number, number, number] | null = null;
+  for (let start = 0, end = 1; start < n; start = end, end = start + 1) {
+    while (end < n && compare(order[start], order[end]) === 0) end++;
+    if (end - start < 2) continue;
+    const group = order.slice(start, end);
+    const positions = new Float64Array(3 * group.length);
+    group.forEach((electron, k) => positions.set(uploaded.subarray(3 * electron, 3 * electron + 3), 3 * k));
+    const distances = nearestNeighbourDistances({ n: group.length, positions, source: 'upload' });
+    let k = 0;
+    for (let m = 1; m < group.length; m++) if (distances[m] < distances[k]) k = m;
+    if (distances[k] >= limit || (closest && distances[k] >= closest[2])) continue;
+    // The partner at that distance, formed as nearestNeighbourDistances forms it.
+    const distance = (m: number) => {
+      const [dx, dy, dz] = [0, 1, 2].map((c) => positions[3 * m + c] - positions[3 * k + c]);
+      return Math.sqrt(dx * dx + dy * dy + dz * dz);
+    };
+    const partner = group.findIndex((_, m) => m !== k && distance(m) === distances[k]);
+    const [i, j] = [group[k], group[partner]].sort((a, b) => a - b);
+    closest = [i, j, distances[k]];
+  }
+  return closest;
 }
 
 /**

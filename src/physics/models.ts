@@ -6,6 +6,7 @@
 // block is P^T T P with P_i = rho_i e_i (v_i = rho_i phidot_i e_i, eq. 2); on a ring it is eq. 31's V_phi.
 // Softening a replaces r_ij by sqrt(r_ij^2 + a^2) (a finite thickness, cf. eq. 45); n_ij stays the
 // direction of the true separation (and is 0 for coincident electrons, which only softening allows).
+import { radiusFromEpsilon } from './constants.ts';
 import type { Configuration } from './geometry.ts';
 import { InputError } from './input-error.ts';
 import { triangleBlocks } from '../parallel/pool.ts';
@@ -131,10 +132,10 @@ export class CoincidentElectronsError extends InputError {
 }
 
 /**
- * Refuses a system whose mass matrix is undefined or meaningless: non-finite input, eps < 0,
- * z != 0 in the 2D vector model, an electron on the axis (rho = 0) in the azimuthal model, or two
- * electrons at one place without softening (r_ij = 0 makes T_ij infinite). Each InputError names the
- * input to change in its `field`.
+ * Refuses a system whose mass matrix is undefined or meaningless: non-finite input, eps < 0 or
+ * outside float64's range (checkFloat64Epsilon), z != 0 in the 2D vector model, an electron on the
+ * axis (rho = 0) in the azimuthal model, or two electrons at one place without softening (r_ij = 0
+ * makes T_ij infinite). Each InputError names the input to change in its `field`.
  */
 export function validateSystem(system: DarwinSystem): void {
   const { configuration, epsilon, softening } = system;
@@ -142,6 +143,7 @@ export function validateSystem(system: DarwinSystem): void {
   if (n < 1) throw new InputError('N must be at least 1', 'n');
   if (!Number.isFinite(epsilon) || epsilon < 0)
     throw new InputError(`epsilon must be finite and >= 0, got ${epsilon}`, 'epsilon');
+  checkFloat64Epsilon(epsilon);
   if (!Number.isFinite(softening) || softening < 0) {
     throw new InputError(`softening must be finite and >= 0, got ${softening}`, 'softening');
   }
@@ -153,6 +155,38 @@ export function validateSystem(system: DarwinSystem): void {
   if (softening === 0) {
     const pair = coincidentPair(positions, n);
     if (pair) throw new CoincidentElectronsError(pair);
+  }
+}
+
+/** Largest eps: float64's square-root bound, which float32.ts holds the GPU's eps to in float32. */
+const kMaxEpsilon = Math.sqrt(Number.MAX_VALUE);
+
+/** float64's smallest normal number, 2^-1022. */
+const kFloat64MinNormal = 2 ** -1022;
+
+/**
+ * eps within float64's range. eps multiplies T's entries 1/(2 r) and the vectors whose squares the
+ * solvers sum, so past sqrt(max) = 1.3e154 eps T v, the eigenvalues 1 + eps mu and those sums
+ * overflow (at eps = 1e308 every eigenvalue would be null under `converged`, and a solve's infinite
+ * momenta would be blamed on a close pair); only an R below 2.1e-169 m asks it. A subnormal eps (R
+ * past 1.3e293 m) holds fewer digits than float64's 16 (r_e / 1e300 m keeps 9), and so would eps T v,
+ * the Darwin energy and eps mu.
+ */
+function checkFloat64Epsilon(epsilon: number): void {
+  const written = `epsilon = ${epsilon.toExponential()} (R = ${radiusFromEpsilon(epsilon).toExponential(2)} m)`;
+  if (epsilon > kMaxEpsilon) {
+    throw new InputError(
+      `${written} is too large for float64 (at most ${kMaxEpsilon.toExponential(2)}): eps T v, the ` +
+        "eigenvalues 1 + eps mu and the solvers' sums of squares would overflow",
+      'epsilon',
+    );
+  }
+  if (epsilon > 0 && epsilon < kFloat64MinNormal) {
+    throw new InputError(
+      `${written} is below float64's normal range (${kFloat64MinNormal.toExponential(2)}), where it ` +
+        'and its products keep fewer than 16 digits; epsilon = 0 drops the Darwin term',
+      'epsilon',
+    );
   }
 }
 

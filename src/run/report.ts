@@ -81,12 +81,13 @@ function checkJson(entries: readonly CheckEntry[]): Record<string, unknown> {
 }
 
 /**
- * The entries of a solve's check: the dense one's momenta and velocities, or the sampled one's momenta
- * and residual, then the interaction part's where there is one.
+ * The entries of a solve's check: the dense one's momenta and velocities, or the residual in place of
+ * the velocities where there is one (the sampled check's, a refined solve's: SolveCheck.residual),
+ * then the interaction part's where there is one.
  */
 function solveCheckEntries(check: SolveCheck, targets: SolveReport['checkTargets']): CheckEntry[] {
   const { momenta, velocities, residual, interaction } = check;
-  return check.sampled === null
+  return residual === null
     ? checkEntries({ momenta, velocities, interaction }, targets)
     : checkEntries({ momenta, residual, interaction }, targets);
 }
@@ -95,22 +96,27 @@ function solveCheckEntries(check: SolveCheck, targets: SolveReport['checkTargets
  * A solve's check: the dense one's errors of the momenta and velocities, or the sampled one's of the
  * momenta and the residual, with its electrons; each with the interaction part's error, and the
  * dense one with the Darwin energy's, after them, which no target holds (SolveCheck.darwin): neither
- * `max_relative_error` nor `within_target` counts it.
+ * `max_relative_error` nor `within_target` counts it; nor the velocities' where a refined solve's
+ * residual is held in their place (SolveCheck.residual).
  */
 function solveCheckJson(check: SolveCheck, targets: SolveReport['checkTargets']): Record<string, unknown> {
   const { targets: held, within_target, ...errors } = checkJson(solveCheckEntries(check, targets));
+  const unheld = check.residual !== null && check.velocities !== null;
   const json = {
     ...errors,
+    ...(unheld && { velocities: check.velocities }),
     ...(check.darwin !== null && { darwin: check.darwin }),
     targets: held,
     within_target,
   };
   if (check.sampled !== null) return { ...json, sampled_electrons: check.sampled };
-  // Velocities unchecked (the reference did not converge): within their target is not established.
+  // Velocities unchecked (the reference did not converge): within their target is not established,
+  // unless the residual is held in their place.
   const unconverged = check.referenceUnconverged;
+  const unestablished = unconverged !== null && check.residual === null;
   return {
     ...json,
-    within_target: json.within_target === true && unconverged !== null ? null : json.within_target,
+    within_target: json.within_target === true && unestablished ? null : json.within_target,
     reference_unconverged: unconverged,
   };
 }
@@ -151,18 +157,29 @@ export function checkWarning(entries: readonly CheckEntry[], subject = 'the floa
  * checkWarning of a solve's report, which says where the interaction part is past its target how far
  * off the Darwin energy eps v.T v / 2 is, and inertia_ratio - 1 = 2 darwin / v.D v with it: by the
  * dense check's own measure, or (the sampled check) as far as eps T v, or more: that bounds it only
- * times ||v|| ||eps T v|| / |v.eps T v| (SolveCheck.darwin).
+ * times ||v|| ||eps T v|| / |v.eps T v| (SolveCheck.darwin). `float32`: the run's products were the
+ * GPU's float32 (it did not refine), past whose reach the remedy is the float64 product that a
+ * refined run forms p with (src/run/solve.ts), or the CPU (two lumps 10 R apart, which float32's
+ * coordinates about the median electron cannot resolve: interaction 1.7e-3).
  */
-export function solveCheckWarning(report: Pick<SolveReport, 'check' | 'checkTargets'>): string | null {
+export function solveCheckWarning(
+  report: Pick<SolveReport, 'check' | 'checkTargets'>,
+  float32 = false,
+): string | null {
   const { check, checkTargets } = report;
   const warning = check && checkWarning(solveCheckEntries(check, checkTargets));
-  const past = check?.interaction != null && !withinTarget(check.interaction, checkTargets.interaction);
-  if (!warning || !past) return warning;
+  if (!warning) return warning;
+  const past = check.interaction !== null && !withinTarget(check.interaction, checkTargets.interaction);
   const offBy =
     check.darwin !== null
       ? `${check.darwin.toExponential(2)} off ("darwin")`
       : 'as far off, or more where v.eps T v cancels';
-  return `${warning}; energies.darwin and inertia_ratio - 1 are ${offBy}`;
+  const darwin = past ? `; energies.darwin and inertia_ratio - 1 are ${offBy}` : '';
+  const remedy = float32
+    ? '; ask --tol below 1e-6, which forms p = M v with the float64 product and refines v in float64, ' +
+      'or use --device cpu'
+    : '';
+  return `${warning}${darwin}${remedy}`;
 }
 
 /** checkWarning of a spectrum's report. */

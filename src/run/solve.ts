@@ -73,6 +73,13 @@ export interface SolveRequest {
 export interface SolveCheck {
   readonly momenta: number | null;
   readonly velocities: number | null;
+  /**
+   * ||p - M v|| / ||p|| of the solved v with float64 M: the sampled check's on its rows, and the dense
+   * check's of a refined solve (M v the reference's), which holds it to 10 tol in place of the
+   * velocities: a refined solve promises that residual, and ||v - v64|| / ||v64|| only cond(M) times
+   * it (plus the reference's own), which no check knows (a ring of 100 near its indefinite threshold,
+   * cond 6451, tol 1e-10: velocities 1.7e-9, the residual 1.4e-11). null otherwise.
+   */
   readonly residual: number | null;
   /**
    * The interaction part alone of the product the energies use, ||p - p64|| / ||p64 - D v||
@@ -189,7 +196,8 @@ export function checkFiniteMomenta(
     backend.name === 'gpu'
       ? "float32, the GPU's precision, cannot hold this product; use the CPU reference (--device cpu), " +
         'which keeps float64, or a softening > 0'
-      : 'a softening > 0 keeps every pair apart';
+      : // eps is at most sqrt(max) (validateSystem), so a close pair's 1/(2 r) is the likely cause.
+        'eps T v overflows float64: a softening > 0 where electrons almost coincide, or a smaller epsilon';
   throw new InputError(`p = M v is not finite at electron ${electron}: ${remedy}`, 'positions');
 }
 
@@ -369,7 +377,11 @@ export async function runSolve(
             // Converged, the reference's true residual is within kResidualGapFactor of its tolerance
             // (finishKrylov): a singular M's blown-up iterate is never what the run is held to.
             velocities: solve && solved64?.converged ? relativeError(solve.x, solved64.x) : null,
-            residual: null,
+            // A refined solve's residual in float64 with the reference's M (SolveCheck.residual).
+            residual:
+              solve && product64 && refines(backend, request.rtol)
+                ? trueResidual(momenta, product64).relative
+                : null,
             interaction,
             darwin:
               checkedMomenta && exactMomenta

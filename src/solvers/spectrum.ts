@@ -133,9 +133,11 @@ export function spectrumAt(
   epsilon: number,
   converged: boolean,
 ): Omit<SpectrumResult, 'lanczos'> {
-  // theta - 1 is exact near 1 (Sterbenz) and within theta's own rounding elsewhere.
-  const interactionMin = extremes.lambdaMin - 1;
-  const interactionMax = extremes.lambdaMax - 1;
+  // theta - 1 is exact near 1 (Sterbenz) and within theta's own rounding elsewhere. One electron has
+  // no pair: S = 0 and mu = 0 exactly, where Lanczos's theta = q^T q rounds below 1 (eps mu would be
+  // -6.7e-17 at eps = 0.3).
+  const interactionMin = n === 1 ? 0 : extremes.lambdaMin - 1;
+  const interactionMax = n === 1 ? 0 : extremes.lambdaMax - 1;
   const lambdaMin = 1 + epsilon * interactionMin;
   const lambdaMax = 1 + epsilon * interactionMax;
   const finite = Number.isFinite(lambdaMin) && Number.isFinite(lambdaMax);

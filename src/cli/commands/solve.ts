@@ -13,6 +13,7 @@ import {
 } from '../../run/inputs.ts';
 import { solveCheckWarning, solveConvergenceWarning, solveJson, solveNpz } from '../../run/report.ts';
 import { checkFloat32Given, checkFloat64Given, runSolve, type SolveRequest } from '../../run/solve.ts';
+import { refines } from '../../run/refine.ts';
 import { checkFloat32System } from '../../physics/float32.ts';
 import {
   backendChoice,
@@ -188,7 +189,8 @@ async function solveOn(
           `check: velocities not checked, the float64 reference solve did not converge (${referenceUnconverged})`,
         );
       }
-      const warning = solveCheckWarning(report);
+      const float32 = opened.backend.name === 'gpu' && !refines(opened.backend, rtol);
+      const warning = solveCheckWarning(report, float32);
       if (warning) progress.log(warning);
     }
     const { matvec, solve } = report.timing;

@@ -273,17 +273,20 @@ export function responseSpec(
     validateDrive(configuration, drive);
     for (const epsilon of epsilonsOf(spec, n)) {
       const system = { configuration, model, dim: spec.dim, epsilon, softening: 0 };
-      validateSystem(system);
-      if (device === 'gpu') checkFloat32Point(system, scale.kind, matrix);
+      checkPoint(system, scale.kind, device === 'gpu' ? matrix : null);
     }
   }
   return spec;
 }
 
-/** checkFloat32System, a refused eps named as the point and the input it came from. */
-function checkFloat32Point(system: DarwinSystem, field: ResponseScale['kind'], matrix: MatrixChoice): void {
+/**
+ * validateSystem and, on the GPU (a `matrix`), checkFloat32System: a refused eps named as the point
+ * and the input it came from.
+ */
+function checkPoint(system: DarwinSystem, field: ResponseScale['kind'], matrix: MatrixChoice | null): void {
   try {
-    checkFloat32System(system, matrix);
+    validateSystem(system);
+    if (matrix !== null) checkFloat32System(system, matrix);
   } catch (error) {
     if (!(error instanceof InputError) || error.field !== 'epsilon') throw error;
     throw new InputError(`at N = ${system.configuration.n}: ${error.message}`, field);
