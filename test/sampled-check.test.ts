@@ -223,6 +223,11 @@ describe.each([
     const rows = sampledMassRows(system, x, electrons);
     expect(rows.length).toBe(blockSize(system) * electrons.length);
     expect(relativeError(rows, sampledEntries(exact, electrons, blockSize(system)))).toBeLessThan(1e-13);
+    // Their eps T x alone, as the pair loop sums it, without D x's rounding.
+    const interaction = sampledMassRows(system, x, electrons, 'interaction');
+    expect(interaction).toEqual(
+      sampledEntries(applyInteractionFree(system, x), electrons, blockSize(system)),
+    );
   });
 });
 
