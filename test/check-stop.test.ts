@@ -51,14 +51,14 @@ describe('FloatReference: a stop ends the worker and fails the pending requests'
   test('cancel() fails every pending request with CheckStopped', async () => {
     const { reference, sent, port } = silentReference();
     const asked = reference.of('ring', system);
-    const momenta = asked.momenta(new Float64Array(8));
+    const interaction = asked.interaction(new Float64Array(8));
     const solve = asked.velocities(new Float64Array(8), 'cg');
     reference.cancel();
-    await expect(momenta).rejects.toBeInstanceOf(CheckStopped);
+    await expect(interaction).rejects.toBeInstanceOf(CheckStopped);
     await expect(solve).rejects.toBeInstanceOf(CheckStopped);
     expect(port.terminated).toBe(true);
     expect(sent.map((request) => [request.id, request.kind])).toEqual([
-      [0, 'momenta'],
+      [0, 'interaction'],
       [1, 'solve'],
     ]);
   });
@@ -72,15 +72,15 @@ test('a worker ended by cancel() that reports its end late leaves the next worke
     return { postMessage: (request) => port.sent.push(request), terminate: () => undefined };
   });
   const asked = reference.of('ring', system);
-  const first = asked.momenta(new Float64Array(8));
+  const first = asked.interaction(new Float64Array(8));
   reference.cancel();
   await expect(first).rejects.toBeInstanceOf(CheckStopped);
-  const second = asked.momenta(new Float64Array(8).fill(1));
+  const second = asked.interaction(new Float64Array(8).fill(1));
   expect(ports).toHaveLength(2);
   ports[0].listeners.error(new Error('float64 reference worker exited (code 1)'));
-  const momenta = Float64Array.from({ length: 8 }, (_, k) => k / 4);
-  ports[1].listeners.message({ id: ports[1].sent[0].id, ok: true, kind: 'momenta', momenta });
-  await expect(second).resolves.toEqual(momenta);
+  const interaction = Float64Array.from({ length: 8 }, (_, k) => k / 4);
+  ports[1].listeners.message({ id: ports[1].sent[0].id, ok: true, kind: 'interaction', interaction });
+  await expect(second).resolves.toEqual(interaction);
 });
 
 describe('pendingReference: beside the run, or after it', () => {

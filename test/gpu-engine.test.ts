@@ -65,7 +65,8 @@ import { runSolve } from '../src/run/solve.ts';
 import { expectNormwiseClose, norm, randomVector } from './helpers/compare.ts';
 import { gpuHarness } from './helpers/gpu.ts';
 import { sampledRows } from './helpers/reference.ts';
-import { darwinSystem as makeSystem, momentaRequest } from './helpers/systems.ts';
+import { darwinPairSum, darwinSystem as makeSystem, momentaRequest } from './helpers/systems.ts';
+import { epsilonFromRadius } from '../src/physics/constants.ts';
 import { structLayout, structMembers } from './helpers/wgsl.ts';
 
 const kMomentaTolerance = 1e-6;
@@ -590,7 +591,7 @@ describe('momenta and CG against float64, every model, dense and matrix-free', (
 describe('the Darwin part eps T v of p = M v at small eps, every model and storage', () => {
   // The product at eps rounded D v + eps T v to float32 as a whole: eps T v, and the Darwin energy
   // v . eps T v / 2, kept only 2^-24 |D v| absolutely (at eps = 1e-8 here 30% of eps T v; a sphere
-  // of 300's darwin energy 0.19% off). gpuMassProduct forms it in float64 from T v at eps' = 1.
+  // of 300's darwin energy 0.19% off). gpuInteraction forms it in float64 from T v at eps' = 1.
   const kEpsilon = 1e-8;
   const cases = [
     ...kSetups.flatMap((setup) => kStorages.map((storage) => ({ setup, storage }))),
@@ -661,7 +662,39 @@ describe("float32's check targets: ten times its rounding of the product's row s
   );
 });
 
-describe('p = M v of electrons far apart, and of one electron (gpuMassProduct)', () => {
+describe('the Darwin energy of a rigid sphere of 1000 at R = 1 mm, 1 m, 1 km (gpuInteraction)', () => {
+  // eps = 2.8e-12 to 2.8e-18: from p = D v + eps T v in float64 darwin was 3.4e-6 to 41% off, the
+  // check's p - p64 a spurious 1.25e-5 at R = 1 m and 3.6e-9 ("within target") at 1 km.
+  const cases = [
+    ...kStorages.flatMap((storage) => [1e-3, 1, 1e3].map((radius) => ({ storage, radius }))),
+    { storage: 'tree' as const, radius: 1e3 },
+  ];
+  for (const { storage, radius } of cases) {
+    gpuTest(
+      `R = ${radius} m, ${storage}: darwin, inertia_ratio - 1 and their check to float32's precision`,
+      async (_, backend) => {
+        const system = makeSystem('sphere', 1000, 'vector', 3, epsilonFromRadius(radius));
+        const v = velocityPattern(system, 'rigid');
+        const float64 = cpuBackend(system);
+        // At rtol 1e-6 the GPU does not refine: the energies are its own product's.
+        const request = { ...momentaRequest(v), rtol: 1e-6 };
+        const report = await runSolve(system, await backend(system, storage), request, float64);
+        const exact = darwinPairSum(system, v);
+        const { darwin, kinetic } = report.energies;
+        const error = Math.abs(darwin / exact - 1);
+        expect(error).toBeLessThan(1e-6);
+        // D = I: inertia_ratio - 1 = 2 darwin / v.v, which darwin / kinetic holds to darwin's precision.
+        expect(Math.abs(darwin / kinetic / ((2 * exact) / norm(v) ** 2) - 1)).toBeLessThan(1e-6);
+        // The check measures that error, and eps T v's, against the float64 eps T v itself.
+        expect(Math.abs(report.check!.darwin! - error)).toBeLessThan(1e-12);
+        expect(report.check!.interaction!).toBeLessThan(1e-6);
+        expect(solveCheckWarning(report)).toBeNull();
+      },
+    );
+  }
+});
+
+describe('p = M v of electrons far apart, and of one electron (gpuInteraction)', () => {
   // Electrons r R apart have |T| ~ 1 / (2 r): the float32 y = D x + T x at eps' = 1 alone keeps T v
   // to 2^-24 |D v| absolutely (the Darwin energy of a pair 1e5 R apart 3.8% off); at 1e8 R, T v
   // (5e-9 |v|) rounds away in y altogether, and the products after it find eps'' from a zero.
@@ -709,10 +742,11 @@ describe('p = M v of electrons far apart, and of one electron (gpuMassProduct)',
           softening: 0,
         };
         const one = model === 'vector' ? Float64Array.of(0.3, 0.7, -0.2) : Float64Array.of(0.37);
-        const p = await (await backend(system, storage)).momenta(one);
+        const gpu = await backend(system, storage);
+        const p = await gpu.momenta(one);
         const diagonal = massDiagonal(system);
         expect(Array.from(p)).toEqual(Array.from(one, (value, k) => diagonal[k] * value));
-        expect(energies(system, one, p).darwin).toBe(0);
+        expect(energies(system, one, await gpu.interaction(one)).darwin).toBe(0);
       });
     }
   }
@@ -780,7 +814,7 @@ describe('a sweep over eps on one backend: setEpsilon and warm starts (issue 11)
     gpuTest(
       `${solver}: x0 = the solution of the GPU's own M converges at iteration 0`,
       async (_, backend) => {
-        // At eps = 1 the backend's momenta are the GPU's float32 product itself (gpuMassProduct: the
+        // At eps = 1 the backend's momenta are the GPU's float32 product itself (gpuInteraction: the
         // product at eps' = 1, D = I, and D v + (M v - D v) = M v exactly for float32 M v and v).
         const system = makeSystem('sphere', 37, 'vector', 3, 1);
         const gpu = await backend(system);

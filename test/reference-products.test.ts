@@ -39,6 +39,25 @@ test('the pair loop and the tree, as float64Product forms them here; one key a p
   ]);
 });
 
+test('their interaction part eps T v, and p = D v + eps T v from it bit for bit (refine.ts ProductPart)', async () => {
+  const { reference, sent } = inProcessReference();
+  const products = reference.products();
+  const v = randomVector(1200, 5);
+  const tree = { tolerance: 1e-3 };
+  for (const at of [undefined, tree]) {
+    const part = await products(system, at, 'interaction')(v);
+    expect(part).toEqual(float64Product(system, undefined, at, 'interaction')(v));
+    // D = I (the vector model): the momenta are v + eps T v, as the pair loop and the tree add them.
+    expect(Array.from(part, (x, k) => v[k] + x)).toEqual(
+      Array.from(float64Product(system, undefined, at)(v)),
+    );
+  }
+  expect(sent.map((request) => request.kind === 'product' && request.part)).toEqual([
+    'interaction',
+    'interaction',
+  ]);
+});
+
 test("a product the worker cannot form fails its request with the worker's message", async () => {
   const { reference } = inProcessReference();
   const product = reference.products()(system);

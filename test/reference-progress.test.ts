@@ -13,9 +13,9 @@ import { nodeWorkerPool } from '../src/parallel/node.ts';
 import type { WorkerPool } from '../src/parallel/pool.ts';
 import { geometry } from '../src/physics/geometry.ts';
 import { fieldMapGrid, londonBody, reducedField } from '../src/physics/london.ts';
-import { massMatrixEntries, type DarwinSystem } from '../src/physics/models.ts';
+import { applyInteractionFree, massMatrixEntries, type DarwinSystem } from '../src/physics/models.ts';
 import { norm, seededRandom } from '../src/math/vectors.ts';
-import { cpuBackend, massMatrix } from '../src/run/backend.ts';
+import { cpuBackend } from '../src/run/backend.ts';
 import { checkSample, kReferenceRtol, sampledMassRows } from '../src/run/check.ts';
 import {
   FloatReference,
@@ -25,7 +25,6 @@ import {
   type ReferenceProgress,
   type ReferenceRequest,
 } from '../src/run/reference.ts';
-import { applyMassMatrix } from '../src/solvers/dense.ts';
 import { cpuField, londonFieldMap } from '../src/studies/london/run.ts';
 
 /** 1500 electrons: 1.12 * 10^6 pairs, two chunks of parallelMassMatrixEntries' 10^6. */
@@ -53,11 +52,11 @@ const relativeDifference = (a: Float64Array, b: Float64Array) =>
   a.reduce((max, value, k) => Math.max(max, Math.abs(value - b[k])), 0) /
   b.reduce((max, value) => Math.max(max, Math.abs(value)), 0);
 
-const momentaRequest = (id: number, key: string): ReferenceRequest => ({
+const interactionRequest = (id: number, key: string): ReferenceRequest => ({
   id,
   key,
   system,
-  kind: 'momenta',
+  kind: 'interaction',
   velocities,
 });
 
@@ -68,7 +67,7 @@ describe('referenceAnswerer on its own thread (no pool: a page without cross-ori
       () => undefined,
       (progress) => posted.push(progress),
     );
-    posted.push(await answer(momentaRequest(0, 'ring')));
+    posted.push(await answer(interactionRequest(0, 'ring')));
     expect(posted.map((message) => ('step' in message ? message : message.id))).toEqual([
       { step: 'assembly', done: 1, total: 2 },
       { step: 'assembly', done: 2, total: 2 },
@@ -81,19 +80,19 @@ describe('referenceAnswerer on its own thread (no pool: a page without cross-ori
     expect(entries.length).toBe(pooled.length);
     expect(entries.every((entry, k) => Object.is(entry, pooled[k]))).toBe(true);
     const answered = posted[2];
-    if (!('ok' in answered) || !answered.ok || answered.kind !== 'momenta') throw new Error('no momenta');
-    expect(
-      relativeDifference(answered.momenta, applyMassMatrix(massMatrix(system), velocities)),
-    ).toBeLessThan(1e-14);
+    if (!('ok' in answered) || !answered.ok || answered.kind !== 'interaction') throw new Error('no eps T v');
+    expect(relativeDifference(answered.interaction, applyInteractionFree(system, velocities))).toBeLessThan(
+      1e-14,
+    );
   });
 });
 
 describe('referenceAnswerer on a pool', () => {
-  test("posts its assembly's chunks before the answer, once per system, which answers M v", async () => {
+  test("posts its assembly's chunks before the answer, once per system, which answers eps T v", async () => {
     const posted: ReferenceMessage[] = [];
     const answer = referenceAnswerer(twoThreads, (progress) => posted.push(progress));
-    posted.push(await answer(momentaRequest(0, 'ring')));
-    posted.push(await answer(momentaRequest(1, 'ring')));
+    posted.push(await answer(interactionRequest(0, 'ring')));
+    posted.push(await answer(interactionRequest(1, 'ring')));
     const steps = posted.map((message) => ('step' in message ? message : message.id));
     expect(steps).toEqual([
       { step: 'assembly', done: 1, total: 2 },
@@ -101,10 +100,10 @@ describe('referenceAnswerer on a pool', () => {
       0,
       1,
     ]);
-    const expected = applyMassMatrix(massMatrix(system), velocities);
+    const expected = applyInteractionFree(system, velocities);
     for (const message of posted.slice(2)) {
-      if (!('ok' in message) || !message.ok || message.kind !== 'momenta') throw new Error('no momenta');
-      expect(relativeDifference(message.momenta, expected)).toBeLessThan(1e-14);
+      if (!('ok' in message) || !message.ok || message.kind !== 'interaction') throw new Error('no eps T v');
+      expect(relativeDifference(message.interaction, expected)).toBeLessThan(1e-14);
     }
   });
 
@@ -114,8 +113,8 @@ describe('referenceAnswerer on a pool', () => {
       posted.push(progress.step === 'assembly' ? `chunk ${progress.done}` : progress.step),
     );
     // Both asked before the first has its pool's workers running (WorkerPool.start awaits them).
-    const first = answer(momentaRequest(0, 'ring')).then(({ id }) => posted.push(`answer ${id}`));
-    const second = answer(momentaRequest(1, 'ring')).then(({ id }) => posted.push(`answer ${id}`));
+    const first = answer(interactionRequest(0, 'ring')).then(({ id }) => posted.push(`answer ${id}`));
+    const second = answer(interactionRequest(1, 'ring')).then(({ id }) => posted.push(`answer ${id}`));
     await Promise.all([first, second]);
     expect(posted).toEqual(['chunk 1', 'chunk 2', 'answer 0', 'answer 1']);
     // One M, on one pool: the second request built none.
@@ -155,14 +154,19 @@ describe('FloatReference.onProgress', () => {
       undefined,
       (progress) => heard.push(progress),
     );
-    const momenta = reference.of('ring', system).momenta(velocities);
+    const interaction = reference.of('ring', system).interaction(velocities);
     const stopped = new Error('stopped');
-    const refused = expect(momenta).rejects.toBe(stopped);
+    const refused = expect(interaction).rejects.toBe(stopped);
     await Promise.resolve();
-    expect(asked.map((request) => request.kind)).toEqual(['momenta']);
+    expect(asked.map((request) => request.kind)).toEqual(['interaction']);
     reference.cancel(stopped);
     await refused;
-    listeners!.message({ id: asked[0].id, ok: true, kind: 'momenta', momenta: new Float64Array(1500) });
+    listeners!.message({
+      id: asked[0].id,
+      ok: true,
+      kind: 'interaction',
+      interaction: new Float64Array(1500),
+    });
     expect(heard).toEqual([]);
   });
 
@@ -173,11 +177,11 @@ describe('FloatReference.onProgress', () => {
         progress.step === 'assembly' ? `assembly ${progress.done}/${progress.total}` : progress.step,
       ),
     );
-    const momenta = await reference.of('ring', system).momenta(velocities);
-    heard.push('momenta');
+    const interaction = await reference.of('ring', system).interaction(velocities);
+    heard.push('interaction');
     // 'answered', FloatReference's own, as the answer arrives: a throttled step's line given back.
-    expect(heard).toEqual(['assembly 1/2', 'assembly 2/2', 'answered', 'momenta']);
-    expect(relativeDifference(momenta, applyMassMatrix(massMatrix(system), velocities))).toBeLessThan(1e-14);
+    expect(heard).toEqual(['assembly 1/2', 'assembly 2/2', 'answered', 'interaction']);
+    expect(relativeDifference(interaction, applyInteractionFree(system, velocities))).toBeLessThan(1e-14);
   });
 
   test('that throws ends the worker and fails the pending request with what it threw', async () => {
@@ -185,7 +189,7 @@ describe('FloatReference.onProgress', () => {
     const { reference, terminated } = pooledReference(() => {
       throw interrupted;
     });
-    await expect(reference.of('ring', system).momenta(velocities)).rejects.toBe(interrupted);
+    await expect(reference.of('ring', system).interaction(velocities)).rejects.toBe(interrupted);
     expect(terminated()).toBe(true);
   });
 });
@@ -298,6 +302,7 @@ describe("referenceAnswerer's iterations and sampled chunks, throttled", () => {
       kind: 'rows',
       electrons,
       x,
+      part: 'momenta',
     });
     expect(posted).toEqual([{ step: 'sampled', text: 'float64 check: electron 251 of 256' }]);
     if (response.kind !== 'rows') throw new Error('no rows');

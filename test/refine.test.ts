@@ -144,6 +144,10 @@ describe('the float64 products of the refinement', () => {
     const pool = nodeWorkerPool(3, kCpuKernels);
     try {
       expect(float64Product(system, pool)(v)).toEqual(float64Product(system)(v));
+      // Its eps T v alone (massFreeRows with D = 0), as applyInteractionFree sums it.
+      expect(float64Product(system, pool, undefined, 'interaction')(v)).toEqual(
+        float64Product(system, undefined, undefined, 'interaction')(v),
+      );
     } finally {
       pool.dispose();
     }

@@ -1118,6 +1118,7 @@ describe('one backend per N: T assembled once, eps moved by setEpsilon, solves w
           return inner.system;
         },
         momenta: (v) => inner.momenta(v),
+        interaction: (v) => inner.interaction(v),
         velocities: (p, solver, options) => inner.velocities(p, solver, options),
         spectrum: (options) => inner.spectrum(options),
         setEpsilon: (epsilon) => {

@@ -7,6 +7,7 @@
 import { describe, expect, test } from 'vitest';
 import { geometry } from '../src/physics/geometry.ts';
 import {
+  applyInteractionFree,
   applyMassMatrixFree,
   blockSize,
   massDiagonal,
@@ -178,10 +179,12 @@ describe('checkSample: the closest electrons summed exactly, a uniform draw for 
     };
     const exactBackend = cpuTreeBackend(system, { tolerance: 1e-7 });
     const off = { ...exactBackend, system, name: 'cpu' as const };
-    off.momenta = async (v) => {
+    // p off by 1e-2 of itself at the pair: its eps T v off by that.
+    off.interaction = async (v) => {
       const p = applyMassMatrixFree(system, v);
-      for (const i of [a, b]) for (let c = 0; c < 3; c++) p[3 * i + c] *= 1 + 1e-2;
-      return p;
+      const part = applyInteractionFree(system, v);
+      for (const i of [a, b]) for (let c = 0; c < 3; c++) part[3 * i + c] += 1e-2 * p[3 * i + c];
+      return part;
     };
     const v = velocityPattern(system, 'random', 2);
     const request = momentaRequest(v);
@@ -220,6 +223,11 @@ describe.each([
     const rows = sampledMassRows(system, x, electrons);
     expect(rows.length).toBe(blockSize(system) * electrons.length);
     expect(relativeError(rows, sampledEntries(exact, electrons, blockSize(system)))).toBeLessThan(1e-13);
+    // Their eps T x alone, as the pair loop sums it, without D x's rounding.
+    const interaction = sampledMassRows(system, x, electrons, 'interaction');
+    expect(interaction).toEqual(
+      sampledEntries(applyInteractionFree(system, x), electrons, blockSize(system)),
+    );
   });
 });
 
@@ -257,7 +265,6 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
     const tree = cpuTreeBackend(system, { tolerance, leafSize: 16, translationCost: 0 });
     expect(tree.tree.translations).toBeGreaterThan(0);
     const report = await runSolve(system, tree, request, sampled);
-    tree.dispose();
     const exactMomenta = applyMassMatrixFree(system, request.given);
     const p = sampledEntries(report.momenta, electrons, 3);
     const momentaError = weightedError(p, sampledEntries(exactMomenta, electrons, 3));
@@ -269,9 +276,9 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
     expect(check.momenta).toBeCloseTo(momentaError, 12);
     expect(check.residual).toBeCloseTo(residual, 12);
     // The interaction part alone, eps T v's, against the direct sum's: the same weights.
-    const dv = sampledEntries(request.given, electrons, 3);
-    const exactPart = sampledEntries(exactMomenta, electrons, 3).map((value, k) => value - dv[k]);
-    const part = p.map((value, k) => value - dv[k]);
+    const exactPart = sampledEntries(applyInteractionFree(system, request.given), electrons, 3);
+    const part = sampledEntries(await tree.interaction(request.given), electrons, 3);
+    tree.dispose();
     expect(check.interaction).toBeCloseTo(weightedError(part, exactPart), 12);
     expect(check.interaction!).toBeGreaterThan(check.momenta!);
     // The tree's error is there, and the sample's estimate of it is within a factor 2 of the
@@ -302,12 +309,11 @@ describe('runSolve checked on sampled rows (the CPU tree)', () => {
     const given = applyMassMatrixFree(system, request.given);
     const report = await runSolve(system, tree, velocitiesRequest(given, request.rtol), sampled);
     const v = report.velocities;
-    const own = await tree.momenta(v);
+    const own = await tree.interaction(v);
     tree.dispose();
-    // D = I (the vector model): the part is M v - v, the tree's against the direct sum's rows.
-    const dv = sampledEntries(v, electrons, 3);
-    const exactPart = sampledEntries(applyMassMatrixFree(system, v), electrons, 3).map((x, k) => x - dv[k]);
-    const part = sampledEntries(own, electrons, 3).map((x, k) => x - dv[k]);
+    // The tree's eps T v against the direct sum's rows.
+    const exactPart = sampledEntries(applyInteractionFree(system, v), electrons, 3);
+    const part = sampledEntries(own, electrons, 3);
     const check = report.check!;
     expect(check.interaction).toBeCloseTo(weightedError(part, exactPart), 12);
     // The tree's error, within its tolerance.

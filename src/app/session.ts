@@ -19,11 +19,12 @@ import { norm } from '../math/vectors.ts';
 import { InputError } from '../physics/input-error.ts';
 import {
   CoincidentElectronsError,
+  massDiagonal,
   unknowns,
   validateModelPositions,
   type DarwinSystem,
 } from '../physics/models.ts';
-import { energies, type Energies } from '../physics/observables.ts';
+import { energies, interactionOfMomenta, type Energies } from '../physics/observables.ts';
 import { velocityPattern } from '../physics/velocities.ts';
 import { defaultLanczosMaxIterations, defaultMaxIterations } from '../solvers/types.ts';
 import {
@@ -946,7 +947,7 @@ export class Session {
   /**
    * Velocities and momenta of a finished stage: energies, the view, what downloads hold. `shown`:
    * the energies the run or file reports (a round trip's are its given v's, not those solved back),
-   * else those of these velocities and momenta.
+   * else those of these velocities and momenta (a file without energies: p - D v, to 2^-53 |D v|).
    */
   #setStateResults(
     system: DarwinSystem,
@@ -959,7 +960,8 @@ export class Session {
     this.#results.mode = mode;
     this.#results.velocities = velocities;
     this.#results.momenta = momenta;
-    this.#results.energies = shown ?? energies(system, velocities, momenta);
+    this.#results.energies =
+      shown ?? energies(system, velocities, interactionOfMomenta(massDiagonal(system), velocities, momenta));
     this.#diagnostics.energies(this.#results.energies);
     this.#show(system, velocities, momenta);
   }

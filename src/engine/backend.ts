@@ -3,7 +3,14 @@
 // product (src/kernels/tree.ts), and the Krylov solvers of this folder. Results have the CPU's shapes plus
 // a `gpu` field of run statistics.
 import { InputError } from '../physics/input-error.ts';
-import { blockSize, massDiagonal, unknowns, type DarwinSystem, type SystemSize } from '../physics/models.ts';
+import {
+  blockSize,
+  massDiagonal,
+  momentaFrom,
+  unknowns,
+  type DarwinSystem,
+  type SystemSize,
+} from '../physics/models.ts';
 import { alignTo, createVector } from '../gpu/buffers.ts';
 import { GpuError, withErrorScopes, type GpuContext, type GpuLimits } from '../gpu/device.ts';
 import { readFloat32 } from '../gpu/readback.ts';
@@ -546,6 +553,8 @@ export async function gpuBackend(
     return engine;
   };
   let current = system;
+  const interaction = (velocities: Float64Array) =>
+    gpuInteraction(held(), current, velocities, (done, total) => options.onChunk?.('product', done, total));
   return {
     name: 'gpu',
     get system() {
@@ -556,8 +565,9 @@ export async function gpuBackend(
       tree: { ...treeDetails(operator.tree), farField: operator.farField, gpuBytes: operator.bytes },
     }),
     checkEvery: engine.checkEvery,
-    momenta: (velocities) =>
-      gpuMassProduct(held(), current, velocities, (done, total) => options.onChunk?.('product', done, total)),
+    momenta: async (velocities) =>
+      momentaFrom(massDiagonal(current), velocities, await interaction(velocities)),
+    interaction,
     velocities: (p, solver, solveOptions) => gpuSolve(held(), p, solver, solveOptions),
     spectrum: (lanczosOptions) => gpuSpectrum(held(), current, lanczosOptions),
     // Jacobi's D (the engine's diagonal) does not depend on eps: only the operator's uniform changes.
@@ -575,7 +585,7 @@ export async function gpuBackend(
 }
 
 /**
- * eps' of the product that gpuMassProduct rescales to, at most: the bound checkFloat32Epsilon holds eps
+ * eps' of the product that gpuInteraction rescales to, at most: the bound checkFloat32Epsilon holds eps
  * to (sqrt of float32's largest, 2^64), which keeps eps' T_ij v_j finite as it does any eps a user may ask.
  */
 const kMostProductEpsilon = 2 ** 64;
@@ -587,22 +597,23 @@ const kMostProductEpsilon = 2 ** 64;
 const kProductHeadroom = 2 ** 12;
 
 /**
- * p = M v (eq. 47/48) of `system` (its eps and D) with the interaction part eps T v to float32's
+ * eps T v (eq. 48), the interaction part of p = M v of `system` (its eps and D), to float32's
  * relative precision, whatever eps and however far apart the electrons: from the GPU's float32
- * product y = D x + eps' T x at an eps' of its own, T v = (y - D x) / eps', and p = D v + eps T v is
- * formed in float64. Every kernel rounds y as a whole, to within 2^-23 |y| (WGSL's correct rounding
- * is to either neighbour), which leaves eps' T v that relative error times 1 + |D v| / (eps' |T v|).
- * A small eps (a sphere of 1000 at eps = 2.8e-9: 0.2% of the Darwin energy) is met by
- * eps' = max(1, eps), where |T| grows with N / R; electrons far apart (|T| ~ 1 / (2 r): two at
- * r = 1e5 R, 3.8% of it) by more products, while eps' T v falls short of D v, each at the power of
- * two eps'' that puts eps'' T v at most kProductHeadroom times D v by the last product's bound
- * |eps' T v| <= |y - D x| + 2^-23 |D x| (a y that rounded to D x bounds it by the latter alone: the
- * next product, 2^35 higher, may fall short again). A power of two scales the kernel's float32 sum
- * exactly; eps'' stays at most kMostProductEpsilon, and a rescaled product that is not finite
- * leaves the one before. D x is what the GPU formed from its float32 inputs, fl32(fl32(D) fl32(v)):
- * D v from the float64 v would add eps (fl32(v) - v) to p (at N = 1, p != v).
+ * product y = D x + eps' T x at an eps' of its own, T v = (y - D x) / eps', scaled to eps in float64
+ * (p = D v + eps T v: momentaFrom). Every kernel rounds y as a whole, to within 2^-23 |y| (WGSL's
+ * correct rounding is to either neighbour), which leaves eps' T v that relative error times
+ * 1 + |D v| / (eps' |T v|). A small eps (a sphere of 1000 at eps = 2.8e-9: 0.2% of the Darwin
+ * energy) is met by eps' = max(1, eps), where |T| grows with N / R; electrons far apart
+ * (|T| ~ 1 / (2 r): two at r = 1e5 R, 3.8% of it) by more products, while eps' T v falls short of
+ * D v, each at the power of two eps'' that puts eps'' T v at most kProductHeadroom times D v by the
+ * last product's bound |eps' T v| <= |y - D x| + 2^-23 |D x| (a y that rounded to D x bounds it by
+ * the latter alone: the next product, 2^35 higher, may fall short again). A power of two scales the
+ * kernel's float32 sum exactly; eps'' stays at most kMostProductEpsilon, and a rescaled product that
+ * is not finite leaves the one before. D x is what the GPU formed from its float32 inputs,
+ * fl32(fl32(D) fl32(v)): D v from the float64 v would add eps (fl32(v) - v) to eps T v (at N = 1,
+ * p != v).
  */
-export async function gpuMassProduct(
+export async function gpuInteraction(
   engine: KrylovEngine<GpuMassOperator>,
   system: DarwinSystem,
   velocities: Float64Array,
@@ -611,7 +622,6 @@ export async function gpuMassProduct(
   const { operator } = engine;
   const { epsilon } = system;
   const diagonal = massDiagonal(system);
-  const dv = velocities.map((value, k) => diagonal[k] * value);
   // D x as the kernels form it (the diagonal buffer and rho^2 are float32 D): one float32 product, or
   // exact where fused into y's multiply-add, which then rounds the same where T x is 0.
   const dx = velocities.map((value, k) => Math.fround(Math.fround(diagonal[k]) * Math.fround(value)));
@@ -642,7 +652,7 @@ export async function gpuMassProduct(
     operator.setEpsilon(epsilon);
   }
   const share = epsilon / productEpsilon;
-  return dv.map((value, k) => value + share * interaction[k]);
+  return interaction.map((value) => share * value);
 }
 
 /**

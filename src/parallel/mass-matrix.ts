@@ -3,13 +3,14 @@
 // functions' results bit for bit (src/physics/models.ts, src/solvers/dense.ts).
 import {
   azimuthalInteraction,
-  applyMassMatrixFree,
+  applyInteractionFree,
   assemblyChunkCount,
   checkDenseSize,
   kernelModel,
   massDiagonal,
   massEntryRows,
   massFreeRows,
+  momentaFrom,
   unknowns,
   vectorInteractionBlock,
   type DarwinSystem,
@@ -132,18 +133,31 @@ export const kMatrixFreeMinimumThreads = 3;
 
 /**
  * y = M v in float64 without storing M (applyMassMatrixFree), rows split over the pool (bench
- * --device cpu's matvec_free row).
+ * --device cpu's matvec_free row): D v + parallelInteractionFree's eps T v.
  */
 export function parallelMassMatrixFree(
   system: DarwinSystem,
   pool: WorkerPool,
 ): (v: ArrayLike<number>) => Float64Array {
-  if (pool.threads < kMatrixFreeMinimumThreads) return (v) => applyMassMatrixFree(system, v);
+  const interaction = parallelInteractionFree(system, pool);
+  const diagonal = massDiagonal(system);
+  return (v) => momentaFrom(diagonal, v, interaction(v));
+}
+
+/**
+ * eps T v in float64 without storing T (applyInteractionFree), rows split over the pool: massFreeRows
+ * with D = 0, whose rows are then eps times their interaction sums exactly.
+ */
+export function parallelInteractionFree(
+  system: DarwinSystem,
+  pool: WorkerPool,
+): (v: ArrayLike<number>) => Float64Array {
+  if (pool.threads < kMatrixFreeMinimumThreads) return (v) => applyInteractionFree(system, v);
   const size = unknowns(system);
   const n = system.configuration.n;
   const positions = sharedPositions(pool, system);
+  // Zero, as a SharedArrayBuffer starts.
   const diagonal = pool.shared(size);
-  diagonal.set(massDiagonal(system));
   const x = pool.shared(size);
   const y = pool.shared(size);
   const { dim, epsilon, softening } = system;

@@ -347,20 +347,42 @@ export function massEntryRows(
   }
 }
 
+/** What a product gives: p = M v, or its interaction part eps T v alone (momentaFrom adds D v). */
+export type ProductPart = 'momenta' | 'interaction';
+
 /**
- * y = M v (eq. 47/48) in float64 without storing M: the pair kernels above (the vector model's
- * block applied in closed form), each pair once (T_ij is symmetric and T_ji = T_ij), O(N^2) time
- * and O(N) memory: the float64 residual p - M v and the float64 momenta of the GPU's iterative
- * refinement (src/run/refine.ts).
+ * p = D v + eps T v (eq. 47/48) from `interaction` = eps T v: the products form p so, keeping eps T v
+ * apart, whose own precision p's float64 holds only to 2^-53 |D v| (the energies take eps T v
+ * itself: src/physics/observables.ts).
+ */
+export function momentaFrom(
+  diagonal: ArrayLike<number>,
+  velocities: ArrayLike<number>,
+  interaction: ArrayLike<number>,
+): Float64Array {
+  return Float64Array.from(velocities, (v, k) => diagonal[k] * v + interaction[k]);
+}
+
+/**
+ * y = M v (eq. 47/48) in float64 without storing M (applyInteractionFree and D v): the float64
+ * residual p - M v and the float64 momenta of the GPU's iterative refinement (src/run/refine.ts).
  */
 export function applyMassMatrixFree(system: DarwinSystem, v: ArrayLike<number>): Float64Array {
+  return momentaFrom(massDiagonal(system), v, applyInteractionFree(system, v));
+}
+
+/**
+ * eps T v (eq. 48/50), the interaction part of p = M v, in float64 without storing T: the pair
+ * kernels above (the vector model's block applied in closed form), each pair once (T_ij is
+ * symmetric and T_ji = T_ij), O(N^2) time and O(N) memory.
+ */
+export function applyInteractionFree(system: DarwinSystem, v: ArrayLike<number>): Float64Array {
   const size = unknowns(system);
   if (v.length !== size) throw new RangeError(`v has length ${v.length}, the system has ${size} unknowns`);
   const { n, positions } = system.configuration;
   const { epsilon, softening } = system;
   const b = blockSize(system);
-  const diagonal = massDiagonal(system);
-  // eps T v is summed apart from D v so that its rounding is relative to the interaction alone.
+  // T v is summed apart from D v so that its rounding is relative to the interaction alone.
   const interaction = new Float64Array(size);
   if (system.model === 'azimuthal') {
     for (let i = 0; i < n; i++) {
@@ -414,9 +436,8 @@ export function applyMassMatrixFree(system: DarwinSystem, v: ArrayLike<number>):
       if (b === 3) interaction[b * i + 2] += sz;
     }
   }
-  const y = new Float64Array(size);
-  for (let k = 0; k < size; k++) y[k] = diagonal[k] * v[k] + epsilon * interaction[k];
-  return y;
+  for (let k = 0; k < size; k++) interaction[k] *= epsilon;
+  return interaction;
 }
 
 /**

@@ -48,8 +48,13 @@ export interface MassMatrixBackend {
   readonly system: DarwinSystem;
   /** Present when M's product is the fast multipole tree's (--matrix tree). */
   readonly tree?: TreeDetails;
-  /** p = M v (eq. 47/48): velocities to momenta. */
+  /** p = M v (eq. 47/48): velocities to momenta, D v + interaction(v) (momentaFrom). */
   momenta(velocities: Float64Array): Promise<Float64Array>;
+  /**
+   * eps T v (eq. 48), the interaction part of p = M v apart from D v, in float64: what the energies
+   * take (src/physics/observables.ts), since p's float64 holds it only to 2^-53 |D v|.
+   */
+  interaction(velocities: Float64Array): Promise<Float64Array>;
   /** Solves M v = p for v: the Legendre inversion from momenta back to velocities. */
   velocities(momenta: Float64Array, solver: SolverName, options?: SolveOptions): Promise<SolveResult>;
   /** Extreme eigenvalues of D^-1/2 M D^-1/2 and the collective parameter (eq. 49). */
@@ -97,8 +102,12 @@ function parallelInteractionMatrix(
   return denseMatrix(size, entries, 'float64', pool);
 }
 
-/** M = D + eps T with T stored apart and eps a field: the CPU's counterpart of the GPU's storage. */
-export type SplitMassMatrix = EpsilonOperator;
+/**
+ * M = D + eps T with T stored apart and eps a field: the CPU's counterpart of the GPU's storage;
+ * `interaction` puts eps T x in y (y's precision rounds it: a float64 y holds it exactly as the
+ * product forms it).
+ */
+export type SplitMassMatrix = EpsilonOperator & { interaction(x: Vector, y: Vector): void };
 
 /** Hears chunk `done` of `total` of a dense M's assembly; may throw to stop it. */
 export type AssemblyHook = (done: number, total: number) => void;
@@ -148,6 +157,10 @@ function splitOperator(
     apply(x, y) {
       interaction(x, product);
       for (let k = 0; k < y.length; k++) y[k] = diagonal[k] * x[k] + matrix.epsilon * product[k];
+    },
+    interaction(x, y) {
+      interaction(x, product);
+      for (let k = 0; k < y.length; k++) y[k] = matrix.epsilon * product[k];
     },
     diagonal: () => Float64Array.from(diagonal),
   };
@@ -433,6 +446,11 @@ function splitBackend(
       return current;
     },
     momenta: async (velocities) => applyMassMatrix(held(), velocities),
+    interaction: async (velocities) => {
+      const y = new Float64Array(velocities.length);
+      held().interaction(velocities, y);
+      return y;
+    },
     velocities: async (momenta, solver, options) => solve(held(), momenta, solver, options),
     spectrum: async (options) => massSpectrum(held(), current.configuration.n, options),
     setEpsilon: (epsilon) => {

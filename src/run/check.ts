@@ -13,8 +13,10 @@ import {
   kernelModel,
   massDiagonal,
   massFreeRows,
+  momentaFrom,
   unknowns,
   type DarwinSystem,
+  type ProductPart,
 } from '../physics/models.ts';
 import type { Configuration } from '../physics/geometry.ts';
 import {
@@ -40,7 +42,7 @@ const kFloat32TargetRoundings = 3;
  * Float32's rounding of a row sum of `terms` terms as float32's targets hold it (float32CheckTargets):
  * 3 sqrt(terms) 2^-24, about ten times what the GPU's sums err by. Their rounding adds up as a random
  * walk: the interaction part eps T v (interactionError), summed over N pairs a row apart from D v
- * (src/engine/backend.ts gpuMassProduct), erred by 0.24 to 0.35 sqrt(N) 2^-24 of itself on a sphere,
+ * (src/engine/backend.ts gpuInteraction), erred by 0.24 to 0.35 sqrt(N) 2^-24 of itself on a sphere,
  * rigid and random v, dense and matrix-free: 4.5e-7 at N = 1000, 1.1e-6 to 1.3e-6 at 4000, 6.6e-6 at
  * 10^5 and 9.1e-6 at 2 10^5 (random v, matrix-free).
  */
@@ -151,7 +153,7 @@ export function backendCheckTargets<K extends string>(
  * whether it refined (solveCheckTargets) and its rtol: the momenta's and the velocities' errors of the
  * dense check, the sampled check's residual to 10 max(rtol, the momenta's target), the solve's own
  * residual and the product's error, and the interaction part's error (interactionError): the GPU's
- * product keeps eps T v to float32's relative precision (src/engine/backend.ts gpuMassProduct), and
+ * product keeps eps T v to float32's relative precision (src/engine/backend.ts gpuInteraction), and
  * past its target the Darwin energy eps v.T v / 2 is off by as much or more (darwinError, measured
  * and held to no target). runSolve's, and each point's of the
  * response study, whose solves are held alike.
@@ -194,7 +196,7 @@ export const kReferenceLanczosTol = 1e-10;
  * share the cores and the run's timings are its own (the CLI); without it a reference in a worker
  * runs beside the run (the app, whose check then costs no extra time).
  */
-export type Reference = Pick<MassMatrixBackend, 'momenta' | 'velocities' | 'spectrum'> & {
+export type Reference = Pick<MassMatrixBackend, 'interaction' | 'velocities' | 'spectrum'> & {
   /** Absent or 'dense': what tells it from a SampledReference where a run takes either. */
   readonly kind?: 'dense';
   readonly afterRun?: boolean;
@@ -312,14 +314,16 @@ export async function pacedCheckSample(
 }
 
 /**
- * The float64 rows (M x)_i at `electrons` (sampledMassRows), in chunks of electrons (inPacedChunks, N
- * pairs an electron): the sampled check's 256 N pairs, seconds at 10^6 electrons.
+ * The float64 rows (M x)_i, or (eps T x)_i (`part`), at `electrons` (sampledMassRows), in chunks of
+ * electrons (inPacedChunks, N pairs an electron): the sampled check's 256 N pairs, seconds at 10^6
+ * electrons.
  */
 export async function pacedSampledMassRows(
   system: DarwinSystem,
   x: Float64Array,
   electrons: Uint32Array,
   hooks: PacingHooks,
+  part: ProductPart = 'momenta',
 ): Promise<Float64Array> {
   const b = blockSize(system);
   const rows = new Float64Array(b * electrons.length);
@@ -328,7 +332,7 @@ export async function pacedSampledMassRows(
     system.configuration.n,
     hooks,
     (start) => `float64 check: electron ${start + 1} of ${electrons.length}`,
-    (start, end) => rows.set(sampledMassRows(system, x, electrons.subarray(start, end)), b * start),
+    (start, end) => rows.set(sampledMassRows(system, x, electrons.subarray(start, end), part), b * start),
   );
   return rows;
 }
@@ -366,16 +370,24 @@ export interface SampledReference {
   readonly kind: 'sampled';
   /** The configuration's checkSample, formed once. */
   sample(): Promise<CheckSample>;
-  /** The rows of M at `epsilon` (the system's where undefined). */
-  rows(x: Float64Array, at: Uint32Array, epsilon?: number): Promise<Float64Array>;
+  /** The rows of M at `epsilon` (the system's where undefined), or of eps T alone (`part`). */
+  rows(x: Float64Array, at: Uint32Array, epsilon?: number, part?: ProductPart): Promise<Float64Array>;
   readonly afterRun?: boolean;
 }
 
-/** The float64 rows (M x)_i of the pair sum at `electrons` (massFreeRows, eq. 48/50): O(N) each. */
-export function sampledMassRows(system: DarwinSystem, x: Float64Array, electrons: Uint32Array): Float64Array {
+/**
+ * The float64 rows (M x)_i of the pair sum at `electrons` (massFreeRows, eq. 48/50): O(N) each; of
+ * eps T x alone for `part` 'interaction' (massFreeRows with D = 0: eps times its sums exactly).
+ */
+export function sampledMassRows(
+  system: DarwinSystem,
+  x: Float64Array,
+  electrons: Uint32Array,
+  part: ProductPart = 'momenta',
+): Float64Array {
   const b = blockSize(system);
   const { n, positions } = system.configuration;
-  const diagonal = massDiagonal(system);
+  const diagonal = part === 'interaction' ? new Float64Array(x.length) : massDiagonal(system);
   const azimuthal = kernelModel(system);
   const y = new Float64Array(x.length);
   for (const i of electrons) {
@@ -403,6 +415,21 @@ export function sampledEntries(x: ArrayLike<number>, electrons: Uint32Array, b: 
     for (let c = 0; c < b; c++) out[b * k + c] = x[b * i + c];
   });
   return out;
+}
+
+/**
+ * The rows of p = D x + eps T x at `sample`'s electrons from their float64 rows of eps T x
+ * (`interactionRows`, sampledMassRows' 'interaction'), as momentaFrom forms p over every unknown.
+ */
+export function sampledMomenta(
+  system: DarwinSystem,
+  sample: Pick<CheckSample, 'electrons'>,
+  x: Float64Array,
+  interactionRows: Float64Array,
+): Float64Array {
+  const b = blockSize(system);
+  const at = (values: ArrayLike<number>) => sampledEntries(values, sample.electrons, b);
+  return momentaFrom(at(massDiagonal(system)), at(x), interactionRows);
 }
 
 /** The weighted norm over a sample's unknowns, b per electron: sqrt(sum w_i |x_i|^2). */
@@ -449,62 +476,59 @@ export function sampledErrors(
 }
 
 /**
- * The error of the product's interaction part alone, ||p - p64|| / ||p64 - D v||: that of eps T v,
- * which --tree-tol bounds for v spread over the electrons, where the momenta's error ||p - p64|| /
- * ||p64|| is mostly D v's at small eps (the tree's 8e-2 of T v, for v an eigenvector of T with
- * eigenvalue near 0 on a ball of 3000 at tolerance 1e-5, was 3e-6 of p). Over every unknown, or as
- * `sample` estimates it (`exactMomenta` then its rows); null at eps = 0 and wherever eps T v is 0 (one
- * electron), where there is no such part.
+ * The error of the product's interaction part alone, ||eps T v - (eps T v)_64|| / ||(eps T v)_64||,
+ * from the products' own eps T v (MassMatrixBackend.interaction): what --tree-tol bounds for v spread
+ * over the electrons, where the momenta's error ||p - p64|| / ||p64|| is mostly D v's at small eps
+ * (the tree's 8e-2 of T v, for v an eigenvector of T with eigenvalue near 0 on a ball of 3000 at
+ * tolerance 1e-5, was 3e-6 of p), and which p64 - D v would hold only to 2^-53 |D v| (a sphere of
+ * 1000 at R = 1 m: 1.25e-5 of its own). Over every unknown, or as `sample` estimates it
+ * (`exactInteraction` then its rows); null at eps = 0 and wherever eps T v is 0 (one electron),
+ * where there is no such part.
  */
 export function interactionError(
   system: DarwinSystem,
-  momenta: Float64Array,
-  exactMomenta: Float64Array,
-  velocities: Float64Array,
+  interaction: Float64Array,
+  exactInteraction: Float64Array,
   sample: Pick<CheckSample, 'electrons' | 'weights'> | null = null,
 ): number | null {
   if (system.epsilon === 0) return null;
   const b = blockSize(system);
-  const diagonal = massDiagonal(system);
-  const dv = velocities.map((value, k) => diagonal[k] * value);
-  const at = (x: Float64Array) => (sample ? sampledEntries(x, sample.electrons, b) : x);
+  const part = sample ? sampledEntries(interaction, sample.electrons, b) : interaction;
   const weights = sample ? sample.weights : new Float64Array(system.configuration.n).fill(1);
-  const p = at(momenta);
-  const part = at(dv).map((value, k) => exactMomenta[k] - value);
   const error = weightedNorm(
-    p.map((value, k) => value - exactMomenta[k]),
+    part.map((value, k) => value - exactInteraction[k]),
     weights,
     b,
   );
-  const scale = weightedNorm(part, weights, b);
+  const scale = weightedNorm(exactInteraction, weights, b);
   // No interaction part to measure (one electron: T = 0): p's error is then D v's alone, which the
   // momenta's error states.
   return scale > 0 ? error / scale : null;
 }
 
 /**
- * The Darwin energy's own relative error, |v.(p - p64)| / |v.(p64 - D v)| (eq. 48: the energy
- * eps v.T v / 2 of `velocities` with `momenta` against the float64 `exactMomenta`), over every unknown.
- * interactionError bounds it only times ||v|| ||eps T v|| / |v.eps T v| (Cauchy-Schwarz), which is
- * large where v.eps T v cancels (random v on 1500 electrons in a lump beside 300 in a ball: 197, and
- * the Darwin energy 4 times as far off as eps T v), so it is measured, not held to a target of its
- * own. Null where interactionError is, and where v.eps T v is 0 (no Darwin energy to be relative to).
- * A sampled check does not estimate it: a signed sum over N electrons, which 256 of them give to a
- * noise ~sqrt(N / 256) times float32's random error of it.
+ * The Darwin energy's own relative error, |v.(eps T v - (eps T v)_64)| / |v.(eps T v)_64| (eq. 48:
+ * the energy eps v.T v / 2 of `velocities` from the product's `interaction` against the float64
+ * `exactInteraction`), over every unknown. interactionError bounds it only times
+ * ||v|| ||eps T v|| / |v.eps T v| (Cauchy-Schwarz), which is large where v.eps T v cancels (random v
+ * on 1500 electrons in a lump beside 300 in a ball: 197, and the Darwin energy 4 times as far off as
+ * eps T v), so it is measured, not held to a target of its own. Null where interactionError is, and
+ * where v.eps T v is 0 (no Darwin energy to be relative to). A sampled check does not estimate it: a
+ * signed sum over N electrons, which 256 of them give to a noise ~sqrt(N / 256) times float32's
+ * random error of it.
  */
 export function darwinError(
   system: DarwinSystem,
-  momenta: Float64Array,
-  exactMomenta: Float64Array,
   velocities: Float64Array,
+  interaction: Float64Array,
+  exactInteraction: Float64Array,
 ): number | null {
   if (system.epsilon === 0) return null;
-  const diagonal = massDiagonal(system);
   let error = 0;
   let darwin = 0;
   velocities.forEach((v, k) => {
-    error += v * (momenta[k] - exactMomenta[k]);
-    darwin += v * (exactMomenta[k] - diagonal[k] * v);
+    error += v * (interaction[k] - exactInteraction[k]);
+    darwin += v * exactInteraction[k];
   });
   return darwin !== 0 ? Math.abs(error / darwin) : null;
 }

@@ -12,7 +12,7 @@
 // answering side (referenceAnswerer); only starting the worker differs.
 import type { WorkerPool } from '../parallel/pool.ts';
 import type { LondonBody } from '../physics/london.ts';
-import type { DarwinSystem } from '../physics/models.ts';
+import type { DarwinSystem, ProductPart } from '../physics/models.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolveResult, SolverName } from '../solvers/types.ts';
 import { cpuBackend, type MassMatrixBackend } from './backend.ts';
@@ -38,13 +38,14 @@ interface RequestBase {
 }
 
 export type ReferenceRequest =
-  | (RequestBase & { kind: 'momenta'; velocities: Float64Array })
-  /** y = M v by float64Product: the pair loop, or the float64 tree at `treeTolerance`. */
-  | (RequestBase & { kind: 'product'; treeTolerance: number | null; v: Float64Array })
+  /** eps T v of the dense float64 M (MassMatrixBackend.interaction). */
+  | (RequestBase & { kind: 'interaction'; velocities: Float64Array })
+  /** y = M v or eps T v (`part`) by float64Product: the pair loop, or the float64 tree at `treeTolerance`. */
+  | (RequestBase & { kind: 'product'; treeTolerance: number | null; part: ProductPart; v: Float64Array })
   /** The sampled check's electrons and weights (pacedCheckSample: a k-d tree, seconds at 10^6). */
   | (RequestBase & { kind: 'sample' })
-  /** The sampled check's float64 rows of M x at `electrons` (pacedSampledMassRows). */
-  | (RequestBase & { kind: 'rows'; electrons: Uint32Array; x: Float64Array })
+  /** The sampled check's float64 rows of M x, or of eps T x (`part`), at `electrons` (pacedSampledMassRows). */
+  | (RequestBase & { kind: 'rows'; electrons: Uint32Array; x: Float64Array; part: ProductPart })
   | (RequestBase & {
       kind: 'solve';
       momenta: Float64Array;
@@ -63,7 +64,7 @@ export type ReferenceRequest =
   | { id: number; kind: 'london'; body: LondonBody; points: Float64Array };
 
 export type ReferenceResponse =
-  | { id: number; ok: true; kind: 'momenta'; momenta: Float64Array }
+  | { id: number; ok: true; kind: 'interaction'; interaction: Float64Array }
   | { id: number; ok: true; kind: 'product'; product: Float64Array }
   | { id: number; ok: true; kind: 'sample'; sample: CheckSample }
   | { id: number; ok: true; kind: 'rows'; rows: Float64Array }
@@ -169,7 +170,7 @@ export class FloatReference {
   /** The reference of one system, as a run asks it; `key` identifies the system to the worker. */
   of(key: string, system: DarwinSystem): Reference {
     return {
-      momenta: (velocities) => this.#momenta({ key, system, velocities }),
+      interaction: (velocities) => this.#interaction({ key, system, velocities }),
       velocities: (momenta, solver, options) =>
         this.#solve({
           key,
@@ -200,8 +201,8 @@ export class FloatReference {
     return {
       kind: 'sampled',
       sample: () => (sample ??= this.#sample({ key, system })),
-      rows: (x, at, epsilon = system.epsilon) =>
-        this.#rows({ key, system: { ...system, epsilon }, electrons: at, x }),
+      rows: (x, at, epsilon = system.epsilon, part = 'momenta') =>
+        this.#rows({ key, system: { ...system, epsilon }, electrons: at, x, part }),
     };
   }
 
@@ -210,10 +211,10 @@ export class FloatReference {
    * key of its own, under which the worker builds its pair loop or tree once for all its requests.
    */
   products(): Float64Products {
-    return (system, tree) => {
+    return (system, tree, part = 'momenta') => {
       const key = `product ${this.#productsMade++}`;
       const treeTolerance = tree?.tolerance ?? null;
-      return (v) => this.#product({ key, system, treeTolerance, v });
+      return (v) => this.#product({ key, system, treeTolerance, part, v });
     };
   }
 
@@ -245,9 +246,9 @@ export class FloatReference {
     throw new Error('unexpected reference response');
   }
 
-  async #momenta(request: Payload<'momenta'>): Promise<Float64Array> {
-    const response = await this.#ask({ ...request, kind: 'momenta', id: this.#next++ });
-    if (response.ok && response.kind === 'momenta') return response.momenta;
+  async #interaction(request: Payload<'interaction'>): Promise<Float64Array> {
+    const response = await this.#ask({ ...request, kind: 'interaction', id: this.#next++ });
+    if (response.ok && response.kind === 'interaction') return response.interaction;
     throw new Error('unexpected reference response');
   }
 
@@ -405,7 +406,12 @@ export function referenceAnswerer(
     }
     return held.backend;
   };
-  const productFor = async (key: string, system: DarwinSystem, treeTolerance: number | null) => {
+  const productFor = async (
+    key: string,
+    system: DarwinSystem,
+    treeTolerance: number | null,
+    part: ProductPart,
+  ) => {
     if (heldProduct?.key !== key) {
       // The product owns its pool (its threads, and the tree's shared arrays), as a backend does.
       heldProduct?.pool?.dispose();
@@ -413,7 +419,7 @@ export function referenceAnswerer(
       const tree = treeTolerance === null ? undefined : { tolerance: treeTolerance };
       const threads = await runningPool(pool);
       try {
-        heldProduct = { key, apply: float64Product(system, threads, tree), pool: threads };
+        heldProduct = { key, apply: float64Product(system, threads, tree, part), pool: threads };
       } catch (error) {
         threads?.dispose();
         throw error;
@@ -426,7 +432,7 @@ export function referenceAnswerer(
     const report = onProgress && throttled(onProgress, now);
     const paced: PacingHooks = { progress: report && ((text) => report({ step: 'sampled', text })) };
     if (request.kind === 'product') {
-      const apply = await productFor(request.key, request.system, request.treeTolerance);
+      const apply = await productFor(request.key, request.system, request.treeTolerance, request.part);
       const product = apply(request.v);
       return { id: request.id, ok: true, kind: 'product', product };
     }
@@ -435,7 +441,13 @@ export function referenceAnswerer(
       return { id: request.id, ok: true, kind: 'sample', sample };
     }
     if (request.kind === 'rows') {
-      const rows = await pacedSampledMassRows(request.system, request.x, request.electrons, paced);
+      const rows = await pacedSampledMassRows(
+        request.system,
+        request.x,
+        request.electrons,
+        paced,
+        request.part,
+      );
       return { id: request.id, ok: true, kind: 'rows', rows };
     }
     if (request.kind === 'london') {
@@ -449,12 +461,12 @@ export function referenceAnswerer(
     }
     const backend = await backendFor(request.key, request.system);
     switch (request.kind) {
-      case 'momenta':
+      case 'interaction':
         return {
           id: request.id,
           ok: true,
-          kind: 'momenta',
-          momenta: await backend.momenta(request.velocities),
+          kind: 'interaction',
+          interaction: await backend.interaction(request.velocities),
         };
       case 'solve': {
         const { momenta, rtol, maxIterations } = request;

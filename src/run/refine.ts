@@ -4,9 +4,14 @@
 // Each step multiplies the float64 residual by about max(rtol_inner, cond(M) u32), u32 = 2^-24, so a
 // float32 backend reaches any tolerance down to float64's rounding while cond(M) u32 < 1/2.
 import { dot, norm, relativeTo, trueResidual } from '../math/vectors.ts';
-import { parallelMassMatrixFree } from '../parallel/mass-matrix.ts';
+import { parallelInteractionFree, parallelMassMatrixFree } from '../parallel/mass-matrix.ts';
 import type { WorkerPool } from '../parallel/pool.ts';
-import { applyMassMatrixFree, type DarwinSystem } from '../physics/models.ts';
+import {
+  applyInteractionFree,
+  applyMassMatrixFree,
+  type DarwinSystem,
+  type ProductPart,
+} from '../physics/models.ts';
 import { convergedReason } from '../solvers/krylov.ts';
 import {
   defaultRtol,
@@ -69,26 +74,32 @@ export function refines(backend: Pick<MassMatrixBackend, 'name'>, rtol: number):
 }
 
 /**
- * y = M v in float64: on the caller's thread or its pool (float64Product), or answered by a worker
- * (the page's, src/run/reference.ts), whose main thread must not spend seconds in a pair loop.
+ * y = M v, or eps T v (ProductPart), in float64: on the caller's thread or its pool (float64Product),
+ * or answered by a worker (the page's, src/run/reference.ts), whose main thread must not spend
+ * seconds in a pair loop.
  */
 export type Float64Product = (v: Float64Array) => Float64Array | Promise<Float64Array>;
 
 /**
  * Makes a system's float64 product for a refined run, of its float64 tree at `tree.tolerance`
- * where the backend's M is the tree (float64Product's choice): the CLI's on its --threads pool
- * (float64Products), the page's in its reference worker (FloatReference.products).
+ * where the backend's M is the tree (float64Product's choice), giving `part` of p = M v (M v where
+ * undefined): the CLI's on its --threads pool (float64Products), the page's in its reference worker
+ * (FloatReference.products).
  */
-export type Float64Products = (system: DarwinSystem, tree?: { readonly tolerance: number }) => Float64Product;
+export type Float64Products = (
+  system: DarwinSystem,
+  tree?: { readonly tolerance: number },
+  part?: ProductPart,
+) => Float64Product;
 
 /** float64Product on the threads of `pool` (the caller's thread alone without), each made when asked. */
 export function float64Products(pool?: () => WorkerPool): Float64Products {
-  return (system, tree) => float64Product(system, pool?.(), tree);
+  return (system, tree, part) => float64Product(system, pool?.(), tree, part);
 }
 
 /**
- * The float64 product of the refinement: the matrix-free pair loop (applyMassMatrixFree), O(N) in
- * memory. A refined solve forms 2-3 products (one per step, and the momenta); assembling the dense
+ * The float64 product of the refinement: the matrix-free pair loop (applyMassMatrixFree, or
+ * applyInteractionFree for `part` 'interaction'), O(N) in memory. A refined solve forms 2-3 products (one per step, and the momenta); assembling the dense
  * float64 M costs 2-13 pair loops and pays only after several products (README "solve").
  * `pool`: its rows on the pool's threads (parallelMassMatrixFree: the same product bit for bit,
  * faster from kMatrixFreeMinimumThreads threads).
@@ -104,7 +115,9 @@ export function float64Product(
   system: DarwinSystem,
   pool?: WorkerPool,
   tree?: { readonly tolerance: number },
+  part: ProductPart = 'momenta',
 ): (v: Float64Array) => Float64Array {
+  const interaction = part === 'interaction';
   if (tree) {
     const matrix = treeMassMatrix(
       buildTree(system, { tolerance: tree.tolerance }, pool && sharedArrays(pool)),
@@ -112,10 +125,13 @@ export function float64Product(
     );
     return (v) => {
       const y = new Float64Array(v.length);
-      matrix.apply(v, y);
+      if (interaction) matrix.interaction(v, y);
+      else matrix.apply(v, y);
       return y;
     };
   }
+  if (interaction)
+    return pool ? parallelInteractionFree(system, pool) : (v) => applyInteractionFree(system, v);
   return pool ? parallelMassMatrixFree(system, pool) : (v) => applyMassMatrixFree(system, v);
 }
 

@@ -2,10 +2,12 @@
 // (the Legendre inversion M v = p), or both (a round trip), with the float64 check beside it. The CLI
 // and the app call this and differ only in how they show progress and the report. A float32 backend
 // asked for less than kRefinementRtol refines in float64 (src/run/refine.ts), and then also forms the
-// momenta with the float64 product.
+// momenta with the float64 product. Every product gives eps T v apart from D v (the backends'
+// interaction), which the energies and the check take: p = D v + eps T v holds it only to
+// 2^-53 |D v|.
 import { norm, relativeTo, trueResidual } from '../math/vectors.ts';
 import { checkFloat32Vector } from '../physics/float32.ts';
-import { blockSize, type DarwinSystem } from '../physics/models.ts';
+import { blockSize, massDiagonal, momentaFrom, type DarwinSystem } from '../physics/models.ts';
 import { InputError } from '../physics/input-error.ts';
 import { energies, relativeError, type Energies } from '../physics/observables.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
@@ -22,6 +24,7 @@ import {
   pendingReference,
   interactionError,
   sampledErrors,
+  sampledMomenta,
   solveTargetsFor,
   type CheckClock,
   type Reference,
@@ -82,7 +85,7 @@ export interface SolveCheck {
    */
   readonly residual: number | null;
   /**
-   * The interaction part alone of the product the energies use, ||p - p64|| / ||p64 - D v||
+   * The error of the interaction part eps T v the energies use, against the float64 eps T v
    * (check.ts interactionError), held to checkTargets.interaction: of the given velocities' momenta,
    * or in the velocities mode of the solved velocities' own M v; null at eps = 0, or where the check
    * did not reach that product.
@@ -260,33 +263,42 @@ export async function runSolve(
   const timing: { matvec?: number; solve?: number; check?: number } = {};
   const checkClock: CheckClock = { milliseconds: 0 };
   const givenVelocities = mode === 'velocities' ? null : given;
-  // The sampled reference's rows of M x at its sample's electrons (formed by its first request).
-  const sampledRows = (x: Float64Array) =>
-    sampled!.sample().then((sample) => sampled!.rows(x, sample.electrons));
-  const referenceMomenta = pendingReference(
+  const diagonal = massDiagonal(system);
+  // The sampled reference's rows of eps T x at its sample's electrons (formed by its first request).
+  const sampledInteraction = (x: Float64Array) =>
+    sampled!.sample().then((sample) => sampled!.rows(x, sample.electrons, undefined, 'interaction'));
+  const referenceInteraction = pendingReference(
     givenVelocities && (reference || sampled)
-      ? () => (reference ? reference.momenta(givenVelocities) : sampledRows(givenVelocities))
+      ? () => (reference ? reference.interaction(givenVelocities) : sampledInteraction(givenVelocities))
       : null,
     checkClock,
     checkedBy?.afterRun,
   );
-  // Made once, where the run refines: its momenta p = M v are this float64 product too.
+  // Made once, where the run refines: its eps T v, and p = M v from it, are this float64 product too.
   let product: Float64Product | null = null;
-  const float64 = () => (product ??= (request.float64 ?? float64Products())(backend.system, backend.tree));
-  // p = M v: a refined run's with the float64 product.
-  const massProduct = (v: Float64Array) =>
-    refines(backend, request.rtol) ? Promise.resolve(float64()(v)) : backend.momenta(v);
+  const float64Interaction = () =>
+    (product ??= (request.float64 ?? float64Products())(backend.system, backend.tree, 'interaction'));
+  const float64 = (): Float64Product => {
+    const interaction = float64Interaction();
+    return async (v) => momentaFrom(diagonal, v, await interaction(v));
+  };
+  // eps T v: a refined run's with the float64 product.
+  const interactionProduct = (v: Float64Array) =>
+    refines(backend, request.rtol) ? Promise.resolve(float64Interaction()(v)) : backend.interaction(v);
   let momenta = given;
+  let givenInteraction: Float64Array | null = null;
   if (givenVelocities) {
     request.onStage?.('momenta');
     const start = performance.now();
-    momenta = await massProduct(givenVelocities);
+    givenInteraction = await interactionProduct(givenVelocities);
+    momenta = momentaFrom(diagonal, givenVelocities, givenInteraction);
     timing.matvec = performance.now() - start;
     checkFiniteMomenta(backend, momenta);
   }
   // A round trip's energies are its given v's, whose p = M v is exact, not those of v solved back
-  // (which a failed solve leaves far from v). v.p can overflow where v and p do not (eps ||T|| large).
-  const givenEnergies = givenVelocities && energies(system, givenVelocities, momenta);
+  // (which a failed solve leaves far from v). v.eps T v can overflow where v and p do not
+  // (eps ||T|| large).
+  const givenEnergies = givenVelocities && energies(system, givenVelocities, givenInteraction!);
   if (givenEnergies && !(Number.isFinite(givenEnergies.total) && Number.isFinite(givenEnergies.kinetic))) {
     throw new InputError(
       'the energies v.p / 2 of these velocities overflow float64; scale the velocities down',
@@ -326,13 +338,18 @@ export async function runSolve(
     velocities = solve.x;
     if (givenVelocities) roundTripError = relativeError(solve.x, givenVelocities);
   }
-  // The velocities mode's energies are the solved v's with its own product M v (see energies below),
-  // whose interaction part the check measures as it does the given v's p.
-  const solvedMomenta = solve && !givenVelocities ? await massProduct(solve.x) : null;
-  // The solved velocities' rows, and the dense check's float64 M v of them, asked once they exist.
-  const solvedRows = pendingReference(sampled && solve ? () => sampledRows(solve.x) : null, checkClock, true);
-  const solvedProduct64 = pendingReference(
-    reference && solve ? () => reference.momenta(solve.x) : null,
+  // The velocities mode's energies are the solved v's with its own product's eps T v (see energies
+  // below), which the check measures as it does the given v's.
+  const solvedInteraction = solve && !givenVelocities ? await interactionProduct(solve.x) : null;
+  // The solved velocities' rows of eps T v, and the dense check's float64 eps T v of them, asked once
+  // they exist.
+  const solvedRows = pendingReference(
+    sampled && solve ? () => sampledInteraction(solve.x) : null,
+    checkClock,
+    true,
+  );
+  const solvedInteraction64 = pendingReference(
+    reference && solve ? () => reference.interaction(solve.x) : null,
     checkClock,
     true,
   );
@@ -341,31 +358,37 @@ export async function runSolve(
   let product64: Float64Array | null = null;
   if (checkedBy) {
     request.onStage?.('check');
-    const p64 = await referenceMomenta();
+    const interaction64 = await referenceInteraction();
     const solved64 = await referenceVelocities();
     // A check stopped at the momenta, or at the reference's solve, asks nothing more.
     const stoppedBefore =
-      (givenVelocities !== null && p64 === null) ||
+      (givenVelocities !== null && interaction64 === null) ||
       (reference !== null && solve !== null && solved64 === null);
     const rows64 = stoppedBefore ? null : await solvedRows();
-    product64 = stoppedBefore ? null : await solvedProduct64();
+    const solvedPart64 = stoppedBefore ? null : await solvedInteraction64();
+    product64 = solve && solvedPart64 && momentaFrom(diagonal, solve.x, solvedPart64);
     const answered = sampled ? rows64 : product64;
     checkStopped = stoppedBefore || (solve !== null && answered === null);
     // Asked already by the rows above: here at once, or null where the check was stopped before.
     const sample = sampled && !checkStopped ? await pendingReference(() => sampled.sample())() : null;
     if (sampled && !sample) checkStopped = true;
     if (!checkStopped) {
-      // The product the energies use, against its float64 rows or M v: the given v's, or the solved v's.
-      const [checkedVelocities, checkedMomenta, exactMomenta] = givenVelocities
-        ? [givenVelocities, momenta, p64]
-        : [velocities, solvedMomenta, sampled ? rows64 : product64];
+      // The eps T v the energies use, against its float64 rows or eps T v: the given v's, or the
+      // solved v's.
+      const [checkedVelocities, checkedInteraction, exactInteraction] = givenVelocities
+        ? [givenVelocities, givenInteraction, interaction64]
+        : [velocities, solvedInteraction, sampled ? rows64 : solvedPart64];
       const interaction =
-        checkedMomenta && exactMomenta
-          ? interactionError(system, checkedMomenta, exactMomenta, checkedVelocities, sample)
+        checkedInteraction && exactInteraction
+          ? interactionError(system, checkedInteraction, exactInteraction, sample)
           : null;
+      // p64 = D v + eps T v_64, over every unknown or at the sample's.
+      const exactMomenta = (x: Float64Array, part: Float64Array | null) =>
+        part && (sample ? sampledMomenta(system, sample, x, part) : momentaFrom(diagonal, x, part));
+      const p64 = givenVelocities && exactMomenta(givenVelocities, interaction64);
       check = sample
         ? {
-            ...sampledErrors(system, sample, momenta, p64, rows64),
+            ...sampledErrors(system, sample, momenta, p64, solve && exactMomenta(solve.x, rows64)),
             velocities: null,
             interaction,
             darwin: null,
@@ -384,8 +407,8 @@ export async function runSolve(
                 : null,
             interaction,
             darwin:
-              checkedMomenta && exactMomenta
-                ? darwinError(system, checkedMomenta, exactMomenta, checkedVelocities)
+              checkedInteraction && exactInteraction
+                ? darwinError(system, checkedVelocities, checkedInteraction, exactInteraction)
                 : null,
             sampled: null,
             referenceUnconverged: solved64 && !solved64.converged ? solved64.reason : null,
@@ -410,11 +433,11 @@ export async function runSolve(
     tolerance: solve ? request.rtol : null,
     refinementSteps,
     roundTripError,
-    // Solved velocities' energies from v and their own product M v, each within about
+    // Solved velocities' energies from v and their own product's eps T v, each within about
     // ||v - v_exact|| / ||v|| of itself: from the given p, darwin (v.p - v.D v) / 2 errs by about that
     // times the kinetic energy wherever v.p = v.M v fails, as it does for a float32 solve (CG's
     // Galerkin condition holds in exact arithmetic only; at eps = 1e-8, 5% to all of darwin).
-    energies: givenEnergies ?? energies(system, velocities, solvedMomenta!),
+    energies: givenEnergies ?? energies(system, velocities, solvedInteraction!),
     check,
     checkTargets: solveTargetsFor(backend, system.configuration.n, refined, request.rtol),
     checkStopped,

@@ -38,7 +38,10 @@ export function sampledSpectrumCheck(report: SpectrumReport): Extract<SpectrumCh
   return check;
 }
 
-/** The sampled reference of `system` in this thread: its `sample` (checkSample's), float64 rows of M. */
+/**
+ * The sampled reference of `system` in this thread: its `sample` (checkSample's), float64 rows of M
+ * or of eps T.
+ */
 export function sampledRows(
   system: DarwinSystem,
   sample: CheckSample = checkSample(system.configuration),
@@ -46,6 +49,7 @@ export function sampledRows(
   return {
     kind: 'sampled',
     sample: async () => sample,
-    rows: async (x, at, epsilon = system.epsilon) => sampledMassRows({ ...system, epsilon }, x, at),
+    rows: async (x, at, epsilon = system.epsilon, part = 'momenta') =>
+      sampledMassRows({ ...system, epsilon }, x, at, part),
   };
 }

@@ -34,3 +34,29 @@ export function momentaRequest(given: Float64Array): SolveRequest {
 export function velocitiesRequest(given: Float64Array, rtol: number): SolveRequest {
   return { mode: 'velocities', given, pattern: null, seed: null, solver: 'cg', rtol };
 }
+
+/**
+ * eps v^T T v / 2 of the vector 3D model by eq. 48's pair sum, T_ij = (I + n n^T) / (2 r) for each
+ * pair once, Neumaier-compensated in float64: the Darwin energy apart from every product's code.
+ */
+export function darwinPairSum(system: DarwinSystem, v: ArrayLike<number>): number {
+  const { n, positions } = system.configuration;
+  let sum = 0;
+  let compensation = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const d = [0, 1, 2].map((c) => positions[3 * i + c] - positions[3 * j + c]);
+      const r = Math.hypot(d[0], d[1], d[2]);
+      const vi = [0, 1, 2].map((c) => v[3 * i + c]);
+      const vj = [0, 1, 2].map((c) => v[3 * j + c]);
+      const along =
+        (vi[0] * d[0] + vi[1] * d[1] + vi[2] * d[2]) * (vj[0] * d[0] + vj[1] * d[1] + vj[2] * d[2]);
+      // v_i . T_ij v_j + v_j . T_ji v_i, T symmetric.
+      const term = (vi[0] * vj[0] + vi[1] * vj[1] + vi[2] * vj[2] + along / (r * r)) / r;
+      const total = sum + term;
+      compensation += Math.abs(sum) >= Math.abs(term) ? sum - total + term : term - total + sum;
+      sum = total;
+    }
+  }
+  return (system.epsilon * (sum + compensation)) / 2;
+}

@@ -4,13 +4,8 @@
 // lambda_max / N to the law of the geometry with the critical size R* it implies (eq. 51-55).
 // Backends come from a factory, one per N, so the CLI (GPU or float64 CPU) and the app run the same
 // sweep under the same Stop rule (src/studies/study.ts); nothing here touches the GPU.
-import {
-  massDiagonal,
-  unknowns,
-  validateSystem,
-  type DarwinSystem,
-  type ModelName,
-} from '../../physics/models.ts';
+import { unknowns, validateSystem, type DarwinSystem, type ModelName } from '../../physics/models.ts';
+import { energies } from '../../physics/observables.ts';
 import { minimumSuperconductingSize } from '../../physics/paper.ts';
 import { ringCirculantEigenvalues } from '../../physics/ring.ts';
 import { londonEpsilon, londonInertiaRatio } from '../../physics/london.ts';
@@ -236,17 +231,11 @@ export interface ScalingStudy {
   readonly milliseconds: number;
 }
 
-/** (v^T (M - D) v)/(v^T D v) for the given velocities (the backend's unknowns). */
+/** (v^T (M - D) v)/(v^T D v) for the given velocities (the backend's unknowns), from eps T v itself. */
 async function interactionQuotient(backend: MassMatrixBackend, velocities: Float64Array): Promise<number> {
-  const momenta = await backend.momenta(velocities);
-  const diagonal = massDiagonal(backend.system);
-  let vMv = 0;
-  let vDv = 0;
-  for (let k = 0; k < velocities.length; k++) {
-    vMv += velocities[k] * momenta[k];
-    vDv += diagonal[k] * velocities[k] * velocities[k];
-  }
-  return (vMv - vDv) / (vDv * backend.system.epsilon);
+  const { system } = backend;
+  const { darwin, kinetic } = energies(system, velocities, await backend.interaction(velocities));
+  return darwin / (kinetic * system.epsilon);
 }
 
 function modeOf(overlaps: ModeOverlaps): ModeName {
