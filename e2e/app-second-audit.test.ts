@@ -1,0 +1,72 @@
+// On Chromium's SwiftShader WebGPU adapter, what a second audit of the page found: a refined Spectrum
+// (a spectrum tolerance below 1e-6) ended by Stop keeps the Ritz values Lanczos reached, as an
+// unrefined one does, rather than nothing.
+import { expect, test } from 'vitest';
+import {
+  downloaded,
+  settled,
+  shownText,
+  shownValue,
+  startAction,
+  webGpuApp,
+  type AppPage,
+} from './support.ts';
+
+const app = webGpuApp();
+
+async function open(query: string): Promise<AppPage> {
+  const opened = await app.open(query);
+  expect(await settled(opened.page)).toBe('idle');
+  return opened;
+}
+
+/** Records every line the progress shows, as the page changes it (read back by progressLines). */
+async function recordProgress(page: AppPage['page']): Promise<() => Promise<string[]>> {
+  await page.evaluate(() => {
+    const lines: string[] = [];
+    Object.assign(window, { progressLines: lines });
+    const record = () => {
+      const text = document.getElementById('progress-text')!.textContent ?? '';
+      if (lines.at(-1) !== text) lines.push(text);
+    };
+    new MutationObserver(record).observe(document.getElementById('progress')!, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+    });
+  });
+  return () => page.evaluate(() => (window as unknown as { progressLines: string[] }).progressLines);
+}
+
+test('a refined Spectrum stopped by Stop keeps its partial λ range, the one its progress showed last', async () => {
+  const { page, errors } = await open('?run=none&n=3000&geometry=ball&eps=0.01&lanczos_tol=1e-10&check=0');
+  const lines = await recordProgress(page);
+  const finished = await startAction(page, 'spectrum');
+  await page.waitForFunction(() =>
+    /Lanczos product ([1-9]\d)/.test(document.getElementById('progress-text')?.textContent ?? ''),
+  );
+  await page.locator('#progress-stop').click();
+  expect(await finished()).toBe('failed');
+  expect(await shownText(page, 'message')).not.toContain('no result');
+  expect(await page.locator('#spectrum-reason').getAttribute('data-reason')).toBe('stopped');
+  // The last product the progress line named, and its λ range to the six digits it shows.
+  const products = (await lines()).flatMap((line) => {
+    const match = /Lanczos product (\d+) \(at most (\d+)\), λ ∈ \[(\S+), (\S+)\]$/.exec(line);
+    return match ? [match.slice(1).map(Number)] : [];
+  });
+  const [step, limit, lambdaMin, lambdaMax] = products.at(-1)!;
+  expect(step).toBeGreaterThanOrEqual(10);
+  expect(await shownValue(page, 'spectrum-steps')).toBe(step);
+  expect((await shownValue(page, 'lambda-min')).toPrecision(6)).toBe(lambdaMin.toPrecision(6));
+  expect((await shownValue(page, 'lambda-max')).toPrecision(6)).toBe(lambdaMax.toPrecision(6));
+  // Saved marked as stopped, with those products of the limit, and the Ritz values as they stood.
+  const file = await downloaded(page, '[data-action="downloadJson"] button', 'spectrum-refined-stopped.json');
+  const saved = JSON.parse(file.text) as { spectrum: Record<string, unknown> };
+  expect(saved.spectrum.stopped).toEqual({ signal: null, points: step, of: limit });
+  expect(saved.spectrum).toMatchObject({
+    converged: false,
+    lambda_min: await shownValue(page, 'lambda-min'),
+    lambda_max: await shownValue(page, 'lambda-max'),
+  });
+  expect(errors).toEqual([]);
+});
