@@ -786,6 +786,7 @@ export class Session {
                   mode === 'round_trip'
                     ? 'round trip: v → p = M v → solve M v = p'
                     : 'velocities from the loaded momenta',
+                  refines(backend, tolerance),
                 );
                 // Until the first readback of the iterations, a product away at large N.
                 this.#progress('Solve M v = p on the GPU…', 0);
@@ -825,8 +826,15 @@ export class Session {
     if (report.timing.matvec !== undefined) this.#stageTime('momenta', report.timing.matvec);
     if (report.timing.solve !== undefined) this.#stageTime('solve', report.timing.solve);
     if (report.solve) {
-      const { solve, trueResidualProduct, momenta, roundTripError } = report;
-      this.#diagnostics.solveDone(solve, trueResidualProduct, norm(momenta), roundTripError, stopped);
+      const { solve, trueResidualProduct, momenta, roundTripError, refinementSteps } = report;
+      this.#diagnostics.solveDone(
+        solve,
+        trueResidualProduct,
+        norm(momenta),
+        roundTripError,
+        stopped,
+        refinementSteps > 0,
+      );
     }
     const { spectrum, spectrumStop } = this.#results;
     this.#results = { ...emptyResults(), timing, spectrum, spectrumStop };
@@ -1157,11 +1165,12 @@ export class Session {
         savedEnergies(saved.summary),
       );
       // The tolerance line where the file says what was asked (a file without "tolerance": none).
-      const tolerance = saved.summary.tolerance;
+      const { tolerance, refinement_steps: steps } = saved.summary;
       this.#diagnostics.history(
         saved.history,
         norm(saved.momenta),
         typeof tolerance === 'number' ? tolerance : 0,
+        typeof steps === 'number' && steps > 0,
       );
     }
     this.#results.system = system;
