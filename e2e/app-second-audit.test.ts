@@ -1,9 +1,12 @@
 // On Chromium's SwiftShader WebGPU adapter, what a second audit of the page found: a refined Spectrum
 // (a spectrum tolerance below 1e-6) ended by Stop keeps the Ritz values Lanczos reached, as an
-// unrefined one does, rather than nothing.
+// unrefined one does, rather than nothing; a refined Solve's residual row and plot say what they hold;
+// a loaded solve sets the solver fields, so that the link runs it again.
 import { expect, test } from 'vitest';
 import {
   downloaded,
+  loadFile,
+  screenshot,
   settled,
   shownText,
   shownValue,
@@ -68,5 +71,48 @@ test('a refined Spectrum stopped by Stop keeps its partial λ range, the one its
     lambda_min: await shownValue(page, 'lambda-min'),
     lambda_max: await shownValue(page, 'lambda-max'),
   });
+  expect(errors).toEqual([]);
+});
+
+test("a refined Solve stopped by Stop: the row shows its v's float64 residual as such, the plot's legend the inner solves'; loaded back, the link runs it again", async () => {
+  const query = '?run=none&n=3000&geometry=ball&eps=0.01&tol=1e-9&check=0';
+  const { page, errors } = await open(query);
+  const finished = await startAction(page, 'solve');
+  await page.waitForFunction(() =>
+    /Solve: iteration ([2-9]\d|1[6-9])/.test(document.getElementById('progress-text')?.textContent ?? ''),
+  );
+  await page.locator('#progress-stop').click();
+  expect(await finished()).toBe('failed');
+  expect(await page.locator('#solve-reason').getAttribute('data-reason')).toBe('stopped');
+  const button = '[data-action="downloadJson"] button';
+  const file = await downloaded(page, button, 'solve-refined-stopped.json');
+  const saved = JSON.parse(file.text) as Record<string, unknown>;
+  expect(saved.refinement_steps).toBeGreaterThanOrEqual(1);
+  // The returned v's float64 residual (README: both keys are it on a refined run), named for what it is.
+  const residual = await shownValue(page, 'solve-residual');
+  expect(residual).toBe(saved.relative_residual);
+  expect(residual).toBe(saved.true_relative_residual);
+  expect(await shownText(page, 'solve-residual-label')).toBe('‖p − M v‖/‖p‖ (float64, of the refined v)');
+  const legend = () => page.locator('#residual-plot .u-legend .u-label').allTextContents();
+  expect(await legend()).toEqual([
+    '‖r‖/‖p‖ of the float32 inner solves (× each float64 step’s ‖r_k‖)',
+    'tolerance 1e-9',
+  ]);
+  await screenshot(page, 'refined-solve-stopped');
+
+  const fresh = await open('?run=none&tol=1e-5&solver=minres&max_iter=7&matrix=dense');
+  expect(await loadFile(fresh.page, 'solve-refined-stopped.json', file.text)).toContain('their result');
+  const link = new URL(fresh.page.url()).searchParams;
+  expect(Number(link.get('tol'))).toBe(saved.tolerance);
+  expect(link.get('solver')).toBe(saved.switched_from ? 'auto' : saved.solver);
+  expect(link.get('matrix')).toBe(saved.matrix);
+  // Stopped at the solvers' own limit for its unknowns: auto, not the panel's 7.
+  expect((saved.stopped as { of: number }).of).toBe(9000);
+  expect(link.get('max_iter') ?? 'auto').toBe('auto');
+  expect(await shownText(fresh.page, 'solve-residual-label')).toBe(
+    '‖p − M v‖/‖p‖ (float64, of the refined v)',
+  );
+  expect(await shownValue(fresh.page, 'solve-residual')).toBe(saved.relative_residual);
+  expect(fresh.errors).toEqual([]);
   expect(errors).toEqual([]);
 });

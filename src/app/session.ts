@@ -78,6 +78,7 @@ import {
   queryFromParameters,
   readsField,
   runDimension,
+  savedSolverFields,
   type Action,
   type Parameters,
 } from './state.ts';
@@ -1110,13 +1111,15 @@ export class Session {
 
   #loadResult(saved: SavedResult, name: string): void {
     // Read before anything changes: a bad "stopped" refuses the file with the page as it was.
-    const { summary } = saved;
+    const { summary, configuration } = saved;
+    const solveStop = savedStop(summary, name);
     const stopped = {
-      solve: savedStop(summary, name) !== null,
+      solve: solveStop !== null,
       spectrum: isObject(summary.spectrum) && savedStop(summary.spectrum, name) !== null,
     };
+    const limit = defaultMaxIterations(unknowns({ ...saved, configuration }));
+    const solverFields = savedSolverFields(summary, name, solveStop, limit);
     const p = this.parameters;
-    const { configuration } = saved;
     const source = configuration.source;
     // A geometry's positions are its formula's: then the link reproduces the loaded run too.
     if (
@@ -1136,6 +1139,7 @@ export class Session {
     p.radiusMetres = saved.radiusMetres ?? radiusFromEpsilon(saved.epsilon);
     p.scale = 'epsilon';
     p.softening = saved.softening;
+    Object.assign(p, solverFields);
     const pattern = saved.summary.velocity_pattern;
     const seed = saved.summary.seed;
     if (typeof pattern === 'string' && ['rigid', 'uniform', 'random', 'alternating'].includes(pattern)) {
