@@ -116,3 +116,13 @@ test("a refined Solve stopped by Stop: the row shows its v's float64 residual as
   expect(fresh.errors).toEqual([]);
   expect(errors).toEqual([]);
 });
+
+test("max iterations bounds a Spectrum's Lanczos products, as the CLI's spectrum --max-iter does", async () => {
+  // `spectrum --geometry sphere --n 100 --epsilon 0.001 --max-iter 2`: iterations 2, diverged_max_it.
+  const { page, errors } = await app.open('?n=100&geometry=sphere&eps=0.001&run=spectrum&max_iter=2');
+  expect(await settled(page)).toBe('failed');
+  expect(await shownValue(page, 'spectrum-steps')).toBe(2);
+  expect(await page.locator('#spectrum-reason').getAttribute('data-reason')).toBe('diverged_max_it');
+  expect(await shownText(page, 'spectrum-reason')).toBe('not converged: iteration limit reached');
+  expect(errors).toEqual([]);
+});

@@ -228,6 +228,8 @@ describe('a field that does not parse refuses only the actions that read it', ()
     expect(readsField('solve', 'tolerance')).toBe(true);
     expect(readsField('solve', 'lanczosTolerance')).toBe(false);
     expect(readsField('spectrum', 'lanczosTolerance')).toBe(true);
+    expect(readsField('spectrum', 'maxIterations')).toBe(true);
+    expect(readsField('spectrum', 'tolerance')).toBe(false);
     expect(readsField('spectrum', 'seed')).toBe(false);
     expect(readsField('momenta', 'seed')).toBe(true);
   });

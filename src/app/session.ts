@@ -859,7 +859,9 @@ export class Session {
     // basis does not fit beside M.
     checkSpectrumFits(this.#gpu, backend);
     this.#diagnostics.clearChecks(['spectrum']);
-    const steps = defaultLanczosMaxIterations(unknowns(system));
+    // The field's limit, as the CLI's spectrum --max-iter bounds its Lanczos products.
+    const maxIterations = this.parameters.maxIterations || undefined;
+    const steps = maxIterations ?? defaultLanczosMaxIterations(unknowns(system));
     this.#diagnostics.clearSpectrum();
     const report = await withFloat64Products(
       () => this.#stopRequested,
@@ -869,6 +871,7 @@ export class Session {
           backend,
           {
             tol: this.parameters.lanczosTolerance,
+            maxIterations,
             seed: 1,
             float64,
             onIteration: (step, lambdaMin, lambdaMax) => {

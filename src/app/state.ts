@@ -63,7 +63,8 @@ const kElectronsFields = {
   build: ['n', 'epsilon', 'radiusMetres', 'softening', 'treeTolerance'],
   momenta: ['seed'],
   solve: ['seed', 'tolerance', 'maxIterations'],
-  spectrum: ['lanczosTolerance'],
+  // max iterations bounds the Spectrum's Lanczos products too, as the CLI's --max-iter does.
+  spectrum: ['lanczosTolerance', 'maxIterations'],
 } as const satisfies Record<string, readonly (keyof Parameters)[]>;
 
 /**
