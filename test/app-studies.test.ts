@@ -179,6 +179,18 @@ describe("the response table's SI columns: a --radius-m file's moment and suscep
     }
   });
 
+  test('a point whose solve did not converge shows none of its values, as its JSON holds null', async () => {
+    const { json, shown } = await loaded({ geometry: 'ball', n: '50', radiusMetres: '1e-12' });
+    // As a run's point that CG ended at once on an indefinite M: v = 0, the ratios of no current.
+    const point = { ...shown.points[0], converged: false, reason: 'diverged_indefinite' as const };
+    const failed = { ...point, screeningRatio: 0, fieldCentreRatio: 1 };
+    for (const column of ['screening', 'field-centre', 'decay', 'penetration', 'moment', 'chi-app'] as const)
+      expect(responseCell(failed, column), column).toEqual([null, '–']);
+    // What the solve does not give stays: N, N r_e/R, the continuum's, the iterations with the reason.
+    expect(responseCell(failed, 'continuum')[0]).toBe(json[0].continuum_ratio);
+    expect(responseCell(failed, 'iterations')[1]).toBe(`${point.iterations} (diverged_indefinite)`);
+  });
+
   test("a sphere's moment alone (a surface fills no volume); a file without --radius-m shows none", async () => {
     const sphere = await loaded({ geometry: 'sphere', n: '40', radiusMetres: '1e-12' });
     expect(ids(sphere.shown)).toEqual([...kBase, 'moment']);

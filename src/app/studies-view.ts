@@ -283,16 +283,19 @@ export function responseCell(point: ShownResponsePoint, column: ResponseColumn):
     value,
     value === null ? '–' : value.toPrecision(6),
   ];
-  // A number the solve gave, marked where M is indefinite there (as the CLI's --markdown marks it).
+  // A number the solve gave, marked where M is indefinite there (as the CLI's --markdown marks it);
+  // none where the solve did not converge, as its JSON holds null (responseJson): the last iterate's
+  // ratio (v = 0 where CG met indefiniteness at once) is no measurement.
+  const solved = (value: number | null) => (point.converged ? value : null);
   const marked = (value: number | null): [number | null, string] => {
-    const [shown, text] = precise(value);
-    return [shown, `${text}${indefiniteMark(point, value)}`];
+    const [shown, text] = precise(solved(value));
+    return [shown, `${text}${indefiniteMark(point, shown)}`];
   };
   // An SI number in the CLI text's exponent form (a moment per tesla is far below 1), marked.
-  const exponent = (value: number | null): [number | null, string] => [
-    value,
-    value === null ? '–' : `${value.toExponential(5)}${indefiniteMark(point, value)}`,
-  ];
+  const exponent = (value: number | null): [number | null, string] => {
+    const shown = solved(value);
+    return [shown, shown === null ? '–' : `${shown.toExponential(5)}${indefiniteMark(point, shown)}`];
+  };
   switch (column) {
     case 'n':
       return [point.n, String(point.n)];
