@@ -809,6 +809,9 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(done).toBeLessThan(18);
     // One table row per finished point, under the header.
     expect(await page.locator('#response-points tr').count()).toBe(done + 1);
+    // The study's last progress line, and the N → ∞ row of an N r_e/R the sweep never ran at 800.
+    expect(await shownText(page, 'progress-text')).toBe(`response: stopped after ${done} of 18 points`);
+    expect(await shownText(page, 'response-limits')).toContain('30.0: fewer than three N run (stopped)');
     // Its download holds those points, marked as a run Stop ended (no signal: the page's button).
     const saved = await savedStudy(page, 'response');
     const json = saved.json as { stopped: unknown; points: unknown[] };

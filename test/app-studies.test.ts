@@ -109,6 +109,11 @@ describe('the response card', () => {
       `1.00: ${limit.extrapolatedRatio.toPrecision(4)} ± ${limit.uncertainty.toExponential(1)} ` +
         `(covariance alone) (continuum ${limit.continuumRatio?.toPrecision(4)}); 30.0: fewer than three N converged`,
     );
+    // Stopped before its third N: not run there, rather than not converged.
+    const stopped = { ...threeN, points: threeN.points.filter((p) => p.n < 200), limits: [] };
+    expect(responseLimitsText(stopped)).toBe(
+      '1.00: fewer than three N run (stopped); 30.0: fewer than three N run (stopped)',
+    );
   });
 });
 

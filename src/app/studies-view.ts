@@ -402,10 +402,11 @@ export function responseDescription(
 /**
  * The response card's N -> infinity row. A ring has no limit: at fixed N r_e/R its interaction sum
  * grows as N ln N (eq. 53), so its screening keeps growing with N. Elsewhere each N r_e/R's fit
- * c + b N^-p (run.ts responseLimit), which needs three N that converged there.
+ * c + b N^-p (run.ts responseLimit), which needs three N that converged there; a sweep stopped
+ * before its third N ran there says so, not that they failed to converge.
  */
-export function responseLimitsText(result: Pick<ShownResponse, 'spec' | 'limits'>): string {
-  const { spec, limits } = result;
+export function responseLimitsText(result: Pick<ShownResponse, 'spec' | 'limits' | 'points'>): string {
+  const { spec, limits, points } = result;
   if (finiteSizeExponent(spec.geometry) === null) {
     return (
       'none on the ring: at fixed N r_e/R its interaction sum grows as N ln N (eq. 53), so the screening ' +
@@ -418,7 +419,10 @@ export function responseLimitsText(result: Pick<ShownResponse, 'spec' | 'limits'
   return spec.scale.values
     .map((x) => {
       const limit = limits.find((l) => sameNEpsilon(l.nEpsilon, x));
-      if (!limit) return `${markdownNumber(x, 3)}: fewer than three N converged`;
+      if (!limit) {
+        const run = points.filter((p) => sameNEpsilon(p.nEpsilon, x)).length;
+        return `${markdownNumber(x, 3)}: fewer than three N ${run < 3 ? 'run (stopped)' : 'converged'}`;
+      }
       const continuum = limit.continuumRatio;
       return (
         `${markdownNumber(x, 3)}: ${limit.extrapolatedRatio.toPrecision(4)} ± ${limit.uncertainty.toExponential(1)}` +
