@@ -790,6 +790,22 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test('London: a Stop before the map says so on the card, with nothing to save', async () => {
+    const { page, errors } = await open();
+    await typeField(page, 'londonN', '100000');
+    await typeField(page, 'londonGrid', '41');
+    const finished = await startAction(page, 'london');
+    await page.waitForFunction(() => document.body.dataset.status === 'running');
+    await page.locator('#progress-stop').click();
+    expect(await finished()).toBe('failed');
+    expect(await shownText(page, 'london-body')).toBe(
+      'stopped before its map finished: nothing to show or save',
+    );
+    expect(await shownText(page, 'london-centre-ratio')).toBe('–');
+    expect(await page.locator('#study-london-save').isDisabled()).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
   test('response: Stop ends a sweep with the points it finished, shown, saved and loaded as stopped', async () => {
     const { page, errors } = await open();
     await chooseOption(page, 'responseGeometry', 'sphere');

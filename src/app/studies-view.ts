@@ -785,6 +785,11 @@ export class StudiesView {
     );
   }
 
+  /** A Stop before the map: nothing finished, which the card says where its body would be. */
+  londonStoppedBeforeMap(): void {
+    showText('london-body', 'stopped before its map finished: nothing to show or save');
+  }
+
   clearLondon(): void {
     for (const [id] of kCards.london.rows) show(id, null);
     this.#londonContinuumLabel(kLondonContinuumLabel);
