@@ -544,12 +544,16 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     await load('over.json', checked(over));
     expect(await shownValue(page, 'check-spectrum')).toBe(5e-5);
     expect(await checkClass()).toBe('bad');
+    // The target beside the error, since it depends on N and on refinement.
+    expect(await shownText(page, 'check-spectrum')).toBe('5.00e-5 > 1.0e-5');
     const sampled = { max_relative_error: 5e-5, residual_min: 5e-5, residual_max: 1e-7 };
     await load('sampled.json', checked({ ...sampled, targets: { residual: 1e-3 }, sampled_electrons: 256 }));
     expect(await checkClass()).toBe('good');
+    expect(await shownText(page, 'check-spectrum')).toBe('5.00e-5 ≤ 1.0e-3');
     await load('untargeted.json', checked({ ...over, targets: undefined }));
     expect(await shownValue(page, 'check-spectrum')).toBe(5e-5);
     expect(await checkClass()).toBe('');
+    expect(await shownText(page, 'check-spectrum')).toBe('5.00e-5');
     expect(first.errors).toEqual([]);
     expect(errors).toEqual([]);
   });

@@ -10,6 +10,7 @@ import { gigabytes, megabytes, numberOf } from '../io/formats.ts';
 import type { Energies } from '../physics/observables.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolveResult } from '../solvers/types.ts';
+import { withinTarget } from '../run/check.ts';
 import type { ResidualProduct } from '../run/solve.ts';
 import { markdownNumber } from '../studies/markdown.ts';
 
@@ -604,15 +605,24 @@ export class Diagnostics {
       for (const id of kCheckIds[stage]) {
         show(id, null);
         element(id).className = '';
+        element(id).title = '';
       }
     }
     showText('check-note', '');
   }
 
-  /** An error of the check, marked good or bad by its target (neither where a file gives none). */
+  /**
+   * An error of the check beside its target, marked good or bad by it (neither where a file gives
+   * none), as the Scaling card writes its worst check: the targets depend on N and on refinement
+   * (src/run/check.ts float32CheckTargets), so a colour alone would not say why.
+   */
   check(id: CheckId, value: number, target: number | null): void {
-    show(id, value, value.toExponential(2));
-    element(id).className = target === null ? '' : value <= target ? 'good' : 'bad';
+    const within = target !== null && withinTarget(value, target);
+    const judged = target === null ? '' : ` ${within ? '≤' : '>'} ${target.toExponential(1)}`;
+    show(id, value, `${value.toExponential(2)}${judged}`);
+    const cell = element(id);
+    cell.className = target === null ? '' : within ? 'good' : 'bad';
+    cell.title = target === null ? 'no target holds it' : `its target: ${target.toExponential(1)}`;
   }
 
   checkNote(text: string): void {
