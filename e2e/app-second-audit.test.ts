@@ -1,16 +1,20 @@
 // On Chromium's SwiftShader WebGPU adapter, what a second audit of the page found: a refined Spectrum
 // (a spectrum tolerance below 1e-6) ended by Stop keeps the Ritz values Lanczos reached, as an
 // unrefined one does, rather than nothing; a refined Solve's residual row and plot say what they hold;
-// a loaded solve sets the solver fields, so that the link runs it again.
+// a loaded solve sets the solver fields, so that the link runs it again; max iterations bounds a
+// Spectrum; a positions CSV the run would refuse is refused as it is read.
 import { expect, test } from 'vitest';
 import {
   downloaded,
   loadFile,
+  runAction,
   screenshot,
   settled,
   shownText,
   shownValue,
   startAction,
+  status,
+  typeField,
   webGpuApp,
   type AppPage,
 } from './support.ts';
@@ -124,5 +128,24 @@ test("max iterations bounds a Spectrum's Lanczos products, as the CLI's spectrum
   expect(await shownValue(page, 'spectrum-steps')).toBe(2);
   expect(await page.locator('#spectrum-reason').getAttribute('data-reason')).toBe('diverged_max_it');
   expect(await shownText(page, 'spectrum-reason')).toBe('not converged: iteration limit reached');
+  expect(errors).toEqual([]);
+});
+
+test('a positions CSV with two electrons at one place is refused when read at softening 0, and the page keeps its run', async () => {
+  const { page, errors } = await open('?n=100&eps=0.01&run=none');
+  expect(await runAction(page, 'solve')).toBe('converged');
+  const iterations = await shownValue(page, 'solve-iterations');
+  const url = page.url();
+  const csv = 'x,y,z\n0,0,0\n1,0,0\n0,0,0\n';
+  expect(await loadFile(page, 'posdup.csv', csv)).toBe(
+    'posdup.csv: electrons 0 and 2 are at the same place; set a softening a > 0 first',
+  );
+  expect(page.url()).toBe(url);
+  expect(await shownValue(page, 'solve-iterations')).toBe(iterations);
+  expect(await status(page)).toBe('converged');
+  // With a softening the same file is a configuration.
+  await typeField(page, 'softening', '0.01');
+  expect(await loadFile(page, 'posdup.csv', csv)).toBe('Loaded 3 positions from posdup.csv.');
+  expect(page.url()).toContain('geometry=file');
   expect(errors).toEqual([]);
 });

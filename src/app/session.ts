@@ -19,6 +19,7 @@ import { norm } from '../math/vectors.ts';
 import { InputError } from '../physics/input-error.ts';
 import {
   CoincidentElectronsError,
+  coincidentPair,
   unknowns,
   validateModelPositions,
   type DarwinSystem,
@@ -1072,6 +1073,16 @@ export class Session {
         // A saved result's CSV (the page's or solve --out's) holds the positions too.
         const configuration = parsePositionsCsv(text, file.name, kResultHeaders);
         checkFileElectrons(configuration.n, file.name, 'positions');
+        // Refused as the CLI refuses them (validateSystem), before the page switches to them: without
+        // softening two electrons at one place make T_ij infinite.
+        const pair =
+          this.parameters.softening === 0 && coincidentPair(configuration.positions, configuration.n);
+        if (pair) {
+          throw new InputError(
+            `${file.name}: electrons ${pair[0]} and ${pair[1]} are at the same place; set a softening a > 0 first`,
+            'result',
+          );
+        }
         this.#positionsFile = { name: file.name, id: ++this.#loads, configuration };
         this.parameters.source = 'file';
         this.parameters.n = configuration.n;
