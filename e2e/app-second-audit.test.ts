@@ -7,6 +7,7 @@ import { expect, test } from 'vitest';
 import {
   downloaded,
   loadFile,
+  recordProgress,
   runAction,
   screenshot,
   settled,
@@ -27,24 +28,6 @@ async function open(query: string): Promise<AppPage> {
   return opened;
 }
 
-/** Records every line the progress shows, as the page changes it (read back by progressLines). */
-async function recordProgress(page: AppPage['page']): Promise<() => Promise<string[]>> {
-  await page.evaluate(() => {
-    const lines: string[] = [];
-    Object.assign(window, { progressLines: lines });
-    const record = () => {
-      const text = document.getElementById('progress-text')!.textContent ?? '';
-      if (lines.at(-1) !== text) lines.push(text);
-    };
-    new MutationObserver(record).observe(document.getElementById('progress')!, {
-      subtree: true,
-      childList: true,
-      characterData: true,
-    });
-  });
-  return () => page.evaluate(() => (window as unknown as { progressLines: string[] }).progressLines);
-}
-
 test('a refined Spectrum stopped by Stop keeps its partial λ range, the one its progress showed last', async () => {
   const { page, errors } = await open('?run=none&n=3000&geometry=ball&eps=0.01&lanczos_tol=1e-10&check=0');
   const lines = await recordProgress(page);
@@ -57,7 +40,7 @@ test('a refined Spectrum stopped by Stop keeps its partial λ range, the one its
   expect(await shownText(page, 'message')).not.toContain('no result');
   expect(await page.locator('#spectrum-reason').getAttribute('data-reason')).toBe('stopped');
   // The last product the progress line named, and its λ range to the six digits it shows.
-  const products = (await lines()).flatMap((line) => {
+  const products = (await lines()).flatMap(([line]) => {
     const match = /Lanczos product (\d+) \(at most (\d+)\), λ ∈ \[(\S+), (\S+)\]$/.exec(line);
     return match ? [match.slice(1).map(Number)] : [];
   });

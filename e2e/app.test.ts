@@ -27,6 +27,7 @@ import {
   launch,
   loadFile,
   openPage,
+  recordProgress,
   runAction,
   screenshot,
   settled,
@@ -793,21 +794,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     const { page, errors } = await open('?geometry=ball&n=6000&eps=0.001&matrix=free&check=0&run=none');
     expect(await settled(page)).toBe('idle');
     // Every line the progress shows, with its bar's width, recorded by the page as it changes.
-    await page.evaluate(() => {
-      const lines: [string, string][] = [];
-      Object.assign(window, { progressLines: lines });
-      const box = document.getElementById('progress')!;
-      const record = () => {
-        const text = document.getElementById('progress-text')!.textContent ?? '';
-        const width = document.getElementById('progress-bar')!.style.width;
-        if (lines.at(-1)?.[0] !== text) lines.push([text, width]);
-      };
-      new MutationObserver(record).observe(box, { subtree: true, childList: true, characterData: true });
-    });
+    const recorded = await recordProgress(page);
     expect(await runAction(page, 'momenta')).toBe('converged');
-    const lines = await page.evaluate(
-      () => (window as unknown as { progressLines: [string, string][] }).progressLines,
-    );
+    const lines = await recorded();
     const pieces = lines.flatMap(([text, width]) => {
       const match = /^Momenta p = M v on the GPU… \(product: chunk (\d+) of (\d+)(, ~\d+ s left)?\)$/.exec(
         text,
