@@ -25,6 +25,7 @@ import {
   launch,
   loadFile,
   openPage,
+  recordProgress,
   runAction,
   screenshot,
   settled,
@@ -542,12 +543,16 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     await load('over.json', checked(over));
     expect(await shownValue(page, 'check-spectrum')).toBe(5e-5);
     expect(await checkClass()).toBe('bad');
+    // The target beside the error, since it depends on N and on refinement.
+    expect(await shownText(page, 'check-spectrum')).toBe('5.00e-5 > 1.0e-5');
     const sampled = { max_relative_error: 5e-5, residual_min: 5e-5, residual_max: 1e-7 };
     await load('sampled.json', checked({ ...sampled, targets: { residual: 1e-3 }, sampled_electrons: 256 }));
     expect(await checkClass()).toBe('good');
+    expect(await shownText(page, 'check-spectrum')).toBe('5.00e-5 ≤ 1.0e-3');
     await load('untargeted.json', checked({ ...over, targets: undefined }));
     expect(await shownValue(page, 'check-spectrum')).toBe(5e-5);
     expect(await checkClass()).toBe('');
+    expect(await shownText(page, 'check-spectrum')).toBe('5.00e-5');
     expect(first.errors).toEqual([]);
     expect(errors).toEqual([]);
   });
@@ -787,21 +792,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     const { page, errors } = await open('?geometry=ball&n=6000&eps=0.001&matrix=free&check=0&run=none');
     expect(await settled(page)).toBe('idle');
     // Every line the progress shows, with its bar's width, recorded by the page as it changes.
-    await page.evaluate(() => {
-      const lines: [string, string][] = [];
-      Object.assign(window, { progressLines: lines });
-      const box = document.getElementById('progress')!;
-      const record = () => {
-        const text = document.getElementById('progress-text')!.textContent ?? '';
-        const width = document.getElementById('progress-bar')!.style.width;
-        if (lines.at(-1)?.[0] !== text) lines.push([text, width]);
-      };
-      new MutationObserver(record).observe(box, { subtree: true, childList: true, characterData: true });
-    });
+    const recorded = await recordProgress(page);
     expect(await runAction(page, 'momenta')).toBe('converged');
-    const lines = await page.evaluate(
-      () => (window as unknown as { progressLines: [string, string][] }).progressLines,
-    );
+    const lines = await recorded();
     const pieces = lines.flatMap(([text, width]) => {
       const match = /^Momenta p = M v on the GPU… \(product: chunk (\d+) of (\d+)(, ~\d+ s left)?\)$/.exec(
         text,

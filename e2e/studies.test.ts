@@ -740,6 +740,11 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     // The diverged point's row in the table is red, and only its.
     expect(await page.locator('#response-points tr.bad').count()).toBe(1);
     expect(await page.locator('#response-points tr.bad td').first().getAttribute('id')).toBe('response-5-n');
+    // Its ratios are none, as its JSON's null (the last iterate's are no measurement), not a red number.
+    const saved = (await savedStudy(page, 'response')).json as { points: Record<string, unknown>[] };
+    expect(saved.points[5]).toMatchObject({ screening_ratio: null, field_centre_ratio: null });
+    for (const column of ['screening', 'field-centre'])
+      expect(await shownText(page, `response-5-${column}`), column).toBe('–');
     // Picked, the diverged point's numbers are marked wherever they are shown.
     await page.locator('#response-map-select').selectOption('30');
     const mark = ' — not converged (diverged_indefinite)';
@@ -748,7 +753,6 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       expect(await shownText(page, id)).toContain(mark);
       expect(await page.locator(`#${id}`).getAttribute('class')).toBe('bad');
     }
-    expect(await shownValue(page, 'response-centre')).toBe(await shownValue(page, 'response-5-field-centre'));
     expect(await page.locator('#response-map-select option:checked').textContent()).toBe(
       '30.00 (not converged)',
     );
@@ -786,6 +790,22 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test('London: a Stop before the map says so on the card, with nothing to save', async () => {
+    const { page, errors } = await open();
+    await typeField(page, 'londonN', '100000');
+    await typeField(page, 'londonGrid', '41');
+    const finished = await startAction(page, 'london');
+    await page.waitForFunction(() => document.body.dataset.status === 'running');
+    await page.locator('#progress-stop').click();
+    expect(await finished()).toBe('failed');
+    expect(await shownText(page, 'london-body')).toBe(
+      'stopped before its map finished: nothing to show or save',
+    );
+    expect(await shownText(page, 'london-centre-ratio')).toBe('–');
+    expect(await page.locator('#study-london-save').isDisabled()).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
   test('response: Stop ends a sweep with the points it finished, shown, saved and loaded as stopped', async () => {
     const { page, errors } = await open();
     await chooseOption(page, 'responseGeometry', 'sphere');
@@ -805,6 +825,9 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(done).toBeLessThan(18);
     // One table row per finished point, under the header.
     expect(await page.locator('#response-points tr').count()).toBe(done + 1);
+    // The study's last progress line, and the N → ∞ row of an N r_e/R the sweep never ran at 800.
+    expect(await shownText(page, 'progress-text')).toBe(`response: stopped after ${done} of 18 points`);
+    expect(await shownText(page, 'response-limits')).toContain('30.0: fewer than three N run (stopped)');
     // Its download holds those points, marked as a run Stop ended (no signal: the page's button).
     const saved = await savedStudy(page, 'response');
     const json = saved.json as { stopped: unknown; points: unknown[] };

@@ -241,6 +241,26 @@ export async function shownText(page: Page, id: string): Promise<string> {
   return (await page.locator(`#${id}`).textContent()) ?? '';
 }
 
+/**
+ * Records every line the progress shows from now on, with its bar's width, as the page changes them;
+ * the returned function reads them back, [text, width] each.
+ */
+export async function recordProgress(page: Page): Promise<() => Promise<[string, string][]>> {
+  await page.evaluate(() => {
+    const lines: [string, string][] = [];
+    Object.assign(window, { progressLines: lines });
+    const box = document.getElementById('progress')!;
+    const record = () => {
+      const text = document.getElementById('progress-text')!.textContent ?? '';
+      const width = document.getElementById('progress-bar')!.style.width;
+      if (lines.at(-1)?.[0] !== text) lines.push([text, width]);
+    };
+    new MutationObserver(record).observe(box, { subtree: true, childList: true, characterData: true });
+  });
+  return () =>
+    page.evaluate(() => (window as unknown as { progressLines: [string, string][] }).progressLines);
+}
+
 /** Saves a screenshot of the page under e2e-results/ and prints its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(kResultsDirectory, { recursive: true });

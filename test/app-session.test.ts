@@ -5,7 +5,7 @@
 // it words a run's reason, a Stop included; and what the residual plot's axis says it plots.
 import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { definiteness, kResidualAxisLabel, shownReason } from '../src/app/diagnostics.ts';
+import { decades, definiteness, kResidualAxisLabel, shownReason } from '../src/app/diagnostics.ts';
 import { firstElectronApart, geometry } from '../src/physics/geometry.ts';
 
 /** x moved by `ulps` units in its last place, as another engine's Math.sin may round it. */
@@ -71,8 +71,17 @@ describe("a solve's or a spectrum's reason as the page words it", () => {
 test("the residual plot's axis names the recursive residual it plots, as the row below it does", () => {
   // The live points and the finished history are the solver's recursive ‖r‖ (SolveResult.history);
   // the true ‖p − M v‖ has a row of its own.
-  const rows = [...readFileSync('index.html', 'utf8').matchAll(/<dt>([^<]*)<\/dt>/g)].map((m) => m[1]);
+  const rows = [...readFileSync('index.html', 'utf8').matchAll(/<dt[^>]*>([^<]*)<\/dt>/g)].map((m) => m[1]);
   expect(rows).toContain(kResidualAxisLabel);
   expect(rows).toContain('‖p − M v‖/‖p‖ (true)');
   expect(kResidualAxisLabel).not.toContain('M v');
+});
+
+test("a log axis's labels: every decade over six of them, every other up to twelve", () => {
+  // A solve from 1 to 1e-6, and a refined one to 6e-11: uPlot left one label in four of these.
+  const exponents = (min: number, max: number) => decades(min, max).map((x) => Math.round(Math.log10(x)));
+  expect(exponents(1e-6, 1)).toEqual([-6, -5, -4, -3, -2, -1, 0]);
+  expect(exponents(6e-11, 0.5)).toEqual([-9, -7, -5, -3, -1]);
+  expect(exponents(1e-13, 1)).toEqual([-13, -10, -7, -4, -1]);
+  expect(decades(0, 1)).toEqual([]);
 });

@@ -10,6 +10,7 @@ import {
   parseRadius,
   queryFromParameters,
   readsField,
+  savedSolverFields,
   studyOfField,
   type Parameters,
 } from '../src/app/state.ts';
@@ -227,7 +228,68 @@ describe('a field that does not parse refuses only the actions that read it', ()
     expect(readsField('solve', 'tolerance')).toBe(true);
     expect(readsField('solve', 'lanczosTolerance')).toBe(false);
     expect(readsField('spectrum', 'lanczosTolerance')).toBe(true);
+    expect(readsField('spectrum', 'maxIterations')).toBe(true);
+    expect(readsField('spectrum', 'tolerance')).toBe(false);
     expect(readsField('spectrum', 'seed')).toBe(false);
     expect(readsField('momenta', 'seed')).toBe(true);
+  });
+});
+
+describe("a loaded solve's solver fields, so that the link reproduces its run", () => {
+  // A summary as solveJson writes it (src/run/report.ts), of 3000 unknowns: the solvers' limit 3000.
+  const summary = {
+    matrix: 'free',
+    solver: 'cg',
+    tolerance: 1e-9,
+    switched_from: null,
+    iterations: 41,
+    reason: 'converged_rtol',
+    refinement_steps: 2,
+  };
+
+  test('its tolerance, solver and storage; the limit auto where the run never reached one', () => {
+    expect(savedSolverFields(summary, 'run.json', null, 3000)).toEqual({
+      solver: 'cg',
+      tolerance: 1e-9,
+      matrix: 'free',
+      maxIterations: 0,
+    });
+  });
+
+  test('auto where the solve switched from CG; the tree with its tolerance', () => {
+    const tree = {
+      ...summary,
+      solver: 'minres',
+      switched_from: 'cg',
+      matrix: 'tree',
+      tree: { tolerance: 1e-4 },
+    };
+    expect(savedSolverFields(tree, 'run.json', null, 3000)).toMatchObject({
+      solver: 'auto',
+      matrix: 'tree',
+      treeTolerance: 1e-4,
+    });
+  });
+
+  test("a stopped solve's limit, and the iterations of an unrefined one that ran out of them", () => {
+    const stopped = { ...summary, iterations: 32, reason: 'diverged_max_it' };
+    expect(savedSolverFields(stopped, 'run.json', { of: 500 }, 3000).maxIterations).toBe(500);
+    expect(savedSolverFields(stopped, 'run.json', { of: 3000 }, 3000).maxIterations).toBe(0);
+    const ranOut = { ...stopped, iterations: 20, refinement_steps: 0 };
+    expect(savedSolverFields(ranOut, 'run.json', null, 3000).maxIterations).toBe(20);
+    // Refined, the limit bounds each inner solve: the iterations summed over them are not it.
+    expect(savedSolverFields(stopped, 'run.json', null, 3000).maxIterations).toBe(0);
+  });
+
+  test('nothing solved sets nothing; a value the field refuses refuses the file', () => {
+    expect(savedSolverFields({ ...summary, solver: null, tolerance: null }, 'run.json', null, 3000)).toEqual(
+      {},
+    );
+    expect(() => savedSolverFields({ ...summary, tolerance: 2 }, 'run.json', null, 3000)).toThrow(
+      /^run\.json: "tolerance" is refused: tolerance /,
+    );
+    expect(() => savedSolverFields({ ...summary, solver: 'gmres' }, 'run.json', null, 3000)).toThrow(
+      /^run\.json: "solver" is refused/,
+    );
   });
 });

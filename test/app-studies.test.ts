@@ -109,6 +109,11 @@ describe('the response card', () => {
       `1.00: ${limit.extrapolatedRatio.toPrecision(4)} ± ${limit.uncertainty.toExponential(1)} ` +
         `(covariance alone) (continuum ${limit.continuumRatio?.toPrecision(4)}); 30.0: fewer than three N converged`,
     );
+    // Stopped before its third N: not run there, rather than not converged.
+    const stopped = { ...threeN, points: threeN.points.filter((p) => p.n < 200), limits: [] };
+    expect(responseLimitsText(stopped)).toBe(
+      '1.00: fewer than three N run (stopped); 30.0: fewer than three N run (stopped)',
+    );
   });
 });
 
@@ -177,6 +182,18 @@ describe("the response table's SI columns: a --radius-m file's moment and suscep
         json[k].intrinsic_susceptibility!.toExponential(5),
       ]);
     }
+  });
+
+  test('a point whose solve did not converge shows none of its values, as its JSON holds null', async () => {
+    const { json, shown } = await loaded({ geometry: 'ball', n: '50', radiusMetres: '1e-12' });
+    // As a run's point that CG ended at once on an indefinite M: v = 0, the ratios of no current.
+    const point = { ...shown.points[0], converged: false, reason: 'diverged_indefinite' as const };
+    const failed = { ...point, screeningRatio: 0, fieldCentreRatio: 1 };
+    for (const column of ['screening', 'field-centre', 'decay', 'penetration', 'moment', 'chi-app'] as const)
+      expect(responseCell(failed, column), column).toEqual([null, '–']);
+    // What the solve does not give stays: N, N r_e/R, the continuum's, the iterations with the reason.
+    expect(responseCell(failed, 'continuum')[0]).toBe(json[0].continuum_ratio);
+    expect(responseCell(failed, 'iterations')[1]).toBe(`${point.iterations} (diverged_indefinite)`);
   });
 
   test("a sphere's moment alone (a surface fills no volume); a file without --radius-m shows none", async () => {

@@ -615,6 +615,8 @@ describe('the centre field, the limits and the map scale in the plots', () => {
     const point = { n: 100, nEpsilon: 1, converged: true, reason: 'converged_rtol' as const };
     const svg = responseFieldMapSvg({ spec }, { ...point, fieldMap: Float64Array.from([-1, 0, 0.5, 2]) });
     expect(svg).toContain('B_z / B_London (2 cells past the ends)');
+    const one = responseFieldMapSvg({ spec }, { ...point, fieldMap: Float64Array.from([-1, 0, 0.5, 1]) });
+    expect(one).toContain('B_z / B_London (1 cell past the ends)');
     expect(svg).toContain('rotation drive, ball, vector model, N = 100');
     const inside = responseFieldMapSvg(
       { spec },

@@ -180,6 +180,47 @@ describe('GPU spectrum below float32 reach: extremes refined in float64', () => 
     },
   );
 
+  gpu.test(
+    'refined, a run its onIteration stops keeps its partial Ritz values, unrefined, with no float64 product',
+    async (context, cleanup) => {
+      // The app's Stop: its float64 products' worker refuses every product once Stop is pressed, and
+      // a refinement there threw the partial spectrum away.
+      const system = darwinSystem('ball', 300, 'vector', 3, 0.005);
+      const backend = await gpuBackend(context, system);
+      cleanup(() => backend.dispose());
+      const reported: { step: number; lambdaMin: number; lambdaMax: number }[] = [];
+      let products = 0;
+      const report = await runSpectrum(system, backend, {
+        tol: 1e-10,
+        seed: 1,
+        onIteration: (step, lambdaMin, lambdaMax) => {
+          reported.push({ step, lambdaMin, lambdaMax });
+          return step < 8;
+        },
+        float64: () => () => {
+          products++;
+          throw new Error('a stopped run asked for a float64 product');
+        },
+      });
+      expect(products).toBe(0);
+      expect(report.refinement).toBeNull();
+      const last = reported[reported.length - 1];
+      expect(last.step).toBeGreaterThanOrEqual(8);
+      const { lanczos } = report.spectrum;
+      expect(lanczos.converged).toBe(false);
+      expect(lanczos.reason).toBe('diverged_max_it');
+      expect(lanczos.iterations).toBe(last.step);
+      expect([report.spectrum.lambdaMin, report.spectrum.lambdaMax]).toEqual([
+        last.lambdaMin,
+        last.lambdaMax,
+      ]);
+      // Inside the spectrum: the converged run's extremes bound them.
+      const full = await runSpectrum(system, backend, { tol: 1e-10, seed: 1 });
+      expect(report.spectrum.lambdaMin).toBeGreaterThan(full.spectrum.lambdaMin);
+      expect(report.spectrum.lambdaMax).toBeLessThan(full.spectrum.lambdaMax);
+    },
+  );
+
   gpu.test('a tolerance float32 meets, and the CPU backend, do not refine', async (context, cleanup) => {
     const system = kCases[0].system;
     const backend = await gpuBackend(context, system);

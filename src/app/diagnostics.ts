@@ -10,6 +10,7 @@ import { gigabytes, megabytes, numberOf } from '../io/formats.ts';
 import type { Energies } from '../physics/observables.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolveResult } from '../solvers/types.ts';
+import { withinTarget } from '../run/check.ts';
 import type { ResidualProduct } from '../run/solve.ts';
 import { markdownNumber } from '../studies/markdown.ts';
 
@@ -149,12 +150,16 @@ export const kAxisStyle = {
   ticks: { stroke: '#253045', width: 1, size: 4 },
 };
 
-/** Powers of ten spanning [min, max], every k-th so that at most five are labelled. */
-function decades(min: number, max: number): number[] {
+/**
+ * Powers of ten spanning [min, max], every k-th so that at most seven are labelled: every decade up
+ * to six of them, every other up to twelve (a refined solve's 1 .. 1e-12), some 17 px apart on the
+ * residual plot.
+ */
+export function decades(min: number, max: number): number[] {
   if (!(min > 0) || !(max > 0)) return [];
   const low = Math.floor(Math.log10(min));
   const high = Math.ceil(Math.log10(max));
-  const step = Math.max(1, Math.ceil((high - low) / 5));
+  const step = Math.max(1, Math.ceil((high - low) / 6));
   const ticks: number[] = [];
   for (let exponent = low; exponent <= high; exponent += step) {
     const tick = 10 ** exponent;
@@ -167,6 +172,9 @@ function decades(min: number, max: number): number[] {
 export const kDecadeTicks = {
   // uPlot's default log ticks (1..9 per decade) crowd a small plot.
   splits: (_plot: uPlot, _axis: number, min: number, max: number) => decades(min, max),
+  // decades() already keeps at most seven; uPlot's own filter of a log axis would thin them again by
+  // its label spacing, to one decade in four on the residual plot.
+  filter: (_plot: uPlot, splits: number[]) => splits,
   values: (_plot: uPlot, ticks: number[]) =>
     ticks.map((t) => (t === null ? '' : `1e${Math.round(Math.log10(t))}`)),
 };
@@ -208,6 +216,21 @@ function objectOf(object: Record<string, unknown>, key: string): Record<string, 
  */
 export const kResidualAxisLabel = '‖r‖/‖p‖ (recursive)';
 
+/**
+ * What the residual plot's curve and the row below it hold, unrefined and refined. A refined solve's
+ * history is its float32 inner solves' recursive residuals, each times its float64 step's ‖r_k‖
+ * (src/run/refine.ts refinedVelocities): an estimate that runs on below the float64 residual of the
+ * v it returns, which the row shows (README "relative_residual"); stopped within a step, the
+ * curve may have crossed the tolerance while v, the last step's, had not.
+ */
+const kResidualNames = {
+  recursive: { curve: kResidualAxisLabel, row: kResidualAxisLabel },
+  refined: {
+    curve: '‖r‖/‖p‖ of the float32 inner solves (× each float64 step’s ‖r_k‖)',
+    row: '‖p − M v‖/‖p‖ (float64, of the refined v)',
+  },
+} as const;
+
 export class Diagnostics {
   readonly #plot: uPlot;
   readonly #iterations: number[] = [];
@@ -221,7 +244,12 @@ export class Diagnostics {
       {
         width: Math.max(200, container.clientWidth),
         height: 170,
-        legend: { show: false },
+        // Names the curve (a refined solve's is its inner solves') and the dashed tolerance line.
+        legend: {
+          live: false,
+          // A line each, the tolerance's dashed as it is drawn (uPlot's markers are solid squares).
+          markers: { width: 1, dash: (plot, index) => (plot.series[index].dash ? 'dashed' : 'solid') },
+        },
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: false }, y: { distr: 3 } },
         // The iteration axis's end, once uPlot has set it: for the page's tests to read.
@@ -252,7 +280,7 @@ export class Diagnostics {
         series: [
           {},
           {
-            label: 'residual',
+            label: kResidualAxisLabel,
             stroke: '#7fd3ff',
             width: 1.5,
             // A residual of exactly 0 has no place on the log axis: a history left with one point (a
@@ -321,6 +349,7 @@ export class Diagnostics {
     this.#residuals.length = 0;
     this.#tolerance = 0;
     this.#redraw();
+    this.#residualNames(false, false);
     for (const id of ['solve-iterations', 'solve-residual', 'round-trip']) show(id, null);
     showTrueResidual(null, null, false, 0);
     showText('solve-reason', '–');
@@ -333,11 +362,25 @@ export class Diagnostics {
     showText('solve-mode', mode);
   }
 
-  solveStart(tolerance: number, mode: string): void {
+  /** `refined`: the solve refines in float64 (src/run/refine.ts refines), which the plot's legend says. */
+  solveStart(tolerance: number, mode: string, refined: boolean): void {
     this.clearSolve();
     this.#tolerance = tolerance;
+    this.#residualNames(refined, false);
     this.solveMode(mode);
     showText('solve-reason', 'running…');
+  }
+
+  /**
+   * Names the plot's curve and, once the solve is `done`, the residual row by whether it `refined`
+   * (kResidualNames); while it runs the row shows the curve's latest point, under the curve's name.
+   */
+  #residualNames(refined: boolean, done: boolean): void {
+    const names = kResidualNames[refined ? 'refined' : 'recursive'];
+    showText('solve-residual-label', done ? names.row : kResidualAxisLabel);
+    const labels = element('residual-plot').querySelectorAll('.u-legend .u-series .u-label');
+    labels[0].textContent = names.curve;
+    labels[1].textContent = this.#tolerance > 0 ? `tolerance ${this.#tolerance}` : 'tolerance';
   }
 
   /** One point of the live plot: the relative recursive residual after `iteration` iterations. */
@@ -356,6 +399,7 @@ export class Diagnostics {
     normB: number,
     roundTripError: number | null,
     stopped: boolean,
+    refined: boolean,
   ): void {
     this.#iterations.length = 0;
     this.#residuals.length = 0;
@@ -364,6 +408,7 @@ export class Diagnostics {
       this.#residuals.push(normB > 0 && norm > 0 ? norm / normB : null);
     });
     this.#redraw();
+    this.#residualNames(refined, true);
     show('solve-iterations', result.iterations, String(result.iterations));
     show('solve-residual', result.relativeResidual);
     showTrueResidual(result.trueRelativeResidual, product, result.converged, this.#tolerance);
@@ -378,9 +423,10 @@ export class Diagnostics {
     target.className = result.converged && !stopped ? 'good' : 'bad';
   }
 
-  /** A saved history (a loaded result file) in the plot. */
-  history(history: number[], normB: number, tolerance: number): void {
+  /** A saved history (a loaded result file) in the plot; `refined` as solveStart's. */
+  history(history: number[], normB: number, tolerance: number, refined: boolean): void {
     this.#tolerance = tolerance;
+    this.#residualNames(refined, true);
     this.#iterations.length = 0;
     this.#residuals.length = 0;
     history.forEach((norm, k) => {
@@ -562,15 +608,24 @@ export class Diagnostics {
       for (const id of kCheckIds[stage]) {
         show(id, null);
         element(id).className = '';
+        element(id).title = '';
       }
     }
     showText('check-note', '');
   }
 
-  /** An error of the check, marked good or bad by its target (neither where a file gives none). */
+  /**
+   * An error of the check beside its target, marked good or bad by it (neither where a file gives
+   * none), as the Scaling card writes its worst check: the targets depend on N and on refinement
+   * (src/run/check.ts float32CheckTargets), so a colour alone would not say why.
+   */
   check(id: CheckId, value: number, target: number | null): void {
-    show(id, value, value.toExponential(2));
-    element(id).className = target === null ? '' : value <= target ? 'good' : 'bad';
+    const within = target !== null && withinTarget(value, target);
+    const judged = target === null ? '' : ` ${within ? '≤' : '>'} ${target.toExponential(1)}`;
+    show(id, value, `${value.toExponential(2)}${judged}`);
+    const cell = element(id);
+    cell.className = target === null ? '' : within ? 'good' : 'bad';
+    cell.title = target === null ? 'no target holds it' : `its target: ${target.toExponential(1)}`;
   }
 
   checkNote(text: string): void {

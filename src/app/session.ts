@@ -19,6 +19,7 @@ import { norm } from '../math/vectors.ts';
 import { InputError } from '../physics/input-error.ts';
 import {
   CoincidentElectronsError,
+  coincidentPair,
   massDiagonal,
   unknowns,
   validateModelPositions,
@@ -79,6 +80,7 @@ import {
   queryFromParameters,
   readsField,
   runDimension,
+  savedSolverFields,
   type Action,
   type Parameters,
 } from './state.ts';
@@ -787,6 +789,7 @@ export class Session {
                   mode === 'round_trip'
                     ? 'round trip: v → p = M v → solve M v = p'
                     : 'velocities from the loaded momenta',
+                  refines(backend, tolerance),
                 );
                 // Until the first readback of the iterations, a product away at large N.
                 this.#progress('Solve M v = p on the GPU…', 0);
@@ -826,8 +829,15 @@ export class Session {
     if (report.timing.matvec !== undefined) this.#stageTime('momenta', report.timing.matvec);
     if (report.timing.solve !== undefined) this.#stageTime('solve', report.timing.solve);
     if (report.solve) {
-      const { solve, trueResidualProduct, momenta, roundTripError } = report;
-      this.#diagnostics.solveDone(solve, trueResidualProduct, norm(momenta), roundTripError, stopped);
+      const { solve, trueResidualProduct, momenta, roundTripError, refinementSteps } = report;
+      this.#diagnostics.solveDone(
+        solve,
+        trueResidualProduct,
+        norm(momenta),
+        roundTripError,
+        stopped,
+        refinementSteps > 0,
+      );
     }
     const { spectrum, spectrumStop } = this.#results;
     this.#results = { ...emptyResults(), timing, spectrum, spectrumStop };
@@ -856,7 +866,9 @@ export class Session {
     // basis does not fit beside M.
     checkSpectrumFits(this.#gpu, backend);
     this.#diagnostics.clearChecks(['spectrum']);
-    const steps = defaultLanczosMaxIterations(unknowns(system));
+    // The field's limit, as the CLI's spectrum --max-iter bounds its Lanczos products.
+    const maxIterations = this.parameters.maxIterations || undefined;
+    const steps = maxIterations ?? defaultLanczosMaxIterations(unknowns(system));
     this.#diagnostics.clearSpectrum();
     const report = await withFloat64Products(
       () => this.#stopRequested,
@@ -866,6 +878,7 @@ export class Session {
           backend,
           {
             tol: this.parameters.lanczosTolerance,
+            maxIterations,
             seed: 1,
             float64,
             onIteration: (step, lambdaMin, lambdaMax) => {
@@ -1067,6 +1080,16 @@ export class Session {
         // A saved result's CSV (the page's or solve --out's) holds the positions too.
         const configuration = parsePositionsCsv(text, file.name, kResultHeaders);
         checkFileElectrons(configuration.n, file.name, 'positions');
+        // Refused as the CLI refuses them (validateSystem), before the page switches to them: without
+        // softening two electrons at one place make T_ij infinite.
+        const pair =
+          this.parameters.softening === 0 && coincidentPair(configuration.positions, configuration.n);
+        if (pair) {
+          throw new InputError(
+            `${file.name}: electrons ${pair[0]} and ${pair[1]} are at the same place; set a softening a > 0 first`,
+            'result',
+          );
+        }
         this.#positionsFile = { name: file.name, id: ++this.#loads, configuration };
         this.parameters.source = 'file';
         this.parameters.n = configuration.n;
@@ -1109,13 +1132,15 @@ export class Session {
 
   #loadResult(saved: SavedResult, name: string): void {
     // Read before anything changes: a bad "stopped" refuses the file with the page as it was.
-    const { summary } = saved;
+    const { summary, configuration } = saved;
+    const solveStop = savedStop(summary, name);
     const stopped = {
-      solve: savedStop(summary, name) !== null,
+      solve: solveStop !== null,
       spectrum: isObject(summary.spectrum) && savedStop(summary.spectrum, name) !== null,
     };
+    const limit = defaultMaxIterations(unknowns({ ...saved, configuration }));
+    const solverFields = savedSolverFields(summary, name, solveStop, limit);
     const p = this.parameters;
-    const { configuration } = saved;
     const source = configuration.source;
     // A geometry's positions are its formula's: then the link reproduces the loaded run too.
     if (
@@ -1135,6 +1160,7 @@ export class Session {
     p.radiusMetres = saved.radiusMetres ?? radiusFromEpsilon(saved.epsilon);
     p.scale = 'epsilon';
     p.softening = saved.softening;
+    Object.assign(p, solverFields);
     const pattern = saved.summary.velocity_pattern;
     const seed = saved.summary.seed;
     if (typeof pattern === 'string' && ['rigid', 'uniform', 'random', 'alternating'].includes(pattern)) {
@@ -1164,11 +1190,12 @@ export class Session {
         savedEnergies(saved.summary),
       );
       // The tolerance line where the file says what was asked (a file without "tolerance": none).
-      const tolerance = saved.summary.tolerance;
+      const { tolerance, refinement_steps: steps } = saved.summary;
       this.#diagnostics.history(
         saved.history,
         norm(saved.momenta),
         typeof tolerance === 'number' ? tolerance : 0,
+        typeof steps === 'number' && steps > 0,
       );
     }
     this.#results.system = system;

@@ -63,7 +63,8 @@ const kElectronsFields = {
   build: ['n', 'epsilon', 'radiusMetres', 'softening', 'treeTolerance'],
   momenta: ['seed'],
   solve: ['seed', 'tolerance', 'maxIterations'],
-  spectrum: ['lanczosTolerance'],
+  // max iterations bounds the Spectrum's Lanczos products too, as the CLI's --max-iter does.
+  spectrum: ['lanczosTolerance', 'maxIterations'],
 } as const satisfies Record<string, readonly (keyof Parameters)[]>;
 
 /**
@@ -263,6 +264,61 @@ export const parseTreeTolerance = (text: string): number =>
   input.parseTolerance(text, 'tree tolerance', 'treeTolerance');
 export const parseMaxIterations = (text: string): number => input.parseMaxIterations(text, 'max iterations');
 export const formatMaxIterations = (k: number): string => (k === 0 ? 'auto' : String(k));
+
+/** The solver fields a saved solve sets (savedSolverFields). */
+export type SavedSolverFields = Partial<
+  Pick<Parameters, 'solver' | 'tolerance' | 'maxIterations' | 'matrix' | 'treeTolerance'>
+>;
+
+/**
+ * The solver fields of a saved solve's summary (src/run/report.ts solveJson), which a loaded file
+ * sets so that the link reproduces its run: its tolerance; its solver, 'auto' where it switched
+ * from CG (auto's switch); the storage M had (auto's pick, named) and the tree's tolerance; and the
+ * iteration limit where the file shows one other than `defaultLimit` (the solvers' for its
+ * unknowns): a stopped solve's `stop.of`, or the iterations of an unrefined solve that ran out of
+ * them; else auto, as a limit the run never reached changes nothing. A key the file lacks or holds
+ * null (nothing solved) sets nothing; a value the field would refuse refuses the file, `name`.
+ */
+export function savedSolverFields(
+  summary: Record<string, unknown>,
+  name: string,
+  stop: { readonly of: number } | null,
+  defaultLimit: number,
+): SavedSolverFields {
+  const read = <T>(
+    object: Record<string, unknown>,
+    key: string,
+    parse: (text: string) => T,
+  ): T | undefined => {
+    const value = object[key];
+    if (value === undefined || value === null) return undefined;
+    try {
+      if (typeof value !== 'string' && typeof value !== 'number')
+        throw new InputError('not a string or number');
+      return parse(String(value));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new InputError(`${name}: "${key}" is refused: ${message}`, 'result');
+    }
+  };
+  const solver = read(summary, 'solver', (text) => input.parseSolver(text, 'solver'));
+  if (!solver) return {};
+  const fields: SavedSolverFields = { solver: summary.switched_from ? 'auto' : solver };
+  const tolerance = read(summary, 'tolerance', parseTolerance);
+  if (tolerance !== undefined) fields.tolerance = tolerance;
+  const matrix = read(summary, 'matrix', (text) => input.parseMatrix(text, 'matrix'));
+  if (matrix) fields.matrix = matrix;
+  const tree = summary.tree;
+  const treeTolerance =
+    matrix === 'tree' && typeof tree === 'object' && tree !== null
+      ? read(tree as Record<string, unknown>, 'tolerance', parseTreeTolerance)
+      : undefined;
+  if (treeTolerance !== undefined) fields.treeTolerance = treeTolerance;
+  const ranOut = !stop && summary.reason === 'diverged_max_it' && summary.refinement_steps === 0;
+  const limit = stop?.of ?? (ranOut ? read(summary, 'iterations', parseMaxIterations) : undefined);
+  fields.maxIterations = limit === undefined || limit === defaultLimit ? 0 : limit;
+  return fields;
+}
 
 function integerIn(text: string, what: string, range: IntegerRange): number {
   const k = finite(text, what);

@@ -283,16 +283,19 @@ export function responseCell(point: ShownResponsePoint, column: ResponseColumn):
     value,
     value === null ? '–' : value.toPrecision(6),
   ];
-  // A number the solve gave, marked where M is indefinite there (as the CLI's --markdown marks it).
+  // A number the solve gave, marked where M is indefinite there (as the CLI's --markdown marks it);
+  // none where the solve did not converge, as its JSON holds null (responseJson): the last iterate's
+  // ratio (v = 0 where CG met indefiniteness at once) is no measurement.
+  const solved = (value: number | null) => (point.converged ? value : null);
   const marked = (value: number | null): [number | null, string] => {
-    const [shown, text] = precise(value);
-    return [shown, `${text}${indefiniteMark(point, value)}`];
+    const [shown, text] = precise(solved(value));
+    return [shown, `${text}${indefiniteMark(point, shown)}`];
   };
   // An SI number in the CLI text's exponent form (a moment per tesla is far below 1), marked.
-  const exponent = (value: number | null): [number | null, string] => [
-    value,
-    value === null ? '–' : `${value.toExponential(5)}${indefiniteMark(point, value)}`,
-  ];
+  const exponent = (value: number | null): [number | null, string] => {
+    const shown = solved(value);
+    return [shown, shown === null ? '–' : `${shown.toExponential(5)}${indefiniteMark(point, shown)}`];
+  };
   switch (column) {
     case 'n':
       return [point.n, String(point.n)];
@@ -399,10 +402,11 @@ export function responseDescription(
 /**
  * The response card's N -> infinity row. A ring has no limit: at fixed N r_e/R its interaction sum
  * grows as N ln N (eq. 53), so its screening keeps growing with N. Elsewhere each N r_e/R's fit
- * c + b N^-p (run.ts responseLimit), which needs three N that converged there.
+ * c + b N^-p (run.ts responseLimit), which needs three N that converged there; a sweep stopped
+ * before its third N ran there says so, not that they failed to converge.
  */
-export function responseLimitsText(result: Pick<ShownResponse, 'spec' | 'limits'>): string {
-  const { spec, limits } = result;
+export function responseLimitsText(result: Pick<ShownResponse, 'spec' | 'limits' | 'points'>): string {
+  const { spec, limits, points } = result;
   if (finiteSizeExponent(spec.geometry) === null) {
     return (
       'none on the ring: at fixed N r_e/R its interaction sum grows as N ln N (eq. 53), so the screening ' +
@@ -415,7 +419,10 @@ export function responseLimitsText(result: Pick<ShownResponse, 'spec' | 'limits'
   return spec.scale.values
     .map((x) => {
       const limit = limits.find((l) => sameNEpsilon(l.nEpsilon, x));
-      if (!limit) return `${markdownNumber(x, 3)}: fewer than three N converged`;
+      if (!limit) {
+        const run = points.filter((p) => sameNEpsilon(p.nEpsilon, x)).length;
+        return `${markdownNumber(x, 3)}: fewer than three N ${run < 3 ? 'run (stopped)' : 'converged'}`;
+      }
       const continuum = limit.continuumRatio;
       return (
         `${markdownNumber(x, 3)}: ${limit.extrapolatedRatio.toPrecision(4)} ± ${limit.uncertainty.toExponential(1)}` +
@@ -776,6 +783,11 @@ export class StudiesView {
         ? `${londonFitText(convergence)} (stopped after ${done} of ${total} N)`
         : `stopped after ${done} of ${total} N: a fit needs two`,
     );
+  }
+
+  /** A Stop before the map: nothing finished, which the card says where its body would be. */
+  londonStoppedBeforeMap(): void {
+    showText('london-body', 'stopped before its map finished: nothing to show or save');
   }
 
   clearLondon(): void {

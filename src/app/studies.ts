@@ -576,7 +576,7 @@ export class Studies {
         const finished = maps.length + convergence.points.length;
         const stop = stopOf(true, finished, options.ns.length + listCount);
         this.#finished('london', this.#londonSummary(options, maps, convergence, stop));
-      }
+      } else this.#view.londonStoppedBeforeMap();
       return false;
     }
     this.#view.londonConvergence(

@@ -76,7 +76,10 @@ export interface SpectrumReport<S extends SpectrumResult = SpectrumResult> {
   readonly tolerance: number;
   /** With refinement, lambdaMin, lambdaMax and what follows from them are the refined values. */
   readonly spectrum: S;
-  /** null where the run did not refine: a float64 backend, or a tolerance float32 meets. */
+  /**
+   * null where the run did not refine: a float64 backend, a tolerance float32 meets, or a run its
+   * onIteration stopped (its partial Ritz values as Lanczos reached them).
+   */
   readonly refinement: RitzRefinement | null;
   /** null when not checked or when the check was stopped (then checkStopped). */
   readonly check: SpectrumCheck | null;
@@ -124,6 +127,10 @@ export async function runSpectrum(
   );
   const start = performance.now();
   const refine = refines(backend, tol);
+  // A run its onIteration stopped keeps the Ritz values it reached (STYLE: Lanczos returns its
+  // partial Ritz values): unrefined, since the float64 products a refinement takes are what a stop
+  // spares (the app's worker refuses them once Stop is pressed).
+  let stopped = false;
   const ritz = await backend.spectrum({
     // Refined, the float32 run only supplies the Ritz vectors, which float32 resolves no better
     // than its own tolerance: asked for less, it would spend products up to --max-iter for nothing.
@@ -131,7 +138,11 @@ export async function runSpectrum(
     maxIterations,
     basisSize,
     seed,
-    onIteration: request.onIteration,
+    onIteration: (step, lambdaMin, lambdaMax) => {
+      const proceed = request.onIteration?.(step, lambdaMin, lambdaMax);
+      stopped = proceed === false;
+      return proceed;
+    },
     ...((refine || sampled || request.ritzVectors) && { ritzVectors: true }),
   });
   let spectrum: SpectrumResult = ritz;
@@ -142,7 +153,7 @@ export async function runSpectrum(
   // at eps they would measure mu's error against 1, not against S.
   const unit = { ...system, epsilon: 1 };
   const { epsilon } = system;
-  if (refine && vectors) {
+  if (refine && vectors && !stopped) {
     const product = (request.float64 ?? float64Products())(unit, backend.tree);
     const min = await rayleighQuotient(product, diagonal, vectors.min);
     const max = await rayleighQuotient(product, diagonal, vectors.max);

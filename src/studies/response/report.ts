@@ -867,7 +867,9 @@ export function responseFieldMapSvg(
     columns: size,
     rows: size,
     values: point.fieldMap,
-    colourLabel: clipped ? `${colourLabel} (${clipped} cells past the ends)` : colourLabel,
+    colourLabel: clipped
+      ? `${colourLabel} (${clipped} ${clipped === 1 ? 'cell' : 'cells'} past the ends)`
+      : colourLabel,
     valueRange: [lower, upper],
   });
 }
