@@ -146,9 +146,10 @@ describe("the response card's link", () => {
       'the azimuthal model needs rho > 0, but electron 4 is on the z axis',
     ],
     [
+      // An odd side puts a row on the solenoid's axis: refused at N, naming the nearest even sides.
       { responseGeometry: 'square', responseNs: [9], responseDrive: 'flux' },
-      'responseGeometry',
-      'the flux drive needs rho > 0, but electron 4 is on the z axis',
+      'responseNs',
+      'n must be squares of an even side for the flux drive on the square (an odd side puts electrons on the z axis, the solenoid), got 9: 4 or 16',
     ],
   ] as const)('what only the whole spec refuses (%o) goes to its field', (fields, key, message) => {
     let refused: unknown = null;
