@@ -299,8 +299,9 @@ describe('runSolve on the float64 CPU backend', () => {
 
   test('a singular M: the float32 solve and its float64 reference both say so, and nothing is checked against it', async () => {
     // Two electrons on a ring at N eps = 4 (vector model): M's x-x block is [[1, 1], [1, 1]] and p lies
-    // along its null vector (test/solvers.test.ts). The reference's MINRES once returned the same
-    // blown-up v (~1e33) as the run, called both converged, and the check found them within target.
+    // along its null vector (test/solvers.test.ts). An unguarded MINRES returns a blown-up v (~1e33)
+    // with a recursive residual that meets --tol, in the run and the reference alike, which a check
+    // would then find within target of each other.
     const pair: DarwinSystem = {
       configuration: geometry('ring', 2),
       model: 'vector',

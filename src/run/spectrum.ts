@@ -250,9 +250,9 @@ export async function runSpectrum(
  * residual that is not finite). The refined Rayleigh quotient's error is quadratic in its vector's
  * only beside the gap to the next eigenvalue; float32 leaves a closer pair unresolved, one Ritz value
  * for both, and the quotient then no better than its residual (a sphere of 97: a gap of 6e-8 of
- * max|theta|, lambda_min 2.3e-8 off). Rayleigh-Ritz on the Ritz vectors nearest each end, and up to
- * three float64 block steps from them (32 products an end), did not resolve that pair: their span
- * holds one vector of it.
+ * max|theta|, lambda_min 2.3e-8 off). Rayleigh-Ritz on the Ritz vectors nearest each end, or a few
+ * float64 block steps from them, resolves that pair no better, since their span holds one vector of
+ * it: hence a verdict, not a further refinement.
  */
 function refinedVerdict<L extends LanczosResult>(lanczos: L, residual: number, target: number): L {
   if (residual <= target || !lanczos.converged) return lanczos;
