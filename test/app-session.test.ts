@@ -5,7 +5,13 @@
 // it words a run's reason, a Stop included; and what the residual plot's axis says it plots.
 import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { decades, definiteness, kResidualAxisLabel, shownReason } from '../src/app/diagnostics.ts';
+import {
+  decades,
+  definiteness,
+  kResidualAxisLabel,
+  loadedIndefinite,
+  shownReason,
+} from '../src/app/diagnostics.ts';
 import { firstElectronApart, geometry } from '../src/physics/geometry.ts';
 
 /** x moved by `ulps` units in its last place, as another engine's Math.sin may round it. */
@@ -46,6 +52,18 @@ describe('what the spectrum says of M', () => {
     expect(definiteness(true)).toBe('indefinite');
     // Unconverged, or lambda_min within its error bound of 0 (src/solvers/spectrum.ts).
     expect(definiteness(null)).toBe('not established');
+  });
+
+  test("a loaded file's indefinite: positive definite only where its Lanczos converged", () => {
+    // The ball of 60 at eps 0.02, refined to --tol 1e-10 on the GPU: its residuals miss 1e-10, its
+    // float32 Lanczos converged, and the live run said positive definite (cond 2.0898).
+    const refined = { indefinite: false, converged: false, reason: 'diverged_refinement' };
+    expect(loadedIndefinite(refined)).toBe(false);
+    expect(loadedIndefinite({ ...refined, converged: true, reason: 'converged_tol' })).toBe(false);
+    // Short of its iterations: λ_min > 0 only bounds the true one from above.
+    expect(loadedIndefinite({ ...refined, reason: 'diverged_max_it' })).toBeNull();
+    expect(loadedIndefinite({ ...refined, indefinite: true, reason: 'diverged_max_it' })).toBe(true);
+    expect(loadedIndefinite({ converged: true, reason: 'converged_tol' })).toBeNull();
   });
 });
 

@@ -719,7 +719,7 @@ describe('a run that does not converge says so on stderr, and exits 0', () => {
   it('solve on a singular M: diverged_singular, the float64 check unable to vouch, v = 0', () => {
     // Two electrons on a ring at N eps = 4, p along the null vector of M's x-x block [[1, 1], [1, 1]]
     // (test/solvers.test.ts): the GPU's solve and the check's float64 reference both stop before the
-    // step that once blew v up to 5e32 and called it converged.
+    // step that, unguarded, blows v up to 5e32 with a recursive residual that meets --tol.
     const momenta = file('p-null.csv', 'px,py,pz\n1,0,0\n-1,0,0\n');
     const args = ['--geometry', 'ring', '--n', '2', '--epsilon', '2', '--momenta', momenta];
     const outPath = join(dir, 'singular.json');

@@ -1,7 +1,7 @@
 // The Darwin energy and inertia_ratio - 1 at macroscopic radii (eps = r_e/R tiny), where p = D v + eps T v
-// holds eps T v only to 2^-53 |D v|: from p, a sphere of 1000 at R = 1 km had darwin 41% off, at
-// R = 1 m 9.3e-4, at R = 1 mm 3.4e-6, and the check's p - p64 (each cancelling in float64) a spurious
-// 1.25e-5 at R = 1 m. Each product's own eps T v gives them to float64's precision.
+// holds eps T v only to 2^-53 |D v|: formed from p, a sphere of 1000 at R = 1 km would have darwin 41%
+// off, at R = 1 m 9.3e-4, at R = 1 mm 3.4e-6, and a check of p - p64 (each cancelling in float64) a
+// spurious 1.25e-5 at R = 1 m. Each product's own eps T v gives them to float64's precision.
 import { describe, expect, test } from 'vitest';
 import { epsilonFromRadius } from '../src/physics/constants.ts';
 import { massDiagonal, type DarwinSystem } from '../src/physics/models.ts';

@@ -663,8 +663,8 @@ describe("float32's check targets: ten times its rounding of the product's row s
 });
 
 describe('the Darwin energy of a rigid sphere of 1000 at R = 1 mm, 1 m, 1 km (gpuInteraction)', () => {
-  // eps = 2.8e-12 to 2.8e-18: from p = D v + eps T v in float64 darwin was 3.4e-6 to 41% off, the
-  // check's p - p64 a spurious 1.25e-5 at R = 1 m and 3.6e-9 ("within target") at 1 km.
+  // eps = 2.8e-12 to 2.8e-18: formed from p = D v + eps T v in float64, darwin would be 3.4e-6 to 41%
+  // off, and a check of p - p64 a spurious 1.25e-5 at R = 1 m and 3.6e-9 ("within target") at 1 km.
   const cases = [
     ...kStorages.flatMap((storage) => [1e-3, 1, 1e3].map((radius) => ({ storage, radius }))),
     { storage: 'tree' as const, radius: 1e3 },
@@ -1173,8 +1173,8 @@ describe('stopping reasons and options', () => {
       `${step}: a singular M is never converged: diverged_singular before the step that would blow v up`,
       async (_, backend) => {
         // Two electrons on a ring at N eps = 4: M's x-x block [[1, 1], [1, 1]], p along its null
-        // vector (test/solvers.test.ts): v = 0, the least-squares answer, where v ~ 5e32 was called
-        // converged_rtol with a true residual of 1e9.
+        // vector (test/solvers.test.ts): v = 0, the least-squares answer, where the unguarded step
+        // gives v ~ 5e32, its recursive residual converged_rtol beside a true residual of 1e9.
         const pair = makeSystem('ring', 2, 'vector', 3, 2);
         const pNull = Float64Array.from([1, 0, 0, -1, 0, 0]);
         const pairGpu = await backend(pair, 'dense', { step });

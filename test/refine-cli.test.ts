@@ -46,7 +46,7 @@ describe('solve --tol on the GPU', () => {
   it('near the indefinite threshold (cond 6451): held to its float64 residual, the velocities given beside', () => {
     // A ring of 100 at eps = 0.0453 (threshold 0.0453451): NumPy's float64 solve of this p gives the
     // residual 1.43e-11 and the velocities 1.67e-9 off np.linalg.solve's, within cond(M) tol = 6.5e-7
-    // but past 10 tol, which was reported past its target.
+    // but past 10 tol: velocities held to 10 tol would report this correct solve past its target.
     const run = runCli(bundle, [
       ...['solve', '--geometry', 'ring', '--n', '100', '--epsilon', '0.0453', '--velocity', 'random'],
       ...['--tol', '1e-10', '--max-iter', '3000', '--json'],

@@ -1034,6 +1034,14 @@ describe('bad input', () => {
         'z axis, the solenoid), got 125: 64 or 216',
     );
     expect(() => responseSpec({ geometry: 'square', n: '25', drive: 'flux' })).toThrow('got 25: 16 or 36');
+    // A partial one under flux names the nearest whole ones of an even side, not 64 or 125.
+    expect(() => responseSpec({ geometry: 'cube', n: '100', drive: 'flux' })).toThrow(
+      'n must be cubes of an even side for the flux drive on the cube (a partial last layer moves the ' +
+        'body off the centre), got 100: 64 or 216',
+    );
+    expect(() => responseSpec({ geometry: 'cube', n: '200', drive: 'flux' })).toThrow('got 200: 64 or 216');
+    expect(() => responseSpec({ geometry: 'square', n: '10', drive: 'flux' })).toThrow('got 10: 4 or 16');
+    expect(() => responseSpec({ geometry: 'cube', n: '5', drive: 'flux' })).toThrow(/got 5: 8$/);
     expect(responseSpec({ geometry: 'cube', n: '8,64,216', drive: 'flux', device: 'cpu' }).ns).toEqual([
       8, 64, 216,
     ]);

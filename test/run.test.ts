@@ -299,8 +299,9 @@ describe('runSolve on the float64 CPU backend', () => {
 
   test('a singular M: the float32 solve and its float64 reference both say so, and nothing is checked against it', async () => {
     // Two electrons on a ring at N eps = 4 (vector model): M's x-x block is [[1, 1], [1, 1]] and p lies
-    // along its null vector (test/solvers.test.ts). The reference's MINRES once returned the same
-    // blown-up v (~1e33) as the run, called both converged, and the check found them within target.
+    // along its null vector (test/solvers.test.ts). An unguarded MINRES returns a blown-up v (~1e33)
+    // with a recursive residual that meets --tol, in the run and the reference alike, which a check
+    // would then find within target of each other.
     const pair: DarwinSystem = {
       configuration: geometry('ring', 2),
       model: 'vector',
@@ -642,7 +643,12 @@ describe('the warning of a run that did not converge', () => {
       lanczos: { ...spectrum.lanczos, reason: 'diverged_refinement' as const, converged: false },
     };
     // The sphere of 97's: 5.48e-7 and 1.28e-7 of eps max|theta| = 0.3186.
-    const refinement = { residualMin: 1.7444e-7, residualMax: 4.0788e-8, scale: 0.3186 };
+    const refinement = {
+      residualMin: 1.7444e-7,
+      residualMax: 4.0788e-8,
+      relativeMin: 1.7444e-7 / 0.3186,
+      relativeMax: 4.0788e-8 / 0.3186,
+    };
     expect(spectrumConvergenceWarning({ spectrum: short, refinement }, 'gpu')).toBe(
       'warning: the float64 refinement fell short of --tol (diverged_refinement): its Ritz residuals are ' +
         '5.48e-7 (lambda_min) and 1.28e-7 (lambda_max) of eps max|theta|, and an eigenvalue that close to a ' +
@@ -650,7 +656,7 @@ describe('the warning of a run that did not converge', () => {
         'whose float64 Lanczos meets --tol, or ask --tol 5.5e-7 or more',
     );
     // Rounded up, not to the nearest: 5.41e-7 asks 5.5e-7, not the 5.4e-7 it misses.
-    const exactly = { ...refinement, residualMin: 5.41e-7 * refinement.scale };
+    const exactly = { ...refinement, relativeMin: 5.41e-7 };
     expect(spectrumConvergenceWarning({ spectrum: short, refinement: exactly }, 'gpu')).toMatch(
       /ask --tol 5\.5e-7 or more$/,
     );

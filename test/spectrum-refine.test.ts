@@ -48,7 +48,7 @@ describe('GPU spectrum below float32 reach: extremes refined in float64', () => 
       expect(refinement).not.toBeNull();
       // Float32's Ritz vectors leave residuals of ~1e-6 of eps max|theta|: 1e-10 is not met, though
       // the values are within it.
-      const residual = Math.max(refinement.residualMin, refinement.residualMax) / refinement.scale;
+      const residual = Math.max(refinement.relativeMin, refinement.relativeMax);
       expect(residual).toBeGreaterThan(1e-8);
       expect(residual).toBeLessThan(1e-5);
       expect(report.spectrum.lanczos).toMatchObject({ converged: false, reason: 'diverged_refinement' });
@@ -99,7 +99,7 @@ describe('GPU spectrum below float32 reach: extremes refined in float64', () => 
       const report = await runSpectrum(system, backend, { tol: 1e-10, seed: 1 });
       const refinement = report.refinement!;
       // Errors relative to eps max|theta|, as --tol holds them.
-      const { scale } = refinement;
+      const scale = refinement.residualMin / refinement.relativeMin;
       expect((exact[1] - exact[0]) / scale).toBeLessThan(1e-7);
       const error = Math.abs(report.spectrum.lambdaMin - exact[0]);
       expect(error / scale).toBeGreaterThan(1e-8);
@@ -110,7 +110,7 @@ describe('GPU spectrum below float32 reach: extremes refined in float64', () => 
       expect(warning).toContain('use --device cpu');
       // The --tol it names is met, the error within it, by the same float32 run and refinement.
       const enough = Number(/ask --tol (\S+) or more$/.exec(warning)![1]);
-      const relative = Math.max(refinement.residualMin, refinement.residualMax) / refinement.scale;
+      const relative = Math.max(refinement.relativeMin, refinement.relativeMax);
       expect(enough).toBeGreaterThanOrEqual(relative);
       expect(enough).toBeLessThan(1.1 * relative);
       const met = await runSpectrum(system, backend, { tol: enough, seed: 1 });
@@ -234,6 +234,27 @@ describe('GPU spectrum below float32 reach: extremes refined in float64', () => 
     const json = spectrumJson(cpu, { device: kCpuDevice, matrix: null, radiusMetres: 1, timing: {} });
     expect(json).toMatchObject({ refined: false, ritz_residual_min: null, ritz_residual_max: null });
   });
+});
+
+test('a float32 spectrum at eps = 0 below float32 reach: lambda = 1 exactly, converged, nothing refined', async () => {
+  // I + S's float32 residuals (~1e-7) miss --tol 1e-10, but at eps = 0 M = D and they move nothing:
+  // held to them, the run was diverged_refinement with residuals of 0 / 0 in its warning.
+  const system = darwinSystem('ball', 60, 'vector', 3, 0);
+  const float32 = { ...cpuBackend(system, 'float32'), name: 'gpu' as const };
+  const report = await runSpectrum(system, float32, {
+    tol: 1e-10,
+    seed: 1,
+    float64: () => () => {
+      throw new Error('eps = 0 asked for a float64 product');
+    },
+  });
+  expect(report.refinement).toBeNull();
+  expect([report.spectrum.lambdaMin, report.spectrum.lambdaMax]).toEqual([1, 1]);
+  expect(report.spectrum.lanczos).toMatchObject({ converged: true, reason: 'converged_tol' });
+  expect(report.spectrum.conditionNumber).toBe(1);
+  expect(spectrumConvergenceWarning(report, 'gpu')).toBeNull();
+  // The float32 run stopped at its own reach, not at products up to --max-iter chasing 1e-10.
+  expect(report.spectrum.lanczos.iterations).toBeLessThan(200);
 });
 
 test('rayleighQuotient: an exact eigenvector gives its eigenvalue with a zero residual, in D^-1/2 M D^-1/2', async () => {

@@ -122,6 +122,18 @@ export function definiteness(indefinite: boolean | null): Definiteness {
   return indefinite ? 'indefinite' : 'positive definite';
 }
 
+/**
+ * A loaded spectrum's `indefinite` (src/run/report.ts spectrumJson): as the file says, but positive
+ * definite only where Lanczos converged (spectrumAt's rule), the float32 Lanczos of a refined run
+ * short of --tol (diverged_refinement) included: its refined residual still bounds λ_min
+ * (src/run/spectrum.ts), and the live run shows it so.
+ */
+export function loadedIndefinite(spectrum: Readonly<Record<string, unknown>>): boolean | null {
+  if (spectrum.indefinite === true) return true;
+  const lanczosConverged = spectrum.converged === true || spectrum.reason === 'diverged_refinement';
+  return spectrum.indefinite === false && lanczosConverged ? false : null;
+}
+
 /** The spectrum as shown: a finished run's, or a loaded file's "spectrum" object. */
 interface ShownSpectrum {
   readonly lambdaMin: number;
@@ -473,9 +485,7 @@ export class Diagnostics {
         lambdaMax,
         collectiveParameter: numberOf(spectrum, 'collective_parameter') ?? lambdaMax - 1,
         conditionNumber: numberOf(spectrum, 'condition_number'),
-        // As the file says, but positive definite only where Lanczos converged (spectrumAt's rule).
-        indefinite:
-          spectrum.indefinite === true ? true : spectrum.indefinite === false && converged ? false : null,
+        indefinite: loadedIndefinite(spectrum),
         iterations: numberOf(spectrum, 'iterations') ?? 0,
         converged,
         reason: typeof spectrum.reason === 'string' ? spectrum.reason : '–',

@@ -271,14 +271,14 @@ export function spectrumConvergenceWarning(
   const { refinement } = report;
   if (lanczos.reason === 'diverged_refinement' && refinement) {
     const e = (x: number) => x.toExponential(2);
-    const { residualMin, residualMax, scale } = refinement;
+    const { relativeMin, relativeMax } = refinement;
     // The two-digit --tol that the larger residual meets.
-    const relative = Math.max(residualMin, residualMax) / scale;
+    const relative = Math.max(relativeMin, relativeMax);
     const digit = 10 ** (Math.floor(Math.log10(relative)) - 1);
     const enough = (Math.ceil(relative / digit) * digit).toPrecision(2);
     return (
       `warning: the float64 refinement fell short of --tol (diverged_refinement): its Ritz residuals are ` +
-      `${e(residualMin / scale)} (lambda_min) and ${e(residualMax / scale)} (lambda_max) of eps max|theta|, ` +
+      `${e(relativeMin)} (lambda_min) and ${e(relativeMax)} (lambda_max) of eps max|theta|, ` +
       "and an eigenvalue that close to a refined one, which float32's Lanczos does not resolve, can leave " +
       `it as far off: use --device cpu, whose float64 Lanczos meets --tol, or ask --tol ${enough} or more`
     );

@@ -66,8 +66,12 @@ export interface RitzRefinement {
   /** ||A y - lambda y|| / ||y|| of each refined extreme, A = D^-1/2 M D^-1/2. */
   readonly residualMin: number;
   readonly residualMax: number;
-  /** eps max|theta|: --tol holds each residual relative to it (refinedVerdict). */
-  readonly scale: number;
+  /**
+   * Each residual relative to eps max|theta|, as --tol holds it (refinedVerdict): formed on I + S,
+   * where eps cancels, so that it is a number at any eps > 0.
+   */
+  readonly relativeMin: number;
+  readonly relativeMax: number;
 }
 
 export interface SpectrumReport<S extends SpectrumResult = SpectrumResult> {
@@ -77,8 +81,8 @@ export interface SpectrumReport<S extends SpectrumResult = SpectrumResult> {
   /** With refinement, lambdaMin, lambdaMax and what follows from them are the refined values. */
   readonly spectrum: S;
   /**
-   * null where the run did not refine: a float64 backend, a tolerance float32 meets, or a run its
-   * onIteration stopped (its partial Ritz values as Lanczos reached them).
+   * null where the run did not refine: a float64 backend, a tolerance float32 meets, eps = 0, or a
+   * run its onIteration stopped (its partial Ritz values as Lanczos reached them).
    */
   readonly refinement: RitzRefinement | null;
   /** null when not checked or when the check was stopped (then checkStopped). */
@@ -126,15 +130,20 @@ export async function runSpectrum(
     reference?.afterRun,
   );
   const start = performance.now();
-  const refine = refines(backend, tol);
+  const { epsilon } = system;
+  const float32Short = refines(backend, tol);
+  // At eps = 0, M = D and lambda = 1 exactly whatever the Ritz values: nothing to refine, and the
+  // float32 run's own verdict stands (refined, I + S's residuals would hold it to what eps = 0 hides).
+  const refine = float32Short && epsilon > 0;
   // A run its onIteration stopped keeps the Ritz values it reached (STYLE: Lanczos returns its
   // partial Ritz values): unrefined, since the float64 products a refinement takes are what a stop
   // spares (the app's worker refuses them once Stop is pressed).
   let stopped = false;
   const ritz = await backend.spectrum({
     // Refined, the float32 run only supplies the Ritz vectors, which float32 resolves no better
-    // than its own tolerance: asked for less, it would spend products up to --max-iter for nothing.
-    tol: refine ? Math.max(tol, kRefinementRtol) : tol,
+    // than its own tolerance (at eps = 0 not even those): asked for less, it would spend products up
+    // to --max-iter for nothing.
+    tol: float32Short ? Math.max(tol, kRefinementRtol) : tol,
     maxIterations,
     basisSize,
     seed,
@@ -152,7 +161,6 @@ export async function runSpectrum(
   // Lanczos ran on I + S, M at eps = 1 (src/solvers/spectrum.ts), and so do its refinement and check:
   // at eps they would measure mu's error against 1, not against S.
   const unit = { ...system, epsilon: 1 };
-  const { epsilon } = system;
   if (refine && vectors && !stopped) {
     const product = (request.float64 ?? float64Products())(unit, backend.tree);
     const min = await rayleighQuotient(product, diagonal, vectors.min);
@@ -178,7 +186,8 @@ export async function runSpectrum(
     refinement = {
       residualMin: epsilon * min.residual,
       residualMax: epsilon * max.residual,
-      scale: epsilon * scale,
+      relativeMin: min.residual / scale,
+      relativeMax: max.residual / scale,
     };
   } else if (backend.tree && epsilon > 0) {
     // At eps = 0 the tree moves nothing.
@@ -241,9 +250,9 @@ export async function runSpectrum(
  * residual that is not finite). The refined Rayleigh quotient's error is quadratic in its vector's
  * only beside the gap to the next eigenvalue; float32 leaves a closer pair unresolved, one Ritz value
  * for both, and the quotient then no better than its residual (a sphere of 97: a gap of 6e-8 of
- * max|theta|, lambda_min 2.3e-8 off). Rayleigh-Ritz on the Ritz vectors nearest each end, and up to
- * three float64 block steps from them (32 products an end), did not resolve that pair: their span
- * holds one vector of it.
+ * max|theta|, lambda_min 2.3e-8 off). Rayleigh-Ritz on the Ritz vectors nearest each end, or a few
+ * float64 block steps from them, resolves that pair no better, since their span holds one vector of
+ * it: hence a verdict, not a further refinement.
  */
 function refinedVerdict<L extends LanczosResult>(lanczos: L, residual: number, target: number): L {
   if (residual <= target || !lanczos.converged) return lanczos;

@@ -993,7 +993,8 @@ export function treeRowFields(
     translations,
     asymmetry: asymmetry(diagonal, x, treeY, w, treeW),
   };
-  // At the bench's eps = 1e-3 eps T x is not small against D x: p - D x holds it to float64's rounding.
+  // eps T x = y - D x of the GPU tree's float32 y carries float32's 2^-24 |y|, harmless here: at the
+  // bench's eps = 1e-3 eps T x is not small against D x.
   const sample = exact?.sample;
   const at = (values: ArrayLike<number>) =>
     sample ? sampledEntries(values, sample.electrons, blockSize(system)) : values;

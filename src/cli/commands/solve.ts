@@ -66,7 +66,7 @@ Output:
 Not converged (exit 0, one warning: line on stderr): "converged" false with the "reason";
 diverged_singular (MINRES's estimate of cond(M) reached 0.1/eps) and diverged_residual_gap (the
 recursion met --tol, the true residual misses 10 max(--tol, 100 u)) say M is singular or nearly so
-along p.
+along p; on the GPU the gap is also float32 far past its floor, which --tol below 1e-6 refines.
 `;
 
 const kOptions = {

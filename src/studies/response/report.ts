@@ -927,9 +927,10 @@ export function responseMarkdown(result: ResponseResult): string {
   const depths = result.points.some((p) => p.londonPenetrationDepth !== null);
   // The centre field's continuum where the geometry has one (London's sphere, the shell).
   const centres = result.points.some((p) => p.continuumFieldCentreRatio !== null);
-  // No column that every row would leave '–': R over a London length where the geometry has one (the
-  // ball, disk and sphere), the centre field where the drive makes one (not flux: field_centre_ratio
-  // is null there).
+  // The two columns the geometry or the drive never fills are left out: R over a London length where
+  // the geometry has none (it has one on the ball, disk and sphere), the centre field under flux
+  // (field_centre_ratio is null there). N -> infinity and the continuum stay in every table, '–' in
+  // each row where there is no fit (fewer N, or a ring) or no continuum.
   const londonXs = result.points.some((p) => p.londonX !== null);
   const centreField = spec.drive !== 'flux';
   const londonX = spec.geometry === 'disk' || spec.geometry === 'sphere' ? 'R/Λ (Pearl)' : 'R/λ_L';

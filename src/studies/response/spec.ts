@@ -186,28 +186,28 @@ export function parseResponseGrid(text: string): number {
  * The cube's and the square's lattice fill their last layer only where N is a whole cube (square):
  * else the body is cut off-centre, while B(0) is taken at the origin and the N -> infinity fit joins
  * bodies of different shapes. Refused, naming the nearest that are whole. Under the flux drive, an
- * odd side puts a row of electrons on the z axis, the solenoid (validateDrive): refused, naming the
- * nearest of an even side.
+ * odd side puts a row of electrons on the z axis, the solenoid (validateDrive): whole or partial,
+ * refused naming the nearest of an even side, the only ones the next run takes.
  */
 function checkFilledLattice(geometryName: GeometryName, ns: readonly number[], drive: DriveName): void {
   const power = geometryName === 'cube' ? 3 : geometryName === 'square' ? 2 : null;
   if (power === null) return;
   const whole = geometryName === 'cube' ? 'cubes' : 'squares';
+  const flux = drive === 'flux';
   for (const n of ns) {
-    const side = Math.round(n ** (1 / power));
-    if (side ** power === n) {
-      if (drive !== 'flux' || side % 2 === 0) continue;
-      throw new InputError(
-        `n must be ${whole} of an even side for the flux drive on the ${geometryName} (an odd side puts ` +
-          `electrons on the z axis, the solenoid), got ${n}: ${(side - 1) ** power} or ${(side + 1) ** power}`,
-        'n',
-      );
-    }
     const below = Math.floor(n ** (1 / power) + 1e-9);
-    const [lower, upper] = [below ** power, (below + 1) ** power];
+    const filled = below ** power === n;
+    if (filled && (!flux || below % 2 === 0)) continue;
+    // The whole ones beside n, of an even side under flux (none below a side of 2).
+    const [lower, upper] = flux ? [below - (below % 2), below + 2 - (below % 2)] : [below, below + 1];
+    const nearest = `${lower > 0 ? `${lower ** power} or ` : ''}${upper ** power}`;
+    const layer = filled
+      ? 'an odd side puts electrons on the z axis, the solenoid'
+      : 'a partial last layer moves the body off the centre';
     throw new InputError(
-      `n must be whole ${whole} for the ${geometryName} (a partial ` +
-        `last layer moves the body off the centre), got ${n}: ${lower} or ${upper}`,
+      flux
+        ? `n must be ${whole} of an even side for the flux drive on the ${geometryName} (${layer}), got ${n}: ${nearest}`
+        : `n must be whole ${whole} for the ${geometryName} (${layer}), got ${n}: ${nearest}`,
       'n',
     );
   }
