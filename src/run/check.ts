@@ -44,7 +44,11 @@ const kFloat32TargetRoundings = 3;
  * walk: the interaction part eps T v (interactionError), summed over N pairs a row apart from D v
  * (src/engine/backend.ts gpuInteraction), erred by 0.24 to 0.35 sqrt(N) 2^-24 of itself on a sphere,
  * rigid and random v, dense and matrix-free: 4.5e-7 at N = 1000, 1.1e-6 to 1.3e-6 at 4000, 6.6e-6 at
- * 10^5 and 9.1e-6 at 2 10^5 (random v, matrix-free).
+ * 10^5 and 9.1e-6 at 2 10^5 (random v, matrix-free). The coordinates' rounding is not in it: a pair's
+ * 1/r is off by ~2^-24 max|x| / r, which passes the sums' rounding where a pair is close, or on a ring
+ * (nearest pairs 2 pi / N apart: ~N 2^-24 / (2 pi), 2.4e-5 at N = 10^4, random v). Such a product is past
+ * its target though correct, and the warning's remedy (the float64 product) is what it needs; a target
+ * loosened by the closest pair would keep quiet about a result that far off.
  */
 function float32Rounding(terms: number): number {
   return kFloat32TargetRoundings * Math.sqrt(terms) * 2 ** -24;
