@@ -938,6 +938,18 @@ describe('the JSON of a run', () => {
     const one = { ...sphere, configuration: { n: 1, positions: new Float64Array(3), source: 'one' } };
     const alone = Float64Array.from([1, 2, 3]);
     expect(darwinError(one, alone, new Float64Array(3), new Float64Array(3))).toBeNull();
+    // Nor for a NaN v (a solve that overflowed), whose interaction error is null too.
+    const nan = v.map((x, k) => (k === 4 ? NaN : x));
+    expect(interactionError(sphere, nan, nan)).toBeNull();
+    expect(darwinError(sphere, nan, exactPart, exactPart)).toBeNull();
+    expect(
+      darwinError(
+        sphere,
+        v,
+        exactPart.map((x, k) => (k === 4 ? Infinity : x)),
+        exactPart,
+      ),
+    ).toBeNull();
   });
 
   test("the velocities mode's interaction part: that of the solved v's own M v, which its energies use", async () => {
