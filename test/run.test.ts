@@ -501,6 +501,8 @@ const kSingularRemedy =
   "M is singular or nearly so along p, and no v meets --tol: `spectrum` gives M's extreme eigenvalues, λ_min near 0 where it is positive semidefinite";
 
 describe('the warning of a run that did not converge', () => {
+  const kCgSingular = 'or M is singular along p, which --solver auto or minres says (diverged_singular)';
+  const kRefinedSingular = `${kSingularRemedy}; where it is not that near, cond(M) is past float32's refinement: use --device cpu`;
   const solveOf = (
     reason: ConvergenceReason,
     refinementSteps = 0,
@@ -541,7 +543,7 @@ describe('the warning of a run that did not converge', () => {
       0,
       1e-6,
       null,
-      'float32 overflowed: use --device cpu, which keeps float64, or a softening > 0',
+      'float32 overflowed: use --device cpu, which keeps float64, or a softening > 0; ' + kCgSingular,
     ],
     [
       'cpu',
@@ -549,9 +551,14 @@ describe('the warning of a run that did not converge', () => {
       0,
       1e-8,
       null,
-      'the products overflowed float64: a smaller --epsilon, or a softening > 0 where electrons almost coincide',
+      'the products overflowed float64: a smaller --epsilon, or a softening > 0 where electrons almost coincide; ' +
+        kCgSingular,
     ],
     ['gpu', 'diverged_refinement', 4, 1e-10, null, "cond(M) is past float32's refinement: use --device cpu"],
+    // A refined solve's inner float32 solve found M singular along the float64 residual, which did not
+    // contract: singular in float64 too, or to float32 alone.
+    ['gpu', 'diverged_singular', 2, 1e-10, null, kRefinedSingular],
+    ['gpu', 'diverged_residual_gap', 1, 1e-10, null, kRefinedSingular],
     ['cpu', 'diverged_singular', 0, 1e-8, null, kSingularRemedy],
     ['gpu', 'diverged_singular', 0, 1e-6, null, kSingularRemedy],
     ['cpu', 'diverged_breakdown', 0, 1e-8, null, kSingularRemedy],
@@ -567,6 +574,14 @@ describe('the warning of a run that did not converge', () => {
   ] as const)('%s %s: the remedy', (device, reason, steps, tolerance, history, remedy) => {
     expect(solveConvergenceWarning(solveOf(reason, steps, tolerance, history && [...history]), device)).toBe(
       `warning: the solve did not converge (${reason} after 7 iterations): ${remedy}`,
+    );
+  });
+  test("a diverged_nan after auto's switch to MINRES is the products' overflow alone", () => {
+    const report = solveOf('diverged_nan', 0, 1e-8);
+    const switched = { ...report.solve, solver: 'minres' as const, switchedFrom: 'cg' as const };
+    expect(solveConvergenceWarning({ ...report, solve: switched }, 'cpu')).toBe(
+      'warning: the solve did not converge (diverged_nan after 7 iterations): the products overflowed ' +
+        'float64: a smaller --epsilon, or a softening > 0 where electrons almost coincide',
     );
   });
   test('one iteration is said in the singular', () => {

@@ -221,19 +221,31 @@ export function solveConvergenceWarning(
     );
   }
   const refine = "ask --tol below 1e-6, which refines in float64 past float32's floor";
+  const pastRefinement = "cond(M) is past float32's refinement: use --device cpu";
   // A true residual far above the recursive one: float32 past its floor, where refinement helps, or M
   // singular along p, where nothing does.
   const gapRemedy = floor ? `${refine}; or ${kSingularRemedy}` : kSingularRemedy;
+  // A refined solve ends so where a float32 inner solve found M singular along the float64 residual
+  // and its step did not contract it (src/run/refine.ts): singular in float64 too, or only to
+  // float32, which the CPU's float64 solves.
+  const refinedSingular = `${kSingularRemedy}; where it is not that near, ${pastRefinement}`;
+  const singular = report.refinementSteps > 0 ? refinedSingular : kSingularRemedy;
+  const overflow = gpu
+    ? 'float32 overflowed: use --device cpu, which keeps float64, or a softening > 0'
+    : 'the products overflowed float64: a smaller --epsilon, or a softening > 0 where electrons almost coincide';
+  // CG alone (--solver cg) cannot tell that from its v growing along a singular M's null vector,
+  // which 'auto' hands to MINRES (src/solvers/solve.ts).
+  const cgAlone = solve.solver === 'cg' && !solve.switchedFrom;
   const remedy = {
     diverged_max_it: floor && stalled(solve.history) ? `raise --max-iter, or ${refine}` : 'raise --max-iter',
     diverged_indefinite: 'M is not positive definite: use --solver minres or auto',
     diverged_breakdown: kSingularRemedy,
-    diverged_singular: kSingularRemedy,
-    diverged_residual_gap: gapRemedy,
-    diverged_nan: gpu
-      ? 'float32 overflowed: use --device cpu, which keeps float64, or a softening > 0'
-      : 'the products overflowed float64: a smaller --epsilon, or a softening > 0 where electrons almost coincide',
-    diverged_refinement: "cond(M) is past float32's refinement: use --device cpu",
+    diverged_singular: singular,
+    diverged_residual_gap: report.refinementSteps > 0 ? refinedSingular : gapRemedy,
+    diverged_nan: cgAlone
+      ? `${overflow}; or M is singular along p, which --solver auto or minres says (diverged_singular)`
+      : overflow,
+    diverged_refinement: pastRefinement,
   }[solve.reason as Exclude<typeof solve.reason, 'converged_rtol' | 'converged_atol'>];
   const gap = solve.trueRelativeResidual > kResidualGapFactor * solve.relativeResidual;
   const said = gap && solve.reason === 'diverged_max_it' ? gapRemedy : remedy;
