@@ -989,6 +989,41 @@ describe('the JSON of a run', () => {
     expect(solveCheckWarning(right)).toBeNull();
   });
 
+  test('the float64 true residual the dense check recomputes is judged by the gap rule again', async () => {
+    // A float32 solve judges its gap (finishKrylov) with its own product, whose rounding its iterate
+    // matches; the check's float64 M v can put that v far past --tol. Here a solve that returns v
+    // times 1 + delta: ||p - M v|| = delta ||p||, past or within 10 max(--tol, float32's floor
+    // 100 2^-24) = 5.96e-5 (plus the solve's own residual, below 1e-6).
+    const system = { ...sphere, configuration: geometry('ball', 300), epsilon: 0.02 };
+    const float64 = cpuBackend(system);
+    const p = applyMassMatrix(massMatrix(system), velocityPattern(system, 'random', 6));
+    const request = velocitiesRequest(p, 1e-6);
+    const off = (delta: number): MassMatrixBackend => ({
+      ...float64,
+      name: 'gpu',
+      velocities: async (b, solver, options) => {
+        const solved = await float64.velocities(b, solver, options);
+        return { ...solved, x: solved.x.map((x) => x * (1 + delta)) };
+      },
+    });
+    const far = await runSolve(system, off(1e-4), request, cpuBackend(system));
+    expect(far.trueResidualProduct).toBe('float64');
+    expect(far.solve).toMatchObject({ reason: 'diverged_residual_gap', converged: false });
+    expect(far.solve!.trueRelativeResidual).toBeCloseTo(1e-4, 7);
+    expect(solveJson(system, far, context)).toMatchObject({
+      reason: 'diverged_residual_gap',
+      converged: false,
+    });
+    // Within it: converged, float32's floor (the CLI warns that the true residual misses --tol).
+    const near = await runSolve(system, off(5e-5), request, cpuBackend(system));
+    expect(near.solve).toMatchObject({ reason: 'converged_rtol', converged: true });
+    expect(near.solve!.trueRelativeResidual).toBeCloseTo(5e-5, 7);
+    // Unchecked, the solver's own verdict and residual stand: nothing recomputes them.
+    const unchecked = await runSolve(system, off(1e-4), request);
+    expect(unchecked.solve).toMatchObject({ reason: 'converged_rtol', converged: true });
+    expect(unchecked.trueResidualProduct).toBe('float32');
+  });
+
   test("a float32 solve's true residual is the float64 M's where the dense check gives M v", async () => {
     // The float32 product's ||p - M32 v|| / ||p|| holds that product's own rounding, of the size of
     // float32's floor where the solve stops; the check's float64 M v of the solved v gives the

@@ -12,9 +12,12 @@ import { InputError } from '../physics/input-error.ts';
 import { energies, relativeError, type Energies } from '../physics/observables.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
 import type { MassMatrixBackend } from './backend.ts';
+import { residualGapReason } from '../solvers/krylov.ts';
 import {
   defaultMaxIterations,
+  isConverged,
   type ConvergenceReason,
+  type Precision,
   type SolveResult,
   type SolverName,
 } from '../solvers/types.ts';
@@ -234,10 +237,29 @@ export function residualProduct(
   return backend.tree ? `${precision}_tree` : precision;
 }
 
-/** `solve` with its true residual ||p - M v|| and its relative value from `product`, M v of its final v. */
-function withTrueResidual(solve: SolveResult, p: Float64Array, product: Float64Array): SolveResult {
+/**
+ * `solve` to `rtol` in `precision` with its true residual ||p - M v|| and its relative value from
+ * `product`, M v of its final v, and finishKrylov's gap rule applied again to that residual: the
+ * solver judged the gap with its own product, whose float32 rounding its float32 solve matches, so
+ * that a v far from M's solution can pass there (residualGapReason).
+ */
+function withTrueResidual(
+  solve: SolveResult,
+  p: Float64Array,
+  product: Float64Array,
+  rtol: number,
+  precision: Precision,
+): SolveResult {
   const { norm: trueResidualNorm, relative } = trueResidual(p, product);
-  return { ...solve, trueResidualNorm, trueRelativeResidual: relative };
+  const normP = norm(p);
+  const reason = residualGapReason(solve.reason, trueResidualNorm, rtol * normP, precision, normP);
+  return {
+    ...solve,
+    reason,
+    converged: isConverged(reason),
+    trueResidualNorm,
+    trueRelativeResidual: relative,
+  };
 }
 
 /**
@@ -420,7 +442,11 @@ export async function runSolve(
   // The dense check's float64 M v of the solved v gives the true residual of M's own equation where
   // the backend's product is M's (not the tree's, whose equation the run solves): a float32 product
   // near its floor measures its own rounding there, not the solution's.
-  const recomputed = solve && product64 && !backend.tree ? withTrueResidual(solve, momenta, product64) : null;
+  const precision = backend.name === 'gpu' && !refined ? 'float32' : 'float64';
+  const recomputed =
+    solve && product64 && !backend.tree
+      ? withTrueResidual(solve, momenta, product64, request.rtol, precision)
+      : null;
   return {
     system,
     mode,
