@@ -441,7 +441,8 @@ export async function runSolve(
   const refined = product !== null;
   // The dense check's float64 M v of the solved v gives the true residual of M's own equation where
   // the backend's product is M's (not the tree's, whose equation the run solves): a float32 product
-  // near its floor measures its own rounding there, not the solution's.
+  // near its floor measures its own rounding there, not the solution's. The gap is judged again on
+  // it, at the floor of the precision the solve ran in.
   const precision = backend.name === 'gpu' && !refined ? 'float32' : 'float64';
   const recomputed =
     solve && product64 && !backend.tree
