@@ -17,7 +17,6 @@ import {
   defaultMaxIterations,
   isConverged,
   type ConvergenceReason,
-  type Precision,
   type SolveResult,
   type SolverName,
 } from '../solvers/types.ts';
@@ -238,21 +237,24 @@ export function residualProduct(
 }
 
 /**
- * `solve` to `rtol` in `precision` with its true residual ||p - M v|| and its relative value from
- * `product`, M v of its final v, and finishKrylov's gap rule applied again to that residual: the
- * solver judged the gap with its own product, whose float32 rounding its float32 solve matches, so
- * that a v far from M's solution can pass there (residualGapReason).
+ * `solve` with its true residual ||p - M v|| and its relative value from `product`, M v of its final
+ * v; and where the solve ran in float32 to `float32Rtol`, finishKrylov's gap rule applied again to
+ * that residual: the solver judged the gap with its own product, whose float32 rounding its float32
+ * iterate matches, so that a v far from M's solution can pass there (residualGapReason). A float64
+ * solve's own residual is already float64's.
  */
 function withTrueResidual(
   solve: SolveResult,
   p: Float64Array,
   product: Float64Array,
-  rtol: number,
-  precision: Precision,
+  float32Rtol: number | null,
 ): SolveResult {
   const { norm: trueResidualNorm, relative } = trueResidual(p, product);
   const normP = norm(p);
-  const reason = residualGapReason(solve.reason, trueResidualNorm, rtol * normP, precision, normP);
+  const reason =
+    float32Rtol === null
+      ? solve.reason
+      : residualGapReason(solve.reason, trueResidualNorm, float32Rtol * normP, 'float32', normP);
   return {
     ...solve,
     reason,
@@ -441,13 +443,11 @@ export async function runSolve(
   const refined = product !== null;
   // The dense check's float64 M v of the solved v gives the true residual of M's own equation where
   // the backend's product is M's (not the tree's, whose equation the run solves): a float32 product
-  // near its floor measures its own rounding there, not the solution's. The gap is judged again on
-  // it, at the floor of the precision the solve ran in.
-  const precision = backend.name === 'gpu' && !refined ? 'float32' : 'float64';
+  // near its floor measures its own rounding there, not the solution's, and the gap is judged
+  // again on it.
+  const float32Rtol = backend.name === 'gpu' && !refined ? request.rtol : null;
   const recomputed =
-    solve && product64 && !backend.tree
-      ? withTrueResidual(solve, momenta, product64, request.rtol, precision)
-      : null;
+    solve && product64 && !backend.tree ? withTrueResidual(solve, momenta, product64, float32Rtol) : null;
   return {
     system,
     mode,
