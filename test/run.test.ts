@@ -1073,6 +1073,58 @@ describe('the JSON of a run', () => {
     expect(momenta.trueResidualProduct).toBeNull();
   });
 
+  test("an unconverged solve's velocities and residual are measured, not held: its warning has the remedy", async () => {
+    // A ring of 100 near its indefinite threshold (cond(M) ~ 6000), random v, two iterations: the
+    // solved v is far off (the convergence warning says raise --max-iter), which no precision explains.
+    const ring100 = darwinSystem('ring', 100, 'vector', 3, 0.0453);
+    const float32: MassMatrixBackend = { ...cpuBackend(ring100, 'float32'), name: 'gpu' };
+    const reference = cpuBackend(ring100);
+    const request = { ...roundTrip(ring100, 'random'), maxIterations: 2 };
+    for (const rtol of [1e-6, 1e-10]) {
+      const report = await runSolve(ring100, float32, { ...request, rtol }, reference);
+      expect(report.solve).toMatchObject({ reason: 'diverged_max_it', converged: false });
+      const check = solveJson(ring100, report, context).check as Record<string, unknown>;
+      // Refined (1e-10): the float64 residual in the velocities' place; else the velocities.
+      const own = rtol < 1e-6 ? 'residual' : 'velocities';
+      const error = report.check![own]!;
+      expect(error).toBeGreaterThan(100 * report.checkTargets[own]);
+      expect(check[own]).toBe(error);
+      expect(check.targets).not.toHaveProperty(own);
+      expect(Object.keys(check.targets as object).sort()).toEqual(['interaction', 'momenta']);
+      expect(check.max_relative_error).toBe(Math.max(report.check!.momenta!, report.check!.interaction!));
+      expect(check.within_target).toBe(true);
+      expect(solveCheckWarning(report, true)).toBeNull();
+      // Converged, the same error would be held, and float32's remedy said.
+      const converged = { ...report, solve: { ...report.solve!, converged: true } };
+      expect((solveJson(ring100, converged, context).check as Record<string, unknown>).within_target).toBe(
+        false,
+      );
+      expect(solveCheckWarning(converged, rtol >= 1e-6)).toMatch(
+        new RegExp(`^warning: the float64 check is past its target: ${own} `),
+      );
+      // The products past their targets are still said, with the remedy.
+      const past = { ...report, check: { ...report.check!, momenta: 3.4e-2 } };
+      expect(solveCheckWarning(past, true)).toMatch(
+        /: momenta 3\.40e-2 > momenta target [0-9.e+-]+ \("within_target": false\); ask --tol below 1e-6/,
+      );
+    }
+    // A velocities-mode solve at eps = 0 with nothing else held: neither a maximum nor a verdict.
+    const free = { ...ring100, epsilon: 0 };
+    const given = Float64Array.from(velocityPattern(free, 'random', 7));
+    const alone = await runSolve(
+      free,
+      { ...cpuBackend(free, 'float32'), name: 'gpu' },
+      { ...velocitiesRequest(given, 1e-6), maxIterations: 0 },
+      cpuBackend(free),
+    );
+    expect(alone.solve!.converged).toBe(false);
+    expect(solveJson(free, alone, context).check).toMatchObject({
+      max_relative_error: null,
+      within_target: null,
+      targets: {},
+    });
+  });
+
   test('a check past its target says so: within_target false, and one line for stderr', async () => {
     // The lump of 2000 inside 1e-6 R (softening 1e-7) gave check.momenta 3.4e-2, far past its
     // target, printed as if it were any other number. A report with the errors past their targets:

@@ -81,15 +81,25 @@ function checkJson(entries: readonly CheckEntry[]): Record<string, unknown> {
 }
 
 /**
- * The entries of a solve's check: the dense one's momenta and velocities, or the residual in place of
- * the velocities where there is one (the sampled check's, a refined solve's: SolveCheck.residual),
- * then the interaction part's where there is one.
+ * The entries of a solve's check that its targets hold: the dense one's momenta and velocities, or
+ * the residual in place of the velocities where there is one (the sampled check's, a refined solve's:
+ * SolveCheck.residual), then the interaction part's where there is one. The solved v's own entry
+ * (velocities or residual) only where `solved` says the solve converged: one that did not is as far
+ * off as its convergence warning says, with that warning's remedy, not a precision past its target.
  */
-function solveCheckEntries(check: SolveCheck, targets: SolveReport['checkTargets']): CheckEntry[] {
+function solveCheckEntries(
+  check: SolveCheck,
+  targets: SolveReport['checkTargets'],
+  solved: boolean,
+): CheckEntry[] {
   const { momenta, velocities, residual, interaction } = check;
-  return residual === null
-    ? checkEntries({ momenta, velocities, interaction }, targets)
-    : checkEntries({ momenta, residual, interaction }, targets);
+  const own: Record<string, number | null> = !solved ? {} : residual === null ? { velocities } : { residual };
+  return checkEntries({ momenta, ...own, interaction }, targets);
+}
+
+/** Whether a report's solve converged, or nothing was solved (the momenta mode): solveCheckEntries' `solved`. */
+function solvedOrNone(report: Pick<SolveReport, 'solve'>): boolean {
+  return report.solve === null || report.solve.converged;
 }
 
 /**
@@ -97,17 +107,23 @@ function solveCheckEntries(check: SolveCheck, targets: SolveReport['checkTargets
  * momenta and the residual, with its electrons; each with the interaction part's error, and the
  * dense one with the Darwin energy's, after them, which no target holds (SolveCheck.darwin): neither
  * `max_relative_error` nor `within_target` counts it; nor the velocities' where a refined solve's
- * residual is held in their place (SolveCheck.residual).
+ * residual is held in their place (SolveCheck.residual), nor the velocities' or the residual's of a
+ * solve that did not converge (solveCheckEntries), written after the held ones. Where nothing is
+ * held, `max_relative_error` and `within_target` are null.
  */
-function solveCheckJson(check: SolveCheck, targets: SolveReport['checkTargets']): Record<string, unknown> {
-  const { targets: held, within_target, ...errors } = checkJson(solveCheckEntries(check, targets));
-  const unheld = check.residual !== null && check.velocities !== null;
+function solveCheckJson(report: SolveReport, check: SolveCheck): Record<string, unknown> {
+  const entries = solveCheckEntries(check, report.checkTargets, solvedOrNone(report));
+  const { targets: held, within_target, max_relative_error, ...errors } = checkJson(entries);
+  const unheld = (['velocities', 'residual'] as const).filter(
+    (name) => check[name] !== null && !entries.some((entry) => entry.name === name),
+  );
   const json = {
+    max_relative_error: entries.length > 0 ? max_relative_error : null,
     ...errors,
-    ...(unheld && { velocities: check.velocities }),
+    ...Object.fromEntries(unheld.map((name) => [name, check[name]])),
     ...(check.darwin !== null && { darwin: check.darwin }),
     targets: held,
-    within_target,
+    within_target: entries.length > 0 ? within_target : null,
   };
   if (check.sampled !== null) return { ...json, sampled_electrons: check.sampled };
   // Velocities unchecked (the reference did not converge): within their target is not established,
@@ -163,11 +179,11 @@ export function checkWarning(entries: readonly CheckEntry[], subject = 'the floa
  * coordinates about the median electron cannot resolve: interaction 1.7e-3).
  */
 export function solveCheckWarning(
-  report: Pick<SolveReport, 'check' | 'checkTargets'>,
+  report: Pick<SolveReport, 'check' | 'checkTargets' | 'solve'>,
   float32 = false,
 ): string | null {
   const { check, checkTargets } = report;
-  const warning = check && checkWarning(solveCheckEntries(check, checkTargets));
+  const warning = check && checkWarning(solveCheckEntries(check, checkTargets, solvedOrNone(report)));
   if (!warning) return warning;
   const past = check.interaction !== null && !withinTarget(check.interaction, checkTargets.interaction);
   const offBy =
@@ -388,7 +404,7 @@ export function solveJson(
     ...(options.spectrum !== undefined && {
       spectrum: options.spectrum ? spectrumSummaryJson(options.spectrum) : null,
     }),
-    check: report && check ? solveCheckJson(check, report.checkTargets) : null,
+    check: report && check ? solveCheckJson(report, check) : null,
     timing_ms: timingJson(context.timing),
     ...(options.arrays && {
       positions: system.configuration.positions,
