@@ -127,9 +127,9 @@ function solveCheckJson(report: SolveReport, check: SolveCheck): Record<string, 
   };
   if (check.sampled !== null) return { ...json, sampled_electrons: check.sampled };
   // Velocities unchecked (the reference did not converge): within their target is not established,
-  // unless the residual is held in their place.
+  // unless the residual is held in their place, or the solve did not converge (they are not held).
   const unconverged = check.referenceUnconverged;
-  const unestablished = unconverged !== null && check.residual === null;
+  const unestablished = unconverged !== null && check.residual === null && solvedOrNone(report);
   return {
     ...json,
     within_target: json.within_target === true && unestablished ? null : json.within_target,
