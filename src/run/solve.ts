@@ -81,9 +81,10 @@ export interface SolveCheck {
   /**
    * ||p - M v|| / ||p|| of the solved v with float64 M: the sampled check's on its rows, and the dense
    * check's of a refined solve (M v the reference's), which holds it to 10 tol in place of the
-   * velocities (where the solve converged, as the velocities: src/run/report.ts solveCheckEntries): a refined solve promises that residual, and ||v - v64|| / ||v64|| only cond(M) times
-   * it (plus the reference's own), which no check knows (a ring of 100 near its indefinite threshold,
-   * cond 6451, tol 1e-10: velocities 1.7e-9, the residual 1.4e-11). null otherwise.
+   * velocities (where the solve converged, as the velocities: src/run/report.ts solveCheckEntries):
+   * a refined solve promises that residual, and ||v - v64|| / ||v64|| only cond(M) times it (plus
+   * the reference's own), which no check knows (a ring of 100 near its indefinite threshold, cond
+   * 6451, tol 1e-10: velocities 1.7e-9, the residual 1.4e-11). null otherwise.
    */
   readonly residual: number | null;
   /**
