@@ -115,4 +115,39 @@ describe("a body float32's coordinates cannot resolve, on the GPU", () => {
     expect(check.within_target).toBe(true);
     expect(check.momenta).toBeLessThan(1e-12);
   });
+
+  it('a singular M refined: diverged_singular and its remedy, the residual measured but not held', () => {
+    // Two electrons at x = +-1 at eps = 2: M's x-x block is [[1, 1], [1, 1]] (test/solvers.test.ts),
+    // and p's x-part (1, -1) lies along its null vector, so no v has a residual below
+    // ||(1, -1)|| / ||p|| = sqrt(2 / 2.29) = 0.9345 and the CPU's float64 solve is diverged_singular
+    // too. auto's CG overflows on that vector (MINRES takes over); the first inner step solves the
+    // y-part and leaves the x-part.
+    const dir = mkdtempSync(join(tmpdir(), 'refine-cli-'));
+    const positions = join(dir, 'pair.csv');
+    const momenta = join(dir, 'p.csv');
+    writeFileSync(positions, 'x,y,z\n1,0,0\n-1,0,0\n');
+    writeFileSync(momenta, 'px,py,pz\n1,0.5,0\n-1,0.2,0\n');
+    const run = runCli(bundle, [
+      ...['solve', '--positions', positions, '--momenta', momenta, '--epsilon', '2'],
+      ...['--tol', '1e-10', '--json'],
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(
+      /^warning: the solve did not converge \(diverged_singular after \d+ iterations\): M is singular or nearly so along p, .*; where it is not that near, cond\(M\) is past float32's refinement: use --device cpu$/m,
+    );
+    expect(run.stderr).not.toMatch(/past its target|diverged_refinement|overflowed/);
+    const out = JSON.parse(run.stdout) as {
+      reason: string;
+      switched_from: string | null;
+      refinement_steps: number;
+      true_relative_residual: number;
+      check: { residual: number; targets: Record<string, number>; within_target: boolean | null };
+    };
+    expect(out).toMatchObject({ reason: 'diverged_singular', switched_from: 'cg', refinement_steps: 1 });
+    expect(out.true_relative_residual).toBeCloseTo(Math.sqrt(2 / 2.29), 6);
+    expect(out.check.residual).toBeCloseTo(Math.sqrt(2 / 2.29), 6);
+    expect(out.check.targets).not.toHaveProperty('residual');
+    // The products' verdict (the interaction part, within float64's rounding).
+    expect(out.check.within_target).toBe(true);
+  });
 });

@@ -278,13 +278,15 @@ describe('refinedVelocities on the float32 CPU mirror', () => {
     expectNanSolve(result);
   });
 
-  test('the near-singular ring: diverged_refinement, and the residual never grows', async () => {
+  test("the near-singular ring: the inner MINRES's diverged_singular, and the residual never grows", async () => {
     const p = randomVector(kRingN, 5);
     const { product, residuals: candidates } = recordingProduct(singularRing, p);
     const result = await refinedVelocities(cpuBackend(singularRing, 'float32'), product, p, 'minres', {
       rtol: kTol,
     });
-    expect(result.reason).toBe('diverged_refinement');
+    // float32's MINRES finds M singular along the last residual (cond(M) u32 ~ 600), and that step
+    // does not contract the float64 residual: its reason, not diverged_refinement, ends the run.
+    expect(result.reason).toBe('diverged_singular');
     expect(result.converged).toBe(false);
     expect(result.refinementSteps).toBeLessThanOrEqual(kMaxRefinementSteps);
     expect(candidates).toHaveLength(result.refinementSteps);
@@ -301,6 +303,35 @@ describe('refinedVelocities on the float32 CPU mirror', () => {
     expect(Math.abs(recomputed - result.trueResidualNorm)).toBeLessThanOrEqual(1e-12 * norm(p));
     expect(result.trueRelativeResidual).toBeGreaterThan(kTol);
     expect(result.trueRelativeResidual).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('a refined solve of a singular M: the inner reason, not diverged_refinement', () => {
+  // Two electrons at x = +-1 (2 R apart) at eps = 2: M's x-x block is [[1, 1], [1, 1]] in closed
+  // form (test/solvers.test.ts), its y-y block [[1, 1/2], [1/2, 1]]. p's x-part (1, -1) lies along the
+  // null vector: no v has a residual below ||(1, -1)|| / ||p|| = sqrt(2 / 2.29), and the CPU's float64
+  // solve says diverged_singular too, so --device cpu is no remedy.
+  const pair: DarwinSystem = {
+    configuration: { n: 2, positions: Float64Array.from([1, 0, 0, -1, 0, 0]), source: 'pair' },
+    model: 'vector',
+    dim: 3,
+    epsilon: 2,
+    softening: 0,
+  };
+  const p = Float64Array.from([1, 0.5, 0, -1, 0.2, 0]);
+
+  test.each(['auto', 'minres'] as const)('%s: diverged_singular, the y-part solved', async (solver) => {
+    const result = await refinedVelocities(cpuBackend(pair, 'float32'), float64Product(pair), p, solver, {
+      rtol: kTol,
+    });
+    expect(result).toMatchObject({ reason: 'diverged_singular', converged: false, refinementSteps: 1 });
+    // CG (auto's first) overflowed on the null vector; MINRES took the step that solved the rest.
+    if (solver === 'auto') expect(result.switchedFrom).toBe('cg');
+    expect(result.trueRelativeResidual).toBeCloseTo(Math.sqrt(2 / 2.29), 6);
+    expect(result.x[1]).toBeCloseTo(8 / 15, 6);
+    expect(result.x[4]).toBeCloseTo(-1 / 15, 6);
+    const float64 = await cpuBackend(pair).velocities(p, 'auto', { rtol: kTol });
+    expect(float64.reason).toBe('diverged_singular');
   });
 });
 
@@ -385,7 +416,7 @@ describe('refinement on the GPU (float32 inner solves), checked against the floa
   }
 
   gpu.test(
-    'the near-singular ring on MINRES: diverged_refinement, not converged',
+    "the near-singular ring on MINRES: the inner solve's diverged_singular, not converged",
     async (context, cleanup) => {
       const backend = await gpuBackend(context, singularRing);
       cleanup(() => backend.dispose());
@@ -399,7 +430,7 @@ describe('refinement on the GPU (float32 inner solves), checked against the floa
         solver: 'minres',
         rtol: kTol,
       });
-      expect(report.solve).toMatchObject({ reason: 'diverged_refinement', converged: false });
+      expect(report.solve).toMatchObject({ reason: 'diverged_singular', converged: false });
       expect(report.refinementSteps).toBeGreaterThanOrEqual(1);
       expect(report.solve!.trueRelativeResidual).toBeGreaterThan(kTol);
       const json = solveJson(singularRing, report, {
@@ -408,7 +439,7 @@ describe('refinement on the GPU (float32 inner solves), checked against the floa
         radiusMetres: 1,
         timing: {},
       });
-      expect(json).toMatchObject({ reason: 'diverged_refinement', converged: false });
+      expect(json).toMatchObject({ reason: 'diverged_singular', converged: false });
     },
   );
 

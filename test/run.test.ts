@@ -288,12 +288,16 @@ describe('runSolve on the float64 CPU backend', () => {
     expect(short.check!.referenceUnconverged).toBe('diverged_max_it');
     expect(short.check!.velocities).toBeNull();
     expect(short.check!.momenta).toBe(0);
-    // The JSON says why, and does not call the unchecked velocities within their target.
+    // The JSON says why, and does not call the unchecked velocities within their target: not
+    // established where a converged solve's would be held, the momenta's verdict where the solve did
+    // not converge either (its velocities are held to no target).
     const context = { device: kCpuDevice, matrix: null, radiusMetres: 1, timing: {} };
     const checkOf = (solved: typeof report) =>
       solveJson(system, solved, context).check as Record<string, unknown>;
-    expect(checkOf(short)).toMatchObject({ reference_unconverged: 'diverged_max_it', within_target: null });
+    expect(checkOf(short)).toMatchObject({ reference_unconverged: 'diverged_max_it', within_target: true });
     expect(checkOf(short)).not.toHaveProperty('velocities');
+    const claimed = { ...short, solve: { ...short.solve!, converged: true } };
+    expect(checkOf(claimed)).toMatchObject({ reference_unconverged: 'diverged_max_it', within_target: null });
     expect(checkOf(report)).toMatchObject({ reference_unconverged: null, within_target: true });
   });
 
@@ -502,6 +506,8 @@ const kSingularRemedy =
   "M is singular or nearly so along p, and no v meets --tol: `spectrum` gives M's extreme eigenvalues, λ_min near 0 where it is positive semidefinite";
 
 describe('the warning of a run that did not converge', () => {
+  const kCgSingular = 'or M is singular along p, which --solver auto or minres says (diverged_singular)';
+  const kRefinedSingular = `${kSingularRemedy}; where it is not that near, cond(M) is past float32's refinement: use --device cpu`;
   const solveOf = (
     reason: ConvergenceReason,
     refinementSteps = 0,
@@ -542,7 +548,7 @@ describe('the warning of a run that did not converge', () => {
       0,
       1e-6,
       null,
-      'float32 overflowed: use --device cpu, which keeps float64, or a softening > 0',
+      'float32 overflowed: use --device cpu, which keeps float64, or a softening > 0; ' + kCgSingular,
     ],
     [
       'cpu',
@@ -550,9 +556,14 @@ describe('the warning of a run that did not converge', () => {
       0,
       1e-8,
       null,
-      'the products overflowed float64: a smaller --epsilon, or a softening > 0 where electrons almost coincide',
+      'the products overflowed float64: a smaller --epsilon, or a softening > 0 where electrons almost coincide; ' +
+        kCgSingular,
     ],
     ['gpu', 'diverged_refinement', 4, 1e-10, null, "cond(M) is past float32's refinement: use --device cpu"],
+    // A refined solve's inner float32 solve found M singular along the float64 residual, which did not
+    // contract: singular in float64 too, or to float32 alone.
+    ['gpu', 'diverged_singular', 2, 1e-10, null, kRefinedSingular],
+    ['gpu', 'diverged_residual_gap', 1, 1e-10, null, kRefinedSingular],
     ['cpu', 'diverged_singular', 0, 1e-8, null, kSingularRemedy],
     ['gpu', 'diverged_singular', 0, 1e-6, null, kSingularRemedy],
     ['cpu', 'diverged_breakdown', 0, 1e-8, null, kSingularRemedy],
@@ -568,6 +579,14 @@ describe('the warning of a run that did not converge', () => {
   ] as const)('%s %s: the remedy', (device, reason, steps, tolerance, history, remedy) => {
     expect(solveConvergenceWarning(solveOf(reason, steps, tolerance, history && [...history]), device)).toBe(
       `warning: the solve did not converge (${reason} after 7 iterations): ${remedy}`,
+    );
+  });
+  test("a diverged_nan after auto's switch to MINRES is the products' overflow alone", () => {
+    const report = solveOf('diverged_nan', 0, 1e-8);
+    const switched = { ...report.solve, solver: 'minres' as const, switchedFrom: 'cg' as const };
+    expect(solveConvergenceWarning({ ...report, solve: switched }, 'cpu')).toBe(
+      'warning: the solve did not converge (diverged_nan after 7 iterations): the products overflowed ' +
+        'float64: a smaller --epsilon, or a softening > 0 where electrons almost coincide',
     );
   });
   test('one iteration is said in the singular', () => {
@@ -944,6 +963,18 @@ describe('the JSON of a run', () => {
     const one = { ...sphere, configuration: { n: 1, positions: new Float64Array(3), source: 'one' } };
     const alone = Float64Array.from([1, 2, 3]);
     expect(darwinError(one, alone, new Float64Array(3), new Float64Array(3))).toBeNull();
+    // Nor for a NaN v (a solve that overflowed), whose interaction error is null too.
+    const nan = v.map((x, k) => (k === 4 ? NaN : x));
+    expect(interactionError(sphere, nan, nan)).toBeNull();
+    expect(darwinError(sphere, nan, exactPart, exactPart)).toBeNull();
+    expect(
+      darwinError(
+        sphere,
+        v,
+        exactPart.map((x, k) => (k === 4 ? Infinity : x)),
+        exactPart,
+      ),
+    ).toBeNull();
   });
 
   test("the velocities mode's interaction part: that of the solved v's own M v, which its energies use", async () => {
@@ -966,6 +997,41 @@ describe('the JSON of a run', () => {
     const right = await runSolve(small, exact, request, cpuBackend(small));
     expect(right.check!.interaction!).toBeLessThan(1e-12);
     expect(solveCheckWarning(right)).toBeNull();
+  });
+
+  test('the float64 true residual the dense check recomputes is judged by the gap rule again', async () => {
+    // A float32 solve judges its gap (finishKrylov) with its own product, whose rounding its iterate
+    // matches; the check's float64 M v can put that v far past --tol. Here a solve that returns v
+    // times 1 + delta: ||p - M v|| = delta ||p||, past or within 10 max(--tol, float32's floor
+    // 100 2^-24) = 5.96e-5 (plus the solve's own residual, below 1e-6).
+    const system = { ...sphere, configuration: geometry('ball', 300), epsilon: 0.02 };
+    const float64 = cpuBackend(system);
+    const p = applyMassMatrix(massMatrix(system), velocityPattern(system, 'random', 6));
+    const request = velocitiesRequest(p, 1e-6);
+    const off = (delta: number): MassMatrixBackend => ({
+      ...float64,
+      name: 'gpu',
+      velocities: async (b, solver, options) => {
+        const solved = await float64.velocities(b, solver, options);
+        return { ...solved, x: solved.x.map((x) => x * (1 + delta)) };
+      },
+    });
+    const far = await runSolve(system, off(1e-4), request, cpuBackend(system));
+    expect(far.trueResidualProduct).toBe('float64');
+    expect(far.solve).toMatchObject({ reason: 'diverged_residual_gap', converged: false });
+    expect(far.solve!.trueRelativeResidual).toBeCloseTo(1e-4, 7);
+    expect(solveJson(system, far, context)).toMatchObject({
+      reason: 'diverged_residual_gap',
+      converged: false,
+    });
+    // Within it: converged, float32's floor (the CLI warns that the true residual misses --tol).
+    const near = await runSolve(system, off(5e-5), request, cpuBackend(system));
+    expect(near.solve).toMatchObject({ reason: 'converged_rtol', converged: true });
+    expect(near.solve!.trueRelativeResidual).toBeCloseTo(5e-5, 7);
+    // Unchecked, the solver's own verdict and residual stand: nothing recomputes them.
+    const unchecked = await runSolve(system, off(1e-4), request);
+    expect(unchecked.solve).toMatchObject({ reason: 'converged_rtol', converged: true });
+    expect(unchecked.trueResidualProduct).toBe('float32');
   });
 
   test("a float32 solve's true residual is the float64 M's where the dense check gives M v", async () => {
@@ -1015,6 +1081,58 @@ describe('the JSON of a run', () => {
     // Nothing solved, nothing named.
     const momenta = await runSolve(system, float32, { ...request, mode: 'momenta', given: p });
     expect(momenta.trueResidualProduct).toBeNull();
+  });
+
+  test("an unconverged solve's velocities and residual are measured, not held: its warning has the remedy", async () => {
+    // A ring of 100 near its indefinite threshold (cond(M) ~ 6000), random v, two iterations: the
+    // solved v is far off (the convergence warning says raise --max-iter), which no precision explains.
+    const ring100 = darwinSystem('ring', 100, 'vector', 3, 0.0453);
+    const float32: MassMatrixBackend = { ...cpuBackend(ring100, 'float32'), name: 'gpu' };
+    const reference = cpuBackend(ring100);
+    const request = { ...roundTrip(ring100, 'random'), maxIterations: 2 };
+    for (const rtol of [1e-6, 1e-10]) {
+      const report = await runSolve(ring100, float32, { ...request, rtol }, reference);
+      expect(report.solve).toMatchObject({ reason: 'diverged_max_it', converged: false });
+      const check = solveJson(ring100, report, context).check as Record<string, unknown>;
+      // Refined (1e-10): the float64 residual in the velocities' place; else the velocities.
+      const own = rtol < 1e-6 ? 'residual' : 'velocities';
+      const error = report.check![own]!;
+      expect(error).toBeGreaterThan(100 * report.checkTargets[own]);
+      expect(check[own]).toBe(error);
+      expect(check.targets).not.toHaveProperty(own);
+      expect(Object.keys(check.targets as object).sort()).toEqual(['interaction', 'momenta']);
+      expect(check.max_relative_error).toBe(Math.max(report.check!.momenta!, report.check!.interaction!));
+      expect(check.within_target).toBe(true);
+      expect(solveCheckWarning(report, true)).toBeNull();
+      // Converged, the same error would be held, and float32's remedy said.
+      const converged = { ...report, solve: { ...report.solve!, converged: true } };
+      expect((solveJson(ring100, converged, context).check as Record<string, unknown>).within_target).toBe(
+        false,
+      );
+      expect(solveCheckWarning(converged, rtol >= 1e-6)).toMatch(
+        new RegExp(`^warning: the float64 check is past its target: ${own} `),
+      );
+      // The products past their targets are still said, with the remedy.
+      const past = { ...report, check: { ...report.check!, momenta: 3.4e-2 } };
+      expect(solveCheckWarning(past, true)).toMatch(
+        /: momenta 3\.40e-2 > momenta target [0-9.e+-]+ \("within_target": false\); ask --tol below 1e-6/,
+      );
+    }
+    // A velocities-mode solve at eps = 0 with nothing else held: neither a maximum nor a verdict.
+    const free = { ...ring100, epsilon: 0 };
+    const given = Float64Array.from(velocityPattern(free, 'random', 7));
+    const alone = await runSolve(
+      free,
+      { ...cpuBackend(free, 'float32'), name: 'gpu' },
+      { ...velocitiesRequest(given, 1e-6), maxIterations: 0 },
+      cpuBackend(free),
+    );
+    expect(alone.solve!.converged).toBe(false);
+    expect(solveJson(free, alone, context).check).toMatchObject({
+      max_relative_error: null,
+      within_target: null,
+      targets: {},
+    });
   });
 
   test('a check past its target says so: within_target false, and one line for stderr', async () => {

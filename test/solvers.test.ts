@@ -540,6 +540,54 @@ describe('a singular or nearly singular M', () => {
     },
   );
 
+  // The same pair at x = +-1 exactly (the ring's cos(pi) leaves sin(pi) ~ 1e-16 in y, a curvature
+  // that CG meets as negative before x overflows).
+  const exactPair: DarwinSystem = {
+    ...pair,
+    configuration: { n: 2, positions: Float64Array.from([1, 0, 0, -1, 0, 0]), source: 'pair' },
+  };
+
+  it.each(['float64', 'float32'] as const)(
+    '%s: the same pair with p partly off the range: CG overflows, auto hands it to MINRES, diverged_singular',
+    (precision) => {
+      // M's y-y block is [[1, 1/2], [1/2, 1]] (eps T_12 has 2 (1/4) 1 off the separation), regular:
+      // p's y-part (1/2, 1/5) is solved, its x-part (1, -1) lies along the null vector of the x-x block
+      // [[1, 1], [1, 1]], so the least residual is ||(1, -1)|| / ||p|| = sqrt(2) / sqrt(2.29).
+      const p = Float64Array.from([1, 0.5, 0, -1, 0.2, 0]);
+      const matrix = massMatrix(exactPair, precision);
+      const entry = (i: number, j: number) => matrix.data[i * 6 + j];
+      expect([entry(1, 1), entry(1, 4), entry(4, 1), entry(4, 4)]).toEqual([1, 0.5, 0.5, 1]);
+      // p^T M p >= 0 at every step: CG's x grows along (1, -1) until it overflows.
+      const cg = conjugateGradient(matrix, p);
+      expect(cg).toMatchObject({ reason: 'diverged_nan', converged: false });
+      expect(cg.iterations).toBeGreaterThan(2);
+      expect(cg.history[0]).toBeCloseTo(Math.sqrt(2.29), precision === 'float64' ? 14 : 6);
+      const auto = solve(matrix, p, 'auto');
+      expect(auto).toMatchObject({
+        reason: 'diverged_singular',
+        converged: false,
+        solver: 'minres',
+        switchedFrom: 'cg',
+      });
+      expect(auto.iterations).toBe(cg.iterations + minres(matrix, p).iterations);
+      expect(auto.x.every(Number.isFinite)).toBe(true);
+      expect(auto.trueRelativeResidual).toBeCloseTo(
+        Math.SQRT2 / Math.sqrt(2.29),
+        precision === 'float64' ? 12 : 5,
+      );
+      // The y-part's solution [[1, 1/2], [1/2, 1]]^-1 (1/2, 1/5) = (8/15, -1/15).
+      expect(auto.x[1]).toBeCloseTo(8 / 15, precision === 'float64' ? 12 : 5);
+      expect(auto.x[4]).toBeCloseTo(-1 / 15, precision === 'float64' ? 12 : 5);
+    },
+  );
+
+  it('auto keeps a diverged_nan from a non-finite right-hand side: MINRES is not tried', () => {
+    const p = Float64Array.from([1, 0.5, 0, -1, NaN, 0]);
+    const auto = solve(massMatrix(exactPair), p, 'auto');
+    expect(auto).toMatchObject({ reason: 'diverged_nan', solver: 'cg' });
+    expect(auto.switchedFrom).toBeUndefined();
+  });
+
   // The ring of 100 in the vector model: its alternating azimuthal motion (k = N/2, the circulant's
   // lambda_min(V), eq. 50) is an eigenvector of M with eigenvalue 1 + eps lambda_min(V), 0 in closed form
   // at eps = -1/lambda_min(V) and rounding in M as assembled (the dense eigensolver finds 4e-15; the

@@ -845,15 +845,18 @@ export class Session {
     this.#results.history = report.solve?.history ?? [];
     this.#setStateResults(report.system, report.mode, report.velocities, report.momenta, report.energies);
     const { check, checkTargets } = report;
+    // An unconverged solve's velocities and residual are held to no target, as the JSON's check
+    // (src/run/report.ts solveCheckEntries): its convergence line says why they are off.
+    const held = report.solve?.converged !== false;
     this.#showCheck(report, [
       ['check-momenta', check?.momenta ?? null, checkTargets.momenta],
       // A refined solve's are held by its residual in their place (src/run/solve.ts SolveCheck.residual).
       [
         'check-velocities',
         check?.velocities ?? null,
-        check?.residual == null ? checkTargets.velocities : null,
+        held && check?.residual == null ? checkTargets.velocities : null,
       ],
-      ['check-residual', check?.residual ?? null, checkTargets.residual],
+      ['check-residual', check?.residual ?? null, held ? checkTargets.residual : null],
       ['check-interaction', check?.interaction ?? null, checkTargets.interaction],
       // No target holds it (src/run/solve.ts SolveCheck.darwin).
       ['check-darwin', check?.darwin ?? null, null],

@@ -517,9 +517,9 @@ export function interactionError(
  * ||v|| ||eps T v|| / |v.eps T v| (Cauchy-Schwarz), which is large where v.eps T v cancels (random v
  * on 1500 electrons in a lump beside 300 in a ball: 197, and the Darwin energy 4 times as far off as
  * eps T v), so it is measured, not held to a target of its own. Null where interactionError is, and
- * where v.eps T v is 0 (no Darwin energy to be relative to). A sampled check does not estimate it: a
- * signed sum over N electrons, which 256 of them give to a noise ~sqrt(N / 256) times float32's
- * random error of it.
+ * where v.eps T v is 0 or either sum is not finite (no Darwin energy to be relative to). A sampled
+ * check does not estimate it: a signed sum over N electrons, which 256 of them give to a noise
+ * ~sqrt(N / 256) times float32's random error of it.
  */
 export function darwinError(
   system: DarwinSystem,
@@ -534,7 +534,8 @@ export function darwinError(
     error += v * (interaction[k] - exactInteraction[k]);
     darwin += v * exactInteraction[k];
   });
-  return darwin !== 0 ? Math.abs(error / darwin) : null;
+  // A NaN v (a solve that overflowed) has no energy to measure, as interactionError says too.
+  return darwin !== 0 && Number.isFinite(error) && Number.isFinite(darwin) ? Math.abs(error / darwin) : null;
 }
 
 /**

@@ -160,9 +160,10 @@ async function residual(
  * that step's inner solve ran out of iterations before `size` of them (maxIterations bounds each
  * inner solve, as it bounds a solve that does not refine; past `size`, exact arithmetic would have
  * finished, so running out is float32's failure; one that stalls on float32's floor, stallWatch,
- * ends its step early and is not cut short), or when onIteration stops (an inner
- * diverged_residual_gap or diverged_singular is a step like any other: float32 reached what it can,
- * and float64 may reach more); an inner diverged_nan,
+ * ends its step early and is not cut short), or when onIteration stops; an inner
+ * diverged_residual_gap or diverged_singular is judged as any other step (float32 reached what it
+ * can, and float64 may reach more), and where it did not contract ends the run with its own reason:
+ * M is singular, or singular to float32, along the residual; an inner diverged_nan,
  * _breakdown or _indefinite of the first step as it came, with the iterate it reached
  * where that lowered ||r||, as a solve that does not refine returns its last one. A correction's
  * right-hand side is the float64 residual, rounding that holds every mode of M even where p excites
@@ -270,7 +271,11 @@ export async function refinedVelocities(
       // Cut short below `size` iterations, the inner solve had not done what exact arithmetic would;
       // a stalled one had done what float32 can.
       const cutShort = inner.reason === 'diverged_max_it' && inner.iterations < p.length && !stalled;
-      reason = cutShort ? 'diverged_max_it' : 'diverged_refinement';
+      // An inner solve that found M singular along its right-hand side (or met a gap no rounding of
+      // float32 explains) and left the float64 residual where it was says what the float64 solve
+      // would: refinement cannot help, and its own reason is the one with the remedy.
+      const singular = inner.reason === 'diverged_singular' || inner.reason === 'diverged_residual_gap';
+      reason = cutShort ? 'diverged_max_it' : singular ? inner.reason : 'diverged_refinement';
       break;
     }
   }

@@ -81,15 +81,25 @@ function checkJson(entries: readonly CheckEntry[]): Record<string, unknown> {
 }
 
 /**
- * The entries of a solve's check: the dense one's momenta and velocities, or the residual in place of
- * the velocities where there is one (the sampled check's, a refined solve's: SolveCheck.residual),
- * then the interaction part's where there is one.
+ * The entries of a solve's check that its targets hold: the dense one's momenta and velocities, or
+ * the residual in place of the velocities where there is one (the sampled check's, a refined solve's:
+ * SolveCheck.residual), then the interaction part's where there is one. The solved v's own entry
+ * (velocities or residual) only where `solved` says the solve converged: one that did not is as far
+ * off as its convergence warning says, with that warning's remedy, not a precision past its target.
  */
-function solveCheckEntries(check: SolveCheck, targets: SolveReport['checkTargets']): CheckEntry[] {
+function solveCheckEntries(
+  check: SolveCheck,
+  targets: SolveReport['checkTargets'],
+  solved: boolean,
+): CheckEntry[] {
   const { momenta, velocities, residual, interaction } = check;
-  return residual === null
-    ? checkEntries({ momenta, velocities, interaction }, targets)
-    : checkEntries({ momenta, residual, interaction }, targets);
+  const own: Record<string, number | null> = !solved ? {} : residual === null ? { velocities } : { residual };
+  return checkEntries({ momenta, ...own, interaction }, targets);
+}
+
+/** Whether a report's solve converged, or nothing was solved (the momenta mode): solveCheckEntries' `solved`. */
+function solvedOrNone(report: Pick<SolveReport, 'solve'>): boolean {
+  return report.solve === null || report.solve.converged;
 }
 
 /**
@@ -97,23 +107,29 @@ function solveCheckEntries(check: SolveCheck, targets: SolveReport['checkTargets
  * momenta and the residual, with its electrons; each with the interaction part's error, and the
  * dense one with the Darwin energy's, after them, which no target holds (SolveCheck.darwin): neither
  * `max_relative_error` nor `within_target` counts it; nor the velocities' where a refined solve's
- * residual is held in their place (SolveCheck.residual).
+ * residual is held in their place (SolveCheck.residual), nor the velocities' or the residual's of a
+ * solve that did not converge (solveCheckEntries), written after the held ones. Where nothing is
+ * held, `max_relative_error` and `within_target` are null.
  */
-function solveCheckJson(check: SolveCheck, targets: SolveReport['checkTargets']): Record<string, unknown> {
-  const { targets: held, within_target, ...errors } = checkJson(solveCheckEntries(check, targets));
-  const unheld = check.residual !== null && check.velocities !== null;
+function solveCheckJson(report: SolveReport, check: SolveCheck): Record<string, unknown> {
+  const entries = solveCheckEntries(check, report.checkTargets, solvedOrNone(report));
+  const { targets: held, within_target, max_relative_error, ...errors } = checkJson(entries);
+  const unheld = (['velocities', 'residual'] as const).filter(
+    (name) => check[name] !== null && !entries.some((entry) => entry.name === name),
+  );
   const json = {
+    max_relative_error: entries.length > 0 ? max_relative_error : null,
     ...errors,
-    ...(unheld && { velocities: check.velocities }),
+    ...Object.fromEntries(unheld.map((name) => [name, check[name]])),
     ...(check.darwin !== null && { darwin: check.darwin }),
     targets: held,
-    within_target,
+    within_target: entries.length > 0 ? within_target : null,
   };
   if (check.sampled !== null) return { ...json, sampled_electrons: check.sampled };
   // Velocities unchecked (the reference did not converge): within their target is not established,
-  // unless the residual is held in their place.
+  // unless the residual is held in their place, or the solve did not converge (they are not held).
   const unconverged = check.referenceUnconverged;
-  const unestablished = unconverged !== null && check.residual === null;
+  const unestablished = unconverged !== null && check.residual === null && solvedOrNone(report);
   return {
     ...json,
     within_target: json.within_target === true && unestablished ? null : json.within_target,
@@ -163,11 +179,11 @@ export function checkWarning(entries: readonly CheckEntry[], subject = 'the floa
  * coordinates about the median electron cannot resolve: interaction 1.7e-3).
  */
 export function solveCheckWarning(
-  report: Pick<SolveReport, 'check' | 'checkTargets'>,
+  report: Pick<SolveReport, 'check' | 'checkTargets' | 'solve'>,
   float32 = false,
 ): string | null {
   const { check, checkTargets } = report;
-  const warning = check && checkWarning(solveCheckEntries(check, checkTargets));
+  const warning = check && checkWarning(solveCheckEntries(check, checkTargets, solvedOrNone(report)));
   if (!warning) return warning;
   const past = check.interaction !== null && !withinTarget(check.interaction, checkTargets.interaction);
   const offBy =
@@ -221,19 +237,31 @@ export function solveConvergenceWarning(
     );
   }
   const refine = "ask --tol below 1e-6, which refines in float64 past float32's floor";
+  const pastRefinement = "cond(M) is past float32's refinement: use --device cpu";
   // A true residual far above the recursive one: float32 past its floor, where refinement helps, or M
   // singular along p, where nothing does.
   const gapRemedy = floor ? `${refine}; or ${kSingularRemedy}` : kSingularRemedy;
+  // A refined solve ends so where a float32 inner solve found M singular along the float64 residual
+  // and its step did not contract it (src/run/refine.ts): singular in float64 too, or only to
+  // float32, which the CPU's float64 solves.
+  const refinedSingular = `${kSingularRemedy}; where it is not that near, ${pastRefinement}`;
+  const singular = report.refinementSteps > 0 ? refinedSingular : kSingularRemedy;
+  const overflow = gpu
+    ? 'float32 overflowed: use --device cpu, which keeps float64, or a softening > 0'
+    : 'the products overflowed float64: a smaller --epsilon, or a softening > 0 where electrons almost coincide';
+  // CG alone (--solver cg) cannot tell that from its v growing along a singular M's null vector,
+  // which 'auto' hands to MINRES (src/solvers/solve.ts).
+  const cgAlone = solve.solver === 'cg' && !solve.switchedFrom;
   const remedy = {
     diverged_max_it: floor && stalled(solve.history) ? `raise --max-iter, or ${refine}` : 'raise --max-iter',
     diverged_indefinite: 'M is not positive definite: use --solver minres or auto',
     diverged_breakdown: kSingularRemedy,
-    diverged_singular: kSingularRemedy,
-    diverged_residual_gap: gapRemedy,
-    diverged_nan: gpu
-      ? 'float32 overflowed: use --device cpu, which keeps float64, or a softening > 0'
-      : 'the products overflowed float64: a smaller --epsilon, or a softening > 0 where electrons almost coincide',
-    diverged_refinement: "cond(M) is past float32's refinement: use --device cpu",
+    diverged_singular: singular,
+    diverged_residual_gap: report.refinementSteps > 0 ? refinedSingular : gapRemedy,
+    diverged_nan: cgAlone
+      ? `${overflow}; or M is singular along p, which --solver auto or minres says (diverged_singular)`
+      : overflow,
+    diverged_refinement: pastRefinement,
   }[solve.reason as Exclude<typeof solve.reason, 'converged_rtol' | 'converged_atol'>];
   const gap = solve.trueRelativeResidual > kResidualGapFactor * solve.relativeResidual;
   const said = gap && solve.reason === 'diverged_max_it' ? gapRemedy : remedy;
@@ -376,7 +404,7 @@ export function solveJson(
     ...(options.spectrum !== undefined && {
       spectrum: options.spectrum ? spectrumSummaryJson(options.spectrum) : null,
     }),
-    check: report && check ? solveCheckJson(check, report.checkTargets) : null,
+    check: report && check ? solveCheckJson(report, check) : null,
     timing_ms: timingJson(context.timing),
     ...(options.arrays && {
       positions: system.configuration.positions,

@@ -12,8 +12,10 @@ import { InputError } from '../physics/input-error.ts';
 import { energies, relativeError, type Energies } from '../physics/observables.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
 import type { MassMatrixBackend } from './backend.ts';
+import { residualGapReason } from '../solvers/krylov.ts';
 import {
   defaultMaxIterations,
+  isConverged,
   type ConvergenceReason,
   type SolveResult,
   type SolverName,
@@ -79,9 +81,10 @@ export interface SolveCheck {
   /**
    * ||p - M v|| / ||p|| of the solved v with float64 M: the sampled check's on its rows, and the dense
    * check's of a refined solve (M v the reference's), which holds it to 10 tol in place of the
-   * velocities: a refined solve promises that residual, and ||v - v64|| / ||v64|| only cond(M) times
-   * it (plus the reference's own), which no check knows (a ring of 100 near its indefinite threshold,
-   * cond 6451, tol 1e-10: velocities 1.7e-9, the residual 1.4e-11). null otherwise.
+   * velocities (where the solve converged, as the velocities: src/run/report.ts solveCheckEntries):
+   * a refined solve promises that residual, and ||v - v64|| / ||v64|| only cond(M) times it (plus
+   * the reference's own), which no check knows (a ring of 100 near its indefinite threshold, cond
+   * 6451, tol 1e-10: velocities 1.7e-9, the residual 1.4e-11). null otherwise.
    */
   readonly residual: number | null;
   /**
@@ -234,10 +237,32 @@ export function residualProduct(
   return backend.tree ? `${precision}_tree` : precision;
 }
 
-/** `solve` with its true residual ||p - M v|| and its relative value from `product`, M v of its final v. */
-function withTrueResidual(solve: SolveResult, p: Float64Array, product: Float64Array): SolveResult {
+/**
+ * `solve` with its true residual ||p - M v|| and its relative value from `product`, M v of its final
+ * v; and where the solve ran in float32 to `float32Rtol`, finishKrylov's gap rule applied again to
+ * that residual: the solver judged the gap with its own product, whose float32 rounding its float32
+ * iterate matches, so that a v far from M's solution can pass there (residualGapReason). A float64
+ * solve's own residual is already float64's.
+ */
+function withTrueResidual(
+  solve: SolveResult,
+  p: Float64Array,
+  product: Float64Array,
+  float32Rtol: number | null,
+): SolveResult {
   const { norm: trueResidualNorm, relative } = trueResidual(p, product);
-  return { ...solve, trueResidualNorm, trueRelativeResidual: relative };
+  const normP = norm(p);
+  const reason =
+    float32Rtol === null
+      ? solve.reason
+      : residualGapReason(solve.reason, trueResidualNorm, float32Rtol * normP, 'float32', normP);
+  return {
+    ...solve,
+    reason,
+    converged: isConverged(reason),
+    trueResidualNorm,
+    trueRelativeResidual: relative,
+  };
 }
 
 /**
@@ -419,8 +444,11 @@ export async function runSolve(
   const refined = product !== null;
   // The dense check's float64 M v of the solved v gives the true residual of M's own equation where
   // the backend's product is M's (not the tree's, whose equation the run solves): a float32 product
-  // near its floor measures its own rounding there, not the solution's.
-  const recomputed = solve && product64 && !backend.tree ? withTrueResidual(solve, momenta, product64) : null;
+  // near its floor measures its own rounding there, not the solution's, and the gap is judged
+  // again on it.
+  const float32Rtol = backend.name === 'gpu' && !refined ? request.rtol : null;
+  const recomputed =
+    solve && product64 && !backend.tree ? withTrueResidual(solve, momenta, product64, float32Rtol) : null;
   return {
     system,
     mode,

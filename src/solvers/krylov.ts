@@ -112,9 +112,7 @@ export function finishKrylov(
   const ax = new Float64Array(size);
   if (bNorm !== 0) op.apply(x64, ax);
   const recomputed = trueResidual(b64, ax, bNorm);
-  const bound = Math.max(start.threshold, roundingFloor(start.precision) * bNorm);
-  const gap = isConverged(reason) && recomputed.norm > kResidualGapFactor * bound;
-  const finalReason = gap ? 'diverged_residual_gap' : reason;
+  const finalReason = residualGapReason(reason, recomputed.norm, start.threshold, start.precision, bNorm);
   return {
     x: x64,
     solver,
@@ -127,6 +125,23 @@ export function finishKrylov(
     trueRelativeResidual: recomputed.relative,
     history,
   };
+}
+
+/**
+ * finishKrylov's gap rule: a converged `reason` whose true residual ||b - A x|| exceeds
+ * kResidualGapFactor max(threshold, roundingFloor(precision) ||b||) is diverged_residual_gap; any
+ * other reason stays. Also for a true residual recomputed with another product (src/run/solve.ts).
+ */
+export function residualGapReason(
+  reason: ConvergenceReason,
+  trueResidualNorm: number,
+  threshold: number,
+  precision: Precision,
+  bNorm: number,
+): ConvergenceReason {
+  const bound = Math.max(threshold, roundingFloor(precision) * bNorm);
+  const gap = isConverged(reason) && trueResidualNorm > kResidualGapFactor * bound;
+  return gap ? 'diverged_residual_gap' : reason;
 }
 
 /** The answer to b = 0: x = 0 at once, whatever x0 was (scipy's iterative solvers do the same). */

@@ -1,6 +1,11 @@
 // One entry point for the Legendre inversion v = M^-1 p. 'auto' tries CG first: M is SPD while
 // 1 + eps lambda_min > 0 (eq. 49/50 for small N eps), and CG is then the cheapest; past that bound CG
-// reports diverged_indefinite and MINRES, which only needs symmetry, takes over from x0.
+// reports diverged_indefinite and MINRES, which only needs symmetry, takes over from x0. On a singular
+// semidefinite M with p off its range, p^T M p >= 0 holds to the end while CG's steps along the null
+// vector grow x until it overflows (two electrons 2 R apart at eps = 2, M's x-x block [[1, 1], [1, 1]]:
+// diverged_nan after 19 iterations): CG has no test of its own that tells that from a true overflow,
+// so 'auto' hands a diverged_nan from finite inputs to MINRES too, whose condition estimate stops it
+// (diverged_singular), and which a true overflow sends to diverged_nan again.
 import { conjugateGradient } from './cg.ts';
 import { minres } from './minres.ts';
 import {
@@ -21,7 +26,8 @@ export interface SolverCalls<R extends SolveResult, O extends SolveOptions, Out>
 
 /**
  * The solver choice of every backend: 'cg' and 'minres' run as named; 'auto' runs CG and, on
- * diverged_indefinite, MINRES from x0 with what CG left of maxIterations (`size` gives its default).
+ * diverged_indefinite, or diverged_nan where the initial residual was finite (a singular M, above),
+ * MINRES from x0 with what CG left of maxIterations (`size` gives its default).
  * MINRES's iterations are reported after CG's (in `iterations`, `history` and onIteration's count),
  * `switchedFrom: 'cg'` marks the switch, and `join` adds the backend's own fields. Synchronous with
  * synchronous calls (the CPU's), a Promise with asynchronous ones (the GPU's).
@@ -47,7 +53,9 @@ export function solveWith<R extends SolveResult, O extends SolveOptions>(
   if (solver === 'cg') return calls.cg(options);
   if (solver === 'minres') return calls.minres(options);
   return andThen(calls.cg(options), (first) => {
-    if (first.reason !== 'diverged_indefinite') return first;
+    // history[0], ||b - A x0||, is finite where b, x0 and A x0 are.
+    const singular = first.reason === 'diverged_nan' && Number.isFinite(first.history[0]);
+    if (first.reason !== 'diverged_indefinite' && !singular) return first;
     const budget = options.maxIterations ?? defaultMaxIterations(size);
     const { onIteration } = options;
     const minresRun = calls.minres({
