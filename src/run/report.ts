@@ -8,7 +8,7 @@ import { npzBytes } from '../io/npz.ts';
 import { blockSize, type DarwinSystem } from '../physics/models.ts';
 import type { TreeDetails } from '../physics/tree-build.ts';
 import { withinTarget } from './check.ts';
-import { kRefinementRtol } from './refine.ts';
+import { kRefinementRtol, kStallFactor } from './refine.ts';
 import type { SolveCheck, SolveReport } from './solve.ts';
 import type { SpectrumReport } from './spectrum.ts';
 
@@ -225,6 +225,7 @@ export function solveConvergenceWarning(
   if (!solve) return null;
   const gpu = device === 'gpu';
   const floor = gpu && report.refinementSteps === 0 && tolerance !== null && tolerance >= kRefinementRtol;
+  const refine = "ask --tol below 1e-6, which refines in float64 past float32's floor";
   if (solve.converged) {
     // Converged is the recursive residual's word; in float32 near its floor (~cond(M) u32) the true
     // residual ||p - M v|| / ||p|| of the final v can stay above --tol while the recursion meets it.
@@ -233,10 +234,9 @@ export function solveConvergenceWarning(
     return (
       `warning: the solve converged by its recursive residual, but the true residual ` +
       `${solve.trueRelativeResidual.toExponential(2)} misses --tol ${tolerance.toExponential()}: ` +
-      (floor ? "ask --tol below 1e-6, which refines in float64 past float32's floor" : 'ask a smaller --tol')
+      (floor ? refine : 'ask a smaller --tol')
     );
   }
-  const refine = "ask --tol below 1e-6, which refines in float64 past float32's floor";
   const pastRefinement = "cond(M) is past float32's refinement: use --device cpu";
   // A true residual far above the recursive one: float32 past its floor, where refinement helps, or M
   // singular along p, where nothing does.
@@ -270,19 +270,20 @@ export function solveConvergenceWarning(
 }
 
 /** The fewest last iterations over which a solve's recursive residual is judged to have stalled. */
-const kStallIterations = 10;
+const kFewestStalledIterations = 10;
 
 /**
  * Whether a solve's recursive residual (`history`, one entry per iteration) had stopped falling when
- * it ended: over its last quarter of iterations (kStallIterations at least) its least value fell by
- * less than half. A float32 solve stalls so at its floor (~cond(M) u32), which float64 refinement
+ * it ended: over its last quarter of iterations (kFewestStalledIterations at least) its least value fell by
+ * less than half (kStallFactor, the refinement's stall rule's: src/run/refine.ts stallWatch, which
+ * watches a running solve over a fixed window). A float32 solve stalls so at its floor (~cond(M) u32), which float64 refinement
  * passes; one that the iteration cap cut off while its residual still fell needs more iterations.
  */
 function stalled(history: readonly number[]): boolean {
-  const window = Math.max(kStallIterations, Math.floor((history.length - 1) / 4));
+  const window = Math.max(kFewestStalledIterations, Math.floor((history.length - 1) / 4));
   if (history.length <= window) return false;
   const least = (values: readonly number[]) => values.reduce((a, b) => Math.min(a, b), Infinity);
-  return least(history.slice(-window)) > least(history.slice(0, -window)) / 2;
+  return least(history.slice(-window)) > kStallFactor * least(history.slice(0, -window));
 }
 
 /**
