@@ -274,10 +274,11 @@ const kFewestStalledIterations = 10;
 
 /**
  * Whether a solve's recursive residual (`history`, one entry per iteration) had stopped falling when
- * it ended: over its last quarter of iterations (kFewestStalledIterations at least) its least value fell by
- * less than half (kStallFactor, the refinement's stall rule's: src/run/refine.ts stallWatch, which
- * watches a running solve over a fixed window). A float32 solve stalls so at its floor (~cond(M) u32), which float64 refinement
- * passes; one that the iteration cap cut off while its residual still fell needs more iterations.
+ * it ended: over its last quarter of iterations (kFewestStalledIterations at least) its least value
+ * fell by less than half (kStallFactor, the refinement's stall rule's: src/run/refine.ts stallWatch,
+ * which watches a running solve over a fixed window). A float32 solve stalls so at its floor
+ * (~cond(M) u32), which float64 refinement passes; one that the iteration cap cut off while its
+ * residual still fell needs more iterations.
  */
 function stalled(history: readonly number[]): boolean {
   const window = Math.max(kFewestStalledIterations, Math.floor((history.length - 1) / 4));
