@@ -53,14 +53,18 @@ import {
   velocityTriples,
   type DriveName,
 } from '../src/physics/response.ts';
-import { cpuBackend, cpuTreeBackend } from '../src/run/backend.ts';
+import { cpuBackend, cpuTreeBackend, massMatrix } from '../src/run/backend.ts';
+import { applyMassMatrix } from '../src/solvers/dense.ts';
 import { unitExtremes } from '../src/run/spectrum.ts';
-import { kCpuDevice } from '../src/io/formats.ts';
+import { kCpuDevice, toJson } from '../src/io/formats.ts';
 import {
   responseCheckWarnings,
+  responseFromJson,
   responseIndefiniteWarning,
   responseJson,
   responseMarkdown,
+  responseSummary,
+  responseText,
 } from '../src/studies/response/report.ts';
 import { markdownNumber } from '../src/studies/markdown.ts';
 import { checkSample, sampledErrors, sampledMassRows, solveTargetsFor } from '../src/run/check.ts';
@@ -675,6 +679,9 @@ test("each point's check is held to solve's target for its backend; past it, wit
     expect(p.checkTarget).toBe(solveTargetsFor({ name: 'cpu', tree: p.tree! }, 200, false, 1e-8).velocities);
     expect(pointWithinTarget(p)).toBe(true);
     expect(json.points[k]).toMatchObject({ check: p.check, check_target: 1e-3, within_target: true });
+    // The CPU does not refine: no dense residual, the velocities held.
+    expect(p.denseResidual).toBeNull();
+    expect(json.points[k]).not.toHaveProperty('dense_residual');
   });
   expect(responseCheckWarnings(result.points)).toEqual([]);
   // The same points held to a target their checks exceed, and one whose check is NaN: past it.
@@ -702,6 +709,15 @@ test("each point's check is held to solve's target for its backend; past it, wit
   ]);
 });
 
+/** The float64 reference cut short: 10 CG steps at most. */
+const shortOpen: BackendFactory = async (system) => {
+  const backend = cpuBackend(system);
+  return {
+    ...backend,
+    velocities: (p, solver, options) => backend.velocities(p, solver, { ...options, maxIterations: 10 }),
+  };
+};
+
 test('a point whose solve, or whose float64 reference, did not converge is not checked, and says why', async () => {
   // The ball of 100 at N r_e/R = 30 is indefinite: CG stops diverged_indefinite on the tree and on
   // the dense reference alike, where the GPU's point had check 6e-6 against its target 1e-9
@@ -714,13 +730,6 @@ test('a point whose solve, or whose float64 reference, did not converge is not c
   expect(indefinite.reason).toBe('diverged_indefinite');
   expect(indefinite).toMatchObject({ check: null, checkTarget: null, referenceUnconverged: null });
   // A reference cut short (10 CG steps at most) leaves a converged point unchecked, with its reason.
-  const shortOpen: BackendFactory = async (system) => {
-    const backend = cpuBackend(system);
-    return {
-      ...backend,
-      velocities: (p, solver, options) => backend.velocities(p, solver, { ...options, maxIterations: 10 }),
-    };
-  };
   const cut = await runResponse(spec, treeAt1e4, {}, shortOpen);
   expect(cut.points[0]).toMatchObject({
     converged: true,
@@ -733,6 +742,66 @@ test('a point whose solve, or whose float64 reference, did not converge is not c
     expect(responseCheckWarnings(points)).toEqual([]);
   }
   expect(responseJson(cut, kCpuDevice).points[0].reference_unconverged).toBe('diverged_max_it');
+});
+
+/** ||b - M v|| / ||b|| of a point's velocities with the float64 dense M (vector model, 3D), formed here. */
+function denseResidualOf(p: ResponsePoint, shape: GeometryName, drive: DriveName): number {
+  const s = system(shape, p.n, 'vector', 3, p.epsilon);
+  return relativeError(applyMassMatrix(massMatrix(s), p.velocities), driveRightHandSide(s, drive));
+}
+
+test("a refined point near M's indefinite threshold is held to its float64 residual: its velocities' error, past 10 tol, given beside", async () => {
+  // The ball of 100 at N r_e/R = 18.754, below its threshold 18.7559 (lambda_min(M) 1.0e-4, cond(M)
+  // 1.5e5), solved by the GPU's float32 arithmetic on the CPU (refined to 1e-10 as the GPU's is): the
+  // velocities are 4.7e-9 off the float64 reference's, past their target 10 tol, which was the point's,
+  // while the residual the solve promises is 4.4e-11.
+  const float32: BackendFactory = async (s) => ({ ...cpuBackend(s, 'float32'), name: 'gpu' as const });
+  const spec = responseSpec({ geometry: 'ball', n: '100', nEpsilon: '18.754', device: 'gpu' });
+  const result = await runResponse(spec, float32, {}, cpuOpen);
+  const [p] = result.points;
+  expect(p.converged).toBe(true);
+  expect(p.trueResidualProduct).toBe('float64');
+  const targets = solveTargetsFor({ name: 'gpu' }, 100, true, kResponseRtol);
+  expect(targets).toMatchObject({ velocities: 1e-9, residual: 1e-9 });
+  expect(p.check).toBeGreaterThan(4 * targets.velocities);
+  expect(p.denseResidual).toBeGreaterThan(1e-12);
+  expect(p.denseResidual).toBeLessThan(targets.residual / 10);
+  expect(Math.abs(p.denseResidual! - denseResidualOf(p, 'ball', 'field'))).toBeLessThan(1e-14);
+  expect(p.checkTarget).toBe(targets.residual);
+  expect(pointWithinTarget(p)).toBe(true);
+  expect(responseCheckWarnings(result.points)).toEqual([]);
+  // Its velocities held to their own target instead would be past it.
+  expect(pointWithinTarget({ ...p, denseResidual: null, checkTarget: targets.velocities })).toBe(false);
+  const summary = responseSummary(result, kCpuDevice);
+  expect(summary.points[0]).toMatchObject({
+    check: p.check,
+    dense_residual: p.denseResidual,
+    check_target: 1e-9,
+    within_target: true,
+  });
+  // The text: the residual beside the velocities' error, and which one the target holds.
+  const lines = responseText(summary, [], null).split('\n');
+  const header = lines.findIndex((line) => /^N +N r_e\/R +check /.test(line));
+  const e = (x: number) => x.toExponential(2);
+  expect(lines.slice(header, header + 4).map((line) => line.split(/ {2,}/))).toEqual([
+    ['N', 'N r_e/R', 'check', 'dense res.', 'target', 'within'],
+    expect.anything(),
+    ['100', markdownNumber(18.754, 6), e(p.check!), e(p.denseResidual!), '1.00e-9', 'yes'],
+    [
+      "dense res.: a refined solve's float64 ||b - M v||/||b|| with the dense reference's M, which the " +
+        "target holds in check's place: check, the velocities' error, is up to cond(M) times it",
+    ],
+  ]);
+  // A reference cut short leaves the velocities unchecked; the residual, which needs none, is held.
+  const cut = (await runResponse(spec, float32, {}, shortOpen)).points[0];
+  expect(cut).toMatchObject({ check: null, referenceUnconverged: 'diverged_max_it' });
+  expect(cut.denseResidual).toBe(p.denseResidual);
+  expect(pointWithinTarget(cut)).toBe(true);
+  // A file written before dense_residual was (the app's card shows no check) reads back the same.
+  const json = JSON.parse(toJson(summary)) as { points: Record<string, unknown>[] };
+  const older = structuredClone(json);
+  delete older.points[0].dense_residual;
+  expect(responseFromJson(older, 'r.json')).toEqual(responseFromJson(json, 'r.json'));
 });
 
 test("the JSON reports each solve's true residual, recomputed here, and the limit's law exponent with its free fit", async () => {
@@ -1310,13 +1379,39 @@ describe('GPU', () => {
         expect(p.check).toBeLessThan(kRefinedTolerance);
         // Refined: its true residual is float64's.
         expect(p.trueResidualProduct).toBe('float64');
-        // A refined GPU solve's velocities, as solve holds them: within 10 rtol.
+        // A refined GPU solve, as solve holds one: its float64 residual with the dense M within 10 rtol.
+        expect(p.denseResidual).toBeLessThanOrEqual(10 * kResponseRtol);
         expect(p.checkTarget).toBe(10 * kResponseRtol);
         expect(pointWithinTarget(p)).toBe(true);
       }
       for (const p of expected.points) expect(p.check).toBeNull();
     });
   }
+
+  gpu.test(
+    "a refined point's float64 residual with the dense M, as formed here, is what its target holds",
+    async (context) => {
+      const spec = responseSpec({ geometry: 'ball', n: '100', nEpsilon: '1,3', device: 'gpu' });
+      const got = await runResponse(spec, gpuOpen(context, 'dense'), {}, cpuOpen);
+      const json = responseJson(got, kCpuDevice).points;
+      const { residual } = solveTargetsFor({ name: 'gpu' }, 100, true, kResponseRtol);
+      got.points.forEach((p, k) => {
+        expect(p.converged).toBe(true);
+        expect(p.denseResidual).toBeGreaterThan(0);
+        expect(Math.abs(p.denseResidual! - denseResidualOf(p, 'ball', 'field'))).toBeLessThan(1e-14);
+        expect(p.checkTarget).toBe(residual);
+        expect(p.denseResidual).toBeLessThan(residual);
+        // The velocities' error is measured too, beside it.
+        expect(p.check).toBeGreaterThan(0);
+        expect(json[k]).toMatchObject({
+          check: p.check,
+          dense_residual: p.denseResidual,
+          check_target: residual,
+          within_target: true,
+        });
+      });
+    },
+  );
 
   gpu.test(
     "the GPU's tree: its float32 true residual says so, and the float64 check measures the velocities",
@@ -1330,6 +1425,8 @@ describe('GPU', () => {
       expect(p.trueResidualProduct).toBe('float32_tree');
       expect(responseJson(got, kCpuDevice).points[0].true_residual_product).toBe('float32_tree');
       expect(p.check).toBeGreaterThan(0);
+      // Unrefined: the velocities are what the target holds.
+      expect(p.denseResidual).toBeNull();
       expect(pointWithinTarget(p)).toBe(true);
     },
   );

@@ -98,8 +98,8 @@ export function float32CheckTargets(terms: number): {
  * refined GPU solve (src/run/refine.ts) float64's products (momenta and their interaction part to
  * rounding, 1e-12) and velocities within 10 tol, the error ||v - v_64|| <= cond(M) tol allows while
  * cond(M) <= 10 and a refined solve, which overshoots its tolerance, meets up to cond(M) ~ 10^3
- * (velocities within 1e-9 at tol 1e-10): the response study's; runSolve's dense check holds a refined
- * solve's float64 residual to 10 tol in their place (src/run/solve.ts SolveCheck.residual).
+ * (velocities within 1e-9 at tol 1e-10); runSolve's dense check, and the response study's, hold a
+ * refined solve's float64 residual to 10 tol in their place (src/run/solve.ts SolveCheck.residual).
  */
 export function solveCheckTargets(
   refined: boolean,

@@ -127,23 +127,29 @@ export async function sweep<P, R>(
 /**
  * A sweep point's float64 check (a response point's solve, a scaling point's extremes): the dense
  * reference's error (`check`) or, past it, the residual on float64 rows of M at sampled electrons
- * (`sampledResidual`), and the target the one present is held to; all null where nothing was checked.
+ * (`sampledResidual`), and the target the one held is held to; all null where nothing was checked. A
+ * response point's refined solve has its float64 residual with the dense reference's M
+ * (`denseResidual`; a scaling point has none), held in place of `check`.
  */
 export interface CheckedPoint {
   readonly check: number | null;
+  readonly denseResidual?: number | null;
   readonly sampledResidual: number | null;
   readonly checkTarget: number | null;
 }
 
 /**
- * A point's check as its JSON names it: the dense one's error ("check") or the sampled residual, with
- * the target it is held to; null where nothing was checked.
+ * A point's held check as its JSON names it: the dense residual, else the dense one's error ("check"),
+ * or the sampled residual, with the target it is held to; null where nothing was checked.
  */
-export function pointCheck(
-  point: CheckedPoint,
-): { readonly name: 'check' | 'sampled_residual'; readonly error: number; readonly target: number } | null {
-  const { check, sampledResidual, checkTarget } = point;
+export function pointCheck(point: CheckedPoint): {
+  readonly name: 'check' | 'dense_residual' | 'sampled_residual';
+  readonly error: number;
+  readonly target: number;
+} | null {
+  const { check, denseResidual = null, sampledResidual, checkTarget } = point;
   if (checkTarget === null) return null;
+  if (denseResidual !== null) return { name: 'dense_residual', error: denseResidual, target: checkTarget };
   if (check !== null) return { name: 'check', error: check, target: checkTarget };
   if (sampledResidual !== null)
     return { name: 'sampled_residual', error: sampledResidual, target: checkTarget };

@@ -118,16 +118,19 @@ eps t max(|theta|, |theta - 1|)); null where neither is established, and where n
 window_refits: the refits without the smallest N behind a limit's uncertainty; 0 (fewer than five
 N) where it is the fit's covariance alone. check: the velocities of the GPU or of the CPU's tree
 against a dense float64 solve, ||v - v64||/||v64|| (up to ${kCheckMaxUnknowns} unknowns; null above, and
-for the CPU's dense M, which is that solve). Above, each point has "sampled_residual":
+for the CPU's dense M, which is that solve); a refined GPU solve (not the tree) adds "dense_residual",
+||b - M v||/||b|| with that solve's dense float64 M. Above, each point has "sampled_residual":
 ||b - M v||/||b|| over float64 rows of M (direct sums) at ${kSampledCheckElectrons} sampled electrons.
-check_target: what check (or sampled_residual) is held to, solve's target for the same backend and
-tolerance: the velocities within 10 rtol (1e-9) for the GPU's refined solves, 10 max(t, rtol) with the
-tree (t = --tree-tol, rtol the device's default; on the GPU at least float32's max(1e-5, 30 sqrt(n)
-2^-24), n the pairs a row of its near field sums), the sampled residual within 10 max(rtol, the
-momenta's target); within_target: whether it is (null where nothing was checked), and a point past
-it gets a warning: line on stderr. A point whose solve did not converge is not checked (check null),
-nor one whose float64 reference did not: reference_unconverged gives that solve's reason (else null).
-The text lists each point's check, target and verdict.
+check_target: what dense_residual where there is one, else check (or sampled_residual), is held to,
+solve's target for the same backend and tolerance: the residual within 10 rtol (1e-9) for the GPU's
+refined solves, as solve --tol below 1e-6 holds its own (their check, up to cond(M) times it, is then
+held to none), the velocities within 10 max(t, rtol) with the tree (t = --tree-tol, rtol the device's
+default; on the GPU at least float32's max(1e-5, 30 sqrt(n) 2^-24), n the pairs a row of its near
+field sums), the sampled residual within 10 max(rtol, the momenta's target); within_target: whether
+it is (null where nothing was checked), and a point past it gets a warning: line on stderr. A point
+whose solve did not converge is not checked (check null), nor one whose float64 reference did not
+(unless its dense_residual is held): reference_unconverged gives that solve's reason (else null).
+The text lists each point's check (and dense_residual), target and verdict.
 london_x: R/lambda_L = sqrt(3 N r_e/R) (ball), or R over Pearl's length Lambda = 2m/(mu0 n_s e^2) of
 a surface: 2 N r_e/R (disk), N r_e/2R (sphere, whose continuum 1/(1 + N r_e/3R) is
 1/(1 + 2R/3 Lambda)). limits: the ratio at each N r_e/R fitted by c + b N^-p over the N given

@@ -231,8 +231,10 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
         // M indefinite here: an exact solution outside the model's validity (null: not established).
         m_indefinite: p.mIndefinite,
         check: p.check,
+        // A refined solve's float64 residual with the dense reference's M: held in check's place.
+        ...(p.denseResidual !== null && { dense_residual: p.denseResidual }),
         ...(p.sampledResidual !== null && { sampled_residual: p.sampledResidual }),
-        // What that check is held to, solve's target for the same backend, and whether it is within.
+        // What the held check is held to, solve's target for the same backend, and whether it is within.
         check_target: p.checkTarget,
         within_target: pointWithinTarget(p),
         // The float64 reference solve's reason where it did not converge: the point is not checked.
@@ -289,7 +291,10 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
  * check (its reason says so in the text).
  */
 export function responseCheckWarnings(
-  points: readonly Pick<ResponsePoint, 'n' | 'nEpsilon' | 'check' | 'sampledResidual' | 'checkTarget'>[],
+  points: readonly Pick<
+    ResponsePoint,
+    'n' | 'nEpsilon' | 'check' | 'denseResidual' | 'sampledResidual' | 'checkTarget'
+  >[],
 ): string[] {
   return points.flatMap((p) => {
     const checked = pointCheck(p);
@@ -366,17 +371,23 @@ const kLondonXHeader: Partial<Record<string, string>> = {
   sphere: 'R/Lambda',
 };
 
+/** The text's note under a check table with a dense_residual column: which error its target holds. */
+const kDenseResidualNote =
+  "dense res.: a refined solve's float64 ||b - M v||/||b|| with the dense reference's M, which the " +
+  "target holds in check's place: check, the velocities' error, is up to cond(M) times it";
+
 /**
  * The float64 check of each point, as the JSON has it: the error (check, or sampled_residual past the
- * dense reference's sizes) beside its target and the verdict, or why the point went unchecked: that
- * reason a note under the table, keyed by its mark ('not checked [1]'), so that it does not widen
- * the verdict's column. One line where no point is checked by design (the CPU's dense M is the
- * reference).
+ * dense reference's sizes; with a refined solve's dense_residual beside check) beside its target and
+ * the verdict, or why the point went unchecked: that reason a note under the table, keyed by its mark
+ * ('not checked [1]'), so that it does not widen the verdict's column. One line where no point is
+ * checked by design (the CPU's dense M is the reference).
  */
 function checkLines(points: ResponseSummary['points']): string[] {
   const due = points.some((p) => p.check_target !== null || p.reference_unconverged !== null);
   if (!due) return ['check: none, the float64 dense M is the reference itself'];
   const sampled = points.some((p) => p.sampled_residual !== undefined);
+  const dense = points.some((p) => p.dense_residual !== undefined);
   const notes: string[] = [];
   const verdict = (p: ResponseSummary['points'][number]) => {
     if (p.within_target !== null) return p.within_target ? 'yes' : 'NO';
@@ -390,15 +401,26 @@ function checkLines(points: ResponseSummary['points']): string[] {
     return `not checked [${notes.indexOf(why) + 1}]`;
   };
   const table = textTable([
-    [...kPointHeader, sampled ? 'sampled res.' : 'check', 'target', 'within'],
+    [
+      ...kPointHeader,
+      sampled ? 'sampled res.' : 'check',
+      ...(dense ? ['dense res.'] : []),
+      'target',
+      'within',
+    ],
     ...points.map((p) => [
       ...pointCells(p),
       errorCell(p.sampled_residual ?? p.check),
+      ...(dense ? [errorCell(p.dense_residual)] : []),
       errorCell(p.check_target),
       verdict(p),
     ]),
   ]);
-  return [...table, ...notes.map((why, k) => `[${k + 1}] not checked: ${why}`)];
+  return [
+    ...table,
+    ...(dense ? [kDenseResidualNote] : []),
+    ...notes.map((why, k) => `[${k + 1}] not checked: ${why}`),
+  ];
 }
 
 /**

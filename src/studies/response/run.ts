@@ -19,7 +19,7 @@ import { geometry, type Configuration } from '../../physics/geometry.ts';
 import { nearestNeighbourDistances } from '../../physics/neighbours.ts';
 import { massDiagonal, type DarwinSystem } from '../../physics/models.ts';
 import { relativeError } from '../../physics/observables.ts';
-import { dot, norm } from '../../math/vectors.ts';
+import { dot, norm, trueResidual } from '../../math/vectors.ts';
 import {
   continuumLimit,
   continuumRatio,
@@ -120,7 +120,7 @@ export interface ResponsePoint {
    * The product M s in trueRelativeResidual (solve's ResidualProduct): float64 on the CPU and in the
    * GPU's dense and matrix-free solves (kResponseRtol refines them), the GPU's float32 tree with
    * --matrix tree, whose own rounding it then also measures (the check, float64, measures the
-   * velocities).
+   * velocities, and a refined solve's residual with the reference's M: denseResidual).
    */
   readonly trueResidualProduct: ResidualProduct;
   /**
@@ -131,9 +131,18 @@ export interface ResponsePoint {
   readonly mIndefinite: boolean | null;
   /**
    * ||s - s64|| / ||s64|| against the float64 reference's solve to rtol 1e-12, where one is given;
-   * null where either solve did not converge (reason, referenceUnconverged).
+   * null where either solve did not converge (reason, referenceUnconverged). Held to checkTarget
+   * unless the point has a denseResidual.
    */
   readonly check: number | null;
+  /**
+   * A refined solve's float64 true residual ||b - M s|| / ||b|| with the dense reference's M, held to
+   * checkTarget in place of check, as solve holds its own (src/run/solve.ts SolveCheck.residual): a
+   * refined solve promises that residual, and check only cond(M) times it (plus the reference's own),
+   * which no check knows. null where the point did not refine (the CPU, the trees), was not checked
+   * densely, or did not converge.
+   */
+  readonly denseResidual: number | null;
   /**
    * Where the sweep is checked on sampled rows (runResponse's 'sampled', past the dense check):
    * ||b - M s|| / ||b|| over the float64 rows of M at kSampledCheckElectrons electrons
@@ -142,10 +151,10 @@ export interface ResponsePoint {
    */
   readonly sampledResidual: number | null;
   /**
-   * What the point's check (check, or sampledResidual) is held to: solve's target for the same
-   * backend, tolerance and refinement (src/run/check.ts solveTargetsFor), the velocities' for the
-   * dense check, the residual's for the sampled one; null where nothing was checked. Judged by
-   * pointWithinTarget (src/studies/study.ts).
+   * What the point's check (denseResidual where there is one, else check, or sampledResidual) is held
+   * to: solve's target for the same backend, tolerance and refinement (src/run/check.ts
+   * solveTargetsFor), the residual's for a residual, the velocities' for check; null where nothing was
+   * checked. Judged by pointWithinTarget (src/studies/study.ts).
    */
   readonly checkTarget: number | null;
   /**
@@ -555,12 +564,23 @@ class SweepBackend {
     return this.#backend?.tree ?? null;
   }
 
+  /** Whether the open backend's solves refine at the sweep's tolerance (src/run/refine.ts refines). */
+  get refines(): boolean {
+    if (!this.#backend) throw new Error('SweepBackend.refines before its first solve');
+    return refines(this.#backend, this.#rtol(this.#backend));
+  }
+
   /** What a check of its solves is held to: solve's targets for the open backend at the sweep's tolerance. */
   get checkTargets(): ReturnType<typeof solveTargetsFor> {
     if (!this.#backend) throw new Error('SweepBackend.checkTargets before its first solve');
     const rtol = this.#rtol(this.#backend);
-    const { n } = this.#backend.system.configuration;
-    return solveTargetsFor(this.#backend, n, refines(this.#backend, rtol), rtol);
+    return solveTargetsFor(this.#backend, this.#backend.system.configuration.n, this.refines, rtol);
+  }
+
+  /** M x with the open backend's product, at its last solve's eps. */
+  momenta(x: Float64Array): Promise<Float64Array> {
+    if (!this.#backend) throw new Error('SweepBackend.momenta before its first solve');
+    return this.#backend.momenta(x);
   }
 
   dispose(): void {
@@ -635,19 +655,25 @@ async function responsePoint(
   // neither where either solve did not converge, as solve leaves its velocities unchecked: the
   // distance to an unfinished iterate measures neither run (the point's reason, or the reference's,
   // says why). A converged reference has its true residual within kResidualGapFactor of its
-  // tolerance (src/solvers/krylov.ts finishKrylov).
+  // tolerance (src/solvers/krylov.ts finishKrylov). A refined solve is held to its float64 residual
+  // with the reference's M instead (denseResidual), which needs no converged reference.
   const reference64 =
     solve.converged && reference instanceof SweepBackend
       ? await reference.solve(system, rightHandSide)
       : null;
   const referenceUnconverged = reference64 && !reference64.converged ? reference64.reason : null;
   const check = reference64?.converged ? relativeError(solve.x, reference64.x) : null;
+  const denseResidual =
+    reference64 && reference instanceof SweepBackend && backend.refines
+      ? trueResidual(rightHandSide, await reference.momenta(solve.x)).relative
+      : null;
   const sampled =
     solve.converged && reference === 'sampled'
       ? await sampledResidual(system, rightHandSide, solve.x, hooks)
       : null;
   const targets = backend.checkTargets;
-  const checkTarget = check !== null ? targets.velocities : sampled !== null ? targets.residual : null;
+  const residual = denseResidual ?? sampled;
+  const checkTarget = residual !== null ? targets.residual : check !== null ? targets.velocities : null;
   return {
     n,
     nEpsilon: n * epsilon,
@@ -672,6 +698,7 @@ async function responsePoint(
     trueResidualProduct: solve.residualProduct,
     mIndefinite,
     check,
+    denseResidual,
     sampledResidual: sampled,
     checkTarget,
     referenceUnconverged,
