@@ -6,8 +6,9 @@
 // signal asks the run to stop at its next progress report (src/cli/progress.ts): the Interrupted
 // error unwinds through the commands' `finally` blocks, which release the GPU, and the CLI prints one
 // line and exits with the shell's 128 + the signal's number. A run that reports nothing for
-// kStopGraceMs (kKeepGraceMs once a sweep has points to keep), or a second signal, exits at once. A CPU run (--device cpu, or a command that never
-// opens a GPU) is a synchronous loop (and its products wait on their worker pool in Atomics.wait), so
+// kStopGraceMs (kKeepGraceMs once a sweep has points to keep), or a second signal (not a copy of the
+// first: kRepeatMs), exits at once. A CPU run (--device cpu, or a command that never opens a GPU)
+// is a synchronous loop (and its products wait on their worker pool in Atomics.wait), so
 // no handler on its thread could run: the CLI runs it in a worker thread (runInWorker) and this
 // thread, whose event loop stays free, terminates it on a signal, which stops it wherever it is but
 // in the midst of writing its output files (writeWhole), then prints the same line and exits the same
@@ -29,6 +30,13 @@ const kStopGraceMs = 3000;
  * once. (A point's product can take half a minute on a software adapter at 10^5 electrons.)
  */
 const kKeepGraceMs = 60_000;
+/**
+ * A signal heard again within this time is the same request, not a second one: a terminal's Ctrl-C
+ * reaches the whole foreground process group, and `npm run` passes on the SIGINT (or a scheduler's
+ * SIGTERM) it got itself, so the CLI under npm hears each one twice, milliseconds apart, and would
+ * take the copy for the second signal that exits at once, losing a stopped sweep's finished points.
+ */
+const kRepeatMs = 500;
 
 let target: Progress | null = null;
 let stopping = false;
@@ -51,7 +59,26 @@ export function stopAt(progress: Progress): void {
  * thread.
  */
 export function armSignals(): void {
-  for (const signal of kSignals) process.on(signal, () => onSignal(signal));
+  const take = ignoringRepeats((signal) => onSignal(signal));
+  for (const signal of kSignals) process.on(signal, () => take(signal));
+}
+
+/**
+ * `handle`, which a signal heard again within kRepeatMs of the last it was given (the same request,
+ * its copy from npm) does not reach; `now` the clock in milliseconds.
+ */
+export function ignoringRepeats(
+  handle: (signal: NodeJS.Signals) => void,
+  now: () => number = () => performance.now(),
+): (signal: NodeJS.Signals) => void {
+  const taken = new Map<NodeJS.Signals, number>();
+  return (signal) => {
+    const time = now();
+    const last = taken.get(signal);
+    if (last !== undefined && time - last < kRepeatMs) return;
+    taken.set(signal, time);
+    handle(signal);
+  };
 }
 
 /** Once a GPU device is open: a signal stops the run at its next progress report (stopAt's). */
