@@ -235,15 +235,30 @@ export class Studies {
     const paced: StudyHooks = { ...hooks, pause: yieldToPage };
     let ok = false;
     try {
-      if (action === 'london') ok = await this.#london(parameters, paced);
-      else if (action === 'pairing') ok = await this.#pairing(paced);
-      else if (action === 'larmor') ok = this.#larmor(parameters);
-      else if (action === 'response') ok = await this.#runResponse(parameters, paced);
-      else ok = await this.#scaling(parameters, paced);
+      ok = await this.#runStudy(action, parameters, paced);
     } finally {
       this.#view.finish(action, ok ? 'converged' : 'failed');
     }
     return ok;
+  }
+
+  /**
+   * `action`'s runner. The switch has no default, as #load's has none: a study added to kStudyActions
+   * without a case here fails typecheck (no return on that path) rather than running another study.
+   */
+  async #runStudy(action: StudyAction, parameters: Parameters, paced: StudyHooks): Promise<boolean> {
+    switch (action) {
+      case 'london':
+        return this.#london(parameters, paced);
+      case 'pairing':
+        return this.#pairing(paced);
+      case 'larmor':
+        return this.#larmor(parameters);
+      case 'scaling':
+        return this.#scaling(parameters, paced);
+      case 'response':
+        return this.#runResponse(parameters, paced);
+    }
   }
 
   /** A panel field changed: the Larmor card, once shown, follows its inputs. */
