@@ -4,7 +4,8 @@
 // 2^53 written out, a plot's linear axis has the decimals its ticks need, and a saved result's CSV
 // is told from a positions CSV.
 import { describe, expect, test } from 'vitest';
-import { checkFileElectrons, inPanelWords, kMaxElectrons, parseLarmorN, parseN } from '../src/app/state.ts';
+import { checkFileElectrons, inPanelWords, kMaxElectrons, parseN } from '../src/app/state.ts';
+import { parseLarmorN } from '../src/studies/larmor/spec.ts';
 import { linearTickLabels } from '../src/app/diagnostics.ts';
 import { kMaxFileBytes, loadedText } from '../src/app/files.ts';
 import { checkDenseFits, checkTreeFits } from '../src/engine/backend.ts';

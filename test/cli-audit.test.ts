@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { parseFieldTesla, parseHalfHeight, parseLarmorN, parseLarmorRadius } from '../src/app/state.ts';
+import { parseHalfHeight } from '../src/app/state.ts';
 import { checkFloat32FieldSum } from '../src/physics/float32.ts';
 import { printSummary } from '../src/cli/commands/summary.ts';
 import { generatedSystemSize, systemFromOptions } from '../src/cli/options.ts';
@@ -14,7 +14,12 @@ import type { SystemSize } from '../src/physics/models.ts';
 import { cylinderLondonParameter, londonBody } from '../src/physics/london.ts';
 import { larmorJson } from '../src/studies/larmor/report.ts';
 import { runLarmor } from '../src/studies/larmor/run.ts';
-import { kLarmorElectrons } from '../src/studies/larmor/spec.ts';
+import {
+  kLarmorElectrons,
+  parseFieldTesla,
+  parseLarmorN,
+  parseLarmorRadius,
+} from '../src/studies/larmor/spec.ts';
 import { kCovarianceAloneNote } from '../src/studies/response/run.ts';
 import { kMaxLondonElectrons } from '../src/studies/london/spec.ts';
 import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
