@@ -3,11 +3,13 @@
 // that did not converge is marked, and why a map point has no map; the N -> infinity row on the
 // ring, with too few N and with enough, the response table's headers and its SI columns from a
 // --radius-m file, and the sweep line's scale of a loaded file; the scaling card's law and R* rows
-// and its check row; the London card's label of the continuous body; and the studies' readers of a
-// saved JSON, which refuse a file without its device or a shard in the same words.
+// and its check row; the London card's label of the continuous body; the reading of eq. 43 the
+// pairing card's rings' table says it takes; and the studies' readers of a saved JSON, which refuse a
+// file without its device or a shard in the same words.
 import { describe, expect, test } from 'vitest';
 import {
   criticalRadiusText,
+  kRingTableCaption,
   lastConvergedPoint,
   londonContinuumLabel,
   responseCell,
@@ -21,6 +23,8 @@ import {
   scalingLawText,
 } from '../src/app/studies-view.ts';
 import type { StudyAction } from '../src/app/state.ts';
+import { kFermiReadingLabels } from '../src/physics/paper.ts';
+import { kPairingRings, ringTemperature } from '../src/physics/pairing.ts';
 import { scalingLaw } from '../src/physics/scaling.ts';
 import { cpuBackend } from '../src/run/backend.ts';
 import { kCpuDevice, toJson } from '../src/io/formats.ts';
@@ -28,7 +32,7 @@ import { InputError } from '../src/physics/input-error.ts';
 import { larmorFromJson, larmorJson } from '../src/studies/larmor/report.ts';
 import { runLarmor } from '../src/studies/larmor/run.ts';
 import { londonFromJson } from '../src/studies/london/report.ts';
-import { pairingFromJson } from '../src/studies/pairing/report.ts';
+import { pairingFromJson, pairingRingJson } from '../src/studies/pairing/report.ts';
 import {
   notConvergedMark,
   responseFieldMapSvg,
@@ -374,4 +378,18 @@ describe("a study's saved JSON read back (Files › load): every reader refuses 
       new InputError('l.json: names no device, as --json does', 'result'),
     );
   });
+});
+
+test("the pairing card's rings' table says which reading of eq. 43 its a_m and temperatures are", () => {
+  expect(kRingTableCaption).toContain(kFermiReadingLabels['fermi-energy']);
+  expect(kRingTableCaption).toContain('Fermi energy');
+  expect(kRingTableCaption).not.toContain(kFermiReadingLabels['fermi-momentum']);
+  // The cells it heads (pairing --json's rings[]) are that reading's, a_m half the other's.
+  for (const ring of kPairingRings.map((r) => pairingRingJson(ringTemperature(r)))) {
+    const [energy, momentum] = ring.readings;
+    expect([energy.reading, momentum.reading]).toEqual(['fermi-energy', 'fermi-momentum']);
+    expect(ring.a_m_m).toBe(energy.a_m_m);
+    expect(ring.temperature_eq46_mk).toBe(energy.temperature_eq46_mk);
+    expect(ring.a_m_m / momentum.a_m_m).toBeCloseTo(2, 12);
+  }
 });
