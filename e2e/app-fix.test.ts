@@ -172,7 +172,7 @@ test('a refused file is said beside Files › load, in words that say what the f
   );
   expect(await fieldError(page, 'files').textContent()).toContain('solve --out FILE.json');
   expect(await fieldError(page, 'actions').count()).toBe(0);
-  expect(await loadFile(page, 'larmor.json', '{"command":"larmor"}')).toBe(
+  expect(await loadFile(page, 'larmor.json', '{"command":"larmor","device":{"kind":"cpu"}}')).toBe(
     'larmor.json: not a Larmor ring as larmor --json writes it (no "ring" "n", "b_tesla", "radius_m")',
   );
   expect(await fieldError(page, 'files').count()).toBe(1);

@@ -2,16 +2,20 @@
 // configuration is its geometry's formula (src/physics/geometry.ts firstElectronApart, which the page
 // and the CLI's result CSVs use), and what a spectrum says of M's
 // definiteness (src/app/diagnostics.ts), from a converged Lanczos run or one that stopped short, and how
-// it words a run's reason, a Stop included; and what the residual plot's axis says it plots.
+// it words a run's reason, a Stop included; what the residual plot's axis says it plots, and the
+// decimals a linear axis's labels need; and what a response run says it changed of the Electrons tab
+// (src/app/session.ts).
 import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import {
   decades,
   definiteness,
   kResidualAxisLabel,
+  linearTickLabels,
   loadedIndefinite,
   shownReason,
 } from '../src/app/diagnostics.ts';
+import { responseShownLine } from '../src/app/session.ts';
 import { firstElectronApart, geometry } from '../src/physics/geometry.ts';
 
 /** x moved by `ulps` units in its last place, as another engine's Math.sin may round it. */
@@ -102,4 +106,44 @@ test("a log axis's labels: every decade over six of them, every other up to twel
   expect(exponents(6e-11, 0.5)).toEqual([-9, -7, -5, -3, -1]);
   expect(exponents(1e-13, 1)).toEqual([-13, -10, -7, -4, -1]);
   expect(decades(0, 1)).toEqual([]);
+});
+
+describe("a linear plot axis's labels", () => {
+  test('ratios within 1e-4 of 1 are told apart, not all written 1', () => {
+    expect(linearTickLabels([0.99998, 1, 1.00002], 2e-5)).toEqual(['0.99998', '1.00000', '1.00002']);
+  });
+
+  test('each label has the decimals of its spacing: 2.5 times a power of ten keeps its 5', () => {
+    expect(linearTickLabels([0, 0.25, 0.5, 0.75], 0.25)).toEqual(['0.00', '0.25', '0.50', '0.75']);
+    expect(linearTickLabels([0.2, 0.4, null], 0.2)).toEqual(['0.2', '0.4', '']);
+    expect(linearTickLabels([0, 10, 20], 10)).toEqual(['0', '10', '20']);
+  });
+});
+
+describe('a response run says what it changed of the Electrons tab to show its electrons', () => {
+  const ball = { geometry: 'ball', n: 500 } as const;
+
+  test('another geometry and N: both said, with the colour, and the results cleared where there were any', () => {
+    const before = { source: 'sphere', n: 500, colourBy: 'darwin' } as const;
+    expect(responseShownLine(before, ball, true)).toBe(
+      "The canvas shows the response run's electrons, so the Electrons tab took geometry ball and N = 500 " +
+        '(were sphere, N = 500) and colour by the induced current |v_i|; its results, of the electrons it ' +
+        'had, were cleared.',
+    );
+    expect(responseShownLine({ ...before, colourBy: 'current' }, ball, false)).toBe(
+      "The canvas shows the response run's electrons, so the Electrons tab took geometry ball and N = 500 " +
+        '(were sphere, N = 500).',
+    );
+    expect(responseShownLine({ source: 'file', n: 12, colourBy: 'current' }, ball, false)).toContain(
+      '(were a positions file, N = 12)',
+    );
+  });
+
+  test('the same electrons keep their results: only the colour is said, or nothing', () => {
+    expect(responseShownLine({ source: 'ball', n: 500, colourBy: 'velocity' }, ball, true)).toBe(
+      "The canvas shows the response run's electrons, so the Electrons tab took colour by the induced " +
+        'current |v_i|.',
+    );
+    expect(responseShownLine({ source: 'ball', n: 500, colourBy: 'current' }, ball, true)).toBeNull();
+  });
 });

@@ -3,10 +3,13 @@
 // that did not converge is marked, and why a map point has no map; the N -> infinity row on the
 // ring, with too few N and with enough, the response table's headers and its SI columns from a
 // --radius-m file, and the sweep line's scale of a loaded file; the scaling card's law and R* rows
-// and its check row; and the London card's label of the continuous body.
+// and its check row; the London card's label of the continuous body; the reading of eq. 43 the
+// pairing card's rings' table says it takes; and the studies' readers of a saved JSON, which refuse a
+// file without its device or a shard in the same words.
 import { describe, expect, test } from 'vitest';
 import {
   criticalRadiusText,
+  kRingTableCaption,
   lastConvergedPoint,
   londonContinuumLabel,
   responseCell,
@@ -19,15 +22,24 @@ import {
   scalingCheckText,
   scalingLawText,
 } from '../src/app/studies-view.ts';
+import type { StudyAction } from '../src/app/state.ts';
+import { kFermiReadingLabels } from '../src/physics/paper.ts';
+import { kPairingRings, ringTemperature } from '../src/physics/pairing.ts';
 import { scalingLaw } from '../src/physics/scaling.ts';
 import { cpuBackend } from '../src/run/backend.ts';
 import { kCpuDevice, toJson } from '../src/io/formats.ts';
+import { InputError } from '../src/physics/input-error.ts';
+import { larmorFromJson, larmorJson } from '../src/studies/larmor/report.ts';
+import { runLarmor } from '../src/studies/larmor/run.ts';
+import { londonFromJson } from '../src/studies/london/report.ts';
+import { pairingFromJson, pairingRingJson } from '../src/studies/pairing/report.ts';
 import {
   notConvergedMark,
   responseFieldMapSvg,
   responseFromJson,
   responseSummary,
 } from '../src/studies/response/report.ts';
+import { scalingRunFromJson } from '../src/studies/scaling/report.ts';
 import { runResponse } from '../src/studies/response/run.ts';
 import { responseSpec, type ResponseInput } from '../src/studies/response/spec.ts';
 import { scalingSweep } from '../src/studies/scaling/run.ts';
@@ -322,4 +334,62 @@ describe('the scaling card', () => {
 test("the London card names the continuous body's N r_e/R of the shape mapped", () => {
   expect(londonContinuumLabel('sphere')).toBe('continuous body (sphere: 3, eq. 30)');
   expect(londonContinuumLabel('cylinder')).toBe('continuous body (cylinder: 2 √(1 + h²))');
+});
+
+describe("a study's saved JSON read back (Files › load): every reader refuses alike", () => {
+  const kReaders = {
+    london: londonFromJson,
+    pairing: pairingFromJson,
+    larmor: larmorFromJson,
+    scaling: scalingRunFromJson,
+    response: responseFromJson,
+  } satisfies Record<StudyAction, (json: Record<string, unknown>, name: string) => unknown>;
+
+  test.each(Object.entries(kReaders))(
+    "%s: a file that names no device, in the readers' one line",
+    (command, read) => {
+      const refusal = (json: Record<string, unknown>) => {
+        try {
+          read(json, `${command}.json`);
+        } catch (error) {
+          return error instanceof InputError ? [error.message, error.field] : error;
+        }
+        return 'read';
+      };
+      const names = [`${command}.json: names no device, as --json does`, 'result'];
+      expect(refusal({ command })).toEqual(names);
+      expect(refusal({ command, device: { kind: 'tpu' } })).toEqual(names);
+      expect(refusal({ command, device: { kind: 'cpu' }, shard: { index: 1, count: 2 } })).toEqual([
+        `${command}.json: one shard of a run: join the shards with darwin-breit merge first`,
+        'result',
+      ]);
+    },
+  );
+
+  test('the files the commands write, their device deleted: refused, where they loaded as a GPU run', async () => {
+    const result = await response({ geometry: 'ring', n: '8', nEpsilon: '1' });
+    const saved = JSON.parse(toJson(responseSummary(result, kCpuDevice))) as Record<string, unknown>;
+    expect(responseFromJson(saved, 'r.json').device).toEqual(kCpuDevice);
+    expect(() => responseFromJson({ ...saved, device: undefined }, 'r.json')).toThrowError(
+      new InputError('r.json: names no device, as --json does', 'result'),
+    );
+    const ring = JSON.parse(toJson(larmorJson(runLarmor({ n: 100, fieldTesla: 1, radiusMetres: 1e-6 }))));
+    expect(() => larmorFromJson({ ...ring, device: undefined }, 'l.json')).toThrowError(
+      new InputError('l.json: names no device, as --json does', 'result'),
+    );
+  });
+});
+
+test("the pairing card's rings' table says which reading of eq. 43 its a_m and temperatures are", () => {
+  expect(kRingTableCaption).toContain(kFermiReadingLabels['fermi-energy']);
+  expect(kRingTableCaption).toContain('Fermi energy');
+  expect(kRingTableCaption).not.toContain(kFermiReadingLabels['fermi-momentum']);
+  // The cells it heads (pairing --json's rings[]) are that reading's, a_m half the other's.
+  for (const ring of kPairingRings.map((r) => pairingRingJson(ringTemperature(r)))) {
+    const [energy, momentum] = ring.readings;
+    expect([energy.reading, momentum.reading]).toEqual(['fermi-energy', 'fermi-momentum']);
+    expect(ring.a_m_m).toBe(energy.a_m_m);
+    expect(ring.temperature_eq46_mk).toBe(energy.temperature_eq46_mk);
+    expect(ring.a_m_m / momentum.a_m_m).toBeCloseTo(2, 12);
+  }
 });

@@ -15,10 +15,7 @@ import {
   GpuTreeMassMatrix,
   kBlockedThreads,
   kPowers,
-  kTreeEpsilonOffset,
-  kTreeParamsBytes,
   m2lNodeOrder,
-  packTreeParams,
   packTreeTables,
   splitIntoPieces,
   storageBytes,
@@ -27,7 +24,6 @@ import {
   treeStages,
   treeStorageBuffers,
   type GpuTreeOptions,
-  type TreeParams,
 } from '../src/kernels/tree.ts';
 import { kCpuTreeLeaves, kGpuTreeLeaves, kMatvecFreeVariants, kTreeCrossover } from '../src/gpu/profile.ts';
 import { geometry, type Configuration } from '../src/physics/geometry.ts';
@@ -49,7 +45,6 @@ import { treeProduct } from '../src/physics/treecode.ts';
 import { clustered } from './helpers/configurations.ts';
 import { norm, randomVector } from './helpers/compare.ts';
 import { gpuHarness } from './helpers/gpu.ts';
-import { readMember, structLayout } from './helpers/wgsl.ts';
 
 const gpu = gpuHarness(120_000);
 
@@ -774,59 +769,4 @@ test('the CPU near field holds a leaf in one SIMD group: blocks of four targets,
 
 test("tree.ts's kPowers is tree.wgsl's, which sizes the power tables m2lBatchSize counts", () => {
   expect(Number(/const kPowers = (\d+)u;/.exec(kShaderSources.tree)?.[1])).toBe(kPowers);
-});
-
-test('packTreeParams writes each TreeParams member at its WGSL offset', () => {
-  const layout = structLayout(kShaderSources.tree, 'TreeParams');
-  expect(layout.size).toBe(kTreeParamsBytes);
-  const params: TreeParams = {
-    n: 3,
-    size: 9,
-    epsilon: 0.1,
-    softening: 0.3,
-    firstNode: 5,
-    rangeNodes: 7,
-    firstLeaf: 11,
-    reducedCount: 13,
-    order: 17,
-    planarCount: 19,
-    far: true,
-    planar: false,
-    originX: 0.25,
-    originY: -0.5,
-    // Distinct offsets by the WGSL order of the table members (all after pad1).
-    offsets: Object.fromEntries(
-      layout.members
-        .map((m) => m.name)
-        .filter((name, k) => k >= 16 && !/^pad/.test(name))
-        .map((name, k) => [name, 100 + k]),
-    ) as TreeParams['offsets'],
-  };
-  const packed = packTreeParams(params);
-  expect(packed.byteLength).toBe(kTreeParamsBytes);
-  const expected: Record<string, number> = {
-    n: 3,
-    size: 9,
-    epsilon: 0.1,
-    softeningSquared: 0.3 * 0.3,
-    firstNode: 5,
-    rangeNodes: 7,
-    firstLeaf: 11,
-    reducedCount: 13,
-    order: 17,
-    planarCount: 19,
-    far: 1,
-    planar: 0,
-    originX: 0.25,
-    originY: -0.5,
-    ...params.offsets,
-  };
-  for (const member of layout.members) {
-    const want = /^pad/.test(member.name) ? 0 : expected[member.name];
-    expect(want, member.name).toBeDefined();
-    const value = member.scalar === 'f32' ? Math.fround(want) : want;
-    expect(readMember(packed, member), member.name).toEqual([value]);
-  }
-  const epsilon = layout.members.find((member) => member.name === 'epsilon');
-  expect(epsilon).toMatchObject({ offset: kTreeEpsilonOffset, scalar: 'f32' });
 });

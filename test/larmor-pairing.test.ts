@@ -69,6 +69,8 @@ import {
   pairingText,
 } from '../src/studies/pairing/report.ts';
 import { runPairing } from '../src/studies/pairing/run.ts';
+import { larmorFromJson, larmorJson } from '../src/studies/larmor/report.ts';
+import { runLarmor } from '../src/studies/larmor/run.ts';
 import { paperJson } from '../src/studies/paper/report.ts';
 import { runPaper } from '../src/studies/paper/run.ts';
 import { expectNormwiseClose } from './helpers/compare.ts';
@@ -153,6 +155,25 @@ describe('Larmor current and flux (eq. 13-18)', () => {
     ['R < 0', () => larmorRing(1, 1, -1e-6)],
   ])('%s is an InputError', (_name, call) => {
     expect(call).toThrow(InputError);
+  });
+
+  test('larmor --json read back (the app loads it): the ring it ran, held to the bounds of its flags', () => {
+    const options = { n: 200, fieldTesla: -0.013, radiusMetres: 3.5e-7 };
+    const json = JSON.parse(toJson(larmorJson(runLarmor(options)))) as Record<string, unknown>;
+    expect(larmorFromJson(json, 'l.json')).toEqual(options);
+    const ring = json.ring as Record<string, unknown>;
+    const refused = (changed: Record<string, unknown>) => () =>
+      larmorFromJson({ ...json, ring: { ...ring, ...changed } }, 'l.json');
+    expect(refused({ b_tesla: 1e101 })).toThrowError(
+      new InputError("l.json: the ring's B must be 0 or of magnitude 1e-100 to 1e100, got 1e+101", 'result'),
+    );
+    expect(refused({ n: 2.5 })).toThrow(/^l\.json: the ring's N must be an integer >= 1, got 2\.5$/);
+    expect(refused({ radius_m: undefined, n: undefined })).toThrowError(
+      new InputError(
+        'l.json: not a Larmor ring as larmor --json writes it (no "ring" "n", "radius_m")',
+        'result',
+      ),
+    );
   });
 });
 

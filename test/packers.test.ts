@@ -1,9 +1,12 @@
 // Every uniform packer against its WGSL struct, field by field: distinct values in, and each member
 // read back at its WGSL offset as its WGSL type must be the value the shader expects there. A
 // packer that swapped two fields, wrote one at a wrong offset or as the wrong type fails here,
-// where a byte-size check alone would pass.
+// where a byte-size check alone would pass. A uniform struct of shaders/ or a packer of
+// src/kernels/ without its case here fails too.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { kShaderSources } from '../src/gpu/shaders.ts';
+import { kShaderFiles, kShaderSources } from '../src/gpu/shaders.ts';
 import { kAssembleParamsBytes, packAssembleParams } from '../src/kernels/assemble.ts';
 import { kBiotSavartParamsBytes, packBiotSavartParams } from '../src/kernels/biot-savart.ts';
 import { kBlasParamsBytes, kNoSlot, packBlasParams } from '../src/kernels/blas.ts';
@@ -12,7 +15,17 @@ import { kDenseEpsilonOffset, kDenseParamsBytes, packDenseParams } from '../src/
 import { kFreeEpsilonOffset, kFreeParamsBytes, packFreeParams } from '../src/kernels/matvec-free.ts';
 import { kReduceParamsBytes, packReduceParams } from '../src/kernels/reduce.ts';
 import { kQuantityCodes, kRenderParamsBytes, packRenderParams } from '../src/kernels/render.ts';
+import {
+  kTreeEpsilonOffset,
+  kTreeParamsBytes,
+  packTreeParams,
+  type TreeParams,
+  type TreeTableName,
+} from '../src/kernels/tree.ts';
 import { readMember, structLayout } from './helpers/wgsl.ts';
+
+/** A struct member the shader never reads: named pad…, and packed as 0. */
+const isPadding = (member: string) => /^pad/.test(member);
 
 interface PackerCase {
   readonly struct: string;
@@ -24,6 +37,31 @@ interface PackerCase {
 }
 
 const viewProjection = Float32Array.from({ length: 16 }, (_, k) => 0.5 + k);
+
+/** Distinct offsets for TreeParams' index tables: its members after pad1, by their WGSL order. */
+const treeOffsets = Object.fromEntries(
+  structLayout(kShaderSources.tree, 'TreeParams')
+    .members.map((member) => member.name)
+    .filter((name, k) => k >= 16 && !isPadding(name))
+    .map((name, k) => [name, 100 + k]),
+) as Record<TreeTableName, number>;
+const treeParams: TreeParams = {
+  n: 3,
+  size: 9,
+  epsilon: 0.1,
+  softening: 0.3,
+  firstNode: 5,
+  rangeNodes: 7,
+  firstLeaf: 11,
+  reducedCount: 13,
+  order: 17,
+  planarCount: 19,
+  far: true,
+  planar: false,
+  originX: 0.25,
+  originY: -0.5,
+  offsets: treeOffsets,
+};
 
 const kCases: readonly PackerCase[] = [
   {
@@ -141,9 +179,30 @@ const kCases: readonly PackerCase[] = [
       discStride: 3,
     },
   },
+  {
+    struct: 'TreeParams',
+    source: kShaderSources.tree,
+    bytes: kTreeParamsBytes,
+    packed: packTreeParams(treeParams),
+    expected: {
+      n: 3,
+      size: 9,
+      epsilon: 0.1,
+      softeningSquared: 0.3 * 0.3,
+      firstNode: 5,
+      rangeNodes: 7,
+      firstLeaf: 11,
+      reducedCount: 13,
+      order: 17,
+      planarCount: 19,
+      far: 1,
+      planar: 0,
+      originX: 0.25,
+      originY: -0.5,
+      ...treeOffsets,
+    },
+  },
 ];
-
-const isPadding = (member: string) => /^pad/.test(member);
 
 describe('uniform packers write each WGSL struct member at its offset', () => {
   test.each(kCases.map((c) => [c.struct, c] as const))(
@@ -171,8 +230,28 @@ describe('the epsilon offsets that setEpsilon writes are the WGSL members', () =
   test.each([
     ['DenseParams', kShaderSources.matvecDense, kDenseEpsilonOffset],
     ['FreeParams', kShaderSources.matvecFree, kFreeEpsilonOffset],
+    ['TreeParams', kShaderSources.tree, kTreeEpsilonOffset],
   ] as const)('%s', (struct, source, offset) => {
     const epsilon = structLayout(source, struct).members.find((member) => member.name === 'epsilon');
     expect(epsilon).toMatchObject({ offset, scalar: 'f32', components: 1 });
   });
+});
+
+// The cases above are a hand list: this holds it to the source, so a new uniform is checked as soon
+// as it is written. A packer is named pack<Struct> after the WGSL struct it writes.
+test('every var<uniform> struct of shaders/ and every exported pack…Params of src/kernels/ has a case', () => {
+  const cased = kCases.map((c) => c.struct).sort();
+  const uniforms = Object.values(kShaderFiles).flatMap((source) =>
+    [...source.matchAll(/var<uniform>\s+\w+\s*:\s*(\w+)/g)].map((match) => match[1]),
+  );
+  expect([...new Set(uniforms)].sort()).toEqual(cased);
+  const kernels = resolve(import.meta.dirname, '../src/kernels');
+  const packers = readdirSync(kernels)
+    .filter((file) => file.endsWith('.ts'))
+    .flatMap((file) =>
+      [...readFileSync(join(kernels, file), 'utf8').matchAll(/export function pack(\w+Params)\(/g)].map(
+        (match) => match[1],
+      ),
+    );
+  expect(packers.sort()).toEqual(cased);
 });

@@ -1,5 +1,6 @@
 // The run layer (src/run): solve and spectrum as runs on the CPU backends against the ring's closed
-// form and the dense float64 solve, the one check policy, and the JSON the CLI and the app write.
+// form and the dense float64 solve, the one check policy, and the JSON the CLI and the app write (the
+// app's after a spectrum alone, and the device it names: src/io/formats.ts describeDevice).
 import { readFileSync } from 'node:fs';
 import { describe, expect, test, vi } from 'vitest';
 import { geometry } from '../src/physics/geometry.ts';
@@ -14,6 +15,8 @@ import { applyMassMatrix } from '../src/solvers/dense.ts';
 import { solve } from '../src/solvers/solve.ts';
 import {
   csvKind,
+  describeDevice,
+  deviceName,
   kCpuDevice,
   parseJsonObject,
   resultCsv,
@@ -24,6 +27,7 @@ import {
 
 /** A result file's text as the app reads it back. */
 const parseSavedResult = (text: string, name: string) => savedResult(parseJsonObject(text, name), name);
+import type { GpuAdapterSummary, GpuContext } from '../src/gpu/device.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import {
   darwinError,
@@ -48,7 +52,7 @@ import { runSolve, type SolveReport, type SolveRequest } from '../src/run/solve.
 import { runSpectrum } from '../src/run/spectrum.ts';
 import { denseSpectrumCheck } from './helpers/reference.ts';
 import { randomVector } from './helpers/compare.ts';
-import { darwinSystem, momentaRequest, velocitiesRequest } from './helpers/systems.ts';
+import { darwinSystem, momentaRequest, ringSpectrum, velocitiesRequest } from './helpers/systems.ts';
 
 const kN = 24;
 const kEpsilon = 0.01;
@@ -1356,5 +1360,118 @@ describe('the JSON of a run', () => {
     expect(unknownCsvMessage('# vx,vy\n1,2\n', 'v.csv')).toMatch(
       /^v\.csv: header '1,2' is none of .*; its header is a comment, '# vx,vy' \(numpy\.savetxt/,
     );
+  });
+});
+
+describe("the app's download after a spectrum alone", () => {
+  const n = 24;
+  const epsilon = 0.01;
+  /** The unit ring in the azimuthal model: D = I, so D^-1/2 M D^-1/2 = I + eps V, V circulant (eq. 31). */
+  const ring = darwinSystem('ring', n, 'azimuthal', 3, epsilon);
+  const context = { device: kCpuDevice, matrix: 'dense', radiusMetres: 2.8179403262e-13, timing: {} };
+
+  test("the spectrum's float64 check in spectrum's shape, and no converged solve where none ran", async () => {
+    // A float32 Lanczos checked against the float64 one, as the page checks its GPU's.
+    const report = await runSpectrum(
+      ring,
+      cpuBackend(ring, 'float32'),
+      { tol: 1e-6, seed: 1 },
+      cpuBackend(ring),
+    );
+    const json = solveJson(ring, null, context, { arrays: true, spectrum: report });
+    expect(json).toMatchObject({ mode: null, iterations: 0, reason: null, tolerance: null, check: null });
+    expect(json.converged).toBeNull();
+
+    const spectrum = json.spectrum as Record<string, unknown>;
+    const check = spectrum.check as Record<string, number | Record<string, number>>;
+    // The errors of I + S, where Lanczos ran, against the closed form theta = 1 + lambda_k, relative
+    // to the largest |theta|.
+    const exact = ringSpectrum(n, 1);
+    const scale = Math.max(Math.abs(exact[0]), exact[n - 1]);
+    const errorMin = Math.abs(1 + report.spectrum.interactionMin - exact[0]) / scale;
+    const errorMax = Math.abs(1 + report.spectrum.interactionMax - exact[n - 1]) / scale;
+    expect(Math.abs((check.lambda_min as number) - errorMin)).toBeLessThan(1e-9);
+    expect(Math.abs((check.lambda_max as number) - errorMax)).toBeLessThan(1e-9);
+    expect(check.max_relative_error).toBe(Math.max(check.lambda_min as number, check.lambda_max as number));
+    expect(check.max_relative_error).toBeGreaterThan(0);
+    expect(check.targets).toEqual({ eigenvalues: float32CheckTargets(n).eigenvalues });
+    // One builder: the CLI's `spectrum --json` writes the same object.
+    expect(check).toEqual(spectrumJson(report, context).check);
+    expect(spectrum.lambda_max).toBe(report.spectrum.lambdaMax);
+
+    // Unchecked, the spectrum says so as `spectrum` does.
+    const unchecked = await runSpectrum(ring, cpuBackend(ring), { tol: 1e-10, seed: 1 });
+    expect(
+      (solveJson(ring, null, context, { spectrum: unchecked }).spectrum as Record<string, unknown>).check,
+    ).toBeNull();
+  });
+
+  test("momenta alone stay converged: p = M v is exact, as the CLI's solve --velocity says", async () => {
+    const given = velocityPattern(ring, 'rigid');
+    const report = await runSolve(ring, cpuBackend(ring), {
+      mode: 'momenta',
+      given,
+      pattern: 'rigid',
+      seed: null,
+      solver: 'auto',
+      rtol: 1e-10,
+    });
+    const json = solveJson(ring, report, context);
+    expect(json).toMatchObject({ mode: 'momenta', iterations: 0, converged: true, reason: null });
+  });
+});
+
+describe("the JSON's device: what the adapter gives, and no name it withholds", () => {
+  /** Chrome's SwiftShader adapter as the page sees it: vendor and architecture, no description. */
+  const browser: GpuAdapterSummary = {
+    vendor: 'google',
+    architecture: 'swiftshader',
+    description: '',
+    isFallbackAdapter: true,
+    backend: 'browser',
+    swiftshader: true,
+  };
+  const context = (adapterInfo: GpuAdapterSummary) =>
+    ({ adapterInfo, hasTimestampQuery: false, hasSubgroups: true }) as unknown as GpuContext;
+
+  test('a browser that gives no description: the key is left out, as a CPU run leaves vendor out', () => {
+    const device = describeDevice(context(browser));
+    expect(device).toEqual({
+      kind: 'gpu',
+      vendor: 'google',
+      architecture: 'swiftshader',
+      is_fallback_adapter: true,
+      swiftshader: true,
+      backend: 'browser',
+      timestamp_query: false,
+      subgroups: true,
+    });
+    expect(Object.keys(kCpuDevice)).toEqual(['kind', 'description']);
+  });
+
+  test("Dawn's adapter, which names itself, keeps every key in the CLI's order", () => {
+    const dawn = { ...browser, description: 'SwiftShader driver 5.0.0', backend: 'dawn-node' } as const;
+    expect(Object.keys(describeDevice(context(dawn)))).toEqual([
+      'kind',
+      'vendor',
+      'architecture',
+      'description',
+      'is_fallback_adapter',
+      'swiftshader',
+      'backend',
+      'timestamp_query',
+      'subgroups',
+    ]);
+    expect(describeDevice(context({ ...dawn, vendor: '' })).vendor).toBeUndefined();
+  });
+
+  test('the text names the device by what it gives (deviceName): no "undefined" where a name is withheld', () => {
+    const dawn = { ...browser, description: 'SwiftShader driver 5.0.0', backend: 'dawn-node' } as const;
+    expect(deviceName(describeDevice(context(dawn)))).toBe('google swiftshader (SwiftShader driver 5.0.0)');
+    expect(deviceName(describeDevice(context(browser)))).toBe('google swiftshader');
+    const bare = { ...browser, vendor: '', architecture: '' };
+    expect(deviceName(describeDevice(context({ ...bare, description: 'an adapter' })))).toBe('an adapter');
+    expect(deviceName(describeDevice(context(bare)))).toBe('GPU');
+    expect(deviceName(kCpuDevice)).toBe('float64 CPU reference');
   });
 });

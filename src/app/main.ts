@@ -6,7 +6,7 @@ import { acquireDevice, GpuError, type GpuContext } from '../gpu/device.ts';
 import { Diagnostics, element } from './diagnostics.ts';
 import { Panel, type PanelAction } from './panel.ts';
 import { Session, type Status } from './session.ts';
-import { kQueryKeys, parametersFromQuery, type Parameters } from './state.ts';
+import { isStudyAction, kQueryKeys, parametersFromQuery, type Parameters } from './state.ts';
 import { Studies } from './studies.ts';
 import { StudiesView } from './studies-view.ts';
 import { ParticleView } from './view.ts';
@@ -131,19 +131,18 @@ async function main(): Promise<void> {
   session = current;
 
   const act = (action: PanelAction) => {
+    // Every study's card runs alike; the rest are named one by one, and the default's `never` makes a
+    // new panel action without a case here fail typecheck rather than do nothing.
+    if (isStudyAction(action)) {
+      void current.run(action);
+      return;
+    }
     switch (action) {
       case 'build':
       case 'momenta':
       case 'solve':
       case 'spectrum':
         studiesView.showTab('electrons');
-        void current.run(action);
-        break;
-      case 'london':
-      case 'pairing':
-      case 'larmor':
-      case 'scaling':
-      case 'response':
         void current.run(action);
         break;
       case 'stop':
@@ -162,6 +161,10 @@ async function main(): Promise<void> {
         studiesView.showTab('electrons');
         view.reframe();
         break;
+      default: {
+        const unhandled: never = action;
+        throw new Error(`no handler for the panel action ${String(unhandled)}`);
+      }
     }
   };
   const panel = new Panel(element('panel'), parameters, {

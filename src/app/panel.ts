@@ -11,14 +11,12 @@ import { kDriveNames } from '../physics/response.ts';
 import { kScalingGeometries } from '../physics/scaling.ts';
 import { kVelocityPatterns } from '../physics/velocities.ts';
 import { parseResponseGrid } from '../studies/response/spec.ts';
+import { parseFieldTesla, parseLarmorN, parseLarmorRadius } from '../studies/larmor/spec.ts';
 import { scalingRangeProblem } from '../studies/scaling/spec.ts';
 import {
   formatMaxIterations,
   parseEpsilon,
-  parseFieldTesla,
   parseHalfHeight,
-  parseLarmorN,
-  parseLarmorRadius,
   parseLondonGrid,
   parseLondonN,
   parseLanczosTolerance,

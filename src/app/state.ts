@@ -11,12 +11,7 @@ import { kScalingGeometries, type ScalingGeometry } from '../physics/scaling.ts'
 import { kDefaultTreeTolerance } from '../physics/tree-build.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
 import type { SolverName } from '../solvers/types.ts';
-import {
-  kLarmorDefaults,
-  larmorFieldProblem,
-  larmorRadiusProblem,
-  parseLarmorElectrons,
-} from '../studies/larmor/spec.ts';
+import { kLarmorDefaults, parseFieldTesla, parseLarmorN, parseLarmorRadius } from '../studies/larmor/spec.ts';
 import {
   kLondonAppDefaults,
   kLondonBrowserElectrons,
@@ -331,13 +326,6 @@ export const parseLondonGrid = (text: string): number => integerIn(text, 'grid',
 /** The cylinder's half-height, at most the page's largest N: a cylinder needs N >= h. */
 export const parseHalfHeight = (text: string): number =>
   input.parseNumber('h', 'h', text, (h) => londonHalfHeightProblem(h, kLondonBrowserElectrons.max));
-/** The ring's N: any count a double holds exactly, refused as the N field is (no bound of 2^53 shown). */
-export const parseLarmorN = (text: string): number => parseLarmorElectrons(text, 'N');
-/** The ring's field and radius, within the bounds the CLI's larmor holds them to. */
-export const parseFieldTesla = (text: string): number =>
-  input.parseNumber('B', 'B', text, larmorFieldProblem);
-export const parseLarmorRadius = (text: string): number =>
-  input.parseNumber('R', 'R', text, larmorRadiusProblem);
 export const parseScalingN = (text: string): number => integerIn(text, 'N', kScalingBrowserElectrons);
 export const parseScalingPoints = (text: string): number => integerIn(text, 'points', kScalingBrowserPoints);
 

@@ -32,9 +32,11 @@ import type { ScalingPoint, ScalingStudy } from '../studies/scaling/run.ts';
 import type { SweepStop } from '../studies/study.ts';
 import { element, kAxisStyle, kDecadeTicks, kLinearTicks, show, showText } from './diagnostics.ts';
 import { markdownNumber } from '../studies/markdown.ts';
+import type { StudyAction } from './state.ts';
 
 export type StageTab = 'electrons' | 'studies';
-export type StudyCard = 'london' | 'pairing' | 'larmor' | 'scaling' | 'response';
+/** One card per study the panel runs: kStudyActions' union, so kCards must name each. */
+export type StudyCard = StudyAction;
 
 function create<K extends keyof HTMLElementTagNameMap>(
   tag: K,

@@ -10,7 +10,7 @@ import { InputError } from '../physics/input-error.ts';
 import { kLondonConvergenceNs, londonBodyProblem, londonConvergenceNs } from '../physics/london.ts';
 import { kDefaultPairingRatios } from '../physics/pairing.ts';
 import { describeDevice, toJson } from '../io/formats.ts';
-import { larmorJson } from '../studies/larmor/report.ts';
+import { larmorFromJson, larmorJson } from '../studies/larmor/report.ts';
 import { runLarmor } from '../studies/larmor/run.ts';
 import {
   londonConvergenceSvg,
@@ -69,7 +69,7 @@ import {
   logSpacedPointCount,
   scalingRangeProblem,
 } from '../studies/scaling/spec.ts';
-import { isObject, savedStop, stoppedLine, type StudyHooks, type SweepStop } from '../studies/study.ts';
+import { savedStop, stoppedLine, type StudyHooks, type SweepStop } from '../studies/study.ts';
 import { kDefaultLanczosBasis } from '../solvers/lanczos.ts';
 import type { ReferenceProgress } from '../run/reference.ts';
 import { openEngine } from './engine.ts';
@@ -77,10 +77,7 @@ import { download } from './files.ts';
 import { referenceReporter, withFloat64Products, withReference } from './reference.ts';
 import {
   FieldError,
-  parseFieldTesla,
   parseHalfHeight,
-  parseLarmorN,
-  parseLarmorRadius,
   parseLondonGrid,
   parseLondonN,
   type Parameters,
@@ -235,15 +232,30 @@ export class Studies {
     const paced: StudyHooks = { ...hooks, pause: yieldToPage };
     let ok = false;
     try {
-      if (action === 'london') ok = await this.#london(parameters, paced);
-      else if (action === 'pairing') ok = await this.#pairing(paced);
-      else if (action === 'larmor') ok = this.#larmor(parameters);
-      else if (action === 'response') ok = await this.#runResponse(parameters, paced);
-      else ok = await this.#scaling(parameters, paced);
+      ok = await this.#runStudy(action, parameters, paced);
     } finally {
       this.#view.finish(action, ok ? 'converged' : 'failed');
     }
     return ok;
+  }
+
+  /**
+   * `action`'s runner. The switch has no default, as #load's has none: a study added to kStudyActions
+   * without a case here fails typecheck (no return on that path) rather than running another study.
+   */
+  async #runStudy(action: StudyAction, parameters: Parameters, paced: StudyHooks): Promise<boolean> {
+    switch (action) {
+      case 'london':
+        return this.#london(parameters, paced);
+      case 'pairing':
+        return this.#pairing(paced);
+      case 'larmor':
+        return this.#larmor(parameters);
+      case 'scaling':
+        return this.#scaling(parameters, paced);
+      case 'response':
+        return this.#runResponse(parameters, paced);
+    }
   }
 
   /** A panel field changed: the Larmor card, once shown, follows its inputs. */
@@ -426,26 +438,13 @@ export class Studies {
   }
 
   #loadLarmor(json: Record<string, unknown>, name: string, p: Parameters): StudyLoad {
-    const ring = isObject(json.ring) ? json.ring : {};
-    const missing = ['n', 'b_tesla', 'radius_m'].filter((key) => ring[key] === undefined);
-    if (missing.length) {
-      throw new InputError(
-        `${name}: not a Larmor ring as larmor --json writes it (no "ring" ${missing.map((key) => `"${key}"`).join(', ')})`,
-        'result',
-      );
-    }
-    // The panel's own rules for its fields, on the file's numbers.
-    let fields;
-    try {
-      fields = {
-        larmorN: parseLarmorN(String(ring.n)),
-        larmorFieldTesla: parseFieldTesla(String(ring.b_tesla)),
-        larmorRadiusMetres: parseLarmorRadius(String(ring.radius_m)),
-      };
-    } catch (error) {
-      if (!(error instanceof InputError)) throw error;
-      throw new InputError(`${name}: the ring's ${error.message}`, 'result');
-    }
+    // The reader holds the file's numbers to the panel's own rules for its fields.
+    const ring = larmorFromJson(json, name);
+    const fields = {
+      larmorN: ring.n,
+      larmorFieldTesla: ring.fieldTesla,
+      larmorRadiusMetres: ring.radiusMetres,
+    };
     Object.assign(p, fields);
     this.#view.start('larmor');
     this.#larmor(p);
@@ -480,8 +479,11 @@ export class Studies {
     }
     this.#view.start('response');
     // A file's run is the CLI's, on the GPU or (--device cpu) in float64.
-    const deviceKind = (json.device as { kind?: unknown } | undefined)?.kind === 'cpu' ? 'cpu' : 'gpu';
-    this.#view.responseStart(responseDescription(spec, 'no map in the file'), points.length, deviceKind);
+    this.#view.responseStart(
+      responseDescription(spec, 'no map in the file'),
+      points.length,
+      shown.device.kind,
+    );
     const selected = responseStartPoint(points)?.nEpsilon ?? 0;
     this.#view.response(shown, points.length, selected);
     // What the card saves again is the run's JSON, not the README table beside it.

@@ -1,7 +1,8 @@
 // The one way a kernel host module (src/kernels/*) builds on its shader: explicit bind-group
 // layouts, pipelines built on first use and cached, labels 'Family.thing', overrides (the workgroup
 // size) set through `constants:`, and dispatches recorded into a compute pass the host opens, so
-// that many kernels share one pass and one command buffer.
+// that many kernels share one pass and one command buffer; and the checks of a workgroup size and
+// count against the device that every host makes.
 import { shaderModule, type GeneratedShader, type ShaderName } from './shaders.ts';
 
 /** What a binding is, for an explicit layout: the params uniform, or storage read / read-write. */
@@ -143,4 +144,30 @@ export class ShaderEntries<Entry extends string> {
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y);
   }
+}
+
+/**
+ * Checks a workgroup size against the device (and, for tree reductions, that it is a power of
+ * two); a bad one is a programming error, so it throws RangeError rather than GpuError.
+ */
+export function checkWorkgroupSize(device: GPUDevice, size: number, powerOfTwo: boolean): number {
+  const limit = Math.min(
+    device.limits.maxComputeInvocationsPerWorkgroup,
+    device.limits.maxComputeWorkgroupSizeX,
+  );
+  if (!Number.isInteger(size) || size < 1 || size > limit) {
+    throw new RangeError(`workgroup size ${size} is outside 1..${limit}`);
+  }
+  if (powerOfTwo && (size & (size - 1)) !== 0)
+    throw new RangeError(`workgroup size ${size} is not a power of two`);
+  return size;
+}
+
+/** Workgroups to cover `items` with `workgroupSize` threads each, within the per-dimension limit. */
+export function workgroupCount(device: GPUDevice, items: number, workgroupSize: number): number {
+  const count = Math.ceil(items / workgroupSize);
+  const limit = device.limits.maxComputeWorkgroupsPerDimension;
+  if (count > limit)
+    throw new RangeError(`${count} workgroups exceed the device limit of ${limit} per dimension`);
+  return count;
 }

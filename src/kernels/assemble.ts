@@ -2,8 +2,7 @@
 // float32 mass matrix M = D + eps T (eq. 48/50 generalised), which depends on the configuration
 // alone; the product adds D and eps. The storage layout is documented in mass-matrix.ts.
 import { createBuffer } from '../gpu/buffers.ts';
-import { ShaderEntries } from '../gpu/pipelines.ts';
-import { checkWorkgroupSize, workgroupCount } from './operator.ts';
+import { ShaderEntries, checkWorkgroupSize, workgroupCount } from '../gpu/pipelines.ts';
 import { blockSize, type DarwinSystem } from '../physics/models.ts';
 import { gpuModel, type GpuModel } from './system.ts';
 

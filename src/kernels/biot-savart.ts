@@ -4,9 +4,8 @@
 import { createBuffer } from '../gpu/buffers.ts';
 import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
 import { readFloat32 } from '../gpu/readback.ts';
-import { ShaderEntries } from '../gpu/pipelines.ts';
+import { ShaderEntries, workgroupCount } from '../gpu/pipelines.ts';
 import { InputError } from '../physics/input-error.ts';
-import { workgroupCount } from './operator.ts';
 
 /**
  * Threads per workgroup, and sources per tile staged through workgroup memory (32 bytes each); within

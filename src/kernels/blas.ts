@@ -1,9 +1,8 @@
 // Host side of shaders/blas.wgsl: BLAS-1 updates whose coefficients the GPU reads from the solver
 // state (krylov.wgsl).
 import { bufferBinding, type VectorBinding } from '../gpu/buffers.ts';
-import { ShaderEntries, type BindingKind } from '../gpu/pipelines.ts';
+import { ShaderEntries, type BindingKind, workgroupCount } from '../gpu/pipelines.ts';
 import type { UniformArena } from '../gpu/uniforms.ts';
-import { workgroupCount } from './operator.ts';
 
 /** Threads per workgroup; within every device's limits (WebGPU guarantees 256). */
 export const kBlasWorkgroupSize = 64;

@@ -1,7 +1,6 @@
 // Host side of shaders/copy.wgsl: the bench's bandwidth references, a vec4 copy (for the dense
 // matvec, which reads the matrix once) and a vec4 fill (for the assembly, which only writes it).
-import { ShaderEntries } from '../gpu/pipelines.ts';
-import { checkWorkgroupSize } from './operator.ts';
+import { ShaderEntries, checkWorkgroupSize } from '../gpu/pipelines.ts';
 
 export const kCopyWorkgroupSize = 64;
 

@@ -2,10 +2,9 @@
 // workgroup (the 'fused' KrylovStepVariant of src/gpu/profile.ts, which says when a solve takes it
 // rather than the split sequence of BLAS, reduction and scalar kernels of src/engine/cg.ts, minres.ts).
 import { kKrylovStepWorkgroupSize } from '../gpu/profile.ts';
-import { ShaderEntries, type BindingKind } from '../gpu/pipelines.ts';
+import { ShaderEntries, type BindingKind, checkWorkgroupSize } from '../gpu/pipelines.ts';
 import type { UniformArena } from '../gpu/uniforms.ts';
 import { kKrylovParamsBytes, packKrylovParams, type KrylovBuffers, type KrylovParams } from './krylov.ts';
-import { checkWorkgroupSize } from './operator.ts';
 
 /** The vectors of one solve, by krylov_step.wgsl's binding. */
 export interface CgStepVectors {

@@ -2,14 +2,8 @@
 // the row blocks of a stored T (layout in mass-matrix.ts), with the diagonal D a vector and eps a
 // uniform, in one of the three DenseMatvecVariants of src/gpu/profile.ts.
 import { kDenseMatvecVariants, type DenseMatvecVariant } from '../gpu/profile.ts';
-import { ShaderEntries } from '../gpu/pipelines.ts';
-import {
-  beginMatvecPass,
-  checkWorkgroupSize,
-  matvecSharedLayouts,
-  workgroupCount,
-  type MatvecOptions,
-} from './operator.ts';
+import { ShaderEntries, checkWorkgroupSize, workgroupCount } from '../gpu/pipelines.ts';
+import { beginMatvecPass, matvecSharedLayouts, type MatvecOptions } from './operator.ts';
 
 /** The variants `device` can run: 'subgroup' needs the subgroups feature. */
 export function denseMatvecVariants(device: GPUDevice): DenseMatvecVariant[] {

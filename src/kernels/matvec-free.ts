@@ -3,13 +3,11 @@
 import { unknowns, validateSystem, type DarwinSystem } from '../physics/models.ts';
 import { alignTo, createBuffer } from '../gpu/buffers.ts';
 import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
-import { ShaderEntries } from '../gpu/pipelines.ts';
+import { ShaderEntries, checkWorkgroupSize, workgroupCount } from '../gpu/pipelines.ts';
 import {
   beginMatvecPass,
   writeEpsilonSlots,
-  checkWorkgroupSize,
   matvecSharedLayouts,
-  workgroupCount,
   type GpuMassOperator,
   type MatvecOptions,
 } from './operator.ts';

@@ -160,32 +160,6 @@ export function beginMatvecPass(
 }
 
 /**
- * Checks a workgroup size against the device (and, for tree reductions, that it is a power of
- * two); a bad one is a programming error, so it throws RangeError rather than GpuError.
- */
-export function checkWorkgroupSize(device: GPUDevice, size: number, powerOfTwo: boolean): number {
-  const limit = Math.min(
-    device.limits.maxComputeInvocationsPerWorkgroup,
-    device.limits.maxComputeWorkgroupSizeX,
-  );
-  if (!Number.isInteger(size) || size < 1 || size > limit) {
-    throw new RangeError(`workgroup size ${size} is outside 1..${limit}`);
-  }
-  if (powerOfTwo && (size & (size - 1)) !== 0)
-    throw new RangeError(`workgroup size ${size} is not a power of two`);
-  return size;
-}
-
-/** Workgroups to cover `items` with `workgroupSize` threads each, within the per-dimension limit. */
-export function workgroupCount(device: GPUDevice, items: number, workgroupSize: number): number {
-  const count = Math.ceil(items / workgroupSize);
-  const limit = device.limits.maxComputeWorkgroupsPerDimension;
-  if (count > limit)
-    throw new RangeError(`${count} workgroups exceed the device limit of ${limit} per dimension`);
-  return count;
-}
-
-/**
  * Writes eps into the float32 at `offset` of each of `slots` uniform slots `slotBytes` apart: an
  * operator's params, one slot per dispatch range (row block, chunk, tree range). The writes are
  * ordered on the queue, so the next product recorded after them uses the new eps.

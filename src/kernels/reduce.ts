@@ -2,9 +2,8 @@
 // or Lanczos' overlaps h = V^T w), recorded into an open compute pass like every Krylov kernel.
 import { bufferBinding, type VectorBinding } from '../gpu/buffers.ts';
 import { kReduceWorkgroupSize } from '../gpu/profile.ts';
-import { ShaderEntries, type BindingKind } from '../gpu/pipelines.ts';
+import { ShaderEntries, type BindingKind, checkWorkgroupSize } from '../gpu/pipelines.ts';
 import type { UniformArena } from '../gpu/uniforms.ts';
-import { checkWorkgroupSize } from './operator.ts';
 
 /**
  * Most stage-1 workgroups per reduction. Past kMaxPartials * workgroupSize entries each thread

@@ -23,7 +23,7 @@ import {
 } from '../physics/tree-build.ts';
 import { alignTo, createBuffer } from '../gpu/buffers.ts';
 import { withErrorScopes, type GpuContext } from '../gpu/device.ts';
-import { ShaderEntries, type GroupBindings } from '../gpu/pipelines.ts';
+import { ShaderEntries, type GroupBindings, checkWorkgroupSize } from '../gpu/pipelines.ts';
 import type { GeneratedShader } from '../gpu/shaders.ts';
 import { kCpuTreeLeaves, kGpuTreeLeaves, type MatvecFreeVariant, type TreeLeaves } from '../gpu/profile.ts';
 import { chunkPairs } from './matvec-free.ts';
@@ -38,7 +38,6 @@ import {
 import {
   beginMatvecPass,
   writeEpsilonSlots,
-  checkWorkgroupSize,
   matvecSharedLayouts,
   type GpuMassOperator,
   type MatvecOptions,

@@ -34,7 +34,10 @@ function worstEntries(got: ArrayLike<number>, expected: ArrayLike<number>, indic
   return ['   index               got          expected      |diff|', ...rows].join('\n');
 }
 
-/** A check of got against the reference that fails with the table of its worst entries. */
+/**
+ * A check of got against the reference that fails with the table of its worst entries. The tolerance
+ * means two things: absolute in expectEntriesClose, relative in expectNormwiseClose.
+ */
 export type Comparison = (
   label: string,
   got: ArrayLike<number>,
@@ -42,7 +45,11 @@ export type Comparison = (
   tolerance: number,
 ) => void;
 
-/** Entry-wise: |got_k - expected_k| <= tolerance for every k. */
+/**
+ * Entry-wise and absolute: |got_k - expected_k| <= tolerance for every k. A precision's unit
+ * roundoff (2^-24 for float32) bounds only entries of size about 1: scale it by the entries' size,
+ * or compare normwise.
+ */
 export const expectEntriesClose: Comparison = (label, got, expected, tolerance) => {
   expect(got.length, `${label}: length`).toBe(expected.length);
   const bad: number[] = [];
@@ -57,7 +64,10 @@ export const expectEntriesClose: Comparison = (label, got, expected, tolerance) 
   }
 };
 
-/** Normwise: ||got - expected|| <= tolerance ||expected|| (a zero expected fails: NaN is no error bound). */
+/**
+ * Normwise and relative: ||got - expected|| <= tolerance ||expected||. A zero expected fails
+ * (relative error NaN, no error bound): compare a zero reference entry-wise.
+ */
 export const expectNormwiseClose: Comparison = (label, got, expected, tolerance) => {
   expect(got.length, `${label}: length`).toBe(expected.length);
   const relative = norm(Array.from(expected, (e, k) => got[k] - e)) / norm(expected);

@@ -1,8 +1,11 @@
 // The Larmor study's report: `larmor --json` (snake_case, SI units); its text is this JSON flattened.
 import { kCpuDevice } from '../../io/formats.ts';
 import { kChandrasekharCurrentFractions, larmorSpeedNote } from '../../physics/larmor.ts';
+import { InputError } from '../../physics/input-error.ts';
 import { kFluxQuantum } from '../../physics/paper.ts';
-import type { LarmorRun } from './run.ts';
+import { isObject, savedRunDevice } from '../study.ts';
+import type { LarmorOptions, LarmorRun } from './run.ts';
+import { parseFieldTesla, parseLarmorN, parseLarmorRadius } from './spec.ts';
 
 /** The run as `larmor --json` prints it. */
 export function larmorJson(run: LarmorRun) {
@@ -56,4 +59,31 @@ export function larmorJson(run: LarmorRun) {
         'currents would need N = (0.3-2.0) k_F R semiclassical electrons: the paper reads them as ballistic',
     },
   };
+}
+
+/**
+ * A `larmor --json` read back (the app's Files › load): the ring's N, B and R, held to the bounds the
+ * command holds its flags to. A shard, a file that names no device, or one without the ring's three
+ * numbers or with one out of bounds is refused in one line (field 'result').
+ */
+export function larmorFromJson(json: Record<string, unknown>, name: string): LarmorOptions {
+  savedRunDevice(json, name);
+  const ring = isObject(json.ring) ? json.ring : {};
+  const missing = ['n', 'b_tesla', 'radius_m'].filter((key) => ring[key] === undefined);
+  if (missing.length) {
+    throw new InputError(
+      `${name}: not a Larmor ring as larmor --json writes it (no "ring" ${missing.map((key) => `"${key}"`).join(', ')})`,
+      'result',
+    );
+  }
+  try {
+    return {
+      n: parseLarmorN(String(ring.n)),
+      fieldTesla: parseFieldTesla(String(ring.b_tesla)),
+      radiusMetres: parseLarmorRadius(String(ring.radius_m)),
+    };
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    throw new InputError(`${name}: the ring's ${error.message}`, 'result');
+  }
 }

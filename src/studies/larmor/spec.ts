@@ -2,7 +2,7 @@
 // the app's Studies fields default to them.
 import { kLevyRadiusMetres } from '../../physics/larmor.ts';
 import { kLevy } from '../../physics/paper.ts';
-import { parseElectronCount } from '../../run/inputs.ts';
+import { parseElectronCount, parseNumber } from '../../run/inputs.ts';
 import type { IntegerRange } from '../study.ts';
 
 export const kLarmorDefaults = {
@@ -51,3 +51,12 @@ export function larmorRadiusProblem(radiusMetres: number): string | null {
   if (!(radiusMetres > 0)) return 'must be > 0';
   return radiusMetres >= Number(min) && radiusMetres <= Number(max) ? null : `must be in [${min}, ${max}]`;
 }
+
+/**
+ * The app's fields and a saved ring's numbers (larmorFromJson), named N, B and R: the ring's N as
+ * kLarmorElectrons holds it (its message names no bound of 2^53), its field and radius within the
+ * bounds the CLI's larmor holds them to.
+ */
+export const parseLarmorN = (text: string): number => parseLarmorElectrons(text, 'N');
+export const parseFieldTesla = (text: string): number => parseNumber('B', 'B', text, larmorFieldProblem);
+export const parseLarmorRadius = (text: string): number => parseNumber('R', 'R', text, larmorRadiusProblem);

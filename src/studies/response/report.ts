@@ -19,6 +19,7 @@ import { markdownNumber as f, markdownTable, textTable } from '../markdown.ts';
 import {
   pointCheck,
   pointWithinTarget,
+  savedRunDevice,
   savedStop,
   stoppedJson,
   stoppedLine,
@@ -95,11 +96,16 @@ export interface ShownResponse {
 /**
  * A `response --json` read back (the app's Files › load): its spec as far as the JSON tells it (N
  * from the points; the scale its "radius_m" or "epsilon" names, else N r_e/R as a list where every
- * N has the same ones, a stopped sweep's last N the first of them), its points and limits. A file
- * that is not what the command writes is refused in one line (field 'result').
+ * N has the same ones, a stopped sweep's last N the first of them), its points and limits, and the
+ * device that ran it. A file that names no device, or is not what the command writes, is refused in
+ * one line (field 'result').
  */
-export function responseFromJson(json: Record<string, unknown>, name: string): ShownResponse {
+export function responseFromJson(
+  json: Record<string, unknown>,
+  name: string,
+): ShownResponse & { readonly device: DeviceSummary } {
   const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
+  const device = savedRunDevice(json, name);
   const { geometry, drive, model } = json;
   if (typeof geometry !== 'string' || !isGeometryName(geometry)) throw refuse('no response geometry');
   if (typeof drive !== 'string' || !isDriveName(drive)) throw refuse('no drive (field, flux or rotation)');
@@ -179,7 +185,7 @@ export function responseFromJson(json: Record<string, unknown>, name: string): S
     };
   });
   const dim = json.dim === 2 ? 2 : 3;
-  return { spec: { geometry, ns, model, dim, scale, drive }, points, limits };
+  return { spec: { geometry, ns, model, dim, scale, drive }, points, limits, device };
 }
 
 /** The file's "radius_m" or "epsilon": a number > 0, or null where the key is null or absent. */

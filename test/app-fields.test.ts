@@ -1,82 +1,34 @@
-// Things of the app that its logic decides outside a page: the JSON it downloads after a spectrum
-// alone (src/run/report.ts solveJson), the messages of its fields (src/app/state.ts, labels in
-// src/app/panel.ts) and how the R field writes R, and `dim` in its links, written for the vector
-// model only.
+// The panel's fields, decided outside a page (src/app/state.ts, labels in src/app/panel.ts): how the
+// R field writes R, every field's refusal in the words of its twins, `dim` in a link, written for the
+// vector model only, the shared refusals (device memory, float32) in the panel's words, not the CLI's
+// flags, and the Larmor ring's N refused without a bound of 2^53 written out.
 import { describe, expect, test } from 'vitest';
 import { kTextFields, type TextKey } from '../src/app/panel.ts';
 import {
+  inPanelWords,
   kDefaults,
   kQueryKeys,
   parametersFromQuery,
   queryFromParameters,
   type Parameters,
 } from '../src/app/state.ts';
-import { kCpuDevice } from '../src/io/formats.ts';
-import { velocityPattern } from '../src/physics/velocities.ts';
-import { cpuBackend } from '../src/run/backend.ts';
-import { float32CheckTargets } from '../src/run/check.ts';
-import { solveJson, spectrumJson } from '../src/run/report.ts';
-import { runSolve } from '../src/run/solve.ts';
-import { runSpectrum } from '../src/run/spectrum.ts';
-import { darwinSystem, ringSpectrum } from './helpers/systems.ts';
+import { checkDenseFits, checkTreeFits } from '../src/engine/backend.ts';
+import type { GpuContext } from '../src/gpu/device.ts';
+import { checkFloat32System } from '../src/physics/float32.ts';
+import { InputError } from '../src/physics/input-error.ts';
+import { parseLarmorN } from '../src/studies/larmor/spec.ts';
+import { darwinSystem } from './helpers/systems.ts';
 
-describe("the app's download after a spectrum alone", () => {
-  const n = 24;
-  const epsilon = 0.01;
-  /** The unit ring in the azimuthal model: D = I, so D^-1/2 M D^-1/2 = I + eps V, V circulant (eq. 31). */
-  const ring = darwinSystem('ring', n, 'azimuthal', 3, epsilon);
-  const context = { device: kCpuDevice, matrix: 'dense', radiusMetres: 2.8179403262e-13, timing: {} };
-
-  test("the spectrum's float64 check in spectrum's shape, and no converged solve where none ran", async () => {
-    // A float32 Lanczos checked against the float64 one, as the page checks its GPU's.
-    const report = await runSpectrum(
-      ring,
-      cpuBackend(ring, 'float32'),
-      { tol: 1e-6, seed: 1 },
-      cpuBackend(ring),
-    );
-    const json = solveJson(ring, null, context, { arrays: true, spectrum: report });
-    expect(json).toMatchObject({ mode: null, iterations: 0, reason: null, tolerance: null, check: null });
-    expect(json.converged).toBeNull();
-
-    const spectrum = json.spectrum as Record<string, unknown>;
-    const check = spectrum.check as Record<string, number | Record<string, number>>;
-    // The errors of I + S, where Lanczos ran, against the closed form theta = 1 + lambda_k, relative
-    // to the largest |theta|.
-    const exact = ringSpectrum(n, 1);
-    const scale = Math.max(Math.abs(exact[0]), exact[n - 1]);
-    const errorMin = Math.abs(1 + report.spectrum.interactionMin - exact[0]) / scale;
-    const errorMax = Math.abs(1 + report.spectrum.interactionMax - exact[n - 1]) / scale;
-    expect(Math.abs((check.lambda_min as number) - errorMin)).toBeLessThan(1e-9);
-    expect(Math.abs((check.lambda_max as number) - errorMax)).toBeLessThan(1e-9);
-    expect(check.max_relative_error).toBe(Math.max(check.lambda_min as number, check.lambda_max as number));
-    expect(check.max_relative_error).toBeGreaterThan(0);
-    expect(check.targets).toEqual({ eigenvalues: float32CheckTargets(n).eigenvalues });
-    // One builder: the CLI's `spectrum --json` writes the same object.
-    expect(check).toEqual(spectrumJson(report, context).check);
-    expect(spectrum.lambda_max).toBe(report.spectrum.lambdaMax);
-
-    // Unchecked, the spectrum says so as `spectrum` does.
-    const unchecked = await runSpectrum(ring, cpuBackend(ring), { tol: 1e-10, seed: 1 });
-    expect(
-      (solveJson(ring, null, context, { spectrum: unchecked }).spectrum as Record<string, unknown>).check,
-    ).toBeNull();
-  });
-
-  test("momenta alone stay converged: p = M v is exact, as the CLI's solve --velocity says", async () => {
-    const given = velocityPattern(ring, 'rigid');
-    const report = await runSolve(ring, cpuBackend(ring), {
-      mode: 'momenta',
-      given,
-      pattern: 'rigid',
-      seed: null,
-      solver: 'auto',
-      rtol: 1e-10,
-    });
-    const json = solveJson(ring, report, context);
-    expect(json).toMatchObject({ mode: 'momenta', iterations: 0, converged: true, reason: null });
-  });
-});
+/** The message `refuse` throws, as the page shows it. */
+function shown(refuse: () => void): string {
+  try {
+    refuse();
+  } catch (error) {
+    if (error instanceof InputError) return inPanelWords(error.message);
+    throw error;
+  }
+  throw new Error('nothing was refused');
+}
 
 test("the R field writes six digits of R without toPrecision's trailing zeros, and reads them back", () => {
   const { format, parse } = kTextFields.radiusMetres;
@@ -189,5 +141,61 @@ describe('dim in the link: the vector model only', () => {
     // Each dimension follows its own model: the main model's azimuthal leaves the card's dim alone.
     const mixed = parametersFromQuery('?model=azimuthal&response_model=vector&response_dim=2');
     expect([mixed.parameters.dim, mixed.parameters.responseDim]).toEqual([kDefaults.dim, 2]);
+  });
+});
+
+describe("the shared refusals in the panel's words", () => {
+  // A device of 1 kB: every M and tree of a few hundred electrons is refused up front.
+  const tiny = {
+    limits: { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30 },
+    memory: { source: 'the test budget', availableBytes: () => 1024 },
+  } as unknown as GpuContext;
+  const sphere = darwinSystem('sphere', 500, 'vector', 3, 1e-3);
+
+  test("dense storage past the device's memory names the matrix field's choices", () => {
+    expect(shown(() => checkDenseFits(tiny, sphere))).toBe(
+      "matrix 'dense (stored)' needs 0.00920 GB for the 1500 x 1500 float32 M (0.00900 GB), its vectors, " +
+        "more than the 0.00000102 GB of the test budget; use matrix 'matrix-free', which " +
+        'recomputes the entries in every product in O(N) memory',
+    );
+  });
+
+  test("the tree past the device's memory names the tree and matrix-free choices", () => {
+    const message = shown(() => checkTreeFits(tiny, sphere));
+    expect(message).toMatch(/^matrix 'tree \(fast multipole\)' needs /);
+    expect(message).toMatch(
+      /; use matrix 'matrix-free', which holds only the positions and vectors \(O\(N\^2\) time a product\)$/,
+    );
+    expect(message).not.toContain('--');
+  });
+
+  test('two electrons at one float32 point name the float64 path as the CLI’s, which the page has not', () => {
+    // The azimuthal model: its matrix-free product keeps x and y about the axis (uploadOrigin).
+    const configuration = { n: 2, positions: Float64Array.of(1, 0, 0, 1 + 1e-12, 0, 0), source: 'two' };
+    const system = { configuration, model: 'azimuthal', dim: 3, epsilon: 1e-3, softening: 0 } as const;
+    expect(shown(() => checkFloat32System(system, 'free'))).toBe(
+      "electrons 0 and 1 are at the same place once rounded to float32, the GPU's precision; give a " +
+        "softening > 0, use matrix 'tree (fast multipole)' (its positions are relative to the median electron), " +
+        "or use the CPU reference (the CLI's --device cpu), which keeps float64",
+    );
+  });
+
+  test("an electron whose rho^2 float32 flushes to 0 names the float64 path as the CLI's", () => {
+    const configuration = { n: 2, positions: Float64Array.of(1, 0, 0, 1e-20, 0, 0.5), source: 'axis' };
+    const system = { configuration, model: 'azimuthal', dim: 3, epsilon: 0.05, softening: 0 } as const;
+    expect(shown(() => checkFloat32System(system, 'auto'))).toBe(
+      'the rho^2 = 1.00e-40 R^2 of electron 1 (1.00e-20 R from the z axis) is too small for float32 (the ' +
+        "GPU computes in float32; the CPU reference (the CLI's --device cpu) keeps float64's range)",
+    );
+  });
+});
+
+describe("the Larmor ring's N", () => {
+  test('a count under 1 is refused as the N field refuses it, with no bound of 2^53 written out', () => {
+    for (const text of ['0', '-3', '2.5']) {
+      expect(() => parseLarmorN(text)).toThrow(`N must be an integer >= 1, got ${text}`);
+      expect(() => parseLarmorN(text)).toThrow(InputError);
+    }
+    expect(parseLarmorN('1000000000000000')).toBe(1e15);
   });
 });

@@ -1,6 +1,6 @@
-// What a newcomer meets before any physics: `npm test` names the system packages it lacks in one line
-// (scripts/prerequisites.mjs), and the CLI (scripts/cli.mjs) rebuilds its bundle only when the sources
-// changed. Both spawned as a user would run them.
+// The development scripts of scripts/, what a newcomer meets before any physics: `npm test` names the
+// system packages it lacks in one line (prerequisites.mjs), and the CLI (cli.mjs) rebuilds its bundle
+// only when the sources changed. Both spawned as a user would run them.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
