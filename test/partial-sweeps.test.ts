@@ -9,13 +9,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { londonCommand } from '../src/cli/commands/london.ts';
-import { mergeCommand } from '../src/cli/commands/merge.ts';
+import { kShardedCommands } from '../src/cli/commands/index.ts';
+import { mergeCommand as mergeShardsOf } from '../src/cli/commands/merge.ts';
 import { pairingCommand } from '../src/cli/commands/pairing.ts';
 import { responseCommand } from '../src/cli/commands/response.ts';
 import { scalingCommand } from '../src/cli/commands/scaling.ts';
 import { durationText, Interrupted, Progress } from '../src/cli/progress.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import { savedStop } from '../src/studies/study.ts';
+
+/** merge as the CLI runs it: of the registry's sharded commands. */
+const mergeCommand = (argv: string[]) => mergeShardsOf(argv, kShardedCommands);
 
 /** A progress on a terminal (every update drawn) that `interrupt`s once its line matches `at`. */
 function interruptedAt(at: RegExp, signal: NodeJS.Signals = 'SIGINT') {

@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mergeCommand } from '../src/cli/commands/merge.ts';
+import { kShardedCommands } from '../src/cli/commands/index.ts';
+import { mergeCommand as mergeShardsOf } from '../src/cli/commands/merge.ts';
 import { londonCommand } from '../src/cli/commands/london.ts';
 import { pairingCommand } from '../src/cli/commands/pairing.ts';
 import { scalingCommand } from '../src/cli/commands/scaling.ts';
@@ -19,6 +20,9 @@ import { londonInertiaRatioDirect, runScaling } from '../src/studies/scaling/run
 import { joinShards, parseShard, shardOf, sweep, sweepOfRun } from '../src/studies/study.ts';
 import { cpuBackend } from '../src/run/backend.ts';
 import type { ScalingGeometry } from '../src/physics/scaling.ts';
+
+/** merge as the CLI runs it: of the registry's sharded commands. */
+const mergeCommand = (argv: string[]) => mergeShardsOf(argv, kShardedCommands);
 
 const quiet = new Progress({ quiet: true });
 
@@ -379,7 +383,7 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     await refusal([file('PK\u0003\u0004\u0014\u0000\u0000binary')], /: not valid JSON$/);
     await refusal([file('null')], /: not a JSON object$/);
     await refusal([file('[1, 2]')], /: not a JSON object$/);
-    await refusal([file('{"command": "solve"}')], /is not the JSON of a scaling, london or pairing run/);
+    await refusal([file('{"command": "solve"}')], /is not the JSON of a london, pairing or scaling run/);
   });
 
   it('a whole run given as a shard', async () => {

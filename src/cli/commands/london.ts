@@ -19,7 +19,9 @@ import {
   londonFiles,
   londonJson,
   londonMarkdown,
+  londonShardFromJson,
   londonText,
+  mergeLondon,
   type LondonJson,
 } from '../../studies/london/report.ts';
 import {
@@ -52,6 +54,7 @@ import {
   type OutputDirectory,
 } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
+import type { Shards } from './merge.ts';
 import { kStoppedHelp, studyOutput, type CommandOutput } from './summary.ts';
 
 export const kLondonHelp = `Usage: darwin-breit london [--geometry sphere|cylinder] [--n N[,N...]] [--grid G]
@@ -193,7 +196,7 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
  * The command's output for a run or a merge: the JSON, the text, and with `out` the plots (a merge
  * has no maps: each shard's --out holds its own).
  */
-export function londonOutput(
+function londonOutput(
   summary: LondonJson,
   maps: readonly LondonMap[],
   studies: readonly LondonMapStudy[],
@@ -225,3 +228,14 @@ export function londonOutput(
     outFailure,
   );
 }
+
+/** merge's: the convergence plot of the whole list; each shard's --out holds its own maps. */
+export const kLondonShards: Shards = {
+  fromJson: londonShardFromJson,
+  merge(shards, values) {
+    const { json, studies, convergence } = mergeLondon(shards as unknown as LondonJson[]);
+    const names = londonFileNames(parseLondonGeometry(json.geometry), []);
+    const out = checkStudyOutput(values.out, 'london', null, names);
+    return londonOutput(json, [], studies, convergence, values, out);
+  },
+};

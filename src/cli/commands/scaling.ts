@@ -30,12 +30,14 @@ import {
 import { runScaling, scalingReference } from '../../studies/scaling/run.ts';
 import type { BackendFactory } from '../../studies/study.ts';
 import {
+  mergeScaling,
   scalingCheckWarning,
   scalingFileNames,
   scalingFiles,
   scalingJson,
   scalingMarkdown,
   scalingPointLine,
+  scalingShardFromJson,
   scalingText,
   type ScalingExtra,
   type ScalingJson,
@@ -62,6 +64,7 @@ import {
   type OutputDirectory,
 } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
+import type { Shards } from './merge.ts';
 import { kStoppedHelp, studyOutput, type CommandOutput } from './summary.ts';
 
 export const kScalingHelp = `Usage: darwin-breit scaling [--geometries ring,disk,sphere,ball] [--model vector|azimuthal]
@@ -307,7 +310,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
 }
 
 /** The command's output for a run or a merge: the JSON, the text, and with `out` the files. */
-export function scalingOutput(
+function scalingOutput(
   summary: ScalingJson,
   studies: ScalingStudy[],
   values: { readonly json?: boolean; readonly markdown?: boolean },
@@ -329,3 +332,14 @@ export function scalingOutput(
     outFailure,
   );
 }
+
+/** merge's: the shards hold one sweep's settings (its "sweep"), each its own geometries' points. */
+export const kScalingShards: Shards = {
+  fromJson: scalingShardFromJson,
+  settings: (shard) => shard.sweep,
+  merge(shards, values) {
+    const { json, studies } = mergeScaling(shards as unknown as ScalingJson[]);
+    const names = scalingFileNames(studies.map((study) => study.geometry));
+    return scalingOutput(json, studies, values, checkStudyOutput(values.out, 'scaling', null, names));
+  },
+};
