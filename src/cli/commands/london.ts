@@ -7,11 +7,9 @@
 // N r_e/R against N (-> 3 like N^-2). A thin adapter:
 // the run is src/studies/london/run.ts, its limits spec.ts, the JSON, text and plots report.ts, which
 // the app's Studies panel uses too.
-import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { gpuReducedField } from '../../engine/london.ts';
 import { renamedError } from '../../physics/input-error.ts';
 import { kLondonConvergenceNs, kLondonTailSpacing } from '../../physics/london.ts';
-import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
 import { parseDevice } from '../../run/inputs.ts';
 import {
   londonCheckWarnings,
@@ -43,8 +41,7 @@ import {
   parseLondonGeometry,
 } from '../../studies/london/spec.ts';
 import { integerRangeProblem, parseShard, shardOf } from '../../studies/study.ts';
-import { openGpu } from '../device.ts';
-import { cpuPool, threadsOption } from '../engine.ts';
+import { openStudyEngine, threadsOption } from '../engine.ts';
 import { refusalOf } from '../formats.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
 import {
@@ -155,11 +152,9 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
   const names = londonFileNames(geometry, shardOf(ns, shard), shard === null);
   const out = checkStudyOutput(values.out, 'london', shard, names);
 
-  let context: GpuContext | null = null;
-  let device: DeviceSummary = kCpuDevice;
-  if (options.device === 'gpu') ({ context, device } = await openGpu());
-  const field: FieldEvaluator = context ? (body, points) => gpuReducedField(context, body, points) : cpuField;
-  const pool = cpuPool(options.threads);
+  const engine = await openStudyEngine(options.device, options.threads);
+  const { gpu, device } = engine;
+  const field: FieldEvaluator = gpu ? (body, points) => gpuReducedField(gpu, body, points) : cpuField;
   let run;
   try {
     run = await runLondon(
@@ -167,11 +162,10 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
       { geometry, ns, grid, halfHeight, convergenceNs: kLondonConvergenceNs },
       progress.studyHooks(),
       shard,
-      pool,
+      engine.pool(),
     );
   } finally {
-    pool.dispose();
-    if (context) releaseDevice(context);
+    engine.dispose();
   }
   progress.done();
   const stop = progress.sweepStop(run.stopped);
