@@ -4,6 +4,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { kShardedCommands } from '../../src/cli/commands/index.ts';
+import { mergeCommand } from '../../src/cli/commands/merge.ts';
 import type { CliRun } from './cli-bundle.ts';
 
 /** A command's arguments; the files it reads are written into `dir`, made with `cli` where needed. */
@@ -40,4 +42,9 @@ export function smallRun(name: string, dir: string, cli: (...args: string[]) => 
     throw new Error(`${name} has no small run in test/helpers/commands.ts: add one`);
   }
   return [name, ...kSmallRuns[name](dir, cli)];
+}
+
+/** merge in this process, as the CLI runs it: over the registry's sharded commands. */
+export function cliMerge(argv: string[]) {
+  return mergeCommand(argv, kShardedCommands);
 }
