@@ -1,17 +1,25 @@
 // The CLI's standard streams when they cannot be written: stdout is the run's result, so a failure
 // to write it is the run's failure (one line, exit 1), except a reader that went away (`| head`);
 // stderr carries progress and notices, which a stderr that cannot be written must not cost the run.
-// On both paths: the main thread (--version, a GPU run) and a CPU run's worker thread, whose streams
-// reach the main thread's.
+// For --version and every command, on both paths: the main thread (a GPU run) and a CPU run's worker
+// thread, whose streams reach the main thread's.
 import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { buildCliBundle } from './helpers/cli-bundle.ts';
+import { kCommandList } from '../src/cli/commands/index.ts';
+import { buildCliBundle, runCli } from './helpers/cli-bundle.ts';
+import { smallRun } from './helpers/commands.ts';
 
 let cliPath: string;
+let dir: string;
 beforeAll(() => {
   cliPath = buildCliBundle('darwin-breit-streams');
+  dir = mkdtempSync(join(tmpdir(), 'darwin-breit-streams-'));
 }, 120_000);
+
+const cli = (...args: string[]) => runCli(cliPath, args, { quiet: true });
 
 /** Runs the CLI with `stream` (1: stdout, 2: stderr) on /dev/full and the other one piped. */
 function runOnFullDisk(args: readonly string[], stream: 1 | 2) {
@@ -38,17 +46,21 @@ function runIntoClosedPipe(args: readonly string[]) {
 
 const errorLines = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('error:'));
 
-// A GPU run (SwiftShader here) in the main thread, and `larmor` and `paper`, which run in a worker.
-const kGpuRun = ['solve', '--geometry', 'ring', '--n', '8', '--epsilon', '0.01', '--velocity', 'rigid'];
-const kRuns = [
-  ['--version', ['--version']],
-  ['a GPU run', [...kGpuRun, '--json']],
-  ['a CPU run in its worker', ['larmor', '--json']],
-] as const;
+/**
+ * --version, and each command's small run: on the main thread, or in a worker where it never opens a
+ * GPU (its result then reaches the main thread's streams from there).
+ */
+const kRuns: [string, () => string[]][] = [
+  ['--version', () => ['--version']],
+  ...kCommandList.map(({ name, cpuOnly }): [string, () => string[]] => [
+    `${name} (${cpuOnly ? 'a CPU run in its worker' : 'the main thread'})`,
+    () => [...smallRun(name, dir, cli), '--json'],
+  ]),
+];
 
 describe('stdout that cannot be written', () => {
   test.each(kRuns)('%s on a full disk: one line, exit 1, no stack trace', (_, args) => {
-    const run = runOnFullDisk(args, 1);
+    const run = runOnFullDisk(args(), 1);
     expect(run.signal).toBeNull();
     expect(run.status, run.stderr).toBe(1);
     expect(errorLines(run.stderr)).toEqual(['error: cannot write the output to stdout (ENOSPC)']);
@@ -56,7 +68,7 @@ describe('stdout that cannot be written', () => {
   });
 
   test.each(kRuns)('%s into a pipe its reader closed (| head): exit 0, nothing said', async (_, args) => {
-    const run = await runIntoClosedPipe(args);
+    const run = await runIntoClosedPipe(args());
     expect(run.status, run.stderr).toBe(0);
     expect(errorLines(run.stderr)).toEqual([]);
     expect(run.stderr).not.toMatch(/\n\s+at /);
@@ -64,13 +76,11 @@ describe('stdout that cannot be written', () => {
 });
 
 describe('stderr that cannot be written', () => {
-  // Each prints on stderr before its result: the SwiftShader notice, pairing's progress.
-  test.each([
-    ['a GPU run', [...kGpuRun, '--json']],
-    ['a CPU run in its worker', ['pairing', '--ratios', '10', '--json']],
-  ] as const)('%s: its progress is lost, its result is not', (_, args) => {
-    const run = runOnFullDisk(args, 2);
+  // Those that print on stderr before their result: the SwiftShader notice, a sweep's progress.
+  test.each(kCommandList.map(({ name }) => name))('%s: its progress is lost, its result is not', (name) => {
+    const run = runOnFullDisk([...smallRun(name, dir, cli), '--json'], 2);
     expect(run.status).toBe(0);
-    expect(JSON.parse(run.stdout)).toHaveProperty('command', args[0]);
+    // merge's small run joins pairing's shards, and prints pairing's JSON.
+    expect(JSON.parse(run.stdout)).toHaveProperty('command', name === 'merge' ? 'pairing' : name);
   });
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
+import { kCommandList } from '../src/cli/commands/index.ts';
 import { geometry } from '../src/physics/geometry.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
@@ -65,7 +66,7 @@ describe('usage and help', () => {
     const version = JSON.parse(readFileSync(resolve('package.json'), 'utf8')).version;
     expect(cli('--version')).toEqual({ status: 0, stdout: `darwin-breit ${version}\n`, stderr: '' });
   });
-  it.each(['solve', 'spectrum', 'paper'])('%s --help, help %s and --help %s', (command) => {
+  it.each(kCommandList.map(({ name }) => name))('%s --help, help %s and --help %s', (command) => {
     const run = cli(command, '--help');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^Usage: darwin-breit ${command}`));

@@ -14,10 +14,12 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { kCommandList } from '../src/cli/commands/index.ts';
 import { geometry, parseNumericCsv } from '../src/physics/geometry.ts';
 import { writeIntoDirectory } from '../src/cli/output-directory.ts';
 import { responsePointTags } from '../src/studies/response/report.ts';
 import { buildCliBundle, expectUserErrorRun, runCli, runCliActingAt } from './helpers/cli-bundle.ts';
+import { smallRun } from './helpers/commands.ts';
 
 let cliPath: string;
 let dir: string;
@@ -30,6 +32,9 @@ beforeAll(() => {
 }, 120_000);
 
 const cli = (...args: string[]) => runCli(cliPath, args, { quiet: true });
+
+/** The commands whose --out names a directory for their files (src/cli/commands/index.ts). */
+const kDirectoryCommands = kCommandList.filter(({ out }) => out === 'directory');
 
 /** Exit 0 and stdout exactly one JSON object. */
 function json(...args: string[]) {
@@ -147,7 +152,7 @@ describe('a study run writes its --out whole or not at all', () => {
   });
 
   test("a missing DIR is created with its missing parents, as every --out DIR's --help says; solve's FILE is not", () => {
-    for (const command of ['london', 'pairing', 'paper', 'response', 'scaling', 'merge']) {
+    for (const { name: command } of kDirectoryCommands) {
       const help = cli(command, '--help').stdout;
       const option = /^ {2}--out DIR[^]*?(?=\n {2}-|\n\S)/m.exec(help)?.[0].replace(/\s+/g, ' ');
       expect(option, command).toMatch(/ into DIR, created with any missing parents$/);
@@ -179,35 +184,25 @@ describe('a study run writes its --out whole or not at all', () => {
   });
 
   test("each file a study's --out writes is named in its --help, a point's or a geometry's by its pattern", () => {
-    const runs: [string, string[]][] = [
-      ['paper', []],
-      ['pairing', ['--ratios', '10']],
-      [
-        'scaling',
-        ['--geometries', 'ring', '--n-min', '16', '--n-max', '32', '--points', '2', '--device', 'cpu'],
-      ],
-      // --grid: the maps; a ball: the current against depth; the field drive: the centre field.
-      [
-        'response',
-        ['--geometry', 'ball', '--n', '20,40', '--n-epsilon', '1', '--grid', '5', '--device', 'cpu'],
-      ],
-    ];
-    for (const [command, args] of runs) {
-      const out = join(dir, `help-names-${command}`);
-      const run = cli(command, ...args, '--out', out);
+    for (const { name: registered } of kDirectoryCommands) {
+      const out = join(dir, `help-names-${registered}`);
+      const run = cli(...smallRun(registered, dir, cli), '--out', out, '--json');
       expect(run.status, run.stderr).toBe(0);
+      // merge writes the files of the command whose shards it joined, which that one's --help names.
+      const { command } = JSON.parse(run.stdout);
       const option = /^ {2}--out DIR[^]*?(?=\n {2}-|\n\S)/m
         .exec(cli(command, '--help').stdout)?.[0]
         .replace(/\s+/g, ' ');
       const written = readdirSync(out).map((name) =>
         name
           .replace(/^response-(map-)?n\d+-x[\d.]+\./, 'response-$1n<N>-x<N r_e/R>.')
-          .replace(/^scaling-ring/, 'scaling-<geometry>'),
+          .replace(/^(scaling|london)-(ring|sphere)/, '$1-<geometry>')
+          .replace(/^london-<geometry>-n\d+/, 'london-<geometry>-n<N>'),
       );
-      expect(written.length, command).toBeGreaterThan(2);
+      expect(written.length, registered).toBeGreaterThan(2);
       expect(
         written.filter((name) => !option?.includes(name)),
-        command,
+        registered,
       ).toEqual([]);
     }
   });

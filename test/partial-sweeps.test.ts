@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { londonCommand } from '../src/cli/commands/london.ts';
-import { mergeCommand } from '../src/cli/commands/merge.ts';
 import { pairingCommand } from '../src/cli/commands/pairing.ts';
 import { responseCommand } from '../src/cli/commands/response.ts';
 import { scalingCommand } from '../src/cli/commands/scaling.ts';
 import { durationText, Interrupted, Progress } from '../src/cli/progress.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import { savedStop } from '../src/studies/study.ts';
+import { cliMerge } from './helpers/commands.ts';
 
 /** A progress on a terminal (every update drawn) that `interrupt`s once its line matches `at`. */
 function interruptedAt(at: RegExp, signal: NodeJS.Signals = 'SIGINT') {
@@ -193,12 +193,12 @@ describe('merge and a shard a signal stopped', () => {
       );
     await shard(1, interruptedAt(/point 2 of 2/).progress);
     await shard(2, new Progress({ quiet: true }));
-    const merged = mergeCommand(paths);
+    const merged = cliMerge(paths);
     await expect(merged).rejects.toBeInstanceOf(InputError);
     await expect(merged).rejects.toThrow(`${paths[0]} stopped after 1 of 2 points: rerun that shard`);
     // That shard run whole, the two merge.
     await shard(1, new Progress({ quiet: true }));
-    const whole = (await mergeCommand(paths)).summary as { points: unknown[]; stopped?: unknown };
+    const whole = (await cliMerge(paths)).summary as { points: unknown[]; stopped?: unknown };
     expect(whole.points).toHaveLength(4);
     expect(whole).not.toHaveProperty('stopped');
   });
@@ -251,7 +251,7 @@ describe("a signal after the sweep's last point leaves the run complete", () => 
       expect(late.summary).toEqual(unsignalled);
       expect(unsignalled.rings).toHaveLength(2);
       await shard(2, new Progress({ quiet: true }));
-      const merged = (await mergeCommand(paths)).summary as { points: { ratio: number }[] };
+      const merged = (await cliMerge(paths)).summary as { points: { ratio: number }[] };
       expect(merged.points.map((point) => point.ratio)).toEqual([10, 100, 1000, 3000]);
       expect(merged).not.toHaveProperty('stopped');
     },

@@ -5,7 +5,6 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mergeCommand } from '../src/cli/commands/merge.ts';
 import { londonCommand } from '../src/cli/commands/london.ts';
 import { pairingCommand } from '../src/cli/commands/pairing.ts';
 import { scalingCommand } from '../src/cli/commands/scaling.ts';
@@ -19,6 +18,7 @@ import { londonInertiaRatioDirect, runScaling } from '../src/studies/scaling/run
 import { joinShards, parseShard, shardOf, sweep, sweepOfRun } from '../src/studies/study.ts';
 import { cpuBackend } from '../src/run/backend.ts';
 import type { ScalingGeometry } from '../src/physics/scaling.ts';
+import { cliMerge } from './helpers/commands.ts';
 
 const quiet = new Progress({ quiet: true });
 
@@ -341,7 +341,7 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
   };
   const refusal = async (paths: string[], pattern: RegExp) => {
     const out = join(directory, `out-${files}`);
-    const error = await mergeCommand([...paths, '--out', out]).then(
+    const error = await cliMerge([...paths, '--out', out]).then(
       () => null,
       (e: unknown) => e,
     );
@@ -353,7 +353,7 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
   };
 
   it('merges the two shards', async () => {
-    const merged = (await mergeCommand(shards.map((shard) => file(toJson(shard))))).summary as ScalingJson;
+    const merged = (await cliMerge(shards.map((shard) => file(toJson(shard))))).summary as ScalingJson;
     expect(merged.studies[0].points.map((point) => point.n)).toEqual([8, 16]);
     // The CPU's default Lanczos tolerance, as applied.
     expect(shards[0].sweep).toEqual({
@@ -367,8 +367,7 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
 
   it('a shard given the default tolerance by name is of the same run', async () => {
     const named = (await scalingCommand([...argv, '--shard', '2/2', '--tol', '1e-10'], quiet)).summary;
-    const merged = (await mergeCommand([file(toJson(shards[0])), file(toJson(named))]))
-      .summary as ScalingJson;
+    const merged = (await cliMerge([file(toJson(shards[0])), file(toJson(named))])).summary as ScalingJson;
     expect(merged.studies[0].points.map((point) => point.n)).toEqual([8, 16]);
   });
 
@@ -379,7 +378,7 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     await refusal([file('PK\u0003\u0004\u0014\u0000\u0000binary')], /: not valid JSON$/);
     await refusal([file('null')], /: not a JSON object$/);
     await refusal([file('[1, 2]')], /: not a JSON object$/);
-    await refusal([file('{"command": "solve"}')], /is not the JSON of a scaling, london or pairing run/);
+    await refusal([file('{"command": "solve"}')], /is not the JSON of a london, pairing or scaling run/);
   });
 
   it('a whole run given as a shard', async () => {
@@ -434,7 +433,7 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     }
     // null is toJson's stand-in for no number: a point's undefined overlap is read as none.
     const overlapless = changed(shards[1], ['studies', 0, 'points', 0, 'overlaps', 'rotation'], null);
-    const merged = (await mergeCommand([file(toJson(shards[0])), overlapless])).summary as ScalingJson;
+    const merged = (await cliMerge([file(toJson(shards[0])), overlapless])).summary as ScalingJson;
     expect(merged.studies[0].points[1].overlaps!.rotation).toBeNaN();
     expect(merged.studies[0].points[1].lambda_max).toBe(shards[1].studies[0].points[0].lambda_max);
   });
@@ -447,8 +446,8 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
           delete point[key];
       return file(JSON.stringify(copy));
     });
-    const merged = (await mergeCommand(older)).summary as ScalingJson;
-    const whole = (await mergeCommand(shards.map((shard) => file(toJson(shard))))).summary as ScalingJson;
+    const merged = (await cliMerge(older)).summary as ScalingJson;
+    const whole = (await cliMerge(shards.map((shard) => file(toJson(shard))))).summary as ScalingJson;
     expect(merged.studies[0].points.map((point) => point.check_target)).toEqual([null, null]);
     expect(printed(merged)).toEqual(printed(whole));
   });
@@ -526,7 +525,7 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     }
     // null is toJson's stand-in for no number: eq. 45's exact energy, where it has none, is read as none.
     const exactless = broken(['points', 0, 'energy_exact'], null);
-    const merged = (await mergeCommand([file(toJson(first)), exactless])).summary as PairingJson;
+    const merged = (await cliMerge([file(toJson(first)), exactless])).summary as PairingJson;
     expect(merged.points.map((p) => p.energy_exact)).toEqual([expect.any(Number), null]);
   });
 

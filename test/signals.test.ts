@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { beforeAll, describe, expect, onTestFinished, test } from 'vitest';
-import { buildCliBundle, runCliActingAt } from './helpers/cli-bundle.ts';
+import { kCommandList } from '../src/cli/commands/index.ts';
+import { buildCliBundle, runCli, runCliActingAt } from './helpers/cli-bundle.ts';
+import { smallRun } from './helpers/commands.ts';
 
 let cliPath: string;
 beforeAll(() => {
@@ -268,6 +270,23 @@ describe('SIGINT, SIGTERM and SIGHUP in the middle of a run', () => {
     expect(errors).toEqual(['error: interrupted (SIGINT); no file is left half-written']);
     expect(run.stdout).toBe('');
   });
+});
+
+// A command's synchronous loops can be stopped only from another thread: main.ts runs a command the
+// registry marks cpuOnly in a worker, and any other on the main thread unless --device cpu is given.
+// A command that runs without the GPU by default but is not marked so would never see a signal.
+describe('the commands that never open a GPU are the ones the registry runs in a worker', () => {
+  test.each(kCommandList)(
+    '$name: its run opens a GPU unless the registry marks it cpuOnly',
+    ({ name, cpuOnly }) => {
+      const dir = mkdtempSync(join(tmpdir(), 'darwin-breit-signal-'));
+      const cli = (...args: string[]) => runCli(cliPath, args, { quiet: true });
+      // --verbose names the adapter as the device opens (src/cli/device.ts).
+      const run = runCli(cliPath, [...smallRun(name, dir, cli), '--json', '--verbose']);
+      expect(run.status, run.stderr).toBe(0);
+      expect(/^adapter: /m.test(run.stderr)).toBe(!cpuOnly);
+    },
+  );
 });
 
 describe('a signal to npm, which runs the CLI (npm run --silent cli --)', () => {

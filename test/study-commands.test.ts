@@ -1,12 +1,14 @@
 // The study commands `london`, `larmor`, `pairing` and `merge`, and `bench`, as a user runs them:
 // spawned processes, exit codes, one JSON object on stdout, one `error:` line for a user error, SVG
-// files under --out.
+// files under --out; and the usage and help of every command of the registry.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { kCommandList, kShardedCommands } from '../src/cli/commands/index.ts';
 import { whittakerGroundState1d } from '../src/physics/pairing.ts';
 import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
+import { kSmallRunCommands } from './helpers/commands.ts';
 import { kCopperClosedForm, kGoldClosedForm } from './helpers/pairing.ts';
 
 /** Sec. IV.B's rings in the order `pairing` prints them (Au, Cu). */
@@ -52,29 +54,51 @@ function expectOutFiles(summary: { files: string[] }, svgNames: string[], summar
   expect(written).not.toHaveProperty('files');
 }
 
-describe('usage and help', () => {
-  test('the usage lists the three study commands', () => {
+/** The registry's names, in the usage's order. */
+const kNames = kCommandList.map(({ name }) => name);
+
+describe('usage and help: every command of the registry (src/cli/commands/index.ts)', () => {
+  test('each has a small run for the tests that run every command, and only they have one', () => {
+    expect([...kSmallRunCommands].sort()).toEqual([...kNames].sort());
+  });
+  test('the usage lists every command', () => {
     const run = cli('--help');
     expect(run.status).toBe(0);
-    for (const name of ['london', 'larmor', 'pairing'])
-      expect(run.stdout).toMatch(new RegExp(`\\n  ${name} `));
+    for (const name of kNames) expect(run.stdout).toMatch(new RegExp(`\\n  ${name} `));
   });
-  test.each(['london', 'larmor', 'pairing'])('%s --help', (name) => {
+  test.each(kNames)('%s --help', (name) => {
     const run = cli(name, '--help');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^Usage: darwin-breit ${name}`));
   });
   // A user reads the usage line first: an option described below it but missing from it looks
-  // like one the command does not take.
-  test.each(['london', 'larmor', 'pairing', 'merge', 'bench'])(
-    '%s: the usage line names every option',
-    (name) => {
-      const [usage, ...body] = cli(name, '--help').stdout.split('\n\n');
-      const described = [...body.join('\n\n').matchAll(/^ {2}(--[a-z-]+)/gm)].map((match) => match[1]);
-      expect(described.length).toBeGreaterThan(1);
-      expect(described.filter((flag) => !usage.includes(flag))).toEqual([]);
+  // like one the command does not take, unless the line says that there are [options] below.
+  test.each(kNames)('%s: the usage line names every option, or says [options]', (name) => {
+    const [usage, ...body] = cli(name, '--help').stdout.split('\n\n');
+    const described = [...body.join('\n\n').matchAll(/^ {2}(--[a-z-]+)/gm)].map((match) => match[1]);
+    expect(described.length).toBeGreaterThan(1);
+    if (!usage.includes('[options]')) expect(described.filter((flag) => !usage.includes(flag))).toEqual([]);
+  });
+  // The tests that run every command with --out or --shard take the registry's word for which do.
+  test.each(kCommandList)(
+    '$name: --help offers --out and --shard as the registry says',
+    ({ name, out, shards }) => {
+      const help = cli(name, '--help').stdout;
+      expect(/^ {2}--out (DIR|FILE)/m.exec(help)?.[1] ?? null).toBe(
+        out ? { directory: 'DIR', file: 'FILE' }[out] : null,
+      );
+      expect(/^ {2}--shard K\/N /m.test(help)).toBe(shards !== undefined);
     },
   );
+  test("merge's line in the usage and its --help name every command whose sweep shards", () => {
+    const summary = kCommandList.find(({ name }) => name === 'merge')!.summary;
+    const joins = cli('merge', '--help').stdout.split('\n\n')[1].replace(/\s+/g, ' ');
+    expect(kShardedCommands.size).toBeGreaterThan(0);
+    for (const name of kShardedCommands.keys()) {
+      expect(summary).toContain(name);
+      expect(joins).toContain(name);
+    }
+  });
 });
 
 describe('bench', () => {

@@ -7,10 +7,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test, vi } from 'vitest';
+import { kCommandList } from '../src/cli/commands/index.ts';
 import { paperCommand } from '../src/cli/commands/paper.ts';
 import { checkOutputDirectory } from '../src/cli/output-directory.ts';
 import { runPaper } from '../src/studies/paper/run.ts';
 import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
+import { smallRun } from './helpers/commands.ts';
 
 vi.mock('../src/studies/paper/run.ts', () => ({
   runPaper: vi.fn(() => {
@@ -26,6 +28,8 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'darwin-breit-study-out-upfront-'));
 }, 120_000);
 
+const cli = (...args: string[]) => runCli(cliPath, args, { quiet: true });
+
 /** An --out DIR holding an empty directory named `taken` and, where given, a file `kept` to keep. */
 function outWithDirectory(label: string, taken: string, kept?: string): string {
   const out = join(dir, label);
@@ -34,9 +38,12 @@ function outWithDirectory(label: string, taken: string, kept?: string): string {
   return out;
 }
 
-// Default devices (the GPU where a command has one) and --verbose, which prints the adapter as the
-// GPU opens and every progress update as a line: a refusal before the run prints nothing else.
-describe.each([
+/**
+ * A command, where in its --out a directory stands, its arguments less --out (merge's: the shards it
+ * joins, made first), the file that directory takes the place of, and the run's summary where it is
+ * not the command's own (merge writes its shards' command's).
+ */
+const kCases: [string, string, string[] | (() => string[]), string, string?][] = [
   [
     'response',
     'a map (largest N)',
@@ -73,10 +80,22 @@ describe.each([
   ],
   ['pairing', 'a plot', ['--ratios', '10'], 'pairing-ratio.svg'],
   ['paper', 'a plot', [], 'paper-persistent-current.svg'],
-])('%s: a directory where %s goes', (command, what, args, taken) => {
+  [
+    'merge',
+    "a plot of its shards' command",
+    () => smallRun('merge', dir, cli).slice(1),
+    'pairing-ratio.svg',
+    'pairing.json',
+  ],
+];
+
+// Default devices (the GPU where a command has one) and --verbose, which prints the adapter as the
+// GPU opens and every progress update as a line: a refusal before the run prints nothing else.
+describe.each(kCases)('%s: a directory where %s goes', (command, what, given, taken, named) => {
   test('is refused before the run, DIR left as it was', () => {
+    const args = typeof given === 'function' ? given() : given;
     // The summary a finished run would write over stands there already.
-    const summary = `${command}${args.includes('--shard') ? '-shard2of2' : ''}.json`;
+    const summary = named ?? `${command}${args.includes('--shard') ? '-shard2of2' : ''}.json`;
     const out = outWithDirectory(`${command}-${what.replaceAll(/\W+/g, '-')}`, taken, summary);
     const run = runCli(cliPath, [command, ...args, '--out', out, '--verbose']);
     expectUserErrorRun(run, /^error: cannot write .*: it is a directory$/);
@@ -86,6 +105,12 @@ describe.each([
     expect(readdirSync(join(out, taken))).toEqual([]);
     expect(readFileSync(join(out, summary), 'utf8')).toBe('KEEP\n');
   });
+});
+
+test('every command whose --out is a directory has a case above', () => {
+  const cased = new Set(kCases.map(([command]) => command));
+  const directories = kCommandList.filter(({ out }) => out === 'directory').map(({ name }) => name);
+  expect(directories.filter((name) => !cased.has(name))).toEqual([]);
 });
 
 test('paper, which prints no progress: the refusal comes before runPaper', async () => {

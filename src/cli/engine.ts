@@ -151,6 +151,36 @@ export function cpuPool(threads: number): WorkerPool {
   return nodeWorkerPool(threads, kCpuKernels);
 }
 
+/**
+ * What a study's run holds beside its backends (response, scaling, london): the GPU by --device, and
+ * a pool of --threads workers for its float64 sums and products.
+ */
+export interface StudyEngine {
+  /** The GPU, null on the CPU. */
+  readonly gpu: GpuContext | null;
+  /** The device the study's JSON names. */
+  readonly device: DeviceSummary;
+  /** The pool, started on first use: a GPU run whose solves need no float64 product starts none. */
+  readonly pool: () => WorkerPool;
+  /** Releases the GPU and ends the pool: once the run has ended, whichever way. */
+  dispose(): void;
+}
+
+/** A study's engine on `device` (the GPU opened now), its pool of `threads` workers. */
+export async function openStudyEngine(device: DeviceChoice, threads: number): Promise<StudyEngine> {
+  const opened = device === 'gpu' ? await openGpu() : null;
+  let pool: WorkerPool | null = null;
+  return {
+    gpu: opened?.context ?? null,
+    device: opened?.device ?? kCpuDevice,
+    pool: () => (pool ??= cpuPool(threads)),
+    dispose: () => {
+      if (opened) releaseDevice(opened.context);
+      pool?.dispose();
+    },
+  };
+}
+
 /** The float64 CPU reference on `threads` threads (src/parallel/); its dispose() ends the workers. */
 export function cpuReference(system: DarwinSystem, threads: number): MassMatrixBackend {
   return cpuBackend(system, 'float64', cpuPool(threads));

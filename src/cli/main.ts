@@ -4,17 +4,7 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { explainDeviceLoss, GpuError } from '../gpu/device.ts';
 import { InputError } from '../physics/input-error.ts';
-import { benchCommand } from './commands/bench.ts';
-import { larmorCommand } from './commands/larmor.ts';
-import { londonCommand } from './commands/london.ts';
-import { mergeCommand } from './commands/merge.ts';
-import { pairingCommand } from './commands/pairing.ts';
-import { responseCommand } from './commands/response.ts';
-import { paperCommand } from './commands/paper.ts';
-import { scalingCommand } from './commands/scaling.ts';
-import { solveCommand } from './commands/solve.ts';
-import { spectrumCommand } from './commands/spectrum.ts';
-import type { CommandOutput } from './commands/summary.ts';
+import { commandNamed, kCommandList } from './commands/index.ts';
 import { toJson } from '../io/formats.ts';
 import { Interrupted, Progress, type StopRequests } from './progress.ts';
 import {
@@ -32,41 +22,24 @@ import { reportDeviceTo } from './device.ts';
 import { isReferenceWorker, serveReference } from './reference.ts';
 import packageJson from '../../package.json';
 
+/** The usage's commands, one line each, their summaries aligned. */
+function commandLines(): string {
+  const width = Math.max(...kCommandList.map(({ name }) => name.length)) + 3;
+  return kCommandList.map(({ name, summary }) => `  ${name.padEnd(width)}${summary}\n`).join('');
+}
+
 const kUsage = `Usage: darwin-breit <command> [options]     (npm run --silent cli -- <command> ...)
 
 The Darwin-Breit (order (v/c)^2 magnetic) interaction of N electrons: the mass matrix M of
 eq. 48/50 of Essen (2013), generalised to any configuration, in units of m and R.
 
 Commands:
-  solve      velocities -> momenta (p = M v), or momenta -> velocities (solve M v = p)
-  spectrum   extreme eigenvalues of the scaled M, the collective parameter (eq. 49)
-  paper      the paper's quantitative claims, recomputed
-  bench      kernel speeds on this device, as ratios to its own copy bandwidth
-  london     London moment (eq. 27-30): GPU Biot-Savart field map of a rotating sphere or cylinder
-  larmor     Larmor current, flux quanta and moment of N electrons on a ring (eq. 13-18)
-  pairing    two electrons on a ring of thickness a: numerical ground state vs eq. 46, temperatures
-  scaling    lambda_max of the interaction against N per dimension, and R* beside eq. 53-55
-  response   electrons in a field, flux or rotation: Larmor moment screened by the Darwin term
-  merge      the JSON of a sweep's shards (scaling, london, pairing --shard K/N) joined into one run's
-
+${commandLines()}
 Run 'darwin-breit <command> --help' (or 'darwin-breit help <command>') for each command's
 options, 'darwin-breit --version' for the version. Every command also takes --verbose: on
 stderr, the adapter and its limits, the kernel variants, memory estimates, chunk sizes and every
 solver check.
 `;
-
-const kCommands: Record<string, (argv: string[], progress: Progress) => Promise<CommandOutput>> = {
-  solve: solveCommand,
-  spectrum: spectrumCommand,
-  paper: paperCommand,
-  bench: benchCommand,
-  london: londonCommand,
-  larmor: larmorCommand,
-  pairing: pairingCommand,
-  scaling: scalingCommand,
-  response: responseCommand,
-  merge: mergeCommand,
-};
 
 /**
  * `isTTY`: whether stderr is a terminal; `writeStderr`: where progress and error lines go (in a CPU
@@ -102,12 +75,11 @@ export async function main(
     process.stdout.write(`darwin-breit ${packageJson.version}\n`);
     return 0;
   }
-  // Own keys only: 'constructor' or 'toString' is no command.
-  const command = name !== undefined && Object.hasOwn(kCommands, name) ? kCommands[name] : undefined;
+  const command = commandNamed(name);
   if (!command) {
     const problem = name === undefined ? 'no command' : `unknown command '${name}'`;
     writeStderr(
-      `error: ${problem} (commands: ${Object.keys(kCommands).join(', ')}; --help says what each does)\n`,
+      `error: ${problem} (commands: ${kCommandList.map((command) => command.name).join(', ')}; --help says what each does)\n`,
     );
     return 2;
   }
@@ -120,7 +92,7 @@ export async function main(
   stopAt(progress);
   reportDeviceTo(progress);
   try {
-    const output = await command(rest, progress);
+    const output = await command.run(rest, progress);
     // A signal handled after the run's last progress report (while it awaited its last GPU work)
     // stops it here, before anything is printed. One that comes during its last synchronous stretch
     // is not handled yet: the command's promise settles before the event loop turns, so its handler
@@ -166,17 +138,14 @@ export async function main(
   }
 }
 
-/** Commands that never open a GPU. */
-const kCpuCommands: ReadonlySet<string> = new Set(['paper', 'larmor', 'pairing', 'merge']);
-
 /**
- * A CPU run (one of kCpuCommands, or --device cpu): synchronous loops, which only another thread
- * can stop (signals.ts runInWorker).
+ * A CPU run (a command that never opens a GPU, or --device cpu): synchronous loops, which only another
+ * thread can stop (signals.ts runInWorker).
  */
 function runsOnCpu(argv: readonly string[]): boolean {
   const [name, ...rest] = argv;
   return (
-    kCpuCommands.has(name) ||
+    commandNamed(name)?.cpuOnly ||
     rest.some((arg, k) => arg === '--device=cpu' || (arg === '--device' && rest[k + 1] === 'cpu'))
   );
 }

@@ -7,11 +7,9 @@
 // N r_e/R against N (-> 3 like N^-2). A thin adapter:
 // the run is src/studies/london/run.ts, its limits spec.ts, the JSON, text and plots report.ts, which
 // the app's Studies panel uses too.
-import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { gpuReducedField } from '../../engine/london.ts';
 import { renamedError } from '../../physics/input-error.ts';
 import { kLondonConvergenceNs, kLondonTailSpacing } from '../../physics/london.ts';
-import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
 import { parseDevice } from '../../run/inputs.ts';
 import {
   londonCheckWarnings,
@@ -19,7 +17,9 @@ import {
   londonFiles,
   londonJson,
   londonMarkdown,
+  londonShardFromJson,
   londonText,
+  mergeLondon,
   type LondonJson,
 } from '../../studies/london/report.ts';
 import {
@@ -41,8 +41,7 @@ import {
   parseLondonGeometry,
 } from '../../studies/london/spec.ts';
 import { integerRangeProblem, parseShard, shardOf } from '../../studies/study.ts';
-import { openGpu } from '../device.ts';
-import { cpuPool, threadsOption } from '../engine.ts';
+import { openStudyEngine, threadsOption } from '../engine.ts';
 import { refusalOf } from '../formats.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
 import {
@@ -52,6 +51,7 @@ import {
   type OutputDirectory,
 } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
+import type { Shards } from './merge.ts';
 import { kStoppedHelp, studyOutput, type CommandOutput } from './summary.ts';
 
 export const kLondonHelp = `Usage: darwin-breit london [--geometry sphere|cylinder] [--n N[,N...]] [--grid G]
@@ -152,11 +152,9 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
   const names = londonFileNames(geometry, shardOf(ns, shard), shard === null);
   const out = checkStudyOutput(values.out, 'london', shard, names);
 
-  let context: GpuContext | null = null;
-  let device: DeviceSummary = kCpuDevice;
-  if (options.device === 'gpu') ({ context, device } = await openGpu());
-  const field: FieldEvaluator = context ? (body, points) => gpuReducedField(context, body, points) : cpuField;
-  const pool = cpuPool(options.threads);
+  const engine = await openStudyEngine(options.device, options.threads);
+  const { gpu, device } = engine;
+  const field: FieldEvaluator = gpu ? (body, points) => gpuReducedField(gpu, body, points) : cpuField;
   let run;
   try {
     run = await runLondon(
@@ -164,11 +162,10 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
       { geometry, ns, grid, halfHeight, convergenceNs: kLondonConvergenceNs },
       progress.studyHooks(),
       shard,
-      pool,
+      engine.pool(),
     );
   } finally {
-    pool.dispose();
-    if (context) releaseDevice(context);
+    engine.dispose();
   }
   progress.done();
   const stop = progress.sweepStop(run.stopped);
@@ -193,7 +190,7 @@ export async function londonCommand(argv: string[], progress: Progress): Promise
  * The command's output for a run or a merge: the JSON, the text, and with `out` the plots (a merge
  * has no maps: each shard's --out holds its own).
  */
-export function londonOutput(
+function londonOutput(
   summary: LondonJson,
   maps: readonly LondonMap[],
   studies: readonly LondonMapStudy[],
@@ -225,3 +222,14 @@ export function londonOutput(
     outFailure,
   );
 }
+
+/** merge's: the convergence plot of the whole list; each shard's --out holds its own maps. */
+export const kLondonShards: Shards = {
+  fromJson: londonShardFromJson,
+  merge(shards, values) {
+    const { json, studies, convergence } = mergeLondon(shards as unknown as LondonJson[]);
+    const names = londonFileNames(parseLondonGeometry(json.geometry), []);
+    const out = checkStudyOutput(values.out, 'london', null, names);
+    return londonOutput(json, [], studies, convergence, values, out);
+  },
+};

@@ -3,31 +3,9 @@
 // timings, its fits recomputed from all points, and the same text and files.
 import { InputError } from '../../physics/input-error.ts';
 import { parseJsonObject } from '../../io/formats.ts';
-import {
-  londonFileNames,
-  londonShardFromJson,
-  mergeLondon,
-  type LondonJson,
-} from '../../studies/london/report.ts';
-import { parseLondonGeometry } from '../../studies/london/spec.ts';
-import {
-  kPairingFileNames,
-  mergePairing,
-  pairingShardFromJson,
-  type PairingJson,
-} from '../../studies/pairing/report.ts';
-import {
-  mergeScaling,
-  scalingFileNames,
-  scalingShardFromJson,
-  type ScalingJson,
-} from '../../studies/scaling/report.ts';
 import { sameInShards, savedStop } from '../../studies/study.ts';
 import { kCommonOptions, parseCommandArgs, readTextFile } from '../options.ts';
-import { checkOutputDirectory, checkStudyOutput, summaryFileName } from '../output-directory.ts';
-import { londonOutput } from './london.ts';
-import { pairingOutput } from './pairing.ts';
-import { scalingOutput } from './scaling.ts';
+import { checkOutputDirectory, summaryFileName } from '../output-directory.ts';
 import type { CommandOutput } from './summary.ts';
 
 export const kMergeHelp = `Usage: darwin-breit merge SHARD.json ... [--out DIR] [--markdown] [--json]
@@ -51,21 +29,36 @@ const kOptions = {
   out: { type: 'string' },
 } as const;
 
-type Mergeable = 'scaling' | 'london' | 'pairing';
-const kMergeable: readonly string[] = ['scaling', 'london', 'pairing'] satisfies Mergeable[];
+type MergeValues = { readonly json?: boolean; readonly out?: string; readonly markdown?: boolean };
+
+/** How merge joins the shards of a command whose sweep runs in parts (--shard K/N). */
+export interface Shards {
+  /** A shard's every field the merge and its reports read, refused in one line naming the file. */
+  fromJson(json: Record<string, unknown>, name: string): unknown;
+  /** What its shards must share beyond the device for their points to be one run's, if anything. */
+  settings?(shard: Record<string, unknown>): unknown;
+  /** The command's output for the joined shards, every --out file of it checked before any is written. */
+  merge(shards: readonly Record<string, unknown>[], values: MergeValues): CommandOutput;
+}
+
+/** 'a', 'a or b', 'a, b or c'. */
+function alternatives(names: readonly string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+}
 
 /**
  * A shard's JSON, refused in one line unless it is an object of a mergeable command with "shard", and
  * a whole one: a shard that a signal stopped lacks points the merged run would pass off as measured.
  */
-function readShard(path: string): Record<string, unknown> {
+function readShard(path: string, sharded: ReadonlyMap<string, Shards>): Record<string, unknown> {
   const text = readTextFile(path, 'shards', 'merge: every shard');
   // What `--json > FILE` leaves of a shard stopped before it printed.
   if (text.trim() === '') throw new InputError(`${path} is empty: did its shard finish?`, 'shards');
   const json = parseJsonObject(text, path, 'shards');
   const { command, shard, device } = json;
-  if (typeof command !== 'string' || !kMergeable.includes(command)) {
-    throw new InputError(`${path} is not the JSON of a scaling, london or pairing run (--json)`, 'shards');
+  if (typeof command !== 'string' || !sharded.has(command)) {
+    const names = alternatives([...sharded.keys()]);
+    throw new InputError(`${path} is not the JSON of a ${names} run (--json)`, 'shards');
   }
   if (shard === undefined || shard === null) {
     throw new InputError(
@@ -92,50 +85,26 @@ function readShard(path: string): Record<string, unknown> {
   return json;
 }
 
-export async function mergeCommand(argv: string[]): Promise<CommandOutput> {
+/** `sharded`: the commands whose sweeps run in shards, by name (commands/index.ts). */
+export async function mergeCommand(
+  argv: string[],
+  sharded: ReadonlyMap<string, Shards>,
+): Promise<CommandOutput> {
   // The shards' paths are positionals: the one command that takes any.
   const { values, positionals: paths } = parseCommandArgs(argv, kOptions, { positionals: true });
   if (values.help) return { help: kMergeHelp };
   if (!paths.length) throw new InputError('merge needs the JSON of every shard', 'shards');
-  const shards = paths.map(readShard);
-  const command = shards[0].command as Mergeable;
+  const shards = paths.map((path) => readShard(path, sharded));
+  const command = shards[0].command as string;
   if (!shards.every((shard) => shard.command === command)) {
     throw new InputError('merge: the files come from different commands', 'shards');
   }
+  const { fromJson, settings, merge } = sharded.get(command)!;
   // Each field the merge and its reports read, checked in each file: a refusal can name the file.
-  shards.forEach((shard, k) => kShardFromJson[command](shard, paths[k]));
+  shards.forEach((shard, k) => fromJson(shard, paths[k]));
   // float32 GPU points beside float64 CPU ones would be reported under one device.
   sameInShards(shards, (shard) => (shard.device as { kind?: unknown } | undefined)?.kind, 'device');
-  if (command === 'scaling') sameInShards(shards, (shard) => shard.sweep, 'settings');
+  if (settings) sameInShards(shards, settings, 'settings');
   if (values.out !== undefined) checkOutputDirectory(values.out, [summaryFileName(command, null)]);
-  return mergeShards(command, shards, values);
-}
-
-/** Each command's check of a shard, field by field, refusing it in one line that names the file. */
-const kShardFromJson: Record<Mergeable, (json: Record<string, unknown>, name: string) => unknown> = {
-  scaling: scalingShardFromJson,
-  london: londonShardFromJson,
-  pairing: pairingShardFromJson,
-};
-
-function mergeShards(
-  command: Mergeable,
-  shards: readonly Record<string, unknown>[],
-  values: { readonly json?: boolean; readonly out?: string; readonly markdown?: boolean },
-): CommandOutput {
-  // Every file's name is known once the shards are joined: all are checked now, the summary's again.
-  if (command === 'scaling') {
-    const { json, studies } = mergeScaling(shards as unknown as ScalingJson[]);
-    const names = scalingFileNames(studies.map((study) => study.geometry));
-    return scalingOutput(json, studies, values, checkStudyOutput(values.out, command, null, names));
-  }
-  if (command === 'london') {
-    const { json, studies, convergence } = mergeLondon(shards as unknown as LondonJson[]);
-    const names = londonFileNames(parseLondonGeometry(json.geometry), []);
-    const out = checkStudyOutput(values.out, command, null, names);
-    return londonOutput(json, [], studies, convergence, values, out);
-  }
-  const { json, plotted } = mergePairing(shards as unknown as PairingJson[]);
-  const out = checkStudyOutput(values.out, command, null, kPairingFileNames);
-  return pairingOutput(json, plotted.points, plotted.rings, values, out);
+  return merge(shards, values);
 }

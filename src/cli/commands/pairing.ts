@@ -6,9 +6,11 @@
 // plots are src/studies/pairing/, which the app's Studies panel runs too; this file is its flags.
 import {
   kPairingFileNames,
+  mergePairing,
   pairingFiles,
   pairingJson,
   pairingMarkdown,
+  pairingShardFromJson,
   pairingText,
   type PairingJson,
 } from '../../studies/pairing/report.ts';
@@ -24,6 +26,7 @@ import {
   type OutputDirectory,
 } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
+import type { Shards } from './merge.ts';
 import { kStoppedHelp, studyOutput, type CommandOutput } from './summary.ts';
 
 export const kPairingHelp = `Usage: darwin-breit pairing [--ratios a_m/a ...] [--shard K/N] [--out DIR] [--markdown] [--json]
@@ -85,7 +88,7 @@ export async function pairingCommand(argv: string[], progress: Progress): Promis
 }
 
 /** The command's output for a run or a merge: the JSON, the text, and with `out` the plots. */
-export function pairingOutput(
+function pairingOutput(
   summary: PairingJson,
   points: Parameters<typeof pairingFiles>[0],
   rings: Parameters<typeof pairingFiles>[1],
@@ -108,3 +111,13 @@ export function pairingOutput(
     outFailure,
   );
 }
+
+/** merge's: the plots of the whole a_m/a list, which no shard's --out holds. */
+export const kPairingShards: Shards = {
+  fromJson: pairingShardFromJson,
+  merge(shards, values) {
+    const { json, plotted } = mergePairing(shards as unknown as PairingJson[]);
+    const out = checkStudyOutput(values.out, 'pairing', null, kPairingFileNames);
+    return pairingOutput(json, plotted.points, plotted.rings, values, out);
+  },
+};

@@ -2,15 +2,12 @@
 // the Darwin term, against N r_e/R and N, beside the continuum theory (London's sphere, the thin shell,
 // the ring's circulant). The study is src/studies/response/ (spec, run, report); this file maps its
 // flags to the spec, opens the backends and writes the JSON, the text and the files.
-import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { gpuMovingChargesField } from '../../engine/london.ts';
-import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
 import { InputError, renamedMessage } from '../../physics/input-error.ts';
 import { geometry, kGeometryNames } from '../../physics/geometry.ts';
 import { kMaxDenseSize, type DarwinSystem } from '../../physics/models.ts';
 import { kDriveNames } from '../../physics/response.ts';
-import { cpuPool, cpuReference, kHostMemory, openStudyBackend, threadsOption } from '../engine.ts';
-import type { WorkerPool } from '../../parallel/pool.ts';
+import { cpuReference, kHostMemory, openStudyBackend, openStudyEngine, threadsOption } from '../engine.ts';
 import { chooseCpuStorage } from '../../run/backend.ts';
 import { float64Products } from '../../run/refine.ts';
 import {
@@ -24,7 +21,6 @@ import {
 } from '../../studies/response/report.ts';
 import { kResponseRtol, runResponse, type ResponseResult } from '../../studies/response/run.ts';
 import { kResponseDefaults, kResponseLimits, responseSpec } from '../../studies/response/spec.ts';
-import { openGpu } from '../device.ts';
 import { checkDecision, kCheckMaxUnknowns, kSampledCheckElectrons } from '../../run/check.ts';
 import { parseDimensionFor, parseTreeToleranceFor } from '../../run/inputs.ts';
 import { kCommonOptions, parseCommandArgs } from '../options.ts';
@@ -216,9 +212,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   const threads = threadsOption(values.threads);
   const out = checkStudyOutput(values.out, 'response', null, responseFileNames(spec));
 
-  let context: GpuContext | null = null;
-  let device: DeviceSummary = kCpuDevice;
-  if (spec.device === 'gpu') ({ context, device } = await openGpu());
+  const engine = await openStudyEngine(spec.device, threads);
   // The float64 check of every solve on the GPU or the CPU's tree, by the policy of solve's: dense
   // while the largest N's dense reference takes seconds, on sampled rows of M past it.
   const largest: DarwinSystem = {
@@ -231,10 +225,8 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   const storage = spec.device === 'cpu' ? chooseCpuStorage(largest, spec.matrix, kHostMemory) : spec.matrix;
   const checked = checkDecision(largest, spec.device, undefined, storage);
   let result: ResponseResult;
-  // The float64 products of the GPU's refined solves, on --threads threads from the first.
-  let pool: WorkerPool | null = null;
+  const { gpu, device } = engine;
   try {
-    const gpu = context;
     result = await runResponse(
       spec,
       (system) => openStudyBackend(gpu, system, spec.matrix, spec.treeTolerance, threads, progress),
@@ -247,11 +239,11 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
       gpu
         ? (positions, velocities, points) => gpuMovingChargesField(gpu, positions, velocities, points)
         : null,
-      float64Products(() => (pool ??= cpuPool(threads))),
+      // The float64 products of the GPU's refined solves.
+      float64Products(engine.pool),
     );
   } finally {
-    if (context) releaseDevice(context);
-    (pool as WorkerPool | null)?.dispose();
+    engine.dispose();
   }
   progress.done();
   // A check past its target is a result, as solve's: said on stderr, the exit status 0.

@@ -3,9 +3,7 @@
 // beside eq. 53-55. A thin adapter: the sweep is src/studies/scaling/run.ts on a backend per N (the GPU
 // engine, or the float64 CPU reference), its options src/studies/scaling/spec.ts's, the JSON, text and
 // files src/studies/scaling/report.ts's.
-import { releaseDevice, type GpuContext } from '../../gpu/device.ts';
 import { kTreeCrossover } from '../../gpu/profile.ts';
-import { kCpuDevice, type DeviceSummary } from '../../io/formats.ts';
 import { renamedError } from '../../physics/input-error.ts';
 import { kModelNames } from '../../physics/models.ts';
 import { kDistributionDimension, kScalingGeometries } from '../../physics/scaling.ts';
@@ -24,18 +22,21 @@ import {
   backendStorage,
   checkStudyBackend,
   openStudyBackend,
+  openStudyEngine,
   referenceProgress,
   threadsOption,
 } from '../engine.ts';
 import { runScaling, scalingReference } from '../../studies/scaling/run.ts';
 import type { BackendFactory } from '../../studies/study.ts';
 import {
+  mergeScaling,
   scalingCheckWarning,
   scalingFileNames,
   scalingFiles,
   scalingJson,
   scalingMarkdown,
   scalingPointLine,
+  scalingShardFromJson,
   scalingText,
   type ScalingExtra,
   type ScalingJson,
@@ -51,7 +52,6 @@ import {
 } from '../../studies/scaling/spec.ts';
 import { integerRangeProblem, parseShard } from '../../studies/study.ts';
 import type { ScalingStudy } from '../../studies/scaling/run.ts';
-import { openGpu } from '../device.ts';
 import { nodeReference } from '../reference.ts';
 import { refusalOf } from '../formats.ts';
 import { kCommonOptions, parseCommandArgs, parseNumber } from '../options.ts';
@@ -62,6 +62,7 @@ import {
   type OutputDirectory,
 } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
+import type { Shards } from './merge.ts';
 import { kStoppedHelp, studyOutput, type CommandOutput } from './summary.ts';
 
 export const kScalingHelp = `Usage: darwin-breit scaling [--geometries ring,disk,sphere,ball] [--model vector|azimuthal]
@@ -197,19 +198,16 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
   const names = options.shard ? [] : scalingFileNames(options.geometries);
   const out = checkStudyOutput(values.out, 'scaling', options.shard, names);
 
-  let device: DeviceSummary = kCpuDevice;
-  let context: GpuContext | null = null;
-  if (options.device === 'gpu') ({ context, device } = await openGpu());
-  const release = () => {
-    if (context) releaseDevice(context);
-  };
+  // Its CPU backends hold pools of their own (openStudyBackend): the engine's is never started.
+  const engine = await openStudyEngine(options.device, options.threads);
+  const { gpu, device } = engine;
   // How each N's M was held: the GPU's storage; on the CPU 'tree' or 'dense'.
   let storage = new Map<number, string>();
   const storages: Map<number, string>[] = [];
   let current = '';
   const factory: BackendFactory = async (system) => {
     const backend = await openStudyBackend(
-      context,
+      gpu,
       system,
       options.matrix,
       options.treeTolerance,
@@ -245,7 +243,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
         maxIterations: options.maxIterations,
         reference: scalingReference(float64, true),
         checkPoint: (system) =>
-          checkStudyBackend(context, system, options.matrix, options.treeTolerance, kDefaultLanczosBasis),
+          checkStudyBackend(gpu, system, options.matrix, options.treeTolerance, kDefaultLanczosBasis),
       },
       {
         ...progress.studyHooks(),
@@ -268,7 +266,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
       options.shard,
     ));
   } finally {
-    release();
+    engine.dispose();
     float64.cancel();
   }
   progress.done();
@@ -307,7 +305,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
 }
 
 /** The command's output for a run or a merge: the JSON, the text, and with `out` the files. */
-export function scalingOutput(
+function scalingOutput(
   summary: ScalingJson,
   studies: ScalingStudy[],
   values: { readonly json?: boolean; readonly markdown?: boolean },
@@ -329,3 +327,14 @@ export function scalingOutput(
     outFailure,
   );
 }
+
+/** merge's: the shards hold one sweep's settings (its "sweep"), each its own geometries' points. */
+export const kScalingShards: Shards = {
+  fromJson: scalingShardFromJson,
+  settings: (shard) => shard.sweep,
+  merge(shards, values) {
+    const { json, studies } = mergeScaling(shards as unknown as ScalingJson[]);
+    const names = scalingFileNames(studies.map((study) => study.geometry));
+    return scalingOutput(json, studies, values, checkStudyOutput(values.out, 'scaling', null, names));
+  },
+};

@@ -1,0 +1,50 @@
+// One small valid run of each command of the CLI's registry (src/cli/commands/index.ts), for the
+// house-rule tests that run every command: a command registered without one here fails them, which
+// tells its author to add it. Default device (the GPU where the command has one), seconds each.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { kShardedCommands } from '../../src/cli/commands/index.ts';
+import { mergeCommand } from '../../src/cli/commands/merge.ts';
+import type { CliRun } from './cli-bundle.ts';
+
+/** A command's arguments; the files it reads are written into `dir`, made with `cli` where needed. */
+type SmallRun = (dir: string, cli: (...args: string[]) => CliRun) => string[];
+
+const kSmallRuns: Readonly<Record<string, SmallRun>> = {
+  solve: () => ['--geometry', 'ring', '--n', '8', '--epsilon', '0.01', '--velocity', 'rigid'],
+  spectrum: () => ['--geometry', 'ring', '--n', '8', '--epsilon', '0.01'],
+  paper: () => [],
+  bench: () => ['--n', '16', '--repeats', '2'],
+  // Every kind of file --out writes: the maps, their deviations, the convergence plot.
+  london: () => ['--n', '50', '--grid', '8'],
+  larmor: () => [],
+  pairing: () => ['--ratios', '10'],
+  scaling: () => ['--geometries', 'ring', '--n-min', '8', '--n-max', '16', '--points', '2'],
+  // --grid: the maps; a ball: the current against depth; the field drive: the centre field.
+  response: () => ['--geometry', 'ball', '--n', '20,40', '--n-epsilon', '1', '--grid', '5'],
+  merge: (dir, cli) =>
+    ['1/2', '2/2'].map((shard, k) => {
+      const run = cli('pairing', '--ratios', '10,100', '--shard', shard, '--json');
+      expect(run.status, run.stderr).toBe(0);
+      const path = join(dir, `small-run-shard-${k + 1}.json`);
+      writeFileSync(path, run.stdout);
+      return path;
+    }),
+};
+
+/** The commands that have a small run: the registry's, neither more nor fewer (study-commands.test.ts). */
+export const kSmallRunCommands: readonly string[] = Object.keys(kSmallRuns);
+
+/** `name`'s small run, or a failure that says where to add one. */
+export function smallRun(name: string, dir: string, cli: (...args: string[]) => CliRun): string[] {
+  if (!Object.hasOwn(kSmallRuns, name)) {
+    throw new Error(`${name} has no small run in test/helpers/commands.ts: add one`);
+  }
+  return [name, ...kSmallRuns[name](dir, cli)];
+}
+
+/** merge in this process, as the CLI runs it: over the registry's sharded commands. */
+export function cliMerge(argv: string[]) {
+  return mergeCommand(argv, kShardedCommands);
+}
