@@ -25,6 +25,7 @@ import {
   denseAllocation,
   explainDenseFailure,
   freeAllocation,
+  kDenseBudgetBytes,
   gpuBackend,
   operatorBytes,
   treeAllocation,
@@ -159,6 +160,19 @@ describe('what the dense storage allocates, against what the device holds', () =
     );
     const invalid = new GpuError('validation', 'a bug');
     expect(explainDenseFailure(ball, invalid)).toBe(invalid);
+  });
+
+  test("the 1 GiB of 'auto' holds the dense M of N = 5460 in 3D, 8192 in 2D, 16384 azimuthal", () => {
+    // 16 384 unknowns; in 3D the rows are padded to whole groups of 4 electrons, so N = 5461 passes
+    // the budget by its padding alone (16 392 columns).
+    const largest = (n: number, model: ModelName, dim: Dimension) => {
+      const fits = (m: number) =>
+        denseMatrixBytes(matrixShape(makeSystem('sphere', m, model, dim))) <= kDenseBudgetBytes;
+      return fits(n) && !fits(n + 1);
+    };
+    expect(largest(5460, 'vector', 3)).toBe(true);
+    expect(largest(8192, 'vector', 2)).toBe(true);
+    expect(largest(16384, 'azimuthal', 3)).toBe(true);
   });
 
   test("'auto' goes matrix-free when the dense storage would not fit the device's memory", () => {

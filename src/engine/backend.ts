@@ -65,7 +65,8 @@ export type MatrixStorage = 'dense' | 'free' | 'tree';
  * more than the device holds (checkDenseFits). WebGPU does not report the device's memory; a
  * quarter of the 4 GiB that a WebGPU-class GPU can be assumed to have (kBrowserMemoryBytes) leaves
  * room for the browser and other tabs. At 1 GiB the dense float32 M holds up to 16 384
- * unknowns (the 3D vector model at N = 5461); past that the matrix-free product, O(N) in memory,
+ * unknowns, its rows padded to whole groups of 4 electrons (rowStride): N = 5460 in the 3D vector
+ * model, 8192 in 2D, 16 384 azimuthal; past that the matrix-free product, O(N) in memory,
  * recomputes the entries on every matvec.
  */
 export const kDenseBudgetBytes = 2 ** 30;
