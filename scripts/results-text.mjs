@@ -42,7 +42,7 @@ export function freeExponentLines(studies) {
 
 /**
  * The ring's prefactor a against its derived 1/π (fit.theory): how far the fit lies from it, in per
- * cent, in the decades that would move R* (N* = (R/a0) with ln N* = a0/(r_e a): a relative change δ
+ * cent, in the decades that would move R* (N* = R* / a0 with ln N* = a0/(r_e a): a relative change δ
  * of a moves log10 N* by δ log10 N*), and in the fit's uncertainties. As lines of the paragraph: none
  * without a ring fitted.
  */
