@@ -12,6 +12,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { freeExponentLines, ringPrefactorLines } from './results-text.mjs';
 
 const kParts = ['scaling', 'london', 'pairing', 'response', 'large', 'bench', 'tree'];
 let values;
@@ -401,18 +402,14 @@ const results = [
   '',
   '**Collective threshold (`scaling`).** Extreme eigenvalues of the interaction matrix (ε = 1) by Lanczos;',
   '`coefficient` is the N → ∞ limit of λ_max/N (2D, 3D) or the prefactor of N ln N (ring); R* is the size at',
-  'which ε λ_max reaches 1 with one electron per atom, N = (R/a0)^d (eq. 51), beside eq. 53-55. The ring’s',
-  'R* holds the prefactor at its derived 1/π and fits the constant alone: the fitted prefactor in the table,',
-  '1% below 1/π, would move an R* at ln N ~ 6·10⁴ by some 270 decades. A point whose Lanczos stopped short',
-  'of its tolerance holds inner bounds of the extreme eigenvalues: the plots draw it grey, and the fit leaves it out.',
-  '`N fitted`: the fit takes the points at N ≥ 32 alone (smaller N are pre-asymptotic; with fewer than its',
-  'parameters + 1 there, no fit and no R*). The laws fix the exponent p; with p free the best one over these N',
-  'is smaller (0.43–0.49 on the disk and sphere, about 0.6 in the ball): the corrections decay more slowly here',
-  'than the law, every larger N lies above the fixed-p fit, and its extrapolations are biased low. The',
-  'coefficient with p free is given in parentheses; the JSON carries the difference as `uncertainty_systematic`,',
-  'and R* takes it with the ±. In the azimuthal model the disk’s and sphere’s N^-1/2 law is not supported',
-  '(p ≈ 0.43: e_φ and ρ are singular on the axis), and the vector ring’s a lies 1.6–2σ below its derived 1/π',
-  '(its a ln N + b + g/ln N leaves out higher powers of 1/ln N).',
+  'which ε λ_max reaches 1 with one electron per atom, N = (R/a0)^d (eq. 51), beside eq. 53-55.',
+  ...ringPrefactorLines(scaling.studies),
+  'A point whose Lanczos stopped short of its tolerance holds inner bounds of the extreme eigenvalues: the',
+  'plots draw it grey, and the fit leaves it out. `N fitted`: the fit takes the points at N ≥ 32 alone',
+  '(smaller N are pre-asymptotic; with fewer than its parameters + 1 there, no fit and no R*).',
+  ...freeExponentLines(scaling.studies),
+  'The coefficient with p free is given in parentheses; the JSON carries the difference as',
+  '`uncertainty_systematic`, and R* takes it with the ±.',
   '',
   scaling.markdown,
   '',

@@ -12,7 +12,7 @@ import {
   queryFromParameters,
   type Parameters,
 } from '../src/app/state.ts';
-import { checkDenseFits, checkTreeFits } from '../src/engine/backend.ts';
+import { checkDenseFits, checkFreeFits, checkTreeFits } from '../src/engine/backend.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { checkFloat32System } from '../src/physics/float32.ts';
 import { InputError } from '../src/physics/input-error.ts';
@@ -167,6 +167,15 @@ describe("the shared refusals in the panel's words", () => {
       /; use matrix 'matrix-free', which holds only the positions and vectors \(O\(N\^2\) time a product\)$/,
     );
     expect(message).not.toContain('--');
+  });
+
+  test("matrix-free storage past the device's memory names the largest N, as the CLI does", () => {
+    // 400 bytes an electron, 32 vectors in whole groups of 4 floats: one electron in 1 kB, as two take
+    // 32 bytes of positions and 32 vectors of 8 floats (1056 bytes).
+    expect(shown(() => checkFreeFits(tiny, sphere))).toBe(
+      "matrix 'matrix-free' needs 0.000200 GB for the positions of 500 electrons, its vectors, more than " +
+        'the 0.00000102 GB of the test budget; it holds at most N = 1 here',
+    );
   });
 
   test('two electrons at one float32 point name the float64 path as the CLI’s, which the page has not', () => {

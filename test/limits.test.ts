@@ -9,6 +9,7 @@ import {
   type DarwinSystem,
   type Dimension,
   type ModelName,
+  type SystemSize,
 } from '../src/physics/models.ts';
 import { kDefaultTreeTolerance, type TreeDetails } from '../src/physics/tree-build.ts';
 import { parallelMassMatrixEntries } from '../src/parallel/mass-matrix.ts';
@@ -17,11 +18,14 @@ import { GpuError, type DeviceMemory, type GpuContext } from '../src/gpu/device.
 import { readFloat32 } from '../src/gpu/readback.ts';
 import {
   checkGpuBackendFits,
+  checkGpuSizeFits,
   checkLanczosBasisFits,
   checkTreeFits,
   chooseMatrixStorage,
   denseAllocation,
   explainDenseFailure,
+  freeAllocation,
+  kDenseBudgetBytes,
   gpuBackend,
   operatorBytes,
   treeAllocation,
@@ -158,6 +162,19 @@ describe('what the dense storage allocates, against what the device holds', () =
     expect(explainDenseFailure(ball, invalid)).toBe(invalid);
   });
 
+  test("the 1 GiB of 'auto' holds the dense M of N = 5460 in 3D, 8192 in 2D, 16384 azimuthal", () => {
+    // 16 384 unknowns; in 3D the rows are padded to whole groups of 4 electrons, so N = 5461 passes
+    // the budget by its padding alone (16 392 columns).
+    const largest = (n: number, model: ModelName, dim: Dimension) => {
+      const fits = (m: number) =>
+        denseMatrixBytes(matrixShape(makeSystem('sphere', m, model, dim))) <= kDenseBudgetBytes;
+      return fits(n) && !fits(n + 1);
+    };
+    expect(largest(5460, 'vector', 3)).toBe(true);
+    expect(largest(8192, 'vector', 2)).toBe(true);
+    expect(largest(16384, 'azimuthal', 3)).toBe(true);
+  });
+
   test("'auto' goes matrix-free when the dense storage would not fit the device's memory", () => {
     const small = makeSystem('sphere', 37, 'vector', 3);
     const need = denseAllocation(small).total;
@@ -236,6 +253,71 @@ describe('what the dense storage allocates, against what the device holds', () =
     // 'auto' with that basis: past the dense budget's room it goes matrix-free, as for a larger M.
     expect(chooseMatrixStorage(denseRoom, system, undefined, undefined, standard)).toBe('dense');
     expect(chooseMatrixStorage(denseRoom, system, undefined, undefined, basis)).toBe('free');
+  });
+});
+
+describe('what the matrix-free storage allocates, against what the device holds', () => {
+  const size = (n: number, model: ModelName = 'vector', dim: Dimension = 3): SystemSize => ({
+    configuration: { n },
+    model,
+    dim,
+  });
+
+  test('the estimate: the positions and 32 vectors, 400 bytes an electron in 3D, 272 in 2D, 144 azimuthal', () => {
+    // 16 bytes of position and 32 float32 vectors of b unknowns an electron.
+    expect(freeAllocation(size(1e6)).total).toBe(400e6);
+    expect(freeAllocation(size(1e6, 'vector', 2)).total).toBe(272e6);
+    expect(freeAllocation(size(1e6, 'azimuthal', 3)).total).toBe(144e6);
+    // The vectors of 3 N floats in float32x4 groups: N = 5 rounds 15 floats up to 16.
+    expect(freeAllocation(size(5)).vectors).toBe(16 * 5 + 32 * 4 * 16);
+    // A spectrum's basis as the dense storage's, beside the same vectors.
+    const spectrum = freeAllocation(size(30000), kDefaultLanczosBasis);
+    expect(spectrum.lanczosBasis).toBe(denseAllocation(ball, kDefaultLanczosBasis).lanczosBasis);
+    expect(spectrum.vectors).toBe(denseAllocation(ball).vectors);
+    expect(spectrum.total).toBe(spectrum.vectors + spectrum.lanczosBasis);
+  });
+
+  test('--matrix free past the device memory: one InputError naming the largest N, nothing allocated', async () => {
+    // The audit's run: 6.5e7 electrons on SwiftShader with 24.4 GB of free host memory sat in its setup
+    // for minutes; 400 bytes an electron hold 6.1e7 there.
+    const device = untouchableContext(24.4e9);
+    expect(() => checkGpuSizeFits(device, size(6.5e7), { matrix: 'free' })).toThrow(
+      new InputError(
+        '--matrix free needs 26.0 GB for the positions of 65000000 electrons, its vectors, more than the ' +
+          '24.4 GB of the test budget; it holds at most N = 61000000 here',
+        'n',
+      ),
+    );
+    expect(checkGpuSizeFits(device, size(61000000), { matrix: 'free' })).toBe('free');
+    expect(() => checkGpuSizeFits(device, size(61000001), { matrix: 'free' })).toThrow(
+      /at most N = 61000000 here$/,
+    );
+    // Through the backend, on the electrons themselves: refused before the device is touched.
+    const refusal = gpuBackend(untouchableContext(1e7), ball, { matrix: 'free' });
+    await expect(refusal).rejects.toThrow(
+      /^--matrix free needs 0\.0120 GB for the positions of 30000 electrons, its vectors, more than the 0\.0100 GB of the test budget; it holds at most N = 25000 here$/,
+    );
+    await expect(refusal).rejects.toMatchObject({ field: 'n' });
+  });
+
+  test("'auto' where not even the matrix-free storage fits: the same refusal", () => {
+    expect(chooseMatrixStorage(untouchableContext(1e7), ball)).toBe('free');
+    expect(() => checkGpuSizeFits(untouchableContext(1e7), ball)).toThrow(/^--matrix free needs 0\.0120 GB/);
+  });
+
+  test("a spectrum's basis past the device memory names a smaller basis where the vectors fit", () => {
+    const spectrum = freeAllocation(ball, kDefaultLanczosBasis);
+    const room = untouchableContext(spectrum.total - 1);
+    expect(() =>
+      checkGpuSizeFits(room, ball, { matrix: 'free', lanczosBasis: kDefaultLanczosBasis }),
+    ).toThrow(
+      /^--matrix free needs 0\.0639 GB for the positions of 30000 electrons, its vectors and Lanczos basis of 96 vectors, more than .*; a smaller Lanczos basis holds less \(spectrum --basis; 0\.0519 GB at 96\)$/,
+    );
+    expect(checkGpuSizeFits(room, ball, { matrix: 'free', lanczosBasis: 20 })).toBe('free');
+    // The page's Spectrum beside a backend built for solves.
+    const built = { system: ball, matrix: 'free' } as GpuBackend;
+    expect(() => checkLanczosBasisFits(room, built, 20)).not.toThrow();
+    expect(() => checkLanczosBasisFits(room, built, kDefaultLanczosBasis)).toThrow(/^--matrix free needs /);
   });
 });
 

@@ -1,12 +1,14 @@
 // The development scripts of scripts/, what a newcomer meets before any physics: `npm test` names the
 // system packages it lacks in one line (prerequisites.mjs), and the CLI (cli.mjs) rebuilds its bundle
-// only when the sources changed. Both spawned as a user would run them.
+// only when the sources changed. Both spawned as a user would run them. And the README sentences of
+// `npm run results` that state fitted numbers, formed from the run's data (results-text.mjs).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli-bundle.ts';
+import { freeExponentLines, ringPrefactorLines, type ScalingStudyFields } from '../scripts/results-text.mjs';
 
 function prerequisites(root: string) {
   return spawnSync(process.execPath, ['scripts/prerequisites.mjs', '--root', root], { encoding: 'utf8' });
@@ -92,5 +94,90 @@ describe('the CLI bundle is built once, and again only when the sources change',
     });
     expect(elsewhere.status).toBe(2);
     expect(elsewhere.stderr).toBe('error: --build-only takes no other argument, got --outDir\n');
+  });
+});
+
+describe("the scaling paragraph's numbers come from the studies it describes", () => {
+  // The fields of results.json's scaling studies that the sentences read, at a run's values.
+  const study = (
+    geometry: string,
+    dimension: number,
+    fit: Partial<NonNullable<ScalingStudyFields['fit']>>,
+    extra: Partial<ScalingStudyFields> = {},
+  ): ScalingStudyFields => ({
+    geometry,
+    model: 'vector',
+    dimension,
+    fit: {
+      law: '',
+      coefficient: 0,
+      uncertainty: 0,
+      theory: null,
+      exponent: null,
+      free_exponent: null,
+      free_exponent_coefficient: null,
+      ...fit,
+    },
+    ...extra,
+  });
+  const surface = (geometry: string, p: number, c: number, free: number) =>
+    study(geometry, 2, {
+      law: 'lambda_max/N = c + b N^-1/2',
+      exponent: 0.5,
+      coefficient: c,
+      free_exponent: p,
+      free_exponent_coefficient: free,
+    });
+  const ball = study('ball', 3, {
+    law: 'lambda_max/N = c + b N^-2/3',
+    exponent: 2 / 3,
+    coefficient: 0.8158,
+    free_exponent: 0.6104,
+    free_exponent_coefficient: 0.8178,
+  });
+  const ring = study(
+    'ring',
+    1,
+    {
+      law: 'lambda_max/N = a ln N + b + g/ln N',
+      coefficient: 0.3149836551655656,
+      uncertainty: 0.002142304722254266,
+      theory: 1 / Math.PI,
+    },
+    { critical_electrons_log10: 25622.04 },
+  );
+  const disk = surface('disk', 0.4785, 1.2981, 1.302);
+  const sphere = surface('sphere', 0.4943, 0.66644, 0.6669);
+
+  it("gives each free exponent beside its law's, and what they say where all agree", () => {
+    expect(freeExponentLines([ring, disk, sphere, ball])).toEqual([
+      'The laws fix the exponent p; with p free the best one over these N is 0.48 on the disk, 0.49 on ' +
+        "the sphere and 0.61 in the ball, against the laws' 1/2, 1/2 and 2/3: the corrections decay more " +
+        'slowly here than the laws, and the fixed-p extrapolations are biased low.',
+    ]);
+    // One exponent above its law's: the exponents alone, no claim that they do not all support.
+    expect(freeExponentLines([surface('disk', 0.52, 1.3, 1.29), ball])).toEqual([
+      'The laws fix the exponent p; with p free the best one over these N is 0.52 on the disk and 0.61 in ' +
+        "the ball, against the laws' 1/2 and 2/3.",
+    ]);
+    // The ring's law has no exponent: no sentence.
+    expect(freeExponentLines([ring])).toEqual([]);
+  });
+
+  it("gives the ring's prefactor against 1/π in per cent, in R*'s decades and in its uncertainties", () => {
+    expect(ringPrefactorLines([ring, disk])).toEqual([
+      'The ring’s R* holds the prefactor at its derived 1/π and fits the constant alone: the fitted ' +
+        'prefactor in the table, 1.0% below 1/π, would move an R* at ln N ~ 6·10⁴ by some 270 decades. ' +
+        'The vector ring’s a lies 1.6σ below 1/π (its a ln N + b + g/ln N leaves out higher powers of 1/ln N).',
+    ]);
+    // Within one uncertainty: no cause named for a deviation the fit does not show.
+    const close = study(
+      'ring',
+      1,
+      { ...ring.fit, coefficient: 1 / Math.PI + 0.001 },
+      { critical_electrons_log10: 25622.04 },
+    );
+    expect(ringPrefactorLines([close])[0]).toMatch(/0\.3% above 1\/π.* lies 0\.5σ above 1\/π\.$/);
+    expect(ringPrefactorLines([disk, ball])).toEqual([]);
   });
 });

@@ -78,7 +78,10 @@ describe('--verbose', () => {
   test('matrix-free: the product chunks and k = 1 are told', () => {
     const args = ['solve', '--geometry', 'ball', '--n', '8000', '--epsilon', '1e-3', '--velocity', 'rigid'];
     const { lines } = cli([...args, '--matrix', 'free', '--no-check', '--json', '--verbose']);
-    expect(lines).toContain('matrix: free; memory: positions 0.128 MB, entries recomputed per product');
+    // The positions, 16 bytes an electron, and 32 vectors of 24000 floats (freeAllocation).
+    expect(lines).toContain(
+      'matrix: free; memory: 3.20 MB (positions 0.128 MB, vectors 3.07 MB), entries recomputed per product',
+    );
     // 2^22 pairs per chunk and host thread on a CPU adapter, in workgroups of 512 electrons (64
     // threads of eight, the 'blocked' variant), as many for each thread: 16 chunks of one workgroup
     // on one thread, 8 of two on two, 4 of four on four.

@@ -7,6 +7,7 @@ import {
   checkGpuBackendFits,
   checkGpuSizeFits,
   denseAllocation,
+  freeAllocation,
   gpuBackend,
   operatorBytes,
   treeAllocation,
@@ -478,8 +479,11 @@ export function gpuBackendDetails(context: GpuContext, backend: GpuBackend, lanc
     rowsPerWorkgroup(context.profile.matvecFree, kMatvecFreeWorkgroupSize),
     context.profile.cpuThreads,
   );
+  const need = freeAllocation(system, lanczosBasis);
   return [
-    `matrix: free; memory: positions ${megabytes(operator)}, entries recomputed per product`,
+    `matrix: free; memory: ${megabytes(need.total)} (positions ${megabytes(operator)}, vectors ` +
+      `${megabytes(need.vectors - operator)}${basisNote(need.lanczosBasis, lanczosBasis)}), entries ` +
+      'recomputed per product',
     `product chunks: ${Math.ceil(n / rows)} of ${rows} electrons (${pairs} pairs per chunk on a ` +
       `${context.profile.runsOnCpu ? 'CPU adapter' : 'GPU'})`,
     step,

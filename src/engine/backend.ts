@@ -65,7 +65,8 @@ export type MatrixStorage = 'dense' | 'free' | 'tree';
  * more than the device holds (checkDenseFits). WebGPU does not report the device's memory; a
  * quarter of the 4 GiB that a WebGPU-class GPU can be assumed to have (kBrowserMemoryBytes) leaves
  * room for the browser and other tabs. At 1 GiB the dense float32 M holds up to 16 384
- * unknowns (the 3D vector model at N = 5461); past that the matrix-free product, O(N) in memory,
+ * unknowns, its rows padded to whole groups of 4 electrons (rowStride): N = 5460 in the 3D vector
+ * model, 8192 in 2D, 16 384 azimuthal; past that the matrix-free product, O(N) in memory,
  * recomputes the entries on every matvec.
  */
 export const kDenseBudgetBytes = 2 ** 30;
@@ -99,6 +100,21 @@ export function denseAllocation(system: SystemSize, basis?: number): DenseAlloca
   const matrix = denseMatrixBytes(matrixShape(system));
   const { vectors, lanczosBasis } = runAllocation(system, basis);
   return { matrix, vectors, lanczosBasis, total: matrix + vectors + lanczosBasis };
+}
+
+/**
+ * What the matrix-free backend allocates on the GPU, in bytes (freeAllocation): as DenseAllocation's
+ * without a matrix, the positions its product reads being counted among the vectors.
+ */
+export type FreeAllocation = Omit<DenseAllocation, 'matrix'>;
+
+/**
+ * The GPU memory the matrix-free backend of `system` takes at its largest, O(N): a solve's vectors
+ * and a spectrum's basis of `basis` vectors (none where undefined). In 3D ~400 bytes an electron.
+ */
+export function freeAllocation(system: SystemSize, basis?: number): FreeAllocation {
+  const { vectors, lanczosBasis } = runAllocation(system, basis);
+  return { vectors, lanczosBasis, total: vectors + lanczosBasis };
 }
 
 /** Beside any operator: the positions, D, a run's vectors and staging, and a spectrum's Lanczos basis. */
@@ -228,7 +244,7 @@ export function checkTreeFits(
   if (available !== undefined && need > available) {
     const remedy =
       need - estimate.lanczosBasis <= available
-        ? `a smaller Lanczos basis holds less (spectrum --basis; ${gigabytes(estimate.lanczosBasis)} at ${basis})`
+        ? smallerBasis(estimate.lanczosBasis, basis)
         : 'use --matrix free, which holds only the positions and vectors (O(N^2) time a product)';
     throw new InputError(
       `--matrix tree needs ${gigabytes(need)} for the tree of ${system.configuration.n} electrons, ` +
@@ -238,6 +254,38 @@ export function checkTreeFits(
       'matrix',
     );
   }
+}
+
+/** The remedy where the storage fits without a spectrum's basis of `basis` vectors, `bytes` large. */
+function smallerBasis(bytes: number, basis?: number): string {
+  return `a smaller Lanczos basis holds less (spectrum --basis; ${gigabytes(bytes)} at ${basis})`;
+}
+
+/**
+ * Throws an InputError when the matrix-free backend of `system`, with a spectrum's basis of `basis`
+ * vectors (none for a solve), takes more than the device's memory (GpuContext.memory), as
+ * checkDenseFits and checkTreeFits do for theirs: each of its buffers fits one binding
+ * (checkBuffersFit) up to 6.7·10^7 electrons on SwiftShader, where ~400 bytes an electron in 3D take
+ * 27 GB together, more than many hosts have free, and the setup thrashes rather than fails. It
+ * names a smaller Lanczos basis where the vectors fit without it, else the largest N that fits: no
+ * storage holds less.
+ */
+export function checkFreeFits(context: GpuContext, system: SystemSize, basis?: number): void {
+  const available = context.memory?.availableBytes();
+  const need = freeAllocation(system, basis);
+  if (available === undefined || need.total <= available) return;
+  const { n } = system.configuration;
+  const fits = (m: number) =>
+    freeAllocation({ ...system, configuration: { n: m } }, basis).total <= available;
+  const remedy =
+    need.vectors <= available
+      ? smallerBasis(need.lanczosBasis, basis)
+      : `it holds at most N = ${largestFitting(n, fits)} here`;
+  throw new InputError(
+    `--matrix free needs ${gigabytes(need.total)} for the positions of ${n} electrons, ` +
+      `${heldBeside(basis)}, more than the ${gigabytes(available)} of ${context.memory!.source}; ${remedy}`,
+    'n',
+  );
 }
 
 /**
@@ -304,13 +352,7 @@ export function checkBuffersFit(
   const block = blockSize(system);
   const need = largestBuffer(n, block, plan);
   if (need <= limit) return;
-  // largestBuffer grows with N: the largest N that fits by bisection.
-  let [fits, fails] = [0, n];
-  while (fails - fits > 1) {
-    const middle = Math.floor((fits + fails) / 2);
-    if (largestBuffer(middle, block, plan) <= limit) fits = middle;
-    else fails = middle;
-  }
+  const fits = largestFitting(n, (m) => largestBuffer(m, block, plan) <= limit);
   const basis = plan.lanczosBasis === undefined ? '' : ` and a Lanczos basis of ${plan.lanczosBasis} vectors`;
   throw new InputError(
     `${what}${basis} with ${n} electrons needs a buffer of ${need} bytes, more than ` +
@@ -318,6 +360,17 @@ export function checkBuffersFit(
       `maxStorageBufferBindingSize): it holds at most N = ${fits} here`,
     'n',
   );
+}
+
+/** The largest N below `n` for which `fits` holds, by bisection: what it sizes grows with N; `n` fails. */
+function largestFitting(n: number, fits: (n: number) => boolean): number {
+  let [fitting, failing] = [0, n];
+  while (failing - fitting > 1) {
+    const middle = Math.floor((fitting + failing) / 2);
+    if (fits(middle)) fitting = middle;
+    else failing = middle;
+  }
+  return fitting;
 }
 
 /**
@@ -360,8 +413,8 @@ export function chooseMatrixStorage(
 /**
  * The storage of the GPU backend of `system` for `options.matrix` (chooseMatrixStorage for 'auto'),
  * refused up front with an InputError where float32 cannot hold the inputs (checkFloat32System) or
- * its buffers cannot fit the device (checkDenseFits, checkTreeFits, checkBuffersFit). Nothing is
- * allocated: a study asks it of every point before its first runs.
+ * its buffers cannot fit the device (checkDenseFits, checkTreeFits, checkFreeFits, checkBuffersFit).
+ * Nothing is allocated: a study asks it of every point before its first runs.
  */
 export function checkGpuBackendFits(
   context: GpuContext,
@@ -400,6 +453,7 @@ export function checkGpuSizeFits(
       : requested;
   if (matrix === 'dense') checkDenseFits(context, system, basis);
   if (matrix === 'tree') checkTreeFits(context, system, tolerance, undefined, basis);
+  if (matrix === 'free') checkFreeFits(context, system, basis);
   checkBuffersFit(context.limits, system, {
     matrix,
     treeTolerance: tolerance,
@@ -417,6 +471,7 @@ export function checkLanczosBasisFits(context: GpuContext, backend: GpuBackend, 
   const { system, matrix, tree } = backend;
   if (matrix === 'dense') checkDenseFits(context, system, basis);
   if (matrix === 'tree') checkTreeFits(context, system, tree?.tolerance, tree?.gpuBytes, basis);
+  if (matrix === 'free') checkFreeFits(context, system, basis);
   checkBuffersFit(context.limits, system, { matrix, treeTolerance: tree?.tolerance, lanczosBasis: basis });
 }
 

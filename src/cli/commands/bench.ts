@@ -4,6 +4,7 @@
 import {
   checkBuffersFit,
   denseAllocation,
+  freeAllocation,
   gpuBackend,
   gpuMomenta,
   gpuSolve,
@@ -160,11 +161,12 @@ export function repeatProgress(progress: Progress): BeforeRepeat {
  * stored float32 M and the copy's two buffers as large (benchReferences), each one buffer: past the
  * largest storage buffer, or, with a second M for each other dense matvec variant
  * (benchDenseMatvec), past the device's memory where it reports one (a CPU adapter's: the host's
- * free memory). matvec_free and matvec_tree hold the positions and vectors, and the tree its lists
- * and expansions (treeAllocation), each buffer within the largest (checkBuffersFit). Nothing is
- * allocated, not even the positions: a 360 GB buffer is refused at once, not by the OOM killer.
- * matvec_free's pairs have no bound here, unlike the CPU's (kCpuMaxPairs): a hardware GPU's 10^11 to
- * 10^12 pairs a second take the 10^14 of N = 10^7 in minutes a product.
+ * free memory). matvec_free and matvec_tree hold the positions and vectors (freeAllocation), and
+ * the tree its lists and expansions (treeAllocation), each buffer within the largest
+ * (checkBuffersFit). Nothing is allocated, not even the positions: a 360 GB buffer is refused at
+ * once, not by the OOM killer. matvec_free's pairs have no bound here, unlike the CPU's
+ * (kCpuMaxPairs): a hardware GPU's 10^11 to 10^12 pairs a second take the 10^14 of N = 10^7 in
+ * minutes a product.
  */
 export function checkGpuBenchFits(
   context: GpuContext,
@@ -181,7 +183,7 @@ export function checkGpuBenchFits(
     const tree = only.has('matvec_tree');
     const named = `bench --n ${n}: ${fast.join(',')}`;
     checkBuffersFit(limits, system, { matrix: tree ? 'tree' : 'free' }, named);
-    const need = denseAllocation(system).vectors + (tree ? treeAllocation(system).tree : 0);
+    const need = freeAllocation(system).vectors + (tree ? treeAllocation(system).tree : 0);
     if (available !== undefined && need > available) {
       throw new InputError(
         `${named} ${fast.length > 1 ? 'need' : 'needs'} ${gigabytes(need)} for the positions and vectors` +

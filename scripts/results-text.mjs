@@ -1,0 +1,67 @@
+// The sentences of `npm run results`' scaling paragraph that state fitted numbers, formed from the
+// studies they describe (results.json's `scaling.studies`, src/studies/scaling/report.ts), so that a
+// regenerated README says what the run gave. Apart from results.mjs, which runs the studies when
+// loaded, so that test/scripts.test.ts can call them.
+
+/** 'a', 'a and b', 'a, b and c'. */
+function listed(items) {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/** Where a study's electrons lie: on a curve or surface, in a volume. */
+const where = (study) => `${study.dimension === 3 ? 'in' : 'on'} the ${study.geometry}`;
+
+/**
+ * The exponents with p free beside each law's fixed one ('The laws fix the exponent p; with p free
+ * ...'), and what they say where every study agrees: smaller exponents than the laws' and larger
+ * coefficients than the fixed-p fits' mean corrections that decay more slowly over these N and
+ * extrapolations biased low. As lines of the paragraph: none where no study fitted p free (the ring's
+ * law has no exponent).
+ */
+export function freeExponentLines(studies) {
+  const fitted = studies.filter(
+    ({ fit }) => typeof fit?.free_exponent === 'number' && typeof fit?.exponent === 'number',
+  );
+  if (fitted.length === 0) return [];
+  const free = listed(fitted.map((study) => `${study.fit.free_exponent.toFixed(2)} ${where(study)}`));
+  // The law's exponent as its text writes it (c + b N^-2/3), else its value.
+  const fixed = listed(
+    fitted.map(({ fit }) => fit.law.match(/N\^-([0-9/.]+)/)?.[1] ?? fit.exponent.toFixed(2)),
+  );
+  const slower = fitted.every(({ fit }) => fit.free_exponent < fit.exponent);
+  const low = fitted.every(({ fit }) => fit.free_exponent_coefficient > fit.coefficient);
+  return [
+    `The laws fix the exponent p; with p free the best one over these N is ${free}, against the laws' ` +
+      `${fixed}${
+        slower && low
+          ? ': the corrections decay more slowly here than the laws, and the fixed-p extrapolations are biased low.'
+          : '.'
+      }`,
+  ];
+}
+
+/**
+ * The ring's prefactor a against its derived 1/π (fit.theory): how far the fit lies from it, in per
+ * cent, in the decades that would move R* (N* = R* / a0 with ln N* = a0/(r_e a): a relative change δ
+ * of a moves log10 N* by δ log10 N*), and in the fit's uncertainties. As lines of the paragraph: none
+ * without a ring fitted.
+ */
+export function ringPrefactorLines(studies) {
+  const ring = studies.find(
+    ({ geometry, fit, critical_electrons_log10: digits }) =>
+      geometry === 'ring' && typeof fit?.theory === 'number' && fit.uncertainty > 0 && digits > 0,
+  );
+  if (!ring) return [];
+  const { coefficient, theory, uncertainty } = ring.fit;
+  const relative = (coefficient - theory) / theory;
+  const side = (x) => (x < 0 ? 'below' : 'above');
+  const sigmas = (coefficient - theory) / uncertainty;
+  const decades = Number((Math.abs(relative) * ring.critical_electrons_log10).toPrecision(2));
+  return [
+    `The ring’s R* holds the prefactor at its derived 1/π and fits the constant alone: the fitted ` +
+      `prefactor in the table, ${(100 * Math.abs(relative)).toFixed(1)}% ${side(relative)} 1/π, would move ` +
+      `an R* at ln N ~ 6·10⁴ by some ${decades} decades. The ${ring.model} ring’s a lies ` +
+      `${Math.abs(sigmas).toFixed(1)}σ ${side(sigmas)} 1/π` +
+      (Math.abs(sigmas) >= 1 ? ' (its a ln N + b + g/ln N leaves out higher powers of 1/ln N).' : '.'),
+  ];
+}
