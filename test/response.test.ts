@@ -797,6 +797,22 @@ test("a refined point near M's indefinite threshold is held to its float64 resid
   expect(cut).toMatchObject({ check: null, referenceUnconverged: 'diverged_max_it' });
   expect(cut.denseResidual).toBe(p.denseResidual);
   expect(pointWithinTarget(cut)).toBe(true);
+  // Its text says why its check cell is empty, though the point is judged.
+  const cutLines = responseText(responseSummary({ ...result, points: [cut] }, kCpuDevice), [], null).split(
+    '\n',
+  );
+  const cutHeader = cutLines.findIndex((line) => /^N +N r_e\/R +check /.test(line));
+  expect(cutLines[cutHeader + 2].split(/ {2,}/)).toEqual([
+    '100',
+    markdownNumber(18.754, 6),
+    '- [1]',
+    e(cut.denseResidual!),
+    '1.00e-9',
+    'yes',
+  ]);
+  expect(cutLines).toContain(
+    '[1] check not measured: the float64 reference did not converge (diverged_max_it)',
+  );
   // A file written before dense_residual was (the app's card shows no check) reads back the same.
   const json = JSON.parse(toJson(summary)) as { points: Record<string, unknown>[] };
   const older = structuredClone(json);

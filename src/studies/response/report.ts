@@ -395,17 +395,30 @@ function checkLines(points: ResponseSummary['points']): string[] {
   const sampled = points.some((p) => p.sampled_residual !== undefined);
   const dense = points.some((p) => p.dense_residual !== undefined);
   const notes: string[] = [];
+  const mark = (note: string) => {
+    if (!notes.includes(note)) notes.push(note);
+    return `[${notes.indexOf(note) + 1}]`;
+  };
+  const referenceUnconverged = (p: ResponseSummary['points'][number]) =>
+    `the float64 reference did not converge (${p.reference_unconverged})`;
   const verdict = (p: ResponseSummary['points'][number]) => {
     if (p.within_target !== null) return p.within_target ? 'yes' : 'NO';
     const why = !p.converged
       ? `the solve did not converge (${p.reason})`
       : p.reference_unconverged !== null
-        ? `the float64 reference did not converge (${p.reference_unconverged})`
+        ? referenceUnconverged(p)
         : null;
-    if (why === null) return 'not checked';
-    if (!notes.includes(why)) notes.push(why);
-    return `not checked [${notes.indexOf(why) + 1}]`;
+    return why === null ? 'not checked' : `not checked ${mark(`not checked: ${why}`)}`;
   };
+  // A refined point held to its dense residual is judged without the reference's solve, which
+  // alone gives its check: where that did not converge, the empty cell says why.
+  const checkCell = (p: ResponseSummary['points'][number]) =>
+    p.sampled_residual === undefined &&
+    p.check === null &&
+    p.within_target !== null &&
+    p.reference_unconverged
+      ? `${errorCell(null)} ${mark(`check not measured: ${referenceUnconverged(p)}`)}`
+      : errorCell(p.sampled_residual ?? p.check);
   const table = textTable([
     [
       ...kPointHeader,
@@ -416,17 +429,13 @@ function checkLines(points: ResponseSummary['points']): string[] {
     ],
     ...points.map((p) => [
       ...pointCells(p),
-      errorCell(p.sampled_residual ?? p.check),
+      checkCell(p),
       ...(dense ? [errorCell(p.dense_residual)] : []),
       errorCell(p.check_target),
       verdict(p),
     ]),
   ]);
-  return [
-    ...table,
-    ...(dense ? [kDenseResidualNote] : []),
-    ...notes.map((why, k) => `[${k + 1}] not checked: ${why}`),
-  ];
+  return [...table, ...(dense ? [kDenseResidualNote] : []), ...notes.map((note, k) => `[${k + 1}] ${note}`)];
 }
 
 /**
