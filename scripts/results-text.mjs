@@ -57,10 +57,13 @@ export function ringPrefactorLines(studies) {
   const side = (x) => (x < 0 ? 'below' : 'above');
   const sigmas = (coefficient - theory) / uncertainty;
   const decades = Number((Math.abs(relative) * ring.critical_electrons_log10).toPrecision(2));
+  // ln N* = log10 N* ln 10, to one digit: 5.9·10⁴ reads 6·10⁴.
+  const [mantissa, exponent] = (ring.critical_electrons_log10 * Math.LN10).toExponential(0).split('e');
+  const superscript = [...String(Number(exponent))].map((c) => '⁰¹²³⁴⁵⁶⁷⁸⁹'[Number(c)] ?? '⁻').join('');
   return [
     `The ring’s R* holds the prefactor at its derived 1/π and fits the constant alone: the fitted ` +
       `prefactor in the table, ${(100 * Math.abs(relative)).toFixed(1)}% ${side(relative)} 1/π, would move ` +
-      `an R* at ln N ~ 6·10⁴ by some ${decades} decades. The ${ring.model} ring’s a lies ` +
+      `an R* at ln N ~ ${mantissa}·10${superscript} by some ${decades} decades. The ${ring.model} ring’s a lies ` +
       `${Math.abs(sigmas).toFixed(1)}σ ${side(sigmas)} 1/π` +
       (Math.abs(sigmas) >= 1 ? ' (its a ln N + b + g/ln N leaves out higher powers of 1/ln N).' : '.'),
   ];

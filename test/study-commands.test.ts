@@ -90,6 +90,11 @@ describe('usage and help: every command of the registry (src/cli/commands/index.
       expect(/^ {2}--shard K\/N /m.test(help)).toBe(shards !== undefined);
     },
   );
+  // The first house rule: an option the command does not take is a user error, said in one line
+  // naming it, before anything runs.
+  test.each(kNames)('%s --no-such-option: one error line naming it, exit 2, nothing on stdout', (name) => {
+    expectUserError(/--no-such-option/, name, '--no-such-option');
+  });
   test("merge's line in the usage and its --help name every command whose sweep shards", () => {
     const summary = kCommandList.find(({ name }) => name === 'merge')!.summary;
     const joins = cli('merge', '--help').stdout.split('\n\n')[1].replace(/\s+/g, ' ');
