@@ -116,7 +116,7 @@ describe("a stop asked of a CPU sweep's worker (runInWorker)", () => {
     expect(run.status).toBe(143);
     expect(run.stderr).toBe(
       'point 3 of 3\ninterrupted (SIGTERM): dropping the point in progress, reporting the 2 finished ' +
-        'points; a second signal exits at once\n',
+        'points; a second signal, half a second on, exits at once\n',
     );
   });
 
@@ -136,7 +136,7 @@ describe("a stop asked of a CPU sweep's worker (runInWorker)", () => {
     expect(run.status).toBe(130);
     expect(run.stderr).toBe(
       'point 3 of 3\ninterrupted (SIGINT): dropping the point in progress, reporting the 2 finished ' +
-        'points; a second signal exits at once\n',
+        'points; a second signal, half a second on, exits at once\n',
     );
   });
 });

@@ -189,7 +189,7 @@ describe('SIGINT, SIGTERM and SIGHUP in the middle of a run', () => {
     expect(finished).toBeLessThan(1000);
     expect(summary.stopped).toEqual({ signal: 'SIGTERM', points: finished, of: 1000 });
     expect(run.stderr).toMatch(
-      /^interrupted \(SIGTERM\): dropping the point in progress, reporting the \d+ finished points?; a second signal exits at once$/m,
+      /^interrupted \(SIGTERM\): dropping the point in progress, reporting the \d+ finished points?; a second signal, half a second on, exits at once$/m,
     );
     expect(readdirSync(out).sort()).toEqual(['pairing-energy.svg', 'pairing-ratio.svg', 'pairing.json']);
     expect(JSON.parse(readFileSync(join(out, 'pairing.json'), 'utf8'))).toEqual({

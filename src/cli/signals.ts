@@ -127,7 +127,7 @@ function keepingLine(signal: NodeJS.Signals, finished: number, isTTY: boolean | 
   const points = `${finished} finished ${finished === 1 ? 'point' : 'points'}`;
   return (
     `${lineBreak(isTTY)}interrupted (${signal}): dropping the point in progress, reporting the ` +
-    `${points}; a second signal exits at once\n`
+    `${points}; a second signal, half a second on, exits at once\n`
   );
 }
 
