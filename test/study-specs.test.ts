@@ -155,7 +155,7 @@ describe('the London spec', () => {
       /^--n must be at least h = 300 for a cylinder \(axial spacing .*\), got 250$/,
     );
     // The default bodies are held to the cylinder too.
-    expect(refusal(() => londonNs(undefined, 'cylinder', 300, '--n')).message).toMatch(/, got 250$/);
+    expect(refusal(() => londonNs(undefined, 'cylinder', 300, '--n')).message).toMatch(/, got 150$/);
     // The sphere has no h: any N makes it.
     expect(londonNs(['250'], 'sphere', 300, '--n')).toEqual([250]);
   });

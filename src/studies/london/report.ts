@@ -179,7 +179,7 @@ export function londonStudyJson(study: LondonMapStudy) {
   return {
     n: study.n,
     n_re_over_r: study.parameter,
-    n_re_over_r_device: study.parameterDevice,
+    n_re_over_r_plain_sum: study.parameterPlainSum,
     ...(study.parameterPerLength !== null ? { n_re_over_l: study.parameterPerLength } : {}),
     centre_field_ratio: study.centreFieldRatio,
     uniformity: study.uniformity,
@@ -197,16 +197,28 @@ export function londonStudyJson(study: LondonMapStudy) {
 }
 
 /**
- * A `warning:` line for each map whose check is past its target (the CLI's stderr, as solve's check
- * warns): the map drawn from the device's field is off by that part of the inner half's B_z spread;
- * the numbers reported are float64's all the same.
+ * One `warning:` line naming every map whose check is past its target, with the remedy (the CLI's
+ * stderr, as scaling's check warns); null where every map is within it. The maps drawn from the
+ * device's field are off by that part of the inner half's B_z spread; the numbers reported are
+ * float64's all the same. A coarser --grid is no remedy: float32's rounding (some 3e-7 |B|) is much
+ * the same at every point of every grid, while the sphere's inner B_z spread falls like N^-2, so the
+ * check grows like N^2 (0.03 at N = 1500, 0.3 at N = 4000, at any G).
  */
-export function londonCheckWarnings(studies: readonly Pick<LondonMapStudy, 'n' | 'check'>[]): string[] {
-  return studies.flatMap(({ n, check }) => {
-    const entry = { name: 'check', error: check, targetName: 'check', target: kLondonCheckTarget };
-    const warning = checkWarning([entry], `the float64 check of the map of N = ${n}`);
-    return warning ? [warning] : [];
-  });
+export function londonCheckWarning(studies: readonly Pick<LondonMapStudy, 'n' | 'check'>[]): string | null {
+  const warning = checkWarning(
+    studies.map(({ n, check }) => ({
+      name: `N = ${n} check`,
+      error: check,
+      targetName: 'its',
+      target: kLondonCheckTarget,
+    })),
+    "the float64 check of the maps' B_z",
+  );
+  return (
+    warning &&
+    `${warning}; float32's rounding is that part of the inner half's B_z spread, which falls like N^-2 ` +
+      'whatever --grid: --device cpu draws the maps from the float64 sum'
+  );
 }
 
 /** The fitted law of continuum - N r_e/R and the N it was fitted to, or why there is none. */
@@ -296,7 +308,7 @@ function londonStudyFromJson(study: LondonJson['studies'][number]): LondonMapStu
   return {
     n: study.n,
     parameter: study.n_re_over_r,
-    parameterDevice: finiteOrNaN(study.n_re_over_r_device),
+    parameterPlainSum: finiteOrNaN(study.n_re_over_r_plain_sum),
     parameterPerLength: study.n_re_over_l ?? null,
     centreFieldRatio: finiteOrNaN(study.centre_field_ratio),
     uniformity: finiteOrNaN(study.uniformity),
@@ -314,6 +326,17 @@ function londonStudyFromJson(study: LondonJson['studies'][number]): LondonMapStu
 /** A point of the convergence list back from its JSON. */
 function convergencePointFromJson(point: LondonJson['convergence']['points'][number]) {
   return { n: point.n, parameter: point.n_re_over_r, deviation: point.deviation };
+}
+
+/**
+ * A map's JSON as this version names its keys: a run saved while the centre's N r_e/R was called
+ * `n_re_over_r_device` has that key renamed, so that its file still loads and merges; anything but
+ * an object is left for the readers to refuse.
+ */
+function withCurrentMapKeys(study: unknown): unknown {
+  if (typeof study !== 'object' || study === null || !('n_re_over_r_device' in study)) return study;
+  const { n_re_over_r_device: plainSum, ...rest } = study as Record<string, unknown>;
+  return { n_re_over_r_plain_sum: plainSum, ...rest };
 }
 
 /** The uniformity's parts in a map's JSON, which runs saved before they were reported lack. */
@@ -346,7 +369,7 @@ export function londonFromJson(
   // A run saved before the uniformity was split into its B_z and transverse parts has no such keys:
   // read as not given (null), so that its file still loads.
   const studies = Array.isArray(json.studies)
-    ? json.studies.map((study: unknown) =>
+    ? json.studies.map(withCurrentMapKeys).map((study: unknown) =>
         typeof study === 'object' && study !== null
           ? {
               ...Object.fromEntries(kUniformityPartKeys.map((key) => [key, null])),
@@ -358,7 +381,7 @@ export function londonFromJson(
   const run = { ...json, studies } as unknown as LondonJson;
   // null stands for a number that was not finite (toJson), as merge reads it.
   const mapNumbers = [
-    'n_re_over_r_device',
+    'n_re_over_r_plain_sum',
     'centre_field_ratio',
     'uniformity',
     'uniformity_axial',
@@ -399,7 +422,7 @@ export function londonFromJson(
 const kMapFields: Record<string, FieldKind> = {
   n: 'number',
   n_re_over_r: 'number',
-  n_re_over_r_device: 'number?',
+  n_re_over_r_plain_sum: 'number?',
   centre_field_ratio: 'number',
   uniformity: 'number',
   uniformity_axial: 'number',
@@ -422,7 +445,10 @@ const kConvergencePointFields: Record<string, FieldKind> = {
  * run's N, its maps and its share of the convergence list, field by field. A file that lacks a field
  * merge or its reports read is refused in one line that names it (field 'shards').
  */
-export function londonShardFromJson(json: Record<string, unknown>, name: string): LondonJson {
+export function londonShardFromJson(saved: Record<string, unknown>, name: string): LondonJson {
+  const json = Array.isArray(saved.studies)
+    ? { ...saved, studies: saved.studies.map(withCurrentMapKeys) }
+    : saved;
   const { geometry, half_height: halfHeight } = json;
   const number = (value: unknown, path: string) =>
     typeof value === 'number' ? null : `${path} is not a number`;

@@ -48,8 +48,11 @@ export interface LondonMapStudy {
   readonly n: number;
   /** N r_e / R at which the centre field equals the London field, float64 compensated sum. */
   readonly parameter: number;
-  /** The same from the map's float64 centre field (the plain sum that the uniformity uses). */
-  readonly parameterDevice: number;
+  /**
+   * The same from the map's centre field: the float64 plain sum that the uniformity uses, on any
+   * device (a float32 sum's rounding would be as large as the centre's distance from B_London).
+   */
+  readonly parameterPlainSum: number;
   /** Cylinder: N r_e / l, l = 2 h R its length (the paper's "N r_e / l"); null for the sphere. */
   readonly parameterPerLength: number | null;
   /** B_z(centre) / B_London for the body sized so that N r_e / R is the continuum value (float64). */
@@ -138,7 +141,7 @@ export async function londonFieldMap(
     study: {
       n: body.n,
       parameter,
-      parameterDevice: body.continuumParameter / centreRatio,
+      parameterPlainSum: body.continuumParameter / centreRatio,
       parameterPerLength: body.geometry === 'cylinder' ? parameter / (2 * body.halfHeight) : null,
       centreFieldRatio: centreRatio,
       uniformity: spread.all,
