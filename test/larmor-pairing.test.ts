@@ -101,7 +101,7 @@ describe('Larmor current and flux (eq. 13-18)', () => {
     // moment (CODATA's rounded mu_B left 7e-12), and CODATA's mu_B to its 11 digits.
     expectRelative(ring.momentBohrMagnetons, -40, 4 * Number.EPSILON, 'moment');
     expectRelative(kBohrMagneton, 9.2740100783e-24, 1e-11, 'mu_B against CODATA 2018');
-    expectRelative(ring.speed, ring.angularVelocity * radius, 1e-15, 'v = Omega R');
+    expectRelative(ring.speed, ring.angularVelocity * radius, 1e-15, '|v| = |Omega| R');
   });
 
   test("the Larmor speed against c: far below it on the paper's rings, and said so where it is not", () => {
@@ -114,6 +114,11 @@ describe('Larmor current and flux (eq. 13-18)', () => {
     expect(larmorSpeedNote(levy)).toBeNull();
     // 5 T on a ring of 1 mm: Omega R = 4.4e8 m/s, faster than light, beyond eq. 13-18.
     const fast = larmorRing(1, -5, 1e-3);
+    // A speed is a magnitude, whichever way the field turns the electrons: the sense is Omega's.
+    expect(fast.speed).toBe(larmorRing(1, 5, 1e-3).speed);
+    expect(fast.speed).toBeGreaterThan(0);
+    expect(fast.angularVelocity).toBeLessThan(0);
+    expectRelative(fast.speed, fast.speedOverLight * 299792458, 1e-15, '|v| = (|v|/c) c');
     expectRelative(fast.speedOverLight, speedOverLight(5, 1e-3), 1e-14, 'v/c, 5 T, 1 mm');
     expect(fast.speedOverLight).toBeGreaterThan(1);
     expect(larmorSpeedNote(fast)).toMatch(/^\|v\|\/c = 1\.47: relativistic/);
