@@ -11,7 +11,7 @@ import { describe, expect, test } from 'vitest';
 import { kElectronMass, kElementaryCharge } from '../src/physics/constants.ts';
 import { kFermiReadingLabels } from '../src/physics/paper.ts';
 import { ringCirculantEigenvalues, ringPotential } from '../src/physics/ring.ts';
-import { whittakerGroundState1d } from '../src/physics/pairing.ts';
+import { whittakerGroundState1d } from '../src/physics/coulomb1d.ts';
 import { kCpuDevice, toJson } from '../src/io/formats.ts';
 import { cpuBackend } from '../src/run/backend.ts';
 import { kDefaultPairingRatios } from '../src/physics/pairing.ts';

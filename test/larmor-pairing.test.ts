@@ -13,13 +13,17 @@
 import { describe, expect, test } from 'vitest';
 import { kBohrMagneton, kElectronMass, kElementaryCharge, kHbar, kPlanck } from '../src/physics/constants.ts';
 import {
+  digamma,
   evenStateMapped,
   groundState1dConvergence,
   groundState1dMapped,
+  kEulerGamma,
   kPairingStep,
   lowestEvenEigenvalueMapped,
   mappedCells,
   mappedGridTo,
+  smallThicknessGroundState1d,
+  whittakerGroundState1d,
 } from '../src/physics/coulomb1d.ts';
 import {
   fermiSeaEnergy,
@@ -37,16 +41,7 @@ import {
   larmorSpeedNote,
   levyReading,
 } from '../src/physics/larmor.ts';
-import {
-  digamma,
-  eq46Energy,
-  kEulerGamma,
-  kPairingRings,
-  pairingPoint,
-  ringTemperature,
-  smallThicknessGroundState1d,
-  whittakerGroundState1d,
-} from '../src/physics/pairing.ts';
+import { eq46Energy, kPairingRings, pairingPoint, ringTemperature } from '../src/physics/pairing.ts';
 import { fermiSeaFlux, metalRingCurrent, spectrumPeriod } from '../src/physics/paper-flux.ts';
 import {
   fluxCurrent,
@@ -56,7 +51,7 @@ import {
   kGold,
   pairingBohrRadius,
   pairingEnergy1d,
-  pairingEnergy1dNumerical,
+  pairingEnergy1dExact,
   pairingTemperature,
 } from '../src/physics/paper.ts';
 import { lineRelativeState, pairFluxEnergy, ringPair, ringRelativeState } from '../src/physics/ring-pair.ts';
@@ -267,10 +262,12 @@ describe('pairing: the ground state of eq. 45 (units 1/a_m^2 Hartree)', () => {
       1e-14,
       'T eq. 46',
     );
+    // The paper table's ground state is the Whittaker root, the readings' temperatureExact itself.
+    expect(pairingTemperature(pairingEnergy1dExact(radius, 80e-9))).toBe(gold.readings[0].temperatureExact);
     expectRelative(
       gold.temperatureNumerical,
-      pairingTemperature(pairingEnergy1dNumerical(radius, 80e-9)),
-      1e-6,
+      pairingTemperature(pairingEnergy1dExact(radius, 80e-9)),
+      1e-7,
       'T numerical',
     );
     // The paper's "roughly 1-2 mK" is eq. 46 (0.854 mK for Au, 1.120 mK for Cu), from CODATA values
