@@ -213,6 +213,7 @@ function londonOutput(
           maps,
           summary.shard || convergence.points.length === 0 ? null : convergence,
           studies.map((s) => s.n),
+          summary.stopped ?? null,
         );
         summary.files.push(...writeIntoDirectory(out, [...files, summaryFile(summary)]));
       })

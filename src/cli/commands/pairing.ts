@@ -99,7 +99,7 @@ function pairingOutput(
 ): CommandOutput {
   const outFailure = out
     ? refusalOf(() => {
-        const files = summary.shard ? [] : pairingFiles(points, rings);
+        const files = summary.shard ? [] : pairingFiles(points, rings, summary.stopped ?? null);
         summary.files.push(...writeIntoDirectory(out, [...files, summaryFile(summary)]));
       })
     : undefined;

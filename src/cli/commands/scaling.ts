@@ -313,7 +313,7 @@ function scalingOutput(
 ): CommandOutput {
   const outFailure = out
     ? refusalOf(() => {
-        const files = summary.shard ? [] : scalingFiles(studies);
+        const files = summary.shard ? [] : scalingFiles(studies, summary.stopped ?? null);
         summary.files.push(...writeIntoDirectory(out, [...files, summaryFile(summary)]));
       })
     : undefined;

@@ -27,6 +27,7 @@ import {
   shardJson,
   stoppedJson,
   stoppedLine,
+  sweepPlotTitle,
   finiteOrNaN,
   type FieldKind,
   type Shard,
@@ -122,6 +123,7 @@ export function londonConvergenceSvg(
   shape: LondonShape,
   convergence: Pick<LondonConvergence, 'points' | 'fit' | 'rounding'>,
   mapNs: readonly number[],
+  stop: SweepStop | null = null,
 ): string {
   const { points, fit, rounding } = convergence;
   const ns = points.map((p) => p.n);
@@ -131,7 +133,7 @@ export function londonConvergenceSvg(
   const zero = points.map((p) => (resolved(p) ? NaN : rounding));
   const allNs = [...ns, ...mapNs];
   return linePlot({
-    title: `N r_e/R at the London field against N: ${londonShapeText(shape)}`,
+    title: sweepPlotTitle(`N r_e/R at the London field against N: ${londonShapeText(shape)}`, stop),
     xLabel: 'N (electrons)',
     yLabel: '|continuum − N r_e/R|',
     logX: true,
@@ -544,12 +546,16 @@ export function londonFileNames(
   return withConvergence ? [...maps, londonConvergenceName(geometry)] : maps;
 }
 
-/** The maps' and the list's plot files, name and text; a shard's (`convergence` null) its maps alone. */
+/**
+ * The maps' and the list's plot files, name and text; a shard's (`convergence` null) its maps alone.
+ * A stopped sweep's list plot says so in its title (each map it drew is whole).
+ */
 export function londonFiles(
   shape: LondonShape,
   maps: readonly Pick<LondonMap, 'body' | 'grid' | 'ratios'>[],
   convergence: LondonConvergence | null,
   mapNs: readonly number[],
+  stop: SweepStop | null = null,
 ): [string, string][] {
   const { geometry } = shape;
   const mapFiles = maps.flatMap((map): [string, string][] => [
@@ -557,7 +563,10 @@ export function londonFiles(
     [londonDeviationName(geometry, map.body.n), londonDeviationSvg(map.body, map.grid, map.ratios)],
   ]);
   if (!convergence) return mapFiles;
-  return [...mapFiles, [londonConvergenceName(geometry), londonConvergenceSvg(shape, convergence, mapNs)]];
+  return [
+    ...mapFiles,
+    [londonConvergenceName(geometry), londonConvergenceSvg(shape, convergence, mapNs, stop)],
+  ];
 }
 
 /** A map's uniformity over the map, its B_z and transverse parts, then the same in its inner half. */

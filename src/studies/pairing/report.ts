@@ -24,6 +24,7 @@ import {
   shardJson,
   stoppedJson,
   stoppedLine,
+  sweepPlotTitle,
   type FieldKind,
   type Shard,
   type SweepStop,
@@ -146,10 +147,14 @@ function ringLines(rings: readonly PlottedRing[]) {
 }
 
 /** Both energies against a_m/a, log-log, with the rings marked. */
-export function pairingEnergySvg(points: readonly PlottedPoint[], rings: readonly PlottedRing[]): string {
+export function pairingEnergySvg(
+  points: readonly PlottedPoint[],
+  rings: readonly PlottedRing[],
+  stop: SweepStop | null = null,
+): string {
   const x = points.map((p) => p.ratio);
   return linePlot({
-    title: 'Pair binding on a ring of thickness a (eq. 45): numerical vs eq. 46',
+    title: sweepPlotTitle('Pair binding on a ring of thickness a (eq. 45): numerical vs eq. 46', stop),
     xLabel: 'a_m / a',
     yLabel: '−E  (1/a_m² Hartree)',
     logX: true,
@@ -170,9 +175,13 @@ export function pairingEnergySvg(points: readonly PlottedPoint[], rings: readonl
 }
 
 /** E_numerical / E_eq.46 against a_m/a (log x). */
-export function pairingRatioSvg(points: readonly PlottedPoint[], rings: readonly PlottedRing[]): string {
+export function pairingRatioSvg(
+  points: readonly PlottedPoint[],
+  rings: readonly PlottedRing[],
+  stop: SweepStop | null = null,
+): string {
   return linePlot({
-    title: 'Eq. 46 approaches the true ground state only logarithmically',
+    title: sweepPlotTitle('Eq. 46 approaches the true ground state only logarithmically', stop),
     xLabel: 'a_m / a',
     yLabel: 'E_numerical / E_eq.46',
     logX: true,
@@ -262,14 +271,15 @@ const kPairingFiles = { energy: 'pairing-energy.svg', ratio: 'pairing-ratio.svg'
 /** The names pairingFiles gives, in its order. */
 export const kPairingFileNames: readonly string[] = Object.values(kPairingFiles);
 
-/** The files of `--out DIR`, name and text. */
+/** The files of `--out DIR`, name and text; the plots of a stopped sweep say so in their titles. */
 export function pairingFiles(
   points: readonly PlottedPoint[],
   rings: readonly PlottedRing[],
+  stop: SweepStop | null = null,
 ): [string, string][] {
   return [
-    [kPairingFiles.energy, pairingEnergySvg(points, rings)],
-    [kPairingFiles.ratio, pairingRatioSvg(points, rings)],
+    [kPairingFiles.energy, pairingEnergySvg(points, rings, stop)],
+    [kPairingFiles.ratio, pairingRatioSvg(points, rings, stop)],
   ];
 }
 

@@ -30,6 +30,7 @@ import {
   shardJson,
   stoppedJson,
   stoppedLine,
+  sweepPlotTitle,
   finiteOrNaN,
   type FieldKind,
   type Shard,
@@ -291,7 +292,7 @@ function ringAsymptoteSeries(study: ScalingStudy, perElectron: boolean): PlotSer
 }
 
 /** Log-log lambda_max (and |lambda_min|) against N, the fit, and the paper's estimate lambda_max ~ N. */
-export function scalingEigenvalueSvg(study: ScalingStudy): string {
+export function scalingEigenvalueSvg(study: ScalingStudy, stop: SweepStop | null = null): string {
   const ns = study.points.map((p) => p.n);
   const series: PlotSeries[] = [
     ...lanczosSeries(study.points, 'λ_max', (p) => p.lambdaMax, kPalette[0]),
@@ -307,7 +308,10 @@ export function scalingEigenvalueSvg(study: ScalingStudy): string {
   if (study.geometry === 'ring') series.push(ringAsymptoteSeries(study, false));
   if (study.fit) series.push(fitSeries(study.fit, `fit: λ_max = N (${fitShape(study.fit)})`, (n) => n));
   return linePlot({
-    title: `${study.geometry}, ${study.model} model: extreme eigenvalues of the interaction`,
+    title: sweepPlotTitle(
+      `${study.geometry}, ${study.model} model: extreme eigenvalues of the interaction`,
+      stop,
+    ),
     xLabel: 'N (electrons at fixed size R)',
     yLabel: 'eigenvalue of D^-1/2 (M - D) D^-1/2 at ε = 1',
     logX: true,
@@ -318,7 +322,7 @@ export function scalingEigenvalueSvg(study: ScalingStudy): string {
 }
 
 /** lambda_max / N and the rigid rotation's quotient / N against N, the fit and its N -> infinity limit. */
-export function scalingCoefficientSvg(study: ScalingStudy): string {
+export function scalingCoefficientSvg(study: ScalingStudy, stop: SweepStop | null = null): string {
   const fit = study.fit;
   const series: PlotSeries[] = [
     ...lanczosSeries(study.points, 'λ_max / N', (p) => p.coherentCoefficient, kPalette[0]),
@@ -347,7 +351,10 @@ export function scalingCoefficientSvg(study: ScalingStudy): string {
   // From 0, which leaves the bottom of the plot to the legend (both quotients are positive).
   const top = Math.max(...series.flatMap((s) => Array.from(s.y)), ...hLines.map((line) => line.value));
   return linePlot({
-    title: `${study.geometry}, ${study.model} model: coherent-mode coefficient λ_max / N`,
+    title: sweepPlotTitle(
+      `${study.geometry}, ${study.model} model: coherent-mode coefficient λ_max / N`,
+      stop,
+    ),
     xLabel: 'N',
     yLabel: 'λ_max / N',
     logX: true,
@@ -700,15 +707,21 @@ export function scalingFileNames(geometries: readonly string[]): string[] {
   return [kScalingCsvName, ...geometries.flatMap((geometry) => Object.values(scalingPlotNames(geometry)))];
 }
 
-/** The files of `--out DIR`, name and text, scaling.json last (it lists the others). */
-export function scalingFiles(studies: readonly ScalingStudy[]): [string, string][] {
+/**
+ * The files of `--out DIR`, name and text, scaling.json last (it lists the others); the plots of a
+ * stopped sweep say so in their titles.
+ */
+export function scalingFiles(
+  studies: readonly ScalingStudy[],
+  stop: SweepStop | null = null,
+): [string, string][] {
   return [
     [kScalingCsvName, scalingCsv(studies)],
     ...studies.flatMap((study): [string, string][] => {
       const names = scalingPlotNames(study.geometry);
       return [
-        [names.eigenvalues, scalingEigenvalueSvg(study)],
-        [names.coefficient, scalingCoefficientSvg(study)],
+        [names.eigenvalues, scalingEigenvalueSvg(study, stop)],
+        [names.coefficient, scalingCoefficientSvg(study, stop)],
       ];
     }),
   ];
