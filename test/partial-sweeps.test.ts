@@ -14,6 +14,7 @@ import { responseCommand } from '../src/cli/commands/response.ts';
 import { scalingCommand } from '../src/cli/commands/scaling.ts';
 import { durationText, Interrupted, Progress } from '../src/cli/progress.ts';
 import { InputError } from '../src/physics/input-error.ts';
+import { londonFromJson } from '../src/studies/london/report.ts';
 import { savedStop } from '../src/studies/study.ts';
 import { cliMerge } from './helpers/commands.ts';
 
@@ -137,8 +138,15 @@ describe('a sweep stopped after it finished a point reports those points', () =>
     expect(first.text).toMatch(
       /^London moment, rotating sphere: B_z \/ B_London on the map\nstopped by SIGINT after 1 of 9 points\ncontinuous body: /,
     );
+    // Its list not run: the fit says so (not that the list holds too few N), and the text prints no
+    // empty table of it; a file of the run read back says the same.
     expect(first.text).toContain(
-      'fit: 3.00000 - N r_e/R: not fitted: fewer than two N here with axial spacing 2h/N <= R/10',
+      'fit: 3.00000 - N r_e/R: not fitted: the run stopped before any N of the list',
+    );
+    expect(first.text).not.toContain('continuum - N r_e/R\n');
+    const saved = JSON.parse(readFileSync(join(before, 'london.json'), 'utf8')) as Record<string, unknown>;
+    expect(londonFromJson(saved, 'london.json').convergence.problem).toBe(
+      'the run stopped before any N of the list',
     );
 
     const inList = outDirectory();

@@ -24,6 +24,7 @@ import {
   objectLack,
   sameInShards,
   savedRunDevice,
+  savedStop,
   shardJson,
   stoppedJson,
   stoppedLine,
@@ -409,10 +410,14 @@ export function londonFromJson(
     (geometry === 'cylinder' && !(typeof halfHeight === 'number' && halfHeight > 0))
   )
     throw refuse('no grid (or cylinder half-height)');
+  // A run stopped with none of its list finished says so, as it did when it ran.
+  const listPoints = run.convergence.points.map(convergencePointFromJson);
+  const stoppedBefore = savedStop(json, name) !== null && listPoints.length === 0;
   const convergence = summariseLondonConvergence(
     geometry,
     halfHeight ?? 1,
-    run.convergence.points.map(convergencePointFromJson),
+    listPoints,
+    stoppedBefore ? 'stopped' : null,
   );
   return { json: run, studies: run.studies.map(londonStudyFromJson), convergence };
 }
@@ -639,9 +644,9 @@ export function londonText(
   }
   lines.push(
     `check: the B_z the maps draw against float64, over the inner half's B_z spread (target ${kLondonCheckTarget})`,
-    '',
-    '       N   N r_e/R          continuum - N r_e/R',
   );
+  // No list (a run stopped before it, a cylinder too long for any of its N): its fit says why.
+  if (convergence.points.length > 0) lines.push('', '       N   N r_e/R          continuum - N r_e/R');
   for (const p of convergence.points) {
     const deviation = londonDeviationText(p.deviation, convergence.rounding);
     lines.push(`${String(p.n).padStart(8)}   ${p.parameter.toPrecision(12).padEnd(15)}  ${deviation}`);

@@ -178,19 +178,26 @@ export interface LondonConvergence {
   readonly problem: string | null;
 }
 
+/** Why a convergence list is not fitted whatever it holds: a shard's part of it, or none of it finished. */
+export type LondonListCut = 'shard' | 'stopped';
+const kListCutProblems: Record<LondonListCut, string> = {
+  shard: "a shard's part of the list: merge fits the whole",
+  stopped: 'the run stopped before any N of the list',
+};
+
 /**
- * The convergence list's points, fitted where two or more lie in its asymptotic tail; a shard's part
- * of the list (`partial`) is not fitted: merge fits the whole.
+ * The convergence list's points, fitted where two or more lie in its asymptotic tail; not where `cut`
+ * says why: a shard's part of the list (merge fits the whole), or a run stopped before any of it.
  */
 export function summariseLondonConvergence(
   name: LondonGeometry,
   halfHeight: number,
   points: readonly LondonConvergencePoint[],
-  partial = false,
+  cut: LondonListCut | null = null,
 ): LondonConvergence {
   const continuum = londonContinuumParameter(name, halfHeight);
   const summary = { continuum, rounding: londonRounding(continuum), points };
-  if (partial) return { ...summary, fit: null, problem: "a shard's part of the list: merge fits the whole" };
+  if (cut !== null) return { ...summary, fit: null, problem: kListCutProblems[cut] };
   const tail = londonTail(name, halfHeight, points);
   if (tail.problem !== null) return { ...summary, fit: null, problem: tail.problem };
   const ns = tail.points.map((p) => p.n);
@@ -264,7 +271,12 @@ export async function runLondon(
       });
   return {
     maps: maps.results,
-    convergence: summariseLondonConvergence(geometry, halfHeight, list.results, shard !== null),
+    convergence: summariseLondonConvergence(
+      geometry,
+      halfHeight,
+      list.results,
+      shard !== null ? 'shard' : list.stopped && list.results.length === 0 ? 'stopped' : null,
+    ),
     stopped: list.stopped,
   };
 }
