@@ -422,8 +422,12 @@ describe('the fits take the asymptotic N alone', () => {
     expect([fit.nFrom, fit.nTo, fit.points]).toEqual([32, 256, 4]);
     const row = scalingMarkdown([study]).split('\n')[2].split(' | ');
     expect(row[3]).toBe('32–256');
+    // Four N fitted leave none to drop: the ± is the covariance's alone, and the table says so as the
+    // text does.
+    expect(fit.windowRefits).toBe(0);
     expect(row[5]).toBe(
       `${markdownNumber(fit.coefficient)} ± ${markdownNumber(fit.uncertainty, 2)} ` +
+        '(covariance alone: too few N to refit without the smallest) ' +
         `(p free: ${markdownNumber(fit.freeExponentCoefficient)})`,
     );
     // R*'s spread takes the systematic term with the fit's ±.

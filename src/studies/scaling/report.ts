@@ -1002,7 +1002,7 @@ export function scalingMarkdown(studies: readonly ScalingStudy[]): string {
       s.fit ? `${s.fit.nFrom}–${s.fit.nTo}` : '–',
       s.fit ? s.fit.law.text : '–',
       s.fit
-        ? `${f(s.fit.coefficient)} ± ${f(s.fit.uncertainty, 2)}` +
+        ? `${f(s.fit.coefficient)} ± ${f(s.fit.uncertainty, 2)}${covarianceAlone(s.fit)}` +
           (s.fit.freeExponentCoefficient !== null ? ` (p free: ${f(s.fit.freeExponentCoefficient)})` : '')
         : '–',
       // The ring's R* overflows a double: its log10 is given instead (eq. 53: R -> infinity).
