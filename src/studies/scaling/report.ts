@@ -121,6 +121,8 @@ function pointJson(point: ScalingPoint) {
     check_target: point.checkTarget,
     within_target: pointWithinTarget(point),
     check_ms: point.checkMilliseconds,
+    // The two quotients' larger relative error against the dense float64 reference's (no target).
+    quotient_check: point.quotientCheck,
     ms: point.milliseconds,
   };
 }
@@ -186,6 +188,7 @@ const kCsvColumns = [
   'sampled_residual',
   'check_target',
   'within_target',
+  'quotient_check',
 ] as const;
 
 /** Every point of every study, one row each. */
@@ -218,6 +221,7 @@ export function scalingCsv(studies: readonly ScalingStudy[]): string {
         p.sampledResidual,
         p.checkTarget,
         pointWithinTarget(p),
+        p.quotientCheck,
       ];
       lines.push(cells.map((cell) => (cell === null ? '' : String(cell))).join(','));
     }
@@ -435,10 +439,11 @@ const kCheckFields = {
 
 /**
  * A point's JSON as a saved file has it: one written before the float64 check was lacks the check's
- * fields, and is read as not checked (null), as the response loader reads an older file.
+ * fields, and is read as not checked (null), as the response loader reads an older file; one written
+ * before the quotients were checked lacks quotient_check alone, read as null likewise.
  */
-type SavedPointJson = Omit<PointJson, keyof typeof kCheckFields> &
-  Partial<Pick<PointJson, keyof typeof kCheckFields>>;
+type SavedPointJson = Omit<PointJson, keyof typeof kCheckFields | 'quotient_check'> &
+  Partial<Pick<PointJson, keyof typeof kCheckFields | 'quotient_check'>>;
 
 /** A point back from its JSON (the inverse of pointJson, NaN where the JSON has null). */
 export function scalingPointFromJson(json: SavedPointJson): ScalingPoint {
@@ -484,6 +489,7 @@ export function scalingPointFromJson(json: SavedPointJson): ScalingPoint {
     sampledResidual: json.sampled_residual ?? null,
     checkTarget: json.check_target ?? null,
     checkMilliseconds: json.check_ms ?? null,
+    quotientCheck: json.quotient_check ?? null,
     milliseconds: json.ms,
   };
 }
@@ -539,6 +545,7 @@ function scalingPointLack(point: unknown, path: string): string | null {
   const checked = Object.keys(kCheckFields).some((key) => key in p);
   return (
     (checked ? objectLack(p, path, kCheckFields) : null) ??
+    ('quotient_check' in p ? objectLack(p, path, { quotient_check: 'number?' }) : null) ??
     part('overlaps', kOverlapFields) ??
     part('minimum_overlaps', kMinimumOverlapFields) ??
     objectLack(p.lanczos, `${path}.lanczos`, kLanczosFields)
