@@ -76,6 +76,16 @@ describe('a sweep stopped after it finished a point reports those points', () =>
       'response-screening.svg',
       'response.json',
     ]);
+    // Each plot over the sweep says in its title that it stopped, the profile (of N = 50, not 150) too.
+    for (const [file, title] of [
+      ['response-screening.svg', 'field drive, ball, vector model: '],
+      ['response-centre.svg', 'ball, vector model: the field excluded, the centre field'],
+      ['response-profile.svg', 'ball, N = 50: induced current against depth'],
+    ]) {
+      expect(readFileSync(join(out, file), 'utf8'), file).toMatch(
+        new RegExp(`${title}[^<]* \\(stopped by SIGINT after 1 of 3 points\\)<`),
+      );
+    }
     const saved = JSON.parse(readFileSync(join(out, 'response.json'), 'utf8'));
     expect(saved).toEqual({ ...summary, files: undefined });
     expect(Object.keys(saved).slice(0, 2)).toEqual(['command', 'stopped']);
