@@ -11,7 +11,7 @@ import { describe, expect, test } from 'vitest';
 import { kElectronMass, kElementaryCharge } from '../src/physics/constants.ts';
 import { kFermiReadingLabels } from '../src/physics/paper.ts';
 import { ringCirculantEigenvalues, ringPotential } from '../src/physics/ring.ts';
-import { whittakerGroundState1d } from '../src/physics/pairing.ts';
+import { whittakerGroundState1d } from '../src/physics/coulomb1d.ts';
 import { kCpuDevice, toJson } from '../src/io/formats.ts';
 import { cpuBackend } from '../src/run/backend.ts';
 import { kDefaultPairingRatios } from '../src/physics/pairing.ts';
@@ -70,7 +70,7 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     const expected = 3 / (1 + 1 / (2 * n * n));
     expect(Math.abs((await shownValue(page, 'london-n-re-over-r')) / expected - 1)).toBeLessThan(1e-12);
     // The same from the map's float64 centre field (a plain sum beside the compensated one).
-    expect(Math.abs((await shownValue(page, 'london-n-re-over-r-device')) - expected)).toBeLessThan(1e-13);
+    expect(Math.abs((await shownValue(page, 'london-n-re-over-r-plain-sum')) - expected)).toBeLessThan(1e-13);
     expect(await shownValue(page, 'london-continuum')).toBe(3);
     // The GPU's float32 map against float64, over the inner half's B_z spread: rounding, within 0.1.
     expect(await shownValue(page, 'london-check')).toBeGreaterThan(0);
@@ -101,14 +101,16 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       command: string;
       device: { kind: string };
       grid: number;
-      studies: { n: number; n_re_over_r: number; n_re_over_r_device: number; check: number }[];
+      studies: { n: number; n_re_over_r: number; n_re_over_r_plain_sum: number; check: number }[];
       convergence: { points: { n: number; n_re_over_r: number }[]; law: string };
     };
     expect(london).toMatchObject({ command: 'london', device: { kind: 'gpu' }, grid: 31 });
     expect(london.studies).toHaveLength(1);
     expect(london.studies[0].n).toBe(n);
     expect(london.studies[0].n_re_over_r).toBe(await shownValue(page, 'london-n-re-over-r'));
-    expect(london.studies[0].n_re_over_r_device).toBe(await shownValue(page, 'london-n-re-over-r-device'));
+    expect(london.studies[0].n_re_over_r_plain_sum).toBe(
+      await shownValue(page, 'london-n-re-over-r-plain-sum'),
+    );
     expect(london.studies[0].check).toBe(await shownValue(page, 'london-check'));
     // The float64 list of the convergence plot, and its law as the card gives it.
     expect(london.convergence.points.length).toBeGreaterThan(3);
@@ -122,7 +124,7 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await fresh.page.locator('#study-london').getAttribute('data-state')).toBe('converged');
     for (const id of [
       'london-n-re-over-r',
-      'london-n-re-over-r-device',
+      'london-n-re-over-r-plain-sum',
       'london-continuum',
       'london-check',
       'london-uniformity-inner',

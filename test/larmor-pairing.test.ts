@@ -13,13 +13,17 @@
 import { describe, expect, test } from 'vitest';
 import { kBohrMagneton, kElectronMass, kElementaryCharge, kHbar, kPlanck } from '../src/physics/constants.ts';
 import {
+  digamma,
   evenStateMapped,
   groundState1dConvergence,
   groundState1dMapped,
+  kEulerGamma,
   kPairingStep,
   lowestEvenEigenvalueMapped,
   mappedCells,
   mappedGridTo,
+  smallThicknessGroundState1d,
+  whittakerGroundState1d,
 } from '../src/physics/coulomb1d.ts';
 import {
   fermiSeaEnergy,
@@ -37,16 +41,7 @@ import {
   larmorSpeedNote,
   levyReading,
 } from '../src/physics/larmor.ts';
-import {
-  digamma,
-  eq46Energy,
-  kEulerGamma,
-  kPairingRings,
-  pairingPoint,
-  ringTemperature,
-  smallThicknessGroundState1d,
-  whittakerGroundState1d,
-} from '../src/physics/pairing.ts';
+import { eq46Energy, kPairingRings, pairingPoint, ringTemperature } from '../src/physics/pairing.ts';
 import { fermiSeaFlux, metalRingCurrent, spectrumPeriod } from '../src/physics/paper-flux.ts';
 import {
   fluxCurrent,
@@ -56,7 +51,7 @@ import {
   kGold,
   pairingBohrRadius,
   pairingEnergy1d,
-  pairingEnergy1dNumerical,
+  pairingEnergy1dExact,
   pairingTemperature,
 } from '../src/physics/paper.ts';
 import { lineRelativeState, pairFluxEnergy, ringPair, ringRelativeState } from '../src/physics/ring-pair.ts';
@@ -97,10 +92,11 @@ describe('Larmor current and flux (eq. 13-18)', () => {
     const field = kFluxQuantum / (Math.PI * radius * radius);
     const ring = larmorRing(40, field, radius);
     expectRelative(ring.fluxQuanta, 1, 1e-14, 'n_phi');
-    // I pi R^2 = -N n_phi mu_B: CODATA's mu_B against e hbar / 2m from the other constants.
-    expectRelative(ring.momentBohrMagnetons, -40, 1e-9, 'moment');
-    expectRelative(ring.speed, ring.angularVelocity * radius, 1e-15, 'v = Omega R');
-    expect(kBohrMagneton).toBeGreaterThan(0);
+    // I pi R^2 = -N n_phi mu_B to rounding: mu_B = |e| hbar / 2m from the same e, h and m as the
+    // moment (CODATA's rounded mu_B left 7e-12), and CODATA's mu_B to its 11 digits.
+    expectRelative(ring.momentBohrMagnetons, -40, 4 * Number.EPSILON, 'moment');
+    expectRelative(kBohrMagneton, 9.2740100783e-24, 1e-11, 'mu_B against CODATA 2018');
+    expectRelative(ring.speed, ring.angularVelocity * radius, 1e-15, '|v| = |Omega| R');
   });
 
   test("the Larmor speed against c: far below it on the paper's rings, and said so where it is not", () => {
@@ -113,6 +109,11 @@ describe('Larmor current and flux (eq. 13-18)', () => {
     expect(larmorSpeedNote(levy)).toBeNull();
     // 5 T on a ring of 1 mm: Omega R = 4.4e8 m/s, faster than light, beyond eq. 13-18.
     const fast = larmorRing(1, -5, 1e-3);
+    // A speed is a magnitude, whichever way the field turns the electrons: the sense is Omega's.
+    expect(fast.speed).toBe(larmorRing(1, 5, 1e-3).speed);
+    expect(fast.speed).toBeGreaterThan(0);
+    expect(fast.angularVelocity).toBeLessThan(0);
+    expectRelative(fast.speed, fast.speedOverLight * 299792458, 1e-15, '|v| = (|v|/c) c');
     expectRelative(fast.speedOverLight, speedOverLight(5, 1e-3), 1e-14, 'v/c, 5 T, 1 mm');
     expect(fast.speedOverLight).toBeGreaterThan(1);
     expect(larmorSpeedNote(fast)).toMatch(/^\|v\|\/c = 1\.47: relativistic/);
@@ -261,10 +262,12 @@ describe('pairing: the ground state of eq. 45 (units 1/a_m^2 Hartree)', () => {
       1e-14,
       'T eq. 46',
     );
+    // The paper table's ground state is the Whittaker root, the readings' temperatureExact itself.
+    expect(pairingTemperature(pairingEnergy1dExact(radius, 80e-9))).toBe(gold.readings[0].temperatureExact);
     expectRelative(
       gold.temperatureNumerical,
-      pairingTemperature(pairingEnergy1dNumerical(radius, 80e-9)),
-      1e-6,
+      pairingTemperature(pairingEnergy1dExact(radius, 80e-9)),
+      1e-7,
       'T numerical',
     );
     // The paper's "roughly 1-2 mK" is eq. 46 (0.854 mK for Au, 1.120 mK for Cu), from CODATA values

@@ -14,6 +14,7 @@ import { responseCommand } from '../src/cli/commands/response.ts';
 import { scalingCommand } from '../src/cli/commands/scaling.ts';
 import { durationText, Interrupted, Progress } from '../src/cli/progress.ts';
 import { InputError } from '../src/physics/input-error.ts';
+import { londonFromJson } from '../src/studies/london/report.ts';
 import { savedStop } from '../src/studies/study.ts';
 import { cliMerge } from './helpers/commands.ts';
 
@@ -75,6 +76,16 @@ describe('a sweep stopped after it finished a point reports those points', () =>
       'response-screening.svg',
       'response.json',
     ]);
+    // Each plot over the sweep says in its title that it stopped, the profile (of N = 50, not 150) too.
+    for (const [file, title] of [
+      ['response-screening.svg', 'field drive, ball, vector model: '],
+      ['response-centre.svg', 'ball, vector model: the field excluded, the centre field'],
+      ['response-profile.svg', 'ball, N = 50: induced current against depth'],
+    ]) {
+      expect(readFileSync(join(out, file), 'utf8'), file).toMatch(
+        new RegExp(`${title}[^<]* \\(stopped by SIGINT after 1 of 3 points\\)<`),
+      );
+    }
     const saved = JSON.parse(readFileSync(join(out, 'response.json'), 'utf8'));
     expect(saved).toEqual({ ...summary, files: undefined });
     expect(Object.keys(saved).slice(0, 2)).toEqual(['command', 'stopped']);
@@ -92,7 +103,8 @@ describe('a sweep stopped after it finished a point reports those points', () =>
   test("scaling in a CPU run's worker: the points counted over every geometry, none fitted from one", async () => {
     const { progress, finished } = requestedAt(/point 4 of 4/, 'SIGTERM');
     const args = ['--geometries', 'ring,ball', '--n-min', '20', '--n-max', '40', '--points', '2'];
-    const output = await scalingCommand([...args, '--device', 'cpu', '--json'], progress);
+    const out = outDirectory();
+    const output = await scalingCommand([...args, '--device', 'cpu', '--json', '--out', out], progress);
     const summary = output.summary as {
       stopped?: unknown;
       studies: { geometry: string; points: { n: number }[]; fit: unknown }[];
@@ -111,6 +123,14 @@ describe('a sweep stopped after it finished a point reports those points', () =>
       'no fit of lambda_max/N = c + b N^-2/3: it needs 3 converged points at N >= 32 (smaller N are ' +
         'pre-asymptotic), 0 here',
     );
+    // Its plots, the ring's fit drawn over the N it has, say that the sweep stopped.
+    const svg = (name: string) => readFileSync(join(out, name), 'utf8');
+    expect(svg('scaling-ring.svg')).toContain(
+      'ring, vector model: extreme eigenvalues of the interaction (stopped by SIGTERM after 3 of 4 points)',
+    );
+    expect(svg('scaling-ball-coefficient.svg')).toContain(
+      'ball, vector model: coherent-mode coefficient λ_max / N (stopped by SIGTERM after 3 of 4 points)',
+    );
   }, 120_000);
 
   test('london: stopped before its convergence list, the map alone; in the list, the N it finished', async () => {
@@ -128,14 +148,27 @@ describe('a sweep stopped after it finished a point reports those points', () =>
     expect(first.text).toMatch(
       /^London moment, rotating sphere: B_z \/ B_London on the map\nstopped by SIGINT after 1 of 9 points\ncontinuous body: /,
     );
+    // Its list not run: the fit says so (not that the list holds too few N), and the text prints no
+    // empty table of it; a file of the run read back says the same.
     expect(first.text).toContain(
-      'fit: 3.00000 - N r_e/R: not fitted: fewer than two N here with axial spacing 2h/N <= R/10',
+      'fit: 3.00000 - N r_e/R: not fitted: the run stopped before any N of the list',
+    );
+    expect(first.text).not.toContain('continuum - N r_e/R\n');
+    const saved = JSON.parse(readFileSync(join(before, 'london.json'), 'utf8')) as Record<string, unknown>;
+    expect(londonFromJson(saved, 'london.json').convergence.problem).toBe(
+      'the run stopped before any N of the list',
     );
 
-    const within = await londonCommand(args, interruptedAt(/point 4 of 9/).progress);
+    const inList = outDirectory();
+    const within = await londonCommand([...args, '--out', inList], interruptedAt(/point 4 of 9/).progress);
     const summary = within.summary as { stopped?: unknown; convergence: { points: { n: number }[] } };
     expect(summary.stopped).toEqual({ signal: 'SIGINT', points: 3, of: 9 });
     expect(summary.convergence.points.map((p) => p.n)).toEqual([10, 30]);
+    // The list's plot, of two of its eight N, says that the run stopped; the map, whole, does not.
+    expect(readFileSync(join(inList, 'london-sphere-convergence.svg'), 'utf8')).toContain(
+      'N r_e/R at the London field against N: sphere (stopped by SIGINT after 3 of 9 points)',
+    );
+    expect(readFileSync(join(inList, 'london-sphere-n50.svg'), 'utf8')).not.toContain('stopped');
   }, 120_000);
 
   test("london: a cylinder's run counts only the list's N >= h among its points", async () => {
@@ -173,11 +206,22 @@ describe('a sweep stopped after it finished a point reports those points', () =>
 
   test('pairing: the ratios it finished, and no pairing temperatures (the rings come after them)', async () => {
     const { progress } = interruptedAt(/point 3 of 3/, 'SIGHUP');
-    const output = await pairingCommand(['--ratios', '10,100,1000', '--json'], progress);
+    const out = outDirectory();
+    const output = await pairingCommand(['--ratios', '10,100,1000', '--json', '--out', out], progress);
     const summary = output.summary as { stopped?: unknown; points: { ratio: number }[]; rings: unknown[] };
     expect(summary.stopped).toEqual({ signal: 'SIGHUP', points: 2, of: 3 });
     expect(summary.points.map((p) => p.ratio)).toEqual([10, 100]);
     expect(summary.rings).toEqual([]);
+    // Both plots, of two of the three a_m/a and no ring, say that the sweep stopped.
+    expect(readFileSync(join(out, 'pairing-energy.svg'), 'utf8')).toContain(
+      'Pair binding on a ring of thickness a (eq. 45): numerical vs eq. 46 (stopped by SIGHUP after 2 of 3 points)',
+    );
+    expect(readFileSync(join(out, 'pairing-ratio.svg'), 'utf8')).toContain(
+      'Eq. 46 approaches the true ground state only logarithmically (stopped by SIGHUP after 2 of 3 points)',
+    );
+    const whole = outDirectory();
+    await pairingCommand(['--ratios', '10,100', '--out', whole], new Progress({ quiet: true }));
+    expect(readFileSync(join(whole, 'pairing-energy.svg'), 'utf8')).not.toContain('stopped');
   });
 });
 

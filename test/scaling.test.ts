@@ -422,8 +422,12 @@ describe('the fits take the asymptotic N alone', () => {
     expect([fit.nFrom, fit.nTo, fit.points]).toEqual([32, 256, 4]);
     const row = scalingMarkdown([study]).split('\n')[2].split(' | ');
     expect(row[3]).toBe('32–256');
+    // Four N fitted leave none to drop: the ± is the covariance's alone, and the table says so as the
+    // text does.
+    expect(fit.windowRefits).toBe(0);
     expect(row[5]).toBe(
       `${markdownNumber(fit.coefficient)} ± ${markdownNumber(fit.uncertainty, 2)} ` +
+        '(covariance alone: too few N to refit without the smallest) ' +
         `(p free: ${markdownNumber(fit.freeExponentCoefficient)})`,
     );
     // R*'s spread takes the systematic term with the fit's ±.
@@ -655,6 +659,9 @@ describe('the GPU sweep against the float64 sweep', () => {
         expect(p.checkTarget).toBe(float32CheckTargets(p.n).eigenvalues);
         expect(p.sampledResidual).toBeNull();
         expect(p.checkMilliseconds).toBeGreaterThan(0);
+        // The quotients against the reference's float64 product: float32's error, reported.
+        expect(p.quotientCheck, `N = ${p.n}`).toBeGreaterThan(0);
+        expect(p.quotientCheck, `N = ${p.n}`).toBeLessThan(1e-5);
       }
       // One dense float64 Lanczos run per point, each its own system.
       const spectra = sent.filter((request) => request.kind === 'spectrum');
@@ -688,6 +695,52 @@ describe("a point's float64 check of its extremes", () => {
     expect(p.check).toBeLessThanOrEqual(float32CheckTargets(40).eigenvalues);
     expect(p.checkTarget).toBe(float32CheckTargets(40).eigenvalues);
     expect(p.sampledResidual).toBeNull();
+  });
+
+  it("the quotients' float32 error against the dense reference's float64 product; none past it or unchecked", async () => {
+    const p = await scalingPoint(mirror, { ...options, reference: (system) => cpuBackend(system) }, 40);
+    const exact = await scalingPoint(cpu, options, 40);
+    const error = (got: number, expected: number) => Math.abs(got - expected) / Math.abs(expected);
+    expect(p.quotientCheck).toBe(
+      Math.max(
+        error(p.rigidRotationQuotient, exact.rigidRotationQuotient),
+        error(p.translationQuotient, exact.translationQuotient),
+      ),
+    );
+    // float32's products leave a real error, at float32's scale.
+    expect(p.quotientCheck).toBeGreaterThan(1e-9);
+    expect(p.quotientCheck).toBeLessThan(1e-5);
+    expect(exact.quotientCheck).toBeNull();
+    const sampled = await scalingPoint(
+      mirror,
+      { ...options, reference: (system) => sampledRows(system) },
+      40,
+    );
+    expect(sampled.quotientCheck).toBeNull();
+    // In the JSON and CSV; a file saved before the quotients were checked reads as unchecked.
+    const study = summariseStudy('sphere', 'vector', [p], 0);
+    const json = scalingJson({
+      device: kCpuDevice,
+      model: 'vector',
+      ns: [40],
+      studies: [study],
+      extras: [{ matrix: null, londonInertiaRatioDirect: null }],
+      shard: null,
+      totalMs: 0,
+    });
+    const saved = JSON.parse(toJson(json)) as ReturnType<typeof scalingJson>;
+    expect(saved.studies[0].points[0].quotient_check).toBe(p.quotientCheck);
+    expect(scalingRunFromJson(saved, 's.json').studies[0].points[0].quotientCheck).toBe(p.quotientCheck);
+    const older: Record<string, unknown> = { ...saved.studies[0].points[0] };
+    delete older.quotient_check;
+    const before = { ...saved, studies: [{ ...saved.studies[0], points: [older] }] };
+    expect(scalingRunFromJson(before, 's.json').studies[0].points[0].quotientCheck).toBeNull();
+    expect(() =>
+      scalingRunFromJson(
+        { ...saved, studies: [{ ...saved.studies[0], points: [{ ...older, quotient_check: 'small' }] }] },
+        's.json',
+      ),
+    ).toThrow(/quotient_check is not a number or null/);
   });
 
   it('past the dense reference, the extreme Ritz pairs on sampled float64 rows: a residual within its target', async () => {
@@ -735,7 +788,13 @@ describe("a point's float64 check of its extremes", () => {
     expect(points[1]).toMatchObject({ check: bad.check, sampled_residual: null, check_target: 1e-5 });
     const [header, ...rows] = scalingCsv([study]).trim().split('\n');
     const columns = header.split(',');
-    expect(columns.slice(-4)).toEqual(['check', 'sampled_residual', 'check_target', 'within_target']);
+    expect(columns.slice(-5)).toEqual([
+      'check',
+      'sampled_residual',
+      'check_target',
+      'within_target',
+      'quotient_check',
+    ]);
     const cell = (row: string, name: string) => row.split(',')[columns.indexOf(name)];
     expect(rows.map((row) => cell(row, 'within_target'))).toEqual(['true', 'false']);
     expect(Number(cell(rows[1], 'check'))).toBe(bad.check);
@@ -818,6 +877,9 @@ describe('scaling on the command line', () => {
         expect(point.check, `${study.geometry} N = ${point.n}`).toBeGreaterThan(0);
         expect(point.check).toBeLessThanOrEqual(point.check_target);
         expect(point).toMatchObject({ sampled_residual: null, check_target: 1e-5, within_target: true });
+        // The quotients against the dense reference's float64 product: float32's error.
+        expect(point.quotient_check, `${study.geometry} N = ${point.n}`).toBeGreaterThan(0);
+        expect(point.quotient_check).toBeLessThan(1e-5);
       }
       for (const key of ['law', 'coefficient', 'uncertainty', 'uncertainty_systematic']) {
         expect(study.fit, key).toHaveProperty(key);
@@ -839,8 +901,12 @@ describe('scaling on the command line', () => {
     expect(JSON.parse(readFileSync(join(dir, 'scaling.json'), 'utf8')).studies).toHaveLength(4);
     const csv = readFileSync(join(dir, 'scaling.csv'), 'utf8').trim().split('\n');
     expect(csv).toHaveLength(1 + 4 * 4);
-    expect(csv[0]).toMatch(/,check,sampled_residual,check_target,within_target$/);
-    expect(csv.slice(1).every((row) => row.endsWith(`,,${1e-5},true`))).toBe(true);
+    expect(csv[0]).toMatch(/,check,sampled_residual,check_target,within_target,quotient_check$/);
+    for (const row of csv.slice(1)) {
+      const [check, sampled, target, within, quotient] = row.split(',').slice(-5);
+      expect([Number(check) > 0, sampled, Number(target), within]).toEqual([true, '', 1e-5, 'true']);
+      expect(Number(quotient)).toBeGreaterThan(0);
+    }
     expect(run.stderr).not.toContain('warning:');
   }, 60_000);
 

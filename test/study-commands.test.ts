@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { kCommandList, kShardedCommands } from '../src/cli/commands/index.ts';
-import { whittakerGroundState1d } from '../src/physics/pairing.ts';
+import { whittakerGroundState1d } from '../src/physics/coulomb1d.ts';
 import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
 import { kSmallRunCommands } from './helpers/commands.ts';
 import { kCopperClosedForm, kGoldClosedForm } from './helpers/pairing.ts';

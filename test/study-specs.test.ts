@@ -155,7 +155,7 @@ describe('the London spec', () => {
       /^--n must be at least h = 300 for a cylinder \(axial spacing .*\), got 250$/,
     );
     // The default bodies are held to the cylinder too.
-    expect(refusal(() => londonNs(undefined, 'cylinder', 300, '--n')).message).toMatch(/, got 250$/);
+    expect(refusal(() => londonNs(undefined, 'cylinder', 300, '--n')).message).toMatch(/, got 150$/);
     // The sphere has no h: any N makes it.
     expect(londonNs(['250'], 'sphere', 300, '--n')).toEqual([250]);
   });
@@ -233,15 +233,36 @@ describe('the Markdown of the reports', () => {
     expect(markdownTable(['a', 'b'], [['1', '2']])).toBe('| a | b |\n|---|---|\n| 1 | 2 |');
   });
 
-  it('pairing --markdown: one row per ring with its temperatures from the JSON', async () => {
+  it("pairing --markdown: a row per ring and reading of eq. 43, its temperatures from the JSON, what's assumed marked", async () => {
     const output = await pairingCommand(['--ratios', '10', '--markdown'], new Progress({ quiet: true }));
     const summary = output.summary as PairingJson & { markdown: string };
-    const rows = summary.markdown.split('\n');
-    expect(rows).toHaveLength(2 + summary.rings.length);
-    summary.rings.forEach((ring, k) => {
-      expect(rows[2 + k]).toContain(`| ${ring.name} |`);
-      expect(rows[2 + k]).toContain(`| ${markdownNumber(ring.temperature_eq46_mk, 3)} |`);
-    });
+    const lines = summary.markdown.split('\n');
+    const [gold, copper] = summary.rings;
+    const row = (ring: typeof gold, k: number, a: string, radius: string, zF: string) => {
+      const reading = ring.readings[k];
+      const cells = [ring.name, markdownNumber(ring.fermi_energy_ev, 3), a, radius, zF];
+      const temperatures = [
+        reading.a_m_m * 1e6,
+        reading.temperature_eq46_mk,
+        reading.temperature_exact_mk,
+        reading.on_ring.temperature_mk,
+      ];
+      return `| ${[...cells, markdownNumber(temperatures[0]), ...temperatures.slice(1).map((t) => markdownNumber(t, 3))].join(' | ')} |`;
+    };
+    // Cu's thickness and Au's radius are the paper's gaps, marked; Z_F read both ways.
+    expect(lines.slice(2, 6)).toEqual([
+      row(gold, 0, '80.0', '0.350 (assumed)', 'E_F/mc²'),
+      row(gold, 1, '80.0', '0.350 (assumed)', '2E_F/mc²'),
+      row(copper, 0, '100 (assumed)', '0.350', 'E_F/mc²'),
+      row(copper, 1, '100 (assumed)', '0.350', '2E_F/mc²'),
+    ]);
+    expect(lines[3]).toContain('| 4.890 | 2.50 | 0.604 | 0.615 |');
+    expect(lines[4]).toContain('| 7.726 | 1.12 | 0.275 | 0.323 |');
+    expect(lines.slice(6, 7)).toEqual(['']);
+    expect(lines[7]).toMatch(
+      / Au's R assumed: the paper gives no radius .*\. Cu's a assumed: the paper gives no thickness /,
+    );
+    expect(lines).toHaveLength(8);
     expect(output.text).toBe(`${summary.markdown}\n`);
   });
 });

@@ -75,7 +75,7 @@ const kCards: Record<StudyCard, CardSpec> = {
     rows: [
       ['london-body', 'body'],
       ['london-n-re-over-r', 'N r_e/R at the London field (float64)'],
-      ['london-n-re-over-r-device', "the same from the map's centre field (float64)"],
+      ['london-n-re-over-r-plain-sum', "the same from the map's centre field (float64 plain sum)"],
       ['london-continuum', kLondonContinuumLabel],
       ['london-continuum-field', "the continuous body's own field on the map"],
       ['london-centre-ratio', 'B_z(centre) / B_London (float64)'],
@@ -734,7 +734,7 @@ export class StudiesView {
       `${londonShapeText(body)}, N = ${body.n}, ${grid} × ${grid} grid, ${study.fieldPoints} field points`,
     );
     show('london-n-re-over-r', study.parameter, study.parameter.toPrecision(9));
-    show('london-n-re-over-r-device', study.parameterDevice, study.parameterDevice.toPrecision(7));
+    show('london-n-re-over-r-plain-sum', study.parameterPlainSum, study.parameterPlainSum.toPrecision(7));
     show('london-continuum', body.continuumParameter, body.continuumParameter.toPrecision(6));
     this.#londonContinuumLabel(londonContinuumLabel(body.geometry));
     // As the CLI's text says it: a finite cylinder's map shows its lateral sheet's own unevenness.

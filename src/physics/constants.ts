@@ -17,8 +17,13 @@ export const kSpeedOfLight = 299792458;
 export const kHbar = 1.054571817e-34;
 /** Planck constant h, J s (exact). */
 export const kPlanck = 6.62607015e-34;
-/** Bohr magneton mu_B = |e| hbar / (2 m_e), J/T. */
-export const kBohrMagneton = 9.2740100783e-24;
+/**
+ * Bohr magneton mu_B = |e| hbar / (2 m_e), hbar = h / 2 pi, J/T: from the exact e and h and CODATA's
+ * m_e rather than CODATA's own rounded 9.2740100783e-24 (which it matches to those digits), so that the
+ * moment of one flux quantum h/|e| per electron (eq. 15) is one mu_B to float64's rounding, not 7e-12
+ * off (kHbar, CODATA's rounded hbar, would leave 6e-10).
+ */
+export const kBohrMagneton = (kElementaryCharge * (kPlanck / (2 * Math.PI))) / (2 * kElectronMass);
 /** Boltzmann constant k_B, J/K (exact). */
 export const kBoltzmann = 1.380649e-23;
 /** Hartree energy E_h, J. */

@@ -32,7 +32,10 @@ export interface LarmorRing {
   readonly perElectronTesla: number;
   /** Omega = -e B / (2 m), rad/s (eq. 17, e = -|e|). */
   readonly angularVelocity: number;
-  /** v = Omega R, m/s: the Larmor speed of sec. II.B (v_Phi). */
+  /**
+   * |v| = |Omega| R, m/s: the Larmor speed of sec. II.B (v_Phi), a magnitude; its sense is the angular
+   * velocity's, signed.
+   */
   readonly speed: number;
   /** |v| / c: eq. 13-18 are non-relativistic, and the Darwin term itself is of order (v/c)^2. */
   readonly speedOverLight: number;
@@ -79,8 +82,8 @@ export function larmorRing(n: number, fieldTesla: number, radiusMetres: number):
     radiusMetres,
     perElectronTesla: larmorCurrentPerElectronTesla(),
     angularVelocity,
-    speed: angularVelocity * radiusMetres,
-    speedOverLight: Math.abs(angularVelocity * radiusMetres) / kSpeedOfLight,
+    speed: Math.abs(angularVelocity) * radiusMetres,
+    speedOverLight: (Math.abs(angularVelocity) * radiusMetres) / kSpeedOfLight,
     current,
     currentFromFlux: fluxCurrent(n, flux, radiusMetres),
     flux,

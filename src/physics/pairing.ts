@@ -2,9 +2,10 @@
 // of the pair's Bohr radius a_m = 2 / Z_F (eq. 43-44) and of the effective Rydberg 1/a_m^2 Hartree (so the
 // 3D ground state of eq. 44 is -1), the relative motion in the softened potential of eq. 45 is
 //   -psi''(x) - 2 psi(x) / (|x| + b) = epsilon psi(x),   b = a / a_m,
-// and eq. 46 reads epsilon = -[2 ln(1/b)]^2. Three ways to its ground state live here:
-//   - finite differences on a logarithmic grid (groundState1dMapped in coulomb1d.ts): any b, second
-//     order, with its own convergence estimate;
+// and eq. 46 reads epsilon = -[2 ln(1/b)]^2. Three ways to its ground state, all in coulomb1d.ts (which
+// the paper table shares), are compared here:
+//   - finite differences on a logarithmic grid (groundState1dMapped): any b, second order, with its own
+//     convergence estimate;
 //   - the exact condition from the Whittaker function (whittakerGroundState1d): the even state's
 //     derivative vanishes at x = 0, a transcendental equation solved to rounding error;
 //   - its small-a limit (smallThicknessGroundState1d), whose leading term is eq. 46.
@@ -14,6 +15,8 @@ import {
   groundState1dConvergence,
   groundState1dMapped,
   kPairingStep,
+  smallThicknessGroundState1d,
+  whittakerGroundState1d,
   type GridConvergence,
 } from './coulomb1d.ts';
 import { InputError } from './input-error.ts';
@@ -32,9 +35,6 @@ import {
   type Metal,
 } from './paper.ts';
 import { ringPair, ringRelativeState, type RingPair } from './ring-pair.ts';
-
-/** Euler-Mascheroni constant gamma = -psi(1). */
-export const kEulerGamma = 0.5772156649015329;
 
 /** epsilon of eq. 46 in units of 1/a_m^2 Hartree: -[2 ln(a_m / a)]^2. */
 export function eq46Energy(radiusOverThickness: number): number {
@@ -58,111 +58,6 @@ function checkRatio(radiusOverThickness: number): void {
   if (pairingRatioProblem(radiusOverThickness)) {
     throw new InputError(`a_m/a must lie in (1, 1e12], got ${radiusOverThickness}`, 'ratios');
   }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The exact condition (Whittaker function) and its small-a limit
-
-/** The digamma function psi(x) for x > 0: recurrence up to x >= 10, then the asymptotic series to B_14. */
-export function digamma(x: number): number {
-  if (!(x > 0)) throw new RangeError(`digamma needs x > 0, got ${x}`);
-  let shift = 0;
-  while (x < 10) {
-    shift -= 1 / x;
-    x += 1;
-  }
-  const t = 1 / (x * x);
-  // ln x - 1/(2x) - sum_k B_2k / (2k x^2k) for B_2 .. B_14 (Horner in 1/x^2); the next term is < 1e-17.
-  const series =
-    t * (1 / 12 - t * (1 / 120 - t * (1 / 252 - t * (1 / 240 - t * (1 / 132 - t * (691 / 32760 - t / 12))))));
-  return shift + Math.log(x) - 0.5 / x - series;
-}
-
-/**
- * For x > 0 the even state is psi = W_{nu,1/2}(2 kappa (x + b)), the decaying Whittaker function, with
- * epsilon = -kappa^2 and nu = 1/kappa; evenness needs d/dz W_{nu,1/2}(z) = 0 at z_0 = 2 kappa b. With
- * W_{nu,1/2}(z) = z e^(-z/2) U(1 - nu, 2, z) and U's expansion (DLMF 13.2.9, n = 1, a = 1 - nu),
- *   W ~ e^(-z/2) f(z),  f(z) = 1 - nu z sum_k c_k z^k [ln z + d_k],
- *   c_k = (a)_k / ((2)_k k!),  d_k = psi(a + k) - psi(1 + k) - psi(2 + k),
- * so the condition is f'(z_0) = f(z_0) / 2. This returns f'(z_0) - f(z_0)/2 for a given nu.
- */
-function whittakerCondition(nu: number, b: number): number {
-  const a = 1 - nu;
-  const z = (2 * b) / nu;
-  const logZ = Math.log(z);
-  let c = 1; // c_k
-  let zk = 1; // z^k
-  let psiA = digamma(a); // psi(a + k)
-  let psi1 = -kEulerGamma; // psi(1 + k)
-  let psi2 = 1 - kEulerGamma; // psi(2 + k)
-  let sumF = 0;
-  let sumDerivative = 0;
-  for (let k = 0; k < 200; k++) {
-    const d = psiA - psi1 - psi2;
-    const termF = c * zk * (logZ + d);
-    const termDerivative = c * zk * ((k + 1) * (logZ + d) + 1);
-    sumF += termF;
-    sumDerivative += termDerivative;
-    if (Math.abs(termDerivative) < 1e-17 * Math.abs(sumDerivative) && k > 2) break;
-    c *= (a + k) / ((k + 2) * (k + 1));
-    zk *= z;
-    psiA += 1 / (a + k);
-    psi1 += 1 / (k + 1);
-    psi2 += 1 / (k + 2);
-  }
-  const f = 1 - nu * z * sumF;
-  const derivative = -nu * sumDerivative;
-  return derivative - f / 2;
-}
-
-/**
- * Bisection for the root in nu = 1/kappa of `condition`, which changes sign from - to + on
- * (sqrt(b/2), 1): epsilon > -2/b (the potential's minimum) puts kappa below sqrt(2/b), which also keeps
- * z_0 = 2 kappa b below 2 sqrt(2 b), where the series of U converges without cancellation.
- */
-function bisectNu(b: number, condition: (nu: number) => number): number {
-  let lower = Math.sqrt(b / 2);
-  let upper = 1 - 1e-12;
-  if (!(condition(lower) < 0 && condition(upper) > 0)) {
-    throw new InputError('no even ground state with 0 < 1/kappa < 1 (a too large)');
-  }
-  for (let iteration = 0; iteration < 200 && upper - lower > 1e-16; iteration++) {
-    const middle = (lower + upper) / 2;
-    if (condition(middle) < 0) lower = middle;
-    else upper = middle;
-  }
-  const nu = (lower + upper) / 2;
-  return -1 / (nu * nu);
-}
-
-/**
- * The exact even ground state of eq. 45 (units 1/a_m^2 Hartree) from the Whittaker condition above: no
- * grid, only the convergent series of U and a bisection in nu = 1/kappa on (0, 1), where the lowest
- * state lies (nu -> 0 gives the condition -1/2, nu -> 1 gives +infinity since psi(a) ~ -1/a). Accurate
- * to rounding while z_0 = 2 kappa b stays O(1) (b <= 0.5), where the series has no cancellation.
- */
-export function whittakerGroundState1d(radiusOverThickness: number): number {
-  if (!(radiusOverThickness >= 2)) throw new InputError(`a_m/a must be >= 2, got ${radiusOverThickness}`);
-  const b = 1 / radiusOverThickness;
-  return bisectNu(b, (nu) => whittakerCondition(nu, b));
-}
-
-/**
- * The a -> 0 limit of the condition: keeping only the z^0 terms of f' and f gives
- *   kappa/2 + ln(2 kappa b) + psi(1 - 1/kappa) + 2 gamma = 0,
- * exact up to O(kappa b ln b). For kappa -> infinity, psi(1 - 1/kappa) -> -gamma and
- *   kappa = 2 ln(a_m/a) - 2 ln(2 kappa) - 2 gamma + ...,
- * whose first term is eq. 46; the second is why eq. 46 approaches the true energy only logarithmically
- * (relative error ~ 2 ln(4 ln(a_m/a)) / ln(a_m/a)).
- */
-export function smallThicknessGroundState1d(radiusOverThickness: number): number {
-  if (!(radiusOverThickness >= 2)) throw new InputError(`a_m/a must be >= 2, got ${radiusOverThickness}`);
-  const b = 1 / radiusOverThickness;
-  return bisectNu(b, (nu) => {
-    const kappa = 1 / nu;
-    // Multiplied by -nu so that, as whittakerCondition, it runs from - (nu -> 0) to + (nu -> 1).
-    return -nu * (kappa / 2 + Math.log(2 * kappa * b) + digamma(1 - nu) + 2 * kEulerGamma);
-  });
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import {
   kPlanck,
 } from './constants.ts';
 import { kSphereLondonParameter, sphereLondonParameter } from './biot-savart.ts';
-import { groundState1dMapped } from './coulomb1d.ts';
+import { whittakerGroundState1d } from './coulomb1d.ts';
 import { InputError } from './input-error.ts';
 import { cylinderLondonParameter } from './london.ts';
 import { ringPotential, ringPotentialSeries } from './ring.ts';
@@ -206,10 +206,14 @@ export function pairingEnergy1d(pairingRadiusMetres: number, thicknessMetres: nu
   return pairingEnergy3d(pairingRadiusMetres) * logarithm * logarithm;
 }
 
-/** Eq. 45's ground state from the numerical solve, joules (the exact counterpart of eq. 46). */
-export function pairingEnergy1dNumerical(pairingRadiusMetres: number, thicknessMetres: number): number {
+/**
+ * Eq. 45's exact ground state (the counterpart of eq. 46), joules: the Whittaker condition's root, which
+ * the pairing study reports as each ring's temperature_exact_mk (the same number, not a grid's within
+ * 6e-7 of it). a_m/a >= 2.
+ */
+export function pairingEnergy1dExact(pairingRadiusMetres: number, thicknessMetres: number): number {
   checkThickness(pairingRadiusMetres, thicknessMetres);
-  const epsilon = groundState1dMapped(thicknessMetres / pairingRadiusMetres);
+  const epsilon = whittakerGroundState1d(pairingRadiusMetres / thicknessMetres);
   return -pairingEnergy3d(pairingRadiusMetres) * epsilon;
 }
 
@@ -334,9 +338,9 @@ function fermiReadingRows(): PaperRow[] {
         },
         {
           equation: '46',
-          quantity: `${metal.name}: |E| / k_B, ground state of eq. 45, a = ${(thickness / 1e-9).toFixed(0)} nm${assumed}, ${label}`,
+          quantity: `${metal.name}: |E| / k_B, exact ground state of eq. 45, a = ${(thickness / 1e-9).toFixed(0)} nm${assumed}, ${label}`,
           paper: '1-2',
-          computed: pairingTemperature(pairingEnergy1dNumerical(radius, thickness)) / millikelvin,
+          computed: pairingTemperature(pairingEnergy1dExact(radius, thickness)) / millikelvin,
           unit: 'mK',
         },
       );
@@ -554,9 +558,9 @@ export function paperClaims(): PaperRow[] {
     },
     {
       equation: '46',
-      quantity: 'Au: |E| / k_B, numerical ground state of eq. 45, a = 80 nm',
+      quantity: 'Au: |E| / k_B, exact ground state of eq. 45, a = 80 nm',
       paper: '1-2',
-      computed: pairingTemperature(pairingEnergy1dNumerical(goldRadius, goldA)) / millikelvin,
+      computed: pairingTemperature(pairingEnergy1dExact(goldRadius, goldA)) / millikelvin,
       unit: 'mK',
       note:
         'eq. 46 keeps only the leading logarithm; the exact ground state of -Z_F e^2/(|r| + a) at a_m/a ~ 1e2 is ' +
@@ -588,9 +592,9 @@ export function paperClaims(): PaperRow[] {
     },
     {
       equation: '46',
-      quantity: 'Cu: |E| / k_B, numerical ground state of eq. 45, a = 100 nm ASSUMED',
+      quantity: 'Cu: |E| / k_B, exact ground state of eq. 45, a = 100 nm ASSUMED',
       paper: '1-2',
-      computed: pairingTemperature(pairingEnergy1dNumerical(copperRadius, copperA)) / millikelvin,
+      computed: pairingTemperature(pairingEnergy1dExact(copperRadius, copperA)) / millikelvin,
       unit: 'mK',
       note: 'the exact ground state of eq. 45, ~4x below eq. 46 as for Au',
     },

@@ -32,7 +32,7 @@ import { kBohrRadius, kClassicalElectronRadius } from './constants.ts';
 import { geometry } from './geometry.ts';
 import { InputError } from './input-error.ts';
 import type { DarwinSystem, Dimension, ModelName } from './models.ts';
-import { kEulerGamma } from './pairing.ts';
+import { kEulerGamma } from './coulomb1d.ts';
 
 export const kScalingGeometries = ['ring', 'disk', 'sphere', 'ball'] as const;
 export type ScalingGeometry = (typeof kScalingGeometries)[number];

@@ -197,6 +197,15 @@ export function stoppedLine(stop: SweepStop): string {
 }
 
 /**
+ * A sweep's plot title, and where a signal or Stop ended the sweep early how far it got, so that a
+ * plot of part of it (its fit over the points it has) does not pass for the whole run's:
+ * "ring, vector model: ... (stopped by SIGINT after 5 of 6 points)".
+ */
+export function sweepPlotTitle(title: string, stop: SweepStop | null): string {
+  return stop ? `${title} (${stoppedLine(stop)})` : title;
+}
+
+/**
  * The "stopped" field of a saved run's JSON read back: null where it is absent or null (a complete
  * run), refused unless what stoppedJson writes.
  */

@@ -51,7 +51,9 @@ a on the chord, periodic (even centre-of-mass L) and antiperiodic (odd L), besid
                  summary; a shard its pairing-shard<K>of<N>.json alone, merge --out writes
                  the plots) into DIR, created with any missing parents
   --shard K/N    run every N-th a_m/a from the K-th; 'merge' joins the shards' JSON into the whole run's
-  --markdown     the rings' table in Markdown (with --json: the field "markdown")
+  --markdown     the rings' table in Markdown: per ring and reading of eq. 43's Z_F, T by eq. 46,
+                 by eq. 45's exact ground state and on the ring, an assumed a or R marked and
+                 said why under it (with --json: the field "markdown")
   --json         {"command", "device", "units", "grid", "points": [{"ratio", "energy_numerical",
                  "energy_eq46", "energy_exact", "energy_small_a_limit" (both null for a_m/a < 2,
                  where the Whittaker root and its small-a limit are not computed),
@@ -97,7 +99,7 @@ function pairingOutput(
 ): CommandOutput {
   const outFailure = out
     ? refusalOf(() => {
-        const files = summary.shard ? [] : pairingFiles(points, rings);
+        const files = summary.shard ? [] : pairingFiles(points, rings, summary.stopped ?? null);
         summary.files.push(...writeIntoDirectory(out, [...files, summaryFile(summary)]));
       })
     : undefined;

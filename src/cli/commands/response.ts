@@ -254,7 +254,11 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   const saved = responseSummary(result, device, progress.sweepStop(!result.complete));
   const files: string[] = [];
   const outFailure = out
-    ? refusalOf(() => files.push(...writeIntoDirectory(out, [...responseFiles(result), summaryFile(saved)])))
+    ? refusalOf(() =>
+        files.push(
+          ...writeIntoDirectory(out, [...responseFiles(result, saved.stopped ?? null), summaryFile(saved)]),
+        ),
+      )
     : undefined;
   // As every study's --json: the files written last (the saved summary has none).
   const summary = { ...saved, files };

@@ -94,7 +94,9 @@ Each point on the GPU (or the CPU's tree) is checked as spectrum checks its run:
 lambda_max against the dense float64 Lanczos up to ${kCheckMaxUnknowns} unknowns ("check", the larger error
 relative to the largest |lambda|), past them the extreme Ritz pairs' residual on float64 rows of M
 at ${kSampledCheckElectrons} sampled electrons ("sampled_residual", O(N) a point), with "check_target" and
-"within_target"; a point past its target is named in a warning on stderr.
+"within_target"; a point past its target is named in a warning on stderr. Where the dense reference
+checked it, the rotation's and translation's quotients are also computed with its float64 product
+("quotient_check": their larger relative error, no target; null past it and where unchecked).
 The default sweep takes 10-25 minutes on SwiftShader with 2 CPU cores; on a GPU, --n-max takes N
 past 10^4 (auto: dense, then matrix-free once the dense M would pass 1 GiB, then the tree from
 ${kTreeCrossover.gpu} electrons where it pays).
@@ -126,7 +128,7 @@ ${kTreeCrossover.gpu} electrons where it pays).
   --json              {"command", "device", "model", "ns", "studies": [{"geometry", "model",
                       "dimension", "points": [{"n", "lambda_max", "lambda_min",
                       "rigid_rotation_quotient", ..., "check", "sampled_residual", "check_target",
-                      "within_target", "check_ms", "ms"}], "fit": {"law", "coefficient",
+                      "within_target", "check_ms", "quotient_check", "ms"}], "fit": {"law", "coefficient",
                       "uncertainty", ...}, "critical_radius_m", "paper_radius_m", ...}], ...}
 
 ${kStoppedHelp}`;
@@ -313,7 +315,7 @@ function scalingOutput(
 ): CommandOutput {
   const outFailure = out
     ? refusalOf(() => {
-        const files = summary.shard ? [] : scalingFiles(studies);
+        const files = summary.shard ? [] : scalingFiles(studies, summary.stopped ?? null);
         summary.files.push(...writeIntoDirectory(out, [...files, summaryFile(summary)]));
       })
     : undefined;

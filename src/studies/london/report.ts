@@ -24,9 +24,11 @@ import {
   objectLack,
   sameInShards,
   savedRunDevice,
+  savedStop,
   shardJson,
   stoppedJson,
   stoppedLine,
+  sweepPlotTitle,
   finiteOrNaN,
   type FieldKind,
   type Shard,
@@ -122,6 +124,7 @@ export function londonConvergenceSvg(
   shape: LondonShape,
   convergence: Pick<LondonConvergence, 'points' | 'fit' | 'rounding'>,
   mapNs: readonly number[],
+  stop: SweepStop | null = null,
 ): string {
   const { points, fit, rounding } = convergence;
   const ns = points.map((p) => p.n);
@@ -131,7 +134,7 @@ export function londonConvergenceSvg(
   const zero = points.map((p) => (resolved(p) ? NaN : rounding));
   const allNs = [...ns, ...mapNs];
   return linePlot({
-    title: `N r_e/R at the London field against N: ${londonShapeText(shape)}`,
+    title: sweepPlotTitle(`N r_e/R at the London field against N: ${londonShapeText(shape)}`, stop),
     xLabel: 'N (electrons)',
     yLabel: '|continuum − N r_e/R|',
     logX: true,
@@ -179,7 +182,7 @@ export function londonStudyJson(study: LondonMapStudy) {
   return {
     n: study.n,
     n_re_over_r: study.parameter,
-    n_re_over_r_device: study.parameterDevice,
+    n_re_over_r_plain_sum: study.parameterPlainSum,
     ...(study.parameterPerLength !== null ? { n_re_over_l: study.parameterPerLength } : {}),
     centre_field_ratio: study.centreFieldRatio,
     uniformity: study.uniformity,
@@ -197,16 +200,28 @@ export function londonStudyJson(study: LondonMapStudy) {
 }
 
 /**
- * A `warning:` line for each map whose check is past its target (the CLI's stderr, as solve's check
- * warns): the map drawn from the device's field is off by that part of the inner half's B_z spread;
- * the numbers reported are float64's all the same.
+ * One `warning:` line naming every map whose check is past its target, with the remedy (the CLI's
+ * stderr, as scaling's check warns); null where every map is within it. The maps drawn from the
+ * device's field are off by that part of the inner half's B_z spread; the numbers reported are
+ * float64's all the same. A coarser --grid is no remedy: float32's rounding (some 3e-7 |B|) is much
+ * the same at every point of every grid, while the sphere's inner B_z spread falls like N^-2, so the
+ * check grows like N^2 (0.03 at N = 1500, 0.3 at N = 4000, at any G).
  */
-export function londonCheckWarnings(studies: readonly Pick<LondonMapStudy, 'n' | 'check'>[]): string[] {
-  return studies.flatMap(({ n, check }) => {
-    const entry = { name: 'check', error: check, targetName: 'check', target: kLondonCheckTarget };
-    const warning = checkWarning([entry], `the float64 check of the map of N = ${n}`);
-    return warning ? [warning] : [];
-  });
+export function londonCheckWarning(studies: readonly Pick<LondonMapStudy, 'n' | 'check'>[]): string | null {
+  const warning = checkWarning(
+    studies.map(({ n, check }) => ({
+      name: `N = ${n} check`,
+      error: check,
+      targetName: 'its',
+      target: kLondonCheckTarget,
+    })),
+    "the float64 check of the maps' B_z",
+  );
+  return (
+    warning &&
+    `${warning}; float32's rounding is that part of the inner half's B_z spread, which falls like N^-2 ` +
+      'whatever --grid: --device cpu draws the maps from the float64 sum'
+  );
 }
 
 /** The fitted law of continuum - N r_e/R and the N it was fitted to, or why there is none. */
@@ -296,7 +311,7 @@ function londonStudyFromJson(study: LondonJson['studies'][number]): LondonMapStu
   return {
     n: study.n,
     parameter: study.n_re_over_r,
-    parameterDevice: finiteOrNaN(study.n_re_over_r_device),
+    parameterPlainSum: finiteOrNaN(study.n_re_over_r_plain_sum),
     parameterPerLength: study.n_re_over_l ?? null,
     centreFieldRatio: finiteOrNaN(study.centre_field_ratio),
     uniformity: finiteOrNaN(study.uniformity),
@@ -314,6 +329,17 @@ function londonStudyFromJson(study: LondonJson['studies'][number]): LondonMapStu
 /** A point of the convergence list back from its JSON. */
 function convergencePointFromJson(point: LondonJson['convergence']['points'][number]) {
   return { n: point.n, parameter: point.n_re_over_r, deviation: point.deviation };
+}
+
+/**
+ * A map's JSON as this version names its keys: a run saved while the centre's N r_e/R was called
+ * `n_re_over_r_device` has that key renamed, so that its file still loads and merges; anything but
+ * an object is left for the readers to refuse.
+ */
+function withCurrentMapKeys(study: unknown): unknown {
+  if (typeof study !== 'object' || study === null || !('n_re_over_r_device' in study)) return study;
+  const { n_re_over_r_device: plainSum, ...rest } = study as Record<string, unknown>;
+  return { n_re_over_r_plain_sum: plainSum, ...rest };
 }
 
 /** The uniformity's parts in a map's JSON, which runs saved before they were reported lack. */
@@ -346,7 +372,7 @@ export function londonFromJson(
   // A run saved before the uniformity was split into its B_z and transverse parts has no such keys:
   // read as not given (null), so that its file still loads.
   const studies = Array.isArray(json.studies)
-    ? json.studies.map((study: unknown) =>
+    ? json.studies.map(withCurrentMapKeys).map((study: unknown) =>
         typeof study === 'object' && study !== null
           ? {
               ...Object.fromEntries(kUniformityPartKeys.map((key) => [key, null])),
@@ -358,7 +384,7 @@ export function londonFromJson(
   const run = { ...json, studies } as unknown as LondonJson;
   // null stands for a number that was not finite (toJson), as merge reads it.
   const mapNumbers = [
-    'n_re_over_r_device',
+    'n_re_over_r_plain_sum',
     'centre_field_ratio',
     'uniformity',
     'uniformity_axial',
@@ -384,10 +410,14 @@ export function londonFromJson(
     (geometry === 'cylinder' && !(typeof halfHeight === 'number' && halfHeight > 0))
   )
     throw refuse('no grid (or cylinder half-height)');
+  // A run stopped with none of its list finished says so, as it did when it ran.
+  const listPoints = run.convergence.points.map(convergencePointFromJson);
+  const stoppedBefore = savedStop(json, name) !== null && listPoints.length === 0;
   const convergence = summariseLondonConvergence(
     geometry,
     halfHeight ?? 1,
-    run.convergence.points.map(convergencePointFromJson),
+    listPoints,
+    stoppedBefore ? 'stopped' : null,
   );
   return { json: run, studies: run.studies.map(londonStudyFromJson), convergence };
 }
@@ -399,7 +429,7 @@ export function londonFromJson(
 const kMapFields: Record<string, FieldKind> = {
   n: 'number',
   n_re_over_r: 'number',
-  n_re_over_r_device: 'number?',
+  n_re_over_r_plain_sum: 'number?',
   centre_field_ratio: 'number',
   uniformity: 'number',
   uniformity_axial: 'number',
@@ -422,7 +452,10 @@ const kConvergencePointFields: Record<string, FieldKind> = {
  * run's N, its maps and its share of the convergence list, field by field. A file that lacks a field
  * merge or its reports read is refused in one line that names it (field 'shards').
  */
-export function londonShardFromJson(json: Record<string, unknown>, name: string): LondonJson {
+export function londonShardFromJson(saved: Record<string, unknown>, name: string): LondonJson {
+  const json = Array.isArray(saved.studies)
+    ? { ...saved, studies: saved.studies.map(withCurrentMapKeys) }
+    : saved;
   const { geometry, half_height: halfHeight } = json;
   const number = (value: unknown, path: string) =>
     typeof value === 'number' ? null : `${path} is not a number`;
@@ -518,12 +551,16 @@ export function londonFileNames(
   return withConvergence ? [...maps, londonConvergenceName(geometry)] : maps;
 }
 
-/** The maps' and the list's plot files, name and text; a shard's (`convergence` null) its maps alone. */
+/**
+ * The maps' and the list's plot files, name and text; a shard's (`convergence` null) its maps alone.
+ * A stopped sweep's list plot says so in its title (each map it drew is whole).
+ */
 export function londonFiles(
   shape: LondonShape,
   maps: readonly Pick<LondonMap, 'body' | 'grid' | 'ratios'>[],
   convergence: LondonConvergence | null,
   mapNs: readonly number[],
+  stop: SweepStop | null = null,
 ): [string, string][] {
   const { geometry } = shape;
   const mapFiles = maps.flatMap((map): [string, string][] => [
@@ -531,7 +568,10 @@ export function londonFiles(
     [londonDeviationName(geometry, map.body.n), londonDeviationSvg(map.body, map.grid, map.ratios)],
   ]);
   if (!convergence) return mapFiles;
-  return [...mapFiles, [londonConvergenceName(geometry), londonConvergenceSvg(shape, convergence, mapNs)]];
+  return [
+    ...mapFiles,
+    [londonConvergenceName(geometry), londonConvergenceSvg(shape, convergence, mapNs, stop)],
+  ];
 }
 
 /** A map's uniformity over the map, its B_z and transverse parts, then the same in its inner half. */
@@ -604,9 +644,9 @@ export function londonText(
   }
   lines.push(
     `check: the B_z the maps draw against float64, over the inner half's B_z spread (target ${kLondonCheckTarget})`,
-    '',
-    '       N   N r_e/R          continuum - N r_e/R',
   );
+  // No list (a run stopped before it, a cylinder too long for any of its N): its fit says why.
+  if (convergence.points.length > 0) lines.push('', '       N   N r_e/R          continuum - N r_e/R');
   for (const p of convergence.points) {
     const deviation = londonDeviationText(p.deviation, convergence.rounding);
     lines.push(`${String(p.n).padStart(8)}   ${p.parameter.toPrecision(12).padEnd(15)}  ${deviation}`);

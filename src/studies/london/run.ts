@@ -48,8 +48,11 @@ export interface LondonMapStudy {
   readonly n: number;
   /** N r_e / R at which the centre field equals the London field, float64 compensated sum. */
   readonly parameter: number;
-  /** The same from the map's float64 centre field (the plain sum that the uniformity uses). */
-  readonly parameterDevice: number;
+  /**
+   * The same from the map's centre field: the float64 plain sum that the uniformity uses, on any
+   * device (a float32 sum's rounding would be as large as the centre's distance from B_London).
+   */
+  readonly parameterPlainSum: number;
   /** Cylinder: N r_e / l, l = 2 h R its length (the paper's "N r_e / l"); null for the sphere. */
   readonly parameterPerLength: number | null;
   /** B_z(centre) / B_London for the body sized so that N r_e / R is the continuum value (float64). */
@@ -138,7 +141,7 @@ export async function londonFieldMap(
     study: {
       n: body.n,
       parameter,
-      parameterDevice: body.continuumParameter / centreRatio,
+      parameterPlainSum: body.continuumParameter / centreRatio,
       parameterPerLength: body.geometry === 'cylinder' ? parameter / (2 * body.halfHeight) : null,
       centreFieldRatio: centreRatio,
       uniformity: spread.all,
@@ -175,19 +178,26 @@ export interface LondonConvergence {
   readonly problem: string | null;
 }
 
+/** Why a convergence list is not fitted whatever it holds: a shard's part of it, or none of it finished. */
+export type LondonListCut = 'shard' | 'stopped';
+const kListCutProblems: Record<LondonListCut, string> = {
+  shard: "a shard's part of the list: merge fits the whole",
+  stopped: 'the run stopped before any N of the list',
+};
+
 /**
- * The convergence list's points, fitted where two or more lie in its asymptotic tail; a shard's part
- * of the list (`partial`) is not fitted: merge fits the whole.
+ * The convergence list's points, fitted where two or more lie in its asymptotic tail; not where `cut`
+ * says why: a shard's part of the list (merge fits the whole), or a run stopped before any of it.
  */
 export function summariseLondonConvergence(
   name: LondonGeometry,
   halfHeight: number,
   points: readonly LondonConvergencePoint[],
-  partial = false,
+  cut: LondonListCut | null = null,
 ): LondonConvergence {
   const continuum = londonContinuumParameter(name, halfHeight);
   const summary = { continuum, rounding: londonRounding(continuum), points };
-  if (partial) return { ...summary, fit: null, problem: "a shard's part of the list: merge fits the whole" };
+  if (cut !== null) return { ...summary, fit: null, problem: kListCutProblems[cut] };
   const tail = londonTail(name, halfHeight, points);
   if (tail.problem !== null) return { ...summary, fit: null, problem: tail.problem };
   const ns = tail.points.map((p) => p.n);
@@ -261,7 +271,12 @@ export async function runLondon(
       });
   return {
     maps: maps.results,
-    convergence: summariseLondonConvergence(geometry, halfHeight, list.results, shard !== null),
+    convergence: summariseLondonConvergence(
+      geometry,
+      halfHeight,
+      list.results,
+      shard !== null ? 'shard' : list.stopped && list.results.length === 0 ? 'stopped' : null,
+    ),
     stopped: list.stopped,
   };
 }

@@ -10,8 +10,12 @@ import {
 import { parseChoice, parseNumber } from '../../run/inputs.ts';
 import { integerRangeProblem, numberList, type IntegerRange } from '../study.ts';
 
-/** The CLI's bodies: three maps, a factor 4 apart in N. */
-export const kLondonDefaultNs: readonly number[] = [250, 1000, 4000];
+/**
+ * The CLI's bodies: three maps, a factor 3 apart in N, up to the largest whose float32 map (the GPU's)
+ * keeps within its check target with room to spare: its check grows like N^2 (londonCheckWarning),
+ * 0.03 at N = 1500 on the default grid, 0.07 at 2000 (0.10 on a 15 x 15 grid) and 0.3 at 4000.
+ */
+export const kLondonDefaultNs: readonly number[] = [150, 500, 1500];
 export const kLondonDefaultGrid = 61;
 /** The app's one body. */
 export const kLondonAppDefaults = { geometry: 'sphere', n: 1000, grid: 41, halfHeight: 1 } as const;

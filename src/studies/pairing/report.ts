@@ -12,7 +12,7 @@ import {
   type RingReading,
   type RingTemperature,
 } from '../../physics/pairing.ts';
-import { kFermiReadingLabels, kFermiReadings } from '../../physics/paper.ts';
+import { kFermiReadingLabels, kFermiReadings, type FermiReading } from '../../physics/paper.ts';
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
 import {
   fieldPath,
@@ -24,6 +24,7 @@ import {
   shardJson,
   stoppedJson,
   stoppedLine,
+  sweepPlotTitle,
   type FieldKind,
   type Shard,
   type SweepStop,
@@ -146,10 +147,14 @@ function ringLines(rings: readonly PlottedRing[]) {
 }
 
 /** Both energies against a_m/a, log-log, with the rings marked. */
-export function pairingEnergySvg(points: readonly PlottedPoint[], rings: readonly PlottedRing[]): string {
+export function pairingEnergySvg(
+  points: readonly PlottedPoint[],
+  rings: readonly PlottedRing[],
+  stop: SweepStop | null = null,
+): string {
   const x = points.map((p) => p.ratio);
   return linePlot({
-    title: 'Pair binding on a ring of thickness a (eq. 45): numerical vs eq. 46',
+    title: sweepPlotTitle('Pair binding on a ring of thickness a (eq. 45): numerical vs eq. 46', stop),
     xLabel: 'a_m / a',
     yLabel: '−E  (1/a_m² Hartree)',
     logX: true,
@@ -170,9 +175,13 @@ export function pairingEnergySvg(points: readonly PlottedPoint[], rings: readonl
 }
 
 /** E_numerical / E_eq.46 against a_m/a (log x). */
-export function pairingRatioSvg(points: readonly PlottedPoint[], rings: readonly PlottedRing[]): string {
+export function pairingRatioSvg(
+  points: readonly PlottedPoint[],
+  rings: readonly PlottedRing[],
+  stop: SweepStop | null = null,
+): string {
   return linePlot({
-    title: 'Eq. 46 approaches the true ground state only logarithmically',
+    title: sweepPlotTitle('Eq. 46 approaches the true ground state only logarithmically', stop),
     xLabel: 'a_m / a',
     yLabel: 'E_numerical / E_eq.46',
     logX: true,
@@ -262,14 +271,15 @@ const kPairingFiles = { energy: 'pairing-energy.svg', ratio: 'pairing-ratio.svg'
 /** The names pairingFiles gives, in its order. */
 export const kPairingFileNames: readonly string[] = Object.values(kPairingFiles);
 
-/** The files of `--out DIR`, name and text. */
+/** The files of `--out DIR`, name and text; the plots of a stopped sweep say so in their titles. */
 export function pairingFiles(
   points: readonly PlottedPoint[],
   rings: readonly PlottedRing[],
+  stop: SweepStop | null = null,
 ): [string, string][] {
   return [
-    [kPairingFiles.energy, pairingEnergySvg(points, rings)],
-    [kPairingFiles.ratio, pairingRatioSvg(points, rings)],
+    [kPairingFiles.energy, pairingEnergySvg(points, rings, stop)],
+    [kPairingFiles.ratio, pairingRatioSvg(points, rings, stop)],
   ];
 }
 
@@ -467,17 +477,61 @@ export function pairingFromJson(
   return { json: saved, plotted: plottedFromJson(saved) };
 }
 
-/** The README's table: the rings' pairing temperatures by eq. 46 and numerically. */
+/** The short names of eq. 43's readings of Z_F in the table's cells (kFermiReadingLabels in full). */
+const kFermiReadingCells: Record<FermiReading, string> = {
+  'fermi-energy': 'E_F/mc²',
+  'fermi-momentum': '2E_F/mc²',
+};
+
+/** A ring's source says ASSUMED where the paper gives no such number (kPairingRings), then why. */
+const kAssumed = 'ASSUMED: ';
+const assumed = (source: string) => source.startsWith(kAssumed);
+const why = (source: string) => source.slice(kAssumed.length);
+
+/**
+ * The README's table: per ring and per reading of eq. 43's Z_F, the pairing temperature by eq. 46, by
+ * eq. 45's exact ground state on the line (the Whittaker root) and by the pair solved on the ring of
+ * radius R itself, then what the columns hold and why the a or R marked assumed is.
+ */
 export function pairingMarkdown(rings: readonly ReturnType<typeof pairingRingJson>[]): string {
-  return markdownTable(
-    ['ring', 'E_F (eV)', 'a (nm)', 'a_m (µm)', 'T eq. 46 (mK)', 'T numerical (mK)'],
-    rings.map((r) => [
-      r.name,
-      f(r.fermi_energy_ev, 3),
-      f(r.thickness_m * 1e9, 3),
-      f(r.a_m_m * 1e6, 4),
-      f(r.temperature_eq46_mk, 3),
-      f(r.temperature_numerical_mk, 3),
-    ]),
+  const mark = (value: string, source: string) => (assumed(source) ? `${value} (assumed)` : value);
+  const table = markdownTable(
+    [
+      'ring',
+      'E_F (eV)',
+      'a (nm)',
+      'R (µm)',
+      'Z_F (eq. 43)',
+      'a_m (µm)',
+      'T eq. 46 (mK)',
+      'T eq. 45, line (mK)',
+      'T on the ring (mK)',
+    ],
+    rings.flatMap((r) =>
+      r.readings.map((reading) => [
+        r.name,
+        f(r.fermi_energy_ev, 3),
+        mark(f(r.thickness_m * 1e9, 3), r.thickness_source),
+        mark(f(r.radius_m * 1e6, 3), r.radius_source),
+        kFermiReadingCells[reading.reading],
+        f(reading.a_m_m * 1e6, 4),
+        f(reading.temperature_eq46_mk, 3),
+        f(reading.temperature_exact_mk, 3),
+        f(reading.on_ring.temperature_mk, 3),
+      ]),
+    ),
   );
+  const assumptions = rings.flatMap((r) => [
+    ...(assumed(r.thickness_source) ? [` ${r.name}'s a assumed: ${why(r.thickness_source)}.`] : []),
+    ...(assumed(r.radius_source) ? [` ${r.name}'s R assumed: ${why(r.radius_source)}.`] : []),
+  ]);
+  return [
+    table,
+    '',
+    "Z_F: eq. 43's second form, E_F/mc², and its first, (J_F²/mR²)/mc² = 2E_F/mc² (J_F = mRv_F by " +
+      'eq. 37-40), which halves a_m = 2a₀/Z_F (eq. 44). T eq. 45, line: ' +
+      "|E|/k_B of eq. 45's exact ground state (eq. 46 is its leading logarithm); on the ring: of the pair " +
+      'solved on the ring of radius R itself (periodic).' +
+      assumptions.join(''),
+  ].join('\n');
 }

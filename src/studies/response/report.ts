@@ -23,6 +23,7 @@ import {
   savedStop,
   stoppedJson,
   stoppedLine,
+  sweepPlotTitle,
   type SweepStop,
 } from '../study.ts';
 import { geometry, isGeometryName } from '../../physics/geometry.ts';
@@ -651,14 +652,15 @@ export function responseFileNames(spec: ResponseSpec): string[] {
 
 /**
  * The files of `response --out DIR`, name and text: the plots (the profile where there is one to
- * draw), then each point's velocities and map.
+ * draw; those over the sweep say in their titles where it stopped), then each point's velocities and
+ * map (each whole).
  */
-export function responseFiles(result: ResponseResult): [string, string][] {
+export function responseFiles(result: ResponseResult, stop: SweepStop | null = null): [string, string][] {
   const names = responsePointFileNames(result.spec);
-  const profile = responseProfileSvg(result);
-  const centre = responseCentreSvg(result);
+  const profile = responseProfileSvg(result, stop);
+  const centre = responseCentreSvg(result, stop);
   return [
-    [kResponsePlots.screening, responseScreeningSvg(result)],
+    [kResponsePlots.screening, responseScreeningSvg(result, stop)],
     ...(centre === null ? [] : [[kResponsePlots.centre, centre] as [string, string]]),
     ...(profile === null ? [] : [[kResponsePlots.profile, profile] as [string, string]]),
     ...result.points.flatMap((point, k): [string, string][] => {
@@ -724,7 +726,7 @@ function perNSeries(result: ResponseResult, value: (p: ResponsePoint) => number 
  * The screening ratio against N r_e/R, one series per N, the N -> infinity limits of the fits, and the
  * continuum theory dashed (the ring's circulant, of each N, in that N's colour).
  */
-export function responseScreeningSvg(result: ResponseResult): string {
+export function responseScreeningSvg(result: ResponseResult, stop: SweepStop | null = null): string {
   const { spec, points } = result;
   const series = perNSeries(result, (p) => p.screeningRatio);
   if (result.limits.length)
@@ -756,7 +758,10 @@ export function responseScreeningSvg(result: ResponseResult): string {
   }
   const logX = curve[0] < curve[curve.length - 1];
   return linePlot({
-    title: `${spec.drive} drive, ${spec.geometry}, ${spec.model} model${heldScale(spec)}: ${kRatioName[spec.drive].words}`,
+    title: sweepPlotTitle(
+      `${spec.drive} drive, ${spec.geometry}, ${spec.model} model${heldScale(spec)}: ${kRatioName[spec.drive].words}`,
+      stop,
+    ),
     xLabel: 'N r_e / R',
     yLabel: kRatioName[spec.drive].symbol,
     logX,
@@ -774,7 +779,7 @@ export function responseScreeningSvg(result: ResponseResult): string {
  * null for the
  * flux drive, which has no centre field.
  */
-export function responseCentreSvg(result: ResponseResult): string | null {
+export function responseCentreSvg(result: ResponseResult, stop: SweepStop | null = null): string | null {
   const { spec, points } = result;
   if (spec.drive === 'flux') return null;
   const rotation = spec.drive === 'rotation';
@@ -790,9 +795,12 @@ export function responseCentreSvg(result: ResponseResult): string | null {
       colour: '#555555',
     });
   return linePlot({
-    title: rotation
-      ? `${spec.geometry}, ${spec.model} model${heldScale(spec)}: the London moment's centre field`
-      : `${spec.geometry}, ${spec.model} model${heldScale(spec)}: the field excluded, the centre field`,
+    title: sweepPlotTitle(
+      rotation
+        ? `${spec.geometry}, ${spec.model} model${heldScale(spec)}: the London moment's centre field`
+        : `${spec.geometry}, ${spec.model} model${heldScale(spec)}: the field excluded, the centre field`,
+      stop,
+    ),
     xLabel: 'N r_e / R',
     yLabel: rotation ? 'B(0) / B_London (B_London = 2mΩ/|e|)' : 'B(0) / B_ext',
     logX: curve[0] < curve[curve.length - 1],
@@ -814,7 +822,7 @@ const kProfileCurveDepths = Array.from({ length: 201 }, (_, k) => k / 200);
  * r = 1 - depth (londonRadialProfile, a the fit's surface value). Null where there is nothing to draw:
  * no converged point there, or its electrons all at one depth (a ring, a sphere, a cylinder: depthsHeld).
  */
-export function responseProfileSvg(result: ResponseResult): string | null {
+export function responseProfileSvg(result: ResponseResult, stop: SweepStop | null = null): string | null {
   const largest = result.points.at(-1)?.n;
   const atLargest = result.points.filter((p) => p.n === largest);
   if (!atLargest.some((p) => p.converged && depthsHeld(p.profile) > 1)) return null;
@@ -845,9 +853,12 @@ export function responseProfileSvg(result: ResponseResult): string | null {
     });
   });
   return linePlot({
-    title:
+    // Stopped, its largest N may not be the sweep's, nor hold all its N r_e/R.
+    title: sweepPlotTitle(
       `${result.spec.geometry}, N = ${largest}: induced current against depth` +
-      (left ? ` (${left} not converged, not drawn)` : ''),
+        (left ? ` (${left} not converged, not drawn)` : ''),
+      stop,
+    ),
     xLabel: 'depth 1 − r/R',
     yLabel: `j_φ / sin θ (units of n e u, u = ${kDriveVelocityUnits[result.spec.drive]})`,
     series,

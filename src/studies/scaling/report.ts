@@ -30,6 +30,7 @@ import {
   shardJson,
   stoppedJson,
   stoppedLine,
+  sweepPlotTitle,
   finiteOrNaN,
   type FieldKind,
   type Shard,
@@ -120,6 +121,8 @@ function pointJson(point: ScalingPoint) {
     check_target: point.checkTarget,
     within_target: pointWithinTarget(point),
     check_ms: point.checkMilliseconds,
+    // The two quotients' larger relative error against the dense float64 reference's (no target).
+    quotient_check: point.quotientCheck,
     ms: point.milliseconds,
   };
 }
@@ -185,6 +188,7 @@ const kCsvColumns = [
   'sampled_residual',
   'check_target',
   'within_target',
+  'quotient_check',
 ] as const;
 
 /** Every point of every study, one row each. */
@@ -217,6 +221,7 @@ export function scalingCsv(studies: readonly ScalingStudy[]): string {
         p.sampledResidual,
         p.checkTarget,
         pointWithinTarget(p),
+        p.quotientCheck,
       ];
       lines.push(cells.map((cell) => (cell === null ? '' : String(cell))).join(','));
     }
@@ -291,7 +296,7 @@ function ringAsymptoteSeries(study: ScalingStudy, perElectron: boolean): PlotSer
 }
 
 /** Log-log lambda_max (and |lambda_min|) against N, the fit, and the paper's estimate lambda_max ~ N. */
-export function scalingEigenvalueSvg(study: ScalingStudy): string {
+export function scalingEigenvalueSvg(study: ScalingStudy, stop: SweepStop | null = null): string {
   const ns = study.points.map((p) => p.n);
   const series: PlotSeries[] = [
     ...lanczosSeries(study.points, 'λ_max', (p) => p.lambdaMax, kPalette[0]),
@@ -307,7 +312,10 @@ export function scalingEigenvalueSvg(study: ScalingStudy): string {
   if (study.geometry === 'ring') series.push(ringAsymptoteSeries(study, false));
   if (study.fit) series.push(fitSeries(study.fit, `fit: λ_max = N (${fitShape(study.fit)})`, (n) => n));
   return linePlot({
-    title: `${study.geometry}, ${study.model} model: extreme eigenvalues of the interaction`,
+    title: sweepPlotTitle(
+      `${study.geometry}, ${study.model} model: extreme eigenvalues of the interaction`,
+      stop,
+    ),
     xLabel: 'N (electrons at fixed size R)',
     yLabel: 'eigenvalue of D^-1/2 (M - D) D^-1/2 at ε = 1',
     logX: true,
@@ -318,7 +326,7 @@ export function scalingEigenvalueSvg(study: ScalingStudy): string {
 }
 
 /** lambda_max / N and the rigid rotation's quotient / N against N, the fit and its N -> infinity limit. */
-export function scalingCoefficientSvg(study: ScalingStudy): string {
+export function scalingCoefficientSvg(study: ScalingStudy, stop: SweepStop | null = null): string {
   const fit = study.fit;
   const series: PlotSeries[] = [
     ...lanczosSeries(study.points, 'λ_max / N', (p) => p.coherentCoefficient, kPalette[0]),
@@ -347,7 +355,10 @@ export function scalingCoefficientSvg(study: ScalingStudy): string {
   // From 0, which leaves the bottom of the plot to the legend (both quotients are positive).
   const top = Math.max(...series.flatMap((s) => Array.from(s.y)), ...hLines.map((line) => line.value));
   return linePlot({
-    title: `${study.geometry}, ${study.model} model: coherent-mode coefficient λ_max / N`,
+    title: sweepPlotTitle(
+      `${study.geometry}, ${study.model} model: coherent-mode coefficient λ_max / N`,
+      stop,
+    ),
     xLabel: 'N',
     yLabel: 'λ_max / N',
     logX: true,
@@ -428,10 +439,11 @@ const kCheckFields = {
 
 /**
  * A point's JSON as a saved file has it: one written before the float64 check was lacks the check's
- * fields, and is read as not checked (null), as the response loader reads an older file.
+ * fields, and is read as not checked (null), as the response loader reads an older file; one written
+ * before the quotients were checked lacks quotient_check alone, read as null likewise.
  */
-type SavedPointJson = Omit<PointJson, keyof typeof kCheckFields> &
-  Partial<Pick<PointJson, keyof typeof kCheckFields>>;
+type SavedPointJson = Omit<PointJson, keyof typeof kCheckFields | 'quotient_check'> &
+  Partial<Pick<PointJson, keyof typeof kCheckFields | 'quotient_check'>>;
 
 /** A point back from its JSON (the inverse of pointJson, NaN where the JSON has null). */
 export function scalingPointFromJson(json: SavedPointJson): ScalingPoint {
@@ -477,6 +489,7 @@ export function scalingPointFromJson(json: SavedPointJson): ScalingPoint {
     sampledResidual: json.sampled_residual ?? null,
     checkTarget: json.check_target ?? null,
     checkMilliseconds: json.check_ms ?? null,
+    quotientCheck: json.quotient_check ?? null,
     milliseconds: json.ms,
   };
 }
@@ -532,6 +545,7 @@ function scalingPointLack(point: unknown, path: string): string | null {
   const checked = Object.keys(kCheckFields).some((key) => key in p);
   return (
     (checked ? objectLack(p, path, kCheckFields) : null) ??
+    ('quotient_check' in p ? objectLack(p, path, { quotient_check: 'number?' }) : null) ??
     part('overlaps', kOverlapFields) ??
     part('minimum_overlaps', kMinimumOverlapFields) ??
     objectLack(p.lanczos, `${path}.lanczos`, kLanczosFields)
@@ -700,15 +714,21 @@ export function scalingFileNames(geometries: readonly string[]): string[] {
   return [kScalingCsvName, ...geometries.flatMap((geometry) => Object.values(scalingPlotNames(geometry)))];
 }
 
-/** The files of `--out DIR`, name and text, scaling.json last (it lists the others). */
-export function scalingFiles(studies: readonly ScalingStudy[]): [string, string][] {
+/**
+ * The files of `--out DIR`, name and text, scaling.json last (it lists the others); the plots of a
+ * stopped sweep say so in their titles.
+ */
+export function scalingFiles(
+  studies: readonly ScalingStudy[],
+  stop: SweepStop | null = null,
+): [string, string][] {
   return [
     [kScalingCsvName, scalingCsv(studies)],
     ...studies.flatMap((study): [string, string][] => {
       const names = scalingPlotNames(study.geometry);
       return [
-        [names.eigenvalues, scalingEigenvalueSvg(study)],
-        [names.coefficient, scalingCoefficientSvg(study)],
+        [names.eigenvalues, scalingEigenvalueSvg(study, stop)],
+        [names.coefficient, scalingCoefficientSvg(study, stop)],
       ];
     }),
   ];
@@ -989,7 +1009,7 @@ export function scalingMarkdown(studies: readonly ScalingStudy[]): string {
       s.fit ? `${s.fit.nFrom}–${s.fit.nTo}` : '–',
       s.fit ? s.fit.law.text : '–',
       s.fit
-        ? `${f(s.fit.coefficient)} ± ${f(s.fit.uncertainty, 2)}` +
+        ? `${f(s.fit.coefficient)} ± ${f(s.fit.uncertainty, 2)}${covarianceAlone(s.fit)}` +
           (s.fit.freeExponentCoefficient !== null ? ` (p free: ${f(s.fit.freeExponentCoefficient)})` : '')
         : '–',
       // The ring's R* overflows a double: its log10 is given instead (eq. 53: R -> infinity).

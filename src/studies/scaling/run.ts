@@ -5,7 +5,7 @@
 // Backends come from a factory, one per N, so the CLI (GPU or float64 CPU) and the app run the same
 // sweep under the same Stop rule (src/studies/study.ts); nothing here touches the GPU.
 import { unknowns, validateSystem, type DarwinSystem, type ModelName } from '../../physics/models.ts';
-import { energies } from '../../physics/observables.ts';
+import { energies, relativeError } from '../../physics/observables.ts';
 import { minimumSuperconductingSize } from '../../physics/paper.ts';
 import { ringCirculantEigenvalues } from '../../physics/ring.ts';
 import { londonEpsilon, londonInertiaRatio } from '../../physics/london.ts';
@@ -35,7 +35,7 @@ import {
   type ScalingGeometry,
 } from '../../physics/scaling.ts';
 import type { MassMatrixBackend } from '../../run/backend.ts';
-import { checkDecision, type Reference, type SampledReference } from '../../run/check.ts';
+import { checkDecision, pendingReference, type Reference, type SampledReference } from '../../run/check.ts';
 import type { FloatReference } from '../../run/reference.ts';
 import { runSpectrum } from '../../run/spectrum.ts';
 import { defaultLanczosTol, type LanczosReason } from '../../solvers/types.ts';
@@ -182,6 +182,13 @@ export interface ScalingPoint {
   readonly checkTarget: number | null;
   /** Milliseconds of `milliseconds` the check took; null where there was none. */
   readonly checkMilliseconds: number | null;
+  /**
+   * The larger relative error of the two quotients (rigid rotation, translation) against the same
+   * quotients of the dense float64 reference's product: what the float32 product leaves in them and in
+   * what follows from them (the London inertia ratio, the rotation fit). Null where `check` is: past
+   * kCheckMaxUnknowns, and where nothing was checked (the CPU's dense M is the reference itself).
+   */
+  readonly quotientCheck: number | null;
   readonly milliseconds: number;
 }
 
@@ -231,10 +238,16 @@ export interface ScalingStudy {
   readonly milliseconds: number;
 }
 
-/** (v^T (M - D) v)/(v^T D v) for the given velocities (the backend's unknowns), from eps T v itself. */
-async function interactionQuotient(backend: MassMatrixBackend, velocities: Float64Array): Promise<number> {
-  const { system } = backend;
-  const { darwin, kinetic } = energies(system, velocities, await backend.interaction(velocities));
+/**
+ * (v^T (M - D) v)/(v^T D v) for the given velocities (the unknowns of `system`), from eps T v itself:
+ * by the backend's product, or by its float64 reference's.
+ */
+async function interactionQuotient(
+  system: DarwinSystem,
+  product: Pick<MassMatrixBackend, 'interaction'>,
+  velocities: Float64Array,
+): Promise<number> {
+  const { darwin, kinetic } = energies(system, velocities, await product.interaction(velocities));
   return darwin / (kinetic * system.epsilon);
 }
 
@@ -268,9 +281,11 @@ export async function scalingPoint(
   validateSystem(system);
   const size = unknowns(system);
   const backend = await factory(system);
+  const reference = options.reference?.(system, backend) ?? null;
   let report;
   let rotation: number;
   let translation: number;
+  let quotientCheck: number | null = null;
   try {
     report = await runSpectrum(
       system,
@@ -288,11 +303,24 @@ export async function scalingPoint(
         },
         onCheck: () => options.onCheck?.(n),
       },
-      options.reference?.(system, backend) ?? null,
+      reference,
     );
-    const pattern = (field: Field) => unscaledPattern(system, scaledPattern(system, field));
-    rotation = await interactionQuotient(backend, pattern(kRigidRotation));
-    translation = await interactionQuotient(backend, pattern(kTranslations[0]));
+    const patterns = [kRigidRotation, kTranslations[0]].map((field) =>
+      unscaledPattern(system, scaledPattern(system, field)),
+    );
+    const quotients = async (product: Pick<MassMatrixBackend, 'interaction'>) =>
+      Promise.all(patterns.map((velocities) => interactionQuotient(system, product, velocities)));
+    [rotation, translation] = await quotients(backend);
+    // Where the dense reference checked the eigenvalues (its M held for this point), the quotients
+    // too; not once the check is stopped (the app's Stop: the reference refuses, and null it stays).
+    if (reference && reference.kind !== 'sampled' && report.check !== null) {
+      const exact = await pendingReference(() => quotients(reference))();
+      if (exact)
+        quotientCheck = Math.max(
+          relativeError([rotation], [exact[0]]),
+          relativeError([translation], [exact[1]]),
+        );
+    }
   } finally {
     backend.dispose();
   }
@@ -363,6 +391,7 @@ export async function scalingPoint(
     sampledResidual: check && check.sampled !== null ? Math.max(check.residualMin, check.residualMax) : null,
     checkTarget: !check ? null : check.sampled === null ? checkTargets.eigenvalues : checkTargets.residual,
     checkMilliseconds: report.timing.check ?? null,
+    quotientCheck,
     milliseconds: performance.now() - started,
   };
 }
@@ -607,7 +636,7 @@ export async function londonInertiaRatioDirect(
   const backend = await factory(system);
   try {
     const velocities = unscaledPattern(system, scaledPattern(system, kRigidRotation));
-    return 1 + system.epsilon * (await interactionQuotient(backend, velocities));
+    return 1 + system.epsilon * (await interactionQuotient(system, backend, velocities));
   } finally {
     backend.dispose();
   }
