@@ -179,7 +179,7 @@ describe("the scaling paragraph's numbers come from the studies it describes", (
     );
     expect(ringPrefactorLines([close])[0]).toMatch(/0\.3% above 1\/π.* lies 0\.5σ above 1\/π\.$/);
     // ln N* from the fit's own N*: a ring whose R* lies 120 decades out (ln N* = 276) says so.
-    const nearer = study('ring', 1, ring.fit, { critical_electrons_log10: 120 });
+    const nearer = study('ring', 1, { ...ring.fit }, { critical_electrons_log10: 120 });
     expect(ringPrefactorLines([nearer])[0]).toContain('an R* at ln N ~ 3·10² by some 1.3 decades');
     expect(ringPrefactorLines([disk, ball])).toEqual([]);
   });
