@@ -78,9 +78,9 @@ describe('--verbose', () => {
   test('matrix-free: the product chunks and k = 1 are told', () => {
     const args = ['solve', '--geometry', 'ball', '--n', '8000', '--epsilon', '1e-3', '--velocity', 'rigid'];
     const { lines } = cli([...args, '--matrix', 'free', '--no-check', '--json', '--verbose']);
-    // The positions, 16 bytes an electron, and 32 vectors of 24000 floats (freeAllocation).
+    // The positions, 16 bytes an electron, and 24 vectors of 24000 floats (freeAllocation).
     expect(lines).toContain(
-      'matrix: free; memory: 3.20 MB (positions 0.128 MB, vectors 3.07 MB), entries recomputed per product',
+      'matrix: free; memory: 2.43 MB (positions 0.128 MB, vectors 2.30 MB), entries recomputed per product',
     );
     // 2^22 pairs per chunk and host thread on a CPU adapter, in workgroups of 512 electrons (64
     // threads of eight, the 'blocked' variant), as many for each thread: 16 chunks of one workgroup
