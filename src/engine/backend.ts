@@ -73,9 +73,9 @@ export const kDenseBudgetBytes = 2 ** 30;
 
 /**
  * Vectors of `size` floats that one run holds at most at once beside the operator, as measured
- * (test/run-memory.test.ts, N = 3000): MINRES ~18.5 (x, r, its ring of Lanczos vectors, the trace,
- * D, the readback's staging), CG ~9.5, p = M v 3, a refined solve its CG's or MINRES's, a spectrum
- * a few beside its basis. 24, so that the estimate also holds the buffers whose size does not grow
+ * (test/run-memory.test.ts, N = 3000, the peak of live buffers less the positions): MINRES ~18.5,
+ * CG ~9.5, p = M v 3 (v, p, the readback's staging), a refined solve its CG's or MINRES's, a
+ * spectrum a few beside its basis. 24, so that the estimate also holds the buffers whose size does not grow
  * with N (uniform slots, staging, reductions: ~20 kB a solve, ~0.25 MB beside a spectrum's default
  * basis) from N ~ 3000 up, and stays within 1.5 times a MINRES solve's peak.
  */
@@ -286,7 +286,8 @@ function smallerBasis(basis: number | undefined, fits: (basis: number) => boolea
  * (checkBuffersFit) up to 6.7·10^7 electrons on SwiftShader, where ~300 bytes an electron in 3D take
  * 20 GB together, more than many hosts have free, and the setup thrashes rather than fails. It
  * names the largest Lanczos basis that fits where one does, else the largest N that fits (its
- * memory and its buffers): no storage holds less. `requested`: the --matrix asked for, 'auto' naming its choice as such.
+ * memory and its buffers): no storage holds less. `requested`: the --matrix asked for, so that a
+ * refusal of 'auto''s choice does not name a --matrix free the user did not type.
  */
 export function checkFreeFits(
   context: GpuContext,
