@@ -154,7 +154,7 @@ describe("the shared refusals in the panel's words", () => {
 
   test("dense storage past the device's memory names the matrix field's choices", () => {
     expect(shown(() => checkDenseFits(tiny, sphere))).toBe(
-      "matrix 'dense (stored)' needs 0.00920 GB for the 1500 x 1500 float32 M (0.00900 GB), its vectors, " +
+      "matrix 'dense (stored)' needs 0.00915 GB for the 1500 x 1500 float32 M (0.00900 GB), its vectors, " +
         "more than the 0.00000102 GB of the test budget; use matrix 'matrix-free', which " +
         'recomputes the entries in every product in O(N) memory',
     );
@@ -170,11 +170,15 @@ describe("the shared refusals in the panel's words", () => {
   });
 
   test("matrix-free storage past the device's memory names the largest N, as the CLI does", () => {
-    // 400 bytes an electron, 32 vectors in whole groups of 4 floats: one electron in 1 kB, as two take
-    // 32 bytes of positions and 32 vectors of 8 floats (1056 bytes).
+    // 304 bytes an electron, 24 vectors in whole groups of 4 floats: two electrons in 1 kB (32 bytes of
+    // positions and 24 vectors of 8 floats, 800 bytes), not three (1200 bytes).
     expect(shown(() => checkFreeFits(tiny, sphere))).toBe(
-      "matrix 'matrix-free' needs 0.000200 GB for the positions of 500 electrons, its vectors, more than " +
-        'the 0.00000102 GB of the test budget; it holds at most N = 1 here',
+      "matrix 'matrix-free' needs 0.000152 GB for the positions of 500 electrons, its vectors, more than " +
+        'the 0.00000102 GB of the test budget; it holds at most N = 2 here',
+    );
+    // The storage 'auto' chose is named as such, in the panel's words too.
+    expect(shown(() => checkFreeFits(tiny, sphere, undefined, 'auto'))).toMatch(
+      /^the matrix-free storage of matrix 'auto' needs 0\.000152 GB /,
     );
   });
 

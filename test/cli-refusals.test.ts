@@ -353,7 +353,7 @@ describe('a CPU run too large for the host is refused from N alone', () => {
     );
     expectUserErrorRun(
       run,
-      /^error: --matrix (free|tree) .*(holds at most N = \d+ here|more than the [0-9.]+ GB of .*)$/,
+      /^error: (--matrix (free|tree)|the matrix-free storage of --matrix auto) .*(holds at most N = \d+ here|more than the [0-9.]+ GB of .*)$/,
     );
     expect(run.stderr).not.toMatch(/building the positions/);
   });

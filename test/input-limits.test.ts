@@ -540,7 +540,7 @@ describe('the CLI refuses these up front: one error line, exit 2, nothing on std
     const args = ['--geometry', 'sphere', '--n', '100000', '--matrix', 'free', '--epsilon', '1e-6'];
     refused(
       ['spectrum', ...args, '--basis', '1000000'],
-      /^error: --matrix free (and a Lanczos basis of 1000000 vectors with 100000 electrons needs a buffer of 360039600128 bytes, .*at most N = \d+ here|needs 540\.1 GB for the positions of 100000 electrons, its vectors and Lanczos basis of 1000000 vectors, more than the [0-9.]+ GB of .*; a smaller Lanczos basis holds less \(spectrum --basis; 540\.1 GB at 1000000\))$/,
+      /^error: --matrix free (and a Lanczos basis of 1000000 vectors with 100000 electrons needs a buffer of 360039600128 bytes, .*at most N = \d+ here|needs 540\.1 GB for the positions of 100000 electrons, its vectors and Lanczos basis of 1000000 vectors, more than the [0-9.]+ GB of .*; a Lanczos basis of at most (\d+) vectors fits \(spectrum --basis \2\))$/,
     );
   });
 

@@ -38,7 +38,7 @@ import {
   cpuTreeBackendBytes,
   openCpuBackend,
 } from '../src/run/backend.ts';
-import { kDefaultLanczosBasis, lanczosHeldVectors } from '../src/solvers/lanczos.ts';
+import { kDefaultLanczosBasis, kMinLanczosBasis, lanczosHeldVectors } from '../src/solvers/lanczos.ts';
 import { denseMatrixBytes, GpuMassMatrix, matrixShape } from '../src/kernels/mass-matrix.ts';
 import { GpuMatrixFreeMassMatrix, rowsPerChunk } from '../src/kernels/matvec-free.ts';
 import { submitPieces } from '../src/engine/krylov.ts';
@@ -112,8 +112,8 @@ describe('what the dense storage allocates, against what the device holds', () =
     // The default basis of 96 columns of 90000 floats, each bound at a 256-byte offset (90048 floats
     // apart), and the restart's scratch of 47 kept vectors plus one: 144 columns.
     expect(need.lanczosBasis).toBe(4 * 90048 * 144);
-    // Positions (16 bytes per electron) and 32 vectors of 90000 floats.
-    expect(need.vectors).toBe(16 * 30000 + 32 * 4 * 90000);
+    // Positions (16 bytes per electron) and 24 vectors of 90000 floats.
+    expect(need.vectors).toBe(16 * 30000 + 24 * 4 * 90000);
     expect(need.total).toBe(need.matrix + need.vectors + need.lanczosBasis);
   });
 
@@ -244,7 +244,10 @@ describe('what the dense storage allocates, against what the device holds', () =
     expect(() =>
       checkGpuBackendFits(gpuRoom, system, { matrix: 'tree', treeTolerance: 1e-5, lanczosBasis: basis }),
     ).toThrow(
-      /^--matrix tree needs .* Lanczos basis of 2000 vectors, more than .*; a smaller Lanczos basis holds less \(spectrum --basis/,
+      new RegExp(
+        `^--matrix tree needs .* Lanczos basis of 2000 vectors, more than .*; a Lanczos basis of at most ` +
+          `${standard} vectors fits \\(spectrum --basis ${standard}\\)$`,
+      ),
     );
     const denseRoom = untouchableContext(denseAllocation(system, standard).total);
     expect(() => checkGpuBackendFits(denseRoom, system, { matrix: 'dense', lanczosBasis: basis })).toThrow(
@@ -263,13 +266,13 @@ describe('what the matrix-free storage allocates, against what the device holds'
     dim,
   });
 
-  test('the estimate: the positions and 32 vectors, 400 bytes an electron in 3D, 272 in 2D, 144 azimuthal', () => {
-    // 16 bytes of position and 32 float32 vectors of b unknowns an electron.
-    expect(freeAllocation(size(1e6)).total).toBe(400e6);
-    expect(freeAllocation(size(1e6, 'vector', 2)).total).toBe(272e6);
-    expect(freeAllocation(size(1e6, 'azimuthal', 3)).total).toBe(144e6);
+  test('the estimate: the positions and 24 vectors, 304 bytes an electron in 3D, 208 in 2D, 112 azimuthal', () => {
+    // 16 bytes of position and 24 float32 vectors of b unknowns an electron.
+    expect(freeAllocation(size(1e6)).total).toBe(304e6);
+    expect(freeAllocation(size(1e6, 'vector', 2)).total).toBe(208e6);
+    expect(freeAllocation(size(1e6, 'azimuthal', 3)).total).toBe(112e6);
     // The vectors of 3 N floats in float32x4 groups: N = 5 rounds 15 floats up to 16.
-    expect(freeAllocation(size(5)).vectors).toBe(16 * 5 + 32 * 4 * 16);
+    expect(freeAllocation(size(5)).vectors).toBe(16 * 5 + 24 * 4 * 16);
     // A spectrum's basis as the dense storage's, beside the same vectors.
     const spectrum = freeAllocation(size(30000), kDefaultLanczosBasis);
     expect(spectrum.lanczosBasis).toBe(denseAllocation(ball, kDefaultLanczosBasis).lanczosBasis);
@@ -278,45 +281,67 @@ describe('what the matrix-free storage allocates, against what the device holds'
   });
 
   test('--matrix free past the device memory: one InputError naming the largest N, nothing allocated', async () => {
-    // The audit's run: 6.5e7 electrons on SwiftShader with 24.4 GB of free host memory sat in its setup
-    // for minutes; 400 bytes an electron hold 6.1e7 there.
-    const device = untouchableContext(24.4e9);
-    expect(() => checkGpuSizeFits(device, size(6.5e7), { matrix: 'free' })).toThrow(
+    // The audit's run, 6.5e7 electrons with 24.4 GB of free host memory, fits: 304 bytes an
+    // electron, 19.8 GB. An 8 GB host holds 2.6e7.
+    expect(checkGpuSizeFits(untouchableContext(24.4e9), size(6.5e7), { matrix: 'free' })).toBe('free');
+    const device = untouchableContext(8e9);
+    expect(() => checkGpuSizeFits(device, size(3e7), { matrix: 'free' })).toThrow(
       new InputError(
-        '--matrix free needs 26.0 GB for the positions of 65000000 electrons, its vectors, more than the ' +
-          '24.4 GB of the test budget; it holds at most N = 61000000 here',
+        '--matrix free needs 9.12 GB for the positions of 30000000 electrons, its vectors, more than the ' +
+          '8.00 GB of the test budget; it holds at most N = 26315789 here',
         'n',
       ),
     );
-    expect(checkGpuSizeFits(device, size(61000000), { matrix: 'free' })).toBe('free');
-    expect(() => checkGpuSizeFits(device, size(61000001), { matrix: 'free' })).toThrow(
-      /at most N = 61000000 here$/,
+    expect(checkGpuSizeFits(device, size(26315789), { matrix: 'free' })).toBe('free');
+    expect(() => checkGpuSizeFits(device, size(26315790), { matrix: 'free' })).toThrow(
+      /at most N = 26315789 here$/,
     );
     // Through the backend, on the electrons themselves: refused before the device is touched.
-    const refusal = gpuBackend(untouchableContext(1e7), ball, { matrix: 'free' });
+    const refusal = gpuBackend(untouchableContext(8e6), ball, { matrix: 'free' });
     await expect(refusal).rejects.toThrow(
-      /^--matrix free needs 0\.0120 GB for the positions of 30000 electrons, its vectors, more than the 0\.0100 GB of the test budget; it holds at most N = 25000 here$/,
+      /^--matrix free needs 0\.00912 GB for the positions of 30000 electrons, its vectors, more than the 0\.00800 GB of the test budget; it holds at most N = 26314 here$/,
     );
     await expect(refusal).rejects.toMatchObject({ field: 'n' });
   });
 
-  test("'auto' where not even the matrix-free storage fits: the same refusal", () => {
-    expect(chooseMatrixStorage(untouchableContext(1e7), ball)).toBe('free');
-    expect(() => checkGpuSizeFits(untouchableContext(1e7), ball)).toThrow(/^--matrix free needs 0\.0120 GB/);
+  test("'auto' where not even the matrix-free storage fits: the same refusal, naming auto's choice", () => {
+    expect(chooseMatrixStorage(untouchableContext(8e6), ball)).toBe('free');
+    expect(() => checkGpuSizeFits(untouchableContext(8e6), ball)).toThrow(
+      /^the matrix-free storage of --matrix auto needs 0\.00912 GB .*; it holds at most N = 26314 here$/,
+    );
   });
 
-  test("a spectrum's basis past the device memory names a smaller basis where the vectors fit", () => {
-    const spectrum = freeAllocation(ball, kDefaultLanczosBasis);
-    const room = untouchableContext(spectrum.total - 1);
+  test("a spectrum's basis past the device memory names the largest basis that fits", () => {
+    const room = untouchableContext(freeAllocation(ball, 40).total);
     expect(() =>
       checkGpuSizeFits(room, ball, { matrix: 'free', lanczosBasis: kDefaultLanczosBasis }),
     ).toThrow(
-      /^--matrix free needs 0\.0639 GB for the positions of 30000 electrons, its vectors and Lanczos basis of 96 vectors, more than .*; a smaller Lanczos basis holds less \(spectrum --basis; 0\.0519 GB at 96\)$/,
+      /^--matrix free needs 0\.0610 GB for the positions of 30000 electrons, its vectors and Lanczos basis of 96 vectors, more than .*; a Lanczos basis of at most 40 vectors fits \(spectrum --basis 40\)$/,
     );
-    expect(checkGpuSizeFits(room, ball, { matrix: 'free', lanczosBasis: 20 })).toBe('free');
+    expect(checkGpuSizeFits(room, ball, { matrix: 'free', lanczosBasis: 40 })).toBe('free');
+    expect(() => checkGpuSizeFits(room, ball, { matrix: 'free', lanczosBasis: 41 })).toThrow(
+      /at most 40 vectors fits \(spectrum --basis 40\)$/,
+    );
+    // Where one buffer bounds the basis before the memory does (1 GiB: 89 columns of 3 * 10^6 floats),
+    // the basis named fits that buffer too.
+    const host = untouchableContext(24e9);
+    expect(() => checkGpuSizeFits(host, size(1e6), { matrix: 'free', lanczosBasis: 5000 })).toThrow(
+      /^--matrix free needs 90\.3 GB .*; a Lanczos basis of at most 89 vectors fits \(spectrum --basis 89\)$/,
+    );
+    expect(checkGpuSizeFits(host, size(1e6), { matrix: 'free', lanczosBasis: 89 })).toBe('free');
+    expect(() => checkGpuSizeFits(host, size(1e6), { matrix: 'free', lanczosBasis: 90 })).toThrow(
+      /needs a buffer of/,
+    );
+    // Where not even the smallest basis fits, the largest N that does.
+    expect(() =>
+      checkGpuSizeFits(untouchableContext(freeAllocation(ball, kMinLanczosBasis).total - 1), ball, {
+        matrix: 'free',
+        lanczosBasis: kDefaultLanczosBasis,
+      }),
+    ).toThrow(/; it holds at most N = \d+ here$/);
     // The page's Spectrum beside a backend built for solves.
     const built = { system: ball, matrix: 'free' } as GpuBackend;
-    expect(() => checkLanczosBasisFits(room, built, 20)).not.toThrow();
+    expect(() => checkLanczosBasisFits(room, built, 40)).not.toThrow();
     expect(() => checkLanczosBasisFits(room, built, kDefaultLanczosBasis)).toThrow(/^--matrix free needs /);
   });
 });
@@ -352,7 +377,12 @@ describe('a solve is sized without the Lanczos basis only a spectrum holds', () 
     const solve = treeAllocation(system, 1e-5);
     expect(solve.lanczosBasis).toBe(0);
     expect(solve.total / 1e9).toBeLessThan(10);
-    const device = untouchableContext(12e9);
+    // A GPU of 12 GB whose buffers may take 4 GiB: its memory, not one buffer, bounds the basis.
+    const twelve = untouchableContext(12e9);
+    const device = {
+      ...twelve,
+      limits: { ...twelve.limits, maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 32 },
+    };
     expect(() => checkTreeFits(device, system, 1e-5)).not.toThrow();
     const refused = (() => {
       try {
@@ -362,9 +392,15 @@ describe('a solve is sized without the Lanczos basis only a spectrum holds', () 
       }
       return '';
     })();
-    expect(refused).toMatch(
-      /^--matrix tree needs 2\d\.\d GB .*; a smaller Lanczos basis holds less \(spectrum --basis; .* GB at 96\)$/,
-    );
+    const named =
+      /^--matrix tree needs 2\d\.\d GB .*; a Lanczos basis of at most (\d+) vectors fits \(spectrum --basis \1\)$/.exec(
+        refused,
+      );
+    expect(named).not.toBeNull();
+    // The basis named is the largest that fits.
+    const largest = Number(named![1]);
+    expect(() => checkTreeFits(device, system, 1e-5, undefined, largest)).not.toThrow();
+    expect(() => checkTreeFits(device, system, 1e-5, undefined, largest + 1)).toThrow();
     expect(refused).not.toContain('--matrix free');
     // The page builds M once, for solves: a Spectrum checks its basis beside it.
     const sphere = makeSystem('sphere', 4000, 'vector', 3);

@@ -4,7 +4,11 @@
 // JSON, is the same either way.
 import { availableParallelism } from 'node:os';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { gpuBackendDetails } from '../src/cli/engine.ts';
 import { Progress } from '../src/cli/progress.ts';
+import type { GpuBackend } from '../src/engine/backend.ts';
+import type { GpuContext } from '../src/gpu/device.ts';
+import type { DeviceProfile } from '../src/gpu/profile.ts';
 import { rowsPerChunk } from '../src/kernels/matvec-free.ts';
 import { buildCliBundle, runCli } from './helpers/cli-bundle.ts';
 
@@ -78,9 +82,9 @@ describe('--verbose', () => {
   test('matrix-free: the product chunks and k = 1 are told', () => {
     const args = ['solve', '--geometry', 'ball', '--n', '8000', '--epsilon', '1e-3', '--velocity', 'rigid'];
     const { lines } = cli([...args, '--matrix', 'free', '--no-check', '--json', '--verbose']);
-    // The positions, 16 bytes an electron, and 32 vectors of 24000 floats (freeAllocation).
+    // The positions, 16 bytes an electron, and 24 vectors of 24000 floats (freeAllocation).
     expect(lines).toContain(
-      'matrix: free; memory: 3.20 MB (positions 0.128 MB, vectors 3.07 MB), entries recomputed per product',
+      'matrix: free; memory: 2.43 MB (positions 0.128 MB, vectors 2.30 MB), entries recomputed per product',
     );
     // 2^22 pairs per chunk and host thread on a CPU adapter, in workgroups of 512 electrons (64
     // threads of eight, the 'blocked' variant), as many for each thread: 16 chunks of one workgroup
@@ -90,11 +94,35 @@ describe('--verbose', () => {
     const rows = rowsPerChunk(8000, pairs, 512, threads);
     expect(rows % (512 * threads)).toBe(0);
     expect(lines).toContain(
-      `product chunks: ${Math.ceil(8000 / rows)} of ${rows} electrons (${pairs} pairs per chunk on a CPU adapter)`,
+      `product chunks: ${Math.ceil(8000 / rows)} of ${rows} electrons, ${rows * 8000} pairs each ` +
+        `(a budget of ${pairs} on a CPU adapter)`,
     );
     // Several chunks: the solve submits them one by one, one iteration per readback.
     expect(Math.ceil(8000 / rows)).toBeGreaterThan(1);
     expect(lines).toContain("Krylov steps 'fused', k = 1 iterations per readback");
+  });
+
+  test('at large N a chunk holds more than its budget, and the line says how many pairs and why', () => {
+    const details = (n: number, profile: Partial<DeviceProfile>) =>
+      gpuBackendDetails(
+        { profile: { fusedStepMaxSize: 0, ...profile } } as GpuContext,
+        {
+          system: { configuration: { n }, model: 'vector', dim: 3 },
+          matrix: 'free',
+          checkEvery: 1,
+        } as GpuBackend,
+      );
+    // A CPU adapter of 2 threads: 2^23 pairs asked, two workgroups of 512 electrons given, 10^9 pairs.
+    expect(details(1e6, { runsOnCpu: true, cpuThreads: 2, matvecFree: 'blocked' })).toContain(
+      'product chunks: 977 of 1024 electrons, 1024000000 pairs each (a budget of 8388608 on a CPU adapter; ' +
+        'exceeded at this N: a chunk holds one workgroup of 512 electrons per host thread at least, a ' +
+        'product 8192 chunks at most)',
+    );
+    // A GPU at 10^7: at most 8192 chunks, so 20 workgroups of 64 electrons, 12 times the budget.
+    expect(details(1e7, { runsOnCpu: false, cpuThreads: 1, matvecFree: 'thread' })).toContain(
+      'product chunks: 7813 of 1280 electrons, 12800000000 pairs each (a budget of 1073741824 on a GPU; ' +
+        'exceeded at this N: a chunk holds one workgroup of 64 electrons at least, a product 8192 chunks at most)',
+    );
   });
 
   test("the check's float64 assembly and solve in its worker thread show their chunks and iterations, as --device cpu's do", () => {

@@ -209,7 +209,7 @@ export const kMatrixLabels: Readonly<Record<input.MatrixChoice, string>> = {
 export function inPanelWords(message: string): string {
   return message
     .replace(
-      /--matrix (dense|free|tree)\b/g,
+      /--matrix (auto|dense|free|tree)\b/g,
       (_, matrix: input.MatrixChoice) => `matrix '${kMatrixLabels[matrix]}'`,
     )
     .replace(/--tree-tol\b/g, 'tree tolerance')

@@ -18,6 +18,7 @@ import { krylovStepFor, kTreeCrossover } from '../gpu/profile.ts';
 import {
   chunkPairs,
   kMatvecFreeWorkgroupSize,
+  kMaxChunks,
   rowsPerChunk,
   rowsPerWorkgroup,
 } from '../kernels/matvec-free.ts';
@@ -473,19 +474,24 @@ export function gpuBackendDetails(context: GpuContext, backend: GpuBackend, lanc
     ];
   }
   const pairs = chunkPairs(context);
-  const rows = rowsPerChunk(
-    n,
-    pairs,
-    rowsPerWorkgroup(context.profile.matvecFree, kMatvecFreeWorkgroupSize),
-    context.profile.cpuThreads,
-  );
+  const workgroupRows = rowsPerWorkgroup(context.profile.matvecFree, kMatvecFreeWorkgroupSize);
+  const { runsOnCpu, cpuThreads } = context.profile;
+  const rows = rowsPerChunk(n, pairs, workgroupRows, cpuThreads);
+  // At large N a chunk holds more than the budget: rowsPerChunk's floor of a workgroup (per host
+  // thread on a CPU) and its cap on the chunks bind, and a chunk then takes seconds or minutes.
+  const floor = runsOnCpu ? ' per host thread' : '';
+  const past =
+    rows * n > pairs
+      ? `; exceeded at this N: a chunk holds one workgroup of ${workgroupRows} electrons${floor} at ` +
+        `least, a product ${kMaxChunks} chunks at most`
+      : '';
   const need = freeAllocation(system, lanczosBasis);
   return [
     `matrix: free; memory: ${megabytes(need.total)} (positions ${megabytes(operator)}, vectors ` +
       `${megabytes(need.vectors - operator)}${basisNote(need.lanczosBasis, lanczosBasis)}), entries ` +
       'recomputed per product',
-    `product chunks: ${Math.ceil(n / rows)} of ${rows} electrons (${pairs} pairs per chunk on a ` +
-      `${context.profile.runsOnCpu ? 'CPU adapter' : 'GPU'})`,
+    `product chunks: ${Math.ceil(n / rows)} of ${rows} electrons, ${rows * n} pairs each (a budget ` +
+      `of ${pairs} on a ${runsOnCpu ? 'CPU adapter' : 'GPU'}${past})`,
     step,
   ];
 }

@@ -43,7 +43,7 @@ import type { MassMatrixBackend } from '../run/backend.ts';
 import { solveWith } from '../solvers/solve.ts';
 import { lanczosAt, spectrumFromLanczos, type SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolverName } from '../solvers/types.ts';
-import { lanczosColumns, lanczosHeldVectors } from '../solvers/lanczos.ts';
+import { kMinLanczosBasis, lanczosColumns, lanczosHeldVectors } from '../solvers/lanczos.ts';
 import { checkFloat32Epsilon, checkFloat32System } from '../physics/float32.ts';
 import { gpuConjugateGradient } from './cg.ts';
 import {
@@ -72,11 +72,14 @@ export type MatrixStorage = 'dense' | 'free' | 'tree';
 export const kDenseBudgetBytes = 2 ** 30;
 
 /**
- * Vectors of `size` floats that one run holds at most at once beside the operator: CG's and
- * MINRES's workspaces (src/engine/cg.ts, minres.ts: x, r, p, q, MINRES's ring of Lanczos vectors,
- * the trace), D, the momenta's v and p, and the readback's staging copies, rounded up.
+ * Vectors of `size` floats that one run holds at most at once beside the operator, as measured
+ * (test/run-memory.test.ts, N = 3000, the peak of live buffers less the positions): MINRES ~18.5,
+ * CG ~9.5, p = M v 3 (v, p, the readback's staging), a refined solve its CG's or MINRES's, a
+ * spectrum a few beside its basis. 24, so that the estimate also holds the buffers whose size does not grow
+ * with N (uniform slots, staging, reductions: ~20 kB a solve, ~0.25 MB beside a spectrum's default
+ * basis) from N ~ 3000 up, and stays within 1.5 times a MINRES solve's peak.
  */
-const kRunVectors = 32;
+const kRunVectors = 24;
 
 /** Floats from one Lanczos basis column to the next: the largest storage offset alignment, 256 bytes. */
 const kBasisAlignmentFloats = 64;
@@ -110,7 +113,7 @@ export type FreeAllocation = Omit<DenseAllocation, 'matrix'>;
 
 /**
  * The GPU memory the matrix-free backend of `system` takes at its largest, O(N): a solve's vectors
- * and a spectrum's basis of `basis` vectors (none where undefined). In 3D ~400 bytes an electron.
+ * and a spectrum's basis of `basis` vectors (none where undefined). In 3D 304 bytes an electron.
  */
 export function freeAllocation(system: SystemSize, basis?: number): FreeAllocation {
   const { vectors, lanczosBasis } = runAllocation(system, basis);
@@ -227,8 +230,8 @@ export function explainDenseFailure(system: DarwinSystem, error: unknown): unkno
  * Throws an InputError when the tree backend of `system`, with a spectrum's basis of `basis` vectors
  * (none for a solve), takes more than the device's memory (GpuContext.memory), as checkDenseFits does
  * for the dense one: with treeAllocation's estimate before the tree is built, with the built tree's
- * bytes (GpuTreeOptions.checkFits) after. It names a smaller Lanczos basis where the tree fits
- * without the basis (spectrum's --basis; scaling sets its own), else --matrix free.
+ * bytes (GpuTreeOptions.checkFits) after. It names the largest Lanczos basis that fits where one
+ * does (spectrum's --basis; scaling sets its own), else --matrix free.
  */
 export function checkTreeFits(
   context: GpuContext,
@@ -238,14 +241,23 @@ export function checkTreeFits(
   basis?: number,
 ): void {
   const available = context.memory?.availableBytes();
-  const estimate = treeAllocation(system, tolerance, basis);
-  const need =
-    builtTreeBytes === undefined ? estimate.total : estimate.total - estimate.tree + builtTreeBytes;
+  const needWith = (columns?: number) => {
+    const estimate = treeAllocation(system, tolerance, columns);
+    return builtTreeBytes === undefined ? estimate.total : estimate.total - estimate.tree + builtTreeBytes;
+  };
+  const need = needWith(basis);
   if (available !== undefined && need > available) {
     const remedy =
-      need - estimate.lanczosBasis <= available
-        ? smallerBasis(estimate.lanczosBasis, basis)
-        : 'use --matrix free, which holds only the positions and vectors (O(N^2) time a product)';
+      smallerBasis(
+        basis,
+        (columns) =>
+          needWith(columns) <= available &&
+          buffersFit(context.limits, system, {
+            matrix: 'tree',
+            treeTolerance: tolerance,
+            lanczosBasis: columns,
+          }),
+      ) ?? 'use --matrix free, which holds only the positions and vectors (O(N^2) time a product)';
     throw new InputError(
       `--matrix tree needs ${gigabytes(need)} for the tree of ${system.configuration.n} electrons, ` +
         `its expansions${basis === undefined ? ' and vectors' : `, vectors and Lanczos basis of ${basis} vectors`}, ` +
@@ -256,33 +268,54 @@ export function checkTreeFits(
   }
 }
 
-/** The remedy where the storage fits without a spectrum's basis of `basis` vectors, `bytes` large. */
-function smallerBasis(bytes: number, basis?: number): string {
-  return `a smaller Lanczos basis holds less (spectrum --basis; ${gigabytes(bytes)} at ${basis})`;
+/**
+ * The remedy naming the largest spectrum --basis below `basis` with which the run fits (`fits`: the
+ * device's memory and its largest buffer, so that the basis named is not refused in turn), or null for
+ * a solve (no basis) or where not even the smallest basis, kMinLanczosBasis, fits.
+ */
+function smallerBasis(basis: number | undefined, fits: (basis: number) => boolean): string | null {
+  if (basis === undefined || !fits(kMinLanczosBasis)) return null;
+  const largest = largestFitting(basis, fits);
+  return `a Lanczos basis of at most ${largest} vectors fits (spectrum --basis ${largest})`;
 }
 
 /**
  * Throws an InputError when the matrix-free backend of `system`, with a spectrum's basis of `basis`
  * vectors (none for a solve), takes more than the device's memory (GpuContext.memory), as
  * checkDenseFits and checkTreeFits do for theirs: each of its buffers fits one binding
- * (checkBuffersFit) up to 6.7·10^7 electrons on SwiftShader, where ~400 bytes an electron in 3D take
- * 27 GB together, more than many hosts have free, and the setup thrashes rather than fails. It
- * names a smaller Lanczos basis where the vectors fit without it, else the largest N that fits: no
- * storage holds less.
+ * (checkBuffersFit) up to 6.7·10^7 electrons on SwiftShader, where ~300 bytes an electron in 3D take
+ * 20 GB together, more than many hosts have free, and the setup thrashes rather than fails. It
+ * names the largest Lanczos basis that fits where one does, else the largest N that fits (its
+ * memory and its buffers): no storage holds less. `requested`: the --matrix asked for, so that a
+ * refusal of 'auto''s choice does not name a --matrix free the user did not type.
  */
-export function checkFreeFits(context: GpuContext, system: SystemSize, basis?: number): void {
+export function checkFreeFits(
+  context: GpuContext,
+  system: SystemSize,
+  basis?: number,
+  requested: 'free' | 'auto' = 'free',
+): void {
   const available = context.memory?.availableBytes();
   const need = freeAllocation(system, basis);
   if (available === undefined || need.total <= available) return;
   const { n } = system.configuration;
-  const fits = (m: number) =>
-    freeAllocation({ ...system, configuration: { n: m } }, basis).total <= available;
+  const fits = (m: number) => {
+    const smaller = { ...system, configuration: { n: m } };
+    return (
+      freeAllocation(smaller, basis).total <= available &&
+      buffersFit(context.limits, smaller, { matrix: 'free', lanczosBasis: basis })
+    );
+  };
   const remedy =
-    need.vectors <= available
-      ? smallerBasis(need.lanczosBasis, basis)
-      : `it holds at most N = ${largestFitting(n, fits)} here`;
+    smallerBasis(
+      basis,
+      (columns) =>
+        freeAllocation(system, columns).total <= available &&
+        buffersFit(context.limits, system, { matrix: 'free', lanczosBasis: columns }),
+    ) ?? `it holds at most N = ${largestFitting(n, fits)} here`;
+  const storage = requested === 'auto' ? 'the matrix-free storage of --matrix auto' : '--matrix free';
   throw new InputError(
-    `--matrix free needs ${gigabytes(need.total)} for the positions of ${n} electrons, ` +
+    `${storage} needs ${gigabytes(need.total)} for the positions of ${n} electrons, ` +
       `${heldBeside(basis)}, more than the ${gigabytes(available)} of ${context.memory!.source}; ${remedy}`,
     'n',
   );
@@ -333,6 +366,16 @@ function largestBuffer(n: number, block: number, plan: BufferPlan): number {
   return largest;
 }
 
+/** The most one buffer bound whole as storage may hold. */
+function bufferLimit(limits: BufferLimits): number {
+  return Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
+}
+
+/** Whether every buffer of the GPU backend of `system` under `plan` fits the device (largestBuffer). */
+function buffersFit(limits: BufferLimits, system: SystemSize, plan: BufferPlan): boolean {
+  return largestBuffer(system.configuration.n, blockSize(system), plan) <= bufferLimit(limits);
+}
+
 /**
  * Throws an InputError naming the largest N that fits when a buffer of the GPU backend of `system`
  * (largestBuffer) exceeds what one buffer and one storage binding of the device may hold: WebGPU
@@ -347,11 +390,11 @@ export function checkBuffersFit(
   plan: BufferPlan,
   what = `--matrix ${plan.matrix}`,
 ): void {
-  const limit = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
+  if (buffersFit(limits, system, plan)) return;
+  const limit = bufferLimit(limits);
   const { n } = system.configuration;
   const block = blockSize(system);
   const need = largestBuffer(n, block, plan);
-  if (need <= limit) return;
   const fits = largestFitting(n, (m) => largestBuffer(m, block, plan) <= limit);
   const basis = plan.lanczosBasis === undefined ? '' : ` and a Lanczos basis of ${plan.lanczosBasis} vectors`;
   throw new InputError(
@@ -453,7 +496,7 @@ export function checkGpuSizeFits(
       : requested;
   if (matrix === 'dense') checkDenseFits(context, system, basis);
   if (matrix === 'tree') checkTreeFits(context, system, tolerance, undefined, basis);
-  if (matrix === 'free') checkFreeFits(context, system, basis);
+  if (matrix === 'free') checkFreeFits(context, system, basis, requested === 'auto' ? 'auto' : 'free');
   checkBuffersFit(context.limits, system, {
     matrix,
     treeTolerance: tolerance,

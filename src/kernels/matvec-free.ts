@@ -162,7 +162,7 @@ export interface FreeChunk {
  * 8192 bind groups at most: room for millions of electrons in a CPU adapter's chunks of two
  * workgroups (a workgroup per host thread of a 2-core machine), past which the chunks grow.
  */
-const kMaxChunks = 8192;
+export const kMaxChunks = 8192;
 
 /**
  * Electrons per chunk for `pairs` pairs (i, j) per chunk: a whole number of workgroups of

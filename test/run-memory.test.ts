@@ -1,0 +1,112 @@
+// What a matrix-free run holds on the GPU, against freeAllocation, the estimate checkFreeFits refuses
+// a run on: the device's createBuffer and destroy wrapped, the peak of the live bytes taken over the
+// backend's setup and one run, p = M v, CG, MINRES, a refined solve or a spectrum. The estimate must
+// hold every peak and not state a solve's need at more than 1.5 times its largest.
+import { describe, expect } from 'vitest';
+import type { GeometryName } from '../src/physics/geometry.ts';
+import { unknowns, type Dimension, type ModelName } from '../src/physics/models.ts';
+import type { GpuContext } from '../src/gpu/device.ts';
+import { freeAllocation, gpuBackend, type GpuBackend } from '../src/engine/backend.ts';
+import { float64Product, solveVelocities } from '../src/run/refine.ts';
+import { kDefaultLanczosBasis } from '../src/solvers/lanczos.ts';
+import { randomVector } from './helpers/compare.ts';
+import { gpuHarness } from './helpers/gpu.ts';
+import { darwinSystem } from './helpers/systems.ts';
+
+const gpu = gpuHarness(300_000);
+
+const kModels: readonly { label: string; shape: GeometryName; model: ModelName; dim: Dimension }[] = [
+  { label: 'vector 3D sphere', shape: 'sphere', model: 'vector', dim: 3 },
+  { label: 'vector 2D disk', shape: 'disk', model: 'vector', dim: 2 },
+  { label: 'azimuthal 2D annulus', shape: 'annulus', model: 'azimuthal', dim: 2 },
+];
+
+/** The largest sum of the sizes of the buffers `context`'s device held at once while `body` ran. */
+async function peakBytes(context: GpuContext, body: () => Promise<void>): Promise<number> {
+  const { device } = context;
+  const create = device.createBuffer.bind(device);
+  const live = new Map<GPUBuffer, number>();
+  let [bytes, peak] = [0, 0];
+  device.createBuffer = (descriptor) => {
+    const buffer = create(descriptor);
+    const destroy = buffer.destroy.bind(buffer);
+    live.set(buffer, descriptor.size);
+    bytes += descriptor.size;
+    peak = Math.max(peak, bytes);
+    buffer.destroy = () => {
+      bytes -= live.get(buffer) ?? 0;
+      live.delete(buffer);
+      destroy();
+    };
+    return buffer;
+  };
+  try {
+    await body();
+  } finally {
+    device.createBuffer = create;
+  }
+  return peak;
+}
+
+type Run = (backend: GpuBackend, p: Float64Array) => Promise<unknown>;
+
+const kN = 3000;
+const kIterations = 30;
+const kSolves: readonly [string, Run][] = [
+  ['p = M v', (backend, v) => backend.momenta(v)],
+  ['CG', (backend, p) => backend.velocities(p, 'cg', { maxIterations: kIterations })],
+  ['MINRES', (backend, p) => backend.velocities(p, 'minres', { maxIterations: kIterations })],
+  [
+    'a refined solve',
+    (backend, p) =>
+      solveVelocities(backend, () => float64Product(backend.system), p, 'auto', {
+        rtol: 1e-9,
+        maxIterations: kIterations,
+      }),
+  ],
+];
+
+describe("a matrix-free run's GPU memory against freeAllocation", () => {
+  for (const setup of kModels) {
+    gpu.test(
+      `${setup.label}: every solve within the estimate, the largest at 2/3 of it or more`,
+      async (context) => {
+        const system = darwinSystem(setup.shape, kN, setup.model, setup.dim, 1e-3);
+        const p = randomVector(unknowns(system), 7);
+        const peaks: Record<string, number> = {};
+        for (const [name, run] of kSolves) {
+          peaks[name] = await peakBytes(context, async () => {
+            const backend = await gpuBackend(context, system, { matrix: 'free' });
+            try {
+              await run(backend, p);
+            } finally {
+              backend.dispose();
+            }
+          });
+        }
+        const estimate = freeAllocation(system).total;
+        const largest = Math.max(...Object.values(peaks));
+        for (const peak of Object.values(peaks)) expect(peak).toBeLessThanOrEqual(estimate);
+        expect(estimate).toBeLessThanOrEqual(1.5 * largest);
+      },
+    );
+
+    gpu.test(`${setup.label}: a spectrum within the estimate, at 2/3 of it or more`, async (context) => {
+      const system = darwinSystem(setup.shape, kN, setup.model, setup.dim, 1e-3);
+      const peak = await peakBytes(context, async () => {
+        const backend = await gpuBackend(context, system, {
+          matrix: 'free',
+          lanczosBasis: kDefaultLanczosBasis,
+        });
+        try {
+          await backend.spectrum({ maxIterations: 2 * kDefaultLanczosBasis });
+        } finally {
+          backend.dispose();
+        }
+      });
+      const estimate = freeAllocation(system, kDefaultLanczosBasis).total;
+      expect(peak).toBeLessThanOrEqual(estimate);
+      expect(estimate).toBeLessThanOrEqual(1.5 * peak);
+    });
+  }
+});
