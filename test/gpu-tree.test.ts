@@ -682,7 +682,9 @@ test('the tree allocation is O(N): 10x the electrons, at most 10.5x the bytes', 
   const small = system(geometry('ball', 100_000), 'vector', 3);
   const large = system(geometry('ball', 1_000_000), 'vector', 3);
   const ratio = treeAllocation(large).total / treeAllocation(small).total;
-  expect(ratio).toBeGreaterThan(9);
+  // Linear, less what does not grow with N: the tree's own bytes per electron are fewer at 10^6
+  // (345 against 423 at 10^5), the run's vectors the same (304).
+  expect(ratio).toBeGreaterThan(8.5);
   expect(ratio).toBeLessThan(10.5);
   // The tree of 10^6 electrons takes well under a GB (a few GB tab holds it beside the vectors).
   expect(treeAllocation(large).tree).toBeLessThan(1e9);
