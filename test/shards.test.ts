@@ -11,12 +11,7 @@ import { scalingCommand } from '../src/cli/commands/scaling.ts';
 import { Progress } from '../src/cli/progress.ts';
 import { toJson } from '../src/io/formats.ts';
 import { InputError } from '../src/physics/input-error.ts';
-import {
-  londonShardFromJson,
-  londonText,
-  mergeLondon,
-  type LondonJson,
-} from '../src/studies/london/report.ts';
+import { londonText, mergeLondon, type LondonJson } from '../src/studies/london/report.ts';
 import { mergePairing, pairingText, type PairingJson } from '../src/studies/pairing/report.ts';
 import { mergeScaling, scalingText, type ScalingJson } from '../src/studies/scaling/report.ts';
 import { londonInertiaRatioDirect, runScaling } from '../src/studies/scaling/run.ts';
@@ -298,20 +293,30 @@ describe('shards merged equal the whole run', () => {
     }
     const merged = mergeLondon(shards);
     expect(printed(merged.json)).toEqual(printed(whole));
-    // Shards saved while the centre's float64 plain sum was named n_re_over_r_device merge the same.
-    const renamed = shards.map((shard) =>
-      londonShardFromJson(
-        {
-          ...shard,
-          studies: shard.studies.map(({ n_re_over_r_plain_sum: plainSum, ...rest }) => ({
-            ...rest,
-            n_re_over_r_device: plainSum,
-          })),
-        },
-        'old.json',
-      ),
-    );
-    expect(printed(mergeLondon(renamed).json)).toEqual(printed(whole));
+    // Shards saved while the centre's float64 plain sum was named n_re_over_r_device merge the same,
+    // through the command as a user runs it on their files.
+    const older = shards.map((shard) => ({
+      ...shard,
+      studies: shard.studies.map(({ n_re_over_r_plain_sum: plainSum, ...rest }) => ({
+        ...rest,
+        n_re_over_r_device: plainSum,
+      })),
+    }));
+    const directory = mkdtempSync(join(tmpdir(), 'darwin-breit-older-shards-'));
+    try {
+      const paths = older.map((shard, k) => {
+        const path = join(directory, `london-${k + 1}.json`);
+        writeFileSync(path, toJson(shard));
+        return path;
+      });
+      const mergedOlder = (await cliMerge(paths)).summary as LondonJson;
+      expect(mergedOlder.studies.map((study) => study.n_re_over_r_plain_sum)).toEqual(
+        whole.studies.map((study) => study.n_re_over_r_plain_sum),
+      );
+      expect(printed(mergedOlder)).toEqual(printed(whole));
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
     expect(merged.json.convergence.fit?.ns).toEqual([30, 100, 300, 1000, 3000, 10_000, 30_000]);
     expect(londonText(merged.json, merged.studies, merged.convergence)).toBe(wholeRun.text);
   }, 120_000);

@@ -33,7 +33,10 @@ type MergeValues = { readonly json?: boolean; readonly out?: string; readonly ma
 
 /** How merge joins the shards of a command whose sweep runs in parts (--shard K/N). */
 export interface Shards {
-  /** A shard's every field the merge and its reports read, refused in one line naming the file. */
+  /**
+   * A shard's every field the merge and its reports read, refused in one line naming the file; the
+   * shard as `merge` takes it (an older file's keys renamed).
+   */
   fromJson(json: Record<string, unknown>, name: string): unknown;
   /** What its shards must share beyond the device for their points to be one run's, if anything. */
   settings?(shard: Record<string, unknown>): unknown;
@@ -100,11 +103,12 @@ export async function mergeCommand(
     throw new InputError('merge: the files come from different commands', 'shards');
   }
   const { fromJson, settings, merge } = sharded.get(command)!;
-  // Each field the merge and its reports read, checked in each file: a refusal can name the file.
-  shards.forEach((shard, k) => fromJson(shard, paths[k]));
+  // Each field the merge and its reports read, checked in each file (a refusal can name the file),
+  // and the shard as the merge reads it: an older file's keys under their current names.
+  const read = shards.map((shard, k) => fromJson(shard, paths[k]) as Record<string, unknown>);
   // float32 GPU points beside float64 CPU ones would be reported under one device.
   sameInShards(shards, (shard) => (shard.device as { kind?: unknown } | undefined)?.kind, 'device');
   if (settings) sameInShards(shards, settings, 'settings');
   if (values.out !== undefined) checkOutputDirectory(values.out, [summaryFileName(command, null)]);
-  return merge(shards, values);
+  return merge(read, values);
 }
