@@ -32,6 +32,7 @@ const kInputs = ['src', 'shaders', 'vite.cli.config.ts', 'package-lock.json', 'p
 /** Path, size and mtime of every input file, hashed. */
 function sourcesFingerprint() {
   const hash = createHash('sha1');
+  /** @param {string} path */
   const visit = (path) => {
     const stats = statSync(path, { throwIfNoEntry: false });
     if (!stats) return;
@@ -43,12 +44,14 @@ function sourcesFingerprint() {
   return hash.digest('hex');
 }
 
+/** @param {string} fingerprint */
 function upToDate(fingerprint) {
   return existsSync(bundle) && existsSync(stamp) && readFileSync(stamp, 'utf8') === fingerprint;
 }
 
 // Built into a private folder and moved into place by one rename, so that CLI calls started side by
 // side never import a half-written bundle; the last of them to finish writes the same file again.
+/** @param {string} fingerprint */
 async function buildBundle(fingerprint) {
   const { build } = await import('vite');
   const scratch = join(root, `dist-cli.build-${process.pid}`);

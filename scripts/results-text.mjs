@@ -3,12 +3,35 @@
 // regenerated README says what the run gave. Apart from results.mjs, which runs the studies when
 // loaded, so that test/scripts.test.ts can call them.
 
-/** 'a', 'a and b', 'a, b and c'. */
+/**
+ * A study of `scaling --json` as its report builds it, so that a key renamed there fails the
+ * typecheck here, not `npm run results`.
+ * @typedef {import('../src/studies/scaling/report.ts').ScalingJson['studies'][number]} ScalingStudyJson
+ */
+/**
+ * The fields of a study that the sentences read.
+ * @typedef {Pick<ScalingStudyJson, 'geometry' | 'model' | 'dimension' | 'critical_electrons_log10'> & {
+ *   readonly fit: Pick<
+ *     NonNullable<ScalingStudyJson['fit']>,
+ *     'law' | 'coefficient' | 'uncertainty' | 'theory' | 'exponent' | 'free_exponent'
+ *     | 'free_exponent_coefficient'
+ *   > | null;
+ * }} ScalingStudyFields
+ */
+/** @typedef {NonNullable<ScalingStudyFields['fit']>} ScalingFitFields */
+
+/**
+ * 'a', 'a and b', 'a, b and c'.
+ * @param {string[]} items
+ */
 function listed(items) {
   return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
-/** Where a study's electrons lie: on a curve or surface, in a volume. */
+/**
+ * Where a study's electrons lie: on a curve or surface, in a volume.
+ * @param {ScalingStudyFields} study
+ */
 const where = (study) => `${study.dimension === 3 ? 'in' : 'on'} the ${study.geometry}`;
 
 /**
@@ -17,11 +40,11 @@ const where = (study) => `${study.dimension === 3 ? 'in' : 'on'} the ${study.geo
  * coefficients than the fixed-p fits' mean corrections that decay more slowly over these N and
  * extrapolations biased low. As lines of the paragraph: none where no study fitted p free (the ring's
  * law has no exponent).
+ * @param {readonly ScalingStudyFields[]} studies
+ * @returns {string[]}
  */
 export function freeExponentLines(studies) {
-  const fitted = studies.filter(
-    ({ fit }) => typeof fit?.free_exponent === 'number' && typeof fit?.exponent === 'number',
-  );
+  const fitted = studies.filter(fittedFree);
   if (fitted.length === 0) return [];
   const free = listed(fitted.map((study) => `${study.fit.free_exponent.toFixed(2)} ${where(study)}`));
   // The law's exponent as its text writes it (c + b N^-2/3), else its value.
@@ -41,19 +64,32 @@ export function freeExponentLines(studies) {
 }
 
 /**
+ * A study whose law has an exponent and was fitted with it free too (free_exponent_coefficient is
+ * null where free_exponent is).
+ * @param {ScalingStudyFields} study
+ * @returns {study is ScalingStudyFields & {
+ *   fit: ScalingFitFields & { exponent: number; free_exponent: number; free_exponent_coefficient: number };
+ * }}
+ */
+const fittedFree = (study) =>
+  typeof study.fit?.exponent === 'number' &&
+  typeof study.fit.free_exponent === 'number' &&
+  typeof study.fit.free_exponent_coefficient === 'number';
+
+/**
  * The ring's prefactor a against its derived 1/π (fit.theory): how far the fit lies from it, in per
  * cent, in the decades that would move R* (N* = R* / a0 with ln N* = a0/(r_e a): a relative change δ
  * of a moves log10 N* by δ log10 N*), and in the fit's uncertainties. As lines of the paragraph: none
  * without a ring fitted.
+ * @param {readonly ScalingStudyFields[]} studies
+ * @returns {string[]}
  */
 export function ringPrefactorLines(studies) {
-  const ring = studies.find(
-    ({ geometry, fit, critical_electrons_log10: digits }) =>
-      geometry === 'ring' && typeof fit?.theory === 'number' && fit.uncertainty > 0 && digits > 0,
-  );
+  const ring = studies.find(fittedRing);
   if (!ring) return [];
   const { coefficient, theory, uncertainty } = ring.fit;
   const relative = (coefficient - theory) / theory;
+  /** @param {number} x */
   const side = (x) => (x < 0 ? 'below' : 'above');
   const sigmas = (coefficient - theory) / uncertainty;
   const decades = Number((Math.abs(relative) * ring.critical_electrons_log10).toPrecision(2));
@@ -67,4 +103,23 @@ export function ringPrefactorLines(studies) {
       `${Math.abs(sigmas).toFixed(1)}σ ${side(sigmas)} 1/π` +
       (Math.abs(sigmas) >= 1 ? ' (its a ln N + b + g/ln N leaves out higher powers of 1/ln N).' : '.'),
   ];
+}
+
+/**
+ * The ring, fitted with an uncertainty, beside its derived prefactor, and with an R*.
+ * @param {ScalingStudyFields} study
+ * @returns {study is ScalingStudyFields & {
+ *   fit: ScalingFitFields & { theory: number };
+ *   critical_electrons_log10: number;
+ * }}
+ */
+function fittedRing(study) {
+  const { geometry, fit, critical_electrons_log10: digits } = study;
+  return (
+    geometry === 'ring' &&
+    typeof fit?.theory === 'number' &&
+    fit.uncertainty > 0 &&
+    typeof digits === 'number' &&
+    digits > 0
+  );
 }

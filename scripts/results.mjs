@@ -14,39 +14,106 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freeExponentLines, ringPrefactorLines } from './results-text.mjs';
 
+// The JSON of the commands it runs, by the types their reports build it with: a key renamed there
+// fails the typecheck here, not a run of the parts. Each part keeps the day it was measured (`run`).
+/** @typedef {{ date: string }} Dated */
+/**
+ * The table that --markdown adds.
+ * @typedef {{ markdown: string }} Tabled
+ */
+/** @typedef {import('../src/io/formats.ts').DeviceSummary} DeviceSummary */
+/** @typedef {import('../src/studies/scaling/report.ts').ScalingJson & Tabled & Dated} ScalingRun */
+/** @typedef {import('../src/studies/london/report.ts').LondonJson & Tabled & Dated} LondonRun */
+/** @typedef {import('../src/studies/pairing/report.ts').PairingJson & Tabled & Dated} PairingRun */
+/**
+ * @typedef {ReturnType<typeof import('../src/studies/response/report.ts').responseSummary> &
+ *   { files: string[] } & Tabled & Dated} ResponseRun
+ */
+/** @typedef {import('../src/run/report.ts').SpectrumJson & Dated} SpectrumRun */
+/**
+ * `bench --markdown --json` (src/cli/commands/bench.ts benchOutput).
+ * @typedef {{
+ *   device: DeviceSummary;
+ *   kernels: import('../src/cli/commands/bench.ts').BenchRow[];
+ * } & Tabled & Dated} BenchRun
+ */
+/**
+ * The keys of `solve --json` that the tree part reads. src/run/report.ts solveJson returns a Record:
+ * the app's download (src/app/session.ts) writes its command before spreading it, which a typed
+ * object would refuse (TS2783).
+ * @typedef {{
+ *   iterations: number;
+ *   converged: boolean | null;
+ *   true_relative_residual: number | null;
+ *   round_trip_error: number | null;
+ *   tree?: Record<string, number>;
+ * } & Dated} SolveRun
+ */
+/**
+ * A response sweep of the README: its name, which names its plots and its caption, and its flags.
+ * @typedef {{
+ *   name: keyof typeof kResponseCaptions;
+ *   args: string[];
+ *   maps?: boolean;
+ *   centre?: boolean;
+ * }} ResponseSweep
+ */
+/**
+ * results/results.json: every part as its last run left it (`large` and `tree` absent from a run
+ * before them).
+ * @typedef {{
+ *   scaling: ScalingRun;
+ *   london: LondonRun;
+ *   pairing: PairingRun;
+ *   response: ReturnType<typeof responseSweep>[];
+ *   large?: ReturnType<typeof largeN> | null;
+ *   bench: BenchRun;
+ *   tree?: ReturnType<typeof treePart> | null;
+ * }} Results
+ */
+
+/** @type {(keyof Results)[]} */
 const kParts = ['scaling', 'london', 'pairing', 'response', 'large', 'bench', 'tree'];
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      only: { type: 'string' },
-      'bench-only': { type: 'boolean', default: false },
-      'large-n': { type: 'string', default: '100000' },
-      'large-device': { type: 'string', default: 'cpu' },
-    },
-  }));
-} catch (error) {
-  console.error(`error: ${error.message}`);
-  process.exit(2);
+
+/** @param {unknown} error */
+const messageOf = (error) => (error instanceof Error ? error.message : String(error));
+
+/** The options, or a one-line error and exit 2. */
+function options() {
+  try {
+    return parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        only: { type: 'string' },
+        'bench-only': { type: 'boolean', default: false },
+        'large-n': { type: 'string', default: '100000' },
+        'large-device': { type: 'string', default: 'cpu' },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`error: ${messageOf(error)}`);
+    process.exit(2);
+  }
 }
+const values = options();
 const quick = values.quick;
 const only = values['bench-only'] ? ['bench'] : (values.only?.split(',') ?? kParts);
 
 // A partial run keeps every other part of the last full run, or refuses: rerunning a part without
 // the others would leave the README's sections out of step with results/.
 function previousRun() {
-  const unknown = only.filter((part) => !kParts.includes(part));
+  const unknown = only.filter((part) => !kParts.some((known) => known === part));
   if (unknown.length > 0) throw new Error(`--only takes ${kParts.join(',')}, got ${unknown.join(',')}`);
   if (quick && !only.includes('scaling'))
     throw new Error('--quick shortens only scaling, which is not rerun');
   if (only.length === kParts.length) return null;
+  /** @type {Results} */
   let previous;
   try {
     previous = JSON.parse(readFileSync('results/results.json', 'utf8'));
   } catch (error) {
     throw new Error(
-      `a partial run needs results/results.json from a full run (npm run results): ${error.message}`,
+      `a partial run needs results/results.json from a full run (npm run results): ${messageOf(error)}`,
       { cause: error },
     );
   }
@@ -58,7 +125,7 @@ function previousRun() {
   if (missing.length > 0)
     throw new Error(`results/results.json lacks ${missing.join(', ')}: run npm run results in full`);
   // A part kept from a run whose command did not yet print its table would leave the README's empty.
-  const untabled = ['scaling', 'london', 'pairing', 'bench'].filter(
+  const untabled = /** @type {const} */ (['scaling', 'london', 'pairing', 'bench']).filter(
     (key) => !only.includes(key) && typeof previous[key].markdown !== 'string',
   );
   if (untabled.length > 0) {
@@ -68,17 +135,37 @@ function previousRun() {
   }
   return previous;
 }
+/** @type {Results | null} */
 let previous = null;
 try {
   previous = previousRun();
 } catch (error) {
-  console.error(`error: ${error.message}`);
+  console.error(`error: ${messageOf(error)}`);
   process.exit(2);
 }
-const rerun = (part) => only.includes(part);
+
+/**
+ * A part measured anew where --only names it, else as the last run left it.
+ * @template {keyof Results} K
+ * @param {K} part
+ * @param {() => Results[K]} measure
+ * @returns {Results[K]}
+ */
+function rerunOrKept(part, measure) {
+  if (only.includes(part)) return measure();
+  // previousRun read results.json wherever --only leaves a part out.
+  if (previous === null) throw new Error(`no results/results.json to keep ${part} from`);
+  return previous[part];
+}
 
 const today = new Date().toISOString().slice(0, 10);
 
+/**
+ * The JSON of `darwin-breit ARGS --json` and the day it ran, as the caller's type names it.
+ * @template T
+ * @param {string[]} args
+ * @returns {T}
+ */
 function run(args) {
   console.error(`$ darwin-breit ${args.join(' ')}`);
   const result = spawnSync(process.execPath, ['dist-cli/darwin-breit.mjs', ...args, '--json'], {
@@ -96,18 +183,19 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 mkdirSync('results', { recursive: true });
 
 // --quick shortens only the scaling sweep, the longest part.
-const scaling = rerun('scaling')
-  ? run(['scaling', '--out', 'results', '--markdown', ...(quick ? ['--n-max', '1000'] : [])])
-  : previous.scaling;
+const scaling = rerunOrKept('scaling', () =>
+  run(['scaling', '--out', 'results', '--markdown', ...(quick ? ['--n-max', '1000'] : [])]),
+);
 // The Results' bodies reach N = 4000, whose uniformity the prose quotes, past the sizes the command's
 // defaults keep within the float32 map's check (its table shows that check).
-const london = rerun('london')
-  ? run(['london', '--n', '250,1000,4000', '--out', 'results', '--markdown'])
-  : previous.london;
-const pairing = rerun('pairing') ? run(['pairing', '--out', 'results', '--markdown']) : previous.pairing;
+const london = rerunOrKept('london', () =>
+  run(['london', '--n', '250,1000,4000', '--out', 'results', '--markdown']),
+);
+const pairing = rerunOrKept('pairing', () => run(['pairing', '--out', 'results', '--markdown']));
 
 // The response study's sweeps (issue 11): each into a scratch folder, from which the plots the README
 // shows are copied into results/ under the sweep's name (the per-electron CSVs stay behind).
+/** @type {ResponseSweep[]} */
 const kResponseSweeps = [
   { name: 'ring-field', args: ['--geometry', 'ring', '--model', 'azimuthal', '--n', '16,64,256,1024'] },
   {
@@ -130,11 +218,18 @@ const kResponseSweeps = [
     centre: true,
   },
 ];
+/** @param {ResponseSweep} sweep */
 function responseSweep({ name, args, maps, centre }) {
   const scratch = mkdtempSync(join(tmpdir(), 'darwin-breit-response-'));
   try {
+    /** @type {ResponseRun} */
     const result = run(['response', ...args, '--markdown', '--out', scratch]);
+    /** @type {string[]} */
     const files = [];
+    /**
+     * @param {string} from
+     * @param {string} to
+     */
     const keep = (from, to) => {
       copyFileSync(join(scratch, from), join('results', to));
       files.push(`results/${to}`);
@@ -153,7 +248,7 @@ function responseSweep({ name, args, maps, centre }) {
     rmSync(scratch, { recursive: true, force: true });
   }
 }
-const response = rerun('response') ? kResponseSweeps.map(responseSweep) : previous.response;
+const response = rerunOrKept('response', () => kResponseSweeps.map(responseSweep));
 // The large-N points (issue 12): the ball's screening at N r_e/R = 3 and 30 and lambda_max/N of its
 // interaction matrix at one N of 5e4 or more, the product by the fast multipole tree (--matrix tree,
 // tolerance 1e-5). Lanczos is stopped after kLargeLanczosProducts products: lambda_max, the
@@ -168,7 +263,9 @@ function largeN() {
     ...['--device', values['large-device']],
   ];
   const ball = ['--geometry', 'ball', '--n', values['large-n']];
+  /** @type {ResponseRun} */
   const screening = run(['response', ...ball, '--n-epsilon', '3,30', ...backend, '--markdown']);
+  /** @type {SpectrumRun} */
   const spectrum = run([
     'spectrum',
     ...ball,
@@ -182,7 +279,7 @@ function largeN() {
   ]);
   return { screening, spectrum, date: today };
 }
-const large = rerun('large') ? largeN() : (previous.large ?? null);
+const large = rerunOrKept('large', largeN) ?? null;
 
 // The fast multipole tree on the GPU (issue 12): bench's matvec_tree beside matvec_free on spheres of
 // kTreeBenchN, and the solvers with it. CG and MINRES solve the momenta of random velocities formed by
@@ -193,6 +290,7 @@ const kTreeBenchN = [8000, 10000, 20000, 50000, 100000];
 const kTreeSolverSystem = ['--geometry', 'sphere', '--n', '20000', '--epsilon', '1.5e-4'];
 const kTreeLanczosProducts = 200;
 function treePart() {
+  /** @type {BenchRun} */
   const bench = run([
     'bench',
     ...['--only', 'matvec_free,matvec_tree', '--repeats', '3'],
@@ -203,10 +301,12 @@ function treePart() {
     const solves = ['cg', 'minres'].map((solver) => {
       const given = join(scratch, `free-${solver}.csv`);
       const solved = join(scratch, `tree-${solver}.json`);
+      /** @type {SolveRun} */
       const free = run([
         ...['solve', ...kTreeSolverSystem, '--velocity', 'random', '--matrix', 'free'],
         ...['--solver', solver, '--out', given],
       ]);
+      /** @type {SolveRun} */
       const tree = run([
         ...['solve', ...kTreeSolverSystem, '--momenta', given, '--matrix', 'tree'],
         ...['--solver', solver, '--out', solved],
@@ -218,7 +318,9 @@ function treePart() {
         const cells = row.split(',');
         return columns.map((k) => Number(cells[k]));
       });
-      const treeV = JSON.parse(readFileSync(solved, 'utf8')).velocities;
+      /** @type {{ velocities: number[] }} */
+      const treeJson = JSON.parse(readFileSync(solved, 'utf8'));
+      const treeV = treeJson.velocities;
       let squares = 0;
       let reference = 0;
       for (let k = 0; k < freeV.length; k++) {
@@ -239,25 +341,26 @@ function treePart() {
         difference,
       };
     });
-    const spectra = Object.fromEntries(
-      ['free', 'tree'].map((matrix) => [
-        matrix,
-        run([
-          ...['spectrum', ...kTreeSolverSystem, '--matrix', matrix],
-          ...['--tol', '1e-6', '--max-iter', String(kTreeLanczosProducts)],
-        ]),
-      ]),
-    );
+    /**
+     * @param {'free' | 'tree'} matrix
+     * @returns {SpectrumRun}
+     */
+    const spectrum = (matrix) =>
+      run([
+        ...['spectrum', ...kTreeSolverSystem, '--matrix', matrix],
+        ...['--tol', '1e-6', '--max-iter', String(kTreeLanczosProducts)],
+      ]);
+    const spectra = { free: spectrum('free'), tree: spectrum('tree') };
     return { bench, solves, spectra, date: today };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
 }
-const tree = rerun('tree') ? treePart() : (previous.tree ?? null);
+const tree = rerunOrKept('tree', treePart) ?? null;
 
-const bench = rerun('bench')
-  ? run(['bench', '--n', '256', '--n', '1024', '--n', '2048', '--repeats', '9', '--markdown'])
-  : previous.bench;
+const bench = rerunOrKept('bench', () =>
+  run(['bench', '--n', '256', '--n', '1024', '--n', '2048', '--repeats', '9', '--markdown']),
+);
 
 // The Results section's part for the response study: one table and plot per sweep, with what it is.
 const kResponseCaptions = {
@@ -311,7 +414,10 @@ function responseSection() {
   return lines;
 }
 
-/** A Markdown table less the columns with no value in any row ('–': an N -> infinity fit of one N). */
+/**
+ * A Markdown table less the columns with no value in any row ('–': an N -> infinity fit of one N).
+ * @param {string} markdown
+ */
 function withoutEmptyColumns(markdown) {
   const rows = markdown
     .trim()
@@ -326,14 +432,16 @@ function withoutEmptyColumns(markdown) {
 // Past the dense check the spectrum's top Ritz vector's residual against the direct sum's float64
 // rows (src/run/check.ts sampledRitzResidual), relative to lambda_max: an eigenvalue of the direct
 // sum lies within it.
+/** @param {SpectrumRun} spectrum */
 function ritzChecked(spectrum) {
-  const residual = spectrum.check?.residual_max;
-  if (typeof residual !== 'number') return [];
+  const { check } = spectrum;
+  const residual = check?.residual_max;
+  if (!check || typeof residual !== 'number') return [];
   // The check's residuals are relative to the largest |lambda|.
   const scale = Math.max(Math.abs(spectrum.lambda_min), Math.abs(spectrum.lambda_max));
   const shift = (residual * scale) / spectrum.configuration.n;
   return [
-    `Its Ritz vector's residual ‖Ay − λy‖/‖y‖ against the direct sum's float64 rows (${spectrum.check.sampled_electrons}`,
+    `Its Ritz vector's residual ‖Ay − λy‖/‖y‖ against the direct sum's float64 rows (${check.sampled_electrons}`,
     `sampled electrons and those where the vector is largest) is ${residual.toExponential(1)} of the largest |λ|: the direct`,
     `sum has an eigenvalue whose (λ − 1)/N lies within ${shift.toExponential(1)} of this λ_max/N.`,
   ];
@@ -350,21 +458,31 @@ function largeSection() {
   const coefficient = (spectrum.lambda_max - 1) / n;
   // Weyl: the tree's error of T moves lambda_max by at most its norm, tolerance * |lambda_max|.
   const error = tree.tolerance * Math.abs(spectrum.lambda_max) + spectrum.residual_bound_max;
-  const fit = scaling.studies.find((study) => study.geometry === 'ball')?.fit;
-  const predicted = fit ? fit.parameters.c + fit.parameters.b * n ** -fit.exponent : null;
   const where = `${screening.device.kind === 'cpu' ? 'float64 CPU' : device(screening.device)}`;
+  /** @param {number} x */
   const figure = (x) => x.toPrecision(5);
+  // The ball's scaling fit at this N, where it has one (c + b N^-p).
+  const fit = scaling.studies.find((study) => study.geometry === 'ball')?.fit;
+  const beside =
+    !fit || fit.exponent === null
+      ? ''
+      : `, beside the scaling fit's ${fit.law.replace('lambda_max/N = ', '')} at this N: ` +
+        figure(fit.parameters.c + fit.parameters.b * n ** -fit.exponent) +
+        // The fixed exponent's fit undershoots the larger N (src/studies/fits.ts uncertaintySystematic).
+        (fit.free_exponent === null || fit.free_exponent_coefficient === null
+          ? ''
+          : ` (the fit undershoots larger N: with its exponent free, p = ${fit.free_exponent.toFixed(2)}, ` +
+            `c = ${figure(fit.free_exponent_coefficient)})`);
   // Past the dense check each solve's residual against direct float64 rows of M (src/run/check.ts).
-  const residuals = screening.points.flatMap((p) => (typeof p.sampled_residual === 'number' ? [p] : []));
+  const residuals = screening.points.flatMap(({ sampled_residual: residual, n_epsilon: nEpsilon }) =>
+    typeof residual === 'number'
+      ? [`${residual.toExponential(1)} at N r_e/R = ${Number(nEpsilon.toPrecision(3))}`]
+      : [],
+  );
   const checked = residuals.length
     ? [
         `Each solve's residual ‖b − Mv‖/‖b‖ against the direct sum's float64 rows at 256 sampled electrons`,
-        `(the tree's error on the solution with the solve's own): ${residuals
-          .map(
-            (p) =>
-              `${p.sampled_residual.toExponential(1)} at N r_e/R = ${Number(p.n_epsilon.toPrecision(3))}`,
-          )
-          .join(', ')}.`,
+        `(the tree's error on the solution with the solve's own): ${residuals.join(', ')}.`,
         '',
       ]
     : [];
@@ -377,28 +495,26 @@ function largeSection() {
     '',
     ...checked,
     `λ_max/N of the interaction matrix at N = ${n}: ${figure(coefficient)} ± ${(error / n).toExponential(1)}`,
-    `(the tree's tolerance of λ_max and the Lanczos residual bound, ${spectrum.iterations} products)${
-      predicted === null
-        ? ''
-        : `, beside the scaling fit's ${fit.law.replace('lambda_max/N = ', '')} at this N: ${figure(predicted)}` +
-          // The fixed exponent's fit undershoots the larger N (src/studies/fits.ts uncertaintySystematic).
-          (fit.free_exponent_coefficient == null
-            ? ''
-            : ` (the fit undershoots larger N: with its exponent free, p = ${fit.free_exponent.toFixed(2)}, ` +
-              `c = ${figure(fit.free_exponent_coefficient)})`)
-    }.`,
+    `(the tree's tolerance of λ_max and the Lanczos residual bound, ${spectrum.iterations} products)${beside}.`,
     ...ritzChecked(spectrum),
     '',
   ];
 }
 
+/** @param {DeviceSummary} d */
 const device = (d) => `${d.vendor ?? ''} ${d.architecture ?? ''} (${d.description ?? d.kind})`.trim();
-/** The plots among a study's files (`--out` writes its JSON summary beside them, which stays data). */
+/**
+ * The plots among a study's files (`--out` writes its JSON summary beside them, which stays data).
+ * @param {readonly string[] | undefined} files
+ */
 const figures = (files) => (files ?? []).filter((file) => file.endsWith('.svg'));
 
 // The days the parts were measured, parts of one day together: 'PART, PART DAY; PART DAY'.
 const measured = Object.entries({ scaling, london, pairing, response: response[0], ...(large && { large }) })
-  .reduce((days, [part, value]) => days.set(value.date, [...(days.get(value.date) ?? []), part]), new Map())
+  .reduce(
+    (days, [part, value]) => days.set(value.date, [...(days.get(value.date) ?? []), part]),
+    /** @type {Map<string, string[]>} */ (new Map()),
+  )
   .entries();
 const dates = [...measured].map(([day, parts]) => `${parts.join(', ')} ${day}`).join('; ');
 const results = [
@@ -455,14 +571,26 @@ const benchText = [
 function treeText() {
   if (!tree) return '(`npm run results -- --only tree` has not run yet.)';
   const { bench: treeBench, solves, spectra } = tree;
+  /** @param {number | null | undefined} x */
   const exponent = (x) => (x === undefined || x === null ? '-' : x.toExponential(1));
-  const grouped = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+  /**
+   * Whole, its thousands apart ('-' for a value the row lacks).
+   * @param {number | undefined} x
+   */
+  const grouped = (x) =>
+    x === undefined ? '-' : String(Math.round(x)).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
   const rows = treeBench.kernels.filter((row) => row.name === 'matvec_tree');
+  /** @param {number} n */
   const freeMs = (n) =>
     treeBench.kernels.find((row) => row.name === 'matvec_free' && row.n === n && !row.variant)?.ms;
   const details = solves[0].tree.tree;
   const system = `sphere of ${grouped(spectra.free.configuration.n)}, ε = ${spectra.free.configuration.epsilon} (N r_e/R = ${Number(spectra.free.n_epsilon.toPrecision(6))})`;
+  /** @param {SpectrumRun} s */
   const lambda = (s) => `${s.lambda_min.toFixed(6)}, ${s.lambda_max.toFixed(6)}`;
+  /**
+   * @param {number} a
+   * @param {number} b
+   */
   const relative = (a, b) => Math.abs(a - b) / Math.abs(b);
   return [
     `\`npm run results -- --only tree\` on ${device(treeBench.device)}, ${tree.date}: \`bench --only`,
@@ -475,7 +603,7 @@ function treeText() {
     '|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (row) =>
-        `| ${grouped(row.n)} | ${grouped(Math.round(freeMs(row.n)))} | ${grouped(Math.round(row.ms))} | ${row.speedup.toFixed(2)} | ` +
+        `| ${grouped(row.n)} | ${grouped(freeMs(row.n))} | ${grouped(row.ms)} | ${row.speedup?.toFixed(2) ?? '-'} | ` +
         `${exponent(row.relative_error)} | ${exponent(row.asymmetry)} (${exponent(row.free_asymmetry)}) | ` +
         `${grouped(row.direct_pairs)} | ${grouped(row.translations)} |`,
     ),
@@ -498,7 +626,7 @@ function treeText() {
     '',
     '| Lanczos | products | λ_min, λ_max | residual bounds |',
     '|---|---|---|---|',
-    ...['free', 'tree'].map((matrix) => {
+    .../** @type {const} */ (['free', 'tree']).map((matrix) => {
       const s = spectra[matrix];
       return (
         `| ${matrix === 'free' ? 'matrix-free' : 'tree'} | ${s.iterations} | ${lambda(s)} | ` +
@@ -512,6 +640,10 @@ function treeText() {
 }
 
 let readme = readFileSync('README.md', 'utf8');
+/**
+ * @param {string} name
+ * @param {string} text
+ */
 const replace = (name, text) => {
   const pattern = new RegExp(`(<!-- ${name}:begin -->\\n)[\\s\\S]*?(\\n<!-- ${name}:end -->)`);
   if (!pattern.test(readme)) throw new Error(`README.md has no <!-- ${name}:begin/end --> markers`);

@@ -9,6 +9,7 @@ if (spawnSync(process.execPath, ['scripts/prerequisites.mjs'], { stdio: 'inherit
   process.exit(1);
 }
 
+/** @type {[name: string, command: string, args: string[]][]} */
 const checks = [
   ['typecheck', 'npx', ['tsc', '--noEmit']],
   ['lint', 'npx', ['eslint', '.']],
@@ -57,9 +58,14 @@ for (const [name, config] of [
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
 
-/** Failed, skipped and todo tests of one vitest JSON report (adding its passes to `passed`). */
+/**
+ * Failed, skipped and todo tests of one vitest JSON report (adding its passes to `passed`).
+ * @param {string} name
+ * @param {string} report
+ */
 function countFailures(name, report) {
   try {
+    /** @type {import('vitest/reporters').JsonTestResults} */
     const results = JSON.parse(readFileSync(report, 'utf8'));
     passed += results.numPassedTests;
     if (results.numPendingTests > 0) console.log(`${name}: skipped tests count as failures`);

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli-bundle.ts';
 import { freeExponentLines, ringPrefactorLines, type ScalingStudyFields } from '../scripts/results-text.mjs';
+import type { ScalingGeometry } from '../src/physics/scaling.ts';
 
 function prerequisites(root: string) {
   return spawnSync(process.execPath, ['scripts/prerequisites.mjs', '--root', root], { encoding: 'utf8' });
@@ -100,7 +101,7 @@ describe('the CLI bundle is built once, and again only when the sources change',
 describe("the scaling paragraph's numbers come from the studies it describes", () => {
   // The fields of results.json's scaling studies that the sentences read, at a run's values.
   const study = (
-    geometry: string,
+    geometry: ScalingGeometry,
     dimension: number,
     fit: Partial<NonNullable<ScalingStudyFields['fit']>>,
     extra: Partial<ScalingStudyFields> = {},
@@ -108,6 +109,7 @@ describe("the scaling paragraph's numbers come from the studies it describes", (
     geometry,
     model: 'vector',
     dimension,
+    critical_electrons_log10: null,
     fit: {
       law: '',
       coefficient: 0,
@@ -120,7 +122,7 @@ describe("the scaling paragraph's numbers come from the studies it describes", (
     },
     ...extra,
   });
-  const surface = (geometry: string, p: number, c: number, free: number) =>
+  const surface = (geometry: ScalingGeometry, p: number, c: number, free: number) =>
     study(geometry, 2, {
       law: 'lambda_max/N = c + b N^-1/2',
       exponent: 0.5,
