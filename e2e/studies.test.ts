@@ -808,6 +808,52 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test("a stopped sweep's plots say so in their titles, as the CLI's do, run and loaded back", async () => {
+    const { page, errors } = await open();
+    const scalingTitle = () => page.locator('#scaling-plot .u-title').textContent();
+    // A scaling sweep Stop ends after its first point: the plot that grew with it says how far it got.
+    await typeField(page, 'scalingNMin', '16');
+    await typeField(page, 'scalingNMax', '4096');
+    await typeField(page, 'scalingPoints', '8');
+    const finished = await startAction(page, 'scaling');
+    await page.waitForFunction(() => document.getElementById('scaling-done')?.textContent === '1 of 8');
+    expect(await scalingTitle()).toBe('λ_max at ε = 1 against N: the points, the fit and eq. 49');
+    await page.locator('#progress-stop').click();
+    expect(await finished()).toBe('failed');
+    const done = Number((await shownText(page, 'scaling-done')).split(' ')[0]);
+    const stopped = `(stopped after ${done} of 8 points)`;
+    expect(await scalingTitle()).toBe(`λ_max at ε = 1 against N: the points, the fit and eq. 49 ${stopped}`);
+    // Its saved file loaded back in a fresh page says so again.
+    const saved = await savedStudy(page, 'scaling');
+    const fresh = await open();
+    await loadFile(fresh.page, 'stopped-scaling.json', JSON.stringify(saved.json));
+    expect(await fresh.page.locator('#scaling-plot .u-title').textContent()).toBe(
+      `λ_max at ε = 1 against N: the points, the fit and eq. 49 ${stopped}`,
+    );
+    // A pairing run the CLI's Ctrl-C stopped after two of its a_m/a: both plots of the file say so.
+    let started = 0;
+    const run = await runPairing(kDefaultPairingRatios, {
+      pointStarted: () => started++,
+      stopped: () => started > 2,
+    });
+    expect(run.points).toHaveLength(2);
+    const stop = { signal: 'SIGINT', points: 2, of: kDefaultPairingRatios.length };
+    const pairing = pairingJson({ ...run, ratios: kDefaultPairingRatios, shard: null, stop });
+    expect(await loadFile(fresh.page, 'stopped-pairing.json', JSON.stringify(pairing))).toContain(
+      `The run was stopped by SIGINT after 2 of ${kDefaultPairingRatios.length} points.`,
+    );
+    for (const [id, title] of [
+      ['pairing-energy', 'Pair binding on a ring of thickness a (eq. 45): numerical vs eq. 46'],
+      ['pairing-ratio', 'Eq. 46 approaches the true ground state only logarithmically'],
+    ]) {
+      expect(await fresh.page.locator(`#${id} svg text[font-weight="bold"]`).textContent()).toBe(
+        `${title} (stopped by SIGINT after 2 of ${kDefaultPairingRatios.length} points)`,
+      );
+    }
+    expect(errors).toEqual([]);
+    expect(fresh.errors).toEqual([]);
+  });
+
   test('response: Stop ends a sweep with the points it finished, shown, saved and loaded as stopped', async () => {
     const { page, errors } = await open();
     await chooseOption(page, 'responseGeometry', 'sphere');
@@ -830,6 +876,10 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     // The study's last progress line, and the N → ∞ row of an N r_e/R the sweep never ran at 800.
     expect(await shownText(page, 'progress-text')).toBe(`response: stopped after ${done} of 18 points`);
     expect(await shownText(page, 'response-limits')).toContain('30.0: fewer than three N run (stopped)');
+    // Its screening curve's title says how far it got, as the CLI's plot's does.
+    const curveTitle = () => page.locator('#response-plot .u-title').textContent();
+    const title = `field drive, sphere, vector model: moment over the Larmor moment (stopped after ${done} of 18 points)`;
+    expect(await curveTitle()).toBe(title);
     // Its download holds those points, marked as a run Stop ended (no signal: the page's button).
     const saved = await savedStudy(page, 'response');
     const json = saved.json as { stopped: unknown; points: unknown[] };
@@ -842,6 +892,7 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     // Its points done of the 18 it had to run; and, wherever in an N it stopped, a sweep of N r_e/R
     // lists the fields take back, with the N it reached.
     expect(await shownText(page, 'response-done')).toBe(`${done} of 18`);
+    expect(await curveTitle()).toBe(title);
     expect(message).not.toContain('cannot run this sweep');
     const reached = [200, 400, 800].slice(0, Math.ceil(done / 6));
     expect(await page.locator('[data-field="responseNs"] input').inputValue()).toBe(reached.join(','));

@@ -280,6 +280,23 @@ describe('what the matrix-free storage allocates, against what the device holds'
     expect(spectrum.total).toBe(spectrum.vectors + spectrum.lanczosBasis);
   });
 
+  test('per operation: one product 64 bytes an electron in 3D, a CG solve 160, MINRES or a spectrum 304', () => {
+    expect(freeAllocation(size(1e6), undefined, 'product').total).toBe(64e6);
+    expect(freeAllocation(size(1e6), undefined, 'cg').total).toBe(160e6);
+    expect(freeAllocation(size(1e6), undefined, 'minres').total).toBe(304e6);
+    expect(freeAllocation(size(1e6), kDefaultLanczosBasis).vectors).toBe(304e6);
+    // A 2 GB device: one product of 3e7 electrons fits, a solve of them is refused; the product's
+    // refusal names its own largest N, 2e9 / 64.
+    const device = untouchableContext(2e9);
+    expect(checkGpuSizeFits(device, size(3e7), { matrix: 'free', operation: 'product' })).toBe('free');
+    expect(() => checkGpuSizeFits(device, size(3e7), { matrix: 'free' })).toThrow(
+      /at most N = 6578946 here$/,
+    );
+    expect(() => checkGpuSizeFits(device, size(4e7), { matrix: 'free', operation: 'product' })).toThrow(
+      /^--matrix free needs 2\.56 GB for the positions of 40000000 electrons, its vectors, .*; it holds at most N = 31250000 here$/,
+    );
+  });
+
   test('--matrix free past the device memory: one InputError naming the largest N, nothing allocated', async () => {
     // The audit's run, 6.5e7 electrons with 24.4 GB of free host memory, fits: 304 bytes an
     // electron, 19.8 GB. An 8 GB host holds 2.6e7.

@@ -571,7 +571,9 @@ describe("the sphere at London's N = 3R/r_e", () => {
   it('1 + (3/N) q equals (v^T M v)/(v^T D v) of the mass matrix at eps = 3/N', async () => {
     const n = 150;
     const study = await cpuSweep('sphere', 'vector', [n]);
-    const direct = await londonInertiaRatioDirect(cpu, 'vector', n);
+    const { value: direct, float64, check } = await londonInertiaRatioDirect(cpu, 'vector', n);
+    // No reference given: nothing checked.
+    expect([float64, check]).toEqual([null, null]);
     expect(study.points[0].londonInertiaRatio).toBeCloseTo(direct, 12);
     const system = { ...scalingSystem('sphere', 'vector', n), epsilon: 3 / n };
     const v = velocityPattern(system, 'rigid');
@@ -671,15 +673,27 @@ describe('the GPU sweep against the float64 sweep', () => {
     },
   );
 
-  gpu.test("London's inertia ratio: GPU and CPU agree", async (context) => {
-    const factory: BackendFactory = (system) => gpuBackend(context, system, { matrix: 'dense' });
-    const n = 200;
-    const [onGpu, reference] = await Promise.all([
-      londonInertiaRatioDirect(factory, 'vector', n),
-      londonInertiaRatioDirect(cpu, 'vector', n),
-    ]);
-    expect(Math.abs(onGpu - reference)).toBeLessThanOrEqual(kGpuTolerance);
-  });
+  gpu.test(
+    "London's inertia ratio: GPU and CPU agree, and the GPU's is checked against float64",
+    async (context) => {
+      const factory: BackendFactory = (system) => gpuBackend(context, system, { matrix: 'dense' });
+      const n = 200;
+      const [onGpu, reference] = await Promise.all([
+        londonInertiaRatioDirect(factory, 'vector', n, (system) => cpuBackend(system)),
+        londonInertiaRatioDirect(cpu, 'vector', n),
+      ]);
+      expect(Math.abs(onGpu.value - reference.value)).toBeLessThanOrEqual(kGpuTolerance);
+      // Its float64 value is the ratio of M at eps = 3/N computed here, and its check the GPU's
+      // float32 error against that: real, at float32's scale.
+      const system = { ...scalingSystem('sphere', 'vector', n), epsilon: 3 / n };
+      const v = velocityPattern(system, 'rigid');
+      const exact = energies(system, v, applyInteractionFree(system, v)).inertiaRatio;
+      expect(onGpu.float64).toBeCloseTo(exact, 12);
+      expect(onGpu.check).toBeCloseTo(Math.abs(onGpu.value - exact) / exact, 12);
+      expect(onGpu.check).toBeGreaterThan(0);
+      expect(onGpu.check).toBeLessThan(1e-5);
+    },
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -894,6 +908,11 @@ describe('scaling on the command line', () => {
     expect(disk.paper_radius_m).toBeCloseTo(minimumSuperconductingSize(2), 15);
     expect(sphere.points[0].london_inertia_ratio).toBeGreaterThan(1);
     expect(sphere.london_inertia_ratio_direct.n).toBe(48);
+    // Checked as the points' quotients are: its float64 value by the dense reference, float32's error.
+    const direct = sphere.london_inertia_ratio_direct;
+    expect(direct.check).toBeCloseTo(Math.abs(direct.value - direct.float64) / direct.float64, 12);
+    expect(direct.check).toBeGreaterThan(0);
+    expect(direct.check).toBeLessThan(1e-5);
     expect(run.stderr).toMatch(/ball N = 48 \(144 unknowns/);
     for (const file of ['scaling.json', 'scaling.csv', 'scaling-ring.svg', 'scaling-ball-coefficient.svg']) {
       expect(existsSync(join(dir, file)), file).toBe(true);
@@ -1026,7 +1045,7 @@ describe('a saved sweep read back (the app loads scaling.json into its card)', (
       model: 'vector',
       ns,
       studies: [study],
-      extras: [{ matrix: null, londonInertiaRatioDirect: { n: 48, value: 1.5 } }],
+      extras: [{ matrix: null, londonInertiaRatioDirect: { n: 48, value: 1.5, float64: 1.25, check: 0.2 } }],
       shard: null,
       totalMs: 5,
     });
@@ -1043,7 +1062,19 @@ describe('a saved sweep read back (the app loads scaling.json into its card)', (
     expect(run.studies[0].geometry).toBe('sphere');
     // NaN (null in the JSON) compares equal under toEqual, as it should.
     expect(run.studies[0].points).toEqual(study.points);
-    expect(run.studies[0].extra).toEqual({ matrix: null, londonInertiaRatioDirect: { n: 48, value: 1.5 } });
+    expect(run.studies[0].extra).toEqual({
+      matrix: null,
+      londonInertiaRatioDirect: { n: 48, value: 1.5, float64: 1.25, check: 0.2 },
+    });
+    // A file written before the direct ratio was checked reads as unchecked.
+    const [study0] = json.studies as Record<string, unknown>[];
+    const before = { ...json, studies: [{ ...study0, london_inertia_ratio_direct: { n: 48, value: 1.5 } }] };
+    expect(scalingRunFromJson(before, 's.json').studies[0].extra.londonInertiaRatioDirect).toEqual({
+      n: 48,
+      value: 1.5,
+      float64: null,
+      check: null,
+    });
   });
 
   it.each([

@@ -2,7 +2,9 @@
 // --verbose adds, on stderr, what a user debugging a run wants: the adapter and its limits, the device
 // profile's kernel variants, the memory estimate, the chunk sizes and every Krylov check. stdout, the
 // JSON, is the same either way.
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { gpuBackendDetails } from '../src/cli/engine.ts';
 import { Progress } from '../src/cli/progress.ts';
@@ -100,6 +102,27 @@ describe('--verbose', () => {
     // Several chunks: the solve submits them one by one, one iteration per readback.
     expect(Math.ceil(8000 / rows)).toBeGreaterThan(1);
     expect(lines).toContain("Krylov steps 'fused', k = 1 iterations per readback");
+  });
+
+  test("one product (solve --velocities) is sized by its own vectors: 4, not a solve's 24", () => {
+    const velocities = join(mkdtempSync(join(tmpdir(), 'darwin-breit-verbose-')), 'v.csv');
+    writeFileSync(velocities, 'vx,vy,vz\n' + '1,0,0\n'.repeat(8000));
+    const args = [
+      'solve',
+      '--geometry',
+      'ball',
+      '--n',
+      '8000',
+      '--epsilon',
+      '1e-3',
+      '--velocities',
+      velocities,
+    ];
+    const { lines } = cli([...args, '--matrix', 'free', '--no-check', '--json', '--verbose']);
+    // The positions, 16 bytes an electron, and 4 vectors of 24000 floats.
+    expect(lines).toContain(
+      'matrix: free; memory: 0.512 MB (positions 0.128 MB, vectors 0.384 MB), entries recomputed per product',
+    );
   });
 
   test('at large N a chunk holds more than its budget, and the line says how many pairs and why', () => {

@@ -19,6 +19,7 @@ import {
   indefiniteNote,
   notConvergedMark,
   responseFieldMapSvg,
+  responseScreeningTitle,
   type ShownResponse,
   type ShownResponsePoint,
 } from '../studies/response/report.ts';
@@ -29,7 +30,7 @@ import type { ResponseSpec } from '../studies/response/spec.ts';
 import { epsilonFromRadius, radiusFromEpsilon } from '../physics/constants.ts';
 import { freeExponentText, noFitText, worstCheck, worstCheckText } from '../studies/scaling/report.ts';
 import type { ScalingPoint, ScalingStudy } from '../studies/scaling/run.ts';
-import type { SweepStop } from '../studies/study.ts';
+import { sweepPlotTitle, type SweepStop } from '../studies/study.ts';
 import { element, kAxisStyle, kDecadeTicks, kLinearTicks, show, showText } from './diagnostics.ts';
 import { markdownNumber } from '../studies/markdown.ts';
 import type { StudyAction } from './state.ts';
@@ -625,6 +626,9 @@ function onRingTable(): HTMLTableElement {
 /** Points of a smooth curve on a log axis. */
 const kCurvePoints = 40;
 
+/** The scaling plot's title (the sweep's system is the card's headline above it). */
+const kScalingPlotTitle = 'λ_max at ε = 1 against N: the points, the fit and eq. 49';
+
 export class StudiesView {
   readonly #tabs: Record<StageTab, HTMLButtonElement>;
   readonly #section: HTMLElement;
@@ -775,9 +779,9 @@ export class StudiesView {
 
   /**
    * A Stop during the convergence list, after the map: the fit of the N it finished (two or more), or
-   * how far it got, in place of 'computing…'.
+   * how far it got, in place of 'computing…', and the plot of those N (`svg`, '' for none).
    */
-  londonStopped(convergence: LondonConvergence, total: number): void {
+  londonStopped(convergence: LondonConvergence, total: number, svg: string): void {
     const done = convergence.points.length;
     showText(
       'london-law',
@@ -785,6 +789,7 @@ export class StudiesView {
         ? `${londonFitText(convergence)} (stopped after ${done} of ${total} N)`
         : `stopped after ${done} of ${total} N: a fit needs two`,
     );
+    element('london-convergence').innerHTML = svg;
   }
 
   /** A Stop before the map: nothing finished, which the card says where its body would be. */
@@ -953,6 +958,7 @@ export class StudiesView {
     this.#scalingPlot = new uPlot(
       {
         ...this.#plotSize('scaling-plot'),
+        title: kScalingPlotTitle,
         cursor: { drag: { x: false, y: false } },
         legend: { live: false },
         scales: { x: { time: false, distr: 3 }, y: { distr: 3 } },
@@ -1094,11 +1100,17 @@ export class StudiesView {
     select.disabled = true;
   }
 
-  /** A loaded run that Stop or a signal ended: the points done of those it had to run, where shown. */
-  stoppedProgress(card: StudyCard, stop: SweepStop): void {
+  /**
+   * A run that Stop or a signal ended, the page's or a loaded one: the points done of those it had to
+   * run, where shown, and the scaling plot's title says how far it got, as the CLI's plots do (that
+   * plot grows while the sweep runs; the others are drawn at the end with the stop in their titles).
+   */
+  sweepStopped(card: StudyCard, stop: SweepStop): void {
     const done = { scaling: 'scaling-done', response: 'response-done' } as Partial<Record<StudyCard, string>>;
     const id = done[card];
     if (id) showText(id, `${stop.points} of ${stop.of}`);
+    const title = card === 'scaling' ? this.#scalingPlot?.root.querySelector('.u-title') : null;
+    if (title) title.textContent = sweepPlotTitle(kScalingPlotTitle, stop);
   }
 
   responseProgress(done: number, total: number): void {
@@ -1107,9 +1119,16 @@ export class StudiesView {
 
   /**
    * A finished (or stopped) sweep, or one read back from its JSON: its numbers, table, screening
-   * curve, the map at `selected` where the points have maps, and the current's profile where given.
+   * curve (its title marked where `stop` ended the sweep), the map at `selected` where the points
+   * have maps, and the current's profile where given.
    */
-  response(result: ShownResponse, total: number, selected: number, profileSvg = ''): void {
+  response(
+    result: ShownResponse,
+    total: number,
+    selected: number,
+    profileSvg = '',
+    stop: SweepStop | null = null,
+  ): void {
     // The induced current against depth (a run's; a file holds no profiles): the screening layer.
     element('response-profile').innerHTML = profileSvg;
     this.#response = result;
@@ -1135,7 +1154,7 @@ export class StudiesView {
     }
     showText('response-limits', responseLimitsText(result));
     this.#responseTable(result);
-    this.#responseCurve(result);
+    this.#responseCurve(result, stop);
     const largest = points[points.length - 1]?.n;
     const select = element<HTMLSelectElement>('response-map-select');
     select.innerHTML = '';
@@ -1220,7 +1239,7 @@ export class StudiesView {
   }
 
   /** The screening ratio against N r_e/R (log x), one series per N, and the continuum curves dashed. */
-  #responseCurve(result: ShownResponse): void {
+  #responseCurve(result: ShownResponse, stop: SweepStop | null): void {
     const { points, spec } = result;
     this.#responsePlot?.destroy();
     this.#responsePlot = null;
@@ -1272,6 +1291,7 @@ export class StudiesView {
     this.#responsePlot = new uPlot(
       {
         ...this.#plotSize('response-plot'),
+        title: sweepPlotTitle(responseScreeningTitle(spec), stop),
         cursor: { drag: { x: false, y: false } },
         legend: { live: false },
         scales: { x: { time: false, distr: 3 } },

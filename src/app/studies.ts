@@ -299,7 +299,7 @@ export class Studies {
     if (!stop) return loaded;
     // A run a signal or Stop ended early is shown as the page shows its own stopped runs: its points
     // done of those it had to run, not of those the file holds.
-    this.#view.stoppedProgress(card, stop);
+    this.#view.sweepStopped(card, stop);
     this.#view.finish(card, 'failed');
     return { ...loaded, message: `${loaded.message} The run was ${stoppedLine(stop)}.` };
   }
@@ -317,7 +317,7 @@ export class Studies {
       case 'pairing': {
         const saved = pairingFromJson(json, name);
         this.#view.start('pairing');
-        this.#showPairing(saved.json, saved.plotted);
+        this.#showPairing(saved.json, saved.plotted, stop);
         this.#view.finish('pairing', 'converged');
         return {
           message: `Loaded the pairing run (${saved.json.points.length} a_m/a) from ${name}.`,
@@ -329,7 +329,7 @@ export class Studies {
       case 'scaling':
         return this.#loadScaling(json, name, p, stop);
       case 'response':
-        return this.#loadResponse(json, name, p);
+        return this.#loadResponse(json, name, p, stop);
     }
   }
 
@@ -356,9 +356,11 @@ export class Studies {
     const body = { geometry, halfHeight, n: study.n, continuumParameter: saved.convergence.continuum };
     this.#view.londonMap(body, grid, study, { map: '', deviation: '' }, saved.json.device.kind);
     const ns = saved.studies.map((s) => s.n);
+    // No list (a run stopped before it, a cylinder too long for any of its N): no plot, as the CLI's.
+    const listed = saved.convergence.points.length > 0;
     this.#view.londonConvergence(
       saved.convergence,
-      londonConvergenceSvg({ geometry, halfHeight }, saved.convergence, ns),
+      listed ? londonConvergenceSvg({ geometry, halfHeight }, saved.convergence, ns, stop) : '',
     );
     const device = saved.json.device;
     this.#finished(
@@ -455,7 +457,12 @@ export class Studies {
     };
   }
 
-  #loadResponse(json: Record<string, unknown>, name: string, p: Parameters): StudyLoad {
+  #loadResponse(
+    json: Record<string, unknown>,
+    name: string,
+    p: Parameters,
+    stop: SweepStop | null,
+  ): StudyLoad {
     const shown = responseFromJson(json, name);
     const { spec, points } = shown;
     // The fields follow the file where the page could run the same sweep (the spec's own rules).
@@ -485,7 +492,7 @@ export class Studies {
       shown.device.kind,
     );
     const selected = responseStartPoint(points)?.nEpsilon ?? 0;
-    this.#view.response(shown, points.length, selected);
+    this.#view.response(shown, points.length, selected, '', stop);
     // What the card saves again is the run's JSON, not the README table beside it.
     this.#finished('response', { ...json, markdown: undefined });
     this.#view.finish('response', points.every((point) => point.converged) ? 'converged' : 'failed');
@@ -574,9 +581,13 @@ export class Studies {
       // the body (a cylinder's N >= h), as runLondon runs it.
       if (maps.length > 0) {
         const listCount = londonConvergenceNs(options.geometry, options.halfHeight).length;
-        this.#view.londonStopped(convergence, listCount);
         const finished = maps.length + convergence.points.length;
         const stop = stopOf(true, finished, options.ns.length + listCount);
+        // The list's plot of the N it finished, as the CLI's --out draws it: its title says so.
+        const mapNs = maps.map((map) => map.body.n);
+        const svg =
+          convergence.points.length > 0 ? londonConvergenceSvg(options, convergence, mapNs, stop) : '';
+        this.#view.londonStopped(convergence, listCount, svg);
         this.#finished('london', this.#londonSummary(options, maps, convergence, stop));
       } else this.#view.londonStoppedBeforeMap();
       return false;
@@ -625,21 +636,25 @@ export class Studies {
     // them), its JSON marked as the CLI's is.
     const stop = stopOf(stopped, points.length, ratios.length);
     if (!stopped || stop)
-      this.#showPairing(pairingJson({ points, rings, ratios, shard: null, stop }), { points, rings });
+      this.#showPairing(pairingJson({ points, rings, ratios, shard: null, stop }), { points, rings }, stop);
     return !stopped;
   }
 
-  /** A pairing run, or a saved one, in its card: the JSON it saves, and what its plots draw. */
+  /**
+   * A pairing run, or a saved one, in its card: the JSON it saves, and what its plots draw (their
+   * titles marked where `stop` ended the sweep).
+   */
   #showPairing(
     json: PairingJson,
     plotted: { readonly points: readonly PlottedPoint[]; readonly rings: readonly PlottedRing[] },
+    stop: SweepStop | null,
   ): void {
     this.#view.pairing(
       json.points.map((point) => point.ratio),
       json.grid.max_estimated_relative_error,
       json.rings,
-      pairingEnergySvg(plotted.points, plotted.rings),
-      pairingRatioSvg(plotted.points, plotted.rings),
+      pairingEnergySvg(plotted.points, plotted.rings, stop),
+      pairingRatioSvg(plotted.points, plotted.rings, stop),
     );
     this.#finished('pairing', json);
   }
@@ -686,10 +701,12 @@ export class Studies {
     );
     this.#response = result;
     this.#responseNEpsilon = responseStartPoint(result.points)?.nEpsilon ?? 0;
-    this.#view.response(result, total, this.#responseNEpsilon, responseProfileSvg(result) ?? '');
-    this.#view.velocitiesSaveable(result.points.length > 0);
-    // A sweep Stop cut short is saved with the points it finished, its JSON marked as the CLI's is.
+    // A sweep Stop cut short is shown and saved with the points it finished, its plots' titles and
+    // its JSON marked as the CLI's are.
     const stop = stopOf(!result.complete, result.points.length, total);
+    const profile = responseProfileSvg(result, stop) ?? '';
+    this.#view.response(result, total, this.#responseNEpsilon, profile, stop);
+    this.#view.velocitiesSaveable(result.points.length > 0);
     if (result.complete || stop)
       this.#finished('response', responseSummary(result, describeDevice(this.#gpu), stop));
     return result.complete && result.points.every((point) => point.converged);
@@ -774,8 +791,10 @@ export class Studies {
     // Stop before the first point leaves no run, and nothing to save.
     if (!run) return false;
     const { study, stopped } = run;
-    // A sweep Stop cut short is saved with the points it finished, its JSON marked as the CLI's is.
+    // A sweep Stop cut short is saved with the points it finished, its JSON and its plot's title
+    // marked as the CLI's are.
     const stop = stopOf(stopped, study.points.length, ns.length);
+    if (stop) this.#view.sweepStopped('scaling', stop);
     if (!stopped || stop) {
       this.#finished(
         'scaling',

@@ -12,6 +12,7 @@ import {
   operatorBytes,
   treeAllocation,
   type GpuBackend,
+  type GpuOperation,
   type MatrixStorage,
 } from '../engine/backend.ts';
 import { krylovStepFor, kTreeCrossover } from '../gpu/profile.ts';
@@ -112,6 +113,8 @@ export interface BackendChoice {
   threads: number;
   /** A spectrum's Lanczos basis (--basis), checked against the GPU's buffer limit up front. */
   lanczosBasis?: number;
+  /** What the run does on the GPU, which sets the vectors its memory check counts (GpuOperation). */
+  operation?: GpuOperation;
 }
 
 /** The backend flags, over the run layer's parsers (src/run/inputs.ts). */
@@ -276,6 +279,7 @@ export async function prepareLargeRun(
         matrix: choice.matrix,
         treeTolerance: choice.treeTolerance,
         lanczosBasis: choice.lanczosBasis,
+        operation: choice.operation,
       });
     } catch (error) {
       early.release();
@@ -396,12 +400,13 @@ export async function openBackend(
       matrix: choice.matrix,
       treeTolerance: choice.treeTolerance,
       lanczosBasis: choice.lanczosBasis,
+      operation: choice.operation,
       onChunk: chunkProgress(progress),
     });
     try {
       // progress.detail checks for a signal: an Interrupted there must not leave the backend behind.
       if (progress.verbose)
-        for (const line of gpuBackendDetails(gpu.context, backend, choice.lanczosBasis))
+        for (const line of gpuBackendDetails(gpu.context, backend, choice.lanczosBasis, choice.operation))
           progress.detail(line);
       warnOfTreeWork(progress, backend);
     } catch (error) {
@@ -445,17 +450,22 @@ function basisNote(bytes: number, lanczosBasis?: number): string {
 }
 
 /**
- * How the GPU backend holds M and runs its solvers (--verbose): memory (with a spectrum's basis of
- * `lanczosBasis` vectors), chunks, step variant, k.
+ * How the GPU backend holds M and runs its solvers (--verbose): memory (the vectors of `operation`,
+ * with a spectrum's basis of `lanczosBasis` vectors), chunks, step variant, k.
  */
-export function gpuBackendDetails(context: GpuContext, backend: GpuBackend, lanczosBasis?: number): string[] {
+export function gpuBackendDetails(
+  context: GpuContext,
+  backend: GpuBackend,
+  lanczosBasis?: number,
+  operation?: GpuOperation,
+): string[] {
   const { system, matrix, checkEvery, tree } = backend;
   const size = unknowns(system);
   const { n } = system.configuration;
   const step = `Krylov steps '${krylovStepFor(context.profile, size)}', k = ${checkEvery} iterations per readback`;
   const operator = operatorBytes(backend);
   if (tree) {
-    const need = treeAllocation(system, tree.tolerance, lanczosBasis);
+    const need = treeAllocation(system, tree.tolerance, lanczosBasis, operation);
     return [
       `matrix: tree; memory: ${megabytes(need.total - need.tree + operator)} (tree and expansions ` +
         `${megabytes(operator)}, vectors ${megabytes(need.vectors)}${basisNote(need.lanczosBasis, lanczosBasis)})`,
@@ -466,7 +476,7 @@ export function gpuBackendDetails(context: GpuContext, backend: GpuBackend, lanc
     ];
   }
   if (matrix === 'dense') {
-    const need = denseAllocation(system, lanczosBasis);
+    const need = denseAllocation(system, lanczosBasis, operation);
     return [
       `matrix: dense; memory: ${megabytes(need.total)} (M ${megabytes(operator)}, vectors ` +
         `${megabytes(need.vectors)}${basisNote(need.lanczosBasis, lanczosBasis)})`,
@@ -485,7 +495,7 @@ export function gpuBackendDetails(context: GpuContext, backend: GpuBackend, lanc
       ? `; exceeded at this N: a chunk holds one workgroup of ${workgroupRows} electrons${floor} at ` +
         `least, a product ${kMaxChunks} chunks at most`
       : '';
-  const need = freeAllocation(system, lanczosBasis);
+  const need = freeAllocation(system, lanczosBasis, operation);
   return [
     `matrix: free; memory: ${megabytes(need.total)} (positions ${megabytes(operator)}, vectors ` +
       `${megabytes(need.vectors - operator)}${basisNote(need.lanczosBasis, lanczosBasis)}), entries ` +

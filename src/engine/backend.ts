@@ -72,14 +72,22 @@ export type MatrixStorage = 'dense' | 'free' | 'tree';
 export const kDenseBudgetBytes = 2 ** 30;
 
 /**
- * Vectors of `size` floats that one run holds at most at once beside the operator, as measured
- * (test/run-memory.test.ts, N = 3000, the peak of live buffers less the positions): MINRES ~18.5,
- * CG ~9.5, p = M v 3 (v, p, the readback's staging), a refined solve its CG's or MINRES's, a
- * spectrum a few beside its basis. 24, so that the estimate also holds the buffers whose size does not grow
- * with N (uniform slots, staging, reductions: ~20 kB a solve, ~0.25 MB beside a spectrum's default
- * basis) from N ~ 3000 up, and stays within 1.5 times a MINRES solve's peak.
+ * What a GPU run does, which sets the vectors it holds (kRunVectors): p = M v, a CG solve, a MINRES
+ * solve (also 'auto', which may go on to MINRES, and a refined solve, its CG's or MINRES's), or a
+ * spectrum (beside its Lanczos basis). Where a caller does not say: a spectrum where it gives a
+ * basis, else a MINRES solve, the most a solve holds.
  */
-const kRunVectors = 24;
+export type GpuOperation = 'product' | 'cg' | 'minres' | 'spectrum';
+
+/**
+ * Vectors of `size` floats that a run holds at most at once beside the operator, as measured
+ * (test/run-memory.test.ts, N = 3000, the peak of live buffers less the positions): p = M v 3 (v,
+ * p, the readback's staging), CG ~9.5, MINRES ~18.5, a spectrum a few beside its basis. Each with
+ * room for the buffers whose size does not grow with N (uniform slots, staging, reductions: ~20 kB
+ * a solve, ~0.25 MB beside a spectrum's default basis) from N ~ 3000 up, and within 1.5 times that
+ * run's peak, so that a light run is not refused at a size it fits.
+ */
+const kRunVectors: Readonly<Record<GpuOperation, number>> = { product: 4, cg: 12, minres: 24, spectrum: 24 };
 
 /** Floats from one Lanczos basis column to the next: the largest storage offset alignment, 256 bytes. */
 const kBasisAlignmentFloats = 64;
@@ -88,7 +96,7 @@ const kBasisAlignmentFloats = 64;
 export interface DenseAllocation {
   /** The stored T in its row blocks, padding included (denseMatrixBytes). */
   readonly matrix: number;
-  /** The positions, D and every vector of a run with its readback staging (kRunVectors). */
+  /** The positions, D and every vector of the run with its readback staging (kRunVectors). */
   readonly vectors: number;
   /** The Lanczos basis and restart scratch of a spectrum (src/engine/lanczos.ts). */
   readonly lanczosBasis: number;
@@ -96,12 +104,16 @@ export interface DenseAllocation {
 }
 
 /**
- * The GPU memory the dense backend of `system` takes at its largest: the matrix, a solve's vectors,
- * and a spectrum's basis of `basis` vectors (--basis; none where undefined: a solve).
+ * The GPU memory the dense backend of `system` takes at its largest: the matrix, the vectors of
+ * `operation`, and a spectrum's basis of `basis` vectors (--basis; none where undefined: a solve).
  */
-export function denseAllocation(system: SystemSize, basis?: number): DenseAllocation {
+export function denseAllocation(
+  system: SystemSize,
+  basis?: number,
+  operation?: GpuOperation,
+): DenseAllocation {
   const matrix = denseMatrixBytes(matrixShape(system));
-  const { vectors, lanczosBasis } = runAllocation(system, basis);
+  const { vectors, lanczosBasis } = runAllocation(system, basis, operation);
   return { matrix, vectors, lanczosBasis, total: matrix + vectors + lanczosBasis };
 }
 
@@ -112,19 +124,27 @@ export function denseAllocation(system: SystemSize, basis?: number): DenseAlloca
 export type FreeAllocation = Omit<DenseAllocation, 'matrix'>;
 
 /**
- * The GPU memory the matrix-free backend of `system` takes at its largest, O(N): a solve's vectors
- * and a spectrum's basis of `basis` vectors (none where undefined). In 3D 304 bytes an electron.
+ * The GPU memory the matrix-free backend of `system` takes at its largest, O(N): the vectors of
+ * `operation` and a spectrum's basis of `basis` vectors (none where undefined). In 3D a MINRES solve
+ * 304 bytes an electron.
  */
-export function freeAllocation(system: SystemSize, basis?: number): FreeAllocation {
-  const { vectors, lanczosBasis } = runAllocation(system, basis);
+export function freeAllocation(system: SystemSize, basis?: number, operation?: GpuOperation): FreeAllocation {
+  const { vectors, lanczosBasis } = runAllocation(system, basis, operation);
   return { vectors, lanczosBasis, total: vectors + lanczosBasis };
 }
 
-/** Beside any operator: the positions, D, a run's vectors and staging, and a spectrum's Lanczos basis. */
-function runAllocation(system: SystemSize, basis?: number): { vectors: number; lanczosBasis: number } {
+/**
+ * Beside any operator: the positions, D, the vectors and staging of `operation` (GpuOperation's
+ * default where undefined), and a spectrum's Lanczos basis.
+ */
+function runAllocation(
+  system: SystemSize,
+  basis?: number,
+  operation: GpuOperation = basis === undefined ? 'minres' : 'spectrum',
+): { vectors: number; lanczosBasis: number } {
   const size = unknowns(system);
   return {
-    vectors: kPositionStride * system.configuration.n + kRunVectors * 16 * Math.ceil(size / 4),
+    vectors: kPositionStride * system.configuration.n + kRunVectors[operation] * 16 * Math.ceil(size / 4),
     lanczosBasis:
       basis === undefined ? 0 : 4 * alignTo(size, kBasisAlignmentFloats) * lanczosHeldVectors(size, basis),
   };
@@ -147,15 +167,16 @@ export interface TreeAllocation {
 
 /**
  * The GPU memory the tree backend of `system` takes at its largest, O(N): the tree and its
- * expansions at tolerance `tolerance`, a solve's vectors, a spectrum's basis of `basis` vectors (none
- * where undefined).
+ * expansions at tolerance `tolerance`, the vectors of `operation`, a spectrum's basis of `basis`
+ * vectors (none where undefined).
  */
 export function treeAllocation(
   system: SystemSize,
   tolerance = kDefaultTreeTolerance,
   basis?: number,
+  operation?: GpuOperation,
 ): TreeAllocation {
-  const { vectors, lanczosBasis } = runAllocation(system, basis);
+  const { vectors, lanczosBasis } = runAllocation(system, basis, operation);
   const tree = treeBytes(system.configuration.n, tolerance);
   return { tree, vectors, lanczosBasis, total: tree + vectors + lanczosBasis };
 }
@@ -177,8 +198,9 @@ function denseRefusal(
   system: SystemSize,
   why: (matrix: string, need: DenseAllocation) => string,
   basis?: number,
+  operation?: GpuOperation,
 ): InputError {
-  const need = denseAllocation(system, basis);
+  const need = denseAllocation(system, basis, operation);
   const size = unknowns(system);
   const matrix = `the ${size} x ${size} float32 M (${gigabytes(need.matrix)})`;
   return new InputError(
@@ -189,21 +211,27 @@ function denseRefusal(
 }
 
 /**
- * Throws an InputError naming --matrix free when the dense backend of `system`, with a spectrum's
- * basis of `basis` vectors (none for a solve), cannot fit: when it takes more than the device's memory
- * (GpuContext.memory: the host's free memory for a CPU adapter, the browser's budget), or when one
- * electron's rows exceed the largest storage binding (planStorage). Nothing is allocated: a 32 GB
- * matrix is refused at once, not by the OOM killer.
+ * Throws an InputError naming --matrix free when the dense backend of `system`, running `operation`
+ * with a spectrum's basis of `basis` vectors (none for a solve), cannot fit: when it takes more than
+ * the device's memory (GpuContext.memory: the host's free memory for a CPU adapter, the browser's
+ * budget), or when one electron's rows exceed the largest storage binding (planStorage). Nothing is
+ * allocated: a 32 GB matrix is refused at once, not by the OOM killer.
  */
-export function checkDenseFits(context: GpuContext, system: SystemSize, basis?: number): void {
+export function checkDenseFits(
+  context: GpuContext,
+  system: SystemSize,
+  basis?: number,
+  operation?: GpuOperation,
+): void {
   const available = context.memory?.availableBytes();
-  if (available !== undefined && denseAllocation(system, basis).total > available) {
+  if (available !== undefined && denseAllocation(system, basis, operation).total > available) {
     throw denseRefusal(
       system,
       (matrix, need) =>
         `needs ${gigabytes(need.total)} for ${matrix}, ${heldBeside(basis)}, more than the ` +
         `${gigabytes(available)} of ${context.memory!.source}`,
       basis,
+      operation,
     );
   }
   try {
@@ -239,10 +267,11 @@ export function checkTreeFits(
   tolerance?: number,
   builtTreeBytes?: number,
   basis?: number,
+  operation?: GpuOperation,
 ): void {
   const available = context.memory?.availableBytes();
   const needWith = (columns?: number) => {
-    const estimate = treeAllocation(system, tolerance, columns);
+    const estimate = treeAllocation(system, tolerance, columns, operation);
     return builtTreeBytes === undefined ? estimate.total : estimate.total - estimate.tree + builtTreeBytes;
   };
   const need = needWith(basis);
@@ -294,15 +323,16 @@ export function checkFreeFits(
   system: SystemSize,
   basis?: number,
   requested: 'free' | 'auto' = 'free',
+  operation?: GpuOperation,
 ): void {
   const available = context.memory?.availableBytes();
-  const need = freeAllocation(system, basis);
+  const need = freeAllocation(system, basis, operation);
   if (available === undefined || need.total <= available) return;
   const { n } = system.configuration;
   const fits = (m: number) => {
     const smaller = { ...system, configuration: { n: m } };
     return (
-      freeAllocation(smaller, basis).total <= available &&
+      freeAllocation(smaller, basis, operation).total <= available &&
       buffersFit(context.limits, smaller, { matrix: 'free', lanczosBasis: basis })
     );
   };
@@ -310,7 +340,7 @@ export function checkFreeFits(
     smallerBasis(
       basis,
       (columns) =>
-        freeAllocation(system, columns).total <= available &&
+        freeAllocation(system, columns, operation).total <= available &&
         buffersFit(context.limits, system, { matrix: 'free', lanczosBasis: columns }),
     ) ?? `it holds at most N = ${largestFitting(n, fits)} here`;
   const storage = requested === 'auto' ? 'the matrix-free storage of --matrix auto' : '--matrix free';
@@ -421,7 +451,8 @@ function largestFitting(n: number, fits: (n: number) => boolean): number {
  * (checkDenseFits); past that 'tree' from the device profile's crossover N on (treeCrossover, where
  * the fast multipole product overtakes the matrix-free one) if it fits (checkTreeFits), else 'free'.
  * Up front, from N alone: gpuBackend goes matrix-free yet where the built tree does not pay
- * (checkTreePays: a ball below ~7.5e4). `lanczosBasis`: a spectrum's basis (--basis), none for a solve.
+ * (checkTreePays: a ball below ~7.5e4). `lanczosBasis`: a spectrum's basis (--basis), none for a solve;
+ * `operation`: what the run does (GpuOperation's default where undefined).
  */
 export function chooseMatrixStorage(
   context: GpuContext,
@@ -429,6 +460,7 @@ export function chooseMatrixStorage(
   budgetBytes = kDenseBudgetBytes,
   treeTolerance?: number,
   lanczosBasis?: number,
+  operation?: GpuOperation,
 ): MatrixStorage {
   const basis = lanczosBasis;
   const fits = (check: () => void) => {
@@ -441,13 +473,13 @@ export function chooseMatrixStorage(
   };
   if (
     denseMatrixBytes(matrixShape(system)) <= budgetBytes &&
-    fits(() => checkDenseFits(context, system, basis))
+    fits(() => checkDenseFits(context, system, basis, operation))
   ) {
     return 'dense';
   }
   const treeWins = system.configuration.n >= treeCrossover(context.profile);
   const treeFits = () => {
-    checkTreeFits(context, system, treeTolerance, undefined, basis);
+    checkTreeFits(context, system, treeTolerance, undefined, basis, operation);
     checkBuffersFit(context.limits, system, { matrix: 'tree', treeTolerance, lanczosBasis });
   };
   return treeWins && fits(treeFits) ? 'tree' : 'free';
@@ -471,10 +503,13 @@ export function checkGpuBackendFits(
   return matrix;
 }
 
-/** What checkGpuSizeFits sizes: the storage asked, 'auto''s budget, the tree's tolerance, a spectrum's basis. */
+/**
+ * What checkGpuSizeFits sizes: the storage asked, 'auto''s budget, the tree's tolerance, a spectrum's
+ * basis, the operation the run does.
+ */
 export type GpuSizeOptions = Pick<
   GpuBackendOptions,
-  'matrix' | 'denseBudgetBytes' | 'treeTolerance' | 'lanczosBasis'
+  'matrix' | 'denseBudgetBytes' | 'treeTolerance' | 'lanczosBasis' | 'operation'
 >;
 
 /**
@@ -489,14 +524,15 @@ export function checkGpuSizeFits(
 ): MatrixStorage {
   const requested = options.matrix ?? 'auto';
   const tolerance = options.treeTolerance ?? kDefaultTreeTolerance;
-  const basis = options.lanczosBasis;
+  const { lanczosBasis: basis, operation } = options;
   const matrix =
     requested === 'auto'
-      ? chooseMatrixStorage(context, system, options.denseBudgetBytes, tolerance, options.lanczosBasis)
+      ? chooseMatrixStorage(context, system, options.denseBudgetBytes, tolerance, basis, operation)
       : requested;
-  if (matrix === 'dense') checkDenseFits(context, system, basis);
-  if (matrix === 'tree') checkTreeFits(context, system, tolerance, undefined, basis);
-  if (matrix === 'free') checkFreeFits(context, system, basis, requested === 'auto' ? 'auto' : 'free');
+  if (matrix === 'dense') checkDenseFits(context, system, basis, operation);
+  if (matrix === 'tree') checkTreeFits(context, system, tolerance, undefined, basis, operation);
+  if (matrix === 'free')
+    checkFreeFits(context, system, basis, requested === 'auto' ? 'auto' : 'free', operation);
   checkBuffersFit(context.limits, system, {
     matrix,
     treeTolerance: tolerance,
@@ -531,6 +567,8 @@ export interface GpuBackendOptions {
   treeTolerance?: number;
   /** A spectrum's Lanczos basis (BufferPlan.lanczosBasis), held to the device's buffer limit up front. */
   lanczosBasis?: number;
+  /** What the backend is opened to run, whose vectors its memory check counts (GpuOperation). */
+  operation?: GpuOperation;
   dense?: GpuMassMatrixOptions;
   free?: GpuMatrixFreeOptions;
   /** The tree's build options beside its tolerance (leaf size, order, opening angle). */
@@ -617,7 +655,7 @@ export async function gpuBackend(
         ? await GpuTreeMassMatrix.create(context, system, {
             onPipeline: (done, total) => options.onChunk?.('tree pipelines', done, total),
             checkFits: (bytes, tree) => {
-              checkTreeFits(context, system, tolerance, bytes, options.lanczosBasis);
+              checkTreeFits(context, system, tolerance, bytes, options.lanczosBasis, options.operation);
               if (requested === 'auto') checkTreePays(tree);
             },
             ...options.tree,

@@ -96,7 +96,9 @@ relative to the largest |lambda|), past them the extreme Ritz pairs' residual on
 at ${kSampledCheckElectrons} sampled electrons ("sampled_residual", O(N) a point), with "check_target" and
 "within_target"; a point past its target is named in a warning on stderr. Where the dense reference
 checked it, the rotation's and translation's quotients are also computed with its float64 product
-("quotient_check": their larger relative error, no target; null past it and where unchecked).
+("quotient_check": their larger relative error, no target; null past it and where unchecked), and
+the sphere's inertia ratio at London's eps = 3/N ("london_inertia_ratio_direct": {"n", "value",
+"float64", "check"}: its float64 value and their relative difference, null where unchecked).
 The default sweep takes 10-25 minutes on SwiftShader with 2 CPU cores; on a GPU, --n-max takes N
 past 10^4 (auto: dense, then matrix-free once the dense M would pass 1 GiB, then the tree from
 ${kTreeCrossover.gpu} electrons where it pays).

@@ -101,7 +101,9 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
     throw new InputError(`--out must end in .json, .csv or .npz, got '${values.out}'`, 'out');
   }
   if (values.out !== undefined) checkOutputFile(values.out);
-  const choice = backendChoice(values);
+  // Given velocities, one product p = M v; else a solve, whose vectors CG's or MINRES's (auto's).
+  const operation = values.velocities !== undefined ? 'product' : solver === 'cg' ? 'cg' : 'minres';
+  const choice: BackendChoice = { ...backendChoice(values), operation };
   const early = await prepareLargeRun(generatedSystemSize(values), choice, progress);
   try {
     return await solveOn(values, { solver, maxIterations }, choice, early, progress);

@@ -722,6 +722,11 @@ function perNSeries(result: ResponseResult, value: (p: ResponsePoint) => number 
   });
 }
 
+/** The screening plot's title: the SVG's, and the app's curve of the same ratio. */
+export function responseScreeningTitle(spec: ShownResponse['spec']): string {
+  return `${spec.drive} drive, ${spec.geometry}, ${spec.model} model${heldScale(spec)}: ${kRatioName[spec.drive].words}`;
+}
+
 /**
  * The screening ratio against N r_e/R, one series per N, the N -> infinity limits of the fits, and the
  * continuum theory dashed (the ring's circulant, of each N, in that N's colour).
@@ -758,10 +763,7 @@ export function responseScreeningSvg(result: ResponseResult, stop: SweepStop | n
   }
   const logX = curve[0] < curve[curve.length - 1];
   return linePlot({
-    title: sweepPlotTitle(
-      `${spec.drive} drive, ${spec.geometry}, ${spec.model} model${heldScale(spec)}: ${kRatioName[spec.drive].words}`,
-      stop,
-    ),
+    title: sweepPlotTitle(responseScreeningTitle(spec), stop),
     xLabel: 'N r_e / R',
     yLabel: kRatioName[spec.drive].symbol,
     logX,

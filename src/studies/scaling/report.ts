@@ -42,9 +42,9 @@ import {
   fittedPoints,
   kFitFromN,
   summariseStudy,
+  type DirectInertiaRatio,
   type MinimumModeName,
   type ModeName,
-  type ScalingGeometryRun,
   type ScalingPoint,
   type ScalingStudy,
 } from './run.ts';
@@ -376,7 +376,7 @@ export interface ScalingExtra {
    * the tree, else null.
    */
   readonly matrix: Record<string, string> | null;
-  readonly londonInertiaRatioDirect: ScalingGeometryRun['londonInertiaRatioDirect'];
+  readonly londonInertiaRatioDirect: DirectInertiaRatio | null;
 }
 
 /** A run's JSON as `scaling --json` prints it; `shard` only in a shard's, `stopped` only in a stopped one's. */
@@ -583,6 +583,17 @@ export function scalingShardFromJson(json: Record<string, unknown>, name: string
   return json as unknown as ScalingJson;
 }
 
+/**
+ * A saved geometry's direct inertia ratio, null where it has none; a file written before the ratio
+ * was checked lacks its float64 and check, read as null (not checked).
+ */
+function savedDirectRatio(study: {
+  readonly london_inertia_ratio_direct?: unknown;
+}): DirectInertiaRatio | null {
+  const direct = study.london_inertia_ratio_direct as DirectInertiaRatio | null | undefined;
+  return direct ? { ...direct, float64: direct.float64 ?? null, check: direct.check ?? null } : null;
+}
+
 /** One geometry of a saved scaling run, read back by scalingRunFromJson. */
 export interface SavedScalingStudy {
   readonly geometry: ScalingGeometry;
@@ -631,15 +642,13 @@ export function scalingRunFromJson(
       )
         throw refuse(`the ${geometry} sweep's N must be integers >= ${kScalingMinElectrons}, ascending`);
     });
-    const direct =
-      study.london_inertia_ratio_direct as SavedScalingStudy['extra']['londonInertiaRatioDirect'];
     return {
       geometry,
       points,
       ms: typeof study.ms === 'number' ? study.ms : 0,
       extra: {
         matrix: (study.matrix ?? null) as Record<string, string> | null,
-        londonInertiaRatioDirect: direct ?? null,
+        londonInertiaRatioDirect: savedDirectRatio(study),
       },
     };
   });
@@ -686,8 +695,9 @@ export function mergeScaling(shards: readonly ScalingJson[]): {
     );
     extras.push({
       matrix: matrices.length ? Object.assign({}, ...matrices) : null,
-      londonInertiaRatioDirect:
-        own.find((study) => study.london_inertia_ratio_direct)?.london_inertia_ratio_direct ?? null,
+      londonInertiaRatioDirect: savedDirectRatio(
+        own.find((study) => study.london_inertia_ratio_direct) ?? {},
+      ),
     });
   }
   const json = scalingJson({

@@ -542,7 +542,20 @@ export interface ScalingOptions extends Pick<
  * also where Stop came after the sphere's last point, before that ratio, which it leaves out.
  */
 export interface ScalingGeometryRun extends ScalingSweep {
-  readonly londonInertiaRatioDirect: { readonly n: number; readonly value: number } | null;
+  readonly londonInertiaRatioDirect: DirectInertiaRatio | null;
+}
+
+/**
+ * The sphere's inertia ratio (v^T M v)/(v^T D v) of the rigid rotation at London's eps = 3/N straight
+ * from the backend's M at N, and its check: the same ratio by the float64 reference's product where
+ * the point's quotients would be checked (the dense reference), its relative difference `check`;
+ * both null elsewhere (past the dense reference, the CPU's dense M, a check stopped).
+ */
+export interface DirectInertiaRatio {
+  readonly n: number;
+  readonly value: number;
+  readonly float64: number | null;
+  readonly check: number | null;
 }
 
 /** Every geometry's sweep that has points to report, and whether Stop ended the run early. */
@@ -612,7 +625,7 @@ export async function runScaling(
     if (directHere && !stopped) {
       // The inertia ratio at London's eps = 3/N straight from M, beside 1 + (3/N) q of the sweep.
       hooks.progress?.(`sphere N = ${ns[last]}: rigid rotation at London's eps = 3/N`, null);
-      direct = { n: ns[last], value: await londonInertiaRatioDirect(factory, options.model, ns[last]) };
+      direct = await londonInertiaRatioDirect(factory, options.model, ns[last], options.reference);
     }
     // A geometry that Stop came to before its first point has no study to report.
     if (!run.stopped || run.study.points.length > 0)
@@ -624,19 +637,27 @@ export async function runScaling(
 
 /**
  * (v^T M v)/(v^T D v) of the rigid rotation of the Fibonacci sphere of N electrons at London's
- * eps = 3/N (eq. 30), straight from the backend's M (a check of londonInertiaRatio's 1 + eps q).
+ * eps = 3/N (eq. 30), straight from the backend's M (a check of londonInertiaRatio's 1 + eps q),
+ * checked against `reference`'s float64 product as a point's quotients are (scalingPoint).
  */
 export async function londonInertiaRatioDirect(
   factory: BackendFactory,
   model: ModelName,
   n: number,
-): Promise<number> {
+  reference?: PointReference,
+): Promise<DirectInertiaRatio> {
   const system = { ...scalingSystem('sphere', model, n), epsilon: londonEpsilon(n) };
   validateSystem(system);
   const backend = await factory(system);
+  const float64 = reference?.(system, backend) ?? null;
   try {
     const velocities = unscaledPattern(system, scaledPattern(system, kRigidRotation));
-    return 1 + system.epsilon * (await interactionQuotient(system, backend, velocities));
+    const ratio = async (product: Pick<MassMatrixBackend, 'interaction'>) =>
+      1 + system.epsilon * (await interactionQuotient(system, product, velocities));
+    const value = await ratio(backend);
+    const exact =
+      float64 && float64.kind !== 'sampled' ? await pendingReference(() => ratio(float64))() : null;
+    return { n, value, float64: exact, check: exact === null ? null : relativeError([value], [exact]) };
   } finally {
     backend.dispose();
   }
