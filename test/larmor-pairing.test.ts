@@ -284,7 +284,7 @@ describe('pairing: the ground state of eq. 45 (units 1/a_m^2 Hartree)', () => {
     expect(gold.temperatureEq46 / gold.temperatureNumerical).toBeLessThan(4.5);
   });
 
-  test("both readings of eq. 43 for each ring: the first is the study's, the second has a_m halved", () => {
+  test("both readings of eq. 43 for each ring: fermi-energy is the study's, fermi-momentum has a_m halved", () => {
     for (const ring of kPairingRings.map((r) => ringTemperature(r))) {
       const [energy, momentum] = ring.readings;
       expect([energy.reading, momentum.reading]).toEqual(['fermi-energy', 'fermi-momentum']);
@@ -294,7 +294,7 @@ describe('pairing: the ground state of eq. 45 (units 1/a_m^2 Hartree)', () => {
       expectRelative(energy.temperatureExact, ring.temperatureNumerical, 1e-6, 'T exact');
       expectRelative(momentum.pairingRadiusMetres, ring.pairingRadiusMetres / 2, 1e-14, 'a_m halved');
       expectRelative(momentum.ratio, ring.ratio / 2, 1e-14, 'a_m/a halved');
-      // 1/a_m^2 quadruples: eq. 46 at a_m/a halved, in the second reading's unit.
+      // 1/a_m^2 quadruples: eq. 46 at a_m/a halved, in fermi-momentum's unit.
       const logarithm = 2 * Math.log(momentum.ratio);
       expectRelative(momentum.temperatureEq46, momentum.energyUnitKelvin * logarithm ** 2, 1e-12, 'eq. 46');
       expectRelative(momentum.energyUnitKelvin, 4 * energy.energyUnitKelvin, 1e-14, 'unit');
