@@ -482,6 +482,17 @@ describe('paper --json: the flux results under their documented keys', () => {
     // v_F(Cu) gives for their 3e-3 e v_F/(2 pi R), which the note says; Chandrasekhar et al.'s fractions.
     expect(json.flux.metal_rings.map((r) => r.printed_a)).toEqual([0.36e-9, null]);
     const [copper, gold] = run.rows.filter((r) => r.equation === '9' && r.unit === 'nA');
+    // The Fermi sea's period is stated with its condition (after eq. 24 / 26), not by eq. 9's current.
+    const seaPeriods = run.rows.filter((r) => r.quantity.startsWith('period of the ground state'));
+    expect(seaPeriods.map((r) => [r.quantity.match(/ (scalar|spinor) condition$/)?.[1], r.equation])).toEqual(
+      [
+        ['scalar', '23/24'],
+        ['scalar', '23/24'],
+        ['spinor', '25/26'],
+        ['spinor', '25/26'],
+      ],
+    );
+    expect(seaPeriods.every((r) => r.note?.startsWith('sawtooth I = -dE/dPhi (eq. 9), peak '))).toBe(true);
     expect(copper.paper).toBe('measured: 0.36 (0.003 e v_F/(2 pi R))');
     expect(copper.note).toMatch(/^the measured 0\.003 e v_F\/\(2 pi R\) is 0\.343 nA with this v_F; /);
     expect(gold.paper).toBe('measured: 0.3-2 e v_F/(2 pi R)');
