@@ -129,6 +129,10 @@ describe('Larmor current and flux (eq. 13-18)', () => {
     expect(levy.electronsComputed).toBeGreaterThan(10);
     expect(levy.electronsComputed).toBeLessThan(20);
     expectRelative(levy.fieldPrinted, 1.3e-2, 0, 'B_0 as printed');
+    // The note quotes the two N printed above it (12.35 and 14.2), rounded.
+    const { note } = larmorJson(runLarmor({ n: 100, fieldTesla: 1.3e-2, radiusMetres: 0.35e-6 })).levy;
+    expect(note).toContain('B_0 = 1.3e-2 T gives N ~ 12, not ~100;');
+    expect(note).toMatch(/ over a circle of circumference l give ~14$/);
   });
 
   test("Levy et al.'s field of one flux quantum: Phi_0 over the ring's circle and over the square of its perimeter", () => {
