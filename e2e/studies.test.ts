@@ -205,7 +205,8 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
         expect(await shownValue(page, id('flux-period'))).toBe(pair.flux_period_phi0);
       }
     }
-    // Eq. 43's first reading is the one of the rings' table: its line is the numerical ground state.
+    // fermi-energy (Z_F = E_F/mc^2, eq. 43's second form) is the rings' table's reading: its line is the
+    // numerical ground state.
     close(
       await shownValue(page, 'pairing-au-fermi-energy-line-t'),
       await shownValue(page, 'pairing-au-numerical'),

@@ -393,7 +393,8 @@ const kResponseCaptions = {
     'The ball spun up to Ω (eq. 27-30): μ/μ_lag, the electrons’ lag moment over that of electrons all ' +
     'lagging fully (the field’s ratio again, by Larmor’s theorem); the real field at the centre over the ' +
     'London field 2mΩ/|e|, beside London’s sphere’s 1 − x/sinh x; and N_eff r_e/R, the N r_e/R of the ' +
-    'fully lagging electrons that give it (eq. 30 says 3).',
+    'fully lagging electrons that give it (eq. 30’s 3 is for charge on a shell; spread uniformly through ' +
+    'the ball the lagging electrons give 2).',
 };
 function responseSection() {
   const lines = [

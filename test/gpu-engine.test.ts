@@ -706,7 +706,7 @@ describe('p = M v of electrons far apart, and of one electron (gpuInteraction)',
     softening: 0,
   });
   const v = Float64Array.of(0.3, 0.7, -0.2, 0.9, -0.4, 0.5);
-  // Eq. 48 for two electrons along x: the Darwin energy eps v1 . T12 v2 with T12 = (I + n n^T) / (2 r).
+  // Eq. 1 for two electrons along x: the Darwin energy eps v1 . T12 v2 with T12 = (I + n n^T) / (2 r).
   const closedForm = (distance: number, epsilon: number) =>
     (epsilon * (2 * v[0] * v[3] + v[1] * v[4] + v[2] * v[5])) / (2 * distance);
   const cases = [

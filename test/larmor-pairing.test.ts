@@ -129,6 +129,10 @@ describe('Larmor current and flux (eq. 13-18)', () => {
     expect(levy.electronsComputed).toBeGreaterThan(10);
     expect(levy.electronsComputed).toBeLessThan(20);
     expectRelative(levy.fieldPrinted, 1.3e-2, 0, 'B_0 as printed');
+    // The note quotes the two N printed above it (12.35 and 14.2), rounded.
+    const { note } = larmorJson(runLarmor({ n: 100, fieldTesla: 1.3e-2, radiusMetres: 0.35e-6 })).levy;
+    expect(note).toContain('B_0 = 1.3e-2 T gives N ~ 12, not ~100;');
+    expect(note).toMatch(/ over a circle of circumference l give ~14$/);
   });
 
   test("Levy et al.'s field of one flux quantum: Phi_0 over the ring's circle and over the square of its perimeter", () => {
@@ -284,7 +288,7 @@ describe('pairing: the ground state of eq. 45 (units 1/a_m^2 Hartree)', () => {
     expect(gold.temperatureEq46 / gold.temperatureNumerical).toBeLessThan(4.5);
   });
 
-  test("both readings of eq. 43 for each ring: the first is the study's, the second has a_m halved", () => {
+  test("both readings of eq. 43 for each ring: fermi-energy is the study's, fermi-momentum has a_m halved", () => {
     for (const ring of kPairingRings.map((r) => ringTemperature(r))) {
       const [energy, momentum] = ring.readings;
       expect([energy.reading, momentum.reading]).toEqual(['fermi-energy', 'fermi-momentum']);
@@ -294,7 +298,7 @@ describe('pairing: the ground state of eq. 45 (units 1/a_m^2 Hartree)', () => {
       expectRelative(energy.temperatureExact, ring.temperatureNumerical, 1e-6, 'T exact');
       expectRelative(momentum.pairingRadiusMetres, ring.pairingRadiusMetres / 2, 1e-14, 'a_m halved');
       expectRelative(momentum.ratio, ring.ratio / 2, 1e-14, 'a_m/a halved');
-      // 1/a_m^2 quadruples: eq. 46 at a_m/a halved, in the second reading's unit.
+      // 1/a_m^2 quadruples: eq. 46 at a_m/a halved, in fermi-momentum's unit.
       const logarithm = 2 * Math.log(momentum.ratio);
       expectRelative(momentum.temperatureEq46, momentum.energyUnitKelvin * logarithm ** 2, 1e-12, 'eq. 46');
       expectRelative(momentum.energyUnitKelvin, 4 * energy.energyUnitKelvin, 1e-14, 'unit');
@@ -482,6 +486,17 @@ describe('paper --json: the flux results under their documented keys', () => {
     // v_F(Cu) gives for their 3e-3 e v_F/(2 pi R), which the note says; Chandrasekhar et al.'s fractions.
     expect(json.flux.metal_rings.map((r) => r.printed_a)).toEqual([0.36e-9, null]);
     const [copper, gold] = run.rows.filter((r) => r.equation === '9' && r.unit === 'nA');
+    // The Fermi sea's period is stated with its condition (after eq. 24 / 26), not by eq. 9's current.
+    const seaPeriods = run.rows.filter((r) => r.quantity.startsWith('period of the ground state'));
+    expect(seaPeriods.map((r) => [r.quantity.match(/ (scalar|spinor) condition$/)?.[1], r.equation])).toEqual(
+      [
+        ['scalar', '23/24'],
+        ['scalar', '23/24'],
+        ['spinor', '25/26'],
+        ['spinor', '25/26'],
+      ],
+    );
+    expect(seaPeriods.every((r) => r.note?.startsWith('sawtooth I = -dE/dPhi (eq. 9), peak '))).toBe(true);
     expect(copper.paper).toBe('measured: 0.36 (0.003 e v_F/(2 pi R))');
     expect(copper.note).toMatch(/^the measured 0\.003 e v_F\/\(2 pi R\) is 0\.343 nA with this v_F; /);
     expect(gold.paper).toBe('measured: 0.3-2 e v_F/(2 pi R)');

@@ -296,7 +296,7 @@ describe('paperClaims()', () => {
       pairingRingJson(ringTemperature(ring)).readings.map((reading) => reading.temperature_exact_mk),
     );
     const exactRows = rows.filter((row) => row.quantity.includes('exact ground state of eq. 45'));
-    // Au and Cu with Z_F = E_F/mc^2, then each with eq. 43's first reading, 2 E_F/mc^2.
+    // Au and Cu with Z_F = E_F/mc^2, then each with fermi-momentum, 2 E_F/mc^2 (eq. 43's first form).
     expect(exactRows.map((row) => row.computed)).toEqual([printed[0], printed[2], printed[1], printed[3]]);
   });
 

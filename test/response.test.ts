@@ -1583,7 +1583,9 @@ describe('the response command', () => {
     expect(Number(row(0, 100, '3.00000')[2])).toBeGreaterThan(0);
     // The rotation's table (B(0)/B_London, London's 1 - x/sinh x, N_eff r_e/R) and the depths'
     // (decay/R, London's, lambda/R fitted, lambda_L/R) show none for it either; the continuum's stand.
-    expect(lines).toContain('N    N r_e/R  B(0)/B_London  continuum  N_eff r_e/R (eq. 30)');
+    expect(lines).toContain(
+      'N    N r_e/R  B(0)/B_London  continuum  N_eff r_e/R (eq. 30: 3 on a shell, 2 through a ball)',
+    );
     const centre = row(1, 100, '30.0000');
     expect([centre[2], centre[4]]).toEqual(['-', '-']);
     expect(Number(centre[3])).toBeCloseTo(1 - Math.sqrt(90) / Math.sinh(Math.sqrt(90)), 5);

@@ -188,7 +188,11 @@ const kResponseColumns = [
 ] as const;
 const kRotationColumns = [
   ['london-field', 'london_field_ratio', 'B(0)/B_London: the field at the centre over 2mΩ/|e| (eq. 27)'],
-  ['n-eff', 'n_eff_epsilon', 'N_eff r_e/R: the fully lagging electrons that give that field (eq. 30)'],
+  [
+    'n-eff',
+    'n_eff_epsilon',
+    'N_eff r_e/R: the fully lagging electrons that give that field (eq. 30: 3 on a shell, 2 through a ball)',
+  ],
 ] as const;
 const kDecayColumns = [
   [

@@ -192,7 +192,7 @@ function checkFloat64Epsilon(epsilon: number): void {
 
 /**
  * What the model asks of the positions, in O(N): z = 0 in the 2D vector model (the in-plane blocks
- * of eq. 48 would drop the z parts of r_ij), rho > 0 in the azimuthal model (e_i is undefined on the
+ * of eq. 1 would drop the z parts of r_ij), rho > 0 in the azimuthal model (e_i is undefined on the
  * axis, eq. 31). The app asks it at every preview, before a run.
  */
 export function validateModelPositions(system: DarwinSystem): void {
@@ -396,7 +396,7 @@ export function applyInteractionFree(system: DarwinSystem, v: ArrayLike<number>)
     }
   } else {
     // T_ij v_j = scale v_j + outer d (d . v_j), T_ij = scale I + outer d d^T (vectorInteractionBlock),
-    // the (I + n n^T) / (2 r) of eq. 48 applied without forming the block; T_ji v_i the same with v_i.
+    // the (I + n n^T) / (2 r) of eq. 1 applied without forming the block; T_ji v_i the same with v_i.
     const softeningSquared = softening * softening;
     for (let i = 0; i < n; i++) {
       const xi = positions[3 * i];

@@ -1,7 +1,8 @@
 // Energies and ratios of a velocity state v with momenta p = M v (eq. 47/48), units m R^2 omega^2.
 // The Darwin Lagrangian's velocity part is homogeneous quadratic, L2 = v^T M v / 2, so it is also the
 // kinetic energy T; the eps = 0 part T0 = v^T D v / 2 is the ordinary one (eq. 3), and T - T0 is the
-// Darwin-Breit energy -V_1 of eq. 1/31 (positive for parallel currents: attraction lowers H).
+// Darwin-Breit energy -V_1 of eq. 1/31: positive for parallel currents, which it raises at given
+// velocities; at given momenta, H = p^T M^-1 p / 2, the same attraction lowers the energy (eq. 41).
 import { dot } from '../math/vectors.ts';
 import { massDiagonal, type DarwinSystem } from './models.ts';
 

@@ -168,7 +168,10 @@ export interface RingTemperature {
   readonly temperatureEq46: number;
   /** |E| / k_B from the finite-difference ground state, kelvin. */
   readonly temperatureNumerical: number;
-  /** Eq. 43's two readings of Z_F (pairingRadiusMetres and the temperatures above are the first's). */
+  /**
+   * Eq. 43's two readings of Z_F, 'fermi-energy' then 'fermi-momentum' (pairingRadiusMetres and the
+   * temperatures above are those of 'fermi-energy', Z_F = E_F/mc^2, eq. 43's second form).
+   */
   readonly readings: readonly RingReading[];
 }
 

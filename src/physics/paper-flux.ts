@@ -184,7 +184,8 @@ export function fluxStudy(
   };
 }
 
-const kConditionEquations: Record<RingCondition, string> = { scalar: '23/24', spinor: '25/26' };
+/** Where the paper states each condition's levels and their period (the text after eq. 24 and after eq. 26). */
+export const kConditionEquations: Record<RingCondition, string> = { scalar: '23/24', spinor: '25/26' };
 const kPaperPeriods: Record<RingCondition, number> = { scalar: 1, spinor: 0.5 };
 
 /** The study as rows of the paper table. */
@@ -203,13 +204,14 @@ export function fluxRows(study: FluxStudy): PaperRow[] {
   }
   for (const sea of study.fermiSeas) {
     rows.push({
-      equation: '9',
+      // The period is the condition's (the text after eq. 24 / eq. 26); eq. 9 gives the current below.
+      equation: kConditionEquations[sea.condition],
       quantity: `period of the ground state of N = ${sea.n} spinless electrons, ${sea.condition} condition`,
       paper: kPaperPeriods[sea.condition],
       computed: sea.period ?? NaN,
       unit: 'Phi_0',
       note:
-        `sawtooth I = -dE/dPhi, peak ${sea.amplitude} (hbar^2/2mR^2)/Phi_0 against the closed form ` +
+        `sawtooth I = -dE/dPhi (eq. 9), peak ${sea.amplitude} (hbar^2/2mR^2)/Phi_0 against the closed form ` +
         `${sea.amplitudeClosedForm} (e h N / (8 pi^2 m R^2) scalar, half of it spinor); ` +
         (sea.n % 2 === 1
           ? 'odd N: diamagnetic at small flux'

@@ -564,7 +564,8 @@ export function paperClaims(): PaperRow[] {
       unit: 'mK',
       note:
         'eq. 46 keeps only the leading logarithm; the exact ground state of -Z_F e^2/(|r| + a) at a_m/a ~ 1e2 is ' +
-        '4x less bound: the corrections, of relative order ln(2 ln(a_m/a)) / ln(a_m/a), are not small here',
+        '4x less bound: the corrections, of relative order 2 ln(4 ln(a_m/a)) / ln(a_m/a) in the energy, are ' +
+        'not small here',
     },
     {
       equation: '46',

@@ -1,6 +1,8 @@
 // The scaling of the Darwin-Breit interaction with N (sec. IV.C, eq. 47-55): what the largest eigenvalue
 // of the interaction matrix does as electrons are added at fixed size R, and the size R* at which the
-// collective parameter eps lambda_max reaches 1 when N = N_max(d) = (R/a0)^d (eq. 51).
+// collective parameter eps lambda_max reaches 1 when N = N_max(d) = (R/a0)^d (eq. 51). Eq. 51's R is a
+// side length; here it is the body's radius, as where the paper puts eq. 51 into eq. 49: one electron per
+// a0^d of R^d, not of the body's volume (eq. 51 taken literally; "very roughly", the paper says).
 //
 // The interaction matrix is the eps-free part of the Jacobi-scaled mass matrix,
 //   A = D^-1/2 (M - D) D^-1/2 / eps,

@@ -36,7 +36,7 @@ export function velocitiesRequest(given: Float64Array, rtol: number): SolveReque
 }
 
 /**
- * eps v^T T v / 2 of the vector 3D model by eq. 48's pair sum, T_ij = (I + n n^T) / (2 r) for each
+ * eps v^T T v / 2 of the vector 3D model by eq. 1's pair sum, T_ij = (I + n n^T) / (2 r) for each
  * pair once, Neumaier-compensated in float64: the Darwin energy apart from every product's code.
  */
 export function darwinPairSum(system: DarwinSystem, v: ArrayLike<number>): number {

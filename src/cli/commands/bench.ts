@@ -103,7 +103,7 @@ export const kMatrixRows: readonly BenchKernel[] = ['copy', 'fill', ...kDenseRow
 
 /**
  * The bench's system of `n` electrons at eps = 1e-3: the sphere, or the disk where the vector model
- * is 2D, which needs z = 0 (eq. 48's in-plane blocks); neither puts an electron on the z axis, where
+ * is 2D, which needs z = 0 (eq. 1's in-plane blocks); neither puts an electron on the z axis, where
  * the azimuthal model's e_i is undefined (eq. 31).
  */
 export function benchSystem(n: number, model: ModelName, dim: Dimension): DarwinSystem {

@@ -19,11 +19,12 @@ export const kLarmorHelp = `Usage: darwin-breit larmor [--n N] [--b-tesla B] [--
 The Larmor current of N electrons on a ring of radius R in a field B along its axis (eq. 16/18:
 I = -N B e^2/(4 pi m), 2.242 nA/T per electron), the same current from the flux Phi = B pi R^2 (eq. 14,
 with eq. 13's minus sign, which eq. 14 as printed drops), Phi in flux quanta h/|e| (eq. 15), the
-moment I pi R^2 in Bohr magnetons (eq. 15: -N n_phi), the Larmor speed |Omega| R ("larmor_speed_m_s",
-a magnitude: the signed angular velocity gives the sense) over c (speed_note: past 0.1, where eq.
-13-18 for v << c no longer hold), and the paper's readings: Levy et al.'s Cu rings (N from eq. 16 with
-the printed 0.36 nA and 1.3e-2 T; the paper says ~100) and Chandrasekhar et al.'s Au ring
-(I = 0.3-2.0 e v_F/(2 pi R), here for the ring of radius R: the paper gives none). SI units.
+moment I pi R^2 in Bohr magnetons (-N n_phi, the relation after eq. 15), the Larmor speed
+|Omega| R ("larmor_speed_m_s", a magnitude: the signed angular velocity gives the sense) over c
+(speed_note: past 0.1, where eq. 13-18 for v << c no longer hold), and the paper's readings: Levy et
+al.'s Cu rings (N from eq. 16 with the printed 0.36 nA and 1.3e-2 T; the paper says ~100) and
+Chandrasekhar et al.'s Au ring (I = 0.3-2.0 e v_F/(2 pi R), here for the ring of radius R: the paper
+gives none). SI units.
 
   --n N          electrons, an integer in 1..2^53 - 1                       [${kLarmorDefaults.n}, the paper's N]
   --b-tesla B    field along the axis, tesla: 0 or |B| ${kLarmorFieldBoundText.min}..${kLarmorFieldBoundText.max}        [${kLarmorDefaults.fieldTesla}, Levy et al.'s B_0]

@@ -40,8 +40,9 @@ Whittaker function. Then the pairing temperatures |E|/k_B of the Au ring of Chan
 (a = 80 nm) and of the Cu rings of Levy et al. (a = 100 nm ASSUMED: the paper gives none), with the
 free-electron Fermi energies of Ashcroft & Mermin (Au 5.53 eV, Cu 7.00 eV). For each ring and each
 reading of eq. 43 (Z_F = E_F/mc^2, or its first form 2 E_F/mc^2), the pair is also solved on the ring
-itself (radius 0.35 um, circumference 2.2 um): eq. 41 with the whole 2 pi-periodic V_phi, softened by
-a on the chord, periodic (even centre-of-mass L) and antiperiodic (odd L), beside the line's solution.
+itself (radius 0.35 um, circumference 2.2 um; ASSUMED for Au: the paper gives no radius): eq. 41 with
+the whole 2 pi-periodic V_phi, softened by a on the chord, periodic (even centre-of-mass L) and
+antiperiodic (odd L), beside the line's solution.
 
   --ratios R     a_m/a values in (1, 1e12]; repeat the flag or separate by commas; below 10
                  a is not << a_m, eq. 46's assumption: no estimate there (marked †)

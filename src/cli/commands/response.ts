@@ -91,7 +91,8 @@ is B_total(0)/B_ext (field), B_total(0)/B_eff in the co-rotating frame (rotation
 null for flux, beside continuum_field_centre_ratio (London's sphere x/sinh x, the shell's
 1/(1 + N r_e/3R); null elsewhere); london_field_ratio is the centre field over 2m Omega/|e| (eq. 27),
 beside continuum_london_field_ratio (1 minus the continuum's centre field), and n_eff_epsilon the
-N r_e/R of the fully lagging electrons that give it (eq. 30). With --radius-m the field drive's
+N r_e/R of the fully lagging electrons that give it (3 for a shell as in eq. 30, 2 for charge spread
+through a ball). With --radius-m the field drive's
 points add "moment_per_tesla", mu_z/B in A m^2/T (= -(e^2 R^2/4m) sum (r x v)_z, v in omega_L R),
 "apparent_susceptibility", the SI volume susceptibility mu0 (mu_z/B)/V of a solid (ball 4 pi R^3/3,
 cube 8 R^3; null elsewhere) against the applied B, its own demagnetising field in it (a perfect

@@ -44,8 +44,9 @@ export function larmorJson(run: LarmorRun) {
       n_from_computed_numbers: levy.electronsComputed,
       n_paper: '~100',
       note:
-        "eq. 16 with the paper's own I_av = 0.36 nA and B_0 = 1.3e-2 T gives N ~ 12, not ~100; " +
-        'I from 3e-3 e v_F/l (v_F(Cu) = 1.57e6 m/s) and B_0 = h/|e| over a circle of circumference l give ~15',
+        `eq. 16 with the paper's own I_av = 0.36 nA and B_0 = 1.3e-2 T gives N ~ ${Math.round(levy.electronsPrinted)}, ` +
+        'not ~100; I from 3e-3 e v_F/l (v_F(Cu) = 1.57e6 m/s) and B_0 = h/|e| over a circle of circumference l ' +
+        `give ~${Math.round(levy.electronsComputed)}`,
     },
     chandrasekhar: {
       radius_m: chandrasekhar.radiusMetres,

@@ -5,11 +5,9 @@ import { linePlot } from '../../io/svg.ts';
 import { persistentCurrent, type RingCondition } from '../../physics/flux.ts';
 import type { PaperRow } from '../../physics/paper.ts';
 import type { RingTemperature } from '../../physics/pairing.ts';
-import { kFluxLevels, ringLevelAt, type FluxStudy } from '../../physics/paper-flux.ts';
+import { kConditionEquations, kFluxLevels, ringLevelAt, type FluxStudy } from '../../physics/paper-flux.ts';
 import { pairFluxEnergy } from '../../physics/ring-pair.ts';
 import { markdownNumber, textTable } from '../markdown.ts';
-
-const kConditionEquations: Record<RingCondition, string> = { scalar: '23/24', spinor: '25/26' };
 
 /** The flux study under the JSON names `paper --json` prints (key "flux"). */
 export function fluxJson(flux: FluxStudy) {

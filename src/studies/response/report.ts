@@ -496,7 +496,12 @@ export function responseText(
       '',
       ...textTable([
         rotation
-          ? [...kPointHeader, 'B(0)/B_London', 'continuum', 'N_eff r_e/R (eq. 30)']
+          ? [
+              ...kPointHeader,
+              'B(0)/B_London',
+              'continuum',
+              'N_eff r_e/R (eq. 30: 3 on a shell, 2 through a ball)',
+            ]
           : [...kPointHeader, 'B(0)/B_ext', 'continuum'],
         ...points.map((p) => [
           ...pointCells(p),
