@@ -38,14 +38,14 @@ import {
   type SampledReference,
 } from '../run/check.ts';
 import { treeWorkWarning } from '../run/backend.ts';
-import { chunkEstimate } from '../run/chunks.ts';
+import { chunkEstimate, RunStopped } from '../run/chunks.ts';
 import { solveJson, spectrumSummaryJson } from '../run/report.ts';
 import { isObject, savedStop, stoppedJson, type SweepStop } from '../studies/study.ts';
 import { refines } from '../run/refine.ts';
 import { runSolve, type SolveMode, type SolveReport } from '../run/solve.ts';
 import { runSpectrum, type SpectrumReport } from '../run/spectrum.ts';
 import { formatBytes, type CheckId, type Diagnostics } from './diagnostics.ts';
-import { checkSpectrumFits, openEngine, operatorBytes, RunStopped, type GpuBackend } from './engine.ts';
+import { checkSpectrumFits, openEngine, operatorBytes, type GpuBackend } from './engine.ts';
 import { download, loadedText } from './files.ts';
 import {
   csvKind,
