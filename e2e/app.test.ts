@@ -1145,6 +1145,56 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test('a refined Solve stopped while its float64 residual is under way ends stopped, with the v it had before that step', async () => {
+    const { page, errors } = await openIdle('?run=none&n=200&geometry=sphere&eps=0.01&tol=1e-9&check=0');
+    // The products worker's second answer (p = M v is the first, step 0's residual the second) is
+    // held, so that the Stop lands while the page waits for it, as a Stop after step 0's last
+    // iteration did at random (the test above); the Stop then drops that product.
+    await page.evaluate(() => {
+      const held = { answers: 0, waiting: false };
+      Object.assign(window, { heldProduct: held });
+      window.Worker = class extends window.Worker {
+        override addEventListener(
+          type: string,
+          listener: EventListenerOrEventListenerObject,
+          options?: boolean | AddEventListenerOptions,
+        ): void {
+          const deliver = (event: Event) =>
+            typeof listener === 'function' ? listener(event) : listener.handleEvent(event);
+          super.addEventListener(
+            type,
+            (event) => {
+              const data = (event as MessageEvent).data as { kind?: string } | undefined;
+              if (type === 'message' && data?.kind === 'product' && ++held.answers === 2) held.waiting = true;
+              else deliver(event);
+            },
+            options,
+          );
+        }
+      };
+    });
+    const finished = await startAction(page, 'solve');
+    await page.waitForFunction(
+      () => (window as unknown as { heldProduct: { waiting: boolean } }).heldProduct.waiting,
+    );
+    await page.locator('#progress-stop').click();
+    expect(await finished()).toBe('failed');
+    expect(await shownText(page, 'message')).not.toContain('no result');
+    expect(await page.locator('#solve-reason').getAttribute('data-reason')).toBe('stopped');
+    expect(await shownText(page, 'solve-reason')).toBe('stopped by the user');
+    const saved = JSON.parse(
+      (await downloaded(page, kDownloadJson, 'solve-refined-stopped-residual.json')).text,
+    );
+    // Step 0's inner solve ran, and its correction went unjudged: v is still 0, ||p - M v|| = ||p||.
+    expect(saved).toMatchObject({ converged: false, reason: 'diverged_max_it', refinement_steps: 1 });
+    expect(saved.relative_residual).toBe(1);
+    expect(saved.velocities.every((x: number) => x === 0)).toBe(true);
+    expect(saved.iterations).toBeGreaterThan(0);
+    expect(saved.stopped).toEqual({ signal: null, points: saved.iterations, of: 600 });
+    expect(await shownValue(page, 'solve-residual')).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
   test('one session through the page: v = 0, a bad N, the downloads, refusals, a stopped study, 1024 px', async () => {
     const { page, errors } = await app.open('?geometry=cube&n=1');
     expect(await settled(page)).toBe('converged');
