@@ -536,8 +536,12 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     const iterations = Number(await shownText(page, 'solve-iterations'));
     expect(iterations).toBeGreaterThan(3);
     expect(await axisEnd()).toBeGreaterThanOrEqual(iterations);
+    expect(await page.locator('#solve-reason').getAttribute('data-reason')).toBe('converged_rtol');
     expect(await runAction(page, 'momenta')).toBe('converged');
     expect(await shownText(page, 'solve-mode')).toBe('momenta: p = M v of the given v, no solve');
+    // No solve ran: its reason row is empty, and so is the reason the page exposes.
+    expect(await shownText(page, 'solve-reason')).toBe('–');
+    expect(await page.locator('#solve-reason').getAttribute('data-reason')).toBeNull();
     expect(await axisEnd()).toBeLessThanOrEqual(1);
     expect(errors).toEqual([]);
   });

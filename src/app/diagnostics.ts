@@ -366,7 +366,10 @@ export class Diagnostics {
     showTrueResidual(null, null, false, 0);
     showText('solve-reason', '–');
     showText('solve-mode', '–');
-    element('solve-reason').className = '';
+    const reason = element('solve-reason');
+    reason.className = '';
+    // The page's state follows the row: no reason once none is shown (a Momenta run, a Stop with no result).
+    delete reason.dataset.reason;
   }
 
   /** What the momenta or solve run does, in the mode row, from its start. */
@@ -541,6 +544,7 @@ export class Diagnostics {
     for (const id of ['lambda-min', 'lambda-max', 'collective', 'condition', 'spectrum-steps'])
       show(id, null);
     showText('spectrum-reason', '–');
+    delete element('spectrum-reason').dataset.reason;
     const mark = element('definiteness');
     mark.textContent = '–';
     mark.className = '';
