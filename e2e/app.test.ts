@@ -1007,6 +1007,22 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await finished()).toBe('failed');
     expect(await shownText(page, 'message')).toBe('Stopped in the middle of a long step: no result.');
     expect(await shownText(page, 'lambda-min')).toBe('–');
+    // Said as any stopped run's reason is, though there is no result beside it.
+    expect(await shownText(page, 'spectrum-reason')).toBe('stopped by the user');
+    expect(await page.locator('#spectrum-reason').getAttribute('data-reason')).toBe('stopped');
+    expect(errors).toEqual([]);
+  });
+
+  test("Stop in the middle of a Solve's long product (p = M v): no result, and its reason row says stopped", async () => {
+    const { page, errors } = await openIdle('?geometry=ball&n=6000&eps=0.001&matrix=free&check=0&run=none');
+    const finished = await startAction(page, 'solve');
+    await page.waitForFunction(() => document.body.dataset.status === 'running');
+    await page.locator('#progress-stop').click();
+    expect(await finished()).toBe('failed');
+    expect(await shownText(page, 'message')).toBe('Stopped in the middle of a long step: no result.');
+    expect(await shownText(page, 'solve-iterations')).toBe('–');
+    expect(await shownText(page, 'solve-reason')).toBe('stopped by the user');
+    expect(await page.locator('#solve-reason').getAttribute('data-reason')).toBe('stopped');
     expect(errors).toEqual([]);
   });
 

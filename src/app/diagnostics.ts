@@ -552,6 +552,21 @@ export class Diagnostics {
     delete mark.dataset.definiteness;
   }
 
+  /**
+   * A Solve or Spectrum that Stop ended inside a long step, before it had a result: its rows emptied,
+   * and its reason said as a stopped run's is where it has one (shownReason).
+   */
+  stoppedWithoutResult(run: 'solve' | 'spectrum'): void {
+    if (run === 'solve') this.clearSolve();
+    else this.clearSpectrum();
+    const target = element(`${run}-reason`);
+    const shown = shownReason('', true);
+    target.textContent = shown.text;
+    target.dataset.reason = shown.reason;
+    // As solveDone marks a stopped solve's; a spectrum's reason is never coloured.
+    if (run === 'solve') target.className = 'bad';
+  }
+
   spectrumProgress(step: number, lambdaMin: number, lambdaMax: number): void {
     show('spectrum-steps', step, String(step));
     show('lambda-min', lambdaMin, lambdaMin.toPrecision(8));

@@ -1012,8 +1012,10 @@ export class Session {
     } else if (error instanceof CheckStopped) {
       this.#diagnostics.checkNote('stopped');
     } else if (error instanceof RunStopped) {
-      // Stopped inside a long product or assembly: the stage has no result to show.
-      if (this.parameters.run === 'spectrum') this.#diagnostics.clearSpectrum();
+      // Stopped inside a long product or assembly: the stage has no result to show, and a Solve or
+      // Spectrum says it was stopped in its reason row, as one that Stop left with a result does.
+      const { run } = this.parameters;
+      if (run === 'solve' || run === 'spectrum') this.#diagnostics.stoppedWithoutResult(run);
       else this.#diagnostics.clearSolve();
       this.#diagnostics.message('Stopped in the middle of a long step: no result.', 'info');
     } else {
