@@ -998,31 +998,24 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
-  test('Stop in the middle of a long matrix-free product: the spectrum ends between two of its pieces', async () => {
+  test('Stop in the middle of a long matrix-free product: a Spectrum, and a Solve, ends between two of its pieces', async () => {
     // N = 6000: one product is 3.6e7 pairs, seconds on SwiftShader, in pieces of a fraction of one.
     const { page, errors } = await openIdle('?geometry=ball&n=6000&eps=0.001&matrix=free&check=0&run=none');
-    const finished = await startAction(page, 'spectrum');
-    await page.waitForFunction(() => document.body.dataset.status === 'running');
-    await page.locator('#progress-stop').click();
-    expect(await finished()).toBe('failed');
-    expect(await shownText(page, 'message')).toBe('Stopped in the middle of a long step: no result.');
-    expect(await shownText(page, 'lambda-min')).toBe('–');
-    // Said as any stopped run's reason is, though there is no result beside it.
-    expect(await shownText(page, 'spectrum-reason')).toBe('stopped by the user');
-    expect(await page.locator('#spectrum-reason').getAttribute('data-reason')).toBe('stopped');
-    expect(errors).toEqual([]);
-  });
-
-  test("Stop in the middle of a Solve's long product (p = M v): no result, and its reason row says stopped", async () => {
-    const { page, errors } = await openIdle('?geometry=ball&n=6000&eps=0.001&matrix=free&check=0&run=none');
-    const finished = await startAction(page, 'solve');
-    await page.waitForFunction(() => document.body.dataset.status === 'running');
-    await page.locator('#progress-stop').click();
-    expect(await finished()).toBe('failed');
-    expect(await shownText(page, 'message')).toBe('Stopped in the middle of a long step: no result.');
-    expect(await shownText(page, 'solve-iterations')).toBe('–');
-    expect(await shownText(page, 'solve-reason')).toBe('stopped by the user');
-    expect(await page.locator('#solve-reason').getAttribute('data-reason')).toBe('stopped');
+    // A Spectrum's first Lanczos product, a Solve's p = M v: no result, and the reason row says
+    // stopped as any stopped run's does, though there is no result beside it.
+    for (const [action, result] of [
+      ['spectrum', 'lambda-min'],
+      ['solve', 'solve-iterations'],
+    ]) {
+      const finished = await startAction(page, action);
+      await page.waitForFunction(() => document.body.dataset.status === 'running');
+      await page.locator('#progress-stop').click();
+      expect(await finished()).toBe('failed');
+      expect(await shownText(page, 'message')).toBe('Stopped in the middle of a long step: no result.');
+      expect(await shownText(page, result)).toBe('–');
+      expect(await shownText(page, `${action}-reason`)).toBe('stopped by the user');
+      expect(await page.locator(`#${action}-reason`).getAttribute('data-reason')).toBe('stopped');
+    }
     expect(errors).toEqual([]);
   });
 

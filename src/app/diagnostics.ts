@@ -368,7 +368,7 @@ export class Diagnostics {
     showText('solve-mode', '–');
     const reason = element('solve-reason');
     reason.className = '';
-    // The page's state follows the row: no reason once none is shown (a Momenta run, a Stop with no result).
+    // The page's state follows the row: no reason while none is shown (a run under way, a Momenta run).
     delete reason.dataset.reason;
   }
 
