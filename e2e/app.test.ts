@@ -1161,8 +1161,8 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
   test('a refined Solve stopped while its float64 residual is under way ends stopped, with the v it had before that step', async () => {
     const { page, errors } = await openIdle('?run=none&n=200&geometry=sphere&eps=0.01&tol=1e-9&check=0');
     // The products worker's second answer (p = M v is the first, step 0's residual the second) is
-    // held, so that the Stop lands while the page waits for it, as a Stop after step 0's last
-    // iteration did at random (the test above); the Stop then drops that product.
+    // held, so that the Stop lands while the page waits for it, every time: the test above lands
+    // there only when its Stop follows step 0's last inner iteration. The Stop drops that product.
     await page.evaluate(() => {
       const held = { answers: 0, waiting: false };
       Object.assign(window, { heldProduct: held });
