@@ -1,7 +1,11 @@
 // The browser app end to end, driven through its panel as a user would, on Chromium's SwiftShader
-// WebGPU adapter (a CPU, so N stays in the hundreds). Each test checks the numbers the page shows
-// against physics or the float64 reference, proves something was drawn from the canvas's pixels,
-// saves a screenshot under e2e-results/, and fails on any console error or uncaught exception.
+// WebGPU adapter (a CPU, so N stays in the hundreds): Solve, Spectrum and Momenta with the float64
+// checks beside them, max iterations and Stop (refined runs included), the files the page loads,
+// refuses and saves, links, the fields' refusals and when they go, a lost device, one session that
+// walks from the Electrons tab into the studies and a 1024 px window, and the page without WebGPU.
+// Tests check the numbers the page shows against physics or the float64 reference, prove from the
+// canvas's pixels that a run drew, save screenshots under e2e-results/, and fail on any console
+// error or uncaught exception.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { packTreeTables, gpuTreeGeometry, storageBytes, treeStorageBuffers } from '../src/kernels/tree.ts';
@@ -13,6 +17,7 @@ import { applyInteractionFree, type DarwinSystem } from '../src/physics/models.t
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { energies } from '../src/physics/observables.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
+import { float32CheckTargets } from '../src/run/check.ts';
 import { solveJson } from '../src/run/report.ts';
 import {
   chooseOption,
@@ -42,9 +47,18 @@ import {
 const kGpuTolerance = 1e-5;
 /** Some electrons must be visible: a disc of a few pixels per electron covers at least this much. */
 const kMinimumDrawn = 0.005;
+/** The Electrons tab's JSON download. */
+const kDownloadJson = '[data-action="downloadJson"] button';
 
 const app = webGpuApp();
 const open = (query = ''): Promise<AppPage> => app.open(query);
+
+/** The page with nothing run on load, for the tests that run or load their own. */
+async function openIdle(query: string): Promise<AppPage> {
+  const opened = await app.open(query);
+  expect(await settled(opened.page)).toBe('idle');
+  return opened;
+}
 
 /** The numbers of a finished solve, as shown. */
 async function solveNumbers(page: Page) {
@@ -211,10 +225,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
   test("the dense check's note follows the float64 M's assembly in its worker, chunk by chunk, then its solve", async () => {
     // 3000 electrons in the azimuthal model: 3000 unknowns (the dense check's most), 4.5·10⁶ pairs
     // assembled in five chunks of 10⁶ (src/parallel/mass-matrix.ts), each posted by the worker.
-    const { page, errors } = await open(
+    const { page, errors } = await openIdle(
       '?geometry=ring&n=3000&model=azimuthal&eps=1e-3&velocity=rigid&run=none',
     );
-    expect(await settled(page)).toBe('idle');
     const finished = await startAction(page, 'solve', () => {
       const note = document.getElementById('check-note')!;
       const notes: string[] = [];
@@ -263,7 +276,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     // Each value is marked by its own target: the residual's is 10 max(tol, tree tolerance) = 1e-3.
     expect(await page.locator('#check-residual').getAttribute('class')).toBe('good');
     // The download's check says what the sample was.
-    const download = await downloaded(page, '[data-action="downloadJson"] button', 'sampled.json');
+    const download = await downloaded(page, kDownloadJson, 'sampled.json');
     const check = (JSON.parse(download.text) as Record<string, unknown>).check as Record<string, unknown>;
     expect(check.sampled_electrons).toBe(256);
     expect(check.residual).toBeCloseTo(residual, 12);
@@ -285,7 +298,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(bound).toBeGreaterThan(1e-6);
     expect(bound).toBeLessThan(1e-3);
     expect(await page.locator('#check-spectrum').getAttribute('class')).toBe('good');
-    const download = await downloaded(page, '[data-action="downloadJson"] button', 'spectrum.json');
+    const download = await downloaded(page, kDownloadJson, 'spectrum.json');
     const spectrum = (JSON.parse(download.text) as { spectrum: Record<string, unknown> }).spectrum;
     const check = spectrum.check as Record<string, unknown>;
     expect(check.sampled_electrons).toBe(256);
@@ -318,6 +331,39 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test("the 'positions file' row names the file only while the geometry field takes it", async () => {
+    const { page, errors } = await openIdle('?n=10&run=none');
+    const row = page.locator('[data-field="positionsFile"] input');
+    expect(await loadFile(page, 'three.csv', 'x,y,z\n0,0,0\n1,0,0\n0,1,0\n')).toBe(
+      'Loaded 3 positions from three.csv.',
+    );
+    expect(await row.inputValue()).toBe('three.csv');
+    await chooseOption(page, 'source', 'sphere');
+    expect(await row.inputValue()).toBe('–');
+    await chooseOption(page, 'source', 'positions file');
+    expect(await row.inputValue()).toBe('three.csv');
+    expect(errors).toEqual([]);
+  });
+
+  test('a positions CSV with two electrons at one place is refused when read at softening 0, and the page keeps its run', async () => {
+    const { page, errors } = await openIdle('?n=100&eps=0.01&run=none');
+    expect(await runAction(page, 'solve')).toBe('converged');
+    const iterations = await shownValue(page, 'solve-iterations');
+    const url = page.url();
+    const csv = 'x,y,z\n0,0,0\n1,0,0\n0,0,0\n';
+    expect(await loadFile(page, 'posdup.csv', csv)).toBe(
+      'posdup.csv: electrons 0 and 2 are at the same place; set a softening a > 0 first',
+    );
+    expect(page.url()).toBe(url);
+    expect(await shownValue(page, 'solve-iterations')).toBe(iterations);
+    expect(await status(page)).toBe('converged');
+    // With a softening the same file is a configuration.
+    await typeField(page, 'softening', '0.01');
+    expect(await loadFile(page, 'posdup.csv', csv)).toBe('Loaded 3 positions from posdup.csv.');
+    expect(page.url()).toContain('geometry=file');
+    expect(errors).toEqual([]);
+  });
+
   test('a shared link reproduces the run exactly', async () => {
     const first = await open();
     await settled(first.page);
@@ -346,7 +392,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await settled(page)).toBe('converged');
     const iterations = await shownValue(page, 'solve-iterations');
 
-    const json = await downloaded(page, '[data-action="downloadJson"] button', 'result.json');
+    const json = await downloaded(page, kDownloadJson, 'result.json');
     const saved = JSON.parse(json.text);
     expect(saved.command).toBe('solve');
     expect(saved.mode).toBe('round_trip');
@@ -424,7 +470,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     // from v, while p = M v of the given (random, seed 1) v is exact.
     const { page, errors } = await open('?geometry=sphere&n=300&eps=0.5&velocity=random&seed=1&run=solve');
     await settled(page);
-    const json = await downloaded(page, '[data-action="downloadJson"] button', 'indefinite.json');
+    const json = await downloaded(page, kDownloadJson, 'indefinite.json');
     const saved = JSON.parse(json.text);
     expect(saved.converged).toBe(false);
     const given = velocityPattern(
@@ -448,6 +494,16 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test("max iterations bounds a Spectrum's Lanczos products, as the CLI's spectrum --max-iter does", async () => {
+    // `spectrum --geometry sphere --n 100 --epsilon 0.001 --max-iter 2`: iterations 2, diverged_max_it.
+    const { page, errors } = await app.open('?n=100&geometry=sphere&eps=0.001&run=spectrum&max_iter=2');
+    expect(await settled(page)).toBe('failed');
+    expect(await shownValue(page, 'spectrum-steps')).toBe(2);
+    expect(await page.locator('#spectrum-reason').getAttribute('data-reason')).toBe('diverged_max_it');
+    expect(await shownText(page, 'spectrum-reason')).toBe('not converged: iteration limit reached');
+    expect(errors).toEqual([]);
+  });
+
   test('a solve exact at its first step (eps = 0) still draws its residual history, one point', async () => {
     const { page, errors } = await open('?geometry=ring&n=64&eps=0&velocity=uniform&run=solve');
     expect(await settled(page)).toBe('converged');
@@ -465,12 +521,28 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await runAction(page, 'momenta')).toBe('converged');
     expect(await shownText(page, 'time-solve')).toBe('–');
     expect(await shownValue(page, 'time-momenta')).toBeGreaterThan(0);
-    const saved = JSON.parse(
-      (await downloaded(page, '[data-action="downloadJson"] button', 'momenta.json')).text,
-    );
+    const saved = JSON.parse((await downloaded(page, kDownloadJson, 'momenta.json')).text);
     expect(saved.mode).toBe('momenta');
     expect(saved.timing_ms).not.toHaveProperty('solve_ms');
     expect(saved.timing_ms.matvec_ms).toBe(await shownValue(page, 'time-momenta'));
+    expect(errors).toEqual([]);
+  });
+
+  test('Momenta after a Solve: the mode row says what ran, and the emptied plot keeps no iteration axis', async () => {
+    const { page, errors } = await openIdle('?geometry=sphere&n=200&eps=0.01&velocity=random&run=none');
+    const axisEnd = async () =>
+      Number(await page.locator('#residual-plot').getAttribute('data-iterations-shown'));
+    expect(await runAction(page, 'solve')).toBe('converged');
+    const iterations = Number(await shownText(page, 'solve-iterations'));
+    expect(iterations).toBeGreaterThan(3);
+    expect(await axisEnd()).toBeGreaterThanOrEqual(iterations);
+    expect(await page.locator('#solve-reason').getAttribute('data-reason')).toBe('converged_rtol');
+    expect(await runAction(page, 'momenta')).toBe('converged');
+    expect(await shownText(page, 'solve-mode')).toBe('momenta: p = M v of the given v, no solve');
+    // No solve ran: its reason row is empty, and so is the reason the page exposes.
+    expect(await shownText(page, 'solve-reason')).toBe('–');
+    expect(await page.locator('#solve-reason').getAttribute('data-reason')).toBeNull();
+    expect(await axisEnd()).toBeLessThanOrEqual(1);
     expect(errors).toEqual([]);
   });
 
@@ -492,17 +564,51 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test('a velocities CSV refused for its rows or a value changes nothing: the pattern, the link, the next Solve', async () => {
+    const { page, errors } = await openIdle('?n=10&run=none');
+    const pattern = () => page.locator('[data-field="velocity"] select').inputValue();
+    const rigid = await pattern();
+    const rows = (count: number, bad = -1) =>
+      ['vx,vy,vz', ...Array.from({ length: count }, (_, k) => (k === bad ? 'nan,0,0' : `${k},0,0`))].join(
+        '\n',
+      );
+    expect(await loadFile(page, 'vel9.csv', rows(9))).toContain('vel9.csv');
+    expect(await loadFile(page, 'velnan.csv', rows(10, 4))).toContain('velnan.csv');
+    expect(await pattern()).toBe(rigid);
+    expect(page.url()).not.toContain('velocity=file');
+    expect(await runAction(page, 'solve')).toBe('converged');
+    // A good file still switches to it.
+    expect(await loadFile(page, 'vel10.csv', rows(10))).toBe('Loaded velocities from vel10.csv.');
+    expect(page.url()).toContain('velocity=file');
+    expect(errors).toEqual([]);
+  });
+
+  test('a refused file is said beside Files › load, in words that say what the file lacks', async () => {
+    const { page, errors } = await openIdle('?n=10&run=none');
+    // solve --json's summary: a solve's configuration without the arrays --out writes.
+    const summary = { command: 'solve', configuration: { n: 10, model: 'vector', dim: 3, epsilon: 0.01 } };
+    expect(await loadFile(page, 'summary.json', JSON.stringify(summary))).toBe(
+      'summary.json: no "positions": solve --json prints no arrays, save the run with solve --out FILE.json',
+    );
+    expect(await fieldError(page, 'files').textContent()).toContain('solve --out FILE.json');
+    expect(await fieldError(page, 'actions').count()).toBe(0);
+    expect(await loadFile(page, 'larmor.json', '{"command":"larmor","device":{"kind":"cpu"}}')).toBe(
+      'larmor.json: not a Larmor ring as larmor --json writes it (no "ring" "n", "b_tesla", "radius_m")',
+    );
+    expect(await fieldError(page, 'files').count()).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
   test('a loaded spectrum is shown: λ_min, λ_max, the collective parameter and what M is', async () => {
     const first = await open('?geometry=ball&n=200&eps=0.003&run=spectrum');
     expect(await settled(first.page)).toBe('converged');
-    const download = await downloaded(first.page, '[data-action="downloadJson"] button', 'spectrum.json');
+    const download = await downloaded(first.page, kDownloadJson, 'spectrum.json');
     const saved = JSON.parse(download.text);
     expect(saved.mode).toBeNull();
     expect(saved.spectrum).toMatchObject({ converged: true, indefinite: false });
     expect(saved.spectrum.lambda_min).toBe(await shownValue(first.page, 'lambda-min'));
 
-    const { page, errors } = await open('?n=10&run=none');
-    expect(await settled(page)).toBe('idle');
+    const { page, errors } = await openIdle('?n=10&run=none');
     const load = (name: string, result: unknown) => loadResult(page, name, toJson(result));
     await load('spectrum.json', saved);
     expect(await page.locator('[data-field="source"] select').inputValue()).toBe('ball');
@@ -557,9 +663,84 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test('a spectrum alone downloads its float64 check and no solve, and saves again once loaded', async () => {
+    // The unit ring in the azimuthal model: D^-1/2 M D^-1/2 = I + eps V, V circulant (eq. 31).
+    const n = 64;
+    const epsilon = 1e-3;
+    const first = await app.open(`?geometry=ring&n=${n}&model=azimuthal&eps=${epsilon}&run=spectrum`);
+    expect(await settled(first.page)).toBe('converged');
+    const shownCheck = await shownValue(first.page, 'check-spectrum');
+    const file = await downloaded(first.page, kDownloadJson, 'spectrum-alone.json');
+    // Named by its system, eps in its shortest form.
+    expect(file.name).toBe(`darwin-breit-ring-n${n}-eps${epsilon}.json`);
+    const saved = JSON.parse(file.text);
+    expect(saved).toMatchObject({
+      command: 'solve',
+      mode: null,
+      converged: null,
+      iterations: 0,
+      check: null,
+    });
+
+    // The check the page shows, in the CLI's spectrum shape: errors of the GPU's extremes against the
+    // float64 reference, of I + V where Lanczos ran (M at eps = 1: theta = 1 + mu, lambda = 1 + eps mu),
+    // relative to its largest |theta|, which the closed form gives here.
+    const { check } = saved.spectrum;
+    expect(check.max_relative_error).toBe(shownCheck);
+    expect(check.max_relative_error).toBe(Math.max(check.lambda_min, check.lambda_max));
+    expect(check.targets).toEqual({ eigenvalues: float32CheckTargets(n).eigenvalues });
+    const circulant = Array.from(ringCirculantEigenvalues(n));
+    const [thetaMin, thetaMax] = [1 + Math.min(...circulant), 1 + Math.max(...circulant)];
+    const scale = Math.max(Math.abs(thetaMin), Math.abs(thetaMax));
+    const theta = (lambda: number) => 1 + (lambda - 1) / epsilon;
+    expect(
+      Math.abs(check.lambda_max - Math.abs(theta(saved.spectrum.lambda_max) - thetaMax) / scale),
+    ).toBeLessThan(1e-9);
+    expect(
+      Math.abs(check.lambda_min - Math.abs(theta(saved.spectrum.lambda_min) - thetaMin) / scale),
+    ).toBeLessThan(1e-9);
+    expect(check.max_relative_error).toBeLessThan(float32CheckTargets(n).eigenvalues);
+
+    // Loaded on another page: its check is shown again, and the JSON download gives the same file.
+    const other = await openIdle('?n=10&run=none');
+    expect(await other.page.locator(kDownloadJson).isDisabled()).toBe(true);
+    expect(await loadFile(other.page, 'spectrum-alone.json', file.text)).toContain('their result');
+    expect(await shownValue(other.page, 'check-spectrum')).toBe(check.max_relative_error);
+    expect(await other.page.locator(kDownloadJson).isDisabled()).toBe(false);
+    const again = await downloaded(other.page, kDownloadJson, 'spectrum-alone-again.json');
+    expect(JSON.parse(again.text)).toEqual(saved);
+    expect(first.errors).toEqual([]);
+    expect(other.errors).toEqual([]);
+  });
+
+  test('Spectrum after a loaded solve keeps the solve: shown, and in the download beside the spectrum', async () => {
+    const first = await app.open('?geometry=ring&n=32&model=azimuthal&eps=1e-3&run=solve');
+    expect(await settled(first.page)).toBe('converged');
+    const kinetic = await shownValue(first.page, 'energy-kinetic');
+    const solved = JSON.parse((await downloaded(first.page, kDownloadJson, 'ring-solve.json')).text);
+    expect(solved.mode).toBe('round_trip');
+
+    const other = await openIdle('?n=10&run=none');
+    expect(await loadFile(other.page, 'ring-solve.json', JSON.stringify(solved))).toContain('their result');
+    expect(await runAction(other.page, 'spectrum')).toBe('converged');
+    // The loaded solve stays shown beside the spectrum the page ran.
+    expect(await shownValue(other.page, 'energy-kinetic')).toBe(kinetic);
+    expect(await shownText(other.page, 'solve-reason')).not.toBe('–');
+    const lambdaMax = await shownValue(other.page, 'lambda-max');
+    const saved = JSON.parse(
+      (await downloaded(other.page, kDownloadJson, 'ring-solve-and-spectrum.json')).text,
+    );
+    expect(saved.mode).toBe('round_trip');
+    expect(saved.velocities).toEqual(solved.velocities);
+    expect(saved.momenta).toEqual(solved.momenta);
+    expect(saved.energies).toEqual(solved.energies);
+    expect(saved.spectrum.lambda_max).toBe(lambdaMax);
+    expect(first.errors).toEqual([]);
+    expect(other.errors).toEqual([]);
+  });
+
   test("loaded files written elsewhere: a formula geometry from Node's Math.sin, and ε = 0 with no R", async () => {
-    const { page, errors } = await open('?n=10&run=none');
-    expect(await settled(page)).toBe('idle');
+    const { page, errors } = await openIdle('?n=10&run=none');
     const load = async (name: string, system: DarwinSystem) => {
       // What the CLI's solve --out writes for this system (src/run/report.ts), its positions from
       // Node's Math.sin and Math.cos, which may differ from Chromium's in the last bit.
@@ -631,10 +812,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
   });
 
   test('new velocities chosen during a solve: its stale results are cleared when it ends, and it says so', async () => {
-    const { page, errors } = await open(
+    const { page, errors } = await openIdle(
       '?geometry=sphere&n=1000&eps=0.01&velocity=random&seed=1&tol=1e-12&check=0&run=none',
     );
-    expect(await settled(page)).toBe('idle');
     // The new pattern and seed in the click's task: they come while the solve of seed 1, which awaits
     // its first GPU work, is still going on.
     const finished = await startAction(page, 'solve', () => {
@@ -661,7 +841,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await shownText(page, 'solve-reason')).toBe('–');
     expect(await shownText(page, 'solve-iterations')).toBe('–');
     expect(await shownText(page, 'energy-kinetic')).toBe('–');
-    expect(await page.locator('[data-action="downloadJson"] button').isDisabled()).toBe(true);
+    expect(await page.locator(kDownloadJson).isDisabled()).toBe(true);
     expect(errors).toEqual([]);
   });
 
@@ -695,6 +875,51 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test('refusals go once their fields are fixed: N < h is marked as soon as it is left, and "fix the fields" once all parse', async () => {
+    const { page, errors } = await openIdle('?run=none');
+    await chooseOption(page, 'londonGeometry', 'cylinder');
+    await typeField(page, 'londonHalfHeight', '5');
+    await typeField(page, 'londonN', '3');
+    // Marked before any Run.
+    expect(await fieldError(page, 'londonN').textContent()).toContain(
+      'must be at least h = 5 for a cylinder',
+    );
+    expect(await runAction(page, 'london')).toBe('failed');
+    expect(await shownText(page, 'message')).toContain('must be at least h = 5 for a cylinder');
+    // Fixed by the other field: the mark and the message go.
+    await typeField(page, 'londonHalfHeight', '2');
+    await expect.poll(() => fieldError(page, 'londonN').count()).toBe(0);
+    expect(await shownText(page, 'message')).toBe('');
+
+    // The response spec's refusal of the 2D model off the plane, gone once the disk (z = 0) is chosen.
+    await chooseOption(page, 'responseDim', '2 (needs z = 0)');
+    expect(await runAction(page, 'response')).toBe('failed');
+    const refusal = await shownText(page, 'message');
+    expect(refusal).not.toBe('');
+    expect(await page.locator('[data-error-for^="response"]').count()).toBe(1);
+    await chooseOption(page, 'responseGeometry', 'disk');
+    await expect.poll(() => shownText(page, 'message')).toBe('');
+    expect(await page.locator('[data-error-for^="response"]').count()).toBe(0);
+
+    // A field that does not parse holds every run back; once it parses, the call to fix it goes.
+    await typeField(page, 'epsilon', 'abc');
+    await page.locator('[data-action="solve"] button').click();
+    expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
+    await typeField(page, 'epsilon', '0.01');
+    expect(await shownText(page, 'message')).toBe('');
+    expect(errors).toEqual([]);
+  });
+
+  test("'abc' in ε refuses Solve, not Pairing, which reads no field", async () => {
+    const { page, errors } = await openIdle('?n=10&run=none');
+    await typeField(page, 'epsilon', 'abc');
+    await page.locator('[data-action="solve"] button').click();
+    expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
+    expect(await runAction(page, 'pairing')).toBe('converged');
+    expect(await page.locator('#pairing-au-eq46').getAttribute('data-value')).not.toBeNull();
+    expect(errors).toEqual([]);
+  });
+
   test('a hostile link: every bad or repeated parameter ends in a field error, not a blank page', async () => {
     const { page, errors } = await open(
       '?n=-5&eps=1e999&dim=7&model=vector&model=azimuthal&softening=abc&tol=2&colour=%00&bogus=1',
@@ -722,8 +947,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
   });
 
   test('a link with a mistyped key: a notice naming it and the known keys, and nothing run', async () => {
-    const { page, errors } = await open('?geometry=sphere&nn=100&eps=0.01&run=solve');
-    expect(await settled(page)).toBe('idle');
+    const { page, errors } = await openIdle('?geometry=sphere&nn=100&eps=0.01&run=solve');
     const message = await shownText(page, 'message');
     expect(message).toContain("The link's parameter 'nn' is unknown and ignored; a link may hold ");
     expect(message).toContain(', n, ');
@@ -750,8 +974,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
   });
 
   test('a device lost in the middle of a run: it fails plainly, and the next ones work', async () => {
-    const { page, errors } = await open('?geometry=sphere&n=1000&eps=0.01&velocity=random&check=0&run=none');
-    expect(await settled(page)).toBe('idle');
+    const { page, errors } = await openIdle(
+      '?geometry=sphere&n=1000&eps=0.01&velocity=random&check=0&run=none',
+    );
     // A new seed and the loss in the click's task: the loss comes while M is being built on the device.
     const finished = await startAction(page, 'solve', () => {
       const seed = document.querySelector<HTMLInputElement>('[data-field="seed"] input')!;
@@ -773,24 +998,31 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
-  test('Stop in the middle of a long matrix-free product: the spectrum ends between two of its pieces', async () => {
+  test('Stop in the middle of a long matrix-free product: a Spectrum, and a Solve, ends between two of its pieces', async () => {
     // N = 6000: one product is 3.6e7 pairs, seconds on SwiftShader, in pieces of a fraction of one.
-    const { page, errors } = await open('?geometry=ball&n=6000&eps=0.001&matrix=free&check=0&run=none');
-    expect(await settled(page)).toBe('idle');
-    const finished = await startAction(page, 'spectrum');
-    await page.waitForFunction(() => document.body.dataset.status === 'running');
-    await page.locator('#progress-stop').click();
-    expect(await finished()).toBe('failed');
-    expect(await shownText(page, 'message')).toBe('Stopped in the middle of a long step: no result.');
-    expect(await shownText(page, 'lambda-min')).toBe('–');
+    const { page, errors } = await openIdle('?geometry=ball&n=6000&eps=0.001&matrix=free&check=0&run=none');
+    // A Spectrum's first Lanczos product, a Solve's p = M v: no result, and the reason row says
+    // stopped as any stopped run's does, though there is no result beside it.
+    for (const [action, result] of [
+      ['spectrum', 'lambda-min'],
+      ['solve', 'solve-iterations'],
+    ]) {
+      const finished = await startAction(page, action);
+      await page.waitForFunction(() => document.body.dataset.status === 'running');
+      await page.locator('#progress-stop').click();
+      expect(await finished()).toBe('failed');
+      expect(await shownText(page, 'message')).toBe('Stopped in the middle of a long step: no result.');
+      expect(await shownText(page, result)).toBe('–');
+      expect(await shownText(page, `${action}-reason`)).toBe('stopped by the user');
+      expect(await page.locator(`#${action}-reason`).getAttribute('data-reason')).toBe('stopped');
+    }
     expect(errors).toEqual([]);
   });
 
   test('a long product shows its pieces with the time left, and the bar follows them', async () => {
     // The matrix-free product of the Stop test above, in pieces; at 10⁶ electrons on the tree such a
     // product runs for minutes, and the pieces are all the page can tell of it.
-    const { page, errors } = await open('?geometry=ball&n=6000&eps=0.001&matrix=free&check=0&run=none');
-    expect(await settled(page)).toBe('idle');
+    const { page, errors } = await openIdle('?geometry=ball&n=6000&eps=0.001&matrix=free&check=0&run=none');
     // Every line the progress shows, with its bar's width, recorded by the page as it changes.
     const recorded = await recordProgress(page);
     expect(await runAction(page, 'momenta')).toBe('converged');
@@ -813,10 +1045,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
   });
 
   test('Stop ends a running solve, and the page keeps drawing frames meanwhile', async () => {
-    const { page, errors } = await open(
+    const { page, errors } = await openIdle(
       '?geometry=sphere&n=1000&eps=0.01&velocity=random&tol=1e-12&check=0&run=none',
     );
-    expect(await settled(page)).toBe('idle');
     const finished = await startAction(page, 'solve');
     await page.waitForFunction(() => document.body.dataset.status === 'running');
     // The main thread stays free while the GPU works: animation frames arrive before the solve ends.
@@ -834,21 +1065,308 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     await screenshot(page, '8-stopped');
     // Saved, it is marked as a stopped study's JSON is: its iterations of the limit (3N unknowns);
     // loaded back, it reads as stopped, not as a solve out of iterations.
-    const button = '[data-action="downloadJson"] button';
-    const file = await downloaded(page, button, 'solve-stopped.json');
+    const file = await downloaded(page, kDownloadJson, 'solve-stopped.json');
     const saved = JSON.parse(file.text);
     expect(Object.keys(saved).slice(0, 2)).toEqual(['command', 'stopped']);
     expect(saved.stopped).toEqual({ signal: null, points: iterations, of: 3000 });
     expect(saved).toMatchObject({ converged: false, iterations });
-    const fresh = await open('?run=none');
-    expect(await settled(fresh.page)).toBe('idle');
+    const fresh = await openIdle('?run=none');
     await loadResult(fresh.page, 'solve-stopped.json', file.text);
     expect(await fresh.page.locator('#solve-reason').getAttribute('data-reason')).toBe('stopped');
     expect(await shownText(fresh.page, 'solve-reason')).toBe('stopped by the user');
-    expect(JSON.parse((await downloaded(fresh.page, button, 'solve-stopped-again.json')).text)).toEqual(
-      saved,
-    );
+    expect(
+      JSON.parse((await downloaded(fresh.page, kDownloadJson, 'solve-stopped-again.json')).text),
+    ).toEqual(saved);
     expect(fresh.errors).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  test('a refined Spectrum stopped by Stop keeps its partial λ range, the one its progress showed last', async () => {
+    const { page, errors } = await openIdle(
+      '?run=none&n=3000&geometry=ball&eps=0.01&lanczos_tol=1e-10&check=0',
+    );
+    const lines = await recordProgress(page);
+    const finished = await startAction(page, 'spectrum');
+    await page.waitForFunction(() =>
+      /Lanczos product ([1-9]\d)/.test(document.getElementById('progress-text')?.textContent ?? ''),
+    );
+    await page.locator('#progress-stop').click();
+    expect(await finished()).toBe('failed');
+    expect(await shownText(page, 'message')).not.toContain('no result');
+    expect(await page.locator('#spectrum-reason').getAttribute('data-reason')).toBe('stopped');
+    // The last product the progress line named, and its λ range to the six digits it shows.
+    const products = (await lines()).flatMap(([line]) => {
+      const match = /Lanczos product (\d+) \(at most (\d+)\), λ ∈ \[(\S+), (\S+)\]$/.exec(line);
+      return match ? [match.slice(1).map(Number)] : [];
+    });
+    const [step, limit, lambdaMin, lambdaMax] = products.at(-1)!;
+    expect(step).toBeGreaterThanOrEqual(10);
+    expect(await shownValue(page, 'spectrum-steps')).toBe(step);
+    expect((await shownValue(page, 'lambda-min')).toPrecision(6)).toBe(lambdaMin.toPrecision(6));
+    expect((await shownValue(page, 'lambda-max')).toPrecision(6)).toBe(lambdaMax.toPrecision(6));
+    // Saved marked as stopped, with those products of the limit, and the Ritz values as they stood.
+    const file = await downloaded(page, kDownloadJson, 'spectrum-refined-stopped.json');
+    const saved = JSON.parse(file.text) as { spectrum: Record<string, unknown> };
+    expect(saved.spectrum.stopped).toEqual({ signal: null, points: step, of: limit });
+    expect(saved.spectrum).toMatchObject({
+      converged: false,
+      lambda_min: await shownValue(page, 'lambda-min'),
+      lambda_max: await shownValue(page, 'lambda-max'),
+    });
+    expect(errors).toEqual([]);
+  });
+
+  test("a refined Solve stopped by Stop: the row shows its v's float64 residual as such, the plot's legend the inner solves'; loaded back, the link runs it again", async () => {
+    const query = '?run=none&n=3000&geometry=ball&eps=0.01&tol=1e-9&check=0';
+    const { page, errors } = await openIdle(query);
+    const finished = await startAction(page, 'solve');
+    await page.waitForFunction(() =>
+      /Solve: iteration ([2-9]\d|1[6-9])/.test(document.getElementById('progress-text')?.textContent ?? ''),
+    );
+    await page.locator('#progress-stop').click();
+    expect(await finished()).toBe('failed');
+    expect(await page.locator('#solve-reason').getAttribute('data-reason')).toBe('stopped');
+    const file = await downloaded(page, kDownloadJson, 'solve-refined-stopped.json');
+    const saved = JSON.parse(file.text) as Record<string, unknown>;
+    expect(saved.refinement_steps).toBeGreaterThanOrEqual(1);
+    // The returned v's float64 residual (README: both keys are it on a refined run), named for what it is.
+    const residual = await shownValue(page, 'solve-residual');
+    expect(residual).toBe(saved.relative_residual);
+    expect(residual).toBe(saved.true_relative_residual);
+    expect(await shownText(page, 'solve-residual-label')).toBe('‖p − M v‖/‖p‖ (float64, of the refined v)');
+    const legend = () => page.locator('#residual-plot .u-legend .u-label').allTextContents();
+    expect(await legend()).toEqual([
+      '‖r‖/‖p‖ of the float32 inner solves (× each float64 step’s ‖r_k‖)',
+      'tolerance 1e-9',
+    ]);
+    await screenshot(page, 'refined-solve-stopped');
+
+    const fresh = await openIdle('?run=none&tol=1e-5&solver=minres&max_iter=7&matrix=dense');
+    expect(await loadFile(fresh.page, 'solve-refined-stopped.json', file.text)).toContain('their result');
+    const link = new URL(fresh.page.url()).searchParams;
+    expect(Number(link.get('tol'))).toBe(saved.tolerance);
+    expect(link.get('solver')).toBe(saved.switched_from ? 'auto' : saved.solver);
+    expect(link.get('matrix')).toBe(saved.matrix);
+    // Stopped at the solvers' own limit for its unknowns: auto, not the panel's 7.
+    expect((saved.stopped as { of: number }).of).toBe(9000);
+    expect(link.get('max_iter') ?? 'auto').toBe('auto');
+    expect(await shownText(fresh.page, 'solve-residual-label')).toBe(
+      '‖p − M v‖/‖p‖ (float64, of the refined v)',
+    );
+    expect(await shownValue(fresh.page, 'solve-residual')).toBe(saved.relative_residual);
+    expect(fresh.errors).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  test('a refined Solve stopped while its float64 residual is under way ends stopped, with the v it had before that step', async () => {
+    const { page, errors } = await openIdle('?run=none&n=200&geometry=sphere&eps=0.01&tol=1e-9&check=0');
+    // The products worker's second answer (p = M v is the first, step 0's residual the second) is
+    // held, so that the Stop lands while the page waits for it, every time: the test above lands
+    // there only when its Stop follows step 0's last inner iteration. The Stop drops that product.
+    await page.evaluate(() => {
+      const held = { answers: 0, waiting: false };
+      Object.assign(window, { heldProduct: held });
+      window.Worker = class extends window.Worker {
+        override addEventListener(
+          type: string,
+          listener: EventListenerOrEventListenerObject,
+          options?: boolean | AddEventListenerOptions,
+        ): void {
+          const deliver = (event: Event) =>
+            typeof listener === 'function' ? listener(event) : listener.handleEvent(event);
+          super.addEventListener(
+            type,
+            (event) => {
+              const data = (event as MessageEvent).data as { kind?: string } | undefined;
+              if (type === 'message' && data?.kind === 'product' && ++held.answers === 2) held.waiting = true;
+              else deliver(event);
+            },
+            options,
+          );
+        }
+      };
+    });
+    const finished = await startAction(page, 'solve');
+    await page.waitForFunction(
+      () => (window as unknown as { heldProduct: { waiting: boolean } }).heldProduct.waiting,
+    );
+    await page.locator('#progress-stop').click();
+    expect(await finished()).toBe('failed');
+    expect(await shownText(page, 'message')).not.toContain('no result');
+    expect(await page.locator('#solve-reason').getAttribute('data-reason')).toBe('stopped');
+    expect(await shownText(page, 'solve-reason')).toBe('stopped by the user');
+    const saved = JSON.parse(
+      (await downloaded(page, kDownloadJson, 'solve-refined-stopped-residual.json')).text,
+    );
+    // Step 0's inner solve ran, and its correction went unjudged: v is still 0, ||p - M v|| = ||p||.
+    expect(saved).toMatchObject({ converged: false, reason: 'diverged_max_it', refinement_steps: 1 });
+    expect(saved.relative_residual).toBe(1);
+    expect(saved.velocities.every((x: number) => x === 0)).toBe(true);
+    expect(saved.iterations).toBeGreaterThan(0);
+    expect(saved.stopped).toEqual({ signal: null, points: saved.iterations, of: 600 });
+    expect(await shownValue(page, 'solve-residual')).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
+  test('one session through the page: v = 0, a bad N, the downloads, refusals, a stopped study, 1024 px', async () => {
+    const { page, errors } = await app.open('?geometry=cube&n=1');
+    expect(await settled(page)).toBe('converged');
+    // One electron at the cube's centre turns rigidly about z with v = 0: vᵀMv / vᵀDv is 0/0, no number.
+    expect(await shownValue(page, 'energy-kinetic')).toBe(0);
+    expect(await shownText(page, 'inertia-ratio')).toBe('none: v = 0');
+    expect(await page.locator('#inertia-ratio').getAttribute('data-value')).toBeNull();
+
+    // A typed N that does not parse stays marked when another field redraws the configuration: Solve's
+    // refusal points at a field that is in red.
+    await typeField(page, 'n', 'abc');
+    await typeField(page, 'epsilon', '2e-3');
+    expect(await fieldError(page, 'n').textContent()).toBe("N needs a finite number, got 'abc'");
+    await page.locator('[data-action="solve"] button').click();
+    expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
+    await typeField(page, 'n', '1');
+    expect(await fieldError(page, 'n').count()).toBe(0);
+
+    // A spectrum alone has no velocities: its JSON downloads, and the CSV of v and p is off.
+    expect(await runAction(page, 'spectrum')).toBe('converged');
+    expect(await page.locator(kDownloadJson).isDisabled()).toBe(false);
+    expect(await page.locator('[data-action="downloadCsv"] button').isDisabled()).toBe(true);
+
+    // Each stage's float64 check stays beside its result: a solve after the spectrum keeps the
+    // spectrum's, and new velocities take the solve's away with its result, not the spectrum's.
+    const spectrumCheck = await shownValue(page, 'check-spectrum');
+    expect(spectrumCheck).toBeLessThan(1e-5);
+    await chooseOption(page, 'velocity', 'uniform');
+    expect(await runAction(page, 'solve')).toBe('converged');
+    expect(await shownValue(page, 'check-momenta')).toBeLessThan(1e-5);
+    expect(await shownValue(page, 'check-spectrum')).toBe(spectrumCheck);
+    await chooseOption(page, 'velocity', 'rigid');
+    expect(await shownValue(page, 'check-momenta')).toBeNaN();
+    expect(await shownValue(page, 'check-spectrum')).toBe(spectrumCheck);
+
+    // Two refused files in a row: the second's refusal stands alone, not beside the first's.
+    expect(await loadFile(page, 'wrong.csv', 'a,b\n1,2\n')).toContain(
+      "wrong.csv: header 'a,b' is none of the page's CSVs",
+    );
+    expect(await page.locator('[data-error-for="velocity"]').count()).toBe(1);
+    expect(await loadFile(page, 'bad.json', '{')).toBe('bad.json: not valid JSON');
+    expect(await page.locator('[data-error-for]').allTextContents()).toEqual(['bad.json: not valid JSON']);
+    // A file larger than a result of the page's 2·10^6 electrons is refused by its size, unread: 600 MB
+    // made of one 1 MB part, dropped on the page.
+    await page.evaluate(() => {
+      document.getElementById('message')!.textContent = '';
+      const part = new Blob([new Uint8Array(1e6)]);
+      const transfer = new DataTransfer();
+      transfer.items.add(
+        new File(
+          Array.from({ length: 600 }, () => part),
+          'big.csv',
+        ),
+      );
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer }));
+    });
+    await page.waitForFunction(() => document.getElementById('message')?.textContent !== '');
+    const tooLarge =
+      'big.csv: 600 MB, but the page reads at most 512 MB, a result of 2000000 electrons (the CLI takes more)';
+    expect(await shownText(page, 'message')).toBe(tooLarge);
+    expect(await page.locator('[data-error-for]').allTextContents()).toEqual([tooLarge]);
+    // Two files in one drop: neither is loaded unsaid; the page asks for one at a time.
+    await page.evaluate(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(['x,y\n1,0\n0,1\n'], 'a.csv', { type: 'text/csv' }));
+      transfer.items.add(new File(['vx,vy\n0,1\n1,0\n'], 'b.csv', { type: 'text/csv' }));
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer }));
+    });
+    expect(await shownText(page, 'message')).toBe(
+      'Drop one file at a time: 2 were dropped (a.csv, b.csv), none loaded.',
+    );
+
+    // A run's refusal is of the configuration it ran: once N is changed it is gone, from its field and
+    // from the message, rather than standing beside a configuration it no longer holds for.
+    expect(await loadFile(page, 'p.csv', 'px,py,pz\n1,0,0\n')).toBe('Loaded momenta from p.csv.');
+    await typeField(page, 'n', '2');
+    expect(await runAction(page, 'solve')).toBe('failed');
+    const refusal = 'p.csv: 1 row of momenta, but the configuration has N = 2';
+    expect(await fieldError(page, 'velocity').textContent()).toBe(refusal);
+    expect(await shownText(page, 'message')).toBe(refusal);
+    await typeField(page, 'n', '1');
+    expect(await fieldError(page, 'velocity').count()).toBe(0);
+    expect(await shownText(page, 'message')).toBe('');
+
+    // A London run stopped as it starts: the page says so, where the card has nothing to show; while it
+    // ran, neither load button could open a file dialog whose file the page would refuse.
+    const loads = '[data-action="load"] button';
+    const finished = await startAction(page, 'london', () => {
+      const buttons = [...document.querySelectorAll<HTMLButtonElement>('[data-action="load"] button')];
+      Object.assign(window, { loadsWhileRunning: buttons.map((button) => button.disabled) });
+      document.getElementById('progress-stop')!.click();
+    });
+    expect(await finished()).toBe('failed');
+    expect(
+      await page.evaluate(() => (window as unknown as { loadsWhileRunning: boolean[] }).loadsWhileRunning),
+    ).toEqual([true, true]);
+    expect(await shownText(page, 'message')).toBe('Stopped by the user: the london run did not finish.');
+    expect(await page.locator('#study-london-save').isDisabled()).toBe(true);
+    expect(
+      await page
+        .locator(loads)
+        .evaluateAll((buttons) => buttons.map((b) => (b as HTMLButtonElement).disabled)),
+    ).toEqual([false, false]);
+
+    // A window of 1024 px leaves the stage 354 px: the canvas's help line gives way to the legend rather
+    // than wrap a word a line out of the footer, and a card's labels wrap before its values are squeezed.
+    expect(await page.locator('#view-help').isVisible()).toBe(true);
+    await page.setViewportSize({ width: 1024, height: 700 });
+    expect(await page.locator('#view-help').isVisible()).toBe(false);
+    // A file dropped while the run goes on is refused; once the run is over, the refusal goes with it.
+    const larmor = await startAction(page, 'larmor', () => {
+      const files = new DataTransfer();
+      files.items.add(new File(['x,y\n1,0\n'], 'dropped.csv', { type: 'text/csv' }));
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: files, cancelable: true }));
+      const said = document.getElementById('message')!.textContent;
+      Object.assign(window, { droppedWhileRunning: said });
+    });
+    expect(await larmor()).toBe('converged');
+    expect(
+      await page.evaluate(() => (window as unknown as { droppedWhileRunning: string }).droppedWhileRunning),
+    ).toBe('Stop the run before loading a file.');
+    expect(await shownText(page, 'message')).toBe('');
+    expect((await page.locator('#larmor-ring').boundingBox())!.width).toBeGreaterThanOrEqual(150);
+    await screenshot(page, 'session-1024-larmor');
+
+    // The response table's headers are the CLI text's, in the paper's words: each says in its tooltip
+    // what its number is, its unit and its JSON key.
+    await typeField(page, 'responseNs', '8');
+    await typeField(page, 'responseNEpsilon', '1');
+    await typeField(page, 'responseGrid', '5');
+    expect(await runAction(page, 'response')).toBe('converged');
+    const headers = page.locator('#response-points th');
+    expect(await headers.allTextContents()).toContain('R/λ_L');
+    expect(await headers.evaluateAll((cells) => cells.map((cell) => cell.getAttribute('title')))).toContain(
+      "the binned current's fitted e-folding depth below the surface, in units of R (it carries the factor r: the unscreened rigid rotation gives 0.39 R) (JSON: decay_length)",
+    );
+
+    // The canvas shows the run's ball coloured by |v_i|; at another N there is none to colour by, and a
+    // note in the legend's place says why its electrons are grey.
+    await page.locator('#tab-electrons').click();
+    await expect.poll(() => page.locator('#legend').isVisible()).toBe(true);
+    expect(await page.locator('#colour-note').isVisible()).toBe(false);
+    await typeField(page, 'n', '9');
+    await expect
+      .poll(() => page.locator('#colour-note').textContent())
+      .toBe('colour by |v_i|: no response run of these electrons (Studies › Response)');
+    expect(await page.locator('#legend').isVisible()).toBe(false);
+    await screenshot(page, 'session-colour-note');
+
+    // An indefinite M (the azimuthal ring past its threshold, N ε = 32) has no condition number: said
+    // so, where a bare dash read as not computed.
+    await chooseOption(page, 'source', 'ring');
+    await typeField(page, 'n', '64');
+    await chooseOption(page, 'model', 'azimuthal (φ̇_i about z)');
+    await typeField(page, 'epsilon', '0.5');
+    expect(await runAction(page, 'spectrum')).toBe('converged');
+    expect(await shownValue(page, 'lambda-min')).toBeLessThan(0);
+    expect(await shownText(page, 'condition')).toBe('none: λ_min ≤ 0');
+
     expect(errors).toEqual([]);
   });
 });

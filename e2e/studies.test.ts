@@ -2,11 +2,14 @@
 // WebGPU adapter: the London field map (GPU Biot-Savart), pairing against eq. 46 with the Au and Cu
 // temperatures and the pair on the ring itself beside the line, the Larmor ring, a scaling sweep with
 // its Stop, an older scaling file loaded, and the response of a ring to a field (its screening
-// against the circulant's closed form, the canvas coloured by the induced current), a response sweep
-// whose last point met an indefinite M, a --radius-m response file's SI columns, and Stop in each
-// sweep. Each test checks the numbers shown against the physics, that its plot is drawn (coloured
-// pixels), saves a screenshot under e2e-results/, and fails on any console error. Sizes are kept
-// small: SwiftShader is a CPU.
+// against the circulant's closed form, the canvas coloured by the induced current, and the Electrons
+// tab told what it took), a response sweep whose last point met an indefinite M, the response card's
+// decay lengths and penetration depths, a --radius-m response file's SI columns, and Stop in each
+// sweep; a scaling card keeps the geometry its sweep started with, a London run refused for its input
+// keeps the last result, and a pairing file stopped before its rings shows none of the run before.
+// Tests check the numbers shown against the physics, that a plot is drawn (coloured pixels), save
+// screenshots under e2e-results/, and fail on any console error. Sizes are kept small: SwiftShader
+// is a CPU.
 import { describe, expect, test } from 'vitest';
 import { kElectronMass, kElementaryCharge } from '../src/physics/constants.ts';
 import { kFermiReadingLabels } from '../src/physics/paper.ts';
@@ -20,7 +23,7 @@ import { runLarmor } from '../src/studies/larmor/run.ts';
 import { pairingJson, pairingRingJson } from '../src/studies/pairing/report.ts';
 import { runPairing } from '../src/studies/pairing/run.ts';
 import { responseSummary } from '../src/studies/response/report.ts';
-import { runResponse } from '../src/studies/response/run.ts';
+import { continuumDecayLength, runResponse } from '../src/studies/response/run.ts';
 import { responseSpec } from '../src/studies/response/spec.ts';
 import { scalingJson } from '../src/studies/scaling/report.ts';
 import { runScaling, scalingSweep } from '../src/studies/scaling/run.ts';
@@ -237,6 +240,32 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(fresh.errors).toEqual([]);
     await page.locator('#study-pairing').scrollIntoViewIfNeeded();
     await screenshot(page, 'studies-2-pairing');
+    expect(errors).toEqual([]);
+  });
+
+  test('a pairing run stopped before its rings shows no rings of the run before', async () => {
+    const { page, errors } = await open();
+    const full = await runPairing(kDefaultPairingRatios);
+    const complete = pairingJson({
+      ...full,
+      ratios: kDefaultPairingRatios,
+      shard: null,
+    });
+    await loadFile(page, 'pairing.json', toJson(complete));
+    expect(await shownText(page, 'pairing-au-eq46')).toMatch(/ mK$/);
+    const stopped = pairingJson({
+      points: full.points.slice(0, 3),
+      rings: [],
+      ratios: kDefaultPairingRatios,
+      shard: null,
+      stop: { signal: null, points: 3, of: kDefaultPairingRatios.length },
+    });
+    expect(await loadFile(page, 'pairing-stopped.json', toJson(stopped))).toContain('pairing-stopped.json');
+    const cells = await page
+      .locator('#pairing-rings td, #pairing-on-ring td')
+      .evaluateAll((all) => all.map((cell) => cell.textContent));
+    expect(cells.length).toBeGreaterThan(40);
+    expect(new Set(cells)).toEqual(new Set(['–']));
     expect(errors).toEqual([]);
   });
 
@@ -484,6 +513,32 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test("a scaling sweep's card fits the geometry it started with, whatever the field says meanwhile", async () => {
+    const { page, errors } = await open();
+    await chooseOption(page, 'scalingGeometry', 'ring');
+    await chooseOption(page, 'scalingModel', 'azimuthal');
+    await typeField(page, 'scalingNMin', '16');
+    await typeField(page, 'scalingNMax', '64');
+    await typeField(page, 'scalingPoints', '3');
+    // The geometry is changed in the click's own task: before the sweep's first point.
+    const finished = await startAction(page, 'scaling', () => {
+      const select = document.querySelector<HTMLSelectElement>('[data-field="scalingGeometry"] select')!;
+      select.selectedIndex = [...select.options].findIndex((option) => option.text === 'sphere');
+      select.dispatchEvent(new Event('change'));
+    });
+    expect(await finished()).toBe('converged');
+    const geometry = page.locator('[data-field="scalingGeometry"] select');
+    expect(await geometry.evaluate((select: HTMLSelectElement) => select.selectedOptions[0].text)).toBe(
+      'sphere',
+    );
+    expect(await shownText(page, 'scaling-law')).toContain('lambda_max/N = a ln N + b');
+    const saved = (await savedStudy(page, 'scaling')).json as {
+      studies: { geometry: string }[];
+    };
+    expect(saved.studies[0].geometry).toBe('ring');
+    expect(errors).toEqual([]);
+  });
+
   test('a link with run=london reproduces the map, and bad study input is refused by its field', async () => {
     const { page, errors } = await app.open(
       '?run=london&london_geometry=cylinder&london_n=400&london_grid=21&london_half_height=0.5',
@@ -670,6 +725,23 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test('a response run says that the Electrons tab took its geometry, N and colour, and cleared its solve', async () => {
+    const { page, errors } = await app.open(
+      '?geometry=sphere&n=40&eps=1e-3&run=solve' +
+        '&response_geometry=ring&response_n=16&response_model=azimuthal&response_n_epsilon=1&response_grid=5',
+    );
+    expect(await settled(page)).toBe('converged');
+    expect(await runAction(page, 'response')).toBe('converged');
+    expect(await shownText(page, 'message')).toBe(
+      "The canvas shows the response run's electrons, so the Electrons tab took geometry ring and N = 16 " +
+        '(were sphere, N = 40) and colour by the induced current |v_i|; its results, of the electrons it ' +
+        'had, were cleared.',
+    );
+    expect(await page.locator('[data-field="source"] select').inputValue()).toBe('ring');
+    expect(await shownValue(page, 'energy-kinetic')).toBeNaN();
+    expect(errors).toEqual([]);
+  });
+
   test("response: a --radius-m file's moment per tesla and susceptibilities in the table, as the file holds them", async () => {
     // A ball of 50 and 100 at R = 1e-12 m (eps = r_e/R = 2.8e-3), as `response --radius-m 1e-12 --json`.
     const result = await runResponse(
@@ -715,6 +787,29 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     await loadFile(page, 'response.json', JSON.stringify(plain));
     expect(await page.locator('#response-points th').allTextContents()).toEqual(headers.slice(0, -3));
     expect(await page.locator('#response-0-moment').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  test("the response card's table: the ball's decay length and penetration depth beside London's, as the CLI's", async () => {
+    const { page, errors } = await app.open(
+      '?run=response&response_geometry=ball&response_n=200&response_n_epsilon=3,10&response_grid=5',
+    );
+    expect(await settled(page)).toBe('converged');
+    const header = await page.locator('#response-points th').allTextContents();
+    expect(header.slice(-4)).toEqual(['decay/R', 'London decay/R', 'λ/R fit', 'λ_L/R']);
+    for (const [k, nEpsilon] of [3, 10].entries()) {
+      const continuum = continuumDecayLength({ geometry: 'ball', drive: 'field' }, nEpsilon)!;
+      expect(await shownValue(page, `response-${k}-continuum-decay`)).toBeCloseTo(continuum, 12);
+      // A coarse ball of 200 electrons: within a quarter of the continuum's.
+      const decay = await shownValue(page, `response-${k}-decay`);
+      expect(Math.abs(decay / continuum - 1)).toBeLessThan(0.25);
+      // lambda fitted as London's profile beside lambda_L = R/x, x = sqrt(3 N r_e/R): the float64 CPU's
+      // ball of 200 gives 0.981 lambda_L at 3 and 0.906 at 10, nearing it from below as N grows.
+      const london = await shownValue(page, `response-${k}-london-penetration`);
+      expect(london).toBeCloseTo(1 / Math.sqrt(3 * nEpsilon), 5);
+      const fitted = await shownValue(page, `response-${k}-penetration`);
+      expect(Math.abs(fitted / london - 1)).toBeLessThan(0.15);
+    }
     expect(errors).toEqual([]);
   });
 
@@ -853,6 +948,21 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     }
     expect(errors).toEqual([]);
     expect(fresh.errors).toEqual([]);
+  });
+
+  test('a London run refused for N < h keeps the last result shown and saved', async () => {
+    const { page, errors } = await app.open('?run=london&london_n=100&london_grid=5');
+    expect(await settled(page)).toBe('converged');
+    const body = await shownText(page, 'london-body');
+    expect(body).toContain('N = 100');
+    await chooseOption(page, 'londonGeometry', 'cylinder');
+    await typeField(page, 'londonHalfHeight', '5');
+    await typeField(page, 'londonN', '3');
+    expect(await runAction(page, 'london')).toBe('failed');
+    expect(await shownText(page, 'message')).toContain('must be at least h = 5 for a cylinder');
+    expect(await shownText(page, 'london-body')).toBe(body);
+    expect(await page.locator('#study-london-save').isDisabled()).toBe(false);
+    expect(errors).toEqual([]);
   });
 
   test('response: Stop ends a sweep with the points it finished, shown, saved and loaded as stopped', async () => {

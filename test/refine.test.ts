@@ -17,6 +17,7 @@ import { relativeError } from '../src/physics/observables.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
 import { cpuBackend, cpuTreeBackend, massMatrix } from '../src/run/backend.ts';
+import { RunStopped } from '../src/run/chunks.ts';
 import {
   float64Product,
   float64Products,
@@ -266,6 +267,50 @@ describe('refinedVelocities on the float32 CPU mirror', () => {
     });
     expect(limited).toMatchObject({ reason: 'diverged_max_it', converged: false, iterations: 1 });
     expect(limited.refinementSteps).toBe(1);
+  });
+
+  test("a Stop that drops a step's float64 product ends the run stopped, with the v whose residual it formed", async () => {
+    const { system } = kSetups[0];
+    const p = applyMassMatrix(massMatrix(system), velocityPattern(system, 'random', 5));
+    const backend = cpuBackend(system, 'float32');
+    // Each step's candidate and its residual, as the worker would answer them; the products after
+    // `dropped` fail as a Stop fails the page's pending one (src/app/reference.ts withReference).
+    const run = (dropped: number, failure: () => Error = () => new RunStopped()) => {
+      const { product, residuals } = recordingProduct(system, p);
+      const candidates: Float64Array[] = [];
+      const result = refinedVelocities(
+        backend,
+        async (v) => {
+          if (candidates.length === dropped) throw failure();
+          candidates.push(Float64Array.from(v));
+          return product(v);
+        },
+        p,
+        'cg',
+        { rtol: kTol },
+      );
+      return { result, candidates, residuals };
+    };
+    expect((await run(Infinity).result).refinementSteps).toBeGreaterThanOrEqual(2);
+    // Dropped at step 1's product: v is step 0's, judged; at step 0's: v = 0, nothing judged.
+    for (const dropped of [1, 0]) {
+      const { result: pending, candidates, residuals } = run(dropped);
+      const result = await pending;
+      expect(result).toMatchObject({
+        reason: 'diverged_max_it',
+        converged: false,
+        refinementSteps: dropped + 1,
+      });
+      const kept = dropped === 0 ? new Float64Array(p.length) : candidates[0];
+      expect(result.x).toEqual(kept);
+      expect(result.trueResidualNorm).toBe(dropped === 0 ? norm(p) : residuals[0]);
+      expect(result.trueRelativeResidual).toBeCloseTo(trueRelativeResidual64(system, p, kept), 12);
+      // Every inner iteration done is in the count and the history, the unjudged step's too.
+      expect(result.iterations).toBeGreaterThan(0);
+      expect(result.history).toHaveLength(result.iterations + 1);
+    }
+    // Any other failure of the product is the run's.
+    await expect(run(1, () => new Error('worker failed')).result).rejects.toThrow('worker failed');
   });
 
   test('a NaN in p (float32 overflow) gives NaN residuals and diverged_nan, never the 0 of p = 0', async () => {

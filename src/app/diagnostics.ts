@@ -366,7 +366,10 @@ export class Diagnostics {
     showTrueResidual(null, null, false, 0);
     showText('solve-reason', '–');
     showText('solve-mode', '–');
-    element('solve-reason').className = '';
+    const reason = element('solve-reason');
+    reason.className = '';
+    // The page's state follows the row: no reason while none is shown (a run under way, a Momenta run).
+    delete reason.dataset.reason;
   }
 
   /** What the momenta or solve run does, in the mode row, from its start. */
@@ -541,11 +544,27 @@ export class Diagnostics {
     for (const id of ['lambda-min', 'lambda-max', 'collective', 'condition', 'spectrum-steps'])
       show(id, null);
     showText('spectrum-reason', '–');
+    delete element('spectrum-reason').dataset.reason;
     const mark = element('definiteness');
     mark.textContent = '–';
     mark.className = '';
     delete mark.dataset.indefinite;
     delete mark.dataset.definiteness;
+  }
+
+  /**
+   * A Solve or Spectrum that Stop ended inside a long step, before it had a result: its rows emptied,
+   * and its reason said as a stopped run's is where it has one (shownReason).
+   */
+  stoppedWithoutResult(run: 'solve' | 'spectrum'): void {
+    if (run === 'solve') this.clearSolve();
+    else this.clearSpectrum();
+    const target = element(`${run}-reason`);
+    const shown = shownReason('', true);
+    target.textContent = shown.text;
+    target.dataset.reason = shown.reason;
+    // As solveDone marks a stopped solve's; a spectrum's reason is never coloured.
+    if (run === 'solve') target.className = 'bad';
   }
 
   spectrumProgress(step: number, lambdaMin: number, lambdaMax: number): void {

@@ -3,21 +3,11 @@
 import { checkLanczosBasisFits, gpuBackend, operatorBytes, type GpuBackend } from '../engine/backend.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import type { DarwinSystem } from '../physics/models.ts';
+import { RunStopped } from '../run/chunks.ts';
 import type { MatrixChoice } from '../run/inputs.ts';
 import { kDefaultLanczosBasis } from '../solvers/lanczos.ts';
 
 export { operatorBytes, type GpuBackend };
-
-/**
- * Thrown from the chunk hook of a long step (the dense assembly, a long matrix-free product, in a
- * solver or not) once Stop was pressed: the run ends between two chunks, without a result.
- */
-export class RunStopped extends Error {
-  override readonly name = 'RunStopped';
-  constructor() {
-    super('stopped between two chunks of a long step');
-  }
-}
 
 /**
  * M assembled (dense) or set up (matrix-free, tree) on the GPU, with every solver pipeline built; once

@@ -2,7 +2,7 @@
 // (reference.worker.ts), so that it runs beside the GPU without blocking the page, and a Stop can
 // end it (FloatReference.cancel); and the page's words for its progress. The CLI's counterpart is
 // src/cli/reference.ts nodeReference.
-import { chunkEstimate } from '../run/chunks.ts';
+import { chunkEstimate, RunStopped } from '../run/chunks.ts';
 import {
   FloatReference,
   type ReferenceMessage,
@@ -10,7 +10,6 @@ import {
   type ReferenceProgressHook,
 } from '../run/reference.ts';
 import type { Float64Products } from '../run/refine.ts';
-import { RunStopped } from './engine.ts';
 
 /** The reference worker's progress as the page shows it: its text, and how far along where known. */
 export interface ReferenceReport {

@@ -38,14 +38,14 @@ import {
   type SampledReference,
 } from '../run/check.ts';
 import { treeWorkWarning } from '../run/backend.ts';
-import { chunkEstimate } from '../run/chunks.ts';
+import { chunkEstimate, RunStopped } from '../run/chunks.ts';
 import { solveJson, spectrumSummaryJson } from '../run/report.ts';
 import { isObject, savedStop, stoppedJson, type SweepStop } from '../studies/study.ts';
 import { refines } from '../run/refine.ts';
 import { runSolve, type SolveMode, type SolveReport } from '../run/solve.ts';
 import { runSpectrum, type SpectrumReport } from '../run/spectrum.ts';
 import { formatBytes, type CheckId, type Diagnostics } from './diagnostics.ts';
-import { checkSpectrumFits, openEngine, operatorBytes, RunStopped, type GpuBackend } from './engine.ts';
+import { checkSpectrumFits, openEngine, operatorBytes, type GpuBackend } from './engine.ts';
 import { download, loadedText } from './files.ts';
 import {
   csvKind,
@@ -1012,8 +1012,10 @@ export class Session {
     } else if (error instanceof CheckStopped) {
       this.#diagnostics.checkNote('stopped');
     } else if (error instanceof RunStopped) {
-      // Stopped inside a long product or assembly: the stage has no result to show.
-      if (this.parameters.run === 'spectrum') this.#diagnostics.clearSpectrum();
+      // Stopped inside a long product or assembly: the stage has no result to show, and a Solve or
+      // Spectrum says it was stopped in its reason row, as one that Stop left with a result does.
+      const { run } = this.parameters;
+      if (run === 'solve' || run === 'spectrum') this.#diagnostics.stoppedWithoutResult(run);
       else this.#diagnostics.clearSolve();
       this.#diagnostics.message('Stopped in the middle of a long step: no result.', 'info');
     } else {

@@ -4,6 +4,19 @@
 // electrons on the tree runs for minutes on a CPU adapter, which only the time left makes bearable.
 // And a long float64 host sum split into chunks of its own (inPacedChunks), paced by a run's hooks.
 
+/**
+ * Thrown once Stop was pressed from the chunk hook of a long step (the dense assembly, a long
+ * matrix-free product, in a solver or not: the run ends between two chunks, without a result), and
+ * by the page's float64 products worker, which a Stop ends with the product under way
+ * (src/app/reference.ts withReference; a refined solve keeps the v it had, src/run/refine.ts).
+ */
+export class RunStopped extends Error {
+  override readonly name = 'RunStopped';
+  constructor() {
+    super('stopped between two chunks of a long step');
+  }
+}
+
 /** One chunk's report: the line's text and how far the step is (0..1). */
 export interface ChunkReport {
   readonly text: string;

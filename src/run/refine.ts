@@ -23,6 +23,7 @@ import {
 } from '../solvers/types.ts';
 import { buildTree, sharedArrays } from '../physics/tree-build.ts';
 import { treeMassMatrix, type MassMatrixBackend } from './backend.ts';
+import { RunStopped } from './chunks.ts';
 
 /**
  * Below this tolerance a float32 backend refines: float32's recursive residual stops near 1e-7, and
@@ -160,7 +161,8 @@ async function residual(
  * that step's inner solve ran out of iterations before `size` of them (maxIterations bounds each
  * inner solve, as it bounds a solve that does not refine; past `size`, exact arithmetic would have
  * finished, so running out is float32's failure; one that stalls on float32's floor, stallWatch,
- * ends its step early and is not cut short), or when onIteration stops; an inner
+ * ends its step early and is not cut short), or when onIteration stops, or a stop drops a step's
+ * float64 product (RunStopped; v is then the last one whose residual was formed); an inner
  * diverged_residual_gap or diverged_singular is judged as any other step (float32 reached what it
  * can, and float64 may reach more), and where it did not contract ends the run with its own reason:
  * M is singular, or singular to float32, along the residual; an inner diverged_nan,
@@ -257,7 +259,18 @@ export async function refinedVelocities(
       continue;
     }
     const next = v.map((x, k) => x + scale * inner.x[k]);
-    const [nextR, nextNorm] = await residual(product, p, next);
+    let nextR: Float64Array;
+    let nextNorm: number;
+    try {
+      [nextR, nextNorm] = await residual(product, p, next);
+    } catch (error) {
+      // A Stop dropped the product under way (the page's float64 worker, src/app/reference.ts): the
+      // correction goes unjudged, and the run ends stopped with the v whose residual it formed, as a
+      // Stop inside an inner solve ends it, rather than with no result.
+      if (!(error instanceof RunStopped)) throw error;
+      reason = 'diverged_max_it';
+      break;
+    }
     if (nextNorm < normR) [v, r, normR] = [next, nextR, nextNorm];
     if (failed) {
       reason = inner.reason;
