@@ -193,10 +193,9 @@ describe('the Stop rule in a sweep on a backend', () => {
     expect(whole.built).toEqual([1, 1, 1, 3 / 48]);
     expect(whole.stopped).toBe(false);
     expect(whole.run.stopped).toBe(false);
-    expect(whole.run.londonInertiaRatioDirect).toEqual({
-      n: 48,
-      value: await londonInertiaRatioDirect(async (system) => cpuBackend(system), 'vector', 48),
-    });
+    expect(whole.run.londonInertiaRatioDirect).toEqual(
+      await londonInertiaRatioDirect(async (system) => cpuBackend(system), 'vector', 48),
+    );
     expect(whole.run.study.points.map((p) => p.lambdaMax)).toEqual(
       late.run.study.points.map((p) => p.lambdaMax),
     );
