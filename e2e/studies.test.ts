@@ -459,6 +459,7 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       studies: [study],
       extras: [{ matrix: null, londonInertiaRatioDirect: null }],
       shard: null,
+      sweep: null,
       totalMs: 5,
     });
     // Its points without the check's fields, as results/scaling.json of f096b0e has them.
