@@ -578,6 +578,8 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       'dim',
       'epsilon',
       'radius_m',
+      'grid',
+      'matrix',
       'points',
       'limits',
       'device',
