@@ -329,7 +329,12 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
         points: { n: number; lambda_max: number; within_target: boolean | null }[];
       }[];
     };
-    expect(scaling).toMatchObject({ command: 'scaling', ns: [32, 64, 128] });
+    // With the options the page's sweep takes, which its panel does not set.
+    expect(scaling).toMatchObject({
+      command: 'scaling',
+      ns: [32, 64, 128],
+      sweep: { tol: 1e-6, max_iter: null, seed: 1, matrix: 'auto', tree_tolerance: 1e-5 },
+    });
     expect(scaling.studies[0].points.map((point) => point.within_target)).toEqual([true, true, true]);
     expect(scaling.studies).toHaveLength(1);
     expect(scaling.studies[0].geometry).toBe('ring');
@@ -481,6 +486,16 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       'Loaded the ring scaling sweep (2 N) from scaling.json.',
     );
     expect(await shownText(page, 'scaling-check')).toBe('not checked');
+    // A file that names its sweep's options keeps them, and says those a rerun on the page, which
+    // has no fields for them, would change.
+    const sweep = { tol: 1e-10, max_iter: 500, seed: 1, matrix: 'auto', tree_tolerance: 1e-5 };
+    expect(
+      await loadFile(page, 'scaling.json', JSON.stringify({ ...older, device: kCpuDevice, sweep })),
+    ).toBe(
+      "Loaded the ring scaling sweep (2 N) from scaling.json; a rerun here takes the page's tol 1e-6, " +
+        "max_iter auto, not the file's tol 1e-10, max_iter 500.",
+    );
+    expect((await savedStudy(page, 'scaling')).json).toMatchObject({ sweep });
     expect(errors).toEqual([]);
   });
 

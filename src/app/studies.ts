@@ -448,7 +448,9 @@ export class Studies {
     const differ = (Object.keys(kScalingAppSweep) as (keyof ScalingSweep)[]).filter(
       (key) => sweep !== null && sweep[key] !== kScalingAppSweep[key],
     );
-    const options = (of: ScalingSweep) => differ.map((key) => `${key} ${of[key] ?? 'auto'}`).join(', ');
+    const written = (value: string | number | null) =>
+      typeof value === 'number' && !Number.isInteger(value) ? value.toExponential() : String(value ?? 'auto');
+    const options = (of: ScalingSweep) => differ.map((key) => `${key} ${written(of[key])}`).join(', ');
     const rerun =
       sweep && differ.length
         ? `; a rerun here takes the page's ${options(kScalingAppSweep)}, not the file's ${options(sweep)}`
