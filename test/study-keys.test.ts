@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
+import { kShardedCommands } from '../src/cli/commands/index.ts';
 import { buildCliBundle, runCli } from './helpers/cli-bundle.ts';
 import { smallRun } from './helpers/commands.ts';
 
@@ -71,9 +72,14 @@ test.each(kStudies)(
     const out = join(dir, command);
     const args = [...smallRun(command, dir, cli), ...(markdown ? ['--markdown'] : [])];
     // --out where the study has files (larmor has none): scaling's CSV is read below.
-    const run = cli(...args, ...(command === 'larmor' ? [] : ['--out', out]), '--json');
-    expect(run.status, run.stderr).toBe(0);
-    const { keys, device } = keysOf(JSON.parse(run.stdout));
+    const runs = [
+      cli(...args, ...(command === 'larmor' ? [] : ['--out', out]), '--json'),
+      // A shard's JSON too, where the study shards: what it adds ("shard", and the run's list).
+      ...(kShardedCommands.has(command) ? [cli(...args, '--shard', '1/2', '--json')] : []),
+    ];
+    for (const run of runs) expect(run.status, run.stderr).toBe(0);
+    const { keys, device } = keysOf(runs.map((run) => JSON.parse(run.stdout)));
+    expect(keys.size).toBeGreaterThan(10);
     const listed = readmeNames(`\`${command}\` keys (JSON):`);
     expect([...keys].filter((key) => !listed.has(key))).toEqual([]);
     const deviceListed = readmeNames('Every JSON result carries `"device"`');
