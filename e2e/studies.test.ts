@@ -359,7 +359,12 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
         points: { n: number; lambda_max: number; within_target: boolean | null }[];
       }[];
     };
-    expect(scaling).toMatchObject({ command: 'scaling', ns: [32, 64, 128] });
+    // With the options the page's sweep takes, which its panel does not set.
+    expect(scaling).toMatchObject({
+      command: 'scaling',
+      ns: [32, 64, 128],
+      sweep: { tol: 1e-6, max_iter: null, seed: 1, matrix: 'auto', tree_tolerance: 1e-5 },
+    });
     expect(scaling.studies[0].points.map((point) => point.within_target)).toEqual([true, true, true]);
     expect(scaling.studies).toHaveLength(1);
     expect(scaling.studies[0].geometry).toBe('ring');
@@ -489,6 +494,7 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       studies: [study],
       extras: [{ matrix: null, londonInertiaRatioDirect: null }],
       shard: null,
+      sweep: null,
       totalMs: 5,
     });
     // Its points without the check's fields, as results/scaling.json of f096b0e has them.
@@ -510,6 +516,16 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       'Loaded the ring scaling sweep (2 N) from scaling.json.',
     );
     expect(await shownText(page, 'scaling-check')).toBe('not checked');
+    // A file that names its sweep's options keeps them, and says those a rerun on the page, which
+    // has no fields for them, would change.
+    const sweep = { tol: 1e-10, max_iter: 500, seed: 1, matrix: 'auto', tree_tolerance: 1e-5 };
+    expect(
+      await loadFile(page, 'scaling.json', JSON.stringify({ ...older, device: kCpuDevice, sweep })),
+    ).toBe(
+      "Loaded the ring scaling sweep (2 N) from scaling.json; a rerun here takes the page's tol 1e-6, " +
+        "max_iter auto, not the file's tol 1e-10, max_iter 500.",
+    );
+    expect((await savedStudy(page, 'scaling')).json).toMatchObject({ sweep });
     expect(errors).toEqual([]);
   });
 
@@ -633,6 +649,8 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       'dim',
       'epsilon',
       'radius_m',
+      'grid',
+      'matrix',
       'points',
       'limits',
       'device',

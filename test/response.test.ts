@@ -1670,6 +1670,8 @@ describe('the response command', () => {
       'dim',
       'epsilon',
       'radius_m',
+      'grid',
+      'matrix',
       'points',
       'limits',
       'device',
@@ -1684,6 +1686,8 @@ describe('the response command', () => {
       dim: 3,
       epsilon: null,
       radius_m: null,
+      grid: null,
+      matrix: 'auto',
     });
     expect(summary.points).toHaveLength(4);
     expect(Object.keys(summary.points[0])).toEqual([
@@ -1741,6 +1745,7 @@ describe('the response command', () => {
     // --grid adds the map's check after "device": null on the CPU, whose map is the float64 sum.
     expect(Object.keys(summary).slice(-3)).toEqual(['device', 'field_map_check', 'files']);
     expect(summary.field_map_check).toBeNull();
+    expect(summary.grid).toBe(9);
     expect(summary.limits).toHaveLength(1);
     expect(summary.limits[0].continuum_ratio).toBe(0.5);
     for (const name of ['response-screening.svg', 'response-centre.svg', 'response-map-n80-x3.00.svg']) {
@@ -1766,6 +1771,7 @@ describe('the response command', () => {
     const summary = JSON.parse(run.stdout);
     expect(Object.keys(summary).slice(-3)).toEqual(['device', 'tree', 'files']);
     expect(summary.tree).toEqual({ tolerance: 1e-4, n: [256, 1024] });
+    expect(summary.matrix).toBe('tree');
     for (const p of summary.points) {
       // The ring's exact circulant ratio, to the tree's tolerance; the check is the tree's error,
       // held to 10 max(tree-tol, rtol 1e-8) as solve holds the CPU tree's velocities.

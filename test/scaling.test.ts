@@ -302,6 +302,7 @@ describe("the rigid rotation's fit has the rotation's own continuum value", () =
         studies: [study],
         extras: [{ matrix: null, londonInertiaRatioDirect: null }],
         shard: null,
+        sweep: null,
         totalMs: 1,
       });
       expect(json.studies[0].rotation_fit!.theory).toBe(theory);
@@ -740,6 +741,7 @@ describe("a point's float64 check of its extremes", () => {
       studies: [study],
       extras: [{ matrix: null, londonInertiaRatioDirect: null }],
       shard: null,
+      sweep: null,
       totalMs: 0,
     });
     const saved = JSON.parse(toJson(json)) as ReturnType<typeof scalingJson>;
@@ -795,6 +797,7 @@ describe("a point's float64 check of its extremes", () => {
       studies: [study],
       extras: [{ matrix: null, londonInertiaRatioDirect: null }],
       shard: null,
+      sweep: null,
       totalMs: 0,
     });
     const points = json.studies[0].points;
@@ -1047,6 +1050,7 @@ describe('a saved sweep read back (the app loads scaling.json into its card)', (
       studies: [study],
       extras: [{ matrix: null, londonInertiaRatioDirect: { n: 48, value: 1.5, float64: 1.25, check: 0.2 } }],
       shard: null,
+      sweep: null,
       totalMs: 5,
     });
     return { study, json: JSON.parse(toJson(json)) as Record<string, unknown> };

@@ -13,7 +13,12 @@ import { toJson } from '../src/io/formats.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import { londonText, mergeLondon, type LondonJson } from '../src/studies/london/report.ts';
 import { mergePairing, pairingText, type PairingJson } from '../src/studies/pairing/report.ts';
-import { mergeScaling, scalingText, type ScalingJson } from '../src/studies/scaling/report.ts';
+import {
+  mergeScaling,
+  scalingRunFromJson,
+  scalingText,
+  type ScalingJson,
+} from '../src/studies/scaling/report.ts';
 import { londonInertiaRatioDirect, runScaling } from '../src/studies/scaling/run.ts';
 import { joinShards, parseShard, shardOf, sweep, sweepOfRun } from '../src/studies/study.ts';
 import { cpuBackend } from '../src/run/backend.ts';
@@ -386,6 +391,25 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
       matrix: 'auto',
       tree_tolerance: 1e-5,
     });
+  });
+
+  it("a whole run and the merge record the sweep's options; a file from before reads back as null", async () => {
+    const merged = (await cliMerge(shards.map((shard) => file(toJson(shard))))).summary as ScalingJson;
+    expect(merged.sweep).toEqual(shards[0].sweep);
+    const given = ['--tol', '1e-6', '--seed', '7', '--max-iter', '500', '--tree-tol', '1e-3'];
+    const whole = JSON.parse(
+      toJson((await scalingCommand([...argv, ...given], quiet)).summary),
+    ) as ScalingJson;
+    expect(whole.sweep).toEqual({ tol: 1e-6, max_iter: 500, seed: 7, matrix: 'auto', tree_tolerance: 1e-3 });
+    expect(scalingRunFromJson(whole, 'w.json').sweep).toEqual(whole.sweep);
+    const older: Partial<ScalingJson> = { ...whole };
+    delete older.sweep;
+    expect(scalingRunFromJson(older, 'w.json').sweep).toBeNull();
+    expect(() =>
+      scalingRunFromJson({ ...whole, sweep: { ...whole.sweep, seed: '7' } }, 'w.json'),
+    ).toThrowError(
+      new InputError('w.json: sweep.seed is not a number, not what scaling --json writes', 'result'),
+    );
   });
 
   it('a shard given the default tolerance by name is of the same run', async () => {

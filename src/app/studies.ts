@@ -64,10 +64,11 @@ import { scalingJson, scalingRunFromJson } from '../studies/scaling/report.ts';
 import {
   kScalingBrowserElectrons,
   kScalingBrowserPoints,
-  kScalingDefaults,
+  kScalingAppSweep,
   logSpacedCounts,
   logSpacedPointCount,
   scalingRangeProblem,
+  type ScalingSweep,
 } from '../studies/scaling/spec.ts';
 import { savedStop, stoppedLine, type StudyHooks, type SweepStop } from '../studies/study.ts';
 import { kDefaultLanczosBasis } from '../solvers/lanczos.ts';
@@ -396,7 +397,7 @@ export class Studies {
     p: Parameters,
     stop: SweepStop | null,
   ): StudyLoad {
-    const { device, model, studies, totalMs } = scalingRunFromJson(json, name);
+    const { device, model, sweep, studies, totalMs } = scalingRunFromJson(json, name);
     // Every geometry's fits recomputed, as merge does: the card shows the first, and saves them all.
     const summaries = studies.map((s) => summariseStudy(s.geometry, model, s.points, s.ms));
     const [study] = summaries;
@@ -423,7 +424,17 @@ export class Studies {
     const extras = studies.map((s) => s.extra);
     this.#finished(
       'scaling',
-      scalingJson({ device, model, ns: runNs, studies: summaries, extras, shard: null, totalMs, stop }),
+      scalingJson({
+        device,
+        model,
+        ns: runNs,
+        studies: summaries,
+        extras,
+        shard: null,
+        sweep,
+        totalMs,
+        stop,
+      }),
     );
     this.#view.finish('scaling', points.every((point) => point.lanczos.converged) ? 'converged' : 'failed');
     Object.assign(p, fields);
@@ -433,8 +444,19 @@ export class Studies {
         ? `; the panel's log-spaced N (${kScalingBrowserElectrons.min} to ${kScalingBrowserElectrons.max}) ` +
           'cannot give these, so its fields stay'
         : '';
+    // The panel has no field for the sweep's other options: a rerun here takes the page's.
+    const differ = (Object.keys(kScalingAppSweep) as (keyof ScalingSweep)[]).filter(
+      (key) => sweep !== null && sweep[key] !== kScalingAppSweep[key],
+    );
+    const written = (value: string | number | null) =>
+      typeof value === 'number' && !Number.isInteger(value) ? value.toExponential() : String(value ?? 'auto');
+    const options = (of: ScalingSweep) => differ.map((key) => `${key} ${written(of[key])}`).join(', ');
+    const rerun =
+      sweep && differ.length
+        ? `; a rerun here takes the page's ${options(kScalingAppSweep)}, not the file's ${options(sweep)}`
+        : '';
     return {
-      message: `Loaded the ${geometry} scaling sweep (${ns.length} N) from ${name}${others}${kept}.`,
+      message: `Loaded the ${geometry} scaling sweep (${ns.length} N) from ${name}${others}${kept}${rerun}.`,
       fields: Object.keys(fields) as (keyof Parameters)[],
     };
   }
@@ -729,8 +751,8 @@ export class Studies {
       const backend = await openEngine(
         this.#gpu,
         system,
-        'auto',
-        undefined,
+        kScalingAppSweep.matrix,
+        kScalingAppSweep.tree_tolerance,
         stopRequested,
         undefined,
         kDefaultLanczosBasis,
@@ -761,7 +783,8 @@ export class Studies {
             geometries: [geometry],
             model,
             ns,
-            seed: kScalingDefaults.seed,
+            tol: kScalingAppSweep.tol,
+            seed: kScalingAppSweep.seed,
             reference: scalingReference(float64, false),
           },
           {
@@ -805,6 +828,7 @@ export class Studies {
           studies: [study],
           extras: [{ matrix: storage, londonInertiaRatioDirect: run.londonInertiaRatioDirect }],
           shard: null,
+          sweep: kScalingAppSweep,
           totalMs: performance.now() - started,
           stop,
         }),

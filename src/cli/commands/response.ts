@@ -69,21 +69,24 @@ moment (the current, for flux) over that.
                         and response.json (the --json summary) into DIR, created with any
                         missing parents
   --markdown            the README's table of the sweep (with --json: the field "markdown")
-  --json                {"command": "response", "drive", "geometry", "model", "dim", "epsilon",
-                        "radius_m" (both null with --n-epsilon), "points": [{"n",
-                        "n_epsilon", "epsilon", "screening_ratio", "continuum_ratio", "london_x",
-                        "field_centre_ratio", "continuum_field_centre_ratio", "iterations",
-                        "converged", "reason", "true_relative_residual", "true_residual_product",
-                        "m_indefinite", "check",
-                        "check_target",
-                        "within_target", "reference_unconverged", "decay_length",
+  --json                {"command": "response", "stopped" (a stopped sweep's), "drive", "geometry",
+                        "model", "dim", "epsilon", "radius_m" (both null with --n-epsilon),
+                        "grid" (--grid's G; null without), "matrix" (--matrix, the storage
+                        asked), "points": [{"n", "n_epsilon", "epsilon", "screening_ratio",
+                        "continuum_ratio", "london_x", "field_centre_ratio",
+                        "continuum_field_centre_ratio", "iterations", "converged", "reason",
+                        "true_relative_residual", "true_residual_product", "m_indefinite",
+                        "check", "dense_residual" and "sampled_residual" (where there is one),
+                        "check_target", "within_target", "reference_unconverged", "decay_length",
                         "continuum_decay_length", "penetration_depth", "london_penetration_depth"}],
                         "limits": [{"n_epsilon", "extrapolated_ratio", "uncertainty",
                         "window_refits", "law", "exponent", "free_exponent", "free_exponent_coefficient",
-                        "uncertainty_systematic", "continuum_ratio"}],
-                        "device", "files": [...]}; rotation adds "london_field_ratio",
-                        "continuum_london_field_ratio" and "n_eff_epsilon" to each point; where M
-                        was the tree, "tree": {"tolerance", "n": [the N it served]} after "device"
+                        "uncertainty_systematic", "continuum_ratio"}], "device": {"kind",
+                        "description"}, "tree" (where M was the tree: {"tolerance", "n": [the N it
+                        served]}), "field_map_check" (with --grid), "files": [...]}; rotation adds
+                        "london_field_ratio", "continuum_london_field_ratio" and "n_eff_epsilon" to
+                        each point, --radius-m with the field drive "moment_per_tesla",
+                        "apparent_susceptibility" and "intrinsic_susceptibility" (below)
 
 Units: velocities in omega_L R (field, omega_L = -eB/2m, eq. 17), in omega_Phi R (flux, omega_Phi =
 -e Phi/(2 pi m R^2), eq. 13/14) or in -Omega R relative to the lattice (rotation). field_centre_ratio

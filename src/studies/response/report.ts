@@ -216,6 +216,10 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
     // each N ran the N r_e/R list.
     epsilon: heldEpsilon(spec.scale),
     radius_m: spec.scale.kind === 'radiusMetres' ? spec.scale.value : null,
+    // What else decides the run: the maps' grid (null without), and the storage of M asked, as
+    // solve's --matrix (where the tree served, "tree" after "device" names its N).
+    grid: spec.grid,
+    matrix: spec.matrix,
     points: result.points.map((p) => {
       // A solve that did not converge gives no values, as the text and the plots show none: its
       // velocities are the last iterate's (the reason and the true residual say how far off).

@@ -36,7 +36,7 @@ import {
   type Shard,
   type SweepStop,
 } from '../study.ts';
-import { kScalingMinElectrons } from './spec.ts';
+import { kScalingMinElectrons, type ScalingSweep } from './spec.ts';
 import { covarianceAlone, fittedCoefficient, type LawFit } from '../fits.ts';
 import {
   fittedPoints,
@@ -379,7 +379,10 @@ export interface ScalingExtra {
   readonly londonInertiaRatioDirect: DirectInertiaRatio | null;
 }
 
-/** A run's JSON as `scaling --json` prints it; `shard` only in a shard's, `stopped` only in a stopped one's. */
+/**
+ * A run's JSON as `scaling --json` prints it; `shard` only in a shard's, `stopped` only in a stopped
+ * one's; `sweep` in every one (null where a file written before it was is read back).
+ */
 export function scalingJson(run: {
   readonly device: DeviceSummary;
   readonly model: ModelName;
@@ -387,8 +390,8 @@ export function scalingJson(run: {
   readonly studies: readonly ScalingStudy[];
   readonly extras: readonly ScalingExtra[];
   readonly shard: Shard | null;
-  /** A shard's settings that its sibling shards must share (merge compares them). */
-  readonly sweep?: ScalingSweep;
+  /** The options that decide its numbers beside its model and N, which a shard's siblings share. */
+  readonly sweep: ScalingSweep | null;
   readonly totalMs: number;
   readonly stop?: SweepStop | null;
 }) {
@@ -398,7 +401,8 @@ export function scalingJson(run: {
     device: run.device,
     model: run.model,
     ns: run.ns,
-    ...(run.shard ? { shard: shardJson(run.shard), sweep: run.sweep ?? null } : {}),
+    ...(run.shard ? { shard: shardJson(run.shard) } : {}),
+    sweep: run.sweep,
     studies: run.studies.map((study, k) => {
       const extra = run.extras[k];
       return {
@@ -415,18 +419,6 @@ export function scalingJson(run: {
 }
 
 export type ScalingJson = ReturnType<typeof scalingJson>;
-
-/**
- * The options of a scaling run beside its model, N and geometries: the Lanczos tolerance applied,
- * the others null where left at the default.
- */
-export interface ScalingSweep {
-  readonly tol: number;
-  readonly max_iter: number | null;
-  readonly seed: number;
-  readonly matrix: string;
-  readonly tree_tolerance: number;
-}
 type PointJson = ReturnType<typeof pointJson>;
 
 /** The float64 check's fields of a point's JSON. */
@@ -444,6 +436,15 @@ const kCheckFields = {
  */
 type SavedPointJson = Omit<PointJson, keyof typeof kCheckFields | 'quotient_check'> &
   Partial<Pick<PointJson, keyof typeof kCheckFields | 'quotient_check'>>;
+
+/** The fields of a JSON's "sweep" (ScalingSweep). */
+const kSweepFields = {
+  tol: 'number',
+  max_iter: 'number?',
+  seed: 'number',
+  matrix: 'string',
+  tree_tolerance: 'number',
+} satisfies Record<keyof ScalingSweep, FieldKind>;
 
 /** A point back from its JSON (the inverse of pointJson, NaN where the JSON has null). */
 export function scalingPointFromJson(json: SavedPointJson): ScalingPoint {
@@ -603,9 +604,10 @@ export interface SavedScalingStudy {
 }
 
 /**
- * A whole run's `scaling --json` read back (the app's Files › load): its model and each geometry's
- * points, N strictly ascending, with what its JSON adds beside the study. A shard, or a file that is
- * not what the command writes, is refused in one line (field 'result').
+ * A whole run's `scaling --json` read back (the app's Files › load): its model, its sweep's options
+ * (null in a file written before they were) and each geometry's points, N strictly ascending, with
+ * what its JSON adds beside the study. A shard, or a file that is not what the command writes, is
+ * refused in one line (field 'result').
  */
 export function scalingRunFromJson(
   json: Record<string, unknown>,
@@ -613,6 +615,7 @@ export function scalingRunFromJson(
 ): {
   readonly device: DeviceSummary;
   readonly model: ModelName;
+  readonly sweep: ScalingSweep | null;
   readonly studies: SavedScalingStudy[];
   readonly totalMs: number;
 } {
@@ -620,6 +623,9 @@ export function scalingRunFromJson(
   const device = savedRunDevice(json, name);
   const model = json.model;
   if (!isModelName(model)) throw refuse(`model must be ${kModelNames.join(' or ')}`);
+  const sweep = json.sweep ?? null;
+  const sweepLack = sweep === null ? null : objectLack(sweep, 'sweep', kSweepFields);
+  if (sweepLack !== null) throw refuse(`${sweepLack}, not what scaling --json writes`);
   if (!Array.isArray(json.studies) || json.studies.length === 0) throw refuse('no "studies" list');
   const studies = (json.studies as unknown[]).map((entry, g): SavedScalingStudy => {
     const study = (entry ?? {}) as Record<string, unknown>;
@@ -654,7 +660,7 @@ export function scalingRunFromJson(
   });
   const total = (json.timing_ms as { total_ms?: unknown } | undefined)?.total_ms;
   const totalMs = typeof total === 'number' ? total : studies.reduce((sum, study) => sum + study.ms, 0);
-  return { device, model: model as ModelName, studies, totalMs };
+  return { device, model: model as ModelName, sweep: sweep as ScalingSweep | null, studies, totalMs };
 }
 
 /**
@@ -707,6 +713,8 @@ export function mergeScaling(shards: readonly ScalingJson[]): {
     studies,
     extras,
     shard: null,
+    // One sweep's: merge refuses shards whose "sweep" differs.
+    sweep: first.sweep ?? null,
     totalMs: shards.reduce((sum, json) => sum + json.timing_ms.total_ms, 0),
   });
   return { studies, json };

@@ -1,6 +1,7 @@
 // The scaling study's options: defaults, limits and the checks that the CLI's flags and the app's
 // Studies fields (and URL) both apply.
 import { InputError } from '../../physics/input-error.ts';
+import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
 import { isScalingGeometry, kScalingGeometries, type ScalingGeometry } from '../../physics/scaling.ts';
 import { kMaxElectrons, parseTolerance, type DeviceChoice } from '../../run/inputs.ts';
 import { kRefinementRtol } from '../../run/refine.ts';
@@ -13,6 +14,27 @@ import { checkNoneRepeated, integerRangeProblem, type IntegerRange } from '../st
  * steps.
  */
 export const kScalingDefaults = { nMin: 16, nMax: 3000, points: 9, seed: 1 } as const;
+
+/**
+ * The options of a scaling run beside its model, N and geometries, as its JSON's "sweep" names them:
+ * the Lanczos tolerance applied (the device's default made explicit), max_iter null for auto.
+ */
+export interface ScalingSweep {
+  readonly tol: number;
+  readonly max_iter: number | null;
+  readonly seed: number;
+  readonly matrix: string;
+  readonly tree_tolerance: number;
+}
+
+/** The app's sweep's options, which its panel does not set: the GPU's defaults, auto's storage. */
+export const kScalingAppSweep = {
+  tol: defaultLanczosTol('float32'),
+  max_iter: null,
+  seed: kScalingDefaults.seed,
+  matrix: 'auto',
+  tree_tolerance: kDefaultTreeTolerance,
+} as const satisfies ScalingSweep;
 
 /** The app's sweep: one geometry, small enough for a laptop's browser. */
 export const kScalingAppDefaults = {
