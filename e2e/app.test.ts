@@ -17,8 +17,10 @@ import { applyInteractionFree, type DarwinSystem } from '../src/physics/models.t
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { energies } from '../src/physics/observables.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
+import { cpuBackend } from '../src/run/backend.ts';
 import { float32CheckTargets } from '../src/run/check.ts';
 import { solveJson } from '../src/run/report.ts';
+import { runSolve } from '../src/run/solve.ts';
 import {
   chooseOption,
   colourFraction,
@@ -739,7 +741,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(other.errors).toEqual([]);
   });
 
-  test("loaded files written elsewhere: a formula geometry from Node's Math.sin, and ε = 0 with no R", async () => {
+  test("loaded files written elsewhere: a formula geometry from Node's Math.sin, ε = 0 with no R, a solve from given momenta", async () => {
     const { page, errors } = await openIdle('?n=10&run=none');
     const load = async (name: string, system: DarwinSystem) => {
       // What the CLI's solve --out writes for this system (src/run/report.ts), its positions from
@@ -776,6 +778,33 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     await typeField(page, 'radiusMetres', '∞');
     expect(await page.locator('[data-field="epsilon"] input').inputValue()).toBe('0');
     expect(await fieldError(page, 'radiusMetres').count()).toBe(0);
+
+    // A solve of M v = p from given momenta (solve --momenta: mode velocities) holds the solved v
+    // beside them; run again, it solves from the file's momenta, its input, not round trip from v.
+    const disk = system('disk', 50, 0.01);
+    const backend = cpuBackend(disk);
+    const request = { pattern: null, seed: null, solver: 'cg', rtol: 1e-8 } as const;
+    const given = await runSolve(disk, backend, {
+      ...request,
+      mode: 'momenta',
+      given: velocityPattern(disk, 'rigid'),
+    });
+    const solved = await runSolve(disk, backend, { ...request, mode: 'velocities', given: given.momenta });
+    backend.dispose();
+    const context = {
+      device: { kind: 'cpu' as const },
+      matrix: 'dense',
+      radiusMetres: radiusFromEpsilon(0.01),
+      timing: {},
+    };
+    await loadResult(page, 'momenta.json', toJson(solveJson(disk, solved, context, { arrays: true })));
+    expect(await page.locator('[data-field="quantityFile"] input').inputValue()).toBe(
+      'momenta.json (momenta)',
+    );
+    expect(await runAction(page, 'solve')).toBe('converged');
+    const rerun = JSON.parse((await downloaded(page, kDownloadJson, 'momenta-rerun.json')).text);
+    expect(rerun.mode).toBe('velocities');
+    expect(rerun.momenta).toEqual(Array.from(given.momenta));
     expect(errors).toEqual([]);
   });
 

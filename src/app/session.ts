@@ -1171,14 +1171,16 @@ export class Session {
     if (typeof pattern === 'string' && ['rigid', 'uniform', 'random', 'alternating'].includes(pattern)) {
       p.velocity = pattern as Parameters['velocity'];
       if (typeof seed === 'number') p.seed = seed;
-    } else if (saved.velocities) {
-      const values = saved.velocities;
-      this.#quantityFile = { name, kind: 'velocities', read: () => values };
-      p.velocity = 'file';
-    } else if (saved.momenta) {
-      const values = saved.momenta;
-      this.#quantityFile = { name, kind: 'momenta', read: () => values };
-      p.velocity = 'file';
+    } else {
+      // The quantity the run was given, which its mode says: a solve for velocities (solve
+      // --momenta) from its momenta; p = M v, and a round trip from a file's v (whose given v the
+      // file does not hold), from its velocities.
+      const kind = saved.summary.mode === 'velocities' ? 'momenta' : 'velocities';
+      const values = saved[kind];
+      if (values) {
+        this.#quantityFile = { name, kind, read: () => values };
+        p.velocity = 'file';
+      }
     }
     this.#afterLoad();
     const system = this.#system();
