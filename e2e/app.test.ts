@@ -10,6 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { packTreeTables, gpuTreeGeometry, storageBytes, treeStorageBuffers } from '../src/kernels/tree.ts';
 import { kCpuTreeLeaves } from '../src/gpu/profile.ts';
+import { kDefaultTreeTolerance } from '../src/physics/tree-build.ts';
 import { toJson } from '../src/io/formats.ts';
 import { radiusFromEpsilon } from '../src/physics/constants.ts';
 import { geometry } from '../src/physics/geometry.ts';
@@ -748,7 +749,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
       // Node's Math.sin and Math.cos, which may differ from Chromium's in the last bit.
       const context = {
         device: { kind: 'cpu' as const },
-        matrix: null,
+        matrix: 'dense',
         radiusMetres: radiusFromEpsilon(system.epsilon),
         timing: {},
       };
@@ -797,7 +798,28 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
       radiusMetres: radiusFromEpsilon(0.01),
       timing: {},
     };
-    await loadResult(page, 'momenta.json', toJson(solveJson(disk, solved, context, { arrays: true })));
+    const momentaJson = solveJson(disk, solved, context, { arrays: true });
+    // After a file whose run set the tree, its tolerance and a seed, one that decides none of them
+    // (a CPU dense M, no pattern) leaves none: its own storage and the defaults.
+    const field = (name: string) =>
+      page.locator(`[data-field="${name}"] input, [data-field="${name}"] select`);
+    const treeRun = {
+      ...momentaJson,
+      matrix: 'tree',
+      tree: { tolerance: 1e-3 },
+      velocity_pattern: 'random',
+      seed: 5,
+    };
+    await loadResult(page, 'tree.json', toJson(treeRun));
+    expect([await field('matrix').inputValue(), await field('treeTolerance').inputValue()]).toEqual([
+      'tree (fast multipole)',
+      '0.001',
+    ]);
+    expect(await field('seed').inputValue()).toBe('5');
+    await loadResult(page, 'momenta.json', toJson(momentaJson));
+    expect(await field('matrix').inputValue()).toBe('dense (stored)');
+    expect(await field('treeTolerance').inputValue()).toBe(String(kDefaultTreeTolerance));
+    expect(await field('seed').inputValue()).toBe('1');
     expect(await page.locator('[data-field="quantityFile"] input').inputValue()).toBe(
       'momenta.json (momenta)',
     );

@@ -253,6 +253,19 @@ describe("a loaded solve's solver fields, so that the link reproduces its run", 
       solver: 'cg',
       tolerance: 1e-9,
       matrix: 'free',
+      treeTolerance: kDefaults.treeTolerance,
+      maxIterations: 0,
+    });
+  });
+
+  test("every field the file does not decide is the default's, none the page's last run's", () => {
+    // An older CPU dense file: "matrix" null, no tolerance; the tree's tolerance only beside a tree.
+    const older = { ...summary, matrix: null, tolerance: undefined, tree: { tolerance: 1e-3 } };
+    expect(savedSolverFields(older, 'run.json', null, 3000)).toEqual({
+      solver: 'cg',
+      tolerance: kDefaults.tolerance,
+      matrix: 'auto',
+      treeTolerance: kDefaults.treeTolerance,
       maxIterations: 0,
     });
   });

@@ -76,6 +76,7 @@ import {
   studyOfField,
   type PanelTarget,
   isStudyAction,
+  kDefaults,
   panelField,
   queryFromParameters,
   readsField,
@@ -1167,10 +1168,11 @@ export class Session {
     p.softening = saved.softening;
     Object.assign(p, solverFields);
     const pattern = saved.summary.velocity_pattern;
+    // The file's seed (a random pattern's), else the default's: none stays from the page's last run.
     const seed = saved.summary.seed;
+    p.seed = typeof seed === 'number' ? seed : kDefaults.seed;
     if (typeof pattern === 'string' && ['rigid', 'uniform', 'random', 'alternating'].includes(pattern)) {
       p.velocity = pattern as Parameters['velocity'];
-      if (typeof seed === 'number') p.seed = seed;
     } else {
       // The quantity the run was given, which its mode says: a solve for velocities (solve
       // --momenta) from its momenta; p = M v, and a round trip from a file's v (whose given v the

@@ -271,8 +271,10 @@ export type SavedSolverFields = Partial<
  * from CG (auto's switch); the storage M had (auto's pick, named) and the tree's tolerance; and the
  * iteration limit where the file shows one other than `defaultLimit` (the solvers' for its
  * unknowns): a stopped solve's `stop.of`, or the iterations of an unrefined solve that ran out of
- * them; else auto, as a limit the run never reached changes nothing. A key the file lacks or holds
- * null (nothing solved) sets nothing; a value the field would refuse refuses the file, `name`.
+ * them; else auto, as a limit the run never reached changes nothing. A file with a solve sets every
+ * one of these fields, the default where it lacks the key (an older file), so that none is left from
+ * the page's previous run; one with nothing solved (no solver) sets none. A value the field would
+ * refuse refuses the file, `name`.
  */
 export function savedSolverFields(
   summary: Record<string, unknown>,
@@ -299,16 +301,14 @@ export function savedSolverFields(
   const solver = read(summary, 'solver', (text) => input.parseSolver(text, 'solver'));
   if (!solver) return {};
   const fields: SavedSolverFields = { solver: summary.switched_from ? 'auto' : solver };
-  const tolerance = read(summary, 'tolerance', parseTolerance);
-  if (tolerance !== undefined) fields.tolerance = tolerance;
+  fields.tolerance = read(summary, 'tolerance', parseTolerance) ?? kDefaults.tolerance;
   const matrix = read(summary, 'matrix', (text) => input.parseMatrix(text, 'matrix'));
-  if (matrix) fields.matrix = matrix;
+  fields.matrix = matrix ?? kDefaults.matrix;
   const tree = summary.tree;
-  const treeTolerance =
-    matrix === 'tree' && typeof tree === 'object' && tree !== null
+  fields.treeTolerance =
+    (matrix === 'tree' && typeof tree === 'object' && tree !== null
       ? read(tree as Record<string, unknown>, 'tolerance', parseTreeTolerance)
-      : undefined;
-  if (treeTolerance !== undefined) fields.treeTolerance = treeTolerance;
+      : undefined) ?? kDefaults.treeTolerance;
   const ranOut = !stop && summary.reason === 'diverged_max_it' && summary.refinement_steps === 0;
   const limit = stop?.of ?? (ranOut ? read(summary, 'iterations', parseMaxIterations) : undefined);
   fields.maxIterations = limit === undefined || limit === defaultLimit ? 0 : limit;

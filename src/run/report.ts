@@ -15,7 +15,7 @@ import type { SpectrumReport } from './spectrum.ts';
 /** What a run's JSON says besides its report: where it ran, the scale of R, and its stage times. */
 export interface RunContext {
   readonly device: DeviceSummary;
-  /** How M was held ('dense', 'free' or 'tree'); null for the CPU's dense reference. */
+  /** How M was held ('dense', 'free' or 'tree'); null where no M was built. */
   readonly matrix: string | null;
   /** The tree's accuracy and work when M was 'tree', written as `tree` after `matrix`. */
   readonly tree?: TreeDetails;
