@@ -670,7 +670,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     // The unit ring in the azimuthal model: D^-1/2 M D^-1/2 = I + eps V, V circulant (eq. 31).
     const n = 64;
     const epsilon = 1e-3;
-    const first = await app.open(`?geometry=ring&n=${n}&model=azimuthal&eps=${epsilon}&run=spectrum`);
+    const first = await app.open(
+      `?geometry=ring&n=${n}&model=azimuthal&eps=${epsilon}&lanczos_tol=1e-5&run=spectrum`,
+    );
     expect(await settled(first.page)).toBe('converged');
     const shownCheck = await shownValue(first.page, 'check-spectrum');
     const file = await downloaded(first.page, kDownloadJson, 'spectrum-alone.json');
@@ -683,6 +685,15 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
       converged: null,
       iterations: 0,
       check: null,
+    });
+    // The spectrum's keys as `spectrum` writes them: the tolerance asked, the restarts, and that
+    // float32's Ritz values met it unrefined.
+    expect(saved.spectrum).toMatchObject({
+      tolerance: 1e-5,
+      restarts: 0,
+      refined: false,
+      ritz_residual_min: null,
+      ritz_residual_max: null,
     });
 
     // The check the page shows, in the CLI's spectrum shape: errors of the GPU's extremes against the
@@ -709,6 +720,8 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await other.page.locator(kDownloadJson).isDisabled()).toBe(true);
     expect(await loadFile(other.page, 'spectrum-alone.json', file.text)).toContain('their result');
     expect(await shownValue(other.page, 'check-spectrum')).toBe(check.max_relative_error);
+    // Its tolerance in the field, so that the link's Spectrum is the saved one.
+    expect(await other.page.locator('[data-field="lanczosTolerance"] input').inputValue()).toBe('0.00001');
     expect(await other.page.locator(kDownloadJson).isDisabled()).toBe(false);
     const again = await downloaded(other.page, kDownloadJson, 'spectrum-alone-again.json');
     expect(JSON.parse(again.text)).toEqual(saved);

@@ -46,6 +46,7 @@ import {
   spectrumCheckWarning,
   spectrumConvergenceWarning,
   spectrumJson,
+  spectrumSummaryJson,
 } from '../src/run/report.ts';
 import type { ConvergenceReason } from '../src/solvers/types.ts';
 import { runSolve, type SolveReport, type SolveRequest } from '../src/run/solve.ts';
@@ -1259,6 +1260,29 @@ describe('the JSON of a run', () => {
     });
     expect(json.timing_ms).toEqual({ setup_ms: 1, lanczos_ms: 3 });
     expect(json.lambda_max).toBe(report.spectrum.lambdaMax);
+  });
+
+  test("the app's spectrum object: spectrum's keys less where and when it ran, refined or not", async () => {
+    const report = await runSpectrum(
+      ring,
+      cpuBackend(ring, 'float32'),
+      { tol: 1e-6, seed: 1 },
+      cpuBackend(ring),
+    );
+    // The same run, refined in float64 (as the GPU's is below float32's reach).
+    const refinement = { residualMin: 2e-11, residualMax: 3e-11, relativeMin: 1e-11, relativeMax: 1e-11 };
+    const refined = { ...report, refinement };
+    const where = ['command', 'device', 'matrix', 'configuration', 'timing_ms'];
+    for (const each of [report, refined]) {
+      const fields = Object.entries(spectrumJson(each, context)).filter(([key]) => !where.includes(key));
+      expect(spectrumSummaryJson(each)).toEqual(Object.fromEntries(fields));
+    }
+    expect(spectrumSummaryJson(refined)).toMatchObject({
+      tolerance: 1e-6,
+      refined: true,
+      ritz_residual_min: 2e-11,
+      ritz_residual_max: 3e-11,
+    });
   });
 
   test('the app reads back what solve --out writes: configuration, arrays and summary', async () => {
