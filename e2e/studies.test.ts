@@ -790,6 +790,50 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test("response: each point's float64 check against its target, as the file holds it, good or bad, or why none", async () => {
+    // A float32 sweep (the GPU's precision) checked against the dense float64 solve, as
+    // `response --device gpu --json` writes it: its solves refine to 1e-10, held to their residual.
+    const result = await runResponse(
+      responseSpec({ geometry: 'ring', n: '20', nEpsilon: '0.3,1,3', device: 'cpu' }),
+      async (system) => ({ ...cpuBackend(system, 'float32'), name: 'gpu' as const }),
+      {},
+      async (system) => cpuBackend(system),
+    );
+    const json = JSON.parse(toJson(responseSummary(result, kCpuDevice))) as {
+      points: { check: number | null; dense_residual?: number; check_target: number | null }[];
+    };
+    const [first, second] = json.points;
+    expect(first.dense_residual).toBeLessThan(first.check_target!);
+    // The second held to a target below its residual (past it), the third's reference unconverged.
+    const points = [
+      first,
+      { ...second, check_target: second.dense_residual! / 10 },
+      {
+        ...json.points[2],
+        check: null,
+        dense_residual: undefined,
+        check_target: null,
+        reference_unconverged: 'diverged_max_it',
+      },
+    ];
+    const { page, errors } = await open();
+    await loadFile(page, 'response-checked.json', JSON.stringify({ ...json, points }));
+    expect(await page.locator('#response-points th').allTextContents()).toContain('check');
+    const cell = (k: number) => page.locator(`#response-${k}-check`);
+    expect(await shownValue(page, 'response-0-check')).toBe(first.dense_residual);
+    expect(await shownText(page, 'response-0-check')).toBe(
+      `residual ${first.dense_residual!.toExponential(2)} ≤ ${first.check_target!.toExponential(0)}`,
+    );
+    expect(await cell(0).getAttribute('class')).toBe('good');
+    expect(await shownText(page, 'response-1-check')).toMatch(/^residual \S+ > \S+$/);
+    expect(await cell(1).getAttribute('class')).toBe('bad');
+    expect(await shownText(page, 'response-2-check')).toBe(
+      'not checked (float64 reference: diverged_max_it)',
+    );
+    expect(await cell(2).getAttribute('class')).toBeNull();
+    expect(errors).toEqual([]);
+  });
+
   test("the response card's table: the ball's decay length and penetration depth beside London's, as the CLI's", async () => {
     const { page, errors } = await app.open(
       '?run=response&response_geometry=ball&response_n=200&response_n_epsilon=3,10&response_grid=5',

@@ -170,7 +170,16 @@ describe("the response table's SI columns: a --radius-m file's moment and suscep
     return { json: json.points as Record<string, number | null>[], shown: responseFromJson(json, 'r.json') };
   }
   const ids = (shown: Parameters<typeof responseColumns>[0]) => responseColumns(shown).map(([id]) => id);
-  const kBase = ['n', 'n-epsilon', 'screening', 'continuum', 'london-x', 'field-centre', 'iterations'];
+  const kBase = [
+    'n',
+    'n-epsilon',
+    'screening',
+    'continuum',
+    'london-x',
+    'field-centre',
+    'iterations',
+    'check',
+  ];
   const kBallDepths = ['decay', 'continuum-decay', 'penetration', 'london-penetration'];
 
   test("a ball at R = 1e-12 m: the three after the rest, each the JSON number in the text's exponent form", async () => {
