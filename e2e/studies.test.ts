@@ -622,7 +622,15 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(saved.name).toBe('response.json');
     const response = saved.json as {
       command: string;
-      points: { n: number; n_epsilon: number; screening_ratio: number; converged: boolean }[];
+      points: {
+        n: number;
+        n_epsilon: number;
+        screening_ratio: number;
+        converged: boolean;
+        check: number | null;
+        dense_residual?: number;
+        check_target: number | null;
+      }[];
       field_map_check: number;
     };
     expect(Object.keys(response)).toEqual([
@@ -651,6 +659,13 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     for (const [k, point] of response.points.entries()) {
       expect(point.screening_ratio).toBe(await shownValue(page, `response-${k}-screening`));
       expect(point.converged).toBe(true);
+      // Checked as the CLI's GPU sweep is: the refined solve's float64 residual with the dense
+      // reference's M (the worker's), within its target, shown and green.
+      expect(point).toMatchObject({ within_target: true, reference_unconverged: null });
+      expect(point.dense_residual).toBeLessThanOrEqual(point.check_target!);
+      expect(point.check).toBeLessThan(1e-6);
+      expect(await shownValue(page, `response-${k}-check`)).toBe(point.dense_residual);
+      expect(await page.locator(`#response-${k}-check`).getAttribute('class')).toBe('good');
     }
     expect(response.field_map_check).toBeLessThan(1e-4);
     // The map point's velocities, named as response --out names them: the ring's uniform mode, each
@@ -675,7 +690,7 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await fresh.page.locator('#study-response').getAttribute('data-state')).toBe('converged');
     expect(await shownText(fresh.page, 'response-done')).toBe('3 of 3');
     for (const k of nEpsilons.keys()) {
-      for (const column of ['n-epsilon', 'screening', 'continuum', 'field-centre', 'iterations']) {
+      for (const column of ['n-epsilon', 'screening', 'continuum', 'field-centre', 'iterations', 'check']) {
         const id = `response-${k}-${column}`;
         expect(await shownValue(fresh.page, id), id).toBe(await shownValue(page, id));
       }

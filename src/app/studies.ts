@@ -35,7 +35,7 @@ import {
   type PlottedRing,
 } from '../studies/pairing/report.ts';
 import { runPairing } from '../studies/pairing/run.ts';
-import type { GeometryName } from '../physics/geometry.ts';
+import { geometry, type GeometryName } from '../physics/geometry.ts';
 import {
   responseFromJson,
   responsePointTag,
@@ -71,10 +71,11 @@ import {
 } from '../studies/scaling/spec.ts';
 import { savedStop, stoppedLine, type StudyHooks, type SweepStop } from '../studies/study.ts';
 import { kDefaultLanczosBasis } from '../solvers/lanczos.ts';
+import { checkDecision } from '../run/check.ts';
 import type { ReferenceProgress } from '../run/reference.ts';
 import { openEngine } from './engine.ts';
 import { download } from './files.ts';
-import { referenceReporter, withFloat64Products, withReference } from './reference.ts';
+import { referenceReporter, withReference } from './reference.ts';
 import {
   FieldError,
   parseHalfHeight,
@@ -681,7 +682,18 @@ export class Studies {
     this.#response = null;
     this.#finished('response', null);
     this.#view.velocitiesSaveable(false);
-    const result = await withFloat64Products(stopped, (float64) =>
+    // Each solve checked against the dense float64 solve as the CLI's --device gpu checks it (the
+    // largest N decides), in the reference worker beside the GPU; past the dense reference's size
+    // the page runs no check (the CLI's sampled rows would sum on the page's thread).
+    const largest: DarwinSystem = {
+      configuration: geometry(spec.geometry, spec.ns[spec.ns.length - 1]),
+      model: spec.model,
+      dim: spec.dim,
+      epsilon: 0,
+      softening: 0,
+    };
+    const checked = checkDecision(largest, 'gpu', p.check ? undefined : false, spec.matrix) === 'on';
+    const result = await withReference(stopped, (reference) =>
       runResponse(
         spec,
         // Stop takes effect between two pieces of a long product: the sweep drops that point.
@@ -693,10 +705,12 @@ export class Studies {
             this.#view.responseProgress(Math.round((fraction ?? 0) * total), total);
           },
         },
-        null,
+        checked
+          ? async (system) => reference.backend(`response N = ${system.configuration.n}`, system)
+          : null,
         // The field map summed by the GPU's Biot-Savart kernel, as the CLI's --device gpu does.
         (positions, velocities, points) => gpuMovingChargesField(this.#gpu, positions, velocities, points),
-        float64,
+        reference.products(),
       ),
     );
     this.#response = result;
