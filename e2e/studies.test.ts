@@ -141,6 +141,10 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await fresh.page.locator('#london-deviation svg').count()).toBe(0);
     expect(await fresh.page.locator('[data-field="londonGrid"] input').inputValue()).toBe('31');
     expect((await savedStudy(fresh.page, 'london')).json).toEqual(london);
+    // The CLI's --out london.json has no "files" (it is what they list): saved again without one.
+    await loadFile(fresh.page, 'out-london.json', JSON.stringify({ ...london, files: undefined }));
+    expect((await savedStudy(fresh.page, 'london')).json).toEqual({ ...london, files: undefined });
+    expect(Object.keys((await savedStudy(fresh.page, 'london')).json as object)).not.toContain('files');
     // The rows that report a device's field sum name the device the file's run had.
     const rowLabel = (id: string) =>
       fresh.page.locator(`#${id}`).evaluate((element) => element.previousElementSibling?.textContent);

@@ -297,6 +297,9 @@ export class Studies {
   load(card: StudyCard, json: Record<string, unknown>, name: string, p: Parameters): StudyLoad {
     const stop = savedStop(json, name);
     const loaded = this.#load(card, json, name, p, stop);
+    // A CLI --out file has no "files" (it is what that list names): saved again as it came.
+    const saved = this.#summaries.get(card);
+    if (saved && !('files' in json)) this.#summaries.set(card, { ...saved, files: undefined });
     if (!stop) return loaded;
     // A run a signal or Stop ended early is shown as the page shows its own stopped runs: its points
     // done of those it had to run, not of those the file holds.
