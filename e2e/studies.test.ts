@@ -145,6 +145,15 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     await loadFile(fresh.page, 'out-london.json', JSON.stringify({ ...london, files: undefined }));
     expect((await savedStudy(fresh.page, 'london')).json).toEqual({ ...london, files: undefined });
     expect(Object.keys((await savedStudy(fresh.page, 'london')).json as object)).not.toContain('files');
+    // A file fitted by the older rule (all N: results/london.json at 178cff1 has this law): its fit
+    // is recomputed, and the message says so with the file's law.
+    const older = '3.00000 - N r_e/R = 1.495 N^-2.000';
+    const olderFile = { ...london, convergence: { ...london.convergence, law: older } };
+    expect(await loadFile(fresh.page, 'older-london.json', JSON.stringify(olderFile))).toBe(
+      `Loaded the London sphere of ${n} charges from older-london.json: its numbers and convergence ` +
+        `(the map needs a run). Its convergence fit is recomputed: ${london.convergence.law}, where the ` +
+        `file has ${older}.`,
+    );
     // The rows that report a device's field sum name the device the file's run had.
     const rowLabel = (id: string) =>
       fresh.page.locator(`#${id}`).evaluate((element) => element.previousElementSibling?.textContent);

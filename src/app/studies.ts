@@ -17,6 +17,7 @@ import {
   londonDeviationSvg,
   londonFromJson,
   londonJson,
+  londonLaw,
   londonMapSvg,
 } from '../studies/london/report.ts';
 import {
@@ -386,10 +387,18 @@ export class Studies {
     const others = ns.length > 1 ? `; the card shows the first of its ${ns.length} bodies` : '';
     const kept =
       Object.keys(fields).length === 0 ? '; the page cannot run this body, so its fields stay' : '';
+    // The fit is recomputed (as merge does): a file fitted by an older rule (before the fit took
+    // the asymptotic tail alone) gets another law, which is said beside the file's.
+    const law = londonLaw(saved.convergence);
+    const fileLaw = saved.json.convergence.law;
+    const refitted =
+      typeof fileLaw === 'string' && fileLaw !== law
+        ? ` Its convergence fit is recomputed: ${law}, where the file has ${fileLaw}.`
+        : '';
     return {
       message:
         `Loaded the London ${geometry} of ${study.n} charges from ${name}: its numbers and convergence ` +
-        `(the map needs a run)${others}${kept}.`,
+        `(the map needs a run)${others}${kept}.${refitted}`,
       fields: Object.keys(fields) as (keyof Parameters)[],
     };
   }
