@@ -431,16 +431,19 @@ export function responseDescription(
 
 /**
  * The response card's N -> infinity row. A ring has no limit: at fixed N r_e/R its interaction sum
- * grows as N ln N (eq. 53), so its screening keeps growing with N. Elsewhere each N r_e/R's fit
- * c + b N^-p (run.ts responseLimit), which needs three N that converged there; a sweep stopped
- * before its third N ran there says so, not that they failed to converge.
+ * grows as N ln N / pi (the program's own result, the circulant's sum of V_phi: physics/response.ts;
+ * the paper's eq. 53 says only that in d = 1+ the collective size R is infinite), so its screening
+ * keeps growing with N. Elsewhere each N r_e/R's fit c + b N^-p (run.ts responseLimit), which needs
+ * three N that converged there; a sweep stopped before its third N ran there says so, not that they
+ * failed to converge.
  */
 export function responseLimitsText(result: Pick<ShownResponse, 'spec' | 'limits' | 'points'>): string {
   const { spec, limits, points } = result;
   if (finiteSizeExponent(spec.geometry) === null) {
     return (
-      'none on the ring: at fixed N r_e/R its interaction sum grows as N ln N (eq. 53), so the screening ' +
-      'keeps growing with N and has no continuum limit'
+      'none on the ring: at fixed N r_e/R its interaction sum grows as N ln N (its circulant, computed ' +
+      'here), so the screening keeps growing with N and has no continuum limit (eq. 53: in d = 1+ the ' +
+      'collective size R is infinite)'
     );
   }
   // One eps for every N (a CLI run's --epsilon or --radius-m, loaded): N r_e/R grows with N.
