@@ -9,6 +9,7 @@ import { norm, relativeTo, trueResidual } from '../math/vectors.ts';
 import { checkFloat32Vector } from '../physics/float32.ts';
 import { blockSize, massDiagonal, momentaFrom, type DarwinSystem } from '../physics/models.ts';
 import { InputError } from '../physics/input-error.ts';
+import { RunStopped } from './chunks.ts';
 import { energies, relativeError, type Energies } from '../physics/observables.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
 import type { MassMatrixBackend } from './backend.ts';
@@ -134,7 +135,8 @@ export interface SolveReport {
   readonly refinementSteps: number;
   /** ||v_solved - v|| / ||v|| of a round trip, else null. */
   readonly roundTripError: number | null;
-  readonly energies: Energies;
+  /** null where a Stop dropped the product the solved v's energies take (runSolve). */
+  readonly energies: Energies | null;
   /** null when not checked or when the check was stopped (then checkStopped). */
   readonly check: SolveCheck | null;
   /**
@@ -274,6 +276,12 @@ function withTrueResidual(
  * worker runs alongside, unless it asks to come after the run (afterRun); those about the solved v
  * once it exists.
  */
+/** A product a Stop dropped (RunStopped) as null; any other failure as it came. */
+function unlessStopped(error: unknown): null {
+  if (error instanceof RunStopped) return null;
+  throw error;
+}
+
 export async function runSolve(
   system: DarwinSystem,
   backend: MassMatrixBackend,
@@ -364,8 +372,11 @@ export async function runSolve(
     if (givenVelocities) roundTripError = relativeError(solve.x, givenVelocities);
   }
   // The velocities mode's energies are the solved v's with its own product's eps T v (see energies
-  // below), which the check measures as it does the given v's.
-  const solvedInteraction = solve && !givenVelocities ? await interactionProduct(solve.x) : null;
+  // below), which the check measures as it does the given v's. A Stop that drops that product (the
+  // page's float64 worker; a long product's pieces) leaves the stopped run its v without energies,
+  // rather than no result: p - D v would give eps T v only to 2^-53 |D v|, all of it at small eps.
+  const solvedInteraction =
+    solve && !givenVelocities ? await interactionProduct(solve.x).catch(unlessStopped) : null;
   // The solved velocities' rows of eps T v, and the dense check's float64 eps T v of them, asked once
   // they exist.
   const solvedRows = pendingReference(
@@ -465,7 +476,7 @@ export async function runSolve(
     // ||v - v_exact|| / ||v|| of itself: from the given p, darwin (v.p - v.D v) / 2 errs by about that
     // times the kinetic energy wherever v.p = v.M v fails, as it does for a float32 solve (CG's
     // Galerkin condition holds in exact arithmetic only; at eps = 1e-8, 5% to all of darwin).
-    energies: givenEnergies ?? energies(system, velocities, solvedInteraction!),
+    energies: givenEnergies ?? (solvedInteraction && energies(system, velocities, solvedInteraction)),
     check,
     checkTargets: solveTargetsFor(backend, system.configuration.n, refined, request.rtol),
     checkStopped,
