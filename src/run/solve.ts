@@ -9,7 +9,7 @@ import { norm, relativeTo, trueResidual } from '../math/vectors.ts';
 import { checkFloat32Vector } from '../physics/float32.ts';
 import { blockSize, massDiagonal, momentaFrom, type DarwinSystem } from '../physics/models.ts';
 import { InputError } from '../physics/input-error.ts';
-import { RunStopped } from './chunks.ts';
+import { droppedByStop } from './chunks.ts';
 import { energies, relativeError, type Energies } from '../physics/observables.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
 import type { MassMatrixBackend } from './backend.ts';
@@ -276,12 +276,6 @@ function withTrueResidual(
  * worker runs alongside, unless it asks to come after the run (afterRun); those about the solved v
  * once it exists.
  */
-/** A product a Stop dropped (RunStopped) as null; any other failure as it came. */
-function unlessStopped(error: unknown): null {
-  if (error instanceof RunStopped) return null;
-  throw error;
-}
-
 export async function runSolve(
   system: DarwinSystem,
   backend: MassMatrixBackend,
@@ -376,7 +370,7 @@ export async function runSolve(
   // page's float64 worker; a long product's pieces) leaves the stopped run its v without energies,
   // rather than no result: p - D v would give eps T v only to 2^-53 |D v|, all of it at small eps.
   const solvedInteraction =
-    solve && !givenVelocities ? await interactionProduct(solve.x).catch(unlessStopped) : null;
+    solve && !givenVelocities ? await interactionProduct(solve.x).catch(droppedByStop) : null;
   // The solved velocities' rows of eps T v, and the dense check's float64 eps T v of them, asked once
   // they exist.
   const solvedRows = pendingReference(
