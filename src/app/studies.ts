@@ -36,7 +36,7 @@ import {
   type PlottedRing,
 } from '../studies/pairing/report.ts';
 import { runPairing } from '../studies/pairing/run.ts';
-import { geometry, type GeometryName } from '../physics/geometry.ts';
+import type { GeometryName } from '../physics/geometry.ts';
 import {
   responseFromJson,
   responsePointTag,
@@ -45,6 +45,7 @@ import {
   responseVelocitiesCsv,
 } from '../studies/response/report.ts';
 import {
+  largestResponseSystem,
   runResponse,
   sameNEpsilon,
   type ResponsePoint,
@@ -697,13 +698,7 @@ export class Studies {
     // Each solve checked against the dense float64 solve as the CLI's --device gpu checks it (the
     // largest N decides), in the reference worker beside the GPU; past the dense reference's size
     // the page runs no check (the CLI's sampled rows would sum on the page's thread).
-    const largest: DarwinSystem = {
-      configuration: geometry(spec.geometry, spec.ns[spec.ns.length - 1]),
-      model: spec.model,
-      dim: spec.dim,
-      epsilon: 0,
-      softening: 0,
-    };
+    const largest = largestResponseSystem(spec);
     const checked = checkDecision(largest, 'gpu', p.check ? undefined : false, spec.matrix) === 'on';
     const result = await withReference(stopped, (reference) =>
       runResponse(
