@@ -362,7 +362,10 @@ function eigenvalueCheckJson(
   return check.sampled === null ? json : { ...json, sampled_electrons: check.sampled };
 }
 
-/** The "spectrum" object of the app's solve download: `spectrum`'s keys less its command, device, configuration and timing. */
+/**
+ * The "spectrum" object of the app's solve download: `spectrum`'s keys less its command, device,
+ * matrix, configuration and timing, which the download holds once for its solve and spectrum.
+ */
 export function spectrumSummaryJson(report: SpectrumReport): Record<string, unknown> {
   return { ...spectrumFields(report), check: eigenvalueCheckJson(report) };
 }

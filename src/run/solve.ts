@@ -9,10 +9,10 @@ import { norm, relativeTo, trueResidual } from '../math/vectors.ts';
 import { checkFloat32Vector } from '../physics/float32.ts';
 import { blockSize, massDiagonal, momentaFrom, type DarwinSystem } from '../physics/models.ts';
 import { InputError } from '../physics/input-error.ts';
-import { droppedByStop } from './chunks.ts';
 import { energies, relativeError, type Energies } from '../physics/observables.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
 import type { MassMatrixBackend } from './backend.ts';
+import { droppedByStop } from './chunks.ts';
 import { residualGapReason } from '../solvers/krylov.ts';
 import {
   defaultMaxIterations,
