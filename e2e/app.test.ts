@@ -1272,6 +1272,74 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test('a refined Solve of loaded momenta stopped in its refinement keeps its v, without the energies its Stop dropped', async () => {
+    const { page, errors } = await openIdle('?run=none&n=10&check=0');
+    // A solve --momenta file (mode velocities) of 200 electrons, solved to 1e-9: refined on the page.
+    const sphere: DarwinSystem = {
+      configuration: geometry('sphere', 200),
+      model: 'vector',
+      dim: 3,
+      epsilon: 0.01,
+      softening: 0,
+    };
+    const backend = cpuBackend(sphere);
+    const request = { pattern: null, seed: null, solver: 'cg', rtol: 1e-9 } as const;
+    const rigid = velocityPattern(sphere, 'rigid');
+    const given = await runSolve(sphere, backend, { ...request, mode: 'momenta', given: rigid });
+    const solved = await runSolve(sphere, backend, { ...request, mode: 'velocities', given: given.momenta });
+    backend.dispose();
+    const context = { device: { kind: 'cpu' as const }, matrix: 'dense', radiusMetres: 1, timing: {} };
+    await loadResult(page, 'momenta.json', toJson(solveJson(sphere, solved, context, { arrays: true })));
+    // The products worker's answers from the second on (step 1's residual; step 0's is the first) are
+    // held, so that the Stop lands while the page waits for one, and the solved v's eps T v, asked
+    // after the Stop, is dropped rather than answered by a fresh worker before the Stop's poll.
+    await page.evaluate(() => {
+      const held = { answers: 0, waiting: false };
+      Object.assign(window, { heldProduct: held });
+      window.Worker = class extends window.Worker {
+        override addEventListener(
+          type: string,
+          listener: EventListenerOrEventListenerObject,
+          options?: boolean | AddEventListenerOptions,
+        ): void {
+          const deliver = (event: Event) =>
+            typeof listener === 'function' ? listener(event) : listener.handleEvent(event);
+          super.addEventListener(
+            type,
+            (event) => {
+              const data = (event as MessageEvent).data as { kind?: string } | undefined;
+              if (type === 'message' && data?.kind === 'product' && ++held.answers >= 2) held.waiting = true;
+              else deliver(event);
+            },
+            options,
+          );
+        }
+      };
+    });
+    const finished = await startAction(page, 'solve');
+    await page.waitForFunction(
+      () => (window as unknown as { heldProduct: { waiting: boolean } }).heldProduct.waiting,
+    );
+    await page.locator('#progress-stop').click();
+    expect(await finished()).toBe('failed');
+    expect(await shownText(page, 'message')).not.toContain('no result');
+    expect(await shownText(page, 'solve-reason')).toBe('stopped by the user');
+    expect(await shownText(page, 'energy-darwin')).toBe(
+      'none: Stop came before the float64 ε T v of the solved v',
+    );
+    const saved = JSON.parse((await downloaded(page, kDownloadJson, 'momenta-stopped.json')).text);
+    // Step 0's v, judged by its float64 residual; the momenta the file's.
+    expect(saved).toMatchObject({
+      mode: 'velocities',
+      converged: false,
+      energies: null,
+      inertia_ratio: null,
+    });
+    expect(saved.velocities.some((x: number) => x !== 0)).toBe(true);
+    expect(saved.momenta).toEqual(Array.from(given.momenta));
+    expect(errors).toEqual([]);
+  });
+
   test('one session through the page: v = 0, a bad N, the downloads, refusals, a stopped study, 1024 px', async () => {
     const { page, errors } = await app.open('?geometry=cube&n=1');
     expect(await settled(page)).toBe('converged');
