@@ -83,6 +83,48 @@ async function loadResult(page: Page, name: string, json: string): Promise<void>
   expect(await loadFile(page, name, json)).toContain('their result');
 }
 
+/**
+ * Holds the page's float64 products worker's answer number `from` (1 first), and with `andLater`
+ * every one after it, as though the worker were still forming it: a Stop then lands while the run
+ * waits for that product, every time, and drops it. Installed before the run starts its worker.
+ */
+async function holdProductAnswers(page: Page, from: number, { andLater = false } = {}): Promise<void> {
+  await page.evaluate(
+    ({ from, andLater }) => {
+      const held = { answers: 0, waiting: false };
+      Object.assign(window, { heldProduct: held });
+      window.Worker = class extends window.Worker {
+        override addEventListener(
+          type: string,
+          listener: EventListenerOrEventListenerObject,
+          options?: boolean | AddEventListenerOptions,
+        ): void {
+          const deliver = (event: Event) =>
+            typeof listener === 'function' ? listener(event) : listener.handleEvent(event);
+          super.addEventListener(
+            type,
+            (event) => {
+              const data = (event as MessageEvent).data as { kind?: string } | undefined;
+              const answer = type === 'message' && data?.kind === 'product' ? ++held.answers : 0;
+              if (answer === from || (andLater && answer > from)) held.waiting = true;
+              else deliver(event);
+            },
+            options,
+          );
+        }
+      };
+    },
+    { from, andLater },
+  );
+}
+
+/** Until a held product answer (holdProductAnswers) is waited for. */
+async function productHeld(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () => (window as unknown as { heldProduct: { waiting: boolean } }).heldProduct.waiting,
+  );
+}
+
 async function expectConvergedSolve(page: Page, tolerance: number): Promise<void> {
   expect(await page.locator('#solve-reason').getAttribute('data-reason')).toBe('converged_rtol');
   const numbers = await solveNumbers(page);
@@ -1227,33 +1269,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     // The products worker's second answer (p = M v is the first, step 0's residual the second) is
     // held, so that the Stop lands while the page waits for it, every time: the test above lands
     // there only when its Stop follows step 0's last inner iteration. The Stop drops that product.
-    await page.evaluate(() => {
-      const held = { answers: 0, waiting: false };
-      Object.assign(window, { heldProduct: held });
-      window.Worker = class extends window.Worker {
-        override addEventListener(
-          type: string,
-          listener: EventListenerOrEventListenerObject,
-          options?: boolean | AddEventListenerOptions,
-        ): void {
-          const deliver = (event: Event) =>
-            typeof listener === 'function' ? listener(event) : listener.handleEvent(event);
-          super.addEventListener(
-            type,
-            (event) => {
-              const data = (event as MessageEvent).data as { kind?: string } | undefined;
-              if (type === 'message' && data?.kind === 'product' && ++held.answers === 2) held.waiting = true;
-              else deliver(event);
-            },
-            options,
-          );
-        }
-      };
-    });
+    await holdProductAnswers(page, 2);
     const finished = await startAction(page, 'solve');
-    await page.waitForFunction(
-      () => (window as unknown as { heldProduct: { waiting: boolean } }).heldProduct.waiting,
-    );
+    await productHeld(page);
     await page.locator('#progress-stop').click();
     expect(await finished()).toBe('failed');
     expect(await shownText(page, 'message')).not.toContain('no result');
@@ -1293,33 +1311,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     // The products worker's answers from the second on (step 1's residual; step 0's is the first) are
     // held, so that the Stop lands while the page waits for one, and the solved v's eps T v, asked
     // after the Stop, is dropped rather than answered by a fresh worker before the Stop's poll.
-    await page.evaluate(() => {
-      const held = { answers: 0, waiting: false };
-      Object.assign(window, { heldProduct: held });
-      window.Worker = class extends window.Worker {
-        override addEventListener(
-          type: string,
-          listener: EventListenerOrEventListenerObject,
-          options?: boolean | AddEventListenerOptions,
-        ): void {
-          const deliver = (event: Event) =>
-            typeof listener === 'function' ? listener(event) : listener.handleEvent(event);
-          super.addEventListener(
-            type,
-            (event) => {
-              const data = (event as MessageEvent).data as { kind?: string } | undefined;
-              if (type === 'message' && data?.kind === 'product' && ++held.answers >= 2) held.waiting = true;
-              else deliver(event);
-            },
-            options,
-          );
-        }
-      };
-    });
+    await holdProductAnswers(page, 2, { andLater: true });
     const finished = await startAction(page, 'solve');
-    await page.waitForFunction(
-      () => (window as unknown as { heldProduct: { waiting: boolean } }).heldProduct.waiting,
-    );
+    await productHeld(page);
     await page.locator('#progress-stop').click();
     expect(await finished()).toBe('failed');
     expect(await shownText(page, 'message')).not.toContain('no result');
@@ -1337,6 +1331,38 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     });
     expect(saved.velocities.some((x: number) => x !== 0)).toBe(true);
     expect(saved.momenta).toEqual(Array.from(given.momenta));
+    expect(errors).toEqual([]);
+  });
+
+  test('a refined Spectrum stopped in its float64 refinement, after Lanczos, keeps its float32 Ritz values, stopped', async () => {
+    const { page, errors } = await openIdle(
+      '?run=none&n=60&geometry=ball&eps=0.02&lanczos_tol=1e-10&check=0',
+    );
+    // Its only products are the refinement's two Rayleigh quotients: the first held, the Stop lands
+    // there once Lanczos has finished, every time.
+    await holdProductAnswers(page, 1, { andLater: true });
+    const finished = await startAction(page, 'spectrum');
+    await productHeld(page);
+    await page.locator('#progress-stop').click();
+    expect(await finished()).toBe('failed');
+    expect(await shownText(page, 'message')).not.toContain('no result');
+    expect(await page.locator('#spectrum-reason').getAttribute('data-reason')).toBe('stopped');
+    const saved = JSON.parse(
+      (await downloaded(page, kDownloadJson, 'spectrum-refinement-stopped.json')).text,
+    );
+    const steps = await shownValue(page, 'spectrum-steps');
+    expect(saved.spectrum).toMatchObject({
+      stopped: { signal: null, points: steps },
+      converged: false,
+      reason: 'diverged_max_it',
+      refined: false,
+      ritz_residual_min: null,
+      lambda_min: await shownValue(page, 'lambda-min'),
+      lambda_max: await shownValue(page, 'lambda-max'),
+    });
+    // The float32 Ritz values of a ball of 60 at eps = 0.02: within float32's reach of 1 + eps mu.
+    expect(saved.spectrum.lambda_min).toBeGreaterThan(0);
+    expect(saved.spectrum.lambda_max).toBeGreaterThan(1);
     expect(errors).toEqual([]);
   });
 
