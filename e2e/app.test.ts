@@ -10,6 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { packTreeTables, gpuTreeGeometry, storageBytes, treeStorageBuffers } from '../src/kernels/tree.ts';
 import { kCpuTreeLeaves } from '../src/gpu/profile.ts';
+import { kDefaultTreeTolerance } from '../src/physics/tree-build.ts';
 import { toJson } from '../src/io/formats.ts';
 import { radiusFromEpsilon } from '../src/physics/constants.ts';
 import { geometry } from '../src/physics/geometry.ts';
@@ -17,8 +18,10 @@ import { applyInteractionFree, type DarwinSystem } from '../src/physics/models.t
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { energies } from '../src/physics/observables.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
+import { cpuBackend } from '../src/run/backend.ts';
 import { float32CheckTargets } from '../src/run/check.ts';
 import { solveJson } from '../src/run/report.ts';
+import { runSolve } from '../src/run/solve.ts';
 import {
   chooseOption,
   colourFraction,
@@ -78,6 +81,48 @@ async function solveNumbers(page: Page) {
 /** A result JSON chosen in the page's file dialog, once the page says it loaded it. */
 async function loadResult(page: Page, name: string, json: string): Promise<void> {
   expect(await loadFile(page, name, json)).toContain('their result');
+}
+
+/**
+ * Holds the page's float64 products worker's answer number `from` (1 first), and with `andLater`
+ * every one after it, as though the worker were still forming it: a Stop then lands while the run
+ * waits for that product, every time, and drops it. Installed before the run starts its worker.
+ */
+async function holdProductAnswers(page: Page, from: number, { andLater = false } = {}): Promise<void> {
+  await page.evaluate(
+    ({ from, andLater }) => {
+      const held = { answers: 0, waiting: false };
+      Object.assign(window, { heldProduct: held });
+      window.Worker = class extends window.Worker {
+        override addEventListener(
+          type: string,
+          listener: EventListenerOrEventListenerObject,
+          options?: boolean | AddEventListenerOptions,
+        ): void {
+          const deliver = (event: Event) =>
+            typeof listener === 'function' ? listener(event) : listener.handleEvent(event);
+          super.addEventListener(
+            type,
+            (event) => {
+              const data = (event as MessageEvent).data as { kind?: string } | undefined;
+              const answer = type === 'message' && data?.kind === 'product' ? ++held.answers : 0;
+              if (answer === from || (andLater && answer > from)) held.waiting = true;
+              else deliver(event);
+            },
+            options,
+          );
+        }
+      };
+    },
+    { from, andLater },
+  );
+}
+
+/** Until a held product answer (holdProductAnswers) is waited for. */
+async function productHeld(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () => (window as unknown as { heldProduct: { waiting: boolean } }).heldProduct.waiting,
+  );
 }
 
 async function expectConvergedSolve(page: Page, tolerance: number): Promise<void> {
@@ -667,7 +712,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     // The unit ring in the azimuthal model: D^-1/2 M D^-1/2 = I + eps V, V circulant (eq. 31).
     const n = 64;
     const epsilon = 1e-3;
-    const first = await app.open(`?geometry=ring&n=${n}&model=azimuthal&eps=${epsilon}&run=spectrum`);
+    const first = await app.open(
+      `?geometry=ring&n=${n}&model=azimuthal&eps=${epsilon}&lanczos_tol=1e-5&run=spectrum`,
+    );
     expect(await settled(first.page)).toBe('converged');
     const shownCheck = await shownValue(first.page, 'check-spectrum');
     const file = await downloaded(first.page, kDownloadJson, 'spectrum-alone.json');
@@ -680,6 +727,15 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
       converged: null,
       iterations: 0,
       check: null,
+    });
+    // The spectrum's keys as `spectrum` writes them: the tolerance asked, the restarts, and that
+    // float32's Ritz values met it unrefined.
+    expect(saved.spectrum).toMatchObject({
+      tolerance: 1e-5,
+      restarts: 0,
+      refined: false,
+      ritz_residual_min: null,
+      ritz_residual_max: null,
     });
 
     // The check the page shows, in the CLI's spectrum shape: errors of the GPU's extremes against the
@@ -706,6 +762,8 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await other.page.locator(kDownloadJson).isDisabled()).toBe(true);
     expect(await loadFile(other.page, 'spectrum-alone.json', file.text)).toContain('their result');
     expect(await shownValue(other.page, 'check-spectrum')).toBe(check.max_relative_error);
+    // Its tolerance in the field, so that the link's Spectrum is the saved one.
+    expect(await other.page.locator('[data-field="lanczosTolerance"] input').inputValue()).toBe('0.00001');
     expect(await other.page.locator(kDownloadJson).isDisabled()).toBe(false);
     const again = await downloaded(other.page, kDownloadJson, 'spectrum-alone-again.json');
     expect(JSON.parse(again.text)).toEqual(saved);
@@ -739,14 +797,14 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(other.errors).toEqual([]);
   });
 
-  test("loaded files written elsewhere: a formula geometry from Node's Math.sin, and ε = 0 with no R", async () => {
+  test("loaded files written elsewhere: a formula geometry from Node's Math.sin, ε = 0 with no R, a solve from given momenta", async () => {
     const { page, errors } = await openIdle('?n=10&run=none');
     const load = async (name: string, system: DarwinSystem) => {
       // What the CLI's solve --out writes for this system (src/run/report.ts), its positions from
       // Node's Math.sin and Math.cos, which may differ from Chromium's in the last bit.
       const context = {
         device: { kind: 'cpu' as const },
-        matrix: null,
+        matrix: 'dense',
         radiusMetres: radiusFromEpsilon(system.epsilon),
         timing: {},
       };
@@ -776,6 +834,54 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     await typeField(page, 'radiusMetres', '∞');
     expect(await page.locator('[data-field="epsilon"] input').inputValue()).toBe('0');
     expect(await fieldError(page, 'radiusMetres').count()).toBe(0);
+
+    // A solve of M v = p from given momenta (solve --momenta: mode velocities) holds the solved v
+    // beside them; run again, it solves from the file's momenta, its input, not round trip from v.
+    const disk = system('disk', 50, 0.01);
+    const backend = cpuBackend(disk);
+    const request = { pattern: null, seed: null, solver: 'cg', rtol: 1e-8 } as const;
+    const given = await runSolve(disk, backend, {
+      ...request,
+      mode: 'momenta',
+      given: velocityPattern(disk, 'rigid'),
+    });
+    const solved = await runSolve(disk, backend, { ...request, mode: 'velocities', given: given.momenta });
+    backend.dispose();
+    const context = {
+      device: { kind: 'cpu' as const },
+      matrix: 'dense',
+      radiusMetres: radiusFromEpsilon(0.01),
+      timing: {},
+    };
+    const momentaJson = solveJson(disk, solved, context, { arrays: true });
+    // After a file whose run set the tree, its tolerance and a seed, one that decides none of them
+    // (a CPU dense M, no pattern) leaves none: its own storage and the defaults.
+    const field = (name: string) =>
+      page.locator(`[data-field="${name}"] input, [data-field="${name}"] select`);
+    const treeRun = {
+      ...momentaJson,
+      matrix: 'tree',
+      tree: { tolerance: 1e-3 },
+      velocity_pattern: 'random',
+      seed: 5,
+    };
+    await loadResult(page, 'tree.json', toJson(treeRun));
+    expect([await field('matrix').inputValue(), await field('treeTolerance').inputValue()]).toEqual([
+      'tree (fast multipole)',
+      '0.001',
+    ]);
+    expect(await field('seed').inputValue()).toBe('5');
+    await loadResult(page, 'momenta.json', toJson(momentaJson));
+    expect(await field('matrix').inputValue()).toBe('dense (stored)');
+    expect(await field('treeTolerance').inputValue()).toBe(String(kDefaultTreeTolerance));
+    expect(await field('seed').inputValue()).toBe('1');
+    expect(await page.locator('[data-field="quantityFile"] input').inputValue()).toBe(
+      'momenta.json (momenta)',
+    );
+    expect(await runAction(page, 'solve')).toBe('converged');
+    const rerun = JSON.parse((await downloaded(page, kDownloadJson, 'momenta-rerun.json')).text);
+    expect(rerun.mode).toBe('velocities');
+    expect(rerun.momenta).toEqual(Array.from(given.momenta));
     expect(errors).toEqual([]);
   });
 
@@ -1163,33 +1269,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     // The products worker's second answer (p = M v is the first, step 0's residual the second) is
     // held, so that the Stop lands while the page waits for it, every time: the test above lands
     // there only when its Stop follows step 0's last inner iteration. The Stop drops that product.
-    await page.evaluate(() => {
-      const held = { answers: 0, waiting: false };
-      Object.assign(window, { heldProduct: held });
-      window.Worker = class extends window.Worker {
-        override addEventListener(
-          type: string,
-          listener: EventListenerOrEventListenerObject,
-          options?: boolean | AddEventListenerOptions,
-        ): void {
-          const deliver = (event: Event) =>
-            typeof listener === 'function' ? listener(event) : listener.handleEvent(event);
-          super.addEventListener(
-            type,
-            (event) => {
-              const data = (event as MessageEvent).data as { kind?: string } | undefined;
-              if (type === 'message' && data?.kind === 'product' && ++held.answers === 2) held.waiting = true;
-              else deliver(event);
-            },
-            options,
-          );
-        }
-      };
-    });
+    await holdProductAnswers(page, 2);
     const finished = await startAction(page, 'solve');
-    await page.waitForFunction(
-      () => (window as unknown as { heldProduct: { waiting: boolean } }).heldProduct.waiting,
-    );
+    await productHeld(page);
     await page.locator('#progress-stop').click();
     expect(await finished()).toBe('failed');
     expect(await shownText(page, 'message')).not.toContain('no result');
@@ -1205,6 +1287,82 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(saved.iterations).toBeGreaterThan(0);
     expect(saved.stopped).toEqual({ signal: null, points: saved.iterations, of: 600 });
     expect(await shownValue(page, 'solve-residual')).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
+  test('a refined Solve of loaded momenta stopped in its refinement keeps its v, without the energies its Stop dropped', async () => {
+    const { page, errors } = await openIdle('?run=none&n=10&check=0');
+    // A solve --momenta file (mode velocities) of 200 electrons, solved to 1e-9: refined on the page.
+    const sphere: DarwinSystem = {
+      configuration: geometry('sphere', 200),
+      model: 'vector',
+      dim: 3,
+      epsilon: 0.01,
+      softening: 0,
+    };
+    const backend = cpuBackend(sphere);
+    const request = { pattern: null, seed: null, solver: 'cg', rtol: 1e-9 } as const;
+    const rigid = velocityPattern(sphere, 'rigid');
+    const given = await runSolve(sphere, backend, { ...request, mode: 'momenta', given: rigid });
+    const solved = await runSolve(sphere, backend, { ...request, mode: 'velocities', given: given.momenta });
+    backend.dispose();
+    const context = { device: { kind: 'cpu' as const }, matrix: 'dense', radiusMetres: 1, timing: {} };
+    await loadResult(page, 'momenta.json', toJson(solveJson(sphere, solved, context, { arrays: true })));
+    // The products worker's answers from the second on (step 1's residual; step 0's is the first) are
+    // held, so that the Stop lands while the page waits for one, and the solved v's eps T v, asked
+    // after the Stop, is dropped rather than answered by a fresh worker before the Stop's poll.
+    await holdProductAnswers(page, 2, { andLater: true });
+    const finished = await startAction(page, 'solve');
+    await productHeld(page);
+    await page.locator('#progress-stop').click();
+    expect(await finished()).toBe('failed');
+    expect(await shownText(page, 'message')).not.toContain('no result');
+    expect(await shownText(page, 'solve-reason')).toBe('stopped by the user');
+    expect(await shownText(page, 'energy-darwin')).toBe(
+      'none: Stop came before the float64 ε T v of the solved v',
+    );
+    const saved = JSON.parse((await downloaded(page, kDownloadJson, 'momenta-stopped.json')).text);
+    // Step 0's v, judged by its float64 residual; the momenta the file's.
+    expect(saved).toMatchObject({
+      mode: 'velocities',
+      converged: false,
+      energies: null,
+      inertia_ratio: null,
+    });
+    expect(saved.velocities.some((x: number) => x !== 0)).toBe(true);
+    expect(saved.momenta).toEqual(Array.from(given.momenta));
+    expect(errors).toEqual([]);
+  });
+
+  test('a refined Spectrum stopped in its float64 refinement, after Lanczos, keeps its float32 Ritz values, stopped', async () => {
+    const { page, errors } = await openIdle(
+      '?run=none&n=60&geometry=ball&eps=0.02&lanczos_tol=1e-10&check=0',
+    );
+    // Its only products are the refinement's two Rayleigh quotients: the first held, the Stop lands
+    // there once Lanczos has finished, every time.
+    await holdProductAnswers(page, 1, { andLater: true });
+    const finished = await startAction(page, 'spectrum');
+    await productHeld(page);
+    await page.locator('#progress-stop').click();
+    expect(await finished()).toBe('failed');
+    expect(await shownText(page, 'message')).not.toContain('no result');
+    expect(await page.locator('#spectrum-reason').getAttribute('data-reason')).toBe('stopped');
+    const saved = JSON.parse(
+      (await downloaded(page, kDownloadJson, 'spectrum-refinement-stopped.json')).text,
+    );
+    const steps = await shownValue(page, 'spectrum-steps');
+    expect(saved.spectrum).toMatchObject({
+      stopped: { signal: null, points: steps },
+      converged: false,
+      reason: 'diverged_max_it',
+      refined: false,
+      ritz_residual_min: null,
+      lambda_min: await shownValue(page, 'lambda-min'),
+      lambda_max: await shownValue(page, 'lambda-max'),
+    });
+    // The float32 Ritz values of a ball of 60 at eps = 0.02: within float32's reach of 1 + eps mu.
+    expect(saved.spectrum.lambda_min).toBeGreaterThan(0);
+    expect(saved.spectrum.lambda_max).toBeGreaterThan(1);
     expect(errors).toEqual([]);
   });
 

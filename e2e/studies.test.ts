@@ -141,6 +141,19 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await fresh.page.locator('#london-deviation svg').count()).toBe(0);
     expect(await fresh.page.locator('[data-field="londonGrid"] input').inputValue()).toBe('31');
     expect((await savedStudy(fresh.page, 'london')).json).toEqual(london);
+    // The CLI's --out london.json has no "files" (it is what they list): saved again without one.
+    await loadFile(fresh.page, 'out-london.json', JSON.stringify({ ...london, files: undefined }));
+    expect((await savedStudy(fresh.page, 'london')).json).toEqual({ ...london, files: undefined });
+    expect(Object.keys((await savedStudy(fresh.page, 'london')).json as object)).not.toContain('files');
+    // A file fitted by the older rule (all N: results/london.json at 178cff1 has this law): its fit
+    // is recomputed, and the message says so with the file's law.
+    const older = '3.00000 - N r_e/R = 1.495 N^-2.000';
+    const olderFile = { ...london, convergence: { ...london.convergence, law: older } };
+    expect(await loadFile(fresh.page, 'older-london.json', JSON.stringify(olderFile))).toBe(
+      `Loaded the London sphere of ${n} charges from older-london.json: its numbers and convergence ` +
+        `(the map needs a run). Its convergence fit is recomputed: ${london.convergence.law}, where the ` +
+        `file has ${older}.`,
+    );
     // The rows that report a device's field sum name the device the file's run had.
     const rowLabel = (id: string) =>
       fresh.page.locator(`#${id}`).evaluate((element) => element.previousElementSibling?.textContent);
@@ -638,7 +651,15 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(saved.name).toBe('response.json');
     const response = saved.json as {
       command: string;
-      points: { n: number; n_epsilon: number; screening_ratio: number; converged: boolean }[];
+      points: {
+        n: number;
+        n_epsilon: number;
+        screening_ratio: number;
+        converged: boolean;
+        check: number | null;
+        dense_residual?: number;
+        check_target: number | null;
+      }[];
       field_map_check: number;
     };
     expect(Object.keys(response)).toEqual([
@@ -669,6 +690,13 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     for (const [k, point] of response.points.entries()) {
       expect(point.screening_ratio).toBe(await shownValue(page, `response-${k}-screening`));
       expect(point.converged).toBe(true);
+      // Checked as the CLI's GPU sweep is: the refined solve's float64 residual with the dense
+      // reference's M (the worker's), within its target, shown and green.
+      expect(point).toMatchObject({ within_target: true, reference_unconverged: null });
+      expect(point.dense_residual).toBeLessThanOrEqual(point.check_target!);
+      expect(point.check).toBeLessThan(1e-6);
+      expect(await shownValue(page, `response-${k}-check`)).toBe(point.dense_residual);
+      expect(await page.locator(`#response-${k}-check`).getAttribute('class')).toBe('good');
     }
     expect(response.field_map_check).toBeLessThan(1e-4);
     // The map point's velocities, named as response --out names them: the ring's uniform mode, each
@@ -693,7 +721,7 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await fresh.page.locator('#study-response').getAttribute('data-state')).toBe('converged');
     expect(await shownText(fresh.page, 'response-done')).toBe('3 of 3');
     for (const k of nEpsilons.keys()) {
-      for (const column of ['n-epsilon', 'screening', 'continuum', 'field-centre', 'iterations']) {
+      for (const column of ['n-epsilon', 'screening', 'continuum', 'field-centre', 'iterations', 'check']) {
         const id = `response-${k}-${column}`;
         expect(await shownValue(fresh.page, id), id).toBe(await shownValue(page, id));
       }
@@ -805,6 +833,50 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     await loadFile(page, 'response.json', JSON.stringify(plain));
     expect(await page.locator('#response-points th').allTextContents()).toEqual(headers.slice(0, -3));
     expect(await page.locator('#response-0-moment').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  test("response: each point's float64 check against its target, as the file holds it, good or bad, or why none", async () => {
+    // A float32 sweep (the GPU's precision) checked against the dense float64 solve, as
+    // `response --device gpu --json` writes it: its solves refine to 1e-10, held to their residual.
+    const result = await runResponse(
+      responseSpec({ geometry: 'ring', n: '20', nEpsilon: '0.3,1,3', device: 'cpu' }),
+      async (system) => ({ ...cpuBackend(system, 'float32'), name: 'gpu' as const }),
+      {},
+      async (system) => cpuBackend(system),
+    );
+    const json = JSON.parse(toJson(responseSummary(result, kCpuDevice))) as {
+      points: { check: number | null; dense_residual?: number; check_target: number | null }[];
+    };
+    const [first, second] = json.points;
+    expect(first.dense_residual).toBeLessThan(first.check_target!);
+    // The second held to a target below its residual (past it), the third's reference unconverged.
+    const points = [
+      first,
+      { ...second, check_target: second.dense_residual! / 10 },
+      {
+        ...json.points[2],
+        check: null,
+        dense_residual: undefined,
+        check_target: null,
+        reference_unconverged: 'diverged_max_it',
+      },
+    ];
+    const { page, errors } = await open();
+    await loadFile(page, 'response-checked.json', JSON.stringify({ ...json, points }));
+    expect(await page.locator('#response-points th').allTextContents()).toContain('check');
+    const cell = (k: number) => page.locator(`#response-${k}-check`);
+    expect(await shownValue(page, 'response-0-check')).toBe(first.dense_residual);
+    expect(await shownText(page, 'response-0-check')).toBe(
+      `residual ${first.dense_residual!.toExponential(2)} ≤ ${first.check_target!.toExponential(0)}`,
+    );
+    expect(await cell(0).getAttribute('class')).toBe('good');
+    expect(await shownText(page, 'response-1-check')).toMatch(/^residual \S+ > \S+$/);
+    expect(await cell(1).getAttribute('class')).toBe('bad');
+    expect(await shownText(page, 'response-2-check')).toBe(
+      'not checked (float64 reference: diverged_max_it)',
+    );
+    expect(await cell(2).getAttribute('class')).toBeNull();
     expect(errors).toEqual([]);
   });
 

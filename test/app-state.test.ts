@@ -253,8 +253,33 @@ describe("a loaded solve's solver fields, so that the link reproduces its run", 
       solver: 'cg',
       tolerance: 1e-9,
       matrix: 'free',
+      treeTolerance: kDefaults.treeTolerance,
       maxIterations: 0,
+      lanczosTolerance: kDefaults.lanczosTolerance,
     });
+  });
+
+  test("every field the file does not decide is the default's, none the page's last run's", () => {
+    // An older CPU dense file: "matrix" null, no tolerance; the tree's tolerance only beside a tree.
+    const older = { ...summary, matrix: null, tolerance: undefined, tree: { tolerance: 1e-3 } };
+    expect(savedSolverFields(older, 'run.json', null, 3000)).toEqual({
+      solver: 'cg',
+      tolerance: kDefaults.tolerance,
+      matrix: 'auto',
+      treeTolerance: kDefaults.treeTolerance,
+      maxIterations: 0,
+      lanczosTolerance: kDefaults.lanczosTolerance,
+    });
+  });
+
+  test("the spectrum's Lanczos tolerance, with a solve or alone", () => {
+    const spectrum = { tolerance: 1e-10, refined: true };
+    expect(savedSolverFields({ ...summary, spectrum }, 'run.json', null, 3000).lanczosTolerance).toBe(1e-10);
+    const alone = { ...summary, solver: null, tolerance: null, spectrum };
+    expect(savedSolverFields(alone, 'run.json', null, 3000)).toEqual({ lanczosTolerance: 1e-10 });
+    expect(() => savedSolverFields({ ...alone, spectrum: { tolerance: 0 } }, 'run.json', null, 3000)).toThrow(
+      /^run\.json: "tolerance" is refused: spectrum tolerance /,
+    );
   });
 
   test('auto where the solve switched from CG; the tree with its tolerance', () => {
@@ -282,10 +307,10 @@ describe("a loaded solve's solver fields, so that the link reproduces its run", 
     expect(savedSolverFields(stopped, 'run.json', null, 3000).maxIterations).toBe(0);
   });
 
-  test('nothing solved sets nothing; a value the field refuses refuses the file', () => {
-    expect(savedSolverFields({ ...summary, solver: null, tolerance: null }, 'run.json', null, 3000)).toEqual(
-      {},
-    );
+  test('nothing solved sets no solver field; a value the field refuses refuses the file', () => {
+    expect(savedSolverFields({ ...summary, solver: null, tolerance: null }, 'run.json', null, 3000)).toEqual({
+      lanczosTolerance: kDefaults.lanczosTolerance,
+    });
     expect(() => savedSolverFields({ ...summary, tolerance: 2 }, 'run.json', null, 3000)).toThrow(
       /^run\.json: "tolerance" is refused: tolerance /,
     );

@@ -103,7 +103,12 @@ describe('the response card', () => {
 
   test('N → ∞: none on the ring whatever the N, three N needed elsewhere, each limit once fitted', async () => {
     const ring = await response({ geometry: 'ring', model: 'azimuthal', n: '16,32,64', nEpsilon: '1' });
-    expect(responseLimitsText(ring)).toContain('none on the ring');
+    // The N ln N growth is the program's (the circulant's sum); eq. 53 says only R -> infinity in d = 1+.
+    expect(responseLimitsText(ring)).toBe(
+      'none on the ring: at fixed N r_e/R its interaction sum grows as N ln N (its circulant, computed ' +
+        'here), so the screening keeps growing with N and has no continuum limit (eq. 53: in d = 1+ the ' +
+        'collective size R is infinite)',
+    );
     expect(responseLimitsText(ring)).toContain('no continuum limit');
     const oneN = await response({ geometry: 'ball', n: '50', nEpsilon: '1,10' });
     expect(responseLimitsText(oneN)).toBe('needs three N or more (1 given)');
@@ -170,7 +175,16 @@ describe("the response table's SI columns: a --radius-m file's moment and suscep
     return { json: json.points as Record<string, number | null>[], shown: responseFromJson(json, 'r.json') };
   }
   const ids = (shown: Parameters<typeof responseColumns>[0]) => responseColumns(shown).map(([id]) => id);
-  const kBase = ['n', 'n-epsilon', 'screening', 'continuum', 'london-x', 'field-centre', 'iterations'];
+  const kBase = [
+    'n',
+    'n-epsilon',
+    'screening',
+    'continuum',
+    'london-x',
+    'field-centre',
+    'iterations',
+    'check',
+  ];
   const kBallDepths = ['decay', 'continuum-decay', 'penetration', 'london-penetration'];
 
   test("a ball at R = 1e-12 m: the three after the rest, each the JSON number in the text's exponent form", async () => {

@@ -23,7 +23,7 @@ function energyErrors(system: DarwinSystem, v: Float64Array, report: SolveReport
     v,
     v.map((x, k) => massDiagonal(system)[k] * x),
   );
-  const { darwin, kinetic, total, inertiaRatio } = report.energies;
+  const { darwin, kinetic, total, inertiaRatio } = report.energies!;
   const excess = (2 * exact) / vDv;
   expect(total).toBe(kinetic + darwin);
   // A float64 near 1 holds inertia_ratio - 1 to 2^-53 absolute, correctly rounded.

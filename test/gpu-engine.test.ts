@@ -680,7 +680,7 @@ describe('the Darwin energy of a rigid sphere of 1000 at R = 1 mm, 1 m, 1 km (gp
         const request = { ...momentaRequest(v), rtol: 1e-6 };
         const report = await runSolve(system, await backend(system, storage), request, float64);
         const exact = darwinPairSum(system, v);
-        const { darwin, kinetic } = report.energies;
+        const { darwin, kinetic } = report.energies!;
         const error = Math.abs(darwin / exact - 1);
         expect(error).toBeLessThan(1e-6);
         // D = I: inertia_ratio - 1 = 2 darwin / v.v, which darwin / kinetic holds to darwin's precision.

@@ -405,3 +405,29 @@ describe("the reference's progress in words", () => {
     ]);
   });
 });
+
+describe("FloatReference.backend (the app's response check)", () => {
+  test('a sweep over eps at one configuration, one key: every answer at the eps set, as cpuBackend', async () => {
+    const ring: DarwinSystem = { ...system, configuration: geometry('ring', 200) };
+    const v = velocities.subarray(0, 200);
+    const answer = referenceAnswerer(() => undefined);
+    const reference = new FloatReference((heard) => ({
+      postMessage: (request) => void answer(request).then((response) => heard.message(response)),
+      terminate: () => {},
+    }));
+    const backend = reference.backend('ring 200', ring);
+    // The worker holds T under the one key: the second eps is its setEpsilon, not a second M.
+    for (const epsilon of [1e-3, 2e-2]) {
+      backend.setEpsilon(epsilon);
+      expect(backend.system.epsilon).toBe(epsilon);
+      const local = cpuBackend({ ...ring, epsilon });
+      const momenta = await local.momenta(v);
+      expect(relativeDifference(await backend.momenta(v), momenta)).toBeLessThan(1e-15);
+      const solved = await backend.velocities(momenta, 'cg', { rtol: kReferenceRtol });
+      expect(solved.converged).toBe(true);
+      expect(relativeDifference(solved.x, v)).toBeLessThan(1e-8);
+      local.dispose();
+    }
+    reference.cancel();
+  });
+});

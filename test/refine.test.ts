@@ -313,6 +313,46 @@ describe('refinedVelocities on the float32 CPU mirror', () => {
     await expect(run(1, () => new Error('worker failed')).result).rejects.toThrow('worker failed');
   });
 
+  test('a Stop in a refined solve of given momenta keeps its v, without the energies whose eps T v it dropped', async () => {
+    const { system } = kSetups[0];
+    const p = applyMassMatrix(massMatrix(system), velocityPattern(system, 'random', 5));
+    // float32 products as the GPU's, which refine below 1e-6.
+    const backend = { ...cpuBackend(system, 'float32'), name: 'gpu' as const };
+    // Stop comes once step 0's residual is formed: step 1's inner solve ends at its first iteration,
+    // and the page's worker drops every product asked after it (src/app/reference.ts withReference).
+    let stopped = false;
+    const products = float64Products();
+    const report = await runSolve(system, backend, {
+      mode: 'velocities',
+      given: p,
+      pattern: null,
+      seed: null,
+      solver: 'cg',
+      rtol: kTol,
+      onIteration: () => !stopped,
+      float64: (product64System, tree, part) => {
+        const product = products(product64System, tree, part);
+        return async (v) => {
+          if (stopped) throw new RunStopped();
+          const answer = await product(v);
+          stopped = true;
+          return answer;
+        };
+      },
+    });
+    expect(report.solve).toMatchObject({ reason: 'diverged_max_it', converged: false });
+    expect(report.refinementSteps).toBe(2);
+    // Step 0's v, judged by its float64 residual: no longer zero.
+    expect(norm(report.velocities)).toBeGreaterThan(0);
+    expect(report.solve!.trueRelativeResidual).toBeCloseTo(
+      trueRelativeResidual64(system, p, report.velocities),
+      12,
+    );
+    expect(report.energies).toBeNull();
+    const context = { device: kCpuDevice, matrix: 'dense', radiusMetres: 1, timing: {} };
+    expect(solveJson(system, report, context)).toMatchObject({ energies: null, inertia_ratio: null });
+  });
+
   test('a NaN in p (float32 overflow) gives NaN residuals and diverged_nan, never the 0 of p = 0', async () => {
     const { system } = kSetups[0];
     const p = applyMassMatrix(massMatrix(system), velocityPattern(system, 'random', 5));

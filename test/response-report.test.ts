@@ -326,8 +326,12 @@ describe('responseFromJson: a saved sweep read back (the app loads response.json
       drive: 'rotation',
     });
     const keys = Object.keys(shown.points[0]) as (keyof (typeof shown.points)[0])[];
-    expect(keys).toHaveLength(23);
+    expect(keys).toHaveLength(27);
     expect(keys).toContain('mIndefinite');
+    // The float64 check whole: the card judges it against its target.
+    expect(keys).toEqual(
+      expect.arrayContaining(['denseResidual', 'sampledResidual', 'checkTarget', 'referenceUnconverged']),
+    );
     // A rotation's: null, as a field drive's without --radius-m.
     expect(keys).toContain('momentPerTesla');
     expect(keys).toContain('penetrationDepth');

@@ -46,6 +46,7 @@ import {
   spectrumCheckWarning,
   spectrumConvergenceWarning,
   spectrumJson,
+  spectrumSummaryJson,
 } from '../src/run/report.ts';
 import type { ConvergenceReason } from '../src/solvers/types.ts';
 import { runSolve, type SolveReport, type SolveRequest } from '../src/run/solve.ts';
@@ -90,9 +91,9 @@ describe('runSolve on the float64 CPU backend', () => {
     const p0 = 1 + kEpsilon * lambdas[0];
     for (const p of report.momenta) expect(Math.abs(p - p0) / p0).toBeLessThan(1e-13);
     // T0 = sum rho^2 phidot^2 / 2 = N/2; T = v.p / 2 = N (1 + eps lambda_0) / 2.
-    expect(report.energies.kinetic).toBeCloseTo(kN / 2, 12);
-    expect(Math.abs(report.energies.total - (kN * p0) / 2)).toBeLessThan(1e-12 * kN);
-    expect(report.energies.inertiaRatio).toBeCloseTo(p0, 12);
+    expect(report.energies!.kinetic).toBeCloseTo(kN / 2, 12);
+    expect(Math.abs(report.energies!.total - (kN * p0) / 2)).toBeLessThan(1e-12 * kN);
+    expect(report.energies!.inertiaRatio).toBeCloseTo(p0, 12);
     expect(report.solve?.converged).toBe(true);
     expect(report.roundTripError).toBeLessThan(1e-10);
     expect(report.check).toBeNull();
@@ -163,9 +164,9 @@ describe('runSolve on the float64 CPU backend', () => {
     const request = velocitiesRequest(p, 1e-6);
     const report = await runSolve(small, float32Solve, request);
     expect(relativeError(report.velocities, v)).toBeGreaterThan(1e-8);
-    expect(Math.abs(report.energies.darwin / exact.darwin - 1)).toBeLessThan(1e-6);
-    expect(Math.abs(report.energies.kinetic / exact.kinetic - 1)).toBeLessThan(1e-6);
-    expect(report.energies.total).toBeCloseTo(report.energies.kinetic + report.energies.darwin, 12);
+    expect(Math.abs(report.energies!.darwin / exact.darwin - 1)).toBeLessThan(1e-6);
+    expect(Math.abs(report.energies!.kinetic / exact.kinetic - 1)).toBeLessThan(1e-6);
+    expect(report.energies!.total).toBeCloseTo(report.energies!.kinetic + report.energies!.darwin, 12);
   });
 
   test('momenta that are not finite are refused, velocities that are not are diverged_nan', async () => {
@@ -347,7 +348,7 @@ describe('runSolve on the float64 CPU backend', () => {
       /^the energies v\.p \/ 2 of these velocities overflow float64/,
     );
     const fine = await runSolve(ring, backend, given(1e150));
-    expect(Number.isFinite(fine.energies.total)).toBe(true);
+    expect(Number.isFinite(fine.energies!.total)).toBe(true);
   });
 
   test('a stopped reference leaves the run whole and says the check stopped', async () => {
@@ -876,7 +877,7 @@ describe('the JSON of a run', () => {
       tolerance: 1e-10,
       converged: true,
       round_trip_error: report.roundTripError,
-      inertia_ratio: report.energies.inertiaRatio,
+      inertia_ratio: report.energies!.inertiaRatio,
       collective_parameter_n_epsilon: 40 * 2e-3,
     });
     const check = json.check as Record<string, number>;
@@ -957,7 +958,7 @@ describe('the JSON of a run', () => {
     expect(report.check!.interaction! / 1e-6).toBeCloseTo(1, 8);
     expect(report.check!.darwin! / (1e-6 * amplification)).toBeCloseTo(1, 8);
     const darwin = energies(sphere, v, exactPart).darwin;
-    expect((report.energies.darwin / darwin - 1) / report.check!.darwin!).toBeCloseTo(
+    expect((report.energies!.darwin / darwin - 1) / report.check!.darwin!).toBeCloseTo(
       Math.sign(dot(v, exactPart)),
       6,
     );
@@ -996,7 +997,7 @@ describe('the JSON of a run', () => {
       interactionError(small, await off.interaction(solved), await exact.interaction(solved)),
     );
     const darwin = energies(small, solved, await exact.interaction(solved)).darwin;
-    expect(report.energies.darwin / darwin - 1).toBeCloseTo(1e-3, 8);
+    expect(report.energies!.darwin / darwin - 1).toBeCloseTo(1e-3, 8);
     // Within it where the product is M's own.
     const right = await runSolve(small, exact, request, cpuBackend(small));
     expect(right.check!.interaction!).toBeLessThan(1e-12);
@@ -1259,6 +1260,29 @@ describe('the JSON of a run', () => {
     });
     expect(json.timing_ms).toEqual({ setup_ms: 1, lanczos_ms: 3 });
     expect(json.lambda_max).toBe(report.spectrum.lambdaMax);
+  });
+
+  test("the app's spectrum object: spectrum's keys less where and when it ran, refined or not", async () => {
+    const report = await runSpectrum(
+      ring,
+      cpuBackend(ring, 'float32'),
+      { tol: 1e-6, seed: 1 },
+      cpuBackend(ring),
+    );
+    // The same run, refined in float64 (as the GPU's is below float32's reach).
+    const refinement = { residualMin: 2e-11, residualMax: 3e-11, relativeMin: 1e-11, relativeMax: 1e-11 };
+    const refined = { ...report, refinement };
+    const where = ['command', 'device', 'matrix', 'configuration', 'timing_ms'];
+    for (const each of [report, refined]) {
+      const fields = Object.entries(spectrumJson(each, context)).filter(([key]) => !where.includes(key));
+      expect(spectrumSummaryJson(each)).toEqual(Object.fromEntries(fields));
+    }
+    expect(spectrumSummaryJson(refined)).toMatchObject({
+      tolerance: 1e-6,
+      refined: true,
+      ritz_residual_min: 2e-11,
+      ritz_residual_max: 3e-11,
+    });
   });
 
   test('the app reads back what solve --out writes: configuration, arrays and summary', async () => {

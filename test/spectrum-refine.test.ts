@@ -6,7 +6,8 @@
 import { describe, expect, test } from 'vitest';
 import { gpuBackend } from '../src/engine/backend.ts';
 import { massDiagonal, massMatrixEntries, unknowns, type DarwinSystem } from '../src/physics/models.ts';
-import { rayleighQuotient } from '../src/run/refine.ts';
+import { RunStopped } from '../src/run/chunks.ts';
+import { float64Products, rayleighQuotient } from '../src/run/refine.ts';
 import { runSpectrum } from '../src/run/spectrum.ts';
 import { spectrumConvergenceWarning, spectrumJson } from '../src/run/report.ts';
 import { kCpuDevice } from '../src/io/formats.ts';
@@ -255,6 +256,56 @@ test('a float32 spectrum at eps = 0 below float32 reach: lambda = 1 exactly, con
   expect(spectrumConvergenceWarning(report, 'gpu')).toBeNull();
   // The float32 run stopped at its own reach, not at products up to --max-iter chasing 1e-10.
   expect(report.spectrum.lanczos.iterations).toBeLessThan(200);
+});
+
+test("a Stop that drops the refinement's float64 products after Lanczos keeps the float32 Ritz values, stopped, unrefined", async () => {
+  const system = darwinSystem('ball', 60, 'vector', 3, 0.02);
+  const float32 = { ...cpuBackend(system, 'float32'), name: 'gpu' as const };
+  // The page's worker answers `answered` products, then drops the rest as a Stop does
+  // (src/app/reference.ts withReference): none (at lambda_min's quotient), or one (at lambda_max's).
+  const run = (answered: number) => {
+    let asked = 0;
+    const float64 = float64Products();
+    return runSpectrum(system, float32, {
+      tol: 1e-10,
+      seed: 1,
+      float64: (unit, tree, part) => {
+        const product = float64(unit, tree, part);
+        return (v) => {
+          if (asked++ === answered) throw new RunStopped();
+          return product(v);
+        };
+      },
+    });
+  };
+  expect((await run(Infinity)).refinement).not.toBeNull();
+  for (const answered of [0, 1]) {
+    const report = await run(answered);
+    const { spectrum } = report;
+    expect(report.refinement).toBeNull();
+    expect([spectrum.lambdaMin, spectrum.lambdaMax]).toEqual([
+      spectrum.lanczos.lambdaMin,
+      spectrum.lanczos.lambdaMax,
+    ]);
+    expect(spectrum.lanczos).toMatchObject({ converged: false, reason: 'diverged_max_it' });
+    const json = spectrumJson(report, { device: kCpuDevice, matrix: 'dense', radiusMetres: 1, timing: {} });
+    expect(json).toMatchObject({
+      refined: false,
+      converged: false,
+      reason: 'diverged_max_it',
+      ritz_residual_max: null,
+    });
+  }
+  // Any other failure of the product is the run's.
+  await expect(
+    runSpectrum(system, float32, {
+      tol: 1e-10,
+      seed: 1,
+      float64: () => () => {
+        throw new Error('worker failed');
+      },
+    }),
+  ).rejects.toThrow('worker failed');
 });
 
 test('rayleighQuotient: an exact eigenvector gives its eigenvalue with a zero residual, in D^-1/2 M D^-1/2', async () => {

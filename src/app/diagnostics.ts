@@ -524,9 +524,10 @@ export class Diagnostics {
     }
   }
 
-  energies(energies: Energies | null): void {
+  /** The energies shown, or none, `missing` saying why in the Darwin energy's place. */
+  energies(energies: Energies | null, missing?: string): void {
     show('energy-kinetic', energies?.kinetic ?? null);
-    show('energy-darwin', energies?.darwin ?? null);
+    show('energy-darwin', energies?.darwin ?? null, energies ? undefined : missing);
     show('energy-total', energies?.total ?? null);
     // v = 0 (a rigid rotation of electrons on the axis) has no ratio: energies() gives NaN for 0/0,
     // as does a loaded file that holds none.

@@ -76,6 +76,7 @@ import {
   studyOfField,
   type PanelTarget,
   isStudyAction,
+  kDefaults,
   panelField,
   queryFromParameters,
   readsField,
@@ -843,7 +844,14 @@ export class Session {
     this.#results = { ...emptyResults(), timing, spectrum, spectrumStop };
     this.#results.report = report;
     this.#results.history = report.solve?.history ?? [];
-    this.#setStateResults(report.system, report.mode, report.velocities, report.momenta, report.energies);
+    // A stopped run whose Stop dropped the solved v's eps T v keeps its v, without energies.
+    this.#setStateResults(
+      report.system,
+      report.mode,
+      report.velocities,
+      report.momenta,
+      report.energies ?? 'dropped',
+    );
     const { check, checkTargets } = report;
     // An unconverged solve's velocities and residual are held to no target, as the JSON's check
     // (src/run/report.ts solveCheckEntries): its convergence line says why they are off.
@@ -963,22 +971,29 @@ export class Session {
   /**
    * Velocities and momenta of a finished stage: energies, the view, what downloads hold. `shown`:
    * the energies the run or file reports (a round trip's are its given v's, not those solved back),
-   * else those of these velocities and momenta (a file without energies: p - D v, to 2^-53 |D v|).
+   * else those of these velocities and momenta (a file without energies: p - D v, to 2^-53 |D v|);
+   * 'dropped': none, a stopped run's whose Stop came before the product they take (runSolve).
    */
   #setStateResults(
     system: DarwinSystem,
     mode: SolveMode,
     velocities: Float64Array,
     momenta: Float64Array,
-    shown: Energies | null = null,
+    shown: Energies | 'dropped' | null = null,
   ): void {
     this.#results.system = system;
     this.#results.mode = mode;
     this.#results.velocities = velocities;
     this.#results.momenta = momenta;
     this.#results.energies =
-      shown ?? energies(system, velocities, interactionOfMomenta(massDiagonal(system), velocities, momenta));
-    this.#diagnostics.energies(this.#results.energies);
+      shown === 'dropped'
+        ? null
+        : (shown ??
+          energies(system, velocities, interactionOfMomenta(massDiagonal(system), velocities, momenta)));
+    this.#diagnostics.energies(
+      this.#results.energies,
+      shown === 'dropped' ? 'none: Stop came before the float64 ε T v of the solved v' : undefined,
+    );
     this.#show(system, velocities, momenta);
   }
 
@@ -1167,18 +1182,21 @@ export class Session {
     p.softening = saved.softening;
     Object.assign(p, solverFields);
     const pattern = saved.summary.velocity_pattern;
+    // The file's seed (a random pattern's), else the default's: none stays from the page's last run.
     const seed = saved.summary.seed;
+    p.seed = typeof seed === 'number' ? seed : kDefaults.seed;
     if (typeof pattern === 'string' && ['rigid', 'uniform', 'random', 'alternating'].includes(pattern)) {
       p.velocity = pattern as Parameters['velocity'];
-      if (typeof seed === 'number') p.seed = seed;
-    } else if (saved.velocities) {
-      const values = saved.velocities;
-      this.#quantityFile = { name, kind: 'velocities', read: () => values };
-      p.velocity = 'file';
-    } else if (saved.momenta) {
-      const values = saved.momenta;
-      this.#quantityFile = { name, kind: 'momenta', read: () => values };
-      p.velocity = 'file';
+    } else {
+      // The quantity the run was given, which its mode says: a solve for velocities (solve
+      // --momenta) from its momenta; p = M v, and a round trip from a file's v (whose given v the
+      // file does not hold), from its velocities.
+      const kind = saved.summary.mode === 'velocities' ? 'momenta' : 'velocities';
+      const values = saved[kind];
+      if (values) {
+        this.#quantityFile = { name, kind, read: () => values };
+        p.velocity = 'file';
+      }
     }
     this.#afterLoad();
     const system = this.#system();

@@ -30,7 +30,7 @@ import {
   kScalingBrowserElectrons,
   kScalingBrowserPoints,
 } from '../studies/scaling/spec.ts';
-import { integerRangeProblem, type IntegerRange } from '../studies/study.ts';
+import { integerRangeProblem, isObject, type IntegerRange } from '../studies/study.ts';
 import type { ArrowQuantity, RenderQuantity } from '../kernels/render.ts';
 import * as input from '../run/inputs.ts';
 
@@ -262,7 +262,7 @@ export const formatMaxIterations = (k: number): string => (k === 0 ? 'auto' : St
 
 /** The solver fields a saved solve sets (savedSolverFields). */
 export type SavedSolverFields = Partial<
-  Pick<Parameters, 'solver' | 'tolerance' | 'maxIterations' | 'matrix' | 'treeTolerance'>
+  Pick<Parameters, 'solver' | 'tolerance' | 'maxIterations' | 'matrix' | 'treeTolerance' | 'lanczosTolerance'>
 >;
 
 /**
@@ -271,8 +271,11 @@ export type SavedSolverFields = Partial<
  * from CG (auto's switch); the storage M had (auto's pick, named) and the tree's tolerance; and the
  * iteration limit where the file shows one other than `defaultLimit` (the solvers' for its
  * unknowns): a stopped solve's `stop.of`, or the iterations of an unrefined solve that ran out of
- * them; else auto, as a limit the run never reached changes nothing. A key the file lacks or holds
- * null (nothing solved) sets nothing; a value the field would refuse refuses the file, `name`.
+ * them; else auto, as a limit the run never reached changes nothing. A file with a solve sets every
+ * one of these fields, the default where it lacks the key (an older file), so that none is left from
+ * the page's previous run; one with nothing solved (no solver) sets none of them. Every file sets
+ * the spectrum's Lanczos tolerance: its spectrum's, else the default. A value the field would
+ * refuse refuses the file, `name`.
  */
 export function savedSolverFields(
   summary: Record<string, unknown>,
@@ -296,19 +299,20 @@ export function savedSolverFields(
       throw new InputError(`${name}: "${key}" is refused: ${message}`, 'result');
     }
   };
+  const { spectrum } = summary;
+  const lanczosTolerance =
+    (isObject(spectrum) ? read(spectrum, 'tolerance', parseLanczosTolerance) : undefined) ??
+    kDefaults.lanczosTolerance;
   const solver = read(summary, 'solver', (text) => input.parseSolver(text, 'solver'));
-  if (!solver) return {};
-  const fields: SavedSolverFields = { solver: summary.switched_from ? 'auto' : solver };
-  const tolerance = read(summary, 'tolerance', parseTolerance);
-  if (tolerance !== undefined) fields.tolerance = tolerance;
+  if (!solver) return { lanczosTolerance };
+  const fields: SavedSolverFields = { solver: summary.switched_from ? 'auto' : solver, lanczosTolerance };
+  fields.tolerance = read(summary, 'tolerance', parseTolerance) ?? kDefaults.tolerance;
   const matrix = read(summary, 'matrix', (text) => input.parseMatrix(text, 'matrix'));
-  if (matrix) fields.matrix = matrix;
+  fields.matrix = matrix ?? kDefaults.matrix;
   const tree = summary.tree;
-  const treeTolerance =
-    matrix === 'tree' && typeof tree === 'object' && tree !== null
-      ? read(tree as Record<string, unknown>, 'tolerance', parseTreeTolerance)
-      : undefined;
-  if (treeTolerance !== undefined) fields.treeTolerance = treeTolerance;
+  fields.treeTolerance =
+    (matrix === 'tree' && isObject(tree) ? read(tree, 'tolerance', parseTreeTolerance) : undefined) ??
+    kDefaults.treeTolerance;
   const ranOut = !stop && summary.reason === 'diverged_max_it' && summary.refinement_steps === 0;
   const limit = stop?.of ?? (ranOut ? read(summary, 'iterations', parseMaxIterations) : undefined);
   fields.maxIterations = limit === undefined || limit === defaultLimit ? 0 : limit;

@@ -30,7 +30,7 @@ import type { ResponseSpec } from '../studies/response/spec.ts';
 import { epsilonFromRadius, radiusFromEpsilon } from '../physics/constants.ts';
 import { freeExponentText, noFitText, worstCheck, worstCheckText } from '../studies/scaling/report.ts';
 import type { ScalingPoint, ScalingStudy } from '../studies/scaling/run.ts';
-import { sweepPlotTitle, type SweepStop } from '../studies/study.ts';
+import { pointCheck, pointWithinTarget, sweepPlotTitle, type SweepStop } from '../studies/study.ts';
 import { element, kAxisStyle, kDecadeTicks, kLinearTicks, show, showText } from './diagnostics.ts';
 import { markdownNumber } from '../studies/markdown.ts';
 import type { StudyAction } from './state.ts';
@@ -185,6 +185,11 @@ const kResponseColumns = [
   ],
   ['field-centre', 'field_centre_ratio', 'B_total(0)/B_ext, the field at the centre over the applied one'],
   ['iterations', 'iterations', "CG's iterations, with its reason where it did not converge"],
+  [
+    'check',
+    'check',
+    "the float64 check against its target, as the CLI's: the velocities' error against the dense float64 solve (check), a refined solve's float64 residual (dense_residual), or past 3000 unknowns the residual on sampled float64 rows (sampled_residual); – where none ran (a CPU run is its own float64 reference; the page checks up to 3000 unknowns)",
+  ],
 ] as const;
 const kRotationColumns = [
   ['london-field', 'london_field_ratio', 'B(0)/B_London: the field at the centre over 2mΩ/|e| (eq. 27)'],
@@ -284,6 +289,22 @@ export function responseColumns(result: Pick<ShownResponse, 'spec' | 'points'>):
   ];
 }
 
+/**
+ * A point's float64 check and its target ("1.2e-13 ≤ 1e-8"), as pointCheck holds it (a refined
+ * solve's residual, the sampled one named), or why it has none where its reference did not converge.
+ */
+function responseCheckCell(point: ShownResponsePoint): [number | null, string] {
+  const checked = pointCheck(point);
+  if (!checked) {
+    const why = point.referenceUnconverged;
+    return [null, why === null ? '–' : `not checked (float64 reference: ${why})`];
+  }
+  const { name, error, target } = checked;
+  const what = { check: '', dense_residual: 'residual ', sampled_residual: 'sampled residual ' }[name];
+  const within = withinTarget(error, target) ? '≤' : '>';
+  return [error, `${what}${error.toExponential(2)} ${within} ${target.toExponential(0)}`];
+}
+
 /** A point's [number, text] in a column of the response table (responseColumns), '–' where none. */
 export function responseCell(point: ShownResponsePoint, column: ResponseColumn): [number | null, string] {
   const precise = (value: number | null): [number | null, string] => [
@@ -318,6 +339,8 @@ export function responseCell(point: ShownResponsePoint, column: ResponseColumn):
       return marked(point.fieldCentreRatio);
     case 'iterations':
       return [point.iterations, `${point.iterations}${point.converged ? '' : ` (${point.reason})`}`];
+    case 'check':
+      return responseCheckCell(point);
     case 'london-field':
       return marked(point.londonFieldRatio);
     case 'n-eff':
@@ -408,16 +431,19 @@ export function responseDescription(
 
 /**
  * The response card's N -> infinity row. A ring has no limit: at fixed N r_e/R its interaction sum
- * grows as N ln N (eq. 53), so its screening keeps growing with N. Elsewhere each N r_e/R's fit
- * c + b N^-p (run.ts responseLimit), which needs three N that converged there; a sweep stopped
- * before its third N ran there says so, not that they failed to converge.
+ * grows as N ln N / pi (the program's own result, the circulant's sum of V_phi: physics/response.ts;
+ * the paper's eq. 53 says only that in d = 1+ the collective size R is infinite), so its screening
+ * keeps growing with N. Elsewhere each N r_e/R's fit c + b N^-p (run.ts responseLimit), which needs
+ * three N that converged there; a sweep stopped before its third N ran there says so, not that they
+ * failed to converge.
  */
 export function responseLimitsText(result: Pick<ShownResponse, 'spec' | 'limits' | 'points'>): string {
   const { spec, limits, points } = result;
   if (finiteSizeExponent(spec.geometry) === null) {
     return (
-      'none on the ring: at fixed N r_e/R its interaction sum grows as N ln N (eq. 53), so the screening ' +
-      'keeps growing with N and has no continuum limit'
+      'none on the ring: at fixed N r_e/R its interaction sum grows as N ln N (its circulant, computed ' +
+      'here), so the screening keeps growing with N and has no continuum limit (eq. 53: in d = 1+ the ' +
+      'collective size R is infinite)'
     );
   }
   // One eps for every N (a CLI run's --epsilon or --radius-m, loaded): N r_e/R grows with N.
@@ -1231,6 +1257,9 @@ export class StudiesView {
         const [value, text] = responseCell(point, column);
         show(`response-${k}-${column}`, value, text);
       }
+      // The check judged against its target, as the London card's is.
+      const within = pointWithinTarget(point);
+      if (within !== null) element(`response-${k}-check`).className = within ? 'good' : 'bad';
     });
     this.#responseIndefinite(indefiniteNote(result.points));
   }

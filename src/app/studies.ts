@@ -17,6 +17,7 @@ import {
   londonDeviationSvg,
   londonFromJson,
   londonJson,
+  londonLaw,
   londonMapSvg,
 } from '../studies/london/report.ts';
 import {
@@ -44,6 +45,7 @@ import {
   responseVelocitiesCsv,
 } from '../studies/response/report.ts';
 import {
+  largestResponseSystem,
   runResponse,
   sameNEpsilon,
   type ResponsePoint,
@@ -72,10 +74,11 @@ import {
 } from '../studies/scaling/spec.ts';
 import { savedStop, stoppedLine, type StudyHooks, type SweepStop } from '../studies/study.ts';
 import { kDefaultLanczosBasis } from '../solvers/lanczos.ts';
+import { checkDecision } from '../run/check.ts';
 import type { ReferenceProgress } from '../run/reference.ts';
 import { openEngine } from './engine.ts';
 import { download } from './files.ts';
-import { referenceReporter, withFloat64Products, withReference } from './reference.ts';
+import { referenceReporter, withReference } from './reference.ts';
 import {
   FieldError,
   parseHalfHeight,
@@ -297,6 +300,9 @@ export class Studies {
   load(card: StudyCard, json: Record<string, unknown>, name: string, p: Parameters): StudyLoad {
     const stop = savedStop(json, name);
     const loaded = this.#load(card, json, name, p, stop);
+    // A CLI --out file has no "files" (it is what that list names): saved again as it came.
+    const saved = this.#summaries.get(card);
+    if (saved && !('files' in json)) this.#summaries.set(card, { ...saved, files: undefined });
     if (!stop) return loaded;
     // A run a signal or Stop ended early is shown as the page shows its own stopped runs: its points
     // done of those it had to run, not of those the file holds.
@@ -383,10 +389,18 @@ export class Studies {
     const others = ns.length > 1 ? `; the card shows the first of its ${ns.length} bodies` : '';
     const kept =
       Object.keys(fields).length === 0 ? '; the page cannot run this body, so its fields stay' : '';
+    // The fit is recomputed (as merge does): a file fitted by an older rule (before the fit took
+    // the asymptotic tail alone) gets another law, which is said beside the file's.
+    const law = londonLaw(saved.convergence);
+    const fileLaw = saved.json.convergence.law;
+    const refitted =
+      typeof fileLaw === 'string' && fileLaw !== law
+        ? ` Its convergence fit is recomputed: ${law}, where the file has ${fileLaw}.`
+        : '';
     return {
       message:
         `Loaded the London ${geometry} of ${study.n} charges from ${name}: its numbers and convergence ` +
-        `(the map needs a run)${others}${kept}.`,
+        `(the map needs a run)${others}${kept}.${refitted}`,
       fields: Object.keys(fields) as (keyof Parameters)[],
     };
   }
@@ -703,7 +717,12 @@ export class Studies {
     this.#response = null;
     this.#finished('response', null);
     this.#view.velocitiesSaveable(false);
-    const result = await withFloat64Products(stopped, (float64) =>
+    // Each solve checked against the dense float64 solve as the CLI's --device gpu checks it (the
+    // largest N decides), in the reference worker beside the GPU; past the dense reference's size
+    // the page runs no check (the CLI's sampled rows would sum on the page's thread).
+    const largest = largestResponseSystem(spec);
+    const checked = checkDecision(largest, 'gpu', p.check ? undefined : false, spec.matrix) === 'on';
+    const result = await withReference(stopped, (reference) =>
       runResponse(
         spec,
         // Stop takes effect between two pieces of a long product: the sweep drops that point.
@@ -715,10 +734,12 @@ export class Studies {
             this.#view.responseProgress(Math.round((fraction ?? 0) * total), total);
           },
         },
-        null,
+        checked
+          ? async (system) => reference.backend(`response N = ${system.configuration.n}`, system)
+          : null,
         // The field map summed by the GPU's Biot-Savart kernel, as the CLI's --device gpu does.
         (positions, velocities, points) => gpuMovingChargesField(this.#gpu, positions, velocities, points),
-        float64,
+        reference.products(),
       ),
     );
     this.#response = result;

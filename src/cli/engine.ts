@@ -194,8 +194,8 @@ export function cpuReference(system: DarwinSystem, threads: number): MassMatrixB
 export interface OpenBackend {
   backend: MassMatrixBackend;
   device: DeviceSummary;
-  /** How M is held ('dense', 'free' or 'tree'); null for the CPU's dense reference. */
-  matrix: MatrixStorage | null;
+  /** How M is held: 'dense', 'free' or 'tree' (the CPU's: 'dense' or 'tree'). */
+  matrix: MatrixStorage;
   /** The tree's accuracy and work where M is 'tree'. */
   tree?: TreeDetails;
   /** The float64 reference when --check is on, started on first use. */
@@ -603,10 +603,10 @@ export function checkStudyBackend(
   else checkCpuBackendFits(system, matrix, treeTolerance, kHostMemory, lanczosBasis);
 }
 
-/** How a backend holds M: the GPU's storage, 'tree' for the CPU's tree, null for its dense M. */
-export function backendStorage(backend: MassMatrixBackend): MatrixStorage | null {
+/** How a backend holds M: the GPU's storage; on the CPU 'tree' or its assembled 'dense' M. */
+export function backendStorage(backend: MassMatrixBackend): MatrixStorage {
   if (isGpuBackend(backend)) return backend.matrix;
-  return backend.tree ? 'tree' : null;
+  return backend.tree ? 'tree' : 'dense';
 }
 
 function isGpuBackend(backend: MassMatrixBackend): backend is GpuBackend {

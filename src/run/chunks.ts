@@ -17,6 +17,15 @@ export class RunStopped extends Error {
   }
 }
 
+/**
+ * A product that a Stop dropped (RunStopped) as null, any other failure as it came: `.catch` of a
+ * product a stopped run can do without (runSolve's energies, runSpectrum's refinement).
+ */
+export function droppedByStop(error: unknown): null {
+  if (error instanceof RunStopped) return null;
+  throw error;
+}
+
 /** One chunk's report: the line's text and how far the step is (0..1). */
 export interface ChunkReport {
   readonly text: string;

@@ -12,7 +12,7 @@
 // answering side (referenceAnswerer); only starting the worker differs.
 import type { WorkerPool } from '../parallel/pool.ts';
 import type { LondonBody } from '../physics/london.ts';
-import type { DarwinSystem, ProductPart } from '../physics/models.ts';
+import { massDiagonal, momentaFrom, type DarwinSystem, type ProductPart } from '../physics/models.ts';
 import type { SpectrumResult } from '../solvers/spectrum.ts';
 import type { SolveResult, SolverName } from '../solvers/types.ts';
 import { cpuBackend, type MassMatrixBackend } from './backend.ts';
@@ -32,7 +32,7 @@ import { relativeIterations } from './solve.ts';
 
 interface RequestBase {
   id: number;
-  /** Identifies the system, so the worker assembles M once per build. */
+  /** Identifies the configuration, so the worker assembles M once per build (at any eps: setEpsilon). */
   key: string;
   system: DarwinSystem;
 }
@@ -189,6 +189,31 @@ export class FloatReference {
           seed: options?.seed,
           basisSize: options?.basisSize,
         }),
+    };
+  }
+
+  /**
+   * The dense float64 backend of `system` answered by the worker, as a sweep takes its reference
+   * (the CLI's cpuReference on its threads): setEpsilon moves it along the sweep, the worker keeping
+   * T under `key`; its solves start from zero (the worker is sent no start vector) and report no
+   * iterations on the way; dispose leaves M to the worker, which drops it at the next key or its end.
+   */
+  backend(key: string, system: DarwinSystem): MassMatrixBackend {
+    let current = system;
+    const reference = () => this.of(key, current);
+    return {
+      name: 'cpu',
+      get system() {
+        return current;
+      },
+      momenta: async (v) => momentaFrom(massDiagonal(current), v, await reference().interaction(v)),
+      interaction: (v) => reference().interaction(v),
+      velocities: (momenta, solver, options) => reference().velocities(momenta, solver, options),
+      spectrum: (options) => reference().spectrum(options),
+      setEpsilon: (epsilon) => {
+        current = { ...current, epsilon };
+      },
+      dispose: () => {},
     };
   }
 
@@ -404,6 +429,8 @@ export function referenceAnswerer(
       held = null;
       held = { key, backend: cpuBackend(system, 'float64', await runningPool(pool), onAssembly) };
     }
+    // A sweep over eps at one configuration (FloatReference.backend) keeps its T.
+    if (held.backend.system.epsilon !== system.epsilon) held.backend.setEpsilon(system.epsilon);
     return held.backend;
   };
   const productFor = async (

@@ -1,7 +1,6 @@
 // The JSON of a solve or spectrum run (README "solve" and "spectrum"), built once for the CLI's
 // stdout and --out file and the app's download: snake_case keys, in the order the README lists them.
 import { collectiveParameter } from '../physics/constants.ts';
-import type { SpectrumResult } from '../solvers/spectrum.ts';
 import { kResidualGapFactor } from '../solvers/types.ts';
 import { configurationSummary, type DeviceSummary } from '../io/formats.ts';
 import { npzBytes } from '../io/npz.ts';
@@ -15,7 +14,7 @@ import type { SpectrumReport } from './spectrum.ts';
 /** What a run's JSON says besides its report: where it ran, the scale of R, and its stage times. */
 export interface RunContext {
   readonly device: DeviceSummary;
-  /** How M was held ('dense', 'free' or 'tree'); null for the CPU's dense reference. */
+  /** How M was held ('dense', 'free' or 'tree'); null where no M was built. */
   readonly matrix: string | null;
   /** The tree's accuracy and work when M was 'tree', written as `tree` after `matrix`. */
   readonly tree?: TreeDetails;
@@ -324,9 +323,14 @@ export function spectrumConvergenceWarning(
   return `warning: Lanczos did not converge (${lanczos.reason} after ${products}): ${remedy}`;
 }
 
-/** The spectrum keys, shared by `spectrum` and the "spectrum" object of the app's solve download. */
-function spectrumFields(spectrum: SpectrumResult) {
+/**
+ * The spectrum keys, shared by `spectrum` and the "spectrum" object of the app's solve download: the
+ * tolerance asked, the eigenvalues, the Lanczos run, and whether they were refined in float64.
+ */
+function spectrumFields(report: SpectrumReport) {
+  const { spectrum, refinement } = report;
   return {
+    tolerance: report.tolerance,
     lambda_min: spectrum.lambdaMin,
     lambda_max: spectrum.lambdaMax,
     condition_number: spectrum.conditionNumber,
@@ -338,6 +342,10 @@ function spectrumFields(spectrum: SpectrumResult) {
     reason: spectrum.lanczos.reason,
     residual_bound_min: spectrum.lanczos.residualMin,
     residual_bound_max: spectrum.lanczos.residualMax,
+    restarts: spectrum.lanczos.restarts,
+    refined: refinement !== null,
+    ritz_residual_min: refinement?.residualMin ?? null,
+    ritz_residual_max: refinement?.residualMax ?? null,
   };
 }
 
@@ -354,9 +362,12 @@ function eigenvalueCheckJson(
   return check.sampled === null ? json : { ...json, sampled_electrons: check.sampled };
 }
 
-/** The "spectrum" object of the app's solve download: the spectrum keys and, as `spectrum` has it, its check. */
+/**
+ * The "spectrum" object of the app's solve download: `spectrum`'s keys less its command, device,
+ * matrix, configuration and timing, which the download holds once for its solve and spectrum.
+ */
 export function spectrumSummaryJson(report: SpectrumReport): Record<string, unknown> {
-  return { ...spectrumFields(report.spectrum), check: eigenvalueCheckJson(report) };
+  return { ...spectrumFields(report), check: eigenvalueCheckJson(report) };
 }
 
 export interface SolveJsonOptions {
@@ -445,12 +456,7 @@ export function spectrumJson(report: SpectrumReport, context: RunContext) {
     matrix: context.matrix,
     ...treeJson(context),
     configuration: configurationSummary(report.system, context.radiusMetres),
-    tolerance: report.tolerance,
-    ...spectrumFields(report.spectrum),
-    restarts: report.spectrum.lanczos.restarts,
-    refined: report.refinement !== null,
-    ritz_residual_min: report.refinement?.residualMin ?? null,
-    ritz_residual_max: report.refinement?.residualMax ?? null,
+    ...spectrumFields(report),
     check: eigenvalueCheckJson(report),
     timing_ms: timingJson(context.timing),
   };

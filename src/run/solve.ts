@@ -12,6 +12,7 @@ import { InputError } from '../physics/input-error.ts';
 import { energies, relativeError, type Energies } from '../physics/observables.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
 import type { MassMatrixBackend } from './backend.ts';
+import { droppedByStop } from './chunks.ts';
 import { residualGapReason } from '../solvers/krylov.ts';
 import {
   defaultMaxIterations,
@@ -134,7 +135,8 @@ export interface SolveReport {
   readonly refinementSteps: number;
   /** ||v_solved - v|| / ||v|| of a round trip, else null. */
   readonly roundTripError: number | null;
-  readonly energies: Energies;
+  /** null where a Stop dropped the product the solved v's energies take (runSolve). */
+  readonly energies: Energies | null;
   /** null when not checked or when the check was stopped (then checkStopped). */
   readonly check: SolveCheck | null;
   /**
@@ -364,8 +366,11 @@ export async function runSolve(
     if (givenVelocities) roundTripError = relativeError(solve.x, givenVelocities);
   }
   // The velocities mode's energies are the solved v's with its own product's eps T v (see energies
-  // below), which the check measures as it does the given v's.
-  const solvedInteraction = solve && !givenVelocities ? await interactionProduct(solve.x) : null;
+  // below), which the check measures as it does the given v's. A Stop that drops that product (the
+  // page's float64 worker; a long product's pieces) leaves the stopped run its v without energies,
+  // rather than no result: p - D v would give eps T v only to 2^-53 |D v|, all of it at small eps.
+  const solvedInteraction =
+    solve && !givenVelocities ? await interactionProduct(solve.x).catch(droppedByStop) : null;
   // The solved velocities' rows of eps T v, and the dense check's float64 eps T v of them, asked once
   // they exist.
   const solvedRows = pendingReference(
@@ -465,7 +470,7 @@ export async function runSolve(
     // ||v - v_exact|| / ||v|| of itself: from the given p, darwin (v.p - v.D v) / 2 errs by about that
     // times the kinetic energy wherever v.p = v.M v fails, as it does for a float32 solve (CG's
     // Galerkin condition holds in exact arithmetic only; at eps = 1e-8, 5% to all of darwin).
-    energies: givenEnergies ?? energies(system, velocities, solvedInteraction!),
+    energies: givenEnergies ?? (solvedInteraction && energies(system, velocities, solvedInteraction)),
     check,
     checkTargets: solveTargetsFor(backend, system.configuration.n, refined, request.rtol),
     checkStopped,

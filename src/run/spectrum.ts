@@ -8,6 +8,7 @@
 import { massDiagonal, unknowns, type DarwinSystem } from '../physics/models.ts';
 import { defaultLanczosMaxIterations, type LanczosResult } from '../solvers/types.ts';
 import type { MassMatrixBackend } from './backend.ts';
+import { droppedByStop } from './chunks.ts';
 import { roundingBound } from '../solvers/lanczos.ts';
 import { spectrumAt, type SpectrumResult } from '../solvers/spectrum.ts';
 import {
@@ -30,6 +31,7 @@ import {
   refines,
   ritzVelocities,
   type Float64Products,
+  type RefinedEigenvalue,
 } from './refine.ts';
 
 export interface SpectrumRequest {
@@ -161,10 +163,21 @@ export async function runSpectrum(
   // Lanczos ran on I + S, M at eps = 1 (src/solvers/spectrum.ts), and so do its refinement and check:
   // at eps they would measure mu's error against 1, not against S.
   const unit = { ...system, epsilon: 1 };
+  // A Stop that drops the refinement's float64 products after Lanczos finished (the page's worker
+  // refuses them once Stop is pressed) leaves the float32 Ritz values, unrefined and marked stopped
+  // as a run stopped in its Lanczos steps is, rather than no spectrum.
+  let quotients: { min: RefinedEigenvalue; max: RefinedEigenvalue } | null = null;
+  let refinementStopped = false;
   if (refine && vectors && !stopped) {
     const product = (request.float64 ?? float64Products())(unit, backend.tree);
-    const min = await rayleighQuotient(product, diagonal, vectors.min);
-    const max = await rayleighQuotient(product, diagonal, vectors.max);
+    const quotient = (y: Float64Array) => rayleighQuotient(product, diagonal, y).catch(droppedByStop);
+    const min = await quotient(vectors.min);
+    const max = min && (await quotient(vectors.max));
+    if (min && max) quotients = { min, max };
+    else refinementStopped = true;
+  }
+  if (quotients) {
+    const { min, max } = quotients;
     // The float64 residual bounds the refined theta_min's error, up to float64's own rounding.
     const scale = Math.max(Math.abs(min.lambda), Math.abs(max.lambda));
     const treeError = treeEigenvalueError(backend.tree, min.lambda, max.lambda);
@@ -194,6 +207,9 @@ export async function runSpectrum(
     const { lanczos } = ritz;
     const extremes = unitExtremes(ritz, epsilon, backend.tree);
     spectrum = { ...spectrumAt(extremes, system.configuration.n, epsilon, lanczos.converged), lanczos };
+  }
+  if (refinementStopped) {
+    spectrum = { ...spectrum, lanczos: { ...spectrum.lanczos, converged: false, reason: 'diverged_max_it' } };
   }
   const timing: { lanczos: number; check?: number } = { lanczos: performance.now() - start };
   let check: SpectrumCheck | null = null;

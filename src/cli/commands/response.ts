@@ -4,8 +4,8 @@
 // flags to the spec, opens the backends and writes the JSON, the text and the files.
 import { gpuMovingChargesField } from '../../engine/london.ts';
 import { InputError, renamedMessage } from '../../physics/input-error.ts';
-import { geometry, kGeometryNames } from '../../physics/geometry.ts';
-import { kMaxDenseSize, type DarwinSystem } from '../../physics/models.ts';
+import { kGeometryNames } from '../../physics/geometry.ts';
+import { kMaxDenseSize } from '../../physics/models.ts';
 import { kDriveNames } from '../../physics/response.ts';
 import { cpuReference, kHostMemory, openStudyBackend, openStudyEngine, threadsOption } from '../engine.ts';
 import { chooseCpuStorage } from '../../run/backend.ts';
@@ -19,7 +19,12 @@ import {
   responseSummary,
   responseText,
 } from '../../studies/response/report.ts';
-import { kResponseRtol, runResponse, type ResponseResult } from '../../studies/response/run.ts';
+import {
+  kResponseRtol,
+  largestResponseSystem,
+  runResponse,
+  type ResponseResult,
+} from '../../studies/response/run.ts';
 import { kResponseDefaults, kResponseLimits, responseSpec } from '../../studies/response/spec.ts';
 import { checkDecision, kCheckMaxUnknowns, kSampledCheckElectrons } from '../../run/check.ts';
 import { parseDimensionFor, parseTreeToleranceFor } from '../../run/inputs.ts';
@@ -219,13 +224,7 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   const engine = await openStudyEngine(spec.device, threads);
   // The float64 check of every solve on the GPU or the CPU's tree, by the policy of solve's: dense
   // while the largest N's dense reference takes seconds, on sampled rows of M past it.
-  const largest: DarwinSystem = {
-    configuration: geometry(spec.geometry, spec.ns[spec.ns.length - 1]),
-    model: spec.model,
-    dim: spec.dim,
-    epsilon: 0,
-    softening: 0,
-  };
+  const largest = largestResponseSystem(spec);
   const storage = spec.device === 'cpu' ? chooseCpuStorage(largest, spec.matrix, kHostMemory) : spec.matrix;
   const checked = checkDecision(largest, spec.device, undefined, storage);
   let result: ResponseResult;

@@ -242,8 +242,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
       progress,
       kDefaultLanczosBasis,
     );
-    const held = backendStorage(backend);
-    storage.set(system.configuration.n, held ?? 'dense');
+    storage.set(system.configuration.n, backendStorage(backend));
     return backend;
   };
 

@@ -70,6 +70,10 @@ export type ShownResponsePoint = Pick<
   | 'converged'
   | 'reason'
   | 'check'
+  | 'denseResidual'
+  | 'sampledResidual'
+  | 'checkTarget'
+  | 'referenceUnconverged'
   | 'decayLength'
   | 'continuumDecayLength'
   | 'penetrationDepth'
@@ -133,7 +137,13 @@ export function responseFromJson(
       iterations: numberOf(p, 'iterations') ?? NaN,
       converged: p.converged === true,
       reason: String(p.reason) as ConvergenceReason,
+      // The float64 check as written (a file written before the targets has check alone: unjudged).
       check: numberOf(p, 'check'),
+      denseResidual: numberOf(p, 'dense_residual'),
+      sampledResidual: numberOf(p, 'sampled_residual'),
+      checkTarget: numberOf(p, 'check_target'),
+      referenceUnconverged:
+        typeof p.reference_unconverged === 'string' ? (p.reference_unconverged as ConvergenceReason) : null,
       decayLength: numberOf(p, 'decay_length'),
       continuumDecayLength: numberOf(p, 'continuum_decay_length'),
       // A file written before the penetration depths were has none: null, as where there is none.

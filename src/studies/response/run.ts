@@ -795,6 +795,23 @@ export function responsePlan(spec: ResponseSpec): ResponsePlanPoint[] {
 }
 
 /**
+ * The sweep's largest system (its last N, at eps = 0), which decides its storage of M on the CPU and
+ * its float64 check (the dense reference's or the sampled one) for every N, as solve's policy does
+ * for one system.
+ */
+export function largestResponseSystem(
+  spec: Pick<ResponseSpec, 'geometry' | 'ns' | 'model' | 'dim'>,
+): DarwinSystem {
+  return {
+    configuration: geometry(spec.geometry, spec.ns[spec.ns.length - 1]),
+    model: spec.model,
+    dim: spec.dim,
+    epsilon: 0,
+    softening: 0,
+  };
+}
+
+/**
  * The sweep: every N of the spec, every eps at it, one solve each; one backend per N from
  * `openBackend` (opened at the smallest eps, moved up by setEpsilon, each solve warm-started), and
  * with `openReference` (the float64 CPU reference) one more per N against which each solve is
