@@ -37,18 +37,7 @@ import { freeExponentLines, ringPrefactorLines } from './results-text.mjs';
  *   kernels: import('../src/cli/commands/bench.ts').BenchRow[];
  * } & Tabled & Dated} BenchRun
  */
-/**
- * The keys of `solve --json` that the tree part reads. src/run/report.ts solveJson returns a Record:
- * the app's download (src/app/session.ts) writes its command before spreading it, which a typed
- * object would refuse (TS2783).
- * @typedef {{
- *   iterations: number;
- *   converged: boolean | null;
- *   true_relative_residual: number | null;
- *   round_trip_error: number | null;
- *   tree?: Record<string, number>;
- * } & Dated} SolveRun
- */
+/** @typedef {import('../src/run/report.ts').SolveJson & Dated} SolveRun */
 /**
  * A response sweep of the README: its name, which names its plots and its caption, and its flags.
  * @typedef {{

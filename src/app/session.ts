@@ -1255,11 +1255,14 @@ export class Session {
       radiusMetres: this.parameters.radiusMetres,
       timing: r.timing,
     };
-    const json = solveJson(system, r.report, context, { arrays: true, spectrum: r.spectrum });
+    const { command, ...json } = solveJson(system, r.report, context, {
+      arrays: true,
+      spectrum: r.spectrum,
+    });
     // Marked "stopped" after its command, as a study's JSON is (each key keeps its place); a complete
     // run's is the CLI's.
     return {
-      command: json.command,
+      command,
       ...stoppedJson(r.solveStop),
       ...json,
       ...(r.spectrum && { spectrum: spectrumObject(r.spectrum, r.spectrumStop) }),

@@ -387,7 +387,7 @@ export function solveJson(
   report: SolveReport | null,
   context: RunContext,
   options: SolveJsonOptions = {},
-): Record<string, unknown> {
+) {
   const solve = report?.solve ?? null;
   const e = report?.energies ?? null;
   const check = report?.check ?? null;
@@ -427,6 +427,9 @@ export function solveJson(
     }),
   };
 }
+
+/** `solve --json` by its keys, which scripts/results.mjs reads (a rename there fails its typecheck). */
+export type SolveJson = ReturnType<typeof solveJson>;
 
 /**
  * The solve as NumPy's .npz (`--out FILE.npz`): `positions` (N x 3, units of R), `velocities` and
