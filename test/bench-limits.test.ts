@@ -3,7 +3,7 @@
 // the rows that would run; and --dim 2 benches a planar configuration on both devices alike. Every
 // refused size here is refused before it allocates anything.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { denseAllocation, treeAllocation } from '../src/engine/backend.ts';
+import { denseAllocation, freeAllocation, treeAllocation } from '../src/engine/backend.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { denseMatrixBytes, matrixShape } from '../src/kernels/mass-matrix.ts';
 import { unknowns, validateSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
@@ -78,7 +78,10 @@ describe('the bench refuses what cannot fit, before any row runs', () => {
   test('GPU: M, the copy buffers as large, and a second M for the other dense matvec variants', () => {
     const matrix = denseMatrixBytes(matrixShape(system));
     expect(matrix).toBe(4 * size * size);
-    const vectors = denseAllocation(system).vectors;
+    // Beside M, one product's vectors; CG's where a CG row runs.
+    const vectors = denseAllocation(system, undefined, 'product').vectors;
+    const cgVectors = denseAllocation(system, undefined, 'cg').vectors;
+    expect(cgVectors).toBeGreaterThan(vectors);
     const context = (availableBytes: number, features: string[] = []) =>
       ({
         device: { features: new Set(features) },
@@ -98,8 +101,14 @@ describe('the bench refuses what cannot fit, before any row runs', () => {
       );
       expect(fits(4 * matrix + vectors, ['matvec_dense'], features)).not.toThrow();
     }
+    expect(fits(3 * matrix + cgVectors, ['assemble', 'cg_iteration'])).not.toThrow();
+    expect(fits(3 * matrix + cgVectors - 1, ['assemble', 'cg_iteration'])).toThrow(
+      /assemble,cg_iteration need/,
+    );
     expect(fits(0, ['response_sweep'])).not.toThrow();
-    // The positions and vectors, and the tree's buffers beside them (treeAllocation), at the largest N.
+    // The positions and one product's vectors (as the dense rows', the positions counted among them),
+    // and the tree's buffers beside them (treeAllocation), at the largest N.
+    expect(freeAllocation(system, undefined, 'product').vectors).toBe(vectors);
     const tree = treeAllocation(system).tree;
     expect(fits(vectors, ['matvec_free'])).not.toThrow();
     expect(fits(vectors - 1, ['matvec_free'])).toThrow(

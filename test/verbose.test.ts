@@ -125,6 +125,27 @@ describe('--verbose', () => {
     );
   });
 
+  test("a CG solve that refines is sized by MINRES's vectors, which its corrections may go on by", () => {
+    const args = ['solve', '--geometry', 'ball', '--n', '1000', '--epsilon', '1e-3', '--velocity', 'rigid'];
+    const memory = (tol: string[]) =>
+      cli([
+        ...args,
+        '--solver',
+        'cg',
+        ...tol,
+        '--matrix',
+        'free',
+        '--no-check',
+        '--json',
+        '--verbose',
+      ]).lines.find((line) => line.startsWith('matrix: free; memory: '));
+    // The positions, 16 bytes an electron, and 12 vectors of 3000 floats (CG's), or 24 (MINRES's).
+    expect(memory([])).toMatch(
+      /^matrix: free; memory: [\d.]+ MB \(positions 0\.0160 MB, vectors 0\.144 MB\)/,
+    );
+    expect(memory(['--tol', '1e-10'])).toMatch(/\(positions 0\.0160 MB, vectors 0\.288 MB\)/);
+  });
+
   test('at large N a chunk holds more than its budget, and the line says how many pairs and why', () => {
     const details = (n: number, profile: Partial<DeviceProfile>) =>
       gpuBackendDetails(

@@ -792,7 +792,7 @@ export class Studies {
         hooks.progress?.(shown ? `${checking.text} (${shown.text})` : checking.text, checking.fraction);
     };
     // Each point checked as the CLI's are (scalingReference), its float64 reference in a worker
-    // beside the GPU's Lanczos run; the sphere's direct inertia ratio as the CLI's too.
+    // beside the GPU's Lanczos run.
     const {
       runs: [run],
     } = await withReference(
@@ -847,7 +847,7 @@ export class Studies {
           model,
           ns,
           studies: [study],
-          extras: [{ matrix: storage, londonInertiaRatioDirect: run.londonInertiaRatioDirect }],
+          extras: [{ matrix: storage }],
           shard: null,
           sweep: kScalingAppSweep,
           totalMs: performance.now() - started,

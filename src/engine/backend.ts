@@ -72,8 +72,9 @@ export type MatrixStorage = 'dense' | 'free' | 'tree';
 export const kDenseBudgetBytes = 2 ** 30;
 
 /**
- * What a GPU run does, which sets the vectors it holds (kRunVectors): p = M v, a CG solve, a MINRES
- * solve (also 'auto', which may go on to MINRES, and a refined solve, its CG's or MINRES's), or a
+ * What a GPU run does, which sets the vectors it holds (kRunVectors): p = M v, a CG solve that does
+ * not refine, a MINRES solve (also 'auto', which may go on to MINRES, and any refined solve, whose
+ * CG corrections go on by MINRES once M shows negative curvature: src/run/refine.ts), or a
  * spectrum (beside its Lanczos basis). Where a caller does not say: a spectrum where it gives a
  * basis, else a MINRES solve, the most a solve holds.
  */

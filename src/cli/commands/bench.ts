@@ -161,8 +161,8 @@ export function repeatProgress(progress: Progress): BeforeRepeat {
  * stored float32 M and the copy's two buffers as large (benchReferences), each one buffer: past the
  * largest storage buffer, or, with a second M for each other dense matvec variant
  * (benchDenseMatvec), past the device's memory where it reports one (a CPU adapter's: the host's
- * free memory). matvec_free and matvec_tree hold the positions and vectors (freeAllocation), and
- * the tree its lists and expansions (treeAllocation), each buffer within the largest
+ * free memory). matvec_free and matvec_tree hold the positions and one product's vectors
+ * (freeAllocation), and the tree its lists and expansions (treeAllocation), each buffer within the largest
  * (checkBuffersFit). Nothing is allocated, not even the positions: a 360 GB buffer is refused at
  * once, not by the OOM killer. matvec_free's pairs have no bound here, unlike the CPU's
  * (kCpuMaxPairs): a hardware GPU's 10^11 to 10^12 pairs a second take the 10^14 of N = 10^7 in
@@ -183,7 +183,8 @@ export function checkGpuBenchFits(
     const tree = only.has('matvec_tree');
     const named = `bench --n ${n}: ${fast.join(',')}`;
     checkBuffersFit(limits, system, { matrix: tree ? 'tree' : 'free' }, named);
-    const need = freeAllocation(system).vectors + (tree ? treeAllocation(system).tree : 0);
+    const need =
+      freeAllocation(system, undefined, 'product').vectors + (tree ? treeAllocation(system).tree : 0);
     if (available !== undefined && need > available) {
       throw new InputError(
         `${named} ${fast.length > 1 ? 'need' : 'needs'} ${gigabytes(need)} for the positions and vectors` +
@@ -197,6 +198,8 @@ export function checkGpuBenchFits(
   if (rows.length === 0) return;
   const largest = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
   const matrices = only.has('matvec_dense') && denseMatvecVariants(context.device).length > 1 ? 2 : 1;
+  // Beside M, a product's vectors, or CG's where a CG row runs.
+  const operation = only.has('cg_iteration') || only.has('cg_solve') ? 'cg' : 'product';
   for (const n of sizes) {
     const system: SystemSize = { configuration: { n }, model, dim };
     const size = unknowns(system);
@@ -210,7 +213,7 @@ export function checkGpuBenchFits(
           `float32 M, past the device's largest storage buffer of ${gigabytes(largest)}`,
       );
     }
-    const need = (2 + matrices) * matrix + denseAllocation(system).vectors;
+    const need = (2 + matrices) * matrix + denseAllocation(system, undefined, operation).vectors;
     if (available !== undefined && need > available) {
       throw benchRefusal(
         'gpu',

@@ -96,9 +96,7 @@ relative to the largest |lambda|), past them the extreme Ritz pairs' residual on
 at ${kSampledCheckElectrons} sampled electrons ("sampled_residual", O(N) a point), with "check_target" and
 "within_target"; a point past its target is named in a warning on stderr. Where the dense reference
 checked it, the rotation's and translation's quotients are also computed with its float64 product
-("quotient_check": their larger relative error, no target; null past it and where unchecked), and
-the sphere's inertia ratio at London's eps = 3/N ("london_inertia_ratio_direct": {"n", "value",
-"float64", "check"}: its float64 value and their relative difference, null where unchecked).
+("quotient_check": their larger relative error, no target; null past it and where unchecked).
 The default sweep takes 10-25 minutes on SwiftShader with 2 CPU cores; on a GPU, --n-max takes N
 past 10^4 (auto: dense, then matrix-free once the dense M would pass 1 GiB, then the tree from
 ${kTreeCrossover.gpu} electrons where it pays).
@@ -153,7 +151,7 @@ ${kTreeCrossover.gpu} electrons where it pays).
                       "paper_equation", "lambda_min_law": {"law", "kappa", "uncertainty",
                       "kappa_closest_pair", "bottom_mode_localized", "note"},
                       "london_inertia_ratio": {"value", "uncertainty"}, "ms", "matrix": {N:
-                      storage}, "london_inertia_ratio_direct"}], "files", "timing_ms":
+                      storage}}], "files", "timing_ms":
                       {"total_ms"}}; the README's scaling paragraph says what each means
 
 ${kStoppedHelp}`;
@@ -302,13 +300,12 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
   const stop = progress.sweepStop(stopped);
 
   const studies = runs.map((run) => run.study);
-  const extras: ScalingExtra[] = runs.map((run, k) => ({
+  const extras: ScalingExtra[] = runs.map((_, k) => ({
     // On the CPU, only where some N took the tree: a dense run keeps its null.
     matrix:
       options.device === 'gpu' || [...storages[k].values()].includes('tree')
         ? Object.fromEntries(storages[k])
         : null,
-    londonInertiaRatioDirect: run.londonInertiaRatioDirect,
   }));
   const summary = scalingJson({
     device,

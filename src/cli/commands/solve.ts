@@ -101,12 +101,21 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
     throw new InputError(`--out must end in .json, .csv or .npz, got '${values.out}'`, 'out');
   }
   if (values.out !== undefined) checkOutputFile(values.out);
-  // Given velocities, one product p = M v; else a solve, whose vectors CG's or MINRES's (auto's).
-  const operation = values.velocities !== undefined ? 'product' : solver === 'cg' ? 'cg' : 'minres';
-  const choice: BackendChoice = { ...backendChoice(values), operation };
+  const backend = backendChoice(values);
+  // float32 cannot push ||r|| / ||b|| much below 1e-7, so the default tolerance follows the device.
+  const rtol =
+    values.tol === undefined
+      ? defaultRtol(backend.device === 'gpu' ? 'float32' : 'float64')
+      : parseTolerance(values.tol, '--tol');
+  // Given velocities, one product p = M v; else a solve, whose vectors are CG's only for a CG solve
+  // that does not refine: a refined one's corrections go on by MINRES once M shows negative
+  // curvature (src/run/refine.ts), and auto's may go on to MINRES.
+  const cg = solver === 'cg' && !refines({ name: backend.device }, rtol);
+  const operation = values.velocities !== undefined ? 'product' : cg ? 'cg' : 'minres';
+  const choice: BackendChoice = { ...backend, operation };
   const early = await prepareLargeRun(generatedSystemSize(values), choice, progress);
   try {
-    return await solveOn(values, { solver, maxIterations }, choice, early, progress);
+    return await solveOn(values, { solver, maxIterations, rtol }, choice, early, progress);
   } finally {
     early.release();
   }
@@ -115,7 +124,7 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
 /** solveCommand once its flags are read, on the GPU that `early` holds where prepareLargeRun opened one. */
 async function solveOn(
   values: SolveValues,
-  { solver, maxIterations }: { solver: SolverName; maxIterations: number | undefined },
+  { solver, maxIterations, rtol }: { solver: SolverName; maxIterations: number | undefined; rtol: number },
   choice: BackendChoice,
   early: EarlyGpu,
   progress: Progress,
@@ -146,11 +155,6 @@ async function solveOn(
     throw new InputError('--seed applies only to --velocity random', 'seed');
   }
 
-  // float32 cannot push ||r|| / ||b|| much below 1e-7, so the default tolerance follows the device.
-  const rtol =
-    values.tol === undefined
-      ? defaultRtol(choice.device === 'gpu' ? 'float32' : 'float64')
-      : parseTolerance(values.tol, '--tol');
   // Before the device opens and M is set up, as everything else the GPU cannot hold: the positions
   // and eps first, since rigid velocities grow with the positions and would take their blame.
   checkFloat64Given(request);

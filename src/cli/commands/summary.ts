@@ -77,9 +77,7 @@ the point in progress; the run then reports and writes the points it finished, i
 "stopped": {"signal", "points": k, "of": n} after "command" (absent from a complete run's), its text
 with the line "stopped by SIGINT after k of n points", and exits 128 + the signal's number; merge
 refuses such a shard. A signal after the sweep's last point leaves the run complete: it ends as one,
-with status 0 and a line that says so; but scaling stopped after the sphere's last point, before its
-direct inertia ratio, is "stopped after k of k" (that ratio is work still to do). A second signal
-exits at once.
+with status 0 and a line that says so. A second signal exits at once.
 `;
 
 /**

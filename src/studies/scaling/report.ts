@@ -42,7 +42,6 @@ import {
   fittedPoints,
   kFitFromN,
   summariseStudy,
-  type DirectInertiaRatio,
   type MinimumModeName,
   type ModeName,
   type ScalingPoint,
@@ -369,14 +368,13 @@ export function scalingCoefficientSvg(study: ScalingStudy, stop: SweepStop | nul
   });
 }
 
-/** What one geometry's JSON adds beside the study: the GPU storage per N, the sphere's direct ratio. */
+/** What one geometry's JSON adds beside the study: the storage per N. */
 export interface ScalingExtra {
   /**
    * N -> 'dense' | 'free' | 'tree' on the GPU; on the CPU N -> 'dense' | 'tree' where some N took
    * the tree, else null.
    */
   readonly matrix: Record<string, string> | null;
-  readonly londonInertiaRatioDirect: DirectInertiaRatio | null;
 }
 
 /**
@@ -403,16 +401,7 @@ export function scalingJson(run: {
     ns: run.ns,
     ...(run.shard ? { shard: shardJson(run.shard) } : {}),
     sweep: run.sweep,
-    studies: run.studies.map((study, k) => {
-      const extra = run.extras[k];
-      return {
-        ...scalingStudyJson(study),
-        matrix: extra.matrix,
-        ...(extra.londonInertiaRatioDirect
-          ? { london_inertia_ratio_direct: extra.londonInertiaRatioDirect }
-          : {}),
-      };
-    }),
+    studies: run.studies.map((study, k) => ({ ...scalingStudyJson(study), matrix: run.extras[k].matrix })),
     files: [] as string[],
     timing_ms: { total_ms: run.totalMs },
   };
@@ -584,17 +573,6 @@ export function scalingShardFromJson(json: Record<string, unknown>, name: string
   return json as unknown as ScalingJson;
 }
 
-/**
- * A saved geometry's direct inertia ratio, null where it has none; a file written before the ratio
- * was checked lacks its float64 and check, read as null (not checked).
- */
-function savedDirectRatio(study: {
-  readonly london_inertia_ratio_direct?: unknown;
-}): DirectInertiaRatio | null {
-  const direct = study.london_inertia_ratio_direct as DirectInertiaRatio | null | undefined;
-  return direct ? { ...direct, float64: direct.float64 ?? null, check: direct.check ?? null } : null;
-}
-
 /** One geometry of a saved scaling run, read back by scalingRunFromJson. */
 export interface SavedScalingStudy {
   readonly geometry: ScalingGeometry;
@@ -606,8 +584,9 @@ export interface SavedScalingStudy {
 /**
  * A whole run's `scaling --json` read back (the app's Files › load): its model, its sweep's options
  * (null in a file written before they were) and each geometry's points, N strictly ascending, with
- * what its JSON adds beside the study. A shard, or a file that is not what the command writes, is
- * refused in one line (field 'result').
+ * what its JSON adds beside the study (an older file's london_inertia_ratio_direct, which only
+ * repeated the last point's ratio, is passed over). A shard, or a file that is not what the command
+ * writes, is refused in one line (field 'result').
  */
 export function scalingRunFromJson(
   json: Record<string, unknown>,
@@ -652,10 +631,7 @@ export function scalingRunFromJson(
       geometry,
       points,
       ms: typeof study.ms === 'number' ? study.ms : 0,
-      extra: {
-        matrix: (study.matrix ?? null) as Record<string, string> | null,
-        londonInertiaRatioDirect: savedDirectRatio(study),
-      },
+      extra: { matrix: (study.matrix ?? null) as Record<string, string> | null },
     };
   });
   const total = (json.timing_ms as { total_ms?: unknown } | undefined)?.total_ms;
@@ -699,12 +675,7 @@ export function mergeScaling(shards: readonly ScalingJson[]): {
         own.reduce((sum, study) => sum + study.ms, 0),
       ),
     );
-    extras.push({
-      matrix: matrices.length ? Object.assign({}, ...matrices) : null,
-      londonInertiaRatioDirect: savedDirectRatio(
-        own.find((study) => study.london_inertia_ratio_direct) ?? {},
-      ),
-    });
+    extras.push({ matrix: matrices.length ? Object.assign({}, ...matrices) : null });
   }
   const json = scalingJson({
     device: first.device,

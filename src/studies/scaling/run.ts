@@ -8,7 +8,7 @@ import { unknowns, validateSystem, type DarwinSystem, type ModelName } from '../
 import { energies, relativeError } from '../../physics/observables.ts';
 import { minimumSuperconductingSize } from '../../physics/paper.ts';
 import { ringCirculantEigenvalues } from '../../physics/ring.ts';
-import { londonEpsilon, londonInertiaRatio } from '../../physics/london.ts';
+import { londonInertiaRatio } from '../../physics/london.ts';
 import {
   kAlternating,
   kAzimuthalTranslations,
@@ -537,39 +537,17 @@ export interface ScalingOptions extends Pick<
   readonly checkPoint?: (system: DarwinSystem) => void;
 }
 
-/**
- * One geometry's sweep, with the sphere's inertia ratio straight from M at its largest N; `stopped`
- * also where Stop came after the sphere's last point, before that ratio, which it leaves out.
- */
-export interface ScalingGeometryRun extends ScalingSweep {
-  readonly londonInertiaRatioDirect: DirectInertiaRatio | null;
-}
-
-/**
- * The sphere's inertia ratio (v^T M v)/(v^T D v) of the rigid rotation at London's eps = 3/N straight
- * from the backend's M at N, and its check: the same ratio by the float64 reference's product where
- * the point's quotients would be checked (the dense reference), its relative difference `check`;
- * both null elsewhere (past the dense reference, the CPU's dense M, a check stopped).
- */
-export interface DirectInertiaRatio {
-  readonly n: number;
-  readonly value: number;
-  readonly float64: number | null;
-  readonly check: number | null;
-}
-
 /** Every geometry's sweep that has points to report, and whether Stop ended the run early. */
 export interface ScalingRun {
-  readonly runs: ScalingGeometryRun[];
+  readonly runs: ScalingSweep[];
   readonly stopped: boolean;
 }
 
 /**
  * Every geometry's sweep. The points are enumerated geometry by geometry, N ascending; with a shard,
- * only its points run (the sphere's direct inertia ratio in the shard holding its largest N). A Stop
- * ends the run with the geometries it reached, each with the points it finished; `stopped` says so
- * even where it came between two geometries, or where the geometry it came to had no point finished,
- * which the runs leave out.
+ * only its points run. A Stop ends the run with the geometries it reached, each with the points it
+ * finished; `stopped` says so even where it came between two geometries, or where the geometry it
+ * came to had no point finished, which the runs leave out.
  */
 export async function runScaling(
   factory: BackendFactory,
@@ -587,7 +565,7 @@ export async function runScaling(
   } = {},
   shard: Shard | null = null,
 ): Promise<ScalingRun> {
-  const runs: ScalingGeometryRun[] = [];
+  const runs: ScalingSweep[] = [];
   const { ns } = options;
   const mineOf = options.geometries.map((_, g) => ns.filter((_, k) => inShard(g * ns.length + k, shard)));
   const { checkPoint } = options;
@@ -616,49 +594,9 @@ export async function runScaling(
       sweepOfRun(hooks, first, count),
     );
     first += mine.length;
-    let direct: ScalingGeometryRun['londonInertiaRatioDirect'] = null;
-    const last = ns.length - 1;
-    const directHere = geometry === 'sphere' && inShard(g * ns.length + last, shard);
-    // Nor once Stop is asked after the sweep's last point: a stopped run starts no more work, and
-    // lacks that ratio. Where no work follows, a Stop after the last point leaves the run complete.
-    const stopped = run.stopped || (directHere && (hooks.stopped?.() ?? false));
-    if (directHere && !stopped) {
-      // The inertia ratio at London's eps = 3/N straight from M, beside 1 + (3/N) q of the sweep.
-      hooks.progress?.(`sphere N = ${ns[last]}: rigid rotation at London's eps = 3/N`, null);
-      direct = await londonInertiaRatioDirect(factory, options.model, ns[last], options.reference);
-    }
     // A geometry that Stop came to before its first point has no study to report.
-    if (!run.stopped || run.study.points.length > 0)
-      runs.push({ ...run, stopped, londonInertiaRatioDirect: direct });
-    if (stopped) return { runs, stopped };
+    if (!run.stopped || run.study.points.length > 0) runs.push(run);
+    if (run.stopped) return { runs, stopped: true };
   }
   return { runs, stopped: false };
-}
-
-/**
- * (v^T M v)/(v^T D v) of the rigid rotation of the Fibonacci sphere of N electrons at London's
- * eps = 3/N (eq. 30), straight from the backend's M (a check of londonInertiaRatio's 1 + eps q),
- * checked against `reference`'s float64 product as a point's quotients are (scalingPoint).
- */
-export async function londonInertiaRatioDirect(
-  factory: BackendFactory,
-  model: ModelName,
-  n: number,
-  reference?: PointReference,
-): Promise<DirectInertiaRatio> {
-  const system = { ...scalingSystem('sphere', model, n), epsilon: londonEpsilon(n) };
-  validateSystem(system);
-  const backend = await factory(system);
-  const float64 = reference?.(system, backend) ?? null;
-  try {
-    const velocities = unscaledPattern(system, scaledPattern(system, kRigidRotation));
-    const ratio = async (product: Pick<MassMatrixBackend, 'interaction'>) =>
-      1 + system.epsilon * (await interactionQuotient(system, product, velocities));
-    const value = await ratio(backend);
-    const exact =
-      float64 && float64.kind !== 'sampled' ? await pendingReference(() => ratio(float64))() : null;
-    return { n, value, float64: exact, check: exact === null ? null : relativeError([value], [exact]) };
-  } finally {
-    backend.dispose();
-  }
 }
