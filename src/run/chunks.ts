@@ -13,7 +13,7 @@
 export class RunStopped extends Error {
   override readonly name = 'RunStopped';
   constructor() {
-    super('stopped between two chunks of a long step');
+    super('stopped inside a long step (between two of its chunks, or with its float64 product under way)');
   }
 }
 
