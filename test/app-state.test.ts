@@ -278,7 +278,7 @@ describe("a loaded solve's solver fields, so that the link reproduces its run", 
     const alone = { ...summary, solver: null, tolerance: null, spectrum };
     expect(savedSolverFields(alone, 'run.json', null, 3000)).toEqual({ lanczosTolerance: 1e-10 });
     expect(() => savedSolverFields({ ...alone, spectrum: { tolerance: 0 } }, 'run.json', null, 3000)).toThrow(
-      /^run\.json: "tolerance" is refused: spectrum tolerance /,
+      /^run\.json: "spectrum\.tolerance" is refused: spectrum tolerance /,
     );
   });
 
@@ -295,6 +295,9 @@ describe("a loaded solve's solver fields, so that the link reproduces its run", 
       matrix: 'tree',
       treeTolerance: 1e-4,
     });
+    expect(() => savedSolverFields({ ...tree, tree: { tolerance: 2 } }, 'run.json', null, 3000)).toThrow(
+      /^run\.json: "tree\.tolerance" is refused: tree tolerance /,
+    );
   });
 
   test("a stopped solve's limit, and the iterations of an unrefined one that ran out of them", () => {

@@ -1,6 +1,6 @@
 // Every key a study's --json writes, and every column of scaling.csv, is named in the README's list
 // for that study ("`<command>` keys (JSON): ..."), the device's in the README's paragraph on
-// "device", and scaling's and response's (less the device's) in their --help's key list too: a key a report adds
+// "device", and (less the device's) in the study's --help key list too: a key a report adds
 // without its documentation fails here. Each study's small run (test/helpers/commands.ts), spawned.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,9 +20,6 @@ const kStudies: readonly (readonly [string, boolean])[] = [
   ['scaling', true],
   ['response', true],
 ];
-
-/** The studies whose --help lists every key of their JSON. */
-const kHelpListsAll = new Set(['scaling', 'response']);
 
 /** Keys whose objects are maps (a law's parameters, each N's storage), not named keys. */
 const kMaps = new Set(['parameters', 'matrix']);
@@ -67,7 +64,7 @@ function keysOf(json: unknown): { keys: Set<string>; device: Set<string> } {
 }
 
 test.each(kStudies)(
-  '%s --json: every key it writes is in the README (and where its --help lists them, there)',
+  '%s --json: every key it writes is in the README and in its --help',
   (command, markdown) => {
     const out = join(dir, command);
     const args = [...smallRun(command, dir, cli), ...(markdown ? ['--markdown'] : [])];
@@ -84,10 +81,8 @@ test.each(kStudies)(
     expect([...keys].filter((key) => !listed.has(key))).toEqual([]);
     const deviceListed = readmeNames('Every JSON result carries `"device"`');
     expect([...device].filter((key) => !deviceListed.has(key))).toEqual([]);
-    if (kHelpListsAll.has(command)) {
-      const help = cli(command, '--help').stdout;
-      expect([...keys].filter((key) => !help.includes(`"${key}"`))).toEqual([]);
-    }
+    const help = cli(command, '--help').stdout;
+    expect([...keys].filter((key) => !help.includes(`"${key}"`))).toEqual([]);
     if (command === 'scaling') {
       const [header] = readFileSync(join(out, 'scaling.csv'), 'utf8').split('\n');
       const columns = readmeNames('`scaling.csv` columns');

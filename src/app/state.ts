@@ -30,7 +30,7 @@ import {
   kScalingBrowserElectrons,
   kScalingBrowserPoints,
 } from '../studies/scaling/spec.ts';
-import { integerRangeProblem, isObject, type IntegerRange } from '../studies/study.ts';
+import { fieldPath, integerRangeProblem, isObject, type IntegerRange } from '../studies/study.ts';
 import type { ArrowQuantity, RenderQuantity } from '../kernels/render.ts';
 import * as input from '../run/inputs.ts';
 
@@ -275,7 +275,7 @@ export type SavedSolverFields = Partial<
  * one of these fields, the default where it lacks the key (an older file), so that none is left from
  * the page's previous run; one with nothing solved (no solver) sets none of them. Every file sets
  * the spectrum's Lanczos tolerance: its spectrum's, else the default. A value the field would
- * refuse refuses the file, `name`.
+ * refuse refuses the file, `name`, naming the key by its path ("spectrum.tolerance").
  */
 export function savedSolverFields(
   summary: Record<string, unknown>,
@@ -283,12 +283,11 @@ export function savedSolverFields(
   stop: { readonly of: number } | null,
   defaultLimit: number,
 ): SavedSolverFields {
-  const read = <T>(
-    object: Record<string, unknown>,
-    key: string,
-    parse: (text: string) => T,
-  ): T | undefined => {
-    const value = object[key];
+  // `key` of the summary, or of its object `within` ('spectrum', 'tree'), named in a refusal by its
+  // path: the spectrum's and the tree's "tolerance" are not the solve's.
+  const read = <T>(within: string, key: string, parse: (text: string) => T): T | undefined => {
+    const object = within ? summary[within] : summary;
+    const value = isObject(object) ? object[key] : undefined;
     if (value === undefined || value === null) return undefined;
     try {
       if (typeof value !== 'string' && typeof value !== 'number')
@@ -296,25 +295,21 @@ export function savedSolverFields(
       return parse(String(value));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      throw new InputError(`${name}: "${key}" is refused: ${message}`, 'result');
+      throw new InputError(`${name}: "${fieldPath(within, key)}" is refused: ${message}`, 'result');
     }
   };
-  const { spectrum } = summary;
-  const lanczosTolerance =
-    (isObject(spectrum) ? read(spectrum, 'tolerance', parseLanczosTolerance) : undefined) ??
-    kDefaults.lanczosTolerance;
-  const solver = read(summary, 'solver', (text) => input.parseSolver(text, 'solver'));
+  const lanczosTolerance = read('spectrum', 'tolerance', parseLanczosTolerance) ?? kDefaults.lanczosTolerance;
+  const solver = read('', 'solver', (text) => input.parseSolver(text, 'solver'));
   if (!solver) return { lanczosTolerance };
   const fields: SavedSolverFields = { solver: summary.switched_from ? 'auto' : solver, lanczosTolerance };
-  fields.tolerance = read(summary, 'tolerance', parseTolerance) ?? kDefaults.tolerance;
-  const matrix = read(summary, 'matrix', (text) => input.parseMatrix(text, 'matrix'));
+  fields.tolerance = read('', 'tolerance', parseTolerance) ?? kDefaults.tolerance;
+  const matrix = read('', 'matrix', (text) => input.parseMatrix(text, 'matrix'));
   fields.matrix = matrix ?? kDefaults.matrix;
-  const tree = summary.tree;
   fields.treeTolerance =
-    (matrix === 'tree' && isObject(tree) ? read(tree, 'tolerance', parseTreeTolerance) : undefined) ??
+    (matrix === 'tree' ? read('tree', 'tolerance', parseTreeTolerance) : undefined) ??
     kDefaults.treeTolerance;
   const ranOut = !stop && summary.reason === 'diverged_max_it' && summary.refinement_steps === 0;
-  const limit = stop?.of ?? (ranOut ? read(summary, 'iterations', parseMaxIterations) : undefined);
+  const limit = stop?.of ?? (ranOut ? read('', 'iterations', parseMaxIterations) : undefined);
   fields.maxIterations = limit === undefined || limit === defaultLimit ? 0 : limit;
   return fields;
 }

@@ -29,7 +29,18 @@ gives none). SI units.
   --n N          electrons, an integer in 1..2^53 - 1                       [${kLarmorDefaults.n}, the paper's N]
   --b-tesla B    field along the axis, tesla: 0 or |B| ${kLarmorFieldBoundText.min}..${kLarmorFieldBoundText.max}        [${kLarmorDefaults.fieldTesla}, Levy et al.'s B_0]
   --radius-m R   ring radius, metres, in ${kLarmorRadiusBoundText.min}..${kLarmorRadiusBoundText.max}                        [${kLarmorDefaults.radiusMetres.toPrecision(4)}, circumference 2.2 um]
-  --json         {"command", "device", "ring": {...}, "levy": {...}, "chandrasekhar": {...}}
+  --json         {"command", "device": {"kind", "description"}, "ring": {"n", "b_tesla", "radius_m",
+                 "current_per_electron_na_per_t", "larmor_angular_velocity_rad_s",
+                 "larmor_speed_m_s", "larmor_speed_over_c", "speed_note" (null below 0.1),
+                 "current_a" (eq. 16/18), "current_eq14_a", "flux_wb", "flux_quantum_wb",
+                 "flux_quanta", "moment_a_m2", "moment_bohr_magnetons",
+                 "moment_check_minus_n_n_phi" (eq. 15's -N n_phi)}, "levy" (Levy et al.'s Cu
+                 rings): {"circumference_m", "current_printed_a", "current_from_fermi_velocity_a",
+                 "field_printed_t", "field_one_quantum_circle_t", "field_one_quantum_square_t",
+                 "n_from_printed_numbers", "n_from_computed_numbers", "n_paper", "note"},
+                 "chandrasekhar" (Chandrasekhar et al.'s Au ring): {"radius_m", "radius_note",
+                 "current_fractions_e_vf_over_2_pi_r", "currents_a", "kf_r",
+                 "n_for_larmor_current_at_one_flux_quantum", "note"}}
 `;
 
 const kOptions = {
