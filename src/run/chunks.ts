@@ -19,7 +19,8 @@ export class RunStopped extends Error {
 
 /**
  * A product that a Stop dropped (RunStopped) as null, any other failure as it came: `.catch` of a
- * product a stopped run can do without (runSolve's energies, runSpectrum's refinement).
+ * product a stopped run can do without (runSolve's energies, runSpectrum's refinement, a refined
+ * solve's float64 residual: refinedVelocities).
  */
 export function droppedByStop(error: unknown): null {
   if (error instanceof RunStopped) return null;

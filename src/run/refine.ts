@@ -23,7 +23,7 @@ import {
 } from '../solvers/types.ts';
 import { buildTree, sharedArrays } from '../physics/tree-build.ts';
 import { treeMassMatrix, type MassMatrixBackend } from './backend.ts';
-import { RunStopped } from './chunks.ts';
+import { droppedByStop } from './chunks.ts';
 
 /**
  * Below this tolerance a float32 backend refines: float32's recursive residual stops near 1e-7, and
@@ -259,18 +259,15 @@ export async function refinedVelocities(
       continue;
     }
     const next = v.map((x, k) => x + scale * inner.x[k]);
-    let nextR: Float64Array;
-    let nextNorm: number;
-    try {
-      [nextR, nextNorm] = await residual(product, p, next);
-    } catch (error) {
-      // A Stop dropped the product under way (the page's float64 worker, src/app/reference.ts): the
-      // correction goes unjudged, and the run ends stopped with the v whose residual it formed, as a
-      // Stop inside an inner solve ends it, rather than with no result.
-      if (!(error instanceof RunStopped)) throw error;
+    // A Stop that drops the product under way (the page's float64 worker, src/app/reference.ts)
+    // leaves the correction unjudged: the run ends stopped with the v whose residual it formed, as a
+    // Stop inside an inner solve ends it, rather than with no result.
+    const formed = await residual(product, p, next).catch(droppedByStop);
+    if (!formed) {
       reason = 'diverged_max_it';
       break;
     }
+    const [nextR, nextNorm] = formed;
     if (nextNorm < normR) [v, r, normR] = [next, nextR, nextNorm];
     if (failed) {
       reason = inner.reason;
