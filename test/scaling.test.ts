@@ -64,6 +64,7 @@ import {
   scalingRunFromJson,
   scalingText,
   worstCheck,
+  type ScalingExtra,
 } from '../src/studies/scaling/report.ts';
 import { markdownNumber } from '../src/studies/markdown.ts';
 import {
@@ -101,6 +102,11 @@ function cpuSweep(
 }
 
 const kRingNs = logSpacedCounts(32, 512, 6);
+
+/** A CPU sweep's storage, as `scaling --device cpu` names it: the dense float64 M at every N. */
+function denseAt(ns: readonly number[]): ScalingExtra {
+  return { matrix: Object.fromEntries(ns.map((n) => [n, 'dense'])) };
+}
 
 describe('the ring: exact circulant spectrum and the N ln N law', () => {
   it('lambda_max and lambda_min of the sweep are the circulant eigenvalues', async () => {
@@ -299,7 +305,7 @@ describe("the rigid rotation's fit has the rotation's own continuum value", () =
         model: 'vector',
         ns,
         studies: [study],
-        extras: [{ matrix: null }],
+        extras: [denseAt(ns)],
         shard: null,
         sweep: null,
         totalMs: 1,
@@ -712,7 +718,7 @@ describe("a point's float64 check of its extremes", () => {
       model: 'vector',
       ns: [40],
       studies: [study],
-      extras: [{ matrix: null }],
+      extras: [denseAt([40])],
       shard: null,
       sweep: null,
       totalMs: 0,
@@ -768,7 +774,7 @@ describe("a point's float64 check of its extremes", () => {
       model: 'vector',
       ns: [16, 40],
       studies: [study],
-      extras: [{ matrix: null }],
+      extras: [denseAt([16, 40])],
       shard: null,
       sweep: null,
       totalMs: 0,
@@ -901,7 +907,7 @@ describe('scaling on the command line', () => {
     expect(run.stderr).not.toContain('warning:');
   }, 60_000);
 
-  it('--device cpu --matrix tree: the points of the dense run to the tree tolerance, matrix "tree" per N', () => {
+  it('--device cpu --matrix tree: the points of the dense run to the tree tolerance, matrix "tree" (or "dense") per N', () => {
     const args = [
       'scaling',
       '--geometries',
@@ -921,7 +927,8 @@ describe('scaling on the command line', () => {
     const [got] = JSON.parse(tree.stdout).studies;
     const [want] = JSON.parse(dense.stdout).studies;
     expect(got.matrix).toEqual({ 600: 'tree' });
-    expect(want.matrix).toBeNull();
+    // The dense run names its storage as solve --device cpu does, not null.
+    expect(want.matrix).toEqual({ 600: 'dense' });
     const scale = Math.abs(want.points[0].lambda_max) + 1;
     expect(got.points[0].lambda_max).not.toBe(want.points[0].lambda_max);
     expect(Math.abs(got.points[0].lambda_max - want.points[0].lambda_max) / scale).toBeLessThan(1e-6);
@@ -1017,7 +1024,7 @@ describe('a saved sweep read back (the app loads scaling.json into its card)', (
       model: 'vector',
       ns,
       studies: [study],
-      extras: [{ matrix: null }],
+      extras: [denseAt(ns)],
       shard: null,
       sweep: null,
       totalMs: 5,
@@ -1035,9 +1042,18 @@ describe('a saved sweep read back (the app loads scaling.json into its card)', (
     expect(run.studies[0].geometry).toBe('sphere');
     // NaN (null in the JSON) compares equal under toEqual, as it should.
     expect(run.studies[0].points).toEqual(study.points);
-    expect(run.studies[0].extra).toEqual({ matrix: null });
-    // A file written while london_inertia_ratio_direct was (either of its shapes) loads all the same.
+    const dense = { matrix: { 12: 'dense', 24: 'dense', 48: 'dense' } };
+    expect(run.studies[0].extra).toEqual(dense);
     const [study0] = json.studies as Record<string, unknown>[];
+    // A CPU run's file written before it named its dense M has null there, which only such a run
+    // wrote: read as dense at each N. A map that names the tree is read as it is.
+    const older = { ...json, studies: [{ ...study0, matrix: null }] };
+    expect(scalingRunFromJson(older, 's.json').studies[0].extra).toEqual(dense);
+    const onTree = { ...json, studies: [{ ...study0, matrix: { 12: 'dense', 24: 'tree', 48: 'tree' } }] };
+    expect(scalingRunFromJson(onTree, 's.json').studies[0].extra).toEqual({
+      matrix: { 12: 'dense', 24: 'tree', 48: 'tree' },
+    });
+    // A file written while london_inertia_ratio_direct was (either of its shapes) loads all the same.
     for (const direct of [
       { n: 48, value: 1.5 },
       { n: 48, value: 1.5, float64: 1.25, check: 0.2 },
@@ -1045,7 +1061,7 @@ describe('a saved sweep read back (the app loads scaling.json into its card)', (
       const before = { ...json, studies: [{ ...study0, london_inertia_ratio_direct: direct }] };
       const loaded = scalingRunFromJson(before, 's.json').studies[0];
       expect(loaded.points).toEqual(study.points);
-      expect(loaded.extra).toEqual({ matrix: null });
+      expect(loaded.extra).toEqual(dense);
     }
   });
 
@@ -1072,6 +1088,11 @@ describe('a saved sweep read back (the app loads scaling.json into its card)', (
       'a point that is not one',
       { studies: [{ geometry: 'ring', points: [{ n: 8 }] }] },
       /point 0 is not what/,
+    ],
+    [
+      'a storage that is not a map of N',
+      { studies: [{ geometry: 'ring', matrix: 'dense', points: [] }] },
+      /^s\.json: studies\[0\]\.matrix is not an object or null, not what scaling --json writes$/,
     ],
   ])('refuses %s in one line', async (_name, change, message) => {
     const { json } = await saved();

@@ -300,13 +300,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
   const stop = progress.sweepStop(stopped);
 
   const studies = runs.map((run) => run.study);
-  const extras: ScalingExtra[] = runs.map((_, k) => ({
-    // On the CPU, only where some N took the tree: a dense run keeps its null.
-    matrix:
-      options.device === 'gpu' || [...storages[k].values()].includes('tree')
-        ? Object.fromEntries(storages[k])
-        : null,
-  }));
+  const extras: ScalingExtra[] = runs.map((_, k) => ({ matrix: Object.fromEntries(storages[k]) }));
   const summary = scalingJson({
     device,
     model,
