@@ -103,6 +103,44 @@ function cpuSweep(
 
 const kRingNs = logSpacedCounts(32, 512, 6);
 
+/** A study of the JSON as scaling.csv reads it, toJson's nulls in it. */
+interface CsvStudyJson {
+  readonly geometry: string;
+  readonly model: string;
+  readonly dimension: number;
+  readonly points: readonly Record<string, unknown>[];
+}
+
+/**
+ * Each row of scaling.csv against its point's JSON: every column equals the key it names (overlap_*
+ * under "overlaps", iterations and converged under "lanczos"), empty where the JSON has null.
+ */
+function expectCsvIsJson(csv: string, json: { readonly studies: readonly CsvStudyJson[] }) {
+  const [header, ...rows] = csv.trim().split('\n');
+  const columns = header.split(',');
+  const points = json.studies.flatMap((study) => study.points.map((point) => ({ study, point })));
+  expect(rows).toHaveLength(points.length);
+  rows.forEach((row, k) => {
+    const { study, point } = points[k];
+    const cells = row.split(',');
+    expect(cells).toHaveLength(columns.length);
+    const overlaps = point.overlaps as Record<string, unknown> | null;
+    const lanczos = point.lanczos as Record<string, unknown>;
+    columns.forEach((column, c) => {
+      const value = column.startsWith('overlap_')
+        ? overlaps && overlaps[column.slice('overlap_'.length)]
+        : column === 'iterations' || column === 'converged'
+          ? lanczos[column]
+          : column === 'geometry' || column === 'model' || column === 'dimension'
+            ? study[column]
+            : point[column];
+      const at = `${study.geometry} N = ${String(point.n)} ${column}`;
+      expect(value, at).not.toBeUndefined();
+      expect(cells[c], at).toBe(value === null ? '' : String(value));
+    });
+  });
+}
+
 /** A CPU sweep's storage, as `scaling --device cpu` names it: the dense float64 M at every N. */
 function denseAt(ns: readonly number[]): ScalingExtra {
   return { matrix: Object.fromEntries(ns.map((n) => [n, 'dense'])) };
@@ -831,6 +869,80 @@ describe("a point's float64 check of its extremes", () => {
 // ---------------------------------------------------------------------------------------------
 // The CLI: the JSON contract scripts rely on
 
+describe("scaling.csv: each row its point's JSON", () => {
+  it('every column the key it names, participation_max and all five overlaps too; empty where the JSON has null', async () => {
+    const ns = [12, 24, 48];
+    const study = await cpuSweep('sphere', 'vector', ns);
+    const [first, second, third] = study.points;
+    expect(third.overlaps).not.toBeNull();
+    // A point whose Lanczos kept no Ritz vectors has no modes; one read back from a file whose
+    // overlap was null holds NaN, which toJson writes as null.
+    const points = [
+      {
+        ...first,
+        overlaps: null,
+        mode: null,
+        minimumOverlaps: null,
+        minimumMode: null,
+        participationMax: null,
+        participationMin: null,
+      },
+      { ...second, overlaps: { ...second.overlaps!, rigidRotation: NaN } },
+      third,
+    ];
+    const shown = { ...study, points };
+    const csv = scalingCsv([shown]);
+    expectCsvIsJson(
+      csv,
+      JSON.parse(
+        toJson(
+          scalingJson({
+            device: kCpuDevice,
+            model: 'vector',
+            ns,
+            studies: [shown],
+            extras: [denseAt(ns)],
+            shard: null,
+            sweep: null,
+            totalMs: 0,
+          }),
+        ),
+      ),
+    );
+    const [header, ...rows] = csv.trim().split('\n');
+    const columns = header.split(',');
+    const cell = (row: string, name: string) => row.split(',')[columns.indexOf(name)];
+    expect(columns).toEqual(
+      expect.arrayContaining([
+        'overlap_rigid_rotation',
+        'overlap_azimuthal_translation',
+        'overlap_translation_rotation',
+        'participation_max',
+      ]),
+    );
+    expect(cell(rows[0], 'overlap_translation_rotation')).toBe('');
+    expect(cell(rows[0], 'participation_max')).toBe('');
+    expect(cell(rows[1], 'overlap_rigid_rotation')).toBe('');
+    // The full point's: overlaps in [0, 1], that with translations and rotations together at least
+    // either's, and the top mode on between 1 and N electrons.
+    const number = (name: string) => Number(cell(rows[2], name));
+    for (const name of [
+      'overlap_rigid_rotation',
+      'overlap_azimuthal_translation',
+      'overlap_translation_rotation',
+    ]) {
+      expect(number(name), name).toBeGreaterThanOrEqual(0);
+      expect(number(name), name).toBeLessThanOrEqual(1 + 1e-12);
+    }
+    expect(number('overlap_translation_rotation')).toBeGreaterThanOrEqual(
+      number('overlap_translation') - 1e-12,
+    );
+    expect(number('overlap_translation_rotation')).toBeGreaterThanOrEqual(number('overlap_rotation') - 1e-12);
+    expect(number('participation_max')).toBeGreaterThan(1);
+    expect(number('participation_max')).toBeLessThanOrEqual(48);
+  });
+});
+
 describe('scaling on the command line', () => {
   const kCli = 'dist-cli/darwin-breit.mjs';
   let dir: string;
@@ -896,7 +1008,9 @@ describe('scaling on the command line', () => {
       expect(existsSync(join(dir, file)), file).toBe(true);
     }
     expect(JSON.parse(readFileSync(join(dir, 'scaling.json'), 'utf8')).studies).toHaveLength(4);
-    const csv = readFileSync(join(dir, 'scaling.csv'), 'utf8').trim().split('\n');
+    const text = readFileSync(join(dir, 'scaling.csv'), 'utf8');
+    expectCsvIsJson(text, JSON.parse(readFileSync(join(dir, 'scaling.json'), 'utf8')));
+    const csv = text.trim().split('\n');
     expect(csv).toHaveLength(1 + 4 * 4);
     expect(csv[0]).toMatch(/,check,sampled_residual,check_target,within_target,quotient_check$/);
     for (const row of csv.slice(1)) {

@@ -119,8 +119,10 @@ ${kTreeCrossover.gpu} electrons where it pays).
   --seed S            Lanczos start vector seed                                               [1]
   --shard K/N         run every N-th point of the sweep (geometry by geometry, N ascending) from
                       the K-th: one job of N; 'merge' joins the shards' JSON into the whole run's
-  --out DIR           write scaling.json, scaling.csv and per geometry scaling-<geometry>.svg
-                      (log-log lambda_max vs N, the fit and the paper's N) and
+  --out DIR           write scaling.json, scaling.csv (a row per point, each of the top mode's
+                      "overlaps" as overlap_<key>, both participations: the README lists its
+                      columns) and per geometry scaling-<geometry>.svg (log-log lambda_max vs N,
+                      the fit and the paper's N) and
                       scaling-<geometry>-coefficient.svg (lambda_max/N vs N); a shard its
                       scaling-shard<K>of<N>.json alone, merge --out writes the CSV and plots;
                       into DIR, created with any missing parents

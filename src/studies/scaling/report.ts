@@ -177,8 +177,12 @@ const kCsvColumns = [
   'minimum_constant',
   'overlap_translation',
   'overlap_rotation',
+  'overlap_rigid_rotation',
+  'overlap_azimuthal_translation',
+  'overlap_translation_rotation',
   'mode',
   'minimum_mode',
+  'participation_max',
   'participation_min',
   'london_inertia_ratio',
   'iterations',
@@ -189,6 +193,14 @@ const kCsvColumns = [
   'within_target',
   'quotient_check',
 ] as const;
+
+/**
+ * A cell empty where the JSON has null: for null, and for a number that is not finite, which toJson
+ * writes as null (a point read back from null holds NaN).
+ */
+function csvCell(cell: string | number | boolean | null): string {
+  return cell === null || (typeof cell === 'number' && !Number.isFinite(cell)) ? '' : String(cell);
+}
 
 /** Every point of every study, one row each. */
 export function scalingCsv(studies: readonly ScalingStudy[]): string {
@@ -210,8 +222,12 @@ export function scalingCsv(studies: readonly ScalingStudy[]): string {
         p.minimumConstant,
         p.overlaps?.translation ?? null,
         p.overlaps?.rotation ?? null,
+        p.overlaps?.rigidRotation ?? null,
+        p.overlaps?.azimuthalTranslation ?? null,
+        p.overlaps?.translationRotation ?? null,
         p.mode,
         p.minimumMode,
+        p.participationMax,
         p.participationMin,
         p.londonInertiaRatio,
         p.lanczos.iterations,
@@ -222,7 +238,7 @@ export function scalingCsv(studies: readonly ScalingStudy[]): string {
         pointWithinTarget(p),
         p.quotientCheck,
       ];
-      lines.push(cells.map((cell) => (cell === null ? '' : String(cell))).join(','));
+      lines.push(cells.map(csvCell).join(','));
     }
   }
   return lines.join('\n') + '\n';
