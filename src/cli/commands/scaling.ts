@@ -153,8 +153,9 @@ ${kTreeCrossover.gpu} electrons where it pays).
                       "paper_equation", "lambda_min_law": {"law", "kappa", "uncertainty",
                       "kappa_closest_pair", "bottom_mode_localized", "note"},
                       "london_inertia_ratio": {"value", "uncertainty"}, "ms", "matrix": {N:
-                      storage}}], "files", "timing_ms":
-                      {"total_ms"}}; the README's scaling paragraph says what each means
+                      its storage, "dense" (the CPU's too), "free" or "tree"}}], "files",
+                      "timing_ms": {"total_ms"}}; the README's scaling paragraph says what each
+                      means
 
 ${kStoppedHelp}`;
 
