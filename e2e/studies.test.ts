@@ -502,13 +502,17 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       model: 'azimuthal',
       ns: [16, 32],
       studies: [study],
-      extras: [{ matrix: null }],
+      extras: [{ matrix: { 16: 'dense', 32: 'dense' } }],
       shard: null,
       sweep: null,
       totalMs: 5,
     });
-    // Its points without the check's fields, as results/scaling.json of f096b0e has them.
-    const older = JSON.parse(toJson(json)) as { studies: { points: Record<string, unknown>[] }[] };
+    // Its points without the check's fields, as results/scaling.json of f096b0e has them, and its
+    // storage null, as a CPU run wrote it before it named its dense M.
+    const older = JSON.parse(toJson(json)) as {
+      studies: { points: Record<string, unknown>[]; matrix: unknown }[];
+    };
+    older.studies[0].matrix = null;
     for (const point of older.studies[0].points)
       for (const key of ['check', 'sampled_residual', 'check_target', 'within_target', 'check_ms'])
         delete point[key];
@@ -535,7 +539,11 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       "Loaded the ring scaling sweep (2 N) from scaling.json; a rerun here takes the page's tol 1e-6, " +
         "max_iter auto, not the file's tol 1e-10, max_iter 500.",
     );
-    expect((await savedStudy(page, 'scaling')).json).toMatchObject({ sweep });
+    // Saved again with the storage named: null was only a CPU run's dense M at every N.
+    expect((await savedStudy(page, 'scaling')).json).toMatchObject({
+      sweep,
+      studies: [{ matrix: { 16: 'dense', 32: 'dense' } }],
+    });
     expect(errors).toEqual([]);
   });
 

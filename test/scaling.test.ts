@@ -64,6 +64,7 @@ import {
   scalingRunFromJson,
   scalingText,
   worstCheck,
+  type ScalingExtra,
 } from '../src/studies/scaling/report.ts';
 import { markdownNumber } from '../src/studies/markdown.ts';
 import {
@@ -101,6 +102,49 @@ function cpuSweep(
 }
 
 const kRingNs = logSpacedCounts(32, 512, 6);
+
+/** A study of the JSON as scaling.csv reads it, toJson's nulls in it. */
+interface CsvStudyJson {
+  readonly geometry: string;
+  readonly model: string;
+  readonly dimension: number;
+  readonly points: readonly Record<string, unknown>[];
+}
+
+/**
+ * Each row of scaling.csv against its point's JSON: every column equals the key it names (overlap_*
+ * under "overlaps", iterations and converged under "lanczos"), empty where the JSON has null.
+ */
+function expectCsvIsJson(csv: string, json: { readonly studies: readonly CsvStudyJson[] }) {
+  const [header, ...rows] = csv.trim().split('\n');
+  const columns = header.split(',');
+  const points = json.studies.flatMap((study) => study.points.map((point) => ({ study, point })));
+  expect(rows).toHaveLength(points.length);
+  rows.forEach((row, k) => {
+    const { study, point } = points[k];
+    const cells = row.split(',');
+    expect(cells).toHaveLength(columns.length);
+    const overlaps = point.overlaps as Record<string, unknown> | null;
+    const lanczos = point.lanczos as Record<string, unknown>;
+    columns.forEach((column, c) => {
+      const value = column.startsWith('overlap_')
+        ? overlaps && overlaps[column.slice('overlap_'.length)]
+        : column === 'iterations' || column === 'converged'
+          ? lanczos[column]
+          : column === 'geometry' || column === 'model' || column === 'dimension'
+            ? study[column]
+            : point[column];
+      const at = `${study.geometry} N = ${String(point.n)} ${column}`;
+      expect(value, at).not.toBeUndefined();
+      expect(cells[c], at).toBe(value === null ? '' : String(value));
+    });
+  });
+}
+
+/** A CPU sweep's storage, as `scaling --device cpu` names it: the dense float64 M at every N. */
+function denseAt(ns: readonly number[]): ScalingExtra {
+  return { matrix: Object.fromEntries(ns.map((n) => [n, 'dense'])) };
+}
 
 describe('the ring: exact circulant spectrum and the N ln N law', () => {
   it('lambda_max and lambda_min of the sweep are the circulant eigenvalues', async () => {
@@ -299,7 +343,7 @@ describe("the rigid rotation's fit has the rotation's own continuum value", () =
         model: 'vector',
         ns,
         studies: [study],
-        extras: [{ matrix: null }],
+        extras: [denseAt(ns)],
         shard: null,
         sweep: null,
         totalMs: 1,
@@ -712,7 +756,7 @@ describe("a point's float64 check of its extremes", () => {
       model: 'vector',
       ns: [40],
       studies: [study],
-      extras: [{ matrix: null }],
+      extras: [denseAt([40])],
       shard: null,
       sweep: null,
       totalMs: 0,
@@ -768,7 +812,7 @@ describe("a point's float64 check of its extremes", () => {
       model: 'vector',
       ns: [16, 40],
       studies: [study],
-      extras: [{ matrix: null }],
+      extras: [denseAt([16, 40])],
       shard: null,
       sweep: null,
       totalMs: 0,
@@ -824,6 +868,80 @@ describe("a point's float64 check of its extremes", () => {
 
 // ---------------------------------------------------------------------------------------------
 // The CLI: the JSON contract scripts rely on
+
+describe("scaling.csv: each row its point's JSON", () => {
+  it('every column the key it names, participation_max and all five overlaps too; empty where the JSON has null', async () => {
+    const ns = [12, 24, 48];
+    const study = await cpuSweep('sphere', 'vector', ns);
+    const [first, second, third] = study.points;
+    expect(third.overlaps).not.toBeNull();
+    // A point whose Lanczos kept no Ritz vectors has no modes; one read back from a file whose
+    // overlap was null holds NaN, which toJson writes as null.
+    const points = [
+      {
+        ...first,
+        overlaps: null,
+        mode: null,
+        minimumOverlaps: null,
+        minimumMode: null,
+        participationMax: null,
+        participationMin: null,
+      },
+      { ...second, overlaps: { ...second.overlaps!, rigidRotation: NaN } },
+      third,
+    ];
+    const shown = { ...study, points };
+    const csv = scalingCsv([shown]);
+    expectCsvIsJson(
+      csv,
+      JSON.parse(
+        toJson(
+          scalingJson({
+            device: kCpuDevice,
+            model: 'vector',
+            ns,
+            studies: [shown],
+            extras: [denseAt(ns)],
+            shard: null,
+            sweep: null,
+            totalMs: 0,
+          }),
+        ),
+      ),
+    );
+    const [header, ...rows] = csv.trim().split('\n');
+    const columns = header.split(',');
+    const cell = (row: string, name: string) => row.split(',')[columns.indexOf(name)];
+    expect(columns).toEqual(
+      expect.arrayContaining([
+        'overlap_rigid_rotation',
+        'overlap_azimuthal_translation',
+        'overlap_translation_rotation',
+        'participation_max',
+      ]),
+    );
+    expect(cell(rows[0], 'overlap_translation_rotation')).toBe('');
+    expect(cell(rows[0], 'participation_max')).toBe('');
+    expect(cell(rows[1], 'overlap_rigid_rotation')).toBe('');
+    // The full point's: overlaps in [0, 1], that with translations and rotations together at least
+    // either's, and the top mode on between 1 and N electrons.
+    const number = (name: string) => Number(cell(rows[2], name));
+    for (const name of [
+      'overlap_rigid_rotation',
+      'overlap_azimuthal_translation',
+      'overlap_translation_rotation',
+    ]) {
+      expect(number(name), name).toBeGreaterThanOrEqual(0);
+      expect(number(name), name).toBeLessThanOrEqual(1 + 1e-12);
+    }
+    expect(number('overlap_translation_rotation')).toBeGreaterThanOrEqual(
+      number('overlap_translation') - 1e-12,
+    );
+    expect(number('overlap_translation_rotation')).toBeGreaterThanOrEqual(number('overlap_rotation') - 1e-12);
+    expect(number('participation_max')).toBeGreaterThan(1);
+    expect(number('participation_max')).toBeLessThanOrEqual(48);
+  });
+});
 
 describe('scaling on the command line', () => {
   const kCli = 'dist-cli/darwin-breit.mjs';
@@ -890,7 +1008,9 @@ describe('scaling on the command line', () => {
       expect(existsSync(join(dir, file)), file).toBe(true);
     }
     expect(JSON.parse(readFileSync(join(dir, 'scaling.json'), 'utf8')).studies).toHaveLength(4);
-    const csv = readFileSync(join(dir, 'scaling.csv'), 'utf8').trim().split('\n');
+    const text = readFileSync(join(dir, 'scaling.csv'), 'utf8');
+    expectCsvIsJson(text, JSON.parse(readFileSync(join(dir, 'scaling.json'), 'utf8')));
+    const csv = text.trim().split('\n');
     expect(csv).toHaveLength(1 + 4 * 4);
     expect(csv[0]).toMatch(/,check,sampled_residual,check_target,within_target,quotient_check$/);
     for (const row of csv.slice(1)) {
@@ -901,7 +1021,7 @@ describe('scaling on the command line', () => {
     expect(run.stderr).not.toContain('warning:');
   }, 60_000);
 
-  it('--device cpu --matrix tree: the points of the dense run to the tree tolerance, matrix "tree" per N', () => {
+  it('--device cpu --matrix tree: the points of the dense run to the tree tolerance, matrix "tree" (or "dense") per N', () => {
     const args = [
       'scaling',
       '--geometries',
@@ -921,7 +1041,8 @@ describe('scaling on the command line', () => {
     const [got] = JSON.parse(tree.stdout).studies;
     const [want] = JSON.parse(dense.stdout).studies;
     expect(got.matrix).toEqual({ 600: 'tree' });
-    expect(want.matrix).toBeNull();
+    // The dense run names its storage as solve --device cpu does, not null.
+    expect(want.matrix).toEqual({ 600: 'dense' });
     const scale = Math.abs(want.points[0].lambda_max) + 1;
     expect(got.points[0].lambda_max).not.toBe(want.points[0].lambda_max);
     expect(Math.abs(got.points[0].lambda_max - want.points[0].lambda_max) / scale).toBeLessThan(1e-6);
@@ -1017,7 +1138,7 @@ describe('a saved sweep read back (the app loads scaling.json into its card)', (
       model: 'vector',
       ns,
       studies: [study],
-      extras: [{ matrix: null }],
+      extras: [denseAt(ns)],
       shard: null,
       sweep: null,
       totalMs: 5,
@@ -1035,9 +1156,18 @@ describe('a saved sweep read back (the app loads scaling.json into its card)', (
     expect(run.studies[0].geometry).toBe('sphere');
     // NaN (null in the JSON) compares equal under toEqual, as it should.
     expect(run.studies[0].points).toEqual(study.points);
-    expect(run.studies[0].extra).toEqual({ matrix: null });
-    // A file written while london_inertia_ratio_direct was (either of its shapes) loads all the same.
+    const dense = { matrix: { 12: 'dense', 24: 'dense', 48: 'dense' } };
+    expect(run.studies[0].extra).toEqual(dense);
     const [study0] = json.studies as Record<string, unknown>[];
+    // A CPU run's file written before it named its dense M has null there, which only such a run
+    // wrote: read as dense at each N. A map that names the tree is read as it is.
+    const older = { ...json, studies: [{ ...study0, matrix: null }] };
+    expect(scalingRunFromJson(older, 's.json').studies[0].extra).toEqual(dense);
+    const onTree = { ...json, studies: [{ ...study0, matrix: { 12: 'dense', 24: 'tree', 48: 'tree' } }] };
+    expect(scalingRunFromJson(onTree, 's.json').studies[0].extra).toEqual({
+      matrix: { 12: 'dense', 24: 'tree', 48: 'tree' },
+    });
+    // A file written while london_inertia_ratio_direct was (either of its shapes) loads all the same.
     for (const direct of [
       { n: 48, value: 1.5 },
       { n: 48, value: 1.5, float64: 1.25, check: 0.2 },
@@ -1045,7 +1175,7 @@ describe('a saved sweep read back (the app loads scaling.json into its card)', (
       const before = { ...json, studies: [{ ...study0, london_inertia_ratio_direct: direct }] };
       const loaded = scalingRunFromJson(before, 's.json').studies[0];
       expect(loaded.points).toEqual(study.points);
-      expect(loaded.extra).toEqual({ matrix: null });
+      expect(loaded.extra).toEqual(dense);
     }
   });
 
@@ -1072,6 +1202,11 @@ describe('a saved sweep read back (the app loads scaling.json into its card)', (
       'a point that is not one',
       { studies: [{ geometry: 'ring', points: [{ n: 8 }] }] },
       /point 0 is not what/,
+    ],
+    [
+      'a storage that is not a map of N',
+      { studies: [{ geometry: 'ring', matrix: 'dense', points: [] }] },
+      /^s\.json: studies\[0\]\.matrix is not an object or null, not what scaling --json writes$/,
     ],
   ])('refuses %s in one line', async (_name, change, message) => {
     const { json } = await saved();

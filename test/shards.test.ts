@@ -371,6 +371,9 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
   it('merges the two shards', async () => {
     const merged = (await cliMerge(shards.map((shard) => file(toJson(shard))))).summary as ScalingJson;
     expect(merged.studies[0].points.map((point) => point.n)).toEqual([8, 16]);
+    // Each N's storage, the CPU's dense M named as solve --device cpu names it.
+    expect(shards.map((shard) => shard.studies[0].matrix)).toEqual([{ 8: 'dense' }, { 16: 'dense' }]);
+    expect(merged.studies[0].matrix).toEqual({ 8: 'dense', 16: 'dense' });
     // The CPU's default Lanczos tolerance, as applied.
     expect(shards[0].sweep).toEqual({
       tol: 1e-10,
@@ -485,6 +488,17 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     const whole = (await cliMerge(shards.map((shard) => file(toJson(shard))))).summary as ScalingJson;
     expect(merged.studies[0].points.map((point) => point.check_target)).toEqual([null, null]);
     expect(printed(merged)).toEqual(printed(whole));
+  });
+
+  it('scaling shards written before a CPU run named its dense M (matrix null) merge as dense at each N', async () => {
+    const older = (shard: ScalingJson) =>
+      file(JSON.stringify({ ...shard, studies: shard.studies.map((study) => ({ ...study, matrix: null })) }));
+    const whole = (await cliMerge(shards.map((shard) => file(toJson(shard))))).summary as ScalingJson;
+    for (const given of [shards.map(older), [older(shards[0]), file(toJson(shards[1]))]]) {
+      const merged = (await cliMerge(given)).summary as ScalingJson;
+      expect(merged.studies[0].matrix).toEqual({ 8: 'dense', 16: 'dense' });
+      expect(printed(merged)).toEqual(printed(whole));
+    }
   });
 
   it('a shard whose "shard" is not K of N, 1 <= K <= N: it failed reading \'n\', or passed for a whole run', async () => {

@@ -430,8 +430,9 @@ export class Studies {
             scalingPoints: count,
           };
     this.#view.start('scaling');
-    // A CPU run's file lists the N that took the tree (matrix), whose float64 tree is not the reference.
-    const onTree = Object.values(studies[0].extra.matrix ?? {}).includes('tree');
+    // A CPU run's file names each N's storage (matrix): the float64 tree, where some N took it, is not
+    // the reference.
+    const onTree = Object.values(studies[0].extra.matrix).includes('tree');
     this.#view.scalingStart(scalingDescription(geometry, model, ns), ns, device.kind, onTree);
     this.#view.scalingUpdate(points, study);
     const runNs = Array.isArray(json.ns) ? (json.ns as number[]) : ns;

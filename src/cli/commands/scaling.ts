@@ -119,8 +119,10 @@ ${kTreeCrossover.gpu} electrons where it pays).
   --seed S            Lanczos start vector seed                                               [1]
   --shard K/N         run every N-th point of the sweep (geometry by geometry, N ascending) from
                       the K-th: one job of N; 'merge' joins the shards' JSON into the whole run's
-  --out DIR           write scaling.json, scaling.csv and per geometry scaling-<geometry>.svg
-                      (log-log lambda_max vs N, the fit and the paper's N) and
+  --out DIR           write scaling.json, scaling.csv (a row per point, each of the top mode's
+                      "overlaps" as overlap_<key>, both participations: the README lists its
+                      columns) and per geometry scaling-<geometry>.svg (log-log lambda_max vs N,
+                      the fit and the paper's N) and
                       scaling-<geometry>-coefficient.svg (lambda_max/N vs N); a shard its
                       scaling-shard<K>of<N>.json alone, merge --out writes the CSV and plots;
                       into DIR, created with any missing parents
@@ -151,8 +153,9 @@ ${kTreeCrossover.gpu} electrons where it pays).
                       "paper_equation", "lambda_min_law": {"law", "kappa", "uncertainty",
                       "kappa_closest_pair", "bottom_mode_localized", "note"},
                       "london_inertia_ratio": {"value", "uncertainty"}, "ms", "matrix": {N:
-                      storage}}], "files", "timing_ms":
-                      {"total_ms"}}; the README's scaling paragraph says what each means
+                      its storage, "dense" (the CPU's too), "free" or "tree"}}], "files",
+                      "timing_ms": {"total_ms"}}; the README's scaling paragraph says what each
+                      means
 
 ${kStoppedHelp}`;
 
@@ -300,13 +303,7 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
   const stop = progress.sweepStop(stopped);
 
   const studies = runs.map((run) => run.study);
-  const extras: ScalingExtra[] = runs.map((_, k) => ({
-    // On the CPU, only where some N took the tree: a dense run keeps its null.
-    matrix:
-      options.device === 'gpu' || [...storages[k].values()].includes('tree')
-        ? Object.fromEntries(storages[k])
-        : null,
-  }));
+  const extras: ScalingExtra[] = runs.map((_, k) => ({ matrix: Object.fromEntries(storages[k]) }));
   const summary = scalingJson({
     device,
     model,

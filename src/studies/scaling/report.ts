@@ -177,8 +177,12 @@ const kCsvColumns = [
   'minimum_constant',
   'overlap_translation',
   'overlap_rotation',
+  'overlap_rigid_rotation',
+  'overlap_azimuthal_translation',
+  'overlap_translation_rotation',
   'mode',
   'minimum_mode',
+  'participation_max',
   'participation_min',
   'london_inertia_ratio',
   'iterations',
@@ -189,6 +193,14 @@ const kCsvColumns = [
   'within_target',
   'quotient_check',
 ] as const;
+
+/**
+ * A cell empty where the JSON has null: for null, and for a number that is not finite, which toJson
+ * writes as null (a point read back from null holds NaN).
+ */
+function csvCell(cell: string | number | boolean | null): string {
+  return cell === null || (typeof cell === 'number' && !Number.isFinite(cell)) ? '' : String(cell);
+}
 
 /** Every point of every study, one row each. */
 export function scalingCsv(studies: readonly ScalingStudy[]): string {
@@ -210,8 +222,12 @@ export function scalingCsv(studies: readonly ScalingStudy[]): string {
         p.minimumConstant,
         p.overlaps?.translation ?? null,
         p.overlaps?.rotation ?? null,
+        p.overlaps?.rigidRotation ?? null,
+        p.overlaps?.azimuthalTranslation ?? null,
+        p.overlaps?.translationRotation ?? null,
         p.mode,
         p.minimumMode,
+        p.participationMax,
         p.participationMin,
         p.londonInertiaRatio,
         p.lanczos.iterations,
@@ -222,7 +238,7 @@ export function scalingCsv(studies: readonly ScalingStudy[]): string {
         pointWithinTarget(p),
         p.quotientCheck,
       ];
-      lines.push(cells.map((cell) => (cell === null ? '' : String(cell))).join(','));
+      lines.push(cells.map(csvCell).join(','));
     }
   }
   return lines.join('\n') + '\n';
@@ -370,11 +386,19 @@ export function scalingCoefficientSvg(study: ScalingStudy, stop: SweepStop | nul
 
 /** What one geometry's JSON adds beside the study: the storage per N. */
 export interface ScalingExtra {
-  /**
-   * N -> 'dense' | 'free' | 'tree' on the GPU; on the CPU N -> 'dense' | 'tree' where some N took
-   * the tree, else null.
-   */
-  readonly matrix: Record<string, string> | null;
+  /** N -> 'dense' | 'free' | 'tree' on the GPU, 'dense' | 'tree' on the CPU. */
+  readonly matrix: Record<string, string>;
+}
+
+/**
+ * A study's storage per N as a file holds it. A file written before a CPU run named its dense M has
+ * null there: only a CPU run whose every N held the dense M wrote it, so it reads as 'dense' at each N.
+ */
+function savedStorage(
+  matrix: Record<string, string> | null | undefined,
+  points: readonly { readonly n: number }[],
+): Record<string, string> {
+  return matrix ?? Object.fromEntries(points.map((point) => [point.n, 'dense']));
 }
 
 /**
@@ -557,7 +581,7 @@ function scalingStudyLack(study: unknown, path: string): string | null {
 /**
  * One shard of `scaling --shard K/N --json` read for merge (`name`, its file): its model, N and each
  * geometry's points, field by field. A file that lacks a field merge or its reports read is refused in
- * one line that names it (field 'shards').
+ * one line that names it (field 'shards'); an older one's null storage is read as dense (savedStorage).
  */
 export function scalingShardFromJson(json: Record<string, unknown>, name: string): ScalingJson {
   const number = (value: unknown, path: string) =>
@@ -570,7 +594,11 @@ export function scalingShardFromJson(json: Record<string, unknown>, name: string
     listLack(json, '', 'studies', scalingStudyLack) ??
     objectLack(json.timing_ms, 'timing_ms', { total_ms: 'number' });
   if (lack !== null) throw new InputError(`${name}: not a scaling shard (${lack})`, 'shards');
-  return json as unknown as ScalingJson;
+  const studies = (json.studies as Record<string, unknown>[]).map((study) => ({
+    ...study,
+    matrix: savedStorage(study.matrix as Record<string, string> | null, study.points as PointJson[]),
+  }));
+  return { ...json, studies } as unknown as ScalingJson;
 }
 
 /** One geometry of a saved scaling run, read back by scalingRunFromJson. */
@@ -584,9 +612,9 @@ export interface SavedScalingStudy {
 /**
  * A whole run's `scaling --json` read back (the app's Files › load): its model, its sweep's options
  * (null in a file written before they were) and each geometry's points, N strictly ascending, with
- * what its JSON adds beside the study (an older file's london_inertia_ratio_direct, which only
- * repeated the last point's ratio, is passed over). A shard, or a file that is not what the command
- * writes, is refused in one line (field 'result').
+ * what its JSON adds beside the study (an older file's null storage read as dense, savedStorage; its
+ * london_inertia_ratio_direct, which only repeated the last point's ratio, passed over). A shard, or a
+ * file that is not what the command writes, is refused in one line (field 'result').
  */
 export function scalingRunFromJson(
   json: Record<string, unknown>,
@@ -611,6 +639,8 @@ export function scalingRunFromJson(
     const geometry = study.geometry;
     if (typeof geometry !== 'string' || !isScalingGeometry(geometry))
       throw refuse(`studies[${g}].geometry is not a scaling geometry`);
+    if (study.matrix != null && !isObject(study.matrix))
+      throw refuse(`studies[${g}].matrix is not an object or null, not what scaling --json writes`);
     if (!Array.isArray(study.points) || study.points.length === 0)
       throw refuse(`the ${geometry} sweep has no points`);
     const points = (study.points as unknown[]).map((point, k) => {
@@ -631,7 +661,7 @@ export function scalingRunFromJson(
       geometry,
       points,
       ms: typeof study.ms === 'number' ? study.ms : 0,
-      extra: { matrix: (study.matrix ?? null) as Record<string, string> | null },
+      extra: { matrix: savedStorage(study.matrix as Record<string, string> | null | undefined, points) },
     };
   });
   const total = (json.timing_ms as { total_ms?: unknown } | undefined)?.total_ms;
@@ -666,7 +696,6 @@ export function mergeScaling(shards: readonly ScalingJson[]): {
     if (!isScalingGeometry(geometry)) throw new InputError(`merge: unknown geometry '${geometry}'`, 'shards');
     const mine = joined.slice(g * first.ns.length, (g + 1) * first.ns.length);
     const own = shards.map((json) => json.studies[g]);
-    const matrices = own.map((study) => study.matrix ?? null).filter((m) => m !== null);
     studies.push(
       summariseStudy(
         geometry,
@@ -675,7 +704,7 @@ export function mergeScaling(shards: readonly ScalingJson[]): {
         own.reduce((sum, study) => sum + study.ms, 0),
       ),
     );
-    extras.push({ matrix: matrices.length ? Object.assign({}, ...matrices) : null });
+    extras.push({ matrix: Object.assign({}, ...own.map((study) => study.matrix)) });
   }
   const json = scalingJson({
     device: first.device,
