@@ -87,6 +87,8 @@ import { kResponseLimits, responseSpec, type ResponseInput } from '../src/studie
 import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
 import { gpuHarness } from './helpers/gpu.ts';
 import { inProcessReference } from './helpers/reference.ts';
+import { FloatReference, referenceAnswerer } from '../src/run/reference.ts';
+import { RunStopped } from '../src/run/chunks.ts';
 
 /** A float32 sum (the GPU's Biot-Savart maps) agrees with float64's to this. */
 const kGpuTolerance = 2e-5;
@@ -690,6 +692,39 @@ test("the page's sampled check, its rows from the reference worker: the residual
     ['rows', 400, 3 / 400],
   ]);
   expect(lines).toContain('response: N = 400, N r_e/R = 3.000, float64 check: sampled residual');
+});
+
+test("a Stop while the page's reference worker sums a point's sampled rows drops that point: the sweep ends with the one before", async () => {
+  const float32: BackendFactory = async (s) => ({ ...cpuBackend(s, 'float32'), name: 'gpu' as const });
+  const spec = responseSpec({ geometry: 'sphere', n: '300', nEpsilon: '1,3', device: 'gpu' });
+  const answer = referenceAnswerer(() => undefined);
+  let stop = false;
+  let rows = 0;
+  // The worker never answers the second point's rows: the Stop lands while the sweep waits for
+  // them, and FloatReference's poll of it (every kStopPollMs, as the page's withReference asks) ends
+  // the worker.
+  const reference = new FloatReference(
+    (listeners) => ({
+      postMessage: (request) => {
+        if (request.kind === 'rows' && ++rows === 2) stop = true;
+        else void answer(request).then(listeners.message);
+      },
+      terminate: () => undefined,
+    }),
+    () => {
+      if (stop) throw new RunStopped();
+    },
+  );
+  const result = await runResponse(
+    spec,
+    float32,
+    { stopped: () => stop },
+    { sampled: (system) => reference.sampled(`N = ${system.configuration.n}`, system) },
+  );
+  expect(rows).toBe(2);
+  expect(result.complete).toBe(false);
+  expect(result.points.map((p) => p.nEpsilon)).toEqual([1]);
+  expect(result.points[0].sampledResidual).toBeGreaterThan(1e-14);
 });
 
 /** The CPU's tree at 1e-4, which the sweeps below check against the dense float64 solve. */
