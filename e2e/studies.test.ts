@@ -3,7 +3,8 @@
 // temperatures and the pair on the ring itself beside the line, the Larmor ring, a scaling sweep with
 // its Stop, an older scaling file loaded, and the response of a ring to a field (its screening
 // against the circulant's closed form, the canvas coloured by the induced current, and the Electrons
-// tab told what it took), a response sweep whose last point met an indefinite M, the response card's
+// tab told what it took), a response sweep past 3000 unknowns checked on sampled float64 rows, a
+// response sweep whose last point met an indefinite M, the response card's
 // decay lengths and penetration depths, a --radius-m response file's SI columns, and Stop in each
 // sweep; a scaling card keeps the geometry its sweep started with, a London run refused for its input
 // keeps the last result, and a pairing file stopped before its rings shows none of the run before.
@@ -17,6 +18,9 @@ import { ringCirculantEigenvalues, ringPotential } from '../src/physics/ring.ts'
 import { whittakerGroundState1d } from '../src/physics/coulomb1d.ts';
 import { kCpuDevice, toJson } from '../src/io/formats.ts';
 import { cpuBackend } from '../src/run/backend.ts';
+import { checkSample, sampledErrors, sampledMassRows } from '../src/run/check.ts';
+import type { DarwinSystem } from '../src/physics/models.ts';
+import { driveRightHandSide } from '../src/physics/response.ts';
 import { kDefaultPairingRatios } from '../src/physics/pairing.ts';
 import { larmorJson } from '../src/studies/larmor/report.ts';
 import { runLarmor } from '../src/studies/larmor/run.ts';
@@ -883,6 +887,57 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     );
     expect(await cell(2).getAttribute('class')).toBeNull();
     expect(errors).toEqual([]);
+  });
+
+  test('response past 3000 unknowns: each point checked on sampled float64 rows in the worker, saved and loaded back', async () => {
+    // A sphere of 1001 in 3D: 3003 unknowns, past the dense reference's 3000, checked as the CLI's
+    // --device gpu checks it there: the refined solve's residual on float64 rows of M at 256 sampled
+    // electrons, summed by the reference worker.
+    const { page, errors } = await app.open(
+      '?run=response&response_geometry=sphere&response_n=1001&response_n_epsilon=1&response_grid=4',
+    );
+    expect(await settled(page)).toBe('converged');
+    const saved = await savedStudy(page, 'response');
+    const [point] = (saved.json as { points: Record<string, unknown>[] }).points;
+    expect(point).toMatchObject({ check: null, within_target: true, reference_unconverged: null });
+    expect('dense_residual' in point).toBe(false);
+    const residual = point.sampled_residual as number;
+    const target = point.check_target as number;
+    // A refined solve's float64 residual, held to 10 tol.
+    expect(target).toBe(1e-9);
+    expect(residual).toBeGreaterThan(1e-15);
+    expect(residual).toBeLessThanOrEqual(target);
+    // The residual of the page's velocities on those rows, summed here from its own download.
+    const velocities = await downloaded(page, '#response-save-velocities', 'response-sampled.csv');
+    const table = velocities.text
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((row) => row.split(',').map(Number));
+    const configuration = {
+      n: table.length,
+      positions: Float64Array.from(table.flatMap((row) => row.slice(0, 3))),
+      source: 'sphere',
+    };
+    const system: DarwinSystem = { configuration, model: 'vector', dim: 3, epsilon: 1 / 1001, softening: 0 };
+    const v = Float64Array.from(table.flatMap((row) => row.slice(3)));
+    const sample = checkSample(configuration);
+    const rows = sampledMassRows(system, v, sample.electrons);
+    const expected = sampledErrors(system, sample, driveRightHandSide(system, 'field'), null, rows).residual!;
+    expect(Math.abs(residual - expected) / expected).toBeLessThan(1e-12);
+    // Shown in the check column as the CLI's text shows it, green within its target.
+    const text = `sampled residual ${residual.toExponential(2)} ≤ ${target.toExponential(0)}`;
+    expect(await shownValue(page, 'response-0-check')).toBe(residual);
+    expect(await shownText(page, 'response-0-check')).toBe(text);
+    expect(await page.locator('#response-0-check').getAttribute('class')).toBe('good');
+    // Loaded back in a fresh page, the same check, as the CLI's file's is.
+    const fresh = await open();
+    await loadFile(fresh.page, 'response.json', JSON.stringify(saved.json));
+    expect(await shownValue(fresh.page, 'response-0-check')).toBe(residual);
+    expect(await shownText(fresh.page, 'response-0-check')).toBe(text);
+    expect(await fresh.page.locator('#response-0-check').getAttribute('class')).toBe('good');
+    expect(errors).toEqual([]);
+    expect(fresh.errors).toEqual([]);
   });
 
   test("the response card's table: the ball's decay length and penetration depth beside London's, as the CLI's", async () => {

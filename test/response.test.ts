@@ -86,6 +86,9 @@ import { pointWithinTarget, type BackendFactory } from '../src/studies/study.ts'
 import { kResponseLimits, responseSpec, type ResponseInput } from '../src/studies/response/spec.ts';
 import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
 import { gpuHarness } from './helpers/gpu.ts';
+import { inProcessReference } from './helpers/reference.ts';
+import { FloatReference, referenceAnswerer } from '../src/run/reference.ts';
+import { RunStopped } from '../src/run/chunks.ts';
 
 /** A float32 sum (the GPU's Biot-Savart maps) agrees with float64's to this. */
 const kGpuTolerance = 2e-5;
@@ -651,6 +654,78 @@ test("past 15 625 electrons the sampled check's rows come in chunks, on the poin
   expect(stopped.points).toEqual([]);
   expect(stopped.complete).toBe(false);
 }, 120_000);
+
+test("the page's sampled check, its rows from the reference worker: the residual the sweep's own thread sums, the sample formed once an N", async () => {
+  // The GPU's float32 solves on the CPU, refined to 1e-10 as the page's are.
+  const float32: BackendFactory = async (s) => ({ ...cpuBackend(s, 'float32'), name: 'gpu' as const });
+  const spec = responseSpec({ geometry: 'sphere', n: '300,400', nEpsilon: '1,3', device: 'gpu' });
+  const here = await runResponse(spec, float32, {}, 'sampled');
+  const { reference, sent } = inProcessReference();
+  const lines: string[] = [];
+  const worker = await runResponse(
+    spec,
+    float32,
+    { progress: (text) => lines.push(text) },
+    {
+      sampled: (system) => reference.sampled(`N = ${system.configuration.n}`, system),
+    },
+  );
+  expect(worker.points.map((p) => p.sampledResidual)).toEqual(here.points.map((p) => p.sampledResidual));
+  for (const p of worker.points) {
+    expect(p.check).toBeNull();
+    expect(p.denseResidual).toBeNull();
+    // A refined solve's residual, held to 10 tol as solve's sampled residual is.
+    expect(p.sampledResidual).toBeGreaterThan(1e-14);
+    expect(p.checkTarget).toBe(1e-9);
+    expect(pointWithinTarget(p)).toBe(true);
+  }
+  // The refinement's float64 products stay on this thread (float64Products()); the worker is asked
+  // the sample once an N and the rows once a point, at the point's eps.
+  expect(
+    sent.map((r) => ('system' in r ? [r.kind, r.system.configuration.n, r.system.epsilon] : [r.kind])),
+  ).toEqual([
+    ['sample', 300, 0],
+    ['rows', 300, 1 / 300],
+    ['rows', 300, 3 / 300],
+    ['sample', 400, 0],
+    ['rows', 400, 1 / 400],
+    ['rows', 400, 3 / 400],
+  ]);
+  expect(lines).toContain('response: N = 400, N r_e/R = 3.000, float64 check: sampled residual');
+});
+
+test("a Stop while the page's reference worker sums a point's sampled rows drops that point: the sweep ends with the one before", async () => {
+  const float32: BackendFactory = async (s) => ({ ...cpuBackend(s, 'float32'), name: 'gpu' as const });
+  const spec = responseSpec({ geometry: 'sphere', n: '300', nEpsilon: '1,3', device: 'gpu' });
+  const answer = referenceAnswerer(() => undefined);
+  let stop = false;
+  let rows = 0;
+  // The worker never answers the second point's rows: the Stop lands while the sweep waits for
+  // them, and FloatReference's poll of it (every kStopPollMs, as the page's withReference asks) ends
+  // the worker.
+  const reference = new FloatReference(
+    (listeners) => ({
+      postMessage: (request) => {
+        if (request.kind === 'rows' && ++rows === 2) stop = true;
+        else void answer(request).then(listeners.message);
+      },
+      terminate: () => undefined,
+    }),
+    () => {
+      if (stop) throw new RunStopped();
+    },
+  );
+  const result = await runResponse(
+    spec,
+    float32,
+    { stopped: () => stop },
+    { sampled: (system) => reference.sampled(`N = ${system.configuration.n}`, system) },
+  );
+  expect(rows).toBe(2);
+  expect(result.complete).toBe(false);
+  expect(result.points.map((p) => p.nEpsilon)).toEqual([1]);
+  expect(result.points[0].sampledResidual).toBeGreaterThan(1e-14);
+});
 
 /** The CPU's tree at 1e-4, which the sweeps below check against the dense float64 solve. */
 const treeAt1e4: BackendFactory = async (system) =>

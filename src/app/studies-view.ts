@@ -188,7 +188,7 @@ const kResponseColumns = [
   [
     'check',
     'check',
-    "the float64 check against its target, as the CLI's: the velocities' error against the dense float64 solve (check), a refined solve's float64 residual (dense_residual), or past 3000 unknowns the residual on sampled float64 rows (sampled_residual); – where none ran (a CPU run is its own float64 reference; the page checks up to 3000 unknowns)",
+    "the float64 check against its target, as the CLI's: the velocities' error against the dense float64 solve (check), a refined solve's float64 residual (dense_residual), or past 3000 unknowns the residual on sampled float64 rows (sampled_residual); – where none ran (a CPU run is its own float64 reference; none with the panel's 'check against float64' off)",
   ],
 ] as const;
 const kRotationColumns = [

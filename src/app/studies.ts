@@ -718,11 +718,13 @@ export class Studies {
     this.#response = null;
     this.#finished('response', null);
     this.#view.velocitiesSaveable(false);
-    // Each solve checked against the dense float64 solve as the CLI's --device gpu checks it (the
-    // largest N decides), in the reference worker beside the GPU; past the dense reference's size
-    // the page runs no check (the CLI's sampled rows would sum on the page's thread).
+    // Each solve checked as the CLI's --device gpu checks it (the largest N decides), in the
+    // reference worker beside the GPU: against the dense float64 solve, or past its size by the
+    // residual on float64 rows of M at sampled electrons, which the worker sums (the CLI sums them
+    // on its own thread).
     const largest = largestResponseSystem(spec);
-    const checked = checkDecision(largest, 'gpu', p.check ? undefined : false, spec.matrix) === 'on';
+    const checked = checkDecision(largest, 'gpu', p.check ? undefined : false, spec.matrix);
+    const key = (system: DarwinSystem) => `response N = ${system.configuration.n}`;
     const result = await withReference(stopped, (reference) =>
       runResponse(
         spec,
@@ -735,9 +737,11 @@ export class Studies {
             this.#view.responseProgress(Math.round((fraction ?? 0) * total), total);
           },
         },
-        checked
-          ? async (system) => reference.backend(`response N = ${system.configuration.n}`, system)
-          : null,
+        checked === 'on'
+          ? async (system) => reference.backend(key(system), system)
+          : checked === 'sampled'
+            ? { sampled: (system) => reference.sampled(key(system), system) }
+            : null,
         // The field map summed by the GPU's Biot-Savart kernel, as the CLI's --device gpu does.
         (positions, velocities, points) => gpuMovingChargesField(this.#gpu, positions, velocities, points),
         reference.products(),

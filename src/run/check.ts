@@ -2,11 +2,12 @@
 // reference is, and how the errors are defined. The reference is the dense float64 CPU backend
 // (src/run/backend.ts cpuBackend); for solve and spectrum it runs in a worker (reference.ts), beside
 // the run in the app and after it in the CLI, so that a stop ends it wherever it is, while the
-// response study checks a few points in its own thread (at most kCheckMaxUnknowns, a second or
-// so). Past kCheckMaxUnknowns a solve or a spectrum is checked on float64 rows of M at sampled
-// electrons instead (SampledReference), in the same worker, and the response study sums such rows for
-// each point's residual in its own thread. It checks the GPU's float32 and the fast multipole tree's
-// approximate product alike.
+// CLI's response study checks a few points in its own thread (at most kCheckMaxUnknowns, a second or
+// so) and the page's in that worker. Past kCheckMaxUnknowns a solve or a spectrum is checked on
+// float64 rows of M at sampled electrons instead (SampledReference), in the same worker, and the
+// response study sums such rows for each point's residual in the CLI's thread
+// (pacedSampledReference) and in the page's worker. It checks the GPU's float32 and the fast
+// multipole tree's approximate product alike.
 import { seededRandom } from '../math/vectors.ts';
 import {
   blockSize,
@@ -377,6 +378,20 @@ export interface SampledReference {
   /** The rows of M at `epsilon` (the system's where undefined), or of eps T alone (`part`). */
   rows(x: Float64Array, at: Uint32Array, epsilon?: number, part?: ProductPart): Promise<Float64Array>;
   readonly afterRun?: boolean;
+}
+
+/**
+ * The sampled check's reference summed on this thread, paced by `hooks` between its chunks
+ * (pacedCheckSample, pacedSampledMassRows): a sweep's own, where no worker holds the rows (the CLI's
+ * response study; the page's asks its worker, FloatReference.sampled).
+ */
+export function pacedSampledReference(system: DarwinSystem, hooks: PacingHooks): SampledReference {
+  return {
+    kind: 'sampled',
+    sample: () => pacedCheckSample(system.configuration, hooks),
+    rows: (x, at, epsilon = system.epsilon, part = 'momenta') =>
+      pacedSampledMassRows({ ...system, epsilon }, x, at, hooks, part),
+  };
 }
 
 /**

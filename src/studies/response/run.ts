@@ -7,11 +7,12 @@
 // sum comes from the caller too.
 import {
   kReferenceRtol,
-  pacedCheckSample,
-  pacedSampledMassRows,
+  pacedSampledReference,
   sampledErrors,
   solveTargetsFor,
+  type SampledReference,
 } from '../../run/check.ts';
+import type { PacingHooks } from '../../run/chunks.ts';
 import { float64Products, refines, solveVelocities, type Float64Products } from '../../run/refine.ts';
 import { relativeIterations, residualProduct, type ResidualProduct } from '../../run/solve.ts';
 import { rigidRotationVelocities } from '../../physics/biot-savart.ts';
@@ -144,7 +145,7 @@ export interface ResponsePoint {
    */
   readonly denseResidual: number | null;
   /**
-   * Where the sweep is checked on sampled rows (runResponse's 'sampled', past the dense check):
+   * Where the sweep is checked on sampled rows (ResponseReference, past the dense check):
    * ||b - M s|| / ||b|| over the float64 rows of M at kSampledCheckElectrons electrons
    * (src/run/check.ts), each the direct pair sum, so that a tree's error is in it; else null, and
    * where the solve did not converge.
@@ -593,14 +594,14 @@ class SweepBackend {
 async function responsePoint(
   spec: ResponseSpec,
   backend: SweepBackend,
-  reference: SweepBackend | 'sampled' | null,
+  reference: SweepBackend | SampledReference | null,
   fieldSum: ReducedFieldSum | null,
   configuration: Configuration,
   epsilon: number,
   withMap: boolean,
   /** Whether M may be indefinite at this N's eps (mayBeIndefinite): the Lanczos run decides it. */
   probeIndefinite: boolean,
-  hooks: Pick<StudyHooks, 'stopped' | 'pause' | 'progress'> & {
+  hooks: Pick<StudyHooks, 'stopped' | 'progress'> & {
     /** Each CG iteration's ||r|| / ||b||, what the solve's tolerance is held to. */
     onIteration?: (iteration: number, relativeResidual: number) => boolean | void;
   },
@@ -668,8 +669,8 @@ async function responsePoint(
       ? trueResidual(rightHandSide, await reference.momenta(solve.x)).relative
       : null;
   const sampled =
-    solve.converged && reference === 'sampled'
-      ? await sampledResidual(system, rightHandSide, solve.x, hooks)
+    solve.converged && reference !== null && !(reference instanceof SweepBackend)
+      ? await sampledResidual(system, rightHandSide, solve.x, reference, hooks)
       : null;
   const targets = backend.checkTargets;
   const residual = denseResidual ?? sampled;
@@ -717,26 +718,20 @@ async function responsePoint(
 }
 
 /**
- * ||b - M s|| / ||b|| over the float64 rows of M at the sampled electrons, the sample's queries and
- * the rows paced (pacedCheckSample, pacedSampledMassRows: seconds at 10^6 electrons, on the tree) with
- * the hooks' pause and progress report between chunks; Stop, asked in a pause, cuts the point short.
+ * ||b - M s|| / ||b|| over the float64 rows of M at the sampled electrons, from the N's sampled
+ * reference (its sample formed once, its rows at the point's eps): seconds at 10^6 electrons, on the
+ * tree, summed where `reference` sums them (the sweep's thread or a worker: ResponseReference).
  */
 async function sampledResidual(
   system: DarwinSystem,
   rightHandSide: Float64Array,
   s: Float64Array,
-  hooks: Pick<StudyHooks, 'stopped' | 'pause' | 'progress'>,
+  reference: SampledReference,
+  hooks: Pick<StudyHooks, 'progress'>,
 ): Promise<number> {
   hooks.progress?.('float64 check: sampled residual', null);
-  const paced = {
-    pause: async () => {
-      await hooks.pause?.();
-      if (hooks.stopped?.()) throw new PointStopped();
-    },
-    progress: hooks.progress,
-  };
-  const sample = await pacedCheckSample(system.configuration, paced);
-  const rows = await pacedSampledMassRows(system, s, sample.electrons, paced);
+  const sample = await reference.sample();
+  const rows = await reference.rows(s, sample.electrons, system.epsilon);
   return sampledErrors(system, sample, rightHandSide, null, rows).residual!;
 }
 
@@ -812,22 +807,31 @@ export function largestResponseSystem(
 }
 
 /**
+ * How a sweep's solves are checked in float64: against each N's dense reference that a
+ * BackendFactory opens (the float64 CPU reference), or past its sizes by their residual on float64
+ * rows of M at sampled electrons (sampledResidual), summed on the sweep's thread between its pauses
+ * ('sampled': pacedSampledReference, the CLI's) or by each N's SampledReference that `sampled` gives
+ * (the page's reference worker, FloatReference.sampled, so that its thread never sums them); null:
+ * not checked.
+ */
+export type ResponseReference =
+  BackendFactory | 'sampled' | { readonly sampled: (system: DarwinSystem) => SampledReference } | null;
+
+/**
  * The sweep: every N of the spec, every eps at it, one solve each; one backend per N from
  * `openBackend` (opened at the smallest eps, moved up by setEpsilon, each solve warm-started), and
- * with `openReference` (the float64 CPU reference) one more per N against which each solve is
- * checked, or with 'sampled' each solve's residual on float64 rows of M at sampled electrons (the
- * sizes past the dense reference, sampledResidual). With `fieldSum` (a device's Biot-Savart sum)
- * the field maps are summed by it and checked against float64 (fieldMapCheck); without, they are
- * summed in float64. `float64` makes a refined solve's float64 product (the CLI's on its threads, the
- * page's in its worker; else on the caller's thread). Points come in the spec's order of N, and at
- * each N in ascending eps; Stop follows study.ts's sweep (checked before and after each
- * solve, a cut point dropped).
+ * per N the float64 check of its solves that `openReference` says (ResponseReference). With
+ * `fieldSum` (a device's Biot-Savart sum) the field maps are summed by it and checked against float64
+ * (fieldMapCheck); without, they are summed in float64. `float64` makes a refined solve's float64
+ * product (the CLI's on its threads, the page's in its worker; else on the caller's thread). Points
+ * come in the spec's order of N, and at each N in ascending eps; Stop follows study.ts's sweep
+ * (checked before and after each solve, a cut point dropped).
  */
 export async function runResponse(
   spec: ResponseSpec,
   openBackend: BackendFactory,
   hooks: StudyHooks = {},
-  openReference: BackendFactory | 'sampled' | null = null,
+  openReference: ResponseReference = null,
   fieldSum: ReducedFieldSum | null = null,
   float64: Float64Products = float64Products(),
 ): Promise<ResponseResult> {
@@ -837,7 +841,7 @@ export async function runResponse(
     readonly n: number;
     readonly configuration: Configuration;
     readonly backend: SweepBackend;
-    readonly reference: SweepBackend | 'sampled' | null;
+    readonly reference: SweepBackend | SampledReference | null;
     /** mayBeIndefinite at the N's largest eps: whether any of its eps brings a pair within reach. */
     readonly probeIndefinite: boolean;
   } | null = null;
@@ -846,12 +850,32 @@ export async function runResponse(
     if (held?.reference instanceof SweepBackend) held.reference.dispose();
     held = null;
   };
+  // The point under way: its line, which its float64 check's chunks extend as its iterations do.
+  let point = { at: '', fraction: 0 };
+  const pointProgress = (text: string) => hooks.progress?.(`${point.at}, ${text}`, point.fraction);
+  // The sampled check summed on this thread ('sampled'): a Stop heard between two of its chunks cuts
+  // the point short.
+  const paced: PacingHooks = {
+    pause: async () => {
+      await hooks.pause?.();
+      if (hooks.stopped?.()) throw new PointStopped();
+    },
+    progress: pointProgress,
+  };
   let swept: { readonly results: ResponsePoint[]; readonly stopped: boolean };
   try {
     swept = await sweep(plan, hooks, async ({ n, epsilon, fieldMap }, index) => {
       if (held?.n !== n) {
         release();
         const configuration = geometry(spec.geometry, n);
+        // The sampled check's system: its rows are asked at each point's eps.
+        const system: DarwinSystem = {
+          configuration,
+          model: spec.model,
+          dim: spec.dim,
+          epsilon: 0,
+          softening: 0,
+        };
         held = {
           n,
           configuration,
@@ -860,11 +884,14 @@ export async function runResponse(
           reference:
             typeof openReference === 'function'
               ? new SweepBackend(openReference, { rtol: kReferenceRtol })
-              : openReference,
+              : openReference === 'sampled'
+                ? pacedSampledReference(system, paced)
+                : (openReference?.sampled(system) ?? null),
         };
       }
       const at = `response: N = ${n}, N r_e/R = ${(n * epsilon).toPrecision(4)}`;
       const fraction = index / plan.length;
+      point = { at, fraction };
       hooks.progress?.(at, fraction);
       // A solve at 10^5 electrons takes minutes: its iterations on the point's line, and Stop between two.
       const onIteration = (k: number, relativeResidual: number) => {
@@ -884,13 +911,7 @@ export async function runResponse(
         epsilon,
         fieldMap,
         probeIndefinite,
-        {
-          stopped: hooks.stopped,
-          pause: hooks.pause,
-          // The float64 check's chunks on the point's line, as its iterations are.
-          progress: (text) => hooks.progress?.(`${at}, ${text}`, fraction),
-          onIteration,
-        },
+        { stopped: hooks.stopped, progress: pointProgress, onIteration },
       );
     });
   } finally {
