@@ -665,7 +665,6 @@ export class StudiesView {
   #scalingPlot: uPlot | null = null;
   /** The sweep's planned N: the plot's x ticks. */
   #scalingPlan: readonly number[] = [];
-  /** Whose Lanczos runs the points are (scalingStart): the check row says why none was checked. */
   /** Whether the sweep shown ran on the CPU's dense float64 M, the reference itself (scalingCheckText). */
   #scalingOnReference = false;
   #larmorShown = false;
