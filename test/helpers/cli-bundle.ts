@@ -47,7 +47,7 @@ export interface CliRunOptions {
   readonly timeoutMs?: number;
 }
 
-/** Runs the CLI at `bundle` (its entry: buildCliBundle's, or dist-cli's) with `args`, to its exit. */
+/** Runs the CLI at `bundle` (useCliBundle's, or the launcher scripts/cli.mjs) with `args`, to its exit. */
 export function runCli(bundle: string, args: readonly string[], options: CliRunOptions = {}): CliRun {
   const run = spawnSync(process.execPath, [bundle, ...args], {
     ...options.user,
@@ -76,8 +76,8 @@ export interface CliHarness {
 export function useCliBundle(name: string, options: CliRunOptions = {}): CliHarness {
   const label = `darwin-breit-${name}`;
   const outDir = join('node_modules/.cache', label);
-  // Named here, not made (a mkdtemp would make it as the file is collected): `name` keeps two files'
-  // apart, the pid two test runs' that share a TMPDIR.
+  // Named now, made by the beforeAll: a mkdtemp here would make one wherever the file is only collected
+  // (vitest list). `name` keeps two files' directories apart, the pid two test runs' sharing a TMPDIR.
   const dir = join(tmpdir(), `${label}-${process.pid}`);
   beforeAll(() => {
     buildCliBundle(outDir);
