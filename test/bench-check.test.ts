@@ -2,7 +2,7 @@
 // after its timing. The check's arithmetic against the dense float64 M and closed forms, then the
 // rows of a GPU bench as a user runs it (SwiftShader): each product within float32's rounding of
 // the float64 direct sum, each CG row's true residual, cg_solve's reason, the sweep's solves.
-import { beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   checkHooks,
   checkTarget,
@@ -18,7 +18,7 @@ import { unknowns, type DarwinSystem } from '../src/physics/models.ts';
 import { solutionOfTriples, velocityTriples } from '../src/physics/response.ts';
 import { massMatrix } from '../src/run/backend.ts';
 import { checkSample, sampledMassRows } from '../src/run/check.ts';
-import { buildCliBundle, runCli } from './helpers/cli-bundle.ts';
+import { useCliBundle } from './helpers/cli-bundle.ts';
 import { randomVector } from './helpers/compare.ts';
 
 const sphere = (n: number, epsilon = 1e-2): DarwinSystem => ({
@@ -238,13 +238,10 @@ interface Row {
 }
 
 describe('bench on the GPU: every timed row checked', () => {
-  let cliPath: string;
-  beforeAll(() => {
-    cliPath = buildCliBundle('darwin-breit-bench-check');
-  }, 120_000);
+  const { cli } = useCliBundle('bench-check');
 
   test('products to float32 rounding of the float64 sum, CG rows by their true residual, the sweep by its solves', () => {
-    const run = runCli(cliPath, ['bench', '--n', '64', '--repeats', '1', '--json'], { quiet: true });
+    const run = cli('bench', '--n', '64', '--repeats', '1', '--json');
     expect(run.status, run.stderr).toBe(0);
     const rows = JSON.parse(run.stdout).kernels as Row[];
     const products = rows.filter((r) => ['matvec_dense', 'matvec_free', 'matvec_tree'].includes(r.name));
@@ -293,9 +290,7 @@ describe('bench on the GPU: every timed row checked', () => {
     }
     // 192 unknowns: every electron's row, none sampled.
     expect(rows.some((r) => r.sampled_electrons !== undefined)).toBe(false);
-    const table = runCli(cliPath, ['bench', '--n', '64', '--repeats', '1', '--only', 'cg_solve'], {
-      quiet: true,
-    });
+    const table = cli('bench', '--n', '64', '--repeats', '1', '--only', 'cg_solve');
     expect(table.status, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/float64 check/);
     expect(table.stdout).toMatch(/^cg_solve \(\w+\/\w+\) .* converged_rtol, residual \d\.\de-\d+ /m);

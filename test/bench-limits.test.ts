@@ -2,7 +2,7 @@
 // and vectors, matvec_tree's tree) cannot fit is refused in one line before any row runs, naming what they need, what the host or device has and
 // the rows that would run; and --dim 2 benches a planar configuration on both devices alike. Every
 // refused size here is refused before it allocates anything.
-import { beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { denseAllocation, freeAllocation, treeAllocation } from '../src/engine/backend.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { denseMatrixBytes, matrixShape } from '../src/kernels/mass-matrix.ts';
@@ -11,15 +11,13 @@ import { kDefaultTreeTolerance } from '../src/physics/tree-build.ts';
 import { treeBytesPerElectron } from '../src/run/backend.ts';
 import { checkCpuBenchFits } from '../src/cli/commands/bench-cpu.ts';
 import { benchSystem, checkGpuBenchFits, type BenchKernel } from '../src/cli/commands/bench.ts';
-import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
+import { expectUserErrorRun, useCliBundle } from './helpers/cli-bundle.ts';
 
-let cliPath: string;
-beforeAll(() => {
-  cliPath = buildCliBundle('darwin-breit-bench-limits');
-}, 120_000);
+// Not quiet: a refusal is told from a run by the progress it never printed.
+const { cli } = useCliBundle('bench-limits', { quiet: false });
 
 function bench(...args: string[]) {
-  return runCli(cliPath, ['bench', '--repeats', '1', ...args]);
+  return cli('bench', '--repeats', '1', ...args);
 }
 
 /** A refused run: exit 2, one error line matching `line`, no row begun (no progress), no output. */

@@ -2,17 +2,13 @@
 // one backend, about one assembly, the solves and a Lanczos run), as a user runs them. A benchmark,
 // not a test of speed: the rows, their bookkeeping and the warm starts' iteration counts are
 // asserted, no time.
-import { beforeAll, describe, expect, test } from 'vitest';
-import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
+import { describe, expect, test } from 'vitest';
+import { expectUserErrorRun, useCliBundle } from './helpers/cli-bundle.ts';
 
-let cliPath: string;
-
-beforeAll(() => {
-  cliPath = buildCliBundle('darwin-breit-bench-sweep');
-}, 120_000);
+const { cli } = useCliBundle('bench-sweep');
 
 function bench(...args: string[]) {
-  return runCli(cliPath, ['bench', ...args], { quiet: true });
+  return cli('bench', ...args);
 }
 
 interface SweepRow {

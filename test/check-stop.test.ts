@@ -2,7 +2,7 @@
 // which a stop ends wherever it is, so that the run ends promptly rather than after the reference's
 // assembly and Lanczos run, which no signal could interrupt on the run's own thread.
 import { spawn } from 'node:child_process';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { geometry } from '../src/physics/geometry.ts';
 import type { DarwinSystem } from '../src/physics/models.ts';
 import { Interrupted, Progress } from '../src/cli/progress.ts';
@@ -10,7 +10,7 @@ import { cpuBackend } from '../src/run/backend.ts';
 import { CheckStopped, pendingReference } from '../src/run/check.ts';
 import { FloatReference, type ReferenceListeners, type ReferenceRequest } from '../src/run/reference.ts';
 import { runSpectrum } from '../src/run/spectrum.ts';
-import { buildCliBundle } from './helpers/cli-bundle.ts';
+import { useCliBundle } from './helpers/cli-bundle.ts';
 
 const system: DarwinSystem = {
   configuration: geometry('ring', 8),
@@ -134,15 +134,12 @@ test('a signal while the run waits for its reference: the run rejects with Inter
 });
 
 describe('the CLI: SIGINT during the check', () => {
-  let cliPath: string;
-  beforeAll(() => {
-    cliPath = buildCliBundle('darwin-breit-check-stop');
-  }, 120_000);
+  const { bundle } = useCliBundle('check-stop');
 
   test('spectrum of a 2000-electron ring: exit 130 with one line and nothing on stdout', async () => {
     // --tol 1e-4: the GPU's own run is short; the reference still goes to 1e-10.
     const args = ['spectrum', '--geometry', 'ring', '--n', '2000', '--model', 'azimuthal', '--tol', '1e-4'];
-    const child = spawn(process.execPath, [cliPath, ...args, '--epsilon', '1e-3', '--json'], {
+    const child = spawn(process.execPath, [bundle, ...args, '--epsilon', '1e-3', '--json'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';

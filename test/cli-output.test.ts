@@ -3,25 +3,14 @@
 // thread, why --check on the CPU has no check, the summary and the tables as text, and --help against
 // what the command takes and prints.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { printSummary } from '../src/cli/commands/summary.ts';
 import { kCovarianceAloneNote } from '../src/studies/response/run.ts';
-import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
+import { expectUserErrorRun, runCli, useCliBundle } from './helpers/cli-bundle.ts';
 
-let cliPath: string;
-let dir: string;
-
-beforeAll(() => {
-  cliPath = buildCliBundle('darwin-breit-cli-output');
-  dir = mkdtempSync(join(tmpdir(), 'darwin-breit-output-'));
-}, 120_000);
-
-function cli(...args: string[]) {
-  return runCli(cliPath, args, { quiet: true });
-}
+const { cli, bundle, dir } = useCliBundle('cli-output');
 
 const expectUserError = (pattern: RegExp, ...args: string[]) => expectUserErrorRun(cli(...args), pattern);
 
@@ -31,7 +20,7 @@ describe('response at an N r_e/R far past the physical range', () => {
     // bin, a run without end; killed past two minutes (spawnSync blocks vitest's own timeout).
     const nEpsilon = 1e30;
     const run = runCli(
-      cliPath,
+      bundle,
       ['response', '--geometry', 'ball', '--n', '8', '--device', 'cpu', '--n-epsilon', '1e30', '--json'],
       { quiet: true, timeoutMs: 120_000 },
     );
@@ -128,7 +117,7 @@ describe('a CPU run in its worker thread', () => {
     const run = await new Promise<{ status: number | null; stderr: string; stdout: string }>((resolve) => {
       const child = spawn(
         process.execPath,
-        [cliPath, ...args, '--device', 'cpu', '--tol', '1e-14', '--max-iter', '1000000', '--json'],
+        [bundle, ...args, '--device', 'cpu', '--tol', '1e-14', '--max-iter', '1000000', '--json'],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
@@ -161,12 +150,12 @@ describe('--check on the CPU', () => {
       ['solve', ...ring, '--velocity', 'rigid'],
       ['spectrum', ...ring],
     ]) {
-      const asked = runCli(cliPath, [...args, '--check']);
+      const asked = runCli(bundle, [...args, '--check']);
       expect(asked.status, asked.stderr).toBe(0);
       expect(asked.stderr.split('\n')).toContain(line);
       expect(JSON.parse(asked.stdout).check).toBeNull();
       // Not asked, nothing to explain.
-      const plain = runCli(cliPath, args);
+      const plain = runCli(bundle, args);
       expect(plain.status, plain.stderr).toBe(0);
       expect(plain.stderr).not.toContain('check: none');
     }

@@ -2,10 +2,9 @@
 // input file's header written as a comment, a London cylinder that is none, a Larmor ring past
 // float64's reach, a CPU run too large for the host. Every refusal is one `error:` line, exit 2,
 // nothing on stdout.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { parseHalfHeight } from '../src/app/state.ts';
 import { checkFloat32FieldSum } from '../src/physics/float32.ts';
 import { generatedSystemSize, systemFromOptions } from '../src/cli/options.ts';
@@ -21,19 +20,9 @@ import {
   parseLarmorRadius,
 } from '../src/studies/larmor/spec.ts';
 import { kMaxLondonElectrons } from '../src/studies/london/spec.ts';
-import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
+import { expectUserErrorRun, runCli, useCliBundle } from './helpers/cli-bundle.ts';
 
-let cliPath: string;
-let dir: string;
-
-beforeAll(() => {
-  cliPath = buildCliBundle('darwin-breit-cli-refusals');
-  dir = mkdtempSync(join(tmpdir(), 'darwin-breit-refusals-'));
-}, 120_000);
-
-function cli(...args: string[]) {
-  return runCli(cliPath, args, { quiet: true });
-}
+const { cli, bundle, dir } = useCliBundle('cli-refusals');
 
 const expectUserError = (pattern: RegExp, ...args: string[]) => expectUserErrorRun(cli(...args), pattern);
 
@@ -347,7 +336,7 @@ describe('a CPU run too large for the host is refused from N alone', () => {
     // before SwiftShader's 1 GiB buffers refused them. The device's limits and memory now come first:
     // the refusal precedes the progress line of the positions, which a quiet run would not print.
     const run = runCli(
-      cliPath,
+      bundle,
       ['solve', '--geometry', 'sphere', '--n', '1e8', '--velocity', 'rigid', '--epsilon', '1e-6'],
       { timeoutMs: 120_000, env: { DARWIN_BREIT_QUIET: '0' } },
     );

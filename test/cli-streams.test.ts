@@ -4,29 +4,20 @@
 // For --version and every command, on both paths: the main thread (a GPU run) and a CPU run's worker
 // thread, whose streams reach the main thread's.
 import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { closeSync, openSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
 import { kCommandList } from '../src/cli/commands/index.ts';
-import { buildCliBundle, runCli } from './helpers/cli-bundle.ts';
+import { useCliBundle } from './helpers/cli-bundle.ts';
 import { smallRun } from './helpers/commands.ts';
 
-let cliPath: string;
-let dir: string;
-beforeAll(() => {
-  cliPath = buildCliBundle('darwin-breit-streams');
-  dir = mkdtempSync(join(tmpdir(), 'darwin-breit-streams-'));
-}, 120_000);
-
-const cli = (...args: string[]) => runCli(cliPath, args, { quiet: true });
+const { cli, bundle, dir } = useCliBundle('streams');
 
 /** Runs the CLI with `stream` (1: stdout, 2: stderr) on /dev/full and the other one piped. */
 function runOnFullDisk(args: readonly string[], stream: 1 | 2) {
   const full = openSync('/dev/full', 'w');
   try {
     const stdio: StdioOptions = stream === 1 ? ['ignore', full, 'pipe'] : ['ignore', 'pipe', full];
-    const run = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', stdio });
+    const run = spawnSync(process.execPath, [bundle, ...args], { encoding: 'utf8', stdio });
     return { status: run.status, signal: run.signal, stdout: run.stdout, stderr: run.stderr };
   } finally {
     closeSync(full);
@@ -36,7 +27,7 @@ function runOnFullDisk(args: readonly string[], stream: 1 | 2) {
 /** Runs the CLI with a stdout pipe whose reading end is closed before the CLI starts. */
 function runIntoClosedPipe(args: readonly string[]) {
   return new Promise<{ status: number | null; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bundle, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.destroy();
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));

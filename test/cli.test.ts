@@ -1,28 +1,17 @@
 // The CLI contract, exercised as a user would: spawned processes, exit codes, stdout JSON, stderr lines.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
+import { describe, expect, it } from 'vitest';
+import { expectUserErrorRun, runCli, useCliBundle } from './helpers/cli-bundle.ts';
 import { kCommandList } from '../src/cli/commands/index.ts';
 import { geometry } from '../src/physics/geometry.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
 import { massMatrix } from '../src/run/backend.ts';
 
-const kCli = 'dist-cli/darwin-breit.mjs';
-let dir: string;
-
-beforeAll(() => {
-  const build = spawnSync('npm', ['run', '--silent', 'build:cli'], { encoding: 'utf8' });
-  expect(build.status, build.stderr).toBe(0);
-  dir = mkdtempSync(join(tmpdir(), 'darwin-breit-cli-'));
-});
-
-function cli(...args: string[]) {
-  return runCli(kCli, args);
-}
+// Not quiet: the CLI as a user runs it, its progress on stderr with the rest.
+const { cli, bundle, dir } = useCliBundle('cli', { quiet: false });
 
 function json(...args: string[]) {
   const run = cli(...args, '--json');
@@ -636,7 +625,7 @@ print(json.dumps({k: z[k].tolist() for k in ['positions', 'velocities', 'momenta
     expect(out.lambda_max).toBeGreaterThan(1);
   });
   it('without any WebGPU adapter, exits 2 and names --device cpu', () => {
-    const run = runCli(kCli, ['spectrum', ...ring, '--epsilon', '0.01'], {
+    const run = runCli(bundle, ['spectrum', ...ring, '--epsilon', '0.01'], {
       env: { VK_LOADER_DRIVERS_DISABLE: '*' },
     });
     expect(run.status).toBe(2);

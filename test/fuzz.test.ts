@@ -2,17 +2,16 @@
 // adversarial text, either give a result or refuse it with an InputError whose message is one line of
 // bounded length; never another exception. Then the CLI itself, spawned on generated files: exit 0
 // with a complete result file, or exit 2 with one `error:` line and no file; never a stack trace.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { kCommonOptions, kSystemOptions, parseCommandArgs, systemFromOptions } from '../src/cli/options.ts';
 import { parseQuantityCsv } from '../src/io/formats.ts';
 import { geometry, parsePositionsCsv } from '../src/physics/geometry.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import type { DarwinSystem } from '../src/physics/models.ts';
-import { buildCliBundle, runCli } from './helpers/cli-bundle.ts';
+import { useCliBundle } from './helpers/cli-bundle.ts';
 
 /** A refusal's message: one line, short enough to read (a 1 MB line must not come back whole). */
 function expectReadableRefusal(error: unknown, field: string | null = null) {
@@ -173,12 +172,7 @@ describe('option values under hostile input', () => {
 });
 
 describe('the CLI on generated files', () => {
-  let cliPath: string;
-  let dir: string;
-  beforeAll(() => {
-    cliPath = buildCliBundle('darwin-breit-fuzz');
-    dir = mkdtempSync(join(tmpdir(), 'darwin-breit-fuzz-'));
-  }, 120_000);
+  const { cli, dir } = useCliBundle('fuzz', { timeoutMs: 30_000 });
 
   test('exit 0 with a complete file, or exit 2 with one error line and no file', () => {
     let run = 0;
@@ -199,7 +193,7 @@ describe('the CLI on generated files', () => {
           '--device',
           'cpu',
         ];
-        const result = runCli(cliPath, [...args, '--out', output], { quiet: true, timeoutMs: 30_000 });
+        const result = cli(...args, '--out', output);
         expect(result.stderr).not.toMatch(/\n\s+at |internal/);
         if (result.status === 0) {
           expect(JSON.parse(readFileSync(output, 'utf8')).command).toBe('solve');

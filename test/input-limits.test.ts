@@ -1,10 +1,9 @@
 // Inputs refused up front, before any run starts: numbers float64 reads as 0, seeds past 32 bits,
 // repeated geometries, flags that do not apply, electrons that meet only in float32, buffers past
 // the device's limits, and a study's points beyond its backend's limits.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { checkRefinementFits, type OpenBackend } from '../src/cli/engine.ts';
 import { checkFloat32System, uploadedPositions } from '../src/physics/float32.ts';
 import { checkBuffersFit, type BufferLimits, type BufferPlan } from '../src/engine/backend.ts';
@@ -22,7 +21,7 @@ import { denseMatrix } from '../src/solvers/dense.ts';
 import { solve } from '../src/solvers/solve.ts';
 import { runScaling } from '../src/studies/scaling/run.ts';
 import { parseScalingGeometries } from '../src/studies/scaling/spec.ts';
-import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
+import { expectUserErrorRun, useCliBundle } from './helpers/cli-bundle.ts';
 
 /** The InputError `run` throws (its field and message), or null. */
 function refusal(run: () => unknown): { field: string | null; message: string } | null {
@@ -415,16 +414,8 @@ describe("a GPU tree's refinement: the float64 CPU tree it builds must fit the h
 });
 
 describe('the CLI refuses these up front: one error line, exit 2, nothing on stdout', () => {
-  let cliPath: string;
-  let dir: string;
-  beforeAll(() => {
-    cliPath = buildCliBundle('darwin-breit-input-limits');
-    dir = mkdtempSync(join(tmpdir(), 'darwin-breit-input-limits-'));
-  }, 120_000);
-
-  function cli(...args: string[]) {
-    return runCli(cliPath, args);
-  }
+  // Not quiet: a refusal up front is told from a run by the progress it never printed.
+  const { cli, dir } = useCliBundle('input-limits', { quiet: false });
 
   function refused(args: string[], message: RegExp): string {
     const run = cli(...args);

@@ -2,36 +2,17 @@
 // or not at all (refused after the results where it fails as the run ends), one file per response
 // point, and the files solve reads back (a study's velocities, a binary or empty name refused in one
 // line). Spawned processes, exit codes, one `error:` line.
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { kCommandList } from '../src/cli/commands/index.ts';
 import { geometry, parseNumericCsv } from '../src/physics/geometry.ts';
 import { writeIntoDirectory } from '../src/cli/output-directory.ts';
 import { responsePointTags } from '../src/studies/response/report.ts';
-import { buildCliBundle, expectUserErrorRun, runCli, runCliActingAt } from './helpers/cli-bundle.ts';
+import { expectUserErrorRun, runCli, runCliActingAt, useCliBundle } from './helpers/cli-bundle.ts';
 import { smallRun } from './helpers/commands.ts';
 
-let cliPath: string;
-let dir: string;
-
-beforeAll(() => {
-  cliPath = buildCliBundle('darwin-breit-output-paths');
-  dir = mkdtempSync(join(tmpdir(), 'darwin-breit-output-paths-'));
-  // Traversable by the unprivileged user of the permission test.
-  chmodSync(dir, 0o755);
-}, 120_000);
-
-const cli = (...args: string[]) => runCli(cliPath, args, { quiet: true });
+const { cli, bundle, dir } = useCliBundle('output-paths');
 
 /** The commands whose --out names a directory for their files (src/cli/commands/index.ts). */
 const kDirectoryCommands = kCommandList.filter(({ out }) => out === 'directory');
@@ -221,11 +202,13 @@ describe('a study run writes its --out whole or not at all', () => {
   // root's supplementary groups).
   const root = process.getuid?.() === 0;
   test('a folder that cannot be written is named as solve names it (run as nobody by root)', () => {
+    // Its parent traversable by nobody.
+    chmodSync(dir, 0o755);
     const readOnly = join(dir, 'read-only');
     mkdirSync(readOnly);
     chmodSync(readOnly, 0o555);
     const unprivileged = (...args: string[]) =>
-      runCli(cliPath, args, { quiet: true, ...(root && { user: { uid: 65534, gid: 65534 } }) });
+      runCli(bundle, args, { quiet: true, ...(root && { user: { uid: 65534, gid: 65534 } }) });
     expectUserErrorRun(
       unprivileged('paper', '--out', readOnly),
       /^error: cannot write into .*read-only: the directory .*read-only is not writable$/,
@@ -249,7 +232,7 @@ describe('an --out that cannot be written when the run ends', () => {
     const ratios = Array.from({ length: 100 }, (_, k) => (10 * 1e5 ** (k / 99)).toPrecision(6)).join(',');
     // A file where the directory was to be made.
     const run = await runCliActingAt(
-      cliPath,
+      bundle,
       ['pairing', '--ratios', ratios, '--out', out, '--json'],
       /pairing: a_m/,
       () => writeFileSync(out, 'KEEP\n'),
@@ -266,11 +249,8 @@ describe('an --out that cannot be written when the run ends', () => {
     const out = join(dir, 'taken-during-run.json');
     const args = ['solve', '--geometry', 'ball', '--n', '2000', '--velocity', 'rigid', '--epsilon', '1e-3'];
     // A directory where the file was to go.
-    const run = await runCliActingAt(
-      cliPath,
-      [...args, '--device', 'cpu', '--out', out],
-      /assembling M/,
-      () => mkdirSync(out),
+    const run = await runCliActingAt(bundle, [...args, '--device', 'cpu', '--out', out], /assembling M/, () =>
+      mkdirSync(out),
     );
     expect(run.status, run.stderr).toBe(2);
     expect(errorLines(run.stderr)).toEqual([`error: cannot write ${out} (EISDIR)`]);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { build } from 'vite';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   kCpuKernels,
   parallelMassMatrixEntries,
@@ -43,7 +43,7 @@ import { parseThreads } from '../src/run/inputs.ts';
 import { simdAvailable, simdProductRows } from '../src/parallel/simd.ts';
 import { denseMatrix, kParallelProductSize } from '../src/solvers/dense.ts';
 import type { SolverName } from '../src/solvers/types.ts';
-import { buildCliBundle, runCli } from './helpers/cli-bundle.ts';
+import { runCli, useCliBundle } from './helpers/cli-bundle.ts';
 import { randomVector } from './helpers/compare.ts';
 
 const pools: WorkerPool[] = [];
@@ -584,16 +584,12 @@ describe('workers', () => {
 });
 
 describe('the CLI on every core', () => {
-  let cliPath: string;
-  beforeAll(() => {
-    cliPath = buildCliBundle('darwin-breit-parallel');
-  }, 120_000);
-  const cli = (...args: string[]) => runCli(cliPath, args, { quiet: true });
+  const { cli, bundle } = useCliBundle('parallel');
 
   it("bench --device cpu: the GPU bench's rows, each a ratio to the same threads' copy", () => {
     // Not quiet: stderr carries the note that may stand for the cg_iteration row.
     const args = ['bench', '--device', 'cpu', '--threads', '3', '--n', '200', '--repeats', '2', '--json'];
-    const run = runCli(cliPath, args);
+    const run = runCli(bundle, args);
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(result.threads).toBe(3);

@@ -1,20 +1,16 @@
 // `solve --tol` below 1e-6 on the GPU as a user runs it: the spawned CLI refines (src/run/refine.ts)
 // and says so in `refinement_steps`; at the GPU's default tolerance and on the CPU it does not.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { geometry } from '../src/physics/geometry.ts';
-import { buildCliBundle, runCli } from './helpers/cli-bundle.ts';
+import { useCliBundle } from './helpers/cli-bundle.ts';
 
-let bundle: string;
-
-beforeAll(() => {
-  bundle = buildCliBundle('refine-cli');
-}, 120_000);
+// Not quiet: a quiet run drops the warnings these runs must give, or must not, with its progress.
+const { cli, dir } = useCliBundle('refine-cli', { quiet: false });
 
 function solveJson(...args: string[]): Record<string, unknown> {
-  const run = runCli(bundle, [
+  const run = cli(
     'solve',
     '--geometry',
     'sphere',
@@ -26,7 +22,7 @@ function solveJson(...args: string[]): Record<string, unknown> {
     'random',
     ...args,
     '--json',
-  ]);
+  );
   expect(run.status, run.stderr).toBe(0);
   return JSON.parse(run.stdout) as Record<string, unknown>;
 }
@@ -47,10 +43,10 @@ describe('solve --tol on the GPU', () => {
     // A ring of 100 at eps = 0.0453 (threshold 0.0453451): NumPy's float64 solve of this p gives the
     // residual 1.43e-11 and the velocities 1.67e-9 off np.linalg.solve's, within cond(M) tol = 6.5e-7
     // but past 10 tol: velocities held to 10 tol would report this correct solve past its target.
-    const run = runCli(bundle, [
+    const run = cli(
       ...['solve', '--geometry', 'ring', '--n', '100', '--epsilon', '0.0453', '--velocity', 'random'],
       ...['--tol', '1e-10', '--max-iter', '3000', '--json'],
-    ]);
+    );
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).not.toMatch(/warning/);
     const out = JSON.parse(run.stdout) as {
@@ -98,10 +94,10 @@ describe("a body float32's coordinates cannot resolve, on the GPU", () => {
         (_, i) => `${x + 1e-3 * ball[3 * i]},${1e-3 * ball[3 * i + 1]},${1e-3 * ball[3 * i + 2]}`,
       ),
     );
-    const csv = join(mkdtempSync(join(tmpdir(), 'refine-cli-')), 'two_lumps.csv');
+    const csv = join(dir, 'two_lumps.csv');
     writeFileSync(csv, ['x,y,z', ...rows, ''].join('\n'));
     const run = (...args: string[]) =>
-      runCli(bundle, ['solve', '--positions', csv, '--epsilon', '1e-5', '--velocity', 'random', ...args]);
+      cli('solve', '--positions', csv, '--epsilon', '1e-5', '--velocity', 'random', ...args);
     const float32 = run('--matrix', 'dense');
     expect(float32.status, float32.stderr).toBe(0);
     expect(float32.stderr).toMatch(
@@ -122,15 +118,14 @@ describe("a body float32's coordinates cannot resolve, on the GPU", () => {
     // ||(1, -1)|| / ||p|| = sqrt(2 / 2.29) = 0.9345 and the CPU's float64 solve is diverged_singular
     // too. auto's CG overflows on that vector (MINRES takes over); the first inner step solves the
     // y-part and leaves the x-part.
-    const dir = mkdtempSync(join(tmpdir(), 'refine-cli-'));
     const positions = join(dir, 'pair.csv');
     const momenta = join(dir, 'p.csv');
     writeFileSync(positions, 'x,y,z\n1,0,0\n-1,0,0\n');
     writeFileSync(momenta, 'px,py,pz\n1,0.5,0\n-1,0.2,0\n');
-    const run = runCli(bundle, [
+    const run = cli(
       ...['solve', '--positions', positions, '--momenta', momenta, '--epsilon', '2'],
       ...['--tol', '1e-10', '--json'],
-    ]);
+    );
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toMatch(
       /^warning: the solve did not converge \(diverged_singular after \d+ iterations\): M is singular or nearly so along p, .*; where it is not that near, cond\(M\) is past float32's refinement: use --device cpu$/m,

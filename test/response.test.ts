@@ -2,10 +2,9 @@
 // circulant, the Larmor moment of eq. 17/18, London's sphere, the thin shell), the GPU (float32 on
 // Dawn/SwiftShader) against the float64 reference for every drive, bad input, and the `response`
 // command as a user runs it.
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { gpuBackend } from '../src/engine/backend.ts';
 import { gpuMovingChargesField } from '../src/engine/london.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
@@ -84,7 +83,7 @@ import {
 } from '../src/studies/response/run.ts';
 import { pointWithinTarget, type BackendFactory } from '../src/studies/study.ts';
 import { kResponseLimits, responseSpec, type ResponseInput } from '../src/studies/response/spec.ts';
-import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
+import { expectUserErrorRun, runCli, useCliBundle } from './helpers/cli-bundle.ts';
 import { gpuHarness } from './helpers/gpu.ts';
 import { inProcessReference } from './helpers/reference.ts';
 import { FloatReference, referenceAnswerer } from '../src/run/reference.ts';
@@ -1597,15 +1596,9 @@ describe('GPU', () => {
 // The command, spawned as a user runs it.
 
 describe('the response command', () => {
-  let cliPath: string;
-  let dir: string;
-
-  beforeAll(() => {
-    cliPath = buildCliBundle('darwin-breit-response');
-    dir = mkdtempSync(join(tmpdir(), 'darwin-breit-response-'));
-  }, 120_000);
-
-  const cli = (...args: string[]) => runCli(cliPath, ['response', ...args], { quiet: true });
+  const harness = useCliBundle('response');
+  const { bundle, dir } = harness;
+  const cli = (...args: string[]) => harness.cli('response', ...args);
 
   test("the text: each point's check beside its target and verdict, or why it has none", () => {
     // The CPU's tree, checked against the dense float64 solve; at N r_e/R = 30 the ball is indefinite.
@@ -1718,7 +1711,7 @@ describe('the response command', () => {
   test('the text marks a point where M is indefinite, and stderr warns once', () => {
     // Not quiet: the warning is a lasting line of the progress stream, as the check's are.
     const args = ['--geometry', 'ring', '--model', 'azimuthal', '--n', '4', '--n-epsilon', '1,6.8'];
-    const run = runCli(cliPath, ['response', ...args, '--device', 'cpu']);
+    const run = runCli(bundle, ['response', ...args, '--device', 'cpu']);
     expect(run.status, run.stderr).toBe(0);
     const rows = run.stdout.split('\n').filter((line) => /^4 /.test(line));
     expect(rows[0]).toMatch(/ converged_(rtol|atol)$/);
@@ -1731,7 +1724,7 @@ describe('the response command', () => {
   });
 
   test('the usage lists it, and --help describes it', () => {
-    const usage = runCli(cliPath, ['--help']);
+    const usage = runCli(bundle, ['--help']);
     expect(usage.status).toBe(0);
     expect(usage.stdout).toMatch(/\n {2}response /);
     const help = cli('--help');

@@ -12,11 +12,9 @@
 //   GPU (float32, Lanczos tol 1e-6) vs float64   1e-5 of max|lambda| for eigenvalues and quotients
 //   a point's float64 check (float32 extremes)   within spectrum's target, 1e-5 (dense) or 1e-4
 //                                                 (sampled residual, 10 max(tol, 1e-5)), and above 0
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { gpuBackend } from '../src/engine/backend.ts';
 import { kBohrRadius, kClassicalElectronRadius } from '../src/physics/constants.ts';
 import { geometry } from '../src/physics/geometry.ts';
@@ -79,7 +77,7 @@ import { jacobiScaled } from '../src/solvers/spectrum.ts';
 import { float32CheckTargets, type Reference } from '../src/run/check.ts';
 import type { MassMatrixBackend } from '../src/run/backend.ts';
 import { randomVector } from './helpers/compare.ts';
-import { runCli } from './helpers/cli-bundle.ts';
+import { useCliBundle } from './helpers/cli-bundle.ts';
 import { gpuHarness } from './helpers/gpu.ts';
 import { inProcessReference, sampledRows } from './helpers/reference.ts';
 
@@ -944,14 +942,8 @@ describe("scaling.csv: each row its point's JSON", () => {
 });
 
 describe('scaling on the command line', () => {
-  const kCli = 'dist-cli/darwin-breit.mjs';
-  let dir: string;
-  beforeAll(() => {
-    const build = spawnSync('npm', ['run', '--silent', 'build:cli'], { encoding: 'utf8' });
-    expect(build.status, build.stderr).toBe(0);
-    dir = mkdtempSync(join(tmpdir(), 'darwin-breit-scaling-'));
-  }, 60_000);
-  const cli = (...args: string[]) => runCli(kCli, args);
+  // Not quiet: a run's progress lines are read from its stderr.
+  const { cli, dir } = useCliBundle('scaling', { quiet: false });
 
   it('keeps the JSON contract and writes its files', () => {
     // Four N from kFitFromN = 32: each law is fitted (the ring's vector law has three parameters).

@@ -9,15 +9,12 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { kCommandList } from '../src/cli/commands/index.ts';
-import { buildCliBundle, runCli, runCliActingAt } from './helpers/cli-bundle.ts';
+import { runCli, runCliActingAt, useCliBundle } from './helpers/cli-bundle.ts';
 import { smallRun } from './helpers/commands.ts';
 
-let cliPath: string;
-beforeAll(() => {
-  cliPath = buildCliBundle('darwin-breit-signals');
-}, 120_000);
+const { cli, bundle, dir } = useCliBundle('signals');
 
 /** The processes below `ancestor` (its children, theirs, ...), from /proc. */
 function descendantsOf(ancestor: number): number[] {
@@ -78,7 +75,7 @@ function privateTemporaryDirectory(directory: string): NodeJS.ProcessEnv {
 async function interrupt(args: string[], ready: RegExp, signal: NodeJS.Signals) {
   const temporary = mkdtempSync(join(tmpdir(), 'darwin-breit-signal-tmp-'));
   const env = privateTemporaryDirectory(temporary);
-  const end = await runCliActingAt(cliPath, args, ready, (child) => child.kill(signal), env);
+  const end = await runCliActingAt(bundle, args, ready, (child) => child.kill(signal), env);
   return { ...end, leftInTemporary: readdirSync(temporary) };
 }
 
@@ -122,7 +119,7 @@ describe('SIGINT, SIGTERM and SIGHUP in the middle of a run', () => {
     const positions = join(temporary, 'positions.csv');
     expect(spawnSync('mkfifo', [positions]).status).toBe(0);
     const args = ['solve', '--positions', positions, '--velocity', 'rigid', '--epsilon', '0.01', '--json'];
-    const child = spawn(process.execPath, [cliPath, ...args], {
+    const child = spawn(process.execPath, [bundle, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: privateTemporaryDirectory(temporary),
     });
@@ -279,10 +276,8 @@ describe('the commands that never open a GPU are the ones the registry runs in a
   test.each(kCommandList)(
     '$name: its run opens a GPU unless the registry marks it cpuOnly',
     ({ name, cpuOnly }) => {
-      const dir = mkdtempSync(join(tmpdir(), 'darwin-breit-signal-'));
-      const cli = (...args: string[]) => runCli(cliPath, args, { quiet: true });
       // --verbose names the adapter as the device opens (src/cli/device.ts).
-      const run = runCli(cliPath, [...smallRun(name, dir, cli), '--json', '--verbose']);
+      const run = runCli(bundle, [...smallRun(name, dir, cli), '--json', '--verbose']);
       expect(run.status, run.stderr).toBe(0);
       expect(/^adapter: /m.test(run.stderr)).toBe(!cpuOnly);
     },

@@ -1,30 +1,19 @@
 // The study commands `london`, `larmor`, `pairing` and `merge`, and `bench`, as a user runs them:
 // spawned processes, exit codes, one JSON object on stdout, one `error:` line for a user error, SVG
 // files under --out; and the usage and help of every command of the registry.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { kCommandList, kShardedCommands } from '../src/cli/commands/index.ts';
 import { whittakerGroundState1d } from '../src/physics/coulomb1d.ts';
-import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
+import { expectUserErrorRun, useCliBundle } from './helpers/cli-bundle.ts';
 import { kSmallRunCommands } from './helpers/commands.ts';
 import { kCopperClosedForm, kGoldClosedForm } from './helpers/pairing.ts';
 
 /** Sec. IV.B's rings in the order `pairing` prints them (Au, Cu). */
 const kPairingClosedForms = [kGoldClosedForm, kCopperClosedForm];
 
-let cliPath: string;
-let dir: string;
-
-beforeAll(() => {
-  cliPath = buildCliBundle('darwin-breit-study-commands');
-  dir = mkdtempSync(join(tmpdir(), 'darwin-breit-studies-'));
-}, 120_000);
-
-function cli(...args: string[]) {
-  return runCli(cliPath, args, { quiet: true });
-}
+const { cli, dir } = useCliBundle('study-commands');
 
 /** Exit 0 and stdout exactly one JSON object. */
 function json(...args: string[]) {

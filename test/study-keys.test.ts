@@ -2,12 +2,11 @@
 // for that study ("`<command>` keys (JSON): ..."), the device's in the README's paragraph on
 // "device", and (less the device's) in the study's --help key list too: a key a report adds
 // without its documentation fails here. Each study's small run (test/helpers/commands.ts), spawned.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { kShardedCommands } from '../src/cli/commands/index.ts';
-import { buildCliBundle, runCli } from './helpers/cli-bundle.ts';
+import { useCliBundle } from './helpers/cli-bundle.ts';
 import { smallRun } from './helpers/commands.ts';
 
 const kReadme = readFileSync('README.md', 'utf8');
@@ -24,17 +23,7 @@ const kStudies: readonly (readonly [string, boolean])[] = [
 /** Keys whose objects are maps (a law's parameters, each N's storage), not named keys. */
 const kMaps = new Set(['parameters', 'matrix']);
 
-let cliPath: string;
-let dir: string;
-
-beforeAll(() => {
-  cliPath = buildCliBundle('darwin-breit-study-keys');
-  dir = mkdtempSync(join(tmpdir(), 'darwin-breit-keys-'));
-}, 120_000);
-
-function cli(...args: string[]) {
-  return runCli(cliPath, args, { quiet: true });
-}
+const { cli, dir } = useCliBundle('study-keys');
 
 /** The backquoted names in the README's paragraph (or list item) that starts with `opening`. */
 function readmeNames(opening: string): Set<string> {

@@ -3,15 +3,14 @@
 // or the first point is solved, and DIR is left as it was. The names come from the spec (a shard
 // writes only its own maps, the flux drive none), so a directory under a name the run would not
 // write does not stop it.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { kCommandList } from '../src/cli/commands/index.ts';
 import { paperCommand } from '../src/cli/commands/paper.ts';
 import { checkOutputDirectory } from '../src/cli/output-directory.ts';
 import { runPaper } from '../src/studies/paper/run.ts';
-import { buildCliBundle, expectUserErrorRun, runCli } from './helpers/cli-bundle.ts';
+import { expectUserErrorRun, runCli, useCliBundle } from './helpers/cli-bundle.ts';
 import { smallRun } from './helpers/commands.ts';
 
 vi.mock('../src/studies/paper/run.ts', () => ({
@@ -20,15 +19,7 @@ vi.mock('../src/studies/paper/run.ts', () => ({
   }),
 }));
 
-let cliPath: string;
-let dir: string;
-
-beforeAll(() => {
-  cliPath = buildCliBundle('darwin-breit-study-out-upfront');
-  dir = mkdtempSync(join(tmpdir(), 'darwin-breit-study-out-upfront-'));
-}, 120_000);
-
-const cli = (...args: string[]) => runCli(cliPath, args, { quiet: true });
+const { cli, bundle, dir } = useCliBundle('study-out-upfront');
 
 /** An --out DIR holding an empty directory named `taken` and, where given, a file `kept` to keep. */
 function outWithDirectory(label: string, taken: string, kept?: string): string {
@@ -97,7 +88,7 @@ describe.each(kCases)('%s: a directory where %s goes', (command, what, given, ta
     // The summary a finished run would write over stands there already.
     const summary = named ?? `${command}${args.includes('--shard') ? '-shard2of2' : ''}.json`;
     const out = outWithDirectory(`${command}-${what.replaceAll(/\W+/g, '-')}`, taken, summary);
-    const run = runCli(cliPath, [command, ...args, '--out', out, '--verbose']);
+    const run = runCli(bundle, [command, ...args, '--out', out, '--verbose']);
     expectUserErrorRun(run, /^error: cannot write .*: it is a directory$/);
     // Nothing else: no adapter line (the GPU not opened), no progress (no point begun).
     expect(run.stderr).toBe(`error: cannot write ${join(out, taken)}: it is a directory\n`);
@@ -123,7 +114,7 @@ test('paper, which prints no progress: the refusal comes before runPaper', async
 
 test('a body given twice is refused before the run, naming --n (its map would be written over itself)', () => {
   const out = join(dir, 'london-twice');
-  const run = runCli(cliPath, ['london', '--n', '50,50', '--grid', '8', '--out', out, '--verbose']);
+  const run = runCli(bundle, ['london', '--n', '50,50', '--grid', '8', '--out', out, '--verbose']);
   expectUserErrorRun(run, /^error: --n names 50 more than once; give it once$/);
   expect(run.stderr).toBe('error: --n names 50 more than once; give it once\n');
   expect(existsSync(out)).toBe(false);
@@ -200,7 +191,7 @@ describe('a directory under a name the spec does not write leaves the run to wri
     ],
   ])('%s %j', (command, args, taken, written) => {
     const out = outWithDirectory(`${command}-not-written-${taken}`, taken);
-    const run = runCli(cliPath, [command, ...args, '--out', out], { quiet: true });
+    const run = cli(command, ...args, '--out', out);
     expect(run.status, run.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual([...written, taken].sort());
   });

@@ -3,21 +3,19 @@
 // the dense float64 reference within the targets of a float32 tree, and its spectrum refined below
 // float32's reach against the float64 tree at the same tolerance (src/run/refine.ts); bench's
 // matvec_tree row: its error and asymmetry beside the matrix-free product's.
-import { beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { treeRowFields } from '../src/cli/commands/bench.ts';
 import { geometry } from '../src/physics/geometry.ts';
 import type { DarwinSystem } from '../src/physics/models.ts';
 import { massMatrix } from '../src/run/backend.ts';
-import { buildCliBundle, runCli } from './helpers/cli-bundle.ts';
+import { useCliBundle } from './helpers/cli-bundle.ts';
 import { randomVector } from './helpers/compare.ts';
 
-let cliPath: string;
-beforeAll(() => {
-  cliPath = buildCliBundle('darwin-breit-tree-cli');
-}, 120_000);
+// Not quiet: a quiet run drops the check lines and the warning read below with its progress.
+const harness = useCliBundle('tree-cli', { quiet: false });
 
 function cli(...args: string[]): Record<string, unknown> {
-  const run = runCli(cliPath, [...args, '--json']);
+  const run = harness.cli(...args, '--json');
   expect(run.status, run.stderr).toBe(0);
   return JSON.parse(run.stdout) as Record<string, unknown>;
 }
@@ -51,7 +49,7 @@ test('solve: the tree in the JSON, the float64 check within its targets', () => 
 
 test('solve past the dense check: the tree checked on float64 rows at sampled electrons', () => {
   // 9 000 unknowns, past kCheckMaxUnknowns: without --check the run checks 256 electrons' rows.
-  const run = runCli(cliPath, [...ringSolve, '--json']);
+  const run = harness.cli(...ringSolve, '--json');
   expect(run.status, run.stderr).toBe(0);
   expect(run.stderr).toMatch(
     /^check: momenta [\d.]+e-\d+, residual [\d.]+e-\d+, interaction [\d.]+e-\d+ \(float64 rows at 256 sampled electrons\)$/m,
@@ -83,7 +81,7 @@ test('spectrum past the dense check: Ritz residuals on float64 rows at sampled e
     '--max-iter',
     '60',
   ];
-  const run = runCli(cliPath, [...args, '--json']);
+  const run = harness.cli(...args, '--json');
   expect(run.status, run.stderr).toBe(0);
   expect(run.stderr).toMatch(
     /^check: Ritz residual lambda_min [\d.]+e-\d+, lambda_max [\d.]+e-\d+ \(float64 rows at 256 sampled electrons and the 64 where each Ritz vector is largest; an eigenvalue of the direct sum lies within each\)$/m,
@@ -124,7 +122,7 @@ test('spectrum: the tree refined against the float64 tree, lambda_max within the
 
 test('--verbose names the tree, its memory and its lists', () => {
   const args = ['solve', ...ball, '--velocity', 'rigid', '--epsilon', '1e-3', '--no-check', '--verbose'];
-  const run = runCli(cliPath, args);
+  const run = harness.cli(...args);
   expect(run.status, run.stderr).toBe(0);
   expect(run.stderr).toMatch(/^matrix: tree; memory: [\d.]+ MB \(tree and expansions [\d.]+ MB, /m);
   expect(run.stderr).toMatch(/^tree: order \d+, theta 0\.4, \d+ leaves, \d+ direct pairs and \d+ M2L/m);
@@ -138,16 +136,7 @@ test('--matrix tree summing every pair directly because of the softening: one wa
   // A ring of 600 on the CPU (leaves of 64): its tree takes M2L without a softening, none at a = 0.05.
   const args = ['solve', '--geometry', 'ring', '--n', '600', '--device', 'cpu', '--matrix', 'tree'];
   const run = (softening: string) =>
-    runCli(cliPath, [
-      ...args,
-      '--velocity',
-      'rigid',
-      '--epsilon',
-      '1e-3',
-      '--softening',
-      softening,
-      '--no-check',
-    ]);
+    harness.cli(...args, '--velocity', 'rigid', '--epsilon', '1e-3', '--softening', softening, '--no-check');
   const softened = run('0.05');
   expect(softened.status, softened.stderr).toBe(0);
   const warnings = softened.stderr.split('\n').filter((line) => line.startsWith('warning:'));

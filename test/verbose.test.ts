@@ -2,25 +2,23 @@
 // --verbose adds, on stderr, what a user debugging a run wants: the adapter and its limits, the device
 // profile's kernel variants, the memory estimate, the chunk sizes and every Krylov check. stdout, the
 // JSON, is the same either way.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { gpuBackendDetails } from '../src/cli/engine.ts';
 import { Progress } from '../src/cli/progress.ts';
 import type { GpuBackend } from '../src/engine/backend.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import type { DeviceProfile } from '../src/gpu/profile.ts';
 import { rowsPerChunk } from '../src/kernels/matvec-free.ts';
-import { buildCliBundle, runCli } from './helpers/cli-bundle.ts';
+import { useCliBundle } from './helpers/cli-bundle.ts';
 
-let cliPath: string;
-beforeAll(() => {
-  cliPath = buildCliBundle('darwin-breit-verbose');
-}, 120_000);
+// Not quiet: what a run prints on stderr, its progress included, is what these tests read.
+const harness = useCliBundle('verbose', { quiet: false });
 
 function cli(args: string[]) {
-  const run = runCli(cliPath, args);
+  const run = harness.cli(...args);
   expect(run.status, run.stderr).toBe(0);
   return { stdout: run.stdout, lines: run.stderr.split('\n').filter((line) => line !== '') };
 }
@@ -105,7 +103,7 @@ describe('--verbose', () => {
   });
 
   test("one product (solve --velocities) is sized by its own vectors: 4, not a solve's 24", () => {
-    const velocities = join(mkdtempSync(join(tmpdir(), 'darwin-breit-verbose-')), 'v.csv');
+    const velocities = join(harness.dir, 'v.csv');
     writeFileSync(velocities, 'vx,vy,vz\n' + '1,0,0\n'.repeat(8000));
     const args = [
       'solve',

@@ -2,12 +2,13 @@
 // vitest runs in parallel never empty each other's output; inside node_modules so that the bundle
 // still resolves the external `webgpu` package.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { beforeAll, expect } from 'vitest';
 
-/** Builds the CLI into node_modules/.cache/<name> and returns the path of its entry. */
-export function buildCliBundle(name: string): string {
-  const outDir = join('node_modules/.cache', name);
+/** Builds the CLI into `outDir`, emptied first. */
+function buildCliBundle(outDir: string): void {
   // vite itself, not build:cli, which builds into dist-cli/ only.
   const build = spawnSync(
     process.execPath,
@@ -25,7 +26,6 @@ export function buildCliBundle(name: string): string {
     { encoding: 'utf8' },
   );
   expect(build.status, build.stderr).toBe(0);
-  return join(outDir, 'darwin-breit.mjs');
 }
 
 /** A spawned CLI's exit status and output. */
@@ -47,7 +47,7 @@ export interface CliRunOptions {
   readonly timeoutMs?: number;
 }
 
-/** Runs the CLI at `bundle` (its entry: buildCliBundle's, or dist-cli's) with `args`, to its exit. */
+/** Runs the CLI at `bundle` (useCliBundle's, or the launcher scripts/cli.mjs) with `args`, to its exit. */
 export function runCli(bundle: string, args: readonly string[], options: CliRunOptions = {}): CliRun {
   const run = spawnSync(process.execPath, [bundle, ...args], {
     ...options.user,
@@ -56,6 +56,35 @@ export function runCli(bundle: string, args: readonly string[], options: CliRunO
     env: { ...process.env, ...(options.quiet ? { DARWIN_BREIT_QUIET: '1' } : {}), ...options.env },
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** The CLI of a test file (or of one of its describe blocks), as useCliBundle sets it up. */
+export interface CliHarness {
+  /** Runs the CLI with `args` to its exit: quiet, unless useCliBundle's options say otherwise. */
+  readonly cli: (...args: string[]) => CliRun;
+  /** The bundle's entry, for the runs `cli` does not make (other options, a spawn of the test's own). */
+  readonly bundle: string;
+  /** A directory of the caller's own under the run's temporary one, for the files its runs use. */
+  readonly dir: string;
+}
+
+/**
+ * The CLI bundle darwin-breit-<name> (node_modules/.cache/darwin-breit-<name>) and a directory of
+ * its own: both named at once, so that a file holds them as plain strings, and made by a beforeAll
+ * of the file or describe block that calls it. `cli` runs it with `options` over { quiet: true }.
+ */
+export function useCliBundle(name: string, options: CliRunOptions = {}): CliHarness {
+  const label = `darwin-breit-${name}`;
+  const outDir = join('node_modules/.cache', label);
+  // Named now, made by the beforeAll: a mkdtemp here would make one wherever the file is only collected
+  // (vitest list). `name` keeps two files' directories apart, the pid two test runs' sharing a TMPDIR.
+  const dir = join(tmpdir(), `${label}-${process.pid}`);
+  beforeAll(() => {
+    buildCliBundle(outDir);
+    mkdirSync(dir);
+  }, 120_000);
+  const bundle = join(outDir, 'darwin-breit.mjs');
+  return { cli: (...args) => runCli(bundle, args, { quiet: true, ...options }), bundle, dir };
 }
 
 /** A spawned CLI's end: runCli's, and the signal that killed it (null where it exited itself). */
