@@ -580,7 +580,48 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
 
   it('shards of different devices or settings', async () => {
     const onGpu = { ...shards[1], device: { kind: 'gpu', description: 'a GPU' } };
-    await refusal([file(toJson(shards[0])), file(toJson(onGpu))], /differ in device \("cpu", "gpu"\)/);
+    await refusal(
+      [file(toJson(shards[0])), file(toJson(onGpu))],
+      /differ in device \(\{"kind":"cpu",.*\}, \{"kind":"gpu",.*\}\): not one run$/,
+    );
+    // Two adapters (a Slurm array over mixed nodes): their float32 points round differently, and the
+    // merged device would be whichever shard came first.
+    const swiftShader = {
+      kind: 'gpu',
+      vendor: 'google',
+      architecture: 'swiftshader',
+      description: 'SwiftShader driver 5.0.0',
+      is_fallback_adapter: true,
+      swiftshader: true,
+      backend: 'dawn-node',
+      timestamp_query: true,
+      subgroups: true,
+    };
+    const h100 = {
+      ...swiftShader,
+      vendor: 'nvidia',
+      architecture: 'hopper',
+      description: 'NVIDIA H100 80GB HBM3',
+      is_fallback_adapter: false,
+      swiftshader: false,
+    };
+    const onDevice = (shard: ScalingJson, device: object) => file(toJson({ ...shard, device }));
+    // Both named, in the order given, as what decides the numbers (timestamps do not).
+    const described = (x: typeof swiftShader) =>
+      `{"kind":"gpu","vendor":"${x.vendor}","architecture":"${x.architecture}",` +
+      `"description":"${x.description}","is_fallback_adapter":${x.is_fallback_adapter},` +
+      `"swiftshader":${x.swiftshader},"backend":"dawn-node","subgroups":true}`;
+    const named = (first: typeof swiftShader, second: typeof swiftShader) =>
+      exactly(`merge: the shards differ in device (${described(first)}, ${described(second)}): not one run`);
+    await refusal([onDevice(shards[0], swiftShader), onDevice(shards[1], h100)], named(swiftShader, h100));
+    await refusal([onDevice(shards[1], h100), onDevice(shards[0], swiftShader)], named(h100, swiftShader));
+    // One adapter with and without subgroups runs other kernels.
+    const plain = { ...swiftShader, subgroups: false };
+    await refusal([onDevice(shards[0], swiftShader), onDevice(shards[1], plain)], /differ in device/);
+    // Timestamps change the timings alone: the same adapter's shards merge.
+    const untimed = { ...swiftShader, timestamp_query: false };
+    const merged = await cliMerge([onDevice(shards[0], swiftShader), onDevice(shards[1], untimed)]);
+    expect((merged.summary as ScalingJson).studies[0].points.map((point) => point.n)).toEqual([8, 16]);
     const looser = { ...shards[1], sweep: { ...shards[1].sweep!, tol: 1e-3 } };
     await refusal([file(toJson(shards[0])), file(toJson(looser))], /differ in settings/);
     // A shard from before "sweep" was recorded: its settings are unknown, shown as null.
