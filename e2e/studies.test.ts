@@ -100,6 +100,10 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     // The convergence plot comes after the float64 list, in the same run.
     expect(await shownText(page, 'london-law')).toMatch(/N\^-2\.0/);
     expect(await colouredFraction(page, '#london-convergence')).toBeGreaterThan(0.002);
+    // The two maps' gradients and the plot's clip path, one page: three ids, none shared.
+    const ids = await page.locator('#studies svg [id]').evaluateAll((nodes) => nodes.map((node) => node.id));
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(3);
     expect(page.url()).toMatch(/run=london.*london_geometry=sphere&london_n=300&london_grid=31/);
     // Saved as `london --json` prints it: the numbers the card shows, the GPU's adapter as its device.
     const saved = await savedStudy(page, 'london');

@@ -1,7 +1,7 @@
 // A sweep split into shards (`--shard K/N`) and joined back (`merge`): the shards' points interleave back
 // into the sweep's order, and the merged JSON and text are the whole run's, timings aside; the one Stop
 // rule of src/studies/study.ts drops a point that Stop cut short.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -311,6 +311,31 @@ describe('shards merged equal the whole run', () => {
     }
     expect(merged.json.convergence.fit?.ns).toEqual([30, 100, 300, 1000, 3000, 10_000, 30_000]);
     expect(londonText(merged.json, merged.studies, merged.convergence)).toBe(wholeRun.text);
+  }, 120_000);
+
+  it("london: merge's convergence plot is the whole run's, byte for byte", async () => {
+    // The whole run draws its bodies' maps before the plot, merge draws the plot alone: ids numbered
+    // per process made the two differ.
+    const argv = ['--geometry', 'cylinder', '--half-height', '2', '--n', '20,40,60', '--grid', '7'];
+    const directory = mkdtempSync(join(tmpdir(), 'darwin-breit-london-plot-'));
+    try {
+      const run = async (args: string[]) =>
+        (await londonCommand([...argv, ...args, '--device', 'cpu'], quiet)).summary as LondonJson;
+      await run(['--out', join(directory, 'whole')]);
+      const paths = await Promise.all(
+        ['2/3', '3/3', '1/3'].map(async (shard, k) => {
+          const path = join(directory, `london-${k + 1}.json`);
+          writeFileSync(path, toJson(await run(['--shard', shard])));
+          return path;
+        }),
+      );
+      await cliMerge([...paths, '--out', join(directory, 'merged')]);
+      const plot = (folder: string) =>
+        readFileSync(join(directory, folder, 'london-cylinder-convergence.svg'));
+      expect(plot('merged').equals(plot('whole'))).toBe(true);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('pairing: five a_m/a in 2 shards', async () => {
