@@ -17,6 +17,7 @@ import { kFermiReadingLabels } from '../src/physics/paper.ts';
 import { ringCirculantEigenvalues, ringPotential } from '../src/physics/ring.ts';
 import { whittakerGroundState1d } from '../src/physics/coulomb1d.ts';
 import { kCpuDevice, toJson } from '../src/io/formats.ts';
+import { version } from '../package.json';
 import { cpuBackend } from '../src/run/backend.ts';
 import { checkSample, sampledErrors, sampledMassRows } from '../src/run/check.ts';
 import type { DarwinSystem } from '../src/physics/models.ts';
@@ -110,12 +111,13 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(saved.name).toBe('london.json');
     const london = saved.json as {
       command: string;
+      version: string;
       device: { kind: string };
       grid: number;
       studies: { n: number; n_re_over_r: number; n_re_over_r_plain_sum: number; check: number }[];
       convergence: { points: { n: number; n_re_over_r: number }[]; law: string };
     };
-    expect(london).toMatchObject({ command: 'london', device: { kind: 'gpu' }, grid: 31 });
+    expect(london).toMatchObject({ command: 'london', version, device: { kind: 'gpu' }, grid: 31 });
     expect(london.studies).toHaveLength(1);
     expect(london.studies[0].n).toBe(n);
     expect(london.studies[0].n_re_over_r).toBe(await shownValue(page, 'london-n-re-over-r'));
@@ -677,6 +679,7 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     };
     expect(Object.keys(response)).toEqual([
       'command',
+      'version',
       'drive',
       'geometry',
       'model',

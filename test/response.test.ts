@@ -1745,6 +1745,7 @@ describe('the response command', () => {
     const summary = JSON.parse(run.stdout);
     expect(Object.keys(summary)).toEqual([
       'command',
+      'version',
       'drive',
       'geometry',
       'model',
