@@ -9,7 +9,7 @@ import { londonCommand } from '../src/cli/commands/london.ts';
 import { pairingCommand } from '../src/cli/commands/pairing.ts';
 import { scalingCommand } from '../src/cli/commands/scaling.ts';
 import { Progress } from '../src/cli/progress.ts';
-import { toJson } from '../src/io/formats.ts';
+import { kProgramVersion, toJson } from '../src/io/formats.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import { londonText, mergeLondon, type LondonJson } from '../src/studies/london/report.ts';
 import { mergePairing, pairingText, type PairingJson } from '../src/studies/pairing/report.ts';
@@ -426,6 +426,13 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     ).toThrowError(
       new InputError('w.json: sweep.seed is not a number, not what scaling --json writes', 'result'),
     );
+  });
+
+  it('shards written before "version" was recorded merge, under the version that merged them', async () => {
+    const older = shards.map(({ version: _, ...rest }) => file(toJson(rest)));
+    const merged = (await cliMerge(older)).summary as ScalingJson;
+    expect(merged.version).toBe(kProgramVersion);
+    expect(merged.studies[0].points.map((point) => point.n)).toEqual([8, 16]);
   });
 
   it('a shard given the default tolerance by name is of the same run', async () => {
