@@ -99,23 +99,22 @@ refused, and the list keeps its N >= h.
                     london-shard<K>of<N>.json, merge --out plots the convergence) into DIR,
                     created with any missing parents
   --markdown        the maps' table in Markdown (with --json: the field "markdown")
-  --json            {"command", "stopped" (a stopped run's), "version", "device": {"kind",
-                    "description"}, "geometry", "half_height" (null for the sphere), "grid",
-                    "ns" and "shard" (a shard's: the run's N and {"index", "count"}), "map"
-                    (where the uniformity is taken, in words): {"plane", "extent",
-                    "inner_extent", "region", "units"}, "continuum_n_re_over_r",
-                    "continuum_n_re_over_l" (cylinder), "continuum_uniformity",
-                    "continuum_uniformity_inner", "london_field" (what B_London is), "studies":
-                    [{"n", "n_re_over_r", "n_re_over_l" (cylinder), "n_re_over_r_plain_sum" (the
-                    same from the map's float64 plain sum at the centre, whatever --device),
-                    "centre_field_ratio", "uniformity", "uniformity_axial",
-                    "uniformity_transverse", "uniformity_inner", "uniformity_inner_axial",
-                    "uniformity_inner_transverse", "check", "check_target", "within_target",
-                    "field_points" (the points its field was summed at), "field_ms" (the map's
-                    sum: on the GPU upload, pipeline and readback included)}], "convergence":
-                    {"continuum", "rounding", "points": [{"n", "n_re_over_r", "deviation"
-                    (continuum - N r_e/R)}], "fit": {"exponent", "coefficient", "ns"} or null,
-                    "law"}, "files": [...]}
+  --json            {"command", "stopped" (a stopped run's), "version", "device": {"kind", "description"},
+                    "geometry", "half_height" (null for the sphere), "grid", "ns" and "shard" (a
+                    shard's: the run's N and {"index", "count"}), "map" (where the uniformity is
+                    taken, in words): {"plane", "extent", "inner_extent", "region", "units"},
+                    "continuum_n_re_over_r", "continuum_n_re_over_l" (cylinder),
+                    "continuum_uniformity", "continuum_uniformity_inner", "london_field" (what
+                    B_London is), "studies": [{"n", "n_re_over_r", "n_re_over_l" (cylinder),
+                    "n_re_over_r_plain_sum" (the same from the map's float64 plain sum at the
+                    centre, whatever --device), "centre_field_ratio", "uniformity",
+                    "uniformity_axial", "uniformity_transverse", "uniformity_inner",
+                    "uniformity_inner_axial", "uniformity_inner_transverse", "check",
+                    "check_target", "within_target", "field_points" (the points its field was
+                    summed at), "field_ms" (the map's sum: on the GPU upload, pipeline and
+                    readback included)}], "convergence": {"continuum", "rounding", "points":
+                    [{"n", "n_re_over_r", "deviation" (continuum - N r_e/R)}], "fit":
+                    {"exponent", "coefficient", "ns"} or null, "law"}, "files": [...]}
 
 ${kStoppedHelp}`;
 

@@ -55,17 +55,17 @@ antiperiodic (odd L), beside the line's solution.
   --markdown     the rings' table in Markdown: per ring and reading of eq. 43's Z_F, T by eq. 46,
                  by eq. 45's exact ground state and on the ring, an assumed a or R marked and
                  said why under it (with --json: the field "markdown")
-  --json         {"command", "stopped" (a stopped run's), "version", "device": {"kind",
-                 "description"}, "ratios" and "shard" (a shard's: the run's a_m/a and {"index",
-                 "count"}), "equation" (eq. 45 as solved), "units": {"energy", "ratio"}, "grid"
-                 (the finite differences): {"method", "steps" (the three grids'),
-                 "box_length_a_m", "boundary", "reported", "max_estimated_relative_error"},
-                 "points": [{"ratio", "energy_numerical" (the finest grid's), "energy_eq46",
-                 "relative_difference", "energy_ratio" (numerical over eq. 46), "eq46_applies"
-                 (false below a_m/a = 10), "energy_exact", "energy_small_a_limit" (both null for
-                 a_m/a < 2, where the Whittaker root and its small-a limit are not computed),
-                 "cells", "grid_energies" (the three grids'), "grid_error_ratio" (-> 4: second
-                 order), "estimated_relative_error"}], "rings": [{"name", "fermi_energy_ev",
+  --json         {"command", "stopped" (a stopped run's), "version", "device": {"kind", "description"},
+                 "ratios" and "shard" (a shard's: the run's a_m/a and {"index", "count"}),
+                 "equation" (eq. 45 as solved), "units": {"energy", "ratio"}, "grid" (the
+                 finite differences): {"method", "steps" (the three grids'), "box_length_a_m",
+                 "boundary", "reported", "max_estimated_relative_error"}, "points": [{"ratio",
+                 "energy_numerical" (the finest grid's), "energy_eq46", "relative_difference",
+                 "energy_ratio" (numerical over eq. 46), "eq46_applies" (false below a_m/a = 10),
+                 "energy_exact", "energy_small_a_limit" (both null for a_m/a < 2, where the
+                 Whittaker root and its small-a limit are not computed), "cells",
+                 "grid_energies" (the three grids'), "grid_error_ratio" (-> 4: second order),
+                 "estimated_relative_error"}], "rings": [{"name", "fermi_energy_ev",
                  "fermi_energy_source", "thickness_m", "thickness_source", "a_m_m", "ratio",
                  "temperature_eq46_mk", "temperature_numerical_mk", "radius_m", "radius_source",
                  "circumference_m", "readings": [{"reading", "z_f_definition", "z_f", "a_m_m",

@@ -127,23 +127,22 @@ ${kTreeCrossover.gpu} electrons where it pays).
                       scaling-shard<K>of<N>.json alone, merge --out writes the CSV and plots;
                       into DIR, created with any missing parents
   --markdown          the table of the fits and R* in Markdown (with --json: the field "markdown")
-  --json              {"command", "stopped" (a stopped run's), "version", "device": {"kind",
-                      "description"}, "model", "ns", "shard" (a shard's: {"index", "count"}),
-                      "sweep": {"tol", "max_iter", "seed", "matrix", "tree_tolerance"} (the
-                      options applied, in every run's JSON and merge's; null in a file written
-                      before it was), "studies": [{"geometry", "model", "dimension",
-                      "velocity_components", "points": [{"n", "unknowns", "lambda_max",
-                      "lambda_min", "lambda_max_over_n", "rigid_rotation_quotient",
-                      "translation_quotient", "nearest_neighbour_distance",
-                      "nearest_neighbour_min", "minimum_constant", "mode", "overlaps":
-                      {"translation", "rotation", "rigid_rotation", "azimuthal_translation",
-                      "translation_rotation"}, "minimum_mode", "minimum_overlaps": {"breathing",
-                      "alternating"}, "participation_max", "participation_min",
-                      "exact_lambda_max", "exact_lambda_min", "london_inertia_ratio", "lanczos":
-                      {"iterations", "converged", "reason", "residual_bound_min",
-                      "residual_bound_max"}, "check", "sampled_residual", "check_target",
-                      "within_target", "check_ms", "quotient_check", "ms"}], "fit" and
-                      "rotation_fit": null or {"law", "coefficient", "uncertainty",
+  --json              {"command", "stopped" (a stopped run's), "version", "device": {"kind", "description"},
+                      "model", "ns", "shard" (a shard's: {"index", "count"}), "sweep": {"tol",
+                      "max_iter", "seed", "matrix", "tree_tolerance"} (the options applied, in
+                      every run's JSON and merge's; null in a file written before it was),
+                      "studies": [{"geometry", "model", "dimension", "velocity_components",
+                      "points": [{"n", "unknowns", "lambda_max", "lambda_min",
+                      "lambda_max_over_n", "rigid_rotation_quotient", "translation_quotient",
+                      "nearest_neighbour_distance", "nearest_neighbour_min", "minimum_constant",
+                      "mode", "overlaps": {"translation", "rotation", "rigid_rotation",
+                      "azimuthal_translation", "translation_rotation"}, "minimum_mode",
+                      "minimum_overlaps": {"breathing", "alternating"}, "participation_max",
+                      "participation_min", "exact_lambda_max", "exact_lambda_min",
+                      "london_inertia_ratio", "lanczos": {"iterations", "converged", "reason",
+                      "residual_bound_min", "residual_bound_max"}, "check", "sampled_residual",
+                      "check_target", "within_target", "check_ms", "quotient_check", "ms"}],
+                      "fit" and "rotation_fit": null or {"law", "coefficient", "uncertainty",
                       "uncertainty_covariance", "uncertainty_window", "window_refits",
                       "uncertainty_systematic", "uncertainty_note", "theory", "parameters",
                       "exponent", "free_exponent", "free_exponent_coefficient", "rms_residual",
@@ -153,8 +152,8 @@ ${kTreeCrossover.gpu} electrons where it pays).
                       "critical_electrons_log10", "critical_radius_leading_m", "paper_radius_m",
                       "paper_equation", "lambda_min_law": {"law", "kappa", "uncertainty",
                       "kappa_closest_pair", "bottom_mode_localized", "note"},
-                      "london_inertia_ratio": {"value", "uncertainty"}, "ms", "matrix": {N: its
-                      storage, "dense" (the CPU's too), "free" or "tree"}}], "files",
+                      "london_inertia_ratio": {"value", "uncertainty"}, "ms", "matrix": {N:
+                      its storage, "dense" (the CPU's too), "free" or "tree"}}], "files",
                       "timing_ms": {"total_ms"}}; the README's scaling paragraph says what each
                       means
 
