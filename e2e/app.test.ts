@@ -12,6 +12,7 @@ import { packTreeTables, gpuTreeGeometry, storageBytes, treeStorageBuffers } fro
 import { kCpuTreeLeaves } from '../src/gpu/profile.ts';
 import { kDefaultTreeTolerance } from '../src/physics/tree-build.ts';
 import { toJson } from '../src/io/formats.ts';
+import { version } from '../package.json';
 import { radiusFromEpsilon } from '../src/physics/constants.ts';
 import { geometry } from '../src/physics/geometry.ts';
 import { applyInteractionFree, type DarwinSystem } from '../src/physics/models.ts';
@@ -440,6 +441,8 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     const json = await downloaded(page, kDownloadJson, 'result.json');
     const saved = JSON.parse(json.text);
     expect(saved.command).toBe('solve');
+    // The program that made the file, as the CLI's JSON names it.
+    expect(saved.version).toBe(version);
     expect(saved.mode).toBe('round_trip');
     expect(saved.configuration).toMatchObject({
       source: 'cube',

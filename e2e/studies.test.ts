@@ -17,6 +17,7 @@ import { kFermiReadingLabels } from '../src/physics/paper.ts';
 import { ringCirculantEigenvalues, ringPotential } from '../src/physics/ring.ts';
 import { whittakerGroundState1d } from '../src/physics/coulomb1d.ts';
 import { kCpuDevice, toJson } from '../src/io/formats.ts';
+import { version } from '../package.json';
 import { cpuBackend } from '../src/run/backend.ts';
 import { checkSample, sampledErrors, sampledMassRows } from '../src/run/check.ts';
 import type { DarwinSystem } from '../src/physics/models.ts';
@@ -100,18 +101,23 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     // The convergence plot comes after the float64 list, in the same run.
     expect(await shownText(page, 'london-law')).toMatch(/N\^-2\.0/);
     expect(await colouredFraction(page, '#london-convergence')).toBeGreaterThan(0.002);
+    // The two maps' gradients and the plot's clip path, one page: three ids, none shared.
+    const ids = await page.locator('#studies svg [id]').evaluateAll((nodes) => nodes.map((node) => node.id));
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(3);
     expect(page.url()).toMatch(/run=london.*london_geometry=sphere&london_n=300&london_grid=31/);
     // Saved as `london --json` prints it: the numbers the card shows, the GPU's adapter as its device.
     const saved = await savedStudy(page, 'london');
     expect(saved.name).toBe('london.json');
     const london = saved.json as {
       command: string;
+      version: string;
       device: { kind: string };
       grid: number;
       studies: { n: number; n_re_over_r: number; n_re_over_r_plain_sum: number; check: number }[];
       convergence: { points: { n: number; n_re_over_r: number }[]; law: string };
     };
-    expect(london).toMatchObject({ command: 'london', device: { kind: 'gpu' }, grid: 31 });
+    expect(london).toMatchObject({ command: 'london', version, device: { kind: 'gpu' }, grid: 31 });
     expect(london.studies).toHaveLength(1);
     expect(london.studies[0].n).toBe(n);
     expect(london.studies[0].n_re_over_r).toBe(await shownValue(page, 'london-n-re-over-r'));
@@ -673,6 +679,7 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     };
     expect(Object.keys(response)).toEqual([
       'command',
+      'version',
       'drive',
       'geometry',
       'model',

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectUserErrorRun, runCli, useCliBundle } from './helpers/cli-bundle.ts';
 import { kCommandList } from '../src/cli/commands/index.ts';
+import { smallRun } from './helpers/commands.ts';
 import { geometry } from '../src/physics/geometry.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
@@ -55,6 +56,23 @@ describe('usage and help', () => {
     const version = JSON.parse(readFileSync(resolve('package.json'), 'utf8')).version;
     expect(cli('--version')).toEqual({ status: 0, stdout: `darwin-breit ${version}\n`, stderr: '' });
   });
+  it.each(kCommandList.map(({ name, out }) => [name, out] as const))(
+    "%s: its --json and --out JSON name package.json's version",
+    (name, out) => {
+      const { version } = JSON.parse(readFileSync(resolve('package.json'), 'utf8'));
+      const target = join(dir, `version-${name}${out === 'file' ? '.json' : ''}`);
+      const run = cli(...smallRun(name, dir, cli), ...(out ? ['--out', target] : []), '--json');
+      expect(run.status, run.stderr).toBe(0);
+      const printed = JSON.parse(run.stdout);
+      // Next to "command": the key that says what made the file.
+      expect(Object.keys(printed).slice(0, 2)).toEqual(['command', 'version']);
+      expect(printed.version).toBe(version);
+      if (!out) return;
+      // merge's small run joins pairing's shards, and writes pairing.json.
+      const saved = out === 'file' ? target : join(target, `${printed.command}.json`);
+      expect(JSON.parse(readFileSync(saved, 'utf8')).version).toBe(version);
+    },
+  );
   it.each(kCommandList.map(({ name }) => name))('%s --help, help %s and --help %s', (command) => {
     const run = cli(command, '--help');
     expect(run.status).toBe(0);

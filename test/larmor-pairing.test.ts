@@ -470,7 +470,7 @@ describe('paper --json: the flux results under their documented keys', () => {
   test('rows keep their keys; flux holds spectra, fermi_seas, metal_rings and pairs with computed periods', () => {
     const run = runPaper();
     const json = paperJson(run.rows, run.flux);
-    expect(Object.keys(json)).toEqual(['command', 'device', 'rows', 'flux', 'files']);
+    expect(Object.keys(json)).toEqual(['command', 'version', 'device', 'rows', 'flux', 'files']);
     expect(json.flux.spectra.map((s) => [s.condition, s.period_phi0])).toEqual([
       ['scalar', 1],
       ['spinor', 0.5],

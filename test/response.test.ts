@@ -1738,6 +1738,7 @@ describe('the response command', () => {
     const summary = JSON.parse(run.stdout);
     expect(Object.keys(summary)).toEqual([
       'command',
+      'version',
       'drive',
       'geometry',
       'model',

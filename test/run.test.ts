@@ -816,6 +816,7 @@ describe('the JSON of a run', () => {
     // `solve --velocity rigid --json` on the GPU, as the CLI wrote it before the run layer.
     expect(keyPaths(json)).toEqual([
       'command',
+      'version',
       'mode',
       'device.kind',
       'device.description',
@@ -1220,6 +1221,7 @@ describe('the JSON of a run', () => {
     const top = Object.keys(json);
     expect(top).toEqual([
       'command',
+      'version',
       'device',
       'matrix',
       'configuration',
@@ -1262,7 +1264,7 @@ describe('the JSON of a run', () => {
     expect(json.lambda_max).toBe(report.spectrum.lambdaMax);
   });
 
-  test("the app's spectrum object: spectrum's keys less where and when it ran, refined or not", async () => {
+  test("the app's spectrum object: spectrum's keys less what ran it, where and when, refined or not", async () => {
     const report = await runSpectrum(
       ring,
       cpuBackend(ring, 'float32'),
@@ -1272,7 +1274,7 @@ describe('the JSON of a run', () => {
     // The same run, refined in float64 (as the GPU's is below float32's reach).
     const refinement = { residualMin: 2e-11, residualMax: 3e-11, relativeMin: 1e-11, relativeMax: 1e-11 };
     const refined = { ...report, refinement };
-    const where = ['command', 'device', 'matrix', 'configuration', 'timing_ms'];
+    const where = ['command', 'version', 'device', 'matrix', 'configuration', 'timing_ms'];
     for (const each of [report, refined]) {
       const fields = Object.entries(spectrumJson(each, context)).filter(([key]) => !where.includes(key));
       expect(spectrumSummaryJson(each)).toEqual(Object.fromEntries(fields));

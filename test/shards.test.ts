@@ -1,7 +1,7 @@
 // A sweep split into shards (`--shard K/N`) and joined back (`merge`): the shards' points interleave back
 // into the sweep's order, and the merged JSON and text are the whole run's, timings aside; the one Stop
 // rule of src/studies/study.ts drops a point that Stop cut short.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { londonCommand } from '../src/cli/commands/london.ts';
 import { pairingCommand } from '../src/cli/commands/pairing.ts';
 import { scalingCommand } from '../src/cli/commands/scaling.ts';
 import { Progress } from '../src/cli/progress.ts';
-import { toJson } from '../src/io/formats.ts';
+import { kProgramVersion, toJson } from '../src/io/formats.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import { londonText, mergeLondon, type LondonJson } from '../src/studies/london/report.ts';
 import { mergePairing, pairingText, type PairingJson } from '../src/studies/pairing/report.ts';
@@ -313,6 +313,31 @@ describe('shards merged equal the whole run', () => {
     expect(londonText(merged.json, merged.studies, merged.convergence)).toBe(wholeRun.text);
   }, 120_000);
 
+  it("london: merge's convergence plot is the whole run's, byte for byte", async () => {
+    // The whole run draws its bodies' maps before the plot, merge draws the plot alone: ids numbered
+    // per process made the two differ.
+    const argv = ['--geometry', 'cylinder', '--half-height', '2', '--n', '20,40,60', '--grid', '7'];
+    const directory = mkdtempSync(join(tmpdir(), 'darwin-breit-london-plot-'));
+    try {
+      const run = async (args: string[]) =>
+        (await londonCommand([...argv, ...args, '--device', 'cpu'], quiet)).summary as LondonJson;
+      await run(['--out', join(directory, 'whole')]);
+      const paths = await Promise.all(
+        ['2/3', '3/3', '1/3'].map(async (shard, k) => {
+          const path = join(directory, `london-${k + 1}.json`);
+          writeFileSync(path, toJson(await run(['--shard', shard])));
+          return path;
+        }),
+      );
+      await cliMerge([...paths, '--out', join(directory, 'merged')]);
+      const plot = (folder: string) =>
+        readFileSync(join(directory, folder, 'london-cylinder-convergence.svg'));
+      expect(plot('merged').equals(plot('whole'))).toBe(true);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('pairing: five a_m/a in 2 shards', async () => {
     const argv = ['--ratios', '3,30,300,3e3,3e4'];
     const wholeRun = await pairingCommand(argv, quiet);
@@ -401,6 +426,13 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     ).toThrowError(
       new InputError('w.json: sweep.seed is not a number, not what scaling --json writes', 'result'),
     );
+  });
+
+  it('shards written before "version" was recorded merge, under the version that merged them', async () => {
+    const older = shards.map(({ version: _, ...rest }) => file(toJson(rest)));
+    const merged = (await cliMerge(older)).summary as ScalingJson;
+    expect(merged.version).toBe(kProgramVersion);
+    expect(merged.studies[0].points.map((point) => point.n)).toEqual([8, 16]);
   });
 
   it('a shard given the default tolerance by name is of the same run', async () => {
@@ -580,7 +612,48 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
 
   it('shards of different devices or settings', async () => {
     const onGpu = { ...shards[1], device: { kind: 'gpu', description: 'a GPU' } };
-    await refusal([file(toJson(shards[0])), file(toJson(onGpu))], /differ in device \("cpu", "gpu"\)/);
+    await refusal(
+      [file(toJson(shards[0])), file(toJson(onGpu))],
+      /differ in device \(\{"kind":"cpu",.*\}, \{"kind":"gpu",.*\}\): not one run$/,
+    );
+    // Two adapters (a Slurm array over mixed nodes): their float32 points round differently, and the
+    // merged device would be whichever shard came first.
+    const swiftShader = {
+      kind: 'gpu',
+      vendor: 'google',
+      architecture: 'swiftshader',
+      description: 'SwiftShader driver 5.0.0',
+      is_fallback_adapter: true,
+      swiftshader: true,
+      backend: 'dawn-node',
+      timestamp_query: true,
+      subgroups: true,
+    };
+    const h100 = {
+      ...swiftShader,
+      vendor: 'nvidia',
+      architecture: 'hopper',
+      description: 'NVIDIA H100 80GB HBM3',
+      is_fallback_adapter: false,
+      swiftshader: false,
+    };
+    const onDevice = (shard: ScalingJson, device: object) => file(toJson({ ...shard, device }));
+    // Both named, in the order given, as what decides the numbers (timestamps do not).
+    const described = (x: typeof swiftShader) =>
+      `{"kind":"gpu","vendor":"${x.vendor}","architecture":"${x.architecture}",` +
+      `"description":"${x.description}","is_fallback_adapter":${x.is_fallback_adapter},` +
+      `"swiftshader":${x.swiftshader},"backend":"dawn-node","subgroups":true}`;
+    const named = (first: typeof swiftShader, second: typeof swiftShader) =>
+      exactly(`merge: the shards differ in device (${described(first)}, ${described(second)}): not one run`);
+    await refusal([onDevice(shards[0], swiftShader), onDevice(shards[1], h100)], named(swiftShader, h100));
+    await refusal([onDevice(shards[1], h100), onDevice(shards[0], swiftShader)], named(h100, swiftShader));
+    // One adapter with and without subgroups runs other kernels.
+    const plain = { ...swiftShader, subgroups: false };
+    await refusal([onDevice(shards[0], swiftShader), onDevice(shards[1], plain)], /differ in device/);
+    // Timestamps change the timings alone: the same adapter's shards merge.
+    const untimed = { ...swiftShader, timestamp_query: false };
+    const merged = await cliMerge([onDevice(shards[0], swiftShader), onDevice(shards[1], untimed)]);
+    expect((merged.summary as ScalingJson).studies[0].points.map((point) => point.n)).toEqual([8, 16]);
     const looser = { ...shards[1], sweep: { ...shards[1].sweep!, tol: 1e-3 } };
     await refusal([file(toJson(shards[0])), file(toJson(looser))], /differ in settings/);
     // A shard from before "sweep" was recorded: its settings are unknown, shown as null.

@@ -159,10 +159,14 @@ describe('linePlot', () => {
     expect(count(one({ label: 'p', x: [1], y: [2], points: true }), /<circle /g)).toBe(1 + 1);
   });
 
-  test('two plots in one page get distinct clip-path ids', () => {
-    const again = linePlot({ xLabel: 'x', yLabel: 'y', series: [{ label: '', x: [0, 1], y: [0, 1] }] });
+  test('two plots in one page get distinct clip-path ids; one plot drawn twice, the same bytes', () => {
+    const options = { xLabel: 'x', yLabel: 'y', series: [{ label: '', x: [0, 1], y: [0, 1] }] };
+    const again = linePlot(options);
     const id = (s: string) => /clipPath id="([^"]+)"/.exec(s)?.[1];
     expect(id(again)).not.toBe(id(svg));
+    expect(again).toContain(`<g clip-path="url(#${id(again)})">`);
+    // Whatever the process drew between (a counter of documents made every plot's bytes depend on it).
+    expect(linePlot(options)).toBe(again);
     // An empty label leaves the series out of the legend: no legend box at all.
     expect(again).not.toContain('fill-opacity="0.9"');
   });
@@ -172,7 +176,7 @@ describe('heatMap', () => {
   const columns = 5;
   const rows = 3;
   const values = Array.from({ length: columns * rows }, (_, k) => (k === 7 ? NaN : k));
-  const svg = heatMap({
+  const options: HeatMapOptions = {
     title: 'map',
     xLabel: 'x / R',
     yLabel: 'z / R',
@@ -182,7 +186,8 @@ describe('heatMap', () => {
     rows,
     values,
     colourLabel: 'B_z / B_London',
-  });
+  };
+  const svg = heatMap(options);
 
   test('one cell per finite value, the colour scale from min to max, and a labelled colour bar', () => {
     expectWellFormed(svg);
@@ -195,6 +200,13 @@ describe('heatMap', () => {
     expect(count(svg, /<stop /g)).toBe(kViridis.length);
     expect(svg).toContain('>B_z / B_London</text>');
     expect(svg).toContain('>x / R</text>');
+  });
+
+  test('the colour bar fills from its own gradient, whose id another map does not share', () => {
+    const gradient = (s: string) => /<linearGradient id="([^"]+)"/.exec(s)?.[1];
+    expect(svg).toContain(`fill="url(#${gradient(svg)})"`);
+    const other = heatMap({ ...options, title: 'another map' });
+    expect(gradient(other)).not.toBe(gradient(svg));
   });
 
   test('neighbours of one colour in a row are one rectangle as wide as the run; a missing value ends it', () => {

@@ -5,7 +5,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { explainDeviceLoss, GpuError } from '../gpu/device.ts';
 import { InputError } from '../physics/input-error.ts';
 import { commandNamed, kCommandList } from './commands/index.ts';
-import { toJson } from '../io/formats.ts';
+import { kProgramVersion, toJson } from '../io/formats.ts';
 import { Interrupted, Progress, type StopRequests } from './progress.ts';
 import {
   armSignals,
@@ -20,7 +20,6 @@ import {
 } from './signals.ts';
 import { reportDeviceTo } from './device.ts';
 import { isReferenceWorker, serveReference } from './reference.ts';
-import packageJson from '../../package.json';
 
 /** The usage's commands, one line each, their summaries aligned. */
 function commandLines(): string {
@@ -72,7 +71,7 @@ export async function main(
       writeStderr(`error: unexpected argument ${rest[0]}: --version takes none\n`);
       return 2;
     }
-    process.stdout.write(`darwin-breit ${packageJson.version}\n`);
+    process.stdout.write(`darwin-breit ${kProgramVersion}\n`);
     return 0;
   }
   const command = commandNamed(name);

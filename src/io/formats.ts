@@ -7,6 +7,7 @@
 //               `solve --out FILE.json`, whose "configuration" and "device" objects are built here
 //               and which is read back here.
 // Rows are electrons in configuration order; values in units of m, R and 1/time.
+import { version } from '../../package.json';
 import type { GpuContext } from '../gpu/device.ts';
 import { collectiveParameter } from '../physics/constants.ts';
 import {
@@ -202,6 +203,12 @@ export function configurationSummary(system: DarwinSystem, radiusMetres: number)
     n_epsilon: collectiveParameter(system.configuration.n, system.epsilon),
   };
 }
+
+/**
+ * The program's version (package.json's), which every JSON result records after its "command": the
+ * same options need not give the same bits in another version. A file written before has none.
+ */
+export const kProgramVersion: string = version;
 
 /** The "device" object of every JSON result. */
 export interface DeviceSummary {

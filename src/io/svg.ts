@@ -2,8 +2,8 @@
 // on linear or log axes (series as lines and/or points, labelled markers, labelled horizontal and
 // vertical reference lines, a legend) and heat maps with a colour bar. Presentation only, free of Node
 // and DOM APIs: callers pass numbers in, get a complete standalone SVG document back as a string, and
-// write it to a file or insert it into the page. Element ids (clip paths, gradients) are numbered per
-// document, so that several documents can live in one page.
+// write it to a file or insert it into the page. Element ids (clip paths, gradients) carry a digest of
+// their document: the same plot gives the same bytes in any process, and several plots can live in one page.
 import { base64, indexedPng } from './png.ts';
 
 /** A point with a value that is not finite, or not positive on a log axis, is left out: it breaks the line. */
@@ -413,14 +413,35 @@ function axisRange(
   return [lower, upper];
 }
 
-function svgDocument(width: number, height: number, body: string[]): string {
-  return [
+/** 32-bit FNV-1a of a string's UTF-16 code units, in 8 hex digits. */
+function digest(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let k = 0; k < text.length; k++) hash = Math.imul(hash ^ text.charCodeAt(k), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * The document around `body`, where each of `ids` is written `id="name"` and referenced `="url(#name)"`
+ * (no text can hold them: escapeXml escapes its quotes). Each becomes `name-DIGEST`, the digest of the
+ * document: a counter per process would make a plot's bytes depend on what the process drew before it
+ * (london's whole run against merge's), and one per document would repeat ids among the app's plots.
+ */
+function svgDocument(width: number, height: number, body: string[], ids: readonly string[] = []): string {
+  const text = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${kFont} font-size="${kTickFont}">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     ...body,
     '</svg>',
     '',
   ].join('\n');
+  const suffix = digest(text);
+  return ids.reduce(
+    (document, id) =>
+      document
+        .replaceAll(`id="${id}"`, `id="${id}-${suffix}"`)
+        .replaceAll(`="url(#${id})"`, `="url(#${id}-${suffix})"`),
+    text,
+  );
 }
 
 /** The axes around a plot area and their ticks. */
@@ -592,8 +613,6 @@ function noteText(
 // ---------------------------------------------------------------------------------------------------
 // Line plots
 
-let documentCount = 0;
-
 /** Pixels: a series' line width and dot radius, and a reference line's width (labels keep off all three). */
 const kSeriesStroke = 2;
 const kDotRadius = 3.5;
@@ -654,7 +673,7 @@ export function linePlot(options: LinePlotOptions): string {
   const plot: Box = { x0: left, x1: right, y0: top, y1: bottom };
   const inPlot = (px: number, py: number) => px >= left && px <= right && py >= top && py <= bottom;
 
-  const clip = `clip${++documentCount}`;
+  const clip = 'clip';
   const body: string[] = [
     ...drawTitle(options.title, (left + right) / 2),
     `<defs><clipPath id="${clip}"><rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}"/></clipPath></defs>`,
@@ -789,7 +808,7 @@ export function linePlot(options: LinePlotOptions): string {
   const [documentWidth, documentHeight] = legend
     ? [Math.max(width, Math.ceil(legend.box.x1 + 10)), Math.max(height, Math.ceil(legend.box.y1 + 12))]
     : [width, height];
-  return svgDocument(documentWidth, documentHeight, body);
+  return svgDocument(documentWidth, documentHeight, body, [clip]);
 }
 
 /** A reference line as drawn, and its label's text and the spots it may stand at (null: none shown). */
@@ -1084,7 +1103,7 @@ export function heatMap(options: HeatMapOptions): string {
     columns * rows > plotWidth * plotHeight
       ? [cellImage(columns, rows, values, colourOf, plotBox)]
       : cellRectangles(columns, rows, values, colourOf, plotBox);
-  const gradient = `gradient${++documentCount}`;
+  const gradient = 'gradient';
   const stops = kViridis.map(
     (colour, k) => `<stop offset="${fixed((100 * k) / (kViridis.length - 1))}%" stop-color="${colour}"/>`,
   );
@@ -1118,5 +1137,5 @@ export function heatMap(options: HeatMapOptions): string {
       `<text x="${fixed(width / 2)}" y="${fixed(bottom + 64)}" text-anchor="middle" font-size="${kNoteFont}">${caption}</text>`,
     );
   }
-  return svgDocument(width, height, body);
+  return svgDocument(width, height, body, [gradient]);
 }

@@ -2,7 +2,7 @@
 // stdout and --out file and the app's download: snake_case keys, in the order the README lists them.
 import { collectiveParameter } from '../physics/constants.ts';
 import { kResidualGapFactor } from '../solvers/types.ts';
-import { configurationSummary, type DeviceSummary } from '../io/formats.ts';
+import { configurationSummary, kProgramVersion, type DeviceSummary } from '../io/formats.ts';
 import { npzBytes } from '../io/npz.ts';
 import { blockSize, type DarwinSystem } from '../physics/models.ts';
 import type { TreeDetails } from '../physics/tree-build.ts';
@@ -393,6 +393,7 @@ export function solveJson(
   const check = report?.check ?? null;
   return {
     command: 'solve',
+    version: kProgramVersion,
     mode: report?.mode ?? null,
     device: context.device,
     matrix: context.matrix,
@@ -455,6 +456,7 @@ export function solveNpz(system: DarwinSystem, report: SolveReport, context: Run
 export function spectrumJson(report: SpectrumReport, context: RunContext) {
   return {
     command: 'spectrum',
+    version: kProgramVersion,
     device: context.device,
     matrix: context.matrix,
     ...treeJson(context),

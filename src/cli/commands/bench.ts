@@ -66,7 +66,7 @@ import { driveRightHandSide, solutionOfTriples } from '../../physics/response.ts
 import { checkNoneRepeated, numberList } from '../../studies/study.ts';
 import type { PacingHooks } from '../../run/chunks.ts';
 import { kResponseDefaults, responseSpec } from '../../studies/response/spec.ts';
-import { deviceName, kCpuDevice } from '../../io/formats.ts';
+import { deviceName, kCpuDevice, kProgramVersion } from '../../io/formats.ts';
 import { kMaxElectrons, parseDevice, parseDimensionFor, type DeviceChoice } from '../../run/inputs.ts';
 import { kHostMemory, threadsOption } from '../engine.ts';
 import { openGpu } from '../device.ts';
@@ -284,7 +284,7 @@ electrons ("float64 check: electron 201 of 256").
                  estimates the row's time                                            [gpu]
   --threads K    threads of --device cpu                                  [every core]
   --markdown     the table in Markdown (with --json: as the field "markdown" beside the numbers)
-  --json         {"command": "bench", "date", "device": ..., "threads" (--device cpu),
+  --json         {"command": "bench", "version", "date", "device": ..., "threads" (--device cpu),
                  "kernels": [{"name", "n", "ms", "gbps", "gflops", "ratio_to_copy", "check", ...}]}
 `;
 
@@ -1470,6 +1470,7 @@ function benchOutput(
 ): CommandOutput {
   const summary = {
     command: 'bench',
+    version: kProgramVersion,
     date: new Date().toISOString().slice(0, 10),
     ...where,
     kernels,

@@ -29,8 +29,8 @@ gives none). SI units.
   --n N          electrons, an integer in 1..2^53 - 1                       [${kLarmorDefaults.n}, the paper's N]
   --b-tesla B    field along the axis, tesla: 0 or |B| ${kLarmorFieldBoundText.min}..${kLarmorFieldBoundText.max}        [${kLarmorDefaults.fieldTesla}, Levy et al.'s B_0]
   --radius-m R   ring radius, metres, in ${kLarmorRadiusBoundText.min}..${kLarmorRadiusBoundText.max}                        [${kLarmorDefaults.radiusMetres.toPrecision(4)}, circumference 2.2 um]
-  --json         {"command", "device": {"kind", "description"}, "ring": {"n", "b_tesla", "radius_m",
-                 "current_per_electron_na_per_t", "larmor_angular_velocity_rad_s",
+  --json         {"command", "version", "device": {"kind", "description"}, "ring": {"n", "b_tesla",
+                 "radius_m", "current_per_electron_na_per_t", "larmor_angular_velocity_rad_s",
                  "larmor_speed_m_s", "larmor_speed_over_c", "speed_note" (null below 0.1),
                  "current_a" (eq. 16/18), "current_eq14_a", "flux_wb", "flux_quantum_wb",
                  "flux_quanta", "moment_a_m2", "moment_bohr_magnetons",

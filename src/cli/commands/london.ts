@@ -99,7 +99,7 @@ refused, and the list keeps its N >= h.
                     london-shard<K>of<N>.json, merge --out plots the convergence) into DIR,
                     created with any missing parents
   --markdown        the maps' table in Markdown (with --json: the field "markdown")
-  --json            {"command", "stopped" (a stopped run's), "device": {"kind", "description"},
+  --json            {"command", "stopped" (a stopped run's), "version", "device": {"kind", "description"},
                     "geometry", "half_height" (null for the sphere), "grid", "ns" and "shard" (a
                     shard's: the run's N and {"index", "count"}), "map" (where the uniformity is
                     taken, in words): {"plane", "extent", "inner_extent", "region", "units"},

@@ -15,7 +15,8 @@ K = 1..N, each saved with --json) into the result of one run: the points back in
 every fit recomputed from all of them, and the same text, JSON (timings summed) and --out files as
 one run (london: the convergence plot; each shard's --out holds its own maps). A shard that a signal
 stopped before its last point ("stopped" in its JSON) is refused: rerun that shard; so is one that
-lacks a field its command writes, or holds it as another type (the refusal names the field).
+lacks a field its command writes, or holds it as another type (the refusal names the field), and
+shards of other settings or another device (the CPU beside a GPU, or two adapters).
 
   --out DIR   write the files the command writes with --out into DIR, created with any
               missing parents
@@ -106,8 +107,10 @@ export async function mergeCommand(
   // Each field the merge and its reports read, checked in each file (a refusal can name the file),
   // and the shard as the merge reads it: an older file's keys under their current names.
   const read = shards.map((shard, k) => fromJson(shard, paths[k]) as Record<string, unknown>);
-  // float32 GPU points beside float64 CPU ones would be reported under one device.
-  sameInShards(shards, (shard) => (shard.device as { kind?: unknown } | undefined)?.kind, 'device');
+  // One run has one adapter: float32 GPU points beside float64 CPU ones, or two GPUs' points (which
+  // round differently, and may run other kernels), would be reported under the first shard's device.
+  // Whether the adapter took timestamps changes only the timings.
+  sameInShards(shards, (shard) => ({ ...(shard.device as object), timestamp_query: undefined }), 'device');
   if (settings) sameInShards(shards, settings, 'settings');
   if (values.out !== undefined) checkOutputDirectory(values.out, [summaryFileName(command, null)]);
   return merge(read, values);

@@ -55,7 +55,7 @@ antiperiodic (odd L), beside the line's solution.
   --markdown     the rings' table in Markdown: per ring and reading of eq. 43's Z_F, T by eq. 46,
                  by eq. 45's exact ground state and on the ring, an assumed a or R marked and
                  said why under it (with --json: the field "markdown")
-  --json         {"command", "stopped" (a stopped run's), "device": {"kind", "description"},
+  --json         {"command", "stopped" (a stopped run's), "version", "device": {"kind", "description"},
                  "ratios" and "shard" (a shard's: the run's a_m/a and {"index", "count"}),
                  "equation" (eq. 45 as solved), "units": {"energy", "ratio"}, "grid" (the
                  finite differences): {"method", "steps" (the three grids'), "box_length_a_m",

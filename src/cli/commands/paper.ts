@@ -22,7 +22,7 @@ disagreement with the paper.
                  (the pair's ground state against flux), paper-pair-ring.svg (the pair on rings
                  of radius R against eq. 45's line) and paper.json (the --json summary) into DIR,
                  created with any missing parents
-  --json         {"command", "device", "rows": [{"equation", "quantity", "paper", "computed", "unit", "note"}],
+  --json         {"command", "version", "device", "rows": [{"equation", "quantity", "paper", "computed", "unit", "note"}],
                  "flux": {"spectra", "fermi_seas", "metal_rings", "pairs", "units"}, "files"}
 `;
 

@@ -74,8 +74,8 @@ moment (the current, for flux) over that.
                         and response.json (the --json summary) into DIR, created with any
                         missing parents
   --markdown            the README's table of the sweep (with --json: the field "markdown")
-  --json                {"command": "response", "stopped" (a stopped sweep's), "drive", "geometry",
-                        "model", "dim", "epsilon", "radius_m" (both null with --n-epsilon),
+  --json                {"command": "response", "stopped" (a stopped sweep's), "version", "drive",
+                        "geometry", "model", "dim", "epsilon", "radius_m" (both null with --n-epsilon),
                         "grid" (--grid's G; null without), "matrix" (--matrix, the storage
                         asked), "points": [{"n", "n_epsilon", "epsilon", "screening_ratio",
                         "continuum_ratio", "london_x", "field_centre_ratio",

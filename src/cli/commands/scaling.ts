@@ -127,7 +127,7 @@ ${kTreeCrossover.gpu} electrons where it pays).
                       scaling-shard<K>of<N>.json alone, merge --out writes the CSV and plots;
                       into DIR, created with any missing parents
   --markdown          the table of the fits and R* in Markdown (with --json: the field "markdown")
-  --json              {"command", "stopped" (a stopped run's), "device": {"kind", "description"},
+  --json              {"command", "stopped" (a stopped run's), "version", "device": {"kind", "description"},
                       "model", "ns", "shard" (a shard's: {"index", "count"}), "sweep": {"tol",
                       "max_iter", "seed", "matrix", "tree_tolerance"} (the options applied, in
                       every run's JSON and merge's; null in a file written before it was),

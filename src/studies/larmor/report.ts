@@ -1,5 +1,5 @@
 // The Larmor study's report: `larmor --json` (snake_case, SI units); its text is this JSON flattened.
-import { kCpuDevice } from '../../io/formats.ts';
+import { kCpuDevice, kProgramVersion } from '../../io/formats.ts';
 import { kChandrasekharCurrentFractions, larmorSpeedNote } from '../../physics/larmor.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { kFluxQuantum } from '../../physics/paper.ts';
@@ -14,6 +14,7 @@ export function larmorJson(run: LarmorRun) {
   const nano = 1e-9;
   return {
     command: 'larmor',
+    version: kProgramVersion,
     device: kCpuDevice,
     ring: {
       n,

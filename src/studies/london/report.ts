@@ -2,7 +2,7 @@
 // snake_case as scripts read it), the text table, and the plots (`london --out DIR`): the map of
 // B_z / B_London over the x-z plane of one body, beside it the map of log10 |B_z / B_London - 1|, and
 // the distance of N r_e/R from its continuum value against N.
-import type { DeviceSummary } from '../../io/formats.ts';
+import { kProgramVersion, type DeviceSummary } from '../../io/formats.ts';
 import { heatMap, linePlot } from '../../io/svg.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { withinTarget } from '../../run/check.ts';
@@ -277,6 +277,7 @@ export function londonJson(run: {
   return {
     command: 'london',
     ...stoppedJson(run.stop ?? null),
+    version: kProgramVersion,
     device: run.device,
     geometry: run.geometry,
     half_height: cylinder ? run.halfHeight : null,

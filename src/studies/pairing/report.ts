@@ -3,7 +3,7 @@
 // names the CLI prints, and the two plots of the numerical ground state against eq. 46.
 import { linePlot } from '../../io/svg.ts';
 import { kPairingBoxLength, kPairingStep } from '../../physics/coulomb1d.ts';
-import { kCpuDevice } from '../../io/formats.ts';
+import { kCpuDevice, kProgramVersion } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
 import {
   kEq46MinRatio,
@@ -297,6 +297,7 @@ export function pairingJson(run: {
   return {
     command: 'pairing',
     ...stoppedJson(run.stop ?? null),
+    version: kProgramVersion,
     device: kCpuDevice,
     ...(run.shard ? { ratios: run.ratios, shard: shardJson(run.shard) } : {}),
     ...pairingTable(run.points, run.rings),
@@ -325,6 +326,7 @@ export function mergePairing(shards: readonly PairingJson[]): {
   );
   const json: PairingJson = {
     command: first.command,
+    version: kProgramVersion,
     device: first.device,
     equation: first.equation,
     units: first.units,

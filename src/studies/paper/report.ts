@@ -1,6 +1,6 @@
 // The paper study's report: the rows as `paper --json` prints them with sec. II.D's flux results, the
 // text table, and the flux plots of `paper --out DIR`.
-import { kCpuDevice } from '../../io/formats.ts';
+import { kCpuDevice, kProgramVersion } from '../../io/formats.ts';
 import { linePlot } from '../../io/svg.ts';
 import { persistentCurrent, type RingCondition } from '../../physics/flux.ts';
 import type { PaperRow } from '../../physics/paper.ts';
@@ -55,7 +55,14 @@ export function fluxJson(flux: FluxStudy) {
 }
 
 export function paperJson(rows: readonly PaperRow[], flux: FluxStudy) {
-  return { command: 'paper', device: kCpuDevice, rows, flux: fluxJson(flux), files: [] as string[] };
+  return {
+    command: 'paper',
+    version: kProgramVersion,
+    device: kCpuDevice,
+    rows,
+    flux: fluxJson(flux),
+    files: [] as string[],
+  };
 }
 
 /** A cell of the table: a number to six digits, as the other studies' text tables write theirs. */

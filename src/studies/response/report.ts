@@ -1,7 +1,7 @@
 // The response study's reports: the JSON (snake_case keys, as the README lists them), the per-electron
 // velocities as CSV, and the SVG plots (screening curves beside the continuum curves, the current against
 // depth, the x-z field map) through src/io/svg.ts. Presentation only: numbers come from run.ts.
-import { numberOf, type DeviceSummary } from '../../io/formats.ts';
+import { kProgramVersion, numberOf, type DeviceSummary } from '../../io/formats.ts';
 import { heatMap, kPalette, linePlot, type PlotSeries } from '../../io/svg.ts';
 import {
   continuumCentreField,
@@ -217,6 +217,7 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
   const rotation = spec.drive === 'rotation';
   return {
     command: 'response',
+    version: kProgramVersion,
     drive: spec.drive,
     geometry: spec.geometry,
     model: spec.model,

@@ -5,7 +5,7 @@
 //   CSV   one row per point of every study.
 //   SVG   per study, lambda_max against N (log-log) and lambda_max / N against N.
 import { kPalette, linePlot, type PlotSeries, type ReferenceLine } from '../../io/svg.ts';
-import { deviceName, type DeviceSummary } from '../../io/formats.ts';
+import { deviceName, kProgramVersion, type DeviceSummary } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { isModelName, kModelNames, type ModelName } from '../../physics/models.ts';
 import {
@@ -420,6 +420,7 @@ export function scalingJson(run: {
   return {
     command: 'scaling',
     ...stoppedJson(run.stop ?? null),
+    version: kProgramVersion,
     device: run.device,
     model: run.model,
     ns: run.ns,
