@@ -1475,7 +1475,8 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await page.locator('#view-help').isVisible()).toBe(true);
     await page.setViewportSize({ width: 1024, height: 700 });
     expect(await page.locator('#view-help').isVisible()).toBe(false);
-    // A file dropped while the run goes on is refused; once the run is over, the refusal goes with it.
+    // A file dropped while the run goes on is refused; once the run is over, the run's outcome takes
+    // the refusal's place.
     const larmor = await startAction(page, 'larmor', () => {
       const files = new DataTransfer();
       files.items.add(new File(['x,y\n1,0\n'], 'dropped.csv', { type: 'text/csv' }));
@@ -1487,7 +1488,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(
       await page.evaluate(() => (window as unknown as { droppedWhileRunning: string }).droppedWhileRunning),
     ).toBe('Stop the run before loading a file.');
-    expect(await shownText(page, 'message')).toBe('');
+    expect(await shownText(page, 'message')).toBe(
+      'The larmor run finished: its results are in the Studies tab.',
+    );
     expect((await page.locator('#larmor-ring').boundingBox())!.width).toBeGreaterThanOrEqual(150);
     await screenshot(page, 'session-1024-larmor');
 
