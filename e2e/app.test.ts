@@ -1187,6 +1187,85 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test('a Solve from the keyboard: a progressbar and a spoken line while it runs, Stop focused, Escape (not in a text field) stops it, its end said, Solve focused again', async () => {
+    const { page, errors } = await openIdle(
+      '?geometry=sphere&n=1000&eps=0.01&velocity=random&tol=1e-12&check=0&run=none',
+    );
+    const recorded = await recordProgress(page);
+    interface Seen {
+      focusRunning: string;
+      focusEnded: string;
+      percents: string[];
+      said: string[];
+      inField: string;
+    }
+    // What a screen reader is given as the run goes, recorded by the page as it changes; and, at the
+    // solve's first iteration, Escape in ε's field (that field's key, not a Stop), then where the focus is.
+    await page.evaluate(() => {
+      const seen: Seen = { focusRunning: '', focusEnded: '', percents: [], said: [], inField: '' };
+      Object.assign(window, { seen });
+      const focused = () => {
+        const active = document.activeElement;
+        return active?.id || active?.closest<HTMLElement>('[data-action]')?.dataset.action || active?.tagName;
+      };
+      new MutationObserver(() => {
+        if (document.body.dataset.status === 'running') seen.focusRunning = focused() ?? '';
+        else seen.focusEnded = focused() ?? '';
+      }).observe(document.body, { attributes: true, attributeFilter: ['data-status'] });
+      const track = document.getElementById('progress-track')!;
+      new MutationObserver(() => {
+        const percent = track.getAttribute('aria-valuenow');
+        if (percent !== null) seen.percents.push(percent);
+      }).observe(track, { attributes: true, attributeFilter: ['aria-valuenow'] });
+      const said = document.getElementById('progress-said')!;
+      const spoken = { childList: true, characterData: true, subtree: true };
+      new MutationObserver(() => seen.said.push(said.textContent ?? '')).observe(said, spoken);
+      const text = document.getElementById('progress-text')!;
+      const escape = (target: Element) =>
+        target.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+      const first = new MutationObserver(() => {
+        if (!text.textContent?.startsWith('Solve: iteration')) return;
+        first.disconnect();
+        escape(document.querySelector('[data-field="epsilon"] input')!);
+        seen.inField = `${document.body.dataset.status}: ${text.textContent}`;
+        escape(document.activeElement!);
+      });
+      first.observe(text, spoken);
+    });
+    expect(await page.locator('#progress-track').getAttribute('role')).toBe('progressbar');
+    await page.locator('[data-action="solve"] button').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => Number(document.body.dataset.runs ?? 0) > 0, null, { timeout: 120_000 });
+    const seen = await page.evaluate(() => (window as unknown as { seen: Seen }).seen);
+    // Escape in the field left the run going; on the Stop the run took the focus to, it stopped the run.
+    expect(seen.inField).toMatch(/^running: Solve: iteration \d+/);
+    expect(await status(page)).toBe('failed');
+    expect(await page.locator('#solve-reason').getAttribute('data-reason')).toBe('stopped');
+    expect(seen.focusRunning).toBe('progress-stop');
+    expect(seen.focusEnded).toBe('solve');
+    expect(
+      await page.evaluate(() =>
+        document.activeElement?.closest('[data-action]')?.getAttribute('data-action'),
+      ),
+    ).toBe('solve');
+    // The bar's value, as its width: the solve's first step at 0 %, then its iterations.
+    expect(seen.percents[0]).toBe('0');
+    const lastPercent = seen.percents.at(-1)!;
+    expect(await page.locator('#progress-bar').evaluate((bar) => bar.style.width)).toBe(`${lastPercent}%`);
+    // The spoken line: the run's first line at once (the next, in the same task, replaced it on screen
+    // before the recorder saw it), then lines the progress showed, and emptied at the end.
+    const shown = (await recorded()).map(([text]) => text);
+    expect(seen.said[0]).toBe('solve: starting…');
+    for (const line of seen.said.slice(1, -1)) expect(shown).toContain(line);
+    expect(seen.said.at(-1)).toBe('');
+    // Its end, said once in the status line, with the iterations and residual the diagnostics show.
+    const iterations = await shownValue(page, 'solve-iterations');
+    expect(await shownText(page, 'message')).toMatch(
+      new RegExp(`^Solve stopped by the user, after ${iterations} iterations?; ‖p − M v‖/‖p‖ = \\S+\\.$`),
+    );
+    expect(errors).toEqual([]);
+  });
+
   test('a refined Spectrum stopped by Stop keeps its partial λ range, the one its progress showed last', async () => {
     const { page, errors } = await openIdle(
       '?run=none&n=3000&geometry=ball&eps=0.01&lanczos_tol=1e-10&check=0',

@@ -722,6 +722,11 @@ export class Diagnostics {
     this.#sayProgress(text);
   }
 
+  /** The Stop beside the progress line, in view while a run goes on however the page is scrolled. */
+  stopControl(): HTMLElement {
+    return element('progress-stop');
+  }
+
   progressDone(): void {
     element('progress').hidden = true;
     clearTimeout(this.#sayTimer);

@@ -168,6 +168,8 @@ export class Panel {
   #downloads!: { json: Controller; csv: Controller };
   /** The load buttons: the page loads no file while a run goes on (Session.load refuses it). */
   readonly #loads: Controller[] = [];
+  /** The button the running run was started from with the focus on it, and the Stop that took it. */
+  #pressed: { button: HTMLElement; stop: HTMLElement } | null = null;
 
   constructor(container: HTMLElement, parameters: Parameters, hooks: PanelHooks) {
     this.#parameters = parameters;
@@ -385,10 +387,25 @@ export class Panel {
     for (const controller of this.#controllers.values()) controller.updateDisplay();
   }
 
-  /** While a run is going: actions and loads off, Stop on. */
-  setBusy(busy: boolean): void {
-    for (const controller of [...this.#actionControllers, ...this.#loads]) controller.disable(busy);
+  /**
+   * While a run is going: actions and loads off, Stop on. The focus, where it was on the button that
+   * started the run, would fall to the page's body as that button goes off: it goes to `stop` (given
+   * at the run's start), and back to that button at the run's end unless it was moved meanwhile.
+   */
+  setBusy(busy: boolean, stop?: HTMLElement): void {
+    const offWhileBusy = [...this.#actionControllers, ...this.#loads];
+    const focused = document.activeElement;
+    if (busy) {
+      const pressed = offWhileBusy.some((controller) => controller.domElement.contains(focused));
+      this.#pressed = pressed && stop && focused instanceof HTMLElement ? { button: focused, stop } : null;
+    }
+    for (const controller of offWhileBusy) controller.disable(busy);
     this.#stop.disable(!busy);
+    if (busy) this.#pressed?.stop.focus();
+    else if (this.#pressed) {
+      if (focused === this.#pressed.stop || focused === document.body) this.#pressed.button.focus();
+      this.#pressed = null;
+    }
   }
 
   /** Which downloads there is something for: a result (JSON), velocities and momenta (CSV). */
@@ -426,11 +443,23 @@ export class Panel {
       this.fieldError(key, null);
       this.#set(key, value);
     });
-    controller.onFinishChange(() => {
+    const finish = () => {
       const problem = this.#parseProblem(key);
       if (problem !== null) this.fieldError(key, problem);
       else if (key === 'scalingNMin' || key === 'scalingNMax') this.#checkScalingRange();
-    });
+    };
+    controller.onFinishChange(finish);
+    // lil-gui ends an edit on Enter by blurring the field, which drops the focus to the page's body:
+    // Enter ends it here instead, before lil-gui hears the key, and the focus stays in the field.
+    controller.domElement.addEventListener(
+      'keydown',
+      (event) => {
+        if (event.key !== 'Enter') return;
+        event.stopPropagation();
+        finish();
+      },
+      { capture: true },
+    );
     this.#mark(key, controller);
   }
 

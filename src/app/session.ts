@@ -448,9 +448,9 @@ export class Session {
     this.#previewPending = false;
     this.#velocitiesPending = false;
     this.#outcome = null;
-    // Shown at once: a screen reader hears the run begin.
+    // Shown at once, with its Stop, which takes the focus from the action that started the run.
     this.#diagnostics.progress(`${action}: starting…`, null);
-    panel.setBusy(true);
+    panel.setBusy(true, this.#diagnostics.stopControl());
     panel.clearFieldErrors();
     this.#diagnostics.message('');
     this.parameters.run = action;
