@@ -957,7 +957,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     await typeField(page, 'n', 'abc');
     await expect.poll(() => fieldError(page, 'n').textContent()).toContain('N needs a finite number');
     await page.locator('[data-action="solve"] button').click();
-    expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
+    expect(await shownText(page, 'message')).toBe(
+      'Fix first (the reason is under the field): N electrons in Configuration.',
+    );
     await typeField(page, 'n', '-3');
     await expect.poll(() => fieldError(page, 'n').textContent()).toContain('integer >= 1');
     await typeField(page, 'n', '400');
@@ -1010,7 +1012,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     // A field that does not parse holds every run back; once it parses, the call to fix it goes.
     await typeField(page, 'epsilon', 'abc');
     await page.locator('[data-action="solve"] button').click();
-    expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
+    expect(await shownText(page, 'message')).toBe(
+      'Fix first (the reason is under the field): ε = r_e / R in Configuration.',
+    );
     await typeField(page, 'epsilon', '0.01');
     expect(await shownText(page, 'message')).toBe('');
     expect(errors).toEqual([]);
@@ -1020,7 +1024,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     const { page, errors } = await openIdle('?n=10&run=none');
     await typeField(page, 'epsilon', 'abc');
     await page.locator('[data-action="solve"] button').click();
-    expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
+    expect(await shownText(page, 'message')).toBe(
+      'Fix first (the reason is under the field): ε = r_e / R in Configuration.',
+    );
     expect(await runAction(page, 'pairing')).toBe('converged');
     expect(await page.locator('#pairing-au-eq46').getAttribute('data-value')).not.toBeNull();
     expect(errors).toEqual([]);
@@ -1047,7 +1053,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await page.locator('canvas').count()).toBeGreaterThan(0);
     const message = await shownText(page, 'message');
     expect(message).toMatch(
-      /^The link has values this page cannot use: they are marked in red, with defaults in force\. The link's parameter 'bogus' is unknown and ignored; a link may hold geometry, n, /,
+      /^The link has values this page cannot use, each refused under its field; defaults are in force\. The link's parameter 'bogus' is unknown and ignored; a link may hold geometry, n, /,
     );
     expect(errors).toEqual([]);
   });
@@ -1266,6 +1272,59 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test('a field refused from the keyboard: Enter keeps the focus in it, it is marked invalid and described by its reason; Solve names it and focuses it', async () => {
+    const { page, errors } = await openIdle('?n=200&run=none');
+    const n = page.locator('[data-field="n"] input');
+    // The panel field or action the focus is in.
+    const focused = () =>
+      page.evaluate(() => {
+        const data = document.activeElement?.closest<HTMLElement>('[data-field], [data-action]')?.dataset;
+        return data?.field ?? data?.action ?? null;
+      });
+    await typeField(page, 'n', 'abc');
+    expect(await focused()).toBe('n');
+    expect(await n.getAttribute('aria-invalid')).toBe('true');
+    const described = await n.getAttribute('aria-describedby');
+    expect(await fieldError(page, 'n').getAttribute('id')).toBe(described);
+    expect(await page.locator(`#${described}`).textContent()).toBe("N needs a finite number, got 'abc'");
+    // Solve, from the keyboard, is refused by the field's label and folder, and gives the field the focus.
+    await typeField(page, 'tolerance', '2');
+    const solve = async () => {
+      await page.locator('[data-action="solve"] button').focus();
+      await page.keyboard.press('Enter');
+    };
+    await solve();
+    const refusal =
+      'Fix first (the reason is under each field): N electrons in Configuration; tolerance ‖r‖/‖p‖ in Solver.';
+    expect(await shownText(page, 'message')).toBe(refusal);
+    expect(await focused()).toBe('n');
+    // An error in words, not by its colour alone; said again when pressed again (a new node, same text).
+    expect(
+      await page.locator('#message').evaluate((message) => getComputedStyle(message, '::before').content),
+    ).toBe('"Error: "');
+    await page.locator('#message span').evaluate((line) => (line.dataset.first = 'yes'));
+    await solve();
+    expect(await shownText(page, 'message')).toBe(refusal);
+    expect(await page.locator('#message span').getAttribute('data-first')).toBeNull();
+    // Fixed, the marks go, and the refusal with them; a Solve then says how it ended.
+    await typeField(page, 'n', '200');
+    await typeField(page, 'tolerance', '1e-5');
+    expect(await n.getAttribute('aria-invalid')).toBeNull();
+    expect(await n.getAttribute('aria-describedby')).toBeNull();
+    expect(await shownText(page, 'message')).toBe('');
+    await solve();
+    await page.waitForFunction(() => Number(document.body.dataset.runs ?? 0) > 0, null, { timeout: 120_000 });
+    expect(await status(page)).toBe('converged');
+    const said = /^Solve converged: ‖r‖ ≤ tol ‖p‖, after (\d+) iterations; ‖p − M v‖\/‖p‖ = (\S+)\.$/.exec(
+      await shownText(page, 'message'),
+    );
+    expect(Number(said?.[1])).toBe(await shownValue(page, 'solve-iterations'));
+    const residual = await shownValue(page, 'solve-true-residual');
+    expect(Number(said?.[2])).toBe(Number(residual.toPrecision(2)));
+    expect(await focused()).toBe('solve');
+    expect(errors).toEqual([]);
+  });
+
   test('a refined Spectrum stopped by Stop keeps its partial λ range, the one its progress showed last', async () => {
     const { page, errors } = await openIdle(
       '?run=none&n=3000&geometry=ball&eps=0.01&lanczos_tol=1e-10&check=0',
@@ -1454,12 +1513,14 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await page.locator('#inertia-ratio').getAttribute('data-value')).toBeNull();
 
     // A typed N that does not parse stays marked when another field redraws the configuration: Solve's
-    // refusal points at a field that is in red.
+    // refusal names it.
     await typeField(page, 'n', 'abc');
     await typeField(page, 'epsilon', '2e-3');
     expect(await fieldError(page, 'n').textContent()).toBe("N needs a finite number, got 'abc'");
     await page.locator('[data-action="solve"] button').click();
-    expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
+    expect(await shownText(page, 'message')).toBe(
+      'Fix first (the reason is under the field): N electrons in Configuration.',
+    );
     await typeField(page, 'n', '1');
     expect(await fieldError(page, 'n').count()).toBe(0);
 

@@ -326,7 +326,10 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       .poll(() => fieldError(page, 'larmorFieldTesla').textContent())
       .toContain('B must be 0 or of magnitude 1e-100 to 1e100, got 1e300');
     await page.locator('[data-action="larmor"] button').click();
-    expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
+    expect(await shownText(page, 'message')).toBe(
+      'Fix first (the reason is under each field): B (tesla) in Larmor ring (eq. 13-18); ' +
+        'R (metres) in Larmor ring (eq. 13-18).',
+    );
     await page.locator('#study-larmor').scrollIntoViewIfNeeded();
     await screenshot(page, 'studies-3-larmor');
     // The saved ring loaded over the bad field: the file's R takes its place, and its error goes.

@@ -17,7 +17,7 @@ import {
   solveOutcome,
   spectrumOutcome,
 } from '../src/app/diagnostics.ts';
-import { responseShownLine } from '../src/app/session.ts';
+import { fixFieldsFirst, responseShownLine } from '../src/app/session.ts';
 import { firstElectronApart, geometry } from '../src/physics/geometry.ts';
 import type { DarwinSystem } from '../src/physics/models.ts';
 import { cpuBackend } from '../src/run/backend.ts';
@@ -139,6 +139,15 @@ describe("a run's end in one line, as the page's status line says it when nothin
       /^Spectrum stopped by the user, after \d+ Lanczos products: .*; M's definiteness is not established\.$/,
     );
     expect(spectrumOutcome({ ...result, indefinite: true }, true)).toMatch(/; M is indefinite\.$/);
+  });
+
+  test('a run refused for fields that do not parse names each, with its folder', () => {
+    expect(fixFieldsFirst(['N electrons in Configuration'])).toBe(
+      'Fix first (the reason is under the field): N electrons in Configuration.',
+    );
+    expect(fixFieldsFirst(['B (tesla) in Larmor ring', 'R (metres) in Larmor ring'])).toBe(
+      'Fix first (the reason is under each field): B (tesla) in Larmor ring; R (metres) in Larmor ring.',
+    );
   });
 });
 

@@ -754,11 +754,16 @@ export class Diagnostics {
     else this.#sayTimer = window.setTimeout(say, wait);
   }
 
-  /** One line under the diagnostics for errors and notices; empty text clears it. */
+  /**
+   * One line under the diagnostics for errors and notices; empty text clears it. Its text goes in a
+   * new node each time, which the status region announces even when the text is the one it held (the
+   * same refusal, pressed twice); an error's "Error:" is the stylesheet's, seen and read alike.
+   */
   message(text: string, kind: 'error' | 'info' = 'error'): void {
     const target = element('message');
-    target.textContent = text;
+    target.replaceChildren();
     target.className = text ? kind : '';
+    if (text) target.appendChild(document.createElement('span')).textContent = text;
   }
 
   /** Whether the message line says something now. */

@@ -232,7 +232,7 @@ async function main(): Promise<void> {
   };
   if (bad.length > 0) {
     notRun(
-      'The link has values this page cannot use: they are marked in red, with defaults in force.' +
+      'The link has values this page cannot use, each refused under its field; defaults are in force.' +
         (unknownNotice && ` ${unknownNotice}`),
       'error',
       'failed',

@@ -310,13 +310,14 @@ export class Panel {
   }
 
   /**
-   * True when every text field that `reads` (an action's, state.ts readsField) parses; otherwise
-   * scrolls to the bad ones, whose messages stand beside them.
+   * The text fields that `reads` (an action's, state.ts readsField) whose text does not parse, in the
+   * panel's order, each named by its label and folder ("N electrons in Configuration": three folders
+   * have an N); the focus goes to the first, whose message stands under it. None: the action may run.
    */
-  valid(reads: (key: keyof Parameters) => boolean): boolean {
-    const bad = [...this.#invalid].filter((key) => reads(key as TextKey));
-    for (const key of bad) this.#controllers.get(key)?.domElement.scrollIntoView({ block: 'nearest' });
-    return bad.length === 0;
+  unparsed(reads: (key: keyof Parameters) => boolean): string[] {
+    const bad = [...this.#controllers].filter(([key]) => this.#invalid.has(key) && reads(key as TextKey));
+    bad[0]?.[1].domElement.querySelector('input')?.focus();
+    return bad.map(([, controller]) => `${controller._name} in ${controller.parent._title}`);
   }
 
   /** True when every text field parses: then no action is refused for one. */
@@ -331,15 +332,20 @@ export class Panel {
     // A field whose own text does not parse keeps saying so: clearing another refusal of it (a
     // preview's of N) must not leave its text unmarked while actions are refused for it.
     if (message === null && this.#invalid.has(key)) message = this.#parseProblem(key as TextKey);
+    // The control a screen reader is on when it reads the field: marked invalid, the message its description.
+    const control = controller.domElement.querySelector('input, select, button');
     if (message === null) {
       box?.remove();
       this.#errors.delete(key);
       controller.domElement.classList.remove('invalid');
+      control?.removeAttribute('aria-invalid');
+      control?.removeAttribute('aria-describedby');
       return;
     }
     if (!box) {
       box = document.createElement('div');
       box.className = 'field-error';
+      box.id = `field-error-${key}`;
       box.setAttribute('role', 'alert');
       box.dataset.errorFor = key;
       controller.domElement.after(box);
@@ -347,6 +353,8 @@ export class Panel {
     }
     box.textContent = message;
     controller.domElement.classList.add('invalid');
+    control?.setAttribute('aria-invalid', 'true');
+    control?.setAttribute('aria-describedby', box.id);
   }
 
   /** Clears the field's error while it is still `message` (a refusal since lifted), not one written after. */

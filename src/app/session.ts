@@ -106,8 +106,13 @@ interface QuantityFile {
   read(system: DarwinSystem): Float64Array;
 }
 
-/** Said at a run while a text field does not parse; withdrawn once every field parses. */
-const kFixFieldsFirst = 'Fix the fields marked in red first.';
+/**
+ * Said at a run while text fields it reads do not parse, naming them (Panel.unparsed: each by its
+ * label and folder), whose reasons stand under them; withdrawn once every field parses.
+ */
+export function fixFieldsFirst(fields: readonly string[]): string {
+  return `Fix first (the reason is under ${fields.length === 1 ? 'the field' : 'each field'}): ${fields.join('; ')}.`;
+}
 /** The check's note where the dense float64 reference runs. */
 const kDenseCheckNote = 'float64 CPU reference, run in a worker beside the GPU';
 /** The progress line while a run waits for its float64 check. */
@@ -256,6 +261,8 @@ export class Session {
   #runRefusal: Refusal | null = null;
   /** What a study would refuse of its fields together, marked as they change (#checkStudyInputs). */
   #studyInputRefusal: Refusal | null = null;
+  /** The last refusal of a run for fields that do not parse (fixFieldsFirst), withdrawn once they do. */
+  #fixFirst: string | null = null;
   /** The running run's end in one line, said at its end where nothing else is (Session.run). */
   #outcome: string | null = null;
   /** The last file's refusal, withdrawn when the next file is loaded. */
@@ -296,7 +303,10 @@ export class Session {
   changed(key: keyof Parameters): void {
     this.updateUrl();
     if (!this.#busy) this.#studies.changed(key, this.parameters);
-    if (this.#ui.parses()) this.#diagnostics.withdrawMessage(kFixFieldsFirst);
+    if (this.#fixFirst !== null && this.#ui.parses()) {
+      this.#diagnostics.withdrawMessage(this.#fixFirst);
+      this.#fixFirst = null;
+    }
     this.#checkStudyInputs(key);
     if (kDisplayKeys.includes(key)) {
       this.#view.setDisplay(this.parameters);
@@ -437,8 +447,10 @@ export class Session {
   async run(action: RunAction): Promise<void> {
     if (this.#busy || this.#dead) return;
     const panel = this.#ui;
-    if (!panel.valid((key) => readsField(action, key))) {
-      this.#diagnostics.message(kFixFieldsFirst);
+    const unparsed = panel.unparsed((key) => readsField(action, key));
+    if (unparsed.length > 0) {
+      this.#fixFirst = fixFieldsFirst(unparsed);
+      this.#diagnostics.message(this.#fixFirst);
       return;
     }
     this.#busy = true;
