@@ -366,4 +366,56 @@ describe('the view and its notices on WebGPU (SwiftShader)', () => {
     expect(fit).toEqual({ whole: true, lines: 2, besideStop: true, inHeader: true });
     expect(errors).toEqual([]);
   });
+
+  test("at 320 and 360 px a run's progress line shows whole: the name gives way to it, the bar takes a row", async () => {
+    const { page, errors } = await app.open('?n=200&run=none');
+    expect(await settled(page)).toBe('idle');
+    // The longest lines a run writes: a chunked build's, and a solve's.
+    const lines = [
+      'Building M: 9000 × 9000 on the GPU… (assembly: chunk 2 of 2, ~0 s left)',
+      'Solve: iteration 1234 (at most 3000), ‖r‖/‖p‖ = 1.23e-4',
+    ];
+    for (const width of [320, 360]) {
+      await page.setViewportSize({ width, height: 700 });
+      for (const line of lines) {
+        const fit = await page.evaluate((text) => {
+          document.getElementById('progress')!.hidden = false;
+          const shown = document.getElementById('progress-text')!;
+          shown.textContent = text;
+          const box = shown.getBoundingClientRect();
+          const stop = document.getElementById('progress-stop')!.getBoundingClientRect();
+          const bar = document.getElementById('progress-track')!.getBoundingClientRect();
+          const header = document.querySelector('header')!.getBoundingClientRect();
+          return {
+            whole: shown.scrollHeight <= shown.clientHeight && shown.scrollWidth <= shown.clientWidth,
+            besideStop: box.right <= stop.left && stop.right <= window.innerWidth,
+            barBelow: bar.top >= box.bottom && bar.width >= box.width,
+            inHeader: bar.bottom <= header.bottom,
+            name: document.querySelector('header h1')!.getBoundingClientRect().width,
+          };
+        }, line);
+        expect(fit, `${width} px: ${line}`).toEqual({
+          whole: true,
+          besideStop: true,
+          barBelow: true,
+          inHeader: true,
+          name: 0,
+        });
+      }
+      await screenshot(page, `view-6-progress-${width}px`);
+      // The run over, the name is back.
+      await page.evaluate(() => (document.getElementById('progress')!.hidden = true));
+      expect((await page.locator('header h1').boundingBox())?.width).toBeGreaterThan(50);
+    }
+    // Asked for less motion, the bar of a step of unknown length stands still.
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    const animation = await page.evaluate(() => {
+      document.getElementById('progress')!.hidden = false;
+      const bar = document.getElementById('progress-bar')!;
+      bar.classList.add('indeterminate');
+      return getComputedStyle(bar).animationName;
+    });
+    expect(animation).toBe('none');
+    expect(errors).toEqual([]);
+  });
 });
