@@ -1,8 +1,9 @@
 // The browser app end to end, driven through its panel as a user would, on Chromium's SwiftShader
 // WebGPU adapter (a CPU, so N stays in the hundreds): Solve, Spectrum and Momenta with the float64
 // checks beside them, max iterations and Stop (refined runs included), the files the page loads,
-// refuses and saves, links, the fields' refusals and when they go, a lost device, one session that
-// walks from the Electrons tab into the studies and a 1024 px window, and the page without WebGPU.
+// refuses and saves, links, the fields' refusals and when they go, a run and a refusal from the
+// keyboard as a screen reader hears them, a lost device, one session that walks from the Electrons
+// tab into the studies and a 1024 px window, and the page without WebGPU.
 // Tests check the numbers the page shows against physics or the float64 reference, prove from the
 // canvas's pixels that a run drew, save screenshots under e2e-results/, and fail on any console
 // error or uncaught exception.

@@ -3,7 +3,8 @@
 // 2D view fits the canvas (which is taller than wide at 1400 x 880), a quantity uniform to
 // float32 rounding is drawn in one colour, past the CPU adapter's draw budget one electron in s is
 // drawn and said to be, and windows of 800 and 600 px hold the canvas and the panel side by side or
-// one above the other, nothing wider than the window or a study's card.
+// one above the other, nothing wider than the window or a study's card; down to 320 px a run's
+// progress line is read whole in the header.
 import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { kUniformEntry, viridisTable } from '../src/app/colour.ts';
@@ -122,7 +123,7 @@ function expectFitted(shown: Drawing): void {
   expect(span).toBeGreaterThan(0.6 * Math.min(shown.width, shown.height));
 }
 
-/** How a progress line fits the header: the width of the name beside it, in pixels. */
+/** How a progress line fits the header; `name`: the width the page's name keeps beside it, in pixels. */
 interface ProgressFit {
   readonly whole: boolean;
   readonly lines: number;
