@@ -183,7 +183,8 @@ export function solveOutcome(
 ): string {
   const { text } = shownReason(result.reason, stopped);
   const iterations = `${result.iterations} ${result.iterations === 1 ? 'iteration' : 'iterations'}`;
-  return `Solve ${text}, after ${iterations}; ‖p − M v‖/‖p‖ = ${markdownNumber(result.trueRelativeResidual, 2)}.`;
+  const residual = markdownNumber(result.trueRelativeResidual, 2);
+  return `Solve ${text}, after ${iterations}; ‖p − M v‖/‖p‖ = ${residual}.`;
 }
 
 /** A spectrum's end in one line, as solveOutcome's: how it ended, λ_min and λ_max, and what M is. */

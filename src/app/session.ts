@@ -111,7 +111,8 @@ interface QuantityFile {
  * label and folder), whose reasons stand under them; withdrawn once every field parses.
  */
 export function fixFieldsFirst(fields: readonly string[]): string {
-  return `Fix first (the reason is under ${fields.length === 1 ? 'the field' : 'each field'}): ${fields.join('; ')}.`;
+  const under = fields.length === 1 ? 'the field' : 'each field';
+  return `Fix first (the reason is under ${under}): ${fields.join('; ')}.`;
 }
 /** The check's note where the dense float64 reference runs. */
 const kDenseCheckNote = 'float64 CPU reference, run in a worker beside the GPU';
@@ -759,7 +760,8 @@ export class Session {
     this.#diagnostics.clearChecks(['solve']);
     const report = await this.#runSolve(system, backend, key, 'momenta', input.values);
     this.#showSolve(report, false);
-    this.#outcome = `Momenta p = M v of the ${system.configuration.n} electrons: ${this.#stopRequested ? 'stopped by the user' : 'done'}.`;
+    const ended = this.#stopRequested ? 'stopped by the user' : 'done';
+    this.#outcome = `Momenta p = M v of the ${system.configuration.n} electrons: ${ended}.`;
     return !this.#stopRequested;
   }
 
