@@ -114,6 +114,7 @@ export function fixFieldsFirst(fields: readonly string[]): string {
   const under = fields.length === 1 ? 'the field' : 'each field';
   return `Fix first (the reason is under ${under}): ${fields.join('; ')}.`;
 }
+
 /** The check's note where the dense float64 reference runs. */
 const kDenseCheckNote = 'float64 CPU reference, run in a worker beside the GPU';
 /** The progress line while a run waits for its float64 check. */
