@@ -1,8 +1,9 @@
 // The browser app end to end, driven through its panel as a user would, on Chromium's SwiftShader
 // WebGPU adapter (a CPU, so N stays in the hundreds): Solve, Spectrum and Momenta with the float64
 // checks beside them, max iterations and Stop (refined runs included), the files the page loads,
-// refuses and saves, links, the fields' refusals and when they go, a lost device, one session that
-// walks from the Electrons tab into the studies and a 1024 px window, and the page without WebGPU.
+// refuses and saves, links, the fields' refusals and when they go, a run and a refusal from the
+// keyboard as a screen reader hears them, a lost device, one session that walks from the Electrons
+// tab into the studies and a 1024 px window, and the page without WebGPU.
 // Tests check the numbers the page shows against physics or the float64 reference, prove from the
 // canvas's pixels that a run drew, save screenshots under e2e-results/, and fail on any console
 // error or uncaught exception.
@@ -960,7 +961,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     await typeField(page, 'n', 'abc');
     await expect.poll(() => fieldError(page, 'n').textContent()).toContain('N needs a finite number');
     await page.locator('[data-action="solve"] button').click();
-    expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
+    expect(await shownText(page, 'message')).toBe(
+      'Fix first (the reason is under the field): N electrons in Configuration.',
+    );
     await typeField(page, 'n', '-3');
     await expect.poll(() => fieldError(page, 'n').textContent()).toContain('integer >= 1');
     await typeField(page, 'n', '400');
@@ -1013,7 +1016,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     // A field that does not parse holds every run back; once it parses, the call to fix it goes.
     await typeField(page, 'epsilon', 'abc');
     await page.locator('[data-action="solve"] button').click();
-    expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
+    expect(await shownText(page, 'message')).toBe(
+      'Fix first (the reason is under the field): ε = r_e / R in Configuration.',
+    );
     await typeField(page, 'epsilon', '0.01');
     expect(await shownText(page, 'message')).toBe('');
     expect(errors).toEqual([]);
@@ -1023,7 +1028,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     const { page, errors } = await openIdle('?n=10&run=none');
     await typeField(page, 'epsilon', 'abc');
     await page.locator('[data-action="solve"] button').click();
-    expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
+    expect(await shownText(page, 'message')).toBe(
+      'Fix first (the reason is under the field): ε = r_e / R in Configuration.',
+    );
     expect(await runAction(page, 'pairing')).toBe('converged');
     expect(await page.locator('#pairing-au-eq46').getAttribute('data-value')).not.toBeNull();
     expect(errors).toEqual([]);
@@ -1050,7 +1057,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await page.locator('canvas').count()).toBeGreaterThan(0);
     const message = await shownText(page, 'message');
     expect(message).toMatch(
-      /^The link has values this page cannot use: they are marked in red, with defaults in force\. The link's parameter 'bogus' is unknown and ignored; a link may hold geometry, n, /,
+      /^The link has values this page cannot use, each refused under its field; defaults are in force\. The link's parameter 'bogus' is unknown and ignored; a link may hold geometry, n, /,
     );
     expect(errors).toEqual([]);
   });
@@ -1187,6 +1194,138 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
       JSON.parse((await downloaded(fresh.page, kDownloadJson, 'solve-stopped-again.json')).text),
     ).toEqual(saved);
     expect(fresh.errors).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  test('a Solve from the keyboard: a progressbar and a spoken line while it runs, Stop focused, Escape (not in a text field) stops it, its end said, Solve focused again', async () => {
+    const { page, errors } = await openIdle(
+      '?geometry=sphere&n=1000&eps=0.01&velocity=random&tol=1e-12&check=0&run=none',
+    );
+    const recorded = await recordProgress(page);
+    interface Seen {
+      focusRunning: string;
+      focusEnded: string;
+      percents: string[];
+      said: string[];
+      inField: string;
+    }
+    // What a screen reader is given as the run goes, recorded by the page as it changes; and, at the
+    // solve's first iteration, Escape in ε's field (that field's key, not a Stop), then where the focus is.
+    await page.evaluate(() => {
+      const seen: Seen = { focusRunning: '', focusEnded: '', percents: [], said: [], inField: '' };
+      Object.assign(window, { seen });
+      const focused = () => {
+        const active = document.activeElement;
+        return active?.id || active?.closest<HTMLElement>('[data-action]')?.dataset.action || active?.tagName;
+      };
+      new MutationObserver(() => {
+        if (document.body.dataset.status === 'running') seen.focusRunning = focused() ?? '';
+        else seen.focusEnded = focused() ?? '';
+      }).observe(document.body, { attributes: true, attributeFilter: ['data-status'] });
+      const track = document.getElementById('progress-track')!;
+      new MutationObserver(() => {
+        const percent = track.getAttribute('aria-valuenow');
+        if (percent !== null) seen.percents.push(percent);
+      }).observe(track, { attributes: true, attributeFilter: ['aria-valuenow'] });
+      const said = document.getElementById('progress-said')!;
+      const spoken = { childList: true, characterData: true, subtree: true };
+      new MutationObserver(() => seen.said.push(said.textContent ?? '')).observe(said, spoken);
+      const text = document.getElementById('progress-text')!;
+      const escape = (target: Element) =>
+        target.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+      const first = new MutationObserver(() => {
+        if (!text.textContent?.startsWith('Solve: iteration')) return;
+        first.disconnect();
+        escape(document.querySelector('[data-field="epsilon"] input')!);
+        seen.inField = `${document.body.dataset.status}: ${text.textContent}`;
+        escape(document.activeElement!);
+      });
+      first.observe(text, spoken);
+    });
+    expect(await page.locator('#progress-track').getAttribute('role')).toBe('progressbar');
+    await page.locator('[data-action="solve"] button').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => Number(document.body.dataset.runs ?? 0) > 0, null, { timeout: 120_000 });
+    const seen = await page.evaluate(() => (window as unknown as { seen: Seen }).seen);
+    // Escape in the field left the run going; on the Stop the run took the focus to, it stopped the run.
+    expect(seen.inField).toMatch(/^running: Solve: iteration \d+/);
+    expect(await status(page)).toBe('failed');
+    expect(await page.locator('#solve-reason').getAttribute('data-reason')).toBe('stopped');
+    expect(seen.focusRunning).toBe('progress-stop');
+    expect(seen.focusEnded).toBe('solve');
+    expect(
+      await page.evaluate(() =>
+        document.activeElement?.closest('[data-action]')?.getAttribute('data-action'),
+      ),
+    ).toBe('solve');
+    // The bar's value, as its width: the solve's first step at 0 %, then its iterations.
+    expect(seen.percents[0]).toBe('0');
+    const lastPercent = seen.percents.at(-1)!;
+    expect(await page.locator('#progress-bar').evaluate((bar) => bar.style.width)).toBe(`${lastPercent}%`);
+    // The spoken line: the run's first line at once (the next, in the same task, replaced it on screen
+    // before the recorder saw it), then lines the progress showed, and emptied at the end.
+    const shown = (await recorded()).map(([text]) => text);
+    expect(seen.said[0]).toBe('solve: starting…');
+    for (const line of seen.said.slice(1, -1)) expect(shown).toContain(line);
+    expect(seen.said.at(-1)).toBe('');
+    // Its end, said once in the status line, with the iterations and residual the diagnostics show.
+    const iterations = await shownValue(page, 'solve-iterations');
+    expect(await shownText(page, 'message')).toMatch(
+      new RegExp(`^Solve stopped by the user, after ${iterations} iterations?; ‖p − M v‖/‖p‖ = \\S+\\.$`),
+    );
+    expect(errors).toEqual([]);
+  });
+
+  test('a field refused from the keyboard: Enter keeps the focus in it, it is marked invalid and described by its reason; Solve names it and focuses it', async () => {
+    const { page, errors } = await openIdle('?n=200&run=none');
+    const n = page.locator('[data-field="n"] input');
+    // The panel field or action the focus is in.
+    const focused = () =>
+      page.evaluate(() => {
+        const data = document.activeElement?.closest<HTMLElement>('[data-field], [data-action]')?.dataset;
+        return data?.field ?? data?.action ?? null;
+      });
+    await typeField(page, 'n', 'abc');
+    expect(await focused()).toBe('n');
+    expect(await n.getAttribute('aria-invalid')).toBe('true');
+    const described = await n.getAttribute('aria-describedby');
+    expect(await fieldError(page, 'n').getAttribute('id')).toBe(described);
+    expect(await page.locator(`#${described}`).textContent()).toBe("N needs a finite number, got 'abc'");
+    // Solve, from the keyboard, is refused by the field's label and folder, and gives the field the focus.
+    await typeField(page, 'tolerance', '2');
+    const solve = async () => {
+      await page.locator('[data-action="solve"] button').focus();
+      await page.keyboard.press('Enter');
+    };
+    await solve();
+    const refusal =
+      'Fix first (the reason is under each field): N electrons in Configuration; tolerance ‖r‖/‖p‖ in Solver.';
+    expect(await shownText(page, 'message')).toBe(refusal);
+    expect(await focused()).toBe('n');
+    // An error in words, not by its colour alone; said again when pressed again (a new node, same text).
+    expect(
+      await page.locator('#message').evaluate((message) => getComputedStyle(message, '::before').content),
+    ).toBe('"Error: "');
+    await page.locator('#message span').evaluate((line) => (line.dataset.first = 'yes'));
+    await solve();
+    expect(await shownText(page, 'message')).toBe(refusal);
+    expect(await page.locator('#message span').getAttribute('data-first')).toBeNull();
+    // Fixed, the marks go, and the refusal with them; a Solve then says how it ended.
+    await typeField(page, 'n', '200');
+    await typeField(page, 'tolerance', '1e-5');
+    expect(await n.getAttribute('aria-invalid')).toBeNull();
+    expect(await n.getAttribute('aria-describedby')).toBeNull();
+    expect(await shownText(page, 'message')).toBe('');
+    await solve();
+    await page.waitForFunction(() => Number(document.body.dataset.runs ?? 0) > 0, null, { timeout: 120_000 });
+    expect(await status(page)).toBe('converged');
+    const said = /^Solve converged: ‖r‖ ≤ tol ‖p‖, after (\d+) iterations; ‖p − M v‖\/‖p‖ = (\S+)\.$/.exec(
+      await shownText(page, 'message'),
+    );
+    expect(Number(said?.[1])).toBe(await shownValue(page, 'solve-iterations'));
+    const residual = await shownValue(page, 'solve-true-residual');
+    expect(Number(said?.[2])).toBe(Number(residual.toPrecision(2)));
+    expect(await focused()).toBe('solve');
     expect(errors).toEqual([]);
   });
 
@@ -1378,12 +1517,14 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await page.locator('#inertia-ratio').getAttribute('data-value')).toBeNull();
 
     // A typed N that does not parse stays marked when another field redraws the configuration: Solve's
-    // refusal points at a field that is in red.
+    // refusal names it.
     await typeField(page, 'n', 'abc');
     await typeField(page, 'epsilon', '2e-3');
     expect(await fieldError(page, 'n').textContent()).toBe("N needs a finite number, got 'abc'");
     await page.locator('[data-action="solve"] button').click();
-    expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
+    expect(await shownText(page, 'message')).toBe(
+      'Fix first (the reason is under the field): N electrons in Configuration.',
+    );
     await typeField(page, 'n', '1');
     expect(await fieldError(page, 'n').count()).toBe(0);
 
@@ -1478,7 +1619,8 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await page.locator('#view-help').isVisible()).toBe(true);
     await page.setViewportSize({ width: 1024, height: 700 });
     expect(await page.locator('#view-help').isVisible()).toBe(false);
-    // A file dropped while the run goes on is refused; once the run is over, the refusal goes with it.
+    // A file dropped while the run goes on is refused; once the run is over, the run's outcome takes
+    // the refusal's place.
     const larmor = await startAction(page, 'larmor', () => {
       const files = new DataTransfer();
       files.items.add(new File(['x,y\n1,0\n'], 'dropped.csv', { type: 'text/csv' }));
@@ -1490,7 +1632,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(
       await page.evaluate(() => (window as unknown as { droppedWhileRunning: string }).droppedWhileRunning),
     ).toBe('Stop the run before loading a file.');
-    expect(await shownText(page, 'message')).toBe('');
+    expect(await shownText(page, 'message')).toBe(
+      'The larmor run finished: its results are in the Studies tab.',
+    );
     expect((await page.locator('#larmor-ring').boundingBox())!.width).toBeGreaterThanOrEqual(150);
     await screenshot(page, 'session-1024-larmor');
 

@@ -336,7 +336,10 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       .poll(() => fieldError(page, 'larmorFieldTesla').textContent())
       .toContain('B must be 0 or of magnitude 1e-100 to 1e100, got 1e300');
     await page.locator('[data-action="larmor"] button').click();
-    expect(await shownText(page, 'message')).toBe('Fix the fields marked in red first.');
+    expect(await shownText(page, 'message')).toBe(
+      'Fix first (the reason is under each field): B (tesla) in Larmor ring (eq. 13-18); ' +
+        'R (metres) in Larmor ring (eq. 13-18).',
+    );
     await page.locator('#study-larmor').scrollIntoViewIfNeeded();
     await screenshot(page, 'studies-3-larmor');
     // The saved ring loaded over the bad field: the file's R takes its place, and its error goes.
@@ -795,7 +798,8 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await settled(page)).toBe('converged');
     expect(await runAction(page, 'response')).toBe('converged');
     expect(await shownText(page, 'message')).toBe(
-      "The canvas shows the response run's electrons, so the Electrons tab took geometry ring and N = 16 " +
+      'The response run finished: its results are in the Studies tab. ' +
+        "The canvas shows the response run's electrons, so the Electrons tab took geometry ring and N = 16 " +
         '(were sphere, N = 40) and colour by the induced current |v_i|; its results, of the electrons it ' +
         'had, were cleared.',
     );

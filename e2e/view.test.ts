@@ -3,7 +3,8 @@
 // 2D view fits the canvas (which is taller than wide at 1400 x 880), a quantity uniform to
 // float32 rounding is drawn in one colour, past the CPU adapter's draw budget one electron in s is
 // drawn and said to be, and windows of 800 and 600 px hold the canvas and the panel side by side or
-// one above the other, nothing wider than the window or a study's card.
+// one above the other, nothing wider than the window or a study's card; down to 320 px a run's
+// progress line is read whole in the header.
 import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { kUniformEntry, viridisTable } from '../src/app/colour.ts';
@@ -120,6 +121,37 @@ function expectFitted(shown: Drawing): void {
   expect(shown.bottom).toBeLessThan(shown.height - 1);
   const span = Math.max(shown.right - shown.left, shown.bottom - shown.top);
   expect(span).toBeGreaterThan(0.6 * Math.min(shown.width, shown.height));
+}
+
+/** How a progress line fits the header; `name`: the width the page's name keeps beside it, in pixels. */
+interface ProgressFit {
+  readonly whole: boolean;
+  readonly lines: number;
+  readonly besideStop: boolean;
+  readonly barBelow: boolean;
+  readonly inHeader: boolean;
+  readonly name: number;
+}
+
+/** Shows `text` on the progress line as a run does, and how it fits the header beside Stop and the bar. */
+function progressFit(page: Page, text: string): Promise<ProgressFit> {
+  return page.evaluate((text) => {
+    document.getElementById('progress')!.hidden = false;
+    const shown = document.getElementById('progress-text')!;
+    shown.textContent = text;
+    const box = shown.getBoundingClientRect();
+    const stop = document.getElementById('progress-stop')!.getBoundingClientRect();
+    const bar = document.getElementById('progress-track')!.getBoundingClientRect();
+    return {
+      whole: shown.scrollHeight <= shown.clientHeight && shown.scrollWidth <= shown.clientWidth,
+      lines: Math.round(box.height / parseFloat(getComputedStyle(shown).lineHeight)),
+      besideStop: box.right <= stop.left && stop.right <= window.innerWidth,
+      barBelow: bar.top >= box.bottom && bar.width >= box.width,
+      inHeader:
+        Math.max(box.bottom, bar.bottom) <= document.querySelector('header')!.getBoundingClientRect().bottom,
+      name: document.querySelector('header h1')!.getBoundingClientRect().width,
+    };
+  }, text);
 }
 
 describe('the view and its notices on WebGPU (SwiftShader)', () => {
@@ -350,20 +382,51 @@ describe('the view and its notices on WebGPU (SwiftShader)', () => {
     await page.setViewportSize({ width: 500, height: 800 });
     // The line of a long solve, as the page writes it while it runs.
     const line = 'Solve: iteration 1234 (at most 3000), ‖r‖/‖p‖ = 1.23e-4';
-    const fit = await page.evaluate((text) => {
+    const { whole, lines, besideStop, inHeader } = await progressFit(page, line);
+    expect({ whole, lines, besideStop, inHeader }).toEqual({
+      whole: true,
+      lines: 2,
+      besideStop: true,
+      inHeader: true,
+    });
+    expect(errors).toEqual([]);
+  });
+
+  test("at 320 and 360 px a run's progress line shows whole: the name gives way to it, the bar takes a row", async () => {
+    const { page, errors } = await app.open('?n=200&run=none');
+    expect(await settled(page)).toBe('idle');
+    // The longest lines a run writes: a chunked build's, and a solve's.
+    const lines = [
+      'Building M: 9000 × 9000 on the GPU… (assembly: chunk 2 of 2, ~0 s left)',
+      'Solve: iteration 1234 (at most 3000), ‖r‖/‖p‖ = 1.23e-4',
+    ];
+    for (const width of [320, 360]) {
+      await page.setViewportSize({ width, height: 700 });
+      for (const line of lines) {
+        const { lines: shownLines, ...fit } = await progressFit(page, line);
+        expect(shownLines).toBeLessThanOrEqual(3);
+        expect(fit, `${width} px: ${line}`).toEqual({
+          whole: true,
+          besideStop: true,
+          barBelow: true,
+          inHeader: true,
+          name: 0,
+        });
+      }
+      await screenshot(page, `view-6-progress-${width}px`);
+      // The run over, the name is back.
+      await page.evaluate(() => (document.getElementById('progress')!.hidden = true));
+      expect((await page.locator('header h1').boundingBox())?.width).toBeGreaterThan(50);
+    }
+    // Asked for less motion, the bar of a step of unknown length stands still.
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    const animation = await page.evaluate(() => {
       document.getElementById('progress')!.hidden = false;
-      const shown = document.getElementById('progress-text')!;
-      shown.textContent = text;
-      const box = shown.getBoundingClientRect();
-      const stop = document.getElementById('progress-stop')!.getBoundingClientRect();
-      return {
-        whole: shown.scrollHeight <= shown.clientHeight && shown.scrollWidth <= shown.clientWidth,
-        lines: Math.round(box.height / parseFloat(getComputedStyle(shown).lineHeight)),
-        besideStop: box.right <= stop.left,
-        inHeader: box.bottom <= document.querySelector('header')!.getBoundingClientRect().bottom,
-      };
-    }, line);
-    expect(fit).toEqual({ whole: true, lines: 2, besideStop: true, inHeader: true });
+      const bar = document.getElementById('progress-bar')!;
+      bar.classList.add('indeterminate');
+      return getComputedStyle(bar).animationName;
+    });
+    expect(animation).toBe('none');
     expect(errors).toEqual([]);
   });
 });

@@ -14,9 +14,13 @@ import {
   linearTickLabels,
   loadedIndefinite,
   shownReason,
+  solveOutcome,
+  spectrumOutcome,
 } from '../src/app/diagnostics.ts';
-import { responseShownLine } from '../src/app/session.ts';
+import { fixFieldsFirst, responseShownLine } from '../src/app/session.ts';
 import { firstElectronApart, geometry } from '../src/physics/geometry.ts';
+import type { DarwinSystem } from '../src/physics/models.ts';
+import { cpuBackend } from '../src/run/backend.ts';
 
 /** x moved by `ulps` units in its last place, as another engine's Math.sin may round it. */
 function nudged(x: number, ulps: number): number {
@@ -87,6 +91,63 @@ describe("a solve's or a spectrum's reason as the page words it", () => {
       'not converged: the float64 refinement fell short of tol',
     );
     expect(shownReason('something_new', false)).toEqual({ text: 'something_new', reason: 'something_new' });
+  });
+});
+
+describe("a run's end in one line, as the page's status line says it when nothing else is said", () => {
+  const system: DarwinSystem = {
+    configuration: geometry('sphere', 20),
+    model: 'vector',
+    dim: 3,
+    epsilon: 0.01,
+    softening: 0,
+  };
+  const momenta = new Float64Array(60).fill(1);
+
+  test('a solve: how it ended, after how many iterations, and its true residual to two digits', async () => {
+    const result = await cpuBackend(system).velocities(momenta, 'cg', { rtol: 1e-8 });
+    expect(result.converged).toBe(true);
+    const said = solveOutcome(result, false);
+    const [, iterations, residual] =
+      /^Solve converged: ‖r‖ ≤ tol ‖p‖, after (\d+) iterations; ‖p − M v‖\/‖p‖ = (\S+)\.$/.exec(said) ?? [];
+    expect(Number(iterations)).toBe(result.iterations);
+    expect(Number(residual)).toBeLessThanOrEqual(1e-8);
+    expect(Math.abs(Number(residual) - result.trueRelativeResidual)).toBeLessThanOrEqual(
+      0.05 * result.trueRelativeResidual,
+    );
+    // Cut short by its limit, or by Stop (which the solvers report as that limit).
+    const one = await cpuBackend(system).velocities(momenta, 'cg', { rtol: 1e-8, maxIterations: 1 });
+    expect(solveOutcome(one, false)).toBe(
+      'Solve not converged: iteration limit reached, after 1 iteration; ' +
+        `‖p − M v‖/‖p‖ = ${one.trueRelativeResidual.toPrecision(2)}.`,
+    );
+    expect(one.trueRelativeResidual).toBeGreaterThan(1e-3);
+    expect(solveOutcome(one, true)).toMatch(/^Solve stopped by the user, after 1 iteration; /);
+  });
+
+  test('a spectrum: how it ended, λ_min and λ_max as the diagnostics show them, and what M is', async () => {
+    const result = await cpuBackend(system).spectrum({ tol: 1e-10 });
+    expect(result.indefinite).toBe(false);
+    const { iterations } = result.lanczos;
+    expect(spectrumOutcome(result, false)).toBe(
+      `Spectrum converged: Ritz residuals ≤ tol, after ${iterations} Lanczos products: ` +
+        `λ_min = ${result.lambdaMin.toPrecision(6)}, λ_max = ${result.lambdaMax.toPrecision(6)}; ` +
+        'M is positive definite.',
+    );
+    // Stopped, its definiteness is not established (spectrumDone's rule), and a proof of the opposite stands.
+    expect(spectrumOutcome(result, true)).toMatch(
+      /^Spectrum stopped by the user, after \d+ Lanczos products: .*; M's definiteness is not established\.$/,
+    );
+    expect(spectrumOutcome({ ...result, indefinite: true }, true)).toMatch(/; M is indefinite\.$/);
+  });
+
+  test('a run refused for fields that do not parse names each, with its folder', () => {
+    expect(fixFieldsFirst(['N electrons in Configuration'])).toBe(
+      'Fix first (the reason is under the field): N electrons in Configuration.',
+    );
+    expect(fixFieldsFirst(['B (tesla) in Larmor ring', 'R (metres) in Larmor ring'])).toBe(
+      'Fix first (the reason is under each field): B (tesla) in Larmor ring; R (metres) in Larmor ring.',
+    );
   });
 });
 

@@ -14,6 +14,12 @@ import { withinTarget } from '../run/check.ts';
 import type { ResidualProduct } from '../run/solve.ts';
 import { markdownNumber } from '../studies/markdown.ts';
 
+/**
+ * The least time between two progress lines said to a screen reader: about what one takes to read
+ * ("Solve: iteration 120 (at most 3000), ‖r‖/‖p‖ = 1.23e-4"), so that they do not queue up.
+ */
+const kSaidProgressMs = 5000;
+
 export type Stage = 'build' | 'momenta' | 'solve' | 'spectrum' | 'check';
 
 /** The element #id of index.html, as the type its caller knows it to be; throws where it is missing. */
@@ -150,6 +156,51 @@ interface ShownSpectrum {
   readonly stopped: boolean;
 }
 
+/** A spectrum run's result as the page shows it, `stopped` by the user. */
+function shownSpectrum(result: SpectrumResult, stopped: boolean): ShownSpectrum {
+  return {
+    lambdaMin: result.lambdaMin,
+    lambdaMax: result.lambdaMax,
+    collectiveParameter: result.collectiveParameter,
+    conditionNumber: result.conditionNumber,
+    // Stopped (during its check, where Lanczos had converged) definiteness stays unestablished, as the
+    // mark says; a proof of indefiniteness stands.
+    indefinite: stopped ? (result.indefinite === true ? true : null) : result.indefinite,
+    iterations: result.lanczos.iterations,
+    converged: result.lanczos.converged,
+    reason: result.lanczos.reason,
+    stopped,
+  };
+}
+
+/**
+ * A solve's end in one line, said in the page's message as the run ends (a screen reader hears it;
+ * the diagnostics show the rest): how it ended, its iterations and its residual, the true one.
+ */
+export function solveOutcome(
+  result: Pick<SolveResult, 'reason' | 'iterations' | 'trueRelativeResidual'>,
+  stopped: boolean,
+): string {
+  const { text } = shownReason(result.reason, stopped);
+  const iterations = `${result.iterations} ${result.iterations === 1 ? 'iteration' : 'iterations'}`;
+  const residual = markdownNumber(result.trueRelativeResidual, 2);
+  return `Solve ${text}, after ${iterations}; ‖p − M v‖/‖p‖ = ${residual}.`;
+}
+
+/** A spectrum's end in one line, as solveOutcome's: how it ended, λ_min and λ_max, and what M is. */
+export function spectrumOutcome(result: SpectrumResult, stopped: boolean): string {
+  const shown = shownSpectrum(result, stopped);
+  const { text } = shownReason(shown.reason, shown.stopped);
+  const products = `${shown.iterations} Lanczos ${shown.iterations === 1 ? 'product' : 'products'}`;
+  const verdict = {
+    'positive definite': 'M is positive definite',
+    indefinite: 'M is indefinite',
+    'not established': "M's definiteness is not established",
+  }[definiteness(shown.indefinite)];
+  const range = `λ_min = ${shown.lambdaMin.toPrecision(6)}, λ_max = ${shown.lambdaMax.toPrecision(6)}`;
+  return `Spectrum ${text}, after ${products}: ${range}; ${verdict}.`;
+}
+
 /** Tick spacings of an iteration axis: 1, 2, 5 times a power of ten. */
 const kIterationTicks = Array.from({ length: 24 }, (_, k) => [1, 2, 5][k % 3] * 10 ** Math.floor(k / 3));
 
@@ -249,6 +300,10 @@ export class Diagnostics {
   readonly #residuals: (number | null)[] = [];
   #tolerance = 0;
   #plotScheduled = 0;
+  /** The progress line the live region is to say next, when it last said one, and its wait. */
+  #toSay = '';
+  #saidAt = -Infinity;
+  #sayTimer = 0;
 
   constructor() {
     const container = element('residual-plot');
@@ -576,19 +631,7 @@ export class Diagnostics {
   }
 
   spectrumDone(result: SpectrumResult, stopped: boolean): void {
-    this.#showSpectrum({
-      lambdaMin: result.lambdaMin,
-      lambdaMax: result.lambdaMax,
-      collectiveParameter: result.collectiveParameter,
-      conditionNumber: result.conditionNumber,
-      // Stopped (during its check, where Lanczos had converged) definiteness stays unestablished, as the
-      // mark says; a proof of indefiniteness stands.
-      indefinite: stopped ? (result.indefinite === true ? true : null) : result.indefinite,
-      iterations: result.lanczos.iterations,
-      converged: result.lanczos.converged,
-      reason: result.lanczos.reason,
-      stopped,
-    });
+    this.#showSpectrum(shownSpectrum(result, stopped));
   }
 
   #showSpectrum(spectrum: ShownSpectrum): void {
@@ -662,25 +705,71 @@ export class Diagnostics {
     showText('check-note', text);
   }
 
-  /** The progress line over the view: what runs, and how far (0..1) when that is known. */
+  /**
+   * The progress line over the view: what runs, and how far (0..1) when that is known, which the
+   * progress bar also tells a screen reader (no value while it is unknown: an indeterminate bar).
+   */
   progress(text: string, fraction: number | null): void {
     const box = element('progress');
     box.hidden = false;
     showText('progress-text', text);
     const bar = element('progress-bar');
     bar.classList.toggle('indeterminate', fraction === null);
-    bar.style.width = fraction === null ? '' : `${Math.round(100 * Math.min(1, Math.max(0, fraction)))}%`;
+    const percent = fraction === null ? null : Math.round(100 * Math.min(1, Math.max(0, fraction)));
+    bar.style.width = percent === null ? '' : `${percent}%`;
+    const track = element('progress-track');
+    if (percent === null) track.removeAttribute('aria-valuenow');
+    else track.setAttribute('aria-valuenow', String(percent));
+    this.#sayProgress(text);
+  }
+
+  /** The Stop beside the progress line, in view while a run goes on however the page is scrolled. */
+  stopControl(): HTMLElement {
+    return element('progress-stop');
   }
 
   progressDone(): void {
     element('progress').hidden = true;
+    clearTimeout(this.#sayTimer);
+    this.#sayTimer = 0;
+    this.#saidAt = -Infinity;
+    // Emptied, not left saying a finished run's last step to a reader who comes across it later.
+    showText('progress-said', '');
   }
 
-  /** One line under the diagnostics for errors and notices; empty text clears it. */
+  /**
+   * The progress line in the polite live region a screen reader speaks: its first line at once, then
+   * the latest one at most every kSaidProgressMs, since each change is read whole and a solve's line
+   * changes with every iteration.
+   */
+  #sayProgress(text: string): void {
+    this.#toSay = text;
+    if (this.#sayTimer) return;
+    const say = () => {
+      this.#sayTimer = 0;
+      this.#saidAt = performance.now();
+      showText('progress-said', this.#toSay);
+    };
+    const wait = this.#saidAt + kSaidProgressMs - performance.now();
+    if (wait <= 0) say();
+    else this.#sayTimer = window.setTimeout(say, wait);
+  }
+
+  /**
+   * One line under the diagnostics for errors and notices; empty text clears it. Its text goes in a
+   * new node each time, which the status region announces even when the text is the one it held (the
+   * same refusal, pressed twice); an error's "Error:" is the stylesheet's, seen and read alike.
+   */
   message(text: string, kind: 'error' | 'info' = 'error'): void {
     const target = element('message');
-    target.textContent = text;
+    target.replaceChildren();
     target.className = text ? kind : '';
+    if (text) target.appendChild(document.createElement('span')).textContent = text;
+  }
+
+  /** Whether the message line says something now. */
+  saying(): boolean {
+    return element('message').textContent !== '';
   }
 
   /** Clears the message while it is still `text` (a refusal since lifted), not one written after. */

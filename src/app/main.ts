@@ -173,6 +173,13 @@ async function main(): Promise<void> {
   });
   current.attach(panel);
   element('progress-stop').addEventListener('click', () => current.stop());
+  // Escape stops a run from anywhere but a field typed in (lil-gui's numbers are type=number on a touch
+  // screen) or a list, whose own key it is there.
+  window.addEventListener('keydown', (event) => {
+    const target = event.target;
+    const typing = target instanceof HTMLInputElement && (target.type === 'text' || target.type === 'number');
+    if (event.key === 'Escape' && !typing && !(target instanceof HTMLSelectElement)) current.stop();
+  });
   wireFiles(current, diagnostics);
 
   // After a loss (a driver reset, a GPU process crash), a new device for the view, the studies and
@@ -225,7 +232,7 @@ async function main(): Promise<void> {
   };
   if (bad.length > 0) {
     notRun(
-      'The link has values this page cannot use: they are marked in red, with defaults in force.' +
+      'The link has values this page cannot use, each refused under its field; defaults are in force.' +
         (unknownNotice && ` ${unknownNotice}`),
       'error',
       'failed',

@@ -168,6 +168,8 @@ export class Panel {
   #downloads!: { json: Controller; csv: Controller };
   /** The load buttons: the page loads no file while a run goes on (Session.load refuses it). */
   readonly #loads: Controller[] = [];
+  /** The button the running run was started from with the focus on it, and the Stop that took it. */
+  #pressed: { button: HTMLElement; stop: HTMLElement } | null = null;
 
   constructor(container: HTMLElement, parameters: Parameters, hooks: PanelHooks) {
     this.#parameters = parameters;
@@ -308,13 +310,14 @@ export class Panel {
   }
 
   /**
-   * True when every text field that `reads` (an action's, state.ts readsField) parses; otherwise
-   * scrolls to the bad ones, whose messages stand beside them.
+   * The text fields that `reads` (an action's, state.ts readsField) whose text does not parse, in the
+   * panel's order, each named by its label and folder ("N electrons in Configuration": three folders
+   * have an N); the focus goes to the first, whose message stands under it. None: the action may run.
    */
-  valid(reads: (key: keyof Parameters) => boolean): boolean {
-    const bad = [...this.#invalid].filter((key) => reads(key as TextKey));
-    for (const key of bad) this.#controllers.get(key)?.domElement.scrollIntoView({ block: 'nearest' });
-    return bad.length === 0;
+  unparsed(reads: (key: keyof Parameters) => boolean): string[] {
+    const bad = [...this.#controllers].filter(([key]) => this.#invalid.has(key) && reads(key as TextKey));
+    bad[0]?.[1].domElement.querySelector('input')?.focus();
+    return bad.map(([, controller]) => `${controller._name} in ${controller.parent._title}`);
   }
 
   /** True when every text field parses: then no action is refused for one. */
@@ -329,15 +332,20 @@ export class Panel {
     // A field whose own text does not parse keeps saying so: clearing another refusal of it (a
     // preview's of N) must not leave its text unmarked while actions are refused for it.
     if (message === null && this.#invalid.has(key)) message = this.#parseProblem(key as TextKey);
+    // The control a screen reader is on when it reads the field: marked invalid, the message its description.
+    const control = controller.domElement.querySelector('input, select, button');
     if (message === null) {
       box?.remove();
       this.#errors.delete(key);
       controller.domElement.classList.remove('invalid');
+      control?.removeAttribute('aria-invalid');
+      control?.removeAttribute('aria-describedby');
       return;
     }
     if (!box) {
       box = document.createElement('div');
       box.className = 'field-error';
+      box.id = `field-error-${key}`;
       box.setAttribute('role', 'alert');
       box.dataset.errorFor = key;
       controller.domElement.after(box);
@@ -345,6 +353,8 @@ export class Panel {
     }
     box.textContent = message;
     controller.domElement.classList.add('invalid');
+    control?.setAttribute('aria-invalid', 'true');
+    control?.setAttribute('aria-describedby', box.id);
   }
 
   /** Clears the field's error while it is still `message` (a refusal since lifted), not one written after. */
@@ -385,10 +395,25 @@ export class Panel {
     for (const controller of this.#controllers.values()) controller.updateDisplay();
   }
 
-  /** While a run is going: actions and loads off, Stop on. */
-  setBusy(busy: boolean): void {
-    for (const controller of [...this.#actionControllers, ...this.#loads]) controller.disable(busy);
+  /**
+   * While a run is going: actions and loads off, Stop on. The focus, where it was on the button that
+   * started the run, would fall to the page's body as that button goes off: it goes to `stop` (given
+   * at the run's start), and back to that button at the run's end unless it was moved meanwhile.
+   */
+  setBusy(busy: boolean, stop?: HTMLElement): void {
+    const offWhileBusy = [...this.#actionControllers, ...this.#loads];
+    const focused = document.activeElement;
+    if (busy) {
+      const pressed = offWhileBusy.some((controller) => controller.domElement.contains(focused));
+      this.#pressed = pressed && stop && focused instanceof HTMLElement ? { button: focused, stop } : null;
+    }
+    for (const controller of offWhileBusy) controller.disable(busy);
     this.#stop.disable(!busy);
+    if (busy) this.#pressed?.stop.focus();
+    else if (this.#pressed) {
+      if (focused === this.#pressed.stop || focused === document.body) this.#pressed.button.focus();
+      this.#pressed = null;
+    }
   }
 
   /** Which downloads there is something for: a result (JSON), velocities and momenta (CSV). */
@@ -426,11 +451,23 @@ export class Panel {
       this.fieldError(key, null);
       this.#set(key, value);
     });
-    controller.onFinishChange(() => {
+    const finish = () => {
       const problem = this.#parseProblem(key);
       if (problem !== null) this.fieldError(key, problem);
       else if (key === 'scalingNMin' || key === 'scalingNMax') this.#checkScalingRange();
-    });
+    };
+    controller.onFinishChange(finish);
+    // lil-gui ends an edit on Enter by blurring the field, which drops the focus to the page's body:
+    // Enter ends it here instead, before lil-gui hears the key, and the focus stays in the field.
+    controller.domElement.addEventListener(
+      'keydown',
+      (event) => {
+        if (event.key !== 'Enter') return;
+        event.stopPropagation();
+        finish();
+      },
+      { capture: true },
+    );
     this.#mark(key, controller);
   }
 

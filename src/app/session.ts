@@ -44,7 +44,7 @@ import { isObject, savedStop, stoppedJson, type SweepStop } from '../studies/stu
 import { refines } from '../run/refine.ts';
 import { runSolve, type SolveMode, type SolveReport } from '../run/solve.ts';
 import { runSpectrum, type SpectrumReport } from '../run/spectrum.ts';
-import { formatBytes, type CheckId, type Diagnostics } from './diagnostics.ts';
+import { formatBytes, solveOutcome, spectrumOutcome, type CheckId, type Diagnostics } from './diagnostics.ts';
 import { checkSpectrumFits, openEngine, operatorBytes, type GpuBackend } from './engine.ts';
 import { download, loadedText } from './files.ts';
 import {
@@ -106,8 +106,15 @@ interface QuantityFile {
   read(system: DarwinSystem): Float64Array;
 }
 
-/** Said at a run while a text field does not parse; withdrawn once every field parses. */
-const kFixFieldsFirst = 'Fix the fields marked in red first.';
+/**
+ * Said at a run while text fields it reads do not parse, naming them (Panel.unparsed: each by its
+ * label and folder), whose reasons stand under them; withdrawn once every field parses.
+ */
+export function fixFieldsFirst(fields: readonly string[]): string {
+  const under = fields.length === 1 ? 'the field' : 'each field';
+  return `Fix first (the reason is under ${under}): ${fields.join('; ')}.`;
+}
+
 /** The check's note where the dense float64 reference runs. */
 const kDenseCheckNote = 'float64 CPU reference, run in a worker beside the GPU';
 /** The progress line while a run waits for its float64 check. */
@@ -256,6 +263,10 @@ export class Session {
   #runRefusal: Refusal | null = null;
   /** What a study would refuse of its fields together, marked as they change (#checkStudyInputs). */
   #studyInputRefusal: Refusal | null = null;
+  /** The last refusal of a run for fields that do not parse (fixFieldsFirst), withdrawn once they do. */
+  #fixFirst: string | null = null;
+  /** The running run's end in one line, said at its end where nothing else is (Session.run). */
+  #outcome: string | null = null;
   /** The last file's refusal, withdrawn when the next file is loaded. */
   #loadRefusal: Refusal | null = null;
   /** The running stage's progress line, which each chunk of a long step extends (#chunkProgress). */
@@ -294,7 +305,10 @@ export class Session {
   changed(key: keyof Parameters): void {
     this.updateUrl();
     if (!this.#busy) this.#studies.changed(key, this.parameters);
-    if (this.#ui.parses()) this.#diagnostics.withdrawMessage(kFixFieldsFirst);
+    if (this.#fixFirst !== null && this.#ui.parses()) {
+      this.#diagnostics.withdrawMessage(this.#fixFirst);
+      this.#fixFirst = null;
+    }
     this.#checkStudyInputs(key);
     if (kDisplayKeys.includes(key)) {
       this.#view.setDisplay(this.parameters);
@@ -435,8 +449,10 @@ export class Session {
   async run(action: RunAction): Promise<void> {
     if (this.#busy || this.#dead) return;
     const panel = this.#ui;
-    if (!panel.valid((key) => readsField(action, key))) {
-      this.#diagnostics.message(kFixFieldsFirst);
+    const unparsed = panel.unparsed((key) => readsField(action, key));
+    if (unparsed.length > 0) {
+      this.#fixFirst = fixFieldsFirst(unparsed);
+      this.#diagnostics.message(this.#fixFirst);
       return;
     }
     this.#busy = true;
@@ -445,7 +461,10 @@ export class Session {
     // reached it, and this run reads the parameters as they are now.
     this.#previewPending = false;
     this.#velocitiesPending = false;
-    panel.setBusy(true);
+    this.#outcome = null;
+    // Shown at once, with its Stop, which takes the focus from the action that started the run.
+    this.#diagnostics.progress(`${action}: starting…`, null);
+    panel.setBusy(true, this.#diagnostics.stopControl());
     panel.clearFieldErrors();
     this.#diagnostics.message('');
     this.parameters.run = action;
@@ -462,12 +481,18 @@ export class Session {
         });
         const shown = action === 'response' ? this.#showResponse() : null;
         // A card stopped before its first result would otherwise show nothing of why it has none.
-        const stopped =
-          !ok && this.#stopRequested ? `Stopped by the user: the ${action} run did not finish.` : null;
-        const line = [stopped, shown].filter(Boolean).join(' ');
-        if (line) this.#diagnostics.message(line, 'info');
-      } else if (action === 'build') ok = (await this.#build(), true);
-      else if (action === 'momenta') ok = await this.#momenta();
+        const ended = ok
+          ? `The ${action} run finished: its results are in the Studies tab.`
+          : this.#stopRequested
+            ? `Stopped by the user: the ${action} run did not finish.`
+            : `The ${action} run ended with a point not converged: its card in the Studies tab says which.`;
+        this.#outcome = shown ? `${ended} ${shown}` : ended;
+      } else if (action === 'build') {
+        const { system, storage } = await this.#build();
+        const size = unknowns(system);
+        this.#outcome = `M is built: ${size} × ${size}, ${storage}.`;
+        ok = true;
+      } else if (action === 'momenta') ok = await this.#momenta();
       else if (action === 'solve') ok = await this.#solve();
       else ok = await this.#spectrum();
     } catch (error) {
@@ -496,8 +521,12 @@ export class Session {
     // the run's results are dropped.
     this.#setStatus(replaced() || dropped ? 'idle' : ok ? 'converged' : 'failed');
     this.#showDownloads();
-    // Said first, so that a refusal of the new fields, which the preview reports, takes its place.
+    // Said first, so that a refusal of the new fields, which the preview reports, takes its place; and
+    // the run's outcome only where nothing else was said of it (a refusal, an error, a Stop mid-step).
     if (dropped) this.#diagnostics.message(kChangedDuringRun, 'info');
+    else if (this.#outcome !== null && !this.#diagnostics.saying()) {
+      this.#diagnostics.message(this.#outcome, 'info');
+    }
     if (this.#previewPending) this.preview();
     else if (this.#velocitiesPending) this.#clearVelocityResults();
   }
@@ -732,6 +761,8 @@ export class Session {
     this.#diagnostics.clearChecks(['solve']);
     const report = await this.#runSolve(system, backend, key, 'momenta', input.values);
     this.#showSolve(report, false);
+    const ended = this.#stopRequested ? 'stopped by the user' : 'done';
+    this.#outcome = `Momenta p = M v of the ${system.configuration.n} electrons: ${ended}.`;
     return !this.#stopRequested;
   }
 
@@ -745,6 +776,7 @@ export class Session {
     // A Stop that came after the solver had already converged changes nothing.
     const stopped = this.#stopRequested && !result.converged;
     this.#showSolve(report, stopped);
+    this.#outcome = solveOutcome(result, stopped);
     if (stopped) {
       this.#results.solveStop = { signal: null, points: result.iterations, of: this.#solveLimit(system) };
     }
@@ -912,6 +944,7 @@ export class Session {
     this.#stageTime('spectrum', report.timing.lanczos);
     const stopped = this.#stopRequested && !result.lanczos.converged;
     this.#diagnostics.spectrumDone(result, stopped);
+    this.#outcome = spectrumOutcome(result, stopped);
     this.#results.spectrum = report;
     this.#results.spectrumStop = stopped
       ? { signal: null, points: result.lanczos.iterations, of: steps }
