@@ -1527,6 +1527,60 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
 
     expect(errors).toEqual([]);
   });
+
+  test('a focused control is outlined, in forced colours too, and the view shown is marked by more than colour', async () => {
+    const { page, errors } = await openIdle('?run=none');
+    // The outline (2 px in the accent colour) that the focused control shows, from the keyboard.
+    const outline = () =>
+      page.evaluate(() => {
+        const style = getComputedStyle(document.activeElement!);
+        return `${style.outlineStyle} ${style.outlineWidth}`;
+      });
+    const focusedIs = (selector: string) =>
+      page.locator(selector).evaluate((element) => element === document.activeElement);
+    for (const forced of ['none', 'active'] as const) {
+      await page.emulateMedia({ forcedColors: forced });
+      // Tab from the Solver's last field, as a keyboard user: the Actions folder's title, then Build M.
+      await page.locator('[data-field="check"] input').focus();
+      await page.keyboard.press('Tab');
+      expect(await focusedIs('.lil-title:text-is("Actions")')).toBe(true);
+      expect(await outline(), forced).toBe('solid 2px');
+      await page.keyboard.press('Tab');
+      expect(await focusedIs('[data-action="build"] button')).toBe(true);
+      expect(await outline(), forced).toBe('solid 2px');
+      await page.keyboard.press('Shift+Tab');
+      await page.keyboard.press('Shift+Tab');
+      expect(await focusedIs('[data-field="check"] input')).toBe(true);
+      expect(await outline(), forced).toBe('solid 2px');
+      // A select's own box is transparent over lil-gui's display of its value: that box is outlined.
+      await page.locator('[data-field="matrix"] select').focus();
+      const display = page.locator('[data-field="matrix"] .lil-display');
+      expect(
+        await display.evaluate(
+          (box) => `${getComputedStyle(box).outlineStyle} ${getComputedStyle(box).outlineWidth}`,
+        ),
+        forced,
+      ).toBe('solid 2px');
+    }
+    await page.emulateMedia({ forcedColors: 'none' });
+    // The two views are toggle buttons, the one shown pressed and in heavier type and border.
+    const pressed = () =>
+      page
+        .locator('#stage-tabs button')
+        .evaluateAll((buttons) =>
+          buttons.map((b) => [b.textContent, b.getAttribute('aria-pressed'), getComputedStyle(b).fontWeight]),
+        );
+    expect(await pressed()).toEqual([
+      ['Electrons', 'true', '600'],
+      ['Studies', 'false', '400'],
+    ]);
+    await page.locator('#tab-studies').click();
+    expect(await pressed()).toEqual([
+      ['Electrons', 'false', '400'],
+      ['Studies', 'true', '600'],
+    ]);
+    expect(errors).toEqual([]);
+  });
 });
 
 describe('the app without WebGPU', () => {

@@ -707,9 +707,13 @@ export class StudiesView {
     return { width: Math.max(300, element(id).clientWidth), height: 280 };
   }
 
+  /**
+   * Shows the electrons' view or the Studies cards over it. The two tab buttons are toggle buttons
+   * (aria-pressed), not ARIA tabs: the cards lie over the view rather than replace a panel of it.
+   */
   showTab(tab: StageTab): void {
     for (const [name, button] of Object.entries(this.#tabs))
-      button.setAttribute('aria-selected', String(name === tab));
+      button.setAttribute('aria-pressed', String(name === tab));
     this.#section.hidden = tab !== 'studies';
     document.body.dataset.tab = tab;
   }
