@@ -488,6 +488,11 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await trueResidualClass()).toBe('');
     await loadResult(other.page, 'over.json', JSON.stringify({ ...saved, true_relative_residual: 2e-5 }));
     expect(await trueResidualClass()).toBe('bad');
+    // Said in words beside it, not by the colour (or a tooltip) alone.
+    expect(await shownText(other.page, 'solve-true-residual')).toBe(
+      '2.000e-5 > tol 1.0e-5, which the recursive residual met: float32 stops near cond(M)·2⁻²⁴; a ' +
+        'tolerance below 1e-6 refines in float64',
+    );
     // One of the GPU's float32 product (an unchecked run) says so beside it.
     const float32 = { ...saved, true_residual_product: 'float32' };
     await loadResult(other.page, 'float32.json', JSON.stringify(float32));
@@ -1499,8 +1504,15 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await runAction(page, 'response')).toBe('converged');
     const headers = page.locator('#response-points th');
     expect(await headers.allTextContents()).toContain('R/λ_L');
-    expect(await headers.evaluateAll((cells) => cells.map((cell) => cell.getAttribute('title')))).toContain(
+    // Each header explained in words under the table, as the key lists them.
+    const key = page.locator('#response-columns');
+    expect(await key.locator('dt').allTextContents()).toEqual(await headers.allTextContents());
+    expect(await key.locator('dd').allTextContents()).toContain(
       "the binned current's fitted e-folding depth below the surface, in units of R (it carries the factor r: the unscreened rigid rotation gives 0.39 R) (JSON: decay_length)",
+    );
+    expect(await key.isVisible()).toBe(true);
+    expect(await page.locator('#response-points caption').textContent()).toBe(
+      'Response per N and N r_e/R (the columns are explained below the table)',
     );
 
     // The canvas shows the run's ball coloured by |v_i|; at another N there is none to colour by, and a

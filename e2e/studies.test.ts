@@ -79,6 +79,10 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await shownValue(page, 'london-check')).toBeGreaterThan(0);
     expect(await shownValue(page, 'london-check')).toBeLessThan(0.1);
     expect(await page.locator('#london-check').getAttribute('class')).toBe('good');
+    // Its verdict in words beside the number, against its target, as the other checks say theirs.
+    expect(await shownText(page, 'london-check')).toBe(
+      `${(await shownValue(page, 'london-check')).toExponential(2)} ≤ 1.0e-1`,
+    );
     expect(await shownValue(page, 'london-uniformity-inner')).toBeLessThan(0.2 / n);
     expect(await shownText(page, 'london-body')).toContain(`N = ${n}, 31 × 31 grid`);
     // The map: a rectangle per run of cells of one viridis colour, at least one in each of the 31 rows

@@ -31,7 +31,7 @@ import { epsilonFromRadius, radiusFromEpsilon } from '../physics/constants.ts';
 import { freeExponentText, noFitText, worstCheck, worstCheckText } from '../studies/scaling/report.ts';
 import type { ScalingPoint, ScalingStudy } from '../studies/scaling/run.ts';
 import { pointCheck, pointWithinTarget, sweepPlotTitle, type SweepStop } from '../studies/study.ts';
-import { element, kAxisStyle, kDecadeTicks, kLinearTicks, show, showText } from './diagnostics.ts';
+import { element, kAxisStyle, kDecadeTicks, kLinearTicks, show, showCheck, showText } from './diagnostics.ts';
 import { markdownNumber } from '../studies/markdown.ts';
 import type { StudyAction } from './state.ts';
 
@@ -164,8 +164,8 @@ const kCards: Record<StudyCard, CardSpec> = {
 };
 
 /**
- * The response points' table: [id suffix, the JSON key that heads it, what its number is (the
- * header's tooltip)]; rotation adds its two, and a sweep with London's sphere to compare (the ball)
+ * The response points' table: [id suffix, the JSON key that heads it, what its number is (in the
+ * key under the table)]; rotation adds its two, and a sweep with London's sphere to compare (the ball)
  * the current's decay length beside the continuum's and the penetration depth fitted as London's
  * profile beside λ_L.
  */
@@ -237,11 +237,14 @@ const kSiColumns = [
   ],
 ] as const;
 
+/** The response table's name: what a row is (its columns' meanings are listed under it). */
+const kResponseTableCaption = 'Response per N and N r_e/R (the columns are explained below the table)';
+
 /**
  * A column's header in the paper's words, as the CLI's text table heads it (src/studies/response/report.ts),
- * in the page's symbols; the JSON key stays in its tooltip. R over a London length is the geometry's
- * (a surface's Pearl length Λ: the disk's, the sphere's), and the rotation's centre field is over B_eff
- * (the co-rotating frame's).
+ * in the page's symbols; the key under the table gives its meaning and JSON key. R over a London length
+ * is the geometry's (a surface's Pearl length Λ: the disk's, the sphere's), and the rotation's centre
+ * field is over B_eff (the co-rotating frame's).
  */
 export function responseHeader(key: string, spec: Pick<ShownResponse['spec'], 'geometry' | 'drive'>): string {
   const headers: Record<string, string> = {
@@ -595,7 +598,10 @@ function buildCard(name: StudyCard, spec: CardSpec): HTMLElement {
     picker.append(create('select', { id: 'response-map-select', disabled: '' }));
     // What the table's † means, where a point has one (indefiniteNote).
     const note = create('p', { id: 'response-indefinite', class: 'warn', hidden: '' });
-    card.append(scrolling(create('table', { id: 'response-points' })), note, picker);
+    // What each column is, in words under the table (a header's tooltip reaches neither the
+    // keyboard, touch nor every screen reader).
+    const key = create('dl', { id: 'response-columns', class: 'key' });
+    card.append(scrolling(create('table', { id: 'response-points' })), note, key, picker);
   }
   if (spec.figures.length) {
     const figures = create('div', { class: 'figures' });
@@ -797,8 +803,7 @@ export class StudiesView {
       study.uniformityInner,
       parts(study.uniformityInner, study.uniformityInnerAxial, study.uniformityInnerTransverse),
     );
-    show('london-check', study.check, study.check.toExponential(2));
-    element('london-check').className = withinTarget(study.check, kLondonCheckTarget) ? 'good' : 'bad';
+    showCheck('london-check', study.check, kLondonCheckTarget);
     show('london-time', study.fieldMs, `${study.fieldMs.toFixed(0)} ms`);
     show('london-law', null, 'computing…');
     element('london-map').innerHTML = svgs.map;
@@ -1128,6 +1133,7 @@ export class StudiesView {
     element('response-map').innerHTML = '';
     element('response-profile').innerHTML = '';
     element('response-points').innerHTML = '';
+    element('response-columns').innerHTML = '';
     this.#responseIndefinite(null);
     const select = element<HTMLSelectElement>('response-map-select');
     select.innerHTML = '';
@@ -1246,13 +1252,16 @@ export class StudiesView {
     const columns = responseColumns(result);
     const table = element('response-points');
     table.innerHTML = '';
+    table.append(create('caption', {}, kResponseTableCaption));
     const head = create('tr');
-    head.append(
-      ...columns.map(([, key, meaning]) =>
-        create('th', { title: `${meaning} (JSON: ${key})` }, responseHeader(key, result.spec)),
-      ),
-    );
+    head.append(...columns.map(([, key]) => create('th', {}, responseHeader(key, result.spec))));
     table.append(head);
+    element('response-columns').replaceChildren(
+      ...columns.flatMap(([, key, meaning]) => [
+        create('dt', {}, responseHeader(key, result.spec)),
+        create('dd', {}, `${meaning} (JSON: ${key})`),
+      ]),
+    );
     result.points.forEach((point, k) => {
       const row = create('tr', point.converged ? {} : { class: 'bad' });
       row.append(...columns.map(([column]) => create('td', { id: `response-${k}-${column}` })));
