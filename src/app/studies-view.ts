@@ -28,7 +28,13 @@ import { fittedCoefficient } from '../studies/fits.ts';
 import { sameNEpsilon } from '../studies/response/run.ts';
 import type { ResponseSpec } from '../studies/response/spec.ts';
 import { epsilonFromRadius, radiusFromEpsilon } from '../physics/constants.ts';
-import { freeExponentText, noFitText, worstCheck, worstCheckText } from '../studies/scaling/report.ts';
+import {
+  freeExponentText,
+  noFitText,
+  pointCheckText,
+  worstCheck,
+  worstCheckText,
+} from '../studies/scaling/report.ts';
 import type { ScalingPoint, ScalingStudy } from '../studies/scaling/run.ts';
 import { pointCheck, pointWithinTarget, sweepPlotTitle, type SweepStop } from '../studies/study.ts';
 import { element, kAxisStyle, kDecadeTicks, kLinearTicks, show, showCheck, showText } from './diagnostics.ts';
@@ -593,6 +599,7 @@ function buildCard(name: StudyCard, spec: CardSpec): HTMLElement {
   }
   card.append(saves);
   if (name === 'pairing') card.append(scrolling(ringTable()), scrolling(onRingTable()));
+  if (name === 'scaling') card.append(scrolling(scalingTable()));
   if (name === 'response') {
     const picker = create('label', { class: 'picker' }, 'map and canvas at N r_e/R = ');
     picker.append(create('select', { id: 'response-map-select', disabled: '' }));
@@ -657,6 +664,39 @@ function onRingTable(): HTMLTableElement {
     }
   }
   return table;
+}
+
+/**
+ * The scaling sweep's points, one row per N as the JSON download's points[] hold them: the plot's
+ * numbers as text to read and copy (a canvas has none). Cells scaling-<k>-<column>.
+ */
+const kScalingColumns = [
+  ['n', 'N'],
+  ['lambda-min', 'λ_min'],
+  ['lambda-max', 'λ_max'],
+  ['lambda-max-over-n', 'λ_max/N'],
+  ['check', 'float64 check'],
+] as const;
+
+const kScalingTableCaption = 'Each N of the sweep: λ_min and λ_max of D^-½ (M − D) D^-½ at ε = 1';
+
+function scalingTable(): HTMLTableElement {
+  const table = create('table', { id: 'scaling-points' });
+  table.append(create('caption', {}, kScalingTableCaption));
+  const head = create('tr');
+  head.append(...kScalingColumns.map(([, label]) => create('th', {}, label)));
+  table.append(head);
+  return table;
+}
+
+/**
+ * A uPlot as one image named by its title: its canvas has no text for a screen reader, and its legend
+ * alone reads as a list of series without values; the numbers are in the table above it.
+ */
+function namePlot(plot: uPlot): void {
+  const title = plot.root.querySelector('.u-title')?.textContent ?? '';
+  plot.root.setAttribute('role', 'img');
+  plot.root.setAttribute('aria-label', `${title} (its numbers are in the table above)`);
 }
 
 /** Points of a smooth curve on a log axis. */
@@ -987,6 +1027,7 @@ export class StudiesView {
     this.#deviceWords('scaling', deviceKind);
     for (const [id] of kCards.scaling.rows) show(id, null);
     element('scaling-check').className = '';
+    this.#scalingRows([]);
     showText('scaling-system', description);
     showText('scaling-done', `0 of ${ns.length}`);
     this.#scalingPlot?.destroy();
@@ -1049,6 +1090,7 @@ export class StudiesView {
       [[], [], [], [], []],
       container,
     );
+    namePlot(this.#scalingPlot);
   }
 
   /** The points so far, with the study's fits, or why there are none yet. */
@@ -1071,6 +1113,7 @@ export class StudiesView {
     }
     showText('scaling-law', typeof study === 'string' ? study : scalingLawText(study));
     if (typeof study !== 'string') this.#scalingRadius(study);
+    this.#scalingRows(points);
     const worst = worstCheck(points);
     showText('scaling-check', scalingCheckText(points, this.#scalingOnReference));
     element('scaling-check').className = !worst
@@ -1099,6 +1142,30 @@ export class StudiesView {
     const rows = element('scaling-plot').querySelectorAll<HTMLElement>('.u-legend .u-series');
     for (const row of rows)
       if (row.textContent?.includes('not converged')) row.style.display = short.size ? '' : 'none';
+  }
+
+  /**
+   * The table's rows: each point's numbers with their exact values (data-value), λ_max marked where
+   * Lanczos stopped short (an inner bound, as the plot draws it apart), the check against its target.
+   */
+  #scalingRows(points: readonly ScalingPoint[]): void {
+    const table = element('scaling-points');
+    for (const row of table.querySelectorAll('tr:not(:first-of-type)')) row.remove();
+    points.forEach((point, k) => {
+      const row = create('tr');
+      row.append(...kScalingColumns.map(([column]) => create('td', { id: `scaling-${k}-${column}` })));
+      table.append(row);
+      const id = (column: (typeof kScalingColumns)[number][0]) => `scaling-${k}-${column}`;
+      show(id('n'), point.n, String(point.n));
+      show(id('lambda-min'), point.lambdaMin, point.lambdaMin.toPrecision(6));
+      const short = point.lanczos.converged ? '' : ' (Lanczos not converged: an inner bound)';
+      show(id('lambda-max'), point.lambdaMax, `${point.lambdaMax.toPrecision(6)}${short}`);
+      show(id('lambda-max-over-n'), point.coherentCoefficient, point.coherentCoefficient.toPrecision(6));
+      const checked = pointCheck(point);
+      show(id('check'), checked?.error ?? null, pointCheckText(point));
+      const within = pointWithinTarget(point);
+      if (within !== null) element(id('check')).className = within ? 'good' : 'bad';
+    });
   }
 
   #scalingRadius(study: ScalingStudy): void {
@@ -1149,8 +1216,12 @@ export class StudiesView {
     const done = { scaling: 'scaling-done', response: 'response-done' } as Partial<Record<StudyCard, string>>;
     const id = done[card];
     if (id) showText(id, `${stop.points} of ${stop.of}`);
-    const title = card === 'scaling' ? this.#scalingPlot?.root.querySelector('.u-title') : null;
-    if (title) title.textContent = sweepPlotTitle(kScalingPlotTitle, stop);
+    const plot = card === 'scaling' ? this.#scalingPlot : null;
+    const title = plot?.root.querySelector('.u-title');
+    if (plot && title) {
+      title.textContent = sweepPlotTitle(kScalingPlotTitle, stop);
+      namePlot(plot);
+    }
   }
 
   responseProgress(done: number, total: number): void {
@@ -1355,5 +1426,6 @@ export class StudiesView {
       data as uPlot.AlignedData,
       container,
     );
+    namePlot(this.#responsePlot);
   }
 }
