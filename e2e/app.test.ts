@@ -1540,6 +1540,47 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(errors).toEqual([]);
   });
 
+  test('a screen reader hears each control by a name of its own, each folder as a named group, a select once', async () => {
+    const { page, errors } = await openIdle('?run=none');
+    // With the Studies cards shown, whose downloads stand beside the panel's.
+    await page.locator('#tab-studies').click();
+    const snapshot = await page.locator('body').ariaSnapshot();
+    const controls = /^\s*- (textbox|combobox|button|checkbox|slider|spinbutton) "((?:[^"\\]|\\.)*)"/gm;
+    const names = [...snapshot.matchAll(controls)].map(([, role, name]) => `${role} ${name}`);
+    expect(names.length).toBeGreaterThan(60);
+    expect(names.filter((name, k) => names.indexOf(name) !== k)).toEqual([]);
+    // A shared label takes its folder's title; a card's download its study's name.
+    expect(names).toContain('textbox N electrons, Configuration');
+    expect(names).toContain('textbox N electrons, Larmor ring (eq. 13-18)');
+    expect(names).toContain('combobox geometry, Scaling of λ_max with N (sec. IV.C)');
+    expect(names).toContain('button load CSV or JSON…, Velocities');
+    expect(names).toContain('button download JSON (CLI format) of the Scaling study');
+    expect(names).toContain('button download JSON (CLI format)');
+    expect(names).toContain('textbox ε = r_e / R');
+    // Each folder's fields are a group named by its title.
+    const groups = await page
+      .locator('#panel .lil-children[role="group"]')
+      .evaluateAll((boxes) => boxes.map((box) => box.getAttribute('aria-label')));
+    expect(groups).toEqual([
+      'Configuration',
+      'Velocities',
+      'Solver',
+      'Actions',
+      'Studies (results in the Studies tab)',
+      'London moment (eq. 27-30)',
+      'Pairing on a ring (eq. 45-46)',
+      'Larmor ring (eq. 13-18)',
+      'Scaling of λ_max with N (sec. IV.C)',
+      'Response to a field, flux, rotation (eq. 13-30)',
+      'Display',
+      'Files',
+    ]);
+    expect(snapshot).toContain('- group "Larmor ring (eq. 13-18)":');
+    // A select's value is read by the select alone, not again from lil-gui's box under it.
+    expect(snapshot).not.toContain('↕');
+    expect(errors).toEqual([]);
+  });
+
   test('a focused control is outlined, in forced colours too, and the view shown is marked by more than colour', async () => {
     const { page, errors } = await openIdle('?run=none');
     // The outline (2 px in the accent colour) that the focused control shows, from the keyboard.

@@ -579,10 +579,17 @@ function buildCard(name: StudyCard, spec: CardSpec): HTMLElement {
   card.append(list);
   // The finished run as the CLI's study command prints it with --json (Studies.save).
   const saves = create('p', { class: 'saves' });
+  // Named by its study for a screen reader, which lists the six downloads' buttons (Files' too) apart.
+  const study = `${name[0].toUpperCase()}${name.slice(1)}`;
   saves.append(
     create(
       'button',
-      { type: 'button', id: `study-${name}-save`, disabled: '' },
+      {
+        type: 'button',
+        id: `study-${name}-save`,
+        disabled: '',
+        'aria-label': `download JSON (CLI format) of the ${study} study`,
+      },
       'download JSON (CLI format)',
     ),
   );
