@@ -13,6 +13,7 @@ import { kCpuTreeLeaves } from '../src/gpu/profile.ts';
 import { kDefaultTreeTolerance } from '../src/physics/tree-build.ts';
 import { toJson } from '../src/io/formats.ts';
 import { radiusFromEpsilon } from '../src/physics/constants.ts';
+import { markdownNumber } from '../src/studies/markdown.ts';
 import { geometry } from '../src/physics/geometry.ts';
 import { applyInteractionFree, type DarwinSystem } from '../src/physics/models.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
@@ -170,6 +171,16 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await drawnFraction(page)).toBeGreaterThan(kMinimumDrawn);
     expect(page.url()).toContain('run=solve');
     await screenshot(page, '1-default-sphere');
+    // The view and its colour scale say in words what they draw: coloured by the speed |v| = ρ_i of
+    // the rigid rotation, the legend's range is the sphere's least and greatest distance from z.
+    await chooseOption(page, 'colourBy', 'speed |v|');
+    const { positions } = sphere.configuration;
+    const rho = Array.from({ length: 500 }, (_, i) => Math.hypot(positions[3 * i], positions[3 * i + 1]));
+    const legend = `|v|  speed (R ω): ${markdownNumber(Math.min(...rho), 3)} to ${markdownNumber(Math.max(...rho), 3)}`;
+    await expect.poll(() => page.locator('#legend').getAttribute('aria-label')).toBe(legend);
+    expect(await page.locator('#view').getAttribute('aria-label')).toBe(
+      `500 electrons, sphere, 3D view, coloured by ${legend}`,
+    );
     expect(errors).toEqual([]);
   });
 

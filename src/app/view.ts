@@ -13,7 +13,7 @@ import {
 } from '../kernels/render.ts';
 import type { DarwinSystem } from '../physics/models.ts';
 import { bounds, OrbitCamera, PlaneCamera, typicalSpacing, type Camera, type ViewMode } from './camera.ts';
-import { drawLegend, viridisTable, type LegendContent } from './colour.ts';
+import { drawLegend, legendText, viridisTable, type LegendContent } from './colour.ts';
 import {
   arrowScale,
   packParticles,
@@ -90,6 +90,34 @@ interface Targets {
 /** Whether `targets` are `width` x `height` pixels. */
 function sized(targets: Targets, width: number, height: number): boolean {
   return targets.depth.width === width && targets.depth.height === height;
+}
+
+/** The arrows' vector in the view's name. */
+const kArrowWords: Record<Exclude<ArrowQuantity, 'none'>, string> = {
+  velocity: 'v',
+  momentum: 'p = M v',
+  darwin: 'the Darwin part p − v',
+};
+
+/**
+ * The view in words, its canvas's name: what is drawn (N, the source, the camera), what colours it
+ * with its range, the arrows, and the share drawn where not all are; its pixels hold no text.
+ */
+export function viewName(view: {
+  readonly n: number;
+  readonly source: string;
+  readonly mode: ViewMode;
+  readonly legend: LegendContent | null;
+  readonly arrows: ArrowQuantity;
+  readonly stride: number;
+}): string {
+  const { n, source, mode, legend, arrows, stride } = view;
+  return (
+    `${n} electrons, ${source}, ${mode === '3d' ? '3D' : '2D'} view, ` +
+    (legend ? `coloured by ${legendText(legend)}` : 'uncoloured') +
+    (arrows === 'none' ? '' : `, arrows along ${kArrowWords[arrows]}`) +
+    (stride > 1 ? `, 1 in ${stride} drawn` : '')
+  );
 }
 
 /** A note beside the legend: its text, hidden where there is none. */
@@ -403,6 +431,11 @@ export class ParticleView {
       ...range,
     };
     drawLegend(this.#legend, this.#table, legend);
+    if (shown) {
+      const { source } = shown.system.configuration;
+      const name = viewName({ n, source, mode: this.#mode, legend, arrows: arrowOf, stride: discStride });
+      if (this.canvas.getAttribute('aria-label') !== name) this.canvas.setAttribute('aria-label', name);
+    }
     const chosen = this.#display.colourBy;
     const note = shown && chosen !== 'none' && colourBy === 'none' ? kColourWanting[chosen] : '';
     showNote(this.#colourNote, note);
