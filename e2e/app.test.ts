@@ -1589,6 +1589,23 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(snapshot).toContain('- group "Larmor ring (eq. 13-18)":');
     // A select's value is read by the select alone, not again from lil-gui's box under it.
     expect(snapshot).not.toContain('↕');
+    // An output (N r_e/R) is read-only, not disabled: Tab reaches it, and its text can be copied.
+    const collective = page.locator('[data-field="collective"] input');
+    expect(
+      await collective.evaluate((input) => [
+        (input as HTMLInputElement).readOnly,
+        (input as HTMLInputElement).disabled,
+      ]),
+    ).toEqual([true, false]);
+    await page.locator('[data-field="radiusMetres"] input').focus();
+    await page.keyboard.press('Tab');
+    expect(await collective.evaluate((input) => input === document.activeElement)).toBe(true);
+    // Every table of the cards is named by a caption (the response's gets its own with its rows).
+    const unnamed = await page
+      .locator('#studies table:not(:has(caption))')
+      .evaluateAll((tables) => tables.filter((table) => table.querySelector('tr')).map((table) => table.id));
+    expect(unnamed).toEqual([]);
+    expect(await page.locator('#studies table caption').count()).toBe(3);
     expect(errors).toEqual([]);
   });
 
@@ -1666,6 +1683,12 @@ describe('the app without WebGPU', () => {
     const text = await page.locator('#no-webgpu').innerText();
     expect(text).toContain('This page needs WebGPU');
     expect(text).toContain('enable-unsafe-webgpu');
+    // A landmark of its own, named by its heading, as the hidden main no longer holds anything.
+    expect(
+      await page
+        .getByRole('region', { name: 'This page needs WebGPU, and this browser does not offer it.' })
+        .isVisible(),
+    ).toBe(true);
     expect(await page.locator('#app').isVisible()).toBe(false);
     await screenshot(page, '9-no-webgpu');
     expect(errors).toEqual([]);

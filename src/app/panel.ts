@@ -1,7 +1,7 @@
 // The lil-gui panel: configuration, velocities, solver, actions, display and files. Numbers are typed
 // as text and parsed by state.ts, so "1e-3" works and bad input is refused by the field with a
 // message, never as a console error; the last valid value stays in force meanwhile.
-import GUI, { OptionController, type Controller } from 'lil-gui';
+import GUI, { OptionController, StringController, type Controller } from 'lil-gui';
 import { kClassicalElectronRadius } from '../physics/constants.ts';
 import { kGeometryNames } from '../physics/geometry.ts';
 import { InputError } from '../physics/input-error.ts';
@@ -533,8 +533,14 @@ export class Panel {
     );
   }
 
+  /**
+   * An output shown as a field: read-only, not disabled, so that Tab reaches it, a screen reader reads
+   * it as a value rather than as an unavailable control, and its text can be selected and copied.
+   */
   #readOnly(folder: GUI, key: 'collective' | 'positionsFile' | 'quantityFile', label: string): void {
-    const controller = folder.add(this.#derived, key).name(label).disable();
+    const controller = folder.add(this.#derived, key).name(label);
+    if (controller instanceof StringController) controller.$input.readOnly = true;
+    controller.domElement.classList.add('read-only');
     this.#mark(key, controller);
   }
 

@@ -565,6 +565,9 @@ const kOnRingColumns = [
   ['flux-period', 'flux period (Φ₀)'],
 ] as const;
 
+/** The on-ring table's name, as its rows are grouped. */
+const kOnRingTableCaption = 'The pair on the ring (eq. 41) beside the line (eq. 45), per reading of eq. 43';
+
 /** [id, metal, experiment] of the two rings (sec. IV.B). */
 const kRings = [
   ['au', 'Au', 'Chandrasekhar'],
@@ -652,6 +655,7 @@ function ringTable(): HTMLTableElement {
 
 function onRingTable(): HTMLTableElement {
   const table = create('table', { id: 'pairing-on-ring' });
+  table.append(create('caption', {}, kOnRingTableCaption));
   const head = create('tr');
   head.append(create('th', {}, 'ring'), ...kOnRingColumns.map(([, label]) => create('th', {}, label)));
   table.append(head);
