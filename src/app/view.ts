@@ -92,6 +92,17 @@ function sized(targets: Targets, width: number, height: number): boolean {
   return targets.depth.width === width && targets.depth.height === height;
 }
 
+/** Pixels of a drag that an arrow key makes: a 9° turn of the orbit. */
+const kKeyStep = 20;
+const kArrowSteps: Partial<Record<string, readonly [number, number]>> = {
+  ArrowLeft: [-1, 0],
+  ArrowRight: [1, 0],
+  ArrowUp: [0, -1],
+  ArrowDown: [0, 1],
+};
+/** The zoom factor of a key (> 1 zooms out): '=' is '+' unshifted on most layouts. */
+const kZoomKeys: Partial<Record<string, number>> = { '+': 1 / 1.25, '=': 1 / 1.25, '-': 1.25, '−': 1.25 };
+
 /** The arrows' vector in the view's name. */
 const kArrowWords: Record<Exclude<ArrowQuantity, 'none'>, string> = {
   velocity: 'v',
@@ -491,9 +502,27 @@ export class ParticleView {
     return this.#targets;
   }
 
-  /** Left drag orbits (3D) or pans (2D); right drag or shift-drag pans; the wheel zooms; double-click frames. */
+  /**
+   * Left drag orbits (3D) or pans (2D); right drag or shift-drag pans; the wheel zooms; double-click
+   * frames. From the keyboard, the canvas focused: the arrows as a drag of kKeyStep pixels (with
+   * shift, a pan), + and − zoom about the centre, 0 or Home frames.
+   */
   #listen(): void {
     const canvas = this.canvas;
+    canvas.tabIndex = 0;
+    canvas.addEventListener('keydown', (event) => {
+      const { clientWidth, clientHeight } = canvas;
+      const step = kArrowSteps[event.key];
+      const zoom = kZoomKeys[event.key];
+      if (step) {
+        const [dx, dy] = step;
+        this.camera.drag(dx * kKeyStep, dy * kKeyStep, event.shiftKey, clientWidth, clientHeight);
+      } else if (zoom) this.camera.zoom(zoom, 0, 0, clientWidth, clientHeight);
+      else if (event.key === '0' || event.key === 'Home') this.reframe();
+      else return;
+      event.preventDefault();
+      this.requestFrame();
+    });
     let last: { x: number; y: number } | null = null;
     let pan = false;
     canvas.addEventListener('pointerdown', (event) => {
