@@ -40,7 +40,7 @@ export function showText(id: string, text: string): void {
 }
 
 /**
- * An error of a float64 check beside its target, "3.9e-8 ≤ 4.0e-6", marked good or bad by it (neither
+ * An error of a float64 check beside its target, "3.88e-8 ≤ 4.0e-6", marked good or bad by it (neither
  * where a file gives none): the words say the verdict, the colour only repeats it, and the targets
  * depend on N and on refinement (src/run/check.ts float32CheckTargets), so a colour alone would not
  * say why.

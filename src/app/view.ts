@@ -101,7 +101,7 @@ const kArrowSteps: Partial<Record<string, readonly [number, number]>> = {
   ArrowDown: [0, 1],
 };
 /** The zoom factor of a key (> 1 zooms out): '=' is '+' unshifted on most layouts. */
-const kZoomKeys: Partial<Record<string, number>> = { '+': 1 / 1.25, '=': 1 / 1.25, '-': 1.25, '−': 1.25 };
+const kZoomKeys: Partial<Record<string, number>> = { '+': 1 / 1.25, '=': 1 / 1.25, '-': 1.25 };
 
 /** The arrows' vector in the view's name. */
 const kArrowWords: Record<Exclude<ArrowQuantity, 'none'>, string> = {
@@ -511,6 +511,8 @@ export class ParticleView {
     const canvas = this.canvas;
     canvas.tabIndex = 0;
     canvas.addEventListener('keydown', (event) => {
+      // Ctrl/Cmd with + and − is the browser's own zoom, and alt the menus': theirs, not the camera's.
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
       const { clientWidth, clientHeight } = canvas;
       const step = kArrowSteps[event.key];
       const zoom = kZoomKeys[event.key];
