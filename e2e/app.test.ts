@@ -1660,6 +1660,17 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
       ['Electrons', 'false', '400'],
       ['Studies', 'true', '600'],
     ]);
+    // The canvas under the cards is out of reach: Tab goes from the Studies button to the first card's.
+    await page.locator('#tab-studies').focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).not.toBe('view');
+    expect(
+      await page.evaluate(() => document.getElementById('studies')!.contains(document.activeElement)),
+    ).toBe(true);
+    await page.locator('#tab-electrons').click();
+    await page.locator('#tab-studies').focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('view');
     expect(errors).toEqual([]);
   });
 });

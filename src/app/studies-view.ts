@@ -766,11 +766,14 @@ export class StudiesView {
 
   /**
    * Shows the electrons' view or the Studies cards over it. The two tab buttons are toggle buttons
-   * (aria-pressed), not ARIA tabs: the cards lie over the view rather than replace a panel of it.
+   * (aria-pressed), not ARIA tabs: the cards lie over the view rather than replace a panel of it. The
+   * view they cover is inert meanwhile: Tab does not reach the canvas under them, nor a screen reader
+   * its footer.
    */
   showTab(tab: StageTab): void {
     for (const [name, button] of Object.entries(this.#tabs))
       button.setAttribute('aria-pressed', String(name === tab));
+    for (const id of ['view', 'view-footer']) element(id).inert = tab === 'studies';
     this.#section.hidden = tab !== 'studies';
     document.body.dataset.tab = tab;
   }
