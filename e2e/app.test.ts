@@ -15,6 +15,7 @@ import { kDefaultTreeTolerance } from '../src/physics/tree-build.ts';
 import { toJson } from '../src/io/formats.ts';
 import { version } from '../package.json';
 import { radiusFromEpsilon } from '../src/physics/constants.ts';
+import { markdownNumber } from '../src/studies/markdown.ts';
 import { geometry } from '../src/physics/geometry.ts';
 import { applyInteractionFree, type DarwinSystem } from '../src/physics/models.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
@@ -172,6 +173,16 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await drawnFraction(page)).toBeGreaterThan(kMinimumDrawn);
     expect(page.url()).toContain('run=solve');
     await screenshot(page, '1-default-sphere');
+    // The view and its colour scale say in words what they draw: coloured by the speed |v| = ρ_i of
+    // the rigid rotation, the legend's range is the sphere's least and greatest distance from z.
+    await chooseOption(page, 'colourBy', 'speed |v|');
+    const { positions } = sphere.configuration;
+    const rho = Array.from({ length: 500 }, (_, i) => Math.hypot(positions[3 * i], positions[3 * i + 1]));
+    const legend = `|v|  speed (R ω): ${markdownNumber(Math.min(...rho), 3)} to ${markdownNumber(Math.max(...rho), 3)}`;
+    await expect.poll(() => page.locator('#legend').getAttribute('aria-label')).toBe(legend);
+    expect(await page.locator('#view').getAttribute('aria-label')).toBe(
+      `500 electrons, sphere, 3D view, coloured by ${legend}`,
+    );
     expect(errors).toEqual([]);
   });
 
@@ -492,6 +503,11 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await trueResidualClass()).toBe('');
     await loadResult(other.page, 'over.json', JSON.stringify({ ...saved, true_relative_residual: 2e-5 }));
     expect(await trueResidualClass()).toBe('bad');
+    // Said in words beside it, not by the colour (or a tooltip) alone.
+    expect(await shownText(other.page, 'solve-true-residual')).toBe(
+      '2.000e-5 > tol 1.0e-5, which the recursive residual met: float32 stops near cond(M)·2⁻²⁴; a ' +
+        'tolerance below 1e-6 refines in float64',
+    );
     // One of the GPU's float32 product (an unchecked run) says so beside it.
     const float32 = { ...saved, true_residual_product: 'float32' };
     await loadResult(other.page, 'float32.json', JSON.stringify(float32));
@@ -1646,8 +1662,15 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(await runAction(page, 'response')).toBe('converged');
     const headers = page.locator('#response-points th');
     expect(await headers.allTextContents()).toContain('R/λ_L');
-    expect(await headers.evaluateAll((cells) => cells.map((cell) => cell.getAttribute('title')))).toContain(
+    // Each header explained in words under the table, as the key lists them.
+    const key = page.locator('#response-columns');
+    expect(await key.locator('dt').allTextContents()).toEqual(await headers.allTextContents());
+    expect(await key.locator('dd').allTextContents()).toContain(
       "the binned current's fitted e-folding depth below the surface, in units of R (it carries the factor r: the unscreened rigid rotation gives 0.39 R) (JSON: decay_length)",
+    );
+    expect(await key.isVisible()).toBe(true);
+    expect(await page.locator('#response-points caption').textContent()).toBe(
+      'Response per N and N r_e/R (the columns are explained below the table)',
     );
 
     // The canvas shows the run's ball coloured by |v_i|; at another N there is none to colour by, and a
@@ -1674,6 +1697,129 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
 
     expect(errors).toEqual([]);
   });
+
+  test('a screen reader hears each control by a name of its own, each folder as a named group, a select once', async () => {
+    const { page, errors } = await openIdle('?run=none');
+    // With the Studies cards shown, whose downloads stand beside the panel's.
+    await page.locator('#tab-studies').click();
+    const snapshot = await page.locator('body').ariaSnapshot();
+    const controls = /^\s*- (textbox|combobox|button|checkbox|slider|spinbutton) "((?:[^"\\]|\\.)*)"/gm;
+    const names = [...snapshot.matchAll(controls)].map(([, role, name]) => `${role} ${name}`);
+    expect(names.length).toBeGreaterThan(60);
+    expect(names.filter((name, k) => names.indexOf(name) !== k)).toEqual([]);
+    // A shared label takes its folder's title; a card's download its study's name.
+    expect(names).toContain('textbox N electrons, Configuration');
+    expect(names).toContain('textbox N electrons, Larmor ring (eq. 13-18)');
+    expect(names).toContain('combobox geometry, Scaling of λ_max with N (sec. IV.C)');
+    expect(names).toContain('button load CSV or JSON…, Velocities');
+    expect(names).toContain('button download JSON (CLI format) of the Scaling study');
+    expect(names).toContain('button download JSON (CLI format)');
+    expect(names).toContain('textbox ε = r_e / R');
+    // Each folder's fields are a group named by its title.
+    const groups = await page
+      .locator('#panel .lil-children[role="group"]')
+      .evaluateAll((boxes) => boxes.map((box) => box.getAttribute('aria-label')));
+    expect(groups).toEqual([
+      'Configuration',
+      'Velocities',
+      'Solver',
+      'Actions',
+      'Studies (results in the Studies tab)',
+      'London moment (eq. 27-30)',
+      'Pairing on a ring (eq. 45-46)',
+      'Larmor ring (eq. 13-18)',
+      'Scaling of λ_max with N (sec. IV.C)',
+      'Response to a field, flux, rotation (eq. 13-30)',
+      'Display',
+      'Files',
+    ]);
+    expect(snapshot).toContain('- group "Larmor ring (eq. 13-18)":');
+    // A select's value is read by the select alone, not again from lil-gui's box under it.
+    expect(snapshot).not.toContain('↕');
+    // An output (N r_e/R) is read-only, not disabled: Tab reaches it, and its text can be copied.
+    const collective = page.locator('[data-field="collective"] input');
+    expect(
+      await collective.evaluate((input) => [
+        (input as HTMLInputElement).readOnly,
+        (input as HTMLInputElement).disabled,
+      ]),
+    ).toEqual([true, false]);
+    await page.locator('[data-field="radiusMetres"] input').focus();
+    await page.keyboard.press('Tab');
+    expect(await collective.evaluate((input) => input === document.activeElement)).toBe(true);
+    // Every table of the cards is named by a caption (the response's gets its own with its rows).
+    const unnamed = await page
+      .locator('#studies table:not(:has(caption))')
+      .evaluateAll((tables) => tables.filter((table) => table.querySelector('tr')).map((table) => table.id));
+    expect(unnamed).toEqual([]);
+    expect(await page.locator('#studies table caption').count()).toBe(3);
+    expect(errors).toEqual([]);
+  });
+
+  test('a focused control is outlined, in forced colours too, and the view shown is marked by more than colour', async () => {
+    const { page, errors } = await openIdle('?run=none');
+    // The outline (2 px in the accent colour) that the focused control shows, from the keyboard.
+    const outline = () =>
+      page.evaluate(() => {
+        const style = getComputedStyle(document.activeElement!);
+        return `${style.outlineStyle} ${style.outlineWidth}`;
+      });
+    const focusedIs = (selector: string) =>
+      page.locator(selector).evaluate((element) => element === document.activeElement);
+    for (const forced of ['none', 'active'] as const) {
+      await page.emulateMedia({ forcedColors: forced });
+      // Tab from the Solver's last field, as a keyboard user: the Actions folder's title, then Build M.
+      await page.locator('[data-field="check"] input').focus();
+      await page.keyboard.press('Tab');
+      expect(await focusedIs('.lil-title:text-is("Actions")')).toBe(true);
+      expect(await outline(), forced).toBe('solid 2px');
+      await page.keyboard.press('Tab');
+      expect(await focusedIs('[data-action="build"] button')).toBe(true);
+      expect(await outline(), forced).toBe('solid 2px');
+      await page.keyboard.press('Shift+Tab');
+      await page.keyboard.press('Shift+Tab');
+      expect(await focusedIs('[data-field="check"] input')).toBe(true);
+      expect(await outline(), forced).toBe('solid 2px');
+      // A select's own box is transparent over lil-gui's display of its value: that box is outlined.
+      await page.locator('[data-field="matrix"] select').focus();
+      const display = page.locator('[data-field="matrix"] .lil-display');
+      expect(
+        await display.evaluate(
+          (box) => `${getComputedStyle(box).outlineStyle} ${getComputedStyle(box).outlineWidth}`,
+        ),
+        forced,
+      ).toBe('solid 2px');
+    }
+    await page.emulateMedia({ forcedColors: 'none' });
+    // The two views are toggle buttons, the one shown pressed and in heavier type and border.
+    const pressed = () =>
+      page
+        .locator('#stage-tabs button')
+        .evaluateAll((buttons) =>
+          buttons.map((b) => [b.textContent, b.getAttribute('aria-pressed'), getComputedStyle(b).fontWeight]),
+        );
+    expect(await pressed()).toEqual([
+      ['Electrons', 'true', '600'],
+      ['Studies', 'false', '400'],
+    ]);
+    await page.locator('#tab-studies').click();
+    expect(await pressed()).toEqual([
+      ['Electrons', 'false', '400'],
+      ['Studies', 'true', '600'],
+    ]);
+    // The canvas under the cards is out of reach: Tab goes from the Studies button to the first card's.
+    await page.locator('#tab-studies').focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).not.toBe('view');
+    expect(
+      await page.evaluate(() => document.getElementById('studies')!.contains(document.activeElement)),
+    ).toBe(true);
+    await page.locator('#tab-electrons').click();
+    await page.locator('#tab-studies').focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('view');
+    expect(errors).toEqual([]);
+  });
 });
 
 describe('the app without WebGPU', () => {
@@ -1695,6 +1841,12 @@ describe('the app without WebGPU', () => {
     const text = await page.locator('#no-webgpu').innerText();
     expect(text).toContain('This page needs WebGPU');
     expect(text).toContain('enable-unsafe-webgpu');
+    // A landmark of its own, named by its heading, as the hidden main no longer holds anything.
+    expect(
+      await page
+        .getByRole('region', { name: 'This page needs WebGPU, and this browser does not offer it.' })
+        .isVisible(),
+    ).toBe(true);
     expect(await page.locator('#app').isVisible()).toBe(false);
     await screenshot(page, '9-no-webgpu');
     expect(errors).toEqual([]);

@@ -84,6 +84,10 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await shownValue(page, 'london-check')).toBeGreaterThan(0);
     expect(await shownValue(page, 'london-check')).toBeLessThan(0.1);
     expect(await page.locator('#london-check').getAttribute('class')).toBe('good');
+    // Its verdict in words beside the number, against its target, as the other checks say theirs.
+    expect(await shownText(page, 'london-check')).toBe(
+      `${(await shownValue(page, 'london-check')).toExponential(2)} ≤ 1.0e-1`,
+    );
     expect(await shownValue(page, 'london-uniformity-inner')).toBeLessThan(0.2 / n);
     expect(await shownText(page, 'london-body')).toContain(`N = ${n}, 31 × 31 grid`);
     // The map: a rectangle per run of cells of one viridis colour, at least one in each of the 31 rows
@@ -382,7 +386,15 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       studies: {
         geometry: string;
         matrix: Record<string, string>;
-        points: { n: number; lambda_max: number; within_target: boolean | null }[];
+        points: {
+          n: number;
+          lambda_max: number;
+          lambda_min: number;
+          lambda_max_over_n: number;
+          check: number;
+          check_target: number;
+          within_target: boolean | null;
+        }[];
       }[];
     };
     // With the options the page's sweep takes, which its panel does not set.
@@ -397,6 +409,22 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(scaling.studies[0].matrix).toEqual({ 32: 'dense', 64: 'dense', 128: 'dense' });
     expect(scaling.studies[0].points.map((point) => point.n)).toEqual([32, 64, 128]);
     expect(scaling.studies[0].points[2].lambda_max).toBe(await shownValue(page, 'scaling-lambda-max'));
+    // The plot's numbers as text in the table above it: a row per N, each number the download's.
+    expect(await page.locator('#scaling-points tr').count()).toBe(1 + 3);
+    for (const [k, point] of scaling.studies[0].points.entries()) {
+      const cell = (column: string) => shownValue(page, `scaling-${k}-${column}`);
+      expect(await cell('n')).toBe(point.n);
+      expect(await cell('lambda-min')).toBe(point.lambda_min);
+      expect(await cell('lambda-max')).toBe(point.lambda_max);
+      expect(await cell('lambda-max-over-n')).toBe(point.lambda_max_over_n);
+      expect(await cell('check')).toBe(point.check);
+      expect(point.check_target).toBe(1e-5);
+      expect(await shownText(page, `scaling-${k}-check`)).toBe(`${point.check.toExponential(1)} ≤ 1.0e-5`);
+    }
+    // The plot is one image named by its title, its canvas having no text.
+    expect(await page.locator('#scaling-plot .uplot').getAttribute('aria-label')).toBe(
+      'λ_max at ε = 1 against N: the points, the fit and eq. 49 (its numbers are in the table above)',
+    );
     // The file back in a fresh page: the card shows the sweep, its fits recomputed, and the fields
     // follow it; the page saves the same file again.
     const fresh = await open();
@@ -433,6 +461,11 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       JSON.stringify({ ...cpu, studies: [{ ...studies[0], points }] }),
     );
     expect(await legend()).toContain('λ_max, Lanczos not converged (inner bounds, not fitted)');
+    // And so in the table, its row alone.
+    expect(await shownText(fresh.page, 'scaling-1-lambda-max')).toMatch(
+      / \(Lanczos not converged: an inner bound\)$/,
+    );
+    expect(await shownText(fresh.page, 'scaling-2-lambda-max')).toMatch(/^[\d.]+$/);
     expect(await fresh.page.locator('#study-scaling p.note').textContent()).toContain(
       'by Lanczos on the CPU (float64), one N after another',
     );

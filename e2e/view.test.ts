@@ -2,9 +2,9 @@
 // seen without scrolling, a link the page does not run is not run by a reload either, a ring in the
 // 2D view fits the canvas (which is taller than wide at 1400 x 880), a quantity uniform to
 // float32 rounding is drawn in one colour, past the CPU adapter's draw budget one electron in s is
-// drawn and said to be, and windows of 800 and 600 px hold the canvas and the panel side by side or
-// one above the other, nothing wider than the window or a study's card; down to 320 px a run's
-// progress line is read whole in the header.
+// drawn and said to be, the keyboard moves the camera, and windows of 800 and 600 px hold the canvas
+// and the panel side by side or one above the other, nothing wider than the window or a study's card;
+// down to 320 px a run's progress line is read whole in the header.
 import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { kUniformEntry, viridisTable } from '../src/app/colour.ts';
@@ -195,6 +195,44 @@ describe('the view and its notices on WebGPU (SwiftShader)', () => {
     expectFitted(shown);
     expect(shown.uniformShare).toBeGreaterThan(0.95);
     await screenshot(page, 'view-2-ring-uniform');
+    expect(errors).toEqual([]);
+  });
+
+  test('the keyboard moves the camera: − and + zoom about the centre, the arrows pan the 2D view, 0 frames', async () => {
+    const { page, errors } = await app.open('?geometry=ring&n=200&model=azimuthal&eps=0.01&colour=darwin');
+    expect(await settled(page)).toBe('converged');
+    // Tab from the view buttons reaches the canvas, whose outline says it has the keys.
+    await page.locator('#tab-studies').focus();
+    await page.keyboard.press('Tab');
+    expect(
+      await page
+        .locator('#view')
+        .evaluate((view) => view === document.activeElement && getComputedStyle(view).outlineStyle),
+    ).toBe('solid');
+    // The keys pressed on the focused canvas, then what the next frame draws (the outline left out).
+    const after = async (key: string): Promise<Drawing> => {
+      await page.locator('#view').focus();
+      const before = await frames(page);
+      await page.keyboard.press(key);
+      await expect.poll(() => frames(page)).toBeGreaterThan(before);
+      await page.locator('#view').blur();
+      return drawing(page);
+    };
+    const framed = await after('0');
+    const width = (shown: Drawing) => shown.right - shown.left;
+    const centre = (shown: Drawing) => [(shown.left + shown.right) / 2, (shown.top + shown.bottom) / 2];
+    // Out first: the framed ring spans the canvas's width, which a zoom in would cut.
+    const zoomed = await after('-');
+    expect(width(zoomed) / width(framed)).toBeCloseTo(1 / 1.25, 1);
+    expect(centre(zoomed)[0]).toBeCloseTo(centre(framed)[0], -0.5);
+    expect(centre(zoomed)[1]).toBeCloseTo(centre(framed)[1], -0.5);
+    // An arrow is a drag of 20 px: the ring follows it.
+    const right = await after('ArrowRight');
+    expect(right.left - zoomed.left).toBeCloseTo(20, -0.5);
+    const down = await after('ArrowDown');
+    expect(down.top - right.top).toBeCloseTo(20, -0.5);
+    expect(width(await after('+')) / width(down)).toBeCloseTo(1.25, 1);
+    expect(await after('Home')).toEqual(framed);
     expect(errors).toEqual([]);
   });
 

@@ -4,10 +4,10 @@
 // arrow field of rounding noise draws no arrows; past a CPU adapter's draw budget one electron of each
 // s consecutive is drawn, picked by a hash, spread over the configuration as all of them are and, on a
 // golden-angle spiral, with none of the spiral's period that every s-th electron has; the legend of
-// the induced speeds names the unit of the run's drive.
+// the induced speeds names the unit of the run's drive; the view and its legend are named in words.
 import { describe, expect, test } from 'vitest';
-import { kColourMapSize, kUniformEntry } from '../src/app/colour.ts';
-import { legendTitle } from '../src/app/view.ts';
+import { kColourMapSize, kUniformEntry, legendText } from '../src/app/colour.ts';
+import { legendTitle, viewName } from '../src/app/view.ts';
 import { kDriveVelocityUnits } from '../src/physics/response.ts';
 import { kCpuDrawBudget } from '../src/gpu/profile.ts';
 import { arrowScale, packParticles, quantityRange, type ColourRange } from '../src/app/particles.ts';
@@ -387,6 +387,25 @@ describe('the draw budget', () => {
         expect(braggPeak(positions, drawn, z0, phi0, 400 * stride), where).toBeLessThan(25);
       }
     }
+  });
+});
+
+describe('the view and its legend in words (their canvases hold no text)', () => {
+  const speed = { title: legendTitle('velocity', null), min: 0.0632, max: 0.99998, uniform: null };
+  test('the legend: its title and the range its colours span, as it draws them, or the one value', () => {
+    expect(legendText(speed)).toBe('|v|  speed (R ω): 0.0632 to 1.00');
+    expect(legendText({ ...speed, min: 2.5e-7, max: 2.5e-7, uniform: 2.5e-7 })).toBe(
+      '|v|  speed (R ω): uniform, 2.50e-7 (to float32 rounding)',
+    );
+  });
+  test('the view: N, the source, the camera, the colour with its range, the arrows and the share drawn', () => {
+    const view = { n: 500, source: 'sphere', mode: '3d', legend: speed, arrows: 'none', stride: 1 } as const;
+    expect(viewName(view)).toBe(
+      '500 electrons, sphere, 3D view, coloured by |v|  speed (R ω): 0.0632 to 1.00',
+    );
+    expect(
+      viewName({ ...view, source: 'ring.csv', mode: '2d', legend: null, arrows: 'darwin', stride: 4 }),
+    ).toBe('500 electrons, ring.csv, 2D view, uncoloured, arrows along the Darwin part p − v, 1 in 4 drawn');
   });
 });
 

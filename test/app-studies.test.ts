@@ -39,7 +39,7 @@ import {
   responseFromJson,
   responseSummary,
 } from '../src/studies/response/report.ts';
-import { scalingRunFromJson } from '../src/studies/scaling/report.ts';
+import { pointCheckText, scalingRunFromJson } from '../src/studies/scaling/report.ts';
 import { runResponse } from '../src/studies/response/run.ts';
 import { responseSpec, type ResponseInput } from '../src/studies/response/spec.ts';
 import { scalingSweep } from '../src/studies/scaling/run.ts';
@@ -342,6 +342,16 @@ describe('the scaling card', () => {
     const checked = [points[0], { ...points[1], check: 3.14e-7, checkTarget: 1e-5 }];
     expect(scalingCheckText(checked, false)).toBe('3.1e-7 ≤ 1.0e-5 (N = 32)');
     expect(scalingCheckText(checked, true)).toBe('3.1e-7 ≤ 1.0e-5 (N = 32)');
+  });
+
+  test("the table's check of each point: beside its target, sampled named, past it said, none a dash", async () => {
+    const { points } = await ringScaling([16, 32]);
+    expect(pointCheckText(points[0])).toBe('–');
+    expect(pointCheckText({ ...points[0], check: 3.14e-7, checkTarget: 1e-5 })).toBe('3.1e-7 ≤ 1.0e-5');
+    expect(pointCheckText({ ...points[1], check: 2.5e-5, checkTarget: 1e-5 })).toBe('2.5e-5 > 1.0e-5');
+    expect(pointCheckText({ ...points[1], sampledResidual: 4e-6, checkTarget: 1e-5 })).toBe(
+      'sampled residual 4.0e-6 ≤ 1.0e-5',
+    );
   });
 });
 

@@ -41,10 +41,19 @@ export interface LegendContent {
   readonly uniform: number | null;
 }
 
+/** The legend in words, its title and the range its colours span: "|v|  speed (R ω): 0.12 to 3.4". */
+export function legendText(content: LegendContent): string {
+  const { title, min, max, uniform } = content;
+  return uniform === null
+    ? `${title}: ${markdownNumber(min, 3)} to ${markdownNumber(max, 3)}`
+    : `${title}: uniform, ${markdownNumber(uniform, 3)} (to float32 rounding)`;
+}
+
 /**
  * The colour bar: the table as a horizontal gradient with the range's ends and middle labelled, or,
  * for a uniform quantity, kUniformEntry's colour with the one value. Drawn on a 2D canvas at the
- * device pixel ratio, below the WebGPU view; hidden when `content` is null.
+ * device pixel ratio, below the WebGPU view; hidden when `content` is null. Its pixels hold no text:
+ * the canvas is named by legendText.
  */
 export function drawLegend(
   canvas: HTMLCanvasElement,
@@ -53,6 +62,7 @@ export function drawLegend(
 ): void {
   canvas.hidden = content === null;
   if (!content) return;
+  canvas.setAttribute('aria-label', legendText(content));
   const ratio = window.devicePixelRatio || 1;
   const width = canvas.clientWidth;
   const height = canvas.clientHeight;

@@ -46,6 +46,21 @@ export function showText(id: string, text: string): void {
 }
 
 /**
+ * An error of a float64 check beside its target, "3.88e-8 ≤ 4.0e-6", marked good or bad by it (neither
+ * where a file gives none): the words say the verdict, the colour only repeats it, and the targets
+ * depend on N and on refinement (src/run/check.ts float32CheckTargets), so a colour alone would not
+ * say why.
+ */
+export function showCheck(id: string, value: number, target: number | null): void {
+  const within = target !== null && withinTarget(value, target);
+  const judged = target === null ? '' : ` ${within ? '≤' : '>'} ${target.toExponential(1)}`;
+  show(id, value, `${value.toExponential(2)}${judged}`);
+  const cell = element(id);
+  cell.className = target === null ? '' : within ? 'good' : 'bad';
+  cell.title = target === null ? 'no target holds it' : `its target: ${target.toExponential(1)}`;
+}
+
+/**
  * Bytes as the page shows them, in the CLI's decimal units, as its refusals (run/, engine/) already
  * write GB: MB below a GB (from 999.5 MB, three digits would read 1.00e+3 MB), GB from there.
  */
@@ -94,19 +109,17 @@ function showTrueResidual(
   tolerance: number,
 ): void {
   const named = product !== null && product !== 'float64' ? product.replace('_', ' ') : null;
-  const text = trueResidual === null ? undefined : markdownNumber(trueResidual, 4);
-  show('solve-true-residual', trueResidual, named && text ? `${text} (${named} M v)` : text);
-  const target = element('solve-true-residual');
   const misses = converged && trueResidual !== null && tolerance > 0 && trueResidual > tolerance;
+  // Why it is red, in words (a tooltip reaches neither the keyboard, touch nor every screen reader).
+  const over = misses
+    ? ` > tol ${markdownNumber(tolerance, 2)}, which the recursive residual met: float32 stops near ` +
+      'cond(M)·2⁻²⁴; a tolerance below 1e-6 refines in float64'
+    : '';
+  const text = trueResidual === null ? undefined : markdownNumber(trueResidual, 4);
+  show('solve-true-residual', trueResidual, text && `${text}${named ? ` (${named} M v)` : ''}${over}`);
+  const target = element('solve-true-residual');
   target.className = misses ? 'bad' : '';
-  target.title = [
-    misses
-      ? 'over the tolerance that the recursive residual met: float32 stops near cond(M)·2⁻²⁴; a tolerance below 1e-6 refines in float64'
-      : '',
-    named ? `with the ${named} product M v, not float64's` : '',
-  ]
-    .filter((line) => line !== '')
-    .join('\n');
+  target.title = named ? `with the ${named} product M v, not float64's` : '';
 }
 
 /** The shown checks of a solve's (or a product's) result and of a spectrum's. */
@@ -687,18 +700,9 @@ export class Diagnostics {
     showText('check-note', '');
   }
 
-  /**
-   * An error of the check beside its target, marked good or bad by it (neither where a file gives
-   * none), as the Scaling card writes its worst check: the targets depend on N and on refinement
-   * (src/run/check.ts float32CheckTargets), so a colour alone would not say why.
-   */
+  /** A check of the diagnostics' beside its target (showCheck), as the Scaling card writes its worst. */
   check(id: CheckId, value: number, target: number | null): void {
-    const within = target !== null && withinTarget(value, target);
-    const judged = target === null ? '' : ` ${within ? '≤' : '>'} ${target.toExponential(1)}`;
-    show(id, value, `${value.toExponential(2)}${judged}`);
-    const cell = element(id);
-    cell.className = target === null ? '' : within ? 'good' : 'bad';
-    cell.title = target === null ? 'no target holds it' : `its target: ${target.toExponential(1)}`;
+    showCheck(id, value, target);
   }
 
   checkNote(text: string): void {

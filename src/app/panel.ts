@@ -1,7 +1,7 @@
 // The lil-gui panel: configuration, velocities, solver, actions, display and files. Numbers are typed
 // as text and parsed by state.ts, so "1e-3" works and bad input is refused by the field with a
 // message, never as a console error; the last valid value stays in force meanwhile.
-import GUI, { type Controller } from 'lil-gui';
+import GUI, { OptionController, StringController, type Controller } from 'lil-gui';
 import { kClassicalElectronRadius } from '../physics/constants.ts';
 import { kGeometryNames } from '../physics/geometry.ts';
 import { InputError } from '../physics/input-error.ts';
@@ -124,6 +124,35 @@ function textSpec(key: TextKey): TextSpec {
   return kTextFields[key] as TextSpec;
 }
 
+/**
+ * A folder whose fields a screen reader announces as one named group on entering them: lil-gui's
+ * folder is a title button and a plain box of fields.
+ */
+function group(parent: GUI, title: string): GUI {
+  const folder = parent.addFolder(title);
+  folder.$children.setAttribute('role', 'group');
+  folder.$children.setAttribute('aria-label', title);
+  return folder;
+}
+
+/**
+ * Names that several folders share ("N electrons": Configuration's, London's and Larmor's) made
+ * unique by their folder, "N electrons, Larmor ring (eq. 13-18)": a screen reader's list of fields,
+ * or Tab alone, reads each without the group around it.
+ */
+function nameByFolder(gui: GUI): void {
+  const controllers = gui.controllersRecursive();
+  const uses = new Map<string, number>();
+  for (const { _name: name } of controllers) uses.set(name, (uses.get(name) ?? 0) + 1);
+  for (const controller of controllers) {
+    if (uses.get(controller._name) === 1) continue;
+    const control = controller.domElement.querySelector('input, select, button');
+    // lil-gui names its inputs by aria-labelledby, which an aria-label would not override.
+    control?.removeAttribute('aria-labelledby');
+    control?.setAttribute('aria-label', `${controller._name}, ${controller.parent._title}`);
+  }
+}
+
 /** A select's options where each value is its own label. */
 function choices(values: readonly string[]): Record<string, string> {
   return Object.fromEntries(values.map((value) => [value, value]));
@@ -180,7 +209,7 @@ export class Panel {
     this.gui = new GUI({ container, title: 'darwin-breit', width: 320 });
     const p = parameters;
 
-    const configuration = this.gui.addFolder('Configuration');
+    const configuration = group(this.gui, 'Configuration');
     this.#option(configuration, 'source', 'geometry', {
       ...choices(kGeometryNames),
       'positions file': 'file',
@@ -197,7 +226,7 @@ export class Panel {
     this.#readOnly(configuration, 'collective', 'N r_e / R (eq. 49)');
     this.#text(configuration, 'softening');
 
-    const velocities = this.gui.addFolder('Velocities');
+    const velocities = group(this.gui, 'Velocities');
     this.#option(velocities, 'velocity', 'pattern', {
       ...choices(kVelocityPatterns),
       'loaded file': 'file',
@@ -206,7 +235,7 @@ export class Panel {
     this.#readOnly(velocities, 'quantityFile', 'loaded file');
     this.#loads.push(this.#button(velocities, 'load', 'load CSV or JSON…'));
 
-    const solver = this.gui.addFolder('Solver');
+    const solver = group(this.gui, 'Solver');
     this.#option(solver, 'solver', 'method', {
       'auto (CG, MINRES if indefinite)': 'auto',
       'CG (Jacobi)': 'cg',
@@ -224,7 +253,7 @@ export class Panel {
     this.#text(solver, 'lanczosTolerance');
     this.#bool(solver, 'check', 'check against float64');
 
-    const actions = this.gui.addFolder('Actions');
+    const actions = group(this.gui, 'Actions');
     this.#actionControllers.push(
       this.#button(actions, 'build', 'Build M'),
       this.#button(actions, 'momenta', 'Momenta p = M v'),
@@ -236,7 +265,7 @@ export class Panel {
 
     this.#studies();
 
-    const display = this.gui.addFolder('Display');
+    const display = group(this.gui, 'Display');
     const quantities = {
       none: 'none',
       'speed |v|': 'velocity',
@@ -262,7 +291,7 @@ export class Panel {
     });
     this.#button(display, 'resetView', 'reset view');
 
-    const files = this.gui.addFolder('Files');
+    const files = group(this.gui, 'Files');
     this.#downloads = {
       json: this.#button(files, 'downloadJson', 'download JSON (CLI format)'),
       csv: this.#button(files, 'downloadCsv', 'download CSV (CLI format)'),
@@ -270,29 +299,30 @@ export class Panel {
     this.#filesLoad = this.#button(files, 'load', 'load CSV or JSON…');
     this.#loads.push(this.#filesLoad);
     this.setDownloads(false, false);
+    nameByFolder(this.gui);
     this.refresh();
   }
 
   /** The Studies folder: each study's inputs and its Run button; results go to the Studies tab. */
   #studies(): void {
-    const studies = this.gui.addFolder('Studies (results in the Studies tab)');
-    const london = studies.addFolder('London moment (eq. 27-30)');
+    const studies = group(this.gui, 'Studies (results in the Studies tab)');
+    const london = group(studies, 'London moment (eq. 27-30)');
     this.#option(london, 'londonGeometry', 'body', choices(kLondonGeometries));
     this.#text(london, 'londonN');
     this.#text(london, 'londonGrid');
     this.#text(london, 'londonHalfHeight');
-    const pairing = studies.addFolder('Pairing on a ring (eq. 45-46)');
-    const larmor = studies.addFolder('Larmor ring (eq. 13-18)');
+    const pairing = group(studies, 'Pairing on a ring (eq. 45-46)');
+    const larmor = group(studies, 'Larmor ring (eq. 13-18)');
     this.#text(larmor, 'larmorN');
     this.#text(larmor, 'larmorFieldTesla');
     this.#text(larmor, 'larmorRadiusMetres');
-    const scaling = studies.addFolder('Scaling of λ_max with N (sec. IV.C)');
+    const scaling = group(studies, 'Scaling of λ_max with N (sec. IV.C)');
     this.#option(scaling, 'scalingGeometry', 'geometry', choices(kScalingGeometries));
     this.#option(scaling, 'scalingModel', 'model', choices(kModelNames));
     this.#text(scaling, 'scalingNMin');
     this.#text(scaling, 'scalingNMax');
     this.#text(scaling, 'scalingPoints');
-    const response = studies.addFolder('Response to a field, flux, rotation (eq. 13-30)');
+    const response = group(studies, 'Response to a field, flux, rotation (eq. 13-30)');
     this.#option(response, 'responseGeometry', 'geometry', choices(kGeometryNames));
     this.#text(response, 'responseNs');
     this.#option(response, 'responseModel', 'model', choices(kModelNames));
@@ -525,6 +555,8 @@ export class Panel {
         this.refresh();
         this.#hooks.changed(key);
       });
+    // lil-gui shows the value in a box under the transparent select: read once, by the select.
+    if (controller instanceof OptionController) controller.$display.setAttribute('aria-hidden', 'true');
     this.#mark(key, controller);
   }
 
@@ -538,8 +570,14 @@ export class Panel {
     );
   }
 
+  /**
+   * An output shown as a field: read-only, not disabled, so that Tab reaches it, a screen reader reads
+   * it as a value rather than as an unavailable control, and its text can be selected and copied.
+   */
   #readOnly(folder: GUI, key: 'collective' | 'positionsFile' | 'quantityFile', label: string): void {
-    const controller = folder.add(this.#derived, key).name(label).disable();
+    const controller = folder.add(this.#derived, key).name(label);
+    if (controller instanceof StringController) controller.$input.readOnly = true;
+    controller.domElement.classList.add('read-only');
     this.#mark(key, controller);
   }
 

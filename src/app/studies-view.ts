@@ -28,10 +28,16 @@ import { fittedCoefficient } from '../studies/fits.ts';
 import { sameNEpsilon } from '../studies/response/run.ts';
 import type { ResponseSpec } from '../studies/response/spec.ts';
 import { epsilonFromRadius, radiusFromEpsilon } from '../physics/constants.ts';
-import { freeExponentText, noFitText, worstCheck, worstCheckText } from '../studies/scaling/report.ts';
+import {
+  freeExponentText,
+  noFitText,
+  pointCheckText,
+  worstCheck,
+  worstCheckText,
+} from '../studies/scaling/report.ts';
 import type { ScalingPoint, ScalingStudy } from '../studies/scaling/run.ts';
 import { pointCheck, pointWithinTarget, sweepPlotTitle, type SweepStop } from '../studies/study.ts';
-import { element, kAxisStyle, kDecadeTicks, kLinearTicks, show, showText } from './diagnostics.ts';
+import { element, kAxisStyle, kDecadeTicks, kLinearTicks, show, showCheck, showText } from './diagnostics.ts';
 import { markdownNumber } from '../studies/markdown.ts';
 import type { StudyAction } from './state.ts';
 
@@ -164,8 +170,8 @@ const kCards: Record<StudyCard, CardSpec> = {
 };
 
 /**
- * The response points' table: [id suffix, the JSON key that heads it, what its number is (the
- * header's tooltip)]; rotation adds its two, and a sweep with London's sphere to compare (the ball)
+ * The response points' table: [id suffix, the JSON key that heads it, what its number is (in the
+ * key under the table)]; rotation adds its two, and a sweep with London's sphere to compare (the ball)
  * the current's decay length beside the continuum's and the penetration depth fitted as London's
  * profile beside λ_L.
  */
@@ -237,11 +243,14 @@ const kSiColumns = [
   ],
 ] as const;
 
+/** The response table's name: what a row is (its columns' meanings are listed under it). */
+const kResponseTableCaption = 'Response per N and N r_e/R (the columns are explained below the table)';
+
 /**
  * A column's header in the paper's words, as the CLI's text table heads it (src/studies/response/report.ts),
- * in the page's symbols; the JSON key stays in its tooltip. R over a London length is the geometry's
- * (a surface's Pearl length Λ: the disk's, the sphere's), and the rotation's centre field is over B_eff
- * (the co-rotating frame's).
+ * in the page's symbols; the key under the table gives its meaning and JSON key. R over a London length
+ * is the geometry's (a surface's Pearl length Λ: the disk's, the sphere's), and the rotation's centre
+ * field is over B_eff (the co-rotating frame's).
  */
 export function responseHeader(key: string, spec: Pick<ShownResponse['spec'], 'geometry' | 'drive'>): string {
   const headers: Record<string, string> = {
@@ -556,6 +565,9 @@ const kOnRingColumns = [
   ['flux-period', 'flux period (Φ₀)'],
 ] as const;
 
+/** The on-ring table's name, as its rows are grouped. */
+const kOnRingTableCaption = 'The pair on the ring (eq. 41) beside the line (eq. 45), per reading of eq. 43';
+
 /** [id, metal, experiment] of the two rings (sec. IV.B). */
 const kRings = [
   ['au', 'Au', 'Chandrasekhar'],
@@ -570,10 +582,17 @@ function buildCard(name: StudyCard, spec: CardSpec): HTMLElement {
   card.append(list);
   // The finished run as the CLI's study command prints it with --json (Studies.save).
   const saves = create('p', { class: 'saves' });
+  // Named by its study for a screen reader, which lists the six downloads' buttons (Files' too) apart.
+  const study = `${name[0].toUpperCase()}${name.slice(1)}`;
   saves.append(
     create(
       'button',
-      { type: 'button', id: `study-${name}-save`, disabled: '' },
+      {
+        type: 'button',
+        id: `study-${name}-save`,
+        disabled: '',
+        'aria-label': `download JSON (CLI format) of the ${study} study`,
+      },
       'download JSON (CLI format)',
     ),
   );
@@ -590,12 +609,16 @@ function buildCard(name: StudyCard, spec: CardSpec): HTMLElement {
   }
   card.append(saves);
   if (name === 'pairing') card.append(scrolling(ringTable()), scrolling(onRingTable()));
+  if (name === 'scaling') card.append(scrolling(scalingTable()));
   if (name === 'response') {
     const picker = create('label', { class: 'picker' }, 'map and canvas at N r_e/R = ');
     picker.append(create('select', { id: 'response-map-select', disabled: '' }));
     // What the table's † means, where a point has one (indefiniteNote).
     const note = create('p', { id: 'response-indefinite', class: 'warn', hidden: '' });
-    card.append(scrolling(create('table', { id: 'response-points' })), note, picker);
+    // What each column is, in words under the table (a header's tooltip reaches neither the
+    // keyboard, touch nor every screen reader).
+    const key = create('dl', { id: 'response-columns', class: 'key' });
+    card.append(scrolling(create('table', { id: 'response-points' })), note, key, picker);
   }
   if (spec.figures.length) {
     const figures = create('div', { class: 'figures' });
@@ -632,6 +655,7 @@ function ringTable(): HTMLTableElement {
 
 function onRingTable(): HTMLTableElement {
   const table = create('table', { id: 'pairing-on-ring' });
+  table.append(create('caption', {}, kOnRingTableCaption));
   const head = create('tr');
   head.append(create('th', {}, 'ring'), ...kOnRingColumns.map(([, label]) => create('th', {}, label)));
   table.append(head);
@@ -651,6 +675,39 @@ function onRingTable(): HTMLTableElement {
     }
   }
   return table;
+}
+
+/**
+ * The scaling sweep's points, one row per N as the JSON download's points[] hold them: the plot's
+ * numbers as text to read and copy (a canvas has none). Cells scaling-<k>-<column>.
+ */
+const kScalingColumns = [
+  ['n', 'N'],
+  ['lambda-min', 'λ_min'],
+  ['lambda-max', 'λ_max'],
+  ['lambda-max-over-n', 'λ_max/N'],
+  ['check', 'float64 check'],
+] as const;
+
+const kScalingTableCaption = 'Each N of the sweep: λ_min and λ_max of D^-½ (M − D) D^-½ at ε = 1';
+
+function scalingTable(): HTMLTableElement {
+  const table = create('table', { id: 'scaling-points' });
+  table.append(create('caption', {}, kScalingTableCaption));
+  const head = create('tr');
+  head.append(...kScalingColumns.map(([, label]) => create('th', {}, label)));
+  table.append(head);
+  return table;
+}
+
+/**
+ * A uPlot as one image named by its title: its canvas has no text for a screen reader, and its legend
+ * alone reads as a list of series without values; the numbers are in the table above it.
+ */
+function namePlot(plot: uPlot): void {
+  const title = plot.root.querySelector('.u-title')?.textContent ?? '';
+  plot.root.setAttribute('role', 'img');
+  plot.root.setAttribute('aria-label', `${title} (its numbers are in the table above)`);
 }
 
 /** Points of a smooth curve on a log axis. */
@@ -706,9 +763,16 @@ export class StudiesView {
     return { width: Math.max(300, element(id).clientWidth), height: 280 };
   }
 
+  /**
+   * Shows the electrons' view or the Studies cards over it. The two tab buttons are toggle buttons
+   * (aria-pressed), not ARIA tabs: the cards lie over the view rather than replace a panel of it. The
+   * view they cover is inert meanwhile: Tab does not reach the canvas under them, nor a screen reader
+   * its footer.
+   */
   showTab(tab: StageTab): void {
     for (const [name, button] of Object.entries(this.#tabs))
-      button.setAttribute('aria-selected', String(name === tab));
+      button.setAttribute('aria-pressed', String(name === tab));
+    for (const id of ['view', 'view-footer']) element(id).inert = tab === 'studies';
     this.#section.hidden = tab !== 'studies';
     document.body.dataset.tab = tab;
   }
@@ -792,8 +856,7 @@ export class StudiesView {
       study.uniformityInner,
       parts(study.uniformityInner, study.uniformityInnerAxial, study.uniformityInnerTransverse),
     );
-    show('london-check', study.check, study.check.toExponential(2));
-    element('london-check').className = withinTarget(study.check, kLondonCheckTarget) ? 'good' : 'bad';
+    showCheck('london-check', study.check, kLondonCheckTarget);
     show('london-time', study.fieldMs, `${study.fieldMs.toFixed(0)} ms`);
     show('london-law', null, 'computing…');
     element('london-map').innerHTML = svgs.map;
@@ -977,6 +1040,7 @@ export class StudiesView {
     this.#deviceWords('scaling', deviceKind);
     for (const [id] of kCards.scaling.rows) show(id, null);
     element('scaling-check').className = '';
+    this.#scalingRows([]);
     showText('scaling-system', description);
     showText('scaling-done', `0 of ${ns.length}`);
     this.#scalingPlot?.destroy();
@@ -1039,6 +1103,7 @@ export class StudiesView {
       [[], [], [], [], []],
       container,
     );
+    namePlot(this.#scalingPlot);
   }
 
   /** The points so far, with the study's fits, or why there are none yet. */
@@ -1061,6 +1126,7 @@ export class StudiesView {
     }
     showText('scaling-law', typeof study === 'string' ? study : scalingLawText(study));
     if (typeof study !== 'string') this.#scalingRadius(study);
+    this.#scalingRows(points);
     const worst = worstCheck(points);
     showText('scaling-check', scalingCheckText(points, this.#scalingOnReference));
     element('scaling-check').className = !worst
@@ -1089,6 +1155,30 @@ export class StudiesView {
     const rows = element('scaling-plot').querySelectorAll<HTMLElement>('.u-legend .u-series');
     for (const row of rows)
       if (row.textContent?.includes('not converged')) row.style.display = short.size ? '' : 'none';
+  }
+
+  /**
+   * The table's rows: each point's numbers with their exact values (data-value), λ_max marked where
+   * Lanczos stopped short (an inner bound, as the plot draws it apart), the check against its target.
+   */
+  #scalingRows(points: readonly ScalingPoint[]): void {
+    const table = element('scaling-points');
+    for (const row of table.querySelectorAll('tr:not(:first-of-type)')) row.remove();
+    points.forEach((point, k) => {
+      const row = create('tr');
+      row.append(...kScalingColumns.map(([column]) => create('td', { id: `scaling-${k}-${column}` })));
+      table.append(row);
+      const id = (column: (typeof kScalingColumns)[number][0]) => `scaling-${k}-${column}`;
+      show(id('n'), point.n, String(point.n));
+      show(id('lambda-min'), point.lambdaMin, point.lambdaMin.toPrecision(6));
+      const short = point.lanczos.converged ? '' : ' (Lanczos not converged: an inner bound)';
+      show(id('lambda-max'), point.lambdaMax, `${point.lambdaMax.toPrecision(6)}${short}`);
+      show(id('lambda-max-over-n'), point.coherentCoefficient, point.coherentCoefficient.toPrecision(6));
+      const checked = pointCheck(point);
+      show(id('check'), checked?.error ?? null, pointCheckText(point));
+      const within = pointWithinTarget(point);
+      if (within !== null) element(id('check')).className = within ? 'good' : 'bad';
+    });
   }
 
   #scalingRadius(study: ScalingStudy): void {
@@ -1123,6 +1213,7 @@ export class StudiesView {
     element('response-map').innerHTML = '';
     element('response-profile').innerHTML = '';
     element('response-points').innerHTML = '';
+    element('response-columns').innerHTML = '';
     this.#responseIndefinite(null);
     const select = element<HTMLSelectElement>('response-map-select');
     select.innerHTML = '';
@@ -1138,8 +1229,12 @@ export class StudiesView {
     const done = { scaling: 'scaling-done', response: 'response-done' } as Partial<Record<StudyCard, string>>;
     const id = done[card];
     if (id) showText(id, `${stop.points} of ${stop.of}`);
-    const title = card === 'scaling' ? this.#scalingPlot?.root.querySelector('.u-title') : null;
-    if (title) title.textContent = sweepPlotTitle(kScalingPlotTitle, stop);
+    const plot = card === 'scaling' ? this.#scalingPlot : null;
+    const title = plot?.root.querySelector('.u-title');
+    if (plot && title) {
+      title.textContent = sweepPlotTitle(kScalingPlotTitle, stop);
+      namePlot(plot);
+    }
   }
 
   responseProgress(done: number, total: number): void {
@@ -1241,13 +1336,16 @@ export class StudiesView {
     const columns = responseColumns(result);
     const table = element('response-points');
     table.innerHTML = '';
+    table.append(create('caption', {}, kResponseTableCaption));
     const head = create('tr');
-    head.append(
-      ...columns.map(([, key, meaning]) =>
-        create('th', { title: `${meaning} (JSON: ${key})` }, responseHeader(key, result.spec)),
-      ),
-    );
+    head.append(...columns.map(([, key]) => create('th', {}, responseHeader(key, result.spec))));
     table.append(head);
+    element('response-columns').replaceChildren(
+      ...columns.flatMap(([, key, meaning]) => [
+        create('dt', {}, responseHeader(key, result.spec)),
+        create('dd', {}, `${meaning} (JSON: ${key})`),
+      ]),
+    );
     result.points.forEach((point, k) => {
       const row = create('tr', point.converged ? {} : { class: 'bad' });
       row.append(...columns.map(([column]) => create('td', { id: `response-${k}-${column}` })));
@@ -1341,5 +1439,6 @@ export class StudiesView {
       data as uPlot.AlignedData,
       container,
     );
+    namePlot(this.#responsePlot);
   }
 }

@@ -13,7 +13,7 @@ import {
 } from '../kernels/render.ts';
 import type { DarwinSystem } from '../physics/models.ts';
 import { bounds, OrbitCamera, PlaneCamera, typicalSpacing, type Camera, type ViewMode } from './camera.ts';
-import { drawLegend, viridisTable, type LegendContent } from './colour.ts';
+import { drawLegend, legendText, viridisTable, type LegendContent } from './colour.ts';
 import {
   arrowScale,
   packParticles,
@@ -90,6 +90,45 @@ interface Targets {
 /** Whether `targets` are `width` x `height` pixels. */
 function sized(targets: Targets, width: number, height: number): boolean {
   return targets.depth.width === width && targets.depth.height === height;
+}
+
+/** Pixels of a drag that an arrow key makes: a 9° turn of the orbit. */
+const kKeyStep = 20;
+const kArrowSteps: Partial<Record<string, readonly [number, number]>> = {
+  ArrowLeft: [-1, 0],
+  ArrowRight: [1, 0],
+  ArrowUp: [0, -1],
+  ArrowDown: [0, 1],
+};
+/** The zoom factor of a key (> 1 zooms out): '=' is '+' unshifted on most layouts. */
+const kZoomKeys: Partial<Record<string, number>> = { '+': 1 / 1.25, '=': 1 / 1.25, '-': 1.25 };
+
+/** The arrows' vector in the view's name. */
+const kArrowWords: Record<Exclude<ArrowQuantity, 'none'>, string> = {
+  velocity: 'v',
+  momentum: 'p = M v',
+  darwin: 'the Darwin part p − v',
+};
+
+/**
+ * The view in words, its canvas's name: what is drawn (N, the source, the camera), what colours it
+ * with its range, the arrows, and the share drawn where not all are; its pixels hold no text.
+ */
+export function viewName(view: {
+  readonly n: number;
+  readonly source: string;
+  readonly mode: ViewMode;
+  readonly legend: LegendContent | null;
+  readonly arrows: ArrowQuantity;
+  readonly stride: number;
+}): string {
+  const { n, source, mode, legend, arrows, stride } = view;
+  return (
+    `${n} electrons, ${source}, ${mode === '3d' ? '3D' : '2D'} view, ` +
+    (legend ? `coloured by ${legendText(legend)}` : 'uncoloured') +
+    (arrows === 'none' ? '' : `, arrows along ${kArrowWords[arrows]}`) +
+    (stride > 1 ? `, 1 in ${stride} drawn` : '')
+  );
 }
 
 /** A note beside the legend: its text, hidden where there is none. */
@@ -403,6 +442,11 @@ export class ParticleView {
       ...range,
     };
     drawLegend(this.#legend, this.#table, legend);
+    if (shown) {
+      const { source } = shown.system.configuration;
+      const name = viewName({ n, source, mode: this.#mode, legend, arrows: arrowOf, stride: discStride });
+      if (this.canvas.getAttribute('aria-label') !== name) this.canvas.setAttribute('aria-label', name);
+    }
     const chosen = this.#display.colourBy;
     const note = shown && chosen !== 'none' && colourBy === 'none' ? kColourWanting[chosen] : '';
     showNote(this.#colourNote, note);
@@ -458,9 +502,29 @@ export class ParticleView {
     return this.#targets;
   }
 
-  /** Left drag orbits (3D) or pans (2D); right drag or shift-drag pans; the wheel zooms; double-click frames. */
+  /**
+   * Left drag orbits (3D) or pans (2D); right drag or shift-drag pans; the wheel zooms; double-click
+   * frames. From the keyboard, the canvas focused: the arrows as a drag of kKeyStep pixels (with
+   * shift, a pan), + and − zoom about the centre, 0 or Home frames.
+   */
   #listen(): void {
     const canvas = this.canvas;
+    canvas.tabIndex = 0;
+    canvas.addEventListener('keydown', (event) => {
+      // Ctrl/Cmd with + and − is the browser's own zoom, and alt the menus': theirs, not the camera's.
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      const { clientWidth, clientHeight } = canvas;
+      const step = kArrowSteps[event.key];
+      const zoom = kZoomKeys[event.key];
+      if (step) {
+        const [dx, dy] = step;
+        this.camera.drag(dx * kKeyStep, dy * kKeyStep, event.shiftKey, clientWidth, clientHeight);
+      } else if (zoom) this.camera.zoom(zoom, 0, 0, clientWidth, clientHeight);
+      else if (event.key === '0' || event.key === 'Home') this.reframe();
+      else return;
+      event.preventDefault();
+      this.requestFrame();
+    });
     let last: { x: number; y: number } | null = null;
     let pan = false;
     canvas.addEventListener('pointerdown', (event) => {

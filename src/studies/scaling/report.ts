@@ -1052,8 +1052,20 @@ export function scalingMarkdown(studies: readonly ScalingStudy[]): string {
  */
 export function worstCheckText(points: readonly ScalingPoint[]): string {
   const worst = worstCheck(points);
-  if (!worst) return '–';
-  const within = withinTarget(worst.error, worst.target);
-  const sampled = worst.name === 'sampled_residual' ? 'sampled residual ' : '';
-  return `${sampled}${exp(worst.error, 1)} ${within ? '≤' : '>'} ${exp(worst.target, 1)} (N = ${worst.n})`;
+  return worst ? `${checkedText(worst)} (N = ${worst.n})` : '–';
+}
+
+/**
+ * One point's check in words, as the app's table of the points shows it: '3.1e-7 ≤ 1.0e-5', '> ' past
+ * the target, 'sampled residual' past the dense reference; '–' where it was not checked.
+ */
+export function pointCheckText(point: ScalingPoint): string {
+  const checked = pointCheck(point);
+  return checked ? checkedText(checked) : '–';
+}
+
+function checkedText(checked: NonNullable<ReturnType<typeof pointCheck>>): string {
+  const within = withinTarget(checked.error, checked.target);
+  const sampled = checked.name === 'sampled_residual' ? 'sampled residual ' : '';
+  return `${sampled}${exp(checked.error, 1)} ${within ? '≤' : '>'} ${exp(checked.target, 1)}`;
 }
