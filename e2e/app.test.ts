@@ -264,7 +264,16 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect([link.get('matrix'), link.get('tree_tol')]).toEqual(['tree', '0.001']);
     expect(await drawnFraction(page)).toBeGreaterThan(kMinimumDrawn / 5);
     await screenshot(page, '3c-ring-tree');
+    // Its download names the tree's tolerance, as the CLI's --out does, so that the file loaded on
+    // another page sets the link to rerun at it, not at the default tolerance.
+    const file = await downloaded(page, kDownloadJson, 'ring-tree.json');
+    expect(JSON.parse(file.text).tree).toMatchObject({ tolerance: 1e-3 });
+    const other = await openIdle('?n=10&run=none');
+    await loadResult(other.page, 'ring-tree.json', file.text);
+    const reloaded = new URL(other.page.url()).searchParams;
+    expect([reloaded.get('matrix'), reloaded.get('tree_tol')]).toEqual(['tree', '0.001']);
     expect(errors).toEqual([]);
+    expect(other.errors).toEqual([]);
   });
 
   test("the dense check's note follows the float64 M's assembly in its worker, chunk by chunk, then its solve", async () => {

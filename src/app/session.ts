@@ -1252,6 +1252,8 @@ export class Session {
     const context = {
       device: describeDevice(this.#gpu),
       matrix: this.#built?.backend.matrix ?? null,
+      // The tree's tolerance with it, as the CLI writes it: a reloaded file reruns at that tolerance.
+      tree: this.#built?.backend.tree,
       radiusMetres: this.parameters.radiusMetres,
       timing: r.timing,
     };
