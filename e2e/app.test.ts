@@ -550,12 +550,33 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
 
   test("max iterations bounds a Spectrum's Lanczos products, as the CLI's spectrum --max-iter does", async () => {
     // `spectrum --geometry sphere --n 100 --epsilon 0.001 --max-iter 2`: iterations 2, diverged_max_it.
-    const { page, errors } = await app.open('?n=100&geometry=sphere&eps=0.001&run=spectrum&max_iter=2');
+    const { page, errors } = await app.open(
+      '?n=100&geometry=sphere&eps=0.001&matrix=free&run=spectrum&max_iter=2',
+    );
     expect(await settled(page)).toBe('failed');
     expect(await shownValue(page, 'spectrum-steps')).toBe(2);
     expect(await page.locator('#spectrum-reason').getAttribute('data-reason')).toBe('diverged_max_it');
     expect(await shownText(page, 'spectrum-reason')).toBe('not converged: iteration limit reached');
+    // Saved and loaded on another page, the spectrum alone sets the limit and the storage M had, so
+    // that its Spectrum is the saved one, bit for bit.
+    const file = await downloaded(page, kDownloadJson, 'spectrum-max-iter.json');
+    const saved = JSON.parse(file.text);
+    const other = await openIdle('?n=10&run=none');
+    await loadResult(other.page, 'spectrum-max-iter.json', file.text);
+    const link = new URL(other.page.url()).searchParams;
+    expect([link.get('matrix'), link.get('max_iter')]).toEqual(['free', '2']);
+    expect(await runAction(other.page, 'spectrum')).toBe('failed');
+    const again = JSON.parse(
+      (await downloaded(other.page, kDownloadJson, 'spectrum-max-iter-again.json')).text,
+    );
+    expect(again.matrix).toBe('free');
+    expect([again.spectrum.iterations, again.spectrum.lambda_min, again.spectrum.lambda_max]).toEqual([
+      2,
+      saved.spectrum.lambda_min,
+      saved.spectrum.lambda_max,
+    ]);
     expect(errors).toEqual([]);
+    expect(other.errors).toEqual([]);
   });
 
   test('a solve exact at its first step (eps = 0) still draws its residual history, one point', async () => {

@@ -1153,13 +1153,12 @@ export class Session {
   #loadResult(saved: SavedResult, name: string): void {
     // Read before anything changes: a bad "stopped" refuses the file with the page as it was.
     const { summary, configuration } = saved;
-    const solveStop = savedStop(summary, name);
-    const stopped = {
-      solve: solveStop !== null,
-      spectrum: isObject(summary.spectrum) && savedStop(summary.spectrum, name) !== null,
+    const stops = {
+      solve: savedStop(summary, name),
+      spectrum: isObject(summary.spectrum) ? savedStop(summary.spectrum, name) : null,
     };
-    const limit = defaultMaxIterations(unknowns({ ...saved, configuration }));
-    const solverFields = savedSolverFields(summary, name, solveStop, limit);
+    const stopped = { solve: stops.solve !== null, spectrum: stops.spectrum !== null };
+    const solverFields = savedSolverFields(summary, name, stops, unknowns({ ...saved, configuration }));
     const p = this.parameters;
     const source = configuration.source;
     // A geometry's positions are its formula's: then the link reproduces the loaded run too.
