@@ -562,14 +562,17 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     const file = await downloaded(page, kDownloadJson, 'spectrum-max-iter.json');
     const saved = JSON.parse(file.text);
     const other = await openIdle('?n=10&run=none');
-    await loadResult(other.page, 'spectrum-max-iter.json', file.text);
+    // Said to have run elsewhere: the spectrum run again is saved as the page's own, where it ran.
+    const elsewhere = { ...saved, device: { kind: 'cpu', description: 'float64 CPU reference' } };
+    await loadResult(other.page, 'spectrum-max-iter.json', JSON.stringify(elsewhere));
     const link = new URL(other.page.url()).searchParams;
     expect([link.get('matrix'), link.get('max_iter')]).toEqual(['free', '2']);
     expect(await runAction(other.page, 'spectrum')).toBe('failed');
     const again = JSON.parse(
       (await downloaded(other.page, kDownloadJson, 'spectrum-max-iter-again.json')).text,
     );
-    expect(again.matrix).toBe('free');
+    expect([again.device, again.matrix]).toEqual([saved.device, 'free']);
+    expect(again.spectrum.device).toBeUndefined();
     expect([again.spectrum.iterations, again.spectrum.lambda_min, again.spectrum.lambda_max]).toEqual([
       2,
       saved.spectrum.lambda_min,
@@ -808,8 +811,11 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     const solved = JSON.parse((await downloaded(first.page, kDownloadJson, 'ring-solve.json')).text);
     expect(solved.mode).toBe('round_trip');
 
+    // As the float64 CPU's `solve --out` would write it: the page's Spectrum then runs elsewhere.
+    const cpu = { kind: 'cpu', description: 'float64 CPU reference' };
+    const loaded = { ...solved, device: cpu };
     const other = await openIdle('?n=10&run=none');
-    expect(await loadFile(other.page, 'ring-solve.json', JSON.stringify(solved))).toContain('their result');
+    expect(await loadFile(other.page, 'ring-solve.json', JSON.stringify(loaded))).toContain('their result');
     expect(await runAction(other.page, 'spectrum')).toBe('converged');
     // The loaded solve stays shown beside the spectrum the page ran.
     expect(await shownValue(other.page, 'energy-kinetic')).toBe(kinetic);
@@ -823,6 +829,10 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(saved.momenta).toEqual(solved.momenta);
     expect(saved.energies).toEqual(solved.energies);
     expect(saved.spectrum.lambda_max).toBe(lambdaMax);
+    // The file's device is its solve's; the spectrum names its own, the page's GPU, and its M.
+    expect(saved.device).toEqual(cpu);
+    expect(saved.spectrum).toMatchObject({ device: solved.device, matrix: solved.matrix });
+    expect(Object.keys(saved.spectrum).slice(0, 3)).toEqual(['device', 'matrix', 'tolerance']);
     expect(first.errors).toEqual([]);
     expect(other.errors).toEqual([]);
   });
