@@ -325,12 +325,16 @@ export function spectrumConvergenceWarning(
 
 /**
  * The spectrum keys, shared by `spectrum` and the "spectrum" object of the app's solve download: the
- * tolerance asked, the eigenvalues, the Lanczos run, and whether they were refined in float64.
+ * tolerance asked and the other settings that decide the numbers (the limit, null for auto, the
+ * basis, the seed), the eigenvalues, the Lanczos run, and whether they were refined in float64.
  */
 function spectrumFields(report: SpectrumReport) {
   const { spectrum, refinement } = report;
   return {
     tolerance: report.tolerance,
+    max_iter: report.maxIterations,
+    basis: report.basisSize,
+    seed: report.seed,
     lambda_min: spectrum.lambdaMin,
     lambda_max: spectrum.lambdaMax,
     condition_number: spectrum.conditionNumber,
