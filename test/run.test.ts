@@ -837,6 +837,7 @@ describe('the JSON of a run', () => {
       'seed',
       'solver',
       'tolerance',
+      'max_iter',
       'switched_from',
       'iterations',
       'converged',
