@@ -277,7 +277,16 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect([link.get('matrix'), link.get('tree_tol')]).toEqual(['tree', '0.001']);
     expect(await drawnFraction(page)).toBeGreaterThan(kMinimumDrawn / 5);
     await screenshot(page, '3c-ring-tree');
+    // Its download names the tree's tolerance, as the CLI's --out does, so that the file loaded on
+    // another page sets the link to rerun at it, not at the default tolerance.
+    const file = await downloaded(page, kDownloadJson, 'ring-tree.json');
+    expect(JSON.parse(file.text).tree).toMatchObject({ tolerance: 1e-3 });
+    const other = await openIdle('?n=10&run=none');
+    await loadResult(other.page, 'ring-tree.json', file.text);
+    const reloaded = new URL(other.page.url()).searchParams;
+    expect([reloaded.get('matrix'), reloaded.get('tree_tol')]).toEqual(['tree', '0.001']);
     expect(errors).toEqual([]);
+    expect(other.errors).toEqual([]);
   });
 
   test("the dense check's note follows the float64 M's assembly in its worker, chunk by chunk, then its solve", async () => {
@@ -561,12 +570,36 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
 
   test("max iterations bounds a Spectrum's Lanczos products, as the CLI's spectrum --max-iter does", async () => {
     // `spectrum --geometry sphere --n 100 --epsilon 0.001 --max-iter 2`: iterations 2, diverged_max_it.
-    const { page, errors } = await app.open('?n=100&geometry=sphere&eps=0.001&run=spectrum&max_iter=2');
+    const { page, errors } = await app.open(
+      '?n=100&geometry=sphere&eps=0.001&matrix=free&run=spectrum&max_iter=2',
+    );
     expect(await settled(page)).toBe('failed');
     expect(await shownValue(page, 'spectrum-steps')).toBe(2);
     expect(await page.locator('#spectrum-reason').getAttribute('data-reason')).toBe('diverged_max_it');
     expect(await shownText(page, 'spectrum-reason')).toBe('not converged: iteration limit reached');
+    // Saved and loaded on another page, the spectrum alone sets the limit and the storage M had, so
+    // that its Spectrum is the saved one, bit for bit.
+    const file = await downloaded(page, kDownloadJson, 'spectrum-max-iter.json');
+    const saved = JSON.parse(file.text);
+    const other = await openIdle('?n=10&run=none');
+    // Said to have run elsewhere: the spectrum run again is saved as the page's own, where it ran.
+    const elsewhere = { ...saved, device: { kind: 'cpu', description: 'float64 CPU reference' } };
+    await loadResult(other.page, 'spectrum-max-iter.json', JSON.stringify(elsewhere));
+    const link = new URL(other.page.url()).searchParams;
+    expect([link.get('matrix'), link.get('max_iter')]).toEqual(['free', '2']);
+    expect(await runAction(other.page, 'spectrum')).toBe('failed');
+    const again = JSON.parse(
+      (await downloaded(other.page, kDownloadJson, 'spectrum-max-iter-again.json')).text,
+    );
+    expect([again.device, again.matrix]).toEqual([saved.device, 'free']);
+    expect(again.spectrum.device).toBeUndefined();
+    expect([again.spectrum.iterations, again.spectrum.lambda_min, again.spectrum.lambda_max]).toEqual([
+      2,
+      saved.spectrum.lambda_min,
+      saved.spectrum.lambda_max,
+    ]);
     expect(errors).toEqual([]);
+    expect(other.errors).toEqual([]);
   });
 
   test('a solve exact at its first step (eps = 0) still draws its residual history, one point', async () => {
@@ -798,8 +831,11 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     const solved = JSON.parse((await downloaded(first.page, kDownloadJson, 'ring-solve.json')).text);
     expect(solved.mode).toBe('round_trip');
 
+    // As the float64 CPU's `solve --out` would write it: the page's Spectrum then runs elsewhere.
+    const cpu = { kind: 'cpu', description: 'float64 CPU reference' };
+    const loaded = { ...solved, device: cpu };
     const other = await openIdle('?n=10&run=none');
-    expect(await loadFile(other.page, 'ring-solve.json', JSON.stringify(solved))).toContain('their result');
+    expect(await loadFile(other.page, 'ring-solve.json', JSON.stringify(loaded))).toContain('their result');
     expect(await runAction(other.page, 'spectrum')).toBe('converged');
     // The loaded solve stays shown beside the spectrum the page ran.
     expect(await shownValue(other.page, 'energy-kinetic')).toBe(kinetic);
@@ -813,6 +849,10 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(saved.momenta).toEqual(solved.momenta);
     expect(saved.energies).toEqual(solved.energies);
     expect(saved.spectrum.lambda_max).toBe(lambdaMax);
+    // The file's device is its solve's; the spectrum names its own, the page's GPU, and its M.
+    expect(saved.device).toEqual(cpu);
+    expect(saved.spectrum).toMatchObject({ device: solved.device, matrix: solved.matrix });
+    expect(Object.keys(saved.spectrum).slice(0, 3)).toEqual(['device', 'matrix', 'tolerance']);
     expect(first.errors).toEqual([]);
     expect(other.errors).toEqual([]);
   });

@@ -785,6 +785,19 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await fresh.page.locator('#response-save-velocities').isDisabled()).toBe(true);
     // The panel follows the file: the page can run this sweep.
     expect(await fresh.page.locator('[data-field="responseNs"] input').inputValue()).toBe('16');
+    // But not its M where the file's was not auto's: the card's rerun takes 'auto' at the panel's
+    // tree tolerance, which the message names as a scaling file's options.
+    const loaded =
+      "from response-m.json: its numbers, curve and limits (the maps, the current's profile and the canvas's colours need a run); a rerun here takes the page's";
+    const tree = { ...response, matrix: 'tree', tree: { tolerance: 1e-3, n: [16] } };
+    expect(await loadFile(fresh.page, 'response-m.json', JSON.stringify(tree))).toBe(
+      `Loaded the ring's field response (3 points) ${loaded} matrix auto, tree_tolerance 1e-5, ` +
+        "not the file's matrix tree, tree_tolerance 1e-3.",
+    );
+    const free = { ...response, matrix: 'free' };
+    expect(await loadFile(fresh.page, 'response-m.json', JSON.stringify(free))).toBe(
+      `Loaded the ring's field response (3 points) ${loaded} matrix auto, not the file's matrix free.`,
+    );
     // The card names the device of the run it shows: the page's GPU, or a CPU file's float64.
     const timeLabel = () =>
       fresh.page.locator('#response-time').evaluate((dd) => dd.previousElementSibling?.textContent);

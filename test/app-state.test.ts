@@ -237,6 +237,8 @@ describe('a field that does not parse refuses only the actions that read it', ()
 });
 
 describe("a loaded solve's solver fields, so that the link reproduces its run", () => {
+  // Neither the solve nor the spectrum was stopped.
+  const kNoStops = { solve: null, spectrum: null };
   // A summary as solveJson writes it (src/run/report.ts), of 3000 unknowns: the solvers' limit 3000.
   const summary = {
     matrix: 'free',
@@ -249,7 +251,7 @@ describe("a loaded solve's solver fields, so that the link reproduces its run", 
   };
 
   test('its tolerance, solver and storage; the limit auto where the run never reached one', () => {
-    expect(savedSolverFields(summary, 'run.json', null, 3000)).toEqual({
+    expect(savedSolverFields(summary, 'run.json', kNoStops, 3000)).toEqual({
       solver: 'cg',
       tolerance: 1e-9,
       matrix: 'free',
@@ -262,7 +264,7 @@ describe("a loaded solve's solver fields, so that the link reproduces its run", 
   test("every field the file does not decide is the default's, none the page's last run's", () => {
     // An older CPU dense file: "matrix" null, no tolerance; the tree's tolerance only beside a tree.
     const older = { ...summary, matrix: null, tolerance: undefined, tree: { tolerance: 1e-3 } };
-    expect(savedSolverFields(older, 'run.json', null, 3000)).toEqual({
+    expect(savedSolverFields(older, 'run.json', kNoStops, 3000)).toEqual({
       solver: 'cg',
       tolerance: kDefaults.tolerance,
       matrix: 'auto',
@@ -274,12 +276,14 @@ describe("a loaded solve's solver fields, so that the link reproduces its run", 
 
   test("the spectrum's Lanczos tolerance, with a solve or alone", () => {
     const spectrum = { tolerance: 1e-10, refined: true };
-    expect(savedSolverFields({ ...summary, spectrum }, 'run.json', null, 3000).lanczosTolerance).toBe(1e-10);
-    const alone = { ...summary, solver: null, tolerance: null, spectrum };
-    expect(savedSolverFields(alone, 'run.json', null, 3000)).toEqual({ lanczosTolerance: 1e-10 });
-    expect(() => savedSolverFields({ ...alone, spectrum: { tolerance: 0 } }, 'run.json', null, 3000)).toThrow(
-      /^run\.json: "spectrum\.tolerance" is refused: spectrum tolerance /,
+    expect(savedSolverFields({ ...summary, spectrum }, 'run.json', kNoStops, 3000).lanczosTolerance).toBe(
+      1e-10,
     );
+    const alone = { ...summary, solver: null, tolerance: null, spectrum };
+    expect(savedSolverFields(alone, 'run.json', kNoStops, 3000).lanczosTolerance).toBe(1e-10);
+    expect(() =>
+      savedSolverFields({ ...alone, spectrum: { tolerance: 0 } }, 'run.json', kNoStops, 3000),
+    ).toThrow(/^run\.json: "spectrum\.tolerance" is refused: spectrum tolerance /);
   });
 
   test('auto where the solve switched from CG; the tree with its tolerance', () => {
@@ -290,34 +294,83 @@ describe("a loaded solve's solver fields, so that the link reproduces its run", 
       matrix: 'tree',
       tree: { tolerance: 1e-4 },
     };
-    expect(savedSolverFields(tree, 'run.json', null, 3000)).toMatchObject({
+    expect(savedSolverFields(tree, 'run.json', kNoStops, 3000)).toMatchObject({
       solver: 'auto',
       matrix: 'tree',
       treeTolerance: 1e-4,
     });
-    expect(() => savedSolverFields({ ...tree, tree: { tolerance: 2 } }, 'run.json', null, 3000)).toThrow(
+    expect(() => savedSolverFields({ ...tree, tree: { tolerance: 2 } }, 'run.json', kNoStops, 3000)).toThrow(
       /^run\.json: "tree\.tolerance" is refused: tree tolerance /,
     );
   });
 
   test("a stopped solve's limit, and the iterations of an unrefined one that ran out of them", () => {
     const stopped = { ...summary, iterations: 32, reason: 'diverged_max_it' };
-    expect(savedSolverFields(stopped, 'run.json', { of: 500 }, 3000).maxIterations).toBe(500);
-    expect(savedSolverFields(stopped, 'run.json', { of: 3000 }, 3000).maxIterations).toBe(0);
+    expect(
+      savedSolverFields(stopped, 'run.json', { solve: { of: 500 }, spectrum: null }, 3000).maxIterations,
+    ).toBe(500);
+    expect(
+      savedSolverFields(stopped, 'run.json', { solve: { of: 3000 }, spectrum: null }, 3000).maxIterations,
+    ).toBe(0);
     const ranOut = { ...stopped, iterations: 20, refinement_steps: 0 };
-    expect(savedSolverFields(ranOut, 'run.json', null, 3000).maxIterations).toBe(20);
+    expect(savedSolverFields(ranOut, 'run.json', kNoStops, 3000).maxIterations).toBe(20);
     // Refined, the limit bounds each inner solve: the iterations summed over them are not it.
-    expect(savedSolverFields(stopped, 'run.json', null, 3000).maxIterations).toBe(0);
+    expect(savedSolverFields(stopped, 'run.json', kNoStops, 3000).maxIterations).toBe(0);
   });
 
-  test('nothing solved sets no solver field; a value the field refuses refuses the file', () => {
-    expect(savedSolverFields({ ...summary, solver: null, tolerance: null }, 'run.json', null, 3000)).toEqual({
+  test("a spectrum alone sets the storage, the tree's tolerance and its own limit, no solver field", () => {
+    // As the app writes a Spectrum with nothing solved: the solve's keys null, 0 iterations.
+    const nothingSolved = { ...summary, solver: null, tolerance: null, iterations: 0, reason: null };
+    const spectrum = { tolerance: 1e-6, iterations: 30, reason: 'diverged_max_it', refined: false };
+    const tree = { ...nothingSolved, matrix: 'tree', tree: { tolerance: 1e-3 }, spectrum };
+    expect(savedSolverFields(tree, 'run.json', kNoStops, 3000)).toEqual({
+      matrix: 'tree',
+      treeTolerance: 1e-3,
+      maxIterations: 30,
+      lanczosTolerance: 1e-6,
+    });
+    // Lanczos's default limit for 3000 unknowns is 10 000, the solvers' 3000.
+    const stopped = { spectrum: { of: 10_000 }, solve: null };
+    expect(savedSolverFields(tree, 'run.json', stopped, 3000).maxIterations).toBe(0);
+    expect(
+      savedSolverFields(tree, 'run.json', { ...stopped, spectrum: { of: 3000 } }, 3000).maxIterations,
+    ).toBe(3000);
+    const converged = { ...tree, spectrum: { ...spectrum, iterations: 42, reason: 'converged_tol' } };
+    expect(savedSolverFields(converged, 'run.json', kNoStops, 3000).maxIterations).toBe(0);
+  });
+
+  test('"max_iter" where the file writes it, null for auto; with a solve its limit, not the spectrum\'s', () => {
+    // A converged run shows no limit but the one it was given.
+    expect(savedSolverFields({ ...summary, max_iter: 70 }, 'run.json', kNoStops, 3000).maxIterations).toBe(
+      70,
+    );
+    const ranOut = { ...summary, iterations: 20, reason: 'diverged_max_it', refinement_steps: 0 };
+    expect(savedSolverFields({ ...ranOut, max_iter: null }, 'run.json', kNoStops, 3000).maxIterations).toBe(
+      0,
+    );
+    const spectrum = { tolerance: 1e-6, iterations: 30, reason: 'diverged_max_it', max_iter: 30 };
+    expect(
+      savedSolverFields({ ...summary, max_iter: null, spectrum }, 'run.json', kNoStops, 3000),
+    ).toMatchObject({
+      maxIterations: 0,
+    });
+    const alone = { ...summary, solver: null, tolerance: null, spectrum: { ...spectrum, max_iter: 40 } };
+    expect(savedSolverFields(alone, 'run.json', kNoStops, 3000).maxIterations).toBe(40);
+    expect(() =>
+      savedSolverFields({ ...alone, spectrum: { ...spectrum, max_iter: 0 } }, 'run.json', kNoStops, 3000),
+    ).toThrow(/^run\.json: "spectrum\.max_iter" is refused: max iterations /);
+  });
+
+  test('nothing solved and no spectrum sets no solver field; a value the field refuses refuses the file', () => {
+    expect(
+      savedSolverFields({ ...summary, solver: null, tolerance: null }, 'run.json', kNoStops, 3000),
+    ).toEqual({
       lanczosTolerance: kDefaults.lanczosTolerance,
     });
-    expect(() => savedSolverFields({ ...summary, tolerance: 2 }, 'run.json', null, 3000)).toThrow(
+    expect(() => savedSolverFields({ ...summary, tolerance: 2 }, 'run.json', kNoStops, 3000)).toThrow(
       /^run\.json: "tolerance" is refused: tolerance /,
     );
-    expect(() => savedSolverFields({ ...summary, solver: 'gmres' }, 'run.json', null, 3000)).toThrow(
+    expect(() => savedSolverFields({ ...summary, solver: 'gmres' }, 'run.json', kNoStops, 3000)).toThrow(
       /^run\.json: "solver" is refused/,
     );
   });

@@ -772,9 +772,16 @@ describe('--device cpu --matrix tree', () => {
   // A ring of 600: leaves of 64 far apart on the circle, so the product takes M2L translations.
   const big = ['--geometry', 'ring', '--n', '600', '--model', 'azimuthal', '--epsilon', '0.002'];
   it('solve: the tree, its details, and the check against the dense float64 reference', () => {
-    const out = json('solve', ...big, '--velocity', 'random', '--device', 'cpu', '--matrix', 'tree');
+    const out = json(
+      ...['solve', ...big, '--velocity', 'random', '--device', 'cpu', '--matrix', 'tree'],
+      ...['--threads', '2', '--max-iter', '90'],
+    );
     expect(out.matrix).toBe('tree');
-    expect(Object.keys(out).slice(2, 5)).toEqual(['device', 'matrix', 'tree']);
+    // The tree's products on 2 threads: their count after it, as it moves the numbers to rounding.
+    expect(Object.keys(out).slice(2, 6)).toEqual(['device', 'matrix', 'tree', 'threads']);
+    expect(out.threads).toBe(2);
+    // The limit given, beside the tolerance; auto is null.
+    expect([out.tolerance, out.max_iter]).toEqual([1e-8, 90]);
     expect(out.tree).toMatchObject({ tolerance: 1e-5, order: 11, theta: 0.4, leaves: 16 });
     expect(out.tree.translations).toBeGreaterThan(0);
     expect(out.tree.direct_pairs).toBeLessThan(600 * 599);
@@ -812,8 +819,10 @@ describe('--device cpu --matrix tree', () => {
   it('the dense CPU M is named dense, with no tree key', () => {
     const out = json('solve', ...ring, '--epsilon', '0.01', '--velocity', 'rigid', '--device', 'cpu');
     expect(out.matrix).toBe('dense');
-    expect('tree' in out).toBe(false);
+    // Nor any threads: the dense path gives the same bits on any count.
+    expect('tree' in out || 'threads' in out).toBe(false);
     expect(out.check).toBeNull();
+    expect(out.max_iter).toBeNull();
   });
 });
 

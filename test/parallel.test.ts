@@ -756,6 +756,8 @@ describe('the CLI on every core', () => {
       return JSON.parse(run.stdout);
     };
     const [one, three] = [solve('1'), solve('3')];
+    // Each says its threads, which its numbers depend on to rounding.
+    expect([one.threads, three.threads]).toEqual([1, 3]);
     expect(three.matrix).toBe('tree');
     expect(three.tree.translations).toBeGreaterThan(0);
     expect(three.converged).toBe(true);

@@ -12,6 +12,7 @@ import { velocityPattern } from '../src/physics/velocities.ts';
 import { cpuBackend, cpuTreeBackend, type MassMatrixBackend } from '../src/run/backend.ts';
 import { massMatrix } from '../src/run/backend.ts';
 import { applyMassMatrix } from '../src/solvers/dense.ts';
+import { kDefaultLanczosBasis } from '../src/solvers/lanczos.ts';
 import { solve } from '../src/solvers/solve.ts';
 import {
   csvKind,
@@ -837,6 +838,7 @@ describe('the JSON of a run', () => {
       'seed',
       'solver',
       'tolerance',
+      'max_iter',
       'switched_from',
       'iterations',
       'converged',
@@ -1226,6 +1228,9 @@ describe('the JSON of a run', () => {
       'matrix',
       'configuration',
       'tolerance',
+      'max_iter',
+      'basis',
+      'seed',
       'lambda_min',
       'lambda_max',
       'condition_number',
@@ -1246,6 +1251,8 @@ describe('the JSON of a run', () => {
     ]);
     expect(json.restarts).toBe(report.spectrum.lanczos.restarts);
     expect(json.tolerance).toBe(1e-6);
+    // The settings that decide the numbers besides --tol: auto's limit, the default basis, the seed.
+    expect([json.max_iter, json.basis, json.seed]).toEqual([null, kDefaultLanczosBasis, 1]);
     expect([json.refined, json.ritz_residual_min, json.ritz_residual_max]).toEqual([false, null, null]);
     for (const key of readmeKeys('Extreme eigenvalues of `D^-1/2 M D^-1/2`').filter(
       (key) => key.includes('_') && !/^(converged|diverged)_/.test(key),
@@ -1262,6 +1269,23 @@ describe('the JSON of a run', () => {
     });
     expect(json.timing_ms).toEqual({ setup_ms: 1, lanczos_ms: 3 });
     expect(json.lambda_max).toBe(report.spectrum.lambdaMax);
+  });
+
+  test('spectrum records the limit, basis and seed it ran with, each of which moves its numbers', async () => {
+    const backend = cpuBackend(ring, 'float32');
+    const run = (request: Partial<Parameters<typeof runSpectrum>[2]>) =>
+      runSpectrum(ring, backend, { tol: 1e-6, seed: 1, ...request });
+    const given = spectrumJson(await run({ maxIterations: 10, basisSize: 8, seed: 5 }), context);
+    expect([given.max_iter, given.basis, given.seed]).toEqual([10, 8, 5]);
+    // Each setting alone gives other numbers from the same command otherwise: none is idle.
+    const base = spectrumJson(await run({}), context);
+    for (const request of [{ maxIterations: 10 }, { basisSize: 8 }, { seed: 5 }]) {
+      const other = spectrumJson(await run(request), context);
+      expect([other.iterations, other.lambda_min], JSON.stringify(request)).not.toEqual([
+        base.iterations,
+        base.lambda_min,
+      ]);
+    }
   });
 
   test("the app's spectrum object: spectrum's keys less what ran it, where and when, refined or not", async () => {

@@ -34,6 +34,8 @@ const ringSolve = ['solve', ...ring, '--velocity', 'rigid', '--epsilon', '1e-3',
 test('solve: the tree in the JSON, the float64 check within its targets', () => {
   const json = cli(...ringSolve, '--check');
   expect(json.matrix).toBe('tree');
+  // Unrefined, no float64 tree ran: no threads decided the numbers.
+  expect('threads' in json).toBe(false);
   const tree = json.tree as TreeJson;
   expect(tree.tolerance).toBe(1e-4);
   expect(tree.order).toBeGreaterThan(1);
@@ -112,8 +114,10 @@ test('spectrum: the tree refined against the float64 tree, lambda_max within the
   const json = cli('spectrum', ...ring, '--epsilon', '1e-3', '--tol', '1e-8', '--max-iter', '60', '--check');
   expect(json.matrix).toBe('tree');
   expect((json.tree as TreeJson).translations).toBeGreaterThan(0);
-  // --tol 1e-8 is below float32's reach: the Ritz vectors' Rayleigh quotients by the float64 tree.
+  // --tol 1e-8 is below float32's reach: the Ritz vectors' Rayleigh quotients by the float64 tree,
+  // on --threads threads, which the JSON says.
   expect(json.refined).toBe(true);
+  expect(json.threads).toBeGreaterThanOrEqual(1);
   expect(json.ritz_residual_max).toBeLessThan(1e-5);
   const check = json.check as Check & { lambda_max: number };
   expect(check.lambda_max).toBeLessThan(1e-5);

@@ -39,7 +39,7 @@ import {
 } from '../run/check.ts';
 import { treeWorkWarning } from '../run/backend.ts';
 import { chunkEstimate, RunStopped } from '../run/chunks.ts';
-import { solveJson, spectrumSummaryJson } from '../run/report.ts';
+import { solveJson, spectrumSummaryJson, treeJson, type RunContext } from '../run/report.ts';
 import { isObject, savedStop, stoppedJson, type SweepStop } from '../studies/study.ts';
 import { refines } from '../run/refine.ts';
 import { runSolve, type SolveMode, type SolveReport } from '../run/solve.ts';
@@ -141,9 +141,18 @@ interface Built {
   readonly assembleMs: number;
 }
 
-/** The download's "spectrum" object, marked "stopped" first where Stop ended the spectrum. */
-function spectrumObject(report: SpectrumReport, stop: SweepStop | null): Record<string, unknown> {
-  return { ...stoppedJson(stop), ...spectrumSummaryJson(report) };
+/**
+ * The download's "spectrum" object, marked "stopped" first where Stop ended the spectrum; then, where
+ * it is saved beside a loaded solve, `where` it ran: its own "device", "matrix" and "tree", as
+ * `spectrum` writes them, since the file's are the solve's.
+ */
+function spectrumObject(
+  report: SpectrumReport,
+  stop: SweepStop | null,
+  where: Pick<RunContext, 'device' | 'matrix' | 'tree'> | null = null,
+): Record<string, unknown> {
+  const ran = where ? { device: where.device, matrix: where.matrix, ...treeJson(where) } : {};
+  return { ...stoppedJson(stop), ...ran, ...spectrumSummaryJson(report) };
 }
 
 interface Results {
@@ -1186,13 +1195,12 @@ export class Session {
   #loadResult(saved: SavedResult, name: string): void {
     // Read before anything changes: a bad "stopped" refuses the file with the page as it was.
     const { summary, configuration } = saved;
-    const solveStop = savedStop(summary, name);
-    const stopped = {
-      solve: solveStop !== null,
-      spectrum: isObject(summary.spectrum) && savedStop(summary.spectrum, name) !== null,
+    const stops = {
+      solve: savedStop(summary, name),
+      spectrum: isObject(summary.spectrum) ? savedStop(summary.spectrum, name) : null,
     };
-    const limit = defaultMaxIterations(unknowns({ ...saved, configuration }));
-    const solverFields = savedSolverFields(summary, name, solveStop, limit);
+    const stopped = { solve: stops.solve !== null, spectrum: stops.spectrum !== null };
+    const solverFields = savedSolverFields(summary, name, stops, unknowns({ ...saved, configuration }));
     const p = this.parameters;
     const source = configuration.source;
     // A geometry's positions are its formula's: then the link reproduces the loaded run too.
@@ -1264,15 +1272,27 @@ export class Session {
 
   /**
    * The CLI's `solve --out FILE.json` object (src/run/report.ts), with the last spectrum added; a
-   * loaded file's own summary while nothing was recomputed.
+   * loaded file's own summary while nothing was recomputed, and a loaded solve's with a Spectrum run
+   * since, which names where it ran (spectrumObject): the page's device and M need not be the file's.
+   * A loaded spectrum alone, run again, is the page's own.
    */
   #resultObject(): Record<string, unknown> | null {
     const r = this.#results;
     const system = r.system;
     if (!system) return null;
-    if (r.loaded && !r.report) {
+    const context = {
+      device: describeDevice(this.#gpu),
+      matrix: this.#built?.backend.matrix ?? null,
+      // The tree's tolerance with it, as the CLI writes it: a reloaded file reruns at that tolerance.
+      tree: this.#built?.backend.tree,
+      radiusMetres: this.parameters.radiusMetres,
+      timing: r.timing,
+    };
+    // The app writes "mode" null where nothing was solved (solveJson); solve --out never does.
+    const loadedSolve = r.loaded !== null && r.loaded.mode !== null;
+    if (r.loaded && !r.report && (loadedSolve || !r.spectrum)) {
       const { positions } = system.configuration;
-      const spectrum = r.spectrum ? { spectrum: spectrumObject(r.spectrum, r.spectrumStop) } : {};
+      const spectrum = r.spectrum ? { spectrum: spectrumObject(r.spectrum, r.spectrumStop, context) } : {};
       return {
         ...r.loaded,
         ...spectrum,
@@ -1282,12 +1302,6 @@ export class Session {
         history: r.history,
       };
     }
-    const context = {
-      device: describeDevice(this.#gpu),
-      matrix: this.#built?.backend.matrix ?? null,
-      radiusMetres: this.parameters.radiusMetres,
-      timing: r.timing,
-    };
     const { command, ...json } = solveJson(system, r.report, context, {
       arrays: true,
       spectrum: r.spectrum,

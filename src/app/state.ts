@@ -10,7 +10,7 @@ import { kDriveNames, type DriveName } from '../physics/response.ts';
 import { kScalingGeometries, type ScalingGeometry } from '../physics/scaling.ts';
 import { kDefaultTreeTolerance } from '../physics/tree-build.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
-import type { SolverName } from '../solvers/types.ts';
+import { defaultLanczosMaxIterations, defaultMaxIterations, type SolverName } from '../solvers/types.ts';
 import { kLarmorDefaults, parseFieldTesla, parseLarmorN, parseLarmorRadius } from '../studies/larmor/spec.ts';
 import {
   kLondonAppDefaults,
@@ -260,7 +260,7 @@ export const parseTreeTolerance = (text: string): number =>
 export const parseMaxIterations = (text: string): number => input.parseMaxIterations(text, 'max iterations');
 export const formatMaxIterations = (k: number): string => (k === 0 ? 'auto' : String(k));
 
-/** The solver fields a saved solve sets (savedSolverFields). */
+/** The solver fields a saved solve or spectrum sets (savedSolverFields). */
 export type SavedSolverFields = Partial<
   Pick<Parameters, 'solver' | 'tolerance' | 'maxIterations' | 'matrix' | 'treeTolerance' | 'lanczosTolerance'>
 >;
@@ -269,19 +269,24 @@ export type SavedSolverFields = Partial<
  * The solver fields of a saved solve's summary (src/run/report.ts solveJson), which a loaded file
  * sets so that the link reproduces its run: its tolerance; its solver, 'auto' where it switched
  * from CG (auto's switch); the storage M had (auto's pick, named) and the tree's tolerance; and the
- * iteration limit where the file shows one other than `defaultLimit` (the solvers' for its
- * unknowns): a stopped solve's `stop.of`, or the iterations of an unrefined solve that ran out of
- * them; else auto, as a limit the run never reached changes nothing. A file with a solve sets every
- * one of these fields, the default where it lacks the key (an older file), so that none is left from
- * the page's previous run; one with nothing solved (no solver) sets none of them. Every file sets
- * the spectrum's Lanczos tolerance: its spectrum's, else the default. A value the field would
- * refuse refuses the file, `name`, naming the key by its path ("spectrum.tolerance").
+ * iteration limit (savedLimit). A file with a solve sets every one of these fields, the default
+ * where it lacks the key (an older file), so that none is left from the page's previous run; one
+ * with a spectrum and nothing solved (no solver) sets the storage, the tree's tolerance and the
+ * limit, which decide the spectrum's numbers too, and no solver or tolerance; one with neither sets
+ * none of them. Every file sets the spectrum's Lanczos tolerance: its spectrum's, else the default.
+ * The one limit field bounds both runs: the solve's limit where the file has a solve, else the
+ * spectrum's. `stops`: the solve's and the spectrum's "stopped" (savedStop); `size`: the file's
+ * unknowns, whose default limits are auto's. A value the field would refuse refuses the file,
+ * `name`, naming the key by its path ("spectrum.tolerance").
  */
 export function savedSolverFields(
   summary: Record<string, unknown>,
   name: string,
-  stop: { readonly of: number } | null,
-  defaultLimit: number,
+  stops: {
+    readonly solve: { readonly of: number } | null;
+    readonly spectrum: { readonly of: number } | null;
+  },
+  size: number,
 ): SavedSolverFields {
   // `key` of the summary, or of its object `within` ('spectrum', 'tree'), named in a refusal by its
   // path: the spectrum's and the tree's "tolerance" are not the solve's.
@@ -300,17 +305,42 @@ export function savedSolverFields(
   };
   const lanczosTolerance = read('spectrum', 'tolerance', parseLanczosTolerance) ?? kDefaults.lanczosTolerance;
   const solver = read('', 'solver', (text) => input.parseSolver(text, 'solver'));
-  if (!solver) return { lanczosTolerance };
-  const fields: SavedSolverFields = { solver: summary.switched_from ? 'auto' : solver, lanczosTolerance };
-  fields.tolerance = read('', 'tolerance', parseTolerance) ?? kDefaults.tolerance;
+  const spectrum = isObject(summary.spectrum) ? summary.spectrum : null;
+  if (!solver && !spectrum) return { lanczosTolerance };
+  const fields: SavedSolverFields = { lanczosTolerance };
+  if (solver) {
+    fields.solver = summary.switched_from ? 'auto' : solver;
+    fields.tolerance = read('', 'tolerance', parseTolerance) ?? kDefaults.tolerance;
+  }
   const matrix = read('', 'matrix', (text) => input.parseMatrix(text, 'matrix'));
   fields.matrix = matrix ?? kDefaults.matrix;
   fields.treeTolerance =
     (matrix === 'tree' ? read('tree', 'tolerance', parseTreeTolerance) : undefined) ??
     kDefaults.treeTolerance;
-  const ranOut = !stop && summary.reason === 'diverged_max_it' && summary.refinement_steps === 0;
-  const limit = stop?.of ?? (ranOut ? read('', 'iterations', parseMaxIterations) : undefined);
-  fields.maxIterations = limit === undefined || limit === defaultLimit ? 0 : limit;
+  /**
+   * The limit a run of the file (the summary's solve, `within` '', or its spectrum) shows, 0 for
+   * auto: its "max_iter" (null: auto); in an older file without it, a stopped run's `stop.of`, or
+   * the iterations of an unrefined run that ran out of them, auto where that is `defaultLimit` (the
+   * run's default for the file's unknowns) or where the run never reached a limit, as such a limit
+   * changes nothing.
+   */
+  const savedLimit = (
+    within: '' | 'spectrum',
+    stop: { readonly of: number } | null,
+    defaultLimit: number,
+  ) => {
+    const run = (within ? spectrum : summary) ?? {};
+    if ('max_iter' in run) return read(within, 'max_iter', parseMaxIterations) ?? 0;
+    // Refined, a solve's limit bounds each inner solve: the iterations summed over them are not it.
+    // A refined spectrum's bounds its one float32 Lanczos run, whose products `iterations` counts.
+    const unrefined = within ? true : run.refinement_steps === 0;
+    const ranOut = !stop && run.reason === 'diverged_max_it' && unrefined;
+    const limit = stop?.of ?? (ranOut ? read(within, 'iterations', parseMaxIterations) : undefined);
+    return limit === undefined || limit === defaultLimit ? 0 : limit;
+  };
+  fields.maxIterations = solver
+    ? savedLimit('', stops.solve, defaultMaxIterations(size))
+    : savedLimit('spectrum', stops.spectrum, defaultLanczosMaxIterations(size));
   return fields;
 }
 

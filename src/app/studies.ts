@@ -70,9 +70,8 @@ import {
   logSpacedCounts,
   logSpacedPointCount,
   scalingRangeProblem,
-  type ScalingSweep,
 } from '../studies/scaling/spec.ts';
-import { savedStop, stoppedLine, type StudyHooks, type SweepStop } from '../studies/study.ts';
+import { isObject, savedStop, stoppedLine, type StudyHooks, type SweepStop } from '../studies/study.ts';
 import { kDefaultLanczosBasis } from '../solvers/lanczos.ts';
 import { checkDecision } from '../run/check.ts';
 import type { ReferenceProgress } from '../run/reference.ts';
@@ -96,6 +95,23 @@ import {
   type StudyCard,
 } from './studies-view.ts';
 import type { InducedSpeeds } from './view.ts';
+
+/**
+ * A loaded file's options that a rerun on the page would change, for its load message: each key of
+ * `page` (the page's run) whose value in `file` differs, as "key value" (null: auto; a fraction in
+ * exponent form); '' where none does.
+ */
+function rerunClause<K extends string>(
+  page: Readonly<Record<K, string | number | null>>,
+  file: Readonly<Record<K, string | number | null>>,
+): string {
+  const differ = (Object.keys(page) as K[]).filter((key) => file[key] !== page[key]);
+  if (differ.length === 0) return '';
+  const written = (value: string | number | null) =>
+    typeof value === 'number' && !Number.isInteger(value) ? value.toExponential() : String(value ?? 'auto');
+  const options = (of: typeof page) => differ.map((key) => `${key} ${written(of[key])}`).join(', ');
+  return `; a rerun here takes the page's ${options(page)}, not the file's ${options(file)}`;
+}
 
 /** The scaling card's headline of a sweep. */
 function scalingDescription(geometry: ScalingGeometry, model: ModelName, ns: readonly number[]): string {
@@ -460,16 +476,7 @@ export class Studies {
           'cannot give these, so its fields stay'
         : '';
     // The panel has no field for the sweep's other options: a rerun here takes the page's.
-    const differ = (Object.keys(kScalingAppSweep) as (keyof ScalingSweep)[]).filter(
-      (key) => sweep !== null && sweep[key] !== kScalingAppSweep[key],
-    );
-    const written = (value: string | number | null) =>
-      typeof value === 'number' && !Number.isInteger(value) ? value.toExponential() : String(value ?? 'auto');
-    const options = (of: ScalingSweep) => differ.map((key) => `${key} ${written(of[key])}`).join(', ');
-    const rerun =
-      sweep && differ.length
-        ? `; a rerun here takes the page's ${options(kScalingAppSweep)}, not the file's ${options(sweep)}`
-        : '';
+    const rerun = sweep ? rerunClause(kScalingAppSweep, sweep) : '';
     return {
       message: `Loaded the ${geometry} scaling sweep (${ns.length} N) from ${name}${others}${kept}${rerun}.`,
       fields: Object.keys(fields) as (keyof Parameters)[],
@@ -539,13 +546,22 @@ export class Studies {
     this.#view.velocitiesSaveable(false);
     this.#responseNEpsilon = selected;
     this.#responseShown?.();
-    const kept =
-      Object.keys(fields).length === 0 ? '; the page cannot run this sweep, so its fields stay' : '';
+    const runnable = Object.keys(fields).length > 0;
+    const kept = runnable ? '' : '; the page cannot run this sweep, so its fields stay';
+    // The card has no matrix field: its rerun takes 'auto', the tree past the device's crossover N
+    // at the panel's tolerance, where the file's --matrix dense|free|tree, or its tree's tolerance,
+    // gave other numbers.
+    const treeTolerance = isObject(json.tree) ? json.tree.tolerance : undefined;
+    const file = {
+      matrix: typeof json.matrix === 'string' ? json.matrix : 'auto',
+      tree_tolerance: typeof treeTolerance === 'number' ? treeTolerance : p.treeTolerance,
+    };
+    const rerun = runnable ? rerunClause({ matrix: 'auto', tree_tolerance: p.treeTolerance }, file) : '';
     return {
       message:
         `Loaded the ${spec.geometry}'s ${spec.drive} response (${points.length} points) from ${name}: ` +
         `its numbers, curve and limits (the maps, the current's profile and the canvas's colours need ` +
-        `a run)${kept}.`,
+        `a run)${kept}${rerun}.`,
       fields: Object.keys(fields) as (keyof Parameters)[],
     };
   }

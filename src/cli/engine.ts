@@ -208,6 +208,21 @@ export interface OpenBackend {
 }
 
 /**
+ * --threads where a run's numbers depend on it (RunContext.threads): the float64 CPU tree's products,
+ * which another count gives the same only to rounding, as the CPU's tree backend forms them, or as a
+ * refined GPU tree's float64 products do (`refined`); undefined where they are the same bit for bit
+ * for any count (the dense path, the direct sums, a GPU run that did not refine).
+ */
+export function treeThreads(
+  opened: Pick<OpenBackend, 'backend'>,
+  refined: boolean,
+  threads: number,
+): number | undefined {
+  const { backend } = opened;
+  return backend.tree && (backend.name === 'cpu' || refined) ? threads : undefined;
+}
+
+/**
  * Refuses, before the run, a GPU tree's refinement (a tolerance below float32's, src/run/refine.ts)
  * where the host cannot hold the float64 CPU tree it builds at the same tree tolerance.
  */

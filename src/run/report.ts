@@ -18,6 +18,11 @@ export interface RunContext {
   readonly matrix: string | null;
   /** The tree's accuracy and work when M was 'tree', written as `tree` after `matrix`. */
   readonly tree?: TreeDetails;
+  /**
+   * The threads of the float64 CPU tree whose products the numbers hold (another count gives them to
+   * rounding only), written as `threads` after `tree`; absent where no such tree ran.
+   */
+  readonly threads?: number;
   /** R in metres: as given, or the R that eps implies. */
   readonly radiusMetres: number;
   /** Milliseconds per stage, written as `<stage>_ms` in this order. */
@@ -28,9 +33,16 @@ function timingJson(timing: Readonly<Record<string, number>>): Record<string, nu
   return Object.fromEntries(Object.entries(timing).map(([stage, ms]) => [`${stage}_ms`, ms]));
 }
 
-/** `tree` (README "solve"): the tree's tolerance, order, theta, leaves and one product's work; absent unless M was 'tree'. */
-export function treeJson(context: { readonly tree?: TreeDetails }): { tree?: Record<string, number> } {
-  const { tree } = context;
+/**
+ * `tree` (README "solve"): the tree's tolerance, order, theta, leaves and one product's work; then
+ * `threads` where the float64 CPU tree's products ran on them (RunContext.threads). Absent unless M
+ * was 'tree'.
+ */
+export function treeJson(context: Pick<RunContext, 'tree' | 'threads'>): {
+  tree?: Record<string, number>;
+  threads?: number;
+} {
+  const { tree, threads } = context;
   if (!tree) return {};
   return {
     tree: {
@@ -41,6 +53,7 @@ export function treeJson(context: { readonly tree?: TreeDetails }): { tree?: Rec
       direct_pairs: tree.directPairs,
       translations: tree.translations,
     },
+    ...(threads !== undefined && { threads }),
   };
 }
 
@@ -325,12 +338,16 @@ export function spectrumConvergenceWarning(
 
 /**
  * The spectrum keys, shared by `spectrum` and the "spectrum" object of the app's solve download: the
- * tolerance asked, the eigenvalues, the Lanczos run, and whether they were refined in float64.
+ * tolerance asked and the other settings that decide the numbers (the limit, null for auto, the
+ * basis, the seed), the eigenvalues, the Lanczos run, and whether they were refined in float64.
  */
 function spectrumFields(report: SpectrumReport) {
   const { spectrum, refinement } = report;
   return {
     tolerance: report.tolerance,
+    max_iter: report.maxIterations,
+    basis: report.basisSize,
+    seed: report.seed,
     lambda_min: spectrum.lambdaMin,
     lambda_max: spectrum.lambdaMax,
     condition_number: spectrum.conditionNumber,
@@ -403,6 +420,7 @@ export function solveJson(
     seed: report?.seed ?? null,
     solver: solve?.solver ?? null,
     tolerance: report?.tolerance ?? null,
+    max_iter: report?.maxIterations ?? null,
     switched_from: solve?.switchedFrom ?? null,
     iterations: solve?.iterations ?? 0,
     converged: solve ? solve.converged : report ? true : null,

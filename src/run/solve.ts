@@ -131,6 +131,8 @@ export interface SolveReport {
   readonly trueResidualProduct: ResidualProduct | null;
   /** The relative residual ||p - M v|| / ||p|| the solve was asked for; null where nothing is solved. */
   readonly tolerance: number | null;
+  /** The request's iteration limit; null where it was auto or nothing is solved. */
+  readonly maxIterations: number | null;
   /** Iterative refinement's inner solves (src/run/refine.ts); 0 where the solve did not refine. */
   readonly refinementSteps: number;
   /** ||v_solved - v|| / ||v|| of a round trip, else null. */
@@ -464,6 +466,7 @@ export async function runSolve(
     solve: recomputed ?? solve,
     trueResidualProduct: solve && (recomputed ? 'float64' : residualProduct(backend, refined)),
     tolerance: solve ? request.rtol : null,
+    maxIterations: solve ? (request.maxIterations ?? null) : null,
     refinementSteps,
     roundTripError,
     // Solved velocities' energies from v and their own product's eps T v, each within about

@@ -9,7 +9,7 @@ import { massDiagonal, unknowns, type DarwinSystem } from '../physics/models.ts'
 import { defaultLanczosMaxIterations, type LanczosResult } from '../solvers/types.ts';
 import type { MassMatrixBackend } from './backend.ts';
 import { droppedByStop } from './chunks.ts';
-import { roundingBound } from '../solvers/lanczos.ts';
+import { kDefaultLanczosBasis, roundingBound } from '../solvers/lanczos.ts';
 import { spectrumAt, type SpectrumResult } from '../solvers/spectrum.ts';
 import {
   backendCheckTargets,
@@ -80,6 +80,12 @@ export interface SpectrumReport<S extends SpectrumResult = SpectrumResult> {
   readonly system: DarwinSystem;
   /** --tol as the run held it: the accuracy of I + S's extreme eigenvalues, relative to the largest. */
   readonly tolerance: number;
+  /** The request's limit on products; null: auto (defaultLanczosMaxIterations of its unknowns). */
+  readonly maxIterations: number | null;
+  /** Lanczos vectors held: the request's, else kDefaultLanczosBasis. */
+  readonly basisSize: number;
+  /** Seed of Lanczos's start vector. */
+  readonly seed: number;
   /** With refinement, lambdaMin, lambdaMax and what follows from them are the refined values. */
   readonly spectrum: S;
   /**
@@ -256,7 +262,20 @@ export async function runSpectrum(
     eigenvalues: refinement ? Math.max(10 * tol, 1e-12, backend.tree?.tolerance ?? 0) : unrefined,
     residual: 10 * Math.max(tol, unrefined),
   };
-  return { system, tolerance: tol, spectrum, refinement, check, checkTargets, checkStopped, timing };
+  return {
+    system,
+    tolerance: tol,
+    // What else decides the numbers, so that the JSON says how to run them again.
+    maxIterations: maxIterations ?? null,
+    basisSize: basisSize ?? kDefaultLanczosBasis,
+    seed,
+    spectrum,
+    refinement,
+    check,
+    checkTargets,
+    checkStopped,
+    timing,
+  };
 }
 
 /**

@@ -24,6 +24,7 @@ import {
   openBackend,
   prepareLargeRun,
   solveIterationText,
+  treeThreads,
   type BackendChoice,
   type EarlyGpu,
 } from '../engine.ts';
@@ -204,6 +205,7 @@ async function solveOn(
       device: opened.device,
       matrix: opened.matrix,
       tree: opened.tree,
+      threads: treeThreads(opened, refines(opened.backend, rtol), choice.threads),
       radiusMetres,
       timing: { setup, ...(matvec !== undefined && { matvec }), ...(solve !== undefined && { solve }) },
     };

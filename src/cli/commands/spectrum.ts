@@ -16,6 +16,7 @@ import {
   lanczosStepText,
   openBackend,
   prepareLargeRun,
+  treeThreads,
   type OpenBackend,
 } from '../engine.ts';
 import {
@@ -126,6 +127,7 @@ export async function spectrumCommand(argv: string[], progress: Progress): Promi
       device: opened.device,
       matrix: opened.matrix,
       tree: opened.tree,
+      threads: treeThreads(opened, report.refinement !== null, choice.threads),
       radiusMetres,
       timing: { setup, lanczos: report.timing.lanczos },
     });
