@@ -428,11 +428,49 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     );
   });
 
-  it('shards written before "version" was recorded merge, under the version that merged them', async () => {
-    const older = shards.map(({ version: _, ...rest }) => file(toJson(rest)));
-    const merged = (await cliMerge(older)).summary as ScalingJson;
-    expect(merged.version).toBe(kProgramVersion);
-    expect(merged.studies[0].points.map((point) => point.n)).toEqual([8, 16]);
+  it("shards of two program versions are refused, naming both; the merge names the shards' version", async () => {
+    const ofVersion = (shard: ScalingJson, version: string | null) => file(toJson({ ...shard, version }));
+    await refusal(
+      [ofVersion(shards[0], kProgramVersion), ofVersion(shards[1], '0.0.9')],
+      exactly(`merge: the shards differ in version ("${kProgramVersion}", "0.0.9"): not one run`),
+    );
+    // A shard written before "version" was recorded is of an older version than any that names one.
+    const unnamed = (shard: ScalingJson) => {
+      const older: Partial<ScalingJson> = { ...shard };
+      delete older.version;
+      return file(toJson(older));
+    };
+    await refusal(
+      [file(toJson(shards[0])), unnamed(shards[1])],
+      exactly(`merge: the shards differ in version ("${kProgramVersion}", null): not one run`),
+    );
+    // Not the version that merged them: the merged file, and --out's scaling.json, name the shards'.
+    const out = join(directory, 'older-version');
+    const merged = (
+      await cliMerge([ofVersion(shards[0], '0.0.9'), ofVersion(shards[1], '0.0.9'), '--out', out])
+    ).summary as ScalingJson;
+    expect(merged.version).toBe('0.0.9');
+    expect(JSON.parse(readFileSync(join(out, 'scaling.json'), 'utf8')).version).toBe('0.0.9');
+    const older = (await cliMerge(shards.map(unnamed))).summary as ScalingJson;
+    expect(older.version).toBeNull();
+    expect(older.studies[0].points.map((point) => point.n)).toEqual([8, 16]);
+  });
+
+  it("london and pairing merges name their shards' version", async () => {
+    const ofVersion = (summary: unknown) => file(toJson({ ...(summary as object), version: '0.0.9' }));
+    const london = ['--n', '20,40', '--grid', '5', '--device', 'cpu'];
+    const londonShards = await Promise.all(
+      ['1/2', '2/2'].map(async (k) =>
+        ofVersion((await londonCommand([...london, '--shard', k], quiet)).summary),
+      ),
+    );
+    expect(((await cliMerge(londonShards)).summary as LondonJson).version).toBe('0.0.9');
+    const pairingShards = await Promise.all(
+      ['1/2', '2/2'].map(async (k) =>
+        ofVersion((await pairingCommand(['--ratios', '10,100', '--shard', k], quiet)).summary),
+      ),
+    );
+    expect(((await cliMerge(pairingShards)).summary as PairingJson).version).toBe('0.0.9');
   });
 
   it('a shard given the default tolerance by name is of the same run', async () => {

@@ -416,11 +416,13 @@ export function scalingJson(run: {
   readonly sweep: ScalingSweep | null;
   readonly totalMs: number;
   readonly stop?: SweepStop | null;
+  /** The program that computed the points: this one's, or a merge's shards' (null: they predate the key). */
+  readonly version?: string | null;
 }) {
   return {
     command: 'scaling',
     ...stoppedJson(run.stop ?? null),
-    version: kProgramVersion,
+    version: run.version === undefined ? kProgramVersion : run.version,
     device: run.device,
     model: run.model,
     ns: run.ns,
@@ -717,6 +719,8 @@ export function mergeScaling(shards: readonly ScalingJson[]): {
     // One sweep's: merge refuses shards whose "sweep" differs.
     sweep: first.sweep ?? null,
     totalMs: shards.reduce((sum, json) => sum + json.timing_ms.total_ms, 0),
+    // One program's: merge refuses shards whose "version" differs.
+    version: first.version ?? null,
   });
   return { studies, json };
 }
