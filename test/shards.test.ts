@@ -406,6 +406,8 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
       seed: 1,
       matrix: 'auto',
       tree_tolerance: 1e-5,
+      // The dense M at every N: the same bits on any count of threads.
+      threads: null,
     });
   });
 
@@ -416,8 +418,19 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     const whole = JSON.parse(
       toJson((await scalingCommand([...argv, ...given], quiet)).summary),
     ) as ScalingJson;
-    expect(whole.sweep).toEqual({ tol: 1e-6, max_iter: 500, seed: 7, matrix: 'auto', tree_tolerance: 1e-3 });
+    expect(whole.sweep).toEqual({
+      tol: 1e-6,
+      max_iter: 500,
+      seed: 7,
+      matrix: 'auto',
+      tree_tolerance: 1e-3,
+      threads: null,
+    });
     expect(scalingRunFromJson(whole, 'w.json').sweep).toEqual(whole.sweep);
+    // A sweep written before it recorded "threads": none recorded.
+    const { threads, ...threadless } = whole.sweep!;
+    expect(threads).toBeNull();
+    expect(scalingRunFromJson({ ...whole, sweep: threadless }, 'w.json').sweep).toEqual(whole.sweep);
     const older: Partial<ScalingJson> = { ...whole };
     delete older.sweep;
     expect(scalingRunFromJson(older, 'w.json').sweep).toBeNull();

@@ -460,6 +460,7 @@ const kSweepFields = {
   seed: 'number',
   matrix: 'string',
   tree_tolerance: 'number',
+  threads: 'number?',
 } satisfies Record<keyof ScalingSweep, FieldKind>;
 
 /** A point back from its JSON (the inverse of pointJson, NaN where the JSON has null). */
@@ -633,7 +634,9 @@ export function scalingRunFromJson(
   const device = savedRunDevice(json, name);
   const model = json.model;
   if (!isModelName(model)) throw refuse(`model must be ${kModelNames.join(' or ')}`);
-  const sweep = json.sweep ?? null;
+  const saved = json.sweep ?? null;
+  // A sweep written before its "threads" was recorded: read as null, none recorded.
+  const sweep = isObject(saved) ? { ...saved, threads: saved.threads ?? null } : saved;
   const sweepLack = sweep === null ? null : objectLack(sweep, 'sweep', kSweepFields);
   if (sweepLack !== null) throw refuse(`${sweepLack}, not what scaling --json writes`);
   if (!Array.isArray(json.studies) || json.studies.length === 0) throw refuse('no "studies" list');
