@@ -573,11 +573,18 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     expect(printed(merged)).toEqual(printed(whole));
   });
 
-  it('scaling shards written before a CPU run named its dense M (matrix null) merge as dense at each N', async () => {
+  it('scaling shards written before a CPU run named its dense M (matrix null, or only the tree) merge as dense at each N', async () => {
     const older = (shard: ScalingJson) =>
       file(JSON.stringify({ ...shard, studies: shard.studies.map((study) => ({ ...study, matrix: null })) }));
     const whole = (await cliMerge(shards.map((shard) => file(toJson(shard))))).summary as ScalingJson;
-    for (const given of [shards.map(older), [older(shards[0]), file(toJson(shards[1]))]]) {
+    // One written while a CPU run named only the N that took the tree (none here) names none.
+    const treeOnly = (shard: ScalingJson) =>
+      file(JSON.stringify({ ...shard, studies: shard.studies.map((study) => ({ ...study, matrix: {} })) }));
+    for (const given of [
+      shards.map(older),
+      [older(shards[0]), file(toJson(shards[1]))],
+      [treeOnly(shards[0]), treeOnly(shards[1])],
+    ]) {
       const merged = (await cliMerge(given)).summary as ScalingJson;
       expect(merged.studies[0].matrix).toEqual({ 8: 'dense', 16: 'dense' });
       expect(printed(merged)).toEqual(printed(whole));

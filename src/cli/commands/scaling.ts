@@ -160,8 +160,9 @@ ${kTreeCrossover.gpu} electrons where it pays).
                       "critical_electrons_log10", "critical_radius_leading_m", "paper_radius_m",
                       "paper_equation", "lambda_min_law": {"law", "kappa", "uncertainty",
                       "kappa_closest_pair", "bottom_mode_localized", "note"},
-                      "london_inertia_ratio": {"value", "uncertainty"}, "ms", "matrix": {N:
-                      its storage, "dense" (the CPU's too), "free" or "tree"}}], "files",
+                      "london_inertia_ratio": {"value", "uncertainty"}, "ms", "matrix": {N (each
+                      N it kept a point of): its storage, "dense" (the CPU's too), "free" or
+                      "tree"}}], "files",
                       "timing_ms": {"total_ms"}}; the README's scaling paragraph says what each
                       means
 

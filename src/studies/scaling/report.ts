@@ -391,14 +391,16 @@ export interface ScalingExtra {
 }
 
 /**
- * A study's storage per N as a file holds it. A file written before a CPU run named its dense M has
- * null there: only a CPU run whose every N held the dense M wrote it, so it reads as 'dense' at each N.
+ * A study's storage per N as a file holds it: of the N it has points of, which a Stop that dropped
+ * the point of an N whose M was held leaves fewer. A file written before a CPU run named its dense M
+ * has null there, or (before it named every N) names only the N that took the tree: only the CPU's
+ * dense M went unnamed, so an N it does not name reads as 'dense'.
  */
 function savedStorage(
   matrix: Record<string, string> | null | undefined,
   points: readonly { readonly n: number }[],
 ): Record<string, string> {
-  return matrix ?? Object.fromEntries(points.map((point) => [point.n, 'dense']));
+  return Object.fromEntries(points.map((point) => [point.n, matrix?.[point.n] ?? 'dense']));
 }
 
 /**
@@ -428,7 +430,10 @@ export function scalingJson(run: {
     ns: run.ns,
     ...(run.shard ? { shard: shardJson(run.shard) } : {}),
     sweep: run.sweep,
-    studies: run.studies.map((study, k) => ({ ...scalingStudyJson(study), matrix: run.extras[k].matrix })),
+    studies: run.studies.map((study, k) => ({
+      ...scalingStudyJson(study),
+      matrix: savedStorage(run.extras[k].matrix, study.points),
+    })),
     files: [] as string[],
     timing_ms: { total_ms: run.totalMs },
   };
