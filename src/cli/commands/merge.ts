@@ -16,9 +16,10 @@ every fit recomputed from all of them, and the same text, JSON (timings summed) 
 one run (london: the convergence plot; each shard's --out holds its own maps). A shard that a signal
 stopped before its last point ("stopped" in its JSON) is refused: rerun that shard; so is one that
 lacks a field its command writes, or holds it as another type (the refusal names the field), and
-shards of other settings, another device (the CPU beside a GPU, or two adapters) or another program
-version (one written before files named it, without "version", beside one with it too). The merged
-JSON names the shards' version, not merge's (null where they name none).
+shards of other settings, another device (the CPU beside a GPU, two adapters, or one GPU under two
+driver versions, which its "description" names) or another program version (one written before
+files named it, without "version", beside one with it too). The merged JSON names the shards'
+version, not merge's (null where they name none).
 
   --out DIR   write the files the command writes with --out into DIR, created with any
               missing parents
