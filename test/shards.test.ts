@@ -723,6 +723,14 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     const older: Partial<ScalingJson> = { ...shards[1] };
     delete older.sweep;
     await refusal([file(toJson(shards[0])), file(toJson(older))], /differ in settings \(\{.*\}, null\)/);
+    // One from before the sweep recorded "threads" is read as holding no CPU tree (null), as its
+    // sibling that records none; beside one that records a count it is refused.
+    const threadless = JSON.parse(toJson(shards[1])) as { sweep: Record<string, unknown> };
+    delete threadless.sweep.threads;
+    const beside = await cliMerge([file(toJson(shards[0])), file(toJson(threadless))]);
+    expect((beside.summary as ScalingJson).sweep?.threads).toBeNull();
+    const counted = { ...shards[0], sweep: { ...shards[0].sweep!, threads: 2 } };
+    await refusal([file(toJson(counted)), file(toJson(threadless))], /differ in settings/);
     const nameless: Partial<ScalingJson> = { ...shards[1] };
     delete nameless.device;
     await refusal([file(toJson(shards[0])), file(toJson(nameless))], /shard-\d+\.json names no device/);

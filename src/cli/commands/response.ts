@@ -257,8 +257,8 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   if (indefinite) progress.log(indefinite);
 
   // The CPU tree's products round with the thread count; the GPU's tree is float32, never refined.
-  const treeThreads = spec.device === 'cpu' ? threads : undefined;
-  const saved = responseSummary(result, device, progress.sweepStop(!result.complete), treeThreads);
+  const cpuTreeThreads = spec.device === 'cpu' ? threads : undefined;
+  const saved = responseSummary(result, device, progress.sweepStop(!result.complete), cpuTreeThreads);
   const files: string[] = [];
   const outFailure = out
     ? refusalOf(() =>

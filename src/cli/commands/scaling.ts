@@ -36,6 +36,7 @@ import { runScaling, scalingReference } from '../../studies/scaling/run.ts';
 import type { BackendFactory } from '../../studies/study.ts';
 import {
   mergeScaling,
+  savedSweep,
   scalingCheckWarning,
   scalingFileNames,
   scalingFiles,
@@ -379,7 +380,7 @@ function scalingOutput(
 /** merge's: the shards hold one sweep's settings (its "sweep"), each its own geometries' points. */
 export const kScalingShards: Shards = {
   fromJson: scalingShardFromJson,
-  settings: (shard) => shard.sweep,
+  settings: (shard) => savedSweep(shard.sweep),
   merge(shards, values) {
     const { json, studies } = mergeScaling(shards as unknown as ScalingJson[]);
     const names = scalingFileNames(studies.map((study) => study.geometry));

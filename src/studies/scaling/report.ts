@@ -458,6 +458,14 @@ const kCheckFields = {
 type SavedPointJson = Omit<PointJson, keyof typeof kCheckFields | 'quotient_check'> &
   Partial<Pick<PointJson, keyof typeof kCheckFields | 'quotient_check'>>;
 
+/**
+ * A JSON's "sweep" as this version reads it: null where a file written before it was has none, its
+ * "threads" null where one written before that key was has none (as where no CPU tree held M).
+ */
+export function savedSweep(sweep: unknown): unknown {
+  return isObject(sweep) ? { ...sweep, threads: sweep.threads ?? null } : (sweep ?? null);
+}
+
 /** The fields of a JSON's "sweep" (ScalingSweep). */
 const kSweepFields = {
   tol: 'number',
@@ -639,9 +647,7 @@ export function scalingRunFromJson(
   const device = savedRunDevice(json, name);
   const model = json.model;
   if (!isModelName(model)) throw refuse(`model must be ${kModelNames.join(' or ')}`);
-  const saved = json.sweep ?? null;
-  // A sweep written before its "threads" was recorded: read as null, none recorded.
-  const sweep = isObject(saved) ? { ...saved, threads: saved.threads ?? null } : saved;
+  const sweep = savedSweep(json.sweep);
   const sweepLack = sweep === null ? null : objectLack(sweep, 'sweep', kSweepFields);
   if (sweepLack !== null) throw refuse(`${sweepLack}, not what scaling --json writes`);
   if (!Array.isArray(json.studies) || json.studies.length === 0) throw refuse('no "studies" list');
@@ -725,7 +731,7 @@ export function mergeScaling(shards: readonly ScalingJson[]): {
     extras,
     shard: null,
     // One sweep's: merge refuses shards whose "sweep" differs.
-    sweep: first.sweep ?? null,
+    sweep: savedSweep(first.sweep) as ScalingSweep | null,
     totalMs: shards.reduce((sum, json) => sum + json.timing_ms.total_ms, 0),
     // One program's: merge refuses shards whose "version" differs.
     version: first.version ?? null,
