@@ -577,8 +577,8 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     );
     expect(await shownText(page, 'scaling-check')).toBe('not checked');
     // A file that names its sweep's options keeps them, and says those a rerun on the page, which
-    // has no fields for them, would change.
-    const sweep = { tol: 1e-10, max_iter: 500, seed: 1, matrix: 'auto', tree_tolerance: 1e-5 };
+    // has no fields for them, would change: not the CPU tree's threads, which the page's GPU has none of.
+    const sweep = { tol: 1e-10, max_iter: 500, seed: 1, matrix: 'auto', tree_tolerance: 1e-5, threads: 2 };
     expect(
       await loadFile(page, 'scaling.json', JSON.stringify({ ...older, device: kCpuDevice, sweep })),
     ).toBe(

@@ -133,6 +133,19 @@ describe('a sweep stopped after it finished a point reports those points', () =>
     );
   }, 120_000);
 
+  test('scaling stopped in a Lanczos run: its "matrix" names the storage of the N it kept points of', async () => {
+    // The ball's N = 40 had its M held when the signal came, and its point is dropped.
+    const { progress } = interruptedAt(/ball N = 40: Lanczos step/);
+    const args = ['--geometries', 'ring,ball', '--n-min', '20', '--n-max', '40', '--points', '2'];
+    const summary = (await scalingCommand([...args, '--device', 'cpu'], progress)).summary as {
+      stopped?: unknown;
+      studies: { points: { n: number }[]; matrix: unknown }[];
+    };
+    expect(summary.stopped).toEqual({ signal: 'SIGINT', points: 3, of: 4 });
+    expect(summary.studies.map((s) => s.points.map((p) => p.n))).toEqual([[20, 40], [20]]);
+    expect(summary.studies.map((s) => s.matrix)).toEqual([{ 20: 'dense', 40: 'dense' }, { 20: 'dense' }]);
+  }, 120_000);
+
   test('london: stopped before its convergence list, the map alone; in the list, the N it finished', async () => {
     const args = ['--n', '50', '--grid', '9', '--device', 'cpu'];
     const before = outDirectory();

@@ -56,6 +56,8 @@ import { cpuBackend, cpuTreeBackend, massMatrix } from '../src/run/backend.ts';
 import { applyMassMatrix } from '../src/solvers/dense.ts';
 import { unitExtremes } from '../src/run/spectrum.ts';
 import { kCpuDevice, toJson } from '../src/io/formats.ts';
+import { responseCommand } from '../src/cli/commands/response.ts';
+import { Progress } from '../src/cli/progress.ts';
 import {
   responseCheckWarnings,
   responseFromJson,
@@ -594,6 +596,21 @@ test('--matrix tree: the sweep on the CPU tree equals the dense one to its toler
   });
   expect(responseJson(tree, kCpuDevice).tree).toEqual({ tolerance: 1e-5, n: [600] });
   expect('tree' in responseJson(dense, kCpuDevice)).toBe(false);
+});
+
+test('response --device cpu records --threads after "tree" where its tree served, not for the dense M', async () => {
+  const args = ['--geometry', 'ball', '--n', '200', '--n-epsilon', '1', '--device', 'cpu', '--threads', '2'];
+  const json = async (matrix: string) =>
+    JSON.parse(
+      toJson((await responseCommand([...args, '--matrix', matrix], new Progress({ quiet: true }))).summary),
+    ) as Record<string, unknown>;
+  const tree = await json('tree');
+  // The float64 tree's products are the same for another count only to rounding, as solve's.
+  expect(Object.keys(tree).slice(-3)).toEqual(['tree', 'threads', 'files']);
+  expect(tree.threads).toBe(2);
+  // The dense M gives the same bits on any count.
+  const dense = await json('dense');
+  expect('tree' in dense || 'threads' in dense).toBe(false);
 });
 
 test("past 15 625 electrons the sampled check's rows come in chunks, on the point's line; Stop between two drops the point", async () => {

@@ -1159,6 +1159,12 @@ describe('a saved sweep read back (the app loads scaling.json into its card)', (
     expect(scalingRunFromJson(onTree, 's.json').studies[0].extra).toEqual({
       matrix: { 12: 'dense', 24: 'tree', 48: 'tree' },
     });
+    // One written before a CPU run named every N names only those that took the tree: the rest
+    // held the dense M.
+    const treeOnly = { ...json, studies: [{ ...study0, matrix: { 24: 'tree', 48: 'tree' } }] };
+    expect(scalingRunFromJson(treeOnly, 's.json').studies[0].extra).toEqual({
+      matrix: { 12: 'dense', 24: 'tree', 48: 'tree' },
+    });
     // A file written while london_inertia_ratio_direct was (either of its shapes) loads all the same.
     for (const direct of [
       { n: 48, value: 1.5 },

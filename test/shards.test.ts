@@ -406,6 +406,8 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
       seed: 1,
       matrix: 'auto',
       tree_tolerance: 1e-5,
+      // The dense M at every N: the same bits on any count of threads.
+      threads: null,
     });
   });
 
@@ -416,8 +418,19 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     const whole = JSON.parse(
       toJson((await scalingCommand([...argv, ...given], quiet)).summary),
     ) as ScalingJson;
-    expect(whole.sweep).toEqual({ tol: 1e-6, max_iter: 500, seed: 7, matrix: 'auto', tree_tolerance: 1e-3 });
+    expect(whole.sweep).toEqual({
+      tol: 1e-6,
+      max_iter: 500,
+      seed: 7,
+      matrix: 'auto',
+      tree_tolerance: 1e-3,
+      threads: null,
+    });
     expect(scalingRunFromJson(whole, 'w.json').sweep).toEqual(whole.sweep);
+    // A sweep written before it recorded "threads": none recorded.
+    const { threads, ...threadless } = whole.sweep!;
+    expect(threads).toBeNull();
+    expect(scalingRunFromJson({ ...whole, sweep: threadless }, 'w.json').sweep).toEqual(whole.sweep);
     const older: Partial<ScalingJson> = { ...whole };
     delete older.sweep;
     expect(scalingRunFromJson(older, 'w.json').sweep).toBeNull();
@@ -428,11 +441,49 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     );
   });
 
-  it('shards written before "version" was recorded merge, under the version that merged them', async () => {
-    const older = shards.map(({ version: _, ...rest }) => file(toJson(rest)));
-    const merged = (await cliMerge(older)).summary as ScalingJson;
-    expect(merged.version).toBe(kProgramVersion);
-    expect(merged.studies[0].points.map((point) => point.n)).toEqual([8, 16]);
+  it("shards of two program versions are refused, naming both; the merge names the shards' version", async () => {
+    const ofVersion = (shard: ScalingJson, version: string | null) => file(toJson({ ...shard, version }));
+    await refusal(
+      [ofVersion(shards[0], kProgramVersion), ofVersion(shards[1], '0.0.9')],
+      exactly(`merge: the shards differ in version ("${kProgramVersion}", "0.0.9"): not one run`),
+    );
+    // A shard written before "version" was recorded is of an older version than any that names one.
+    const unnamed = (shard: ScalingJson) => {
+      const older: Partial<ScalingJson> = { ...shard };
+      delete older.version;
+      return file(toJson(older));
+    };
+    await refusal(
+      [file(toJson(shards[0])), unnamed(shards[1])],
+      exactly(`merge: the shards differ in version ("${kProgramVersion}", null): not one run`),
+    );
+    // Not the version that merged them: the merged file, and --out's scaling.json, name the shards'.
+    const out = join(directory, 'older-version');
+    const merged = (
+      await cliMerge([ofVersion(shards[0], '0.0.9'), ofVersion(shards[1], '0.0.9'), '--out', out])
+    ).summary as ScalingJson;
+    expect(merged.version).toBe('0.0.9');
+    expect(JSON.parse(readFileSync(join(out, 'scaling.json'), 'utf8')).version).toBe('0.0.9');
+    const older = (await cliMerge(shards.map(unnamed))).summary as ScalingJson;
+    expect(older.version).toBeNull();
+    expect(older.studies[0].points.map((point) => point.n)).toEqual([8, 16]);
+  });
+
+  it("london and pairing merges name their shards' version", async () => {
+    const ofVersion = (summary: unknown) => file(toJson({ ...(summary as object), version: '0.0.9' }));
+    const london = ['--n', '20,40', '--grid', '5', '--device', 'cpu'];
+    const londonShards = await Promise.all(
+      ['1/2', '2/2'].map(async (k) =>
+        ofVersion((await londonCommand([...london, '--shard', k], quiet)).summary),
+      ),
+    );
+    expect(((await cliMerge(londonShards)).summary as LondonJson).version).toBe('0.0.9');
+    const pairingShards = await Promise.all(
+      ['1/2', '2/2'].map(async (k) =>
+        ofVersion((await pairingCommand(['--ratios', '10,100', '--shard', k], quiet)).summary),
+      ),
+    );
+    expect(((await cliMerge(pairingShards)).summary as PairingJson).version).toBe('0.0.9');
   });
 
   it('a shard given the default tolerance by name is of the same run', async () => {
@@ -522,11 +573,18 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     expect(printed(merged)).toEqual(printed(whole));
   });
 
-  it('scaling shards written before a CPU run named its dense M (matrix null) merge as dense at each N', async () => {
+  it('scaling shards written before a CPU run named its dense M (matrix null, or only the tree) merge as dense at each N', async () => {
     const older = (shard: ScalingJson) =>
       file(JSON.stringify({ ...shard, studies: shard.studies.map((study) => ({ ...study, matrix: null })) }));
     const whole = (await cliMerge(shards.map((shard) => file(toJson(shard))))).summary as ScalingJson;
-    for (const given of [shards.map(older), [older(shards[0]), file(toJson(shards[1]))]]) {
+    // One written while a CPU run named only the N that took the tree (none here) names none.
+    const treeOnly = (shard: ScalingJson) =>
+      file(JSON.stringify({ ...shard, studies: shard.studies.map((study) => ({ ...study, matrix: {} })) }));
+    for (const given of [
+      shards.map(older),
+      [older(shards[0]), file(toJson(shards[1]))],
+      [treeOnly(shards[0]), treeOnly(shards[1])],
+    ]) {
       const merged = (await cliMerge(given)).summary as ScalingJson;
       expect(merged.studies[0].matrix).toEqual({ 8: 'dense', 16: 'dense' });
       expect(printed(merged)).toEqual(printed(whole));
@@ -629,11 +687,13 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
       timestamp_query: true,
       subgroups: true,
     };
+    // Dawn's description is the driver's name and version (Vulkan's driverName: driverInfo), not
+    // the GPU's model.
     const h100 = {
       ...swiftShader,
       vendor: 'nvidia',
       architecture: 'hopper',
-      description: 'NVIDIA H100 80GB HBM3',
+      description: 'NVIDIA: 550.54.15',
       is_fallback_adapter: false,
       swiftshader: false,
     };
@@ -647,6 +707,9 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
       exactly(`merge: the shards differ in device (${described(first)}, ${described(second)}): not one run`);
     await refusal([onDevice(shards[0], swiftShader), onDevice(shards[1], h100)], named(swiftShader, h100));
     await refusal([onDevice(shards[1], h100), onDevice(shards[0], swiftShader)], named(h100, swiftShader));
+    // One GPU under two driver versions, whose compilers may round the kernels otherwise.
+    const updated = { ...h100, description: 'NVIDIA: 560.35.03' };
+    await refusal([onDevice(shards[0], h100), onDevice(shards[1], updated)], named(h100, updated));
     // One adapter with and without subgroups runs other kernels.
     const plain = { ...swiftShader, subgroups: false };
     await refusal([onDevice(shards[0], swiftShader), onDevice(shards[1], plain)], /differ in device/);
@@ -660,6 +723,14 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     const older: Partial<ScalingJson> = { ...shards[1] };
     delete older.sweep;
     await refusal([file(toJson(shards[0])), file(toJson(older))], /differ in settings \(\{.*\}, null\)/);
+    // One from before the sweep recorded "threads" is read as holding no CPU tree (null), as its
+    // sibling that records none; beside one that records a count it is refused.
+    const threadless = JSON.parse(toJson(shards[1])) as { sweep: Record<string, unknown> };
+    delete threadless.sweep.threads;
+    const beside = await cliMerge([file(toJson(shards[0])), file(toJson(threadless))]);
+    expect((beside.summary as ScalingJson).sweep?.threads).toBeNull();
+    const counted = { ...shards[0], sweep: { ...shards[0].sweep!, threads: 2 } };
+    await refusal([file(toJson(counted)), file(toJson(threadless))], /differ in settings/);
     const nameless: Partial<ScalingJson> = { ...shards[1] };
     delete nameless.device;
     await refusal([file(toJson(shards[0])), file(toJson(nameless))], /shard-\d+\.json names no device/);

@@ -3,6 +3,8 @@
 // the dense float64 reference within the targets of a float32 tree, and its spectrum refined below
 // float32's reach against the float64 tree at the same tolerance (src/run/refine.ts); bench's
 // matvec_tree row: its error and asymmetry beside the matrix-free product's.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { treeRowFields } from '../src/cli/commands/bench.ts';
 import { geometry } from '../src/physics/geometry.ts';
@@ -111,13 +113,17 @@ test('spectrum past the dense check: Ritz residuals on float64 rows at sampled e
 test('spectrum: the tree refined against the float64 tree, lambda_max within the tree tolerance of the dense one', () => {
   // 60 products: lambda_max, the isolated top, converges in far fewer; lambda_min, a dense cluster,
   // would take hundreds (the reference stops at the same step).
-  const json = cli('spectrum', ...ring, '--epsilon', '1e-3', '--tol', '1e-8', '--max-iter', '60', '--check');
+  const json = cli(
+    'spectrum',
+    ...ring,
+    ...['--epsilon', '1e-3', '--tol', '1e-8', '--max-iter', '60', '--threads', '2', '--check'],
+  );
   expect(json.matrix).toBe('tree');
   expect((json.tree as TreeJson).translations).toBeGreaterThan(0);
   // --tol 1e-8 is below float32's reach: the Ritz vectors' Rayleigh quotients by the float64 tree,
-  // on --threads threads, which the JSON says.
+  // on the --threads given, which the JSON says.
   expect(json.refined).toBe(true);
-  expect(json.threads).toBeGreaterThanOrEqual(1);
+  expect(json.threads).toBe(2);
   expect(json.ritz_residual_max).toBeLessThan(1e-5);
   const check = json.check as Check & { lambda_max: number };
   expect(check.lambda_max).toBeLessThan(1e-5);
@@ -152,6 +158,32 @@ test('--matrix tree summing every pair directly because of the softening: one wa
   const bare = run('0');
   expect(bare.status, bare.stderr).toBe(0);
   expect(bare.stderr).not.toContain('warning');
+});
+
+test("scaling on the CPU's tree records --threads in its sweep whichever N a shard runs; merge compares it", () => {
+  const sweep = ['scaling', '--geometries', 'ring', '--n-min', '8', '--n-max', '16', '--points', '2'];
+  const shard = (k: string, threads: string, matrix = 'tree') => {
+    const args = [...sweep, '--device', 'cpu', '--matrix', matrix, '--threads', threads, '--shard', k];
+    const run = harness.cli(...args, '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const path = join(harness.dir, `scaling-${matrix}-${threads}-${k.replace('/', 'of')}.json`);
+    writeFileSync(path, run.stdout);
+    return { path, threads: (JSON.parse(run.stdout) as { sweep: { threads: unknown } }).sweep.threads };
+  };
+  // Each shard holds one N, both the tree's: the same count recorded in both.
+  const [first, second] = [shard('1/2', '2'), shard('2/2', '2')];
+  expect([first.threads, second.threads]).toEqual([2, 2]);
+  const merged = harness.cli('merge', first.path, second.path, '--json');
+  expect(merged.status, merged.stderr).toBe(0);
+  expect((JSON.parse(merged.stdout) as { sweep: { threads: unknown } }).sweep.threads).toBe(2);
+  // The tree's products on another count are the same only to rounding: not one run.
+  const refused = harness.cli('merge', first.path, shard('2/2', '1').path);
+  expect(refused.status).toBe(2);
+  expect(refused.stderr).toMatch(
+    /^error: merge: the shards differ in settings \(\{.*"threads":2\}, \{.*"threads":1\}\): not one run$/m,
+  );
+  // auto takes the dense M at every N of this sweep, the same bits on any count: none recorded.
+  expect(shard('1/2', '2', 'auto').threads).toBeNull();
 });
 
 test('treeRowFields: the error against the float64 direct product and the asymmetry of a known skew part', () => {

@@ -475,8 +475,9 @@ export class Studies {
         ? `; the panel's log-spaced N (${kScalingBrowserElectrons.min} to ${kScalingBrowserElectrons.max}) ` +
           'cannot give these, so its fields stay'
         : '';
-    // The panel has no field for the sweep's other options: a rerun here takes the page's.
-    const rerun = sweep ? rerunClause(kScalingAppSweep, sweep) : '';
+    // The panel has no field for the sweep's other options: a rerun here takes the page's. Its GPU
+    // holds no CPU tree, whose thread count is then no option of a rerun.
+    const rerun = sweep ? rerunClause(kScalingAppSweep, { ...sweep, threads: null }) : '';
     return {
       message: `Loaded the ${geometry} scaling sweep (${ns.length} N) from ${name}${others}${kept}${rerun}.`,
       fields: Object.keys(fields) as (keyof Parameters)[],

@@ -60,9 +60,18 @@ export const kDistributionDimension: Record<ScalingGeometry, 1 | 2 | 3> = {
  * I / (2 r) is a decoupled, weaker copy: it sets neither extreme), all three otherwise.
  */
 export function scalingSystem(name: ScalingGeometry, model: ModelName, n: number): DarwinSystem {
-  const configuration = geometry(name, n);
-  const dim: Dimension = kDistributionDimension[name] === 3 || name === 'sphere' ? 3 : 2;
-  return { configuration, model, dim, epsilon: 1, softening: 0 };
+  return {
+    configuration: geometry(name, n),
+    model,
+    dim: scalingVelocityDimension(name),
+    epsilon: 1,
+    softening: 0,
+  };
+}
+
+/** The vector model's velocity components in scalingSystem: in the plane for the ring and the disk. */
+export function scalingVelocityDimension(name: ScalingGeometry): Dimension {
+  return kDistributionDimension[name] === 3 || name === 'sphere' ? 3 : 2;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -16,7 +16,10 @@ every fit recomputed from all of them, and the same text, JSON (timings summed) 
 one run (london: the convergence plot; each shard's --out holds its own maps). A shard that a signal
 stopped before its last point ("stopped" in its JSON) is refused: rerun that shard; so is one that
 lacks a field its command writes, or holds it as another type (the refusal names the field), and
-shards of other settings or another device (the CPU beside a GPU, or two adapters).
+shards of other settings, another device (the CPU beside a GPU, two adapters, or one GPU under two
+driver versions, which its "description" names) or another program version (one written before
+files named it, without "version", beside one with it too). The merged JSON names the shards'
+version, not merge's (null where they name none).
 
   --out DIR   write the files the command writes with --out into DIR, created with any
               missing parents
@@ -111,6 +114,9 @@ export async function mergeCommand(
   // round differently, and may run other kernels), would be reported under the first shard's device.
   // Whether the adapter took timestamps changes only the timings.
   sameInShards(shards, (shard) => ({ ...(shard.device as object), timestamp_query: undefined }), 'device');
+  // Nor are two versions' points one run's: the same options need not give the same bits in another.
+  // A shard written before files named their version (null) is of an older one than any that does.
+  sameInShards(shards, (shard) => shard.version, 'version');
   if (settings) sameInShards(shards, settings, 'settings');
   if (values.out !== undefined) checkOutputDirectory(values.out, [summaryFileName(command, null)]);
   return merge(read, values);

@@ -88,7 +88,9 @@ moment (the current, for flux) over that.
                         "window_refits", "law", "exponent", "free_exponent", "free_exponent_coefficient",
                         "uncertainty_systematic", "continuum_ratio"}], "device": {"kind",
                         "description"}, "tree" (where M was the tree: {"tolerance", "n": [the N it
-                        served]}), "field_map_check" (with --grid), "files": [...]}; rotation adds
+                        served]}), "threads" (--threads, where the CPU's tree served: its products
+                        are the same only to rounding for another K), "field_map_check" (with
+                        --grid), "files": [...]}; rotation adds
                         "london_field_ratio", "continuum_london_field_ratio" and "n_eff_epsilon" to
                         each point, --radius-m with the field drive "moment_per_tesla",
                         "apparent_susceptibility" and "intrinsic_susceptibility" (below)
@@ -254,7 +256,9 @@ export async function responseCommand(argv: string[], progress: Progress): Promi
   const indefinite = responseIndefiniteWarning(result.points);
   if (indefinite) progress.log(indefinite);
 
-  const saved = responseSummary(result, device, progress.sweepStop(!result.complete));
+  // The CPU tree's products round with the thread count; the GPU's tree is float32, never refined.
+  const cpuTreeThreads = spec.device === 'cpu' ? threads : undefined;
+  const saved = responseSummary(result, device, progress.sweepStop(!result.complete), cpuTreeThreads);
   const files: string[] = [];
   const outFailure = out
     ? refusalOf(() =>

@@ -6,7 +6,11 @@
 import { kTreeCrossover } from '../../gpu/profile.ts';
 import { renamedError } from '../../physics/input-error.ts';
 import { kModelNames } from '../../physics/models.ts';
-import { kDistributionDimension, kScalingGeometries } from '../../physics/scaling.ts';
+import {
+  kDistributionDimension,
+  kScalingGeometries,
+  scalingVelocityDimension,
+} from '../../physics/scaling.ts';
 import { kDefaultTreeTolerance } from '../../physics/tree-build.ts';
 import { kDefaultLanczosBasis } from '../../solvers/lanczos.ts';
 import {
@@ -17,10 +21,12 @@ import {
   parseMaxIterations,
   parseTreeToleranceFor,
 } from '../../run/inputs.ts';
+import { chooseCpuStorage } from '../../run/backend.ts';
 import { kCheckMaxUnknowns, kSampledCheckElectrons } from '../../run/check.ts';
 import {
   backendStorage,
   checkStudyBackend,
+  kHostMemory,
   openStudyBackend,
   openStudyEngine,
   referenceProgress,
@@ -30,6 +36,7 @@ import { runScaling, scalingReference } from '../../studies/scaling/run.ts';
 import type { BackendFactory } from '../../studies/study.ts';
 import {
   mergeScaling,
+  savedSweep,
   scalingCheckWarning,
   scalingFileNames,
   scalingFiles,
@@ -129,8 +136,10 @@ ${kTreeCrossover.gpu} electrons where it pays).
   --markdown          the table of the fits and R* in Markdown (with --json: the field "markdown")
   --json              {"command", "stopped" (a stopped run's), "version", "device": {"kind", "description"},
                       "model", "ns", "shard" (a shard's: {"index", "count"}), "sweep": {"tol",
-                      "max_iter", "seed", "matrix", "tree_tolerance"} (the options applied, in
-                      every run's JSON and merge's; null in a file written before it was),
+                      "max_iter", "seed", "matrix", "tree_tolerance", "threads" (--threads where
+                      the CPU's tree holds M at some N of the sweep, its products the same for
+                      another K only to rounding; else null)} (the options applied, in every
+                      run's JSON and merge's; null in a file written before it was),
                       "studies": [{"geometry", "model", "dimension", "velocity_components",
                       "points": [{"n", "unknowns", "lambda_max", "lambda_min",
                       "lambda_max_over_n", "rigid_rotation_quotient", "translation_quotient",
@@ -152,8 +161,9 @@ ${kTreeCrossover.gpu} electrons where it pays).
                       "critical_electrons_log10", "critical_radius_leading_m", "paper_radius_m",
                       "paper_equation", "lambda_min_law": {"law", "kappa", "uncertainty",
                       "kappa_closest_pair", "bottom_mode_localized", "note"},
-                      "london_inertia_ratio": {"value", "uncertainty"}, "ms", "matrix": {N:
-                      its storage, "dense" (the CPU's too), "free" or "tree"}}], "files",
+                      "london_inertia_ratio": {"value", "uncertainty"}, "ms", "matrix": {N (each
+                      N it kept a point of): its storage, "dense" (the CPU's too), "free" or
+                      "tree"}}], "files",
                       "timing_ms": {"total_ms"}}; the README's scaling paragraph says what each
                       means
 
@@ -317,11 +327,30 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
       seed: options.seed,
       matrix: options.matrix,
       tree_tolerance: options.treeTolerance,
+      threads: sweepThreads(options),
     },
     totalMs: performance.now() - started,
     stop,
   });
   return scalingOutput(summary, studies, values, out);
+}
+
+/**
+ * The sweep's "threads": --threads where the float64 CPU tree holds M at some N of the whole sweep,
+ * as auto decides it before the run (chooseCpuStorage), so that every shard of it records the same
+ * whichever N it runs; null on the GPU (its check's direct sums are the same on any count) and where
+ * the CPU's dense M serves every N.
+ */
+function sweepThreads(options: ReturnType<typeof parseOptions>): number | null {
+  const { device, geometries, model, ns, matrix, threads } = options;
+  if (device !== 'cpu') return null;
+  const tree = geometries.some((geometry) =>
+    ns.some((n) => {
+      const size = { model, dim: scalingVelocityDimension(geometry), configuration: { n } };
+      return chooseCpuStorage(size, matrix, kHostMemory, kDefaultLanczosBasis) === 'tree';
+    }),
+  );
+  return tree ? threads : null;
 }
 
 /** The command's output for a run or a merge: the JSON, the text, and with `out` the files. */
@@ -351,7 +380,7 @@ function scalingOutput(
 /** merge's: the shards hold one sweep's settings (its "sweep"), each its own geometries' points. */
 export const kScalingShards: Shards = {
   fromJson: scalingShardFromJson,
-  settings: (shard) => shard.sweep,
+  settings: (shard) => savedSweep(shard.sweep),
   merge(shards, values) {
     const { json, studies } = mergeScaling(shards as unknown as ScalingJson[]);
     const names = scalingFileNames(studies.map((study) => study.geometry));

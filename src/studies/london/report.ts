@@ -271,13 +271,15 @@ export function londonJson(run: {
   readonly convergence: LondonConvergence;
   readonly shard: Shard | null;
   readonly stop?: SweepStop | null;
+  /** The program that computed the points: this one's, or a merge's shards' (null: they predate the key). */
+  readonly version?: string | null;
 }) {
   const cylinder = run.geometry === 'cylinder';
   const continuum = continuumUniformity({ geometry: run.geometry, halfHeight: run.halfHeight }, run.grid);
   return {
     command: 'london',
     ...stoppedJson(run.stop ?? null),
-    version: kProgramVersion,
+    version: run.version === undefined ? kProgramVersion : run.version,
     device: run.device,
     geometry: run.geometry,
     half_height: cylinder ? run.halfHeight : null,
@@ -530,6 +532,8 @@ export function mergeLondon(shards: readonly LondonJson[]): {
     studies,
     convergence,
     shard: null,
+    // One program's: merge refuses shards whose "version" differs.
+    version: first.version ?? null,
   });
   return { json, studies, convergence };
 }

@@ -297,7 +297,8 @@ export function pairingJson(run: {
   return {
     command: 'pairing',
     ...stoppedJson(run.stop ?? null),
-    version: kProgramVersion,
+    // A merge's is its shards' (mergePairing), null where they predate the key.
+    version: kProgramVersion as string | null,
     device: kCpuDevice,
     ...(run.shard ? { ratios: run.ratios, shard: shardJson(run.shard) } : {}),
     ...pairingTable(run.points, run.rings),
@@ -326,7 +327,8 @@ export function mergePairing(shards: readonly PairingJson[]): {
   );
   const json: PairingJson = {
     command: first.command,
-    version: kProgramVersion,
+    // One program's: merge refuses shards whose "version" differs.
+    version: first.version ?? null,
     device: first.device,
     equation: first.equation,
     units: first.units,

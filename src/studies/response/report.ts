@@ -212,7 +212,11 @@ function scaleNumber(
   return value;
 }
 
-export function responseJson(result: ResponseResult, device: DeviceSummary) {
+/**
+ * `threads`: the float64 CPU tree's thread count (--device cpu), with which its products are the same
+ * only to rounding; recorded after "tree" where that tree served a point.
+ */
+export function responseJson(result: ResponseResult, device: DeviceSummary, threads?: number) {
   const { spec } = result;
   const rotation = spec.drive === 'rotation';
   return {
@@ -303,7 +307,7 @@ export function responseJson(result: ResponseResult, device: DeviceSummary) {
       continuum_ratio: l.continuumRatio,
     })),
     device,
-    ...treeSummary(result),
+    ...treeSummary(result, threads),
   };
 }
 
@@ -354,8 +358,9 @@ export function responseSummary(
   result: ResponseResult,
   device: DeviceSummary,
   stop: SweepStop | null = null,
+  threads?: number,
 ) {
-  const { command, ...json } = responseJson(result, device);
+  const { command, ...json } = responseJson(result, device, threads);
   return { command, ...stoppedJson(stop), ...json, ...fieldMapCheck(result) };
 }
 
@@ -597,13 +602,17 @@ export function responseText(
 
 /**
  * Where M was the fast multipole tree: "tree": its tolerance and the N it served (auto on the CPU
- * takes it past 16 384 unknowns); absent otherwise.
+ * takes it past 16 384 unknowns), and the CPU tree's `threads` where given; absent otherwise.
  */
-function treeSummary(result: ResponseResult): { tree?: { tolerance: number; n: number[] } } {
+function treeSummary(
+  result: ResponseResult,
+  threads: number | undefined,
+): { tree?: { tolerance: number; n: number[] }; threads?: number } {
   const served = result.points.filter((p) => p.tree !== null);
   if (served.length === 0) return {};
   return {
     tree: { tolerance: served[0].tree!.tolerance, n: [...new Set(served.map((p) => p.n))] },
+    ...(threads === undefined ? {} : { threads }),
   };
 }
 

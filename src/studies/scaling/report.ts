@@ -391,14 +391,16 @@ export interface ScalingExtra {
 }
 
 /**
- * A study's storage per N as a file holds it. A file written before a CPU run named its dense M has
- * null there: only a CPU run whose every N held the dense M wrote it, so it reads as 'dense' at each N.
+ * A study's storage per N as a file holds it: of the N it has points of, which a Stop that dropped
+ * the point of an N whose M was held leaves fewer. A file written before a CPU run named its dense M
+ * has null there, or (before it named every N) names only the N that took the tree: only the CPU's
+ * dense M went unnamed, so an N it does not name reads as 'dense'.
  */
 function savedStorage(
   matrix: Record<string, string> | null | undefined,
   points: readonly { readonly n: number }[],
 ): Record<string, string> {
-  return matrix ?? Object.fromEntries(points.map((point) => [point.n, 'dense']));
+  return Object.fromEntries(points.map((point) => [point.n, matrix?.[point.n] ?? 'dense']));
 }
 
 /**
@@ -416,17 +418,22 @@ export function scalingJson(run: {
   readonly sweep: ScalingSweep | null;
   readonly totalMs: number;
   readonly stop?: SweepStop | null;
+  /** The program that computed the points: this one's, or a merge's shards' (null: they predate the key). */
+  readonly version?: string | null;
 }) {
   return {
     command: 'scaling',
     ...stoppedJson(run.stop ?? null),
-    version: kProgramVersion,
+    version: run.version === undefined ? kProgramVersion : run.version,
     device: run.device,
     model: run.model,
     ns: run.ns,
     ...(run.shard ? { shard: shardJson(run.shard) } : {}),
     sweep: run.sweep,
-    studies: run.studies.map((study, k) => ({ ...scalingStudyJson(study), matrix: run.extras[k].matrix })),
+    studies: run.studies.map((study, k) => ({
+      ...scalingStudyJson(study),
+      matrix: savedStorage(run.extras[k].matrix, study.points),
+    })),
     files: [] as string[],
     timing_ms: { total_ms: run.totalMs },
   };
@@ -451,6 +458,14 @@ const kCheckFields = {
 type SavedPointJson = Omit<PointJson, keyof typeof kCheckFields | 'quotient_check'> &
   Partial<Pick<PointJson, keyof typeof kCheckFields | 'quotient_check'>>;
 
+/**
+ * A JSON's "sweep" as this version reads it: null where a file written before it was has none, its
+ * "threads" null where one written before that key was has none (as where no CPU tree held M).
+ */
+export function savedSweep(sweep: unknown): unknown {
+  return isObject(sweep) ? { ...sweep, threads: sweep.threads ?? null } : (sweep ?? null);
+}
+
 /** The fields of a JSON's "sweep" (ScalingSweep). */
 const kSweepFields = {
   tol: 'number',
@@ -458,6 +473,7 @@ const kSweepFields = {
   seed: 'number',
   matrix: 'string',
   tree_tolerance: 'number',
+  threads: 'number?',
 } satisfies Record<keyof ScalingSweep, FieldKind>;
 
 /** A point back from its JSON (the inverse of pointJson, NaN where the JSON has null). */
@@ -631,7 +647,7 @@ export function scalingRunFromJson(
   const device = savedRunDevice(json, name);
   const model = json.model;
   if (!isModelName(model)) throw refuse(`model must be ${kModelNames.join(' or ')}`);
-  const sweep = json.sweep ?? null;
+  const sweep = savedSweep(json.sweep);
   const sweepLack = sweep === null ? null : objectLack(sweep, 'sweep', kSweepFields);
   if (sweepLack !== null) throw refuse(`${sweepLack}, not what scaling --json writes`);
   if (!Array.isArray(json.studies) || json.studies.length === 0) throw refuse('no "studies" list');
@@ -715,8 +731,10 @@ export function mergeScaling(shards: readonly ScalingJson[]): {
     extras,
     shard: null,
     // One sweep's: merge refuses shards whose "sweep" differs.
-    sweep: first.sweep ?? null,
+    sweep: savedSweep(first.sweep) as ScalingSweep | null,
     totalMs: shards.reduce((sum, json) => sum + json.timing_ms.total_ms, 0),
+    // One program's: merge refuses shards whose "version" differs.
+    version: first.version ?? null,
   });
   return { studies, json };
 }

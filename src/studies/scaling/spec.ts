@@ -25,6 +25,11 @@ export interface ScalingSweep {
   readonly seed: number;
   readonly matrix: string;
   readonly tree_tolerance: number;
+  /**
+   * --threads where the float64 CPU tree holds M at some N of the sweep, whose products another count
+   * gives the same only to rounding; null where no N takes it (on the GPU, or the CPU's dense M).
+   */
+  readonly threads: number | null;
 }
 
 /** The app's sweep's options, which its panel does not set: the GPU's defaults, auto's storage. */
@@ -34,6 +39,7 @@ export const kScalingAppSweep = {
   seed: kScalingDefaults.seed,
   matrix: 'auto',
   tree_tolerance: kDefaultTreeTolerance,
+  threads: null,
 } as const satisfies ScalingSweep;
 
 /** The app's sweep: one geometry, small enough for a laptop's browser. */
