@@ -1382,6 +1382,10 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     const residual = await shownValue(page, 'solve-true-residual');
     expect(Number(said?.[2])).toBe(Number(residual.toPrecision(2)));
     expect(await focused()).toBe('solve');
+    // The line states the residual of those 200 electrons: with N changed, it goes with the results.
+    await typeField(page, 'n', '300');
+    expect(await shownText(page, 'solve-true-residual')).toBe('–');
+    expect(await shownText(page, 'message')).toBe('');
     expect(errors).toEqual([]);
   });
 

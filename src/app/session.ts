@@ -227,6 +227,9 @@ const kSystemKeys: readonly (keyof Parameters)[] = [
   'softening',
 ];
 const kDisplayKeys: readonly (keyof Parameters)[] = ['colourBy', 'arrows', 'pointScale', 'view'];
+/** The runs whose results a new system drops (Session.preview), and those new velocities drop. */
+const kSystemRuns: readonly RunAction[] = ['build', 'momenta', 'solve', 'spectrum'];
+const kVelocityRuns: readonly RunAction[] = ['momenta', 'solve'];
 
 export interface SessionParts {
   readonly gpu: GpuContext;
@@ -276,6 +279,8 @@ export class Session {
   #fixFirst: string | null = null;
   /** The running run's end in one line, said at its end where nothing else is (Session.run). */
   #outcome: string | null = null;
+  /** The outcome said and the run it was of, withdrawn with that run's results (#withdrawOutcome). */
+  #saidOutcome: { action: RunAction; text: string } | null = null;
   /** The last file's refusal, withdrawn when the next file is loaded. */
   #loadRefusal: Refusal | null = null;
   /** The running stage's progress line, which each chunk of a long step extends (#chunkProgress). */
@@ -367,6 +372,7 @@ export class Session {
     this.#runRefusal = this.#withdraw(this.#runRefusal);
     this.#previewPending = false;
     this.#velocitiesPending = false;
+    this.#withdrawOutcome(kSystemRuns);
     this.#results = emptyResults();
     this.#diagnostics.clearResults();
     this.#showDownloads();
@@ -396,6 +402,18 @@ export class Session {
       this.#diagnostics.withdrawMessage(refusal.message);
     }
     return null;
+  }
+
+  /**
+   * The said outcome of a run among `runs`, whose results are being dropped: its numbers (a residual,
+   * λ_min, M's size) would stand beside a system they are not of. A study's outcome points to its
+   * card, whose results stay.
+   */
+  #withdrawOutcome(runs: readonly RunAction[]): void {
+    if (this.#saidOutcome !== null && runs.includes(this.#saidOutcome.action)) {
+      this.#diagnostics.withdrawMessage(this.#saidOutcome.text);
+      this.#saidOutcome = null;
+    }
   }
 
   /**
@@ -535,6 +553,7 @@ export class Session {
     if (dropped) this.#diagnostics.message(kChangedDuringRun, 'info');
     else if (this.#outcome !== null && !this.#diagnostics.saying()) {
       this.#diagnostics.message(this.#outcome, 'info');
+      this.#saidOutcome = { action, text: this.#outcome };
     }
     if (this.#previewPending) this.preview();
     else if (this.#velocitiesPending) this.#clearVelocityResults();
@@ -1041,6 +1060,7 @@ export class Session {
 
   #clearVelocityResults(): void {
     this.#velocitiesPending = false;
+    this.#withdrawOutcome(kVelocityRuns);
     const { spectrum, timing } = this.#results;
     const system = spectrum ? this.#results.system : null;
     this.#results = { ...emptyResults(), spectrum, timing, system };
