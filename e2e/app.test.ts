@@ -1347,8 +1347,10 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     const described = await n.getAttribute('aria-describedby');
     expect(await fieldError(page, 'n').getAttribute('id')).toBe(described);
     expect(await page.locator(`#${described}`).textContent()).toBe("N needs a finite number, got 'abc'");
-    // Solve, from the keyboard, is refused by the field's label and folder, and gives the field the focus.
+    // Solve, from the keyboard, is refused by the field's label and folder, and gives the field the focus;
+    // a field Solve does not read (Larmor's N) is not named.
     await typeField(page, 'tolerance', '2');
+    await typeField(page, 'larmorN', 'xyz');
     const solve = async () => {
       await page.locator('[data-action="solve"] button').focus();
       await page.keyboard.press('Enter');
@@ -1366,12 +1368,18 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     await solve();
     expect(await shownText(page, 'message')).toBe(refusal);
     expect(await page.locator('#message span').getAttribute('data-first')).toBeNull();
-    // Fixed, the marks go, and the refusal with them; a Solve then says how it ended.
+    // Fixed, the marks go, and the refusal with them, field by field, though Larmor's N is still bad;
+    // a Solve then says how it ended.
     await typeField(page, 'n', '200');
+    expect(await shownText(page, 'message')).toBe(
+      'Fix first (the reason is under the field): tolerance ‖r‖/‖p‖ in Solver.',
+    );
+    expect(await focused()).toBe('n');
     await typeField(page, 'tolerance', '1e-5');
     expect(await n.getAttribute('aria-invalid')).toBeNull();
     expect(await n.getAttribute('aria-describedby')).toBeNull();
     expect(await shownText(page, 'message')).toBe('');
+    expect(await page.locator('[data-field="larmorN"] input').getAttribute('aria-invalid')).toBe('true');
     await solve();
     await page.waitForFunction(() => Number(document.body.dataset.runs ?? 0) > 0, null, { timeout: 120_000 });
     expect(await status(page)).toBe('converged');

@@ -776,9 +776,12 @@ export class Diagnostics {
     return element('message').textContent !== '';
   }
 
-  /** Clears the message while it is still `text` (a refusal since lifted), not one written after. */
-  withdrawMessage(text: string): void {
-    if (element('message').textContent === text) this.message('');
+  /**
+   * Clears the message while it is still `text` (a refusal since lifted), not one written after; or
+   * says `narrower` in its place, the refusal of what is left of its cause.
+   */
+  withdrawMessage(text: string, narrower = ''): void {
+    if (element('message').textContent === text) this.message(narrower);
   }
 
   #schedulePlot(): void {

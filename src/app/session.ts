@@ -275,8 +275,11 @@ export class Session {
   #runRefusal: Refusal | null = null;
   /** What a study would refuse of its fields together, marked as they change (#checkStudyInputs). */
   #studyInputRefusal: Refusal | null = null;
-  /** The last refusal of a run for fields that do not parse (fixFieldsFirst), withdrawn once they do. */
-  #fixFirst: string | null = null;
+  /**
+   * The last refusal of a run for fields that do not parse (fixFieldsFirst), and the run: said again
+   * of those still unparsed as the fields change, withdrawn once they all parse.
+   */
+  #fixFirst: { action: RunAction; message: string } | null = null;
   /** The running run's end in one line, said at its end where nothing else is (Session.run). */
   #outcome: string | null = null;
   /** The outcome said and the run it was of, withdrawn with that run's results (#withdrawOutcome). */
@@ -319,9 +322,11 @@ export class Session {
   changed(key: keyof Parameters): void {
     this.updateUrl();
     if (!this.#busy) this.#studies.changed(key, this.parameters);
-    if (this.#fixFirst !== null && this.#ui.parses()) {
-      this.#diagnostics.withdrawMessage(this.#fixFirst);
-      this.#fixFirst = null;
+    if (this.#fixFirst !== null) {
+      const { action, message } = this.#fixFirst;
+      const unparsed = this.#ui.unparsed((field) => readsField(action, field));
+      this.#fixFirst = unparsed.length > 0 ? { action, message: fixFieldsFirst(unparsed) } : null;
+      this.#diagnostics.withdrawMessage(message, this.#fixFirst?.message);
     }
     this.#checkStudyInputs(key);
     if (kDisplayKeys.includes(key)) {
@@ -476,10 +481,12 @@ export class Session {
   async run(action: RunAction): Promise<void> {
     if (this.#busy || this.#dead) return;
     const panel = this.#ui;
-    const unparsed = panel.unparsed((key) => readsField(action, key));
+    const reads = (key: keyof Parameters) => readsField(action, key);
+    const unparsed = panel.unparsed(reads);
     if (unparsed.length > 0) {
-      this.#fixFirst = fixFieldsFirst(unparsed);
-      this.#diagnostics.message(this.#fixFirst);
+      this.#fixFirst = { action, message: fixFieldsFirst(unparsed) };
+      this.#diagnostics.message(this.#fixFirst.message);
+      panel.focusUnparsed(reads);
       return;
     }
     this.#busy = true;
