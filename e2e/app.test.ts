@@ -831,9 +831,10 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     const solved = JSON.parse((await downloaded(first.page, kDownloadJson, 'ring-solve.json')).text);
     expect(solved.mode).toBe('round_trip');
 
-    // As the float64 CPU's `solve --out` would write it: the page's Spectrum then runs elsewhere.
+    // As the float64 CPU's `solve --out` of a version that did not record itself would write it:
+    // the page's Spectrum then runs elsewhere, and by another version.
     const cpu = { kind: 'cpu', description: 'float64 CPU reference' };
-    const loaded = { ...solved, device: cpu };
+    const loaded = { ...solved, version: undefined, device: cpu };
     const other = await openIdle('?n=10&run=none');
     expect(await loadFile(other.page, 'ring-solve.json', JSON.stringify(loaded))).toContain('their result');
     expect(await runAction(other.page, 'spectrum')).toBe('converged');
@@ -849,10 +850,12 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(saved.momenta).toEqual(solved.momenta);
     expect(saved.energies).toEqual(solved.energies);
     expect(saved.spectrum.lambda_max).toBe(lambdaMax);
-    // The file's device is its solve's; the spectrum names its own, the page's GPU, and its M.
+    // The file's version (none) and device are its solve's; the spectrum names its own, the page's
+    // version and GPU, and its M.
+    expect(saved).not.toHaveProperty('version');
     expect(saved.device).toEqual(cpu);
-    expect(saved.spectrum).toMatchObject({ device: solved.device, matrix: solved.matrix });
-    expect(Object.keys(saved.spectrum).slice(0, 3)).toEqual(['device', 'matrix', 'tolerance']);
+    expect(saved.spectrum).toMatchObject({ version, device: solved.device, matrix: solved.matrix });
+    expect(Object.keys(saved.spectrum).slice(0, 4)).toEqual(['version', 'device', 'matrix', 'tolerance']);
     expect(first.errors).toEqual([]);
     expect(other.errors).toEqual([]);
   });

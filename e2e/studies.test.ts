@@ -159,6 +159,9 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     await loadFile(fresh.page, 'out-london.json', JSON.stringify({ ...london, files: undefined }));
     expect((await savedStudy(fresh.page, 'london')).json).toEqual({ ...london, files: undefined });
     expect(Object.keys((await savedStudy(fresh.page, 'london')).json as object)).not.toContain('files');
+    // Another version's file is saved again under its version: its numbers are that version's.
+    await loadFile(fresh.page, 'older-version.json', JSON.stringify({ ...london, version: '0.0.9' }));
+    expect((await savedStudy(fresh.page, 'london')).json).toEqual({ ...london, version: '0.0.9' });
     // A file fitted by the older rule (all N: results/london.json at 178cff1 has this law): its fit
     // is recomputed, and the message says so with the file's law.
     const older = '3.00000 - N r_e/R = 1.495 N^-2.000';
@@ -559,6 +562,8 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       studies: { points: Record<string, unknown>[]; matrix: unknown }[];
     };
     older.studies[0].matrix = null;
+    // Nor did it name its version.
+    delete (older as { version?: string }).version;
     for (const point of older.studies[0].points)
       for (const key of ['check', 'sampled_residual', 'check_target', 'within_target', 'check_ms'])
         delete point[key];
@@ -585,11 +590,11 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       "Loaded the ring scaling sweep (2 N) from scaling.json; a rerun here takes the page's tol 1e-6, " +
         "max_iter auto, not the file's tol 1e-10, max_iter 500.",
     );
-    // Saved again with the storage named: null was only a CPU run's dense M at every N.
-    expect((await savedStudy(page, 'scaling')).json).toMatchObject({
-      sweep,
-      studies: [{ matrix: { 16: 'dense', 32: 'dense' } }],
-    });
+    // Saved again with the storage named: null was only a CPU run's dense M at every N; and with
+    // no version, as the file had none, for its points are not this version's.
+    const again = (await savedStudy(page, 'scaling')).json;
+    expect(again).toMatchObject({ sweep, studies: [{ matrix: { 16: 'dense', 32: 'dense' } }] });
+    expect(again).not.toHaveProperty('version');
     expect(errors).toEqual([]);
   });
 

@@ -53,6 +53,7 @@ import {
   isResultCsv,
   kResultHeaders,
   describeDevice,
+  kProgramVersion,
   parseQuantityCsv,
   parseJsonObject,
   savedEnergies,
@@ -143,15 +144,17 @@ interface Built {
 
 /**
  * The download's "spectrum" object, marked "stopped" first where Stop ended the spectrum; then, where
- * it is saved beside a loaded solve, `where` it ran: its own "device", "matrix" and "tree", as
- * `spectrum` writes them, since the file's are the solve's.
+ * it is saved beside a loaded solve, what ran it: the page's "version", and its own "device",
+ * "matrix" and "tree", as `spectrum` writes them, since the file's are the solve's.
  */
 function spectrumObject(
   report: SpectrumReport,
   stop: SweepStop | null,
   where: Pick<RunContext, 'device' | 'matrix' | 'tree'> | null = null,
 ): Record<string, unknown> {
-  const ran = where ? { device: where.device, matrix: where.matrix, ...treeJson(where) } : {};
+  const ran = where
+    ? { version: kProgramVersion, device: where.device, matrix: where.matrix, ...treeJson(where) }
+    : {};
   return { ...stoppedJson(stop), ...ran, ...spectrumSummaryJson(report) };
 }
 

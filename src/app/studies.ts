@@ -131,6 +131,15 @@ function yieldToPage(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+/**
+ * A loaded file's JSON as its card rebuilt it (its fits recomputed, as merge does), under the file's
+ * "version", none where it had none: its points are that version's numbers, not the page's. (The
+ * pairing and response cards save the file's own JSON; a Larmor file is run again, the page's.)
+ */
+function filed<Summary extends { version: string }>(json: Record<string, unknown>, built: Summary) {
+  return { ...built, version: typeof json.version === 'string' ? json.version : undefined };
+}
+
 /** A study file loaded into its card: the page's message, and the panel fields it set. */
 export interface StudyLoad {
   readonly message: string;
@@ -388,17 +397,20 @@ export class Studies {
     const device = saved.json.device;
     this.#finished(
       'london',
-      londonJson({
-        device,
-        geometry,
-        halfHeight,
-        grid,
-        ns,
-        studies: saved.studies,
-        convergence: saved.convergence,
-        shard: null,
-        stop,
-      }),
+      filed(
+        json,
+        londonJson({
+          device,
+          geometry,
+          halfHeight,
+          grid,
+          ns,
+          studies: saved.studies,
+          convergence: saved.convergence,
+          shard: null,
+          stop,
+        }),
+      ),
     );
     this.#view.finish('london', 'converged');
     Object.assign(p, fields);
@@ -455,17 +467,20 @@ export class Studies {
     const extras = studies.map((s) => s.extra);
     this.#finished(
       'scaling',
-      scalingJson({
-        device,
-        model,
-        ns: runNs,
-        studies: summaries,
-        extras,
-        shard: null,
-        sweep,
-        totalMs,
-        stop,
-      }),
+      filed(
+        json,
+        scalingJson({
+          device,
+          model,
+          ns: runNs,
+          studies: summaries,
+          extras,
+          shard: null,
+          sweep,
+          totalMs,
+          stop,
+        }),
+      ),
     );
     this.#view.finish('scaling', points.every((point) => point.lanczos.converged) ? 'converged' : 'failed');
     Object.assign(p, fields);
