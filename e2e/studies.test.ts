@@ -40,6 +40,7 @@ import {
   drawnFraction,
   expectSameJson,
   loadFile,
+  recordProgress,
   runAction,
   savedStudy,
   screenshot,
@@ -1000,6 +1001,25 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await fresh.page.locator('#response-0-check').getAttribute('class')).toBe('good');
     expect(errors).toEqual([]);
     expect(fresh.errors).toEqual([]);
+  });
+
+  test("response: the sampled check's chunks, summed in the worker, extend the point's progress line", async () => {
+    // A ring of 16 400: its 256 sampled rows take more than one chunk of the worker's paced sum
+    // (kPairsPerPause pairs), each said on the point's line as the CLI's point line says it.
+    const { page, errors } = await app.open(
+      '?run=none&response_geometry=ring&response_n=16400&response_n_epsilon=1&response_drive=flux',
+    );
+    expect(await settled(page)).toBe('idle');
+    const lines = await recordProgress(page);
+    expect(await runAction(page, 'response', 300_000)).toBe('converged');
+    const line = 'response: N = 16400, N r_e/R = 1.000, float64 check: sampled residual';
+    const chunks = (await lines())
+      .map(([text]) => text)
+      .filter((text) => text.startsWith(`${line} (`))
+      .map((text) => text.slice(line.length + 2, -1));
+    expect(chunks.length).toBeGreaterThan(0);
+    for (const chunk of chunks) expect(chunk).toMatch(/^float64 check: electron \d+ of 256$/);
+    expect(errors).toEqual([]);
   });
 
   test("the response card's table: the ball's decay length and penetration depth beside London's, as the CLI's", async () => {

@@ -756,27 +756,39 @@ export class Studies {
     const largest = largestResponseSystem(spec);
     const checked = checkDecision(largest, 'gpu', p.check ? undefined : false, spec.matrix);
     const key = (system: DarwinSystem) => `response N = ${system.configuration.n}`;
-    const result = await withReference(stopped, (reference) =>
-      runResponse(
-        spec,
-        // Stop takes effect between two pieces of a long product: the sweep drops that point.
-        (system) => openEngine(this.#gpu, system, spec.matrix, spec.treeTolerance, stopped),
-        {
-          ...hooks,
-          progress: (message, fraction) => {
-            hooks.progress?.(message, fraction);
-            this.#view.responseProgress(Math.round((fraction ?? 0) * total), total);
+    // The sweep's last line, which the worker's progress extends (the sampled check's chunks, seconds
+    // at 10^6 electrons; the dense check's assembly and solve), as the CLI's point line takes them.
+    let line: { text: string; fraction: number | null } = { text: '', fraction: null };
+    const report = referenceReporter();
+    const onProgress = (progress: ReferenceProgress) => {
+      const shown = report(progress);
+      if (shown) hooks.progress?.(`${line.text} (${shown.text})`, line.fraction);
+    };
+    const result = await withReference(
+      stopped,
+      (reference) =>
+        runResponse(
+          spec,
+          // Stop takes effect between two pieces of a long product: the sweep drops that point.
+          (system) => openEngine(this.#gpu, system, spec.matrix, spec.treeTolerance, stopped),
+          {
+            ...hooks,
+            progress: (message, fraction) => {
+              line = { text: message, fraction };
+              hooks.progress?.(message, fraction);
+              this.#view.responseProgress(Math.round((fraction ?? 0) * total), total);
+            },
           },
-        },
-        checked === 'on'
-          ? async (system) => reference.backend(key(system), system)
-          : checked === 'sampled'
-            ? { sampled: (system) => reference.sampled(key(system), system) }
-            : null,
-        // The field map summed by the GPU's Biot-Savart kernel, as the CLI's --device gpu does.
-        (positions, velocities, points) => gpuMovingChargesField(this.#gpu, positions, velocities, points),
-        reference.products(),
-      ),
+          checked === 'on'
+            ? async (system) => reference.backend(key(system), system)
+            : checked === 'sampled'
+              ? { sampled: (system) => reference.sampled(key(system), system) }
+              : null,
+          // The field map summed by the GPU's Biot-Savart kernel, as the CLI's --device gpu does.
+          (positions, velocities, points) => gpuMovingChargesField(this.#gpu, positions, velocities, points),
+          reference.products(),
+        ),
+      onProgress,
     );
     this.#response = result;
     this.#responseNEpsilon = responseStartPoint(result.points)?.nEpsilon ?? 0;
