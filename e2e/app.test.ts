@@ -1677,7 +1677,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(
       await page.evaluate(() => (window as unknown as { loadsWhileRunning: boolean[] }).loadsWhileRunning),
     ).toEqual([true, true]);
-    expect(await shownText(page, 'message')).toBe('Stopped by the user: the london run did not finish.');
+    expect(await shownText(page, 'message')).toBe(
+      'London moment: stopped by the user, the run did not finish.',
+    );
     expect(await page.locator('#study-london-save').isDisabled()).toBe(true);
     expect(
       await page
@@ -1704,7 +1706,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
       await page.evaluate(() => (window as unknown as { droppedWhileRunning: string }).droppedWhileRunning),
     ).toBe('Stop the run before loading a file.');
     expect(await shownText(page, 'message')).toBe(
-      'The larmor run finished: its results are in the Studies tab.',
+      'Larmor current of N electrons on a ring: the run finished, its results are in the Studies tab.',
     );
     expect((await page.locator('#larmor-ring').boundingBox())!.width).toBeGreaterThanOrEqual(150);
     await screenshot(page, 'session-1024-larmor');

@@ -850,7 +850,7 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await settled(page)).toBe('converged');
     expect(await runAction(page, 'response')).toBe('converged');
     expect(await shownText(page, 'message')).toBe(
-      'The response run finished: its results are in the Studies tab. ' +
+      'Response to a field, a flux or a rotation: the run finished, its results are in the Studies tab. ' +
         "The canvas shows the response run's electrons, so the Electrons tab took geometry ring and N = 16 " +
         '(were sphere, N = 40) and colour by the induced current |v_i|; its results, of the electrons it ' +
         'had, were cleared.',

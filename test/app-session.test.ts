@@ -17,7 +17,7 @@ import {
   solveOutcome,
   spectrumOutcome,
 } from '../src/app/diagnostics.ts';
-import { fixFieldsFirst, responseShownLine } from '../src/app/session.ts';
+import { fixFieldsFirst, responseShownLine, studyOutcome } from '../src/app/session.ts';
 import { firstElectronApart, geometry } from '../src/physics/geometry.ts';
 import type { DarwinSystem } from '../src/physics/models.ts';
 import { cpuBackend } from '../src/run/backend.ts';
@@ -139,6 +139,23 @@ describe("a run's end in one line, as the page's status line says it when nothin
       /^Spectrum stopped by the user, after \d+ Lanczos products: .*; M's definiteness is not established\.$/,
     );
     expect(spectrumOutcome({ ...result, indefinite: true }, true)).toMatch(/; M is indefinite\.$/);
+  });
+
+  test("a study's end names the study as its card's title does, not by the run's key", () => {
+    expect(studyOutcome('london', true, false)).toBe(
+      'London moment: the run finished, its results are in the Studies tab.',
+    );
+    expect(studyOutcome('larmor', false, true)).toBe(
+      'Larmor current of N electrons on a ring: stopped by the user, the run did not finish.',
+    );
+    expect(studyOutcome('scaling', false, false)).toBe(
+      'Scaling of the interaction with N at fixed size: the run ended with a point not converged; ' +
+        'its card in the Studies tab says which.',
+    );
+    expect(studyOutcome('pairing', true, false)).toMatch(
+      /^Pairing on a ring of thickness a: the run finished/,
+    );
+    expect(studyOutcome('response', true, false)).toMatch(/^Response to a field, a flux or a rotation: /);
   });
 
   test('a run refused for fields that do not parse names each, with its folder', () => {

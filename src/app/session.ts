@@ -87,6 +87,7 @@ import {
   type Parameters,
 } from './state.ts';
 import type { Studies } from './studies.ts';
+import { studyName, type StudyCard } from './studies-view.ts';
 import type { ParticleView } from './view.ts';
 
 /** document.body.dataset.status: what the e2e tests (and a curious user) wait on. */
@@ -193,6 +194,17 @@ function emptyResults(): Results {
     loaded: null,
     timing: {},
   };
+}
+
+/**
+ * A study's end in one line, said as the run ends, the study named as its card is: a card stopped
+ * before its first result would otherwise show nothing of why it has none.
+ */
+export function studyOutcome(card: StudyCard, ok: boolean, stopped: boolean): string {
+  const name = studyName(card);
+  if (ok) return `${name}: the run finished, its results are in the Studies tab.`;
+  if (stopped) return `${name}: stopped by the user, the run did not finish.`;
+  return `${name}: the run ended with a point not converged; its card in the Studies tab says which.`;
 }
 
 /**
@@ -517,12 +529,7 @@ export class Session {
           stopped: () => this.#stopRequested,
         });
         const shown = action === 'response' ? this.#showResponse() : null;
-        // A card stopped before its first result would otherwise show nothing of why it has none.
-        const ended = ok
-          ? `The ${action} run finished: its results are in the Studies tab.`
-          : this.#stopRequested
-            ? `Stopped by the user: the ${action} run did not finish.`
-            : `The ${action} run ended with a point not converged: its card in the Studies tab says which.`;
+        const ended = studyOutcome(action, ok, this.#stopRequested);
         this.#outcome = shown ? `${ended} ${shown}` : ended;
       } else if (action === 'build') {
         const { system, storage } = await this.#build();

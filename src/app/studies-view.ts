@@ -574,6 +574,11 @@ const kRings = [
   ['cu', 'Cu', 'Levy'],
 ] as const;
 
+/** The study's name in a sentence: its card's title without the subtitle or equations. */
+export function studyName(card: StudyCard): string {
+  return kCards[card].title.split(/:| \(/)[0];
+}
+
 function buildCard(name: StudyCard, spec: CardSpec): HTMLElement {
   const card = create('article', { id: `study-${name}`, class: 'study', 'data-state': 'idle' });
   card.append(create('h2', {}, spec.title), create('p', { class: 'note' }, spec.note));
