@@ -1163,8 +1163,9 @@ export class StudiesView {
   }
 
   /**
-   * The table's rows: each point's numbers with their exact values (data-value), λ_max marked where
-   * Lanczos stopped short (an inner bound, as the plot draws it apart), the check against its target.
+   * The table's rows: each point's numbers with their exact values (data-value), λ_min and λ_max
+   * marked where Lanczos stopped short (Ritz values, inner bounds of the extremes: the plot draws such
+   * a λ_max apart), the check against its target.
    */
   #scalingRows(points: readonly ScalingPoint[]): void {
     const table = element('scaling-points');
@@ -1175,8 +1176,8 @@ export class StudiesView {
       table.append(row);
       const id = (column: (typeof kScalingColumns)[number][0]) => `scaling-${k}-${column}`;
       show(id('n'), point.n, String(point.n));
-      show(id('lambda-min'), point.lambdaMin, point.lambdaMin.toPrecision(6));
       const short = point.lanczos.converged ? '' : ' (Lanczos not converged: an inner bound)';
+      show(id('lambda-min'), point.lambdaMin, `${point.lambdaMin.toPrecision(6)}${short}`);
       show(id('lambda-max'), point.lambdaMax, `${point.lambdaMax.toPrecision(6)}${short}`);
       show(id('lambda-max-over-n'), point.coherentCoefficient, point.coherentCoefficient.toPrecision(6));
       const checked = pointCheck(point);
