@@ -21,6 +21,7 @@ import { applyInteractionFree, type DarwinSystem } from '../src/physics/models.t
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { energies } from '../src/physics/observables.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
+import { kMaxThreads } from '../src/parallel/pool.ts';
 import { cpuBackend } from '../src/run/backend.ts';
 import { float32CheckTargets } from '../src/run/check.ts';
 import { solveJson } from '../src/run/report.ts';
@@ -281,12 +282,34 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     // another page sets the link to rerun at it, not at the default tolerance.
     const file = await downloaded(page, kDownloadJson, 'ring-tree.json');
     expect(JSON.parse(file.text).tree).toMatchObject({ tolerance: 1e-3 });
+    // Unrefined, its numbers are the GPU's alone: no thread count decides them.
+    expect(JSON.parse(file.text)).not.toHaveProperty('threads');
     const other = await openIdle('?n=10&run=none');
     await loadResult(other.page, 'ring-tree.json', file.text);
     const reloaded = new URL(other.page.url()).searchParams;
     expect([reloaded.get('matrix'), reloaded.get('tree_tol')]).toEqual(['tree', '0.001']);
     expect(errors).toEqual([]);
     expect(other.errors).toEqual([]);
+  });
+
+  test("a GPU tree's solve refined in float64 names the threads its float64 tree products ran on, as the CLI's", async () => {
+    const { page, errors } = await open(
+      '?geometry=ring&n=500&model=azimuthal&eps=1e-3&matrix=tree&tree_tol=1e-4&tol=1e-9&check=0&run=solve',
+    );
+    expect(await settled(page)).toBe('converged');
+    const saved = JSON.parse((await downloaded(page, kDownloadJson, 'ring-tree-refined.json')).text);
+    // Refined: its float64 true residual is past float32's floor.
+    expect(saved.true_relative_residual).toBeLessThan(1e-8);
+    // The reference worker's pool: every core up to the limit where the page is cross-origin
+    // isolated (as the e2e server serves it), else the worker's own thread.
+    const threads = await page.evaluate(
+      (most) => (crossOriginIsolated ? Math.min(most, navigator.hardwareConcurrency) : 1),
+      kMaxThreads,
+    );
+    expect(saved.threads).toBe(threads);
+    const keys = Object.keys(saved);
+    expect(keys.indexOf('threads')).toBe(keys.indexOf('tree') + 1);
+    expect(errors).toEqual([]);
   });
 
   test("the dense check's note follows the float64 M's assembly in its worker, chunk by chunk, then its solve", async () => {

@@ -159,6 +159,14 @@ function spectrumObject(
   return { ...stoppedJson(stop), ...ran, ...spectrumSummaryJson(report) };
 }
 
+/**
+ * The threads of a run's float64 products where they were a tree's (RunContext.threads: a GPU tree
+ * refined in float64); null where none ran, or they were pair loops, the same on any count.
+ */
+function treeProductThreads(backend: GpuBackend, threads: number | null): number | null {
+  return backend.tree ? threads : null;
+}
+
 interface Results {
   mode: SolveMode | null;
   system: DarwinSystem | null;
@@ -173,6 +181,12 @@ interface Results {
   /** Where Stop ended the solve and the spectrum, marked in the download as a study's JSON is. */
   solveStop: SweepStop | null;
   spectrumStop: SweepStop | null;
+  /**
+   * The reference worker's threads where a refined GPU tree's solve, or spectrum, took its float64
+   * tree products there (RunContext.threads: another count gives them only to rounding); else null.
+   */
+  solveThreads: number | null;
+  spectrumThreads: number | null;
   /** The summary of a loaded file, shown until something is recomputed. */
   loaded: Record<string, unknown> | null;
   /** Milliseconds per stage (assemble, matvec, solve, spectrum, check). */
@@ -190,6 +204,8 @@ function emptyResults(): Results {
     spectrum: null,
     solveStop: null,
     spectrumStop: null,
+    solveThreads: null,
+    spectrumThreads: null,
     history: [],
     loaded: null,
     timing: {},
@@ -804,8 +820,8 @@ export class Session {
     this.#diagnostics.clearSolve();
     this.#diagnostics.solveMode('momenta: p = M v of the given v, no solve');
     this.#diagnostics.clearChecks(['solve']);
-    const report = await this.#runSolve(system, backend, key, 'momenta', input.values);
-    this.#showSolve(report, false);
+    const { report, threads } = await this.#runSolve(system, backend, key, 'momenta', input.values);
+    this.#showSolve(report, false, threads);
     const ended = this.#stopRequested ? 'stopped by the user' : 'done';
     this.#outcome = `Momenta p = M v of the ${system.configuration.n} electrons: ${ended}.`;
     return !this.#stopRequested;
@@ -816,11 +832,11 @@ export class Session {
     const input = this.#input(system);
     this.#diagnostics.clearChecks(['solve']);
     const mode = input.kind === 'velocities' ? 'round_trip' : 'velocities';
-    const report = await this.#runSolve(system, backend, key, mode, input.values);
+    const { report, threads } = await this.#runSolve(system, backend, key, mode, input.values);
     const result = report.solve!;
     // A Stop that came after the solver had already converged changes nothing.
     const stopped = this.#stopRequested && !result.converged;
-    this.#showSolve(report, stopped);
+    this.#showSolve(report, stopped, threads);
     this.#outcome = solveOutcome(result, stopped);
     if (stopped) {
       this.#results.solveStop = { signal: null, points: result.iterations, of: this.#solveLimit(system) };
@@ -828,19 +844,19 @@ export class Session {
     return result.converged && !stopped;
   }
 
-  #runSolve(
+  async #runSolve(
     system: DarwinSystem,
     backend: GpuBackend,
     key: string,
     mode: SolveMode,
     given: Float64Array,
-  ): Promise<SolveReport> {
+  ): Promise<{ readonly report: SolveReport; readonly threads: number | null }> {
     const p = this.parameters;
     const pattern = p.velocity === 'file' ? null : p.velocity;
     const { tolerance } = p;
     const maxIterations = p.maxIterations || undefined;
     const limit = this.#solveLimit(system);
-    return withFloat64Products(
+    const { result, threads } = await withFloat64Products(
       () => this.#stopRequested,
       (float64) =>
         runSolve(
@@ -886,6 +902,7 @@ export class Session {
           this.#referenceFor(system, key, 'solve'),
         ),
     );
+    return { report: result, threads: treeProductThreads(backend, threads) };
   }
 
   /** The solve's iteration limit: the field's, or the solvers' default for the system's unknowns. */
@@ -893,8 +910,11 @@ export class Session {
     return this.parameters.maxIterations || defaultMaxIterations(unknowns(system));
   }
 
-  /** A finished momenta or solve run: timings, the solve's diagnostics, the state, the check. */
-  #showSolve(report: SolveReport, stopped: boolean): void {
+  /**
+   * A finished momenta or solve run: timings, the solve's diagnostics, the state, the check; `threads`
+   * its float64 tree products' (treeProductThreads).
+   */
+  #showSolve(report: SolveReport, stopped: boolean, threads: number | null): void {
     const { timing } = this.#results;
     // This run's stages only: a product alone has no solve, a solve of given momenta no product.
     for (const [stage, key] of [
@@ -917,9 +937,10 @@ export class Session {
         refinementSteps > 0,
       );
     }
-    const { spectrum, spectrumStop } = this.#results;
-    this.#results = { ...emptyResults(), timing, spectrum, spectrumStop };
+    const { spectrum, spectrumStop, spectrumThreads } = this.#results;
+    this.#results = { ...emptyResults(), timing, spectrum, spectrumStop, spectrumThreads };
     this.#results.report = report;
+    this.#results.solveThreads = threads;
     this.#results.history = report.solve?.history ?? [];
     // A stopped run whose Stop dropped the solved v's eps T v keeps its v, without energies.
     this.#setStateResults(
@@ -958,7 +979,7 @@ export class Session {
     const maxIterations = this.parameters.maxIterations || undefined;
     const steps = maxIterations ?? defaultLanczosMaxIterations(unknowns(system));
     this.#diagnostics.clearSpectrum();
-    const report = await withFloat64Products(
+    const { result: report, threads } = await withFloat64Products(
       () => this.#stopRequested,
       (float64) =>
         runSpectrum(
@@ -991,6 +1012,7 @@ export class Session {
     this.#diagnostics.spectrumDone(result, stopped);
     this.#outcome = spectrumOutcome(result, stopped);
     this.#results.spectrum = report;
+    this.#results.spectrumThreads = treeProductThreads(backend, threads);
     this.#results.spectrumStop = stopped
       ? { signal: null, points: result.lanczos.iterations, of: steps }
       : null;
@@ -1078,9 +1100,9 @@ export class Session {
   #clearVelocityResults(): void {
     this.#velocitiesPending = false;
     this.#withdrawOutcome(kVelocityRuns);
-    const { spectrum, timing } = this.#results;
+    const { spectrum, spectrumThreads, timing } = this.#results;
     const system = spectrum ? this.#results.system : null;
-    this.#results = { ...emptyResults(), spectrum, timing, system };
+    this.#results = { ...emptyResults(), spectrum, spectrumThreads, timing, system };
     this.#diagnostics.clearSolve();
     this.#diagnostics.clearChecks(['solve']);
     this.#diagnostics.energies(null);
@@ -1322,6 +1344,7 @@ export class Session {
       matrix: this.#built?.backend.matrix ?? null,
       // The tree's tolerance with it, as the CLI writes it: a reloaded file reruns at that tolerance.
       tree: this.#built?.backend.tree,
+      threads: r.solveThreads ?? r.spectrumThreads ?? undefined,
       radiusMetres: this.parameters.radiusMetres,
       timing: r.timing,
     };
