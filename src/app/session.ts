@@ -146,12 +146,12 @@ interface Built {
 /**
  * The download's "spectrum" object, marked "stopped" first where Stop ended the spectrum; then, where
  * it is saved beside a loaded solve, what ran it: the page's "version", and its own "device",
- * "matrix" and "tree", as `spectrum` writes them, since the file's are the solve's.
+ * "matrix", "tree" and "threads", as `spectrum` writes them, since the file's are the solve's.
  */
 function spectrumObject(
   report: SpectrumReport,
   stop: SweepStop | null,
-  where: Pick<RunContext, 'device' | 'matrix' | 'tree'> | null = null,
+  where: Pick<RunContext, 'device' | 'matrix' | 'tree' | 'threads'> | null = null,
 ): Record<string, unknown> {
   const ran = where
     ? { version: kProgramVersion, device: where.device, matrix: where.matrix, ...treeJson(where) }
