@@ -139,6 +139,11 @@ describe("a run's end in one line, as the page's status line says it when nothin
       /^Spectrum stopped by the user, after \d+ Lanczos products: .*; M's definiteness is not established\.$/,
     );
     expect(spectrumOutcome({ ...result, indefinite: true }, true)).toMatch(/; M is indefinite\.$/);
+    // Lanczos stopped short: its Ritz values are bounds of the extremes, said as such.
+    const short = { ...result, lanczos: { ...result.lanczos, converged: false } };
+    expect(spectrumOutcome(short, true)).toContain(
+      `: λ_min ≤ ${result.lambdaMin.toPrecision(6)}, λ_max ≥ ${result.lambdaMax.toPrecision(6)}; `,
+    );
   });
 
   test("a study's end names the study as its card's title does, not by the run's key", () => {

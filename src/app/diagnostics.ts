@@ -200,7 +200,10 @@ export function solveOutcome(
   return `Solve ${text}, after ${iterations}; ‖p − M v‖/‖p‖ = ${residual}.`;
 }
 
-/** A spectrum's end in one line, as solveOutcome's: how it ended, λ_min and λ_max, and what M is. */
+/**
+ * A spectrum's end in one line, as solveOutcome's: how it ended, λ_min and λ_max (as bounds where
+ * Lanczos did not converge), and what M is.
+ */
 export function spectrumOutcome(result: SpectrumResult, stopped: boolean): string {
   const shown = shownSpectrum(result, stopped);
   const { text } = shownReason(shown.reason, shown.stopped);
@@ -210,7 +213,9 @@ export function spectrumOutcome(result: SpectrumResult, stopped: boolean): strin
     indefinite: 'M is indefinite',
     'not established': "M's definiteness is not established",
   }[definiteness(shown.indefinite)];
-  const range = `λ_min = ${shown.lambdaMin.toPrecision(6)}, λ_max = ${shown.lambdaMax.toPrecision(6)}`;
+  const [low, high] = [shown.lambdaMin.toPrecision(6), shown.lambdaMax.toPrecision(6)];
+  // Lanczos stopped short: its Ritz values lie inside the spectrum, bounds of its extremes alone.
+  const range = shown.converged ? `λ_min = ${low}, λ_max = ${high}` : `λ_min ≤ ${low}, λ_max ≥ ${high}`;
   return `Spectrum ${text}, after ${products}: ${range}; ${verdict}.`;
 }
 
