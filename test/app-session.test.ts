@@ -18,6 +18,7 @@ import {
   spectrumOutcome,
 } from '../src/app/diagnostics.ts';
 import { fixFieldsFirst, responseShownLine, studyOutcome } from '../src/app/session.ts';
+import { markdownNumber } from '../src/studies/markdown.ts';
 import { firstElectronApart, geometry } from '../src/physics/geometry.ts';
 import type { DarwinSystem } from '../src/physics/models.ts';
 import { cpuBackend } from '../src/run/backend.ts';
@@ -107,7 +108,7 @@ describe("a run's end in one line, as the page's status line says it when nothin
   test('a solve: how it ended, after how many iterations, and its true residual to two digits', async () => {
     const result = await cpuBackend(system).velocities(momenta, 'cg', { rtol: 1e-8 });
     expect(result.converged).toBe(true);
-    const said = solveOutcome(result, false);
+    const said = solveOutcome(result, false, 'float64', 1e-8);
     const [, iterations, residual] =
       /^Solve converged: ‖r‖ ≤ tol ‖p‖, after (\d+) iterations; ‖p − M v‖\/‖p‖ = (\S+)\.$/.exec(said) ?? [];
     expect(Number(iterations)).toBe(result.iterations);
@@ -117,12 +118,23 @@ describe("a run's end in one line, as the page's status line says it when nothin
     );
     // Cut short by its limit, or by Stop (which the solvers report as that limit).
     const one = await cpuBackend(system).velocities(momenta, 'cg', { rtol: 1e-8, maxIterations: 1 });
-    expect(solveOutcome(one, false)).toBe(
+    expect(solveOutcome(one, false, 'float64', 1e-8)).toBe(
       'Solve not converged: iteration limit reached, after 1 iteration; ' +
         `‖p − M v‖/‖p‖ = ${one.trueRelativeResidual.toPrecision(2)}.`,
     );
     expect(one.trueRelativeResidual).toBeGreaterThan(1e-3);
-    expect(solveOutcome(one, true)).toMatch(/^Solve stopped by the user, after 1 iteration; /);
+    expect(solveOutcome(one, true, 'float64', 1e-8)).toMatch(
+      /^Solve stopped by the user, after 1 iteration; /,
+    );
+    // A GPU's float32 product named, and a converged solve's true residual past its tolerance (the
+    // float32 floor an unrefined solve stops near) said to miss it, as the diagnostics say both.
+    expect(solveOutcome(result, false, 'float32_tree', result.trueRelativeResidual / 2)).toBe(
+      `Solve converged: ‖r‖ ≤ tol ‖p‖, after ${result.iterations} iterations; ` +
+        `‖p − M v‖/‖p‖ = ${markdownNumber(result.trueRelativeResidual, 2)} (float32 tree M v) ` +
+        `> tol ${markdownNumber(result.trueRelativeResidual / 2, 2)}.`,
+    );
+    // Not converged, it met no tolerance to miss.
+    expect(solveOutcome(one, false, 'float32', 1e-8)).toMatch(/ \(float32 M v\)\.$/);
   });
 
   test('a spectrum: how it ended, λ_min and λ_max as the diagnostics show them, and what M is', async () => {

@@ -837,7 +837,7 @@ export class Session {
     // A Stop that came after the solver had already converged changes nothing.
     const stopped = this.#stopRequested && !result.converged;
     this.#showSolve(report, stopped, threads);
-    this.#outcome = solveOutcome(result, stopped);
+    this.#outcome = solveOutcome(result, stopped, report.trueResidualProduct, report.tolerance ?? 0);
     if (stopped) {
       this.#results.solveStop = { signal: null, points: result.iterations, of: this.#solveLimit(system) };
     }
