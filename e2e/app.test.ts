@@ -1401,6 +1401,10 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
       'Fix first (the reason is under the field): tolerance ‖r‖/‖p‖ in Solver.',
     );
     expect(await focused()).toBe('n');
+    // A change that leaves the list as it was does not say it again (a new line is announced anew).
+    await page.locator('#message span').evaluate((line) => (line.dataset.first = 'yes'));
+    await typeField(page, 'larmorFieldTesla', '2');
+    expect(await page.locator('#message span').getAttribute('data-first')).toBe('yes');
     await typeField(page, 'tolerance', '1e-5');
     expect(await n.getAttribute('aria-invalid')).toBeNull();
     expect(await n.getAttribute('aria-describedby')).toBeNull();

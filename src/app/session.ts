@@ -357,7 +357,9 @@ export class Session {
       const { action, message } = this.#fixFirst;
       const unparsed = this.#ui.unparsed((field) => readsField(action, field));
       this.#fixFirst = unparsed.length > 0 ? { action, message: fixFieldsFirst(unparsed) } : null;
-      this.#diagnostics.withdrawMessage(message, this.#fixFirst?.message);
+      // Said again only where it changed: the status region announces each new line.
+      if (this.#fixFirst?.message !== message)
+        this.#diagnostics.withdrawMessage(message, this.#fixFirst?.message);
     }
     this.#checkStudyInputs(key);
     if (kDisplayKeys.includes(key)) {
