@@ -21,6 +21,7 @@ import { applyInteractionFree, type DarwinSystem } from '../src/physics/models.t
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { energies } from '../src/physics/observables.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
+import { kMaxThreads } from '../src/parallel/pool.ts';
 import { cpuBackend } from '../src/run/backend.ts';
 import { float32CheckTargets } from '../src/run/check.ts';
 import { solveJson } from '../src/run/report.ts';
@@ -281,12 +282,34 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     // another page sets the link to rerun at it, not at the default tolerance.
     const file = await downloaded(page, kDownloadJson, 'ring-tree.json');
     expect(JSON.parse(file.text).tree).toMatchObject({ tolerance: 1e-3 });
+    // Unrefined, its numbers are the GPU's alone: no thread count decides them.
+    expect(JSON.parse(file.text)).not.toHaveProperty('threads');
     const other = await openIdle('?n=10&run=none');
     await loadResult(other.page, 'ring-tree.json', file.text);
     const reloaded = new URL(other.page.url()).searchParams;
     expect([reloaded.get('matrix'), reloaded.get('tree_tol')]).toEqual(['tree', '0.001']);
     expect(errors).toEqual([]);
     expect(other.errors).toEqual([]);
+  });
+
+  test("a GPU tree's solve refined in float64 names the threads its float64 tree products ran on, as the CLI's", async () => {
+    const { page, errors } = await open(
+      '?geometry=ring&n=500&model=azimuthal&eps=1e-3&matrix=tree&tree_tol=1e-4&tol=1e-9&check=0&run=solve',
+    );
+    expect(await settled(page)).toBe('converged');
+    const saved = JSON.parse((await downloaded(page, kDownloadJson, 'ring-tree-refined.json')).text);
+    // Refined: its float64 true residual is past float32's floor.
+    expect(saved.true_relative_residual).toBeLessThan(1e-8);
+    // The reference worker's pool: every core up to the limit where the page is cross-origin
+    // isolated (as the e2e server serves it), else the worker's own thread.
+    const threads = await page.evaluate(
+      (most) => (crossOriginIsolated ? Math.min(most, navigator.hardwareConcurrency) : 1),
+      kMaxThreads,
+    );
+    expect(saved.threads).toBe(threads);
+    const keys = Object.keys(saved);
+    expect(keys.indexOf('threads')).toBe(keys.indexOf('tree') + 1);
+    expect(errors).toEqual([]);
   });
 
   test("the dense check's note follows the float64 M's assembly in its worker, chunk by chunk, then its solve", async () => {
@@ -831,9 +854,10 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     const solved = JSON.parse((await downloaded(first.page, kDownloadJson, 'ring-solve.json')).text);
     expect(solved.mode).toBe('round_trip');
 
-    // As the float64 CPU's `solve --out` would write it: the page's Spectrum then runs elsewhere.
+    // As the float64 CPU's `solve --out` of a version that did not record itself would write it:
+    // the page's Spectrum then runs elsewhere, and by another version.
     const cpu = { kind: 'cpu', description: 'float64 CPU reference' };
-    const loaded = { ...solved, device: cpu };
+    const loaded = { ...solved, version: undefined, device: cpu };
     const other = await openIdle('?n=10&run=none');
     expect(await loadFile(other.page, 'ring-solve.json', JSON.stringify(loaded))).toContain('their result');
     expect(await runAction(other.page, 'spectrum')).toBe('converged');
@@ -849,10 +873,12 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(saved.momenta).toEqual(solved.momenta);
     expect(saved.energies).toEqual(solved.energies);
     expect(saved.spectrum.lambda_max).toBe(lambdaMax);
-    // The file's device is its solve's; the spectrum names its own, the page's GPU, and its M.
+    // The file's version (none) and device are its solve's; the spectrum names its own, the page's
+    // version and GPU, and its M.
+    expect(saved).not.toHaveProperty('version');
     expect(saved.device).toEqual(cpu);
-    expect(saved.spectrum).toMatchObject({ device: solved.device, matrix: solved.matrix });
-    expect(Object.keys(saved.spectrum).slice(0, 3)).toEqual(['device', 'matrix', 'tolerance']);
+    expect(saved.spectrum).toMatchObject({ version, device: solved.device, matrix: solved.matrix });
+    expect(Object.keys(saved.spectrum).slice(0, 4)).toEqual(['version', 'device', 'matrix', 'tolerance']);
     expect(first.errors).toEqual([]);
     expect(other.errors).toEqual([]);
   });
@@ -1347,8 +1373,10 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     const described = await n.getAttribute('aria-describedby');
     expect(await fieldError(page, 'n').getAttribute('id')).toBe(described);
     expect(await page.locator(`#${described}`).textContent()).toBe("N needs a finite number, got 'abc'");
-    // Solve, from the keyboard, is refused by the field's label and folder, and gives the field the focus.
+    // Solve, from the keyboard, is refused by the field's label and folder, and gives the field the focus;
+    // a field Solve does not read (Larmor's N) is not named.
     await typeField(page, 'tolerance', '2');
+    await typeField(page, 'larmorN', 'xyz');
     const solve = async () => {
       await page.locator('[data-action="solve"] button').focus();
       await page.keyboard.press('Enter');
@@ -1366,12 +1394,22 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     await solve();
     expect(await shownText(page, 'message')).toBe(refusal);
     expect(await page.locator('#message span').getAttribute('data-first')).toBeNull();
-    // Fixed, the marks go, and the refusal with them; a Solve then says how it ended.
+    // Fixed, the marks go, and the refusal with them, field by field, though Larmor's N is still bad;
+    // a Solve then says how it ended.
     await typeField(page, 'n', '200');
+    expect(await shownText(page, 'message')).toBe(
+      'Fix first (the reason is under the field): tolerance ‖r‖/‖p‖ in Solver.',
+    );
+    expect(await focused()).toBe('n');
+    // A change that leaves the list as it was does not say it again (a new line is announced anew).
+    await page.locator('#message span').evaluate((line) => (line.dataset.first = 'yes'));
+    await typeField(page, 'larmorFieldTesla', '2');
+    expect(await page.locator('#message span').getAttribute('data-first')).toBe('yes');
     await typeField(page, 'tolerance', '1e-5');
     expect(await n.getAttribute('aria-invalid')).toBeNull();
     expect(await n.getAttribute('aria-describedby')).toBeNull();
     expect(await shownText(page, 'message')).toBe('');
+    expect(await page.locator('[data-field="larmorN"] input').getAttribute('aria-invalid')).toBe('true');
     await solve();
     await page.waitForFunction(() => Number(document.body.dataset.runs ?? 0) > 0, null, { timeout: 120_000 });
     expect(await status(page)).toBe('converged');
@@ -1382,6 +1420,10 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     const residual = await shownValue(page, 'solve-true-residual');
     expect(Number(said?.[2])).toBe(Number(residual.toPrecision(2)));
     expect(await focused()).toBe('solve');
+    // The line states the residual of those 200 electrons: with N changed, it goes with the results.
+    await typeField(page, 'n', '300');
+    expect(await shownText(page, 'solve-true-residual')).toBe('–');
+    expect(await shownText(page, 'message')).toBe('');
     expect(errors).toEqual([]);
   });
 
@@ -1662,7 +1704,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     expect(
       await page.evaluate(() => (window as unknown as { loadsWhileRunning: boolean[] }).loadsWhileRunning),
     ).toEqual([true, true]);
-    expect(await shownText(page, 'message')).toBe('Stopped by the user: the london run did not finish.');
+    expect(await shownText(page, 'message')).toBe(
+      'London moment: stopped by the user, the run did not finish.',
+    );
     expect(await page.locator('#study-london-save').isDisabled()).toBe(true);
     expect(
       await page
@@ -1689,7 +1733,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
       await page.evaluate(() => (window as unknown as { droppedWhileRunning: string }).droppedWhileRunning),
     ).toBe('Stop the run before loading a file.');
     expect(await shownText(page, 'message')).toBe(
-      'The larmor run finished: its results are in the Studies tab.',
+      'Larmor current of N electrons on a ring: the run finished, its results are in the Studies tab.',
     );
     expect((await page.locator('#larmor-ring').boundingBox())!.width).toBeGreaterThanOrEqual(150);
     await screenshot(page, 'session-1024-larmor');

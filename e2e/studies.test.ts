@@ -40,6 +40,7 @@ import {
   drawnFraction,
   expectSameJson,
   loadFile,
+  recordProgress,
   runAction,
   savedStudy,
   screenshot,
@@ -159,6 +160,9 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     await loadFile(fresh.page, 'out-london.json', JSON.stringify({ ...london, files: undefined }));
     expect((await savedStudy(fresh.page, 'london')).json).toEqual({ ...london, files: undefined });
     expect(Object.keys((await savedStudy(fresh.page, 'london')).json as object)).not.toContain('files');
+    // Another version's file is saved again under its version: its numbers are that version's.
+    await loadFile(fresh.page, 'older-version.json', JSON.stringify({ ...london, version: '0.0.9' }));
+    expect((await savedStudy(fresh.page, 'london')).json).toEqual({ ...london, version: '0.0.9' });
     // A file fitted by the older rule (all N: results/london.json at 178cff1 has this law): its fit
     // is recomputed, and the message says so with the file's law.
     const older = '3.00000 - N r_e/R = 1.495 N^-2.000';
@@ -461,11 +465,13 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       JSON.stringify({ ...cpu, studies: [{ ...studies[0], points }] }),
     );
     expect(await legend()).toContain('λ_max, Lanczos not converged (inner bounds, not fitted)');
-    // And so in the table, its row alone.
-    expect(await shownText(fresh.page, 'scaling-1-lambda-max')).toMatch(
-      / \(Lanczos not converged: an inner bound\)$/,
-    );
-    expect(await shownText(fresh.page, 'scaling-2-lambda-max')).toMatch(/^[\d.]+$/);
+    // And so in the table, its row alone: its λ_min and λ_max are Ritz values, both inner bounds.
+    for (const column of ['lambda-min', 'lambda-max']) {
+      expect(await shownText(fresh.page, `scaling-1-${column}`)).toMatch(
+        / \(Lanczos not converged: an inner bound\)$/,
+      );
+      expect(await shownText(fresh.page, `scaling-2-${column}`)).toMatch(/^-?[\d.]+(e[+-]\d+)?$/);
+    }
     expect(await fresh.page.locator('#study-scaling p.note').textContent()).toContain(
       'by Lanczos on the CPU (float64), one N after another',
     );
@@ -559,6 +565,8 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       studies: { points: Record<string, unknown>[]; matrix: unknown }[];
     };
     older.studies[0].matrix = null;
+    // Nor did it name its version.
+    delete (older as { version?: string }).version;
     for (const point of older.studies[0].points)
       for (const key of ['check', 'sampled_residual', 'check_target', 'within_target', 'check_ms'])
         delete point[key];
@@ -585,11 +593,11 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       "Loaded the ring scaling sweep (2 N) from scaling.json; a rerun here takes the page's tol 1e-6, " +
         "max_iter auto, not the file's tol 1e-10, max_iter 500.",
     );
-    // Saved again with the storage named: null was only a CPU run's dense M at every N.
-    expect((await savedStudy(page, 'scaling')).json).toMatchObject({
-      sweep,
-      studies: [{ matrix: { 16: 'dense', 32: 'dense' } }],
-    });
+    // Saved again with the storage named: null was only a CPU run's dense M at every N; and with
+    // no version, as the file had none, for its points are not this version's.
+    const again = (await savedStudy(page, 'scaling')).json;
+    expect(again).toMatchObject({ sweep, studies: [{ matrix: { 16: 'dense', 32: 'dense' } }] });
+    expect(again).not.toHaveProperty('version');
     expect(errors).toEqual([]);
   });
 
@@ -844,7 +852,7 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await settled(page)).toBe('converged');
     expect(await runAction(page, 'response')).toBe('converged');
     expect(await shownText(page, 'message')).toBe(
-      'The response run finished: its results are in the Studies tab. ' +
+      'Response to a field, a flux or a rotation: the run finished, its results are in the Studies tab. ' +
         "The canvas shows the response run's electrons, so the Electrons tab took geometry ring and N = 16 " +
         '(were sphere, N = 40) and colour by the induced current |v_i|; its results, of the electrons it ' +
         'had, were cleared.',
@@ -995,6 +1003,25 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await fresh.page.locator('#response-0-check').getAttribute('class')).toBe('good');
     expect(errors).toEqual([]);
     expect(fresh.errors).toEqual([]);
+  });
+
+  test("response: the sampled check's chunks, summed in the worker, extend the point's progress line", async () => {
+    // A ring of 16 400: its 256 sampled rows take more than one chunk of the worker's paced sum
+    // (kPairsPerPause pairs), each said on the point's line as the CLI's point line says it.
+    const { page, errors } = await app.open(
+      '?run=none&response_geometry=ring&response_n=16400&response_n_epsilon=1&response_drive=flux',
+    );
+    expect(await settled(page)).toBe('idle');
+    const lines = await recordProgress(page);
+    expect(await runAction(page, 'response', 300_000)).toBe('converged');
+    const line = 'response: N = 16400, N r_e/R = 1.000, float64 check: sampled residual';
+    const chunks = (await lines())
+      .map(([text]) => text)
+      .filter((text) => text.startsWith(`${line} (`))
+      .map((text) => text.slice(line.length + 2, -1));
+    expect(chunks.length).toBeGreaterThan(0);
+    for (const chunk of chunks) expect(chunk).toMatch(/^float64 check: electron \d+ of 256$/);
+    expect(errors).toEqual([]);
   });
 
   test("the response card's table: the ball's decay length and penetration depth beside London's, as the CLI's", async () => {

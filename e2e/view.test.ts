@@ -209,6 +209,9 @@ describe('the view and its notices on WebGPU (SwiftShader)', () => {
         .locator('#view')
         .evaluate((view) => view === document.activeElement && getComputedStyle(view).outlineStyle),
     ).toBe('solid');
+    // Its description, which a screen reader says with its name, is the help line that names the keys.
+    const described = await page.locator('#view').getAttribute('aria-describedby');
+    expect(await page.locator(`#${described}`).textContent()).toContain('keys: arrows, shift+arrows, + −, 0');
     // The keys pressed on the focused canvas, then what the next frame draws (the outline left out).
     const after = async (key: string): Promise<Drawing> => {
       await page.locator('#view').focus();

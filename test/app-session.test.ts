@@ -17,7 +17,8 @@ import {
   solveOutcome,
   spectrumOutcome,
 } from '../src/app/diagnostics.ts';
-import { fixFieldsFirst, responseShownLine } from '../src/app/session.ts';
+import { fixFieldsFirst, responseShownLine, studyOutcome } from '../src/app/session.ts';
+import { markdownNumber } from '../src/studies/markdown.ts';
 import { firstElectronApart, geometry } from '../src/physics/geometry.ts';
 import type { DarwinSystem } from '../src/physics/models.ts';
 import { cpuBackend } from '../src/run/backend.ts';
@@ -107,7 +108,7 @@ describe("a run's end in one line, as the page's status line says it when nothin
   test('a solve: how it ended, after how many iterations, and its true residual to two digits', async () => {
     const result = await cpuBackend(system).velocities(momenta, 'cg', { rtol: 1e-8 });
     expect(result.converged).toBe(true);
-    const said = solveOutcome(result, false);
+    const said = solveOutcome(result, false, 'float64', 1e-8);
     const [, iterations, residual] =
       /^Solve converged: ‖r‖ ≤ tol ‖p‖, after (\d+) iterations; ‖p − M v‖\/‖p‖ = (\S+)\.$/.exec(said) ?? [];
     expect(Number(iterations)).toBe(result.iterations);
@@ -117,12 +118,23 @@ describe("a run's end in one line, as the page's status line says it when nothin
     );
     // Cut short by its limit, or by Stop (which the solvers report as that limit).
     const one = await cpuBackend(system).velocities(momenta, 'cg', { rtol: 1e-8, maxIterations: 1 });
-    expect(solveOutcome(one, false)).toBe(
+    expect(solveOutcome(one, false, 'float64', 1e-8)).toBe(
       'Solve not converged: iteration limit reached, after 1 iteration; ' +
         `‖p − M v‖/‖p‖ = ${one.trueRelativeResidual.toPrecision(2)}.`,
     );
     expect(one.trueRelativeResidual).toBeGreaterThan(1e-3);
-    expect(solveOutcome(one, true)).toMatch(/^Solve stopped by the user, after 1 iteration; /);
+    expect(solveOutcome(one, true, 'float64', 1e-8)).toMatch(
+      /^Solve stopped by the user, after 1 iteration; /,
+    );
+    // A GPU's float32 product named, and a converged solve's true residual past its tolerance (the
+    // float32 floor an unrefined solve stops near) said to miss it, as the diagnostics say both.
+    expect(solveOutcome(result, false, 'float32_tree', result.trueRelativeResidual / 2)).toBe(
+      `Solve converged: ‖r‖ ≤ tol ‖p‖, after ${result.iterations} iterations; ` +
+        `‖p − M v‖/‖p‖ = ${markdownNumber(result.trueRelativeResidual, 2)} (float32 tree M v) ` +
+        `> tol ${markdownNumber(result.trueRelativeResidual / 2, 2)}.`,
+    );
+    // Not converged, it met no tolerance to miss.
+    expect(solveOutcome(one, false, 'float32', 1e-8)).toMatch(/ \(float32 M v\)\.$/);
   });
 
   test('a spectrum: how it ended, λ_min and λ_max as the diagnostics show them, and what M is', async () => {
@@ -139,6 +151,28 @@ describe("a run's end in one line, as the page's status line says it when nothin
       /^Spectrum stopped by the user, after \d+ Lanczos products: .*; M's definiteness is not established\.$/,
     );
     expect(spectrumOutcome({ ...result, indefinite: true }, true)).toMatch(/; M is indefinite\.$/);
+    // Lanczos stopped short: its Ritz values are bounds of the extremes, said as such.
+    const short = { ...result, lanczos: { ...result.lanczos, converged: false } };
+    expect(spectrumOutcome(short, true)).toContain(
+      `: λ_min ≤ ${result.lambdaMin.toPrecision(6)}, λ_max ≥ ${result.lambdaMax.toPrecision(6)}; `,
+    );
+  });
+
+  test("a study's end names the study as its card's title does, not by the run's key", () => {
+    expect(studyOutcome('london', true, false)).toBe(
+      'London moment: the run finished, its results are in the Studies tab.',
+    );
+    expect(studyOutcome('larmor', false, true)).toBe(
+      'Larmor current of N electrons on a ring: stopped by the user, the run did not finish.',
+    );
+    expect(studyOutcome('scaling', false, false)).toBe(
+      'Scaling of the interaction with N at fixed size: the run ended with a point not converged; ' +
+        'its card in the Studies tab says which.',
+    );
+    expect(studyOutcome('pairing', true, false)).toMatch(
+      /^Pairing on a ring of thickness a: the run finished/,
+    );
+    expect(studyOutcome('response', true, false)).toMatch(/^Response to a field, a flux or a rotation: /);
   });
 
   test('a run refused for fields that do not parse names each, with its folder', () => {

@@ -2,6 +2,8 @@
 // page's, so that its thread never spends seconds in the O(N^2) pair loop), equal bit for bit to
 // float64Product's on the caller's thread, the pair loop or the float64 tree, each made once.
 import { expect, test } from 'vitest';
+import { kCpuKernels } from '../src/parallel/mass-matrix.ts';
+import { nodeWorkerPool } from '../src/parallel/node.ts';
 import { geometry } from '../src/physics/geometry.ts';
 import type { DarwinSystem } from '../src/physics/models.ts';
 import { float64Product } from '../src/run/refine.ts';
@@ -56,6 +58,24 @@ test('their interaction part eps T v, and p = D v + eps T v from it bit for bit 
     'interaction',
     'interaction',
   ]);
+});
+
+test("the threads the worker's products ran on: its pool's, or its own thread alone", async () => {
+  const v = randomVector(1200, 5);
+  const tree = { tolerance: 1e-3 };
+  const alone = inProcessReference().reference;
+  expect(alone.productThreads).toBeNull();
+  await alone.products()(system, tree)(v);
+  expect(alone.productThreads).toBe(1);
+  const { reference } = inProcessReference(() => nodeWorkerPool(2, kCpuKernels));
+  const product = reference.products()(system, tree);
+  // The tree's product on two threads is the one on one only to rounding: why the count is recorded.
+  const two = await product(v);
+  const one = float64Product(system, undefined, tree)(v);
+  const apart = Math.max(...two.map((x, k) => Math.abs(x - one[k]))) / Math.max(...one.map(Math.abs));
+  expect(apart).toBeLessThan(1e-13);
+  expect(reference.productThreads).toBe(2);
+  reference.cancel();
 });
 
 test("a product the worker cannot form fails its request with the worker's message", async () => {

@@ -96,20 +96,32 @@ export function shownReason(
 }
 
 /**
- * A solve's true residual ||p - M v|| / ||p|| of its final v, the product M v in it named where it is
- * not the float64 M's (src/run/solve.ts ResidualProduct: the GPU's float32 product, or the tree's,
- * whose own rounding or error it also holds); converged, in red where it misses the tolerance the
- * recursive residual met: float32's recursion runs on below its floor of about cond(M) u32, which a
- * tolerance below 1e-6 refines past (as the CLI's warning says).
+ * How a solve's true residual ||p - M v|| / ||p|| of its final v reads: the product M v in it named
+ * where it is not the float64 M's (src/run/solve.ts ResidualProduct: the GPU's float32 product, or
+ * the tree's, whose own rounding or error it also holds); and, converged, whether it misses the
+ * tolerance the recursive residual met: float32's recursion runs on below its floor of about
+ * cond(M) u32, which a tolerance below 1e-6 refines past (as the CLI's warning says).
  */
+function trueResidualReading(
+  trueResidual: number | null,
+  product: string | null,
+  converged: boolean,
+  tolerance: number,
+): { readonly named: string | null; readonly misses: boolean } {
+  return {
+    named: product !== null && product !== 'float64' ? product.replace('_', ' ') : null,
+    misses: converged && trueResidual !== null && tolerance > 0 && trueResidual > tolerance,
+  };
+}
+
+/** A solve's true residual as trueResidualReading reads it, in red where it misses the tolerance. */
 function showTrueResidual(
   trueResidual: number | null,
   product: string | null,
   converged: boolean,
   tolerance: number,
 ): void {
-  const named = product !== null && product !== 'float64' ? product.replace('_', ' ') : null;
-  const misses = converged && trueResidual !== null && tolerance > 0 && trueResidual > tolerance;
+  const { named, misses } = trueResidualReading(trueResidual, product, converged, tolerance);
   // Why it is red, in words (a tooltip reaches neither the keyboard, touch nor every screen reader).
   const over = misses
     ? ` > tol ${markdownNumber(tolerance, 2)}, which the recursive residual met: float32 stops near ` +
@@ -188,19 +200,29 @@ function shownSpectrum(result: SpectrumResult, stopped: boolean): ShownSpectrum 
 
 /**
  * A solve's end in one line, said in the page's message as the run ends (a screen reader hears it;
- * the diagnostics show the rest): how it ended, its iterations and its residual, the true one.
+ * the diagnostics show the rest): how it ended, its iterations and its residual, the true one, read
+ * as the diagnostics read it (trueResidualReading: its product M v, and "> tol" where it misses the
+ * tolerance `tolerance` that the recursive residual met).
  */
 export function solveOutcome(
-  result: Pick<SolveResult, 'reason' | 'iterations' | 'trueRelativeResidual'>,
+  result: Pick<SolveResult, 'reason' | 'iterations' | 'trueRelativeResidual' | 'converged'>,
   stopped: boolean,
+  product: string | null,
+  tolerance: number,
 ): string {
   const { text } = shownReason(result.reason, stopped);
   const iterations = `${result.iterations} ${result.iterations === 1 ? 'iteration' : 'iterations'}`;
   const residual = markdownNumber(result.trueRelativeResidual, 2);
-  return `Solve ${text}, after ${iterations}; ‖p − M v‖/‖p‖ = ${residual}.`;
+  const reading = trueResidualReading(result.trueRelativeResidual, product, result.converged, tolerance);
+  const of = reading.named ? ` (${reading.named} M v)` : '';
+  const over = reading.misses ? ` > tol ${markdownNumber(tolerance, 2)}` : '';
+  return `Solve ${text}, after ${iterations}; ‖p − M v‖/‖p‖ = ${residual}${of}${over}.`;
 }
 
-/** A spectrum's end in one line, as solveOutcome's: how it ended, λ_min and λ_max, and what M is. */
+/**
+ * A spectrum's end in one line, as solveOutcome's: how it ended, λ_min and λ_max (as bounds where
+ * Lanczos did not converge), and what M is.
+ */
 export function spectrumOutcome(result: SpectrumResult, stopped: boolean): string {
   const shown = shownSpectrum(result, stopped);
   const { text } = shownReason(shown.reason, shown.stopped);
@@ -210,7 +232,9 @@ export function spectrumOutcome(result: SpectrumResult, stopped: boolean): strin
     indefinite: 'M is indefinite',
     'not established': "M's definiteness is not established",
   }[definiteness(shown.indefinite)];
-  const range = `λ_min = ${shown.lambdaMin.toPrecision(6)}, λ_max = ${shown.lambdaMax.toPrecision(6)}`;
+  const [low, high] = [shown.lambdaMin.toPrecision(6), shown.lambdaMax.toPrecision(6)];
+  // Lanczos stopped short: its Ritz values lie inside the spectrum, bounds of its extremes alone.
+  const range = shown.converged ? `λ_min = ${low}, λ_max = ${high}` : `λ_min ≤ ${low}, λ_max ≥ ${high}`;
   return `Spectrum ${text}, after ${products}: ${range}; ${verdict}.`;
 }
 
@@ -776,9 +800,12 @@ export class Diagnostics {
     return element('message').textContent !== '';
   }
 
-  /** Clears the message while it is still `text` (a refusal since lifted), not one written after. */
-  withdrawMessage(text: string): void {
-    if (element('message').textContent === text) this.message('');
+  /**
+   * Clears the message while it is still `text` (a refusal since lifted), not one written after; or
+   * says `narrower` in its place, the refusal of what is left of its cause.
+   */
+  withdrawMessage(text: string, narrower = ''): void {
+    if (element('message').textContent === text) this.message(narrower);
   }
 
   #schedulePlot(): void {

@@ -342,17 +342,21 @@ export class Panel {
   /**
    * The text fields that `reads` (an action's, state.ts readsField) whose text does not parse, in the
    * panel's order, each named by its label and folder ("N electrons in Configuration": three folders
-   * have an N); the focus goes to the first, whose message stands under it. None: the action may run.
+   * have an N). None: the action may run. A query only, asked again as fields change (Session.changed).
    */
   unparsed(reads: (key: keyof Parameters) => boolean): string[] {
-    const bad = [...this.#controllers].filter(([key]) => this.#invalid.has(key) && reads(key as TextKey));
-    bad[0]?.[1].domElement.querySelector('input')?.focus();
-    return bad.map(([, controller]) => `${controller._name} in ${controller.parent._title}`);
+    return this.#unparsed(reads).map(
+      ([, controller]) => `${controller._name} in ${controller.parent._title}`,
+    );
   }
 
-  /** True when every text field parses: then no action is refused for one. */
-  parses(): boolean {
-    return this.#invalid.size === 0;
+  /** Gives the focus to the first of the fields `unparsed` names, whose message stands under it. */
+  focusUnparsed(reads: (key: keyof Parameters) => boolean): void {
+    this.#unparsed(reads)[0]?.[1].domElement.querySelector('input')?.focus();
+  }
+
+  #unparsed(reads: (key: keyof Parameters) => boolean) {
+    return [...this.#controllers].filter(([key]) => this.#invalid.has(key) && reads(key as TextKey));
   }
 
   /** Shows `message` under the field (or clears it with null). */

@@ -104,11 +104,15 @@ export async function withReference<T>(
 /**
  * Runs `run` with a refined run's float64 products (src/run/refine.ts) formed in a worker of their
  * own (withReference), so that the page's thread never spends the seconds an O(N^2) pair loop takes
- * at 10^4 electrons.
+ * at 10^4 electrons. Resolves with its result and the threads the products ran on
+ * (FloatReference.productThreads: null where none was asked, a run that did not refine).
  */
 export function withFloat64Products<T>(
   stopped: () => boolean,
   run: (float64: Float64Products) => Promise<T>,
-): Promise<T> {
-  return withReference(stopped, (reference) => run(reference.products()));
+): Promise<{ readonly result: T; readonly threads: number | null }> {
+  return withReference(stopped, async (reference) => {
+    const result = await run(reference.products());
+    return { result, threads: reference.productThreads };
+  });
 }

@@ -53,6 +53,7 @@ import {
   isResultCsv,
   kResultHeaders,
   describeDevice,
+  kProgramVersion,
   parseQuantityCsv,
   parseJsonObject,
   savedEnergies,
@@ -86,6 +87,7 @@ import {
   type Parameters,
 } from './state.ts';
 import type { Studies } from './studies.ts';
+import { studyName, type StudyCard } from './studies-view.ts';
 import type { ParticleView } from './view.ts';
 
 /** document.body.dataset.status: what the e2e tests (and a curious user) wait on. */
@@ -143,16 +145,26 @@ interface Built {
 
 /**
  * The download's "spectrum" object, marked "stopped" first where Stop ended the spectrum; then, where
- * it is saved beside a loaded solve, `where` it ran: its own "device", "matrix" and "tree", as
- * `spectrum` writes them, since the file's are the solve's.
+ * it is saved beside a loaded solve, what ran it: the page's "version", and its own "device",
+ * "matrix", "tree" and "threads", as `spectrum` writes them, since the file's are the solve's.
  */
 function spectrumObject(
   report: SpectrumReport,
   stop: SweepStop | null,
-  where: Pick<RunContext, 'device' | 'matrix' | 'tree'> | null = null,
+  where: Pick<RunContext, 'device' | 'matrix' | 'tree' | 'threads'> | null = null,
 ): Record<string, unknown> {
-  const ran = where ? { device: where.device, matrix: where.matrix, ...treeJson(where) } : {};
+  const ran = where
+    ? { version: kProgramVersion, device: where.device, matrix: where.matrix, ...treeJson(where) }
+    : {};
   return { ...stoppedJson(stop), ...ran, ...spectrumSummaryJson(report) };
+}
+
+/**
+ * The threads of a run's float64 products where they were a tree's (RunContext.threads: a GPU tree
+ * refined in float64); null where none ran, or they were pair loops, the same on any count.
+ */
+function treeProductThreads(backend: GpuBackend, threads: number | null): number | null {
+  return backend.tree ? threads : null;
 }
 
 interface Results {
@@ -169,6 +181,12 @@ interface Results {
   /** Where Stop ended the solve and the spectrum, marked in the download as a study's JSON is. */
   solveStop: SweepStop | null;
   spectrumStop: SweepStop | null;
+  /**
+   * The reference worker's threads where a refined GPU tree's solve, or spectrum, took its float64
+   * tree products there (RunContext.threads: another count gives them only to rounding); else null.
+   */
+  solveThreads: number | null;
+  spectrumThreads: number | null;
   /** The summary of a loaded file, shown until something is recomputed. */
   loaded: Record<string, unknown> | null;
   /** Milliseconds per stage (assemble, matvec, solve, spectrum, check). */
@@ -186,10 +204,23 @@ function emptyResults(): Results {
     spectrum: null,
     solveStop: null,
     spectrumStop: null,
+    solveThreads: null,
+    spectrumThreads: null,
     history: [],
     loaded: null,
     timing: {},
   };
+}
+
+/**
+ * A study's end in one line, said as the run ends, the study named as its card is: a card stopped
+ * before its first result would otherwise show nothing of why it has none.
+ */
+export function studyOutcome(card: StudyCard, ok: boolean, stopped: boolean): string {
+  const name = studyName(card);
+  if (ok) return `${name}: the run finished, its results are in the Studies tab.`;
+  if (stopped) return `${name}: stopped by the user, the run did not finish.`;
+  return `${name}: the run ended with a point not converged; its card in the Studies tab says which.`;
 }
 
 /**
@@ -227,6 +258,9 @@ const kSystemKeys: readonly (keyof Parameters)[] = [
   'softening',
 ];
 const kDisplayKeys: readonly (keyof Parameters)[] = ['colourBy', 'arrows', 'pointScale', 'view'];
+/** The runs whose results a new system drops (Session.preview), and those new velocities drop. */
+const kSystemRuns: readonly RunAction[] = ['build', 'momenta', 'solve', 'spectrum'];
+const kVelocityRuns: readonly RunAction[] = ['momenta', 'solve'];
 
 export interface SessionParts {
   readonly gpu: GpuContext;
@@ -272,10 +306,15 @@ export class Session {
   #runRefusal: Refusal | null = null;
   /** What a study would refuse of its fields together, marked as they change (#checkStudyInputs). */
   #studyInputRefusal: Refusal | null = null;
-  /** The last refusal of a run for fields that do not parse (fixFieldsFirst), withdrawn once they do. */
-  #fixFirst: string | null = null;
+  /**
+   * The last refusal of a run for fields that do not parse (fixFieldsFirst), and the run: said again
+   * of those still unparsed as the fields change, withdrawn once they all parse.
+   */
+  #fixFirst: { action: RunAction; message: string } | null = null;
   /** The running run's end in one line, said at its end where nothing else is (Session.run). */
   #outcome: string | null = null;
+  /** The outcome said and the run it was of, withdrawn with that run's results (#withdrawOutcome). */
+  #saidOutcome: { action: RunAction; text: string } | null = null;
   /** The last file's refusal, withdrawn when the next file is loaded. */
   #loadRefusal: Refusal | null = null;
   /** The running stage's progress line, which each chunk of a long step extends (#chunkProgress). */
@@ -314,9 +353,13 @@ export class Session {
   changed(key: keyof Parameters): void {
     this.updateUrl();
     if (!this.#busy) this.#studies.changed(key, this.parameters);
-    if (this.#fixFirst !== null && this.#ui.parses()) {
-      this.#diagnostics.withdrawMessage(this.#fixFirst);
-      this.#fixFirst = null;
+    if (this.#fixFirst !== null) {
+      const { action, message } = this.#fixFirst;
+      const unparsed = this.#ui.unparsed((field) => readsField(action, field));
+      this.#fixFirst = unparsed.length > 0 ? { action, message: fixFieldsFirst(unparsed) } : null;
+      // Said again only where it changed: the status region announces each new line.
+      if (this.#fixFirst?.message !== message)
+        this.#diagnostics.withdrawMessage(message, this.#fixFirst?.message);
     }
     this.#checkStudyInputs(key);
     if (kDisplayKeys.includes(key)) {
@@ -367,6 +410,7 @@ export class Session {
     this.#runRefusal = this.#withdraw(this.#runRefusal);
     this.#previewPending = false;
     this.#velocitiesPending = false;
+    this.#withdrawOutcome(kSystemRuns);
     this.#results = emptyResults();
     this.#diagnostics.clearResults();
     this.#showDownloads();
@@ -396,6 +440,18 @@ export class Session {
       this.#diagnostics.withdrawMessage(refusal.message);
     }
     return null;
+  }
+
+  /**
+   * The said outcome of a run among `runs`, whose results are being dropped: its numbers (a residual,
+   * λ_min, M's size) would stand beside a system they are not of. A study's outcome points to its
+   * card, whose results stay.
+   */
+  #withdrawOutcome(runs: readonly RunAction[]): void {
+    if (this.#saidOutcome !== null && runs.includes(this.#saidOutcome.action)) {
+      this.#diagnostics.withdrawMessage(this.#saidOutcome.text);
+      this.#saidOutcome = null;
+    }
   }
 
   /**
@@ -458,10 +514,12 @@ export class Session {
   async run(action: RunAction): Promise<void> {
     if (this.#busy || this.#dead) return;
     const panel = this.#ui;
-    const unparsed = panel.unparsed((key) => readsField(action, key));
+    const reads = (key: keyof Parameters) => readsField(action, key);
+    const unparsed = panel.unparsed(reads);
     if (unparsed.length > 0) {
-      this.#fixFirst = fixFieldsFirst(unparsed);
-      this.#diagnostics.message(this.#fixFirst);
+      this.#fixFirst = { action, message: fixFieldsFirst(unparsed) };
+      this.#diagnostics.message(this.#fixFirst.message);
+      panel.focusUnparsed(reads);
       return;
     }
     this.#busy = true;
@@ -489,12 +547,7 @@ export class Session {
           stopped: () => this.#stopRequested,
         });
         const shown = action === 'response' ? this.#showResponse() : null;
-        // A card stopped before its first result would otherwise show nothing of why it has none.
-        const ended = ok
-          ? `The ${action} run finished: its results are in the Studies tab.`
-          : this.#stopRequested
-            ? `Stopped by the user: the ${action} run did not finish.`
-            : `The ${action} run ended with a point not converged: its card in the Studies tab says which.`;
+        const ended = studyOutcome(action, ok, this.#stopRequested);
         this.#outcome = shown ? `${ended} ${shown}` : ended;
       } else if (action === 'build') {
         const { system, storage } = await this.#build();
@@ -535,6 +588,7 @@ export class Session {
     if (dropped) this.#diagnostics.message(kChangedDuringRun, 'info');
     else if (this.#outcome !== null && !this.#diagnostics.saying()) {
       this.#diagnostics.message(this.#outcome, 'info');
+      this.#saidOutcome = { action, text: this.#outcome };
     }
     if (this.#previewPending) this.preview();
     else if (this.#velocitiesPending) this.#clearVelocityResults();
@@ -768,8 +822,8 @@ export class Session {
     this.#diagnostics.clearSolve();
     this.#diagnostics.solveMode('momenta: p = M v of the given v, no solve');
     this.#diagnostics.clearChecks(['solve']);
-    const report = await this.#runSolve(system, backend, key, 'momenta', input.values);
-    this.#showSolve(report, false);
+    const { report, threads } = await this.#runSolve(system, backend, key, 'momenta', input.values);
+    this.#showSolve(report, false, threads);
     const ended = this.#stopRequested ? 'stopped by the user' : 'done';
     this.#outcome = `Momenta p = M v of the ${system.configuration.n} electrons: ${ended}.`;
     return !this.#stopRequested;
@@ -780,31 +834,31 @@ export class Session {
     const input = this.#input(system);
     this.#diagnostics.clearChecks(['solve']);
     const mode = input.kind === 'velocities' ? 'round_trip' : 'velocities';
-    const report = await this.#runSolve(system, backend, key, mode, input.values);
+    const { report, threads } = await this.#runSolve(system, backend, key, mode, input.values);
     const result = report.solve!;
     // A Stop that came after the solver had already converged changes nothing.
     const stopped = this.#stopRequested && !result.converged;
-    this.#showSolve(report, stopped);
-    this.#outcome = solveOutcome(result, stopped);
+    this.#showSolve(report, stopped, threads);
+    this.#outcome = solveOutcome(result, stopped, report.trueResidualProduct, report.tolerance ?? 0);
     if (stopped) {
       this.#results.solveStop = { signal: null, points: result.iterations, of: this.#solveLimit(system) };
     }
     return result.converged && !stopped;
   }
 
-  #runSolve(
+  async #runSolve(
     system: DarwinSystem,
     backend: GpuBackend,
     key: string,
     mode: SolveMode,
     given: Float64Array,
-  ): Promise<SolveReport> {
+  ): Promise<{ readonly report: SolveReport; readonly threads: number | null }> {
     const p = this.parameters;
     const pattern = p.velocity === 'file' ? null : p.velocity;
     const { tolerance } = p;
     const maxIterations = p.maxIterations || undefined;
     const limit = this.#solveLimit(system);
-    return withFloat64Products(
+    const { result, threads } = await withFloat64Products(
       () => this.#stopRequested,
       (float64) =>
         runSolve(
@@ -850,6 +904,7 @@ export class Session {
           this.#referenceFor(system, key, 'solve'),
         ),
     );
+    return { report: result, threads: treeProductThreads(backend, threads) };
   }
 
   /** The solve's iteration limit: the field's, or the solvers' default for the system's unknowns. */
@@ -857,8 +912,11 @@ export class Session {
     return this.parameters.maxIterations || defaultMaxIterations(unknowns(system));
   }
 
-  /** A finished momenta or solve run: timings, the solve's diagnostics, the state, the check. */
-  #showSolve(report: SolveReport, stopped: boolean): void {
+  /**
+   * A finished momenta or solve run: timings, the solve's diagnostics, the state, the check; `threads`
+   * its float64 tree products' (treeProductThreads).
+   */
+  #showSolve(report: SolveReport, stopped: boolean, threads: number | null): void {
     const { timing } = this.#results;
     // This run's stages only: a product alone has no solve, a solve of given momenta no product.
     for (const [stage, key] of [
@@ -881,9 +939,10 @@ export class Session {
         refinementSteps > 0,
       );
     }
-    const { spectrum, spectrumStop } = this.#results;
-    this.#results = { ...emptyResults(), timing, spectrum, spectrumStop };
+    const { spectrum, spectrumStop, spectrumThreads } = this.#results;
+    this.#results = { ...emptyResults(), timing, spectrum, spectrumStop, spectrumThreads };
     this.#results.report = report;
+    this.#results.solveThreads = threads;
     this.#results.history = report.solve?.history ?? [];
     // A stopped run whose Stop dropped the solved v's eps T v keeps its v, without energies.
     this.#setStateResults(
@@ -922,7 +981,7 @@ export class Session {
     const maxIterations = this.parameters.maxIterations || undefined;
     const steps = maxIterations ?? defaultLanczosMaxIterations(unknowns(system));
     this.#diagnostics.clearSpectrum();
-    const report = await withFloat64Products(
+    const { result: report, threads } = await withFloat64Products(
       () => this.#stopRequested,
       (float64) =>
         runSpectrum(
@@ -955,6 +1014,7 @@ export class Session {
     this.#diagnostics.spectrumDone(result, stopped);
     this.#outcome = spectrumOutcome(result, stopped);
     this.#results.spectrum = report;
+    this.#results.spectrumThreads = treeProductThreads(backend, threads);
     this.#results.spectrumStop = stopped
       ? { signal: null, points: result.lanczos.iterations, of: steps }
       : null;
@@ -1041,9 +1101,10 @@ export class Session {
 
   #clearVelocityResults(): void {
     this.#velocitiesPending = false;
-    const { spectrum, timing } = this.#results;
+    this.#withdrawOutcome(kVelocityRuns);
+    const { spectrum, spectrumThreads, timing } = this.#results;
     const system = spectrum ? this.#results.system : null;
-    this.#results = { ...emptyResults(), spectrum, timing, system };
+    this.#results = { ...emptyResults(), spectrum, spectrumThreads, timing, system };
     this.#diagnostics.clearSolve();
     this.#diagnostics.clearChecks(['solve']);
     this.#diagnostics.energies(null);
@@ -1285,6 +1346,7 @@ export class Session {
       matrix: this.#built?.backend.matrix ?? null,
       // The tree's tolerance with it, as the CLI writes it: a reloaded file reruns at that tolerance.
       tree: this.#built?.backend.tree,
+      threads: r.solveThreads ?? r.spectrumThreads ?? undefined,
       radiusMetres: this.parameters.radiusMetres,
       timing: r.timing,
     };

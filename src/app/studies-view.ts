@@ -574,6 +574,11 @@ const kRings = [
   ['cu', 'Cu', 'Levy'],
 ] as const;
 
+/** The study's name in a sentence: its card's title without the subtitle or equations. */
+export function studyName(card: StudyCard): string {
+  return kCards[card].title.split(/:| \(/)[0];
+}
+
 function buildCard(name: StudyCard, spec: CardSpec): HTMLElement {
   const card = create('article', { id: `study-${name}`, class: 'study', 'data-state': 'idle' });
   card.append(create('h2', {}, spec.title), create('p', { class: 'note' }, spec.note));
@@ -1158,8 +1163,9 @@ export class StudiesView {
   }
 
   /**
-   * The table's rows: each point's numbers with their exact values (data-value), λ_max marked where
-   * Lanczos stopped short (an inner bound, as the plot draws it apart), the check against its target.
+   * The table's rows: each point's numbers with their exact values (data-value), λ_min and λ_max
+   * marked where Lanczos stopped short (Ritz values, inner bounds of the extremes: the plot draws such
+   * a λ_max apart), the check against its target.
    */
   #scalingRows(points: readonly ScalingPoint[]): void {
     const table = element('scaling-points');
@@ -1170,8 +1176,8 @@ export class StudiesView {
       table.append(row);
       const id = (column: (typeof kScalingColumns)[number][0]) => `scaling-${k}-${column}`;
       show(id('n'), point.n, String(point.n));
-      show(id('lambda-min'), point.lambdaMin, point.lambdaMin.toPrecision(6));
       const short = point.lanczos.converged ? '' : ' (Lanczos not converged: an inner bound)';
+      show(id('lambda-min'), point.lambdaMin, `${point.lambdaMin.toPrecision(6)}${short}`);
       show(id('lambda-max'), point.lambdaMax, `${point.lambdaMax.toPrecision(6)}${short}`);
       show(id('lambda-max-over-n'), point.coherentCoefficient, point.coherentCoefficient.toPrecision(6));
       const checked = pointCheck(point);

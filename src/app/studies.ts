@@ -131,6 +131,15 @@ function yieldToPage(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+/**
+ * A loaded file's JSON as its card rebuilt it (its fits recomputed, as merge does), under the file's
+ * "version", none where it had none: its points are that version's numbers, not the page's. (The
+ * pairing and response cards save the file's own JSON; a Larmor file is run again, the page's.)
+ */
+function filed<Summary extends { version: string }>(json: Record<string, unknown>, built: Summary) {
+  return { ...built, version: typeof json.version === 'string' ? json.version : undefined };
+}
+
 /** A study file loaded into its card: the page's message, and the panel fields it set. */
 export interface StudyLoad {
   readonly message: string;
@@ -388,17 +397,20 @@ export class Studies {
     const device = saved.json.device;
     this.#finished(
       'london',
-      londonJson({
-        device,
-        geometry,
-        halfHeight,
-        grid,
-        ns,
-        studies: saved.studies,
-        convergence: saved.convergence,
-        shard: null,
-        stop,
-      }),
+      filed(
+        json,
+        londonJson({
+          device,
+          geometry,
+          halfHeight,
+          grid,
+          ns,
+          studies: saved.studies,
+          convergence: saved.convergence,
+          shard: null,
+          stop,
+        }),
+      ),
     );
     this.#view.finish('london', 'converged');
     Object.assign(p, fields);
@@ -455,17 +467,20 @@ export class Studies {
     const extras = studies.map((s) => s.extra);
     this.#finished(
       'scaling',
-      scalingJson({
-        device,
-        model,
-        ns: runNs,
-        studies: summaries,
-        extras,
-        shard: null,
-        sweep,
-        totalMs,
-        stop,
-      }),
+      filed(
+        json,
+        scalingJson({
+          device,
+          model,
+          ns: runNs,
+          studies: summaries,
+          extras,
+          shard: null,
+          sweep,
+          totalMs,
+          stop,
+        }),
+      ),
     );
     this.#view.finish('scaling', points.every((point) => point.lanczos.converged) ? 'converged' : 'failed');
     Object.assign(p, fields);
@@ -742,27 +757,39 @@ export class Studies {
     const largest = largestResponseSystem(spec);
     const checked = checkDecision(largest, 'gpu', p.check ? undefined : false, spec.matrix);
     const key = (system: DarwinSystem) => `response N = ${system.configuration.n}`;
-    const result = await withReference(stopped, (reference) =>
-      runResponse(
-        spec,
-        // Stop takes effect between two pieces of a long product: the sweep drops that point.
-        (system) => openEngine(this.#gpu, system, spec.matrix, spec.treeTolerance, stopped),
-        {
-          ...hooks,
-          progress: (message, fraction) => {
-            hooks.progress?.(message, fraction);
-            this.#view.responseProgress(Math.round((fraction ?? 0) * total), total);
+    // The sweep's last line, which the worker's progress extends (the sampled check's chunks, seconds
+    // at 10^6 electrons; the dense check's assembly and solve), as the CLI's point line takes them.
+    let line: { text: string; fraction: number | null } = { text: '', fraction: null };
+    const report = referenceReporter();
+    const onProgress = (progress: ReferenceProgress) => {
+      const shown = report(progress);
+      if (shown) hooks.progress?.(`${line.text} (${shown.text})`, line.fraction);
+    };
+    const result = await withReference(
+      stopped,
+      (reference) =>
+        runResponse(
+          spec,
+          // Stop takes effect between two pieces of a long product: the sweep drops that point.
+          (system) => openEngine(this.#gpu, system, spec.matrix, spec.treeTolerance, stopped),
+          {
+            ...hooks,
+            progress: (message, fraction) => {
+              line = { text: message, fraction };
+              hooks.progress?.(message, fraction);
+              this.#view.responseProgress(Math.round((fraction ?? 0) * total), total);
+            },
           },
-        },
-        checked === 'on'
-          ? async (system) => reference.backend(key(system), system)
-          : checked === 'sampled'
-            ? { sampled: (system) => reference.sampled(key(system), system) }
-            : null,
-        // The field map summed by the GPU's Biot-Savart kernel, as the CLI's --device gpu does.
-        (positions, velocities, points) => gpuMovingChargesField(this.#gpu, positions, velocities, points),
-        reference.products(),
-      ),
+          checked === 'on'
+            ? async (system) => reference.backend(key(system), system)
+            : checked === 'sampled'
+              ? { sampled: (system) => reference.sampled(key(system), system) }
+              : null,
+          // The field map summed by the GPU's Biot-Savart kernel, as the CLI's --device gpu does.
+          (positions, velocities, points) => gpuMovingChargesField(this.#gpu, positions, velocities, points),
+          reference.products(),
+        ),
+      onProgress,
     );
     this.#response = result;
     this.#responseNEpsilon = responseStartPoint(result.points)?.nEpsilon ?? 0;

@@ -65,7 +65,8 @@ export type ReferenceRequest =
 
 export type ReferenceResponse =
   | { id: number; ok: true; kind: 'interaction'; interaction: Float64Array }
-  | { id: number; ok: true; kind: 'product'; product: Float64Array }
+  /** `threads`: the worker's pool's (1: its own thread alone), on which a tree's product rounds. */
+  | { id: number; ok: true; kind: 'product'; product: Float64Array; threads: number }
   | { id: number; ok: true; kind: 'sample'; sample: CheckSample }
   | { id: number; ok: true; kind: 'rows'; rows: Float64Array }
   | { id: number; ok: true; kind: 'solve'; result: SolveResult }
@@ -156,6 +157,7 @@ export class FloatReference {
   #pending = new Map<number, Pending>();
   #next = 0;
   #productsMade = 0;
+  #productThreads: number | null = null;
   #poll: ReturnType<typeof setInterval> | null = null;
   readonly #start: StartReference;
   readonly #stopRequested: (() => void) | undefined;
@@ -253,9 +255,20 @@ export class FloatReference {
     throw new Error('unexpected reference response');
   }
 
+  /**
+   * The threads the worker's products ran on (its pool's, 1 without one), null before the first:
+   * a float64 tree's product is the same on another count only to rounding (RunContext.threads).
+   */
+  get productThreads(): number | null {
+    return this.#productThreads;
+  }
+
   async #product(request: Payload<'product'>): Promise<Float64Array> {
     const response = await this.#ask({ ...request, kind: 'product', id: this.#next++ });
-    if (response.ok && response.kind === 'product') return response.product;
+    if (response.ok && response.kind === 'product') {
+      this.#productThreads = response.threads;
+      return response.product;
+    }
     throw new Error('unexpected reference response');
   }
 
@@ -452,16 +465,16 @@ export function referenceAnswerer(
         throw error;
       }
     }
-    return heldProduct.apply;
+    return heldProduct;
   };
   const answer = async (request: ReferenceRequest): Promise<ReferenceResponse> => {
     // Its own throttle: a request's first report is posted at once.
     const report = onProgress && throttled(onProgress, now);
     const paced: PacingHooks = { progress: report && ((text) => report({ step: 'sampled', text })) };
     if (request.kind === 'product') {
-      const apply = await productFor(request.key, request.system, request.treeTolerance, request.part);
-      const product = apply(request.v);
-      return { id: request.id, ok: true, kind: 'product', product };
+      const held = await productFor(request.key, request.system, request.treeTolerance, request.part);
+      const product = held.apply(request.v);
+      return { id: request.id, ok: true, kind: 'product', product, threads: held.pool?.threads ?? 1 };
     }
     if (request.kind === 'sample') {
       const sample = await pacedCheckSample(request.system.configuration, paced);

@@ -8,10 +8,15 @@ import {
   type SampledReference,
 } from '../../src/run/check.ts';
 import type { DarwinSystem } from '../../src/physics/models.ts';
+import type { WorkerPool } from '../../src/parallel/pool.ts';
 import type { SpectrumCheck, SpectrumReport } from '../../src/run/spectrum.ts';
 
-export function inProcessReference(): { reference: FloatReference; sent: ReferenceRequest[] } {
-  const answer = referenceAnswerer(() => undefined);
+/** `pool`: the answerer's threads (none: this thread alone), as the worker's pool. */
+export function inProcessReference(pool: () => WorkerPool | undefined = () => undefined): {
+  reference: FloatReference;
+  sent: ReferenceRequest[];
+} {
+  const answer = referenceAnswerer(pool);
   const sent: ReferenceRequest[] = [];
   const reference = new FloatReference((listeners) => ({
     postMessage: (request) => {

@@ -719,8 +719,9 @@ async function responsePoint(
 
 /**
  * ||b - M s|| / ||b|| over the float64 rows of M at the sampled electrons, from the N's sampled
- * reference (its sample formed once, its rows at the point's eps): seconds at 10^6 electrons, on the
- * tree, summed where `reference` sums them (the sweep's thread or a worker: ResponseReference).
+ * reference (its sample formed once per configuration, which checkSample and pacedCheckSample keep
+ * for every eps of the N; its rows at the point's eps): seconds at 10^6 electrons, on the tree,
+ * summed where `reference` sums them (the sweep's thread or a worker: ResponseReference).
  */
 async function sampledResidual(
   system: DarwinSystem,
