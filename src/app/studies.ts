@@ -136,7 +136,7 @@ function yieldToPage(): Promise<void> {
  * "version", none where it had none: its points are that version's numbers, not the page's. (The
  * pairing and response cards save the file's own JSON; a Larmor file is run again, the page's.)
  */
-function filed<Summary extends { version: string }>(json: Record<string, unknown>, built: Summary) {
+function filed<Summary extends { version: string | null }>(json: Record<string, unknown>, built: Summary) {
   return { ...built, version: typeof json.version === 'string' ? json.version : undefined };
 }
 
