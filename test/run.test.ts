@@ -1318,6 +1318,56 @@ describe('the JSON of a run', () => {
     });
   });
 
+  // Each loaded as a converged result: a link to it the page itself refused (eps=Infinity), or a
+  // configuration that Solve then refused (softening -1, two electrons at one place).
+  test.each([
+    ['ε 1e400', { configuration: { epsilon: '<1e400>' } }, 'epsilon must be finite and >= 0, got Infinity'],
+    ['softening -1', { configuration: { softening: -1 } }, 'softening must be finite and >= 0, got -1'],
+    [
+      'softening 1e400',
+      { configuration: { softening: '<1e400>' } },
+      'softening must be finite and >= 0, got Infinity',
+    ],
+    ['softening as text', { configuration: { softening: 'x' } }, 'configuration.softening is not a number'],
+    ['dim 7', { configuration: { dim: 7 } }, "configuration.dim is 7, not the azimuthal model's"],
+    ['R -5 m', { configuration: { radius_m: -5 } }, 'configuration.radius_m is -5, not R > 0 in metres'],
+    ['a history of text', { history: ['a', {}, null] }, 'history must be an array of finite numbers'],
+    ['iterations -3', { iterations: -3 }, 'iterations is -3, not a count of iterations'],
+    ['converged as text', { converged: 'yes' }, 'converged is "yes", not true or false'],
+  ])(
+    'a result whose %s the panel, the link or a solve refuses is refused in one line',
+    async (_name, change, message) => {
+      const report = await runSolve(ring, cpuBackend(ring), roundTrip(ring, 'random'));
+      const json = JSON.parse(toJson(solveJson(ring, report, context, { arrays: true }))) as Record<
+        string,
+        unknown
+      >;
+      const { configuration, ...rest } = change as { configuration?: object };
+      const changed = {
+        ...json,
+        ...rest,
+        configuration: { ...(json.configuration as object), ...configuration },
+      };
+      const text = JSON.stringify(changed).replace('"<1e400>"', '1e400');
+      expect(() => parseSavedResult(text, 'x.json')).toThrow(new InputError(`x.json: ${message}`, 'result'));
+    },
+  );
+
+  test('two electrons at one place are refused without softening, as a positions CSV is, and loaded with it', async () => {
+    const report = await runSolve(ring, cpuBackend(ring), roundTrip(ring, 'random'));
+    const json = JSON.parse(toJson(solveJson(ring, report, context, { arrays: true }))) as Record<
+      string,
+      unknown
+    >;
+    const positions = json.positions as number[];
+    positions.splice(3, 3, ...positions.slice(0, 3));
+    expect(() => parseSavedResult(JSON.stringify(json), 'x.json')).toThrow(
+      new InputError('x.json: electrons 0 and 1 are at the same place', 'result'),
+    );
+    const softened = { ...json, configuration: { ...(json.configuration as object), softening: 0.01 } };
+    expect(parseSavedResult(JSON.stringify(softened), 'x.json').softening).toBe(0.01);
+  });
+
   test.each([
     ['null', 'x.json: not a JSON object'],
     ['[1, 2]', 'x.json: not a JSON object'],

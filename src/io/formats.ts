@@ -24,6 +24,7 @@ import {
   blockSize,
   isModelName,
   unknowns,
+  validateSystem,
   type DarwinSystem,
   type Dimension,
   type ModelName,
@@ -378,23 +379,31 @@ export function parseJsonObject(text: string, name: string, field = 'result'): R
 
 /**
  * A result JSON's object (parseJsonObject), refused unless it describes a configuration it can
- * rebuild; errors have the field 'result'.
+ * rebuild, and one the panel, the link and a solve would take (validateSystem: a finite ε and
+ * softening >= 0, no two electrons at one place without softening; R > 0), with a residual history
+ * of finite numbers and the solve's iterations and convergence of their types; errors have the field
+ * 'result'.
  */
 export function savedResult(object: Record<string, unknown>, name: string): SavedResult {
+  const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
   const configuration = object.configuration as Record<string, unknown> | undefined;
   if (!configuration || typeof configuration !== 'object')
-    throw new InputError(`${name}: no "configuration" object (save it with solve --out FILE.json)`, 'result');
+    throw refuse('no "configuration" object (save it with solve --out FILE.json)');
   const n = configuration.n;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
-    throw new InputError(`${name}: configuration.n is not N >= 1`, 'result');
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw refuse('configuration.n is not N >= 1');
   const model = configuration.model;
-  if (!isModelName(model))
-    throw new InputError(`${name}: configuration.model must be vector or azimuthal`, 'result');
-  const dim: Dimension = configuration.dim === 2 ? 2 : 3;
-  const epsilon = configuration.epsilon;
-  if (typeof epsilon !== 'number' || !(epsilon >= 0))
-    throw new InputError(`${name}: configuration.epsilon is not >= 0`, 'result');
-  const softening = typeof configuration.softening === 'number' ? configuration.softening : 0;
+  if (!isModelName(model)) throw refuse('configuration.model must be vector or azimuthal');
+  // null: the azimuthal model's, which has no dimension to choose (configurationSummary).
+  const savedDim = configuration.dim ?? (model === 'vector' ? 3 : null);
+  if (!(model === 'vector' ? savedDim === 2 || savedDim === 3 : savedDim === null || savedDim === 3))
+    throw refuse(`configuration.dim is ${JSON.stringify(savedDim)}, not the ${model} model's`);
+  const dim: Dimension = savedDim === 2 ? 2 : 3;
+  const { epsilon, radius_m: radius } = configuration;
+  const softening = configuration.softening ?? 0;
+  for (const [key, value] of Object.entries({ epsilon, softening }))
+    if (typeof value !== 'number') throw refuse(`configuration.${key} is not a number`);
+  if (radius != null && !(Number.isFinite(radius) && (radius as number) > 0))
+    throw refuse(`configuration.radius_m is ${JSON.stringify(radius)}, not R > 0 in metres`);
   // solve --json prints the summary alone: the run itself is --out FILE.json's.
   if (object.positions === undefined) {
     throw new InputError(
@@ -403,12 +412,32 @@ export function savedResult(object: Record<string, unknown>, name: string): Save
     );
   }
   const positions = numberArray(object.positions, `${name}: positions`, 3 * n);
-  const size = n * blockSize({ model: model as ModelName, dim });
+  const source = typeof configuration.source === 'string' ? configuration.source : name;
+  const system: DarwinSystem = {
+    configuration: { n, positions, source },
+    model: model as ModelName,
+    dim,
+    epsilon: epsilon as number,
+    softening: softening as number,
+  };
+  try {
+    validateSystem(system);
+  } catch (error) {
+    throw error instanceof InputError ? refuse(error.message) : error;
+  }
+  const size = n * blockSize(system);
   const optional = (key: string) =>
     object[key] === undefined || object[key] === null
       ? null
       : numberArray(object[key], `${name}: ${key}`, size);
-  const history = Array.isArray(object.history) ? (object.history as unknown[]).map(Number) : [];
+  const history =
+    object.history == null ? [] : Array.from(numberArray(object.history, `${name}: history`, null));
+  // A file of a spectrum alone has neither.
+  const { iterations, converged } = object;
+  if (iterations != null && !(Number.isSafeInteger(iterations) && (iterations as number) >= 0))
+    throw refuse(`iterations is ${JSON.stringify(iterations)}, not a count of iterations`);
+  if (converged != null && typeof converged !== 'boolean')
+    throw refuse(`converged is ${JSON.stringify(converged)}, not true or false`);
   // The summary is everything but the per-electron arrays.
   const summary = Object.fromEntries(
     Object.entries(object).filter(
@@ -416,16 +445,12 @@ export function savedResult(object: Record<string, unknown>, name: string): Save
     ),
   );
   return {
-    configuration: {
-      n,
-      positions,
-      source: typeof configuration.source === 'string' ? configuration.source : name,
-    },
-    model: model as ModelName,
+    configuration: system.configuration,
+    model: system.model,
     dim,
-    epsilon,
-    radiusMetres: typeof configuration.radius_m === 'number' ? configuration.radius_m : null,
-    softening,
+    epsilon: system.epsilon,
+    radiusMetres: typeof radius === 'number' ? radius : null,
+    softening: system.softening,
     velocities: optional('velocities'),
     momenta: optional('momenta'),
     history,
