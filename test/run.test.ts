@@ -1303,6 +1303,8 @@ describe('the JSON of a run', () => {
     expect(saved.history).toEqual(report.solve!.history);
     expect(saved.summary).toMatchObject({ mode: 'round_trip', velocity_pattern: 'random', seed: 7 });
     expect(Object.keys(saved.summary)).not.toContain('positions');
+    // Saved by Windows Notepad or PowerShell: a byte-order mark first, read past as a CSV's is.
+    expect(parseSavedResult(`\uFEFF${text}`, 'ring.json')).toEqual(saved);
     const truncated = text.replace(/"momenta": \[[^\]]*\]/, '"momenta": [1, 2]');
     const error = (() => {
       try {
@@ -1372,7 +1374,9 @@ describe('the JSON of a run', () => {
     ['null', 'x.json: not a JSON object'],
     ['[1, 2]', 'x.json: not a JSON object'],
     ['7', 'x.json: not a JSON object'],
-    ['{"n": ', 'x.json: not valid JSON'],
+    ['{"n": ', 'x.json: not valid JSON (it ends early: cut short?)'],
+    ['{"n": 1,\n "model": "vector",}', 'x.json: not valid JSON at line 2, column 20'],
+    ['\uFEFF[1, 2]', 'x.json: not a JSON object'],
     ['{"command": "solve"}', 'x.json: no "configuration" object (save it with solve --out FILE.json)'],
   ])('a file that is not a result object, %s, is refused in one line', (text, message) => {
     expect(() => parseSavedResult(text, 'x.json')).toThrow(new InputError(message, 'result'));

@@ -364,17 +364,38 @@ export function savedEnergies(summary: Record<string, unknown>): Energies | null
   return { kinetic, darwin, total, inertiaRatio: numberOf(summary, 'inertia_ratio') ?? NaN };
 }
 
-/** A loaded file's JSON object; anything else (not JSON, an array, a number, null) is refused, naming `field`. */
+/**
+ * A loaded file's JSON object; anything else (not JSON, an array, a number, null) is refused, naming
+ * `field`, and where the parser says where it stopped, the line and column. A leading byte-order mark
+ * (Windows Notepad's, PowerShell's UTF-8) is read past, as the CSV readers read past it.
+ */
 export function parseJsonObject(text: string, name: string, field = 'result'): Record<string, unknown> {
+  const json = text.startsWith('\uFEFF') ? text.slice(1) : text;
   let value: unknown;
   try {
-    value = JSON.parse(text);
-  } catch {
-    throw new InputError(`${name}: not valid JSON`, field);
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new InputError(`${name}: not valid JSON${whereJsonFails(json, (error as Error).message)}`, field);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new InputError(`${name}: not a JSON object`, field);
   return value as Record<string, unknown>;
+}
+
+/**
+ * Where JSON.parse stopped in `text`, from its `message`: ' at line L, column C' where it gives a
+ * position (V8: 'at position P', Firefox: 'at line L column C'), ' (it ends early: cut short?)' at
+ * the end of the input, else nothing (V8 quotes the text instead, which may span lines).
+ */
+function whereJsonFails(text: string, message: string): string {
+  const lineColumn = /line (\d+) column (\d+)/.exec(message);
+  if (lineColumn) return ` at line ${lineColumn[1]}, column ${lineColumn[2]}`;
+  const position = /at position (\d+)/.exec(message);
+  if (position) {
+    const before = text.slice(0, Number(position[1])).split('\n');
+    return ` at line ${before.length}, column ${before[before.length - 1].length + 1}`;
+  }
+  return /end of (JSON input|data)/.test(message) ? ' (it ends early: cut short?)' : '';
 }
 
 /**
