@@ -4,7 +4,13 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { epsilonFromRadius, radiusFromEpsilon } from '../physics/constants.ts';
-import { geometry, kGeometryNames, parsePositionsCsv, type Configuration } from '../physics/geometry.ts';
+import {
+  geometry,
+  kGeometryNames,
+  parsePositionsCsv,
+  positionsCsvLines,
+  type Configuration,
+} from '../physics/geometry.ts';
 import { InputError } from '../physics/input-error.ts';
 import { kResultHeaders } from '../io/formats.ts';
 import {
@@ -193,7 +199,7 @@ export function systemFromOptions(
 ): SystemChoice {
   const model = parseModel(values.model ?? 'vector', '--model');
   const dim = parseDimensionFor(model, values.dim, '--dim', '--model');
-  const configuration = configurationFromOptions(values, (n) =>
+  const { configuration, lineOf } = configurationFromOptions(values, (n) =>
     checkSize({ configuration: { n }, model, dim }),
   );
   if ((values.epsilon === undefined) === (values['radius-m'] === undefined)) {
@@ -214,25 +220,37 @@ export function systemFromOptions(
     validateSystem(system);
   } catch (error) {
     if (error instanceof CoincidentElectronsError) {
-      throw new InputError(`${error.message}; use --softening A > 0`, error.field);
+      // Named in the file, as its other refusals are: 'p.csv: electrons 0 and 2 (lines 2 and 4) ...'.
+      const [a, b] = error.pair;
+      const where = lineOf ? `${values.positions}: ` : '';
+      const lines = lineOf ? ` (lines ${lineOf(a)} and ${lineOf(b)})` : '';
+      throw new InputError(
+        `${where}electrons ${a} and ${b}${lines} are at the same place; use --softening A > 0`,
+        error.field,
+      );
     }
     throw error;
   }
   return { system, radiusMetres };
 }
 
-function configurationFromOptions(values: SystemValues, checkSize: (n: number) => void): Configuration {
+/**
+ * The configuration of the flags, and for a --positions file the file's line of each electron (for a
+ * refusal that names them).
+ */
+function configurationFromOptions(
+  values: SystemValues,
+  checkSize: (n: number) => void,
+): { configuration: Configuration; lineOf?: (electron: number) => number } {
   if (values.positions !== undefined) {
     if (values.geometry !== undefined || values.n !== undefined) {
       throw new InputError('give either --positions FILE or --geometry NAME --n N, not both', 'source');
     }
-    const read = parsePositionsCsv(
-      readTextFile(values.positions, 'positions'),
-      values.positions,
-      kResultHeaders,
-    );
-    checkSize(read.n);
-    return read;
+    const path = values.positions;
+    const text = readTextFile(path, 'positions');
+    const configuration = parsePositionsCsv(text, path, kResultHeaders);
+    checkSize(configuration.n);
+    return { configuration, lineOf: (i) => positionsCsvLines(text, path, kResultHeaders)[i] };
   }
   if (values.geometry === undefined) {
     throw new InputError('give --geometry NAME --n N, or --positions FILE', 'source');
@@ -241,5 +259,5 @@ function configurationFromOptions(values: SystemValues, checkSize: (n: number) =
   if (values.n === undefined) throw new InputError('--geometry needs --n N', 'n');
   const n = parseElectronCount(values.n, '--n');
   checkSize(n);
-  return geometry(name, n);
+  return { configuration: geometry(name, n) };
 }

@@ -130,7 +130,7 @@ export function parsePositionsCsv(
   source = 'positions.csv',
   resultHeaders: readonly string[][] = [],
 ): Configuration {
-  const rows = parseNumericCsv(text, source, [['x', 'y'], ['x', 'y', 'z'], ...resultHeaders], 'positions');
+  const rows = positionsRows(text, source, resultHeaders);
   const n = rows.values.length;
   if (n < 1) throw new InputError(`${source}: no electrons (N < 1)`, 'positions');
   const positions = new Float64Array(3 * n);
@@ -142,6 +142,23 @@ export function parsePositionsCsv(
     positions[3 * i + 2] = cz >= 0 ? row[cz] : 0;
   });
   return { n, positions, source };
+}
+
+/** A positions CSV's rows: x, y[, z] or a saved result's columns (`resultHeaders`). */
+function positionsRows(text: string, source: string, resultHeaders: readonly string[][]): NumericCsv {
+  return parseNumericCsv(text, source, [['x', 'y'], ['x', 'y', 'z'], ...resultHeaders], 'positions');
+}
+
+/**
+ * The file's line of each electron of a positions CSV that parsePositionsCsv read, for a refusal that
+ * names one: read again, since only a refusal needs them.
+ */
+export function positionsCsvLines(
+  text: string,
+  source: string,
+  resultHeaders: readonly string[][] = [],
+): number[] {
+  return positionsRows(text, source, resultHeaders).lines;
 }
 
 /**
