@@ -1,7 +1,7 @@
 // Deterministic electron configurations of unit size (R = 1): positions are float64 (x, y, z) triples.
 // Every generator is a closed formula in the index i = 0..N-1, so a configuration is reproduced by
 // its name and N alone (the CLI, the app's URL and the GPU tests rely on that).
-import { decimalNumber, excerpt, InputError } from './input-error.ts';
+import { decimalNumber, excerpt, InputError, underflowsToZero } from './input-error.ts';
 
 export interface Configuration {
   /** Number of electrons N. */
@@ -269,7 +269,11 @@ export function parseNumericCsv(
     return cells.map((cell) => {
       const value = decimalNumber(cell);
       if (!Number.isFinite(value)) {
-        throw new InputError(`${source}:${number}: '${excerpt(cell.trim())}' is not a finite number`, field);
+        // '1e-400' is finite: it underflows, as a flag's refusal says (parseNumber).
+        const why = underflowsToZero(cell)
+          ? 'is too small for float64 (it would be 0)'
+          : 'is not a finite number';
+        throw new InputError(`${source}:${number}: '${excerpt(cell.trim())}' ${why}`, field);
       }
       return value;
     });
