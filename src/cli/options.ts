@@ -1,7 +1,8 @@
 // Options shared by the commands that describe a system of electrons: flags over the parsers of
 // src/run/inputs.ts, which the app's fields share. Every mistake is an InputError: the CLI turns it
 // into one `error: ...` line and exit status 2.
-import { readFileSync } from 'node:fs';
+import { constants } from 'node:buffer';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { epsilonFromRadius, radiusFromEpsilon } from '../physics/constants.ts';
 import {
@@ -155,16 +156,44 @@ export { positive, nonNegative, positiveInteger, nonNegativeInteger };
 
 /**
  * A file's text; `field` names the input it was given for ('positions', 'velocities', 'momenta'),
- * and `flag` the option that takes its name, in the message for an empty one.
+ * and `flag` the option that takes its name, in the message for an empty one. A device is refused
+ * unread: /dev/zero or /dev/urandom never end, and reading one took all memory. A pipe (`<(...)`,
+ * /dev/stdin) is read to its end, up to the longest string a text can be.
  */
 export function readTextFile(path: string, field: string, flag = `--${field}`): string {
   // readFileSync('') would say ENOENT of a name the message could not show.
   if (path === '') throw new InputError(`${flag} needs a file name, got ''`, field);
+  let fd: number | undefined;
   try {
-    return readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
+    const stat = fstatSync(fd);
+    if (stat.isCharacterDevice() || stat.isBlockDevice())
+      throw new InputError(`cannot read ${path}: a device, not a file`, field);
+    return stat.isFile() ? readFileSync(fd, 'utf8') : readPipe(fd, path, field);
   } catch (error) {
+    if (error instanceof InputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputError(`cannot read ${path}${code ? ` (${code})` : ''}`, field);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** A pipe's text to its end, refused past the longest string V8 holds (a pipe has no size to check first). */
+function readPipe(fd: number, path: string, field: string): string {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    const read = readSync(fd, chunk);
+    if (read === 0) return Buffer.concat(chunks, bytes).toString('utf8');
+    bytes += read;
+    if (bytes > constants.MAX_STRING_LENGTH)
+      throw new InputError(
+        `cannot read ${path}: longer than ${constants.MAX_STRING_LENGTH} bytes, the longest text there is`,
+        field,
+      );
+    chunks.push(chunk.subarray(0, read));
   }
 }
 
