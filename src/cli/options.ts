@@ -190,7 +190,7 @@ function readPipe(fd: number, path: string, field: string): string {
     bytes += read;
     if (bytes > constants.MAX_STRING_LENGTH)
       throw new InputError(
-        `cannot read ${path}: longer than ${constants.MAX_STRING_LENGTH} bytes, the longest text there is`,
+        `cannot read ${path}: longer than ${constants.MAX_STRING_LENGTH} bytes, the longest text Node holds`,
         field,
       );
     chunks.push(chunk.subarray(0, read));

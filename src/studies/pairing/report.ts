@@ -420,7 +420,8 @@ function ringLack(ring: unknown, path: string): string | null {
 
 /**
  * What a pairing run's JSON lacks of what is read from it (its points, grid and rings, each field of
- * its kind), the first such field in words; null if nothing.
+ * its kind; the points at a_m/a that --ratios takes, ascending as it sorts them), the first such
+ * field in words; null if nothing.
  */
 function pairingLack(json: Record<string, unknown>): string | null {
   // A run stopped before its rings (runPairing computes them after every point) has none.
