@@ -1648,8 +1648,9 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
       "wrong.csv: header 'a,b' is none of the page's CSVs",
     );
     expect(await page.locator('[data-error-for="velocity"]').count()).toBe(1);
-    expect(await loadFile(page, 'bad.json', '{')).toBe('bad.json: not valid JSON');
-    expect(await page.locator('[data-error-for]').allTextContents()).toEqual(['bad.json: not valid JSON']);
+    const notJson = 'bad.json: not valid JSON at line 1, column 2';
+    expect(await loadFile(page, 'bad.json', '{')).toBe(notJson);
+    expect(await page.locator('[data-error-for]').allTextContents()).toEqual([notJson]);
     // A file larger than a result of the page's 2·10^6 electrons is refused by its size, unread: 600 MB
     // made of one 1 MB part, dropped on the page.
     await page.evaluate(() => {

@@ -9,17 +9,32 @@
 import { parseArgs } from 'node:util';
 import { build, preview } from 'vite';
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string', default: '4173' },
-    'strict-port': { type: 'boolean', default: false },
-    'no-build': { type: 'boolean', default: false },
-  },
-});
+/**
+ * A user's mistake: one line, exit 2, as the CLI reports one.
+ * @param {string} message
+ * @returns {never}
+ */
+function refuse(message) {
+  console.error(`error: ${message}`);
+  process.exit(2);
+}
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '4173' },
+      'strict-port': { type: 'boolean', default: false },
+      'no-build': { type: 'boolean', default: false },
+    },
+  }));
+} catch (error) {
+  // parseArgs's own words ("Unknown option '--bogus'"), not its stack.
+  refuse(`${/** @type {Error} */ (error).message} (npm start takes --port N, --strict-port, --no-build)`);
+}
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`error: --port must be an integer in 0..65535, got '${values.port}'`);
-  process.exit(2);
+  refuse(`--port must be an integer in 0..65535, got '${values.port}'`);
 }
 
 if (!values['no-build']) {
@@ -29,6 +44,12 @@ if (!values['no-build']) {
 const server = await preview({
   logLevel: 'warn',
   preview: { host: '127.0.0.1', port, strictPort: values['strict-port'], open: false },
+}).catch((error) => {
+  // vite rejects a taken port under --strict-port with its own Error, not EADDRINUSE.
+  if (/is already in use/.test(error.message) || error.code === 'EADDRINUSE')
+    refuse(`port ${port} is in use (drop --strict-port to take the next free one)`);
+  if (error.code) refuse(`cannot listen on 127.0.0.1:${port} (${error.code})`);
+  throw error;
 });
 const url = server.resolvedUrls?.local[0] ?? `http://127.0.0.1:${port}/`;
 // One line the e2e tests (and people) look for; stdout so a pipe sees it at once.

@@ -171,8 +171,20 @@ describe('numbers are read in decimal only', () => {
     expect(() => parsePositionsCsv('x,y\n0x1,0\n0,1\n', 'p.csv')).toThrow(
       "p.csv:2: '0x1' is not a finite number",
     );
+
     expect(() => responseSpec({ geometry: 'ring', n: '8,0x10' })).toThrow(
       "n needs a finite number, got '0x10'",
+    );
+  });
+});
+
+describe('a number too small for float64', () => {
+  test("a CSV cell says so as a flag does: it said '1e-400' is not a finite number", () => {
+    expect(() => parsePositionsCsv('x,y\n1e-400,0\n0,1\n', 'p.csv')).toThrow(
+      "p.csv:2: '1e-400' is too small for float64 (it would be 0)",
+    );
+    expect(() => input.parseEpsilon('1e-400', '--epsilon')).toThrow(
+      '--epsilon is too small for float64 (it would be 0), got 1e-400',
     );
   });
 });

@@ -592,6 +592,17 @@ describe('pairingFromJson: a saved run read back (the app loads pairing.json int
     expect(() => pairingFromJson({ ...json, ...change }, 'p.json')).toThrow(InputError);
   });
 
+  test('refuses a point at an a_m/a --ratios refuses, or out of order: it loaded as a run at a_m/a = -5', async () => {
+    const { json } = await saved();
+    const [first, second] = json.points as Record<string, unknown>[];
+    expect(() => pairingFromJson({ ...json, points: [{ ...first, ratio: -5 }, second] }, 'p.json')).toThrow(
+      refusal('points[0].ratio is -5: needs a_m/a in (1, 1e12]'),
+    );
+    expect(() => pairingFromJson({ ...json, points: [second, first] }, 'p.json')).toThrow(
+      refusal('points[1].ratio is 10: below points[0].ratio, 1000'),
+    );
+  });
+
   // The card looks a ring's row up by its name and reads every reading's pair on the ring.
   test.each([
     [

@@ -847,11 +847,19 @@ describe('londonFromJson: a saved run read back (the app loads london.json into 
     ['another body', { geometry: 'torus' }, /no London body \(sphere or cylinder\)/],
     ['no maps', { studies: [] }, /no maps as london --json writes them/],
     ['no convergence list', { convergence: {} }, /no convergence list as london --json writes it/],
-    ['no grid', { grid: 2.5 }, /no grid \(or cylinder half-height\)/],
+    ['no grid', { grid: 2.5 }, /^l\.json: grid is 2\.5: must be an integer in 4\.\.1001, not what london/],
+    // A map of 10^14 cells threw a RangeError ("Unexpected error"); one of 4 10^8 froze the tab.
+    [
+      'a grid past --grid',
+      { grid: 10_000_000 },
+      /^l\.json: grid is 10000000: must be an integer in 4\.\.1001/,
+    ],
+    ['a grid below --grid', { grid: 3 }, /^l\.json: grid is 3: must be an integer in 4\.\.1001/],
+    ['a grid of 1e400', { grid: Infinity }, /^l\.json: grid is Infinity: must be an integer in 4\.\.1001/],
     [
       'a cylinder with its half-height as text',
       { geometry: 'cylinder', half_height: '2' },
-      /no grid \(or cylinder/,
+      /no cylinder half-height/,
     ],
     [
       'a point of the list with its deviation as text',
@@ -863,6 +871,31 @@ describe('londonFromJson: a saved run read back (the app loads london.json into 
     const { json } = await saved('sphere');
     expect(() => londonFromJson({ ...json, ...change }, 'l.json')).toThrow(message);
     expect(() => londonFromJson({ ...json, ...change }, 'l.json')).toThrow(InputError);
+  });
+
+  test('refuses an N that --n would, in one line: it loaded as the sphere of -60 charges, its fit NaN', async () => {
+    const { json } = await saved('sphere');
+    const maps = json.studies as Record<string, unknown>[];
+    const list = (json.convergence as { points: Record<string, unknown>[] }).points;
+    const refusal = (lack: string) => `l.json: ${lack}, not what london --json writes`;
+    const withMaps = (studies: unknown[]) => londonFromJson({ ...json, studies }, 'l.json');
+    const withList = (points: unknown[]) =>
+      londonFromJson({ ...json, convergence: { ...(json.convergence as object), points } }, 'l.json');
+    expect(() => withMaps([{ ...maps[0], n: -60 }, maps[1]])).toThrow(
+      refusal('studies[0].n is -60: must be an integer in 1..1000000'),
+    );
+    expect(() => withMaps([maps[0], { ...maps[1], n: 60.5 }])).toThrow(
+      refusal('studies[1].n is 60.5: must be an integer in 1..1000000'),
+    );
+    expect(() => withList([{ ...list[0], n: -10 }, ...list.slice(1)])).toThrow(
+      refusal('convergence.points[0].n is -10: must be an integer in 1..1000000'),
+    );
+    expect(() => withList([list[0], list[0], ...list.slice(2)])).toThrow(
+      refusal('convergence.points[1].n is 10: given twice'),
+    );
+    expect(() => withList([list[1], list[0], ...list.slice(2)])).toThrow(
+      refusal('convergence.points[1].n is 10: below convergence.points[0].n, 20'),
+    );
   });
 
   test("a list of one point (a long cylinder's, N >= h) loads, its law saying why it has no fit", async () => {

@@ -2,7 +2,8 @@
 // or not at all (refused after the results where it fails as the run ends), one file per response
 // point, and the files solve reads back (a study's velocities, a binary or empty name refused in one
 // line). Spawned processes, exit codes, one `error:` line.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { kCommandList } from '../src/cli/commands/index.ts';
@@ -130,6 +131,30 @@ describe('a study run writes its --out whole or not at all', () => {
     expect(readFileSync(join(kept, 'a.svg'), 'utf8')).toBe('KEEP\n');
     // Both folders mkdir made are removed again.
     expect(existsSync(join(dir, 'made'))).toBe(false);
+  });
+
+  test("a run that finds another writing into its DIR waits for it, then is refused, that run's files untouched", () => {
+    // Two runs renaming into one DIR at once left one's pairing-energy.svg beside the other's
+    // pairing.json, both exit 0: a run writes only under the directory's lock.
+    const out = join(dir, 'locked');
+    mkdirSync(out);
+    writeFileSync(join(out, 'a.svg'), 'KEEP\n');
+    writeFileSync(join(out, '.darwin-breit.lock'), '1\n');
+    expect(() => writeIntoDirectory({ path: out, names: ['a.svg'] }, [['a.svg', 'new\n']])).toThrow(
+      new RegExp(
+        `^cannot write into ${out}: another darwin-breit run is writing into it \\(remove ${out}/\\.darwin-breit\\.lock if none is\\)$`,
+      ),
+    );
+    expect(readdirSync(out).sort()).toEqual(['.darwin-breit.lock', 'a.svg']);
+    expect(readFileSync(join(out, 'a.svg'), 'utf8')).toBe('KEEP\n');
+    // Once it is gone, the files are written and the lock with them.
+    rmSync(join(out, '.darwin-breit.lock'));
+    writeIntoDirectory({ path: out, names: ['a.svg', 'b.svg'] }, [
+      ['a.svg', 'new\n'],
+      ['b.svg', 'new\n'],
+    ]);
+    expect(readdirSync(out).sort()).toEqual(['a.svg', 'b.svg']);
+    expect(readFileSync(join(out, 'a.svg'), 'utf8')).toBe('new\n');
   });
 
   test("a missing DIR is created with its missing parents, as every --out DIR's --help says; solve's FILE is not", () => {
@@ -347,6 +372,23 @@ describe('solve reads a study’s velocities back', () => {
 });
 
 describe('input files refused in one line', () => {
+  test('a device is refused unread; a pipe is read to its end', () => {
+    const solve = ['solve', '--epsilon', '0.1', '--device', 'cpu', '--velocity', 'rigid', '--positions'];
+    // /dev/zero never ends: reading it took all memory (16.8 GB when a timeout killed it at 106 s).
+    for (const device of ['/dev/zero', '/dev/urandom']) {
+      const run = runCli(bundle, [...solve, device], { quiet: true, timeoutMs: 60_000 });
+      expectUserErrorRun(run, new RegExp(`^error: cannot read ${device}: a device, not a file$`));
+    }
+    // A shell's pipe, as `printf ... | darwin-breit solve --positions /dev/stdin` makes it.
+    const command = [process.execPath, bundle, ...solve, '/dev/stdin', '--json'].map((word) => `'${word}'`);
+    const piped = spawnSync('sh', ['-c', `printf 'x,y\\n1,0\\n0,1\\n' | ${command.join(' ')}`], {
+      encoding: 'utf8',
+      env: { ...process.env, DARWIN_BREIT_QUIET: '1' },
+    });
+    expect(piped.status, piped.stderr).toBe(0);
+    expect(JSON.parse(piped.stdout).configuration.n).toBe(2);
+  });
+
   test("a row's message names its file line, past comments and blank lines", () => {
     const text = '# saved\nx,y,z\n\n1,2,3\n# the second\n4,5,6\n';
     const csv = parseNumericCsv(text, 'f.csv', [['x', 'y', 'z']], 'positions');

@@ -1329,6 +1329,8 @@ describe('the JSON of a run', () => {
     expect(saved.history).toEqual(report.solve!.history);
     expect(saved.summary).toMatchObject({ mode: 'round_trip', velocity_pattern: 'random', seed: 7 });
     expect(Object.keys(saved.summary)).not.toContain('positions');
+    // Saved by Windows Notepad or PowerShell: a byte-order mark first, read past as a CSV's is.
+    expect(parseSavedResult(`\uFEFF${text}`, 'ring.json')).toEqual(saved);
     const truncated = text.replace(/"momenta": \[[^\]]*\]/, '"momenta": [1, 2]');
     const error = (() => {
       try {
@@ -1344,11 +1346,63 @@ describe('the JSON of a run', () => {
     });
   });
 
+  // Each loaded as a converged result: a link to it the page itself refused (eps=Infinity), or a
+  // configuration that Solve then refused (softening -1, two electrons at one place).
+  test.each([
+    ['ε 1e400', { configuration: { epsilon: '<1e400>' } }, 'epsilon must be finite and >= 0, got Infinity'],
+    ['softening -1', { configuration: { softening: -1 } }, 'softening must be finite and >= 0, got -1'],
+    [
+      'softening 1e400',
+      { configuration: { softening: '<1e400>' } },
+      'softening must be finite and >= 0, got Infinity',
+    ],
+    ['softening as text', { configuration: { softening: 'x' } }, 'configuration.softening is not a number'],
+    ['dim 7', { configuration: { dim: 7 } }, "configuration.dim is 7, not the azimuthal model's"],
+    ['R -5 m', { configuration: { radius_m: -5 } }, 'configuration.radius_m is -5, not R > 0 in metres'],
+    ['a history of text', { history: ['a', {}, null] }, 'history must be an array of finite numbers'],
+    ['iterations -3', { iterations: -3 }, 'iterations is -3, not a count of iterations'],
+    ['converged as text', { converged: 'yes' }, 'converged is "yes", not true or false'],
+  ])(
+    'a result whose %s the panel, the link or a solve refuses is refused in one line',
+    async (_name, change, message) => {
+      const report = await runSolve(ring, cpuBackend(ring), roundTrip(ring, 'random'));
+      const json = JSON.parse(toJson(solveJson(ring, report, context, { arrays: true }))) as Record<
+        string,
+        unknown
+      >;
+      const { configuration, ...rest } = change as { configuration?: object };
+      const changed = {
+        ...json,
+        ...rest,
+        configuration: { ...(json.configuration as object), ...configuration },
+      };
+      const text = JSON.stringify(changed).replace('"<1e400>"', '1e400');
+      expect(() => parseSavedResult(text, 'x.json')).toThrow(new InputError(`x.json: ${message}`, 'result'));
+    },
+  );
+
+  test('two electrons at one place are refused without softening, as a positions CSV is, and loaded with it', async () => {
+    const report = await runSolve(ring, cpuBackend(ring), roundTrip(ring, 'random'));
+    const json = JSON.parse(toJson(solveJson(ring, report, context, { arrays: true }))) as Record<
+      string,
+      unknown
+    >;
+    const positions = json.positions as number[];
+    positions.splice(3, 3, ...positions.slice(0, 3));
+    expect(() => parseSavedResult(JSON.stringify(json), 'x.json')).toThrow(
+      new InputError('x.json: electrons 0 and 1 are at the same place', 'result'),
+    );
+    const softened = { ...json, configuration: { ...(json.configuration as object), softening: 0.01 } };
+    expect(parseSavedResult(JSON.stringify(softened), 'x.json').softening).toBe(0.01);
+  });
+
   test.each([
     ['null', 'x.json: not a JSON object'],
     ['[1, 2]', 'x.json: not a JSON object'],
     ['7', 'x.json: not a JSON object'],
-    ['{"n": ', 'x.json: not valid JSON'],
+    ['{"n": ', 'x.json: not valid JSON (it ends early: cut short?)'],
+    ['{"n": 1,\n "model": "vector",}', 'x.json: not valid JSON at line 2, column 20'],
+    ['\uFEFF[1, 2]', 'x.json: not a JSON object'],
     ['{"command": "solve"}', 'x.json: no "configuration" object (save it with solve --out FILE.json)'],
   ])('a file that is not a result object, %s, is refused in one line', (text, message) => {
     expect(() => parseSavedResult(text, 'x.json')).toThrow(new InputError(message, 'result'));

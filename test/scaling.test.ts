@@ -771,7 +771,7 @@ describe("a point's float64 check of its extremes", () => {
         { ...saved, studies: [{ ...saved.studies[0], points: [{ ...older, quotient_check: 'small' }] }] },
         's.json',
       ),
-    ).toThrow(/quotient_check is not a number or null/);
+    ).toThrow(/quotient_check is not a finite number or null/);
   });
 
   it('past the dense reference, the extreme Ritz pairs on sampled float64 rows: a residual within its target', async () => {
@@ -1217,7 +1217,7 @@ describe('a saved sweep read back (the app loads scaling.json into its card)', (
     const [study] = json.studies as { points: Record<string, unknown>[] }[];
     const points = study.points.map((p, k) => (k === 1 ? { ...p, lambda_max: null } : p));
     expect(() => scalingRunFromJson({ ...json, studies: [{ ...study, points }] }, 's.json')).toThrow(
-      "s.json: the sphere sweep's point 1 is not what scaling --json writes (points[1].lambda_max is not a number)",
+      "s.json: the sphere sweep's point 1 is not what scaling --json writes (points[1].lambda_max is not a finite number)",
     );
   });
 
@@ -1239,7 +1239,7 @@ describe('a saved sweep read back (the app loads scaling.json into its card)', (
     }
     olderStudy.points[1].check = '3e-7';
     expect(() => scalingRunFromJson(older, 's.json')).toThrow(
-      "s.json: the sphere sweep's point 1 is not what scaling --json writes (points[1].check is not a number or null)",
+      "s.json: the sphere sweep's point 1 is not what scaling --json writes (points[1].check is not a finite number or null)",
     );
     // A check without its target would be read as none: all of the check's fields, or none.
     olderStudy.points[1].check = 3e-7;

@@ -1,9 +1,11 @@
 // The development scripts of scripts/, what a newcomer meets before any physics: `npm test` names the
 // system packages it lacks in one line (prerequisites.mjs), and the CLI (cli.mjs) rebuilds its bundle
 // only when the sources changed. Both spawned as a user would run them. And the README sentences of
-// `npm run results` that state fitted numbers, formed from the run's data (results-text.mjs).
+// `npm run results` that state fitted numbers, formed from the run's data (results-text.mjs). And
+// `npm start` (serve.mjs) refusing a bad option or a taken port as the CLI refuses its input.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -53,6 +55,40 @@ describe('system prerequisites of npm test', () => {
       const run = prerequisites(systemImage([...kChromium, loader]));
       expect(run.status, run.stderr).toBe(0);
       expect(run.stderr).toBe('');
+    }
+  });
+});
+
+describe('npm start (serve.mjs) refuses what it cannot do in one line, exit 2', () => {
+  const serve = (...args: string[]) =>
+    spawnSync(process.execPath, ['scripts/serve.mjs', '--no-build', ...args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+  const expectRefused = (run: ReturnType<typeof serve>, message: string) => {
+    expect(run.status, run.stderr).toBe(2);
+    expect(run.stderr).toBe(`error: ${message}\n`);
+    expect(run.stdout).toBe('');
+  };
+
+  it("an option it does not take: it printed parseArgs's TypeError and its stack, exit 1", () => {
+    expectRefused(
+      serve('--bogus'),
+      "Unknown option '--bogus' (npm start takes --port N, --strict-port, --no-build)",
+    );
+  });
+
+  it("a port in use under --strict-port: it printed vite's Error and its stack, exit 1", async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as AddressInfo;
+    try {
+      expectRefused(
+        serve('--port', String(port), '--strict-port'),
+        `port ${port} is in use (drop --strict-port to take the next free one)`,
+      );
+    } finally {
+      holder.close();
     }
   });
 });

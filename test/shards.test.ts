@@ -437,7 +437,7 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     expect(() =>
       scalingRunFromJson({ ...whole, sweep: { ...whole.sweep, seed: '7' } }, 'w.json'),
     ).toThrowError(
-      new InputError('w.json: sweep.seed is not a number, not what scaling --json writes', 'result'),
+      new InputError('w.json: sweep.seed is not a finite number, not what scaling --json writes', 'result'),
     );
   });
 
@@ -510,14 +510,16 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     );
   });
 
-  /** `json`'s file with the value at `path` set to `value` (undefined: deleted). */
+  /** A value no run writes: the literal 1e400, which JSON.parse reads as Infinity. */
+  const kOverflow = '<1e400>';
+  /** `json`'s file with the value at `path` set to `value` (undefined: deleted; kOverflow: 1e400). */
   const changed = (json: unknown, path: (string | number)[], value: unknown) => {
     const copy = structuredClone(json);
     let at = copy as Record<string | number, unknown>;
     for (const key of path.slice(0, -1)) at = at[key] as Record<string | number, unknown>;
     if (value === undefined) delete at[path[path.length - 1]];
     else at[path[path.length - 1]] = value;
-    return file(JSON.stringify(copy));
+    return file(JSON.stringify(copy).replace(`"${kOverflow}"`, '1e400'));
   };
   const exactly = (message: string) => new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 
@@ -525,8 +527,16 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     // Each merged exit 0 with NaN in the table, or stopped with JavaScript's own words
     // ("Cannot read properties of undefined (reading 'map')", "p.lambdaMax.toPrecision is not a function").
     const cases: [(string | number)[], unknown, string][] = [
-      [['studies', 0, 'points', 0, 'lambda_max'], null, 'studies[0].points[0].lambda_max is not a number'],
-      [['studies', 0, 'points', 0, 'lambda_max'], '1.5', 'studies[0].points[0].lambda_max is not a number'],
+      [
+        ['studies', 0, 'points', 0, 'lambda_max'],
+        null,
+        'studies[0].points[0].lambda_max is not a finite number',
+      ],
+      [
+        ['studies', 0, 'points', 0, 'lambda_max'],
+        '1.5',
+        'studies[0].points[0].lambda_max is not a finite number',
+      ],
       [['studies', 0, 'points', 0, 'lanczos'], undefined, 'studies[0].points[0].lanczos is missing'],
       [
         ['studies', 0, 'points', 0, 'lanczos', 'converged'],
@@ -536,7 +546,7 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
       [
         ['studies', 0, 'points', 0, 'overlaps', 'rotation'],
         '0',
-        'studies[0].points[0].overlaps.rotation is not a number or null',
+        'studies[0].points[0].overlaps.rotation is not a finite number or null',
       ],
       [['studies', 0, 'points'], undefined, 'studies[0].points is missing'],
       [
@@ -545,8 +555,25 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
         'studies[0].geometry is "cube", not one of the scaling geometries',
       ],
       [['studies'], undefined, 'studies is missing'],
-      [['ns'], [8, '16'], 'ns[1] is not a number'],
+      [['ns'], [8, '16'], 'ns[1] is not a finite number'],
       [['timing_ms'], undefined, 'timing_ms is missing'],
+      // Each merged exit 0, the point under an N its run never had, or printed as Infinity.
+      [
+        ['studies', 0, 'points', 0, 'lambda_max'],
+        kOverflow,
+        'studies[0].points[0].lambda_max is not a finite number',
+      ],
+      [['studies', 0, 'points', 0, 'n'], -16, "studies[0].points[0].n is -16, where its run's list has 16"],
+      [['studies', 0, 'points', 0, 'n'], 16.5, "studies[0].points[0].n is 16.5, where its run's list has 16"],
+      [['studies', 0, 'points', 0, 'n'], 8, "studies[0].points[0].n is 8, where its run's list has 16"],
+      [
+        ['studies', 0, 'points'],
+        [],
+        "studies[0].points holds 0 points, not the 1 of shard 2/2 of its run's list",
+      ],
+      [['ns'], [8, 8], 'ns[1] is 8: given twice'],
+      [['ns'], [16, 8], 'ns[1] is 8: below ns[0], 16'],
+      [['ns'], [1, 16], 'ns[0] is 1: must be an integer in 2..100000000'],
     ];
     for (const [path, value, lack] of cases) {
       const shard = changed(shards[1], path, value);
@@ -616,13 +643,28 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     );
     const cases: [(string | number)[], unknown, string][] = [
       // It merged exit 0, its table NaN.
-      [['studies', 0, 'uniformity'], null, 'studies[0].uniformity is not a number'],
+      [['studies', 0, 'uniformity'], null, 'studies[0].uniformity is not a finite number'],
       [['studies', 0, 'field_points'], undefined, 'studies[0].field_points is missing'],
       [['studies'], undefined, 'studies is missing'],
-      [['convergence', 'points', 0, 'deviation'], '0', 'convergence.points[0].deviation is not a number'],
+      [
+        ['convergence', 'points', 0, 'deviation'],
+        '0',
+        'convergence.points[0].deviation is not a finite number',
+      ],
       [['convergence'], undefined, 'convergence is missing'],
       [['ns'], undefined, 'ns is missing'],
-      [['grid'], 5.5, 'grid is not a whole number'],
+      [['grid'], 5.5, 'grid is 5.5: must be an integer in 4..1001'],
+      [['grid'], 3, 'grid is 3: must be an integer in 4..1001'],
+      // Each merged exit 0, a row under an N its run never had, or Infinity in the table.
+      [
+        ['studies', 0, 'centre_field_ratio'],
+        kOverflow,
+        'studies[0].centre_field_ratio is not a finite number',
+      ],
+      [['studies', 0, 'n'], -40, "studies[0].n is -40, where its run's list has 40"],
+      [['ns'], [20, -40], 'ns[1] is -40: must be an integer in 1..1000000'],
+      [['convergence', 'points', 0, 'n'], -30, "convergence.points[0].n is -30, where its run's list has 30"],
+      [['convergence', 'points', 1, 'n'], 30, "convergence.points[1].n is 30, where its run's list has 300"],
       [['geometry'], 'cube', 'geometry is "cube", not sphere or cylinder'],
       [['half_height'], 2, "half_height is 2, not a cylinder's h > 0 or a sphere's null"],
     ];
@@ -643,9 +685,13 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     const cases: [(string | number)[], unknown, string][] = [
       [['points'], undefined, 'points is missing'],
       [['points'], [{}], 'points[0].ratio is missing'],
-      [['points', 0, 'energy_numerical'], '-21.2', 'points[0].energy_numerical is not a number'],
+      [['points', 0, 'energy_numerical'], '-21.2', 'points[0].energy_numerical is not a finite number'],
       [['points', 0], null, 'points[0] is not an object'],
-      [['ratios'], ['10', '100'], 'ratios[0] is not a number'],
+      [['ratios'], ['10', '100'], 'ratios[0] is not a finite number'],
+      // Each merged exit 0, a row under an a_m/a its run never had.
+      [['ratios'], [10, 10], 'ratios[1] is 10: given twice'],
+      [['points', 0, 'ratio'], -5, 'points[0].ratio is -5: needs a_m/a in (1, 1e12]'],
+      [['points', 0, 'ratio'], 10, "points[0].ratio is 10, where its run's list has 100"],
       [['grid'], undefined, 'grid is missing'],
       [['rings', 0, 'readings'], undefined, 'rings[0].readings is missing'],
       [
@@ -745,7 +791,13 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
       pair({ model: 'azimuthal' }),
       /^merge: the shards differ in model \("vector", "azimuthal"\): not one run$/,
     );
-    await refusal(pair({ ns: [8, 32] }), /^merge: the shards differ in N \(\[8,16\], \[8,32\]\)/);
+    // The second shard of a sweep over 8 and 32: its point at N = 32.
+    const other = structuredClone(shards[1]);
+    other.studies[0].points[0].n = 32;
+    await refusal(
+      pair({ ns: [8, 32], studies: other.studies }),
+      /^merge: the shards differ in N \(\[8,16\], \[8,32\]\)/,
+    );
     const london = async (halfHeight: string, shard: string) =>
       toJson(
         (

@@ -1,10 +1,17 @@
 // Options shared by the commands that describe a system of electrons: flags over the parsers of
 // src/run/inputs.ts, which the app's fields share. Every mistake is an InputError: the CLI turns it
 // into one `error: ...` line and exit status 2.
-import { readFileSync } from 'node:fs';
+import { constants } from 'node:buffer';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { epsilonFromRadius, radiusFromEpsilon } from '../physics/constants.ts';
-import { geometry, kGeometryNames, parsePositionsCsv, type Configuration } from '../physics/geometry.ts';
+import {
+  geometry,
+  kGeometryNames,
+  parsePositionsCsv,
+  positionsCsvLines,
+  type Configuration,
+} from '../physics/geometry.ts';
 import { InputError } from '../physics/input-error.ts';
 import { kResultHeaders } from '../io/formats.ts';
 import {
@@ -149,16 +156,44 @@ export { positive, nonNegative, positiveInteger, nonNegativeInteger };
 
 /**
  * A file's text; `field` names the input it was given for ('positions', 'velocities', 'momenta'),
- * and `flag` the option that takes its name, in the message for an empty one.
+ * and `flag` the option that takes its name, in the message for an empty one. A device is refused
+ * unread: /dev/zero or /dev/urandom never end, and reading one took all memory. A pipe (`<(...)`,
+ * /dev/stdin) is read to its end, up to the longest string a text can be.
  */
 export function readTextFile(path: string, field: string, flag = `--${field}`): string {
   // readFileSync('') would say ENOENT of a name the message could not show.
   if (path === '') throw new InputError(`${flag} needs a file name, got ''`, field);
+  let fd: number | undefined;
   try {
-    return readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
+    const stat = fstatSync(fd);
+    if (stat.isCharacterDevice() || stat.isBlockDevice())
+      throw new InputError(`cannot read ${path}: a device, not a file`, field);
+    return stat.isFile() ? readFileSync(fd, 'utf8') : readPipe(fd, path, field);
   } catch (error) {
+    if (error instanceof InputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputError(`cannot read ${path}${code ? ` (${code})` : ''}`, field);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** A pipe's text to its end, refused past the longest string V8 holds (a pipe has no size to check first). */
+function readPipe(fd: number, path: string, field: string): string {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    const read = readSync(fd, chunk);
+    if (read === 0) return Buffer.concat(chunks, bytes).toString('utf8');
+    bytes += read;
+    if (bytes > constants.MAX_STRING_LENGTH)
+      throw new InputError(
+        `cannot read ${path}: longer than ${constants.MAX_STRING_LENGTH} bytes, the longest text Node holds`,
+        field,
+      );
+    chunks.push(chunk.subarray(0, read));
   }
 }
 
@@ -193,7 +228,7 @@ export function systemFromOptions(
 ): SystemChoice {
   const model = parseModel(values.model ?? 'vector', '--model');
   const dim = parseDimensionFor(model, values.dim, '--dim', '--model');
-  const configuration = configurationFromOptions(values, (n) =>
+  const { configuration, lineOf } = configurationFromOptions(values, (n) =>
     checkSize({ configuration: { n }, model, dim }),
   );
   if ((values.epsilon === undefined) === (values['radius-m'] === undefined)) {
@@ -214,25 +249,37 @@ export function systemFromOptions(
     validateSystem(system);
   } catch (error) {
     if (error instanceof CoincidentElectronsError) {
-      throw new InputError(`${error.message}; use --softening A > 0`, error.field);
+      // Named in the file, as its other refusals are: 'p.csv: electrons 0 and 2 (lines 2 and 4) ...'.
+      const [a, b] = error.pair;
+      const where = lineOf ? `${values.positions}: ` : '';
+      const lines = lineOf ? ` (lines ${lineOf(a)} and ${lineOf(b)})` : '';
+      throw new InputError(
+        `${where}electrons ${a} and ${b}${lines} are at the same place; use --softening A > 0`,
+        error.field,
+      );
     }
     throw error;
   }
   return { system, radiusMetres };
 }
 
-function configurationFromOptions(values: SystemValues, checkSize: (n: number) => void): Configuration {
+/**
+ * The configuration of the flags, and for a --positions file the file's line of each electron (for a
+ * refusal that names them).
+ */
+function configurationFromOptions(
+  values: SystemValues,
+  checkSize: (n: number) => void,
+): { configuration: Configuration; lineOf?: (electron: number) => number } {
   if (values.positions !== undefined) {
     if (values.geometry !== undefined || values.n !== undefined) {
       throw new InputError('give either --positions FILE or --geometry NAME --n N, not both', 'source');
     }
-    const read = parsePositionsCsv(
-      readTextFile(values.positions, 'positions'),
-      values.positions,
-      kResultHeaders,
-    );
-    checkSize(read.n);
-    return read;
+    const path = values.positions;
+    const text = readTextFile(path, 'positions');
+    const configuration = parsePositionsCsv(text, path, kResultHeaders);
+    checkSize(configuration.n);
+    return { configuration, lineOf: (i) => positionsCsvLines(text, path, kResultHeaders)[i] };
   }
   if (values.geometry === undefined) {
     throw new InputError('give --geometry NAME --n N, or --positions FILE', 'source');
@@ -241,5 +288,5 @@ function configurationFromOptions(values: SystemValues, checkSize: (n: number) =
   if (values.n === undefined) throw new InputError('--geometry needs --n N', 'n');
   const n = parseElectronCount(values.n, '--n');
   checkSize(n);
-  return geometry(name, n);
+  return { configuration: geometry(name, n) };
 }

@@ -171,6 +171,7 @@ function writeAllOrNone(directory: string, names: readonly string[], files: read
     throw new InputError(`cannot create directory ${directory}${code ? ` (${code})` : ''}`, 'out');
   }
   const paths = names.map((name) => join(directory, name));
+  const lock = lockDirectory(directory);
   let path = '';
   try {
     files.forEach(([, contents], k) => {
@@ -181,11 +182,50 @@ function writeAllOrNone(directory: string, names: readonly string[], files: read
   } catch (error) {
     // Those written, and the one that failed (a disk filled while writing it); a renamed one is gone.
     for (const target of paths) removeQuietly(partialPath(target));
+    removeQuietly(lock);
     if (created !== undefined) removeEmptyDirectories(directory, created);
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputError(`cannot write ${path}${code ? ` (${code})` : ''}`, 'out');
   }
+  removeQuietly(lock);
   return paths;
+}
+
+/** The lock a run holds in its --out DIR while it writes its files there (lockDirectory). */
+const kLockName = '.darwin-breit.lock';
+/**
+ * How long a run waits for another's lock: a run's files take well under a second to write, and a
+ * stop waits only kWriteGraceMs (5 s) for a write, this wait included.
+ */
+const kLockWaitMs = 3000;
+const kLockPollMs = 50;
+
+/**
+ * Takes `directory`'s lock, waiting up to kLockWaitMs for another run's, and returns its path: two
+ * runs writing into one directory at once (a job array without --shard, a loop without a DIR per
+ * job) would otherwise interleave their renames and leave a mix of both runs' files, each exit 0.
+ * Refused in one line after the wait; a run killed while it wrote leaves its lock behind, which the
+ * message names.
+ */
+function lockDirectory(directory: string): string {
+  const lock = join(directory, kLockName);
+  const deadline = performance.now() + kLockWaitMs;
+  for (;;) {
+    try {
+      writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+      return lock;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw new InputError(`cannot write ${lock}${code ? ` (${code})` : ''}`, 'out');
+    }
+    if (performance.now() >= deadline) {
+      throw new InputError(
+        `cannot write into ${directory}: another darwin-breit run is writing into it (remove ${lock} if none is)`,
+        'out',
+      );
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, kLockPollMs);
+  }
 }
 
 /** Removes `directory` and its parents up to `top`, the first that mkdir made, while they are empty. */

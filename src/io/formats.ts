@@ -25,6 +25,7 @@ import {
   blockSize,
   isModelName,
   unknowns,
+  validateSystem,
   type DarwinSystem,
   type Dimension,
   type ModelName,
@@ -370,13 +371,18 @@ export function savedEnergies(summary: Record<string, unknown>): Energies | null
   return { kinetic, darwin, total, inertiaRatio: numberOf(summary, 'inertia_ratio') ?? NaN };
 }
 
-/** A loaded file's JSON object; anything else (not JSON, an array, a number, null) is refused, naming `field`. */
+/**
+ * A loaded file's JSON object; anything else (not JSON, an array, a number, null) is refused, naming
+ * `field`, and where the parser says where it stopped, the line and column. A leading byte-order mark
+ * (Windows Notepad's, PowerShell's UTF-8) is read past, as the CSV readers read past it.
+ */
 export function parseJsonObject(text: string, name: string, field = 'result'): Record<string, unknown> {
+  const json = text.startsWith('\uFEFF') ? text.slice(1) : text;
   let value: unknown;
   try {
-    value = JSON.parse(text);
-  } catch {
-    throw new InputError(`${name}: not valid JSON`, field);
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new InputError(`${name}: not valid JSON${whereJsonFails(json, (error as Error).message)}`, field);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new InputError(`${name}: not a JSON object`, field);
@@ -384,24 +390,48 @@ export function parseJsonObject(text: string, name: string, field = 'result'): R
 }
 
 /**
+ * Where JSON.parse stopped in `text`, from its `message`: ' at line L, column C' where it gives a
+ * position (V8: 'at position P', Firefox: 'at line L column C'), ' (it ends early: cut short?)' at
+ * the end of the input, else nothing (V8 quotes the text instead, which may span lines).
+ */
+function whereJsonFails(text: string, message: string): string {
+  const lineColumn = /line (\d+) column (\d+)/.exec(message);
+  if (lineColumn) return ` at line ${lineColumn[1]}, column ${lineColumn[2]}`;
+  const position = /at position (\d+)/.exec(message);
+  if (position) {
+    const before = text.slice(0, Number(position[1])).split('\n');
+    return ` at line ${before.length}, column ${before[before.length - 1].length + 1}`;
+  }
+  return /end of (JSON input|data)/.test(message) ? ' (it ends early: cut short?)' : '';
+}
+
+/**
  * A result JSON's object (parseJsonObject), refused unless it describes a configuration it can
- * rebuild; errors have the field 'result'.
+ * rebuild, and one the panel, the link and a solve would take (validateSystem: a finite ε and
+ * softening >= 0, no two electrons at one place without softening; R > 0), with a residual history
+ * of finite numbers and the solve's iterations and convergence of their types; errors have the field
+ * 'result'.
  */
 export function savedResult(object: Record<string, unknown>, name: string): SavedResult {
+  const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
   const configuration = object.configuration as Record<string, unknown> | undefined;
   if (!configuration || typeof configuration !== 'object')
-    throw new InputError(`${name}: no "configuration" object (save it with solve --out FILE.json)`, 'result');
+    throw refuse('no "configuration" object (save it with solve --out FILE.json)');
   const n = configuration.n;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
-    throw new InputError(`${name}: configuration.n is not N >= 1`, 'result');
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw refuse('configuration.n is not N >= 1');
   const model = configuration.model;
-  if (!isModelName(model))
-    throw new InputError(`${name}: configuration.model must be vector or azimuthal`, 'result');
-  const dim: Dimension = configuration.dim === 2 ? 2 : 3;
-  const epsilon = configuration.epsilon;
-  if (typeof epsilon !== 'number' || !(epsilon >= 0))
-    throw new InputError(`${name}: configuration.epsilon is not >= 0`, 'result');
-  const softening = typeof configuration.softening === 'number' ? configuration.softening : 0;
+  if (!isModelName(model)) throw refuse('configuration.model must be vector or azimuthal');
+  // null: the azimuthal model's, which has no dimension to choose (configurationSummary).
+  const savedDim = configuration.dim ?? (model === 'vector' ? 3 : null);
+  if (!(model === 'vector' ? savedDim === 2 || savedDim === 3 : savedDim === null || savedDim === 3))
+    throw refuse(`configuration.dim is ${JSON.stringify(savedDim)}, not the ${model} model's`);
+  const dim: Dimension = savedDim === 2 ? 2 : 3;
+  const { epsilon, radius_m: radius } = configuration;
+  const softening = configuration.softening ?? 0;
+  for (const [key, value] of Object.entries({ epsilon, softening }))
+    if (typeof value !== 'number') throw refuse(`configuration.${key} is not a number`);
+  if (radius != null && !(Number.isFinite(radius) && (radius as number) > 0))
+    throw refuse(`configuration.radius_m is ${JSON.stringify(radius)}, not R > 0 in metres`);
   // solve --json prints the summary alone: the run itself is --out FILE.json's.
   if (object.positions === undefined) {
     throw new InputError(
@@ -410,12 +440,32 @@ export function savedResult(object: Record<string, unknown>, name: string): Save
     );
   }
   const positions = numberArray(object.positions, `${name}: positions`, 3 * n);
-  const size = n * blockSize({ model: model as ModelName, dim });
+  const source = typeof configuration.source === 'string' ? configuration.source : name;
+  const system: DarwinSystem = {
+    configuration: { n, positions, source },
+    model: model as ModelName,
+    dim,
+    epsilon: epsilon as number,
+    softening: softening as number,
+  };
+  try {
+    validateSystem(system);
+  } catch (error) {
+    throw error instanceof InputError ? refuse(error.message) : error;
+  }
+  const size = n * blockSize(system);
   const optional = (key: string) =>
     object[key] === undefined || object[key] === null
       ? null
       : numberArray(object[key], `${name}: ${key}`, size);
-  const history = Array.isArray(object.history) ? (object.history as unknown[]).map(Number) : [];
+  const history =
+    object.history == null ? [] : Array.from(numberArray(object.history, `${name}: history`, null));
+  // A file of a spectrum alone has neither.
+  const { iterations, converged } = object;
+  if (iterations != null && !(Number.isSafeInteger(iterations) && (iterations as number) >= 0))
+    throw refuse(`iterations is ${JSON.stringify(iterations)}, not a count of iterations`);
+  if (converged != null && typeof converged !== 'boolean')
+    throw refuse(`converged is ${JSON.stringify(converged)}, not true or false`);
   // The summary is everything but the per-electron arrays.
   const summary = Object.fromEntries(
     Object.entries(object).filter(
@@ -423,16 +473,12 @@ export function savedResult(object: Record<string, unknown>, name: string): Save
     ),
   );
   return {
-    configuration: {
-      n,
-      positions,
-      source: typeof configuration.source === 'string' ? configuration.source : name,
-    },
-    model: model as ModelName,
+    configuration: system.configuration,
+    model: system.model,
     dim,
-    epsilon,
-    radiusMetres: typeof configuration.radius_m === 'number' ? configuration.radius_m : null,
-    softening,
+    epsilon: system.epsilon,
+    radiusMetres: typeof radius === 'number' ? radius : null,
+    softening: system.softening,
     velocities: optional('velocities'),
     momenta: optional('momenta'),
     history,

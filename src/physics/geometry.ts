@@ -1,7 +1,7 @@
 // Deterministic electron configurations of unit size (R = 1): positions are float64 (x, y, z) triples.
 // Every generator is a closed formula in the index i = 0..N-1, so a configuration is reproduced by
 // its name and N alone (the CLI, the app's URL and the GPU tests rely on that).
-import { decimalNumber, excerpt, InputError } from './input-error.ts';
+import { decimalNumber, excerpt, InputError, underflowsToZero } from './input-error.ts';
 
 export interface Configuration {
   /** Number of electrons N. */
@@ -130,7 +130,7 @@ export function parsePositionsCsv(
   source = 'positions.csv',
   resultHeaders: readonly string[][] = [],
 ): Configuration {
-  const rows = parseNumericCsv(text, source, [['x', 'y'], ['x', 'y', 'z'], ...resultHeaders], 'positions');
+  const rows = positionsRows(text, source, resultHeaders);
   const n = rows.values.length;
   if (n < 1) throw new InputError(`${source}: no electrons (N < 1)`, 'positions');
   const positions = new Float64Array(3 * n);
@@ -142,6 +142,23 @@ export function parsePositionsCsv(
     positions[3 * i + 2] = cz >= 0 ? row[cz] : 0;
   });
   return { n, positions, source };
+}
+
+/** A positions CSV's rows: x, y[, z] or a saved result's columns (`resultHeaders`). */
+function positionsRows(text: string, source: string, resultHeaders: readonly string[][]): NumericCsv {
+  return parseNumericCsv(text, source, [['x', 'y'], ['x', 'y', 'z'], ...resultHeaders], 'positions');
+}
+
+/**
+ * The file's line of each electron of a positions CSV that parsePositionsCsv read, for a refusal that
+ * names one: read again, since only a refusal needs them.
+ */
+export function positionsCsvLines(
+  text: string,
+  source: string,
+  resultHeaders: readonly string[][] = [],
+): number[] {
+  return positionsRows(text, source, resultHeaders).lines;
 }
 
 /**
@@ -252,7 +269,11 @@ export function parseNumericCsv(
     return cells.map((cell) => {
       const value = decimalNumber(cell);
       if (!Number.isFinite(value)) {
-        throw new InputError(`${source}:${number}: '${excerpt(cell.trim())}' is not a finite number`, field);
+        // '1e-400' is finite: it underflows, as a flag's refusal says (parseNumber).
+        const why = underflowsToZero(cell)
+          ? 'is too small for float64 (it would be 0)'
+          : 'is not a finite number';
+        throw new InputError(`${source}:${number}: '${excerpt(cell.trim())}' ${why}`, field);
       }
       return value;
     });

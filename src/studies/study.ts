@@ -294,8 +294,9 @@ export function shardJson(shard: Shard) {
 }
 
 /**
- * Whether `entry`, a value of a saved run's JSON, is an object with a number under each of `keys`
- * and a number or null under each of `nullable`: what a reader checks before the app shows it.
+ * Whether `entry`, a value of a saved run's JSON, is an object with a finite number under each of
+ * `keys` and one or null under each of `nullable` (finite: see FieldKind): what a reader checks before
+ * the app shows it.
  */
 export function holdsNumbers(
   entry: unknown,
@@ -305,15 +306,19 @@ export function holdsNumbers(
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return false;
   const record = entry as Record<string, unknown>;
   return (
-    keys.every((key) => typeof record[key] === 'number') &&
-    nullable.every((key) => record[key] === null || typeof record[key] === 'number')
+    keys.every((key) => Number.isFinite(record[key])) &&
+    nullable.every((key) => record[key] === null || Number.isFinite(record[key]))
   );
 }
 
 /** A number of a study's JSON back: null stood for a value that was not finite (toJson). */
 export const finiteOrNaN = (x: number | null): number => (x === null ? NaN : x);
 
-/** A field's kind in the JSON: '?' after a kind admits null (toJson's stand-in for no number). */
+/**
+ * A field's kind in the JSON: '?' after a kind admits null (toJson's stand-in for no number). A
+ * 'number' is finite: toJson writes null for any other, so an Infinity is a literal such as 1e400
+ * that overflowed as it was read, not a number the run wrote.
+ */
 export type FieldKind = 'number' | 'number?' | 'string' | 'string?' | 'boolean';
 
 /** Whether `value` is a JSON object (not null, not a list). */
@@ -333,8 +338,9 @@ export function objectLack(value: unknown, path: string, fields: Record<string, 
     const field = value[key];
     const nullable = kind.endsWith('?');
     const type = nullable ? kind.slice(0, -1) : kind;
-    if (typeof field === type || (nullable && field === null)) continue;
-    const wanted = `${type === 'boolean' ? 'a boolean' : `a ${type}`}${nullable ? ' or null' : ''}`;
+    const ofKind = type === 'number' ? Number.isFinite(field) : typeof field === type;
+    if (ofKind || (nullable && field === null)) continue;
+    const wanted = `${type === 'number' ? 'a finite number' : `a ${type}`}${nullable ? ' or null' : ''}`;
     return `${fieldPath(path, key)} ${field === undefined ? 'is missing' : `is not ${wanted}`}`;
   }
   return null;
@@ -360,6 +366,52 @@ export function listLack(
     if (lack !== null) return lack;
   }
   return null;
+}
+
+/**
+ * What a sweep's parameters (N, a_m/a: `values`, the k-th at `path(k)`) lack, in words; null if
+ * nothing: each a finite number without `problem` (the range its flag checks), none twice, and
+ * ascending where the command sorts them. A point under a parameter its run never had, or two under
+ * one, would be reported as measured there.
+ */
+export function sweepValuesLack(
+  values: readonly unknown[],
+  path: (k: number) => string,
+  problem: Check,
+  { ascending = false }: { readonly ascending?: boolean } = {},
+): string | null {
+  for (const [k, value] of values.entries()) {
+    if (!Number.isFinite(value)) return `${path(k)} is not a finite number`;
+    const x = value as number;
+    const why = problem(x) ?? (values.indexOf(x) < k ? 'given twice' : null);
+    if (why !== null) return `${path(k)} is ${x}: ${why}`;
+    if (ascending && k > 0 && x < (values[k - 1] as number))
+      return `${path(k)} is ${x}: below ${path(k - 1)}, ${values[k - 1] as number}`;
+  }
+  return null;
+}
+
+/**
+ * What a shard's points (a list at `path`) lack of the parameter under `key` (N, a_m/a) that its
+ * run's list gives them, in words; null if nothing. Point j of shard K/C is point K - 1 + jC of the
+ * sweep (joinShards), whose points from `offset` on carry `sweep`'s parameters in turn: a point under
+ * another one, or one too few or too many, would be joined in under a parameter not its own.
+ */
+export function shardPointsLack(
+  points: readonly Record<string, unknown>[],
+  path: string,
+  key: string,
+  sweep: readonly number[],
+  offset: number,
+  shard: Shard,
+): string | null {
+  const mine = sweep.filter((_, k) => inShard(offset + k, shard));
+  if (points.length !== mine.length)
+    return `${path} holds ${points.length} points, not the ${mine.length} of shard ${shard.index}/${shard.count} of its run's list`;
+  const j = points.findIndex((point, j) => point[key] !== mine[j]);
+  return j < 0
+    ? null
+    : `${path}[${j}].${key} is ${String(points[j][key])}, where its run's list has ${mine[j]}`;
 }
 
 /**

@@ -15,7 +15,8 @@ K = 1..N, each saved with --json) into the result of one run: the points back in
 every fit recomputed from all of them, and the same text, JSON (timings summed) and --out files as
 one run (london: the convergence plot; each shard's --out holds its own maps). A shard that a signal
 stopped before its last point ("stopped" in its JSON) is refused: rerun that shard; so is one that
-lacks a field its command writes, or holds it as another type (the refusal names the field), and
+lacks a field its command writes, holds it as another type or a number past float64's range, or has
+a point at an N or a_m/a other than its run's list gives that place (the refusal names the field), and
 shards of other settings, another device (the CPU beside a GPU, two adapters, or one GPU under two
 driver versions, which its "description" names) or another program version (one written before
 files named it, without "version", beside one with it too). The merged JSON names the shards'

@@ -6,11 +6,13 @@ import { kProgramVersion, type DeviceSummary } from '../../io/formats.ts';
 import { heatMap, linePlot } from '../../io/svg.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { withinTarget } from '../../run/check.ts';
+import type { Check } from '../../run/inputs.ts';
 import { checkWarning } from '../../run/report.ts';
 import {
   continuumUniformity,
   isLondonGeometry,
   kMapExtent,
+  londonConvergenceNs,
   type FieldMapGrid,
   type LondonBody,
   type LondonConvergencePoint,
@@ -19,6 +21,7 @@ import {
 import { markdownNumber as f, markdownTable } from '../markdown.ts';
 import {
   holdsNumbers,
+  integerRangeProblem,
   joinShards,
   listLack,
   objectLack,
@@ -26,9 +29,11 @@ import {
   savedRunDevice,
   savedStop,
   shardJson,
+  shardPointsLack,
   stoppedJson,
   stoppedLine,
   sweepPlotTitle,
+  sweepValuesLack,
   finiteOrNaN,
   type FieldKind,
   type Shard,
@@ -41,6 +46,7 @@ import {
   type LondonMap,
   type LondonMapStudy,
 } from './run.ts';
+import { kLondonElectrons, kLondonGrid } from './spec.ts';
 
 /** A body's shape and size: the sphere, or the cylinder with its half-height h, which tells two runs apart. */
 export type LondonShape = Pick<LondonBody, 'geometry' | 'halfHeight'>;
@@ -408,11 +414,22 @@ export function londonFromJson(
   if (!Array.isArray(points) || !points.every((p) => holdsNumbers(p, ['n', 'n_re_over_r', 'deviation'])))
     throw refuse('no convergence list as london --json writes it');
   const halfHeight = run.half_height;
-  if (
-    !Number.isSafeInteger(run.grid) ||
-    (geometry === 'cylinder' && !(typeof halfHeight === 'number' && halfHeight > 0))
-  )
-    throw refuse('no grid (or cylinder half-height)');
+  if (geometry === 'cylinder' && !(typeof halfHeight === 'number' && halfHeight > 0))
+    throw refuse('no cylinder half-height');
+  const lack =
+    gridLack(run.grid) ??
+    sweepValuesLack(
+      run.studies.map((study) => study.n),
+      (k) => `studies[${k}].n`,
+      electronsProblem,
+    ) ??
+    sweepValuesLack(
+      run.convergence.points.map((point) => point.n),
+      (k) => `convergence.points[${k}].n`,
+      electronsProblem,
+      { ascending: true },
+    );
+  if (lack !== null) throw refuse(`${lack}, not what london --json writes`);
   // A run stopped with none of its list finished says so, as it did when it ran.
   const listPoints = run.convergence.points.map(convergencePointFromJson);
   const stoppedBefore = savedStop(json, name) !== null && listPoints.length === 0;
@@ -451,17 +468,53 @@ const kConvergencePointFields: Record<string, FieldKind> = {
 };
 
 /**
+ * What a saved run's "grid" lacks of the range --grid takes, in words; null if nothing: the app builds
+ * G x G field points per body from it as the file loads.
+ */
+function gridLack(grid: unknown): string | null {
+  if (typeof grid !== 'number') return 'grid is not a number';
+  const problem = integerRangeProblem(kLondonGrid, grid);
+  return problem === null ? null : `grid is ${grid}: ${problem}`;
+}
+
+/** Why a body's N is refused by the range --n takes, or null. */
+const electronsProblem: Check = (n) => integerRangeProblem(kLondonElectrons, n);
+
+/**
+ * What a shard's maps and share of the convergence list lack of the N its run gives each, in words;
+ * null if nothing: the sweep runs a map per "ns", then the list (runLondon); the shard is merge's,
+ * already read as {index, count}.
+ */
+function shardBodiesLack(json: Record<string, unknown>, geometry: LondonGeometry, halfHeight: number) {
+  const ns = json.ns as number[];
+  const shard = json.shard as Shard;
+  const points = (json.convergence as { points: Record<string, unknown>[] }).points;
+  return (
+    shardPointsLack(json.studies as Record<string, unknown>[], 'studies', 'n', ns, 0, shard) ??
+    shardPointsLack(
+      points,
+      'convergence.points',
+      'n',
+      londonConvergenceNs(geometry, halfHeight),
+      ns.length,
+      shard,
+    )
+  );
+}
+
+/**
  * One shard of `london --shard K/N --json` read for merge (`name`, its file): its body, grid, the
- * run's N, its maps and its share of the convergence list, field by field. A file that lacks a field
- * merge or its reports read is refused in one line that names it (field 'shards').
+ * run's N, its maps and its share of the convergence list, field by field, each at the N its run
+ * gives it. A file that lacks a field merge or its reports read is refused in one line that names
+ * it (field 'shards').
  */
 export function londonShardFromJson(saved: Record<string, unknown>, name: string): LondonJson {
   const json = Array.isArray(saved.studies)
     ? { ...saved, studies: saved.studies.map(withCurrentMapKeys) }
     : saved;
   const { geometry, half_height: halfHeight } = json;
-  const number = (value: unknown, path: string) =>
-    typeof value === 'number' ? null : `${path} is not a number`;
+  const body = geometry as LondonGeometry;
+  const h = (halfHeight as number | null) ?? 1;
   const lack =
     (typeof geometry === 'string' && isLondonGeometry(geometry)
       ? null
@@ -469,8 +522,9 @@ export function londonShardFromJson(saved: Record<string, unknown>, name: string
     ((geometry === 'cylinder' ? typeof halfHeight === 'number' && halfHeight > 0 : halfHeight === null)
       ? null
       : `half_height is ${JSON.stringify(halfHeight)}, not a cylinder's h > 0 or a sphere's null`) ??
-    (Number.isSafeInteger(json.grid) ? null : 'grid is not a whole number') ??
-    listLack(json, '', 'ns', number) ??
+    gridLack(json.grid) ??
+    listLack(json, '', 'ns', () => null) ??
+    sweepValuesLack(json.ns as unknown[], (k) => `ns[${k}]`, electronsProblem) ??
     listLack(json, '', 'studies', (map, path) => objectLack(map, path, kMapFields), { empty: true }) ??
     objectLack(json.convergence, 'convergence', {}) ??
     listLack(
@@ -479,7 +533,8 @@ export function londonShardFromJson(saved: Record<string, unknown>, name: string
       'points',
       (point, path) => objectLack(point, path, kConvergencePointFields),
       { empty: true },
-    );
+    ) ??
+    shardBodiesLack(json, body, h);
   if (lack !== null) throw new InputError(`${name}: not a london shard (${lack})`, 'shards');
   return json as unknown as LondonJson;
 }

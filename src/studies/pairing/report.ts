@@ -8,6 +8,7 @@ import { InputError } from '../../physics/input-error.ts';
 import {
   kEq46MinRatio,
   kPairingRings,
+  pairingRatioProblem,
   type PairingPoint,
   type RingReading,
   type RingTemperature,
@@ -22,9 +23,11 @@ import {
   sameInShards,
   savedRunDevice,
   shardJson,
+  shardPointsLack,
   stoppedJson,
   stoppedLine,
   sweepPlotTitle,
+  sweepValuesLack,
   type FieldKind,
   type Shard,
   type SweepStop,
@@ -421,13 +424,18 @@ function ringLack(ring: unknown, path: string): string | null {
 
 /**
  * What a pairing run's JSON lacks of what is read from it (its points, grid and rings, each field of
- * its kind), the first such field in words; null if nothing.
+ * its kind; the points at a_m/a that --ratios takes, ascending as it sorts them), the first such
+ * field in words; null if nothing.
  */
 function pairingLack(json: Record<string, unknown>): string | null {
   // A run stopped before its rings (runPairing computes them after every point) has none.
   const ringsToCome = json.stopped != null && Array.isArray(json.rings) && json.rings.length === 0;
+  const ratios = (points: unknown) => (points as { ratio: number }[]).map((point) => point.ratio);
   return (
     listLack(json, '', 'points', (point, path) => objectLack(point, path, kPointFields)) ??
+    sweepValuesLack(ratios(json.points), (k) => `points[${k}].ratio`, pairingRatioProblem, {
+      ascending: true,
+    }) ??
     objectLack(json.grid, 'grid', kGridFields) ??
     (ringsToCome ? null : listLack(json, '', 'rings', ringLack))
   );
@@ -435,14 +443,25 @@ function pairingLack(json: Record<string, unknown>): string | null {
 
 /**
  * One shard of `pairing --shard K/N --json` read for merge (`name`, its file): the run's a_m/a and
- * what pairingLack reads. A file that lacks a field merge, the text, the table or the plots read is refused in one line that names it (field
- * 'shards').
+ * what pairingLack reads, each point at the a_m/a the run's list gives it. A file that lacks a field
+ * merge, the text, the table or the plots read is refused in one line that names it (field 'shards');
+ * its "shard" is merge's, already read as {index, count}.
  */
 export function pairingShardFromJson(json: Record<string, unknown>, name: string): PairingJson {
   const lack =
-    listLack(json, '', 'ratios', (ratio, path) =>
-      typeof ratio === 'number' ? null : `${path} is not a number`,
-    ) ?? pairingLack(json);
+    listLack(json, '', 'ratios', () => null) ??
+    sweepValuesLack(json.ratios as unknown[], (k) => `ratios[${k}]`, pairingRatioProblem, {
+      ascending: true,
+    }) ??
+    pairingLack(json) ??
+    shardPointsLack(
+      json.points as Record<string, unknown>[],
+      'points',
+      'ratio',
+      json.ratios as number[],
+      0,
+      json.shard as Shard,
+    );
   if (lack !== null) throw new InputError(`${name}: not a pairing shard (${lack})`, 'shards');
   return json as unknown as PairingJson;
 }

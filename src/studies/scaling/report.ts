@@ -23,20 +23,23 @@ import {
   joinShards,
   listLack,
   objectLack,
+  integerRangeProblem,
   pointCheck,
   pointWithinTarget,
   sameInShards,
   savedRunDevice,
   shardJson,
+  shardPointsLack,
   stoppedJson,
   stoppedLine,
   sweepPlotTitle,
+  sweepValuesLack,
   finiteOrNaN,
   type FieldKind,
   type Shard,
   type SweepStop,
 } from '../study.ts';
-import { kScalingMinElectrons, type ScalingSweep } from './spec.ts';
+import { kScalingElectrons, kScalingMinElectrons, type ScalingSweep } from './spec.ts';
 import { covarianceAlone, fittedCoefficient, type LawFit } from '../fits.ts';
 import {
   fittedPoints,
@@ -596,19 +599,37 @@ function scalingStudyLack(study: unknown, path: string): string | null {
 }
 
 /**
+ * What a shard's geometries lack of the N its run's "ns" gives each of their points; null if nothing.
+ * The sweep runs the geometries one after the other, each over every N (runScaling), and the shard
+ * is merge's, already read as {index, count}.
+ */
+function shardStudiesLack(json: Record<string, unknown>): string | null {
+  const ns = json.ns as number[];
+  const studies = json.studies as { points: Record<string, unknown>[] }[];
+  for (const [g, study] of studies.entries()) {
+    const at = `studies[${g}].points`;
+    const lack = shardPointsLack(study.points, at, 'n', ns, g * ns.length, json.shard as Shard);
+    if (lack !== null) return lack;
+  }
+  return null;
+}
+
+/**
  * One shard of `scaling --shard K/N --json` read for merge (`name`, its file): its model, N and each
- * geometry's points, field by field. A file that lacks a field merge or its reports read is refused in
- * one line that names it (field 'shards'); an older one's null storage is read as dense (savedStorage).
+ * geometry's points, field by field, each point at the N its run's "ns" gives it. A file that lacks a
+ * field merge or its reports read is refused in one line that names it (field 'shards'); an older
+ * one's null storage is read as dense (savedStorage).
  */
 export function scalingShardFromJson(json: Record<string, unknown>, name: string): ScalingJson {
-  const number = (value: unknown, path: string) =>
-    typeof value === 'number' ? null : `${path} is not a number`;
+  const electrons = (n: number) => integerRangeProblem(kScalingElectrons, n);
   const lack =
     (isModelName(json.model)
       ? null
       : `model is ${JSON.stringify(json.model)}, not ${kModelNames.join(' or ')}`) ??
-    listLack(json, '', 'ns', number) ??
+    listLack(json, '', 'ns', () => null) ??
+    sweepValuesLack(json.ns as unknown[], (k) => `ns[${k}]`, electrons, { ascending: true }) ??
     listLack(json, '', 'studies', scalingStudyLack) ??
+    shardStudiesLack(json) ??
     objectLack(json.timing_ms, 'timing_ms', { total_ms: 'number' });
   if (lack !== null) throw new InputError(`${name}: not a scaling shard (${lack})`, 'shards');
   const studies = (json.studies as Record<string, unknown>[]).map((study) => ({
