@@ -56,6 +56,8 @@ const url = server.resolvedUrls?.local[0] ?? `http://127.0.0.1:${port}/`;
 console.log(`darwin-breit app: ${url}`);
 console.log('press Ctrl+C to stop');
 
+// Ctrl+C is how this server is meant to end, not a run cut short: exit 0, so that npm does not
+// report `npm start` as failed (the CLI's runs, which a signal does cut short, exit 128 + n).
 const close = async () => {
   await server.close();
   process.exit(0);
