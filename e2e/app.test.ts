@@ -1250,12 +1250,27 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     await page.waitForFunction(() => document.body.dataset.status === 'running');
     // The main thread stays free while the GPU works: animation frames arrive before the solve ends.
     expect(await statusAtFrames(page)).toEqual(['running', 'running', 'running']);
-    // Stop once the solver iterates (tol 1e-12 is beyond float32: it would not end by itself); a Stop
-    // during the build or p = M v before it ends the run with no solve at all.
-    await page.waitForFunction(() =>
-      document.getElementById('progress-text')?.textContent?.startsWith('Solve: iteration'),
+    // Stop once the solver iterates: a Stop during the build or p = M v before it ends the run with no
+    // solve at all. Clicked by the page itself in the task that shows the first iteration, since this
+    // well-conditioned solve (refined in float64 to 1e-12) ends a few iterations later, sooner than a
+    // click sent from here would land on a busy machine.
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve) => {
+          const text = document.getElementById('progress-text')!;
+          const stopAtIteration = () => {
+            if (!text.textContent?.startsWith('Solve: iteration')) return false;
+            document.getElementById('progress-stop')!.click();
+            resolve();
+            return true;
+          };
+          if (stopAtIteration()) return;
+          const observer = new MutationObserver(() => {
+            if (stopAtIteration()) observer.disconnect();
+          });
+          observer.observe(text, { childList: true, characterData: true, subtree: true });
+        }),
     );
-    await page.locator('#progress-stop').click();
     expect(await finished()).toBe('failed');
     expect(await page.locator('#solve-reason').getAttribute('data-reason')).toBe('stopped');
     const iterations = await shownValue(page, 'solve-iterations');

@@ -779,7 +779,7 @@ describe('--device cpu --matrix tree', () => {
     );
     expect(out.matrix).toBe('tree');
     // The tree's products on 2 threads: their count after it, as it moves the numbers to rounding.
-    expect(Object.keys(out).slice(2, 6)).toEqual(['device', 'matrix', 'tree', 'threads']);
+    expect(Object.keys(out).slice(3, 7)).toEqual(['device', 'matrix', 'tree', 'threads']);
     expect(out.threads).toBe(2);
     // The limit given, beside the tolerance; auto is null.
     expect([out.tolerance, out.max_iter]).toEqual([1e-8, 90]);

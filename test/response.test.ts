@@ -1861,7 +1861,7 @@ describe('the response command', () => {
     const run = cli(...args, '--device', 'cpu', '--matrix', 'tree', '--tree-tol', '1e-4', '--json');
     expect(run.status, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout);
-    expect(Object.keys(summary).slice(-3)).toEqual(['device', 'tree', 'files']);
+    expect(Object.keys(summary).slice(-4)).toEqual(['device', 'tree', 'threads', 'files']);
     expect(summary.tree).toEqual({ tolerance: 1e-4, n: [256, 1024] });
     expect(summary.matrix).toBe('tree');
     for (const p of summary.points) {
