@@ -344,12 +344,13 @@ export interface SavedResult {
   readonly summary: Record<string, unknown>;
 }
 
-function numberArray(value: unknown, what: string, length: number | null): Float64Array {
-  if (!Array.isArray(value) || value.some((x) => typeof x !== 'number' || !Number.isFinite(x)))
-    throw new InputError(`${what} must be an array of finite numbers`, 'result');
+function numberArray(value: unknown, what: string, length: number | null, nullable = false): Float64Array {
+  const entry = (x: unknown) => (typeof x === 'number' && Number.isFinite(x)) || (nullable && x === null);
+  if (!Array.isArray(value) || !value.every(entry))
+    throw new InputError(`${what} must be an array of finite numbers${nullable ? ' or null' : ''}`, 'result');
   if (length !== null && value.length !== length)
     throw new InputError(`${what} has ${value.length} entries, expected ${length}`, 'result');
-  return Float64Array.from(value as number[]);
+  return Float64Array.from(value as (number | null)[], (x) => x ?? NaN);
 }
 
 /** A number of a loaded JSON object, or null where it has none. */
@@ -409,7 +410,7 @@ function whereJsonFails(text: string, message: string): string {
  * A result JSON's object (parseJsonObject), refused unless it describes a configuration it can
  * rebuild, and one the panel, the link and a solve would take (validateSystem: a finite ε and
  * softening >= 0, no two electrons at one place without softening; R > 0), with a residual history
- * of finite numbers and the solve's iterations and convergence of their types; errors have the field
+ * of finite numbers or null (NaN) and the solve's iterations and convergence of their types; errors have the field
  * 'result'.
  */
 export function savedResult(object: Record<string, unknown>, name: string): SavedResult {
@@ -458,8 +459,10 @@ export function savedResult(object: Record<string, unknown>, name: string): Save
     object[key] === undefined || object[key] === null
       ? null
       : numberArray(object[key], `${name}: ${key}`, size);
+  // A solve records the non-finite residual it stops on (diverged_nan), which toJson writes as null:
+  // NaN again, which the residual plot skips.
   const history =
-    object.history == null ? [] : Array.from(numberArray(object.history, `${name}: history`, null));
+    object.history == null ? [] : Array.from(numberArray(object.history, `${name}: history`, null, true));
   // A file of a spectrum alone has neither.
   const { iterations, converged } = object;
   if (iterations != null && !(Number.isSafeInteger(iterations) && (iterations as number) >= 0))
