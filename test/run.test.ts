@@ -1418,6 +1418,9 @@ describe('the JSON of a run', () => {
     ['[1, 2]', 'x.json: not a JSON object'],
     ['7', 'x.json: not a JSON object'],
     ['{"n": ', 'x.json: not valid JSON (it ends early: cut short?)'],
+    // Cut inside an array: V8 names the end, where it wanted a ','.
+    ['{"n": [1, 2', 'x.json: not valid JSON (it ends early: cut short?)'],
+    ['{"n": [1, 2\n  ', 'x.json: not valid JSON (it ends early: cut short?)'],
     ['{"n": 1,\n "model": "vector",}', 'x.json: not valid JSON at line 2, column 20'],
     ['\uFEFF[1, 2]', 'x.json: not a JSON object'],
     ['{"command": "solve"}', 'x.json: no "configuration" object (save it with solve --out FILE.json)'],

@@ -393,17 +393,21 @@ export function parseJsonObject(text: string, name: string, field = 'result'): R
 /**
  * Where JSON.parse stopped in `text`, from its `message`: ' at line L, column C' where it gives a
  * position (V8: 'at position P', Firefox: 'at line L column C'), ' (it ends early: cut short?)' at
- * the end of the input, else nothing (V8 quotes the text instead, which may span lines).
+ * the end of the input or past its last character but blanks (a file cut inside an array, where V8
+ * expects a ',' at its very end), else nothing (V8 quotes the text instead, which may span lines).
  */
 function whereJsonFails(text: string, message: string): string {
+  const kCutShort = ' (it ends early: cut short?)';
   const lineColumn = /line (\d+) column (\d+)/.exec(message);
   if (lineColumn) return ` at line ${lineColumn[1]}, column ${lineColumn[2]}`;
   const position = /at position (\d+)/.exec(message);
   if (position) {
-    const before = text.slice(0, Number(position[1])).split('\n');
+    const at = Number(position[1]);
+    if (at >= text.trimEnd().length) return kCutShort;
+    const before = text.slice(0, at).split('\n');
     return ` at line ${before.length}, column ${before[before.length - 1].length + 1}`;
   }
-  return /end of (JSON input|data)/.test(message) ? ' (it ends early: cut short?)' : '';
+  return /end of (JSON input|data)/.test(message) ? kCutShort : '';
 }
 
 /**
