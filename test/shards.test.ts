@@ -445,7 +445,10 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     const ofVersion = (shard: ScalingJson, version: string | null) => file(toJson({ ...shard, version }));
     await refusal(
       [ofVersion(shards[0], kProgramVersion), ofVersion(shards[1], '0.0.9')],
-      exactly(`merge: the shards differ in version ("${kProgramVersion}", "0.0.9"): not one run`),
+      exactly(
+        `merge: the shards differ in version ("${kProgramVersion}", "0.0.9"): not one run; ` +
+          `rerun the older shards with this version (${kProgramVersion})`,
+      ),
     );
     // A shard written before "version" was recorded is of an older version than any that names one.
     const unnamed = (shard: ScalingJson) => {
@@ -455,7 +458,10 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     };
     await refusal(
       [file(toJson(shards[0])), unnamed(shards[1])],
-      exactly(`merge: the shards differ in version ("${kProgramVersion}", null): not one run`),
+      exactly(
+        `merge: the shards differ in version ("${kProgramVersion}", null: written before files named ` +
+          `their version): not one run; rerun the older shards with this version (${kProgramVersion})`,
+      ),
     );
     // Not the version that merged them: the merged file, and --out's scaling.json, name the shards'.
     const out = join(directory, 'older-version');

@@ -2,7 +2,7 @@
 // Slurm job array) joined into the result one run would have printed: the same JSON apart from
 // timings, its fits recomputed from all points, and the same text and files.
 import { InputError } from '../../physics/input-error.ts';
-import { parseJsonObject } from '../../io/formats.ts';
+import { kProgramVersion, parseJsonObject } from '../../io/formats.ts';
 import { sameInShards, savedStop } from '../../studies/study.ts';
 import { kCommonOptions, parseCommandArgs, readTextFile } from '../options.ts';
 import { checkOutputDirectory, summaryFileName } from '../output-directory.ts';
@@ -124,7 +124,10 @@ export async function mergeCommand(
   sameInShards(shards, (shard) => ({ ...(shard.device as object), timestamp_query: undefined }), 'device');
   // Nor are two versions' points one run's: the same options need not give the same bits in another.
   // A shard written before files named their version (null) is of an older one than any that does.
-  sameInShards(shards, (shard) => shard.version, 'version');
+  sameInShards(shards, (shard) => shard.version, 'version', {
+    nullMeans: 'written before files named their version',
+    remedy: `rerun the older shards with this version (${kProgramVersion})`,
+  });
   if (settings) sameInShards(shards, settings, 'settings');
   if (values.out !== undefined) checkOutputDirectory(values.out, [summaryFileName(command, null)]);
   return merge(read, values, progress);
