@@ -105,7 +105,8 @@ export async function main(
     else process.stdout.write(output.text ?? '');
     if (output.outFailure) writeStderr(`error: ${output.outFailure.message}\n`);
     // A signal that came while the files were written (the synchronous wait for another run's lock)
-    // is heard on this thread only once its event loop has polled: two turns of it.
+    // is heard on this thread only once its event loop polls again: two turns of it, since the first
+    // may come before the poll (where this ran from the poll itself).
     if (output.outFailure && !requests) {
       await new Promise(setImmediate);
       await new Promise(setImmediate);

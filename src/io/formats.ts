@@ -344,6 +344,10 @@ export interface SavedResult {
   readonly summary: Record<string, unknown>;
 }
 
+/**
+ * `value` as finite numbers (`length` of them, unless null), refused in one line naming `what`;
+ * `nullable`: a null entry, toJson's for a non-finite number, read as NaN.
+ */
 function numberArray(value: unknown, what: string, length: number | null, nullable = false): Float64Array {
   const entry = (x: unknown) => (typeof x === 'number' && Number.isFinite(x)) || (nullable && x === null);
   if (!Array.isArray(value) || !value.every(entry))
@@ -414,8 +418,8 @@ function whereJsonFails(text: string, message: string): string {
  * A result JSON's object (parseJsonObject), refused unless it describes a configuration it can
  * rebuild, and one the panel, the link and a solve would take (validateSystem: a finite ε and
  * softening >= 0, no two electrons at one place without softening; R > 0), with a residual history
- * of finite numbers or null (NaN) and the solve's iterations and convergence of their types; errors have the field
- * 'result'.
+ * of finite numbers or null (NaN) and the solve's iterations and convergence of their types; errors
+ * have the field 'result'.
  */
 export function savedResult(object: Record<string, unknown>, name: string): SavedResult {
   const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
