@@ -172,19 +172,26 @@ describe('a study run writes its --out whole or not at all', () => {
 
   test("a run asked to stop while it waits for another's lock gives up at once", () => {
     // In a run's worker the stop comes through memory it shares with the thread that heard the signal;
-    // a wait that did not look would hold the stop for the whole minute.
+    // a wait that did not look would hold the stop for the whole wait. The wait gives up at its first
+    // look, before its first pause: the stop is asked once.
     const out = join(dir, 'locked-stop');
     mkdirSync(out);
     writeFileSync(join(out, '.darwin-breit.lock'), '');
     const idle = () => new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-    shareWritesThrough(idle(), { signal: () => 'SIGINT', pointsFinished: () => undefined });
+    let looks = 0;
+    const stop = () => {
+      looks++;
+      return 'SIGINT' as const;
+    };
+    shareWritesThrough(idle(), { signal: stop, pointsFinished: () => undefined });
     try {
-      expect(() => writeIntoDirectory({ path: out, names: ['a.svg'] }, [['a.svg', 'new\n']], 60_000)).toThrow(
+      expect(() => writeIntoDirectory({ path: out, names: ['a.svg'] }, [['a.svg', 'new\n']], 200)).toThrow(
         /^cannot write into .*: another darwin-breit run is writing into it/,
       );
     } finally {
       shareWritesThrough(idle(), { signal: () => null, pointsFinished: () => undefined });
     }
+    expect(looks).toBe(1);
     expect(readdirSync(out)).toEqual(['.darwin-breit.lock']);
   });
 
