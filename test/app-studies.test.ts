@@ -23,6 +23,7 @@ import {
   scalingLawText,
 } from '../src/app/studies-view.ts';
 import type { StudyAction } from '../src/app/state.ts';
+import { filed } from '../src/app/studies.ts';
 import { kFermiReadingLabels } from '../src/physics/paper.ts';
 import { kPairingRings, ringTemperature } from '../src/physics/pairing.ts';
 import { scalingLaw } from '../src/physics/scaling.ts';
@@ -402,6 +403,15 @@ describe("a study's saved JSON read back (Files › load): every reader refuses 
       new InputError('l.json: names no device, as --json does', 'result'),
     );
   });
+});
+
+test("a loaded study file saved again keeps its file's version, null where it names none, as merge writes", () => {
+  // The card rebuilds the JSON under the page's version; the points are the file's.
+  const built = { command: 'scaling', version: '9.9.9' as string | null, ns: [8, 16] };
+  const saved = (json: Record<string, unknown>) => JSON.parse(toJson(filed(json, built))) as typeof built;
+  expect(saved({ version: '0.0.9' })).toEqual({ ...built, version: '0.0.9' });
+  expect(saved({ version: null })).toEqual({ ...built, version: null });
+  expect(saved({})).toEqual({ ...built, version: null });
 });
 
 test("the pairing card's rings' table says which reading of eq. 43 its a_m and temperatures are", () => {

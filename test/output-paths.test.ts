@@ -3,12 +3,22 @@
 // point, and the files solve reads back (a study's velocities, a binary or empty name refused in one
 // line). Spawned processes, exit codes, one `error:` line.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { kCommandList } from '../src/cli/commands/index.ts';
 import { geometry, parseNumericCsv } from '../src/physics/geometry.ts';
-import { writeIntoDirectory } from '../src/cli/output-directory.ts';
+import { checkOutputDirectory, writeIntoDirectory } from '../src/cli/output-directory.ts';
+import { shareWritesThrough } from '../src/cli/signals.ts';
 import { responsePointTags } from '../src/studies/response/report.ts';
 import { expectUserErrorRun, runCli, runCliActingAt, useCliBundle } from './helpers/cli-bundle.ts';
 import { smallRun } from './helpers/commands.ts';
@@ -139,22 +149,80 @@ describe('a study run writes its --out whole or not at all', () => {
     const out = join(dir, 'locked');
     mkdirSync(out);
     writeFileSync(join(out, 'a.svg'), 'KEEP\n');
-    writeFileSync(join(out, '.darwin-breit.lock'), '1\n');
-    expect(() => writeIntoDirectory({ path: out, names: ['a.svg'] }, [['a.svg', 'new\n']])).toThrow(
-      new RegExp(
-        `^cannot write into ${out}: another darwin-breit run is writing into it \\(remove ${out}/\\.darwin-breit\\.lock if none is\\)$`,
-      ),
+    const refusal = new RegExp(
+      `^cannot write into ${out}: another darwin-breit run is writing into it \\(remove ${out}/\\.darwin-breit\\.lock if none is\\)$`,
     );
+    const checked = checkOutputDirectory(out, ['a.svg']);
+    writeFileSync(join(out, '.darwin-breit.lock'), '');
+    // Locked once the run was under way: waited for (100 ms here), then refused.
+    expect(() => writeIntoDirectory(checked, [['a.svg', 'new\n']], 100)).toThrow(refusal);
+    // Found before the run too, so that a lock left by a run killed as it wrote costs no long run.
+    expect(() => checkOutputDirectory(out, ['a.svg'])).toThrow(refusal);
     expect(readdirSync(out).sort()).toEqual(['.darwin-breit.lock', 'a.svg']);
     expect(readFileSync(join(out, 'a.svg'), 'utf8')).toBe('KEEP\n');
     // Once it is gone, the files are written and the lock with them.
     rmSync(join(out, '.darwin-breit.lock'));
-    writeIntoDirectory({ path: out, names: ['a.svg', 'b.svg'] }, [
+    writeIntoDirectory(checkOutputDirectory(out, ['a.svg', 'b.svg']), [
       ['a.svg', 'new\n'],
       ['b.svg', 'new\n'],
     ]);
     expect(readdirSync(out).sort()).toEqual(['a.svg', 'b.svg']);
     expect(readFileSync(join(out, 'a.svg'), 'utf8')).toBe('new\n');
+  });
+
+  test("a run asked to stop while it waits for another's lock gives up at once", () => {
+    // In a run's worker the stop comes through memory it shares with the thread that heard the signal;
+    // a wait that did not look would hold the stop for the whole wait. The wait gives up at its first
+    // look, before its first pause: the stop is asked once.
+    const out = join(dir, 'locked-stop');
+    mkdirSync(out);
+    writeFileSync(join(out, '.darwin-breit.lock'), '');
+    const idle = () => new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    let looks = 0;
+    const stop = () => {
+      looks++;
+      return 'SIGINT' as const;
+    };
+    shareWritesThrough(idle(), { signal: stop, pointsFinished: () => undefined });
+    try {
+      expect(() => writeIntoDirectory({ path: out, names: ['a.svg'] }, [['a.svg', 'new\n']], 200)).toThrow(
+        /^cannot write into .*: another darwin-breit run is writing into it/,
+      );
+    } finally {
+      shareWritesThrough(idle(), { signal: () => null, pointsFinished: () => undefined });
+    }
+    expect(looks).toBe(1);
+    expect(readdirSync(out)).toEqual(['.darwin-breit.lock']);
+  });
+
+  test('a lock that fails once created is removed, with the directories the run made: the next run is not refused', () => {
+    // A full disk let the lock be created but not written, and left it (and DIR) for the next run to
+    // be refused by as "another run is writing". Here the lock's file fails as it is closed.
+    const out = join(dir, 'lock-fails', 'sub');
+    const realOpen = fs.openSync;
+    const realClose = fs.closeSync;
+    let lockDescriptor: number | undefined;
+    fs.openSync = ((path: fs.PathLike, flags: fs.OpenMode, mode?: fs.Mode) => {
+      const descriptor = realOpen(path, flags, mode);
+      if (String(path).endsWith('.darwin-breit.lock')) lockDescriptor = descriptor;
+      return descriptor;
+    }) as typeof fs.openSync;
+    fs.closeSync = ((descriptor: number) => {
+      realClose(descriptor);
+      if (descriptor === lockDescriptor) throw Object.assign(new Error('EIO'), { code: 'EIO' });
+    }) as typeof fs.closeSync;
+    syncBuiltinESMExports();
+    try {
+      expect(() => writeIntoDirectory({ path: out, names: ['a.svg'] }, [['a.svg', 'new\n']])).toThrow(
+        new RegExp(`^cannot write ${out}/\\.darwin-breit\\.lock \\(EIO\\)$`),
+      );
+    } finally {
+      fs.openSync = realOpen;
+      fs.closeSync = realClose;
+      syncBuiltinESMExports();
+    }
+    expect(lockDescriptor).toBeDefined();
+    expect(existsSync(join(dir, 'lock-fails'))).toBe(false);
   });
 
   test("a missing DIR is created with its missing parents, as every --out DIR's --help says; solve's FILE is not", () => {

@@ -1346,6 +1346,18 @@ describe('the JSON of a run', () => {
     });
   });
 
+  test("a solve's history that ends on the non-finite residual it stopped on (null) loads, that entry NaN", async () => {
+    // The CPU solvers push the residual they find non-finite before they stop on it (diverged_nan).
+    const report = await runSolve(ring, cpuBackend(ring), roundTrip(ring, 'random'));
+    const json = JSON.parse(toJson(solveJson(ring, report, context, { arrays: true }))) as Record<
+      string,
+      unknown
+    >;
+    const history = [...(json.history as number[]), null];
+    const saved = parseSavedResult(JSON.stringify({ ...json, history }), 'x.json');
+    expect(saved.history).toEqual([...report.solve!.history, NaN]);
+  });
+
   // Each loaded as a converged result: a link to it the page itself refused (eps=Infinity), or a
   // configuration that Solve then refused (softening -1, two electrons at one place).
   test.each([
@@ -1359,7 +1371,12 @@ describe('the JSON of a run', () => {
     ['softening as text', { configuration: { softening: 'x' } }, 'configuration.softening is not a number'],
     ['dim 7', { configuration: { dim: 7 } }, "configuration.dim is 7, not the azimuthal model's"],
     ['R -5 m', { configuration: { radius_m: -5 } }, 'configuration.radius_m is -5, not R > 0 in metres'],
-    ['a history of text', { history: ['a', {}, null] }, 'history must be an array of finite numbers'],
+    ['a history of text', { history: ['a', {}, null] }, 'history must be an array of finite numbers or null'],
+    [
+      'a history past float64',
+      { history: [1, '<1e400>'] },
+      'history must be an array of finite numbers or null',
+    ],
     ['iterations -3', { iterations: -3 }, 'iterations is -3, not a count of iterations'],
     ['converged as text', { converged: 'yes' }, 'converged is "yes", not true or false'],
   ])(
@@ -1401,6 +1418,9 @@ describe('the JSON of a run', () => {
     ['[1, 2]', 'x.json: not a JSON object'],
     ['7', 'x.json: not a JSON object'],
     ['{"n": ', 'x.json: not valid JSON (it ends early: cut short?)'],
+    // Cut inside an array: V8 names the end, where it wanted a ','.
+    ['{"n": [1, 2', 'x.json: not valid JSON (it ends early: cut short?)'],
+    ['{"n": [1, 2\n  ', 'x.json: not valid JSON (it ends early: cut short?)'],
     ['{"n": 1,\n "model": "vector",}', 'x.json: not valid JSON at line 2, column 20'],
     ['\uFEFF[1, 2]', 'x.json: not a JSON object'],
     ['{"command": "solve"}', 'x.json: no "configuration" object (save it with solve --out FILE.json)'],

@@ -445,7 +445,10 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     const ofVersion = (shard: ScalingJson, version: string | null) => file(toJson({ ...shard, version }));
     await refusal(
       [ofVersion(shards[0], kProgramVersion), ofVersion(shards[1], '0.0.9')],
-      exactly(`merge: the shards differ in version ("${kProgramVersion}", "0.0.9"): not one run`),
+      exactly(
+        `merge: the shards differ in version ("${kProgramVersion}", "0.0.9"): not one run; ` +
+          `rerun the older shards with this version (${kProgramVersion})`,
+      ),
     );
     // A shard written before "version" was recorded is of an older version than any that names one.
     const unnamed = (shard: ScalingJson) => {
@@ -455,7 +458,10 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     };
     await refusal(
       [file(toJson(shards[0])), unnamed(shards[1])],
-      exactly(`merge: the shards differ in version ("${kProgramVersion}", null): not one run`),
+      exactly(
+        `merge: the shards differ in version ("${kProgramVersion}", null: written before files named ` +
+          `their version): not one run; rerun the older shards with this version (${kProgramVersion})`,
+      ),
     );
     // Not the version that merged them: the merged file, and --out's scaling.json, name the shards'.
     const out = join(directory, 'older-version');
@@ -770,13 +776,40 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     delete older.sweep;
     await refusal([file(toJson(shards[0])), file(toJson(older))], /differ in settings \(\{.*\}, null\)/);
     // One from before the sweep recorded "threads" is read as holding no CPU tree (null), as its
-    // sibling that records none; beside one that records a count it is refused.
+    // sibling that records none.
     const threadless = JSON.parse(toJson(shards[1])) as { sweep: Record<string, unknown> };
     delete threadless.sweep.threads;
     const beside = await cliMerge([file(toJson(shards[0])), file(toJson(threadless))]);
     expect((beside.summary as ScalingJson).sweep?.threads).toBeNull();
-    const counted = { ...shards[0], sweep: { ...shards[0].sweep!, threads: 2 } };
-    await refusal([file(toJson(counted)), file(toJson(threadless))], /differ in settings/);
+  });
+
+  it('shards whose CPU tree ran on different --threads merge, their threads null and named in one warning', async () => {
+    // The default --threads is every core: a job array over nodes of other core counts. Another count
+    // changes the tree's products only to rounding, far below every point's check target.
+    const onThreads = (shard: ScalingJson, threads: number) =>
+      file(toJson({ ...shard, sweep: { ...shard.sweep!, matrix: 'tree', threads } }));
+    const lines: string[] = [];
+    const progress = new Progress({ sink: { write: (text) => lines.push(text) } });
+    const merged = (await cliMerge([onThreads(shards[0], 1), onThreads(shards[1], 2)], progress))
+      .summary as ScalingJson;
+    expect(merged.studies[0].points.map((point) => point.n)).toEqual([8, 16]);
+    expect(merged.sweep?.threads).toBeNull();
+    expect(lines).toEqual([
+      'warning: the shards ran the CPU tree on different --threads (1, 2), which change its products ' +
+        'only to rounding: the merged sweep\'s "threads" is null\n',
+    ]);
+    // On one count, that count, and no warning.
+    lines.length = 0;
+    const same = (await cliMerge([onThreads(shards[0], 2), onThreads(shards[1], 2)], progress))
+      .summary as ScalingJson;
+    expect(same.sweep?.threads).toBe(2);
+    expect(lines).toEqual([]);
+    // Any other setting still refuses them.
+    const looser = { ...shards[1], sweep: { ...shards[1].sweep!, matrix: 'tree', threads: 2, tol: 1e-3 } };
+    await refusal([onThreads(shards[0], 1), file(toJson(looser))], /differ in settings/);
+  });
+
+  it('shards without a device are refused', async () => {
     const nameless: Partial<ScalingJson> = { ...shards[1] };
     delete nameless.device;
     await refusal([file(toJson(shards[0])), file(toJson(nameless))], /shard-\d+\.json names no device/);

@@ -10,10 +10,13 @@ import {
   runInWorker,
   shareWritesThrough,
   terminateBetweenWrites,
+  workerStopRequests,
   writeWhole,
 } from '../src/cli/signals.ts';
 
 const newFlag = () => new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+/** The stop of a worker that nobody asked to stop. */
+const noStop = workerStopRequests(new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT)));
 
 /** A worker stand-in that records when it is terminated. */
 function recordingWorker(events: string[]) {
@@ -28,7 +31,7 @@ function recordingWorker(events: string[]) {
 describe("a stop of a CPU run's worker and its output files", () => {
   test('a stop that comes while the files are written terminates the worker once they are in place', async () => {
     const flag = newFlag();
-    shareWritesThrough(flag);
+    shareWritesThrough(flag, noStop);
     const events: string[] = [];
     let stopped: Promise<boolean> | undefined;
     writeWhole(() => {
@@ -43,7 +46,7 @@ describe("a stop of a CPU run's worker and its output files", () => {
 
   test('a stop with no write going on terminates the worker at once', async () => {
     const flag = newFlag();
-    shareWritesThrough(flag);
+    shareWritesThrough(flag, noStop);
     writeWhole(() => undefined);
     const events: string[] = [];
     const stopped = terminateBetweenWrites(recordingWorker(events), flag);
@@ -53,7 +56,7 @@ describe("a stop of a CPU run's worker and its output files", () => {
 
   test('a write that outlasts the wait is terminated all the same, and said to be cut short', async () => {
     const flag = newFlag();
-    shareWritesThrough(flag);
+    shareWritesThrough(flag, noStop);
     const events: string[] = [];
     let stopped: Promise<boolean> | undefined;
     // A write that never ends within the wait: the stop's promise settles only after it returns.

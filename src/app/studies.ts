@@ -133,11 +133,15 @@ function yieldToPage(): Promise<void> {
 
 /**
  * A loaded file's JSON as its card rebuilt it (its fits recomputed, as merge does), under the file's
- * "version", none where it had none: its points are that version's numbers, not the page's. (The
- * pairing and response cards save the file's own JSON; a Larmor file is run again, the page's.)
+ * "version", null where it names none (as merge writes a join of such shards): its points are that
+ * version's numbers, not the page's. (The pairing and response cards save the file's own JSON; a
+ * Larmor file is run again, the page's.)
  */
-function filed<Summary extends { version: string | null }>(json: Record<string, unknown>, built: Summary) {
-  return { ...built, version: typeof json.version === 'string' ? json.version : undefined };
+export function filed<Summary extends { version: string | null }>(
+  json: Record<string, unknown>,
+  built: Summary,
+): Summary {
+  return { ...built, version: typeof json.version === 'string' ? json.version : null };
 }
 
 /** A study file loaded into its card: the page's message, and the panel fields it set. */

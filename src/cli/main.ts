@@ -104,8 +104,17 @@ export async function main(
     else if (output.json) process.stdout.write(toJson(output.summary) + '\n');
     else process.stdout.write(output.text ?? '');
     if (output.outFailure) writeStderr(`error: ${output.outFailure.message}\n`);
+    // A signal that came while the files were written (the synchronous wait for another run's lock)
+    // is heard on this thread only once its event loop polls again: two turns of it, since the first
+    // may come before the poll (where this ran from the poll itself).
+    if (output.outFailure && !requests) {
+      await new Promise(setImmediate);
+      await new Promise(setImmediate);
+    }
     const signal = progress.interrupted;
-    if (signal && output.stopped) {
+    // Stopped, or asked to stop while its files could not be written (the wait for a lock gives up
+    // on a stop): a stopped run's status, not a refusal's.
+    if (signal && (output.stopped || output.outFailure)) {
       writeStderr(interruptedLine(signal, isTTY));
       return signalStatus(signal);
     }
@@ -180,7 +189,8 @@ if (isMainThread) {
   serveReference(workerData);
 } else {
   const run = workerData as WorkerRun;
-  shareWritesThrough(run.writing);
+  const requests = workerStopRequests(run.stop);
+  shareWritesThrough(run.writing, requests);
   const post = (message: string | number) => parentPort!.postMessage(message);
-  post(await main(run.argv, run.isTTY, post, workerStopRequests(run.stop)));
+  post(await main(run.argv, run.isTTY, post, requests));
 }

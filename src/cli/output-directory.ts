@@ -3,9 +3,11 @@
 // or write one a user error naming the path.
 import {
   accessSync,
+  closeSync,
   constants,
   lstatSync,
   mkdirSync,
+  openSync,
   renameSync,
   rmdirSync,
   statSync,
@@ -16,7 +18,7 @@ import { toJson } from '../io/formats.ts';
 import { InputError } from '../physics/input-error.ts';
 import { firstRepeated } from '../studies/study.ts';
 import { partialPath, removeQuietly } from './formats.ts';
-import { writeWhole } from './signals.ts';
+import { writeStopAsked, writeWhole } from './signals.ts';
 
 /** A file a study writes into its --out directory: its name there and its contents. */
 export type OutputFile = readonly [name: string, contents: string];
@@ -35,10 +37,18 @@ export interface OutputDirectory {
  * Refuses `path` as --out DIR unless it is a writable directory, or one that could be made (its
  * nearest existing ancestor a writable directory), and unless each of `names` in it could be
  * written: a directory where one of them goes cannot be replaced, and no two files of a run can share
- * a name. Nothing is left behind (refusalToCreate's probe is removed at once): a run that fails or
- * is stopped leaves no empty directory.
+ * a name; nor while another run holds its lock (lockDirectory), which a run killed as it wrote leaves
+ * behind: found now, not after the whole run. Nothing is left behind (refusalToCreate's probe is
+ * removed at once): a run that fails or is stopped leaves no empty directory.
  */
 export function checkOutputDirectory(path: string, names: readonly string[]): OutputDirectory {
+  checkTargets(path, names);
+  if (entryAt(join(path, kLockName), lstatSync)) throw lockRefusal(path);
+  return { path, names };
+}
+
+/** checkOutputDirectory's refusals but the lock's, which a run about to write waits for instead. */
+function checkTargets(path: string, names: readonly string[]): void {
   const refuse = (code: string) => {
     throw new InputError(`cannot create directory ${path} (${code})`, 'out');
   };
@@ -68,7 +78,7 @@ export function checkOutputDirectory(path: string, names: readonly string[]): Ou
         throw new InputError(`cannot write ${file}: it is a directory`, 'out');
       }
     }
-    return { path, names };
+    return;
   }
   // Unresolved, so that a message names the folder as the user would ('.' at the top of a relative path).
   let ancestor = dirname(path);
@@ -80,7 +90,6 @@ export function checkOutputDirectory(path: string, names: readonly string[]): Ou
   const refused = refusalToCreate(join(ancestor, kProbeName), 'directory');
   if (refused)
     throw new InputError(`cannot create directory ${path}: the file system refuses it (${refused})`, 'out');
-  return { path, names };
 }
 
 /** The name of checkOutputDirectory's probes, made unique by partialPath. */
@@ -148,21 +157,31 @@ function writable(directory: string): boolean {
  * none: every target is checked again (checkOutputDirectory: the folder may have changed during the
  * run) and every file written under its temporary name before the first is renamed into place, so a
  * refusal leaves what DIR held as it was. DIR as checked before the run must name each of these
- * files: one named otherwise would have gone unchecked until now.
+ * files: one named otherwise would have gone unchecked until now. `lockWaitMs`: how long to wait for
+ * another run's lock (lockDirectory).
  */
-export function writeIntoDirectory(out: OutputDirectory, files: readonly OutputFile[]): string[] {
+export function writeIntoDirectory(
+  out: OutputDirectory,
+  files: readonly OutputFile[],
+  lockWaitMs = kLockWaitMs,
+): string[] {
   const names = files.map(([name]) => name);
   const unchecked = names.filter((name) => !out.names.includes(name));
   if (unchecked.length > 0) {
     throw new Error(`the run writes ${unchecked.join(', ')}, not checked before it: ${out.names.join(', ')}`);
   }
-  // Uncut by a signal (writeWhole): the check's probe, DIR and the files come and go together.
-  return writeWhole(() => writeAllOrNone(out.path, names, files));
+  // Uncut by a signal (writeWhole): the check's probe, DIR, the lock and the files come and go together.
+  return writeWhole(() => writeAllOrNone(out.path, names, files, lockWaitMs));
 }
 
 /** writeIntoDirectory's files, `names`, written into `directory` or none of them. */
-function writeAllOrNone(directory: string, names: readonly string[], files: readonly OutputFile[]): string[] {
-  checkOutputDirectory(directory, names);
+function writeAllOrNone(
+  directory: string,
+  names: readonly string[],
+  files: readonly OutputFile[],
+  lockWaitMs: number,
+): string[] {
+  checkTargets(directory, names);
   let created: string | undefined;
   try {
     created = mkdirSync(directory, { recursive: true });
@@ -171,9 +190,10 @@ function writeAllOrNone(directory: string, names: readonly string[], files: read
     throw new InputError(`cannot create directory ${directory}${code ? ` (${code})` : ''}`, 'out');
   }
   const paths = names.map((name) => join(directory, name));
-  const lock = lockDirectory(directory);
+  let lock: string | undefined;
   let path = '';
   try {
+    lock = lockDirectory(directory, lockWaitMs);
     files.forEach(([, contents], k) => {
       path = paths[k];
       writeFileSync(partialPath(path), contents);
@@ -182,8 +202,10 @@ function writeAllOrNone(directory: string, names: readonly string[], files: read
   } catch (error) {
     // Those written, and the one that failed (a disk filled while writing it); a renamed one is gone.
     for (const target of paths) removeQuietly(partialPath(target));
-    removeQuietly(lock);
+    if (lock !== undefined) removeQuietly(lock);
+    // A directory this run made goes too, whatever failed: the lock's own refusal included.
     if (created !== undefined) removeEmptyDirectories(directory, created);
+    if (error instanceof InputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputError(`cannot write ${path}${code ? ` (${code})` : ''}`, 'out');
   }
@@ -200,30 +222,39 @@ const kLockName = '.darwin-breit.lock';
 const kLockWaitMs = 3000;
 const kLockPollMs = 50;
 
+/** The refusal of a DIR whose lock another run holds, or a run killed as it wrote left behind. */
+function lockRefusal(directory: string): InputError {
+  return new InputError(
+    `cannot write into ${directory}: another darwin-breit run is writing into it ` +
+      `(remove ${join(directory, kLockName)} if none is)`,
+    'out',
+  );
+}
+
 /**
- * Takes `directory`'s lock, waiting up to kLockWaitMs for another run's, and returns its path: two
- * runs writing into one directory at once (a job array without --shard, a loop without a DIR per
- * job) would otherwise interleave their renames and leave a mix of both runs' files, each exit 0.
- * Refused in one line after the wait; a run killed while it wrote leaves its lock behind, which the
- * message names.
+ * Takes `directory`'s lock, waiting up to `waitMs` for another run's, and returns its path: two runs
+ * writing into one directory at once (a job array without --shard, a loop without a DIR per job)
+ * would otherwise interleave their renames and leave a mix of both runs' files, each exit 0. The lock
+ * is an empty file: created, it needs no block of a full disk, so no failure leaves it half-made.
+ * Refused in one line after the wait, or at once when the run is asked to stop (writeStopAsked):
+ * the stop is the user's, not a wait's.
  */
-function lockDirectory(directory: string): string {
+function lockDirectory(directory: string, waitMs: number): string {
   const lock = join(directory, kLockName);
-  const deadline = performance.now() + kLockWaitMs;
+  const deadline = performance.now() + waitMs;
   for (;;) {
+    let descriptor: number | undefined;
     try {
-      writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+      descriptor = openSync(lock, 'wx');
+      closeSync(descriptor);
       return lock;
     } catch (error) {
+      // Created but not closed: this run's, not one to leave for the next to find.
+      if (descriptor !== undefined) removeQuietly(lock);
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'EEXIST') throw new InputError(`cannot write ${lock}${code ? ` (${code})` : ''}`, 'out');
     }
-    if (performance.now() >= deadline) {
-      throw new InputError(
-        `cannot write into ${directory}: another darwin-breit run is writing into it (remove ${lock} if none is)`,
-        'out',
-      );
-    }
+    if (performance.now() >= deadline || writeStopAsked()) throw lockRefusal(directory);
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, kLockPollMs);
   }
 }

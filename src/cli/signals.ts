@@ -185,10 +185,24 @@ const kWritePollMs = 5;
 const kWriteGraceMs = 5000;
 
 let writeFlag: Int32Array | null = null;
+let writerStops: StopRequests | null = null;
 
-/** In a run's worker: the flag that writeWhole sets and the thread that may stop the worker reads. */
-export function shareWritesThrough(flag: Int32Array): void {
+/**
+ * In a run's worker: the flag that writeWhole sets and the thread that may stop the worker reads, and
+ * the stop that thread asks of it (workerStopRequests), which a wait inside a write polls.
+ */
+export function shareWritesThrough(flag: Int32Array, stops: StopRequests): void {
   writeFlag = flag;
+  writerStops = stops;
+}
+
+/**
+ * The signal that asked a run's worker to stop, for a wait inside writeWhole (another run's lock on
+ * its --out DIR) to give up at once; null on the main thread, whose handlers run only once the
+ * synchronous write has ended (main() lets them run then).
+ */
+export function writeStopAsked(): NodeJS.Signals | null {
+  return writerStops?.signal() ?? null;
 }
 
 /**

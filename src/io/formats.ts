@@ -344,12 +344,17 @@ export interface SavedResult {
   readonly summary: Record<string, unknown>;
 }
 
-function numberArray(value: unknown, what: string, length: number | null): Float64Array {
-  if (!Array.isArray(value) || value.some((x) => typeof x !== 'number' || !Number.isFinite(x)))
-    throw new InputError(`${what} must be an array of finite numbers`, 'result');
+/**
+ * `value` as finite numbers (`length` of them, unless null), refused in one line naming `what`;
+ * `nullable`: a null entry, toJson's for a non-finite number, read as NaN.
+ */
+function numberArray(value: unknown, what: string, length: number | null, nullable = false): Float64Array {
+  const entry = (x: unknown) => (typeof x === 'number' && Number.isFinite(x)) || (nullable && x === null);
+  if (!Array.isArray(value) || !value.every(entry))
+    throw new InputError(`${what} must be an array of finite numbers${nullable ? ' or null' : ''}`, 'result');
   if (length !== null && value.length !== length)
     throw new InputError(`${what} has ${value.length} entries, expected ${length}`, 'result');
-  return Float64Array.from(value as number[]);
+  return Float64Array.from(value as (number | null)[], (x) => x ?? NaN);
 }
 
 /** A number of a loaded JSON object, or null where it has none. */
@@ -392,25 +397,29 @@ export function parseJsonObject(text: string, name: string, field = 'result'): R
 /**
  * Where JSON.parse stopped in `text`, from its `message`: ' at line L, column C' where it gives a
  * position (V8: 'at position P', Firefox: 'at line L column C'), ' (it ends early: cut short?)' at
- * the end of the input, else nothing (V8 quotes the text instead, which may span lines).
+ * the end of the input or past its last character but blanks (a file cut inside an array, where V8
+ * expects a ',' at its very end), else nothing (V8 quotes the text instead, which may span lines).
  */
 function whereJsonFails(text: string, message: string): string {
+  const kCutShort = ' (it ends early: cut short?)';
   const lineColumn = /line (\d+) column (\d+)/.exec(message);
   if (lineColumn) return ` at line ${lineColumn[1]}, column ${lineColumn[2]}`;
   const position = /at position (\d+)/.exec(message);
   if (position) {
-    const before = text.slice(0, Number(position[1])).split('\n');
+    const at = Number(position[1]);
+    if (at >= text.trimEnd().length) return kCutShort;
+    const before = text.slice(0, at).split('\n');
     return ` at line ${before.length}, column ${before[before.length - 1].length + 1}`;
   }
-  return /end of (JSON input|data)/.test(message) ? ' (it ends early: cut short?)' : '';
+  return /end of (JSON input|data)/.test(message) ? kCutShort : '';
 }
 
 /**
  * A result JSON's object (parseJsonObject), refused unless it describes a configuration it can
  * rebuild, and one the panel, the link and a solve would take (validateSystem: a finite ε and
  * softening >= 0, no two electrons at one place without softening; R > 0), with a residual history
- * of finite numbers and the solve's iterations and convergence of their types; errors have the field
- * 'result'.
+ * of finite numbers or null (NaN) and the solve's iterations and convergence of their types; errors
+ * have the field 'result'.
  */
 export function savedResult(object: Record<string, unknown>, name: string): SavedResult {
   const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
@@ -458,8 +467,10 @@ export function savedResult(object: Record<string, unknown>, name: string): Save
     object[key] === undefined || object[key] === null
       ? null
       : numberArray(object[key], `${name}: ${key}`, size);
+  // A solve records the non-finite residual it stops on (diverged_nan), which toJson writes as null:
+  // NaN again, which the residual plot skips.
   const history =
-    object.history == null ? [] : Array.from(numberArray(object.history, `${name}: history`, null));
+    object.history == null ? [] : Array.from(numberArray(object.history, `${name}: history`, null, true));
   // A file of a spectrum alone has neither.
   const { iterations, converged } = object;
   if (iterations != null && !(Number.isSafeInteger(iterations) && (iterations as number) >= 0))

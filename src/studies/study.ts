@@ -276,13 +276,25 @@ export function joinShards<T>(
   return joined;
 }
 
-/** The shards' `key`s, refused unless one: a run's settings are the same in all its shards. */
-export function sameInShards<T>(shards: readonly T[], key: (shard: T) => unknown, what: string): void {
+/**
+ * The shards' `key`s, refused unless one: a run's settings are the same in all its shards. `hint`:
+ * what a null among them means, and what to do, for the refusal to say.
+ */
+export function sameInShards<T>(
+  shards: readonly T[],
+  key: (shard: T) => unknown,
+  what: string,
+  hint: { readonly nullMeans?: string; readonly remedy?: string } = {},
+): void {
   // A key a shard lacks counts as null, what a shard's JSON holds for one not recorded (scaling's "sweep").
   const values = new Set(shards.map((shard) => JSON.stringify(key(shard) ?? null)));
   if (values.size > 1) {
+    const named = [...values].map((value) =>
+      value === 'null' && hint.nullMeans ? `null: ${hint.nullMeans}` : value,
+    );
     throw new InputError(
-      `merge: the shards differ in ${what} (${[...values].join(', ')}): not one run`,
+      `merge: the shards differ in ${what} (${named.join(', ')}): not one run` +
+        (hint.remedy ? `; ${hint.remedy}` : ''),
       'shards',
     );
   }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { kShardedCommands } from '../../src/cli/commands/index.ts';
 import { mergeCommand } from '../../src/cli/commands/merge.ts';
+import { Progress } from '../../src/cli/progress.ts';
 import type { CliRun } from './cli-bundle.ts';
 
 /** A command's arguments; the files it reads are written into `dir`, made with `cli` where needed. */
@@ -44,7 +45,10 @@ export function smallRun(name: string, dir: string, cli: (...args: string[]) => 
   return [name, ...kSmallRuns[name](dir, cli)];
 }
 
-/** merge in this process, as the CLI runs it: over the registry's sharded commands. */
-export function cliMerge(argv: string[]) {
-  return mergeCommand(argv, kShardedCommands);
+/**
+ * merge in this process, as the CLI runs it: over the registry's sharded commands, its warning lines
+ * to `progress` (none by default).
+ */
+export function cliMerge(argv: string[], progress = new Progress({ quiet: true })) {
+  return mergeCommand(argv, kShardedCommands, progress);
 }

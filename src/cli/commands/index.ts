@@ -93,7 +93,7 @@ export const kCommandList: readonly Command[] = [
   {
     name: 'merge',
     summary: "the JSON of a sweep's shards (scaling, london, pairing --shard K/N) joined into one run's",
-    run: (argv) => mergeCommand(argv, kShardedCommands),
+    run: (argv, progress) => mergeCommand(argv, kShardedCommands, progress),
     cpuOnly: true,
     out: 'directory',
   },

@@ -2,10 +2,11 @@
 // Slurm job array) joined into the result one run would have printed: the same JSON apart from
 // timings, its fits recomputed from all points, and the same text and files.
 import { InputError } from '../../physics/input-error.ts';
-import { parseJsonObject } from '../../io/formats.ts';
+import { kProgramVersion, parseJsonObject } from '../../io/formats.ts';
 import { sameInShards, savedStop } from '../../studies/study.ts';
 import { kCommonOptions, parseCommandArgs, readTextFile } from '../options.ts';
 import { checkOutputDirectory, summaryFileName } from '../output-directory.ts';
+import type { Progress } from '../progress.ts';
 import type { CommandOutput } from './summary.ts';
 
 export const kMergeHelp = `Usage: darwin-breit merge SHARD.json ... [--out DIR] [--markdown] [--json]
@@ -17,7 +18,9 @@ one run (london: the convergence plot; each shard's --out holds its own maps). A
 stopped before its last point ("stopped" in its JSON) is refused: rerun that shard; so is one that
 lacks a field its command writes, holds it as another type or a number past float64's range, or has
 a point at an N or a_m/a other than its run's list gives that place (the refusal names the field), and
-shards of other settings, another device (the CPU beside a GPU, two adapters, or one GPU under two
+shards of other settings (but scaling's --threads: shards whose CPU tree ran on other counts,
+which change its products only to rounding, merge, "threads" null, with one warning: line naming
+the counts), another device (the CPU beside a GPU, two adapters, or one GPU under two
 driver versions, which its "description" names) or another program version (one written before
 files named it, without "version", beside one with it too). The merged JSON names the shards'
 version, not merge's (null where they name none).
@@ -45,8 +48,11 @@ export interface Shards {
   fromJson(json: Record<string, unknown>, name: string): unknown;
   /** What its shards must share beyond the device for their points to be one run's, if anything. */
   settings?(shard: Record<string, unknown>): unknown;
-  /** The command's output for the joined shards, every --out file of it checked before any is written. */
-  merge(shards: readonly Record<string, unknown>[], values: MergeValues): CommandOutput;
+  /**
+   * The command's output for the joined shards, every --out file of it checked before any is written;
+   * `progress` for its warning lines.
+   */
+  merge(shards: readonly Record<string, unknown>[], values: MergeValues, progress: Progress): CommandOutput;
 }
 
 /** 'a', 'a or b', 'a, b or c'. */
@@ -97,6 +103,7 @@ function readShard(path: string, sharded: ReadonlyMap<string, Shards>): Record<s
 export async function mergeCommand(
   argv: string[],
   sharded: ReadonlyMap<string, Shards>,
+  progress: Progress,
 ): Promise<CommandOutput> {
   // The shards' paths are positionals: the one command that takes any.
   const { values, positionals: paths } = parseCommandArgs(argv, kOptions, { positionals: true });
@@ -117,8 +124,11 @@ export async function mergeCommand(
   sameInShards(shards, (shard) => ({ ...(shard.device as object), timestamp_query: undefined }), 'device');
   // Nor are two versions' points one run's: the same options need not give the same bits in another.
   // A shard written before files named their version (null) is of an older one than any that does.
-  sameInShards(shards, (shard) => shard.version, 'version');
+  sameInShards(shards, (shard) => shard.version, 'version', {
+    nullMeans: 'written before files named their version',
+    remedy: `rerun the older shards with this version (${kProgramVersion})`,
+  });
   if (settings) sameInShards(shards, settings, 'settings');
   if (values.out !== undefined) checkOutputDirectory(values.out, [summaryFileName(command, null)]);
-  return merge(read, values);
+  return merge(read, values, progress);
 }

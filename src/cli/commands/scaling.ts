@@ -3,6 +3,7 @@
 // beside eq. 53-55. A thin adapter: the sweep is src/studies/scaling/run.ts on a backend per N (the GPU
 // engine, or the float64 CPU reference), its options src/studies/scaling/spec.ts's, the JSON, text and
 // files src/studies/scaling/report.ts's.
+import type { DeviceMemory } from '../../gpu/device.ts';
 import { kTreeCrossover } from '../../gpu/profile.ts';
 import { renamedError } from '../../physics/input-error.ts';
 import { kModelNames } from '../../physics/models.ts';
@@ -26,7 +27,6 @@ import { kCheckMaxUnknowns, kSampledCheckElectrons } from '../../run/check.ts';
 import {
   backendStorage,
   checkStudyBackend,
-  kHostMemory,
   openStudyBackend,
   openStudyEngine,
   referenceProgress,
@@ -57,7 +57,7 @@ import {
   scalingNMaxProblem,
   scalingPointsProblem,
 } from '../../studies/scaling/spec.ts';
-import { integerRangeProblem, parseShard } from '../../studies/study.ts';
+import { integerRangeProblem, isObject, parseShard } from '../../studies/study.ts';
 import type { ScalingStudy } from '../../studies/scaling/run.ts';
 import { nodeReference } from '../reference.ts';
 import { refusalOf } from '../formats.ts';
@@ -137,8 +137,9 @@ ${kTreeCrossover.gpu} electrons where it pays).
   --json              {"command", "stopped" (a stopped run's), "version", "device": {"kind", "description"},
                       "model", "ns", "shard" (a shard's: {"index", "count"}), "sweep": {"tol",
                       "max_iter", "seed", "matrix", "tree_tolerance", "threads" (--threads where
-                      the CPU's tree holds M at some N of the sweep, its products the same for
-                      another K only to rounding; else null)} (the options applied, in every
+                      --matrix tree, or auto past 16 384 unknowns, gives the CPU's tree M at some
+                      N, its products the same for another K only to rounding; else null; merge's
+                      null where its shards' differ)} (the options applied, in every
                       run's JSON and merge's; null in a file written before it was),
                       "studies": [{"geometry", "model", "dimension", "velocity_components",
                       "points": [{"n", "unknowns", "lambda_max", "lambda_min",
@@ -336,10 +337,11 @@ export async function scalingCommand(argv: string[], progress: Progress): Promis
 }
 
 /**
- * The sweep's "threads": --threads where the float64 CPU tree holds M at some N of the whole sweep,
- * as auto decides it before the run (chooseCpuStorage), so that every shard of it records the same
- * whichever N it runs; null on the GPU (its check's direct sums are the same on any count) and where
- * the CPU's dense M serves every N.
+ * The sweep's "threads": --threads where the flags give the float64 CPU tree M at some N of the whole
+ * sweep (--matrix tree, or auto past kCpuTreeMinUnknowns: chooseCpuStorage with memory to spare), so
+ * that every shard of one command records the same whichever N it runs and whatever memory is free
+ * when it starts; null on the GPU (its check's direct sums are the same on any count) and where only
+ * the free memory would make auto take the tree (each N's "matrix" says which storage served it).
  */
 function sweepThreads(options: ReturnType<typeof parseOptions>): number | null {
   const { device, geometries, model, ns, matrix, threads } = options;
@@ -347,11 +349,14 @@ function sweepThreads(options: ReturnType<typeof parseOptions>): number | null {
   const tree = geometries.some((geometry) =>
     ns.some((n) => {
       const size = { model, dim: scalingVelocityDimension(geometry), configuration: { n } };
-      return chooseCpuStorage(size, matrix, kHostMemory, kDefaultLanczosBasis) === 'tree';
+      return chooseCpuStorage(size, matrix, kAmpleMemory, kDefaultLanczosBasis) === 'tree';
     }),
   );
   return tree ? threads : null;
 }
+
+/** Memory that holds any dense M: auto's storage as the flags alone decide it (sweepThreads). */
+const kAmpleMemory: DeviceMemory = { source: 'ample memory', availableBytes: () => Infinity };
 
 /** The command's output for a run or a merge: the JSON, the text, and with `out` the files. */
 function scalingOutput(
@@ -380,10 +385,23 @@ function scalingOutput(
 /** merge's: the shards hold one sweep's settings (its "sweep"), each its own geometries' points. */
 export const kScalingShards: Shards = {
   fromJson: scalingShardFromJson,
-  settings: (shard) => savedSweep(shard.sweep),
-  merge(shards, values) {
-    const { json, studies } = mergeScaling(shards as unknown as ScalingJson[]);
+  // Less "threads": another count changes the CPU tree's products only to rounding (mergeScaling).
+  settings: (shard) => {
+    const sweep = savedSweep(shard.sweep);
+    return isObject(sweep) ? { ...sweep, threads: undefined } : sweep;
+  },
+  merge(shards, values, progress) {
+    const { json, studies, threadCounts } = mergeScaling(shards as unknown as ScalingJson[]);
+    if (threadCounts.length > 1) progress.log(threadsWarning(threadCounts));
     const names = scalingFileNames(studies.map((study) => study.geometry));
     return scalingOutput(json, studies, values, checkStudyOutput(values.out, 'scaling', null, names));
   },
 };
+
+/** merge's line for shards that ran the CPU tree on different --threads, whose merged "threads" is null. */
+function threadsWarning(counts: readonly (number | null)[]): string {
+  return (
+    `warning: the shards ran the CPU tree on different --threads (${counts.map((k) => k ?? 'none').join(', ')}), ` +
+    'which change its products only to rounding: the merged sweep\'s "threads" is null'
+  );
+}

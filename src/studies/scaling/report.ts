@@ -714,6 +714,8 @@ export function scalingRunFromJson(
 export function mergeScaling(shards: readonly ScalingJson[]): {
   readonly studies: ScalingStudy[];
   readonly json: ScalingJson;
+  /** The shards' "threads", each once: more than one where they ran the CPU tree on other counts. */
+  readonly threadCounts: (number | null)[];
 } {
   const first = shards[0];
   sameInShards(shards, (json) => json.model, 'model');
@@ -727,6 +729,10 @@ export function mergeScaling(shards: readonly ScalingJson[]): {
     };
   });
   const joined = joinShards(parts);
+  const sweep = savedSweep(first.sweep) as ScalingSweep | null;
+  const threadCounts = [
+    ...new Set(shards.map((json) => (savedSweep(json.sweep) as ScalingSweep | null)?.threads ?? null)),
+  ];
   const studies: ScalingStudy[] = [];
   const extras: ScalingExtra[] = [];
   for (const [g, head] of first.studies.entries()) {
@@ -751,13 +757,14 @@ export function mergeScaling(shards: readonly ScalingJson[]): {
     studies,
     extras,
     shard: null,
-    // One sweep's: merge refuses shards whose "sweep" differs.
-    sweep: savedSweep(first.sweep) as ScalingSweep | null,
+    // One sweep's: merge refuses shards whose "sweep" differs but in "threads", which changes the
+    // CPU tree's products only to rounding: the shards' common count, or null where they differ.
+    sweep: sweep && { ...sweep, threads: threadCounts.length === 1 ? threadCounts[0] : null },
     totalMs: shards.reduce((sum, json) => sum + json.timing_ms.total_ms, 0),
     // One program's: merge refuses shards whose "version" differs.
     version: first.version ?? null,
   });
-  return { studies, json };
+  return { studies, json, threadCounts };
 }
 
 const kScalingCsvName = 'scaling.csv';
