@@ -605,9 +605,18 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     const file = await downloaded(page, kDownloadJson, 'spectrum-max-iter.json');
     const saved = JSON.parse(file.text);
     const other = await openIdle('?n=10&run=none');
-    // Said to have run elsewhere: the spectrum run again is saved as the page's own, where it ran.
-    const elsewhere = { ...saved, device: { kind: 'cpu', description: 'float64 CPU reference' } };
-    await loadResult(other.page, 'spectrum-max-iter.json', JSON.stringify(elsewhere));
+    // Said to have run elsewhere, on the CPU from another start vector (spectrum --device cpu --seed
+    // 7): the message says that a rerun takes the page's GPU and seed, which no field carries; the
+    // spectrum run again is saved as the page's own, where it ran.
+    const elsewhere = {
+      ...saved,
+      device: { kind: 'cpu', description: 'float64 CPU reference' },
+      spectrum: { ...saved.spectrum, seed: 7 },
+    };
+    expect(await loadFile(other.page, 'spectrum-max-iter.json', JSON.stringify(elsewhere))).toBe(
+      "Loaded 100 electrons and their result from spectrum-max-iter.json; a rerun here takes the page's " +
+        "device gpu, spectrum.seed 1, not the file's device cpu, spectrum.seed 7.",
+    );
     const link = new URL(other.page.url()).searchParams;
     expect([link.get('matrix'), link.get('max_iter')]).toEqual(['free', '2']);
     expect(await runAction(other.page, 'spectrum')).toBe('failed');
@@ -616,6 +625,7 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
     );
     expect([again.device, again.matrix]).toEqual([saved.device, 'free']);
     expect(again.spectrum.device).toBeUndefined();
+    expect([again.spectrum.seed, again.spectrum.basis]).toEqual([1, saved.spectrum.basis]);
     expect([again.spectrum.iterations, again.spectrum.lambda_min, again.spectrum.lambda_max]).toEqual([
       2,
       saved.spectrum.lambda_min,

@@ -1,6 +1,7 @@
 // The app's URL state (src/app/state.ts) for the Studies panel: each study's inputs and its run action
 // survive a link, and a bad value keeps the default and is reported under its own field; so do eps
 // and radius_m given together; each Studies field is known as its card's, whose refusals it withdraws.
+// A loaded solve sets the solver fields, and its load message names what a rerun would change.
 import { describe, expect, test } from 'vitest';
 import {
   FieldError,
@@ -10,11 +11,18 @@ import {
   parseRadius,
   queryFromParameters,
   readsField,
+  savedRunRerun,
   savedSolverFields,
   studyOfField,
   type Parameters,
 } from '../src/app/state.ts';
 import { responseSpecOf } from '../src/app/studies.ts';
+import { kCpuDevice, toJson, type DeviceSummary } from '../src/io/formats.ts';
+import { geometry } from '../src/physics/geometry.ts';
+import type { DarwinSystem } from '../src/physics/models.ts';
+import { cpuBackend } from '../src/run/backend.ts';
+import { solveJson } from '../src/run/report.ts';
+import { runSpectrum } from '../src/run/spectrum.ts';
 
 test("each Studies field is its card's input, and the Electrons tab's fields are no card's", () => {
   const keys = Object.keys(kDefaults) as (keyof Parameters)[];
@@ -373,5 +381,56 @@ describe("a loaded solve's solver fields, so that the link reproduces its run", 
     expect(() => savedSolverFields({ ...summary, solver: 'gmres' }, 'run.json', kNoStops, 3000)).toThrow(
       /^run\.json: "solver" is refused/,
     );
+  });
+});
+
+describe("a loaded solve's load message: what a rerun on the page would change that no field carries", () => {
+  const system: DarwinSystem = {
+    configuration: geometry('ring', 12),
+    model: 'vector',
+    dim: 3,
+    epsilon: 1e-2,
+    softening: 0,
+  };
+  const kGpu: DeviceSummary = { kind: 'gpu', backend: 'vulkan' };
+
+  /** A spectrum alone, as the app's download writes it, of a float64 Lanczos run at `seed` and `basisSize`. */
+  async function savedSpectrum(
+    device: DeviceSummary,
+    seed: number,
+    basisSize?: number,
+  ): Promise<Record<string, unknown>> {
+    const report = await runSpectrum(system, cpuBackend(system), { tol: 1e-10, seed, basisSize });
+    expect(report.spectrum.lanczos.converged).toBe(true);
+    const context = { device, matrix: 'dense', radiusMetres: 1, timing: {} };
+    return JSON.parse(toJson(solveJson(system, null, context, { spectrum: report }))) as Record<
+      string,
+      unknown
+    >;
+  }
+
+  test("a CPU run's float64 device, and a spectrum's other seed and basis (spectrum --seed 7 --basis 24)", async () => {
+    const file = await savedSpectrum(kCpuDevice, 7, 24);
+    expect(file.spectrum).toMatchObject({ seed: 7, basis: 24 });
+    expect(savedRunRerun(file, 'gpu')).toBe(
+      "; a rerun here takes the page's device gpu, spectrum.basis 96, spectrum.seed 1, " +
+        "not the file's device cpu, spectrum.basis 24, spectrum.seed 7",
+    );
+    // Each alone is named alone.
+    expect(savedRunRerun(await savedSpectrum(kGpu, 7), 'gpu')).toBe(
+      "; a rerun here takes the page's spectrum.seed 1, not the file's spectrum.seed 7",
+    );
+    expect(savedRunRerun(await savedSpectrum(kCpuDevice, 1), 'gpu')).toBe(
+      "; a rerun here takes the page's device gpu, not the file's device cpu",
+    );
+  });
+
+  test("the page's own download, a solve without a spectrum, an older file: nothing to say", async () => {
+    const own = await savedSpectrum(kGpu, 1);
+    expect(own.spectrum).toMatchObject({ seed: 1, basis: 96 });
+    expect(savedRunRerun(own, 'gpu')).toBe('');
+    expect(savedRunRerun({ ...own, spectrum: null }, 'gpu')).toBe('');
+    // No device, and a spectrum that names neither its seed nor its basis.
+    expect(savedRunRerun({ ...own, device: undefined, spectrum: { tolerance: 1e-10 } }, 'gpu')).toBe('');
   });
 });

@@ -78,10 +78,12 @@ import {
   type PanelTarget,
   isStudyAction,
   kDefaults,
+  kPageLanczosSeed,
   panelField,
   queryFromParameters,
   readsField,
   runDimension,
+  savedRunRerun,
   savedSolverFields,
   type Action,
   type Parameters,
@@ -990,7 +992,7 @@ export class Session {
           {
             tol: this.parameters.lanczosTolerance,
             maxIterations,
-            seed: 1,
+            seed: kPageLanczosSeed,
             float64,
             onIteration: (step, lambdaMin, lambdaMax) => {
               this.#diagnostics.spectrumProgress(step, lambdaMin, lambdaMax);
@@ -1327,7 +1329,12 @@ export class Session {
     this.#diagnostics.loadedSummary(summary, stopped);
     // The file's summary is a result to save again, with or without velocities (a spectrum alone).
     this.#showDownloads();
-    this.#diagnostics.message(`Loaded ${configuration.n} electrons and their result from ${name}.`, 'info');
+    // The panel's fields took the file's options; what they do not carry, a rerun changes.
+    const rerun = savedRunRerun(summary, describeDevice(this.#gpu).kind);
+    this.#diagnostics.message(
+      `Loaded ${configuration.n} electrons and their result from ${name}${rerun}.`,
+      'info',
+    );
     this.#setStatus(saved.summary.converged === false ? 'failed' : 'converged');
   }
 

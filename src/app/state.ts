@@ -10,6 +10,7 @@ import { kDriveNames, type DriveName } from '../physics/response.ts';
 import { kScalingGeometries, type ScalingGeometry } from '../physics/scaling.ts';
 import { kDefaultTreeTolerance } from '../physics/tree-build.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
+import { kDefaultLanczosBasis } from '../solvers/lanczos.ts';
 import { defaultLanczosMaxIterations, defaultMaxIterations, type SolverName } from '../solvers/types.ts';
 import { kLarmorDefaults, parseFieldTesla, parseLarmorN, parseLarmorRadius } from '../studies/larmor/spec.ts';
 import {
@@ -32,6 +33,7 @@ import {
 } from '../studies/scaling/spec.ts';
 import { fieldPath, integerRangeProblem, isObject, type IntegerRange } from '../studies/study.ts';
 import type { ArrowQuantity, RenderQuantity } from '../kernels/render.ts';
+import type { DeviceSummary } from '../io/formats.ts';
 import * as input from '../run/inputs.ts';
 
 /** The Studies panel's runs (src/app/studies.ts). */
@@ -193,6 +195,12 @@ export const kDefaults: Readonly<Parameters> = {
   responseGrid: kResponseAppDefaults.grid,
 };
 
+/**
+ * The page's Spectrum's Lanczos start vector seed, the CLI's spectrum --seed default; its basis is
+ * kDefaultLanczosBasis, the CLI's --basis default. The panel has a field for neither.
+ */
+export const kPageLanczosSeed = 1;
+
 /** The matrix field's choices: the panel's words for each value of the CLI's --matrix. */
 export const kMatrixLabels: Readonly<Record<input.MatrixChoice, string>> = {
   auto: 'auto',
@@ -342,6 +350,44 @@ export function savedSolverFields(
     ? savedLimit('', stops.solve, defaultMaxIterations(size))
     : savedLimit('spectrum', stops.spectrum, defaultLanczosMaxIterations(size));
   return fields;
+}
+
+/**
+ * A loaded file's options that a rerun on the page would change, for its load message: each key of
+ * `page` (the page's run) whose value in `file` differs, as "key value" (null: auto; a fraction in
+ * exponent form); '' where none does.
+ */
+export function rerunClause<K extends string>(
+  page: Readonly<Record<K, string | number | null>>,
+  file: Readonly<Record<K, string | number | null>>,
+): string {
+  const differ = (Object.keys(page) as K[]).filter((key) => file[key] !== page[key]);
+  if (differ.length === 0) return '';
+  const written = (value: string | number | null) =>
+    typeof value === 'number' && !Number.isInteger(value) ? value.toExponential() : String(value ?? 'auto');
+  const options = (of: typeof page) => differ.map((key) => `${key} ${written(of[key])}`).join(', ');
+  return `; a rerun here takes the page's ${options(page)}, not the file's ${options(file)}`;
+}
+
+/**
+ * What a rerun on the page would change of a saved solve's run and its spectrum's, which the panel's
+ * fields do not carry (rerunClause): the device, where the file's ran on the CPU (--device cpu, in
+ * float64) and the page runs float32 on `device`, its GPU; and the spectrum's Lanczos "basis" and
+ * "seed", where they are not the page's (kDefaultLanczosBasis, kPageLanczosSeed): another start
+ * vector or basis gives other Ritz values short of convergence and another float32 rounding. A key
+ * the file lacks (an older file's) is not said.
+ */
+export function savedRunRerun(summary: Record<string, unknown>, device: DeviceSummary['kind']): string {
+  const page = { device, 'spectrum.basis': kDefaultLanczosBasis, 'spectrum.seed': kPageLanczosSeed };
+  const spectrum = isObject(summary.spectrum) ? summary.spectrum : {};
+  const kind = isObject(summary.device) ? summary.device.kind : undefined;
+  const saved = (value: unknown, pages: string | number) =>
+    typeof value === 'string' || typeof value === 'number' ? value : pages;
+  return rerunClause(page, {
+    device: saved(kind, page.device),
+    'spectrum.basis': saved(spectrum.basis, page['spectrum.basis']),
+    'spectrum.seed': saved(spectrum.seed, page['spectrum.seed']),
+  });
 }
 
 function integerIn(text: string, what: string, range: IntegerRange): number {

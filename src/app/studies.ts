@@ -83,6 +83,7 @@ import {
   parseHalfHeight,
   parseLondonGrid,
   parseLondonN,
+  rerunClause,
   type Parameters,
   type SourceName,
   type StudyAction,
@@ -95,23 +96,6 @@ import {
   type StudyCard,
 } from './studies-view.ts';
 import type { InducedSpeeds } from './view.ts';
-
-/**
- * A loaded file's options that a rerun on the page would change, for its load message: each key of
- * `page` (the page's run) whose value in `file` differs, as "key value" (null: auto; a fraction in
- * exponent form); '' where none does.
- */
-function rerunClause<K extends string>(
-  page: Readonly<Record<K, string | number | null>>,
-  file: Readonly<Record<K, string | number | null>>,
-): string {
-  const differ = (Object.keys(page) as K[]).filter((key) => file[key] !== page[key]);
-  if (differ.length === 0) return '';
-  const written = (value: string | number | null) =>
-    typeof value === 'number' && !Number.isInteger(value) ? value.toExponential() : String(value ?? 'auto');
-  const options = (of: typeof page) => differ.map((key) => `${key} ${written(of[key])}`).join(', ');
-  return `; a rerun here takes the page's ${options(page)}, not the file's ${options(file)}`;
-}
 
 /** The scaling card's headline of a sweep. */
 function scalingDescription(geometry: ScalingGeometry, model: ModelName, ns: readonly number[]): string {
