@@ -176,8 +176,12 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     const rowLabel = (id: string) =>
       fresh.page.locator(`#${id}`).evaluate((element) => element.previousElementSibling?.textContent);
     expect(await rowLabel('london-check')).toBe("GPU map vs float64 (over the inner half's B_z spread)");
+    // A rerun of a CPU file's map (--device cpu, the float64 sum) is the page's GPU's float32 sum.
     const cpuRun = { ...london, device: { kind: 'cpu', description: 'float64 CPU reference' } };
-    await loadFile(fresh.page, 'london-cpu.json', JSON.stringify(cpuRun));
+    expect(await loadFile(fresh.page, 'london-cpu.json', JSON.stringify(cpuRun))).toBe(
+      `Loaded the London sphere of ${n} charges from london-cpu.json: its numbers and convergence ` +
+        "(the map needs a run); a rerun here takes the page's device gpu, not the file's device cpu.",
+    );
     expect(await rowLabel('london-check')).toBe("CPU map vs float64 (over the inner half's B_z spread)");
     expect(await rowLabel('london-time')).toBe('CPU field time');
     expect(fresh.errors).toEqual([]);
@@ -576,12 +580,14 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await load({ kind: 'gpu' })).toBe('Loaded the ring scaling sweep (2 N) from scaling.json.');
     expect(await shownText(page, 'scaling-done')).toBe('2 of 2');
     expect(await shownText(page, 'scaling-check')).toBe('not checked');
-    expect(await load(kCpuDevice)).toBe('Loaded the ring scaling sweep (2 N) from scaling.json.');
+    // A CPU sweep's float64 run: a rerun on the page runs float32 on its GPU, which the message says.
+    const onGpu = "; a rerun here takes the page's device gpu, not the file's device cpu.";
+    expect(await load(kCpuDevice)).toBe(`Loaded the ring scaling sweep (2 N) from scaling.json${onGpu}`);
     expect(await shownText(page, 'scaling-check')).toBe('none (float64 run)');
     // A CPU sweep that took the float64 tree at some N was not the reference there.
     const onTree = { ...older, studies: [{ ...older.studies[0], matrix: { '16': 'dense', '32': 'tree' } }] };
     expect(await loadFile(page, 'scaling.json', JSON.stringify({ ...onTree, device: kCpuDevice }))).toBe(
-      'Loaded the ring scaling sweep (2 N) from scaling.json.',
+      `Loaded the ring scaling sweep (2 N) from scaling.json${onGpu}`,
     );
     expect(await shownText(page, 'scaling-check')).toBe('not checked');
     // A file that names its sweep's options keeps them, and says those a rerun on the page, which
@@ -590,8 +596,8 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(
       await loadFile(page, 'scaling.json', JSON.stringify({ ...older, device: kCpuDevice, sweep })),
     ).toBe(
-      "Loaded the ring scaling sweep (2 N) from scaling.json; a rerun here takes the page's tol 1e-6, " +
-        "max_iter auto, not the file's tol 1e-10, max_iter 500.",
+      "Loaded the ring scaling sweep (2 N) from scaling.json; a rerun here takes the page's device gpu, " +
+        "tol 1e-6, max_iter auto, not the file's device cpu, tol 1e-10, max_iter 500.",
     );
     // Saved again with the storage named: null was only a CPU run's dense M at every N; and with
     // version null, as the file named none (merge's of unversioned shards), for its points are not
@@ -812,7 +818,18 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       fresh.page.locator('#response-time').evaluate((dd) => dd.previousElementSibling?.textContent);
     const note = () => fresh.page.locator('#study-response p.note').textContent();
     expect(await timeLabel()).toBe('GPU sweep time');
-    await loadFile(fresh.page, 'response-cpu.json', JSON.stringify({ ...response, device: { kind: 'cpu' } }));
+    // A CPU file's float64 run: a rerun on the page runs float32 on its GPU, which the message says.
+    expect(
+      await loadFile(
+        fresh.page,
+        'response-cpu.json',
+        JSON.stringify({ ...response, device: { kind: 'cpu' } }),
+      ),
+    ).toBe(
+      "Loaded the ring's field response (3 points) from response-cpu.json: its numbers, curve and limits " +
+        "(the maps, the current's profile and the canvas's colours need a run); a rerun here takes the " +
+        "page's device gpu, not the file's device cpu.",
+    );
     expect(await timeLabel()).toBe('CPU sweep time');
     expect(await note()).toContain('one CG solve on the CPU (float64) per N r_e/R');
     expect(fresh.errors).toEqual([]);
