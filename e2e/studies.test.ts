@@ -11,6 +11,7 @@
 // Tests check the numbers shown against the physics, that a plot is drawn (coloured pixels), save
 // screenshots under e2e-results/, and fail on any console error. Sizes are kept small: SwiftShader
 // is a CPU.
+import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { kElectronMass, kElementaryCharge } from '../src/physics/constants.ts';
 import { kFermiReadingLabels } from '../src/physics/paper.ts';
@@ -56,6 +57,14 @@ import {
 import { kCopperClosedForm, kGoldClosedForm } from '../test/helpers/pairing.ts';
 
 const app = webGpuApp();
+
+/**
+ * The images in the element `id` whose accessible name is `title`, as a screen reader names them: an
+ * SVG plot is one image named by its title, not by all its text (every tick label).
+ */
+function namedFigures(page: Page, id: string, title: string): Promise<number> {
+  return page.locator(`#${id}`).getByRole('img', { name: title, exact: true }).count();
+}
 
 /** The page with nothing run on load (the default scenario's solve is not what these tests look at). */
 async function open(): Promise<AppPage> {
@@ -106,6 +115,17 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     // The convergence plot comes after the float64 list, in the same run.
     expect(await shownText(page, 'london-law')).toMatch(/N\^-2\.0/);
     expect(await colouredFraction(page, '#london-convergence')).toBeGreaterThan(0.002);
+    // Each plot is one image named by its title, as a screen reader hears it: not by all its text,
+    // every tick label.
+    const body = `rotating sphere, N = ${n}, N r_e/R = 3.000`;
+    const convergenceTitle = 'N r_e/R at the London field against N: sphere';
+    for (const [id, title] of [
+      ['london-map', `London field map: ${body}`],
+      ['london-deviation', `Deviation from the London field: ${body}`],
+      ['london-convergence', convergenceTitle],
+    ]) {
+      expect(await namedFigures(page, id, title), id).toBe(1);
+    }
     // The two maps' gradients and the plot's clip path, one page: three ids, none shared.
     const ids = await page.locator('#studies svg [id]').evaluateAll((nodes) => nodes.map((node) => node.id));
     expect(ids).toHaveLength(3);
@@ -152,6 +172,7 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       expect(await shownText(fresh.page, id), id).toBe(await shownText(page, id));
     }
     expect(await colouredFraction(fresh.page, '#london-convergence')).toBeGreaterThan(0.002);
+    expect(await namedFigures(fresh.page, 'london-convergence', convergenceTitle)).toBe(1);
     expect(await fresh.page.locator('#london-map svg').count()).toBe(0);
     expect(await fresh.page.locator('#london-deviation svg').count()).toBe(0);
     expect(await fresh.page.locator('[data-field="londonGrid"] input').inputValue()).toBe('31');
@@ -272,6 +293,13 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await shownText(fresh.page, 'pairing-max-error')).toBe(await shownText(page, 'pairing-max-error'));
     expect(await colouredFraction(fresh.page, '#pairing-energy')).toBeGreaterThan(0.002);
     expect(await colouredFraction(fresh.page, '#pairing-ratio')).toBeGreaterThan(0.002);
+    // Each plot one image named by its title, run or loaded.
+    for (const shown of [page, fresh.page]) {
+      const energy = 'Pair binding on a ring of thickness a (eq. 45): numerical vs eq. 46';
+      expect(await namedFigures(shown, 'pairing-energy', energy)).toBe(1);
+      const ratio = 'Eq. 46 approaches the true ground state only logarithmically';
+      expect(await namedFigures(shown, 'pairing-ratio', ratio)).toBe(1);
+    }
     expect(fresh.errors).toEqual([]);
     await page.locator('#study-pairing').scrollIntoViewIfNeeded();
     await screenshot(page, 'studies-2-pairing');
