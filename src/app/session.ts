@@ -78,7 +78,6 @@ import {
   type PanelTarget,
   isStudyAction,
   kDefaults,
-  kPageLanczosSeed,
   panelField,
   queryFromParameters,
   readsField,
@@ -977,7 +976,7 @@ export class Session {
     const { system, backend, key } = await this.#build(true);
     // Built for solves too, without the basis a spectrum holds: refused before it runs where that
     // basis does not fit beside M.
-    checkSpectrumFits(this.#gpu, backend);
+    checkSpectrumFits(this.#gpu, backend, this.parameters.lanczosBasis);
     this.#diagnostics.clearChecks(['spectrum']);
     // The field's limit, as the CLI's spectrum --max-iter bounds its Lanczos products.
     const maxIterations = this.parameters.maxIterations || undefined;
@@ -992,7 +991,8 @@ export class Session {
           {
             tol: this.parameters.lanczosTolerance,
             maxIterations,
-            seed: kPageLanczosSeed,
+            basisSize: this.parameters.lanczosBasis,
+            seed: this.parameters.lanczosSeed,
             float64,
             onIteration: (step, lambdaMin, lambdaMax) => {
               this.#diagnostics.spectrumProgress(step, lambdaMin, lambdaMax);

@@ -61,7 +61,7 @@ const kElectronsFields = {
   momenta: ['seed'],
   solve: ['seed', 'tolerance', 'maxIterations'],
   // max iterations bounds the Spectrum's Lanczos products too, as the CLI's --max-iter does.
-  spectrum: ['lanczosTolerance', 'maxIterations'],
+  spectrum: ['lanczosTolerance', 'lanczosBasis', 'lanczosSeed', 'maxIterations'],
 } as const satisfies Record<string, readonly (keyof Parameters)[]>;
 
 /**
@@ -103,6 +103,10 @@ export interface Parameters {
   /** The tree's relative error of T x where M is the tree (matrix 'tree'). */
   treeTolerance: number;
   lanczosTolerance: number;
+  /** Lanczos vectors a Spectrum holds (thick restart), the CLI's spectrum --basis. */
+  lanczosBasis: number;
+  /** Seed of a Spectrum's Lanczos start vector, the CLI's spectrum --seed. */
+  lanczosSeed: number;
   /** Run the float64 CPU reference beside the GPU and show the difference. */
   check: boolean;
   /** `current`: the induced speeds of the last response run, where it ran this configuration. */
@@ -167,6 +171,9 @@ export const kDefaults: Readonly<Parameters> = {
   matrix: 'auto',
   treeTolerance: kDefaultTreeTolerance,
   lanczosTolerance: 1e-6,
+  // The CLI's spectrum --basis and --seed defaults.
+  lanczosBasis: kDefaultLanczosBasis,
+  lanczosSeed: 1,
   check: true,
   colourBy: 'darwin',
   arrows: 'none',
@@ -195,12 +202,6 @@ export const kDefaults: Readonly<Parameters> = {
   responseGrid: kResponseAppDefaults.grid,
 };
 
-/**
- * The page's Spectrum's Lanczos start vector seed, the CLI's spectrum --seed default; its basis is
- * kDefaultLanczosBasis, the CLI's --basis default. The panel has a field for neither.
- */
-export const kPageLanczosSeed = 1;
-
 /** The matrix field's choices: the panel's words for each value of the CLI's --matrix. */
 export const kMatrixLabels: Readonly<Record<input.MatrixChoice, string>> = {
   auto: 'auto',
@@ -221,6 +222,7 @@ export function inPanelWords(message: string): string {
       (_, matrix: input.MatrixChoice) => `matrix '${kMatrixLabels[matrix]}'`,
     )
     .replace(/--tree-tol\b/g, 'tree tolerance')
+    .replace(/(?:spectrum )?--basis\b/g, 'spectrum basis')
     .replace(/--dim 2\b/g, "velocity components '2'")
     .replace(/--device cpu\b/g, "the CLI's --device cpu");
 }
@@ -263,6 +265,8 @@ export const parseSeed = (text: string): number => input.parseSeed(text, 'seed')
 export const parseTolerance = (text: string): number => input.parseTolerance(text, 'tolerance');
 export const parseLanczosTolerance = (text: string): number =>
   input.parseTolerance(text, 'spectrum tolerance', 'lanczosTolerance');
+export const parseLanczosBasis = (text: string): number => input.parseLanczosBasis(text, 'spectrum basis');
+export const parseLanczosSeed = (text: string): number => input.parseLanczosSeed(text, 'spectrum seed');
 export const parseTreeTolerance = (text: string): number =>
   input.parseTolerance(text, 'tree tolerance', 'treeTolerance');
 export const parseMaxIterations = (text: string): number => input.parseMaxIterations(text, 'max iterations');
@@ -270,7 +274,17 @@ export const formatMaxIterations = (k: number): string => (k === 0 ? 'auto' : St
 
 /** The solver fields a saved solve or spectrum sets (savedSolverFields). */
 export type SavedSolverFields = Partial<
-  Pick<Parameters, 'solver' | 'tolerance' | 'maxIterations' | 'matrix' | 'treeTolerance' | 'lanczosTolerance'>
+  Pick<
+    Parameters,
+    | 'solver'
+    | 'tolerance'
+    | 'maxIterations'
+    | 'matrix'
+    | 'treeTolerance'
+    | 'lanczosTolerance'
+    | 'lanczosBasis'
+    | 'lanczosSeed'
+  >
 >;
 
 /**
@@ -281,7 +295,8 @@ export type SavedSolverFields = Partial<
  * where it lacks the key (an older file), so that none is left from the page's previous run; one
  * with a spectrum and nothing solved (no solver) sets the storage, the tree's tolerance and the
  * limit, which decide the spectrum's numbers too, and no solver or tolerance; one with neither sets
- * none of them. Every file sets the spectrum's Lanczos tolerance: its spectrum's, else the default.
+ * none of them. Every file sets the spectrum's Lanczos tolerance, basis and seed: its spectrum's,
+ * else the defaults (the CLI's), so that a Spectrum run again reproduces the file's.
  * The one limit field bounds both runs: the solve's limit where the file has a solve, else the
  * spectrum's. `stops`: the solve's and the spectrum's "stopped" (savedStop); `size`: the file's
  * unknowns, whose default limits are auto's. A value the field would refuse refuses the file,
@@ -311,11 +326,15 @@ export function savedSolverFields(
       throw new InputError(`${name}: "${fieldPath(within, key)}" is refused: ${message}`, 'result');
     }
   };
-  const lanczosTolerance = read('spectrum', 'tolerance', parseLanczosTolerance) ?? kDefaults.lanczosTolerance;
+  const lanczos = {
+    lanczosTolerance: read('spectrum', 'tolerance', parseLanczosTolerance) ?? kDefaults.lanczosTolerance,
+    lanczosBasis: read('spectrum', 'basis', parseLanczosBasis) ?? kDefaults.lanczosBasis,
+    lanczosSeed: read('spectrum', 'seed', parseLanczosSeed) ?? kDefaults.lanczosSeed,
+  };
   const solver = read('', 'solver', (text) => input.parseSolver(text, 'solver'));
   const spectrum = isObject(summary.spectrum) ? summary.spectrum : null;
-  if (!solver && !spectrum) return { lanczosTolerance };
-  const fields: SavedSolverFields = { lanczosTolerance };
+  if (!solver && !spectrum) return lanczos;
+  const fields: SavedSolverFields = { ...lanczos };
   if (solver) {
     fields.solver = summary.switched_from ? 'auto' : solver;
     fields.tolerance = read('', 'tolerance', parseTolerance) ?? kDefaults.tolerance;
@@ -370,24 +389,14 @@ export function rerunClause<K extends string>(
 }
 
 /**
- * What a rerun on the page would change of a saved solve's run and its spectrum's, which the panel's
- * fields do not carry (rerunClause): the device, where the file's ran on the CPU (--device cpu, in
- * float64) and the page runs float32 on `device`, its GPU; and the spectrum's Lanczos "basis" and
- * "seed", where they are not the page's (kDefaultLanczosBasis, kPageLanczosSeed): another start
- * vector or basis gives other Ritz values short of convergence and another float32 rounding. A key
- * the file lacks (an older file's) is not said.
+ * What a rerun on the page would change of a saved solve's run and its spectrum's that the panel's
+ * fields do not carry (rerunClause; savedSolverFields sets the rest): the device, where the file's
+ * ran on the CPU (--device cpu, in float64) and the page runs float32 on `device`, its GPU. A file
+ * that names no device (an older one) says nothing.
  */
 export function savedRunRerun(summary: Record<string, unknown>, device: DeviceSummary['kind']): string {
-  const page = { device, 'spectrum.basis': kDefaultLanczosBasis, 'spectrum.seed': kPageLanczosSeed };
-  const spectrum = isObject(summary.spectrum) ? summary.spectrum : {};
   const kind = isObject(summary.device) ? summary.device.kind : undefined;
-  const saved = (value: unknown, pages: string | number) =>
-    typeof value === 'string' || typeof value === 'number' ? value : pages;
-  return rerunClause(page, {
-    device: saved(kind, page.device),
-    'spectrum.basis': saved(spectrum.basis, page['spectrum.basis']),
-    'spectrum.seed': saved(spectrum.seed, page['spectrum.seed']),
-  });
+  return rerunClause({ device }, { device: kind === 'cpu' || kind === 'gpu' ? kind : device });
 }
 
 function integerIn(text: string, what: string, range: IntegerRange): number {
@@ -519,6 +528,8 @@ const kFields: QueryField[] = [
   field('maxIterations', 'max_iter', parseMaxIterations, formatMaxIterations),
   field('matrix', 'matrix', (text) => input.parseMatrix(text, 'matrix')),
   field('lanczosTolerance', 'lanczos_tol', parseLanczosTolerance),
+  field('lanczosBasis', 'lanczos_basis', parseLanczosBasis),
+  field('lanczosSeed', 'lanczos_seed', parseLanczosSeed),
   field('check', 'check', parseCheck, (value) => (value ? '1' : '0')),
   field('treeTolerance', 'tree_tol', parseTreeTolerance),
   field('colourBy', 'colour', oneOf(kColourQuantities, 'colour')),
