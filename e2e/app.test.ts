@@ -592,35 +592,55 @@ describe('the darwin-breit app on WebGPU (SwiftShader)', () => {
   });
 
   test("max iterations bounds a Spectrum's Lanczos products, as the CLI's spectrum --max-iter does", async () => {
-    // `spectrum --geometry sphere --n 100 --epsilon 0.001 --max-iter 2`: iterations 2, diverged_max_it.
+    // `spectrum --geometry sphere --n 100 --epsilon 0.001 --max-iter 2 --seed 7 --basis 24`:
+    // iterations 2, diverged_max_it, from the start vector of seed 7.
     const { page, errors } = await app.open(
-      '?n=100&geometry=sphere&eps=0.001&matrix=free&run=spectrum&max_iter=2',
+      '?n=100&geometry=sphere&eps=0.001&matrix=free&run=spectrum&max_iter=2&lanczos_seed=7&lanczos_basis=24',
     );
     expect(await settled(page)).toBe('failed');
     expect(await shownValue(page, 'spectrum-steps')).toBe(2);
     expect(await page.locator('#spectrum-reason').getAttribute('data-reason')).toBe('diverged_max_it');
     expect(await shownText(page, 'spectrum-reason')).toBe('not converged: iteration limit reached');
-    // Saved and loaded on another page, the spectrum alone sets the limit and the storage M had, so
-    // that its Spectrum is the saved one, bit for bit.
+    // Saved and loaded on another page, the spectrum alone sets the limit, the storage M had, and
+    // the spectrum's basis and seed, so that its Spectrum is the saved one, bit for bit.
     const file = await downloaded(page, kDownloadJson, 'spectrum-max-iter.json');
     const saved = JSON.parse(file.text);
+    expect([saved.spectrum.seed, saved.spectrum.basis]).toEqual([7, 24]);
     const other = await openIdle('?n=10&run=none');
-    // Said to have run elsewhere: the spectrum run again is saved as the page's own, where it ran.
+    // Said to have run elsewhere, on the CPU (--device cpu): the message says that a rerun takes the
+    // page's GPU, which no field carries; the spectrum run again is saved as the page's own, where
+    // it ran.
     const elsewhere = { ...saved, device: { kind: 'cpu', description: 'float64 CPU reference' } };
-    await loadResult(other.page, 'spectrum-max-iter.json', JSON.stringify(elsewhere));
+    expect(await loadFile(other.page, 'spectrum-max-iter.json', JSON.stringify(elsewhere))).toBe(
+      "Loaded 100 electrons and their result from spectrum-max-iter.json; a rerun here takes the page's " +
+        "device gpu, not the file's device cpu.",
+    );
     const link = new URL(other.page.url()).searchParams;
-    expect([link.get('matrix'), link.get('max_iter')]).toEqual(['free', '2']);
+    expect(['matrix', 'max_iter', 'lanczos_seed', 'lanczos_basis'].map((key) => link.get(key))).toEqual([
+      'free',
+      '2',
+      '7',
+      '24',
+    ]);
+    expect(await other.page.locator('[data-field="lanczosSeed"] input').inputValue()).toBe('7');
     expect(await runAction(other.page, 'spectrum')).toBe('failed');
     const again = JSON.parse(
       (await downloaded(other.page, kDownloadJson, 'spectrum-max-iter-again.json')).text,
     );
     expect([again.device, again.matrix]).toEqual([saved.device, 'free']);
     expect(again.spectrum.device).toBeUndefined();
+    expect([again.spectrum.seed, again.spectrum.basis]).toEqual([7, 24]);
     expect([again.spectrum.iterations, again.spectrum.lambda_min, again.spectrum.lambda_max]).toEqual([
       2,
       saved.spectrum.lambda_min,
       saved.spectrum.lambda_max,
     ]);
+    expect(await shownValue(other.page, 'lambda-max')).toBe(saved.spectrum.lambda_max);
+    // From the default start vector (seed 1) its two products reach other Ritz values: the seed the
+    // file names is what reproduces it.
+    await typeField(other.page, 'lanczosSeed', '1');
+    expect(await runAction(other.page, 'spectrum')).toBe('failed');
+    expect(await shownValue(other.page, 'lambda-max')).not.toBe(saved.spectrum.lambda_max);
     expect(errors).toEqual([]);
     expect(other.errors).toEqual([]);
   });

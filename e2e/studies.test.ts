@@ -11,6 +11,7 @@
 // Tests check the numbers shown against the physics, that a plot is drawn (coloured pixels), save
 // screenshots under e2e-results/, and fail on any console error. Sizes are kept small: SwiftShader
 // is a CPU.
+import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { kElectronMass, kElementaryCharge } from '../src/physics/constants.ts';
 import { kFermiReadingLabels } from '../src/physics/paper.ts';
@@ -56,6 +57,14 @@ import {
 import { kCopperClosedForm, kGoldClosedForm } from '../test/helpers/pairing.ts';
 
 const app = webGpuApp();
+
+/**
+ * The images in the element `id` whose accessible name is `title`, as a screen reader names them: an
+ * SVG plot is one image named by its title, not by all its text (every tick label).
+ */
+function namedFigures(page: Page, id: string, title: string): Promise<number> {
+  return page.locator(`#${id}`).getByRole('img', { name: title, exact: true }).count();
+}
 
 /** The page with nothing run on load (the default scenario's solve is not what these tests look at). */
 async function open(): Promise<AppPage> {
@@ -106,6 +115,17 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     // The convergence plot comes after the float64 list, in the same run.
     expect(await shownText(page, 'london-law')).toMatch(/N\^-2\.0/);
     expect(await colouredFraction(page, '#london-convergence')).toBeGreaterThan(0.002);
+    // Each plot is one image named by its title, as a screen reader hears it: not by all its text,
+    // every tick label.
+    const body = `rotating sphere, N = ${n}, N r_e/R = 3.000`;
+    const convergenceTitle = 'N r_e/R at the London field against N: sphere';
+    for (const [id, title] of [
+      ['london-map', `London field map: ${body}`],
+      ['london-deviation', `Deviation from the London field: ${body}`],
+      ['london-convergence', convergenceTitle],
+    ]) {
+      expect(await namedFigures(page, id, title), id).toBe(1);
+    }
     // The two maps' gradients and the plot's clip path, one page: three ids, none shared.
     const ids = await page.locator('#studies svg [id]').evaluateAll((nodes) => nodes.map((node) => node.id));
     expect(ids).toHaveLength(3);
@@ -152,6 +172,7 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       expect(await shownText(fresh.page, id), id).toBe(await shownText(page, id));
     }
     expect(await colouredFraction(fresh.page, '#london-convergence')).toBeGreaterThan(0.002);
+    expect(await namedFigures(fresh.page, 'london-convergence', convergenceTitle)).toBe(1);
     expect(await fresh.page.locator('#london-map svg').count()).toBe(0);
     expect(await fresh.page.locator('#london-deviation svg').count()).toBe(0);
     expect(await fresh.page.locator('[data-field="londonGrid"] input').inputValue()).toBe('31');
@@ -176,8 +197,12 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     const rowLabel = (id: string) =>
       fresh.page.locator(`#${id}`).evaluate((element) => element.previousElementSibling?.textContent);
     expect(await rowLabel('london-check')).toBe("GPU map vs float64 (over the inner half's B_z spread)");
+    // A rerun of a CPU file's map (--device cpu, the float64 sum) is the page's GPU's float32 sum.
     const cpuRun = { ...london, device: { kind: 'cpu', description: 'float64 CPU reference' } };
-    await loadFile(fresh.page, 'london-cpu.json', JSON.stringify(cpuRun));
+    expect(await loadFile(fresh.page, 'london-cpu.json', JSON.stringify(cpuRun))).toBe(
+      `Loaded the London sphere of ${n} charges from london-cpu.json: its numbers and convergence ` +
+        "(the map needs a run); a rerun here takes the page's device gpu, not the file's device cpu.",
+    );
     expect(await rowLabel('london-check')).toBe("CPU map vs float64 (over the inner half's B_z spread)");
     expect(await rowLabel('london-time')).toBe('CPU field time');
     expect(fresh.errors).toEqual([]);
@@ -268,6 +293,13 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await shownText(fresh.page, 'pairing-max-error')).toBe(await shownText(page, 'pairing-max-error'));
     expect(await colouredFraction(fresh.page, '#pairing-energy')).toBeGreaterThan(0.002);
     expect(await colouredFraction(fresh.page, '#pairing-ratio')).toBeGreaterThan(0.002);
+    // Each plot one image named by its title, run or loaded.
+    for (const shown of [page, fresh.page]) {
+      const energy = 'Pair binding on a ring of thickness a (eq. 45): numerical vs eq. 46';
+      expect(await namedFigures(shown, 'pairing-energy', energy)).toBe(1);
+      const ratio = 'Eq. 46 approaches the true ground state only logarithmically';
+      expect(await namedFigures(shown, 'pairing-ratio', ratio)).toBe(1);
+    }
     expect(fresh.errors).toEqual([]);
     await page.locator('#study-pairing').scrollIntoViewIfNeeded();
     await screenshot(page, 'studies-2-pairing');
@@ -576,12 +608,14 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(await load({ kind: 'gpu' })).toBe('Loaded the ring scaling sweep (2 N) from scaling.json.');
     expect(await shownText(page, 'scaling-done')).toBe('2 of 2');
     expect(await shownText(page, 'scaling-check')).toBe('not checked');
-    expect(await load(kCpuDevice)).toBe('Loaded the ring scaling sweep (2 N) from scaling.json.');
+    // A CPU sweep's float64 run: a rerun on the page runs float32 on its GPU, which the message says.
+    const onGpu = "; a rerun here takes the page's device gpu, not the file's device cpu.";
+    expect(await load(kCpuDevice)).toBe(`Loaded the ring scaling sweep (2 N) from scaling.json${onGpu}`);
     expect(await shownText(page, 'scaling-check')).toBe('none (float64 run)');
     // A CPU sweep that took the float64 tree at some N was not the reference there.
     const onTree = { ...older, studies: [{ ...older.studies[0], matrix: { '16': 'dense', '32': 'tree' } }] };
     expect(await loadFile(page, 'scaling.json', JSON.stringify({ ...onTree, device: kCpuDevice }))).toBe(
-      'Loaded the ring scaling sweep (2 N) from scaling.json.',
+      `Loaded the ring scaling sweep (2 N) from scaling.json${onGpu}`,
     );
     expect(await shownText(page, 'scaling-check')).toBe('not checked');
     // A file that names its sweep's options keeps them, and says those a rerun on the page, which
@@ -590,8 +624,8 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
     expect(
       await loadFile(page, 'scaling.json', JSON.stringify({ ...older, device: kCpuDevice, sweep })),
     ).toBe(
-      "Loaded the ring scaling sweep (2 N) from scaling.json; a rerun here takes the page's tol 1e-6, " +
-        "max_iter auto, not the file's tol 1e-10, max_iter 500.",
+      "Loaded the ring scaling sweep (2 N) from scaling.json; a rerun here takes the page's device gpu, " +
+        "tol 1e-6, max_iter auto, not the file's device cpu, tol 1e-10, max_iter 500.",
     );
     // Saved again with the storage named: null was only a CPU run's dense M at every N; and with
     // version null, as the file named none (merge's of unversioned shards), for its points are not
@@ -812,7 +846,18 @@ describe('the Studies tab on WebGPU (SwiftShader)', () => {
       fresh.page.locator('#response-time').evaluate((dd) => dd.previousElementSibling?.textContent);
     const note = () => fresh.page.locator('#study-response p.note').textContent();
     expect(await timeLabel()).toBe('GPU sweep time');
-    await loadFile(fresh.page, 'response-cpu.json', JSON.stringify({ ...response, device: { kind: 'cpu' } }));
+    // A CPU file's float64 run: a rerun on the page runs float32 on its GPU, which the message says.
+    expect(
+      await loadFile(
+        fresh.page,
+        'response-cpu.json',
+        JSON.stringify({ ...response, device: { kind: 'cpu' } }),
+      ),
+    ).toBe(
+      "Loaded the ring's field response (3 points) from response-cpu.json: its numbers, curve and limits " +
+        "(the maps, the current's profile and the canvas's colours need a run); a rerun here takes the " +
+        "page's device gpu, not the file's device cpu.",
+    );
     expect(await timeLabel()).toBe('CPU sweep time');
     expect(await note()).toContain('one CG solve on the CPU (float64) per N r_e/R');
     expect(fresh.errors).toEqual([]);

@@ -1,7 +1,7 @@
 // The panel's fields, decided outside a page (src/app/state.ts, labels in src/app/panel.ts): how the
 // R field writes R, every field's refusal in the words of its twins, `dim` in a link, written for the
-// vector model only, the shared refusals (device memory, float32) in the panel's words, not the CLI's
-// flags, and the Larmor ring's N refused without a bound of 2^53 written out.
+// vector model only, the shared refusals (device memory, a spectrum's basis, float32) in the panel's
+// words, not the CLI's flags, and the Larmor ring's N refused without a bound of 2^53 written out.
 import { describe, expect, test } from 'vitest';
 import { kTextFields, type TextKey } from '../src/app/panel.ts';
 import {
@@ -12,7 +12,7 @@ import {
   queryFromParameters,
   type Parameters,
 } from '../src/app/state.ts';
-import { checkDenseFits, checkFreeFits, checkTreeFits } from '../src/engine/backend.ts';
+import { checkDenseFits, checkFreeFits, checkTreeFits, freeAllocation } from '../src/engine/backend.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { checkFloat32System } from '../src/physics/float32.ts';
 import { InputError } from '../src/physics/input-error.ts';
@@ -179,6 +179,18 @@ describe("the shared refusals in the panel's words", () => {
     // The storage 'auto' chose is named as such, in the panel's words too.
     expect(shown(() => checkFreeFits(tiny, sphere, undefined, 'auto'))).toMatch(
       /^the matrix-free storage of matrix 'auto' needs 0\.000152 GB /,
+    );
+  });
+
+  test("a spectrum's basis past the device's memory names the largest the spectrum basis field takes", () => {
+    // Room for the positions, a solve's vectors and a basis of 40 vectors of 500 electrons, not 96.
+    const room = {
+      ...tiny,
+      memory: { source: 'the test budget', availableBytes: () => freeAllocation(sphere, 40).total },
+    } as unknown as GpuContext;
+    expect(() => checkFreeFits(room, sphere, 40)).not.toThrow();
+    expect(shown(() => checkFreeFits(room, sphere, 96))).toMatch(
+      /^matrix 'matrix-free' needs .* and Lanczos basis of 96 vectors, .*; a Lanczos basis of at most 40 vectors fits \(spectrum basis 40\)$/,
     );
   });
 

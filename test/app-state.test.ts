@@ -1,6 +1,7 @@
 // The app's URL state (src/app/state.ts) for the Studies panel: each study's inputs and its run action
 // survive a link, and a bad value keeps the default and is reported under its own field; so do eps
 // and radius_m given together; each Studies field is known as its card's, whose refusals it withdraws.
+// A loaded solve sets the solver fields, and its load message names what a rerun would change.
 import { describe, expect, test } from 'vitest';
 import {
   FieldError,
@@ -10,11 +11,17 @@ import {
   parseRadius,
   queryFromParameters,
   readsField,
+  savedRunRerun,
   savedSolverFields,
   studyOfField,
   type Parameters,
 } from '../src/app/state.ts';
 import { responseSpecOf } from '../src/app/studies.ts';
+import { kCpuDevice, toJson, type DeviceSummary } from '../src/io/formats.ts';
+import { cpuBackend } from '../src/run/backend.ts';
+import { solveJson } from '../src/run/report.ts';
+import { runSpectrum } from '../src/run/spectrum.ts';
+import { darwinSystem } from './helpers/systems.ts';
 
 test("each Studies field is its card's input, and the Electrons tab's fields are no card's", () => {
   const keys = Object.keys(kDefaults) as (keyof Parameters)[];
@@ -239,6 +246,12 @@ describe('a field that does not parse refuses only the actions that read it', ()
 describe("a loaded solve's solver fields, so that the link reproduces its run", () => {
   // Neither the solve nor the spectrum was stopped.
   const kNoStops = { solve: null, spectrum: null };
+  // The spectrum's fields of a file that names none of its settings: the defaults, the CLI's.
+  const kDefaultLanczos = {
+    lanczosTolerance: kDefaults.lanczosTolerance,
+    lanczosBasis: 96,
+    lanczosSeed: 1,
+  };
   // A summary as solveJson writes it (src/run/report.ts), of 3000 unknowns: the solvers' limit 3000.
   const summary = {
     matrix: 'free',
@@ -257,7 +270,7 @@ describe("a loaded solve's solver fields, so that the link reproduces its run", 
       matrix: 'free',
       treeTolerance: kDefaults.treeTolerance,
       maxIterations: 0,
-      lanczosTolerance: kDefaults.lanczosTolerance,
+      ...kDefaultLanczos,
     });
   });
 
@@ -270,8 +283,22 @@ describe("a loaded solve's solver fields, so that the link reproduces its run", 
       matrix: 'auto',
       treeTolerance: kDefaults.treeTolerance,
       maxIterations: 0,
-      lanczosTolerance: kDefaults.lanczosTolerance,
+      ...kDefaultLanczos,
     });
+  });
+
+  test("the spectrum's basis and seed (spectrum --basis 24 --seed 7), so that its rerun is the file's", () => {
+    const spectrum = { tolerance: 1e-6, basis: 24, seed: 7 };
+    const fields = { lanczosTolerance: 1e-6, lanczosBasis: 24, lanczosSeed: 7 };
+    expect(savedSolverFields({ ...summary, spectrum }, 'run.json', kNoStops, 3000)).toMatchObject(fields);
+    const alone = { ...summary, solver: null, tolerance: null, spectrum };
+    expect(savedSolverFields(alone, 'run.json', kNoStops, 3000)).toMatchObject(fields);
+    expect(() =>
+      savedSolverFields({ ...alone, spectrum: { ...spectrum, basis: 1 } }, 'run.json', kNoStops, 3000),
+    ).toThrow(/^run\.json: "spectrum\.basis" is refused: spectrum basis must be an integer >= 8, got 1/);
+    expect(() =>
+      savedSolverFields({ ...alone, spectrum: { ...spectrum, seed: -1 } }, 'run.json', kNoStops, 3000),
+    ).toThrow(/^run\.json: "spectrum\.seed" is refused: spectrum seed must be an integer in \[0, 2\^32\)/);
   });
 
   test("the spectrum's Lanczos tolerance, with a solve or alone", () => {
@@ -327,7 +354,7 @@ describe("a loaded solve's solver fields, so that the link reproduces its run", 
       matrix: 'tree',
       treeTolerance: 1e-3,
       maxIterations: 30,
-      lanczosTolerance: 1e-6,
+      ...kDefaultLanczos,
     });
     // Lanczos's default limit for 3000 unknowns is 10 000, the solvers' 3000.
     const stopped = { spectrum: { of: 10_000 }, solve: null };
@@ -364,14 +391,42 @@ describe("a loaded solve's solver fields, so that the link reproduces its run", 
   test('nothing solved and no spectrum sets no solver field; a value the field refuses refuses the file', () => {
     expect(
       savedSolverFields({ ...summary, solver: null, tolerance: null }, 'run.json', kNoStops, 3000),
-    ).toEqual({
-      lanczosTolerance: kDefaults.lanczosTolerance,
-    });
+    ).toEqual(kDefaultLanczos);
     expect(() => savedSolverFields({ ...summary, tolerance: 2 }, 'run.json', kNoStops, 3000)).toThrow(
       /^run\.json: "tolerance" is refused: tolerance /,
     );
     expect(() => savedSolverFields({ ...summary, solver: 'gmres' }, 'run.json', kNoStops, 3000)).toThrow(
       /^run\.json: "solver" is refused/,
     );
+  });
+});
+
+describe("a loaded solve's load message: what a rerun on the page would change that no field carries", () => {
+  const system = darwinSystem('ring', 12, 'vector', 3, 1e-2);
+  const kGpu: DeviceSummary = { kind: 'gpu', backend: 'vulkan' };
+
+  /** A spectrum alone, as the app's download writes it, of a float64 Lanczos run from `seed`. */
+  async function savedSpectrum(device: DeviceSummary, seed: number): Promise<Record<string, unknown>> {
+    const report = await runSpectrum(system, cpuBackend(system), { tol: 1e-10, seed, basisSize: 24 });
+    expect(report.spectrum.lanczos.converged).toBe(true);
+    const context = { device, matrix: 'dense', radiusMetres: 1, timing: {} };
+    return JSON.parse(toJson(solveJson(system, null, context, { spectrum: report }))) as Record<
+      string,
+      unknown
+    >;
+  }
+
+  test("a CPU run's float64 device: the page runs float32 on its GPU", async () => {
+    const file = await savedSpectrum(kCpuDevice, 7);
+    expect(savedRunRerun(file, 'gpu')).toBe(
+      "; a rerun here takes the page's device gpu, not the file's device cpu",
+    );
+  });
+
+  test('a GPU run, at any seed and basis (the panel takes them), or a file that names no device: nothing', async () => {
+    const file = await savedSpectrum(kGpu, 7);
+    expect(file.spectrum).toMatchObject({ seed: 7, basis: 24 });
+    expect(savedRunRerun(file, 'gpu')).toBe('');
+    expect(savedRunRerun({ ...file, device: undefined }, 'gpu')).toBe('');
   });
 });

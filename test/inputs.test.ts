@@ -67,6 +67,8 @@ describe('the link of the system, solver and display fields', () => {
       matrix: 'tree',
       treeTolerance: 1e-3,
       lanczosTolerance: 1e-9,
+      lanczosBasis: 24,
+      lanczosSeed: 7,
       check: false,
       colourBy: 'momentum',
       arrows: 'velocity',
@@ -77,7 +79,9 @@ describe('the link of the system, solver and display fields', () => {
     const query = queryFromParameters(chosen);
     expect(query).toContain('geometry=disk&n=321&model=vector&dim=2&eps=0.0125&softening=0.03');
     expect(query).not.toMatch(/(^|&)radius_m=/);
-    expect(query).toContain('max_iter=42&matrix=tree&lanczos_tol=1e-9&check=0&tree_tol=0.001');
+    expect(query).toContain(
+      'max_iter=42&matrix=tree&lanczos_tol=1e-9&lanczos_basis=24&lanczos_seed=7&check=0&tree_tol=0.001',
+    );
     const { parameters, errors } = parametersFromQuery(`?${query}`);
     expect(errors).toEqual({});
     expect(parameters).toEqual(chosen);
@@ -122,6 +126,8 @@ describe('the link of the system, solver and display fields', () => {
     ['max_iter=0', 'maxIterations', 'max iterations must be an integer >= 1 or auto'],
     ['matrix=sparse', 'matrix', 'matrix must be one of dense, free, tree, auto'],
     ['lanczos_tol=2', 'lanczosTolerance', 'spectrum tolerance must be in [1e-14, 1)'],
+    ['lanczos_basis=4', 'lanczosBasis', 'spectrum basis must be an integer >= 8, got 4'],
+    ['lanczos_seed=-1', 'lanczosSeed', 'spectrum seed must be an integer in [0, 2^32)'],
     [
       'tree_tol=0',
       'treeTolerance',

@@ -5,7 +5,6 @@ import type { GpuContext } from '../gpu/device.ts';
 import type { DarwinSystem } from '../physics/models.ts';
 import { RunStopped } from '../run/chunks.ts';
 import type { MatrixChoice } from '../run/inputs.ts';
-import { kDefaultLanczosBasis } from '../solvers/lanczos.ts';
 
 export { operatorBytes, type GpuBackend };
 
@@ -37,9 +36,9 @@ export function openEngine(
 }
 
 /**
- * Refuses (an InputError) a Spectrum whose Lanczos basis (the page's: kDefaultLanczosBasis) does not
+ * Refuses (an InputError) a Spectrum whose Lanczos basis of `basis` vectors (the panel's) does not
  * fit beside `backend`, which Build sized for solves.
  */
-export function checkSpectrumFits(context: GpuContext, backend: GpuBackend): void {
-  checkLanczosBasisFits(context, backend, kDefaultLanczosBasis);
+export function checkSpectrumFits(context: GpuContext, backend: GpuBackend, basis: number): void {
+  checkLanczosBasisFits(context, backend, basis);
 }

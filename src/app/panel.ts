@@ -20,6 +20,8 @@ import {
   parseLondonGrid,
   parseLondonN,
   parseLanczosTolerance,
+  parseLanczosBasis,
+  parseLanczosSeed,
   parseTreeTolerance,
   parseMaxIterations,
   parseN,
@@ -66,6 +68,8 @@ export type TextKey =
   | 'tolerance'
   | 'maxIterations'
   | 'lanczosTolerance'
+  | 'lanczosBasis'
+  | 'lanczosSeed'
   | 'treeTolerance'
   | 'londonN'
   | 'londonGrid'
@@ -104,6 +108,8 @@ export const kTextFields: { readonly [K in TextKey]: TextSpec<Parameters[K]> } =
   tolerance: { label: 'tolerance ‖r‖/‖p‖', parse: parseTolerance, format: String },
   maxIterations: { label: 'max iterations', parse: parseMaxIterations, format: formatMaxIterations },
   lanczosTolerance: { label: 'spectrum tolerance', parse: parseLanczosTolerance, format: String },
+  lanczosBasis: { label: 'spectrum basis (vectors)', parse: parseLanczosBasis, format: String },
+  lanczosSeed: { label: 'spectrum seed', parse: parseLanczosSeed, format: String },
   treeTolerance: { label: 'tree tolerance (tree)', parse: parseTreeTolerance, format: String },
   londonN: { label: 'N electrons', parse: parseLondonN, format: String },
   londonGrid: { label: 'grid points per side', parse: parseLondonGrid, format: String },
@@ -251,6 +257,8 @@ export class Panel {
     );
     this.#text(solver, 'treeTolerance');
     this.#text(solver, 'lanczosTolerance');
+    this.#text(solver, 'lanczosBasis');
+    this.#text(solver, 'lanczosSeed');
     this.#bool(solver, 'check', 'check against float64');
 
     const actions = group(this.gui, 'Actions');

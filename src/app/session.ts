@@ -82,6 +82,7 @@ import {
   queryFromParameters,
   readsField,
   runDimension,
+  savedRunRerun,
   savedSolverFields,
   type Action,
   type Parameters,
@@ -975,7 +976,7 @@ export class Session {
     const { system, backend, key } = await this.#build(true);
     // Built for solves too, without the basis a spectrum holds: refused before it runs where that
     // basis does not fit beside M.
-    checkSpectrumFits(this.#gpu, backend);
+    checkSpectrumFits(this.#gpu, backend, this.parameters.lanczosBasis);
     this.#diagnostics.clearChecks(['spectrum']);
     // The field's limit, as the CLI's spectrum --max-iter bounds its Lanczos products.
     const maxIterations = this.parameters.maxIterations || undefined;
@@ -990,7 +991,8 @@ export class Session {
           {
             tol: this.parameters.lanczosTolerance,
             maxIterations,
-            seed: 1,
+            basisSize: this.parameters.lanczosBasis,
+            seed: this.parameters.lanczosSeed,
             float64,
             onIteration: (step, lambdaMin, lambdaMax) => {
               this.#diagnostics.spectrumProgress(step, lambdaMin, lambdaMax);
@@ -1327,7 +1329,12 @@ export class Session {
     this.#diagnostics.loadedSummary(summary, stopped);
     // The file's summary is a result to save again, with or without velocities (a spectrum alone).
     this.#showDownloads();
-    this.#diagnostics.message(`Loaded ${configuration.n} electrons and their result from ${name}.`, 'info');
+    // The panel's fields took the file's options; what they do not carry, a rerun changes.
+    const rerun = savedRunRerun(summary, describeDevice(this.#gpu).kind);
+    this.#diagnostics.message(
+      `Loaded ${configuration.n} electrons and their result from ${name}${rerun}.`,
+      'info',
+    );
     this.#setStatus(saved.summary.converged === false ? 'failed' : 'converged');
   }
 

@@ -10,6 +10,7 @@ import { kDriveNames, type DriveName } from '../physics/response.ts';
 import { kScalingGeometries, type ScalingGeometry } from '../physics/scaling.ts';
 import { kDefaultTreeTolerance } from '../physics/tree-build.ts';
 import type { VelocityPattern } from '../physics/velocities.ts';
+import { kDefaultLanczosBasis } from '../solvers/lanczos.ts';
 import { defaultLanczosMaxIterations, defaultMaxIterations, type SolverName } from '../solvers/types.ts';
 import { kLarmorDefaults, parseFieldTesla, parseLarmorN, parseLarmorRadius } from '../studies/larmor/spec.ts';
 import {
@@ -32,6 +33,7 @@ import {
 } from '../studies/scaling/spec.ts';
 import { fieldPath, integerRangeProblem, isObject, type IntegerRange } from '../studies/study.ts';
 import type { ArrowQuantity, RenderQuantity } from '../kernels/render.ts';
+import type { DeviceSummary } from '../io/formats.ts';
 import * as input from '../run/inputs.ts';
 
 /** The Studies panel's runs (src/app/studies.ts). */
@@ -59,7 +61,7 @@ const kElectronsFields = {
   momenta: ['seed'],
   solve: ['seed', 'tolerance', 'maxIterations'],
   // max iterations bounds the Spectrum's Lanczos products too, as the CLI's --max-iter does.
-  spectrum: ['lanczosTolerance', 'maxIterations'],
+  spectrum: ['lanczosTolerance', 'lanczosBasis', 'lanczosSeed', 'maxIterations'],
 } as const satisfies Record<string, readonly (keyof Parameters)[]>;
 
 /**
@@ -101,6 +103,10 @@ export interface Parameters {
   /** The tree's relative error of T x where M is the tree (matrix 'tree'). */
   treeTolerance: number;
   lanczosTolerance: number;
+  /** Lanczos vectors a Spectrum holds (thick restart), the CLI's spectrum --basis. */
+  lanczosBasis: number;
+  /** Seed of a Spectrum's Lanczos start vector, the CLI's spectrum --seed. */
+  lanczosSeed: number;
   /** Run the float64 CPU reference beside the GPU and show the difference. */
   check: boolean;
   /** `current`: the induced speeds of the last response run, where it ran this configuration. */
@@ -165,6 +171,9 @@ export const kDefaults: Readonly<Parameters> = {
   matrix: 'auto',
   treeTolerance: kDefaultTreeTolerance,
   lanczosTolerance: 1e-6,
+  // The CLI's spectrum --basis and --seed defaults.
+  lanczosBasis: kDefaultLanczosBasis,
+  lanczosSeed: 1,
   check: true,
   colourBy: 'darwin',
   arrows: 'none',
@@ -213,6 +222,7 @@ export function inPanelWords(message: string): string {
       (_, matrix: input.MatrixChoice) => `matrix '${kMatrixLabels[matrix]}'`,
     )
     .replace(/--tree-tol\b/g, 'tree tolerance')
+    .replace(/(?:spectrum )?--basis\b/g, 'spectrum basis')
     .replace(/--dim 2\b/g, "velocity components '2'")
     .replace(/--device cpu\b/g, "the CLI's --device cpu");
 }
@@ -255,6 +265,8 @@ export const parseSeed = (text: string): number => input.parseSeed(text, 'seed')
 export const parseTolerance = (text: string): number => input.parseTolerance(text, 'tolerance');
 export const parseLanczosTolerance = (text: string): number =>
   input.parseTolerance(text, 'spectrum tolerance', 'lanczosTolerance');
+export const parseLanczosBasis = (text: string): number => input.parseLanczosBasis(text, 'spectrum basis');
+export const parseLanczosSeed = (text: string): number => input.parseLanczosSeed(text, 'spectrum seed');
 export const parseTreeTolerance = (text: string): number =>
   input.parseTolerance(text, 'tree tolerance', 'treeTolerance');
 export const parseMaxIterations = (text: string): number => input.parseMaxIterations(text, 'max iterations');
@@ -262,7 +274,17 @@ export const formatMaxIterations = (k: number): string => (k === 0 ? 'auto' : St
 
 /** The solver fields a saved solve or spectrum sets (savedSolverFields). */
 export type SavedSolverFields = Partial<
-  Pick<Parameters, 'solver' | 'tolerance' | 'maxIterations' | 'matrix' | 'treeTolerance' | 'lanczosTolerance'>
+  Pick<
+    Parameters,
+    | 'solver'
+    | 'tolerance'
+    | 'maxIterations'
+    | 'matrix'
+    | 'treeTolerance'
+    | 'lanczosTolerance'
+    | 'lanczosBasis'
+    | 'lanczosSeed'
+  >
 >;
 
 /**
@@ -273,7 +295,8 @@ export type SavedSolverFields = Partial<
  * where it lacks the key (an older file), so that none is left from the page's previous run; one
  * with a spectrum and nothing solved (no solver) sets the storage, the tree's tolerance and the
  * limit, which decide the spectrum's numbers too, and no solver or tolerance; one with neither sets
- * none of them. Every file sets the spectrum's Lanczos tolerance: its spectrum's, else the default.
+ * none of them. Every file sets the spectrum's Lanczos tolerance, basis and seed: its spectrum's,
+ * else the defaults (the CLI's), so that a Spectrum run again reproduces the file's.
  * The one limit field bounds both runs: the solve's limit where the file has a solve, else the
  * spectrum's. `stops`: the solve's and the spectrum's "stopped" (savedStop); `size`: the file's
  * unknowns, whose default limits are auto's. A value the field would refuse refuses the file,
@@ -303,11 +326,15 @@ export function savedSolverFields(
       throw new InputError(`${name}: "${fieldPath(within, key)}" is refused: ${message}`, 'result');
     }
   };
-  const lanczosTolerance = read('spectrum', 'tolerance', parseLanczosTolerance) ?? kDefaults.lanczosTolerance;
+  const lanczos = {
+    lanczosTolerance: read('spectrum', 'tolerance', parseLanczosTolerance) ?? kDefaults.lanczosTolerance,
+    lanczosBasis: read('spectrum', 'basis', parseLanczosBasis) ?? kDefaults.lanczosBasis,
+    lanczosSeed: read('spectrum', 'seed', parseLanczosSeed) ?? kDefaults.lanczosSeed,
+  };
   const solver = read('', 'solver', (text) => input.parseSolver(text, 'solver'));
   const spectrum = isObject(summary.spectrum) ? summary.spectrum : null;
-  if (!solver && !spectrum) return { lanczosTolerance };
-  const fields: SavedSolverFields = { lanczosTolerance };
+  if (!solver && !spectrum) return lanczos;
+  const fields: SavedSolverFields = { ...lanczos };
   if (solver) {
     fields.solver = summary.switched_from ? 'auto' : solver;
     fields.tolerance = read('', 'tolerance', parseTolerance) ?? kDefaults.tolerance;
@@ -342,6 +369,34 @@ export function savedSolverFields(
     ? savedLimit('', stops.solve, defaultMaxIterations(size))
     : savedLimit('spectrum', stops.spectrum, defaultLanczosMaxIterations(size));
   return fields;
+}
+
+/**
+ * A loaded file's options that a rerun on the page would change, for its load message: each key of
+ * `page` (the page's run) whose value in `file` differs, as "key value" (null: auto; a fraction in
+ * exponent form); '' where none does.
+ */
+export function rerunClause<K extends string>(
+  page: Readonly<Record<K, string | number | null>>,
+  file: Readonly<Record<K, string | number | null>>,
+): string {
+  const differ = (Object.keys(page) as K[]).filter((key) => file[key] !== page[key]);
+  if (differ.length === 0) return '';
+  const written = (value: string | number | null) =>
+    typeof value === 'number' && !Number.isInteger(value) ? value.toExponential() : String(value ?? 'auto');
+  const options = (of: typeof page) => differ.map((key) => `${key} ${written(of[key])}`).join(', ');
+  return `; a rerun here takes the page's ${options(page)}, not the file's ${options(file)}`;
+}
+
+/**
+ * What a rerun on the page would change of a saved solve's run and its spectrum's that the panel's
+ * fields do not carry (rerunClause; savedSolverFields sets the rest): the device, where the file's
+ * ran on the CPU (--device cpu, in float64) and the page runs float32 on `device`, its GPU. A file
+ * that names no device (an older one) says nothing.
+ */
+export function savedRunRerun(summary: Record<string, unknown>, device: DeviceSummary['kind']): string {
+  const kind = isObject(summary.device) ? summary.device.kind : undefined;
+  return rerunClause({ device }, { device: kind === 'cpu' || kind === 'gpu' ? kind : device });
 }
 
 function integerIn(text: string, what: string, range: IntegerRange): number {
@@ -473,6 +528,8 @@ const kFields: QueryField[] = [
   field('maxIterations', 'max_iter', parseMaxIterations, formatMaxIterations),
   field('matrix', 'matrix', (text) => input.parseMatrix(text, 'matrix')),
   field('lanczosTolerance', 'lanczos_tol', parseLanczosTolerance),
+  field('lanczosBasis', 'lanczos_basis', parseLanczosBasis),
+  field('lanczosSeed', 'lanczos_seed', parseLanczosSeed),
   field('check', 'check', parseCheck, (value) => (value ? '1' : '0')),
   field('treeTolerance', 'tree_tol', parseTreeTolerance),
   field('colourBy', 'colour', oneOf(kColourQuantities, 'colour')),

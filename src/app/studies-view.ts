@@ -39,6 +39,7 @@ import type { ScalingPoint, ScalingStudy } from '../studies/scaling/run.ts';
 import { pointCheck, pointWithinTarget, sweepPlotTitle, type SweepStop } from '../studies/study.ts';
 import { element, kAxisStyle, kDecadeTicks, kLinearTicks, show, showCheck, showText } from './diagnostics.ts';
 import { markdownNumber } from '../studies/markdown.ts';
+import { kTitleSelector } from '../io/svg.ts';
 import type { StudyAction } from './state.ts';
 
 export type StageTab = 'electrons' | 'studies';
@@ -715,6 +716,20 @@ function namePlot(plot: uPlot): void {
   plot.root.setAttribute('aria-label', `${title} (its numbers are in the table above)`);
 }
 
+/**
+ * Shows `svg`, a plot of src/io/svg.ts ('' for none), in the element `id` as one image named by its
+ * title: a screen reader names an inline <svg> by all its text, every tick label, otherwise.
+ */
+function showFigure(id: string, svg: string): void {
+  const container = element(id);
+  container.innerHTML = svg;
+  const figure = container.querySelector('svg');
+  const title = figure?.querySelector(kTitleSelector)?.textContent;
+  if (!figure || !title) return;
+  figure.setAttribute('role', 'img');
+  figure.setAttribute('aria-label', title);
+}
+
 /** Points of a smooth curve on a log axis. */
 const kCurvePoints = 40;
 
@@ -864,14 +879,14 @@ export class StudiesView {
     showCheck('london-check', study.check, kLondonCheckTarget);
     show('london-time', study.fieldMs, `${study.fieldMs.toFixed(0)} ms`);
     show('london-law', null, 'computing…');
-    element('london-map').innerHTML = svgs.map;
-    element('london-deviation').innerHTML = svgs.deviation;
+    showFigure('london-map', svgs.map);
+    showFigure('london-deviation', svgs.deviation);
     element('london-convergence').innerHTML = '';
   }
 
   londonConvergence(convergence: LondonConvergence, svg: string): void {
     showText('london-law', londonFitText(convergence));
-    element('london-convergence').innerHTML = svg;
+    showFigure('london-convergence', svg);
   }
 
   /**
@@ -886,7 +901,7 @@ export class StudiesView {
         ? `${londonFitText(convergence)} (stopped after ${done} of ${total} N)`
         : `stopped after ${done} of ${total} N: a fit needs two`,
     );
-    element('london-convergence').innerHTML = svg;
+    showFigure('london-convergence', svg);
   }
 
   /** A Stop before the map: nothing finished, which the card says where its body would be. */
@@ -961,8 +976,8 @@ export class StudiesView {
       );
       for (const reading of ring.readings) this.#pairingOnRing(ring.name, ring.circumference_m, reading);
     }
-    element('pairing-energy').innerHTML = energySvg;
-    element('pairing-ratio').innerHTML = ratioSvg;
+    showFigure('pairing-energy', energySvg);
+    showFigure('pairing-ratio', ratioSvg);
   }
 
   /** Both ring tables back to their dashes: at a run's start, and for a run that has no rings. */
@@ -1260,7 +1275,7 @@ export class StudiesView {
     stop: SweepStop | null = null,
   ): void {
     // The induced current against depth (a run's; a file holds no profiles): the screening layer.
-    element('response-profile').innerHTML = profileSvg;
+    showFigure('response-profile', profileSvg);
     this.#response = result;
     const { points, spec } = result;
     this.responseProgress(points.length, total);
@@ -1335,7 +1350,7 @@ export class StudiesView {
       );
       markConvergence('response-london', point);
     }
-    element('response-map').innerHTML = point.fieldMap ? responseFieldMapSvg(result, point) : '';
+    showFigure('response-map', point.fieldMap ? responseFieldMapSvg(result, point) : '');
   }
 
   #responseTable(result: ShownResponse): void {

@@ -83,6 +83,7 @@ import {
   parseHalfHeight,
   parseLondonGrid,
   parseLondonN,
+  rerunClause,
   type Parameters,
   type SourceName,
   type StudyAction,
@@ -95,23 +96,6 @@ import {
   type StudyCard,
 } from './studies-view.ts';
 import type { InducedSpeeds } from './view.ts';
-
-/**
- * A loaded file's options that a rerun on the page would change, for its load message: each key of
- * `page` (the page's run) whose value in `file` differs, as "key value" (null: auto; a fraction in
- * exponent form); '' where none does.
- */
-function rerunClause<K extends string>(
-  page: Readonly<Record<K, string | number | null>>,
-  file: Readonly<Record<K, string | number | null>>,
-): string {
-  const differ = (Object.keys(page) as K[]).filter((key) => file[key] !== page[key]);
-  if (differ.length === 0) return '';
-  const written = (value: string | number | null) =>
-    typeof value === 'number' && !Number.isInteger(value) ? value.toExponential() : String(value ?? 'auto');
-  const options = (of: typeof page) => differ.map((key) => `${key} ${written(of[key])}`).join(', ');
-  return `; a rerun here takes the page's ${options(page)}, not the file's ${options(file)}`;
-}
 
 /** The scaling card's headline of a sweep. */
 function scalingDescription(geometry: ScalingGeometry, model: ModelName, ns: readonly number[]): string {
@@ -419,8 +403,13 @@ export class Studies {
     this.#view.finish('london', 'converged');
     Object.assign(p, fields);
     const others = ns.length > 1 ? `; the card shows the first of its ${ns.length} bodies` : '';
-    const kept =
-      Object.keys(fields).length === 0 ? '; the page cannot run this body, so its fields stay' : '';
+    const runnable = Object.keys(fields).length > 0;
+    const kept = runnable ? '' : '; the page cannot run this body, so its fields stay';
+    // The map of a rerun is the page's GPU's float32 sum, where a CPU file's (--device cpu) was the
+    // float64 sum: its drawing and check differ (its numbers are float64 on either).
+    const rerun = runnable
+      ? rerunClause({ device: describeDevice(this.#gpu).kind }, { device: device.kind })
+      : '';
     // The fit is recomputed (as merge does): a file fitted by an older rule (before the fit took
     // the asymptotic tail alone) gets another law, which is said beside the file's.
     const law = londonLaw(saved.convergence);
@@ -432,7 +421,7 @@ export class Studies {
     return {
       message:
         `Loaded the London ${geometry} of ${study.n} charges from ${name}: its numbers and convergence ` +
-        `(the map needs a run)${others}${kept}.${refitted}`,
+        `(the map needs a run)${others}${kept}${rerun}.${refitted}`,
       fields: Object.keys(fields) as (keyof Parameters)[],
     };
   }
@@ -494,9 +483,14 @@ export class Studies {
         ? `; the panel's log-spaced N (${kScalingBrowserElectrons.min} to ${kScalingBrowserElectrons.max}) ` +
           'cannot give these, so its fields stay'
         : '';
-    // The panel has no field for the sweep's other options: a rerun here takes the page's. Its GPU
-    // holds no CPU tree, whose thread count is then no option of a rerun.
-    const rerun = sweep ? rerunClause(kScalingAppSweep, { ...sweep, threads: null }) : '';
+    // The panel has no field for the sweep's other options, nor for the device: a rerun here takes
+    // the page's, float32 on its GPU where a CPU file's (--device cpu) held float64. Its GPU holds no
+    // CPU tree, whose thread count is then no option of a rerun. A file that names no sweep (an older
+    // one) says its device alone.
+    const rerun = rerunClause(
+      { device: describeDevice(this.#gpu).kind, ...kScalingAppSweep },
+      { device: device.kind, ...(sweep ? { ...sweep, threads: null } : kScalingAppSweep) },
+    );
     return {
       message: `Loaded the ${geometry} scaling sweep (${ns.length} N) from ${name}${others}${kept}${rerun}.`,
       fields: Object.keys(fields) as (keyof Parameters)[],
@@ -568,15 +562,18 @@ export class Studies {
     this.#responseShown?.();
     const runnable = Object.keys(fields).length > 0;
     const kept = runnable ? '' : '; the page cannot run this sweep, so its fields stay';
-    // The card has no matrix field: its rerun takes 'auto', the tree past the device's crossover N
-    // at the panel's tolerance, where the file's --matrix dense|free|tree, or its tree's tolerance,
-    // gave other numbers.
+    // The card has no device or matrix field: its rerun runs float32 on the page's GPU where a CPU
+    // file's (--device cpu) ran float64, and takes 'auto', the tree past the device's crossover N at
+    // the panel's tolerance, where the file's --matrix dense|free|tree, or its tree's tolerance, gave
+    // other numbers.
     const treeTolerance = isObject(json.tree) ? json.tree.tolerance : undefined;
     const file = {
+      device: shown.device.kind,
       matrix: typeof json.matrix === 'string' ? json.matrix : 'auto',
       tree_tolerance: typeof treeTolerance === 'number' ? treeTolerance : p.treeTolerance,
     };
-    const rerun = runnable ? rerunClause({ matrix: 'auto', tree_tolerance: p.treeTolerance }, file) : '';
+    const page = { device: describeDevice(this.#gpu).kind, matrix: 'auto', tree_tolerance: p.treeTolerance };
+    const rerun = runnable ? rerunClause(page, file) : '';
     return {
       message:
         `Loaded the ${spec.geometry}'s ${spec.drive} response (${points.length} points) from ${name}: ` +

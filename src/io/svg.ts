@@ -492,6 +492,12 @@ function drawAxes(frame: Frame, xLabel: string, yLabel: string, grid: boolean): 
   return out;
 }
 
+/**
+ * The title of a plot of this module's as a CSS selector: drawTitle's text, the only bold one. The
+ * app names each plot by it (an inline <svg> is otherwise named by all its text, every tick label).
+ */
+export const kTitleSelector = 'text[font-weight="bold"]';
+
 function drawTitle(title: string | undefined, centre: number): string[] {
   return title
     ? [

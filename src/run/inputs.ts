@@ -8,6 +8,7 @@ import { decimalNumber, excerpt, InputError, underflowsToZero } from '../physics
 import { kModelNames, type Dimension, type ModelName } from '../physics/models.ts';
 import { kDefaultTreeTolerance, kMinTreeTolerance, kMinTreeToleranceShown } from '../physics/tree-build.ts';
 import { kVelocityPatterns, type VelocityPattern } from '../physics/velocities.ts';
+import { kMinLanczosBasis } from '../solvers/lanczos.ts';
 import type { SolverName } from '../solvers/types.ts';
 
 /** A limit on a number: null when it holds, else what it must be ('must be > 0'). */
@@ -201,6 +202,15 @@ export function parseMaxIterations(text: string | undefined, name: string): numb
 /** Lanczos's start-vector seed, any the random pattern takes. */
 export const parseLanczosSeed = (text: string | undefined, name: string): number =>
   parseNumber('lanczosSeed', name, text, seedProblem);
+
+/**
+ * Lanczos vectors held (thick restart): at least kMinLanczosBasis; whether they fit the device is
+ * the backend's check, beside M.
+ */
+export const parseLanczosBasis = (text: string | undefined, name: string): number =>
+  parseNumber('lanczosBasis', name, text, (x) =>
+    Number.isInteger(x) && x >= kMinLanczosBasis ? null : `must be an integer >= ${kMinLanczosBasis}`,
+  );
 
 export const kMatrixChoices = ['dense', 'free', 'tree', 'auto'] as const;
 /**

@@ -1,11 +1,11 @@
 // `spectrum`: extreme eigenvalues of the Jacobi-scaled mass matrix D^-1/2 M D^-1/2 by Lanczos, and the
 // collective parameter lambda_max - 1 beside the paper's N eps = N r_e / R (eq. 49).
-import { parseLanczosSeed, parseMaxIterations, parseNumber, parseTolerance } from '../../run/inputs.ts';
+import { parseLanczosBasis, parseLanczosSeed, parseMaxIterations, parseTolerance } from '../../run/inputs.ts';
 import { spectrumCheckWarning, spectrumConvergenceWarning, spectrumJson } from '../../run/report.ts';
 import { kHeaviestElectrons } from '../../run/check.ts';
 import { runSpectrum } from '../../run/spectrum.ts';
 import type { DarwinSystem } from '../../physics/models.ts';
-import { kDefaultLanczosBasis, kMinLanczosBasis } from '../../solvers/lanczos.ts';
+import { kDefaultLanczosBasis } from '../../solvers/lanczos.ts';
 import { defaultLanczosTol } from '../../solvers/types.ts';
 import {
   backendChoice,
@@ -70,9 +70,7 @@ export async function spectrumCommand(argv: string[], progress: Progress): Promi
   const asked = values.tol === undefined ? null : parseTolerance(values.tol, '--tol', 'lanczosTolerance');
   const maxIterations = parseMaxIterations(values['max-iter'], '--max-iter') || undefined;
   const seed = parseLanczosSeed(values.seed, '--seed');
-  const basisSize = parseNumber('lanczosBasis', '--basis', values.basis, (x) =>
-    Number.isInteger(x) && x >= kMinLanczosBasis ? null : `must be an integer >= ${kMinLanczosBasis}`,
-  );
+  const basisSize = parseLanczosBasis(values.basis, '--basis');
   const choice = { ...backendChoice(values), lanczosBasis: basisSize };
   // The default follows the device, as solve's: float32's Ritz values are good to about 1e-7, so the
   // GPU's default is what a float32 Lanczos meets (1e-6); below it the extremes are refined in
