@@ -51,16 +51,19 @@ const server = await preview({
   if (error.code) refuse(`cannot listen on 127.0.0.1:${port} (${error.code})`);
   throw error;
 });
+// Ctrl+C is how this server is meant to end, not a run cut short: exit 0, so that npm does not
+// report `npm start` as failed (the CLI's runs, which a signal does cut short, exit 128 + n). So is
+// closing its terminal (SIGHUP), whose default action would end it without closing the server, and
+// SIGTERM, on which vite's own listener exits 128 + 15 unless an exit code is set first. Taken
+// before the address is printed: a signal sent on seeing it finds them in place.
+const close = async () => {
+  process.exitCode = 0;
+  await server.close();
+  process.exit();
+};
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, close);
+
 const url = server.resolvedUrls?.local[0] ?? `http://127.0.0.1:${port}/`;
 // One line the e2e tests (and people) look for; stdout so a pipe sees it at once.
 console.log(`darwin-breit app: ${url}`);
 console.log('press Ctrl+C to stop');
-
-// Ctrl+C is how this server is meant to end, not a run cut short: exit 0, so that npm does not
-// report `npm start` as failed (the CLI's runs, which a signal does cut short, exit 128 + n).
-const close = async () => {
-  await server.close();
-  process.exit(0);
-};
-process.on('SIGINT', close);
-process.on('SIGTERM', close);

@@ -10,6 +10,7 @@ import { geometry } from '../src/physics/geometry.ts';
 import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
 import { massMatrix } from '../src/run/backend.ts';
+import { acquireDevice, releaseDevice } from '../src/gpu/device.ts';
 
 // Not quiet: the CLI as a user runs it, its progress on stderr with the rest.
 const { cli, bundle, dir } = useCliBundle('cli', { quiet: false });
@@ -890,5 +891,27 @@ describe('paper', () => {
       ...summary,
       files: undefined,
     });
+  });
+});
+
+/** Dawn's create() objects, held for the life of the process as src/gpu/device.ts holds its own. */
+const dawnInstances: GPU[] = [];
+
+describe("a GPU run's device", () => {
+  it("names the adapter's model as Dawn gives it (GPUAdapterInfo.device)", async () => {
+    const out = json('solve', ...ring, '--epsilon', '0.1', '--velocity', 'rigid', '--device', 'gpu');
+    // The adapter the CLI takes, found the same way (a hardware GPU, else SwiftShader, whose ICD
+    // acquireDevice then names in VK_ICD_FILENAMES), and asked again of Dawn itself for its model.
+    const context = await acquireDevice();
+    try {
+      const dawn = (await import('webgpu')).create([]);
+      dawnInstances.push(dawn);
+      const adapter = await dawn.requestAdapter({ powerPreference: 'high-performance' });
+      expect(adapter?.info.description).toBe(out.device.description);
+      expect(adapter?.info.device).not.toBe('');
+      expect(out.device.model).toBe(adapter?.info.device);
+    } finally {
+      releaseDevice(context);
+    }
   });
 });

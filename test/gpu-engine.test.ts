@@ -1035,6 +1035,7 @@ describe('Krylov step variants: fused (one workgroup) and split (BLAS, reduction
     const gpu = {
       vendor: 'nvidia',
       architecture: '',
+      model: '',
       description: '',
       isFallbackAdapter: false,
       backend: 'dawn-node',

@@ -219,6 +219,7 @@ async function adapterAgain(context: GpuContext): Promise<GPUAdapter> {
 const kCpuLikeAdapter: GpuAdapterSummary = {
   vendor: 'google',
   architecture: 'swiftshader',
+  model: '',
   description: 'SwiftShader',
   isFallbackAdapter: true,
   backend: 'dawn-node',

@@ -83,6 +83,7 @@ function untouchableContext(bytes: number): GpuContext {
     adapterInfo: {
       vendor: 'test',
       architecture: '',
+      model: '',
       description: 'no device',
       isFallbackAdapter: true,
       backend: 'dawn-node',

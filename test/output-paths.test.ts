@@ -18,7 +18,7 @@ import { describe, expect, test } from 'vitest';
 import { kCommandList } from '../src/cli/commands/index.ts';
 import { geometry, parseNumericCsv } from '../src/physics/geometry.ts';
 import { checkOutputDirectory, writeIntoDirectory } from '../src/cli/output-directory.ts';
-import { shareWritesThrough } from '../src/cli/signals.ts';
+import { shareWritesThrough, takeLockWait } from '../src/cli/signals.ts';
 import { responsePointTags } from '../src/studies/response/report.ts';
 import { expectUserErrorRun, runCli, runCliActingAt, useCliBundle } from './helpers/cli-bundle.ts';
 import { smallRun } from './helpers/commands.ts';
@@ -193,6 +193,50 @@ describe('a study run writes its --out whole or not at all', () => {
     }
     expect(looks).toBe(1);
     expect(readdirSync(out)).toEqual(['.darwin-breit.lock']);
+  });
+
+  test("a wait for another's lock that a signal took is given up though the lock comes free, as the stop's notice said", () => {
+    // The thread that heard the signal said "the lock not taken" (stopNotice) where it took the wait
+    // (takeLockWait); the run's next look may find the other run's lock gone before it sees the stop.
+    const out = join(dir, 'locked-taken');
+    mkdirSync(out);
+    writeFileSync(join(out, '.darwin-breit.lock'), '');
+    const flag = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    let looks = 0;
+    let taken = false;
+    const look = () => {
+      // The first look is before the wait begins; by the second it is marked as one.
+      if (++looks === 2) {
+        taken = takeLockWait(flag);
+        rmSync(join(out, '.darwin-breit.lock'));
+      }
+      return null;
+    };
+    shareWritesThrough(flag, { signal: look, pointsFinished: () => undefined });
+    try {
+      expect(() => writeIntoDirectory({ path: out, names: ['a.svg'] }, [['a.svg', 'new\n']], 2000)).toThrow(
+        /^cannot write into .*: another darwin-breit run is writing into it/,
+      );
+    } finally {
+      shareWritesThrough(flag, { signal: () => null, pointsFinished: () => undefined });
+    }
+    expect(taken).toBe(true);
+    expect(looks).toBe(2);
+    expect(readdirSync(out)).toEqual([]);
+    // Untaken, the same wait takes the lock once it comes free, and writes.
+    writeFileSync(join(out, '.darwin-breit.lock'), '');
+    looks = 0;
+    const free = () => {
+      if (++looks === 2) rmSync(join(out, '.darwin-breit.lock'));
+      return null;
+    };
+    shareWritesThrough(flag, { signal: free, pointsFinished: () => undefined });
+    try {
+      writeIntoDirectory({ path: out, names: ['a.svg'] }, [['a.svg', 'new\n']], 2000);
+    } finally {
+      shareWritesThrough(flag, { signal: () => null, pointsFinished: () => undefined });
+    }
+    expect(readdirSync(out)).toEqual(['a.svg']);
   });
 
   test('a lock that fails once created is removed, with the directories the run made: the next run is not refused', () => {

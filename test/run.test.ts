@@ -1550,6 +1550,7 @@ describe("the JSON's device: what the adapter gives, and no name it withholds", 
   const browser: GpuAdapterSummary = {
     vendor: 'google',
     architecture: 'swiftshader',
+    model: '',
     description: '',
     isFallbackAdapter: true,
     backend: 'browser',
@@ -1574,11 +1575,17 @@ describe("the JSON's device: what the adapter gives, and no name it withholds", 
   });
 
   test("Dawn's adapter, which names itself, keeps every key in the CLI's order", () => {
-    const dawn = { ...browser, description: 'SwiftShader driver 5.0.0', backend: 'dawn-node' } as const;
+    const dawn = {
+      ...browser,
+      model: 'NVIDIA H100 80GB HBM3',
+      description: 'NVIDIA: 550.54.15',
+      backend: 'dawn-node',
+    } as const;
     expect(Object.keys(describeDevice(context(dawn)))).toEqual([
       'kind',
       'vendor',
       'architecture',
+      'model',
       'description',
       'is_fallback_adapter',
       'swiftshader',

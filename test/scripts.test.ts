@@ -2,13 +2,14 @@
 // system packages it lacks in one line (prerequisites.mjs), and the CLI (cli.mjs) rebuilds its bundle
 // only when the sources changed. Both spawned as a user would run them. And the README sentences of
 // `npm run results` that state fitted numbers, formed from the run's data (results-text.mjs). And
-// `npm start` (serve.mjs) refusing a bad option or a taken port as the CLI refuses its input.
-import { spawnSync } from 'node:child_process';
+// `npm start` (serve.mjs) refusing a bad option or a taken port as the CLI refuses its input, and
+// ending on a signal.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { dirname, join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli-bundle.ts';
 import { freeExponentLines, ringPrefactorLines, type ScalingStudyFields } from '../scripts/results-text.mjs';
 import type { ScalingGeometry } from '../src/physics/scaling.ts';
@@ -90,6 +91,36 @@ describe('npm start (serve.mjs) refuses what it cannot do in one line, exit 2', 
     } finally {
       holder.close();
     }
+  });
+});
+
+describe('npm start (serve.mjs) ends on a signal by closing its server, exit 0', () => {
+  // In a directory of its own with an empty dist/ (no vite.config.ts there): the preview server
+  // alone, on a free port, with no build.
+  const root = mkdtempSync(join(tmpdir(), 'darwin-breit-serve-'));
+  mkdirSync(join(root, 'dist'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  // SIGHUP (its terminal closed) took Node's default action, exit 129, and SIGTERM vite's own
+  // listener, exit 143; a signal sent on seeing the address could come before the handlers.
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s', async (signal) => {
+    const server = spawn(process.execPath, [resolve('scripts/serve.mjs'), '--no-build', '--port', '0'], {
+      cwd: root,
+    });
+    const ended = new Promise<[number | null, NodeJS.Signals | null]>((done) =>
+      server.on('exit', (code, killed) => done([code, killed])),
+    );
+    let stdout = '';
+    await new Promise<void>((listening, failed) => {
+      server.stdout.on('data', (chunk) => {
+        stdout += String(chunk);
+        if (stdout.includes('press Ctrl+C to stop')) listening();
+      });
+      server.on('exit', () => failed(new Error(`serve.mjs ended before it listened: ${stdout}`)));
+    });
+    expect(stdout).toMatch(/^darwin-breit app: http:\/\/127\.0\.0\.1:\d+\/\n/);
+    server.kill(signal);
+    expect(await ended).toEqual([0, null]);
   });
 });
 

@@ -762,6 +762,28 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     // One GPU under two driver versions, whose compilers may round the kernels otherwise.
     const updated = { ...h100, description: 'NVIDIA: 560.35.03' };
     await refusal([onDevice(shards[0], h100), onDevice(shards[1], updated)], named(h100, updated));
+    // Two models on one architecture and driver (an H100 and an H200 node of one array): the same
+    // device but for "model", which alone tells them apart.
+    const h200 = { ...h100, model: 'NVIDIA H200' };
+    await refusal(
+      [onDevice(shards[0], { ...h100, model: 'NVIDIA H100 80GB HBM3' }), onDevice(shards[1], h200)],
+      exactly(
+        'merge: the shards differ in the GPU model (device.model) ("NVIDIA H100 80GB HBM3", ' +
+          '"NVIDIA H200"): not one run',
+      ),
+    );
+    // A shard written before files named the model: unknown, so not shown to be its sibling's.
+    await refusal(
+      [onDevice(shards[0], h100), onDevice(shards[1], h200)],
+      exactly(
+        'merge: the shards differ in the GPU model (device.model) (null: written before files named ' +
+          `the model, "NVIDIA H200"): not one run; rerun the shards that name none with this version (${kProgramVersion})`,
+      ),
+    );
+    // Two such shards merge as before.
+    const modelless = await cliMerge([onDevice(shards[0], h100), onDevice(shards[1], h100)]);
+    expect((modelless.summary as ScalingJson).studies[0].points.map((point) => point.n)).toEqual([8, 16]);
+    expect((modelless.summary as ScalingJson).device).toEqual(h100);
     // One adapter with and without subgroups runs other kernels.
     const plain = { ...swiftShader, subgroups: false };
     await refusal([onDevice(shards[0], swiftShader), onDevice(shards[1], plain)], /differ in device/);

@@ -9,6 +9,7 @@ import {
   ignoringRepeats,
   runInWorker,
   shareWritesThrough,
+  stopNotice,
   terminateBetweenWrites,
   workerStopRequests,
   writeWhole,
@@ -68,18 +69,24 @@ describe("a stop of a CPU run's worker and its output files", () => {
 
 describe("a stop asked of a CPU sweep's worker (runInWorker)", () => {
   /**
-   * A worker that has finished two points, waits for a stop to be asked, then posts 128 + n as a
-   * sweep that saw the stop of signal n (`stopped`), or 0 as one that had finished before it looked.
+   * A worker that has finished two points of three (of two: `last`), waits for a stop to be asked,
+   * then posts 128 + n as a sweep that saw the stop of signal n (`stopped`), or 0 as one that had
+   * finished before it looked. The slots of WorkerRun.stop: the signal, the points finished, of how
+   * many. `waiting`: it waits for another run's lock (the write flag's 3, beginLockWait) meanwhile,
+   * and posts 128 + n only where the stop took that wait (the flag's 4, takeLockWait).
    */
-  const sweepWorker = (stopped: number | null) =>
+  const sweepWorker = (stopped: number | null, { last = false, waiting = false } = {}) =>
     new URL(
       'data:text/javascript,' +
         encodeURIComponent(`
           import { parentPort, workerData } from 'node:worker_threads';
+          Atomics.store(workerData.stop, 2, ${last ? 2 : 3});
           Atomics.store(workerData.stop, 1, 2);
-          parentPort.postMessage('point 3 of 3\\n');
+          ${waiting ? 'Atomics.store(workerData.writing, 0, 3);' : ''}
+          parentPort.postMessage('point ${last ? '2 of 2' : '3 of 3'}\\n');
           while (Atomics.load(workerData.stop, 0) === 0) Atomics.wait(workerData.stop, 0, 0, 5);
-          parentPort.postMessage(${stopped === null ? 0 : 128 + stopped});
+          const taken = Atomics.load(workerData.writing, 0) === 4;
+          parentPort.postMessage(${stopped === null ? 0 : 128 + stopped} * (${waiting} ? taken : 1));
         `),
     );
 
@@ -92,6 +99,7 @@ describe("a stop asked of a CPU sweep's worker (runInWorker)", () => {
     stopped: number | null,
     signals: readonly NodeJS.Signals[],
     apartMs = 0,
+    worker = sweepWorker(stopped),
   ): Promise<{ status: number; stderr: string }> {
     const written: string[] = [];
     const write = vi.spyOn(process.stderr, 'write').mockImplementation((text) => {
@@ -99,8 +107,8 @@ describe("a stop asked of a CPU sweep's worker (runInWorker)", () => {
       return true;
     });
     try {
-      const running = runInWorker(sweepWorker(stopped), []);
-      while (!written.includes('point 3 of 3\n')) await delay(5);
+      const running = runInWorker(worker, []);
+      while (!written.some((text) => text.startsWith('point '))) await delay(5);
       for (const [k, signal] of signals.entries()) {
         if (k > 0) await delay(apartMs);
         process.emit(signal, signal);
@@ -140,6 +148,43 @@ describe("a stop asked of a CPU sweep's worker (runInWorker)", () => {
     expect(run.stderr).toBe(
       'point 3 of 3\ninterrupted (SIGINT): dropping the point in progress, reporting the 2 finished ' +
         'points; a second signal, half a second on, exits at once\n',
+    );
+  });
+
+  test("one that waits for another run's lock once its sweep ended: the wait given up, no point said dropped", async () => {
+    // The CLI printed "dropping the point in progress" here, where none was. Half a second after the
+    // last test's signals, which a signal within kRepeatMs of would be taken for a copy of.
+    await delay(500);
+    const run = await runStoppedBy(1, ['SIGHUP'], 0, sweepWorker(1, { last: true, waiting: true }));
+    expect(run.status).toBe(129);
+    expect(run.stderr).toBe(
+      "point 2 of 2\ninterrupted (SIGHUP) while waiting for another run's lock on the --out directory: " +
+        'no point dropped; the results are reported, not written, and the lock not taken\n',
+    );
+  });
+
+  test('one whose sweep ended, not waiting for a lock: no notice at the stop, its complete end said after', async () => {
+    await delay(500);
+    const run = await runStoppedBy(null, ['SIGTERM'], 0, sweepWorker(null, { last: true }));
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe(
+      "point 2 of 2\nthe stop (SIGTERM) came after the sweep's last point: the run ended complete\n",
+    );
+  });
+});
+
+describe('the notice of a stop of a sweep that finished points (stopNotice)', () => {
+  test('points left: the one in progress dropped; every one finished: none; waiting for a lock: that wait given up', () => {
+    expect(stopNotice('SIGINT', { finished: 1, of: 3, waitingForLock: false }, false)).toBe(
+      'interrupted (SIGINT): dropping the point in progress, reporting the 1 finished point; a second ' +
+        'signal, half a second on, exits at once\n',
+    );
+    // The GPU's thread, which hears a signal that came during its wait for a lock only once the wait
+    // has ended, and a worker's between its last point and its files: the run's end says the rest.
+    expect(stopNotice('SIGTERM', { finished: 3, of: 3, waitingForLock: false }, true)).toBe('');
+    expect(stopNotice('SIGHUP', { finished: 3, of: 3, waitingForLock: true }, true)).toBe(
+      "\ninterrupted (SIGHUP) while waiting for another run's lock on the --out directory: no point " +
+        'dropped; the results are reported, not written, and the lock not taken\n',
     );
   });
 });

@@ -1,13 +1,17 @@
 // Every key a study's --json writes, and every column of scaling.csv, is named in the README's list
 // for that study ("`<command>` keys (JSON): ..."), the device's in the README's paragraph on
 // "device", and (less the device's) in the study's --help key list too: a key a report adds
-// without its documentation fails here. Each study's small run (test/helpers/commands.ts), spawned.
-import { readFileSync } from 'node:fs';
+// without its documentation fails here. Each study's small run (test/helpers/commands.ts), spawned;
+// and the JSON the real study runs committed (results/*.json, `npm run results`), which holds the
+// keys only larger or other runs write (the tree's, a sweep's at N where the check is sampled, ...);
+// and each sweep stopped after a point, in this process.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { kShardedCommands } from '../src/cli/commands/index.ts';
+import { commandNamed, kShardedCommands } from '../src/cli/commands/index.ts';
 import { useCliBundle } from './helpers/cli-bundle.ts';
 import { smallRun } from './helpers/commands.ts';
+import { stoppingProgress } from './helpers/progress.ts';
 
 const kReadme = readFileSync('README.md', 'utf8');
 
@@ -52,6 +56,30 @@ function keysOf(json: unknown): { keys: Set<string>; device: Set<string> } {
   return { keys, device };
 }
 
+/**
+ * Fails on each key of `json` (one or more of `command`'s JSON objects) that the README's list for
+ * `command`, or its paragraph on "device", or (but the device's) `command --help` does not name.
+ */
+function expectDocumented(command: string, json: unknown): void {
+  const { keys, device } = keysOf(json);
+  expect(keys.size).toBeGreaterThan(10);
+  const listed = readmeNames(`\`${command}\` keys (JSON):`);
+  expect(
+    [...keys].filter((key) => !listed.has(key)),
+    command,
+  ).toEqual([]);
+  const deviceListed = readmeNames('Every JSON result carries `"device"`');
+  expect(
+    [...device].filter((key) => !deviceListed.has(key)),
+    command,
+  ).toEqual([]);
+  const help = cli(command, '--help').stdout;
+  expect(
+    [...keys].filter((key) => !help.includes(`"${key}"`)),
+    command,
+  ).toEqual([]);
+}
+
 test.each(kStudies)(
   '%s --json: every key it writes is in the README and in its --help',
   (command, markdown) => {
@@ -64,14 +92,10 @@ test.each(kStudies)(
       ...(kShardedCommands.has(command) ? [cli(...args, '--shard', '1/2', '--json')] : []),
     ];
     for (const run of runs) expect(run.status, run.stderr).toBe(0);
-    const { keys, device } = keysOf(runs.map((run) => JSON.parse(run.stdout)));
-    expect(keys.size).toBeGreaterThan(10);
-    const listed = readmeNames(`\`${command}\` keys (JSON):`);
-    expect([...keys].filter((key) => !listed.has(key))).toEqual([]);
-    const deviceListed = readmeNames('Every JSON result carries `"device"`');
-    expect([...device].filter((key) => !deviceListed.has(key))).toEqual([]);
-    const help = cli(command, '--help').stdout;
-    expect([...keys].filter((key) => !help.includes(`"${key}"`))).toEqual([]);
+    expectDocumented(
+      command,
+      runs.map((run) => JSON.parse(run.stdout)),
+    );
     if (command === 'scaling') {
       const [header] = readFileSync(join(out, 'scaling.csv'), 'utf8').split('\n');
       const columns = readmeNames('`scaling.csv` columns');
@@ -80,3 +104,52 @@ test.each(kStudies)(
   },
   120_000,
 );
+
+test.each(['london', 'pairing', 'scaling', 'response'])(
+  '%s stopped after its first point: the keys a stopped sweep adds are in the README and its --help',
+  async (name) => {
+    // In this process on the CPU, stopped as a signal would at the second point's first report.
+    const command = commandNamed(name)!;
+    const args = name === 'pairing' ? ['--ratios', '10,100'] : smallRun(name, dir, cli).slice(1);
+    const { progress } = stoppingProgress(/^point 2 of /);
+    const output = await command.run(
+      [...args, ...(command.cpuOnly ? [] : ['--device', 'cpu']), '--json'],
+      progress,
+    );
+    expect(output.summary).toMatchObject({ stopped: { signal: 'SIGINT', points: 1 } });
+    expectDocumented(name, output.summary);
+  },
+  120_000,
+);
+
+/**
+ * The JSON objects of a command in `json`, a committed result: the file itself where a study wrote
+ * it, or the parts of results.json (`npm run results`, which adds keys of its own at each part's
+ * top, named in the README's paragraph on it: those taken off here).
+ */
+function commandObjects(json: unknown, added: ReadonlySet<string>): Record<string, unknown>[] {
+  if (Array.isArray(json)) return json.flatMap((entry) => commandObjects(entry, added));
+  if (typeof json !== 'object' || json === null) return [];
+  if (typeof (json as { command?: unknown }).command === 'string') {
+    return [Object.fromEntries(Object.entries(json).filter(([key]) => !added.has(key)))];
+  }
+  return Object.values(json).flatMap((entry) => commandObjects(entry, added));
+}
+
+test('the JSON of the real study runs (results/*.json): every key in the README and in its --help', () => {
+  const added = readmeNames('The full default run (`npm run results`');
+  expect([...added]).toEqual(expect.arrayContaining(['date', 'name']));
+  const files = readdirSync('results').filter((name) => name.endsWith('.json'));
+  const parts = files.flatMap((name) =>
+    commandObjects(JSON.parse(readFileSync(join('results', name), 'utf8')), added),
+  );
+  // The studies' parts, by command (results.json also holds spectrum and bench runs, whose keys the
+  // README lists otherwise).
+  const studies = new Set(kStudies.map(([command]) => command));
+  const byCommand = new Map<string, Record<string, unknown>[]>();
+  for (const part of parts) {
+    const command = part.command as string;
+    if (studies.has(command)) byCommand.set(command, [...(byCommand.get(command) ?? []), part]);
+  }
+  for (const [command, objects] of byCommand) expectDocumented(command, objects);
+});

@@ -409,7 +409,8 @@ export class Diagnostics {
   device(gpu: Pick<GpuContext, 'adapterInfo' | 'hasTimestampQuery' | 'profile'>): void {
     const { adapterInfo: info, hasTimestampQuery } = gpu;
     const name =
-      [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unnamed adapter';
+      [info.vendor, info.architecture, info.model, info.description].filter(Boolean).join(' ') ||
+      'unnamed adapter';
     showText('adapter', name);
     const software = gpu.profile.runsOnCpu;
     const fallback = element('fallback');

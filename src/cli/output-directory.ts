@@ -18,7 +18,7 @@ import { toJson } from '../io/formats.ts';
 import { InputError } from '../physics/input-error.ts';
 import { firstRepeated } from '../studies/study.ts';
 import { partialPath, removeQuietly } from './formats.ts';
-import { writeStopAsked, writeWhole } from './signals.ts';
+import { beginLockWait, endLockWait, writeStopAsked, writeWhole } from './signals.ts';
 
 /** A file a study writes into its --out directory: its name there and its contents. */
 export type OutputFile = readonly [name: string, contents: string];
@@ -242,20 +242,29 @@ function lockRefusal(directory: string): InputError {
 function lockDirectory(directory: string, waitMs: number): string {
   const lock = join(directory, kLockName);
   const deadline = performance.now() + waitMs;
+  let waiting = false;
   for (;;) {
     let descriptor: number | undefined;
     try {
       descriptor = openSync(lock, 'wx');
       closeSync(descriptor);
-      return lock;
     } catch (error) {
       // Created but not closed: this run's, not one to leave for the next to find.
       if (descriptor !== undefined) removeQuietly(lock);
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'EEXIST') throw new InputError(`cannot write ${lock}${code ? ` (${code})` : ''}`, 'out');
+      if (performance.now() >= deadline || writeStopAsked()) throw lockRefusal(directory);
+      if (!waiting) beginLockWait();
+      waiting = true;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, kLockPollMs);
+      continue;
     }
-    if (performance.now() >= deadline || writeStopAsked()) throw lockRefusal(directory);
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, kLockPollMs);
+    // A stop that came during the wait said the lock would not be taken: it came free too late.
+    if (waiting && !endLockWait()) {
+      removeQuietly(lock);
+      throw lockRefusal(directory);
+    }
+    return lock;
   }
 }
 

@@ -31,8 +31,11 @@ export class Interrupted extends Error {
 export interface StopRequests {
   /** The signal that asks the run to stop, or null. */
   signal(): NodeJS.Signals | null;
-  /** The run has finished `count` points: that thread then asks it to stop rather than ending it. */
-  pointsFinished(count: number): void;
+  /**
+   * The run has finished `count` of its sweep's `of` points: that thread then asks it to stop rather
+   * than ending it, and says what the stop drops (none once the sweep ran them all).
+   */
+  pointsFinished(count: number, of: number): void;
 }
 
 /** A duration as a reader takes it in: "45 s", "12 min 5 s", "3 h 4 min". */
@@ -188,7 +191,7 @@ export class Progress {
     this.#point = null;
     if (!finished) return;
     this.#pointsFinished++;
-    this.#requests?.pointsFinished(this.#pointsFinished);
+    this.#requests?.pointsFinished(this.#pointsFinished, this.#pointCount);
   }
 
   /** The sweep's points finished so far, of the pointCount it has to run (0 without a sweep). */

@@ -91,7 +91,10 @@ export function stopAtProgress(): void {
     stopping = true;
     target.interrupt(signal);
     const keeping = target.pointsFinished > 0;
-    if (keeping) process.stderr.write(keepingLine(signal, target.pointsFinished, isTTY));
+    // This thread waits for another run's lock synchronously (writeIntoDirectory): a signal that came
+    // then is handled once the wait has ended, so it is never heard as one during the wait.
+    const state = { finished: target.pointsFinished, of: target.pointCount, waitingForLock: false };
+    if (keeping) process.stderr.write(stopNotice(signal, state, isTTY));
     setTimeout(
       () =>
         exitWith(
@@ -119,12 +122,31 @@ export function interruptedLine(signal: NodeJS.Signals, isTTY: boolean | undefin
   return `${lineBreak(isTTY)}error: interrupted (${signal}); no file is left half-written\n`;
 }
 
+/** Where a run that has finished a sweep's point stands when a signal asks it to stop. */
+export interface StopState {
+  /** The sweep's points finished, of the `of` it has to run. */
+  readonly finished: number;
+  readonly of: number;
+  /** It waits for another run's lock on its --out DIR (beginLockWait): its sweep and report are done. */
+  readonly waitingForLock: boolean;
+}
+
 /**
- * The notice of a sweep stopped by `signal` after it finished `finished` points, which it reports
- * once the point in progress is dropped (at its next progress report).
+ * The notice of a sweep stopped by `signal`, which has finished points (`state`): with points left,
+ * the point in progress is dropped (at its next progress report) and the finished ones reported;
+ * waiting for another run's lock, the results are reported and the wait given up, so none is
+ * dropped and no file written; with every point finished but no such wait, none (the run ends as
+ * it would have, and says so: tooLateLine, or a refusal of its files and interruptedLine).
  */
-function keepingLine(signal: NodeJS.Signals, finished: number, isTTY: boolean | undefined): string {
-  const points = `${finished} finished ${finished === 1 ? 'point' : 'points'}`;
+export function stopNotice(signal: NodeJS.Signals, state: StopState, isTTY: boolean | undefined): string {
+  if (state.waitingForLock) {
+    return (
+      `${lineBreak(isTTY)}interrupted (${signal}) while waiting for another run's lock on the --out ` +
+      'directory: no point dropped; the results are reported, not written, and the lock not taken\n'
+    );
+  }
+  if (state.finished >= state.of) return '';
+  const points = `${state.finished} finished ${state.finished === 1 ? 'point' : 'points'}`;
   return (
     `${lineBreak(isTTY)}interrupted (${signal}): dropping the point in progress, reporting the ` +
     `${points}; a second signal, half a second on, exits at once\n`
@@ -157,15 +179,20 @@ export interface WorkerRun {
 }
 
 // The slots of WorkerRun.stop: the signal that asks the run to stop (its index in kSignals, plus 1; 0
-// for none), and the points its sweep has finished.
+// for none), the points its sweep has finished, and of how many.
 const kStopSignal = 0;
 const kPointsFinished = 1;
+const kPointCount = 2;
+const kStopSlots = 3;
 
 /** In a run's worker: the stop that the thread which hears the signals asks of it (runInWorker). */
 export function workerStopRequests(stop: Int32Array): StopRequests {
   return {
     signal: () => kSignals[Atomics.load(stop, kStopSignal) - 1] ?? null,
-    pointsFinished: (count) => void Atomics.store(stop, kPointsFinished, count),
+    pointsFinished: (count, of) => {
+      Atomics.store(stop, kPointCount, of);
+      Atomics.store(stop, kPointsFinished, count);
+    },
   };
 }
 
@@ -173,10 +200,14 @@ export function workerStopRequests(stop: Int32Array): StopRequests {
 // files, or an --out directory of new files beside old ones. So the worker and the thread that stops
 // it share a flag: kWriting while the worker writes (writeWhole), which the stopping thread waits
 // out before it takes the flag (kStopped) and terminates the worker (terminateBetweenWrites); once
-// taken, no write starts.
+// taken, no write starts. Within a write, kWaitingForLock while it waits for another run's lock on
+// its --out DIR; a signal then takes the wait (kLockWaitTaken), which the write gives up even if the
+// lock comes free before it looks again, as the notice of the stop says (stopNotice).
 const kIdle = 0;
 const kWriting = 1;
 const kStopped = 2;
+const kWaitingForLock = 3;
+const kLockWaitTaken = 4;
 const kWritePollMs = 5;
 /**
  * How long a stop waits for a write: a run's files take well under a second, and a scheduler's
@@ -203,6 +234,30 @@ export function shareWritesThrough(flag: Int32Array, stops: StopRequests): void 
  */
 export function writeStopAsked(): NodeJS.Signals | null {
   return writerStops?.signal() ?? null;
+}
+
+/**
+ * In a run's worker, as a write starts to wait for another run's lock on its --out DIR: marks the
+ * wait for the thread that hears the signals (takeLockWait). A no-op on the main thread.
+ */
+export function beginLockWait(): void {
+  if (writeFlag) Atomics.store(writeFlag, 0, kWaitingForLock);
+}
+
+/**
+ * As the wait ends with the lock taken: false where the thread that heard a signal took the wait
+ * first (takeLockWait), having said that the lock would not be taken, so the write gives it up.
+ */
+export function endLockWait(): boolean {
+  return !writeFlag || Atomics.compareExchange(writeFlag, 0, kWaitingForLock, kWriting) === kWaitingForLock;
+}
+
+/**
+ * On a signal, in the thread that heard it: true where the worker that shares `flag` waits for a lock
+ * (beginLockWait), which it will then not take (endLockWait) but give up.
+ */
+export function takeLockWait(flag: Int32Array): boolean {
+  return Atomics.compareExchange(flag, 0, kWaitingForLock, kLockWaitTaken) === kWaitingForLock;
 }
 
 /**
@@ -258,7 +313,12 @@ export async function terminateBetweenWrites(
 export function runInWorker(entry: URL, argv: string[]): Promise<number> {
   const shared = (length: number) =>
     new Int32Array(new SharedArrayBuffer(length * Int32Array.BYTES_PER_ELEMENT));
-  const run: WorkerRun = { argv, isTTY: process.stderr.isTTY === true, writing: shared(1), stop: shared(2) };
+  const run: WorkerRun = {
+    argv,
+    isTTY: process.stderr.isTTY === true,
+    writing: shared(1),
+    stop: shared(kStopSlots),
+  };
   const worker = new Worker(entry, { workerData: run });
   let asked: NodeJS.Signals | null = null;
   onSignal = (signal) => {
@@ -267,8 +327,13 @@ export function runInWorker(entry: URL, argv: string[]): Promise<number> {
     const finished = Atomics.load(run.stop, kPointsFinished);
     if (finished > 0 && !asked) {
       asked = signal;
+      const state: StopState = {
+        finished,
+        of: Atomics.load(run.stop, kPointCount),
+        waitingForLock: takeLockWait(run.writing),
+      };
       Atomics.store(run.stop, kStopSignal, kSignals.indexOf(signal) + 1);
-      process.stderr.write(keepingLine(signal, finished, isTTY));
+      process.stderr.write(stopNotice(signal, state, isTTY));
       return;
     }
     stopping = true;

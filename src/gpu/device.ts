@@ -24,6 +24,12 @@ export const kSwiftShaderIcd = '/usr/lib/chromium/vk_swiftshader_icd.json';
 export interface GpuAdapterSummary {
   readonly vendor: string;
   readonly architecture: string;
+  /**
+   * The adapter's model (GPUAdapterInfo.device: "NVIDIA H100 80GB HBM3"), which vendor and
+   * architecture do not tell apart (an H100 and an H200 are both nvidia hopper), nor Dawn's
+   * description, the driver's name and version; "" where the adapter withholds it (a browser may).
+   */
+  readonly model: string;
   readonly description: string;
   readonly isFallbackAdapter: boolean;
   /** Which WebGPU implementation: Dawn in Node, or the browser's own. */
@@ -212,6 +218,7 @@ function summarise(adapter: GPUAdapter, backend: GpuAdapterSummary['backend']): 
   return {
     vendor: info.vendor,
     architecture: info.architecture,
+    model: info.device,
     description: info.description,
     isFallbackAdapter,
     backend,

@@ -216,6 +216,8 @@ export interface DeviceSummary {
   kind: 'gpu' | 'cpu';
   vendor?: string;
   architecture?: string;
+  /** The GPU's model (GpuAdapterSummary.model); a file written before files named it has none. */
+  model?: string;
   description?: string;
   is_fallback_adapter?: boolean;
   swiftshader?: boolean;
@@ -258,6 +260,7 @@ export function describeDevice(context: GpuContext): DeviceSummary {
     kind: 'gpu',
     ...(info.vendor ? { vendor: info.vendor } : {}),
     ...(info.architecture ? { architecture: info.architecture } : {}),
+    ...(info.model ? { model: info.model } : {}),
     ...(info.description ? { description: info.description } : {}),
     is_fallback_adapter: info.isFallbackAdapter,
     swiftshader: info.swiftshader,

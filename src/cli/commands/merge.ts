@@ -20,10 +20,11 @@ lacks a field its command writes, holds it as another type or a number past floa
 a point at an N or a_m/a other than its run's list gives that place (the refusal names the field), and
 shards of other settings (but scaling's --threads: shards whose CPU tree ran on other counts,
 which change its products only to rounding, merge, "threads" null, with one warning: line naming
-the counts), another device (the CPU beside a GPU, two adapters, or one GPU under two
-driver versions, which its "description" names) or another program version (one written before
-files named it, without "version", beside one with it too). The merged JSON names the shards'
-version, not merge's (null where they name none).
+the counts), another device (the CPU beside a GPU, two adapters, two GPU models, which its
+"model" names, or one GPU under two driver versions, which its "description" names; a shard
+written before files named the model, without "model", merges only with shards without it too) or
+another program version (one written before files named it, without "version", beside one with it
+too). The merged JSON names the shards' version, not merge's (null where they name none).
 
   --out DIR   write the files the command writes with --out into DIR, created with any
               missing parents
@@ -120,8 +121,23 @@ export async function mergeCommand(
   const read = shards.map((shard, k) => fromJson(shard, paths[k]) as Record<string, unknown>);
   // One run has one adapter: float32 GPU points beside float64 CPU ones, or two GPUs' points (which
   // round differently, and may run other kernels), would be reported under the first shard's device.
-  // Whether the adapter took timestamps changes only the timings.
-  sameInShards(shards, (shard) => ({ ...(shard.device as object), timestamp_query: undefined }), 'device');
+  // Whether the adapter took timestamps changes only the timings. The GPU's model, which its vendor,
+  // architecture and driver do not tell (an H100 and an H200 on one driver), is compared apart: a
+  // shard that names none (written before files named it) is of an unknown model, not shown to be its
+  // siblings', so it is refused beside one that names it, and merges with shards that name none.
+  const deviceOf = (shard: Record<string, unknown>) => shard.device as { readonly model?: string };
+  sameInShards(
+    shards,
+    (shard) => ({ ...deviceOf(shard), timestamp_query: undefined, model: undefined }),
+    'device',
+  );
+  const models = shards.map((shard) => deviceOf(shard).model);
+  sameInShards(models, (model) => model, 'the GPU model (device.model)', {
+    nullMeans: 'written before files named the model',
+    ...(models.includes(undefined)
+      ? { remedy: `rerun the shards that name none with this version (${kProgramVersion})` }
+      : {}),
+  });
   // Nor are two versions' points one run's: the same options need not give the same bits in another.
   // A shard written before files named their version (null) is of an older one than any that does.
   sameInShards(shards, (shard) => shard.version, 'version', {
