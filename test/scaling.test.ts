@@ -229,6 +229,15 @@ describe('fits and laws', () => {
     expect(exact.parameters[0]).toBeCloseTo(0.7, 12);
     expect(exact.parameters[1]).toBeCloseTo(-1.3, 11);
     expect(exact.rmsResidual).toBeLessThan(1e-14);
+    // y = [0, 1, 1, 3] on [1, x], x = 0..3: (X^T X)^-1 = [[0.7, -0.3], [-0.3, 0.2]], p = [-0.1, 0.9],
+    // residuals [0.1, 0.2, -0.7, 0.4], RSS 0.7, s^2 = RSS / (m - p) = 0.35 (two degrees of freedom).
+    const noisy = linearLeastSquares(
+      [0, 1, 2, 3].map((x) => [1, x]),
+      [0, 1, 1, 3],
+    );
+    [-0.1, 0.9].forEach((value, k) => expect(noisy.parameters[k]).toBeCloseTo(value, 14));
+    [0.245, -0.105, -0.105, 0.07].forEach((value, k) => expect(noisy.covariance[k]).toBeCloseTo(value, 14));
+    expect(noisy.rmsResidual).toBeCloseTo(Math.sqrt(0.7 / 4), 14);
   });
 
   it('fitLaw recovers c of c + b N^-1/2 and c + b N^-2/3, with an uncertainty that covers the noise', () => {
