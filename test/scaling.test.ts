@@ -219,6 +219,32 @@ describe('the ring: exact circulant spectrum and the N ln N law', () => {
   });
 });
 
+/**
+ * y = intercept + slope x by the closed forms of simple regression, with the parameters' variances
+ * s^2 / Sxx and s^2 (1/m + mean(x)^2 / Sxx), s^2 = RSS / (m - 2): a check of the QR fit.
+ */
+function simpleRegression(x: readonly number[], y: readonly number[]) {
+  const m = x.length;
+  const xMean = x.reduce((sum, value) => sum + value, 0) / m;
+  const yMean = y.reduce((sum, value) => sum + value, 0) / m;
+  let sxx = 0;
+  let sxy = 0;
+  for (let k = 0; k < m; k++) {
+    sxx += (x[k] - xMean) ** 2;
+    sxy += (x[k] - xMean) * (y[k] - yMean);
+  }
+  const slope = sxy / sxx;
+  const intercept = yMean - slope * xMean;
+  const rss = y.reduce((sum, value, k) => sum + (value - intercept - slope * x[k]) ** 2, 0);
+  const variance = rss / (m - 2);
+  return {
+    slope,
+    intercept,
+    slopeVariance: variance / sxx,
+    interceptVariance: variance * (1 / m + (xMean * xMean) / sxx),
+  };
+}
+
 describe('fits and laws', () => {
   it('least squares recovers an exact linear law and puts its covariance on noisy data', () => {
     const ns = [50, 100, 200, 400, 800];
@@ -299,7 +325,22 @@ describe('fits and laws', () => {
     const ns = logSpacedCounts(32, 4096, 9);
     const values = ns.map((n) => (Math.log(n) + kRingConstant) / Math.PI + 1e-4 * Math.sin(n));
     // Nine N, two parameters: drop 1..4 (five remain, at least four and half).
-    expect(fitLaw(kRingLaw, ns, values)!.windowRefits).toBe(4);
+    const fit = fitLaw(kRingLaw, ns, values)!;
+    expect(fit.windowRefits).toBe(4);
+    // a of a ln N + b: the slope of the closed-form regression on ln N, the window its largest change.
+    const lnN = ns.map(Math.log);
+    const all = simpleRegression(lnN, values);
+    const window = Math.max(
+      ...[1, 2, 3, 4].map((drop) =>
+        Math.abs(simpleRegression(lnN.slice(drop), values.slice(drop)).slope - all.slope),
+      ),
+    );
+    expect(fit.coefficient).toBeCloseTo(all.slope, 13);
+    expect(fit.uncertaintyCovariance).toBeCloseTo(Math.sqrt(all.slopeVariance), 13);
+    expect(fit.uncertaintyWindow).toBeCloseTo(window, 13);
+    // Both terms count, in quadrature: sqrt(covariance^2 + window^2), more than either.
+    expect(Math.min(window, Math.sqrt(all.slopeVariance))).toBeGreaterThan(1e-6);
+    expect(fit.uncertainty).toBeCloseTo(Math.hypot(Math.sqrt(all.slopeVariance), window), 13);
     // Five N, three parameters: dropping one would leave four, under five.
     const five = fitLaw(kCoupledRingLaw, ns.slice(0, 5), values.slice(0, 5))!;
     expect(five.windowRefits).toBe(0);
@@ -313,6 +354,23 @@ describe('fits and laws', () => {
     const fit = fitLaw(kRingLaw, ns, values, { coefficient: 1 / Math.PI, report: 1 })!;
     expect(fit.parameters[0]).toBe(1 / Math.PI);
     expect(Math.PI * fit.coefficient).toBeCloseTo(kRingConstant, 12);
+    // On noisy values the covariance of the reported b, not of another parameter. a ln N + b with
+    // a = 1/pi held: b is the mean of values - ln N / pi, its variance s^2 / m.
+    const noisy = values.map((value, k) => value + 1e-4 * Math.sin(ns[k]));
+    const rest = noisy.map((value, k) => value - Math.log(ns[k]) / Math.PI);
+    const mean = rest.reduce((sum, value) => sum + value, 0) / rest.length;
+    const variance = rest.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (rest.length - 1);
+    const ring = fitLaw(kRingLaw, ns, noisy, { coefficient: 1 / Math.PI, report: 1 })!;
+    expect(ring.coefficient).toBeCloseTo(mean, 14);
+    expect(ring.uncertaintyCovariance).toBeCloseTo(Math.sqrt(variance / rest.length), 14);
+    // a ln N + b + g / ln N with a held: b is the intercept of the regression on 1 / ln N.
+    const coupled = simpleRegression(
+      ns.map((n) => 1 / Math.log(n)),
+      rest,
+    );
+    const vector = fitLaw(kCoupledRingLaw, ns, noisy, { coefficient: 1 / Math.PI, report: 1 })!;
+    expect(vector.coefficient).toBeCloseTo(coupled.intercept, 12);
+    expect(vector.uncertaintyCovariance).toBeCloseTo(Math.sqrt(coupled.interceptVariance), 12);
   });
 
   it("R* of a constant law c is a0 (a0 / (c r_e))^(1/(d-1)): the paper's eq. 54/55 for c = 1", () => {
