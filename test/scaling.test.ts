@@ -378,6 +378,12 @@ describe('fits and laws', () => {
       for (const c of [1, 0.6667]) {
         const radius = criticalRadius(d, inversePowerLaw(0.5), [c, 0], 0);
         expect(radius.metres! / leadingCriticalRadius(d, c)).toBeCloseTo(1, 9);
+        // N_max = (R* / a0)^d electrons (eq. 51), at which N c r_e / R* = 1.
+        const log10Bohr = Math.log10(leadingCriticalRadius(d, c) / kBohrRadius);
+        expect(radius.log10Electrons).toBeCloseTo(d * log10Bohr, 9);
+        expect(
+          radius.log10Electrons + Math.log10((c * kClassicalElectronRadius) / radius.metres!),
+        ).toBeCloseTo(0, 9);
       }
       expect(leadingCriticalRadius(d, 1) / minimumSuperconductingSize(d)).toBeCloseTo(1, 12);
     }
