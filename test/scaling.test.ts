@@ -35,7 +35,7 @@ import {
   scalingSystem,
 } from '../src/physics/scaling.ts';
 import { londonInertiaRatio } from '../src/physics/london.ts';
-import { subspaceOverlap } from '../src/physics/modes.ts';
+import { kAzimuthalTranslations, scaledPattern, subspaceOverlap } from '../src/physics/modes.ts';
 import { nearestNeighbourDistances } from '../src/physics/neighbours.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
 import { cpuBackend, massMatrix } from '../src/run/backend.ts';
@@ -633,6 +633,28 @@ describe('patterns, neighbours and Ritz vectors', () => {
     expect(subspaceOverlap([a, b], [0, 3, 0, 0])).toBeCloseTo(1, 14);
     expect(subspaceOverlap([a, b], [0, 0, 2, 0])).toBe(0);
     expect(subspaceOverlap([a, b], [1, 0, 1, 0])).toBeCloseTo(Math.SQRT1_2, 14);
+  });
+
+  it("the azimuthal model's translations are e_phi (e_phi . t) at any rho: y_i = -y_i / rho_i, x_i / rho_i on the disk", () => {
+    // At (0, 2, 0): e_phi = (-1, 0, 0), so t = x gives (1, 0, 0) and t = y nothing; at (2, 0, 0) the reverse.
+    for (const [axis, x, y, expected] of [
+      [0, 0, 2, [1, 0, 0]],
+      [1, 0, 2, [0, 0, 0]],
+      [1, 2, 0, [0, 1, 0]],
+    ] as const) {
+      const v = kAzimuthalTranslations[axis](x, y, 0, 0);
+      expected.forEach((value, c) =>
+        expect(v[c], `t = ${'xy'[axis]} at (${x}, ${y}, 0)`).toBeCloseTo(value, 15),
+      );
+    }
+    const system = scalingSystem('disk', 'azimuthal', 40);
+    const p = system.configuration.positions;
+    const [alongX, alongY] = kAzimuthalTranslations.map((field) => scaledPattern(system, field));
+    for (let i = 0; i < 40; i++) {
+      const rho = Math.hypot(p[3 * i], p[3 * i + 1]);
+      expect(alongX[i], `x ${i}`).toBeCloseTo(-p[3 * i + 1] / rho, 14);
+      expect(alongY[i], `y ${i}`).toBeCloseTo(p[3 * i] / rho, 14);
+    }
   });
 
   it('tridiagonal eigenvectors satisfy T s = theta s', () => {
