@@ -409,6 +409,14 @@ describe("the rigid rotation's fit has the rotation's own continuum value", () =
       expect(Math.abs(fit.coefficient - theory)).toBeLessThan(3e-3 * theory);
       // The translation's law keeps its own value (the sphere's 2/3), the rotation's is not it.
       expect(study.fit!.law.theory).toBe(geometryName === 'sphere' ? 2 / 3 : undefined);
+      // The shell at London's N = 3R/r_e (eq. 30): 1 + eps q with eps = 3/N and q = c N, so the
+      // rotation's inertia doubles as c -> 1/3, within the fit's ±.
+      if (geometryName === 'sphere') {
+        const london = study.londonInertiaRatio!;
+        expect(london.value).toBeCloseTo(londonInertiaRatio(1000, 1000 * fit.coefficient), 14);
+        expect(london.uncertainty).toBeCloseTo(3 * totalUncertainty(fit), 14);
+        expect(Math.abs(london.value - 2)).toBeLessThanOrEqual(london.uncertainty);
+      } else expect(study.londonInertiaRatio).toBeNull();
       const json = scalingJson({
         device: kCpuDevice,
         model: 'vector',
