@@ -1,7 +1,7 @@
 // Thick-restart Lanczos (src/solvers/lanczos.ts, src/engine/lanczos.ts) against closed forms: the
 // ring's circulant eigenvalues (src/physics/ring.ts) at sizes where a basis of the old fixed length
 // ran out of steps, dense Householder-QL spectra elsewhere, the restart itself on an operator whose
-// Lanczos basis is known exactly, and the memory the basis takes.
+// Lanczos basis is known exactly, the stopping tests on a 2x2 T_j, and the memory the basis takes.
 //
 // Tolerances: float64 eigenvalues within the residual bound tol * max|theta| the run converged to
 // (|theta - lambda| <= ||A y - theta y|| for a unit y); float32 (GPU) within 1e-5, as
@@ -14,7 +14,14 @@ import {
   tridiagonalEigen,
   tridiagonalEigenvectors,
 } from '../src/solvers/eigen.ts';
-import { kMinLanczosBasis, lanczos, thickRestart } from '../src/solvers/lanczos.ts';
+import {
+  kMinLanczosBasis,
+  lanczos,
+  lanczosNotStarted,
+  lanczosVerdict,
+  startLanczos,
+  thickRestart,
+} from '../src/solvers/lanczos.ts';
 import { jacobiScaled, massSpectrum } from '../src/solvers/spectrum.ts';
 import type { LinearOperator, Vector } from '../src/solvers/types.ts';
 import { darwinSystem as makeSystem, ringSpectrum } from './helpers/systems.ts';
@@ -213,6 +220,48 @@ describe('thick-restart Lanczos in float64', () => {
       expect(residual).toBeLessThanOrEqual(threshold);
     });
   }
+});
+
+describe('lanczosVerdict', () => {
+  // T_1 = [[-10, c], [c, 1]] and beta_1 = b: |theta_min| > theta_max, as for an indefinite M, where
+  // mu_min ~ -1/r of a close pair dominates. Its eigenpairs in closed form: theta = mid -+ half, the
+  // eigenvector's last component c / |(theta - 1, c)| at the bottom and (theta + 10) / |(c, theta + 10)|
+  // at the top (each form free of cancellation at its end).
+  const alphas = Float64Array.of(-10, 1);
+  const c = 1e-3;
+  const b = 5e-3;
+  const betas = Float64Array.of(c, b);
+  const mid = (alphas[0] + alphas[1]) / 2;
+  const half = Math.hypot((alphas[0] - alphas[1]) / 2, c);
+  const thetaMin = mid - half;
+  const thetaMax = mid + half;
+  const betaMin = (b * c) / Math.hypot(thetaMin - alphas[1], c);
+  const betaMax = (b * (thetaMax - alphas[0])) / Math.hypot(c, thetaMax - alphas[0]);
+  const size = 100;
+  const verdict = (tol: number) =>
+    lanczosVerdict(startLanczos(size, 'float32', { tol }), alphas, betas, 1, lanczosNotStarted(), {
+      iterations: 2,
+      restarts: 0,
+    });
+
+  it('scales by max|theta| = |theta_min| when the bottom dominates: the tolerance and the float32 rounding floor', () => {
+    // 16 u sqrt(n) max|theta| with u = 2^-24: the floor no residual bound goes below.
+    const rounding = 16 * 2 ** -24 * Math.sqrt(size) * Math.abs(thetaMin);
+    expect(rounding).toBeLessThan(b); // not an invariant space
+    expect(betaMin).toBeLessThan(rounding / 100);
+    expect(betaMax).toBeGreaterThan(1e-3 * thetaMax);
+    const { result, reason } = verdict(1e-3);
+    // |beta_1 s| <= tol max|theta| = 1e-2, though not tol theta_max = 1e-3.
+    expect(reason).toBe('converged_tol');
+    expect(Math.abs(result.lambdaMin - thetaMin)).toBeLessThan(1e-14 * Math.abs(thetaMin));
+    expect(Math.abs(result.lambdaMax - thetaMax)).toBeLessThan(1e-14 * Math.abs(thetaMax));
+    expect(Math.abs(result.rounding - rounding)).toBeLessThan(1e-14 * rounding);
+    // Exact arithmetic's |beta_1 s_min| (4.5e-7) is below what float32 rounding supports: the floor holds.
+    expect(result.residualMin).toBe(result.rounding);
+    expect(Math.abs(result.residualMax - betaMax)).toBeLessThan(1e-14 * betaMax);
+    // Above tol max|theta| = 1e-3 it goes on.
+    expect(verdict(1e-4).reason).toBeNull();
+  });
 });
 
 describe('householderTridiagonal', () => {

@@ -11,7 +11,15 @@
 // (eq. 25/26) conditions, the sawtooth's peak against e h N / (8 pi^2 m R^2), and the pair threaded by
 // flux against two free electrons.
 import { describe, expect, test } from 'vitest';
-import { kBohrMagneton, kElectronMass, kElementaryCharge, kHbar, kPlanck } from '../src/physics/constants.ts';
+import {
+  kBohrMagneton,
+  kBohrRadius,
+  kElectronMass,
+  kElementaryCharge,
+  kHbar,
+  kPlanck,
+  kSpeedOfLight,
+} from '../src/physics/constants.ts';
 import {
   digamma,
   evenStateMapped,
@@ -399,6 +407,24 @@ describe('eq. 41 on the ring: the smoothed V_phi and the large-ring limit', () =
         expect(reading.onRing.relativeMomentumRatio).toBeGreaterThan(0);
       }
     }
+  });
+
+  test("eq. 41's <J^2> / J_F^2 is <p^2> / (J_F/R)^2 in SI: J_F^2 / R^2 = Z_F m^2 c^2 (eq. 43), p in hbar / a_m", () => {
+    const zF = 1e-5;
+    const pair = ringPair(1000, 0.01, zF);
+    // a_m = 2 / Z_F bohr; <p^2> = kinetic (hbar / a_m)^2, kinetic = <-d^2/dx^2> with x in a_m.
+    const pairingRadiusMetres = (2 / zF) * kBohrRadius;
+    const jSquared = (pair.periodic.kinetic * kHbar * kHbar) / (pairingRadiusMetres * pairingRadiusMetres);
+    const jFSquared = zF * (kElectronMass * kSpeedOfLight) ** 2;
+    // The SI constants give alpha = hbar / (m c a0) to CODATA's rounding, ~1e-10.
+    expectRelative(pair.relativeMomentumRatio, jSquared / jFSquared, 1e-8, '<J^2> / J_F^2');
+    // At R = 1000 a_m the pair is eq. 45's on the line (to (a_m / R)^2): its kinetic energy there.
+    expectRelative(
+      pair.relativeMomentumRatio,
+      (pair.line.kinetic * kHbar * kHbar) / (pairingRadiusMetres * pairingRadiusMetres * jFSquared),
+      1e-5,
+      'the line',
+    );
   });
 });
 

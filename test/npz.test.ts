@@ -1,12 +1,13 @@
-// The .npz writer against independent readers: node:zlib's CRC-32 and NumPy itself (python3 with
-// numpy, spawned), comparing every value, dtype and shape exactly.
+// The .npz writer against independent readers: node:zlib's CRC-32, NumPy itself (python3 with
+// numpy, spawned), comparing every value, dtype and shape exactly, and a walk of the ZIP records as a
+// streaming reader sees them (NumPy reads the central directory only).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { crc32, npyBytes, npzBytes, type NpyArray } from '../src/io/npz.ts';
+import { crc32, npyBytes, npzBytes, unicodeNpyBytes, type NpyArray } from '../src/io/npz.ts';
 import { seededRandom } from '../src/math/vectors.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'npz-test-'));
@@ -102,5 +103,85 @@ describe('npz read back by numpy', () => {
     expect(() => npyBytes({ dtype: 'int32', data: [2 ** 31], shape: [1] })).toThrow(RangeError);
     expect(() => npyBytes({ dtype: 'int32', data: [0.5], shape: [1] })).toThrow(RangeError);
     expect(() => npzBytes({ summary: { dtype: 'int32', data: [1], shape: [1] } }, {})).toThrow(RangeError);
+  });
+});
+
+describe('the ZIP records of an npz (PKWARE APPNOTE 6.3)', () => {
+  it('has local headers that agree with the central directory, and an end record that counts every member', () => {
+    // Python's zipfile (np.load) takes CRCs and sizes from the central directory alone; streaming
+    // readers (unzip -t, Java's ZipInputStream, Go's archive/zip) check each local header (4.3.7)
+    // and its data, and strict ones the end record's two member counts (4.4.21, 4.4.22).
+    const arrays: Record<string, NpyArray> = {
+      positions: { dtype: 'float64', data: [0.5, -1, 2, 3, 4, 5], shape: [2, 3] },
+      iterations: { dtype: 'int32', data: [7, 8, 9], shape: [3] },
+    };
+    const summary = { n: 2 };
+    const members = [
+      ...Object.entries(arrays).map(([name, array]) => ({ name: `${name}.npy`, bytes: npyBytes(array) })),
+      { name: 'summary.npy', bytes: unicodeNpyBytes(JSON.stringify(summary)) },
+    ];
+    const archive = npzBytes(arrays, summary);
+    const view = new DataView(archive.buffer, archive.byteOffset, archive.byteLength);
+    const text = (offset: number, length: number) =>
+      String.fromCharCode(...archive.subarray(offset, offset + length));
+
+    // End of central directory (4.3.16), no comment: the last 22 bytes.
+    const end = archive.length - 22;
+    expect(view.getUint32(end, true)).toBe(0x06054b50);
+    expect(view.getUint16(end + 4, true)).toBe(0); // this disk
+    expect(view.getUint16(end + 6, true)).toBe(0); // the disk the central directory starts on
+    expect(view.getUint16(end + 8, true)).toBe(members.length); // entries on this disk
+    expect(view.getUint16(end + 10, true)).toBe(members.length); // entries in all
+    const centralSize = view.getUint32(end + 12, true);
+    const centralStart = view.getUint32(end + 16, true);
+    expect(view.getUint16(end + 20, true)).toBe(0); // comment length
+    expect(centralStart + centralSize).toBe(end);
+
+    let central = centralStart;
+    let local = 0;
+    members.forEach((member, k) => {
+      // Central directory entry (4.3.12).
+      expect(view.getUint32(central, true), `central ${k}`).toBe(0x02014b50);
+      const nameLength = view.getUint16(central + 28, true);
+      const extraLength = view.getUint16(central + 30, true);
+      const commentLength = view.getUint16(central + 32, true);
+      expect(text(central + 46, nameLength)).toBe(member.name);
+      const crc = view.getUint32(central + 16, true);
+      expect(crc, member.name).toBe(zlibCrc32(member.bytes));
+      expect(view.getUint16(central + 10, true), member.name).toBe(0); // STORE
+      expect(view.getUint32(central + 20, true), member.name).toBe(member.bytes.length); // compressed
+      expect(view.getUint32(central + 24, true), member.name).toBe(member.bytes.length); // uncompressed
+      // Local file header (4.3.7) where the entry says, and the members back to back from 0.
+      const offset = view.getUint32(central + 42, true);
+      expect(offset, member.name).toBe(local);
+      expect(view.getUint32(offset, true), member.name).toBe(0x04034b50);
+      for (const [field, centralField] of [
+        [4, 6], // version needed
+        [6, 8], // flags
+        [8, 10], // method
+        [10, 12], // time
+        [12, 14], // date
+      ]) {
+        expect(view.getUint16(offset + field, true), `${member.name} local +${field}`).toBe(
+          view.getUint16(central + centralField, true),
+        );
+      }
+      expect(view.getUint32(offset + 14, true), `${member.name} local CRC-32`).toBe(crc);
+      expect(view.getUint32(offset + 18, true), `${member.name} local compressed size`).toBe(
+        member.bytes.length,
+      );
+      expect(view.getUint32(offset + 22, true), `${member.name} local uncompressed size`).toBe(
+        member.bytes.length,
+      );
+      expect(view.getUint16(offset + 26, true)).toBe(nameLength);
+      const localExtra = view.getUint16(offset + 28, true);
+      expect(text(offset + 30, nameLength)).toBe(member.name);
+      const dataStart = offset + 30 + nameLength + localExtra;
+      expect(archive.subarray(dataStart, dataStart + member.bytes.length)).toEqual(member.bytes);
+      local = dataStart + member.bytes.length;
+      central += 46 + nameLength + extraLength + commentLength;
+    });
+    expect(local).toBe(centralStart);
+    expect(central).toBe(end);
   });
 });

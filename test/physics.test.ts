@@ -70,14 +70,16 @@ describe('geometries (unit size, documented formulas)', () => {
       expect(z).toBeCloseTo(1 - (2 * i + 1) / 50, 14);
     }
   });
-  it('disk and annulus: Vogel radii sqrt((i+1/2)/N) and within [1/2, 1]', () => {
+  it('disk and annulus: Vogel radii sqrt((i+1/2)/N) and sqrt(1/4 + 3/4 (i+1/2)/N), within [1/2, 1]', () => {
     const disk = geometry('disk', 40);
     expect(Math.hypot(disk.positions[3 * 7], disk.positions[3 * 7 + 1])).toBeCloseTo(Math.sqrt(7.5 / 40), 14);
     const annulus = geometry('annulus', 40);
     for (let i = 0; i < 40; i++) {
       const r = Math.hypot(annulus.positions[3 * i], annulus.positions[3 * i + 1]);
-      expect(r).toBeGreaterThanOrEqual(kAnnulusInnerRadius);
-      expect(r).toBeLessThanOrEqual(1);
+      // Equal area 3 pi / (4 N) per electron, each at its cell's mid-area radius: strictly inside the rim.
+      expect(r).toBeCloseTo(Math.sqrt(1 / 4 + (3 / 4) * ((i + 0.5) / 40)), 14);
+      expect(r).toBeGreaterThan(kAnnulusInnerRadius);
+      expect(r).toBeLessThan(1);
     }
   });
   it('square and cube lattices are cell-centred with spacing 2/m', () => {

@@ -74,6 +74,23 @@ describe('uniformElectrons', () => {
     expect(electrons[electrons.length - 1]).toBeGreaterThan(95_000);
   });
 
+  test('the last electron can be drawn: n - 1 of n hold it unless it is the one left out', () => {
+    // Generated geometries order electrons by radius, so a draw that never reaches n - 1 never checks
+    // the outermost one's rows. A uniform draw of n - 1 leaves out the last with chance 1/n: over
+    // n = 2..50 it is in about 49 - (H_50 - 1) = 45.5 of the 49 draws.
+    let holdsLast = 0;
+    for (let n = 2; n <= 50; n++) {
+      const electrons = Array.from(uniformElectrons(n, n - 1));
+      expect(new Set(electrons).size).toBe(n - 1);
+      for (const i of electrons) {
+        expect(i).toBeGreaterThanOrEqual(0);
+        expect(i).toBeLessThan(n);
+      }
+      if (electrons.includes(n - 1)) holdsLast++;
+    }
+    expect(holdsLast).toBeGreaterThan(49 / 2);
+  });
+
   test('every electron where there are no more than the sample', () => {
     expect(Array.from(uniformElectrons(5, 8))).toEqual([0, 1, 2, 3, 4]);
     expect(Array.from(uniformElectrons(8, 8))).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);

@@ -35,7 +35,7 @@ import {
   scalingSystem,
 } from '../src/physics/scaling.ts';
 import { londonInertiaRatio } from '../src/physics/london.ts';
-import { subspaceOverlap } from '../src/physics/modes.ts';
+import { kAzimuthalTranslations, scaledPattern, subspaceOverlap } from '../src/physics/modes.ts';
 import { nearestNeighbourDistances } from '../src/physics/neighbours.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
 import { cpuBackend, massMatrix } from '../src/run/backend.ts';
@@ -219,6 +219,32 @@ describe('the ring: exact circulant spectrum and the N ln N law', () => {
   });
 });
 
+/**
+ * y = intercept + slope x by the closed forms of simple regression, with the parameters' variances
+ * s^2 / Sxx and s^2 (1/m + mean(x)^2 / Sxx), s^2 = RSS / (m - 2): a check of the QR fit.
+ */
+function simpleRegression(x: readonly number[], y: readonly number[]) {
+  const m = x.length;
+  const xMean = x.reduce((sum, value) => sum + value, 0) / m;
+  const yMean = y.reduce((sum, value) => sum + value, 0) / m;
+  let sxx = 0;
+  let sxy = 0;
+  for (let k = 0; k < m; k++) {
+    sxx += (x[k] - xMean) ** 2;
+    sxy += (x[k] - xMean) * (y[k] - yMean);
+  }
+  const slope = sxy / sxx;
+  const intercept = yMean - slope * xMean;
+  const rss = y.reduce((sum, value, k) => sum + (value - intercept - slope * x[k]) ** 2, 0);
+  const variance = rss / (m - 2);
+  return {
+    slope,
+    intercept,
+    slopeVariance: variance / sxx,
+    interceptVariance: variance * (1 / m + (xMean * xMean) / sxx),
+  };
+}
+
 describe('fits and laws', () => {
   it('least squares recovers an exact linear law and puts its covariance on noisy data', () => {
     const ns = [50, 100, 200, 400, 800];
@@ -229,6 +255,15 @@ describe('fits and laws', () => {
     expect(exact.parameters[0]).toBeCloseTo(0.7, 12);
     expect(exact.parameters[1]).toBeCloseTo(-1.3, 11);
     expect(exact.rmsResidual).toBeLessThan(1e-14);
+    // y = [0, 1, 1, 3] on [1, x], x = 0..3: (X^T X)^-1 = [[0.7, -0.3], [-0.3, 0.2]], p = [-0.1, 0.9],
+    // residuals [0.1, 0.2, -0.7, 0.4], RSS 0.7, s^2 = RSS / (m - p) = 0.35 (two degrees of freedom).
+    const noisy = linearLeastSquares(
+      [0, 1, 2, 3].map((x) => [1, x]),
+      [0, 1, 1, 3],
+    );
+    [-0.1, 0.9].forEach((value, k) => expect(noisy.parameters[k]).toBeCloseTo(value, 14));
+    [0.245, -0.105, -0.105, 0.07].forEach((value, k) => expect(noisy.covariance[k]).toBeCloseTo(value, 14));
+    expect(noisy.rmsResidual).toBeCloseTo(Math.sqrt(0.7 / 4), 14);
   });
 
   it('fitLaw recovers c of c + b N^-1/2 and c + b N^-2/3, with an uncertainty that covers the noise', () => {
@@ -290,7 +325,22 @@ describe('fits and laws', () => {
     const ns = logSpacedCounts(32, 4096, 9);
     const values = ns.map((n) => (Math.log(n) + kRingConstant) / Math.PI + 1e-4 * Math.sin(n));
     // Nine N, two parameters: drop 1..4 (five remain, at least four and half).
-    expect(fitLaw(kRingLaw, ns, values)!.windowRefits).toBe(4);
+    const fit = fitLaw(kRingLaw, ns, values)!;
+    expect(fit.windowRefits).toBe(4);
+    // a of a ln N + b: the slope of the closed-form regression on ln N, the window its largest change.
+    const lnN = ns.map(Math.log);
+    const all = simpleRegression(lnN, values);
+    const window = Math.max(
+      ...[1, 2, 3, 4].map((drop) =>
+        Math.abs(simpleRegression(lnN.slice(drop), values.slice(drop)).slope - all.slope),
+      ),
+    );
+    expect(fit.coefficient).toBeCloseTo(all.slope, 13);
+    expect(fit.uncertaintyCovariance).toBeCloseTo(Math.sqrt(all.slopeVariance), 13);
+    expect(fit.uncertaintyWindow).toBeCloseTo(window, 13);
+    // Both terms count, in quadrature: sqrt(covariance^2 + window^2), more than either.
+    expect(Math.min(window, Math.sqrt(all.slopeVariance))).toBeGreaterThan(1e-6);
+    expect(fit.uncertainty).toBeCloseTo(Math.hypot(Math.sqrt(all.slopeVariance), window), 13);
     // Five N, three parameters: dropping one would leave four, under five.
     const five = fitLaw(kCoupledRingLaw, ns.slice(0, 5), values.slice(0, 5))!;
     expect(five.windowRefits).toBe(0);
@@ -304,6 +354,23 @@ describe('fits and laws', () => {
     const fit = fitLaw(kRingLaw, ns, values, { coefficient: 1 / Math.PI, report: 1 })!;
     expect(fit.parameters[0]).toBe(1 / Math.PI);
     expect(Math.PI * fit.coefficient).toBeCloseTo(kRingConstant, 12);
+    // On noisy values the covariance of the reported b, not of another parameter. a ln N + b with
+    // a = 1/pi held: b is the mean of values - ln N / pi, its variance s^2 / m.
+    const noisy = values.map((value, k) => value + 1e-4 * Math.sin(ns[k]));
+    const rest = noisy.map((value, k) => value - Math.log(ns[k]) / Math.PI);
+    const mean = rest.reduce((sum, value) => sum + value, 0) / rest.length;
+    const variance = rest.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (rest.length - 1);
+    const ring = fitLaw(kRingLaw, ns, noisy, { coefficient: 1 / Math.PI, report: 1 })!;
+    expect(ring.coefficient).toBeCloseTo(mean, 14);
+    expect(ring.uncertaintyCovariance).toBeCloseTo(Math.sqrt(variance / rest.length), 14);
+    // a ln N + b + g / ln N with a held: b is the intercept of the regression on 1 / ln N.
+    const coupled = simpleRegression(
+      ns.map((n) => 1 / Math.log(n)),
+      rest,
+    );
+    const vector = fitLaw(kCoupledRingLaw, ns, noisy, { coefficient: 1 / Math.PI, report: 1 })!;
+    expect(vector.coefficient).toBeCloseTo(coupled.intercept, 12);
+    expect(vector.uncertaintyCovariance).toBeCloseTo(Math.sqrt(coupled.interceptVariance), 12);
   });
 
   it("R* of a constant law c is a0 (a0 / (c r_e))^(1/(d-1)): the paper's eq. 54/55 for c = 1", () => {
@@ -311,6 +378,12 @@ describe('fits and laws', () => {
       for (const c of [1, 0.6667]) {
         const radius = criticalRadius(d, inversePowerLaw(0.5), [c, 0], 0);
         expect(radius.metres! / leadingCriticalRadius(d, c)).toBeCloseTo(1, 9);
+        // N_max = (R* / a0)^d electrons (eq. 51), at which N c r_e / R* = 1.
+        const log10Bohr = Math.log10(leadingCriticalRadius(d, c) / kBohrRadius);
+        expect(radius.log10Electrons).toBeCloseTo(d * log10Bohr, 9);
+        expect(
+          radius.log10Electrons + Math.log10((c * kClassicalElectronRadius) / radius.metres!),
+        ).toBeCloseTo(0, 9);
       }
       expect(leadingCriticalRadius(d, 1) / minimumSuperconductingSize(d)).toBeCloseTo(1, 12);
     }
@@ -336,6 +409,14 @@ describe("the rigid rotation's fit has the rotation's own continuum value", () =
       expect(Math.abs(fit.coefficient - theory)).toBeLessThan(3e-3 * theory);
       // The translation's law keeps its own value (the sphere's 2/3), the rotation's is not it.
       expect(study.fit!.law.theory).toBe(geometryName === 'sphere' ? 2 / 3 : undefined);
+      // The shell at London's N = 3R/r_e (eq. 30): 1 + eps q with eps = 3/N and q = c N, so the
+      // rotation's inertia doubles as c -> 1/3, within the fit's ±.
+      if (geometryName === 'sphere') {
+        const london = study.londonInertiaRatio!;
+        expect(london.value).toBeCloseTo(londonInertiaRatio(1000, 1000 * fit.coefficient), 14);
+        expect(london.uncertainty).toBeCloseTo(3 * totalUncertainty(fit), 14);
+        expect(Math.abs(london.value - 2)).toBeLessThanOrEqual(london.uncertainty);
+      } else expect(study.londonInertiaRatio).toBeNull();
       const json = scalingJson({
         device: kCpuDevice,
         model: 'vector',
@@ -560,6 +641,28 @@ describe('patterns, neighbours and Ritz vectors', () => {
     expect(subspaceOverlap([a, b], [0, 3, 0, 0])).toBeCloseTo(1, 14);
     expect(subspaceOverlap([a, b], [0, 0, 2, 0])).toBe(0);
     expect(subspaceOverlap([a, b], [1, 0, 1, 0])).toBeCloseTo(Math.SQRT1_2, 14);
+  });
+
+  it("the azimuthal model's translations are e_phi (e_phi . t) at any rho: y_i = -y_i / rho_i, x_i / rho_i on the disk", () => {
+    // At (0, 2, 0): e_phi = (-1, 0, 0), so t = x gives (1, 0, 0) and t = y nothing; at (2, 0, 0) the reverse.
+    for (const [axis, x, y, expected] of [
+      [0, 0, 2, [1, 0, 0]],
+      [1, 0, 2, [0, 0, 0]],
+      [1, 2, 0, [0, 1, 0]],
+    ] as const) {
+      const v = kAzimuthalTranslations[axis](x, y, 0, 0);
+      expected.forEach((value, c) =>
+        expect(v[c], `t = ${'xy'[axis]} at (${x}, ${y}, 0)`).toBeCloseTo(value, 15),
+      );
+    }
+    const system = scalingSystem('disk', 'azimuthal', 40);
+    const p = system.configuration.positions;
+    const [alongX, alongY] = kAzimuthalTranslations.map((field) => scaledPattern(system, field));
+    for (let i = 0; i < 40; i++) {
+      const rho = Math.hypot(p[3 * i], p[3 * i + 1]);
+      expect(alongX[i], `x ${i}`).toBeCloseTo(-p[3 * i + 1] / rho, 14);
+      expect(alongY[i], `y ${i}`).toBeCloseTo(p[3 * i] / rho, 14);
+    }
   });
 
   it('tridiagonal eigenvectors satisfy T s = theta s', () => {

@@ -258,6 +258,15 @@ describe('shards merged equal the whole run', () => {
       const merged = mergeScaling(shards);
       expect(printed(merged.json)).toEqual(printed(whole));
       expect(merged.json).not.toHaveProperty('shard');
+      // The timings, left out above, are summed over the shards (merge's help: "timings summed").
+      const timed = shards.map((json, k) => ({
+        ...json,
+        studies: json.studies.map((study, g) => ({ ...study, ms: 100 * (k + 1) + g })),
+        timing_ms: { total_ms: 1000 * (k + 1) },
+      }));
+      const mergedTimes = mergeScaling(timed).json;
+      expect(mergedTimes.studies.map((study) => study.ms)).toEqual([600, 603]);
+      expect(mergedTimes.timing_ms.total_ms).toBe(6000);
       expect(scalingText(merged.studies, [], merged.json.device)).toBe(
         (await scalingCommand(argv, quiet)).text,
       );
