@@ -180,7 +180,8 @@ describe('the notice of a stop of a sweep that finished points (stopNotice)', ()
         'signal, half a second on, exits at once\n',
     );
     // The GPU's thread, which hears a signal that came during its wait for a lock only once the wait
-    // has ended, and a worker's between its last point and its files: the run's end says the rest.
+    // has ended, and a worker's between its last point and its files: the run's end says the rest (a
+    // refusal of its files, or where the lock came free tooLateLine, the files written).
     expect(stopNotice('SIGTERM', { finished: 3, of: 3, waitingForLock: false }, true)).toBe('');
     expect(stopNotice('SIGHUP', { finished: 3, of: 3, waitingForLock: true }, true)).toBe(
       "\ninterrupted (SIGHUP) while waiting for another run's lock on the --out directory: no point " +

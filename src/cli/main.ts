@@ -104,10 +104,11 @@ export async function main(
     else if (output.json) process.stdout.write(toJson(output.summary) + '\n');
     else process.stdout.write(output.text ?? '');
     if (output.outFailure) writeStderr(`error: ${output.outFailure.message}\n`);
-    // A signal that came while the files were written (the synchronous wait for another run's lock)
-    // is heard on this thread only once its event loop polls again: two turns of it, since the first
-    // may come before the poll (where this ran from the poll itself).
-    if (output.outFailure && !requests) {
+    // A signal that came while the files were written (the synchronous wait for another run's lock,
+    // whether it ended refused or with the lock taken) is heard on this thread only once its event
+    // loop polls again: two turns of it, since the first may come before the poll (where this ran
+    // from the poll itself).
+    if (!requests) {
       await new Promise(setImmediate);
       await new Promise(setImmediate);
     }

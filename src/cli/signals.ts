@@ -92,7 +92,8 @@ export function stopAtProgress(): void {
     target.interrupt(signal);
     const keeping = target.pointsFinished > 0;
     // This thread waits for another run's lock synchronously (writeIntoDirectory): a signal that came
-    // then is handled once the wait has ended, so it is never heard as one during the wait.
+    // then is handled once the wait has ended (the run's end says the rest: refused, or tooLateLine
+    // where the lock came free), so it is never heard as one during the wait.
     const state = { finished: target.pointsFinished, of: target.pointCount, waitingForLock: false };
     if (keeping) process.stderr.write(stopNotice(signal, state, isTTY));
     setTimeout(
