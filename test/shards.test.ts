@@ -785,8 +785,22 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     await refusal(
       [onDevice(shards[0], h100), onDevice(shards[1], h200)],
       exactly(
-        'merge: the shards differ in the GPU model (device.model) (null: written before files named ' +
-          `the model, "NVIDIA H200"): not one run; rerun the shards that name none with this version (${kProgramVersion})`,
+        'merge: the shards differ in the GPU model (device.model) (null: no model named (a file written ' +
+          'before files named it, or an adapter that withholds it), "NVIDIA H200"): not one run; rerun the ' +
+          'shards that name none with this program, which names the model its adapter gives',
+      ),
+    );
+    // Beside two named models that differ, such a rerun would not make them one run: no remedy.
+    await refusal(
+      [
+        onDevice(shards[0], h100),
+        onDevice(shards[1], h200),
+        onDevice(shards[1], { ...h100, model: 'NVIDIA H100 80GB HBM3' }),
+      ],
+      exactly(
+        'merge: the shards differ in the GPU model (device.model) (null: no model named (a file written ' +
+          'before files named it, or an adapter that withholds it), "NVIDIA H200", "NVIDIA H100 80GB ' +
+          'HBM3"): not one run',
       ),
     );
     // Two such shards merge as before.

@@ -131,11 +131,17 @@ export async function mergeCommand(
     (shard) => ({ ...deviceOf(shard), timestamp_query: undefined, model: undefined }),
     'device',
   );
+  // A rerun names the model where the adapter gives it, which helps only where the shards that name
+  // one agree (an H100 beside an H200 stays two runs).
   const models = shards.map((shard) => deviceOf(shard).model);
+  const named = new Set(models.filter((model) => model !== undefined));
   sameInShards(models, (model) => model, 'the GPU model (device.model)', {
-    nullMeans: 'written before files named the model',
-    ...(models.includes(undefined)
-      ? { remedy: `rerun the shards that name none with this version (${kProgramVersion})` }
+    nullMeans: 'no model named (a file written before files named it, or an adapter that withholds it)',
+    ...(models.includes(undefined) && named.size === 1
+      ? {
+          remedy:
+            'rerun the shards that name none with this program, which names the model its adapter gives',
+        }
       : {}),
   });
   // Nor are two versions' points one run's: the same options need not give the same bits in another.
