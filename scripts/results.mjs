@@ -492,7 +492,8 @@ function largeSection() {
 }
 
 /** @param {DeviceSummary} d */
-const device = (d) => `${d.vendor ?? ''} ${d.architecture ?? ''} (${d.description ?? d.kind})`.trim();
+const device = (d) =>
+  `${[d.vendor, d.architecture, d.model].filter(Boolean).join(' ')} (${d.description ?? d.kind})`.trim();
 /**
  * The plots among a study's files (`--out` writes its JSON summary beside them, which stays data).
  * @param {readonly string[] | undefined} files

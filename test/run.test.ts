@@ -1600,6 +1600,14 @@ describe("the JSON's device: what the adapter gives, and no name it withholds", 
     const dawn = { ...browser, description: 'SwiftShader driver 5.0.0', backend: 'dawn-node' } as const;
     expect(deviceName(describeDevice(context(dawn)))).toBe('google swiftshader (SwiftShader driver 5.0.0)');
     expect(deviceName(describeDevice(context(browser)))).toBe('google swiftshader');
+    // The model tells two GPUs of one architecture and driver apart.
+    const hopper = { ...dawn, vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA: 550.54.15' };
+    expect(deviceName(describeDevice(context({ ...hopper, model: 'NVIDIA H100 80GB HBM3' })))).toBe(
+      'nvidia hopper NVIDIA H100 80GB HBM3 (NVIDIA: 550.54.15)',
+    );
+    expect(deviceName(describeDevice(context({ ...hopper, model: 'NVIDIA H200' })))).toBe(
+      'nvidia hopper NVIDIA H200 (NVIDIA: 550.54.15)',
+    );
     const bare = { ...browser, vendor: '', architecture: '' };
     expect(deviceName(describeDevice(context({ ...bare, description: 'an adapter' })))).toBe('an adapter');
     expect(deviceName(describeDevice(context(bare)))).toBe('GPU');

@@ -30,7 +30,7 @@ export function deviceDetails(context: GpuContext): string[] {
   const { adapterInfo: info, limits, memory, profile } = context;
   const features = [context.hasSubgroups && 'subgroups', context.hasTimestampQuery && 'timestamp-query'];
   return [
-    `adapter: ${info.vendor} ${info.architecture} "${info.model}" "${info.description}" (${info.backend}` +
+    `adapter: ${info.vendor} ${info.architecture}${info.model ? ` "${info.model}"` : ''} "${info.description}" (${info.backend}` +
       `${info.swiftshader ? ', SwiftShader' : ''}${info.isFallbackAdapter ? ', fallback' : ''}); ` +
       `features: ${features.filter(Boolean).join(', ') || 'none'}`,
     `limits: storage binding ${limits.maxStorageBufferBindingSize} B, buffer ${limits.maxBufferSize} B, ` +

@@ -229,11 +229,12 @@ export interface DeviceSummary {
 export const kCpuDevice: DeviceSummary = { kind: 'cpu', description: 'float64 CPU reference' };
 
 /**
- * The device in a line of text: vendor and architecture, then the description in parentheses, each
- * where the adapter gives it, or the kind alone where it gives none of them.
+ * The device in a line of text: vendor, architecture and model (an H100 and an H200 share the first
+ * two), then the description in parentheses, each where the adapter gives it, or the kind alone
+ * where it gives none of them.
  */
 export function deviceName(device: DeviceSummary): string {
-  const named = [device.vendor, device.architecture].filter(Boolean).join(' ');
+  const named = [device.vendor, device.architecture, device.model].filter(Boolean).join(' ');
   if (named && device.description) return `${named} (${device.description})`;
   return named || device.description || device.kind.toUpperCase();
 }
