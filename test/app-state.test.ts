@@ -236,6 +236,12 @@ describe('a field that does not parse refuses only the actions that read it', ()
     expect(readsField('solve', 'tolerance')).toBe(true);
     expect(readsField('solve', 'lanczosTolerance')).toBe(false);
     expect(readsField('spectrum', 'lanczosTolerance')).toBe(true);
+    // The Lanczos basis and seed are the Spectrum's alone: a bad one refuses no solve.
+    for (const key of ['lanczosBasis', 'lanczosSeed'] as const) {
+      expect(readsField('spectrum', key), key).toBe(true);
+      for (const action of ['build', 'momenta', 'solve'] as const)
+        expect(readsField(action, key), `${action} ${key}`).toBe(false);
+    }
     expect(readsField('spectrum', 'maxIterations')).toBe(true);
     expect(readsField('spectrum', 'tolerance')).toBe(false);
     expect(readsField('spectrum', 'seed')).toBe(false);
