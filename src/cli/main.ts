@@ -15,6 +15,7 @@ import {
   signalStatus,
   stopAt,
   tooLateLine,
+  waitedForLock,
   workerStopRequests,
   type WorkerRun,
 } from './signals.ts';
@@ -108,7 +109,7 @@ export async function main(
     // whether it ended refused or with the lock taken) is heard on this thread only once its event
     // loop polls again: two turns of it, since the first may come before the poll (where this ran
     // from the poll itself).
-    if (!requests) {
+    if ((output.outFailure || waitedForLock()) && !requests) {
       await new Promise(setImmediate);
       await new Promise(setImmediate);
     }

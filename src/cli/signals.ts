@@ -237,13 +237,21 @@ export function writeStopAsked(): NodeJS.Signals | null {
   return writerStops?.signal() ?? null;
 }
 
+/** Whether this thread's write waited for another run's lock (waitedForLock). */
+let lockWaited = false;
+
 /**
- * In a run's worker, as a write starts to wait for another run's lock on its --out DIR: marks the
- * wait for the thread that hears the signals (takeLockWait). A no-op on the main thread.
+ * As a write starts to wait for another run's lock on its --out DIR: in a run's worker, marks the
+ * wait for the thread that hears the signals (takeLockWait); on the main thread, notes it for
+ * main(), whose signal handlers run only once the synchronous wait has ended (waitedForLock).
  */
 export function beginLockWait(): void {
+  lockWaited = true;
   if (writeFlag) Atomics.store(writeFlag, 0, kWaitingForLock);
 }
+
+/** Whether a write of this thread waited for another run's lock (beginLockWait). */
+export const waitedForLock = (): boolean => lockWaited;
 
 /**
  * As the wait ends with the lock taken: false where the thread that heard a signal took the wait
