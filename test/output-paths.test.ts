@@ -14,11 +14,12 @@ import fs, {
 } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, test } from 'vitest';
 import { kCommandList } from '../src/cli/commands/index.ts';
 import { geometry, parseNumericCsv } from '../src/physics/geometry.ts';
 import { checkOutputDirectory, writeIntoDirectory } from '../src/cli/output-directory.ts';
-import { shareWritesThrough, takeLockWait } from '../src/cli/signals.ts';
+import { shareWritesThrough } from '../src/cli/signals.ts';
 import { responsePointTags } from '../src/studies/response/report.ts';
 import { expectUserErrorRun, runCli, runCliActingAt, useCliBundle } from './helpers/cli-bundle.ts';
 import { smallRun } from './helpers/commands.ts';
@@ -170,73 +171,50 @@ describe('a study run writes its --out whole or not at all', () => {
     expect(readFileSync(join(out, 'a.svg'), 'utf8')).toBe('new\n');
   });
 
-  test("a run asked to stop while it waits for another's lock gives up at once", () => {
-    // In a run's worker the stop comes through memory it shares with the thread that heard the signal;
-    // a wait that did not look would hold the stop for the whole wait. The wait gives up at its first
-    // look, before its first pause: the stop is asked once.
-    const out = join(dir, 'locked-stop');
-    mkdirSync(out);
-    writeFileSync(join(out, '.darwin-breit.lock'), '');
-    const idle = () => new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-    let looks = 0;
-    const stop = () => {
-      looks++;
-      return 'SIGINT' as const;
-    };
-    shareWritesThrough(idle(), { signal: stop, pointsFinished: () => undefined });
-    try {
-      expect(() => writeIntoDirectory({ path: out, names: ['a.svg'] }, [['a.svg', 'new\n']], 200)).toThrow(
-        /^cannot write into .*: another darwin-breit run is writing into it/,
-      );
-    } finally {
-      shareWritesThrough(idle(), { signal: () => null, pointsFinished: () => undefined });
-    }
-    expect(looks).toBe(1);
-    expect(readdirSync(out)).toEqual(['.darwin-breit.lock']);
-  });
-
-  test("a wait for another's lock that a signal took is given up though the lock comes free, as the stop's notice said", () => {
-    // The thread that heard the signal said "the lock not taken" (stopNotice) where it took the wait
-    // (takeLockWait); the run's next look may find the other run's lock gone before it sees the stop.
-    const out = join(dir, 'locked-taken');
+  /**
+   * Writes a.svg into `out`, whose lock another run holds, while a thread beside this one plays the
+   * thread that hears the signals: once the write waits for the lock (the flag's 3, beginLockWait) it
+   * takes the wait where `take` (the flag's 4, takeLockWait, as a signal does) and removes the other
+   * run's lock, which then comes free as the write waits. The write is synchronous, as a worker's is:
+   * only another thread can act during it.
+   */
+  function writeWhileLocked(out: string, take: boolean): void {
     mkdirSync(out);
     writeFileSync(join(out, '.darwin-breit.lock'), '');
     const flag = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-    let looks = 0;
-    let taken = false;
-    const look = () => {
-      // The first look is before the wait begins; by the second it is marked as one.
-      if (++looks === 2) {
-        taken = takeLockWait(flag);
-        rmSync(join(out, '.darwin-breit.lock'));
-      }
-      return null;
-    };
-    shareWritesThrough(flag, { signal: look, pointsFinished: () => undefined });
+    const other = new Worker(
+      `const { workerData: { flag, lock, take } } = require('node:worker_threads');
+       while (Atomics.load(flag, 0) !== 3) Atomics.wait(flag, 0, Atomics.load(flag, 0), 5);
+       if (take) Atomics.compareExchange(flag, 0, 3, 4);
+       require('node:fs').rmSync(lock);`,
+      { eval: true, workerData: { flag, lock: join(out, '.darwin-breit.lock'), take } },
+    );
+    shareWritesThrough(flag);
     try {
-      expect(() => writeIntoDirectory({ path: out, names: ['a.svg'] }, [['a.svg', 'new\n']], 2000)).toThrow(
-        /^cannot write into .*: another darwin-breit run is writing into it/,
-      );
+      writeIntoDirectory({ path: out, names: ['a.svg'] }, [['a.svg', 'new\n']], 60_000);
     } finally {
-      shareWritesThrough(flag, { signal: () => null, pointsFinished: () => undefined });
+      shareWritesThrough(new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)));
+      void other.terminate();
     }
-    expect(taken).toBe(true);
-    expect(looks).toBe(2);
+  }
+
+  test("a wait for another's lock that a signal took is given up, though the lock comes free, as the stop's notice said", () => {
+    // The thread that heard the signal said "the lock not taken" (stopNotice) where it took the wait
+    // (takeLockWait); the run's next look may find the other run's lock gone before it sees the stop.
+    const out = join(dir, 'locked-taken');
+    expect(() => writeWhileLocked(out, true)).toThrow(
+      /^cannot write into .*: another darwin-breit run is writing into it/,
+    );
     expect(readdirSync(out)).toEqual([]);
-    // Untaken, the same wait takes the lock once it comes free, and writes.
-    writeFileSync(join(out, '.darwin-breit.lock'), '');
-    looks = 0;
-    const free = () => {
-      if (++looks === 2) rmSync(join(out, '.darwin-breit.lock'));
-      return null;
-    };
-    shareWritesThrough(flag, { signal: free, pointsFinished: () => undefined });
-    try {
-      writeIntoDirectory({ path: out, names: ['a.svg'] }, [['a.svg', 'new\n']], 2000);
-    } finally {
-      shareWritesThrough(flag, { signal: () => null, pointsFinished: () => undefined });
-    }
+  });
+
+  test("a wait for another's lock that no signal took takes it once it comes free", () => {
+    // The wait looks only at the flag, not at a stop that ended a sweep before its write began: that
+    // stop's files are written after the same wait as any run's (test/signals-writes.test.ts).
+    const out = join(dir, 'locked-free');
+    writeWhileLocked(out, false);
     expect(readdirSync(out)).toEqual(['a.svg']);
+    expect(readFileSync(join(out, 'a.svg'), 'utf8')).toBe('new\n');
   });
 
   test('a lock that fails once created is removed, with the directories the run made: the next run is not refused', () => {

@@ -11,13 +11,10 @@ import {
   shareWritesThrough,
   stopNotice,
   terminateBetweenWrites,
-  workerStopRequests,
   writeWhole,
 } from '../src/cli/signals.ts';
 
 const newFlag = () => new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-/** The stop of a worker that nobody asked to stop. */
-const noStop = workerStopRequests(new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT)));
 
 /** A worker stand-in that records when it is terminated. */
 function recordingWorker(events: string[]) {
@@ -32,7 +29,7 @@ function recordingWorker(events: string[]) {
 describe("a stop of a CPU run's worker and its output files", () => {
   test('a stop that comes while the files are written terminates the worker once they are in place', async () => {
     const flag = newFlag();
-    shareWritesThrough(flag, noStop);
+    shareWritesThrough(flag);
     const events: string[] = [];
     let stopped: Promise<boolean> | undefined;
     writeWhole(() => {
@@ -47,7 +44,7 @@ describe("a stop of a CPU run's worker and its output files", () => {
 
   test('a stop with no write going on terminates the worker at once', async () => {
     const flag = newFlag();
-    shareWritesThrough(flag, noStop);
+    shareWritesThrough(flag);
     writeWhole(() => undefined);
     const events: string[] = [];
     const stopped = terminateBetweenWrites(recordingWorker(events), flag);
@@ -57,7 +54,7 @@ describe("a stop of a CPU run's worker and its output files", () => {
 
   test('a write that outlasts the wait is terminated all the same, and said to be cut short', async () => {
     const flag = newFlag();
-    shareWritesThrough(flag, noStop);
+    shareWritesThrough(flag);
     const events: string[] = [];
     let stopped: Promise<boolean> | undefined;
     // A write that never ends within the wait: the stop's promise settles only after it returns.
@@ -160,6 +157,53 @@ describe("a stop asked of a CPU sweep's worker (runInWorker)", () => {
     expect(run.stderr).toBe(
       "point 2 of 2\ninterrupted (SIGHUP) while waiting for another run's lock on the --out directory: " +
         'no point dropped; the results are reported, not written, and the lock not taken\n',
+    );
+  });
+
+  test("one stopped before its write: the write waits for another run's lock, and a second signal gives that wait up", async () => {
+    // The stop that ended the sweep does not give up its files' wait for a lock (the GPU's thread
+    // writes them after the same wait); a signal during the wait does, and the points are still
+    // reported, where a second signal would otherwise terminate the worker. The stand-in starts to
+    // wait (the flag's 3) once it sees the stop, and posts 128 + n only where the wait was taken.
+    await delay(500);
+    const waitsAfterStop = new URL(
+      'data:text/javascript,' +
+        encodeURIComponent(`
+          import { parentPort, workerData } from 'node:worker_threads';
+          Atomics.store(workerData.stop, 2, 3);
+          Atomics.store(workerData.stop, 1, 2);
+          parentPort.postMessage('point 3 of 3\\n');
+          while (Atomics.load(workerData.stop, 0) === 0) Atomics.wait(workerData.stop, 0, 0, 5);
+          Atomics.store(workerData.writing, 0, 3);
+          parentPort.postMessage('waiting\\n');
+          while (Atomics.load(workerData.writing, 0) === 3) Atomics.wait(workerData.writing, 0, 3, 5);
+          parentPort.postMessage(Atomics.load(workerData.writing, 0) === 4 ? 130 : 0);
+        `),
+    );
+    const written: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((text) => {
+      written.push(String(text));
+      return true;
+    });
+    let status: number;
+    try {
+      const running = runInWorker(waitsAfterStop, []);
+      while (!written.includes('point 3 of 3\n')) await delay(5);
+      process.emit('SIGINT', 'SIGINT');
+      while (!written.includes('waiting\n')) await delay(5);
+      // Past kRepeatMs: a second request, not npm's copy of the first.
+      await delay(600);
+      process.emit('SIGINT', 'SIGINT');
+      status = await running;
+    } finally {
+      write.mockRestore();
+    }
+    expect(status).toBe(130);
+    expect(written.join('')).toBe(
+      'point 3 of 3\ninterrupted (SIGINT): dropping the point in progress, reporting the 2 finished points; ' +
+        'a second signal, half a second on, exits at once\nwaiting\n' +
+        "interrupted (SIGINT) while waiting for another run's lock on the --out directory: no point dropped; " +
+        'the results are reported, not written, and the lock not taken\n',
     );
   });
 

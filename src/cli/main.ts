@@ -114,8 +114,8 @@ export async function main(
       await new Promise(setImmediate);
     }
     const signal = progress.interrupted;
-    // Stopped, or asked to stop while its files could not be written (the wait for a lock gives up
-    // on a stop): a stopped run's status, not a refusal's.
+    // Stopped, or asked to stop while its files could not be written (a signal during the wait for a
+    // lock gives it up): a stopped run's status, not a refusal's.
     if (signal && (output.stopped || output.outFailure)) {
       writeStderr(interruptedLine(signal, isTTY));
       return signalStatus(signal);
@@ -192,7 +192,7 @@ if (isMainThread) {
 } else {
   const run = workerData as WorkerRun;
   const requests = workerStopRequests(run.stop);
-  shareWritesThrough(run.writing, requests);
+  shareWritesThrough(run.writing);
   const post = (message: string | number) => parentPort!.postMessage(message);
   post(await main(run.argv, run.isTTY, post, requests));
 }

@@ -18,7 +18,7 @@ import { toJson } from '../io/formats.ts';
 import { InputError } from '../physics/input-error.ts';
 import { firstRepeated } from '../studies/study.ts';
 import { partialPath, removeQuietly } from './formats.ts';
-import { beginLockWait, endLockWait, writeStopAsked, writeWhole } from './signals.ts';
+import { beginLockWait, endLockWait, lockWaitTaken, writeWhole } from './signals.ts';
 
 /** A file a study writes into its --out directory: its name there and its contents. */
 export type OutputFile = readonly [name: string, contents: string];
@@ -236,8 +236,9 @@ function lockRefusal(directory: string): InputError {
  * writing into one directory at once (a job array without --shard, a loop without a DIR per job)
  * would otherwise interleave their renames and leave a mix of both runs' files, each exit 0. The lock
  * is an empty file: created, it needs no block of a full disk, so no failure leaves it half-made.
- * Refused in one line after the wait, or at once when the run is asked to stop (writeStopAsked):
- * the stop is the user's, not a wait's.
+ * Refused in one line after the wait, or at once where a signal came during it (lockWaitTaken): the
+ * stop is the user's, not a wait's. A stop that came before it (the one that ended a sweep) lets the
+ * wait run its course, as the GPU's thread, which hears no signal while it waits, does.
  */
 function lockDirectory(directory: string, waitMs: number): string {
   const lock = join(directory, kLockName);
@@ -253,7 +254,7 @@ function lockDirectory(directory: string, waitMs: number): string {
       if (descriptor !== undefined) removeQuietly(lock);
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'EEXIST') throw new InputError(`cannot write ${lock}${code ? ` (${code})` : ''}`, 'out');
-      if (performance.now() >= deadline || writeStopAsked()) throw lockRefusal(directory);
+      if (performance.now() >= deadline || lockWaitTaken()) throw lockRefusal(directory);
       if (!waiting) beginLockWait();
       waiting = true;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, kLockPollMs);

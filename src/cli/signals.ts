@@ -217,24 +217,21 @@ const kWritePollMs = 5;
 const kWriteGraceMs = 5000;
 
 let writeFlag: Int32Array | null = null;
-let writerStops: StopRequests | null = null;
 
-/**
- * In a run's worker: the flag that writeWhole sets and the thread that may stop the worker reads, and
- * the stop that thread asks of it (workerStopRequests), which a wait inside a write polls.
- */
-export function shareWritesThrough(flag: Int32Array, stops: StopRequests): void {
+/** In a run's worker: the flag that writeWhole sets and the thread that may stop the worker reads. */
+export function shareWritesThrough(flag: Int32Array): void {
   writeFlag = flag;
-  writerStops = stops;
 }
 
 /**
- * The signal that asked a run's worker to stop, for a wait inside writeWhole (another run's lock on
- * its --out DIR) to give up at once; null on the main thread, whose handlers run only once the
- * synchronous write has ended (main() lets them run then).
+ * Whether the thread that heard a signal took this worker's wait for another run's lock
+ * (takeLockWait), for the wait to give up at its next look; never on the main thread, whose handlers
+ * run only once the synchronous wait has ended (main() lets them run then). A stop asked before the
+ * wait began (the one that ended a sweep) is not such a signal: the files are then written as any
+ * run's, after the same wait.
  */
-export function writeStopAsked(): NodeJS.Signals | null {
-  return writerStops?.signal() ?? null;
+export function lockWaitTaken(): boolean {
+  return writeFlag !== null && Atomics.load(writeFlag, 0) === kLockWaitTaken;
 }
 
 /** Whether this thread's write waited for another run's lock (waitedForLock). */
@@ -317,7 +314,8 @@ export async function terminateBetweenWrites(
  * terminates the worker (terminateBetweenWrites), prints the interrupted line and exits with 128 +
  * the signal's number; where the run's sweep has finished a point, it asks the worker to stop
  * instead, which reports those points and posts that status itself, and only a second signal
- * terminates it; a worker that finished before it saw that stop exits 0, and says so.
+ * terminates it (but for one that comes while the stopped sweep's write waits for another run's lock,
+ * which gives that wait up); a worker that finished before it saw that stop exits 0, and says so.
  */
 export function runInWorker(entry: URL, argv: string[]): Promise<number> {
   const shared = (length: number) =>
@@ -334,16 +332,18 @@ export function runInWorker(entry: URL, argv: string[]): Promise<number> {
     if (stopping) process.exit(signalStatus(signal));
     const isTTY = process.stderr.isTTY;
     const finished = Atomics.load(run.stop, kPointsFinished);
-    if (finished > 0 && !asked) {
-      asked = signal;
-      const state: StopState = {
-        finished,
-        of: Atomics.load(run.stop, kPointCount),
-        waitingForLock: takeLockWait(run.writing),
-      };
-      Atomics.store(run.stop, kStopSignal, kSignals.indexOf(signal) + 1);
-      process.stderr.write(stopNotice(signal, state, isTTY));
-      return;
+    if (finished > 0) {
+      // The first signal stops the sweep, and gives up its write's wait for a lock where one is under
+      // way; a stop that came before the write leaves it to wait as any run's, and the next signal
+      // then gives the wait up: the points are reported all the same, not terminated with the worker.
+      const waitingForLock = takeLockWait(run.writing);
+      if (!asked || waitingForLock) {
+        const state: StopState = { finished, of: Atomics.load(run.stop, kPointCount), waitingForLock };
+        if (!asked) Atomics.store(run.stop, kStopSignal, kSignals.indexOf(signal) + 1);
+        asked ??= signal;
+        process.stderr.write(stopNotice(signal, state, isTTY));
+        return;
+      }
     }
     stopping = true;
     void terminateBetweenWrites(worker, run.writing).then((whole) =>
