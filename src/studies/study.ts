@@ -2,7 +2,7 @@
 // bar and Stop button), which also pace its long float64 host sums (src/run/chunks.ts inPacedChunks),
 // the one rule by which a sweep honours Stop, and the shards a sweep's points are split into
 // (`--shard K/N`) and joined back from (`merge`).
-import type { DeviceSummary } from '../io/formats.ts';
+import { kProgramVersion, type DeviceSummary } from '../io/formats.ts';
 import { InputError } from '../physics/input-error.ts';
 import type { DarwinSystem } from '../physics/models.ts';
 import type { MassMatrixBackend } from '../run/backend.ts';
@@ -424,6 +424,56 @@ export function shardPointsLack(
   return j < 0
     ? null
     : `${path}[${j}].${key} is ${String(points[j][key])}, where its run's list has ${mine[j]}`;
+}
+
+/**
+ * The header every study's JSON opens with (`<command> --json`, a merge's, a card's download), in
+ * this order: the command, how far a stopped run got, the program that computed its points, the
+ * device they ran on; then the study's own keys, among them a shard's "shard" beside the run's list
+ * its points are split from. Response names its device after its own keys (after "limits"), the one
+ * study whose header is not one block. The index signature admits those keys: a study's builder
+ * `satisfies StudyReport`, so that one that leaves out the device or misspells "version" fails
+ * typecheck.
+ */
+export interface StudyReport {
+  readonly [key: string]: unknown;
+  readonly command: string;
+  /** A stopped run's (stoppedJson); a complete run's JSON has none. */
+  readonly stopped?: SweepStop;
+  /** This program's (kProgramVersion), or a merge's shards' (null: they predate the key). */
+  readonly version: string | null;
+  readonly device: DeviceSummary;
+  /** A shard's (shardJson); a whole run's JSON has none. */
+  readonly shard?: Shard;
+}
+
+/** What studyReportHeader writes: `version` left out is this program's. */
+interface StudyReportParts {
+  readonly command: string;
+  readonly stop?: SweepStop | null;
+  readonly version?: string | null;
+  readonly device?: DeviceSummary;
+}
+
+/**
+ * The opening keys of a study's JSON, in StudyReport's order, which its builder spreads first:
+ * "stopped" only where `stop` ended the run early. The shard is not among them: each study writes
+ * it beside its own list of the run's points (shardJson). Without `device`, for a study that names
+ * it after its own keys (response).
+ */
+export function studyReportHeader(
+  parts: StudyReportParts & { readonly device: DeviceSummary },
+): Pick<StudyReport, 'command' | 'stopped' | 'version' | 'device'>;
+export function studyReportHeader(
+  parts: StudyReportParts,
+): Pick<StudyReport, 'command' | 'stopped' | 'version'>;
+export function studyReportHeader({
+  command,
+  stop = null,
+  version = kProgramVersion,
+  device,
+}: StudyReportParts) {
+  return { command, ...stoppedJson(stop), version, ...(device && { device }) };
 }
 
 /**

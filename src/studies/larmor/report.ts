@@ -1,9 +1,9 @@
 // The Larmor study's report: `larmor --json` (snake_case, SI units); its text is this JSON flattened.
-import { kCpuDevice, kProgramVersion } from '../../io/formats.ts';
+import { kCpuDevice } from '../../io/formats.ts';
 import { kChandrasekharCurrentFractions, larmorSpeedNote } from '../../physics/larmor.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { kFluxQuantum } from '../../physics/paper.ts';
-import { isObject, savedRunDevice } from '../study.ts';
+import { isObject, savedRunDevice, studyReportHeader, type StudyReport } from '../study.ts';
 import type { LarmorOptions, LarmorRun } from './run.ts';
 import { parseFieldTesla, parseLarmorN, parseLarmorRadius } from './spec.ts';
 
@@ -13,9 +13,7 @@ export function larmorJson(run: LarmorRun) {
   const { n, fieldTesla, radiusMetres } = run.options;
   const nano = 1e-9;
   return {
-    command: 'larmor',
-    version: kProgramVersion,
-    device: kCpuDevice,
+    ...studyReportHeader({ command: 'larmor', device: kCpuDevice }),
     ring: {
       n,
       b_tesla: fieldTesla,
@@ -60,7 +58,7 @@ export function larmorJson(run: LarmorRun) {
         'a Larmor current of N electrons at one flux quantum is N / (k_F R) times e v_F/(2 pi R), so these ' +
         'currents would need N = (0.3-2.0) k_F R semiclassical electrons: the paper reads them as ballistic',
     },
-  };
+  } satisfies StudyReport;
 }
 
 /**

@@ -2,7 +2,7 @@
 // snake_case as scripts read it), the text table, and the plots (`london --out DIR`): the map of
 // B_z / B_London over the x-z plane of one body, beside it the map of log10 |B_z / B_London - 1|, and
 // the distance of N r_e/R from its continuum value against N.
-import { kProgramVersion, type DeviceSummary } from '../../io/formats.ts';
+import type { DeviceSummary } from '../../io/formats.ts';
 import { heatMap, linePlot } from '../../io/svg.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { withinTarget } from '../../run/check.ts';
@@ -30,13 +30,14 @@ import {
   savedStop,
   shardJson,
   shardPointsLack,
-  stoppedJson,
   stoppedLine,
+  studyReportHeader,
   sweepPlotTitle,
   sweepValuesLack,
   finiteOrNaN,
   type FieldKind,
   type Shard,
+  type StudyReport,
   type SweepStop,
 } from '../study.ts';
 import {
@@ -283,10 +284,7 @@ export function londonJson(run: {
   const cylinder = run.geometry === 'cylinder';
   const continuum = continuumUniformity({ geometry: run.geometry, halfHeight: run.halfHeight }, run.grid);
   return {
-    command: 'london',
-    ...stoppedJson(run.stop ?? null),
-    version: run.version === undefined ? kProgramVersion : run.version,
-    device: run.device,
+    ...studyReportHeader({ command: 'london', stop: run.stop, version: run.version, device: run.device }),
     geometry: run.geometry,
     half_height: cylinder ? run.halfHeight : null,
     grid: run.grid,
@@ -310,7 +308,7 @@ export function londonJson(run: {
     studies: run.studies.map(londonStudyJson),
     convergence: londonConvergenceJson(run.convergence),
     files: [] as string[],
-  };
+  } satisfies StudyReport;
 }
 
 export type LondonJson = ReturnType<typeof londonJson>;

@@ -1,7 +1,7 @@
 // The response study's reports: the JSON (snake_case keys, as the README lists them), the per-electron
 // velocities as CSV, and the SVG plots (screening curves beside the continuum curves, the current against
 // depth, the x-z field map) through src/io/svg.ts. Presentation only: numbers come from run.ts.
-import { kProgramVersion, numberOf, type DeviceSummary } from '../../io/formats.ts';
+import { numberOf, type DeviceSummary } from '../../io/formats.ts';
 import { heatMap, kPalette, linePlot, type PlotSeries } from '../../io/svg.ts';
 import {
   continuumCentreField,
@@ -21,9 +21,10 @@ import {
   pointWithinTarget,
   savedRunDevice,
   savedStop,
-  stoppedJson,
   stoppedLine,
+  studyReportHeader,
   sweepPlotTitle,
+  type StudyReport,
   type SweepStop,
 } from '../study.ts';
 import { geometry, isGeometryName } from '../../physics/geometry.ts';
@@ -213,15 +214,19 @@ function scaleNumber(
 }
 
 /**
+ * A sweep's JSON: "stopped" after "command" where `stop` ended it early, the device after the limits;
  * `threads`: the float64 CPU tree's thread count (--device cpu), with which its products are the same
- * only to rounding; recorded after "tree" where that tree served a point.
+ * only to rounding, recorded after "tree" where that tree served a point.
  */
-export function responseJson(result: ResponseResult, device: DeviceSummary, threads?: number) {
+export function responseJson(
+  result: ResponseResult,
+  device: DeviceSummary,
+  { stop = null, threads }: { readonly stop?: SweepStop | null; readonly threads?: number } = {},
+) {
   const { spec } = result;
   const rotation = spec.drive === 'rotation';
   return {
-    command: 'response',
-    version: kProgramVersion,
+    ...studyReportHeader({ command: 'response', stop }),
     drive: spec.drive,
     geometry: spec.geometry,
     model: spec.model,
@@ -308,7 +313,7 @@ export function responseJson(result: ResponseResult, device: DeviceSummary, thre
     })),
     device,
     ...treeSummary(result, threads),
-  };
+  } satisfies StudyReport;
 }
 
 /**
@@ -351,8 +356,7 @@ export function responseIndefiniteWarning(
 /**
  * `response --json`'s summary, and what the app's Studies › Response saves: responseJson and, where
  * the run summed maps (a grid), "field_map_check": their largest fieldMapCheck (the GPU's Biot-Savart
- * sum against float64), null where the maps were summed in float64; "stopped" after "command" where
- * `stop` ended the sweep early.
+ * sum against float64), null where the maps were summed in float64.
  */
 export function responseSummary(
   result: ResponseResult,
@@ -360,8 +364,7 @@ export function responseSummary(
   stop: SweepStop | null = null,
   threads?: number,
 ) {
-  const { command, ...json } = responseJson(result, device, threads);
-  return { command, ...stoppedJson(stop), ...json, ...fieldMapCheck(result) };
+  return { ...responseJson(result, device, { stop, threads }), ...fieldMapCheck(result) };
 }
 
 function fieldMapCheck(result: ResponseResult): { field_map_check?: number | null } {
