@@ -476,19 +476,44 @@ export function studyReportHeader({
   return { command, ...stoppedJson(stop), version, ...(device && { device }) };
 }
 
+/** 'a', 'a or b', 'a, b or c'. */
+function alternatives(names: readonly string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+}
+
 /**
- * A whole run's JSON read back (the app's Files › load): refused if it is one shard of a run, or
- * names no device (every command's --json does); returns that device.
+ * The header of a study's saved JSON read back and checked, each refusal in one line naming the file
+ * `name`: its command one of `commands`; for a whole run (`kind` 'run', the app's Files › load,
+ * field 'result') no shard, which merge joins first; for one shard of a run (merge's, field
+ * 'shards') a shard {index, count}; then a device (every command's --json names one), a version that
+ * is a string or null (absent in a file written before files named it), and "stopped" as savedStop
+ * reads it. Returns the device and how far a stopped run got, what the readers go on to use.
  */
-export function savedRunDevice(json: Record<string, unknown>, name: string): DeviceSummary {
-  if (json.shard) {
-    throw new InputError(
-      `${name}: one shard of a run: join the shards with darwin-breit merge first`,
-      'result',
-    );
+export function savedStudyReport(
+  json: Record<string, unknown>,
+  name: string,
+  commands: string | readonly string[],
+  kind: 'run' | 'shard' = 'run',
+): { readonly device: DeviceSummary; readonly stop: SweepStop | null } {
+  const field = kind === 'run' ? 'result' : 'shards';
+  const refuse = (why: string) => new InputError(why, field);
+  const { command, shard, device, version = null } = json;
+  const known = typeof commands === 'string' ? [commands] : commands;
+  if (typeof command !== 'string' || !known.includes(command))
+    throw refuse(`${name} is not the JSON of a ${alternatives(known)} run (--json)`);
+  if (kind === 'run' && shard)
+    throw refuse(`${name}: one shard of a run: join the shards with darwin-breit merge first`);
+  if (kind === 'shard') {
+    if (shard === undefined || shard === null)
+      throw refuse(`${name} is a whole ${command} run, not a shard: run each part with --shard K/N`);
+    const { index, count } = shard as Record<string, unknown>;
+    const whole = (x: unknown): x is number => Number.isSafeInteger(x);
+    if (!(whole(index) && whole(count) && index >= 1 && index <= count))
+      throw refuse(`${name}: "shard" is not {"index": K, "count": N} with 1 <= K <= N`);
   }
-  const kind = (json.device as { kind?: unknown } | null | undefined)?.kind;
-  if (kind !== 'gpu' && kind !== 'cpu')
-    throw new InputError(`${name}: names no device, as --json does`, 'result');
-  return json.device as DeviceSummary;
+  const deviceKind = (device as { kind?: unknown } | null | undefined)?.kind;
+  if (deviceKind !== 'gpu' && deviceKind !== 'cpu') throw refuse(`${name}: names no device, as --json does`);
+  if (!(typeof version === 'string' || version === null))
+    throw refuse(`${name}: "version" is not a string or null`);
+  return { device: device as DeviceSummary, stop: savedStop(json, name) };
 }

@@ -3,7 +3,7 @@ import { kCpuDevice } from '../../io/formats.ts';
 import { kChandrasekharCurrentFractions, larmorSpeedNote } from '../../physics/larmor.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { kFluxQuantum } from '../../physics/paper.ts';
-import { isObject, savedRunDevice, studyReportHeader, type StudyReport } from '../study.ts';
+import { isObject, savedStudyReport, studyReportHeader, type StudyReport } from '../study.ts';
 import type { LarmorOptions, LarmorRun } from './run.ts';
 import { parseFieldTesla, parseLarmorN, parseLarmorRadius } from './spec.ts';
 
@@ -63,11 +63,12 @@ export function larmorJson(run: LarmorRun) {
 
 /**
  * A `larmor --json` read back (the app's Files › load): the ring's N, B and R, held to the bounds the
- * command holds its flags to. A shard, a file that names no device, or one without the ring's three
- * numbers or with one out of bounds is refused in one line (field 'result').
+ * command holds its flags to. A file whose header savedStudyReport refuses (a shard, one that names
+ * no device), or one without the ring's three numbers or with one out of bounds, is refused in one
+ * line (field 'result').
  */
 export function larmorFromJson(json: Record<string, unknown>, name: string): LarmorOptions {
-  savedRunDevice(json, name);
+  savedStudyReport(json, name, 'larmor');
   const ring = isObject(json.ring) ? json.ring : {};
   const missing = ['n', 'b_tesla', 'radius_m'].filter((key) => ring[key] === undefined);
   if (missing.length) {

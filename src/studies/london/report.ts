@@ -26,8 +26,7 @@ import {
   listLack,
   objectLack,
   sameInShards,
-  savedRunDevice,
-  savedStop,
+  savedStudyReport,
   shardJson,
   shardPointsLack,
   stoppedLine,
@@ -372,7 +371,7 @@ export function londonFromJson(
   readonly convergence: LondonConvergence;
 } {
   const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
-  savedRunDevice(json, name);
+  const { stop } = savedStudyReport(json, name, 'london');
   const geometry = json.geometry;
   if (typeof geometry !== 'string' || !isLondonGeometry(geometry))
     throw refuse('no London body (sphere or cylinder)');
@@ -430,7 +429,7 @@ export function londonFromJson(
   if (lack !== null) throw refuse(`${lack}, not what london --json writes`);
   // A run stopped with none of its list finished says so, as it did when it ran.
   const listPoints = run.convergence.points.map(convergencePointFromJson);
-  const stoppedBefore = savedStop(json, name) !== null && listPoints.length === 0;
+  const stoppedBefore = stop !== null && listPoints.length === 0;
   const convergence = summariseLondonConvergence(
     geometry,
     halfHeight ?? 1,

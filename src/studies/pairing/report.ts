@@ -21,7 +21,7 @@ import {
   listLack,
   objectLack,
   sameInShards,
-  savedRunDevice,
+  savedStudyReport,
   shardJson,
   shardPointsLack,
   stoppedLine,
@@ -487,7 +487,7 @@ export function pairingFromJson(
   json: Record<string, unknown>,
   name: string,
 ): { readonly json: PairingJson; readonly plotted: ReturnType<typeof plottedFromJson> } {
-  savedRunDevice(json, name);
+  savedStudyReport(json, name, 'pairing');
   const lack = pairingLack(json);
   if (lack !== null)
     throw new InputError(`${name}: not a pairing run as pairing --json writes it (${lack})`, 'result');

@@ -19,8 +19,7 @@ import { markdownNumber as f, markdownTable, textTable } from '../markdown.ts';
 import {
   pointCheck,
   pointWithinTarget,
-  savedRunDevice,
-  savedStop,
+  savedStudyReport,
   stoppedLine,
   studyReportHeader,
   sweepPlotTitle,
@@ -111,7 +110,7 @@ export function responseFromJson(
   name: string,
 ): ShownResponse & { readonly device: DeviceSummary } {
   const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
-  const device = savedRunDevice(json, name);
+  const { device, stop } = savedStudyReport(json, name, 'response');
   const { geometry, drive, model } = json;
   if (typeof geometry !== 'string' || !isGeometryName(geometry)) throw refuse('no response geometry');
   if (typeof drive !== 'string' || !isDriveName(drive)) throw refuse('no drive (field, flux or rotation)');
@@ -170,7 +169,7 @@ export function responseFromJson(
   const listAt = (n: number) => points.filter((p) => p.n === n).map((p) => p.nEpsilon);
   const first = listAt(ns[0]);
   // A sweep stopped part-way through its last N (study.ts's Stop rule) has that N's first N r_e/R.
-  const stopped = savedStop(json, name) !== null;
+  const stopped = stop !== null;
   const sameList = (list: number[], last: boolean) =>
     (list.length === first.length || (stopped && last && list.length < first.length)) &&
     list.every((x, k) => sameNEpsilon(x, first[k]));

@@ -27,7 +27,7 @@ import {
   pointCheck,
   pointWithinTarget,
   sameInShards,
-  savedRunDevice,
+  savedStudyReport,
   shardJson,
   shardPointsLack,
   stoppedLine,
@@ -663,7 +663,7 @@ export function scalingRunFromJson(
   readonly totalMs: number;
 } {
   const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
-  const device = savedRunDevice(json, name);
+  const { device } = savedStudyReport(json, name, 'scaling');
   const model = json.model;
   if (!isModelName(model)) throw refuse(`model must be ${kModelNames.join(' or ')}`);
   const sweep = savedSweep(json.sweep);
