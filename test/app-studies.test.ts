@@ -22,7 +22,6 @@ import {
   scalingCheckText,
   scalingLawText,
 } from '../src/app/studies-view.ts';
-import type { StudyAction } from '../src/app/state.ts';
 import { filed } from '../src/app/studies.ts';
 import { kFermiReadingLabels } from '../src/physics/paper.ts';
 import { kPairingRings, ringTemperature } from '../src/physics/pairing.ts';
@@ -32,18 +31,18 @@ import { kCpuDevice, toJson } from '../src/io/formats.ts';
 import { InputError } from '../src/physics/input-error.ts';
 import { larmorFromJson, larmorJson } from '../src/studies/larmor/report.ts';
 import { runLarmor } from '../src/studies/larmor/run.ts';
-import { londonFromJson } from '../src/studies/london/report.ts';
-import { pairingFromJson, pairingRingJson } from '../src/studies/pairing/report.ts';
+import { pairingRingJson } from '../src/studies/pairing/report.ts';
 import {
   notConvergedMark,
   responseFieldMapSvg,
   responseFromJson,
   responseSummary,
 } from '../src/studies/response/report.ts';
-import { pointCheckText, scalingRunFromJson } from '../src/studies/scaling/report.ts';
+import { pointCheckText } from '../src/studies/scaling/report.ts';
 import { runResponse } from '../src/studies/response/run.ts';
 import { responseSpec, type ResponseInput } from '../src/studies/response/spec.ts';
 import { scalingSweep } from '../src/studies/scaling/run.ts';
+import { kStudyReaders } from './helpers/study-readers.ts';
 
 /** The response sweep on the float64 CPU backend, as `response --device cpu` runs it. */
 function response(input: Omit<ResponseInput, 'device'>) {
@@ -362,16 +361,8 @@ test("the London card names the continuous body's N r_e/R of the shape mapped", 
 });
 
 describe("a study's saved JSON read back (Files › load): every reader refuses alike", () => {
-  const kReaders = {
-    london: londonFromJson,
-    pairing: pairingFromJson,
-    larmor: larmorFromJson,
-    scaling: scalingRunFromJson,
-    response: responseFromJson,
-  } satisfies Record<StudyAction, (json: Record<string, unknown>, name: string) => unknown>;
-
-  test.each(Object.entries(kReaders))(
-    "%s: a file that names no device, in the readers' one line",
+  test.each(Object.entries(kStudyReaders))(
+    "%s: a file whose header is not its command's run's (StudyReport), in the readers' one line",
     (command, read) => {
       const refusal = (json: Record<string, unknown>) => {
         try {
@@ -388,6 +379,21 @@ describe("a study's saved JSON read back (Files › load): every reader refuses 
         `${command}.json: one shard of a run: join the shards with darwin-breit merge first`,
         'result',
       ]);
+      // Another study's file, or none's, was read as far as its keys went: refused by what it lacked.
+      const other = command === 'london' ? 'pairing' : 'london';
+      for (const named of [other, undefined, 7]) {
+        expect(refusal({ command: named, device: { kind: 'cpu' } })).toEqual([
+          `${command}.json is not the JSON of a ${command} run (--json)`,
+          'result',
+        ]);
+      }
+      // A version that no program writes (a merge of shards that predate the key writes null).
+      for (const version of [3, true, { tag: '0.1.0' }]) {
+        expect(refusal({ command, version, device: { kind: 'cpu' } })).toEqual([
+          `${command}.json: "version" is not a string or null`,
+          'result',
+        ]);
+      }
     },
   );
 

@@ -857,7 +857,15 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
   it('shards without a device are refused', async () => {
     const nameless: Partial<ScalingJson> = { ...shards[1] };
     delete nameless.device;
-    await refusal([file(toJson(shards[0])), file(toJson(nameless))], /shard-\d+\.json names no device/);
+    await refusal(
+      [file(toJson(shards[0])), file(toJson(nameless))],
+      /shard-\d+\.json: names no device, as --json does$/,
+    );
+  });
+
+  it('shards whose version is not a string or null are refused: it merged as the version 3', async () => {
+    const numbered = shards.map((shard) => file(toJson({ ...shard, version: 3 })));
+    await refusal(numbered, /shard-\d+\.json: "version" is not a string or null$/);
   });
 
   it("shards of two runs, named by what differs: scaling's model or N, a cylinder's half-height", async () => {

@@ -4,14 +4,20 @@
 // without its documentation fails here. Each study's small run (test/helpers/commands.ts), spawned;
 // and the JSON the real study runs committed (results/*.json, `npm run results`), which holds the
 // keys only larger or other runs write (the tree's, a sweep's at N where the check is sampled, ...);
-// and each sweep stopped after a point, in this process.
-import { readdirSync, readFileSync } from 'node:fs';
+// and each sweep stopped after a point, in this process. Each of them, a sharded study's shard merged,
+// and paper's JSON open with the header every study's JSON shares (StudyReport); the committed ones
+// load back through their study's reader.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { commandNamed, kShardedCommands } from '../src/cli/commands/index.ts';
+import { Progress } from '../src/cli/progress.ts';
+import { kCpuDevice, kProgramVersion } from '../src/io/formats.ts';
+import { studyReportHeader } from '../src/studies/study.ts';
 import { useCliBundle } from './helpers/cli-bundle.ts';
-import { smallRun } from './helpers/commands.ts';
+import { cliMerge, smallRun } from './helpers/commands.ts';
 import { stoppingProgress } from './helpers/progress.ts';
+import { kStudyReaders } from './helpers/study-readers.ts';
 
 const kReadme = readFileSync('README.md', 'utf8');
 
@@ -80,22 +86,58 @@ function expectDocumented(command: string, json: unknown): void {
   ).toEqual([]);
 }
 
+/** StudyReport's keys in its order: studyReportHeader's (all given), then a shard's "shard". */
+const kHeaderKeys = [
+  ...Object.keys(
+    studyReportHeader({ command: 'c', stop: { signal: null, points: 0, of: 1 }, device: kCpuDevice }),
+  ),
+  'shard',
+];
+
+/**
+ * Fails unless `json`, one of `command`'s JSON, holds the header's keys it has in StudyReport's
+ * order and opens with them: all but the shard, which comes beside the study's list of the run's
+ * points, and response's device, which comes after its limits. A file this program writes (`fresh`)
+ * names its version and device; one committed before "version" was (results.json's oldest response
+ * part) has none.
+ */
+function expectStudyReport(command: string, json: Record<string, unknown>, { fresh = true } = {}): void {
+  const keys = Object.keys(json);
+  expect(
+    keys.filter((key) => kHeaderKeys.includes(key)),
+    command,
+  ).toEqual(kHeaderKeys.filter((key) => key in json));
+  const late = new Set(['shard', ...(command === 'response' ? ['device'] : [])]);
+  const opening = kHeaderKeys.filter((key) => key in json && !late.has(key));
+  expect(keys.slice(0, opening.length), command).toEqual(opening);
+  expect(json.command).toBe(command);
+  if (fresh) expect(json).toMatchObject({ version: kProgramVersion, device: { kind: expect.any(String) } });
+}
+
 test.each(kStudies)(
   '%s --json: every key it writes is in the README and in its --help',
-  (command, markdown) => {
+  async (command, markdown) => {
     const out = join(dir, command);
     const args = [...smallRun(command, dir, cli), ...(markdown ? ['--markdown'] : [])];
     // --out where the study has files (larmor has none): scaling's CSV is read below.
+    const sharded = kShardedCommands.has(command);
     const runs = [
       cli(...args, ...(command === 'larmor' ? [] : ['--out', out]), '--json'),
-      // A shard's JSON too, where the study shards: what it adds ("shard", and the run's list).
-      ...(kShardedCommands.has(command) ? [cli(...args, '--shard', '1/2', '--json')] : []),
+      // A shard's JSON too, where the study shards: what it adds ("shard", and the run's list); and
+      // the one shard of 1/1, which merge takes alone (a small run's second of two may hold no point).
+      ...(sharded ? ['1/2', '1/1'].map((shard) => cli(...args, '--shard', shard, '--json')) : []),
     ];
     for (const run of runs) expect(run.status, run.stderr).toBe(0);
-    expectDocumented(
-      command,
-      runs.map((run) => JSON.parse(run.stdout)),
-    );
+    const jsons = runs.map((run) => JSON.parse(run.stdout) as Record<string, unknown>);
+    // The shard merged: the run's JSON again, its version the shard's.
+    if (sharded) {
+      const path = join(dir, `${command}-shard.json`);
+      writeFileSync(path, runs[2].stdout);
+      const merged = (await cliMerge([path])).summary;
+      jsons.push(JSON.parse(JSON.stringify(merged)) as Record<string, unknown>);
+    }
+    expectDocumented(command, jsons);
+    for (const json of jsons) expectStudyReport(command, json);
     if (command === 'scaling') {
       const [header] = readFileSync(join(out, 'scaling.csv'), 'utf8').split('\n');
       const columns = readmeNames('`scaling.csv` columns');
@@ -118,6 +160,7 @@ test.each(['london', 'pairing', 'scaling', 'response'])(
     );
     expect(output.summary).toMatchObject({ stopped: { signal: 'SIGINT', points: 1 } });
     expectDocumented(name, output.summary);
+    expectStudyReport(name, output.summary as Record<string, unknown>);
   },
   120_000,
 );
@@ -136,7 +179,7 @@ function commandObjects(json: unknown, added: ReadonlySet<string>): Record<strin
   return Object.values(json).flatMap((entry) => commandObjects(entry, added));
 }
 
-test('the JSON of the real study runs (results/*.json): every key in the README and in its --help', () => {
+test('the JSON of the real study runs (results/*.json): every key documented, its header, and it loads', () => {
   const added = readmeNames('The full default run (`npm run results`');
   expect([...added]).toEqual(expect.arrayContaining(['date', 'name']));
   const files = readdirSync('results').filter((name) => name.endsWith('.json'));
@@ -153,5 +196,18 @@ test('the JSON of the real study runs (results/*.json): every key in the README 
   }
   // The results hold a run of every study but larmor (which `npm run results` does not run).
   expect([...byCommand.keys()].sort()).toEqual(['london', 'pairing', 'response', 'scaling']);
-  for (const [command, objects] of byCommand) expectDocumented(command, objects);
+  for (const [command, objects] of byCommand) {
+    expectDocumented(command, objects);
+    for (const [k, json] of objects.entries()) {
+      expectStudyReport(command, json, { fresh: false });
+      expect(() =>
+        kStudyReaders[command as keyof typeof kStudyReaders](json, `${command} part ${k}`),
+      ).not.toThrow();
+    }
+  }
+});
+
+test("paper's JSON opens with the header every study's JSON shares (StudyReport)", async () => {
+  const output = await commandNamed('paper')!.run(['--json'], new Progress({ quiet: true }));
+  expectStudyReport('paper', JSON.parse(JSON.stringify(output.summary)) as Record<string, unknown>);
 });

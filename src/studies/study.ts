@@ -2,7 +2,7 @@
 // bar and Stop button), which also pace its long float64 host sums (src/run/chunks.ts inPacedChunks),
 // the one rule by which a sweep honours Stop, and the shards a sweep's points are split into
 // (`--shard K/N`) and joined back from (`merge`).
-import type { DeviceSummary } from '../io/formats.ts';
+import { kProgramVersion, type DeviceSummary } from '../io/formats.ts';
 import { InputError } from '../physics/input-error.ts';
 import type { DarwinSystem } from '../physics/models.ts';
 import type { MassMatrixBackend } from '../run/backend.ts';
@@ -427,18 +427,93 @@ export function shardPointsLack(
 }
 
 /**
- * A whole run's JSON read back (the app's Files › load): refused if it is one shard of a run, or
- * names no device (every command's --json does); returns that device.
+ * The header every study's JSON opens with (`<command> --json`, a merge's, a card's download), in
+ * this order: the command, how far a stopped run got, the program that computed its points, the
+ * device they ran on; then the study's own keys, among them a shard's "shard" beside the run's list
+ * its points are split from. Response names its device after its own keys (after "limits"), the one
+ * study whose header is not one block. The index signature admits those keys: a study's builder
+ * `satisfies StudyReport`, so that one that leaves out the device or misspells "version" fails
+ * typecheck.
  */
-export function savedRunDevice(json: Record<string, unknown>, name: string): DeviceSummary {
-  if (json.shard) {
-    throw new InputError(
-      `${name}: one shard of a run: join the shards with darwin-breit merge first`,
-      'result',
-    );
+export interface StudyReport {
+  readonly [key: string]: unknown;
+  readonly command: string;
+  /** A stopped run's (stoppedJson); a complete run's JSON has none. */
+  readonly stopped?: SweepStop;
+  /** This program's (kProgramVersion), or a merge's shards' (null: they predate the key). */
+  readonly version: string | null;
+  readonly device: DeviceSummary;
+  /** A shard's (shardJson); a whole run's JSON has none. */
+  readonly shard?: Shard;
+}
+
+/** What studyReportHeader writes: `version` left out is this program's. */
+interface StudyReportParts {
+  readonly command: string;
+  readonly stop?: SweepStop | null;
+  readonly version?: string | null;
+  readonly device?: DeviceSummary;
+}
+
+/**
+ * The opening keys of a study's JSON, in StudyReport's order, which its builder spreads first:
+ * "stopped" only where `stop` ended the run early. The shard is not among them: each study writes
+ * it beside its own list of the run's points (shardJson). Without `device`, for a study that names
+ * it after its own keys (response).
+ */
+export function studyReportHeader(
+  parts: StudyReportParts & { readonly device: DeviceSummary },
+): Pick<StudyReport, 'command' | 'stopped' | 'version' | 'device'>;
+export function studyReportHeader(
+  parts: StudyReportParts,
+): Pick<StudyReport, 'command' | 'stopped' | 'version'>;
+export function studyReportHeader({
+  command,
+  stop = null,
+  version = kProgramVersion,
+  device,
+}: StudyReportParts) {
+  return { command, ...stoppedJson(stop), version, ...(device && { device }) };
+}
+
+/** 'a', 'a or b', 'a, b or c'. */
+function alternatives(names: readonly string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+}
+
+/**
+ * The header of a study's saved JSON read back and checked, each refusal in one line naming the file
+ * `name`: its command one of `commands`; for a whole run (`kind` 'run', the app's Files › load,
+ * field 'result') no shard, which merge joins first; for one shard of a run (merge's, field
+ * 'shards') a shard {index, count}; then a device (every command's --json names one), a version that
+ * is a string or null (absent in a file written before files named it), and "stopped" as savedStop
+ * reads it. Returns the device and how far a stopped run got, what the readers go on to use.
+ */
+export function savedStudyReport(
+  json: Record<string, unknown>,
+  name: string,
+  commands: string | readonly string[],
+  kind: 'run' | 'shard' = 'run',
+): { readonly device: DeviceSummary; readonly stop: SweepStop | null } {
+  const field = kind === 'run' ? 'result' : 'shards';
+  const refuse = (why: string) => new InputError(why, field);
+  const { command, shard, device, version = null } = json;
+  const known = typeof commands === 'string' ? [commands] : commands;
+  if (typeof command !== 'string' || !known.includes(command))
+    throw refuse(`${name} is not the JSON of a ${alternatives(known)} run (--json)`);
+  if (kind === 'run' && shard)
+    throw refuse(`${name}: one shard of a run: join the shards with darwin-breit merge first`);
+  if (kind === 'shard') {
+    if (shard === undefined || shard === null)
+      throw refuse(`${name} is a whole ${command} run, not a shard: run each part with --shard K/N`);
+    const { index, count } = shard as Record<string, unknown>;
+    const whole = (x: unknown): x is number => Number.isSafeInteger(x);
+    if (!(whole(index) && whole(count) && index >= 1 && index <= count))
+      throw refuse(`${name}: "shard" is not {"index": K, "count": N} with 1 <= K <= N`);
   }
-  const kind = (json.device as { kind?: unknown } | null | undefined)?.kind;
-  if (kind !== 'gpu' && kind !== 'cpu')
-    throw new InputError(`${name}: names no device, as --json does`, 'result');
-  return json.device as DeviceSummary;
+  const deviceKind = (device as { kind?: unknown } | null | undefined)?.kind;
+  if (deviceKind !== 'gpu' && deviceKind !== 'cpu') throw refuse(`${name}: names no device, as --json does`);
+  if (!(typeof version === 'string' || version === null))
+    throw refuse(`${name}: "version" is not a string or null`);
+  return { device: device as DeviceSummary, stop: savedStop(json, name) };
 }

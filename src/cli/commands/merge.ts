@@ -3,7 +3,7 @@
 // timings, its fits recomputed from all points, and the same text and files.
 import { InputError } from '../../physics/input-error.ts';
 import { kProgramVersion, parseJsonObject } from '../../io/formats.ts';
-import { sameInShards, savedStop } from '../../studies/study.ts';
+import { sameInShards, savedStudyReport } from '../../studies/study.ts';
 import { kCommonOptions, parseCommandArgs, readTextFile } from '../options.ts';
 import { checkOutputDirectory, summaryFileName } from '../output-directory.ts';
 import type { Progress } from '../progress.ts';
@@ -56,41 +56,18 @@ export interface Shards {
   merge(shards: readonly Record<string, unknown>[], values: MergeValues, progress: Progress): CommandOutput;
 }
 
-/** 'a', 'a or b', 'a, b or c'. */
-function alternatives(names: readonly string[]): string {
-  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
-}
-
 /**
- * A shard's JSON, refused in one line unless it is an object of a mergeable command with "shard", and
- * a whole one: a shard that a signal stopped lacks points the merged run would pass off as measured.
+ * A shard's JSON, refused in one line unless it is an object of a mergeable command whose header
+ * (savedStudyReport) is a shard's, and a whole one: a shard that a signal stopped lacks points the
+ * merged run would pass off as measured. The merged text and JSON name the device: a shard without
+ * one is not what the command printed.
  */
 function readShard(path: string, sharded: ReadonlyMap<string, Shards>): Record<string, unknown> {
   const text = readTextFile(path, 'shards', 'merge: every shard');
   // What `--json > FILE` leaves of a shard stopped before it printed.
   if (text.trim() === '') throw new InputError(`${path} is empty: did its shard finish?`, 'shards');
   const json = parseJsonObject(text, path, 'shards');
-  const { command, shard, device } = json;
-  if (typeof command !== 'string' || !sharded.has(command)) {
-    const names = alternatives([...sharded.keys()]);
-    throw new InputError(`${path} is not the JSON of a ${names} run (--json)`, 'shards');
-  }
-  if (shard === undefined || shard === null) {
-    throw new InputError(
-      `${path} is a whole ${command} run, not a shard: run each part with --shard K/N`,
-      'shards',
-    );
-  }
-  const { index, count } = shard as Record<string, unknown>;
-  const whole = (x: unknown): x is number => Number.isSafeInteger(x);
-  if (!(whole(index) && whole(count) && index >= 1 && index <= count)) {
-    throw new InputError(`${path}: "shard" is not {"index": K, "count": N} with 1 <= K <= N`, 'shards');
-  }
-  // The merged text and JSON name the device: a shard without one is not what the command printed.
-  if (typeof (device as { kind?: unknown } | null)?.kind !== 'string') {
-    throw new InputError(`${path} names no device: not what ${command} --json prints`, 'shards');
-  }
-  const stop = savedStop(json, path);
+  const { stop } = savedStudyReport(json, path, [...sharded.keys()], 'shard');
   if (stop) {
     throw new InputError(
       `${path} stopped after ${stop.points} of ${stop.of} points: rerun that shard`,

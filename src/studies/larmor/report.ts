@@ -1,9 +1,9 @@
 // The Larmor study's report: `larmor --json` (snake_case, SI units); its text is this JSON flattened.
-import { kCpuDevice, kProgramVersion } from '../../io/formats.ts';
+import { kCpuDevice } from '../../io/formats.ts';
 import { kChandrasekharCurrentFractions, larmorSpeedNote } from '../../physics/larmor.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { kFluxQuantum } from '../../physics/paper.ts';
-import { isObject, savedRunDevice } from '../study.ts';
+import { isObject, savedStudyReport, studyReportHeader, type StudyReport } from '../study.ts';
 import type { LarmorOptions, LarmorRun } from './run.ts';
 import { parseFieldTesla, parseLarmorN, parseLarmorRadius } from './spec.ts';
 
@@ -13,9 +13,7 @@ export function larmorJson(run: LarmorRun) {
   const { n, fieldTesla, radiusMetres } = run.options;
   const nano = 1e-9;
   return {
-    command: 'larmor',
-    version: kProgramVersion,
-    device: kCpuDevice,
+    ...studyReportHeader({ command: 'larmor', device: kCpuDevice }),
     ring: {
       n,
       b_tesla: fieldTesla,
@@ -60,16 +58,17 @@ export function larmorJson(run: LarmorRun) {
         'a Larmor current of N electrons at one flux quantum is N / (k_F R) times e v_F/(2 pi R), so these ' +
         'currents would need N = (0.3-2.0) k_F R semiclassical electrons: the paper reads them as ballistic',
     },
-  };
+  } satisfies StudyReport;
 }
 
 /**
  * A `larmor --json` read back (the app's Files › load): the ring's N, B and R, held to the bounds the
- * command holds its flags to. A shard, a file that names no device, or one without the ring's three
- * numbers or with one out of bounds is refused in one line (field 'result').
+ * command holds its flags to. A file whose header savedStudyReport refuses (a shard, one that names
+ * no device), or one without the ring's three numbers or with one out of bounds, is refused in one
+ * line (field 'result').
  */
 export function larmorFromJson(json: Record<string, unknown>, name: string): LarmorOptions {
-  savedRunDevice(json, name);
+  savedStudyReport(json, name, 'larmor');
   const ring = isObject(json.ring) ? json.ring : {};
   const missing = ['n', 'b_tesla', 'radius_m'].filter((key) => ring[key] === undefined);
   if (missing.length) {

@@ -2,7 +2,7 @@
 // snake_case as scripts read it), the text table, and the plots (`london --out DIR`): the map of
 // B_z / B_London over the x-z plane of one body, beside it the map of log10 |B_z / B_London - 1|, and
 // the distance of N r_e/R from its continuum value against N.
-import { kProgramVersion, type DeviceSummary } from '../../io/formats.ts';
+import type { DeviceSummary } from '../../io/formats.ts';
 import { heatMap, linePlot } from '../../io/svg.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { withinTarget } from '../../run/check.ts';
@@ -26,17 +26,17 @@ import {
   listLack,
   objectLack,
   sameInShards,
-  savedRunDevice,
-  savedStop,
+  savedStudyReport,
   shardJson,
   shardPointsLack,
-  stoppedJson,
   stoppedLine,
+  studyReportHeader,
   sweepPlotTitle,
   sweepValuesLack,
   finiteOrNaN,
   type FieldKind,
   type Shard,
+  type StudyReport,
   type SweepStop,
 } from '../study.ts';
 import {
@@ -283,10 +283,7 @@ export function londonJson(run: {
   const cylinder = run.geometry === 'cylinder';
   const continuum = continuumUniformity({ geometry: run.geometry, halfHeight: run.halfHeight }, run.grid);
   return {
-    command: 'london',
-    ...stoppedJson(run.stop ?? null),
-    version: run.version === undefined ? kProgramVersion : run.version,
-    device: run.device,
+    ...studyReportHeader({ command: 'london', stop: run.stop, version: run.version, device: run.device }),
     geometry: run.geometry,
     half_height: cylinder ? run.halfHeight : null,
     grid: run.grid,
@@ -310,7 +307,7 @@ export function londonJson(run: {
     studies: run.studies.map(londonStudyJson),
     convergence: londonConvergenceJson(run.convergence),
     files: [] as string[],
-  };
+  } satisfies StudyReport;
 }
 
 export type LondonJson = ReturnType<typeof londonJson>;
@@ -374,7 +371,7 @@ export function londonFromJson(
   readonly convergence: LondonConvergence;
 } {
   const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
-  savedRunDevice(json, name);
+  const { stop } = savedStudyReport(json, name, 'london');
   const geometry = json.geometry;
   if (typeof geometry !== 'string' || !isLondonGeometry(geometry))
     throw refuse('no London body (sphere or cylinder)');
@@ -432,7 +429,7 @@ export function londonFromJson(
   if (lack !== null) throw refuse(`${lack}, not what london --json writes`);
   // A run stopped with none of its list finished says so, as it did when it ran.
   const listPoints = run.convergence.points.map(convergencePointFromJson);
-  const stoppedBefore = savedStop(json, name) !== null && listPoints.length === 0;
+  const stoppedBefore = stop !== null && listPoints.length === 0;
   const convergence = summariseLondonConvergence(
     geometry,
     halfHeight ?? 1,

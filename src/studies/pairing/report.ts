@@ -3,7 +3,7 @@
 // names the CLI prints, and the two plots of the numerical ground state against eq. 46.
 import { linePlot } from '../../io/svg.ts';
 import { kPairingBoxLength, kPairingStep } from '../../physics/coulomb1d.ts';
-import { kCpuDevice, kProgramVersion } from '../../io/formats.ts';
+import { kCpuDevice } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
 import {
   kEq46MinRatio,
@@ -21,15 +21,16 @@ import {
   listLack,
   objectLack,
   sameInShards,
-  savedRunDevice,
+  savedStudyReport,
   shardJson,
   shardPointsLack,
-  stoppedJson,
   stoppedLine,
+  studyReportHeader,
   sweepPlotTitle,
   sweepValuesLack,
   type FieldKind,
   type Shard,
+  type StudyReport,
   type SweepStop,
 } from '../study.ts';
 
@@ -298,15 +299,12 @@ export function pairingJson(run: {
   readonly stop?: SweepStop | null;
 }) {
   return {
-    command: 'pairing',
-    ...stoppedJson(run.stop ?? null),
-    // A merge's is its shards' (mergePairing), null where they predate the key.
-    version: kProgramVersion as string | null,
-    device: kCpuDevice,
+    // A merge's version is its shards' (mergePairing), null where they predate the key.
+    ...studyReportHeader({ command: 'pairing', stop: run.stop, device: kCpuDevice }),
     ...(run.shard ? { ratios: run.ratios, shard: shardJson(run.shard) } : {}),
     ...pairingTable(run.points, run.rings),
     files: [] as string[],
-  };
+  } satisfies StudyReport;
 }
 
 export type PairingJson = ReturnType<typeof pairingJson>;
@@ -329,10 +327,8 @@ export function mergePairing(shards: readonly PairingJson[]): {
     }),
   );
   const json: PairingJson = {
-    command: first.command,
     // One program's: merge refuses shards whose "version" differs.
-    version: first.version ?? null,
-    device: first.device,
+    ...studyReportHeader({ command: first.command, version: first.version ?? null, device: first.device }),
     equation: first.equation,
     units: first.units,
     grid: {
@@ -491,7 +487,7 @@ export function pairingFromJson(
   json: Record<string, unknown>,
   name: string,
 ): { readonly json: PairingJson; readonly plotted: ReturnType<typeof plottedFromJson> } {
-  savedRunDevice(json, name);
+  savedStudyReport(json, name, 'pairing');
   const lack = pairingLack(json);
   if (lack !== null)
     throw new InputError(`${name}: not a pairing run as pairing --json writes it (${lack})`, 'result');

@@ -1,6 +1,6 @@
 // The paper study's report: the rows as `paper --json` prints them with sec. II.D's flux results, the
 // text table, and the flux plots of `paper --out DIR`.
-import { kCpuDevice, kProgramVersion } from '../../io/formats.ts';
+import { kCpuDevice } from '../../io/formats.ts';
 import { linePlot } from '../../io/svg.ts';
 import { persistentCurrent, type RingCondition } from '../../physics/flux.ts';
 import type { PaperRow } from '../../physics/paper.ts';
@@ -8,6 +8,7 @@ import type { RingTemperature } from '../../physics/pairing.ts';
 import { kConditionEquations, kFluxLevels, ringLevelAt, type FluxStudy } from '../../physics/paper-flux.ts';
 import { pairFluxEnergy } from '../../physics/ring-pair.ts';
 import { markdownNumber, textTable } from '../markdown.ts';
+import { studyReportHeader, type StudyReport } from '../study.ts';
 
 /** The flux study under the JSON names `paper --json` prints (key "flux"). */
 export function fluxJson(flux: FluxStudy) {
@@ -56,13 +57,11 @@ export function fluxJson(flux: FluxStudy) {
 
 export function paperJson(rows: readonly PaperRow[], flux: FluxStudy) {
   return {
-    command: 'paper',
-    version: kProgramVersion,
-    device: kCpuDevice,
+    ...studyReportHeader({ command: 'paper', device: kCpuDevice }),
     rows,
     flux: fluxJson(flux),
     files: [] as string[],
-  };
+  } satisfies StudyReport;
 }
 
 /** A cell of the table: a number to six digits, as the other studies' text tables write theirs. */

@@ -1,7 +1,7 @@
 // The response study's reports: the JSON (snake_case keys, as the README lists them), the per-electron
 // velocities as CSV, and the SVG plots (screening curves beside the continuum curves, the current against
 // depth, the x-z field map) through src/io/svg.ts. Presentation only: numbers come from run.ts.
-import { kProgramVersion, numberOf, type DeviceSummary } from '../../io/formats.ts';
+import { numberOf, type DeviceSummary } from '../../io/formats.ts';
 import { heatMap, kPalette, linePlot, type PlotSeries } from '../../io/svg.ts';
 import {
   continuumCentreField,
@@ -19,11 +19,11 @@ import { markdownNumber as f, markdownTable, textTable } from '../markdown.ts';
 import {
   pointCheck,
   pointWithinTarget,
-  savedRunDevice,
-  savedStop,
-  stoppedJson,
+  savedStudyReport,
   stoppedLine,
+  studyReportHeader,
   sweepPlotTitle,
+  type StudyReport,
   type SweepStop,
 } from '../study.ts';
 import { geometry, isGeometryName } from '../../physics/geometry.ts';
@@ -110,7 +110,7 @@ export function responseFromJson(
   name: string,
 ): ShownResponse & { readonly device: DeviceSummary } {
   const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
-  const device = savedRunDevice(json, name);
+  const { device, stop } = savedStudyReport(json, name, 'response');
   const { geometry, drive, model } = json;
   if (typeof geometry !== 'string' || !isGeometryName(geometry)) throw refuse('no response geometry');
   if (typeof drive !== 'string' || !isDriveName(drive)) throw refuse('no drive (field, flux or rotation)');
@@ -169,7 +169,7 @@ export function responseFromJson(
   const listAt = (n: number) => points.filter((p) => p.n === n).map((p) => p.nEpsilon);
   const first = listAt(ns[0]);
   // A sweep stopped part-way through its last N (study.ts's Stop rule) has that N's first N r_e/R.
-  const stopped = savedStop(json, name) !== null;
+  const stopped = stop !== null;
   const sameList = (list: number[], last: boolean) =>
     (list.length === first.length || (stopped && last && list.length < first.length)) &&
     list.every((x, k) => sameNEpsilon(x, first[k]));
@@ -213,15 +213,19 @@ function scaleNumber(
 }
 
 /**
+ * A sweep's JSON: "stopped" after "command" where `stop` ended it early, the device after the limits;
  * `threads`: the float64 CPU tree's thread count (--device cpu), with which its products are the same
- * only to rounding; recorded after "tree" where that tree served a point.
+ * only to rounding, recorded after "tree" where that tree served a point.
  */
-export function responseJson(result: ResponseResult, device: DeviceSummary, threads?: number) {
+export function responseJson(
+  result: ResponseResult,
+  device: DeviceSummary,
+  { stop = null, threads }: { readonly stop?: SweepStop | null; readonly threads?: number } = {},
+) {
   const { spec } = result;
   const rotation = spec.drive === 'rotation';
   return {
-    command: 'response',
-    version: kProgramVersion,
+    ...studyReportHeader({ command: 'response', stop }),
     drive: spec.drive,
     geometry: spec.geometry,
     model: spec.model,
@@ -308,7 +312,7 @@ export function responseJson(result: ResponseResult, device: DeviceSummary, thre
     })),
     device,
     ...treeSummary(result, threads),
-  };
+  } satisfies StudyReport;
 }
 
 /**
@@ -351,8 +355,7 @@ export function responseIndefiniteWarning(
 /**
  * `response --json`'s summary, and what the app's Studies › Response saves: responseJson and, where
  * the run summed maps (a grid), "field_map_check": their largest fieldMapCheck (the GPU's Biot-Savart
- * sum against float64), null where the maps were summed in float64; "stopped" after "command" where
- * `stop` ended the sweep early.
+ * sum against float64), null where the maps were summed in float64.
  */
 export function responseSummary(
   result: ResponseResult,
@@ -360,8 +363,7 @@ export function responseSummary(
   stop: SweepStop | null = null,
   threads?: number,
 ) {
-  const { command, ...json } = responseJson(result, device, threads);
-  return { command, ...stoppedJson(stop), ...json, ...fieldMapCheck(result) };
+  return { ...responseJson(result, device, { stop, threads }), ...fieldMapCheck(result) };
 }
 
 function fieldMapCheck(result: ResponseResult): { field_map_check?: number | null } {

@@ -5,7 +5,7 @@
 //   CSV   one row per point of every study.
 //   SVG   per study, lambda_max against N (log-log) and lambda_max / N against N.
 import { kPalette, linePlot, type PlotSeries, type ReferenceLine } from '../../io/svg.ts';
-import { deviceName, kProgramVersion, type DeviceSummary } from '../../io/formats.ts';
+import { deviceName, type DeviceSummary } from '../../io/formats.ts';
 import { InputError } from '../../physics/input-error.ts';
 import { isModelName, kModelNames, type ModelName } from '../../physics/models.ts';
 import {
@@ -27,16 +27,17 @@ import {
   pointCheck,
   pointWithinTarget,
   sameInShards,
-  savedRunDevice,
+  savedStudyReport,
   shardJson,
   shardPointsLack,
-  stoppedJson,
   stoppedLine,
+  studyReportHeader,
   sweepPlotTitle,
   sweepValuesLack,
   finiteOrNaN,
   type FieldKind,
   type Shard,
+  type StudyReport,
   type SweepStop,
 } from '../study.ts';
 import { kScalingElectrons, kScalingMinElectrons, type ScalingSweep } from './spec.ts';
@@ -425,10 +426,7 @@ export function scalingJson(run: {
   readonly version?: string | null;
 }) {
   return {
-    command: 'scaling',
-    ...stoppedJson(run.stop ?? null),
-    version: run.version === undefined ? kProgramVersion : run.version,
-    device: run.device,
+    ...studyReportHeader({ command: 'scaling', stop: run.stop, version: run.version, device: run.device }),
     model: run.model,
     ns: run.ns,
     ...(run.shard ? { shard: shardJson(run.shard) } : {}),
@@ -439,7 +437,7 @@ export function scalingJson(run: {
     })),
     files: [] as string[],
     timing_ms: { total_ms: run.totalMs },
-  };
+  } satisfies StudyReport;
 }
 
 export type ScalingJson = ReturnType<typeof scalingJson>;
@@ -665,7 +663,7 @@ export function scalingRunFromJson(
   readonly totalMs: number;
 } {
   const refuse = (why: string) => new InputError(`${name}: ${why}`, 'result');
-  const device = savedRunDevice(json, name);
+  const { device } = savedStudyReport(json, name, 'scaling');
   const model = json.model;
   if (!isModelName(model)) throw refuse(`model must be ${kModelNames.join(' or ')}`);
   const sweep = savedSweep(json.sweep);
