@@ -299,10 +299,7 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<GpuCo
     lastLoss = new GpuError('lost', `the GPU device was lost: ${why || 'no reason given'}`);
     if (info.reason !== 'destroyed') report(lastLoss);
   });
-  device.addEventListener('uncapturederror', (event) => {
-    const error = (event as GPUUncapturedErrorEvent).error;
-    report(new GpuError(errorKind(error), `uncaptured GPU error: ${oneLine(error.message)}`));
-  });
+  reportUncapturedErrors(device, report);
 
   const l = device.limits;
   const adapterInfo = summarise(adapter, backend);
@@ -325,6 +322,18 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<GpuCo
     hasSubgroups,
     profile,
   };
+}
+
+/**
+ * Sends the device's uncaptured errors to `report`. A function of its own, so that the listener's
+ * closure holds `report` alone: one sharing acquireDevice's scope would hold the device too, and Dawn
+ * keeps a listener alive as long as its device, which then is never collected (nor its caches).
+ */
+function reportUncapturedErrors(device: GPUDevice, report: (error: GpuError) => void): void {
+  device.addEventListener('uncapturederror', (event) => {
+    const error = (event as GPUUncapturedErrorEvent).error;
+    report(new GpuError(errorKind(error), `uncaptured GPU error: ${oneLine(error.message)}`));
+  });
 }
 
 /**
