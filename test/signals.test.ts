@@ -4,7 +4,15 @@
 // or half-written, nor its temporary directory. A study's sweep that has finished a point reports
 // the points it finished, and exits the same way.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +120,54 @@ describe('SIGINT, SIGTERM and SIGHUP in the middle of a run', () => {
     expect(existsSync(out)).toBe(false);
     // Nor the GPU's runtime directory (src/gpu/device.ts).
     expect(run.leftInTemporary).toEqual([]);
+  });
+
+  test('a GPU run killed outright leaves its runtime directory, and the next run removes it', async () => {
+    // SIGKILL (a scheduler's time limit, the OOM killer) runs no exit handler; the directory names its
+    // process, which a GPU run an hour on finds gone. A running process's directory (this test's
+    // parent's id, alive), a gone one's of less than an hour and names of another form are left alone.
+    const temporary = mkdtempSync(join(tmpdir(), 'darwin-breit-signal-tmp-'));
+    const env = privateTemporaryDirectory(temporary);
+    const killed = await runCliActingAt(
+      bundle,
+      ['scaling', '--geometries', 'ball', '--n-min', '1000', '--n-max', '2000', '--points', '2', '--json'],
+      /point 1 of 2/,
+      (child) => child.kill('SIGKILL'),
+      env,
+    );
+    expect(killed.signal).toBe('SIGKILL');
+    const left = readdirSync(temporary);
+    expect(left).toEqual([expect.stringMatching(/^darwin-breit-xdg-\d+-[A-Za-z0-9]{6}$/)]);
+    // Left an hour: a process of another PID namespace sharing the directory is "gone" from here too.
+    const fresh = `darwin-breit-xdg-999999999-abcdef`;
+    const running = `darwin-breit-xdg-${process.ppid}-abcdef`;
+    const otherForm = 'darwin-breit-xdg-abcdef';
+    for (const name of [fresh, running, otherForm]) mkdirSync(join(temporary, name));
+    const anHourAgo = new Date(Date.now() - 3_601_000);
+    for (const name of [left[0], running, otherForm]) utimesSync(join(temporary, name), anHourAgo, anHourAgo);
+    // Spawned as is: runCli would set its variables over this process's, XDG_RUNTIME_DIR included.
+    const next = spawnSync(
+      process.execPath,
+      [
+        bundle,
+        'solve',
+        '--geometry',
+        'ball',
+        '--n',
+        '20',
+        '--velocity',
+        'rigid',
+        '--epsilon',
+        '0.01',
+        '--json',
+      ],
+      {
+        env,
+        encoding: 'utf8',
+      },
+    );
+    expect(next.status, next.stderr).toBe(0);
+    expect(readdirSync(temporary).sort()).toEqual([fresh, otherForm, running].sort());
   });
 
   test('a signal before the GPU device is open: one line, exit 143, no runtime directory left', async () => {

@@ -138,18 +138,63 @@ async function loadDawn(): Promise<typeof import('webgpu')> {
  * variable is unset (CI, containers); a private directory keeps stderr to what the user should read.
  * It goes when the process exits, or every run would leave one behind in the temporary directory
  * (the CLI takes signals over from their default action, which would skip the exit handlers:
- * src/cli/signals.ts).
+ * src/cli/signals.ts). A run killed outright (SIGKILL: a scheduler's time limit, the OOM killer)
+ * runs no handler, so the directory names its process, and a later run removes those of this
+ * user's processes that are gone (abandonedRuntimeDirectories), an hour on: a job array whose jobs
+ * hit their limit does not fill the temporary directory.
  */
 async function ensureRuntimeDirectory(): Promise<void> {
   if (process.env.XDG_RUNTIME_DIR) return;
-  const [{ mkdtempSync, rmSync }, { tmpdir }, { join }] = await Promise.all([
+  const [fs, { tmpdir }, { join }] = await Promise.all([
     importNode<typeof import('node:fs')>('node:fs'),
     importNode<typeof import('node:os')>('node:os'),
     importNode<typeof import('node:path')>('node:path'),
   ]);
-  const directory = mkdtempSync(join(tmpdir(), 'darwin-breit-xdg-'));
+  const temporary = tmpdir();
+  for (const name of abandonedRuntimeDirectories(fs.readdirSync(temporary), processGone)) {
+    const path = join(temporary, name);
+    try {
+      // Only this user's (another's is not this run's to remove, nor could it be in a sticky /tmp),
+      // and only an old one: a process of another PID namespace sharing the directory (a container)
+      // is "gone" from here, and needs its own while its drivers start.
+      const { uid, mtimeMs } = fs.lstatSync(path);
+      if (uid === process.getuid?.() && Date.now() - mtimeMs > kAbandonedAfterMs) {
+        fs.rmSync(path, { recursive: true, force: true });
+      }
+    } catch {
+      // Gone already (another run's sweep), or unreadable: not this run's concern.
+    }
+  }
+  const directory = fs.mkdtempSync(join(temporary, `${kRuntimeDirectoryPrefix}${process.pid}-`));
   process.env.XDG_RUNTIME_DIR = directory;
-  process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
+  process.once('exit', () => fs.rmSync(directory, { recursive: true, force: true }));
+}
+
+/** The runtime directory's name: this prefix, the process's id, '-' and mkdtemp's six characters. */
+const kRuntimeDirectoryPrefix = 'darwin-breit-xdg-';
+/** How long a gone process's runtime directory is left before another run removes it. */
+const kAbandonedAfterMs = 3_600_000;
+
+/**
+ * Of the names in the temporary directory, the runtime directories (ensureRuntimeDirectory) whose
+ * process `gone` says has ended: a process that ran its exit handlers removed its own.
+ */
+function abandonedRuntimeDirectories(names: readonly string[], gone: (pid: number) => boolean): string[] {
+  const pattern = new RegExp(`^${kRuntimeDirectoryPrefix}(\\d+)-[A-Za-z0-9]{6}$`);
+  return names.filter((name) => {
+    const pid = pattern.exec(name)?.[1];
+    return pid !== undefined && gone(Number(pid));
+  });
+}
+
+/** Whether no process `pid` runs: kill(pid, 0) finds none (another user's answers EPERM: it runs). */
+function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 /**
