@@ -71,21 +71,31 @@ test('a device destroyed mid-solve: one clear loss, and a new device works', asy
 // Dawn's create() objects must outlive every collection (src/gpu/device.ts): when one was dropped with
 // its last device, a collection killed the process within a few cycles and vitest reported "Worker
 // exited unexpectedly". Each cycle's device multiplies p = M v, checked against the float64 product.
+const small: DarwinSystem = { ...system, configuration: geometry('ball', 40) };
+
+/**
+ * Acquires a device, holds its product p = M v (`v` random of `seed`) to the float64 one, releases it,
+ * and returns the device released.
+ */
+async function computeOnNewDevice(seed: number): Promise<GPUDevice> {
+  const v = velocityPattern(small, 'random', seed);
+  const exact = await cpuBackend(small).momenta(v);
+  const context = await acquireDevice();
+  try {
+    const backend = await gpuBackend(context, small, { matrix: 'free' });
+    expect(relativeError(await backend.momenta(v), exact)).toBeLessThan(1e-6);
+    backend.dispose();
+  } finally {
+    releaseDevice(context);
+  }
+  return context.device;
+}
+
 test('twelve devices acquired and released, the garbage collector run between: each one computes', async () => {
   setFlagsFromString('--expose-gc');
   const collect = runInNewContext('gc') as () => void;
-  const small: DarwinSystem = { ...system, configuration: geometry('ball', 40) };
-  const v = velocityPattern(small, 'random', 5);
-  const exact = await cpuBackend(small).momenta(v);
   for (let cycle = 0; cycle < 12; cycle++) {
-    const context = await acquireDevice();
-    try {
-      const backend = await gpuBackend(context, small, { matrix: 'free' });
-      expect(relativeError(await backend.momenta(v), exact)).toBeLessThan(1e-6);
-      backend.dispose();
-    } finally {
-      releaseDevice(context);
-    }
+    await computeOnNewDevice(5);
     collect();
     await new Promise((resolve) => setTimeout(resolve, 5));
     collect();
@@ -100,23 +110,10 @@ test('twelve devices acquired and released, the garbage collector run between: e
 test('released devices are collected by the garbage collector, their caches with them', async () => {
   setFlagsFromString('--expose-gc');
   const collect = runInNewContext('gc') as () => void;
-  const small: DarwinSystem = { ...system, configuration: geometry('ball', 40) };
-  const v = velocityPattern(small, 'random', 7);
-  const exact = await cpuBackend(small).momenta(v);
   const finalized: number[] = [];
   const registry = new FinalizationRegistry<number>((cycle) => finalized.push(cycle));
   const cycles = 3;
-  for (let cycle = 0; cycle < cycles; cycle++) {
-    const context = await acquireDevice();
-    try {
-      const backend = await gpuBackend(context, small, { matrix: 'free' });
-      expect(relativeError(await backend.momenta(v), exact)).toBeLessThan(1e-6);
-      backend.dispose();
-    } finally {
-      registry.register(context.device, cycle);
-      releaseDevice(context);
-    }
-  }
+  for (let cycle = 0; cycle < cycles; cycle++) registry.register(await computeOnNewDevice(7), cycle);
   for (let round = 0; round < 20 && finalized.length < cycles - 1; round++) {
     collect();
     await new Promise((resolve) => setTimeout(resolve, 20));
