@@ -55,6 +55,13 @@ export interface ShaderEntriesSpec<Entry extends string> {
  * layout for its group 0 (entry points with the same bindings share one, so their bind groups are
  * interchangeable) after which come the shared groups, and a pipeline built on first use and
  * cached, labelled '<family>.<entry>'.
+ *
+ * A host made per backend (the assembly, the dense and matrix-free products, Biot-Savart) asks for
+ * its pipeline again at every point of a sweep and keeps no cache of its own: Dawn deduplicates its
+ * objects by content, so a descriptor equal to that of a pipeline still alive (the point before's,
+ * until the collector finalizes it) gets that pipeline back without a compile. What would cost
+ * seconds to compile again (tree.ts's passes) or what every engine uses (engine/krylov.ts) is held
+ * per device instead.
  */
 export class ShaderEntries<Entry extends string> {
   readonly device: GPUDevice;
