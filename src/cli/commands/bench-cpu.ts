@@ -246,7 +246,7 @@ function benchFastProducts(
       note,
     });
   }
-  for (const array of allocatedArrays(tree)) pool.release(array);
+  pool.release(...allocatedArrays(tree));
   return rows;
 }
 
@@ -285,8 +285,7 @@ function benchCpuSize(
   const fillMs = wallMs(() => pool.run(fillRows, [target, 2], blocks), repeats, beforeRepeat);
   const fillGbps = rate(matrixBytes, fillMs);
   rows.push({ ...row('fill', system, fillMs, matrixBytes, null, copyGbps), ratio_to_fill: 1 });
-  pool.release(source);
-  pool.release(target);
+  pool.release(source, target);
   // Copy and fill alone hold no M, and checkCpuBenchFits lets them past the dense M's limit.
   if (!kDenseRows.some((kernel) => only.has(kernel))) return asked();
 
