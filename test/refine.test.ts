@@ -34,6 +34,7 @@ import {
 import { solveJson } from '../src/run/report.ts';
 import { runSolve, type SolveRequest } from '../src/run/solve.ts';
 import { runSpectrum } from '../src/run/spectrum.ts';
+import { watchedPool } from './helpers/pool.ts';
 import { inProcessReference, sampledRows, sampledSpectrumCheck } from './helpers/reference.ts';
 import { applyMassMatrix } from '../src/solvers/dense.ts';
 import { gpuBackend } from '../src/engine/backend.ts';
@@ -139,16 +140,24 @@ describe('the float64 products of the refinement', () => {
     });
   }
 
-  test("on a pool of 3 threads, where its rows run on the threads: the single-thread product's bits", () => {
+  test("on a pool of 3 threads, where its rows run on the threads: the single-thread product's bits, its arrays released after", () => {
     const { system } = kSetups[0];
     const v = randomVector(3 * system.configuration.n, 13);
-    const pool = nodeWorkerPool(3, kCpuKernels);
+    const { pool, held, seen } = watchedPool(3);
     try {
-      expect(float64Product(system, pool)(v)).toEqual(float64Product(system)(v));
+      const products = [float64Product(system, pool), float64Product(system, pool, undefined, 'interaction')];
+      expect(products[0](v)).toEqual(float64Product(system)(v));
       // Its eps T v alone (massFreeRows with D = 0), as applyInteractionFree sums it.
-      expect(float64Product(system, pool, undefined, 'interaction')(v)).toEqual(
-        float64Product(system, undefined, undefined, 'interaction')(v),
-      );
+      expect(products[1](v)).toEqual(float64Product(system, undefined, undefined, 'interaction')(v));
+      // The float64 tree's passes on the threads: the same sums in another order.
+      const tree = { tolerance: 1e-5 };
+      products.push(float64Product(system, pool, tree));
+      expect(relativeError(products[2](v), float64Product(system, undefined, tree)(v))).toBeLessThan(1e-14);
+      // Each pair loop shares the positions, D, x and y with the workers, the tree its own arrays.
+      for (const ids of seen) expect(ids.size).toBeGreaterThan(8);
+      for (const product of products) product.release();
+      expect(held).toHaveLength(2);
+      for (const ids of held) expect(ids.size).toBe(0);
     } finally {
       pool.dispose();
     }

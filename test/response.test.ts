@@ -87,9 +87,11 @@ import { pointWithinTarget, type BackendFactory } from '../src/studies/study.ts'
 import { kResponseLimits, responseSpec, type ResponseInput } from '../src/studies/response/spec.ts';
 import { expectUserErrorRun, runCli, useCliBundle } from './helpers/cli-bundle.ts';
 import { gpuHarness } from './helpers/gpu.ts';
+import { watchedPool } from './helpers/pool.ts';
 import { inProcessReference } from './helpers/reference.ts';
 import { FloatReference, referenceAnswerer } from '../src/run/reference.ts';
 import { RunStopped } from '../src/run/chunks.ts';
+import { float64Products } from '../src/run/refine.ts';
 
 /** A float32 sum (the GPU's Biot-Savart maps) agrees with float64's to this. */
 const kGpuTolerance = 2e-5;
@@ -1523,6 +1525,30 @@ describe('GPU', () => {
           within_target: true,
         });
       });
+    },
+  );
+
+  gpu.test(
+    "a sweep's refined products on its pool's threads: each released as its solve ends, the answers float64's",
+    async (context) => {
+      // The study engine's one pool (src/cli/engine.ts openStudyEngine) outlives every point; on 3
+      // threads (kMatrixFreeMinimumThreads) each refined solve's pair loop shares 4 arrays with its
+      // workers (parallelInteractionFree), which each worker holds until the pool says release.
+      const { pool, held, seen } = watchedPool(3);
+      try {
+        const spec = responseSpec({ geometry: 'sphere', n: '200', nEpsilon: '0.1,1,10', device: 'gpu' });
+        const products = float64Products(() => pool);
+        const got = await runResponse(spec, gpuOpen(context, 'free'), {}, null, null, products);
+        const expected = await runResponse({ ...spec, device: 'cpu' }, cpuOpen);
+        expectClose(got.points, expected.points);
+        for (const p of got.points) expect(p.trueResidualProduct).toBe('float64');
+        expect(held).toHaveLength(2);
+        // Every point's 4 arrays reached each worker, and none is held once the sweep has ended.
+        for (const ids of seen) expect(ids.size).toBe(4 * got.points.length);
+        for (const ids of held) expect(ids.size).toBe(0);
+      } finally {
+        pool.dispose();
+      }
     },
   );
 

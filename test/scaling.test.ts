@@ -822,6 +822,20 @@ describe("a point's float64 check of its extremes", () => {
   const mirror: BackendFactory = async (system) => cpuBackend(system, 'float32');
   const options = { geometry: 'sphere', model: 'vector', tol: 1e-6 } as const;
 
+  it('a reference that cannot be made fails the point, and its backend is disposed all the same', async () => {
+    let disposed = 0;
+    const counted: BackendFactory = async (system) => {
+      const backend = cpuBackend(system, 'float32');
+      return { ...backend, dispose: () => (disposed++, backend.dispose()) };
+    };
+    const refused = new Error('no reference for this point');
+    const reference = () => {
+      throw refused;
+    };
+    await expect(scalingPoint(counted, { ...options, reference }, 16)).rejects.toBe(refused);
+    expect(disposed).toBe(1);
+  });
+
   it('against the dense float64 reference: a real error within the target', async () => {
     const p = await scalingPoint(mirror, { ...options, reference: (system) => cpuBackend(system) }, 40);
     expect(p.check).toBeGreaterThan(0);

@@ -372,16 +372,18 @@ export async function openBackend(
     // The storage decided once: the check's decision needs it before the backend is built.
     const chosen = chooseCpuStorage(system, choice.matrix, kHostMemory, choice.lanczosBasis);
     decideCheck(checkDecision(system, 'cpu', choice.requestedCheck, chosen));
-    const backend = openCpuBackendShown(
-      progress,
-      (message) => progress.log(message),
-      system,
-      chosen,
-      choice.treeTolerance,
-      { lanczosBasis: choice.lanczosBasis, pool: float64Pool },
+    const backend = disposedIfThrows(
+      openCpuBackendShown(
+        progress,
+        (message) => progress.log(message),
+        system,
+        chosen,
+        choice.treeTolerance,
+        { lanczosBasis: choice.lanczosBasis, pool: float64Pool },
+      ),
+      (opened) => warnOfTreeWork(progress, opened),
     );
     const storage = backendStorage(backend);
-    warnOfTreeWork(progress, backend);
     return {
       backend,
       device: kCpuDevice,
@@ -411,23 +413,19 @@ export async function openBackend(
     progress.log(
       `setting up M on the GPU (${deviceName(gpu.device)}): ${size} unknowns, matrix ${choice.matrix}`,
     );
-    const backend = await gpuBackend(gpu.context, system, {
+    const built = await gpuBackend(gpu.context, system, {
       matrix: choice.matrix,
       treeTolerance: choice.treeTolerance,
       lanczosBasis: choice.lanczosBasis,
       operation: choice.operation,
       onChunk: chunkProgress(progress),
     });
-    try {
-      // progress.detail checks for a signal: an Interrupted there must not leave the backend behind.
+    const backend = disposedIfThrows(built, (opened) => {
       if (progress.verbose)
-        for (const line of gpuBackendDetails(gpu.context, backend, choice.lanczosBasis, choice.operation))
+        for (const line of gpuBackendDetails(gpu.context, opened, choice.lanczosBasis, choice.operation))
           progress.detail(line);
-      warnOfTreeWork(progress, backend);
-    } catch (error) {
-      backend.dispose();
-      throw error;
-    }
+      warnOfTreeWork(progress, opened);
+    });
     return {
       backend,
       device: gpu.device,
@@ -559,12 +557,22 @@ function openCpuBackendShown(
     // After the solver's own status ("iteration 3: residual ..."), as the GPU's product chunks.
     onPass: (pass) => progress.within(`product: ${pass}`),
   });
-  try {
+  return disposedIfThrows(backend, (opened) => {
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     // The status until the solver's first report: the tree's products add their passes to it.
-    progress.update(backend.tree ? `built the tree in ${seconds} s` : `assembled M in ${seconds} s`);
+    progress.update(opened.tree ? `built the tree in ${seconds} s` : `assembled M in ${seconds} s`);
+  });
+}
+
+/**
+ * `backend`, just opened, once `show` has told of it; disposed where `show` throws: a line on
+ * `progress` checks for a signal (Progress.checkpoint), and the Interrupted it throws must not leave
+ * the backend's M, GPU buffers or pool behind.
+ */
+function disposedIfThrows<B extends MassMatrixBackend>(backend: B, show: (backend: B) => void): B {
+  try {
+    show(backend);
   } catch (error) {
-    // A signal heard there: the backend must not outlive the run.
     backend.dispose();
     throw error;
   }
@@ -593,8 +601,7 @@ export async function openStudyBackend(
         pool: () => cpuPool(threads),
         lanczosBasis,
       });
-  warnOfTreeWork(progress, backend);
-  return backend;
+  return disposedIfThrows(backend, (opened) => warnOfTreeWork(progress, opened));
 }
 
 function warnOfTreeWork(progress: Progress, backend: MassMatrixBackend): void {

@@ -35,6 +35,6 @@ export async function parallelReducedField(
     );
     return Float64Array.from(field);
   } finally {
-    for (const array of shared) pool.release(array);
+    pool.release(...shared);
   }
 }

@@ -132,27 +132,39 @@ export function parallelMassMatrixEntries(
 export const kMatrixFreeMinimumThreads = 3;
 
 /**
+ * A float64 product y = M v or eps T v that may share arrays with a pool's threads, and release(),
+ * which lets the pool drop them once no product follows: a pool that outlives the product (a sweep's,
+ * one product a point) would hold them otherwise until it is disposed.
+ */
+export interface ReleasableProduct<V = ArrayLike<number>> {
+  (v: V): Float64Array;
+  release(): void;
+}
+
+/** `product`, which holds nothing on a pool: its release() has nothing to do. */
+export function holdingNothing<V>(product: (v: V) => Float64Array): ReleasableProduct<V> {
+  return Object.assign(product, { release: () => undefined });
+}
+
+/**
  * y = M v in float64 without storing M (applyMassMatrixFree), rows split over the pool (bench
  * --device cpu's matvec_free row): D v + parallelInteractionFree's eps T v.
  */
-export function parallelMassMatrixFree(
-  system: DarwinSystem,
-  pool: WorkerPool,
-): (v: ArrayLike<number>) => Float64Array {
+export function parallelMassMatrixFree(system: DarwinSystem, pool: WorkerPool): ReleasableProduct {
   const interaction = parallelInteractionFree(system, pool);
   const diagonal = massDiagonal(system);
-  return (v) => momentaFrom(diagonal, v, interaction(v));
+  return Object.assign((v: ArrayLike<number>) => momentaFrom(diagonal, v, interaction(v)), {
+    release: interaction.release,
+  });
 }
 
 /**
  * eps T v in float64 without storing T (applyInteractionFree), rows split over the pool: massFreeRows
- * with D = 0, whose rows are then eps times their interaction sums exactly.
+ * with D = 0, whose rows are then eps times their interaction sums exactly. The positions, D and
+ * x, y are shared with the pool's threads until release().
  */
-export function parallelInteractionFree(
-  system: DarwinSystem,
-  pool: WorkerPool,
-): (v: ArrayLike<number>) => Float64Array {
-  if (pool.threads < kMatrixFreeMinimumThreads) return (v) => applyInteractionFree(system, v);
+export function parallelInteractionFree(system: DarwinSystem, pool: WorkerPool): ReleasableProduct {
+  if (pool.threads < kMatrixFreeMinimumThreads) return holdingNothing((v) => applyInteractionFree(system, v));
   const size = unknowns(system);
   const n = system.configuration.n;
   const positions = sharedPositions(pool, system);
@@ -163,10 +175,11 @@ export function parallelInteractionFree(
   const { dim, epsilon, softening } = system;
   const args = [positions, x, y, diagonal, n, kernelModel(system), dim, epsilon, softening];
   const blocks = rowBlocks(pool, n);
-  return (v) => {
+  const product = (v: ArrayLike<number>) => {
     if (v.length !== size) throw new RangeError(`v has length ${v.length}, the system has ${size} unknowns`);
     x.set(v);
     pool.run(massFreeRows, args, blocks);
     return Float64Array.from(y);
   };
+  return Object.assign(product, { release: () => pool.release(positions, diagonal, x, y) });
 }

@@ -389,12 +389,14 @@ export class WorkerPool {
     return this.#register(view);
   }
 
-  /** Lets the workers drop a shared array no later job uses. */
-  release(array: SharedArray): void {
-    const id = this.#ids.get(array);
-    if (id === undefined) return;
-    this.#arrays.delete(id);
-    for (const worker of this.#workers ?? []) worker.postMessage({ release: id });
+  /** Lets the workers drop shared arrays no later job uses. */
+  release(...arrays: SharedArray[]): void {
+    for (const array of arrays) {
+      const id = this.#ids.get(array);
+      if (id === undefined) continue;
+      this.#arrays.delete(id);
+      for (const worker of this.#workers ?? []) worker.postMessage({ release: id });
+    }
   }
 
   /**

@@ -4,7 +4,12 @@
 // Each step multiplies the float64 residual by about max(rtol_inner, cond(M) u32), u32 = 2^-24, so a
 // float32 backend reaches any tolerance down to float64's rounding while cond(M) u32 < 1/2.
 import { dot, norm, relativeTo, trueResidual } from '../math/vectors.ts';
-import { parallelInteractionFree, parallelMassMatrixFree } from '../parallel/mass-matrix.ts';
+import {
+  holdingNothing,
+  parallelInteractionFree,
+  parallelMassMatrixFree,
+  type ReleasableProduct,
+} from '../parallel/mass-matrix.ts';
 import type { WorkerPool } from '../parallel/pool.ts';
 import {
   applyInteractionFree,
@@ -21,7 +26,7 @@ import {
   type SolveResult,
   type SolverName,
 } from '../solvers/types.ts';
-import { buildTree, sharedArrays } from '../physics/tree-build.ts';
+import { allocatedArrays, buildTree, sharedArrays } from '../physics/tree-build.ts';
 import { treeMassMatrix, type MassMatrixBackend } from './backend.ts';
 import { droppedByStop } from './chunks.ts';
 
@@ -77,9 +82,13 @@ export function refines(backend: Pick<MassMatrixBackend, 'name'>, rtol: number):
 /**
  * y = M v, or eps T v (ProductPart), in float64: on the caller's thread or its pool (float64Product),
  * or answered by a worker (the page's, src/run/reference.ts), whose main thread must not spend
- * seconds in a pair loop.
+ * seconds in a pair loop. `release`, where the product holds arrays on a pool (float64Product's,
+ * ReleasableProduct), lets them go once no product follows; the worker's products have none (the
+ * worker disposes their pools itself).
  */
-export type Float64Product = (v: Float64Array) => Float64Array | Promise<Float64Array>;
+export type Float64Product = ((v: Float64Array) => Float64Array | Promise<Float64Array>) & {
+  readonly release?: () => void;
+};
 
 /**
  * Makes a system's float64 product for a refined run, of its float64 tree at `tree.tolerance`
@@ -111,29 +120,32 @@ export function float64Products(pool?: () => WorkerPool): Float64Products {
  * of it too, solves its correction equation as well as M's own product would. The refined answer
  * is then the float64 tree's, as `--device cpu --matrix tree` gives it: within the tree's tolerance
  * of M's, to the rtol asked.
+ *
+ * On `pool` the product shares its arrays (the pair loop's positions and vectors, or the tree's) with
+ * the pool's threads until its release().
  */
 export function float64Product(
   system: DarwinSystem,
   pool?: WorkerPool,
   tree?: { readonly tolerance: number },
   part: ProductPart = 'momenta',
-): (v: Float64Array) => Float64Array {
+): ReleasableProduct<Float64Array> {
   const interaction = part === 'interaction';
   if (tree) {
-    const matrix = treeMassMatrix(
-      buildTree(system, { tolerance: tree.tolerance }, pool && sharedArrays(pool)),
-      pool,
-    );
-    return (v) => {
+    const built = buildTree(system, { tolerance: tree.tolerance }, pool && sharedArrays(pool));
+    const matrix = treeMassMatrix(built, pool);
+    const product = (v: Float64Array) => {
       const y = new Float64Array(v.length);
       if (interaction) matrix.interaction(v, y);
       else matrix.apply(v, y);
       return y;
     };
+    // The tree's arrays are the pool's shared ones where it has a pool.
+    return Object.assign(product, { release: () => pool?.release(...allocatedArrays(built)) });
   }
-  if (interaction)
-    return pool ? parallelInteractionFree(system, pool) : (v) => applyInteractionFree(system, v);
-  return pool ? parallelMassMatrixFree(system, pool) : (v) => applyMassMatrixFree(system, v);
+  if (pool) return interaction ? parallelInteractionFree(system, pool) : parallelMassMatrixFree(system, pool);
+  const free = interaction ? applyInteractionFree : applyMassMatrixFree;
+  return holdingNothing((v) => free(system, v));
 }
 
 export interface RefinedSolveResult extends SolveResult {
@@ -317,7 +329,10 @@ export interface VelocitiesSolve {
  * Solves M v = p on `backend` to `options.rtol`: refined in float64 (refinedVelocities) where the
  * solve refines (`refines`), else by the backend alone with `options` as given, the backend's
  * default tolerance where they name none. `product` makes the float64 product, and is called only
- * for a refined solve: building it costs a pair loop's setup or a float64 tree.
+ * for a refined solve: building it costs a pair loop's setup or a float64 tree. The product made is
+ * this solve's and is released when it ends, however it ends (Float64Product's release): a sweep
+ * makes one a point on a pool that outlives them all. A caller that uses the product after the solve
+ * hands it over without its release.
  */
 export async function solveVelocities(
   backend: MassMatrixBackend,
@@ -328,8 +343,13 @@ export async function solveVelocities(
 ): Promise<VelocitiesSolve> {
   const { rtol } = options;
   if (rtol !== undefined && refines(backend, rtol)) {
-    const refined = await refinedVelocities(backend, product(), p, solver, { ...options, rtol });
-    return { solve: refined, refinementSteps: refined.refinementSteps };
+    const float64 = product();
+    try {
+      const refined = await refinedVelocities(backend, float64, p, solver, { ...options, rtol });
+      return { solve: refined, refinementSteps: refined.refinementSteps };
+    } finally {
+      float64.release?.();
+    }
   }
   return { solve: await backend.velocities(p, solver, options), refinementSteps: 0 };
 }

@@ -304,6 +304,8 @@ export async function runSolve(
     checkedBy?.afterRun,
   );
   // Made once, where the run refines: its eps T v, and p = M v from it, are this float64 product too.
+  // Kept past the solve (its energies), it reaches solveVelocities without its release: what it holds
+  // goes with the run's pool (the CLI's openBackend closes it with the run).
   let product: Float64Product | null = null;
   const float64Interaction = () =>
     (product ??= (request.float64 ?? float64Products())(backend.system, backend.tree, 'interaction'));

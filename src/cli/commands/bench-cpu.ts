@@ -155,6 +155,7 @@ function estimateFreeProducts(
   const free = parallelMassMatrixFree(sample, pool);
   const x = Float64Array.from(velocityPattern(sample, 'random', 1));
   const pairsPerMs = kRateSampleElectrons ** 2 / wallMs(() => free(x), 1);
+  free.release();
   const productMs = pairs / pairsPerMs;
   progress.log(
     `${label}: matvec_free: ${pairs.toExponential(1)} pairs a product, ~${durationText(productMs)} each at ` +
@@ -191,7 +192,10 @@ function benchFastProducts(
     const free = parallelMassMatrixFree(system, pool);
     estimateFreeProducts(system, pool, repeats + 1, label, progress);
     progress.update(`${label}: matrix-free matvec`);
-    return [freeRow(wallMs(() => free(x), repeats, beforeRepeat))];
+    const ms = wallMs(() => free(x), repeats, beforeRepeat);
+    // The pool goes on to the next size: the product's arrays must not stay with it.
+    free.release();
+    return [freeRow(ms)];
   }
   progress.update(`${label}: tree matvec (building the tree)`);
   const tree = buildTree(system, {}, sharedArrays(pool));
@@ -220,6 +224,8 @@ function benchFastProducts(
       product();
       rounds.push([freeMs, performance.now() - start]);
     }
+    const freeW = free(w);
+    free.release();
     // Node's clock resolves nanoseconds, finer than any product: every sample is positive.
     const paired = pairedTiming(rounds, 'wall')!;
     rows.push(freeRow(paired.reference.ms), {
@@ -229,7 +235,7 @@ function benchFastProducts(
         system,
         products,
         tree.counts,
-        { freeY, freeW: free(w), speedup: paired.speedup },
+        { freeY, freeW, speedup: paired.speedup },
         { rows: freeY, sample: null },
       ),
     });
@@ -246,7 +252,7 @@ function benchFastProducts(
       note,
     });
   }
-  for (const array of allocatedArrays(tree)) pool.release(array);
+  pool.release(...allocatedArrays(tree));
   return rows;
 }
 
@@ -285,8 +291,7 @@ function benchCpuSize(
   const fillMs = wallMs(() => pool.run(fillRows, [target, 2], blocks), repeats, beforeRepeat);
   const fillGbps = rate(matrixBytes, fillMs);
   rows.push({ ...row('fill', system, fillMs, matrixBytes, null, copyGbps), ratio_to_fill: 1 });
-  pool.release(source);
-  pool.release(target);
+  pool.release(source, target);
   // Copy and fill alone hold no M, and checkCpuBenchFits lets them past the dense M's limit.
   if (!kDenseRows.some((kernel) => only.has(kernel))) return asked();
 

@@ -281,12 +281,13 @@ export async function scalingPoint(
   validateSystem(system);
   const size = unknowns(system);
   const backend = await factory(system);
-  const reference = options.reference?.(system, backend) ?? null;
   let report;
   let rotation: number;
   let translation: number;
   let quotientCheck: number | null = null;
   try {
+    // Inside the try: a reference that throws must not leave the backend behind.
+    const reference = options.reference?.(system, backend) ?? null;
     report = await runSpectrum(
       system,
       backend,
