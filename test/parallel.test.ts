@@ -150,6 +150,14 @@ describe.each(kCases)('%s on 1, 2 and 3 threads', (_, darwin) => {
     for (const threads of [1, 2, 3, 4])
       expectBitIdentical(parallelMassMatrixFree(darwin, pool(threads))(v), expected);
   });
+
+  it('refuses a matrix-free product used after its release, whose arrays the workers dropped', () => {
+    // The workers would wait for the arrays for ever: a hang, where a sweep's pool outlives the product.
+    const product = parallelMassMatrixFree(darwin, pool(3));
+    expectBitIdentical(product(v), applyMassMatrixFree(darwin, v));
+    product.release();
+    expect(() => product(v)).toThrow('a kernel array used after WorkerPool.release()');
+  });
 });
 
 describe('the SIMD dot product', () => {

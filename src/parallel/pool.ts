@@ -425,6 +425,8 @@ export class WorkerPool {
       } else {
         const id = this.#ids.get(arg);
         if (id === undefined) throw new Error('a kernel array must come from WorkerPool.shared()');
+        // The workers have dropped it: they would wait for it for ever.
+        if (!this.#arrays.has(id)) throw new Error('a kernel array used after WorkerPool.release()');
         job[2 + 2 * k] = id;
         job[3 + 2 * k] = 1;
       }
