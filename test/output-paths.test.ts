@@ -14,6 +14,7 @@ import fs, {
 } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
+import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, test } from 'vitest';
 import { kCommandList } from '../src/cli/commands/index.ts';
@@ -176,43 +177,50 @@ describe('a study run writes its --out whole or not at all', () => {
    * thread that hears the signals: once the write waits for the lock (the flag's 3, beginLockWait) it
    * takes the wait where `take` (the flag's 4, takeLockWait, as a signal does) and removes the other
    * run's lock, which then comes free as the write waits. The write is synchronous, as a worker's is:
-   * only another thread can act during it.
+   * only another thread can act during it. Resolves, once that thread has ended, with the write's
+   * error, or null.
    */
-  function writeWhileLocked(out: string, take: boolean): void {
+  async function writeWhileLocked(out: string, take: boolean): Promise<unknown> {
     mkdirSync(out);
     writeFileSync(join(out, '.darwin-breit.lock'), '');
     const flag = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
     const other = new Worker(
       `const { workerData: { flag, lock, take } } = require('node:worker_threads');
-       while (Atomics.load(flag, 0) !== 3) Atomics.wait(flag, 0, Atomics.load(flag, 0), 5);
+       for (let look = 0; look < 2000 && Atomics.load(flag, 0) !== 3; look++) Atomics.wait(flag, 0, Atomics.load(flag, 0), 5);
        if (take) Atomics.compareExchange(flag, 0, 3, 4);
        require('node:fs').rmSync(lock);`,
       { eval: true, workerData: { flag, lock: join(out, '.darwin-breit.lock'), take } },
     );
+    const ended = once(other, 'exit');
     shareWritesThrough(flag);
+    let failure: unknown = null;
     try {
       writeIntoDirectory({ path: out, names: ['a.svg'] }, [['a.svg', 'new\n']], 60_000);
+    } catch (error) {
+      failure = error;
     } finally {
       shareWritesThrough(new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)));
-      void other.terminate();
     }
+    await ended;
+    return failure;
   }
 
-  test("a wait for another's lock that a signal took is given up, though the lock comes free, as the stop's notice said", () => {
+  test("a wait for another's lock that a signal took is given up, though the lock comes free, as the stop's notice said", async () => {
     // The thread that heard the signal said "the lock not taken" (stopNotice) where it took the wait
     // (takeLockWait); the run's next look may find the other run's lock gone before it sees the stop.
     const out = join(dir, 'locked-taken');
-    expect(() => writeWhileLocked(out, true)).toThrow(
-      /^cannot write into .*: another darwin-breit run is writing into it/,
+    const failure = await writeWhileLocked(out, true);
+    expect(String(failure)).toMatch(
+      /^InputError: cannot write into .*: another darwin-breit run is writing into it/,
     );
     expect(readdirSync(out)).toEqual([]);
   });
 
-  test("a wait for another's lock that no signal took takes it once it comes free", () => {
+  test("a wait for another's lock that no signal took takes it once it comes free", async () => {
     // The wait looks only at the flag, not at a stop that ended a sweep before its write began: that
     // stop's files are written after the same wait as any run's (test/signals-writes.test.ts).
     const out = join(dir, 'locked-free');
-    writeWhileLocked(out, false);
+    expect(await writeWhileLocked(out, false)).toBeNull();
     expect(readdirSync(out)).toEqual(['a.svg']);
     expect(readFileSync(join(out, 'a.svg'), 'utf8')).toBe('new\n');
   });

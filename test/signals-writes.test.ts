@@ -52,6 +52,21 @@ describe("a stop of a CPU run's worker and its output files", () => {
     expect(events).toEqual(['terminated']);
   });
 
+  test("a stop while the write waits for another run's lock gives that wait up, then terminates the worker", async () => {
+    // The write would otherwise wait out the lock (3 s) before the stop, the user's, took effect; and
+    // it would take the lock, were it to come free, for a run about to be terminated.
+    const flag = newFlag();
+    shareWritesThrough(flag);
+    Atomics.store(flag, 0, 3); // kWaitingForLock, as beginLockWait leaves it
+    const events: string[] = [];
+    const stopped = terminateBetweenWrites(recordingWorker(events), flag);
+    expect(Atomics.load(flag, 0)).toBe(4); // kLockWaitTaken: the wait's next look gives it up
+    expect(events).toEqual([]);
+    Atomics.store(flag, 0, 0); // the write refused, as writeWhole leaves the flag
+    expect(await stopped).toBe(true);
+    expect(events).toEqual(['terminated']);
+  });
+
   test('a write that outlasts the wait is terminated all the same, and said to be cut short', async () => {
     const flag = newFlag();
     shareWritesThrough(flag);
@@ -202,8 +217,8 @@ describe("a stop asked of a CPU sweep's worker (runInWorker)", () => {
     expect(written.join('')).toBe(
       'point 3 of 3\ninterrupted (SIGINT): dropping the point in progress, reporting the 2 finished points; ' +
         'a second signal, half a second on, exits at once\nwaiting\n' +
-        "interrupted (SIGINT) while waiting for another run's lock on the --out directory: no point dropped; " +
-        'the results are reported, not written, and the lock not taken\n',
+        "interrupted (SIGINT) while waiting for another run's lock on the --out directory: the finished " +
+        'points are reported, not written, and the lock not taken\n',
     );
   });
 

@@ -10,6 +10,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -244,6 +245,36 @@ describe('SIGINT, SIGTERM and SIGHUP in the middle of a run', () => {
     expect(run.stderr).toMatch(
       /^interrupted \(SIGTERM\): dropping the point in progress, reporting the \d+ finished points?; a second signal, half a second on, exits at once$/m,
     );
+    expect(readdirSync(out).sort()).toEqual(['pairing-energy.svg', 'pairing-ratio.svg', 'pairing.json']);
+    expect(JSON.parse(readFileSync(join(out, 'pairing.json'), 'utf8'))).toEqual({
+      ...summary,
+      files: undefined,
+    });
+  });
+
+  test("a CPU sweep stopped while another run holds its --out DIR: its points' files wait for the lock", async () => {
+    // The stop that ended the sweep does not give up its files' wait for another run's lock (as the
+    // GPU's run does not): the lock, taken as the signal is sent and let go two seconds later, within
+    // the 3 s wait, is waited out and the points written.
+    const out = join(mkdtempSync(join(tmpdir(), 'darwin-breit-signal-')), 'results');
+    const lock = join(out, '.darwin-breit.lock');
+    const ratios = Array.from({ length: 1000 }, (_, k) => (10 * 1e5 ** (k / 999)).toPrecision(6)).join(',');
+    const run = await runCliActingAt(
+      bundle,
+      ['pairing', '--ratios', ratios, '--out', out, '--json'],
+      /point (?!1 of)\d+ of 1000/,
+      (child) => {
+        mkdirSync(out, { recursive: true });
+        writeFileSync(lock, '');
+        child.kill('SIGTERM');
+        setTimeout(() => rmSync(lock), 2000);
+      },
+    );
+    expect(run.signal).toBeNull();
+    expect(run.status, run.stderr).toBe(143);
+    const summary = JSON.parse(run.stdout);
+    expect(summary.stopped).toEqual({ signal: 'SIGTERM', points: summary.points.length, of: 1000 });
+    expect(run.stderr).not.toMatch(/cannot write into/);
     expect(readdirSync(out).sort()).toEqual(['pairing-energy.svg', 'pairing-ratio.svg', 'pairing.json']);
     expect(JSON.parse(readFileSync(join(out, 'pairing.json'), 'utf8'))).toEqual({
       ...summary,

@@ -16,7 +16,8 @@
 // A study's sweep that has finished a point keeps it: on the GPU its stop ends only the point in
 // progress (Progress.checkpoint), and a CPU run's worker is asked to stop through memory it shares
 // with this thread (workerStopRequests) rather than terminated; either run then reports the points it
-// finished and exits the same way. A second signal exits at once.
+// finished and exits the same way. A second signal exits at once (but for one that comes while the
+// stopped sweep's files wait for another run's lock: it gives that wait up, and the points are reported).
 import { setTimeout as delay } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { Progress, StopRequests } from './progress.ts';
@@ -130,20 +131,26 @@ export interface StopState {
   readonly of: number;
   /** It waits for another run's lock on its --out DIR (beginLockWait): its sweep and report are done. */
   readonly waitingForLock: boolean;
+  /** An earlier signal stopped the sweep, dropping the point then in progress. */
+  readonly stoppedBefore?: boolean;
 }
 
 /**
  * The notice of a sweep stopped by `signal`, which has finished points (`state`): with points left,
  * the point in progress is dropped (at its next progress report) and the finished ones reported;
- * waiting for another run's lock, the results are reported and the wait given up, so none is
- * dropped and no file written; with every point finished but no such wait, none (the run ends as
+ * waiting for another run's lock, the results are reported and the wait given up, so no file is
+ * written (and no point dropped, but by an earlier signal); with every point finished but no such
+ * wait, none (the run ends as
  * it would have, and says so: tooLateLine, or a refusal of its files and interruptedLine).
  */
 export function stopNotice(signal: NodeJS.Signals, state: StopState, isTTY: boolean | undefined): string {
   if (state.waitingForLock) {
+    const reported = state.stoppedBefore
+      ? 'the finished points are reported'
+      : 'no point dropped; the results are reported';
     return (
       `${lineBreak(isTTY)}interrupted (${signal}) while waiting for another run's lock on the --out ` +
-      'directory: no point dropped; the results are reported, not written, and the lock not taken\n'
+      `directory: ${reported}, not written, and the lock not taken\n`
     );
   }
   if (state.finished >= state.of) return '';
@@ -286,7 +293,9 @@ export function writeWhole<T>(write: () => T): T {
 
 /**
  * Terminates `worker` once it is not writing (writeWhole), polling `flag` every kWritePollMs, or
- * after `limitMs` all the same: resolves true if no write was cut short.
+ * after `limitMs` all the same: resolves true if no write was cut short. A write that waits for
+ * another run's lock, or comes to wait for it meanwhile, is told to give the wait up (takeLockWait):
+ * the stop is the user's, and the lock not to be taken by a run about to be terminated.
  */
 export async function terminateBetweenWrites(
   worker: Pick<Worker, 'terminate'>,
@@ -296,6 +305,7 @@ export async function terminateBetweenWrites(
   const deadline = performance.now() + limitMs;
   let whole = true;
   while (Atomics.compareExchange(flag, 0, kIdle, kStopped) !== kIdle) {
+    takeLockWait(flag);
     if (performance.now() >= deadline) {
       whole = false;
       break;
@@ -338,7 +348,8 @@ export function runInWorker(entry: URL, argv: string[]): Promise<number> {
       // then gives the wait up: the points are reported all the same, not terminated with the worker.
       const waitingForLock = takeLockWait(run.writing);
       if (!asked || waitingForLock) {
-        const state: StopState = { finished, of: Atomics.load(run.stop, kPointCount), waitingForLock };
+        const of = Atomics.load(run.stop, kPointCount);
+        const state: StopState = { finished, of, waitingForLock, stoppedBefore: asked !== null };
         if (!asked) Atomics.store(run.stop, kStopSignal, kSignals.indexOf(signal) + 1);
         asked ??= signal;
         process.stderr.write(stopNotice(signal, state, isTTY));
