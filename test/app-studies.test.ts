@@ -44,6 +44,9 @@ import { responseSpec, type ResponseInput } from '../src/studies/response/spec.t
 import { scalingSweep } from '../src/studies/scaling/run.ts';
 import { kStudyReaders } from './helpers/study-readers.ts';
 
+/** The refusal of a saved study whose header names no device (savedStudyReport), after its file's name. */
+const kNoDevice = 'names no device ("device": {"kind": "gpu" or "cpu"}, as every --json writes it)';
+
 /** The response sweep on the float64 CPU backend, as `response --device cpu` runs it. */
 function response(input: Omit<ResponseInput, 'device'>) {
   return runResponse(responseSpec({ ...input, device: 'cpu' }), async (system) => cpuBackend(system));
@@ -372,7 +375,7 @@ describe("a study's saved JSON read back (Files › load): every reader refuses 
         }
         return 'read';
       };
-      const names = [`${command}.json: names no device, as --json does`, 'result'];
+      const names = [`${command}.json: ${kNoDevice}`, 'result'];
       expect(refusal({ command })).toEqual(names);
       expect(refusal({ command, device: { kind: 'tpu' } })).toEqual(names);
       expect(refusal({ command, device: { kind: 'cpu' }, shard: { index: 1, count: 2 } })).toEqual([
@@ -402,11 +405,11 @@ describe("a study's saved JSON read back (Files › load): every reader refuses 
     const saved = JSON.parse(toJson(responseSummary(result, kCpuDevice))) as Record<string, unknown>;
     expect(responseFromJson(saved, 'r.json').device).toEqual(kCpuDevice);
     expect(() => responseFromJson({ ...saved, device: undefined }, 'r.json')).toThrowError(
-      new InputError('r.json: names no device, as --json does', 'result'),
+      new InputError(`r.json: ${kNoDevice}`, 'result'),
     );
     const ring = JSON.parse(toJson(larmorJson(runLarmor({ n: 100, fieldTesla: 1, radiusMetres: 1e-6 }))));
     expect(() => larmorFromJson({ ...ring, device: undefined }, 'l.json')).toThrowError(
-      new InputError('l.json: names no device, as --json does', 'result'),
+      new InputError(`l.json: ${kNoDevice}`, 'result'),
     );
   });
 });

@@ -866,7 +866,11 @@ describe('londonFromJson: a saved run read back (the app loads london.json into 
       { convergence: { points: [{ n: 10, n_re_over_r: 2.9, deviation: '0.1' }] } },
       /no convergence list/,
     ],
-    ['no device', { device: null }, /l\.json: names no device, as --json does/],
+    [
+      'no device',
+      { device: null },
+      /l\.json: names no device \("device": \{"kind": "gpu" or "cpu"\}, as every --json writes it\)$/,
+    ],
   ])('refuses %s in one line', async (_name, change, message) => {
     const { json } = await saved('sphere');
     expect(() => londonFromJson({ ...json, ...change }, 'l.json')).toThrow(message);

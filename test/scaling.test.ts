@@ -1301,7 +1301,11 @@ describe('a saved sweep read back (the app loads scaling.json into its card)', (
       /one shard of a run: join the shards with darwin-breit merge/,
     ],
     ['another model', { model: 'scalar' }, /model must be vector or azimuthal/],
-    ['no device', { device: { kind: 'tpu' } }, /names no device, as --json does/],
+    [
+      'no device',
+      { device: { kind: 'tpu' } },
+      /names no device \("device": \{"kind": "gpu" or "cpu"\}, as every --json writes it\)$/,
+    ],
     ['no studies', { studies: [] }, /no "studies" list/],
     [
       'a geometry it has no law for',

@@ -859,7 +859,7 @@ describe('merge refuses what is not the shards of one run, in one line', () => {
     delete nameless.device;
     await refusal(
       [file(toJson(shards[0])), file(toJson(nameless))],
-      /shard-\d+\.json: names no device, as --json does$/,
+      /shard-\d+\.json: names no device \("device": \{"kind": "gpu" or "cpu"\}, as every --json writes it\)$/,
     );
   });
 

@@ -512,7 +512,8 @@ export function savedStudyReport(
       throw refuse(`${name}: "shard" is not {"index": K, "count": N} with 1 <= K <= N`);
   }
   const deviceKind = (device as { kind?: unknown } | null | undefined)?.kind;
-  if (deviceKind !== 'gpu' && deviceKind !== 'cpu') throw refuse(`${name}: names no device, as --json does`);
+  if (deviceKind !== 'gpu' && deviceKind !== 'cpu')
+    throw refuse(`${name}: names no device ("device": {"kind": "gpu" or "cpu"}, as every --json writes it)`);
   if (!(typeof version === 'string' || version === null))
     throw refuse(`${name}: "version" is not a string or null`);
   return { device: device as DeviceSummary, stop: savedStop(json, name) };
