@@ -447,33 +447,23 @@ export interface StudyReport {
   readonly shard?: Shard;
 }
 
-/** What studyReportHeader writes: `version` left out is this program's. */
-interface StudyReportParts {
-  readonly command: string;
-  readonly stop?: SweepStop | null;
-  readonly version?: string | null;
-  readonly device?: DeviceSummary;
-}
-
 /**
- * The opening keys of a study's JSON, in StudyReport's order, which its builder spreads first:
- * "stopped" only where `stop` ended the run early. The shard is not among them: each study writes
- * it beside its own list of the run's points (shardJson). Without `device`, for a study that names
- * it after its own keys (response).
+ * The opening keys of a study's JSON, in StudyReport's order, which its builder spreads first and
+ * follows with its `device` (response's after its own keys, the one study whose header is not one
+ * block): "stopped" only where `stop` ended the run early; `version` this program's unless given (a
+ * merge's shards'). The shard is not among them: each study writes it beside its own list of the
+ * run's points (shardJson).
  */
-export function studyReportHeader(
-  parts: StudyReportParts & { readonly device: DeviceSummary },
-): Pick<StudyReport, 'command' | 'stopped' | 'version' | 'device'>;
-export function studyReportHeader(
-  parts: StudyReportParts,
-): Pick<StudyReport, 'command' | 'stopped' | 'version'>;
 export function studyReportHeader({
   command,
   stop = null,
   version = kProgramVersion,
-  device,
-}: StudyReportParts) {
-  return { command, ...stoppedJson(stop), version, ...(device && { device }) };
+}: {
+  readonly command: string;
+  readonly stop?: SweepStop | null;
+  readonly version?: string | null;
+}): Pick<StudyReport, 'command' | 'stopped' | 'version'> {
+  return { command, ...stoppedJson(stop), version };
 }
 
 /** 'a', 'a or b', 'a, b or c'. */

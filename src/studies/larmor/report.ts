@@ -13,7 +13,8 @@ export function larmorJson(run: LarmorRun) {
   const { n, fieldTesla, radiusMetres } = run.options;
   const nano = 1e-9;
   return {
-    ...studyReportHeader({ command: 'larmor', device: kCpuDevice }),
+    ...studyReportHeader({ command: 'larmor' }),
+    device: kCpuDevice,
     ring: {
       n,
       b_tesla: fieldTesla,

@@ -283,7 +283,8 @@ export function londonJson(run: {
   const cylinder = run.geometry === 'cylinder';
   const continuum = continuumUniformity({ geometry: run.geometry, halfHeight: run.halfHeight }, run.grid);
   return {
-    ...studyReportHeader({ command: 'london', stop: run.stop, version: run.version, device: run.device }),
+    ...studyReportHeader({ command: 'london', stop: run.stop, version: run.version }),
+    device: run.device,
     geometry: run.geometry,
     half_height: cylinder ? run.halfHeight : null,
     grid: run.grid,

@@ -300,7 +300,8 @@ export function pairingJson(run: {
 }) {
   return {
     // A merge's version is its shards' (mergePairing), null where they predate the key.
-    ...studyReportHeader({ command: 'pairing', stop: run.stop, device: kCpuDevice }),
+    ...studyReportHeader({ command: 'pairing', stop: run.stop }),
+    device: kCpuDevice,
     ...(run.shard ? { ratios: run.ratios, shard: shardJson(run.shard) } : {}),
     ...pairingTable(run.points, run.rings),
     files: [] as string[],
@@ -328,7 +329,8 @@ export function mergePairing(shards: readonly PairingJson[]): {
   );
   const json: PairingJson = {
     // One program's: merge refuses shards whose "version" differs.
-    ...studyReportHeader({ command: first.command, version: first.version ?? null, device: first.device }),
+    ...studyReportHeader({ command: first.command, version: first.version ?? null }),
+    device: first.device,
     equation: first.equation,
     units: first.units,
     grid: {

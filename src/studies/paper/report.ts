@@ -57,7 +57,8 @@ export function fluxJson(flux: FluxStudy) {
 
 export function paperJson(rows: readonly PaperRow[], flux: FluxStudy) {
   return {
-    ...studyReportHeader({ command: 'paper', device: kCpuDevice }),
+    ...studyReportHeader({ command: 'paper' }),
+    device: kCpuDevice,
     rows,
     flux: fluxJson(flux),
     files: [] as string[],

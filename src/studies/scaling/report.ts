@@ -426,7 +426,8 @@ export function scalingJson(run: {
   readonly version?: string | null;
 }) {
   return {
-    ...studyReportHeader({ command: 'scaling', stop: run.stop, version: run.version, device: run.device }),
+    ...studyReportHeader({ command: 'scaling', stop: run.stop, version: run.version }),
+    device: run.device,
     model: run.model,
     ns: run.ns,
     ...(run.shard ? { shard: shardJson(run.shard) } : {}),
