@@ -140,8 +140,8 @@ export interface StopState {
  * the point in progress is dropped (at its next progress report) and the finished ones reported;
  * waiting for another run's lock, the results are reported and the wait given up, so no file is
  * written (and no point dropped, but by an earlier signal); with every point finished but no such
- * wait, none (the run ends as
- * it would have, and says so: tooLateLine, or a refusal of its files and interruptedLine).
+ * wait, none (the run ends as it would have, and says so: tooLateLine, or a refusal of its files
+ * and interruptedLine).
  */
 export function stopNotice(signal: NodeJS.Signals, state: StopState, isTTY: boolean | undefined): string {
   if (state.waitingForLock) {
