@@ -347,12 +347,14 @@ export function runInWorker(entry: URL, argv: string[]): Promise<number> {
       // way; a stop that came before the write leaves it to wait as any run's, and the next signal
       // then gives the wait up: the points are reported all the same, not terminated with the worker.
       const waitingForLock = takeLockWait(run.writing);
-      if (!asked || waitingForLock) {
+      const stoppedBefore = asked !== null;
+      if (!stoppedBefore || waitingForLock) {
+        if (!stoppedBefore) {
+          asked = signal;
+          Atomics.store(run.stop, kStopSignal, kSignals.indexOf(signal) + 1);
+        }
         const of = Atomics.load(run.stop, kPointCount);
-        const state: StopState = { finished, of, waitingForLock, stoppedBefore: asked !== null };
-        if (!asked) Atomics.store(run.stop, kStopSignal, kSignals.indexOf(signal) + 1);
-        asked ??= signal;
-        process.stderr.write(stopNotice(signal, state, isTTY));
+        process.stderr.write(stopNotice(signal, { finished, of, waitingForLock, stoppedBefore }, isTTY));
         return;
       }
     }

@@ -151,7 +151,7 @@ async function ensureRuntimeDirectory(): Promise<void> {
     importNode<typeof import('node:path')>('node:path'),
   ]);
   const temporary = tmpdir();
-  for (const name of abandonedRuntimeDirectories(fs.readdirSync(temporary), processGone)) {
+  for (const name of abandonedRuntimeDirectories(fs.readdirSync(temporary))) {
     const path = join(temporary, name);
     try {
       // Only this user's (another's is not this run's to remove, nor could it be in a sticky /tmp),
@@ -177,13 +177,13 @@ const kAbandonedAfterMs = 3_600_000;
 
 /**
  * Of the names in the temporary directory, the runtime directories (ensureRuntimeDirectory) whose
- * process `gone` says has ended: a process that ran its exit handlers removed its own.
+ * process has ended (processGone): a process that ran its exit handlers removed its own.
  */
-function abandonedRuntimeDirectories(names: readonly string[], gone: (pid: number) => boolean): string[] {
+function abandonedRuntimeDirectories(names: readonly string[]): string[] {
   const pattern = new RegExp(`^${kRuntimeDirectoryPrefix}(\\d+)-[A-Za-z0-9]{6}$`);
   return names.filter((name) => {
     const pid = pattern.exec(name)?.[1];
-    return pid !== undefined && gone(Number(pid));
+    return pid !== undefined && processGone(Number(pid));
   });
 }
 
