@@ -25,7 +25,14 @@ import { clustered } from './helpers/configurations.ts';
 import { blockSize, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
 import { dot } from '../src/math/vectors.ts';
 import { relativeError } from '../src/physics/observables.ts';
-import { buildTree, kPlainArrays, type Tree } from '../src/physics/tree-build.ts';
+import { InputError } from '../src/physics/input-error.ts';
+import {
+  buildTree,
+  buildTreeGeometry,
+  kListEntriesPerNode,
+  kPlainArrays,
+  type Tree,
+} from '../src/physics/tree-build.ts';
 import { treeInteraction, treeProduct } from '../src/physics/treecode.ts';
 import { conjugateGradient } from '../src/solvers/cg.ts';
 import { interactionMatrix, massMatrix } from '../src/run/backend.ts';
@@ -493,6 +500,32 @@ describe('the tree on degenerate input', () => {
     const got = interaction(tree, x);
     if (s.configuration.n === 1) expect(Array.from(got)).toEqual([0, 0, 0]);
     else expect(relativeError(got, expected)).toBeLessThanOrEqual(tolerance);
+  });
+
+  it('a softening past the body: refused by its lists, which would grow as the square of the leaves', () => {
+    // 4096 leaves of a ball of 2·10⁴. a / sqrt(2 tol) = 11.2 R, past the ball's diameter: every leaf
+    // would sum every other directly, 1.7·10⁷ near entries, past the walk's 1280 a node (1.0·10⁷).
+    const ball = geometry('ball', 20_000);
+    const refusal = (() => {
+      try {
+        buildTreeGeometry(system(ball, 'vector', 3, 0.05), { leafSize: 8 });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refusal).toBeInstanceOf(InputError);
+    expect((refusal as InputError).field).toBe('matrix');
+    expect((refusal as InputError).message).toBe(
+      'the tree of 20000 electrons would need more than 10484480 interaction-list entries (1280 a node), ' +
+        'past the O(N) memory it is sized for, because node pairs closer than a / sqrt(2 tol) = 11.2 R are ' +
+        'summed directly, most of them here (a smaller --softening or a larger --tree-tol separates more); ' +
+        "the GPU's --matrix free holds only the positions",
+    );
+    // The same leaves unsoftened keep to what the memory estimates allow.
+    const tree = buildTreeGeometry(system(ball, 'vector', 3), { leafSize: 8 });
+    expect((tree.lists.m2l.length + tree.lists.near.length) / tree.nodeCount).toBeLessThan(
+      kListEntriesPerNode,
+    );
   });
 });
 

@@ -15,6 +15,7 @@ import { unknowns, validateSystem, type DarwinSystem } from '../physics/models.t
 import {
   buildTreeGeometry,
   medianElectron,
+  kListEntriesPerNode,
   kMaxTreeDepth,
   treeAccuracy,
   type TreeGeometry,
@@ -415,16 +416,6 @@ function packTreeElectrons(tree: TreeGeometry, origin: Float64Array): Float32Arr
   }
   return packed;
 }
-
-/**
- * List entries per node that treeBytes allows (M2L sources and near leaves, at theta 0.4). Measured
- * on average over the nodes with kGpuTreeLeaves: a surface, a disk, a line under 75 at any N; a ball
- * or cube 64 at 3·10⁴, 230 at 3·10⁵, 340-350 at 10⁷; a lump of three quarters of the electrons
- * beside a sparse ball (test/helpers/configurations.ts clustered) grows with the depth, 300 at
- * 3·10⁵, 523 at 10⁷; with kCpuTreeLeaves a ball of 10⁶ 285 (271 with kGpuTreeLeaves), a sphere 55.
- * GpuTreeOptions.checkFits checks the real lists once the tree is built.
- */
-const kListEntriesPerNode = 640;
 
 /**
  * Bytes of the GPU objects of a tree product of N electrons at `tolerance`: the electrons and

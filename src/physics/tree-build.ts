@@ -20,6 +20,7 @@ import {
   type PackedExpansionTables,
   type ExpansionTables,
 } from './cartesian-expansion.ts';
+import { InputError } from './input-error.ts';
 import { massDiagonal, type DarwinSystem } from './models.ts';
 import type { WorkerPool } from '../parallel/pool.ts';
 import { vectorOf, type Precision, type Vector } from '../math/vectors.ts';
@@ -189,6 +190,27 @@ export const kTreeTheta = 0.4;
  * 4e-5 (||T|| = 2.4e3) there.
  */
 const kTreeErrorConstant = 0.15;
+
+/**
+ * List entries per node (M2L sources and near leaves, at theta 0.4) that the up-front estimates of
+ * the tree's memory allow (src/kernels/tree.ts treeBytes). Measured on average over the nodes with a
+ * GPU's leaves (kGpuTreeLeaves): a surface, a disk, a line under 75 at any N; a ball or cube 64 at
+ * 3·10⁴, 230 at 3·10⁵, 340-350 at 10⁷; a lump of three quarters of the electrons beside a sparse ball
+ * (test/helpers/configurations.ts clustered) grows with the depth, 300 at 3·10⁵, 523 at 10⁷; with a
+ * CPU adapter's leaves a ball of 10⁶ 285 (271 with a GPU's), a sphere 55; with the CPU product's
+ * leaves of 64 a ball of 5·10⁵ 271, the lump 344. GpuTreeOptions.checkFits checks a GPU tree's real
+ * lists once it is built.
+ */
+export const kListEntriesPerNode = 640;
+
+/**
+ * The most list entries per node the walk makes before it refuses the tree (interactionLists):
+ * twice what the estimates allow, which no configuration's lists at theta 0.4 came near, but which a
+ * softening distance past the body's size passes, where every leaf sums every other directly and the
+ * lists grow as the square of the leaves (10⁸ entries at 10⁴ leaves: gigabytes of the walk's arrays,
+ * then past what a JavaScript array holds).
+ */
+const kMaxListEntriesPerNode = 2 * kListEntriesPerNode;
 
 /**
  * Cost of one M2L in direct pairs per term of its contraction (tables.m2lIndex): measured on the CPU,
@@ -623,8 +645,15 @@ function interactionLists(
   const nearSources: number[] = [];
   const counts: TreeProductCounts = { directPairs: 0, translations: 0 };
   let softenedPairs = 0;
+  const maxEntries = kMaxListEntriesPerNode * nodeCount;
+  const count = (entries: number) => {
+    if (targets.length + nearTargets.length + entries > maxEntries) {
+      throw listsRefusal(size(0), maxEntries, 2 * softenedPairs > counts.directPairs && softeningDistance);
+    }
+  };
   // softened: the pair lies below one the walk of a = 0 would have taken by M2L.
   const near = (target: number, source: number, softened: number) => {
+    count(1);
     nearTargets.push(target);
     nearSources.push(source);
     const pairs = size(target) * size(source) - (target === source ? size(target) : 0);
@@ -675,6 +704,7 @@ function interactionLists(
         }
       }
     } else if (separated) {
+      count(2);
       targets.push(a, b);
       sources.push(b, a);
       counts.translations += 2;
@@ -694,6 +724,24 @@ function interactionLists(
     counts,
     softenedPairs,
   };
+}
+
+/**
+ * The refusal of a tree whose lists pass kMaxListEntriesPerNode: the memory it is sized for (O(N)),
+ * before the walk's arrays take gigabytes. `softeningDistance` where the softening made most of its
+ * direct pairs (0 or false otherwise).
+ */
+function listsRefusal(n: number, maxEntries: number, softeningDistance: number | false): InputError {
+  const cause = softeningDistance
+    ? `node pairs closer than a / sqrt(2 tol) = ${softeningDistance.toPrecision(3)} R are summed ` +
+      'directly, most of them here (a smaller --softening or a larger --tree-tol separates more)'
+    : 'few of its nodes are far enough apart for the opening angle';
+  return new InputError(
+    `the tree of ${n} electrons would need more than ${maxEntries} interaction-list entries ` +
+      `(${kMaxListEntriesPerNode} a node), past the O(N) memory it is sized for, because ${cause}; ` +
+      "the GPU's --matrix free holds only the positions",
+    'matrix',
+  );
 }
 
 /** The leaves below `node` (itself if a leaf): in the complete tree, a contiguous run of indices. */
