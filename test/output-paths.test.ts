@@ -303,7 +303,8 @@ describe('a study run writes its --out whole or not at all', () => {
           .replace(/^(scaling|london)-(ring|sphere)/, '$1-<geometry>')
           .replace(/^london-<geometry>-n\d+/, 'london-<geometry>-n<N>'),
       );
-      expect(written.length, registered).toBeGreaterThan(2);
+      // Not vacuous: the run wrote its summary at least (merge's, of the command it joined).
+      expect(written, registered).toContain(`${command}.json`);
       expect(
         written.filter((name) => !option?.includes(name)),
         registered,

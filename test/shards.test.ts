@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kShardedCommands } from '../src/cli/commands/index.ts';
 import { londonCommand } from '../src/cli/commands/london.ts';
 import { pairingCommand } from '../src/cli/commands/pairing.ts';
 import { scalingCommand } from '../src/cli/commands/scaling.ts';
@@ -228,6 +229,13 @@ describe('the Stop rule in a sweep on a backend', () => {
 });
 
 describe('shards merged equal the whole run', () => {
+  it('has a case below for every command whose sweep shards', () => {
+    expect(
+      [...kShardedCommands.keys()].sort(),
+      "a new sharded command needs a case here: its shards merged equal to its whole run's JSON",
+    ).toEqual(['london', 'pairing', 'scaling']);
+  });
+
   it.each(['vector', 'azimuthal'])(
     'scaling, %s model: ring and sphere over 4 N in 3 shards',
     async (model) => {

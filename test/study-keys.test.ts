@@ -30,6 +30,16 @@ const kStudies: readonly (readonly [string, boolean])[] = [
   ['response', true],
 ];
 
+test('every study (a folder of src/studies/ but paper, whose JSON is its table) is held to its keys here', () => {
+  const folders = readdirSync('src/studies', { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && entry.name !== 'paper')
+    .map((entry) => entry.name);
+  expect(
+    kStudies.map(([command]) => command).sort(),
+    'a new study needs its line in kStudies (test/study-keys.test.ts) and its keys in README',
+  ).toEqual(folders.sort());
+});
+
 /** Keys whose objects are maps (a law's parameters, each N's storage), not named keys. */
 const kMaps = new Set(['parameters', 'matrix']);
 
