@@ -2,6 +2,8 @@
 // resolves, uses only what it declares or includes, and compiles on the device (Dawn, SwiftShader
 // where no GPU exists), so a missing or undeclared include fails here and not in a pipeline at run
 // time.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
   kShaderFiles,
@@ -129,4 +131,34 @@ describe('WGSL modules on the device', () => {
       else expect(errors).toEqual([]);
     });
   }
+});
+
+// The workgroup size is an override that the host sets from its one constant (README, Adding a
+// kernel): a literal in the WGSL, or a host that leaves the override at its WGSL default, would let
+// the host's workgroup count and the shader's size disagree. krylov.wgsl's one-thread kernels are
+// serial by design.
+describe('workgroup sizes come from the host through constants:', () => {
+  test.each(kNames)('%s: every @workgroup_size is the override (or 1)', (name) => {
+    const sizes = [...code(kShaderFiles[name]).matchAll(/@workgroup_size\(([^)]*)\)/g)].map((m) =>
+      m[1].trim(),
+    );
+    expect(
+      sizes.filter((size) => /^\d/.test(size) && size !== '1'),
+      `${name}: declare 'override workgroupSize: u32' and set it from the host's constants:`,
+    ).toEqual([]);
+  });
+
+  test('every host of a module with an override workgroupSize passes constants:', () => {
+    const unset = readdirSync('src/kernels')
+      .filter((file) => file.endsWith('.ts'))
+      .flatMap((file) => {
+        const source = readFileSync(join('src/kernels', file), 'utf8');
+        return [...source.matchAll(/shader: '(\w+)'/g)]
+          .map((match) => match[1])
+          .filter((shader) => /^override workgroupSize\b/m.test(kShaderFiles[shader as ShaderName] ?? ''))
+          .filter(() => !/\bconstants\b/.test(source))
+          .map((shader) => `${file} (${shader})`);
+      });
+    expect(unset, 'set the size through constants: { workgroupSize: k<Kernel>WorkgroupSize }').toEqual([]);
+  });
 });
