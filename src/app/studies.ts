@@ -285,19 +285,27 @@ export class Studies {
    * N < h (London), what only the whole response spec refuses (the 2D model off the plane, a cube's N).
    */
   inputProblem(study: StudyAction, p: Parameters): FieldError | null {
-    if (study === 'london') {
-      const tooFew = londonBodyProblem(p.londonGeometry, p.londonN, p.londonHalfHeight);
-      return tooFew ? new FieldError('londonN', `N ${tooFew}, got ${p.londonN}`) : null;
-    }
-    if (study === 'response') {
-      try {
-        responseSpecOf(p);
-      } catch (error) {
-        if (error instanceof FieldError) return error;
-        throw error;
+    // A switch without a default, as #runStudy's: a new study fails the typecheck until it says
+    // what of its fields is refused together.
+    switch (study) {
+      case 'london': {
+        const tooFew = londonBodyProblem(p.londonGeometry, p.londonN, p.londonHalfHeight);
+        return tooFew ? new FieldError('londonN', `N ${tooFew}, got ${p.londonN}`) : null;
       }
+      case 'response':
+        try {
+          responseSpecOf(p);
+          return null;
+        } catch (error) {
+          if (error instanceof FieldError) return error;
+          throw error;
+        }
+      // Nothing of these studies' fields is refused together: each is checked alone as it is typed.
+      case 'pairing':
+      case 'larmor':
+      case 'scaling':
+        return null;
     }
-    return null;
   }
 
   /**
