@@ -123,6 +123,42 @@ describe('float32 range of the GPU path', () => {
     expect(() => checkFloat32System(pair(3e-20), 'auto')).not.toThrow();
   });
 
+  test('with a softening, a pair float32 merges is refused unless the softening stands in for its distance', () => {
+    // A ball of 200 and a copy of its electron k farthest out along x moved 1e-9 R along x: below
+    // float32's spacing there, so every upload puts the two at one point, where T_ij is 1/(2a)
+    // instead of about 1/(2 sqrt(r^2 + a^2)) (a = 1e-12 gave momenta 836 times too large).
+    const ball = geometry('ball', 200).positions;
+    const x = Array.from({ length: 200 }, (_, i) => ball[3 * i]);
+    const k = x.indexOf(Math.max(...x));
+    expect(x[k]).toBeGreaterThan(0.5);
+    const positions = new Float64Array(3 * 201);
+    positions.set(ball);
+    positions.set([ball[3 * k] + 1e-9, ball[3 * k + 1], ball[3 * k + 2]], 600);
+    const system = (softening: number): DarwinSystem => ({
+      configuration: { n: 201, positions, source: 'near32.csv' },
+      model: 'vector',
+      dim: 3,
+      epsilon: 0.1,
+      softening,
+    });
+    for (const storage of ['dense', 'free', 'tree'] as const) {
+      const uploaded = uploadedPositions(system(1e-12), storage);
+      expect([0, 1, 2].map((c) => uploaded[600 + c] - uploaded[3 * k + c])).toEqual([0, 0, 0]);
+      const error = refusal(() => checkFloat32System(system(1e-12), storage));
+      expect(error.field).toBe('positions');
+      expect(error.message).toMatch(`electrons ${k} and 200, 1.00e-9 R apart, are at one float32 point`);
+      expect(error.message).toMatch(
+        /1\.00e-9 R apart, are at one float32 point.* \(the GPU's precision\), where the softening a = 1\.00e-12 R does not stand in for their distance; give a softening of at least 1\.02e-6 R/,
+      );
+      // A softening 1024 times their distance stands in for it (T_ij within (r/a)^2 = 2^-20).
+      expect(() => checkFloat32System(system(1.03e-6), storage)).not.toThrow();
+      expect(refusal(() => checkFloat32System(system(1.01e-6), storage)).field).toBe('positions');
+    }
+    // Electrons at one float64 point need no more than a softening > 0, as before.
+    positions.set(ball.subarray(3 * k, 3 * k + 3), 600);
+    expect(() => checkFloat32System(system(1e-12), 'tree')).not.toThrow();
+  });
+
   test('vectors: sums of squares of their size must neither overflow nor flush to zero', () => {
     const system = ring(0.1); // 24 unknowns
     const vector = (scale: number) => new Float64Array(24).fill(scale);

@@ -97,12 +97,14 @@ export function checkFloat32System(system: DarwinSystem, storage: Float32Storage
   // flushes to 0 there, would give a run of infinite momenta or NaN, not the float64 answer. The
   // tree's positions relative to the median electron hold an azimuthal configuration far from the z
   // axis that the others' do not, and each upload may lose pairs that another keeps apart.
-  if (system.softening === 0 && storage !== 'auto') {
-    const { n } = system.configuration;
-    const close = float32ClosePair(uploadedPositions(system, storage), n);
+  if (storage === 'auto') return;
+  const { n, positions } = system.configuration;
+  const where = storage === 'tree' ? ' relative to the median electron' : '';
+  const uploaded = uploadedPositions(system, storage);
+  if (system.softening === 0) {
+    const close = float32ClosePair(uploaded, n);
     if (close) {
       const [i, j, distance] = close;
-      const where = storage === 'tree' ? ' relative to the median electron' : '';
       // The tree's upload may keep apart what the others' do not (an azimuthal body far from the axis).
       const tree =
         storage !== 'tree' && !float32ClosePair(uploadedPositions(system, 'tree'), n)
@@ -119,7 +121,47 @@ export function checkFloat32System(system: DarwinSystem, storage: Float32Storage
         'positions',
       );
     }
+    return;
   }
+  // With a softening a, such a pair's T_ij is finite but of r = 0: 1/(2a) where float64's is about
+  // 1/(2 sqrt(r^2 + a^2)), right only where a dominates r (to (r/a)^2, relatively). A pair that float32
+  // merges a thousand times farther apart than a gave momenta 836 times too large.
+  const merged = float32MergedPair(uploaded, positions, n);
+  if (merged && merged[2] > kMergedShareOfSoftening * system.softening) {
+    const [i, j, distance] = merged;
+    throw new InputError(
+      `electrons ${i} and ${j}, ${distance.toExponential(2)} R apart, are at one float32 point${where} ` +
+        `(the GPU's precision), where the softening a = ${system.softening.toExponential(2)} R ` +
+        `does not stand in for their distance; give a softening of at least ` +
+        `${(distance / kMergedShareOfSoftening).toExponential(2)} R, or use the CPU reference ` +
+        '(--device cpu), which keeps float64',
+      'positions',
+    );
+  }
+}
+
+/**
+ * The largest float64 distance, as a share of the softening, of two electrons that float32 merges:
+ * T_ij of r = 0 then errs by about (r/a)^2, 2^-20, within a few of float32's own roundings.
+ */
+const kMergedShareOfSoftening = 2 ** -10;
+
+/**
+ * The groups of electrons whose float32 `uploaded` positions (3 per electron) agree once the
+ * coordinates below `flush` are taken as 0, by a lexicographic sort of those keys (O(N log N)). Each
+ * group of two or more, as electron indices.
+ */
+function float32Groups(uploaded: Float32Array, n: number, flush: number): number[][] {
+  const key = uploaded.map((value) => (Math.abs(value) < flush ? 0 : value));
+  const compare = (a: number, b: number) =>
+    key[3 * a] - key[3 * b] || key[3 * a + 1] - key[3 * b + 1] || key[3 * a + 2] - key[3 * b + 2];
+  const order = Array.from({ length: n }, (_, i) => i).sort(compare);
+  const groups: number[][] = [];
+  for (let start = 0, end = 1; start < n; start = end, end = start + 1) {
+    while (end < n && compare(order[start], order[end]) === 0) end++;
+    if (end - start >= 2) groups.push(order.slice(start, end));
+  }
+  return groups;
 }
 
 /**
@@ -127,21 +169,13 @@ export function checkFloat32System(system: DarwinSystem, storage: Float32Storage
  * normal range (sqrt of it: 2^-63 = 1.1e-19), as [i, j, r] with i < j, r their float64 distance (0
  * at one point), or null. Such a pair differs on each axis by less than 2^-63, which two float32
  * numbers do only where they are equal or both below 2^-38 in size (float32's spacing above that is
- * at least 2^-62): only electrons whose coordinates agree once those below 2^-38 are taken as 0 can
- * be that close. A lexicographic sort of those keys finds them (O(N log N)), and a nearest-neighbour
- * search within each group of equal keys the closest pair.
+ * at least 2^-62): only electrons in one group of float32Groups with those taken as 0 can be that
+ * close, and a nearest-neighbour search within each group finds the closest pair.
  */
 function float32ClosePair(uploaded: Float32Array, n: number): [number, number, number] | null {
   const limit = 2 ** -63;
-  const key = uploaded.map((value) => (Math.abs(value) < 2 ** -38 ? 0 : value));
-  const compare = (a: number, b: number) =>
-    key[3 * a] - key[3 * b] || key[3 * a + 1] - key[3 * b + 1] || key[3 * a + 2] - key[3 * b + 2];
-  const order = Array.from({ length: n }, (_, i) => i).sort(compare);
   let closest: [number, number, number] | null = null;
-  for (let start = 0, end = 1; start < n; start = end, end = start + 1) {
-    while (end < n && compare(order[start], order[end]) === 0) end++;
-    if (end - start < 2) continue;
-    const group = order.slice(start, end);
+  for (const group of float32Groups(uploaded, n, 2 ** -38)) {
     const positions = new Float64Array(3 * group.length);
     group.forEach((electron, k) => positions.set(uploaded.subarray(3 * electron, 3 * electron + 3), 3 * k));
     const distances = nearestNeighbourDistances({ n: group.length, positions, source: 'upload' });
@@ -158,6 +192,37 @@ function float32ClosePair(uploaded: Float32Array, n: number): [number, number, n
     closest = [i, j, distances[k]];
   }
   return closest;
+}
+
+/**
+ * Of the electrons that float32 `uploaded` positions put at one point (float32Groups of exact
+ * coordinates), the two farthest apart in float64 `positions` as [i, j, r], i < j, or null: in each
+ * group, the two extremes along the axis of its widest float64 extent, at least 1/sqrt(3) of its
+ * widest pair apart. A group's float64 extent is what float32 lost.
+ */
+function float32MergedPair(
+  uploaded: Float32Array,
+  positions: ArrayLike<number>,
+  n: number,
+): [number, number, number] | null {
+  let widest: [number, number, number] | null = null;
+  for (const group of float32Groups(uploaded, n, 0)) {
+    let best: [number, number, number] | null = null;
+    for (let c = 0; c < 3; c++) {
+      let low = group[0];
+      let high = group[0];
+      for (const i of group) {
+        if (positions[3 * i + c] < positions[3 * low + c]) low = i;
+        if (positions[3 * i + c] > positions[3 * high + c]) high = i;
+      }
+      const extent = positions[3 * high + c] - positions[3 * low + c];
+      if (!best || extent > best[2]) best = [low, high, extent];
+    }
+    const [low, high] = best!;
+    const r = Math.hypot(...[0, 1, 2].map((c) => positions[3 * high + c] - positions[3 * low + c]));
+    if (!widest || r > widest[2]) widest = [Math.min(low, high), Math.max(low, high), r];
+  }
+  return widest;
 }
 
 /**
