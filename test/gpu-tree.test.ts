@@ -7,7 +7,7 @@ import { createBuffer, createVector } from '../src/gpu/buffers.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { readFloat32 } from '../src/gpu/readback.ts';
 import { kShaderSources } from '../src/gpu/shaders.ts';
-import { checkTreePays, chooseMatrixStorage, gpuBackend, treeAllocation } from '../src/engine/backend.ts';
+import { chooseMatrixStorage, gpuBackend, treeAllocation } from '../src/engine/backend.ts';
 import { statusCode } from '../src/kernels/krylov.ts';
 import { kDefaultCheckEvery } from '../src/engine/krylov.ts';
 import {
@@ -612,19 +612,23 @@ describe('the tree backend', () => {
 test("the built tree pays for 'auto' where it costs at most half the pairs: a sphere, not a ball", () => {
   // A CPU adapter's crossover N and leaves.
   const n = kTreeCrossover.cpu;
-  const built = (name: 'sphere' | 'ball') =>
+  const built = (name: 'sphere' | 'ball', maxWorkShare?: number) =>
     gpuTreeGeometry(system(geometry(name, n), 'vector', 3, 0, 1e-3), kCpuTreeLeaves, {
       tolerance: kDefaultTreeTolerance,
+      maxWorkShare,
     });
   const sphere = built('sphere');
   expect(treeProductWork(sphere) / (n * (n - 1))).toBeLessThan(kTreeWorkShare);
-  expect(() => checkTreePays(sphere)).not.toThrow();
-  // A ball of as many electrons sums most of its pairs directly: no faster than matrix-free.
+  expect(built('sphere', kTreeWorkShare).counts).toEqual(sphere.counts);
+  // A ball of as many electrons sums most of its pairs directly: no faster than matrix-free, and
+  // 'auto''s walk (maxWorkShare) refuses it.
   const ball = built('ball');
-  const share = treeProductWork(ball) / (n * (n - 1));
   expect(ball.counts.directPairs / (n * (n - 1))).toBeGreaterThan(0.5);
-  expect(() => checkTreePays(ball)).toThrow(
-    new RegExp(`^the tree of ${n} electrons would cost ${Math.round(100 * share)}% of the matrix-free`),
+  expect(() => built('ball', kTreeWorkShare)).toThrow(
+    new InputError(
+      `the tree of ${n} electrons would cost more than 50% of the matrix-free product's pairs; use --matrix free`,
+      'matrix',
+    ),
   );
 });
 

@@ -6,8 +6,14 @@ import { kCpuDevice } from '../src/io/formats.ts';
 import { geometry, type GeometryName } from '../src/physics/geometry.ts';
 import { unknowns, type DarwinSystem, type Dimension, type ModelName } from '../src/physics/models.ts';
 import { relativeError } from '../src/physics/observables.ts';
-import { checkTreePays } from '../src/engine/backend.ts';
-import { allocatedArrays, buildTree, buildTreeGeometry, treeDetails } from '../src/physics/tree-build.ts';
+import {
+  allocatedArrays,
+  buildTree,
+  buildTreeGeometry,
+  kTreeWorkShare,
+  treeDetails,
+} from '../src/physics/tree-build.ts';
+import { InputError } from '../src/physics/input-error.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
 import {
   checkCpuFits,
@@ -132,8 +138,15 @@ describe('a softening that defeats the tree', () => {
     expect(softened.counts).toEqual({ directPairs: pairs, translations: 0 });
     expect(softened.counts.directPairs - softened.softenedPairs).toBe(bare.counts.directPairs);
     expect(treeDetails(softened)).toMatchObject({ workShare: 1, softeningDistance: 0.05 / Math.sqrt(2e-5) });
-    // 'auto' on the GPU goes matrix-free.
-    expect(() => checkTreePays(softened)).toThrow(/^the tree of 600 electrons would cost 100% of/);
+    // 'auto' on the GPU, which builds it with kTreeWorkShare, goes matrix-free; the bare ring's tree
+    // is built alike.
+    expect(() => buildTreeGeometry(ring(0.05), { maxWorkShare: kTreeWorkShare })).toThrow(
+      new InputError(
+        "the tree of 600 electrons would cost more than 50% of the matrix-free product's pairs; use --matrix free",
+        'matrix',
+      ),
+    );
+    expect(buildTreeGeometry(ring(0), { maxWorkShare: kTreeWorkShare }).counts).toEqual(bare.counts);
   });
 
   test("node pairs a = 0 sums directly, fewer pairs than their two M2L cost, are none of the softening's", () => {

@@ -502,25 +502,33 @@ describe('the tree on degenerate input', () => {
     else expect(relativeError(got, expected)).toBeLessThanOrEqual(tolerance);
   });
 
-  it('a softening past the body: refused by its lists, which would grow as the square of the leaves', () => {
+  it('a softening near or past the body: refused by its lists, which would grow as the square of the leaves', () => {
     // 4096 leaves of a ball of 2·10⁴. a / sqrt(2 tol) = 11.2 R, past the ball's diameter: every leaf
-    // would sum every other directly, 1.7·10⁷ near entries, past the walk's 1280 a node (1.0·10⁷).
+    // would sum every other directly, 1.7·10⁷ near entries, past the walk's 1280 a node (1.0·10⁷),
+    // refused before the walk; 0.894 R, within it, separates few node pairs, and the walk refuses
+    // once its lists pass that cap.
     const ball = geometry('ball', 20_000);
-    const refusal = (() => {
+    const refusal = (softening: number) => {
       try {
-        buildTreeGeometry(system(ball, 'vector', 3, 0.05), { leafSize: 8 });
+        buildTreeGeometry(system(ball, 'vector', 3, softening), { leafSize: 8 });
       } catch (error) {
         return error;
       }
-    })();
-    expect(refusal).toBeInstanceOf(InputError);
-    expect((refusal as InputError).field).toBe('matrix');
-    expect((refusal as InputError).message).toBe(
-      'the tree of 20000 electrons would need more than 10484480 interaction-list entries (1280 a node), ' +
-        'past the O(N) memory it is sized for, because node pairs closer than a / sqrt(2 tol) = 11.2 R are ' +
-        'summed directly, most of them here (a smaller --softening or a larger --tree-tol separates more); ' +
-        "the GPU's --matrix free holds only the positions",
-    );
+    };
+    for (const [softening, distance] of [
+      [0.05, '11.2'],
+      [0.004, '0.894'],
+    ] as const) {
+      const error = refusal(softening);
+      expect(error).toBeInstanceOf(InputError);
+      expect((error as InputError).field).toBe('matrix');
+      expect((error as InputError).message).toBe(
+        'the tree of 20000 electrons would need more than 10484480 interaction-list entries (1280 a node), ' +
+          `past the O(N) memory it is sized for, because node pairs closer than a / sqrt(2 tol) = ${distance} R are ` +
+          'summed directly, most of them here (a smaller --softening or a larger --tree-tol separates more); ' +
+          "the GPU's --matrix free holds only the positions",
+      );
+    }
     // The same leaves unsoftened keep to what the memory estimates allow.
     const tree = buildTreeGeometry(system(ball, 'vector', 3), { leafSize: 8 });
     expect((tree.lists.m2l.length + tree.lists.near.length) / tree.nodeCount).toBeLessThan(

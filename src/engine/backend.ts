@@ -30,13 +30,7 @@ import {
 import { kPositionStride } from '../kernels/system.ts';
 import { GpuTreeMassMatrix, treeBufferBytes, treeBytes, type GpuTreeOptions } from '../kernels/tree.ts';
 import { treeCrossover, type KrylovStepVariant } from '../gpu/profile.ts';
-import {
-  kDefaultTreeTolerance,
-  kTreeWorkShare,
-  treeDetails,
-  treeWorkShare,
-  type TreeGeometry,
-} from '../physics/tree-build.ts';
+import { kDefaultTreeTolerance, kTreeWorkShare, treeDetails } from '../physics/tree-build.ts';
 import type { GpuMassOperator } from '../kernels/operator.ts';
 import { gigabytes } from '../io/formats.ts';
 import type { MassMatrixBackend } from '../run/backend.ts';
@@ -352,21 +346,6 @@ export function checkFreeFits(
   );
 }
 
-/**
- * Throws, as checkTreeFits does, where the built tree costs more than kTreeWorkShare of the
- * matrix-free product's pairs: gpuBackend's 'auto' then goes matrix-free.
- */
-export function checkTreePays(tree: Pick<TreeGeometry, 'n' | 'counts' | 'translationCost'>): void {
-  const share = treeWorkShare(tree);
-  if (share > kTreeWorkShare) {
-    throw new InputError(
-      `the tree of ${tree.n} electrons would cost ${(100 * share).toFixed(0)}% of the matrix-free ` +
-        `product's pairs (more than ${100 * kTreeWorkShare}%); use --matrix free`,
-      'matrix',
-    );
-  }
-}
-
 /** The device limits that bound one storage buffer. */
 export type BufferLimits = Pick<GpuLimits, 'maxBufferSize' | 'maxStorageBufferBindingSize'>;
 
@@ -452,8 +431,9 @@ function largestFitting(n: number, fits: (n: number) => boolean): number {
  * (checkDenseFits); past that 'tree' from the device profile's crossover N on (treeCrossover, where
  * the fast multipole product overtakes the matrix-free one) if it fits (checkTreeFits), else 'free'.
  * Up front, from N alone: gpuBackend goes matrix-free yet where the built tree does not pay
- * (checkTreePays: a ball below ~7.5e4). `lanczosBasis`: a spectrum's basis (--basis), none for a solve;
- * `operation`: what the run does (GpuOperation's default where undefined).
+ * (its walk refuses a tree costing past kTreeWorkShare of the pairs, TreeOptions.maxWorkShare: a
+ * ball below ~7.5e4). `lanczosBasis`: a spectrum's basis (--basis), none for a solve; `operation`:
+ * what the run does (GpuOperation's default where undefined).
  */
 export function chooseMatrixStorage(
   context: GpuContext,
@@ -655,15 +635,15 @@ export async function gpuBackend(
       : matrix === 'tree'
         ? await GpuTreeMassMatrix.create(context, system, {
             onPipeline: (done, total) => options.onChunk?.('tree pipelines', done, total),
-            checkFits: (bytes, tree) => {
-              checkTreeFits(context, system, tolerance, bytes, options.lanczosBasis, options.operation);
-              if (requested === 'auto') checkTreePays(tree);
-            },
+            checkFits: (bytes) =>
+              checkTreeFits(context, system, tolerance, bytes, options.lanczosBasis, options.operation),
+            maxWorkShare: requested === 'auto' ? kTreeWorkShare : undefined,
             ...options.tree,
             tolerance,
           }).catch((error: unknown) => {
-            // 'auto' took the tree by treeAllocation's estimate and the crossover N; refused by the built
-            // tree's own bytes or work (before anything is allocated), it goes matrix-free.
+            // 'auto' took the tree by treeAllocation's estimate and the crossover N; refused by its walk
+            // (lists past their cap, or work past kTreeWorkShare) or by the built tree's own bytes,
+            // before anything is allocated, it goes matrix-free.
             if (requested !== 'auto' || !(error instanceof InputError) || error.field !== 'matrix')
               throw error;
             matrix = 'free';

@@ -772,7 +772,7 @@ const kCpuTreePieceChunks = 8;
 
 export interface GpuTreeOptions extends Pick<
   TreeOptions,
-  'tolerance' | 'leafSize' | 'order' | 'theta' | 'translationCost'
+  'tolerance' | 'leafSize' | 'order' | 'theta' | 'translationCost' | 'maxWorkShare'
 > {
   workgroupSize?: number;
   /** The near field's variant, as matvec_free's: default the device profile's; tests run both. */
@@ -789,12 +789,12 @@ export interface GpuTreeOptions extends Pick<
    */
   onPipeline?: (done: number, total: number) => void;
   /**
-   * Hears the bytes of the storage buffers (treeStorageBuffers) and the tree once it is built, before
-   * any buffer is allocated or pipeline built, and throws to refuse them: treeBytes, the estimate
-   * that decides up front, bounds the lists by a measured constant, and this checks what the tree
-   * really needs (and, for 'auto', whether it pays: gpuBackend).
+   * Hears the bytes of the storage buffers (treeStorageBuffers) once the tree is built, before any
+   * buffer is allocated or pipeline built, and throws to refuse them: treeBytes, the estimate that
+   * decides up front, bounds the lists by a measured constant, and this checks what the tree really
+   * needs.
    */
-  checkFits?: (bytes: number, tree: TreeGeometry) => void;
+  checkFits?: (bytes: number) => void;
 }
 
 /**
@@ -878,7 +878,7 @@ export class GpuTreeMassMatrix implements GpuMassOperator {
     const packed = packTreeTables(tree, m2lNodes);
     const origin = medianElectron(system.configuration.positions, tree.n);
     const planned = treeStorageBuffers(tree, packed.data, origin);
-    options.checkFits?.(storageBytes(planned), tree);
+    options.checkFits?.(storageBytes(planned));
     const owned: GPUBuffer[] = [];
     try {
       return await withErrorScopes(device, 'GpuTreeMassMatrix.create', async () => {

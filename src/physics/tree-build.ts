@@ -47,6 +47,13 @@ export interface TreeOptions {
   translationCostPerTerm?: number;
   precision?: Precision;
   /**
+   * The most of the matrix-free product's N (N - 1) pairs the tree's product may cost
+   * (treeWorkShare): the walk refuses the tree (an InputError on 'matrix') as soon as its lists pass
+   * it, before it builds the rest. The GPU's 'auto' gives kTreeWorkShare and goes matrix-free where
+   * the tree would not pay. None by default: `--matrix tree` builds what it is asked for.
+   */
+  maxWorkShare?: number;
+  /**
    * Hears each stage of the build before it starts ("splitting 200000 electrons into leaves of at
    * most 64"): at 10^5 electrons and more the build takes minutes, silent without it.
    */
@@ -348,6 +355,7 @@ export function buildTreeGeometry(
   stage(`interaction lists of ${nodeCount} nodes (opening angle ${theta})`);
   const { lists, counts, softenedPairs } = interactionLists(
     { ...geometryOfTree, theta, softeningDistance, translationCost },
+    options.maxWorkShare ?? Infinity,
     allocate,
   );
   return {
@@ -635,21 +643,36 @@ function interactionLists(
     TreeGeometry,
     'nodeCount' | 'firstLeaf' | 'nodeStart' | 'nodeEnd' | 'centre' | 'radius' | 'theta' | 'softeningDistance'
   > & { translationCost: number },
+  maxWorkShare: number,
   allocate: TreeAllocator,
 ): { lists: InteractionLists; counts: TreeProductCounts; softenedPairs: number } {
   const { nodeCount, firstLeaf, nodeStart, nodeEnd, centre, radius, theta, softeningDistance } = tree;
   const size = (node: number) => nodeEnd[node] - nodeStart[node];
+  const n = size(0);
+  const maxEntries = kMaxListEntriesPerNode * nodeCount;
+  // Two nodes lie no farther apart, less their radii, than their closest electrons, at most the
+  // root's diameter: a softening distance past it separates no pair, and every leaf sums every other
+  // directly. Their entries are known before the walk.
+  if (softeningDistance > 2 * radius[0]) {
+    let leaves = 0;
+    for (let leaf = firstLeaf; leaf < nodeCount; leaf++) if (size(leaf) > 0) leaves++;
+    if (leaves * leaves > maxEntries) throw listsRefusal(n, maxEntries, softeningDistance);
+  }
+  const maxWork = maxWorkShare * n * (n - 1);
   const targets: number[] = [];
   const sources: number[] = [];
   const nearTargets: number[] = [];
   const nearSources: number[] = [];
   const counts: TreeProductCounts = { directPairs: 0, translations: 0 };
   let softenedPairs = 0;
-  const maxEntries = kMaxListEntriesPerNode * nodeCount;
   const count = (entries: number) => {
     if (targets.length + nearTargets.length + entries > maxEntries) {
-      throw listsRefusal(size(0), maxEntries, 2 * softenedPairs > counts.directPairs && softeningDistance);
+      throw listsRefusal(n, maxEntries, 2 * softenedPairs > counts.directPairs && softeningDistance);
     }
+  };
+  const priced = { counts, translationCost: tree.translationCost };
+  const charge = () => {
+    if (treeProductWork(priced) > maxWork) throw workRefusal(n, maxWorkShare);
   };
   // softened: the pair lies below one the walk of a = 0 would have taken by M2L.
   const near = (target: number, source: number, softened: number) => {
@@ -659,6 +682,7 @@ function interactionLists(
     const pairs = size(target) * size(source) - (target === source ? size(target) : 0);
     counts.directPairs += pairs;
     if (softened) softenedPairs += pairs;
+    charge();
   };
   // Triples (a, b, softened); a === b is a node with itself.
   const stack: number[] = [0, 0, 0];
@@ -708,6 +732,7 @@ function interactionLists(
       targets.push(a, b);
       sources.push(b, a);
       counts.translations += 2;
+      charge();
     } else if (a >= firstLeaf && b >= firstLeaf) {
       near(a, b, below);
       near(b, a, below);
@@ -740,6 +765,18 @@ function listsRefusal(n: number, maxEntries: number, softeningDistance: number |
     `the tree of ${n} electrons would need more than ${maxEntries} interaction-list entries ` +
       `(${kMaxListEntriesPerNode} a node), past the O(N) memory it is sized for, because ${cause}; ` +
       "the GPU's --matrix free holds only the positions",
+    'matrix',
+  );
+}
+
+/**
+ * The refusal of a tree whose product would cost more than `maxWorkShare` of the matrix-free
+ * product's pairs (TreeOptions.maxWorkShare), its M2L priced as pairs: it pays no better.
+ */
+function workRefusal(n: number, maxWorkShare: number): InputError {
+  return new InputError(
+    `the tree of ${n} electrons would cost more than ${100 * maxWorkShare}% of the matrix-free ` +
+      "product's pairs; use --matrix free",
     'matrix',
   );
 }

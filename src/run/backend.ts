@@ -274,8 +274,8 @@ export const kCpuTreeMinUnknowns = kMaxDenseSize + 1;
  * directly, so its product is an O(N^2) sum. Pairs of nodes closer than a / sqrt(2 tol) are summed
  * directly whatever the opening angle (treecode.ts), so a softening a past ~0.005 R at the default
  * tolerance does it to any configuration; a ball's tree does it below ~7.5e4 electrons. On the GPU
- * 'auto' has gone matrix-free there (checkTreePays); the CPU's 'auto' takes the tree only past the
- * dense M's size, where it has nothing faster. Null otherwise.
+ * 'auto' has gone matrix-free there (TreeOptions.maxWorkShare); the CPU's 'auto' takes the tree only
+ * past the dense M's size, where it has nothing faster. Null otherwise.
  */
 export function treeWorkWarning(backend: Pick<MassMatrixBackend, 'name' | 'system' | 'tree'>): string | null {
   const { tree } = backend;
