@@ -652,13 +652,14 @@ function interactionLists(
   const maxEntries = kMaxListEntriesPerNode * nodeCount;
   // Two nodes lie no farther apart, less their radii, than their closest electrons, at most the
   // root's diameter: a softening distance past it separates no pair, and every leaf sums every other
-  // directly. Their entries are known before the walk.
+  // directly. Their entries and work (every pair) are known before the walk.
+  const maxWork = maxWorkShare * n * (n - 1);
   if (softeningDistance > 2 * radius[0]) {
     let leaves = 0;
     for (let leaf = firstLeaf; leaf < nodeCount; leaf++) if (size(leaf) > 0) leaves++;
     if (leaves * leaves > maxEntries) throw listsRefusal(n, maxEntries, softeningDistance);
+    if (n * (n - 1) > maxWork) throw workRefusal(n, maxWorkShare);
   }
-  const maxWork = maxWorkShare * n * (n - 1);
   const targets: number[] = [];
   const sources: number[] = [];
   const nearTargets: number[] = [];
