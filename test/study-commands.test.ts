@@ -1,13 +1,16 @@
 // The study commands `london`, `larmor`, `pairing` and `merge`, and `bench`, as a user runs them:
 // spawned processes, exit codes, one JSON object on stdout, one `error:` line for a user error, SVG
-// files under --out; and the usage and help of every command of the registry.
+// files under --out; and the usage, help and refusals of every command of the registry.
 import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { kCommandList, kShardedCommands } from '../src/cli/commands/index.ts';
+import { reportDeviceTo } from '../src/cli/device.ts';
+import { Progress } from '../src/cli/progress.ts';
+import { InputError } from '../src/physics/input-error.ts';
 import { whittakerGroundState1d } from '../src/physics/coulomb1d.ts';
 import { expectUserErrorRun, useCliBundle } from './helpers/cli-bundle.ts';
-import { kSmallRunCommands } from './helpers/commands.ts';
+import { kRefusedRunCommands, kSmallRunCommands, refusedRun } from './helpers/commands.ts';
 import { kCopperClosedForm, kGoldClosedForm } from './helpers/pairing.ts';
 
 /** Sec. IV.B's rings in the order `pairing` prints them (Au, Cu). */
@@ -47,8 +50,9 @@ function expectOutFiles(summary: { files: string[] }, svgNames: string[], summar
 const kNames = kCommandList.map(({ name }) => name);
 
 describe('usage and help: every command of the registry (src/cli/commands/index.ts)', () => {
-  test('each has a small run for the tests that run every command, and only they have one', () => {
+  test('each has a small run and a refused run for the tests that run every command, and only they have one', () => {
     expect([...kSmallRunCommands].sort()).toEqual([...kNames].sort());
+    expect([...kRefusedRunCommands].sort()).toEqual([...kNames].sort());
   });
   test('the usage lists every command', () => {
     const run = cli('--help');
@@ -84,6 +88,31 @@ describe('usage and help: every command of the registry (src/cli/commands/index.
   test.each(kNames)('%s --no-such-option: one error line naming it, exit 2, nothing on stdout', (name) => {
     expectUserError(/--no-such-option/, name, '--no-such-option');
   });
+  // The second: a value it refuses is an InputError, which main prints as one `error:` line and exits
+  // 2 (as the test above holds for every command), said before anything runs (no adapter line, no
+  // progress: --verbose makes each a line) and before --out is made. In this process, on its default
+  // device: a GPU opened first would report its adapter here.
+  test.each(kCommandList)(
+    '$name: a refused value is one line naming it, before the run and --out',
+    async (entry) => {
+      const { args, names } = refusedRun(entry.name);
+      const out = join(dir, `refused-${entry.name}${entry.out === 'file' ? '.csv' : ''}`);
+      const lines: string[] = [];
+      const progress = new Progress({ verbose: true, sink: { write: (text) => lines.push(text) } });
+      reportDeviceTo(progress);
+      const given = [...args, ...(entry.out && !args.includes('--out') ? ['--out', out] : []), '--verbose'];
+      const error: unknown = await entry.run(given, progress).then(
+        () => null,
+        (reason: unknown) => reason,
+      );
+      expect(error).toBeInstanceOf(InputError);
+      const { message } = error as InputError;
+      expect(message).toMatch(new RegExp(`${names.replaceAll('.', '\\.')}(?![\\w-])`));
+      expect(message).not.toContain('\n');
+      expect(lines, 'reported before the refusal').toEqual([]);
+      expect(existsSync(out), `${out} made before the refusal`).toBe(false);
+    },
+  );
   test("merge's line in the usage and its --help name every command whose sweep shards", () => {
     const summary = kCommandList.find(({ name }) => name === 'merge')!.summary;
     const joins = cli('merge', '--help').stdout.split('\n\n')[1].replace(/\s+/g, ' ');

@@ -34,6 +34,48 @@ const kSmallRuns: Readonly<Record<string, SmallRun>> = {
     }),
 };
 
+/**
+ * One value each command refuses, given beside valid ones, and what its one error line names: the
+ * flag, or merge's shard (study-commands.test.ts runs each in this process, with --out where the
+ * command takes one and the arguments give none).
+ */
+interface RefusedRun {
+  readonly args: readonly string[];
+  readonly names: string;
+}
+
+const kRefusedRuns: Readonly<Record<string, RefusedRun>> = {
+  solve: {
+    args: ['--geometry', 'hexagon', '--n', '8', '--epsilon', '0.01', '--velocity', 'rigid'],
+    names: '--geometry',
+  },
+  spectrum: { args: ['--geometry', 'ring', '--n', '0', '--epsilon', '0.01'], names: '--n' },
+  // Its one option with a value.
+  paper: { args: ['--out', ''], names: '--out' },
+  bench: { args: ['--n', '16', '--repeats', '0'], names: '--repeats' },
+  // A good N first: the bad one is refused before the first is run.
+  london: { args: ['--n', '50', '--n', 'abc', '--grid', '8'], names: '--n' },
+  larmor: { args: ['--n', '1.5'], names: '--n' },
+  pairing: { args: ['--ratios', '10,0.5'], names: '--ratios' },
+  scaling: {
+    args: ['--geometries', 'ring', '--n-min', '8', '--n-max', '16', '--points', '0'],
+    names: '--points',
+  },
+  response: { args: ['--geometry', 'ball', '--n', '20,40', '--n-epsilon', '1,-1'], names: '--n-epsilon' },
+  merge: { args: ['no-such-shard.json'], names: 'no-such-shard.json' },
+};
+
+/** The commands that have a refused run: the registry's, neither more nor fewer (study-commands.test.ts). */
+export const kRefusedRunCommands: readonly string[] = Object.keys(kRefusedRuns);
+
+/** `name`'s refused run (its arguments less the command), or a failure that says where to add one. */
+export function refusedRun(name: string): RefusedRun {
+  if (!Object.hasOwn(kRefusedRuns, name)) {
+    throw new Error(`${name} has no refused run in test/helpers/commands.ts: add one to kRefusedRuns`);
+  }
+  return kRefusedRuns[name];
+}
+
 /** The commands that have a small run: the registry's, neither more nor fewer (study-commands.test.ts). */
 export const kSmallRunCommands: readonly string[] = Object.keys(kSmallRuns);
 
