@@ -65,12 +65,26 @@ describe('usage and help: every command of the registry (src/cli/commands/index.
     expect(run.stdout).toMatch(new RegExp(`^Usage: darwin-breit ${name}`));
   });
   // A user reads the usage line first: an option described below it but missing from it looks
-  // like one the command does not take, unless the line says that there are [options] below.
-  test.each(kNames)('%s: the usage line names every option, or says [options]', (name) => {
+  // like one the command does not take, unless the line says that there are [options] below; one it
+  // names that nothing below describes is one the user cannot learn to give. Described: named in an
+  // option's head, the text of a line `  --flag ...` before its first gap of two spaces.
+  test.each(kNames)('%s: the usage line and the options below it name the same ones', (name) => {
     const [usage, ...body] = cli(name, '--help').stdout.split('\n\n');
-    const described = [...body.join('\n\n').matchAll(/^ {2}(--[a-z-]+)/gm)].map((match) => match[1]);
-    expect(described.length).toBeGreaterThan(1);
-    if (!usage.includes('[options]')) expect(described.filter((flag) => !usage.includes(flag))).toEqual([]);
+    const flags = (text: string) => new Set(text.match(/--[a-z][a-z-]*/g));
+    const heads = [...body.join('\n\n').matchAll(/^ {2}(--\S.*?)(?: {2}|$)/gm)].map((match) => match[1]);
+    const described = flags(heads.join(' '));
+    const named = flags(usage);
+    expect(described.size).toBeGreaterThan(1);
+    expect(
+      [...named].filter((flag) => !described.has(flag)),
+      `named in the usage line of ${name} --help but described by no option below it`,
+    ).toEqual([]);
+    if (!usage.includes('[options]')) {
+      expect(
+        [...described].filter((flag) => !named.has(flag)),
+        `described in ${name} --help but missing from its usage line (or say [options] there)`,
+      ).toEqual([]);
+    }
   });
   // The tests that run every command with --out or --shard take the registry's word for which do.
   test.each(kCommandList)(
