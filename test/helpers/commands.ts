@@ -1,6 +1,7 @@
-// One small valid run of each command of the CLI's registry (src/cli/commands/index.ts), for the
-// house-rule tests that run every command: a command registered without one here fails them, which
-// tells its author to add it. Default device (the GPU where the command has one), seconds each.
+// One small valid run of each command of the CLI's registry (src/cli/commands/index.ts), and one
+// that it refuses, for the house-rule tests that run every command: a command registered without
+// them here fails those tests, which tell its author to add them. Default device (the GPU where the
+// command has one), seconds each.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -62,6 +63,7 @@ const kRefusedRuns: Readonly<Record<string, RefusedRun>> = {
     names: '--points',
   },
   response: { args: ['--geometry', 'ball', '--n', '20,40', '--n-epsilon', '1,-1'], names: '--n-epsilon' },
+  // Its only option with a value, --out, is checked after its shards are read: a shard it cannot read.
   merge: { args: ['no-such-shard.json'], names: 'no-such-shard.json' },
 };
 
@@ -82,7 +84,7 @@ export const kSmallRunCommands: readonly string[] = Object.keys(kSmallRuns);
 /** `name`'s small run, or a failure that says where to add one. */
 export function smallRun(name: string, dir: string, cli: (...args: string[]) => CliRun): string[] {
   if (!Object.hasOwn(kSmallRuns, name)) {
-    throw new Error(`${name} has no small run in test/helpers/commands.ts: add one`);
+    throw new Error(`${name} has no small run in test/helpers/commands.ts: add one to kSmallRuns`);
   }
   return [name, ...kSmallRuns[name](dir, cli)];
 }
