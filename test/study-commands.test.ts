@@ -1,13 +1,16 @@
 // The study commands `london`, `larmor`, `pairing` and `merge`, and `bench`, as a user runs them:
 // spawned processes, exit codes, one JSON object on stdout, one `error:` line for a user error, SVG
-// files under --out; and the usage and help of every command of the registry.
+// files under --out; and the usage, help and refusals of every command of the registry.
 import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { kCommandList, kShardedCommands } from '../src/cli/commands/index.ts';
+import { reportDeviceTo } from '../src/cli/device.ts';
+import { Progress } from '../src/cli/progress.ts';
+import { InputError } from '../src/physics/input-error.ts';
 import { whittakerGroundState1d } from '../src/physics/coulomb1d.ts';
 import { expectUserErrorRun, useCliBundle } from './helpers/cli-bundle.ts';
-import { kSmallRunCommands } from './helpers/commands.ts';
+import { kRefusedRunCommands, kSmallRunCommands, refusedRun } from './helpers/commands.ts';
 import { kCopperClosedForm, kGoldClosedForm } from './helpers/pairing.ts';
 
 /** Sec. IV.B's rings in the order `pairing` prints them (Au, Cu). */
@@ -47,8 +50,16 @@ function expectOutFiles(summary: { files: string[] }, svgNames: string[], summar
 const kNames = kCommandList.map(({ name }) => name);
 
 describe('usage and help: every command of the registry (src/cli/commands/index.ts)', () => {
-  test('each has a small run for the tests that run every command, and only they have one', () => {
-    expect([...kSmallRunCommands].sort()).toEqual([...kNames].sort());
+  test('each has a small run and a refused run for the tests that run every command, and only they have one', () => {
+    for (const [listed, table] of [
+      [kSmallRunCommands, 'kSmallRuns'],
+      [kRefusedRunCommands, 'kRefusedRuns'],
+    ] as const) {
+      const missing = kNames.filter((name) => !listed.includes(name));
+      const extra = listed.filter((name) => !kNames.includes(name));
+      expect(missing, `add ${missing.join(', ')} to ${table} in test/helpers/commands.ts`).toEqual([]);
+      expect(extra, `remove ${extra.join(', ')} from ${table} in test/helpers/commands.ts`).toEqual([]);
+    }
   });
   test('the usage lists every command', () => {
     const run = cli('--help');
@@ -61,12 +72,26 @@ describe('usage and help: every command of the registry (src/cli/commands/index.
     expect(run.stdout).toMatch(new RegExp(`^Usage: darwin-breit ${name}`));
   });
   // A user reads the usage line first: an option described below it but missing from it looks
-  // like one the command does not take, unless the line says that there are [options] below.
-  test.each(kNames)('%s: the usage line names every option, or says [options]', (name) => {
+  // like one the command does not take, unless the line says that there are [options] below; one it
+  // names that nothing below describes is one the user cannot learn to give. Described: named in an
+  // option's head, the text of a line `  --flag ...` before its first gap of two spaces.
+  test.each(kNames)('%s: the usage line and the options below it name the same ones', (name) => {
     const [usage, ...body] = cli(name, '--help').stdout.split('\n\n');
-    const described = [...body.join('\n\n').matchAll(/^ {2}(--[a-z-]+)/gm)].map((match) => match[1]);
-    expect(described.length).toBeGreaterThan(1);
-    if (!usage.includes('[options]')) expect(described.filter((flag) => !usage.includes(flag))).toEqual([]);
+    const flags = (text: string) => new Set(text.match(/--[a-z][a-z-]*/g));
+    const heads = [...body.join('\n\n').matchAll(/^ {2}(--\S.*?)(?: {2}|$)/gm)].map((match) => match[1]);
+    const described = flags(heads.join(' '));
+    const named = flags(usage);
+    expect(described.size).toBeGreaterThan(1);
+    expect(
+      [...named].filter((flag) => !described.has(flag)),
+      `named in the usage line of ${name} --help but described by no option below it`,
+    ).toEqual([]);
+    if (!usage.includes('[options]')) {
+      expect(
+        [...described].filter((flag) => !named.has(flag)),
+        `described in ${name} --help but missing from its usage line (or say [options] there)`,
+      ).toEqual([]);
+    }
   });
   // The tests that run every command with --out or --shard take the registry's word for which do.
   test.each(kCommandList)(
@@ -84,6 +109,31 @@ describe('usage and help: every command of the registry (src/cli/commands/index.
   test.each(kNames)('%s --no-such-option: one error line naming it, exit 2, nothing on stdout', (name) => {
     expectUserError(/--no-such-option/, name, '--no-such-option');
   });
+  // The second: a value it refuses is an InputError, which main prints as one `error:` line and exits
+  // 2 (as the test above holds for every command), said before anything runs (no adapter line, no
+  // progress: --verbose makes each a line) and before --out is made. In this process, on its default
+  // device: a GPU opened first would report its adapter here.
+  test.each(kCommandList)(
+    '$name: a refused value is one line naming it, before the run and --out',
+    async (entry) => {
+      const { args, names } = refusedRun(entry.name);
+      const out = join(dir, `refused-${entry.name}${entry.out === 'file' ? '.csv' : ''}`);
+      const lines: string[] = [];
+      const progress = new Progress({ verbose: true, sink: { write: (text) => lines.push(text) } });
+      reportDeviceTo(progress);
+      const given = [...args, ...(entry.out && !args.includes('--out') ? ['--out', out] : []), '--verbose'];
+      const error: unknown = await entry.run(given, progress).then(
+        () => null,
+        (reason: unknown) => reason,
+      );
+      expect(error).toBeInstanceOf(InputError);
+      const { message } = error as InputError;
+      expect(message).toMatch(new RegExp(`${names.replaceAll('.', '\\.')}(?![\\w-])`));
+      expect(message).not.toContain('\n');
+      expect(lines, 'reported before the refusal').toEqual([]);
+      expect(existsSync(out), `${out} made before the refusal`).toBe(false);
+    },
+  );
   test("merge's line in the usage and its --help name every command whose sweep shards", () => {
     const summary = kCommandList.find(({ name }) => name === 'merge')!.summary;
     const joins = cli('merge', '--help').stdout.split('\n\n')[1].replace(/\s+/g, ' ');

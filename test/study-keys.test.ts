@@ -10,7 +10,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { commandNamed, kShardedCommands } from '../src/cli/commands/index.ts';
+import { commandNamed, kCommandList, kShardedCommands } from '../src/cli/commands/index.ts';
 import { Progress } from '../src/cli/progress.ts';
 import { kProgramVersion } from '../src/io/formats.ts';
 import { studyReportHeader } from '../src/studies/study.ts';
@@ -156,18 +156,40 @@ test.each(kStudies)(
   120_000,
 );
 
-test.each(['london', 'pairing', 'scaling', 'response'])(
+/**
+ * The commands whose sweep a signal stops after a point, which its JSON then says: those that ask
+ * their progress for the sweep's stop (Progress.sweepStop) in src/cli/commands/<name>.ts. Read from
+ * the sources, so that a new study's sweep is held here without a list to extend.
+ */
+const kStoppedSweeps = kCommandList
+  .map(({ name }) => name)
+  .filter((name) =>
+    readFileSync(`src/cli/commands/${name}.ts`, 'utf8').includes(`.${Progress.prototype.sweepStop.name}(`),
+  );
+
+/** A sweep of two points or more for a command whose small run has one point. */
+const kTwoPoints: Readonly<Record<string, readonly string[]>> = { pairing: ['--ratios', '10,100'] };
+
+test('the stopped sweeps are found in the commands (the test below runs each)', () => {
+  expect(kStoppedSweeps.length).toBeGreaterThan(0);
+  expect(kStoppedSweeps.filter((name) => !kStudies.some(([command]) => command === name))).toEqual([]);
+});
+
+test.each(kStoppedSweeps)(
   '%s stopped after its first point: the keys a stopped sweep adds are in the README and its --help',
   async (name) => {
     // In this process on the CPU, stopped as a signal would at the second point's first report.
     const command = commandNamed(name)!;
-    const args = name === 'pairing' ? ['--ratios', '10,100'] : smallRun(name, dir, cli).slice(1);
+    const args = kTwoPoints[name] ?? smallRun(name, dir, cli).slice(1);
     const { progress } = stoppingProgress(/^point 2 of /);
     const output = await command.run(
       [...args, ...(command.cpuOnly ? [] : ['--device', 'cpu']), '--json'],
       progress,
     );
-    expect(output.summary).toMatchObject({ stopped: { signal: 'SIGINT', points: 1 } });
+    expect(
+      output.summary,
+      `${name} was not stopped at its second point: where its small run has one point, give it two in kTwoPoints (test/study-keys.test.ts)`,
+    ).toMatchObject({ stopped: { signal: 'SIGINT', points: 1 } });
     expectDocumented(name, output.summary);
     expectStudyReport(name, output.summary as Record<string, unknown>);
   },

@@ -257,8 +257,9 @@ export class Studies {
   }
 
   /**
-   * `action`'s runner. The switch has no default, as #load's has none: a study added to kStudyActions
-   * without a case here fails typecheck (no return on that path) rather than running another study.
+   * `action`'s runner. The switch's default takes `never`, as #load's and inputProblem's do: a study
+   * added to kStudyActions without a case here fails typecheck, naming it ("Type '"<study>"' is not
+   * assignable to type 'never'"), rather than running another study.
    */
   async #runStudy(action: StudyAction, parameters: Parameters, paced: StudyHooks): Promise<boolean> {
     switch (action) {
@@ -272,6 +273,10 @@ export class Studies {
         return this.#scaling(parameters, paced);
       case 'response':
         return this.#runResponse(parameters, paced);
+      default: {
+        const unhandled: never = action;
+        throw new Error(`no runner for the study ${String(unhandled)}`);
+      }
     }
   }
 
@@ -285,8 +290,8 @@ export class Studies {
    * N < h (London), what only the whole response spec refuses (the 2D model off the plane, a cube's N).
    */
   inputProblem(study: StudyAction, p: Parameters): FieldError | null {
-    // A switch without a default, as #runStudy's: a new study fails the typecheck until it says
-    // what of its fields is refused together.
+    // A default that takes `never`, as #runStudy's: a new study fails the typecheck, named, until it
+    // says what of its fields is refused together.
     switch (study) {
       case 'london': {
         const tooFew = londonBodyProblem(p.londonGeometry, p.londonN, p.londonHalfHeight);
@@ -305,6 +310,10 @@ export class Studies {
       case 'larmor':
       case 'scaling':
         return null;
+      default: {
+        const unhandled: never = study;
+        throw new Error(`no joint check for the study ${String(unhandled)}`);
+      }
     }
   }
 
@@ -358,6 +367,10 @@ export class Studies {
         return this.#loadScaling(json, name, p, stop);
       case 'response':
         return this.#loadResponse(json, name, p, stop);
+      default: {
+        const unhandled: never = card;
+        throw new Error(`no loader for the study ${String(unhandled)}`);
+      }
     }
   }
 

@@ -1,6 +1,7 @@
-// One small valid run of each command of the CLI's registry (src/cli/commands/index.ts), for the
-// house-rule tests that run every command: a command registered without one here fails them, which
-// tells its author to add it. Default device (the GPU where the command has one), seconds each.
+// One small valid run of each command of the CLI's registry (src/cli/commands/index.ts), and one
+// that it refuses, for the house-rule tests that run every command: a command registered without
+// them here fails those tests, which tell its author to add them. Default device (the GPU where the
+// command has one), seconds each.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -34,13 +35,56 @@ const kSmallRuns: Readonly<Record<string, SmallRun>> = {
     }),
 };
 
+/**
+ * One value each command refuses, given beside valid ones, and what its one error line names: the
+ * flag, or merge's shard (study-commands.test.ts runs each in this process, with --out where the
+ * command takes one and the arguments give none).
+ */
+interface RefusedRun {
+  readonly args: readonly string[];
+  readonly names: string;
+}
+
+const kRefusedRuns: Readonly<Record<string, RefusedRun>> = {
+  solve: {
+    args: ['--geometry', 'hexagon', '--n', '8', '--epsilon', '0.01', '--velocity', 'rigid'],
+    names: '--geometry',
+  },
+  spectrum: { args: ['--geometry', 'ring', '--n', '0', '--epsilon', '0.01'], names: '--n' },
+  // Its one option with a value.
+  paper: { args: ['--out', ''], names: '--out' },
+  bench: { args: ['--n', '16', '--repeats', '0'], names: '--repeats' },
+  // A good N first: the bad one is refused before the first is run.
+  london: { args: ['--n', '50', '--n', 'abc', '--grid', '8'], names: '--n' },
+  larmor: { args: ['--n', '1.5'], names: '--n' },
+  pairing: { args: ['--ratios', '10,0.5'], names: '--ratios' },
+  scaling: {
+    args: ['--geometries', 'ring', '--n-min', '8', '--n-max', '16', '--points', '0'],
+    names: '--points',
+  },
+  response: { args: ['--geometry', 'ball', '--n', '20,40', '--n-epsilon', '1,-1'], names: '--n-epsilon' },
+  // Its only option with a value, --out, is checked after its shards are read: a shard it cannot read.
+  merge: { args: ['no-such-shard.json'], names: 'no-such-shard.json' },
+};
+
+/** The commands that have a refused run: the registry's, neither more nor fewer (study-commands.test.ts). */
+export const kRefusedRunCommands: readonly string[] = Object.keys(kRefusedRuns);
+
+/** `name`'s refused run (its arguments less the command), or a failure that says where to add one. */
+export function refusedRun(name: string): RefusedRun {
+  if (!Object.hasOwn(kRefusedRuns, name)) {
+    throw new Error(`${name} has no refused run in test/helpers/commands.ts: add one to kRefusedRuns`);
+  }
+  return kRefusedRuns[name];
+}
+
 /** The commands that have a small run: the registry's, neither more nor fewer (study-commands.test.ts). */
 export const kSmallRunCommands: readonly string[] = Object.keys(kSmallRuns);
 
 /** `name`'s small run, or a failure that says where to add one. */
 export function smallRun(name: string, dir: string, cli: (...args: string[]) => CliRun): string[] {
   if (!Object.hasOwn(kSmallRuns, name)) {
-    throw new Error(`${name} has no small run in test/helpers/commands.ts: add one`);
+    throw new Error(`${name} has no small run in test/helpers/commands.ts: add one to kSmallRuns`);
   }
   return [name, ...kSmallRuns[name](dir, cli)];
 }
