@@ -11,6 +11,7 @@ import { ringCirculantEigenvalues } from '../src/physics/ring.ts';
 import { velocityPattern } from '../src/physics/velocities.ts';
 import { massMatrix } from '../src/run/backend.ts';
 import { acquireDevice, releaseDevice } from '../src/gpu/device.ts';
+import { kTreeCrossover, treeCrossover } from '../src/gpu/profile.ts';
 
 // Not quiet: the CLI as a user runs it, its progress on stderr with the rest.
 const { cli, bundle, dir } = useCliBundle('cli', { quiet: false });
@@ -702,6 +703,17 @@ print(json.dumps({k: z[k].tolist() for k in ['positions', 'velocities', 'momenta
     // The uniform velocity is an eigenvector of the ring's M: CG's one step may leave r = 0 exactly.
     expect(run.stdout).toMatch(/^reason\s+converged_(rtol|atol)$/m);
     expect(run.stdout).toMatch(/^configuration\.n\s+16$/m);
+  });
+  it("p = M v of given velocities past a solve's crossover N: auto's tree only where one product repays its compile", async () => {
+    const context = await acquireDevice();
+    const crossover = treeCrossover(context.profile, true);
+    releaseDevice(context);
+    // Past the solve's crossover on either kind of device, below one product's on a CPU adapter.
+    const n = kTreeCrossover.cpu;
+    const velocities = file('one-product.csv', `vx,vy,vz\n${'0.3,-0.2,0.1\n'.repeat(n)}`);
+    const args = ['--geometry', 'sphere', '--n', String(n), '--epsilon', '1e-3', '--no-check'];
+    const out = json('solve', ...args, '--velocities', velocities);
+    expect(out).toMatchObject({ mode: 'momenta', matrix: n < crossover ? 'free' : 'tree' });
   });
 });
 

@@ -1452,7 +1452,9 @@ describe('matrix storage', () => {
     const system = makeSystem('sphere', 37, 'vector', 3, 0.1);
     expect(denseMatrixBytes(matrixShape(system))).toBe(4 * 120 * 111);
     expect(chooseMatrixStorage(context, system)).toBe('dense');
-    expect(chooseMatrixStorage(context, system, denseMatrixBytes(matrixShape(system)) - 1)).toBe('free');
+    expect(
+      chooseMatrixStorage(context, system, { denseBudgetBytes: denseMatrixBytes(matrixShape(system)) - 1 }),
+    ).toBe('free');
     const huge = makeSystem('sphere', 6000, 'vector', 3, 1e-4);
     expect(chooseMatrixStorage(context, huge)).toBe('free');
     const gpu = await gpuBackend(context, system, { matrix: 'auto', denseBudgetBytes: 1 });

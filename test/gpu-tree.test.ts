@@ -7,7 +7,7 @@ import { createBuffer, createVector } from '../src/gpu/buffers.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { readFloat32 } from '../src/gpu/readback.ts';
 import { kShaderSources } from '../src/gpu/shaders.ts';
-import { chooseMatrixStorage, gpuBackend, treeAllocation } from '../src/engine/backend.ts';
+import { autoStorage, chooseMatrixStorage, gpuBackend, treeAllocation } from '../src/engine/backend.ts';
 import { statusCode } from '../src/kernels/krylov.ts';
 import { kDefaultCheckEvery } from '../src/engine/krylov.ts';
 import {
@@ -25,7 +25,13 @@ import {
   treeStorageBuffers,
   type GpuTreeOptions,
 } from '../src/kernels/tree.ts';
-import { kCpuTreeLeaves, kGpuTreeLeaves, kMatvecFreeVariants, kTreeCrossover } from '../src/gpu/profile.ts';
+import {
+  kCpuTreeLeaves,
+  kGpuTreeLeaves,
+  kMatvecFreeVariants,
+  kTreeCrossover,
+  kTreeProductCrossover,
+} from '../src/gpu/profile.ts';
 import { geometry, type Configuration } from '../src/physics/geometry.ts';
 import {
   applyMassMatrixFree,
@@ -607,6 +613,37 @@ describe('the tree backend', () => {
     expect(chooseMatrixStorage(context, below)).toBe('free');
     expect(chooseMatrixStorage(context, at)).toBe('tree');
   });
+
+  gpu.test("'auto' takes the tree for one product only where it repays the compile", async (context) => {
+    const crossover = context.profile.runsOnCpu ? kTreeProductCrossover.cpu : kTreeProductCrossover.gpu;
+    const solveCrossover = context.profile.runsOnCpu ? kTreeCrossover.cpu : kTreeCrossover.gpu;
+    const size = (n: number) => ({ configuration: { n }, model: 'vector', dim: 3 }) as const;
+    expect(chooseMatrixStorage(context, size(crossover - 1), { operation: 'product' })).toBe(
+      crossover > solveCrossover ? 'free' : 'tree',
+    );
+    expect(chooseMatrixStorage(context, size(crossover), { operation: 'product' })).toBe('tree');
+    // A solve or a spectrum from the solve's crossover N.
+    for (const operation of ['cg', 'minres', 'spectrum'] as const) {
+      expect(chooseMatrixStorage(context, size(solveCrossover), { operation })).toBe('tree');
+    }
+  });
+
+  gpu.test(
+    "'auto' keeps off the tree for a run refined past its tolerance: the refined products would be the tree's",
+    async (context) => {
+      const crossover = context.profile.runsOnCpu ? kTreeCrossover.cpu : kTreeCrossover.gpu;
+      const at = { configuration: { n: crossover }, model: 'vector', dim: 3 } as const;
+      expect(autoStorage(context, at, { refinedTolerance: 1e-10 })).toEqual({
+        storage: 'free',
+        reason:
+          "the run refines to --tol 1e-10, below --tree-tol 1e-5: its float64 products would be the tree's",
+      });
+      expect(chooseMatrixStorage(context, at, { refinedTolerance: 1e-7, treeTolerance: 1e-6 })).toBe('free');
+      // A tree to the refined tolerance serves it.
+      expect(chooseMatrixStorage(context, at, { refinedTolerance: 1e-7, treeTolerance: 1e-7 })).toBe('tree');
+      expect(chooseMatrixStorage(context, at, { refinedTolerance: 1e-6, treeTolerance: 1e-7 })).toBe('tree');
+    },
+  );
 });
 
 test("the built tree pays for 'auto' where it costs at most half the pairs: a sphere, not a ball", () => {
@@ -636,10 +673,18 @@ gpu.test("'auto' on a ball at the crossover N goes matrix-free once its tree is 
   const crossover = context.profile.runsOnCpu ? kTreeCrossover.cpu : kTreeCrossover.gpu;
   const ball = system(geometry('ball', crossover), 'vector', 3, 0, 1e-3);
   expect(chooseMatrixStorage(context, ball)).toBe('tree');
+  expect(autoStorage(context, ball).reason).toBe(
+    `${crossover} electrons, from the tree's crossover for a solve or spectrum here (${crossover})`,
+  );
   const backend = await gpuBackend(context, ball, { matrix: 'auto' });
   try {
     expect(backend.matrix).toBe('free');
     expect(backend.tree).toBeUndefined();
+    // What the CLI says after its line of what auto planned.
+    expect(backend.auto).toBe(
+      `its tree, built, was refused: the tree of ${crossover} electrons would cost more than 50% of the ` +
+        "matrix-free product's pairs; use --matrix free",
+    );
   } finally {
     backend.dispose();
   }

@@ -255,8 +255,8 @@ describe('what the dense storage allocates, against what the device holds', () =
       /^--matrix dense needs .* its vectors and Lanczos basis of 2000 vectors, more than/,
     );
     // 'auto' with that basis: past the dense budget's room it goes matrix-free, as for a larger M.
-    expect(chooseMatrixStorage(denseRoom, system, undefined, undefined, standard)).toBe('dense');
-    expect(chooseMatrixStorage(denseRoom, system, undefined, undefined, basis)).toBe('free');
+    expect(chooseMatrixStorage(denseRoom, system, { lanczosBasis: standard })).toBe('dense');
+    expect(chooseMatrixStorage(denseRoom, system, { lanczosBasis: basis })).toBe('free');
   });
 });
 

@@ -26,7 +26,7 @@ function cli(args: string[]) {
 /** What a default run may print on stderr: the adapter notice and the run's progress. */
 const kDefaultLines = [
   /^darwin-breit: no GPU adapter found; using the SwiftShader software adapter$/,
-  /^setting up M on the GPU \(.*\): \d+ unknowns, matrix (auto|dense|free)$/,
+  /^setting up M on the GPU \(.*\): \d+ unknowns, matrix (auto: the (dense M|matrix-free product) \(.+\)|dense|free)$/,
   /^assembling M on the CPU: \d+ x \d+ float64 \(.* MB\)$/,
   /^check: assembling the float64 reference \(\d+ x \d+\)$/,
   /^check: momenta \S+, velocities \S+, interaction \S+, darwin \S+$/,

@@ -1,6 +1,14 @@
 // The one place the app opens the GPU engine (src/engine/backend.ts): everything else in the app
 // sees a GpuBackend, the MassMatrixBackend of src/run/backend.ts plus how M is stored.
-import { checkLanczosBasisFits, gpuBackend, operatorBytes, type GpuBackend } from '../engine/backend.ts';
+import {
+  checkLanczosBasisFits,
+  chooseMatrixStorage,
+  gpuBackend,
+  operatorBytes,
+  type GpuBackend,
+  type GpuSizeOptions,
+  type MatrixStorage,
+} from '../engine/backend.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import type { DarwinSystem } from '../physics/models.ts';
 import { RunStopped } from '../run/chunks.ts';
@@ -13,7 +21,8 @@ export { operatorBytes, type GpuBackend };
  * `stopped()` says so, the next chunk of a long step throws RunStopped. `onChunk` hears of every
  * chunk of such a step (the page's progress line), for as long as the backend lives. Sized for a
  * spectrum's basis of `lanczosBasis` vectors where given (the scaling study); the page's Build, for
- * its solves and spectra, is not, and a Spectrum checks its basis (checkLanczosBasisFits).
+ * its solves and spectra, is not, and a Spectrum checks its basis (checkLanczosBasisFits). `run`:
+ * what the page's stage does, which 'auto' weighs (AutoRun).
  */
 export function openEngine(
   context: GpuContext,
@@ -23,11 +32,13 @@ export function openEngine(
   stopped: () => boolean = () => false,
   onChunk?: (step: string, done: number, total: number) => void,
   lanczosBasis?: number,
+  run: AutoRun = {},
 ): Promise<GpuBackend> {
   return gpuBackend(context, system, {
     matrix,
     treeTolerance,
     lanczosBasis,
+    ...run,
     onChunk: (step, done, total) => {
       if (stopped()) throw new RunStopped();
       onChunk?.(step, done, total);
@@ -41,4 +52,21 @@ export function openEngine(
  */
 export function checkSpectrumFits(context: GpuContext, backend: GpuBackend, basis: number): void {
   checkLanczosBasisFits(context, backend, basis);
+}
+
+/**
+ * What 'auto' weighs of the run M is built for beside N (chooseMatrixStorage): one product (the
+ * page's Momenta), or a refinement in float64 to a tolerance (a Solve or Spectrum below 1e-6).
+ */
+export type AutoRun = Pick<GpuSizeOptions, 'operation' | 'refinedTolerance'>;
+
+/** The storage `matrix` takes for `run` (chooseMatrixStorage's for 'auto'): the page's Build keys M by it. */
+export function storageFor(
+  context: GpuContext,
+  system: DarwinSystem,
+  matrix: MatrixChoice,
+  treeTolerance: number,
+  run: AutoRun,
+): MatrixStorage {
+  return matrix === 'auto' ? chooseMatrixStorage(context, system, { treeTolerance, ...run }) : matrix;
 }

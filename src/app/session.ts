@@ -45,7 +45,14 @@ import { refines } from '../run/refine.ts';
 import { runSolve, type SolveMode, type SolveReport } from '../run/solve.ts';
 import { runSpectrum, type SpectrumReport } from '../run/spectrum.ts';
 import { formatBytes, solveOutcome, spectrumOutcome, type CheckId, type Diagnostics } from './diagnostics.ts';
-import { checkSpectrumFits, openEngine, operatorBytes, type GpuBackend } from './engine.ts';
+import {
+  checkSpectrumFits,
+  openEngine,
+  operatorBytes,
+  storageFor,
+  type AutoRun,
+  type GpuBackend,
+} from './engine.ts';
 import { download, loadedText } from './files.ts';
 import {
   csvKind,
@@ -701,11 +708,15 @@ export class Session {
    * change of the system or the velocities clears it), so the spectrum joins it as it joins a solve
    * run on the page, whose M is the one held.
    */
-  async #build(keepLoaded = false): Promise<Built> {
+  async #build(keepLoaded = false, run: AutoRun = {}): Promise<Built> {
     const system = this.#system();
     const { matrix, treeTolerance } = this.parameters;
-    // 'auto' may take the tree too (past the device's crossover N): its tolerance is part of the key.
-    const key = `${this.#systemKey()}|${matrix}|${matrix === 'tree' || matrix === 'auto' ? treeTolerance : ''}`;
+    // What 'auto' takes for this run (the tree past the device's crossover N, not for one product
+    // below the compile's crossover nor for a refinement past the tree's tolerance) is the key's, with
+    // the tree's tolerance where it may be the tree, and what was asked: 'auto''s tree may have gone
+    // matrix-free once built (its walk's work budget), which a tree asked for does not.
+    const taken = storageFor(this.#gpu, system, matrix, treeTolerance, run);
+    const key = `${this.#systemKey()}|${matrix}:${taken}|${taken === 'tree' ? treeTolerance : ''}`;
     if (this.#built?.key === key) {
       // Shown again: a preview since (another configuration and back, a loaded file) wrote "not built".
       this.#showBuilt(this.#built, true);
@@ -729,6 +740,8 @@ export class Session {
       treeTolerance,
       () => this.#stopRequested,
       (step, done, total) => this.#chunkProgress(step, done, total),
+      undefined,
+      run,
     );
     if (gpu !== this.#gpu || this.#dead) {
       // The device was lost while M was built on it, and deviceLost found nothing to drop: kept, this
@@ -814,9 +827,17 @@ export class Session {
     }
   }
 
+  /** `tolerance` where a run to it refines in float64 on the GPU (AutoRun.refinedTolerance). */
+  #refinedTolerance(tolerance: number): number | undefined {
+    return refines({ name: 'gpu' }, tolerance) ? tolerance : undefined;
+  }
+
   /** Momenta p = M v of the given velocities (mode momenta), or also the solve back (round_trip). */
   async #momenta(): Promise<boolean> {
-    const { system, backend, key } = await this.#build();
+    const { system, backend, key } = await this.#build(false, {
+      operation: 'product',
+      refinedTolerance: this.#refinedTolerance(this.parameters.tolerance),
+    });
     const input = this.#input(system);
     if (input.kind === 'momenta')
       throw new FieldError('velocity', 'the loaded file holds momenta: Solve finds the velocities from them');
@@ -831,7 +852,9 @@ export class Session {
   }
 
   async #solve(): Promise<boolean> {
-    const { system, backend, key } = await this.#build();
+    const { system, backend, key } = await this.#build(false, {
+      refinedTolerance: this.#refinedTolerance(this.parameters.tolerance),
+    });
     const input = this.#input(system);
     this.#diagnostics.clearChecks(['solve']);
     const mode = input.kind === 'velocities' ? 'round_trip' : 'velocities';
@@ -973,7 +996,9 @@ export class Session {
   }
 
   async #spectrum(): Promise<boolean> {
-    const { system, backend, key } = await this.#build(true);
+    const { system, backend, key } = await this.#build(true, {
+      refinedTolerance: this.#refinedTolerance(this.parameters.lanczosTolerance),
+    });
     // Built for solves too, without the basis a spectrum holds: refused before it runs where that
     // basis does not fit beside M.
     checkSpectrumFits(this.#gpu, backend, this.parameters.lanczosBasis);

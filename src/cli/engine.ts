@@ -4,6 +4,7 @@
 import { freemem } from 'node:os';
 import { releaseDevice, type DeviceMemory, type GpuContext } from '../gpu/device.ts';
 import {
+  autoStorage,
   checkGpuBackendFits,
   checkGpuSizeFits,
   denseAllocation,
@@ -13,9 +14,10 @@ import {
   treeAllocation,
   type GpuBackend,
   type GpuOperation,
+  type GpuSizeOptions,
   type MatrixStorage,
 } from '../engine/backend.ts';
-import { krylovStepFor, kTreeCrossover } from '../gpu/profile.ts';
+import { krylovStepFor, kTreeCrossover, kTreeProductCrossover } from '../gpu/profile.ts';
 import {
   chunkPairs,
   kMatvecFreeWorkgroupSize,
@@ -86,7 +88,10 @@ export const kBackendHelp = `Backend:
                             budget, past it matrix-free, and the tree from the device's
                             crossover N on (${kTreeCrossover.gpu} electrons, ${kTreeCrossover.cpu} on a CPU adapter)
                             where the built tree costs at most ${100 * kTreeWorkShare}% of the pairs (not a ball
-                            below ~45 000 on a CPU adapter, ~75 000 on a GPU); on the CPU dense up to ${kCpuTreeMinUnknowns - 1} unknowns while it
+                            below ~45 000 on a CPU adapter, ~75 000 on a GPU); for one
+                            product (solve --velocities) from ${kTreeProductCrossover.cpu} on a CPU adapter; never
+                            for a --tol that refines below --tree-tol (the refined products
+                            would be the tree's); on the CPU dense up to ${kCpuTreeMinUnknowns - 1} unknowns while it
                             fits, else the tree                                          [auto]
   --tree-tol T              relative error of the tree's product T x, normwise, for x   [${kDefaultTreeTolerance.toExponential(0)}]
                             spread over the electrons (with --matrix tree or auto); of
@@ -115,6 +120,8 @@ export interface BackendChoice {
   lanczosBasis?: number;
   /** What the run does on the GPU, which sets the vectors its memory check counts (GpuOperation). */
   operation?: GpuOperation;
+  /** The tolerance of a run that refines in float64 (GpuBackendOptions.refinedTolerance). */
+  refinedTolerance?: number;
 }
 
 /** The backend flags, over the run layer's parsers (src/run/inputs.ts). */
@@ -295,6 +302,7 @@ export async function prepareLargeRun(
         treeTolerance: choice.treeTolerance,
         lanczosBasis: choice.lanczosBasis,
         operation: choice.operation,
+        refinedTolerance: choice.refinedTolerance,
       });
     } catch (error) {
       early.release();
@@ -410,17 +418,21 @@ export async function openBackend(
   }
   const gpu = opened ?? (await openGpu());
   try {
-    progress.log(
-      `setting up M on the GPU (${deviceName(gpu.device)}): ${size} unknowns, matrix ${choice.matrix}`,
-    );
-    const built = await gpuBackend(gpu.context, system, {
+    const sized: GpuSizeOptions = {
       matrix: choice.matrix,
       treeTolerance: choice.treeTolerance,
       lanczosBasis: choice.lanczosBasis,
       operation: choice.operation,
-      onChunk: chunkProgress(progress),
-    });
+      refinedTolerance: choice.refinedTolerance,
+    };
+    // What 'auto' takes and why, said before the minutes a tree's pipelines may take to compile.
+    const planned = choice.matrix === 'auto' ? autoStorage(gpu.context, system, sized) : null;
+    const matrix = planned ? `auto: ${kStorageWords[planned.storage]} (${planned.reason})` : choice.matrix;
+    progress.log(`setting up M on the GPU (${deviceName(gpu.device)}): ${size} unknowns, matrix ${matrix}`);
+    const built = await gpuBackend(gpu.context, system, { ...sized, onChunk: chunkProgress(progress) });
     const backend = disposedIfThrows(built, (opened) => {
+      if (planned && opened.matrix !== planned.storage)
+        progress.log(`matrix auto: ${kStorageWords[opened.matrix]} (${opened.auto})`);
       if (progress.verbose)
         for (const line of gpuBackendDetails(gpu.context, opened, choice.lanczosBasis, choice.operation))
           progress.detail(line);
@@ -446,6 +458,13 @@ export async function openBackend(
     throw error;
   }
 }
+
+/** The storage in a line's words. */
+const kStorageWords: Readonly<Record<MatrixStorage, string>> = {
+  dense: 'the dense M',
+  free: 'the matrix-free product',
+  tree: 'the fast multipole tree',
+};
 
 /** The GPU tree's far field for --verbose: how it runs, and its pipelines' build time. */
 function farFieldNote({ passes, buildSeconds }: NonNullable<TreeDetails['farField']>): string {

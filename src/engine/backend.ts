@@ -426,24 +426,30 @@ function largestFitting(n: number, fits: (n: number) => boolean): number {
   return fitting;
 }
 
+/** What 'auto' takes for a run, and why, in a phrase (README "How auto picks the storage"). */
+export interface AutoStorage {
+  readonly storage: MatrixStorage;
+  readonly reason: string;
+}
+
 /**
- * 'dense' while the dense M takes at most `budgetBytes` and the dense backend fits the device
- * (checkDenseFits); past that 'tree' from the device profile's crossover N on (treeCrossover, where
- * the fast multipole product overtakes the matrix-free one) if it fits (checkTreeFits), else 'free'.
- * Up front, from N alone: gpuBackend goes matrix-free yet where the built tree does not pay
- * (its walk refuses a tree costing past kTreeWorkShare of the pairs, TreeOptions.maxWorkShare: a
- * ball below ~7.5e4). `lanczosBasis`: a spectrum's basis (--basis), none for a solve; `operation`:
- * what the run does (GpuOperation's default where undefined).
+ * 'dense' while the dense M takes at most `options.denseBudgetBytes` (kDenseBudgetBytes) and the
+ * dense backend fits the device (checkDenseFits); past that 'tree' from the device profile's
+ * crossover N on (treeCrossover, where the fast multipole product overtakes the matrix-free one for
+ * the operation's products) if it fits (checkTreeFits), else 'free'. Not the tree for a run that
+ * refines to `options.refinedTolerance` below its tolerance: the refined run's float64 products
+ * would be the float64 tree's (src/run/refine.ts), M's only to --tree-tol, where the matrix-free
+ * product refines against M's own. Up front, from N alone: gpuBackend goes matrix-free yet where the
+ * built tree does not pay (its walk refuses a tree costing past kTreeWorkShare of the pairs,
+ * TreeOptions.maxWorkShare: a ball below ~7.5e4), which GpuBackend.auto then says.
  */
-export function chooseMatrixStorage(
+export function autoStorage(
   context: GpuContext,
   system: SystemSize,
-  budgetBytes = kDenseBudgetBytes,
-  treeTolerance?: number,
-  lanczosBasis?: number,
-  operation?: GpuOperation,
-): MatrixStorage {
-  const basis = lanczosBasis;
+  options: GpuSizeOptions = {},
+): AutoStorage {
+  const { lanczosBasis: basis, operation, refinedTolerance } = options;
+  const treeTolerance = options.treeTolerance ?? kDefaultTreeTolerance;
   const fits = (check: () => void) => {
     try {
       check();
@@ -452,18 +458,45 @@ export function chooseMatrixStorage(
       return false;
     }
   };
-  if (
-    denseMatrixBytes(matrixShape(system)) <= budgetBytes &&
-    fits(() => checkDenseFits(context, system, basis, operation))
-  ) {
-    return 'dense';
+  const budget = options.denseBudgetBytes ?? kDenseBudgetBytes;
+  const denseBytes = denseMatrixBytes(matrixShape(system));
+  if (denseBytes <= budget && fits(() => checkDenseFits(context, system, basis, operation))) {
+    return { storage: 'dense', reason: `M takes ${gigabytes(denseBytes)}, within ${gigabytes(budget)}` };
   }
-  const treeWins = system.configuration.n >= treeCrossover(context.profile);
+  const { n } = system.configuration;
+  const oneProduct = operation === 'product';
+  const crossover = treeCrossover(context.profile, oneProduct);
+  const runs = oneProduct ? 'one product' : 'a solve or spectrum';
+  if (n < crossover) {
+    return {
+      storage: 'free',
+      reason: `M past the dense budget; ${n} electrons, below the tree's crossover for ${runs} here (${crossover})`,
+    };
+  }
+  if (refinedTolerance !== undefined && refinedTolerance < treeTolerance) {
+    return {
+      storage: 'free',
+      reason:
+        `the run refines to --tol ${refinedTolerance.toExponential()}, below --tree-tol ` +
+        `${treeTolerance.toExponential()}: its float64 products would be the tree's`,
+    };
+  }
   const treeFits = () => {
     checkTreeFits(context, system, treeTolerance, undefined, basis, operation);
-    checkBuffersFit(context.limits, system, { matrix: 'tree', treeTolerance, lanczosBasis });
+    checkBuffersFit(context.limits, system, { matrix: 'tree', treeTolerance, lanczosBasis: basis });
   };
-  return treeWins && fits(treeFits) ? 'tree' : 'free';
+  return fits(treeFits)
+    ? { storage: 'tree', reason: `${n} electrons, from the tree's crossover for ${runs} here (${crossover})` }
+    : { storage: 'free', reason: "the tree would not fit the device's memory or buffers" };
+}
+
+/** autoStorage's storage. */
+export function chooseMatrixStorage(
+  context: GpuContext,
+  system: SystemSize,
+  options: GpuSizeOptions = {},
+): MatrixStorage {
+  return autoStorage(context, system, options).storage;
 }
 
 /**
@@ -490,7 +523,7 @@ export function checkGpuBackendFits(
  */
 export type GpuSizeOptions = Pick<
   GpuBackendOptions,
-  'matrix' | 'denseBudgetBytes' | 'treeTolerance' | 'lanczosBasis' | 'operation'
+  'matrix' | 'denseBudgetBytes' | 'treeTolerance' | 'lanczosBasis' | 'operation' | 'refinedTolerance'
 >;
 
 /**
@@ -506,10 +539,7 @@ export function checkGpuSizeFits(
   const requested = options.matrix ?? 'auto';
   const tolerance = options.treeTolerance ?? kDefaultTreeTolerance;
   const { lanczosBasis: basis, operation } = options;
-  const matrix =
-    requested === 'auto'
-      ? chooseMatrixStorage(context, system, options.denseBudgetBytes, tolerance, basis, operation)
-      : requested;
+  const matrix = requested === 'auto' ? chooseMatrixStorage(context, system, options) : requested;
   if (matrix === 'dense') checkDenseFits(context, system, basis, operation);
   if (matrix === 'tree') checkTreeFits(context, system, tolerance, undefined, basis, operation);
   if (matrix === 'free')
@@ -548,8 +578,16 @@ export interface GpuBackendOptions {
   treeTolerance?: number;
   /** A spectrum's Lanczos basis (BufferPlan.lanczosBasis), held to the device's buffer limit up front. */
   lanczosBasis?: number;
-  /** What the backend is opened to run, whose vectors its memory check counts (GpuOperation). */
+  /**
+   * What the backend is opened to run, whose vectors its memory check counts (GpuOperation), and
+   * whose products 'auto' weighs against compiling the tree's passes (treeCrossover).
+   */
   operation?: GpuOperation;
+  /**
+   * The tolerance a run that refines in float64 (below kRefinementRtol, src/run/refine.ts) is held to
+   * against M; none where it does not refine. 'auto' takes the tree only where --tree-tol is within it.
+   */
+  refinedTolerance?: number;
   dense?: GpuMassMatrixOptions;
   free?: GpuMatrixFreeOptions;
   /** The tree's build options beside its tolerance (leaf size, order, opening angle). */
@@ -569,6 +607,8 @@ export interface GpuSpectrumResult extends SpectrumResult {
 export interface GpuBackend extends MassMatrixBackend {
   readonly name: 'gpu';
   readonly matrix: MatrixStorage;
+  /** Where 'auto' was asked, why it took `matrix` (autoStorage, or the refusal of its built tree). */
+  readonly auto?: string;
   readonly checkEvery: number;
   velocities(momenta: Float64Array, solver: SolverName, options?: GpuSolveOptions): Promise<GpuSolveResult>;
   spectrum(options?: GpuLanczosOptions): Promise<GpuSpectrumResult>;
@@ -623,6 +663,7 @@ export async function gpuBackend(
   // app, studies).
   let matrix = checkGpuBackendFits(context, system, options);
   const requested = options.matrix ?? 'auto';
+  let auto = requested === 'auto' ? autoStorage(context, system, options).reason : undefined;
   const tolerance = options.treeTolerance ?? kDefaultTreeTolerance;
   const operator: GpuMassOperator =
     matrix === 'dense'
@@ -647,6 +688,7 @@ export async function gpuBackend(
             if (requested !== 'auto' || !(error instanceof InputError) || error.field !== 'matrix')
               throw error;
             matrix = 'free';
+            auto = `its tree, built, was refused: ${error.message}`;
             // Its absolute positions, which the tree's test above did not look at.
             checkFloat32System(system, 'free');
             return GpuMatrixFreeMassMatrix.create(context, system, options.free);
@@ -678,6 +720,7 @@ export async function gpuBackend(
       return current;
     },
     matrix,
+    ...(auto !== undefined && { auto }),
     ...(operator instanceof GpuTreeMassMatrix && {
       tree: { ...treeDetails(operator.tree), farField: operator.farField, gpuBytes: operator.bytes },
     }),

@@ -74,6 +74,15 @@ export const kFusedStepMaxSize = 16 * kKrylovStepWorkgroupSize;
 export const kTreeCrossover = { cpu: 30000, gpu: 15000 } as const;
 
 /**
+ * kTreeCrossover of a run of one product (solve's p = M v of given velocities): on a CPU adapter the
+ * tree's written-out passes take as long to compile (~14 s at p = 11 on the README's host, once per
+ * process) as one matrix-free product near 9·10⁴ electrons (13.5 s at 8·10⁴, 21 s at 10⁵, scaled as
+ * N² from the README's table), so one product repays them only from about 10⁵. A hardware GPU's
+ * tree.wgsl compiles as any kernel does: its crossover stands.
+ */
+export const kTreeProductCrossover = { cpu: 100_000, gpu: kTreeCrossover.gpu } as const;
+
+/**
  * The fast multipole product's leaves (src/kernels/tree.ts; tree-build.ts's TreeOptions): the most
  * electrons a leaf holds, one workgroup of targets, and the price of an M2L in direct pairs a term
  * of its contraction, below which two well-separated nodes are summed directly instead.
@@ -164,9 +173,10 @@ export function deviceProfile(
   };
 }
 
-/** kTreeCrossover of the profile's device kind. */
-export function treeCrossover(profile: Pick<DeviceProfile, 'runsOnCpu'>): number {
-  return profile.runsOnCpu ? kTreeCrossover.cpu : kTreeCrossover.gpu;
+/** kTreeCrossover of the profile's device kind, kTreeProductCrossover's for a run of `oneProduct`. */
+export function treeCrossover(profile: Pick<DeviceProfile, 'runsOnCpu'>, oneProduct = false): number {
+  const crossover = oneProduct ? kTreeProductCrossover : kTreeCrossover;
+  return profile.runsOnCpu ? crossover.cpu : crossover.gpu;
 }
 
 /** The Krylov step variant the profile gives an operator of `size` unknowns. */

@@ -111,9 +111,10 @@ export async function solveCommand(argv: string[], progress: Progress): Promise<
   // Given velocities, one product p = M v; else a solve, whose vectors are CG's only for a CG solve
   // that does not refine: a refined one's corrections go on by MINRES once M shows negative
   // curvature (src/run/refine.ts), and auto's may go on to MINRES.
-  const cg = solver === 'cg' && !refines({ name: backend.device }, rtol);
+  const refined = refines({ name: backend.device }, rtol);
+  const cg = solver === 'cg' && !refined;
   const operation = values.velocities !== undefined ? 'product' : cg ? 'cg' : 'minres';
-  const choice: BackendChoice = { ...backend, operation };
+  const choice: BackendChoice = { ...backend, operation, refinedTolerance: refined ? rtol : undefined };
   const early = await prepareLargeRun(generatedSystemSize(values), choice, progress);
   try {
     return await solveOn(values, { solver, maxIterations, rtol }, choice, early, progress);

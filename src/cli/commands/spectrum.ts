@@ -4,6 +4,7 @@ import { parseLanczosBasis, parseLanczosSeed, parseMaxIterations, parseTolerance
 import { spectrumCheckWarning, spectrumConvergenceWarning, spectrumJson } from '../../run/report.ts';
 import { kHeaviestElectrons } from '../../run/check.ts';
 import { runSpectrum } from '../../run/spectrum.ts';
+import { refines } from '../../run/refine.ts';
 import type { DarwinSystem } from '../../physics/models.ts';
 import { kDefaultLanczosBasis } from '../../solvers/lanczos.ts';
 import { defaultLanczosTol } from '../../solvers/types.ts';
@@ -71,12 +72,14 @@ export async function spectrumCommand(argv: string[], progress: Progress): Promi
   const maxIterations = parseMaxIterations(values['max-iter'], '--max-iter') || undefined;
   const seed = parseLanczosSeed(values.seed, '--seed');
   const basisSize = parseLanczosBasis(values.basis, '--basis');
-  const choice = { ...backendChoice(values), lanczosBasis: basisSize };
+  const backend = backendChoice(values);
   // The default follows the device, as solve's: float32's Ritz values are good to about 1e-7, so the
   // GPU's default is what a float32 Lanczos meets (1e-6); below it the extremes are refined in
   // float64, converged only where their float64 residuals meet the tolerance, which a merged close
   // pair at either end keeps them from (README, spectrum).
-  const tol = asked ?? defaultLanczosTol(choice.device === 'gpu' ? 'float32' : 'float64');
+  const tol = asked ?? defaultLanczosTol(backend.device === 'gpu' ? 'float32' : 'float64');
+  const refinedTolerance = refines({ name: backend.device }, tol) ? tol : undefined;
+  const choice = { ...backend, lanczosBasis: basisSize, refinedTolerance };
   const early = await prepareLargeRun(generatedSystemSize(values), choice, progress);
   let system: DarwinSystem;
   let radiusMetres: number;
